@@ -1,0 +1,137 @@
+// The kernel interface every backend implements (CPU now, CUDA later). The model and the trainer call
+// only this: opaque device buffers with a dtype, a GEMM, and named kernels. Conventions: outputs first,
+// then inputs, sizes last; gradients are prefixed `d`; tensors are row-major with the shape given in a
+// comment; N = number of tokens (B·T), C = channels.
+import type { DType, HostData } from './dtype.ts';
+
+/** An opaque buffer living on a backend (host memory for CPU, device memory for CUDA). */
+export interface DeviceBuffer {
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly length: number;
+}
+
+/** C = alpha · op(A) · op(B) + beta · C, row-major, optionally batched with strides (in elements). */
+export interface GemmSpec {
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+  beta?: number;
+  /** Leading dimensions (row strides); default to the packed row length. */
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
+  batch?: number;
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
+}
+
+/** Shape of one attention call: q (N, Hq·D), k and v (N, Hkv·D), out (N, Hq·D), with N = B·T. */
+export interface AttentionShape {
+  B: number;
+  T: number;
+  Hq: number;
+  Hkv: number;
+  D: number;
+  /** Multiplies q·k (HF: head_dim^-0.5). */
+  scale: number;
+  /** Key j visible from query i only when i − j < window (token index within the row); null = no window. */
+  window: number | null;
+}
+
+export interface AdamWHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1-based step number for bias correction. */
+  step: number;
+}
+
+export interface Backend {
+  readonly name: 'cpu' | 'cuda';
+  /** One line for logs, e.g. "cpu (OpenBLAS sgemm, 2 threads)". */
+  describe(): string;
+
+  // ---- memory ----
+  alloc(dtype: DType, length: number): DeviceBuffer;
+  /** A buffer that aliases `length` elements of `buf` starting at element `offset`. */
+  view(buf: DeviceBuffer, offset: number, length: number): DeviceBuffer;
+  free(buf: DeviceBuffer): void;
+  upload(dst: DeviceBuffer, src: HostData, dstOffset?: number): void;
+  /** A host copy; floats come back as f32 (f64 for f64 buffers), integers as i32. */
+  download(src: DeviceBuffer): Float32Array | Float64Array | Int32Array;
+  fill(buf: DeviceBuffer, value: number): void;
+  copy(dst: DeviceBuffer, src: DeviceBuffer): void;
+  /** Bytes currently allocated by this backend. */
+  bytesInUse(): number;
+
+  // ---- dense math ----
+  gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void;
+  /** out = a + b, elementwise over n. out may alias a or b. */
+  add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void;
+  /** y = y + alpha · x over n. */
+  axpy(y: DeviceBuffer, x: DeviceBuffer, alpha: number, n: number): void;
+  /** out = alpha · x over n. out may alias x. */
+  scale(out: DeviceBuffer, x: DeviceBuffer, alpha: number, n: number): void;
+  /** out[0] (f32/f64) = Σ x[i]² over n, accumulated in double precision. */
+  sumSquares(out: DeviceBuffer, x: DeviceBuffer, n: number): void;
+  /** out[0] = Σ x[i] over n, accumulated in double precision. */
+  sum(out: DeviceBuffer, x: DeviceBuffer, n: number): void;
+
+  // ---- layers ----
+  /** out (N, C) = x / rms(x) · w, rstd (N) saved for backward. */
+  rmsnormForward(out: DeviceBuffer, rstd: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, N: number, C: number, eps: number): void;
+  /** dx (N, C) += ∂/∂x; dw (C) += ∂/∂w unless null. */
+  rmsnormBackward(
+    dx: DeviceBuffer, dw: DeviceBuffer | null, dout: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, rstd: DeviceBuffer,
+    N: number, C: number,
+  ): void;
+  /**
+   * Rotary embedding in HF's rotate_half layout, in place on x (N, H·D), by positions (N) i32, with
+   * invFreq (D/2) f32. `inverse` rotates by −angle: the backward of the forward rotation.
+   */
+  rope(x: DeviceBuffer, positions: DeviceBuffer, invFreq: DeviceBuffer, N: number, H: number, D: number, inverse: boolean): void;
+  /**
+   * Masked softmax attention. segments (N) i32: key j is visible from query i of the same row when
+   * segments[j] = segments[i] ≥ 0, j ≤ i and the window allows; −1 marks padding (never a key).
+   * out (N, Hq·D); lse (B, Hq, T) f32 = log Σ exp(scores) per query, saved for backward.
+   */
+  attentionForward(
+    out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
+    s: AttentionShape,
+  ): void;
+  /** dq, dk, dv (overwritten) from dout, using the forward's out and lse. */
+  attentionBackward(
+    dq: DeviceBuffer, dk: DeviceBuffer, dv: DeviceBuffer, dout: DeviceBuffer, out: DeviceBuffer, lse: DeviceBuffer,
+    q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
+  ): void;
+  /** out (n) = silu(gate) · up. */
+  swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void;
+  /** dgate, dup (n), overwritten, from dout (n). */
+  swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void;
+  /**
+   * Cross-entropy of logits (N, V) against targets (N) i32 (−100 = ignored, loss 0): losses (N) f32.
+   * If dlogits is given (it may alias logits), it receives gradScale · (softmax − onehot) per counted row
+   * and zeros for ignored rows.
+   */
+  crossEntropy(
+    losses: DeviceBuffer, dlogits: DeviceBuffer | null, logits: DeviceBuffer, targets: DeviceBuffer,
+    N: number, V: number, gradScale: number,
+  ): void;
+  /** out (R, C) = x[rows[r]] for rows (R) i32 indexing x (·, C): embedding lookup, last-token pick. */
+  gatherRows(out: DeviceBuffer, x: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void;
+  /** dx[rows[r]] += dout[r] for dout (R, C): the backward of gatherRows. */
+  scatterAddRows(dx: DeviceBuffer, dout: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void;
+  /** out = x · keep / (1 − p) with keep ~ Bernoulli(1 − p) drawn from `seed`; mask (n) f32 saved. */
+  dropout(out: DeviceBuffer, mask: DeviceBuffer, x: DeviceBuffer, p: number, seed: number, n: number): void;
+  /** out = x · mask elementwise (the backward of dropout, with the saved mask). */
+  mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void;
+  /** One torch.optim.AdamW step on param (n) with grad, state m, v (all same dtype). */
+  adamw(param: DeviceBuffer, grad: DeviceBuffer, m: DeviceBuffer, v: DeviceBuffer, n: number, h: AdamWHyper): void;
+}

@@ -1,0 +1,188 @@
+// The CPU backend: the reference implementation of the kernel interface, in float32 (or float64 for
+// gradient checks). GEMMs go to OpenBLAS when it loads, to TypeScript loops otherwise.
+import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
+import { DTYPE_BYTES, type DType, type FloatArray, type HostData } from '../dtype.ts';
+import { infoOnce } from '../../util/log.ts';
+import { CpuBuffer, floats, ints } from './buffer.ts';
+import { gemm, resolveGemm } from './gemm.ts';
+import { loadOpenBlas, type OpenBlas } from './openblas.ts';
+import { adamw } from './kernels/adamw.ts';
+import { attentionBackward, attentionForward } from './kernels/attention.ts';
+import { crossEntropy } from './kernels/cross-entropy.ts';
+import * as ew from './kernels/elementwise.ts';
+import { rmsnormBackward, rmsnormForward } from './kernels/rmsnorm.ts';
+import { rope } from './kernels/rope.ts';
+import { gatherRows, scatterAddRows } from './kernels/rows.ts';
+import { swigluBackward, swigluForward } from './kernels/swiglu.ts';
+
+export interface CpuBackendOptions {
+  /** 'auto' uses OpenBLAS when libopenblas.so.0 loads; 'js' forces the TypeScript loops. */
+  gemm?: 'auto' | 'openblas' | 'js';
+}
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  private readonly blas: OpenBlas | null;
+  private allocated = 0;
+
+  constructor(opts: CpuBackendOptions = {}) {
+    const mode = opts.gemm ?? (process.env.MISTRAL_TUNE_GEMM === 'js' ? 'js' : 'auto');
+    this.blas = mode === 'js' ? null : loadOpenBlas();
+    if (mode === 'openblas' && !this.blas) {
+      throw new Error('OpenBLAS was asked for but libopenblas.so.0 did not load (Debian: apt-get install libopenblas0-pthread)');
+    }
+    infoOnce(`cpu-gemm-${this.blas ? 'blas' : 'js'}`, `cpu backend: GEMM by ${this.gemmName()}`);
+  }
+
+  private gemmName(): string {
+    return this.blas ? this.blas.description : 'TypeScript loops (OpenBLAS not found: apt-get install libopenblas0-pthread)';
+  }
+
+  describe(): string {
+    return `cpu (${this.gemmName()})`;
+  }
+
+  // ---- memory ----
+  alloc(dtype: DType, length: number): DeviceBuffer {
+    let data: Float32Array | Float64Array | Int32Array;
+    if (dtype === 'f32') data = new Float32Array(length);
+    else if (dtype === 'f64') data = new Float64Array(length);
+    else if (dtype === 'i32') data = new Int32Array(length);
+    else throw new Error(`the CPU backend computes in f32 or f64: ${dtype} buffers are for GPU backends`);
+    this.allocated += length * DTYPE_BYTES[dtype];
+    return new CpuBuffer(dtype, data, false);
+  }
+
+  view(buf: DeviceBuffer, offset: number, length: number): DeviceBuffer {
+    const b = buf as CpuBuffer;
+    if (offset < 0 || offset + length > b.length) throw new Error(`view [${offset}, ${offset + length}) outside a buffer of ${b.length}`);
+    return new CpuBuffer(b.dtype, b.data.subarray(offset, offset + length), true);
+  }
+
+  free(buf: DeviceBuffer): void {
+    const b = buf as CpuBuffer;
+    if (!b.isView) this.allocated -= b.length * DTYPE_BYTES[b.dtype];
+  }
+
+  upload(dst: DeviceBuffer, src: HostData, dstOffset = 0): void {
+    const d = dst as CpuBuffer;
+    if (dstOffset + src.data.length > d.length) throw new Error(`upload of ${src.data.length} at ${dstOffset} overflows a buffer of ${d.length}`);
+    if (src.dtype === 'bf16' || src.dtype === 'f16') throw new Error(`upload: convert ${src.dtype} to f32 on the host for the CPU backend`);
+    if ((src.dtype === 'i32') !== (d.dtype === 'i32')) throw new Error(`upload: ${src.dtype} data into a ${d.dtype} buffer`);
+    d.data.set(src.data, dstOffset);
+  }
+
+  download(src: DeviceBuffer): Float32Array | Float64Array | Int32Array {
+    return (src as CpuBuffer).data.slice();
+  }
+
+  fill(buf: DeviceBuffer, value: number): void {
+    (buf as CpuBuffer).data.fill(value);
+  }
+
+  copy(dst: DeviceBuffer, src: DeviceBuffer): void {
+    const s = (src as CpuBuffer).data;
+    (dst as CpuBuffer).data.set(s);
+  }
+
+  bytesInUse(): number {
+    return this.allocated;
+  }
+
+  // ---- dense math ----
+  private gemmArrays = (c: FloatArray, a: FloatArray, b: FloatArray, spec: GemmSpec): void => {
+    gemm(c, a, b, resolveGemm(spec, a.length, b.length, c.length), this.blas);
+  };
+
+  gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void {
+    this.gemmArrays(floats(c, 'gemm C'), floats(a, 'gemm A'), floats(b, 'gemm B'), spec);
+  }
+
+  add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {
+    ew.add(floats(out), floats(a), floats(b), n);
+  }
+
+  axpy(y: DeviceBuffer, x: DeviceBuffer, alpha: number, n: number): void {
+    ew.axpy(floats(y), floats(x), alpha, n);
+  }
+
+  scale(out: DeviceBuffer, x: DeviceBuffer, alpha: number, n: number): void {
+    ew.scale(floats(out), floats(x), alpha, n);
+  }
+
+  sumSquares(out: DeviceBuffer, x: DeviceBuffer, n: number): void {
+    floats(out)[0] = ew.sumSquares(floats(x), n);
+  }
+
+  sum(out: DeviceBuffer, x: DeviceBuffer, n: number): void {
+    floats(out)[0] = ew.sum(floats(x), n);
+  }
+
+  mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void {
+    ew.mul(floats(out), floats(x), floats(mask), n);
+  }
+
+  dropout(out: DeviceBuffer, mask: DeviceBuffer, x: DeviceBuffer, p: number, seed: number, n: number): void {
+    ew.dropout(floats(out), floats(mask), floats(x), p, seed, n);
+  }
+
+  // ---- layers ----
+  rmsnormForward(out: DeviceBuffer, rstd: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, N: number, C: number, eps: number): void {
+    rmsnormForward(floats(out), floats(rstd), floats(x), floats(w), N, C, eps);
+  }
+
+  rmsnormBackward(
+    dx: DeviceBuffer, dw: DeviceBuffer | null, dout: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, rstd: DeviceBuffer,
+    N: number, C: number,
+  ): void {
+    rmsnormBackward(floats(dx), dw ? floats(dw) : null, floats(dout), floats(x), floats(w), floats(rstd), N, C);
+  }
+
+  rope(x: DeviceBuffer, positions: DeviceBuffer, invFreq: DeviceBuffer, N: number, H: number, D: number, inverse: boolean): void {
+    rope(floats(x), ints(positions), floats(invFreq), N, H, D, inverse);
+  }
+
+  attentionForward(
+    out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
+    s: AttentionShape,
+  ): void {
+    attentionForward(floats(out), floats(lse), floats(q), floats(k), floats(v), ints(segments), s, this.gemmArrays);
+  }
+
+  attentionBackward(
+    dq: DeviceBuffer, dk: DeviceBuffer, dv: DeviceBuffer, dout: DeviceBuffer, out: DeviceBuffer, lse: DeviceBuffer,
+    q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
+  ): void {
+    attentionBackward(
+      floats(dq), floats(dk), floats(dv), floats(dout), floats(out), floats(lse),
+      floats(q), floats(k), floats(v), ints(segments), s, this.gemmArrays,
+    );
+  }
+
+  swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
+    swigluForward(floats(out), floats(gate), floats(up), n);
+  }
+
+  swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
+    swigluBackward(floats(dgate), floats(dup), floats(dout), floats(gate), floats(up), n);
+  }
+
+  crossEntropy(
+    losses: DeviceBuffer, dlogits: DeviceBuffer | null, logits: DeviceBuffer, targets: DeviceBuffer,
+    N: number, V: number, gradScale: number,
+  ): void {
+    crossEntropy(floats(losses), dlogits ? floats(dlogits) : null, floats(logits), ints(targets), N, V, gradScale);
+  }
+
+  gatherRows(out: DeviceBuffer, x: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void {
+    gatherRows(floats(out), floats(x), ints(rows), R, C);
+  }
+
+  scatterAddRows(dx: DeviceBuffer, dout: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void {
+    scatterAddRows(floats(dx), floats(dout), ints(rows), R, C);
+  }
+
+  adamw(param: DeviceBuffer, grad: DeviceBuffer, m: DeviceBuffer, v: DeviceBuffer, n: number, h: AdamWHyper): void {
+    adamw(floats(param), floats(grad), floats(m), floats(v), n, h);
+  }
+}

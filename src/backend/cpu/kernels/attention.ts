@@ -1,0 +1,127 @@
+// Masked softmax attention with GQA, as HF's eager attention computes it, and its backward.
+// Per (row b, head h): S = scale·Q·Kᵀ (T, T) by GEMM, the mask (causal, sliding window, segments for
+// padding and packing), softmax with the log-sum-exp saved, O = P·V. The backward recomputes P from
+// the saved log-sum-exp, as flash attention does, so nothing of size T² is kept between the passes.
+import type { AttentionShape, GemmSpec } from '../../backend.ts';
+import type { FloatArray } from '../../dtype.ts';
+
+export type GemmFn = (c: FloatArray, a: FloatArray, b: FloatArray, spec: GemmSpec) => void;
+
+/** First key visible from query i of row `seg` (keys j in [lo, i] with equal segment are visible). */
+function firstKey(i: number, window: number | null): number {
+  return window === null ? 0 : Math.max(0, i - window + 1);
+}
+
+/** Softmax probabilities P (T, T) of one (b, h) from scores S (in place), writing lse (T). */
+function maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, segOff: number, T: number, window: number | null): void {
+  for (let i = 0; i < T; i++) {
+    const row = i * T;
+    const si = seg[segOff + i]!;
+    const lo = firstKey(i, window);
+    let max = -Infinity;
+    if (si >= 0) {
+      for (let j = lo; j <= i; j++) if (seg[segOff + j] === si && S[row + j]! > max) max = S[row + j]!;
+    }
+    if (max === -Infinity) {
+      // a padded query, or one that sees no key: no output, no gradient
+      S.fill(0, row, row + T);
+      lse[i] = -Infinity;
+      continue;
+    }
+    let z = 0;
+    for (let j = lo; j <= i; j++) {
+      if (seg[segOff + j] === si) {
+        const e = Math.exp(S[row + j]! - max);
+        S[row + j] = e;
+        z += e;
+      } else {
+        S[row + j] = 0;
+      }
+    }
+    S.fill(0, row, row + lo);
+    S.fill(0, row + i + 1, row + T);
+    const inv = 1 / z;
+    for (let j = lo; j <= i; j++) S[row + j]! *= inv;
+    lse[i] = max + Math.log(z);
+  }
+}
+
+/** Recomputes P (T, T) in place over S from the saved lse. */
+function probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, segOff: number, T: number, window: number | null): void {
+  for (let i = 0; i < T; i++) {
+    const row = i * T;
+    const l = lse[i]!;
+    const si = seg[segOff + i]!;
+    if (l === -Infinity || si < 0) {
+      S.fill(0, row, row + T);
+      continue;
+    }
+    const lo = firstKey(i, window);
+    S.fill(0, row, row + lo);
+    for (let j = lo; j <= i; j++) S[row + j] = seg[segOff + j] === si ? Math.exp(S[row + j]! - l) : 0;
+    S.fill(0, row + i + 1, row + T);
+  }
+}
+
+function scratch(like: FloatArray, n: number): FloatArray {
+  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+}
+
+export function attentionForward(
+  out: FloatArray, lse: FloatArray, q: FloatArray, k: FloatArray, v: FloatArray, seg: Int32Array,
+  s: AttentionShape, gemm: GemmFn,
+): void {
+  const { B, T, Hq, Hkv, D, scale, window } = s;
+  const group = Hq / Hkv;
+  const S = scratch(q, T * T); // (T, T) scores, then probabilities
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < Hq; h++) {
+      const kvh = Math.floor(h / group);
+      const qo = b * T * Hq * D + h * D;
+      const ko = b * T * Hkv * D + kvh * D;
+      gemm(S, q.subarray(qo), k.subarray(ko), { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
+      maskedSoftmax(S, lse.subarray((b * Hq + h) * T), seg, b * T, T, window);
+      gemm(out.subarray(qo), S, v.subarray(ko), { m: T, n: D, k: T, lda: T, ldb: Hkv * D, ldc: Hq * D });
+    }
+  }
+}
+
+export function attentionBackward(
+  dq: FloatArray, dk: FloatArray, dv: FloatArray, dout: FloatArray, out: FloatArray, lse: FloatArray,
+  q: FloatArray, k: FloatArray, v: FloatArray, seg: Int32Array, s: AttentionShape, gemm: GemmFn,
+): void {
+  const { B, T, Hq, Hkv, D, scale, window } = s;
+  const group = Hq / Hkv;
+  const P = scratch(q, T * T); // (T, T)
+  const dS = scratch(q, T * T); // (T, T)
+  const rowDot = scratch(q, T); // (T) Σ_d dO·O
+  dk.fill(0, 0, B * T * Hkv * D);
+  dv.fill(0, 0, B * T * Hkv * D);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < Hq; h++) {
+      const kvh = Math.floor(h / group);
+      const qo = b * T * Hq * D + h * D;
+      const ko = b * T * Hkv * D + kvh * D;
+      const Q = q.subarray(qo), K = k.subarray(ko), V = v.subarray(ko);
+      const dO = dout.subarray(qo), O = out.subarray(qo);
+      gemm(P, Q, K, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
+      probsFromLse(P, lse.subarray((b * Hq + h) * T), seg, b * T, T, window);
+      // dV += Pᵀ·dO
+      gemm(dv.subarray(ko), P, dO, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, beta: 1 });
+      // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)
+      gemm(dS, dO, V, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T });
+      for (let i = 0; i < T; i++) {
+        let acc = 0;
+        for (let d = 0; d < D; d++) acc += dO[i * Hq * D + d]! * O[i * Hq * D + d]!;
+        rowDot[i] = acc;
+      }
+      for (let i = 0; i < T; i++) {
+        const row = i * T, r = rowDot[i]!;
+        for (let j = 0; j < T; j++) dS[row + j] = P[row + j]! * (dS[row + j]! - r);
+      }
+      // dQ = scale·dS·K ; dK += scale·dSᵀ·Q
+      gemm(dq.subarray(qo), dS, K, { m: T, n: D, k: T, lda: T, ldb: Hkv * D, ldc: Hq * D, alpha: scale });
+      gemm(dk.subarray(ko), dS, Q, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, alpha: scale, beta: 1 });
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// Elementwise kernels and reductions on float arrays.
+import type { FloatArray } from '../../dtype.ts';
+
+export function add(out: FloatArray, a: FloatArray, b: FloatArray, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+}
+
+export function axpy(y: FloatArray, x: FloatArray, alpha: number, n: number): void {
+  for (let i = 0; i < n; i++) y[i]! += alpha * x[i]!;
+}
+
+export function scale(out: FloatArray, x: FloatArray, alpha: number, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = alpha * x[i]!;
+}
+
+export function mul(out: FloatArray, x: FloatArray, y: FloatArray, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = x[i]! * y[i]!;
+}
+
+/** Σ x[i] in double precision. */
+export function sum(x: FloatArray, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i]!;
+  return s;
+}
+
+/** Σ x[i]² in double precision. */
+export function sumSquares(x: FloatArray, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += x[i]! * x[i]!;
+  return s;
+}
+
+/**
+ * A uniform number in [0, 1) from (seed, index), the same on every backend: a counter-based hash
+ * (murmur3's finaliser over seed and index), so a dropout mask needs no stored RNG state.
+ */
+export function uniformHash(seed: number, index: number): number {
+  let h = Math.imul(index ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(seed | 0, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
+}
+
+/** Inverted dropout: mask[i] = keep ? 1/(1−p) : 0, out = x · mask. */
+export function dropout(out: FloatArray, mask: FloatArray, x: FloatArray, p: number, seed: number, n: number): void {
+  const keepScale = 1 / (1 - p);
+  for (let i = 0; i < n; i++) {
+    const m = uniformHash(seed, i) >= p ? keepScale : 0;
+    mask[i] = m;
+    out[i] = x[i]! * m;
+  }
+}

@@ -1,0 +1,93 @@
+// Element types: what a buffer stores, its size in bytes, and host-side conversions between
+// float32 and the 16-bit storage formats (bf16, f16).
+
+/** Types a backend buffer can hold. bf16 and f16 are storage types; arithmetic accumulates in f32. */
+export type DType = 'f32' | 'f64' | 'bf16' | 'f16' | 'i32';
+
+export const DTYPE_BYTES: Record<DType, number> = { f32: 4, f64: 8, bf16: 2, f16: 2, i32: 4 };
+
+export type FloatArray = Float32Array | Float64Array;
+
+/** Host-side data for an upload: a typed array and the dtype its elements mean. */
+export type HostData =
+  | { dtype: 'f32'; data: Float32Array }
+  | { dtype: 'f64'; data: Float64Array }
+  | { dtype: 'i32'; data: Int32Array }
+  | { dtype: 'bf16' | 'f16'; data: Uint16Array };
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** bf16 bits → float32 (exact). */
+export function bf16ToF32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
+  const bits = new Uint32Array(out.buffer, out.byteOffset, out.length);
+  for (let i = 0; i < src.length; i++) bits[i] = src[i]! << 16;
+  return out;
+}
+
+/** float32 → bf16 bits, rounding to nearest even (NaN stays NaN), as torch does. */
+export function f32ToBf16(src: ArrayLike<number>, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
+  for (let i = 0; i < src.length; i++) {
+    f32[0] = src[i]!;
+    const x = u32[0]!;
+    if ((x & 0x7f800000) === 0x7f800000 && (x & 0x007fffff) !== 0) {
+      out[i] = (x >>> 16) | 0x40;
+    } else {
+      out[i] = (x + 0x7fff + ((x >>> 16) & 1)) >>> 16;
+    }
+  }
+  return out;
+}
+
+/** IEEE half bits → float32 (exact, subnormals included). */
+export function f16ToF32(src: Uint16Array, out: Float32Array = new Float32Array(src.length)): Float32Array {
+  for (let i = 0; i < src.length; i++) {
+    const h = src[i]!;
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    if (exp === 0) out[i] = sign * frac * 2 ** -24;
+    else if (exp === 31) out[i] = frac ? NaN : sign * Infinity;
+    else out[i] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
+  }
+  return out;
+}
+
+/** float32 → IEEE half bits, round to nearest even. */
+export function f32ToF16(src: ArrayLike<number>, out: Uint16Array = new Uint16Array(src.length)): Uint16Array {
+  for (let i = 0; i < src.length; i++) {
+    f32[0] = src[i]!;
+    const x = u32[0]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = (x >>> 23) & 0xff;
+    let mant = x & 0x7fffff;
+    if (exp === 0xff) {
+      out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);
+      continue;
+    }
+    const e = exp - 127 + 15;
+    if (e >= 31) {
+      out[i] = sign | 0x7c00;
+      continue;
+    }
+    if (e <= 0) {
+      if (e < -10) {
+        out[i] = sign;
+        continue;
+      }
+      mant |= 0x800000;
+      const shift = 14 - e;
+      let h = mant >>> shift;
+      const rem = mant & ((1 << shift) - 1);
+      const half = 1 << (shift - 1);
+      if (rem > half || (rem === half && (h & 1))) h++;
+      out[i] = sign | h;
+      continue;
+    }
+    let h = (e << 10) | (mant >>> 13);
+    const rem = mant & 0x1fff;
+    if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
+    out[i] = sign | h;
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+// The mistral-tune command line: dispatches to one module per command (each exports `usage` and `run`).
+// The CLI only parses and calls the library; user errors print as one line, without a stack trace.
+import { isUserError } from '../util/errors.ts';
+
+interface CommandModule {
+  usage: string;
+  run(argv: string[]): Promise<void>;
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  eval: { summary: 'loss and perplexity of a model on a data file', load: () => import('./eval.ts') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: mistral-tune <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nmistral-tune <command> --help shows a command's options.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`mistral-tune: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  try {
+    const mod = await command.load();
+    await mod.run(rest);
+    return 0;
+  } catch (e) {
+    if (isUserError(e)) {
+      process.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,43 @@
+// Evaluation of a causal LM on token rows: the token-weighted mean loss over a whole data set
+// (Σ NLL of every target token / their count), so the result does not depend on batch size or padding.
+import type { TokenRow } from '../model/batch.ts';
+import { collate } from '../model/batch.ts';
+import type { MistralModel } from '../model/mistral.ts';
+import { UserError } from '../util/errors.ts';
+
+export interface LossReport {
+  loss: number;
+  perplexity: number;
+  /** Number of target tokens counted. */
+  tokens: number;
+}
+
+export interface EvaluateOptions {
+  batchSize: number;
+  /** Called after each batch with the rows done so far. */
+  onBatch?: (rowsDone: number) => void;
+}
+
+export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts: EvaluateOptions): LossReport {
+  if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new UserError(`batch size must be an integer ≥ 1, got ${opts.batchSize}`);
+  const padId = model.cfg.padTokenId ?? 0;
+  let sum = 0, count = 0, done = 0;
+  let pending: TokenRow[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const r = model.loss(collate(pending, padId, model.cfg.padTokenId));
+    sum += r.sum;
+    count += r.count;
+    done += pending.length;
+    pending = [];
+    opts.onBatch?.(done);
+  };
+  for (const row of rows) {
+    pending.push(row);
+    if (pending.length === opts.batchSize) flush();
+  }
+  flush();
+  if (count === 0) throw new UserError('no target tokens to evaluate (every label is -100, or every row has a single token)');
+  const loss = sum / count;
+  return { loss, perplexity: Math.exp(loss), tokens: count };
+}

@@ -1,0 +1,161 @@
+// HF config.json for model_type "mistral" → a typed, validated MistralConfig.
+// Missing keys take the defaults of transformers' MistralConfig; anything we cannot compute exactly
+// (other model types, rope scaling, other activations, biases) is refused with the key that says so.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../util/errors.ts';
+
+export interface MistralConfig {
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  /** Key j is visible from query i when 0 ≤ i − j < slidingWindow; null = plain causal. */
+  slidingWindow: number | null;
+  tieWordEmbeddings: boolean;
+  maxPositionEmbeddings: number;
+  bosTokenId: number | null;
+  eosTokenIds: number[];
+  padTokenId: number | null;
+  /** Class names for sequence classification (from id2label), when the config has them. */
+  labels: string[] | null;
+}
+
+type Json = Record<string, unknown>;
+
+/** Reads and validates `dir/config.json`. */
+export function loadConfig(dir: string): MistralConfig {
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) throw new UserError('model config not found (a model folder needs config.json)', file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`invalid JSON (${(e as Error).message})`, file);
+  }
+  return parseConfig(raw, file);
+}
+
+/** Validates a parsed config.json object; `where` names it in errors. */
+export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UserError('not a JSON object', where);
+  const c = raw as Json;
+  const err = (key: string, msg: string): never => {
+    throw new UserError(`${key}: ${msg}`, where);
+  };
+  if (c.model_type !== 'mistral') {
+    err('model_type', `${JSON.stringify(c.model_type)} is not supported (only "mistral")`);
+  }
+  const int = (key: string, dflt: number | null, min = 1): number => {
+    const v = c[key] ?? dflt;
+    if (v === null) err(key, 'is required');
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    return v as number;
+  };
+  const optId = (key: string, dflt: number | null): number | null => {
+    const v = key in c ? c[key] : dflt;
+    if (v === null || v === undefined) return null;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) err(key, `must be a token id or null, got ${JSON.stringify(v)}`);
+    return v as number;
+  };
+  const hidden = int('hidden_size', 4096);
+  const heads = int('num_attention_heads', 32);
+  const kvHeads = int('num_key_value_heads', heads);
+  if (heads % kvHeads !== 0) err('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
+  let headDim: number;
+  if (c.head_dim === undefined || c.head_dim === null) {
+    if (hidden % heads !== 0) err('head_dim', `absent, and hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`);
+    headDim = hidden / heads;
+  } else {
+    headDim = int('head_dim', null);
+  }
+  if (headDim % 2 !== 0) err('head_dim', `${headDim} must be even for rotary embeddings`);
+  const act = c.hidden_act ?? 'silu';
+  if (act !== 'silu') err('hidden_act', `${JSON.stringify(act)} is not supported (only "silu")`);
+  for (const key of ['attention_bias', 'mlp_bias']) {
+    if (c[key] === true) err(key, 'biases in linear layers are not supported by the Mistral architecture');
+  }
+  const eps = c.rms_norm_eps ?? 1e-6;
+  if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${JSON.stringify(eps)}`);
+  const sw = c.sliding_window ?? null;
+  if (sw !== null && (typeof sw !== 'number' || !Number.isInteger(sw) || sw < 1)) {
+    err('sliding_window', `must be null or an integer ≥ 1, got ${JSON.stringify(sw)}`);
+  }
+  const tie = c.tie_word_embeddings ?? false;
+  if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${JSON.stringify(tie)}`);
+  const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
+  const eosList = eosRaw === null ? [] : Array.isArray(eosRaw) ? eosRaw : [eosRaw];
+  for (const e of eosList) {
+    if (typeof e !== 'number' || !Number.isInteger(e) || e < 0) err('eos_token_id', `must be a token id, a list of them or null, got ${JSON.stringify(eosRaw)}`);
+  }
+  return {
+    vocabSize: int('vocab_size', 32000),
+    hiddenSize: hidden,
+    intermediateSize: int('intermediate_size', 14336),
+    numLayers: int('num_hidden_layers', 32),
+    numHeads: heads,
+    numKvHeads: kvHeads,
+    headDim,
+    rmsNormEps: eps as number,
+    ropeTheta: parseRopeTheta(c, err),
+    slidingWindow: sw as number | null,
+    tieWordEmbeddings: tie as boolean,
+    maxPositionEmbeddings: int('max_position_embeddings', 4096 * 32),
+    bosTokenId: optId('bos_token_id', 1),
+    eosTokenIds: eosList as number[],
+    padTokenId: optId('pad_token_id', null),
+    labels: parseLabels(c, err),
+  };
+}
+
+/** rope_theta at the top level (transformers 4) or under rope_parameters (transformers 5); no scaling. */
+function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): number {
+  const params = c.rope_parameters;
+  let theta: unknown = c.rope_theta;
+  if (params !== undefined && params !== null) {
+    if (typeof params !== 'object' || Array.isArray(params)) err('rope_parameters', 'must be an object');
+    const p = params as Json;
+    const type = p.rope_type ?? p.type ?? 'default';
+    if (type !== 'default') err('rope_parameters.rope_type', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
+    if (p.rope_theta !== undefined) theta = p.rope_theta;
+  }
+  const scaling = c.rope_scaling;
+  if (scaling !== undefined && scaling !== null) {
+    const s = scaling as Json;
+    const type = typeof s === 'object' ? (s.rope_type ?? s.type) : scaling;
+    if (type !== 'default') err('rope_scaling', `${JSON.stringify(type)} rope scaling is not supported`);
+  }
+  theta ??= 10000;
+  if (typeof theta !== 'number' || !(theta > 0)) err('rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
+  return theta as number;
+}
+
+function parseLabels(c: Json, err: (key: string, msg: string) => never): string[] | null {
+  const id2label = c.id2label;
+  if (id2label === undefined || id2label === null) return null;
+  if (typeof id2label !== 'object' || Array.isArray(id2label)) err('id2label', 'must be an object {"0": "name", ...}');
+  const entries = Object.entries(id2label as Json);
+  const labels: string[] = new Array<string>(entries.length);
+  for (const [k, v] of entries) {
+    const i = Number(k);
+    if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof v !== 'string') {
+      err('id2label', `entries must be "0".."${entries.length - 1}" → class name, got ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+    }
+    labels[i] = v as string;
+  }
+  return labels;
+}
+
+/** Number of parameters of the base model (embedding, layers, final norm, LM head unless tied). */
+export function parameterCount(cfg: MistralConfig): number {
+  const { hiddenSize: C, intermediateSize: I, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = cfg;
+  const attn = C * H * D * 2 + C * KV * D * 2;
+  const mlp = 3 * C * I;
+  const layer = attn + mlp + 2 * C;
+  return V * C + cfg.numLayers * layer + C + (cfg.tieWordEmbeddings ? 0 : V * C);
+}

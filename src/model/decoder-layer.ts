@@ -1,0 +1,90 @@
+// One Mistral decoder layer, forward and hand-written backward:
+//   mid = x + o_proj(attention(rope(q_proj(n1)), rope(k_proj(n1)), v_proj(n1))),  n1 = rmsnorm(x)
+//   out = mid + down_proj(silu(gate_proj(n2)) · up_proj(n2)),                      n2 = rmsnorm(mid)
+import type { AttentionShape, Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { Activations, LayerActs } from './activations.ts';
+import type { MistralConfig } from './config.ts';
+import { Linear } from './linear.ts';
+import type { LayerWeights, Projection } from './weights.ts';
+import { PROJECTIONS, projectionShape } from './weights.ts';
+
+export class DecoderLayer {
+  readonly proj: Record<Projection, Linear>;
+  /** Gradients of the two norm weights (C) for full fine-tuning; null when frozen. */
+  dInputNorm: DeviceBuffer | null = null;
+  dPostAttentionNorm: DeviceBuffer | null = null;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly cfg: MistralConfig,
+    readonly weights: LayerWeights,
+    readonly index: number,
+  ) {
+    const proj = {} as Record<Projection, Linear>;
+    for (const p of PROJECTIONS) {
+      const [out, inDim] = projectionShape(cfg, p);
+      proj[p] = new Linear(backend, weights.proj[p], out, inDim);
+    }
+    this.proj = proj;
+  }
+
+  private attentionShape(acts: Activations): AttentionShape {
+    const c = this.cfg;
+    return {
+      B: acts.shape.B, T: acts.shape.T, Hq: c.numHeads, Hkv: c.numKvHeads, D: c.headDim,
+      scale: 1 / Math.sqrt(c.headDim), window: c.slidingWindow,
+    };
+  }
+
+  /** out (N, C) from x (N, C); saves into `a` what the backward needs. */
+  forward(out: DeviceBuffer, x: DeviceBuffer, a: LayerActs, acts: Activations, invFreq: DeviceBuffer, seed: number): void {
+    const be = this.backend, c = this.cfg, w = this.weights;
+    const N = acts.shape.B * acts.shape.T, C = c.hiddenSize;
+    const scratch = acts.grads?.dxDrop ?? null;
+    const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
+      this.proj[p].forward(y, input, N, accumulate, a.lora[p], scratch, seed * 7 + PROJECTIONS.indexOf(p));
+    be.rmsnormForward(a.ln1, a.rstd1, x, w.inputNorm, N, C, c.rmsNormEps);
+    lin('q_proj', a.q, a.ln1, false);
+    lin('k_proj', a.k, a.ln1, false);
+    lin('v_proj', a.v, a.ln1, false);
+    be.rope(a.q, acts.positions, invFreq, N, c.numHeads, c.headDim, false);
+    be.rope(a.k, acts.positions, invFreq, N, c.numKvHeads, c.headDim, false);
+    be.attentionForward(a.att, a.lse, a.q, a.k, a.v, acts.segments, this.attentionShape(acts));
+    be.copy(a.mid, x);
+    lin('o_proj', a.mid, a.att, true);
+    be.rmsnormForward(a.ln2, a.rstd2, a.mid, w.postAttentionNorm, N, C, c.rmsNormEps);
+    lin('gate_proj', a.gate, a.ln2, false);
+    lin('up_proj', a.up, a.ln2, false);
+    be.swigluForward(a.h, a.gate, a.up, N * c.intermediateSize);
+    be.copy(out, a.mid);
+    lin('down_proj', out, a.h, true);
+  }
+
+  /**
+   * Backward through the layer: on entry acts.grads.dresid holds ∂L/∂out; on exit it holds ∂L/∂x.
+   * LoRA (and, when enabled, base and norm) gradients are accumulated.
+   */
+  backward(x: DeviceBuffer, a: LayerActs, acts: Activations, invFreq: DeviceBuffer): void {
+    const be = this.backend, c = this.cfg, w = this.weights;
+    const g = acts.grads;
+    if (!g) throw new Error('backward needs activations planned for training');
+    const N = acts.shape.B * acts.shape.T, C = c.hiddenSize, I = c.intermediateSize;
+    const lin = (p: Projection, dx: DeviceBuffer, dy: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
+      this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop);
+    // MLP branch: out = mid + down(h)
+    lin('down_proj', g.dh, g.dresid, a.h, false);
+    be.swigluBackward(g.dgate, g.dup, g.dh, a.gate, a.up, N * I);
+    lin('gate_proj', g.dln, g.dgate, a.ln2, false);
+    lin('up_proj', g.dln, g.dup, a.ln2, true);
+    be.rmsnormBackward(g.dresid, this.dPostAttentionNorm, g.dln, a.mid, w.postAttentionNorm, a.rstd2, N, C);
+    // attention branch: mid = x + o(att)
+    lin('o_proj', g.datt, g.dresid, a.att, false);
+    be.attentionBackward(g.dq, g.dk, g.dv, g.datt, a.att, a.lse, a.q, a.k, a.v, acts.segments, this.attentionShape(acts));
+    be.rope(g.dq, acts.positions, invFreq, N, c.numHeads, c.headDim, true);
+    be.rope(g.dk, acts.positions, invFreq, N, c.numKvHeads, c.headDim, true);
+    lin('q_proj', g.dln, g.dq, a.ln1, false);
+    lin('k_proj', g.dln, g.dk, a.ln1, true);
+    lin('v_proj', g.dln, g.dv, a.ln1, true);
+    be.rmsnormBackward(g.dresid, this.dInputNorm, g.dln, x, w.inputNorm, a.rstd1, N, C);
+  }
+}

@@ -1,0 +1,85 @@
+// A linear projection y = x·Wᵀ (no bias, as in Mistral), with an optional LoRA branch and optional
+// gradients to the base weight (full fine-tuning), forward and backward, on the backend's GEMM.
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { LoraPair } from './lora.ts';
+
+/** Saved per call for the LoRA backward: z = drop(x)·Aᵀ (N, r) and the dropout mask (N, in). */
+export interface LoraActs {
+  z: DeviceBuffer;
+  mask: DeviceBuffer | null;
+}
+
+export interface LinearLora {
+  pair: LoraPair;
+  r: number;
+  scaling: number;
+  dropout: number;
+}
+
+export class Linear {
+  /** Gradient of W (out, in) for full fine-tuning; null when the base weight is frozen. */
+  dWeight: DeviceBuffer | null = null;
+  lora: LinearLora | null = null;
+
+  constructor(
+    private readonly backend: Backend,
+    readonly weight: DeviceBuffer, // (out, in)
+    readonly outDim: number,
+    readonly inDim: number,
+  ) {}
+
+  /**
+   * y (N, out) = x·Wᵀ (+ y when `accumulate`) + scaling·(drop(x)·Aᵀ)·Bᵀ. `scratch` (N, in) holds the
+   * dropped input when dropout is active (training and p > 0).
+   */
+  forward(y: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean, acts: LoraActs | undefined,
+    scratch: DeviceBuffer | null, dropoutSeed: number): void {
+    const be = this.backend;
+    be.gemm(y, x, this.weight, { m: N, n: this.outDim, k: this.inDim, transB: true, beta: accumulate ? 1 : 0 });
+    const lora = this.lora;
+    if (!lora) return;
+    if (!acts) throw new Error('Linear.forward: LoRA needs its activation buffers');
+    let u = x;
+    if (acts.mask && lora.dropout > 0) {
+      if (!scratch) throw new Error('Linear.forward: dropout needs a scratch buffer');
+      be.dropout(scratch, acts.mask, x, lora.dropout, dropoutSeed, N * this.inDim);
+      u = scratch;
+    }
+    be.gemm(acts.z, u, lora.pair.A, { m: N, n: lora.r, k: this.inDim, transB: true });
+    be.gemm(y, acts.z, lora.pair.B, { m: N, n: this.outDim, k: lora.r, transB: true, alpha: lora.scaling, beta: 1 });
+  }
+
+  /**
+   * Given dy (N, out): dx (N, in) = dy·W (+ dx when `accumulate`) plus the LoRA path; accumulates the
+   * gradients of A, B and (when set) W. `dz` (N, r) and `scratch` (N, in) are work buffers.
+   */
+  backward(dx: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean,
+    acts: LoraActs | undefined, dz: DeviceBuffer, scratch: DeviceBuffer | null): void {
+    const be = this.backend;
+    const { outDim: out, inDim: inn } = this;
+    if (this.dWeight) be.gemm(this.dWeight, dy, x, { m: out, n: inn, k: N, transA: true, beta: 1 });
+    be.gemm(dx, dy, this.weight, { m: N, n: inn, k: out, beta: accumulate ? 1 : 0 });
+    const lora = this.lora;
+    if (!lora) return;
+    if (!acts) throw new Error('Linear.backward: LoRA needs its saved activations');
+    const { A, B, dA, dB } = lora.pair;
+    const s = lora.scaling;
+    if (dB) be.gemm(dB, dy, acts.z, { m: out, n: lora.r, k: N, transA: true, alpha: s, beta: 1 });
+    be.gemm(dz, dy, B, { m: N, n: lora.r, k: out, alpha: s });
+    const dropped = acts.mask !== null && lora.dropout > 0;
+    let u = x;
+    if (dropped) {
+      if (!scratch) throw new Error('Linear.backward: dropout needs a scratch buffer');
+      be.mul(scratch, x, acts.mask!, N * inn);
+      u = scratch;
+    }
+    if (dA) be.gemm(dA, dz, u, { m: lora.r, n: inn, k: N, transA: true, beta: 1 });
+    if (dropped) {
+      be.gemm(scratch!, dz, A, { m: N, n: inn, k: lora.r });
+      be.mul(scratch!, scratch!, acts.mask!, N * inn);
+      be.axpy(dx, scratch!, 1, N * inn);
+    } else {
+      be.gemm(dx, dz, A, { m: N, n: inn, k: lora.r, beta: 1 });
+    }
+  }
+}

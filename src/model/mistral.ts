@@ -1,0 +1,190 @@
+// The Mistral model on a backend: embedding → decoder layers → final RMSNorm → LM head (next-token
+// logits and cross-entropy, computed in row chunks so the (N, V) logits never exist whole) or the
+// sequence-classification head. Forward here; the backward passes are in backward.ts.
+import * as fs from 'node:fs';
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { DType } from '../backend/dtype.ts';
+import { UserError } from '../util/errors.ts';
+import { allocateActivations, freeActivations, type Activations, type PlanShape } from './activations.ts';
+import type { Batch } from './batch.ts';
+import { loadConfig, type MistralConfig } from './config.ts';
+import { DecoderLayer } from './decoder-layer.ts';
+import type { LoraAdapter } from './lora.ts';
+import { SafetensorsCheckpoint } from './safetensors.ts';
+import { ropeInvFreq } from './rope-freq.ts';
+import { hostFloats, loadWeights, projectionShape, type MistralWeights } from './weights.ts';
+
+/** Default number of token rows whose logits are computed at once. */
+const LOGIT_ROWS = 512;
+
+export interface LossResult {
+  /** Σ NLL over counted targets. */
+  sum: number;
+  /** Number of counted targets. */
+  count: number;
+}
+
+export class MistralModel {
+  readonly layers: DecoderLayer[];
+  readonly invFreq: DeviceBuffer; // (D/2)
+  lora: LoraAdapter | null = null;
+  /** Seed of the LoRA dropout masks for the next training forward. */
+  dropoutSeed = 0;
+  private acts: Activations | null = null;
+
+  constructor(
+    readonly backend: Backend,
+    readonly cfg: MistralConfig,
+    readonly weights: MistralWeights,
+    readonly dtype: DType,
+  ) {
+    this.layers = weights.layers.map((w, i) => new DecoderLayer(backend, cfg, w, i));
+    this.invFreq = backend.alloc(dtype, cfg.headDim / 2);
+    backend.upload(this.invFreq, hostFloats(ropeInvFreq(cfg.ropeTheta, cfg.headDim), dtype));
+  }
+
+  /** Attaches (or with null detaches) a LoRA adapter to every targeted projection. */
+  setLora(adapter: LoraAdapter | null): void {
+    this.lora = adapter;
+    for (const layer of this.layers) {
+      for (const [p, lin] of Object.entries(layer.proj)) {
+        const pair = adapter?.layers[layer.index]?.[p as keyof typeof layer.proj];
+        lin.lora = adapter && pair ? { pair, r: adapter.spec.r, scaling: adapter.scaling, dropout: adapter.spec.dropout } : null;
+      }
+    }
+    this.releaseActivations();
+  }
+
+  /** Activation buffers for a (B, T) batch, re-planned only when the shape or mode changes. */
+  activations(B: number, T: number, training: boolean): Activations {
+    const a = this.acts;
+    if (a && a.shape.B === B && a.shape.T === T && a.shape.training === training) return a;
+    this.releaseActivations();
+    const lora: PlanShape['lora'] = this.lora
+      ? this.lora.spec.targets.map((p) => ({
+        proj: p, r: this.lora!.spec.r, inDim: projectionShape(this.cfg, p)[1], dropout: this.lora!.spec.dropout > 0,
+      }))
+      : [];
+    this.acts = allocateActivations(this.backend, this.cfg, { B, T, training, lora, logitRows: LOGIT_ROWS }, this.dtype);
+    return this.acts;
+  }
+
+  releaseActivations(): void {
+    if (this.acts) freeActivations(this.backend, this.acts);
+    this.acts = null;
+  }
+
+  /** Uploads the batch and runs embedding, layers and the final norm; acts.lnf holds the result (N, C). */
+  forward(batch: Batch, training = false): Activations {
+    const be = this.backend, cfg = this.cfg;
+    for (let i = 0; i < batch.inputIds.length; i++) {
+      const id = batch.inputIds[i]!;
+      if (id < 0 || id >= cfg.vocabSize) throw new UserError(`token id ${id} is outside the vocabulary [0, ${cfg.vocabSize})`);
+    }
+    const acts = this.activations(batch.B, batch.T, training);
+    const N = batch.B * batch.T, C = cfg.hiddenSize;
+    be.upload(acts.ids, { dtype: 'i32', data: batch.inputIds });
+    be.upload(acts.positions, { dtype: 'i32', data: batch.positions });
+    be.upload(acts.segments, { dtype: 'i32', data: batch.segments });
+    be.upload(acts.targets, { dtype: 'i32', data: batch.targets });
+    be.upload(acts.scoreIndex, { dtype: 'i32', data: batch.scoreIndex });
+    be.gatherRows(acts.resid[0]!, this.weights.embed, acts.ids, N, C);
+    for (let l = 0; l < this.layers.length; l++) {
+      const x = training ? acts.resid[l]! : acts.resid[l % 2]!;
+      const out = training ? acts.resid[l + 1]! : acts.resid[(l + 1) % 2]!;
+      const a = training ? acts.layers[l]! : acts.layers[0]!;
+      this.layers[l]!.forward(out, x, a, acts, this.invFreq, this.dropoutSeed * 1000003 + l);
+    }
+    be.rmsnormForward(acts.lnf, acts.rstdf, this.finalResid(acts), this.weights.finalNorm, N, C, cfg.rmsNormEps);
+    return acts;
+  }
+
+  /** The last layer's output (N, C) in `acts`. */
+  finalResid(acts: Activations): DeviceBuffer {
+    const L = this.layers.length;
+    return acts.shape.training ? acts.resid[L]! : acts.resid[L % 2]!;
+  }
+
+  lmHead(): DeviceBuffer {
+    if (!this.weights.lmHead) throw new UserError('this model has no LM head (lm_head.weight): it was saved for classification');
+    return this.weights.lmHead;
+  }
+
+  /**
+   * Runs `fn(rows, r0)` for each chunk of token rows after computing their logits into acts.logits
+   * (rows, V). Chunks whose targets are all ignored are skipped when `onlyTargets` is set.
+   */
+  forEachLogitChunk(acts: Activations, onlyTargets: Int32Array | null, fn: (r0: number, rows: number) => void): void {
+    const be = this.backend, N = acts.shape.B * acts.shape.T, C = this.cfg.hiddenSize, V = this.cfg.vocabSize;
+    const chunk = acts.logits.length / V;
+    const head = this.lmHead();
+    for (let r0 = 0; r0 < N; r0 += chunk) {
+      const rows = Math.min(chunk, N - r0);
+      if (onlyTargets && !onlyTargets.subarray(r0, r0 + rows).some((t) => t !== -100)) continue;
+      be.gemm(acts.logits, be.view(acts.lnf, r0 * C, rows * C), head, { m: rows, n: V, k: C, transB: true });
+      fn(r0, rows);
+    }
+  }
+
+  /** Token-weighted next-token loss of a batch: Σ NLL and the number of counted targets. */
+  loss(batch: Batch): LossResult {
+    const acts = this.forward(batch, false);
+    const be = this.backend, V = this.cfg.vocabSize, N = batch.B * batch.T;
+    be.fill(acts.losses, 0);
+    this.forEachLogitChunk(acts, batch.targets, (r0, rows) => {
+      be.crossEntropy(be.view(acts.losses, r0, rows), null, acts.logits, be.view(acts.targets, r0, rows), rows, V, 0);
+    });
+    be.sum(acts.scalar, acts.losses, N);
+    return { sum: be.download(acts.scalar)[0]!, count: batch.targetCount };
+  }
+
+  /** Next-token logits (B·T, V) as a host array (tests, generation on small inputs). */
+  logits(batch: Batch): Float32Array | Float64Array {
+    const acts = this.forward(batch, false);
+    const V = this.cfg.vocabSize, N = batch.B * batch.T;
+    const out = this.dtype === 'f64' ? new Float64Array(N * V) : new Float32Array(N * V);
+    this.forEachLogitChunk(acts, null, (r0, rows) => {
+      out.set(this.backend.download(this.backend.view(acts.logits, 0, rows * V)) as Float32Array, r0 * V);
+    });
+    return out;
+  }
+
+  /** Classification head on the scored token of each row: (B, numLabels) pooled logits, on the backend. */
+  classLogitsDevice(acts: Activations, out: DeviceBuffer, score: DeviceBuffer, numLabels: number): void {
+    const be = this.backend, C = this.cfg.hiddenSize, B = acts.shape.B;
+    be.gatherRows(acts.pooled, acts.lnf, acts.scoreIndex, B, C);
+    be.gemm(out, acts.pooled, score, { m: B, n: numLabels, k: C, transB: true });
+  }
+
+  /** Classification logits (B, numLabels) as a host array, with `score` (numLabels, C) or the checkpoint's. */
+  classLogits(batch: Batch, score: DeviceBuffer | null = this.weights.score): Float32Array | Float64Array {
+    if (!score) throw new UserError('this model has no classification head (score.weight)');
+    const numLabels = score.length / this.cfg.hiddenSize;
+    const acts = this.forward(batch, false);
+    const out = this.backend.alloc(this.dtype, batch.B * numLabels);
+    this.classLogitsDevice(acts, out, score, numLabels);
+    const host = this.backend.download(out) as Float32Array | Float64Array;
+    this.backend.free(out);
+    return host;
+  }
+}
+
+export interface LoadModelOptions {
+  backend: Backend;
+  /** Compute dtype of weights and activations: 'f32' (default), or 'f64' for gradient checks on the CPU. */
+  dtype?: DType;
+}
+
+/** Loads an HF model folder (config.json + model.safetensors or sharded with an index). */
+export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError('model folder not found', dir);
+  const cfg = loadConfig(dir);
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  try {
+    const dtype = opts.dtype ?? 'f32';
+    const weights = loadWeights(opts.backend, ckpt, cfg, dtype);
+    return new MistralModel(opts.backend, cfg, weights, dtype);
+  } finally {
+    ckpt.close();
+  }
+}

@@ -1,0 +1,353 @@
+// safetensors, hand-rolled: a validated header, lazy per-tensor reads by offset (a shard is never read
+// whole), sharded checkpoints through model.safetensors.index.json, and atomic writes.
+// Format: u64 little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets}},
+// then the data; offsets are relative to the first byte after the header.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
+import { UserError } from '../util/errors.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+
+export type SafeDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
+
+const DTYPE_SIZE: Record<SafeDType, number> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+};
+
+export interface TensorInfo {
+  readonly dtype: SafeDType;
+  readonly shape: readonly number[];
+  /** Byte offsets [begin, end) relative to the start of the data section. */
+  readonly begin: number;
+  readonly end: number;
+}
+
+/** Typed arrays as their dtype is stored; BOOL and U8 are bytes. */
+export type SafeArray =
+  | Float64Array | Float32Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
+
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+export function numel(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** One .safetensors file: the header is parsed and validated on open; tensor data is read on demand. */
+export class SafetensorsFile {
+  private constructor(
+    readonly file: string,
+    private readonly fd: number,
+    private readonly dataStart: number,
+    readonly tensors: ReadonlyMap<string, TensorInfo>,
+    readonly metadata: Readonly<Record<string, string>>,
+  ) {}
+
+  static open(file: string): SafetensorsFile {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (e) {
+      throw new UserError(`cannot open safetensors file: ${(e as Error).message}`, file);
+    }
+    try {
+      const { tensors, metadata, dataStart } = readHeader(file, fd);
+      return new SafetensorsFile(file, fd, dataStart, tensors, metadata);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+  }
+
+  names(): string[] {
+    return [...this.tensors.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
+  info(name: string): TensorInfo {
+    const t = this.tensors.get(name);
+    if (!t) throw new UserError(`tensor "${name}" not found`, this.file);
+    return t;
+  }
+
+  /** The tensor's bytes, read from disk by offset into a fresh (aligned) buffer. */
+  readBytes(name: string): Uint8Array {
+    const t = this.info(name);
+    const n = t.end - t.begin;
+    const out = new Uint8Array(new ArrayBuffer(n));
+    let done = 0;
+    while (done < n) {
+      const got = fs.readSync(this.fd, out, done, n - done, this.dataStart + t.begin + done);
+      if (got === 0) throw new UserError(`tensor "${name}": file ended while reading its data`, this.file);
+      done += got;
+    }
+    return out;
+  }
+
+  /** The tensor as a typed array of its stored type (BF16/F16 as raw Uint16 bits). */
+  read(name: string): SafeArray {
+    const t = this.info(name);
+    const buf = this.readBytes(name).buffer;
+    switch (t.dtype) {
+      case 'F64': return new Float64Array(buf);
+      case 'F32': return new Float32Array(buf);
+      case 'F16': case 'BF16': return new Uint16Array(buf);
+      case 'I64': return new BigInt64Array(buf);
+      case 'I32': return new Int32Array(buf);
+      case 'I16': return new Int16Array(buf);
+      case 'I8': return new Int8Array(buf);
+      case 'U8': case 'BOOL': return new Uint8Array(buf);
+    }
+  }
+
+  /** A floating-point tensor converted to float32 (F32, F16, BF16, F64). */
+  readF32(name: string): Float32Array {
+    const t = this.info(name);
+    const a = this.read(name);
+    switch (t.dtype) {
+      case 'F32': return a as Float32Array;
+      case 'BF16': return bf16ToF32(a as Uint16Array);
+      case 'F16': return f16ToF32(a as Uint16Array);
+      case 'F64': return Float32Array.from(a as Float64Array);
+      default: throw new UserError(`tensor "${name}" has dtype ${t.dtype}, expected a float type`, this.file);
+    }
+  }
+
+  /** An integer tensor converted to int32 (I32, I64 in range, I16, I8, U8, BOOL). */
+  readI32(name: string): Int32Array {
+    const t = this.info(name);
+    const a = this.read(name);
+    if (t.dtype === 'I32') return a as Int32Array;
+    if (t.dtype === 'I64') {
+      const src = a as BigInt64Array;
+      const out = new Int32Array(src.length);
+      for (let i = 0; i < src.length; i++) {
+        const v = src[i]!;
+        if (v > 2147483647n || v < -2147483648n) {
+          throw new UserError(`tensor "${name}": value ${v} at index ${i} does not fit in int32`, this.file);
+        }
+        out[i] = Number(v);
+      }
+      return out;
+    }
+    if (t.dtype === 'I16' || t.dtype === 'I8' || t.dtype === 'U8' || t.dtype === 'BOOL') {
+      return Int32Array.from(a as Int16Array);
+    }
+    throw new UserError(`tensor "${name}" has dtype ${t.dtype}, expected an integer type`, this.file);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+function readHeader(file: string, fd: number): {
+  tensors: Map<string, TensorInfo>; metadata: Record<string, string>; dataStart: number;
+} {
+  const size = fs.fstatSync(fd).size;
+  const fail = (msg: string, tensor?: string): never => {
+    throw new UserError(tensor ? `tensor "${tensor}": ${msg}` : msg, file);
+  };
+  if (size < 8) fail(`truncated: ${size} bytes, too short for the 8-byte header length`);
+  const lenBuf = Buffer.alloc(8);
+  fs.readSync(fd, lenBuf, 0, 8, 0);
+  const headerLen = lenBuf.readBigUInt64LE(0);
+  if (headerLen > BigInt(size - 8)) {
+    fail(`header length ${headerLen} runs past the end of the file (${size} bytes): truncated or not a safetensors file`);
+  }
+  if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLen} is larger than ${MAX_HEADER_BYTES} bytes`);
+  const n = Number(headerLen);
+  const headerBuf = Buffer.alloc(n);
+  fs.readSync(fd, headerBuf, 0, n, 8);
+  let header: unknown;
+  try {
+    header = JSON.parse(headerBuf.toString('utf8'));
+  } catch (e) {
+    fail(`header is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
+  const dataStart = 8 + n;
+  const dataSize = size - dataStart;
+  const tensors = new Map<string, TensorInfo>();
+  let metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      metadata = parseMetadata(value, fail);
+      continue;
+    }
+    tensors.set(name, parseTensorInfo(name, value, dataSize, fail));
+  }
+  const sorted = [...tensors.entries()].sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end);
+  for (let i = 1; i < sorted.length; i++) {
+    const [prevName, prev] = sorted[i - 1]!;
+    const [name, t] = sorted[i]!;
+    if (t.begin < prev.end) fail(`data [${t.begin}, ${t.end}) overlaps tensor "${prevName}" [${prev.begin}, ${prev.end})`, name);
+  }
+  return { tensors, metadata, dataStart };
+}
+
+function parseMetadata(value: unknown, fail: (msg: string) => never): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('__metadata__ is not an object');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v !== 'string') fail(`__metadata__.${k} is not a string`);
+    out[k] = v as string;
+  }
+  return out;
+}
+
+function parseTensorInfo(
+  name: string, value: unknown, dataSize: number, fail: (msg: string, tensor?: string) => never,
+): TensorInfo {
+  if (typeof value !== 'object' || value === null) fail('entry is not an object', name);
+  const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  if (typeof v.dtype !== 'string' || !(v.dtype in DTYPE_SIZE)) {
+    fail(`unknown dtype ${JSON.stringify(v.dtype)} (supported: ${Object.keys(DTYPE_SIZE).join(', ')})`, name);
+  }
+  const dtype = v.dtype as SafeDType;
+  const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  if (!Array.isArray(v.shape) || !v.shape.every(isCount)) fail(`shape ${JSON.stringify(v.shape)} is not a list of sizes`, name);
+  const shape = v.shape as number[];
+  const off = v.data_offsets;
+  if (!Array.isArray(off) || off.length !== 2 || !isCount(off[0]) || !isCount(off[1]) || off[1] < off[0]) {
+    fail(`data_offsets ${JSON.stringify(off)} are not [begin, end] with begin ≤ end`, name);
+  }
+  const [begin, end] = off as [number, number];
+  if (end > dataSize) fail(`data_offsets [${begin}, ${end}) run past the end of the data (${dataSize} bytes)`, name);
+  const expected = numel(shape) * DTYPE_SIZE[dtype];
+  if (end - begin !== expected) {
+    fail(`shape [${shape.join(', ')}] × ${dtype} is ${expected} bytes but data_offsets span ${end - begin}`, name);
+  }
+  return { dtype, shape, begin, end };
+}
+
+/** A checkpoint folder: either one model.safetensors or shards listed by model.safetensors.index.json. */
+export class SafetensorsCheckpoint {
+  private readonly files = new Map<string, SafetensorsFile>();
+  private constructor(readonly dir: string, private readonly weightMap: ReadonlyMap<string, string>) {}
+
+  /** Opens `dir/<prefix>.safetensors.index.json` if present, else `dir/<prefix>.safetensors`. */
+  static open(dir: string, prefix = 'model'): SafetensorsCheckpoint {
+    const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
+    const singlePath = path.join(dir, `${prefix}.safetensors`);
+    if (fs.existsSync(indexPath)) {
+      let index: { weight_map?: unknown };
+      try {
+        index = JSON.parse(fs.readFileSync(indexPath, 'utf8')) as { weight_map?: unknown };
+      } catch (e) {
+        throw new UserError(`invalid JSON (${(e as Error).message})`, indexPath);
+      }
+      const wm = index.weight_map;
+      if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) {
+        throw new UserError('missing "weight_map" object', indexPath);
+      }
+      const map = new Map<string, string>();
+      for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) {
+        if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\')) {
+          throw new UserError(`weight_map["${tensor}"] is not a shard file name`, indexPath);
+        }
+        map.set(tensor, shard);
+      }
+      const ckpt = new SafetensorsCheckpoint(dir, map);
+      for (const shard of new Set(map.values())) {
+        const f = ckpt.shard(shard);
+        for (const [tensor, s] of map) {
+          if (s === shard && !f.has(tensor)) {
+            throw new UserError(`the index lists tensor "${tensor}" in ${shard}, but that shard does not hold it`, indexPath);
+          }
+        }
+      }
+      return ckpt;
+    }
+    if (!fs.existsSync(singlePath)) {
+      throw new UserError(`no ${prefix}.safetensors or ${prefix}.safetensors.index.json in ${dir}`, dir);
+    }
+    const f = SafetensorsFile.open(singlePath);
+    const ckpt = new SafetensorsCheckpoint(dir, new Map(f.names().map((n) => [n, `${prefix}.safetensors`])));
+    ckpt.files.set(`${prefix}.safetensors`, f);
+    return ckpt;
+  }
+
+  private shard(name: string): SafetensorsFile {
+    let f = this.files.get(name);
+    if (!f) {
+      f = SafetensorsFile.open(path.join(this.dir, name));
+      this.files.set(name, f);
+    }
+    return f;
+  }
+
+  names(): string[] {
+    return [...this.weightMap.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.weightMap.has(name);
+  }
+
+  /** The file that holds `name`; throws naming the checkpoint if the tensor is absent. */
+  fileOf(name: string): SafetensorsFile {
+    const shard = this.weightMap.get(name);
+    if (!shard) throw new UserError(`tensor "${name}" not found in the checkpoint`, this.dir);
+    return this.shard(shard);
+  }
+
+  info(name: string): TensorInfo {
+    return this.fileOf(name).info(name);
+  }
+
+  readF32(name: string): Float32Array {
+    return this.fileOf(name).readF32(name);
+  }
+
+  close(): void {
+    for (const f of this.files.values()) f.close();
+    this.files.clear();
+  }
+}
+
+export interface TensorToWrite {
+  dtype: SafeDType;
+  shape: readonly number[];
+  data: SafeArray;
+}
+
+/** The bytes of a safetensors file: header (padded to 8 bytes) and data, tensors in name order. */
+export function encodeSafetensors(
+  tensors: Readonly<Record<string, TensorToWrite>>, metadata?: Readonly<Record<string, string>>,
+): Uint8Array[] {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const name of names) {
+    const t = tensors[name]!;
+    const bytes = numel(t.shape) * DTYPE_SIZE[t.dtype];
+    if (t.data.byteLength !== bytes) {
+      throw new Error(`tensor "${name}": shape [${t.shape.join(', ')}] × ${t.dtype} is ${bytes} bytes, data has ${t.data.byteLength}`);
+    }
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  const pad = (8 - (Buffer.byteLength(json) % 8)) % 8;
+  json += ' '.repeat(pad);
+  const headerBytes = Buffer.from(json, 'utf8');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(headerBytes.byteLength));
+  const chunks: Uint8Array[] = [len, headerBytes];
+  for (const name of names) {
+    const d = tensors[name]!.data;
+    chunks.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  }
+  return chunks;
+}
+
+/** Writes a safetensors file atomically (temp file, fsync, rename). */
+export function writeSafetensors(
+  file: string, tensors: Readonly<Record<string, TensorToWrite>>, metadata?: Readonly<Record<string, string>>,
+): void {
+  writeFileAtomic(file, ...encodeSafetensors(tensors, metadata));
+}

@@ -1,0 +1,91 @@
+// The base model's weights on a backend, loaded tensor by tensor from an HF checkpoint
+// (HF names, shapes checked against the config).
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { DType, HostData } from '../backend/dtype.ts';
+import { UserError } from '../util/errors.ts';
+import type { MistralConfig } from './config.ts';
+import type { SafetensorsCheckpoint } from './safetensors.ts';
+
+export const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export type Projection = (typeof PROJECTIONS)[number];
+
+export interface LayerWeights {
+  inputNorm: DeviceBuffer; // (C)
+  postAttentionNorm: DeviceBuffer; // (C)
+  proj: Record<Projection, DeviceBuffer>; // (out, in) each
+}
+
+export interface MistralWeights {
+  embed: DeviceBuffer; // (V, C)
+  layers: LayerWeights[];
+  finalNorm: DeviceBuffer; // (C)
+  /** (V, C); the same buffer as `embed` when the embeddings are tied; null for a classification-only checkpoint. */
+  lmHead: DeviceBuffer | null;
+  /** (numLabels, C) sequence-classification head, when the checkpoint has one. */
+  score: DeviceBuffer | null;
+}
+
+/** HF tensor name of a projection in layer i. */
+export function projectionName(i: number, p: Projection): string {
+  const block = p === 'gate_proj' || p === 'up_proj' || p === 'down_proj' ? 'mlp' : 'self_attn';
+  return `model.layers.${i}.${block}.${p}.weight`;
+}
+
+/** [out, in] of a projection. */
+export function projectionShape(cfg: MistralConfig, p: Projection): [number, number] {
+  const C = cfg.hiddenSize, I = cfg.intermediateSize;
+  const q = cfg.numHeads * cfg.headDim, kv = cfg.numKvHeads * cfg.headDim;
+  switch (p) {
+    case 'q_proj': return [q, C];
+    case 'k_proj': case 'v_proj': return [kv, C];
+    case 'o_proj': return [C, q];
+    case 'gate_proj': case 'up_proj': return [I, C];
+    case 'down_proj': return [C, I];
+  }
+}
+
+/** float32 host data as the backend's float dtype wants it. */
+export function hostFloats(data: Float32Array, dtype: DType): HostData {
+  if (dtype === 'f32') return { dtype: 'f32', data };
+  if (dtype === 'f64') return { dtype: 'f64', data: Float64Array.from(data) };
+  throw new Error(`cannot upload float weights as ${dtype} yet`);
+}
+
+export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: MistralConfig, dtype: DType): MistralWeights {
+  const load = (name: string, shape: readonly number[]): DeviceBuffer => {
+    const info = ckpt.info(name);
+    if (info.shape.length !== shape.length || info.shape.some((s, i) => s !== shape[i])) {
+      throw new UserError(
+        `tensor "${name}" has shape [${info.shape.join(', ')}], but config.json implies [${shape.join(', ')}]`,
+        ckpt.dir,
+      );
+    }
+    const buf = backend.alloc(dtype, info.shape.reduce((a, b) => a * b, 1));
+    backend.upload(buf, hostFloats(ckpt.readF32(name), dtype));
+    return buf;
+  };
+  const C = cfg.hiddenSize, V = cfg.vocabSize;
+  const embed = load('model.embed_tokens.weight', [V, C]);
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < cfg.numLayers; i++) {
+    const proj = {} as Record<Projection, DeviceBuffer>;
+    for (const p of PROJECTIONS) proj[p] = load(projectionName(i, p), projectionShape(cfg, p));
+    layers.push({
+      inputNorm: load(`model.layers.${i}.input_layernorm.weight`, [C]),
+      postAttentionNorm: load(`model.layers.${i}.post_attention_layernorm.weight`, [C]),
+      proj,
+    });
+  }
+  const finalNorm = load('model.norm.weight', [C]);
+  let score: DeviceBuffer | null = null;
+  if (ckpt.has('score.weight')) {
+    const [labels] = ckpt.info('score.weight').shape;
+    score = load('score.weight', [labels ?? 0, C]);
+  }
+  let lmHead: DeviceBuffer | null = cfg.tieWordEmbeddings ? embed : null;
+  if (!cfg.tieWordEmbeddings && ckpt.has('lm_head.weight')) lmHead = load('lm_head.weight', [V, C]);
+  if (!lmHead && !score) {
+    throw new UserError('tensor "lm_head.weight" not found, and tie_word_embeddings is false', ckpt.dir);
+  }
+  return { embed, layers, finalNorm, lmHead, score };
+}

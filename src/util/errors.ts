@@ -1,0 +1,13 @@
+// User-facing errors: what was wrong, where (file:line or key path), and what to do.
+// The CLI prints these without a stack trace; anything else is a bug and keeps its stack.
+
+export class UserError extends Error {
+  override readonly name = 'UserError';
+  constructor(message: string, readonly where?: string) {
+    super(where ? `${where}: ${message}` : message);
+  }
+}
+
+export function isUserError(e: unknown): e is UserError {
+  return e instanceof UserError;
+}

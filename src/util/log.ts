@@ -1,0 +1,23 @@
+// Logging to stderr, so that stdout stays clean for machine-readable output (--json).
+
+let quiet = false;
+
+export function setQuiet(q: boolean): void {
+  quiet = q;
+}
+
+export function info(message: string): void {
+  if (!quiet) process.stderr.write(message + '\n');
+}
+
+export function warn(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
+}
+
+/** Logs a message once per process, keyed by `key` (e.g. which GEMM implementation is in use). */
+const seen = new Set<string>();
+export function infoOnce(key: string, message: string): void {
+  if (seen.has(key)) return;
+  seen.add(key);
+  info(message);
+}

@@ -1,0 +1,72 @@
+// A progress bar on stderr: step/total, a bar, rate and ETA, plus caller-supplied fields.
+// On a terminal it redraws one line; otherwise it prints a line at most every `everyMs` (default 10 s).
+
+export interface ProgressOptions {
+  label: string;
+  total: number;
+  unit?: string;
+  everyMs?: number;
+  stream?: NodeJS.WriteStream;
+}
+
+export class Progress {
+  private done = 0;
+  private readonly start = performance.now();
+  private lastDraw = 0;
+  private drawnAt = -1;
+  private readonly tty: boolean;
+  private readonly stream: NodeJS.WriteStream;
+
+  constructor(private readonly opts: ProgressOptions) {
+    this.stream = opts.stream ?? process.stderr;
+    this.tty = Boolean(this.stream.isTTY);
+  }
+
+  /** Advances by `n` and redraws (throttled) with extra fields such as "loss 2.31". */
+  tick(n = 1, fields: Record<string, string> = {}): void {
+    this.done += n;
+    const now = performance.now();
+    const every = this.tty ? 100 : (this.opts.everyMs ?? 10_000);
+    if (now - this.lastDraw < every && this.done < this.opts.total) return;
+    this.lastDraw = now;
+    this.draw(fields);
+  }
+
+  /** The text of the line as it would be drawn now. */
+  line(fields: Record<string, string> = {}): string {
+    const { total, label, unit = '' } = this.opts;
+    const frac = total > 0 ? Math.min(1, this.done / total) : 0;
+    const width = 24;
+    const fill = Math.round(frac * width);
+    const bar = '█'.repeat(fill) + '░'.repeat(width - fill);
+    const elapsed = (performance.now() - this.start) / 1000;
+    const rate = elapsed > 0 ? this.done / elapsed : 0;
+    const eta = rate > 0 ? (total - this.done) / rate : NaN;
+    const extra = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join(' | ');
+    return `${label} ${bar} ${this.done}/${total}${unit ? ' ' + unit : ''} | ${formatRate(rate)}/s | ETA ${formatDuration(eta)}${extra ? ' | ' + extra : ''}`;
+  }
+
+  private draw(fields: Record<string, string>): void {
+    this.drawnAt = this.done;
+    const text = this.line(fields);
+    if (this.tty) this.stream.write(`\r\x1b[2K${text}`);
+    else this.stream.write(text + '\n');
+  }
+
+  /** Ends the line (on a terminal) so later output starts fresh. */
+  finish(fields: Record<string, string> = {}): void {
+    if (this.tty || this.drawnAt !== this.done || Object.keys(fields).length > 0) this.draw(fields);
+    if (this.tty) this.stream.write('\n');
+  }
+}
+
+function formatRate(r: number): string {
+  return r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2);
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}

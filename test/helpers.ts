@@ -1,0 +1,45 @@
+// Shared test helpers: fixture paths, relative error as the fixtures define it, row building.
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SafetensorsFile } from '../src/model/safetensors.ts';
+import type { TokenRow } from '../src/model/batch.ts';
+
+export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+export const TINY = path.join(FIXTURES, 'hf-tiny-mistral');
+export const TINY_BASE = path.join(TINY, 'base');
+export const TINY_CLS = path.join(FIXTURES, 'hf-tiny-mistral-cls');
+
+/** ‖a − b‖ / ‖b‖ in double precision. */
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`relErr: lengths differ (${a.length} vs ${b.length})`);
+  let num = 0, den = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    num += d * d;
+    den += b[i]! * b[i]!;
+  }
+  return Math.sqrt(num) / Math.sqrt(den);
+}
+
+/** Reads every tensor of a fixture file: floats as Float32Array, integers as Int32Array. */
+export function readFixture(file: string): Record<string, { shape: readonly number[]; data: Float32Array | Int32Array }> {
+  const f = SafetensorsFile.open(file);
+  const out: Record<string, { shape: readonly number[]; data: Float32Array | Int32Array }> = {};
+  for (const name of f.names()) {
+    const info = f.info(name);
+    out[name] = { shape: info.shape, data: info.dtype.startsWith('I') ? f.readI32(name) : f.readF32(name) };
+  }
+  f.close();
+  return out;
+}
+
+/** Splits a (B, T) int tensor into rows. */
+export function rowsOf(ids: Int32Array, B: number, T: number): number[][] {
+  return Array.from({ length: B }, (_, b) => Array.from(ids.subarray(b * T, b * T + T)));
+}
+
+export function tokenRows(ids: Int32Array, labels: Int32Array | null, B: number, T: number): TokenRow[] {
+  const idRows = rowsOf(ids, B, T);
+  const labelRows = labels ? rowsOf(labels, B, T) : null;
+  return idRows.map((inputIds, b) => ({ inputIds, labels: labelRows ? labelRows[b]! : null }));
+}

@@ -1,0 +1,63 @@
+// The forward pass against HF transformers' own outputs on the tiny Mistral fixture (float32, ≤ 1e-4).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { collate } from '../../src/model/batch.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { relErr, readFixture, tokenRows, TINY, TINY_BASE } from '../helpers.ts';
+
+const ex = readFixture(path.join(TINY, 'expected.safetensors'));
+const meta = JSON.parse(fs.readFileSync(path.join(TINY, 'meta.json'), 'utf8')) as { base_loss: number };
+const B = 2, T = 24, V = 512;
+const ids = ex.input_ids!.data as Int32Array;
+const labels = ex.labels!.data as Int32Array;
+
+for (const gemm of ['auto', 'js'] as const) {
+  const backend = new CpuBackend({ gemm });
+  const model = loadModel(TINY_BASE, { backend });
+
+  test(`base logits match HF (gemm ${gemm})`, () => {
+    const logits = model.logits(collate(tokenRows(ids, null, B, T), 0, 0));
+    const err = relErr(logits, ex.base_logits!.data);
+    assert.ok(err <= 1e-4, `rel err ${err}`);
+  });
+
+  test(`base loss matches HF, token-weighted (gemm ${gemm})`, () => {
+    const { sum, count } = model.loss(collate(tokenRows(ids, labels, B, T), 0, 0));
+    assert.equal(count, 2 * (T - 10));
+    const err = Math.abs(sum / count - meta.base_loss) / meta.base_loss;
+    assert.ok(err <= 1e-4, `loss ${sum / count} vs ${meta.base_loss}`);
+  });
+
+  test(`padded logits match HF at unmasked positions (gemm ${gemm})`, () => {
+    const pad = ex.padded_input_ids!.data as Int32Array;
+    const mask = ex.padded_attention_mask!.data as Int32Array;
+    const rows = tokenRows(pad, null, B, T).map((r, b) => ({
+      inputIds: r.inputIds.filter((_, t) => mask[b * T + t] === 1),
+    }));
+    const logits = model.logits(collate(rows, 0, 0));
+    const ours: number[] = [], theirs: number[] = [];
+    for (let i = 0; i < B * T; i++) {
+      if (mask[i] !== 1) continue;
+      for (let v = 0; v < V; v++) {
+        ours.push(logits[i * V + v]!);
+        theirs.push(ex.padded_logits!.data[i * V + v]!);
+      }
+    }
+    const err = relErr(ours, theirs);
+    assert.ok(err <= 1e-4, `rel err ${err}`);
+  });
+
+  test(`classification logits match HF (gemm ${gemm})`, () => {
+    const pad = ex.padded_input_ids!.data as Int32Array;
+    const mask = ex.padded_attention_mask!.data as Int32Array;
+    const rows = tokenRows(pad, null, B, T).map((r, b) => ({ inputIds: r.inputIds.filter((_, t) => mask[b * T + t] === 1) }));
+    const score = backend.alloc('f32', 3 * 64);
+    backend.upload(score, { dtype: 'f32', data: ex.cls_score_weight!.data as Float32Array });
+    const logits = model.classLogits(collate(rows, 0, 0), score);
+    const err = relErr(logits, ex.cls_logits!.data);
+    assert.ok(err <= 1e-4, `rel err ${err}: ${Array.from(logits)} vs ${Array.from(ex.cls_logits!.data)}`);
+  });
+}
