@@ -126,16 +126,27 @@ export class MistralModel {
     }
   }
 
-  /** Token-weighted next-token loss of a batch: Σ NLL and the number of counted targets. */
-  loss(batch: Batch): LossResult {
+  /** Forward and per-token NLL into acts.losses (N); 0 where the target is ignored. */
+  private computeLosses(batch: Batch): Activations {
     const acts = this.forward(batch, false);
-    const be = this.backend, V = this.cfg.vocabSize, N = batch.B * batch.T;
+    const be = this.backend, V = this.cfg.vocabSize;
     be.fill(acts.losses, 0);
     this.forEachLogitChunk(acts, batch.targets, (r0, rows) => {
       be.crossEntropy(be.view(acts.losses, r0, rows), null, acts.logits, be.view(acts.targets, r0, rows), rows, V, 0);
     });
-    be.sum(acts.scalar, acts.losses, N);
-    return { sum: be.download(acts.scalar)[0]!, count: batch.targetCount };
+    return acts;
+  }
+
+  /** Token-weighted next-token loss of a batch: Σ NLL and the number of counted targets. */
+  loss(batch: Batch): LossResult {
+    const acts = this.computeLosses(batch);
+    this.backend.sum(acts.scalar, acts.losses, batch.B * batch.T);
+    return { sum: this.backend.download(acts.scalar)[0]!, count: batch.targetCount };
+  }
+
+  /** Per-token NLL (B·T) as a host array: 0 where the target is ignored (tests, per-sample reports). */
+  tokenLosses(batch: Batch): Float32Array | Float64Array {
+    return this.backend.download(this.computeLosses(batch).losses) as Float32Array | Float64Array;
   }
 
   /** Next-token logits (B·T, V) as a host array (tests, generation on small inputs). */

@@ -1,0 +1,24 @@
+// The tokenizer contract the rest of the toolkit uses (data preparation, generation, evaluation).
+// Implementations load an HF tokenizer.json + tokenizer_config.json, or the bundled Mistral 7B v0.1 one.
+
+export type ChatRole = 'system' | 'user' | 'assistant';
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+export interface Tokenizer {
+  readonly vocabSize: number;
+  readonly bosId: number | null;
+  readonly eosId: number | null;
+  /** The tokenizer's pad token, when it has one (Mistral has none). */
+  readonly padId: number | null;
+  /** Token ids of `text`, with no BOS/EOS added. */
+  encode(text: string): number[];
+  /** Text of `ids`; special tokens are dropped unless `skipSpecialTokens` is false. */
+  decode(ids: readonly number[], opts?: { skipSpecialTokens?: boolean }): string;
+  tokenToId(token: string): number | null;
+  /** A chat rendered with the model's chat template (default: Mistral [INST] … [/INST]). */
+  applyChatTemplate(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string;
+}
