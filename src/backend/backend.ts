@@ -30,10 +30,17 @@ export interface GemmSpec {
   strideC?: number;
 }
 
-/** Shape of one attention call: q (N, Hq·D), k and v (N, Hkv·D), out (N, Hq·D), with N = B·T. */
+/**
+ * Shape of one attention call: q (B, T, Hq·D), k and v (B, kvLen, Hkv·D), out (B, T, Hq·D). Query i
+ * of a row sits at key index qOffset + i (0 for training; the cache length when decoding with a KV cache).
+ */
 export interface AttentionShape {
   B: number;
   T: number;
+  /** Keys per row (default T). */
+  kvLen?: number;
+  /** Key index of the first query (default 0). */
+  qOffset?: number;
   Hq: number;
   Hkv: number;
   D: number;
@@ -98,15 +105,15 @@ export interface Backend {
    */
   rope(x: DeviceBuffer, positions: DeviceBuffer, invFreq: DeviceBuffer, N: number, H: number, D: number, inverse: boolean): void;
   /**
-   * Masked softmax attention. segments (N) i32: key j is visible from query i of the same row when
-   * segments[j] = segments[i] ≥ 0, j ≤ i and the window allows; −1 marks padding (never a key).
-   * out (N, Hq·D); lse (B, Hq, T) f32 = log Σ exp(scores) per query, saved for backward.
+   * Masked softmax attention. segments (B, kvLen) i32: key j is visible from query i (at key index
+   * a = qOffset + i) of the same row when segments[j] = segments[a] ≥ 0, j ≤ a and a − j < window;
+   * −1 marks padding (never a key). lse (B, Hq, T) = log Σ exp(scores) per query, saved for backward.
    */
   attentionForward(
     out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
     s: AttentionShape,
   ): void;
-  /** dq, dk, dv (overwritten) from dout, using the forward's out and lse. */
+  /** dq, dk, dv (overwritten) from dout, using the forward's out and lse (training shapes: kvLen = T, qOffset = 0). */
   attentionBackward(
     dq: DeviceBuffer, dk: DeviceBuffer, dv: DeviceBuffer, dout: DeviceBuffer, out: DeviceBuffer, lse: DeviceBuffer,
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,

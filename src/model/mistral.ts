@@ -12,7 +12,8 @@ import { DecoderLayer } from './decoder-layer.ts';
 import type { LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { ropeInvFreq } from './rope-freq.ts';
-import { hostFloats, loadWeights, projectionShape, type MistralWeights } from './weights.ts';
+import { hostFloats, loadWeights, PROJECTIONS, projectionName, projectionShape, type MistralWeights, type Projection } from './weights.ts';
+import { loraKey, SCORE_PARAM, type Param } from './params.ts';
 
 /** Default number of token rows whose logits are computed at once. */
 const LOGIT_ROWS = 512;
@@ -24,10 +25,28 @@ export interface LossResult {
   count: number;
 }
 
+/** A classification head (numLabels, C) and, when it is trained, its gradient. */
+export interface ScoreHead {
+  weight: DeviceBuffer;
+  grad: DeviceBuffer | null;
+  numLabels: number;
+}
+
+/** Gradients of the base weights, for full fine-tuning. */
+export interface BaseGrads {
+  embed: DeviceBuffer; // (V, C)
+  finalNorm: DeviceBuffer; // (C)
+  /** (V, C); the embedding's gradient when tied. */
+  lmHead: DeviceBuffer | null;
+}
+
 export class MistralModel {
   readonly layers: DecoderLayer[];
   readonly invFreq: DeviceBuffer; // (D/2)
   lora: LoraAdapter | null = null;
+  /** The classification head in use (the checkpoint's score.weight unless replaced). */
+  score: ScoreHead | null;
+  baseGrads: BaseGrads | null = null;
   /** Seed of the LoRA dropout masks for the next training forward. */
   dropoutSeed = 0;
   private acts: Activations | null = null;
@@ -39,6 +58,7 @@ export class MistralModel {
     readonly dtype: DType,
   ) {
     this.layers = weights.layers.map((w, i) => new DecoderLayer(backend, cfg, w, i));
+    this.score = weights.score ? { weight: weights.score, grad: null, numLabels: weights.score.length / cfg.hiddenSize } : null;
     this.invFreq = backend.alloc(dtype, cfg.headDim / 2);
     backend.upload(this.invFreq, hostFloats(ropeInvFreq(cfg.ropeTheta, cfg.headDim), dtype));
   }
@@ -160,23 +180,96 @@ export class MistralModel {
     return out;
   }
 
-  /** Classification head on the scored token of each row: (B, numLabels) pooled logits, on the backend. */
-  classLogitsDevice(acts: Activations, out: DeviceBuffer, score: DeviceBuffer, numLabels: number): void {
+  /** Classification logits (B, numLabels) on the backend, from the scored token of each row. */
+  classLogitsDevice(acts: Activations, out: DeviceBuffer): ScoreHead {
+    const score = this.scoreHead();
     const be = this.backend, C = this.cfg.hiddenSize, B = acts.shape.B;
     be.gatherRows(acts.pooled, acts.lnf, acts.scoreIndex, B, C);
-    be.gemm(out, acts.pooled, score, { m: B, n: numLabels, k: C, transB: true });
+    be.gemm(out, acts.pooled, score.weight, { m: B, n: score.numLabels, k: C, transB: true });
+    return score;
   }
 
-  /** Classification logits (B, numLabels) as a host array, with `score` (numLabels, C) or the checkpoint's. */
-  classLogits(batch: Batch, score: DeviceBuffer | null = this.weights.score): Float32Array | Float64Array {
-    if (!score) throw new UserError('this model has no classification head (score.weight)');
-    const numLabels = score.length / this.cfg.hiddenSize;
+  scoreHead(): ScoreHead {
+    if (!this.score) throw new UserError('this model has no classification head (score.weight): give it one with setScoreHead');
+    return this.score;
+  }
+
+  /** Replaces the classification head with `weight` (numLabels, C); `trainable` allocates its gradient. */
+  setScoreHead(weight: DeviceBuffer, trainable: boolean): ScoreHead {
+    const numLabels = weight.length / this.cfg.hiddenSize;
+    if (!Number.isInteger(numLabels) || numLabels < 1) throw new Error(`score head of ${weight.length} values does not fit hidden size ${this.cfg.hiddenSize}`);
+    let grad: DeviceBuffer | null = null;
+    if (trainable) {
+      grad = this.backend.alloc(this.dtype, weight.length);
+      this.backend.fill(grad, 0);
+    }
+    this.score = { weight, grad, numLabels };
+    return this.score;
+  }
+
+  /** Classification logits (B, numLabels) as a host array. */
+  classLogits(batch: Batch): Float32Array | Float64Array {
     const acts = this.forward(batch, false);
-    const out = this.backend.alloc(this.dtype, batch.B * numLabels);
-    this.classLogitsDevice(acts, out, score, numLabels);
+    const out = this.backend.alloc(this.dtype, batch.B * this.scoreHead().numLabels);
+    this.classLogitsDevice(acts, out);
     const host = this.backend.download(out) as Float32Array | Float64Array;
     this.backend.free(out);
     return host;
+  }
+
+  /** Allocates gradients for every base weight (full fine-tuning). */
+  enableBaseGrads(): void {
+    if (this.baseGrads) return;
+    const be = this.backend, cfg = this.cfg;
+    const zeros = (n: number): DeviceBuffer => {
+      const b = be.alloc(this.dtype, n);
+      be.fill(b, 0);
+      return b;
+    };
+    for (const layer of this.layers) {
+      for (const lin of Object.values(layer.proj)) lin.dWeight = zeros(lin.outDim * lin.inDim);
+      layer.dInputNorm = zeros(cfg.hiddenSize);
+      layer.dPostAttentionNorm = zeros(cfg.hiddenSize);
+    }
+    const embed = zeros(cfg.vocabSize * cfg.hiddenSize);
+    const lmHead = !this.weights.lmHead ? null : this.weights.lmHead === this.weights.embed ? embed : zeros(cfg.vocabSize * cfg.hiddenSize);
+    this.baseGrads = { embed, finalNorm: zeros(cfg.hiddenSize), lmHead };
+  }
+
+  /** Every trainable tensor with its gradient: LoRA factors, a trained score head, base weights when enabled. */
+  trainableParams(): Param[] {
+    const out: Param[] = [];
+    const cfg = this.cfg;
+    if (this.lora) {
+      const r = this.lora.spec.r;
+      this.lora.layers.forEach((layer, i) => {
+        for (const [proj, pair] of Object.entries(layer)) {
+          const [o, inDim] = projectionShape(cfg, proj as Projection);
+          if (pair.dA) out.push({ name: loraKey(i, proj, 'A'), shape: [r, inDim], value: pair.A, grad: pair.dA });
+          if (pair.dB) out.push({ name: loraKey(i, proj, 'B'), shape: [o, r], value: pair.B, grad: pair.dB });
+        }
+      });
+    }
+    if (this.score?.grad) {
+      out.push({ name: SCORE_PARAM, shape: [this.score.numLabels, cfg.hiddenSize], value: this.score.weight, grad: this.score.grad });
+    }
+    const g = this.baseGrads;
+    if (g) {
+      const C = cfg.hiddenSize;
+      out.push({ name: 'model.embed_tokens.weight', shape: [cfg.vocabSize, C], value: this.weights.embed, grad: g.embed });
+      for (const layer of this.layers) {
+        const i = layer.index;
+        out.push({ name: `model.layers.${i}.input_layernorm.weight`, shape: [C], value: layer.weights.inputNorm, grad: layer.dInputNorm! });
+        for (const p of PROJECTIONS) {
+          const lin = layer.proj[p];
+          out.push({ name: projectionName(i, p), shape: [lin.outDim, lin.inDim], value: lin.weight, grad: lin.dWeight! });
+        }
+        out.push({ name: `model.layers.${i}.post_attention_layernorm.weight`, shape: [C], value: layer.weights.postAttentionNorm, grad: layer.dPostAttentionNorm! });
+      }
+      out.push({ name: 'model.norm.weight', shape: [C], value: this.weights.finalNorm, grad: g.finalNorm });
+      if (g.lmHead && g.lmHead !== g.embed) out.push({ name: 'lm_head.weight', shape: [cfg.vocabSize, C], value: this.weights.lmHead!, grad: g.lmHead });
+    }
+    return out;
   }
 }
 

@@ -27,6 +27,18 @@ export type SafeArray =
   | Float64Array | Float32Array | Uint16Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array;
 
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+/** Bytes per readSync call: one call may not read more than 2 GiB. */
+const READ_CHUNK = 1 << 30;
+
+/** Reads exactly out.byteLength bytes at `position`; calls `onShort` (which throws) if the file ends first. */
+function readFully(fd: number, out: Uint8Array, position: number, onShort: () => never): void {
+  let done = 0;
+  while (done < out.byteLength) {
+    const got = fs.readSync(fd, out, done, Math.min(READ_CHUNK, out.byteLength - done), position + done);
+    if (got === 0) onShort();
+    done += got;
+  }
+}
 
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -77,12 +89,9 @@ export class SafetensorsFile {
     const t = this.info(name);
     const n = t.end - t.begin;
     const out = new Uint8Array(new ArrayBuffer(n));
-    let done = 0;
-    while (done < n) {
-      const got = fs.readSync(this.fd, out, done, n - done, this.dataStart + t.begin + done);
-      if (got === 0) throw new UserError(`tensor "${name}": file ended while reading its data`, this.file);
-      done += got;
-    }
+    readFully(this.fd, out, this.dataStart + t.begin, () => {
+      throw new UserError(`tensor "${name}": file ended while reading its data (was it truncated after opening?)`, this.file);
+    });
     return out;
   }
 
@@ -152,7 +161,7 @@ function readHeader(file: string, fd: number): {
   };
   if (size < 8) fail(`truncated: ${size} bytes, too short for the 8-byte header length`);
   const lenBuf = Buffer.alloc(8);
-  fs.readSync(fd, lenBuf, 0, 8, 0);
+  readFully(fd, lenBuf, 0, () => fail('file ended while reading the header length'));
   const headerLen = lenBuf.readBigUInt64LE(0);
   if (headerLen > BigInt(size - 8)) {
     fail(`header length ${headerLen} runs past the end of the file (${size} bytes): truncated or not a safetensors file`);
@@ -160,7 +169,7 @@ function readHeader(file: string, fd: number): {
   if (headerLen > BigInt(MAX_HEADER_BYTES)) fail(`header length ${headerLen} is larger than ${MAX_HEADER_BYTES} bytes`);
   const n = Number(headerLen);
   const headerBuf = Buffer.alloc(n);
-  fs.readSync(fd, headerBuf, 0, n, 8);
+  readFully(fd, headerBuf, 8, () => fail('file ended while reading the header'));
   let header: unknown;
   try {
     header = JSON.parse(headerBuf.toString('utf8'));
@@ -174,16 +183,20 @@ function readHeader(file: string, fd: number): {
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      metadata = parseMetadata(value, fail);
+      if (value !== null) metadata = parseMetadata(value, fail);
       continue;
     }
     tensors.set(name, parseTensorInfo(name, value, dataSize, fail));
   }
-  const sorted = [...tensors.entries()].sort((a, b) => a[1].begin - b[1].begin || a[1].end - b[1].end);
-  for (let i = 1; i < sorted.length; i++) {
-    const [prevName, prev] = sorted[i - 1]!;
-    const [name, t] = sorted[i]!;
-    if (t.begin < prev.end) fail(`data [${t.begin}, ${t.end}) overlaps tensor "${prevName}" [${prev.begin}, ${prev.end})`, name);
+  // Sorted by start, each tensor must begin at or after the furthest end so far (empty tensors hold no bytes).
+  const sorted = [...tensors.entries()].filter(([, t]) => t.end > t.begin).sort((a, b) => a[1].begin - b[1].begin);
+  let last: [string, TensorInfo] | null = null;
+  for (const [name, t] of sorted) {
+    if (last && t.begin < last[1].end) {
+      const [prevName, prev] = last;
+      fail(`data_offsets [${t.begin}, ${t.end}) overlap tensor "${prevName}" [${prev.begin}, ${prev.end})`, name);
+    }
+    if (!last || t.end > last[1].end) last = [name, t];
   }
   return { tensors, metadata, dataStart };
 }
@@ -201,9 +214,9 @@ function parseMetadata(value: unknown, fail: (msg: string) => never): Record<str
 function parseTensorInfo(
   name: string, value: unknown, dataSize: number, fail: (msg: string, tensor?: string) => never,
 ): TensorInfo {
-  if (typeof value !== 'object' || value === null) fail('entry is not an object', name);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('entry is not an object {dtype, shape, data_offsets}', name);
   const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-  if (typeof v.dtype !== 'string' || !(v.dtype in DTYPE_SIZE)) {
+  if (typeof v.dtype !== 'string' || !Object.hasOwn(DTYPE_SIZE, v.dtype)) {
     fail(`unknown dtype ${JSON.stringify(v.dtype)} (supported: ${Object.keys(DTYPE_SIZE).join(', ')})`, name);
   }
   const dtype = v.dtype as SafeDType;
@@ -233,13 +246,13 @@ export class SafetensorsCheckpoint {
     const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
     const singlePath = path.join(dir, `${prefix}.safetensors`);
     if (fs.existsSync(indexPath)) {
-      let index: { weight_map?: unknown };
+      let index: unknown;
       try {
-        index = JSON.parse(fs.readFileSync(indexPath, 'utf8')) as { weight_map?: unknown };
+        index = JSON.parse(fs.readFileSync(indexPath, 'utf8'));
       } catch (e) {
         throw new UserError(`invalid JSON (${(e as Error).message})`, indexPath);
       }
-      const wm = index.weight_map;
+      const wm = typeof index === 'object' && index !== null ? (index as { weight_map?: unknown }).weight_map : undefined;
       if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) {
         throw new UserError('missing "weight_map" object', indexPath);
       }
@@ -251,13 +264,22 @@ export class SafetensorsCheckpoint {
         map.set(tensor, shard);
       }
       const ckpt = new SafetensorsCheckpoint(dir, map);
-      for (const shard of new Set(map.values())) {
-        const f = ckpt.shard(shard);
-        for (const [tensor, s] of map) {
-          if (s === shard && !f.has(tensor)) {
-            throw new UserError(`the index lists tensor "${tensor}" in ${shard}, but that shard does not hold it`, indexPath);
+      try {
+        for (const shard of new Set(map.values())) {
+          if (!fs.existsSync(path.join(dir, shard))) {
+            const first = [...map].find(([, s]) => s === shard)![0];
+            throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}`, indexPath);
+          }
+          const f = ckpt.shard(shard);
+          for (const [tensor, s] of map) {
+            if (s === shard && !f.has(tensor)) {
+              throw new UserError(`the index lists tensor "${tensor}" in ${shard}, but that shard does not hold it`, indexPath);
+            }
           }
         }
+      } catch (e) {
+        ckpt.close();
+        throw e;
       }
       return ckpt;
     }
@@ -324,6 +346,9 @@ export function encodeSafetensors(
   let offset = 0;
   for (const name of names) {
     const t = tensors[name]!;
+    if (name === '__metadata__') throw new Error('"__metadata__" is reserved: pass metadata separately');
+    if (!Object.hasOwn(DTYPE_SIZE, t.dtype)) throw new Error(`tensor "${name}": unknown dtype ${JSON.stringify(t.dtype)}`);
+    if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`tensor "${name}": shape [${t.shape.join(', ')}] is not a list of sizes`);
     const bytes = numel(t.shape) * DTYPE_SIZE[t.dtype];
     if (t.data.byteLength !== bytes) {
       throw new Error(`tensor "${name}": shape [${t.shape.join(', ')}] × ${t.dtype} is ${bytes} bytes, data has ${t.data.byteLength}`);

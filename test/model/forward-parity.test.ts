@@ -56,7 +56,8 @@ for (const gemm of ['auto', 'js'] as const) {
     const rows = tokenRows(pad, null, B, T).map((r, b) => ({ inputIds: r.inputIds.filter((_, t) => mask[b * T + t] === 1) }));
     const score = backend.alloc('f32', 3 * 64);
     backend.upload(score, { dtype: 'f32', data: ex.cls_score_weight!.data as Float32Array });
-    const logits = model.classLogits(collate(rows, 0, 0), score);
+    model.setScoreHead(score, false);
+    const logits = model.classLogits(collate(rows, 0, 0));
     const err = relErr(logits, ex.cls_logits!.data);
     assert.ok(err <= 1e-4, `rel err ${err}: ${Array.from(logits)} vs ${Array.from(ex.cls_logits!.data)}`);
   });

@@ -1,36 +1,39 @@
 // Masked softmax attention with GQA, as HF's eager attention computes it, and its backward.
-// Per (row b, head h): S = scale·Q·Kᵀ (T, T) by GEMM, the mask (causal, sliding window, segments for
-// padding and packing), softmax with the log-sum-exp saved, O = P·V. The backward recomputes P from
+// Per (row b, head h): S = scale·Q·Kᵀ (T, kvLen) by GEMM, the mask (causal, sliding window, segments
+// for padding and packing), softmax with the log-sum-exp saved, O = P·V. The backward recomputes P from
 // the saved log-sum-exp, as flash attention does, so nothing of size T² is kept between the passes.
 import type { AttentionShape, GemmSpec } from '../../backend.ts';
 import type { FloatArray } from '../../dtype.ts';
 
 export type GemmFn = (c: FloatArray, a: FloatArray, b: FloatArray, spec: GemmSpec) => void;
 
-/** First key visible from query i of row `seg` (keys j in [lo, i] with equal segment are visible). */
-function firstKey(i: number, window: number | null): number {
-  return window === null ? 0 : Math.max(0, i - window + 1);
+/** The keys [lo, a] a query at key index a may see before the segment check. */
+function keyRange(a: number, window: number | null): number {
+  return window === null ? 0 : Math.max(0, a - window + 1);
 }
 
-/** Softmax probabilities P (T, T) of one (b, h) from scores S (in place), writing lse (T). */
-function maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, segOff: number, T: number, window: number | null): void {
+/**
+ * Turns scores S (T, K) of one (b, h) into probabilities in place and writes lse (T). seg is the row's
+ * (K) segment ids; query i sits at key index off + i.
+ */
+function maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, K: number, off: number, window: number | null): void {
   for (let i = 0; i < T; i++) {
-    const row = i * T;
-    const si = seg[segOff + i]!;
-    const lo = firstKey(i, window);
+    const row = i * K, a = off + i;
+    const si = seg[a]!;
+    const lo = keyRange(a, window);
     let max = -Infinity;
     if (si >= 0) {
-      for (let j = lo; j <= i; j++) if (seg[segOff + j] === si && S[row + j]! > max) max = S[row + j]!;
+      for (let j = lo; j <= a; j++) if (seg[j] === si && S[row + j]! > max) max = S[row + j]!;
     }
     if (max === -Infinity) {
       // a padded query, or one that sees no key: no output, no gradient
-      S.fill(0, row, row + T);
+      S.fill(0, row, row + K);
       lse[i] = -Infinity;
       continue;
     }
     let z = 0;
-    for (let j = lo; j <= i; j++) {
-      if (seg[segOff + j] === si) {
+    for (let j = lo; j <= a; j++) {
+      if (seg[j] === si) {
         const e = Math.exp(S[row + j]! - max);
         S[row + j] = e;
         z += e;
@@ -39,26 +42,26 @@ function maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, segOff: 
       }
     }
     S.fill(0, row, row + lo);
-    S.fill(0, row + i + 1, row + T);
+    S.fill(0, row + a + 1, row + K);
     const inv = 1 / z;
-    for (let j = lo; j <= i; j++) S[row + j]! *= inv;
+    for (let j = lo; j <= a; j++) S[row + j]! *= inv;
     lse[i] = max + Math.log(z);
   }
 }
 
-/** Recomputes P (T, T) in place over S from the saved lse. */
-function probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, segOff: number, T: number, window: number | null): void {
+/** Recomputes P (T, T) in place over the scores S from the saved lse (training shapes). */
+function probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, window: number | null): void {
   for (let i = 0; i < T; i++) {
     const row = i * T;
     const l = lse[i]!;
-    const si = seg[segOff + i]!;
+    const si = seg[i]!;
     if (l === -Infinity || si < 0) {
       S.fill(0, row, row + T);
       continue;
     }
-    const lo = firstKey(i, window);
+    const lo = keyRange(i, window);
     S.fill(0, row, row + lo);
-    for (let j = lo; j <= i; j++) S[row + j] = seg[segOff + j] === si ? Math.exp(S[row + j]! - l) : 0;
+    for (let j = lo; j <= i; j++) S[row + j] = seg[j] === si ? Math.exp(S[row + j]! - l) : 0;
     S.fill(0, row + i + 1, row + T);
   }
 }
@@ -72,16 +75,19 @@ export function attentionForward(
   s: AttentionShape, gemm: GemmFn,
 ): void {
   const { B, T, Hq, Hkv, D, scale, window } = s;
+  const K = s.kvLen ?? T, off = s.qOffset ?? 0;
+  if (off + T > K) throw new Error(`attention: ${T} queries at offset ${off} exceed ${K} keys`);
   const group = Hq / Hkv;
-  const S = scratch(q, T * T); // (T, T) scores, then probabilities
+  const S = scratch(q, T * K); // (T, K) scores, then probabilities
   for (let b = 0; b < B; b++) {
+    const rowSeg = seg.subarray(b * K, b * K + K);
     for (let h = 0; h < Hq; h++) {
       const kvh = Math.floor(h / group);
       const qo = b * T * Hq * D + h * D;
-      const ko = b * T * Hkv * D + kvh * D;
-      gemm(S, q.subarray(qo), k.subarray(ko), { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
-      maskedSoftmax(S, lse.subarray((b * Hq + h) * T), seg, b * T, T, window);
-      gemm(out.subarray(qo), S, v.subarray(ko), { m: T, n: D, k: T, lda: T, ldb: Hkv * D, ldc: Hq * D });
+      const ko = b * K * Hkv * D + kvh * D;
+      gemm(S, q.subarray(qo), k.subarray(ko), { m: T, n: K, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: K, alpha: scale });
+      maskedSoftmax(S, lse.subarray((b * Hq + h) * T), rowSeg, T, K, off, window);
+      gemm(out.subarray(qo), S, v.subarray(ko), { m: T, n: D, k: K, lda: K, ldb: Hkv * D, ldc: Hq * D });
     }
   }
 }
@@ -91,6 +97,7 @@ export function attentionBackward(
   q: FloatArray, k: FloatArray, v: FloatArray, seg: Int32Array, s: AttentionShape, gemm: GemmFn,
 ): void {
   const { B, T, Hq, Hkv, D, scale, window } = s;
+  if ((s.kvLen ?? T) !== T || (s.qOffset ?? 0) !== 0) throw new Error('attention backward supports training shapes only (kvLen = T, qOffset = 0)');
   const group = Hq / Hkv;
   const P = scratch(q, T * T); // (T, T)
   const dS = scratch(q, T * T); // (T, T)
@@ -98,6 +105,7 @@ export function attentionBackward(
   dk.fill(0, 0, B * T * Hkv * D);
   dv.fill(0, 0, B * T * Hkv * D);
   for (let b = 0; b < B; b++) {
+    const rowSeg = seg.subarray(b * T, b * T + T);
     for (let h = 0; h < Hq; h++) {
       const kvh = Math.floor(h / group);
       const qo = b * T * Hq * D + h * D;
@@ -105,7 +113,7 @@ export function attentionBackward(
       const Q = q.subarray(qo), K = k.subarray(ko), V = v.subarray(ko);
       const dO = dout.subarray(qo), O = out.subarray(qo);
       gemm(P, Q, K, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
-      probsFromLse(P, lse.subarray((b * Hq + h) * T), seg, b * T, T, window);
+      probsFromLse(P, lse.subarray((b * Hq + h) * T), rowSeg, T, window);
       // dV += Pᵀ·dO
       gemm(dv.subarray(ko), P, dO, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, beta: 1 });
       // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)

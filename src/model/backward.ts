@@ -1,0 +1,70 @@
+// Forward + hand-written backward of a whole model for one micro-batch, for both heads. Gradients
+// accumulate into the trainable parameters (LoRA factors, a trained score head, base weights when
+// enabled), scaled by `gradScale` so that a step of several micro-batches yields the gradient of the
+// step's mean loss: 1 / (target tokens in the step) for generation, 1 / (sequences in the step) for
+// classification.
+import type { Activations } from './activations.ts';
+import type { Batch } from './batch.ts';
+import type { MistralModel } from './mistral.ts';
+
+/** Next-token cross-entropy; returns Σ NLL over the batch's counted targets. */
+export function causalLmBackward(model: MistralModel, batch: Batch, gradScale: number): number {
+  const acts = model.forward(batch, true);
+  const be = model.backend, cfg = model.cfg, g = acts.grads!;
+  const N = batch.B * batch.T, C = cfg.hiddenSize, V = cfg.vocabSize;
+  const head = model.lmHead();
+  const dHead = model.baseGrads?.lmHead ?? null;
+  be.fill(acts.losses, 0);
+  be.fill(g.dln, 0);
+  model.forEachLogitChunk(acts, batch.targets, (r0, rows) => {
+    // the gradient of the logits overwrites them: (rows, V)
+    be.crossEntropy(be.view(acts.losses, r0, rows), acts.logits, acts.logits, be.view(acts.targets, r0, rows), rows, V, gradScale);
+    be.gemm(be.view(g.dln, r0 * C, rows * C), acts.logits, head, { m: rows, n: C, k: V });
+    if (dHead) be.gemm(dHead, acts.logits, be.view(acts.lnf, r0 * C, rows * C), { m: V, n: C, k: rows, transA: true, beta: 1 });
+  });
+  backwardFromFinalNorm(model, acts);
+  be.sum(acts.scalar, acts.losses, N);
+  return be.download(acts.scalar)[0]!;
+}
+
+/** Classification cross-entropy on the scored token of each row; returns Σ NLL over the batch's rows. */
+export function classificationBackward(model: MistralModel, batch: Batch, gradScale: number): number {
+  if (!batch.classLabels) throw new Error('classification needs a class label for every row');
+  const acts = model.forward(batch, true);
+  const be = model.backend, C = model.cfg.hiddenSize, B = batch.B, g = acts.grads!;
+  const score = model.scoreHead();
+  const L = score.numLabels;
+  for (const y of batch.classLabels) {
+    if (y < 0 || y >= L) throw new Error(`class label ${y} is outside [0, ${L})`);
+  }
+  const labels = be.alloc('i32', B);
+  const logits = be.alloc(model.dtype, B * L); // (B, L), then its gradient
+  const losses = be.alloc(model.dtype, B);
+  const dpooled = be.alloc(model.dtype, B * C);
+  try {
+    be.upload(labels, { dtype: 'i32', data: batch.classLabels });
+    model.classLogitsDevice(acts, logits);
+    be.crossEntropy(losses, logits, logits, labels, B, L, gradScale);
+    if (score.grad) be.gemm(score.grad, logits, acts.pooled, { m: L, n: C, k: B, transA: true, beta: 1 });
+    be.gemm(dpooled, logits, score.weight, { m: B, n: C, k: L });
+    be.fill(g.dln, 0);
+    be.scatterAddRows(g.dln, dpooled, acts.scoreIndex, B, C);
+    backwardFromFinalNorm(model, acts);
+    be.sum(acts.scalar, losses, B);
+    return be.download(acts.scalar)[0]!;
+  } finally {
+    for (const b of [labels, logits, losses, dpooled]) be.free(b);
+  }
+}
+
+/** From ∂L/∂(final norm output) in grads.dln down to the embedding. */
+function backwardFromFinalNorm(model: MistralModel, acts: Activations): void {
+  const be = model.backend, cfg = model.cfg, g = acts.grads!;
+  const N = acts.shape.B * acts.shape.T, C = cfg.hiddenSize;
+  be.fill(g.dresid, 0);
+  be.rmsnormBackward(g.dresid, model.baseGrads?.finalNorm ?? null, g.dln, model.finalResid(acts), model.weights.finalNorm, acts.rstdf, N, C);
+  for (let l = model.layers.length - 1; l >= 0; l--) {
+    model.layers[l]!.backward(acts.resid[l]!, acts.layers[l]!, acts, model.invFreq);
+  }
+  if (model.baseGrads) be.scatterAddRows(model.baseGrads.embed, g.dresid, acts.ids, N, C);
+}

@@ -1,0 +1,35 @@
+// Trainable parameters: a flat list of (name, shape, value, grad) that the optimizer, the gradient
+// norm, checkpoints and the adapter writer all walk. Names are PEFT's in-memory names for adapter
+// tensors (…lora_A.weight, score.modules_to_save.weight) and HF's names for base weights.
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+
+export interface Param {
+  name: string;
+  shape: readonly number[];
+  value: DeviceBuffer;
+  grad: DeviceBuffer;
+}
+
+export function zeroGrads(backend: Backend, params: readonly Param[]): void {
+  for (const p of params) backend.fill(p.grad, 0);
+}
+
+/** Global L2 norm of all gradients (accumulated in double precision). */
+export function gradNorm(backend: Backend, params: readonly Param[], scratch: DeviceBuffer): number {
+  let ss = 0;
+  for (const p of params) {
+    backend.sumSquares(scratch, p.grad, p.grad.length);
+    ss += backend.download(scratch)[0]!;
+  }
+  return Math.sqrt(ss);
+}
+
+/** PEFT's key for a LoRA factor of layer i's projection. */
+export function loraKey(layer: number, proj: string, factor: 'A' | 'B'): string {
+  const block = proj === 'gate_proj' || proj === 'up_proj' || proj === 'down_proj' ? 'mlp' : 'self_attn';
+  return `base_model.model.model.layers.${layer}.${block}.${proj}.lora_${factor}.weight`;
+}
+
+/** PEFT's in-memory name of the trained classification head (modules_to_save), and its saved key. */
+export const SCORE_PARAM = 'base_model.model.score.modules_to_save.weight';
+export const SCORE_SAVED_KEY = 'base_model.model.score.weight';

@@ -1,0 +1,201 @@
+// PEFT LoRA adapters on disk: adapter_config.json + adapter_model.safetensors, read and written the way
+// PEFT 0.21 does (key names base_model.model.model.layers.{i}.{self_attn|mlp}.{proj}.lora_{A|B}.weight,
+// A (r, in), B (out, r); for SEQ_CLS the trained head as base_model.model.score.weight), and PEFT's
+// initialisation of new adapters (A Kaiming-uniform with a = √5, i.e. U(±1/√in); B zero).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DeviceBuffer } from '../backend/backend.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
+import type { Rng } from '../util/rng.ts';
+import { allocateLora, type LoraAdapter, type LoraSpec } from './lora.ts';
+import type { MistralModel } from './mistral.ts';
+import { loraKey, SCORE_SAVED_KEY } from './params.ts';
+import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
+import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
+
+export type TaskType = 'CAUSAL_LM' | 'SEQ_CLS';
+
+export interface AdapterInfo {
+  spec: LoraSpec;
+  taskType: TaskType;
+  baseModel: string | null;
+  /** Projections adapted per layer, from the tensors in the file. */
+  layers: Array<Set<Projection>>;
+  hasScore: boolean;
+}
+
+const KEY_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_(A|B)\.weight$/;
+
+/** Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors. */
+export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
+  const cfgPath = path.join(dir, 'adapter_config.json');
+  if (!fs.existsSync(cfgPath)) throw new UserError('adapter config not found (a PEFT adapter folder needs adapter_config.json)', cfgPath);
+  let c: Record<string, unknown>;
+  try {
+    c = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`invalid JSON (${(e as Error).message})`, cfgPath);
+  }
+  const err = (key: string, msg: string): never => {
+    throw new UserError(`${key}: ${msg}`, cfgPath);
+  };
+  if (c.peft_type !== 'LORA') err('peft_type', `${JSON.stringify(c.peft_type)} is not supported (only "LORA")`);
+  const task = c.task_type ?? 'CAUSAL_LM';
+  if (task !== 'CAUSAL_LM' && task !== 'SEQ_CLS') err('task_type', `${JSON.stringify(task)} is not supported (CAUSAL_LM or SEQ_CLS)`);
+  const r = c.r;
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) err('r', `must be an integer ≥ 1, got ${JSON.stringify(r)}`);
+  const alpha = c.lora_alpha ?? 8;
+  if (typeof alpha !== 'number' || !(alpha > 0)) err('lora_alpha', `must be a positive number, got ${JSON.stringify(alpha)}`);
+  const dropout = c.lora_dropout ?? 0;
+  if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${JSON.stringify(dropout)}`);
+  if ((c.bias ?? 'none') !== 'none') err('bias', `${JSON.stringify(c.bias)} is not supported (only "none")`);
+  if (c.fan_in_fan_out === true) err('fan_in_fan_out', 'true is not supported (Mistral linears are not Conv1D)');
+  if (c.use_dora === true) err('use_dora', 'DoRA adapters are not supported');
+  for (const key of ['rank_pattern', 'alpha_pattern']) {
+    const v = c[key];
+    if (v && typeof v === 'object' && Object.keys(v).length > 0) err(key, 'per-module ranks or alphas are not supported');
+  }
+  const modulesToSave = Array.isArray(c.modules_to_save) ? (c.modules_to_save as unknown[]).map(String) : [];
+  for (const m of modulesToSave) {
+    if (m !== 'score' && m !== 'classifier') err('modules_to_save', `"${m}" is not supported (only the classification head "score")`);
+  }
+  const file = path.join(dir, 'adapter_model.safetensors');
+  if (!fs.existsSync(file)) throw new UserError('adapter weights not found (adapter_model.safetensors)', file);
+  const st = SafetensorsFile.open(file);
+  const layers = Array.from({ length: numLayers }, () => new Set<Projection>());
+  let hasScore = false;
+  try {
+    for (const name of st.names()) {
+      if (name === SCORE_SAVED_KEY) {
+        hasScore = true;
+        continue;
+      }
+      const m = KEY_RE.exec(name);
+      if (!m) throw new UserError(`tensor "${name}" is not a LoRA factor of a Mistral projection`, file);
+      const layer = Number(m[1]), proj = m[3] as Projection;
+      if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${name}": unknown projection "${proj}"`, file);
+      if (layer >= numLayers) throw new UserError(`tensor "${name}": layer ${layer} but the model has ${numLayers}`, file);
+      layers[layer]!.add(proj);
+    }
+  } finally {
+    st.close();
+  }
+  const targets = PROJECTIONS.filter((p) => layers.some((s) => s.has(p)));
+  if (targets.length === 0) throw new UserError('no LoRA tensors in the adapter', file);
+  return {
+    spec: { r: r as number, alpha: alpha as number, dropout: dropout as number, targets, useRslora: c.use_rslora === true },
+    taskType: task as TaskType,
+    baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
+    layers,
+    hasScore,
+  };
+}
+
+/**
+ * Loads a PEFT adapter onto `model` (attached with setLora); with `trainable`, gradients are allocated.
+ * A SEQ_CLS adapter's score head replaces the model's classification head.
+ */
+export function loadAdapter(model: MistralModel, dir: string, opts: { trainable: boolean; dropout?: number }): AdapterInfo {
+  const cfg = model.cfg, be = model.backend;
+  const info = readAdapterInfo(dir, cfg.numLayers);
+  const spec = opts.dropout === undefined ? info.spec : { ...info.spec, dropout: opts.dropout };
+  const adapter = allocateLora(be, cfg, spec, model.dtype, opts.trainable);
+  const file = path.join(dir, 'adapter_model.safetensors');
+  const st = SafetensorsFile.open(file);
+  try {
+    adapter.layers.forEach((layer, i) => {
+      for (const proj of spec.targets) {
+        const pair = layer[proj]!;
+        if (!info.layers[i]!.has(proj)) {
+          // not adapted in this layer (layers_to_transform): drop the pair so it is neither used nor trained
+          delete layer[proj];
+          continue;
+        }
+        const [out, inDim] = projectionShape(cfg, proj);
+        loadTensor(st, loraKey(i, proj, 'A'), [spec.r, inDim], pair.A, model);
+        loadTensor(st, loraKey(i, proj, 'B'), [out, spec.r], pair.B, model);
+      }
+    });
+    if (info.hasScore) {
+      const numLabels = st.info(SCORE_SAVED_KEY).shape[0] ?? 0;
+      const w = be.alloc(model.dtype, numLabels * cfg.hiddenSize);
+      loadTensor(st, SCORE_SAVED_KEY, [numLabels, cfg.hiddenSize], w, model);
+      model.setScoreHead(w, opts.trainable);
+    }
+  } finally {
+    st.close();
+  }
+  model.setLora(adapter);
+  return { ...info, spec };
+}
+
+function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: DeviceBuffer, model: MistralModel): void {
+  if (!st.has(name)) throw new UserError(`tensor "${name}" is missing`, st.file);
+  const got = st.info(name).shape;
+  if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) {
+    throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
+  }
+  model.backend.upload(dst, hostFloats(st.readF32(name), model.dtype));
+}
+
+/** A new adapter initialised as PEFT does, attached to the model. */
+export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng, trainable: boolean): LoraAdapter {
+  const adapter = allocateLora(model.backend, model.cfg, spec, model.dtype, trainable);
+  for (const layer of adapter.layers) {
+    for (const [proj, pair] of Object.entries(layer)) {
+      const inDim = projectionShape(model.cfg, proj as Projection)[1];
+      const bound = 1 / Math.sqrt(inDim);
+      const a = new Float32Array(spec.r * inDim);
+      for (let i = 0; i < a.length; i++) a[i] = (2 * rng.next() - 1) * bound;
+      model.backend.upload(pair.A, hostFloats(a, model.dtype));
+    }
+  }
+  model.setLora(adapter);
+  return adapter;
+}
+
+export interface SaveAdapterOptions {
+  taskType: TaskType;
+  baseModel: string | null;
+}
+
+/** Writes the model's adapter (and a trained score head for SEQ_CLS) as PEFT does; atomic per file. */
+export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterOptions): void {
+  const adapter = model.lora;
+  if (!adapter) throw new Error('saveAdapter: the model has no LoRA adapter');
+  fs.mkdirSync(dir, { recursive: true });
+  const be = model.backend, cfg = model.cfg;
+  const tensors: Record<string, TensorToWrite> = {};
+  const f32 = (b: DeviceBuffer): Float32Array => Float32Array.from(be.download(b));
+  adapter.layers.forEach((layer, i) => {
+    for (const [proj, pair] of Object.entries(layer)) {
+      const [out, inDim] = projectionShape(cfg, proj as Projection);
+      tensors[loraKey(i, proj, 'A')] = { dtype: 'F32', shape: [adapter.spec.r, inDim], data: f32(pair.A) };
+      tensors[loraKey(i, proj, 'B')] = { dtype: 'F32', shape: [out, adapter.spec.r], data: f32(pair.B) };
+    }
+  });
+  const seqCls = opts.taskType === 'SEQ_CLS';
+  if (seqCls) {
+    const score = model.scoreHead();
+    tensors[SCORE_SAVED_KEY] = { dtype: 'F32', shape: [score.numLabels, cfg.hiddenSize], data: f32(score.weight) };
+  }
+  writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors, { format: 'pt' });
+  writeFileAtomic(path.join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter.spec, opts, seqCls), null, 2) + '\n');
+}
+
+/** adapter_config.json with exactly the keys PEFT 0.21 writes for a LoRA adapter. */
+function peftConfig(spec: LoraSpec, opts: SaveAdapterOptions, seqCls: boolean): Record<string, unknown> {
+  return {
+    alora_invocation_tokens: null, alpha_pattern: {}, arrow_config: null, auto_mapping: null,
+    base_model_name_or_path: opts.baseModel, bias: 'none', corda_config: null, ensure_weight_tying: false,
+    eva_config: null, exclude_modules: null, fan_in_fan_out: false, inference_mode: true, init_lora_weights: true,
+    kasa_config: null, layer_replication: null, layers_pattern: null, layers_to_transform: null, loftq_config: {},
+    lora_alpha: spec.alpha, lora_bias: false, lora_dropout: spec.dropout, lora_ga_config: null,
+    megatron_config: null, megatron_core: 'megatron.core', modules_to_save: seqCls ? ['classifier', 'score'] : null,
+    monteclora_config: null, peft_type: 'LORA', peft_version: '0.21.0', qalora_group_size: 16, r: spec.r,
+    rank_pattern: {}, revision: null, target_modules: [...spec.targets], target_parameters: null,
+    task_type: opts.taskType, trainable_token_indices: null, use_bdlora: null, use_dora: false, use_qalora: false,
+    use_rslora: spec.useRslora, velora_config: null,
+  };
+}

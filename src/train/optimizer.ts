@@ -1,0 +1,39 @@
+// torch.optim.AdamW over a list of parameters: state (exp_avg, exp_avg_sq) in float32 (the CPU's
+// compute dtype), one shared step counter, decoupled weight decay and bias correction as torch does.
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { Param } from '../model/params.ts';
+
+export interface AdamWConfig {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+}
+
+export class AdamW {
+  /** Number of steps taken (torch's state["step"]). */
+  step = 0;
+  readonly m: DeviceBuffer[];
+  readonly v: DeviceBuffer[];
+
+  constructor(private readonly backend: Backend, readonly params: readonly Param[], readonly config: AdamWConfig) {
+    const zeros = (p: Param): DeviceBuffer => {
+      const b = backend.alloc(p.value.dtype, p.value.length);
+      backend.fill(b, 0);
+      return b;
+    };
+    this.m = params.map(zeros);
+    this.v = params.map(zeros);
+  }
+
+  /** One update of every parameter with its current gradient, at learning rate `lr`. */
+  update(lr: number): void {
+    this.step++;
+    const { betas, eps, weightDecay } = this.config;
+    this.params.forEach((p, i) => {
+      this.backend.adamw(p.value, p.grad, this.m[i]!, this.v[i]!, p.value.length, {
+        lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, step: this.step,
+      });
+    });
+  }
+}
