@@ -1,0 +1,52 @@
+// A model created from a config and a seed, with HF's initialisation (normal(0, initializer_range)
+// for matrices, ones for norms): for the quickstart's from-scratch model, tests and benchmarks.
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { DType } from '../backend/dtype.ts';
+import { Rng } from '../util/rng.ts';
+import type { MistralConfig } from './config.ts';
+import { MistralModel } from './mistral.ts';
+import { hostFloats, PROJECTIONS, projectionShape, type LayerWeights, type MistralWeights, type Projection } from './weights.ts';
+
+export interface RandomInit {
+  seed: number;
+  /** Standard deviation of matrix entries (HF's initializer_range, default 0.02). */
+  std?: number;
+  /** Standard deviation of noise around 1 for norm weights (default 0: exactly ones, as HF). */
+  normStd?: number;
+  /** Class count of a classification head to create (none by default). */
+  numLabels?: number;
+}
+
+export function createRandomModel(backend: Backend, cfg: MistralConfig, init: RandomInit, dtype: DType = 'f32'): MistralModel {
+  const rng = new Rng(init.seed);
+  const std = init.std ?? 0.02, normStd = init.normStd ?? 0;
+  const upload = (data: Float32Array): DeviceBuffer => {
+    const b = backend.alloc(dtype, data.length);
+    backend.upload(b, hostFloats(data, dtype));
+    return b;
+  };
+  const matrix = (rows: number, cols: number): DeviceBuffer => {
+    const a = new Float32Array(rows * cols);
+    for (let i = 0; i < a.length; i++) a[i] = rng.normal() * std;
+    return upload(a);
+  };
+  const norm = (): DeviceBuffer => {
+    const a = new Float32Array(cfg.hiddenSize);
+    for (let i = 0; i < a.length; i++) a[i] = 1 + (normStd ? rng.normal() * normStd : 0);
+    return upload(a);
+  };
+  const C = cfg.hiddenSize, V = cfg.vocabSize;
+  const embed = matrix(V, C);
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < cfg.numLayers; i++) {
+    const proj = {} as Record<Projection, DeviceBuffer>;
+    for (const p of PROJECTIONS) proj[p] = matrix(...projectionShape(cfg, p));
+    layers.push({ inputNorm: norm(), postAttentionNorm: norm(), proj });
+  }
+  const weights: MistralWeights = {
+    embed, layers, finalNorm: norm(),
+    lmHead: cfg.tieWordEmbeddings ? embed : matrix(V, C),
+    score: init.numLabels ? matrix(init.numLabels, C) : null,
+  };
+  return new MistralModel(backend, cfg, weights, dtype);
+}
