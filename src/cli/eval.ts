@@ -4,6 +4,7 @@ import { createBackend, type DeviceName } from '../backend/select.ts';
 import { readPretokenized } from '../data/pretokenized.ts';
 import { evaluateLoss } from '../eval/evaluate.ts';
 import { loadModel } from '../model/mistral.ts';
+import { loadAdapter } from '../model/peft.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -39,9 +40,7 @@ export async function run(argv: string[]): Promise<void> {
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const backend = createBackend((f.device ?? 'auto') as DeviceName);
   const model = loadModel(modelDir, { backend });
-  if (f.adapter) {
-    throw new UserError('--adapter needs LoRA support, which arrives with the next release of mistral-tune');
-  }
+  if (f.adapter) loadAdapter(model, f.adapter, { trainable: false });
   // Validate the whole file before computing, so a bad line fails fast with its line number.
   const rows = [...readPretokenized(dataFile, model.cfg.vocabSize)];
   if (rows.length === 0) throw new UserError('no rows in the data file', dataFile);

@@ -8,6 +8,14 @@ import { Linear } from './linear.ts';
 import type { LayerWeights, Projection } from './weights.ts';
 import { PROJECTIONS, projectionShape } from './weights.ts';
 
+/** A layer's slice of a KV cache: keys and values (maxLen, Hkv·D), key segments (maxLen), rows filled. */
+export interface KvSlot {
+  k: DeviceBuffer;
+  v: DeviceBuffer;
+  segments: DeviceBuffer;
+  offset: number;
+}
+
 export class DecoderLayer {
   readonly proj: Record<Projection, Linear>;
   /** Gradients of the two norm weights (C) for full fine-tuning; null when frozen. */
@@ -28,28 +36,41 @@ export class DecoderLayer {
     this.proj = proj;
   }
 
-  private attentionShape(acts: Activations): AttentionShape {
+  private attentionShape(acts: Activations, kv?: KvSlot): AttentionShape {
     const c = this.cfg;
     return {
       B: acts.shape.B, T: acts.shape.T, Hq: c.numHeads, Hkv: c.numKvHeads, D: c.headDim,
       scale: 1 / Math.sqrt(c.headDim), window: c.slidingWindow,
+      ...(kv ? { kvLen: kv.offset + acts.shape.T, qOffset: kv.offset } : {}),
     };
   }
 
-  /** out (N, C) from x (N, C); saves into `a` what the backward needs. */
-  forward(out: DeviceBuffer, x: DeviceBuffer, a: LayerActs, acts: Activations, invFreq: DeviceBuffer, seed: number): void {
+  /**
+   * out (N, C) from x (N, C); saves into `a` what the backward needs. With `kv` (decoding, B = 1) the
+   * new keys and values are written into the cache at kv.offset and attention reads the whole cache.
+   */
+  forward(out: DeviceBuffer, x: DeviceBuffer, a: LayerActs, acts: Activations, invFreq: DeviceBuffer, seed: number, kv?: KvSlot): void {
     const be = this.backend, c = this.cfg, w = this.weights;
     const N = acts.shape.B * acts.shape.T, C = c.hiddenSize;
+    const KVD = c.numKvHeads * c.headDim;
+    const k = kv ? be.view(kv.k, kv.offset * KVD, N * KVD) : a.k;
+    const v = kv ? be.view(kv.v, kv.offset * KVD, N * KVD) : a.v;
     const scratch = acts.grads?.dxDrop ?? null;
     const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
       this.proj[p].forward(y, input, N, accumulate, a.lora[p], scratch, seed * 7 + PROJECTIONS.indexOf(p));
     be.rmsnormForward(a.ln1, a.rstd1, x, w.inputNorm, N, C, c.rmsNormEps);
     lin('q_proj', a.q, a.ln1, false);
-    lin('k_proj', a.k, a.ln1, false);
-    lin('v_proj', a.v, a.ln1, false);
+    lin('k_proj', k, a.ln1, false);
+    lin('v_proj', v, a.ln1, false);
     be.rope(a.q, acts.positions, invFreq, N, c.numHeads, c.headDim, false);
-    be.rope(a.k, acts.positions, invFreq, N, c.numKvHeads, c.headDim, false);
-    be.attentionForward(a.att, a.lse, a.q, a.k, a.v, acts.segments, this.attentionShape(acts));
+    be.rope(k, acts.positions, invFreq, N, c.numKvHeads, c.headDim, false);
+    if (kv) {
+      const len = kv.offset + N;
+      be.attentionForward(a.att, a.lse, a.q, be.view(kv.k, 0, len * KVD), be.view(kv.v, 0, len * KVD),
+        be.view(kv.segments, 0, len), this.attentionShape(acts, kv));
+    } else {
+      be.attentionForward(a.att, a.lse, a.q, a.k, a.v, acts.segments, this.attentionShape(acts));
+    }
     be.copy(a.mid, x);
     lin('o_proj', a.mid, a.att, true);
     be.rmsnormForward(a.ln2, a.rstd2, a.mid, w.postAttentionNorm, N, C, c.rmsNormEps);

@@ -9,6 +9,7 @@ import { allocateActivations, freeActivations, type Activations, type PlanShape 
 import type { Batch } from './batch.ts';
 import { loadConfig, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
+import type { KvCache } from './kv-cache.ts';
 import type { LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { ropeInvFreq } from './rope-freq.ts';
@@ -94,8 +95,12 @@ export class MistralModel {
     this.acts = null;
   }
 
-  /** Uploads the batch and runs embedding, layers and the final norm; acts.lnf holds the result (N, C). */
-  forward(batch: Batch, training = false): Activations {
+  /**
+   * Uploads the batch and runs embedding, layers and the final norm; acts.lnf holds the result (N, C).
+   * With a KV cache (B = 1, inference) the batch's tokens follow the cached ones, whose keys and values
+   * the attention reads; the cache grows by T.
+   */
+  forward(batch: Batch, training = false, cache?: KvCache): Activations {
     const be = this.backend, cfg = this.cfg;
     for (let i = 0; i < batch.inputIds.length; i++) {
       const id = batch.inputIds[i]!;
@@ -109,12 +114,17 @@ export class MistralModel {
     be.upload(acts.targets, { dtype: 'i32', data: batch.targets });
     be.upload(acts.scoreIndex, { dtype: 'i32', data: batch.scoreIndex });
     be.gatherRows(acts.resid[0]!, this.weights.embed, acts.ids, N, C);
+    if (cache && (training || batch.B !== 1 || cache.length + batch.T > cache.maxLen)) {
+      throw new Error(`KV cache: needs one row for inference within ${cache.maxLen} positions (has ${cache.length}, adding ${batch.T})`);
+    }
     for (let l = 0; l < this.layers.length; l++) {
       const x = training ? acts.resid[l]! : acts.resid[l % 2]!;
       const out = training ? acts.resid[l + 1]! : acts.resid[(l + 1) % 2]!;
       const a = training ? acts.layers[l]! : acts.layers[0]!;
-      this.layers[l]!.forward(out, x, a, acts, this.invFreq, this.dropoutSeed * 1000003 + l);
+      const kv = cache ? { k: cache.k[l]!, v: cache.v[l]!, segments: cache.segments, offset: cache.length } : undefined;
+      this.layers[l]!.forward(out, x, a, acts, this.invFreq, this.dropoutSeed * 1000003 + l, kv);
     }
+    if (cache) cache.length += batch.T;
     be.rmsnormForward(acts.lnf, acts.rstdf, this.finalResid(acts), this.weights.finalNorm, N, C, cfg.rmsNormEps);
     return acts;
   }

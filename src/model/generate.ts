@@ -1,0 +1,54 @@
+// Autoregressive generation with a KV cache: the prompt in one pass, then one token per pass; greedy
+// or sampled (seeded), stopping at an EOS id or after maxNewTokens.
+import { Rng } from '../util/rng.ts';
+import type { Batch } from './batch.ts';
+import { createKvCache, freeKvCache, type KvCache } from './kv-cache.ts';
+import type { MistralModel } from './mistral.ts';
+import { sampleToken, type SamplingOptions } from './sampling.ts';
+
+export interface GenerateOptions extends SamplingOptions {
+  maxNewTokens: number;
+  seed?: number;
+  /** Token ids that end generation (default: the config's eos_token_id). The EOS is included in the output. */
+  eosIds?: readonly number[];
+  /** Called with each new token as it is chosen (streaming). */
+  onToken?: (id: number) => void;
+}
+
+/** New token ids after `prompt` (the prompt is not repeated). */
+export function generate(model: MistralModel, prompt: readonly number[], opts: GenerateOptions): number[] {
+  if (prompt.length === 0) throw new Error('generate: empty prompt');
+  const be = model.backend, cfg = model.cfg;
+  const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
+  const rng = new Rng(opts.seed ?? 0);
+  const cache = createKvCache(be, cfg, prompt.length + opts.maxNewTokens, model.dtype);
+  const out: number[] = [];
+  try {
+    let next = nextToken(model, prompt, cache, opts, rng);
+    while (out.length < opts.maxNewTokens) {
+      out.push(next);
+      opts.onToken?.(next);
+      if (eos.has(next) || out.length === opts.maxNewTokens) break;
+      next = nextToken(model, [next], cache, opts, rng);
+    }
+  } finally {
+    freeKvCache(be, cache);
+    model.releaseActivations();
+  }
+  return out;
+}
+
+/** Runs `ids` through the model after the cached positions and picks the token that follows them. */
+function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, opts: SamplingOptions, rng: Rng): number {
+  const T = ids.length;
+  const batch: Batch = {
+    B: 1, T, inputIds: Int32Array.from(ids), positions: Int32Array.from(ids, (_, t) => cache.length + t),
+    segments: new Int32Array(T), targets: new Int32Array(T).fill(-100), scoreIndex: new Int32Array(1),
+    classLabels: null, targetCount: 0,
+  };
+  const acts = model.forward(batch, false, cache);
+  const be = model.backend, C = model.cfg.hiddenSize, V = model.cfg.vocabSize;
+  const logits = be.view(acts.logits, 0, V);
+  be.gemm(logits, be.view(acts.lnf, (T - 1) * C, C), model.lmHead(), { m: 1, n: V, k: C, transB: true });
+  return sampleToken(be.download(logits), opts, rng);
+}

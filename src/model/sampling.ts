@@ -1,0 +1,50 @@
+// Choosing the next token from logits: greedy, or sampled with temperature, top-k and top-p (applied
+// in that order, as transformers' logits warpers do), from a seeded RNG.
+import type { Rng } from '../util/rng.ts';
+
+export interface SamplingOptions {
+  /** 0 (default) = greedy. */
+  temperature?: number;
+  /** Keep the k most likely tokens (0 = off). */
+  topK?: number;
+  /** Keep the smallest set of most likely tokens whose probability reaches p (1 = off). */
+  topP?: number;
+}
+
+export function argmax(logits: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
+  return best;
+}
+
+export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rng: Rng): number {
+  const temperature = opts.temperature ?? 0;
+  if (temperature <= 0) return argmax(logits);
+  const V = logits.length;
+  let order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
+  const topK = opts.topK ?? 0;
+  if (topK > 0 && topK < V) order = order.slice(0, topK);
+  const max = logits[order[0]!]! / temperature;
+  const probs = order.map((i) => Math.exp(logits[i]! / temperature - max));
+  const total = probs.reduce((a, b) => a + b, 0);
+  const topP = opts.topP ?? 1;
+  let keep = order.length;
+  if (topP < 1) {
+    let cum = 0;
+    for (let j = 0; j < order.length; j++) {
+      cum += probs[j]! / total;
+      if (cum >= topP) {
+        keep = j + 1;
+        break;
+      }
+    }
+  }
+  const kept = probs.slice(0, keep);
+  const z = kept.reduce((a, b) => a + b, 0);
+  let u = rng.next() * z;
+  for (let j = 0; j < keep; j++) {
+    u -= kept[j]!;
+    if (u <= 0) return order[j]!;
+  }
+  return order[keep - 1]!;
+}

@@ -1,0 +1,65 @@
+// Generation with a KV cache: greedy output equals HF generate() on the fixture; the cached path gives
+// the same logits as a full forward; sampling is seeded and respects top-k; EOS stops.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { collate } from '../../src/model/batch.ts';
+import { generate } from '../../src/model/generate.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { argmax } from '../../src/model/sampling.ts';
+import { readFixture, TINY, TINY_BASE } from '../helpers.ts';
+
+const ex = readFixture(path.join(TINY, 'expected.safetensors'));
+const model = loadModel(TINY_BASE, { backend: new CpuBackend() });
+const prompt = Array.from(ex.gen_prompt!.data as Int32Array);
+const expected = Array.from(ex.gen_output!.data as Int32Array);
+
+test('greedy generation with the KV cache equals HF generate (12 new tokens, sliding window 8)', () => {
+  const streamed: number[] = [];
+  const out = generate(model, prompt, { maxNewTokens: 12, eosIds: [], onToken: (t) => streamed.push(t) });
+  assert.deepEqual([...prompt, ...out], expected);
+  assert.deepEqual(streamed, out);
+});
+
+test('the cached path picks the same tokens as full forwards without a cache', () => {
+  const seq = [...prompt];
+  for (let i = 0; i < 12; i++) {
+    const logits = model.logits(collate([{ inputIds: seq }], 0, 0));
+    seq.push(argmax(logits.subarray((seq.length - 1) * 512, seq.length * 512)));
+  }
+  assert.deepEqual(seq, expected);
+});
+
+test('sampling is reproducible by seed, differs across seeds, and top-k 1 is greedy', () => {
+  const a = generate(model, prompt, { maxNewTokens: 10, temperature: 1, seed: 7, eosIds: [] });
+  const b = generate(model, prompt, { maxNewTokens: 10, temperature: 1, seed: 7, eosIds: [] });
+  assert.deepEqual(a, b);
+  const others = [1, 2, 3].map((seed) => generate(model, prompt, { maxNewTokens: 10, temperature: 1, seed, eosIds: [] }).join());
+  assert.ok(others.some((o) => o !== a.join()), 'different seeds should give different samples');
+  const k1 = generate(model, prompt, { maxNewTokens: 12, temperature: 0.7, topK: 1, seed: 3, eosIds: [] });
+  assert.deepEqual([...prompt, ...k1], expected);
+});
+
+test('generation stops at EOS and includes it', () => {
+  const stopAt = expected[prompt.length + 3]!;
+  const out = generate(model, prompt, { maxNewTokens: 12, eosIds: [stopAt] });
+  assert.equal(out[out.length - 1], stopAt);
+  assert.ok(out.length <= 4);
+});
+
+test('top-p keeps the smallest set of likely tokens reaching p', async () => {
+  const { sampleToken } = await import('../../src/model/sampling.ts');
+  const { Rng } = await import('../../src/util/rng.ts');
+  const rng = new Rng(5);
+  const logits = [2, 1, 0, -1]; // softmax ≈ 0.644, 0.237, 0.087, 0.032
+  const seen = (opts: { topP?: number; topK?: number }): Set<number> => {
+    const s = new Set<number>();
+    for (let i = 0; i < 400; i++) s.add(sampleToken(logits, { temperature: 1, ...opts }, rng));
+    return s;
+  };
+  assert.deepEqual([...seen({ topP: 0.5 })], [0]);
+  assert.deepEqual([...seen({ topP: 0.9 })].sort(), [0, 1, 2]);
+  assert.deepEqual([...seen({ topK: 2 })].sort(), [0, 1]);
+  assert.deepEqual([...seen({})].sort(), [0, 1, 2, 3]);
+});

@@ -1,0 +1,78 @@
+// PEFT adapter files written by us: exactly PEFT's tensor keys and adapter_config.json keys, values that
+// round-trip, PEFT's initialisation for new adapters, and clear errors for adapters we cannot apply.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { createAdapter, loadAdapter, saveAdapter } from '../../src/model/peft.ts';
+import { SafetensorsFile } from '../../src/model/safetensors.ts';
+import { PROJECTIONS } from '../../src/model/weights.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { relErr, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-peft-'));
+const keysOf = (file: string): string[] => {
+  const f = SafetensorsFile.open(file);
+  const names = f.names().sort();
+  f.close();
+  return names;
+};
+const json = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+
+for (const [name, dir, task] of [['causal LM', path.join(TINY, 'adapter_init'), 'CAUSAL_LM'], ['SEQ_CLS', path.join(TINY_CLS, 'adapter_init'), 'SEQ_CLS']] as const) {
+  test(`a saved ${name} adapter has PEFT's keys, config and values`, () => {
+    const backend = new CpuBackend();
+    const model = loadModel(TINY_BASE, { backend });
+    loadAdapter(model, dir, { trainable: false });
+    const out = tmp();
+    saveAdapter(model, out, { taskType: task, baseModel: 'tiny' });
+    const ours = path.join(out, 'adapter_model.safetensors'), theirs = path.join(dir, 'adapter_model.safetensors');
+    assert.deepEqual(keysOf(ours), keysOf(theirs));
+    const a = SafetensorsFile.open(ours), b = SafetensorsFile.open(theirs);
+    for (const key of b.names()) {
+      assert.deepEqual(a.info(key).shape, b.info(key).shape);
+      assert.equal(relErr(a.readF32(key), b.readF32(key)), 0, key);
+    }
+    assert.deepEqual(a.metadata, { format: 'pt' });
+    a.close();
+    b.close();
+    const cfgOurs = json(path.join(out, 'adapter_config.json')), cfgTheirs = json(path.join(dir, 'adapter_config.json'));
+    assert.deepEqual(Object.keys(cfgOurs).sort(), Object.keys(cfgTheirs).sort());
+    for (const key of ['peft_type', 'task_type', 'r', 'lora_alpha', 'lora_dropout', 'bias', 'fan_in_fan_out', 'use_rslora', 'modules_to_save', 'init_lora_weights', 'inference_mode']) {
+      assert.deepEqual(cfgOurs[key], cfgTheirs[key], key);
+    }
+    assert.deepEqual([...(cfgOurs.target_modules as string[])].sort(), [...(cfgTheirs.target_modules as string[])].sort());
+    assert.equal(cfgOurs.base_model_name_or_path, 'tiny');
+  });
+}
+
+test('new adapters initialise like PEFT: A uniform in ±1/√in, B zero', () => {
+  const backend = new CpuBackend();
+  const model = loadModel(TINY_BASE, { backend });
+  createAdapter(model, { r: 8, alpha: 16, dropout: 0, targets: PROJECTIONS, useRslora: false }, new Rng(1), true);
+  const down = model.lora!.layers[0]!.down_proj!;
+  const A = backend.download(down.A), B = backend.download(down.B);
+  const bound = 1 / Math.sqrt(160);
+  assert.ok(A.every((x) => Math.abs(x) <= bound));
+  assert.ok(Math.max(...A) > 0.8 * bound && Math.min(...A) < -0.8 * bound);
+  assert.ok(B.every((x) => x === 0));
+});
+
+test('adapters we cannot apply are refused with the key that says why', () => {
+  for (const [key, value, message] of [
+    ['use_dora', true, /use_dora/], ['bias', 'all', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /rank_pattern/],
+  ] as const) {
+    const dir = tmp();
+    fs.copyFileSync(path.join(TINY, 'adapter_init', 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));
+    const cfg = json(path.join(TINY, 'adapter_init', 'adapter_config.json'));
+    cfg[key] = value;
+    fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify(cfg));
+    const model = loadModel(TINY_BASE, { backend: new CpuBackend() });
+    assert.throws(() => loadAdapter(model, dir, { trainable: false }), message);
+  }
+  const model = loadModel(TINY_BASE, { backend: new CpuBackend() });
+  assert.throws(() => loadAdapter(model, tmp(), { trainable: false }), /adapter_config\.json/);
+});
