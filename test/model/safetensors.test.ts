@@ -1,0 +1,497 @@
+// safetensors: every dtype (our writer and a file written by torch), lazy reads by offset, sharded
+// checkpoints, __metadata__, atomic writes, and every kind of corrupt file (errors name file and tensor).
+import { test, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { f32ToBf16, f32ToF16 } from '../../src/backend/dtype.ts';
+import {
+  SafetensorsCheckpoint, SafetensorsFile, encodeSafetensors, writeSafetensors, type TensorToWrite,
+} from '../../src/model/safetensors.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { FIXTURES } from '../helpers.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const VARIANTS = path.join(FIXTURES, 'variants');
+
+function tmpDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-safetensors-'));
+  test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A raw safetensors file: 8-byte length, the header text as given, then `data`. */
+function rawFile(file: string, header: unknown, data: Uint8Array = new Uint8Array(0)): string {
+  const text = typeof header === 'string' ? header : JSON.stringify(header);
+  const h = Buffer.from(text, 'utf8');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(h.byteLength));
+  fs.writeFileSync(file, Buffer.concat([len, h, data]));
+  return file;
+}
+
+/** Asserts `fn` throws a UserError whose message holds every fragment (file, tensor, what). */
+function throwsNaming(fn: () => unknown, ...fragments: Array<string | RegExp>): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof UserError, `expected a UserError, got ${String(e)}`);
+    for (const f of fragments) {
+      if (typeof f === 'string') assert.ok(e.message.includes(f), `"${e.message}" does not mention ${f}`);
+      else assert.match(e.message, f);
+    }
+    return true;
+  });
+}
+
+const f32 = (xs: number[]): Float32Array => Float32Array.from(xs);
+
+function allDtypes(): Record<string, TensorToWrite> {
+  return {
+    a_f32: { dtype: 'F32', shape: [2, 3], data: f32([1.5, -2, 0, 3.25, -0, 1e-30]) },
+    b_f16: { dtype: 'F16', shape: [4], data: f32ToF16([1, -0.5, 65504, 2 ** -24]) },
+    c_bf16: { dtype: 'BF16', shape: [2, 2], data: f32ToBf16([1, -3.5, 2 ** 100, -(2 ** -100)]) },
+    d_i32: { dtype: 'I32', shape: [3], data: Int32Array.from([-2147483648, 0, 2147483647]) },
+    e_i64: { dtype: 'I64', shape: [3], data: BigInt64Array.from([-5n, 2147483647n, -2147483648n]) },
+    f_u8: { dtype: 'U8', shape: [2, 2], data: Uint8Array.from([0, 1, 128, 255]) },
+    g_bool: { dtype: 'BOOL', shape: [3], data: Uint8Array.from([1, 0, 1]) },
+    h_f64: { dtype: 'F64', shape: [2], data: Float64Array.from([Math.PI, -1e300]) },
+    i_i16: { dtype: 'I16', shape: [2], data: Int16Array.from([-32768, 32767]) },
+    j_i8: { dtype: 'I8', shape: [2], data: Int8Array.from([-128, 127]) },
+    k_empty: { dtype: 'F32', shape: [0, 4], data: new Float32Array(0) },
+    l_scalar: { dtype: 'F32', shape: [], data: f32([7]) },
+  };
+}
+
+test('round trip of every dtype through our writer and reader', () => {
+  const file = path.join(tmpDir(), 'all.safetensors');
+  const tensors = allDtypes();
+  writeSafetensors(file, tensors, { format: 'pt', note: 'ünïcode' });
+  const f = SafetensorsFile.open(file);
+  try {
+    assert.deepEqual(f.names().sort(), Object.keys(tensors).sort());
+    assert.deepEqual(f.metadata, { format: 'pt', note: 'ünïcode' });
+    for (const [name, t] of Object.entries(tensors)) {
+      assert.equal(f.info(name).dtype, t.dtype, name);
+      assert.deepEqual(f.info(name).shape, t.shape, name);
+      assert.deepEqual(Array.from(f.read(name) as ArrayLike<number>), Array.from(t.data as ArrayLike<number>), name);
+    }
+    assert.deepEqual(Array.from(f.readF32('a_f32')), [1.5, -2, 0, 3.25, -0, Math.fround(1e-30)]);
+    assert.ok(Object.is(f.readF32('a_f32')[4], -0));
+    assert.deepEqual(Array.from(f.readF32('b_f16')), [1, -0.5, 65504, 2 ** -24]);
+    assert.deepEqual(Array.from(f.readF32('c_bf16')), [1, -3.5, 2 ** 100, -(2 ** -100)]);
+    assert.deepEqual(Array.from(f.readF32('h_f64')), [Math.fround(Math.PI), -Infinity]);
+    assert.deepEqual(Array.from(f.readI32('d_i32')), [-2147483648, 0, 2147483647]);
+    assert.deepEqual(Array.from(f.readI32('e_i64')), [-5, 2147483647, -2147483648]);
+    assert.deepEqual(Array.from(f.readI32('f_u8')), [0, 1, 128, 255]);
+    assert.deepEqual(Array.from(f.readI32('g_bool')), [1, 0, 1]);
+    assert.deepEqual(Array.from(f.readI32('i_i16')), [-32768, 32767]);
+    assert.deepEqual(Array.from(f.readI32('j_i8')), [-128, 127]);
+    assert.equal(f.readF32('k_empty').length, 0);
+    assert.deepEqual(Array.from(f.readF32('l_scalar')), [7]);
+    throwsNaming(() => f.readF32('d_i32'), file, 'tensor "d_i32"', 'I32');
+    throwsNaming(() => f.readI32('a_f32'), file, 'tensor "a_f32"', 'F32');
+    throwsNaming(() => f.info('nope'), file, 'tensor "nope" not found');
+  } finally {
+    f.close();
+  }
+});
+
+test('the writer lays out an 8-byte-aligned header and contiguous data in name order', () => {
+  const bytes = Buffer.concat(encodeSafetensors(allDtypes()));
+  const n = Number(bytes.readBigUInt64LE(0));
+  assert.equal((8 + n) % 8, 0);
+  const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8')) as Record<string, { data_offsets: [number, number] }>;
+  assert.equal('__metadata__' in header, false, 'no metadata given, none written');
+  let end = 0;
+  for (const name of Object.keys(allDtypes()).sort()) {
+    assert.equal(header[name]!.data_offsets[0], end, name);
+    end = header[name]!.data_offsets[1];
+  }
+  assert.equal(bytes.byteLength, 8 + n + end);
+  assert.throws(() => encodeSafetensors({ x: { dtype: 'F32', shape: [3], data: f32([1, 2]) } }), /tensor "x".*12 bytes, data has 8/);
+  assert.throws(() => encodeSafetensors({ __metadata__: { dtype: 'F32', shape: [1], data: f32([1]) } }), /reserved/);
+});
+
+interface TorchDtypes {
+  metadata: Record<string, string>;
+  tensors: Record<string, { dtype: string; shape: number[]; values: Array<number | string> }>;
+}
+
+test('reads a file written by torch: every dtype, values as torch sees them', () => {
+  const ref = JSON.parse(fs.readFileSync(path.join(VARIANTS, 'torch-dtypes.json'), 'utf8')) as TorchDtypes;
+  const f = SafetensorsFile.open(path.join(VARIANTS, 'torch-dtypes.safetensors'));
+  try {
+    assert.deepEqual(f.metadata, ref.metadata);
+    assert.deepEqual(f.names().sort(), Object.keys(ref.tensors).sort());
+    for (const [name, r] of Object.entries(ref.tensors)) {
+      const info = f.info(name);
+      assert.equal(info.dtype, r.dtype, name);
+      assert.deepEqual(info.shape, r.shape, name);
+      const isFloat = ['F16', 'BF16', 'F32', 'F64'].includes(r.dtype);
+      const ours: Array<number | bigint> = isFloat ? Array.from(f.readF32(name))
+        : r.dtype === 'I64' ? Array.from(f.read(name) as BigInt64Array) : Array.from(f.readI32(name));
+      const want = r.values.map((v) => (typeof v === 'number' ? (r.dtype === 'I64' ? BigInt(v) : v)
+        : r.dtype === 'I64' ? BigInt(v) : v === 'nan' ? NaN : v === 'inf' ? Infinity : -Infinity));
+      if (r.dtype === 'F64') {
+        assert.deepEqual(Array.from(f.read(name) as Float64Array), want, name);
+      } else {
+        assert.deepEqual(ours, want, name);
+      }
+    }
+    throwsNaming(() => f.readI32('i64_big'), 'tensor "i64_big"', 'does not fit in int32', 'torch-dtypes.safetensors');
+  } finally {
+    f.close();
+  }
+});
+
+const TORCH_PY = '/usr/bin/python3';
+const hasTorch = fs.existsSync(TORCH_PY) && spawnSync(TORCH_PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+
+test('torch reads what our writer wrote (when python3-torch is installed)', { skip: !hasTorch && 'no python3 with torch' }, () => {
+  const file = path.join(tmpDir(), 'ours.safetensors');
+  writeSafetensors(file, allDtypes(), { who: 'mistral-tune' });
+  const script = `
+import json, sys, math
+sys.path.insert(0, ${JSON.stringify(VARIANTS)})
+import mistral_torch as mt, torch
+t = mt.load_safetensors(${JSON.stringify(file)})
+out = {}
+for k, v in t.items():
+    x = v.float() if v.dtype in (torch.float16, torch.bfloat16) else v
+    out[k] = {"dtype": mt._TORCH_TO_ST[v.dtype], "shape": list(v.shape), "values": [float(a) if isinstance(a, float) else int(a) for a in x.flatten().tolist()]}
+print(json.dumps(out))`;
+  const r = spawnSync(TORCH_PY, ['-c', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as Record<string, { dtype: string; shape: number[]; values: number[] }>;
+  const want: Record<string, number[]> = {
+    a_f32: [1.5, -2, 0, 3.25, -0, Math.fround(1e-30)], b_f16: [1, -0.5, 65504, 2 ** -24],
+    c_bf16: [1, -3.5, 2 ** 100, -(2 ** -100)], d_i32: [-2147483648, 0, 2147483647], e_i64: [-5, 2147483647, -2147483648],
+    f_u8: [0, 1, 128, 255], g_bool: [1, 0, 1], h_f64: [Math.PI, -1e300], i_i16: [-32768, 32767], j_i8: [-128, 127],
+    k_empty: [], l_scalar: [7],
+  };
+  for (const [name, t] of Object.entries(allDtypes())) {
+    assert.equal(got[name]!.dtype, t.dtype, name);
+    assert.deepEqual(got[name]!.shape, t.shape, name);
+    assert.deepEqual(got[name]!.values, want[name], name);
+  }
+});
+
+// ---- lazy reads -------------------------------------------------------------------------------
+
+const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
+
+/** Runs `fn` while recording every fs.readSync (position, length) made by any module. */
+function recordReads<T>(fn: () => T): { result: T; reads: Array<{ position: number; length: number }> } {
+  const reads: Array<{ position: number; length: number }> = [];
+  const original = cjsFs.readSync;
+  const spy = mock.method(cjsFs, 'readSync', (...args: unknown[]) => {
+    reads.push({ length: args[3] as number, position: Number(args[4]) });
+    return (original as (...a: unknown[]) => number).apply(cjsFs, args);
+  });
+  syncBuiltinESMExports();
+  try {
+    return { result: fn(), reads };
+  } finally {
+    spy.mock.restore();
+    syncBuiltinESMExports();
+  }
+}
+
+test('open reads only the header; a tensor read touches only that tensor\'s bytes', () => {
+  const file = path.join(tmpDir(), 'lazy.safetensors');
+  const tensors = {
+    a: { dtype: 'F32' as const, shape: [1000], data: new Float32Array(1000).fill(1) },
+    b: { dtype: 'F32' as const, shape: [3], data: f32([4, 5, 6]) },
+    c: { dtype: 'F32' as const, shape: [500], data: new Float32Array(500).fill(2) },
+  };
+  writeSafetensors(file, tensors);
+  const headerLen = Number(fs.readFileSync(file).readBigUInt64LE(0));
+  const dataStart = 8 + headerLen;
+  const opened = recordReads(() => SafetensorsFile.open(file));
+  const f = opened.result;
+  try {
+    assert.ok(opened.reads.length > 0, 'the spy saw the header reads');
+    for (const r of opened.reads) assert.ok(r.position + r.length <= dataStart, `open read [${r.position}, +${r.length}) past the header`);
+    const { begin, end } = f.info('b');
+    const { result, reads } = recordReads(() => f.readF32('b'));
+    assert.deepEqual(Array.from(result), [4, 5, 6]);
+    assert.ok(reads.length >= 1);
+    for (const r of reads) {
+      assert.ok(r.position >= dataStart + begin && r.position + r.length <= dataStart + end,
+        `read [${r.position}, ${r.position + r.length}) outside tensor b [${dataStart + begin}, ${dataStart + end})`);
+    }
+  } finally {
+    f.close();
+  }
+});
+
+test('a small tensor is read from a 9 GiB (sparse) file without reading the rest; garbage elsewhere does not matter', () => {
+  const file = path.join(tmpDir(), 'huge.safetensors');
+  const bigBytes = 2 ** 31 * 4; // (2^31) F32 = 8 GiB, a hole in the file
+  const header = {
+    __metadata__: { format: 'pt' },
+    big: { dtype: 'F32', shape: [2 ** 31], data_offsets: [0, bigBytes] },
+    small: { dtype: 'F32', shape: [2], data_offsets: [bigBytes, bigBytes + 8] },
+    tail: { dtype: 'U8', shape: [1 << 20], data_offsets: [bigBytes + 8, bigBytes + 8 + (1 << 20)] },
+  };
+  const h = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(h.byteLength));
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, Buffer.concat([len, h]), 0, 8 + h.byteLength, 0);
+  const dataStart = 8 + h.byteLength;
+  fs.writeSync(fd, Buffer.from(f32([3.5, -1]).buffer), 0, 8, dataStart + bigBytes);
+  fs.writeSync(fd, Buffer.alloc(1 << 20, 0xff), 0, 1 << 20, dataStart + bigBytes + 8); // garbage after it
+  fs.writeSync(fd, Buffer.alloc(4096, 0xff), 0, 4096, dataStart + bigBytes - 4096); // garbage just before it
+  fs.closeSync(fd);
+  const rss = process.memoryUsage().rss;
+  const t0 = performance.now();
+  const f = SafetensorsFile.open(file);
+  try {
+    assert.deepEqual(Array.from(f.readF32('small')), [3.5, -1]);
+    assert.equal(f.info('big').end, bigBytes);
+  } finally {
+    f.close();
+  }
+  assert.ok(performance.now() - t0 < 2000, 'reading 8 bytes took seconds: the file was read whole?');
+  assert.ok(process.memoryUsage().rss - rss < 256 * 2 ** 20, 'memory grew by more than 256 MiB');
+});
+
+// ---- sharded checkpoints ----------------------------------------------------------------------
+
+function writeSharded(dir: string): void {
+  writeSafetensors(path.join(dir, 'model-00001-of-00002.safetensors'), {
+    'model.a': { dtype: 'F32', shape: [2], data: f32([1, 2]) },
+    'model.b': { dtype: 'BF16', shape: [2], data: f32ToBf16([3, 4]) },
+  });
+  writeSafetensors(path.join(dir, 'model-00002-of-00002.safetensors'), {
+    'model.c': { dtype: 'F16', shape: [1, 2], data: f32ToF16([5, 6]) },
+  });
+  fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({
+    metadata: { total_size: 16 },
+    weight_map: {
+      'model.a': 'model-00001-of-00002.safetensors',
+      'model.b': 'model-00001-of-00002.safetensors',
+      'model.c': 'model-00002-of-00002.safetensors',
+    },
+  }));
+}
+
+test('a sharded checkpoint reads each tensor from the shard its index names', () => {
+  const dir = tmpDir();
+  writeSharded(dir);
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  try {
+    assert.deepEqual(ckpt.names().sort(), ['model.a', 'model.b', 'model.c']);
+    assert.equal(ckpt.has('model.c'), true);
+    assert.equal(ckpt.has('model.d'), false);
+    assert.deepEqual(Array.from(ckpt.readF32('model.a')), [1, 2]);
+    assert.deepEqual(Array.from(ckpt.readF32('model.b')), [3, 4]);
+    assert.deepEqual(Array.from(ckpt.readF32('model.c')), [5, 6]);
+    assert.deepEqual(ckpt.info('model.c').shape, [1, 2]);
+    assert.equal(path.basename(ckpt.fileOf('model.c').file), 'model-00002-of-00002.safetensors');
+    throwsNaming(() => ckpt.readF32('model.d'), 'tensor "model.d" not found', dir);
+  } finally {
+    ckpt.close();
+  }
+});
+
+test('the index takes precedence over a stray model.safetensors; a single file works without an index', () => {
+  const dir = tmpDir();
+  writeSharded(dir);
+  writeSafetensors(path.join(dir, 'model.safetensors'), { other: { dtype: 'F32', shape: [1], data: f32([9]) } });
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  assert.equal(ckpt.has('other'), false);
+  ckpt.close();
+  fs.rmSync(path.join(dir, 'model.safetensors.index.json'));
+  const single = SafetensorsCheckpoint.open(dir);
+  assert.deepEqual(single.names(), ['other']);
+  assert.deepEqual(Array.from(single.readF32('other')), [9]);
+  single.close();
+});
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+test('index errors: missing shard, tensor absent from its shard, bad JSON, no weight_map, path in a shard name', () => {
+  const dir = tmpDir();
+  const index = path.join(dir, 'model.safetensors.index.json');
+  writeSharded(dir);
+  const good = fs.readFileSync(index, 'utf8');
+  const fds = openFds();
+
+  fs.writeFileSync(index, good.replace('model-00002-of-00002', 'model-00009-of-00009'));
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'model-00009-of-00009.safetensors', 'missing', '"model.c"');
+
+  fs.writeFileSync(index, good.replace('"model.c":"model-00002-of-00002', '"model.c":"model-00001-of-00002'));
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'tensor "model.c"', 'model-00001-of-00002.safetensors', 'does not hold it');
+
+  fs.writeFileSync(index, '{"weight_map": {');
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'invalid JSON');
+  fs.writeFileSync(index, 'null');
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map');
+  fs.writeFileSync(index, '{"metadata": {}}');
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map');
+  fs.writeFileSync(index, JSON.stringify({ weight_map: { 'model.a': '../elsewhere.safetensors' } }));
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]');
+  fs.writeFileSync(index, JSON.stringify({ weight_map: { 'model.a': 7 } }));
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]');
+
+  assert.equal(openFds(), fds, 'a failed open left files open');
+  const empty = tmpDir();
+  throwsNaming(() => SafetensorsCheckpoint.open(empty), empty, 'model.safetensors');
+});
+
+// ---- atomic writes ----------------------------------------------------------------------------
+
+const leftovers = (dir: string): string[] => fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+
+test('atomic write: replaces the file, leaves no temp file; a failed encode leaves the old file alone', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'w.safetensors');
+  writeSafetensors(file, { x: { dtype: 'F32', shape: [1], data: f32([1]) } });
+  writeSafetensors(file, { y: { dtype: 'F32', shape: [2], data: f32([2, 3]) } });
+  assert.deepEqual(leftovers(dir), []);
+  const before = fs.readFileSync(file);
+  const f = SafetensorsFile.open(file);
+  assert.deepEqual(f.names(), ['y']);
+  f.close();
+  assert.throws(() => writeSafetensors(file, { z: { dtype: 'F32', shape: [4], data: f32([1]) } }), /tensor "z"/);
+  assert.deepEqual(fs.readFileSync(file), before);
+  assert.throws(() => writeSafetensors(path.join(dir, 'new.safetensors'), { z: { dtype: 'I32', shape: [2], data: f32([1]) } }), /tensor "z"/);
+  assert.equal(fs.existsSync(path.join(dir, 'new.safetensors')), false);
+  assert.deepEqual(leftovers(dir), []);
+});
+
+test('atomic write: a write that fails half-way (file size limit) leaves the old file and no temp file', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'big.safetensors');
+  writeSafetensors(file, { old: { dtype: 'F32', shape: [4], data: f32([1, 2, 3, 4]) } });
+  const before = fs.readFileSync(file);
+  // The child may write at most 64 KiB per file (ulimit -f), so writing 400 KB fails with EFBIG mid-way.
+  const script = `
+    import { writeSafetensors } from ${JSON.stringify(path.join(ROOT, 'src/model/safetensors.ts'))};
+    try {
+      writeSafetensors(${JSON.stringify(file)}, { big: { dtype: 'F32', shape: [100000], data: new Float32Array(100000) } });
+      console.log('wrote');
+    } catch (e) { console.log('failed ' + e.code); }`;
+  const r = spawnSync('bash', ['-c', `ulimit -f 64 && exec "${process.execPath}" --import tsx --input-type=module -e "$0"`, script],
+    { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'failed EFBIG', r.stderr);
+  assert.deepEqual(fs.readFileSync(file), before);
+  assert.deepEqual(leftovers(dir), []);
+});
+
+test('atomic write: when the final rename fails, the temp file is removed', {
+  todo: 'src/util/atomic.ts leaves the temp file behind when renameSync throws (reported to the lead)',
+}, () => {
+  const dir = tmpDir();
+  const target = path.join(dir, 'target.safetensors');
+  fs.mkdirSync(target); // rename(file → non-empty directory) fails
+  fs.writeFileSync(path.join(target, 'keep'), 'x');
+  assert.throws(() => writeSafetensors(target, { x: { dtype: 'F32', shape: [1], data: f32([1]) } }));
+  assert.deepEqual(leftovers(dir), []);
+});
+
+// ---- corrupt files ----------------------------------------------------------------------------
+
+test('corrupt files: each error names the file, and the tensor where there is one', () => {
+  const dir = tmpDir();
+  const p = (name: string): string => path.join(dir, name);
+  const eight = new Uint8Array(8);
+  const ok = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
+
+  const missing = p('missing.safetensors');
+  throwsNaming(() => SafetensorsFile.open(missing), missing, 'cannot open');
+
+  fs.writeFileSync(p('tiny.safetensors'), Buffer.from([1, 2, 3]));
+  throwsNaming(() => SafetensorsFile.open(p('tiny.safetensors')), p('tiny.safetensors'), 'truncated', '3 bytes');
+
+  // truncated: a valid file cut short, so its last tensor runs past the end
+  const whole = p('whole.safetensors');
+  writeSafetensors(whole, { first: { dtype: 'F32', shape: [4], data: new Float32Array(4) }, last: { dtype: 'F32', shape: [4], data: new Float32Array(4) } });
+  const cut = p('cut.safetensors');
+  fs.writeFileSync(cut, fs.readFileSync(whole).subarray(0, fs.statSync(whole).size - 5));
+  throwsNaming(() => SafetensorsFile.open(cut), cut, 'tensor "last"', 'past the end');
+  // cut inside the header
+  fs.writeFileSync(p('cuthdr.safetensors'), fs.readFileSync(whole).subarray(0, 20));
+  throwsNaming(() => SafetensorsFile.open(p('cuthdr.safetensors')), p('cuthdr.safetensors'), 'header length', 'past the end');
+
+  const lenPast = p('lenpast.safetensors');
+  const buf = Buffer.alloc(16);
+  buf.writeBigUInt64LE(1000n);
+  fs.writeFileSync(lenPast, buf);
+  throwsNaming(() => SafetensorsFile.open(lenPast), lenPast, 'header length 1000', 'past the end');
+  buf.writeBigUInt64LE(2n ** 63n);
+  fs.writeFileSync(lenPast, buf);
+  throwsNaming(() => SafetensorsFile.open(lenPast), lenPast, 'past the end');
+
+  throwsNaming(() => SafetensorsFile.open(rawFile(p('json.safetensors'), '{"a": {"dtype": "F32",', eight)), p('json.safetensors'), 'not valid JSON');
+  throwsNaming(() => SafetensorsFile.open(rawFile(p('arr.safetensors'), '[1, 2]', eight)), p('arr.safetensors'), 'not a JSON object');
+  throwsNaming(() => SafetensorsFile.open(rawFile(p('ent.safetensors'), { w: [1, 2] }, eight)), p('ent.safetensors'), 'tensor "w"', 'not an object');
+
+  const range = rawFile(p('range.safetensors'), { w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, eight);
+  throwsNaming(() => SafetensorsFile.open(range), range, 'tensor "w"', 'data_offsets [0, 16)', 'past the end of the data (8 bytes)');
+  const rev = rawFile(p('rev.safetensors'), { w: { dtype: 'F32', shape: [0], data_offsets: [8, 0] } }, eight);
+  throwsNaming(() => SafetensorsFile.open(rev), rev, 'tensor "w"', 'data_offsets');
+  const neg = rawFile(p('neg.safetensors'), { w: { dtype: 'F32', shape: [2], data_offsets: [-8, 0] } }, eight);
+  throwsNaming(() => SafetensorsFile.open(neg), neg, 'tensor "w"', 'data_offsets');
+  const frac = rawFile(p('frac.safetensors'), { w: { dtype: 'F32', shape: [2], data_offsets: [0.5, 8.5] } }, eight);
+  throwsNaming(() => SafetensorsFile.open(frac), frac, 'tensor "w"', 'data_offsets');
+
+  const overlap = rawFile(p('overlap.safetensors'), {
+    a: { dtype: 'F32', shape: [3], data_offsets: [0, 12] },
+    b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] },
+  }, new Uint8Array(16));
+  throwsNaming(() => SafetensorsFile.open(overlap), overlap, 'tensor "b"', 'overlap', '"a"');
+  // overlap with a tensor that is not the nearest one before it
+  const nested = rawFile(p('nested.safetensors'), {
+    outer: { dtype: 'U8', shape: [16], data_offsets: [0, 16] },
+    inner: { dtype: 'U8', shape: [2], data_offsets: [2, 4] },
+    later: { dtype: 'U8', shape: [4], data_offsets: [10, 14] },
+  }, new Uint8Array(16));
+  throwsNaming(() => SafetensorsFile.open(nested), nested, 'overlap', '"outer"');
+  // empty tensors hold no bytes and may sit anywhere
+  const empties = rawFile(p('empties.safetensors'), {
+    a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+    e: { dtype: 'F32', shape: [0], data_offsets: [4, 4] },
+  }, eight);
+  SafetensorsFile.open(empties).close();
+
+  for (const dtype of ['F8_E4M3', 'f32', 'toString', 'constructor', 7, null]) {
+    const file = rawFile(p('dtype.safetensors'), { w: { ...ok, dtype } }, eight);
+    throwsNaming(() => SafetensorsFile.open(file), file, 'tensor "w"', 'unknown dtype', JSON.stringify(dtype));
+  }
+  const size = rawFile(p('size.safetensors'), { w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, eight);
+  throwsNaming(() => SafetensorsFile.open(size), size, 'tensor "w"', 'shape [3] × F32 is 12 bytes', 'span 8');
+  const bf = rawFile(p('bf.safetensors'), { w: { dtype: 'BF16', shape: [2, 3], data_offsets: [0, 8] } }, eight);
+  throwsNaming(() => SafetensorsFile.open(bf), bf, 'tensor "w"', '12 bytes', 'span 8');
+  for (const shape of [[-1, -8], [2.5], '2', null]) {
+    const file = rawFile(p('shape.safetensors'), { w: { ...ok, shape } }, eight);
+    throwsNaming(() => SafetensorsFile.open(file), file, 'tensor "w"', 'shape');
+  }
+  const meta = rawFile(p('meta.safetensors'), { __metadata__: { n: 3 }, w: ok }, eight);
+  throwsNaming(() => SafetensorsFile.open(meta), meta, '__metadata__.n');
+  const metaNull = rawFile(p('metanull.safetensors'), { __metadata__: null, w: ok }, eight);
+  const mf = SafetensorsFile.open(metaNull);
+  assert.deepEqual(mf.metadata, {});
+  mf.close();
+});
+
+test('a file truncated after it was opened fails the read, naming the tensor and the file', () => {
+  const file = path.join(tmpDir(), 'shrink.safetensors');
+  writeSafetensors(file, { a: { dtype: 'F32', shape: [2], data: f32([1, 2]) }, b: { dtype: 'F32', shape: [64], data: new Float32Array(64) } });
+  const f = SafetensorsFile.open(file);
+  try {
+    fs.truncateSync(file, fs.statSync(file).size - 100);
+    assert.deepEqual(Array.from(f.readF32('a')), [1, 2]);
+    throwsNaming(() => f.readF32('b'), file, 'tensor "b"', 'file ended');
+  } finally {
+    f.close();
+  }
+});
