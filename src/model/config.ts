@@ -65,7 +65,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   };
   const hidden = int('hidden_size', 4096);
   const heads = int('num_attention_heads', 32);
-  const kvHeads = int('num_key_value_heads', heads);
+  // transformers: absent → 8 (MistralConfig's default), null → num_attention_heads (no GQA)
+  const kvHeads = c.num_key_value_heads === null ? heads : int('num_key_value_heads', 8);
   if (heads % kvHeads !== 0) err('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
   let headDim: number;
   if (c.head_dim === undefined || c.head_dim === null) {
@@ -76,13 +77,15 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   }
   if (headDim % 2 !== 0) err('head_dim', `${headDim} must be even for rotary embeddings`);
   const act = c.hidden_act ?? 'silu';
-  if (act !== 'silu') err('hidden_act', `${JSON.stringify(act)} is not supported (only "silu")`);
+  // transformers maps "silu" and "swish" to the same function
+  if (act !== 'silu' && act !== 'swish') err('hidden_act', `${JSON.stringify(act)} is not supported (only "silu")`);
   for (const key of ['attention_bias', 'mlp_bias']) {
     if (c[key] === true) err(key, 'biases in linear layers are not supported by the Mistral architecture');
   }
   const eps = c.rms_norm_eps ?? 1e-6;
   if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${JSON.stringify(eps)}`);
-  const sw = c.sliding_window ?? null;
+  // transformers: absent → 4096 (MistralConfig's default), null → no window
+  const sw = c.sliding_window === undefined ? 4096 : c.sliding_window;
   if (sw !== null && (typeof sw !== 'number' || !Number.isInteger(sw) || sw < 1)) {
     err('sliding_window', `must be null or an integer ≥ 1, got ${JSON.stringify(sw)}`);
   }
@@ -126,9 +129,10 @@ function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): numb
   }
   const scaling = c.rope_scaling;
   if (scaling !== undefined && scaling !== null) {
+    if (typeof scaling !== 'object' || Array.isArray(scaling)) err('rope_scaling', `must be an object or null, got ${JSON.stringify(scaling)}`);
     const s = scaling as Json;
-    const type = typeof s === 'object' ? (s.rope_type ?? s.type) : scaling;
-    if (type !== 'default') err('rope_scaling', `${JSON.stringify(type)} rope scaling is not supported`);
+    const type = s.rope_type ?? s.type ?? 'default';
+    if (type !== 'default') err('rope_scaling', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
   }
   theta ??= 10000;
   if (typeof theta !== 'number' || !(theta > 0)) err('rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);

@@ -1,0 +1,183 @@
+// HF config.json → MistralConfig: the fixture's config (transformers 5 form), Mistral 7B v0.1 and v0.3
+// (transformers 4 form), transformers' defaults for absent keys, and errors that name the key.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadConfig, parameterCount, parseConfig, type MistralConfig } from '../../src/model/config.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+
+const CONFIGS = path.join(FIXTURES, 'configs');
+const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+const v01 = readJson(path.join(CONFIGS, 'mistral-7b-v0.1.config.json'));
+const v03 = readJson(path.join(CONFIGS, 'mistral-7b-v0.3.config.json'));
+
+/** A small valid config (transformers 4 form) with `changes` applied; undefined deletes a key. */
+function cfgWith(changes: Record<string, unknown>): Record<string, unknown> {
+  const c: Record<string, unknown> = {
+    model_type: 'mistral', vocab_size: 64, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 2,
+    num_attention_heads: 4, num_key_value_heads: 2, rope_theta: 10000, sliding_window: 8,
+  };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete c[k];
+    else c[k] = v;
+  }
+  return c;
+}
+
+/** parseConfig must throw a UserError naming `where` and the key. */
+function rejects(raw: unknown, key: string, ...more: Array<string | RegExp>): void {
+  assert.throws(() => parseConfig(raw, 'some/config.json'), (e: unknown) => {
+    assert.ok(e instanceof UserError, String(e));
+    assert.ok(e.message.startsWith('some/config.json: '), e.message);
+    assert.ok(e.message.includes(`${key}: `), `"${e.message}" does not name ${key}`);
+    for (const m of more) {
+      if (typeof m === 'string') assert.ok(e.message.includes(m), `"${e.message}" lacks ${m}`);
+      else assert.match(e.message, m);
+    }
+    return true;
+  });
+}
+
+test('the tiny fixture config: rope theta under rope_parameters, explicit head_dim, window 8', () => {
+  const cfg = loadConfig(TINY_BASE);
+  const want: MistralConfig = {
+    vocabSize: 512, hiddenSize: 64, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
+    rmsNormEps: 1e-5, ropeTheta: 10000, slidingWindow: 8, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
+    bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null,
+  };
+  assert.deepEqual(cfg, want);
+});
+
+test('Mistral 7B v0.1: rope_theta at the top level, sliding window 4096, no head_dim key', () => {
+  const cfg = parseConfig(v01);
+  assert.equal(cfg.ropeTheta, 10000);
+  assert.equal(cfg.slidingWindow, 4096);
+  assert.equal(cfg.vocabSize, 32000);
+  assert.equal(cfg.headDim, 128); // 4096 / 32
+  assert.equal(cfg.numKvHeads, 8);
+  assert.equal(cfg.numLayers, 32);
+  assert.equal(cfg.intermediateSize, 14336);
+  assert.equal(cfg.rmsNormEps, 1e-5);
+  assert.equal(cfg.maxPositionEmbeddings, 32768);
+  assert.equal(cfg.padTokenId, null); // no pad_token_id key
+  assert.equal(cfg.bosTokenId, 1);
+  assert.deepEqual(cfg.eosTokenIds, [2]);
+  assert.equal(cfg.tieWordEmbeddings, false);
+  // the published size of Mistral 7B: 7,241,732,096 parameters
+  assert.equal(parameterCount(cfg), 7241732096);
+});
+
+test('Mistral 7B v0.3: rope theta 1e6, sliding_window null, vocab 32768', () => {
+  const cfg = parseConfig(v03);
+  assert.equal(cfg.ropeTheta, 1e6);
+  assert.equal(cfg.slidingWindow, null);
+  assert.equal(cfg.vocabSize, 32768);
+  assert.equal(cfg.headDim, 128);
+  assert.equal(parameterCount(cfg), 7248023552);
+});
+
+test('the variant fixtures parse as their folder names say', () => {
+  const v = (name: string): MistralConfig => loadConfig(path.join(FIXTURES, 'variants', name));
+  assert.equal(v('no-window').slidingWindow, null);
+  assert.equal(v('rope-theta-1e6').ropeTheta, 1e6);
+  const noPad = v('no-pad-token');
+  assert.equal(noPad.padTokenId, null);
+  assert.equal(noPad.bosTokenId, 5);
+  assert.deepEqual(noPad.eosTokenIds, [6]);
+  assert.equal(v('tied').tieWordEmbeddings, true);
+  assert.equal(v('head-dim').headDim, 8);
+  assert.equal(v('window4-gqa1').numKvHeads, 1);
+  assert.equal(v('window4-gqa1').slidingWindow, 4);
+});
+
+test('head_dim: absent or null → hidden_size / heads; explicit values are kept even when ≠ hidden / heads', () => {
+  assert.equal(parseConfig(cfgWith({})).headDim, 4);
+  assert.equal(parseConfig(cfgWith({ head_dim: null })).headDim, 4);
+  assert.equal(parseConfig(cfgWith({ head_dim: 8 })).headDim, 8);
+  rejects(cfgWith({ hidden_size: 18 }), 'head_dim', 'not divisible');
+  rejects(cfgWith({ head_dim: 7 }), 'head_dim', 'even');
+  rejects(cfgWith({ head_dim: 0 }), 'head_dim');
+});
+
+test('pad_token_id absent or null → null; a number is kept; bad values are refused', () => {
+  assert.equal(parseConfig(cfgWith({})).padTokenId, null);
+  assert.equal(parseConfig(cfgWith({ pad_token_id: null })).padTokenId, null);
+  assert.equal(parseConfig(cfgWith({ pad_token_id: 0 })).padTokenId, 0);
+  rejects(cfgWith({ pad_token_id: -1 }), 'pad_token_id');
+  rejects(cfgWith({ pad_token_id: '0' }), 'pad_token_id');
+});
+
+test('tie_word_embeddings: default false, true kept, non-boolean refused', () => {
+  assert.equal(parseConfig(cfgWith({})).tieWordEmbeddings, false);
+  assert.equal(parseConfig(cfgWith({ tie_word_embeddings: true })).tieWordEmbeddings, true);
+  rejects(cfgWith({ tie_word_embeddings: 'yes' }), 'tie_word_embeddings');
+});
+
+test('sliding_window: null = none, absent = transformers\' default 4096, otherwise an integer ≥ 1', () => {
+  assert.equal(parseConfig(cfgWith({ sliding_window: null })).slidingWindow, null);
+  assert.equal(parseConfig(cfgWith({ sliding_window: undefined })).slidingWindow, 4096);
+  assert.equal(parseConfig(cfgWith({ sliding_window: 3 })).slidingWindow, 3);
+  rejects(cfgWith({ sliding_window: 0 }), 'sliding_window');
+  rejects(cfgWith({ sliding_window: 2.5 }), 'sliding_window');
+});
+
+test('num_key_value_heads: absent = transformers\' default 8, null = num_attention_heads; must divide the heads', () => {
+  assert.equal(parseConfig(cfgWith({ num_attention_heads: 16, hidden_size: 64, num_key_value_heads: undefined })).numKvHeads, 8);
+  assert.equal(parseConfig(cfgWith({ num_key_value_heads: null })).numKvHeads, 4);
+  assert.equal(parseConfig(cfgWith({ num_key_value_heads: 1 })).numKvHeads, 1);
+  rejects(cfgWith({ num_key_value_heads: 3 }), 'num_key_value_heads', 'divide');
+  rejects(cfgWith({ num_key_value_heads: undefined }), 'num_key_value_heads', '8'); // 8 does not divide 4 heads
+});
+
+test('rope theta: top level, under rope_parameters (which wins), default 1e4; invalid values refused', () => {
+  assert.equal(parseConfig(cfgWith({ rope_theta: 5e5 })).ropeTheta, 5e5);
+  assert.equal(parseConfig(cfgWith({ rope_theta: undefined })).ropeTheta, 10000);
+  assert.equal(parseConfig(cfgWith({ rope_theta: undefined, rope_parameters: { rope_theta: 1e6, rope_type: 'default' } })).ropeTheta, 1e6);
+  assert.equal(parseConfig(cfgWith({ rope_theta: 1, rope_parameters: { rope_theta: 1e6 } })).ropeTheta, 1e6);
+  assert.equal(parseConfig(cfgWith({ rope_scaling: null })).ropeTheta, 10000);
+  assert.equal(parseConfig(cfgWith({ rope_scaling: { rope_type: 'default' } })).ropeTheta, 10000);
+  rejects(cfgWith({ rope_theta: -1 }), 'rope_theta');
+  rejects(cfgWith({ rope_theta: '1e4' }), 'rope_theta');
+  rejects(cfgWith({ rope_parameters: [1] }), 'rope_parameters');
+});
+
+test('unsupported rope scaling, model types, activations and biases are refused, naming the key', () => {
+  rejects(cfgWith({ rope_scaling: { type: 'linear', factor: 2 } }), 'rope_scaling', '"linear"');
+  rejects(cfgWith({ rope_scaling: { rope_type: 'yarn', factor: 4 } }), 'rope_scaling', '"yarn"');
+  rejects(cfgWith({ rope_scaling: 'dynamic' }), 'rope_scaling');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8 } }), 'rope_parameters.rope_type', '"llama3"');
+  rejects(cfgWith({ model_type: 'llama' }), 'model_type', '"llama"', 'mistral');
+  rejects(cfgWith({ model_type: 'mixtral' }), 'model_type', '"mixtral"');
+  rejects(cfgWith({ model_type: undefined }), 'model_type');
+  rejects(cfgWith({ hidden_act: 'gelu' }), 'hidden_act', '"gelu"');
+  assert.equal(parseConfig(cfgWith({ hidden_act: 'swish' })).hiddenSize, 16); // transformers: the same as silu
+  rejects(cfgWith({ attention_bias: true }), 'attention_bias');
+  rejects(cfgWith({ mlp_bias: true }), 'mlp_bias');
+});
+
+test('sizes must be positive integers; eos may be a list or null; id2label gives class names', () => {
+  rejects(cfgWith({ vocab_size: 0 }), 'vocab_size');
+  rejects(cfgWith({ hidden_size: 16.5 }), 'hidden_size');
+  rejects(cfgWith({ num_hidden_layers: '2' }), 'num_hidden_layers');
+  rejects(cfgWith({ rms_norm_eps: 0 }), 'rms_norm_eps');
+  assert.deepEqual(parseConfig(cfgWith({ eos_token_id: [2, 32000] })).eosTokenIds, [2, 32000]);
+  assert.deepEqual(parseConfig(cfgWith({ eos_token_id: null })).eosTokenIds, []);
+  rejects(cfgWith({ eos_token_id: 'x' }), 'eos_token_id');
+  assert.deepEqual(parseConfig(cfgWith({ id2label: { 1: 'pos', 0: 'neg' } })).labels, ['neg', 'pos']);
+  rejects(cfgWith({ id2label: { 0: 'a', 5: 'b' } }), 'id2label');
+  assert.throws(() => parseConfig([1, 2], 'x.json'), /x\.json: not a JSON object/);
+});
+
+test('loadConfig: a missing or broken config.json is named', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-config-'));
+  try {
+    assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof UserError && e.message.includes(path.join(dir, 'config.json')) && /not found/.test(e.message));
+    fs.writeFileSync(path.join(dir, 'config.json'), '{"model_type": "mistral",');
+    assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof UserError && e.message.includes(path.join(dir, 'config.json')) && /invalid JSON/.test(e.message));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
