@@ -1,0 +1,74 @@
+// mistral-tune dashboard: serves the live training dashboard for one or more run directories until
+// Ctrl-C (SIGINT) or SIGTERM.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startDashboard } from '../dashboard/server.ts';
+import { UserError } from '../util/errors.ts';
+import { info } from '../util/log.ts';
+import { intOption, parseCommand } from './args.ts';
+
+export const usage = `mistral-tune dashboard [RUN_DIR...] [options]
+
+A web page with the runs' curves (train and val loss, learning rate, tokens/s, grad norm, device
+memory), overlaid for comparison and updated live as metrics.jsonl grows, with each run's config,
+test report (confusion matrix for classification) and generation samples. Works offline.
+
+  RUN_DIR...      run directories (default: every folder under ./runs that holds metrics.jsonl,
+                  config.yaml or report.json)
+  --port N        port to listen on (default 0: any free port; the URL is printed on stderr)
+  --host H        address to bind (default 127.0.0.1, this machine only). Another address, e.g.
+                  0.0.0.0, shows the runs' files to everyone who can reach it.`;
+
+interface DashboardFlags {
+  port?: string;
+  host?: string;
+  help?: boolean;
+}
+
+const RUN_FILES = ['metrics.jsonl', 'config.yaml', 'report.json'];
+
+/** Run folders directly under `root` (sorted), for the no-argument form. */
+function discoverRuns(root: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(root, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isDirectory() && RUN_FILES.some((f) => fs.existsSync(path.join(root, e.name, f))))
+    .map((e) => path.join(root, e.name))
+    .sort();
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values: f, positionals } = parseCommand<DashboardFlags>(
+    'dashboard',
+    argv,
+    { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean' } },
+    true,
+  );
+  if (f.help) {
+    process.stdout.write(usage + '\n');
+    return;
+  }
+  const port = intOption('port', f.port, 0, 0);
+  if (port > 65535) throw new UserError(`--port must be at most 65535, got ${port}`);
+  if (f.host === '') throw new UserError('--host needs an address, e.g. 127.0.0.1 or 0.0.0.0');
+  const runs = positionals.length > 0 ? positionals : discoverRuns('runs');
+  if (runs.length === 0) {
+    throw new UserError('no run directories given and none found under ./runs (see mistral-tune dashboard --help)');
+  }
+  const dash = await startDashboard({ runs, port, host: f.host });
+  for (const r of dash.runs) info(`run ${r.id}: ${r.path}`);
+  info(`dashboard: ${dash.url}  (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void dash.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,78 @@
+// The dashboard page: follows /events (server-sent events), keeps each run's rows and files, and redraws
+// the charts and run panels at most once per animation frame. window.__dashboard exposes the state for tests.
+import { createCharts, resizeCharts, updateCharts } from './charts.js';
+import { h } from './dom.js';
+import { RunPanel } from './run-panel.js';
+
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const state = { runs: [], charts: null, panels: [], renders: 0, runKey: '' };
+window.__dashboard = state;
+
+const connection = document.getElementById('connection');
+const setConnection = (s, label) => {
+  connection.dataset.state = s;
+  connection.textContent = label;
+};
+
+function init(runs) {
+  const key = JSON.stringify(runs);
+  if (key === state.runKey) return; // a reconnect to the same server: keep the charts, the snapshot follows
+  state.runKey = key;
+  state.runs = runs.map((r, i) => ({
+    ...r, color: PALETTE[i % PALETTE.length], rows: [], exists: false, partial: false,
+    malformed: { count: 0, samples: [] }, config: null, report: null,
+  }));
+  document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
+  document.getElementById('legend').replaceChildren(...state.runs.map((r) => {
+    const sw = h('span', { class: 'swatch' });
+    sw.style.background = r.color;
+    return h('span', { class: 'legend-item' }, sw, r.name);
+  }));
+  state.charts = createCharts(document.getElementById('charts'), state.runs);
+  const runsEl = document.getElementById('runs');
+  runsEl.replaceChildren();
+  state.panels = state.runs.map((r) => new RunPanel(r, runsEl));
+  scheduleRender();
+}
+
+let pending = false;
+function scheduleRender() {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    if (!state.charts) return;
+    updateCharts(state.charts, state.runs);
+    for (const p of state.panels) p.render();
+    state.renders++;
+  });
+}
+
+const events = new EventSource('/events');
+events.addEventListener('open', () => setConnection('live', 'live'));
+events.addEventListener('error', () => setConnection('lost', 'connection lost — retrying'));
+events.addEventListener('hello', (e) => init(JSON.parse(e.data).runs));
+events.addEventListener('metrics', (e) => {
+  const d = JSON.parse(e.data);
+  const run = state.runs[d.run];
+  if (!run) return;
+  run.rows = d.reset ? d.rows : run.rows.concat(d.rows);
+  run.exists = d.exists;
+  run.partial = d.partial;
+  run.malformed = d.malformed;
+  scheduleRender();
+});
+events.addEventListener('files', (e) => {
+  const d = JSON.parse(e.data);
+  const run = state.runs[d.run];
+  if (!run) return;
+  run.config = d.config;
+  run.report = d.report;
+  scheduleRender();
+});
+
+let resizeTimer = 0;
+window.addEventListener('resize', () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => state.charts && resizeCharts(state.charts), 100);
+});

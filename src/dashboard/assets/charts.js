@@ -1,0 +1,104 @@
+// The charts: one uPlot per metric, every run overlaid (one colour per run; val loss dashed with
+// points). Rows are metrics.jsonl rows; train rows have no `split`, evaluation rows have split "val"/"test".
+import { fmt, fmtAxis } from './dom.js';
+
+const MIB = 1 / 2 ** 20;
+
+/** Each chart: which field of which rows (split null = train rows), and an optional unit scale. */
+export const CHART_DEFS = [
+  { key: 'loss', title: 'Loss — train (solid), val (dashed)', series: [
+    { field: 'loss', split: null, label: 'train' },
+    { field: 'loss', split: 'val', label: 'val', dash: true },
+  ] },
+  { key: 'lr', title: 'Learning rate', series: [{ field: 'lr', split: null }] },
+  { key: 'tokens_per_s', title: 'Tokens / s', series: [{ field: 'tokens_per_s', split: null }] },
+  { key: 'grad_norm', title: 'Grad norm (before clipping)', series: [{ field: 'grad_norm', split: null }] },
+  { key: 'mem_bytes', title: 'Device memory (MiB)', scale: MIB, series: [{ field: 'mem_bytes', split: null }] },
+];
+
+/**
+ * uPlot's aligned data for one chart: [steps, ...one array per (run, series)], the steps being the union
+ * over all runs, with null where a run has no value (spanGaps joins the line across them). When a step
+ * appears twice in a run, the later row wins.
+ */
+export function buildData(def, runs) {
+  const steps = new Set();
+  const maps = [];
+  for (const run of runs) {
+    for (const s of def.series) {
+      const m = new Map();
+      for (const r of run.rows) {
+        if ((r.split ?? null) !== s.split) continue;
+        const v = r[s.field];
+        if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+        m.set(r.step, v * (def.scale ?? 1));
+        steps.add(r.step);
+      }
+      maps.push(m);
+    }
+  }
+  const xs = [...steps].sort((a, b) => a - b);
+  return [xs, ...maps.map((m) => xs.map((x) => (m.has(x) ? m.get(x) : null)))];
+}
+
+function seriesOptions(def, runs) {
+  const out = [{ label: 'step', value: (u, v) => fmt(v) }];
+  for (const run of runs) {
+    for (const s of def.series) {
+      out.push({
+        label: def.series.length > 1 ? `${run.name} ${s.label}` : run.name,
+        stroke: run.color,
+        width: s.dash ? 1.5 : 2,
+        dash: s.dash ? [6, 4] : undefined,
+        spanGaps: true,
+        points: s.dash ? { show: true, size: 6, fill: run.color } : undefined,
+        value: (u, v) => fmt(v),
+      });
+    }
+  }
+  return out;
+}
+
+/** Creates the charts under `container`; returns {key: {def, plot, el}}. */
+export function createCharts(container, runs) {
+  container.replaceChildren();
+  const charts = {};
+  for (const def of CHART_DEFS) {
+    const el = document.createElement('div');
+    el.className = 'chart';
+    el.dataset.chart = def.key;
+    container.append(el);
+    const width = chartWidth(el);
+    const plot = new uPlot(
+      {
+        title: def.title,
+        width,
+        height: 230,
+        scales: { x: { time: false } },
+        series: seriesOptions(def, runs),
+        axes: [
+          { label: 'step', size: 40, labelSize: 18 },
+          { size: 64, values: (u, vals) => vals.map(fmtAxis) },
+        ],
+        legend: { live: true },
+        cursor: { drag: { x: true, y: false } },
+      },
+      buildData(def, runs),
+      el,
+    );
+    charts[def.key] = { def, plot, el };
+  }
+  return charts;
+}
+
+export function updateCharts(charts, runs) {
+  for (const { def, plot } of Object.values(charts)) plot.setData(buildData(def, runs));
+}
+
+export function resizeCharts(charts) {
+  for (const { plot, el } of Object.values(charts)) plot.setSize({ width: chartWidth(el), height: 230 });
+}
+
+function chartWidth(el) {
+  return Math.max(260, Math.floor(el.clientWidth - 12));
+}

@@ -1,0 +1,144 @@
+// One panel per run: its state (steps logged, latest and best losses, malformed lines), test metrics,
+// confusion matrix (classification), generation samples before/after, and the resolved config.
+import { fmt, h } from './dom.js';
+
+export class RunPanel {
+  constructor(run, container) {
+    this.run = run;
+    this.el = h('article', { class: 'run', 'data-run': run.id });
+    this.el.style.borderTopColor = run.color;
+    const swatch = h('span', { class: 'swatch' });
+    swatch.style.background = run.color;
+    this.links = h('div', { class: 'links' });
+    this.status = h('div', { class: 'status' });
+    this.warnings = h('div');
+    this.report = h('div');
+    this.configPre = h('pre', { class: 'config' });
+    this.configNote = h('div');
+    this.configBox = h('details', { class: 'config-box' }, h('summary', {}, 'config.yaml (resolved)'), this.configNote, this.configPre);
+    this.el.append(h('h2', {}, swatch, run.name, h('span', { class: 'path' }, run.path)), this.links, this.status, this.warnings, this.report, this.configBox);
+    container.append(this.el);
+  }
+
+  /** Redraws everything from the run's state (cheap: a few small tables). */
+  render() {
+    const r = this.run;
+    this.links.replaceChildren(
+      ...['metrics.jsonl', 'config.yaml', 'report.json']
+        .filter((f) => (f === 'metrics.jsonl' ? r.exists : f === 'config.yaml' ? r.config : r.report))
+        .map((f) => h('a', { href: `/run/${r.id}/${f}`, target: '_blank', rel: 'noopener' }, f)),
+    );
+    this.status.replaceChildren(statusLine(r));
+    this.warnings.replaceChildren(...warnings(r));
+    this.report.replaceChildren(...reportSections(r));
+    this.configBox.hidden = !r.config;
+    if (r.config) {
+      this.configNote.replaceChildren(r.config.error ? h('div', { class: 'warning' }, r.config.error) : '');
+      if (this.configPre.textContent !== r.config.text) this.configPre.textContent = r.config.text;
+    }
+  }
+}
+
+function statusLine(r) {
+  if (!r.exists) return h('span', {}, 'no metrics.jsonl yet — waiting for the first step');
+  const train = r.rows.filter((x) => x.split === undefined);
+  const val = r.rows.filter((x) => x.split === 'val' && typeof x.loss === 'number');
+  const last = train[train.length - 1];
+  const best = val.reduce((b, x) => (b === null || x.loss < b.loss ? x : b), null);
+  const lastVal = val[val.length - 1];
+  const parts = [`${train.length} steps logged`];
+  if (last) parts.push(`step ${last.step}: train loss ${fmt(last.loss)}, lr ${fmt(last.lr)}`);
+  if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
+  if (best) parts.push(`best val ${fmt(best.loss)} at step ${best.step}`);
+  parts.push(r.report && r.report.json ? 'finished (report.json written)' : 'in progress');
+  return h('span', { 'data-steps': train.length }, parts.join(' · '));
+}
+
+function warnings(r) {
+  const out = [];
+  if (r.malformed.count > 0) {
+    out.push(h('div', { class: 'warning', 'data-malformed': r.malformed.count },
+      `${r.malformed.count} malformed line${r.malformed.count === 1 ? '' : 's'} in metrics.jsonl skipped`,
+      h('ul', {}, r.malformed.samples.map((m) => h('li', {}, `line ${m.line}: ${m.reason} — ${m.text}`))),
+      r.malformed.count > r.malformed.samples.length ? h('div', {}, `(first ${r.malformed.samples.length} shown)`) : null));
+  }
+  if (r.partial) out.push(h('div', { class: 'status' }, 'the last line of metrics.jsonl is still being written'));
+  if (r.report && r.report.error) out.push(h('div', { class: 'warning' }, r.report.error));
+  return out;
+}
+
+function reportSections(r) {
+  const report = r.report && r.report.json && typeof r.report.json === 'object' ? r.report.json : null;
+  const testRows = r.rows.filter((x) => x.split === 'test');
+  const testRow = testRows[testRows.length - 1] || null;
+  const out = [];
+  const source = report ?? testRow;
+  if (!source) return out;
+  out.push(h('h3', {}, report ? 'Report (report.json)' : 'Test metrics (metrics.jsonl; report.json not written yet)'));
+  const scalars = [];
+  flattenScalars(source, '', scalars);
+  if (scalars.length) {
+    out.push(h('table', { class: 'metrics' }, scalars.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', { class: typeof v === 'number' ? 'num' : null }, fmt(v))))));
+  }
+  const cm = findConfusion(report) ?? findConfusion(testRow);
+  if (cm) {
+    const labels = cm.labels ?? (report && Array.isArray(report.labels) ? report.labels : null) ?? (r.config && r.config.labels) ?? null;
+    out.push(h('h3', {}, 'Confusion matrix (rows: true label, columns: predicted)'), confusionTable(cm.matrix, labels));
+  }
+  const samples = report && Array.isArray(report.samples) ? report.samples : [];
+  if (samples.length) {
+    out.push(h('h3', {}, `Generation samples (${samples.length})`),
+      h('table', { class: 'samples' },
+        h('tr', {}, h('th', {}, 'prompt'), h('th', {}, 'before fine-tuning'), h('th', {}, 'after fine-tuning')),
+        samples.map((s) => h('tr', {}, ['prompt', 'before', 'after'].map((k) => h('td', {}, text(s && s[k])))))));
+  }
+  return out;
+}
+
+function text(v) {
+  if (v === null || v === undefined) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function isMatrix(v) {
+  return Array.isArray(v) && v.length > 0 && v.every((row) => Array.isArray(row) && row.length === v.length && row.every((x) => typeof x === 'number'));
+}
+
+/** Scalars of a report as [dotted.key, value], leaving out samples and matrices (shown on their own). */
+function flattenScalars(obj, prefix, out) {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (k === 'samples' || isMatrix(v)) continue;
+    if (v === null || ['number', 'string', 'boolean'].includes(typeof v)) out.push([key, v]);
+    else if (Array.isArray(v)) out.push([key, v.length <= 20 && v.every((x) => typeof x !== 'object') ? v.join(', ') : `[${v.length} items]`]);
+    else if (typeof v === 'object') flattenScalars(v, key, out);
+  }
+}
+
+/** The first {key matching /confusion/: square number matrix}, searched breadth-first, with sibling labels. */
+function findConfusion(obj) {
+  const queue = obj && typeof obj === 'object' ? [obj] : [];
+  while (queue.length) {
+    const o = queue.shift();
+    for (const [k, v] of Object.entries(o)) {
+      if (/confusion/i.test(k) && isMatrix(v)) return { matrix: v, labels: Array.isArray(o.labels) ? o.labels : null };
+    }
+    for (const v of Object.values(o)) if (v && typeof v === 'object' && !Array.isArray(v)) queue.push(v);
+  }
+  return null;
+}
+
+function confusionTable(m, labels) {
+  const name = (i) => (labels && labels[i] !== undefined ? String(labels[i]) : String(i));
+  return h('table', { class: 'confusion' },
+    h('tr', {}, h('th', {}, 'true \\ predicted'), m.map((_, j) => h('th', {}, name(j)))),
+    m.map((row, i) => {
+      const total = row.reduce((a, b) => a + b, 0);
+      return h('tr', {}, h('th', {}, name(i)), row.map((v, j) => {
+        const td = h('td', { title: total ? `${((100 * v) / total).toFixed(1)}% of true ${name(i)}` : '' }, String(v));
+        const share = total ? v / total : 0;
+        td.style.background = i === j ? `rgba(44, 160, 44, ${0.1 + 0.6 * share})` : `rgba(214, 39, 40, ${share * 0.7})`;
+        return td;
+      }));
+    }));
+}

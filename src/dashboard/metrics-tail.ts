@@ -1,0 +1,198 @@
+// Follows a growing metrics.jsonl by polling: reads only the bytes added since the last poll, parses
+// complete lines, skips and counts malformed ones (with line numbers), and starts over from byte 0 when
+// the file is truncated, replaced (new inode) or rewritten in place (e.g. a resumed run dropping rows).
+import * as fs from 'node:fs';
+
+/** One row of metrics.jsonl: a train step (no `split`) or an evaluation (`split: "val" | "test"`). */
+export interface MetricRow {
+  step: number;
+  split?: string;
+  [key: string]: unknown;
+}
+
+export interface Malformed {
+  line: number;
+  reason: string;
+  text: string;
+}
+
+export interface TailUpdate {
+  /** true: `rows` replace everything seen before; false: `rows` are appended. */
+  reset: boolean;
+  rows: MetricRow[];
+}
+
+/** Keys that, when present, must hold a number or null (null stands for NaN/inf, which JSON lacks). */
+const NUMERIC_KEYS = ['loss', 'lr', 'grad_norm', 'tokens_per_s', 'mem_bytes', 'perplexity', 'accuracy', 'macro_f1'];
+/** Bytes just before the read offset, re-read on every change to detect an in-place rewrite. */
+const ANCHOR_BYTES = 64;
+const MAX_SAMPLES = 20;
+const SAMPLE_CHARS = 200;
+const READ_CHUNK = 4 << 20;
+
+/** Parses one line: the row, or the reason it is malformed. */
+export function parseMetricLine(text: string): MetricRow | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    return `not JSON (${(e as Error).message})`;
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
+  const row = v as Record<string, unknown>;
+  if (typeof row.step !== 'number' || !Number.isInteger(row.step) || row.step < 0) {
+    return '"step" must be a non-negative integer';
+  }
+  if ('split' in row && typeof row.split !== 'string') return '"split" must be a string';
+  for (const k of NUMERIC_KEYS) {
+    if (k in row && row[k] !== null && typeof row[k] !== 'number') return `"${k}" must be a number or null`;
+  }
+  return row as MetricRow;
+}
+
+export class MetricsTail {
+  rows: MetricRow[] = [];
+  malformedCount = 0;
+  /** The first few malformed lines, for display. */
+  malformedSamples: Malformed[] = [];
+  exists = false;
+  /** An unterminated, not yet parseable last line is waiting for the rest of its bytes. */
+  partial = false;
+
+  private offset = 0;
+  private ino = -1;
+  private mtimeMs = -1;
+  private anchor: Buffer = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
+  private lineNo = 0;
+  /** The last line was taken without its newline; a newline arriving next belongs to it. */
+  private tookUnterminated = false;
+
+  constructor(readonly file: string) {}
+
+  /** Reads what changed since the last call; null when nothing did. Never throws on file contents. */
+  poll(): TailUpdate | null {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch {
+      return this.vanish();
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) return this.vanish();
+      const unchanged = this.exists && st.ino === this.ino && st.size === this.offset && st.mtimeMs === this.mtimeMs;
+      if (unchanged) return null;
+      let reset = false;
+      if (!this.exists || st.ino !== this.ino || st.size < this.offset || !this.anchorHolds(fd)) {
+        this.clear();
+        this.exists = true;
+        this.ino = st.ino;
+        reset = true;
+      }
+      this.mtimeMs = st.mtimeMs;
+      const before = this.rows.length;
+      this.readFrom(fd, st.size);
+      const rows = this.rows.slice(before);
+      if (!reset && rows.length === 0) return null;
+      return { reset, rows };
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private vanish(): TailUpdate | null {
+    if (!this.exists) return null;
+    this.clear();
+    return { reset: true, rows: [] };
+  }
+
+  private clear(): void {
+    this.rows = [];
+    this.malformedCount = 0;
+    this.malformedSamples = [];
+    this.exists = false;
+    this.partial = false;
+    this.offset = 0;
+    this.ino = -1;
+    this.mtimeMs = -1;
+    this.anchor = Buffer.alloc(0);
+    this.pending = Buffer.alloc(0);
+    this.lineNo = 0;
+    this.tookUnterminated = false;
+  }
+
+  private anchorHolds(fd: number): boolean {
+    if (this.anchor.length === 0) return true;
+    const now = Buffer.alloc(this.anchor.length);
+    const n = fs.readSync(fd, now, 0, now.length, this.offset - this.anchor.length);
+    return n === now.length && now.equals(this.anchor);
+  }
+
+  private readFrom(fd: number, size: number): void {
+    const buf = Buffer.alloc(Math.min(READ_CHUNK, Math.max(size - this.offset, 1)));
+    while (this.offset < size) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - this.offset), this.offset);
+      if (n === 0) break;
+      const chunk = buf.subarray(0, n);
+      this.offset += n;
+      this.anchor = Buffer.from(Buffer.concat([this.anchor, chunk]).subarray(-ANCHOR_BYTES));
+      this.consume(chunk);
+    }
+    this.settlePending();
+  }
+
+  private consume(chunk: Buffer): void {
+    let data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    if (this.tookUnterminated && data.length > 0) {
+      this.tookUnterminated = false;
+      if (data[0] === 0x0a) data = data.subarray(1);
+      else if (data[0] === 0x0d && data[1] === 0x0a) data = data.subarray(2);
+    }
+    let start = 0;
+    for (;;) {
+      const nl = data.indexOf(0x0a, start);
+      if (nl < 0) break;
+      this.lineNo++;
+      this.take(data.subarray(start, nl).toString('utf8'));
+      start = nl + 1;
+    }
+    this.pending = Buffer.from(data.subarray(start));
+  }
+
+  /** A last line without its newline is taken once it parses as a whole row; otherwise it waits. */
+  private settlePending(): void {
+    this.partial = false;
+    if (this.pending.length === 0) return;
+    const text = clean(this.pending.toString('utf8'));
+    if (text.trim() === '') return;
+    if (typeof parseMetricLine(text) === 'string') {
+      this.partial = true;
+      return;
+    }
+    this.lineNo++;
+    this.take(text);
+    this.pending = Buffer.alloc(0);
+    this.tookUnterminated = true;
+  }
+
+  private take(raw: string): void {
+    const text = clean(raw);
+    if (text.trim() === '') return;
+    const r = parseMetricLine(text);
+    if (typeof r !== 'string') {
+      this.rows.push(r);
+      return;
+    }
+    this.malformedCount++;
+    if (this.malformedSamples.length < MAX_SAMPLES) {
+      this.malformedSamples.push({ line: this.lineNo, reason: r, text: text.slice(0, SAMPLE_CHARS) });
+    }
+  }
+}
+
+function clean(s: string): string {
+  let t = s.endsWith('\r') ? s.slice(0, -1) : s;
+  if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
+  return t;
+}

@@ -1,0 +1,156 @@
+// Watches one run directory by polling: metrics.jsonl through a MetricsTail, and config.yaml and
+// report.json whenever their size, mtime or inode change. Produces the events the page consumes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
+
+export interface RunInfo {
+  id: number;
+  name: string;
+  /** The directory as it was given. */
+  path: string;
+}
+
+export interface MetricsEvent {
+  run: number;
+  reset: boolean;
+  rows: MetricRow[];
+  exists: boolean;
+  partial: boolean;
+  malformed: { count: number; samples: Malformed[] };
+}
+
+export interface ConfigPayload {
+  text: string;
+  /** What the page uses from the config: the task and the class names. */
+  task?: string;
+  labels?: string[];
+  error?: string;
+}
+
+export interface ReportPayload {
+  json?: unknown;
+  error?: string;
+}
+
+export interface FilesEvent {
+  run: number;
+  config: ConfigPayload | null;
+  report: ReportPayload | null;
+}
+
+export type DashboardEvent = { type: 'metrics'; data: MetricsEvent } | { type: 'files'; data: FilesEvent };
+
+/** Larger config/report files are not inlined in events; the page links to them instead. */
+const MAX_INLINE_BYTES = 2 << 20;
+
+export class RunWatcher {
+  private readonly tail: MetricsTail;
+  private config: ConfigPayload | null = null;
+  private report: ReportPayload | null = null;
+  private readonly signatures = { config: '', report: '' };
+
+  constructor(readonly info: RunInfo, readonly dir: string) {
+    this.tail = new MetricsTail(path.join(dir, 'metrics.jsonl'));
+  }
+
+  /** Polls the run's files; returns the events for what changed. */
+  poll(): DashboardEvent[] {
+    const events: DashboardEvent[] = [];
+    const update = this.tail.poll();
+    if (update) events.push({ type: 'metrics', data: this.metricsEvent(update.reset, update.rows) });
+    if (this.pollFiles()) events.push({ type: 'files', data: this.filesEvent() });
+    return events;
+  }
+
+  /** Everything known now, as a new page needs it. */
+  snapshot(): DashboardEvent[] {
+    return [
+      { type: 'metrics', data: this.metricsEvent(true, this.tail.rows) },
+      { type: 'files', data: this.filesEvent() },
+    ];
+  }
+
+  private metricsEvent(reset: boolean, rows: MetricRow[]): MetricsEvent {
+    const t = this.tail;
+    return {
+      run: this.info.id,
+      reset,
+      rows,
+      exists: t.exists,
+      partial: t.partial,
+      malformed: { count: t.malformedCount, samples: t.malformedSamples },
+    };
+  }
+
+  private filesEvent(): FilesEvent {
+    return { run: this.info.id, config: this.config, report: this.report };
+  }
+
+  private pollFiles(): boolean {
+    let changed = false;
+    const config = this.readIfChanged('config.yaml', 'config');
+    if (config !== undefined) {
+      this.config = config === null ? null : parseConfig(config.text, config.error);
+      changed = true;
+    }
+    const report = this.readIfChanged('report.json', 'report');
+    if (report !== undefined) {
+      this.report = report === null ? null : parseReport(report.text, report.error);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** undefined: unchanged; null: absent; else the text (or why it was not read). */
+  private readIfChanged(name: string, key: 'config' | 'report'): { text: string; error?: string } | null | undefined {
+    const file = path.join(this.dir, name);
+    let sig = '';
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.statSync(file);
+      sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      sig = 'absent';
+    }
+    if (sig === this.signatures[key]) return undefined;
+    this.signatures[key] = sig;
+    if (!st) return null;
+    if (!st.isFile()) return { text: '', error: `${name} is not a regular file` };
+    if (st.size > MAX_INLINE_BYTES) {
+      return { text: '', error: `${name} is ${(st.size / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` };
+    }
+    try {
+      return { text: fs.readFileSync(file, 'utf8') };
+    } catch (e) {
+      this.signatures[key] = '';
+      return { text: '', error: `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    }
+  }
+}
+
+function parseConfig(text: string, readError?: string): ConfigPayload {
+  if (readError) return { text, error: readError };
+  try {
+    const doc: unknown = parseYaml(text);
+    const out: ConfigPayload = { text };
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+      const d = doc as Record<string, unknown>;
+      if (typeof d.task === 'string') out.task = d.task;
+      if (Array.isArray(d.labels) && d.labels.every((l) => typeof l === 'string')) out.labels = d.labels as string[];
+    }
+    return out;
+  } catch (e) {
+    return { text, error: `config.yaml: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+function parseReport(text: string, readError?: string): ReportPayload {
+  if (readError) return { error: readError };
+  try {
+    return { json: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { error: `report.json is not valid JSON (${(e as Error).message}); it may still be being written` };
+  }
+}

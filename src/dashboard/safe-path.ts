@@ -1,0 +1,58 @@
+// Maps the raw path of a request to a regular file inside one root folder, or to null (the server
+// answers 404). Works on the raw request target, never on a WHATWG-normalised URL, which would already
+// have resolved `..` and `%2e%2e` before we could refuse them.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Encoded slash, backslash, dot and NUL: a legitimate file name under a run dir never needs them. */
+const FORBIDDEN_ENCODED = /%(2f|5c|2e|00)/i;
+
+/** The path part of a request target (`/a/b?x#y` → `/a/b`), or null when it is not origin-form. */
+export function requestPath(target: string | undefined): string | null {
+  if (!target || !target.startsWith('/') || target.startsWith('//')) return null;
+  const end = target.search(/[?#]/);
+  return end < 0 ? target : target.slice(0, end);
+}
+
+/**
+ * Splits `a/b%20c` into decoded segments ['a', 'b c'], or null for anything that could name a place
+ * other than a plain relative path: empty segments (`//`, leading `/`), `.`, `..`, backslashes, NUL,
+ * encoded `/` `\` `.` NUL, colons (drive letters, streams), or invalid percent-encoding.
+ */
+export function safeSegments(rest: string): string[] | null {
+  if (rest === '' || rest.includes('\0') || rest.includes('\\') || FORBIDDEN_ENCODED.test(rest)) return null;
+  const out: string[] = [];
+  for (const raw of rest.split('/')) {
+    let seg: string;
+    try {
+      seg = decodeURIComponent(raw);
+    } catch {
+      return null;
+    }
+    if (seg === '' || seg === '.' || seg === '..' || /[/\\\0:]/.test(seg)) return null;
+    out.push(seg);
+  }
+  return out;
+}
+
+/**
+ * The real path of `segments` below `root` when it is a regular file whose real path (all symlinks
+ * resolved) is still inside the real root; otherwise null.
+ */
+export function resolveInside(root: string, segments: string[]): string | null {
+  let realRoot: string;
+  let real: string;
+  try {
+    realRoot = fs.realpathSync(root);
+    real = fs.realpathSync(path.join(realRoot, ...segments));
+  } catch {
+    return null;
+  }
+  if (!real.startsWith(realRoot + path.sep)) return null;
+  try {
+    if (!fs.statSync(real).isFile()) return null;
+  } catch {
+    return null;
+  }
+  return real;
+}

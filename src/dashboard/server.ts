@@ -1,0 +1,211 @@
+// The dashboard server: node:http on 127.0.0.1 by default, serving the page's own assets (uPlot from
+// node_modules), the files of the given runs read-only, and a server-sent-event stream that follows each
+// run's metrics.jsonl, config.yaml and report.json by polling.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
+import { RunWatcher, type RunInfo } from './run-watch.ts';
+import { requestPath, resolveInside, safeSegments } from './safe-path.ts';
+import { SseHub, type SseEvent } from './sse.ts';
+import { assetType, runFileType, sendFile, sendText } from './static.ts';
+
+export interface DashboardOptions {
+  /** Run directories (each holds, or will hold, metrics.jsonl, config.yaml, report.json). */
+  runs: string[];
+  /** 0 (the default) picks any free port. */
+  port?: number;
+  /** Default 127.0.0.1. Anything else exposes the runs to whoever can reach that address. */
+  host?: string;
+  /** How often the run files are checked, in ms (default 250). */
+  pollMs?: number;
+}
+
+export interface Dashboard {
+  url: string;
+  runs: RunInfo[];
+  close(): Promise<void>;
+}
+
+/** Headers on every response: no caching, no sniffing, no referrer, and a page that may only talk to us. */
+const COMMON_HEADERS = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** Run files open as inert documents: a hostile SVG or HTML in a run dir cannot run script here. */
+const RUN_FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+
+export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  if (opts.runs.length === 0) throw new UserError('no run directories given');
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port must be an integer in 0..65535, got ${port}`);
+  const watchers = makeWatchers(opts.runs);
+  const runs = watchers.map((w) => w.info);
+  const assets = assetTable();
+  const hub = new SseHub();
+  const loopbackOnly = isLoopback(host);
+
+  const snapshot = (): SseEvent[] => [{ type: 'hello', data: { runs } }, ...watchers.flatMap((w) => w.snapshot())];
+  const pollAll = (): void => {
+    for (const w of watchers) {
+      try {
+        hub.send(w.poll());
+      } catch (e) {
+        warn(`dashboard: polling ${w.dir} failed: ${(e as Error).message}`);
+      }
+    }
+  };
+  pollAll();
+  const timer = setInterval(pollAll, opts.pollMs ?? 250);
+  timer.unref();
+
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendText(res, 405, 'method not allowed: the dashboard is read-only', { ...COMMON_HEADERS, Allow: 'GET, HEAD' });
+      return;
+    }
+    if (loopbackOnly && !loopbackHostHeader(req.headers.host)) {
+      // A page on another origin that re-points its own name at 127.0.0.1 (DNS rebinding) sends its own Host.
+      sendText(res, 403, 'forbidden: this dashboard only answers to localhost', COMMON_HEADERS);
+      return;
+    }
+    const p = requestPath(req.url);
+    const notFound = (): void => sendText(res, 404, 'not found', COMMON_HEADERS);
+    if (p === null) return notFound();
+    const pageHeaders = { ...COMMON_HEADERS, 'Content-Security-Policy': PAGE_CSP };
+    if (p === '/' || p === '/index.html') return sendFile(res, assets.get('index.html')!, assetType('index.html'), pageHeaders);
+    if (p === '/events') {
+      if (req.method === 'HEAD') return sendText(res, 200, '', COMMON_HEADERS);
+      return hub.open(req, res, snapshot(), COMMON_HEADERS);
+    }
+    if (p === '/api/snapshot') {
+      const body = JSON.stringify(snapshot());
+      res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (p.startsWith('/assets/')) {
+      const file = assets.get(p.slice('/assets/'.length));
+      return file ? sendFile(res, file, assetType(file), pageHeaders) : notFound();
+    }
+    const m = /^\/run\/(0|[1-9][0-9]{0,5})\/(.+)$/.exec(p);
+    if (m) {
+      const w = watchers[Number(m[1])];
+      const segments = safeSegments(m[2]!);
+      const file = w && segments ? resolveInside(w.dir, segments) : null;
+      if (!file) return notFound();
+      return sendFile(res, file, runFileType(file), { ...COMMON_HEADERS, 'Content-Security-Policy': RUN_FILE_CSP });
+    }
+    notFound();
+  };
+
+  const server = http.createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (e) {
+      warn(`dashboard: ${req.method} ${req.url}: ${(e as Error).message}`);
+      if (!res.headersSent) sendText(res, 500, 'internal error', COMMON_HEADERS);
+      else res.destroy();
+    }
+  });
+  await listen(server, port, host).catch((e: unknown) => {
+    clearInterval(timer);
+    hub.close();
+    throw e;
+  });
+  const address = server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}/`;
+  let closed: Promise<void> | null = null;
+  return {
+    url,
+    runs,
+    close: () => {
+      closed ??= new Promise<void>((resolve) => {
+        clearInterval(timer);
+        hub.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+function makeWatchers(dirs: string[]): RunWatcher[] {
+  const resolved = dirs.map((d) => {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(d);
+    } catch {
+      throw new UserError('no such run directory', d);
+    }
+    if (!st.isDirectory()) throw new UserError('not a directory (give the run directory, not a file in it)', d);
+    return path.resolve(d);
+  });
+  const base = resolved.map((d) => path.basename(d));
+  return resolved.map((dir, id) => {
+    // Two runs with the same folder name are told apart by the path as given.
+    const name = base.filter((b) => b === base[id]).length > 1 ? dirs[id]! : base[id]!;
+    return new RunWatcher({ id, name, path: dirs[id]! }, dir);
+  });
+}
+
+/** URL name → file: every file in ./assets plus uPlot's script and stylesheet from node_modules. */
+function assetTable(): Map<string, string> {
+  const dir = fileURLToPath(new URL('./assets/', import.meta.url));
+  const table = new Map<string, string>();
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isFile()) table.set(e.name, path.join(dir, e.name));
+  }
+  const uplotDist = path.dirname(createRequire(import.meta.url).resolve('uplot'));
+  for (const name of ['uPlot.iife.min.js', 'uPlot.min.css']) {
+    const file = path.join(uplotDist, name);
+    if (!fs.existsSync(file)) throw new Error(`uPlot asset missing: ${file} (run npm ci)`);
+    table.set(name, file);
+  }
+  return table;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function loopbackHostHeader(header: string | undefined): boolean {
+  if (!header) return false;
+  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d*$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (e.code === 'EADDRINUSE') {
+        reject(new UserError(`port ${port} on ${host} is already in use; choose another with --port, or --port 0 for any free one`));
+      } else if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') {
+        reject(new UserError(`cannot listen on host "${host}" (${e.code}); give an address of this machine with --host`));
+      } else if (e.code === 'EACCES') {
+        reject(new UserError(`not allowed to listen on port ${port} (${e.code}); use a port above 1023 or --port 0`));
+      } else {
+        reject(e);
+      }
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}

@@ -1,0 +1,65 @@
+// Server-sent events: keeps the open /events responses and writes named JSON events to all of them.
+// A comment line every 15 s keeps proxies and idle timeouts from closing a quiet stream.
+import type * as http from 'node:http';
+
+export interface SseEvent {
+  type: string;
+  data: unknown;
+}
+
+const HEARTBEAT_MS = 15_000;
+
+export function formatEvent(ev: SseEvent): string {
+  // JSON.stringify escapes newlines, so the payload is always a single `data:` line.
+  return `event: ${ev.type}\ndata: ${JSON.stringify(ev.data)}\n\n`;
+}
+
+export class SseHub {
+  private readonly clients = new Set<http.ServerResponse>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor() {
+    this.heartbeat = setInterval(() => this.writeAll(': ping\n\n'), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Starts a stream on `res` and sends `initial` to it first. */
+  open(req: http.IncomingMessage, res: http.ServerResponse, initial: SseEvent[], headers: Record<string, string>): void {
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    });
+    res.write('retry: 1000\n\n');
+    for (const ev of initial) res.write(formatEvent(ev));
+    this.clients.add(res);
+    const drop = (): void => {
+      this.clients.delete(res);
+    };
+    req.on('close', drop);
+    res.on('close', drop);
+    res.on('error', drop);
+  }
+
+  send(events: SseEvent[]): void {
+    if (events.length === 0 || this.clients.size === 0) return;
+    this.writeAll(events.map(formatEvent).join(''));
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const res of this.clients) res.end();
+    this.clients.clear();
+  }
+
+  private writeAll(text: string): void {
+    for (const res of this.clients) {
+      if (!res.writableEnded && !res.destroyed) res.write(text);
+    }
+  }
+}

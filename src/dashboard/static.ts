@@ -1,0 +1,75 @@
+// Sends one file read-only (GET with body, HEAD without), opened without following a final symlink, with
+// the content type chosen from a fixed list; plus the small plain-text error responses.
+import * as fs from 'node:fs';
+import type * as http from 'node:http';
+import * as path from 'node:path';
+
+const TEXT = 'text/plain; charset=utf-8';
+
+/** Content types for the dashboard's own assets. */
+const ASSET_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/** Content types for files of a run: data is shown as text, never as something a browser would run. */
+const RUN_TYPES: Record<string, string> = {
+  '.json': 'application/json; charset=utf-8',
+  '.jsonl': TEXT,
+  '.yaml': TEXT,
+  '.yml': TEXT,
+  '.txt': TEXT,
+  '.md': TEXT,
+  '.log': TEXT,
+  '.csv': TEXT,
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+export function assetType(file: string): string {
+  return ASSET_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export function runFileType(file: string): string {
+  return RUN_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export function sendText(res: http.ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  const body = Buffer.from(text + '\n', 'utf8');
+  res.writeHead(status, { ...headers, 'Content-Type': TEXT, 'Content-Length': String(body.length) });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** Streams `file` (already checked to be a regular file inside its root); 404 if it vanished since. */
+export function sendFile(res: http.ServerResponse, file: string, type: string, headers: Record<string, string>): void {
+  let fd: number;
+  let size: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) {
+      fs.closeSync(fd);
+      sendText(res, 404, 'not found', headers);
+      return;
+    }
+    size = st.size;
+  } catch {
+    sendText(res, 404, 'not found', headers);
+    return;
+  }
+  res.writeHead(200, { ...headers, 'Content-Type': type, 'Content-Length': String(size) });
+  if (res.req.method === 'HEAD') {
+    fs.closeSync(fd);
+    res.end();
+    return;
+  }
+  const stream = fs.createReadStream('', { fd, start: 0, end: Math.max(size - 1, 0), autoClose: true });
+  if (size === 0) {
+    stream.destroy();
+    res.end();
+    return;
+  }
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}

@@ -1,0 +1,121 @@
+// End to end in headless Chromium (Debian's, driven by playwright-core): the page draws the fixture runs'
+// curves, follows appended metrics lines and a truncated file live, renders the report, makes no request
+// outside the server, and is saved as a screenshot (tmp/test-output/dashboard.png, git-ignored).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from 'playwright-core';
+import { startDashboard } from '../../src/dashboard/server.ts';
+import { RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SCREENSHOT = path.join(REPO, 'tmp', 'test-output', 'dashboard.png');
+const SKIP = fs.existsSync(CHROMIUM)
+  ? false
+  : `SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH) — the browser test did not run`;
+if (SKIP) console.log(SKIP);
+
+// The page's globals these checks use, typed here because the tests compile without the DOM library.
+interface Plot { data: Array<Array<number | null>>; scales: { x: { max: number } } }
+interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
+interface PageGlobals { __dashboard?: { charts?: Record<string, { plot: Plot }> }; document: { querySelector(selector: string): Canvas | null } }
+
+/** Non-null values of each series of a chart, as the page's uPlot instance holds them. */
+function seriesCounts(page: Page, chart: string): Promise<number[]> {
+  return page.evaluate((key) => {
+    const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts![key]!.plot;
+    return plot.data.map((s) => s.filter((v) => v !== null).length);
+  }, chart);
+}
+
+/** Pixels of the chart's canvas within ±24 per channel of each colour (a drawn curve leaves many). */
+function colourPixels(page: Page, chart: string, colours: Array<[number, number, number]>): Promise<number[]> {
+  return page.evaluate(([key, cols]) => {
+    const canvas = (globalThis as unknown as PageGlobals).document.querySelector(`[data-chart="${key}"] canvas`)!;
+    const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const counts = cols.map(() => 0);
+    for (let i = 0; i < px.length; i += 4) {
+      cols.forEach(([r, g, b], c) => {
+        if (Math.abs(px[i]! - r) < 24 && Math.abs(px[i + 1]! - g) < 24 && Math.abs(px[i + 2]! - b) < 24 && px[i + 3]! > 200) counts[c]!++;
+      });
+    }
+    return counts;
+  }, [chart, colours] as const);
+}
+
+test('dashboard in headless Chromium: charts draw, follow appends and truncation, screenshot', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN, RUN_CLS);
+  const dash = await startDashboard({ runs: tmp.dirs, pollMs: 100 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const origin = new URL(dash.url).origin;
+    const foreign: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:')) foreign.push(r.url());
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('dialog', (d) => {
+      problems.push(`dialog opened: ${d.message()}`);
+      void d.dismiss();
+    });
+
+    await page.goto(dash.url);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 61, null, { timeout: 15_000 });
+    // Series order: per run (generation, classification), train then val.
+    assert.deepEqual(await seriesCounts(page, 'loss'), [61, 60, 7, 40, 5]);
+    for (const key of ['lr', 'tokens_per_s', 'grad_norm', 'mem_bytes']) {
+      assert.deepEqual(await seriesCounts(page, key), [60, 60, 40], key);
+    }
+    const [blue, orange] = await colourPixels(page, 'loss', [[31, 119, 180], [255, 127, 14]]);
+    assert.ok(blue! > 300 && orange! > 300, `loss curves drawn in both run colours (pixels: ${blue}, ${orange})`);
+    assert.equal(await page.textContent('#connection'), 'live');
+
+    // Report panels: confusion matrix with class names, samples as text (the <script> sample stays text).
+    const cls = page.locator('article[data-run="1"]');
+    assert.deepEqual(await cls.locator('table.confusion tr').first().locator('th').allTextContents(), ['true \\ predicted', 'negative', 'neutral', 'positive']);
+    assert.equal(await cls.locator('table.confusion td').count(), 9);
+    const gen = page.locator('article[data-run="0"]');
+    assert.equal(await gen.locator('table.samples tr').count(), 4);
+    assert.match((await gen.locator('table.samples').textContent())!, /<script>alert\(1\)<\/script>/);
+
+    // Append 5 train steps, a val row and one malformed line: the chart and the warning follow.
+    const metrics = path.join(tmp.dirs[0]!, 'metrics.jsonl');
+    const badLine = fs.readFileSync(metrics, 'utf8').trimEnd().split('\n').length + 6;
+    const more = [61, 62, 63, 64, 65].map((step) => JSON.stringify({ step, loss: 1.9, lr: 1e-6, grad_norm: 0.5, tokens_per_s: 990, mem_bytes: 181_000_000 }));
+    fs.appendFileSync(metrics, more.join('\n') + '\n{"step": 66, "loss": oops}\n' + JSON.stringify({ step: 65, split: 'val', loss: 2.0, perplexity: 7.39 }) + '\n');
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[0].length === 66, null, { timeout: 10_000 });
+    assert.deepEqual(await seriesCounts(page, 'loss'), [66, 65, 8, 40, 5]);
+    assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.scales.x.max), 65);
+    await page.waitForSelector('article[data-run="0"] [data-malformed="1"]', { timeout: 5_000 });
+    assert.match((await gen.locator('[data-malformed]').textContent())!, new RegExp(`1 malformed line in metrics\\.jsonl skipped.*line ${badLine}: not JSON`));
+
+    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    console.log(`screenshot: ${SCREENSHOT}`);
+
+    // A resumed run rewrites the file with fewer rows: the page starts over from the new contents.
+    const firstRows = fs.readFileSync(path.join(RUN_GEN, 'metrics.jsonl'), 'utf8').split('\n').slice(0, 12).join('\n') + '\n';
+    fs.writeFileSync(metrics, firstRows);
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[1]!.filter((v) => v !== null).length === 10, null, { timeout: 10_000 });
+    assert.deepEqual(await seriesCounts(page, 'loss'), [41, 10, 2, 40, 5]);
+    assert.equal(await gen.locator('[data-malformed]').count(), 0);
+
+    assert.deepEqual(foreign, [], 'no request leaves the dashboard server');
+    assert.deepEqual(problems, [], 'no console errors, page errors or dialogs');
+  } finally {
+    await browser.close();
+    await dash.close();
+    tmp.cleanup();
+  }
+});

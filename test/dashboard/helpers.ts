@@ -1,0 +1,57 @@
+// Helpers for the dashboard tests: temp copies of the fixture runs, and raw HTTP requests sent byte for
+// byte over a socket (so `..`, `%2e` and `//` reach the server exactly as written, unnormalised).
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES } from '../helpers.ts';
+
+export const RUN_GEN = path.join(FIXTURES, 'dashboard-run');
+export const RUN_CLS = path.join(FIXTURES, 'dashboard-run-cls');
+
+/** A fresh temp folder holding copies of `runs` (fixture folder names); removed by cleanup(). */
+export function tempRuns(...runs: string[]): { root: string; dirs: string[]; cleanup(): void } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dashboard-'));
+  const dirs = runs.map((r) => {
+    const dst = path.join(root, path.basename(r));
+    fs.cpSync(r, dst, { recursive: true });
+    return dst;
+  });
+  return { root, dirs, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Sends `METHOD target HTTP/1.1` as raw bytes to the server at `url` and reads the whole response. */
+export function rawRequest(url: string, target: string, opts: { method?: string; host?: string } = {}): Promise<RawResponse> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(u.port), u.hostname);
+    const chunks: Buffer[] = [];
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const head = text.slice(0, text.indexOf('\r\n\r\n'));
+      const [statusLine, ...lines] = head.split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
+      resolve({ status: Number(statusLine!.split(' ')[1]), headers, body: text.slice(head.length + 4) });
+    });
+    sock.write(`${opts.method ?? 'GET'} ${target} HTTP/1.1\r\nHost: ${opts.host ?? u.host}\r\nConnection: close\r\n\r\n`, 'latin1');
+  });
+}
+
+/** Polls `check` every 50 ms until it returns true or `ms` pass. */
+export async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
