@@ -1,5 +1,6 @@
 // Cross-entropy over the vocabulary with ignore index −100, optionally writing the logits' gradient
-// (in place over the logits when they alias).
+// (in place over the logits when they alias). One exp per logit: the exponentials are stored in the
+// gradient buffer and scaled there.
 import type { FloatArray } from '../../dtype.ts';
 
 export const IGNORE_INDEX = -100;
@@ -19,14 +20,20 @@ export function crossEntropy(
     if (y < 0 || y >= V) throw new Error(`crossEntropy: target ${y} at row ${t} is outside the vocabulary [0, ${V})`);
     let max = -Infinity;
     for (let v = 0; v < V; v++) if (logits[o + v]! > max) max = logits[o + v]!;
+    const logitY = logits[o + y]!;
     let z = 0;
-    for (let v = 0; v < V; v++) z += Math.exp(logits[o + v]! - max);
-    const lse = max + Math.log(z);
-    losses[t] = lse - logits[o + y]!;
     if (dlogits) {
+      for (let v = 0; v < V; v++) {
+        const e = Math.exp(logits[o + v]! - max);
+        dlogits[o + v] = e;
+        z += e;
+      }
       const inv = gradScale / z;
-      for (let v = 0; v < V; v++) dlogits[o + v] = Math.exp(logits[o + v]! - max) * inv;
+      for (let v = 0; v < V; v++) dlogits[o + v]! *= inv;
       dlogits[o + y]! -= gradScale;
+    } else {
+      for (let v = 0; v < V; v++) z += Math.exp(logits[o + v]! - max);
     }
+    losses[t] = max + Math.log(z) - logitY;
   }
 }
