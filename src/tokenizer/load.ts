@@ -1,0 +1,77 @@
+// loadTokenizer(dir?): the tokenizer of a model folder (tokenizer.json + optional tokenizer_config.json),
+// or the bundled Mistral 7B v0.1 tokenizer when no folder is given or the folder has no tokenizer.json.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../util/errors.ts';
+import * as log from '../util/log.ts';
+import type { TokenizerEngine } from './engine.ts';
+import { HfEngine } from './hf-engine.ts';
+import { isRecord, readJsonFile } from './json-file.ts';
+import { EMPTY_CONFIG, readTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
+import { readTokenizerJson, type TokenizerJson } from './tokenizer-json.ts';
+import { LoadedTokenizer } from './tokenizer.ts';
+import { buildVocab, type Vocab } from './vocab.ts';
+
+/** The bundled default: Mistral 7B v0.1's tokenizer (see its PROVENANCE.md). */
+export const BUNDLED_TOKENIZER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'tokenizer', 'mistral-7b-v0.1');
+const BUNDLED_VOCAB_SIZE = 32000;
+
+export type EngineChoice = 'auto' | 'fast' | 'huggingface';
+
+export interface LoadTokenizerOptions {
+  /**
+   * 'auto' (default): our fast BPE when it implements everything the tokenizer.json uses, else
+   * @huggingface/tokenizers. 'fast' fails (UserError) when the fast path cannot run it.
+   */
+  engine?: EngineChoice;
+}
+
+export function loadTokenizer(dir?: string, opts: LoadTokenizerOptions = {}): LoadedTokenizer {
+  const engine = opts.engine ?? 'auto';
+  if (dir === undefined) {
+    log.info(`tokenizer: no tokenizer folder given; using the bundled Mistral 7B v0.1 tokenizer (${BUNDLED_TOKENIZER_DIR})`);
+    return loadFolder(BUNDLED_TOKENIZER_DIR, engine);
+  }
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    throw new UserError('tokenizer folder not found', dir);
+  }
+  // A path to a tokenizer.json file is accepted too.
+  const folder = stat.isFile() ? path.dirname(dir) : dir;
+  if (stat.isFile() && path.basename(dir) !== 'tokenizer.json') throw new UserError('expected a folder holding tokenizer.json, or a tokenizer.json file', dir);
+  if (!fs.existsSync(path.join(folder, 'tokenizer.json'))) {
+    log.info(`tokenizer: ${folder} has no tokenizer.json; using the bundled Mistral 7B v0.1 tokenizer (${BUNDLED_TOKENIZER_DIR})`);
+    warnOnVocabMismatch(folder);
+    return loadFolder(BUNDLED_TOKENIZER_DIR, engine);
+  }
+  return loadFolder(folder, engine);
+}
+
+function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
+  const file = path.join(folder, 'tokenizer.json');
+  const json = readTokenizerJson(file);
+  const configFile = path.join(folder, 'tokenizer_config.json');
+  const config = fs.existsSync(configFile) ? readTokenizerConfig(configFile) : EMPTY_CONFIG;
+  const vocab = buildVocab(json, file);
+  const engine = pickEngine(json, config, vocab, file, choice);
+  return new LoadedTokenizer({ json, config, vocab, engine, file });
+}
+
+function pickEngine(json: TokenizerJson, config: TokenizerConfig, _vocab: Vocab, file: string, choice: EngineChoice): TokenizerEngine {
+  if (choice === 'fast') throw new UserError('the fast tokenizer engine is not available yet', file);
+  return new HfEngine(json, config, file);
+}
+
+/** A model folder whose config.json says another vocabulary size cannot be served by the bundled tokenizer. */
+function warnOnVocabMismatch(folder: string): void {
+  const cfgFile = path.join(folder, 'config.json');
+  if (!fs.existsSync(cfgFile)) return;
+  const cfg = readJsonFile(cfgFile);
+  const size = isRecord(cfg) ? cfg['vocab_size'] : undefined;
+  if (typeof size === 'number' && size !== BUNDLED_VOCAB_SIZE) {
+    log.warn(`${cfgFile}: vocab_size is ${size}, but the bundled tokenizer has ${BUNDLED_VOCAB_SIZE} tokens; put the model's tokenizer.json in ${folder}`);
+  }
+}

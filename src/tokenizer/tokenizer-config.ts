@@ -1,0 +1,81 @@
+// An HF tokenizer_config.json: the special tokens (bos/eos/pad/unk), the chat template and the decode
+// options this toolkit uses. Optional: a folder without one gets EMPTY_CONFIG. Errors name file and key.
+import { UserError } from '../util/errors.ts';
+import { isRecord, readJsonFile } from './json-file.ts';
+
+export interface TokenizerConfig {
+  bosToken: string | null;
+  eosToken: string | null;
+  padToken: string | null;
+  unkToken: string | null;
+  additionalSpecialTokens: string[];
+  /** The Jinja chat template, or null to use the default Mistral one. */
+  chatTemplate: string | null;
+  /**
+   * HF's clean_up_tokenization_spaces (" ." → "." and so on when decoding). Defaults to false here, as in
+   * current transformers, because it breaks round trips; @huggingface/tokenizers defaults it to true.
+   */
+  cleanUpTokenizationSpaces: boolean;
+  /** Where the config came from (a file path, or "none"), for messages. */
+  source: string;
+  /** The parsed document, handed to @huggingface/tokenizers as is. */
+  raw: Record<string, unknown>;
+}
+
+export const EMPTY_CONFIG: TokenizerConfig = {
+  bosToken: null,
+  eosToken: null,
+  padToken: null,
+  unkToken: null,
+  additionalSpecialTokens: [],
+  chatTemplate: null,
+  cleanUpTokenizationSpaces: false,
+  source: 'none',
+  raw: {},
+};
+
+export function readTokenizerConfig(file: string): TokenizerConfig {
+  return parseTokenizerConfig(readJsonFile(file), file);
+}
+
+export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfig {
+  if (!isRecord(doc)) throw new UserError('expected a JSON object (an HF tokenizer_config.json)', file);
+  const token = (key: string): string | null => tokenContent(doc[key], `${file}: ${key}`);
+  const extra = doc['additional_special_tokens'] ?? [];
+  if (!Array.isArray(extra)) throw new UserError('expected an array', `${file}: additional_special_tokens`);
+  const cleanUp = doc['clean_up_tokenization_spaces'] ?? false;
+  if (typeof cleanUp !== 'boolean') throw new UserError('expected true or false', `${file}: clean_up_tokenization_spaces`);
+  return {
+    bosToken: token('bos_token'),
+    eosToken: token('eos_token'),
+    padToken: token('pad_token'),
+    unkToken: token('unk_token'),
+    additionalSpecialTokens: extra.map((t, i) => tokenContent(t, `${file}: additional_special_tokens[${i}]`)).filter((t): t is string => t !== null),
+    chatTemplate: chatTemplate(doc['chat_template'], `${file}: chat_template`),
+    cleanUpTokenizationSpaces: cleanUp,
+    source: file,
+    raw: doc,
+  };
+}
+
+/** A special token is written either as its text or as an AddedToken object {content, ...}. */
+function tokenContent(v: unknown, where: string): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return v;
+  if (isRecord(v) && typeof v['content'] === 'string') return v['content'];
+  throw new UserError('expected a string, an object with "content", or null', where);
+}
+
+/** A string, or HF's list of named templates [{name, template}] from which "default" is used. */
+function chatTemplate(v: unknown, where: string): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) {
+    const named = v.filter((t): t is { name: string; template: string } => isRecord(t) && typeof t['name'] === 'string' && typeof t['template'] === 'string');
+    if (named.length !== v.length) throw new UserError('each entry must be {"name": string, "template": string}', where);
+    const dflt = named.find((t) => t.name === 'default');
+    if (!dflt) throw new UserError(`no template named "default" (found: ${named.map((t) => t.name).join(', ') || 'none'})`, where);
+    return dflt.template;
+  }
+  throw new UserError('expected a Jinja template string or a list of {name, template}', where);
+}

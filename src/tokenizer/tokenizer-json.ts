@@ -1,0 +1,76 @@
+// An HF tokenizer.json, checked enough that both engines can rely on its shape: a `model` object, the
+// pipeline keys (null when absent) and well-formed added tokens. Errors name the file and the key.
+import { UserError } from '../util/errors.ts';
+import { isRecord, readJsonFile } from './json-file.ts';
+
+export interface AddedTokenSpec {
+  id: number;
+  content: string;
+  special: boolean;
+  /** Matched in the normalized text (HF's default for non-special tokens) rather than the raw text. */
+  normalized: boolean;
+  lstrip: boolean;
+  rstrip: boolean;
+  single_word: boolean;
+}
+
+/** A component config ({type: ..., ...}) or null. */
+export type ComponentConfig = Record<string, unknown> | null;
+
+export interface TokenizerJson {
+  model: Record<string, unknown>;
+  normalizer: ComponentConfig;
+  pre_tokenizer: ComponentConfig;
+  post_processor: ComponentConfig;
+  decoder: ComponentConfig;
+  added_tokens: AddedTokenSpec[];
+  /** The parsed document with the pipeline keys filled in, as @huggingface/tokenizers expects it. */
+  raw: Record<string, unknown>;
+}
+
+export function readTokenizerJson(file: string): TokenizerJson {
+  return parseTokenizerJson(readJsonFile(file), file);
+}
+
+export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
+  if (!isRecord(doc)) throw new UserError('expected a JSON object (an HF tokenizer.json)', file);
+  const model = doc['model'];
+  if (!isRecord(model)) throw new UserError('missing or invalid "model" (an HF tokenizer.json has a model object)', `${file}: model`);
+  if (!isRecord(model['vocab']) && !Array.isArray(model['vocab'])) throw new UserError('missing or invalid vocab', `${file}: model.vocab`);
+  const component = (key: string): ComponentConfig => {
+    const v = doc[key];
+    if (v === undefined || v === null) return null;
+    if (!isRecord(v) || typeof v['type'] !== 'string') throw new UserError('expected null or an object with a "type"', `${file}: ${key}`);
+    return v;
+  };
+  const rawAdded = doc['added_tokens'] ?? [];
+  if (!Array.isArray(rawAdded)) throw new UserError('expected an array', `${file}: added_tokens`);
+  const added_tokens = rawAdded.map((t, i) => addedToken(t, `${file}: added_tokens[${i}]`));
+  const out: TokenizerJson = {
+    model,
+    normalizer: component('normalizer'),
+    pre_tokenizer: component('pre_tokenizer'),
+    post_processor: component('post_processor'),
+    decoder: component('decoder'),
+    added_tokens,
+    raw: doc,
+  };
+  out.raw = { ...doc, normalizer: out.normalizer, pre_tokenizer: out.pre_tokenizer, post_processor: out.post_processor, decoder: out.decoder, added_tokens: rawAdded };
+  return out;
+}
+
+function addedToken(t: unknown, where: string): AddedTokenSpec {
+  if (!isRecord(t)) throw new UserError('expected an object', where);
+  const { id, content } = t;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new UserError('"id" must be a non-negative integer', where);
+  if (typeof content !== 'string' || content.length === 0) throw new UserError('"content" must be a non-empty string', where);
+  const flag = (k: string, dflt: boolean): boolean => {
+    const v = t[k];
+    if (v === undefined || v === null) return dflt;
+    if (typeof v !== 'boolean') throw new UserError(`"${k}" must be true or false`, where);
+    return v;
+  };
+  const special = flag('special', false);
+  // HF's default: special tokens are matched in the raw text, others after normalization.
+  return { id, content, special, normalized: flag('normalized', !special), lstrip: flag('lstrip', false), rstrip: flag('rstrip', false), single_word: flag('single_word', false) };
+}

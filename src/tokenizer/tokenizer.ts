@@ -1,0 +1,99 @@
+// The Tokenizer the toolkit uses: a tokenizer.json run by an engine (fast BPE or @huggingface/tokenizers),
+// the special tokens of tokenizer_config.json, and a chat template.
+import { UserError } from '../util/errors.ts';
+import { ChatTemplate } from './chat-template.ts';
+import type { EngineName, TokenizerEngine } from './engine.ts';
+import type { TokenizerConfig } from './tokenizer-config.ts';
+import type { TokenizerJson } from './tokenizer-json.ts';
+import type { ChatMessage, Tokenizer } from './types.ts';
+import type { Vocab } from './vocab.ts';
+
+export interface TokenizerParts {
+  json: TokenizerJson;
+  config: TokenizerConfig;
+  vocab: Vocab;
+  engine: TokenizerEngine;
+  /** tokenizer.json's path, for messages. */
+  file: string;
+}
+
+export class LoadedTokenizer implements Tokenizer {
+  readonly vocabSize: number;
+  readonly bosId: number | null;
+  readonly eosId: number | null;
+  readonly padId: number | null;
+  readonly unkId: number | null;
+  /** Ids that decode drops by default: special added tokens, additional_special_tokens, bos/eos/pad/unk. */
+  readonly specialIds: ReadonlySet<number>;
+  /** The tokenizer.json this was loaded from. */
+  readonly file: string;
+  private readonly engine: TokenizerEngine;
+  private readonly vocab: Vocab;
+  private readonly template: ChatTemplate;
+
+  constructor(p: TokenizerParts) {
+    this.file = p.file;
+    this.engine = p.engine;
+    this.vocab = p.vocab;
+    this.vocabSize = p.vocab.size;
+    const cfg = p.config;
+    const resolve = (token: string | null, key: string, fallback: string | null): number | null => {
+      if (token === null) return fallback === null ? null : (p.vocab.tokenToId.get(fallback) ?? null);
+      const id = p.vocab.tokenToId.get(token);
+      if (id === undefined) throw new UserError(`${JSON.stringify(token)} is not in the vocabulary of ${p.file}`, `${cfg.source}: ${key}`);
+      return id;
+    };
+    // Without a tokenizer_config.json, "<s>" and "</s>" (the Llama/Mistral names) are used when present.
+    const noConfig = cfg.source === 'none';
+    this.bosId = resolve(cfg.bosToken, 'bos_token', noConfig ? '<s>' : null);
+    this.eosId = resolve(cfg.eosToken, 'eos_token', noConfig ? '</s>' : null);
+    this.padId = resolve(cfg.padToken, 'pad_token', null);
+    this.unkId = resolve(cfg.unkToken, 'unk_token', null);
+    const special = new Set<number>(p.json.added_tokens.filter((t) => t.special).map((t) => t.id));
+    cfg.additionalSpecialTokens.forEach((t, i) => special.add(resolve(t, `additional_special_tokens[${i}]`, null)!));
+    for (const id of [this.bosId, this.eosId, this.padId, this.unkId]) if (id !== null) special.add(id);
+    this.specialIds = special;
+    this.template = new ChatTemplate(cfg.chatTemplate, {
+      bosToken: this.bosId === null ? '' : this.vocab.idToToken[this.bosId]!,
+      eosToken: this.eosId === null ? '' : this.vocab.idToToken[this.eosId]!,
+      source: cfg.chatTemplate === null ? 'default chat template' : `${cfg.source}: chat_template`,
+    });
+  }
+
+  /** Which engine runs encode/decode: 'fast' (ours) or 'huggingface' (@huggingface/tokenizers). */
+  get engineName(): EngineName {
+    return this.engine.name;
+  }
+
+  /** True when the chat template is the built-in Mistral one (the config has no chat_template). */
+  get usesDefaultChatTemplate(): boolean {
+    return this.template.isDefault;
+  }
+
+  encode(text: string): number[] {
+    if (typeof text !== 'string') throw new TypeError(`encode expects a string, got ${typeof text}`);
+    return this.engine.encode(text);
+  }
+
+  decode(ids: readonly number[], opts: { skipSpecialTokens?: boolean } = {}): string {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize || this.vocab.idToToken[id] === undefined) {
+        throw new RangeError(`decode: ids[${i}] = ${id} is not a token id (vocabulary of ${this.vocabSize})`);
+      }
+    }
+    return this.engine.decode(ids, (opts.skipSpecialTokens ?? true) ? this.specialIds : null);
+  }
+
+  tokenToId(token: string): number | null {
+    return this.vocab.tokenToId.get(token) ?? null;
+  }
+
+  idToToken(id: number): string | null {
+    return this.vocab.idToToken[id] ?? null;
+  }
+
+  applyChatTemplate(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
+    return this.template.render(messages, opts);
+  }
+}
