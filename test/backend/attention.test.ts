@@ -1,0 +1,157 @@
+// Attention forward against a naive reference (per query: visible keys, softmax in float64, weighted
+// sum): causal, sliding window (HF: key j visible from query i when 0 ≤ i − j < window), padding
+// (segment −1), packed segments, GQA down to one KV head, a KV-cache query offset; both GEMMs, f32 and f64.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AttentionShape } from '../../src/backend/backend.ts';
+import type { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { assertClose, backends, download, randn, rng, stored, upload, type Float } from './util.ts';
+
+interface Inputs {
+  q: number[]; // (B, T, Hq·D)
+  k: number[]; // (B, K, Hkv·D)
+  v: number[]; // (B, K, Hkv·D)
+  seg: number[]; // (B, K)
+}
+
+/** out (B, T, Hq·D) and lse (B, Hq, T) by the definition. */
+function naive(x: Inputs, s: AttentionShape): { out: number[]; lse: number[] } {
+  const { B, T, Hq, Hkv, D, scale, window } = s;
+  const K = s.kvLen ?? T, off = s.qOffset ?? 0;
+  const out = new Array<number>(B * T * Hq * D).fill(0);
+  const lse = new Array<number>(B * Hq * T).fill(-Infinity);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < Hq; h++) {
+      const kvh = Math.floor(h / (Hq / Hkv));
+      for (let i = 0; i < T; i++) {
+        const a = off + i; // the query's own key index
+        const si = x.seg[b * K + a]!;
+        const keys: number[] = [];
+        for (let j = 0; j < K; j++) {
+          const visible = si >= 0 && x.seg[b * K + j] === si && j <= a && (window === null || a - j < window);
+          if (visible) keys.push(j);
+        }
+        if (keys.length === 0) continue;
+        const scores = keys.map((j) => {
+          let dot = 0;
+          for (let d = 0; d < D; d++) dot += x.q[((b * T + i) * Hq + h) * D + d]! * x.k[((b * K + j) * Hkv + kvh) * D + d]!;
+          return dot * scale;
+        });
+        const max = Math.max(...scores);
+        const z = scores.reduce((acc, sc) => acc + Math.exp(sc - max), 0);
+        lse[(b * Hq + h) * T + i] = max + Math.log(z);
+        keys.forEach((j, n) => {
+          const p = Math.exp(scores[n]! - max) / z;
+          for (let d = 0; d < D; d++) out[((b * T + i) * Hq + h) * D + d]! += p * x.v[((b * K + j) * Hkv + kvh) * D + d]!;
+        });
+      }
+    }
+  }
+  return { out, lse };
+}
+
+function randomInputs(s: AttentionShape, seg: number[], dtype: Float, seed: number): Inputs {
+  const rand = rng(seed), K = s.kvLen ?? s.T;
+  return {
+    q: stored(randn(rand, s.B * s.T * s.Hq * s.D, 1.5), dtype),
+    k: stored(randn(rand, s.B * K * s.Hkv * s.D, 1.5), dtype),
+    v: stored(randn(rand, s.B * K * s.Hkv * s.D), dtype),
+    seg,
+  };
+}
+
+function run(be: CpuBackend, x: Inputs, s: AttentionShape, dtype: Float): { out: number[]; lse: number[] } {
+  const out = be.alloc(dtype, s.B * s.T * s.Hq * s.D), lse = be.alloc(dtype, s.B * s.Hq * s.T);
+  be.fill(out, NaN); // every element must be written, padded queries included
+  be.attentionForward(out, lse, upload(be, dtype, x.q), upload(be, dtype, x.k), upload(be, dtype, x.v), upload(be, 'i32', x.seg), s);
+  return { out: download(be, out), lse: download(be, lse) };
+}
+
+const shape = (p: Partial<AttentionShape> & Pick<AttentionShape, 'B' | 'T'>): AttentionShape => {
+  const D = p.D ?? 8;
+  return { Hq: 4, Hkv: 4, D, scale: 1 / Math.sqrt(D), window: null, ...p };
+};
+
+const CASES: Array<{ what: string; s: AttentionShape; seg: number[] }> = [
+  { what: 'causal', s: shape({ B: 2, T: 7 }), seg: new Array<number>(14).fill(0) },
+  { what: 'causal, GQA 6 → 2 KV heads', s: shape({ B: 1, T: 9, Hq: 6, Hkv: 2 }), seg: new Array<number>(9).fill(0) },
+  { what: 'sliding window 3, GQA 4 → 1 KV head', s: shape({ B: 2, T: 10, Hkv: 1, window: 3 }), seg: new Array<number>(20).fill(0) },
+  {
+    what: 'right padding (segment −1), window 4',
+    s: shape({ B: 2, T: 8, Hkv: 2, window: 4 }),
+    seg: [0, 0, 0, 0, 0, 0, 0, 0, /* row 1 */ 0, 0, 0, 0, 0, -1, -1, -1],
+  },
+  {
+    what: 'packed segments with padding',
+    s: shape({ B: 2, T: 9, Hkv: 2 }),
+    seg: [0, 0, 0, 1, 1, 2, 2, 2, -1, /* row 1 */ 0, 1, 1, 1, 1, 1, 1, -1, -1],
+  },
+  {
+    what: 'packed segments and a window of 2',
+    s: shape({ B: 1, T: 9, Hkv: 1, window: 2, D: 4 }),
+    seg: [0, 0, 0, 0, 1, 1, 1, 1, 1],
+  },
+  { what: 'a window longer than the row', s: shape({ B: 1, T: 5, window: 50 }), seg: [0, 0, 0, 0, 0] },
+];
+
+for (const { name, be } of backends()) {
+  for (const dtype of ['f32', 'f64'] as const) {
+    test(`attention forward (${name}, ${dtype}) equals the naive definition`, () => {
+      const tol = dtype === 'f32' ? 2e-5 : 1e-12;
+      CASES.forEach(({ what, s, seg }, n) => {
+        const x = randomInputs(s, seg, dtype, 10 + n);
+        const got = run(be, x, s, dtype), want = naive(x, s);
+        assertClose(got.out, want.out, tol, `${what}: out`);
+        assertClose(got.lse, want.lse, tol, `${what}: lse`);
+        // padded queries produce zeros and lse −∞
+        seg.forEach((sg, t) => {
+          if (sg >= 0) return;
+          const b = Math.floor(t / s.T), i = t % s.T;
+          assert.ok(got.out.slice((b * s.T + i) * s.Hq * s.D, (b * s.T + i + 1) * s.Hq * s.D).every((o) => o === 0), `${what}: padded query ${t}`);
+          for (let h = 0; h < s.Hq; h++) assert.equal(got.lse[(b * s.Hq + h) * s.T + i], -Infinity);
+        });
+      });
+    });
+  }
+
+  test(`attention (${name}): window 1 returns each query's own value; padding keys never leak`, () => {
+    const s = shape({ B: 1, T: 6, Hq: 2, Hkv: 1, window: 1 });
+    const x = randomInputs(s, new Array<number>(6).fill(0), 'f64', 3);
+    const got = run(be, x, s, 'f64').out;
+    for (let t = 0; t < 6; t++) {
+      for (let h = 0; h < 2; h++) {
+        assertClose(got.slice((t * 2 + h) * 8, (t * 2 + h + 1) * 8), x.v.slice(t * 8, t * 8 + 8), 1e-12, `window 1 at ${t}`);
+      }
+    }
+    // changing what sits in padded positions changes nothing for the real tokens
+    const s2 = shape({ B: 1, T: 6, Hkv: 2, window: null });
+    const seg = [0, 0, 0, 0, -1, -1];
+    const a = randomInputs(s2, seg, 'f64', 4), b = randomInputs(s2, seg, 'f64', 5);
+    const mixed: Inputs = {
+      q: [...a.q.slice(0, 4 * 32), ...b.q.slice(4 * 32)], k: [...a.k.slice(0, 4 * 16), ...b.k.slice(4 * 16)],
+      v: [...a.v.slice(0, 4 * 16), ...b.v.slice(4 * 16)], seg,
+    };
+    assert.deepEqual(run(be, mixed, s2, 'f64').out.slice(0, 4 * 32), run(be, a, s2, 'f64').out.slice(0, 4 * 32));
+  });
+
+  test(`attention (${name}): queries at a KV-cache offset equal the matching rows of the full pass`, () => {
+    const full = shape({ B: 2, T: 10, Hq: 4, Hkv: 2, window: 4 });
+    const seg = [...new Array<number>(10).fill(0), ...[0, 0, 0, 0, 0, 0, 0, 0, -1, -1]];
+    const x = randomInputs(full, seg, 'f64', 6);
+    const all = run(be, x, full, 'f64');
+    const off = 6, T = 3; // queries 6, 7, 8 of each row against all 10 keys
+    const part = shape({ B: 2, T, kvLen: 10, qOffset: off, Hq: 4, Hkv: 2, window: 4 });
+    const qPart: number[] = [];
+    for (let b = 0; b < 2; b++) qPart.push(...x.q.slice((b * 10 + off) * 32, (b * 10 + off + T) * 32));
+    const got = run(be, { ...x, q: qPart }, part, 'f64');
+    const wantOut: number[] = [], wantLse: number[] = [];
+    for (let b = 0; b < 2; b++) {
+      wantOut.push(...all.out.slice((b * 10 + off) * 32, (b * 10 + off + T) * 32));
+      for (let h = 0; h < 4; h++) wantLse.push(...all.lse.slice((b * 4 + h) * 10 + off, (b * 4 + h) * 10 + off + T));
+    }
+    assertClose(got.out, wantOut, 1e-12, 'offset queries: out');
+    assertClose(got.lse, wantLse, 1e-12, 'offset queries: lse');
+    assertClose(got.out, naive({ ...x, q: qPart }, part).out, 1e-12, 'offset queries vs naive');
+    assert.throws(() => run(be, { ...x, q: qPart }, { ...part, qOffset: 8 }, 'f64'), /exceed/);
+  });
+}

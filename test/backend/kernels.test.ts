@@ -1,0 +1,242 @@
+// Named kernels of the CPU backend against plain float64 formulas: RMSNorm, RoPE (HF's rotate_half
+// layout; the inverse undoes the forward), SwiGLU, cross-entropy with ignore index, row gather and
+// scatter-add, elementwise ops and dropout, and AdamW against torch.optim.AdamW (hand formula and a
+// three-step trace recorded from torch).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { ropeInvFreq } from '../../src/model/rope-freq.ts';
+import { FIXTURES } from '../helpers.ts';
+import { assertClose, download, randn, rng, stored, upload, type Float } from './util.ts';
+
+const be = new CpuBackend({ gemm: 'js' });
+const FLOATS: Float[] = ['f32', 'f64'];
+const tolOf = (dtype: Float, f32: number, f64 = 1e-12): number => (dtype === 'f32' ? f32 : f64);
+
+for (const dtype of FLOATS) {
+  test(`rmsnorm forward (${dtype}): w · x / sqrt(mean(x²) + eps), rstd saved`, () => {
+    const N = 5, C = 12, eps = 1e-5, rand = rng(1);
+    const x = stored(randn(rand, N * C, 3), dtype), w = stored(randn(rand, C), dtype);
+    x.fill(0, C, 2 * C); // an all-zero row: rstd = 1/sqrt(eps), out = 0
+    const out = be.alloc(dtype, N * C), rstd = be.alloc(dtype, N);
+    be.rmsnormForward(out, rstd, upload(be, dtype, x), upload(be, dtype, w), N, C, eps);
+    const wantOut: number[] = [], wantR: number[] = [];
+    for (let t = 0; t < N; t++) {
+      let ss = 0;
+      for (let c = 0; c < C; c++) ss += x[t * C + c]! ** 2;
+      const r = 1 / Math.sqrt(ss / C + eps);
+      wantR.push(r);
+      for (let c = 0; c < C; c++) wantOut.push(w[c]! * x[t * C + c]! * r);
+    }
+    assertClose(download(be, out), wantOut, tolOf(dtype, 1e-6), 'rmsnorm out');
+    assertClose(download(be, rstd), wantR, tolOf(dtype, 1e-6), 'rmsnorm rstd');
+  });
+
+  test(`rope (${dtype}): HF rotate_half rotation by position · invFreq; the inverse undoes it`, () => {
+    const N = 6, H = 3, D = 8, half = D / 2, rand = rng(2);
+    const x = stored(randn(rand, N * H * D), dtype);
+    const positions = [0, 1, 2, 7, 0, 1000]; // packed rows restart at 0; a large position
+    const invFreq = ropeInvFreq(10000, D);
+    const buf = upload(be, dtype, x), pos = upload(be, 'i32', positions), inv = upload(be, dtype, invFreq);
+    be.rope(buf, pos, inv, N, H, D, false);
+    const want: number[] = new Array<number>(N * H * D);
+    for (let t = 0; t < N; t++) {
+      for (let h = 0; h < H; h++) {
+        const o = (t * H + h) * D;
+        for (let i = 0; i < half; i++) {
+          // HF: x·cos + rotate_half(x)·sin with rotate_half(x) = (−x2, x1); angles in float32
+          const ang = Math.fround(positions[t]! * invFreq[i]!);
+          const c = Math.cos(ang), s = Math.sin(ang);
+          want[o + i] = x[o + i]! * c - x[o + i + half]! * s;
+          want[o + i + half] = x[o + i + half]! * c + x[o + i]! * s;
+        }
+      }
+    }
+    const got = download(be, buf);
+    assertClose(got, want, tolOf(dtype, 1e-6, 1e-7), 'rope forward'); // cos/sin are rounded to f32 as HF does
+    assert.deepEqual(got.slice(0, H * D), x.slice(0, H * D), 'position 0 is the identity');
+    assert.deepEqual(got.slice(4 * H * D, 5 * H * D), x.slice(4 * H * D, 5 * H * D), 'a packed row restarting at 0');
+    be.rope(buf, pos, inv, N, H, D, true);
+    // cos and sin are float32 values (as in HF), so cos² + sin² = 1 only to ~1e-7 even in f64
+    assertClose(download(be, buf), x, 1e-6, 'rope inverse ∘ forward');
+    // the inverse is exactly the adjoint (what the backward needs): <R·x, y> = <x, R⁻¹·y>
+    const y = stored(randn(rand, N * H * D), dtype);
+    const yb = upload(be, dtype, y);
+    be.rope(yb, pos, inv, N, H, D, true);
+    const dot = (a: number[], b: number[]): number => a.reduce((acc, v, i) => acc + v * b[i]!, 0);
+    const lhs = dot(got, y), rhs = dot(x, download(be, yb));
+    assert.ok(Math.abs(lhs - rhs) <= tolOf(dtype, 1e-5, 1e-12) * Math.abs(lhs), `adjoint: ${lhs} vs ${rhs}`);
+  });
+
+  test(`swiglu forward (${dtype}): silu(gate) · up, finite for large |gate|`, () => {
+    const rand = rng(3);
+    const gate = stored([...randn(rand, 20, 4), 100, -100, 1000, -1000, 0], dtype);
+    const up = stored(randn(rand, gate.length), dtype);
+    const out = be.alloc(dtype, gate.length);
+    be.swigluForward(out, upload(be, dtype, gate), upload(be, dtype, up), gate.length);
+    const want = gate.map((g, i) => (g / (1 + Math.exp(-g))) * up[i]!);
+    const got = download(be, out);
+    assert.ok(got.every(Number.isFinite), `non-finite swiglu output: ${got}`);
+    assertClose(got, want, tolOf(dtype, 1e-6), 'swiglu');
+  });
+
+  test(`cross-entropy (${dtype}): log-sum-exp − logit[target], ignore index −100, gradient softmax − onehot`, () => {
+    const N = 6, V = 11, rand = rng(4);
+    const logits = stored(randn(rand, N * V, 3), dtype);
+    for (let v = 0; v < V; v++) logits[5 * V + v] = stored([1e4 + v], dtype)[0]!; // large logits stay stable
+    const targets = [3, -100, 0, 10, -100, 7];
+    const losses = be.alloc(dtype, N), dlogits = be.alloc(dtype, N * V);
+    be.fill(dlogits, 123);
+    const scale = 0.25;
+    be.crossEntropy(losses, dlogits, upload(be, dtype, logits), upload(be, 'i32', targets), N, V, scale);
+    const wantLoss: number[] = [], wantGrad: number[] = [];
+    for (let t = 0; t < N; t++) {
+      const row = logits.slice(t * V, t * V + V);
+      const y = targets[t]!;
+      if (y === -100) {
+        wantLoss.push(0);
+        wantGrad.push(...new Array<number>(V).fill(0));
+        continue;
+      }
+      const max = Math.max(...row);
+      const z = row.reduce((s, l) => s + Math.exp(l - max), 0);
+      wantLoss.push(max + Math.log(z) - row[y]!);
+      row.forEach((l, v) => wantGrad.push(scale * (Math.exp(l - max) / z - (v === y ? 1 : 0))));
+    }
+    assertClose(download(be, losses), wantLoss, tolOf(dtype, 1e-6), 'cross-entropy losses');
+    assertClose(download(be, dlogits), wantGrad, tolOf(dtype, 1e-6), 'cross-entropy dlogits');
+    // losses only, and the gradient written over the logits themselves
+    const aliased = upload(be, dtype, logits);
+    be.crossEntropy(be.alloc(dtype, N), null, aliased, upload(be, 'i32', targets), N, V, scale);
+    assert.deepEqual(download(be, aliased), logits, 'no dlogits: logits untouched');
+    be.crossEntropy(be.alloc(dtype, N), aliased, aliased, upload(be, 'i32', targets), N, V, scale);
+    assertClose(download(be, aliased), wantGrad, tolOf(dtype, 1e-6), 'dlogits aliasing logits');
+    assert.throws(() => be.crossEntropy(losses, null, upload(be, dtype, logits), upload(be, 'i32', [0, 0, 0, 11, 0, 0]), N, V, 1),
+      /target 11 at row 3/);
+  });
+
+  test(`gatherRows and scatterAddRows (${dtype}): lookup, and accumulation for repeated rows`, () => {
+    const C = 3, rand = rng(5);
+    const table = stored(randn(rand, 5 * C), dtype);
+    const rows = [4, 0, 4, 2];
+    const out = be.alloc(dtype, rows.length * C);
+    be.gatherRows(out, upload(be, dtype, table), upload(be, 'i32', rows), rows.length, C);
+    assert.deepEqual(download(be, out), rows.flatMap((r) => table.slice(r * C, r * C + C)));
+    assert.throws(() => be.gatherRows(out, upload(be, dtype, table), upload(be, 'i32', [5]), 1, C), /row index 5/);
+    const dout = stored(randn(rand, rows.length * C), dtype);
+    const dx = upload(be, dtype, new Array<number>(5 * C).fill(1));
+    be.scatterAddRows(dx, upload(be, dtype, dout), upload(be, 'i32', rows), rows.length, C);
+    const want = new Array<number>(5 * C).fill(1);
+    rows.forEach((r, i) => { for (let c = 0; c < C; c++) want[r * C + c]! += dout[i * C + c]!; });
+    assertClose(download(be, dx), want, tolOf(dtype, 1e-6), 'scatterAddRows');
+  });
+
+  test(`elementwise (${dtype}): add, axpy, scale, mul, sum, sumSquares`, () => {
+    const rand = rng(6), n = 9;
+    const a = stored(randn(rand, n), dtype), b = stored(randn(rand, n), dtype);
+    const A = upload(be, dtype, a), Bb = upload(be, dtype, b), out = be.alloc(dtype, n);
+    be.add(out, A, Bb, n);
+    assertClose(download(be, out), a.map((x, i) => x + b[i]!), tolOf(dtype, 1e-7), 'add');
+    be.add(A, A, Bb, n); // out aliasing an input
+    assertClose(download(be, A), a.map((x, i) => x + b[i]!), tolOf(dtype, 1e-7), 'add in place');
+    const y = upload(be, dtype, a);
+    be.axpy(y, Bb, -0.5, n);
+    assertClose(download(be, y), a.map((x, i) => x - 0.5 * b[i]!), tolOf(dtype, 1e-7), 'axpy');
+    be.scale(out, Bb, 3, n);
+    assertClose(download(be, out), b.map((x) => 3 * x), tolOf(dtype, 1e-7), 'scale');
+    be.mul(out, upload(be, dtype, a), Bb, n);
+    assertClose(download(be, out), a.map((x, i) => x * b[i]!), tolOf(dtype, 1e-7), 'mul');
+    const s = be.alloc(dtype, 1);
+    be.sum(s, Bb, n);
+    assertClose(download(be, s), [b.reduce((p, x) => p + x, 0)], tolOf(dtype, 1e-6), 'sum');
+    be.sumSquares(s, Bb, n - 2); // only the first n − 2
+    assertClose(download(be, s), [b.slice(0, n - 2).reduce((p, x) => p + x * x, 0)], tolOf(dtype, 1e-6), 'sumSquares');
+  });
+}
+
+test('dropout: mask ∈ {0, 1/(1−p)}, about 1−p kept, the same mask for the same seed, out = x · mask', () => {
+  const n = 20000, p = 0.3;
+  const x = upload(be, 'f32', new Array<number>(n).fill(2));
+  const out = be.alloc('f32', n), mask = be.alloc('f32', n);
+  be.dropout(out, mask, x, p, 42, n);
+  const m = download(be, mask), o = download(be, out);
+  const keep = Math.fround(1 / (1 - p));
+  assert.ok(m.every((v) => v === 0 || v === keep), 'mask values');
+  const kept = m.filter((v) => v !== 0).length / n;
+  assert.ok(Math.abs(kept - (1 - p)) < 0.02, `kept fraction ${kept}`);
+  assertClose(o, m.map((v) => 2 * v), 1e-7, 'out = x · mask');
+  const mask2 = be.alloc('f32', n);
+  be.dropout(be.alloc('f32', n), mask2, x, p, 42, n);
+  assert.deepEqual(download(be, mask2), m, 'same seed, same mask');
+  be.dropout(be.alloc('f32', n), mask2, x, p, 43, n);
+  assert.notDeepEqual(download(be, mask2), m, 'another seed, another mask');
+});
+
+/** torch.optim.AdamW, one step, by its documented formula (float64). */
+function adamwStep(param: number[], grad: number[], m: number[], v: number[], h: {
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; step: number;
+}): void {
+  for (let i = 0; i < param.length; i++) {
+    param[i] = param[i]! * (1 - h.lr * h.weightDecay);
+    m[i] = h.beta1 * m[i]! + (1 - h.beta1) * grad[i]!;
+    v[i] = h.beta2 * v[i]! + (1 - h.beta2) * grad[i]! * grad[i]!;
+    const mHat = m[i]! / (1 - h.beta1 ** h.step);
+    const vHat = v[i]! / (1 - h.beta2 ** h.step);
+    param[i] = param[i]! - (h.lr * mHat) / (Math.sqrt(vHat) + h.eps);
+  }
+}
+
+test('adamw (f64): three steps equal the hand formula of torch.optim.AdamW', () => {
+  const rand = rng(8), n = 7;
+  const h = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 };
+  const param = randn(rand, n), m = new Array<number>(n).fill(0), v = new Array<number>(n).fill(0);
+  const P = upload(be, 'f64', param), M = upload(be, 'f64', m), Vv = upload(be, 'f64', v);
+  for (let step = 1; step <= 3; step++) {
+    const grad = randn(rand, n, 10 ** (step - 2));
+    grad[0] = 0; // a zero gradient still decays the weight
+    be.adamw(P, upload(be, 'f64', grad), M, Vv, n, { ...h, step });
+    adamwStep(param, grad, m, v, { ...h, step });
+    assertClose(download(be, P), param, 1e-12, `param after step ${step}`);
+    assertClose(download(be, M), m, 1e-12, `m after step ${step}`);
+    assertClose(download(be, Vv), v, 1e-12, `v after step ${step}`, 1e-12);
+  }
+});
+
+interface TorchAdamW {
+  hyper: { lr: number; betas: [number, number]; eps: number; weight_decay: number };
+  steps: Array<{ step: number; param_before: number[]; grad: number[]; param: number[]; m: number[]; v: number[] }>;
+}
+
+test('adamw (f32): three steps equal torch.optim.AdamW as recorded from torch', () => {
+  const ref = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'variants', 'torch-adamw.json'), 'utf8')) as TorchAdamW;
+  const { lr, betas, eps, weight_decay } = ref.hyper;
+  const n = ref.steps[0]!.param_before.length;
+  const P = upload(be, 'f32', ref.steps[0]!.param_before), M = be.alloc('f32', n), Vv = be.alloc('f32', n);
+  for (const s of ref.steps) {
+    be.adamw(P, upload(be, 'f32', s.grad), M, Vv, n, { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay: weight_decay, step: s.step });
+    assertClose(download(be, P), s.param, 1e-6, `param after torch step ${s.step}`);
+    assertClose(download(be, M), s.m, 1e-6, `m after torch step ${s.step}`, 1e-6);
+    assertClose(download(be, Vv), s.v, 1e-5, `v after torch step ${s.step}`, 1e-6);
+  }
+});
+
+test('buffers: upload/download round trip, views share memory, bytesInUse counts allocations', () => {
+  const b = new CpuBackend({ gemm: 'js' });
+  const before = b.bytesInUse();
+  const x = upload(b, 'f32', [1, 2, 3, 4]);
+  assert.equal(b.bytesInUse() - before, 16);
+  const view = b.view(x, 1, 2);
+  b.fill(view, 9);
+  assert.deepEqual(download(b, x), [1, 9, 9, 4]);
+  b.upload(x, { dtype: 'f32', data: Float32Array.from([5, 6]) }, 2);
+  assert.deepEqual(download(b, x), [1, 9, 5, 6]);
+  assert.throws(() => b.view(x, 3, 2), /outside/);
+  assert.throws(() => b.upload(x, { dtype: 'f32', data: new Float32Array(3) }, 2), /overflows/);
+  assert.throws(() => b.upload(x, { dtype: 'i32', data: new Int32Array(1) }), /i32 data into a f32 buffer/);
+  b.free(view);
+  assert.equal(b.bytesInUse() - before, 16, 'freeing a view frees nothing');
+  b.free(x);
+  assert.equal(b.bytesInUse(), before);
+});

@@ -1,0 +1,86 @@
+// Helpers for the kernel tests: a seeded random source, host ↔ buffer moves, error measures, and the
+// list of CPU backends to check (TypeScript loops always; OpenBLAS when libopenblas.so.0 loads).
+import assert from 'node:assert/strict';
+import type { DeviceBuffer } from '../../src/backend/backend.ts';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { loadOpenBlas } from '../../src/backend/cpu/openblas.ts';
+
+export type Float = 'f32' | 'f64';
+
+/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** n normal(0, std) numbers (Box–Muller) from `rand`. */
+export function randn(rand: () => number, n: number, std = 1): number[] {
+  const out: number[] = [];
+  while (out.length < n) {
+    const u = Math.max(rand(), 1e-12), v = rand();
+    const r = Math.sqrt(-2 * Math.log(u));
+    out.push(r * Math.cos(2 * Math.PI * v) * std, r * Math.sin(2 * Math.PI * v) * std);
+  }
+  return out.slice(0, n);
+}
+
+/** The values as they are stored in a buffer of `dtype` (f32 rounds). */
+export function stored(values: ArrayLike<number>, dtype: Float): number[] {
+  return Array.from(values, (x) => (dtype === 'f32' ? Math.fround(x) : x));
+}
+
+export function upload(be: CpuBackend, dtype: Float | 'i32', values: ArrayLike<number>): DeviceBuffer {
+  const buf = be.alloc(dtype, values.length);
+  if (dtype === 'i32') be.upload(buf, { dtype, data: Int32Array.from(values) });
+  else if (dtype === 'f32') be.upload(buf, { dtype, data: Float32Array.from(values) });
+  else be.upload(buf, { dtype, data: Float64Array.from(values) });
+  return buf;
+}
+
+export function download(be: CpuBackend, buf: DeviceBuffer): number[] {
+  return Array.from(be.download(buf));
+}
+
+/** max |a − b| / max(|b|, floor): an element-wise relative error that tolerates zeros. */
+export function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1): number {
+  assert.equal(a.length, b.length, 'lengths differ');
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!, y = b[i]!;
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      if (!(Number.isNaN(x) && Number.isNaN(y))) return Infinity;
+      continue;
+    }
+    if (x === y) continue; // equal infinities
+    worst = Math.max(worst, Math.abs(x - y) / Math.max(Math.abs(y), floor));
+  }
+  return worst;
+}
+
+/** Asserts a ≈ b element-wise, printing the worst error and where. */
+export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: string, floor = 1): void {
+  const err = maxRelErr(a, b, floor);
+  if (!(err <= tol)) {
+    let at = 0, worst = -1;
+    for (let i = 0; i < a.length; i++) {
+      const e = Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), floor);
+      if (!(e <= worst)) { worst = e; at = i; }
+    }
+    assert.fail(`${what}: max rel err ${err} > ${tol} (at ${at}: got ${a[at]}, want ${b[at]})`);
+  }
+}
+
+/** The CPU backends under test: TypeScript loops, and OpenBLAS when it loads. */
+export function backends(): Array<{ name: string; be: CpuBackend }> {
+  const list = [{ name: 'js', be: new CpuBackend({ gemm: 'js' }) }];
+  if (loadOpenBlas()) list.push({ name: 'openblas', be: new CpuBackend({ gemm: 'openblas' }) });
+  return list;
+}
+
+export const hasOpenBlas = loadOpenBlas() !== null;
