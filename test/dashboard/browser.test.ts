@@ -17,8 +17,8 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const SCREENSHOT = path.join(REPO, 'tmp', 'test-output', 'dashboard.png');
 const SKIP = fs.existsSync(CHROMIUM)
   ? false
-  : `SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH) — the browser test did not run`;
-if (SKIP) console.log(SKIP);
+  : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH) — the browser test did not run`;
+if (SKIP) console.log(`SKIPPED: ${SKIP}`);
 
 // The page's globals these checks use, typed here because the tests compile without the DOM library.
 interface Plot { data: Array<Array<number | null>>; scales: { x: { max: number } } }

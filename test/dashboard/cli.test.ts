@@ -1,0 +1,46 @@
+// mistral-tune dashboard as a process: prints its URL on stderr, serves the run, stops cleanly on SIGINT;
+// bad arguments are one-line errors with exit status 2.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { RUN_CLS, RUN_GEN } from './helpers.ts';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
+
+test('dashboard RUN_DIR... --port 0 prints the URL, serves, and exits 0 on SIGINT', { timeout: 30_000 }, async () => {
+  const child = spawn(process.execPath, [BIN, 'dashboard', RUN_GEN, RUN_CLS, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => {
+      stderr += c;
+      const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
+  });
+  assert.match(stderr, /run 0: .*dashboard-run\n/);
+  const snapshot = (await (await fetch(new URL('/api/snapshot', url))).json()) as Array<{ type: string; data: { runs?: Array<{ name: string }> } }>;
+  assert.deepEqual(snapshot[0]!.data.runs!.map((r) => r.name), ['dashboard-run', 'dashboard-run-cls']);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+});
+
+test('dashboard with bad arguments exits 2 with a one-line error', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'dashboard', ...args], { encoding: 'utf8', cwd: path.dirname(BIN) });
+  const missing = run('/nonexistent/run');
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, 'error: /nonexistent/run: no such run directory\n');
+  const port = run(RUN_GEN, '--port', 'abc');
+  assert.equal(port.status, 2);
+  assert.match(port.stderr, /--port must be an integer ≥ 0, got "abc"/);
+  const none = run(); // cwd bin/ has no runs/ folder
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /no run directories given and none found under \.\/runs/);
+  const help = run('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--host H/);
+});

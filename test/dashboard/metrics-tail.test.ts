@@ -1,0 +1,146 @@
+// MetricsTail: incremental reads, partial and unterminated lines, malformed lines skipped and counted with
+// their line numbers, and a fresh start when metrics.jsonl is truncated, replaced or rewritten in place.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import { MetricsTail, parseMetricLine } from '../../src/dashboard/metrics-tail.ts';
+
+let dir = '';
+let file = '';
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-tail-'));
+  file = path.join(dir, 'metrics.jsonl');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const row = (step: number, extra: object = {}): string => JSON.stringify({ step, loss: 3 - step / 10, lr: 1e-4, ...extra });
+const steps = (rows: Array<{ step: number }>): number[] => rows.map((r) => r.step);
+
+test('parseMetricLine accepts rows and names what is wrong with the rest', () => {
+  assert.deepEqual(parseMetricLine('{"step":3,"loss":1.5,"lr":null}'), { step: 3, loss: 1.5, lr: null });
+  assert.deepEqual(parseMetricLine('{"step":0,"split":"val","loss":2,"perplexity":7.4}'), { step: 0, split: 'val', loss: 2, perplexity: 7.4 });
+  assert.match(parseMetricLine('{"step":1,') as string, /^not JSON/);
+  assert.equal(parseMetricLine('[1,2]'), 'not a JSON object');
+  assert.equal(parseMetricLine('null'), 'not a JSON object');
+  assert.equal(parseMetricLine('{"loss":1}'), '"step" must be a non-negative integer');
+  assert.equal(parseMetricLine('{"step":-1}'), '"step" must be a non-negative integer');
+  assert.equal(parseMetricLine('{"step":1.5}'), '"step" must be a non-negative integer');
+  assert.equal(parseMetricLine('{"step":"2"}'), '"step" must be a non-negative integer');
+  assert.equal(parseMetricLine('{"step":2,"split":1}'), '"split" must be a string');
+  assert.equal(parseMetricLine('{"step":2,"loss":"nan"}'), '"loss" must be a number or null');
+  assert.equal(parseMetricLine('{"step":2,"mem_bytes":[1]}'), '"mem_bytes" must be a number or null');
+});
+
+test('reads everything first, then only appended rows; nothing new gives null', () => {
+  const t = new MetricsTail(file);
+  assert.equal(t.poll(), null, 'no file yet');
+  assert.equal(t.exists, false);
+  fs.writeFileSync(file, [row(1), row(2), row(3)].join('\n') + '\n');
+  const first = t.poll()!;
+  assert.equal(first.reset, true);
+  assert.deepEqual(steps(first.rows), [1, 2, 3]);
+  assert.equal(t.poll(), null);
+  fs.appendFileSync(file, row(4) + '\n' + row(5, { split: 'val' }) + '\n');
+  const next = t.poll()!;
+  assert.equal(next.reset, false);
+  assert.deepEqual(steps(next.rows), [4, 5]);
+  assert.deepEqual(steps(t.rows), [1, 2, 3, 4, 5]);
+});
+
+test('a line still being written waits for its newline; an unterminated complete row is taken once', () => {
+  const t = new MetricsTail(file);
+  const full = row(1, { note: 'héllo' });
+  const bytes = Buffer.from(full + '\n');
+  const cut = bytes.indexOf(Buffer.from('é')) + 1; // inside the two bytes of é
+  fs.writeFileSync(file, bytes.subarray(0, cut));
+  assert.deepEqual(t.poll(), { reset: true, rows: [] });
+  assert.equal(t.partial, true);
+  fs.appendFileSync(file, bytes.subarray(cut));
+  assert.deepEqual(t.poll()!.rows, [JSON.parse(full)]);
+  assert.equal(t.partial, false);
+
+  fs.appendFileSync(file, row(2)); // complete, no newline yet: taken now
+  assert.deepEqual(steps(t.poll()!.rows), [2]);
+  fs.appendFileSync(file, '\n{bad}\n'); // its newline arrives, then a malformed line 3
+  assert.equal(t.poll(), null);
+  assert.equal(t.malformedCount, 1);
+  assert.equal(t.malformedSamples[0]!.line, 3);
+});
+
+test('malformed lines are skipped and counted with line numbers; blank lines, CRLF and BOM are fine', () => {
+  const lines = ['\ufeff' + row(1), '', 'not json', '[1]', '{"loss": 2}', row(2) + '\r', '   ', '{"step":3,"loss":"x"}', row(4)];
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  const t = new MetricsTail(file);
+  assert.deepEqual(steps(t.poll()!.rows), [1, 2, 4]);
+  assert.equal(t.malformedCount, 4);
+  assert.deepEqual(t.malformedSamples.map((m) => m.line), [3, 4, 5, 8]);
+  assert.deepEqual(t.malformedSamples.map((m) => m.text), ['not json', '[1]', '{"loss": 2}', '{"step":3,"loss":"x"}']);
+  assert.match(t.malformedSamples[0]!.reason, /^not JSON/);
+});
+
+test('binary garbage never throws; the count is exact, the samples are capped at 20', () => {
+  const t = new MetricsTail(file);
+  const junk = Buffer.from(Array.from({ length: 25 }, (_, i) => `\u0000\u00ff garbage ${i} \u0007`).join('\n') + '\n', 'latin1');
+  fs.writeFileSync(file, Buffer.concat([junk, Buffer.from(row(1) + '\n')]));
+  assert.deepEqual(steps(t.poll()!.rows), [1]);
+  assert.equal(t.malformedCount, 25);
+  assert.equal(t.malformedSamples.length, 20);
+});
+
+test('truncation starts over from the new contents', () => {
+  fs.writeFileSync(file, [1, 2, 3, 4].map((s) => row(s)).join('\n') + '\n{oops}\n');
+  const t = new MetricsTail(file);
+  t.poll();
+  assert.equal(t.malformedCount, 1);
+  fs.writeFileSync(file, row(1) + '\n' + row(2) + '\n');
+  const u = t.poll()!;
+  assert.equal(u.reset, true);
+  assert.deepEqual(steps(u.rows), [1, 2]);
+  assert.equal(t.malformedCount, 0, 'the count belongs to the old contents');
+});
+
+test('a replaced file (rename over it, as an atomic rewrite does) starts over, even when longer', () => {
+  fs.writeFileSync(file, row(1) + '\n' + row(2) + '\n');
+  const t = new MetricsTail(file);
+  t.poll();
+  const tmp = path.join(dir, 'metrics.jsonl.tmp');
+  fs.writeFileSync(tmp, [1, 2, 3].map((s) => row(s, { lr: 2e-4 })).join('\n') + '\n');
+  fs.renameSync(tmp, file);
+  const u = t.poll()!;
+  assert.equal(u.reset, true);
+  assert.deepEqual(u.rows.map((r) => r.lr), [2e-4, 2e-4, 2e-4]);
+});
+
+test('an in-place rewrite is detected by the bytes before the read offset', () => {
+  fs.writeFileSync(file, [1, 2, 3].map((s) => row(s)).join('\n') + '\n');
+  const t = new MetricsTail(file);
+  t.poll();
+  // Same inode, same length, different last row (a resumed run rewrote it): same size, new mtime.
+  const sameSize = [1, 2, 3].map((s) => row(s, s === 3 ? { loss: 9.7 } : {})).join('\n') + '\n';
+  assert.equal(Buffer.byteLength(sameSize), fs.statSync(file).size);
+  fs.writeFileSync(file, sameSize);
+  fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+  const u = t.poll()!;
+  assert.equal(u.reset, true);
+  assert.equal(u.rows[2]!.loss, 9.7);
+  // Truncated and refilled past the old offset between two polls.
+  fs.writeFileSync(file, [1, 2, 3, 4, 5].map((s) => row(s, { lr: 3e-4 })).join('\n') + '\n');
+  const v = t.poll()!;
+  assert.equal(v.reset, true);
+  assert.deepEqual(steps(v.rows), [1, 2, 3, 4, 5]);
+  assert.ok(v.rows.every((r) => r.lr === 3e-4));
+});
+
+test('a deleted file empties the run; a new one is read from the start', () => {
+  fs.writeFileSync(file, row(1) + '\n');
+  const t = new MetricsTail(file);
+  t.poll();
+  fs.rmSync(file);
+  assert.deepEqual(t.poll(), { reset: true, rows: [] });
+  assert.equal(t.exists, false);
+  assert.equal(t.poll(), null);
+  fs.writeFileSync(file, row(7) + '\n');
+  assert.deepEqual(steps(t.poll()!.rows), [7]);
+});

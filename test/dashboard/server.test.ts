@@ -1,0 +1,251 @@
+// The dashboard server over real HTTP: what it serves, every path-escape case answered 404, read-only
+// methods, the localhost Host check, the SSE stream following appends and malformed lines, and its errors.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { startDashboard, type Dashboard } from '../../src/dashboard/server.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { RUN_CLS, RUN_GEN, rawRequest, tempRuns, waitFor } from './helpers.ts';
+
+let tmp: ReturnType<typeof tempRuns>;
+let dash: Dashboard;
+let secret = '';
+
+before(async () => {
+  tmp = tempRuns(RUN_GEN, RUN_CLS);
+  const [gen, cls] = tmp.dirs as [string, string];
+  secret = path.join(tmp.root, 'secret.txt');
+  fs.writeFileSync(secret, 'TOP-SECRET\n');
+  fs.symlinkSync(secret, path.join(gen, 'leak.txt'));
+  fs.symlinkSync(tmp.root, path.join(gen, 'up'));
+  fs.symlinkSync('/etc', path.join(gen, 'etc'));
+  fs.symlinkSync(path.join(cls, 'report.json'), path.join(gen, 'sibling.json'));
+  fs.symlinkSync('report.json', path.join(gen, 'alias.json'));
+  dash = await startDashboard({ runs: tmp.dirs, pollMs: 50 });
+});
+after(async () => {
+  await dash.close();
+  tmp.cleanup();
+});
+
+test('binds 127.0.0.1 by default and serves the page, its assets and uPlot from node_modules', async () => {
+  assert.match(dash.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const page = await rawRequest(dash.url, '/');
+  assert.equal(page.status, 200);
+  assert.match(page.headers['content-type']!, /^text\/html/);
+  assert.match(page.headers['content-security-policy']!, /default-src 'none'; script-src 'self'/);
+  assert.match(page.body, /<script type="module" src="\/assets\/app.js">/);
+  assert.doesNotMatch(page.body, /https?:\/\//, 'the page names no other origin');
+  const dist = path.dirname(createRequire(import.meta.url).resolve('uplot'));
+  for (const name of ['uPlot.iife.min.js', 'uPlot.min.css']) {
+    const r = await fetch(new URL(`/assets/${name}`, dash.url));
+    assert.equal(r.status, 200, name);
+    assert.equal(await r.text(), fs.readFileSync(path.join(dist, name), 'utf8'), name);
+  }
+  for (const name of ['app.js', 'charts.js', 'run-panel.js', 'dom.js', 'style.css']) {
+    const r = await fetch(new URL(`/assets/${name}`, dash.url));
+    assert.equal(r.status, 200, name);
+    assert.doesNotMatch(await r.text(), /https?:\/\//, `${name} requests nothing outside`);
+  }
+});
+
+test('serves the runs\' files read-only, as inert content, through symlinks that stay inside', async () => {
+  const m = await fetch(new URL('/run/0/metrics.jsonl', dash.url));
+  assert.equal(m.status, 200);
+  assert.match(m.headers.get('content-type')!, /^text\/plain/);
+  assert.match(m.headers.get('content-security-policy')!, /^sandbox/);
+  assert.equal(await m.text(), fs.readFileSync(path.join(tmp.dirs[0]!, 'metrics.jsonl'), 'utf8'));
+  const rep = await fetch(new URL('/run/1/report.json', dash.url));
+  assert.equal((await rep.json() as { task: string }).task, 'classification');
+  const alias = await rawRequest(dash.url, '/run/0/alias.json');
+  assert.equal(alias.status, 200);
+  const head = await rawRequest(dash.url, '/run/0/config.yaml', { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers['content-length'], String(fs.statSync(path.join(tmp.dirs[0]!, 'config.yaml')).size));
+  assert.equal(head.body, '');
+});
+
+const ESCAPES = [
+  '/run/0/../../../../../../etc/passwd',
+  '/run/0/../secret.txt',
+  '/run/0/..%2fsecret.txt',
+  '/run/0/..%2F..%2F..%2Fetc%2Fpasswd',
+  '/run/0/%2e%2e/secret.txt',
+  '/run/0/%2E%2E/%2E%2E/etc/passwd',
+  '/run/0/.%2e/secret.txt',
+  '/run/0/%2e%2e%2fsecret.txt',
+  '/run/0/..%5csecret.txt',
+  '/run/0/..%5C..%5Cetc%5Cpasswd',
+  '/run/0/..\\secret.txt',
+  '/run/0/%252e%252e/secret.txt',
+  '/run/0/%c0%ae%c0%ae/secret.txt',
+  '/run/0//etc/passwd',
+  '/run/0/%2fetc%2fpasswd',
+  '/run/0/C:%5cWindows%5cwin.ini',
+  '//etc/passwd',
+  '/etc/passwd',
+  'http://127.0.0.1/etc/passwd',
+  '/run/0/leak.txt',
+  '/run/0/up/secret.txt',
+  '/run/0/etc/passwd',
+  '/run/0/sibling.json',
+  '/run/0/metrics.jsonl%00.png',
+  '/run/0/%00',
+  '/run/0/.',
+  '/run/0/./metrics.jsonl',
+  '/run/0/',
+  '/run/0',
+  '/run/0/missing.json',
+  '/run/2/metrics.jsonl',
+  '/run/00/metrics.jsonl',
+  '/run/-1/metrics.jsonl',
+  '/run/../package.json',
+  '/assets/../package.json',
+  '/assets/%2e%2e/package.json',
+  '/assets/../../../etc/passwd',
+  '/assets/server.ts',
+  '/assets/',
+  '/src/dashboard/server.ts',
+  '/node_modules/uplot/package.json',
+  '/package.json',
+];
+
+test('every way out of the runs and assets is 404 and leaks nothing', async () => {
+  for (const target of ESCAPES) {
+    const r = await rawRequest(dash.url, target);
+    assert.equal(r.status, 404, target);
+    assert.doesNotMatch(r.body, /TOP-SECRET|root:|"name"|classification/, target);
+  }
+});
+
+test('a literal NUL in the request is refused by the HTTP parser (400) and the server stays up', async () => {
+  const r = await rawRequest(dash.url, '/run/0/metrics.jsonl\0.png');
+  assert.equal(r.status, 400);
+  assert.equal((await rawRequest(dash.url, '/run/0/metrics.jsonl')).status, 200);
+});
+
+test('only GET and HEAD: other methods get 405 and change nothing', async () => {
+  const before = fs.readFileSync(path.join(tmp.dirs[0]!, 'report.json'), 'utf8');
+  for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+    const r = await rawRequest(dash.url, '/run/0/report.json', { method });
+    assert.equal(r.status, 405, method);
+    assert.equal(r.headers.allow, 'GET, HEAD');
+  }
+  assert.equal(fs.readFileSync(path.join(tmp.dirs[0]!, 'report.json'), 'utf8'), before);
+});
+
+test('bound to loopback, it answers only requests addressed to localhost (DNS rebinding)', async () => {
+  const port = new URL(dash.url).port;
+  assert.equal((await rawRequest(dash.url, '/', { host: 'evil.example' })).status, 403);
+  assert.equal((await rawRequest(dash.url, '/', { host: `evil.example:${port}` })).status, 403);
+  assert.equal((await rawRequest(dash.url, '/', { host: `localhost:${port}` })).status, 200);
+  assert.equal((await rawRequest(dash.url, '/', { host: `[::1]:${port}` })).status, 200);
+});
+
+interface Ev {
+  type: string;
+  data: { run?: number; reset?: boolean; rows?: Array<{ step: number }>; malformed?: { count: number; samples: Array<{ line: number }> } };
+}
+
+/** Opens /events and collects the parsed events as they arrive. */
+function openEvents(url: string): { events: Ev[]; close(): void } {
+  const events: Ev[] = [];
+  let buf = '';
+  const req = http.get(new URL('/events', url), (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      let end: number;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (type && data) events.push({ type, data: JSON.parse(data) as Ev['data'] });
+      }
+    });
+  });
+  req.on('error', () => {});
+  return { events, close: () => req.destroy() };
+}
+
+test('the event stream sends a snapshot, then appended rows and malformed counts, and survives garbage', async () => {
+  const s = openEvents(dash.url);
+  try {
+    await waitFor(() => s.events.filter((e) => e.type === 'files').length === 2, 5000, 'the snapshot');
+    assert.equal(s.events[0]!.type, 'hello');
+    const snap = s.events.find((e) => e.type === 'metrics' && e.data.run === 0)!;
+    assert.equal(snap.data.reset, true);
+    const lines = fs.readFileSync(path.join(tmp.dirs[0]!, 'metrics.jsonl'), 'utf8').trimEnd().split('\n');
+    assert.equal(snap.data.rows!.length, lines.length);
+    assert.equal(snap.data.malformed!.count, 0);
+
+    const metrics = path.join(tmp.dirs[0]!, 'metrics.jsonl');
+    fs.appendFileSync(metrics, '{"step": 61, "loss": 1.9}\nthis is not json\n{"step": 62, "loss": 1.8}\n');
+    await waitFor(() => s.events.some((e) => e.type === 'metrics' && e.data.reset === false), 5000, 'an append event');
+    const ev = s.events.find((e) => e.type === 'metrics' && e.data.reset === false)!;
+    assert.deepEqual(ev.data.rows!.map((r) => r.step), [61, 62]);
+    assert.equal(ev.data.malformed!.count, 1);
+    assert.equal(ev.data.malformed!.samples[0]!.line, lines.length + 2);
+
+    fs.appendFileSync(metrics, Buffer.from([0, 255, 254, 10, 0x7b, 0x7b, 10, 0xc3, 10]));
+    await waitFor(async () => {
+      const snapshot = (await (await fetch(new URL('/api/snapshot', dash.url))).json()) as Ev[];
+      return snapshot.find((e) => e.type === 'metrics' && e.data.run === 0)?.data.malformed?.count === 4;
+    }, 5000, 'the garbage lines to be counted');
+    assert.equal((await fetch(dash.url)).status, 200, 'still serving');
+  } finally {
+    s.close();
+  }
+});
+
+test('a run still in progress (only metrics.jsonl, or nothing yet) is served with what it has', async () => {
+  const t = tempRuns(RUN_GEN);
+  const bare = path.join(t.root, 'fresh');
+  fs.mkdirSync(bare);
+  fs.rmSync(path.join(t.dirs[0]!, 'report.json'));
+  fs.rmSync(path.join(t.dirs[0]!, 'config.yaml'));
+  const d = await startDashboard({ runs: [t.dirs[0]!, bare], pollMs: 50 });
+  try {
+    const snap = (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Array<{ type: string; data: Record<string, unknown> }>;
+    const files = snap.filter((e) => e.type === 'files');
+    assert.deepEqual(files.map((e) => [e.data.config, e.data.report]), [[null, null], [null, null]]);
+    const metrics = snap.filter((e) => e.type === 'metrics');
+    assert.equal((metrics[0]!.data.rows as unknown[]).length, 68);
+    assert.deepEqual([metrics[1]!.data.exists, (metrics[1]!.data.rows as unknown[]).length], [false, 0]);
+  } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
+
+test('bad options are UserErrors that say what and where', async () => {
+  const expectUserError = async (p: Promise<unknown>, re: RegExp): Promise<void> => {
+    await assert.rejects(p, (e: unknown) => isUserError(e) && re.test((e as Error).message));
+  };
+  await expectUserError(startDashboard({ runs: [] }), /no run directories given/);
+  await expectUserError(startDashboard({ runs: ['/nonexistent/run'] }), /^\/nonexistent\/run: no such run directory/);
+  await expectUserError(startDashboard({ runs: [path.join(tmp.dirs[0]!, 'metrics.jsonl')] }), /metrics\.jsonl: not a directory/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, port: 70000 }), /port must be an integer in 0\.\.65535/);
+  const port = Number(new URL(dash.url).port);
+  await expectUserError(startDashboard({ runs: tmp.dirs, port }), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+});
+
+test('two runs with the same folder name are told apart; close() is idempotent with a stream open', async () => {
+  const a = tempRuns(RUN_GEN);
+  const b = tempRuns(RUN_GEN);
+  const d = await startDashboard({ runs: [a.dirs[0]!, b.dirs[0]!] });
+  const s = openEvents(d.url);
+  try {
+    assert.deepEqual(d.runs.map((r) => r.name), [a.dirs[0], b.dirs[0]]);
+    await waitFor(() => s.events.length > 0, 5000, 'the stream to open');
+  } finally {
+    await Promise.all([d.close(), d.close()]);
+    s.close();
+    a.cleanup();
+    b.cleanup();
+  }
+});
