@@ -74,7 +74,8 @@ export interface Backend {
   /** A host copy; floats come back as f32 (f64 for f64 buffers), integers as i32. */
   download(src: DeviceBuffer): Float32Array | Float64Array | Int32Array;
   fill(buf: DeviceBuffer, value: number): void;
-  copy(dst: DeviceBuffer, src: DeviceBuffer): void;
+  /** dst[0, n) = src[0, n). */
+  copy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void;
   /** Bytes currently allocated by this backend. */
   bytesInUse(): number;
 

@@ -1,16 +1,21 @@
-// Activation memory, planned from the config and the batch shape before the first step: every buffer
-// the forward (and, for training, the backward) needs, named and sized, allocated once and reused.
-// For inference one set of layer buffers serves every layer; training keeps one set per layer for
-// the backward.
+// Activation memory, planned from the config and the largest batch shape before the first step: every
+// buffer the forward (and, for training, the backward) needs, named and sized for a capacity of B rows
+// and B·T tokens, allocated once and reused as a prefix by any smaller batch. For inference one set of
+// layer buffers serves every layer; a training plan keeps one set per layer for the backward.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { DTYPE_BYTES, type DType } from '../backend/dtype.ts';
 import type { MistralConfig } from './config.ts';
 import type { Projection } from './weights.ts';
 
-export interface PlanShape {
+/** The batch shape of the current forward: B rows of T tokens; `training` saves per-layer activations. */
+export interface CallShape {
   B: number;
   T: number;
   training: boolean;
+}
+
+/** The capacity a plan is allocated for. */
+export interface PlanShape extends CallShape {
   /** LoRA rank and input width per adapted projection (same in every layer), to size z = x·Aᵀ. */
   lora: ReadonlyArray<{ proj: Projection; r: number; inDim: number; dropout: boolean }>;
   /** Rows of logits computed at once by the LM head and cross-entropy. */
@@ -51,7 +56,9 @@ export interface GradScratch {
 }
 
 export interface Activations {
-  shape: PlanShape;
+  capacity: PlanShape;
+  /** The shape of the forward in flight (set by the model before each forward). */
+  shape: CallShape;
   ids: DeviceBuffer; // (N) i32
   positions: DeviceBuffer; // (N) i32
   segments: DeviceBuffer; // (N) i32
@@ -107,7 +114,8 @@ export function allocateActivations(backend: Backend, cfg: MistralConfig, shape:
     }
     : null;
   return {
-    shape,
+    capacity: shape,
+    shape: { B, T, training },
     ids: alloc(N, 'i32'), positions: alloc(N, 'i32'), segments: alloc(N, 'i32'), targets: alloc(N, 'i32'),
     scoreIndex: alloc(B, 'i32'),
     resid, layers,
@@ -135,6 +143,6 @@ export function freeActivations(backend: Backend, acts: Activations): void {
     }
     for (const v of Object.values(x)) visit(v);
   };
-  const { shape: _shape, ...buffers } = acts;
+  const { capacity: _capacity, shape: _shape, ...buffers } = acts;
   visit(buffers);
 }

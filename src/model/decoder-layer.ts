@@ -71,13 +71,13 @@ export class DecoderLayer {
     } else {
       be.attentionForward(a.att, a.lse, a.q, a.k, a.v, acts.segments, this.attentionShape(acts));
     }
-    be.copy(a.mid, x);
+    be.copy(a.mid, x, N * C);
     lin('o_proj', a.mid, a.att, true);
     be.rmsnormForward(a.ln2, a.rstd2, a.mid, w.postAttentionNorm, N, C, c.rmsNormEps);
     lin('gate_proj', a.gate, a.ln2, false);
     lin('up_proj', a.up, a.ln2, false);
     be.swigluForward(a.h, a.gate, a.up, N * c.intermediateSize);
-    be.copy(out, a.mid);
+    be.copy(out, a.mid, N * C);
     lin('down_proj', out, a.h, true);
   }
 

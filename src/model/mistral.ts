@@ -76,10 +76,22 @@ export class MistralModel {
     this.releaseActivations();
   }
 
-  /** Activation buffers for a (B, T) batch, re-planned only when the shape or mode changes. */
+  /**
+   * Activation buffers for a (B, T) batch: the current plan serves any batch within its capacity (a
+   * training plan also serves inference); otherwise a plan for the larger shape replaces it.
+   */
   activations(B: number, T: number, training: boolean): Activations {
     const a = this.acts;
-    if (a && a.shape.B === B && a.shape.T === T && a.shape.training === training) return a;
+    if (a) {
+      const cap = a.capacity;
+      if (B <= cap.B && B * T <= cap.B * cap.T && T <= cap.T && (!training || cap.training)) {
+        a.shape = { B, T, training };
+        return a;
+      }
+      B = Math.max(B, cap.B);
+      T = Math.max(T, cap.T);
+      training ||= cap.training;
+    }
     this.releaseActivations();
     const lora: PlanShape['lora'] = this.lora
       ? this.lora.spec.targets.map((p) => ({
@@ -107,6 +119,7 @@ export class MistralModel {
       if (id < 0 || id >= cfg.vocabSize) throw new UserError(`token id ${id} is outside the vocabulary [0, ${cfg.vocabSize})`);
     }
     const acts = this.activations(batch.B, batch.T, training);
+    acts.shape = { B: batch.B, T: batch.T, training };
     const N = batch.B * batch.T, C = cfg.hiddenSize;
     be.upload(acts.ids, { dtype: 'i32', data: batch.inputIds });
     be.upload(acts.positions, { dtype: 'i32', data: batch.positions });
@@ -176,7 +189,8 @@ export class MistralModel {
 
   /** Per-token NLL (B·T) as a host array: 0 where the target is ignored (tests, per-sample reports). */
   tokenLosses(batch: Batch): Float32Array | Float64Array {
-    return this.backend.download(this.computeLosses(batch).losses) as Float32Array | Float64Array;
+    const losses = this.backend.view(this.computeLosses(batch).losses, 0, batch.B * batch.T);
+    return this.backend.download(losses) as Float32Array | Float64Array;
   }
 
   /** Next-token logits (B·T, V) as a host array (tests, generation on small inputs). */

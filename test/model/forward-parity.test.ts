@@ -62,3 +62,15 @@ for (const gemm of ['auto', 'js'] as const) {
     assert.ok(err <= 1e-4, `rel err ${err}: ${Array.from(logits)} vs ${Array.from(ex.cls_logits!.data)}`);
   });
 }
+
+test('activation buffers planned for a larger batch serve a smaller one unchanged', () => {
+  const backend = new CpuBackend();
+  const model = loadModel(TINY_BASE, { backend });
+  const rows = tokenRows(ids, labels, B, T);
+  const big = [...rows, ...rows, { inputIds: [...rows[0]!.inputIds, ...rows[1]!.inputIds] }];
+  model.loss(collate(big, 0, 0));
+  const small = collate([{ inputIds: rows[1]!.inputIds.slice(0, 13) }], 0, 0);
+  const fresh = loadModel(TINY_BASE, { backend: new CpuBackend() });
+  assert.equal(relErr(model.logits(small), fresh.logits(small)), 0);
+  assert.equal(relErr(model.tokenLosses(small), fresh.tokenLosses(small)), 0);
+});

@@ -80,9 +80,8 @@ export class CpuBackend implements Backend {
     (buf as CpuBuffer).data.fill(value);
   }
 
-  copy(dst: DeviceBuffer, src: DeviceBuffer): void {
-    const s = (src as CpuBuffer).data;
-    (dst as CpuBuffer).data.set(s);
+  copy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void {
+    (dst as CpuBuffer).data.set((src as CpuBuffer).data.subarray(0, n));
   }
 
   bytesInUse(): number {

@@ -1,0 +1,271 @@
+// The training config: one typed, validated object (a zod schema with defaults), read from YAML, with
+// CLI overrides `--key.sub value` (precedence: CLI > file > defaults). Unknown keys are refused with a
+// did-you-mean; relative paths in the file are resolved against the file's folder.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { UserError } from '../util/errors.ts';
+import { PROJECTIONS } from '../model/weights.ts';
+
+const int = (min: number) => z.number().int().min(min);
+
+export const TrainConfigSchema = z.object({
+  model: z.string().min(1).describe('HF model folder (config.json, safetensors, tokenizer.json)'),
+  task: z.enum(['generation', 'classification']).default('generation').describe('generation (causal LM) or classification'),
+  labels: z.array(z.string().min(1)).min(2).nullable().default(null).describe('class names, for classification'),
+  method: z.enum(['lora', 'full']).default('lora').describe('lora: train an adapter; full: train every weight (small models)'),
+  data: z.object({
+    train: z.string().min(1).describe('training data: a prepare output or any file prepare accepts'),
+    val: z.string().min(1).nullable().default(null).describe('validation data (evaluated at step 0 and every eval.every_steps)'),
+    test: z.string().min(1).nullable().default(null).describe('test data (evaluated once at the end)'),
+    train_on: z.enum(['assistant', 'all']).default('assistant').describe('chats: train on assistant turns only, or on every token'),
+  }).strict(),
+  lora: z.object({
+    r: int(1).default(8).describe('rank'),
+    alpha: z.number().positive().default(16).describe('scaling numerator: scaling = alpha / r'),
+    dropout: z.number().min(0).lt(1).default(0).describe('dropout on the adapter input (0 = off)'),
+    target_modules: z.array(z.enum(PROJECTIONS)).min(1).default([...PROJECTIONS]).describe('projections to adapt'),
+    use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
+    init_from: z.string().min(1).nullable().default(null).describe('a PEFT adapter folder to continue from (its adapter_config wins)'),
+  }).strict().default({ r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false, init_from: null }),
+  optimizer: z.object({
+    lr: z.number().positive().default(2e-4).describe('peak learning rate'),
+    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]).describe('AdamW betas'),
+    eps: z.number().positive().default(1e-8).describe('AdamW epsilon'),
+    weight_decay: z.number().min(0).default(0).describe('decoupled weight decay (torch AdamW)'),
+  }).strict().default({ lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 }),
+  schedule: z.object({
+    type: z.enum(['constant', 'linear', 'cosine']).default('linear').describe("transformers' get_*_schedule_with_warmup"),
+    warmup_steps: int(0).default(0).describe('linear warmup steps (0 = none)'),
+  }).strict().default({ type: 'linear', warmup_steps: 0 }),
+  batch_size: int(1).default(4).describe('micro-batch size in sequences'),
+  grad_accum: int(1).default(1).describe('micro-batches per optimizer step'),
+  epochs: int(1).default(1).describe('passes over the training data (max_steps, when set, wins)'),
+  max_steps: int(1).nullable().default(null).describe('optimizer steps in total, across epochs'),
+  max_seq_len: int(2).default(1024).describe('longest sequence in tokens'),
+  overflow: z.enum(['truncate', 'drop']).default('truncate').describe('what happens to a longer example'),
+  packing: z.boolean().default(false).describe('pack several examples per sequence (attention does not cross them)'),
+  shuffle: z.boolean().default(true).describe('seeded shuffle each epoch; false = file order'),
+  group_by_length: z.boolean().default(false).describe('batch examples of similar length together (needs shuffle)'),
+  grad_clip: z.number().positive().nullable().default(1).describe('clip the global gradient norm to this (null = off)'),
+  eval: z.object({
+    every_steps: int(1).nullable().default(null).describe('evaluate on val every N optimizer steps (null = at the end of each epoch)'),
+    batch_size: int(1).default(8).describe('sequences per evaluation batch'),
+    samples: int(0).default(3).describe('val prompts to generate from before and after training'),
+    max_new_tokens: int(1).default(48).describe('length of each generated sample'),
+  }).strict().default({ every_steps: null, batch_size: 8, samples: 3, max_new_tokens: 48 }),
+  early_stopping: z.object({
+    patience: int(1).nullable().default(null).describe('stop after this many evaluations without improvement (null = off)'),
+    min_delta: z.number().min(0).default(0).describe('smallest val-loss decrease that counts as improvement'),
+  }).strict().default({ patience: null, min_delta: 0 }),
+  checkpoint: z.object({
+    every_steps: int(1).nullable().default(null).describe('save a resumable checkpoint every N steps (null = off)'),
+    keep: int(1).default(2).describe('checkpoints kept (oldest deleted first)'),
+  }).strict().default({ every_steps: null, keep: 2 }),
+  seed: int(0).default(0).describe('seed of shuffling, initialisation and dropout'),
+  device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('backend'),
+  precision: z.enum(['auto', 'fp32', 'bf16']).default('auto').describe('fp32 on the CPU; bf16 storage on CUDA'),
+  output_dir: z.string().min(1).default('runs/latest').describe('the run directory (refused if it exists and is not empty, unless --overwrite)'),
+}).strict();
+
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+
+/** Keys (dotted) whose values are paths, resolved against the config file's folder. */
+const PATH_KEYS = ['model', 'data.train', 'data.val', 'data.test', 'lora.init_from', 'output_dir'];
+
+/** Reads a YAML config, applies `--key.sub value` overrides, validates and resolves paths. */
+export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): TrainConfig {
+  let raw: Record<string, unknown> = {};
+  const base = file ? path.dirname(path.resolve(file)) : process.cwd();
+  if (file) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UserError(`cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+    }
+    let doc: unknown;
+    try {
+      doc = YAML.parse(text, { prettyErrors: true });
+    } catch (e) {
+      throw new UserError(`invalid YAML: ${(e as Error).message}`, file);
+    }
+    if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
+      throw new UserError('the config must be a YAML mapping of keys to values', file);
+    }
+    raw = (doc ?? {}) as Record<string, unknown>;
+    for (const key of PATH_KEYS) resolvePathKey(raw, key, base);
+  }
+  for (const [key, value] of overrides) {
+    const parsed = parseOverride(value);
+    setDotted(raw, key, parsed);
+    if (PATH_KEYS.includes(key) && typeof parsed === 'string') setDotted(raw, key, path.resolve(parsed));
+  }
+  const cfg = validate(raw, file ?? 'command line');
+  return cfg.lora.init_from ? adoptAdapterConfig(cfg, raw) : cfg;
+}
+
+/**
+ * lora.init_from: the adapter's own r, alpha, target_modules, dropout and rsLoRA setting win; an r, alpha
+ * or target_modules given explicitly in the config that disagrees with the adapter is an error.
+ */
+function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): TrainConfig {
+  const file = path.join(cfg.lora.init_from!, 'adapter_config.json');
+  let a: Record<string, unknown>;
+  try {
+    a = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`lora.init_from: cannot read the adapter's config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
+  }
+  const theirs = {
+    r: a.r, alpha: a.lora_alpha,
+    target_modules: Array.isArray(a.target_modules) ? [...(a.target_modules as string[])].sort() : a.target_modules,
+  };
+  for (const [key, value] of Object.entries(theirs)) {
+    const given = getDotted(raw, `lora.${key}`);
+    if (given === undefined) continue;
+    const ours = key === 'target_modules' && Array.isArray(given) ? [...(given as string[])].sort() : given;
+    if (JSON.stringify(ours) !== JSON.stringify(value)) {
+      throw new UserError(`lora.${key} is ${JSON.stringify(given)} but the adapter in lora.init_from has ${JSON.stringify(value)}: remove lora.${key} (the adapter's config wins)`, file);
+    }
+  }
+  const merged = {
+    ...cfg.lora,
+    r: typeof a.r === 'number' ? a.r : cfg.lora.r,
+    alpha: typeof a.lora_alpha === 'number' ? a.lora_alpha : cfg.lora.alpha,
+    dropout: typeof a.lora_dropout === 'number' ? a.lora_dropout : cfg.lora.dropout,
+    use_rslora: a.use_rslora === true,
+    target_modules: Array.isArray(a.target_modules) ? a.target_modules : cfg.lora.target_modules,
+  };
+  return validate({ ...cfg, lora: merged }, file);
+}
+
+/** A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string. */
+function parseOverride(value: string): unknown {
+  try {
+    const v: unknown = YAML.parse(value);
+    return v === undefined ? value : v;
+  } catch {
+    return value;
+  }
+}
+
+function resolvePathKey(raw: Record<string, unknown>, key: string, base: string): void {
+  const v = getDotted(raw, key);
+  if (typeof v === 'string' && v.length > 0) setDotted(raw, key, path.resolve(base, v));
+}
+
+function getDotted(obj: Record<string, unknown>, key: string): unknown {
+  let cur: unknown = obj;
+  for (const part of key.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function setDotted(obj: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    const next = cur[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+/** Validates with the schema; errors name the key path, with a did-you-mean for unknown keys. */
+export function validate(raw: unknown, where: string): TrainConfig {
+  const r = TrainConfigSchema.safeParse(raw);
+  if (!r.success) {
+    const messages = r.error.issues.map((issue) => {
+      const at = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((k) => {
+          const full = at ? `${at}.${k}` : k;
+          const hint = didYouMean(k, knownKeys(issue.path.map(String)));
+          return `unknown key "${full}"${hint ? ` (did you mean "${at ? at + '.' : ''}${hint}"?)` : ''}`;
+        }).join('; ');
+      }
+      return `${at || '(root)'}: ${issue.message}`;
+    });
+    throw new UserError(messages.join('; '), where);
+  }
+  const cfg = r.data;
+  if (cfg.task === 'classification' && !cfg.labels) throw new UserError('labels: classification needs the list of class names', where);
+  if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', where);
+  return cfg;
+}
+
+/** The keys the schema accepts at a path (for did-you-mean). */
+function knownKeys(at: string[]): string[] {
+  let schema: z.ZodType = TrainConfigSchema;
+  for (const part of at) {
+    const shape = objectShape(schema);
+    if (!shape || !(part in shape)) return [];
+    schema = shape[part]!;
+  }
+  return Object.keys(objectShape(schema) ?? {});
+}
+
+function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
+  let s: z.ZodType = schema;
+  // unwrap defaults / nullables to reach the object
+  for (let i = 0; i < 4; i++) {
+    if (s instanceof z.ZodObject) return s.shape as Record<string, z.ZodType>;
+    const inner = (s as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
+    if (!inner) break;
+    s = inner;
+  }
+  return null;
+}
+
+export function didYouMean(key: string, candidates: string[]): string | null {
+  let best: string | null = null, bestD = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(key.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** The resolved config as YAML, for the run directory. */
+export function configToYaml(cfg: TrainConfig): string {
+  return YAML.stringify(cfg);
+}
+
+/** Every documented key path with its description, for the README and its test. */
+export function documentedKeys(): Array<{ key: string; description: string }> {
+  const out: Array<{ key: string; description: string }> = [];
+  const walk = (schema: z.ZodType, prefix: string): void => {
+    const shape = objectShape(schema);
+    if (!shape) return;
+    for (const [k, v] of Object.entries(shape)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      const sub = objectShape(v);
+      if (sub) walk(v, key);
+      else out.push({ key, description: v.description ?? '' });
+    }
+  };
+  walk(TrainConfigSchema, '');
+  return out;
+}
