@@ -1,0 +1,107 @@
+// HF parity on Mistral configs other than the main fixture's (test/fixtures/variants, made by the PyTorch
+// port of HF MistralForCausalLM): no sliding window, rope θ 1e6 at the top level, no pad token, tied
+// embeddings, head_dim ≠ hidden/heads, a sharded checkpoint, bf16 weights, window 4 with one KV head.
+// Logits of a right-padded batch (unmasked positions) and the token-weighted loss, ≤ 1e-4 relative,
+// through the library and through the real CLI at several batch sizes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { readPretokenized } from '../../src/data/pretokenized.ts';
+import { evaluateLoss } from '../../src/eval/evaluate.ts';
+import { collate } from '../../src/model/batch.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { FIXTURES, readFixture, relErr } from '../helpers.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const VARIANTS = path.join(FIXTURES, 'variants');
+const NAMES = ['no-window', 'rope-theta-1e6', 'no-pad-token', 'tied', 'head-dim', 'sharded', 'bf16', 'window4-gqa1'];
+const TOL = 1e-4;
+
+interface Meta {
+  loss: number;
+  tokens: number;
+  pad_id_used: number;
+  sensitivity_rel_diff: Record<string, number>;
+}
+
+test('every variant folder is present and used', () => {
+  const dirs = fs.readdirSync(VARIANTS).filter((n) => fs.statSync(path.join(VARIANTS, n)).isDirectory());
+  assert.deepEqual(dirs.sort(), [...NAMES].sort());
+});
+
+const backend = new CpuBackend();
+
+for (const name of NAMES) {
+  const dir = path.join(VARIANTS, name);
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Meta;
+  const rowsFile = path.join(dir, 'rows.jsonl');
+
+  test(`${name}: logits of a right-padded batch match the reference at unmasked positions`, () => {
+    for (const [what, diff] of Object.entries(meta.sensitivity_rel_diff)) {
+      assert.ok(diff > 100 * TOL, `fixture too weak: switching off ${what} changes the logits by only ${diff}`);
+    }
+    const ex = readFixture(path.join(dir, 'expected.safetensors'));
+    const [B, T] = ex.padded_input_ids!.shape as [number, number];
+    const V = ex.logits!.shape[2]!;
+    const mask = ex.attention_mask!.data;
+    const model = loadModel(dir, { backend });
+    const rows = [...readPretokenized(rowsFile, model.cfg.vocabSize)];
+    assert.equal(rows.length, B);
+    const logits = model.logits(collate(rows, model.cfg.padTokenId ?? 0, model.cfg.padTokenId));
+    const ours: number[] = [], theirs: number[] = [];
+    for (let i = 0; i < B * T; i++) {
+      if (mask[i] !== 1) continue;
+      for (let v = 0; v < V; v++) {
+        ours.push(logits[i * V + v]!);
+        theirs.push(ex.logits!.data[i * V + v]!);
+      }
+    }
+    assert.ok(ours.length > 0);
+    const err = relErr(ours, theirs);
+    assert.ok(err <= TOL, `rel err ${err}`);
+  });
+
+  test(`${name}: token-weighted loss matches the reference for every batch size (library)`, () => {
+    const model = loadModel(dir, { backend });
+    const rows = [...readPretokenized(rowsFile, model.cfg.vocabSize)];
+    for (const batchSize of [1, 2, 3, 4]) {
+      const r = evaluateLoss(model, rows, { batchSize });
+      assert.equal(r.tokens, meta.tokens, `tokens at batch size ${batchSize}`);
+      const err = Math.abs(r.loss - meta.loss) / meta.loss;
+      assert.ok(err <= TOL, `batch size ${batchSize}: loss ${r.loss} vs ${meta.loss} (rel ${err})`);
+    }
+  });
+
+  test(`${name}: mistral-tune eval --json gives the reference loss at batch sizes 1, 3 and 8`, () => {
+    for (const batchSize of [1, 3, 8]) {
+      const r = spawnSync(process.execPath, [BIN, 'eval', '--model', dir, '--data', rowsFile, '--batch-size', String(batchSize), '--json'], {
+        encoding: 'utf8', cwd: ROOT,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { loss: number; perplexity: number; tokens: number };
+      assert.equal(out.tokens, meta.tokens);
+      const err = Math.abs(out.loss - meta.loss) / meta.loss;
+      assert.ok(err <= TOL, `batch size ${batchSize}: loss ${out.loss} vs ${meta.loss} (rel ${err})`);
+      assert.ok(Math.abs(out.perplexity - Math.exp(out.loss)) <= 1e-9 * out.perplexity);
+    }
+  });
+}
+
+test('the tied variant really has no lm_head.weight, and the sharded one really is sharded', () => {
+  const header = (file: string): Record<string, unknown> => {
+    const buf = fs.readFileSync(file);
+    return JSON.parse(buf.subarray(8, 8 + Number(buf.readBigUInt64LE(0))).toString('utf8')) as Record<string, unknown>;
+  };
+  assert.equal('lm_head.weight' in header(path.join(VARIANTS, 'tied', 'model.safetensors')), false);
+  const sharded = fs.readdirSync(path.join(VARIANTS, 'sharded'));
+  assert.ok(sharded.includes('model.safetensors.index.json'));
+  assert.equal(sharded.filter((n) => /^model-\d{5}-of-00003\.safetensors$/.test(n)).length, 3);
+  assert.equal(sharded.includes('model.safetensors'), false);
+  const bf16 = header(path.join(VARIANTS, 'bf16', 'model.safetensors'));
+  assert.ok(Object.entries(bf16).every(([k, v]) => k === '__metadata__' || (v as { dtype: string }).dtype === 'BF16'));
+});
