@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard } from '../../src/dashboard/server.ts';
 import { RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
 
@@ -48,28 +48,33 @@ function colourPixels(page: Page, chart: string, colours: Array<[number, number,
   }, [chart, colours] as const);
 }
 
+/** A page on `url` that records requests to other origins, console errors, page errors and dialogs. */
+async function openPage(browser: Browser, url: string): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const origin = new URL(url).origin;
+  const foreign: string[] = [];
+  const problems: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:')) foreign.push(r.url());
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`dialog opened: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.goto(url);
+  return { page, foreign, problems };
+}
+
 test('dashboard in headless Chromium: charts draw, follow appends and truncation, screenshot', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN, RUN_CLS);
   const dash = await startDashboard({ runs: tmp.dirs, pollMs: 100 });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const origin = new URL(dash.url).origin;
-    const foreign: string[] = [];
-    const problems: string[] = [];
-    page.on('request', (r) => {
-      if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:')) foreign.push(r.url());
-    });
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('dialog', (d) => {
-      problems.push(`dialog opened: ${d.message()}`);
-      void d.dismiss();
-    });
-
-    await page.goto(dash.url);
+    const { page, foreign, problems } = await openPage(browser, dash.url);
     await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 61, null, { timeout: 15_000 });
     // Series order: per run (generation, classification), train then val.
     assert.deepEqual(await seriesCounts(page, 'loss'), [61, 60, 7, 40, 5]);
@@ -113,6 +118,31 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
 
     assert.deepEqual(foreign, [], 'no request leaves the dashboard server');
     assert.deepEqual(problems, [], 'no console errors, page errors or dialogs');
+  } finally {
+    await browser.close();
+    await dash.close();
+    tmp.cleanup();
+  }
+});
+
+test('a run that has not logged a step yet shows so, then draws its first rows', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'starting');
+  fs.mkdirSync(run);
+  const dash = await startDashboard({ runs: [run], pollMs: 100 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const { page, foreign, problems } = await openPage(browser, dash.url);
+    await page.waitForSelector('text=no metrics.jsonl yet', { timeout: 10_000 });
+    assert.deepEqual(await seriesCounts(page, 'loss'), [0, 0, 0]);
+    fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 0, split: 'val', loss: 3.1, perplexity: 22.2 }) + '\n' +
+      JSON.stringify({ step: 1, loss: 3.0, lr: 1e-4, grad_norm: 1.2, tokens_per_s: 800, mem_bytes: 1e8 }) + '\n');
+    await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+    assert.deepEqual(await seriesCounts(page, 'loss'), [2, 1, 1]);
+    assert.deepEqual(await seriesCounts(page, 'mem_bytes'), [1, 1]);
+    assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · step 1: train loss 3, lr 1e-4 · val loss 3.1 at step 0 · best val 3.1 at step 0 · in progress$/);
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(problems, []);
   } finally {
     await browser.close();
     await dash.close();

@@ -46,7 +46,7 @@ function statusLine(r) {
   const last = train[train.length - 1];
   const best = val.reduce((b, x) => (b === null || x.loss < b.loss ? x : b), null);
   const lastVal = val[val.length - 1];
-  const parts = [`${train.length} steps logged`];
+  const parts = [`${train.length} step${train.length === 1 ? '' : 's'} logged`];
   if (last) parts.push(`step ${last.step}: train loss ${fmt(last.loss)}, lr ${fmt(last.lr)}`);
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
   if (best) parts.push(`best val ${fmt(best.loss)} at step ${best.step}`);
