@@ -1,0 +1,140 @@
+// mistral-tune prepare: raw data files → cleaned, deduplicated train/val/test JSONL, rejected.jsonl and
+// report.json (see docs/data.md). The command only parses flags and calls the library's prepare().
+import * as path from 'node:path';
+import { DEFAULTS, prepare, type DedupMode } from '../data/prepare.ts';
+import { FORMATS, type Format } from '../data/ingest/types.ts';
+import { canonicalLabel, type LabelValue } from '../data/labels.ts';
+import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
+import { loadTokenizer } from '../tokenizer/index.ts';
+import { UserError } from '../util/errors.ts';
+import { info } from '../util/log.ts';
+import { Progress } from '../util/progress.ts';
+import { intOption, numberOption, parseCommand, required } from './args.ts';
+
+export const usage = `mistral-tune prepare --input FILE... --out DIR [options]
+
+Reads JSONL, JSON arrays, CSV/TSV and plain text; validates and normalises every record; rejects what
+cannot be used (with a reason); deduplicates; splits into train/val/test. Writes into DIR: train.jsonl,
+val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and options give byte-identical files.
+
+  --input FILE...        input files or folders (repeatable; more files may follow the flag)
+  --out DIR              output folder
+  --task NAME            generation (default) or classification ({text, label} records)
+  --split A,B,C          shares of train,val,test (default 0.8,0.1,0.1)
+  --seed N               seed of the split (default 0)
+  --dedup MODE           near (default: exact + MinHash near-duplicates), exact, or none
+  --near-threshold X     Jaccard similarity of 5-gram shingles that makes a near duplicate (default 0.8)
+  --val FILE             use FILE as the validation split (repeatable); inputs split over train/test
+  --test FILE            use FILE as the test split (repeatable)
+  --tokenizer DIR        a folder with tokenizer.json (default: the bundled Mistral 7B v0.1 tokenizer)
+  --format NAME          read every input as ${FORMATS.join('|')} (default: by extension)
+  --text-split MODE      plain text: file (one record per file, default) or blank-lines
+  --field NAME=KEY       read field NAME from KEY (repeatable): ${Object.keys(DEFAULT_FIELDS).join(', ')}
+  --labels A,B,...       classification: the classes in index order; other labels are rejected
+  --min-chars N, --max-chars N     length limits in characters (all text fields together)
+  --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence
+  --overflow MODE        over --max-tokens: reject (default, too_long) or truncate (kept, the trainer cuts)
+  --json                 print report.json on stdout
+  --quiet                no summary or progress on stderr`;
+
+interface Flags {
+  input?: string[]; out?: string; task?: string; split?: string; seed?: string; dedup?: string;
+  'near-threshold'?: string; val?: string[]; test?: string[]; tokenizer?: string; format?: string;
+  'text-split'?: string; field?: string[]; labels?: string; 'min-chars'?: string; 'max-chars'?: string;
+  'min-tokens'?: string; 'max-tokens'?: string; overflow?: string; json?: boolean; quiet?: boolean; help?: boolean;
+}
+
+const PROGRESS_MIN_BYTES = 16 << 20;
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
+  if (value === undefined) return dflt;
+  if (!(allowed as readonly string[]).includes(value)) throw new UserError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+function parseSplit(s: string | undefined): [number, number, number] {
+  if (s === undefined) return DEFAULTS.split;
+  const parts = s.split(',').map((x) => Number(x.trim()));
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0) || Math.abs(parts[0]! + parts[1]! + parts[2]! - 1) > 1e-6) {
+    throw new UserError(`--split must be three shares ≥ 0 that add up to 1, like 0.8,0.1,0.1; got "${s}"`);
+  }
+  return parts as [number, number, number];
+}
+
+function parseFields(list: string[] | undefined): Partial<FieldMap> {
+  const out: Partial<FieldMap> = {};
+  for (const f of list ?? []) {
+    const m = /^([a-z_]+)=(.+)$/.exec(f);
+    if (!m || !(m[1]! in DEFAULT_FIELDS)) {
+      throw new UserError(`--field must be NAME=KEY with NAME one of ${Object.keys(DEFAULT_FIELDS).join(', ')}; got "${f}"`);
+    }
+    out[m[1] as keyof FieldMap] = m[2]!;
+  }
+  return out;
+}
+
+function parseLabels(s: string | undefined): LabelValue[] | undefined {
+  if (s === undefined) return undefined;
+  return s.split(',').map((x) => {
+    const c = canonicalLabel(x);
+    if ('error' in c || c.label === null) throw new UserError(`--labels has an empty class name in "${s}"`);
+    return c.label;
+  });
+}
+
+function optInt(flag: string, v: string | undefined): number | undefined {
+  return v === undefined ? undefined : intOption(flag, v, 0, 0);
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values: f, positionals } = parseCommand<Flags>('prepare', argv, {
+    input: { type: 'string', multiple: true }, out: { type: 'string' }, task: { type: 'string' },
+    split: { type: 'string' }, seed: { type: 'string' }, dedup: { type: 'string' }, 'near-threshold': { type: 'string' },
+    val: { type: 'string', multiple: true }, test: { type: 'string', multiple: true }, tokenizer: { type: 'string' },
+    format: { type: 'string' }, 'text-split': { type: 'string' }, field: { type: 'string', multiple: true },
+    labels: { type: 'string' }, 'min-chars': { type: 'string' }, 'max-chars': { type: 'string' },
+    'min-tokens': { type: 'string' }, 'max-tokens': { type: 'string' }, overflow: { type: 'string' },
+    json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+  }, true);
+  if (f.help) {
+    process.stdout.write(usage + '\n');
+    return;
+  }
+  const inputs = [...(f.input ?? []), ...positionals];
+  if (inputs.length === 0) throw new UserError('--input is required (see mistral-tune prepare --help)');
+  const outDir = required('out', f.out, 'prepare');
+  const task = oneOf<Task>('task', f.task, ['generation', 'classification'], 'generation');
+  const dedup = oneOf<DedupMode>('dedup', f.dedup, ['near', 'exact', 'none'], DEFAULTS.dedup);
+  const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
+  const textSplit = oneOf('text-split', f['text-split'], ['file', 'blank-lines'] as const, 'file');
+  const overflow = oneOf('overflow', f.overflow, ['reject', 'truncate'] as const, 'reject');
+  const nearThreshold = numberOption('near-threshold', f['near-threshold'], DEFAULTS.nearThreshold);
+  if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got "${f['near-threshold']}"`);
+  const tokenizer = loadTokenizer(f.tokenizer);
+  let progress: Progress | null = null;
+  let shownMb = 0;
+  const { report, summary } = prepare({
+    inputs, outDir, tokenizer, task, dedup, nearThreshold, format, overflow,
+    val: f.val, test: f.test,
+    tokenizerName: f.tokenizer === undefined ? 'mistral-7b-v0.1 (bundled)' : path.basename(path.resolve(f.tokenizer)),
+    split: parseSplit(f.split),
+    seed: intOption('seed', f.seed, DEFAULTS.seed, 0),
+    textSplit: f['text-split'] === undefined ? undefined : textSplit,
+    fields: parseFields(f.field),
+    labels: parseLabels(f.labels),
+    minChars: optInt('min-chars', f['min-chars']), maxChars: optInt('max-chars', f['max-chars']),
+    minTokens: optInt('min-tokens', f['min-tokens']), maxTokens: optInt('max-tokens', f['max-tokens']),
+    onProgress: f.quiet ? undefined : (done, total) => {
+      if (total < PROGRESS_MIN_BYTES) return;
+      progress ??= new Progress({ label: 'prepare', total: Math.ceil(total / 1e6), unit: 'MB' });
+      const mb = Math.floor(done / 1e6);
+      if (mb > shownMb) {
+        progress.tick(mb - shownMb);
+        shownMb = mb;
+      }
+    },
+  });
+  (progress as Progress | null)?.finish();
+  if (!f.quiet) info(summary);
+  if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
+}

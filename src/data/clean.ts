@@ -1,0 +1,41 @@
+// Text normalisation applied to every string field of a record before validation and deduplication:
+// Unicode NFC, newlines to \n, control and zero-width characters removed, exotic spaces to ' ', trailing
+// spaces on each line removed, runs of blank lines collapsed to one, and the whole field trimmed.
+// Indentation inside the text is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ (Persian,
+// Indic scripts), which change how text renders and reads.
+
+// C0 controls except \t and \n, DEL, C1 controls except NEL (a newline), and the invisible zero-width
+// characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
+const STRIP = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E]/g;
+const NEWLINES = /\r\n?|[\u0085\u2028\u2029]/g;
+const SPACES = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
+const TRAILING = /[ \t]+\n/g;
+const BLANK_RUNS = /\n{3,}/g;
+// Anything that needs more than a trim: the fast path skips the regex passes for clean text.
+const NEEDS_WORK = /[\x00-\x08\x0B-\x1F\x7F-\x9F\u00A0\u1680\u2000-\u200B\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF\u180E]|[ \t]\n|\n\n\n/;
+const NON_ASCII = /[^\x00-\x7F]/;
+
+/** The normalised form of one text field (see the file header). */
+export function normalizeText(s: string): string {
+  let t = NON_ASCII.test(s) ? s.normalize('NFC') : s;
+  if (NEEDS_WORK.test(t)) {
+    t = t.replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n').replace(BLANK_RUNS, '\n\n');
+  }
+  return t.trim();
+}
+
+/** Length in Unicode code points (a surrogate pair is one character). */
+export function charLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}

@@ -1,0 +1,113 @@
+// JSON files: a top-level array is streamed element by element (each element is one record, whose line
+// is where it starts), so a large array never sits in memory whole. A file whose first character is not
+// "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines.
+import * as fs from 'node:fs';
+import { readLines } from '../../util/lines.ts';
+import { parseJsonItem, readJsonl } from './jsonl.ts';
+import type { RawItem, ReadOptions } from './types.ts';
+
+/** Files up to this size that do not start with "[" are tried as one JSON value. */
+const WHOLE_VALUE_LIMIT = 256 << 20;
+
+export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawItem> {
+  const first = firstChar(file);
+  if (first === null) return;
+  if (first.ch === '[') {
+    yield* readJsonArray(file, opts);
+    return;
+  }
+  if (fs.statSync(file).size <= WHOLE_VALUE_LIMIT) {
+    const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    try {
+      const value: unknown = JSON.parse(text);
+      opts.onBytes?.(Buffer.byteLength(text));
+      yield { line: first.line, raw: text.trim(), value };
+      return;
+    } catch {
+      // not one value: JSON Lines
+    }
+  }
+  yield* readJsonl(file, opts);
+}
+
+function firstChar(file: string): { ch: string; line: number } | null {
+  for (const { text, lineNo } of readLines(file)) {
+    const t = text.trimStart();
+    if (t !== '') return { ch: t[0]!, line: lineNo };
+  }
+  return null;
+}
+
+/** Streams the elements of a top-level JSON array, tracking strings and nesting to find their bounds. */
+export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<RawItem> {
+  let opened = false, closed = false;
+  let depth = 0, inString = false, escape = false;
+  let parts: string[] = [];
+  let startLine = 0; // line of the pending element's first character (0: no element pending)
+  let emptyElementLine = 0;
+  for (const { text: lineText, lineNo } of readLines(file)) {
+    opts.onBytes?.(Buffer.byteLength(lineText) + 1);
+    const text = lineText + '\n';
+    let segStart = -1; // start of the pending element's text on this line
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (inString) {
+        if (escape) escape = false;
+        else if (c === 0x5c) escape = true;
+        else if (c === 0x22) inString = false;
+        continue;
+      }
+      if (!opened) {
+        if (c === 0x5b) { opened = true; depth = 1; }
+        continue; // firstChar() guaranteed that only whitespace comes before "["
+      }
+      if (closed) {
+        if (!isSpace(c)) {
+          yield { line: lineNo, raw: text.slice(i).trim().slice(0, 4096), error: { reason: 'invalid_json', detail: 'text after the closing "]" of the array' } };
+          return;
+        }
+        continue;
+      }
+      if (depth === 1 && (c === 0x2c || c === 0x5d)) {
+        // "," or the closing "]": the pending element (if any) ends here
+        if (startLine > 0) {
+          parts.push(text.slice(segStart < 0 ? 0 : segStart, i));
+          yield parseJsonItem(parts.join('').trim(), startLine);
+        } else if (c === 0x2c || emptyElementLine > 0) {
+          yield { line: lineNo, raw: '', error: { reason: 'invalid_json', detail: 'an empty array element (two commas in a row, or a comma before "]")' } };
+        }
+        emptyElementLine = c === 0x2c ? lineNo : 0;
+        parts = [];
+        startLine = 0;
+        segStart = -1;
+        if (c === 0x5d) closed = true;
+        continue;
+      }
+      if (startLine === 0) {
+        if (isSpace(c)) continue;
+        startLine = lineNo;
+        emptyElementLine = 0;
+        segStart = i;
+      } else if (segStart < 0) {
+        segStart = 0;
+      }
+      if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) depth++;
+      else if ((c === 0x7d || c === 0x5d) && depth > 1) depth--;
+    }
+    if (startLine > 0) {
+      parts.push(text.slice(segStart < 0 ? 0 : segStart));
+    }
+  }
+  if (!closed) {
+    if (startLine > 0) {
+      yield { line: startLine, raw: parts.join('').trim().slice(0, 4096), error: { reason: 'invalid_json', detail: 'unexpected end of file: the array is not closed' } };
+    } else if (emptyElementLine > 0) {
+      yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: 'unexpected end of file after ","' } };
+    }
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
+}

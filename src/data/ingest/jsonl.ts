@@ -1,0 +1,21 @@
+// JSON Lines: every non-blank line is one record. A BOM at the start of any line, CRLF endings and
+// whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here).
+import { readLines } from '../../util/lines.ts';
+import type { RawItem, ReadOptions } from './types.ts';
+
+export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawItem> {
+  for (const { text, lineNo } of readLines(file)) {
+    opts.onBytes?.(Buffer.byteLength(text) + 1);
+    const t = text.trim();
+    if (t === '') continue;
+    yield parseJsonItem(t, lineNo);
+  }
+}
+
+export function parseJsonItem(t: string, line: number): RawItem {
+  try {
+    return { line, raw: t, value: JSON.parse(t) };
+  } catch (e) {
+    return { line, raw: t, error: { reason: 'invalid_json', detail: (e as Error).message } };
+  }
+}

@@ -1,0 +1,32 @@
+// Reads any supported input file as a stream of RawItems, choosing the reader by --format or by the
+// file's extension (.jsonl/.ndjson, .json, .csv, .tsv; anything else is plain text).
+import * as path from 'node:path';
+import { UserError } from '../../util/errors.ts';
+import { readCsv } from './csv.ts';
+import { readJson } from './json.ts';
+import { readJsonl } from './jsonl.ts';
+import { readText } from './text.ts';
+import { FORMATS, type Format, type RawItem, type ReadOptions } from './types.ts';
+
+export function formatOf(file: string, override?: Format): Format {
+  if (override) {
+    if (!FORMATS.includes(override)) throw new UserError(`unknown format "${override}" (one of ${FORMATS.join(', ')})`);
+    return override;
+  }
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.json') return 'json';
+  if (ext === '.csv') return 'csv';
+  if (ext === '.tsv') return 'tsv';
+  return 'text';
+}
+
+export function readRecords(file: string, format: Format, opts: ReadOptions = {}): Generator<RawItem> {
+  switch (format) {
+    case 'jsonl': return readJsonl(file, opts);
+    case 'json': return readJson(file, opts);
+    case 'csv': return readCsv(file, ',', opts);
+    case 'tsv': return readCsv(file, '\t', opts);
+    case 'text': return readText(file, opts);
+  }
+}

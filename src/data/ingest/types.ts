@@ -1,0 +1,27 @@
+// What every input reader yields: one item per input record (the counting rule of docs/data.md), with
+// the physical line where it starts, its raw text (for rejected.jsonl), and the parsed value or the
+// reason it could not be parsed.
+import type { Rejection } from '../record.ts';
+
+export interface RawItem {
+  /** 1-based physical line where the record starts. */
+  line: number;
+  /** The record's text as it was in the file (or its JSON, for an element of a JSON array). */
+  raw: string;
+  /** The parsed value, when parsing succeeded. */
+  value?: unknown;
+  /** Why the record could not be parsed (invalid_json, invalid_csv, bad_columns). */
+  error?: Rejection;
+}
+
+export type Format = 'jsonl' | 'json' | 'csv' | 'tsv' | 'text';
+export const FORMATS: readonly Format[] = ['jsonl', 'json', 'csv', 'tsv', 'text'];
+
+export interface ReadOptions {
+  /** Plain text: one record per file ('file', default) or one per blank-line-separated block. */
+  textSplit?: 'file' | 'blank-lines';
+  /** The field name that plain-text records are stored under (the remapped "text"). */
+  textField?: string;
+  /** Called with the approximate number of bytes consumed, for progress bars. */
+  onBytes?: (n: number) => void;
+}

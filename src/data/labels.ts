@@ -1,0 +1,58 @@
+// Class labels for classification: canonical values (an integer, or a trimmed NFC string; "3" and 3 are
+// the same label), and the class list that maps each label to its index — the order given by the user,
+// else integers ascending then strings in code-point order.
+
+export type LabelValue = number | string;
+
+const INTEGER = /^(0|-?[1-9][0-9]{0,14})$/;
+
+/**
+ * The canonical label of a raw value, or an error message. `null` means missing (absent, null, blank).
+ */
+export function canonicalLabel(raw: unknown): { label: LabelValue | null } | { error: string } {
+  if (raw === undefined || raw === null) return { label: null };
+  if (typeof raw === 'number') {
+    if (!Number.isSafeInteger(raw)) return { error: `label ${raw} is not an integer or a string` };
+    return { label: raw };
+  }
+  if (typeof raw === 'string') {
+    const s = raw.normalize('NFC').trim().replace(/\s+/g, ' ');
+    if (s === '') return { label: null };
+    return { label: INTEGER.test(s) ? Number(s) : s };
+  }
+  return { error: `label ${JSON.stringify(raw)} is not an integer or a string` };
+}
+
+export function labelKey(label: LabelValue): string {
+  return typeof label === 'number' ? `#${label}` : `"${label}`;
+}
+
+/** Sorts labels: integers ascending, then strings by code point. */
+export function sortLabels(labels: LabelValue[]): LabelValue[] {
+  return [...labels].sort((a, b) => {
+    if (typeof a === 'number' && typeof b === 'number') return a - b;
+    if (typeof a === 'number') return -1;
+    if (typeof b === 'number') return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+}
+
+/** The class list: label → index. */
+export class LabelSet {
+  private readonly index = new Map<string, number>();
+  constructor(readonly labels: readonly LabelValue[]) {
+    labels.forEach((l, i) => {
+      const k = labelKey(l);
+      if (this.index.has(k)) throw new Error(`label ${JSON.stringify(l)} is listed twice`);
+      this.index.set(k, i);
+    });
+  }
+
+  indexOf(label: LabelValue): number | undefined {
+    return this.index.get(labelKey(label));
+  }
+
+  get size(): number {
+    return this.labels.length;
+  }
+}

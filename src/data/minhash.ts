@@ -1,0 +1,119 @@
+// Character 5-gram shingles of lower-cased text, their exact Jaccard similarity, and a 64-value MinHash
+// signature by one-permutation hashing (one hash per shingle, binned by its top bits) with rotation
+// densification for empty bins — the cost is one hash per character rather than one per (character, hash
+// function), which keeps near-duplicate detection cheap on hundreds of megabytes.
+
+export const SHINGLE = 5;
+export const SIG_SIZE = 64;
+const BIN_BITS = 6; // 2^6 = SIG_SIZE bins
+const VALUE_BITS = 32 - BIN_BITS;
+
+/** The set of character (code point) 5-grams of `text`; a shorter non-empty text is its own single shingle. */
+export function shingleSet(text: string): Set<string> {
+  const starts: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    starts.push(i);
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) i++;
+  }
+  const set = new Set<string>();
+  const n = starts.length;
+  if (n === 0) return set;
+  if (n < SHINGLE) {
+    set.add(text);
+    return set;
+  }
+  for (let k = 0; k + SHINGLE <= n; k++) {
+    const end = k + SHINGLE < n ? starts[k + SHINGLE]! : text.length;
+    set.add(text.slice(starts[k]!, end));
+  }
+  return set;
+}
+
+/** |A ∩ B| / |A ∪ B| (1 for two empty sets). */
+export function jaccard(a: Set<string>, b: Set<string>): number {
+  if (a.size === 0 && b.size === 0) return 1;
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let inter = 0;
+  for (const s of small) if (large.has(s)) inter++;
+  return inter / (a.size + b.size - inter);
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const BASE = 0x01000193;
+const BASE4 = Math.imul(Math.imul(BASE, BASE), Math.imul(BASE, BASE));
+
+/**
+ * MinHash signature of the 5-gram shingles of `text` (already lower-cased), written into `out` (SIG_SIZE
+ * 16-bit values). Equal shingle sets give equal signatures; the fraction of equal values estimates Jaccard.
+ */
+export function minhashSignature(text: string, out: Uint16Array): void {
+  const mins = new Uint32Array(SIG_SIZE).fill(0xffffffff);
+  const ring = new Int32Array(SHINGLE);
+  let count = 0;
+  let h = 0; // polynomial rolling hash of the last SHINGLE code points, mod 2^32
+  const add = (x: number): void => {
+    const f = fmix32(x ^ 0x9747b28c);
+    const bin = f >>> VALUE_BITS;
+    const val = f & ((1 << VALUE_BITS) - 1);
+    if (val < mins[bin]!) mins[bin] = val;
+  };
+  for (let i = 0; i < text.length; i++) {
+    let cp = text.charCodeAt(i);
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
+      const lo = text.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        cp = ((cp - 0xd800) << 10) + (lo - 0xdc00) + 0x10000;
+        i++;
+      }
+    }
+    const slot = count % SHINGLE;
+    if (count >= SHINGLE) h = (h - Math.imul(ring[slot]!, BASE4)) | 0;
+    h = (Math.imul(h, BASE) + cp) | 0;
+    ring[slot] = cp;
+    count++;
+    if (count >= SHINGLE) add(h);
+  }
+  if (count > 0 && count < SHINGLE) add(h);
+  // Rotation densification: an empty bin takes the value of the next non-empty bin to its right, offset by
+  // the distance so that borrowed values differ from native ones.
+  let any = false;
+  for (let b = 0; b < SIG_SIZE; b++) if (mins[b] !== 0xffffffff) any = true;
+  for (let b = 0; b < SIG_SIZE; b++) {
+    let v = mins[b]!;
+    if (v === 0xffffffff && any) {
+      let d = 1;
+      while (mins[(b + d) % SIG_SIZE] === 0xffffffff) d++;
+      v = mins[(b + d) % SIG_SIZE]! + d * (1 << VALUE_BITS);
+    }
+    out[b] = fmix32(v) & 0xffff;
+  }
+}
+
+/** Fraction of equal positions of two signatures: an estimate of the Jaccard similarity. */
+export function estimateJaccard(a: Uint16Array, b: Uint16Array): number {
+  let eq = 0;
+  for (let i = 0; i < SIG_SIZE; i++) if (a[i] === b[i]) eq++;
+  return eq / SIG_SIZE;
+}
+
+/**
+ * LSH banding for a threshold: the most rows per band (fewest false candidates) whose bands still catch
+ * a pair at the threshold with probability ≥ 0.995.
+ */
+export function bandsFor(threshold: number): { bands: number; rows: number } {
+  for (let rows = 8; rows >= 1; rows--) {
+    const bands = Math.floor(SIG_SIZE / rows);
+    const p = 1 - (1 - threshold ** rows) ** bands;
+    if (p >= 0.995) return { bands, rows };
+  }
+  return { bands: SIG_SIZE, rows: 1 };
+}

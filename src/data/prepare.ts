@@ -1,0 +1,414 @@
+// The prepare pipeline: read every input record, validate and normalise it, reject what cannot be used
+// (with a reason, in rejected.jsonl), deduplicate, split into train/val/test and write report.json.
+// Two passes keep memory bounded by the number of records, not their size: pass 1 streams the inputs and
+// spools the kept records to disk (with a few numbers per record in memory); pass 2 assigns the splits
+// and streams the spool into the split files. Files are written under temporary names and renamed at the
+// end, so a failed run leaves no partial outputs.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Tokenizer } from '../tokenizer/types.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { UserError, isUserError } from '../util/errors.ts';
+import { readLines } from '../util/lines.ts';
+import { charLength } from './clean.ts';
+import { readRecords, formatOf } from './ingest/read.ts';
+import type { Format, RawItem } from './ingest/types.ts';
+import { LabelSet, labelKey, sortLabels, type LabelValue } from './labels.ts';
+import { NearDupIndex } from './near-dedup.ts';
+import { OutFile } from './out-file.ts';
+import {
+  DEFAULT_FIELDS, canonicalContent, comparableText, detectRecord, recordFields, textFields,
+  type DataRecord, type FieldMap, type Reason, type Shape, type Task,
+} from './record.ts';
+import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
+import { listSources, type Source, type SourceRole } from './sources.ts';
+import { SPLITS, assignSplits } from './split.ts';
+import { tokenizeRecord } from './tokenize.ts';
+
+export type DedupMode = 'exact' | 'near' | 'none';
+
+export interface PrepareOptions {
+  /** Input files or folders; split into train/val/test. */
+  inputs: string[];
+  /** Files that are the val / test split as they are (cleaned and deduplicated, but not split). */
+  val?: string[];
+  test?: string[];
+  outDir: string;
+  tokenizer: Tokenizer;
+  /** How report.json names the tokenizer (no absolute path). */
+  tokenizerName?: string;
+  task?: Task;
+  /** Shares of train, val, test (default 0.8, 0.1, 0.1). */
+  split?: [number, number, number];
+  seed?: number;
+  dedup?: DedupMode;
+  /** Jaccard similarity of 5-gram shingles at or above which a record is a near duplicate (default 0.8). */
+  nearThreshold?: number;
+  /** Reader for every input (default: by extension). */
+  format?: Format;
+  textSplit?: 'file' | 'blank-lines';
+  fields?: Partial<FieldMap>;
+  minChars?: number;
+  maxChars?: number;
+  minTokens?: number;
+  maxTokens?: number;
+  /** Records over --max-tokens: rejected as too_long (default) or kept, to be truncated by the trainer. */
+  overflow?: 'reject' | 'truncate';
+  /** Classification: the classes in index order; other labels are rejected as unknown_label. */
+  labels?: LabelValue[];
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface PrepareResult {
+  report: PrepareReport;
+  summary: string;
+}
+
+export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8 };
+
+const RAW_LIMIT = 4096;
+const SHAPES: readonly Shape[] = ['text', 'prompt_completion', 'chat', 'classification', 'pretokenized'];
+const ROLE_SPLIT: Record<SourceRole, number> = { input: -1, val: 1, test: 2 };
+
+/** Per-record numbers of pass 1, in growable typed arrays (a record is its index among the kept). */
+class KeptTable {
+  n = 0;
+  offset = new Float64Array(1024); // byte offset of the record's line in the spool
+  length = new Int32Array(1024); // byte length of that line
+  entry = new Int32Array(1024); // exact-duplicate entry (content key) of the record
+  source = new Int32Array(1024);
+  tokens = new Float64Array(1024);
+  shape = new Int8Array(1024);
+
+  push(offset: number, length: number, entry: number, source: number, tokens: number, shape: number): number {
+    if (this.n === this.offset.length) {
+      const grow = <T extends Float64Array | Int32Array | Int8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.offset = grow(this.offset); this.length = grow(this.length); this.entry = grow(this.entry);
+      this.source = grow(this.source); this.tokens = grow(this.tokens); this.shape = grow(this.shape);
+    }
+    const i = this.n++;
+    this.offset[i] = offset; this.length[i] = length; this.entry[i] = entry;
+    this.source[i] = source; this.tokens[i] = tokens; this.shape[i] = shape;
+    return i;
+  }
+}
+
+/** Records with the same content key (exact duplicates), and the label they were first kept with. */
+interface Entry {
+  first: number; // kept index of the first record
+  count: number;
+  label: string | null; // labelKey of a classification record
+  conflict: boolean;
+}
+
+export function prepare(opts: PrepareOptions): PrepareResult {
+  const task = opts.task ?? DEFAULTS.task;
+  const split = opts.split ?? DEFAULTS.split;
+  const seed = opts.seed ?? DEFAULTS.seed;
+  const dedup = opts.dedup ?? DEFAULTS.dedup;
+  const nearThreshold = opts.nearThreshold ?? DEFAULTS.nearThreshold;
+  const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
+  const overflow = opts.overflow ?? 'reject';
+  const tok = opts.tokenizer;
+  validateOptions(opts, split, nearThreshold);
+  const givenLabels = opts.labels ? new LabelSet(opts.labels) : null;
+
+  // --val/--test files first: a training record that repeats an evaluation record is the one rejected.
+  const sources = listSources([
+    ...(opts.val ?? []).map((p) => ({ path: p, role: 'val' as const })),
+    ...(opts.test ?? []).map((p) => ({ path: p, role: 'test' as const })),
+    ...opts.inputs.map((p) => ({ path: p, role: 'input' as const })),
+  ]);
+  const formats = sources.map((s) => formatOf(s.path, opts.format));
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const specials = specialTexts(tok);
+
+  const spool = new OutFile(path.join(opts.outDir, 'spool.jsonl'));
+  const rejectedOut = new OutFile(path.join(opts.outDir, 'rejected.jsonl'));
+  const splitOuts = SPLITS.map((s) => new OutFile(path.join(opts.outDir, `${s}.jsonl`)));
+  const all = [spool, rejectedOut, ...splitOuts];
+  try {
+    const byReason = new Map<Reason, number>();
+    const perSource = sources.map(() => ({ records: 0, kept: 0, rejected: 0 }));
+    let inputRecords = 0, truncated = 0;
+    const reject = (src: number, line: number, reason: Reason, detail: string, raw: string): void => {
+      byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+      perSource[src]!.rejected++;
+      rejectedOut.write(JSON.stringify({ source: { file: sources[src]!.name, line }, reason, detail, raw: clip(raw) }) + '\n');
+    };
+
+    const kept = new KeptTable();
+    const entries: Entry[] = [];
+    const byKey = new Map<string, number>();
+    const near = dedup === 'near' ? new NearDupIndex(nearThreshold) : null;
+    const keepRaw = task === 'classification'; // a kept record may still be rejected later (conflicting labels)
+    const lineOf = (i: number): string => {
+      const s = kept.source[i]!;
+      const rec = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!)) as { source: { line: number } };
+      return `${sources[s]!.name}:${rec.source.line}`;
+    };
+    const lowerTextOf = (i: number): string => {
+      const value: unknown = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!));
+      const det = detectRecord(value, task);
+      if ('reason' in det) throw new Error(`prepare: spooled record ${i} no longer validates: ${det.detail}`);
+      return (comparableText(det.record) ?? '').toLowerCase();
+    };
+
+    const bytesTotal = sources.reduce((a, s) => a + s.bytes, 0);
+    let bytesDone = 0;
+    const onBytes = opts.onProgress ? (n: number) => { bytesDone += n; opts.onProgress!(bytesDone, bytesTotal); } : undefined;
+
+    // Pass 1: read, validate, deduplicate, spool.
+    for (let si = 0; si < sources.length; si++) {
+      const src = sources[si]!;
+      const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, { textSplit: opts.textSplit, textField: fields.text, onBytes });
+      for (const item of items) {
+        inputRecords++;
+        perSource[si]!.records++;
+        if (item.error) {
+          reject(si, item.line, item.error.reason, item.error.detail, item.raw);
+          continue;
+        }
+        const det = detectRecord(item.value, task, fields, tok.vocabSize);
+        if ('reason' in det) {
+          reject(si, item.line, det.reason, det.detail, item.raw);
+          continue;
+        }
+        const rec = det.record;
+        const bad = checkRecord(rec, opts, specials, givenLabels);
+        if (bad) {
+          reject(si, item.line, bad.reason, bad.detail, item.raw);
+          continue;
+        }
+        const canonical = canonicalContent(rec);
+        const hash = createHash('sha256').update(canonical).digest('hex');
+        const key = hash.slice(0, 24);
+        const label = 'label' in rec && rec.label !== undefined ? labelKey(rec.label) : null;
+        let e = byKey.get(key);
+        if (e !== undefined) {
+          const entry = entries[e]!;
+          if (entry.label !== label) entry.conflict = true;
+          if (entry.conflict) {
+            reject(si, item.line, 'conflicting_label', `the same text is labelled ${describeLabel(entry.label)} at ${lineOf(entry.first)} and ${describeLabel(label)} here`, item.raw);
+            continue;
+          }
+          if (dedup !== 'none') {
+            reject(si, item.line, 'duplicate', `duplicate of ${lineOf(entry.first)}`, item.raw);
+            continue;
+          }
+        }
+        let tokens: number;
+        try {
+          const forLength = rec.shape === 'classification' || (rec.shape === 'pretokenized' && rec.label !== undefined) ? { ...rec, label: 0 } : rec;
+          tokens = tokenizeRecord(forLength, tok).length;
+        } catch (err) {
+          if (!isUserError(err)) throw err;
+          reject(si, item.line, 'untokenizable', err.message, item.raw);
+          continue;
+        }
+        if (opts.minTokens !== undefined && tokens < opts.minTokens) {
+          reject(si, item.line, 'too_short', `${tokens} tokens, fewer than --min-tokens ${opts.minTokens}`, item.raw);
+          continue;
+        }
+        if (opts.maxTokens !== undefined && tokens > opts.maxTokens) {
+          if (overflow === 'reject') {
+            reject(si, item.line, 'too_long', `${tokens} tokens, more than --max-tokens ${opts.maxTokens}`, item.raw);
+            continue;
+          }
+          truncated++;
+          tokens = opts.maxTokens;
+        }
+        if (near && e === undefined) {
+          const text = comparableText(rec);
+          if (text !== null) {
+            const m = near.check(text.toLowerCase(), kept.n, lowerTextOf);
+            if (m) {
+              reject(si, item.line, 'near_duplicate', `near-duplicate of ${lineOf(m.index)} (Jaccard ${m.similarity.toFixed(3)} of 5-gram shingles)`, item.raw);
+              continue;
+            }
+          }
+        }
+        if (e === undefined) {
+          e = entries.length;
+          entries.push({ first: kept.n, count: 0, label, conflict: false });
+          byKey.set(key, e);
+        }
+        const entry = entries[e]!;
+        entry.count++;
+        const id = hash.slice(0, 16) + (entry.count > 1 ? `-${entry.count}` : '');
+        const line = JSON.stringify({ id, source: { file: src.name, line: item.line }, ...recordFields(rec) });
+        const offset = spool.size;
+        spool.write(line + '\n');
+        if (keepRaw) spool.write(JSON.stringify(clip(item.raw)) + '\n');
+        kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape));
+      }
+    }
+    spool.flush();
+
+    // Pass 2: classes, strata, groups, splits.
+    const isKept = (i: number): boolean => !entries[kept.entry[i]!]!.conflict;
+    let classes: LabelSet | null = null;
+    const labelOfKept: Array<LabelValue | null> = [];
+    if (task === 'classification') {
+      for (const { text, lineNo } of readLines(spool.tmp)) {
+        if (lineNo % 2 === 0) continue; // raw lines
+        labelOfKept.push((JSON.parse(text) as { label: LabelValue }).label);
+      }
+      if (givenLabels) classes = givenLabels;
+      else {
+        const present = new Map<string, LabelValue>();
+        labelOfKept.forEach((l, i) => { if (isKept(i)) present.set(labelKey(l!), l!); });
+        classes = new LabelSet(sortLabels([...present.values()]));
+      }
+    }
+    const order: number[] = []; // kept indices that survive
+    for (let i = 0; i < kept.n; i++) if (isKept(i)) order.push(i);
+    const n = order.length;
+    const group = new Int32Array(n), stratum = new Int32Array(n), fixed = new Int8Array(n);
+    const posOf = new Int32Array(kept.n).fill(-1);
+    order.forEach((i, p) => { posOf[i] = p; });
+    for (let p = 0; p < n; p++) {
+      const i = order[p]!;
+      group[p] = dedup === 'none' ? posOf[entries[kept.entry[i]!]!.first]! : p;
+      stratum[p] = classes ? classes.indexOf(labelOfKept[i]!)! : 0;
+      fixed[p] = ROLE_SPLIT[sources[kept.source[i]!]!.role];
+    }
+    const provided: [boolean, boolean, boolean] = [false, (opts.val ?? []).length > 0, (opts.test ?? []).length > 0];
+    const assigned = assignSplits({ n, group, stratum, fixed, ratios: split, provided, seed });
+
+    // Pass 2: stream the spool into the split files (and late rejections into rejected.jsonl).
+    const splitCounts = [0, 0, 0], splitTokens = [0, 0, 0];
+    const byShape = new Map<Shape, number>();
+    const labelCounts = SPLITS.map(() => new Map<string, number>());
+    let i = 0, pendingLine = '';
+    for (const { text } of readLines(spool.tmp)) {
+      if (keepRaw && pendingLine === '') {
+        pendingLine = text;
+        continue;
+      }
+      const line = keepRaw ? pendingLine : text;
+      pendingLine = '';
+      const si = kept.source[i]!;
+      if (!isKept(i)) {
+        const r = JSON.parse(line) as { source: { line: number }; label: LabelValue };
+        const entry = entries[kept.entry[i]!]!;
+        reject(si, r.source.line, 'conflicting_label', `the same text appears with different labels (${describeLabel(entry.label)} first, at ${sources[kept.source[entry.first]!]!.name}); every copy is rejected`, JSON.parse(text) as string);
+      } else {
+        const s = assigned[posOf[i]!]!;
+        splitOuts[s]!.write(line + '\n');
+        splitCounts[s]!++;
+        splitTokens[s]! += kept.tokens[i]!;
+        perSource[si]!.kept++;
+        const shape = SHAPES[kept.shape[i]!]!;
+        byShape.set(shape, (byShape.get(shape) ?? 0) + 1);
+        if (classes) {
+          const k = String(labelOfKept[i]);
+          labelCounts[s]!.set(k, (labelCounts[s]!.get(k) ?? 0) + 1);
+        }
+      }
+      i++;
+    }
+    if (i !== kept.n) throw new Error(`prepare: spool holds ${i} records, expected ${kept.n}`);
+
+    const keptTotal = splitCounts[0]! + splitCounts[1]! + splitCounts[2]!;
+    const warnings: string[] = [];
+    SPLITS.forEach((s, k) => { if (splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k])) warnings.push(`the ${s} split is empty`); });
+    if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
+    const report: PrepareReport = {
+      input_records: inputRecords,
+      kept: keptTotal,
+      rejected: inputRecords - keptTotal,
+      by_reason: sortedCounts(byReason),
+      by_shape: sortedCounts(byShape),
+      splits: { train: splitCounts[0]!, val: splitCounts[1]!, test: splitCounts[2]! },
+      tokens: { train: splitTokens[0]!, val: splitTokens[1]!, test: splitTokens[2]!, total: splitTokens[0]! + splitTokens[1]! + splitTokens[2]! },
+      truncated,
+      ...(classes ? {
+        labels: [...classes.labels],
+        label_counts: { train: sortedCounts(labelCounts[0]!) as Record<string, number>, val: sortedCounts(labelCounts[1]!) as Record<string, number>, test: sortedCounts(labelCounts[2]!) as Record<string, number> },
+      } : {}),
+      inputs: sources.map((s, k) => ({ file: s.name, role: s.role, ...perSource[k]! })),
+      options: reportOptions(opts, { task, split, seed, dedup, nearThreshold, fields, overflow }),
+      warnings,
+    };
+    checkBalance(report);
+    spool.discard();
+    for (const f of [rejectedOut, ...splitOuts]) f.commit();
+    writeFileAtomic(path.join(opts.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    return { report, summary: summaryText(report, opts.outDir) };
+  } catch (e) {
+    for (const f of all) f.discard();
+    throw e;
+  }
+}
+
+function clip(raw: string): string {
+  return raw.length <= RAW_LIMIT ? raw : raw.slice(0, RAW_LIMIT) + `…[${raw.length - RAW_LIMIT} more characters]`;
+}
+
+function describeLabel(k: string | null): string {
+  return k === null ? 'nothing' : k.startsWith('#') ? k.slice(1) : JSON.stringify(k.slice(1));
+}
+
+/** The literal texts of the tokenizer's BOS and EOS, which no text field may contain. */
+function specialTexts(tok: Tokenizer): string[] {
+  const out: string[] = [];
+  for (const id of [tok.bosId, tok.eosId]) {
+    if (id === null) continue;
+    const s = tok.decode([id], { skipSpecialTokens: false });
+    if (s !== '') out.push(s);
+  }
+  return out;
+}
+
+/** Checks that need no tokens and no other record: special-token text, length in characters, known labels. */
+function checkRecord(rec: DataRecord, opts: PrepareOptions, specials: string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
+  const texts = textFields(rec);
+  for (const t of texts) {
+    for (const s of specials) {
+      if (t.includes(s)) return { reason: 'special_token', detail: `the text contains the special token ${JSON.stringify(s)}` };
+    }
+  }
+  if (rec.shape !== 'pretokenized' && (opts.minChars !== undefined || opts.maxChars !== undefined)) {
+    const chars = texts.reduce((a, t) => a + charLength(t), 0);
+    if (opts.minChars !== undefined && chars < opts.minChars) return { reason: 'too_short', detail: `${chars} characters, fewer than --min-chars ${opts.minChars}` };
+    if (opts.maxChars !== undefined && chars > opts.maxChars) return { reason: 'too_long', detail: `${chars} characters, more than --max-chars ${opts.maxChars}` };
+  }
+  if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
+    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels.labels.map((l) => JSON.stringify(l)).join(',')}` };
+  }
+  return null;
+}
+
+function validateOptions(opts: PrepareOptions, split: readonly number[], nearThreshold: number): void {
+  if (opts.inputs.length === 0) throw new UserError('no --input files given');
+  if (split.length !== 3 || split.some((x) => !(x >= 0)) || Math.abs(split.reduce((a, b) => a + b, 0) - 1) > 1e-6) {
+    throw new UserError(`--split must be three shares ≥ 0 that add up to 1 (train,val,test), got ${split.join(',')}`);
+  }
+  if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got ${nearThreshold}`);
+  for (const [k, v] of Object.entries({ minChars: opts.minChars, maxChars: opts.maxChars, minTokens: opts.minTokens, maxTokens: opts.maxTokens })) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new UserError(`${k} must be an integer ≥ 0, got ${v}`);
+  }
+  if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError('--labels needs --task classification');
+  if (opts.labels && opts.labels.length < 2) throw new UserError('--labels needs at least two classes');
+}
+
+function reportOptions(opts: PrepareOptions, r: { task: Task; split: number[]; seed: number; dedup: DedupMode; nearThreshold: number; fields: FieldMap; overflow: string }): Record<string, unknown> {
+  const o: Record<string, unknown> = { task: r.task, split: r.split, seed: r.seed, dedup: r.dedup };
+  if (r.dedup === 'near') o.near_threshold = r.nearThreshold;
+  const remapped = Object.fromEntries(Object.entries(r.fields).filter(([k, v]) => DEFAULT_FIELDS[k as keyof FieldMap] !== v));
+  if (Object.keys(remapped).length) o.fields = remapped;
+  if (opts.format) o.format = opts.format;
+  if (opts.textSplit) o.text_split = opts.textSplit;
+  for (const [k, v] of [['min_chars', opts.minChars], ['max_chars', opts.maxChars], ['min_tokens', opts.minTokens], ['max_tokens', opts.maxTokens]] as const) {
+    if (v !== undefined) o[k] = v;
+  }
+  if (opts.maxTokens !== undefined) o.overflow = r.overflow;
+  o.tokenizer = { name: opts.tokenizerName ?? 'custom', vocab_size: opts.tokenizer.vocabSize };
+  return o;
+}

@@ -1,0 +1,263 @@
+// Record shapes, and turning one parsed input value into a validated, normalised record or a rejection.
+// Shapes: {text}, {prompt, completion}, {messages: [{role, content}]}, {text, label} (classification),
+// {input_ids, labels?} / {input_ids, label} (pre-tokenized). Each record is detected on its own, so
+// shapes may be mixed within a file; field names can be remapped (FieldMap).
+import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
+import { isUserError } from '../util/errors.ts';
+import { normalizeText } from './clean.ts';
+import { canonicalLabel, type LabelValue } from './labels.ts';
+import { parsePretokenized } from './pretokenized.ts';
+
+export type Task = 'generation' | 'classification';
+export type Shape = 'text' | 'prompt_completion' | 'chat' | 'classification' | 'pretokenized';
+
+export type DataRecord =
+  | { shape: 'text'; text: string }
+  | { shape: 'prompt_completion'; prompt: string; completion: string }
+  | { shape: 'chat'; messages: ChatMessage[] }
+  | { shape: 'classification'; text: string; label: LabelValue }
+  | { shape: 'pretokenized'; inputIds: number[]; labels?: number[]; label?: LabelValue };
+
+/** Why a record was rejected (the codes of rejected.jsonl and report.json's by_reason). */
+export type Reason =
+  | 'invalid_json' | 'invalid_csv' | 'bad_columns' | 'unknown_shape' | 'wrong_task' | 'invalid_roles'
+  | 'invalid_tokens' | 'empty' | 'special_token' | 'too_short' | 'too_long' | 'missing_label'
+  | 'unknown_label' | 'conflicting_label' | 'duplicate' | 'near_duplicate' | 'untokenizable';
+
+export interface Rejection {
+  reason: Reason;
+  detail: string;
+}
+
+/** Canonical field name → the name in the input. */
+export interface FieldMap {
+  text: string;
+  prompt: string;
+  completion: string;
+  messages: string;
+  role: string;
+  content: string;
+  label: string;
+  input_ids: string;
+  labels: string;
+}
+
+export const DEFAULT_FIELDS: FieldMap = {
+  text: 'text', prompt: 'prompt', completion: 'completion', messages: 'messages', role: 'role',
+  content: 'content', label: 'label', input_ids: 'input_ids', labels: 'labels',
+};
+
+export const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
+
+export type DetectResult = { record: DataRecord } | Rejection;
+
+function reject(reason: Reason, detail: string): Rejection {
+  return { reason, detail };
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** A string field: null counts as empty; other non-strings are a shape error. */
+function stringField(v: Record<string, unknown>, key: string): string | Rejection {
+  const x = v[key];
+  if (x === null || x === undefined) return '';
+  if (typeof x !== 'string') return reject('unknown_shape', `"${key}" is ${typeName(x)}, not a string`);
+  return normalizeText(x);
+}
+
+/** A CSV cell holding a JSON array (messages, input_ids, labels) is parsed; anything else is returned as is. */
+function fromJsonCell(x: unknown): unknown {
+  if (typeof x !== 'string') return x;
+  const t = x.trim();
+  if (t === '') return null;
+  if (!t.startsWith('[')) return x;
+  try {
+    return JSON.parse(t);
+  } catch {
+    return x;
+  }
+}
+
+const has = (v: Record<string, unknown>, k: string): boolean => Object.prototype.hasOwnProperty.call(v, k) && v[k] !== undefined;
+
+/**
+ * Detects the shape of one parsed value, validates it for `task` and normalises its text.
+ * `vocabSize` bounds pre-tokenized ids.
+ */
+export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number): DetectResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return reject('unknown_shape', `expected an object, got ${typeName(value)}`);
+  }
+  const v = value as Record<string, unknown>;
+  const groups: string[] = [];
+  if (has(v, f.input_ids)) groups.push(f.input_ids);
+  if (has(v, f.messages)) groups.push(f.messages);
+  if (has(v, f.prompt) || has(v, f.completion)) groups.push(`${f.prompt}/${f.completion}`);
+  if (has(v, f.text)) groups.push(f.text);
+  if (groups.length === 0) {
+    const keys = Object.keys(v).slice(0, 8).map((k) => JSON.stringify(k)).join(', ');
+    return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})`);
+  }
+  if (groups.length > 1) return reject('unknown_shape', `ambiguous record: it has ${groups.map((g) => `"${g}"`).join(' and ')}`);
+  const hasLabel = has(v, f.label);
+  if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize);
+  if (has(v, f.messages)) {
+    if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run (use --task generation)');
+    return detectChat(fromJsonCell(v[f.messages]), f);
+  }
+  if (groups[0] === `${f.prompt}/${f.completion}`) {
+    if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run (use --task generation)');
+    if (!has(v, f.prompt)) return reject('unknown_shape', `"${f.completion}" without "${f.prompt}"`);
+    if (!has(v, f.completion)) return reject('unknown_shape', `"${f.prompt}" without "${f.completion}"`);
+    const prompt = stringField(v, f.prompt);
+    if (typeof prompt !== 'string') return prompt;
+    const completion = stringField(v, f.completion);
+    if (typeof completion !== 'string') return completion;
+    if (prompt === '') return reject('empty', `"${f.prompt}" is empty`);
+    if (completion === '') return reject('empty', `"${f.completion}" is empty`);
+    return { record: { shape: 'prompt_completion', prompt, completion } };
+  }
+  const text = stringField(v, f.text);
+  if (typeof text !== 'string') return text;
+  if (task === 'generation') {
+    if (hasLabel && canonicalLabelOrNull(v[f.label]) !== null) {
+      return reject('wrong_task', `a record with "${f.label}" in a generation run (use --task classification)`);
+    }
+    if (text === '') return reject('empty', `"${f.text}" is empty`);
+    return { record: { shape: 'text', text } };
+  }
+  if (text === '') return reject('empty', `"${f.text}" is empty`);
+  const label = labelOf(v, f);
+  if ('reason' in label) return label;
+  return { record: { shape: 'classification', text, label: label.label } };
+}
+
+function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {
+  const c = canonicalLabel(raw);
+  return 'error' in c ? 'error' : c.label;
+}
+
+function labelOf(v: Record<string, unknown>, f: FieldMap): { label: LabelValue } | Rejection {
+  const c = canonicalLabel(v[f.label]);
+  if ('error' in c) return reject('unknown_label', c.error);
+  if (c.label === null) return reject('missing_label', has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`);
+  return { label: c.label };
+}
+
+function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize?: number): DetectResult {
+  const hasLabel = has(v, f.label) && canonicalLabelOrNull(v[f.label]) !== null;
+  if (task === 'generation' && hasLabel) {
+    return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run (use --task classification)`);
+  }
+  let row;
+  try {
+    row = parsePretokenized({ input_ids: fromJsonCell(v[f.input_ids]), labels: fromJsonCell(v[f.labels]) }, '', vocabSize);
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    return reject('invalid_tokens', e.message.replace(/^: /, ''));
+  }
+  const record: DataRecord = { shape: 'pretokenized', inputIds: row.inputIds as number[] };
+  if (row.labels) record.labels = row.labels as number[];
+  if (task === 'classification') {
+    if (record.labels) return reject('wrong_task', `a pre-tokenized record with "${f.labels}" in a classification run`);
+    const label = labelOf(v, f);
+    if ('reason' in label) return label;
+    record.label = label.label;
+  }
+  return { record };
+}
+
+function detectChat(raw: unknown, f: FieldMap): DetectResult {
+  if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
+  const messages: ChatMessage[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const m = raw[i];
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+      return reject('unknown_shape', `${f.messages}[${i}] is ${typeName(m)}, not an object`);
+    }
+    const mm = m as Record<string, unknown>;
+    const role = mm[f.role];
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role.trim())) {
+      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant`);
+    }
+    const content = stringField(mm, f.content);
+    if (typeof content !== 'string') return { reason: content.reason, detail: `${f.messages}[${i}]: ${content.detail}` };
+    const r = role.trim() as ChatRole;
+    if (content === '') {
+      if (r === 'system') continue; // an empty system prompt says nothing: the turn is dropped, not the record
+      return reject('empty', `${f.messages}[${i}] (${r}) has empty content`);
+    }
+    messages.push({ role: r, content });
+  }
+  const bad = checkRoles(messages);
+  if (bad) return reject('invalid_roles', bad);
+  return { record: { shape: 'chat', messages } };
+}
+
+/** An optional system turn first, then user/assistant alternating, starting with user, ending with assistant. */
+export function checkRoles(messages: readonly ChatMessage[]): string | null {
+  if (messages.length === 0) return 'no messages';
+  let i = 0;
+  if (messages[0]!.role === 'system') i = 1;
+  if (i === messages.length) return 'only a system message';
+  for (let k = i; k < messages.length; k++) {
+    const want: ChatRole = (k - i) % 2 === 0 ? 'user' : 'assistant';
+    const got = messages[k]!.role;
+    if (got !== want) {
+      return got === 'system' ? `a system message at turn ${k} (only the first turn may be system)` : `turn ${k} is ${got} where ${want} was expected (turns alternate user/assistant)`;
+    }
+  }
+  if (messages[messages.length - 1]!.role !== 'assistant') return 'the chat does not end with an assistant turn';
+  return null;
+}
+
+/** Content that identifies a record for exact deduplication (a classification label is left out). */
+export function canonicalContent(r: DataRecord): string {
+  switch (r.shape) {
+    case 'text': return JSON.stringify(['text', r.text]);
+    case 'prompt_completion': return JSON.stringify(['prompt_completion', r.prompt, r.completion]);
+    case 'chat': return JSON.stringify(['chat', r.messages.map((m) => [m.role, m.content])]);
+    case 'classification': return JSON.stringify(['classification', r.text]);
+    case 'pretokenized': return JSON.stringify(['pretokenized', r.inputIds, r.labels ?? null]);
+  }
+}
+
+/** The text compared for near-duplicates (null: pre-tokenized records are only deduplicated exactly). */
+export function comparableText(r: DataRecord): string | null {
+  switch (r.shape) {
+    case 'text':
+    case 'classification': return r.text;
+    case 'prompt_completion': return `${r.prompt}\n${r.completion}`;
+    case 'chat': return r.messages.map((m) => m.content).join('\n');
+    case 'pretokenized': return null;
+  }
+}
+
+/** Every text field of a record, for checks that apply to all of them. */
+export function textFields(r: DataRecord): string[] {
+  switch (r.shape) {
+    case 'text':
+    case 'classification': return [r.text];
+    case 'prompt_completion': return [r.prompt, r.completion];
+    case 'chat': return r.messages.map((m) => m.content);
+    case 'pretokenized': return [];
+  }
+}
+
+/** The record's fields as written to train/val/test.jsonl (after "id" and "source"), in a fixed key order. */
+export function recordFields(r: DataRecord): Record<string, unknown> {
+  switch (r.shape) {
+    case 'text': return { text: r.text };
+    case 'prompt_completion': return { prompt: r.prompt, completion: r.completion };
+    case 'chat': return { messages: r.messages.map((m) => ({ role: m.role, content: m.content })) };
+    case 'classification': return { text: r.text, label: r.label };
+    case 'pretokenized': {
+      const o: Record<string, unknown> = { input_ids: r.inputIds };
+      if (r.labels) o.labels = r.labels;
+      if (r.label !== undefined) o.label = r.label;
+      return o;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// A small seeded random number generator (xoshiro128**) whose whole state is four 32-bit words, so a
+// data loader can save it as JSON and restore it exactly. Seeds are expanded with splitmix32.
+
+export type RngState = [number, number, number, number];
+
+function splitmix32(x: number): () => number {
+  let s = x >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+export class Rng {
+  private s: Uint32Array;
+
+  constructor(seedOrState: number | RngState) {
+    this.s = new Uint32Array(4);
+    if (typeof seedOrState === 'number') {
+      if (!Number.isSafeInteger(seedOrState)) throw new Error(`Rng: seed must be an integer, got ${seedOrState}`);
+      // Mix both halves of a 53-bit seed so that large seeds stay distinct.
+      const next = splitmix32((seedOrState >>> 0) ^ Math.imul(Math.floor(seedOrState / 2 ** 32) >>> 0, 0x27d4eb2f));
+      for (let i = 0; i < 4; i++) this.s[i] = next();
+      if (this.s.every((w) => w === 0)) this.s[0] = 1;
+    } else {
+      if (!Array.isArray(seedOrState) || seedOrState.length !== 4 || !seedOrState.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
+        throw new Error(`Rng: state must be four unsigned 32-bit integers, got ${JSON.stringify(seedOrState)}`);
+      }
+      this.s.set(seedOrState);
+    }
+  }
+
+  /** The state as four plain numbers (JSON-safe); `new Rng(state)` continues the same stream. */
+  state(): RngState {
+    return [this.s[0]!, this.s[1]!, this.s[2]!, this.s[3]!];
+  }
+
+  /** A uniform unsigned 32-bit integer. */
+  nextU32(): number {
+    const s = this.s;
+    const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
+    const t = s[1]! << 9;
+    s[2]! ^= s[0]!;
+    s[3]! ^= s[1]!;
+    s[1]! ^= s[2]!;
+    s[0]! ^= s[3]!;
+    s[2]! ^= t;
+    s[3] = rotl(s[3]!, 11);
+    return result;
+  }
+
+  /** A uniform integer in [0, n), without modulo bias. */
+  below(n: number): number {
+    if (!(n > 0 && n <= 2 ** 32)) throw new Error(`Rng.below: n must be in (0, 2^32], got ${n}`);
+    const limit = Math.floor(2 ** 32 / n) * n;
+    for (;;) {
+      const x = this.nextU32();
+      if (x < limit) return x % n;
+    }
+  }
+
+  /** Shuffles `a` in place (Fisher–Yates) and returns it. */
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.below(i + 1);
+      const tmp = a[i];
+      a[i] = a[j];
+      a[j] = tmp;
+    }
+    return a;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}

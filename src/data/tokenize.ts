@@ -1,0 +1,198 @@
+// Tokenization and loss masking of one record into a TokenRow (HF conventions: labels as long as
+// inputIds, −100 where no loss is taken; the target of position t is labels[t + 1], so a trained token
+// has labels[t] = inputIds[t]). The rules:
+//  - exactly one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated);
+//  - {text}: BOS + text + EOS, all trained;
+//  - {prompt, completion}: BOS + prompt + completion + EOS, loss on the completion and the EOS (prompt and
+//    completion are encoded separately, as TRL does, so the boundary is exact);
+//  - {messages}: the chat template rendered and encoded whole; each assistant turn's tokens, found by
+//    rendering the chat up to that turn, are trained and end with exactly one trained EOS (added when a
+//    template does not emit one); trainOn 'all' trains every token;
+//  - classification: BOS + text, no EOS, no labels, `label` = the class index.
+// Over-long sequences are truncated or dropped by `overflow`; a row left with nothing to train is dropped.
+import type { TokenRow } from '../model/batch.ts';
+import { IGNORE_INDEX } from '../model/batch.ts';
+import type { ChatMessage, Tokenizer } from '../tokenizer/types.ts';
+import { UserError } from '../util/errors.ts';
+import type { LabelSet } from './labels.ts';
+import type { DataRecord } from './record.ts';
+
+export interface TokenizeOptions {
+  /** Which tokens of a chat carry loss: assistant turns (default) or all of them. */
+  trainOn?: 'assistant' | 'all';
+  /** Longest sequence kept, in tokens (default: no limit). */
+  maxSeqLen?: number;
+  /** What to do with a longer sequence: keep its first maxSeqLen tokens (default) or drop it. */
+  overflow?: 'truncate' | 'drop';
+  /** Class list for classification records (default: an integer label is its own index). */
+  labels?: LabelSet;
+}
+
+export interface TokenizedRecord {
+  /** The row, or null when it was dropped (too long with overflow 'drop', or nothing left to train). */
+  row: TokenRow | null;
+  /** Length in tokens before any truncation. */
+  length: number;
+  overflow: 'fits' | 'truncated' | 'dropped';
+}
+
+/** Token ids of a sequence and its labels (−100 = untrained) while they are built. */
+interface Seq {
+  ids: number[];
+  labels: number[];
+}
+
+export function tokenizeRecord(record: DataRecord, tok: Tokenizer, opts: TokenizeOptions = {}): TokenizedRecord {
+  const trainAll = opts.trainOn === 'all';
+  let seq: Seq;
+  let label: number | undefined;
+  switch (record.shape) {
+    case 'text': {
+      const ids = [bos(tok), ...encodeText(tok, record.text, 'text'), eos(tok)];
+      seq = { ids, labels: trainedExceptFirst(ids) };
+      break;
+    }
+    case 'prompt_completion': {
+      const p = encodeText(tok, record.prompt, 'prompt');
+      const c = encodeText(tok, record.completion, 'completion');
+      const ids = [bos(tok), ...p, ...c, eos(tok)];
+      const labels = trainAll ? trainedExceptFirst(ids) : ids.map((id, t) => (t > p.length ? id : IGNORE_INDEX));
+      seq = { ids, labels };
+      break;
+    }
+    case 'chat':
+      seq = chatSequence(record.messages, tok, trainAll);
+      break;
+    case 'classification': {
+      const ids = [bos(tok), ...encodeText(tok, record.text, 'text')];
+      seq = { ids, labels: [] };
+      label = classIndex(record.label, opts.labels);
+      break;
+    }
+    case 'pretokenized': {
+      for (const id of record.inputIds) {
+        if (id >= tok.vocabSize) throw new UserError(`token id ${id} is outside the tokenizer's vocabulary [0, ${tok.vocabSize})`);
+      }
+      seq = { ids: [...record.inputIds], labels: record.labels ? [...record.labels] : [] };
+      if (record.label !== undefined) label = classIndex(record.label, opts.labels);
+      else if (!record.labels) seq.labels = [...record.inputIds];
+      break;
+    }
+  }
+  return finish(seq, label, opts);
+}
+
+function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions): TokenizedRecord {
+  const length = seq.ids.length;
+  let overflow: TokenizedRecord['overflow'] = 'fits';
+  let ids = seq.ids, labels = seq.labels;
+  const max = opts.maxSeqLen;
+  if (max !== undefined && length > max) {
+    if ((opts.overflow ?? 'truncate') === 'drop') return { row: null, length, overflow: 'dropped' };
+    ids = ids.slice(0, max);
+    labels = labels.slice(0, max);
+    overflow = 'truncated';
+  }
+  if (label !== undefined) return { row: { inputIds: Int32Array.from(ids), label }, length, overflow };
+  // Only labels[1..] are targets (the target of position t is labels[t + 1]).
+  let trained = false;
+  for (let t = 1; t < labels.length; t++) if (labels[t] !== IGNORE_INDEX) trained = true;
+  if (!trained) return { row: null, length, overflow: 'dropped' };
+  return { row: { inputIds: Int32Array.from(ids), labels: Int32Array.from(labels) }, length, overflow };
+}
+
+function trainedExceptFirst(ids: readonly number[]): number[] {
+  return ids.map((id, t) => (t === 0 ? IGNORE_INDEX : id));
+}
+
+function bos(tok: Tokenizer): number {
+  if (tok.bosId === null) throw new UserError('the tokenizer has no BOS token');
+  return tok.bosId;
+}
+
+function eos(tok: Tokenizer): number {
+  if (tok.eosId === null) throw new UserError('the tokenizer has no EOS token');
+  return tok.eosId;
+}
+
+/** Encodes a field of user text, which must not hold BOS/EOS: they would end or restart the sequence. */
+function encodeText(tok: Tokenizer, text: string, field: string): number[] {
+  const ids = tok.encode(text);
+  for (const id of ids) {
+    if (id === tok.bosId || id === tok.eosId) {
+      throw new UserError(`"${field}" contains the text of a special token (${JSON.stringify(tok.decode([id], { skipSpecialTokens: false }))})`);
+    }
+  }
+  return ids;
+}
+
+/** Encodes a rendered chat (prefix): exactly one BOS, at the start. */
+function encodeRendered(tok: Tokenizer, rendered: string): number[] {
+  const ids = tok.encode(rendered);
+  const b = bos(tok);
+  if (ids[0] !== b) ids.unshift(b);
+  for (let t = 1; t < ids.length; t++) {
+    if (ids[t] === b) throw new UserError('a chat message contains the text of the BOS token');
+  }
+  return ids;
+}
+
+function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * The chat encoded whole, with each assistant turn located by encoding the chat rendered up to it: the
+ * turn's tokens are those after the common prefix with "chat so far + generation prompt" and within the
+ * common prefix with "chat through this turn". Encoding the whole string (not pieces) gives the tokens the
+ * model sees at inference, including merges across a boundary.
+ */
+function chatSequence(messages: readonly ChatMessage[], tok: Tokenizer, trainAll: boolean): Seq {
+  const e = eos(tok);
+  const ids = encodeRendered(tok, tok.applyChatTemplate(messages));
+  const spans: Array<[number, number]> = [];
+  for (let i = 0; i < messages.length; i++) {
+    if (messages[i]!.role !== 'assistant') continue;
+    const before = encodeRendered(tok, tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
+    const through = encodeRendered(tok, tok.applyChatTemplate(messages.slice(0, i + 1)));
+    const start = commonPrefix(ids, before);
+    const end = commonPrefix(ids, through);
+    if (end <= start) throw new UserError(`assistant turn ${i} renders to no tokens of its own under the chat template`);
+    spans.push([start, end]);
+  }
+  const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);
+  // From the last turn back, so that inserting an EOS does not move the spans still to do.
+  for (let s = spans.length - 1; s >= 0; s--) {
+    const [start, end] = spans[s]!;
+    let eosAt = -1, eosCount = 0;
+    for (let t = start; t < end; t++) {
+      if (ids[t] === e) {
+        eosAt = t;
+        eosCount++;
+      }
+    }
+    if (eosCount > 1) throw new UserError(`assistant turn ${s + 1} contains the text of the EOS token`);
+    let last = eosAt;
+    if (eosAt < 0) {
+      // The template ends the turn without EOS: insert one, trained, right after the turn's tokens.
+      ids.splice(end, 0, e);
+      labels.splice(end, 0, e);
+      last = end;
+    }
+    if (!trainAll) for (let t = start; t <= last; t++) labels[t] = ids[t]!;
+  }
+  return { ids, labels };
+}
+
+function classIndex(label: number | string, labels: LabelSet | undefined): number {
+  if (labels) {
+    const i = labels.indexOf(label);
+    if (i === undefined) throw new UserError(`label ${JSON.stringify(label)} is not one of the classes [${labels.labels.map((l) => JSON.stringify(l)).join(', ')}]`);
+    return i;
+  }
+  if (typeof label === 'number' && label >= 0) return label;
+  throw new UserError(`label ${JSON.stringify(label)} needs a class list to map it to an index`);
+}
