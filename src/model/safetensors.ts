@@ -284,7 +284,7 @@ export class SafetensorsCheckpoint {
       return ckpt;
     }
     if (!fs.existsSync(singlePath)) {
-      throw new UserError(`no ${prefix}.safetensors or ${prefix}.safetensors.index.json in ${dir}`, dir);
+      throw new UserError(`model weights not found: the folder has neither ${prefix}.safetensors nor ${prefix}.safetensors.index.json`, dir);
     }
     const f = SafetensorsFile.open(singlePath);
     const ckpt = new SafetensorsCheckpoint(dir, new Map(f.names().map((n) => [n, `${prefix}.safetensors`])));

@@ -1,0 +1,163 @@
+// The real `mistral-tune eval` command as a child process: --json prints exactly one JSON object equal to
+// HF's loss on the tiny fixture; absent labels make every next token a target; bad rows and missing
+// model files fail with a non-zero exit and an error that says where.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFixture, TINY, TINY_BASE } from '../helpers.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
+const meta = JSON.parse(fs.readFileSync(path.join(TINY, 'meta.json'), 'utf8')) as { base_loss: number; lora_loss: number };
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmpDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-eval-'));
+  test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Runs eval --json and returns the one object it printed, after checking stdout holds nothing else. */
+function evalJson(...args: string[]): { loss: number; perplexity: number; tokens: number } {
+  const r = cli('eval', ...args, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, `stdout must be one JSON line, got: ${JSON.stringify(r.stdout)}`);
+  const out = JSON.parse(lines[0]!) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(out).sort(), ['loss', 'perplexity', 'tokens']);
+  for (const k of ['loss', 'perplexity', 'tokens']) assert.equal(typeof out[k], 'number', k);
+  return out as { loss: number; perplexity: number; tokens: number };
+}
+
+/** The command failed (non-zero exit), printed nothing on stdout, and one error line naming every fragment. */
+function fails(r: { status: number | null; stdout: string; stderr: string }, ...fragments: string[]): void {
+  assert.notEqual(r.status, 0, 'expected a non-zero exit');
+  assert.equal(r.stdout, '', 'nothing on stdout when failing');
+  assert.match(r.stderr, /^error: /m);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, 'a user error prints no stack trace');
+  for (const f of fragments) assert.ok(r.stderr.includes(f), `stderr does not mention ${f}:\n${r.stderr}`);
+}
+
+test('eval --json: one JSON object {loss, perplexity, tokens} equal to HF\'s loss on the fixture', () => {
+  const out = evalJson('--model', TINY_BASE, '--data', DATA);
+  const err = Math.abs(out.loss - meta.base_loss) / meta.base_loss;
+  assert.ok(err <= 1e-4, `loss ${out.loss} vs HF ${meta.base_loss} (rel ${err})`);
+  assert.equal(out.tokens, 2 * 14); // 24 tokens, first 10 labels masked: 14 targets per row
+  assert.ok(Math.abs(out.perplexity - Math.exp(out.loss)) <= 1e-9 * out.perplexity);
+});
+
+test('eval: the loss does not depend on the batch size', () => {
+  const a = evalJson('--model', TINY_BASE, '--data', DATA, '--batch-size', '1');
+  const b = evalJson('--model', TINY_BASE, '--data', DATA, '--batch-size', '2', '--device', 'cpu');
+  assert.equal(a.tokens, b.tokens);
+  assert.ok(Math.abs(a.loss - b.loss) <= 1e-6 * a.loss, `${a.loss} vs ${b.loss}`);
+});
+
+test('eval without --json prints a human line on stdout', () => {
+  const r = cli('eval', '--model', TINY_BASE, '--data', DATA);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /loss 6\.3135\d+\s+perplexity [\d.]+\s+tokens 28/);
+});
+
+test('eval --adapter applies a PEFT adapter: HF\'s LoRA loss', () => {
+  const out = evalJson('--model', TINY_BASE, '--data', DATA, '--adapter', path.join(TINY, 'adapter_init'));
+  const err = Math.abs(out.loss - meta.lora_loss) / meta.lora_loss;
+  assert.ok(err <= 1e-4, `loss ${out.loss} vs HF ${meta.lora_loss} (rel ${err})`);
+});
+
+test('absent labels: every next token is a target (HF base logits give the reference)', () => {
+  const ex = readFixture(path.join(TINY, 'expected.safetensors'));
+  const ids = ex.input_ids!.data as Int32Array;
+  const logits = ex.base_logits!.data;
+  const [B, T] = ex.input_ids!.shape as [number, number];
+  const V = 512;
+  // reference: Σ over rows and t < T−1 of logsumexp(logits[t]) − logits[t][ids[t+1]], from HF's own logits
+  let sum = 0;
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t + 1 < T; t++) {
+      const o = (b * T + t) * V;
+      let max = -Infinity;
+      for (let v = 0; v < V; v++) max = Math.max(max, logits[o + v]!);
+      let z = 0;
+      for (let v = 0; v < V; v++) z += Math.exp(logits[o + v]! - max);
+      sum += max + Math.log(z) - logits[o + ids[b * T + t + 1]!]!;
+    }
+  }
+  const want = sum / (B * (T - 1));
+  const dir = tmpDir();
+  const noLabels = path.join(dir, 'no-labels.jsonl');
+  const withLabels = path.join(dir, 'labels-equal-ids.jsonl');
+  const rows = Array.from({ length: B }, (_, b) => Array.from(ids.subarray(b * T, b * T + T)));
+  fs.writeFileSync(noLabels, rows.map((r) => JSON.stringify({ input_ids: r })).join('\n') + '\n');
+  fs.writeFileSync(withLabels, rows.map((r) => JSON.stringify({ input_ids: r, labels: r })).join('\n') + '\n');
+  const a = evalJson('--model', TINY_BASE, '--data', noLabels);
+  assert.equal(a.tokens, B * (T - 1));
+  assert.ok(Math.abs(a.loss - want) / want <= 1e-4, `loss ${a.loss} vs ${want}`);
+  const b = evalJson('--model', TINY_BASE, '--data', withLabels, '--batch-size', '1');
+  assert.ok(Math.abs(a.loss - b.loss) <= 1e-6 * a.loss, `${a.loss} vs ${b.loss}`);
+});
+
+test('a malformed row fails with file:line, whatever is wrong with it', () => {
+  const dir = tmpDir();
+  const good = fs.readFileSync(DATA, 'utf8').split('\n')[0]!;
+  const cases: Array<[string, string, string]> = [
+    ['{"input_ids": [1, 2, 3]', 'invalid JSON', 'json'],
+    ['{"input_ids": [1, 2, 512]}', 'input_ids[2]', 'vocab'], // vocab is 512
+    ['{"input_ids": [1, 2, 3], "labels": [1, 2]}', 'labels', 'labels-length'],
+    ['{"input_ids": [1, 2, 3], "labels": [1, -5, 3]}', 'labels[1]', 'labels-value'],
+    ['{"input_ids": []}', 'input_ids', 'empty'],
+    ['[1, 2, 3]', 'JSON object', 'array'],
+  ];
+  for (const [line, what, name] of cases) {
+    const file = path.join(dir, `${name}.jsonl`);
+    fs.writeFileSync(file, `${good}\n\n${line}\n${good}\n`); // the bad row is on line 3 (a blank line before it)
+    fails(cli('eval', '--model', TINY_BASE, '--data', file, '--json'), `${file}:3`, what);
+  }
+  const empty = path.join(dir, 'empty.jsonl');
+  fs.writeFileSync(empty, '\n\n');
+  fails(cli('eval', '--model', TINY_BASE, '--data', empty, '--json'), empty, 'no rows');
+  const missing = path.join(dir, 'missing.jsonl');
+  fails(cli('eval', '--model', TINY_BASE, '--data', missing, '--json'), missing);
+});
+
+test('a missing model folder, model.safetensors or config.json is named', () => {
+  const dir = tmpDir();
+  const nowhere = path.join(dir, 'no-such-model');
+  fails(cli('eval', '--model', nowhere, '--data', DATA, '--json'), nowhere, 'not found');
+
+  const noWeights = path.join(dir, 'no-weights');
+  fs.mkdirSync(noWeights);
+  fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(noWeights, 'config.json'));
+  fails(cli('eval', '--model', noWeights, '--data', DATA, '--json'), noWeights, 'model.safetensors');
+
+  const noConfig = path.join(dir, 'no-config');
+  fs.mkdirSync(noConfig);
+  fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(noConfig, 'model.safetensors'));
+  fails(cli('eval', '--model', noConfig, '--data', DATA, '--json'), path.join(noConfig, 'config.json'));
+
+  const truncated = path.join(dir, 'truncated');
+  fs.mkdirSync(truncated);
+  fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(truncated, 'config.json'));
+  const bytes = fs.readFileSync(path.join(TINY_BASE, 'model.safetensors'));
+  fs.writeFileSync(path.join(truncated, 'model.safetensors'), bytes.subarray(0, bytes.byteLength - 1000));
+  fails(cli('eval', '--model', truncated, '--data', DATA, '--json'), path.join(truncated, 'model.safetensors'), 'tensor "');
+});
+
+test('eval: missing or bad flags say what to do', () => {
+  fails(cli('eval', '--data', DATA, '--json'), '--model');
+  fails(cli('eval', '--model', TINY_BASE, '--json'), '--data');
+  fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--batch-size', '0', '--json'), '--batch-size');
+  fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--bogus'), 'bogus');
+  const help = cli('eval', '--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--model DIR/);
+});
