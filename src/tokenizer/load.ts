@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
 import * as log from '../util/log.ts';
 import type { TokenizerEngine } from './engine.ts';
+import { FastEngine } from './fast/engine.ts';
+import { compileFastSpec } from './fast/spec.ts';
 import { HfEngine } from './hf-engine.ts';
 import { isRecord, readJsonFile } from './json-file.ts';
 import { EMPTY_CONFIG, readTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
@@ -60,8 +62,12 @@ function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   return new LoadedTokenizer({ json, config, vocab, engine, file });
 }
 
-function pickEngine(json: TokenizerJson, config: TokenizerConfig, _vocab: Vocab, file: string, choice: EngineChoice): TokenizerEngine {
-  if (choice === 'fast') throw new UserError('the fast tokenizer engine is not available yet', file);
+function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, file: string, choice: EngineChoice): TokenizerEngine {
+  if (choice === 'huggingface') return new HfEngine(json, config, file);
+  const compiled = compileFastSpec(json, config, vocab);
+  if (compiled.ok) return new FastEngine(compiled.spec);
+  if (choice === 'fast') throw new UserError(`the fast tokenizer cannot run this tokenizer.json (it uses ${compiled.reason})`, file);
+  log.info(`tokenizer: ${file} uses ${compiled.reason}, which the fast tokenizer does not implement; using @huggingface/tokenizers (slower)`);
   return new HfEngine(json, config, file);
 }
 

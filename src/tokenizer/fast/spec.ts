@@ -1,0 +1,174 @@
+// Decides whether the fast engine can run a tokenizer.json, and compiles what it needs. The fast engine
+// mirrors @huggingface/tokenizers exactly for this class of tokenizer: a BPE model (merges with ranks,
+// optional byte_fallback and fuse_unk), a normalizer made of Prepend/Replace(String) steps, no
+// pre-tokenizer or a Metaspace one (Mistral, Llama 2 and their relatives), and a decoder made of
+// Replace(String)/ByteFallback/Fuse/Strip/Metaspace steps. Anything else returns the reason it is not
+// supported, and the loader falls back to @huggingface/tokenizers.
+import { isRecord } from '../json-file.ts';
+import type { TokenizerConfig } from '../tokenizer-config.ts';
+import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenizer-json.ts';
+import type { Vocab } from '../vocab.ts';
+
+export type NormalizerStep = { kind: 'prepend'; text: string } | { kind: 'replace'; from: string; to: string };
+
+export interface MetaspaceSpec {
+  replacement: string;
+  /** What spaces become (HF's str_rep, defaulting to the replacement). */
+  strRep: string;
+  prependScheme: 'always' | 'first' | 'never';
+}
+
+export type DecoderStep =
+  | { kind: 'replace'; from: string; to: string }
+  | { kind: 'byteFallback' }
+  | { kind: 'fuse' }
+  | { kind: 'strip'; content: string; start: number; stop: number }
+  | { kind: 'metaspace'; replacement: string };
+
+export interface FastSpec {
+  /** null: no normalizer at all (matters for where "normalized" added tokens are matched). */
+  normalizer: NormalizerStep[] | null;
+  metaspace: MetaspaceSpec | null;
+  /** null: tokens are joined with spaces, as @huggingface/tokenizers does without a decoder. */
+  decoder: DecoderStep[] | null;
+  /** [left id, right id, merged id] in rank order. */
+  merges: [number, number, number][];
+  byteFallback: boolean;
+  unkId: number | null;
+  fuseUnk: boolean;
+  addedTokens: AddedTokenSpec[];
+  vocab: Vocab;
+  cleanUpTokenizationSpaces: boolean;
+}
+
+export type CompileResult = { ok: true; spec: FastSpec } | { ok: false; reason: string };
+
+class Unsupported extends Error {}
+
+function fail(reason: string): never {
+  throw new Unsupported(reason);
+}
+
+export function compileFastSpec(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): CompileResult {
+  try {
+    return { ok: true, spec: compile(json, config, vocab) };
+  } catch (e) {
+    if (e instanceof Unsupported) return { ok: false, reason: e.message };
+    throw e;
+  }
+}
+
+function compile(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): FastSpec {
+  const m = json.model;
+  if (m['type'] !== 'BPE') fail(`model type ${JSON.stringify(m['type'] ?? null)} (the fast path runs BPE)`);
+  for (const key of ['continuing_subword_prefix', 'end_of_word_suffix', 'continuing_subword_suffix']) {
+    if (m[key] !== undefined && m[key] !== null && m[key] !== '') fail(`BPE ${key}`);
+  }
+  if (m['ignore_merges'] === true) fail('BPE ignore_merges');
+  if (typeof m['dropout'] === 'number' && m['dropout'] > 0) fail('BPE dropout');
+  if (config.raw['remove_space'] === true || config.raw['do_lowercase_and_remove_accent'] === true) fail('tokenizer_config remove_space / do_lowercase_and_remove_accent');
+
+  for (const [tok, id] of vocab.tokenToId) if (vocab.idToToken[id] !== tok) fail('tokens that share an id');
+  const normalizer = json.normalizer === null ? null : normalizerSteps(json.normalizer);
+  if (normalizer !== null && json.added_tokens.some((t) => t.normalized)) fail('added tokens matched after normalization');
+  const metaspace = preTokenizer(json.pre_tokenizer);
+  const decoder = json.decoder === null ? null : decoderSteps(json.decoder);
+
+  const unkToken = m['unk_token'];
+  let unkId: number | null = null;
+  if (typeof unkToken === 'string') {
+    const id = vocab.tokenToId.get(unkToken);
+    if (id === undefined) fail(`unk_token ${JSON.stringify(unkToken)} is not in the vocabulary`);
+    unkId = id;
+  }
+  return {
+    normalizer,
+    metaspace,
+    decoder,
+    merges: compileMerges(m['merges'], vocab),
+    byteFallback: m['byte_fallback'] === true,
+    unkId,
+    fuseUnk: m['fuse_unk'] === true,
+    addedTokens: json.added_tokens,
+    vocab,
+    cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces,
+  };
+}
+
+/** Merges as "a b" strings (split like @huggingface/tokenizers: at the first space) or [a, b] pairs. */
+function compileMerges(raw: unknown, vocab: Vocab): [number, number, number][] {
+  if (!Array.isArray(raw)) fail('BPE merges missing');
+  const out: [number, number, number][] = [];
+  for (const entry of raw) {
+    let pair: unknown[];
+    if (typeof entry === 'string') pair = entry.split(' ', 2);
+    else if (Array.isArray(entry)) pair = entry;
+    else fail('a merge that is neither "a b" nor [a, b]');
+    const [a, b] = pair;
+    if (typeof a !== 'string' || typeof b !== 'string') fail('a malformed merge');
+    const ia = vocab.tokenToId.get(a), ib = vocab.tokenToId.get(b), ir = vocab.tokenToId.get(a + b);
+    // A merge over pieces outside the vocabulary could fire on unknown characters; leave those to HF.
+    if (ia === undefined || ib === undefined || ir === undefined) fail(`merge ${JSON.stringify(a)} + ${JSON.stringify(b)} outside the vocabulary`);
+    // Symbols are ids here and strings in HF: the same only if each id has exactly one token text.
+    if (vocab.idToToken[ia] !== a || vocab.idToToken[ib] !== b || vocab.idToToken[ir] !== a + b) fail('tokens that share an id');
+    out.push([ia, ib, ir]);
+  }
+  return out;
+}
+
+function stringPattern(cfg: Record<string, unknown>, what: string): string {
+  const p = cfg['pattern'];
+  if (!isRecord(p) || typeof p['String'] !== 'string' || p['String'] === '') fail(`${what} with a regex or empty pattern`);
+  return p['String'];
+}
+
+function normalizerSteps(cfg: Record<string, unknown>): NormalizerStep[] {
+  switch (cfg['type']) {
+    case 'Sequence': {
+      const list = cfg['normalizers'];
+      if (!Array.isArray(list)) fail('normalizer Sequence without a list');
+      return list.flatMap((n: unknown) => (n === null ? [] : isRecord(n) ? normalizerSteps(n) : fail('a malformed normalizer')));
+    }
+    case 'Prepend':
+      if (typeof cfg['prepend'] !== 'string') fail('Prepend normalizer without a string');
+      return [{ kind: 'prepend', text: cfg['prepend'] }];
+    case 'Replace':
+      return [{ kind: 'replace', from: stringPattern(cfg, 'Replace normalizer'), to: typeof cfg['content'] === 'string' ? cfg['content'] : '' }];
+    default:
+      return fail(`normalizer ${String(cfg['type'])}`);
+  }
+}
+
+function preTokenizer(cfg: ComponentConfig): MetaspaceSpec | null {
+  if (cfg === null) return null;
+  if (cfg['type'] !== 'Metaspace') fail(`pre-tokenizer ${String(cfg['type'])}`);
+  const replacement = typeof cfg['replacement'] === 'string' ? cfg['replacement'] : '\u2581';
+  const strRep = typeof cfg['str_rep'] === 'string' && cfg['str_rep'] !== '' ? cfg['str_rep'] : replacement;
+  const scheme = cfg['prepend_scheme'] ?? 'always';
+  if (scheme !== 'always' && scheme !== 'first' && scheme !== 'never') fail(`Metaspace prepend_scheme ${String(scheme)}`);
+  return { replacement, strRep, prependScheme: scheme };
+}
+
+function decoderSteps(cfg: Record<string, unknown>): DecoderStep[] {
+  switch (cfg['type']) {
+    case 'Sequence': {
+      const list = cfg['decoders'];
+      if (!Array.isArray(list)) fail('decoder Sequence without a list');
+      return list.flatMap((d: unknown) => (isRecord(d) ? decoderSteps(d) : fail('a malformed decoder')));
+    }
+    case 'Replace':
+      return [{ kind: 'replace', from: stringPattern(cfg, 'Replace decoder'), to: typeof cfg['content'] === 'string' ? cfg['content'] : '' }];
+    case 'ByteFallback':
+      return [{ kind: 'byteFallback' }];
+    case 'Fuse':
+      return [{ kind: 'fuse' }];
+    case 'Strip': {
+      const num = (k: string): number => (typeof cfg[k] === 'number' ? (cfg[k] as number) : 0);
+      return [{ kind: 'strip', content: typeof cfg['content'] === 'string' ? cfg['content'] : '', start: num('start'), stop: num('stop') }];
+    }
+    case 'Metaspace':
+      return [{ kind: 'metaspace', replacement: typeof cfg['replacement'] === 'string' ? cfg['replacement'] : '\u2581' }];
+    default:
+      return fail(`decoder ${String(cfg['type'])}`);
+  }
+}
