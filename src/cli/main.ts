@@ -9,6 +9,7 @@ interface CommandModule {
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   eval: { summary: 'loss and perplexity of a model on a data file', load: () => import('./eval.ts') },
+  train: { summary: 'fine-tune a model (LoRA or full) from a YAML config', load: () => import('./train.ts') },
   prepare: { summary: 'clean, deduplicate and split raw data into train/val/test JSONL', load: () => import('./prepare.ts') },
   dashboard: { summary: 'live web page of training runs: curves, config, report, samples', load: () => import('./dashboard.ts') },
 };

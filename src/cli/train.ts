@@ -1,0 +1,63 @@
+// mistral-tune train CONFIG [--key.sub value ...]: fine-tunes a model as the YAML config says.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadTrainConfig } from '../train/config.ts';
+import { train } from '../train/trainer.ts';
+import { UserError } from '../util/errors.ts';
+import { info } from '../util/log.ts';
+
+export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
+
+Fine-tunes the model of the config (LoRA or full) and writes the run directory (output_dir):
+metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve.svg.
+
+  --overwrite        empty an existing, non-empty output_dir first
+  --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
+                     (--port N: its port, default any free one; Ctrl-C stops it)
+  --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100
+                     (VALUE is read as YAML: numbers, true/false, null, [a, b])
+
+Every config key is documented in the README.`;
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
+
+export async function run(argv: string[]): Promise<void> {
+  let file: string | null = null;
+  let overwrite = false, dashboard = false, port = '0';
+  const overrides: Array<[string, string]> = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(usage + '\n');
+      return;
+    }
+    if (arg === '--overwrite') overwrite = true;
+    else if (arg === '--dashboard') dashboard = true;
+    else if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UserError(`${arg} needs a value (see mistral-tune train --help)`);
+      if (key === 'port') port = value;
+      else overrides.push([key, value]);
+    } else if (file === null) file = arg;
+    else throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
+  }
+  if (!file) throw new UserError('a config file is required: mistral-tune train CONFIG.yaml (see --help)');
+  const cfg = loadTrainConfig(file, overrides);
+  let dash: ReturnType<typeof spawn> | null = null;
+  const result = train(cfg, {
+    overwrite,
+    // The dashboard runs in its own process: the training loop keeps this one busy.
+    onRunDir: dashboard ? (dir) => {
+      dash = spawn(process.execPath, [BIN, 'dashboard', dir, '--port', port], { stdio: ['ignore', 'inherit', 'inherit'] });
+    } : undefined,
+  });
+  info(`run directory: ${result.dir}`);
+  if (dash) {
+    const child = dash as ReturnType<typeof spawn>;
+    info('training finished; the dashboard keeps serving until Ctrl-C');
+    await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  }
+}

@@ -1,0 +1,114 @@
+// Writes a model as an HF model folder that transformers loads unchanged: config.json,
+// model.safetensors (or shards + model.safetensors.index.json above a size), generation_config.json,
+// and the tokenizer files of the source folder. Weights are written as float32.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DeviceBuffer } from '../backend/backend.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import type { MistralModel } from './mistral.ts';
+import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
+import { PROJECTIONS, projectionName } from './weights.ts';
+
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model'];
+
+export interface SaveModelOptions {
+  /** The folder the model came from: its config.json is the base of ours, its tokenizer files are copied. */
+  sourceDir: string | null;
+  /** Shard size limit in bytes (default 5 GB, as transformers). */
+  maxShardBytes?: number;
+  /** 'causal' writes lm_head; 'classification' writes score.weight (MistralForSequenceClassification). */
+  head: 'causal' | 'classification';
+  /** Class names for id2label / label2id (classification). */
+  labels?: readonly string[] | null;
+}
+
+/** The HF tensors of the model's (merged) base weights. */
+export function modelTensors(model: MistralModel, head: SaveModelOptions['head']): Array<[string, number[], DeviceBuffer]> {
+  const cfg = model.cfg, C = cfg.hiddenSize;
+  const out: Array<[string, number[], DeviceBuffer]> = [['model.embed_tokens.weight', [cfg.vocabSize, C], model.weights.embed]];
+  for (const layer of model.layers) {
+    const i = layer.index;
+    out.push([`model.layers.${i}.input_layernorm.weight`, [C], layer.weights.inputNorm]);
+    out.push([`model.layers.${i}.post_attention_layernorm.weight`, [C], layer.weights.postAttentionNorm]);
+    for (const p of PROJECTIONS) out.push([projectionName(i, p), [layer.proj[p].outDim, layer.proj[p].inDim], layer.proj[p].weight]);
+  }
+  out.push(['model.norm.weight', [C], model.weights.finalNorm]);
+  if (head === 'classification') {
+    const score = model.scoreHead();
+    out.push(['score.weight', [score.numLabels, C], score.weight]);
+  } else if (!cfg.tieWordEmbeddings) {
+    out.push(['lm_head.weight', [cfg.vocabSize, C], model.lmHead()]);
+  }
+  return out;
+}
+
+export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const be = model.backend;
+  const maxShard = opts.maxShardBytes ?? 5e9;
+  const tensors = modelTensors(model, opts.head);
+  // shards in tensor order, each under the size limit (a single tensor larger than it gets its own shard)
+  const shards: Array<Array<[string, number[], DeviceBuffer]>> = [[]];
+  let size = 0;
+  for (const t of tensors) {
+    const bytes = t[2].length * 4;
+    if (size > 0 && size + bytes > maxShard) {
+      shards.push([]);
+      size = 0;
+    }
+    shards[shards.length - 1]!.push(t);
+    size += bytes;
+  }
+  const names = shards.length === 1 ? ['model.safetensors'] : shards.map((_, i) => `model-${String(i + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`);
+  const weightMap: Record<string, string> = {};
+  let total = 0;
+  shards.forEach((shard, i) => {
+    const out: Record<string, TensorToWrite> = {};
+    for (const [name, shape, buf] of shard) {
+      out[name] = { dtype: 'F32', shape, data: Float32Array.from(be.download(buf)) };
+      weightMap[name] = names[i]!;
+      total += buf.length * 4;
+    }
+    writeSafetensors(path.join(dir, names[i]!), out, { format: 'pt' });
+  });
+  if (shards.length > 1) {
+    writeFileAtomic(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2) + '\n');
+  }
+  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(hfConfig(model, opts), null, 2) + '\n');
+  const cfg = model.cfg;
+  const gen = { _from_model_config: true, bos_token_id: cfg.bosTokenId, eos_token_id: cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0] : cfg.eosTokenIds, ...(cfg.padTokenId !== null ? { pad_token_id: cfg.padTokenId } : {}) };
+  writeFileAtomic(path.join(dir, 'generation_config.json'), JSON.stringify(gen, null, 2) + '\n');
+  if (opts.sourceDir) {
+    for (const f of TOKENIZER_FILES) {
+      const src = path.join(opts.sourceDir, f);
+      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f));
+    }
+  }
+}
+
+/** config.json: the source's (so unknown keys survive) with our values for what we know, float32 weights. */
+function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, unknown> {
+  let base: Record<string, unknown> = {};
+  const src = opts.sourceDir ? path.join(opts.sourceDir, 'config.json') : null;
+  if (src && fs.existsSync(src)) base = JSON.parse(fs.readFileSync(src, 'utf8')) as Record<string, unknown>;
+  const c = model.cfg;
+  const out: Record<string, unknown> = {
+    ...base,
+    architectures: [opts.head === 'classification' ? 'MistralForSequenceClassification' : 'MistralForCausalLM'],
+    model_type: 'mistral', vocab_size: c.vocabSize, hidden_size: c.hiddenSize, intermediate_size: c.intermediateSize,
+    num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, num_key_value_heads: c.numKvHeads, head_dim: c.headDim,
+    hidden_act: 'silu', rms_norm_eps: c.rmsNormEps, sliding_window: c.slidingWindow, tie_word_embeddings: c.tieWordEmbeddings,
+    max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
+    eos_token_id: c.eosTokenIds.length === 1 ? c.eosTokenIds[0] : c.eosTokenIds, pad_token_id: c.padTokenId,
+    dtype: 'float32',
+  };
+  delete out.torch_dtype;
+  if ('rope_parameters' in base) out.rope_parameters = { rope_theta: c.ropeTheta, rope_type: 'default' };
+  else out.rope_theta = c.ropeTheta;
+  if (opts.head === 'classification') {
+    const labels = opts.labels ?? Array.from({ length: model.scoreHead().numLabels }, (_, i) => `LABEL_${i}`);
+    out.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
+    out.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+// Generation samples on a few validation prompts, before and after training, for the report and the
+// dashboard. A row's prompt is its tokens up to the first trained target (the whole prompt of a chat or
+// prompt/completion example); for plain text, its first half.
+import type { TokenRow } from '../model/batch.ts';
+import { IGNORE_INDEX } from '../model/batch.ts';
+import { generate } from '../model/generate.ts';
+import type { MistralModel } from '../model/mistral.ts';
+import type { Tokenizer } from '../tokenizer/types.ts';
+
+export interface Sample {
+  prompt: string;
+  reference: string;
+  before?: string;
+  after?: string;
+}
+
+export interface SamplePrompt {
+  ids: number[];
+  sample: Sample;
+}
+
+export function samplePrompts(rows: readonly TokenRow[], count: number, tokenizer: Tokenizer): SamplePrompt[] {
+  const out: SamplePrompt[] = [];
+  for (const row of rows.slice(0, count)) {
+    const ids = Array.from(row.inputIds);
+    let cut = Math.max(1, Math.floor(ids.length / 2));
+    if (row.labels) {
+      const first = Array.from(row.labels).findIndex((l, t) => t > 0 && l !== IGNORE_INDEX);
+      if (first > 0) cut = first;
+    }
+    out.push({ ids: ids.slice(0, cut), sample: { prompt: tokenizer.decode(ids.slice(0, cut)), reference: tokenizer.decode(ids.slice(cut)) } });
+  }
+  return out;
+}
+
+/** Greedy continuations of every prompt, stored under `key` of each sample. */
+export function runSamples(model: MistralModel, prompts: readonly SamplePrompt[], tokenizer: Tokenizer, maxNewTokens: number, key: 'before' | 'after'): void {
+  const eos = tokenizer.eosId !== null ? [tokenizer.eosId] : model.cfg.eosTokenIds;
+  for (const p of prompts) {
+    const ids = generate(model, p.ids, { maxNewTokens, eosIds: eos });
+    p.sample[key] = tokenizer.decode(ids);
+  }
+}

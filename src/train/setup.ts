@@ -1,0 +1,100 @@
+// Everything a run needs before its first step: the backend, the model with its adapter (or base
+// gradients for full fine-tuning) and classification head, the tokenized splits, the optimizer and
+// the schedule, with the step counts that the conventions define.
+import type { Backend } from '../backend/backend.ts';
+import { createBackend } from '../backend/select.ts';
+import type { TokenRow } from '../model/batch.ts';
+import { loadModel, type MistralModel } from '../model/mistral.ts';
+import type { Param } from '../model/params.ts';
+import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
+import { UserError } from '../util/errors.ts';
+import { info } from '../util/log.ts';
+import { Rng } from '../util/rng.ts';
+import type { TrainConfig } from './config.ts';
+import { loadSplit } from './data.ts';
+import { AdamW } from './optimizer.ts';
+import type { Schedule } from './schedule.ts';
+
+export interface RunSetup {
+  cfg: TrainConfig;
+  backend: Backend;
+  model: MistralModel;
+  taskType: TaskType;
+  train: TokenRow[];
+  val: TokenRow[] | null;
+  test: TokenRow[] | null;
+  params: Param[];
+  optimizer: AdamW;
+  schedule: Schedule;
+  microBatchesPerEpoch: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+}
+
+export function setupRun(cfg: TrainConfig): RunSetup {
+  if (cfg.device !== 'cuda' && cfg.precision === 'bf16') {
+    throw new UserError('precision: bf16 needs the CUDA backend; the CPU backend computes in fp32 (use precision: fp32 or auto)');
+  }
+  const backend = createBackend(cfg.device);
+  const model = loadModel(cfg.model, { backend });
+  const classification = cfg.task === 'classification';
+  if (classification && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
+  const rng = new Rng(cfg.seed);
+
+  if (cfg.method === 'lora') {
+    const spec = { r: cfg.lora.r, alpha: cfg.lora.alpha, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useRslora: cfg.lora.use_rslora };
+    if (cfg.lora.init_from) {
+      const adapterInfo = loadAdapter(model, cfg.lora.init_from, { trainable: true, dropout: cfg.lora.dropout });
+      info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha})`);
+    } else {
+      createAdapter(model, spec, rng, true);
+    }
+  } else {
+    if (cfg.lora.init_from) throw new UserError('lora.init_from: needs method: lora');
+    model.enableBaseGrads();
+  }
+  if (classification) setupScoreHead(model, cfg, rng);
+
+  const ctx = { cfg, vocabSize: model.cfg.vocabSize, labels: cfg.labels };
+  const train = loadSplit(cfg.data.train, 'data.train', ctx);
+  const val = cfg.data.val ? loadSplit(cfg.data.val, 'data.val', ctx) : null;
+  const test = cfg.data.test ? loadSplit(cfg.data.test, 'data.test', ctx) : null;
+  if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
+
+  const params = model.trainableParams();
+  const optimizer = new AdamW(backend, params, {
+    lr: cfg.optimizer.lr, betas: cfg.optimizer.betas, eps: cfg.optimizer.eps, weightDecay: cfg.optimizer.weight_decay,
+  });
+  const microBatchesPerEpoch = Math.ceil(train.length / cfg.batch_size);
+  const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
+  const totalSteps = cfg.max_steps ?? cfg.epochs * stepsPerEpoch;
+  const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: cfg.schedule.warmup_steps, totalSteps };
+  return {
+    cfg, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, optimizer, schedule,
+    microBatchesPerEpoch, stepsPerEpoch, totalSteps,
+  };
+}
+
+/**
+ * The classification head: from lora.init_from when its adapter carries one, else new, initialised as
+ * transformers does (normal(0, 0.02)); trained with the adapter (PEFT's modules_to_save) or the base.
+ */
+function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
+  const numLabels = cfg.labels!.length;
+  const loaded = model.score;
+  if (loaded && loaded.numLabels !== numLabels) {
+    throw new UserError(`labels: ${numLabels} classes, but the classification head of the model/adapter has ${loaded.numLabels}`);
+  }
+  const fromAdapter = cfg.lora.init_from !== null && loaded !== null && loaded.grad !== null;
+  if (fromAdapter) return;
+  const C = model.cfg.hiddenSize;
+  const weight = model.backend.alloc(model.dtype, numLabels * C);
+  if (loaded) {
+    model.backend.copy(weight, loaded.weight, numLabels * C);
+  } else {
+    const init = new Float32Array(numLabels * C);
+    for (let i = 0; i < init.length; i++) init[i] = rng.normal() * 0.02;
+    model.backend.upload(weight, model.dtype === 'f64' ? { dtype: 'f64', data: Float64Array.from(init) } : { dtype: 'f32', data: init });
+  }
+  model.setScoreHead(weight, true);
+}
