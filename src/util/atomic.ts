@@ -24,12 +24,20 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
     }
     fs.fsyncSync(fd);
   } catch (e) {
-    fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
+    try {
+      fs.closeSync(fd);
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
     throw e;
   }
   fs.closeSync(fd);
-  fs.renameSync(tmp, target);
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
   fsyncDir(path.dirname(target));
 }
 

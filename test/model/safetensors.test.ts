@@ -387,9 +387,7 @@ test('atomic write: a write that fails half-way (file size limit) leaves the old
   assert.deepEqual(leftovers(dir), []);
 });
 
-test('atomic write: when the final rename fails, the temp file is removed', {
-  todo: 'src/util/atomic.ts leaves the temp file behind when renameSync throws (reported to the lead)',
-}, () => {
+test('atomic write: when the final rename fails, the temp file is removed', () => {
   const dir = tmpDir();
   const target = path.join(dir, 'target.safetensors');
   fs.mkdirSync(target); // rename(file → non-empty directory) fails

@@ -13,8 +13,11 @@ export function gatherRows(out: FloatArray, x: FloatArray, rows: Int32Array, R: 
 
 /** dx[rows[r], :] += dout[r, :]. */
 export function scatterAddRows(dx: FloatArray, dout: FloatArray, rows: Int32Array, R: number, C: number): void {
+  const limit = dx.length / C;
   for (let r = 0; r < R; r++) {
-    const o = rows[r]! * C;
+    const dst = rows[r]!;
+    if (dst < 0 || dst >= limit) throw new Error(`scatterAddRows: row index ${dst} out of range [0, ${limit})`);
+    const o = dst * C;
     for (let c = 0; c < C; c++) dx[o + c]! += dout[r * C + c]!;
   }
 }

@@ -1,0 +1,144 @@
+// The training conventions on the tiny model: accumulation equals the full batch (token-weighted),
+// schedules, clipping, steps across epochs, early stopping, the run directory and refusing to
+// overwrite one.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import { SafetensorsFile } from '../../src/model/safetensors.ts';
+import { validate, type TrainConfig } from '../../src/train/config.ts';
+import { train } from '../../src/train/trainer.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { relErr, TINY_BASE } from '../helpers.ts';
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'mt-trainer-'));
+}
+
+/** Rows of varied length whose first tokens are masked, so token weighting matters. */
+function writeRows(file: string, n: number, seed: number, classes = 0): void {
+  const rng = new Rng(seed);
+  const lines = Array.from({ length: n }, (_, i) => {
+    const len = 6 + rng.int(14);
+    const ids = [1, ...Array.from({ length: len - 1 }, () => 3 + rng.int(500))];
+    if (classes) return JSON.stringify({ input_ids: ids, label: (ids[1]! + i) % classes });
+    const mask = 1 + rng.int(4);
+    return JSON.stringify({ input_ids: ids, labels: ids.map((t, j) => (j < mask ? -100 : t)) });
+  });
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+}
+
+function config(dir: string, over: Record<string, unknown>): TrainConfig {
+  return validate({
+    model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, shuffle: false, grad_clip: null,
+    optimizer: { lr: 5e-3 }, schedule: { type: 'constant' }, lora: { r: 4, alpha: 8 }, eval: { samples: 0 },
+    output_dir: path.join(dir, `run-${Math.random().toString(36).slice(2)}`), ...over,
+  }, 'test');
+}
+
+type Row = Record<string, unknown>;
+const metricRows = (run: string): Row[] =>
+  fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+const stepRows = (run: string): Row[] => metricRows(run).filter((r) => !('split' in r));
+
+test('gradient accumulation gives the full-batch step: batch 4 = 2 × accum 2 = 1 × accum 4', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 12, 1);
+  const runs = [[4, 1], [2, 2], [1, 4]].map(([bs, ga]) => train(config(dir, { batch_size: bs, grad_accum: ga, max_steps: 3 })).dir);
+  const losses = runs.map((r) => stepRows(r).map((x) => x.loss as number));
+  assert.equal(losses[0]!.length, 3);
+  for (const l of losses.slice(1)) {
+    l.forEach((x, i) => assert.ok(Math.abs(x - losses[0]![i]!) / losses[0]![i]! < 1e-5, `step ${i + 1}: ${x} vs ${losses[0]![i]}`));
+  }
+  const adapter = (r: string): SafetensorsFile => SafetensorsFile.open(path.join(r, 'adapter', 'adapter_model.safetensors'));
+  const ref = adapter(runs[0]!);
+  for (const r of runs.slice(1)) {
+    const a = adapter(r);
+    for (const key of ref.names()) assert.ok(relErr(a.readF32(key), ref.readF32(key)) < 1e-4, key);
+    a.close();
+  }
+  ref.close();
+});
+
+test('the lr of each step follows transformers schedules (step k uses λ(k − 1))', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 6, 2);
+  const lrs = (type: string): number[] => stepRows(train(config(dir, { batch_size: 1, max_steps: 6, schedule: { type, warmup_steps: 2 }, optimizer: { lr: 1e-3 } })).dir).map((r) => r.lr as number);
+  const close = (a: number[], b: number[]): void => a.forEach((x, i) => assert.ok(Math.abs(x - b[i]! * 1e-3) < 1e-15, `${a} vs ${b}`));
+  close(lrs('linear'), [0, 0.5, 1, 0.75, 0.5, 0.25]);
+  close(lrs('constant'), [0, 0.5, 1, 1, 1, 1]);
+  close(lrs('cosine'), [0, 0.5, 1, 0.5 * (1 + Math.cos(Math.PI * 0.25)), 0.5, 0.5 * (1 + Math.cos(Math.PI * 0.75))]);
+});
+
+test('max_steps counts optimizer steps across epochs; a short last accumulation still steps', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 5, 3);
+  // 5 rows, batch 2 → 3 micro-batches per epoch; accum 2 → 2 steps per epoch
+  assert.equal(stepRows(train(config(dir, { batch_size: 2, grad_accum: 2, epochs: 2 })).dir).length, 4);
+  assert.equal(stepRows(train(config(dir, { batch_size: 2, grad_accum: 2, max_steps: 5 })).dir).length, 5);
+});
+
+test('grad_norm is logged before clipping, and clipping changes the update', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 4, 4);
+  const a = train(config(dir, { batch_size: 2, max_steps: 2, grad_clip: null, optimizer: { lr: 1e-2 } })).dir;
+  const b = train(config(dir, { batch_size: 2, max_steps: 2, grad_clip: 1e-4, optimizer: { lr: 1e-2 } })).dir;
+  const [ra, rb] = [stepRows(a), stepRows(b)];
+  assert.equal(ra[0]!.grad_norm, rb[0]!.grad_norm);
+  assert.equal(ra[0]!.loss, rb[0]!.loss);
+  assert.notEqual(ra[1]!.loss, rb[1]!.loss);
+});
+
+test('run directory: metrics rows, evaluations at step 0 and every N steps, best/ and adapter/, report, curve', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 8, 5);
+  writeRows(path.join(dir, 'val.jsonl'), 3, 6);
+  writeRows(path.join(dir, 'test.jsonl'), 3, 7);
+  const cfg = config(dir, { batch_size: 2, epochs: 2, eval: { every_steps: 3, samples: 0 }, data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'val.jsonl'), test: path.join(dir, 'test.jsonl') } });
+  const run = train(cfg).dir;
+  const rows = metricRows(run);
+  const steps = rows.filter((r) => !('split' in r));
+  assert.equal(steps.length, 8);
+  for (const r of steps) assert.deepEqual(Object.keys(r).sort(), ['grad_norm', 'loss', 'lr', 'mem_bytes', 'step', 'tokens_per_s']);
+  assert.deepEqual(rows.filter((r) => r.split === 'val').map((r) => r.step), [0, 3, 6, 8]);
+  const testRow = rows.find((r) => r.split === 'test')!;
+  assert.equal(testRow.step, 8);
+  assert.ok((testRow.perplexity as number) > 1);
+  for (const f of ['config.yaml', 'report.json', 'loss_curve.svg', 'adapter/adapter_model.safetensors', 'adapter/adapter_config.json', 'best/adapter_model.safetensors']) {
+    assert.ok(fs.existsSync(path.join(run, f)), f);
+  }
+  assert.deepEqual(validate(YAML.parse(fs.readFileSync(path.join(run, 'config.yaml'), 'utf8')), 'x'), cfg);
+  const report = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(report.steps, 8);
+  assert.ok(fs.readFileSync(path.join(run, 'loss_curve.svg'), 'utf8').startsWith('<svg'));
+  assert.throws(() => train(cfg), /not empty/);
+  train(cfg, { overwrite: true });
+});
+
+test('early stopping ends the run after `patience` evaluations without improvement', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 8, 8);
+  writeRows(path.join(dir, 'val.jsonl'), 2, 9);
+  const run = train(config(dir, {
+    batch_size: 1, max_steps: 8, eval: { every_steps: 1, samples: 0 }, early_stopping: { patience: 2, min_delta: 1e9 },
+    data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'val.jsonl') },
+  })).dir;
+  assert.equal(stepRows(run).length, 2);
+  const report = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8')) as { stopped_early: boolean; val: { best: { step: number } } };
+  assert.equal(report.stopped_early, true);
+  assert.equal(report.val.best.step, 0);
+});
+
+test('classification trains, with accuracy, macro-F1 and a confusion matrix on test', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 6, 10, 3);
+  writeRows(path.join(dir, 'test.jsonl'), 4, 11, 3);
+  const run = train(config(dir, { task: 'classification', labels: ['a', 'b', 'c'], batch_size: 3, max_steps: 2, data: { train: path.join(dir, 'train.jsonl'), test: path.join(dir, 'test.jsonl') } })).dir;
+  const t = metricRows(run).find((r) => r.split === 'test')!;
+  assert.ok(typeof t.accuracy === 'number' && typeof t.macro_f1 === 'number');
+  assert.equal((t.confusion as number[][]).flat().reduce((a, b) => a + b, 0), 4);
+  const cfg = JSON.parse(fs.readFileSync(path.join(run, 'adapter', 'adapter_config.json'), 'utf8')) as { task_type: string };
+  assert.equal(cfg.task_type, 'SEQ_CLS');
+});
