@@ -16,7 +16,8 @@ export function readJsonFile(file: string): unknown {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const pos = /position (\d+)/.exec(msg);
-    const where = pos ? `${file}:${lineColumn(text, Number(pos[1]))}` : file;
+    const offset = pos ? Number(pos[1]) : /end of JSON input/.test(msg) ? text.length : null;
+    const where = offset === null ? file : `${file}:${lineColumn(text, offset)}`;
     throw new UserError(`invalid JSON (${msg})`, where);
   }
 }

@@ -1,0 +1,100 @@
+// Chat templates: the default Mistral template (exact text and whitespace, and its tokens), a custom
+// chat_template from tokenizer_config.json (Mistral 7B Instruct v0.1's, against published ids), and
+// errors for chats the templates reject.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTokenizer } from '../../src/tokenizer/index.ts';
+import type { ChatMessage } from '../../src/tokenizer/index.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { bundled, bundledConfigJson, bundledTokenizerJson, quietly, tempFolder } from './helpers.ts';
+
+const sys = (content: string): ChatMessage => ({ role: 'system', content });
+const user = (content: string): ChatMessage => ({ role: 'user', content });
+const bot = (content: string): ChatMessage => ({ role: 'assistant', content });
+
+test('default template: exact text, with and without a system message', () => {
+  const t = bundled('fast');
+  assert.equal(t.usesDefaultChatTemplate, true);
+  assert.equal(t.applyChatTemplate([user('Hi')]), '<s>[INST] Hi [/INST]');
+  assert.equal(t.applyChatTemplate([user('Hi'), bot('Hello!')]), '<s>[INST] Hi [/INST] Hello!</s>');
+  assert.equal(
+    t.applyChatTemplate([sys('Be brief.'), user('Hi'), bot('Hello!'), user('Bye'), bot('See you.')]),
+    '<s>[INST] Be brief.\n\nHi [/INST] Hello!</s>[INST] Bye [/INST] See you.</s>',
+  );
+  // The system message goes into the first user turn only; addGenerationPrompt adds nothing.
+  assert.equal(t.applyChatTemplate([sys('S'), user('U1'), bot('A1'), user('U2')], { addGenerationPrompt: true }), '<s>[INST] S\n\nU1 [/INST] A1</s>[INST] U2 [/INST]');
+  // Contents are inserted verbatim (no trimming).
+  assert.equal(t.applyChatTemplate([user('  x\n'), bot(' y ')]), '<s>[INST]   x\n [/INST]  y </s>');
+});
+
+test('default template: tokens (one BOS, "▁[", "INST", "]", each answer ends with one EOS)', () => {
+  const t = bundled('fast');
+  const ids = t.encode(t.applyChatTemplate([user('Hi'), bot('Hello!'), user('Bye'), bot('Ok')]));
+  const inst = t.encode('[INST]'); // ▁[ INST ]
+  assert.deepEqual(inst, [733, 16289, 28793]);
+  assert.equal(ids.filter((i) => i === t.bosId).length, 1);
+  assert.equal(ids[0], t.bosId);
+  assert.equal(ids.filter((i) => i === t.eosId).length, 2);
+  assert.equal(ids.at(-1), t.eosId);
+  // Text after a special token is encoded as its own piece, with its own "▁" prefix (HF legacy behaviour):
+  const eos = ids.indexOf(t.eosId!);
+  assert.deepEqual(ids.slice(1, eos), t.encode('[INST] Hi [/INST] Hello!'));
+  assert.deepEqual(ids.slice(eos + 1, -1), t.encode('[INST] Bye [/INST] Ok'));
+  // The answer's first token carries the space after [/INST]: "... ] ▁Hello !" = encode('Hello!').
+  assert.deepEqual(t.encode('[INST] Hi [/INST] Hello!').slice(-t.encode('Hello!').length), t.encode('Hello!'));
+});
+
+test('default template: rejected chats name the message', () => {
+  const t = bundled('fast');
+  const cases: [ChatMessage[], RegExp][] = [
+    [[], /at least one message/],
+    [[sys('s')], /must be followed by a user message/],
+    [[bot('a')], /messages\[0\]\.role: expected role "user"/],
+    [[user('a'), user('b')], /messages\[1\]\.role: expected role "assistant"/],
+    [[user('a'), bot('b'), sys('c')], /messages\[2\]\.role: .*system message is only allowed first/],
+    [[sys('s'), bot('a')], /messages\[1\]\.role: expected role "user"/],
+  ];
+  for (const [msgs, re] of cases) {
+    assert.throws(() => t.applyChatTemplate(msgs), (e: unknown) => isUserError(e) && re.test((e as Error).message), JSON.stringify(msgs));
+  }
+});
+
+// Mistral 7B Instruct v0.1's chat_template (its tokenizer_config.json on the Hub).
+const INSTRUCT_V01_TEMPLATE =
+  "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token + ' ' }}{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}";
+
+function customTokenizer(chatTemplate: unknown) {
+  const dir = tempFolder({ 'tokenizer.json': bundledTokenizerJson(), 'tokenizer_config.json': { ...bundledConfigJson(), chat_template: chatTemplate } });
+  return { dir, t: quietly(() => loadTokenizer(dir)) };
+}
+
+test('custom chat_template from tokenizer_config.json: rendered with @huggingface/jinja, published text and ids', () => {
+  const { t } = customTokenizer(INSTRUCT_V01_TEMPLATE);
+  assert.equal(t.usesDefaultChatTemplate, false);
+  const chat = [user('Hello, how are you?'), bot("I'm doing great. How can I help you today?"), user("I'd like to show off how chat templating works!")];
+  // Both from the @huggingface/jinja README (transformers.js on mistralai/Mistral-7B-Instruct-v0.1).
+  const text = t.applyChatTemplate(chat);
+  assert.equal(text, "<s>[INST] Hello, how are you? [/INST]I'm doing great. How can I help you today?</s> [INST] I'd like to show off how chat templating works! [/INST]");
+  assert.deepEqual(t.encode(text), [
+    1, 733, 16289, 28793, 22557, 28725, 910, 460, 368, 28804, 733, 28748, 16289, 28793, 28737, 28742, 28719, 2548, 1598, 28723, 1602, 541, 315, 1316, 368,
+    3154, 28804, 2, 28705, 733, 16289, 28793, 315, 28742, 28715, 737, 298, 1347, 805, 910, 10706, 5752, 1077, 3791, 28808, 733, 28748, 16289, 28793,
+  ]);
+});
+
+test('custom template: add_generation_prompt reaches the template; raise_exception becomes a UserError naming the config', () => {
+  const { t } = customTokenizer("{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}");
+  assert.equal(t.applyChatTemplate([user('a')], { addGenerationPrompt: true }), '<user>a<assistant>');
+  assert.equal(t.applyChatTemplate([user('a')]), '<user>a');
+  const { t: strict } = customTokenizer(INSTRUCT_V01_TEMPLATE);
+  assert.throws(
+    () => strict.applyChatTemplate([user('a'), user('b')]),
+    (e: unknown) => isUserError(e) && /tokenizer_config\.json: chat_template: .*roles must alternate/.test((e as Error).message),
+  );
+});
+
+test('custom template: a list of named templates uses "default"; a broken template fails at load', () => {
+  const { t } = customTokenizer([{ name: 'tool_use', template: 'TOOLS' }, { name: 'default', template: 'DEFAULT{{ messages | length }}' }]);
+  assert.equal(t.applyChatTemplate([user('a')]), 'DEFAULT1');
+  assert.throws(() => customTokenizer([{ name: 'tool_use', template: 'x' }]), /chat_template: no template named "default"/);
+  assert.throws(() => customTokenizer('{% for m in messages %}'), (e: unknown) => isUserError(e) && /chat_template: cannot parse/.test((e as Error).message));
+});

@@ -1,0 +1,60 @@
+// Shared helpers for the tokenizer tests: the bundled tokenizer on each engine (loaded once per file),
+// temporary tokenizer folders, and capture of the loader's log lines.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BUNDLED_TOKENIZER_DIR, loadTokenizer, type EngineChoice, type LoadedTokenizer } from '../../src/tokenizer/index.ts';
+import { setQuiet } from '../../src/util/log.ts';
+
+const loaded = new Map<string, LoadedTokenizer>();
+
+/** The bundled Mistral 7B v0.1 tokenizer on the given engine, loaded once and quietly. */
+export function bundled(engine: Exclude<EngineChoice, 'auto'>): LoadedTokenizer {
+  let t = loaded.get(engine);
+  if (!t) {
+    t = quietly(() => loadTokenizer(undefined, { engine }));
+    loaded.set(engine, t);
+  }
+  return t;
+}
+
+export function quietly<T>(f: () => T): T {
+  setQuiet(true);
+  try {
+    return f();
+  } finally {
+    setQuiet(false);
+  }
+}
+
+/** Runs `f` and returns what it wrote to stderr along with its result. */
+export function captureStderr<T>(f: () => T): { result: T; stderr: string } {
+  const orig = process.stderr.write.bind(process.stderr);
+  let stderr = '';
+  process.stderr.write = ((chunk: string | Uint8Array): boolean => {
+    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { result: f(), stderr };
+  } finally {
+    process.stderr.write = orig;
+  }
+}
+
+export function bundledTokenizerJson(): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+}
+
+export function bundledConfigJson(): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+}
+
+/** A fresh temporary folder holding the given files (objects are written as JSON). */
+export function tempFolder(files: Record<string, string | object>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-tokenizer-'));
+  for (const [name, content] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
+  }
+  return dir;
+}

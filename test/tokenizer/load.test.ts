@@ -1,0 +1,92 @@
+// loadTokenizer: the bundled default (no folder, or a model folder without tokenizer.json, said on stderr),
+// a folder or tokenizer.json path, and UserErrors that name the file (and key or line) for bad input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/index.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { bundledTokenizerJson, captureStderr, tempFolder } from './helpers.ts';
+
+function assertUserError(f: () => unknown, re: RegExp): void {
+  assert.throws(f, (e: unknown) => {
+    assert.ok(isUserError(e), `expected a UserError, got ${String(e)}`);
+    assert.match((e as Error).message, re);
+    return true;
+  });
+}
+
+test('no folder: the bundled Mistral 7B v0.1 tokenizer, and a log line that says so', () => {
+  const { result: t, stderr } = captureStderr(() => loadTokenizer());
+  assert.match(stderr, /bundled Mistral 7B v0\.1 tokenizer/);
+  assert.equal(t.file, path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'));
+  assert.equal(t.vocabSize, 32000);
+});
+
+test('a model folder without tokenizer.json: the bundled tokenizer, plus a warning when config.json disagrees on vocab_size', () => {
+  const model = tempFolder({ 'config.json': { model_type: 'mistral', vocab_size: 512 }, 'model.safetensors': '' });
+  const { result: t, stderr } = captureStderr(() => loadTokenizer(model));
+  assert.equal(t.vocabSize, 32000);
+  assert.match(stderr, /has no tokenizer\.json; using the bundled Mistral 7B v0\.1 tokenizer/);
+  assert.match(stderr, /warning: .*config\.json: vocab_size is 512, but the bundled tokenizer has 32000 tokens/);
+  const plain = tempFolder({ 'config.json': { vocab_size: 32000 } });
+  const quiet = captureStderr(() => loadTokenizer(plain));
+  assert.doesNotMatch(quiet.stderr, /warning/);
+});
+
+test('a folder with tokenizer.json, or the path of the tokenizer.json itself', () => {
+  const dir = tempFolder({ 'tokenizer.json': bundledTokenizerJson() });
+  const a = captureStderr(() => loadTokenizer(dir));
+  const b = captureStderr(() => loadTokenizer(path.join(dir, 'tokenizer.json')));
+  assert.equal(a.result.file, path.join(dir, 'tokenizer.json'));
+  assert.equal(b.result.file, path.join(dir, 'tokenizer.json'));
+  assert.doesNotMatch(a.stderr, /bundled/);
+  assert.deepEqual(a.result.encode('Hello'), [22557]);
+});
+
+test('missing folder or a file that is not tokenizer.json', () => {
+  assertUserError(() => loadTokenizer('/no/such/folder'), /^\/no\/such\/folder: tokenizer folder not found/);
+  const dir = tempFolder({ 'vocab.txt': 'x' });
+  assertUserError(() => loadTokenizer(path.join(dir, 'vocab.txt')), /vocab\.txt: expected a folder holding tokenizer\.json/);
+});
+
+test('invalid tokenizer.json: a UserError naming the file (and line:column, or key)', () => {
+  const bad = tempFolder({ 'tokenizer.json': '{\n  "model": {\n    "type": "BPE",\n  }\n}\n' });
+  assertUserError(() => loadTokenizer(bad), new RegExp(`^${escape(path.join(bad, 'tokenizer.json'))}:4:\\d+: invalid JSON`));
+  const noModel = tempFolder({ 'tokenizer.json': { version: '1.0' } });
+  assertUserError(() => loadTokenizer(noModel), /tokenizer\.json: model: missing or invalid "model"/);
+  const notObject = tempFolder({ 'tokenizer.json': '[1, 2]' });
+  assertUserError(() => loadTokenizer(notObject), /tokenizer\.json: expected a JSON object/);
+  const json = bundledTokenizerJson();
+  json['added_tokens'] = [{ id: 'one', content: '<s>' }];
+  const badAdded = tempFolder({ 'tokenizer.json': json });
+  assertUserError(() => loadTokenizer(badAdded), /tokenizer\.json: added_tokens\[0\]: "id" must be a non-negative integer/);
+  const badNorm = bundledTokenizerJson();
+  badNorm['normalizer'] = { kind: 'oops' };
+  assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': badNorm })), /tokenizer\.json: normalizer: expected null or an object with a "type"/);
+  const unknownDecoder = bundledTokenizerJson();
+  unknownDecoder['decoder'] = { type: 'NoSuchDecoder' };
+  assertUserError(
+    () => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': unknownDecoder }))).result,
+    /tokenizer\.json: @huggingface\/tokenizers cannot load it: Unknown Decoder type: NoSuchDecoder/,
+  );
+});
+
+test('unreadable tokenizer.json (a folder in its place)', () => {
+  const dir = tempFolder({});
+  fs.mkdirSync(path.join(dir, 'tokenizer.json'));
+  assertUserError(() => loadTokenizer(dir), /tokenizer\.json: cannot read \(EISDIR\)/);
+});
+
+test('invalid tokenizer_config.json: a UserError naming the file and key', () => {
+  const tj = bundledTokenizerJson();
+  assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': '{"bos_token": ' })), /tokenizer_config\.json:1:\d+: invalid JSON/);
+  assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { bos_token: 5 } })), /tokenizer_config\.json: bos_token: expected a string/);
+  assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { eos_token: '<|eot|>' } })), /tokenizer_config\.json: eos_token: "<\|eot\|>" is not in the vocabulary/);
+  assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { chat_template: 7 } })), /tokenizer_config\.json: chat_template: expected a Jinja template string/);
+  assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { clean_up_tokenization_spaces: 'yes' } })), /clean_up_tokenization_spaces: expected true or false/);
+});
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

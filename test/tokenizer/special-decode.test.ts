@@ -1,0 +1,72 @@
+// Special tokens and decoding: special-token text in the input, bos/eos/pad/unk from tokenizer_config.json,
+// decode skipping special tokens by default, round trips on varied text, and invalid ids.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTokenizer } from '../../src/tokenizer/index.ts';
+import { variedStrings } from './corpus.ts';
+import { bundled, bundledConfigJson, bundledTokenizerJson, quietly, tempFolder } from './helpers.ts';
+
+test('encode adds no BOS/EOS; special-token text becomes the special id, and the text after it gets its own "▁"', () => {
+  const t = bundled('fast');
+  assert.deepEqual(t.encode('Hello'), [22557]);
+  assert.deepEqual(t.encode('<s>'), [1]);
+  assert.deepEqual(t.encode('</s>'), [2]);
+  assert.deepEqual(t.encode('<unk>'), [0]);
+  assert.deepEqual(t.encode('<s>Hello</s>'), [1, 22557, 2]);
+  assert.deepEqual(t.encode('Hello</s>Hello'), [22557, 2, 22557]);
+  assert.ok(!t.encode('<s').includes(1)); // not special: plain characters
+  assert.ok(!t.encode('s>').includes(1));
+});
+
+test('decode drops special tokens by default and keeps them on request', () => {
+  for (const engine of ['fast', 'huggingface'] as const) {
+    const t = bundled(engine);
+    const ids = [t.bosId!, ...t.encode('Hello world'), t.eosId!];
+    assert.equal(t.decode(ids), 'Hello world', engine);
+    assert.equal(t.decode(ids, { skipSpecialTokens: false }), '<s> Hello world</s>', engine);
+    assert.equal(t.decode([]), '', engine);
+    assert.equal(t.decode([t.bosId!, t.eosId!]), '', engine);
+  }
+});
+
+test('decode(encode(text)) === text for varied strings without special-token text, "▁" or lone surrogates', () => {
+  const t = bundled('fast');
+  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  const strings = variedStrings(1000, 21).filter((s) => !/<s>|<\/s>|<unk>|▁/.test(s) && !lone.test(s));
+  assert.ok(strings.length > 900);
+  for (const s of strings) assert.equal(t.decode(t.encode(s)), s, JSON.stringify(s));
+  // A lone surrogate cannot be UTF-8 encoded: it becomes U+FFFD, as in HF.
+  assert.equal(t.decode(t.encode('a\ud800b')), 'a\ufffdb');
+  // "▁" is SentencePiece's space: a literal one in the text decodes as a space (HF and sentencepiece alike).
+  assert.equal(t.decode(t.encode('a▁b')), 'a b');
+  // Pieces decoded separately and concatenated lose nothing either (each has its own prefix "▁").
+  assert.equal(t.decode([...t.encode('Hello'), ...t.encode('world')]), 'Hello world');
+});
+
+test('decode rejects ids outside the vocabulary', () => {
+  const t = bundled('fast');
+  assert.throws(() => t.decode([1, 32000]), /ids\[1\] = 32000 is not a token id/);
+  assert.throws(() => t.decode([-1]), RangeError);
+  assert.throws(() => t.decode([1.5]), RangeError);
+});
+
+test('bos/eos/pad come from tokenizer_config.json (string or {content} form); pad is null for Mistral', () => {
+  const json = bundledTokenizerJson();
+  (json['added_tokens'] as object[]).push({ id: 32000, content: '<pad>', special: true, normalized: false, lstrip: false, rstrip: false, single_word: false });
+  const dir = tempFolder({
+    'tokenizer.json': json,
+    'tokenizer_config.json': { ...bundledConfigJson(), pad_token: { content: '<pad>', lstrip: false }, eos_token: '<s>', additional_special_tokens: ['</s>'] },
+  });
+  const t = quietly(() => loadTokenizer(dir));
+  assert.deepEqual([t.bosId, t.eosId, t.padId], [1, 1, 32000]);
+  assert.equal(t.decode([5, 32000, 2]), '\u0002'); // <0x02> is byte 2; <pad> and the additional special </s> are dropped
+  assert.equal(bundled('fast').padId, null);
+});
+
+test('without tokenizer_config.json: <s> and </s> are BOS and EOS when present, the default template is used', () => {
+  const dir = tempFolder({ 'tokenizer.json': bundledTokenizerJson() });
+  const t = quietly(() => loadTokenizer(dir));
+  assert.deepEqual([t.bosId, t.eosId, t.padId], [1, 2, null]);
+  assert.equal(t.applyChatTemplate([{ role: 'user', content: 'x' }]), '<s>[INST] x [/INST]');
+  assert.equal(t.decode(t.encode('Hello , world .')), 'Hello , world .'); // no clean-up of spaces by default
+});
