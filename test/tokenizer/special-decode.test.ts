@@ -70,3 +70,18 @@ test('without tokenizer_config.json: <s> and </s> are BOS and EOS when present, 
   assert.equal(t.applyChatTemplate([{ role: 'user', content: 'x' }]), '<s>[INST] x [/INST]');
   assert.equal(t.decode(t.encode('Hello , world .')), 'Hello , world .'); // no clean-up of spaces by default
 });
+
+test('for the bundled tokenizer, encode(x + " " + y) = encode(x) ++ encode(y) when x ends in a non-space', () => {
+  // This is what lets the data pipeline find an assistant answer's tokens in a rendered chat: with the
+  // default template "... [/INST] answer</s>", the answer's tokens are exactly encode(answer).
+  const t = bundled('fast');
+  const xs = variedStrings(300, 31).filter((s) => /\S$/.test(s) && !/▁$|<s>|<\/s>|<unk>/.test(s));
+  const ys = variedStrings(300, 32).filter((s) => s.length > 0 && !/<s>|<\/s>|<unk>/.test(s));
+  for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
+    const x = xs[i]!, y = ys[i]!;
+    assert.deepEqual(t.encode(`${x} ${y}`), [...t.encode(x), ...t.encode(y)], JSON.stringify([x, y]));
+  }
+  const chat = t.encode(t.applyChatTemplate([{ role: 'user', content: 'Q?' }, { role: 'assistant', content: '  Two spaces, then 42.\n' }]));
+  const answer = t.encode('  Two spaces, then 42.\n');
+  assert.deepEqual(chat.slice(-answer.length - 1), [...answer, t.eosId]);
+});

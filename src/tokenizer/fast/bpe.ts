@@ -12,7 +12,9 @@
 // @huggingface/tokenizers and of the Rust tokenizers). Symbols are vocabulary ids; a character that is not
 // in the vocabulary is -1 - codepoint, never merges, and becomes byte-fallback tokens (or unk) at the end.
 
+// The cache is cleared when full: bounded memory (about 50 MB at worst) on text with many unique chunks.
 const CACHE_MAX_ENTRIES = 200_000;
+const CACHE_MAX_CHARS = 4_000_000;
 const CACHE_MAX_CHUNK = 256;
 /** Chunks up to this many symbols use the quadratic scan; longer ones a heap. */
 const SCAN_MAX = 48;
@@ -46,6 +48,7 @@ export class WordBpe {
   private readonly nRight: number;
   private readonly joinable: Uint8Array;
   private readonly cache = new Map<string, number[]>();
+  private cacheChars = 0;
   private readonly byteIds: Int32Array | null;
   private readonly unkId: number | null;
   // Scratch buffers for the scan merge.
@@ -150,8 +153,12 @@ export class WordBpe {
     }
     const ids = this.bpe(key);
     if (key.length <= CACHE_MAX_CHUNK) {
-      if (this.cache.size >= CACHE_MAX_ENTRIES) this.cache.clear();
+      if (this.cache.size >= CACHE_MAX_ENTRIES || this.cacheChars >= CACHE_MAX_CHARS) {
+        this.cache.clear();
+        this.cacheChars = 0;
+      }
       this.cache.set(key, ids);
+      this.cacheChars += key.length;
     }
     for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
   }
