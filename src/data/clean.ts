@@ -1,7 +1,7 @@
 // Text normalisation applied to every string field of a record before validation and deduplication:
-// Unicode NFC, newlines to \n, control and zero-width characters removed, exotic spaces to ' ', trailing
-// spaces on each line removed, runs of blank lines collapsed to one, and the whole field trimmed.
-// Indentation inside the text is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ (Persian,
+// Unicode NFC, newlines to \n, control and zero-width characters removed, exotic spaces to ' ', runs of
+// spaces between words collapsed to one, trailing spaces on each line removed, runs of blank lines
+// collapsed to one, and the whole field trimmed. Indentation at the start of a line is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ (Persian,
 // Indic scripts), which change how text renders and reads.
 
 // C0 controls except \t and \n, DEL, C1 controls except NEL (a newline), and the invisible zero-width
@@ -11,15 +11,16 @@ const NEWLINES = /\r\n?|[\u0085\u2028\u2029]/g;
 const SPACES = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
 const TRAILING = /[ \t]+\n/g;
 const BLANK_RUNS = /\n{3,}/g;
+const SPACE_RUNS = /(\S) {2,}/g; // runs of spaces after a word; indentation at line start is kept
 // Anything that needs more than a trim: the fast path skips the regex passes for clean text.
-const NEEDS_WORK = /[\x00-\x08\x0B-\x1F\x7F-\x9F\u00A0\u1680\u2000-\u200B\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF\u180E]|[ \t]\n|\n\n\n/;
+const NEEDS_WORK = /[\x00-\x08\x0B-\x1F\x7F-\x9F\u00A0\u1680\u2000-\u200B\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF\u180E]|[ \t]\n|\n\n\n|\S  /;
 const NON_ASCII = /[^\x00-\x7F]/;
 
 /** The normalised form of one text field (see the file header). */
 export function normalizeText(s: string): string {
   let t = NON_ASCII.test(s) ? s.normalize('NFC') : s;
   if (NEEDS_WORK.test(t)) {
-    t = t.replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n').replace(BLANK_RUNS, '\n\n');
+    t = t.replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n').replace(BLANK_RUNS, '\n\n').replace(SPACE_RUNS, '$1 ');
   }
   return t.trim();
 }

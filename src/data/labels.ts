@@ -1,6 +1,6 @@
 // Class labels for classification: canonical values (an integer, or a trimmed NFC string; "3" and 3 are
 // the same label), and the class list that maps each label to its index — the order given by the user,
-// else integers ascending then strings in code-point order.
+// else 0 … max for integer labels, else the labels sorted (see classList).
 
 export type LabelValue = number | string;
 
@@ -35,6 +35,21 @@ export function sortLabels(labels: LabelValue[]): LabelValue[] {
     if (typeof b === 'number') return 1;
     return a < b ? -1 : a > b ? 1 : 0;
   });
+}
+
+/**
+ * The class list of the labels found in data: when every label is an integer ≥ 0 it is its own index
+ * (0 … max, as HF datasets store classes); otherwise the labels sorted (integers, then strings).
+ */
+export function classList(found: Iterable<LabelValue>): LabelValue[] {
+  const seen = new Map<string, LabelValue>();
+  for (const l of found) seen.set(labelKey(l), l);
+  const all = [...seen.values()];
+  if (all.length > 0 && all.every((l) => typeof l === 'number' && l >= 0)) {
+    const max = Math.max(...(all as number[]));
+    return Array.from({ length: max + 1 }, (_, i) => i);
+  }
+  return sortLabels(all);
 }
 
 /** The class list: label → index. */

@@ -14,7 +14,7 @@ import { readLines } from '../util/lines.ts';
 import { charLength } from './clean.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
-import { LabelSet, labelKey, sortLabels, type LabelValue } from './labels.ts';
+import { LabelSet, classList, labelKey, type LabelValue } from './labels.ts';
 import { NearDupIndex } from './near-dedup.ts';
 import { OutFile } from './out-file.ts';
 import {
@@ -261,9 +261,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       }
       if (givenLabels) classes = givenLabels;
       else {
-        const present = new Map<string, LabelValue>();
-        labelOfKept.forEach((l, i) => { if (isKept(i)) present.set(labelKey(l!), l!); });
-        classes = new LabelSet(sortLabels([...present.values()]));
+        classes = new LabelSet(classList(labelOfKept.filter((_, i) => isKept(i)) as LabelValue[]));
       }
     }
     const order: number[] = []; // kept indices that survive

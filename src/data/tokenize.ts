@@ -26,6 +26,8 @@ export interface TokenizeOptions {
   overflow?: 'truncate' | 'drop';
   /** Class list for classification records (default: an integer label is its own index). */
   labels?: LabelSet;
+  /** Bounds pre-tokenized ids when no tokenizer is given. */
+  vocabSize?: number;
 }
 
 export interface TokenizedRecord {
@@ -42,7 +44,13 @@ interface Seq {
   labels: number[];
 }
 
-export function tokenizeRecord(record: DataRecord, tok: Tokenizer, opts: TokenizeOptions = {}): TokenizedRecord {
+/**
+ * One record → one TokenRow (see the file header). `tok` may be null only for pre-tokenized records; their
+ * ids are then checked against `opts.vocabSize` when given.
+ */
+export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: TokenizeOptions = {}): TokenizedRecord {
+  if (record.shape === 'pretokenized') return finish(pretokenizedSeq(record, tok?.vocabSize ?? opts.vocabSize), pretokenizedLabel(record, opts), opts);
+  if (tok === null) throw new UserError(`a ${record.shape} record needs a tokenizer`);
   const trainAll = opts.trainOn === 'all';
   let seq: Seq;
   let label: number | undefined;
@@ -69,17 +77,23 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer, opts: Tokeniz
       label = classIndex(record.label, opts.labels);
       break;
     }
-    case 'pretokenized': {
-      for (const id of record.inputIds) {
-        if (id >= tok.vocabSize) throw new UserError(`token id ${id} is outside the tokenizer's vocabulary [0, ${tok.vocabSize})`);
-      }
-      seq = { ids: [...record.inputIds], labels: record.labels ? [...record.labels] : [] };
-      if (record.label !== undefined) label = classIndex(record.label, opts.labels);
-      else if (!record.labels) seq.labels = [...record.inputIds];
-      break;
-    }
   }
   return finish(seq, label, opts);
+}
+
+/** Pre-tokenized ids pass through (no BOS added); without labels every token is trained. */
+function pretokenizedSeq(record: Extract<DataRecord, { shape: 'pretokenized' }>, vocabSize: number | undefined): Seq {
+  if (vocabSize !== undefined) {
+    for (const id of record.inputIds) {
+      if (id >= vocabSize) throw new UserError(`token id ${id} is outside the vocabulary [0, ${vocabSize})`);
+    }
+  }
+  if (record.label !== undefined) return { ids: [...record.inputIds], labels: [] };
+  return { ids: [...record.inputIds], labels: record.labels ? [...record.labels] : trainedExceptFirst(record.inputIds) };
+}
+
+function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }>, opts: TokenizeOptions): number | undefined {
+  return record.label === undefined ? undefined : classIndex(record.label, opts.labels);
 }
 
 function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions): TokenizedRecord {

@@ -1,0 +1,108 @@
+// loadTokenRows: the trainer's reader for data.train / data.val / data.test. It accepts a prepare output
+// file, any raw file and shape that prepare reads, or pre-tokenized JSONL, and returns TokenRows built by
+// tokenizeRecord. Raw records are validated and normalised as prepare does (but not deduplicated or
+// split); a record that prepare would reject stops the load with its file:line and reason.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TokenRow } from '../model/batch.ts';
+import type { Tokenizer } from '../tokenizer/types.ts';
+import { UserError, isUserError } from '../util/errors.ts';
+import { formatOf, readRecords } from './ingest/read.ts';
+import type { Format } from './ingest/types.ts';
+import { LabelSet, canonicalLabel, classList, type LabelValue } from './labels.ts';
+import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
+import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
+
+export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
+  /** Needed unless every record is pre-tokenized. */
+  tokenizer?: Tokenizer | null;
+  task?: Task;
+  /**
+   * Classification: the classes in index order. Default: report.json's "labels" beside the file (a prepare
+   * output), else classList() of the labels in the file — pass the train
+   * result's `labels` when loading val/test so that indices agree.
+   */
+  labels?: readonly LabelValue[];
+  fields?: Partial<FieldMap>;
+  format?: Format;
+  textSplit?: 'file' | 'blank-lines';
+}
+
+export interface LoadedRows {
+  rows: TokenRow[];
+  /** Classification: the class list the label indices refer to; null for generation. */
+  labels: LabelValue[] | null;
+  stats: {
+    records: number;
+    /** Rows cut to maxSeqLen. */
+    truncated: number;
+    /** Records dropped: longer than maxSeqLen with overflow 'drop', or nothing left to train after truncation. */
+    dropped: number;
+    /** Σ input tokens of the rows. */
+    tokens: number;
+    /** Σ trained targets of the rows (generation). */
+    targets: number;
+  };
+}
+
+export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedRows {
+  const task = opts.task ?? 'generation';
+  const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
+  const tok = opts.tokenizer ?? null;
+  const records: Array<{ record: DataRecord; line: number }> = [];
+  for (const item of readRecords(file, formatOf(file, opts.format), { textSplit: opts.textSplit, textField: fields.text })) {
+    const where = `${file}:${item.line}`;
+    if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
+    const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize);
+    if ('reason' in det) throw new UserError(`${det.reason}: ${det.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
+    records.push({ record: det.record, line: item.line });
+  }
+  if (records.length === 0) throw new UserError('no records', file);
+
+  let labels: LabelSet | undefined;
+  if (task === 'classification') labels = new LabelSet(opts.labels ?? defaultLabels(file, records.map((r) => r.record)));
+
+  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0 };
+  const rows: TokenRow[] = [];
+  for (const { record, line } of records) {
+    let r;
+    try {
+      r = tokenizeRecord(record, tok, { ...opts, labels });
+    } catch (e) {
+      if (isUserError(e)) throw new UserError(e.message, `${file}:${line}`);
+      throw e;
+    }
+    if (r.overflow === 'truncated') stats.truncated++;
+    if (!r.row) {
+      stats.dropped++;
+      continue;
+    }
+    stats.tokens += r.row.inputIds.length;
+    const lab = r.row.labels;
+    if (lab) for (let t = 1; t < lab.length; t++) if (lab[t] !== -100) stats.targets++;
+    rows.push(r.row);
+  }
+  if (rows.length === 0) throw new UserError(`every record was dropped (${stats.dropped}: longer than maxSeqLen or nothing left to train)`, file);
+  return { rows, labels: labels ? [...labels.labels] : null, stats };
+}
+
+/** report.json's class list beside a prepare output, else the labels of the records. */
+function defaultLabels(file: string, records: DataRecord[]): LabelValue[] {
+  const report = path.join(path.dirname(file), 'report.json');
+  if (fs.existsSync(report)) {
+    try {
+      const r = JSON.parse(fs.readFileSync(report, 'utf8')) as { labels?: unknown };
+      if (Array.isArray(r.labels)) {
+        return r.labels.map((l) => {
+          const c = canonicalLabel(l);
+          if ('error' in c || c.label === null) throw new UserError(`"labels" holds ${JSON.stringify(l)}`, report);
+          return c.label;
+        });
+      }
+    } catch (e) {
+      if (isUserError(e)) throw e;
+      throw new UserError(`cannot read the class list: ${(e as Error).message}`, report);
+    }
+  }
+  return classList(records.flatMap((r) => ('label' in r && r.label !== undefined ? [r.label] : [])));
+}

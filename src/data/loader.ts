@@ -1,0 +1,141 @@
+// The data loader: batches of TokenRows (padded by collate, or packed by collatePacked) in file order, or
+// shuffled with a seeded RNG every epoch; optionally length-grouped (HF's group_by_length: shuffled
+// mega-batches of 50 batches, each sorted by length, so a batch holds rows of similar length). The last
+// batch of an epoch may be short unless dropLast. `position` (epoch, batch index, and the RNG state the
+// epoch's order was drawn from) is plain JSON: `restore` resumes exactly where it was taken.
+import { collate, type Batch, type TokenRow } from '../model/batch.ts';
+import { UserError } from '../util/errors.ts';
+import { collatePacked, planPacks } from './pack.ts';
+import { Rng, type RngState } from './rng.ts';
+
+export interface LoaderOptions {
+  /** Rows per batch; with packing, packed sequences per batch. */
+  batchSize: number;
+  /** Shuffle every epoch (default false: file order). */
+  shuffle?: boolean;
+  seed?: number;
+  /** Batches of similar lengths (less padding). */
+  groupByLength?: boolean;
+  /** Pack samples into sequences of this many tokens (T is fixed to it). */
+  packLength?: number;
+  /** Id written into padding (never attended to or trained; default 0). */
+  padId?: number;
+  /** config.pad_token_id, for the classification head's pick of the scored token (default null). */
+  scorePadId?: number | null;
+  /** Skip an epoch's last batch when it is short. */
+  dropLast?: boolean;
+}
+
+export interface LoaderPosition {
+  epoch: number;
+  /** Index of the next batch within the epoch. */
+  index: number;
+  /** RNG state from which the epoch's order was drawn. */
+  rng: RngState;
+}
+
+export interface LoadedBatch {
+  batch: Batch;
+  /** Indices (into the loader's rows) of the samples in the batch, row by row. */
+  rows: number[];
+  epoch: number;
+  /** Index of this batch within its epoch. */
+  index: number;
+  /** Batches in this epoch. */
+  epochBatches: number;
+}
+
+/** Rows per length-sorted mega-batch, in batches (HF's LengthGroupedSampler uses 50). */
+const MEGABATCH = 50;
+
+export class DataLoader {
+  private readonly lengths: Int32Array;
+  private rng: Rng;
+  private epoch = 0;
+  private index = 0;
+  private epochRng: RngState;
+  private plan: number[][][]; // batches → sequences → row indices (one row per sequence unless packed)
+
+  constructor(private readonly rows: readonly TokenRow[], private readonly opts: LoaderOptions) {
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new UserError(`batch size must be an integer ≥ 1, got ${opts.batchSize}`);
+    if (rows.length === 0) throw new UserError('the data loader has no rows');
+    if (opts.packLength !== undefined && !(Number.isInteger(opts.packLength) && opts.packLength > 0)) {
+      throw new UserError(`pack length must be an integer ≥ 1, got ${opts.packLength}`);
+    }
+    this.lengths = Int32Array.from(rows, (r) => r.inputIds.length);
+    this.rng = new Rng(opts.seed ?? 0);
+    this.epochRng = this.rng.state();
+    this.plan = this.planEpoch();
+    if (this.plan.length === 0) throw new UserError(`fewer rows (${rows.length}) than one batch (${opts.batchSize}) with dropLast`);
+  }
+
+  /** Where the next batch comes from; pass it to `restore` to continue from here. */
+  get position(): LoaderPosition {
+    return { epoch: this.epoch, index: this.index, rng: [...this.epochRng] as RngState };
+  }
+
+  restore(pos: LoaderPosition): void {
+    if (!Number.isInteger(pos.epoch) || pos.epoch < 0 || !Number.isInteger(pos.index) || pos.index < 0) {
+      throw new UserError(`invalid loader position ${JSON.stringify(pos)}`);
+    }
+    this.rng = new Rng(pos.rng);
+    this.epochRng = this.rng.state();
+    this.epoch = pos.epoch;
+    this.plan = this.planEpoch();
+    if (pos.index > this.plan.length) throw new UserError(`loader position ${pos.index} is past the ${this.plan.length} batches of an epoch`);
+    this.index = pos.index;
+  }
+
+  /** Batches in the current epoch. */
+  get epochBatches(): number {
+    return this.plan.length;
+  }
+
+  /** The next batch, moving on to a new epoch (reshuffled) after the last one. */
+  next(): LoadedBatch {
+    if (this.index >= this.plan.length) {
+      this.epoch++;
+      this.index = 0;
+      this.epochRng = this.rng.state();
+      this.plan = this.planEpoch();
+    }
+    const index = this.index++;
+    const seqs = this.plan[index]!;
+    const padId = this.opts.padId ?? 0;
+    const batch = this.opts.packLength !== undefined
+      ? collatePacked(seqs.map((s) => s.map((i) => this.rows[i]!)), padId, this.opts.packLength)
+      : collate(seqs.map((s) => this.rows[s[0]!]!), padId, this.opts.scorePadId ?? null);
+    return { batch, rows: seqs.flat(), epoch: this.epoch, index, epochBatches: this.plan.length };
+  }
+
+  /** The batches of one epoch, drawn from this.rng (which it advances). */
+  private planEpoch(): number[][][] {
+    const n = this.rows.length;
+    const { batchSize, shuffle = false, groupByLength = false, packLength, dropLast = false } = this.opts;
+    let order: number[] = Array.from({ length: n }, (_, i) => i);
+    if (shuffle) this.rng.shuffle(order);
+    if (groupByLength) {
+      const mega = batchSize * MEGABATCH * (packLength !== undefined ? 4 : 1);
+      const sorted: number[] = [];
+      for (let s = 0; s < n; s += mega) {
+        sorted.push(...order.slice(s, s + mega).sort((a, b) => this.lengths[b]! - this.lengths[a]! || a - b));
+      }
+      order = sorted;
+    }
+    const seqs = packLength !== undefined ? planPacks(this.lengths, order, packLength) : order.map((i) => [i]);
+    const batches: number[][][] = [];
+    for (let s = 0; s < seqs.length; s += batchSize) batches.push(seqs.slice(s, s + batchSize));
+    if (dropLast && batches.length > 0 && batches[batches.length - 1]!.length < batchSize) batches.pop();
+    if (groupByLength && shuffle) {
+      this.rng.shuffle(batches);
+      // the batch with the longest row goes first, as in HF, so that running out of memory shows at once
+      let longest = 0, best = -1;
+      batches.forEach((b, k) => {
+        const m = Math.max(...b.map((seq) => seq.reduce((a, i) => a + this.lengths[i]!, 0)));
+        if (m > best) { best = m; longest = k; }
+      });
+      [batches[0], batches[longest]] = [batches[longest]!, batches[0]!];
+    }
+    return batches;
+  }
+}

@@ -1,0 +1,80 @@
+// Near-duplicate detection: exact Jaccard of 5-gram shingles, MinHash estimates, LSH candidates.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, minhashSignature, shingleSet } from '../../src/data/minhash.ts';
+import { NearDupIndex } from '../../src/data/near-dedup.ts';
+import { Rng } from '../../src/data/rng.ts';
+
+test('shingles are code-point 5-grams; short texts are one shingle', () => {
+  assert.deepEqual([...shingleSet('abcdefg')], ['abcde', 'bcdef', 'cdefg']);
+  assert.deepEqual([...shingleSet('🙂🙂🙂🙂🙂x')], ['🙂🙂🙂🙂🙂', '🙂🙂🙂🙂x']);
+  assert.deepEqual([...shingleSet('abc')], ['abc']);
+  assert.equal(shingleSet('').size, 0);
+  assert.equal(jaccard(shingleSet('abcdef'), shingleSet('abcdeg')), 1 / 3);
+});
+
+function words(rng: Rng, n: number): string {
+  const vocab = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa'];
+  return Array.from({ length: n }, () => vocab[rng.below(vocab.length)]! + rng.below(100)).join(' ');
+}
+
+test('the MinHash estimate tracks the exact Jaccard similarity', () => {
+  const rng = new Rng(1);
+  const a = new Uint16Array(SIG_SIZE), b = new Uint16Array(SIG_SIZE);
+  let worst = 0;
+  for (let k = 0; k < 40; k++) {
+    const base = words(rng, 150);
+    const edited = base.split(' ').map((w) => (rng.below(100) < k * 2 ? 'zz' + w : w)).join(' ');
+    minhashSignature(base, a);
+    minhashSignature(edited, b);
+    worst = Math.max(worst, Math.abs(estimateJaccard(a, b) - jaccard(shingleSet(base), shingleSet(edited))));
+  }
+  assert.ok(worst < 0.2, `estimate off by ${worst}`);
+  minhashSignature('same text here', a);
+  minhashSignature('same text here', b);
+  assert.equal(estimateJaccard(a, b), 1);
+});
+
+test('bands catch pairs at the threshold with high probability', () => {
+  for (const t of [0.5, 0.7, 0.8, 0.9, 0.95]) {
+    const { bands, rows } = bandsFor(t);
+    assert.ok(bands * rows <= SIG_SIZE);
+    assert.ok(1 - (1 - t ** rows) ** bands >= 0.995);
+  }
+});
+
+test('NearDupIndex: finds the earliest near duplicate at or above the threshold, confirmed exactly', () => {
+  const rng = new Rng(7);
+  const texts: string[] = [];
+  const idx = new NearDupIndex(0.8);
+  const textOf = (i: number) => texts[i]!;
+  const add = (t: string) => {
+    const m = idx.check(t, texts.length, textOf);
+    if (!m) texts.push(t);
+    return m;
+  };
+  for (let i = 0; i < 300; i++) assert.equal(add(words(rng, 60)), null, `distinct text ${i} flagged`);
+  const original = texts[123]!;
+  const light = original.replace(/alpha/g, 'ALPHA').slice(0, -3) + ' the end';
+  const j = jaccard(shingleSet(light), shingleSet(original));
+  assert.ok(j >= 0.8 && j < 1, `edit should keep Jaccard ≥ 0.8, got ${j}`);
+  const m = add(light);
+  assert.ok(m && m.index === 123 && Math.abs(m.similarity - j) < 1e-12);
+  // a heavier edit, below the threshold, is kept
+  const heavy = original.split(' ').map((w, k) => (k % 3 === 0 ? w + 'x' : w)).join(' ');
+  assert.ok(jaccard(shingleSet(heavy), shingleSet(original)) < 0.8);
+  assert.equal(add(heavy), null);
+});
+
+test('the threshold is configurable', () => {
+  const a = 'the quick brown fox jumps over the lazy dog near the river bank today';
+  const b = 'the quick brown fox jumps over the sleepy cat near the river bank today';
+  const j = jaccard(shingleSet(a), shingleSet(b));
+  assert.ok(j > 0.55 && j < 0.75, `${j}`);
+  for (const [t, dup] of [[0.8, false], [j + 0.02, false], [j, true], [0.5, true]] as const) {
+    const idx = new NearDupIndex(t);
+    const texts = [a];
+    assert.equal(idx.check(a, 0, (i) => texts[i]!), null);
+    assert.equal(idx.check(b, 1, (i) => texts[i]!) !== null, dup, `threshold ${t}`);
+  }
+});

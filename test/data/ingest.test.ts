@@ -1,0 +1,117 @@
+// Readers: the counting rule (one item per input record), its starting line, raw text and parse errors.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readCsv } from '../../src/data/ingest/csv.ts';
+import { readJson } from '../../src/data/ingest/json.ts';
+import { readJsonl } from '../../src/data/ingest/jsonl.ts';
+import { formatOf } from '../../src/data/ingest/read.ts';
+import { readText } from '../../src/data/ingest/text.ts';
+import type { RawItem } from '../../src/data/ingest/types.ts';
+import { tempDir, writeFiles } from './helpers.ts';
+
+const dir = tempDir();
+const summary = (items: RawItem[]) => items.map((i) => ({ line: i.line, value: i.value, reason: i.error?.reason }));
+
+test('JSONL: BOM on any line, CRLF, whitespace around a line, blank lines skipped, invalid JSON kept as an item', () => {
+  const f = writeFiles(dir, {
+    'a.jsonl': '\ufeff{"text":"a"}\r\n\r\n   {"text":"b"}  \t\n\n\ufeff {"text":"c"}\n{oops\n   \n{"text":"d"}',
+  })['a.jsonl']!;
+  const items = [...readJsonl(f)];
+  assert.deepEqual(summary(items), [
+    { line: 1, value: { text: 'a' }, reason: undefined },
+    { line: 3, value: { text: 'b' }, reason: undefined },
+    { line: 5, value: { text: 'c' }, reason: undefined },
+    { line: 6, value: undefined, reason: 'invalid_json' },
+    { line: 8, value: { text: 'd' }, reason: undefined },
+  ]);
+  assert.equal(items[3]!.raw, '{oops');
+});
+
+test('JSON array: elements streamed with the line each starts on; strings with brackets, nesting, bad elements', () => {
+  const f = writeFiles(dir, {
+    'a.json': '\ufeff[\n  {"text": "has ] and [ and \\" and , inside"},\n  {"messages": [{"role": "user", "content": "{x}"},\n    {"role": "assistant", "content": "y"}]},\n  {"text": bad},\n  3, {"text": "two on a line"}\n]\n',
+  })['a.json']!;
+  const items = [...readJson(f)];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: { text: 'has ] and [ and " and , inside' }, reason: undefined },
+    { line: 3, value: { messages: [{ role: 'user', content: '{x}' }, { role: 'assistant', content: 'y' }] }, reason: undefined },
+    { line: 5, value: undefined, reason: 'invalid_json' },
+    { line: 6, value: 3, reason: undefined },
+    { line: 6, value: { text: 'two on a line' }, reason: undefined },
+  ]);
+  assert.equal(items[2]!.raw, '{"text": bad}');
+});
+
+test('JSON array: an empty element, text after the array, and an unclosed array are reported', () => {
+  const f = writeFiles(dir, {
+    'b.json': '[{"text":"a"},,{"text":"b"}] trailing',
+    'c.json': '[{"text":"a"},\n{"text":"b"',
+    'd.json': '[]',
+  });
+  assert.deepEqual(summary([...readJson(f['b.json']!)]), [
+    { line: 1, value: { text: 'a' }, reason: undefined },
+    { line: 1, value: undefined, reason: 'invalid_json' },
+    { line: 1, value: { text: 'b' }, reason: undefined },
+    { line: 1, value: undefined, reason: 'invalid_json' },
+  ]);
+  assert.deepEqual(summary([...readJson(f['c.json']!)]), [
+    { line: 1, value: { text: 'a' }, reason: undefined },
+    { line: 2, value: undefined, reason: 'invalid_json' },
+  ]);
+  assert.deepEqual([...readJson(f['d.json']!)], []);
+});
+
+test('JSON: a single object is one record; a .json file of lines is read as JSONL', () => {
+  const f = writeFiles(dir, {
+    'one.json': '\n{\n  "prompt": "p",\n  "completion": "c"\n}\n',
+    'lines.json': '{"text":"a"}\n{"text":"b"}\n',
+  });
+  assert.deepEqual(summary([...readJson(f['one.json']!)]), [{ line: 2, value: { prompt: 'p', completion: 'c' }, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['lines.json']!)]).map((x) => x.line), [1, 2]);
+});
+
+test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRLF; bad_columns and invalid_csv rows', () => {
+  const f = writeFiles(dir, {
+    'a.csv': '\ufefftext,label\r\n"a, b",1\r\n"say ""hi""",2\r\n"multi\r\nline\r\ntext",3\r\n\r\nplain,4\r\ntoo,many,fields\r\nshort\r\nbad"quote,5\r\n"closed"junk,6\r\n"unclosed,7\r\nmore',
+  })['a.csv']!;
+  const items = [...readCsv(f, ',')];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: { text: 'a, b', label: '1' }, reason: undefined },
+    { line: 3, value: { text: 'say "hi"', label: '2' }, reason: undefined },
+    { line: 4, value: { text: 'multi\nline\ntext', label: '3' }, reason: undefined },
+    { line: 8, value: { text: 'plain', label: '4' }, reason: undefined },
+    { line: 9, value: undefined, reason: 'bad_columns' },
+    { line: 10, value: undefined, reason: 'bad_columns' },
+    { line: 11, value: undefined, reason: 'invalid_csv' },
+    { line: 12, value: undefined, reason: 'invalid_csv' },
+    { line: 13, value: undefined, reason: 'invalid_csv' },
+  ]);
+  assert.match(items[4]!.error!.detail, /3 fields where the header has 2/);
+  assert.match(items[8]!.error!.detail, /opened on line 13 is never closed/);
+});
+
+test('CSV: a malformed header stops the run with file:line', () => {
+  const f = writeFiles(dir, { 'dup.csv': 'text,text\na,b\n', 'blank.csv': 'text,\na,b\n' });
+  assert.throws(() => [...readCsv(f['dup.csv']!, ',')], /dup\.csv:1: header column "text" appears twice/);
+  assert.throws(() => [...readCsv(f['blank.csv']!, ',')], /blank\.csv:1: header column 2 has no name/);
+});
+
+test('TSV uses tabs', () => {
+  const f = writeFiles(dir, { 'a.tsv': 'prompt\tcompletion\nQ, with comma\tA\n' })['a.tsv']!;
+  assert.deepEqual(summary([...readCsv(f, '\t')]), [{ line: 2, value: { prompt: 'Q, with comma', completion: 'A' }, reason: undefined }]);
+});
+
+test('plain text: one record per file, or one per blank-line block', () => {
+  const f = writeFiles(dir, { 'a.txt': '\n\nFirst block\nstill first\n\n\nSecond\n  \nThird\n' })['a.txt']!;
+  assert.deepEqual(summary([...readText(f)]), [{ line: 1, value: { text: '\n\nFirst block\nstill first\n\n\nSecond\n  \nThird' }, reason: undefined }]);
+  assert.deepEqual(summary([...readText(f, { textSplit: 'blank-lines', textField: 'body' })]), [
+    { line: 3, value: { body: 'First block\nstill first' }, reason: undefined },
+    { line: 7, value: { body: 'Second' }, reason: undefined },
+    { line: 9, value: { body: 'Third' }, reason: undefined },
+  ]);
+});
+
+test('formats by extension', () => {
+  assert.deepEqual(['a.jsonl', 'b.NDJSON', 'c.json', 'd.csv', 'e.tsv', 'f.txt', 'g.md'].map((x) => formatOf(x)), ['jsonl', 'jsonl', 'json', 'csv', 'tsv', 'text', 'text']);
+  assert.equal(formatOf('x.txt', 'jsonl'), 'jsonl');
+});

@@ -1,0 +1,248 @@
+// prepare end to end on messy files: every defect rejected with its reason and line, nothing lost
+// (report.json balances), normalised output, byte-identical reruns, splits, classification, --dedup none,
+// --val/--test files, and errors that stop the run.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { prepare, type PrepareOptions } from '../../src/data/prepare.ts';
+import type { PrepareReport } from '../../src/data/report.ts';
+import { Rng } from '../../src/data/rng.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
+
+const tok = mistralTokenizer();
+const dir = tempDir();
+const OUTPUTS = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl', 'report.json'];
+
+interface Kept { id: string; source: { file: string; line: number }; [k: string]: unknown }
+interface Rejected { source: { file: string; line: number }; reason: string; detail: string; raw: string }
+
+function run(name: string, opts: Omit<PrepareOptions, 'outDir' | 'tokenizer'>) {
+  const outDir = path.join(dir, name);
+  const { report, summary } = prepare({ ...opts, outDir, tokenizer: tok, tokenizerName: 'mistral-7b-v0.1' });
+  const splits = { train: readJsonl<Kept>(path.join(outDir, 'train.jsonl')), val: readJsonl<Kept>(path.join(outDir, 'val.jsonl')), test: readJsonl<Kept>(path.join(outDir, 'test.jsonl')) };
+  const rejected = readJsonl<Rejected>(path.join(outDir, 'rejected.jsonl'));
+  const onDisk = JSON.parse(fs.readFileSync(path.join(outDir, 'report.json'), 'utf8')) as PrepareReport;
+  assert.deepEqual(onDisk, report);
+  checkBalance(report, splits, rejected);
+  return { outDir, report, summary, splits, rejected, kept: [...splits.train, ...splits.val, ...splits.test] };
+}
+
+function checkBalance(r: PrepareReport, splits: Record<string, Kept[]>, rejected: Rejected[]): void {
+  const sum = (o: object) => Object.values(o).reduce((a: number, b) => a + (b as number), 0);
+  assert.equal(r.input_records, r.kept + r.rejected, 'input_records = kept + rejected');
+  assert.equal(sum(r.splits), r.kept, 'splits add up to kept');
+  assert.equal(sum(r.by_reason), r.rejected);
+  assert.equal(sum(r.by_shape), r.kept);
+  assert.equal(rejected.length, r.rejected, 'one rejected.jsonl line per rejected record');
+  for (const s of ['train', 'val', 'test'] as const) assert.equal(splits[s]!.length, r.splits[s], `${s}.jsonl lines`);
+}
+
+function words(rng: Rng, n: number): string {
+  const vocab = ['river', 'stone', 'cloud', 'maple', 'lantern', 'copper', 'meadow', 'falcon', 'harbor', 'violet', 'ember', 'quartz', 'willow', 'canyon', 'saffron', 'glacier'];
+  return Array.from({ length: n }, () => vocab[rng.below(vocab.length)]! + rng.below(1000)).join(' ');
+}
+
+// The messy JSONL: [line text, expected fate]. Blank lines are not records.
+const rng = new Rng(11);
+const longOriginal = words(rng, 50);
+const nearCopy = longOriginal.replace(/^(\S+ \S+)/, 'CHANGED START') + ' plus a tail';
+const MESSY: Array<[string, string | null]> = [
+  ['\ufeff{"text": "The first clean record, about apples and oranges."}\r', 'kept'],
+  ['\r', null],
+  ['   {"prompt": "What is the capital of France?", "completion": "Paris."}   ', 'kept'],
+  ['{"messages": [{"role": "user", "content": "Hi!"}, {"role": "assistant", "content": "Hello, how can I help?"}]}', 'kept'],
+  ['{"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}, {"role": "user", "content": "3+3?"}, {"role": "assistant", "content": "6"}]}', 'kept'],
+  ['{"text": "unterminated', 'invalid_json'],
+  ['[1, 2, 3]', 'unknown_shape'],
+  ['{"foo": "bar"}', 'unknown_shape'],
+  ['{"text": "a", "prompt": "b", "completion": "c"}', 'unknown_shape'],
+  ['{"text": 12345}', 'unknown_shape'],
+  ['{"text": "   \\u200b  \\t "}', 'empty'],
+  ['{"prompt": "Question with no answer", "completion": ""}', 'empty'],
+  ['{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": " "}]}', 'empty'],
+  ['{"messages": [{"role": "user", "content": "only a question"}]}', 'invalid_roles'],
+  ['{"messages": [{"role": "bot", "content": "hi"}, {"role": "assistant", "content": "x"}]}', 'invalid_roles'],
+  ['{"messages": [{"role": "user", "content": "a"}, {"role": "user", "content": "b"}, {"role": "assistant", "content": "c"}]}', 'invalid_roles'],
+  ['', null],
+  ['{"text": "The first clean record,   about apples and oranges.  "}', 'duplicate'],
+  ['{"completion": "Paris.", "prompt": "What is the capital of France?"}', 'duplicate'],
+  [JSON.stringify({ text: longOriginal }), 'kept'],
+  [JSON.stringify({ text: nearCopy }), 'near_duplicate'],
+  ['{"text": "please stop </s> here"}', 'special_token'],
+  ['{"text": "hi"}', 'too_short'],
+  [JSON.stringify({ text: 'x'.repeat(3000) }), 'too_long'],
+  [JSON.stringify({ text: words(rng, 200) }), 'too_long'],
+  ['{"text": "a labelled record", "label": "pos"}', 'wrong_task'],
+  ['{"input_ids": [1, -3, 5]}', 'invalid_tokens'],
+  ['{"input_ids": [1, 99999]}', 'invalid_tokens'],
+  ['{"input_ids": [1, 415, 2936, 9060], "labels": [-100, -100, 2936, 9060]}', 'kept'],
+  ['{"text": "Contr\\u0000ol chars\\u0007 and zero\\u200bwidth\\r\\n\\r\\n\\r\\n\\r\\nare removed   "}', 'kept'],
+  ['{"text": "Cafe\\u0301 au lait, NFC"}', 'kept'],
+  ['{"text": "Caf\\u00e9 au lait, NFC"}', 'duplicate'],
+  ['\t{"text": "a tab-indented line"}\r', 'kept'],
+  ...Array.from({ length: 40 }, (): [string, string] => [JSON.stringify({ text: words(rng, 25) }), 'kept']),
+  ['{"text": "the last line has no newline"}', 'kept'],
+];
+const messyText = MESSY.map(([l]) => l).join('\n');
+const files = writeFiles(dir, { 'messy.jsonl': messyText });
+const messyOpts = { inputs: [files['messy.jsonl']!], minChars: 3, maxChars: 2000, maxTokens: 300 };
+
+test('messy JSONL: every defect is rejected with its reason and line; everything else is kept; report.json balances', () => {
+  const { report, rejected, kept } = run('messy', messyOpts);
+  const expected = new Map<number, string>();
+  MESSY.forEach(([, fate], i) => { if (fate) expected.set(i + 1, fate); });
+  assert.equal(report.input_records, expected.size);
+  const got = new Map<number, string>();
+  for (const r of rejected) {
+    assert.equal(r.source.file, 'messy.jsonl');
+    assert.ok(!got.has(r.source.line));
+    got.set(r.source.line, r.reason);
+    assert.ok(r.detail.length > 0);
+    assert.equal(typeof r.raw, 'string');
+  }
+  for (const k of kept) {
+    assert.ok(!got.has(k.source.line), `line ${k.source.line} both kept and rejected`);
+    got.set(k.source.line, 'kept');
+  }
+  assert.deepEqual(Object.fromEntries([...got].sort((a, b) => a[0] - b[0])), Object.fromEntries(expected));
+  const want: Record<string, number> = {};
+  for (const fate of expected.values()) if (fate !== 'kept') want[fate] = (want[fate] ?? 0) + 1;
+  assert.deepEqual(report.by_reason, Object.fromEntries(Object.entries(want).sort()));
+  assert.deepEqual(report.by_shape, { chat: 2, pretokenized: 1, prompt_completion: 1, text: 46 });
+  // details say what and where
+  const byLine = new Map(rejected.map((r) => [r.source.line, r]));
+  assert.match(byLine.get(18)!.detail, /duplicate of messy\.jsonl:1$/);
+  assert.match(byLine.get(21)!.detail, /near-duplicate of messy\.jsonl:20 \(Jaccard 0\.\d+/);
+  assert.match(byLine.get(25)!.detail, /tokens, more than --max-tokens 300/);
+  assert.equal(byLine.get(6)!.raw, '{"text": "unterminated');
+});
+
+test('messy JSONL: kept records are normalised, with stable unique ids and their source', () => {
+  const { kept, report } = run('messy-ids', messyOpts);
+  const byLine = new Map(kept.map((k) => [k.source.line, k]));
+  assert.equal(byLine.get(1)!.text, 'The first clean record, about apples and oranges.');
+  assert.equal(byLine.get(30)!.text, 'Control chars and zerowidth\n\nare removed');
+  assert.equal(byLine.get(31)!.text, 'Caf\u00e9 au lait, NFC');
+  assert.deepEqual(byLine.get(29)!.input_ids, [1, 415, 2936, 9060]);
+  assert.deepEqual(Object.keys(byLine.get(3)!), ['id', 'source', 'prompt', 'completion']);
+  assert.deepEqual(byLine.get(5)!.messages, [
+    { role: 'system', content: 'Be brief.' }, { role: 'user', content: '2+2?' }, { role: 'assistant', content: '4' },
+    { role: 'user', content: '3+3?' }, { role: 'assistant', content: '6' },
+  ]);
+  const ids = kept.map((k) => k.id);
+  assert.equal(new Set(ids).size, ids.length);
+  for (const id of ids) assert.match(id, /^[0-9a-f]{16}$/);
+  assert.equal(report.tokens.total, report.tokens.train + report.tokens.val + report.tokens.test);
+  assert.ok(report.tokens.total > 1000);
+  assert.deepEqual(report.splits, { train: 40, val: 5, test: 5 });
+});
+
+test('byte-identical reruns: same inputs and seed give the same files, whatever the output folder; no paths or times inside', () => {
+  const a = run('rerun-a', { ...messyOpts, seed: 7 });
+  const b = run('another-folder-name', { ...messyOpts, seed: 7 });
+  for (const f of OUTPUTS) {
+    const x = fs.readFileSync(path.join(a.outDir, f)), y = fs.readFileSync(path.join(b.outDir, f));
+    assert.ok(x.equals(y), `${f} differs between reruns`);
+    const text = x.toString('utf8');
+    for (const bad of [dir, 'rerun-a', path.basename(dir), '/tmp', String(new Date().getFullYear()) + '-']) assert.ok(!text.includes(bad), `${f} contains "${bad}"`);
+  }
+  assert.deepEqual(fs.readdirSync(a.outDir).sort(), [...OUTPUTS].sort(), 'no temporary files are left');
+  const c = run('rerun-c', { ...messyOpts, seed: 8 });
+  assert.ok(!fs.readFileSync(path.join(a.outDir, 'train.jsonl')).equals(fs.readFileSync(path.join(c.outDir, 'train.jsonl'))), 'another seed, another split');
+  assert.deepEqual(c.report.splits, a.report.splits);
+});
+
+test('JSON arrays, CSV and plain text in one run; the counting rule; mixed shapes in a file', () => {
+  const f = writeFiles(dir, {
+    'mixed/a.json': '[\n {"text": "json element one"},\n {"prompt": "json prompt", "completion": "json completion"},\n {"text": ""},\n 7\n]',
+    'mixed/b.csv': 'prompt,completion\n"Hello, CSV","multi\nline answer"\nonly-one-field\n"say ""hi""",hi\n',
+    'mixed/c.txt': 'A whole text file\nis one record.\n',
+    'mixed/notes.md': 'Also text.\n',
+    'mixed/.hidden.jsonl': '{"text": "skipped: hidden"}\n',
+  });
+  const { report, kept, rejected } = run('mixed', { inputs: [path.dirname(f['mixed/a.json']!)] });
+  assert.equal(report.input_records, 4 + 3 + 1 + 1);
+  assert.deepEqual(report.inputs.map((i) => [i.file, i.records, i.kept, i.rejected]), [
+    ['a.json', 4, 2, 2], ['b.csv', 3, 2, 1], ['c.txt', 1, 1, 0], ['notes.md', 1, 1, 0],
+  ]);
+  assert.deepEqual(rejected.map((r) => [r.source.file, r.source.line, r.reason]), [
+    ['a.json', 4, 'empty'], ['a.json', 5, 'unknown_shape'], ['b.csv', 4, 'bad_columns'],
+  ]);
+  const csv = kept.filter((k) => k.source.file === 'b.csv').sort((x, y) => x.source.line - y.source.line);
+  assert.deepEqual(csv.map((k) => [k.source.line, k.prompt, k.completion]), [[2, 'Hello, CSV', 'multi\nline answer'], [5, 'say "hi"', 'hi']]);
+  assert.equal(kept.find((k) => k.source.file === 'c.txt')!.text, 'A whole text file\nis one record.');
+});
+
+test('classification CSV: labels validated, conflicting duplicates rejected (all copies), split stratified by label', () => {
+  const r2 = new Rng(3);
+  const rows = ['text,label', '"Great, really great",pos', '"He said ""meh""",neu', '"line one\nline two",neg', 'too,many,columns', 'no label here,', 'same text,pos', 'same text,neg', 'same text,pos', 'unknown class,maybe'];
+  for (let i = 0; i < 300; i++) rows.push(`${words(r2, 12)},${['pos', 'neg', 'neu'][i % 3]}`);
+  const f = writeFiles(dir, { 'cls.csv': rows.join('\r\n') + '\r\n' })['cls.csv']!;
+  const { report, rejected, splits } = run('cls', { inputs: [f], task: 'classification', labels: ['neg', 'neu', 'pos'] });
+  const reasons = Object.fromEntries(rejected.map((r) => [r.source.line, r.reason]));
+  assert.deepEqual(reasons, { 6: 'bad_columns', 7: 'missing_label', 8: 'conflicting_label', 9: 'conflicting_label', 10: 'conflicting_label', 11: 'unknown_label' });
+  assert.deepEqual(report.labels, ['neg', 'neu', 'pos']);
+  assert.deepEqual(report.splits, { train: 243, val: 30, test: 30 }); // 303 kept
+  for (const s of ['train', 'val', 'test'] as const) {
+    const c = report.label_counts![s];
+    const n = report.splits[s];
+    for (const l of ['neg', 'neu', 'pos']) assert.ok(Math.abs(c[l]! - n / 3) <= 1.5, `${s} ${l}: ${JSON.stringify(c)}`);
+    for (const k of splits[s]) assert.ok(['neg', 'neu', 'pos'].includes(k.label as string));
+  }
+  const multi = [...splits.train, ...splits.val, ...splits.test].find((k) => k.source.line === 4)!; // a row over lines 4–5
+  assert.equal(multi.text, 'line one\nline two');
+});
+
+test('classification without --labels: integer labels are their own index; a text with two labels is rejected', () => {
+  const f = writeFiles(dir, { 'ints.jsonl': ['{"text":"a b c","label":0}', '{"text":"d e f","label":"2"}', '{"text":"g h i","label":2}', '{"text":"a b c","label":1}'].join('\n') })['ints.jsonl']!;
+  const { report } = run('ints', { inputs: [f], task: 'classification' });
+  assert.deepEqual(report.labels, [0, 1, 2]);
+  assert.deepEqual(report.by_reason, { conflicting_label: 2 });
+  assert.equal(report.kept, 2);
+});
+
+test('--dedup none keeps duplicates, and every copy lands in the same split', () => {
+  const r3 = new Rng(5);
+  const lines: string[] = [];
+  const repeated = Array.from({ length: 10 }, () => words(r3, 10));
+  for (let i = 0; i < 200; i++) lines.push(JSON.stringify({ text: i % 4 === 0 ? repeated[(i / 4) % 10]! : words(r3, 10) }));
+  const f = writeFiles(dir, { 'dups.jsonl': lines.join('\n') })['dups.jsonl']!;
+  const { report, splits, kept } = run('dups', { inputs: [f], dedup: 'none' });
+  assert.equal(report.kept, 200);
+  for (const text of repeated) {
+    const where = (['train', 'val', 'test'] as const).filter((s) => splits[s].some((k) => k.text === text));
+    assert.equal(where.length, 1, `copies of "${text.slice(0, 20)}" are in ${where}`);
+    assert.equal(kept.filter((k) => k.text === text).length, 5);
+  }
+  assert.equal(new Set(kept.map((k) => k.id)).size, 200, 'copies get distinct ids (-2, -3, …)');
+  assert.ok(kept.some((k) => /-5$/.test(k.id)));
+  const exact = run('dups-exact', { inputs: [f], dedup: 'exact' });
+  assert.equal(exact.report.by_reason.duplicate, 40);
+});
+
+test('--val/--test FILE: those files are the splits; inputs share train (and test); an input repeating a val record is the one rejected', () => {
+  const r4 = new Rng(9);
+  const valLines = Array.from({ length: 10 }, () => JSON.stringify({ text: words(r4, 10) }));
+  const inLines = Array.from({ length: 90 }, () => JSON.stringify({ text: words(r4, 10) }));
+  inLines.push(valLines[3]!);
+  const f = writeFiles(dir, { 'v/in.jsonl': inLines.join('\n'), 'v/val.jsonl': valLines.join('\n'), 'v/test.jsonl': '{"text": "a test record"}\n' });
+  const onlyVal = run('val', { inputs: [f['v/in.jsonl']!], val: [f['v/val.jsonl']!] });
+  assert.equal(onlyVal.splits.val.length, 10);
+  assert.ok(onlyVal.splits.val.every((k) => k.source.file === 'val.jsonl'));
+  assert.deepEqual(onlyVal.report.splits, { train: 80, val: 10, test: 10 });
+  assert.deepEqual(onlyVal.rejected.map((r) => [r.source.file, r.source.line, r.reason]), [['in.jsonl', 91, 'duplicate']]);
+  const both = run('val-test', { inputs: [f['v/in.jsonl']!], val: [f['v/val.jsonl']!], test: [f['v/test.jsonl']!] });
+  assert.deepEqual(both.report.splits, { train: 90, val: 10, test: 1 });
+  assert.deepEqual(both.report.inputs.map((i) => i.role), ['val', 'test', 'input']);
+});
+
+test('errors that stop the run say what and where, and leave no partial outputs', () => {
+  const out = path.join(dir, 'failed');
+  const bad = writeFiles(dir, { 'badheader.csv': 'text,text\na,b\n', 'ok.jsonl': '{"text":"fine"}\n' });
+  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!, bad['badheader.csv']!], outDir: out, tokenizer: tok }), /badheader\.csv:1: header column "text" appears twice/);
+  assert.deepEqual(fs.readdirSync(out), []);
+  assert.throws(() => prepare({ inputs: [path.join(dir, 'missing.jsonl')], outDir: out, tokenizer: tok }), /missing\.jsonl: cannot read input: ENOENT/);
+  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, split: [0.5, 0.2, 0.2] }), /--split must be three shares/);
+  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!, bad['ok.jsonl']!], outDir: out, tokenizer: tok }), /given twice/);
+});

@@ -1,0 +1,88 @@
+// Shape detection, validation and normalisation of single records.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_FIELDS, canonicalContent, detectRecord } from '../../src/data/record.ts';
+
+const gen = (v: unknown) => detectRecord(v, 'generation');
+const cls = (v: unknown) => detectRecord(v, 'classification');
+const reason = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? r.reason : 'ok');
+
+test('the five shapes are detected and normalised', () => {
+  assert.deepEqual(gen({ text: ' Hello\u00a0world \r\n' }), { record: { shape: 'text', text: 'Hello world' } });
+  assert.deepEqual(gen({ prompt: 'Q', completion: 'A', extra: 1 }), { record: { shape: 'prompt_completion', prompt: 'Q', completion: 'A' } });
+  assert.deepEqual(gen({ messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] }), {
+    record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] },
+  });
+  assert.deepEqual(cls({ text: 'good', label: 'pos' }), { record: { shape: 'classification', text: 'good', label: 'pos' } });
+  assert.deepEqual(cls({ text: 'good', label: ' 2 ' }), { record: { shape: 'classification', text: 'good', label: 2 } });
+  assert.deepEqual(gen({ input_ids: [1, 2, 3], labels: [-100, 2, 3] }), { record: { shape: 'pretokenized', inputIds: [1, 2, 3], labels: [-100, 2, 3] } });
+  assert.deepEqual(cls({ input_ids: [1, 2], label: 1 }), { record: { shape: 'pretokenized', inputIds: [1, 2], label: 1 } });
+});
+
+test('field remapping, including role and content keys inside messages', () => {
+  const fields = { ...DEFAULT_FIELDS, text: 'body', messages: 'conversation', role: 'from', content: 'value', label: 'y' };
+  assert.deepEqual(detectRecord({ body: 'x' }, 'generation', fields), { record: { shape: 'text', text: 'x' } });
+  assert.deepEqual(detectRecord({ conversation: [{ from: 'user', value: 'u' }, { from: 'assistant', value: 'a' }] }, 'generation', fields), {
+    record: { shape: 'chat', messages: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] },
+  });
+  assert.deepEqual(detectRecord({ body: 'x', y: 'z' }, 'classification', fields), { record: { shape: 'classification', text: 'x', label: 'z' } });
+  assert.equal(reason(detectRecord({ text: 'x' }, 'generation', fields)), 'unknown_shape');
+});
+
+test('JSON held in a CSV cell (messages, input_ids) is parsed', () => {
+  assert.equal(reason(gen({ messages: '[{"role":"user","content":"u"},{"role":"assistant","content":"a"}]' })), 'ok');
+  assert.equal(reason(gen({ input_ids: '[1, 2]', labels: '' })), 'ok');
+});
+
+test('rejections: unknown and ambiguous shapes, wrong task, empty fields, roles, labels, tokens', () => {
+  const cases: Array<[unknown, 'generation' | 'classification', string]> = [
+    [[1, 2], 'generation', 'unknown_shape'],
+    ['just a string', 'generation', 'unknown_shape'],
+    [{ foo: 'bar' }, 'generation', 'unknown_shape'],
+    [{ text: 'a', messages: [] }, 'generation', 'unknown_shape'],
+    [{ prompt: 'only a prompt' }, 'generation', 'unknown_shape'],
+    [{ text: 42 }, 'generation', 'unknown_shape'],
+    [{ text: 'labelled', label: 'x' }, 'generation', 'wrong_task'],
+    [{ messages: [] }, 'classification', 'wrong_task'],
+    [{ prompt: 'p', completion: 'c' }, 'classification', 'wrong_task'],
+    [{ text: '  \u200b ' }, 'generation', 'empty'],
+    [{ text: null }, 'generation', 'empty'],
+    [{ prompt: 'p', completion: ' ' }, 'generation', 'empty'],
+    [{ messages: [{ role: 'user', content: 'u' }, { role: 'assistant', content: '' }] }, 'generation', 'empty'],
+    [{ messages: [{ role: 'user', content: 'u' }] }, 'generation', 'invalid_roles'],
+    [{ messages: [{ role: 'assistant', content: 'a' }] }, 'generation', 'invalid_roles'],
+    [{ messages: [{ role: 'user', content: 'u' }, { role: 'user', content: 'v' }, { role: 'assistant', content: 'a' }] }, 'generation', 'invalid_roles'],
+    [{ messages: [{ role: 'user', content: 'u' }, { role: 'system', content: 's' }, { role: 'assistant', content: 'a' }] }, 'generation', 'invalid_roles'],
+    [{ messages: [{ role: 'human', content: 'u' }, { role: 'assistant', content: 'a' }] }, 'generation', 'invalid_roles'],
+    [{ messages: [] }, 'generation', 'invalid_roles'],
+    [{ messages: 'not json' }, 'generation', 'unknown_shape'],
+    [{ text: 'no label' }, 'classification', 'missing_label'],
+    [{ text: 'blank label', label: '  ' }, 'classification', 'missing_label'],
+    [{ text: 'bad label', label: 1.5 }, 'classification', 'unknown_label'],
+    [{ text: 'bad label', label: { a: 1 } }, 'classification', 'unknown_label'],
+    [{ input_ids: [1, -5] }, 'generation', 'invalid_tokens'],
+    [{ input_ids: [] }, 'generation', 'invalid_tokens'],
+    [{ input_ids: [1, 2], labels: [1] }, 'generation', 'invalid_tokens'],
+    [{ input_ids: [1, 2], label: 0 }, 'generation', 'wrong_task'],
+  ];
+  for (const [v, task, want] of cases) assert.equal(reason(detectRecord(v, task)), want, JSON.stringify(v));
+  assert.equal(reason(detectRecord({ input_ids: [1, 600] }, 'generation', DEFAULT_FIELDS, 512)), 'invalid_tokens');
+});
+
+test('an empty system turn is dropped, not the record', () => {
+  assert.deepEqual(gen({ messages: [{ role: 'system', content: ' ' }, { role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] }), {
+    record: { shape: 'chat', messages: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] },
+  });
+});
+
+test('canonical content ignores serialisation (key order, whitespace, NFC) and a classification label', () => {
+  const a = gen({ prompt: 'Caf\u00e9', completion: 'x' }), b = gen({ completion: 'x  ', prompt: ' Cafe\u0301' });
+  assert.ok('record' in a && 'record' in b);
+  assert.equal(canonicalContent(a.record), canonicalContent(b.record));
+  const c = cls({ text: 't', label: 1 }), d = cls({ text: 't', label: 2 });
+  assert.ok('record' in c && 'record' in d);
+  assert.equal(canonicalContent(c.record), canonicalContent(d.record));
+  const e = gen({ text: 'x' }), f = gen({ prompt: 'x', completion: 'x' });
+  assert.ok('record' in e && 'record' in f);
+  assert.notEqual(canonicalContent(e.record), canonicalContent(f.record));
+});

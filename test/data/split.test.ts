@@ -1,0 +1,63 @@
+// Seeded splits: shares, determinism, stratification, groups kept together, splits given by files.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Rng } from '../../src/data/rng.ts';
+import { assignSplits, type SplitInput } from '../../src/data/split.ts';
+
+function input(n: number, over: Partial<SplitInput> = {}): SplitInput {
+  return {
+    n, group: Int32Array.from({ length: n }, (_, i) => i), stratum: new Int32Array(n), fixed: new Int8Array(n).fill(-1),
+    ratios: [0.8, 0.1, 0.1], provided: [false, false, false], seed: 0, ...over,
+  };
+}
+const counts = (a: Int8Array) => [0, 1, 2].map((k) => a.filter((x) => x === k).length);
+
+test('80/10/10 to within one record, for many sizes', () => {
+  for (const n of [1, 2, 3, 7, 10, 11, 99, 1000, 1001]) {
+    const c = counts(assignSplits(input(n)));
+    assert.equal(c[0]! + c[1]! + c[2]!, n);
+    [0.8, 0.1, 0.1].forEach((r, k) => assert.ok(Math.abs(c[k]! - r * n) <= 1, `n=${n} split ${k}: ${c}`));
+  }
+  assert.deepEqual(counts(assignSplits(input(1000))), [800, 100, 100]);
+  assert.deepEqual(counts(assignSplits(input(1000, { ratios: [0.7, 0.2, 0.1] }))), [700, 200, 100]);
+});
+
+test('the same seed gives the same assignment; another seed another one', () => {
+  const a = assignSplits(input(500, { seed: 3 })), b = assignSplits(input(500, { seed: 3 })), c = assignSplits(input(500, { seed: 4 }));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+});
+
+test('stratified: every class is split 80/10/10 within one record', () => {
+  const rng = new Rng(5);
+  const n = 2000;
+  const stratum = Int32Array.from({ length: n }, () => (rng.below(10) < 7 ? 0 : rng.below(10) < 7 ? 1 : 2));
+  const a = assignSplits(input(n, { stratum }));
+  for (let s = 0; s < 3; s++) {
+    const m = [...stratum].filter((x) => x === s).length;
+    const c = [0, 1, 2].map((k) => [...a].filter((x, i) => x === k && stratum[i] === s).length);
+    [0.8, 0.1, 0.1].forEach((r, k) => assert.ok(Math.abs(c[k]! - r * m) <= 1.5, `stratum ${s} (${m}): ${c}`));
+  }
+});
+
+test('a group stays in one split', () => {
+  const n = 300;
+  const group = Int32Array.from({ length: n }, (_, i) => (i % 10 < 4 ? i - (i % 10) : i)); // groups of 4 at every tenth record
+  const a = assignSplits(input(n, { group }));
+  for (let i = 0; i < n; i++) assert.equal(a[i], a[group[i]!], `record ${i}`);
+  const c = counts(a);
+  assert.ok(Math.abs(c[0]! - 240) <= 4 && Math.abs(c[1]! - 30) <= 4, `${c}`);
+});
+
+test('splits given by files: their records stay there, and so do the input records of their group; inputs share the rest', () => {
+  const n = 100;
+  const fixed = new Int8Array(n).fill(-1);
+  for (let i = 0; i < 10; i++) fixed[i] = 1; // a --val file
+  const group = Int32Array.from({ length: n }, (_, i) => (i === 50 ? 3 : i)); // input 50 repeats val record 3
+  const a = assignSplits(input(n, { fixed, group, provided: [false, true, false] }));
+  for (let i = 0; i < 10; i++) assert.equal(a[i], 1);
+  assert.equal(a[50], 1);
+  const rest = [...a].slice(10).filter((_, k) => k + 10 !== 50);
+  assert.equal(rest.filter((x) => x === 1).length, 0);
+  assert.equal(rest.filter((x) => x === 2).length, 10); // 89 inputs at 8/9 : 1/9 → 79 / 10
+});

@@ -1,0 +1,169 @@
+// Tokenization and masking rules, on the real (bundled) Mistral 7B v0.1 tokenizer's output.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LabelSet } from '../../src/data/labels.ts';
+import type { DataRecord } from '../../src/data/record.ts';
+import { tokenizeRecord } from '../../src/data/tokenize.ts';
+import { IGNORE_INDEX, collate } from '../../src/model/batch.ts';
+import type { ChatMessage, Tokenizer } from '../../src/tokenizer/types.ts';
+import { mistralTokenizer } from './helpers.ts';
+
+const tok = mistralTokenizer();
+const BOS = tok.bosId!, EOS = tok.eosId!;
+
+function tokenize(record: DataRecord, opts = {}) {
+  const r = tokenizeRecord(record, tok, opts);
+  assert.ok(r.row, 'row dropped');
+  return { ids: [...r.row.inputIds], labels: r.row.labels ? [...r.row.labels] : null, label: r.row.label, r };
+}
+const count = (a: number[], x: number) => a.filter((y) => y === x).length;
+const trained = (ids: number[], labels: number[]) => ids.filter((_, t) => labels[t] !== IGNORE_INDEX);
+
+test('the tokenizer is the real Mistral one (BOS 1, EOS 2, no pad)', () => {
+  assert.equal(tok.vocabSize, 32000);
+  assert.equal(BOS, 1);
+  assert.equal(EOS, 2);
+  assert.equal(tok.padId, null);
+});
+
+test('{text}: BOS + text + EOS, every token trained (a trained token has labels[t] = ids[t])', () => {
+  const text = 'Le café est très bon. 한국어도 됩니다 🙂\n    indented code();';
+  const { ids, labels } = tokenize({ shape: 'text', text });
+  assert.deepEqual(ids, [BOS, ...tok.encode(text), EOS]);
+  assert.deepEqual(labels, [IGNORE_INDEX, ...ids.slice(1)]);
+  assert.equal(count(ids, BOS), 1);
+  assert.equal(tok.decode(ids), text);
+});
+
+test('{prompt, completion}: loss on the completion and the EOS only', () => {
+  const prompt = 'Translate to French: good morning', completion = 'Bonjour';
+  const { ids, labels } = tokenize({ shape: 'prompt_completion', prompt, completion });
+  const p = tok.encode(prompt), c = tok.encode(completion);
+  assert.deepEqual(ids, [BOS, ...p, ...c, EOS]);
+  assert.deepEqual(labels, [IGNORE_INDEX, ...p.map(() => IGNORE_INDEX), ...c, EOS]);
+  assert.equal(tok.decode(trained(ids, labels!)), completion);
+  assert.equal(trained(ids, labels!).at(-1), EOS);
+  // the batch's targets: the target of position t is labels[t + 1]; the first target is the completion's first token
+  const batch = collate([{ inputIds: ids, labels }], 0, null);
+  assert.equal(batch.targetCount, c.length + 1);
+  assert.equal(batch.targets[p.length], c[0]);
+  assert.equal(batch.targets[p.length - 1], IGNORE_INDEX);
+});
+
+const chats: ChatMessage[][] = [
+  [{ role: 'user', content: 'What is 2+2?' }, { role: 'assistant', content: '4' }],
+  [
+    { role: 'system', content: 'You answer briefly.' },
+    { role: 'user', content: 'Say hi in Korean' }, { role: 'assistant', content: '안녕하세요! 🙂' },
+    { role: 'user', content: 'And code?' }, { role: 'assistant', content: '```py\nprint("hi")\n```' },
+    { role: 'user', content: 'Thanks' }, { role: 'assistant', content: '... you are welcome, [/INST] is just text.' },
+  ],
+  [{ role: 'user', content: '  spaced  ' }, { role: 'assistant', content: "'quoted' 123" }],
+];
+
+test('{messages}: the whole rendered chat is encoded once; one BOS; loss on assistant turns only, each ending with one trained EOS', () => {
+  for (const messages of chats) {
+    const { ids, labels } = tokenize({ shape: 'chat', messages });
+    assert.deepEqual(ids, tok.encode(tok.applyChatTemplate(messages)), 'ids = the inference-time encoding of the rendered chat');
+    assert.equal(count(ids, BOS), 1);
+    assert.equal(ids[0], BOS);
+    const assistants = messages.filter((m) => m.role === 'assistant');
+    assert.equal(count(ids, EOS), assistants.length);
+    // trained spans: maximal runs of trained positions
+    const spans: number[][] = [];
+    for (let t = 0; t < ids.length; t++) {
+      if (labels![t] === IGNORE_INDEX) continue;
+      assert.equal(labels![t], ids[t]);
+      if (t === 0 || labels![t - 1] === IGNORE_INDEX) spans.push([]);
+      spans.at(-1)!.push(ids[t]!);
+    }
+    assert.equal(spans.length, assistants.length, 'one trained span per assistant turn');
+    spans.forEach((span, k) => {
+      assert.equal(span.at(-1), EOS, `turn ${k} ends with EOS`);
+      assert.equal(count(span, EOS), 1);
+      assert.equal(tok.decode(span.slice(0, -1)), assistants[k]!.content, `turn ${k} trains exactly its content`);
+    });
+    // what is not trained is the prompt side: system, user turns and the [INST] markup
+    const untrained = tok.decode(ids.filter((_, t) => labels![t] === IGNORE_INDEX));
+    for (const m of messages) if (m.role !== 'assistant') assert.ok(untrained.includes(m.content.trim()), m.content);
+  }
+});
+
+test('{messages}: the mask agrees with an independent piecewise construction (mistral-common style)', () => {
+  const messages = chats[1]!;
+  const { ids, labels } = tokenize({ shape: 'chat', messages });
+  const ref: number[] = [BOS];
+  const refLabels: number[] = [IGNORE_INDEX];
+  const sys = messages[0]!.content;
+  for (let i = 1; i < messages.length; i += 2) {
+    const user = i === 1 ? `${sys}\n\n${messages[i]!.content}` : messages[i]!.content;
+    const u = tok.encode(`[INST] ${user} [/INST]`);
+    const a = [...tok.encode(messages[i + 1]!.content), EOS];
+    ref.push(...u, ...a);
+    refLabels.push(...u.map(() => IGNORE_INDEX), ...a);
+  }
+  assert.deepEqual(ids, ref);
+  assert.deepEqual(labels, refLabels);
+});
+
+test("{messages} with trainOn 'all': every token but the first is trained", () => {
+  const { ids, labels } = tokenize({ shape: 'chat', messages: chats[1]! }, { trainOn: 'all' });
+  assert.deepEqual(labels, [IGNORE_INDEX, ...ids.slice(1)]);
+});
+
+test('a chat template without EOS gets exactly one trained EOS after each assistant turn', () => {
+  const plain: Tokenizer = {
+    vocabSize: tok.vocabSize, bosId: BOS, eosId: EOS, padId: null,
+    encode: (s) => tok.encode(s), decode: (ids, o) => tok.decode(ids, o), tokenToId: (s) => tok.tokenToId(s),
+    applyChatTemplate: (ms, o) => ms.map((m) => `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content}\n`).join('') + (o?.addGenerationPrompt ? 'Assistant:' : ''),
+  };
+  const messages = chats[0]!.concat([{ role: 'user', content: 'And 3+3?' }, { role: 'assistant', content: '6' }]);
+  const r = tokenizeRecord({ shape: 'chat', messages }, plain);
+  const ids = [...r.row!.inputIds], labels = [...r.row!.labels!];
+  assert.equal(count(ids, EOS), 2);
+  const t = trained(ids, labels);
+  assert.equal(count(t, EOS), 2);
+  assert.match(tok.decode(t), /^\s*4\n\s*6\n$/, 'the assistant turns as rendered, each followed by the inserted EOS');
+  const eosAt = ids.flatMap((x, k) => (x === EOS ? [k] : []));
+  for (const k of eosAt) assert.equal(labels[k], EOS);
+  assert.match(tok.decode(ids.slice(0, eosAt[0])), /Assistant: 4\n$/);
+});
+
+test('classification: BOS + text, no EOS, no labels, the class index', () => {
+  const classes = new LabelSet(['neg', 'pos']);
+  const { ids, labels, label } = tokenize({ shape: 'classification', text: 'Great film', label: 'pos' }, { labels: classes });
+  assert.deepEqual(ids, [BOS, ...tok.encode('Great film')]);
+  assert.equal(count(ids, EOS), 0);
+  assert.equal(labels, null);
+  assert.equal(label, 1);
+  assert.equal(tokenize({ shape: 'classification', text: 'x', label: 2 }).label, 2);
+  assert.throws(() => tokenizeRecord({ shape: 'classification', text: 'x', label: 'other' }, tok, { labels: classes }), /not one of the classes/);
+});
+
+test('over-long sequences: truncated or dropped by policy; a row with nothing left to train is dropped', () => {
+  const text = 'one two three four five six seven eight nine ten';
+  const full = tokenizeRecord({ shape: 'text', text }, tok);
+  const cut = tokenizeRecord({ shape: 'text', text }, tok, { maxSeqLen: 5 });
+  assert.equal(cut.overflow, 'truncated');
+  assert.equal(cut.length, full.length);
+  assert.deepEqual([...cut.row!.inputIds], [...full.row!.inputIds].slice(0, 5));
+  const drop = tokenizeRecord({ shape: 'text', text }, tok, { maxSeqLen: 5, overflow: 'drop' });
+  assert.equal(drop.row, null);
+  assert.equal(drop.overflow, 'dropped');
+  const pc = tokenizeRecord({ shape: 'prompt_completion', prompt: text, completion: 'done' }, tok, { maxSeqLen: 6 });
+  assert.equal(pc.row, null, 'the completion was cut away entirely');
+  assert.equal(tokenizeRecord({ shape: 'text', text }, tok, { maxSeqLen: 100 }).overflow, 'fits');
+});
+
+test('pre-tokenized rows pass through, validated against the vocabulary', () => {
+  const r = tokenizeRecord({ shape: 'pretokenized', inputIds: [1, 5, 6], labels: [-100, -100, 6] }, tok);
+  assert.deepEqual([...r.row!.inputIds], [1, 5, 6]);
+  assert.deepEqual([...r.row!.labels!], [-100, -100, 6]);
+  assert.deepEqual([...tokenizeRecord({ shape: 'pretokenized', inputIds: [7, 8] }, null).row!.labels!], [-100, 8]);
+  assert.throws(() => tokenizeRecord({ shape: 'pretokenized', inputIds: [1, 32000] }, tok), /outside the vocabulary/);
+});
+
+test('special-token text inside a field is refused rather than ending the sequence early', () => {
+  assert.throws(() => tokenizeRecord({ shape: 'text', text: 'stop</s>here' }, tok), /special token/);
+  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'a</s>b' }] }, tok), /EOS/);
+});
