@@ -13,6 +13,8 @@ Fine-tunes the model of the config (LoRA or full) and writes the run directory (
 metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve.svg.
 
   --overwrite        empty an existing, non-empty output_dir first
+  --resume           continue the run in output_dir from its newest valid checkpoint (same config;
+                     metrics rows past the checkpoint are dropped, then recomputed identically)
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
                      (--port N: its port, default any free one; Ctrl-C stops it)
   --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100
@@ -24,7 +26,7 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 
 export async function run(argv: string[]): Promise<void> {
   let file: string | null = null;
-  let overwrite = false, dashboard = false, port = '0';
+  let overwrite = false, resume = false, dashboard = false, port = '0';
   const overrides: Array<[string, string]> = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -33,6 +35,7 @@ export async function run(argv: string[]): Promise<void> {
       return;
     }
     if (arg === '--overwrite') overwrite = true;
+    else if (arg === '--resume') resume = true;
     else if (arg === '--dashboard') dashboard = true;
     else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
@@ -45,10 +48,12 @@ export async function run(argv: string[]): Promise<void> {
     else throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
   }
   if (!file) throw new UserError('a config file is required: mistral-tune train CONFIG.yaml (see --help)');
+  if (overwrite && resume) throw new UserError('--overwrite and --resume contradict each other: choose one');
   const cfg = loadTrainConfig(file, overrides);
   let dash: ReturnType<typeof spawn> | null = null;
   const result = train(cfg, {
     overwrite,
+    resume,
     // The dashboard runs in its own process: the training loop keeps this one busy.
     onRunDir: dashboard ? (dir) => {
       dash = spawn(process.execPath, [BIN, 'dashboard', dir, '--port', port], { stdio: ['ignore', 'inherit', 'inherit'] });

@@ -48,6 +48,17 @@ export class MetricsLog {
     fs.appendFileSync(this.file, JSON.stringify(row) + '\n');
   }
 
+  /** Current length in bytes (0 when the file does not exist yet). */
+  bytes(): number {
+    return fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
+  }
+
+  /** Drops everything past `bytes` (the rows of steps after a checkpoint, on resume). */
+  truncate(bytes: number): void {
+    if (fs.existsSync(this.file)) fs.truncateSync(this.file, bytes);
+    else fs.writeFileSync(this.file, '');
+  }
+
   /** Every row that parses (a torn last line from a crash is skipped). */
   rows(): Array<Record<string, unknown>> {
     if (!fs.existsSync(this.file)) return [];

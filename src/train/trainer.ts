@@ -1,26 +1,32 @@
-// `mistral-tune train`: the loop that minimises the loss. Evaluates on val at step 0 and every
+// `mistral-tune train`: the loop that minimises the loss. Evaluates on val at step 0, every
 // eval.every_steps (or each epoch end) and at the last step, keeps the best adapter, stops early when
-// val stops improving, and ends with the test evaluation, samples before vs after, report.json and the
-// loss curve. Every optimizer step and evaluation is a row of metrics.jsonl.
+// val stops improving, checkpoints every checkpoint.every_steps, resumes exactly from the newest valid
+// checkpoint, and ends with the test evaluation, samples before vs after, report.json and the loss curve.
+import * as fs from 'node:fs';
+import YAML from 'yaml';
 import { collate, type Batch, type TokenRow } from '../model/batch.ts';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
+import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { epochBatches } from './batches.ts';
+import { restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
-import { lossCurveSvg } from './loss-curve.ts';
+import { writeReport } from './report.ts';
 import { MetricsLog, RunDir } from './run-dir.ts';
-import { runSamples, samplePrompts, type SamplePrompt } from './samples.ts';
+import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
 import { setupRun, type RunSetup } from './setup.ts';
 import { optimizerStep } from './step.ts';
 
 export interface TrainOptions {
   overwrite?: boolean;
+  /** Continue the run in output_dir from its newest valid checkpoint. */
+  resume?: boolean;
   /** Tokenizer for decoding samples (default: the model folder's, or the bundled one). */
   tokenizer?: Tokenizer | null;
   /** Called once the run directory exists (e.g. to start the dashboard on it). */
@@ -33,13 +39,134 @@ export interface TrainResult {
   report: Record<string, unknown>;
 }
 
+/** What a checkpoint carries beyond the loop position, to finish the report after a resume. */
+interface ReportState {
+  evalRows: EvalRow[];
+  samples: Sample[];
+}
+
 export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
-  const dir = RunDir.create(cfg.output_dir, opts.overwrite ?? false);
-  dir.writeText('config.yaml', configToYaml(cfg));
+  const dir = opts.resume ? openForResume(cfg) : RunDir.create(cfg.output_dir, opts.overwrite ?? false);
+  if (!opts.resume) dir.writeText('config.yaml', configToYaml(cfg));
   const metrics = new MetricsLog(dir.file('metrics.jsonl'));
   opts.onRunDir?.(dir.dir);
   const run = setupRun(cfg);
   const { model, backend } = run;
+  describeRun(run);
+
+  const tokenizer = opts.tokenizer !== undefined ? opts.tokenizer : samplesTokenizer(run);
+  const prompts = cfg.task === 'generation' && tokenizer && cfg.eval.samples > 0
+    ? samplePrompts(run.val ?? run.train, cfg.eval.samples, tokenizer) : [];
+  let loop: LoopState = { step: 0, epoch: 0, micro: 0, best: null, sinceBest: 0, loader: null };
+  let evalRows: EvalRow[] = [];
+  const restored = opts.resume ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend) : null;
+  if (restored) {
+    loop = restored.loop;
+    const extra = restored.extra as ReportState;
+    evalRows = extra.evalRows;
+    extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
+    metrics.truncate(restored.metricsBytes);
+    info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.epoch}, micro-batch ${loop.micro})`);
+  } else {
+    if (opts.resume) warn(`resume: no valid checkpoint in ${dir.dir}; starting from the beginning`);
+    metrics.truncate(0);
+    if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before');
+  }
+
+  const saveTo = (name: string): void => {
+    if (cfg.method === 'lora') saveAdapter(model, dir.file(name), { taskType: run.taskType, baseModel: cfg.model });
+    else saveModelFolder(model, dir.file(name), { sourceDir: cfg.model, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+  };
+  /** Evaluates val once per step; returns true when early stopping says stop. */
+  const validate = (step: number): boolean => {
+    if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;
+    const row = evaluateSplit(model, run.val, cfg.task, cfg.eval.batch_size, step, 'val');
+    evalRows.push(row);
+    metrics.append(compact({ ...row, confusion: undefined }));
+    info(`\nval @ step ${step}: ${describeEval(row)}`);
+    if (!loop.best || row.loss < loop.best.loss - cfg.early_stopping.min_delta) {
+      loop.best = { step, loss: row.loss };
+      loop.sinceBest = 0;
+      saveTo('best');
+      return false;
+    }
+    loop.sinceBest++;
+    return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
+  };
+  const checkpoint = (): void => {
+    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample) };
+    saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
+  };
+
+  let stoppedEarly = loop.step === 0 ? validate(0) : false;
+  const progress = new Progress({ label: 'train', total: run.totalSteps, unit: 'steps' });
+  progress.tick(loop.step);
+  const scratch = backend.alloc(model.dtype, 1);
+  const padId = model.cfg.padTokenId ?? 0;
+  const toBatch = (rows: TokenRow[]): Batch => collate(rows, padId, model.cfg.padTokenId);
+  let lastLoss: number | null = null;
+  let epochOf = -1, micro: TokenRow[][] = [];
+  while (!stoppedEarly && loop.step < run.totalSteps) {
+    if (epochOf !== loop.epoch) {
+      micro = epochBatches(run.train, cfg.batch_size, cfg.shuffle, cfg.seed, loop.epoch);
+      epochOf = loop.epoch;
+    }
+    const group = micro.slice(loop.micro, loop.micro + cfg.grad_accum);
+    const step = loop.step + 1;
+    const t0 = performance.now();
+    const lr = lrAtStep(run.schedule, cfg.optimizer.lr, step);
+    const st = optimizerStep(run, group.map(toBatch), lr, cfg.seed * 1_000_003 + step * 1009, scratch);
+    const seconds = (performance.now() - t0) / 1000;
+    lastLoss = st.loss;
+    loop.step = step;
+    loop.micro += group.length;
+    const epochDone = loop.micro >= micro.length;
+    if (epochDone) {
+      loop.epoch++;
+      loop.micro = 0;
+    }
+    metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse() });
+    progress.tick(1, { loss: st.loss === null ? '-' : st.loss.toFixed(4), lr: lr.toExponential(2), 'tok/s': (st.tokens / seconds).toFixed(0) });
+    const evalNow = cfg.eval.every_steps !== null ? step % cfg.eval.every_steps === 0 : epochDone;
+    if (evalNow) stoppedEarly = validate(step);
+    if (cfg.checkpoint.every_steps !== null && step % cfg.checkpoint.every_steps === 0) checkpoint();
+  }
+  progress.finish();
+  if (!stoppedEarly) validate(loop.step);
+  backend.free(scratch);
+  if (stoppedEarly) info(`early stopping: no val improvement ≥ ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations`);
+  saveTo(cfg.method === 'lora' ? 'adapter' : 'model');
+
+  let test: EvalRow | null = null;
+  if (run.test) {
+    test = evaluateSplit(model, run.test, cfg.task, cfg.eval.batch_size, loop.step, 'test');
+    metrics.append(compact({ ...test }));
+    info(`test: ${describeEval(test)}`);
+  }
+  if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after');
+  const report = writeReport(dir, metrics, run, {
+    steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, evalRows, test, prompts,
+  });
+  model.releaseActivations();
+  return { dir: dir.dir, steps: loop.step, report };
+}
+
+/** The run directory of a resumed run, whose config must be the one it was started with. */
+function openForResume(cfg: TrainConfig): RunDir {
+  const dir = RunDir.open(cfg.output_dir);
+  const savedFile = dir.file('config.yaml');
+  if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
+  const saved = YAML.parse(fs.readFileSync(savedFile, 'utf8')) as Record<string, unknown>;
+  const now = YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
+  const changed = Object.keys({ ...saved, ...now }).filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+  if (changed.length) {
+    throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed (the run was started with its config.yaml)`, savedFile);
+  }
+  return dir;
+}
+
+function describeRun(run: RunSetup): void {
+  const { cfg, model, backend } = run;
   const trainable = run.params.reduce((s, p) => s + p.value.length, 0);
   info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
     `${trainable.toLocaleString('en')} trainable parameters; ${run.train.length} training examples, ` +
@@ -47,88 +174,11 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   const maxLen = Math.max(...run.train.map((r) => r.inputIds.length));
   const acts = model.activations(Math.min(cfg.batch_size, run.train.length), maxLen, true);
   info(`memory: activations ${(acts.bytes / 2 ** 20).toFixed(1)} MiB planned for ${acts.capacity.B} × ${acts.capacity.T} tokens; ${(backend.bytesInUse() / 2 ** 20).toFixed(1)} MiB on the backend in all`);
+}
 
-  const tokenizer = opts.tokenizer !== undefined ? opts.tokenizer : samplesTokenizer(run);
-  const prompts = cfg.task === 'generation' && tokenizer && cfg.eval.samples > 0
-    ? samplePrompts(run.val ?? run.train, cfg.eval.samples, tokenizer) : [];
-  if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before');
-
-  const saveTo = (name: string): void => {
-    if (cfg.method === 'lora') saveAdapter(model, dir.file(name), { taskType: run.taskType, baseModel: cfg.model });
-    else saveModelFolder(model, dir.file(name), { sourceDir: cfg.model, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
-  };
-  const evalRows: EvalRow[] = [];
-  let best: { step: number; loss: number } | null = null;
-  let sinceBest = 0;
-  /** Evaluates val; returns true when early stopping says stop. */
-  const validate = (step: number): boolean => {
-    if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;
-    const row = evaluateSplit(model, run.val, cfg.task, cfg.eval.batch_size, step, 'val');
-    evalRows.push(row);
-    metrics.append(stripUndefined({ ...row, confusion: undefined }));
-    info(`\nval @ step ${step}: loss ${row.loss.toFixed(4)}${row.perplexity !== undefined ? `, perplexity ${row.perplexity.toFixed(2)}` : ''}${row.accuracy !== undefined ? `, accuracy ${row.accuracy.toFixed(3)}, macro-F1 ${row.macro_f1!.toFixed(3)}` : ''}`);
-    if (!best || row.loss < best.loss - cfg.early_stopping.min_delta) {
-      best = { step, loss: row.loss };
-      sinceBest = 0;
-      saveTo('best');
-      return false;
-    }
-    sinceBest++;
-    return cfg.early_stopping.patience !== null && sinceBest >= cfg.early_stopping.patience;
-  };
-
-  validate(0);
-  const progress = new Progress({ label: 'train', total: run.totalSteps, unit: 'steps' });
-  const scratch = backend.alloc(model.dtype, 1);
-  const padId = model.cfg.padTokenId ?? 0;
-  const toBatch = (rows: TokenRow[]): Batch => collate(rows, padId, model.cfg.padTokenId);
-  let step = 0, stoppedEarly = false, lastLoss: number | null = null;
-  outer: for (let epoch = 0; ; epoch++) {
-    const micro = epochBatches(run.train, cfg.batch_size, cfg.shuffle, cfg.seed, epoch);
-    for (let i = 0; i < micro.length; i += cfg.grad_accum) {
-      step++;
-      const t0 = performance.now();
-      const lr = lrAtStep(run.schedule, cfg.optimizer.lr, step);
-      const st = optimizerStep(run, micro.slice(i, i + cfg.grad_accum).map(toBatch), lr, cfg.seed * 1_000_003 + step * 1009, scratch);
-      const seconds = (performance.now() - t0) / 1000;
-      lastLoss = st.loss;
-      metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse() });
-      progress.tick(1, { loss: st.loss === null ? '-' : st.loss.toFixed(4), lr: lr.toExponential(2), 'tok/s': (st.tokens / seconds).toFixed(0) });
-      if (cfg.eval.every_steps !== null && step % cfg.eval.every_steps === 0 && validate(step)) {
-        stoppedEarly = true;
-        break outer;
-      }
-      if (step >= run.totalSteps) break outer;
-    }
-    if (cfg.eval.every_steps === null && validate(step)) {
-      stoppedEarly = true;
-      break;
-    }
-  }
-  progress.finish();
-  validate(step);
-  backend.free(scratch);
-  if (stoppedEarly) info(`early stopping: no val improvement ≥ ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations`);
-  saveTo(cfg.method === 'lora' ? 'adapter' : 'model');
-
-  let test: EvalRow | null = null;
-  if (run.test) {
-    test = evaluateSplit(model, run.test, cfg.task, cfg.eval.batch_size, step, 'test');
-    metrics.append(stripUndefined({ ...test }));
-    info(`test: loss ${test.loss.toFixed(4)}${test.perplexity !== undefined ? `, perplexity ${test.perplexity.toFixed(2)}` : ''}${test.accuracy !== undefined ? `, accuracy ${test.accuracy.toFixed(3)}, macro-F1 ${test.macro_f1!.toFixed(3)}` : ''}`);
-  }
-  if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after');
-
-  const report = buildReport(run, { steps: step, epochs: step / run.stepsPerEpoch, stoppedEarly, lastLoss, best, evalRows, test, prompts });
-  dir.writeJson('report.json', report);
-  const rows = metrics.rows();
-  dir.writeText('loss_curve.svg', lossCurveSvg(
-    rows.filter((r) => r.split === undefined && typeof r.loss === 'number').map((r) => ({ step: r.step as number, loss: r.loss as number })),
-    rows.filter((r) => r.split === 'val').map((r) => ({ step: r.step as number, loss: r.loss as number })),
-    `${cfg.task} loss — ${cfg.model.split('/').pop()}`,
-  ));
-  model.releaseActivations();
-  return { dir: dir.dir, steps: step, report };
+function describeEval(row: EvalRow): string {
+  return `loss ${row.loss.toFixed(4)}${row.perplexity !== undefined ? `, perplexity ${row.perplexity.toFixed(2)}` : ''}` +
+    `${row.accuracy !== undefined ? `, accuracy ${row.accuracy.toFixed(3)}, macro-F1 ${row.macro_f1!.toFixed(3)}` : ''}`;
 }
 
 /** The tokenizer for decoding samples, when its vocabulary fits the model's. */
@@ -142,28 +192,14 @@ function samplesTokenizer(run: RunSetup): Tokenizer | null {
   return tok;
 }
 
-function stripUndefined(row: object): Record<string, unknown> {
+function lastStepLoss(metrics: MetricsLog): number | null {
+  const steps = metrics.rows().filter((r) => r.split === undefined);
+  const last = steps[steps.length - 1];
+  return typeof last?.loss === 'number' ? last.loss : null;
+}
+
+function compact(row: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(row).filter(([, v]) => v !== undefined));
 }
 
-function buildReport(run: RunSetup, r: {
-  steps: number; epochs: number; stoppedEarly: boolean; lastLoss: number | null; best: { step: number; loss: number } | null;
-  evalRows: EvalRow[]; test: EvalRow | null; prompts: SamplePrompt[];
-}): Record<string, unknown> {
-  const val = r.evalRows.filter((e) => e.split === 'val');
-  return {
-    task: run.cfg.task,
-    method: run.cfg.method,
-    model: run.cfg.model,
-    labels: run.cfg.labels,
-    examples: { train: run.train.length, val: run.val?.length ?? 0, test: run.test?.length ?? 0 },
-    steps: r.steps,
-    total_steps: run.totalSteps,
-    epochs: r.epochs,
-    stopped_early: r.stoppedEarly,
-    final_train_loss: r.lastLoss,
-    val: val.length ? { first: val[0], last: val[val.length - 1], best: r.best } : null,
-    test: r.test,
-    samples: r.prompts.map((p) => p.sample),
-  };
-}
+export type { SamplePrompt };

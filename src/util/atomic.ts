@@ -41,7 +41,8 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
   fsyncDir(path.dirname(target));
 }
 
-function fsyncDir(dir: string): void {
+/** fsync a folder so a rename inside it is durable (best effort: not every file system allows it). */
+export function fsyncDir(dir: string): void {
   try {
     const fd = fs.openSync(dir, 'r');
     try {

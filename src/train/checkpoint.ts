@@ -1,0 +1,126 @@
+// Resumable checkpoints: checkpoints/step-NNNNNNN/ holds state.safetensors (every trainable tensor and
+// its AdamW moments, float32) and trainer_state.json (step, data-loader position, optimizer step count,
+// metrics.jsonl length, best val, samples, and the SHA-256 of state.safetensors). A checkpoint is written
+// in a temporary folder and renamed into place, so a crash leaves either a complete one or none; on resume
+// one that fails its checks is skipped with a warning and the previous one is used.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Backend } from '../backend/backend.ts';
+import type { Param } from '../model/params.ts';
+import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
+import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
+import { warn } from '../util/log.ts';
+import type { AdamW } from './optimizer.ts';
+
+export interface LoopState {
+  step: number;
+  /** Epoch of the next micro-batch and its index within that epoch. */
+  epoch: number;
+  micro: number;
+  best: { step: number; loss: number } | null;
+  sinceBest: number;
+  /** Loader state beyond (epoch, micro), e.g. an RNG, as the loader saves it. */
+  loader: unknown;
+}
+
+export interface CheckpointState<Extra = unknown> {
+  version: 1;
+  loop: LoopState;
+  optimizerStep: number;
+  /** Bytes of metrics.jsonl that belong to steps up to this one. */
+  metricsBytes: number;
+  /** Anything else the trainer needs to finish its report. */
+  extra: Extra;
+  stateSha256: string;
+}
+
+const DIR = 'checkpoints';
+const NAME = /^step-(\d{7,})$/;
+
+export function checkpointName(step: number): string {
+  return `step-${String(step).padStart(7, '0')}`;
+}
+
+/** Writes a checkpoint of `params` and the optimizer; keeps the newest `keep`. */
+export function saveCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
+  state: Omit<CheckpointState, 'version' | 'stateSha256' | 'optimizerStep'>, keep: number): string {
+  const root = path.join(runDir, DIR);
+  fs.mkdirSync(root, { recursive: true });
+  const tensors: Record<string, TensorToWrite> = {};
+  params.forEach((p, i) => {
+    const f32 = (b: typeof p.value): Float32Array => Float32Array.from(backend.download(b));
+    tensors[`param.${p.name}`] = { dtype: 'F32', shape: [...p.shape], data: f32(p.value) };
+    tensors[`exp_avg.${p.name}`] = { dtype: 'F32', shape: [...p.shape], data: f32(optimizer.m[i]!) };
+    tensors[`exp_avg_sq.${p.name}`] = { dtype: 'F32', shape: [...p.shape], data: f32(optimizer.v[i]!) };
+  });
+  const chunks = encodeSafetensors(tensors, { format: 'mistral-tune-checkpoint' });
+  const hash = createHash('sha256');
+  for (const c of chunks) hash.update(c);
+  const full: CheckpointState = { version: 1, ...state, optimizerStep: optimizer.step, stateSha256: hash.digest('hex') };
+  const name = checkpointName(state.loop.step);
+  const tmp = path.join(root, `.tmp-${name}-${process.pid}`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp);
+  writeFileAtomic(path.join(tmp, 'state.safetensors'), ...chunks);
+  writeFileAtomic(path.join(tmp, 'trainer_state.json'), JSON.stringify(full, null, 2) + '\n');
+  const final = path.join(root, name);
+  fs.rmSync(final, { recursive: true, force: true });
+  fs.renameSync(tmp, final);
+  fsyncDir(root);
+  const all = listCheckpoints(runDir);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(old, { recursive: true, force: true });
+  return final;
+}
+
+/** Checkpoint folders, oldest first. */
+export function listCheckpoints(runDir: string): string[] {
+  const root = path.join(runDir, DIR);
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root).filter((n) => NAME.test(n)).sort().map((n) => path.join(root, n));
+}
+
+/**
+ * The newest checkpoint that passes its checks (state file hash, every tensor present with the right
+ * shape), restored into `params` and the optimizer; null when there is none.
+ */
+export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend): CheckpointState | null {
+  for (const dir of listCheckpoints(runDir).reverse()) {
+    try {
+      return restoreCheckpoint(dir, params, optimizer, backend);
+    } catch (e) {
+      warn(`checkpoint ${dir} is incomplete or corrupt (${(e as Error).message}); trying the previous one`);
+    }
+  }
+  return null;
+}
+
+function restoreCheckpoint(dir: string, params: readonly Param[], optimizer: AdamW, backend: Backend): CheckpointState {
+  const state = JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as CheckpointState;
+  if (state.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');
+  const file = path.join(dir, 'state.safetensors');
+  const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  if (digest !== state.stateSha256) throw new Error('state.safetensors does not match its recorded SHA-256');
+  const st = SafetensorsFile.open(file);
+  try {
+    const read = (name: string, p: Param): Float32Array => {
+      const info = st.info(name);
+      if (info.shape.join() !== p.shape.join()) throw new Error(`${name} has shape [${info.shape.join(', ')}], expected [${p.shape.join(', ')}]`);
+      return st.readF32(name);
+    };
+    const host = (a: Float32Array, like: Param['value']): Parameters<Backend['upload']>[1] =>
+      like.dtype === 'f64' ? { dtype: 'f64', data: Float64Array.from(a) } : { dtype: 'f32', data: a };
+    // read everything first, so a bad checkpoint changes nothing
+    const values = params.map((p) => [read(`param.${p.name}`, p), read(`exp_avg.${p.name}`, p), read(`exp_avg_sq.${p.name}`, p)] as const);
+    params.forEach((p, i) => {
+      const [value, m, v] = values[i]!;
+      backend.upload(p.value, host(value, p.value));
+      backend.upload(optimizer.m[i]!, host(m, p.value));
+      backend.upload(optimizer.v[i]!, host(v, p.value));
+    });
+  } finally {
+    st.close();
+  }
+  optimizer.step = state.optimizerStep;
+  return state;
+}

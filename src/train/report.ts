@@ -1,0 +1,44 @@
+// The end of a run: report.json (what was trained, on what, the val and test metrics, samples before vs
+// after) and loss_curve.svg (train loss per step, val loss per evaluation).
+import type { EvalRow } from './evaluate-split.ts';
+import { lossCurveSvg } from './loss-curve.ts';
+import type { MetricsLog, RunDir } from './run-dir.ts';
+import type { SamplePrompt } from './samples.ts';
+import type { RunSetup } from './setup.ts';
+
+export interface RunSummary {
+  steps: number;
+  stoppedEarly: boolean;
+  lastLoss: number | null;
+  best: { step: number; loss: number } | null;
+  evalRows: EvalRow[];
+  test: EvalRow | null;
+  prompts: SamplePrompt[];
+}
+
+export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: RunSummary): Record<string, unknown> {
+  const val = r.evalRows.filter((e) => e.split === 'val');
+  const report = {
+    task: run.cfg.task,
+    method: run.cfg.method,
+    model: run.cfg.model,
+    labels: run.cfg.labels,
+    examples: { train: run.train.length, val: run.val?.length ?? 0, test: run.test?.length ?? 0 },
+    steps: r.steps,
+    total_steps: run.totalSteps,
+    epochs: r.steps / run.stepsPerEpoch,
+    stopped_early: r.stoppedEarly,
+    final_train_loss: r.lastLoss,
+    val: val.length ? { first: val[0], last: val[val.length - 1], best: r.best } : null,
+    test: r.test,
+    samples: r.prompts.map((p) => p.sample),
+  };
+  dir.writeJson('report.json', report);
+  const rows = metrics.rows();
+  dir.writeText('loss_curve.svg', lossCurveSvg(
+    rows.filter((x) => x.split === undefined && typeof x.loss === 'number').map((x) => ({ step: x.step as number, loss: x.loss as number })),
+    rows.filter((x) => x.split === 'val').map((x) => ({ step: x.step as number, loss: x.loss as number })),
+    `${run.cfg.task} loss — ${run.cfg.model.split('/').pop()}`,
+  ));
+  return report;
+}

@@ -1,0 +1,113 @@
+// Checkpoints and exact resume: a run killed with SIGKILL mid-training and resumed with --resume logs
+// the same losses, step for step, as an uninterrupted run; a corrupt newest checkpoint is skipped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { listCheckpoints } from '../../src/train/checkpoint.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const STEPS = 240;
+
+function setup(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-resume-'));
+  const rng = new Rng(3);
+  const rows = Array.from({ length: 40 }, () => {
+    const ids = [1, ...Array.from({ length: 60 + rng.int(60) }, () => 3 + rng.int(500))];
+    return JSON.stringify({ input_ids: ids, labels: ids.map((t, j) => (j < 5 ? -100 : t)) });
+  });
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 3).join('\n') + '\n');
+  return dir;
+}
+
+function writeConfig(dir: string, out: string): string {
+  const file = path.join(dir, `${out}.yaml`);
+  fs.writeFileSync(file, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 4, alpha: 8, dropout: 0.1}',
+    'optimizer: {lr: 2.0e-3, weight_decay: 0.01}', 'schedule: {type: cosine, warmup_steps: 10}', 'batch_size: 2', 'grad_accum: 2',
+    `max_steps: ${STEPS}`, 'shuffle: true', 'grad_clip: 1.0', 'eval: {every_steps: 25, samples: 0}',
+    'checkpoint: {every_steps: 10, keep: 3}', `output_dir: ${out}`, 'seed: 7',
+  ].join('\n') + '\n');
+  return file;
+}
+
+type Row = Record<string, number | string>;
+const rowsOf = (run: string): Row[] => fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+/** Everything but the timing columns, which differ between runs by nature. */
+const comparable = (rows: Row[]): string[] => rows.map(({ tokens_per_s: _t, mem_bytes: _m, ...rest }) => JSON.stringify(rest));
+
+function stepCount(file: string): number {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"step"') && !l.includes('"split"')).length;
+  } catch {
+    return 0;
+  }
+}
+
+test('SIGKILL mid-run, then --resume: the same losses step for step as an uninterrupted run', async () => {
+  const dir = setup();
+  execFileSync(process.execPath, [BIN, 'train', writeConfig(dir, 'straight')], { stdio: 'ignore' });
+  const reference = comparable(rowsOf(path.join(dir, 'straight')));
+
+  const config = writeConfig(dir, 'killed');
+  const metrics = path.join(dir, 'killed', 'metrics.jsonl');
+  const child = spawn(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  let killedAt = 0;
+  while (child.exitCode === null) {
+    const n = stepCount(metrics);
+    if (n >= 47) {
+      child.kill('SIGKILL');
+      killedAt = n;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  assert.equal(await exited, 'SIGKILL', 'the run should have been killed before it finished');
+  assert.ok(killedAt > 40 && killedAt < STEPS, `killed after ${killedAt} steps`);
+  const checkpoints = listCheckpoints(path.join(dir, 'killed'));
+  assert.ok(checkpoints.length >= 1 && checkpoints.length <= 3);
+
+  execFileSync(process.execPath, [BIN, 'train', config, '--resume'], { stdio: 'ignore' });
+  assert.deepEqual(comparable(rowsOf(path.join(dir, 'killed'))), reference);
+  const adapter = (run: string): Buffer => fs.readFileSync(path.join(dir, run, 'adapter', 'adapter_model.safetensors'));
+  assert.ok(adapter('killed').equals(adapter('straight')), 'the final adapters should be byte-identical');
+});
+
+test('a corrupt newest checkpoint is detected and the previous one used', () => {
+  const dir = setup();
+  const config = writeConfig(dir, 'run');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const reference = comparable(rowsOf(path.join(dir, 'run')));
+  const [older, , newest] = listCheckpoints(path.join(dir, 'run'));
+  const state = path.join(newest!, 'state.safetensors');
+  const bytes = fs.readFileSync(state);
+  bytes[bytes.length - 3]! ^= 0xff;
+  fs.writeFileSync(state, bytes);
+  fs.mkdirSync(path.join(dir, 'run', 'checkpoints', '.tmp-step-0000999-1'));
+  const r = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(newest!)} is incomplete or corrupt`));
+  assert.match(r.stderr, /resume: from the checkpoint of step 230/);
+  assert.deepEqual(comparable(rowsOf(path.join(dir, 'run'))), reference);
+  assert.ok(older);
+});
+
+test('--resume refuses a changed config', () => {
+  const dir = setup();
+  const config = writeConfig(dir, 'run2');
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(`max_steps: ${STEPS}`, 'max_steps: 12'));
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  let err = '';
+  try {
+    execFileSync(process.execPath, [BIN, 'train', config, '--resume', '--optimizer.lr', '0.5'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (e) {
+    err = String((e as { stderr: string }).stderr);
+  }
+  assert.match(err, /different config: optimizer changed/);
+});
