@@ -46,17 +46,13 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
   const rawAdded = doc['added_tokens'] ?? [];
   if (!Array.isArray(rawAdded)) throw new UserError('expected an array', `${file}: added_tokens`);
   const added_tokens = rawAdded.map((t, i) => addedToken(t, `${file}: added_tokens[${i}]`));
-  const out: TokenizerJson = {
-    model,
+  const pipeline = {
     normalizer: component('normalizer'),
     pre_tokenizer: component('pre_tokenizer'),
     post_processor: component('post_processor'),
     decoder: component('decoder'),
-    added_tokens,
-    raw: doc,
   };
-  out.raw = { ...doc, normalizer: out.normalizer, pre_tokenizer: out.pre_tokenizer, post_processor: out.post_processor, decoder: out.decoder, added_tokens: rawAdded };
-  return out;
+  return { model, ...pipeline, added_tokens, raw: { ...doc, ...pipeline, added_tokens: rawAdded } };
 }
 
 function addedToken(t: unknown, where: string): AddedTokenSpec {
