@@ -1,0 +1,74 @@
+// loadTokenRows: prepare outputs, raw files of any accepted shape, and pre-tokenized JSONL → TokenRows.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { loadTokenRows } from '../../src/data/load-rows.ts';
+import { prepare } from '../../src/data/prepare.ts';
+import { tokenizeRecord } from '../../src/data/tokenize.ts';
+import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
+
+const tok = mistralTokenizer();
+const dir = tempDir();
+
+test('a prepare output file gives the rows tokenizeRecord builds for its records', () => {
+  const f = writeFiles(dir, {
+    'raw.jsonl': [
+      '{"text": "Plain text to learn from."}',
+      '{"prompt": "Capital of Italy?", "completion": "Rome."}',
+      '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!"}]}',
+    ].join('\n'),
+  });
+  const out = path.join(dir, 'prep');
+  prepare({ inputs: [f['raw.jsonl']!], outDir: out, tokenizer: tok, split: [1, 0, 0] });
+  const { rows, labels, stats } = loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer: tok });
+  assert.equal(labels, null);
+  assert.equal(rows.length, 3);
+  const expected = tokenizeRecord({ shape: 'prompt_completion', prompt: 'Capital of Italy?', completion: 'Rome.' }, tok).row!;
+  assert.deepEqual([...rows[1]!.inputIds], [...expected.inputIds]);
+  assert.deepEqual([...rows[1]!.labels!], [...expected.labels!]);
+  assert.equal(stats.tokens, rows.reduce((a, r) => a + r.inputIds.length, 0));
+  assert.ok(stats.targets > 0 && stats.targets < stats.tokens);
+});
+
+test('raw files of every format; truncation and dropping are counted', () => {
+  const f = writeFiles(dir, {
+    'a.csv': 'prompt,completion\n"Q, one",A one\n"Q two","A\ntwo"\n',
+    'b.txt': 'one text record',
+    'c.json': '[{"text": "x"}, {"text": "a much longer text that will not fit in eight tokens at all"}]',
+  });
+  assert.equal(loadTokenRows(f['a.csv']!, { tokenizer: tok }).rows.length, 2);
+  assert.equal(loadTokenRows(f['b.txt']!, { tokenizer: tok }).rows.length, 1);
+  const cut = loadTokenRows(f['c.json']!, { tokenizer: tok, maxSeqLen: 8 });
+  assert.deepEqual([cut.stats.truncated, cut.stats.dropped, cut.rows[1]!.inputIds.length], [1, 0, 8]);
+  const drop = loadTokenRows(f['c.json']!, { tokenizer: tok, maxSeqLen: 8, overflow: 'drop' });
+  assert.deepEqual([drop.stats.dropped, drop.rows.length], [1, 1]);
+});
+
+test('pre-tokenized JSONL needs no tokenizer', () => {
+  const f = writeFiles(dir, { 'p.jsonl': '{"input_ids": [1, 5, 6, 7], "labels": [-100, -100, 6, 7]}\n{"input_ids": [1, 9]}\n' })['p.jsonl']!;
+  const { rows } = loadTokenRows(f, { vocabSize: 512 });
+  assert.deepEqual(rows.map((r) => [...r.labels!]), [[-100, -100, 6, 7], [-100, 9]]);
+  assert.throws(() => loadTokenRows(f, { vocabSize: 8 }), /p\.jsonl:2: invalid_tokens: input_ids\[1\] = 9/);
+});
+
+test('classification: class indices from report.json beside a prepare output, from the file, or given', () => {
+  const f = writeFiles(dir, { 'cls.csv': 'text,label\ngood film,pos\nbad film,neg\nok film,neu\nfine film,pos\n' })['cls.csv']!;
+  const out = path.join(dir, 'prep-cls');
+  prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0], labels: ['pos', 'neg', 'neu'] });
+  const fromReport = loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer: tok, task: 'classification' });
+  assert.deepEqual(fromReport.labels, ['pos', 'neg', 'neu']);
+  assert.deepEqual(fromReport.rows.map((r) => r.label), [0, 1, 2, 0]);
+  const fromFile = loadTokenRows(f, { tokenizer: tok, task: 'classification' });
+  assert.deepEqual(fromFile.labels, ['neg', 'neu', 'pos']);
+  assert.deepEqual(fromFile.rows.map((r) => r.label), [2, 0, 1, 2]);
+  assert.equal(fromFile.rows[0]!.labels, undefined);
+  assert.equal(fromFile.rows[0]!.inputIds.at(-1) === tok.eosId, false, 'no EOS on classification input');
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: ['pos', 'neg'] }), /cls\.csv:4: label "neu" is not one of the classes/);
+});
+
+test('a record prepare would reject stops the load with file:line and reason', () => {
+  const f = writeFiles(dir, { 'bad.jsonl': '{"text": "fine"}\n{"messages": [{"role": "user", "content": "no answer"}]}\n' })['bad.jsonl']!;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok }), /bad\.jsonl:2: invalid_roles: the chat does not end with an assistant turn/);
+  const g = writeFiles(dir, { 'nojson.jsonl': '{"text": "fine"}\n{oops\n' })['nojson.jsonl']!;
+  assert.throws(() => loadTokenRows(g, { tokenizer: tok }), /nojson\.jsonl:2: invalid_json/);
+});

@@ -1,0 +1,88 @@
+// The data loader: file order, seeded per-epoch shuffles, length grouping, packing, short last batches,
+// and a JSON position that resumes exactly.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DataLoader, type LoaderOptions } from '../../src/data/loader.ts';
+import { Rng } from '../../src/data/rng.ts';
+import type { TokenRow } from '../../src/model/batch.ts';
+
+const rng = new Rng(4);
+const rows: TokenRow[] = Array.from({ length: 23 }, (_, i) => ({ inputIds: [1, ...Array.from({ length: 1 + rng.below(30) }, () => 10 + i)] }));
+const rowOf = (b: { batch: { inputIds: Int32Array; T: number; B: number } }) =>
+  Array.from({ length: b.batch.B }, (_, r) => b.batch.inputIds[r * b.batch.T + 1]! - 10);
+const take = (l: DataLoader, n: number) => Array.from({ length: n }, () => l.next());
+
+test('without shuffling: file order, batches of batchSize, a short last batch, then the next epoch', () => {
+  const l = new DataLoader(rows, { batchSize: 5 });
+  assert.equal(l.epochBatches, 5);
+  const got = take(l, 6);
+  assert.deepEqual(got.map((b) => b.rows), [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14], [15, 16, 17, 18, 19], [20, 21, 22], [0, 1, 2, 3, 4]]);
+  assert.deepEqual(got.map((b) => b.epoch), [0, 0, 0, 0, 0, 1]);
+  assert.deepEqual(rowOf(got[1]!), [5, 6, 7, 8, 9], 'the batch holds those rows');
+  assert.equal(new DataLoader(rows, { batchSize: 5, dropLast: true }).epochBatches, 4);
+});
+
+test('seeded shuffle: a permutation every epoch, different between epochs, the same for the same seed', () => {
+  const a = new DataLoader(rows, { batchSize: 4, shuffle: true, seed: 1 });
+  const b = new DataLoader(rows, { batchSize: 4, shuffle: true, seed: 1 });
+  const c = new DataLoader(rows, { batchSize: 4, shuffle: true, seed: 2 });
+  const e0 = take(a, 6).flatMap((x) => x.rows), e1 = take(a, 6).flatMap((x) => x.rows);
+  assert.deepEqual([...e0].sort((x, y) => x - y), rows.map((_, i) => i));
+  assert.deepEqual([...e1].sort((x, y) => x - y), rows.map((_, i) => i));
+  assert.notDeepEqual(e0, e1);
+  assert.deepEqual(take(b, 6).flatMap((x) => x.rows), e0);
+  assert.notDeepEqual(take(c, 6).flatMap((x) => x.rows), e0);
+});
+
+test('position: saved as JSON mid-epoch and restored into a fresh loader, the batches continue exactly', () => {
+  for (const opts of [
+    { batchSize: 4, shuffle: true, seed: 9 },
+    { batchSize: 3, shuffle: true, seed: 9, groupByLength: true },
+    { batchSize: 2, shuffle: true, seed: 9, packLength: 40 },
+  ] satisfies LoaderOptions[]) {
+    const a = new DataLoader(rows, opts);
+    take(a, 9); // into the second epoch for most settings
+    const saved = JSON.stringify(a.position);
+    const expected = take(a, 12);
+    const b = new DataLoader(rows, opts);
+    b.restore(JSON.parse(saved));
+    const got = take(b, 12);
+    assert.deepEqual(got.map((x) => [x.epoch, x.index, x.rows]), expected.map((x) => [x.epoch, x.index, x.rows]), JSON.stringify(opts));
+    assert.deepEqual(got.map((x) => [...x.batch.inputIds]), expected.map((x) => [...x.batch.inputIds]));
+  }
+});
+
+test('length grouping: batches of similar lengths, the longest batch first, every row once per epoch', () => {
+  const l = new DataLoader(rows, { batchSize: 4, shuffle: true, seed: 3, groupByLength: true });
+  const epoch = take(l, l.epochBatches);
+  assert.deepEqual(epoch.flatMap((b) => b.rows).sort((x, y) => x - y), rows.map((_, i) => i));
+  const len = (i: number) => rows[i]!.inputIds.length;
+  const maxLen = Math.max(...rows.map((r) => r.inputIds.length));
+  assert.equal(Math.max(...epoch[0]!.rows.map(len)), maxLen);
+  const padded = (bs: typeof epoch) => bs.reduce((a, b) => a + b.batch.B * b.batch.T, 0);
+  const plain = new DataLoader(rows, { batchSize: 4, shuffle: true, seed: 3 });
+  assert.ok(padded(epoch) < padded(take(plain, plain.epochBatches)), 'less padding than random batches');
+  for (const b of epoch) {
+    const ls = b.rows.map(len);
+    assert.ok(ls.every((x, k) => k === 0 || x <= ls[k - 1]!), `sorted within the batch: ${ls}`);
+  }
+});
+
+test('packing: fixed T, every row once per epoch, no sequence over the length', () => {
+  const l = new DataLoader(rows, { batchSize: 3, packLength: 48, shuffle: true, seed: 5 });
+  const epoch = take(l, l.epochBatches);
+  assert.deepEqual(epoch.flatMap((b) => b.rows).sort((x, y) => x - y), rows.map((_, i) => i));
+  for (const b of epoch) {
+    assert.equal(b.batch.T, 48);
+    assert.ok(b.batch.segments.some((s) => s >= 1), 'several samples per sequence');
+  }
+  assert.throws(() => new DataLoader(rows, { batchSize: 1, packLength: 8 }), /more than the packed sequence length 8/);
+});
+
+test('bad options and positions are refused', () => {
+  assert.throws(() => new DataLoader(rows, { batchSize: 0 }), /batch size/);
+  assert.throws(() => new DataLoader([], { batchSize: 1 }), /no rows/);
+  const l = new DataLoader(rows, { batchSize: 5 });
+  assert.throws(() => l.restore({ epoch: 0, index: 99, rng: l.position.rng }), /past the 5 batches/);
+  assert.throws(() => l.restore({ epoch: 0, index: 0, rng: [1, 2] as never }), /four unsigned/);
+});

@@ -1,0 +1,76 @@
+// Packing: a packed batch gives the same per-sample losses as each sample run alone (the real tiny
+// Mistral, CPU backend), because segments block attention across samples, positions restart and targets
+// stop at each sample's end.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { collatePacked, planPacks } from '../../src/data/pack.ts';
+import { Rng } from '../../src/data/rng.ts';
+import { IGNORE_INDEX, collate, type TokenRow } from '../../src/model/batch.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { TINY_BASE } from '../helpers.ts';
+
+const model = loadModel(TINY_BASE, { backend: new CpuBackend() });
+const rng = new Rng(2);
+const sample = (len: number, masked: number): TokenRow => {
+  const inputIds = [1, ...Array.from({ length: len - 1 }, () => 3 + rng.below(500))];
+  return { inputIds, labels: inputIds.map((id, t) => (t < masked ? IGNORE_INDEX : id)) };
+};
+// lengths around and beyond the fixture's sliding window (8)
+const samples = [sample(5, 2), sample(13, 4), sample(9, 0), sample(20, 7), sample(3, 1), sample(11, 11 - 3)];
+
+test('planPacks: greedy, in order, within the length', () => {
+  const lengths = samples.map((s) => s.inputIds.length); // 5 13 9 20 3 11
+  assert.deepEqual(planPacks(lengths, [0, 1, 2, 3, 4, 5], 32), [[0, 1, 2], [3, 4], [5]]);
+  assert.deepEqual(planPacks(lengths, [3, 0, 4, 1, 2, 5], 24), [[3], [0, 4, 1], [2, 5]]);
+  assert.throws(() => planPacks(lengths, [3], 16), /20 tokens, more than the packed sequence length 16/);
+});
+
+test('collatePacked: segments, restarting positions, targets that stop at each sample end', () => {
+  const b = collatePacked([[samples[0]!, samples[4]!]], 0, 10);
+  assert.deepEqual([...b.segments], [0, 0, 0, 0, 0, 1, 1, 1, -1, -1]);
+  assert.deepEqual([...b.positions].slice(0, 8), [0, 1, 2, 3, 4, 0, 1, 2]);
+  const s0 = samples[0]!, s4 = samples[4]!;
+  assert.deepEqual([...b.targets], [IGNORE_INDEX, s0.labels![2], s0.labels![3], s0.labels![4], IGNORE_INDEX, s4.labels![1], s4.labels![2], IGNORE_INDEX, IGNORE_INDEX, IGNORE_INDEX]);
+  assert.equal(b.targetCount, 3 + 2);
+  assert.equal(b.inputIds[5], 1, 'the second sample starts with its own BOS');
+});
+
+test('a packed batch gives the same per-sample losses as the samples alone (tiny Mistral, CPU)', () => {
+  const packs = planPacks(samples.map((s) => s.inputIds.length), samples.map((_, i) => i), 32);
+  const batch = collatePacked(packs.map((p) => p.map((i) => samples[i]!)), 0, 32);
+  const packed = model.tokenLosses(batch);
+  let worst = 0, total = 0, count = 0;
+  packs.forEach((p, b) => {
+    let o = b * batch.T;
+    for (const i of p) {
+      const alone = collate([samples[i]!], 0, null);
+      const ref = model.tokenLosses(alone);
+      const len = samples[i]!.inputIds.length;
+      for (let t = 0; t < len; t++) {
+        worst = Math.max(worst, Math.abs(packed[o + t]! - ref[t]!));
+        total += ref[t]!;
+      }
+      count += alone.targetCount;
+      o += len;
+    }
+  });
+  assert.ok(worst < 1e-5, `max |packed − alone| = ${worst}`);
+  const { sum, count: c } = model.loss(batch);
+  assert.equal(c, count);
+  assert.ok(Math.abs(sum - total) < 1e-4 * Math.abs(total), `${sum} vs ${total}`);
+});
+
+test('without segments (plain concatenation) the losses differ: the check above can fail', () => {
+  const batch = collatePacked([[samples[1]!, samples[2]!]], 0);
+  const leaky = { ...batch, segments: batch.segments.map((s) => (s >= 0 ? 0 : -1)), positions: Int32Array.from(batch.positions, (_, t) => t) };
+  const a = model.tokenLosses(batch), b = model.tokenLosses(leaky);
+  const o = samples[1]!.inputIds.length;
+  let diff = 0;
+  for (let t = o; t < o + samples[2]!.inputIds.length; t++) diff = Math.max(diff, Math.abs(a[t]! - b[t]!));
+  assert.ok(diff > 1e-3, `second sample's losses should change when it can see the first (${diff})`);
+});
+
+test('classification rows are not packed', () => {
+  assert.throws(() => collatePacked([[{ inputIds: [1, 2], label: 0 }]], 0), /cannot be packed/);
+});

@@ -1,0 +1,51 @@
+// mistral-tune prepare as a user runs it: summary on stderr, --json on stdout, errors as one line.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { tempDir, writeFiles } from './helpers.ts';
+
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
+const dir = tempDir();
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'prepare', ...args], { cwd: dir, encoding: 'utf8' });
+
+test('prepare writes the five files, a readable summary on stderr, and report.json on stdout with --json', () => {
+  writeFiles(dir, {
+    'in/a.jsonl': Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `record number ${i} about topic ${i * 7919 % 101} with words ${'abcdefghij'.slice(i % 10)}` })).join('\n') + '\n{bad\n',
+    'in/b.csv': 'prompt,completion\n"Q, 1",A1\n',
+  });
+  const r = cli('--input', 'in/a.jsonl', 'in/b.csv', '--out', 'out', '--seed', '3', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'out')).sort(), ['rejected.jsonl', 'report.json', 'test.jsonl', 'train.jsonl', 'val.jsonl']);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.input_records, 22);
+  assert.equal(report.kept + report.rejected, 22);
+  assert.deepEqual(report.inputs.map((i: { file: string }) => i.file), ['in/a.jsonl', 'in/b.csv']);
+  assert.match(r.stderr, /prepare: 22 records in 2 files → 21 kept \(95\.5%\), 1 rejected/);
+  assert.match(r.stderr, /invalid_json\s+1/);
+  assert.match(r.stderr, /splits: {2}train 17 {2}val 2 {2}test 2/);
+});
+
+test('errors are one line, with what and where, and exit status 2', () => {
+  writeFiles(dir, { 'ok.jsonl': '{"text": "fine"}\n' });
+  const cases: Array<[string[], RegExp]> = [
+    [['--input', 'ok.jsonl', '--out', 'o', '--split', '0.8,0.3,0.1'], /^error: --split must be three shares/],
+    [['--input', 'nope.jsonl', '--out', 'o'], /^error: nope\.jsonl: cannot read input: ENOENT/],
+    [['--out', 'o'], /^error: --input is required/],
+    [['--input', 'ok.jsonl'], /^error: --out is required/],
+    [['--input', 'ok.jsonl', '--out', 'o', '--dedup', 'fuzzy'], /^error: --dedup must be one of near, exact, none/],
+    [['--input', 'ok.jsonl', '--out', 'o', '--field', 'body=text'], /^error: --field must be NAME=KEY/],
+    [['--input', 'ok.jsonl', '--out', 'o', '--bogus'], /^error: Unknown option '--bogus'/],
+  ];
+  for (const [args, re] of cases) {
+    const r = cli(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr.split('\n').filter((l) => !l.startsWith('tokenizer:')).join('\n'), re);
+    assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  }
+  const help = cli('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--near-threshold/);
+});
