@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
+import type { LoaderPosition } from '../data/loader.ts';
 import type { Param } from '../model/params.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
 import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
@@ -15,13 +16,10 @@ import type { AdamW } from './optimizer.ts';
 
 export interface LoopState {
   step: number;
-  /** Epoch of the next micro-batch and its index within that epoch. */
-  epoch: number;
-  micro: number;
   best: { step: number; loss: number } | null;
   sinceBest: number;
-  /** Loader state beyond (epoch, micro), e.g. an RNG, as the loader saves it. */
-  loader: unknown;
+  /** Where the data loader's next micro-batch comes from (epoch, index, the epoch's RNG state). */
+  loader: LoaderPosition;
 }
 
 export interface CheckpointState<Extra = unknown> {

@@ -3,12 +3,15 @@
 // the schedule, with the step counts that the conventions define.
 import type { Backend } from '../backend/backend.ts';
 import { createBackend } from '../backend/select.ts';
+import { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../model/batch.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
 import { UserError } from '../util/errors.ts';
-import { info } from '../util/log.ts';
+import { loadTokenizer } from '../tokenizer/load.ts';
+import type { Tokenizer } from '../tokenizer/types.ts';
+import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
 import type { TrainConfig } from './config.ts';
 import { loadSplit } from './data.ts';
@@ -17,6 +20,8 @@ import type { Schedule } from './schedule.ts';
 
 export interface RunSetup {
   cfg: TrainConfig;
+  /** The model's tokenizer, null when it does not fit the model's vocabulary. */
+  tokenizer: Tokenizer | null;
   backend: Backend;
   model: MistralModel;
   taskType: TaskType;
@@ -24,6 +29,7 @@ export interface RunSetup {
   val: TokenRow[] | null;
   test: TokenRow[] | null;
   params: Param[];
+  loader: DataLoader;
   optimizer: AdamW;
   schedule: Schedule;
   microBatchesPerEpoch: number;
@@ -55,7 +61,7 @@ export function setupRun(cfg: TrainConfig): RunSetup {
   }
   if (classification) setupScoreHead(model, cfg, rng);
 
-  const ctx = { cfg, vocabSize: model.cfg.vocabSize, labels: cfg.labels };
+  const ctx = { cfg, vocabSize: model.cfg.vocabSize, tokenizer: modelTokenizer(cfg.model, model.cfg.vocabSize) };
   const train = loadSplit(cfg.data.train, 'data.train', ctx);
   const val = cfg.data.val ? loadSplit(cfg.data.val, 'data.val', ctx) : null;
   const test = cfg.data.test ? loadSplit(cfg.data.test, 'data.test', ctx) : null;
@@ -65,12 +71,17 @@ export function setupRun(cfg: TrainConfig): RunSetup {
   const optimizer = new AdamW(backend, params, {
     lr: cfg.optimizer.lr, betas: cfg.optimizer.betas, eps: cfg.optimizer.eps, weightDecay: cfg.optimizer.weight_decay,
   });
-  const microBatchesPerEpoch = Math.ceil(train.length / cfg.batch_size);
+  const loader = new DataLoader(train, {
+    batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
+    packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.cfg.padTokenId ?? 0, scorePadId: model.cfg.padTokenId,
+  });
+  // with packing and shuffling the pack count can vary by epoch: the schedule is sized by the first
+  const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
   const totalSteps = cfg.max_steps ?? cfg.epochs * stepsPerEpoch;
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: cfg.schedule.warmup_steps, totalSteps };
   return {
-    cfg, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, optimizer, schedule,
+    cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, schedule,
     microBatchesPerEpoch, stepsPerEpoch, totalSteps,
   };
 }
@@ -97,4 +108,14 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
     model.backend.upload(weight, model.dtype === 'f64' ? { dtype: 'f64', data: Float64Array.from(init) } : { dtype: 'f32', data: init });
   }
   model.setScoreHead(weight, true);
+}
+
+/** The model folder's tokenizer (or the bundled one) when its ids fit the model; else null (pre-tokenized data only). */
+function modelTokenizer(dir: string, vocabSize: number): Tokenizer | null {
+  const tok = loadTokenizer(dir);
+  if (tok.vocabSize > vocabSize) {
+    warn(`the tokenizer has ${tok.vocabSize} tokens but the model ${vocabSize}: only pre-tokenized data can be used, and no samples are generated`);
+    return null;
+  }
+  return tok;
 }

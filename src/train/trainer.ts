@@ -4,15 +4,12 @@
 // checkpoint, and ends with the test evaluation, samples before vs after, report.json and the loss curve.
 import * as fs from 'node:fs';
 import YAML from 'yaml';
-import { collate, type Batch, type TokenRow } from '../model/batch.ts';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
-import { loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
-import { epochBatches } from './batches.ts';
 import { restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
@@ -54,19 +51,21 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   const { model, backend } = run;
   describeRun(run);
 
-  const tokenizer = opts.tokenizer !== undefined ? opts.tokenizer : samplesTokenizer(run);
+  const tokenizer = opts.tokenizer !== undefined ? opts.tokenizer : cfg.task === 'generation' ? run.tokenizer : null;
   const prompts = cfg.task === 'generation' && tokenizer && cfg.eval.samples > 0
     ? samplePrompts(run.val ?? run.train, cfg.eval.samples, tokenizer) : [];
-  let loop: LoopState = { step: 0, epoch: 0, micro: 0, best: null, sinceBest: 0, loader: null };
+  const loader = run.loader;
+  let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
   const restored = opts.resume ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend) : null;
   if (restored) {
     loop = restored.loop;
+    loader.restore(loop.loader);
     const extra = restored.extra as ReportState;
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     metrics.truncate(restored.metricsBytes);
-    info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.epoch}, micro-batch ${loop.micro})`);
+    info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
     if (opts.resume) warn(`resume: no valid checkpoint in ${dir.dir}; starting from the beginning`);
     metrics.truncate(0);
@@ -102,34 +101,29 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   const progress = new Progress({ label: 'train', total: run.totalSteps, unit: 'steps' });
   progress.tick(loop.step);
   const scratch = backend.alloc(model.dtype, 1);
-  const padId = model.cfg.padTokenId ?? 0;
-  const toBatch = (rows: TokenRow[]): Batch => collate(rows, padId, model.cfg.padTokenId);
   let lastLoss: number | null = null;
-  let epochOf = -1, micro: TokenRow[][] = [];
   while (!stoppedEarly && loop.step < run.totalSteps) {
-    if (epochOf !== loop.epoch) {
-      micro = epochBatches(run.train, cfg.batch_size, cfg.shuffle, cfg.seed, loop.epoch);
-      epochOf = loop.epoch;
+    // up to grad_accum micro-batches, not crossing the end of an epoch (a short last group still steps)
+    const first = loader.next();
+    const group = [first.batch];
+    while (group.length < cfg.grad_accum && loader.position.index < first.epochBatches && loader.position.epoch === first.epoch) {
+      group.push(loader.next().batch);
     }
-    const group = micro.slice(loop.micro, loop.micro + cfg.grad_accum);
+    const epochDone = loader.position.index >= first.epochBatches;
     const step = loop.step + 1;
     const t0 = performance.now();
     const lr = lrAtStep(run.schedule, cfg.optimizer.lr, step);
-    const st = optimizerStep(run, group.map(toBatch), lr, cfg.seed * 1_000_003 + step * 1009, scratch);
+    const st = optimizerStep(run, group, lr, cfg.seed * 1_000_003 + step * 1009, scratch);
     const seconds = (performance.now() - t0) / 1000;
     lastLoss = st.loss;
     loop.step = step;
-    loop.micro += group.length;
-    const epochDone = loop.micro >= micro.length;
-    if (epochDone) {
-      loop.epoch++;
-      loop.micro = 0;
-    }
+    loop.loader = loader.position;
     metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse() });
     progress.tick(1, { loss: st.loss === null ? '-' : st.loss.toFixed(4), lr: lr.toExponential(2), 'tok/s': (st.tokens / seconds).toFixed(0) });
     const evalNow = cfg.eval.every_steps !== null ? step % cfg.eval.every_steps === 0 : epochDone;
     if (evalNow) stoppedEarly = validate(step);
     if (cfg.checkpoint.every_steps !== null && step % cfg.checkpoint.every_steps === 0) checkpoint();
+    if (cfg.max_steps === null && epochDone && first.epoch + 1 >= cfg.epochs) break;
   }
   progress.finish();
   if (!stoppedEarly) validate(loop.step);
@@ -179,17 +173,6 @@ function describeRun(run: RunSetup): void {
 function describeEval(row: EvalRow): string {
   return `loss ${row.loss.toFixed(4)}${row.perplexity !== undefined ? `, perplexity ${row.perplexity.toFixed(2)}` : ''}` +
     `${row.accuracy !== undefined ? `, accuracy ${row.accuracy.toFixed(3)}, macro-F1 ${row.macro_f1!.toFixed(3)}` : ''}`;
-}
-
-/** The tokenizer for decoding samples, when its vocabulary fits the model's. */
-function samplesTokenizer(run: RunSetup): Tokenizer | null {
-  if (run.cfg.task !== 'generation' || run.cfg.eval.samples === 0) return null;
-  const tok = loadTokenizer(run.cfg.model);
-  if (tok.vocabSize > run.model.cfg.vocabSize) {
-    warn(`samples skipped: the tokenizer has ${tok.vocabSize} tokens, the model ${run.model.cfg.vocabSize}`);
-    return null;
-  }
-  return tok;
 }
 
 function lastStepLoss(metrics: MetricsLog): number | null {
