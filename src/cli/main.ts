@@ -8,9 +8,12 @@ interface CommandModule {
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  eval: { summary: 'loss and perplexity of a model on a data file', load: () => import('./eval.ts') },
-  train: { summary: 'fine-tune a model (LoRA or full) from a YAML config', load: () => import('./train.ts') },
+  quickstart: { summary: 'the whole path on bundled data in a few minutes (CPU)', load: () => import('./quickstart.ts') },
   prepare: { summary: 'clean, deduplicate and split raw data into train/val/test JSONL', load: () => import('./prepare.ts') },
+  train: { summary: 'fine-tune a model (LoRA or full) from a YAML config', load: () => import('./train.ts') },
+  eval: { summary: 'loss and perplexity (or accuracy) of a model on a data file', load: () => import('./eval.ts') },
+  generate: { summary: 'generate text with a model (and adapter), streamed', load: () => import('./generate.ts') },
+  export: { summary: 'a run as a PEFT adapter or a merged HF model folder', load: () => import('./export.ts') },
   dashboard: { summary: 'live web page of training runs: curves, config, report, samples', load: () => import('./dashboard.ts') },
 };
 

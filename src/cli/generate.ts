@@ -1,0 +1,100 @@
+// mistral-tune generate: text from a model (optionally with a LoRA adapter), with the chat template,
+// streamed to stdout as tokens come, stopping at EOS.
+import * as fs from 'node:fs';
+import { createBackend, type DeviceName } from '../backend/select.ts';
+import { generate } from '../model/generate.ts';
+import { loadModel } from '../model/mistral.ts';
+import { loadAdapter } from '../model/peft.ts';
+import { loadTokenizer } from '../tokenizer/load.ts';
+import type { ChatMessage } from '../tokenizer/types.ts';
+import { UserError } from '../util/errors.ts';
+import { intOption, numberOption, parseCommand, required } from './args.ts';
+
+export const usage = `mistral-tune generate --model DIR [--adapter DIR] (--prompt TEXT | --messages FILE) [options]
+
+  --model DIR            HF model folder (its tokenizer.json, or the bundled Mistral tokenizer)
+  --adapter DIR          a PEFT LoRA adapter (e.g. RUN_DIR/adapter)
+  --prompt TEXT          one user message, rendered with the chat template
+  --messages FILE        a JSON file [{"role": "system"|"user"|"assistant", "content": "..."}, ...]
+  --raw                  use --prompt as plain text (BOS + text), without the chat template
+  --max-new-tokens N     default 256
+  --temperature T        0 (default) = greedy
+  --top-k K              keep the K most likely tokens (0 = off)
+  --top-p P              nucleus sampling (1 = off)
+  --seed S               sampling seed (default 0)
+  --device NAME          cpu (default auto)`;
+
+interface Flags {
+  model?: string; adapter?: string; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
+  temperature?: string; 'top-k'?: string; 'top-p'?: string; seed?: string; device?: string; help?: boolean;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values: f } = parseCommand<Flags>('generate', argv, {
+    model: { type: 'string' }, adapter: { type: 'string' }, prompt: { type: 'string' }, messages: { type: 'string' },
+    raw: { type: 'boolean' }, 'max-new-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
+    'top-p': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, help: { type: 'boolean' },
+  });
+  if (f.help) {
+    process.stdout.write(usage + '\n');
+    return;
+  }
+  const modelDir = required('model', f.model, 'generate');
+  if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
+  const temperature = numberOption('temperature', f.temperature, 0);
+  const topP = numberOption('top-p', f['top-p'], 1);
+  if (temperature < 0) throw new UserError('--temperature must be ≥ 0');
+  if (!(topP > 0 && topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
+  const model = loadModel(modelDir, { backend: createBackend((f.device ?? 'auto') as DeviceName) });
+  if (f.adapter) loadAdapter(model, f.adapter, { trainable: false });
+  const tokenizer = loadTokenizer(modelDir);
+  if (tokenizer.vocabSize > model.cfg.vocabSize) {
+    throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, modelDir);
+  }
+  let text: string;
+  if (f.raw) {
+    if (f.prompt === undefined) throw new UserError('--raw needs --prompt');
+    text = f.prompt;
+  } else {
+    text = tokenizer.applyChatTemplate(f.messages ? readMessages(f.messages) : [{ role: 'user', content: f.prompt! }], { addGenerationPrompt: true });
+  }
+  // the template (or --raw) text carries no BOS of its own unless the template writes it
+  const ids = tokenizer.encode(text);
+  if (tokenizer.bosId !== null && ids[0] !== tokenizer.bosId) ids.unshift(tokenizer.bosId);
+  const out: number[] = [];
+  let shown = '';
+  generate(model, ids, {
+    maxNewTokens: intOption('max-new-tokens', f['max-new-tokens'], 256),
+    temperature, topK: intOption('top-k', f['top-k'], 0, 0), topP, seed: intOption('seed', f.seed, 0, 0),
+    eosIds: tokenizer.eosId !== null ? [tokenizer.eosId] : model.cfg.eosTokenIds,
+    onToken: (id) => {
+      out.push(id);
+      const full = tokenizer.decode(out);
+      // print only complete characters: a byte-fallback sequence may still be half a character
+      if (!full.endsWith('\uFFFD') && full.startsWith(shown)) {
+        process.stdout.write(full.slice(shown.length));
+        shown = full;
+      }
+    },
+  });
+  const full = tokenizer.decode(out);
+  if (full.startsWith(shown)) process.stdout.write(full.slice(shown.length));
+  process.stdout.write('\n');
+}
+
+function readMessages(file: string): ChatMessage[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserError(`cannot read messages: ${(e as Error).message}`, file);
+  }
+  if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}', file);
+  return value.map((m, i) => {
+    const msg = m as { role?: unknown; content?: unknown };
+    if (!['system', 'user', 'assistant'].includes(String(msg.role)) || typeof msg.content !== 'string') {
+      throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`, file);
+    }
+    return { role: msg.role as ChatMessage['role'], content: msg.content };
+  });
+}

@@ -1,0 +1,77 @@
+// Export of a training run: the PEFT adapter as it is (for classification with the score head saved the
+// way PEFT's modules_to_save does), or a merged model folder that HF transformers loads unchanged
+// (config.json, sharded safetensors with an index, tokenizer files, generation_config.json).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import type { Backend } from '../backend/backend.ts';
+import { mergeLora } from '../model/merge.ts';
+import { loadModel } from '../model/mistral.ts';
+import { loadAdapter } from '../model/peft.ts';
+import { saveModelFolder } from '../model/save.ts';
+import { BUNDLED_TOKENIZER_DIR } from '../tokenizer/load.ts';
+import { UserError } from '../util/errors.ts';
+import { validate, type TrainConfig } from '../train/config.ts';
+
+export interface ExportOptions {
+  run: string;
+  out: string;
+  merge: boolean;
+  /** Export best/ (the best validation checkpoint) instead of the last step's weights. */
+  best: boolean;
+  maxShardBytes?: number;
+  backend: Backend;
+}
+
+export interface ExportResult {
+  kind: 'adapter' | 'merged' | 'full';
+  files: string[];
+}
+
+/** The resolved config a run was trained with (its config.yaml). */
+export function readRunConfig(run: string): TrainConfig {
+  const file = path.join(run, 'config.yaml');
+  if (!fs.existsSync(file)) throw new UserError('not a run directory: config.yaml not found', run);
+  return validate(YAML.parse(fs.readFileSync(file, 'utf8')), file);
+}
+
+export function exportRun(opts: ExportOptions): ExportResult {
+  const cfg = readRunConfig(opts.run);
+  const source = path.join(opts.run, opts.best ? 'best' : cfg.method === 'lora' ? 'adapter' : 'model');
+  if (!fs.existsSync(source)) {
+    throw new UserError(`${opts.best ? 'best/ (no validation was run?)' : path.basename(source) + '/'} not found: the run has not finished`, source);
+  }
+  if (fs.existsSync(opts.out) && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
+  fs.mkdirSync(opts.out, { recursive: true });
+  const classification = cfg.task === 'classification';
+  if (cfg.method === 'full' || !opts.merge) {
+    // an adapter (or a fully trained model folder) is exported as it is
+    for (const f of fs.readdirSync(source)) fs.copyFileSync(path.join(source, f), path.join(opts.out, f));
+    return { kind: cfg.method === 'full' ? 'full' : 'adapter', files: fs.readdirSync(opts.out).sort() };
+  }
+  const model = loadModel(cfg.model, { backend: opts.backend });
+  loadAdapter(model, source, { trainable: false });
+  mergeLora(model);
+  const hasTokenizer = fs.existsSync(path.join(cfg.model, 'tokenizer.json'));
+  const bundledFits = !hasTokenizer && model.cfg.vocabSize === 32000;
+  saveModelFolder(model, opts.out, {
+    sourceDir: cfg.model, head: classification ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
+  });
+  if (bundledFits) {
+    // the model was trained with the bundled Mistral tokenizer: ship it with the merged model
+    for (const f of fs.readdirSync(BUNDLED_TOKENIZER_DIR)) {
+      if (f.startsWith('tokenizer')) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(opts.out, f));
+    }
+  }
+  model.releaseActivations();
+  return { kind: 'merged', files: fs.readdirSync(opts.out).sort() };
+}
+
+/** "5GB", "500MB", "2GiB" or a byte count → bytes. */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|kib|mib|gib)?\s*$/i.exec(text);
+  if (!m) throw new UserError(`"${text}" is not a size (e.g. 5GB, 500MB, 2GiB)`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 };
+  return Math.round(Number(m[1]) * mult[unit]!);
+}
