@@ -1,65 +1,132 @@
-// mistral-tune eval: token-weighted loss and perplexity of a model (optionally with a LoRA adapter) on a
-// pre-tokenized JSONL file.
+// mistral-tune eval: loss and perplexity (generation) or loss, accuracy, macro-F1 and the confusion matrix
+// (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { createBackend, type DeviceName } from '../backend/select.ts';
-import { readPretokenized } from '../data/pretokenized.ts';
+import { loadTokenRows } from '../data/load-rows.ts';
+import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss } from '../eval/evaluate.ts';
+import { readRunConfig } from '../export/export.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
+import { loadTokenizer } from '../tokenizer/load.ts';
+import { classesFor } from '../train/data.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { intOption, parseCommand, required } from './args.ts';
 
-export const usage = `mistral-tune eval --model DIR --data FILE.jsonl [options]
+export const usage = `mistral-tune eval (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) --data FILE [options]
 
-Token-weighted mean loss (Σ NLL of every target token / their count) and perplexity over a whole file.
+Generation: the token-weighted mean loss over the whole file (Σ NLL of every target token / their
+count, the same for any batch size and padding), the perplexity and the token count.
+Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows = true class).
 
   --model DIR        HF model folder (config.json, model.safetensors or shards + index)
-  --data FILE        JSONL rows {"input_ids": [...], "labels": [...]}; labels optional (all next tokens
-                     are targets), the length of input_ids, -100 masks a target (HF's convention)
-  --adapter DIR      a PEFT LoRA adapter folder to apply
+  --adapter DIR      a PEFT LoRA adapter to apply (a SEQ_CLS adapter makes it classification)
+  --run DIR          a training run: its model, adapter (or model/), task, labels and max_seq_len
+  --best             with --run: the best-validation weights (best/) instead of the last step's
+  --data FILE        a prepare output, any file prepare reads (JSONL, JSON, CSV, text), or pre-tokenized
+                     JSONL {"input_ids": [...], "labels": [...]} (labels optional: all next tokens are
+                     targets; the length of input_ids, -100 masks a target, HF's convention)
+  --task T           generation or classification (default: from the run or adapter)
+  --labels A,B,...   classification: class names in index order (default: from the run or config.json)
+  --max-seq-len N    truncate longer examples (default: from the run, else none)
   --batch-size N     rows per forward pass (default 8); the result does not depend on it
   --device NAME      cpu (default: auto)
-  --json             print exactly one JSON object {"loss", "perplexity", "tokens"} on stdout`;
+  --json             print exactly one JSON object on stdout: {"loss", "perplexity", "tokens"} for
+                     generation; {"loss", "accuracy", "macro_f1", "confusion", "labels", "examples"}
+                     for classification`;
 
 interface EvalFlags {
-  model?: string; data?: string; adapter?: string; 'batch-size'?: string; device?: string; json?: boolean; help?: boolean;
+  model?: string; adapter?: string; run?: string; best?: boolean; data?: string; task?: string; labels?: string;
+  'max-seq-len'?: string; 'batch-size'?: string; device?: string; json?: boolean; help?: boolean;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<EvalFlags>('eval', argv, {
-    model: { type: 'string' }, data: { type: 'string' }, adapter: { type: 'string' },
+    model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
+    data: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, 'max-seq-len': { type: 'string' },
     'batch-size': { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
   });
   if (f.help) {
     process.stdout.write(usage + '\n');
     return;
   }
-  const modelDir = required('model', f.model, 'eval');
   const dataFile = required('data', f.data, 'eval');
   const batchSize = intOption('batch-size', f['batch-size'], 8);
+  const target = resolveTarget(f);
   const backend = createBackend((f.device ?? 'auto') as DeviceName);
-  const model = loadModel(modelDir, { backend });
-  if (f.adapter) loadAdapter(model, f.adapter, { trainable: false });
-  // Validate the whole file before computing, so a bad line fails fast with its line number.
-  const rows = [...readPretokenized(dataFile, model.cfg.vocabSize)];
-  if (rows.length === 0) throw new UserError('no rows in the data file', dataFile);
-  const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
-  let last = 0;
-  const report = evaluateLoss(model, rows, {
-    batchSize,
-    onBatch: (done) => {
-      progress?.tick(done - last);
-      last = done;
-    },
-  });
-  progress?.finish();
-  if (f.json) {
-    process.stdout.write(JSON.stringify(report) + '\n');
-  } else {
-    info(`model ${modelDir} on ${backend.describe()}`);
-    process.stdout.write(
-      `loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${rows.length} rows)\n`,
-    );
+  const model = loadModel(target.model, { backend });
+  let task = target.task;
+  if (target.adapter) {
+    const a = loadAdapter(model, target.adapter, { trainable: false });
+    task ??= a.taskType === 'SEQ_CLS' ? 'classification' : 'generation';
   }
+  task ??= 'generation';
+  if (task !== 'generation' && task !== 'classification') throw new UserError(`--task must be generation or classification, got "${task}"`);
+  const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;
+  if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
+  const tok = loadTokenizer(target.tokenizerDir ?? target.model);
+  const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
+  const loaded = loadTokenRows(dataFile, {
+    tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined,
+    maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
+  });
+  const rows = loaded.rows;
+  const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
+  info(`eval: ${task} on ${rows.length} examples of ${dataFile} with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
+  if (task === 'classification') {
+    if (model.score!.numLabels !== (loaded.labels?.length ?? model.score!.numLabels)) {
+      throw new UserError(`the data has ${loaded.labels!.length} classes but the head scores ${model.score!.numLabels}`, dataFile);
+    }
+    const r = evaluateClassification(model, rows, batchSize);
+    progress?.tick(rows.length);
+    const names = (loaded.labels ?? []).map(String);
+    const out = { loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, confusion: r.confusion, labels: names, examples: r.count };
+    if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
+    else process.stdout.write(classificationText(out) + '\n');
+    return;
+  }
+  let last = 0;
+  const report = evaluateLoss(model, rows, { batchSize, onBatch: (done) => { progress?.tick(done - last); last = done; } });
+  progress?.finish();
+  if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
+  else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${rows.length} rows)\n`);
+}
+
+interface Target {
+  model: string;
+  adapter: string | null;
+  tokenizerDir: string | null;
+  task: string | undefined;
+  labels: string[] | null;
+  maxSeqLen: number | null;
+  trainOn: 'assistant' | 'all';
+}
+
+/** What to evaluate: --model/--adapter as given, or a run directory's trained weights and settings. */
+function resolveTarget(f: EvalFlags): Target {
+  const flagLabels = f.labels ? f.labels.split(',').map((s) => s.trim()).filter(Boolean) : null;
+  const maxSeqLen = f['max-seq-len'] ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null;
+  if (f.run) {
+    if (f.model || f.adapter) throw new UserError('give either --run or --model/--adapter, not both');
+    const cfg = readRunConfig(f.run);
+    const sub = path.join(f.run, f.best ? 'best' : cfg.method === 'lora' ? 'adapter' : 'model');
+    if (!fs.existsSync(sub)) throw new UserError(`${path.basename(sub)}/ not found: has the run finished${f.best ? ' and evaluated on val' : ''}?`, sub);
+    return {
+      model: cfg.method === 'lora' ? cfg.model : sub, adapter: cfg.method === 'lora' ? sub : null, tokenizerDir: cfg.model,
+      task: f.task ?? cfg.task, labels: flagLabels ?? cfg.labels, maxSeqLen: maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
+    };
+  }
+  if (f.best) throw new UserError('--best needs --run');
+  return { model: required('model', f.model, 'eval'), adapter: f.adapter ?? null, tokenizerDir: null, task: f.task, labels: flagLabels, maxSeqLen, trainOn: 'assistant' };
+}
+
+function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number }): string {
+  const names = r.labels.length === r.confusion.length ? r.labels : r.confusion.map((_, i) => String(i));
+  const w = Math.max(6, ...names.map((n) => n.length));
+  const head = `${'true \\ pred'.padEnd(w)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
+  const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(w)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
+  return [`loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${r.examples} examples)`, '', head, ...rows].join('\n');
 }

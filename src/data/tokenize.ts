@@ -9,7 +9,8 @@
 //    rendering the chat up to that turn, are trained and end with exactly one trained EOS (added when a
 //    template does not emit one); trainOn 'all' trains every token;
 //  - classification: BOS + text, no EOS, no labels, `label` = the class index.
-// Over-long sequences are truncated or dropped by `overflow`; a row left with nothing to train is dropped.
+// Over-long sequences are truncated or dropped by `overflow`; a raw record left with nothing to train is
+// dropped (pre-tokenized rows are kept as given, as HF keeps them).
 import type { TokenRow } from '../model/batch.ts';
 import { IGNORE_INDEX } from '../model/batch.ts';
 import type { ChatMessage, Tokenizer } from '../tokenizer/types.ts';
@@ -49,7 +50,8 @@ interface Seq {
  * ids are then checked against `opts.vocabSize` when given.
  */
 export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: TokenizeOptions = {}): TokenizedRecord {
-  if (record.shape === 'pretokenized') return finish(pretokenizedSeq(record, tok?.vocabSize ?? opts.vocabSize), pretokenizedLabel(record, opts), opts);
+  // pre-tokenized rows are kept even with no target, as HF keeps them: they hold their place in a batch
+  if (record.shape === 'pretokenized') return finish(pretokenizedSeq(record, tok?.vocabSize ?? opts.vocabSize), pretokenizedLabel(record, opts), opts, true);
   if (tok === null) throw new UserError(`a ${record.shape} record needs a tokenizer`);
   const trainAll = opts.trainOn === 'all';
   let seq: Seq;
@@ -96,7 +98,20 @@ function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }
   return record.label === undefined ? undefined : classIndex(record.label, opts.labels);
 }
 
-function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions): TokenizedRecord {
+/**
+ * The length tokenizeRecord gives a record, computed more cheaply for chats: one render and one encode
+ * instead of one per turn, when the template ends every assistant turn with an EOS (else the full path).
+ */
+export function sequenceLength(record: DataRecord, tok: Tokenizer): number {
+  if (record.shape !== 'chat') return tokenizeRecord(record.shape === 'classification' ? { ...record, label: 0 } : record.shape === 'pretokenized' && record.label !== undefined ? { ...record, label: 0 } : record, tok).length;
+  const ids = encodeRendered(tok, tok.applyChatTemplate(record.messages));
+  const turns = record.messages.filter((m) => m.role === 'assistant').length;
+  let eosCount = 0;
+  for (const id of ids) if (id === tok.eosId) eosCount++;
+  return eosCount === turns ? ids.length : tokenizeRecord(record, tok).length;
+}
+
+function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions, keepUntrained = false): TokenizedRecord {
   const length = seq.ids.length;
   let overflow: TokenizedRecord['overflow'] = 'fits';
   let ids = seq.ids, labels = seq.labels;
@@ -111,7 +126,7 @@ function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions): Tok
   // Only labels[1..] are targets (the target of position t is labels[t + 1]).
   let trained = false;
   for (let t = 1; t < labels.length; t++) if (labels[t] !== IGNORE_INDEX) trained = true;
-  if (!trained) return { row: null, length, overflow: 'dropped' };
+  if (!trained && !keepUntrained) return { row: null, length, overflow: 'dropped' };
   return { row: { inputIds: Int32Array.from(ids), labels: Int32Array.from(labels) }, length, overflow };
 }
 

@@ -1,9 +1,10 @@
 // The trainer's data: each split file (a prepare output, any raw file and shape prepare accepts, or
 // pre-tokenized JSONL) tokenized with the model's tokenizer and the config's masking and length policy.
 import { loadTokenRows } from '../data/load-rows.ts';
-import type { LabelValue } from '../data/labels.ts';
+import { canonicalLabel, type LabelValue } from '../data/labels.ts';
 import type { TokenRow } from '../model/batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
+import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import type { TrainConfig } from './config.ts';
 
@@ -26,7 +27,11 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
   return r.rows;
 }
 
-/** The config's class names; a name written as an integer stays that integer (prepare's canonical labels). */
-function classesFor(labels: readonly string[]): LabelValue[] {
-  return labels.map((l) => (/^(0|[1-9][0-9]{0,14})$/.test(l.trim()) ? Number(l) : l.normalize('NFC').trim()));
+/** Class names as prepare canonicalises labels (trimmed NFC; a name written as an integer is that integer). */
+export function classesFor(labels: readonly string[]): LabelValue[] {
+  return labels.map((l) => {
+    const c = canonicalLabel(l);
+    if ('error' in c || c.label === null) throw new UserError(`labels: ${JSON.stringify(l)} is not a class name`);
+    return c.label;
+  });
 }

@@ -110,12 +110,12 @@ test('a malformed row fails with file:line, whatever is wrong with it', () => {
   const dir = tmpDir();
   const good = fs.readFileSync(DATA, 'utf8').split('\n')[0]!;
   const cases: Array<[string, string, string]> = [
-    ['{"input_ids": [1, 2, 3]', 'invalid JSON', 'json'],
+    ['{"input_ids": [1, 2, 3]', 'invalid_json', 'json'],
     ['{"input_ids": [1, 2, 512]}', 'input_ids[2]', 'vocab'], // vocab is 512
     ['{"input_ids": [1, 2, 3], "labels": [1, 2]}', 'labels', 'labels-length'],
     ['{"input_ids": [1, 2, 3], "labels": [1, -5, 3]}', 'labels[1]', 'labels-value'],
     ['{"input_ids": []}', 'input_ids', 'empty'],
-    ['[1, 2, 3]', 'JSON object', 'array'],
+    ['[1, 2, 3]', 'expected an object', 'array'],
   ];
   for (const [line, what, name] of cases) {
     const file = path.join(dir, `${name}.jsonl`);
@@ -124,7 +124,7 @@ test('a malformed row fails with file:line, whatever is wrong with it', () => {
   }
   const empty = path.join(dir, 'empty.jsonl');
   fs.writeFileSync(empty, '\n\n');
-  fails(cli('eval', '--model', TINY_BASE, '--data', empty, '--json'), empty, 'no rows');
+  fails(cli('eval', '--model', TINY_BASE, '--data', empty, '--json'), empty, 'no records');
   const missing = path.join(dir, 'missing.jsonl');
   fails(cli('eval', '--model', TINY_BASE, '--data', missing, '--json'), missing);
 });
