@@ -1,0 +1,84 @@
+// The generate command (chat template, --messages, --raw, seeded sampling, streaming) and eval on data
+// that prepare accepts (raw records, a prepare output, classification from a run), through the real CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const EXAMPLES = path.join(FIXTURES, '..', '..', 'examples', 'data');
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cli-'));
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const dir = tmp();
+const model = await makeTokenizerModel(path.join(dir, 'model'));
+
+test('generate: chat prompt, streamed text, seeded sampling is reproducible', () => {
+  const greedy = cli('generate', '--model', model, '--prompt', 'What is the capital of Peru?', '--max-new-tokens', '8');
+  assert.equal(greedy.status, 0, greedy.stderr);
+  assert.ok(greedy.stdout.trim().length > 0);
+  const a = cli('generate', '--model', model, '--prompt', 'Hi', '--max-new-tokens', '8', '--temperature', '1', '--top-p', '0.9', '--seed', '4');
+  const b = cli('generate', '--model', model, '--prompt', 'Hi', '--max-new-tokens', '8', '--temperature', '1', '--top-p', '0.9', '--seed', '4');
+  assert.equal(a.stdout, b.stdout);
+  const messages = path.join(dir, 'chat.json');
+  fs.writeFileSync(messages, JSON.stringify([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }]));
+  assert.equal(cli('generate', '--model', model, '--messages', messages, '--max-new-tokens', '4').status, 0);
+  assert.equal(cli('generate', '--model', model, '--prompt', 'Once upon a time', '--raw', '--max-new-tokens', '4').status, 0);
+});
+
+test('generate: bad input is a one-line error', () => {
+  const both = cli('generate', '--model', model, '--prompt', 'x', '--messages', 'y.json');
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /exactly one of --prompt or --messages/);
+  const bad = path.join(dir, 'bad.json');
+  fs.writeFileSync(bad, JSON.stringify([{ role: 'robot', content: 'x' }]));
+  const r = cli('generate', '--model', model, '--messages', bad);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /message 0/);
+});
+
+test('eval: raw records and a prepare output give the same loss; --json is one object', () => {
+  const out = path.join(dir, 'prepared');
+  const prep = cli('prepare', '--input', path.join(EXAMPLES, 'countries-qa.jsonl'), '--out', out, '--tokenizer', model);
+  assert.equal(prep.status, 0, prep.stderr);
+  const prepared = cli('eval', '--model', model, '--data', path.join(out, 'test.jsonl'), '--json');
+  assert.equal(prepared.status, 0, prepared.stderr);
+  const r = JSON.parse(prepared.stdout) as { loss: number; perplexity: number; tokens: number };
+  assert.deepEqual(Object.keys(r).sort(), ['loss', 'perplexity', 'tokens']);
+  assert.ok(r.loss > 5 && r.tokens > 100);
+  // the same records as raw JSONL (the prepare output's extra fields are ignored)
+  const raw = path.join(dir, 'raw.jsonl');
+  fs.writeFileSync(raw, fs.readFileSync(path.join(out, 'test.jsonl'), 'utf8').trim().split('\n').map((l) => {
+    const { id: _id, source: _s, ...rec } = JSON.parse(l) as Record<string, unknown>;
+    return JSON.stringify(rec);
+  }).join('\n') + '\n');
+  const again = JSON.parse(cli('eval', '--model', model, '--data', raw, '--json', '--batch-size', '3').stdout) as { loss: number; tokens: number };
+  assert.equal(again.tokens, r.tokens);
+  assert.ok(Math.abs(again.loss - r.loss) < 1e-5 * r.loss);
+});
+
+test('eval --run on classification data: accuracy, macro-F1 and the confusion matrix', () => {
+  const out = path.join(dir, 'cls');
+  assert.equal(cli('prepare', '--input', path.join(EXAMPLES, 'countries-continent.csv'), '--task', 'classification', '--out', out, '--tokenizer', model).status, 0);
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { labels: string[] };
+  const config = path.join(dir, 'cls.yaml');
+  fs.writeFileSync(config, [
+    `model: ${model}`, 'task: classification', `labels: ${JSON.stringify(report.labels)}`,
+    `data: {train: ${path.join(out, 'train.jsonl')}, val: ${path.join(out, 'val.jsonl')}}`,
+    'batch_size: 8', 'max_steps: 3', 'eval: {samples: 0}', `output_dir: ${path.join(dir, 'cls-run')}`,
+  ].join('\n') + '\n');
+  const trained = cli('train', config);
+  assert.equal(trained.status, 0, trained.stderr);
+  const r = cli('eval', '--run', path.join(dir, 'cls-run'), '--data', path.join(out, 'test.jsonl'), '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(r.stdout) as { accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number };
+  assert.deepEqual(m.labels, report.labels);
+  assert.equal(m.confusion.length, report.labels.length);
+  assert.equal(m.confusion.flat().reduce((a, b) => a + b, 0), m.examples);
+  assert.ok(m.accuracy >= 0 && m.accuracy <= 1 && m.macro_f1 >= 0 && m.macro_f1 <= 1);
+  const text = cli('eval', '--run', path.join(dir, 'cls-run'), '--data', path.join(out, 'test.jsonl'));
+  assert.match(text.stdout, /accuracy .* macro-F1/);
+  assert.match(text.stdout, /true \\ pred/);
+});

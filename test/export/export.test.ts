@@ -1,0 +1,123 @@
+// Export of runs: the PEFT adapter as it is, and merged model folders (single file and sharded, causal LM
+// and classification) that load back with the same logits as base + adapter; when Debian's python3-torch
+// is here, the PyTorch port of HF's Mistral (test/fixtures/variants/mistral_torch.py) reads the merged
+// folder too and agrees.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { exportRun } from '../../src/export/export.ts';
+import { collate } from '../../src/model/batch.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { loadAdapter } from '../../src/model/peft.ts';
+import { validate } from '../../src/train/config.ts';
+import { train } from '../../src/train/trainer.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-export-'));
+const rng = new Rng(9);
+const rows = Array.from({ length: 6 }, (_, i) => {
+  const ids = [1, ...Array.from({ length: 10 + i }, () => 3 + rng.int(500))];
+  return { ids, label: i % 3 };
+});
+
+function trainedRun(task: 'generation' | 'classification'): string {
+  const dir = tmp();
+  const lines = rows.map((r) => JSON.stringify(task === 'generation' ? { input_ids: r.ids } : { input_ids: r.ids, label: r.label }));
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), lines.join('\n') + '\n');
+  const cfg = validate({
+    model: TINY_BASE, task, labels: task === 'classification' ? ['a', 'b', 'c'] : null, data: { train: path.join(dir, 'train.jsonl') },
+    lora: { r: 4, alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'] }, optimizer: { lr: 0.05 }, batch_size: 3, max_steps: 2,
+    eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
+  }, 'test');
+  return train(cfg).dir;
+}
+
+const backend = new CpuBackend();
+const probe = collate(rows.slice(0, 3).map((r) => ({ inputIds: r.ids })), 0, 0);
+
+test('export without --merge copies the PEFT adapter as it is', () => {
+  const run = trainedRun('generation');
+  const out = path.join(tmp(), 'adapter');
+  const r = exportRun({ run, out, merge: false, best: false, backend });
+  assert.equal(r.kind, 'adapter');
+  for (const f of ['adapter_config.json', 'adapter_model.safetensors']) {
+    assert.ok(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(run, 'adapter', f))), f);
+  }
+  assert.throws(() => exportRun({ run, out, merge: false, best: false, backend }), /not empty/);
+});
+
+test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {
+  const run = trainedRun('generation');
+  const withAdapter = loadModel(TINY_BASE, { backend });
+  loadAdapter(withAdapter, path.join(run, 'adapter'), { trainable: false });
+  const expected = withAdapter.logits(probe);
+  const single = path.join(tmp(), 'merged');
+  exportRun({ run, out: single, merge: true, best: false, backend });
+  for (const f of ['config.json', 'model.safetensors', 'generation_config.json']) assert.ok(fs.existsSync(path.join(single, f)), f);
+  const cfg = JSON.parse(fs.readFileSync(path.join(single, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(cfg.architectures, ['MistralForCausalLM']);
+  assert.equal(cfg.sliding_window, 8);
+  assert.ok(relErr(loadModel(single, { backend }).logits(probe), expected) < 1e-6);
+
+  const sharded = path.join(tmp(), 'sharded');
+  exportRun({ run, out: sharded, merge: true, best: false, backend, maxShardBytes: 100_000 });
+  const index = JSON.parse(fs.readFileSync(path.join(sharded, 'model.safetensors.index.json'), 'utf8')) as { weight_map: Record<string, string>; metadata: { total_size: number } };
+  const shards = new Set(Object.values(index.weight_map));
+  assert.ok(shards.size > 2, `${shards.size} shards`);
+  for (const s of shards) assert.match(s, /^model-\d{5}-of-\d{5}\.safetensors$/);
+  assert.ok(relErr(loadModel(sharded, { backend }).logits(probe), expected) < 1e-6);
+
+});
+
+const PY = '/usr/bin/python3';
+const torchHere = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+
+test('PyTorch (HF Mistral port) reads the merged folders, single and sharded, with the same logits', { skip: !torchHere && 'Debian python3-torch is not installed' }, () => {
+  const run = trainedRun('generation');
+  const withAdapter = loadModel(TINY_BASE, { backend });
+  loadAdapter(withAdapter, path.join(run, 'adapter'), { trainable: false });
+  const single = path.join(tmp(), 'merged');
+  exportRun({ run, out: single, merge: true, best: false, backend });
+  const sharded = path.join(tmp(), 'sharded');
+  exportRun({ run, out: sharded, merge: true, best: false, backend, maxShardBytes: 100_000 });
+  const script = `
+import sys, json, torch
+sys.path.insert(0, ${JSON.stringify(path.join(FIXTURES, 'variants'))})
+import mistral_torch as mt
+m = mt.MistralForCausalLM.from_pretrained(sys.argv[1]).eval()
+ids = torch.tensor(json.loads(sys.argv[2]))
+with torch.no_grad():
+    logits, _ = m(ids)
+print(json.dumps(logits.flatten().tolist()))`;
+  const probeIds = rows.slice(0, 1).map((r) => r.ids);
+  const ours = withAdapter.logits(collate([{ inputIds: probeIds[0]! }], 0, 0));
+  for (const folder of [single, sharded]) {
+    const out = spawnSync(PY, ['-c', script, folder, JSON.stringify(probeIds)], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    assert.ok(relErr(ours, JSON.parse(out.stdout) as number[]) < 1e-4, `${folder}: torch disagrees`);
+  }
+});
+
+test('a merged classification model is a MistralForSequenceClassification folder with score.weight and id2label', () => {
+  const run = trainedRun('classification');
+  const withAdapter = loadModel(TINY_BASE, { backend });
+  loadAdapter(withAdapter, path.join(run, 'adapter'), { trainable: false });
+  const expected = withAdapter.classLogits(probe);
+  const out = path.join(tmp(), 'cls');
+  exportRun({ run, out, merge: true, best: false, backend });
+  const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(cfg.architectures, ['MistralForSequenceClassification']);
+  assert.deepEqual(cfg.id2label, { 0: 'a', 1: 'b', 2: 'c' });
+  assert.deepEqual(cfg.label2id, { a: 0, b: 1, c: 2 });
+  const merged = loadModel(out, { backend });
+  assert.equal(merged.weights.lmHead, null);
+  assert.deepEqual(merged.cfg.labels, ['a', 'b', 'c']);
+  assert.ok(relErr(merged.classLogits(probe), expected) < 1e-6);
+  const adapterCfg = JSON.parse(fs.readFileSync(path.join(run, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(adapterCfg.task_type, 'SEQ_CLS');
+});
