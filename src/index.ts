@@ -1,0 +1,47 @@
+// The public library API of mistral-tune: everything the CLI does, callable from TypeScript.
+//
+//   import { createBackend, loadModel, loadTokenizer, generate } from 'mistral-tune';
+//   const model = loadModel('path/to/mistral', { backend: createBackend('cpu') });
+//   const tok = loadTokenizer('path/to/mistral');
+//   const ids = [tok.bosId!, ...tok.encode(tok.applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true }))];
+//   console.log(tok.decode(generate(model, ids, { maxNewTokens: 32 })));
+
+// backends
+export type { Backend, DeviceBuffer, GemmSpec, AttentionShape } from './backend/backend.ts';
+export type { DType } from './backend/dtype.ts';
+export { CpuBackend } from './backend/cpu/cpu-backend.ts';
+export { createBackend, type DeviceName } from './backend/select.ts';
+
+// model
+export { loadConfig, parseConfig, parameterCount, type MistralConfig } from './model/config.ts';
+export { loadModel, MistralModel, type LoadModelOptions } from './model/mistral.ts';
+export { createRandomModel } from './model/init.ts';
+export { collate, IGNORE_INDEX, type Batch, type TokenRow } from './model/batch.ts';
+export { causalLmBackward, classificationBackward } from './model/backward.ts';
+export { generate, type GenerateOptions } from './model/generate.ts';
+export { createAdapter, loadAdapter, saveAdapter, readAdapterInfo, type TaskType } from './model/peft.ts';
+export { mergeLora } from './model/merge.ts';
+export { saveModelFolder } from './model/save.ts';
+export { SafetensorsFile, SafetensorsCheckpoint, writeSafetensors } from './model/safetensors.ts';
+export type { LoraSpec } from './model/lora.ts';
+
+// tokenizer
+export { loadTokenizer, BUNDLED_TOKENIZER_DIR } from './tokenizer/load.ts';
+export type { Tokenizer, ChatMessage } from './tokenizer/types.ts';
+
+// data
+export { prepare, type PrepareOptions } from './data/prepare.ts';
+export { loadTokenRows, type LoadRowsOptions } from './data/load-rows.ts';
+export { tokenizeRecord } from './data/tokenize.ts';
+export { DataLoader, type LoaderOptions, type LoaderPosition } from './data/loader.ts';
+
+// training, evaluation, export
+export { loadTrainConfig, validate as validateTrainConfig, TrainConfigSchema, type TrainConfig } from './train/config.ts';
+export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
+export { AdamW } from './train/optimizer.ts';
+export { lrAtStep } from './train/schedule.ts';
+export { evaluateLoss, type LossReport } from './eval/evaluate.ts';
+export { evaluateClassification, classificationMetrics } from './eval/classification.ts';
+export { exportRun } from './export/export.ts';
+export { startDashboard } from './dashboard/server.ts';
+export { UserError } from './util/errors.ts';
