@@ -1,11 +1,11 @@
-// Character 5-gram shingles of lower-cased text, their exact Jaccard similarity, and a 64-value MinHash
+// Character 5-gram shingles of lower-cased text, their exact Jaccard similarity, and a 128-value MinHash
 // signature by one-permutation hashing (one hash per shingle, binned by its top bits) with rotation
 // densification for empty bins — the cost is one hash per character rather than one per (character, hash
 // function), which keeps near-duplicate detection cheap on hundreds of megabytes.
 
 export const SHINGLE = 5;
-export const SIG_SIZE = 64;
-const BIN_BITS = 6; // 2^6 = SIG_SIZE bins
+export const SIG_SIZE = 128;
+const BIN_BITS = 7; // 2^7 = SIG_SIZE bins
 const VALUE_BITS = 32 - BIN_BITS;
 
 /** The set of character (code point) 5-grams of `text`; a shorter non-empty text is its own single shingle. */
@@ -53,9 +53,9 @@ const BASE4 = Math.imul(Math.imul(BASE, BASE), Math.imul(BASE, BASE));
 
 /**
  * MinHash signature of the 5-gram shingles of `text` (already lower-cased), written into `out` (SIG_SIZE
- * 16-bit values). Equal shingle sets give equal signatures; the fraction of equal values estimates Jaccard.
+ * 32-bit values). Equal shingle sets give equal signatures; the fraction of equal values estimates Jaccard.
  */
-export function minhashSignature(text: string, out: Uint16Array): void {
+export function minhashSignature(text: string, out: Uint32Array): void {
   const mins = new Uint32Array(SIG_SIZE).fill(0xffffffff);
   const ring = new Int32Array(SHINGLE);
   let count = 0;
@@ -94,23 +94,28 @@ export function minhashSignature(text: string, out: Uint16Array): void {
       while (mins[(b + d) % SIG_SIZE] === 0xffffffff) d++;
       v = mins[(b + d) % SIG_SIZE]! + d * (1 << VALUE_BITS);
     }
-    out[b] = fmix32(v) & 0xffff;
+    out[b] = fmix32(v);
   }
 }
 
-/** Fraction of equal positions of two signatures: an estimate of the Jaccard similarity. */
-export function estimateJaccard(a: Uint16Array, b: Uint16Array): number {
+/**
+ * Fraction of equal positions of two signatures: an estimate of the Jaccard similarity. Signatures kept
+ * for later may be truncated to their low 8 bits (Uint8Array), which adds about 1/256 to the estimate.
+ */
+export function estimateJaccard(a: Uint32Array | Uint8Array, b: Uint32Array | Uint8Array): number {
   let eq = 0;
-  for (let i = 0; i < SIG_SIZE; i++) if (a[i] === b[i]) eq++;
+  const mask = a instanceof Uint8Array || b instanceof Uint8Array ? 0xff : 0xffffffff;
+  for (let i = 0; i < SIG_SIZE; i++) if (((a[i]! ^ b[i]!) & mask) === 0) eq++;
   return eq / SIG_SIZE;
 }
 
 /**
- * LSH banding for a threshold: the most rows per band (fewest false candidates) whose bands still catch
- * a pair at the threshold with probability ≥ 0.995.
+ * LSH banding for a threshold: the most rows per band (fewest false candidates: unrelated texts share
+ * common 5-grams, so their similarity is rarely near 0) whose bands still catch a pair at the threshold
+ * with probability ≥ 0.995. At 0.8: 21 bands of 6 rows.
  */
 export function bandsFor(threshold: number): { bands: number; rows: number } {
-  for (let rows = 8; rows >= 1; rows--) {
+  for (let rows = 12; rows >= 1; rows--) {
     const bands = Math.floor(SIG_SIZE / rows);
     const p = 1 - (1 - threshold ** rows) ** bands;
     if (p >= 0.995) return { bands, rows };

@@ -15,6 +15,7 @@ import { charLength } from './clean.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
 import { LabelSet, classList, labelKey, type LabelValue } from './labels.ts';
+import { ContentIndex } from './exact-dedup.ts';
 import { NearDupIndex } from './near-dedup.ts';
 import { OutFile } from './out-file.ts';
 import {
@@ -24,7 +25,7 @@ import {
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
 import { listSources, type Source, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits } from './split.ts';
-import { tokenizeRecord } from './tokenize.ts';
+import { sequenceLength } from './tokenize.ts';
 
 export type DedupMode = 'exact' | 'near' | 'none';
 
@@ -98,14 +99,6 @@ class KeptTable {
   }
 }
 
-/** Records with the same content key (exact duplicates), and the label they were first kept with. */
-interface Entry {
-  first: number; // kept index of the first record
-  count: number;
-  label: string | null; // labelKey of a classification record
-  conflict: boolean;
-}
-
 export function prepare(opts: PrepareOptions): PrepareResult {
   const task = opts.task ?? DEFAULTS.task;
   const split = opts.split ?? DEFAULTS.split;
@@ -143,8 +136,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     };
 
     const kept = new KeptTable();
-    const entries: Entry[] = [];
-    const byKey = new Map<string, number>();
+    const contents = new ContentIndex();
     const near = dedup === 'near' ? new NearDupIndex(nearThreshold) : null;
     const keepRaw = task === 'classification'; // a kept record may still be rejected later (conflicting labels)
     const lineOf = (i: number): string => {
@@ -187,25 +179,22 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         }
         const canonical = canonicalContent(rec);
         const hash = createHash('sha256').update(canonical).digest('hex');
-        const key = hash.slice(0, 24);
         const label = 'label' in rec && rec.label !== undefined ? labelKey(rec.label) : null;
-        let e = byKey.get(key);
+        let e = contents.find(hash);
         if (e !== undefined) {
-          const entry = entries[e]!;
-          if (entry.label !== label) entry.conflict = true;
-          if (entry.conflict) {
-            reject(si, item.line, 'conflicting_label', `the same text is labelled ${describeLabel(entry.label)} at ${lineOf(entry.first)} and ${describeLabel(label)} here`, item.raw);
+          if (contents.label(e) !== label) contents.markConflict(e);
+          if (contents.conflict(e)) {
+            reject(si, item.line, 'conflicting_label', `the same text is labelled ${describeLabel(contents.label(e))} at ${lineOf(contents.first(e))} and ${describeLabel(label)} here`, item.raw);
             continue;
           }
           if (dedup !== 'none') {
-            reject(si, item.line, 'duplicate', `duplicate of ${lineOf(entry.first)}`, item.raw);
+            reject(si, item.line, 'duplicate', `duplicate of ${lineOf(contents.first(e))}`, item.raw);
             continue;
           }
         }
         let tokens: number;
         try {
-          const forLength = rec.shape === 'classification' || (rec.shape === 'pretokenized' && rec.label !== undefined) ? { ...rec, label: 0 } : rec;
-          tokens = tokenizeRecord(forLength, tok).length;
+          tokens = sequenceLength(rec, tok);
         } catch (err) {
           if (!isUserError(err)) throw err;
           reject(si, item.line, 'untokenizable', err.message, item.raw);
@@ -233,14 +222,9 @@ export function prepare(opts: PrepareOptions): PrepareResult {
             }
           }
         }
-        if (e === undefined) {
-          e = entries.length;
-          entries.push({ first: kept.n, count: 0, label, conflict: false });
-          byKey.set(key, e);
-        }
-        const entry = entries[e]!;
-        entry.count++;
-        const id = hash.slice(0, 16) + (entry.count > 1 ? `-${entry.count}` : '');
+        e ??= contents.add(hash, kept.n, label);
+        const copy = contents.addCopy(e);
+        const id = hash.slice(0, 16) + (copy > 1 ? `-${copy}` : '');
         const line = JSON.stringify({ id, source: { file: src.name, line: item.line }, ...recordFields(rec) });
         const offset = spool.size;
         spool.write(line + '\n');
@@ -251,7 +235,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     spool.flush();
 
     // Pass 2: classes, strata, groups, splits.
-    const isKept = (i: number): boolean => !entries[kept.entry[i]!]!.conflict;
+    const isKept = (i: number): boolean => !contents.conflict(kept.entry[i]!);
     let classes: LabelSet | null = null;
     const labelOfKept: Array<LabelValue | null> = [];
     if (task === 'classification') {
@@ -272,7 +256,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     order.forEach((i, p) => { posOf[i] = p; });
     for (let p = 0; p < n; p++) {
       const i = order[p]!;
-      group[p] = dedup === 'none' ? posOf[entries[kept.entry[i]!]!.first]! : p;
+      group[p] = dedup === 'none' ? posOf[contents.first(kept.entry[i]!)]! : p;
       stratum[p] = classes ? classes.indexOf(labelOfKept[i]!)! : 0;
       fixed[p] = ROLE_SPLIT[sources[kept.source[i]!]!.role];
     }
@@ -294,8 +278,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       const si = kept.source[i]!;
       if (!isKept(i)) {
         const r = JSON.parse(line) as { source: { line: number }; label: LabelValue };
-        const entry = entries[kept.entry[i]!]!;
-        reject(si, r.source.line, 'conflicting_label', `the same text appears with different labels (${describeLabel(entry.label)} first, at ${sources[kept.source[entry.first]!]!.name}); every copy is rejected`, JSON.parse(text) as string);
+        const e = kept.entry[i]!;
+        reject(si, r.source.line, 'conflicting_label', `the same text appears with different labels (${describeLabel(contents.label(e))} first, at ${lineOf(contents.first(e))}); every copy is rejected`, JSON.parse(text) as string);
       } else {
         const s = assigned[posOf[i]!]!;
         splitOuts[s]!.write(line + '\n');

@@ -20,7 +20,7 @@ function words(rng: Rng, n: number): string {
 
 test('the MinHash estimate tracks the exact Jaccard similarity', () => {
   const rng = new Rng(1);
-  const a = new Uint16Array(SIG_SIZE), b = new Uint16Array(SIG_SIZE);
+  const a = new Uint32Array(SIG_SIZE), b = new Uint32Array(SIG_SIZE);
   let worst = 0;
   for (let k = 0; k < 40; k++) {
     const base = words(rng, 150);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LabelSet } from '../../src/data/labels.ts';
 import type { DataRecord } from '../../src/data/record.ts';
-import { tokenizeRecord } from '../../src/data/tokenize.ts';
+import { sequenceLength, tokenizeRecord } from '../../src/data/tokenize.ts';
 import { IGNORE_INDEX, collate } from '../../src/model/batch.ts';
 import type { ChatMessage, Tokenizer } from '../../src/tokenizer/types.ts';
 import { mistralTokenizer } from './helpers.ts';
@@ -166,4 +166,16 @@ test('pre-tokenized rows pass through, validated against the vocabulary', () => 
 test('special-token text inside a field is refused rather than ending the sequence early', () => {
   assert.throws(() => tokenizeRecord({ shape: 'text', text: 'stop</s>here' }, tok), /special token/);
   assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'a</s>b' }] }, tok), /EOS/);
+});
+
+test('sequenceLength equals the length tokenizeRecord gives, for every shape', () => {
+  const records: DataRecord[] = [
+    { shape: 'text', text: 'some text' }, { shape: 'prompt_completion', prompt: 'p', completion: 'c' },
+    ...chats.map((messages): DataRecord => ({ shape: 'chat', messages })),
+    { shape: 'classification', text: 'cls text', label: 'pos' }, { shape: 'pretokenized', inputIds: [1, 2, 3], label: 'x' },
+  ];
+  for (const r of records) {
+    const full = tokenizeRecord(r.shape === 'classification' || r.shape === 'pretokenized' ? { ...r, label: 0 } : r, tok).length;
+    assert.equal(sequenceLength(r, tok), full, r.shape);
+  }
 });
