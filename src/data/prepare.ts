@@ -116,7 +116,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     ...(opts.val ?? []).map((p) => ({ path: p, role: 'val' as const })),
     ...(opts.test ?? []).map((p) => ({ path: p, role: 'test' as const })),
     ...opts.inputs.map((p) => ({ path: p, role: 'input' as const })),
-  ]);
+  ], opts.outDir);
   const formats = sources.map((s) => formatOf(s.path, opts.format));
   fs.mkdirSync(opts.outDir, { recursive: true });
   const specials = specialTexts(tok);

@@ -1,4 +1,5 @@
-// The input files of a prepare run: folders expanded (sorted, recursively, hidden names skipped), each
+// The input files of a prepare run: folders expanded (sorted, recursively, hidden names and the output
+// folder skipped), each
 // file checked readable, and each given a display name for source.file that holds no absolute path and
 // no machine-specific folder: the path as given when it is relative and inside the working folder, else
 // the shortest tail of the path that tells the inputs apart (so reruns from other folders are identical).
@@ -15,7 +16,7 @@ export interface Source {
   bytes: number;
 }
 
-function expand(p: string): string[] {
+function expand(p: string, skip: string | null): string[] {
   let st: fs.Stats;
   try {
     st = fs.statSync(p);
@@ -25,16 +26,21 @@ function expand(p: string): string[] {
   if (st.isFile()) return [p];
   if (!st.isDirectory()) throw new UserError('not a file or a folder', p);
   const out: string[] = [];
+  if (skip !== null && path.resolve(p) === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
   for (const name of fs.readdirSync(p).sort()) {
     if (name.startsWith('.')) continue;
-    out.push(...expand(path.join(p, name)));
+    const child = path.join(p, name);
+    if (skip !== null && path.resolve(child) === skip) continue; // the output folder inside an input folder
+    out.push(...expand(child, skip));
   }
   return out;
 }
 
-export function listSources(inputs: readonly { path: string; role: SourceRole }[]): Source[] {
+/** The input files, in order; `outDir` is skipped when it lies inside an input folder. */
+export function listSources(inputs: readonly { path: string; role: SourceRole }[], outDir?: string): Source[] {
   const files: { path: string; role: SourceRole }[] = [];
-  for (const i of inputs) for (const f of expand(i.path)) files.push({ path: f, role: i.role });
+  const skip = outDir === undefined ? null : path.resolve(outDir);
+  for (const i of inputs) for (const f of expand(i.path, skip)) files.push({ path: f, role: i.role });
   if (files.length === 0) throw new UserError('no input files (the folders given are empty)');
   const seen = new Set<string>();
   for (const f of files) {

@@ -161,7 +161,8 @@ test('JSON arrays, CSV and plain text in one run; the counting rule; mixed shape
     'mixed/notes.md': 'Also text.\n',
     'mixed/.hidden.jsonl': '{"text": "skipped: hidden"}\n',
   });
-  const { report, kept, rejected } = run('mixed', { inputs: [path.dirname(f['mixed/a.json']!)] });
+  const mixedDir = path.dirname(f['mixed/a.json']!);
+  const { report, kept, rejected } = run('mixed-out', { inputs: [mixedDir] });
   assert.equal(report.input_records, 4 + 3 + 1 + 1);
   assert.deepEqual(report.inputs.map((i) => [i.file, i.records, i.kept, i.rejected]), [
     ['a.json', 4, 2, 2], ['b.csv', 3, 2, 1], ['c.txt', 1, 1, 0], ['notes.md', 1, 1, 0],
@@ -172,6 +173,12 @@ test('JSON arrays, CSV and plain text in one run; the counting rule; mixed shape
   const csv = kept.filter((k) => k.source.file === 'b.csv').sort((x, y) => x.source.line - y.source.line);
   assert.deepEqual(csv.map((k) => [k.source.line, k.prompt, k.completion]), [[2, 'Hello, CSV', 'multi\nline answer'], [5, 'say "hi"', 'hi']]);
   assert.equal(kept.find((k) => k.source.file === 'c.txt')!.text, 'A whole text file\nis one record.');
+  // an output folder inside an input folder is not read back; the input folder itself cannot be the output
+  const inside = prepare({ inputs: [mixedDir], outDir: path.join(mixedDir, 'prepared'), tokenizer: tok });
+  const again = prepare({ inputs: [mixedDir], outDir: path.join(mixedDir, 'prepared'), tokenizer: tok });
+  assert.equal(again.report.input_records, 9);
+  assert.deepEqual(again.report, inside.report);
+  assert.throws(() => prepare({ inputs: [mixedDir], outDir: mixedDir, tokenizer: tok }), /output folder cannot be an input folder/);
 });
 
 test('classification CSV: labels validated, conflicting duplicates rejected (all copies), split stratified by label', () => {
