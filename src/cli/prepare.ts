@@ -7,7 +7,7 @@ import { canonicalLabel, type LabelValue } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
 import { loadTokenizer } from '../tokenizer/index.ts';
 import { UserError } from '../util/errors.ts';
-import { info } from '../util/log.ts';
+import { info, setQuiet } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { intOption, numberOption, parseCommand, required } from './args.ts';
 
@@ -110,9 +110,10 @@ export async function run(argv: string[]): Promise<void> {
   const overflow = oneOf('overflow', f.overflow, ['reject', 'truncate'] as const, 'reject');
   const nearThreshold = numberOption('near-threshold', f['near-threshold'], DEFAULTS.nearThreshold);
   if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got "${f['near-threshold']}"`);
+  if (f.quiet) setQuiet(true);
   const tokenizer = loadTokenizer(f.tokenizer);
   let progress: Progress | null = null;
-  let shownMb = 0;
+  let shownMb = 0, totalMb = 0;
   const { report, summary } = prepare({
     inputs, outDir, tokenizer, task, dedup, nearThreshold, format, overflow,
     val: f.val, test: f.test,
@@ -126,7 +127,8 @@ export async function run(argv: string[]): Promise<void> {
     minTokens: optInt('min-tokens', f['min-tokens']), maxTokens: optInt('max-tokens', f['max-tokens']),
     onProgress: f.quiet ? undefined : (done, total) => {
       if (total < PROGRESS_MIN_BYTES) return;
-      progress ??= new Progress({ label: 'prepare', total: Math.ceil(total / 1e6), unit: 'MB' });
+      totalMb = Math.ceil(total / 1e6);
+      progress ??= new Progress({ label: 'prepare', total: totalMb, unit: 'MB' });
       const mb = Math.floor(done / 1e6);
       if (mb > shownMb) {
         progress.tick(mb - shownMb);
@@ -134,7 +136,11 @@ export async function run(argv: string[]): Promise<void> {
       }
     },
   });
-  (progress as Progress | null)?.finish();
+  const bar = progress as Progress | null;
+  if (bar) {
+    bar.tick(totalMb - shownMb);
+    bar.finish();
+  }
   if (!f.quiet) info(summary);
   if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
 }
