@@ -71,7 +71,7 @@ const MESSY: Array<[string, string | null]> = [
   [JSON.stringify({ text: nearCopy }), 'near_duplicate'],
   ['{"text": "please stop </s> here"}', 'special_token'],
   ['{"text": "hi"}', 'too_short'],
-  [JSON.stringify({ text: 'x'.repeat(3000) }), 'too_long'],
+  [JSON.stringify({ text: 'x'.repeat(5000) }), 'too_long'],
   [JSON.stringify({ text: words(rng, 200) }), 'too_long'],
   ['{"text": "a labelled record", "label": "pos"}', 'wrong_task'],
   ['{"input_ids": [1, -3, 5]}', 'invalid_tokens'],
@@ -116,6 +116,7 @@ test('messy JSONL: every defect is rejected with its reason and line; everything
   assert.match(byLine.get(21)!.detail, /near-duplicate of messy\.jsonl:20 \(Jaccard 0\.\d+/);
   assert.match(byLine.get(25)!.detail, /tokens, more than --max-tokens 300/);
   assert.equal(byLine.get(6)!.raw, '{"text": "unterminated');
+  assert.equal(byLine.get(24)!.raw, `{"text":"${'x'.repeat(4096 - 9)}…[${5011 - 4096} more characters]`, 'raw is clipped to 4 KB, saying how much was cut');
 });
 
 test('messy JSONL: kept records are normalised, with stable unique ids and their source', () => {

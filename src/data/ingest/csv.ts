@@ -6,7 +6,8 @@ import { UserError } from '../../util/errors.ts';
 import { readLines } from '../../util/lines.ts';
 import type { RawItem, ReadOptions } from './types.ts';
 
-const RAW_LIMIT = 4096;
+/** Raw text kept per row (prepare clips it further for rejected.jsonl); bounds memory on a runaway quote. */
+const RAW_LIMIT = 1 << 16;
 
 interface Row {
   line: number;
@@ -38,7 +39,7 @@ export function* readCsvRows(file: string, delimiter: string, onBytes?: (n: numb
       rawLen = 0;
       if (text.indexOf('"') < 0) {
         // fast path: no quoting on this line
-        yield { line: lineNo, fields: text.split(delimiter), raw: text.slice(0, RAW_LIMIT) };
+        yield { line: lineNo, fields: text.split(delimiter), raw: text };
         continue;
       }
     } else {

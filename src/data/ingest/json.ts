@@ -63,7 +63,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
       }
       if (closed) {
         if (!isSpace(c)) {
-          yield { line: lineNo, raw: text.slice(i).trim().slice(0, 4096), error: { reason: 'invalid_json', detail: 'text after the closing "]" of the array' } };
+          yield { line: lineNo, raw: text.slice(i).trim(), error: { reason: 'invalid_json', detail: 'text after the closing "]" of the array' } };
           return;
         }
         continue;
@@ -101,7 +101,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
   }
   if (!closed) {
     if (startLine > 0) {
-      yield { line: startLine, raw: parts.join('').trim().slice(0, 4096), error: { reason: 'invalid_json', detail: 'unexpected end of file: the array is not closed' } };
+      yield { line: startLine, raw: parts.join('').trim(), error: { reason: 'invalid_json', detail: 'unexpected end of file: the array is not closed' } };
     } else if (emptyElementLine > 0) {
       yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: 'unexpected end of file after ","' } };
     }

@@ -7,7 +7,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   const key = opts.textField ?? 'text';
   const item = (line: number, lines: string[]): RawItem => {
     const text = lines.join('\n');
-    return { line, raw: text.slice(0, 4096), value: { [key]: text } };
+    return { line, raw: text, value: { [key]: text } };
   };
   let lines: string[] = [];
   let start = 0;

@@ -6,7 +6,7 @@ import type { Rejection } from '../record.ts';
 export interface RawItem {
   /** 1-based physical line where the record starts. */
   line: number;
-  /** The record's text as it was in the file (or its JSON, for an element of a JSON array). */
+  /** The record's text as it was in the file (prepare clips it to 4 KB in rejected.jsonl). */
   raw: string;
   /** The parsed value, when parsing succeeded. */
   value?: unknown;
