@@ -6,6 +6,7 @@ import { infoOnce } from '../../util/log.ts';
 import { CpuBuffer, floats, ints } from './buffer.ts';
 import { gemm, resolveGemm } from './gemm.ts';
 import { loadOpenBlas, type OpenBlas } from './openblas.ts';
+import { WasmKernels } from './wasm/wasm-kernels.ts';
 import { adamw } from './kernels/adamw.ts';
 import { attentionBackward, attentionForward } from './kernels/attention.ts';
 import { crossEntropy } from './kernels/cross-entropy.ts';
@@ -18,11 +19,14 @@ import { swigluBackward, swigluForward } from './kernels/swiglu.ts';
 export interface CpuBackendOptions {
   /** 'auto' uses OpenBLAS when libopenblas.so.0 loads; 'js' forces the TypeScript loops. */
   gemm?: 'auto' | 'openblas' | 'js';
+  /** WebAssembly SIMD kernels for float32 (default true; MISTRAL_TUNE_SIMD=0 turns them off). */
+  simd?: boolean;
 }
 
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   private readonly blas: OpenBlas | null;
+  private readonly simd: WasmKernels | null;
   private allocated = 0;
 
   constructor(opts: CpuBackendOptions = {}) {
@@ -31,6 +35,7 @@ export class CpuBackend implements Backend {
     if (mode === 'openblas' && !this.blas) {
       throw new Error('OpenBLAS was asked for but libopenblas.so.0 did not load (Debian: apt-get install libopenblas0-pthread)');
     }
+    this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') ? WasmKernels.load() : null;
     infoOnce(`cpu-gemm-${this.blas ? 'blas' : 'js'}`, `cpu backend: GEMM by ${this.gemmName()}`);
   }
 
@@ -39,7 +44,7 @@ export class CpuBackend implements Backend {
   }
 
   describe(): string {
-    return `cpu (${this.gemmName()})`;
+    return `cpu (${this.gemmName()}${this.simd ? ', WebAssembly SIMD' : ''})`;
   }
 
   // ---- memory ----
@@ -170,7 +175,12 @@ export class CpuBackend implements Backend {
     losses: DeviceBuffer, dlogits: DeviceBuffer | null, logits: DeviceBuffer, targets: DeviceBuffer,
     N: number, V: number, gradScale: number,
   ): void {
-    crossEntropy(floats(losses), dlogits ? floats(dlogits) : null, floats(logits), ints(targets), N, V, gradScale);
+    const l = floats(losses), x = floats(logits), d = dlogits ? floats(dlogits) : null;
+    if (this.simd && l instanceof Float32Array && x instanceof Float32Array && (d === null || d instanceof Float32Array)) {
+      this.simd.crossEntropy(l, d, x, ints(targets), N, V, gradScale);
+    } else {
+      crossEntropy(l, d, x, ints(targets), N, V, gradScale);
+    }
   }
 
   gatherRows(out: DeviceBuffer, x: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void {

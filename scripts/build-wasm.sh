@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds the CPU backend's WebAssembly SIMD kernels (src/backend/cpu/wasm/kernels.c → kernels.wasm).
+# Needs clang and wasm-ld (Debian: apt-get install clang lld); the .wasm is committed, so users and CI
+# do not need them. The build is reproducible: the same clang gives the same bytes.
+set -euo pipefail
+dir="$(cd "$(dirname "$0")/../src/backend/cpu/wasm" && pwd)"
+clang --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffreestanding \
+  -Wl,--no-entry -Wl,--export=cross_entropy -Wl,--export=__heap_base \
+  -Wl,--initial-memory=1048576 -Wl,--strip-all \
+  -o "$dir/kernels.wasm" "$dir/kernels.c"
+ls -l "$dir/kernels.wasm"
