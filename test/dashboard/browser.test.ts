@@ -71,6 +71,12 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; fo
 
 test('dashboard in headless Chromium: charts draw, follow appends and truncation, screenshot', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN, RUN_CLS);
+  // a hostile sample must render as text: add one to the copy of the real run's report
+  const reportFile = path.join(tmp.dirs[0]!, 'report.json');
+  const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as { samples: Array<Record<string, string>> };
+  report.samples.push({ prompt: '<script>alert(1)</script>', reference: '<img src=x onerror=alert(2)>', before: '', after: '' });
+  fs.writeFileSync(reportFile, JSON.stringify(report));
+  const classes = (JSON.parse(fs.readFileSync(path.join(RUN_CLS, 'report.json'), 'utf8')) as { labels: string[] }).labels;
   const dash = await startDashboard({ runs: tmp.dirs, pollMs: 100 });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
@@ -87,10 +93,10 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
 
     // Report panels: confusion matrix with class names, samples as text (the <script> sample stays text).
     const cls = page.locator('article[data-run="1"]');
-    assert.deepEqual(await cls.locator('table.confusion tr').first().locator('th').allTextContents(), ['true \\ predicted', 'negative', 'neutral', 'positive']);
-    assert.equal(await cls.locator('table.confusion td').count(), 9);
+    assert.deepEqual(await cls.locator('table.confusion tr').first().locator('th').allTextContents(), ['true \\ predicted', ...classes]);
+    assert.equal(await cls.locator('table.confusion td').count(), classes.length ** 2);
     const gen = page.locator('article[data-run="0"]');
-    assert.equal(await gen.locator('table.samples tr').count(), 4);
+    assert.equal(await gen.locator('table.samples tr').count(), report.samples.length + 1);
     assert.match((await gen.locator('table.samples').textContent())!, /<script>alert\(1\)<\/script>/);
 
     // Append 5 train steps, a val row and one malformed line: the chart and the warning follow.
