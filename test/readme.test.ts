@@ -1,0 +1,34 @@
+// The README documents every config key and every command, and its set-up commands are the ones CI runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { documentedKeys, loadTrainConfig } from '../src/train/config.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+test('every config key is in the README table', () => {
+  const missing = documentedKeys().map((k) => k.key).filter((k) => !readme.includes(`| \`${k}\` |`));
+  assert.deepEqual(missing, []);
+});
+
+test('every command is documented in the README', async () => {
+  const main = fs.readFileSync(path.join(ROOT, 'src', 'cli', 'main.ts'), 'utf8');
+  const commands = [...main.matchAll(/^ {2}(\w+): \{ summary:/gm)].map((m) => m[1]!);
+  assert.ok(commands.length >= 7);
+  for (const c of commands) assert.ok(readme.includes(`### \`mistral-tune ${c}`), c);
+});
+
+test('the set-up commands: the quickstart, and the test command that .ci/run runs', () => {
+  assert.match(readme, /npm ci && npx mistral-tune quickstart/);
+  assert.match(readme, /^npm test\b/m);
+  assert.match(fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8'), /^npm test$/m);
+});
+
+test('the example config validates', () => {
+  const cfg = loadTrainConfig(path.join(ROOT, 'examples', 'train-lora.yaml'));
+  assert.equal(cfg.lora.r, 16);
+  assert.equal(cfg.output_dir, path.join(ROOT, 'runs', 'lora'));
+});
