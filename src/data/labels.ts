@@ -67,6 +67,17 @@ export class LabelSet {
     return this.index.get(labelKey(label));
   }
 
+  /**
+   * The class index of a label: its place in the list, or — when every class has a name (a string) — an
+   * integer label is the class index itself, as HF datasets store ClassLabel columns.
+   */
+  classIndex(label: LabelValue): number | undefined {
+    const i = this.indexOf(label);
+    if (i !== undefined) return i;
+    const named = this.labels.every((l) => typeof l === 'string');
+    return named && typeof label === 'number' && label >= 0 && label < this.size ? label : undefined;
+  }
+
   get size(): number {
     return this.labels.length;
   }

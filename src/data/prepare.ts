@@ -171,7 +171,12 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           reject(si, item.line, det.reason, det.detail, item.raw);
           continue;
         }
-        const rec = det.record;
+        let rec = det.record;
+        if (givenLabels && 'label' in rec && rec.label !== undefined) {
+          // an integer label names a class by its index (see LabelSet.classIndex): write the class's name
+          const k = givenLabels.classIndex(rec.label);
+          if (k !== undefined) rec = { ...rec, label: givenLabels.labels[k]! };
+        }
         const bad = checkRecord(rec, opts, specials, givenLabels);
         if (bad) {
           reject(si, item.line, bad.reason, bad.detail, item.raw);

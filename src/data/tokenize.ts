@@ -218,11 +218,8 @@ function chatSequence(messages: readonly ChatMessage[], tok: Tokenizer, trainAll
 
 function classIndex(label: number | string, labels: LabelSet | undefined): number {
   if (labels) {
-    const i = labels.indexOf(label);
+    const i = labels.classIndex(label);
     if (i !== undefined) return i;
-    // with named classes, an integer label is the class index (as HF datasets store ClassLabel columns)
-    const named = labels.labels.every((l) => typeof l === 'string');
-    if (named && typeof label === 'number' && label >= 0 && label < labels.size) return label;
     throw new UserError(`label ${JSON.stringify(label)} is not one of the classes [${labels.labels.map((l) => JSON.stringify(l)).join(', ')}]`);
   }
   if (typeof label === 'number' && label >= 0) return label;

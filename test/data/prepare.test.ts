@@ -210,6 +210,14 @@ test('classification without --labels: integer labels are their own index; a tex
   assert.equal(report.kept, 2);
 });
 
+test('with named --labels, an integer label is the class index (written as the class name)', () => {
+  const f = writeFiles(dir, { 'named.jsonl': ['{"text":"good","label":"pos"}', '{"text":"bad","label":0}', '{"text":"good","label":1}', '{"text":"meh","label":5}'].join('\n') })['named.jsonl']!;
+  const { report, kept, rejected } = run('named', { inputs: [f], task: 'classification', labels: ['neg', 'pos'], split: [1, 0, 0] });
+  assert.deepEqual(kept.map((k) => [k.text, k.label]), [['good', 'pos'], ['bad', 'neg']]);
+  assert.deepEqual(rejected.map((r) => [r.source.line, r.reason]), [[3, 'duplicate'], [4, 'unknown_label']]);
+  assert.deepEqual(report.label_counts!.train, { neg: 1, pos: 1 });
+});
+
 test('--dedup none keeps duplicates, and every copy lands in the same split', () => {
   const r3 = new Rng(5);
   const lines: string[] = [];
