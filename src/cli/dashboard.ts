@@ -70,5 +70,16 @@ export async function run(argv: string[]): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // started by `train --dashboard`: stop with that process, however it ends
+    const parent = Number(process.env.MISTRAL_TUNE_PARENT_PID);
+    if (parent > 0) {
+      setInterval(() => {
+        try {
+          process.kill(parent, 0);
+        } catch {
+          stop();
+        }
+      }, 1000).unref();
+    }
   });
 }

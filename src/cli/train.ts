@@ -56,13 +56,22 @@ export async function run(argv: string[]): Promise<void> {
     resume,
     // The dashboard runs in its own process: the training loop keeps this one busy.
     onRunDir: dashboard ? (dir) => {
-      dash = spawn(process.execPath, [BIN, 'dashboard', dir, '--port', port], { stdio: ['ignore', 'inherit', 'inherit'] });
+      dash = spawn(process.execPath, [BIN, 'dashboard', dir, '--port', port], {
+        stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, MISTRAL_TUNE_PARENT_PID: String(process.pid) },
+      });
     } : undefined,
   });
   info(`run directory: ${result.dir}`);
   if (dash) {
     const child = dash as ReturnType<typeof spawn>;
     info('training finished; the dashboard keeps serving until Ctrl-C');
+    const stop = (): void => {
+      child.kill('SIGTERM');
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
   }
 }
