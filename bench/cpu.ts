@@ -47,7 +47,7 @@ function ours(gemm: 'openblas' | 'js', mode: 'forward' | 'lora', nSteps: number,
       backend.upload(pair.B, { dtype: 'f32', data: b });
     }
   }
-  const rows = Array.from({ length: B }, () => ({ inputIds: Array.from({ length: T }, () => rng.int(32000)) }));
+  const rows = Array.from({ length: B }, () => ({ inputIds: Array.from({ length: T }, () => rng.below(32000)) }));
   const batch = collate(rows, 0, null);
   const params = model.trainableParams();
   const opt = mode === 'lora' ? new AdamW(backend, params, { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 }) : null;

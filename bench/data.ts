@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Rng } from '../src/data/rng.ts';
+import { Rng } from '../src/util/rng.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 

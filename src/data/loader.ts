@@ -6,7 +6,7 @@
 import { collate, type Batch, type TokenRow } from '../model/batch.ts';
 import { UserError } from '../util/errors.ts';
 import { collatePacked, planPacks } from './pack.ts';
-import { Rng, type RngState } from './rng.ts';
+import { Rng, type RngState } from '../util/rng.ts';
 
 export interface LoaderOptions {
   /** Rows per batch; with packing, packed sequences per batch. */

@@ -4,7 +4,7 @@
 // stratum (a class label, or one stratum), strata are laid end to end, and each group in turn goes to
 // the split furthest below its share so far — so every split gets its share within one record overall
 // and within about one record per stratum (stratification by label).
-import { Rng } from './rng.ts';
+import { Rng } from '../util/rng.ts';
 
 export const SPLITS = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];

@@ -1,30 +1,45 @@
-// A small seeded PRNG (xoshiro128**, seeded through splitmix32) for everything that must be
-// reproducible: weight initialisation, shuffling, sampling. Its state is four 32-bit words, so it can
-// be saved in a checkpoint and restored exactly.
+// A small seeded PRNG (xoshiro128**, seeds expanded with splitmix32) for everything that must be
+// reproducible: splits, shuffling, weight initialisation, sampling. Its whole state is four 32-bit words,
+// so a data loader or a checkpoint saves it as JSON and restores it exactly.
 
 export type RngState = [number, number, number, number];
+
+function splitmix32(x: number): () => number {
+  let s = x >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
 
 export class Rng {
   private s: Uint32Array;
 
-  constructor(seed: number | RngState) {
+  constructor(seedOrState: number | RngState) {
     this.s = new Uint32Array(4);
-    if (Array.isArray(seed)) {
-      this.s.set(seed);
+    if (typeof seedOrState === 'number') {
+      if (!Number.isSafeInteger(seedOrState)) throw new Error(`Rng: seed must be an integer, got ${seedOrState}`);
+      // Mix both halves of a 53-bit seed so that large seeds stay distinct.
+      const next = splitmix32((seedOrState >>> 0) ^ Math.imul(Math.floor(seedOrState / 2 ** 32) >>> 0, 0x27d4eb2f));
+      for (let i = 0; i < 4; i++) this.s[i] = next();
+      if (this.s.every((w) => w === 0)) this.s[0] = 1;
     } else {
-      let x = seed >>> 0;
-      for (let i = 0; i < 4; i++) {
-        x = (x + 0x9e3779b9) >>> 0;
-        let z = x;
-        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-        this.s[i] = (z ^ (z >>> 16)) >>> 0;
+      if (!Array.isArray(seedOrState) || seedOrState.length !== 4 || !seedOrState.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32)) {
+        throw new Error(`Rng: state must be four unsigned 32-bit integers, got ${JSON.stringify(seedOrState)}`);
       }
-      if (this.s.every((v) => v === 0)) this.s[0] = 1;
+      this.s.set(seedOrState);
     }
   }
 
-  /** A uniformly random 32-bit unsigned integer. */
+  /** The state as four plain numbers (JSON-safe); `new Rng(state)` continues the same stream. */
+  state(): RngState {
+    return [this.s[0]!, this.s[1]!, this.s[2]!, this.s[3]!];
+  }
+
+  /** A uniform unsigned 32-bit integer. */
   nextU32(): number {
     const s = this.s;
     const result = Math.imul(rotl(Math.imul(s[1]!, 5), 7), 9) >>> 0;
@@ -44,9 +59,14 @@ export class Rng {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
-  /** Uniform integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
+  /** A uniform integer in [0, n), without modulo bias. */
+  below(n: number): number {
+    if (!(n > 0 && n <= 2 ** 32)) throw new Error(`Rng.below: n must be in (0, 2^32], got ${n}`);
+    const limit = Math.floor(2 ** 32 / n) * n;
+    for (;;) {
+      const x = this.nextU32();
+      if (x < limit) return x % n;
+    }
   }
 
   /** Standard normal (Box–Muller). */
@@ -56,17 +76,15 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
 
-  /** Fisher–Yates shuffle in place. */
-  shuffle<T>(a: T[]): T[] {
+  /** Shuffles `a` in place (Fisher–Yates) and returns it. */
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
     for (let i = a.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      [a[i], a[j]] = [a[j]!, a[i]!];
+      const j = this.below(i + 1);
+      const tmp = a[i];
+      a[i] = a[j];
+      a[j] = tmp;
     }
     return a;
-  }
-
-  state(): RngState {
-    return [this.s[0]!, this.s[1]!, this.s[2]!, this.s[3]!];
   }
 }
 

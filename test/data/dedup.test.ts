@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, minhashSignature, shingleSet } from '../../src/data/minhash.ts';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
-import { Rng } from '../../src/data/rng.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 test('shingles are code-point 5-grams; short texts are one shingle', () => {
   assert.deepEqual([...shingleSet('abcdefg')], ['abcde', 'bcdef', 'cdefg']);

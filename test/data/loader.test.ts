@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DataLoader, type LoaderOptions } from '../../src/data/loader.ts';
-import { Rng } from '../../src/data/rng.ts';
+import { Rng } from '../../src/util/rng.ts';
 import type { TokenRow } from '../../src/model/batch.ts';
 
 const rng = new Rng(4);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
 import { collatePacked, planPacks } from '../../src/data/pack.ts';
-import { Rng } from '../../src/data/rng.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { IGNORE_INDEX, collate, type TokenRow } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { TINY_BASE } from '../helpers.ts';

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { prepare, type PrepareOptions } from '../../src/data/prepare.ts';
 import type { PrepareReport } from '../../src/data/report.ts';
-import { Rng } from '../../src/data/rng.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const tok = mistralTokenizer();

@@ -1,7 +1,7 @@
 // Seeded splits: shares, determinism, stratification, groups kept together, splits given by files.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Rng } from '../../src/data/rng.ts';
+import { Rng } from '../../src/util/rng.ts';
 import { assignSplits, type SplitInput } from '../../src/data/split.ts';
 
 function input(n: number, over: Partial<SplitInput> = {}): SplitInput {

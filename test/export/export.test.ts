@@ -21,7 +21,7 @@ import { FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-export-'));
 const rng = new Rng(9);
 const rows = Array.from({ length: 6 }, (_, i) => {
-  const ids = [1, ...Array.from({ length: 10 + i }, () => 3 + rng.int(500))];
+  const ids = [1, ...Array.from({ length: 10 + i }, () => 3 + rng.below(500))];
   return { ids, label: i % 3 };
 });
 

@@ -27,7 +27,7 @@ function tinyConfig(tie: boolean) {
 
 function randomRows(rng: Rng, lengths: number[], withLabels: boolean) {
   return lengths.map((len, i) => {
-    const inputIds = Array.from({ length: len }, () => 1 + rng.int(V - 1));
+    const inputIds = Array.from({ length: len }, () => 1 + rng.below(V - 1));
     const labels = withLabels ? inputIds.map((t, j) => (j < 2 ? -100 : t)) : null;
     return { inputIds, labels, label: i % 3 };
   });
@@ -57,7 +57,7 @@ function checkParams(backend: CpuBackend, params: Param[], objective: Objective,
     const value = (p.value as unknown as { data: Float64Array }).data;
     const grad = backend.download(p.grad);
     for (let trial = 0; trial < 4; trial++) {
-      const i = rng.int(value.length);
+      const i = rng.below(value.length);
       const orig = value[i]!;
       value[i] = orig + h;
       const up = objective();

@@ -17,7 +17,7 @@ function setup(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-resume-'));
   const rng = new Rng(3);
   const rows = Array.from({ length: 40 }, () => {
-    const ids = [1, ...Array.from({ length: 60 + rng.int(60) }, () => 3 + rng.int(500))];
+    const ids = [1, ...Array.from({ length: 60 + rng.below(60) }, () => 3 + rng.below(500))];
     return JSON.stringify({ input_ids: ids, labels: ids.map((t, j) => (j < 5 ? -100 : t)) });
   });
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');

@@ -21,10 +21,10 @@ function tmp(): string {
 function writeRows(file: string, n: number, seed: number, classes = 0): void {
   const rng = new Rng(seed);
   const lines = Array.from({ length: n }, (_, i) => {
-    const len = 6 + rng.int(14);
-    const ids = [1, ...Array.from({ length: len - 1 }, () => 3 + rng.int(500))];
+    const len = 6 + rng.below(14);
+    const ids = [1, ...Array.from({ length: len - 1 }, () => 3 + rng.below(500))];
     if (classes) return JSON.stringify({ input_ids: ids, label: (ids[1]! + i) % classes });
-    const mask = 1 + rng.int(4);
+    const mask = 1 + rng.below(4);
     return JSON.stringify({ input_ids: ids, labels: ids.map((t, j) => (j < mask ? -100 : t)) });
   });
   fs.writeFileSync(file, lines.join('\n') + '\n');
