@@ -185,8 +185,8 @@ export function validate(raw: unknown, where: string): TrainConfig {
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
-          const hint = didYouMean(k, knownKeys(issue.path.map(String)));
-          return `unknown key "${full}"${hint ? ` (did you mean "${at ? at + '.' : ''}${hint}"?)` : ''}`;
+          const hint = suggestKey(k, issue.path.map(String));
+          return `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
         }).join('; ');
       }
       return `${at || '(root)'}: ${issue.message}`;
@@ -197,6 +197,28 @@ export function validate(raw: unknown, where: string): TrainConfig {
   if (cfg.task === 'classification' && !cfg.labels) throw new UserError('labels: classification needs the list of class names', where);
   if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', where);
   return cfg;
+}
+
+/** Names other tools use for our keys (HF TrainingArguments, PEFT's LoraConfig). */
+const ALIASES: Record<string, string> = {
+  rank: 'lora.r', lora_r: 'lora.r', lora_alpha: 'lora.alpha', lora_dropout: 'lora.dropout', target_modules: 'lora.target_modules',
+  learning_rate: 'optimizer.lr', lr: 'optimizer.lr', weight_decay: 'optimizer.weight_decay', adam_epsilon: 'optimizer.eps',
+  warmup_steps: 'schedule.warmup_steps', lr_scheduler_type: 'schedule.type', num_train_epochs: 'epochs',
+  gradient_accumulation_steps: 'grad_accum', per_device_train_batch_size: 'batch_size', max_grad_norm: 'grad_clip',
+  max_seq_length: 'max_seq_len', max_length: 'max_seq_len', eval_steps: 'eval.every_steps', save_steps: 'checkpoint.every_steps',
+  save_total_limit: 'checkpoint.keep', model_name_or_path: 'model',
+};
+
+/** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */
+function suggestKey(k: string, at: string[]): string | null {
+  const prefix = at.length ? `${at.join('.')}.` : '';
+  const alias = ALIASES[k.toLowerCase()];
+  if (alias && alias !== prefix + k) return alias;
+  const sibling = didYouMean(k, knownKeys(at));
+  if (sibling) return prefix + sibling;
+  const leaves = documentedKeys().map((d) => d.key);
+  const leaf = didYouMean(k, leaves.map((l) => l.split('.').pop()!));
+  return leaf ? leaves.find((l) => l.split('.').pop() === leaf)! : null;
 }
 
 /** The keys the schema accepts at a path (for did-you-mean). */

@@ -1,0 +1,58 @@
+// The training config: defaults, YAML, CLI overrides (CLI > file > defaults), paths relative to the file,
+// unknown keys with a did-you-mean, errors that name the key, and lora.init_from's adapter config winning.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadTrainConfig } from '../../src/train/config.ts';
+import { TINY } from '../helpers.ts';
+
+function file(text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-config-'));
+  const f = path.join(dir, 'c.yaml');
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+test('defaults, relative paths from the file, overrides read as YAML', () => {
+  const f = file('model: m\ndata:\n  train: d/train.jsonl\noptimizer:\n  lr: 1.0e-3\n');
+  const dir = path.dirname(f);
+  const cfg = loadTrainConfig(f, [['optimizer.lr', '5e-5'], ['lora.target_modules', '[q_proj, v_proj]'], ['grad_clip', 'null'], ['data.val', 'v.jsonl']]);
+  assert.equal(cfg.model, path.join(dir, 'm'));
+  assert.equal(cfg.data.train, path.join(dir, 'd', 'train.jsonl'));
+  assert.equal(cfg.data.val, path.resolve('v.jsonl'));
+  assert.equal(cfg.optimizer.lr, 5e-5);
+  assert.deepEqual(cfg.lora.target_modules, ['q_proj', 'v_proj']);
+  assert.equal(cfg.grad_clip, null);
+  assert.equal(cfg.batch_size, 4);
+  assert.equal(cfg.schedule.type, 'linear');
+});
+
+test('unknown keys are refused with a did-you-mean; bad values name their key', () => {
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {rank: 4}\n')), /unknown key "lora.rank" \(did you mean "lora.r"\?\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nbatchsize: 4\n')), /unknown key "batchsize" \(did you mean "batch_size"\?\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['schedule.kind', 'cosine']]), /unknown key "schedule.kind"/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: cosin}\n')), /schedule\.type:/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nbatch_size: 0\n')), /batch_size:/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\n')), /labels: classification needs/);
+  assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /model:/);
+  assert.throws(() => loadTrainConfig(file('model: [unclosed\n')), /invalid YAML/);
+});
+
+test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha or target_modules is an error', () => {
+  const adapter = path.join(TINY, 'adapter_init');
+  const cfg = loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`));
+  assert.equal(cfg.lora.r, 4);
+  assert.equal(cfg.lora.alpha, 8);
+  assert.deepEqual([...cfg.lora.target_modules].sort(), ['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj']);
+  assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, r: 4}\n`)).lora.r, 4);
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, r: 8}\n`)), /lora\.r is 8 but the adapter in lora\.init_from has 4/);
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`), [['lora.target_modules', '[q_proj]']]), /lora\.target_modules/);
+});
+
+test('keys under the names other tools use point to ours', () => {
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning_rate: 1\n')), /unknown key "learning_rate" \(did you mean "optimizer.lr"\?\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_accumulation_steps: 4\n')), /did you mean "grad_accum"/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_step: 4\n')), /did you mean "schedule.warmup_steps"/);
+});
