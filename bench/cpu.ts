@@ -70,7 +70,7 @@ function ours(gemm: 'openblas' | 'js', mode: 'forward' | 'lora', nSteps: number,
   const med = [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
   model.releaseActivations();
   return {
-    system: `mistral-tune (${gemm === 'openblas' ? 'OpenBLAS' : 'TypeScript GEMM'})`, mode,
+    system: `mistral-tune (${gemm === 'openblas' ? 'OpenBLAS' : 'TypeScript GEMM'} + WASM SIMD)`, mode,
     tokens_per_s: Math.round((B * T) / (med / 1000)), step_ms_median: Math.round(med),
     step_ms_all: times.map((t) => Math.round(t)), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };

@@ -29,3 +29,48 @@ test('cross-entropy: losses and gradients equal the TypeScript kernel (ignored r
 test('cross-entropy: a target outside the vocabulary is an error', { skip: !wasm && 'WebAssembly SIMD unavailable' }, () => {
   assert.throws(() => wasm!.crossEntropy(new Float32Array(1), null, new Float32Array(8), Int32Array.of(8), 1, 8, 1), /outside the vocabulary/);
 });
+
+test('SIMD and TypeScript backends agree on swiglu and attention, forward and backward (f32)', { skip: !wasm && 'WebAssembly SIMD unavailable' }, async () => {
+  const { CpuBackend } = await import('../../src/backend/cpu/cpu-backend.ts');
+  const rng = new Rng(2);
+  const simd = new CpuBackend({ simd: true }), plain = new CpuBackend({ simd: false });
+  const run = (be: InstanceType<typeof CpuBackend>, f: (up: (a: Float32Array) => ReturnType<typeof be.alloc>) => Array<ReturnType<typeof be.alloc>>): Float32Array[] => {
+    const up = (a: Float32Array): ReturnType<typeof be.alloc> => {
+      const b = be.alloc('f32', a.length);
+      be.upload(b, { dtype: 'f32', data: a });
+      return b;
+    };
+    return f(up).map((b) => be.download(b) as Float32Array);
+  };
+  const n = 1003;
+  const gate = Float32Array.from({ length: n }, (_, i) => (i === 7 ? -2000 : i === 8 ? 2000 : (rng.next() - 0.5) * 12));
+  const upv = Float32Array.from({ length: n }, () => rng.next() - 0.5), dout = Float32Array.from({ length: n }, () => rng.next() - 0.5);
+  const swiglu = (be: InstanceType<typeof CpuBackend>): Float32Array[] => run(be, (up) => {
+    const out = be.alloc('f32', n), dg = be.alloc('f32', n), du = be.alloc('f32', n);
+    const g = up(gate), u = up(upv), d = up(dout);
+    be.swigluForward(out, g, u, n);
+    be.swigluBackward(dg, du, d, g, u, n);
+    return [out, dg, du];
+  });
+  swiglu(simd).forEach((a, i) => assert.ok(relErr(a, swiglu(plain)[i]!) < 1e-6, `swiglu output ${i}`));
+
+  const B = 2, T = 37, Hq = 4, Hkv = 2, D = 8, N = B * T;
+  const rand = (len: number): Float32Array => Float32Array.from({ length: len }, () => rng.next() - 0.5);
+  const q = rand(N * Hq * D), k = rand(N * Hkv * D), v = rand(N * Hkv * D), dO = rand(N * Hq * D);
+  const segs = Int32Array.from({ length: N }, (_, i) => (i % T < 20 ? 0 : i % T < 33 ? 1 : -1)); // packed, then padding
+  for (const window of [null, 5]) {
+    const shape = { B, T, Hq, Hkv, D, scale: 1 / Math.sqrt(D), window };
+    const attention = (be: InstanceType<typeof CpuBackend>): Float32Array[] => run(be, (up) => {
+      const seg = be.alloc('i32', N);
+      be.upload(seg, { dtype: 'i32', data: segs });
+      const out = be.alloc('f32', N * Hq * D), lse = be.alloc('f32', B * Hq * T);
+      const [qb, kb, vb, db] = [up(q), up(k), up(v), up(dO)];
+      be.attentionForward(out, lse, qb, kb, vb, seg, shape);
+      const dq = be.alloc('f32', N * Hq * D), dk = be.alloc('f32', N * Hkv * D), dv = be.alloc('f32', N * Hkv * D);
+      be.attentionBackward(dq, dk, dv, db, out, lse, qb, kb, vb, seg, shape);
+      return [out, dq, dk, dv];
+    });
+    const [a, b] = [attention(simd), attention(plain)];
+    a.forEach((x, i) => assert.ok(relErr(x, b[i]!) < 1e-5, `attention output ${i} (window ${window}): ${relErr(x, b[i]!)}`));
+  }
+});

@@ -8,7 +8,7 @@ import { gemm, resolveGemm } from './gemm.ts';
 import { loadOpenBlas, type OpenBlas } from './openblas.ts';
 import { WasmKernels } from './wasm/wasm-kernels.ts';
 import { adamw } from './kernels/adamw.ts';
-import { attentionBackward, attentionForward } from './kernels/attention.ts';
+import { attentionBackward, attentionForward, typescriptAttentionOps, type AttentionOps } from './kernels/attention.ts';
 import { crossEntropy } from './kernels/cross-entropy.ts';
 import * as ew from './kernels/elementwise.ts';
 import { rmsnormBackward, rmsnormForward } from './kernels/rmsnorm.ts';
@@ -36,6 +36,7 @@ export class CpuBackend implements Backend {
       throw new Error('OpenBLAS was asked for but libopenblas.so.0 did not load (Debian: apt-get install libopenblas0-pthread)');
     }
     this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') ? WasmKernels.load() : null;
+    this.simdAttention = this.simd?.attentionOps(this.gemmArrays) ?? null;
     infoOnce(`cpu-gemm-${this.blas ? 'blas' : 'js'}`, `cpu backend: GEMM by ${this.gemmName()}`);
   }
 
@@ -98,6 +99,14 @@ export class CpuBackend implements Backend {
     gemm(c, a, b, resolveGemm(spec, a.length, b.length, c.length), this.blas);
   };
 
+  private readonly tsAttention = typescriptAttentionOps(this.gemmArrays);
+  private simdAttention: AttentionOps | null = null;
+
+  /** SIMD row kernels for float32 attention, the TypeScript ones otherwise. */
+  private attentionOps(q: FloatArray): AttentionOps {
+    return this.simdAttention && q instanceof Float32Array ? this.simdAttention : this.tsAttention;
+  }
+
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void {
     this.gemmArrays(floats(c, 'gemm C'), floats(a, 'gemm A'), floats(b, 'gemm B'), spec);
   }
@@ -150,7 +159,8 @@ export class CpuBackend implements Backend {
     out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
     s: AttentionShape,
   ): void {
-    attentionForward(floats(out), floats(lse), floats(q), floats(k), floats(v), ints(segments), s, this.gemmArrays);
+    const qa = floats(q);
+    attentionForward(floats(out), floats(lse), qa, floats(k), floats(v), ints(segments), s, this.attentionOps(qa));
   }
 
   attentionBackward(
@@ -159,16 +169,22 @@ export class CpuBackend implements Backend {
   ): void {
     attentionBackward(
       floats(dq), floats(dk), floats(dv), floats(dout), floats(out), floats(lse),
-      floats(q), floats(k), floats(v), ints(segments), s, this.gemmArrays,
+      floats(q), floats(k), floats(v), ints(segments), s, this.attentionOps(floats(q)),
     );
   }
 
   swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
-    swigluForward(floats(out), floats(gate), floats(up), n);
+    const [o, g, u] = [floats(out), floats(gate), floats(up)];
+    const f32 = this.simd ? asF32(o, g, u) : null;
+    if (f32) this.simd!.swigluForward(f32[0]!, f32[1]!, f32[2]!, n);
+    else swigluForward(o, g, u, n);
   }
 
   swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
-    swigluBackward(floats(dgate), floats(dup), floats(dout), floats(gate), floats(up), n);
+    const [dg, du, d, g, u] = [floats(dgate), floats(dup), floats(dout), floats(gate), floats(up)];
+    const f32 = this.simd ? asF32(dg, du, d, g, u) : null;
+    if (f32) this.simd!.swigluBackward(f32[0]!, f32[1]!, f32[2]!, f32[3]!, f32[4]!, n);
+    else swigluBackward(dg, du, d, g, u, n);
   }
 
   crossEntropy(
@@ -176,8 +192,9 @@ export class CpuBackend implements Backend {
     N: number, V: number, gradScale: number,
   ): void {
     const l = floats(losses), x = floats(logits), d = dlogits ? floats(dlogits) : null;
-    if (this.simd && l instanceof Float32Array && x instanceof Float32Array && (d === null || d instanceof Float32Array)) {
-      this.simd.crossEntropy(l, d, x, ints(targets), N, V, gradScale);
+    const f32 = this.simd ? asF32(l, x) : null;
+    if (f32 && (d === null || d instanceof Float32Array)) {
+      this.simd!.crossEntropy(f32[0]!, d, f32[1]!, ints(targets), N, V, gradScale);
     } else {
       crossEntropy(l, d, x, ints(targets), N, V, gradScale);
     }
@@ -194,4 +211,9 @@ export class CpuBackend implements Backend {
   adamw(param: DeviceBuffer, grad: DeviceBuffer, m: DeviceBuffer, v: DeviceBuffer, n: number, h: AdamWHyper): void {
     adamw(floats(param), floats(grad), floats(m), floats(v), n, h);
   }
+}
+
+/** The arrays as float32, when every one of them is. */
+function asF32(...arrays: FloatArray[]): Float32Array[] | null {
+  return arrays.every((a) => a instanceof Float32Array) ? (arrays as Float32Array[]) : null;
 }

@@ -7,6 +7,32 @@ import type { FloatArray } from '../../dtype.ts';
 
 export type GemmFn = (c: FloatArray, a: FloatArray, b: FloatArray, spec: GemmSpec) => void;
 
+/** What the attention loops need: a GEMM, work buffers, and the three row kernels (TypeScript or SIMD). */
+export interface AttentionOps {
+  gemm: GemmFn;
+  /** Work buffers valid for one call: S and dS (T·K each), rowDot (T). */
+  workspace(T: number, K: number, like: FloatArray): { S: FloatArray; dS: FloatArray; rowDot: FloatArray };
+  maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, K: number, off: number, window: number | null): void;
+  probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, window: number | null): void;
+  /** dS = P ∘ (dS − rowDot) row by row, in place over dS (T, T). */
+  dScores(dS: FloatArray, P: FloatArray, rowDot: FloatArray, T: number): void;
+}
+
+/** The reference implementation of the row kernels, in TypeScript. */
+export function typescriptAttentionOps(gemm: GemmFn): AttentionOps {
+  return {
+    gemm,
+    workspace: (T, K, like) => ({ S: scratch(like, T * K), dS: scratch(like, T * K), rowDot: scratch(like, T) }),
+    maskedSoftmax, probsFromLse,
+    dScores: (dS, P, rowDot, T) => {
+      for (let i = 0; i < T; i++) {
+        const row = i * T, r = rowDot[i]!;
+        for (let j = 0; j < T; j++) dS[row + j] = P[row + j]! * (dS[row + j]! - r);
+      }
+    },
+  };
+}
+
 /** The keys [lo, a] a query at key index a may see before the segment check. */
 function keyRange(a: number, window: number | null): number {
   return window === null ? 0 : Math.max(0, a - window + 1);
@@ -16,7 +42,7 @@ function keyRange(a: number, window: number | null): number {
  * Turns scores S (T, K) of one (b, h) into probabilities in place and writes lse (T). seg is the row's
  * (K) segment ids; query i sits at key index off + i.
  */
-function maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, K: number, off: number, window: number | null): void {
+export function maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, K: number, off: number, window: number | null): void {
   for (let i = 0; i < T; i++) {
     const row = i * K, a = off + i;
     const si = seg[a]!;
@@ -50,7 +76,7 @@ function maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, T: numbe
 }
 
 /** Recomputes P (T, T) in place over the scores S from the saved lse (training shapes). */
-function probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, window: number | null): void {
+export function probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, window: number | null): void {
   for (let i = 0; i < T; i++) {
     const row = i * T;
     const l = lse[i]!;
@@ -72,13 +98,14 @@ function scratch(like: FloatArray, n: number): FloatArray {
 
 export function attentionForward(
   out: FloatArray, lse: FloatArray, q: FloatArray, k: FloatArray, v: FloatArray, seg: Int32Array,
-  s: AttentionShape, gemm: GemmFn,
+  s: AttentionShape, ops: AttentionOps,
 ): void {
   const { B, T, Hq, Hkv, D, scale, window } = s;
   const K = s.kvLen ?? T, off = s.qOffset ?? 0;
   if (off + T > K) throw new Error(`attention: ${T} queries at offset ${off} exceed ${K} keys`);
   const group = Hq / Hkv;
-  const S = scratch(q, T * K); // (T, K) scores, then probabilities
+  const { gemm } = ops;
+  const { S } = ops.workspace(T, K, q); // (T, K) scores, then probabilities
   for (let b = 0; b < B; b++) {
     const rowSeg = seg.subarray(b * K, b * K + K);
     for (let h = 0; h < Hq; h++) {
@@ -86,7 +113,7 @@ export function attentionForward(
       const qo = b * T * Hq * D + h * D;
       const ko = b * K * Hkv * D + kvh * D;
       gemm(S, q.subarray(qo), k.subarray(ko), { m: T, n: K, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: K, alpha: scale });
-      maskedSoftmax(S, lse.subarray((b * Hq + h) * T), rowSeg, T, K, off, window);
+      ops.maskedSoftmax(S, lse.subarray((b * Hq + h) * T, (b * Hq + h + 1) * T), rowSeg, T, K, off, window);
       gemm(out.subarray(qo), S, v.subarray(ko), { m: T, n: D, k: K, lda: K, ldb: Hkv * D, ldc: Hq * D });
     }
   }
@@ -94,14 +121,13 @@ export function attentionForward(
 
 export function attentionBackward(
   dq: FloatArray, dk: FloatArray, dv: FloatArray, dout: FloatArray, out: FloatArray, lse: FloatArray,
-  q: FloatArray, k: FloatArray, v: FloatArray, seg: Int32Array, s: AttentionShape, gemm: GemmFn,
+  q: FloatArray, k: FloatArray, v: FloatArray, seg: Int32Array, s: AttentionShape, ops: AttentionOps,
 ): void {
   const { B, T, Hq, Hkv, D, scale, window } = s;
   if ((s.kvLen ?? T) !== T || (s.qOffset ?? 0) !== 0) throw new Error('attention backward supports training shapes only (kvLen = T, qOffset = 0)');
   const group = Hq / Hkv;
-  const P = scratch(q, T * T); // (T, T)
-  const dS = scratch(q, T * T); // (T, T)
-  const rowDot = scratch(q, T); // (T) Σ_d dO·O
+  const { gemm } = ops;
+  const { S: P, dS, rowDot } = ops.workspace(T, T, q); // P, dS (T, T); rowDot (T) Σ_d dO·O
   dk.fill(0, 0, B * T * Hkv * D);
   dv.fill(0, 0, B * T * Hkv * D);
   for (let b = 0; b < B; b++) {
@@ -113,7 +139,7 @@ export function attentionBackward(
       const Q = q.subarray(qo), K = k.subarray(ko), V = v.subarray(ko);
       const dO = dout.subarray(qo), O = out.subarray(qo);
       gemm(P, Q, K, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
-      probsFromLse(P, lse.subarray((b * Hq + h) * T), rowSeg, T, window);
+      ops.probsFromLse(P, lse.subarray((b * Hq + h) * T, (b * Hq + h + 1) * T), rowSeg, T, window);
       // dV += Pᵀ·dO
       gemm(dv.subarray(ko), P, dO, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, beta: 1 });
       // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)
@@ -123,10 +149,7 @@ export function attentionBackward(
         for (let d = 0; d < D; d++) acc += dO[i * Hq * D + d]! * O[i * Hq * D + d]!;
         rowDot[i] = acc;
       }
-      for (let i = 0; i < T; i++) {
-        const row = i * T, r = rowDot[i]!;
-        for (let j = 0; j < T; j++) dS[row + j] = P[row + j]! * (dS[row + j]! - r);
-      }
+      ops.dScores(dS, P, rowDot, T);
       // dQ = scale·dS·K ; dK += scale·dSᵀ·Q
       gemm(dq.subarray(qo), dS, K, { m: T, n: D, k: T, lda: T, ldb: Hkv * D, ldc: Hq * D, alpha: scale });
       gemm(dk.subarray(ko), dS, Q, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, alpha: scale, beta: 1 });

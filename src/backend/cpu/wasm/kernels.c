@@ -8,11 +8,13 @@ typedef float f32;
 typedef double f64;
 
 // e^x for four lanes, float32 accuracy (≈1 ulp): x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite split of
-// ln2), e^r by a degree-6 polynomial, 2^n built in the exponent bits. Inputs below −87 give 0.
+// ln2), e^r by a degree-6 polynomial, 2^n built in the exponent bits. Inputs below −87.3 give 0, above
+// 88.7 give +inf, as float32 exp does.
 static inline v128_t exp4(v128_t x) {
-  const v128_t lo = wasm_f32x4_splat(-87.3365f);
+  const v128_t lo = wasm_f32x4_splat(-87.3365f), hi = wasm_f32x4_splat(88.7228f);
   v128_t under = wasm_f32x4_lt(x, lo);
-  x = wasm_f32x4_max(x, lo);
+  v128_t over = wasm_f32x4_gt(x, hi);
+  x = wasm_f32x4_min(wasm_f32x4_max(x, lo), hi);
   v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
@@ -24,7 +26,7 @@ static inline v128_t exp4(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
   v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return wasm_v128_andnot(wasm_f32x4_mul(p, e), under);
+  return wasm_v128_bitselect(wasm_f32x4_splat(__builtin_inff()), wasm_v128_andnot(wasm_f32x4_mul(p, e), under), over);
 }
 
 static inline f32 hmax(v128_t v) {
@@ -90,5 +92,136 @@ void cross_entropy(f32 *logits, const int *targets, int rows, int V, f64 *stats,
       for (int v = V4; v < V; v++) x[v] *= (f32)(gradScale / z);
       x[y] -= gradScale;
     }
+  }
+}
+
+// ---- SwiGLU ----
+static inline v128_t sigmoid4(v128_t g) {
+  v128_t one = wasm_f32x4_splat(1.0f);
+  return wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(wasm_f32x4_neg(g))));
+}
+
+// out (n) = silu(gate) · up.
+void swiglu_forward(f32 *out, const f32 *gate, const f32 *up, int n) {
+  int n4 = n & ~3;
+  for (int i = 0; i < n4; i += 4) {
+    v128_t g = wasm_v128_load(gate + i);
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_f32x4_mul(g, sigmoid4(g)), wasm_v128_load(up + i)));
+  }
+  for (int i = n4; i < n; i++) {
+    f32 s = wasm_f32x4_extract_lane(sigmoid4(wasm_f32x4_splat(gate[i])), 0);
+    out[i] = gate[i] * s * up[i];
+  }
+}
+
+// dgate, dup (n) from dout (n): dup = dout·silu(g), dgate = dout·up·s·(1 + g·(1 − s)).
+void swiglu_backward(f32 *dgate, f32 *dup, const f32 *dout, const f32 *gate, const f32 *up, int n) {
+  int n4 = n & ~3;
+  v128_t one = wasm_f32x4_splat(1.0f);
+  for (int i = 0; i < n4; i += 4) {
+    v128_t g = wasm_v128_load(gate + i), d = wasm_v128_load(dout + i), u = wasm_v128_load(up + i);
+    v128_t s = sigmoid4(g);
+    wasm_v128_store(dup + i, wasm_f32x4_mul(d, wasm_f32x4_mul(g, s)));
+    v128_t ds = wasm_f32x4_mul(s, wasm_f32x4_add(one, wasm_f32x4_mul(g, wasm_f32x4_sub(one, s))));
+    wasm_v128_store(dgate + i, wasm_f32x4_mul(wasm_f32x4_mul(d, u), ds));
+  }
+  for (int i = n4; i < n; i++) {
+    f32 g = gate[i];
+    f32 s = wasm_f32x4_extract_lane(sigmoid4(wasm_f32x4_splat(g)), 0);
+    dup[i] = dout[i] * g * s;
+    dgate[i] = dout[i] * up[i] * s * (1.0f + g * (1.0f - s));
+  }
+}
+
+// ---- attention softmax ----
+// Scores S (T, K) of one (row, head): query i sits at key index off + i and sees key j when
+// seg[j] == seg[off + i] >= 0, j <= off + i and (window < 0 or off + i − j < window).
+
+static inline int first_key(int a, int window) {
+  int lo = window < 0 ? 0 : a - window + 1;
+  return lo < 0 ? 0 : lo;
+}
+
+// Lanes of keys [j, j+4) in segment si.
+static inline v128_t visible4(const int *seg, int j, int si) {
+  return wasm_i32x4_eq(wasm_v128_load(seg + j), wasm_i32x4_splat(si));
+}
+
+// In place, S becomes the probabilities (0 where masked); stats (T, 2) f64 receive each row's max and
+// Σ exp(s − max) over the visible keys (z = 0 for a query that sees no key: its row is all 0), so the
+// host computes lse = max + log z.
+void masked_softmax(f32 *S, f64 *stats, const int *seg, int T, int K, int off, int window) {
+  const v128_t ninf = wasm_f32x4_splat(-__builtin_inff());
+  for (int i = 0; i < T; i++) {
+    f32 *row = S + (long)i * K;
+    int a = off + i, si = seg[a], lo = first_key(a, window), hi = a + 1; // keys [lo, hi)
+    f32 max = -__builtin_inff();
+    if (si >= 0) {
+      int j = lo;
+      v128_t mx = ninf;
+      for (; j + 4 <= hi; j += 4) mx = wasm_f32x4_max(mx, wasm_v128_bitselect(wasm_v128_load(row + j), ninf, visible4(seg, j, si)));
+      max = hmax(mx);
+      for (; j < hi; j++) if (seg[j] == si && row[j] > max) max = row[j];
+    }
+    stats[2 * i] = max;
+    stats[2 * i + 1] = 0;
+    if (max == -__builtin_inff()) {
+      for (int q = 0; q < K; q++) row[q] = 0;
+      continue;
+    }
+    v128_t m4 = wasm_f32x4_splat(max), z2 = wasm_f64x2_splat(0);
+    int j = lo;
+    for (; j + 4 <= hi; j += 4) {
+      v128_t e = wasm_v128_and(exp4(wasm_f32x4_sub(wasm_v128_load(row + j), m4)), visible4(seg, j, si));
+      wasm_v128_store(row + j, e);
+      z2 = wasm_f64x2_add(z2, wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(e), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(e, e, 2, 3, 0, 1))));
+    }
+    f64 z = hsum2(z2);
+    for (; j < hi; j++) {
+      f32 e = seg[j] == si ? wasm_f32x4_extract_lane(exp4(wasm_f32x4_splat(row[j] - max)), 0) : 0;
+      row[j] = e;
+      z += e;
+    }
+    for (int q = 0; q < lo; q++) row[q] = 0;
+    for (int q = hi; q < K; q++) row[q] = 0;
+    f32 inv = (f32)(1.0 / z);
+    v128_t inv4 = wasm_f32x4_splat(inv);
+    for (j = lo; j + 4 <= hi; j += 4) wasm_v128_store(row + j, wasm_f32x4_mul(wasm_v128_load(row + j), inv4));
+    for (; j < hi; j++) row[j] *= inv;
+    stats[2 * i + 1] = z;
+  }
+}
+
+// The backward's probabilities (training shapes, K = T, off = 0): in place over the scores S (T, T),
+// P = exp(S − lse) where visible, else 0.
+void probs_from_lse(f32 *S, const f32 *lse, const int *seg, int T, int window) {
+  for (int i = 0; i < T; i++) {
+    f32 *row = S + (long)i * T;
+    int si = seg[i], lo = first_key(i, window), hi = i + 1;
+    f32 l = lse[i];
+    if (si < 0 || l == -__builtin_inff()) {
+      for (int q = 0; q < T; q++) row[q] = 0;
+      continue;
+    }
+    v128_t l4 = wasm_f32x4_splat(l);
+    int j = lo;
+    for (; j + 4 <= hi; j += 4) {
+      wasm_v128_store(row + j, wasm_v128_and(exp4(wasm_f32x4_sub(wasm_v128_load(row + j), l4)), visible4(seg, j, si)));
+    }
+    for (; j < hi; j++) row[j] = seg[j] == si ? wasm_f32x4_extract_lane(exp4(wasm_f32x4_splat(row[j] - l)), 0) : 0;
+    for (int q = 0; q < lo; q++) row[q] = 0;
+    for (int q = hi; q < T; q++) row[q] = 0;
+  }
+}
+
+// dS (T, T) = P ∘ (dP − rowDot), in place over dP.
+void attn_dscores(f32 *dS, const f32 *P, const f32 *rowDot, int T) {
+  for (int i = 0; i < T; i++) {
+    f32 *d = dS + (long)i * T;
+    const f32 *p = P + (long)i * T;
+    v128_t r = wasm_f32x4_splat(rowDot[i]);
+    int j = 0;
+    for (; j + 4 <= T; j += 4) wasm_v128_store(d + j, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_f32x4_sub(wasm_v128_load(d + j), r)));
+    for (; j < T; j++) d[j] = p[j] * (d[j] - rowDot[i]);
   }
 }

@@ -1,9 +1,12 @@
 // The WebAssembly SIMD kernels (kernels.c → kernels.wasm, built by scripts/build-wasm.sh) behind a
-// typed-array interface: inputs are copied into the module's memory in chunks of rows, the kernel runs,
-// results are copied back. Used for float32 only; the TypeScript kernels stay the reference.
+// typed-array interface: inputs are copied into the module's memory in chunks, the kernel runs, results
+// are copied back; attention's score matrices live in that memory for the whole call, so OpenBLAS writes
+// them there and nothing is copied. Float32 only; the TypeScript kernels stay the reference.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FloatArray } from '../../dtype.ts';
+import type { AttentionOps, GemmFn } from '../kernels/attention.ts';
 import { IGNORE_INDEX } from '../kernels/cross-entropy.ts';
 
 // The few WebAssembly JS-API types used here (the ES lib has no WebAssembly namespace; Node provides it).
@@ -30,7 +33,19 @@ interface Exports {
   memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
   cross_entropy(logits: number, targets: number, rows: number, V: number, stats: number, grad: number, gradScale: number): void;
+  swiglu_forward(out: number, gate: number, up: number, n: number): void;
+  swiglu_backward(dgate: number, dup: number, dout: number, gate: number, up: number, n: number): void;
+  masked_softmax(S: number, stats: number, seg: number, T: number, K: number, off: number, window: number): void;
+  probs_from_lse(S: number, lse: number, seg: number, T: number, window: number): void;
+  attn_dscores(dS: number, P: number, rowDot: number, T: number): void;
 }
+
+type Kind = 'f32' | 'i32' | 'f64';
+const BYTES: Record<Kind, number> = { f32: 4, i32: 4, f64: 8 };
+type ViewOf<K extends Kind> = K extends 'f64' ? Float64Array : K extends 'i32' ? Int32Array : Float32Array;
+
+/** Elements of SwiGLU handled per call (five arrays of this many floats in wasm memory). */
+const SWIGLU_CHUNK = 1 << 18;
 
 /** Bytes of logits handed to the kernel per call. */
 const CHUNK_BYTES = 4 << 20;
@@ -58,6 +73,86 @@ export class WasmKernels {
     const mem = this.x.memory;
     if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
     return mem.buffer;
+  }
+
+  /**
+   * Views of consecutive arrays in the module's memory (16-byte aligned), valid until the next frame:
+   * the memory grows (which detaches older views) only when a frame is made.
+   */
+  private frame<const L extends readonly (readonly [Kind, number])[]>(layout: L): { [I in keyof L]: ViewOf<L[I][0]> } {
+    const offsets: number[] = [];
+    let bytes = 0;
+    for (const [kind, n] of layout) {
+      offsets.push(bytes);
+      bytes += (n * BYTES[kind] + 15) & ~15;
+    }
+    const buf = this.memory(bytes);
+    return layout.map(([kind, n], i) => {
+      const at = this.base + offsets[i]!;
+      return kind === 'f64' ? new Float64Array(buf, at, n) : kind === 'i32' ? new Int32Array(buf, at, n) : new Float32Array(buf, at, n);
+    }) as unknown as { [I in keyof L]: ViewOf<L[I][0]> };
+  }
+
+  swigluForward(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
+    const chunk = Math.min(n, SWIGLU_CHUNK);
+    const [o, g, u] = this.frame([['f32', chunk], ['f32', chunk], ['f32', chunk]] as const);
+    for (let i = 0; i < n; i += chunk) {
+      const m = Math.min(chunk, n - i);
+      g.set(gate.subarray(i, i + m));
+      u.set(up.subarray(i, i + m));
+      this.x.swiglu_forward(o.byteOffset, g.byteOffset, u.byteOffset, m);
+      out.set(o.subarray(0, m), i);
+    }
+  }
+
+  swigluBackward(dgate: Float32Array, dup: Float32Array, dout: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
+    const chunk = Math.min(n, SWIGLU_CHUNK);
+    const [dg, du, d, g, u] = this.frame([['f32', chunk], ['f32', chunk], ['f32', chunk], ['f32', chunk], ['f32', chunk]] as const);
+    for (let i = 0; i < n; i += chunk) {
+      const m = Math.min(chunk, n - i);
+      d.set(dout.subarray(i, i + m));
+      g.set(gate.subarray(i, i + m));
+      u.set(up.subarray(i, i + m));
+      this.x.swiglu_backward(dg.byteOffset, du.byteOffset, d.byteOffset, g.byteOffset, u.byteOffset, m);
+      dgate.set(dg.subarray(0, m), i);
+      dup.set(du.subarray(0, m), i);
+    }
+  }
+
+  /** Attention's row kernels in SIMD, with the score matrices in the module's memory. */
+  attentionOps(gemm: GemmFn): AttentionOps {
+    let seg: Int32Array = new Int32Array(0), stats: Float64Array = new Float64Array(0), lseRow: Float32Array = new Float32Array(0);
+    const win = (w: number | null): number => (w === null ? -1 : w);
+    const inWasm = (a: FloatArray): boolean => a.buffer === this.x.memory.buffer;
+    return {
+      gemm,
+      workspace: (T, K) => {
+        const [S, dS, rowDot, segBuf, statsBuf, lseBuf] = this.frame([['f32', T * K], ['f32', T * K], ['f32', T], ['i32', K], ['f64', 2 * T], ['f32', T]] as const);
+        seg = segBuf;
+        stats = statsBuf;
+        lseRow = lseBuf;
+        return { S, dS, rowDot };
+      },
+      maskedSoftmax: (S, lse, rowSeg, T, K, off, window) => {
+        if (!inWasm(S)) throw new Error('attention: scores must come from the SIMD workspace');
+        seg.set(rowSeg.subarray(0, K));
+        this.x.masked_softmax(S.byteOffset, stats.byteOffset, seg.byteOffset, T, K, off, win(window));
+        for (let i = 0; i < T; i++) {
+          const z = stats[2 * i + 1]!;
+          lse[i] = z === 0 ? -Infinity : stats[2 * i]! + Math.log(z);
+        }
+      },
+      probsFromLse: (S, lse, rowSeg, T, window) => {
+        if (!inWasm(S)) throw new Error('attention: scores must come from the SIMD workspace');
+        seg.set(rowSeg.subarray(0, T));
+        lseRow.set(lse.subarray(0, T));
+        this.x.probs_from_lse(S.byteOffset, lseRow.byteOffset, seg.byteOffset, T, win(window));
+      },
+      dScores: (dS, P, rowDot, T) => {
+        if (!inWasm(dS) || !inWasm(P) || !inWasm(rowDot)) throw new Error('attention: buffers must come from the SIMD workspace');
+        this.x.attn_dscores(dS.byteOffset, P.byteOffset, rowDot.byteOffset, T);
+      },
+    };
   }
 
   /** Same contract as the TypeScript crossEntropy kernel, for float32 logits. */
