@@ -1,7 +1,8 @@
 // CPU benchmark: forward and LoRA-training tokens/s of a ~20M-parameter Mistral (vocab 32000, hidden 256,
-// intermediate 768, 6 layers, 8 heads, 2 KV heads) at batch 4 × 256, with OpenBLAS and with the
-// TypeScript GEMM, side by side with the PyTorch peer (Debian python3-torch) run in the same process tree.
-// Usage: npm run bench:cpu [-- --steps 5 --warmup 2 --no-js --no-torch --peer PATH/bench_cpu.py]
+// intermediate 768, 6 layers, 8 heads, 2 KV heads) at batch 4 × 256, with OpenBLAS and without it (the
+// WebAssembly SIMD GEMM; --js adds the TypeScript loops, ~50× slower), side by side with the PyTorch peer
+// (Debian python3-torch) run in the same process tree.
+// Usage: npm run bench:cpu [-- --steps 5 --warmup 2 --no-simd --js --no-torch --peer PATH/bench_cpu.py]
 // Prints one JSON line per case, then a table with median step times and the ratio to PyTorch.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,7 +22,7 @@ import { Rng } from '../src/util/rng.ts';
 const { values: a } = parseArgs({
   options: {
     steps: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' },
-    'no-js': { type: 'boolean' }, 'no-torch': { type: 'boolean' },
+    'no-simd': { type: 'boolean' }, js: { type: 'boolean' }, 'no-torch': { type: 'boolean' },
     peer: { type: 'string', default: path.resolve('../shared/bench/torch_cpu/bench_cpu.py') },
   },
 });
@@ -35,7 +36,9 @@ const NANO = {
 
 interface Row { system: string; mode: string; tokens_per_s: number; step_ms_median: number; step_ms_all: number[]; peak_rss_mb: number }
 
-function ours(gemm: 'openblas' | 'js', mode: 'forward' | 'lora', nSteps: number, nWarmup: number): Row {
+const LABEL = { openblas: 'OpenBLAS', simd: 'no BLAS: WASM SIMD GEMM', js: 'no BLAS: TypeScript GEMM' } as const;
+
+function ours(gemm: 'openblas' | 'simd' | 'js', mode: 'forward' | 'lora', nSteps: number, nWarmup: number): Row {
   const backend = new CpuBackend({ gemm });
   const cfg = parseConfig(NANO);
   const model = createRandomModel(backend, cfg, { seed: 0 });
@@ -70,7 +73,7 @@ function ours(gemm: 'openblas' | 'js', mode: 'forward' | 'lora', nSteps: number,
   const med = [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
   model.releaseActivations();
   return {
-    system: `mistral-tune (${gemm === 'openblas' ? 'OpenBLAS' : 'TypeScript GEMM'} + WASM SIMD)`, mode,
+    system: `mistral-tune (${LABEL[gemm]})`, mode,
     tokens_per_s: Math.round((B * T) / (med / 1000)), step_ms_median: Math.round(med),
     step_ms_all: times.map((t) => Math.round(t)), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
@@ -101,7 +104,8 @@ for (const mode of ['forward', 'lora'] as const) {
   // alternate the systems so drift on a shared machine hits both
   record(ours('openblas', mode, steps, warmup));
   record(torch(mode));
-  if (!a['no-js']) record(ours('js', mode, Math.min(steps, 2), 1));
+  if (!a['no-simd']) record(ours('simd', mode, steps, warmup));
+  if (a.js) record(ours('js', mode, Math.min(steps, 2), 1));
 }
 console.log(`\n# CPU benchmark: nano Mistral (vocab 32000, hidden 256, 6 layers), batch ${B} × ${T}, LoRA r=16 on all 7 projections, float32`);
 console.log(`# ${'system'.padEnd(44)} ${'mode'.padEnd(8)} ${'tokens/s'.padStart(9)} ${'median ms'.padStart(10)} ${'vs torch'.padStart(9)}`);

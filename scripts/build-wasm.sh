@@ -5,7 +5,7 @@
 set -euo pipefail
 dir="$(cd "$(dirname "$0")/../src/backend/cpu/wasm" && pwd)"
 clang --target=wasm32 -O3 -msimd128 -nostdlib -fno-builtin -ffreestanding \
-  -Wl,--no-entry -Wl,--export=cross_entropy -Wl,--export=swiglu_forward -Wl,--export=swiglu_backward -Wl,--export=masked_softmax -Wl,--export=probs_from_lse -Wl,--export=attn_dscores -Wl,--export=__heap_base \
+  -Wl,--no-entry -Wl,--export=cross_entropy -Wl,--export=swiglu_forward -Wl,--export=swiglu_backward -Wl,--export=masked_softmax -Wl,--export=probs_from_lse -Wl,--export=attn_dscores -Wl,--export=sgemm -Wl,--export=__heap_base \
   -Wl,--initial-memory=1048576 -Wl,--strip-all \
   -o "$dir/kernels.wasm" "$dir/kernels.c"
 ls -l "$dir/kernels.wasm"

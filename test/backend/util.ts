@@ -76,9 +76,9 @@ export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: num
   }
 }
 
-/** The CPU backends under test: TypeScript loops, and OpenBLAS when it loads. */
+/** The CPU backends under test: TypeScript loops, the WebAssembly SIMD GEMM, and OpenBLAS when it loads. */
 export function backends(): Array<{ name: string; be: CpuBackend }> {
-  const list = [{ name: 'js', be: new CpuBackend({ gemm: 'js' }) }];
+  const list = [{ name: 'js', be: new CpuBackend({ gemm: 'js' }) }, { name: 'simd', be: new CpuBackend({ gemm: 'simd' }) }];
   if (loadOpenBlas()) list.push({ name: 'openblas', be: new CpuBackend({ gemm: 'openblas' }) });
   return list;
 }

@@ -16,9 +16,15 @@ import { rope } from './kernels/rope.ts';
 import { gatherRows, scatterAddRows } from './kernels/rows.ts';
 import { swigluBackward, swigluForward } from './kernels/swiglu.ts';
 
+export type GemmChoice = 'auto' | 'openblas' | 'simd' | 'js';
+
 export interface CpuBackendOptions {
-  /** 'auto' uses OpenBLAS when libopenblas.so.0 loads; 'js' forces the TypeScript loops. */
-  gemm?: 'auto' | 'openblas' | 'js';
+  /**
+   * 'auto': a BLAS library (OpenBLAS, Accelerate) when one loads, else the WebAssembly SIMD kernel;
+   * 'openblas': BLAS or an error; 'simd': the SIMD kernel; 'js': the TypeScript loops (the reference).
+   * Default: MISTRAL_TUNE_GEMM, else 'auto'.
+   */
+  gemm?: GemmChoice;
   /** WebAssembly SIMD kernels for float32 (default true; MISTRAL_TUNE_SIMD=0 turns them off). */
   simd?: boolean;
 }
@@ -27,21 +33,27 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   private readonly blas: OpenBlas | null;
   private readonly simd: WasmKernels | null;
+  /** Which GEMM float32 products use: BLAS, the SIMD kernel, or the TypeScript loops. */
+  private readonly gemmMode: 'blas' | 'simd' | 'js';
   private allocated = 0;
 
   constructor(opts: CpuBackendOptions = {}) {
-    const mode = opts.gemm ?? (process.env.MISTRAL_TUNE_GEMM === 'js' ? 'js' : 'auto');
-    this.blas = mode === 'js' ? null : loadOpenBlas();
-    if (mode === 'openblas' && !this.blas) {
-      throw new Error('OpenBLAS was asked for but libopenblas.so.0 did not load (Debian: apt-get install libopenblas0-pthread)');
+    const env = process.env.MISTRAL_TUNE_GEMM;
+    const choice: GemmChoice = opts.gemm ?? (env === 'js' || env === 'simd' || env === 'openblas' ? env : 'auto');
+    this.blas = choice === 'auto' || choice === 'openblas' ? loadOpenBlas() : null;
+    if (choice === 'openblas' && !this.blas) {
+      throw new Error('a BLAS library was asked for but none loaded (Debian: apt-get install libopenblas0-pthread; macOS: Accelerate)');
     }
-    this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') ? WasmKernels.load() : null;
+    this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') || choice === 'simd' ? WasmKernels.load() : null;
+    this.gemmMode = this.blas ? 'blas' : (choice === 'auto' || choice === 'simd') && this.simd ? 'simd' : 'js';
     this.simdAttention = this.simd?.attentionOps(this.gemmArrays) ?? null;
-    infoOnce(`cpu-gemm-${this.blas ? 'blas' : 'js'}`, `cpu backend: GEMM by ${this.gemmName()}`);
+    infoOnce(`cpu-gemm-${this.gemmMode}`, `cpu backend: GEMM by ${this.gemmName()}`);
   }
 
   private gemmName(): string {
-    return this.blas ? this.blas.description : 'TypeScript loops (OpenBLAS not found: apt-get install libopenblas0-pthread)';
+    if (this.gemmMode === 'blas') return this.blas!.description;
+    const hint = '(no BLAS library loaded: apt-get install libopenblas0-pthread for speed)';
+    return this.gemmMode === 'simd' ? `WebAssembly SIMD ${hint}` : `TypeScript loops ${hint}`;
   }
 
   describe(): string {
@@ -96,7 +108,7 @@ export class CpuBackend implements Backend {
 
   // ---- dense math ----
   private gemmArrays = (c: FloatArray, a: FloatArray, b: FloatArray, spec: GemmSpec): void => {
-    gemm(c, a, b, resolveGemm(spec, a.length, b.length, c.length), this.blas);
+    gemm(c, a, b, resolveGemm(spec, a.length, b.length, c.length), this.blas, this.gemmMode === 'simd' ? this.simd : null);
   };
 
   private readonly tsAttention = typescriptAttentionOps(this.gemmArrays);

@@ -1,6 +1,6 @@
 // Row-major GEMM on typed arrays: C = alpha·op(A)·op(B) + beta·C, batched with strides.
-// OpenBLAS does the work when it loads; the TypeScript loops below are the fallback and the
-// second opinion the tests compare it with.
+// A BLAS library does the work when one loads; otherwise float32 goes to the WebAssembly SIMD kernel,
+// and the TypeScript loops below are the reference the tests compare both with (and run float64).
 import type { GemmSpec } from '../backend.ts';
 import type { FloatArray } from '../dtype.ts';
 import type { OpenBlas } from './openblas.ts';
@@ -37,8 +37,13 @@ export function resolveGemm(s: GemmSpec, lenA: number, lenB: number, lenC: numbe
   return r;
 }
 
-/** Runs a resolved GEMM with OpenBLAS when given, else with the TypeScript loops. */
-export function gemm(c: FloatArray, a: FloatArray, b: FloatArray, g: ResolvedGemm, blas: OpenBlas | null): void {
+/** A float32 GEMM of one batch entry that is not BLAS (the WebAssembly SIMD kernel). */
+export interface SimdGemm {
+  sgemm(g: ResolvedGemm, A: Float32Array, B: Float32Array, C: Float32Array): void;
+}
+
+/** Runs a resolved GEMM with BLAS when given, else float32 with the SIMD kernel, else the TypeScript loops. */
+export function gemm(c: FloatArray, a: FloatArray, b: FloatArray, g: ResolvedGemm, blas: OpenBlas | null, simd: SimdGemm | null = null): void {
   for (let bi = 0; bi < g.batch; bi++) {
     const A = a.subarray(bi * g.strideA);
     const B = b.subarray(bi * g.strideB);
@@ -52,6 +57,10 @@ export function gemm(c: FloatArray, a: FloatArray, b: FloatArray, g: ResolvedGem
         blas.dgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, A, g.lda, B, g.ldb, g.beta, C, g.ldc);
         continue;
       }
+    }
+    if (simd && g.m > 0 && g.n > 0 && C instanceof Float32Array && A instanceof Float32Array && B instanceof Float32Array) {
+      simd.sgemm(g, A, B, C);
+      continue;
     }
     gemmLoops(C, A, B, g);
   }

@@ -1,4 +1,5 @@
-// OpenBLAS through koffi: cblas_sgemm / cblas_dgemm on typed arrays, when libopenblas.so.0 loads.
+// A CBLAS library through koffi (OpenBLAS, or Accelerate on macOS): cblas_sgemm / cblas_dgemm on typed
+// arrays, when one loads.
 import { createRequire } from 'node:module';
 import type { FloatArray } from '../dtype.ts';
 
@@ -22,14 +23,37 @@ export interface OpenBlas {
 
 let cached: OpenBlas | null | undefined;
 
-/** Loads OpenBLAS once; null when the library is absent (the caller falls back to TypeScript loops). */
+/**
+ * Libraries with the CBLAS interface, tried in order: OpenBLAS (Linux, Homebrew on macOS), then Apple's
+ * Accelerate. MISTRAL_TUNE_BLAS names another library to try first.
+ */
+const CANDIDATES = [
+  'libopenblas.so.0', 'libopenblas.so', '/opt/homebrew/opt/openblas/lib/libopenblas.dylib', '/usr/local/opt/openblas/lib/libopenblas.dylib',
+  '/System/Library/Frameworks/Accelerate.framework/Accelerate',
+];
+
+/** Loads a CBLAS library once; null when none loads (the caller falls back to other GEMMs). */
 export function loadOpenBlas(): OpenBlas | null {
   if (cached !== undefined) return cached;
   cached = null;
+  const require = createRequire(import.meta.url);
+  let koffi: typeof import('koffi');
   try {
-    const require = createRequire(import.meta.url);
-    const koffi = require('koffi') as typeof import('koffi');
-    const lib = koffi.load('libopenblas.so.0');
+    koffi = require('koffi') as typeof import('koffi');
+  } catch {
+    return null;
+  }
+  const names = [...(process.env.MISTRAL_TUNE_BLAS ? [process.env.MISTRAL_TUNE_BLAS] : []), ...CANDIDATES];
+  for (const name of names) {
+    cached = bind(koffi, name);
+    if (cached) break;
+  }
+  return cached;
+}
+
+function bind(koffi: typeof import('koffi'), name: string): OpenBlas | null {
+  try {
+    const lib = koffi.load(name);
     const sgemm = lib.func('void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, float *, int)') as GemmFn;
     const dgemm = lib.func('void cblas_dgemm(int, int, int, int, int, int, double, double *, int, double *, int, double, double *, int)') as GemmFn;
     let threads = 0;
@@ -39,15 +63,15 @@ export function loadOpenBlas(): OpenBlas | null {
       // older builds lack the symbol; the description just omits the count
     }
     const t = (x: boolean): number => (x ? TRANS : NO_TRANS);
-    cached = {
-      description: `OpenBLAS${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`,
+    const label = name.includes('Accelerate') ? 'Accelerate' : 'OpenBLAS';
+    return {
+      description: `${label}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`,
       sgemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
         sgemm(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
       dgemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
         dgemm(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
     };
   } catch {
-    cached = null;
+    return null;
   }
-  return cached;
 }

@@ -16,6 +16,8 @@ export interface AttentionOps {
   probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, window: number | null): void;
   /** dS = P ∘ (dS − rowDot) row by row, in place over dS (T, T). */
   dScores(dS: FloatArray, P: FloatArray, rowDot: FloatArray, T: number): void;
+  /** The call is over: the workspace may be reused. */
+  release(): void;
 }
 
 /** The reference implementation of the row kernels, in TypeScript. */
@@ -30,6 +32,7 @@ export function typescriptAttentionOps(gemm: GemmFn): AttentionOps {
         for (let j = 0; j < T; j++) dS[row + j] = P[row + j]! * (dS[row + j]! - r);
       }
     },
+    release: () => {},
   };
 }
 
@@ -106,16 +109,20 @@ export function attentionForward(
   const group = Hq / Hkv;
   const { gemm } = ops;
   const { S } = ops.workspace(T, K, q); // (T, K) scores, then probabilities
-  for (let b = 0; b < B; b++) {
-    const rowSeg = seg.subarray(b * K, b * K + K);
-    for (let h = 0; h < Hq; h++) {
-      const kvh = Math.floor(h / group);
-      const qo = b * T * Hq * D + h * D;
-      const ko = b * K * Hkv * D + kvh * D;
-      gemm(S, q.subarray(qo), k.subarray(ko), { m: T, n: K, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: K, alpha: scale });
-      ops.maskedSoftmax(S, lse.subarray((b * Hq + h) * T, (b * Hq + h + 1) * T), rowSeg, T, K, off, window);
-      gemm(out.subarray(qo), S, v.subarray(ko), { m: T, n: D, k: K, lda: K, ldb: Hkv * D, ldc: Hq * D });
+  try {
+    for (let b = 0; b < B; b++) {
+      const rowSeg = seg.subarray(b * K, b * K + K);
+      for (let h = 0; h < Hq; h++) {
+        const kvh = Math.floor(h / group);
+        const qo = b * T * Hq * D + h * D;
+        const ko = b * K * Hkv * D + kvh * D;
+        gemm(S, q.subarray(qo), k.subarray(ko), { m: T, n: K, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: K, alpha: scale });
+        ops.maskedSoftmax(S, lse.subarray((b * Hq + h) * T, (b * Hq + h + 1) * T), rowSeg, T, K, off, window);
+        gemm(out.subarray(qo), S, v.subarray(ko), { m: T, n: D, k: K, lda: K, ldb: Hkv * D, ldc: Hq * D });
+      }
     }
+  } finally {
+    ops.release();
   }
 }
 
@@ -130,29 +137,33 @@ export function attentionBackward(
   const { S: P, dS, rowDot } = ops.workspace(T, T, q); // P, dS (T, T); rowDot (T) Σ_d dO·O
   dk.fill(0, 0, B * T * Hkv * D);
   dv.fill(0, 0, B * T * Hkv * D);
-  for (let b = 0; b < B; b++) {
-    const rowSeg = seg.subarray(b * T, b * T + T);
-    for (let h = 0; h < Hq; h++) {
-      const kvh = Math.floor(h / group);
-      const qo = b * T * Hq * D + h * D;
-      const ko = b * T * Hkv * D + kvh * D;
-      const Q = q.subarray(qo), K = k.subarray(ko), V = v.subarray(ko);
-      const dO = dout.subarray(qo), O = out.subarray(qo);
-      gemm(P, Q, K, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
-      ops.probsFromLse(P, lse.subarray((b * Hq + h) * T, (b * Hq + h + 1) * T), rowSeg, T, window);
-      // dV += Pᵀ·dO
-      gemm(dv.subarray(ko), P, dO, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, beta: 1 });
-      // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)
-      gemm(dS, dO, V, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T });
-      for (let i = 0; i < T; i++) {
-        let acc = 0;
-        for (let d = 0; d < D; d++) acc += dO[i * Hq * D + d]! * O[i * Hq * D + d]!;
-        rowDot[i] = acc;
+  try {
+    for (let b = 0; b < B; b++) {
+      const rowSeg = seg.subarray(b * T, b * T + T);
+      for (let h = 0; h < Hq; h++) {
+        const kvh = Math.floor(h / group);
+        const qo = b * T * Hq * D + h * D;
+        const ko = b * T * Hkv * D + kvh * D;
+        const Q = q.subarray(qo), K = k.subarray(ko), V = v.subarray(ko);
+        const dO = dout.subarray(qo), O = out.subarray(qo);
+        gemm(P, Q, K, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
+        ops.probsFromLse(P, lse.subarray((b * Hq + h) * T, (b * Hq + h + 1) * T), rowSeg, T, window);
+        // dV += Pᵀ·dO
+        gemm(dv.subarray(ko), P, dO, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, beta: 1 });
+        // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)
+        gemm(dS, dO, V, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T });
+        for (let i = 0; i < T; i++) {
+          let acc = 0;
+          for (let d = 0; d < D; d++) acc += dO[i * Hq * D + d]! * O[i * Hq * D + d]!;
+          rowDot[i] = acc;
+        }
+        ops.dScores(dS, P, rowDot, T);
+        // dQ = scale·dS·K ; dK += scale·dSᵀ·Q
+        gemm(dq.subarray(qo), dS, K, { m: T, n: D, k: T, lda: T, ldb: Hkv * D, ldc: Hq * D, alpha: scale });
+        gemm(dk.subarray(ko), dS, Q, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, alpha: scale, beta: 1 });
       }
-      ops.dScores(dS, P, rowDot, T);
-      // dQ = scale·dS·K ; dK += scale·dSᵀ·Q
-      gemm(dq.subarray(qo), dS, K, { m: T, n: D, k: T, lda: T, ldb: Hkv * D, ldc: Hq * D, alpha: scale });
-      gemm(dk.subarray(ko), dS, Q, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, alpha: scale, beta: 1 });
     }
+  } finally {
+    ops.release();
   }
 }

@@ -225,3 +225,86 @@ void attn_dscores(f32 *dS, const f32 *P, const f32 *rowDot, int T) {
     for (; j < T; j++) d[j] = p[j] * (d[j] - rowDot[i]);
   }
 }
+
+// ---- GEMM (the fallback when no BLAS library loads) ----
+// C (m, n) = alpha·op(A)·op(B) + beta·C, row-major, with op(A)[i][p] = transA ? A[p·lda + i] : A[i·lda + p]
+// and op(B)[p][j] = transB ? B[j·ldb + p] : B[p·ldb + j]. Blocked as GotoBLAS does: panels of op(B)
+// (KC × NR) and op(A) (MR × KC) are packed into pb and pa, and a 4 × 8 SIMD micro-kernel accumulates.
+#define MR 4
+#define NR 8
+#define KC 256
+#define MC 64
+#define NC 2048
+
+static void pack_a(f32 *pa, const f32 *A, int lda, int transA, int i0, int mc, int p0, int kc) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    for (int p = 0; p < kc; p++) {
+      for (int r = 0; r < MR; r++) {
+        int i = i0 + ir + r;
+        *pa++ = ir + r < mc ? (transA ? A[(long)(p0 + p) * lda + i] : A[(long)i * lda + p0 + p]) : 0.0f;
+      }
+    }
+  }
+}
+
+static void pack_b(f32 *pb, const f32 *B, int ldb, int transB, int j0, int nc, int p0, int kc) {
+  for (int jr = 0; jr < nc; jr += NR) {
+    for (int p = 0; p < kc; p++) {
+      for (int c = 0; c < NR; c++) {
+        int j = j0 + jr + c;
+        *pb++ = jr + c < nc ? (transB ? B[(long)j * ldb + p0 + p] : B[(long)(p0 + p) * ldb + j]) : 0.0f;
+      }
+    }
+  }
+}
+
+static void kernel_4x8(int kc, const f32 *a, const f32 *b, f32 *acc) {
+  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int p = 0; p < kc; p++) {
+    v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+    v128_t a0 = wasm_v128_load32_splat(a), a1 = wasm_v128_load32_splat(a + 1);
+    v128_t a2 = wasm_v128_load32_splat(a + 2), a3 = wasm_v128_load32_splat(a + 3);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+    a += MR;
+    b += NR;
+  }
+  wasm_v128_store(acc, c00); wasm_v128_store(acc + 4, c01);
+  wasm_v128_store(acc + 8, c10); wasm_v128_store(acc + 12, c11);
+  wasm_v128_store(acc + 16, c20); wasm_v128_store(acc + 20, c21);
+  wasm_v128_store(acc + 24, c30); wasm_v128_store(acc + 28, c31);
+}
+
+// pa: MC·KC floats, pb: KC·NC floats of scratch.
+void sgemm(int transA, int transB, int m, int n, int k, f32 alpha, const f32 *A, int lda, const f32 *B, int ldb,
+           f32 beta, f32 *C, int ldc, f32 *pa, f32 *pb) {
+  f32 acc[MR * NR];
+  if (k == 0) {
+    for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
+    return;
+  }
+  for (int j0 = 0; j0 < n; j0 += NC) {
+    int nc = n - j0 < NC ? n - j0 : NC;
+    for (int p0 = 0; p0 < k; p0 += KC) {
+      int kc = k - p0 < KC ? k - p0 : KC;
+      f32 b_scale = p0 == 0 ? beta : 1.0f; // the first k block applies beta, the rest accumulate
+      pack_b(pb, B, ldb, transB, j0, nc, p0, kc);
+      for (int i0 = 0; i0 < m; i0 += MC) {
+        int mc = m - i0 < MC ? m - i0 : MC;
+        pack_a(pa, A, lda, transA, i0, mc, p0, kc);
+        for (int jr = 0; jr < nc; jr += NR) {
+          for (int ir = 0; ir < mc; ir += MR) {
+            kernel_4x8(kc, pa + (long)ir * kc, pb + (long)jr * kc, acc);
+            int rows = mc - ir < MR ? mc - ir : MR, cols = nc - jr < NR ? nc - jr : NR;
+            for (int r = 0; r < rows; r++) {
+              f32 *c = C + (long)(i0 + ir + r) * ldc + j0 + jr;
+              for (int q = 0; q < cols; q++) c[q] = (b_scale == 0 ? 0 : b_scale * c[q]) + alpha * acc[r * NR + q];
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FloatArray } from '../../dtype.ts';
+import type { ResolvedGemm } from '../gemm.ts';
 import type { AttentionOps, GemmFn } from '../kernels/attention.ts';
 import { IGNORE_INDEX } from '../kernels/cross-entropy.ts';
 
@@ -38,7 +39,13 @@ interface Exports {
   masked_softmax(S: number, stats: number, seg: number, T: number, K: number, off: number, window: number): void;
   probs_from_lse(S: number, lse: number, seg: number, T: number, window: number): void;
   attn_dscores(dS: number, P: number, rowDot: number, T: number): void;
+  sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number,
+    beta: number, C: number, ldc: number, pa: number, pb: number): void;
 }
+
+/** Packing buffers of the GEMM (must match MC·KC and KC·NC in kernels.c). */
+const GEMM_PA = 64 * 256;
+const GEMM_PB = 256 * 2048;
 
 type Kind = 'f32' | 'i32' | 'f64';
 const BYTES: Record<Kind, number> = { f32: 4, i32: 4, f64: 8 };
@@ -67,6 +74,9 @@ export class WasmKernels {
     }
   }
 
+  /** Bytes past the heap base held by the attention workspace of the call in progress (0 when none). */
+  private held = 0;
+
   /** Makes the module's memory at least `bytes` past the heap base; returns its buffer. */
   private memory(bytes: number): ArrayBuffer {
     const need = this.base + bytes;
@@ -76,17 +86,20 @@ export class WasmKernels {
   }
 
   /**
-   * Views of consecutive arrays in the module's memory (16-byte aligned), valid until the next frame:
-   * the memory grows (which detaches older views) only when a frame is made.
+   * Views of consecutive arrays (16-byte aligned) above what the attention workspace holds. `keep` makes
+   * them the new workspace (held until releaseWorkspace); `reserve` bytes above them are made available at
+   * once, so that kernels run while the workspace is held never grow the memory (which would detach it).
    */
-  private frame<const L extends readonly (readonly [Kind, number])[]>(layout: L): { [I in keyof L]: ViewOf<L[I][0]> } {
+  private frame<const L extends readonly (readonly [Kind, number])[]>(layout: L, keep = false, reserve = 0): { [I in keyof L]: ViewOf<L[I][0]> } {
+    const start = keep ? 0 : this.held;
     const offsets: number[] = [];
-    let bytes = 0;
+    let bytes = start;
     for (const [kind, n] of layout) {
       offsets.push(bytes);
       bytes += (n * BYTES[kind] + 15) & ~15;
     }
-    const buf = this.memory(bytes);
+    const buf = this.memory(bytes + reserve);
+    if (keep) this.held = bytes;
     return layout.map(([kind, n], i) => {
       const at = this.base + offsets[i]!;
       return kind === 'f64' ? new Float64Array(buf, at, n) : kind === 'i32' ? new Int32Array(buf, at, n) : new Float32Array(buf, at, n);
@@ -119,6 +132,22 @@ export class WasmKernels {
     }
   }
 
+  /** One GEMM of float32 arrays (one batch entry of `g`), with the operands copied into the module. */
+  sgemm(g: ResolvedGemm, A: Float32Array, B: Float32Array, C: Float32Array): void {
+    const span = (rows: number, cols: number, ld: number): number => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
+    const nA = span(g.transA ? g.k : g.m, g.transA ? g.m : g.k, g.lda);
+    const nB = span(g.transB ? g.n : g.k, g.transB ? g.k : g.n, g.ldb);
+    const nC = span(g.m, g.n, g.ldc);
+    if (nC === 0) return;
+    const [a, b, c, pa, pb] = this.frame([['f32', nA], ['f32', nB], ['f32', nC], ['f32', GEMM_PA], ['f32', GEMM_PB]] as const);
+    a.set(A.subarray(0, nA));
+    b.set(B.subarray(0, nB));
+    c.set(C.subarray(0, nC));
+    this.x.sgemm(g.transA ? 1 : 0, g.transB ? 1 : 0, g.m, g.n, g.k, g.alpha, a.byteOffset, g.lda, b.byteOffset, g.ldb, g.beta,
+      c.byteOffset, g.ldc, pa.byteOffset, pb.byteOffset);
+    C.set(c);
+  }
+
   /** Attention's row kernels in SIMD, with the score matrices in the module's memory. */
   attentionOps(gemm: GemmFn): AttentionOps {
     let seg: Int32Array = new Int32Array(0), stats: Float64Array = new Float64Array(0), lseRow: Float32Array = new Float32Array(0);
@@ -126,8 +155,10 @@ export class WasmKernels {
     const inWasm = (a: FloatArray): boolean => a.buffer === this.x.memory.buffer;
     return {
       gemm,
-      workspace: (T, K) => {
-        const [S, dS, rowDot, segBuf, statsBuf, lseBuf] = this.frame([['f32', T * K], ['f32', T * K], ['f32', T], ['i32', K], ['f64', 2 * T], ['f32', T]] as const);
+      workspace: (T, K, like) => {
+        // room for the GEMMs of the call (operands no larger than q, k, v or the scores) above the workspace
+        const reserve = 4 * (3 * Math.max(like.length, T * K) + GEMM_PA + GEMM_PB) + 5 * 16;
+        const [S, dS, rowDot, segBuf, statsBuf, lseBuf] = this.frame([['f32', T * K], ['f32', T * K], ['f32', T], ['i32', K], ['f64', 2 * T], ['f32', T]] as const, true, reserve);
         seg = segBuf;
         stats = statsBuf;
         lseRow = lseBuf;
@@ -152,21 +183,20 @@ export class WasmKernels {
         if (!inWasm(dS) || !inWasm(P) || !inWasm(rowDot)) throw new Error('attention: buffers must come from the SIMD workspace');
         this.x.attn_dscores(dS.byteOffset, P.byteOffset, rowDot.byteOffset, T);
       },
+      release: () => {
+        this.held = 0;
+      },
     };
   }
 
   /** Same contract as the TypeScript crossEntropy kernel, for float32 logits. */
   crossEntropy(losses: Float32Array, dlogits: Float32Array | null, logits: Float32Array, targets: Int32Array,
     N: number, V: number, gradScale: number): void {
-    const rowsPerCall = Math.max(1, Math.floor(CHUNK_BYTES / (V * 4)));
+    const rowsPerCall = Math.max(1, Math.min(N, Math.floor(CHUNK_BYTES / (V * 4))));
+    const [x, y, stats] = this.frame([['f32', rowsPerCall * V], ['i32', rowsPerCall], ['f64', rowsPerCall * 3]] as const);
     for (let r0 = 0; r0 < N; r0 += rowsPerCall) {
       const rows = Math.min(rowsPerCall, N - r0);
-      const logitBytes = rows * V * 4;
-      const buf = this.memory(logitBytes + rows * 4 + rows * 24 + 16);
-      const pLogits = this.base, pTargets = pLogits + logitBytes, pStats = (pTargets + rows * 4 + 7) & ~7;
-      const x = new Float32Array(buf, pLogits, rows * V);
       x.set(logits.subarray(r0 * V, (r0 + rows) * V));
-      const y = new Int32Array(buf, pTargets, rows);
       y.set(targets.subarray(r0, r0 + rows));
       for (let t = 0; t < rows; t++) {
         const target = y[t]!;
@@ -174,13 +204,12 @@ export class WasmKernels {
           throw new Error(`crossEntropy: target ${target} at row ${r0 + t} is outside the vocabulary [0, ${V})`);
         }
       }
-      this.x.cross_entropy(pLogits, pTargets, rows, V, pStats, dlogits ? 1 : 0, gradScale);
-      const stats = new Float64Array(buf, pStats, rows * 3);
+      this.x.cross_entropy(x.byteOffset, y.byteOffset, rows, V, stats.byteOffset, dlogits ? 1 : 0, gradScale);
       for (let t = 0; t < rows; t++) {
         const z = stats[3 * t + 1]!;
         losses[r0 + t] = z === 0 ? 0 : stats[3 * t]! + Math.log(z) - stats[3 * t + 2]!;
       }
-      if (dlogits) dlogits.set(x, r0 * V);
+      if (dlogits) dlogits.set(x.subarray(0, rows * V), r0 * V);
     }
   }
 }
