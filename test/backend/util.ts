@@ -4,19 +4,14 @@ import assert from 'node:assert/strict';
 import type { DeviceBuffer } from '../../src/backend/backend.ts';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
 import { loadOpenBlas } from '../../src/backend/cpu/openblas.ts';
+import { Rng } from '../../src/util/rng.ts';
 
 export type Float = 'f32' | 'f64';
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
+/** A seeded generator of uniform numbers in [0, 1) (the project's Rng). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 /** n normal(0, std) numbers (Box–Muller) from `rand`. */
