@@ -1,0 +1,43 @@
+# Loads what scripts/hf-check/make-exports.ts wrote with HF transformers and PEFT, unchanged, and compares
+# their logits with ours (expected.json). Not part of the product: a check for machines that have
+# torch + transformers + peft (the GPU machine). Usage: python3 scripts/hf-check/check_exports.py DIR
+import json, sys, torch
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+from peft import PeftModel
+
+d = sys.argv[1]
+exp = json.load(open(f'{d}/expected.json'))
+probe, T = exp['probe'], exp['T']
+ids = torch.zeros((len(probe), T), dtype=torch.long)
+mask = torch.zeros_like(ids)
+for i, p in enumerate(probe):
+    ids[i, :len(p)] = torch.tensor(p)
+    mask[i, :len(p)] = 1
+base = 'test/fixtures/hf-tiny-mistral/base'
+worst = 0.0
+
+def report(name, theirs, key, masked):
+    """Relative error of HF's logits against ours (padded positions left out for the causal LM)."""
+    global worst
+    ours = torch.tensor(exp[key], dtype=torch.float64).view(theirs.shape)
+    theirs = theirs.double()
+    if masked:
+        ours, theirs = ours * mask[..., None], theirs * mask[..., None]
+    e = ((theirs - ours).norm() / ours.norm()).item()
+    worst = max(worst, e)
+    print(f'{name:60s} rel err {e:.2e}')
+
+with torch.no_grad():
+    kw = dict(attn_implementation='eager', dtype=torch.float32)
+    m = AutoModelForCausalLM.from_pretrained(f'{d}/generation-merged', **kw).eval()
+    report('generation merged (AutoModelForCausalLM, sharded)', m(input_ids=ids, attention_mask=mask).logits, 'generation', True)
+    pm = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, **kw), f'{d}/generation-adapter').eval()
+    report('generation adapter (PeftModel on the base)', pm(input_ids=ids, attention_mask=mask).logits, 'generation', True)
+    c = AutoModelForSequenceClassification.from_pretrained(f'{d}/classification-merged', **kw).eval()
+    report('classification merged (AutoModelForSequenceClassification)', c(input_ids=ids, attention_mask=mask).logits, 'classification', False)
+    cb = AutoModelForSequenceClassification.from_pretrained(base, num_labels=3, **kw)
+    cb.config.pad_token_id = 0
+    pc = PeftModel.from_pretrained(cb, f'{d}/classification-adapter').eval()
+    report('classification adapter (PeftModel, SEQ_CLS, score head)', pc(input_ids=ids, attention_mask=mask).logits, 'classification', False)
+print('HF CHECK', 'PASS' if worst <= 1e-4 else 'FAIL', f'(worst {worst:.2e})')
+sys.exit(0 if worst <= 1e-4 else 1)
