@@ -55,7 +55,8 @@ export class DecoderLayer {
     const KVD = c.numKvHeads * c.headDim;
     const k = kv ? be.view(kv.k, kv.offset * KVD, N * KVD) : a.k;
     const v = kv ? be.view(kv.v, kv.offset * KVD, N * KVD) : a.v;
-    const scratch = acts.grads?.dxDrop ?? null;
+    // dropout only in a training forward (a training plan also serves evaluation, without it)
+    const scratch = acts.shape.training ? (acts.grads?.dxDrop ?? null) : null;
     const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
       this.proj[p].forward(y, input, N, accumulate, a.lora[p], scratch, seed * 7 + PROJECTIONS.indexOf(p));
     be.rmsnormForward(a.ln1, a.rstd1, x, w.inputNorm, N, C, c.rmsNormEps);

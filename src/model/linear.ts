@@ -29,21 +29,20 @@ export class Linear {
   ) {}
 
   /**
-   * y (N, out) = x·Wᵀ (+ y when `accumulate`) + scaling·(drop(x)·Aᵀ)·Bᵀ. `scratch` (N, in) holds the
-   * dropped input when dropout is active (training and p > 0).
+   * y (N, out) = x·Wᵀ (+ y when `accumulate`) + scaling·(drop(x)·Aᵀ)·Bᵀ. `dropScratch` (N, in) holds the
+   * dropped input in a training forward; null means inference, where dropout is off (PEFT's eval()).
    */
   forward(y: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean, acts: LoraActs | undefined,
-    scratch: DeviceBuffer | null, dropoutSeed: number): void {
+    dropScratch: DeviceBuffer | null, dropoutSeed: number): void {
     const be = this.backend;
     be.gemm(y, x, this.weight, { m: N, n: this.outDim, k: this.inDim, transB: true, beta: accumulate ? 1 : 0 });
     const lora = this.lora;
     if (!lora) return;
     if (!acts) throw new Error('Linear.forward: LoRA needs its activation buffers');
     let u = x;
-    if (acts.mask && lora.dropout > 0) {
-      if (!scratch) throw new Error('Linear.forward: dropout needs a scratch buffer');
-      be.dropout(scratch, acts.mask, x, lora.dropout, dropoutSeed, N * this.inDim);
-      u = scratch;
+    if (dropScratch && acts.mask && lora.dropout > 0) {
+      be.dropout(dropScratch, acts.mask, x, lora.dropout, dropoutSeed, N * this.inDim);
+      u = dropScratch;
     }
     be.gemm(acts.z, u, lora.pair.A, { m: N, n: lora.r, k: this.inDim, transB: true });
     be.gemm(y, acts.z, lora.pair.B, { m: N, n: this.outDim, k: lora.r, transB: true, alpha: lora.scaling, beta: 1 });

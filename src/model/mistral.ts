@@ -41,6 +41,11 @@ export interface BaseGrads {
   lmHead: DeviceBuffer | null;
 }
 
+/** Whether a plan of `cap` serves a batch of B rows of T tokens. */
+function fits(cap: PlanShape, B: number, T: number): boolean {
+  return B <= cap.B && T <= cap.T;
+}
+
 export class MistralModel {
   readonly layers: DecoderLayer[];
   readonly invFreq: DeviceBuffer; // (D/2)
@@ -50,7 +55,8 @@ export class MistralModel {
   baseGrads: BaseGrads | null = null;
   /** Seed of the LoRA dropout masks for the next training forward. */
   dropoutSeed = 0;
-  private acts: Activations | null = null;
+  private trainActs: Activations | null = null;
+  private inferActs: Activations | null = null;
 
   constructor(
     readonly backend: Backend,
@@ -77,34 +83,41 @@ export class MistralModel {
   }
 
   /**
-   * Activation buffers for a (B, T) batch: the current plan serves any batch within its capacity (a
-   * training plan also serves inference); otherwise a plan for the larger shape replaces it.
+   * Activation buffers for a (B, T) batch. Training uses the training plan (one set of buffers per
+   * layer), grown when a batch exceeds it; inference uses the training plan when it fits and otherwise a
+   * plan of its own, so an evaluation batch never enlarges the training plan.
    */
   activations(B: number, T: number, training: boolean): Activations {
-    const a = this.acts;
-    if (a) {
-      const cap = a.capacity;
-      if (B <= cap.B && B * T <= cap.B * cap.T && T <= cap.T && (!training || cap.training)) {
-        a.shape = { B, T, training };
-        return a;
-      }
-      B = Math.max(B, cap.B);
-      T = Math.max(T, cap.T);
-      training ||= cap.training;
+    if (training) return (this.trainActs = this.fit(this.trainActs, B, T, true));
+    if (this.trainActs && fits(this.trainActs.capacity, B, T)) {
+      this.trainActs.shape = { B, T, training: false };
+      return this.trainActs;
     }
-    this.releaseActivations();
+    return (this.inferActs = this.fit(this.inferActs, B, T, false));
+  }
+
+  /** `plan` when (B, T) fits it, else a new plan for the larger shape (the old one freed). */
+  private fit(plan: Activations | null, B: number, T: number, training: boolean): Activations {
+    if (plan && fits(plan.capacity, B, T)) {
+      plan.shape = { B, T, training };
+      return plan;
+    }
+    if (plan) {
+      freeActivations(this.backend, plan);
+      B = Math.max(B, plan.capacity.B);
+      T = Math.max(T, plan.capacity.T);
+    }
     const lora: PlanShape['lora'] = this.lora
       ? this.lora.spec.targets.map((p) => ({
         proj: p, r: this.lora!.spec.r, inDim: projectionShape(this.cfg, p)[1], dropout: this.lora!.spec.dropout > 0,
       }))
       : [];
-    this.acts = allocateActivations(this.backend, this.cfg, { B, T, training, lora, logitRows: LOGIT_ROWS }, this.dtype);
-    return this.acts;
+    return allocateActivations(this.backend, this.cfg, { B, T, training, lora, logitRows: LOGIT_ROWS }, this.dtype);
   }
 
   releaseActivations(): void {
-    if (this.acts) freeActivations(this.backend, this.acts);
-    this.acts = null;
+    for (const plan of [this.trainActs, this.inferActs]) if (plan) freeActivations(this.backend, plan);
+    this.trainActs = this.inferActs = null;
   }
 
   /**
