@@ -1,15 +1,26 @@
 // The loss curve of a run as a small standalone SVG: train loss per step and val loss per evaluation.
+import { maxOf, minOf } from '../util/reduce.ts';
 
 export interface CurvePoint {
   step: number;
   loss: number;
 }
 
-export function lossCurveSvg(train: readonly CurvePoint[], val: readonly CurvePoint[], title = 'loss'): string {
+/** At most `max` points, evenly strided, keeping the last (a long run's curve stays a small file). */
+function thin(points: readonly CurvePoint[], max: number): readonly CurvePoint[] {
+  if (points.length <= max) return points;
+  const stride = Math.ceil(points.length / max);
+  const out = points.filter((_, i) => i % stride === 0);
+  if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]!);
+  return out;
+}
+
+export function lossCurveSvg(trainAll: readonly CurvePoint[], val: readonly CurvePoint[], title = 'loss'): string {
+  const train = thin(trainAll, 2000);
   const W = 640, H = 360, L = 56, R = 16, T = 32, B = 40;
   const all = [...train, ...val].filter((p) => Number.isFinite(p.loss));
-  const maxStep = Math.max(1, ...all.map((p) => p.step));
-  const lo = Math.min(...all.map((p) => p.loss), Infinity), hi = Math.max(...all.map((p) => p.loss), -Infinity);
+  const maxStep = maxOf(all, (p) => p.step, 1);
+  const lo = minOf(all, (p) => p.loss), hi = maxOf(all, (p) => p.loss);
   const [y0, y1] = all.length ? (hi > lo ? [lo, hi] : [lo - 0.5, hi + 0.5]) : [0, 1];
   const x = (s: number): number => L + ((W - L - R) * s) / maxStep;
   const y = (v: number): number => T + (H - T - B) * (1 - (v - y0) / (y1 - y0));

@@ -10,6 +10,7 @@ import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
+import { maxOf } from '../util/reduce.ts';
 import { restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
@@ -165,7 +166,7 @@ function describeRun(run: RunSetup): void {
   info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
     `${trainable.toLocaleString('en')} trainable parameters; ${run.train.length} training examples, ` +
     `${run.microBatchesPerEpoch} micro-batches and ${run.stepsPerEpoch} optimizer steps per epoch, ${run.totalSteps} steps in all`);
-  const maxLen = Math.max(...run.train.map((r) => r.inputIds.length));
+  const maxLen = maxOf(run.train, (r) => r.inputIds.length);
   const acts = model.activations(Math.min(cfg.batch_size, run.train.length), maxLen, true);
   info(`memory: activations ${(acts.bytes / 2 ** 20).toFixed(1)} MiB planned for ${acts.capacity.B} × ${acts.capacity.T} tokens; ${(backend.bytesInUse() / 2 ** 20).toFixed(1)} MiB on the backend in all`);
 }
