@@ -98,7 +98,9 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 
-  let stoppedEarly = loop.step === 0 ? validate(0) : false;
+  const patience = cfg.early_stopping.patience;
+  // a run resumed from the checkpoint of the step where it stopped early stays stopped
+  let stoppedEarly = loop.step === 0 ? validate(0) : patience !== null && loop.sinceBest >= patience;
   const progress = new Progress({ label: 'train', total: run.totalSteps, unit: 'steps' });
   progress.tick(loop.step);
   const scratch = backend.alloc(model.dtype, 1);

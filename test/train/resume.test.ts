@@ -111,3 +111,18 @@ test('--resume refuses a changed config', () => {
   }
   assert.match(err, /different config: optimizer changed/);
 });
+
+test('a run resumed from the checkpoint where it stopped early does not train on', () => {
+  const dir = setup();
+  const config = path.join(dir, 'early.yaml');
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'batch_size: 2', 'max_steps: 20',
+    'eval: {every_steps: 1, samples: 0}', 'early_stopping: {patience: 1, min_delta: 1000}', 'checkpoint: {every_steps: 1, keep: 2}',
+    'output_dir: early',
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const steps = (): number => rowsOf(path.join(dir, 'early')).filter((r) => r.split === undefined).length;
+  assert.equal(steps(), 1);
+  execFileSync(process.execPath, [BIN, 'train', config, '--resume'], { stdio: 'ignore' });
+  assert.equal(steps(), 1);
+});
