@@ -1,6 +1,7 @@
 // Class labels for classification: canonical values (an integer, or a trimmed NFC string; "3" and 3 are
 // the same label), and the class list that maps each label to its index — the order given by the user,
 // else 0 … max for integer labels, else the labels sorted (see classList).
+import { UserError } from '../util/errors.ts';
 
 export type LabelValue = number | string;
 
@@ -58,7 +59,7 @@ export class LabelSet {
   constructor(readonly labels: readonly LabelValue[]) {
     labels.forEach((l, i) => {
       const k = labelKey(l);
-      if (this.index.has(k)) throw new Error(`label ${JSON.stringify(l)} is listed twice`);
+      if (this.index.has(k)) throw new UserError(`the class list names the label ${JSON.stringify(l)} twice`);
       this.index.set(k, i);
     });
   }

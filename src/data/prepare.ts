@@ -118,7 +118,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     ...opts.inputs.map((p) => ({ path: p, role: 'input' as const })),
   ], opts.outDir);
   const formats = sources.map((s) => formatOf(s.path, opts.format));
-  fs.mkdirSync(opts.outDir, { recursive: true });
+  makeOutDir(opts.outDir);
   const specials = specialTexts(tok);
 
   const spool = new OutFile(path.join(opts.outDir, 'spool.jsonl'));
@@ -334,6 +334,18 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   }
 }
 
+/** Creates --out (and its parents); a path that is a file, or cannot be created, stops the run. */
+function makeOutDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it (or a folder above it) is a file, not a folder' : (code ?? (e as Error).message);
+    throw new UserError(`cannot create the output folder --out: ${why}`, dir);
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new UserError('--out names a file, not a folder', dir);
+}
+
 function clip(raw: string): string {
   return raw.length <= RAW_LIMIT ? raw : raw.slice(0, RAW_LIMIT) + `…[${raw.length - RAW_LIMIT} more characters]`;
 }
@@ -383,6 +395,13 @@ function validateOptions(opts: PrepareOptions, split: readonly number[], nearThr
   }
   if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError('--labels needs --task classification');
   if (opts.labels && opts.labels.length < 2) throw new UserError('--labels needs at least two classes');
+  if (opts.labels) {
+    const seen = new Set<string>();
+    for (const l of opts.labels) {
+      if (seen.has(labelKey(l))) throw new UserError(`--labels lists the class ${JSON.stringify(l)} twice`);
+      seen.add(labelKey(l));
+    }
+  }
 }
 
 function reportOptions(opts: PrepareOptions, r: { task: Task; split: number[]; seed: number; dedup: DedupMode; nearThreshold: number; fields: FieldMap; overflow: string }): Record<string, unknown> {

@@ -1,13 +1,17 @@
 // The input files of a prepare run: folders expanded (sorted, recursively, hidden names and the output
-// folder skipped), each
-// file checked readable, and each given a display name for source.file that holds no absolute path and
-// no machine-specific folder: the path as given when it is relative and inside the working folder, else
-// the shortest tail of the path that tells the inputs apart (so reruns from other folders are identical).
+// folder skipped), each file checked readable and not one of the run's own output files (which would
+// be overwritten), and each given a display name for source.file
+// that holds no absolute path and no machine-specific folder: the path as given when it is relative and
+// inside the working folder, else the shortest tail of the path that tells the inputs apart (so reruns
+// from other folders are identical).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 
 export type SourceRole = 'input' | 'val' | 'test';
+
+/** The files prepare writes into --out; none of them may be an input. */
+export const OUTPUT_FILES: readonly string[] = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl', 'report.json'];
 
 export interface Source {
   path: string;
@@ -36,15 +40,30 @@ function expand(p: string, skip: string | null): string[] {
   return out;
 }
 
+/** The real paths the run's outputs will have (the folder's real path when it exists already). */
+function outputPaths(outDir: string): Set<string> {
+  let dir = path.resolve(outDir);
+  try {
+    dir = fs.realpathSync(dir);
+  } catch {
+    // not created yet: no existing file can be inside it, but a resolved path still compares
+  }
+  return new Set(OUTPUT_FILES.map((f) => path.join(dir, f)));
+}
+
 /** The input files, in order; `outDir` is skipped when it lies inside an input folder. */
 export function listSources(inputs: readonly { path: string; role: SourceRole }[], outDir?: string): Source[] {
   const files: { path: string; role: SourceRole }[] = [];
   const skip = outDir === undefined ? null : path.resolve(outDir);
   for (const i of inputs) for (const f of expand(i.path, skip)) files.push({ path: f, role: i.role });
   if (files.length === 0) throw new UserError('no input files (the folders given are empty)');
+  const outputs = outDir === undefined ? new Set<string>() : outputPaths(outDir);
   const seen = new Set<string>();
   for (const f of files) {
     const real = fs.realpathSync(f.path);
+    if (outputs.has(real)) {
+      throw new UserError(`this input is the output file ${path.basename(real)} of --out ${outDir}, which prepare would overwrite; write the output to another folder`, f.path);
+    }
     if (seen.has(real)) throw new UserError('this file is given twice', f.path);
     seen.add(real);
     try {
@@ -57,7 +76,10 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
   return files.map((f, i) => ({ ...f, name: names[i]!, bytes: fs.statSync(f.path).size }));
 }
 
-/** Names for source.file: relative paths inside the working folder as given; others by a unique tail. */
+/**
+ * Names for source.file: relative paths inside the working folder as given; others by the shortest tail
+ * that no other input shares. Tails are counted per depth in a map, so this is linear in the inputs.
+ */
 export function displayNames(paths: readonly string[]): string[] {
   const cwd = process.cwd();
   const parts = paths.map((p) => {
@@ -65,13 +87,19 @@ export function displayNames(paths: readonly string[]): string[] {
     const inside = !path.isAbsolute(p) && rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
     return { inside, rel: rel.split(path.sep).join('/'), segs: path.resolve(p).split(path.sep).filter(Boolean) };
   });
-  return parts.map((p, i) => {
-    if (p.inside) return p.rel;
-    for (let k = 1; k <= p.segs.length; k++) {
-      const tail = p.segs.slice(-k).join('/');
-      const clash = parts.some((q, j) => j !== i && q.segs.slice(-k).join('/') === tail);
-      if (!clash) return tail;
-    }
-    return p.segs.join('/');
-  });
+  const names = parts.map((p) => (p.inside ? p.rel : null));
+  let pending = parts.flatMap((p, i) => (p.inside ? [] : [i]));
+  const depth = Math.max(0, ...parts.map((p) => p.segs.length));
+  for (let k = 1; k <= depth && pending.length > 0; k++) {
+    const tails = parts.map((p) => p.segs.slice(-k).join('/'));
+    const count = new Map<string, number>();
+    for (const t of tails) count.set(t, (count.get(t) ?? 0) + 1);
+    pending = pending.filter((i) => {
+      if (count.get(tails[i]!) !== 1) return true;
+      names[i] = tails[i]!;
+      return false;
+    });
+  }
+  for (const i of pending) names[i] = parts[i]!.segs.join('/');
+  return names as string[];
 }

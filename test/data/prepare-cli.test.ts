@@ -38,6 +38,9 @@ test('errors are one line, with what and where, and exit status 2', () => {
     [['--input', 'ok.jsonl', '--out', 'o', '--dedup', 'fuzzy'], /^error: --dedup must be one of near, exact, none/],
     [['--input', 'ok.jsonl', '--out', 'o', '--field', 'body=text'], /^error: --field must be NAME=KEY/],
     [['--input', 'ok.jsonl', '--out', 'o', '--bogus'], /^error: Unknown option '--bogus'/],
+    [['--input', 'ok.jsonl', '--out', 'o', '--task', 'classification', '--labels', 'pos,pos'], /^error: --labels lists the class "pos" twice/],
+    [['--input', 'ok.jsonl', '--out', 'ok.jsonl'], /^error: ok\.jsonl: cannot create the output folder --out: it \(or a folder above it\) is a file/],
+    [['--input', 'ok.jsonl', '--out', 'ok.jsonl/sub'], /^error: ok\.jsonl\/sub: cannot create the output folder --out: it \(or a folder above it\) is a file/],
   ];
   for (const [args, re] of cases) {
     const r = cli(...args);

@@ -1,5 +1,7 @@
 // Reads any supported input file as a stream of RawItems, choosing the reader by --format or by the
-// file's extension (.jsonl/.ndjson, .json, .csv, .tsv; anything else is plain text).
+// file's extension (.jsonl/.ndjson, .json, .csv, .tsv; anything else is plain text). Compressed and
+// binary containers (.gz, .parquet, …) are refused by extension whatever the format: read as text they
+// would become training data made of bytes.
 import * as path from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { readCsv } from './csv.ts';
@@ -8,7 +10,18 @@ import { readJsonl } from './jsonl.ts';
 import { readText } from './text.ts';
 import { FORMATS, type Format, type RawItem, type ReadOptions } from './types.ts';
 
+/** Extensions of containers that are not text, and what to do with them first. */
+const BINARY_EXTENSIONS: Record<string, 'decompress' | 'convert'> = {
+  '.gz': 'decompress', '.zip': 'decompress', '.bz2': 'decompress', '.xz': 'decompress', '.zst': 'decompress',
+  '.parquet': 'convert', '.arrow': 'convert', '.bin': 'convert', '.safetensors': 'convert',
+};
+
 export function formatOf(file: string, override?: Format): Format {
+  const container = path.extname(file).toLowerCase();
+  const verb = BINARY_EXTENSIONS[container];
+  if (verb !== undefined) {
+    throw new UserError(`a ${container} file is not text: ${verb} it first (to JSONL, JSON, CSV, TSV or plain text)`, file);
+  }
   if (override) {
     if (!FORMATS.includes(override)) throw new UserError(`unknown format "${override}" (one of ${FORMATS.join(', ')})`);
     return override;
