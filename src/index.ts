@@ -3,7 +3,7 @@
 //   import { createBackend, loadModel, loadTokenizer, generate } from 'mistral-tune';
 //   const model = loadModel('path/to/mistral', { backend: createBackend('cpu') });
 //   const tok = loadTokenizer('path/to/mistral');
-//   const ids = [tok.bosId!, ...tok.encode(tok.applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true }))];
+//   const ids = tok.encode(tok.applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true })); // the template writes <s>
 //   console.log(tok.decode(generate(model, ids, { maxNewTokens: 32 })));
 
 // backends

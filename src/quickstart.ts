@@ -7,12 +7,13 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from './backend/backend.ts';
 import { prepare } from './data/prepare.ts';
-import { parseConfig } from './model/config.ts';
+import { parameterCount, parseConfig } from './model/config.ts';
 import { createRandomModel } from './model/init.ts';
 import { saveModelFolder } from './model/save.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from './tokenizer/load.ts';
 import { validate } from './train/config.ts';
 import { train, type TrainResult } from './train/trainer.ts';
+import { UserError } from './util/errors.ts';
 import { info } from './util/log.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,7 +40,14 @@ export interface QuickstartResult {
   run: TrainResult;
 }
 
+const OWN = ['model', 'data', 'run'];
+
 export function quickstart(opts: QuickstartOptions): QuickstartResult {
+  // the folder is replaced only when it is absent, empty, or an earlier quickstart's
+  if (fs.existsSync(opts.out)) {
+    const foreign = fs.readdirSync(opts.out).filter((e) => !OWN.includes(e));
+    if (foreign.length > 0) throw new UserError(`--out holds other files (${foreign.slice(0, 3).join(', ')}…): give an empty or new folder`, opts.out);
+  }
   fs.rmSync(opts.out, { recursive: true, force: true });
   const modelDir = path.join(opts.out, 'model');
   const dataDir = path.join(opts.out, 'data');
@@ -50,7 +58,7 @@ export function quickstart(opts: QuickstartOptions): QuickstartResult {
   const model = createRandomModel(opts.backend, cfg, { seed: opts.seed, std: 0.02 });
   saveModelFolder(model, modelDir, { sourceDir: null, head: 'causal' });
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(modelDir, f));
-  const params = model.weights.embed.length + model.layers.reduce((s, l) => s + Object.values(l.proj).reduce((a, p) => a + p.weight.length, 0) + 2 * cfg.hiddenSize, 0) + cfg.hiddenSize;
+  const params = parameterCount(cfg);
   info(`A tiny Mistral-architecture model (${(params / 1e6).toFixed(1)}M parameters: ${cfg.numLayers} layers, width ${cfg.hiddenSize}, ` +
     `Mistral 7B's 32,000-token tokenizer) with RANDOM weights from seed ${opts.seed}: it is not a pre-trained model, so it ` +
     `learns the data's patterns, not world knowledge. Written to ${modelDir}.`);

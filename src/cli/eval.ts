@@ -12,7 +12,7 @@ import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
 import { classesFor } from '../train/data.ts';
 import { UserError } from '../util/errors.ts';
-import { info } from '../util/log.ts';
+import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { intOption, parseCommand, required } from './args.ts';
 
@@ -63,9 +63,14 @@ export async function run(argv: string[]): Promise<void> {
     const a = loadAdapter(model, target.adapter, { trainable: false });
     task ??= a.taskType === 'SEQ_CLS' ? 'classification' : 'generation';
   }
-  task ??= 'generation';
+  // a classification model (score head, no LM head) evaluates as classification
+  task ??= model.score && !model.weights.lmHead ? 'classification' : 'generation';
   if (task !== 'generation' && task !== 'classification') throw new UserError(`--task must be generation or classification, got "${task}"`);
   const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;
+  if (task === 'classification' && !labels) {
+    warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
+      '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
+  }
   if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
   const tok = loadTokenizer(target.tokenizerDir ?? target.model);
   const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;

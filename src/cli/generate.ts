@@ -2,7 +2,7 @@
 // streamed to stdout as tokens come, stopping at EOS.
 import * as fs from 'node:fs';
 import { createBackend, type DeviceName } from '../backend/select.ts';
-import { generate } from '../model/generate.ts';
+import { generate, stopIds } from '../model/generate.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
@@ -66,7 +66,7 @@ export async function run(argv: string[]): Promise<void> {
   generate(model, ids, {
     maxNewTokens: intOption('max-new-tokens', f['max-new-tokens'], 256),
     temperature, topK: intOption('top-k', f['top-k'], 0, 0), topP, seed: intOption('seed', f.seed, 0, 0),
-    eosIds: tokenizer.eosId !== null ? [tokenizer.eosId] : model.cfg.eosTokenIds,
+    eosIds: stopIds(model.cfg, tokenizer.eosId),
     onToken: (id) => {
       out.push(id);
       const full = tokenizer.decode(out);

@@ -3,7 +3,6 @@
 // (config.json, sharded safetensors with an index, tokenizer files, generation_config.json).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML from 'yaml';
 import type { Backend } from '../backend/backend.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -11,7 +10,7 @@ import { loadAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../tokenizer/load.ts';
 import { UserError } from '../util/errors.ts';
-import { validate, type TrainConfig } from '../train/config.ts';
+import { readYamlMapping, validate, type TrainConfig } from '../train/config.ts';
 
 export interface ExportOptions {
   run: string;
@@ -32,7 +31,7 @@ export interface ExportResult {
 export function readRunConfig(run: string): TrainConfig {
   const file = path.join(run, 'config.yaml');
   if (!fs.existsSync(file)) throw new UserError('not a run directory: config.yaml not found', run);
-  return validate(YAML.parse(fs.readFileSync(file, 'utf8')), file);
+  return validate(readYamlMapping(file), file);
 }
 
 export function exportRun(opts: ExportOptions): ExportResult {

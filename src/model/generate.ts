@@ -15,6 +15,11 @@ export interface GenerateOptions extends SamplingOptions {
   onToken?: (id: number) => void;
 }
 
+/** The ids that end generation: the model config's eos_token_id(s) and the tokenizer's EOS. */
+export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: number | null): number[] {
+  return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : [])])];
+}
+
 /** New token ids after `prompt` (the prompt is not repeated). */
 export function generate(model: MistralModel, prompt: readonly number[], opts: GenerateOptions): number[] {
   if (prompt.length === 0) throw new Error('generate: empty prompt');

@@ -31,12 +31,14 @@ const KEY_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)
 export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const cfgPath = path.join(dir, 'adapter_config.json');
   if (!fs.existsSync(cfgPath)) throw new UserError('adapter config not found (a PEFT adapter folder needs adapter_config.json)', cfgPath);
-  let c: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    c = JSON.parse(fs.readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+    parsed = JSON.parse(fs.readFileSync(cfgPath, 'utf8'));
   } catch (e) {
     throw new UserError(`invalid JSON (${(e as Error).message})`, cfgPath);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UserError('not a JSON object', cfgPath);
+  const c = parsed as Record<string, unknown>;
   const err = (key: string, msg: string): never => {
     throw new UserError(`${key}: ${msg}`, cfgPath);
   };

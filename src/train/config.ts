@@ -79,22 +79,7 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   let raw: Record<string, unknown> = {};
   const base = file ? path.dirname(path.resolve(file)) : process.cwd();
   if (file) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new UserError(`cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
-    }
-    let doc: unknown;
-    try {
-      doc = YAML.parse(text, { prettyErrors: true });
-    } catch (e) {
-      throw new UserError(`invalid YAML: ${(e as Error).message}`, file);
-    }
-    if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
-      throw new UserError('the config must be a YAML mapping of keys to values', file);
-    }
-    raw = (doc ?? {}) as Record<string, unknown>;
+    raw = readYamlMapping(file);
     for (const key of PATH_KEYS) resolvePathKey(raw, key, base);
   }
   for (const [key, value] of overrides) {
@@ -139,6 +124,26 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
     target_modules: Array.isArray(a.target_modules) ? a.target_modules : cfg.lora.target_modules,
   };
   return validate({ ...cfg, lora: merged }, file);
+}
+
+/** A YAML file that holds a mapping (a config); errors name the file. */
+export function readYamlMapping(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UserError(`cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { prettyErrors: true });
+  } catch (e) {
+    throw new UserError(`invalid YAML: ${(e as Error).message}`, file);
+  }
+  if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
+    throw new UserError('the config must be a YAML mapping of keys to values', file);
+  }
+  return (doc ?? {}) as Record<string, unknown>;
 }
 
 /** A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string. */

@@ -5,18 +5,31 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 
+/** Files that mark a folder as a run directory. */
+const RUN_MARKERS = ['config.yaml', 'metrics.jsonl'];
+
 export class RunDir {
   private constructor(readonly dir: string) {}
 
-  /** Creates the run directory; one that exists and is not empty is refused unless `overwrite`. */
-  static create(dir: string, overwrite: boolean): RunDir {
-    if (fs.existsSync(dir)) {
-      if (!fs.statSync(dir).isDirectory()) throw new UserError('output_dir exists and is not a folder', dir);
-      if (fs.readdirSync(dir).length > 0) {
-        if (!overwrite) throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
-        for (const entry of fs.readdirSync(dir)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-      }
+  /**
+   * Checks that `dir` can become a run directory: absent, empty, or (with `overwrite`) an earlier run
+   * directory. Anything else is refused, so a mistyped output_dir never empties a folder of other files.
+   */
+  static check(dir: string, overwrite: boolean): void {
+    if (!fs.existsSync(dir)) return;
+    if (!fs.statSync(dir).isDirectory()) throw new UserError('output_dir exists and is not a folder', dir);
+    const entries = fs.readdirSync(dir);
+    if (entries.length === 0) return;
+    if (!overwrite) throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
+    if (!RUN_MARKERS.some((m) => entries.includes(m))) {
+      throw new UserError(`output_dir is not empty and is not a run directory (no ${RUN_MARKERS.join(' or ')}): --overwrite only replaces runs`, dir);
     }
+  }
+
+  /** Creates the run directory (after check), emptying an earlier run there when `overwrite`. */
+  static create(dir: string, overwrite: boolean): RunDir {
+    RunDir.check(dir, overwrite);
+    if (fs.existsSync(dir)) for (const entry of fs.readdirSync(dir)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
     return new RunDir(dir);
   }

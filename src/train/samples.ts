@@ -3,7 +3,7 @@
 // prompt/completion example); for plain text, its first half.
 import type { TokenRow } from '../model/batch.ts';
 import { IGNORE_INDEX } from '../model/batch.ts';
-import { generate } from '../model/generate.ts';
+import { generate, stopIds } from '../model/generate.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 
@@ -35,7 +35,7 @@ export function samplePrompts(rows: readonly TokenRow[], count: number, tokenize
 
 /** Greedy continuations of every prompt, stored under `key` of each sample. */
 export function runSamples(model: MistralModel, prompts: readonly SamplePrompt[], tokenizer: Tokenizer, maxNewTokens: number, key: 'before' | 'after'): void {
-  const eos = tokenizer.eosId !== null ? [tokenizer.eosId] : model.cfg.eosTokenIds;
+  const eos = stopIds(model.cfg, tokenizer.eosId);
   for (const p of prompts) {
     const ids = generate(model, p.ids, { maxNewTokens, eosIds: eos });
     p.sample[key] = tokenizer.decode(ids);

@@ -12,7 +12,7 @@ import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { maxOf } from '../util/reduce.ts';
 import { restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
-import { configToYaml, type TrainConfig } from './config.ts';
+import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog, RunDir } from './run-dir.ts';
@@ -44,11 +44,15 @@ interface ReportState {
 }
 
 export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
-  const dir = opts.resume ? openForResume(cfg) : RunDir.create(cfg.output_dir, opts.overwrite ?? false);
-  if (!opts.resume) dir.writeText('config.yaml', configToYaml(cfg));
+  // the output folder is checked first and written only once the model and data have loaded, so a
+  // failed setup leaves nothing behind that would block the corrected rerun
+  if (!opts.resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false);
+  const resumed = opts.resume ? openForResume(cfg) : null;
+  const run = setupRun(cfg);
+  const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false);
+  if (!resumed) dir.writeText('config.yaml', configToYaml(cfg));
   const metrics = new MetricsLog(dir.file('metrics.jsonl'));
   opts.onRunDir?.(dir.dir);
-  const run = setupRun(cfg);
   const { model, backend } = run;
   describeRun(run);
 
@@ -153,7 +157,7 @@ function openForResume(cfg: TrainConfig): RunDir {
   const dir = RunDir.open(cfg.output_dir);
   const savedFile = dir.file('config.yaml');
   if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
-  const saved = YAML.parse(fs.readFileSync(savedFile, 'utf8')) as Record<string, unknown>;
+  const saved = readYamlMapping(savedFile);
   const now = YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
   const changed = Object.keys({ ...saved, ...now }).filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
   if (changed.length) {

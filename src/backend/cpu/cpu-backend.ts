@@ -2,6 +2,7 @@
 // gradient checks). GEMMs go to OpenBLAS when it loads, to TypeScript loops otherwise.
 import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
 import { DTYPE_BYTES, type DType, type FloatArray, type HostData } from '../dtype.ts';
+import { UserError } from '../../util/errors.ts';
 import { infoOnce } from '../../util/log.ts';
 import { CpuBuffer, floats, ints } from './buffer.ts';
 import { gemm, resolveGemm } from './gemm.ts';
@@ -42,7 +43,7 @@ export class CpuBackend implements Backend {
     const choice: GemmChoice = opts.gemm ?? (env === 'js' || env === 'simd' || env === 'openblas' ? env : 'auto');
     this.blas = choice === 'auto' || choice === 'openblas' ? loadOpenBlas() : null;
     if (choice === 'openblas' && !this.blas) {
-      throw new Error('a BLAS library was asked for but none loaded (Debian: apt-get install libopenblas0-pthread; macOS: Accelerate)');
+      throw new UserError('a BLAS library was asked for (MISTRAL_TUNE_GEMM=openblas) but none loaded (Debian: apt-get install libopenblas0-pthread; macOS: Accelerate)');
     }
     this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') || choice === 'simd' ? WasmKernels.load() : null;
     this.gemmMode = this.blas ? 'blas' : (choice === 'auto' || choice === 'simd') && this.simd ? 'simd' : 'js';

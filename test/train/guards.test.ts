@@ -1,0 +1,39 @@
+// Folders that are not ours are never emptied: --overwrite only replaces a run directory, the quickstart
+// only its own folder; and a failed setup leaves no output folder behind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { quickstart } from '../../src/quickstart.ts';
+import { validate } from '../../src/train/config.ts';
+import { train } from '../../src/train/trainer.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-guards-'));
+const data = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+
+test('--overwrite refuses a non-empty folder that is not a run directory', () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'precious.txt'), 'keep me');
+  const cfg = validate({ model: TINY_BASE, data: { train: data }, max_steps: 1, eval: { samples: 0 }, output_dir: dir }, 'test');
+  assert.throws(() => train(cfg, { overwrite: true }), /not a run directory/);
+  assert.equal(fs.readFileSync(path.join(dir, 'precious.txt'), 'utf8'), 'keep me');
+});
+
+test('a failed setup (missing model) writes no output folder, so the corrected rerun is not refused', () => {
+  const out = path.join(tmp(), 'run');
+  const bad = validate({ model: path.join(tmp(), 'nope'), data: { train: data }, max_steps: 1, eval: { samples: 0 }, output_dir: out }, 'test');
+  assert.throws(() => train(bad), /model folder not found/);
+  assert.equal(fs.existsSync(out), false);
+  train(validate({ model: TINY_BASE, data: { train: data }, max_steps: 1, eval: { samples: 0 }, output_dir: out }, 'test'));
+  assert.ok(fs.existsSync(path.join(out, 'adapter', 'adapter_model.safetensors')));
+});
+
+test('the quickstart refuses a folder with other files in it', () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'notes.md'), 'mine');
+  assert.throws(() => quickstart({ out: dir, seed: 0, epochs: 1, backend: new CpuBackend() }), /other files/);
+  assert.ok(fs.existsSync(path.join(dir, 'notes.md')));
+});
