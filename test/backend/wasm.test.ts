@@ -74,3 +74,15 @@ test('SIMD and TypeScript backends agree on swiglu and attention, forward and ba
     a.forEach((x, i) => assert.ok(relErr(x, b[i]!) < 1e-5, `attention output ${i} (window ${window}): ${relErr(x, b[i]!)}`));
   }
 });
+
+test('long generation with the SIMD GEMM: the KV cache outgrows the first wasm memory without detaching the attention workspace', { skip: !wasm && 'WebAssembly SIMD unavailable' }, async () => {
+  const { CpuBackend } = await import('../../src/backend/cpu/cpu-backend.ts');
+  const { parseConfig } = await import('../../src/model/config.ts');
+  const { createRandomModel } = await import('../../src/model/init.ts');
+  const { generate } = await import('../../src/model/generate.ts');
+  const cfg = parseConfig({ model_type: 'mistral', vocab_size: 64, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, head_dim: 8, sliding_window: null });
+  const simd = generate(createRandomModel(new CpuBackend({ gemm: 'simd' }), cfg, { seed: 1 }), [1, 2, 3], { maxNewTokens: 1600, eosIds: [] });
+  assert.equal(simd.length, 1600);
+  const ref = generate(createRandomModel(new CpuBackend({ gemm: 'js', simd: false }), cfg, { seed: 1 }), [1, 2, 3], { maxNewTokens: 40, eosIds: [] });
+  assert.deepEqual(simd.slice(0, 40), ref);
+});

@@ -10,8 +10,8 @@ export type GemmFn = (c: FloatArray, a: FloatArray, b: FloatArray, spec: GemmSpe
 /** What the attention loops need: a GEMM, work buffers, and the three row kernels (TypeScript or SIMD). */
 export interface AttentionOps {
   gemm: GemmFn;
-  /** Work buffers valid for one call: S and dS (T·K each), rowDot (T). */
-  workspace(T: number, K: number, like: FloatArray): { S: FloatArray; dS: FloatArray; rowDot: FloatArray };
+  /** Work buffers valid for one call: S and dS (T·K each), rowDot (T); q and k are the call's operands. */
+  workspace(T: number, K: number, q: FloatArray, k: FloatArray): { S: FloatArray; dS: FloatArray; rowDot: FloatArray };
   maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, K: number, off: number, window: number | null): void;
   probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, window: number | null): void;
   /** dS = P ∘ (dS − rowDot) row by row, in place over dS (T, T). */
@@ -24,7 +24,7 @@ export interface AttentionOps {
 export function typescriptAttentionOps(gemm: GemmFn): AttentionOps {
   return {
     gemm,
-    workspace: (T, K, like) => ({ S: scratch(like, T * K), dS: scratch(like, T * K), rowDot: scratch(like, T) }),
+    workspace: (T, K, q) => ({ S: scratch(q, T * K), dS: scratch(q, T * K), rowDot: scratch(q, T) }),
     maskedSoftmax, probsFromLse,
     dScores: (dS, P, rowDot, T) => {
       for (let i = 0; i < T; i++) {
@@ -108,7 +108,7 @@ export function attentionForward(
   if (off + T > K) throw new Error(`attention: ${T} queries at offset ${off} exceed ${K} keys`);
   const group = Hq / Hkv;
   const { gemm } = ops;
-  const { S } = ops.workspace(T, K, q); // (T, K) scores, then probabilities
+  const { S } = ops.workspace(T, K, q, k); // (T, K) scores, then probabilities
   try {
     for (let b = 0; b < B; b++) {
       const rowSeg = seg.subarray(b * K, b * K + K);
@@ -134,7 +134,7 @@ export function attentionBackward(
   if ((s.kvLen ?? T) !== T || (s.qOffset ?? 0) !== 0) throw new Error('attention backward supports training shapes only (kvLen = T, qOffset = 0)');
   const group = Hq / Hkv;
   const { gemm } = ops;
-  const { S: P, dS, rowDot } = ops.workspace(T, T, q); // P, dS (T, T); rowDot (T) Σ_d dO·O
+  const { S: P, dS, rowDot } = ops.workspace(T, T, q, k); // P, dS (T, T); rowDot (T) Σ_d dO·O
   dk.fill(0, 0, B * T * Hkv * D);
   dv.fill(0, 0, B * T * Hkv * D);
   try {

@@ -98,6 +98,10 @@ export class WasmKernels {
       offsets.push(bytes);
       bytes += (n * BYTES[kind] + 15) & ~15;
     }
+    if (!keep && this.held > 0 && this.base + bytes > this.x.memory.buffer.byteLength) {
+      // growing now would detach the attention workspace in use
+      throw new Error(`wasm kernels: ${bytes} bytes needed while the attention workspace is held, beyond its reserve`);
+    }
     const buf = this.memory(bytes + reserve);
     if (keep) this.held = bytes;
     return layout.map(([kind, n], i) => {
@@ -155,9 +159,10 @@ export class WasmKernels {
     const inWasm = (a: FloatArray): boolean => a.buffer === this.x.memory.buffer;
     return {
       gemm,
-      workspace: (T, K, like) => {
-        // room for the GEMMs of the call (operands no larger than q, k, v or the scores) above the workspace
-        const reserve = 4 * (3 * Math.max(like.length, T * K) + GEMM_PA + GEMM_PB) + 5 * 16;
+      workspace: (T, K, q, k) => {
+        // room above the workspace for the call's GEMMs: each has operands among q or out (≤ q), k or v
+        // (≤ k), and the scores (T·K), plus the packing buffers
+        const reserve = 4 * (2 * q.length + k.length + 2 * T * K + GEMM_PA + GEMM_PB) + 5 * 16;
         const [S, dS, rowDot, segBuf, statsBuf, lseBuf] = this.frame([['f32', T * K], ['f32', T * K], ['f32', T], ['i32', K], ['f64', 2 * T], ['f32', T]] as const, true, reserve);
         seg = segBuf;
         stats = statsBuf;
