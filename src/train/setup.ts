@@ -75,10 +75,12 @@ export function setupRun(cfg: TrainConfig): RunSetup {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.cfg.padTokenId ?? 0, scorePadId: model.cfg.padTokenId,
   });
-  // with packing and shuffling the pack count can vary by epoch: the schedule is sized by the first
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
-  const totalSteps = cfg.max_steps ?? cfg.epochs * stepsPerEpoch;
+  // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
+  const totalSteps = cfg.max_steps ?? (cfg.packing && cfg.shuffle
+    ? epochBatchCounts(loader, cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
+    : cfg.epochs * stepsPerEpoch);
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: cfg.schedule.warmup_steps, totalSteps };
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, schedule,
@@ -118,4 +120,17 @@ function modelTokenizer(dir: string, vocabSize: number): Tokenizer | null {
     return null;
   }
   return tok;
+}
+
+/** Micro-batches in each of the first `epochs` epochs (the loader is left where it was). */
+function epochBatchCounts(loader: DataLoader, epochs: number): number[] {
+  const start = loader.position;
+  const counts: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const first = loader.next();
+    counts.push(first.epochBatches);
+    loader.restore({ ...loader.position, index: first.epochBatches });
+  }
+  loader.restore(start);
+  return counts;
 }

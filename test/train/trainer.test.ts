@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import YAML from 'yaml';
+import { DataLoader } from '../../src/data/loader.ts';
+import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
@@ -141,4 +143,24 @@ test('classification trains, with accuracy, macro-F1 and a confusion matrix on t
   assert.equal((t.confusion as number[][]).flat().reduce((a, b) => a + b, 0), 4);
   const cfg = JSON.parse(fs.readFileSync(path.join(run, 'adapter', 'adapter_config.json'), 'utf8')) as { task_type: string };
   assert.equal(cfg.task_type, 'SEQ_CLS');
+});
+
+test('packing with shuffling: every epoch is trained to its end, however many packs it has', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 60, 12);
+  // a seed whose epochs differ in pack count, counted by an independent loader over the same rows
+  const rows = loadTokenRows(path.join(dir, 'train.jsonl'), { vocabSize: 512 }).rows;
+  const packsPerEpoch = (seed: number): number[] => {
+    const loader = new DataLoader(rows, { batchSize: 2, shuffle: true, seed, packLength: 40 });
+    const per = [0, 0, 0];
+    for (let b = loader.next(); b.epoch < 3; b = loader.next()) per[b.epoch]!++;
+    return per;
+  };
+  const seed = Array.from({ length: 30 }, (_, s) => s).find((s) => new Set(packsPerEpoch(s)).size > 1);
+  assert.ok(seed !== undefined, 'no seed gives epochs with different pack counts');
+  const run = train(config(dir, { batch_size: 2, epochs: 3, packing: true, shuffle: true, max_seq_len: 40, seed })).dir;
+  const report = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8')) as { steps: number; total_steps: number };
+  assert.equal(report.total_steps, packsPerEpoch(seed).reduce((a, b) => a + b, 0));
+  assert.equal(report.steps, report.total_steps);
+  assert.equal(stepRows(run).length, report.total_steps);
 });
