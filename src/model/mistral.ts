@@ -254,8 +254,11 @@ export class MistralModel {
     return host;
   }
 
-  /** Allocates gradients for every base weight (full fine-tuning). */
-  enableBaseGrads(): void {
+  /**
+   * Allocates gradients for every base weight (full fine-tuning); `lmHead: false` leaves the LM head
+   * frozen (classification does not use it).
+   */
+  enableBaseGrads(opts: { lmHead: boolean } = { lmHead: true }): void {
     if (this.baseGrads) return;
     const be = this.backend, cfg = this.cfg;
     const zeros = (n: number): DeviceBuffer => {
@@ -269,7 +272,7 @@ export class MistralModel {
       layer.dPostAttentionNorm = zeros(cfg.hiddenSize);
     }
     const embed = zeros(cfg.vocabSize * cfg.hiddenSize);
-    const lmHead = !this.weights.lmHead ? null : this.weights.lmHead === this.weights.embed ? embed : zeros(cfg.vocabSize * cfg.hiddenSize);
+    const lmHead = !this.weights.lmHead || !opts.lmHead ? null : this.weights.lmHead === this.weights.embed ? embed : zeros(cfg.vocabSize * cfg.hiddenSize);
     this.baseGrads = { embed, finalNorm: zeros(cfg.hiddenSize), lmHead };
   }
 

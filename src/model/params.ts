@@ -10,6 +10,11 @@ export interface Param {
   grad: DeviceBuffer;
 }
 
+/** Whether weight decay applies: not to norm weights (or biases), as HF Trainer decides. */
+export function decays(name: string): boolean {
+  return !/bias|layernorm|rmsnorm|(?:^|\.)norm(?:$|\.)|_norm(?:$|\.)/.test(name);
+}
+
 export function zeroGrads(backend: Backend, params: readonly Param[]): void {
   for (const p of params) backend.fill(p.grad, 0);
 }

@@ -1,7 +1,8 @@
 // torch.optim.AdamW over a list of parameters: state (exp_avg, exp_avg_sq) in float32 (the CPU's
 // compute dtype), one shared step counter, decoupled weight decay and bias correction as torch does.
+// Weight decay skips norm weights, as HF Trainer's parameter groups do.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
-import type { Param } from '../model/params.ts';
+import { decays, type Param } from '../model/params.ts';
 
 export interface AdamWConfig {
   lr: number;
@@ -32,7 +33,7 @@ export class AdamW {
     const { betas, eps, weightDecay } = this.config;
     this.params.forEach((p, i) => {
       this.backend.adamw(p.value, p.grad, this.m[i]!, this.v[i]!, p.value.length, {
-        lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, step: this.step,
+        lr, beta1: betas[0], beta2: betas[1], eps, weightDecay: decays(p.name) ? weightDecay : 0, step: this.step,
       });
     });
   }

@@ -57,7 +57,7 @@ export function setupRun(cfg: TrainConfig): RunSetup {
     }
   } else {
     if (cfg.lora.init_from) throw new UserError('lora.init_from: needs method: lora');
-    model.enableBaseGrads();
+    model.enableBaseGrads({ lmHead: !classification });
   }
   if (classification) setupScoreHead(model, cfg, rng);
 
