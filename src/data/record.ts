@@ -22,7 +22,8 @@ export type DataRecord =
 export type Reason =
   | 'invalid_json' | 'invalid_csv' | 'bad_columns' | 'unknown_shape' | 'wrong_task' | 'invalid_roles'
   | 'invalid_tokens' | 'empty' | 'special_token' | 'too_short' | 'too_long' | 'missing_label'
-  | 'unknown_label' | 'conflicting_label' | 'duplicate' | 'near_duplicate' | 'untokenizable';
+  | 'unknown_label' | 'conflicting_label' | 'duplicate' | 'near_duplicate' | 'untokenizable'
+  | 'invalid_utf8' | 'binary';
 
 export interface Rejection {
   reason: Reason;

@@ -1,12 +1,48 @@
 // Streams a text file line by line (synchronously, in 1 MiB chunks), with 1-based line numbers.
 // CRLF and a UTF-8 BOM at the start of a line are removed; memory is bounded by the longest line.
+// Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
+// data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
+// `defect` saying what and at which byte, so that no caller takes it for text without knowing. A file
+// that starts with a UTF-16 byte-order mark is refused as a whole.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { UserError } from './errors.ts';
+
+export interface LineDefect {
+  /** invalid_utf8: a byte sequence that is not UTF-8; binary: a NUL byte, which text never holds. */
+  kind: 'invalid_utf8' | 'binary';
+  /** 1-based byte position in the physical line of the first offending byte. */
+  byte: number;
+  /** Index in the line's `text` of the character that byte became (U+FFFD, or NUL for binary). */
+  char: number;
+}
 
 export interface Line {
   text: string;
   lineNo: number;
+  /** Present when the line's bytes are not clean UTF-8 text (then `text` holds U+FFFD replacements). */
+  defect?: LineDefect;
+}
+
+/** One line as read: without its CR before the newline, and without a BOM at its start. */
+export function cleanLine(s: string): string {
+  let t = s.endsWith('\r') ? s.slice(0, -1) : s;
+  if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
+  return t;
+}
+
+/**
+ * What is wrong with one line's bytes, or undefined when they are UTF-8 text. A NUL byte (binary) is
+ * reported before an invalid sequence: a binary file usually has both, and "binary" says more.
+ */
+export function lineDefect(bytes: Buffer): LineDefect | undefined {
+  const nul = bytes.indexOf(0);
+  const at = nul >= 0 ? nul : isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
+  if (at < 0) return undefined;
+  // The bytes before `at` decode to the same characters alone as within the line (`at` starts a sequence).
+  let char = bytes.toString('utf8', 0, at).length;
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf && at >= 3) char--; // cleanLine drops the BOM
+  return { kind: nul >= 0 ? 'binary' : 'invalid_utf8', byte: at + 1, char };
 }
 
 export function* readLines(file: string, chunkBytes = 1 << 20): Generator<Line> {
@@ -16,36 +52,107 @@ export function* readLines(file: string, chunkBytes = 1 << 20): Generator<Line> 
   } catch (e) {
     throw new UserError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
   }
-  const decoder = new StringDecoder('utf8');
   const buf = Buffer.alloc(chunkBytes);
-  let pending = '';
+  let parts: Buffer[] = []; // bytes of the line still open at the end of the last chunk
   let lineNo = 0;
-  const clean = (s: string): string => {
-    let t = s.endsWith('\r') ? s.slice(0, -1) : s;
-    if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
-    return t;
-  };
+  let first = true;
   try {
     for (;;) {
       const n = fs.readSync(fd, buf, 0, chunkBytes, null);
       if (n === 0) break;
-      pending += decoder.write(buf.subarray(0, n));
-      let start = 0;
-      for (;;) {
-        const nl = pending.indexOf('\n', start);
-        if (nl < 0) break;
-        lineNo++;
-        yield { text: clean(pending.slice(start, nl)), lineNo };
-        start = nl + 1;
+      let chunk = buf.subarray(0, n);
+      if (first) {
+        first = false;
+        if (n >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
+          throw new UserError('this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first', file);
+        }
       }
-      pending = pending.slice(start);
+      if (chunk.lastIndexOf(0x0a) < 0) {
+        parts.push(Buffer.from(chunk)); // no line ends in this chunk: keep a copy, concatenate once
+        continue;
+      }
+      if (parts.length > 0) {
+        parts.push(chunk);
+        chunk = Buffer.concat(parts);
+        parts = [];
+      }
+      const end = chunk.lastIndexOf(0x0a);
+      // the lines up to the chunk's last newline, the last of them being the one that newline ends
+      for (const line of splitLines(chunk.subarray(0, end), lineNo)) {
+        lineNo = line.lineNo;
+        yield line;
+      }
+      if (end + 1 < chunk.length) parts.push(Buffer.from(chunk.subarray(end + 1)));
     }
-    pending += decoder.end();
-    if (pending.length > 0) {
-      lineNo++;
-      yield { text: clean(pending), lineNo };
-    }
+    const rest = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    if (rest.length > 0) yield* splitLines(rest, lineNo);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * The lines of `bytes` (which hold no final newline: n newlines give n + 1 lines), numbered from
+ * `before` + 1. Clean text is decoded in one go; otherwise line by line, to find the defective ones.
+ */
+function* splitLines(bytes: Buffer, before: number): Generator<Line> {
+  let lineNo = before;
+  if (bytes.indexOf(0) < 0 && isUtf8(bytes)) {
+    const text = bytes.toString('utf8');
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      lineNo++;
+      if (nl < 0) {
+        yield { text: cleanLine(text.slice(start)), lineNo };
+        return;
+      }
+      yield { text: cleanLine(text.slice(start, nl)), lineNo };
+      start = nl + 1;
+    }
+  }
+  let start = 0;
+  for (;;) {
+    const nl = bytes.indexOf(0x0a, start);
+    const seg = bytes.subarray(start, nl < 0 ? bytes.length : nl);
+    lineNo++;
+    const defect = lineDefect(seg);
+    const text = cleanLine(seg.toString('utf8'));
+    yield defect ? { text, lineNo, defect } : { text, lineNo };
+    if (nl < 0) return;
+    start = nl + 1;
+  }
+}
+
+/** Index of the first byte that does not begin a well-formed UTF-8 sequence (Unicode Table 3-7), or −1. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  const n = b.length;
+  let i = 0;
+  while (i < n) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 1;
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      if (c === 0xe0) lo = 0xa0; // no overlong forms
+      if (c === 0xed) hi = 0x9f; // no surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f; // nothing above U+10FFFF
+    } else return i;
+    const c1 = b[i + 1];
+    if (c1 === undefined || c1 < lo || c1 > hi) return i;
+    for (let k = 2; k <= need; k++) {
+      const ck = b[i + k];
+      if (ck === undefined || ck < 0x80 || ck > 0xbf) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
 }

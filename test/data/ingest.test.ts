@@ -115,3 +115,21 @@ test('formats by extension', () => {
   assert.deepEqual(['a.jsonl', 'b.NDJSON', 'c.json', 'd.csv', 'e.tsv', 'f.txt', 'g.md'].map((x) => formatOf(x)), ['jsonl', 'jsonl', 'json', 'csv', 'tsv', 'text', 'text']);
   assert.equal(formatOf('x.txt', 'jsonl'), 'jsonl');
 });
+
+test('JSON array: an unterminated string ends its element at the end of the line; the elements after it are read', () => {
+  const f = writeFiles(dir, {
+    'broken.json': '[\n{"text": "a"},\n{"text": "unterminated},\n{"text": "b"},\n  {\n    "text": "pretty but broken\n  },\n  {"text": "c"}, {"text": "x\n, {"text": "d"}\n]\n',
+  })['broken.json']!;
+  const items = [...readJson(f)];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: { text: 'a' }, reason: undefined },
+    { line: 3, value: undefined, reason: 'invalid_json' },
+    { line: 4, value: { text: 'b' }, reason: undefined },
+    { line: 5, value: undefined, reason: 'invalid_json' },
+    { line: 8, value: { text: 'c' }, reason: undefined },
+    { line: 8, value: undefined, reason: 'invalid_json' },
+    { line: 9, value: { text: 'd' }, reason: undefined },
+  ]);
+  assert.equal(items[1]!.raw, '{"text": "unterminated},');
+  assert.match(items[1]!.error!.detail, /Unterminated string/);
+});

@@ -1,10 +1,12 @@
 // CSV (RFC 4180) and TSV: the first row is the header; every later row is one record whose line is
 // where the row starts. Quoted fields may hold delimiters, doubled quotes and newlines. Blank lines
 // between rows are skipped. A row whose field count differs from the header's is `bad_columns`; a
-// malformed row (a stray quote, text after a closing quote, an unclosed quote at the end) is `invalid_csv`.
+// malformed row (a stray quote, text after a closing quote, an unclosed quote at the end) is `invalid_csv`;
+// a row any of whose lines is not UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it.
 import { UserError } from '../../util/errors.ts';
 import { readLines } from '../../util/lines.ts';
-import type { RawItem, ReadOptions } from './types.ts';
+import type { Rejection } from '../record.ts';
+import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
 
 /** Raw text kept per row (prepare clips it further for rejected.jsonl); bounds memory on a runaway quote. */
 const RAW_LIMIT = 1 << 16;
@@ -14,6 +16,8 @@ interface Row {
   fields: string[];
   raw: string;
   error?: string;
+  /** The first line of the row whose bytes are not UTF-8 text. */
+  defect?: Rejection;
 }
 
 /** Streams the rows of a delimited file, with the line where each starts. */
@@ -26,7 +30,8 @@ export function* readCsvRows(file: string, delimiter: string, onBytes?: (n: numb
   let rawParts: string[] = [];
   let rawLen = 0;
   let error: string | undefined;
-  for (const { text, lineNo } of readLines(file)) {
+  let defect: Rejection | undefined;
+  for (const { text, lineNo, defect: lineDefect } of readLines(file)) {
     onBytes?.(Buffer.byteLength(text) + 1);
     if (!inQuotes) {
       if (text.trim() === '') continue; // a blank line between rows
@@ -35,14 +40,16 @@ export function* readCsvRows(file: string, delimiter: string, onBytes?: (n: numb
       field = '';
       afterQuote = false;
       error = undefined;
+      defect = lineDefect && defectRejection(lineDefect, lineNo);
       rawParts = [];
       rawLen = 0;
       if (text.indexOf('"') < 0) {
         // fast path: no quoting on this line
-        yield { line: lineNo, fields: text.split(delimiter), raw: text };
+        yield defect ? { line: lineNo, fields: text.split(delimiter), raw: text, defect } : { line: lineNo, fields: text.split(delimiter), raw: text };
         continue;
       }
     } else {
+      if (lineDefect) defect ??= defectRejection(lineDefect, lineNo);
       field += '\n';
     }
     if (rawLen < RAW_LIMIT) {
@@ -91,10 +98,10 @@ export function* readCsvRows(file: string, delimiter: string, onBytes?: (n: numb
     }
     if (inQuotes) continue; // the quoted field goes on over the next line
     fields.push(field);
-    yield { line: startLine, fields, raw: rawParts.join('\n').slice(0, RAW_LIMIT), error };
+    yield { line: startLine, fields, raw: rawParts.join('\n').slice(0, RAW_LIMIT), error, defect };
   }
   if (inQuotes) {
-    yield { line: startLine, fields, raw: rawParts.join('\n').slice(0, RAW_LIMIT), error: `a quoted field opened on line ${startLine} is never closed` };
+    yield { line: startLine, fields, raw: rawParts.join('\n').slice(0, RAW_LIMIT), error: `a quoted field opened on line ${startLine} is never closed`, defect };
   }
 }
 
@@ -103,6 +110,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   let header: string[] | null = null;
   for (const row of readCsvRows(file, delimiter, opts.onBytes)) {
     if (header === null) {
+      if (row.defect) throw new UserError(`the header row is not UTF-8 text (${row.defect.detail})`, `${file}:${row.line}`);
       if (row.error) throw new UserError(`the header row is malformed: ${row.error}`, `${file}:${row.line}`);
       header = row.fields.map((h) => h.trim());
       const seen = new Set<string>();
@@ -111,6 +119,10 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
         if (seen.has(h)) throw new UserError(`header column "${h}" appears twice`, `${file}:${row.line}`);
         seen.add(h);
       }
+      continue;
+    }
+    if (row.defect) {
+      yield { line: row.line, raw: row.raw, error: row.defect };
       continue;
     }
     if (row.error) {

@@ -1,10 +1,15 @@
 // JSON files: a top-level array is streamed element by element (each element is one record, whose line
 // is where it starts), so a large array never sits in memory whole. A file whose first character is not
-// "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines.
+// "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines. A raw
+// newline cannot be inside a JSON string, so an unterminated string ends its element at the end of the
+// line (one invalid_json record) instead of swallowing the elements after it. An element (or the single
+// value) touching bytes that are not UTF-8 text is rejected as invalid_utf8 or binary.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
-import { readLines } from '../../util/lines.ts';
+import { lineDefect, readLines, type LineDefect } from '../../util/lines.ts';
+import type { Rejection } from '../record.ts';
 import { parseJsonItem, readJsonl } from './jsonl.ts';
-import type { RawItem, ReadOptions } from './types.ts';
+import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
 
 /** Files up to this size that do not start with "[" are tried as one JSON value. */
 const WHOLE_VALUE_LIMIT = 256 << 20;
@@ -17,17 +22,34 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     return;
   }
   if (fs.statSync(file).size <= WHOLE_VALUE_LIMIT) {
-    const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    const bytes = fs.readFileSync(file);
+    const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+    let value: unknown;
     try {
-      const value: unknown = JSON.parse(text);
-      opts.onBytes?.(Buffer.byteLength(text));
-      yield { line: first.line, raw: text.trim(), value };
-      return;
+      value = JSON.parse(text);
     } catch {
-      // not one value: JSON Lines
+      value = undefined; // not one value: JSON Lines
+    }
+    if (value !== undefined) {
+      opts.onBytes?.(bytes.length);
+      const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : null;
+      yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value };
+      return;
     }
   }
   yield* readJsonl(file, opts);
+}
+
+/** The rejection for the first line of `bytes` that is not UTF-8 text. */
+function firstDefect(bytes: Buffer): Rejection | null {
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const nl = bytes.indexOf(0x0a, start);
+    const d = lineDefect(bytes.subarray(start, nl < 0 ? bytes.length : nl));
+    if (d) return defectRejection(d, line);
+    if (nl < 0) return null;
+    start = nl + 1;
+  }
 }
 
 function firstChar(file: string): { ch: string; line: number } | null {
@@ -45,14 +67,38 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
   let parts: string[] = [];
   let startLine = 0; // line of the pending element's first character (0: no element pending)
   let emptyElementLine = 0;
-  for (const { text: lineText, lineNo } of readLines(file)) {
+  let broken = false; // an element just ended at an unterminated string: the next "," is its separator
+  let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
+  const element = (line: number): RawItem => {
+    const raw = parts.join('').trim();
+    const it = elementDefect ? { line, raw, error: elementDefect } : parseJsonItem(raw, line);
+    elementDefect = undefined;
+    return it;
+  };
+  for (const { text: lineText, lineNo, defect } of readLines(file)) {
     opts.onBytes?.(Buffer.byteLength(lineText) + 1);
     const text = lineText + '\n';
+    const defectAt = defect ? defect.char : -1;
     let segStart = -1; // start of the pending element's text on this line
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
+      if (i === defectAt && (startLine > 0 || (opened && !closed && !isSpace(c)))) {
+        // inside the pending element, or the character that starts the next one
+        elementDefect ??= defectRejection(defect as LineDefect, lineNo);
+      }
       if (inString) {
-        if (escape) escape = false;
+        if (c === 0x0a) {
+          // a raw newline cannot be inside a JSON string: the element ends here, unparseable
+          parts.push(text.slice(segStart < 0 ? 0 : segStart, i));
+          yield element(startLine);
+          parts = [];
+          startLine = 0;
+          segStart = -1;
+          inString = false;
+          escape = false;
+          depth = 1;
+          broken = true;
+        } else if (escape) escape = false;
         else if (c === 0x5c) escape = true;
         else if (c === 0x22) inString = false;
         continue;
@@ -72,11 +118,14 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
         // "," or the closing "]": the pending element (if any) ends here
         if (startLine > 0) {
           parts.push(text.slice(segStart < 0 ? 0 : segStart, i));
-          yield parseJsonItem(parts.join('').trim(), startLine);
+          yield element(startLine);
+        } else if (broken) {
+          // the separator after an element that ended at its unterminated string
         } else if (c === 0x2c || emptyElementLine > 0) {
           yield { line: lineNo, raw: '', error: { reason: 'invalid_json', detail: 'an empty array element (two commas in a row, or a comma before "]")' } };
         }
         emptyElementLine = c === 0x2c ? lineNo : 0;
+        broken = false;
         parts = [];
         startLine = 0;
         segStart = -1;
@@ -85,8 +134,10 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
       }
       if (startLine === 0) {
         if (isSpace(c)) continue;
+        if (broken && c === 0x7d) continue; // the closing braces of the object whose string broke
         startLine = lineNo;
         emptyElementLine = 0;
+        broken = false;
         segStart = i;
       } else if (segStart < 0) {
         segStart = 0;
@@ -101,7 +152,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
   }
   if (!closed) {
     if (startLine > 0) {
-      yield { line: startLine, raw: parts.join('').trim(), error: { reason: 'invalid_json', detail: 'unexpected end of file: the array is not closed' } };
+      yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? { reason: 'invalid_json', detail: 'unexpected end of file: the array is not closed' } };
     } else if (emptyElementLine > 0) {
       yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: 'unexpected end of file after ","' } };
     }

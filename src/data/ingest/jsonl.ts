@@ -1,14 +1,15 @@
 // JSON Lines: every non-blank line is one record. A BOM at the start of any line, CRLF endings and
 // whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here).
+// A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed.
 import { readLines } from '../../util/lines.ts';
-import type { RawItem, ReadOptions } from './types.ts';
+import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
 
 export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawItem> {
-  for (const { text, lineNo } of readLines(file)) {
+  for (const { text, lineNo, defect } of readLines(file)) {
     opts.onBytes?.(Buffer.byteLength(text) + 1);
     const t = text.trim();
     if (t === '') continue;
-    yield parseJsonItem(t, lineNo);
+    yield defect ? { line: lineNo, raw: t, error: defectRejection(defect, lineNo) } : parseJsonItem(t, lineNo);
   }
 }
 

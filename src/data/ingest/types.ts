@@ -1,6 +1,7 @@
 // What every input reader yields: one item per input record (the counting rule of docs/data.md), with
 // the physical line where it starts, its raw text (for rejected.jsonl), and the parsed value or the
-// reason it could not be parsed.
+// reason it could not be parsed (a record any of whose lines is not UTF-8 text is never parsed).
+import type { LineDefect } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 
 export interface RawItem {
@@ -10,8 +11,15 @@ export interface RawItem {
   raw: string;
   /** The parsed value, when parsing succeeded. */
   value?: unknown;
-  /** Why the record could not be parsed (invalid_json, invalid_csv, bad_columns). */
+  /** Why the record could not be parsed (invalid_json, invalid_csv, bad_columns, invalid_utf8, binary). */
   error?: Rejection;
+}
+
+/** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines). */
+export function defectRejection(d: LineDefect, line: number): Rejection {
+  return d.kind === 'binary'
+    ? { reason: 'binary', detail: `a NUL byte at byte ${d.byte} of line ${line}: binary data, not text` }
+    : { reason: 'invalid_utf8', detail: `invalid UTF-8 at byte ${d.byte} of line ${line}` };
 }
 
 export type Format = 'jsonl' | 'json' | 'csv' | 'tsv' | 'text';

@@ -1,0 +1,113 @@
+// Bytes that are not UTF-8 text never become training text: readLines marks such lines (invalid UTF-8 with
+// the byte where it starts, a NUL byte as binary) without losing count of lines; every reader rejects the
+// record that holds one (invalid_utf8 / binary), keeping the counting rule and line numbers; prepare lists
+// them in rejected.jsonl and report.json balances; UTF-16 files are refused.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readCsv } from '../../src/data/ingest/csv.ts';
+import { readJson } from '../../src/data/ingest/json.ts';
+import { readJsonl } from '../../src/data/ingest/jsonl.ts';
+import { readText } from '../../src/data/ingest/text.ts';
+import type { RawItem } from '../../src/data/ingest/types.ts';
+import { prepare } from '../../src/data/prepare.ts';
+import { firstInvalidUtf8, readLines } from '../../src/util/lines.ts';
+import { mistralTokenizer, readJsonl as readOut, tempDir, writeFiles } from './helpers.ts';
+
+const dir = tempDir();
+const bytes = (...parts: Array<string | number[]>): Buffer => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+const summary = (items: RawItem[]) => items.map((i) => ({ line: i.line, reason: i.error?.reason, detail: i.error?.detail }));
+
+test('firstInvalidUtf8 follows Unicode Table 3-7: overlongs, surrogates, > U+10FFFF, truncated and stray bytes', () => {
+  const ok = Buffer.from('aé€😀 ok', 'utf8');
+  assert.equal(firstInvalidUtf8(ok), -1);
+  for (const [b, at] of [
+    [[0x61, 0xff], 1], [[0xc0, 0xaf], 0], [[0xe0, 0x80, 0xaf], 0], [[0xed, 0xa0, 0x80], 0], [[0xf4, 0x90, 0x80, 0x80], 0],
+    [[0x61, 0x62, 0xe2, 0x82], 2], [[0x80], 0], [[0xf5, 0x80, 0x80, 0x80], 0], [[0xc3, 0x28], 0],
+  ] as Array<[number[], number]>) {
+    assert.equal(firstInvalidUtf8(Buffer.from(b)), at, JSON.stringify(b));
+    assert.throws(() => new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(b)), 'the platform agrees it is invalid');
+  }
+});
+
+test('readLines: defective lines are marked with the byte, line numbers stay exact, whatever the chunk size', () => {
+  const f = writeFiles(dir, {
+    'mixed.txt': bytes('ok é\n', 'bad ', [0xff, 0xfe], ' here\r\n', 'nul', [0], 'x\n', '\ufeff', [0xc3], '\n', 'last 😀'),
+  })['mixed.txt']!;
+  for (const chunk of [1, 2, 3, 5, 7, 1 << 20]) {
+    const lines = [...readLines(f, chunk)];
+    assert.deepEqual(lines.map((l) => [l.lineNo, l.defect?.kind ?? null, l.defect?.byte ?? null]), [
+      [1, null, null], [2, 'invalid_utf8', 5], [3, 'binary', 4], [4, 'invalid_utf8', 4], [5, null, null],
+    ], `chunk ${chunk}`);
+    assert.equal(lines[0]!.text, 'ok é');
+    assert.equal(lines[4]!.text, 'last 😀');
+    assert.equal(lines[1]!.text, 'bad \ufffd\ufffd here', 'CR still stripped');
+    assert.equal(lines[1]!.text[lines[1]!.defect!.char], '\ufffd');
+    assert.equal(lines[3]!.text[lines[3]!.defect!.char], '\ufffd', 'the BOM is dropped and the position follows');
+  }
+});
+
+test('a UTF-16 file is refused as a whole, naming the file', () => {
+  const f = writeFiles(dir, { 'utf16.jsonl': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"text": "hi"}\n', 'utf16le')]) })['utf16.jsonl']!;
+  assert.throws(() => [...readLines(f)], /utf16\.jsonl: this is UTF-16 text .*convert it to UTF-8 first/);
+});
+
+test('every reader rejects the record holding invalid UTF-8 or a NUL byte, and only that record', () => {
+  const f = writeFiles(dir, {
+    'a.jsonl': bytes('{"text": "fine"}\n', '{"text": "caf', [0xe9], '"}\n', '\n', '{"text": "nul', [0], '"}\n', '{"text": "also fine"}'),
+    'a.json': bytes('[\n{"text": "fine"},\n{"text":\n  "caf', [0xe9], '"},\n{"text": "after"}\n]\n'),
+    'one.json': bytes('{\n  "text": "caf', [0xe9], '"\n}\n'),
+    'a.csv': bytes('text,label\nfine,1\n"multi\nline ', [0xe9], '",2\nnul', [0], ',3\nafter,4\n'),
+    'a.txt': bytes('block one\n\nblock ', [0xe9], ' two\nstill two\n\nblock three\n'),
+  });
+  assert.deepEqual(summary([...readJsonl(f['a.jsonl']!)]), [
+    { line: 1, reason: undefined, detail: undefined },
+    { line: 2, reason: 'invalid_utf8', detail: 'invalid UTF-8 at byte 14 of line 2' },
+    { line: 4, reason: 'binary', detail: 'a NUL byte at byte 14 of line 4: binary data, not text' },
+    { line: 5, reason: undefined, detail: undefined },
+  ]);
+  assert.deepEqual(summary([...readJson(f['a.json']!)]), [
+    { line: 2, reason: undefined, detail: undefined },
+    { line: 3, reason: 'invalid_utf8', detail: 'invalid UTF-8 at byte 7 of line 4' },
+    { line: 5, reason: undefined, detail: undefined },
+  ]);
+  assert.deepEqual(summary([...readJson(f['one.json']!)]), [{ line: 1, reason: 'invalid_utf8', detail: 'invalid UTF-8 at byte 15 of line 2' }]);
+  assert.deepEqual(summary([...readCsv(f['a.csv']!, ',')]), [
+    { line: 2, reason: undefined, detail: undefined },
+    { line: 3, reason: 'invalid_utf8', detail: 'invalid UTF-8 at byte 6 of line 4' },
+    { line: 5, reason: 'binary', detail: 'a NUL byte at byte 4 of line 5: binary data, not text' },
+    { line: 6, reason: undefined, detail: undefined },
+  ]);
+  assert.deepEqual(summary([...readText(f['a.txt']!, { textSplit: 'blank-lines' })]), [
+    { line: 1, reason: undefined, detail: undefined },
+    { line: 3, reason: 'invalid_utf8', detail: 'invalid UTF-8 at byte 7 of line 3' },
+    { line: 6, reason: undefined, detail: undefined },
+  ]);
+  assert.equal(summary([...readText(f['a.txt']!)])[0]!.reason, 'invalid_utf8');
+  const header = writeFiles(dir, { 'h.csv': bytes('te', [0xff], 'xt\nx\n') })['h.csv']!;
+  assert.throws(() => [...readCsv(header, ',')], /h\.csv:1: the header row is not UTF-8 text \(invalid UTF-8 at byte 3 of line 1\)/);
+});
+
+test('prepare: a binary file and latin-1 lines are rejected record by record; report.json balances; no U+FFFD is trained', () => {
+  const tok = mistralTokenizer();
+  const f = writeFiles(dir, {
+    'in/latin1.jsonl': bytes('{"text": "a clean record about rivers"}\n', '{"text": "caf', [0xe9], ' cr', [0xe8], 'me"}\n', '{"text": "another clean record about stones"}\n'),
+    'in/blob.txt': bytes([0x89], 'PNG\r\n', [0x1a, 0x0a, 0, 0, 0, 0x0d], 'IHDR'),
+    'in/notes.txt': 'plain notes that are fine',
+    'in/zeros.txt': bytes('looks like text\n', [0, 0, 0, 0], '\n'),
+  });
+  const out = path.join(dir, 'out');
+  const { report } = prepare({ inputs: [path.join(dir, 'in')], outDir: out, tokenizer: tok, split: [1, 0, 0] });
+  assert.equal(report.input_records, 6);
+  assert.equal(report.kept + report.rejected, report.input_records);
+  assert.deepEqual(report.by_reason, { binary: 1, invalid_utf8: 2 });
+  const rejected = readOut<{ source: { file: string; line: number }; reason: string; detail: string }>(path.join(out, 'rejected.jsonl'));
+  assert.deepEqual(rejected.map((r) => [path.basename(r.source.file), r.source.line, r.reason, r.detail]), [
+    ['blob.txt', 1, 'invalid_utf8', 'invalid UTF-8 at byte 1 of line 1'],
+    ['latin1.jsonl', 2, 'invalid_utf8', 'invalid UTF-8 at byte 14 of line 2'],
+    ['zeros.txt', 1, 'binary', 'a NUL byte at byte 1 of line 2: binary data, not text'],
+  ]);
+  const train = fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8');
+  assert.ok(!train.includes('\ufffd') && !train.includes('PNG'), 'nothing decoded with replacement characters was kept');
+});
