@@ -1,7 +1,13 @@
 // Follows a growing metrics.jsonl by polling: reads only the bytes added since the last poll, parses
 // complete lines, skips and counts malformed ones (with line numbers), and starts over from byte 0 when
 // the file is truncated, replaced (new inode) or rewritten in place (e.g. a resumed run dropping rows).
+// The file is opened only as a regular file inside its run folder (openInside): a symlink out of the run,
+// or a FIFO, is treated as absent. A poll that adds only malformed lines, or changes only whether a
+// partial last line is waiting, is still an update (the page shows both).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cleanLine } from '../util/lines.ts';
+import { openInside } from './safe-path.ts';
 
 /** One row of metrics.jsonl: a train step (no `split`) or an evaluation (`split: "val" | "test"`). */
 export interface MetricRow {
@@ -68,19 +74,15 @@ export class MetricsTail {
   /** The last line was taken without its newline; a newline arriving next belongs to it. */
   private tookUnterminated = false;
 
-  constructor(readonly file: string) {}
+  /** `file` is read only while it is a regular file inside `root` (default: the folder it is in). */
+  constructor(readonly file: string, readonly root: string = path.dirname(file)) {}
 
   /** Reads what changed since the last call; null when nothing did. Never throws on file contents. */
   poll(): TailUpdate | null {
-    let fd: number;
+    const opened = openInside(this.root, [path.relative(this.root, this.file)]);
+    if (opened === null) return this.vanish();
+    const { fd, stat: st } = opened;
     try {
-      fd = fs.openSync(this.file, 'r');
-    } catch {
-      return this.vanish();
-    }
-    try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) return this.vanish();
       const unchanged = this.exists && st.ino === this.ino && st.size === this.offset && st.mtimeMs === this.mtimeMs;
       if (unchanged) return null;
       let reset = false;
@@ -91,10 +93,10 @@ export class MetricsTail {
         reset = true;
       }
       this.mtimeMs = st.mtimeMs;
-      const before = this.rows.length;
+      const before = this.rows.length, malformedBefore = this.malformedCount, partialBefore = this.partial;
       this.readFrom(fd, st.size);
       const rows = this.rows.slice(before);
-      if (!reset && rows.length === 0) return null;
+      if (!reset && rows.length === 0 && this.malformedCount === malformedBefore && this.partial === partialBefore) return null;
       return { reset, rows };
     } finally {
       fs.closeSync(fd);
@@ -164,7 +166,7 @@ export class MetricsTail {
   private settlePending(): void {
     this.partial = false;
     if (this.pending.length === 0) return;
-    const text = clean(this.pending.toString('utf8'));
+    const text = cleanLine(this.pending.toString('utf8'));
     if (text.trim() === '') return;
     if (typeof parseMetricLine(text) === 'string') {
       this.partial = true;
@@ -177,7 +179,7 @@ export class MetricsTail {
   }
 
   private take(raw: string): void {
-    const text = clean(raw);
+    const text = cleanLine(raw);
     if (text.trim() === '') return;
     const r = parseMetricLine(text);
     if (typeof r !== 'string') {
@@ -189,10 +191,4 @@ export class MetricsTail {
       this.malformedSamples.push({ line: this.lineNo, reason: r, text: text.slice(0, SAMPLE_CHARS) });
     }
   }
-}
-
-function clean(s: string): string {
-  let t = s.endsWith('\r') ? s.slice(0, -1) : s;
-  if (t.charCodeAt(0) === 0xfeff) t = t.slice(1);
-  return t;
 }

@@ -1,9 +1,12 @@
 // Watches one run directory by polling: metrics.jsonl through a MetricsTail, and config.yaml and
-// report.json whenever their size, mtime or inode change. Produces the events the page consumes.
+// report.json whenever their size, mtime or inode change. Produces the events the page consumes. Every
+// file is read through the check the static serving uses (openInside): only a regular file inside the
+// run dir; a symlink out of it, a FIFO or a folder is absent, so an event never carries outside bytes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
+import { openInside } from './safe-path.ts';
 
 export interface RunInfo {
   id: number;
@@ -52,7 +55,7 @@ export class RunWatcher {
   private readonly signatures = { config: '', report: '' };
 
   constructor(readonly info: RunInfo, readonly dir: string) {
-    this.tail = new MetricsTail(path.join(dir, 'metrics.jsonl'));
+    this.tail = new MetricsTail(path.join(dir, 'metrics.jsonl'), dir);
   }
 
   /** Polls the run's files; returns the events for what changed. */
@@ -105,27 +108,28 @@ export class RunWatcher {
 
   /** undefined: unchanged; null: absent; else the text (or why it was not read). */
   private readIfChanged(name: string, key: 'config' | 'report'): { text: string; error?: string } | null | undefined {
-    const file = path.join(this.dir, name);
-    let sig = '';
-    let st: fs.Stats | null = null;
-    try {
-      st = fs.statSync(file);
-      sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    } catch {
-      sig = 'absent';
+    const opened = openInside(this.dir, [name]);
+    if (opened === null) {
+      if (this.signatures[key] === 'absent') return undefined;
+      this.signatures[key] = 'absent';
+      return null;
     }
-    if (sig === this.signatures[key]) return undefined;
-    this.signatures[key] = sig;
-    if (!st) return null;
-    if (!st.isFile()) return { text: '', error: `${name} is not a regular file` };
-    if (st.size > MAX_INLINE_BYTES) {
-      return { text: '', error: `${name} is ${(st.size / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` };
-    }
+    const { fd, stat: st } = opened;
     try {
-      return { text: fs.readFileSync(file, 'utf8') };
-    } catch (e) {
-      this.signatures[key] = '';
-      return { text: '', error: `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+      const sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
+      if (sig === this.signatures[key]) return undefined;
+      this.signatures[key] = sig;
+      if (st.size > MAX_INLINE_BYTES) {
+        return { text: '', error: `${name} is ${(st.size / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` };
+      }
+      try {
+        return { text: fs.readFileSync(fd, 'utf8') };
+      } catch (e) {
+        this.signatures[key] = '';
+        return { text: '', error: `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+      }
+    } finally {
+      fs.closeSync(fd);
     }
   }
 }

@@ -1,6 +1,7 @@
 // Maps the raw path of a request to a regular file inside one root folder, or to null (the server
 // answers 404). Works on the raw request target, never on a WHATWG-normalised URL, which would already
-// have resolved `..` and `%2e%2e` before we could refuse them.
+// have resolved `..` and `%2e%2e` before we could refuse them. openInside is the same check for the
+// files the server reads itself (metrics.jsonl, config.yaml, report.json): it opens the file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -55,4 +56,29 @@ export function resolveInside(root: string, segments: string[]): string | null {
     return null;
   }
   return real;
+}
+
+/**
+ * Opens `segments` below `root` for reading when resolveInside allows it: a regular file inside the root
+ * (a symlink out of it, a FIFO, a device or a folder is null, as if absent). The real path is opened
+ * without following a final symlink and without blocking (a FIFO swapped in since the check cannot hang
+ * the server), and checked again to be a regular file. The caller closes the descriptor.
+ */
+export function openInside(root: string, segments: string[]): { fd: number; stat: fs.Stats } | null {
+  const real = resolveInside(root, segments);
+  if (real === null) return null;
+  let fd: number;
+  try {
+    fd = fs.openSync(real, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
+  } catch {
+    return null;
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isFile()) return { fd, stat };
+  } catch {
+    // fall through: closed below
+  }
+  fs.closeSync(fd);
+  return null;
 }

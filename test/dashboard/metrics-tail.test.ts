@@ -1,10 +1,13 @@
 // MetricsTail: incremental reads, partial and unterminated lines, malformed lines skipped and counted with
-// their line numbers, and a fresh start when metrics.jsonl is truncated, replaced or rewritten in place.
+// their line numbers, a fresh start when metrics.jsonl is truncated, replaced or rewritten in place,
+// updates for malformed-only and partial-only changes, and only regular files inside the run are read.
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { MetricsTail, parseMetricLine } from '../../src/dashboard/metrics-tail.ts';
 
 let dir = '';
@@ -63,8 +66,8 @@ test('a line still being written waits for its newline; an unterminated complete
 
   fs.appendFileSync(file, row(2)); // complete, no newline yet: taken now
   assert.deepEqual(steps(t.poll()!.rows), [2]);
-  fs.appendFileSync(file, '\n{bad}\n'); // its newline arrives, then a malformed line 3
-  assert.equal(t.poll(), null);
+  fs.appendFileSync(file, '\n{bad}\n'); // its newline arrives, then a malformed line 3: an update with no rows
+  assert.deepEqual(t.poll(), { reset: false, rows: [] });
   assert.equal(t.malformedCount, 1);
   assert.equal(t.malformedSamples[0]!.line, 3);
 });
@@ -143,4 +146,52 @@ test('a deleted file empties the run; a new one is read from the start', () => {
   assert.equal(t.poll(), null);
   fs.writeFileSync(file, row(7) + '\n');
   assert.deepEqual(steps(t.poll()!.rows), [7]);
+});
+
+test('a poll that adds only malformed lines, or only starts or ends a partial line, is an update (not null)', () => {
+  const t = new MetricsTail(file);
+  fs.writeFileSync(file, row(1) + '\n');
+  assert.deepEqual(steps(t.poll()!.rows), [1]);
+  fs.appendFileSync(file, 'not json\n{"step": -1}\n');
+  assert.deepEqual(t.poll(), { reset: false, rows: [] }, 'two malformed lines');
+  assert.equal(t.malformedCount, 2);
+  fs.appendFileSync(file, '{"step": 2, "lo');
+  assert.deepEqual(t.poll(), { reset: false, rows: [] }, 'a partial line starts');
+  assert.equal(t.partial, true);
+  fs.appendFileSync(file, 'ss": oops}\n');
+  assert.deepEqual(t.poll(), { reset: false, rows: [] }, 'the partial line ends, malformed');
+  assert.deepEqual([t.partial, t.malformedCount], [false, 3]);
+  assert.equal(t.poll(), null, 'nothing changed');
+});
+
+test('only a regular file inside the run folder is read: a symlink out of it is absent, a FIFO never blocks', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-tail-'));
+  try {
+    const run = path.join(root, 'run');
+    fs.mkdirSync(run);
+    const secret = path.join(root, 'secret.jsonl');
+    fs.writeFileSync(secret, row(1, { secret: 'outside the run' }) + '\n');
+    const metrics = path.join(run, 'metrics.jsonl');
+    fs.symlinkSync(secret, metrics);
+    const t = new MetricsTail(metrics, run);
+    assert.equal(t.poll(), null);
+    assert.deepEqual([t.exists, t.rows.length], [false, 0]);
+    // a symlink that stays inside the run is followed
+    fs.rmSync(metrics);
+    fs.writeFileSync(path.join(run, 'real.jsonl'), row(7) + '\n');
+    fs.symlinkSync('real.jsonl', metrics);
+    assert.deepEqual(steps(t.poll()!.rows), [7]);
+    // a FIFO in its place: absent, and poll returns at once instead of waiting for a writer (in a child
+    // process with a time limit, so that a regression fails here instead of hanging the test run)
+    fs.rmSync(metrics);
+    execFileSync('mkfifo', [metrics]);
+    const script = `import { MetricsTail } from ${JSON.stringify(new URL('../../src/dashboard/metrics-tail.ts', import.meta.url).href)};
+      const t = new MetricsTail(${JSON.stringify(metrics)});
+      console.log(JSON.stringify([t.poll(), t.exists]));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 15_000 });
+    assert.equal(r.signal, null, 'poll() on a FIFO returned instead of blocking');
+    assert.equal(r.stdout.trim(), '[null,false]', r.stderr);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

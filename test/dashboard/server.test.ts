@@ -1,6 +1,7 @@
 // The dashboard server over real HTTP: what it serves, every path-escape case answered 404, read-only
 // methods, the localhost Host check, the SSE stream following appends and malformed lines, and its errors.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
@@ -216,6 +217,44 @@ test('a run still in progress (only metrics.jsonl, or nothing yet) is served wit
     const metrics = snap.filter((e) => e.type === 'metrics');
     assert.equal((metrics[0]!.data.rows as unknown[]).length, 68);
     assert.deepEqual([metrics[1]!.data.exists, (metrics[1]!.data.rows as unknown[]).length], [false, 0]);
+  } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
+
+test('the events never carry files from outside a run: symlinked metrics/config/report out of it are absent, a FIFO is absent', { timeout: 20_000 }, async () => {
+  const t = tempRuns(RUN_GEN, RUN_CLS);
+  const [gen, cls] = t.dirs as [string, string];
+  const outside = path.join(t.root, 'outside');
+  fs.mkdirSync(outside);
+  fs.writeFileSync(path.join(outside, 'metrics.jsonl'), '{"step": 1, "loss": 1, "secret": "TOP-SECRET"}\n');
+  fs.writeFileSync(path.join(outside, 'config.yaml'), 'task: TOP-SECRET\n');
+  fs.writeFileSync(path.join(outside, 'report.json'), '{"secret": "TOP-SECRET"}\n');
+  for (const f of ['metrics.jsonl', 'config.yaml', 'report.json']) {
+    fs.rmSync(path.join(gen, f));
+    fs.symlinkSync(path.join(outside, f), path.join(gen, f));
+  }
+  fs.rmSync(path.join(cls, 'config.yaml'));
+  execFileSync('mkfifo', [path.join(cls, 'config.yaml')]);
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  try {
+    const body = await (await fetch(new URL('/api/snapshot', d.url))).text();
+    assert.doesNotMatch(body, /TOP-SECRET/);
+    const snap = JSON.parse(body) as Array<{ type: string; data: Record<string, unknown> }>;
+    const metrics = snap.filter((e) => e.type === 'metrics');
+    assert.deepEqual(metrics.map((e) => [e.data.exists, (e.data.rows as unknown[]).length > 0]), [[false, false], [true, true]]);
+    const files = snap.filter((e) => e.type === 'files');
+    assert.deepEqual([files[0]!.data.config, files[0]!.data.report], [null, null]);
+    assert.equal(files[1]!.data.config, null, 'a FIFO config.yaml is absent');
+    assert.notEqual(files[1]!.data.report, null, 'the second run\'s own files are still read');
+    const s = openEvents(d.url);
+    try {
+      await waitFor(() => s.events.filter((e) => e.type === 'files').length === 2, 5000, 'the snapshot');
+      assert.doesNotMatch(JSON.stringify(s.events), /TOP-SECRET/);
+    } finally {
+      s.close();
+    }
   } finally {
     await d.close();
     t.cleanup();
