@@ -4,6 +4,9 @@
 // comment; N = number of tokens (B·T), C = channels.
 import type { DType, HostData } from './dtype.ts';
 
+/** The target id that cross-entropy ignores (PyTorch's and HF's −100). */
+export const IGNORE_INDEX = -100;
+
 /** An opaque buffer living on a backend (host memory for CPU, device memory for CUDA). */
 export interface DeviceBuffer {
   readonly dtype: DType;

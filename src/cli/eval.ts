@@ -6,7 +6,7 @@ import { createBackend, type DeviceName } from '../backend/select.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss } from '../eval/evaluate.ts';
-import { readRunConfig } from '../export/export.ts';
+import { readRunConfig, runWeightsDir } from '../export/export.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
@@ -117,7 +117,7 @@ function resolveTarget(f: EvalFlags): Target {
   if (f.run) {
     if (f.model || f.adapter) throw new UserError('give either --run or --model/--adapter, not both');
     const cfg = readRunConfig(f.run);
-    const sub = path.join(f.run, f.best ? 'best' : cfg.method === 'lora' ? 'adapter' : 'model');
+    const sub = runWeightsDir(f.run, cfg, f.best ?? false);
     if (!fs.existsSync(sub)) throw new UserError(`${path.basename(sub)}/ not found: has the run finished${f.best ? ' and evaluated on val' : ''}?`, sub);
     return {
       model: cfg.method === 'lora' ? cfg.model : sub, adapter: cfg.method === 'lora' ? sub : null, tokenizerDir: cfg.model,

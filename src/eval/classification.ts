@@ -2,7 +2,6 @@
 // F1 over the classes present in the true or predicted labels) and the confusion matrix (rows = true
 // class, columns = predicted class); and evaluation of a model's classification head on token rows.
 import type { TokenRow } from '../model/batch.ts';
-import { collate } from '../model/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -50,7 +49,7 @@ export function evaluateClassification(model: MistralModel, rows: readonly Token
   let lossSum = 0;
   for (let i = 0; i < rows.length; i += batchSize) {
     const chunk = rows.slice(i, i + batchSize);
-    const logits = model.classLogits(collate(chunk, model.cfg.padTokenId ?? 0, model.cfg.padTokenId));
+    const logits = model.classLogits(model.collate(chunk));
     chunk.forEach((row, b) => {
       if (row.label === undefined || row.label < 0 || row.label >= numLabels) {
         throw new UserError(`row ${i + b}: label ${String(row.label)} is not a class index in [0, ${numLabels})`);

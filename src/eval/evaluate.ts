@@ -1,7 +1,6 @@
 // Evaluation of a causal LM on token rows: the token-weighted mean loss over a whole data set
 // (Σ NLL of every target token / their count), so the result does not depend on batch size or padding.
 import type { TokenRow } from '../model/batch.ts';
-import { collate } from '../model/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -20,12 +19,11 @@ export interface EvaluateOptions {
 
 export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts: EvaluateOptions): LossReport {
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new UserError(`batch size must be an integer ≥ 1, got ${opts.batchSize}`);
-  const padId = model.cfg.padTokenId ?? 0;
   let sum = 0, count = 0, done = 0;
   let pending: TokenRow[] = [];
   const flush = (): void => {
     if (pending.length === 0) return;
-    const r = model.loss(collate(pending, padId, model.cfg.padTokenId));
+    const r = model.loss(model.collate(pending));
     sum += r.sum;
     count += r.count;
     done += pending.length;

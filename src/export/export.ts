@@ -34,9 +34,14 @@ export function readRunConfig(run: string): TrainConfig {
   return validate(readYamlMapping(file), file);
 }
 
+/** The folder of a run's trained weights: best/, or adapter/ (LoRA) or model/ (full) of the last step. */
+export function runWeightsDir(run: string, cfg: TrainConfig, best: boolean): string {
+  return path.join(run, best ? 'best' : cfg.method === 'lora' ? 'adapter' : 'model');
+}
+
 export function exportRun(opts: ExportOptions): ExportResult {
   const cfg = readRunConfig(opts.run);
-  const source = path.join(opts.run, opts.best ? 'best' : cfg.method === 'lora' ? 'adapter' : 'model');
+  const source = runWeightsDir(opts.run, cfg, opts.best);
   if (!fs.existsSync(source)) {
     throw new UserError(`${opts.best ? 'best/ (no validation was run?)' : path.basename(source) + '/'} not found: the run has not finished`, source);
   }

@@ -4,7 +4,9 @@
 // classification token (the last token that is not pad_token_id).
 import { UserError } from '../util/errors.ts';
 
-export const IGNORE_INDEX = -100;
+import { IGNORE_INDEX } from '../backend/backend.ts';
+
+export { IGNORE_INDEX };
 
 /** One tokenized example. `labels` has the length of `inputIds` (HF convention); absent = all targets. */
 export interface TokenRow {

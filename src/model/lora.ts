@@ -2,6 +2,7 @@
 // scaling = alpha / r (alpha / √r with rsLoRA). This file holds the adapter's spec and weights on a
 // backend; reading and writing PEFT's files is in peft.ts.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import { zeros } from '../backend/buffers.ts';
 import type { DType } from '../backend/dtype.ts';
 import type { MistralConfig } from './config.ts';
 import { PROJECTIONS, projectionShape, type Projection } from './weights.ts';
@@ -43,17 +44,21 @@ export function allocateLora(backend: Backend, cfg: MistralConfig, spec: LoraSpe
     const layer: Partial<Record<Projection, LoraPair>> = {};
     for (const p of spec.targets) {
       const [out, inDim] = projectionShape(cfg, p);
-      const zeros = (n: number): DeviceBuffer => {
-        const b = backend.alloc(dtype, n);
-        backend.fill(b, 0);
-        return b;
-      };
       layer[p] = {
-        A: zeros(spec.r * inDim), B: zeros(out * spec.r),
-        dA: withGrads ? zeros(spec.r * inDim) : null, dB: withGrads ? zeros(out * spec.r) : null,
+        A: zeros(backend, dtype, spec.r * inDim), B: zeros(backend, dtype, out * spec.r),
+        dA: withGrads ? zeros(backend, dtype, spec.r * inDim) : null, dB: withGrads ? zeros(backend, dtype, out * spec.r) : null,
       };
     }
     layers.push(layer);
   }
   return { spec, scaling: loraScaling(spec), layers };
+}
+
+/** Frees an adapter's factors and gradients. */
+export function freeLora(backend: Backend, adapter: LoraAdapter): void {
+  for (const layer of adapter.layers) {
+    for (const pair of Object.values(layer)) {
+      for (const b of [pair.A, pair.B, pair.dA, pair.dB]) if (b) backend.free(b);
+    }
+  }
 }

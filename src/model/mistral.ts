@@ -3,14 +3,15 @@
 // sequence-classification head. Forward here; the backward passes are in backward.ts.
 import * as fs from 'node:fs';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import { zeros } from '../backend/buffers.ts';
 import type { DType } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, type Activations, type PlanShape } from './activations.ts';
-import type { Batch } from './batch.ts';
+import { collate, type Batch, type TokenRow } from './batch.ts';
 import { loadConfig, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
-import type { LoraAdapter } from './lora.ts';
+import { freeLora, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { ropeInvFreq } from './rope-freq.ts';
 import { hostFloats, loadWeights, PROJECTIONS, projectionName, projectionShape, type MistralWeights, type Projection } from './weights.ts';
@@ -70,8 +71,19 @@ export class MistralModel {
     backend.upload(this.invFreq, hostFloats(ropeInvFreq(cfg.ropeTheta, cfg.headDim), dtype));
   }
 
+  /** Collates rows for this model: padding with pad_token_id (0 without one), scored as HF does. */
+  collate(rows: readonly TokenRow[]): Batch {
+    return collate(rows, this.padId, this.cfg.padTokenId);
+  }
+
+  /** The id written into padding (masked, never trained): pad_token_id, or 0 when there is none. */
+  get padId(): number {
+    return this.cfg.padTokenId ?? 0;
+  }
+
   /** Attaches (or with null detaches) a LoRA adapter to every targeted projection. */
   setLora(adapter: LoraAdapter | null): void {
+    if (this.lora && this.lora !== adapter) freeLora(this.backend, this.lora);
     this.lora = adapter;
     for (const layer of this.layers) {
       for (const [p, lin] of Object.entries(layer.proj)) {
@@ -235,11 +247,12 @@ export class MistralModel {
   setScoreHead(weight: DeviceBuffer, trainable: boolean): ScoreHead {
     const numLabels = weight.length / this.cfg.hiddenSize;
     if (!Number.isInteger(numLabels) || numLabels < 1) throw new Error(`score head of ${weight.length} values does not fit hidden size ${this.cfg.hiddenSize}`);
-    let grad: DeviceBuffer | null = null;
-    if (trainable) {
-      grad = this.backend.alloc(this.dtype, weight.length);
-      this.backend.fill(grad, 0);
+    const old = this.score;
+    if (old) {
+      if (old.grad) this.backend.free(old.grad);
+      if (old.weight !== weight && old.weight !== this.weights.score) this.backend.free(old.weight);
     }
+    const grad = trainable ? zeros(this.backend, this.dtype, weight.length) : null;
     this.score = { weight, grad, numLabels };
     return this.score;
   }
@@ -261,19 +274,15 @@ export class MistralModel {
   enableBaseGrads(opts: { lmHead: boolean } = { lmHead: true }): void {
     if (this.baseGrads) return;
     const be = this.backend, cfg = this.cfg;
-    const zeros = (n: number): DeviceBuffer => {
-      const b = be.alloc(this.dtype, n);
-      be.fill(b, 0);
-      return b;
-    };
+    const zero = (n: number): DeviceBuffer => zeros(be, this.dtype, n);
     for (const layer of this.layers) {
-      for (const lin of Object.values(layer.proj)) lin.dWeight = zeros(lin.outDim * lin.inDim);
-      layer.dInputNorm = zeros(cfg.hiddenSize);
-      layer.dPostAttentionNorm = zeros(cfg.hiddenSize);
+      for (const lin of Object.values(layer.proj)) lin.dWeight = zero(lin.outDim * lin.inDim);
+      layer.dInputNorm = zero(cfg.hiddenSize);
+      layer.dPostAttentionNorm = zero(cfg.hiddenSize);
     }
-    const embed = zeros(cfg.vocabSize * cfg.hiddenSize);
-    const lmHead = !this.weights.lmHead || !opts.lmHead ? null : this.weights.lmHead === this.weights.embed ? embed : zeros(cfg.vocabSize * cfg.hiddenSize);
-    this.baseGrads = { embed, finalNorm: zeros(cfg.hiddenSize), lmHead };
+    const embed = zero(cfg.vocabSize * cfg.hiddenSize);
+    const lmHead = !this.weights.lmHead || !opts.lmHead ? null : this.weights.lmHead === this.weights.embed ? embed : zero(cfg.vocabSize * cfg.hiddenSize);
+    this.baseGrads = { embed, finalNorm: zero(cfg.hiddenSize), lmHead };
   }
 
   /** Every trainable tensor with its gradient: LoRA factors, a trained score head, base weights when enabled. */

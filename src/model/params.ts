@@ -2,6 +2,7 @@
 // norm, checkpoints and the adapter writer all walk. Names are PEFT's in-memory names for adapter
 // tensors (…lora_A.weight, score.modules_to_save.weight) and HF's names for base weights.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import { blockOf } from './weights.ts';
 
 export interface Param {
   name: string;
@@ -31,8 +32,7 @@ export function gradNorm(backend: Backend, params: readonly Param[], scratch: De
 
 /** PEFT's key for a LoRA factor of layer i's projection. */
 export function loraKey(layer: number, proj: string, factor: 'A' | 'B'): string {
-  const block = proj === 'gate_proj' || proj === 'up_proj' || proj === 'down_proj' ? 'mlp' : 'self_attn';
-  return `base_model.model.model.layers.${layer}.${block}.${proj}.lora_${factor}.weight`;
+  return `base_model.model.model.layers.${layer}.${blockOf(proj)}.${proj}.lora_${factor}.weight`;
 }
 
 /** PEFT's in-memory name of the trained classification head (modules_to_save), and its saved key. */

@@ -25,10 +25,14 @@ export interface MistralWeights {
   score: DeviceBuffer | null;
 }
 
+/** The sub-module a projection belongs to in HF's Mistral: mlp or self_attn. */
+export function blockOf(p: string): 'mlp' | 'self_attn' {
+  return p === 'gate_proj' || p === 'up_proj' || p === 'down_proj' ? 'mlp' : 'self_attn';
+}
+
 /** HF tensor name of a projection in layer i. */
 export function projectionName(i: number, p: Projection): string {
-  const block = p === 'gate_proj' || p === 'up_proj' || p === 'down_proj' ? 'mlp' : 'self_attn';
-  return `model.layers.${i}.${block}.${p}.weight`;
+  return `model.layers.${i}.${blockOf(p)}.${p}.weight`;
 }
 
 /** [out, in] of a projection. */

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
 import type { LoaderPosition } from '../data/loader.ts';
 import type { Param } from '../model/params.ts';
+import { hostFloats } from '../model/weights.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
 import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
 import { warn } from '../util/log.ts';
@@ -83,6 +84,11 @@ export function listCheckpoints(runDir: string): string[] {
  * shape), restored into `params` and the optimizer; null when there is none.
  */
 export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend): CheckpointState | null {
+  // half-written checkpoints of a process that was killed while saving
+  const root = path.join(runDir, DIR);
+  if (fs.existsSync(root)) {
+    for (const n of fs.readdirSync(root)) if (n.startsWith('.tmp-')) fs.rmSync(path.join(root, n), { recursive: true, force: true });
+  }
   for (const dir of listCheckpoints(runDir).reverse()) {
     try {
       return restoreCheckpoint(dir, params, optimizer, backend);
@@ -106,15 +112,13 @@ function restoreCheckpoint(dir: string, params: readonly Param[], optimizer: Ada
       if (info.shape.join() !== p.shape.join()) throw new Error(`${name} has shape [${info.shape.join(', ')}], expected [${p.shape.join(', ')}]`);
       return st.readF32(name);
     };
-    const host = (a: Float32Array, like: Param['value']): Parameters<Backend['upload']>[1] =>
-      like.dtype === 'f64' ? { dtype: 'f64', data: Float64Array.from(a) } : { dtype: 'f32', data: a };
     // read everything first, so a bad checkpoint changes nothing
     const values = params.map((p) => [read(`param.${p.name}`, p), read(`exp_avg.${p.name}`, p), read(`exp_avg_sq.${p.name}`, p)] as const);
     params.forEach((p, i) => {
       const [value, m, v] = values[i]!;
-      backend.upload(p.value, host(value, p.value));
-      backend.upload(optimizer.m[i]!, host(m, p.value));
-      backend.upload(optimizer.v[i]!, host(v, p.value));
+      backend.upload(p.value, hostFloats(value, p.value.dtype));
+      backend.upload(optimizer.m[i]!, hostFloats(m, p.value.dtype));
+      backend.upload(optimizer.v[i]!, hostFloats(v, p.value.dtype));
     });
   } finally {
     st.close();

@@ -2,6 +2,7 @@
 // compute dtype), one shared step counter, decoupled weight decay and bias correction as torch does.
 // Weight decay skips norm weights, as HF Trainer's parameter groups do.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import { zeros } from '../backend/buffers.ts';
 import { decays, type Param } from '../model/params.ts';
 
 export interface AdamWConfig {
@@ -18,13 +19,8 @@ export class AdamW {
   readonly v: DeviceBuffer[];
 
   constructor(private readonly backend: Backend, readonly params: readonly Param[], readonly config: AdamWConfig) {
-    const zeros = (p: Param): DeviceBuffer => {
-      const b = backend.alloc(p.value.dtype, p.value.length);
-      backend.fill(b, 0);
-      return b;
-    };
-    this.m = params.map(zeros);
-    this.v = params.map(zeros);
+    this.m = params.map((p) => zeros(backend, p.value.dtype, p.value.length));
+    this.v = params.map((p) => zeros(backend, p.value.dtype, p.value.length));
   }
 
   /** One update of every parameter with its current gradient, at learning rate `lr`. */

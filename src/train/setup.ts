@@ -6,6 +6,7 @@ import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../model/batch.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
+import { hostFloats } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
 import { UserError } from '../util/errors.ts';
@@ -73,7 +74,7 @@ export function setupRun(cfg: TrainConfig): RunSetup {
   });
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
-    packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.cfg.padTokenId ?? 0, scorePadId: model.cfg.padTokenId,
+    packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: model.cfg.padTokenId,
   });
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
@@ -107,7 +108,7 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
   } else {
     const init = new Float32Array(numLabels * C);
     for (let i = 0; i < init.length; i++) init[i] = rng.normal() * 0.02;
-    model.backend.upload(weight, model.dtype === 'f64' ? { dtype: 'f64', data: Float64Array.from(init) } : { dtype: 'f32', data: init });
+    model.backend.upload(weight, hostFloats(init, model.dtype));
   }
   model.setScoreHead(weight, true);
 }

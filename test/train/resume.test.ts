@@ -96,6 +96,7 @@ test('a corrupt newest checkpoint is detected and the previous one used', () => 
   assert.match(r.stderr, /resume: from the checkpoint of step 230/);
   assert.deepEqual(comparable(rowsOf(path.join(dir, 'run'))), reference);
   assert.ok(older);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'run', 'checkpoints')).filter((n) => n.startsWith('.tmp-')), [], 'stale temporary checkpoints are removed');
 });
 
 test('--resume refuses a changed config', () => {

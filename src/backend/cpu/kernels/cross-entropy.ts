@@ -3,7 +3,7 @@
 // gradient buffer and scaled there.
 import type { FloatArray } from '../../dtype.ts';
 
-export const IGNORE_INDEX = -100;
+import { IGNORE_INDEX } from '../../backend.ts';
 
 export function crossEntropy(
   losses: FloatArray, dlogits: FloatArray | null, logits: FloatArray, targets: Int32Array,

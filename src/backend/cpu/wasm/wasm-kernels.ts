@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FloatArray } from '../../dtype.ts';
 import type { ResolvedGemm } from '../gemm.ts';
 import type { AttentionOps, GemmFn } from '../kernels/attention.ts';
-import { IGNORE_INDEX } from '../kernels/cross-entropy.ts';
+import { IGNORE_INDEX } from '../../backend.ts';
 
 // The few WebAssembly JS-API types used here (the ES lib has no WebAssembly namespace; Node provides it).
 declare global {
