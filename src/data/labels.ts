@@ -1,6 +1,6 @@
 // Class labels for classification: canonical values (an integer, or a trimmed NFC string; "3" and 3 are
 // the same label), and the class list that maps each label to its index — the order given by the user,
-// else 0 … max for integer labels, else the labels sorted (see classList).
+// else 0 … max for integer labels that look like class indices, else the labels sorted (see classList).
 import { UserError } from '../util/errors.ts';
 
 export type LabelValue = number | string;
@@ -38,18 +38,25 @@ export function sortLabels(labels: LabelValue[]): LabelValue[] {
   });
 }
 
+/** Integer labels up to this many classes (0 … max) are taken as class indices, however few are seen. */
+const INDEX_CLASSES = 1024;
+
 /**
- * The class list of the labels found in data: when every label is an integer ≥ 0 it is its own index
- * (0 … max, as HF datasets store classes); otherwise the labels sorted (integers, then strings).
+ * The class list of the labels found in data: when every label is an integer ≥ 0 and they look like class
+ * indices — max + 1 ≤ 1024, or max + 1 ≤ 2 × the number of distinct labels — each is its own index
+ * (0 … max, as HF datasets store classes); otherwise the labels sorted (integers, then strings), so that
+ * ids or dates used as labels (20240101) give one class each instead of millions of empty ones.
  */
 export function classList(found: Iterable<LabelValue>): LabelValue[] {
   const seen = new Map<string, LabelValue>();
   for (const l of found) seen.set(labelKey(l), l);
   const all = [...seen.values()];
-  if (all.length > 0 && all.every((l) => typeof l === 'number' && l >= 0)) {
-    const max = Math.max(...(all as number[]));
-    return Array.from({ length: max + 1 }, (_, i) => i);
+  let max = -1;
+  for (const l of all) {
+    if (typeof l !== 'number' || l < 0) return sortLabels(all);
+    if (l > max) max = l;
   }
+  if (all.length > 0 && max + 1 <= Math.max(INDEX_CLASSES, 2 * all.length)) return Array.from({ length: max + 1 }, (_, i) => i);
   return sortLabels(all);
 }
 
