@@ -1,8 +1,9 @@
 // Text normalisation applied to every string field of a record before validation and deduplication:
-// Unicode NFC, newlines to \n, control and zero-width characters removed, exotic spaces to ' ', runs of
-// spaces between words collapsed to one, trailing spaces on each line removed, runs of blank lines
-// collapsed to one, and the whole field trimmed. Indentation at the start of a line is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ (Persian,
-// Indic scripts), which change how text renders and reads.
+// newlines to \n, control and zero-width characters removed, exotic spaces to ' ', runs of spaces between
+// words collapsed to one, trailing spaces on each line removed, runs of blank lines collapsed to one,
+// then Unicode NFC (after the stripping, so the result is always NFC), and the whole field trimmed.
+// Indentation at the start of a line is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ
+// (Persian, Indic scripts), which change how text renders and reads.
 
 // C0 controls except \t and \n, DEL, C1 controls except NEL (a newline), and the invisible zero-width
 // characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
@@ -18,10 +19,13 @@ const NON_ASCII = /[^\x00-\x7F]/;
 
 /** The normalised form of one text field (see the file header). */
 export function normalizeText(s: string): string {
-  let t = NON_ASCII.test(s) ? s.normalize('NFC') : s;
+  let t = s;
   if (NEEDS_WORK.test(t)) {
     t = t.replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n').replace(BLANK_RUNS, '\n\n').replace(SPACE_RUNS, '$1 ');
   }
+  // NFC last: removing a zero-width or control character can bring a base and a combining mark together
+  // ('e\u200B\u0301'), which only a later NFC composes; trimming spaces cannot undo a composition.
+  if (NON_ASCII.test(t)) t = t.normalize('NFC');
   return t.trim();
 }
 

@@ -38,3 +38,24 @@ test('charLength counts code points', () => {
   assert.equal(charLength('🙂🙂'), 2);
   assert.equal(charLength('한국어'), 3);
 });
+
+test('NFC comes after the stripping: a zero-width or control character between a base and its combining mark', () => {
+  assert.equal(normalizeText('e\u200B\u0301'), '\u00e9');
+  assert.equal(normalizeText('Cafe\u0007\u0301 au lait'), 'Caf\u00e9 au lait');
+  assert.equal(normalizeText('\u1100\uFEFF\u1161'), '\uAC00', 'Hangul jamo compose once the BOM is gone');
+});
+
+test('the output is always NFC and a fixed point, on random mixes of bases, marks, controls, zero-width and spaces', () => {
+  const pool = ['e', 'a', 'A', 'o', ' ', '  ', '\n', '\t', '\r\n', '\u0301', '\u0308', '\u0327', '\u200B', '\u2060', '\uFEFF', '\u0000', '\u0007', '\u0085', '\u00A0', '\u2003', '\u2001', '\u1100', '\u1161', '\u11A8', '\u200D', '\u212B', 'é', '😀'];
+  let seed = 12345;
+  const next = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let i = 0; i < 5000; i++) {
+    const s = Array.from({ length: 1 + next(12) }, () => pool[next(pool.length)]!).join('');
+    const out = normalizeText(s);
+    assert.equal(out, out.normalize('NFC'), `not NFC: ${JSON.stringify(s)} → ${JSON.stringify(out)}`);
+    assert.equal(normalizeText(out), out, `not a fixed point: ${JSON.stringify(s)} → ${JSON.stringify(out)}`);
+  }
+});
