@@ -1,7 +1,9 @@
 // Text normalisation applied to every string field of a record before validation and deduplication:
 // newlines to \n, control and zero-width characters removed, exotic spaces to ' ', runs of spaces between
 // words collapsed to one, trailing spaces on each line removed, runs of blank lines collapsed to one,
-// then Unicode NFC (after the stripping, so the result is always NFC), and the whole field trimmed.
+// then Unicode NFC (after the stripping, so the result is always NFC), and the whole field trimmed (a
+// prompt only at its start and a completion only at its end: the whitespace between them is their
+// separator).
 // Indentation at the start of a line is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ
 // (Persian, Indic scripts), which change how text renders and reads.
 
@@ -17,8 +19,12 @@ const SPACE_RUNS = /(\S) {2,}/g; // runs of spaces after a word; indentation at 
 const NEEDS_WORK = /[\x00-\x08\x0B-\x1F\x7F-\x9F\u00A0\u1680\u2000-\u200B\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF\u180E]|[ \t]\n|\n\n\n|\S  /;
 const NON_ASCII = /[^\x00-\x7F]/;
 
-/** The normalised form of one text field (see the file header). */
-export function normalizeText(s: string): string {
+/**
+ * The normalised form of one text field (see the file header). `trim` says which ends are trimmed: both
+ * (default), or only the start (a prompt keeps its trailing separator) or only the end (a completion keeps
+ * its leading one), since {prompt, completion} is tokenized as the two joined with nothing in between.
+ */
+export function normalizeText(s: string, trim: 'both' | 'start' | 'end' = 'both'): string {
   let t = s;
   if (NEEDS_WORK.test(t)) {
     t = t.replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n').replace(BLANK_RUNS, '\n\n').replace(SPACE_RUNS, '$1 ');
@@ -26,7 +32,7 @@ export function normalizeText(s: string): string {
   // NFC last: removing a zero-width or control character can bring a base and a combining mark together
   // ('e\u200B\u0301'), which only a later NFC composes; trimming spaces cannot undo a composition.
   if (NON_ASCII.test(t)) t = t.normalize('NFC');
-  return t.trim();
+  return trim === 'both' ? t.trim() : trim === 'start' ? t.trimStart() : t.trimEnd();
 }
 
 /** Length in Unicode code points (a surrogate pair is one character). */

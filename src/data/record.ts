@@ -60,12 +60,12 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** A string field: null counts as empty; other non-strings are a shape error. */
-function stringField(v: Record<string, unknown>, key: string): string | Rejection {
+/** A string field, normalised (see normalizeText for `trim`): null counts as empty; other non-strings are a shape error. */
+function stringField(v: Record<string, unknown>, key: string, trim: 'both' | 'start' | 'end' = 'both'): string | Rejection {
   const x = v[key];
   if (x === null || x === undefined) return '';
   if (typeof x !== 'string') return reject('unknown_shape', `"${key}" is ${typeName(x)}, not a string`);
-  return normalizeText(x);
+  return normalizeText(x, trim);
 }
 
 /** A CSV cell holding a JSON array (messages, input_ids, labels) is parsed; anything else is returned as is. */
@@ -112,12 +112,14 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
     if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run (use --task generation)');
     if (!has(v, f.prompt)) return reject('unknown_shape', `"${f.completion}" without "${f.prompt}"`);
     if (!has(v, f.completion)) return reject('unknown_shape', `"${f.prompt}" without "${f.completion}"`);
-    const prompt = stringField(v, f.prompt);
+    // The whitespace where they meet is kept (the prompt's end, the completion's start): the two are
+    // tokenized joined as they are, so it is the separator the dataset chose ("…Answer:" + " Paris").
+    const prompt = stringField(v, f.prompt, 'start');
     if (typeof prompt !== 'string') return prompt;
-    const completion = stringField(v, f.completion);
+    const completion = stringField(v, f.completion, 'end');
     if (typeof completion !== 'string') return completion;
-    if (prompt === '') return reject('empty', `"${f.prompt}" is empty`);
-    if (completion === '') return reject('empty', `"${f.completion}" is empty`);
+    if (prompt.trim() === '') return reject('empty', `"${f.prompt}" is empty`);
+    if (completion.trim() === '') return reject('empty', `"${f.completion}" is empty`);
     return { record: { shape: 'prompt_completion', prompt, completion } };
   }
   const text = stringField(v, f.text);

@@ -3,8 +3,11 @@
 // has labels[t] = inputIds[t]). The rules:
 //  - exactly one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated);
 //  - {text}: BOS + text + EOS, all trained;
-//  - {prompt, completion}: BOS + prompt + completion + EOS, loss on the completion and the EOS (prompt and
-//    completion are encoded separately, as TRL does, so the boundary is exact);
+//  - {prompt, completion}: BOS + the tokens of prompt + completion joined as they are (no separator
+//    added) + EOS, loss on the completion and the EOS. As TRL does, the prompt is also encoded alone and
+//    the tokens of the joined text within the common prefix of the two encodings are the prompt's (not
+//    trained); encoding the pieces apart would put a SentencePiece "▁" at the completion's start that
+//    the joined text never has;
 //  - {messages}: the chat template rendered and encoded whole; each assistant turn's tokens, found by
 //    rendering the chat up to that turn, are trained and end with exactly one trained EOS (added when a
 //    template does not emit one); trainOn 'all' trains every token;
@@ -64,9 +67,10 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
     }
     case 'prompt_completion': {
       const p = encodeText(tok, record.prompt, 'prompt');
-      const c = encodeText(tok, record.completion, 'completion');
-      const ids = [bos(tok), ...p, ...c, eos(tok)];
-      const labels = trainAll ? trainedExceptFirst(ids) : ids.map((id, t) => (t > p.length ? id : IGNORE_INDEX));
+      const pc = encodeText(tok, record.prompt + record.completion, 'completion');
+      const promptLen = commonPrefix(p, pc); // ids[1 … promptLen] are the prompt's
+      const ids = [bos(tok), ...pc, eos(tok)];
+      const labels = trainAll ? trainedExceptFirst(ids) : ids.map((id, t) => (t > promptLen ? id : IGNORE_INDEX));
       seq = { ids, labels };
       break;
     }

@@ -86,3 +86,10 @@ test('canonical content ignores serialisation (key order, whitespace, NFC) and a
   assert.ok('record' in e && 'record' in f);
   assert.notEqual(canonicalContent(e.record), canonicalContent(f.record));
 });
+
+test('{prompt, completion}: the whitespace where they meet is kept (normalised), the outer ends are trimmed', () => {
+  assert.deepEqual(gen({ prompt: '  ### Response:\r\n', completion: ' The answer.  \n' }), { record: { shape: 'prompt_completion', prompt: '### Response:\n', completion: ' The answer.' } });
+  assert.deepEqual(gen({ prompt: 'Q:\u00a0', completion: '\n\n\n\nA' }), { record: { shape: 'prompt_completion', prompt: 'Q: ', completion: '\n\nA' } });
+  assert.equal((gen({ prompt: ' \n ', completion: 'A' }) as { reason: string }).reason, 'empty');
+  assert.equal((gen({ prompt: 'Q', completion: '\n \u200b' }) as { reason: string }).reason, 'empty');
+});

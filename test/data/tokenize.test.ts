@@ -35,19 +35,43 @@ test('{text}: BOS + text + EOS, every token trained (a trained token has labels[
   assert.equal(tok.decode(ids), text);
 });
 
-test('{prompt, completion}: loss on the completion and the EOS only', () => {
-  const prompt = 'Translate to French: good morning', completion = 'Bonjour';
+test('{prompt, completion}: the joined text is encoded whole (no separator added); loss on the completion and the EOS only', () => {
+  const prompt = 'Translate to French: good morning', completion = ' Bonjour';
   const { ids, labels } = tokenize({ shape: 'prompt_completion', prompt, completion });
-  const p = tok.encode(prompt), c = tok.encode(completion);
-  assert.deepEqual(ids, [BOS, ...p, ...c, EOS]);
+  const p = tok.encode(prompt), pc = tok.encode(prompt + completion);
+  assert.deepEqual(ids, [BOS, ...pc, EOS]);
+  assert.deepEqual(pc.slice(0, p.length), p, 'here the prompt\'s tokens are a prefix of the joined text\'s');
+  const c = pc.slice(p.length);
   assert.deepEqual(labels, [IGNORE_INDEX, ...p.map(() => IGNORE_INDEX), ...c, EOS]);
-  assert.equal(tok.decode(trained(ids, labels!)), completion);
+  assert.equal(tok.decode(trained(ids, labels!)), 'Bonjour');
   assert.equal(trained(ids, labels!).at(-1), EOS);
   // the batch's targets: the target of position t is labels[t + 1]; the first target is the completion's first token
   const batch = collate([{ inputIds: ids, labels }], 0, null);
   assert.equal(batch.targetCount, c.length + 1);
   assert.equal(batch.targets[p.length], c[0]);
   assert.equal(batch.targets[p.length - 1], IGNORE_INDEX);
+});
+
+test('{prompt, completion}: no "▁" appears at the boundary that the text does not have (SentencePiece prefix space)', () => {
+  const prompt = '### Instruction:\nName a colour.\n### Response:\n', completion = 'The answer is blue.';
+  const { ids, labels } = tokenize({ shape: 'prompt_completion', prompt, completion });
+  assert.deepEqual(ids, [BOS, ...tok.encode(prompt + completion), EOS], 'the tokens of the text as it is');
+  const first = ids[labels!.findIndex((l) => l !== IGNORE_INDEX)]!;
+  assert.equal(tok.idToToken(first), 'The', 'the completion starts with "The", not "▁The"');
+  assert.equal(tok.idToToken(tok.encode(completion)[0]!), '▁The', 'which encoding the completion alone would give');
+  assert.equal(tok.decode(ids), prompt + completion);
+  assert.equal(tok.decode(trained(ids, labels!)), completion);
+});
+
+test('{prompt, completion}: a token merged across the boundary is trained (the mask ends at the common prefix)', () => {
+  const prompt = 'The capital of France is Par', completion = 'is.';
+  const { ids, labels } = tokenize({ shape: 'prompt_completion', prompt, completion });
+  const p = tok.encode(prompt), pc = tok.encode(prompt + completion);
+  let k = 0;
+  while (p[k] === pc[k]) k++;
+  assert.ok(k < p.length, 'the last prompt token merges with the completion');
+  assert.deepEqual(labels, [IGNORE_INDEX, ...pc.slice(0, k).map(() => IGNORE_INDEX), ...pc.slice(k), EOS]);
+  assert.ok(tok.decode(trained(ids, labels!)).endsWith('is.'));
 });
 
 const chats: ChatMessage[][] = [
