@@ -25,7 +25,7 @@ import {
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
 import { listSources, type Source, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits } from './split.ts';
-import { sequenceLength } from './tokenize.ts';
+import { sequenceLength, specialTokenIds } from './tokenize.ts';
 
 export type DedupMode = 'exact' | 'near' | 'none';
 
@@ -354,13 +354,12 @@ function describeLabel(k: string | null): string {
   return k === null ? 'nothing' : k.startsWith('#') ? k.slice(1) : JSON.stringify(k.slice(1));
 }
 
-/** The literal texts of the tokenizer's BOS and EOS, which no text field may contain. */
+/** The literal texts of all the tokenizer's special tokens (<s>, </s>, <unk>, …), which no text field may contain. */
 function specialTexts(tok: Tokenizer): string[] {
   const out: string[] = [];
-  for (const id of [tok.bosId, tok.eosId]) {
-    if (id === null) continue;
+  for (const id of [...specialTokenIds(tok)].sort((a, b) => a - b)) {
     const s = tok.decode([id], { skipSpecialTokens: false });
-    if (s !== '') out.push(s);
+    if (s.trim() !== '') out.push(s);
   }
   return out;
 }

@@ -148,11 +148,25 @@ function eos(tok: Tokenizer): number {
   return tok.eosId;
 }
 
-/** Encodes a field of user text, which must not hold BOS/EOS: they would end or restart the sequence. */
+/**
+ * The ids of the tokenizer's special tokens: its `specialIds` when it has them (LoadedTokenizer: special
+ * added tokens, additional_special_tokens, BOS/EOS/PAD/UNK), else BOS, EOS and PAD.
+ */
+export function specialTokenIds(tok: Tokenizer): ReadonlySet<number> {
+  const given = (tok as Tokenizer & { readonly specialIds?: ReadonlySet<number> }).specialIds;
+  if (given instanceof Set) return given;
+  return new Set([tok.bosId, tok.eosId, tok.padId].filter((id): id is number => id !== null));
+}
+
+/**
+ * Encodes a field of user text, which must not hold the text of a special token: BOS/EOS would restart
+ * or end the sequence, and "<unk>" and the like would be trained as if they were words.
+ */
 function encodeText(tok: Tokenizer, text: string, field: string): number[] {
   const ids = tok.encode(text);
+  const special = specialTokenIds(tok);
   for (const id of ids) {
-    if (id === tok.bosId || id === tok.eosId) {
+    if (special.has(id)) {
       throw new UserError(`"${field}" contains the text of a special token (${JSON.stringify(tok.decode([id], { skipSpecialTokens: false }))})`);
     }
   }

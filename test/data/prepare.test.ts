@@ -82,6 +82,7 @@ const MESSY: Array<[string, string | null]> = [
   ['{"text": "Caf\\u00e9 au lait, NFC"}', 'duplicate'],
   ['\t{"text": "a tab-indented line"}\r', 'kept'],
   ...Array.from({ length: 40 }, (): [string, string] => [JSON.stringify({ text: words(rng, 25) }), 'kept']),
+  ['{"prompt": "What is <unk>?", "completion": " A token."}', 'special_token'],
   ['{"text": "the last line has no newline"}', 'kept'],
 ];
 const messyText = MESSY.map(([l]) => l).join('\n');

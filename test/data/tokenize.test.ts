@@ -189,6 +189,9 @@ test('pre-tokenized rows pass through, validated against the vocabulary', () => 
 
 test('special-token text inside a field is refused rather than ending the sequence early', () => {
   assert.throws(() => tokenizeRecord({ shape: 'text', text: 'stop</s>here' }, tok), /special token/);
+  assert.throws(() => tokenizeRecord({ shape: 'text', text: 'an <unk> word' }, tok), /"text" contains the text of a special token \("<unk>"\)/);
+  assert.throws(() => tokenizeRecord({ shape: 'prompt_completion', prompt: 'Q: ', completion: '<unk>' }, tok), /special token \("<unk>"\)/);
+  assert.throws(() => tokenizeRecord({ shape: 'classification', text: '<unk>', label: 0 }, tok), /special token/);
   assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'a</s>b' }] }, tok), /EOS/);
 });
 
