@@ -2,6 +2,7 @@
 // distinct content among the kept records, with the first record that had it, how many copies were kept
 // (for --dedup none), the label it was kept with (classification) and whether another label was seen.
 // Typed arrays keep it at about 30 bytes per distinct content.
+import { grow } from './grow.ts';
 import { U64Map } from './hash-table.ts';
 
 export class ContentIndex {
@@ -23,11 +24,6 @@ export class ContentIndex {
   add(key: string, first: number, label: string | null): number {
     const e = this.n++;
     if (e === this.firstOf.length) {
-      const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
       this.firstOf = grow(this.firstOf); this.countOf = grow(this.countOf);
       this.labelOf = grow(this.labelOf); this.conflictOf = grow(this.conflictOf);
     }

@@ -3,17 +3,12 @@
 // confirmed by the exact Jaccard similarity of their 5-gram shingles (the caller supplies the texts). The
 // index is flat typed arrays (signatures cut to 8 bits for the estimate, a multimap of band keys): about
 // 0.4 KB per indexed record, whatever the record's size.
+import { grow } from './grow.ts';
 import { IntMultiMap } from './hash-table.ts';
 import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, minhashSignature, shingleSet } from './minhash.ts';
 
 /** Candidates whose signature estimate is this far below the threshold are not confirmed (> 5 σ at 128 values). */
 const ESTIMATE_MARGIN = 0.2;
-
-function grow<T extends Int32Array | Uint8Array>(a: T, size: number): T {
-  const b = new (a.constructor as new (n: number) => T)(size);
-  b.set(a);
-  return b;
-}
 
 export interface NearMatch {
   /** The index (as given to add) of the earliest kept record that this one nearly duplicates. */
@@ -72,9 +67,9 @@ export class NearDupIndex {
   private add(sig: Uint32Array, index: number): void {
     const slot = this.count++;
     if (slot === this.ids.length) {
-      this.ids = grow(this.ids, this.ids.length * 2);
-      this.seen = grow(this.seen, this.seen.length * 2);
-      this.sigs = grow(this.sigs, this.sigs.length * 2);
+      this.ids = grow(this.ids);
+      this.seen = grow(this.seen);
+      this.sigs = grow(this.sigs);
     }
     this.ids[slot] = index;
     for (let i = 0; i < SIG_SIZE; i++) this.sigs[slot * SIG_SIZE + i] = sig[i]! & 0xff;

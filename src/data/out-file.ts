@@ -1,8 +1,9 @@
 // Output files written in big buffered chunks to a temporary name beside the target and renamed into
-// place on commit (so a failed run never leaves a half-written train.jsonl); the spool of kept records
-// can also read back what it wrote, by byte offset.
+// place on commit, the folder fsynced after the rename (so a failed run or a crash never leaves a
+// half-written train.jsonl); the spool of kept records can also read back what it wrote, by byte offset.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fsyncDir } from '../util/atomic.ts';
 
 const CHUNK = 1 << 20;
 
@@ -57,13 +58,14 @@ export class OutFile {
     return b.toString('utf8');
   }
 
-  /** Flushes, fsyncs and renames the file onto its target. */
+  /** Flushes, fsyncs and renames the file onto its target, then fsyncs the folder (as writeFileAtomic does). */
   commit(): void {
     this.flush();
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.closed = true;
     fs.renameSync(this.tmp, this.target);
+    fsyncDir(path.dirname(this.target));
   }
 
   /** Closes and deletes the temporary file (on failure, or for a scratch spool). */

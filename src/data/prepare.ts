@@ -16,6 +16,7 @@ import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
 import { LabelSet, classList, labelKey, type LabelValue } from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
+import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
 import { OutFile } from './out-file.ts';
 import {
@@ -84,11 +85,6 @@ class KeptTable {
 
   push(offset: number, length: number, entry: number, source: number, tokens: number, shape: number): number {
     if (this.n === this.offset.length) {
-      const grow = <T extends Float64Array | Int32Array | Int8Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
       this.offset = grow(this.offset); this.length = grow(this.length); this.entry = grow(this.entry);
       this.source = grow(this.source); this.tokens = grow(this.tokens); this.shape = grow(this.shape);
     }

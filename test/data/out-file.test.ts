@@ -1,0 +1,54 @@
+// The shared mechanisms of the data pipeline's output: OutFile commits like writeFileAtomic (the file and
+// then its folder fsynced, so the rename survives a crash), and one typed-array grow helper.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { grow } from '../../src/data/grow.ts';
+import { OutFile } from '../../src/data/out-file.ts';
+import { cleanLine } from '../../src/util/lines.ts';
+import { tempDir } from './helpers.ts';
+
+const dir = tempDir();
+
+test('OutFile.commit fsyncs the file, renames it into place, then fsyncs the folder', () => {
+  const target = path.join(dir, 'train.jsonl');
+  const out = new OutFile(target);
+  out.write('{"text": "a"}\n');
+  const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
+  const original = cjsFs.fsyncSync;
+  const synced: string[] = [];
+  cjsFs.fsyncSync = (fd: number) => {
+    const st = fs.fstatSync(fd);
+    synced.push(st.isDirectory() ? `dir:${st.ino === fs.statSync(dir).ino ? 'out' : 'other'}` : `file:${fs.existsSync(target) ? 'renamed' : 'temp'}`);
+    original(fd);
+  };
+  syncBuiltinESMExports();
+  try {
+    out.commit();
+  } finally {
+    cjsFs.fsyncSync = original;
+    syncBuiltinESMExports();
+  }
+  assert.deepEqual(synced, ['file:temp', 'dir:out']);
+  assert.equal(fs.readFileSync(target, 'utf8'), '{"text": "a"}\n');
+  assert.deepEqual(fs.readdirSync(dir), ['train.jsonl'], 'no temporary file left');
+});
+
+test('grow: same type, doubled (or the size asked), contents kept', () => {
+  const a = Float64Array.from([1.5, 2.5]);
+  const b = grow(a);
+  assert.ok(b instanceof Float64Array);
+  assert.deepEqual([...b], [1.5, 2.5, 0, 0]);
+  const c = grow(Int8Array.from([-1, 2, 3]), 5);
+  assert.ok(c instanceof Int8Array);
+  assert.deepEqual([...c], [-1, 2, 3, 0, 0]);
+  assert.throws(() => grow(new Int32Array(4), 2), /smaller/);
+});
+
+test('cleanLine (shared by readLines and the dashboard\'s metrics follower) drops a final CR and a leading BOM only', () => {
+  assert.equal(cleanLine('\ufeff{"a": 1}\r'), '{"a": 1}');
+  assert.equal(cleanLine('x\r\ry'), 'x\r\ry');
+  assert.equal(cleanLine('a\ufeff\r\r'), 'a\ufeff\r');
+});
