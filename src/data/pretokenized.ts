@@ -1,14 +1,10 @@
-// Pre-tokenized JSONL: one row per non-blank line, {"input_ids": [...], "labels": [...]} (labels
-// optional, the length of input_ids, −100 masks; HF's convention) or {"input_ids": [...], "label": k}
-// for classification. Errors name the file and line.
+// Pre-tokenized rows: {"input_ids": [...], "labels": [...]} (labels optional, the length of input_ids,
+// −100 masks; HF's convention) or {"input_ids": [...], "label": k} for classification, validated one
+// parsed value at a time (record.ts detects the shape; loadTokenRows reads whole files). Errors name
+// the place they are given.
 import { UserError } from '../util/errors.ts';
-import { readLines } from '../util/lines.ts';
 import type { TokenRow } from '../model/batch.ts';
 import { IGNORE_INDEX } from '../model/batch.ts';
-
-export interface PretokenizedRow extends TokenRow {
-  line: number;
-}
 
 /** Validates one parsed JSON value as a pre-tokenized row; `where` is "file:line". */
 export function parsePretokenized(value: unknown, where: string, vocabSize?: number): TokenRow {
@@ -46,19 +42,4 @@ export function parsePretokenized(value: unknown, where: string, vocabSize?: num
     row.label = v.label;
   }
   return row;
-}
-
-/** Reads every row of a pre-tokenized JSONL file. */
-export function* readPretokenized(file: string, vocabSize?: number): Generator<PretokenizedRow> {
-  for (const { text, lineNo } of readLines(file)) {
-    if (text.trim() === '') continue;
-    const where = `${file}:${lineNo}`;
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw new UserError(`invalid JSON (${(e as Error).message})`, where);
-    }
-    yield { ...parsePretokenized(value, where, vocabSize), line: lineNo };
-  }
 }

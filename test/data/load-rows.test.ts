@@ -72,3 +72,12 @@ test('a record prepare would reject stops the load with file:line and reason', (
   const g = writeFiles(dir, { 'nojson.jsonl': '{"text": "fine"}\n{oops\n' })['nojson.jsonl']!;
   assert.throws(() => loadTokenRows(g, { tokenizer: tok }), /nojson\.jsonl:2: invalid_json/);
 });
+
+test('pre-tokenized files have one reader, loadTokenRows: pretokenized.ts only validates single values', async () => {
+  const mod = await import('../../src/data/pretokenized.ts');
+  assert.deepEqual(Object.keys(mod), ['parsePretokenized']);
+  const f = writeFiles(dir, { 'rows.jsonl': '{"input_ids": [1, 5, 6], "labels": [-100, -100, 6]}\n\n{"input_ids": [1, 7]}\n' })['rows.jsonl']!;
+  const { rows } = loadTokenRows(f, { vocabSize: 10 });
+  assert.deepEqual(rows.map((r) => [[...r.inputIds], [...r.labels!]]), [[[1, 5, 6], [-100, -100, 6]], [[1, 7], [-100, 7]]]);
+  assert.throws(() => loadTokenRows(f, { vocabSize: 7 }), /rows\.jsonl:3: invalid_tokens: input_ids\[1\] = 7 is not a token id in \[0, 7\)/);
+});

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
-import { readPretokenized } from '../../src/data/pretokenized.ts';
+import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { evaluateLoss } from '../../src/eval/evaluate.ts';
 import { collate } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -50,7 +50,7 @@ for (const name of NAMES) {
     const V = ex.logits!.shape[2]!;
     const mask = ex.attention_mask!.data;
     const model = loadModel(dir, { backend });
-    const rows = [...readPretokenized(rowsFile, model.cfg.vocabSize)];
+    const rows = loadTokenRows(rowsFile, { vocabSize: model.cfg.vocabSize }).rows;
     assert.equal(rows.length, B);
     const logits = model.logits(collate(rows, model.cfg.padTokenId ?? 0, model.cfg.padTokenId));
     const ours: number[] = [], theirs: number[] = [];
@@ -68,7 +68,7 @@ for (const name of NAMES) {
 
   test(`${name}: token-weighted loss matches the reference for every batch size (library)`, () => {
     const model = loadModel(dir, { backend });
-    const rows = [...readPretokenized(rowsFile, model.cfg.vocabSize)];
+    const rows = loadTokenRows(rowsFile, { vocabSize: model.cfg.vocabSize }).rows;
     for (const batchSize of [1, 2, 3, 4]) {
       const r = evaluateLoss(model, rows, { batchSize });
       assert.equal(r.tokens, meta.tokens, `tokens at batch size ${batchSize}`);
