@@ -35,9 +35,10 @@ export class NearDupIndex {
   /**
    * The earliest indexed record whose exact shingle Jaccard with `text` (lower-cased) is ≥ the threshold,
    * or null. `textOf(index)` returns an indexed record's lower-cased text. When none matches, the text is
-   * indexed under `index`.
+   * indexed under `index`. Indexed records for which `skip(index)` is true (already known to be rejected
+   * later) are not matches.
    */
-  check(text: string, index: number, textOf: (index: number) => string): NearMatch | null {
+  check(text: string, index: number, textOf: (index: number) => string, skip?: (index: number) => boolean): NearMatch | null {
     const sig = this.sig;
     minhashSignature(text, sig);
     const q = ++this.query;
@@ -52,6 +53,7 @@ export class NearDupIndex {
     if (candidates.length > 0) {
       let shingles: Set<string> | null = null;
       for (const slot of candidates.sort((x, y) => x - y)) {
+        if (skip?.(this.ids[slot]!)) continue;
         const est = estimateJaccard(sig, this.sigs.subarray(slot * SIG_SIZE, (slot + 1) * SIG_SIZE));
         if (est < this.threshold - ESTIMATE_MARGIN) continue;
         shingles ??= shingleSet(text);

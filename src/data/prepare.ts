@@ -133,6 +133,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
 
     const kept = new KeptTable();
     const contents = new ContentIndex();
+    /** The first copy with another label than the first kept copy, per conflicting content entry. */
+    const firstConflict = new Map<number, { label: string | null; where: string }>();
     const near = dedup === 'near' ? new NearDupIndex(nearThreshold) : null;
     const keepRaw = task === 'classification'; // a kept record may still be rejected later (conflicting labels)
     const lineOf = (i: number): string => {
@@ -183,9 +185,17 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         const label = 'label' in rec && rec.label !== undefined ? labelKey(rec.label) : null;
         let e = contents.find(hash);
         if (e !== undefined) {
-          if (contents.label(e) !== label) contents.markConflict(e);
+          if (contents.label(e) !== label && !contents.conflict(e)) {
+            contents.markConflict(e);
+            firstConflict.set(e, { label, where: `${src.name}:${item.line}` });
+          }
           if (contents.conflict(e)) {
-            reject(si, item.line, 'conflicting_label', `the same text is labelled ${describeLabel(contents.label(e))} at ${lineOf(contents.first(e))} and ${describeLabel(label)} here`, item.raw);
+            const c = firstConflict.get(e)!;
+            const first = `${describeLabel(contents.label(e))} at ${lineOf(contents.first(e))}`;
+            const detail = c.where === `${src.name}:${item.line}`
+              ? `the same text is labelled ${first} and ${describeLabel(label)} here`
+              : `the same text is labelled ${first} and ${describeLabel(c.label)} at ${c.where} (here ${describeLabel(label)})`;
+            reject(si, item.line, 'conflicting_label', detail, item.raw);
             continue;
           }
           if (dedup !== 'none') {
@@ -216,7 +226,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         if (near && e === undefined) {
           const text = comparableText(rec);
           if (text !== null) {
-            const m = near.check(text.toLowerCase(), kept.n, lowerTextOf);
+            // a record already known to be rejected (conflicting labels) cannot make this one a duplicate
+            const m = near.check(text.toLowerCase(), kept.n, lowerTextOf, (i) => contents.conflict(kept.entry[i]!));
             if (m) {
               reject(si, item.line, 'near_duplicate', `near-duplicate of ${lineOf(m.index)} (Jaccard ${m.similarity.toFixed(3)} of 5-gram shingles)`, item.raw);
               continue;

@@ -263,3 +263,23 @@ test('errors that stop the run say what and where, and leave no partial outputs'
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, split: [0.5, 0.2, 0.2] }), /--split must be three shares/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!, bad['ok.jsonl']!], outDir: out, tokenizer: tok }), /given twice/);
 });
+
+test('conflicting labels: a third copy names the conflicting label; a near duplicate of a conflicting record is kept', () => {
+  const r4 = new Rng(21);
+  const long = words(r4, 40);
+  const near = long.replace(/^\S+/, 'different') + ' and a short tail';
+  const lines = [
+    JSON.stringify({ text: long, label: 'pos' }), // 1: kept in pass 1, rejected at the end (conflict)
+    JSON.stringify({ text: long, label: 'neg' }), // 2: the conflict
+    JSON.stringify({ text: long, label: 'pos' }), // 3: a third copy
+    JSON.stringify({ text: near, label: 'pos' }), // 4: a near duplicate of line 1 only
+    ...Array.from({ length: 6 }, (_, i) => JSON.stringify({ text: words(r4, 20), label: i % 2 ? 'pos' : 'neg' })),
+  ];
+  const f = writeFiles(dir, { 'conflict.jsonl': lines.join('\n') + '\n' })['conflict.jsonl']!;
+  const { rejected, kept } = run('conflict', { inputs: [f], task: 'classification', split: [1, 0, 0] });
+  const byLine = new Map(rejected.map((r) => [r.source.line, r]));
+  assert.deepEqual([...byLine.keys()].sort(), [1, 2, 3]);
+  assert.equal(byLine.get(2)!.detail, 'the same text is labelled "pos" at conflict.jsonl:1 and "neg" here');
+  assert.equal(byLine.get(3)!.detail, 'the same text is labelled "pos" at conflict.jsonl:1 and "neg" at conflict.jsonl:2 (here "pos")');
+  assert.ok(kept.some((k) => k.source.line === 4), 'the near duplicate of a rejected record is kept');
+});
