@@ -30,7 +30,7 @@ entries.forEach(([, c], i) => {
   if (c.phone.length) facts.push([`What is the calling code of ${c.name}?`, `The calling code of ${c.name} is +${c.phone[0]}.`]);
   facts.forEach(([q, a], j) => {
     // both instruction shapes, so the quickstart shows prepare handling them side by side
-    if ((i + j) % 2 === 0) records.push(JSON.stringify({ prompt: q, completion: a }));
+    if ((i + j) % 2 === 0) records.push(JSON.stringify({ prompt: q, completion: ` ${a}` }));
     else records.push(JSON.stringify({ messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] }));
   });
 });

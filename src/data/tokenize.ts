@@ -153,8 +153,7 @@ function eos(tok: Tokenizer): number {
  * added tokens, additional_special_tokens, BOS/EOS/PAD/UNK), else BOS, EOS and PAD.
  */
 export function specialTokenIds(tok: Tokenizer): ReadonlySet<number> {
-  const given = (tok as Tokenizer & { readonly specialIds?: ReadonlySet<number> }).specialIds;
-  if (given instanceof Set) return given;
+  if (tok.specialIds) return tok.specialIds;
   return new Set([tok.bosId, tok.eosId, tok.padId].filter((id): id is number => id !== null));
 }
 

@@ -14,6 +14,8 @@ export interface Tokenizer {
   readonly eosId: number | null;
   /** The tokenizer's pad token, when it has one (Mistral has none). */
   readonly padId: number | null;
+  /** Ids of every special token (BOS, EOS, UNK, added special tokens), when the tokenizer knows them. */
+  readonly specialIds?: ReadonlySet<number>;
   /** Token ids of `text`, with no BOS/EOS added. */
   encode(text: string): number[];
   /** Text of `ids`; special tokens are dropped unless `skipSpecialTokens` is false. */
