@@ -8,6 +8,7 @@ import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
 import type { ChatMessage } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
+import { readJsonFile } from '../util/json-file.ts';
 import { intOption, numberOption, parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune generate --model DIR [--adapter DIR] (--prompt TEXT | --messages FILE) [options]
@@ -83,12 +84,7 @@ export async function run(argv: string[]): Promise<void> {
 }
 
 function readMessages(file: string): ChatMessage[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`cannot read messages: ${(e as Error).message}`, file);
-  }
+  const value = readJsonFile(file);
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}', file);
   return value.map((m, i) => {
     const msg = m as { role?: unknown; content?: unknown };

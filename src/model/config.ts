@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { readJsonFile } from '../util/json-file.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -32,13 +33,7 @@ type Json = Record<string, unknown>;
 export function loadConfig(dir: string): MistralConfig {
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(file)) throw new UserError('model config not found (a model folder needs config.json)', file);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new UserError(`invalid JSON (${(e as Error).message})`, file);
-  }
-  return parseConfig(raw, file);
+  return parseConfig(readJsonFile(file), file);
 }
 
 /** Validates a parsed config.json object; `where` names it in errors. */

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
 import { allocateLora, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
@@ -31,14 +32,9 @@ const KEY_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)
 export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const cfgPath = path.join(dir, 'adapter_config.json');
   if (!fs.existsSync(cfgPath)) throw new UserError('adapter config not found (a PEFT adapter folder needs adapter_config.json)', cfgPath);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(cfgPath, 'utf8'));
-  } catch (e) {
-    throw new UserError(`invalid JSON (${(e as Error).message})`, cfgPath);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UserError('not a JSON object', cfgPath);
-  const c = parsed as Record<string, unknown>;
+  const parsed = readJsonFile(cfgPath);
+  if (!isRecord(parsed)) throw new UserError('not a JSON object', cfgPath);
+  const c = parsed;
   const err = (key: string, msg: string): never => {
     throw new UserError(`${key}: ${msg}`, cfgPath);
   };

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { readJsonFile } from '../util/json-file.ts';
 
 export type SafeDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -246,12 +247,7 @@ export class SafetensorsCheckpoint {
     const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
     const singlePath = path.join(dir, `${prefix}.safetensors`);
     if (fs.existsSync(indexPath)) {
-      let index: unknown;
-      try {
-        index = JSON.parse(fs.readFileSync(indexPath, 'utf8'));
-      } catch (e) {
-        throw new UserError(`invalid JSON (${(e as Error).message})`, indexPath);
-      }
+      const index = readJsonFile(indexPath);
       const wm = typeof index === 'object' && index !== null ? (index as { weight_map?: unknown }).weight_map : undefined;
       if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) {
         throw new UserError('missing "weight_map" object', indexPath);

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { PROJECTIONS, projectionName } from './weights.ts';
@@ -90,7 +91,10 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
 function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, unknown> {
   let base: Record<string, unknown> = {};
   const src = opts.sourceDir ? path.join(opts.sourceDir, 'config.json') : null;
-  if (src && fs.existsSync(src)) base = JSON.parse(fs.readFileSync(src, 'utf8')) as Record<string, unknown>;
+  if (src && fs.existsSync(src)) {
+    const parsed = readJsonFile(src);
+    if (isRecord(parsed)) base = parsed;
+  }
   const c = model.cfg;
   const out: Record<string, unknown> = {
     ...base,

@@ -9,7 +9,7 @@ import type { TokenizerEngine } from './engine.ts';
 import { FastEngine } from './fast/engine.ts';
 import { compileFastSpec } from './fast/spec.ts';
 import { HfEngine } from './hf-engine.ts';
-import { isRecord, readJsonFile } from './json-file.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { EMPTY_CONFIG, readTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
 import { readTokenizerJson, type TokenizerJson } from './tokenizer-json.ts';
 import { LoadedTokenizer } from './tokenizer.ts';

@@ -1,7 +1,7 @@
 // An HF tokenizer_config.json: the special tokens (bos/eos/pad/unk), the chat template and the decode
 // options this toolkit uses. Optional: a folder without one gets EMPTY_CONFIG. Errors name file and key.
 import { UserError } from '../util/errors.ts';
-import { isRecord, readJsonFile } from './json-file.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
 
 export interface TokenizerConfig {
   bosToken: string | null;

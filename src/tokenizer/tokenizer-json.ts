@@ -1,7 +1,7 @@
 // An HF tokenizer.json, checked enough that both engines can rely on its shape: a `model` object, the
 // pipeline keys (null when absent) and well-formed added tokens. Errors name the file and the key.
 import { UserError } from '../util/errors.ts';
-import { isRecord, readJsonFile } from './json-file.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
 
 export interface AddedTokenSpec {
   id: number;

@@ -1,7 +1,7 @@
 // The id <-> token tables of a tokenizer.json: the model's vocabulary with the added tokens laid over it
 // (an added token's id wins, as in @huggingface/tokenizers).
 import { UserError } from '../util/errors.ts';
-import { isRecord } from './json-file.ts';
+import { isRecord } from '../util/json-file.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
 
 export interface Vocab {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
@@ -97,12 +98,9 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
  */
 function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): TrainConfig {
   const file = path.join(cfg.lora.init_from!, 'adapter_config.json');
-  let a: Record<string, unknown>;
-  try {
-    a = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new UserError(`lora.init_from: cannot read the adapter's config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
-  }
+  const parsed = readJsonFile(file);
+  if (!isRecord(parsed)) throw new UserError('lora.init_from: the adapter config is not a JSON object', file);
+  const a = parsed;
   const theirs = {
     r: a.r, alpha: a.lora_alpha,
     target_modules: Array.isArray(a.target_modules) ? [...(a.target_modules as string[])].sort() : a.target_modules,

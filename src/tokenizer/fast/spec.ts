@@ -4,7 +4,7 @@
 // pre-tokenizer or a Metaspace one (Mistral, Llama 2 and their relatives), and a decoder made of
 // Replace(String)/ByteFallback/Fuse/Strip/Metaspace steps. Anything else returns the reason it is not
 // supported, and the loader falls back to @huggingface/tokenizers.
-import { isRecord } from '../json-file.ts';
+import { isRecord } from '../../util/json-file.ts';
 import type { TokenizerConfig } from '../tokenizer-config.ts';
 import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenizer-json.ts';
 import type { Vocab } from '../vocab.ts';

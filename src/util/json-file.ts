@@ -1,7 +1,7 @@
-// Reads a JSON file for the tokenizer loader; a missing, unreadable or malformed file is a UserError that
+// Reads a JSON file (configs, tokenizer files, adapter configs); a missing, unreadable or malformed file is a UserError that
 // names the file (and the line:column of a syntax error).
 import * as fs from 'node:fs';
-import { UserError } from '../util/errors.ts';
+import { UserError } from './errors.ts';
 
 export function readJsonFile(file: string): unknown {
   let text: string;
