@@ -1,6 +1,5 @@
 // mistral-tune generate: text from a model (optionally with a LoRA adapter), with the chat template,
 // streamed to stdout as tokens come, stopping at EOS.
-import * as fs from 'node:fs';
 import { createBackend, type DeviceName } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import { loadModel } from '../model/mistral.ts';
