@@ -99,6 +99,23 @@ function scratch(like: FloatArray, n: number): FloatArray {
   return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
 }
 
+/**
+ * Calls `fn` for each (row b, head h) with the offset of the head's queries (and outputs) in q (B, T, Hq·D),
+ * the offset of its KV head (GQA) in k and v (B, K, Hkv·D), the row's key segments (K), and its lse (T).
+ */
+function forEachHead(s: AttentionShape, K: number, seg: Int32Array, lse: FloatArray,
+  fn: (qo: number, ko: number, rowSeg: Int32Array, lseRow: FloatArray) => void): void {
+  const { B, T, Hq, Hkv, D } = s;
+  const group = Hq / Hkv;
+  for (let b = 0; b < B; b++) {
+    const rowSeg = seg.subarray(b * K, b * K + K);
+    for (let h = 0; h < Hq; h++) {
+      const at = (b * Hq + h) * T;
+      fn(b * T * Hq * D + h * D, b * K * Hkv * D + Math.floor(h / group) * D, rowSeg, lse.subarray(at, at + T));
+    }
+  }
+}
+
 export function attentionForward(
   out: FloatArray, lse: FloatArray, q: FloatArray, k: FloatArray, v: FloatArray, seg: Int32Array,
   s: AttentionShape, ops: AttentionOps,
@@ -106,21 +123,14 @@ export function attentionForward(
   const { B, T, Hq, Hkv, D, scale, window } = s;
   const K = s.kvLen ?? T, off = s.qOffset ?? 0;
   if (off + T > K) throw new Error(`attention: ${T} queries at offset ${off} exceed ${K} keys`);
-  const group = Hq / Hkv;
   const { gemm } = ops;
   const { S } = ops.workspace(T, K, q, k); // (T, K) scores, then probabilities
   try {
-    for (let b = 0; b < B; b++) {
-      const rowSeg = seg.subarray(b * K, b * K + K);
-      for (let h = 0; h < Hq; h++) {
-        const kvh = Math.floor(h / group);
-        const qo = b * T * Hq * D + h * D;
-        const ko = b * K * Hkv * D + kvh * D;
-        gemm(S, q.subarray(qo), k.subarray(ko), { m: T, n: K, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: K, alpha: scale });
-        ops.maskedSoftmax(S, lse.subarray((b * Hq + h) * T, (b * Hq + h + 1) * T), rowSeg, T, K, off, window);
-        gemm(out.subarray(qo), S, v.subarray(ko), { m: T, n: D, k: K, lda: K, ldb: Hkv * D, ldc: Hq * D });
-      }
-    }
+    forEachHead(s, K, seg, lse, (qo, ko, rowSeg, lseRow) => {
+      gemm(S, q.subarray(qo), k.subarray(ko), { m: T, n: K, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: K, alpha: scale });
+      ops.maskedSoftmax(S, lseRow, rowSeg, T, K, off, window);
+      gemm(out.subarray(qo), S, v.subarray(ko), { m: T, n: D, k: K, lda: K, ldb: Hkv * D, ldc: Hq * D });
+    });
   } finally {
     ops.release();
   }
@@ -132,37 +142,30 @@ export function attentionBackward(
 ): void {
   const { B, T, Hq, Hkv, D, scale, window } = s;
   if ((s.kvLen ?? T) !== T || (s.qOffset ?? 0) !== 0) throw new Error('attention backward supports training shapes only (kvLen = T, qOffset = 0)');
-  const group = Hq / Hkv;
   const { gemm } = ops;
   const { S: P, dS, rowDot } = ops.workspace(T, T, q, k); // P, dS (T, T); rowDot (T) Σ_d dO·O
   dk.fill(0, 0, B * T * Hkv * D);
   dv.fill(0, 0, B * T * Hkv * D);
   try {
-    for (let b = 0; b < B; b++) {
-      const rowSeg = seg.subarray(b * T, b * T + T);
-      for (let h = 0; h < Hq; h++) {
-        const kvh = Math.floor(h / group);
-        const qo = b * T * Hq * D + h * D;
-        const ko = b * T * Hkv * D + kvh * D;
-        const Q = q.subarray(qo), K = k.subarray(ko), V = v.subarray(ko);
-        const dO = dout.subarray(qo), O = out.subarray(qo);
-        gemm(P, Q, K, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
-        ops.probsFromLse(P, lse.subarray((b * Hq + h) * T, (b * Hq + h + 1) * T), rowSeg, T, window);
-        // dV += Pᵀ·dO
-        gemm(dv.subarray(ko), P, dO, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, beta: 1 });
-        // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)
-        gemm(dS, dO, V, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T });
-        for (let i = 0; i < T; i++) {
-          let acc = 0;
-          for (let d = 0; d < D; d++) acc += dO[i * Hq * D + d]! * O[i * Hq * D + d]!;
-          rowDot[i] = acc;
-        }
-        ops.dScores(dS, P, rowDot, T);
-        // dQ = scale·dS·K ; dK += scale·dSᵀ·Q
-        gemm(dq.subarray(qo), dS, K, { m: T, n: D, k: T, lda: T, ldb: Hkv * D, ldc: Hq * D, alpha: scale });
-        gemm(dk.subarray(ko), dS, Q, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, alpha: scale, beta: 1 });
+    forEachHead(s, T, seg, lse, (qo, ko, rowSeg, lseRow) => {
+      const Q = q.subarray(qo), K = k.subarray(ko), V = v.subarray(ko);
+      const dO = dout.subarray(qo), O = out.subarray(qo);
+      gemm(P, Q, K, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
+      ops.probsFromLse(P, lseRow, rowSeg, T, window);
+      // dV += Pᵀ·dO
+      gemm(dv.subarray(ko), P, dO, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, beta: 1 });
+      // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)
+      gemm(dS, dO, V, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T });
+      for (let i = 0; i < T; i++) {
+        let acc = 0;
+        for (let d = 0; d < D; d++) acc += dO[i * Hq * D + d]! * O[i * Hq * D + d]!;
+        rowDot[i] = acc;
       }
-    }
+      ops.dScores(dS, P, rowDot, T);
+      // dQ = scale·dS·K ; dK += scale·dSᵀ·Q
+      gemm(dq.subarray(qo), dS, K, { m: T, n: D, k: T, lda: T, ldb: Hkv * D, ldc: Hq * D, alpha: scale });
+      gemm(dk.subarray(ko), dS, Q, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, alpha: scale, beta: 1 });
+    });
   } finally {
     ops.release();
   }
