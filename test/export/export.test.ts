@@ -38,6 +38,13 @@ function trainedRun(task: 'generation' | 'classification'): string {
 }
 
 const backend = new CpuBackend();
+
+/** The base model with a run's (unmerged) adapter: what every export must reproduce. */
+function baseWithAdapter(run: string): ReturnType<typeof loadModel> {
+  const model = loadModel(TINY_BASE, { backend });
+  loadAdapter(model, path.join(run, 'adapter'), { trainable: false });
+  return model;
+}
 const probe = collate(rows.slice(0, 3).map((r) => ({ inputIds: r.ids })), 0, 0);
 
 test('export without --merge copies the PEFT adapter as it is', () => {
@@ -53,8 +60,7 @@ test('export without --merge copies the PEFT adapter as it is', () => {
 
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {
   const run = trainedRun('generation');
-  const withAdapter = loadModel(TINY_BASE, { backend });
-  loadAdapter(withAdapter, path.join(run, 'adapter'), { trainable: false });
+  const withAdapter = baseWithAdapter(run);
   const expected = withAdapter.logits(probe);
   const single = path.join(tmp(), 'merged');
   exportRun({ run, out: single, merge: true, best: false, backend });
@@ -79,8 +85,7 @@ const torchHere = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { s
 
 test('PyTorch (HF Mistral port) reads the merged folders, single and sharded, with the same logits', { skip: !torchHere && 'Debian python3-torch is not installed' }, () => {
   const run = trainedRun('generation');
-  const withAdapter = loadModel(TINY_BASE, { backend });
-  loadAdapter(withAdapter, path.join(run, 'adapter'), { trainable: false });
+  const withAdapter = baseWithAdapter(run);
   const single = path.join(tmp(), 'merged');
   exportRun({ run, out: single, merge: true, best: false, backend });
   const sharded = path.join(tmp(), 'sharded');
@@ -105,8 +110,7 @@ print(json.dumps(logits.flatten().tolist()))`;
 
 test('a merged classification model is a MistralForSequenceClassification folder with score.weight and id2label', () => {
   const run = trainedRun('classification');
-  const withAdapter = loadModel(TINY_BASE, { backend });
-  loadAdapter(withAdapter, path.join(run, 'adapter'), { trainable: false });
+  const withAdapter = baseWithAdapter(run);
   const expected = withAdapter.classLogits(probe);
   const out = path.join(tmp(), 'cls');
   exportRun({ run, out, merge: true, best: false, backend });
