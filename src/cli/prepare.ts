@@ -18,7 +18,9 @@ cannot be used (with a reason); deduplicates; splits into train/val/test. Writes
 val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and options give byte-identical files.
 
   --input FILE...        input files or folders (repeatable; more files may follow the flag)
-  --out DIR              output folder
+  --out DIR              output folder (new or empty, or one an earlier prepare run wrote)
+  --overwrite            replace train/val/test/rejected.jsonl and report.json in --out even when
+                         no earlier prepare run wrote them
   --task NAME            generation (default) or classification ({text, label} records)
   --split A,B,C          shares of train,val,test (default 0.8,0.1,0.1)
   --seed N               seed of the split (default 0)
@@ -31,7 +33,8 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --text-split MODE      plain text: file (one record per file, default) or blank-lines
   --field NAME=KEY       read field NAME from KEY (repeatable): ${Object.keys(DEFAULT_FIELDS).join(', ')}
   --labels A,B,...       classification: the classes in index order; other labels are rejected
-  --min-chars N, --max-chars N     length limits in characters (all text fields together)
+  --min-chars N, --max-chars N     length limits in characters (all text fields together; default
+                         --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)
   --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence
   --overflow MODE        over --max-tokens: reject (default, too_long) or truncate (kept, the trainer cuts)
   --json                 print report.json on stdout
@@ -41,7 +44,7 @@ interface Flags {
   input?: string[]; out?: string; task?: string; split?: string; seed?: string; dedup?: string;
   'near-threshold'?: string; val?: string[]; test?: string[]; tokenizer?: string; format?: string;
   'text-split'?: string; field?: string[]; labels?: string; 'min-chars'?: string; 'max-chars'?: string;
-  'min-tokens'?: string; 'max-tokens'?: string; overflow?: string; json?: boolean; quiet?: boolean; help?: boolean;
+  'min-tokens'?: string; 'max-tokens'?: string; overflow?: string; json?: boolean; quiet?: boolean; overwrite?: boolean; help?: boolean;
 }
 
 const PROGRESS_MIN_BYTES = 16 << 20;
@@ -65,7 +68,7 @@ function parseFields(list: string[] | undefined): Partial<FieldMap> {
   const out: Partial<FieldMap> = {};
   for (const f of list ?? []) {
     const m = /^([a-z_]+)=(.+)$/.exec(f);
-    if (!m || !(m[1]! in DEFAULT_FIELDS)) {
+    if (!m || !Object.hasOwn(DEFAULT_FIELDS, m[1]!)) {
       throw new UserError(`--field must be NAME=KEY with NAME one of ${Object.keys(DEFAULT_FIELDS).join(', ')}; got "${f}"`);
     }
     out[m[1] as keyof FieldMap] = m[2]!;
@@ -94,7 +97,7 @@ export async function run(argv: string[]): Promise<void> {
     format: { type: 'string' }, 'text-split': { type: 'string' }, field: { type: 'string', multiple: true },
     labels: { type: 'string' }, 'min-chars': { type: 'string' }, 'max-chars': { type: 'string' },
     'min-tokens': { type: 'string' }, 'max-tokens': { type: 'string' }, overflow: { type: 'string' },
-    json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+    json: { type: 'boolean' }, quiet: { type: 'boolean' }, overwrite: { type: 'boolean' }, help: { type: 'boolean' },
   }, true);
   if (f.help) {
     process.stdout.write(usage + '\n');
@@ -115,7 +118,7 @@ export async function run(argv: string[]): Promise<void> {
   let progress: Progress | null = null;
   let shownMb = 0, totalMb = 0;
   const { report, summary } = prepare({
-    inputs, outDir, tokenizer, task, dedup, nearThreshold, format, overflow,
+    inputs, outDir, tokenizer, task, dedup, nearThreshold, format, overflow, overwrite: f.overwrite === true,
     val: f.val, test: f.test,
     tokenizerName: f.tokenizer === undefined ? 'mistral-7b-v0.1 (bundled)' : path.basename(path.resolve(f.tokenizer)),
     split: parseSplit(f.split),

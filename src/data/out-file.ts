@@ -1,11 +1,23 @@
 // Output files written in big buffered chunks to a temporary name beside the target and renamed into
 // place on commit, the folder fsynced after the rename (so a failed run or a crash never leaves a
 // half-written train.jsonl); the spool of kept records can also read back what it wrote, by byte offset.
+// A failed write (ENOSPC, EIO, a full quota) is a UserError naming the file, never a stack trace; the
+// caller discards every temporary file. finish() (flush, fsync, close) and rename() are separate so that a
+// run puts all its files safely on disk before it renames the first one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fsyncDir } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
 
 const CHUNK = 1 << 20;
+
+/** What a failed file-system call says to the user: the code and its meaning, naming the file. */
+export function writeError(e: unknown, file: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === undefined) return e as Error;
+  const why: Record<string, string> = { ENOSPC: 'no space left on the device', EDQUOT: 'the disk quota is exhausted', EIO: 'an I/O error', EROFS: 'the file system is read-only', EACCES: 'permission denied', EFBIG: 'the file is too large for the file system' };
+  return new UserError(`cannot write: ${code}${Object.hasOwn(why, code) ? ` (${why[code]})` : ''}`, file);
+}
 
 export class OutFile {
   private fd: number;
@@ -17,7 +29,16 @@ export class OutFile {
 
   constructor(readonly target: string) {
     this.tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-    this.fd = fs.openSync(this.tmp, 'w+');
+    this.fd = this.io(() => fs.openSync(this.tmp, 'w+'));
+  }
+
+  /** Runs a file-system call, turning its failure into a UserError that names the target file. */
+  private io<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw writeError(e, this.target);
+    }
   }
 
   /** Bytes written so far (the offset of the next write). */
@@ -30,7 +51,7 @@ export class OutFile {
     if (this.used + n > this.buf.length) {
       this.flush();
       if (n > this.buf.length) {
-        writeAll(this.fd, Buffer.from(s, 'utf8'));
+        this.io(() => writeAll(this.fd, Buffer.from(s, 'utf8')));
         this.flushed += n;
         return;
       }
@@ -40,7 +61,7 @@ export class OutFile {
 
   flush(): void {
     if (this.used === 0) return;
-    writeAll(this.fd, this.buf.subarray(0, this.used));
+    this.io(() => writeAll(this.fd, this.buf.subarray(0, this.used)));
     this.flushed += this.used;
     this.used = 0;
   }
@@ -58,21 +79,35 @@ export class OutFile {
     return b.toString('utf8');
   }
 
-  /** Flushes, fsyncs and renames the file onto its target, then fsyncs the folder (as writeFileAtomic does). */
-  commit(): void {
+  /** Flushes, fsyncs and closes the temporary file: its bytes are on disk, not yet under the target's name. */
+  finish(): void {
     this.flush();
-    fs.fsyncSync(this.fd);
-    fs.closeSync(this.fd);
+    this.io(() => fs.fsyncSync(this.fd));
     this.closed = true;
-    fs.renameSync(this.tmp, this.target);
+    this.io(() => fs.closeSync(this.fd));
+  }
+
+  /** Renames the finished file onto its target, then fsyncs the folder (as writeFileAtomic does). */
+  rename(): void {
+    this.io(() => fs.renameSync(this.tmp, this.target));
     fsyncDir(path.dirname(this.target));
   }
 
-  /** Closes and deletes the temporary file (on failure, or for a scratch spool). */
+  /** finish() then rename(). */
+  commit(): void {
+    this.finish();
+    this.rename();
+  }
+
+  /** Closes and deletes the temporary file (on failure, or for a scratch spool); never throws. */
   discard(): void {
     if (!this.closed) {
-      fs.closeSync(this.fd);
       this.closed = true;
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // already unusable: the file is removed below all the same
+      }
     }
     fs.rmSync(this.tmp, { force: true });
   }

@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tokenizer } from '../tokenizer/types.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { charLength } from './clean.ts';
@@ -24,7 +23,7 @@ import {
   type DataRecord, type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
-import { listSources, type Source, type SourceRole } from './sources.ts';
+import { OUTPUT_FILES, listSources, type Source, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits } from './split.ts';
 import { sequenceLength, specialTokenIds } from './tokenize.ts';
 
@@ -55,6 +54,8 @@ export interface PrepareOptions {
   maxChars?: number;
   minTokens?: number;
   maxTokens?: number;
+  /** Replace output files in --out that no earlier prepare run made (default: refuse). */
+  overwrite?: boolean;
   /** Records over --max-tokens: rejected as too_long (default) or kept, to be truncated by the trainer. */
   overflow?: 'reject' | 'truncate';
   /** Classification: the classes in index order; other labels are rejected as unknown_label. */
@@ -67,7 +68,7 @@ export interface PrepareResult {
   summary: string;
 }
 
-export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8 };
+export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: 1_000_000 };
 
 const RAW_LIMIT = 4096;
 const SHAPES: readonly Shape[] = ['text', 'prompt_completion', 'chat', 'classification', 'pretokenized'];
@@ -106,22 +107,33 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   const tok = opts.tokenizer;
   validateOptions(opts, split, nearThreshold);
   const givenLabels = opts.labels ? new LabelSet(opts.labels) : null;
+  // A record's JSON may spell each character of its text in up to 12 characters (an escaped surrogate
+  // pair), plus keys and labels: longer JSON cannot fit --max-chars and is rejected before it is parsed.
+  const maxRawChars = 12 * (opts.maxChars ?? DEFAULTS.maxChars) + (1 << 20);
 
   // --val/--test files first: a training record that repeats an evaluation record is the one rejected.
+  const notes: string[] = [];
   const sources = listSources([
     ...(opts.val ?? []).map((p) => ({ path: p, role: 'val' as const })),
     ...(opts.test ?? []).map((p) => ({ path: p, role: 'test' as const })),
     ...opts.inputs.map((p) => ({ path: p, role: 'input' as const })),
-  ], opts.outDir);
+  ], opts.outDir, notes);
   const formats = sources.map((s) => formatOf(s.path, opts.format));
+  if (!opts.overwrite) checkOutDir(opts.outDir);
   makeOutDir(opts.outDir);
   const specials = specialTexts(tok);
 
-  const spool = new OutFile(path.join(opts.outDir, 'spool.jsonl'));
-  const rejectedOut = new OutFile(path.join(opts.outDir, 'rejected.jsonl'));
-  const splitOuts = SPLITS.map((s) => new OutFile(path.join(opts.outDir, `${s}.jsonl`)));
-  const all = [spool, rejectedOut, ...splitOuts];
+  const all: OutFile[] = [];
   try {
+    const open = (name: string): OutFile => {
+      const f = new OutFile(path.join(opts.outDir, name));
+      all.push(f);
+      return f;
+    };
+    const spool = open('spool.jsonl');
+    const rejectedOut = open('rejected.jsonl');
+    const splitOuts = SPLITS.map((s) => open(`${s}.jsonl`));
+    const reportOut = open('report.json');
     const byReason = new Map<Reason, number>();
     const perSource = sources.map(() => ({ records: 0, kept: 0, rejected: 0 }));
     let inputRecords = 0, truncated = 0;
@@ -156,7 +168,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     // Pass 1: read, validate, deduplicate, spool.
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
-      const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, { textSplit: opts.textSplit, textField: fields.text, onBytes });
+      const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, { textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars });
       for (const item of items) {
         inputRecords++;
         perSource[si]!.records++;
@@ -313,6 +325,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const warnings: string[] = [];
     SPLITS.forEach((s, k) => { if (splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k])) warnings.push(`the ${s} split is empty`); });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
+    warnings.push(...notes);
     const report: PrepareReport = {
       input_records: inputRecords,
       kept: keptTotal,
@@ -332,12 +345,45 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     };
     checkBalance(report);
     spool.discard();
-    for (const f of [rejectedOut, ...splitOuts]) f.commit();
-    writeFileAtomic(path.join(opts.outDir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+    // every file on disk first, then the renames: a full disk stops the run before any output is replaced
+    reportOut.write(JSON.stringify(report, null, 2) + '\n');
+    const outs = [rejectedOut, ...splitOuts, reportOut];
+    for (const f of outs) f.finish();
+    for (const f of outs) f.rename();
+    if (keptTotal === 0) throw new UserError(`no record was kept: ${nothingKept(report)}; the outputs are written for inspection, see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     return { report, summary: summaryText(report, opts.outDir) };
   } catch (e) {
     for (const f of all) f.discard();
     throw e;
+  }
+}
+
+/** Why nothing was kept, in one line: the rejection reasons, most frequent first. */
+function nothingKept(r: PrepareReport): string {
+  if (r.input_records === 0) return 'the inputs hold no records';
+  const reasons = (Object.entries(r.by_reason) as Array<[string, number]>).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return `all ${r.input_records} records were rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
+}
+
+/**
+ * Refuses an --out folder that holds files named like prepare's outputs unless an earlier prepare run
+ * wrote them (its report.json is beside them): prepare replaces only what it made itself.
+ */
+function checkOutDir(dir: string): void {
+  const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+  if (present.length === 0 || isPrepareReport(path.join(dir, 'report.json'))) return;
+  throw new UserError(`--out already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass --overwrite to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
+}
+
+/** Whether `file` is the report.json of a prepare run (read only when it is small enough to be one). */
+function isPrepareReport(file: string): boolean {
+  try {
+    if (fs.statSync(file).size > 64 << 20) return false;
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+    return typeof r === 'object' && r !== null && typeof r.input_records === 'number' && typeof r.kept === 'number' &&
+      typeof r.rejected === 'number' && typeof r.splits === 'object' && Array.isArray(r.inputs) && typeof r.options === 'object';
+  } catch {
+    return false;
   }
 }
 
@@ -379,10 +425,13 @@ function checkRecord(rec: DataRecord, opts: PrepareOptions, specials: string[], 
       if (t.includes(s)) return { reason: 'special_token', detail: `the text contains the special token ${JSON.stringify(s)}` };
     }
   }
-  if (rec.shape !== 'pretokenized' && (opts.minChars !== undefined || opts.maxChars !== undefined)) {
+  // --max-chars always applies (a default bounds the memory a record takes before it is tokenized)
+  const maxChars = opts.maxChars ?? DEFAULTS.maxChars;
+  const units = texts.reduce((a, t) => a + t.length, 0); // UTF-16 units: never fewer than characters
+  if (rec.shape !== 'pretokenized' && (opts.minChars !== undefined || units > maxChars)) {
     const chars = texts.reduce((a, t) => a + charLength(t), 0);
     if (opts.minChars !== undefined && chars < opts.minChars) return { reason: 'too_short', detail: `${chars} characters, fewer than --min-chars ${opts.minChars}` };
-    if (opts.maxChars !== undefined && chars > opts.maxChars) return { reason: 'too_long', detail: `${chars} characters, more than --max-chars ${opts.maxChars}` };
+    if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than --max-chars ${maxChars}${opts.maxChars === undefined ? ' (the default; pass a larger --max-chars to keep it)' : ''}` };
   }
   if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
     return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels.labels.map((l) => JSON.stringify(l)).join(',')}` };
@@ -417,7 +466,7 @@ function reportOptions(opts: PrepareOptions, r: { task: Task; split: number[]; s
   if (Object.keys(remapped).length) o.fields = remapped;
   if (opts.format) o.format = opts.format;
   if (opts.textSplit) o.text_split = opts.textSplit;
-  for (const [k, v] of [['min_chars', opts.minChars], ['max_chars', opts.maxChars], ['min_tokens', opts.minTokens], ['max_tokens', opts.maxTokens]] as const) {
+  for (const [k, v] of [['min_chars', opts.minChars], ['max_chars', opts.maxChars ?? DEFAULTS.maxChars], ['min_tokens', opts.minTokens], ['max_tokens', opts.maxTokens]] as const) {
     if (v !== undefined) o[k] = v;
   }
   if (opts.maxTokens !== undefined) o.overflow = r.overflow;

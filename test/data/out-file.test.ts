@@ -52,3 +52,30 @@ test('cleanLine (shared by readLines and the dashboard\'s metrics follower) drop
   assert.equal(cleanLine('x\r\ry'), 'x\r\ry');
   assert.equal(cleanLine('a\ufeff\r\r'), 'a\ufeff\r');
 });
+
+test('a write that fails (ENOSPC injected into fs.writeSync) stops prepare with a UserError naming the file; no .tmp file is left', async () => {
+  const { prepare } = await import('../../src/data/prepare.ts');
+  const { mistralTokenizer } = await import('./helpers.ts');
+  const tok = mistralTokenizer();
+  const input = path.join(dir, 'in.jsonl');
+  fs.writeFileSync(input, Array.from({ length: 50 }, (_, i) => JSON.stringify({ text: `record ${i} ${'word '.repeat(i % 7 + 1)}${i * 31}` })).join('\n') + '\n');
+  const out = path.join(dir, 'full');
+  const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
+  const original = cjsFs.writeSync;
+  cjsFs.writeSync = ((fd: number, ...rest: unknown[]) => {
+    if (fs.fstatSync(fd).isFile()) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+    return (original as (...a: unknown[]) => number)(fd, ...rest);
+  }) as typeof fs.writeSync;
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => prepare({ inputs: [input], outDir: out, tokenizer: tok }), (e: Error) => {
+      assert.equal(e.name, 'UserError');
+      assert.match(e.message, /^.*full\/[a-z]+\.jsonl?: cannot write: ENOSPC \(no space left on the device\)$/);
+      return true;
+    });
+  } finally {
+    cjsFs.writeSync = original;
+    syncBuiltinESMExports();
+  }
+  assert.deepEqual(fs.readdirSync(out), [], 'no .tmp files and no partial outputs');
+});

@@ -71,7 +71,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   const element = (line: number): RawItem => {
     const raw = parts.join('').trim();
-    const it = elementDefect ? { line, raw, error: elementDefect } : parseJsonItem(raw, line);
+    const it = elementDefect ? { line, raw, error: elementDefect } : parseJsonItem(raw, line, opts.maxRawChars);
     elementDefect = undefined;
     return it;
   };

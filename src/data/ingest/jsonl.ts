@@ -1,6 +1,7 @@
 // JSON Lines: every non-blank line is one record. A BOM at the start of any line, CRLF endings and
 // whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here).
-// A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed.
+// A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed, and one longer
+// than ReadOptions.maxRawChars as too_long (parsing it would take memory in proportion to it).
 import { readLines } from '../../util/lines.ts';
 import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
 
@@ -9,11 +10,13 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
     opts.onBytes?.(Buffer.byteLength(text) + 1);
     const t = text.trim();
     if (t === '') continue;
-    yield defect ? { line: lineNo, raw: t, error: defectRejection(defect, lineNo) } : parseJsonItem(t, lineNo);
+    yield defect ? { line: lineNo, raw: t, error: defectRejection(defect, lineNo) } : parseJsonItem(t, lineNo, opts.maxRawChars);
   }
 }
 
-export function parseJsonItem(t: string, line: number): RawItem {
+/** Parses one record's JSON text; text longer than `maxRaw` is rejected as too_long unparsed (bounded memory). */
+export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawItem {
+  if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that any record within --max-chars can take; rejected unparsed` } };
   try {
     return { line, raw: t, value: JSON.parse(t) };
   } catch (e) {

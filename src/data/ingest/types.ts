@@ -30,6 +30,8 @@ export interface ReadOptions {
   textSplit?: 'file' | 'blank-lines';
   /** The field name that plain-text records are stored under (the remapped "text"). */
   textField?: string;
+  /** JSON records whose text is longer than this are rejected as too_long without being parsed. */
+  maxRawChars?: number;
   /** Called with the approximate number of bytes consumed, for progress bars. */
   onBytes?: (n: number) => void;
 }

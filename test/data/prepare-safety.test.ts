@@ -1,0 +1,97 @@
+// prepare never loses a user's file, never crashes on a huge record or a full disk, never leaves .tmp files,
+// and never reports success when nothing was kept: each run as a user runs it (the CLI in a child process).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import { readJsonl, tempDir, writeFiles } from './helpers.ts';
+
+const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
+const dir = tempDir();
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [BIN, 'prepare', '--quiet', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+const records = (n: number, tag: string) => Array.from({ length: n }, (_, i) => JSON.stringify({ text: `${tag} record ${i}: ${'lorem ipsum dolor '.repeat(1 + (i % 5))}${i * 7919}` })).join('\n') + '\n';
+const tmpFiles = (d: string) => fs.readdirSync(d).filter((f) => f.endsWith('.tmp'));
+
+/** The error lines of a run (the tokenizer's own notes aside): exactly one, with no stack trace. */
+function oneLineError(r: ReturnType<typeof cli>): string {
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('tokenizer:'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+  return lines[0]!;
+}
+
+test('--out holding a train.jsonl that prepare did not write is refused (exit 2); prepare replaces its own outputs; --overwrite replaces', () => {
+  writeFiles(dir, { 'in.jsonl': records(10, 'a'), 'mine/train.jsonl': '{"text": "my own curated data"}\n' });
+  const mine = path.join(dir, 'mine', 'train.jsonl');
+  const line = oneLineError(cli(['--input', 'in.jsonl', '--out', 'mine']));
+  assert.match(line, /^error: mine: --out already holds train\.jsonl, which no earlier prepare run wrote there .*--overwrite/);
+  assert.equal(fs.readFileSync(mine, 'utf8'), '{"text": "my own curated data"}\n', 'the user\'s file is untouched');
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'mine')), ['train.jsonl']);
+  // a folder an earlier prepare run wrote is replaced without asking
+  assert.equal(cli(['--input', 'in.jsonl', '--out', 'prepared']).status, 0);
+  const again = cli(['--input', 'in.jsonl', '--out', 'prepared', '--seed', '5']);
+  assert.equal(again.status, 0, again.stderr);
+  // --overwrite says the user means it
+  const forced = cli(['--input', 'in.jsonl', '--out', 'mine', '--overwrite']);
+  assert.equal(forced.status, 0, forced.stderr);
+  assert.ok(readJsonl(mine).every((r) => String(r.text).startsWith('a record')));
+});
+
+test('every record rejected: one-line error with the reasons, exit 2, outputs still written for inspection', () => {
+  writeFiles(dir, { 'bad.jsonl': '{bad\n{"text": ""}\n[1]\n{nope\n' });
+  const line = oneLineError(cli(['--input', 'bad.jsonl', '--out', 'none']));
+  assert.match(line, /^error: no record was kept: all 4 records were rejected \(invalid_json 2, empty 1, unknown_shape 1\); .*rejected\.jsonl/);
+  assert.equal(readJsonl(path.join(dir, 'none', 'rejected.jsonl')).length, 4);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'none', 'report.json'), 'utf8')).rejected, 4);
+  assert.deepEqual(tmpFiles(path.join(dir, 'none')), []);
+});
+
+test('a 24 MB record is rejected as too_long by the default --max-chars, unparsed, in a 200 MB heap; no .tmp files', () => {
+  const big = JSON.stringify({ text: 'wörd '.repeat(4_800_000) });
+  fs.writeFileSync(path.join(dir, 'big.jsonl'), `${big}\n{"text": "a small record that is kept"}\n`);
+  const r = cli(['--input', 'big.jsonl', '--out', 'big', '--json'], { NODE_OPTIONS: '--max-old-space-size=200' });
+  assert.equal(r.status, 0, r.stderr.slice(0, 2000));
+  const [rej] = readJsonl<{ reason: string; detail: string; source: { line: number } }>(path.join(dir, 'big', 'rejected.jsonl'));
+  assert.equal(rej!.reason, 'too_long');
+  assert.equal(rej!.source.line, 1);
+  assert.match(rej!.detail, /the record's JSON is 24000011 characters, more than the \d+ that any record within --max-chars can take/);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.kept, 1);
+  assert.equal(report.options.max_chars, 1_000_000, 'the default cut is recorded');
+  assert.deepEqual(tmpFiles(path.join(dir, 'big')), []);
+});
+
+test('a record over the default --max-chars (but parseable) is rejected as too_long with its size, before tokenizing', () => {
+  fs.writeFileSync(path.join(dir, 'long.jsonl'), `${JSON.stringify({ text: 'x '.repeat(600_000) })}\n{"text": "short and kept"}\n`);
+  const r = cli(['--input', 'long.jsonl', '--out', 'long']);
+  assert.equal(r.status, 0, r.stderr);
+  const [rej] = readJsonl<{ reason: string; detail: string }>(path.join(dir, 'long', 'rejected.jsonl'));
+  assert.equal(rej!.reason, 'too_long');
+  assert.match(rej!.detail, /^1199999 characters, more than --max-chars 1000000 \(the default/);
+});
+
+/** A small tmpfs when this process may mount one (root), else null. */
+function smallDisk(): string | null {
+  const mnt = fs.mkdtempSync(path.join(dir, 'disk-'));
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (m.status !== 0) return null;
+  after(() => spawnSync('umount', [mnt]));
+  return mnt;
+}
+
+test('a full disk (ENOSPC on a 256 KB tmpfs) is a one-line error naming the file, exit 2, no .tmp files left', (t) => {
+  const mnt = smallDisk();
+  if (mnt === null) {
+    t.skip('mount -t tmpfs needs root here; test/data/out-file.test.ts injects the write error instead');
+    return;
+  }
+  writeFiles(dir, { 'many.jsonl': records(4000, 'disk') });
+  const out = path.join(mnt, 'out');
+  const line = oneLineError(cli(['--input', 'many.jsonl', '--out', out]));
+  assert.match(line, new RegExp(`^error: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[a-z]+\\.(jsonl|json): cannot write: ENOSPC \\(no space left on the device\\)$`));
+  assert.deepEqual(fs.readdirSync(out), [], 'no .tmp files and no partial outputs');
+});
