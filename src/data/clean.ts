@@ -18,6 +18,7 @@ const SPACE_RUNS = /(\S) {2,}/g; // runs of spaces after a word; indentation at 
 // Anything that needs more than a trim: the fast path skips the regex passes for clean text.
 const NEEDS_WORK = /[\x00-\x08\x0B-\x1F\x7F-\x9F\u00A0\u1680\u2000-\u200B\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF\u180E]|[ \t]\n|\n\n\n|\S  /;
 const NON_ASCII = /[^\x00-\x7F]/;
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * The normalised form of one text field (see the file header). `trim` says which ends are trimmed: both
@@ -49,4 +50,22 @@ export function charLength(s: string): number {
     }
   }
   return n;
+}
+
+/** Index of the first lone surrogate (half of a pair without the other half), or −1 when `s` is well formed. */
+export function loneSurrogate(s: string): number {
+  if (!SURROGATE.test(s)) return -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    return i;
+  }
+  return -1;
 }

@@ -2,6 +2,7 @@
 // the same label), and the class list that maps each label to its index — the order given by the user,
 // else 0 … max for integer labels that look like class indices, else the labels sorted (see classList).
 import { UserError } from '../util/errors.ts';
+import { loneSurrogate } from './clean.ts';
 
 export type LabelValue = number | string;
 
@@ -17,6 +18,7 @@ export function canonicalLabel(raw: unknown): { label: LabelValue | null } | { e
     return { label: raw };
   }
   if (typeof raw === 'string') {
+    if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
     const s = raw.normalize('NFC').trim().replace(/\s+/g, ' ');
     if (s === '') return { label: null };
     return { label: INTEGER.test(s) ? Number(s) : s };

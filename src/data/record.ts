@@ -4,7 +4,7 @@
 // shapes may be mixed within a file; field names can be remapped (FieldMap).
 import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
 import { isUserError } from '../util/errors.ts';
-import { normalizeText } from './clean.ts';
+import { loneSurrogate, normalizeText } from './clean.ts';
 import { canonicalLabel, type LabelValue } from './labels.ts';
 import { parsePretokenized } from './pretokenized.ts';
 
@@ -62,9 +62,14 @@ function typeName(v: unknown): string {
 
 /** A string field, normalised (see normalizeText for `trim`): null counts as empty; other non-strings are a shape error. */
 function stringField(v: Record<string, unknown>, key: string, trim: 'both' | 'start' | 'end' = 'both'): string | Rejection {
-  const x = v[key];
+  const x = own(v, key);
   if (x === null || x === undefined) return '';
   if (typeof x !== 'string') return reject('unknown_shape', `"${key}" is ${typeName(x)}, not a string`);
+  const lone = loneSurrogate(x);
+  if (lone >= 0) {
+    // JSON can spell one ("\ud800"); no UTF-8 file can hold it, and a tokenizer would turn it into U+FFFD
+    return reject('invalid_utf8', `"${key}" holds a lone surrogate \\u${x.charCodeAt(lone).toString(16)} at character ${lone + 1}: not Unicode text`);
+  }
   return normalizeText(x, trim);
 }
 
@@ -81,7 +86,9 @@ function fromJsonCell(x: unknown): unknown {
   }
 }
 
-const has = (v: Record<string, unknown>, k: string): boolean => Object.prototype.hasOwnProperty.call(v, k) && v[k] !== undefined;
+const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v, k) && v[k] !== undefined;
+/** The value of an own property only: a field name such as "constructor" never reads the prototype. */
+const own = (v: Record<string, unknown>, k: string): unknown => (Object.hasOwn(v, k) ? v[k] : undefined);
 
 /**
  * Detects the shape of one parsed value, validates it for `task` and normalises its text.
@@ -106,7 +113,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize);
   if (has(v, f.messages)) {
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run (use --task generation)');
-    return detectChat(fromJsonCell(v[f.messages]), f);
+    return detectChat(fromJsonCell(own(v, f.messages)), f);
   }
   if (groups[0] === `${f.prompt}/${f.completion}`) {
     if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run (use --task generation)');
@@ -125,7 +132,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   const text = stringField(v, f.text);
   if (typeof text !== 'string') return text;
   if (task === 'generation') {
-    if (hasLabel && canonicalLabelOrNull(v[f.label]) !== null) {
+    if (hasLabel && canonicalLabelOrNull(own(v, f.label)) !== null) {
       return reject('wrong_task', `a record with "${f.label}" in a generation run (use --task classification)`);
     }
     if (text === '') return reject('empty', `"${f.text}" is empty`);
@@ -143,20 +150,20 @@ function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {
 }
 
 function labelOf(v: Record<string, unknown>, f: FieldMap): { label: LabelValue } | Rejection {
-  const c = canonicalLabel(v[f.label]);
+  const c = canonicalLabel(own(v, f.label));
   if ('error' in c) return reject('unknown_label', c.error);
   if (c.label === null) return reject('missing_label', has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`);
   return { label: c.label };
 }
 
 function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize?: number): DetectResult {
-  const hasLabel = has(v, f.label) && canonicalLabelOrNull(v[f.label]) !== null;
+  const hasLabel = has(v, f.label) && canonicalLabelOrNull(own(v, f.label)) !== null;
   if (task === 'generation' && hasLabel) {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run (use --task classification)`);
   }
   let row;
   try {
-    row = parsePretokenized({ input_ids: fromJsonCell(v[f.input_ids]), labels: fromJsonCell(v[f.labels]) }, '', vocabSize);
+    row = parsePretokenized({ input_ids: fromJsonCell(own(v, f.input_ids)), labels: fromJsonCell(own(v, f.labels)) }, '', vocabSize);
   } catch (e) {
     if (!isUserError(e)) throw e;
     return reject('invalid_tokens', e.message.replace(/^: /, ''));
@@ -181,7 +188,7 @@ function detectChat(raw: unknown, f: FieldMap): DetectResult {
       return reject('unknown_shape', `${f.messages}[${i}] is ${typeName(m)}, not an object`);
     }
     const mm = m as Record<string, unknown>;
-    const role = mm[f.role];
+    const role = own(mm, f.role);
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role.trim())) {
       return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant`);
     }

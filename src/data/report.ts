@@ -45,10 +45,13 @@ export function checkBalance(r: PrepareReport): void {
   if (problems.length) throw new Error(`prepare: the report does not balance: ${problems.join('; ')}`);
 }
 
-/** Sorts an object's keys so the JSON is the same whatever order the counts arrived in. */
+/**
+ * Sorts an object's keys so the JSON is the same whatever order the counts arrived in. Keys are defined
+ * as own properties, never assigned: a label named "__proto__" is a count like any other, not a prototype.
+ */
 export function sortedCounts<K extends string>(m: Map<K, number>): Partial<Record<K, number>> {
   const o: Partial<Record<K, number>> = {};
-  for (const k of [...m.keys()].sort()) o[k] = m.get(k)!;
+  for (const k of [...m.keys()].sort()) Object.defineProperty(o, k, { value: m.get(k)!, enumerable: true, writable: true, configurable: true });
   return o;
 }
 

@@ -1,6 +1,7 @@
 // The input files of a prepare run: folders expanded (sorted, recursively, hidden names and the output
-// folder skipped), each file checked readable and not one of the run's own output files (which would
-// be overwritten), and each given a display name for source.file
+// folder skipped, symlink loops noted and not followed, a file reached twice through symlinks read once),
+// each file checked readable and not one of the run's own output files (which would be overwritten), and
+// each given a display name for source.file
 // that holds no absolute path and no machine-specific folder: the path as given when it is relative and
 // inside the working folder, else the shortest tail of the path that tells the inputs apart (so reruns
 // from other folders are identical).
@@ -20,7 +21,20 @@ export interface Source {
   bytes: number;
 }
 
-function expand(p: string, skip: string | null): string[] {
+/** One file found under an input: `given` when the user named the file itself (not a folder holding it). */
+interface Found {
+  path: string;
+  role: SourceRole;
+  given: boolean;
+  /** How a note names it. */
+  shown: string;
+}
+
+/**
+ * The files under `p`, depth first in sorted order. `ancestors` holds the real paths of the folders being
+ * expanded above `p`: a symlink back to one of them is a loop, noted once and not followed.
+ */
+function expand(p: string, skip: string | null, ancestors: Array<{ real: string; p: string }>, notes: string[], shown: (p: string) => string): string[] {
   let st: fs.Stats;
   try {
     st = fs.statSync(p);
@@ -29,14 +43,22 @@ function expand(p: string, skip: string | null): string[] {
   }
   if (st.isFile()) return [p];
   if (!st.isDirectory()) throw new UserError('not a file or a folder', p);
+  const real = fs.realpathSync(p);
+  const loop = ancestors.find((a) => a.real === real);
+  if (loop !== undefined) {
+    notes.push(`${shown(p)} is a symlink loop (it leads back to ${shown(loop.p)}): not followed`);
+    return [];
+  }
   const out: string[] = [];
   if (skip !== null && path.resolve(p) === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
+  ancestors.push({ real, p });
   for (const name of fs.readdirSync(p).sort()) {
     if (name.startsWith('.')) continue;
     const child = path.join(p, name);
     if (skip !== null && path.resolve(child) === skip) continue; // the output folder inside an input folder
-    out.push(...expand(child, skip));
+    out.push(...expand(child, skip, ancestors, notes, shown));
   }
+  ancestors.pop();
   return out;
 }
 
@@ -51,29 +73,48 @@ function outputPaths(outDir: string): Set<string> {
   return new Set(OUTPUT_FILES.map((f) => path.join(dir, f)));
 }
 
-/** The input files, in order; `outDir` is skipped when it lies inside an input folder. */
-export function listSources(inputs: readonly { path: string; role: SourceRole }[], outDir?: string): Source[] {
-  const files: { path: string; role: SourceRole }[] = [];
+/**
+ * The input files, in order; `outDir` is skipped when it lies inside an input folder. A file reached a
+ * second time through a symlink inside an input folder is read once (the repeat goes into `notes`), as is
+ * a symlink loop; a file the user names twice, or that is both an evaluation file and an input, is an error.
+ */
+export function listSources(inputs: readonly { path: string; role: SourceRole }[], outDir?: string, notes: string[] = []): Source[] {
+  const found: Found[] = [];
   const skip = outDir === undefined ? null : path.resolve(outDir);
-  for (const i of inputs) for (const f of expand(i.path, skip)) files.push({ path: f, role: i.role });
-  if (files.length === 0) throw new UserError('no input files (the folders given are empty)');
+  for (const i of inputs) {
+    // notes name paths from the input folder's own name down (no machine-specific folder in report.json)
+    const shown = (p: string): string => [path.basename(path.resolve(i.path)), path.relative(i.path, p)].filter(Boolean).join('/');
+    const files = expand(i.path, skip, [], notes, shown);
+    const given = files.length === 1 && files[0] === i.path;
+    for (const f of files) found.push({ path: f, role: i.role, given, shown: shown(f) });
+  }
+  if (found.length === 0) throw new UserError('no input files (the folders given are empty)');
   const outputs = outDir === undefined ? new Set<string>() : outputPaths(outDir);
-  const seen = new Set<string>();
-  for (const f of files) {
+  const seen = new Map<string, Found>();
+  const files: Found[] = [];
+  for (const f of found) {
     const real = fs.realpathSync(f.path);
     if (outputs.has(real)) {
       throw new UserError(`this input is the output file ${path.basename(real)} of --out ${outDir}, which prepare would overwrite; write the output to another folder`, f.path);
     }
-    if (seen.has(real)) throw new UserError('this file is given twice', f.path);
-    seen.add(real);
+    const first = seen.get(real);
+    if (first !== undefined) {
+      if ((f.given && first.given) || f.role !== first.role) {
+        throw new UserError(first.path === f.path ? 'this file is given twice' : `this file is given twice (also as ${first.path})`, f.path);
+      }
+      notes.push(`${f.shown} is the same file as ${first.shown} (through a symlink): read once`);
+      continue;
+    }
+    seen.set(real, f);
     try {
       fs.accessSync(f.path, fs.constants.R_OK);
     } catch (e) {
       throw new UserError(`cannot read input: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f.path);
     }
+    files.push(f);
   }
   const names = displayNames(files.map((f) => f.path));
-  return files.map((f, i) => ({ ...f, name: names[i]!, bytes: fs.statSync(f.path).size }));
+  return files.map((f, i) => ({ path: f.path, role: f.role, name: names[i]!, bytes: fs.statSync(f.path).size }));
 }
 
 /**

@@ -1,0 +1,83 @@
+// Inputs built to break the reader: a stray CSV quote in a long file, a label or column named __proto__,
+// a lone surrogate spelled in JSON, a symlink loop, and one file reached through two symlinks.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readCsv } from '../../src/data/ingest/csv.ts';
+import { prepare } from '../../src/data/prepare.ts';
+import { detectRecord } from '../../src/data/record.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
+
+const tok = mistralTokenizer();
+const dir = tempDir();
+
+test('CSV: one stray quote rejects only its own line (naming the line span and size); the 30,000 rows after it are kept', () => {
+  const rows = Array.from({ length: 30_001 }, (_, i) => (i === 5 ? `"row ${i} with a stray quote,${i}` : `row ${i},${i}`));
+  const f = writeFiles(dir, { 'stray.csv': `text,label\n${rows.join('\n')}\n` })['stray.csv']!;
+  const items = [...readCsv(f, ',')];
+  assert.equal(items.length, 30_001, 'one item per row');
+  const bad = items.filter((i) => i.error);
+  assert.equal(bad.length, 1);
+  assert.equal(bad[0]!.line, 7);
+  assert.equal(bad[0]!.error!.reason, 'invalid_csv');
+  assert.match(bad[0]!.error!.detail, /^a quoted field \(field 1\) opened on line 7 is not closed within 10000 lines or \d+ bytes \(it runs over lines 7–10006, \d+ bytes\): a stray quote\? Only line 7 is rejected; reading resumes at line 8$/);
+  assert.deepEqual(items[6]!.value, { text: 'row 6', label: '6' });
+  assert.deepEqual(items[30_000]!.value, { text: 'row 30000', label: '30000' });
+  // at the end of the file: the span runs to the last line
+  const g = writeFiles(dir, { 'tail.csv': 'text,label\na,1\n"b,2\nc,3\nd,4\n' })['tail.csv']!;
+  const tail = [...readCsv(g, ',')];
+  assert.deepEqual(tail.map((i) => [i.line, i.error?.reason ?? (i.value as { text: string }).text]), [[2, 'a'], [3, 'invalid_csv'], [4, 'c'], [5, 'd']]);
+  assert.match(tail[1]!.error!.detail, /not closed before the end of the file \(it runs over lines 3–5, 13 bytes\)/);
+});
+
+test('a label and a CSV column named __proto__ are data like any other (label_counts keeps them)', () => {
+  const f = writeFiles(dir, { 'proto.jsonl': ['__proto__', 'constructor', 'pos', '__proto__', 'pos', 'constructor'].map((l, i) => JSON.stringify({ text: `text number ${i} ${'abcdef'.repeat(i + 1)}`, label: l })).join('\n') + '\n' })['proto.jsonl']!;
+  const out = path.join(dir, 'proto-out');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0], dedup: 'none' });
+  assert.deepEqual(report.labels, ['__proto__', 'constructor', 'pos']);
+  assert.deepEqual(Object.entries(report.label_counts!.train), [['__proto__', 2], ['constructor', 2], ['pos', 2]]);
+  const onDisk = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(Object.entries(onDisk.label_counts.train), [['__proto__', 2], ['constructor', 2], ['pos', 2]]);
+  // a CSV header naming __proto__ gives an own field, read through --field
+  const c = writeFiles(dir, { 'proto.csv': '__proto__,label\nhello there,pos\nbye now,neg\n' })['proto.csv']!;
+  const [first] = [...readCsv(c, ',')];
+  assert.deepEqual(Object.keys(first!.value as object), ['__proto__', 'label']);
+  const { report: r2 } = prepare({ inputs: [c], outDir: path.join(dir, 'proto-csv'), tokenizer: tok, task: 'classification', fields: { text: '__proto__' } });
+  assert.equal(r2.kept, 2);
+});
+
+test('a lone surrogate (JSON "\\ud800") is rejected as invalid_utf8, naming the field; a surrogate pair is kept', () => {
+  const r = detectRecord(JSON.parse('{"text": "abc\\ud800def"}'), 'generation');
+  assert.deepEqual(r, { reason: 'invalid_utf8', detail: '"text" holds a lone surrogate \\udc00 at character 4: not Unicode text'.replace('dc00', 'd800') });
+  assert.equal('reason' in detectRecord(JSON.parse('{"messages": [{"role": "user", "content": "\\udfff"}, {"role": "assistant", "content": "x"}]}'), 'generation') ? 'rejected' : 'kept', 'rejected');
+  assert.equal('reason' in detectRecord(JSON.parse('{"text": "x", "label": "\\ud800"}'), 'classification') ? 'rejected' : 'kept', 'rejected');
+  assert.deepEqual(detectRecord(JSON.parse('{"text": "ok \\ud83d\\ude00"}'), 'generation'), { record: { shape: 'text', text: 'ok \u{1F600}' } });
+  const f = writeFiles(dir, { 'lone.jsonl': '{"text": "fine text here"}\n{"text": "bad \\ud800 text"}\n' })['lone.jsonl']!;
+  const out = path.join(dir, 'lone-out');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok });
+  assert.deepEqual(report.by_reason, { invalid_utf8: 1 });
+  const kept = ['train', 'val', 'test'].flatMap((s) => readJsonl(path.join(out, `${s}.jsonl`)));
+  assert.deepEqual(kept.map((k) => k.text), ['fine text here']);
+});
+
+test('a symlink loop is noted once and not followed; a file reached through two symlinks in one folder is read once', () => {
+  const base = path.join(dir, 'links');
+  writeFiles(base, { 'data/a.jsonl': '{"text": "the one record in a.jsonl"}\n', 'data/b.jsonl': '{"text": "another record in b.jsonl"}\n' });
+  fs.symlinkSync('.', path.join(base, 'data', 'self'));
+  fs.symlinkSync('a.jsonl', path.join(base, 'data', 'x-alias.jsonl'));
+  fs.symlinkSync('a.jsonl', path.join(base, 'data', 'y-alias.jsonl'));
+  const { report } = prepare({ inputs: [path.join(base, 'data')], outDir: path.join(base, 'out'), tokenizer: tok });
+  assert.equal(report.input_records, 2);
+  assert.deepEqual(report.inputs.map((i) => i.file), ['a.jsonl', 'b.jsonl']);
+  assert.deepEqual(report.warnings.filter((w) => !/split is empty/.test(w)), [
+    'data/self is a symlink loop (it leads back to data): not followed',
+    'data/x-alias.jsonl is the same file as data/a.jsonl (through a symlink): read once',
+    'data/y-alias.jsonl is the same file as data/a.jsonl (through a symlink): read once',
+  ]);
+  for (const w of report.warnings) assert.ok(!w.includes('self/self'), w);
+  // the same path given twice by the user is still an error
+  const a = path.join(base, 'data', 'a.jsonl');
+  assert.throws(() => prepare({ inputs: [a, a], outDir: path.join(base, 'out2'), tokenizer: tok }), /a\.jsonl: this file is given twice/);
+  assert.throws(() => prepare({ inputs: [a, path.join(base, 'data', 'x-alias.jsonl')], outDir: path.join(base, 'out2'), tokenizer: tok }), /x-alias\.jsonl: this file is given twice \(also as .*a\.jsonl\)/);
+});
