@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { copyRegularFile } from '../util/regular-file.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { PROJECTIONS, projectionName } from './weights.ts';
@@ -82,7 +83,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   if (opts.sourceDir) {
     for (const f of TOKENIZER_FILES) {
       const src = path.join(opts.sourceDir, f);
-      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f));
+      if (fs.existsSync(src)) copyRegularFile(src, path.join(dir, f));
     }
   }
 }
