@@ -91,8 +91,17 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   for (const e of eosList) {
     if (typeof e !== 'number' || !Number.isInteger(e) || e < 0) err('eos_token_id', `must be a token id, a list of them or null, got ${JSON.stringify(eosRaw)}`);
   }
+  const vocabSize = int('vocab_size', 32000);
+  const bosTokenId = optId('bos_token_id', 1);
+  const padTokenId = optId('pad_token_id', null);
+  // an id the embedding has no row for would fail (or read garbage) at the first BOS, EOS or padded batch
+  for (const [key, ids] of [['bos_token_id', [bosTokenId]], ['eos_token_id', eosList], ['pad_token_id', [padTokenId]]] as const) {
+    for (const id of ids) {
+      if (typeof id === 'number' && id >= vocabSize) err(key, `${id} is not a token id: vocab_size is ${vocabSize}`);
+    }
+  }
   return {
-    vocabSize: int('vocab_size', 32000),
+    vocabSize,
     hiddenSize: hidden,
     intermediateSize: int('intermediate_size', 14336),
     numLayers: int('num_hidden_layers', 32),
@@ -104,9 +113,9 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     slidingWindow: sw as number | null,
     tieWordEmbeddings: tie as boolean,
     maxPositionEmbeddings: int('max_position_embeddings', 4096 * 32),
-    bosTokenId: optId('bos_token_id', 1),
+    bosTokenId,
     eosTokenIds: eosList as number[],
-    padTokenId: optId('pad_token_id', null),
+    padTokenId,
     labels: parseLabels(c, err),
   };
 }
