@@ -25,6 +25,8 @@ export interface MistralConfig {
   padTokenId: number | null;
   /** Class names for sequence classification (from id2label), when the config has them. */
   labels: string[] | null;
+  /** The task architectures names: …ForSequenceClassification → classification, …ForCausalLM → generation; else null. */
+  task: 'generation' | 'classification' | null;
 }
 
 type Json = Record<string, unknown>;
@@ -117,6 +119,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     eosTokenIds: eosList as number[],
     padTokenId,
     labels: parseLabels(c, err),
+    task: parseTask(c, err),
   };
 }
 
@@ -141,6 +144,16 @@ function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): numb
   theta ??= 10000;
   if (typeof theta !== 'number' || !(theta > 0)) err('rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
   return theta as number;
+}
+
+function parseTask(c: Json, err: (key: string, msg: string) => never): MistralConfig['task'] {
+  const arch = c.architectures;
+  if (arch === undefined || arch === null) return null;
+  if (!Array.isArray(arch) || !arch.every((a) => typeof a === 'string')) err('architectures', `must be a list of class names, got ${JSON.stringify(arch)}`);
+  const names = arch as string[];
+  if (names.some((a) => a.endsWith('ForSequenceClassification'))) return 'classification';
+  if (names.some((a) => a.endsWith('ForCausalLM'))) return 'generation';
+  return null;
 }
 
 function parseLabels(c: Json, err: (key: string, msg: string) => never): string[] | null {
