@@ -42,6 +42,7 @@ export { AdamW } from './train/optimizer.ts';
 export { lrAtStep } from './train/schedule.ts';
 export { evaluateLoss, type LossReport } from './eval/evaluate.ts';
 export { evaluateClassification, classificationMetrics } from './eval/classification.ts';
+export { resolveEvalTarget, modelTask, type EvalTarget, type EvalTargetOptions, type EvalTask } from './eval/target.ts';
 export { exportRun } from './export/export.ts';
 export { startDashboard } from './dashboard/server.ts';
 export { UserError } from './util/errors.ts';

@@ -1,12 +1,10 @@
 // mistral-tune eval: loss and perplexity (generation) or loss, accuracy, macro-F1 and the confusion matrix
 // (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { createBackend, type DeviceName } from '../backend/select.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss } from '../eval/evaluate.ts';
-import { readRunConfig, runWeightsDir } from '../export/export.ts';
+import { modelTask, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
@@ -55,17 +53,15 @@ export async function run(argv: string[]): Promise<void> {
   }
   const dataFile = required('data', f.data, 'eval');
   const batchSize = intOption('batch-size', f['batch-size'], 8);
-  const target = resolveTarget(f);
+  const target = resolveEvalTarget({
+    model: f.run ? f.model : required('model', f.model, 'eval'), adapter: f.adapter, run: f.run, best: f.best, task: f.task,
+    labels: f.labels ? f.labels.split(',').map((s) => s.trim()).filter(Boolean) : null,
+    maxSeqLen: f['max-seq-len'] ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null,
+  });
   const backend = createBackend((f.device ?? 'auto') as DeviceName);
   const model = loadModel(target.model, { backend });
-  let task = target.task;
-  if (target.adapter) {
-    const a = loadAdapter(model, target.adapter, { trainable: false });
-    task ??= a.taskType === 'SEQ_CLS' ? 'classification' : 'generation';
-  }
-  // a classification model (score head, no LM head) evaluates as classification
-  task ??= model.score && !model.weights.lmHead ? 'classification' : 'generation';
-  if (task !== 'generation' && task !== 'classification') throw new UserError(`--task must be generation or classification, got "${task}"`);
+  const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
+  const task = modelTask(model, adapter, target.task);
   const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;
   if (task === 'classification' && !labels) {
     warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
@@ -98,34 +94,6 @@ export async function run(argv: string[]): Promise<void> {
   progress?.finish();
   if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
   else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${rows.length} rows)\n`);
-}
-
-interface Target {
-  model: string;
-  adapter: string | null;
-  tokenizerDir: string | null;
-  task: string | undefined;
-  labels: string[] | null;
-  maxSeqLen: number | null;
-  trainOn: 'assistant' | 'all';
-}
-
-/** What to evaluate: --model/--adapter as given, or a run directory's trained weights and settings. */
-function resolveTarget(f: EvalFlags): Target {
-  const flagLabels = f.labels ? f.labels.split(',').map((s) => s.trim()).filter(Boolean) : null;
-  const maxSeqLen = f['max-seq-len'] ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null;
-  if (f.run) {
-    if (f.model || f.adapter) throw new UserError('give either --run or --model/--adapter, not both');
-    const cfg = readRunConfig(f.run);
-    const sub = runWeightsDir(f.run, cfg, f.best ?? false);
-    if (!fs.existsSync(sub)) throw new UserError(`${path.basename(sub)}/ not found: has the run finished${f.best ? ' and evaluated on val' : ''}?`, sub);
-    return {
-      model: cfg.method === 'lora' ? cfg.model : sub, adapter: cfg.method === 'lora' ? sub : null, tokenizerDir: cfg.model,
-      task: f.task ?? cfg.task, labels: flagLabels ?? cfg.labels, maxSeqLen: maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
-    };
-  }
-  if (f.best) throw new UserError('--best needs --run');
-  return { model: required('model', f.model, 'eval'), adapter: f.adapter ?? null, tokenizerDir: null, task: f.task, labels: flagLabels, maxSeqLen, trainOn: 'assistant' };
 }
 
 function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number }): string {

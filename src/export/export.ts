@@ -10,6 +10,7 @@ import { loadAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../tokenizer/load.ts';
 import { UserError } from '../util/errors.ts';
+import { copyRegularFile } from '../util/regular-file.ts';
 import { readYamlMapping, validate, type TrainConfig } from '../train/config.ts';
 
 export interface ExportOptions {
@@ -50,7 +51,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
   const classification = cfg.task === 'classification';
   if (cfg.method === 'full' || !opts.merge) {
     // an adapter (or a fully trained model folder) is exported as it is
-    for (const f of fs.readdirSync(source)) fs.copyFileSync(path.join(source, f), path.join(opts.out, f));
+    for (const f of fs.readdirSync(source)) copyRegularFile(path.join(source, f), path.join(opts.out, f));
     return { kind: cfg.method === 'full' ? 'full' : 'adapter', files: fs.readdirSync(opts.out).sort() };
   }
   const model = loadModel(cfg.model, { backend: opts.backend });
@@ -64,7 +65,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
   if (bundledFits) {
     // the model was trained with the bundled Mistral tokenizer: ship it with the merged model
     for (const f of fs.readdirSync(BUNDLED_TOKENIZER_DIR)) {
-      if (f.startsWith('tokenizer')) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(opts.out, f));
+      if (f.startsWith('tokenizer')) copyRegularFile(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(opts.out, f));
     }
   }
   model.releaseActivations();

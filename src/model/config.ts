@@ -25,6 +25,8 @@ export interface MistralConfig {
   padTokenId: number | null;
   /** Class names for sequence classification (from id2label), when the config has them. */
   labels: string[] | null;
+  /** The task architectures names: …ForSequenceClassification → classification, …ForCausalLM → generation; else null. */
+  task: 'generation' | 'classification' | null;
 }
 
 type Json = Record<string, unknown>;
@@ -91,8 +93,17 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   for (const e of eosList) {
     if (typeof e !== 'number' || !Number.isInteger(e) || e < 0) err('eos_token_id', `must be a token id, a list of them or null, got ${JSON.stringify(eosRaw)}`);
   }
+  const vocabSize = int('vocab_size', 32000);
+  const bosTokenId = optId('bos_token_id', 1);
+  const padTokenId = optId('pad_token_id', null);
+  // an id the embedding has no row for would fail (or read garbage) at the first BOS, EOS or padded batch
+  for (const [key, ids] of [['bos_token_id', [bosTokenId]], ['eos_token_id', eosList], ['pad_token_id', [padTokenId]]] as const) {
+    for (const id of ids) {
+      if (typeof id === 'number' && id >= vocabSize) err(key, `${id} is not a token id: vocab_size is ${vocabSize}`);
+    }
+  }
   return {
-    vocabSize: int('vocab_size', 32000),
+    vocabSize,
     hiddenSize: hidden,
     intermediateSize: int('intermediate_size', 14336),
     numLayers: int('num_hidden_layers', 32),
@@ -104,10 +115,11 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     slidingWindow: sw as number | null,
     tieWordEmbeddings: tie as boolean,
     maxPositionEmbeddings: int('max_position_embeddings', 4096 * 32),
-    bosTokenId: optId('bos_token_id', 1),
+    bosTokenId,
     eosTokenIds: eosList as number[],
-    padTokenId: optId('pad_token_id', null),
+    padTokenId,
     labels: parseLabels(c, err),
+    task: parseTask(c, err),
   };
 }
 
@@ -132,6 +144,16 @@ function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): numb
   theta ??= 10000;
   if (typeof theta !== 'number' || !(theta > 0)) err('rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
   return theta as number;
+}
+
+function parseTask(c: Json, err: (key: string, msg: string) => never): MistralConfig['task'] {
+  const arch = c.architectures;
+  if (arch === undefined || arch === null) return null;
+  if (!Array.isArray(arch) || !arch.every((a) => typeof a === 'string')) err('architectures', `must be a list of class names, got ${JSON.stringify(arch)}`);
+  const names = arch as string[];
+  if (names.some((a) => a.endsWith('ForSequenceClassification'))) return 'classification';
+  if (names.some((a) => a.endsWith('ForCausalLM'))) return 'generation';
+  return null;
 }
 
 function parseLabels(c: Json, err: (key: string, msg: string) => never): string[] | null {

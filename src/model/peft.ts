@@ -7,11 +7,13 @@ import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
 import { allocateLora, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { loraKey, SCORE_SAVED_KEY } from './params.ts';
+import { targetedModules } from './peft-targets.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 
@@ -60,6 +62,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   }
   const file = path.join(dir, 'adapter_model.safetensors');
   if (!fs.existsSync(file)) throw new UserError('adapter weights not found (adapter_model.safetensors)', file);
+  const targeted = targetedModules(c, numLayers, cfgPath);
   const st = SafetensorsFile.open(file);
   const layers = Array.from({ length: numLayers }, () => new Set<Projection>());
   let hasScore = false;
@@ -74,6 +77,9 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
       const layer = Number(m[1]), proj = m[3] as Projection;
       if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${name}": unknown projection "${proj}"`, file);
       if (layer >= numLayers) throw new UserError(`tensor "${name}": layer ${layer} but the model has ${numLayers}`, file);
+      if (!targeted[layer]!.has(proj)) {
+        throw new UserError(`tensor "${name}" adapts ${proj} of layer ${layer}, which adapter_config.json does not select (target_modules ${JSON.stringify(c.target_modules ?? null)}${c.layers_to_transform == null ? '' : `, layers_to_transform ${JSON.stringify(c.layers_to_transform)}`})`, file);
+      }
       layers[layer]!.add(proj);
     }
   } finally {
@@ -81,6 +87,11 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   }
   const targets = PROJECTIONS.filter((p) => layers.some((s) => s.has(p)));
   if (targets.length === 0) throw new UserError('no LoRA tensors in the adapter', file);
+  // as PEFT ("Found missing adapter keys"): a selected module without tensors keeps B = 0, i.e. is not adapted
+  const missing = targeted.flatMap((set, i) => [...set].filter((p) => !layers[i]!.has(p)).map((p) => loraKey(i, p, 'A')));
+  if (missing.length > 0) {
+    warn(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same)`);
+  }
   return {
     spec: { r: r as number, alpha: alpha as number, dropout: dropout as number, targets, useRslora: c.use_rslora === true },
     taskType: task as TaskType,

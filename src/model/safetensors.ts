@@ -8,6 +8,7 @@ import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { readJsonFile } from '../util/json-file.ts';
+import { openRegularFile } from '../util/regular-file.ts';
 
 export type SafeDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
@@ -56,12 +57,8 @@ export class SafetensorsFile {
   ) {}
 
   static open(file: string): SafetensorsFile {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, 'r');
-    } catch (e) {
-      throw new UserError(`cannot open safetensors file: ${(e as Error).message}`, file);
-    }
+    // a FIFO, folder or socket in its place is refused before any read (which could block or throw EISDIR)
+    const fd = openRegularFile(file);
     try {
       const { tensors, metadata, dataStart } = readHeader(file, fd);
       return new SafetensorsFile(file, fd, dataStart, tensors, metadata);

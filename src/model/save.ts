@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { copyRegularFile } from '../util/regular-file.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { PROJECTIONS, projectionName } from './weights.ts';
@@ -82,7 +83,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   if (opts.sourceDir) {
     for (const f of TOKENIZER_FILES) {
       const src = path.join(opts.sourceDir, f);
-      if (fs.existsSync(src)) fs.copyFileSync(src, path.join(dir, f));
+      if (fs.existsSync(src)) copyRegularFile(src, path.join(dir, f));
     }
   }
 }
@@ -103,7 +104,8 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, num_key_value_heads: c.numKvHeads, head_dim: c.headDim,
     hidden_act: 'silu', rms_norm_eps: c.rmsNormEps, sliding_window: c.slidingWindow, tie_word_embeddings: c.tieWordEmbeddings,
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
-    eos_token_id: c.eosTokenIds.length === 1 ? c.eosTokenIds[0] : c.eosTokenIds, pad_token_id: c.padTokenId,
+    eos_token_id: c.eosTokenIds.length === 1 ? c.eosTokenIds[0] : c.eosTokenIds,
+    pad_token_id: opts.head === 'classification' ? classificationPadId(c) : c.padTokenId,
     dtype: 'float32',
   };
   delete out.torch_dtype;
@@ -115,4 +117,15 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     out.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
   }
   return out;
+}
+
+/**
+ * The pad_token_id of a classification export. HF's MistralForSequenceClassification refuses batches of more
+ * than one row without one, and scores the last token that is not pad_token_id. The model's own pad id is kept
+ * (our classifier already scores that way); without one, the EOS id (HF's usual pad = eos): our classification
+ * rows are BOS + text with no EOS (text may not hold special tokens), so the last non-EOS token is the row's
+ * last real token, the one our classifier scores when the config has no pad_token_id.
+ */
+export function classificationPadId(c: MistralModel['cfg']): number | null {
+  return c.padTokenId ?? c.eosTokenIds[0] ?? null;
 }

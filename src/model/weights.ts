@@ -3,6 +3,7 @@
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { DType, HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
 import type { MistralConfig } from './config.ts';
 import type { SafetensorsCheckpoint } from './safetensors.ts';
 
@@ -56,7 +57,9 @@ export function hostFloats(data: Float32Array, dtype: DType): HostData {
 }
 
 export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: MistralConfig, dtype: DType): MistralWeights {
+  const used = new Set<string>();
   const load = (name: string, shape: readonly number[]): DeviceBuffer => {
+    used.add(name);
     const info = ckpt.info(name);
     if (info.shape.length !== shape.length || info.shape.some((s, i) => s !== shape[i])) {
       throw new UserError(
@@ -90,6 +93,12 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   if (!cfg.tieWordEmbeddings && ckpt.has('lm_head.weight')) lmHead = load('lm_head.weight', [V, C]);
   if (!lmHead && !score) {
     throw new UserError('tensor "lm_head.weight" not found, and tie_word_embeddings is false', ckpt.dir);
+  }
+  // as transformers ("Some weights of the model checkpoint were not used"): a warning naming them, since a
+  // config.json that disagrees with its checkpoint (num_hidden_layers too small, say) would otherwise go unnoticed
+  const unused = ckpt.names().filter((n) => !used.has(n) && !(n === 'lm_head.weight' && cfg.tieWordEmbeddings));
+  if (unused.length > 0) {
+    warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${unused[0]}"`);
   }
   return { embed, layers, finalNorm, lmHead, score };
 }

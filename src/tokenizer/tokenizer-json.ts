@@ -36,6 +36,11 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
   if (!isRecord(doc)) throw new UserError('expected a JSON object (an HF tokenizer.json)', file);
   const model = doc['model'];
   if (!isRecord(model)) throw new UserError('missing or invalid "model" (an HF tokenizer.json has a model object)', `${file}: model`);
+  // BPE (Mistral, Llama) and Unigram (SentencePiece) tokenize any text; WordPiece/WordLevel models turn what they
+  // do not know into <unk>, which would surface later as a misleading "special token in the data" error
+  if (model['type'] !== undefined && model['type'] !== 'BPE' && model['type'] !== 'Unigram') {
+    throw new UserError(`${JSON.stringify(model['type'] ?? null)} is not supported (a BPE or Unigram model, as Mistral-architecture tokenizers are)`, `${file}: model.type`);
+  }
   if (!isRecord(model['vocab']) && !Array.isArray(model['vocab'])) throw new UserError('missing or invalid vocab', `${file}: model.vocab`);
   const component = (key: string): ComponentConfig => {
     const v = doc[key];

@@ -1,5 +1,5 @@
-// The id <-> token tables of a tokenizer.json: the model's vocabulary with the added tokens laid over it
-// (an added token's id wins, as in @huggingface/tokenizers).
+// The id <-> token tables of a tokenizer.json: the model's vocabulary with the added tokens laid over it.
+// Every id has one text: tokens that share an id are an error naming the key.
 import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
@@ -33,14 +33,21 @@ export function buildVocab(json: TokenizerJson, file: string): Vocab {
   for (const [, id] of entries) size = Math.max(size, id + 1);
   for (const t of json.added_tokens) size = Math.max(size, t.id + 1);
   const idToToken: (string | undefined)[] = new Array<string | undefined>(size).fill(undefined);
-  // As in @huggingface/tokenizers: the model's table (the last token with an id wins), then added tokens.
+  // Two texts with one id cannot round-trip (decoding picks one, and encoding one may yield the other, a special
+  // token, say): refused, naming both, rather than found later as a misleading error about the data.
   for (const [tok, id] of entries) {
+    const other = idToToken[id];
+    if (other !== undefined) throw new UserError(`${JSON.stringify(other)} and ${JSON.stringify(tok)} both have id ${id}`, `${file}: model.vocab`);
     tokenToId.set(tok, id);
     idToToken[id] = tok;
   }
-  for (const t of json.added_tokens) {
+  json.added_tokens.forEach((t, i) => {
+    const other = idToToken[t.id];
+    if (other !== undefined && other !== t.content) {
+      throw new UserError(`id ${t.id} is ${JSON.stringify(t.content)} here but already ${JSON.stringify(other)} (model.vocab or an earlier added token)`, `${file}: added_tokens[${i}]`);
+    }
     tokenToId.set(t.content, t.id);
     idToToken[t.id] = t.content;
-  }
+  });
   return { idToToken, tokenToId, size };
 }

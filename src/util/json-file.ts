@@ -1,16 +1,10 @@
-// Reads a JSON file (configs, tokenizer files, adapter configs); a missing, unreadable or malformed file is a UserError that
-// names the file (and the line:column of a syntax error).
-import * as fs from 'node:fs';
+// Reads a JSON file (configs, tokenizer files, adapter configs); a missing, unreadable, non-regular (FIFO, folder) or
+// malformed file is a UserError that names the file (and the line:column of a syntax error).
 import { UserError } from './errors.ts';
+import { readRegularFile } from './regular-file.ts';
 
 export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(e)})`, file);
-  }
+  const text = readRegularFile(file).toString('utf8');
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

@@ -82,3 +82,20 @@ test('eval --run on classification data: accuracy, macro-F1 and the confusion ma
   assert.match(text.stdout, /accuracy .* macro-F1/);
   assert.match(text.stdout, /true \\ pred/);
 });
+
+test('eval --model on a merged classification export is classification (config.json names MistralForSequenceClassification)', () => {
+  // runs after the test above, which trained cls-run (its base model ties the embeddings: the export keeps an LM head)
+  const merged = path.join(dir, 'cls-merged');
+  const exported = cli('export', '--run', path.join(dir, 'cls-run'), '--out', merged, '--merge');
+  assert.equal(exported.status, 0, exported.stderr);
+  const data = path.join(dir, 'cls', 'test.jsonl');
+  const viaRun = cli('eval', '--run', path.join(dir, 'cls-run'), '--data', data, '--json');
+  const viaModel = cli('eval', '--model', merged, '--data', data, '--json', '--batch-size', '3');
+  assert.equal(viaModel.status, 0, viaModel.stderr);
+  const a = JSON.parse(viaRun.stdout) as { loss: number; accuracy: number; labels: string[] };
+  const b = JSON.parse(viaModel.stdout) as { loss: number; accuracy: number; labels: string[] };
+  assert.deepEqual(Object.keys(b).sort(), ['accuracy', 'confusion', 'examples', 'labels', 'loss', 'macro_f1']);
+  assert.deepEqual(b.labels, a.labels);
+  assert.equal(b.accuracy, a.accuracy);
+  assert.ok(Math.abs(b.loss - a.loss) < 1e-4 * Math.abs(a.loss), `${b.loss} vs ${a.loss}`);
+});

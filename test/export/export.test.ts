@@ -13,6 +13,7 @@ import { exportRun } from '../../src/export/export.ts';
 import { collate } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -124,4 +125,24 @@ test('a merged classification model is a MistralForSequenceClassification folder
   assert.ok(relErr(merged.classLogits(probe), expected) < 1e-6);
   const adapterCfg = JSON.parse(fs.readFileSync(path.join(run, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(adapterCfg.task_type, 'SEQ_CLS');
+});
+
+test('a classification export of a model without pad_token_id writes the EOS id, so HF scores batches as we do', () => {
+  const src = path.join(FIXTURES, 'variants', 'no-pad-token'); // pad_token_id null, bos 5, eos 6, vocab 64
+  const model = loadModel(src, { backend });
+  assert.equal(model.cfg.padTokenId, null);
+  const C = model.cfg.hiddenSize, head = backend.alloc('f32', 3 * C);
+  backend.upload(head, { dtype: 'f32', data: Float32Array.from({ length: 3 * C }, (_, i) => Math.sin(i)) });
+  model.setScoreHead(head, false);
+  const out = path.join(tmp(), 'cls');
+  saveModelFolder(model, out, { sourceDir: src, head: 'classification', labels: ['x', 'y', 'z'] });
+  const cfg = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(cfg.pad_token_id, 6, 'HF refuses batches > 1 without a pad_token_id');
+  // HF's pick with that pad (the last token that is not 6) on right-padded rows = our pick on each row alone
+  const r = new Rng(3);
+  const clsRows = [4, 9, 6].map((n) => ({ inputIds: [5, ...Array.from({ length: n }, () => 7 + r.below(57))] }));
+  const merged = loadModel(out, { backend });
+  const batched = merged.classLogits(merged.collate(clsRows));
+  const single = clsRows.flatMap((row) => Array.from(model.classLogits(model.collate([row]))));
+  assert.ok(relErr(batched, single) < 1e-6);
 });

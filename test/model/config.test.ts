@@ -46,7 +46,7 @@ test('the tiny fixture config: rope theta under rope_parameters, explicit head_d
   const want: MistralConfig = {
     vocabSize: 512, hiddenSize: 64, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
     rmsNormEps: 1e-5, ropeTheta: 10000, slidingWindow: 8, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
-    bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null,
+    bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null, task: 'generation',
   };
   assert.deepEqual(cfg, want);
 });
@@ -163,7 +163,8 @@ test('sizes must be positive integers; eos may be a list or null; id2label gives
   rejects(cfgWith({ hidden_size: 16.5 }), 'hidden_size');
   rejects(cfgWith({ num_hidden_layers: '2' }), 'num_hidden_layers');
   rejects(cfgWith({ rms_norm_eps: 0 }), 'rms_norm_eps');
-  assert.deepEqual(parseConfig(cfgWith({ eos_token_id: [2, 32000] })).eosTokenIds, [2, 32000]);
+  assert.deepEqual(parseConfig(cfgWith({ eos_token_id: [2, 63] })).eosTokenIds, [2, 63]);
+  rejects(cfgWith({ eos_token_id: [2, 32000] }), 'eos_token_id');
   assert.deepEqual(parseConfig(cfgWith({ eos_token_id: null })).eosTokenIds, []);
   rejects(cfgWith({ eos_token_id: 'x' }), 'eos_token_id');
   assert.deepEqual(parseConfig(cfgWith({ id2label: { 1: 'pos', 0: 'neg' } })).labels, ['neg', 'pos']);

@@ -405,7 +405,7 @@ test('corrupt files: each error names the file, and the tensor where there is on
   const ok = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
 
   const missing = p('missing.safetensors');
-  throwsNaming(() => SafetensorsFile.open(missing), missing, 'cannot open');
+  throwsNaming(() => SafetensorsFile.open(missing), missing, 'not found');
 
   fs.writeFileSync(p('tiny.safetensors'), Buffer.from([1, 2, 3]));
   throwsNaming(() => SafetensorsFile.open(p('tiny.safetensors')), p('tiny.safetensors'), 'truncated', '3 bytes');

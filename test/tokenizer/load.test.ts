@@ -75,7 +75,7 @@ test('invalid tokenizer.json: a UserError naming the file (and line:column, or k
 test('unreadable tokenizer.json (a folder in its place)', () => {
   const dir = tempFolder({});
   fs.mkdirSync(path.join(dir, 'tokenizer.json'));
-  assertUserError(() => loadTokenizer(dir), /tokenizer\.json: cannot read \(EISDIR\)/);
+  assertUserError(() => loadTokenizer(dir), /tokenizer\.json: is a directory, not a regular file/);
 });
 
 test('invalid tokenizer_config.json: a UserError naming the file and key', () => {
@@ -90,3 +90,17 @@ test('invalid tokenizer_config.json: a UserError naming the file and key', () =>
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('a tokenizer.json that is not BPE/Unigram, or whose tokens share an id, is refused naming the file and key', () => {
+  // before: these loaded, and text later failed as "contains the text of a special token" (<unk>, or the shared id)
+  const wordPiece = bundledTokenizerJson();
+  wordPiece['model'] = { type: 'WordPiece', vocab: (wordPiece['model'] as Record<string, unknown>)['vocab'], unk_token: '<unk>' };
+  const wp = tempFolder({ 'tokenizer.json': wordPiece });
+  assertUserError(() => captureStderr(() => loadTokenizer(wp)).result, new RegExp(`^${escape(path.join(wp, 'tokenizer.json'))}: model\\.type: "WordPiece" is not supported`));
+  const shared = bundledTokenizerJson();
+  ((shared['model'] as Record<string, unknown>)['vocab'] as Record<string, number>)['▁hello'] = 1;
+  assertUserError(() => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': shared }))).result, /tokenizer\.json: model\.vocab: "<s>" and "▁hello" both have id 1/);
+  const added = bundledTokenizerJson();
+  (added['added_tokens'] as Array<Record<string, unknown>>).push({ id: 3, content: '<|new|>', special: true });
+  assertUserError(() => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': added }))).result, /tokenizer\.json: added_tokens\[3\]: id 3 is "<\|new\|>" here but already "<0x00>"/);
+});

@@ -1,0 +1,73 @@
+// What an evaluation runs on, decided here for the CLI and library users alike: a model folder (+ adapter) as
+// given, or a training run's trained weights and settings; and which task a loaded model has.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readRunConfig, runWeightsDir } from '../export/export.ts';
+import type { MistralModel } from '../model/mistral.ts';
+import type { AdapterInfo } from '../model/peft.ts';
+import { UserError } from '../util/errors.ts';
+
+export type EvalTask = 'generation' | 'classification';
+
+export interface EvalTargetOptions {
+  /** An HF model folder (with `adapter`, a PEFT adapter applied to it). */
+  model?: string;
+  adapter?: string;
+  /** A training run directory, instead of model/adapter. */
+  run?: string;
+  /** With `run`: its best/ weights instead of the last step's. */
+  best?: boolean;
+  /** Overrides the task the run, adapter or model has. */
+  task?: string;
+  labels?: string[] | null;
+  maxSeqLen?: number | null;
+}
+
+export interface EvalTarget {
+  model: string;
+  adapter: string | null;
+  /** Where the tokenizer is (a run's base model), or null for the model folder's own. */
+  tokenizerDir: string | null;
+  /** The task given or recorded by the run; null: decided by modelTask once the model is loaded. */
+  task: EvalTask | null;
+  labels: string[] | null;
+  maxSeqLen: number | null;
+  trainOn: 'assistant' | 'all';
+}
+
+export function parseTask(task: string | undefined | null): EvalTask | null {
+  if (task === undefined || task === null) return null;
+  if (task !== 'generation' && task !== 'classification') throw new UserError(`task must be generation or classification, got "${task}"`);
+  return task;
+}
+
+/** The model/adapter as given, or a run directory's trained weights (adapter/, model/ or best/) and settings. */
+export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
+  const task = parseTask(o.task);
+  if (o.run) {
+    if (o.model || o.adapter) throw new UserError('give either a run or a model/adapter, not both');
+    const cfg = readRunConfig(o.run);
+    const sub = runWeightsDir(o.run, cfg, o.best ?? false);
+    if (!fs.existsSync(sub)) throw new UserError(`${path.basename(sub)}/ not found: has the run finished${o.best ? ' and evaluated on val' : ''}?`, sub);
+    const lora = cfg.method === 'lora';
+    return {
+      model: lora ? cfg.model : sub, adapter: lora ? sub : null, tokenizerDir: cfg.model, task: task ?? cfg.task,
+      labels: o.labels ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
+    };
+  }
+  if (o.best) throw new UserError('best needs a run (--best needs --run)');
+  if (!o.model) throw new UserError('a model folder (--model) or a run (--run) is required');
+  return { model: o.model, adapter: o.adapter ?? null, tokenizerDir: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
+}
+
+/**
+ * The task of a loaded model: the one given (or the run's) > the adapter's task_type > what config.json's
+ * architectures name (a merged classification export says MistralForSequenceClassification, and may keep a
+ * tied LM head) > a score head without an LM head > generation.
+ */
+export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null): EvalTask {
+  if (given) return given;
+  if (adapter) return adapter.taskType === 'SEQ_CLS' ? 'classification' : 'generation';
+  if (model.cfg.task) return model.cfg.task;
+  return model.score && !model.weights.lmHead ? 'classification' : 'generation';
+}

@@ -1,0 +1,53 @@
+// Opens a file only when it is a regular file. Model, adapter and tokenizer files are opened with
+// O_NONBLOCK and checked with fstat on the open descriptor (no race with a stat before the open), so a
+// FIFO, folder, socket or device in their place is a one-line UserError naming the file: never a read
+// that blocks forever on a pipe, never an EISDIR stack trace.
+import * as fs from 'node:fs';
+import { UserError } from './errors.ts';
+
+/** What a non-regular file is, in words. */
+function kindOf(st: fs.Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a plain file';
+}
+
+/** A read-only descriptor of `file`, which must be a regular file; the caller closes it. */
+export function openRegularFile(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError('file not found', file);
+    // open(2) on a Unix socket fails with ENXIO
+    if (code === 'ENXIO') throw new UserError('is a socket, not a regular file', file);
+    throw new UserError(`cannot open (${code ?? String(e)})`, file);
+  }
+  const st = fs.fstatSync(fd);
+  if (!st.isFile()) {
+    fs.closeSync(fd);
+    throw new UserError(`is ${kindOf(st)}, not a regular file`, file);
+  }
+  return fd;
+}
+
+/** The whole content of `file`, a regular file. */
+export function readRegularFile(file: string): Buffer {
+  const fd = openRegularFile(file);
+  try {
+    return fs.readFileSync(fd);
+  } catch (e) {
+    throw new UserError(`cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, file);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Copies `src`, which must be a regular file (checked first, so a FIFO cannot block the copy), to `dst`. */
+export function copyRegularFile(src: string, dst: string): void {
+  fs.closeSync(openRegularFile(src));
+  fs.copyFileSync(src, dst);
+}

@@ -1,0 +1,64 @@
+// Model, adapter and tokenizer files are opened only when they are regular files: a folder or a FIFO in the
+// place of model.safetensors, a shard, the index, config.json, tokenizer.json or an adapter file is a one-line
+// error naming the file — never an EISDIR stack trace, never a read that blocks forever.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FIXTURES, TINY, TINY_BASE } from '../helpers.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-files-'));
+
+/** A copy of `src` in a fresh folder with `name` replaced by a folder or a FIFO. */
+function withOdd(src: string, name: string, kind: 'dir' | 'fifo'): string {
+  const dir = path.join(tmp(), path.basename(src));
+  fs.cpSync(src, dir, { recursive: true });
+  const p = path.join(dir, name);
+  fs.rmSync(p, { force: true });
+  if (kind === 'dir') fs.mkdirSync(p);
+  else assert.equal(spawnSync('mkfifo', [p]).status, 0, 'mkfifo');
+  return dir;
+}
+
+/** Runs the CLI with a deadline: a FIFO that blocks the read makes it run past it (status null). */
+function evalCli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, 'eval', '--data', DATA, '--json', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function failsNaming(r: { status: number | null; stdout: string; stderr: string }, file: string, what: string): void {
+  assert.notEqual(r.status, null, `eval hung on ${file} (killed after 30 s)`);
+  assert.equal(r.status, 2, r.stderr);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.ok(errors[0]!.includes(`${file}: is ${what}, not a regular file`), errors[0]);
+}
+
+test('a folder in place of model.safetensors or of a shard the index names: one line naming it, no EISDIR', () => {
+  const single = withOdd(TINY_BASE, 'model.safetensors', 'dir');
+  failsNaming(evalCli('--model', single), path.join(single, 'model.safetensors'), 'a directory');
+  const sharded = withOdd(path.join(FIXTURES, 'variants', 'sharded'), 'model-00002-of-00003.safetensors', 'dir');
+  failsNaming(evalCli('--model', sharded), path.join(sharded, 'model-00002-of-00003.safetensors'), 'a directory');
+});
+
+test('a FIFO in place of a model, adapter or tokenizer file: one line naming it, nothing blocks', () => {
+  for (const name of ['model.safetensors', 'config.json']) {
+    const dir = withOdd(TINY_BASE, name, 'fifo');
+    failsNaming(evalCli('--model', dir), path.join(dir, name), 'a FIFO (named pipe)');
+  }
+  const index = withOdd(path.join(FIXTURES, 'variants', 'sharded'), 'model.safetensors.index.json', 'fifo');
+  failsNaming(evalCli('--model', index), path.join(index, 'model.safetensors.index.json'), 'a FIFO (named pipe)');
+  for (const name of ['adapter_model.safetensors', 'adapter_config.json']) {
+    const adapter = withOdd(path.join(TINY, 'adapter_step1'), name, 'fifo');
+    failsNaming(evalCli('--model', TINY_BASE, '--adapter', adapter), path.join(adapter, name), 'a FIFO (named pipe)');
+  }
+  const tok = withOdd(TINY_BASE, 'tokenizer.json', 'fifo');
+  failsNaming(evalCli('--model', tok), path.join(tok, 'tokenizer.json'), 'a FIFO (named pipe)');
+});

@@ -1,0 +1,76 @@
+// A model, adapter or config that disagrees with itself is never silently half-used: adapter tensors that
+// adapter_config.json does not select, or target_modules that name no Mistral projection, are errors naming the
+// tensor or key; modules selected without tensors and checkpoint tensors the config leaves unused are warnings
+// (PEFT and transformers warn there); token ids beyond vocab_size are errors naming the key.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { parseConfig } from '../../src/model/config.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { loadAdapter } from '../../src/model/peft.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+
+const backend = new CpuBackend();
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-mismatch-'));
+const readJson = (f: string): Record<string, unknown> => JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>;
+
+/** A copy of an adapter folder with some adapter_config.json keys changed. */
+function adapterWith(src: string, changes: Record<string, unknown>): string {
+  const dir = tmp();
+  fs.copyFileSync(path.join(src, 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));
+  fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...readJson(path.join(src, 'adapter_config.json')), ...changes }));
+  return dir;
+}
+
+function userError(f: () => unknown, ...fragments: string[]): void {
+  assert.throws(f, (e: unknown) => {
+    assert.ok(isUserError(e), `expected a UserError, got ${String(e)}`);
+    for (const s of fragments) assert.ok((e as Error).message.includes(s), `"${(e as Error).message}" lacks ${s}`);
+    return true;
+  });
+}
+
+test('adapter target_modules that disagree with its tensors: an error naming the key or the tensor', () => {
+  const seven = path.join(TINY, 'adapter_step1'); // tensors for all seven projections in both layers
+  const foo = adapterWith(seven, { target_modules: ['foo_proj'] });
+  userError(() => loadAdapter(loadModel(TINY_BASE, { backend }), foo, { trainable: false }), 'adapter_config.json', 'target_modules', '"foo_proj"');
+  const onlyQ = adapterWith(seven, { target_modules: ['q_proj'] });
+  userError(() => loadAdapter(loadModel(TINY_BASE, { backend }), onlyQ, { trainable: false }),
+    'adapter_model.safetensors', 'tensor "base_model.model.model.layers.0.mlp.down_proj.lora_A.weight"', 'target_modules ["q_proj"]');
+  const layer1 = adapterWith(seven, { layers_to_transform: [1] });
+  userError(() => loadAdapter(loadModel(TINY_BASE, { backend }), layer1, { trainable: false }), 'layers.0.', 'layers_to_transform [1]');
+  // "all-linear" is every projection (PEFT leaves out only the output layer): it agrees with seven, silently
+  const all = captureStderr(() => loadAdapter(loadModel(TINY_BASE, { backend }), adapterWith(seven, { target_modules: 'all-linear' }), { trainable: false }));
+  assert.deepEqual(all.result.spec.targets.length, 7);
+  assert.doesNotMatch(all.stderr, /warning/);
+});
+
+test('modules the config selects without tensors: a warning naming one (PEFT warns of missing keys), the rest loads', () => {
+  const qv = path.join(TINY_CLS, 'adapter_step1'); // q_proj and v_proj tensors only
+  const r = captureStderr(() => loadAdapter(loadModel(TINY_BASE, { backend }), adapterWith(qv, { target_modules: 'all-linear' }), { trainable: false }));
+  assert.deepEqual([...r.result.spec.targets].sort(), ['q_proj', 'v_proj']);
+  assert.match(r.stderr, /warning: .*adapter_model\.safetensors: 10 LoRA module\(s\) .* "base_model\.model\.model\.layers\.0\.self_attn\.k_proj\.lora_A\.weight"/);
+});
+
+test('config.json with fewer layers than the checkpoint: a warning naming an unused tensor', () => {
+  const dir = tmp();
+  fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(dir, 'model.safetensors'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...readJson(path.join(TINY_BASE, 'config.json')), num_hidden_layers: 1 }));
+  const r = captureStderr(() => loadModel(dir, { backend }));
+  assert.equal(r.result.cfg.numLayers, 1);
+  assert.match(r.stderr, /warning: .*: 9 checkpoint tensor\(s\) are not used .*num_hidden_layers 1.*"model\.layers\.1\./);
+  assert.doesNotMatch(captureStderr(() => loadModel(TINY_BASE, { backend })).stderr, /warning/);
+});
+
+test('bos/eos/pad token ids beyond vocab_size: an error naming the key', () => {
+  const base = readJson(path.join(TINY_BASE, 'config.json'));
+  for (const [key, value] of [['bos_token_id', 1e9], ['eos_token_id', 1e9], ['eos_token_id', [2, 512]], ['pad_token_id', 512]] as const) {
+    userError(() => parseConfig({ ...base, [key]: value }, 'cfg.json'), 'cfg.json', key, 'vocab_size is 512');
+  }
+  assert.equal(parseConfig({ ...base, eos_token_id: 511 }).eosTokenIds[0], 511);
+});
