@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Compiles every CUDA kernel (src/backend/cuda/kernels/*.cu) to PTX with nvcc, for sm_90a, in both storage
+# variants (bf16, the default, and -DSTORE_F32), in parallel; fails on any error or warning. Needs nvcc,
+# not a GPU. CUDA_HOME (default /usr/local/cuda); NVCC (default: nvcc on the PATH, else $CUDA_HOME/bin/nvcc);
+# KERNELS_DIR (default src/backend/cuda/kernels); JOBS (default: the number of CPUs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
+NVCC="${NVCC:-$(command -v nvcc || echo "$CUDA_HOME/bin/nvcc")}"
+KERNELS_DIR="${KERNELS_DIR:-src/backend/cuda/kernels}"
+JOBS="${JOBS:-$(nproc)}"
+[ -x "$NVCC" ] || { echo "compile-kernels: nvcc not found (set NVCC or CUDA_HOME)" >&2; exit 127; }
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+compile() { # $1 = .cu file, $2 = variant flag or "bf16"; prints one line, the log on failure
+  local cu="$1" variant="$2" name flag=""
+  name="$(basename "$cu" .cu).$variant"
+  [ "$variant" = bf16 ] || flag="-D$variant"
+  if "$NVCC" -std=c++17 --ptx -arch=sm_90a -I"$CUDA_HOME/include" -I"$(dirname "$cu")" -Werror all-warnings $flag \
+      -o "$out/$name.ptx" "$cu" >"$out/$name.log" 2>&1 && [ ! -s "$out/$name.log" ]; then
+    echo "ok   $cu ($variant)"
+  else
+    echo "FAIL $cu ($variant)"
+    cat "$out/$name.log"
+    return 1
+  fi
+}
+export -f compile
+export NVCC CUDA_HOME out
+shopt -s nullglob
+files=("$KERNELS_DIR"/*.cu)
+[ ${#files[@]} -gt 0 ] || { echo "compile-kernels: no .cu files in $KERNELS_DIR" >&2; exit 1; }
+for cu in "${files[@]}"; do printf '%s\0%s\0' "$cu" bf16 "$cu" STORE_F32; done \
+  | xargs -0 -n 2 -P "$JOBS" bash -c 'compile "$1" "$2"' _

@@ -1,0 +1,116 @@
+// Smoke test of the CUDA bindings on a GPU machine: driver (device, memory, context, stream, events),
+// NVRTC (compile one kernel through the disk cache, launch it, compare with the CPU backend's kernel) and
+// cuBLASLt (one bf16 GEMM with f32 compute against a CPU f32 GEMM, then GFLOP/s of a large one).
+//   node --import tsx scripts/cuda-smoke.ts        (exit 0 = all good, 1 = a mismatch, 2 = no CUDA)
+import { gemm as cpuGemm, resolveGemm } from '../src/backend/cpu/gemm.ts';
+import { swigluForward } from '../src/backend/cpu/kernels/swiglu.ts';
+import { CublasLt } from '../src/backend/cuda/cublaslt.ts';
+import { CudaDriver } from '../src/backend/cuda/driver.ts';
+import { findCudaInclude } from '../src/backend/cuda/find-libs.ts';
+import { i64, ptr } from '../src/backend/cuda/kernel-args.ts';
+import { KernelCache } from '../src/backend/cuda/kernel-cache.ts';
+import { compileRequest, nvrtcOptions } from '../src/backend/cuda/kernel-source.ts';
+import { elementwise } from '../src/backend/cuda/launch.ts';
+import { archFor, Nvrtc } from '../src/backend/cuda/nvrtc.ts';
+import { probeCuda } from '../src/backend/cuda/probe.ts';
+import { bf16ToF32, f32ToBf16 } from '../src/backend/dtype.ts';
+import { Rng } from '../src/util/rng.ts';
+
+const probe = probeCuda({ libraries: true });
+if (!probe.available) {
+  console.log(`cuda-smoke: ${probe.reason}`);
+  process.exit(2);
+}
+let failed = false;
+const report = (what: string, err: number, tol: number): void => {
+  const ok = err <= tol;
+  failed ||= !ok;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}: max rel err ${err.toExponential(2)} (tolerance ${tol})`);
+};
+const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let w = 0;
+  for (let i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i]! - b[i]!) / Math.max(Math.abs(b[i]!), 1));
+  return w;
+};
+
+const cu = CudaDriver.open();
+const dev = cu.device(0);
+const cc = cu.computeCapability(dev);
+console.log(`driver ${probe.driverFile} (CUDA ${cu.version() / 1000}), nvrtc ${probe.nvrtcFile}, cublasLt ${probe.cublasLtFile}`);
+console.log(`device 0: ${cu.deviceName(dev)}, ${(cu.totalMem(dev) / 2 ** 30).toFixed(1)} GiB, compute capability ${cc.major}.${cc.minor}, ${cu.attribute(dev, 16)} SMs`);
+cu.usePrimaryContext(dev);
+const stream = cu.streamCreate();
+console.log(`memory: ${JSON.stringify(cu.memInfo())}`);
+
+// ---- NVRTC: swiglu_forward (f32 storage) against the CPU kernel ----
+const nvrtc = Nvrtc.open();
+const include = findCudaInclude();
+if (!include.file) throw new Error(`cuda_bf16.h not found; looked in ${include.looked.join(', ')}`);
+const cache = new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version());
+let t0 = performance.now();
+const cubin = cache.get(compileRequest('swiglu', archFor(cc), include.file, 'f32'));
+console.log(`nvrtc ${nvrtc.version()}: swiglu.cu for ${archFor(cc)} in ${(performance.now() - t0).toFixed(0)} ms (${JSON.stringify(cache.stats)}, ${cache.dir})`);
+const mod = cu.moduleLoad(cubin);
+const fn = cu.getFunction(mod, 'swiglu_forward');
+const rng = new Rng(1);
+const n = 1 << 20;
+const gate = Float32Array.from({ length: n }, () => rng.next() * 8 - 4), up = Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+const [dOut, dGate, dUp] = [cu.memAlloc(n * 4), cu.memAlloc(n * 4), cu.memAlloc(n * 4)];
+cu.memcpyHtoD(dGate, gate, stream);
+cu.memcpyHtoD(dUp, up, stream);
+const l = elementwise(n);
+const [e0, e1] = [cu.eventCreate(), cu.eventCreate()];
+cu.eventRecord(e0, stream);
+cu.launch(fn, l.grid, l.block, l.sharedBytes, stream, [ptr(dOut), ptr(dGate), ptr(dUp), i64(n)]);
+cu.eventRecord(e1, stream);
+const got = new Float32Array(n);
+cu.memcpyDtoH(got, dOut, stream);
+cu.streamSynchronize(stream);
+console.log(`launch swiglu_forward over ${n}: ${(cu.eventElapsed(e0, e1) * 1000).toFixed(1)} µs`);
+const want = new Float32Array(n);
+swigluForward(want, gate, up, n);
+report('swiglu_forward vs CPU (f32)', maxRel(got, want), 1e-5);
+
+// ---- cuBLASLt: bf16 GEMM with f32 compute vs CPU f32 over the same (rounded) inputs ----
+const lt = CublasLt.open();
+const wsBytes = 32 << 20;
+const ws = cu.memAlloc(wsBytes);
+const gemmCheck = (m: number, nn: number, k: number, transA: boolean, transB: boolean): void => {
+  const a = f32ToBf16(Float32Array.from({ length: m * k }, () => rng.next() - 0.5));
+  const b = f32ToBf16(Float32Array.from({ length: k * nn }, () => rng.next() - 0.5));
+  const [dA, dB, dC] = [cu.memAlloc(a.byteLength), cu.memAlloc(b.byteLength), cu.memAlloc(m * nn * 2)];
+  cu.memcpyHtoD(dA, a, stream);
+  cu.memcpyHtoD(dB, b, stream);
+  const g = resolveGemm({ m, n: nn, k, transA, transB }, a.length, b.length, m * nn);
+  lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, dC, dA, dB, ws, wsBytes, stream);
+  const c = new Uint16Array(m * nn);
+  cu.memcpyDtoH(c, dC, stream);
+  cu.streamSynchronize(stream);
+  const ref = new Float32Array(m * nn);
+  cpuGemm(ref, bf16ToF32(a), bf16ToF32(b), g, null);
+  report(`cuBLASLt bf16 GEMM ${m}x${nn}x${k} transA=${transA} transB=${transB} vs CPU f32`, maxRel(bf16ToF32(c), ref), 1e-2);
+  for (const p of [dA, dB, dC]) cu.memFree(p);
+};
+gemmCheck(192, 256, 320, false, false);
+gemmCheck(192, 256, 320, true, true);
+gemmCheck(128, 96, 64, false, true);
+
+const S = 8192;
+const [A, B, C] = [cu.memAlloc(S * S * 2), cu.memAlloc(S * S * 2), cu.memAlloc(S * S * 2)];
+cu.memsetD8(A, 0x3c, S * S * 2, stream);
+cu.memsetD8(B, 0x3c, S * S * 2, stream);
+const g = resolveGemm({ m: S, n: S, k: S }, S * S, S * S, S * S);
+lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, C, A, B, ws, wsBytes, stream); // warm-up
+const reps = 10;
+cu.eventRecord(e0, stream);
+for (let r = 0; r < reps; r++) lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, C, A, B, ws, wsBytes, stream);
+cu.eventRecord(e1, stream);
+cu.eventSynchronize(e1);
+const ms = cu.eventElapsed(e0, e1) / reps;
+console.log(`cuBLASLt bf16 GEMM ${S}³: ${ms.toFixed(2)} ms, ${((2 * S ** 3) / (ms * 1e-3) / 1e9).toFixed(0)} GFLOP/s`);
+for (const p of [A, B, C, ws, dOut, dGate, dUp]) cu.memFree(p);
+cu.moduleUnload(mod);
+lt.destroy();
+cu.streamDestroy(stream);
+cu.releasePrimaryContext(dev);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The checks that need the GPU machine, in one call (see issue [9]); each step has its own timeout and its
+# log under $OUT, and the whole run stays well inside 8 minutes:
+#   source .device/env.sh && bash scripts/device-check.sh
+# Steps: the CUDA bindings smoke test, `npm run test:gpu` and `npm run bench:gpu` when package.json has
+# them, and scripts/hf-check (our exports loaded by HF transformers + PEFT). Exit status: the number of
+# failed steps (0 = all passed); a summary is printed at the end and written to $OUT/summary.txt.
+set -uo pipefail
+export PYTHONUNBUFFERED=1
+cd "$(dirname "$0")/.."
+OUT="${OUT:?set OUT to the folder for the logs}"
+mkdir -p "$OUT"
+summary="$OUT/summary.txt"
+: >"$summary"
+failures=0
+start=$(date +%s)
+
+step() { # step NAME TIMEOUT_S COMMAND...: runs with a timeout, logs to $OUT/NAME.log, records the outcome
+  local name="$1" limit="$2" t0 rc
+  shift 2
+  t0=$(date +%s)
+  echo "=== $name (timeout ${limit}s): $*"
+  timeout --kill-after=10 "$limit" "$@" >"$OUT/$name.log" 2>&1
+  rc=$?
+  tail -n 40 "$OUT/$name.log"
+  local verdict=passed
+  if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then verdict="TIMED OUT"; elif [ $rc -ne 0 ]; then verdict="FAILED (exit $rc)"; fi
+  [ "$verdict" = passed ] || failures=$((failures + 1))
+  printf '%-10s %-16s %4ss\n' "$name" "$verdict" "$(($(date +%s) - t0))" | tee -a "$summary"
+}
+
+has_script() { node -e "process.exit(require('./package.json').scripts?.['$1'] ? 0 : 1)"; }
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 || true
+  echo "node: $(node --version)"
+} | tee "$OUT/environment.txt"
+
+step smoke 120 node --import tsx scripts/cuda-smoke.ts
+if has_script test:gpu; then step test-gpu 180 npm run test:gpu; else echo "test-gpu   skipped: no test:gpu script in package.json" | tee -a "$summary"; fi
+if has_script bench:gpu; then step bench-gpu 150 npm run bench:gpu; else echo "bench-gpu  skipped: no bench:gpu script in package.json" | tee -a "$summary"; fi
+step hf-check 90 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
+rm -rf "$OUT/hfc" # the exported models: too many files to bring back; the log has the comparison
+
+echo "total $(($(date +%s) - start))s, $failures failed" | tee -a "$summary"
+exit $failures

@@ -1,0 +1,132 @@
+// cuBLASLt through koffi: bf16 (or f32) GEMMs with f32 compute, transposes and strided batches, on a
+// stream with a workspace. The row-major → column-major mapping is gemm-plan.ts's; every call goes
+// through check() with cublasLtGetStatusName/String.
+import type { ResolvedGemm } from '../cpu/gemm.ts';
+import { check, type StatusSource } from './check.ts';
+import type { DevicePtr, Handle } from './driver.ts';
+import { openLibrary, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
+import { LIBCUBLASLT } from './find-libs.ts';
+import { ltPlan, type LtLayout } from './gemm-plan.ts';
+
+/** cudaDataType_t values of the element types we multiply. */
+export const CUDA_TYPE = { f32: 0, f16: 2, bf16: 14 } as const;
+export type LtDType = keyof typeof CUDA_TYPE;
+const CUBLAS_COMPUTE_32F = 68;
+const DESC_TRANSA = 3, DESC_TRANSB = 4;
+const LAYOUT_BATCH_COUNT = 5, LAYOUT_STRIDED_BATCH_OFFSET = 6;
+const PREF_MAX_WORKSPACE_BYTES = 1;
+/** sizeof(cublasLtMatmulHeuristicResult_t): algo (64) + workspaceSize (8) + state (4) + wavesCount (4) + reserved (16). */
+const HEURISTIC_BYTES = 96;
+
+/** The element types of one GEMM: a and b (inputs) and c (output, also the beta input). */
+export interface LtTypes {
+  a: LtDType;
+  b: LtDType;
+  c: LtDType;
+}
+
+export class CublasLt implements StatusSource {
+  readonly library = 'cuBLASLt';
+  private readonly f: Record<string, KoffiFunction>;
+  private readonly handle: Handle;
+
+  constructor(readonly file: string, lib: KoffiLibrary) {
+    const fn = (sig: string): KoffiFunction => lib.func(sig) as KoffiFunction;
+    this.f = {
+      statusName: fn('const char *cublasLtGetStatusName(int status)'),
+      statusText: fn('const char *cublasLtGetStatusString(int status)'),
+      version: fn('size_t cublasLtGetVersion()'),
+      create: fn('int cublasLtCreate(_Out_ void **handle)'),
+      destroy: fn('int cublasLtDestroy(void *handle)'),
+      descCreate: fn('int cublasLtMatmulDescCreate(_Out_ void **desc, int computeType, int scaleType)'),
+      descSet: fn('int cublasLtMatmulDescSetAttribute(void *desc, int attr, const void *buf, size_t size)'),
+      descDestroy: fn('int cublasLtMatmulDescDestroy(void *desc)'),
+      layoutCreate: fn('int cublasLtMatrixLayoutCreate(_Out_ void **layout, int type, uint64_t rows, uint64_t cols, int64_t ld)'),
+      layoutSet: fn('int cublasLtMatrixLayoutSetAttribute(void *layout, int attr, const void *buf, size_t size)'),
+      layoutDestroy: fn('int cublasLtMatrixLayoutDestroy(void *layout)'),
+      prefCreate: fn('int cublasLtMatmulPreferenceCreate(_Out_ void **pref)'),
+      prefSet: fn('int cublasLtMatmulPreferenceSetAttribute(void *pref, int attr, const void *buf, size_t size)'),
+      prefDestroy: fn('int cublasLtMatmulPreferenceDestroy(void *pref)'),
+      heuristic: fn('int cublasLtMatmulAlgoGetHeuristic(void *handle, void *desc, void *a, void *b, void *c, void *d, void *pref, int requested, _Out_ uint8_t *results, _Out_ int *returned)'),
+      matmul: fn('int cublasLtMatmul(void *handle, void *desc, const float *alpha, uint64_t a, void *adesc, uint64_t b, void *bdesc, const float *beta, uint64_t c, void *cdesc, uint64_t d, void *ddesc, const void *algo, uint64_t workspace, size_t workspaceBytes, void *stream)'),
+    };
+    this.handle = this.create('cublasLtCreate', this.f.create!);
+  }
+
+  static open(opts: OpenOptions = {}): CublasLt {
+    const { lib, file } = openLibrary(LIBCUBLASLT, opts);
+    return new CublasLt(file, lib);
+  }
+
+  statusString(status: number): string {
+    const name = this.f.statusName!(status) as string | null;
+    const text = this.f.statusText!(status) as string | null;
+    return `${name ?? 'CUBLAS_STATUS_UNKNOWN'}${text ? ` (${text})` : ''}`;
+  }
+
+  /** e.g. 130001 for 13.0.1. */
+  version(): number {
+    return Number(this.f.version!());
+  }
+
+  destroy(): void {
+    check(this, 'cublasLtDestroy', this.f.destroy!(this.handle) as number);
+  }
+
+  /**
+   * c = alpha·op(a)·op(b) + beta·c for a row-major GEMM `g` (resolved: lds, strides, batch), with f32
+   * compute and scale; `workspace` of `workspaceBytes` on the device (the heuristic is told the limit).
+   */
+  matmul(g: ResolvedGemm, types: LtTypes, c: DevicePtr, a: DevicePtr, b: DevicePtr,
+    workspace: DevicePtr, workspaceBytes: number, stream: Handle): void {
+    const p = ltPlan(g);
+    const owned: Array<[string, KoffiFunction, bigint]> = [];
+    const keep = (destroyName: string, destroy: KoffiFunction, h: bigint): bigint => {
+      owned.push([destroyName, destroy, h]);
+      return h;
+    };
+    try {
+      const desc = keep('cublasLtMatmulDescDestroy', this.f.descDestroy!, this.create('cublasLtMatmulDescCreate', this.f.descCreate!, CUBLAS_COMPUTE_32F, CUDA_TYPE.f32));
+      this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSA)', desc, DESC_TRANSA, p.transFirst ? 1 : 0);
+      this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSB)', desc, DESC_TRANSB, p.transSecond ? 1 : 0);
+      const layout = (l: LtLayout, t: LtDType): bigint => {
+        const h = keep('cublasLtMatrixLayoutDestroy', this.f.layoutDestroy!, this.create('cublasLtMatrixLayoutCreate', this.f.layoutCreate!, CUDA_TYPE[t], l.rows, l.cols, l.ld));
+        if (l.batch > 1) {
+          this.setInt32(this.f.layoutSet!, 'cublasLtMatrixLayoutSetAttribute(BATCH_COUNT)', h, LAYOUT_BATCH_COUNT, l.batch);
+          const stride = Buffer.alloc(8);
+          stride.writeBigInt64LE(BigInt(l.stride));
+          check(this, 'cublasLtMatrixLayoutSetAttribute(STRIDED_BATCH_OFFSET)', this.f.layoutSet!(h, LAYOUT_STRIDED_BATCH_OFFSET, stride, 8) as number);
+        }
+        return h;
+      };
+      const first = layout(p.first, types.b), second = layout(p.second, types.a), out = layout(p.out, types.c);
+      const pref = keep('cublasLtMatmulPreferenceDestroy', this.f.prefDestroy!, this.create('cublasLtMatmulPreferenceCreate', this.f.prefCreate!));
+      const ws = Buffer.alloc(8);
+      ws.writeBigUInt64LE(BigInt(workspaceBytes));
+      check(this, 'cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)', this.f.prefSet!(pref, PREF_MAX_WORKSPACE_BYTES, ws, 8) as number);
+      const results = Buffer.alloc(HEURISTIC_BYTES);
+      const returned: [number] = [0];
+      check(this, 'cublasLtMatmulAlgoGetHeuristic', this.f.heuristic!(this.handle, desc, first, second, out, out, pref, 1, results, returned) as number);
+      if (returned[0] === 0) {
+        throw new Error(`cuBLASLt: no algorithm for ${JSON.stringify(g)} with ${JSON.stringify(types)} in ${workspaceBytes} bytes of workspace`);
+      }
+      const alpha = new Float32Array([p.alpha]), beta = new Float32Array([p.beta]);
+      check(this, 'cublasLtMatmul', this.f.matmul!(this.handle, desc, alpha, b, first, a, second, beta, c, out, c, out,
+        results.subarray(0, 64), workspace, workspaceBytes, stream) as number);
+    } finally {
+      for (const [name, destroy, h] of owned.reverse()) check(this, name, destroy(h) as number);
+    }
+  }
+
+  private create(call: string, fn: KoffiFunction, ...args: unknown[]): bigint {
+    const box: [bigint | number] = [0n];
+    check(this, call, fn(box, ...args) as number);
+    return BigInt(box[0]);
+  }
+
+  private setInt32(fn: KoffiFunction, call: string, h: bigint, attr: number, value: number): void {
+    const buf = Buffer.alloc(4);
+    buf.writeInt32LE(value);
+    check(this, call, fn(h, attr, buf, 4) as number);
+  }
+}

@@ -1,0 +1,70 @@
+// Opens a CUDA library with koffi: the file findLibrary() picks, else the system loader's cache by soname;
+// a failure is a UserError saying what was missing or broken and where it looked.
+import { createRequire } from 'node:module';
+import { UserError } from '../../util/errors.ts';
+import { findLibrary, notFoundError, type LibrarySpec, type SearchOptions } from './find-libs.ts';
+
+export type Koffi = typeof import('koffi');
+export type KoffiLibrary = ReturnType<Koffi['load']>;
+/** A bound C function: koffi converts the arguments and the result. */
+export type KoffiFunction = (...args: unknown[]) => unknown;
+
+export interface OpenOptions extends SearchOptions {
+  /** After the folders, try the bare soname through the system loader's cache (default true). */
+  systemCache?: boolean;
+}
+
+export function loadKoffi(): Koffi {
+  try {
+    return createRequire(import.meta.url)('koffi') as Koffi;
+  } catch (e) {
+    throw new UserError(`the koffi package (FFI) did not load: ${(e as Error).message}`);
+  }
+}
+
+export interface OpenedLibrary {
+  readonly koffi: Koffi;
+  readonly lib: KoffiLibrary;
+  /** The file opened, or the soname when the system cache resolved it. */
+  readonly file: string;
+}
+
+/** Finds and opens `spec`; throws a UserError listing every place looked at when it cannot. */
+export function openLibrary(spec: LibrarySpec, opts: OpenOptions = {}): OpenedLibrary {
+  const koffi = loadKoffi();
+  const { file, looked } = findLibrary(spec, opts);
+  if (file) {
+    try {
+      return { koffi, lib: koffi.load(file), file };
+    } catch (e) {
+      throw new UserError(`${spec.what} found at ${file} but it failed to load: ${oneLine(e)}; ${spec.hint}`);
+    }
+  }
+  if (opts.systemCache !== false && spec.major !== null) {
+    const soname = `${spec.stem}.${spec.major}`;
+    try {
+      return { koffi, lib: koffi.load(soname), file: soname };
+    } catch {
+      // reported below with the folders
+    }
+  }
+  throw notFoundError(spec, looked, opts.systemCache !== false && spec.major !== null ? ['the system loader cache (ldconfig)'] : []);
+}
+
+/** Binds the first of `names` the library exports (newer _v2 entry points first) with `signature` ("int %s(int)"). */
+export function bindFirst(lib: KoffiLibrary, names: string[], signature: string): KoffiFunction {
+  let last: unknown;
+  for (const name of names) {
+    try {
+      return lib.func(signature.replace('%s', name)) as KoffiFunction;
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw new UserError(`none of ${names.join(', ')} found in the library: ${oneLine(last)}`);
+}
+
+function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+}
+

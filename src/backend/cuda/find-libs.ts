@@ -1,0 +1,162 @@
+// Finds the CUDA libraries (driver, NVRTC, cuBLASLt) and the CUDA headers by soname, without spawning
+// anything: LD_LIBRARY_PATH, then CUDA_HOME/lib64, /usr/local/cuda/lib64, the system library folders,
+// then the pip wheels' `nvidia/*/lib` layouts inside the site-packages of any python3 found at the
+// common paths. A library that is nowhere gives a UserError listing every place that was looked at.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { UserError } from '../../util/errors.ts';
+
+/** A library we look for: `libcuda.so.1` exactly, or `libnvrtc.so.<major>` for any major. */
+export interface LibrarySpec {
+  /** What the library is, for messages ("CUDA driver"). */
+  readonly what: string;
+  /** File name stem, e.g. "libnvrtc.so". */
+  readonly stem: string;
+  /** The exact major version wanted, or null for the highest found. */
+  readonly major: number | null;
+  /** A hint printed when the library is missing. */
+  readonly hint: string;
+}
+
+export const LIBCUDA: LibrarySpec = {
+  what: 'CUDA driver', stem: 'libcuda.so', major: 1,
+  hint: 'install the NVIDIA driver (it provides libcuda.so.1), or add its folder to LD_LIBRARY_PATH',
+};
+export const LIBNVRTC: LibrarySpec = {
+  what: 'NVRTC', stem: 'libnvrtc.so', major: null,
+  hint: 'install the CUDA toolkit (set CUDA_HOME) or `pip install nvidia-cuda-nvrtc`',
+};
+export const LIBCUBLASLT: LibrarySpec = {
+  what: 'cuBLASLt', stem: 'libcublasLt.so', major: null,
+  hint: 'install the CUDA toolkit (set CUDA_HOME) or `pip install nvidia-cublas`',
+};
+
+/** Where to look: the environment and, for tests, the folder standing in for the file system's root. */
+export interface SearchEnv {
+  LD_LIBRARY_PATH?: string;
+  CUDA_HOME?: string;
+  CUDA_PATH?: string;
+  HOME?: string;
+  VIRTUAL_ENV?: string;
+  CONDA_PREFIX?: string;
+}
+
+export interface SearchOptions {
+  env?: SearchEnv;
+  /** Prefix for the fixed system paths (default "/"); tests point it at a fake tree. */
+  root?: string;
+}
+
+/** The folders that may hold the libraries, in search order, without duplicates (folders need not exist). */
+export function librarySearchDirs(opts: SearchOptions = {}): string[] {
+  return searchDirs(opts, 'lib');
+}
+
+/** The folders that may hold the CUDA headers (cuda_bf16.h), in search order. */
+export function includeSearchDirs(opts: SearchOptions = {}): string[] {
+  return searchDirs(opts, 'include');
+}
+
+function searchDirs(opts: SearchOptions, kind: 'lib' | 'include'): string[] {
+  const env = opts.env ?? (process.env as SearchEnv);
+  const root = opts.root ?? '/';
+  const sys = (p: string): string => path.join(root, p);
+  const dirs: string[] = [];
+  if (kind === 'lib') dirs.push(...(env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== ''));
+  const sub = kind === 'lib' ? ['lib64', 'lib'] : ['include'];
+  for (const home of [env.CUDA_HOME, env.CUDA_PATH]) if (home) dirs.push(...sub.map((s) => path.join(home, s)));
+  dirs.push(...sub.map((s) => sys(`usr/local/cuda/${s}`)));
+  if (kind === 'lib') {
+    dirs.push(...['usr/local/nvidia/lib64', 'usr/lib/x86_64-linux-gnu', 'usr/lib/aarch64-linux-gnu', 'usr/lib64', 'usr/lib', 'lib64', 'lib'].map(sys));
+  }
+  for (const site of sitePackages(env, root)) {
+    // pip wheels: nvidia/cuda_nvrtc/lib, nvidia/cublas/lib (CUDA 12), nvidia/cu13/lib (CUDA 13)
+    for (const pkg of listDirs(path.join(site, 'nvidia'))) dirs.push(path.join(site, 'nvidia', pkg, kind));
+  }
+  return [...new Set(dirs.map((d) => path.resolve(d)))];
+}
+
+/** site-packages / dist-packages folders of python3 installations at the usual places. */
+function sitePackages(env: SearchEnv, root: string): string[] {
+  const prefixes = [
+    env.VIRTUAL_ENV, env.CONDA_PREFIX,
+    env.HOME ? path.join(env.HOME, '.local') : undefined,
+    path.join(root, 'usr/local'), path.join(root, 'usr'), path.join(root, 'opt/conda'),
+  ].filter((p): p is string => !!p);
+  const out: string[] = [];
+  for (const prefix of prefixes) {
+    const lib = path.join(prefix, 'lib');
+    for (const py of listDirs(lib).filter((d) => /^python3(\.\d+)?$/.test(d)).sort(byVersionDesc)) {
+      for (const name of ['site-packages', 'dist-packages']) out.push(path.join(lib, py, name));
+    }
+  }
+  return out;
+}
+
+function byVersionDesc(a: string, b: string): number {
+  const v = (s: string): number => Number(s.split('.')[1] ?? 0);
+  return v(b) - v(a);
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() || e.isSymbolicLink())
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The soname match in one folder: `stem.<major>` exactly when `major` is set, else the highest
+ * `stem.<major>` present (full version names like libnvrtc.so.13.0.88 count when no bare soname exists).
+ */
+export function matchInDir(dir: string, spec: LibrarySpec): string | null {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return null;
+  }
+  const re = new RegExp(`^${spec.stem.replace(/\./g, '\\.')}\\.(\\d+)((?:\\.\\d+)*)$`);
+  let best: { name: string; major: number; rest: number } | null = null;
+  for (const name of names) {
+    const m = re.exec(name);
+    if (!m) continue;
+    const major = Number(m[1]);
+    if (spec.major !== null && major !== spec.major) continue;
+    const rest = m[2]!.length; // prefer the bare soname over a fully versioned file of the same major
+    if (!best || major > best.major || (major === best.major && rest < best.rest)) best = { name, major, rest };
+  }
+  return best ? path.join(dir, best.name) : null;
+}
+
+/** The result of a search: the file found, or null, and every folder looked at (in order). */
+export interface Found {
+  file: string | null;
+  looked: string[];
+}
+
+export function findLibrary(spec: LibrarySpec, opts: SearchOptions = {}): Found {
+  const looked = librarySearchDirs(opts);
+  for (const dir of looked) {
+    const file = matchInDir(dir, spec);
+    if (file) return { file, looked };
+  }
+  return { file: null, looked };
+}
+
+/** The folder holding cuda_bf16.h (for NVRTC's -I), or null. */
+export function findCudaInclude(opts: SearchOptions = {}): Found {
+  const looked = includeSearchDirs(opts);
+  for (const dir of looked) if (fs.existsSync(path.join(dir, 'cuda_bf16.h'))) return { file: dir, looked };
+  return { file: null, looked };
+}
+
+/** The one-line error for a library found nowhere: what, the hint, and every folder searched. */
+export function notFoundError(spec: LibrarySpec, looked: string[], extra: string[] = []): UserError {
+  const want = spec.major === null ? `${spec.stem}.*` : `${spec.stem}.${spec.major}`;
+  return new UserError(`${spec.what} (${want}) not found; looked in: ${[...looked, ...extra].join(', ')}; ${spec.hint}`);
+}

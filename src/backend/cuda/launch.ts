@@ -1,0 +1,114 @@
+// Launch geometry of every CUDA kernel: grid and block sizes, dynamic shared memory and workspace
+// bytes, and the limits a shape must meet (checked here, before anything reaches the GPU). Pure
+// arithmetic, so it is tested without a GPU; the .cu files state the same contracts in their headers.
+import { UserError } from '../../util/errors.ts';
+
+export interface Launch {
+  grid: { x: number; y: number; z: number };
+  block: { x: number; y: number; z: number };
+  sharedBytes: number;
+}
+
+/** Threads per block of the elementwise kernels (grid-stride loops: any grid size is correct). */
+export const ELEMENTWISE_THREADS = 256;
+/** Enough blocks to fill an H100/H200 many times over; the loops stride beyond it. */
+export const MAX_ELEMENTWISE_BLOCKS = 132 * 32;
+export const MAX_GRID_X = 2 ** 31 - 1;
+export const MAX_GRID_YZ = 65535;
+/** Floats of the block reductions' shared scratch (one per warp). */
+const SCRATCH_FLOATS = 32;
+
+/** The attention kernels: threads per block, accumulators per thread (D ≤ threads · maxAcc), key/query tile. */
+export const ATTENTION = { threads: 128, maxAcc: 4, tile: 512 } as const;
+
+const dim = (x: number, y = 1, z = 1): Launch['grid'] => ({ x, y, z });
+
+function need(ok: boolean, what: string): void {
+  if (!ok) throw new UserError(`CUDA launch: ${what}`);
+}
+
+/** add, axpy, scale, mul, fill, dropout, swiglu, rope (n = N·H·D/2), gather/scatter (n = R·C), adamw, reduce_sum. */
+export function elementwise(n: number): Launch {
+  need(Number.isSafeInteger(n) && n >= 0, `element count ${n} is not a non-negative integer`);
+  const blocks = Math.min(Math.max(1, Math.ceil(n / ELEMENTWISE_THREADS)), MAX_ELEMENTWISE_BLOCKS);
+  return { grid: dim(blocks), block: dim(ELEMENTWISE_THREADS), sharedBytes: 0 };
+}
+
+/** rmsnorm forward/backward and cross-entropy: one block per row, a multiple of 32 threads up to 1024. */
+export function rowwise(rows: number, cols: number): Launch {
+  need(rows <= MAX_GRID_X, `${rows} rows exceed the grid limit ${MAX_GRID_X}`);
+  need(cols >= 1 && cols < 2 ** 31, `row length ${cols} out of range`);
+  const threads = Math.min(1024, Math.max(32, Math.ceil(cols / 32) * 32));
+  return { grid: dim(Math.max(1, rows)), block: dim(threads), sharedBytes: 0 };
+}
+
+export interface AttentionDims {
+  B: number;
+  T: number;
+  Hq: number;
+  Hkv: number;
+  D: number;
+}
+
+function checkAttention(s: AttentionDims): void {
+  need(s.Hkv > 0 && s.Hq % s.Hkv === 0, `${s.Hq} query heads are not a multiple of ${s.Hkv} KV heads`);
+  need(s.D <= ATTENTION.threads * ATTENTION.maxAcc, `head dimension ${s.D} exceeds the attention kernel's ${ATTENTION.threads * ATTENTION.maxAcc}`);
+  need(s.T <= MAX_GRID_X && s.Hq <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
+}
+
+const floats = (n: number): number => n * 4;
+
+/** attention_forward: one block per (query, head, row); shared q (D), a score tile, scratch. */
+export function attentionForward(s: AttentionDims): Launch {
+  checkAttention(s);
+  return { grid: dim(s.T, s.Hq, s.B), block: dim(ATTENTION.threads), sharedBytes: floats(s.D + ATTENTION.tile + SCRATCH_FLOATS) };
+}
+
+/** attention_backward_dq: as the forward; it also writes rowdot (attentionWorkspaceBytes). */
+export function attentionBackwardDq(s: AttentionDims): Launch {
+  return attentionForward(s);
+}
+
+/** attention_backward_dkv: one block per (key, KV head, row); shared k_j, v_j (2·D), two query tiles. */
+export function attentionBackwardDkv(s: AttentionDims): Launch {
+  checkAttention(s);
+  return { grid: dim(s.T, s.Hkv, s.B), block: dim(ATTENTION.threads), sharedBytes: floats(2 * s.D + 2 * ATTENTION.tile) };
+}
+
+/** Bytes of the backward's rowdot workspace (B, Hq, T) float. */
+export function attentionWorkspaceBytes(s: AttentionDims): number {
+  return floats(s.B * s.Hq * s.T);
+}
+
+/** sum_squares_multi over tensors of these lengths: grid.y = one tensor each, grid.x blocks stride over the longest. */
+export function sumSquaresMulti(lengths: number[]): Launch {
+  need(lengths.length >= 1 && lengths.length <= MAX_GRID_YZ, `${lengths.length} tensors (1 to ${MAX_GRID_YZ} per launch)`);
+  const longest = Math.max(...lengths);
+  const blocks = Math.min(Math.max(1, Math.ceil(longest / ELEMENTWISE_THREADS)), 1024);
+  return { grid: dim(blocks, lengths.length), block: dim(ELEMENTWISE_THREADS), sharedBytes: 0 };
+}
+
+/** Bytes of the TensorRef table (pointer + int64 length each) that sum_squares_multi reads. */
+export function tensorTableBytes(count: number): number {
+  return count * 16;
+}
+
+/** clip_coefficient: a single thread (launched as one warp). */
+export function clipCoefficient(): Launch {
+  return { grid: dim(1), block: dim(32), sharedBytes: 0 };
+}
+
+/**
+ * The dropout kernel's integer threshold: keep when hash ≥ ceil(p · 2³²), which is exactly the CPU's
+ * hash / 2³² ≥ p (p · 2³² is exact in double for p in [0, 1)).
+ */
+export function dropoutThreshold(p: number): bigint {
+  need(p >= 0 && p < 1, `dropout probability ${p} outside [0, 1)`);
+  return BigInt(Math.ceil(p * 2 ** 32));
+}
+
+/** AdamW's host-side constants (torch semantics): decay = 1 − lr·wd, stepSize = lr / (1 − β1^t), bc2Sqrt = sqrt(1 − β2^t). */
+export function adamwConstants(h: { lr: number; beta1: number; beta2: number; weightDecay: number; step: number }): { decay: number; stepSize: number; bc2Sqrt: number } {
+  need(Number.isInteger(h.step) && h.step >= 1, `AdamW step ${h.step} must be an integer ≥ 1`);
+  return { decay: 1 - h.lr * h.weightDecay, stepSize: h.lr / (1 - h.beta1 ** h.step), bc2Sqrt: Math.sqrt(1 - h.beta2 ** h.step) };
+}

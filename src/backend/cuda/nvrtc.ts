@@ -1,0 +1,83 @@
+// NVRTC through koffi: compiles CUDA C++ source to a cubin for one GPU architecture (sm_XY of the
+// device's compute capability). Every call goes through check(); a failed compile carries the log.
+import { check, type StatusSource } from './check.ts';
+import { openLibrary, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
+import { LIBNVRTC } from './find-libs.ts';
+
+const NVRTC_ERROR_COMPILATION = 6;
+
+/** The --gpu-architecture value for a compute capability: sm_90a on Hopper (wgmma needs the "a"). */
+export function archFor(cc: { major: number; minor: number }): string {
+  const arch = `sm_${cc.major}${cc.minor}`;
+  return cc.major === 9 && cc.minor === 0 ? `${arch}a` : arch;
+}
+
+export interface CompileResult {
+  cubin: Uint8Array;
+  /** The compiler's log (warnings), possibly empty. */
+  log: string;
+}
+
+export class Nvrtc implements StatusSource {
+  readonly library = 'NVRTC';
+  private readonly f: Record<string, KoffiFunction>;
+
+  constructor(readonly file: string, lib: KoffiLibrary) {
+    const fn = (sig: string): KoffiFunction => lib.func(sig) as KoffiFunction;
+    this.f = {
+      errorString: fn('const char *nvrtcGetErrorString(int status)'),
+      version: fn('int nvrtcVersion(_Out_ int *major, _Out_ int *minor)'),
+      create: fn('int nvrtcCreateProgram(_Out_ void **prog, const char *src, const char *name, int numHeaders, const char **headers, const char **includeNames)'),
+      compile: fn('int nvrtcCompileProgram(void *prog, int numOptions, const char **options)'),
+      logSize: fn('int nvrtcGetProgramLogSize(void *prog, _Out_ size_t *size)'),
+      log: fn('int nvrtcGetProgramLog(void *prog, _Out_ uint8_t *log)'),
+      cubinSize: fn('int nvrtcGetCUBINSize(void *prog, _Out_ size_t *size)'),
+      cubin: fn('int nvrtcGetCUBIN(void *prog, _Out_ uint8_t *cubin)'),
+      destroy: fn('int nvrtcDestroyProgram(_Inout_ void **prog)'),
+    };
+  }
+
+  static open(opts: OpenOptions = {}): Nvrtc {
+    const { lib, file } = openLibrary(LIBNVRTC, opts);
+    return new Nvrtc(file, lib);
+  }
+
+  statusString(status: number): string {
+    return (this.f.errorString!(status) as string | null) ?? 'NVRTC_ERROR_UNKNOWN';
+  }
+
+  /** "13.0": part of the kernel cache key. */
+  version(): string {
+    const major: [number] = [0], minor: [number] = [0];
+    check(this, 'nvrtcVersion', this.f.version!(major, minor) as number);
+    return `${major[0]}.${minor[0]}`;
+  }
+
+  /** Compiles `source` (named `name` in messages) with `options`; throws with the log on a compile error. */
+  compile(source: string, name: string, options: string[]): CompileResult {
+    const box: [bigint | number] = [0n];
+    check(this, 'nvrtcCreateProgram', this.f.create!(box, source, name, 0, null, null) as number);
+    const prog = box;
+    try {
+      const status = this.f.compile!(prog[0], options.length, options) as number;
+      const log = this.log(prog[0]);
+      check(this, `nvrtcCompileProgram(${name})`, status, status === NVRTC_ERROR_COMPILATION ? () => log : undefined);
+      const size: [number | bigint] = [0];
+      check(this, 'nvrtcGetCUBINSize', this.f.cubinSize!(prog[0], size) as number);
+      const cubin = new Uint8Array(Number(size[0]));
+      check(this, 'nvrtcGetCUBIN', this.f.cubin!(prog[0], cubin) as number);
+      return { cubin, log };
+    } finally {
+      check(this, 'nvrtcDestroyProgram', this.f.destroy!(prog) as number);
+    }
+  }
+
+  private log(prog: bigint | number): string {
+    const size: [number | bigint] = [0];
+    check(this, 'nvrtcGetProgramLogSize', this.f.logSize!(prog, size) as number);
+    const buf = new Uint8Array(Number(size[0]));
+    if (buf.length === 0) return '';
+    check(this, 'nvrtcGetProgramLog', this.f.log!(prog, buf) as number);
+    return Buffer.from(buf).toString('utf8').replace(/\0+$/, '');
+  }
+}

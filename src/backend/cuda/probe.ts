@@ -1,0 +1,51 @@
+// Whether CUDA can be used here, and why not: what `--device auto` and `mistral-tune doctor` ask.
+// Opens the driver (and optionally NVRTC and cuBLASLt) and reads the first GPU's name, memory and
+// compute capability; a missing library or GPU becomes a one-line reason instead of an exception.
+import { CudaError } from './check.ts';
+import { CublasLt } from './cublaslt.ts';
+import { CudaDriver } from './driver.ts';
+import type { OpenOptions } from './ffi.ts';
+import { Nvrtc } from './nvrtc.ts';
+import { UserError } from '../../util/errors.ts';
+
+export interface CudaDeviceInfo {
+  name: string;
+  totalBytes: number;
+  computeCapability: { major: number; minor: number };
+  driverVersion: number;
+}
+
+export type CudaProbe =
+  | { available: true; device: CudaDeviceInfo; driverFile: string; nvrtcFile?: string; cublasLtFile?: string }
+  | { available: false; reason: string };
+
+/** Checks the driver and a GPU; with `libraries`, also that NVRTC and cuBLASLt load. Never throws for a missing piece. */
+export function probeCuda(opts: OpenOptions & { libraries?: boolean } = {}): CudaProbe {
+  let driver: CudaDriver;
+  try {
+    driver = CudaDriver.open(opts);
+  } catch (e) {
+    return { available: false, reason: `no CUDA driver: ${message(e)}` };
+  }
+  try {
+    const count = driver.deviceCount();
+    if (count === 0) return { available: false, reason: 'no CUDA GPU: the driver loaded but reports no device' };
+    const dev = driver.device(0);
+    const device: CudaDeviceInfo = {
+      name: driver.deviceName(dev), totalBytes: driver.totalMem(dev),
+      computeCapability: driver.computeCapability(dev), driverVersion: driver.version(),
+    };
+    if (!opts.libraries) return { available: true, device, driverFile: driver.file };
+    const nvrtc = Nvrtc.open(opts);
+    const lt = CublasLt.open(opts);
+    lt.destroy();
+    return { available: true, device, driverFile: driver.file, nvrtcFile: nvrtc.file, cublasLtFile: lt.file };
+  } catch (e) {
+    return { available: false, reason: `CUDA unusable: ${message(e)}` };
+  }
+}
+
+function message(e: unknown): string {
+  if (e instanceof UserError || e instanceof CudaError) return e.message;
+  throw e;
+}

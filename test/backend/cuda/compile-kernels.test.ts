@@ -1,0 +1,33 @@
+// Every CUDA kernel compiles standalone with nvcc (sm_90a, bf16 and f32 storage, warnings are errors),
+// and a kernel with a warning fails the script. Skipped, visibly, where nvcc is not installed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const cudaHome = process.env.CUDA_HOME ?? '/usr/local/cuda';
+const nvcc = [process.env.NVCC, ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'nvcc')), path.join(cudaHome, 'bin/nvcc')]
+  .find((p) => !!p && fs.existsSync(p));
+const skip = nvcc ? false : `no nvcc (looked on PATH and in ${cudaHome}/bin): the kernels were not compiled`;
+const script = path.resolve('scripts/compile-kernels.sh');
+const kernels = path.resolve('src/backend/cuda/kernels');
+
+test('every kernel compiles with nvcc --ptx -arch=sm_90a, bf16 and f32 storage, without a warning', { skip, timeout: 300_000 }, () => {
+  const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, NVCC: nvcc } });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const cu = fs.readdirSync(kernels).filter((f) => f.endsWith('.cu'));
+  for (const name of ['attention', 'cross_entropy', 'elementwise', 'optim', 'rmsnorm', 'rope', 'rows', 'swiglu']) assert.ok(cu.includes(`${name}.cu`));
+  for (const f of cu) for (const v of ['bf16', 'STORE_F32']) assert.ok(r.stdout.includes(`ok   ${path.join('src/backend/cuda/kernels', f)} (${v})`), `${f} ${v}`);
+});
+
+test('a kernel with a warning fails the compile script, with nvcc\'s message', { skip, timeout: 120_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-kernels-'));
+  fs.copyFileSync(path.join(kernels, 'common.cuh'), path.join(dir, 'common.cuh'));
+  fs.writeFileSync(path.join(dir, 'bad.cu'), '#include "common.cuh"\nextern "C" __global__ void k(float *x) { int unused = 3; x[0] = 1.0f; }\n');
+  const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, NVCC: nvcc, KERNELS_DIR: dir, JOBS: '2' } });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stdout, /FAIL .*bad\.cu \(bf16\)/);
+  assert.match(r.stdout, /"unused" was declared but never referenced/);
+});

@@ -1,0 +1,82 @@
+// Library discovery on fake directory trees: search order (LD_LIBRARY_PATH, CUDA_HOME, /usr/local/cuda,
+// system folders, pip nvidia/*/lib), soname choice, and the error that lists every folder looked at.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  findCudaInclude, findLibrary, librarySearchDirs, LIBCUBLASLT, LIBCUDA, LIBNVRTC, matchInDir, notFoundError,
+} from '../../../src/backend/cuda/find-libs.ts';
+
+function tree(files: string[]): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-findlibs-'));
+  for (const f of files) {
+    fs.mkdirSync(path.join(root, path.dirname(f)), { recursive: true });
+    fs.writeFileSync(path.join(root, f), '');
+  }
+  return root;
+}
+
+test('search order: LD_LIBRARY_PATH, CUDA_HOME, /usr/local/cuda, system folders, then pip wheels of every python3', () => {
+  const root = tree(['usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/x', 'usr/local/lib/python3.10/site-packages/nvidia/cublas/lib/x',
+    'home/u/.local/lib/python3.11/site-packages/nvidia/cuda_nvrtc/lib/x']);
+  const dirs = librarySearchDirs({ root, env: { LD_LIBRARY_PATH: '/a::/b', CUDA_HOME: '/opt/cuda', HOME: path.join(root, 'home/u') } });
+  const rel = dirs.map((d) => (d.startsWith(root) ? d.slice(root.length) : d));
+  assert.deepEqual(rel.slice(0, 6), ['/a', '/b', '/opt/cuda/lib64', '/opt/cuda/lib', '/usr/local/cuda/lib64', '/usr/local/cuda/lib']);
+  assert.ok(rel.indexOf('/usr/lib/x86_64-linux-gnu') > 5);
+  const pip = rel.filter((d) => d.includes('-packages/nvidia/'));
+  assert.deepEqual(pip, [
+    '/home/u/.local/lib/python3.11/site-packages/nvidia/cuda_nvrtc/lib',
+    '/usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib',
+    '/usr/local/lib/python3.10/site-packages/nvidia/cublas/lib',
+  ]);
+});
+
+test('the first folder in order that holds the soname wins; the pip layout is found when nothing else has it', () => {
+  const root = tree([
+    'usr/local/cuda/lib64/libnvrtc.so.12',
+    'ld/libnvrtc.so.13',
+    'usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublasLt.so.13',
+    'usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libnvrtc-builtins.so.13.0',
+  ]);
+  const env = { LD_LIBRARY_PATH: path.join(root, 'ld') };
+  assert.equal(findLibrary(LIBNVRTC, { root, env }).file, path.join(root, 'ld/libnvrtc.so.13'));
+  assert.equal(findLibrary(LIBNVRTC, { root, env: {} }).file, path.join(root, 'usr/local/cuda/lib64/libnvrtc.so.12'));
+  assert.equal(findLibrary(LIBCUBLASLT, { root, env: {} }).file, path.join(root, 'usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libcublasLt.so.13'));
+  assert.equal(findLibrary(LIBCUDA, { root, env }).file, null);
+});
+
+test('soname choice inside one folder: exact major for the driver, highest major otherwise, bare soname before full versions', () => {
+  const root = tree(['l/libcuda.so', 'l/libcuda.so.2', 'l/libnvrtc.so.11.2', 'l/libnvrtc.so.12.4.127', 'l/libnvrtc.so.12',
+    'l/libnvrtc-builtins.so.13.0', 'l/libcublasLt.so.12.9.1']);
+  const dir = path.join(root, 'l');
+  assert.equal(matchInDir(dir, LIBCUDA), null, 'libcuda.so (dev link) and .so.2 are not libcuda.so.1');
+  fs.writeFileSync(path.join(dir, 'libcuda.so.1'), '');
+  assert.equal(matchInDir(dir, LIBCUDA), path.join(dir, 'libcuda.so.1'));
+  assert.equal(matchInDir(dir, LIBNVRTC), path.join(dir, 'libnvrtc.so.12'));
+  assert.equal(matchInDir(dir, LIBCUBLASLT), path.join(dir, 'libcublasLt.so.12.9.1'));
+  assert.equal(matchInDir(path.join(root, 'missing'), LIBNVRTC), null);
+});
+
+test('a missing library: a UserError naming it, the hint, and every folder looked at', () => {
+  const root = tree(['usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libnvrtc.so.13']);
+  const env = { LD_LIBRARY_PATH: '/nowhere/one', CUDA_HOME: '/nowhere/cuda' };
+  const { file, looked } = findLibrary(LIBCUBLASLT, { root, env });
+  assert.equal(file, null);
+  const e = notFoundError(LIBCUBLASLT, looked);
+  assert.equal(e.name, 'UserError');
+  assert.match(e.message, /^cuBLASLt \(libcublasLt\.so\.\*\) not found; looked in: \/nowhere\/one, \/nowhere\/cuda\/lib64, /);
+  for (const dir of looked) assert.ok(e.message.includes(dir), `lists ${dir}`);
+  assert.ok(e.message.includes(path.join(root, 'usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib')));
+  assert.match(e.message, /pip install nvidia-cublas/);
+  assert.ok(!e.message.includes('\n'), 'one line');
+});
+
+test('the CUDA headers (cuda_bf16.h for NVRTC) are found in CUDA_HOME/include or the pip include folders', () => {
+  const root = tree(['usr/local/lib/python3.12/dist-packages/nvidia/cu13/include/cuda_bf16.h', 'cuda/include/cuda_fp16.h']);
+  assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }).file,
+    path.join(root, 'usr/local/lib/python3.12/dist-packages/nvidia/cu13/include'));
+  fs.writeFileSync(path.join(root, 'cuda/include/cuda_bf16.h'), '');
+  assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }).file, path.join(root, 'cuda/include'));
+});

@@ -1,0 +1,103 @@
+// Launch geometry and host-side constants of the CUDA kernels (pure arithmetic, no GPU), and the kernel
+// sources as NVRTC gets them (local headers inlined, options per architecture and storage).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { uniformHash } from '../../../src/backend/cpu/kernels/elementwise.ts';
+import {
+  adamwConstants, ATTENTION, attentionBackwardDkv, attentionBackwardDq, attentionForward, attentionWorkspaceBytes, clipCoefficient,
+  dropoutThreshold, elementwise, MAX_ELEMENTWISE_BLOCKS, rowwise, sumSquaresMulti, tensorTableBytes,
+} from '../../../src/backend/cuda/launch.ts';
+import { compileRequest, expandIncludes, KERNEL_FILES, KERNELS_DIR, kernelSource, nvrtcOptions } from '../../../src/backend/cuda/kernel-source.ts';
+
+test('elementwise launches: 256 threads, enough blocks to cover n, capped (the loops stride), at least one block', () => {
+  assert.deepEqual(elementwise(1000), { grid: { x: 4, y: 1, z: 1 }, block: { x: 256, y: 1, z: 1 }, sharedBytes: 0 });
+  assert.equal(elementwise(0).grid.x, 1);
+  assert.equal(elementwise(32000 * 4096 * 8).grid.x, MAX_ELEMENTWISE_BLOCKS);
+  assert.throws(() => elementwise(1.5), /CUDA launch: element count 1.5/);
+});
+
+test('row kernels: one block per row, threads a multiple of 32 up to 1024', () => {
+  assert.deepEqual(rowwise(8, 4096).block.x, 1024);
+  assert.equal(rowwise(8, 100).block.x, 128);
+  assert.equal(rowwise(8, 1).block.x, 32);
+  assert.equal(rowwise(2048, 32000).grid.x, 2048);
+  assert.throws(() => rowwise(4, 0), /row length 0/);
+});
+
+test('attention launches: grids per (query|key, head, row), shared memory from D and the tile, limits as UserErrors', () => {
+  const s = { B: 2, T: 2048, Hq: 32, Hkv: 8, D: 128 };
+  const f = attentionForward(s);
+  assert.deepEqual(f.grid, { x: 2048, y: 32, z: 2 });
+  assert.equal(f.block.x, ATTENTION.threads);
+  assert.equal(f.sharedBytes, (128 + ATTENTION.tile + 32) * 4);
+  assert.deepEqual(attentionBackwardDq(s), f);
+  const kv = attentionBackwardDkv(s);
+  assert.deepEqual(kv.grid, { x: 2048, y: 8, z: 2 });
+  assert.equal(kv.sharedBytes, (2 * 128 + 2 * ATTENTION.tile) * 4);
+  assert.ok(kv.sharedBytes <= 48 * 1024, 'fits the default 48 KiB without opting in');
+  assert.equal(attentionWorkspaceBytes(s), 2 * 32 * 2048 * 4);
+  assert.equal(attentionForward({ ...s, D: 512 }).sharedBytes, (512 + ATTENTION.tile + 32) * 4);
+  assert.throws(() => attentionForward({ ...s, D: 513 }), (e: Error) => e.name === 'UserError' && /head dimension 513/.test(e.message));
+  assert.throws(() => attentionForward({ ...s, Hkv: 6 }), /32 query heads are not a multiple of 6 KV heads/);
+  assert.throws(() => attentionBackwardDkv({ ...s, B: 70000 }), /exceeds the grid limits/);
+});
+
+test('multi-tensor sum of squares: one grid row per tensor, blocks for the longest; the table is 16 bytes a tensor', () => {
+  const l = sumSquaresMulti([10, 5000, 300]);
+  assert.deepEqual(l.grid, { x: Math.ceil(5000 / 256), y: 3, z: 1 });
+  assert.equal(sumSquaresMulti([1e9]).grid.x, 1024);
+  assert.throws(() => sumSquaresMulti([]), /0 tensors/);
+  assert.equal(tensorTableBytes(3), 48);
+  assert.deepEqual(clipCoefficient().grid, { x: 1, y: 1, z: 1 });
+});
+
+test('dropout threshold: hash ≥ threshold keeps exactly what the CPU keeps (hash / 2³² ≥ p)', () => {
+  for (const p of [0, 0.1, 0.5, 1 / 3, 0.9999]) {
+    const threshold = dropoutThreshold(p);
+    for (let i = 0; i < 5000; i++) {
+      const u = uniformHash(42, i);
+      assert.equal(BigInt(u * 2 ** 32) >= threshold, u >= p, `p=${p} i=${i}`);
+    }
+  }
+  assert.throws(() => dropoutThreshold(1), /dropout probability 1/);
+});
+
+test('AdamW constants follow torch: decay 1 − lr·wd, step size lr / (1 − β1^t), sqrt(1 − β2^t)', () => {
+  const c = adamwConstants({ lr: 1e-3, beta1: 0.9, beta2: 0.999, weightDecay: 0.01, step: 3 });
+  assert.equal(c.decay, 1 - 1e-5);
+  assert.ok(Math.abs(c.stepSize - 1e-3 / (1 - 0.729)) < 1e-15);
+  assert.ok(Math.abs(c.bc2Sqrt - Math.sqrt(1 - 0.999 ** 3)) < 1e-15);
+  assert.throws(() => adamwConstants({ lr: 1, beta1: 0.9, beta2: 0.9, weightDecay: 0, step: 0 }), /step 0/);
+});
+
+test('kernel sources: the local header is inlined once, every module has one, options carry arch, std, include and storage', () => {
+  for (const name of KERNEL_FILES) {
+    const src = kernelSource(name);
+    assert.ok(!/#include\s+"/.test(src), `${name}: no local include left`);
+    assert.match(src, /typedef __nv_bfloat16 store_t;/);
+    assert.match(src, /extern "C" __global__/);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-src-'));
+  fs.writeFileSync(path.join(dir, 'a.cuh'), '#pragma once\n#include "b.cuh"\nint a;\n');
+  fs.writeFileSync(path.join(dir, 'b.cuh'), '#pragma once\nint b;\n');
+  const out = expandIncludes('#include "a.cuh"\n#include "b.cuh"\n#include <cuda_bf16.h>\n', dir);
+  assert.equal(out.match(/int b;/g)?.length, 1);
+  assert.match(out, /#include <cuda_bf16.h>/);
+  assert.ok(!out.includes('#pragma once'));
+  const req = compileRequest('rmsnorm', 'sm_90a', '/usr/local/cuda/include', 'f32');
+  assert.deepEqual(nvrtcOptions(req), ['--gpu-architecture=sm_90a', '-std=c++17', '-I/usr/local/cuda/include', '-DSTORE_F32']);
+  assert.deepEqual(compileRequest('rmsnorm', 'sm_90a', '/inc', 'bf16').flags, ['-std=c++17', '-I/inc']);
+});
+
+const nvcc = ['/usr/local/cuda/bin/nvcc', ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'nvcc'))].find((p) => fs.existsSync(p));
+test('the inlined source (what NVRTC compiles) builds alone, without the kernels folder on the include path', { skip: !nvcc && 'no nvcc' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-src-'));
+  fs.writeFileSync(path.join(dir, 'rmsnorm.cu'), kernelSource('rmsnorm'));
+  const r = spawnSync(nvcc!, ['-std=c++17', '--ptx', '-arch=sm_90a', '-I/usr/local/cuda/include', '-Werror', 'all-warnings', '-o', path.join(dir, 'x.ptx'), path.join(dir, 'rmsnorm.cu')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(fs.existsSync(path.join(KERNELS_DIR, 'common.cuh')));
+});
