@@ -12,18 +12,38 @@ export interface Parsed<V> {
 /** Parses argv against `options`; unknown flags and missing values become UserErrors naming `command`. */
 export function parseCommand<V>(command: string, argv: string[], options: OptionSpec, allowPositionals = false): Parsed<V> {
   try {
-    const r = parseArgs({ args: argv, options, allowPositionals, strict: true });
+    const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
     return { values: r.values as V, positionals: r.positionals };
   } catch (e) {
     throw new UserError(`${(e as Error).message.replace(/\. To specify a positional.*$/s, '')} (see mistral-tune ${command} --help)`);
   }
 }
 
+/**
+ * `--flag -1` → `--flag=-1` for a string option: parseArgs would call the value "ambiguous", and the
+ * option's own check then says what the value must be.
+ */
+function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!, next = argv[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : null;
+    if (name !== null && Object.hasOwn(options, name) && options[name]!.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
+
 /** An integer option, with its flag named in the error. */
 export function intOption(flag: string, value: string | undefined, dflt: number, min = 1): number {
   if (value === undefined) return dflt;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`--${flag} must be an integer ≥ ${min}, got "${value}"`);
+  const want = min === 1 ? 'a positive integer' : min === 0 ? 'an integer ≥ 0' : `an integer ≥ ${min}`;
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UserError(`--${flag} must be ${want}, got "${value}"`);
   return n;
 }
 

@@ -17,11 +17,15 @@ test report (confusion matrix for classification) and generation samples. Works 
                   config.yaml or report.json)
   --port N        port to listen on (default 0: any free port; the URL is printed on stderr)
   --host H        address to bind (default 127.0.0.1, this machine only). Another address, e.g.
-                  0.0.0.0, shows the runs' files to everyone who can reach it.`;
+                  0.0.0.0, shows the runs' files to everyone who can reach it (a warning says so);
+                  requests must still be addressed to this machine's name or addresses
+  --allow-host N  also answer requests addressed to the name N (e.g. a DNS name of this machine);
+                  may be repeated`;
 
 interface DashboardFlags {
   port?: string;
   host?: string;
+  'allow-host'?: string[];
   help?: boolean;
 }
 
@@ -45,7 +49,7 @@ export async function run(argv: string[]): Promise<void> {
   const { values: f, positionals } = parseCommand<DashboardFlags>(
     'dashboard',
     argv,
-    { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean' } },
+    { port: { type: 'string' }, host: { type: 'string' }, 'allow-host': { type: 'string', multiple: true }, help: { type: 'boolean' } },
     true,
   );
   if (f.help) {
@@ -59,7 +63,8 @@ export async function run(argv: string[]): Promise<void> {
   if (runs.length === 0) {
     throw new UserError('no run directories given and none found under ./runs (see mistral-tune dashboard --help)');
   }
-  const dash = await startDashboard({ runs, port, host: f.host });
+  if (f['allow-host']?.some((h) => h.trim() === '' || /[\s/]/.test(h))) throw new UserError('--allow-host needs a host name or address, e.g. mybox.lan');
+  const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'] });
   for (const r of dash.runs) info(`run ${r.id}: ${r.path}`);
   info(`dashboard: ${dash.url}  (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {

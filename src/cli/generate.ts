@@ -45,8 +45,15 @@ export async function run(argv: string[]): Promise<void> {
   const topP = numberOption('top-p', f['top-p'], 1);
   if (temperature < 0) throw new UserError('--temperature must be ≥ 0');
   if (!(topP > 0 && topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
+  const maxNewTokens = intOption('max-new-tokens', f['max-new-tokens'], 256);
+  const topK = intOption('top-k', f['top-k'], 0, 0), seed = intOption('seed', f.seed, 0, 0);
   const model = loadModel(modelDir, { backend: createBackend((f.device ?? 'auto') as DeviceName) });
-  if (f.adapter) loadAdapter(model, f.adapter, { trainable: false });
+  if (f.adapter && loadAdapter(model, f.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
+    throw new UserError('a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune eval --adapter for it', f.adapter);
+  }
+  if (!model.weights.lmHead && model.score) {
+    throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune eval for it', modelDir);
+  }
   const tokenizer = loadTokenizer(modelDir);
   if (tokenizer.vocabSize > model.cfg.vocabSize) {
     throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, modelDir);
@@ -64,8 +71,7 @@ export async function run(argv: string[]): Promise<void> {
   const out: number[] = [];
   let shown = '';
   generate(model, ids, {
-    maxNewTokens: intOption('max-new-tokens', f['max-new-tokens'], 256),
-    temperature, topK: intOption('top-k', f['top-k'], 0, 0), topP, seed: intOption('seed', f.seed, 0, 0),
+    maxNewTokens, temperature, topK, topP, seed,
     eosIds: stopIds(model.cfg, tokenizer.eosId),
     onToken: (id) => {
       out.push(id);

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
@@ -18,8 +19,10 @@ export interface DashboardOptions {
   runs: string[];
   /** 0 (the default) picks any free port. */
   port?: number;
-  /** Default 127.0.0.1. Anything else exposes the runs to whoever can reach that address. */
+  /** Default 127.0.0.1. Anything else exposes the runs to whoever can reach that address (warned). */
   host?: string;
+  /** Host-header names answered besides this machine's own names and addresses (e.g. a DNS name of it). */
+  allowHosts?: string[];
   /** How often the run files are checked, in ms (default 250). */
   pollMs?: number;
 }
@@ -52,7 +55,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const runs = watchers.map((w) => w.info);
   const assets = assetTable();
   const hub = new SseHub();
-  const loopbackOnly = isLoopback(host);
+  const allowed = allowedHostNames(host, opts.allowHosts ?? []);
+  if (!isLoopback(host)) {
+    warn(`dashboard: listening on ${host}, so the runs' files are readable by anyone on the network who can reach this machine; ` +
+      `it answers only requests addressed to ${[...allowed].slice(0, 6).join(', ')}${allowed.size > 6 ? ', …' : ''} (--allow-host adds a name)`);
+  }
 
   const snapshot = (): SseEvent[] => [{ type: 'hello', data: { runs } }, ...watchers.flatMap((w) => w.snapshot())];
   const pollAll = (): void => {
@@ -73,9 +80,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       sendText(res, 405, 'method not allowed: the dashboard is read-only', { ...COMMON_HEADERS, Allow: 'GET, HEAD' });
       return;
     }
-    if (loopbackOnly && !loopbackHostHeader(req.headers.host)) {
-      // A page on another origin that re-points its own name at 127.0.0.1 (DNS rebinding) sends its own Host.
-      sendText(res, 403, 'forbidden: this dashboard only answers to localhost', COMMON_HEADERS);
+    if (!allowed.has(hostHeaderName(req.headers.host))) {
+      // A page on another origin that re-points its own name at this machine (DNS rebinding) sends its own Host.
+      sendText(res, 403, 'forbidden: this dashboard only answers to the names of this machine (see --allow-host)', COMMON_HEADERS);
       return;
     }
     const p = requestPath(req.url);
@@ -180,10 +187,36 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-function loopbackHostHeader(header: string | undefined): boolean {
-  if (!header) return false;
+const WILDCARDS = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/**
+ * The Host-header names the server answers: loopback names always; for another address, that address
+ * (or, for a wildcard, every address of this machine), the machine's hostname, and `extra`. Names are
+ * lower-case, IPv6 in brackets, without the port.
+ */
+export function allowedHostNames(host: string, extra: readonly string[]): Set<string> {
+  const bracket = (a: string): string => (a.includes(':') && !a.startsWith('[') ? `[${a}]` : a).toLowerCase();
+  const names = new Set(['localhost', '127.0.0.1', '[::1]']);
+  if (isLoopback(host)) names.add(bracket(host));
+  else {
+    if (!WILDCARDS.has(host)) names.add(bracket(host));
+    const hostname = os.hostname().toLowerCase();
+    names.add(hostname);
+    names.add(hostname.split('.')[0]!);
+    if (WILDCARDS.has(host)) {
+      for (const list of Object.values(os.networkInterfaces())) for (const a of list ?? []) names.add(bracket(a.address.replace(/%.*$/, '')));
+    }
+  }
+  for (const e of extra) names.add(bracket(e));
+  return names;
+}
+
+/** The name of a Host header, without its port; '' when absent. */
+function hostHeaderName(header: string | undefined): string {
+  if (!header) return '';
   const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d*$/, '');
-  return name === 'localhost' || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name);
+  const lower = name.toLowerCase();
+  return /^127\.\d+\.\d+\.\d+$/.test(lower) ? '127.0.0.1' : lower;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

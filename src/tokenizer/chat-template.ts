@@ -10,7 +10,9 @@
 // - roles must alternate user/assistant after the optional system message, starting with user;
 // - addGenerationPrompt adds nothing: a chat ending with a user turn already ends with " [/INST]", and
 //   the model's answer starts with its own "▁" (space) token, as in training.
-import { Template } from '@huggingface/jinja';
+// A template is code from a model folder: rendering is bounded in time, output size and range() length,
+// so a looping template is a one-line error naming its file instead of a command busy for minutes.
+import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { UserError } from '../util/errors.ts';
 import type { ChatMessage } from './types.ts';
 
@@ -46,6 +48,65 @@ export interface ChatTemplateContext {
   eosToken: string;
   /** Where the template comes from, for error messages ("…/tokenizer_config.json: chat_template"). */
   source: string;
+  /** Bounds of one rendering (defaults: RENDER_LIMITS). */
+  limits?: Partial<RenderLimits>;
+}
+
+export interface RenderLimits {
+  /** Wall-clock milliseconds one rendering may take. */
+  ms: number;
+  /** Characters of output beyond the messages' own text (the output may hold each message a few times). */
+  extraChars: number;
+  /** Items one range() call may produce. */
+  rangeItems: number;
+}
+
+export const RENDER_LIMITS: RenderLimits = { ms: 2000, extraChars: 1 << 20, rangeItems: 100_000 };
+
+/** Thrown inside the interpreter when a bound is crossed; becomes a UserError naming the template. */
+class TemplateLimit extends Error {}
+
+/** The part of the library's Interpreter used here (its .d.ts re-exports it from a path tsc does not resolve). */
+interface InterpreterApi {
+  run(program: unknown): { value: unknown };
+  evaluate(statement: unknown, environment: unknown): { value: unknown };
+}
+const LibraryInterpreter = Interpreter as unknown as new (env: Environment) => InterpreterApi;
+
+/** The library's interpreter, checking the clock and the size of every value it produces. */
+class BoundedInterpreter extends LibraryInterpreter {
+  constructor(env: Environment, private readonly deadline: number, private readonly maxChars: number, private readonly ms: number) {
+    super(env);
+  }
+
+  override evaluate(statement: unknown, environment: unknown): { value: unknown } {
+    // every call: one loop iteration of the library can cost microseconds without an evaluate of its own
+    if (Date.now() > this.deadline) throw new TemplateLimit(`rendering took longer than ${this.ms} ms (a loop that does not end?)`);
+    const value = super.evaluate(statement, environment);
+    if (typeof value.value === 'string' && value.value.length > this.maxChars) {
+      throw new TemplateLimit(`the output passed ${this.maxChars.toLocaleString('en')} characters`);
+    }
+    return value;
+  }
+}
+
+/** The globals @huggingface/jinja's Template.render sets, with range() bounded. */
+function globals(rangeItems: number): Record<string, unknown> {
+  return {
+    false: false, true: true, none: null, False: false, True: true, None: null,
+    raise_exception: (message: unknown) => {
+      throw new Error(String(message));
+    },
+    range: (start: number, stop?: number, step = 1) => {
+      if (stop === undefined) [start, stop] = [0, start];
+      if (step === 0) throw new Error('range() step must not be zero');
+      const n = Math.max(0, Math.ceil((stop - start) / step));
+      if (n > rangeItems) throw new TemplateLimit(`range() of ${n.toLocaleString('en')} items (at most ${rangeItems.toLocaleString('en')})`);
+      return Array.from({ length: n }, (_, i) => start + i * step);
+    },
+    // the library's own implementation, through a one-line template
+    strftime_now: (format: string) => new Template('{{ strftime_now(f) }}').render({ f: format }),
+  };
 }
 
 /** A compiled chat template; compile once per tokenizer (parsing is the slow part). */
@@ -67,15 +128,28 @@ export class ChatTemplate {
 
   render(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
     if (this.isDefault) checkDefaultChat(messages);
+    const limits = { ...RENDER_LIMITS, ...this.ctx.limits };
+    const textChars = messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
+    const maxChars = 4 * textChars + limits.extraChars;
     try {
-      return this.template.render({
+      const env = new Environment();
+      const items = {
+        ...globals(limits.rangeItems),
         messages: messages.map((m) => ({ role: m.role, content: m.content })),
         bos_token: this.ctx.bosToken,
         eos_token: this.ctx.eosToken,
         add_generation_prompt: opts.addGenerationPrompt ?? false,
-      });
+      };
+      for (const [key, value] of Object.entries(items)) env.set(key, value);
+      const out = new BoundedInterpreter(env, Date.now() + limits.ms, maxChars, limits.ms).run(this.template.parsed).value;
+      if (typeof out !== 'string') throw new Error('the template did not render to text');
+      if (out.length > maxChars) throw new TemplateLimit(`the output passed ${maxChars.toLocaleString('en')} characters`);
+      return out;
     } catch (e) {
-      throw new UserError(`chat template failed: ${e instanceof Error ? e.message : String(e)}`, this.ctx.source);
+      const message = e instanceof Error ? e.message : String(e);
+      if (e instanceof TemplateLimit) throw new UserError(`chat template stopped: ${message}`, this.ctx.source);
+      if (e instanceof RangeError) throw new UserError(`chat template stopped: ${message} (its output is too large)`, this.ctx.source);
+      throw new UserError(`chat template failed: ${message}`, this.ctx.source);
     }
   }
 }

@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { info } from '../util/log.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
@@ -84,12 +85,37 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
     for (const key of PATH_KEYS) resolvePathKey(raw, key, base);
   }
   for (const [key, value] of overrides) {
+    const bad = key.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
+    if (bad !== undefined) throw new UserError(`"${key}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, `--${key}`);
     const parsed = parseOverride(value);
     setDotted(raw, key, parsed);
     if (PATH_KEYS.includes(key) && typeof parsed === 'string') setDotted(raw, key, path.resolve(parsed));
   }
-  const cfg = validate(raw, file ?? 'command line');
+  followPreparedTrain(raw, overrides.map(([k]) => k));
+  const cfg = validate(raw, file ?? 'command line', overrides.map(([k]) => k));
   return cfg.lora.init_from ? adoptAdapterConfig(cfg, raw) : cfg;
+}
+
+/** Names that would reach an object's prototype: never config keys, refused before any object is touched. */
+const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * `--data.train DIR/train.jsonl` where DIR is a prepare output (it has report.json): that folder's
+ * val.jsonl and test.jsonl replace the file's data.val and data.test, unless those are overridden too,
+ * so that the splits of one prepare run stay together. Logged, never silent.
+ */
+function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly string[]): void {
+  const train = getDotted(raw, 'data.train');
+  if (!overridden.includes('data.train') || typeof train !== 'string' || path.basename(train) !== 'train.jsonl') return;
+  const dir = path.dirname(train);
+  if (!fs.existsSync(path.join(dir, 'report.json'))) return;
+  for (const split of ['val', 'test']) {
+    const key = `data.${split}`;
+    const sibling = path.join(dir, `${split}.jsonl`);
+    if (overridden.includes(key) || !fs.existsSync(sibling) || getDotted(raw, key) === sibling) continue;
+    setDotted(raw, key, sibling);
+    info(`${key}: ${sibling} (the prepare output of --data.train; give --${key} to choose another)`);
+  }
 }
 
 /**
@@ -159,63 +185,77 @@ function resolvePathKey(raw: Record<string, unknown>, key: string, base: string)
   if (typeof v === 'string' && v.length > 0) setDotted(raw, key, path.resolve(base, v));
 }
 
+/** Own properties only: a key path never walks into a prototype. */
 function getDotted(obj: Record<string, unknown>, key: string): unknown {
   let cur: unknown = obj;
   for (const part of key.split('.')) {
-    if (typeof cur !== 'object' || cur === null) return undefined;
+    if (typeof cur !== 'object' || cur === null || !Object.hasOwn(cur, part)) return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
 }
 
+/** Sets own data properties (defineProperty: even a key named __proto__ could not reach the prototype). */
 function setDotted(obj: Record<string, unknown>, key: string, value: unknown): void {
   const parts = key.split('.');
+  const own = (o: Record<string, unknown>, k: string, v: unknown): void => {
+    Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
+  };
   let cur = obj;
   for (const part of parts.slice(0, -1)) {
-    const next = cur[part];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[part] = {};
+    const next = Object.hasOwn(cur, part) ? cur[part] : undefined;
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) own(cur, part, {});
     cur = cur[part] as Record<string, unknown>;
   }
-  cur[parts[parts.length - 1]!] = value;
+  own(cur, parts[parts.length - 1]!, value);
 }
 
-/** Validates with the schema; errors name the key path, with a did-you-mean for unknown keys. */
-export function validate(raw: unknown, where: string): TrainConfig {
+/**
+ * Validates with the schema; errors name the key path, with a did-you-mean for unknown keys, and are
+ * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file).
+ */
+export function validate(raw: unknown, where: string, overridden: readonly string[] = []): TrainConfig {
+  const blame = (key: string): string => {
+    const flag = overridden.find((o) => key === o || key.startsWith(`${o}.`) || o.startsWith(`${key}.`));
+    return flag !== undefined ? `--${flag}` : where;
+  };
   const r = TrainConfigSchema.safeParse(raw);
   if (!r.success) {
-    const messages = r.error.issues.map((issue) => {
+    const found = r.error.issues.flatMap((issue) => {
       const at = issue.path.join('.');
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
           const hint = suggestKey(k, issue.path.map(String));
-          return `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
-        }).join('; ');
+          return { key: full, text: `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
+        });
       }
-      return `${at || '(root)'}: ${issue.message}`;
+      return [{ key: at, text: `${at || '(root)'}: ${issue.message}` }];
     });
-    throw new UserError(messages.join('; '), where);
+    const first = blame(found[0]!.key);
+    const messages = found.map((f) => (blame(f.key) === first ? f.text : `${blame(f.key)}: ${f.text}`));
+    throw new UserError(messages.join('; '), first);
   }
   const cfg = r.data;
-  if (cfg.task === 'classification' && !cfg.labels) throw new UserError('labels: classification needs the list of class names', where);
-  if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', where);
+  if (cfg.task === 'classification' && !cfg.labels) throw new UserError('labels: classification needs the list of class names', blame('labels'));
+  if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', blame('group_by_length'));
   return cfg;
 }
 
 /** Names other tools use for our keys (HF TrainingArguments, PEFT's LoraConfig). */
-const ALIASES: Record<string, string> = {
+const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   rank: 'lora.r', lora_r: 'lora.r', lora_alpha: 'lora.alpha', lora_dropout: 'lora.dropout', target_modules: 'lora.target_modules',
   learning_rate: 'optimizer.lr', lr: 'optimizer.lr', weight_decay: 'optimizer.weight_decay', adam_epsilon: 'optimizer.eps',
   warmup_steps: 'schedule.warmup_steps', lr_scheduler_type: 'schedule.type', num_train_epochs: 'epochs',
   gradient_accumulation_steps: 'grad_accum', per_device_train_batch_size: 'batch_size', max_grad_norm: 'grad_clip',
   max_seq_length: 'max_seq_len', max_length: 'max_seq_len', eval_steps: 'eval.every_steps', save_steps: 'checkpoint.every_steps',
   save_total_limit: 'checkpoint.keep', model_name_or_path: 'model',
-};
+}));
 
 /** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */
 function suggestKey(k: string, at: string[]): string | null {
   const prefix = at.length ? `${at.join('.')}.` : '';
-  const alias = ALIASES[k.toLowerCase()];
+  const alias = ALIASES.get(k.toLowerCase());
   if (alias && alias !== prefix + k) return alias;
   const sibling = didYouMean(k, knownKeys(at));
   if (sibling) return prefix + sibling;
@@ -229,7 +269,7 @@ function knownKeys(at: string[]): string[] {
   let schema: z.ZodType = TrainConfigSchema;
   for (const part of at) {
     const shape = objectShape(schema);
-    if (!shape || !(part in shape)) return [];
+    if (!shape || !Object.hasOwn(shape, part)) return [];
     schema = shape[part]!;
   }
   return Object.keys(objectShape(schema) ?? {});

@@ -16,6 +16,7 @@ import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
 import type { TrainConfig } from './config.ts';
 import { loadSplit } from './data.ts';
+import { checkConfigPaths, checkLoraRank, checkSequenceFits } from './fit-check.ts';
 import { AdamW } from './optimizer.ts';
 import type { Schedule } from './schedule.ts';
 
@@ -42,8 +43,10 @@ export function setupRun(cfg: TrainConfig): RunSetup {
   if (cfg.device !== 'cuda' && cfg.precision === 'bf16') {
     throw new UserError('precision: bf16 needs the CUDA backend; the CPU backend computes in fp32 (use precision: fp32 or auto)');
   }
+  checkConfigPaths(cfg);
   const backend = createBackend(cfg.device);
   const model = loadModel(cfg.model, { backend });
+  checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';
   if (classification && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
   const rng = new Rng(cfg.seed);
@@ -67,6 +70,7 @@ export function setupRun(cfg: TrainConfig): RunSetup {
   const val = cfg.data.val ? loadSplit(cfg.data.val, 'data.val', ctx) : null;
   const test = cfg.data.test ? loadSplit(cfg.data.test, 'data.test', ctx) : null;
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
+  checkSequenceFits(cfg, model.cfg, [train, val, test]);
 
   const params = model.trainableParams();
   const optimizer = new AdamW(backend, params, {

@@ -86,3 +86,14 @@ test('long generation with the SIMD GEMM: the KV cache outgrows the first wasm m
   const ref = generate(createRandomModel(new CpuBackend({ gemm: 'js', simd: false }), cfg, { seed: 1 }), [1, 2, 3], { maxNewTokens: 40, eosIds: [] });
   assert.deepEqual(simd.slice(0, 40), ref);
 });
+
+test('a workspace beyond what WebAssembly memory can grow to is a UserError naming the size, not a RangeError', { skip: !wasm && 'WebAssembly SIMD unavailable' }, () => {
+  const ops = wasm!.attentionOps(() => {});
+  assert.throws(() => ops.workspace(30_000, 30_000, new Float32Array(16), new Float32Array(16)),
+    (e: Error) => e.name === 'UserError' && /need \d+ MiB of WebAssembly memory.*lower max_seq_len/.test(e.message));
+  ops.release();
+  // the kernels still work afterwards
+  const [a, b] = [new Float32Array(4), new Float32Array(4)];
+  wasm!.swigluForward(a, Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 1, 1, 1), 4);
+  assert.ok(a.some((x) => x !== 0) && b.every((x) => x === 0));
+});

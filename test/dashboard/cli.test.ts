@@ -2,10 +2,11 @@
 // bad arguments are one-line errors with exit status 2.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { RUN_CLS, RUN_GEN } from './helpers.ts';
+import { rawRequest, RUN_CLS, RUN_GEN } from './helpers.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 
@@ -43,4 +44,32 @@ test('dashboard with bad arguments exits 2 with a one-line error', () => {
   const help = run('--help');
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--host H/);
+});
+
+test('dashboard --host 0.0.0.0 warns that it is reachable from the network and still checks the Host header', { timeout: 30_000 }, async () => {
+  const child = spawn(process.execPath, [BIN, 'dashboard', RUN_GEN, '--host', '0.0.0.0', '--port', '0', '--allow-host', 'Runs.Example.Lan'],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => {
+      stderr += c;
+      const m = /dashboard: http:\/\/0\.0\.0\.0:(\d+)\//.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
+  });
+  try {
+    assert.match(stderr, /warning.*listening on 0\.0\.0\.0.*anyone on the network/i);
+    const url = `http://127.0.0.1:${port}/`;
+    const status = async (host: string): Promise<number> => (await rawRequest(url, '/', { host })).status;
+    assert.equal(await status(`evil.example:${port}`), 403); // DNS rebinding: a foreign name pointed at this machine
+    assert.equal(await status(`localhost:${port}`), 200);
+    assert.equal(await status(`${os.hostname()}:${port}`), 200);
+    assert.equal(await status(`runs.example.lan:${port}`), 200);
+  } finally {
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0);
+  }
 });

@@ -98,3 +98,24 @@ test('custom template: a list of named templates uses "default"; a broken templa
   assert.throws(() => customTokenizer([{ name: 'tool_use', template: 'x' }]), /chat_template: no template named "default"/);
   assert.throws(() => customTokenizer('{% for m in messages %}'), (e: unknown) => isUserError(e) && /chat_template: cannot parse/.test((e as Error).message));
 });
+
+test('a chat_template is bounded: a loop of 10^8 steps, a huge output or range() is a one-line error naming the file', () => {
+  // one template (loading a tokenizer is the slow part), its branch chosen by the message
+  const { t } = customTokenizer([
+    "{% set c = messages[0]['content'] %}",
+    '{% if c == "loop" %}{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}',
+    "{% elif c == \"big\" %}{% for i in range(60000) %}{{ 'abcdefghijklmnopqrstuvwxyz' }}{% endfor %}",
+    '{% elif c == "range" %}{% for i in range(100000000) %}{% endfor %}',
+    "{% elif c == \"raise\" %}{{ raise_exception('no system role') }}",
+    "{% else %}{% for i in range(1, 7, 2) %}{{ i }}{% endfor %}{{ strftime_now('%Y')|length }}{{ none is none }}{% endif %}",
+  ].join(''));
+  const start = Date.now();
+  assert.throws(() => t.applyChatTemplate([user('loop')]), (e: Error) => e.name === 'UserError' &&
+    /tokenizer_config\.json: chat_template: chat template stopped: rendering took longer than \d+ ms/.test(e.message) && !e.message.includes('\n'));
+  assert.ok(Date.now() - start < 5_000, `stopped after ${Date.now() - start} ms`);
+  assert.throws(() => t.applyChatTemplate([user('big')]), /chat_template: chat template stopped: the output passed [\d,]+ characters/);
+  assert.throws(() => t.applyChatTemplate([user('range')]), /chat_template: chat template stopped: range\(\) of 100,000,000 items/);
+  assert.throws(() => t.applyChatTemplate([user('raise')]), /chat template failed: no system role/);
+  // the globals still behave as the library's: range, strftime_now, none
+  assert.equal(t.applyChatTemplate([user('Hi')]), '1354true');
+});

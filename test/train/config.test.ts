@@ -56,3 +56,35 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_accumulation_steps: 4\n')), /did you mean "grad_accum"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_step: 4\n')), /did you mean "schedule.warmup_steps"/);
 });
+
+test('no override or YAML key reaches an object prototype; unsafe keys are refused naming the flag', () => {
+  const f = file('model: m\ndata: {train: t}\n');
+  assert.throws(() => loadTrainConfig(f, [['__proto__.polluted', '1']]), /^UserError: --__proto__\.polluted: "__proto__\.polluted" is not a config key/);
+  assert.throws(() => loadTrainConfig(f, [['lora.constructor.prototype.x', '1']]), /--lora\.constructor\.prototype\.x:/);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal(({} as Record<string, unknown>).x, undefined);
+  // the did-you-mean of a later key is untouched, and names of Object.prototype are no aliases
+  assert.throws(() => loadTrainConfig(f, [['lora.rnk', '4']]), /unknown key "lora\.rnk" \(did you mean "lora\.r"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nconstructor: 1\ntoString: 2\n')), (e: Error) => !/native code|function/.test(e.message) && /unknown key "constructor"/.test(e.message));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n__proto__: {polluted: 1}\n')), /unknown key "__proto__"/);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('an invalid override is blamed on its flag, a bad file value on the file', () => {
+  const f = file('model: m\ndata: {train: t}\nbatch_size: 0\n');
+  assert.throws(() => loadTrainConfig(f, [['lora.r', 'abc']]), (e: Error) => e.message.startsWith('--lora.r: lora.r:') && e.message.includes(`${f}: batch_size:`));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.rank', '4']]), /^UserError: --lora\.rank: unknown key "lora\.rank"/);
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}: batch_size:`));
+});
+
+test('--data.train in a prepare output brings its val and test along (logged), unless they are given too', () => {
+  const prepared = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-prepared-'));
+  for (const n of ['train.jsonl', 'val.jsonl', 'test.jsonl', 'report.json']) fs.writeFileSync(path.join(prepared, n), '');
+  const f = file('model: m\ndata: {train: a/train.jsonl, val: a/val.jsonl, test: a/test.jsonl}\n');
+  const cfg = loadTrainConfig(f, [['data.train', path.join(prepared, 'train.jsonl')], ['data.test', 'mine.jsonl']]);
+  assert.equal(cfg.data.val, path.join(prepared, 'val.jsonl'));
+  assert.equal(cfg.data.test, path.resolve('mine.jsonl'));
+  // a train file that is not a prepare output leaves the file's val and test as they were
+  fs.rmSync(path.join(prepared, 'report.json'));
+  assert.equal(loadTrainConfig(f, [['data.train', path.join(prepared, 'train.jsonl')]]).data.val, path.join(path.dirname(f), 'a', 'val.jsonl'));
+});

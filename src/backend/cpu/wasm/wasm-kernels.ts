@@ -9,6 +9,7 @@ import type { FloatArray } from '../../dtype.ts';
 import type { ResolvedGemm } from '../gemm.ts';
 import type { AttentionOps, GemmFn } from '../kernels/attention.ts';
 import { IGNORE_INDEX } from '../../backend.ts';
+import { UserError } from '../../../util/errors.ts';
 
 // The few WebAssembly JS-API types used here (the ES lib has no WebAssembly namespace; Node provides it).
 declare global {
@@ -57,6 +58,21 @@ const SWIGLU_CHUNK = 1 << 18;
 /** Bytes of logits handed to the kernel per call. */
 const CHUNK_BYTES = 4 << 20;
 
+/** The most a wasm32 memory can grow to: 65,536 pages of 64 KiB. */
+export const WASM_MEMORY_LIMIT = 2 ** 32;
+
+/**
+ * Bytes of module memory one attention call needs (its workspace plus the reserve for its GEMMs), for
+ * T queries over K keys with q and k arrays of `qLen` and `kLen` floats: what a plan checks in advance.
+ */
+export function attentionWorkspaceBytes(T: number, K: number, qLen: number, kLen: number): { workspace: number; reserve: number } {
+  const workspace = 4 * (2 * T * K + 2 * T + K) + 8 * 2 * T + 6 * 16;
+  const reserve = 4 * (2 * qLen + kLen + 2 * T * K + GEMM_PA + GEMM_PB) + 5 * 16;
+  return { workspace, reserve };
+}
+
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
 export class WasmKernels {
   private readonly base: number;
 
@@ -81,7 +97,16 @@ export class WasmKernels {
   private memory(bytes: number): ArrayBuffer {
     const need = this.base + bytes;
     const mem = this.x.memory;
-    if (mem.buffer.byteLength < need) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+    if (mem.buffer.byteLength < need) {
+      try {
+        if (need > WASM_MEMORY_LIMIT) throw new RangeError('beyond the wasm32 limit');
+        mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        throw new UserError(`the CPU kernels need ${mib(need)} of WebAssembly memory, but it cannot grow beyond ` +
+          `${mib(mem.buffer.byteLength)} here (at most ${mib(WASM_MEMORY_LIMIT)}): lower max_seq_len or batch_size (or eval.batch_size)`);
+      }
+    }
     return mem.buffer;
   }
 
@@ -162,7 +187,7 @@ export class WasmKernels {
       workspace: (T, K, q, k) => {
         // room above the workspace for the call's GEMMs: each has operands among q or out (≤ q), k or v
         // (≤ k), and the scores (T·K), plus the packing buffers
-        const reserve = 4 * (2 * q.length + k.length + 2 * T * K + GEMM_PA + GEMM_PB) + 5 * 16;
+        const { reserve } = attentionWorkspaceBytes(T, K, q.length, k.length);
         const [S, dS, rowDot, segBuf, statsBuf, lseBuf] = this.frame([['f32', T * K], ['f32', T * K], ['f32', T], ['i32', K], ['f64', 2 * T], ['f32', T]] as const, true, reserve);
         seg = segBuf;
         stats = statsBuf;

@@ -1,0 +1,60 @@
+// Checks made before a run allocates anything big: every path of the config exists (the error names its
+// key), and the sizes the config asks for fit the model's shape and what the CPU kernels can hold (the
+// error says what does not fit and which key to change), instead of a RangeError or a failed
+// Memory.grow in the middle of the first step.
+import * as fs from 'node:fs';
+import { attentionWorkspaceBytes, WASM_MEMORY_LIMIT } from '../backend/cpu/wasm/wasm-kernels.ts';
+import type { TokenRow } from '../model/batch.ts';
+import type { MistralConfig } from '../model/config.ts';
+import { projectionShape } from '../model/weights.ts';
+import { UserError } from '../util/errors.ts';
+import type { TrainConfig } from './config.ts';
+
+/** The model folder, the data files and lora.init_from exist; a missing one is named by its key. */
+export function checkConfigPaths(cfg: TrainConfig): void {
+  const paths: Array<[string, string | null, string | null]> = [
+    ['model', cfg.model, 'model folder'], ['data.train', cfg.data.train, null], ['data.val', cfg.data.val, null],
+    ['data.test', cfg.data.test, null], ['lora.init_from', cfg.lora.init_from, 'adapter folder'],
+  ];
+  for (const [key, p, folder] of paths) {
+    if (p === null) continue;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : '';
+      throw new UserError(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`, key);
+    }
+    if (folder && !st.isDirectory()) throw new UserError(`${p}: not a folder`, key);
+    if (!folder && st.isDirectory()) throw new UserError(`${p}: a folder, not a data file (give e.g. ${p}/train.jsonl)`, key);
+  }
+}
+
+/** lora.r at most the smaller side of every adapted projection: a larger rank adds nothing and costs memory. */
+export function checkLoraRank(cfg: TrainConfig, model: MistralConfig): void {
+  if (cfg.method !== 'lora' || cfg.lora.init_from) return;
+  const sides = cfg.lora.target_modules.map((p) => ({ p, side: Math.min(...projectionShape(model, p)) }));
+  const smallest = sides.reduce((a, b) => (b.side < a.side ? b : a));
+  if (cfg.lora.r > smallest.side) {
+    throw new UserError(`${cfg.lora.r} is larger than ${smallest.p}'s smaller side (${smallest.side}) in this model: ` +
+      `lower lora.r to at most ${smallest.side}`, 'lora.r');
+  }
+}
+
+/**
+ * The longest sequence of the run (max_seq_len when packing, else the longest example) fits the CPU
+ * attention workspace: the (T, T) scores and their gradient, plus room for the call's GEMMs.
+ */
+export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>): void {
+  const longest = Math.max(1, ...splits.flatMap((rows) => (rows ?? []).map((r) => r.inputIds.length)));
+  const T = cfg.packing ? Math.max(cfg.max_seq_len, longest) : longest;
+  const N = Math.max(cfg.batch_size, cfg.eval.batch_size) * T;
+  const { workspace, reserve } = attentionWorkspaceBytes(T, T, N * model.numHeads * model.headDim, N * model.numKvHeads * model.headDim);
+  const need = workspace + reserve;
+  if (need >= WASM_MEMORY_LIMIT) {
+    const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    const key = cfg.packing ? 'max_seq_len' : 'max_seq_len (examples are truncated to it)';
+    throw new UserError(`sequences of ${T.toLocaleString('en')} tokens need ${gib(need)} of attention workspace on the CPU, ` +
+      `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}, or batch_size / eval.batch_size`, 'max_seq_len');
+  }
+}

@@ -1,0 +1,48 @@
+// generate refuses what it cannot do and says why in one line (exit 2): a classification adapter, and
+// numeric flags with a negative value (which the option parser used to call "ambiguous").
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { createAdapter, saveAdapter } from '../../src/model/peft.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-generate-'));
+const model = await makeTokenizerModel(path.join(dir, 'model'));
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'generate', '--model', model, ...args], { encoding: 'utf8' });
+const oneLineError = (r: ReturnType<typeof cli>, pattern: RegExp): void => {
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stdout, '');
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0]!, pattern);
+};
+
+/** A SEQ_CLS adapter (LoRA plus a 3-class score head) for the test model, saved as PEFT does. */
+function classificationAdapter(): string {
+  const m = loadModel(model, { backend: new CpuBackend() });
+  createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false }, new Rng(0), false);
+  const w = m.backend.alloc('f32', 3 * m.cfg.hiddenSize);
+  m.backend.upload(w, { dtype: 'f32', data: new Float32Array(3 * m.cfg.hiddenSize).fill(0.01) });
+  m.setScoreHead(w, true);
+  const out = path.join(dir, 'cls-adapter');
+  saveAdapter(m, out, { taskType: 'SEQ_CLS', baseModel: null });
+  return out;
+}
+
+test('generate with a classification adapter refuses: one line, exit 2, nothing on stdout', () => {
+  oneLineError(cli('--adapter', classificationAdapter(), '--prompt', 'Hi', '--max-new-tokens', '2'), /classification adapter .*SEQ_CLS.* not text: use mistral-tune eval/);
+});
+
+test('a negative or zero count says what the value must be', () => {
+  oneLineError(cli('--prompt', 'Hi', '--max-new-tokens', '-1'), /^error: --max-new-tokens must be a positive integer, got "-1"$/);
+  oneLineError(cli('--prompt', 'Hi', '--max-new-tokens', '0'), /^error: --max-new-tokens must be a positive integer, got "0"$/);
+  oneLineError(cli('--prompt', 'Hi', '--top-k', '-3'), /^error: --top-k must be an integer ≥ 0, got "-3"$/);
+  oneLineError(cli('--prompt', 'Hi', '--temperature', '-0.5'), /^error: --temperature must be ≥ 0$/);
+});

@@ -1,0 +1,61 @@
+// The train command's config errors and sizes, through the real CLI: the README's example line works as
+// written, a missing data file names its config key, and sizes that cannot fit (a LoRA rank beyond the
+// model's shape, sequences beyond the attention workspace) are one-line errors naming the key, exit 2.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+
+const ROOT = path.join(FIXTURES, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-train-cli-'));
+const model = await makeTokenizerModel(path.join(work, 'model'));
+const cli = (cwd: string, args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
+/** A user's folder: the examples, and a prepare output in prepared/ made from a few records. */
+function project(): string {
+  const cwd = fs.mkdtempSync(path.join(work, 'p-'));
+  fs.cpSync(path.join(ROOT, 'examples', 'train-lora.yaml'), path.join(cwd, 'examples', 'train-lora.yaml'));
+  const lines = fs.readFileSync(path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl'), 'utf8').split('\n').slice(0, 60);
+  fs.writeFileSync(path.join(cwd, 'qa.jsonl'), lines.join('\n'));
+  const prep = cli(cwd, ['prepare', '--input', 'qa.jsonl', '--out', 'prepared']);
+  assert.equal(prep.status, 0, prep.stderr);
+  return cwd;
+}
+const oneLineError = (r: ReturnType<typeof cli>, pattern: RegExp): void => {
+  assert.equal(r.status, 2, r.stderr);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0]!, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+};
+
+test("the README's train line works as written (only the model path and, for speed, the step count differ)", () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const line = /^mistral-tune (train examples\/train-lora\.yaml .*)$/m.exec(readme)![1]!;
+  const args = line.split(/\s+/);
+  args[args.indexOf('--model') + 1] = model;
+  const cwd = project();
+  const r = cli(cwd, [...args, '--max_steps', '1', '--eval.samples', '0']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /data\.val: .*prepared[/\\]val\.jsonl/);
+  const report = JSON.parse(fs.readFileSync(path.join(cwd, 'runs', 'lora', 'report.json'), 'utf8')) as Record<string, unknown>;
+  assert.ok(report.test, 'the test split of prepared/ was evaluated');
+});
+
+test('a missing data file names its config key', () => {
+  const cwd = project();
+  oneLineError(cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--data.val', 'gone/val.jsonl']),
+    /^error: data\.val: .*gone[/\\]val\.jsonl: no such file/);
+  oneLineError(cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model]), /^error: data\.train: .*runs[/\\]data[/\\]train\.jsonl: no such file/);
+});
+
+test('sizes that cannot fit are refused before allocating, naming the key', () => {
+  const cwd = project();
+  const base = ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--max_steps', '1'];
+  oneLineError(cli(cwd, [...base, '--lora.r', '1000000000']), /^error: lora\.r: 1000000000 is larger than .* lower lora\.r to at most 16$/);
+  oneLineError(cli(cwd, [...base, '--max_seq_len', '100000', '--packing', 'true']), /^error: max_seq_len: sequences of 100,000 tokens need .* GiB .* lower max_seq_len/);
+  assert.equal(fs.existsSync(path.join(cwd, 'runs', 'lora')), false);
+});
