@@ -1,5 +1,5 @@
-// Element types: what a buffer stores, its size in bytes, and host-side conversions between
-// float32 and the 16-bit storage formats (bf16, f16).
+// Element types: what a buffer stores, its size in bytes, host-side conversions between float32 and
+// the 16-bit storage formats (bf16, f16), and which dtype each kind of tensor gets under a precision.
 
 /** Types a backend buffer can hold. bf16 and f16 are storage types; arithmetic accumulates in f32. */
 export type DType = 'f32' | 'f64' | 'bf16' | 'f16' | 'i32';
@@ -14,6 +14,43 @@ export type HostData =
   | { dtype: 'f64'; data: Float64Array }
   | { dtype: 'i32'; data: Int32Array }
   | { dtype: 'bf16' | 'f16'; data: Uint16Array };
+
+/** The `precision` setting: bf16 storage (math in f32) or fp32 throughout; auto picks per backend. */
+export type Precision = 'auto' | 'fp32' | 'bf16';
+
+/**
+ * The dtype of each kind of tensor. `storage`: frozen weights and activations (and their gradients);
+ * `exact`: what must not be rounded to 16 bits — trained tensors (LoRA A/B, a trained head), their
+ * gradients and optimizer moments, RMSNorm rstd, attention lse, per-token losses, logits, invFreq.
+ */
+export interface ModelDTypes {
+  storage: DType;
+  exact: DType;
+}
+
+/** The dtypes of a model computed in `dtype`: bf16 stores in bf16 and keeps exact tensors in f32. */
+export function modelDTypes(dtype: DType): ModelDTypes {
+  if (dtype === 'bf16') return { storage: 'bf16', exact: 'f32' };
+  if (dtype === 'f32' || dtype === 'f64') return { storage: dtype, exact: dtype };
+  throw new Error(`a model computes in f32, f64 or bf16, not ${dtype}`);
+}
+
+const PRECISIONS: readonly Precision[] = ['auto', 'fp32', 'bf16'];
+
+/** A --precision value (undefined = auto); anything else is a UserError naming the flag. */
+export function parsePrecision(value: string | undefined): Precision {
+  if (value === undefined) return 'auto';
+  if (!(PRECISIONS as readonly string[]).includes(value)) throw new UserError(`--precision: "${value}" is not one of ${PRECISIONS.join(', ')}`);
+  return value as Precision;
+}
+
+/** The model dtype of a precision on a backend: auto is bf16 on CUDA and fp32 on the CPU. */
+export function precisionDType(precision: Precision, backend: 'cpu' | 'cuda'): 'f32' | 'bf16' {
+  if (precision === 'auto') return backend === 'cuda' ? 'bf16' : 'f32';
+  return precision === 'bf16' ? 'bf16' : 'f32';
+}
+
+import { UserError } from '../util/errors.ts';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);

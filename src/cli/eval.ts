@@ -1,5 +1,6 @@
 // mistral-tune eval: loss and perplexity (generation) or loss, accuracy, macro-F1 and the confusion matrix
 // (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts.
+import { parsePrecision } from '../backend/dtype.ts';
 import { createBackend, type DeviceName } from '../backend/select.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { evaluateClassification } from '../eval/classification.ts';
@@ -32,20 +33,21 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --max-seq-len N    truncate longer examples (default: from the run, else none)
   --batch-size N     rows per forward pass (default 8); the result does not depend on it
   --device NAME      cpu (default: auto)
+  --precision P      bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
   --json             print exactly one JSON object on stdout: {"loss", "perplexity", "tokens"} for
                      generation; {"loss", "accuracy", "macro_f1", "confusion", "labels", "examples"}
                      for classification`;
 
 interface EvalFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; data?: string; task?: string; labels?: string;
-  'max-seq-len'?: string; 'batch-size'?: string; device?: string; json?: boolean; help?: boolean;
+  'max-seq-len'?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<EvalFlags>('eval', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
     data: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, 'max-seq-len': { type: 'string' },
-    'batch-size': { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+    'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
   });
   if (f.help) {
     process.stdout.write(usage + '\n');
@@ -59,7 +61,7 @@ export async function run(argv: string[]): Promise<void> {
     maxSeqLen: f['max-seq-len'] ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null,
   });
   const backend = createBackend((f.device ?? 'auto') as DeviceName);
-  const model = loadModel(target.model, { backend });
+  const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
   const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
   const task = modelTask(model, adapter, target.task);
   const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;

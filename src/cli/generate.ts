@@ -1,5 +1,6 @@
 // mistral-tune generate: text from a model (optionally with a LoRA adapter), with the chat template,
 // streamed to stdout as tokens come, stopping at EOS.
+import { parsePrecision } from '../backend/dtype.ts';
 import { createBackend, type DeviceName } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -22,18 +23,19 @@ export const usage = `mistral-tune generate --model DIR [--adapter DIR] (--promp
   --top-k K              keep the K most likely tokens (0 = off)
   --top-p P              nucleus sampling (1 = off)
   --seed S               sampling seed (default 0)
-  --device NAME          cpu (default auto)`;
+  --device NAME          cpu (default auto)
+  --precision P          bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)`;
 
 interface Flags {
   model?: string; adapter?: string; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
-  temperature?: string; 'top-k'?: string; 'top-p'?: string; seed?: string; device?: string; help?: boolean;
+  temperature?: string; 'top-k'?: string; 'top-p'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<Flags>('generate', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, prompt: { type: 'string' }, messages: { type: 'string' },
     raw: { type: 'boolean' }, 'max-new-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
-    'top-p': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, help: { type: 'boolean' },
+    'top-p': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
   });
   if (f.help) {
     process.stdout.write(usage + '\n');
@@ -47,7 +49,7 @@ export async function run(argv: string[]): Promise<void> {
   if (!(topP > 0 && topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
   const maxNewTokens = intOption('max-new-tokens', f['max-new-tokens'], 256);
   const topK = intOption('top-k', f['top-k'], 0, 0), seed = intOption('seed', f.seed, 0, 0);
-  const model = loadModel(modelDir, { backend: createBackend((f.device ?? 'auto') as DeviceName) });
+  const model = loadModel(modelDir, { backend: createBackend((f.device ?? 'auto') as DeviceName), precision: parsePrecision(f.precision) });
   if (f.adapter && loadAdapter(model, f.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
     throw new UserError('a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune eval --adapter for it', f.adapter);
   }

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
+import type { Precision } from '../backend/dtype.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -21,6 +22,8 @@ export interface ExportOptions {
   best: boolean;
   maxShardBytes?: number;
   backend: Backend;
+  /** Precision of the merge; a merged model is written in its weights' dtype (bf16 → BF16). */
+  precision?: Precision;
 }
 
 export interface ExportResult {
@@ -54,7 +57,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
     for (const f of fs.readdirSync(source)) copyRegularFile(path.join(source, f), path.join(opts.out, f));
     return { kind: cfg.method === 'full' ? 'full' : 'adapter', files: fs.readdirSync(opts.out).sort() };
   }
-  const model = loadModel(cfg.model, { backend: opts.backend });
+  const model = loadModel(cfg.model, { backend: opts.backend, precision: opts.precision });
   loadAdapter(model, source, { trainable: false });
   mergeLora(model);
   const hasTokenizer = fs.existsSync(path.join(cfg.model, 'tokenizer.json'));

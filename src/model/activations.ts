@@ -2,8 +2,10 @@
 // buffer the forward (and, for training, the backward) needs, named and sized for a capacity of B rows
 // and B·T tokens, allocated once and reused as a prefix by any smaller batch. For inference one set of
 // layer buffers serves every layer; a training plan keeps one set per layer for the backward.
+// Activations and their gradients take the storage dtype (bf16 under bf16); rstd, lse, the logits chunk,
+// losses, the scalars and the dropout masks take the exact dtype (f32 under bf16).
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
-import { DTYPE_BYTES, type DType } from '../backend/dtype.ts';
+import { DTYPE_BYTES, type DType, type ModelDTypes } from '../backend/dtype.ts';
 import type { MistralConfig } from './config.ts';
 import type { Projection } from './weights.ts';
 
@@ -79,8 +81,9 @@ export interface Activations {
   bytes: number;
 }
 
-/** Allocates every activation buffer for `shape`; `float` is the activation dtype. */
-export function allocateActivations(backend: Backend, cfg: MistralConfig, shape: PlanShape, float: DType): Activations {
+/** Allocates every activation buffer for `shape` in the model's dtypes. */
+export function allocateActivations(backend: Backend, cfg: MistralConfig, shape: PlanShape, dtypes: ModelDTypes): Activations {
+  const float = dtypes.storage, exact = dtypes.exact;
   const { B, T, training } = shape;
   const N = B * T;
   const C = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
@@ -93,11 +96,11 @@ export function allocateActivations(backend: Backend, cfg: MistralConfig, shape:
   const layerActs = (): LayerActs => {
     const lora: LayerActs['lora'] = {};
     for (const l of shape.lora) {
-      lora[l.proj] = { z: alloc(N * l.r), mask: training && l.dropout ? alloc(N * l.inDim) : null };
+      lora[l.proj] = { z: alloc(N * l.r), mask: training && l.dropout ? alloc(N * l.inDim, exact) : null };
     }
     return {
-      ln1: alloc(N * C), rstd1: alloc(N), q: alloc(N * QD), k: alloc(N * KVD), v: alloc(N * KVD),
-      att: alloc(N * QD), lse: alloc(B * cfg.numHeads * T), mid: alloc(N * C), ln2: alloc(N * C), rstd2: alloc(N),
+      ln1: alloc(N * C), rstd1: alloc(N, exact), q: alloc(N * QD), k: alloc(N * KVD), v: alloc(N * KVD),
+      att: alloc(N * QD), lse: alloc(B * cfg.numHeads * T, exact), mid: alloc(N * C), ln2: alloc(N * C), rstd2: alloc(N, exact),
       gate: alloc(N * I), up: alloc(N * I), h: alloc(N * I), lora,
     };
   };
@@ -119,10 +122,10 @@ export function allocateActivations(backend: Backend, cfg: MistralConfig, shape:
     ids: alloc(N, 'i32'), positions: alloc(N, 'i32'), segments: alloc(N, 'i32'), targets: alloc(N, 'i32'),
     scoreIndex: alloc(B, 'i32'),
     resid, layers,
-    lnf: alloc(N * C), rstdf: alloc(N),
-    logits: alloc(Math.min(N, shape.logitRows) * V), losses: alloc(N),
+    lnf: alloc(N * C), rstdf: alloc(N, exact),
+    logits: alloc(Math.min(N, shape.logitRows) * V, exact), losses: alloc(N, exact),
     pooled: alloc(B * C),
-    scalar: alloc(2),
+    scalar: alloc(2, exact),
     grads,
     get bytes() {
       return bytes;

@@ -26,7 +26,7 @@ export function generate(model: MistralModel, prompt: readonly number[], opts: G
   const be = model.backend, cfg = model.cfg;
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
   const rng = new Rng(opts.seed ?? 0);
-  const cache = createKvCache(be, cfg, prompt.length + opts.maxNewTokens, model.dtype);
+  const cache = createKvCache(be, cfg, prompt.length + opts.maxNewTokens, model.dtypes.storage);
   const out: number[] = [];
   try {
     let next = nextToken(model, prompt, cache, opts, rng);

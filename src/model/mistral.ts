@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
-import type { DType } from '../backend/dtype.ts';
+import { modelDTypes, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, type Activations, type PlanShape } from './activations.ts';
 import { collate, type Batch, type TokenRow } from './batch.ts';
@@ -56,19 +56,32 @@ export class MistralModel {
   baseGrads: BaseGrads | null = null;
   /** Seed of the LoRA dropout masks for the next training forward. */
   dropoutSeed = 0;
+  /** Storage dtype (frozen weights, activations) and exact dtype (trained tensors, rstd, lse, losses). */
+  readonly dtypes: ModelDTypes;
   private trainActs: Activations | null = null;
   private inferActs: Activations | null = null;
 
+  /** `computeDtype`: f32, f64 (gradient checks) or bf16 (bf16 storage, f32 math and exact tensors). */
   constructor(
     readonly backend: Backend,
     readonly cfg: MistralConfig,
     readonly weights: MistralWeights,
-    readonly dtype: DType,
+    computeDtype: DType,
   ) {
+    this.dtypes = modelDTypes(computeDtype);
     this.layers = weights.layers.map((w, i) => new DecoderLayer(backend, cfg, w, i));
     this.score = weights.score ? { weight: weights.score, grad: null, numLabels: weights.score.length / cfg.hiddenSize } : null;
-    this.invFreq = backend.alloc(dtype, cfg.headDim / 2);
-    backend.upload(this.invFreq, hostFloats(ropeInvFreq(cfg.ropeTheta, cfg.headDim), dtype));
+    this.invFreq = backend.alloc(this.dtype, cfg.headDim / 2);
+    backend.upload(this.invFreq, hostFloats(ropeInvFreq(cfg.ropeTheta, cfg.headDim), this.dtype));
+  }
+
+  /**
+   * The dtype of trained tensors — LoRA factors, a trained head, every gradient — and of exact quantities
+   * (f32 under bf16). Frozen base weights keep theirs (dtypes.storage); in full fine-tuning a bf16 weight
+   * is updated through an f32 master copy that `backend.copy` writes back, rounding to nearest even.
+   */
+  get dtype(): DType {
+    return this.dtypes.exact;
   }
 
   /** Collates rows for this model: padding with pad_token_id (0 without one), scored as HF does. */
@@ -124,7 +137,7 @@ export class MistralModel {
         proj: p, r: this.lora!.spec.r, inDim: projectionShape(this.cfg, p)[1], dropout: this.lora!.spec.dropout > 0,
       }))
       : [];
-    return allocateActivations(this.backend, this.cfg, { B, T, training, lora, logitRows: LOGIT_ROWS }, this.dtype);
+    return allocateActivations(this.backend, this.cfg, { B, T, training, lora, logitRows: LOGIT_ROWS }, this.dtypes);
   }
 
   releaseActivations(): void {
@@ -324,8 +337,13 @@ export class MistralModel {
 
 export interface LoadModelOptions {
   backend: Backend;
-  /** Compute dtype of weights and activations: 'f32' (default), or 'f64' for gradient checks on the CPU. */
+  /**
+   * 'f32' (default); 'bf16': weights and activations stored in bf16 (math in f32, exact tensors in f32);
+   * 'f64' for gradient checks on the CPU.
+   */
   dtype?: DType;
+  /** The `precision` setting, resolved on the backend (auto: bf16 on CUDA, f32 on the CPU); `dtype` wins. */
+  precision?: Precision;
 }
 
 /** Loads an HF model folder (config.json + model.safetensors or sharded with an index). */
@@ -334,8 +352,8 @@ export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   const cfg = loadConfig(dir);
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {
-    const dtype = opts.dtype ?? 'f32';
-    const weights = loadWeights(opts.backend, ckpt, cfg, dtype);
+    const dtype = opts.dtype ?? (opts.precision ? precisionDType(opts.precision, opts.backend.name) : 'f32');
+    const weights = loadWeights(opts.backend, ckpt, cfg, modelDTypes(dtype).storage);
     return new MistralModel(opts.backend, cfg, weights, dtype);
   } finally {
     ckpt.close();

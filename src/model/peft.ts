@@ -15,6 +15,7 @@ import type { MistralModel } from './mistral.ts';
 import { loraKey, SCORE_SAVED_KEY } from './params.ts';
 import { targetedModules } from './peft-targets.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
+import { bufferTensor } from './save.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 
 export type TaskType = 'CAUSAL_LM' | 'SEQ_CLS';
@@ -145,7 +146,7 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
   if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) {
     throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
   }
-  model.backend.upload(dst, hostFloats(st.readF32(name), model.dtype));
+  model.backend.upload(dst, hostFloats(st.readF32(name), dst.dtype));
 }
 
 /** A new adapter initialised as PEFT does, attached to the model. */
@@ -176,18 +177,18 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
   fs.mkdirSync(dir, { recursive: true });
   const be = model.backend, cfg = model.cfg;
   const tensors: Record<string, TensorToWrite> = {};
-  const f32 = (b: DeviceBuffer): Float32Array => Float32Array.from(be.download(b));
+  // each tensor in its buffer's dtype: LoRA factors and a trained head are f32 (PEFT's adapters too)
   adapter.layers.forEach((layer, i) => {
     for (const [proj, pair] of Object.entries(layer)) {
       const [out, inDim] = projectionShape(cfg, proj as Projection);
-      tensors[loraKey(i, proj, 'A')] = { dtype: 'F32', shape: [adapter.spec.r, inDim], data: f32(pair.A) };
-      tensors[loraKey(i, proj, 'B')] = { dtype: 'F32', shape: [out, adapter.spec.r], data: f32(pair.B) };
+      tensors[loraKey(i, proj, 'A')] = bufferTensor(be, pair.A, [adapter.spec.r, inDim]);
+      tensors[loraKey(i, proj, 'B')] = bufferTensor(be, pair.B, [out, adapter.spec.r]);
     }
   });
   const seqCls = opts.taskType === 'SEQ_CLS';
   if (seqCls) {
     const score = model.scoreHead();
-    tensors[SCORE_SAVED_KEY] = { dtype: 'F32', shape: [score.numLabels, cfg.hiddenSize], data: f32(score.weight) };
+    tensors[SCORE_SAVED_KEY] = bufferTensor(be, score.weight, [score.numLabels, cfg.hiddenSize]);
   }
   writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors, { format: 'pt' });
   writeFileAtomic(path.join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter.spec, opts, seqCls), null, 2) + '\n');

@@ -1,9 +1,11 @@
 // Writes a model as an HF model folder that transformers loads unchanged: config.json,
 // model.safetensors (or shards + model.safetensors.index.json above a size), generation_config.json,
-// and the tokenizer files of the source folder. Weights are written as float32.
+// and the tokenizer files of the source folder. Each tensor is written in its buffer's dtype (bf16
+// weights as BF16, f32 as F32; f64 buffers of gradient checks as F32).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DeviceBuffer } from '../backend/backend.ts';
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import { f32ToBf16 } from '../backend/dtype.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
@@ -44,6 +46,18 @@ export function modelTensors(model: MistralModel, head: SaveModelOptions['head']
   return out;
 }
 
+/** A buffer as a safetensors tensor in the buffer's own dtype: BF16 for bf16 buffers, F32 otherwise. */
+export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonly number[]): TensorToWrite {
+  const host = backend.download(buf);
+  if (buf.dtype === 'bf16') return { dtype: 'BF16', shape: [...shape], data: f32ToBf16(host) };
+  return { dtype: 'F32', shape: [...shape], data: host instanceof Float32Array ? host : Float32Array.from(host) };
+}
+
+/** Bytes a buffer takes in a file written by bufferTensor. */
+function savedBytes(buf: DeviceBuffer): number {
+  return buf.length * (buf.dtype === 'bf16' ? 2 : 4);
+}
+
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
   fs.mkdirSync(dir, { recursive: true });
   const be = model.backend;
@@ -53,7 +67,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   const shards: Array<Array<[string, number[], DeviceBuffer]>> = [[]];
   let size = 0;
   for (const t of tensors) {
-    const bytes = t[2].length * 4;
+    const bytes = savedBytes(t[2]);
     if (size > 0 && size + bytes > maxShard) {
       shards.push([]);
       size = 0;
@@ -67,9 +81,9 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   shards.forEach((shard, i) => {
     const out: Record<string, TensorToWrite> = {};
     for (const [name, shape, buf] of shard) {
-      out[name] = { dtype: 'F32', shape, data: Float32Array.from(be.download(buf)) };
+      out[name] = bufferTensor(be, buf, shape);
       weightMap[name] = names[i]!;
-      total += buf.length * 4;
+      total += savedBytes(buf);
     }
     writeSafetensors(path.join(dir, names[i]!), out, { format: 'pt' });
   });
@@ -88,7 +102,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   }
 }
 
-/** config.json: the source's (so unknown keys survive) with our values for what we know, float32 weights. */
+/** config.json: the source's (so unknown keys survive) with our values for what we know, the weights' dtype. */
 function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, unknown> {
   let base: Record<string, unknown> = {};
   const src = opts.sourceDir ? path.join(opts.sourceDir, 'config.json') : null;
@@ -106,7 +120,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
     eos_token_id: c.eosTokenIds.length === 1 ? c.eosTokenIds[0] : c.eosTokenIds,
     pad_token_id: opts.head === 'classification' ? classificationPadId(c) : c.padTokenId,
-    dtype: 'float32',
+    dtype: model.weights.embed.dtype === 'bf16' ? 'bfloat16' : 'float32',
   };
   delete out.torch_dtype;
   if ('rope_parameters' in base) out.rope_parameters = { rope_theta: c.ropeTheta, rope_type: 'default' };

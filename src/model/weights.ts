@@ -1,7 +1,8 @@
 // The base model's weights on a backend, loaded tensor by tensor from an HF checkpoint
-// (HF names, shapes checked against the config).
+// (HF names, shapes checked against the config). Host memory holds one tensor at a time; a BF16 tensor
+// loaded as bf16 is uploaded as its stored bits, other float types are converted on the host.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
-import type { DType, HostData } from '../backend/dtype.ts';
+import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import type { MistralConfig } from './config.ts';
@@ -49,11 +50,19 @@ export function projectionShape(cfg: MistralConfig, p: Projection): [number, num
   }
 }
 
-/** float32 host data as the backend's float dtype wants it. */
+/** float32 host data as a buffer of `dtype` wants it (bf16: rounded to nearest even). */
 export function hostFloats(data: Float32Array, dtype: DType): HostData {
   if (dtype === 'f32') return { dtype: 'f32', data };
   if (dtype === 'f64') return { dtype: 'f64', data: Float64Array.from(data) };
-  throw new Error(`cannot upload float weights as ${dtype} yet`);
+  if (dtype === 'bf16') return { dtype: 'bf16', data: f32ToBf16(data) };
+  throw new Error(`cannot upload float weights as ${dtype}`);
+}
+
+/** A checkpoint tensor as a buffer of `dtype` wants it: stored BF16 bits as they are, else via float32. */
+export function checkpointTensor(ckpt: SafetensorsCheckpoint, name: string, dtype: DType): HostData {
+  const file = ckpt.fileOf(name);
+  if (dtype === 'bf16' && file.info(name).dtype === 'BF16') return { dtype: 'bf16', data: file.read(name) as Uint16Array };
+  return hostFloats(file.readF32(name), dtype);
 }
 
 export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: MistralConfig, dtype: DType): MistralWeights {
@@ -68,7 +77,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
       );
     }
     const buf = backend.alloc(dtype, info.shape.reduce((a, b) => a * b, 1));
-    backend.upload(buf, hostFloats(ckpt.readF32(name), dtype));
+    backend.upload(buf, checkpointTensor(ckpt, name, dtype));
     return buf;
   };
   const C = cfg.hiddenSize, V = cfg.vocabSize;

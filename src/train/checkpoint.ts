@@ -1,5 +1,5 @@
 // Resumable checkpoints: checkpoints/step-NNNNNNN/ holds state.safetensors (every trainable tensor and
-// its AdamW moments, float32) and trainer_state.json (step, data-loader position, optimizer step count,
+// its AdamW moments, each in its buffer's dtype) and trainer_state.json (step, data-loader position, optimizer step count,
 // metrics.jsonl length, best val, samples, and the SHA-256 of state.safetensors). A checkpoint is written
 // in a temporary folder and renamed into place, so a crash leaves either a complete one or none; on resume
 // one that fails its checks is skipped with a warning and the previous one is used.
@@ -11,6 +11,7 @@ import type { LoaderPosition } from '../data/loader.ts';
 import type { Param } from '../model/params.ts';
 import { hostFloats } from '../model/weights.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
+import { bufferTensor } from '../model/save.ts';
 import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
 import { warn } from '../util/log.ts';
 import type { AdamW } from './optimizer.ts';
@@ -48,10 +49,9 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
   fs.mkdirSync(root, { recursive: true });
   const tensors: Record<string, TensorToWrite> = {};
   params.forEach((p, i) => {
-    const f32 = (b: typeof p.value): Float32Array => Float32Array.from(backend.download(b));
-    tensors[`param.${p.name}`] = { dtype: 'F32', shape: [...p.shape], data: f32(p.value) };
-    tensors[`exp_avg.${p.name}`] = { dtype: 'F32', shape: [...p.shape], data: f32(optimizer.m[i]!) };
-    tensors[`exp_avg_sq.${p.name}`] = { dtype: 'F32', shape: [...p.shape], data: f32(optimizer.v[i]!) };
+    tensors[`param.${p.name}`] = bufferTensor(backend, p.value, p.shape);
+    tensors[`exp_avg.${p.name}`] = bufferTensor(backend, optimizer.m[i]!, p.shape);
+    tensors[`exp_avg_sq.${p.name}`] = bufferTensor(backend, optimizer.v[i]!, p.shape);
   });
   const chunks = encodeSafetensors(tensors, { format: 'mistral-tune-checkpoint' });
   const hash = createHash('sha256');
@@ -117,8 +117,8 @@ function restoreCheckpoint(dir: string, params: readonly Param[], optimizer: Ada
     params.forEach((p, i) => {
       const [value, m, v] = values[i]!;
       backend.upload(p.value, hostFloats(value, p.value.dtype));
-      backend.upload(optimizer.m[i]!, hostFloats(m, p.value.dtype));
-      backend.upload(optimizer.v[i]!, hostFloats(v, p.value.dtype));
+      backend.upload(optimizer.m[i]!, hostFloats(m, optimizer.m[i]!.dtype));
+      backend.upload(optimizer.v[i]!, hostFloats(v, optimizer.v[i]!.dtype));
     });
   } finally {
     st.close();

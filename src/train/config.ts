@@ -67,7 +67,7 @@ export const TrainConfigSchema = z.object({
   }).strict().default({ every_steps: null, keep: 2 }),
   seed: int(0).default(0).describe('seed of shuffling, initialisation and dropout'),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('backend'),
-  precision: z.enum(['auto', 'fp32', 'bf16']).default('auto').describe('fp32 on the CPU; bf16 storage on CUDA'),
+  precision: z.enum(['auto', 'fp32', 'bf16']).default('auto').describe('bf16: weights and activations stored in bf16, math and trained tensors in f32; auto: bf16 on CUDA, fp32 on the CPU'),
   output_dir: z.string().min(1).default('runs/latest').describe('the run directory (refused if it exists and is not empty, unless --overwrite)'),
 }).strict();
 

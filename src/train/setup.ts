@@ -40,12 +40,9 @@ export interface RunSetup {
 }
 
 export function setupRun(cfg: TrainConfig): RunSetup {
-  if (cfg.device !== 'cuda' && cfg.precision === 'bf16') {
-    throw new UserError('precision: bf16 needs the CUDA backend; the CPU backend computes in fp32 (use precision: fp32 or auto)');
-  }
   checkConfigPaths(cfg);
   const backend = createBackend(cfg.device);
-  const model = loadModel(cfg.model, { backend });
+  const model = loadModel(cfg.model, { backend, precision: cfg.precision });
   checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';
   if (classification && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');

@@ -1,8 +1,9 @@
-// CPU buffers: typed arrays in host memory behind the opaque DeviceBuffer interface.
+// CPU buffers: typed arrays in host memory behind the opaque DeviceBuffer interface. bf16 buffers hold
+// their 16-bit patterns for real (a Uint16Array), so the CPU is the oracle of the GPU's bf16 storage.
 import type { DeviceBuffer } from '../backend.ts';
-import type { DType, FloatArray } from '../dtype.ts';
+import { bf16ToF32, f16ToF32, f32ToBf16, type DType, type FloatArray, type HostData } from '../dtype.ts';
 
-export type CpuArray = Float32Array | Float64Array | Int32Array;
+export type CpuArray = Float32Array | Float64Array | Int32Array | Uint16Array;
 
 export class CpuBuffer implements DeviceBuffer {
   constructor(
@@ -14,6 +15,17 @@ export class CpuBuffer implements DeviceBuffer {
 
   get length(): number {
     return this.data.length;
+  }
+}
+
+/** A host array for `length` elements of `dtype` (f16 is a file format only: never a CPU buffer). */
+export function cpuArray(dtype: DType, length: number): CpuArray {
+  switch (dtype) {
+    case 'f32': return new Float32Array(length);
+    case 'f64': return new Float64Array(length);
+    case 'i32': return new Int32Array(length);
+    case 'bf16': return new Uint16Array(length);
+    case 'f16': throw new Error('the CPU backend stores f32, f64, bf16 or i32: convert f16 to bf16 or f32 on the host');
   }
 }
 
@@ -29,4 +41,29 @@ export function ints(b: DeviceBuffer, what = 'buffer'): Int32Array {
   if (!(b instanceof CpuBuffer)) throw new Error(`${what}: not a CPU buffer`);
   if (b.dtype !== 'i32') throw new Error(`${what}: expected i32, got ${b.dtype}`);
   return b.data as Int32Array;
+}
+
+/** The elements as numbers (f32 for bf16 buffers, exactly): what a download returns. */
+export function readFloats(b: CpuBuffer): Float32Array | Float64Array | Int32Array {
+  return b.dtype === 'bf16' ? bf16ToF32(b.data as Uint16Array) : (b.data as Float32Array | Float64Array | Int32Array).slice();
+}
+
+/**
+ * Stores `src` into dst at `offset`, converting between float types: into bf16 by rounding to nearest
+ * even, out of bf16 or f16 exactly. Integers go only into integer buffers.
+ */
+export function storeFloats(dst: CpuBuffer, src: HostData | { dtype: DType; data: CpuArray }, offset = 0): void {
+  const n = src.data.length;
+  if (offset + n > dst.length) throw new Error(`store of ${n} at ${offset} overflows a buffer of ${dst.length}`);
+  if ((src.dtype === 'i32') !== (dst.dtype === 'i32')) throw new Error(`${src.dtype} data into a ${dst.dtype} buffer`);
+  const out = dst.data.subarray(offset, offset + n);
+  if (src.dtype === dst.dtype) {
+    out.set(src.data);
+    return;
+  }
+  const wide = src.dtype === 'bf16' ? bf16ToF32(src.data as Uint16Array)
+    : src.dtype === 'f16' ? f16ToF32(src.data as Uint16Array)
+      : (src.data as FloatArray);
+  if (dst.dtype === 'bf16') f32ToBf16(wide, out as Uint16Array);
+  else out.set(wide);
 }

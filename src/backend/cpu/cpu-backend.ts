@@ -1,10 +1,12 @@
 // The CPU backend: the reference implementation of the kernel interface, in float32 (or float64 for
-// gradient checks). GEMMs go to OpenBLAS when it loads, to TypeScript loops otherwise.
+// gradient checks). GEMMs go to OpenBLAS when it loads, to TypeScript loops otherwise. bf16 buffers are
+// stored as bf16 and staged through f32 at each kernel's boundary (bf16-staging.ts).
 import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
-import { DTYPE_BYTES, type DType, type FloatArray, type HostData } from '../dtype.ts';
+import { DTYPE_BYTES, f32ToBf16, type DType, type FloatArray, type HostData } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
 import { infoOnce } from '../../util/log.ts';
-import { CpuBuffer, floats, ints } from './buffer.ts';
+import { stageBf16Kernels } from './bf16-staging.ts';
+import { cpuArray, CpuBuffer, floats, ints, readFloats, storeFloats } from './buffer.ts';
 import { gemm, resolveGemm } from './gemm.ts';
 import { loadOpenBlas, type OpenBlas } from './openblas.ts';
 import { WasmKernels } from './wasm/wasm-kernels.ts';
@@ -63,11 +65,7 @@ export class CpuBackend implements Backend {
 
   // ---- memory ----
   alloc(dtype: DType, length: number): DeviceBuffer {
-    let data: Float32Array | Float64Array | Int32Array;
-    if (dtype === 'f32') data = new Float32Array(length);
-    else if (dtype === 'f64') data = new Float64Array(length);
-    else if (dtype === 'i32') data = new Int32Array(length);
-    else throw new Error(`the CPU backend computes in f32 or f64: ${dtype} buffers are for GPU backends`);
+    const data = cpuArray(dtype, length);
     this.allocated += length * DTYPE_BYTES[dtype];
     return new CpuBuffer(dtype, data, false);
   }
@@ -84,23 +82,22 @@ export class CpuBackend implements Backend {
   }
 
   upload(dst: DeviceBuffer, src: HostData, dstOffset = 0): void {
-    const d = dst as CpuBuffer;
-    if (dstOffset + src.data.length > d.length) throw new Error(`upload of ${src.data.length} at ${dstOffset} overflows a buffer of ${d.length}`);
-    if (src.dtype === 'bf16' || src.dtype === 'f16') throw new Error(`upload: convert ${src.dtype} to f32 on the host for the CPU backend`);
-    if ((src.dtype === 'i32') !== (d.dtype === 'i32')) throw new Error(`upload: ${src.dtype} data into a ${d.dtype} buffer`);
-    d.data.set(src.data, dstOffset);
+    storeFloats(dst as CpuBuffer, src, dstOffset);
   }
 
   download(src: DeviceBuffer): Float32Array | Float64Array | Int32Array {
-    return (src as CpuBuffer).data.slice();
+    return readFloats(src as CpuBuffer);
   }
 
   fill(buf: DeviceBuffer, value: number): void {
-    (buf as CpuBuffer).data.fill(value);
+    const b = buf as CpuBuffer;
+    b.data.fill(b.dtype === 'bf16' ? f32ToBf16([value])[0]! : value);
   }
 
+  /** Same dtype: a copy; f32 into bf16 rounds to nearest even (the write-back of f32 master weights). */
   copy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void {
-    (dst as CpuBuffer).data.set((src as CpuBuffer).data.subarray(0, n));
+    const s = src as CpuBuffer;
+    storeFloats(dst as CpuBuffer, { dtype: s.dtype, data: s.data.subarray(0, n) });
   }
 
   bytesInUse(): number {
@@ -225,6 +222,8 @@ export class CpuBackend implements Backend {
     adamw(floats(param), floats(grad), floats(m), floats(v), n, h);
   }
 }
+
+stageBf16Kernels(CpuBackend.prototype);
 
 /** The arrays as float32, when every one of them is. */
 function asF32(...arrays: FloatArray[]): Float32Array[] | null {

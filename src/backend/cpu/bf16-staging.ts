@@ -1,0 +1,62 @@
+// bf16 at kernel boundaries on the CPU: every kernel of the CPU backend computes on f32 (or f64)
+// arrays, so a kernel call with bf16 buffers reads each of them into an f32 copy (exact), runs the f32
+// kernel (math in f32, as a GPU kernel does in registers) and stores the outputs back rounding to
+// nearest even — one rounding per store, the GPU's contract. Buffers that cover the same memory share
+// one copy, so aliasing (out = x) behaves as in f32. A call without bf16 buffers runs the kernel as is:
+// the f32 path is untouched. Speed is secondary here: the CPU is the oracle of the GPU's bf16 path.
+import type { Backend } from '../backend.ts';
+import { bf16ToF32, f32ToBf16 } from '../dtype.ts';
+import { CpuBuffer } from './buffer.ts';
+
+/** Kernel → positions of the arguments it writes (outputs first, as the backend contract orders them). */
+export const KERNEL_OUTPUTS = {
+  gemm: [0], add: [0], axpy: [0], scale: [0], sumSquares: [0], sum: [0], mul: [0], dropout: [0, 1],
+  rmsnormForward: [0, 1], rmsnormBackward: [0, 1], rope: [0], attentionForward: [0, 1], attentionBackward: [0, 1, 2],
+  swigluForward: [0], swigluBackward: [0, 1], crossEntropy: [0, 1], gatherRows: [0], scatterAddRows: [0], adamw: [0, 2, 3],
+} satisfies Partial<Record<keyof Backend, number[]>>;
+
+type Kernel = (...args: unknown[]) => void;
+
+function isBf16(x: unknown): x is CpuBuffer {
+  return x instanceof CpuBuffer && x.dtype === 'bf16';
+}
+
+function sameMemory(a: CpuBuffer, b: CpuBuffer): boolean {
+  return a.data.buffer === b.data.buffer && a.data.byteOffset === b.data.byteOffset && a.data.length === b.data.length;
+}
+
+/** Calls `kernel` with bf16 arguments staged in f32 and its outputs (`outputs`) rounded back. */
+export function callStaged(kernel: Kernel, self: unknown, args: unknown[], outputs: readonly number[]): void {
+  if (!args.some(isBf16)) {
+    kernel.apply(self, args);
+    return;
+  }
+  const staged: Array<[CpuBuffer, CpuBuffer]> = [];
+  const f32Args = args.map((a) => {
+    if (!isBf16(a)) return a;
+    const known = staged.find(([orig]) => sameMemory(orig, a));
+    if (known) return known[1];
+    const copy = new CpuBuffer('f32', bf16ToF32(a.data as Uint16Array), true);
+    staged.push([a, copy]);
+    return copy;
+  });
+  kernel.apply(self, f32Args);
+  for (const i of outputs) {
+    const orig = args[i];
+    if (isBf16(orig)) f32ToBf16((f32Args[i] as CpuBuffer).data as Float32Array, orig.data as Uint16Array);
+  }
+}
+
+/** Wraps the kernels of KERNEL_OUTPUTS on a backend class's prototype with `callStaged`. */
+export function stageBf16Kernels(proto: object): void {
+  for (const [name, outputs] of Object.entries(KERNEL_OUTPUTS)) {
+    const kernel = (proto as Record<string, unknown>)[name];
+    if (typeof kernel !== 'function') throw new Error(`bf16 staging: the backend has no kernel ${name}`);
+    Object.defineProperty(proto, name, {
+      value: function staged(this: unknown, ...args: unknown[]): void {
+        callStaged(kernel as Kernel, this, args, outputs);
+      },
+      writable: true, configurable: true,
+    });
+  }
+}
