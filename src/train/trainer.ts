@@ -167,7 +167,7 @@ function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, ste
   progress.finish();
   const what = st.nonfinite.map((k) => `${k === 'loss' ? 'loss' : 'gradient norm'} ${k === 'loss' ? st.loss : st.gradNorm}`).join(' and ');
   const last = listCheckpoints(dir).pop();
-  const kept = last ? `the last good checkpoint ${path.relative(dir, last)} is kept (--resume continues from it)` : 'no checkpoint was written';
+  const kept = last ? `the last good checkpoint ${path.relative(dir, last)} is kept` : 'no checkpoint was written';
   throw new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}. ` +
     'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
 }
