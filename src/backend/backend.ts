@@ -94,6 +94,12 @@ export interface Backend {
   sumSquares(out: DeviceBuffer, x: DeviceBuffer, n: number): void;
   /** out[0] = Σ x[i] over n, accumulated in double precision. */
   sum(out: DeviceBuffer, x: DeviceBuffer, n: number): void;
+  /** out[0] += Σ x[i] over n, in double precision; out may be a wider float than x (an f64 step scalar). */
+  accumulateSum(out: DeviceBuffer, x: DeviceBuffer, n: number): void;
+  /** out = alpha[0] · x over n, the factor read on the device (no host round trip). out may alias x. */
+  scaleByScalar(out: DeviceBuffer, x: DeviceBuffer, alpha: DeviceBuffer, n: number): void;
+  /** dst[0, n) = src[0, n) converted to dst's dtype (rounded to nearest even when narrowing, e.g. f32 → bf16). */
+  castCopy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void;
 
   // ---- layers ----
   /** out (N, C) = x / rms(x) · w, rstd (N) saved for backward. */
@@ -143,6 +149,18 @@ export interface Backend {
   dropout(out: DeviceBuffer, mask: DeviceBuffer, x: DeviceBuffer, p: number, seed: number, n: number): void;
   /** out = x · mask elementwise (the backward of dropout, with the saved mask). */
   mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void;
-  /** One torch.optim.AdamW step on param (n) with grad, state m, v (all same dtype). */
-  adamw(param: DeviceBuffer, grad: DeviceBuffer, m: DeviceBuffer, v: DeviceBuffer, n: number, h: AdamWHyper): void;
+
+  // ---- optimizer (multi-tensor: one call over the flat buffers of every trainable parameter) ----
+  /**
+   * torch's clip_grad_norm_ coefficient from the global Σ g² on the device:
+   * coef[0] = min(1, maxNorm / (√sumSquares[0] + 1e-6)). Multiply the gradients by it with scaleByScalar.
+   */
+  clipCoefficient(coef: DeviceBuffer, sumSquares: DeviceBuffer, maxNorm: number): void;
+  /**
+   * One torch.optim.AdamW step on param (n) with grad, state m, v (all the same float dtype). Weight
+   * decay h.weightDecay applies inside the spans of decaySpans (S, 2) i32 = [start, end), sorted and
+   * disjoint, and nowhere else (norm weights); null means every element decays.
+   */
+  adamw(param: DeviceBuffer, grad: DeviceBuffer, m: DeviceBuffer, v: DeviceBuffer, decaySpans: DeviceBuffer | null, S: number,
+    n: number, h: AdamWHyper): void;
 }

@@ -4,6 +4,7 @@
 import type { TokenRow } from '../model/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
+import { requireFiniteLoss } from './evaluate.ts';
 
 export interface ClassificationMetrics {
   accuracy: number;
@@ -50,6 +51,7 @@ export function evaluateClassification(model: MistralModel, rows: readonly Token
   for (let i = 0; i < rows.length; i += batchSize) {
     const chunk = rows.slice(i, i + batchSize);
     const logits = model.classLogits(model.collate(chunk));
+    const before = lossSum;
     chunk.forEach((row, b) => {
       if (row.label === undefined || row.label < 0 || row.label >= numLabels) {
         throw new UserError(`row ${i + b}: label ${String(row.label)} is not a class index in [0, ${numLabels})`);
@@ -61,6 +63,7 @@ export function evaluateClassification(model: MistralModel, rows: readonly Token
       truth.push(row.label);
       predicted.push(z.indexOf(max));
     });
+    requireFiniteLoss(lossSum - before, i, chunk.length);
   }
   if (rows.length === 0) throw new UserError('no rows to evaluate');
   return { loss: lossSum / rows.length, count: rows.length, predictions: predicted, ...classificationMetrics(truth, predicted, numLabels) };

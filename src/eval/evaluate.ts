@@ -1,5 +1,6 @@
 // Evaluation of a causal LM on token rows: the token-weighted mean loss over a whole data set
 // (Σ NLL of every target token / their count), so the result does not depend on batch size or padding.
+// A NaN or infinite loss is an error naming its rows, never a number (or JSON null) in a report.
 import type { TokenRow } from '../model/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
@@ -24,6 +25,7 @@ export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts
   const flush = (): void => {
     if (pending.length === 0) return;
     const r = model.loss(model.collate(pending));
+    requireFiniteLoss(r.sum, done, pending.length);
     sum += r.sum;
     count += r.count;
     done += pending.length;
@@ -38,4 +40,11 @@ export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts
   if (count === 0) throw new UserError('no target tokens to evaluate (every label is -100, or every row has a single token)');
   const loss = sum / count;
   return { loss, perplexity: Math.exp(loss), tokens: count };
+}
+
+/** Throws when a batch's summed loss (rows first … first + n − 1, 0-based) is NaN or infinite. */
+export function requireFiniteLoss(lossSum: number, first: number, n: number): void {
+  if (Number.isFinite(lossSum)) return;
+  throw new UserError(`the loss of rows ${first}–${first + n - 1} is ${lossSum}: the model (or adapter) has NaN or infinite ` +
+    'weights, or its activations overflow; check the weights (a diverged training run saves none)');
 }

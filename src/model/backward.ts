@@ -2,13 +2,25 @@
 // accumulate into the trainable parameters (LoRA factors, a trained score head, base weights when
 // enabled), scaled by `gradScale` so that a step of several micro-batches yields the gradient of the
 // step's mean loss: 1 / (target tokens in the step) for generation, 1 / (sequences in the step) for
-// classification.
+// classification. The loss is summed on the device into a scalar the caller reads when it wants (the
+// trainer: once per optimizer step); the number-returning forms read it back at once (tests, checks).
+import type { DeviceBuffer } from '../backend/backend.ts';
 import type { Activations } from './activations.ts';
 import type { Batch } from './batch.ts';
 import type { MistralModel } from './mistral.ts';
 
-/** Next-token cross-entropy; returns Σ NLL over the batch's counted targets. */
+/** Next-token cross-entropy; returns Σ NLL over the batch's counted targets (one host read). */
 export function causalLmBackward(model: MistralModel, batch: Batch, gradScale: number): number {
+  return readBack(model, (lossSum) => causalLmBackwardInto(model, batch, gradScale, lossSum));
+}
+
+/** Classification cross-entropy on the scored token of each row; returns Σ NLL over the batch's rows (one host read). */
+export function classificationBackward(model: MistralModel, batch: Batch, gradScale: number): number {
+  return readBack(model, (lossSum) => classificationBackwardInto(model, batch, gradScale, lossSum));
+}
+
+/** Next-token cross-entropy; adds Σ NLL over the batch's counted targets to lossSum[0] on the device. */
+export function causalLmBackwardInto(model: MistralModel, batch: Batch, gradScale: number, lossSum: DeviceBuffer): void {
   const acts = model.forward(batch, true);
   const be = model.backend, cfg = model.cfg, g = acts.grads!;
   const N = batch.B * batch.T, C = cfg.hiddenSize, V = cfg.vocabSize;
@@ -23,12 +35,11 @@ export function causalLmBackward(model: MistralModel, batch: Batch, gradScale: n
     if (dHead) be.gemm(dHead, acts.logits, be.view(acts.lnf, r0 * C, rows * C), { m: V, n: C, k: rows, transA: true, beta: 1 });
   });
   backwardFromFinalNorm(model, acts);
-  be.sum(acts.scalar, acts.losses, N);
-  return be.download(acts.scalar)[0]!;
+  be.accumulateSum(lossSum, acts.losses, N);
 }
 
-/** Classification cross-entropy on the scored token of each row; returns Σ NLL over the batch's rows. */
-export function classificationBackward(model: MistralModel, batch: Batch, gradScale: number): number {
+/** Classification cross-entropy on the scored token of each row; adds Σ NLL over the rows to lossSum[0] on the device. */
+export function classificationBackwardInto(model: MistralModel, batch: Batch, gradScale: number, lossSum: DeviceBuffer): void {
   if (!batch.classLabels) throw new Error('classification needs a class label for every row');
   const acts = model.forward(batch, true);
   const be = model.backend, C = model.cfg.hiddenSize, B = batch.B, g = acts.grads!;
@@ -50,8 +61,7 @@ export function classificationBackward(model: MistralModel, batch: Batch, gradSc
     be.fill(g.dln, 0);
     be.scatterAddRows(g.dln, dpooled, acts.scoreIndex, B, C);
     backwardFromFinalNorm(model, acts);
-    be.sum(acts.scalar, losses, B);
-    return be.download(acts.scalar)[0]!;
+    be.accumulateSum(lossSum, losses, B);
   } finally {
     for (const b of [labels, logits, losses, dpooled]) be.free(b);
   }
@@ -67,4 +77,17 @@ function backwardFromFinalNorm(model: MistralModel, acts: Activations): void {
     model.layers[l]!.backward(acts.resid[l]!, acts.layers[l]!, acts, model.invFreq);
   }
   if (model.baseGrads) be.scatterAddRows(model.baseGrads.embed, g.dresid, acts.ids, N, C);
+}
+
+/** Runs `fn` with a zeroed device scalar and returns what it summed into it. */
+function readBack(model: MistralModel, fn: (lossSum: DeviceBuffer) => void): number {
+  const be = model.backend;
+  const sum = be.alloc(model.dtype, 1);
+  try {
+    be.fill(sum, 0);
+    fn(sum);
+    return be.download(sum)[0]!;
+  } finally {
+    be.free(sum);
+  }
 }

@@ -1,5 +1,6 @@
 // Autoregressive generation with a KV cache: the prompt in one pass, then one token per pass; greedy
-// or sampled (seeded), stopping at an EOS id or after maxNewTokens.
+// or sampled (seeded), stopping at an EOS id or after maxNewTokens. Non-finite logits are an error.
+import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import type { Batch } from './batch.ts';
 import { createKvCache, freeKvCache, type KvCache } from './kv-cache.ts';
@@ -55,5 +56,11 @@ function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, 
   const be = model.backend, C = model.cfg.hiddenSize, V = model.cfg.vocabSize;
   const logits = be.view(acts.logits, 0, V);
   be.gemm(logits, be.view(acts.lnf, (T - 1) * C, C), model.lmHead(), { m: 1, n: V, k: C, transB: true });
-  return sampleToken(be.download(logits), opts, rng);
+  const host = be.download(logits);
+  const bad = host.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) {
+    throw new UserError(`the model's logit for token ${bad} is ${host[bad]} at position ${cache.length - 1}: ` +
+      'the model (or adapter) has NaN or infinite weights, or its activations overflow; nothing sensible can be generated');
+  }
+  return sampleToken(host, opts, rng);
 }

@@ -23,7 +23,8 @@ export class Linear {
 
   constructor(
     private readonly backend: Backend,
-    readonly weight: DeviceBuffer, // (out, in)
+    /** Rebound by the optimizer in full fine-tuning (its flat buffer's view). */
+    public weight: DeviceBuffer, // (out, in)
     readonly outDim: number,
     readonly inDim: number,
   ) {}

@@ -298,38 +298,62 @@ export class MistralModel {
     this.baseGrads = { embed, finalNorm: zero(cfg.hiddenSize), lmHead };
   }
 
-  /** Every trainable tensor with its gradient: LoRA factors, a trained score head, base weights when enabled. */
+  /**
+   * Every trainable tensor with its gradient: LoRA factors, a trained score head, base weights when
+   * enabled; each with the `rebind` that points this model at other buffers for it (the optimizer's).
+   */
   trainableParams(): Param[] {
     const out: Param[] = [];
     const cfg = this.cfg;
+    const add = (name: string, shape: number[], value: DeviceBuffer, grad: DeviceBuffer, rebind: Param['rebind']): void => {
+      out.push({ name, shape, value, grad, rebind });
+    };
     if (this.lora) {
       const r = this.lora.spec.r;
       this.lora.layers.forEach((layer, i) => {
         for (const [proj, pair] of Object.entries(layer)) {
           const [o, inDim] = projectionShape(cfg, proj as Projection);
-          if (pair.dA) out.push({ name: loraKey(i, proj, 'A'), shape: [r, inDim], value: pair.A, grad: pair.dA });
-          if (pair.dB) out.push({ name: loraKey(i, proj, 'B'), shape: [o, r], value: pair.B, grad: pair.dB });
+          if (pair.dA) add(loraKey(i, proj, 'A'), [r, inDim], pair.A, pair.dA, (v, g) => { pair.A = v ?? pair.A; pair.dA = g; });
+          if (pair.dB) add(loraKey(i, proj, 'B'), [o, r], pair.B, pair.dB, (v, g) => { pair.B = v ?? pair.B; pair.dB = g; });
         }
       });
     }
-    if (this.score?.grad) {
-      out.push({ name: SCORE_PARAM, shape: [this.score.numLabels, cfg.hiddenSize], value: this.score.weight, grad: this.score.grad });
+    const score = this.score;
+    if (score?.grad) {
+      add(SCORE_PARAM, [score.numLabels, cfg.hiddenSize], score.weight, score.grad, (v, g) => {
+        if (v && this.weights.score === score.weight) this.weights.score = v;
+        score.weight = v ?? score.weight;
+        score.grad = g;
+      });
     }
-    const g = this.baseGrads;
+    const g = this.baseGrads, w = this.weights;
     if (g) {
       const C = cfg.hiddenSize;
-      out.push({ name: 'model.embed_tokens.weight', shape: [cfg.vocabSize, C], value: this.weights.embed, grad: g.embed });
+      add('model.embed_tokens.weight', [cfg.vocabSize, C], w.embed, g.embed, (v, d) => {
+        if (v && w.lmHead === w.embed) w.lmHead = v; // tied
+        if (g.lmHead === g.embed) g.lmHead = d;
+        w.embed = v ?? w.embed;
+        g.embed = d;
+      });
       for (const layer of this.layers) {
-        const i = layer.index;
-        out.push({ name: `model.layers.${i}.input_layernorm.weight`, shape: [C], value: layer.weights.inputNorm, grad: layer.dInputNorm! });
+        const i = layer.index, lw = layer.weights;
+        add(`model.layers.${i}.input_layernorm.weight`, [C], lw.inputNorm, layer.dInputNorm!, (v, d) => { lw.inputNorm = v ?? lw.inputNorm; layer.dInputNorm = d; });
         for (const p of PROJECTIONS) {
           const lin = layer.proj[p];
-          out.push({ name: projectionName(i, p), shape: [lin.outDim, lin.inDim], value: lin.weight, grad: lin.dWeight! });
+          add(projectionName(i, p), [lin.outDim, lin.inDim], lin.weight, lin.dWeight!, (v, d) => {
+            if (v) lw.proj[p] = lin.weight = v;
+            lin.dWeight = d;
+          });
         }
-        out.push({ name: `model.layers.${i}.post_attention_layernorm.weight`, shape: [C], value: layer.weights.postAttentionNorm, grad: layer.dPostAttentionNorm! });
+        add(`model.layers.${i}.post_attention_layernorm.weight`, [C], lw.postAttentionNorm, layer.dPostAttentionNorm!, (v, d) => {
+          lw.postAttentionNorm = v ?? lw.postAttentionNorm;
+          layer.dPostAttentionNorm = d;
+        });
       }
-      out.push({ name: 'model.norm.weight', shape: [C], value: this.weights.finalNorm, grad: g.finalNorm });
-      if (g.lmHead && g.lmHead !== g.embed) out.push({ name: 'lm_head.weight', shape: [cfg.vocabSize, C], value: this.weights.lmHead!, grad: g.lmHead });
+      add('model.norm.weight', [C], w.finalNorm, g.finalNorm, (v, d) => { w.finalNorm = v ?? w.finalNorm; g.finalNorm = d; });
+      if (g.lmHead && g.lmHead !== g.embed) {
+        add('lm_head.weight', [cfg.vocabSize, C], w.lmHead!, g.lmHead, (v, d) => { w.lmHead = v ?? w.lmHead; g.lmHead = d; });
+      }
     }
     return out;
   }

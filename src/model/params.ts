@@ -1,5 +1,6 @@
 // Trainable parameters: a flat list of (name, shape, value, grad) that the optimizer, the gradient
-// norm, checkpoints and the adapter writer all walk. Names are PEFT's in-memory names for adapter
+// norm, checkpoints and the adapter writer all walk; `rebind` lets the optimizer move a tensor into its
+// flat buffers (src/train/flat-params.ts). Names are PEFT's in-memory names for adapter
 // tensors (…lora_A.weight, score.modules_to_save.weight) and HF's names for base weights.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { blockOf } from './weights.ts';
@@ -9,6 +10,12 @@ export interface Param {
   shape: readonly number[];
   value: DeviceBuffer;
   grad: DeviceBuffer;
+  /**
+   * Points the model at new buffers for this tensor: `value` replaces the weight the model computes with
+   * (null: the model keeps its own buffer, e.g. bf16, refreshed from an f32 master copy) and `grad` its
+   * gradient. Absent when no model holds the tensor (the caller reads `value` and `grad` afterwards).
+   */
+  rebind?(value: DeviceBuffer | null, grad: DeviceBuffer): void;
 }
 
 /** Whether weight decay applies: not to norm weights (or biases), as HF Trainer decides. */
@@ -18,16 +25,6 @@ export function decays(name: string): boolean {
 
 export function zeroGrads(backend: Backend, params: readonly Param[]): void {
   for (const p of params) backend.fill(p.grad, 0);
-}
-
-/** Global L2 norm of all gradients (accumulated in double precision). */
-export function gradNorm(backend: Backend, params: readonly Param[], scratch: DeviceBuffer): number {
-  let ss = 0;
-  for (const p of params) {
-    backend.sumSquares(scratch, p.grad, p.grad.length);
-    ss += backend.download(scratch)[0]!;
-  }
-  return Math.sqrt(ss);
 }
 
 /** PEFT's key for a LoRA factor of layer i's projection. */

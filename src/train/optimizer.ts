@@ -1,9 +1,10 @@
-// torch.optim.AdamW over a list of parameters: state (exp_avg, exp_avg_sq) in float32 (the CPU's
-// compute dtype), one shared step counter, decoupled weight decay and bias correction as torch does.
-// Weight decay skips norm weights, as HF Trainer's parameter groups do.
+// torch.optim.AdamW over a list of parameters, as one multi-tensor update: the parameters, their
+// gradients and the state (exp_avg, exp_avg_sq) live in flat buffers (flat-params.ts, always f32), one
+// shared step counter, decoupled weight decay and bias correction as torch does. Weight decay skips
+// norm weights, as HF Trainer's parameter groups do; the groups are resolved once, at construction.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
-import { zeros } from '../backend/buffers.ts';
-import { decays, type Param } from '../model/params.ts';
+import type { Param } from '../model/params.ts';
+import { FlatParams } from './flat-params.ts';
 
 export interface AdamWConfig {
   lr: number;
@@ -15,22 +16,25 @@ export interface AdamWConfig {
 export class AdamW {
   /** Number of steps taken (torch's state["step"]). */
   step = 0;
+  /** The parameters, gradients and moments; taking `params` moves them (and the model) onto its views. */
+  readonly flat: FlatParams;
+  /** Each parameter's view of exp_avg and exp_avg_sq (checkpoints). */
   readonly m: DeviceBuffer[];
   readonly v: DeviceBuffer[];
 
   constructor(private readonly backend: Backend, readonly params: readonly Param[], readonly config: AdamWConfig) {
-    this.m = params.map((p) => zeros(backend, p.value.dtype, p.value.length));
-    this.v = params.map((p) => zeros(backend, p.value.dtype, p.value.length));
+    this.flat = new FlatParams(backend, params);
+    this.m = params.map((_, i) => this.flat.view(this.flat.m, i));
+    this.v = params.map((_, i) => this.flat.view(this.flat.v, i));
   }
 
-  /** One update of every parameter with its current gradient, at learning rate `lr`. */
+  /** One update of every parameter with its current gradient, at learning rate `lr`: one kernel. */
   update(lr: number): void {
     this.step++;
-    const { betas, eps, weightDecay } = this.config;
-    this.params.forEach((p, i) => {
-      this.backend.adamw(p.value, p.grad, this.m[i]!, this.v[i]!, p.value.length, {
-        lr, beta1: betas[0], beta2: betas[1], eps, weightDecay: decays(p.name) ? weightDecay : 0, step: this.step,
-      });
+    const f = this.flat, { betas, eps, weightDecay } = this.config;
+    this.backend.adamw(f.values, f.grads, f.m, f.v, f.decaySpans, f.spanCount, f.length, {
+      lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, step: this.step,
     });
+    f.syncModel();
   }
 }

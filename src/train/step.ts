@@ -2,14 +2,15 @@
 // loss is the token-weighted mean over all target tokens of all its micro-batches (classification: the
 // mean over its sequences), so the accumulated gradient is the full-batch gradient; the gradient norm is
 // the global L2 norm before clipping; clipping is torch's clip_grad_norm_; AdamW as torch.
-import type { DeviceBuffer } from '../backend/backend.ts';
-import { causalLmBackward, classificationBackward } from '../model/backward.ts';
+// Everything stays on the device (the loss sum, Σ g², the clip coefficient): the step reads the host
+// back exactly once, at its end, for the metrics row and the non-finite check.
+import { causalLmBackwardInto, classificationBackwardInto } from '../model/backward.ts';
 import type { Batch } from '../model/batch.ts';
-import { gradNorm, zeroGrads } from '../model/params.ts';
+import { SCALAR } from './flat-params.ts';
 import type { RunSetup } from './setup.ts';
 
 export interface StepStats {
-  /** Mean loss of the step, or null when it had no target. */
+  /** Mean loss of the step, or null when it had no target (NaN or ±Infinity when training diverged). */
   loss: number | null;
   lr: number;
   gradNorm: number;
@@ -17,25 +18,39 @@ export interface StepStats {
   tokens: number;
   /** Targets (generation) or sequences (classification) the loss averages over. */
   count: number;
+  /** The metrics that came out NaN or infinite ('loss', 'grad_norm'); empty for a healthy step. */
+  nonfinite: Array<'loss' | 'grad_norm'>;
 }
 
-export function optimizerStep(run: RunSetup, batches: readonly Batch[], lr: number, dropoutSeed: number, scratch: DeviceBuffer): StepStats {
-  const { model, backend, params, cfg } = run;
+/** What a step needs of the run. */
+export type StepRun = Pick<RunSetup, 'model' | 'backend' | 'cfg' | 'optimizer'>;
+
+export function optimizerStep(run: StepRun, batches: readonly Batch[], lr: number, dropoutSeed: number): StepStats {
+  const { model, backend, cfg, optimizer } = run;
+  const flat = optimizer.flat;
   const classification = cfg.task === 'classification';
   const count = batches.reduce((s, b) => s + (classification ? b.B : b.targetCount), 0);
-  zeroGrads(backend, params);
-  let lossSum = 0;
+  flat.zeroGrads();
+  backend.fill(flat.scalars, 0);
+  const lossSum = flat.scalar('lossSum'), sumSquares = flat.scalar('gradSumSquares');
+  const backward = classification ? classificationBackwardInto : causalLmBackwardInto;
   batches.forEach((batch, i) => {
     model.dropoutSeed = dropoutSeed + i;
-    const scale = count > 0 ? 1 / count : 0;
-    lossSum += classification ? classificationBackward(model, batch, scale) : causalLmBackward(model, batch, scale);
+    backward(model, batch, count > 0 ? 1 / count : 0, lossSum);
   });
-  const norm = gradNorm(backend, params, scratch);
+  backend.sumSquares(sumSquares, flat.grads, flat.length);
   if (cfg.grad_clip !== null) {
-    const coef = Math.min(1, cfg.grad_clip / (norm + 1e-6));
-    if (coef < 1) for (const p of params) backend.scale(p.grad, p.grad, coef, p.grad.length);
+    const coef = flat.scalar('clipCoef');
+    backend.clipCoefficient(coef, sumSquares, cfg.grad_clip);
+    backend.scaleByScalar(flat.grads, flat.grads, coef, flat.length);
   }
-  run.optimizer.update(lr);
+  optimizer.update(lr);
+  const scalars = backend.download(flat.scalars); // the step's one host read
+  const loss = count > 0 ? scalars[SCALAR.lossSum]! / count : null;
+  const gradNorm = Math.sqrt(scalars[SCALAR.gradSumSquares]!);
+  const nonfinite: StepStats['nonfinite'] = [];
+  if (loss !== null && !Number.isFinite(loss)) nonfinite.push('loss');
+  if (!Number.isFinite(gradNorm)) nonfinite.push('grad_norm');
   const tokens = batches.reduce((s, b) => s + b.segments.reduce((n, seg) => n + (seg >= 0 ? 1 : 0), 0), 0);
-  return { loss: count > 0 ? lossSum / count : null, lr, gradNorm: norm, tokens, count };
+  return { loss, lr, gradNorm, tokens, count, nonfinite };
 }

@@ -3,6 +3,7 @@
 // val stops improving, checkpoints every checkpoint.every_steps, resumes exactly from the newest valid
 // checkpoint, and ends with the test evaluation, samples before vs after, report.json and the loss curve.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import YAML from 'yaml';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
@@ -11,7 +12,7 @@ import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { maxOf } from '../util/reduce.ts';
-import { restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
+import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { writeReport } from './report.ts';
@@ -19,7 +20,7 @@ import { MetricsLog, RunDir } from './run-dir.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
 import { setupRun, type RunSetup } from './setup.ts';
-import { optimizerStep } from './step.ts';
+import { optimizerStep, type StepStats } from './step.ts';
 
 export interface TrainOptions {
   overwrite?: boolean;
@@ -69,6 +70,7 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
     const extra = restored.extra as ReportState;
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
+    run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
     metrics.truncate(restored.metricsBytes);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
@@ -107,7 +109,6 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   let stoppedEarly = loop.step === 0 ? validate(0) : patience !== null && loop.sinceBest >= patience;
   const progress = new Progress({ label: 'train', total: run.totalSteps, unit: 'steps' });
   progress.tick(loop.step);
-  const scratch = backend.alloc(model.dtype, 1);
   let lastLoss: number | null = null;
   while (!stoppedEarly && loop.step < run.totalSteps) {
     // up to grad_accum micro-batches, not crossing the end of an epoch (a short last group still steps)
@@ -120,8 +121,9 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
     const step = loop.step + 1;
     const t0 = performance.now();
     const lr = lrAtStep(run.schedule, cfg.optimizer.lr, step);
-    const st = optimizerStep(run, group, lr, cfg.seed * 1_000_003 + step * 1009, scratch);
+    const st = optimizerStep(run, group, lr, cfg.seed * 1_000_003 + step * 1009);
     const seconds = (performance.now() - t0) / 1000;
+    if (st.nonfinite.length) stopNonFinite(dir.dir, metrics, progress, step, st);
     lastLoss = st.loss;
     loop.step = step;
     loop.loader = loader.position;
@@ -134,7 +136,6 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   }
   progress.finish();
   if (!stoppedEarly) validate(loop.step);
-  backend.free(scratch);
   if (stoppedEarly) info(`early stopping: no val improvement ≥ ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations`);
   saveTo(cfg.method === 'lora' ? 'adapter' : 'model');
 
@@ -150,6 +151,25 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   });
   model.releaseActivations();
   return { dir: dir.dir, steps: loop.step, report };
+}
+
+/**
+ * A step whose loss or gradient norm is NaN or infinite ends the run: its metrics row says so, nothing
+ * of this step is saved (the newest checkpoint and best/ stay the last good state), and the error names
+ * the step and what to change.
+ */
+function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, step: number, st: StepStats): never {
+  // the non-finite values are left out (JSON has no NaN, and a null loss means "no target tokens")
+  metrics.append(compact({
+    step, loss: st.nonfinite.includes('loss') ? undefined : st.loss, lr: st.lr,
+    grad_norm: st.nonfinite.includes('grad_norm') ? undefined : st.gradNorm, nonfinite: true,
+  }));
+  progress.finish();
+  const what = st.nonfinite.map((k) => `${k === 'loss' ? 'loss' : 'gradient norm'} ${k === 'loss' ? st.loss : st.gradNorm}`).join(' and ');
+  const last = listCheckpoints(dir).pop();
+  const kept = last ? `the last good checkpoint ${path.relative(dir, last)} is kept` : 'no checkpoint was written';
+  throw new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}. ` +
+    'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
 }
 
 /** The run directory of a resumed run, whose config must be the one it was started with. */

@@ -196,7 +196,7 @@ test('adamw (f64): three steps equal the hand formula of torch.optim.AdamW', () 
   for (let step = 1; step <= 3; step++) {
     const grad = randn(rand, n, 10 ** (step - 2));
     grad[0] = 0; // a zero gradient still decays the weight
-    be.adamw(P, upload(be, 'f64', grad), M, Vv, n, { ...h, step });
+    be.adamw(P, upload(be, 'f64', grad), M, Vv, null, 0, n, { ...h, step });
     adamwStep(param, grad, m, v, { ...h, step });
     assertClose(download(be, P), param, 1e-12, `param after step ${step}`);
     assertClose(download(be, M), m, 1e-12, `m after step ${step}`);
@@ -215,7 +215,7 @@ test('adamw (f32): three steps equal torch.optim.AdamW as recorded from torch', 
   const n = ref.steps[0]!.param_before.length;
   const P = upload(be, 'f32', ref.steps[0]!.param_before), M = be.alloc('f32', n), Vv = be.alloc('f32', n);
   for (const s of ref.steps) {
-    be.adamw(P, upload(be, 'f32', s.grad), M, Vv, n, { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay: weight_decay, step: s.step });
+    be.adamw(P, upload(be, 'f32', s.grad), M, Vv, null, 0, n, { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay: weight_decay, step: s.step });
     assertClose(download(be, P), s.param, 1e-6, `param after torch step ${s.step}`);
     assertClose(download(be, M), s.m, 1e-6, `m after torch step ${s.step}`, 1e-6);
     assertClose(download(be, Vv), s.v, 1e-5, `v after torch step ${s.step}`, 1e-6);

@@ -10,10 +10,10 @@ import { cpuArray, CpuBuffer, floats, ints, readFloats, storeFloats } from './bu
 import { gemm, resolveGemm } from './gemm.ts';
 import { loadOpenBlas, type OpenBlas } from './openblas.ts';
 import { WasmKernels } from './wasm/wasm-kernels.ts';
-import { adamw } from './kernels/adamw.ts';
 import { attentionBackward, attentionForward, typescriptAttentionOps, type AttentionOps } from './kernels/attention.ts';
 import { crossEntropy } from './kernels/cross-entropy.ts';
 import * as ew from './kernels/elementwise.ts';
+import { adamwSpans, clipCoefficient } from './kernels/optimizer.ts';
 import { rmsnormBackward, rmsnormForward } from './kernels/rmsnorm.ts';
 import { rope } from './kernels/rope.ts';
 import { gatherRows, scatterAddRows } from './kernels/rows.ts';
@@ -141,6 +141,19 @@ export class CpuBackend implements Backend {
     floats(out)[0] = ew.sum(floats(x), n);
   }
 
+  accumulateSum(out: DeviceBuffer, x: DeviceBuffer, n: number): void {
+    floats(out)[0] += ew.sum(floats(x), n);
+  }
+
+  scaleByScalar(out: DeviceBuffer, x: DeviceBuffer, alpha: DeviceBuffer, n: number): void {
+    ew.scale(floats(out), floats(x), floats(alpha)[0]!, n);
+  }
+
+  castCopy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void {
+    // typed-array assignment converts: f64 → f32 rounds to nearest even
+    floats(dst, 'castCopy dst').set(floats(src, 'castCopy src').subarray(0, n));
+  }
+
   mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void {
     ew.mul(floats(out), floats(x), floats(mask), n);
   }
@@ -218,8 +231,13 @@ export class CpuBackend implements Backend {
     scatterAddRows(floats(dx), floats(dout), ints(rows), R, C);
   }
 
-  adamw(param: DeviceBuffer, grad: DeviceBuffer, m: DeviceBuffer, v: DeviceBuffer, n: number, h: AdamWHyper): void {
-    adamw(floats(param), floats(grad), floats(m), floats(v), n, h);
+  clipCoefficient(coef: DeviceBuffer, sumSquares: DeviceBuffer, maxNorm: number): void {
+    clipCoefficient(floats(coef), floats(sumSquares), maxNorm);
+  }
+
+  adamw(param: DeviceBuffer, grad: DeviceBuffer, m: DeviceBuffer, v: DeviceBuffer, decaySpans: DeviceBuffer | null, S: number,
+    n: number, h: AdamWHyper): void {
+    adamwSpans(floats(param), floats(grad), floats(m), floats(v), decaySpans ? ints(decaySpans, 'adamw decaySpans') : null, S, n, h);
   }
 }
 

@@ -1,0 +1,105 @@
+// The trainable state in one allocation each, as llm.c keeps it: every trainable parameter, its
+// gradient and its two AdamW moments are sub-ranges (views) of four flat buffers, always f32 (f64 for
+// double-precision CPU checks), so the global grad norm, clipping and the AdamW update are each one
+// kernel over one range, with no host round trip. A model in the flat dtype computes with views into
+// the flat values; a lower-precision model (bf16) keeps its own weight buffers, written back from this
+// master copy after every update (castCopy). Weight-decay groups are resolved here, once. Also holds
+// the step's device scalars (Σ loss, Σ g², clip coefficient), read back once per step.
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import { zeros } from '../backend/buffers.ts';
+import { decays, type Param } from '../model/params.ts';
+
+/** Where the step's scalars sit in `FlatParams.scalars` (f64). */
+export const SCALAR = { lossSum: 0, gradSumSquares: 1, clipCoef: 2 } as const;
+
+interface Mirror {
+  model: DeviceBuffer;
+  master: DeviceBuffer;
+}
+
+export class FlatParams {
+  readonly dtype: 'f32' | 'f64';
+  /** Elements of all trainable parameters together. */
+  readonly length: number;
+  readonly values: DeviceBuffer; // (n) the master copy
+  readonly grads: DeviceBuffer; // (n)
+  readonly m: DeviceBuffer; // (n) AdamW exp_avg
+  readonly v: DeviceBuffer; // (n) AdamW exp_avg_sq
+  /** Parameter i lives at [offsets[i], offsets[i] + its length). */
+  readonly offsets: readonly number[];
+  /** (spanCount, 2) i32 [start, end): the ranges that get weight decay. */
+  readonly decaySpans: DeviceBuffer;
+  readonly spanCount: number;
+  /** (3) f64, indexed by SCALAR. */
+  readonly scalars: DeviceBuffer;
+  private readonly mirrors: Mirror[] = [];
+
+  /**
+   * Copies each parameter's value and current gradient into the flat buffers, then points the model
+   * (Param.rebind) and the Param itself at the views, and frees the buffers they replace.
+   */
+  constructor(private readonly backend: Backend, readonly params: readonly Param[]) {
+    this.dtype = params.length > 0 && params.every((p) => p.value.dtype === 'f64') ? 'f64' : 'f32';
+    const offsets: number[] = [];
+    let n = 0;
+    for (const p of params) {
+      if (p.grad.length !== p.value.length) throw new Error(`${p.name}: gradient of ${p.grad.length} for ${p.value.length} values`);
+      offsets.push(n);
+      n += p.value.length;
+    }
+    this.offsets = offsets;
+    this.length = n;
+    const size = Math.max(1, n);
+    [this.values, this.grads, this.m, this.v] = [0, 1, 2, 3].map(() => zeros(backend, this.dtype, size)) as [DeviceBuffer, DeviceBuffer, DeviceBuffer, DeviceBuffer];
+    const spans = decaySpans(params, offsets);
+    this.spanCount = spans.length / 2;
+    this.decaySpans = backend.alloc('i32', Math.max(1, spans.length));
+    if (spans.length) backend.upload(this.decaySpans, { dtype: 'i32', data: Int32Array.from(spans) });
+    this.scalars = zeros(backend, 'f64', 3);
+    params.forEach((p, i) => {
+      const len = p.value.length;
+      const value = this.view(this.values, i), grad = this.view(this.grads, i);
+      backend.castCopy(value, p.value, len);
+      backend.castCopy(grad, p.grad, len);
+      const [oldValue, oldGrad] = [p.value, p.grad];
+      const direct = oldValue.dtype === this.dtype;
+      p.rebind?.(direct ? value : null, grad);
+      if (direct) backend.free(oldValue);
+      else this.mirrors.push({ model: oldValue, master: value });
+      backend.free(oldGrad);
+      p.value = value;
+      p.grad = grad;
+    });
+  }
+
+  /** Parameter i's range of a flat buffer. */
+  view(flat: DeviceBuffer, i: number): DeviceBuffer {
+    return this.backend.view(flat, this.offsets[i]!, this.params[i]!.value.length);
+  }
+
+  /** A view of one step scalar. */
+  scalar(which: keyof typeof SCALAR): DeviceBuffer {
+    return this.backend.view(this.scalars, SCALAR[which], 1);
+  }
+
+  zeroGrads(): void {
+    this.backend.fill(this.grads, 0);
+  }
+
+  /** Writes the master copy into the model's own (lower-precision) weight buffers; nothing to do in fp32. */
+  syncModel(): void {
+    for (const { model, master } of this.mirrors) this.backend.castCopy(model, master, master.length);
+  }
+}
+
+/** [start, end) pairs of the decayed parameters, adjacent ones merged. */
+function decaySpans(params: readonly Param[], offsets: readonly number[]): number[] {
+  const spans: number[] = [];
+  params.forEach((p, i) => {
+    if (!decays(p.name) || p.value.length === 0) return;
+    const start = offsets[i]!, end = start + p.value.length;
+    if (spans.length && spans[spans.length - 1] === start) spans[spans.length - 1] = end;
+    else spans.push(start, end);
+  });
+  return spans;
+}

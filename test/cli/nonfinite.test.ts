@@ -1,0 +1,89 @@
+// Nothing silent about NaN: a diverging run stops at the first non-finite loss or gradient norm (exit 2,
+// one line naming the step, a metrics row marked "nonfinite", no adapter saved, the last checkpoint
+// kept), and eval and generate refuse a model whose outputs are not finite — through the real CLI.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-nonfinite-'));
+
+/** Pre-tokenized rows for the 512-token tiny model. */
+function writeRows(file: string, n: number): void {
+  const rng = new Rng(3);
+  const rows = Array.from({ length: n }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 9 }, () => 3 + rng.below(500))] }));
+  fs.writeFileSync(file, rows.join('\n') + '\n');
+}
+
+function trainConfig(name: string, model: string, extra: string): string {
+  const file = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(file, [
+    `model: ${model}`, `data: { train: ${path.join(dir, 'train.jsonl')} }`, 'batch_size: 2', 'shuffle: false',
+    'eval: { samples: 0 }', `output_dir: ${path.join(dir, name)}`, extra,
+  ].join('\n') + '\n');
+  return file;
+}
+
+const stepRows = (run: string): Array<Record<string, unknown>> =>
+  fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => !('split' in r));
+
+/** The one-line error of a failed command: exit 2, no stack trace. */
+function oneLineError(r: ReturnType<typeof cli>): string {
+  assert.equal(r.status, 2, `exit ${r.status}: ${r.stderr}`);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  return errors[0]!;
+}
+
+writeRows(path.join(dir, 'train.jsonl'), 8);
+
+test('train: lr 1e6 without clipping stops at the first non-finite step; the last good checkpoint is kept, no adapter saved', () => {
+  const cfg = trainConfig('diverge', TINY_BASE, 'optimizer: { lr: 1.0e+6 }\ngrad_clip: null\nschedule: { type: constant }\nmax_steps: 12\ncheckpoint: { every_steps: 1, keep: 2 }');
+  const line = oneLineError(cli('train', cfg));
+  const run = path.join(dir, 'diverge');
+  const rows = stepRows(run);
+  const last = rows[rows.length - 1]!;
+  assert.equal(last.nonfinite, true, JSON.stringify(last));
+  const step = last.step as number;
+  assert.ok(step < 12, `stopped at step ${step}`);
+  assert.match(line, new RegExp(`step ${step}\\b`));
+  assert.match(line, /NaN|Infinity/);
+  for (const r of rows.slice(0, -1)) assert.ok(typeof r.loss === 'number' && Number.isFinite(r.loss) && !('nonfinite' in r), JSON.stringify(r));
+  assert.ok(!rows.some((r) => r.loss === null), 'a diverged step is never logged as loss null');
+  assert.equal(fs.existsSync(path.join(run, 'adapter')), false, 'the broken adapter is not saved');
+  const ckpts = fs.readdirSync(path.join(run, 'checkpoints'));
+  assert.ok(ckpts.includes(`step-${String(step - 1).padStart(7, '0')}`), `checkpoints: ${ckpts}`);
+  assert.ok(!ckpts.includes(`step-${String(step).padStart(7, '0')}`), 'the non-finite step is not checkpointed');
+});
+
+test('a model with NaN weights: train stops at step 1, eval and generate are errors naming the cause', async () => {
+  const good = await makeTokenizerModel(path.join(dir, 'model'));
+  const backend = new CpuBackend();
+  const model = loadModel(good, { backend });
+  backend.fill(model.weights.finalNorm, NaN);
+  const nan = path.join(dir, 'nan-model');
+  saveModelFolder(model, nan, { sourceDir: good, head: 'causal' });
+
+  const data = path.join(dir, 'text.jsonl');
+  fs.writeFileSync(data, ['The sky is blue.', 'Water is wet.'].map((text) => JSON.stringify({ text })).join('\n') + '\n');
+  const ev = oneLineError(cli('eval', '--model', nan, '--data', data, '--json'));
+  assert.match(ev, /loss of rows 0–1 is NaN/);
+  const gen = cli('generate', '--model', nan, '--prompt', 'Hello', '--raw', '--max-new-tokens', '4');
+  assert.match(oneLineError(gen), /logit .* is NaN/);
+  assert.equal(gen.stdout.trim(), '', 'nothing generated');
+
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), fs.readFileSync(data));
+  const line = oneLineError(cli('train', trainConfig('nan-run', nan, 'max_steps: 2')));
+  assert.match(line, /step 1\b.*loss NaN/);
+  assert.deepEqual(stepRows(path.join(dir, 'nan-run')).map((r) => [r.step, r.nonfinite]), [[1, true]]);
+});

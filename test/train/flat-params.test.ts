@@ -1,0 +1,94 @@
+// The optimizer's flat buffers: the model computes with views of them (full fine-tuning, tied
+// embeddings, LoRA), so two steps on the flat buffers equal two steps of per-tensor AdamW on a twin
+// model exactly; weight decay is resolved into spans once; and a parameter in another dtype than the
+// flat f32 (bf16 on a GPU; f64 here) keeps its own buffer, written back from the master after each update.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Backend } from '../../src/backend/backend.ts';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { causalLmBackward } from '../../src/model/backward.ts';
+import { parseConfig } from '../../src/model/config.ts';
+import { createRandomModel } from '../../src/model/init.ts';
+import type { MistralModel } from '../../src/model/mistral.ts';
+import { decays, zeroGrads } from '../../src/model/params.ts';
+import { createAdapter } from '../../src/model/peft.ts';
+import { validate } from '../../src/train/config.ts';
+import { AdamW } from '../../src/train/optimizer.ts';
+import { optimizerStep } from '../../src/train/step.ts';
+import { Rng } from '../../src/util/rng.ts';
+
+const cfg = parseConfig({
+  model_type: 'mistral', vocab_size: 48, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2,
+  num_attention_heads: 2, num_key_value_heads: 1, head_dim: 8, sliding_window: null, tie_word_embeddings: true, pad_token_id: 0,
+});
+const hyper = { lr: 1e-2, betas: [0.9, 0.999] as [number, number], eps: 1e-8, weightDecay: 0.1 };
+
+function twin(backend: Backend, method: 'full' | 'lora'): MistralModel {
+  const model = createRandomModel(backend, cfg, { seed: 4, normStd: 0.1 });
+  if (method === 'full') model.enableBaseGrads();
+  else createAdapter(model, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'down_proj'], useRslora: false }, new Rng(5), true);
+  return model;
+}
+
+for (const method of ['full', 'lora'] as const) {
+  test(`${method}: two steps on the flat buffers equal per-tensor AdamW on a twin model, bit for bit`, () => {
+    const backend = new CpuBackend();
+    const [flatModel, refModel] = [twin(backend, method), twin(backend, method)];
+    const batch = flatModel.collate([{ inputIds: [1, 5, 9, 13, 2, 7] }, { inputIds: [1, 30, 4] }]);
+    const params = flatModel.trainableParams();
+    const optimizer = new AdamW(backend, params, hyper);
+    assert.equal(optimizer.flat.length, params.reduce((s, p) => s + p.value.length, 0));
+    if (method === 'full') assert.equal(flatModel.weights.lmHead, flatModel.weights.embed, 'tied embeddings stay one buffer');
+    const run = { model: flatModel, backend, optimizer, cfg: validate({ model: 'x', data: { train: 'x' }, grad_clip: null }, 'test') };
+    const ref = refModel.trainableParams();
+    const m = ref.map((p) => { const b = backend.alloc('f32', p.value.length); backend.fill(b, 0); return b; });
+    const v = ref.map((p) => { const b = backend.alloc('f32', p.value.length); backend.fill(b, 0); return b; });
+    for (let step = 1; step <= 2; step++) {
+      const st = optimizerStep(run, [batch], hyper.lr, 0);
+      zeroGrads(backend, ref);
+      const sum = causalLmBackward(refModel, batch, 1 / batch.targetCount);
+      assert.ok(Math.abs(st.loss! - sum / batch.targetCount) < 1e-6, `step ${step}: loss ${st.loss} vs ${sum / batch.targetCount}`);
+      ref.forEach((p, i) => backend.adamw(p.value, p.grad, m[i]!, v[i]!, null, 0, p.value.length, {
+        lr: hyper.lr, beta1: hyper.betas[0], beta2: hyper.betas[1], eps: hyper.eps, weightDecay: decays(p.name) ? hyper.weightDecay : 0, step,
+      }));
+    }
+    const ours = flatModel.trainableParams(); // read from the model's own fields: they must be the flat views
+    ours.forEach((p, i) => assert.deepEqual(backend.download(p.value), backend.download(ref[i]!.value), p.name));
+    optimizer.m.forEach((b, i) => assert.deepEqual(backend.download(b), backend.download(m[i]!), `exp_avg ${ref[i]!.name}`));
+    assert.deepEqual(flatModel.logits(batch), refModel.logits(batch));
+  });
+}
+
+test('decay is resolved once into spans: norm weights are the gaps', () => {
+  const backend = new CpuBackend();
+  const model = twin(backend, 'full');
+  const params = model.trainableParams();
+  const { flat } = new AdamW(backend, params, hyper);
+  const spans = Array.from(backend.download(backend.view(flat.decaySpans, 0, 2 * flat.spanCount)));
+  const decayed = (i: number): boolean => spans.some((_, s) => s % 2 === 0 && i >= spans[s]! && i < spans[s + 1]!);
+  params.forEach((p, i) => {
+    assert.equal(decayed(flat.offsets[i]!), decays(p.name), p.name);
+    assert.equal(decayed(flat.offsets[i]! + p.value.length - 1), decays(p.name), p.name);
+  });
+  assert.equal(flat.spanCount, 1 + cfg.numLayers, 'the embedding, then the projections of each layer between its two norms');
+});
+
+test('a parameter of another dtype keeps its own buffer, refreshed from the f32 master after each update', () => {
+  const backend = new CpuBackend();
+  const mk = (dtype: 'f32' | 'f64', name: string) => {
+    const value = backend.alloc(dtype, 3), grad = backend.alloc(dtype, 3);
+    backend.upload(value, dtype === 'f32' ? { dtype, data: Float32Array.of(1, 2, 3) } : { dtype, data: Float64Array.of(0.1, 0.2, 0.3) });
+    backend.upload(grad, dtype === 'f32' ? { dtype, data: Float32Array.of(1, 1, 1) } : { dtype, data: Float64Array.of(1, -1, 1) });
+    return { name, shape: [3], value, grad };
+  };
+  const own = mk('f32', 'a.weight'), low = mk('f64', 'b.weight');
+  const modelBuffer = low.value;
+  let rebound: unknown = 'not called';
+  const opt = new AdamW(backend, [own, { ...low, rebind: (v: unknown) => { rebound = v; } }], hyper);
+  assert.equal(opt.flat.dtype, 'f32');
+  assert.equal(rebound, null, 'the model keeps its own buffer for a tensor in another dtype');
+  opt.update(hyper.lr);
+  const master = Array.from(backend.download(opt.flat.view(opt.flat.values, 1)));
+  assert.deepEqual(Array.from(backend.download(modelBuffer)), master, 'written back after the update');
+  assert.ok(Math.abs(master[0]! - (0.1 * (1 - hyper.lr * hyper.weightDecay) - hyper.lr)) < 1e-6);
+});
