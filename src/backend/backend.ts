@@ -77,7 +77,7 @@ export interface Backend {
   /** A host copy; floats come back as f32 (f64 for f64 buffers), integers as i32. */
   download(src: DeviceBuffer): Float32Array | Float64Array | Int32Array;
   fill(buf: DeviceBuffer, value: number): void;
-  /** dst[0, n) = src[0, n). */
+  /** dst[0, n) = src[0, n), converted to dst's dtype (rounded to nearest even when narrowing, e.g. f32 → bf16). */
   copy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void;
   /** Bytes currently allocated by this backend. */
   bytesInUse(): number;
@@ -98,8 +98,6 @@ export interface Backend {
   accumulateSum(out: DeviceBuffer, x: DeviceBuffer, n: number): void;
   /** out = alpha[0] · x over n, the factor read on the device (no host round trip). out may alias x. */
   scaleByScalar(out: DeviceBuffer, x: DeviceBuffer, alpha: DeviceBuffer, n: number): void;
-  /** dst[0, n) = src[0, n) converted to dst's dtype (rounded to nearest even when narrowing, e.g. f32 → bf16). */
-  castCopy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void;
 
   // ---- layers ----
   /** out (N, C) = x / rms(x) · w, rstd (N) saved for backward. */

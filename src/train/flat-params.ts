@@ -3,7 +3,7 @@
 // double-precision CPU checks), so the global grad norm, clipping and the AdamW update are each one
 // kernel over one range, with no host round trip. A model in the flat dtype computes with views into
 // the flat values; a lower-precision model (bf16) keeps its own weight buffers, written back from this
-// master copy after every update (castCopy). Weight-decay groups are resolved here, once. Also holds
+// master copy after every update (copy). Weight-decay groups are resolved here, once. Also holds
 // the step's device scalars (Σ loss, Σ g², clip coefficient), read back once per step.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
@@ -59,8 +59,8 @@ export class FlatParams {
     params.forEach((p, i) => {
       const len = p.value.length;
       const value = this.view(this.values, i), grad = this.view(this.grads, i);
-      backend.castCopy(value, p.value, len);
-      backend.castCopy(grad, p.grad, len);
+      backend.copy(value, p.value, len);
+      backend.copy(grad, p.grad, len);
       const [oldValue, oldGrad] = [p.value, p.grad];
       const direct = oldValue.dtype === this.dtype;
       p.rebind?.(direct ? value : null, grad);
@@ -88,7 +88,7 @@ export class FlatParams {
 
   /** Writes the master copy into the model's own (lower-precision) weight buffers; nothing to do in fp32. */
   syncModel(): void {
-    for (const { model, master } of this.mirrors) this.backend.castCopy(model, master, master.length);
+    for (const { model, master } of this.mirrors) this.backend.copy(model, master, master.length);
   }
 }
 

@@ -29,12 +29,12 @@ test('clipCoefficient: min(1, max_norm / (‖g‖ + 1e-6)) from the device Σ g�
   assert.ok(Number.isNaN(download(be, coef)[0]), 'a NaN norm is not hidden');
 });
 
-test('castCopy converts between float dtypes, rounding to nearest when narrowing', () => {
+test('copy converts between float dtypes, rounding to nearest when narrowing', () => {
   const dst = be.alloc('f32', 3);
-  be.castCopy(dst, upload(be, 'f64', [1 + 2 ** -30, -0.1, 7]), 2);
+  be.copy(dst, upload(be, 'f64', [1 + 2 ** -30, -0.1, 7]), 2);
   assert.deepEqual(download(be, dst), [1, Math.fround(-0.1), 0]);
   const wide = be.alloc('f64', 2);
-  be.castCopy(wide, upload(be, 'f32', [0.1, 2]), 2);
+  be.copy(wide, upload(be, 'f32', [0.1, 2]), 2);
   assert.deepEqual(download(be, wide), [Math.fround(0.1), 2]);
 });
 

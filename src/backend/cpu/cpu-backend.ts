@@ -149,11 +149,6 @@ export class CpuBackend implements Backend {
     ew.scale(floats(out), floats(x), floats(alpha)[0]!, n);
   }
 
-  castCopy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void {
-    // typed-array assignment converts: f64 → f32 rounds to nearest even
-    floats(dst, 'castCopy dst').set(floats(src, 'castCopy src').subarray(0, n));
-  }
-
   mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void {
     ew.mul(floats(out), floats(x), floats(mask), n);
   }
