@@ -2,16 +2,15 @@
 // layout; the inverse undoes the forward), SwiGLU, cross-entropy with ignore index, row gather and
 // scatter-add, elementwise ops and dropout, and AdamW against torch.optim.AdamW (hand formula and a
 // three-step trace recorded from torch).
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from './device.ts';
 import { ropeInvFreq } from '../../src/model/rope-freq.ts';
 import { FIXTURES } from '../helpers.ts';
 import { assertClose, download, randn, rng, stored, upload, type Float } from './util.ts';
 
-const be = new CpuBackend({ gemm: 'js' });
+const be = testBackend({ gemm: 'js' });
 const FLOATS: Float[] = ['f32', 'f64'];
 const tolOf = (dtype: Float, f32: number, f64 = 1e-12): number => (dtype === 'f32' ? f32 : f64);
 
@@ -234,7 +233,7 @@ test('adamw (f32): three steps equal torch.optim.AdamW as recorded from torch', 
 });
 
 test('buffers: upload/download round trip, views share memory, bytesInUse counts allocations', () => {
-  const b = new CpuBackend({ gemm: 'js' });
+  const b = testBackend({ gemm: 'js' });
   const before = b.bytesInUse();
   const x = upload(b, 'f32', [1, 2, 3, 4]);
   assert.equal(b.bytesInUse() - before, 16);
