@@ -50,7 +50,7 @@ export function tokenRows(ids: Int32Array, labels: Int32Array | null, B: number,
  */
 export async function makeTokenizerModel(dir: string, seed = 0): Promise<string> {
   const fs = await import('node:fs');
-  const { CpuBackend } = await import('../src/backend/cpu/cpu-backend.ts');
+  const { createBackend } = await import('../src/backend/select.ts');
   const { parseConfig } = await import('../src/model/config.ts');
   const { createRandomModel } = await import('../src/model/init.ts');
   const { saveModelFolder } = await import('../src/model/save.ts');
@@ -59,7 +59,7 @@ export async function makeTokenizerModel(dir: string, seed = 0): Promise<string>
     model_type: 'mistral', vocab_size: 32000, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1,
     num_attention_heads: 2, num_key_value_heads: 1, head_dim: 16, sliding_window: null, tie_word_embeddings: true, pad_token_id: 0,
   });
-  const model = createRandomModel(new CpuBackend(), cfg, { seed, std: 0.05 });
+  const model = createRandomModel(createBackend('cpu'), cfg, { seed, std: 0.05 });
   saveModelFolder(model, dir, { sourceDir: null, head: 'causal' });
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
   return dir;

@@ -133,13 +133,17 @@ export interface Backend {
   /**
    * Cross-entropy of logits (N, V) against targets (N) i32 (−100 = ignored, loss 0): losses (N) f32.
    * If dlogits is given (it may alias logits), it receives gradScale · (softmax − onehot) per counted row
-   * and zeros for ignored rows.
+   * and zeros for ignored rows. A target outside [0, V) counts as ignored: targets are validated on the
+   * host when the batch is built (model/batch.ts), and a kernel never throws or reads out of bounds.
    */
   crossEntropy(
     losses: DeviceBuffer, dlogits: DeviceBuffer | null, logits: DeviceBuffer, targets: DeviceBuffer,
     N: number, V: number, gradScale: number,
   ): void;
-  /** out (R, C) = x[rows[r]] for rows (R) i32 indexing x (·, C): embedding lookup, last-token pick. */
+  /**
+   * out (R, C) = x[rows[r]] for rows (R) i32 indexing x (·, C): embedding lookup, last-token pick. A row
+   * index outside x (validated on the host, model/batch.ts) gives a zero row; scatterAddRows skips it.
+   */
   gatherRows(out: DeviceBuffer, x: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void;
   /** dx[rows[r]] += dout[r] for dout (R, C): the backward of gatherRows. */
   scatterAddRows(dx: DeviceBuffer, dout: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void;

@@ -73,7 +73,7 @@ export async function run(argv: string[]): Promise<void> {
   const tok = loadTokenizer(target.tokenizerDir ?? target.model);
   const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
   const loaded = loadTokenRows(dataFile, {
-    tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined,
+    tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, numLabels: model.score?.numLabels,
     maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
   });
   const rows = loaded.rows;

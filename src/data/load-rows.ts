@@ -1,10 +1,11 @@
 // loadTokenRows: the trainer's reader for data.train / data.val / data.test. It accepts a prepare output
 // file, any raw file and shape that prepare reads, or pre-tokenized JSONL, and returns TokenRows built by
 // tokenizeRecord. Raw records are validated and normalised as prepare does (but not deduplicated or
-// split); a record that prepare would reject stops the load with its file:line and reason.
+// split); a record that prepare would reject stops the load with its file:line and reason, and so does a
+// row whose token ids or class label fall outside the model (checkRow: vocabSize, numLabels).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TokenRow } from '../model/batch.ts';
+import { checkRow, type TokenRow } from '../model/batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { formatOf, readRecords } from './ingest/read.ts';
@@ -23,6 +24,8 @@ export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
    * result's `labels` when loading val/test so that indices agree.
    */
   labels?: readonly LabelValue[];
+  /** Classification: the classes the model's head scores; a record whose class index is not below it is refused. */
+  numLabels?: number;
   fields?: Partial<FieldMap>;
   format?: Format;
   textSplit?: 'file' | 'blank-lines';
@@ -77,6 +80,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       stats.dropped++;
       continue;
     }
+    checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, `${file}:${line}`);
     stats.tokens += r.row.inputIds.length;
     const lab = r.row.labels;
     if (lab) for (let t = 1; t < lab.length; t++) if (lab[t] !== -100) stats.targets++;

@@ -1,7 +1,7 @@
 // Packing: several samples in one sequence of the batch. Each sample gets its own segment id (0, 1, 2…
 // within the row; −1 for padding), its positions restart at 0, and its next-token targets stop at its own
 // last token, so no sample attends to or predicts another (attention masks by segment, as the kernels do).
-import { IGNORE_INDEX, type Batch, type TokenRow } from '../model/batch.ts';
+import { IGNORE_INDEX, checkBatch, type Batch, type RowLimits, type TokenRow } from '../model/batch.ts';
 import { UserError } from '../util/errors.ts';
 
 /**
@@ -31,11 +31,13 @@ export function planPacks(lengths: ArrayLike<number>, order: ArrayLike<number>, 
 
 /**
  * A batch of packed sequences: row b holds the samples of `packs[b]` back to back, padded with `padId` to
- * T (default: the longest row). Classification rows cannot be packed (one score per row).
+ * T (default: the longest row). Classification rows cannot be packed (one score per row). Every sample
+ * is checked against `limits` as collate checks its rows.
  */
-export function collatePacked(packs: readonly (readonly TokenRow[])[], padId: number, T?: number): Batch {
+export function collatePacked(packs: readonly (readonly TokenRow[])[], padId: number, T?: number, limits: RowLimits = {}): Batch {
   const B = packs.length;
   if (B === 0) throw new Error('collatePacked: no sequences');
+  checkBatch(packs.flat(), padId, limits, 'sample');
   const lengths = packs.map((p) => p.reduce((a, r) => a + r.inputIds.length, 0));
   const width = T ?? Math.max(...lengths);
   const inputIds = new Int32Array(B * width).fill(padId);

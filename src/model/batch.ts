@@ -1,7 +1,8 @@
 // Host-side batches: rows of token ids collated into the padded (B, T) arrays the model uploads.
 // HF conventions live here, in one place: right padding with positions 0, 1, 2… in every row, the
 // next-token shift (the target of position t is labels[t + 1]), −100 for ignored targets, and the
-// classification token (the last token that is not pad_token_id).
+// classification token (the last token that is not pad_token_id). Rows are validated here, on the
+// host, when a batch is built (checkRow): the kernels that gather rows or take targets never check.
 import { UserError } from '../util/errors.ts';
 
 import { IGNORE_INDEX } from '../backend/backend.ts';
@@ -33,13 +34,47 @@ export interface Batch {
   targetCount: number;
 }
 
+/** The bounds a row's indices must keep: token ids and targets in [0, vocabSize), class labels in [0, numLabels). */
+export interface RowLimits {
+  vocabSize?: number;
+  numLabels?: number | null;
+}
+
+/**
+ * Throws a UserError at `where` (the record's file:line, or its place in a batch) when a row holds an index
+ * the kernels would gather or score out of bounds: an id outside the vocabulary, a target that is neither
+ * one nor −100, a class label outside the head. Without a limit only the lower bounds are checked.
+ */
+export function checkRow(row: TokenRow, limits: RowLimits, where: string): void {
+  const V = limits.vocabSize, L = limits.numLabels ?? undefined;
+  const range = V === undefined ? '≥ 0' : `in [0, ${V})`;
+  const isId = (x: number): boolean => Number.isInteger(x) && x >= 0 && (V === undefined || x < V);
+  const ids = row.inputIds;
+  for (let t = 0; t < ids.length; t++) {
+    if (!isId(ids[t]!)) throw new UserError(`input_ids[${t}] = ${ids[t]} is not a token id ${range}`, where);
+  }
+  const labels = row.labels;
+  if (labels) {
+    for (let t = 0; t < labels.length; t++) {
+      const y = labels[t]!;
+      if (y !== IGNORE_INDEX && !isId(y)) throw new UserError(`labels[${t}] = ${y} is neither a token id ${range} nor ${IGNORE_INDEX}`, where);
+    }
+  }
+  if (row.label !== undefined && !(Number.isInteger(row.label) && row.label >= 0 && (L === undefined || row.label < L))) {
+    const heads = L === undefined ? 'a class index ≥ 0' : `a class index in [0, ${L}) (the classification head scores ${L} classes)`;
+    throw new UserError(`label ${row.label} is not ${heads}`, where);
+  }
+}
+
 /**
  * Collates rows with right padding to the longest row. `padId` fills padded ids (Mistral has no pad token:
  * any id works since padding is masked); `scorePadId` is config.pad_token_id for the classification pick.
+ * Every row is checked against `limits` (checkRow); the error names the row's place in the batch.
  */
-export function collate(rows: readonly TokenRow[], padId: number, scorePadId: number | null): Batch {
+export function collate(rows: readonly TokenRow[], padId: number, scorePadId: number | null, limits: RowLimits = {}): Batch {
   const B = rows.length;
   if (B === 0) throw new Error('collate: no rows');
+  checkBatch(rows, padId, limits);
   const T = Math.max(...rows.map((r) => r.inputIds.length));
   if (T === 0) throw new UserError('a row has no tokens');
   const inputIds = new Int32Array(B * T).fill(padId);
@@ -69,6 +104,15 @@ export function collate(rows: readonly TokenRow[], padId: number, scorePadId: nu
     scoreIndex[b] = b * T + scoreToken(inputIds.subarray(b * T, b * T + T), len, scorePadId);
   }
   return { B, T, inputIds, positions, segments, targets, scoreIndex, classLabels, targetCount };
+}
+
+/** checkRow over every row (or packed sample) of a batch, and the pad id (written into padding and gathered too). */
+export function checkBatch(rows: readonly TokenRow[], padId: number, limits: RowLimits, unit = 'row'): void {
+  const V = limits.vocabSize;
+  if (!Number.isInteger(padId) || padId < 0 || (V !== undefined && padId >= V)) {
+    throw new UserError(`the pad id ${padId} is not a token id ${V === undefined ? '≥ 0' : `in [0, ${V})`}`);
+  }
+  rows.forEach((row, b) => checkRow(row, limits, `${unit} ${b} of the batch`));
 }
 
 /**

@@ -2,7 +2,7 @@
 // or sampled (seeded), stopping at an EOS id or after maxNewTokens. Non-finite logits are an error.
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import type { Batch } from './batch.ts';
+import { checkRow, type Batch } from './batch.ts';
 import { createKvCache, freeKvCache, type KvCache } from './kv-cache.ts';
 import type { MistralModel } from './mistral.ts';
 import { sampleToken, type SamplingOptions } from './sampling.ts';
@@ -25,6 +25,7 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
 export function generate(model: MistralModel, prompt: readonly number[], opts: GenerateOptions): number[] {
   if (prompt.length === 0) throw new Error('generate: empty prompt');
   const be = model.backend, cfg = model.cfg;
+  checkRow({ inputIds: prompt }, { vocabSize: cfg.vocabSize }, 'the prompt'); // the kernels gather these rows unchecked
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
   const rng = new Rng(opts.seed ?? 0);
   const cache = createKvCache(be, cfg, prompt.length + opts.maxNewTokens, model.dtypes.storage);

@@ -86,7 +86,7 @@ export class MistralModel {
 
   /** Collates rows for this model: padding with pad_token_id (0 without one), scored as HF does. */
   collate(rows: readonly TokenRow[]): Batch {
-    return collate(rows, this.padId, this.cfg.padTokenId);
+    return collate(rows, this.padId, this.cfg.padTokenId, { vocabSize: this.cfg.vocabSize, numLabels: this.score?.numLabels });
   }
 
   /** The id written into padding (masked, never trained): pad_token_id, or 0 when there is none. */

@@ -1,10 +1,9 @@
 // Attention forward against a naive reference (per query: visible keys, softmax in float64, weighted
 // sum): causal, sliding window (HF: key j visible from query i when 0 ≤ i − j < window), padding
 // (segment −1), packed segments, GQA down to one KV head, a KV-cache query offset; both GEMMs, f32 and f64.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AttentionShape } from '../../src/backend/backend.ts';
-import type { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import type { AttentionShape, Backend } from '../../src/backend/backend.ts';
+import { test } from './device.ts';
 import { assertClose, backends, download, randn, rng, stored, upload, type Float } from './util.ts';
 
 interface Inputs {
@@ -60,7 +59,7 @@ function randomInputs(s: AttentionShape, seg: number[], dtype: Float, seed: numb
   };
 }
 
-function run(be: CpuBackend, x: Inputs, s: AttentionShape, dtype: Float): { out: number[]; lse: number[] } {
+function run(be: Backend, x: Inputs, s: AttentionShape, dtype: Float): { out: number[]; lse: number[] } {
   const out = be.alloc(dtype, s.B * s.T * s.Hq * s.D), lse = be.alloc(dtype, s.B * s.Hq * s.T);
   be.fill(out, NaN); // every element must be written, padded queries included
   be.attentionForward(out, lse, upload(be, dtype, x.q), upload(be, dtype, x.k), upload(be, dtype, x.v), upload(be, 'i32', x.seg), s);

@@ -1,10 +1,11 @@
 // GEMM: OpenBLAS and the TypeScript loops against a plain float64 reference and against each other, for
 // every transpose combination, padded leading dimensions, alpha/beta, batched strides (broadcast
 // included), views at an offset, f32 and f64.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { GemmSpec } from '../../src/backend/backend.ts';
+import type { Backend, GemmSpec } from '../../src/backend/backend.ts';
+// CpuBackend stays for the one test about the CPU backend's own GEMM paths (OpenBLAS vs TypeScript loops)
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test } from './device.ts';
 import { assertClose, backends, download, hasOpenBlas, randn, rng, stored, upload, type Float } from './util.ts';
 
 /** C = alpha·op(A)·op(B) + beta·C in float64 over the stored (rounded) inputs; untouched padding kept. */
@@ -33,7 +34,7 @@ interface Case {
   pad: number; batch: number; broadcastB: boolean;
 }
 
-function runCase(be: CpuBackend, dtype: Float, c: Case, seed: number): { got: number[]; want: number[] } {
+function runCase(be: Backend, dtype: Float, c: Case, seed: number): { got: number[]; want: number[] } {
   const rand = rng(seed);
   const rowsA = c.transA ? c.k : c.m, colsA = c.transA ? c.m : c.k;
   const rowsB = c.transB ? c.n : c.k, colsB = c.transB ? c.k : c.n;

@@ -1,8 +1,7 @@
 // Helpers for the kernel tests: a seeded random source, host ↔ buffer moves, error measures, and the
-// list of CPU backends to check (TypeScript loops always; OpenBLAS when libopenblas.so.0 loads).
+// backends to check (device.ts: each CPU GEMM path, or the MISTRAL_TUNE_TEST_DEVICE backend).
 import assert from 'node:assert/strict';
-import type { DeviceBuffer } from '../../src/backend/backend.ts';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import type { Backend, DeviceBuffer } from '../../src/backend/backend.ts';
 import { loadOpenBlas } from '../../src/backend/cpu/openblas.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -30,7 +29,7 @@ export function stored(values: ArrayLike<number>, dtype: Float): number[] {
   return Array.from(values, (x) => (dtype === 'f32' ? Math.fround(x) : x));
 }
 
-export function upload(be: CpuBackend, dtype: Float | 'i32', values: ArrayLike<number>): DeviceBuffer {
+export function upload(be: Backend, dtype: Float | 'i32', values: ArrayLike<number>): DeviceBuffer {
   const buf = be.alloc(dtype, values.length);
   if (dtype === 'i32') be.upload(buf, { dtype, data: Int32Array.from(values) });
   else if (dtype === 'f32') be.upload(buf, { dtype, data: Float32Array.from(values) });
@@ -38,7 +37,7 @@ export function upload(be: CpuBackend, dtype: Float | 'i32', values: ArrayLike<n
   return buf;
 }
 
-export function download(be: CpuBackend, buf: DeviceBuffer): number[] {
+export function download(be: Backend, buf: DeviceBuffer): number[] {
   return Array.from(be.download(buf));
 }
 
@@ -71,11 +70,7 @@ export function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: num
   }
 }
 
-/** The CPU backends under test: TypeScript loops, the WebAssembly SIMD GEMM, and OpenBLAS when it loads. */
-export function backends(): Array<{ name: string; be: CpuBackend }> {
-  const list = [{ name: 'js', be: new CpuBackend({ gemm: 'js' }) }, { name: 'simd', be: new CpuBackend({ gemm: 'simd' }) }];
-  if (loadOpenBlas()) list.push({ name: 'openblas', be: new CpuBackend({ gemm: 'openblas' }) });
-  return list;
-}
+/** The backends under test (device.ts): each CPU GEMM path on cpu, the test device otherwise. */
+export { testBackends as backends } from './device.ts';
 
 export const hasOpenBlas = loadOpenBlas() !== null;

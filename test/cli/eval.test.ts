@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFixture, TINY, TINY_BASE } from '../helpers.ts';
+import { readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -127,6 +127,24 @@ test('a malformed row fails with file:line, whatever is wrong with it', () => {
   fails(cli('eval', '--model', TINY_BASE, '--data', empty, '--json'), empty, 'no records');
   const missing = path.join(dir, 'missing.jsonl');
   fails(cli('eval', '--model', TINY_BASE, '--data', missing, '--json'), missing);
+});
+
+test('ids, targets and class labels outside the model stop eval at their file:line, exit 2, one error line', () => {
+  const dir = tmpDir();
+  const adapter = path.join(TINY_CLS, 'adapter_init'); // a head of 3 classes
+  const cases: Array<[string[], string, string, string]> = [
+    [[], '{"input_ids": [1, 2, 3]}\n{"input_ids": [1, 600, 3]}\n', 'input_ids[1]', 'oov-id'],
+    [[], '{"input_ids": [1, 2, 3]}\n{"input_ids": [1, 2, 3], "labels": [-100, 2, 512]}\n', 'labels[2]', 'oov-target'],
+    [['--adapter', adapter], '{"input_ids": [1, 2], "label": 0}\n{"input_ids": [1, 3], "label": 5}\n', 'label 5', 'class'],
+  ];
+  for (const [flags, text, what, name] of cases) {
+    const file = path.join(dir, `${name}.jsonl`);
+    fs.writeFileSync(file, text);
+    const r = cli('eval', '--model', TINY_BASE, ...flags, '--data', file, '--json');
+    fails(r, `${file}:2`, what);
+    assert.equal(r.status, 2, name);
+    assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr);
+  }
 });
 
 test('a missing model folder, model.safetensors or config.json is named', () => {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { createBackend } from '../../src/backend/select.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
@@ -19,7 +19,7 @@ import { FIXTURES } from '../helpers.ts';
 
 const EXAMPLES = path.join(FIXTURES, '..', '..', 'examples', 'data');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dashboard-fixtures-'));
-const backend = new CpuBackend();
+const backend = createBackend('cpu');
 
 const modelDir = path.join(work, 'model');
 saveModelFolder(createRandomModel(backend, parseConfig(QUICKSTART_MODEL), { seed: 0 }), modelDir, { sourceDir: null, head: 'causal' });

@@ -2,15 +2,14 @@
 // Mistral, CPU backend), because segments block attention across samples, positions restart and targets
 // stop at each sample's end.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend, tol } from '../backend/device.ts';
 import { collatePacked, planPacks } from '../../src/data/pack.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { IGNORE_INDEX, collate, type TokenRow } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { TINY_BASE } from '../helpers.ts';
 
-const model = loadModel(TINY_BASE, { backend: new CpuBackend() });
+const model = loadModel(TINY_BASE, { backend: testBackend() });
 const rng = new Rng(2);
 const sample = (len: number, masked: number): TokenRow => {
   const inputIds = [1, ...Array.from({ length: len - 1 }, () => 3 + rng.below(500))];
@@ -55,10 +54,10 @@ test('a packed batch gives the same per-sample losses as the samples alone (tiny
       o += len;
     }
   });
-  assert.ok(worst < 1e-5, `max |packed − alone| = ${worst}`);
+  assert.ok(worst < tol('packedLoss'), `max |packed − alone| = ${worst}`);
   const { sum, count: c } = model.loss(batch);
   assert.equal(c, count);
-  assert.ok(Math.abs(sum - total) < 1e-4 * Math.abs(total), `${sum} vs ${total}`);
+  assert.ok(Math.abs(sum - total) < tol('loss') * Math.abs(total), `${sum} vs ${total}`);
 });
 
 test('without segments (plain concatenation) the losses differ: the check above can fail', () => {

@@ -2,13 +2,12 @@
 // and classification) that load back with the same logits as base + adapter; when Debian's python3-torch
 // is here, the PyTorch port of HF's Mistral (test/fixtures/variants/mistral_torch.py) reads the merged
 // folder too and agrees.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend, tol } from '../backend/device.ts';
 import { exportRun } from '../../src/export/export.ts';
 import { collate } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -38,7 +37,7 @@ function trainedRun(task: 'generation' | 'classification'): string {
   return train(cfg).dir;
 }
 
-const backend = new CpuBackend();
+const backend = testBackend();
 
 /** The base model with a run's (unmerged) adapter: what every export must reproduce. */
 function baseWithAdapter(run: string): ReturnType<typeof loadModel> {
@@ -69,7 +68,7 @@ test('a merged causal LM (single file and sharded) has the logits of base + adap
   const cfg = JSON.parse(fs.readFileSync(path.join(single, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(cfg.architectures, ['MistralForCausalLM']);
   assert.equal(cfg.sliding_window, 8);
-  assert.ok(relErr(loadModel(single, { backend }).logits(probe), expected) < 1e-6);
+  assert.ok(relErr(loadModel(single, { backend }).logits(probe), expected) < tol('selfLogits'));
 
   const sharded = path.join(tmp(), 'sharded');
   exportRun({ run, out: sharded, merge: true, best: false, backend, maxShardBytes: 100_000 });
@@ -77,7 +76,7 @@ test('a merged causal LM (single file and sharded) has the logits of base + adap
   const shards = new Set(Object.values(index.weight_map));
   assert.ok(shards.size > 2, `${shards.size} shards`);
   for (const s of shards) assert.match(s, /^model-\d{5}-of-\d{5}\.safetensors$/);
-  assert.ok(relErr(loadModel(sharded, { backend }).logits(probe), expected) < 1e-6);
+  assert.ok(relErr(loadModel(sharded, { backend }).logits(probe), expected) < tol('selfLogits'));
 
 });
 
@@ -105,7 +104,7 @@ print(json.dumps(logits.flatten().tolist()))`;
   for (const folder of [single, sharded]) {
     const out = spawnSync(PY, ['-c', script, folder, JSON.stringify(probeIds)], { encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
-    assert.ok(relErr(ours, JSON.parse(out.stdout) as number[]) < 1e-4, `${folder}: torch disagrees`);
+    assert.ok(relErr(ours, JSON.parse(out.stdout) as number[]) < tol('logits'), `${folder}: torch disagrees`);
   }
 });
 
@@ -122,7 +121,7 @@ test('a merged classification model is a MistralForSequenceClassification folder
   const merged = loadModel(out, { backend });
   assert.equal(merged.weights.lmHead, null);
   assert.deepEqual(merged.cfg.labels, ['a', 'b', 'c']);
-  assert.ok(relErr(merged.classLogits(probe), expected) < 1e-6);
+  assert.ok(relErr(merged.classLogits(probe), expected) < tol('selfLogits'));
   const adapterCfg = JSON.parse(fs.readFileSync(path.join(run, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(adapterCfg.task_type, 'SEQ_CLS');
 });

@@ -1,8 +1,7 @@
 // Activation plans: an evaluation batch never enlarges the training plan, and a forward for evaluation
 // that reuses the training plan runs without LoRA dropout (PEFT's eval()).
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from '../backend/device.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
 import { collate } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -15,7 +14,7 @@ const rng = new Rng(4);
 const row = (n: number) => ({ inputIds: [1, ...Array.from({ length: n - 1 }, () => 3 + rng.below(500))] });
 
 test('a larger evaluation batch gets its own plan; the training plan keeps its capacity', () => {
-  const model = loadModel(TINY_BASE, { backend: new CpuBackend() });
+  const model = loadModel(TINY_BASE, { backend: testBackend() });
   const train = model.activations(2, 16, true);
   const before = train.bytes;
   model.loss(collate(Array.from({ length: 8 }, () => row(20)), 0, 0));
@@ -28,7 +27,7 @@ test('a larger evaluation batch gets its own plan; the training plan keeps its c
 });
 
 test('evaluation through the training plan has no LoRA dropout', () => {
-  const backend = new CpuBackend();
+  const backend = testBackend();
   const model = loadModel(TINY_BASE, { backend });
   createAdapter(model, { r: 4, alpha: 8, dropout: 0.5, targets: PROJECTIONS, useRslora: false }, new Rng(1), true);
   for (const layer of model.lora!.layers) {

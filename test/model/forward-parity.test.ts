@@ -1,9 +1,8 @@
 // The forward pass against HF transformers' own outputs on the tiny Mistral fixture (float32, ≤ 1e-4).
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend, tol } from '../backend/device.ts';
 import { collate } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { relErr, readFixture, tokenRows, TINY, TINY_BASE } from '../helpers.ts';
@@ -15,20 +14,20 @@ const ids = ex.input_ids!.data as Int32Array;
 const labels = ex.labels!.data as Int32Array;
 
 for (const gemm of ['auto', 'js'] as const) {
-  const backend = new CpuBackend({ gemm });
+  const backend = testBackend({ gemm });
   const model = loadModel(TINY_BASE, { backend });
 
   test(`base logits match HF (gemm ${gemm})`, () => {
     const logits = model.logits(collate(tokenRows(ids, null, B, T), 0, 0));
     const err = relErr(logits, ex.base_logits!.data);
-    assert.ok(err <= 1e-4, `rel err ${err}`);
+    assert.ok(err <= tol('logits'), `rel err ${err}`);
   });
 
   test(`base loss matches HF, token-weighted (gemm ${gemm})`, () => {
     const { sum, count } = model.loss(collate(tokenRows(ids, labels, B, T), 0, 0));
     assert.equal(count, 2 * (T - 10));
     const err = Math.abs(sum / count - meta.base_loss) / meta.base_loss;
-    assert.ok(err <= 1e-4, `loss ${sum / count} vs ${meta.base_loss}`);
+    assert.ok(err <= tol('loss'), `loss ${sum / count} vs ${meta.base_loss}`);
   });
 
   test(`padded logits match HF at unmasked positions (gemm ${gemm})`, () => {
@@ -47,7 +46,7 @@ for (const gemm of ['auto', 'js'] as const) {
       }
     }
     const err = relErr(ours, theirs);
-    assert.ok(err <= 1e-4, `rel err ${err}`);
+    assert.ok(err <= tol('logits'), `rel err ${err}`);
   });
 
   test(`classification logits match HF (gemm ${gemm})`, () => {
@@ -59,18 +58,18 @@ for (const gemm of ['auto', 'js'] as const) {
     model.setScoreHead(score, false);
     const logits = model.classLogits(collate(rows, 0, 0));
     const err = relErr(logits, ex.cls_logits!.data);
-    assert.ok(err <= 1e-4, `rel err ${err}: ${Array.from(logits)} vs ${Array.from(ex.cls_logits!.data)}`);
+    assert.ok(err <= tol('logits'), `rel err ${err}: ${Array.from(logits)} vs ${Array.from(ex.cls_logits!.data)}`);
   });
 }
 
 test('activation buffers planned for a larger batch serve a smaller one unchanged', () => {
-  const backend = new CpuBackend();
+  const backend = testBackend();
   const model = loadModel(TINY_BASE, { backend });
   const rows = tokenRows(ids, labels, B, T);
   const big = [...rows, ...rows, { inputIds: [...rows[0]!.inputIds, ...rows[1]!.inputIds] }];
   model.loss(collate(big, 0, 0));
   const small = collate([{ inputIds: rows[1]!.inputIds.slice(0, 13) }], 0, 0);
-  const fresh = loadModel(TINY_BASE, { backend: new CpuBackend() });
+  const fresh = loadModel(TINY_BASE, { backend: testBackend() });
   assert.equal(relErr(model.logits(small), fresh.logits(small)), 0);
   assert.equal(relErr(model.tokenLosses(small), fresh.tokenLosses(small)), 0);
 });

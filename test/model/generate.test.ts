@@ -1,9 +1,8 @@
 // Generation with a KV cache: greedy output equals HF generate() on the fixture; the cached path gives
 // the same logits as a full forward; sampling is seeded and respects top-k; EOS stops.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from '../backend/device.ts';
 import { collate } from '../../src/model/batch.ts';
 import { generate } from '../../src/model/generate.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -11,7 +10,7 @@ import { argmax } from '../../src/model/sampling.ts';
 import { readFixture, TINY, TINY_BASE } from '../helpers.ts';
 
 const ex = readFixture(path.join(TINY, 'expected.safetensors'));
-const model = loadModel(TINY_BASE, { backend: new CpuBackend() });
+const model = loadModel(TINY_BASE, { backend: testBackend() });
 const prompt = Array.from(ex.gen_prompt!.data as Int32Array);
 const expected = Array.from(ex.gen_output!.data as Int32Array);
 

@@ -1,9 +1,9 @@
 // The hand-written backward of every layer against central finite differences, in float64, on a tiny
 // random model: LoRA factors on all projections (with and without dropout), every base weight (full
 // fine-tuning, tied and untied embeddings), the score head; with sliding window, padding and packing.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import type { Backend, DeviceBuffer } from '../../src/backend/backend.ts';
+import { GRADCHECK, test, testBackend } from '../backend/device.ts';
 import { causalLmBackward, classificationBackward } from '../../src/model/backward.ts';
 import type { Batch } from '../../src/model/batch.ts';
 import { collate } from '../../src/model/batch.ts';
@@ -48,25 +48,30 @@ function packedBatch(rng: Rng): Batch {
 
 type Objective = () => number;
 
+/** Writes one f64 element of a buffer through the backend interface. */
+function poke(backend: Backend, buf: DeviceBuffer, i: number, x: number): void {
+  backend.upload(buf, { dtype: 'f64', data: Float64Array.of(x) }, i);
+}
+
 /** Compares ∂L/∂θ from `backward` with central differences of `objective` at a few entries of each param. */
-function checkParams(backend: CpuBackend, params: Param[], objective: Objective, backward: () => void, rng: Rng): void {
+function checkParams(backend: Backend, params: Param[], objective: Objective, backward: () => void, rng: Rng): void {
   zeroGrads(backend, params);
   backward();
-  const h = 1e-5;
+  const { h, abs, rel } = GRADCHECK;
   for (const p of params) {
-    const value = (p.value as unknown as { data: Float64Array }).data;
+    const value = backend.download(p.value);
     const grad = backend.download(p.grad);
     for (let trial = 0; trial < 4; trial++) {
       const i = rng.below(value.length);
       const orig = value[i]!;
-      value[i] = orig + h;
+      poke(backend, p.value, i, orig + h);
       const up = objective();
-      value[i] = orig - h;
+      poke(backend, p.value, i, orig - h);
       const down = objective();
-      value[i] = orig;
+      poke(backend, p.value, i, orig);
       const numeric = (up - down) / (2 * h);
       const analytic = grad[i]!;
-      const tol = 1e-7 + 1e-5 * Math.max(Math.abs(numeric), Math.abs(analytic));
+      const tol = abs + rel * Math.max(Math.abs(numeric), Math.abs(analytic));
       assert.ok(Math.abs(numeric - analytic) <= tol, `${p.name}[${i}]: numeric ${numeric} vs analytic ${analytic}`);
     }
   }
@@ -80,15 +85,14 @@ function lmObjective(model: MistralModel, batch: Batch): Objective {
 function withRandomLoraB(model: MistralModel, rng: Rng): void {
   for (const layer of model.lora!.layers) {
     for (const pair of Object.values(layer)) {
-      const data = (pair.B as unknown as { data: Float64Array }).data;
-      for (let i = 0; i < data.length; i++) data[i] = rng.normal() * 0.1;
+      model.backend.upload(pair.B, { dtype: 'f64', data: Float64Array.from({ length: pair.B.length }, () => rng.normal() * 0.1) });
     }
   }
 }
 
 for (const dropout of [0, 0.3]) {
   test(`LoRA gradients on all projections, dropout ${dropout}`, () => {
-    const backend = new CpuBackend();
+    const backend = testBackend();
     const rng = new Rng(11);
     const model = createRandomModel(backend, tinyConfig(false), { seed: 1, std: 0.3, normStd: 0.1 }, 'f64');
     createAdapter(model, { r: 3, alpha: 6, dropout, targets: PROJECTIONS, useRslora: false }, rng, true);
@@ -103,7 +107,7 @@ for (const dropout of [0, 0.3]) {
 
 for (const tie of [false, true]) {
   test(`every base weight (full fine-tuning), ${tie ? 'tied' : 'untied'} embeddings`, () => {
-    const backend = new CpuBackend();
+    const backend = testBackend();
     const rng = new Rng(12);
     const model = createRandomModel(backend, tinyConfig(tie), { seed: 2, std: 0.3, normStd: 0.1 }, 'f64');
     model.enableBaseGrads();
@@ -115,7 +119,7 @@ for (const tie of [false, true]) {
 }
 
 test('classification: score head, LoRA and base gradients', () => {
-  const backend = new CpuBackend();
+  const backend = testBackend();
   const rng = new Rng(13);
   const model = createRandomModel(backend, tinyConfig(false), { seed: 3, std: 0.3, normStd: 0.1, numLabels: 3 }, 'f64');
   createAdapter(model, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: true }, rng, true);

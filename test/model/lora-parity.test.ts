@@ -1,10 +1,9 @@
 // LoRA against HF + PEFT on the tiny fixture: logits and loss with adapter_init, every LoRA gradient,
 // one AdamW step (adapter_step1, loss after the step), and the merged model's logits.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend, tol } from '../backend/device.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
 import { collate } from '../../src/model/batch.ts';
 import { mergeLora } from '../../src/model/merge.ts';
@@ -24,7 +23,7 @@ const B = 2, T = 24;
 const batch = collate(tokenRows(ex.input_ids!.data as Int32Array, ex.labels!.data as Int32Array, B, T), 0, 0);
 
 function setup() {
-  const backend = new CpuBackend();
+  const backend = testBackend();
   const model = loadModel(TINY_BASE, { backend });
   loadAdapter(model, path.join(TINY, 'adapter_init'), { trainable: true });
   return { backend, model };
@@ -32,9 +31,9 @@ function setup() {
 
 test('LoRA logits and loss match PEFT', () => {
   const { model } = setup();
-  assert.ok(relErr(model.logits(batch), ex.lora_logits!.data) <= 1e-4);
+  assert.ok(relErr(model.logits(batch), ex.lora_logits!.data) <= tol('logits'));
   const { sum, count } = model.loss(batch);
-  assert.ok(Math.abs(sum / count - meta.lora_loss) / meta.lora_loss <= 1e-4, `${sum / count} vs ${meta.lora_loss}`);
+  assert.ok(Math.abs(sum / count - meta.lora_loss) / meta.lora_loss <= tol('loss'), `${sum / count} vs ${meta.lora_loss}`);
 });
 
 test('every LoRA gradient matches PEFT, then one AdamW step matches torch', () => {
@@ -43,31 +42,31 @@ test('every LoRA gradient matches PEFT, then one AdamW step matches torch', () =
   assert.equal(params.length, Object.keys(grads).length);
   zeroGrads(backend, params);
   const sum = causalLmBackward(model, batch, 1 / batch.targetCount);
-  assert.ok(Math.abs(sum / batch.targetCount - meta.lora_loss) / meta.lora_loss <= 1e-4);
+  assert.ok(Math.abs(sum / batch.targetCount - meta.lora_loss) / meta.lora_loss <= tol('loss'));
   for (const p of params) {
     const ref = grads[p.name];
     assert.ok(ref, `no reference gradient for ${p.name}`);
     const err = relErr(backend.download(p.grad), ref.data);
-    assert.ok(err <= 1e-4, `${p.name}: rel err ${err}`);
+    assert.ok(err <= tol('grad'), `${p.name}: rel err ${err}`);
   }
   const a = meta.adamw;
   const opt = new AdamW(backend, params, { lr: a.lr, betas: a.betas, eps: a.eps, weightDecay: a.weight_decay });
   opt.update(a.lr);
   for (const p of params) {
     const err = relErr(backend.download(p.value), step1[p.name]!.data);
-    assert.ok(err <= 1e-4, `${p.name} after step: rel err ${err}`);
+    assert.ok(err <= tol('param'), `${p.name} after step: rel err ${err}`);
   }
   const after = model.loss(batch);
   const loss = after.sum / after.count;
-  assert.ok(Math.abs(loss - meta.lora_loss_after_step1) / meta.lora_loss_after_step1 <= 1e-4, `${loss} vs ${meta.lora_loss_after_step1}`);
+  assert.ok(Math.abs(loss - meta.lora_loss_after_step1) / meta.lora_loss_after_step1 <= tol('loss'), `${loss} vs ${meta.lora_loss_after_step1}`);
 });
 
 test('merged adapter_step1 logits match PEFT merge_and_unload', () => {
-  const backend = new CpuBackend();
+  const backend = testBackend();
   const model = loadModel(TINY_BASE, { backend });
   loadAdapter(model, path.join(TINY, 'adapter_step1'), { trainable: false });
   mergeLora(model);
   assert.equal(model.lora, null);
   const err = relErr(model.logits(batch), ex.merged_step1_logits!.data);
-  assert.ok(err <= 1e-4, `rel err ${err}`);
+  assert.ok(err <= tol('logits'), `rel err ${err}`);
 });

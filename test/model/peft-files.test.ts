@@ -1,11 +1,10 @@
 // PEFT adapter files written by us: exactly PEFT's tensor keys and adapter_config.json keys, values that
 // round-trip, PEFT's initialisation for new adapters, and clear errors for adapters we cannot apply.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from '../backend/device.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter, loadAdapter, saveAdapter } from '../../src/model/peft.ts';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';
@@ -24,7 +23,7 @@ const json = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSy
 
 for (const [name, dir, task] of [['causal LM', path.join(TINY, 'adapter_init'), 'CAUSAL_LM'], ['SEQ_CLS', path.join(TINY_CLS, 'adapter_init'), 'SEQ_CLS']] as const) {
   test(`a saved ${name} adapter has PEFT's keys, config and values`, () => {
-    const backend = new CpuBackend();
+    const backend = testBackend();
     const model = loadModel(TINY_BASE, { backend });
     loadAdapter(model, dir, { trainable: false });
     const out = tmp();
@@ -50,7 +49,7 @@ for (const [name, dir, task] of [['causal LM', path.join(TINY, 'adapter_init'), 
 }
 
 test('new adapters initialise like PEFT: A uniform in ±1/√in, B zero', () => {
-  const backend = new CpuBackend();
+  const backend = testBackend();
   const model = loadModel(TINY_BASE, { backend });
   createAdapter(model, { r: 8, alpha: 16, dropout: 0, targets: PROJECTIONS, useRslora: false }, new Rng(1), true);
   const down = model.lora!.layers[0]!.down_proj!;
@@ -70,9 +69,9 @@ test('adapters we cannot apply are refused with the key that says why', () => {
     const cfg = json(path.join(TINY, 'adapter_init', 'adapter_config.json'));
     cfg[key] = value;
     fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify(cfg));
-    const model = loadModel(TINY_BASE, { backend: new CpuBackend() });
+    const model = loadModel(TINY_BASE, { backend: testBackend() });
     assert.throws(() => loadAdapter(model, dir, { trainable: false }), message);
   }
-  const model = loadModel(TINY_BASE, { backend: new CpuBackend() });
+  const model = loadModel(TINY_BASE, { backend: testBackend() });
   assert.throws(() => loadAdapter(model, tmp(), { trainable: false }), /adapter_config\.json/);
 });

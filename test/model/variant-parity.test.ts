@@ -3,13 +3,12 @@
 // embeddings, head_dim ≠ hidden/heads, a sharded checkpoint, bf16 weights, window 4 with one KV head.
 // Logits of a right-padded batch (unmasked positions) and the token-weighted loss, ≤ 1e-4 relative,
 // through the library and through the real CLI at several batch sizes.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend, tol } from '../backend/device.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { evaluateLoss } from '../../src/eval/evaluate.ts';
 import { collate } from '../../src/model/batch.ts';
@@ -20,7 +19,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const VARIANTS = path.join(FIXTURES, 'variants');
 const NAMES = ['no-window', 'rope-theta-1e6', 'no-pad-token', 'tied', 'head-dim', 'sharded', 'bf16', 'window4-gqa1'];
-const TOL = 1e-4;
+const TOL = tol('logits');
 
 interface Meta {
   loss: number;
@@ -34,7 +33,7 @@ test('every variant folder is present and used', () => {
   assert.deepEqual(dirs.sort(), [...NAMES].sort());
 });
 
-const backend = new CpuBackend();
+const backend = testBackend();
 
 for (const name of NAMES) {
   const dir = path.join(VARIANTS, name);

@@ -1,8 +1,7 @@
 // AdamW's parameter groups: weight decay applies to matrices (LoRA factors, projections, embeddings,
 // heads) and not to norm weights, as HF Trainer groups them.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from '../backend/device.ts';
 import { decays } from '../../src/model/params.ts';
 import { AdamW } from '../../src/train/optimizer.ts';
 
@@ -14,7 +13,7 @@ test('norm weights are not decayed; other tensors are', () => {
     'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight', 'base_model.model.score.modules_to_save.weight']) {
     assert.equal(decays(name), true, name);
   }
-  const be = new CpuBackend();
+  const be = testBackend();
   const param = (name: string) => {
     const value = be.alloc('f32', 2), grad = be.alloc('f32', 2);
     be.upload(value, { dtype: 'f32', data: Float32Array.of(1, 2) });

@@ -1,0 +1,66 @@
+// The backend-parametrised suite: every file that imports test/backend/device.ts takes its backend and its
+// `test` from there (so MISTRAL_TUNE_TEST_DEVICE reaches it and an unavailable device skips it, visibly),
+// and no test names the CPU backend's classes except the files about the CPU backend's own internals.
+// These files are what `MISTRAL_TUNE_TEST_DEVICE=cuda node --import tsx --test …` runs on a GPU.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBackend } from '../../src/backend/select.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Files allowed to name CpuBackend/CpuBuffer, and why. */
+const CPU_INTERNALS: Record<string, string> = {
+  'test/backend/device.ts': 'the factory: the one place that builds the CPU backend',
+  'test/backend/backend-suite.test.ts': 'this check names them',
+  'test/backend/gemm.test.ts': 'one test compares the CPU backend\'s own GEMM paths (OpenBLAS vs TypeScript loops)',
+  'test/backend/wasm.test.ts': 'the CPU backend\'s WebAssembly SIMD kernels against its TypeScript loops',
+};
+
+function testFiles(dir = path.join(ROOT, 'test')): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return e.name === 'fixtures' ? [] : testFiles(p);
+    return e.name.endsWith('.ts') ? [path.relative(ROOT, p)] : [];
+  });
+}
+
+/** The files of the backend-parametrised suite (the list for a GPU run). */
+function backendSuite(): string[] {
+  return testFiles().filter((f) => f.endsWith('.test.ts') && /from '[./]*\/?(backend\/)?device\.ts'/.test(fs.readFileSync(path.join(ROOT, f), 'utf8'))).sort();
+}
+
+test('no test names CpuBackend or CpuBuffer outside the CPU backend\'s own tests', () => {
+  const offenders = testFiles().filter((f) => !(f in CPU_INTERNALS) && /\bCpu(Backend|Buffer)\b/.test(fs.readFileSync(path.join(ROOT, f), 'utf8')));
+  assert.deepEqual(offenders, []);
+});
+
+test('the backend-parametrised files take `test` from device.ts, not node:test', () => {
+  const suite = backendSuite();
+  assert.ok(suite.length >= 12, `suite: ${suite.join(' ')}`);
+  for (const f of suite) {
+    const src = fs.readFileSync(path.join(ROOT, f), 'utf8');
+    assert.doesNotMatch(src, /import \{[^}]*\btest\b[^}]*\} from 'node:test'/, `${f} imports test from node:test`);
+  }
+});
+
+let cudaHere = true;
+try {
+  createBackend('cuda');
+} catch {
+  cudaHere = false;
+}
+
+test('MISTRAL_TUNE_TEST_DEVICE=cuda without a CUDA backend: the tests are skipped with the reason, none pass', { skip: cudaHere && 'CUDA is available here' }, () => {
+  const file = path.join('test', 'model', 'batch.test.ts');
+  const env: NodeJS.ProcessEnv = { ...process.env, MISTRAL_TUNE_TEST_DEVICE: 'cuda' };
+  delete env.NODE_TEST_CONTEXT; // a run of its own, reporting in TAP (not to this runner)
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], { cwd: ROOT, encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /# SKIP MISTRAL_TUNE_TEST_DEVICE=cuda, but its backend is unavailable: /);
+  assert.match(r.stdout, /^# pass 0$/m);
+  assert.match(r.stdout, /^# skipped [1-9]/m);
+});

@@ -1,0 +1,46 @@
+// Host validation of batches: token ids, next-token targets, class labels and the pad id are checked when a
+// batch is built (collate, packing's collation, the model's collate, generation's prompt), with a UserError
+// that says which row and what, so no kernel ever receives an index it would have to refuse.
+import assert from 'node:assert/strict';
+import { collatePacked } from '../../src/data/pack.ts';
+import { generate } from '../../src/model/generate.ts';
+import { collate } from '../../src/model/batch.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { TINY_BASE } from '../helpers.ts';
+import { test, testBackend } from '../backend/device.ts';
+
+/** A UserError whose message matches every pattern. */
+const userError = (...patterns: RegExp[]) => (e: unknown): boolean => {
+  assert.ok(isUserError(e), `expected a UserError, got ${String(e)}`);
+  for (const p of patterns) assert.match(e.message, p);
+  return true;
+};
+
+const V = 512;
+const limits = { vocabSize: V, numLabels: 3 };
+
+test('collate refuses ids, targets, labels and pad ids outside the model, naming the row', () => {
+  const ok = { inputIds: [1, 2, 3], labels: [-100, 2, 511] };
+  assert.doesNotThrow(() => collate([ok], 0, 0, limits));
+  assert.throws(() => collate([ok, { inputIds: [1, 512] }], 0, 0, limits), userError(/row 1 of the batch/, /input_ids\[1\] = 512/, /\[0, 512\)/));
+  assert.throws(() => collate([{ inputIds: [1, 2, 3], labels: [-100, 2, 600] }], 0, 0, limits), userError(/row 0/, /labels\[2\] = 600/));
+  assert.throws(() => collate([{ inputIds: [1, 2], labels: [-100, -1] }], 0, 0), userError(/labels\[1\] = -1/)); // no limit needed
+  assert.throws(() => collate([{ inputIds: [1, 2], label: 3 }], 0, 0, limits), userError(/label 3/, /\[0, 3\)/));
+  assert.throws(() => collate([ok], 512, 0, limits), userError(/pad id 512/));
+});
+
+test('collatePacked checks every packed sample', () => {
+  assert.throws(() => collatePacked([[{ inputIds: [1, 2] }, { inputIds: [3, 9999] }]], 0, 8, limits), userError(/sample 1 of the batch/, /9999/));
+});
+
+const model = loadModel(TINY_BASE, { backend: testBackend() });
+
+test('the model\'s collate bounds targets by its vocabulary: a bad target stops before any kernel', () => {
+  const rows = [{ inputIds: [1, 5, 6] }, { inputIds: [1, 5, 6], labels: [-100, 5, 700] }];
+  assert.throws(() => model.loss(model.collate(rows)), userError(/row 1 of the batch/, /labels\[2\] = 700/));
+});
+
+test('generate refuses a prompt id outside the vocabulary', () => {
+  assert.throws(() => generate(model, [1, 600], { maxNewTokens: 2 }), userError(/the prompt/, /input_ids\[1\] = 600/));
+});
