@@ -67,18 +67,21 @@ const stepsOf = (file: string): number[] => {
   }
 };
 
-test('a second train on a run folder in use is refused; the lock of a killed run is taken over', { timeout: 60_000 }, async () => {
+test('a second train on a run folder in use is refused; the lock of a killed run is taken over', { timeout: 60_000 }, async (t) => {
   const dir = project('run', 1_000_000);
   const config = path.join(dir, 'config.yaml');
   const metrics = path.join(dir, 'run', 'metrics.jsonl');
   const first = spawn(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  t.after(() => { first.kill('SIGKILL'); });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => first.once('exit', (_c, signal) => resolve(signal)));
   while (stepsOf(metrics).length < 5) {
     assert.equal(first.exitCode, null, 'the first run should still be training');
     await new Promise((r) => setTimeout(r, 20));
   }
+  // (short runs, so that without a lock they would finish, not train for hours)
   const second = await Promise.all(['--resume', '--overwrite'].map((flag) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const p = spawn(process.execPath, [BIN, 'train', config, flag], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, 'train', config, flag, '--max_steps', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    t.after(() => { p.kill('SIGKILL'); });
     let stderr = '';
     p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     p.once('exit', (code) => resolve({ code, stderr }));
