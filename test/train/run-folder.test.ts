@@ -102,3 +102,24 @@ test('a second train on a run folder in use is refused; the lock of a killed run
   assert.deepEqual(stepsOf(metrics), [1, 2, 3]);
   assert.equal(fs.existsSync(path.join(dir, 'run', '.mistral-tune.lock')), false);
 });
+
+test('a run folder moved elsewhere resumes where it now is: train MOVED --resume, or --output_dir MOVED', () => {
+  const dir = project('run', 20);
+  const config = path.join(dir, 'config.yaml');
+  fs.appendFileSync(config, 'checkpoint: {every_steps: 5, keep: 2}\n');
+  assert.equal(cli(['train', config, '--max_steps', '10']).status, 0);
+  fs.renameSync(path.join(dir, 'run'), path.join(dir, 'moved'));
+  const byFolder = cli(['train', path.join(dir, 'moved'), '--resume', '--max_steps', '10']);
+  assert.equal(byFolder.status, 0, byFolder.stderr);
+  assert.match(byFolder.stderr, /resume: from the checkpoint of step 10/);
+  assert.match(fs.readFileSync(path.join(dir, 'moved', 'config.yaml'), 'utf8'), new RegExp(`^output_dir: ${path.join(dir, 'moved')}$`, 'm'));
+  assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'nothing is written at the old place');
+
+  fs.renameSync(path.join(dir, 'moved'), path.join(dir, 'again'));
+  const byOverride = cli(['train', config, '--resume', '--max_steps', '10', '--output_dir', path.join(dir, 'again')]);
+  assert.equal(byOverride.status, 0, byOverride.stderr);
+  assert.match(byOverride.stderr, /resume: from the checkpoint of step 10/);
+  const changed = cli(['train', path.join(dir, 'again'), '--resume', '--max_steps', '11']);
+  assert.equal(changed.status, 2);
+  assert.match(changed.stderr, /different config: max_steps changed/);
+});
