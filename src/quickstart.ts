@@ -1,7 +1,8 @@
 // The quickstart: the whole path on the bundled data, on the CPU, in a few minutes. It creates a tiny
 // Mistral-architecture model from a config and a seed (random weights: no pre-trained model ships with
 // the package yet), prepares the bundled countries Q&A data (clean, deduplicate, split 80/10/10),
-// fine-tunes the model on it, evaluates on val and test, and shows samples before and after.
+// fine-tunes the model on it, evaluates on val and test, and shows samples before and after. Its folder
+// is locked while it runs and marked unfinished until the end; only a quickstart's own folder is replaced.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,9 @@ import { createRandomModel } from './model/init.ts';
 import { saveModelFolder } from './model/save.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from './tokenizer/load.ts';
 import { validate } from './train/config.ts';
+import { LOCK_FILE, acquireRunLock } from './train/run-lock.ts';
 import { train, type TrainResult } from './train/trainer.ts';
+import { writeFileAtomic } from './util/atomic.ts';
 import { UserError } from './util/errors.ts';
 import { info } from './util/log.ts';
 
@@ -29,6 +32,8 @@ export const QUICKSTART_MODEL = {
 
 export interface QuickstartOptions {
   out: string;
+  /** Replace an earlier, complete quickstart in `out` (one that was interrupted is replaced anyway). */
+  overwrite?: boolean;
   seed: number;
   epochs: number;
   backend: Backend;
@@ -40,15 +45,57 @@ export interface QuickstartResult {
   run: TrainResult;
 }
 
-const OWN = ['model', 'data', 'run'];
+/** The file that marks a folder as the quickstart's, and says whether it finished. */
+export const QUICKSTART_MARKER = '.mistral-tune-quickstart';
+
+interface Marker {
+  format: 'mistral-tune quickstart';
+  complete: boolean;
+}
 
 export function quickstart(opts: QuickstartOptions): QuickstartResult {
-  // the folder is replaced only when it is absent, empty, or an earlier quickstart's
-  if (fs.existsSync(opts.out)) {
-    const foreign = fs.readdirSync(opts.out).filter((e) => !OWN.includes(e));
-    if (foreign.length > 0) throw new UserError(`--out holds other files (${foreign.slice(0, 3).join(', ')}…): give an empty or new folder`, opts.out);
+  const lock = acquireRunLock(opts.out);
+  try {
+    claimFolder(opts.out, opts.overwrite ?? false);
+    const marker = (complete: boolean): void => writeFileAtomic(path.join(opts.out, QUICKSTART_MARKER),
+      JSON.stringify({ format: 'mistral-tune quickstart', complete } satisfies Marker) + '\n');
+    // marked unfinished until the end, so an interrupted quickstart is never taken for a complete one
+    marker(false);
+    const result = build(opts);
+    marker(true);
+    return result;
+  } finally {
+    lock.release();
   }
-  fs.rmSync(opts.out, { recursive: true, force: true });
+}
+
+/**
+ * Empties `out` for a new quickstart: only a folder that an earlier quickstart made (its marker), and a
+ * complete one only with `overwrite`; a folder with anything else in it is refused.
+ */
+function claimFolder(out: string, overwrite: boolean): void {
+  const entries = fs.readdirSync(out).filter((e) => e !== LOCK_FILE);
+  if (entries.length === 0) return;
+  const marker = readMarker(path.join(out, QUICKSTART_MARKER));
+  if (!marker) {
+    throw new UserError(`--out holds other files that the quickstart did not make (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}): ` +
+      'give an empty or new folder', out);
+  }
+  if (marker.complete && !overwrite) throw new UserError('--out holds an earlier quickstart: pass --overwrite to replace it, or give another --out', out);
+  info(`replacing the ${marker.complete ? 'earlier' : 'unfinished (interrupted)'} quickstart in ${out}`);
+  for (const e of entries) fs.rmSync(path.join(out, e), { recursive: true, force: true });
+}
+
+function readMarker(file: string): Marker | null {
+  try {
+    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Marker>;
+    return m.format === 'mistral-tune quickstart' ? { format: m.format, complete: m.complete === true } : null;
+  } catch {
+    return null;
+  }
+}
+
+function build(opts: QuickstartOptions): QuickstartResult {
   const modelDir = path.join(opts.out, 'model');
   const dataDir = path.join(opts.out, 'data');
   const runDir = path.join(opts.out, 'run');
@@ -77,7 +124,7 @@ export function quickstart(opts: QuickstartOptions): QuickstartResult {
     batch_size: 16, epochs: opts.epochs, max_seq_len: 64, grad_clip: 1, seed: opts.seed,
     eval: { every_steps: 25, batch_size: 32, samples: 3, max_new_tokens: 24 }, output_dir: runDir,
   }, 'quickstart');
-  const run = train(trainCfg, { overwrite: true });
+  const run = train(trainCfg);
   return { modelDir, dataDir, run };
 }
 

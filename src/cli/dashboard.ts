@@ -13,8 +13,8 @@ A web page with the runs' curves (train and val loss, learning rate, tokens/s, g
 memory), overlaid for comparison and updated live as metrics.jsonl grows, with each run's config,
 test report (confusion matrix for classification) and generation samples. Works offline.
 
-  RUN_DIR...      run directories (default: every folder under ./runs that holds metrics.jsonl,
-                  config.yaml or report.json)
+  RUN_DIR...      run directories (default: every run folder under ./runs, nested ones such as
+                  runs/quickstart/run too)
   --port N        port to listen on (default 0: any free port; the URL is printed on stderr)
   --host H        address to bind (default 127.0.0.1, this machine only). Another address, e.g.
                   0.0.0.0, shows the runs' files to everyone who can reach it (a warning says so);
@@ -29,20 +29,26 @@ interface DashboardFlags {
   help?: boolean;
 }
 
-const RUN_FILES = ['metrics.jsonl', 'config.yaml', 'report.json'];
+/** A folder is a run when train marked it or it has metrics (a data folder's report.json is not enough). */
+const RUN_FILES = ['.mistral-tune-run', 'metrics.jsonl'];
+const MAX_DEPTH = 3;
 
-/** Run folders directly under `root` (sorted), for the no-argument form. */
-function discoverRuns(root: string): string[] {
+/** Run folders under `root`, nested up to MAX_DEPTH levels (runs/quickstart/run), sorted; none inside a run. */
+function discoverRuns(root: string, depth = 1): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(root, { withFileTypes: true });
   } catch {
     return [];
   }
-  return entries
-    .filter((e) => e.isDirectory() && RUN_FILES.some((f) => fs.existsSync(path.join(root, e.name, f))))
-    .map((e) => path.join(root, e.name))
-    .sort();
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.isDirectory() || e.name.startsWith('.')) continue;
+    const dir = path.join(root, e.name);
+    if (RUN_FILES.some((f) => fs.existsSync(path.join(dir, f)))) out.push(dir);
+    else if (depth < MAX_DEPTH) out.push(...discoverRuns(dir, depth + 1));
+  }
+  return out.sort();
 }
 
 export async function run(argv: string[]): Promise<void> {

@@ -3,17 +3,17 @@ import { createBackend } from '../backend/select.ts';
 import { quickstart, quickstartSummary } from '../quickstart.ts';
 import { intOption, parseCommand } from './args.ts';
 
-export const usage = `mistral-tune quickstart [--out runs/quickstart] [--epochs 5] [--seed 0]
+export const usage = `mistral-tune quickstart [--out runs/quickstart] [--epochs 5] [--seed 0] [--overwrite]
 
 Creates a tiny Mistral-architecture model with random weights (no pre-trained model ships yet),
 prepares the bundled countries Q&A data (examples/data), fine-tunes the model on it on the CPU,
 evaluates on val and test, and prints samples before and after training. Everything lands in --out.`;
 
-interface Flags { out?: string; epochs?: string; seed?: string; help?: boolean }
+interface Flags { out?: string; epochs?: string; seed?: string; overwrite?: boolean; help?: boolean }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<Flags>('quickstart', argv, {
-    out: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean' },
+    out: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, overwrite: { type: 'boolean' }, help: { type: 'boolean' },
   });
   if (f.help) {
     process.stdout.write(usage + '\n');
@@ -21,7 +21,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   const t0 = performance.now();
   const result = quickstart({
-    out: f.out ?? 'runs/quickstart', epochs: intOption('epochs', f.epochs, 5), seed: intOption('seed', f.seed, 0, 0), backend: createBackend('cpu'),
+    out: f.out ?? 'runs/quickstart', overwrite: f.overwrite ?? false, epochs: intOption('epochs', f.epochs, 5), seed: intOption('seed', f.seed, 0, 0), backend: createBackend('cpu'),
   });
   process.stdout.write(quickstartSummary(result) + `\n(quickstart took ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
 }

@@ -3,18 +3,23 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTrainConfig } from '../train/config.ts';
+import { RunDir } from '../train/run-dir.ts';
 import { train } from '../train/trainer.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
+       mistral-tune train RUN_DIR --resume
 
 Fine-tunes the model of the config (LoRA or full) and writes the run directory (output_dir):
 metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve.svg.
 
-  --overwrite        empty an existing, non-empty output_dir first
+  --overwrite        empty an existing, non-empty output_dir first (only a run folder that train
+                     made, and never one that holds the config, the model, the data or the cwd)
   --resume           continue the run in output_dir from its newest valid checkpoint (same config;
-                     metrics rows past the checkpoint are dropped, then recomputed identically)
+                     metrics rows past the checkpoint are dropped, then recomputed identically);
+                     given a run folder (or its config.yaml), resumes that folder even if moved
+A run folder is locked while train runs: a second train on it stops with an error.
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
                      (--port N: its port, default any free one; Ctrl-C stops it)
   --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100
@@ -49,11 +54,15 @@ export async function run(argv: string[]): Promise<void> {
   }
   if (!file) throw new UserError('a config file is required: mistral-tune train CONFIG.yaml (see --help)');
   if (overwrite && resume) throw new UserError('--overwrite and --resume contradict each other: choose one');
-  const cfg = loadTrainConfig(file, overrides);
+  // `--resume RUN_DIR` (or a run's own config.yaml) resumes that folder, wherever it has been moved
+  const target = resume && !overrides.some(([k]) => k === 'output_dir') ? RunDir.resumeTarget(file) : null;
+  const loaded = loadTrainConfig(target?.config ?? file, overrides);
+  const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
   let dash: ReturnType<typeof spawn> | null = null;
   const result = train(cfg, {
     overwrite,
     resume,
+    keep: [file],
     // The dashboard runs in its own process: the training loop keeps this one busy.
     onRunDir: dashboard ? (dir) => {
       dash = spawn(process.execPath, [BIN, 'dashboard', dir, '--port', port], {

@@ -1,8 +1,9 @@
 // Resumable checkpoints: checkpoints/step-NNNNNNN/ holds state.safetensors (every trainable tensor and
 // its AdamW moments, each in its buffer's dtype) and trainer_state.json (step, data-loader position, optimizer step count,
 // metrics.jsonl length, best val, samples, and the SHA-256 of state.safetensors). A checkpoint is written
-// in a temporary folder and renamed into place, so a crash leaves either a complete one or none; on resume
-// one that fails its checks is skipped with a warning and the previous one is used.
+// in a temporary folder and renamed into place, so a crash or a full disk leaves either a complete one or
+// none (a failed write is a one-line error naming the file); on resume one that fails its checks is
+// skipped with a warning and the previous one is used.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +13,7 @@ import type { Param } from '../model/params.ts';
 import { hostFloats } from '../model/weights.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
 import { bufferTensor } from '../model/save.ts';
-import { fsyncDir, writeFileAtomic } from '../util/atomic.ts';
+import { replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { warn } from '../util/log.ts';
 import type { AdamW } from './optimizer.ts';
 
@@ -46,7 +47,7 @@ export function checkpointName(step: number): string {
 export function saveCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
   state: Omit<CheckpointState, 'version' | 'stateSha256' | 'optimizerStep'>, keep: number): string {
   const root = path.join(runDir, DIR);
-  fs.mkdirSync(root, { recursive: true });
+  withIo(root, 'create the folder', () => fs.mkdirSync(root, { recursive: true }));
   const tensors: Record<string, TensorToWrite> = {};
   params.forEach((p, i) => {
     tensors[`param.${p.name}`] = bufferTensor(backend, p.value, p.shape);
@@ -57,16 +58,14 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
   const hash = createHash('sha256');
   for (const c of chunks) hash.update(c);
   const full: CheckpointState = { version: 1, ...state, optimizerStep: optimizer.step, stateSha256: hash.digest('hex') };
-  const name = checkpointName(state.loop.step);
-  const tmp = path.join(root, `.tmp-${name}-${process.pid}`);
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp);
-  writeFileAtomic(path.join(tmp, 'state.safetensors'), ...chunks);
-  writeFileAtomic(path.join(tmp, 'trainer_state.json'), JSON.stringify(full, null, 2) + '\n');
-  const final = path.join(root, name);
-  fs.rmSync(final, { recursive: true, force: true });
-  fs.renameSync(tmp, final);
-  fsyncDir(root);
+  const final = path.join(root, checkpointName(state.loop.step));
+  // built beside its final place and renamed into it: a failed write (a full disk) leaves the earlier
+  // checkpoints as they were and no partial one
+  replaceFolderAtomic(final, (tmp) => {
+    fs.mkdirSync(tmp);
+    writeFileAtomic(path.join(tmp, 'state.safetensors'), ...chunks);
+    writeFileAtomic(path.join(tmp, 'trainer_state.json'), JSON.stringify(full, null, 2) + '\n');
+  });
   const all = listCheckpoints(runDir);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(old, { recursive: true, force: true });
   return final;
@@ -87,7 +86,7 @@ export function restoreLatestCheckpoint(runDir: string, params: readonly Param[]
   // half-written checkpoints of a process that was killed while saving
   const root = path.join(runDir, DIR);
   if (fs.existsSync(root)) {
-    for (const n of fs.readdirSync(root)) if (n.startsWith('.tmp-')) fs.rmSync(path.join(root, n), { recursive: true, force: true });
+    for (const n of fs.readdirSync(root)) if (n.startsWith('.tmp-') || n.startsWith('.old-')) fs.rmSync(path.join(root, n), { recursive: true, force: true });
   }
   for (const dir of listCheckpoints(runDir).reverse()) {
     try {

@@ -1,43 +1,98 @@
-// The run directory: config.yaml (the resolved config), metrics.jsonl (one JSON row per optimizer step
-// and per evaluation), adapter/ (last step), best/ (best validation), report.json and loss_curve.svg.
+// The run directory: .mistral-tune-run (the marker that train made it), config.yaml (the resolved config),
+// metrics.jsonl (one JSON row per optimizer step and per evaluation), adapter/ (last step), best/ (best
+// validation), report.json and loss_curve.svg; the checks before a run may empty or resume it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../util/atomic.ts';
+import YAML from 'yaml';
+import { replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
+import { LOCK_FILE } from './run-lock.ts';
 
-/** Files that mark a folder as a run directory. */
-const RUN_MARKERS = ['config.yaml', 'metrics.jsonl'];
+/** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
+export const RUN_MARKER = '.mistral-tune-run';
+/** Entries of a run folder that do not make it "not empty" (a stale lock of a run that never started). */
+const IGNORED = [LOCK_FILE];
 
 export class RunDir {
   private constructor(readonly dir: string) {}
 
+  /** The files and folders a run reads (model, data, adapter to start from), which --overwrite must never empty. */
+  static inputsOf(cfg: TrainConfig): string[] {
+    return [cfg.model, cfg.data.train, cfg.data.val, cfg.data.test, cfg.lora.init_from].filter((p): p is string => typeof p === 'string');
+  }
+
+  /** Whether `dir` is a run folder made by `train` (it holds the marker file). */
+  static isRun(dir: string): boolean {
+    return fs.existsSync(path.join(dir, RUN_MARKER));
+  }
+
   /**
-   * Checks that `dir` can become a run directory: absent, empty, or (with `overwrite`) an earlier run
-   * directory. Anything else is refused, so a mistyped output_dir never empties a folder of other files.
+   * Checks that `dir` can become a run directory: absent, empty, or (with `overwrite`) a run folder that
+   * `train` made. Anything else is refused, and so is a folder that holds the current directory or one of
+   * `keep` (the config file, the model, the data), so --overwrite never empties a folder of other files.
    */
-  static check(dir: string, overwrite: boolean): void {
+  static check(dir: string, overwrite: boolean, keep: readonly string[] = []): void {
     if (!fs.existsSync(dir)) return;
     if (!fs.statSync(dir).isDirectory()) throw new UserError('output_dir exists and is not a folder', dir);
-    const entries = fs.readdirSync(dir);
+    const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !IGNORED.includes(e));
     if (entries.length === 0) return;
     if (!overwrite) throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
-    if (!RUN_MARKERS.some((m) => entries.includes(m))) {
-      throw new UserError(`output_dir is not empty and is not a run directory (no ${RUN_MARKERS.join(' or ')}): --overwrite only replaces runs`, dir);
+    const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
+    if (inside !== undefined) {
+      throw new UserError(`--overwrite would empty a folder that holds ${inside === process.cwd() ? 'the current directory' : inside}: choose another output_dir`, dir);
+    }
+    if (!entries.includes(RUN_MARKER)) {
+      throw new UserError(`output_dir is not empty and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): --overwrite only replaces runs; ` +
+        'choose another output_dir, or delete the folder yourself', dir);
     }
   }
 
   /** Creates the run directory (after check), emptying an earlier run there when `overwrite`. */
-  static create(dir: string, overwrite: boolean): RunDir {
-    RunDir.check(dir, overwrite);
-    if (fs.existsSync(dir)) for (const entry of fs.readdirSync(dir)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    return new RunDir(dir);
+  static create(dir: string, overwrite: boolean, keep: readonly string[] = []): RunDir {
+    RunDir.check(dir, overwrite, keep);
+    withIo(dir, 'empty the earlier run in', () => {
+      if (fs.existsSync(dir)) for (const entry of fs.readdirSync(dir)) if (!IGNORED.includes(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+    });
+    const run = new RunDir(dir);
+    run.writeJson(RUN_MARKER, { format: 'mistral-tune run', version: 1, created: new Date().toISOString() });
+    return run;
   }
 
   /** Opens an existing run directory (resume). */
   static open(dir: string): RunDir {
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError('run directory not found', dir);
     return new RunDir(dir);
+  }
+
+  /**
+   * Opens the run of `cfg.output_dir` to resume it: its config.yaml must equal `cfg` in every key but
+   * output_dir (a run folder may have been moved; the folder given is the one resumed, and its config.yaml
+   * is updated to say where it now is).
+   */
+  static openForResume(cfg: TrainConfig): RunDir {
+    const dir = RunDir.open(cfg.output_dir);
+    const savedFile = dir.file('config.yaml');
+    if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
+    const saved = readYamlMapping(savedFile);
+    const now = YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
+    const changed = Object.keys({ ...saved, ...now }).filter((k) => k !== 'output_dir' && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+    if (changed.length) {
+      throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed (the run was started with its config.yaml)`, savedFile);
+    }
+    if (saved.output_dir !== now.output_dir) dir.writeText('config.yaml', configToYaml(cfg));
+    return dir;
+  }
+
+  /**
+   * The run folder that `train ARG --resume` names: ARG itself when it is a run folder, or the folder of ARG
+   * when ARG is a run's own config.yaml (so a moved run resumes where it now is); null otherwise.
+   */
+  static resumeTarget(arg: string): { dir: string; config: string } | null {
+    if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) return { dir: path.resolve(arg), config: path.join(arg, 'config.yaml') };
+    const dir = path.dirname(path.resolve(arg));
+    return path.basename(arg) === 'config.yaml' && RunDir.isRun(dir) ? { dir, config: arg } : null;
   }
 
   file(name: string): string {
@@ -51,6 +106,25 @@ export class RunDir {
   writeJson(name: string, value: unknown): void {
     this.writeText(name, JSON.stringify(value, null, 2) + '\n');
   }
+
+  /** Replaces the sub-folder `name` (best/, adapter/, model/) whole: a failed write keeps the previous one. */
+  writeFolder(name: string, fill: (tmp: string) => void): void {
+    replaceFolderAtomic(this.file(name), fill);
+  }
+}
+
+/** Whether `p` is `dir` or lies inside it. */
+function isInside(p: string, dir: string): boolean {
+  const rel = path.relative(real(dir), real(p));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+function real(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /** Append-only metrics.jsonl: each row is written whole with one write. */
@@ -58,7 +132,7 @@ export class MetricsLog {
   constructor(readonly file: string) {}
 
   append(row: Record<string, unknown>): void {
-    fs.appendFileSync(this.file, JSON.stringify(row) + '\n');
+    withIo(this.file, 'write', () => fs.appendFileSync(this.file, JSON.stringify(row) + '\n'));
   }
 
   /** Current length in bytes (0 when the file does not exist yet). */
@@ -68,8 +142,10 @@ export class MetricsLog {
 
   /** Drops everything past `bytes` (the rows of steps after a checkpoint, on resume). */
   truncate(bytes: number): void {
-    if (fs.existsSync(this.file)) fs.truncateSync(this.file, bytes);
-    else fs.writeFileSync(this.file, '');
+    withIo(this.file, 'write', () => {
+      if (fs.existsSync(this.file)) fs.truncateSync(this.file, bytes);
+      else fs.writeFileSync(this.file, '');
+    });
   }
 
   /** Every row that parses (a torn last line from a crash is skipped). */

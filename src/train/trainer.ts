@@ -2,9 +2,7 @@
 // eval.every_steps (or each epoch end) and at the last step, keeps the best adapter, stops early when
 // val stops improving, checkpoints every checkpoint.every_steps, resumes exactly from the newest valid
 // checkpoint, and ends with the test evaluation, samples before vs after, report.json and the loss curve.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML from 'yaml';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
@@ -13,10 +11,11 @@ import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { maxOf } from '../util/reduce.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
-import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
+import { configToYaml, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog, RunDir } from './run-dir.ts';
+import { acquireRunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
 import { setupRun, type RunSetup } from './setup.ts';
@@ -30,6 +29,8 @@ export interface TrainOptions {
   tokenizer?: Tokenizer | null;
   /** Called once the run directory exists (e.g. to start the dashboard on it). */
   onRunDir?: (dir: string) => void;
+  /** Paths --overwrite must never empty besides the run's inputs (the config file). */
+  keep?: readonly string[];
 }
 
 export interface TrainResult {
@@ -44,13 +45,24 @@ interface ReportState {
   samples: Sample[];
 }
 
+/** Trains with the run folder locked against a second process. */
 export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
+  const lock = acquireRunLock(cfg.output_dir);
+  try {
+    return trainLocked(cfg, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   // the output folder is checked first and written only once the model and data have loaded, so a
   // failed setup leaves nothing behind that would block the corrected rerun
-  if (!opts.resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false);
-  const resumed = opts.resume ? openForResume(cfg) : null;
+  const keep = [...RunDir.inputsOf(cfg), ...(opts.keep ?? [])];
+  if (!opts.resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep);
+  const resumed = opts.resume ? RunDir.openForResume(cfg) : null;
   const run = setupRun(cfg);
-  const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false);
+  const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep);
   if (!resumed) dir.writeText('config.yaml', configToYaml(cfg));
   const metrics = new MetricsLog(dir.file('metrics.jsonl'));
   opts.onRunDir?.(dir.dir);
@@ -80,8 +92,10 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   }
 
   const saveTo = (name: string): void => {
-    if (cfg.method === 'lora') saveAdapter(model, dir.file(name), { taskType: run.taskType, baseModel: cfg.model });
-    else saveModelFolder(model, dir.file(name), { sourceDir: cfg.model, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+    dir.writeFolder(name, (tmp) => {
+      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: cfg.model });
+      else saveModelFolder(model, tmp, { sourceDir: cfg.model, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+    });
   };
   /** Evaluates val once per step; returns true when early stopping says stop. */
   const validate = (step: number): boolean => {
@@ -170,20 +184,6 @@ function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, ste
   const kept = last ? `the last good checkpoint ${path.relative(dir, last)} is kept` : 'no checkpoint was written';
   throw new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}. ` +
     'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
-}
-
-/** The run directory of a resumed run, whose config must be the one it was started with. */
-function openForResume(cfg: TrainConfig): RunDir {
-  const dir = RunDir.open(cfg.output_dir);
-  const savedFile = dir.file('config.yaml');
-  if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
-  const saved = readYamlMapping(savedFile);
-  const now = YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
-  const changed = Object.keys({ ...saved, ...now }).filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
-  if (changed.length) {
-    throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed (the run was started with its config.yaml)`, savedFile);
-  }
-  return dir;
 }
 
 function describeRun(run: RunSetup): void {

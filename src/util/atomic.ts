@@ -1,7 +1,10 @@
 // Atomic file writes: write a temporary file beside the target, fsync it, then rename over the target,
 // so that a reader (or a crash) sees either the old file or the complete new one, never a partial one.
+// A folder is replaced the same way (built beside it, then swapped in). A failing write (a full disk, no
+// permission, a read-only file system) becomes a one-line UserError naming the file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UserError } from './errors.ts';
 
 let counter = 0;
 
@@ -10,35 +13,85 @@ function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${counter}.tmp`);
 }
 
+/** Plain words for the errno codes a user can do something about. */
+const IO_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  EROFS: 'read-only file system', EIO: 'input/output error', ENOENT: 'no such file or folder', ENOTDIR: 'a path component is not a folder',
+  EISDIR: 'is a folder', EEXIST: 'already exists', EMFILE: 'too many open files', ENAMETOOLONG: 'name too long', EBUSY: 'resource busy',
+};
+
+/**
+ * An error of a file operation on `file` as a one-line UserError ("cannot write: no space left on device
+ * (ENOSPC)"); anything that is not a Node I/O error (a bug) is returned unchanged.
+ */
+export function ioError(e: unknown, file: string, action: string): unknown {
+  if (e instanceof UserError) return e;
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
+  return new UserError(`cannot ${action}: ${IO_CODES[code] ?? (e as Error).message} (${code})`, file);
+}
+
+/** Runs `op`, turning an I/O error into a UserError that names `file`. */
+export function withIo<T>(file: string, action: string, op: () => T): T {
+  try {
+    return op();
+  } catch (e) {
+    throw ioError(e, file, action);
+  }
+}
+
 /** Writes `chunks` in order to a temp file, fsyncs, renames it to `target`, and fsyncs the folder. */
 export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | string>): void {
   const tmp = tempPathFor(target);
-  const fd = fs.openSync(tmp, 'w');
   try {
-    for (const chunk of chunks) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      let written = 0;
-      while (written < bytes.byteLength) {
-        written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
-      }
-    }
-    fs.fsyncSync(fd);
-  } catch (e) {
+    const fd = fs.openSync(tmp, 'w');
     try {
-      fs.closeSync(fd);
+      for (const chunk of chunks) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+        let written = 0;
+        while (written < bytes.byteLength) {
+          written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
+        }
+      }
+      fs.fsyncSync(fd);
     } finally {
-      fs.rmSync(tmp, { force: true });
+      fs.closeSync(fd);
     }
-    throw e;
-  }
-  fs.closeSync(fd);
-  try {
     fs.renameSync(tmp, target);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw ioError(e, target, 'write');
   }
   fsyncDir(path.dirname(target));
+}
+
+/**
+ * Replaces the folder `target` with one that `fill` writes into a temporary folder beside it, so a
+ * failure (a full disk) leaves the previous folder whole and no partial one behind.
+ */
+export function replaceFolderAtomic(target: string, fill: (tmp: string) => void): void {
+  const parent = path.dirname(target), name = path.basename(target);
+  const tmp = path.join(parent, `.tmp-${name}-${process.pid}`);
+  const old = path.join(parent, `.old-${name}-${process.pid}`);
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fill(tmp);
+    fs.rmSync(old, { recursive: true, force: true });
+    if (fs.existsSync(target)) fs.renameSync(target, old);
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (!fs.existsSync(target) && fs.existsSync(old)) fs.renameSync(old, target);
+    throw renamed(ioError(e, target, 'write'), tmp, target);
+  }
+  fs.rmSync(old, { recursive: true, force: true });
+  fsyncDir(parent);
+}
+
+/** An error that names a file inside the temporary folder names it at its final place instead. */
+function renamed(e: unknown, tmp: string, target: string): unknown {
+  if (!(e instanceof UserError) || !e.where?.startsWith(tmp)) return e;
+  return new UserError(e.message.slice(e.where.length + 2), target + e.where.slice(tmp.length));
 }
 
 /** fsync a folder so a rename inside it is durable (best effort: not every file system allows it). */

@@ -1,0 +1,70 @@
+// The quickstart's folder: anything it did not make is refused (even with --overwrite), an earlier complete
+// quickstart is replaced only with --overwrite, and an interrupted one is marked unfinished, never taken
+// for complete, and replaced by the next quickstart. Real CLI processes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const MARKER = '.mistral-tune-quickstart';
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-qsfolder-'));
+// bounded: a quickstart that does not refuse would otherwise train for a minute
+const quickstart = (args: string[]): { status: number | null; stderr: string } =>
+  spawnSync(process.execPath, [BIN, 'quickstart', '--epochs', '1', ...args], { encoding: 'utf8', timeout: 20_000 });
+
+test('the quickstart refuses a folder it did not make, even one with only a data/ in it, even with --overwrite', () => {
+  const out = tmp();
+  fs.mkdirSync(path.join(out, 'data'));
+  fs.writeFileSync(path.join(out, 'data', 'mine.jsonl'), '{"text": "mine"}\n');
+  for (const extra of [[], ['--overwrite']]) {
+    const r = quickstart(['--out', out, ...extra]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^error: .*other files that the quickstart did not make \(data\)/m);
+  }
+  assert.deepEqual(fs.readdirSync(out), ['data']);
+  assert.equal(fs.readFileSync(path.join(out, 'data', 'mine.jsonl'), 'utf8'), '{"text": "mine"}\n');
+});
+
+test('an earlier, complete quickstart is replaced only with --overwrite', () => {
+  const out = tmp();
+  fs.mkdirSync(path.join(out, 'run'));
+  fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true }));
+  const r = quickstart(['--out', out]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*holds an earlier quickstart: pass --overwrite/m);
+  assert.ok(fs.existsSync(path.join(out, 'run')));
+});
+
+/** Starts a quickstart into `out` and kills it once `until` matches its stderr; returns that stderr. */
+async function interrupted(out: string, until: RegExp): Promise<string> {
+  const child = spawn(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`never saw ${until}:\n${stderr}`)), 30_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (until.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', () => { clearTimeout(timer); reject(new Error(`exited early (${child.exitCode}):\n${stderr}`)); });
+  }).finally(() => child.kill('SIGKILL'));
+  await exited;
+  return stderr;
+}
+
+test('an interrupted quickstart is marked unfinished, and the next quickstart replaces it', { timeout: 90_000 }, async () => {
+  const out = path.join(tmp(), 'qs');
+  await interrupted(out, /== 3\. fine-tuning/);
+  assert.ok(fs.existsSync(path.join(out, 'model')), 'it was killed after writing the model');
+  assert.equal(fs.existsSync(path.join(out, 'run', 'report.json')), false);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, MARKER), 'utf8')), { format: 'mistral-tune quickstart', complete: false });
+  const again = await interrupted(out, /== 1\. model/);
+  assert.match(again, /replacing the unfinished \(interrupted\) quickstart in /);
+});

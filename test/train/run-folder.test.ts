@@ -1,0 +1,125 @@
+// The run folder is ours alone: --overwrite empties only a folder that train made (never a project
+// folder that holds the config), and a second train on a folder in use is refused while a stale lock
+// (its process killed) is taken over. Real processes, real files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+
+const cli = (args: string[], cwd?: string): { status: number | null; stderr: string } =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
+
+function project(outputDir: string, maxSteps = 2): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-runfolder-'));
+  fs.copyFileSync(DATA, path.join(dir, 'data.jsonl'));
+  fs.writeFileSync(path.join(dir, 'config.yaml'),
+    `model: ${TINY_BASE}\ndata: {train: data.jsonl}\nmax_steps: ${maxSteps}\nbatch_size: 1\neval: {samples: 0}\noutput_dir: ${outputDir}\n`);
+  return dir;
+}
+
+test('train --overwrite never empties a project folder that holds the config (output_dir: .)', () => {
+  const dir = project('.');
+  fs.mkdirSync(path.join(dir, 'src'));
+  fs.writeFileSync(path.join(dir, 'src', 'main.ts'), 'export {};\n');
+  fs.writeFileSync(path.join(dir, 'NOTES.md'), 'notes\n');
+  fs.writeFileSync(path.join(dir, 'metrics.jsonl'), '{"step":1}\n');
+  const before = fs.readdirSync(dir).sort();
+  for (const cwd of [dir, os.tmpdir()]) {
+    const r = cli(['train', path.join(dir, 'config.yaml'), '--overwrite'], cwd);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^error: .*--overwrite/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  }
+  assert.deepEqual(fs.readdirSync(dir).sort(), before);
+  assert.equal(fs.readFileSync(path.join(dir, 'src', 'main.ts'), 'utf8'), 'export {};\n');
+});
+
+test('--overwrite refuses a folder with run-like files that train did not make, and replaces one it made', () => {
+  const dir = project('run');
+  fs.mkdirSync(path.join(dir, 'run'));
+  fs.writeFileSync(path.join(dir, 'run', 'config.yaml'), 'mine: true\n');
+  fs.writeFileSync(path.join(dir, 'run', 'thesis.tex'), 'precious\n');
+  const refused = cli(['train', path.join(dir, 'config.yaml'), '--overwrite']);
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /not a run directory made by mistral-tune train/);
+  assert.equal(fs.readFileSync(path.join(dir, 'run', 'thesis.tex'), 'utf8'), 'precious\n');
+
+  fs.rmSync(path.join(dir, 'run'), { recursive: true });
+  assert.equal(cli(['train', path.join(dir, 'config.yaml')]).status, 0);
+  const again = cli(['train', path.join(dir, 'config.yaml'), '--overwrite']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(fs.existsSync(path.join(dir, 'run', 'adapter', 'adapter_model.safetensors')));
+  assert.equal(fs.existsSync(path.join(dir, 'run', '.mistral-tune.lock')), false, 'the lock is released');
+});
+
+const stepsOf = (file: string): number[] => {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"step"') && !l.includes('"split"'))
+      .map((l) => (JSON.parse(l) as { step: number }).step);
+  } catch {
+    return [];
+  }
+};
+
+test('a second train on a run folder in use is refused; the lock of a killed run is taken over', { timeout: 60_000 }, async (t) => {
+  const dir = project('run', 1_000_000);
+  const config = path.join(dir, 'config.yaml');
+  const metrics = path.join(dir, 'run', 'metrics.jsonl');
+  const first = spawn(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  t.after(() => { first.kill('SIGKILL'); });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => first.once('exit', (_c, signal) => resolve(signal)));
+  while (stepsOf(metrics).length < 5) {
+    assert.equal(first.exitCode, null, 'the first run should still be training');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // (short runs, so that without a lock they would finish, not train for hours)
+  const second = await Promise.all(['--resume', '--overwrite'].map((flag) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const p = spawn(process.execPath, [BIN, 'train', config, flag, '--max_steps', '3'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    t.after(() => { p.kill('SIGKILL'); });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    p.once('exit', (code) => resolve({ code, stderr }));
+  })));
+  for (const r of second) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`error: .*run: the run folder is in use by process ${first.pid}`));
+  }
+  assert.equal(first.exitCode, null, 'the first run was not disturbed');
+  first.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL');
+  const steps = stepsOf(metrics);
+  assert.deepEqual(steps, steps.map((_, i) => i + 1), 'one writer: steps 1, 2, 3, … without duplicates');
+  assert.ok(fs.existsSync(path.join(dir, 'run', '.mistral-tune.lock')), 'the killed run left its lock');
+
+  const after = cli(['train', config, '--overwrite', '--max_steps', '3']);
+  assert.equal(after.status, 0, after.stderr);
+  assert.deepEqual(stepsOf(metrics), [1, 2, 3]);
+  assert.equal(fs.existsSync(path.join(dir, 'run', '.mistral-tune.lock')), false);
+});
+
+test('a run folder moved elsewhere resumes where it now is: train MOVED --resume, or --output_dir MOVED', () => {
+  const dir = project('run', 20);
+  const config = path.join(dir, 'config.yaml');
+  fs.appendFileSync(config, 'checkpoint: {every_steps: 5, keep: 2}\n');
+  assert.equal(cli(['train', config, '--max_steps', '10']).status, 0);
+  fs.renameSync(path.join(dir, 'run'), path.join(dir, 'moved'));
+  const byFolder = cli(['train', path.join(dir, 'moved'), '--resume', '--max_steps', '10']);
+  assert.equal(byFolder.status, 0, byFolder.stderr);
+  assert.match(byFolder.stderr, /resume: from the checkpoint of step 10/);
+  assert.match(fs.readFileSync(path.join(dir, 'moved', 'config.yaml'), 'utf8'), new RegExp(`^output_dir: ${path.join(dir, 'moved')}$`, 'm'));
+  assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'nothing is written at the old place');
+
+  fs.renameSync(path.join(dir, 'moved'), path.join(dir, 'again'));
+  const byOverride = cli(['train', config, '--resume', '--max_steps', '10', '--output_dir', path.join(dir, 'again')]);
+  assert.equal(byOverride.status, 0, byOverride.stderr);
+  assert.match(byOverride.stderr, /resume: from the checkpoint of step 10/);
+  const changed = cli(['train', path.join(dir, 'again'), '--resume', '--max_steps', '11']);
+  assert.equal(changed.status, 2);
+  assert.match(changed.stderr, /different config: max_steps changed/);
+});
