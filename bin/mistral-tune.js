@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The mistral-tune command: runs the compiled CLI in dist/ with plain Node (npm's prepare and prepack
-// lifecycles build it). In a source checkout, a dist/ missing or older than src/ is refused with one
-// line saying to run `npm run build`, so that nobody runs yesterday's code without knowing it.
+// The mistral-tune command: runs the compiled CLI in dist/ with plain Node (npm's prepare lifecycle builds
+// it on npm ci, pack and publish). In a source checkout, a dist/ missing or older than src/ is refused with
+// one line saying to run `npm run build`, so that nobody runs yesterday's code without knowing it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

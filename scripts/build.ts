@@ -1,7 +1,8 @@
-// The package build (`npm run build`; npm's prepare and prepack run it): compiles src/ into dist/ as
-// JavaScript with .d.ts types (relative `.ts` imports rewritten to `.js`, see tsconfig.build.json), copies
-// the other files src/ reads at run time (the WebAssembly kernels, the dashboard's assets) to the same
-// places under dist/, and writes dist/.built, the stamp the bin compares with src/ to refuse a stale build.
+// The package build (`npm run build`; npm's prepare runs it on npm ci, pack and publish): compiles src/
+// into dist/ as JavaScript with .d.ts types (relative `.ts` imports rewritten to `.js`, see
+// tsconfig.build.json), copies the other files src/ reads at run time (the WebAssembly kernels, the
+// dashboard's assets) to the same places under dist/, and writes dist/.built, the stamp that the bin
+// compares with src/ to refuse a stale build.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
