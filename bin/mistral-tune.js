@@ -1,7 +1,37 @@
 #!/usr/bin/env node
-// The mistral-tune command: registers tsx so the TypeScript sources run as they are, then starts the CLI.
-import { register } from 'tsx/esm/api';
+// The mistral-tune command: runs the compiled CLI in dist/ with plain Node (npm's prepare lifecycle builds
+// it on npm ci, pack and publish). In a source checkout, a dist/ missing or older than src/ is refused with
+// one line saying to run `npm run build`, so that nobody runs yesterday's code without knowing it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'dist', 'cli', 'main.js');
+const src = path.join(root, 'src');
+
+/** The newest entry under `dir` (path and mtime); folders count, so a deleted file shows; a file wins a tie. */
+function newest(dir, best = { file: dir, mtime: fs.statSync(dir).mtimeMs }) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    const mtime = fs.statSync(p).mtimeMs;
+    if (mtime > best.mtime || (mtime === best.mtime && e.isFile())) best = { file: p, mtime };
+    if (e.isDirectory()) best = newest(p, best);
+  }
+  return best;
+}
+
+function refuse(why) {
+  process.stderr.write(`mistral-tune: ${why}: run \`npm run build\` in ${root}\n`);
+  process.exit(2);
+}
+
+if (!fs.existsSync(entry)) refuse('dist/ is not built');
+if (fs.existsSync(src)) {
+  const stamp = path.join(root, 'dist', '.built');
+  const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
+  const changed = newest(src);
+  if (changed.mtime > built) refuse(`dist/ is older than ${path.relative(root, changed.file)}`);
+}
+const { main } = await import(pathToFileURL(entry).href);
 process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,60 @@
+// The built package in dist/ (npm test's pretest builds it): the library imports under plain Node through
+// the package's own name, the bin runs it without a TypeScript loader, and a dist/ missing or older than
+// src/ is refused with one line instead of running old code.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+
+function node(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
+  // a clean NODE_OPTIONS: nothing may load tsx behind the test's back
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd, env: { ...process.env, NODE_OPTIONS: '' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('the library imports under plain Node by its package name (self-reference), with .d.ts types', () => {
+  const r = node(['--input-type=module', '-e', "const m = await import('mistral-tune'); console.log(typeof m.loadModel, typeof m.train, typeof m.createBackend)"], ROOT);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'function function function');
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { types: string; main: string };
+  for (const f of [pkg.types, pkg.main]) assert.ok(fs.existsSync(path.join(ROOT, f)), `${f} is not built`);
+});
+
+test('the bin runs dist/ with plain Node: no TypeScript loader', () => {
+  assert.doesNotMatch(fs.readFileSync(BIN, 'utf8'), /tsx|\.ts['"]/);
+  const r = node([BIN, '--help'], ROOT);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^usage: mistral-tune <command>/);
+});
+
+test('a dist/ missing or older than src/ is refused with one line naming the file', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dist-'));
+  test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.copyFileSync(BIN, path.join(dir, 'bin', 'mistral-tune.js'));
+  fs.mkdirSync(path.join(dir, 'src', 'cli'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'src', 'cli', 'main.ts'), '');
+  const bin = path.join(dir, 'bin', 'mistral-tune.js');
+
+  const missing = node([bin, '--help'], dir);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, `mistral-tune: dist/ is not built: run \`npm run build\` in ${dir}\n`);
+
+  fs.mkdirSync(path.join(dir, 'dist', 'cli'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'dist', 'cli', 'main.js'), "export async function main() { process.stdout.write('built\\n'); return 0; }\n");
+  fs.writeFileSync(path.join(dir, 'dist', '.built'), '');
+  const old = new Date(Date.now() - 60_000);
+  for (const p of ['src/cli/main.ts', 'src/cli', 'src']) fs.utimesSync(path.join(dir, p), old, old);
+  assert.equal(node([bin], dir).stdout, 'built\n');
+
+  fs.writeFileSync(path.join(dir, 'src', 'cli', 'new.ts'), '');
+  const stale = node([bin], dir);
+  assert.equal(stale.status, 2);
+  assert.equal(stale.stderr, `mistral-tune: dist/ is older than src/cli/new.ts: run \`npm run build\` in ${dir}\n`);
+});
