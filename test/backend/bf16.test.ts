@@ -1,11 +1,10 @@
 // bf16 buffers on the CPU backend, the oracle of the GPU's bf16 path: stored as bf16 for real, rounded
 // to nearest even on every store (upload, fill, copy, each kernel's outputs), read exactly, math in f32.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from './device.ts';
 import { bf16ToF32, f32ToBf16 } from '../../src/backend/dtype.ts';
 
-const be = new CpuBackend({ gemm: 'js' });
+const be = testBackend({ gemm: 'js' });
 /** x rounded to bf16 and back. */
 const r = (x: ArrayLike<number>): Float32Array => bf16ToF32(f32ToBf16(x));
 

@@ -1,12 +1,11 @@
 // The optimizer's device kernels against plain formulas: a loss sum accumulated into an f64 scalar,
 // torch's clip coefficient from Σ g², scaling by a device scalar, dtype-converting copies, and AdamW
 // over one flat range whose weight decay applies only inside the decayed spans.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from './device.ts';
 import { download, randn, rng, upload } from './util.ts';
 
-const be = new CpuBackend({ gemm: 'js' });
+const be = testBackend({ gemm: 'js' });
 
 test('accumulateSum adds Σ x to an f64 scalar; scaleByScalar multiplies by a scalar read on the device', () => {
   const acc = be.alloc('f64', 1);

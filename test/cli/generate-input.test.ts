@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter, saveAdapter } from '../../src/model/peft.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -26,7 +26,7 @@ const oneLineError = (r: ReturnType<typeof cli>, pattern: RegExp): void => {
 
 /** A SEQ_CLS adapter (LoRA plus a 3-class score head) for the test model, saved as PEFT does. */
 function classificationAdapter(): string {
-  const m = loadModel(model, { backend: new CpuBackend() });
+  const m = loadModel(model, { backend: createBackend('cpu') });
   createAdapter(m, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false }, new Rng(0), false);
   const w = m.backend.alloc('f32', 3 * m.cfg.hiddenSize);
   m.backend.upload(w, { dtype: 'f32', data: new Float32Array(3 * m.cfg.hiddenSize).fill(0.01) });

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -68,7 +68,7 @@ test('train: lr 1e6 without clipping stops at the first non-finite step; the las
 
 test('a model with NaN weights: train stops at step 1, eval and generate are errors naming the cause', async () => {
   const good = await makeTokenizerModel(path.join(dir, 'model'));
-  const backend = new CpuBackend();
+  const backend = createBackend('cpu');
   const model = loadModel(good, { backend });
   backend.fill(model.weights.finalNorm, NaN);
   const nan = path.join(dir, 'nan-model');

@@ -2,12 +2,11 @@
 // bf16 tensor by tensor on load), of the bf16 variant (BF16 weights, uploaded as stored) and of an
 // HF-shaped Mistral-7B config scaled down (saved as BF16, as Mistral 7B ships). Frozen weights and
 // activations are bf16; LoRA factors, rstd, lse, losses, logits and invFreq stay f32.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from '../backend/device.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { collate, type Batch } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -17,7 +16,7 @@ import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, readFixture, relErr, TINY, TINY_BASE, tokenRows } from '../helpers.ts';
 import { makeScaled7b } from './scaled-7b.ts';
 
-const backend = new CpuBackend();
+const backend = testBackend();
 
 /** Logits and mean loss of `dir` loaded in f32 and in bf16, and the bf16 model. */
 function compare(dir: string, batch: Batch) {

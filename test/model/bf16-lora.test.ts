@@ -1,13 +1,12 @@
 // 20 LoRA steps in bf16 against fp32 with the same seed: every step's loss within 2e-2 (relative) and
 // the final validation loss within 1e-2 of the fp32 run; the tiny fixture through the CLI
 // (`train --precision bf16`, whose mem_bytes must be lower), the scaled-down Mistral-7B in process.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from '../backend/device.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -68,7 +67,7 @@ test('tiny fixture: mistral-tune train --precision bf16 tracks fp32 over 20 LoRA
 
 test('scaled-down Mistral-7B (BF16 weights): 20 LoRA steps in bf16 track fp32', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-bf16-7b-'));
-  const model = makeScaled7b(new CpuBackend(), path.join(dir, 'model'));
+  const model = makeScaled7b(testBackend(), path.join(dir, 'model'));
   writeRows(path.join(dir, 'train.jsonl'), 48, 3, 1024);
   writeRows(path.join(dir, 'val.jsonl'), 8, 4, 1024);
   const run = (precision: 'fp32' | 'bf16'): Run => {

@@ -2,10 +2,9 @@
 // embeddings, LoRA), so two steps on the flat buffers equal two steps of per-tensor AdamW on a twin
 // model exactly; weight decay is resolved into spans once; and a parameter in another dtype than the
 // flat f32 (bf16 on a GPU; f64 here) keeps its own buffer, written back from the master after each update.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.ts';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { test, testBackend } from '../backend/device.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
@@ -32,7 +31,7 @@ function twin(backend: Backend, method: 'full' | 'lora'): MistralModel {
 
 for (const method of ['full', 'lora'] as const) {
   test(`${method}: two steps on the flat buffers equal per-tensor AdamW on a twin model, bit for bit`, () => {
-    const backend = new CpuBackend();
+    const backend = testBackend();
     const [flatModel, refModel] = [twin(backend, method), twin(backend, method)];
     const batch = flatModel.collate([{ inputIds: [1, 5, 9, 13, 2, 7] }, { inputIds: [1, 30, 4] }]);
     const params = flatModel.trainableParams();
@@ -60,7 +59,7 @@ for (const method of ['full', 'lora'] as const) {
 }
 
 test('decay is resolved once into spans: norm weights are the gaps', () => {
-  const backend = new CpuBackend();
+  const backend = testBackend();
   const model = twin(backend, 'full');
   const params = model.trainableParams();
   const { flat } = new AdamW(backend, params, hyper);
@@ -74,7 +73,7 @@ test('decay is resolved once into spans: norm weights are the gaps', () => {
 });
 
 test('a parameter of another dtype keeps its own buffer, refreshed from the f32 master after each update', () => {
-  const backend = new CpuBackend();
+  const backend = testBackend();
   const mk = (dtype: 'f32' | 'f64', name: string) => {
     const value = backend.alloc(dtype, 3), grad = backend.alloc(dtype, 3);
     backend.upload(value, dtype === 'f32' ? { dtype, data: Float32Array.of(1, 2, 3) } : { dtype, data: Float64Array.of(0.1, 0.2, 0.3) });

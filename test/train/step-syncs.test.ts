@@ -2,10 +2,9 @@
 // clipping, the loss of every micro-batch and AdamW stay on the device. Counted through a backend
 // subclass around the CPU backend, for LoRA on all seven projections of a 32-layer model (448 tensors),
 // full fine-tuning and classification; and the model trains on the optimizer's flat buffers.
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DeviceBuffer } from '../../src/backend/backend.ts';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import type { Backend } from '../../src/backend/backend.ts';
+import { test, testBackend } from '../backend/device.ts';
 import type { Batch } from '../../src/model/batch.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
@@ -17,12 +16,19 @@ import { AdamW } from '../../src/train/optimizer.ts';
 import { optimizerStep } from '../../src/train/step.ts';
 import { Rng } from '../../src/util/rng.ts';
 
-class CountingBackend extends CpuBackend {
-  downloads = 0;
-  override download(src: DeviceBuffer): Float32Array | Float64Array | Int32Array {
-    this.downloads++;
-    return super.download(src);
-  }
+/** The test device's backend, counting its `download` calls (every host read goes through it). */
+type CountingBackend = Backend & { downloads: number };
+function countingBackend(): CountingBackend {
+  const inner = testBackend();
+  const counter = { downloads: 0 };
+  return new Proxy(inner, {
+    get(target, key, receiver) {
+      if (key === 'downloads') return counter.downloads;
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key === 'download') return (...args: Parameters<Backend['download']>) => { counter.downloads++; return target.download(...args); };
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as CountingBackend;
 }
 
 const LAYERS = 32;
@@ -42,7 +48,7 @@ function batches(model: MistralModel, labels: boolean): Batch[] {
 
 /** Host reads during each of `steps` optimizer steps of two micro-batches, with clipping on. */
 function downloadsPerStep(opts: { method: 'lora' | 'full'; task: 'generation' | 'classification' }, steps = 2): number[] {
-  const backend = new CountingBackend();
+  const backend = countingBackend();
   const classification = opts.task === 'classification';
   const model = tinyModel(backend, classification ? 2 : undefined);
   if (opts.method === 'lora') createAdapter(model, { r: 2, alpha: 4, dropout: 0.1, targets: PROJECTIONS, useRslora: false }, new Rng(3), true);
