@@ -43,6 +43,7 @@ export function setupRun(cfg: TrainConfig): RunSetup {
   checkConfigPaths(cfg);
   const backend = createBackend(cfg.device);
   const model = loadModel(cfg.model, { backend, precision: cfg.precision });
+  model.setActivationCheckpointing(cfg.activation_checkpointing);
   checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';
   if (classification && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
