@@ -64,7 +64,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
   const lines = [
     `memory plan: ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${p.backend}, ${p.precision}, ` +
       `batches of ${r.shape.B} × ${r.shape.T} tokens${ev}${cfg.activation_checkpointing ? ', activation checkpointing' : ''}`,
-    `  weights           ${mib(p.weights)}`,
+    `  weights           ${mib(p.weights)}  (the model's weights outside the trainable state)`,
     `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32)`,
     `  activations       ${mib(p.activations)}  (of which the logits chunk ${mib(p.logitsChunk).trim()})`,
     `  workspace         ${mib(p.workspace)}  (attention)`,
