@@ -147,8 +147,11 @@ export interface Backend {
   gatherRows(out: DeviceBuffer, x: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void;
   /** dx[rows[r]] += dout[r] for dout (R, C): the backward of gatherRows. */
   scatterAddRows(dx: DeviceBuffer, dout: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void;
-  /** out = x · keep / (1 − p) with keep ~ Bernoulli(1 − p) drawn from `seed`; mask (n) f32 saved. */
-  dropout(out: DeviceBuffer, mask: DeviceBuffer, x: DeviceBuffer, p: number, seed: number, n: number): void;
+  /**
+   * out = x · keep / (1 − p) with keep ~ Bernoulli(1 − p) a hash of (seed, index): the same seed gives
+   * the same mask, so the model regenerates it in the backward (mask null); a mask (n) is written when given.
+   */
+  dropout(out: DeviceBuffer, mask: DeviceBuffer | null, x: DeviceBuffer, p: number, seed: number, n: number): void;
   /** out = x · mask elementwise (the backward of dropout, with the saved mask). */
   mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void;
 

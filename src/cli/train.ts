@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTrainConfig } from '../train/config.ts';
 import { RunDir } from '../train/run-dir.ts';
+import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
 import { train } from '../train/trainer.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
@@ -22,6 +23,9 @@ metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve
 A run folder is locked while train runs: a second train on it stops with an error.
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
                      (--port N: its port, default any free one; Ctrl-C stops it)
+  --dry-run          print the memory plan (weights, trainable state, activations, workspace) and
+                     whether it fits the free memory, then exit without training or writing anything
+  --json             with --dry-run: print the plan as one JSON object on stdout
   --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100
                      (VALUE is read as YAML: numbers, true/false, null, [a, b])
 
@@ -31,7 +35,7 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 
 export async function run(argv: string[]): Promise<void> {
   let file: string | null = null;
-  let overwrite = false, resume = false, dashboard = false, port = '0';
+  let overwrite = false, resume = false, dashboard = false, dry = false, json = false, port = '0';
   const overrides: Array<[string, string]> = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -42,6 +46,8 @@ export async function run(argv: string[]): Promise<void> {
     if (arg === '--overwrite') overwrite = true;
     else if (arg === '--resume') resume = true;
     else if (arg === '--dashboard') dashboard = true;
+    else if (arg === '--dry-run') dry = true;
+    else if (arg === '--json') json = true;
     else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
@@ -54,10 +60,17 @@ export async function run(argv: string[]): Promise<void> {
   }
   if (!file) throw new UserError('a config file is required: mistral-tune train CONFIG.yaml (see --help)');
   if (overwrite && resume) throw new UserError('--overwrite and --resume contradict each other: choose one');
+  if (json && !dry) throw new UserError('--json goes with --dry-run (a run writes its metrics to metrics.jsonl)');
   // `--resume RUN_DIR` (or a run's own config.yaml) resumes that folder, wherever it has been moved
   const target = resume && !overrides.some(([k]) => k === 'output_dir') ? RunDir.resumeTarget(file) : null;
   const loaded = loadTrainConfig(target?.config ?? file, overrides);
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
+  if (dry) {
+    const plan = dryRun(cfg);
+    if (json) process.stdout.write(JSON.stringify(dryRunJson(plan)) + '\n');
+    else process.stdout.write(describeDryRun(plan, cfg) + '\n');
+    return;
+  }
   let dash: ReturnType<typeof spawn> | null = null;
   const result = train(cfg, {
     overwrite,

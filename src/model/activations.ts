@@ -1,13 +1,20 @@
 // Activation memory, planned from the config and the largest batch shape before the first step: every
 // buffer the forward (and, for training, the backward) needs, named and sized for a capacity of B rows
 // and B·T tokens, allocated once and reused as a prefix by any smaller batch. For inference one set of
-// layer buffers serves every layer; a training plan keeps one set per layer for the backward.
+// layer buffers serves every layer; a training plan keeps one set per layer for the backward, or, with
+// activation checkpointing, only each layer's input (the residual stream) and one set that the backward
+// refills by recomputing each layer. LoRA dropout masks are not stored: the backward regenerates them
+// from the seed. `layoutActivations` is the one sizing formula: the model allocates through it and the
+// memory plan (train/memory-plan.ts) counts bytes through it.
 // Activations and their gradients take the storage dtype (bf16 under bf16); rstd, lse, the logits chunk,
-// losses, the scalars and the dropout masks take the exact dtype (f32 under bf16).
+// losses, the scalars and the classification logits take the exact dtype (f32 under bf16).
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { DTYPE_BYTES, type DType, type ModelDTypes } from '../backend/dtype.ts';
 import type { MistralConfig } from './config.ts';
-import type { Projection } from './weights.ts';
+import { projectionShape, type Projection } from './weights.ts';
+
+/** Default number of token rows whose logits are computed at once. */
+export const LOGIT_ROWS = 512;
 
 /** The batch shape of the current forward: B rows of T tokens; `training` saves per-layer activations. */
 export interface CallShape {
@@ -16,121 +23,163 @@ export interface CallShape {
   training: boolean;
 }
 
+/** LoRA rank and input width of one adapted projection (same in every layer), to size z = x·Aᵀ. */
+export interface LoraPlan {
+  proj: Projection;
+  r: number;
+  inDim: number;
+  dropout: boolean;
+}
+
 /** The capacity a plan is allocated for. */
 export interface PlanShape extends CallShape {
-  /** LoRA rank and input width per adapted projection (same in every layer), to size z = x·Aᵀ. */
-  lora: ReadonlyArray<{ proj: Projection; r: number; inDim: number; dropout: boolean }>;
+  lora: readonly LoraPlan[];
   /** Rows of logits computed at once by the LM head and cross-entropy. */
   logitRows: number;
+  /** Training keeps only each layer's input; the backward recomputes the layer (activation checkpointing). */
+  checkpoint: boolean;
+  /** Classes of the classification head (its scratch is planned when > 0). */
+  numLabels: number;
 }
 
-export interface LayerActs {
-  ln1: DeviceBuffer; // (N, C)
-  rstd1: DeviceBuffer; // (N)
-  q: DeviceBuffer; // (N, Hq·D) after RoPE
-  k: DeviceBuffer; // (N, Hkv·D) after RoPE
-  v: DeviceBuffer; // (N, Hkv·D)
-  att: DeviceBuffer; // (N, Hq·D)
-  lse: DeviceBuffer; // (B, Hq, T)
-  mid: DeviceBuffer; // (N, C) residual after attention
-  ln2: DeviceBuffer; // (N, C)
-  rstd2: DeviceBuffer; // (N)
-  gate: DeviceBuffer; // (N, I)
-  up: DeviceBuffer; // (N, I)
-  h: DeviceBuffer; // (N, I) silu(gate)·up
-  /** Per adapted projection: z = drop(x)·Aᵀ (N, r), and the dropout mask (N, in) when dropout > 0. */
-  lora: Partial<Record<Projection, { z: DeviceBuffer; mask: DeviceBuffer | null }>>;
+/** The LoRA part of a plan shape for an adapter of rank r on `targets`. */
+export function loraPlan(cfg: MistralConfig, spec: { r: number; dropout: number; targets: readonly Projection[] }): LoraPlan[] {
+  return spec.targets.map((p) => ({ proj: p, r: spec.r, inDim: projectionShape(cfg, p)[1], dropout: spec.dropout > 0 }));
 }
 
-export interface GradScratch {
-  dresid: DeviceBuffer; // (N, C) gradient of the residual stream
-  dln: DeviceBuffer; // (N, C)
-  dq: DeviceBuffer; // (N, Hq·D)
-  dk: DeviceBuffer; // (N, Hkv·D)
-  dv: DeviceBuffer; // (N, Hkv·D)
-  datt: DeviceBuffer; // (N, Hq·D)
-  dgate: DeviceBuffer; // (N, I)
-  dup: DeviceBuffer; // (N, I)
-  dh: DeviceBuffer; // (N, I)
+export interface LayerActs<Buf = DeviceBuffer> {
+  ln1: Buf; // (N, C)
+  rstd1: Buf; // (N)
+  q: Buf; // (N, Hq·D) after RoPE
+  k: Buf; // (N, Hkv·D) after RoPE
+  v: Buf; // (N, Hkv·D)
+  att: Buf; // (N, Hq·D)
+  lse: Buf; // (B, Hq, T)
+  mid: Buf; // (N, C) residual after attention
+  ln2: Buf; // (N, C)
+  rstd2: Buf; // (N)
+  gate: Buf; // (N, I)
+  up: Buf; // (N, I)
+  h: Buf; // (N, I) silu(gate)·up
+  /** Per adapted projection: z = drop(x)·Aᵀ (N, r). */
+  lora: Partial<Record<Projection, Buf>>;
+}
+
+export interface GradScratch<Buf = DeviceBuffer> {
+  dresid: Buf; // (N, C) gradient of the residual stream
+  dln: Buf; // (N, C)
+  dq: Buf; // (N, Hq·D)
+  dk: Buf; // (N, Hkv·D)
+  dv: Buf; // (N, Hkv·D)
+  datt: Buf; // (N, Hq·D)
+  dgate: Buf; // (N, I)
+  dup: Buf; // (N, I)
+  dh: Buf; // (N, I)
   /** (N, maxRank) gradient of z for a LoRA projection; (N, maxIn) for a dropped input. */
-  dz: DeviceBuffer;
-  dxDrop: DeviceBuffer;
+  dz: Buf;
+  dxDrop: Buf;
 }
 
-export interface Activations {
+/** The classification head's work buffers for one micro-batch. */
+export interface ClassScratch<Buf = DeviceBuffer> {
+  labels: Buf; // (B) i32
+  logits: Buf; // (B, numLabels), then its gradient
+  losses: Buf; // (B)
+  dpooled: Buf; // (B, C)
+}
+
+export interface ActivationBuffers<Buf = DeviceBuffer> {
+  ids: Buf; // (N) i32
+  positions: Buf; // (N) i32
+  segments: Buf; // (N) i32
+  targets: Buf; // (N) i32
+  scoreIndex: Buf; // (B) i32
+  /** Residual stream: resid[l] is the input of layer l, resid[L] the last layer's output (N, C). */
+  resid: Buf[];
+  /** One set per layer (training), or one shared set (inference, activation checkpointing). */
+  layers: Array<LayerActs<Buf>>;
+  lnf: Buf; // (N, C)
+  rstdf: Buf; // (N)
+  logits: Buf; // (logitRows, V)
+  losses: Buf; // (N)
+  pooled: Buf; // (B, C) classification: hidden state of the scored token
+  cls: ClassScratch<Buf> | null;
+  /** (2) small results read back by the host: a loss sum, a squared norm. */
+  scalar: Buf;
+  grads: GradScratch<Buf> | null;
+}
+
+export interface Activations extends ActivationBuffers {
   capacity: PlanShape;
   /** The shape of the forward in flight (set by the model before each forward). */
   shape: CallShape;
-  ids: DeviceBuffer; // (N) i32
-  positions: DeviceBuffer; // (N) i32
-  segments: DeviceBuffer; // (N) i32
-  targets: DeviceBuffer; // (N) i32
-  scoreIndex: DeviceBuffer; // (B) i32
-  /** Residual stream: resid[l] is the input of layer l, resid[L] the last layer's output (N, C). */
-  resid: DeviceBuffer[];
-  layers: LayerActs[];
-  lnf: DeviceBuffer; // (N, C)
-  rstdf: DeviceBuffer; // (N)
-  logits: DeviceBuffer; // (logitRows, V)
-  losses: DeviceBuffer; // (N)
-  pooled: DeviceBuffer; // (B, C) classification: hidden state of the scored token
-  /** (2) small results read back by the host: a loss sum, a squared norm. */
-  scalar: DeviceBuffer;
-  grads: GradScratch | null;
   /** Total bytes, for the memory report. */
   bytes: number;
 }
 
-/** Allocates every activation buffer for `shape` in the model's dtypes. */
-export function allocateActivations(backend: Backend, cfg: MistralConfig, shape: PlanShape, dtypes: ModelDTypes): Activations {
+/** Every buffer of a plan for `shape`, each made by `alloc(elements, dtype)`: the one sizing formula. */
+export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dtypes: ModelDTypes,
+  alloc: (n: number, dtype: DType) => Buf): ActivationBuffers<Buf> {
   const float = dtypes.storage, exact = dtypes.exact;
   const { B, T, training } = shape;
   const N = B * T;
   const C = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
   const QD = cfg.numHeads * cfg.headDim, KVD = cfg.numKvHeads * cfg.headDim;
-  let bytes = 0;
-  const alloc = (n: number, dtype: DType = float): DeviceBuffer => {
-    bytes += n * DTYPE_BYTES[dtype];
-    return backend.alloc(dtype, n);
-  };
-  const layerActs = (): LayerActs => {
-    const lora: LayerActs['lora'] = {};
-    for (const l of shape.lora) {
-      lora[l.proj] = { z: alloc(N * l.r), mask: training && l.dropout ? alloc(N * l.inDim, exact) : null };
-    }
+  const layerActs = (): LayerActs<Buf> => {
+    const lora: LayerActs<Buf>['lora'] = {};
+    for (const l of shape.lora) lora[l.proj] = alloc(N * l.r, float);
     return {
-      ln1: alloc(N * C), rstd1: alloc(N, exact), q: alloc(N * QD), k: alloc(N * KVD), v: alloc(N * KVD),
-      att: alloc(N * QD), lse: alloc(B * cfg.numHeads * T, exact), mid: alloc(N * C), ln2: alloc(N * C), rstd2: alloc(N, exact),
-      gate: alloc(N * I), up: alloc(N * I), h: alloc(N * I), lora,
+      ln1: alloc(N * C, float), rstd1: alloc(N, exact), q: alloc(N * QD, float), k: alloc(N * KVD, float), v: alloc(N * KVD, float),
+      att: alloc(N * QD, float), lse: alloc(B * cfg.numHeads * T, exact), mid: alloc(N * C, float), ln2: alloc(N * C, float),
+      rstd2: alloc(N, exact), gate: alloc(N * I, float), up: alloc(N * I, float), h: alloc(N * I, float), lora,
     };
   };
   const L = cfg.numLayers;
-  const layers = training ? Array.from({ length: L }, layerActs) : [layerActs()];
-  const resid = training ? Array.from({ length: L + 1 }, () => alloc(N * C)) : [alloc(N * C), alloc(N * C)];
+  const layers = training && !shape.checkpoint ? Array.from({ length: L }, layerActs) : [layerActs()];
+  const resid = Array.from({ length: training ? L + 1 : 2 }, () => alloc(N * C, float));
   const maxRank = Math.max(1, ...shape.lora.map((l) => l.r));
   const maxIn = Math.max(1, ...shape.lora.filter((l) => l.dropout).map((l) => l.inDim));
-  const grads: GradScratch | null = training
+  const grads: GradScratch<Buf> | null = training
     ? {
-      dresid: alloc(N * C), dln: alloc(N * C), dq: alloc(N * QD), dk: alloc(N * KVD), dv: alloc(N * KVD),
-      datt: alloc(N * QD), dgate: alloc(N * I), dup: alloc(N * I), dh: alloc(N * I),
-      dz: alloc(N * maxRank), dxDrop: alloc(N * maxIn),
+      dresid: alloc(N * C, float), dln: alloc(N * C, float), dq: alloc(N * QD, float), dk: alloc(N * KVD, float),
+      dv: alloc(N * KVD, float), datt: alloc(N * QD, float), dgate: alloc(N * I, float), dup: alloc(N * I, float),
+      dh: alloc(N * I, float), dz: alloc(N * maxRank, float), dxDrop: alloc(N * maxIn, float),
     }
     : null;
+  const cls: ClassScratch<Buf> | null = shape.numLabels > 0
+    ? { labels: alloc(B, 'i32'), logits: alloc(B * shape.numLabels, exact), losses: alloc(B, exact), dpooled: alloc(B * C, exact) }
+    : null;
   return {
-    capacity: shape,
-    shape: { B, T, training },
     ids: alloc(N, 'i32'), positions: alloc(N, 'i32'), segments: alloc(N, 'i32'), targets: alloc(N, 'i32'),
     scoreIndex: alloc(B, 'i32'),
     resid, layers,
-    lnf: alloc(N * C), rstdf: alloc(N, exact),
+    lnf: alloc(N * C, float), rstdf: alloc(N, exact),
     logits: alloc(Math.min(N, shape.logitRows) * V, exact), losses: alloc(N, exact),
-    pooled: alloc(B * C),
+    pooled: alloc(B * C, float),
+    cls,
     scalar: alloc(2, exact),
     grads,
-    get bytes() {
-      return bytes;
-    },
   };
+}
+
+/** Bytes of a plan for `shape`, in all and of its logits chunk, without allocating anything. */
+export function activationBytes(cfg: MistralConfig, shape: PlanShape, dtypes: ModelDTypes): { total: number; logitsChunk: number } {
+  let total = 0;
+  const layout = layoutActivations(cfg, shape, dtypes, (n, dtype) => {
+    total += n * DTYPE_BYTES[dtype];
+    return n * DTYPE_BYTES[dtype];
+  });
+  return { total, logitsChunk: layout.logits };
+}
+
+/** Allocates every activation buffer for `shape` in the model's dtypes. */
+export function allocateActivations(backend: Backend, cfg: MistralConfig, shape: PlanShape, dtypes: ModelDTypes): Activations {
+  let bytes = 0;
+  const buffers = layoutActivations(cfg, shape, dtypes, (n, dtype) => {
+    bytes += n * DTYPE_BYTES[dtype];
+    return backend.alloc(dtype, n);
+  });
+  return { ...buffers, capacity: shape, shape: { B: shape.B, T: shape.T, training: shape.training }, bytes };
 }
 
 export function freeActivations(backend: Backend, acts: Activations): void {

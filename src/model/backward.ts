@@ -48,23 +48,21 @@ export function classificationBackwardInto(model: MistralModel, batch: Batch, gr
   for (const y of batch.classLabels) {
     if (y < 0 || y >= L) throw new Error(`class label ${y} is outside [0, ${L})`);
   }
-  const labels = be.alloc('i32', B);
-  const logits = be.alloc(model.dtype, B * L); // (B, L), then its gradient
-  const losses = be.alloc(model.dtype, B);
-  const dpooled = be.alloc(model.dtype, B * C);
-  try {
-    be.upload(labels, { dtype: 'i32', data: batch.classLabels });
-    model.classLogitsDevice(acts, logits);
-    be.crossEntropy(losses, logits, logits, labels, B, L, gradScale);
-    if (score.grad) be.gemm(score.grad, logits, acts.pooled, { m: L, n: C, k: B, transA: true, beta: 1 });
-    be.gemm(dpooled, logits, score.weight, { m: B, n: C, k: L });
-    be.fill(g.dln, 0);
-    be.scatterAddRows(g.dln, dpooled, acts.scoreIndex, B, C);
-    backwardFromFinalNorm(model, acts);
-    be.accumulateSum(lossSum, losses, B);
-  } finally {
-    for (const b of [labels, logits, losses, dpooled]) be.free(b);
-  }
+  // the plan's classification scratch, as prefixes for this batch's B rows
+  const cls = acts.cls!;
+  const labels = be.view(cls.labels, 0, B);
+  const logits = be.view(cls.logits, 0, B * L); // (B, L), then its gradient
+  const losses = be.view(cls.losses, 0, B);
+  const dpooled = be.view(cls.dpooled, 0, B * C);
+  be.upload(labels, { dtype: 'i32', data: batch.classLabels });
+  model.classLogitsDevice(acts, logits);
+  be.crossEntropy(losses, logits, logits, labels, B, L, gradScale);
+  if (score.grad) be.gemm(score.grad, logits, acts.pooled, { m: L, n: C, k: B, transA: true, beta: 1 });
+  be.gemm(dpooled, logits, score.weight, { m: B, n: C, k: L });
+  be.fill(g.dln, 0);
+  be.scatterAddRows(g.dln, dpooled, acts.scoreIndex, B, C);
+  backwardFromFinalNorm(model, acts);
+  be.accumulateSum(lossSum, losses, B);
 }
 
 /** From ∂L/∂(final norm output) in grads.dln down to the embedding. */
@@ -73,9 +71,7 @@ function backwardFromFinalNorm(model: MistralModel, acts: Activations): void {
   const N = acts.shape.B * acts.shape.T, C = cfg.hiddenSize;
   be.fill(g.dresid, 0);
   be.rmsnormBackward(g.dresid, model.baseGrads?.finalNorm ?? null, g.dln, model.finalResid(acts), model.weights.finalNorm, acts.rstdf, N, C);
-  for (let l = model.layers.length - 1; l >= 0; l--) {
-    model.layers[l]!.backward(acts.resid[l]!, acts.layers[l]!, acts, model.invFreq);
-  }
+  model.backwardLayers(acts);
   if (model.baseGrads) be.scatterAddRows(model.baseGrads.embed, g.dresid, acts.ids, N, C);
 }
 

@@ -16,6 +16,11 @@ export interface KvSlot {
   offset: number;
 }
 
+/** The dropout seed of projection p in a layer whose forward has seed `seed`. */
+function projectionSeed(seed: number, p: Projection): number {
+  return seed * 7 + PROJECTIONS.indexOf(p);
+}
+
 export class DecoderLayer {
   readonly proj: Record<Projection, Linear>;
   /** Gradients of the two norm weights (C) for full fine-tuning; null when frozen. */
@@ -58,7 +63,7 @@ export class DecoderLayer {
     // dropout only in a training forward (a training plan also serves evaluation, without it)
     const scratch = acts.shape.training ? (acts.grads?.dxDrop ?? null) : null;
     const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
-      this.proj[p].forward(y, input, N, accumulate, a.lora[p], scratch, seed * 7 + PROJECTIONS.indexOf(p));
+      this.proj[p].forward(y, input, N, accumulate, a.lora[p], scratch, projectionSeed(seed, p));
     be.rmsnormForward(a.ln1, a.rstd1, x, w.inputNorm, N, C, c.rmsNormEps);
     lin('q_proj', a.q, a.ln1, false);
     lin('k_proj', k, a.ln1, false);
@@ -84,15 +89,16 @@ export class DecoderLayer {
 
   /**
    * Backward through the layer: on entry acts.grads.dresid holds ∂L/∂out; on exit it holds ∂L/∂x.
-   * LoRA (and, when enabled, base and norm) gradients are accumulated.
+   * LoRA (and, when enabled, base and norm) gradients are accumulated; `seed` is the forward's (the
+   * dropout masks are regenerated from it).
    */
-  backward(x: DeviceBuffer, a: LayerActs, acts: Activations, invFreq: DeviceBuffer): void {
+  backward(x: DeviceBuffer, a: LayerActs, acts: Activations, invFreq: DeviceBuffer, seed: number): void {
     const be = this.backend, c = this.cfg, w = this.weights;
     const g = acts.grads;
     if (!g) throw new Error('backward needs activations planned for training');
     const N = acts.shape.B * acts.shape.T, C = c.hiddenSize, I = c.intermediateSize;
     const lin = (p: Projection, dx: DeviceBuffer, dy: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
-      this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop);
+      this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop, projectionSeed(seed, p));
     // MLP branch: out = mid + down(h)
     lin('down_proj', g.dh, g.dresid, a.h, false);
     be.swigluBackward(g.dgate, g.dup, g.dh, a.gate, a.up, N * I);

@@ -1,13 +1,9 @@
 // A linear projection y = x·Wᵀ (no bias, as in Mistral), with an optional LoRA branch and optional
 // gradients to the base weight (full fine-tuning), forward and backward, on the backend's GEMM.
+// LoRA dropout stores no mask: the mask is a hash of (seed, index), so the backward applies the same
+// dropout again with the forward's seed — to x to rebuild drop(x), and to ∂L/∂drop(x) for ∂L/∂x.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { LoraPair } from './lora.ts';
-
-/** Saved per call for the LoRA backward: z = drop(x)·Aᵀ (N, r) and the dropout mask (N, in). */
-export interface LoraActs {
-  z: DeviceBuffer;
-  mask: DeviceBuffer | null;
-}
 
 export interface LinearLora {
   pair: LoraPair;
@@ -30,54 +26,55 @@ export class Linear {
   ) {}
 
   /**
-   * y (N, out) = x·Wᵀ (+ y when `accumulate`) + scaling·(drop(x)·Aᵀ)·Bᵀ. `dropScratch` (N, in) holds the
-   * dropped input in a training forward; null means inference, where dropout is off (PEFT's eval()).
+   * y (N, out) = x·Wᵀ (+ y when `accumulate`) + scaling·(drop(x)·Aᵀ)·Bᵀ, saving z = drop(x)·Aᵀ (N, r).
+   * `dropScratch` (N, in) holds the dropped input in a training forward; null means inference, where
+   * dropout is off (PEFT's eval()).
    */
-  forward(y: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean, acts: LoraActs | undefined,
+  forward(y: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean, z: DeviceBuffer | undefined,
     dropScratch: DeviceBuffer | null, dropoutSeed: number): void {
     const be = this.backend;
     be.gemm(y, x, this.weight, { m: N, n: this.outDim, k: this.inDim, transB: true, beta: accumulate ? 1 : 0 });
     const lora = this.lora;
     if (!lora) return;
-    if (!acts) throw new Error('Linear.forward: LoRA needs its activation buffers');
+    if (!z) throw new Error('Linear.forward: LoRA needs its activation buffers');
     let u = x;
-    if (dropScratch && acts.mask && lora.dropout > 0) {
-      be.dropout(dropScratch, acts.mask, x, lora.dropout, dropoutSeed, N * this.inDim);
+    if (dropScratch && lora.dropout > 0) {
+      be.dropout(dropScratch, null, x, lora.dropout, dropoutSeed, N * this.inDim);
       u = dropScratch;
     }
-    be.gemm(acts.z, u, lora.pair.A, { m: N, n: lora.r, k: this.inDim, transB: true });
-    be.gemm(y, acts.z, lora.pair.B, { m: N, n: this.outDim, k: lora.r, transB: true, alpha: lora.scaling, beta: 1 });
+    be.gemm(z, u, lora.pair.A, { m: N, n: lora.r, k: this.inDim, transB: true });
+    be.gemm(y, z, lora.pair.B, { m: N, n: this.outDim, k: lora.r, transB: true, alpha: lora.scaling, beta: 1 });
   }
 
   /**
    * Given dy (N, out): dx (N, in) = dy·W (+ dx when `accumulate`) plus the LoRA path; accumulates the
-   * gradients of A, B and (when set) W. `dz` (N, r) and `scratch` (N, in) are work buffers.
+   * gradients of A, B and (when set) W, from the forward's saved z. `dz` (N, r) and `scratch` (N, in)
+   * are work buffers; `scratch` null means the forward had no dropout (else it had, with `dropoutSeed`).
    */
   backward(dx: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean,
-    acts: LoraActs | undefined, dz: DeviceBuffer, scratch: DeviceBuffer | null): void {
+    z: DeviceBuffer | undefined, dz: DeviceBuffer, scratch: DeviceBuffer | null, dropoutSeed: number): void {
     const be = this.backend;
     const { outDim: out, inDim: inn } = this;
     if (this.dWeight) be.gemm(this.dWeight, dy, x, { m: out, n: inn, k: N, transA: true, beta: 1 });
     be.gemm(dx, dy, this.weight, { m: N, n: inn, k: out, beta: accumulate ? 1 : 0 });
     const lora = this.lora;
     if (!lora) return;
-    if (!acts) throw new Error('Linear.backward: LoRA needs its saved activations');
+    if (!z) throw new Error('Linear.backward: LoRA needs its saved activations');
     const { A, B, dA, dB } = lora.pair;
     const s = lora.scaling;
-    if (dB) be.gemm(dB, dy, acts.z, { m: out, n: lora.r, k: N, transA: true, alpha: s, beta: 1 });
+    if (dB) be.gemm(dB, dy, z, { m: out, n: lora.r, k: N, transA: true, alpha: s, beta: 1 });
     be.gemm(dz, dy, B, { m: N, n: lora.r, k: out, alpha: s });
-    const dropped = acts.mask !== null && lora.dropout > 0;
+    const dropped = scratch !== null && lora.dropout > 0;
     let u = x;
     if (dropped) {
-      if (!scratch) throw new Error('Linear.backward: dropout needs a scratch buffer');
-      be.mul(scratch, x, acts.mask!, N * inn);
+      be.dropout(scratch, null, x, lora.dropout, dropoutSeed, N * inn); // drop(x) again: the same mask
       u = scratch;
     }
     if (dA) be.gemm(dA, dz, u, { m: lora.r, n: inn, k: N, transA: true, beta: 1 });
     if (dropped) {
-      be.gemm(scratch!, dz, A, { m: N, n: inn, k: lora.r });
-      be.mul(scratch!, scratch!, acts.mask!, N * inn);
-      be.axpy(dx, scratch!, 1, N * inn);
+      be.gemm(scratch, dz, A, { m: N, n: inn, k: lora.r });
+      be.dropout(scratch, null, scratch, lora.dropout, dropoutSeed, N * inn); // ∂/∂x of x · mask
+      be.axpy(dx, scratch, 1, N * inn);
     } else {
       be.gemm(dx, dz, A, { m: N, n: inn, k: lora.r, beta: 1 });
     }

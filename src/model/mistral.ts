@@ -6,7 +6,7 @@ import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
-import { allocateActivations, freeActivations, type Activations, type PlanShape } from './activations.ts';
+import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
 import { collate, type Batch, type TokenRow } from './batch.ts';
 import { loadConfig, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
@@ -16,9 +16,6 @@ import { SafetensorsCheckpoint } from './safetensors.ts';
 import { ropeInvFreq } from './rope-freq.ts';
 import { hostFloats, loadWeights, PROJECTIONS, projectionName, projectionShape, type MistralWeights, type Projection } from './weights.ts';
 import { loraKey, SCORE_PARAM, type Param } from './params.ts';
-
-/** Default number of token rows whose logits are computed at once. */
-const LOGIT_ROWS = 512;
 
 export interface LossResult {
   /** Σ NLL over counted targets. */
@@ -42,9 +39,9 @@ export interface BaseGrads {
   lmHead: DeviceBuffer | null;
 }
 
-/** Whether a plan of `cap` serves a batch of B rows of T tokens. */
-function fits(cap: PlanShape, B: number, T: number): boolean {
-  return B <= cap.B && T <= cap.T;
+/** Whether a plan of `cap` serves a batch of B rows of T tokens and a head of `numLabels` classes. */
+function fits(cap: PlanShape, B: number, T: number, numLabels: number): boolean {
+  return B <= cap.B && T <= cap.T && numLabels <= cap.numLabels;
 }
 
 export class MistralModel {
@@ -54,12 +51,13 @@ export class MistralModel {
   /** The classification head in use (the checkpoint's score.weight unless replaced). */
   score: ScoreHead | null;
   baseGrads: BaseGrads | null = null;
-  /** Seed of the LoRA dropout masks for the next training forward. */
+  /** Seed of the LoRA dropout masks for the next training forward (and its backward, which regenerates them). */
   dropoutSeed = 0;
   /** Storage dtype (frozen weights, activations) and exact dtype (trained tensors, rstd, lse, losses). */
   readonly dtypes: ModelDTypes;
   private trainActs: Activations | null = null;
   private inferActs: Activations | null = null;
+  private checkpointing = false;
 
   /** `computeDtype`: f32, f64 (gradient checks) or bf16 (bf16 storage, f32 math and exact tensors). */
   constructor(
@@ -108,13 +106,26 @@ export class MistralModel {
   }
 
   /**
+   * Activation checkpointing: a training forward keeps only each decoder layer's input, and the backward
+   * recomputes the layer before going through it (less memory, one more forward of the layers).
+   */
+  setActivationCheckpointing(on: boolean): void {
+    if (on !== this.checkpointing) this.releaseActivations();
+    this.checkpointing = on;
+  }
+
+  get activationCheckpointing(): boolean {
+    return this.checkpointing;
+  }
+
+  /**
    * Activation buffers for a (B, T) batch. Training uses the training plan (one set of buffers per
    * layer), grown when a batch exceeds it; inference uses the training plan when it fits and otherwise a
    * plan of its own, so an evaluation batch never enlarges the training plan.
    */
   activations(B: number, T: number, training: boolean): Activations {
     if (training) return (this.trainActs = this.fit(this.trainActs, B, T, true));
-    if (this.trainActs && fits(this.trainActs.capacity, B, T)) {
+    if (this.trainActs && fits(this.trainActs.capacity, B, T, this.numLabels)) {
       this.trainActs.shape = { B, T, training: false };
       return this.trainActs;
     }
@@ -123,7 +134,7 @@ export class MistralModel {
 
   /** `plan` when (B, T) fits it, else a new plan for the larger shape (the old one freed). */
   private fit(plan: Activations | null, B: number, T: number, training: boolean): Activations {
-    if (plan && fits(plan.capacity, B, T)) {
+    if (plan && fits(plan.capacity, B, T, this.numLabels)) {
       plan.shape = { B, T, training };
       return plan;
     }
@@ -132,12 +143,16 @@ export class MistralModel {
       B = Math.max(B, plan.capacity.B);
       T = Math.max(T, plan.capacity.T);
     }
-    const lora: PlanShape['lora'] = this.lora
-      ? this.lora.spec.targets.map((p) => ({
-        proj: p, r: this.lora!.spec.r, inDim: projectionShape(this.cfg, p)[1], dropout: this.lora!.spec.dropout > 0,
-      }))
-      : [];
-    return allocateActivations(this.backend, this.cfg, { B, T, training, lora, logitRows: LOGIT_ROWS }, this.dtypes);
+    const shape: PlanShape = {
+      B, T, training, lora: this.lora ? loraPlan(this.cfg, this.lora.spec) : [], logitRows: LOGIT_ROWS,
+      checkpoint: this.checkpointing, numLabels: this.numLabels,
+    };
+    return allocateActivations(this.backend, this.cfg, shape, this.dtypes);
+  }
+
+  /** Classes of the classification head in use (0 without one): the plan holds its scratch. */
+  private get numLabels(): number {
+    return this.score?.numLabels ?? 0;
   }
 
   releaseActivations(): void {
@@ -171,13 +186,37 @@ export class MistralModel {
     for (let l = 0; l < this.layers.length; l++) {
       const x = training ? acts.resid[l]! : acts.resid[l % 2]!;
       const out = training ? acts.resid[l + 1]! : acts.resid[(l + 1) % 2]!;
-      const a = training ? acts.layers[l]! : acts.layers[0]!;
       const kv = cache ? { k: cache.k[l]!, v: cache.v[l]!, segments: cache.segments, offset: cache.length } : undefined;
-      this.layers[l]!.forward(out, x, a, acts, this.invFreq, this.dropoutSeed * 1000003 + l, kv);
+      this.layers[l]!.forward(out, x, this.layerActs(acts, l), acts, this.invFreq, this.layerSeed(l), kv);
     }
     if (cache) cache.length += batch.T;
     be.rmsnormForward(acts.lnf, acts.rstdf, this.finalResid(acts), this.weights.finalNorm, N, C, cfg.rmsNormEps);
     return acts;
+  }
+
+  /**
+   * Backward through the decoder layers of a training forward: on entry acts.grads.dresid holds ∂L/∂(last
+   * layer's output), on exit ∂L/∂(embedding output). With activation checkpointing each layer's forward
+   * is first recomputed from its saved input (same seed, so the same dropout masks and the same values;
+   * the last layer's activations are still in place from the forward).
+   */
+  backwardLayers(acts: Activations): void {
+    const L = this.layers.length, recompute = acts.layers.length < L;
+    for (let l = L - 1; l >= 0; l--) {
+      const a = this.layerActs(acts, l), x = acts.resid[l]!;
+      if (recompute && l < L - 1) this.layers[l]!.forward(acts.resid[l + 1]!, x, a, acts, this.invFreq, this.layerSeed(l));
+      this.layers[l]!.backward(x, a, acts, this.invFreq, this.layerSeed(l));
+    }
+  }
+
+  /** Layer l's activation buffers: its own in a training plan, else the one shared set. */
+  private layerActs(acts: Activations, l: number): LayerActs {
+    return acts.shape.training && acts.layers.length > 1 ? acts.layers[l]! : acts.layers[0]!;
+  }
+
+  /** The dropout seed of layer l in the current training forward and its backward. */
+  private layerSeed(l: number): number {
+    return this.dropoutSeed * 1000003 + l;
   }
 
   /** The last layer's output (N, C) in `acts`. */
@@ -267,17 +306,17 @@ export class MistralModel {
     }
     const grad = trainable ? zeros(this.backend, this.dtype, weight.length) : null;
     this.score = { weight, grad, numLabels };
+    if (numLabels !== old?.numLabels) this.releaseActivations(); // the plans hold the head's scratch
     return this.score;
   }
 
   /** Classification logits (B, numLabels) as a host array. */
   classLogits(batch: Batch): Float32Array | Float64Array {
+    const numLabels = this.scoreHead().numLabels;
     const acts = this.forward(batch, false);
-    const out = this.backend.alloc(this.dtype, batch.B * this.scoreHead().numLabels);
+    const out = this.backend.view(acts.cls!.logits, 0, batch.B * numLabels);
     this.classLogitsDevice(acts, out);
-    const host = this.backend.download(out) as Float32Array | Float64Array;
-    this.backend.free(out);
-    return host;
+    return this.backend.download(out) as Float32Array | Float64Array;
   }
 
   /**

@@ -51,6 +51,7 @@ export const TrainConfigSchema = z.object({
   shuffle: z.boolean().default(true).describe('seeded shuffle each epoch; false = file order'),
   group_by_length: z.boolean().default(false).describe('batch examples of similar length together (needs shuffle)'),
   grad_clip: z.number().positive().nullable().default(1).describe('clip the global gradient norm to this (null = off)'),
+  activation_checkpointing: z.boolean().default(false).describe('keep only each decoder layer\'s input and recompute the layer in the backward: less activation memory, one more forward of the layers'),
   eval: z.object({
     every_steps: int(1).nullable().default(null).describe('evaluate on val every N optimizer steps (null = at the end of each epoch)'),
     batch_size: int(1).default(8).describe('sequences per evaluation batch'),

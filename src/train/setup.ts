@@ -43,6 +43,7 @@ export function setupRun(cfg: TrainConfig): RunSetup {
   checkConfigPaths(cfg);
   const backend = createBackend(cfg.device);
   const model = loadModel(cfg.model, { backend, precision: cfg.precision });
+  model.setActivationCheckpointing(cfg.activation_checkpointing);
   checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';
   if (classification && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
@@ -115,7 +116,7 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
 }
 
 /** The model folder's tokenizer (or the bundled one) when its ids fit the model; else null (pre-tokenized data only). */
-function modelTokenizer(dir: string, vocabSize: number): Tokenizer | null {
+export function modelTokenizer(dir: string, vocabSize: number): Tokenizer | null {
   const tok = loadTokenizer(dir);
   if (tok.vocabSize > vocabSize) {
     warn(`the tokenizer has ${tok.vocabSize} tokens but the model ${vocabSize}: only pre-tokenized data can be used, and no samples are generated`);

@@ -153,8 +153,8 @@ export class CpuBackend implements Backend {
     ew.mul(floats(out), floats(x), floats(mask), n);
   }
 
-  dropout(out: DeviceBuffer, mask: DeviceBuffer, x: DeviceBuffer, p: number, seed: number, n: number): void {
-    ew.dropout(floats(out), floats(mask), floats(x), p, seed, n);
+  dropout(out: DeviceBuffer, mask: DeviceBuffer | null, x: DeviceBuffer, p: number, seed: number, n: number): void {
+    ew.dropout(floats(out), mask ? floats(mask) : null, floats(x), p, seed, n);
   }
 
   // ---- layers ----

@@ -45,12 +45,15 @@ export function uniformHash(seed: number, index: number): number {
   return (h >>> 0) / 4294967296;
 }
 
-/** Inverted dropout: mask[i] = keep ? 1/(1−p) : 0, out = x · mask. */
-export function dropout(out: FloatArray, mask: FloatArray, x: FloatArray, p: number, seed: number, n: number): void {
-  const keepScale = 1 / (1 - p);
+/**
+ * Inverted dropout: m = keep ? 1/(1−p) : 0 (as float32, the GPU kernel's keep_scale), out = x · m, and
+ * mask[i] = m when a mask is given. out may alias x.
+ */
+export function dropout(out: FloatArray, mask: FloatArray | null, x: FloatArray, p: number, seed: number, n: number): void {
+  const keepScale = Math.fround(1 / (1 - p));
   for (let i = 0; i < n; i++) {
     const m = uniformHash(seed, i) >= p ? keepScale : 0;
-    mask[i] = m;
+    if (mask) mask[i] = m;
     out[i] = x[i]! * m;
   }
 }

@@ -36,13 +36,14 @@ __device__ __forceinline__ unsigned int uniform_hash_bits(unsigned int seed, uns
 
 /**
  * Inverted dropout: keep when hash ≥ threshold (= ceil(p · 2³²), so that hash / 2³² ≥ p exactly as on the
- * CPU); mask (n) float = keep ? keep_scale : 0; out = x · mask.
+ * CPU); m = keep ? keep_scale : 0; out = x · m (out may alias x); mask (n) float = m unless mask is null
+ * (the model passes null and regenerates the mask in the backward from the same seed).
  */
 extern "C" __global__ void dropout(store_t *out, float *mask, const store_t *x, unsigned long long threshold, float keep_scale,
     unsigned int seed, long long n) {
   FOR_EACH(i, n) {
     const float m = uniform_hash_bits(seed, (unsigned int)i) >= threshold ? keep_scale : 0.0f;
-    mask[i] = m;
+    if (mask) mask[i] = m;
     st(out, i, ld(x, i) * m);
   }
 }

@@ -1,0 +1,77 @@
+// `train --dry-run`: what a run of this config will hold in memory (planMemory) and whether that fits
+// the memory available, worked out from config.json and the tokenized data without loading a weight,
+// creating a backend or writing the run folder.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { loadConfig } from '../model/config.ts';
+import { UserError } from '../util/errors.ts';
+import type { TrainConfig } from './config.ts';
+import { loadSplit } from './data.ts';
+import { checkConfigPaths, checkLoraRank } from './fit-check.ts';
+import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
+import { modelTokenizer } from './setup.ts';
+
+export interface DryRun {
+  plan: MemoryPlan;
+  shape: BatchShape;
+  /** Bytes free for the run (CPU: MemAvailable), or null when unknown (CUDA, until its backend exists). */
+  available: number | null;
+  fits: boolean | null;
+}
+
+/** Memory the host can give a new process now: /proc/meminfo's MemAvailable, else os.freemem(). */
+export function availableHostMemory(): number {
+  try {
+    const m = /^MemAvailable:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux: fall through
+  }
+  return os.freemem();
+}
+
+export function dryRun(cfg: TrainConfig): DryRun {
+  checkConfigPaths(cfg);
+  const model = loadConfig(cfg.model);
+  checkLoraRank(cfg, model);
+  if (cfg.task === 'classification' && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
+  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: modelTokenizer(cfg.model, model.vocabSize) };
+  const train = loadSplit(cfg.data.train, 'data.train', ctx);
+  if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
+  const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadSplit(f, i === 0 ? 'data.val' : 'data.test', ctx) : null));
+  const shape = runBatchShape(cfg, train, evalSplits);
+  const backend = cfg.device === 'cuda' ? 'cuda' : 'cpu';
+  const plan = planMemory(cfg, model, shape, backend);
+  const available = backend === 'cpu' ? availableHostMemory() : null;
+  return { plan, shape, available, fits: available === null ? null : plan.total <= available };
+}
+
+/** The --json object: exactly these keys. */
+export function dryRunJson(r: DryRun): Record<string, string | number | boolean | null> {
+  const p = r.plan;
+  return {
+    device: p.backend, precision: p.precision, weights_bytes: p.weights, trainable_bytes: p.trainable,
+    activation_bytes: p.activations, workspace_bytes: p.workspace, total_bytes: p.total,
+    available_bytes: r.available, fits: r.fits,
+  };
+}
+
+/** The human-readable table. */
+export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
+  const p = r.plan;
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1).padStart(10)} MiB`;
+  const ev = r.shape.eval ? `; evaluation ${r.shape.eval.B} × ${r.shape.eval.T} in a plan of its own` : '';
+  const lines = [
+    `memory plan: ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${p.backend}, ${p.precision}, ` +
+      `batches of ${r.shape.B} × ${r.shape.T} tokens${ev}${cfg.activation_checkpointing ? ', activation checkpointing' : ''}`,
+    `  weights           ${mib(p.weights)}  (the model's weights outside the trainable state)`,
+    `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32)`,
+    `  activations       ${mib(p.activations)}  (of which the logits chunk ${mib(p.logitsChunk).trim()})`,
+    `  workspace         ${mib(p.workspace)}  (attention)`,
+    `  total             ${mib(p.total)}`,
+    r.available === null
+      ? `  available         unknown (${p.backend} device memory is not read until its backend exists)`
+      : `  available         ${mib(r.available)}  → ${r.fits ? 'fits' : 'does NOT fit: lower batch_size or max_seq_len, use LoRA, bf16 or activation_checkpointing'}`,
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,127 @@
+// What a run will hold in memory, by category, from the config, the model's config.json and the batch
+// shape alone (no weights loaded): the model's weights, the trainable state, the activation plan (sized
+// by the very function the model allocates it with, model/activations.ts) and the kernels' workspace.
+// Pure arithmetic; `train --dry-run` prints it next to the memory available.
+import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
+import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
+import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
+import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';
+import type { TokenRow } from '../model/batch.ts';
+import type { MistralConfig } from '../model/config.ts';
+import { PROJECTIONS, projectionShape } from '../model/weights.ts';
+import type { TrainConfig } from './config.ts';
+
+/** The largest training micro-batch (B rows of T tokens) and, when evaluating, the largest evaluation batch. */
+export interface BatchShape {
+  B: number;
+  T: number;
+  eval?: { B: number; T: number } | null;
+}
+
+/**
+ * The batch shape a run's plans grow to, as the trainer and the model size them: training rows
+ * min(batch_size, examples) of the longest example (the pack length when packing); evaluation batches of
+ * eval.batch_size rows in file order, which get a plan of their own only when one does not fit the
+ * training plan (that plan grows to the largest of those).
+ */
+export function runBatchShape(cfg: TrainConfig, train: readonly TokenRow[], evalSplits: ReadonlyArray<readonly TokenRow[] | null>): BatchShape {
+  const longest = (rows: readonly TokenRow[]): number => rows.reduce((m, r) => Math.max(m, r.inputIds.length), 1);
+  const B = Math.min(cfg.batch_size, train.length), T = cfg.packing ? Math.max(cfg.max_seq_len, longest(train)) : longest(train);
+  const ev = { B: 0, T: 0 };
+  for (const rows of evalSplits) {
+    for (let i = 0; rows && i < rows.length; i += cfg.eval.batch_size) {
+      const chunk = rows.slice(i, i + cfg.eval.batch_size), cT = longest(chunk);
+      const fitsIn = (cap: { B: number; T: number }): boolean => chunk.length <= cap.B && cT <= cap.T;
+      if (fitsIn({ B, T }) || fitsIn(ev)) continue;
+      ev.B = Math.max(chunk.length, ev.B);
+      ev.T = Math.max(cT, ev.T);
+    }
+  }
+  return { B, T, eval: ev.B > 0 ? ev : null };
+}
+
+export interface MemoryPlan {
+  backend: 'cpu' | 'cuda';
+  precision: 'fp32' | 'bf16';
+  /** The model's weights in their storage dtype (in fp32 full fine-tuning the trained ones count as trainable). */
+  weights: number;
+  /**
+   * Trainable parameters, their gradients and the two AdamW moments, all in the exact dtype (f32): the
+   * optimizer's flat state. In full fine-tuning of a bf16 model these are f32 master copies, and the
+   * model's own bf16 copy is in `weights`.
+   */
+  trainable: number;
+  /** The activation plans: training (and evaluation's own plan when its batch does not fit the training one). */
+  activations: number;
+  /** Of `activations`: the LM head's logits chunk (logitRows, V) in the exact dtype. */
+  logitsChunk: number;
+  /** Kernel memory outside the backend's buffers: the attention workspace (CPU: WebAssembly memory). */
+  workspace: number;
+  total: number;
+}
+
+/** Element counts of the model's weights: all of them, and those a run trains. */
+function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number; trained: number; trainedBase: number } {
+  const C = model.hiddenSize, V = model.vocabSize;
+  const classification = cfg.task === 'classification';
+  const layer = PROJECTIONS.reduce((s, p) => s + projectionShape(model, p).reduce((a, b) => a * b, 1), 0) + 2 * C;
+  // a classification checkpoint carries score.weight and no lm_head; a causal one lm_head unless tied
+  const checkpointScore = model.task === 'classification' ? (model.labels?.length ?? cfg.labels?.length ?? 0) * C : 0;
+  const lmHead = model.task === 'classification' || model.tieWordEmbeddings ? 0 : V * C;
+  const all = V * C + model.numLayers * layer + C + lmHead + checkpointScore;
+  const head = classification ? (cfg.labels?.length ?? 0) * C : 0; // the trained classification head
+  if (cfg.method === 'full') {
+    const trainedBase = all - checkpointScore - (classification ? lmHead : 0);
+    return { all, trained: trainedBase + head, trainedBase };
+  }
+  const r = cfg.lora.r;
+  const lora = cfg.lora.target_modules.reduce((s, p) => {
+    const [out, inDim] = projectionShape(model, p);
+    return s + r * inDim + out * r;
+  }, 0);
+  return { all, trained: model.numLayers * lora + head, trainedBase: 0 };
+}
+
+/** The activation plan's shape for a (B, T) capacity of this run. */
+function planShape(cfg: TrainConfig, model: MistralConfig, B: number, T: number, training: boolean): PlanShape {
+  return {
+    B, T, training, logitRows: LOGIT_ROWS, checkpoint: cfg.activation_checkpointing,
+    lora: cfg.method === 'lora' ? loraPlan(model, { r: cfg.lora.r, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules }) : [],
+    numLabels: cfg.task === 'classification' ? (cfg.labels?.length ?? 0) : 0,
+  };
+}
+
+/** Bytes by category for a run of `cfg` on `model` with batches up to `batch`, on `backendName`. */
+export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchShape, backendName: 'cpu' | 'cuda'): MemoryPlan {
+  const dtype = precisionDType(cfg.precision, backendName);
+  const dtypes: ModelDTypes = modelDTypes(dtype);
+  const storage = DTYPE_BYTES[dtypes.storage], exact = DTYPE_BYTES[dtypes.exact];
+  const counts = parameterCounts(cfg, model);
+  // trained weights that are stored in the exact dtype live in the optimizer's flat buffer (counted there)
+  const inFlat = dtypes.storage === dtypes.exact ? counts.trainedBase : 0;
+  const invFreq = (model.headDim / 2) * exact;
+  const weights = (counts.all - inFlat) * storage + invFreq;
+  const trainable = 4 * counts.trained * exact;
+
+  const train = activationBytes(model, planShape(cfg, model, batch.B, batch.T, true), dtypes);
+  const ev = batch.eval;
+  const evalOwn = ev && (ev.B > batch.B || ev.T > batch.T) ? activationBytes(model, planShape(cfg, model, ev.B, ev.T, false), dtypes) : null;
+  const activations = train.total + (evalOwn?.total ?? 0);
+  const logitsChunk = Math.max(train.logitsChunk, evalOwn?.logitsChunk ?? 0);
+
+  // the attention call with the most tokens (training or evaluation)
+  const [B, T] = ev && ev.B * ev.T > batch.B * batch.T ? [ev.B, ev.T] : [batch.B, batch.T];
+  const N = B * T, Hq = model.numHeads, Hkv = model.numKvHeads, D = model.headDim;
+  let workspace: number;
+  if (backendName === 'cpu') {
+    const w = cpuAttentionWorkspace(T, T, N * Hq * D, N * Hkv * D);
+    workspace = w.workspace + w.reserve;
+  } else {
+    workspace = cudaAttentionWorkspace({ B, T, Hq, Hkv, D });
+  }
+  return {
+    backend: backendName, precision: dtype === 'bf16' ? 'bf16' : 'fp32',
+    weights, trainable, activations, logitsChunk, workspace,
+    total: weights + trainable + activations + workspace,
+  };
+}

@@ -1,0 +1,84 @@
+// The memory plan against what runs then hold: planMemory (through `train --dry-run`) agrees within 5%
+// with the mem_bytes the run reports in metrics.jsonl on the CPU — fp32 and bf16, LoRA and full
+// fine-tuning, with and without activation checkpointing (tiny fixture, 2 steps each). mem_bytes counts
+// the backend's buffers, so it is compared with the plan's total less the workspace (the CPU's attention
+// workspace lives in WebAssembly memory, not in a buffer). And the CLI: `--dry-run --json` prints exactly
+// one object, exits 0 and writes no run folder.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { validate, type TrainConfig } from '../../src/train/config.ts';
+import { dryRun } from '../../src/train/dry-run.ts';
+import { train } from '../../src/train/trainer.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { TINY_BASE } from '../helpers.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-memplan-'));
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function writeRows(file: string, n: number, seed: number): void {
+  const rng = new Rng(seed);
+  const rows = Array.from({ length: n }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 6 + rng.below(18) }, () => 3 + rng.below(500))] }));
+  fs.writeFileSync(file, rows.join('\n') + '\n');
+}
+writeRows(path.join(dir, 'train.jsonl'), 16, 1);
+writeRows(path.join(dir, 'val.jsonl'), 6, 2); // eval.batch_size 6 > batch_size 4: evaluation gets a plan of its own
+
+const BASE = {
+  model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'val.jsonl') },
+  lora: { r: 8, alpha: 16, dropout: 0.1 }, batch_size: 4, max_steps: 2, eval: { every_steps: 2, samples: 0, batch_size: 6 }, seed: 1,
+};
+
+const cases = (['fp32', 'bf16'] as const).flatMap((precision) => (['lora', 'full'] as const).flatMap((method) =>
+  [false, true].map((activation_checkpointing) => ({ precision, method, activation_checkpointing }))));
+
+const rows: string[] = [];
+test.after(() => {
+  console.log(['| precision | method | checkpointing | plan (buffers) | measured mem_bytes | diff | workspace (not in mem_bytes) |',
+    '|---|---|---|---|---|---|---|', ...rows].join('\n'));
+});
+
+for (const c of cases) {
+  test(`plan vs measured: ${c.precision}, ${c.method}, checkpointing ${c.activation_checkpointing}`, () => {
+    const out = path.join(dir, `${c.precision}-${c.method}-${c.activation_checkpointing}`);
+    const cfg: TrainConfig = validate({ ...BASE, ...c, output_dir: out }, 'test');
+    const { plan } = dryRun(cfg);
+    assert.ok(!fs.existsSync(out), 'the dry run writes nothing');
+    train(cfg);
+    const steps = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.split === undefined);
+    assert.equal(steps.length, 2);
+    const measured = Math.max(...steps.map((r) => r.mem_bytes as number));
+    const planned = plan.total - plan.workspace;
+    const diff = (planned - measured) / measured;
+    rows.push(`| ${c.precision} | ${c.method} | ${c.activation_checkpointing} | ${planned.toLocaleString('en')} | ${measured.toLocaleString('en')} | ` +
+      `${(100 * diff).toFixed(2)}% | ${plan.workspace.toLocaleString('en')} |`);
+    assert.ok(Math.abs(diff) <= 0.05, `plan ${planned} vs mem_bytes ${measured} (${(100 * diff).toFixed(2)}%)`);
+  });
+}
+
+test('train --dry-run --json: one JSON object on stdout, exit 0, no run folder', () => {
+  const cfgFile = path.join(dir, 'cfg.json');
+  const out = path.join(dir, 'dry');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...BASE, output_dir: out }));
+  const stdout = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', cfgFile, '--dry-run', '--json', '--precision', 'bf16'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = stdout.trim().split('\n');
+  assert.equal(lines.length, 1, stdout);
+  const obj = JSON.parse(lines[0]!) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(obj), ['device', 'precision', 'weights_bytes', 'trainable_bytes', 'activation_bytes', 'workspace_bytes', 'total_bytes', 'available_bytes', 'fits']);
+  assert.equal(obj.device, 'cpu');
+  assert.equal(obj.precision, 'bf16');
+  assert.equal(obj.total_bytes, (obj.weights_bytes as number) + (obj.trainable_bytes as number) + (obj.activation_bytes as number) + (obj.workspace_bytes as number));
+  assert.ok((obj.available_bytes as number) > 0);
+  assert.equal(obj.fits, true);
+  assert.ok(!fs.existsSync(out), 'no run folder');
+  const human = execFileSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', cfgFile, '--dry-run', '--activation_checkpointing', 'true'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.match(human, /activations .* MiB/);
+  assert.match(human, /fits/);
+});
