@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.ts';
 import { createBackend } from '../../src/backend/select.ts';
-import { classificationBackward } from '../../src/model/backward.ts';
+import { classificationBackwardInto } from '../../src/model/backward.ts';
 import { collate } from '../../src/model/batch.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
@@ -43,8 +43,9 @@ test('a classification micro-batch allocates nothing: its scratch is in the plan
   const rng = new Rng(3);
   const batch = (n: number) => collate(Array.from({ length: n }, (_, i) => ({ inputIds: Array.from({ length: 6 + i }, () => 1 + rng.below(49)), label: i % 3 })), 0, 0);
   model.activations(4, 12, true);
+  const lossSum = backend.alloc('f64', 1); // the step's device scalar, allocated once by the trainer
   const before = allocs, bytes = backend.bytesInUse();
-  for (const b of [batch(4), batch(3), batch(2)]) classificationBackward(model, b, 1 / b.B);
+  for (const b of [batch(4), batch(3), batch(2)]) classificationBackwardInto(model, b, 1 / b.B, lossSum);
   assert.equal(allocs - before, 0, 'allocations during three classification micro-batches');
   assert.equal(backend.bytesInUse(), bytes);
 });
