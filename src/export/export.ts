@@ -1,14 +1,16 @@
 // Export of a training run: the PEFT adapter as it is (for classification with the score head saved the
 // way PEFT's modules_to_save does), or a merged model folder that HF transformers loads unchanged
-// (config.json, sharded safetensors with an index, tokenizer files, generation_config.json).
+// (config.json, sharded safetensors with an index, tokenizer files, generation_config.json) in the base
+// model's dtype: BF16 for a BF16 checkpoint, F32 otherwise, whatever the precision of the merge.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
-import type { Precision } from '../backend/dtype.ts';
+import { precisionDType, type Precision } from '../backend/dtype.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { saveModelFolder } from '../model/save.ts';
+import { SafetensorsCheckpoint } from '../model/safetensors.ts';
+import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../tokenizer/load.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
@@ -22,7 +24,7 @@ export interface ExportOptions {
   best: boolean;
   maxShardBytes?: number;
   backend: Backend;
-  /** Precision of the merge; a merged model is written in its weights' dtype (bf16 → BF16). */
+  /** Precision of the merge (memory only: the merged model is written in the base model's dtype). */
   precision?: Precision;
 }
 
@@ -57,13 +59,18 @@ export function exportRun(opts: ExportOptions): ExportResult {
     for (const f of fs.readdirSync(source)) copyRegularFile(path.join(source, f), path.join(opts.out, f));
     return { kind: cfg.method === 'full' ? 'full' : 'adapter', files: fs.readdirSync(opts.out).sort() };
   }
-  const model = loadModel(cfg.model, { backend: opts.backend, precision: opts.precision });
+  // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
+  // GEMM's store when a BF16 base is merged in bf16 (the same rounding, half the memory).
+  const fileDtype = checkpointDType(cfg.model);
+  const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
+  const model = loadModel(cfg.model, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
   loadAdapter(model, source, { trainable: false });
   mergeLora(model);
   const hasTokenizer = fs.existsSync(path.join(cfg.model, 'tokenizer.json'));
   const bundledFits = !hasTokenizer && model.cfg.vocabSize === 32000;
   saveModelFolder(model, opts.out, {
     sourceDir: cfg.model, head: classification ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
+    dtype: fileDtype,
   });
   if (bundledFits) {
     // the model was trained with the bundled Mistral tokenizer: ship it with the merged model
@@ -73,6 +80,16 @@ export function exportRun(opts: ExportOptions): ExportResult {
   }
   model.releaseActivations();
   return { kind: 'merged', files: fs.readdirSync(opts.out).sort() };
+}
+
+/** The dtype of a model folder's weights: bf16 when every tensor is stored BF16, else f32 (F16 and mixed: lossless). */
+export function checkpointDType(dir: string): FileDType {
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  try {
+    return ckpt.names().every((n) => ckpt.info(n).dtype === 'BF16') ? 'bf16' : 'f32';
+  } finally {
+    ckpt.close();
+  }
 }
 
 /** "5GB", "500MB", "2GiB" or a byte count → bytes. */

@@ -1,7 +1,8 @@
 // Writes a model as an HF model folder that transformers loads unchanged: config.json,
 // model.safetensors (or shards + model.safetensors.index.json above a size), generation_config.json,
 // and the tokenizer files of the source folder. Each tensor is written in its buffer's dtype (bf16
-// weights as BF16, f32 as F32; f64 buffers of gradient checks as F32).
+// weights as BF16, f32 as F32; f64 buffers of gradient checks as F32), or in the one dtype asked for
+// (a merged export: the base model's).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
@@ -24,6 +25,16 @@ export interface SaveModelOptions {
   head: 'causal' | 'classification';
   /** Class names for id2label / label2id (classification). */
   labels?: readonly string[] | null;
+  /** Write every tensor in this dtype (f32 buffers rounded once to BF16 here); default: each buffer's own. */
+  dtype?: FileDType;
+}
+
+/** The float dtypes a model file is written in. */
+export type FileDType = 'f32' | 'bf16';
+
+/** The file dtype of a buffer: bf16 stays bf16, every other float (f32, f64 of gradient checks) is F32. */
+function fileDType(buf: DeviceBuffer): FileDType {
+  return buf.dtype === 'bf16' ? 'bf16' : 'f32';
 }
 
 /** The HF tensors of the model's (merged) base weights. */
@@ -46,16 +57,16 @@ export function modelTensors(model: MistralModel, head: SaveModelOptions['head']
   return out;
 }
 
-/** A buffer as a safetensors tensor in the buffer's own dtype: BF16 for bf16 buffers, F32 otherwise. */
-export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonly number[]): TensorToWrite {
+/** A buffer as a safetensors tensor in `as` (default the buffer's own dtype: BF16 for bf16, F32 otherwise). */
+export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonly number[], as: FileDType = fileDType(buf)): TensorToWrite {
   const host = backend.download(buf);
-  if (buf.dtype === 'bf16') return { dtype: 'BF16', shape: [...shape], data: f32ToBf16(host) };
+  if (as === 'bf16') return { dtype: 'BF16', shape: [...shape], data: f32ToBf16(host) };
   return { dtype: 'F32', shape: [...shape], data: host instanceof Float32Array ? host : Float32Array.from(host) };
 }
 
-/** Bytes a buffer takes in a file written by bufferTensor. */
-function savedBytes(buf: DeviceBuffer): number {
-  return buf.length * (buf.dtype === 'bf16' ? 2 : 4);
+/** Bytes a buffer takes in a file written by bufferTensor as `as`. */
+function savedBytes(buf: DeviceBuffer, as: FileDType): number {
+  return buf.length * (as === 'bf16' ? 2 : 4);
 }
 
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
@@ -63,11 +74,12 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   const be = model.backend;
   const maxShard = opts.maxShardBytes ?? 5e9;
   const tensors = modelTensors(model, opts.head);
+  const as = (buf: DeviceBuffer): FileDType => opts.dtype ?? fileDType(buf);
   // shards in tensor order, each under the size limit (a single tensor larger than it gets its own shard)
   const shards: Array<Array<[string, number[], DeviceBuffer]>> = [[]];
   let size = 0;
   for (const t of tensors) {
-    const bytes = savedBytes(t[2]);
+    const bytes = savedBytes(t[2], as(t[2]));
     if (size > 0 && size + bytes > maxShard) {
       shards.push([]);
       size = 0;
@@ -81,9 +93,9 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   shards.forEach((shard, i) => {
     const out: Record<string, TensorToWrite> = {};
     for (const [name, shape, buf] of shard) {
-      out[name] = bufferTensor(be, buf, shape);
+      out[name] = bufferTensor(be, buf, shape, as(buf));
       weightMap[name] = names[i]!;
-      total += savedBytes(buf);
+      total += savedBytes(buf, as(buf));
     }
     writeSafetensors(path.join(dir, names[i]!), out, { format: 'pt' });
   });
@@ -120,7 +132,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
     eos_token_id: c.eosTokenIds.length === 1 ? c.eosTokenIds[0] : c.eosTokenIds,
     pad_token_id: opts.head === 'classification' ? classificationPadId(c) : c.padTokenId,
-    dtype: model.weights.embed.dtype === 'bf16' ? 'bfloat16' : 'float32',
+    dtype: (opts.dtype ?? fileDType(model.weights.embed)) === 'bf16' ? 'bfloat16' : 'float32',
   };
   delete out.torch_dtype;
   if ('rope_parameters' in base) out.rope_parameters = { rope_theta: c.ropeTheta, rope_type: 'default' };

@@ -3,9 +3,11 @@
 import assert from 'node:assert/strict';
 import type { Backend, DeviceBuffer } from '../../src/backend/backend.ts';
 import { loadOpenBlas } from '../../src/backend/cpu/openblas.ts';
+import { bf16ToF32, f32ToBf16 } from '../../src/backend/dtype.ts';
 import { Rng } from '../../src/util/rng.ts';
 
-export type Float = 'f32' | 'f64';
+/** The float dtypes kernel tests run in: f32 or bf16 (MISTRAL_TUNE_TEST_PRECISION) and f64. */
+export type Float = 'f32' | 'f64' | 'bf16';
 
 /** A seeded generator of uniform numbers in [0, 1) (the project's Rng). */
 export function rng(seed: number): () => number {
@@ -24,8 +26,9 @@ export function randn(rand: () => number, n: number, std = 1): number[] {
   return out.slice(0, n);
 }
 
-/** The values as they are stored in a buffer of `dtype` (f32 rounds). */
+/** The values as they are stored in a buffer of `dtype` (f32 and bf16 round to nearest even). */
 export function stored(values: ArrayLike<number>, dtype: Float): number[] {
+  if (dtype === 'bf16') return Array.from(bf16ToF32(f32ToBf16(values)));
   return Array.from(values, (x) => (dtype === 'f32' ? Math.fround(x) : x));
 }
 
@@ -33,6 +36,7 @@ export function upload(be: Backend, dtype: Float | 'i32', values: ArrayLike<numb
   const buf = be.alloc(dtype, values.length);
   if (dtype === 'i32') be.upload(buf, { dtype, data: Int32Array.from(values) });
   else if (dtype === 'f32') be.upload(buf, { dtype, data: Float32Array.from(values) });
+  else if (dtype === 'bf16') be.upload(buf, { dtype, data: f32ToBf16(values) });
   else be.upload(buf, { dtype, data: Float64Array.from(values) });
   return buf;
 }

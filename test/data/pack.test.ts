@@ -2,14 +2,14 @@
 // Mistral, CPU backend), because segments block attention across samples, positions restart and targets
 // stop at each sample's end.
 import assert from 'node:assert/strict';
-import { test, testBackend, tol } from '../backend/device.ts';
+import { test, testBackend, TEST_DTYPE, tol } from '../backend/device.ts';
 import { collatePacked, planPacks } from '../../src/data/pack.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { IGNORE_INDEX, collate, type TokenRow } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { TINY_BASE } from '../helpers.ts';
 
-const model = loadModel(TINY_BASE, { backend: testBackend() });
+const model = loadModel(TINY_BASE, { backend: testBackend(), dtype: TEST_DTYPE });
 const rng = new Rng(2);
 const sample = (len: number, masked: number): TokenRow => {
   const inputIds = [1, ...Array.from({ length: len - 1 }, () => 3 + rng.below(500))];

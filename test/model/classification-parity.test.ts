@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { test, testBackend, tol } from '../backend/device.ts';
+import { assertTol, test, testBackend, TEST_DTYPE } from '../backend/device.ts';
 import { classificationBackward } from '../../src/model/backward.ts';
 import { collate } from '../../src/model/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -28,26 +28,24 @@ const batch = collate(rows, 0, 0);
 
 test('classification gradients (LoRA and score head) and one AdamW step match PEFT', () => {
   const backend = testBackend();
-  const model = loadModel(TINY_BASE, { backend });
+  const model = loadModel(TINY_BASE, { backend, dtype: TEST_DTYPE });
   loadAdapter(model, path.join(TINY_CLS, 'adapter_init'), { trainable: true });
-  assert.ok(relErr(model.classLogits(batch), clsEx.logits_init!.data) <= tol('logits'));
+  assertTol('logits', relErr(model.classLogits(batch), clsEx.logits_init!.data), 'classification logits');
   const params = model.trainableParams();
   assert.deepEqual(params.map((p) => p.name).sort(), Object.keys(grads).sort());
   zeroGrads(backend, params);
   const sum = classificationBackward(model, batch, 1 / B);
-  assert.ok(Math.abs(sum / B - meta.loss) / meta.loss <= tol('loss'), `${sum / B} vs ${meta.loss}`);
+  assertTol('loss', Math.abs(sum / B - meta.loss) / meta.loss, `classification loss ${sum / B} vs ${meta.loss}`);
   for (const p of params) {
-    const err = relErr(backend.download(p.grad), grads[p.name]!.data);
-    assert.ok(err <= tol('grad'), `${p.name}: rel err ${err}`);
+    assertTol('grad', relErr(backend.download(p.grad), grads[p.name]!.data), p.name);
   }
   new AdamW(backend, params, { lr: 1e-2, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 }).update(1e-2);
   for (const p of params) {
     const key = p.name === SCORE_PARAM ? SCORE_SAVED_KEY : p.name;
-    const err = relErr(backend.download(p.value), step1[key]!.data);
-    assert.ok(err <= tol('param'), `${p.name} after step: rel err ${err}`);
+    assertTol('param', relErr(backend.download(p.value), step1[key]!.data), `${p.name} after step`);
   }
   const logits = model.classLogits(batch);
-  assert.ok(relErr(logits, clsEx.logits_step1!.data) <= tol('logits'));
+  assertTol('logits', relErr(logits, clsEx.logits_step1!.data), 'classification logits after step');
   let loss = 0;
   for (let b = 0; b < B; b++) {
     const row = Array.from(logits.subarray(b * 3, b * 3 + 3));
@@ -55,5 +53,5 @@ test('classification gradients (LoRA and score head) and one AdamW step match PE
     const lse = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
     loss += (lse - row[meta.labels[b]!]!) / B;
   }
-  assert.ok(Math.abs(loss - meta.loss_after_step1) / meta.loss_after_step1 <= tol('loss'), `${loss} vs ${meta.loss_after_step1}`);
+  assertTol('loss', Math.abs(loss - meta.loss_after_step1) / meta.loss_after_step1, `classification loss after step ${loss} vs ${meta.loss_after_step1}`);
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { test, testBackend, tol } from '../backend/device.ts';
+import { assertTol, test, testBackend, TEST_DTYPE } from '../backend/device.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
 import { collate } from '../../src/model/batch.ts';
 import { mergeLora } from '../../src/model/merge.ts';
@@ -24,16 +24,16 @@ const batch = collate(tokenRows(ex.input_ids!.data as Int32Array, ex.labels!.dat
 
 function setup() {
   const backend = testBackend();
-  const model = loadModel(TINY_BASE, { backend });
+  const model = loadModel(TINY_BASE, { backend, dtype: TEST_DTYPE });
   loadAdapter(model, path.join(TINY, 'adapter_init'), { trainable: true });
   return { backend, model };
 }
 
 test('LoRA logits and loss match PEFT', () => {
   const { model } = setup();
-  assert.ok(relErr(model.logits(batch), ex.lora_logits!.data) <= tol('logits'));
+  assertTol('logits', relErr(model.logits(batch), ex.lora_logits!.data), 'LoRA logits');
   const { sum, count } = model.loss(batch);
-  assert.ok(Math.abs(sum / count - meta.lora_loss) / meta.lora_loss <= tol('loss'), `${sum / count} vs ${meta.lora_loss}`);
+  assertTol('loss', Math.abs(sum / count - meta.lora_loss) / meta.lora_loss, `LoRA loss ${sum / count} vs ${meta.lora_loss}`);
 });
 
 test('every LoRA gradient matches PEFT, then one AdamW step matches torch', () => {
@@ -42,31 +42,28 @@ test('every LoRA gradient matches PEFT, then one AdamW step matches torch', () =
   assert.equal(params.length, Object.keys(grads).length);
   zeroGrads(backend, params);
   const sum = causalLmBackward(model, batch, 1 / batch.targetCount);
-  assert.ok(Math.abs(sum / batch.targetCount - meta.lora_loss) / meta.lora_loss <= tol('loss'));
+  assertTol('loss', Math.abs(sum / batch.targetCount - meta.lora_loss) / meta.lora_loss, 'LoRA loss of the backward');
   for (const p of params) {
     const ref = grads[p.name];
     assert.ok(ref, `no reference gradient for ${p.name}`);
-    const err = relErr(backend.download(p.grad), ref.data);
-    assert.ok(err <= tol('grad'), `${p.name}: rel err ${err}`);
+    assertTol('grad', relErr(backend.download(p.grad), ref.data), p.name);
   }
   const a = meta.adamw;
   const opt = new AdamW(backend, params, { lr: a.lr, betas: a.betas, eps: a.eps, weightDecay: a.weight_decay });
   opt.update(a.lr);
   for (const p of params) {
-    const err = relErr(backend.download(p.value), step1[p.name]!.data);
-    assert.ok(err <= tol('param'), `${p.name} after step: rel err ${err}`);
+    assertTol('param', relErr(backend.download(p.value), step1[p.name]!.data), `${p.name} after step`);
   }
   const after = model.loss(batch);
   const loss = after.sum / after.count;
-  assert.ok(Math.abs(loss - meta.lora_loss_after_step1) / meta.lora_loss_after_step1 <= tol('loss'), `${loss} vs ${meta.lora_loss_after_step1}`);
+  assertTol('loss', Math.abs(loss - meta.lora_loss_after_step1) / meta.lora_loss_after_step1, `loss after step ${loss} vs ${meta.lora_loss_after_step1}`);
 });
 
 test('merged adapter_step1 logits match PEFT merge_and_unload', () => {
   const backend = testBackend();
-  const model = loadModel(TINY_BASE, { backend });
+  const model = loadModel(TINY_BASE, { backend, dtype: TEST_DTYPE });
   loadAdapter(model, path.join(TINY, 'adapter_step1'), { trainable: false });
   mergeLora(model);
   assert.equal(model.lora, null);
-  const err = relErr(model.logits(batch), ex.merged_step1_logits!.data);
-  assert.ok(err <= tol('logits'), `rel err ${err}`);
+  assertTol('logits', relErr(model.logits(batch), ex.merged_step1_logits!.data), 'merged logits');
 });

@@ -1,0 +1,65 @@
+// `mistral-tune export --merge` writes the merged model in the base model's dtype, whatever the precision
+// of the merge: a BF16 base (test/fixtures/variants/bf16) gives BF16 tensors and config.json
+// `dtype: bfloat16` under --precision fp32 and bf16 alike (the same values: W + s·B·A rounded once), an
+// F32 base (the tiny fixture) stays F32 under --precision bf16.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { bf16ToF32 } from '../../src/backend/dtype.ts';
+import { SafetensorsFile } from '../../src/model/safetensors.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const BF16_BASE = path.join(FIXTURES, 'variants', 'bf16');
+const Q = 'model.layers.0.self_attn.q_proj.weight';
+
+const cli = (...args: string[]): string => execFileSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
+
+/** A 2-step LoRA run on `model` (pre-tokenized rows, ids below 64) through `mistral-tune train`. */
+function trainedRun(model: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-merged-dtype-'));
+  fs.copyFileSync(path.join(BF16_BASE, 'rows.jsonl'), path.join(dir, 'train.jsonl'));
+  const cfg = path.join(dir, 'cfg.json');
+  fs.writeFileSync(cfg, JSON.stringify({
+    model, data: { train: 'train.jsonl' }, lora: { r: 4, alpha: 8, target_modules: ['q_proj', 'down_proj'] },
+    optimizer: { lr: 0.05 }, batch_size: 2, max_steps: 2, eval: { samples: 0 },
+  }));
+  cli('train', cfg, '--output_dir', path.join(dir, 'run'));
+  return path.join(dir, 'run');
+}
+
+/** Merges `run` through the CLI at `precision`; returns the folder's config.json and its weights file. */
+function exportMerged(run: string, precision: string): { config: Record<string, unknown>; file: SafetensorsFile } {
+  const out = path.join(path.dirname(run), `merged-${precision}`);
+  cli('export', '--run', run, '--out', out, '--merge', '--precision', precision);
+  const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+  return { config, file: SafetensorsFile.open(path.join(out, 'model.safetensors')) };
+}
+
+test('a BF16 base model merges into BF16 files (config.json dtype bfloat16) under --precision fp32 and bf16', () => {
+  const run = trainedRun(BF16_BASE);
+  const base = SafetensorsFile.open(path.join(BF16_BASE, 'model.safetensors'));
+  const merged = ['fp32', 'bf16'].map((p) => ({ precision: p, ...exportMerged(run, p) }));
+  for (const { precision, config, file } of merged) {
+    assert.equal(config.dtype, 'bfloat16', `--precision ${precision}: config.json dtype`);
+    assert.equal('torch_dtype' in config, false);
+    const notBf16 = file.names().filter((n) => file.info(n).dtype !== 'BF16');
+    assert.deepEqual(notBf16, [], `--precision ${precision}: tensors not BF16`);
+    assert.deepEqual(file.names().sort(), base.names().sort());
+  }
+  // the adapter really was merged, and both precisions rounded W + s·B·A once: the same bf16 values up to 1 ulp
+  const [a, b] = merged.map((m) => bf16ToF32(m.file.read(Q) as Uint16Array));
+  const w = bf16ToF32(base.read(Q) as Uint16Array);
+  assert.ok(a!.some((x, i) => x !== w[i]), 'q_proj unchanged by the merge');
+  a!.forEach((x, i) => assert.ok(Math.abs(x - b![i]!) <= Math.abs(x) * 2 ** -7, `${Q}[${i}]: ${x} (fp32) vs ${b![i]} (bf16)`));
+});
+
+test('an F32 base model merges into F32 files even under --precision bf16', () => {
+  const { config, file } = exportMerged(trainedRun(TINY_BASE), 'bf16');
+  assert.equal(config.dtype, 'float32');
+  assert.deepEqual(file.names().filter((n) => file.info(n).dtype !== 'F32'), []);
+});
