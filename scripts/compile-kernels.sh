@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles every CUDA kernel (src/backend/cuda/kernels/*.cu) to PTX with nvcc, for sm_90a, in both storage
-# variants (bf16, the default, and -DSTORE_F32), in parallel; fails on any error or warning. Needs nvcc,
+# variants (bf16, the default, -DSTORE_F32 and -DSTORE_F64), in parallel; fails on any error or warning. Needs nvcc,
 # not a GPU. CUDA_HOME (default /usr/local/cuda); NVCC (default: nvcc on the PATH, else $CUDA_HOME/bin/nvcc);
 # KERNELS_DIR (default src/backend/cuda/kernels); JOBS (default: the number of CPUs).
 set -euo pipefail
@@ -30,5 +30,5 @@ export NVCC CUDA_HOME out
 shopt -s nullglob
 files=("$KERNELS_DIR"/*.cu)
 [ ${#files[@]} -gt 0 ] || { echo "compile-kernels: no .cu files in $KERNELS_DIR" >&2; exit 1; }
-for cu in "${files[@]}"; do printf '%s\0%s\0' "$cu" bf16 "$cu" STORE_F32; done \
+for cu in "${files[@]}"; do printf '%s\0%s\0' "$cu" bf16 "$cu" STORE_F32 "$cu" STORE_F64; done \
   | xargs -0 -n 2 -P "$JOBS" bash -c 'compile "$1" "$2"' _

@@ -2,9 +2,11 @@
 # The checks that need the GPU machine, in one call (see issue [9]); each step has its own timeout and its
 # log under $OUT, and the whole run stays well inside 8 minutes:
 #   source .device/env.sh && bash scripts/device-check.sh
-# Steps: the CUDA bindings smoke test, `npm run test:gpu` and `npm run bench:gpu` when package.json has
-# them, and scripts/hf-check (our exports loaded by HF transformers + PEFT). Exit status: the number of
-# failed steps (0 = all passed); a summary is printed at the end and written to $OUT/summary.txt.
+# Steps: the CUDA bindings smoke test, `npm run test:gpu` when package.json has it, bench/gpu.ts (2 layers
+# of the 7B shape, 1×2048, beside HF PEFT: the random weights are drawn on the host, so 32 layers would
+# not fit the budget; BENCH_LAYERS overrides), and scripts/hf-check (our exports loaded by HF
+# transformers + PEFT). The step limits add up to 6 min 40 s. Exit status: the number of failed steps
+# (0 = all passed); a summary is printed at the end and written to $OUT/summary.txt.
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 cd "$(dirname "$0")/.."
@@ -38,10 +40,11 @@ has_script() { node -e "process.exit(require('./package.json').scripts?.['$1'] ?
   echo "node: $(node --version)"
 } | tee "$OUT/environment.txt"
 
-step smoke 120 node --import tsx scripts/cuda-smoke.ts
-if has_script test:gpu; then step test-gpu 180 npm run test:gpu; else echo "test-gpu   skipped: no test:gpu script in package.json" | tee -a "$summary"; fi
-if has_script bench:gpu; then step bench-gpu 150 npm run bench:gpu; else echo "bench-gpu  skipped: no bench:gpu script in package.json" | tee -a "$summary"; fi
-step hf-check 90 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
+step smoke 40 node --import tsx scripts/cuda-smoke.ts
+if has_script test:gpu; then step test-gpu 170 npm run test:gpu; else echo "test-gpu   skipped: no test:gpu script in package.json" | tee -a "$summary"; fi
+if [ -f bench/gpu.ts ]; then step bench-gpu 130 node --import tsx bench/gpu.ts --cases 1x2048 --layers "${BENCH_LAYERS:-2}" --steps 3 --warmup 1
+else echo "bench-gpu  skipped: no bench/gpu.ts" | tee -a "$summary"; fi
+step hf-check 60 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
 rm -rf "$OUT/hfc" # the exported models: too many files to bring back; the log has the comparison
 
 echo "total $(($(date +%s) - start))s, $failures failed" | tee -a "$summary"

@@ -1,14 +1,47 @@
-// Picks the backend for a --device / config `device` value.
+// Picks the backend for a --device / config `device` value. `cuda`: the CUDA backend, or a one-line
+// UserError saying why not (which library was missing and where it was looked for, or that no GPU is
+// there). `auto`: CUDA when the driver loads, a GPU exists and the backend starts; otherwise the CPU, with
+// one info line saying why. `cpu`: the CPU backend.
 import { UserError } from '../util/errors.ts';
+import { infoOnce } from '../util/log.ts';
 import type { Backend } from './backend.ts';
 import { CpuBackend } from './cpu/cpu-backend.ts';
+import { CudaError } from './cuda/check.ts';
+import { CudaBackend } from './cuda/cuda-backend.ts';
+import { probeCuda, type CudaProbe } from './cuda/probe.ts';
 
 export type DeviceName = 'cpu' | 'cuda' | 'auto';
 
-export function createBackend(device: DeviceName = 'auto'): Backend {
-  if (device === 'cuda') {
-    throw new UserError('the CUDA backend is not available in this version yet; use --device cpu');
-  }
-  if (device !== 'cpu' && device !== 'auto') throw new UserError(`unknown device "${device}" (use cpu, cuda or auto)`);
+/** How CUDA is looked for: the real probe and backend, or stand-ins in tests. */
+export interface CudaSource {
+  probe(): CudaProbe;
+  start(): Backend;
+}
+
+const REAL_CUDA: CudaSource = { probe: () => probeCuda({ libraries: true }), start: () => CudaBackend.open() };
+
+export function createBackend(device: DeviceName = 'auto', source: CudaSource = REAL_CUDA): Backend {
+  if (device === 'cpu') return new CpuBackend();
+  if (device !== 'cuda' && device !== 'auto') throw new UserError(`unknown device "${device}" (use cpu, cuda or auto)`);
+  const why = cudaUnavailable(source);
+  if (typeof why !== 'string') return why;
+  if (device === 'cuda') throw new UserError(`device cuda: ${why}`);
+  infoOnce('device-auto', `device auto: using the CPU (${why})`);
   return new CpuBackend();
+}
+
+/** The CUDA backend, or the one-line reason it cannot start here. */
+function cudaUnavailable(source: CudaSource): Backend | string {
+  const probe = source.probe();
+  if (!probe.available) return firstLine(probe.reason);
+  try {
+    return source.start();
+  } catch (e) {
+    if (e instanceof UserError || e instanceof CudaError) return `CUDA did not start: ${firstLine(e.message)}`;
+    throw e;
+  }
+}
+
+function firstLine(s: string): string {
+  return s.split('\n')[0]!;
 }

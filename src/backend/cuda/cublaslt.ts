@@ -9,9 +9,11 @@ import { LIBCUBLASLT } from './find-libs.ts';
 import { ltPlan, type LtLayout } from './gemm-plan.ts';
 
 /** cudaDataType_t values of the element types we multiply. */
-export const CUDA_TYPE = { f32: 0, f16: 2, bf16: 14 } as const;
+export const CUDA_TYPE = { f32: 0, f64: 1, f16: 2, bf16: 14 } as const;
 export type LtDType = keyof typeof CUDA_TYPE;
+/** f32 compute without TF32 (CUBLAS_COMPUTE_32F_FAST_TF32 is 77): the fp32 path matches the CPU. */
 const CUBLAS_COMPUTE_32F = 68;
+const CUBLAS_COMPUTE_64F = 70;
 const DESC_TRANSA = 3, DESC_TRANSB = 4;
 const LAYOUT_BATCH_COUNT = 5, LAYOUT_STRIDED_BATCH_OFFSET = 6;
 const PREF_MAX_WORKSPACE_BYTES = 1;
@@ -23,6 +25,16 @@ export interface LtTypes {
   a: LtDType;
   b: LtDType;
   c: LtDType;
+}
+
+/** The cuBLASLt objects of one GEMM shape, kept for the next call of that shape. */
+interface CachedPlan {
+  desc: bigint;
+  first: bigint;
+  second: bigint;
+  out: bigint;
+  /** cublasLtMatmulAlgo_t (64 bytes) of the heuristic's first result. */
+  algo: Buffer;
 }
 
 export class CublasLt implements StatusSource {
@@ -48,7 +60,7 @@ export class CublasLt implements StatusSource {
       prefSet: fn('int cublasLtMatmulPreferenceSetAttribute(void *pref, int attr, const void *buf, size_t size)'),
       prefDestroy: fn('int cublasLtMatmulPreferenceDestroy(void *pref)'),
       heuristic: fn('int cublasLtMatmulAlgoGetHeuristic(void *handle, void *desc, void *a, void *b, void *c, void *d, void *pref, int requested, _Out_ uint8_t *results, _Out_ int *returned)'),
-      matmul: fn('int cublasLtMatmul(void *handle, void *desc, const float *alpha, uint64_t a, void *adesc, uint64_t b, void *bdesc, const float *beta, uint64_t c, void *cdesc, uint64_t d, void *ddesc, const void *algo, uint64_t workspace, size_t workspaceBytes, void *stream)'),
+      matmul: fn('int cublasLtMatmul(void *handle, void *desc, const void *alpha, uint64_t a, void *adesc, uint64_t b, void *bdesc, const void *beta, uint64_t c, void *cdesc, uint64_t d, void *ddesc, const void *algo, uint64_t workspace, size_t workspaceBytes, void *stream)'),
     };
     this.handle = this.create('cublasLtCreate', this.f.create!);
   }
@@ -70,37 +82,60 @@ export class CublasLt implements StatusSource {
   }
 
   destroy(): void {
+    for (const plan of this.plans.values()) {
+      for (const h of [plan.first, plan.second, plan.out]) check(this, 'cublasLtMatrixLayoutDestroy', this.f.layoutDestroy!(h) as number);
+      check(this, 'cublasLtMatmulDescDestroy', this.f.descDestroy!(plan.desc) as number);
+    }
+    this.plans.clear();
     check(this, 'cublasLtDestroy', this.f.destroy!(this.handle) as number);
   }
 
   /**
    * c = alpha·op(a)·op(b) + beta·c for a row-major GEMM `g` (resolved: lds, strides, batch), with f32
-   * compute and scale; `workspace` of `workspaceBytes` on the device (the heuristic is told the limit).
+   * compute and scale (f64 when every type is f64); `workspace` of `workspaceBytes` on the device (the
+   * heuristic is told the limit). The descriptors, layouts and chosen algorithm are cached per shape.
    */
   matmul(g: ResolvedGemm, types: LtTypes, c: DevicePtr, a: DevicePtr, b: DevicePtr,
     workspace: DevicePtr, workspaceBytes: number, stream: Handle): void {
     const p = ltPlan(g);
-    const owned: Array<[string, KoffiFunction, bigint]> = [];
-    const keep = (destroyName: string, destroy: KoffiFunction, h: bigint): bigint => {
-      owned.push([destroyName, destroy, h]);
+    const f64 = types.a === 'f64';
+    const key = JSON.stringify([p.transFirst, p.transSecond, p.first, p.second, p.out, types, workspaceBytes]);
+    let plan = this.plans.get(key);
+    if (!plan) this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64)));
+    const scalar = (v: number): Buffer => {
+      const buf = Buffer.alloc(f64 ? 8 : 4);
+      if (f64) buf.writeDoubleLE(v);
+      else buf.writeFloatLE(v);
+      return buf;
+    };
+    check(this, 'cublasLtMatmul', this.f.matmul!(this.handle, plan.desc, scalar(p.alpha), b, plan.first, a, plan.second, scalar(p.beta),
+      c, plan.out, c, plan.out, plan.algo, workspace, workspaceBytes, stream) as number);
+  }
+
+  /** Shapes planned so far (descriptor cache entries). */
+  get cachedPlans(): number {
+    return this.plans.size;
+  }
+
+  private readonly plans = new Map<string, CachedPlan>();
+
+  private makePlan(p: ReturnType<typeof ltPlan>, types: LtTypes, workspaceBytes: number, f64: boolean): CachedPlan {
+    const desc = this.create('cublasLtMatmulDescCreate', this.f.descCreate!, f64 ? CUBLAS_COMPUTE_64F : CUBLAS_COMPUTE_32F, f64 ? CUDA_TYPE.f64 : CUDA_TYPE.f32);
+    this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSA)', desc, DESC_TRANSA, p.transFirst ? 1 : 0);
+    this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSB)', desc, DESC_TRANSB, p.transSecond ? 1 : 0);
+    const layout = (l: LtLayout, t: LtDType): bigint => {
+      const h = this.create('cublasLtMatrixLayoutCreate', this.f.layoutCreate!, CUDA_TYPE[t], l.rows, l.cols, l.ld);
+      if (l.batch > 1) {
+        this.setInt32(this.f.layoutSet!, 'cublasLtMatrixLayoutSetAttribute(BATCH_COUNT)', h, LAYOUT_BATCH_COUNT, l.batch);
+        const stride = Buffer.alloc(8);
+        stride.writeBigInt64LE(BigInt(l.stride));
+        check(this, 'cublasLtMatrixLayoutSetAttribute(STRIDED_BATCH_OFFSET)', this.f.layoutSet!(h, LAYOUT_STRIDED_BATCH_OFFSET, stride, 8) as number);
+      }
       return h;
     };
+    const first = layout(p.first, types.b), second = layout(p.second, types.a), out = layout(p.out, types.c);
+    const pref = this.create('cublasLtMatmulPreferenceCreate', this.f.prefCreate!);
     try {
-      const desc = keep('cublasLtMatmulDescDestroy', this.f.descDestroy!, this.create('cublasLtMatmulDescCreate', this.f.descCreate!, CUBLAS_COMPUTE_32F, CUDA_TYPE.f32));
-      this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSA)', desc, DESC_TRANSA, p.transFirst ? 1 : 0);
-      this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSB)', desc, DESC_TRANSB, p.transSecond ? 1 : 0);
-      const layout = (l: LtLayout, t: LtDType): bigint => {
-        const h = keep('cublasLtMatrixLayoutDestroy', this.f.layoutDestroy!, this.create('cublasLtMatrixLayoutCreate', this.f.layoutCreate!, CUDA_TYPE[t], l.rows, l.cols, l.ld));
-        if (l.batch > 1) {
-          this.setInt32(this.f.layoutSet!, 'cublasLtMatrixLayoutSetAttribute(BATCH_COUNT)', h, LAYOUT_BATCH_COUNT, l.batch);
-          const stride = Buffer.alloc(8);
-          stride.writeBigInt64LE(BigInt(l.stride));
-          check(this, 'cublasLtMatrixLayoutSetAttribute(STRIDED_BATCH_OFFSET)', this.f.layoutSet!(h, LAYOUT_STRIDED_BATCH_OFFSET, stride, 8) as number);
-        }
-        return h;
-      };
-      const first = layout(p.first, types.b), second = layout(p.second, types.a), out = layout(p.out, types.c);
-      const pref = keep('cublasLtMatmulPreferenceDestroy', this.f.prefDestroy!, this.create('cublasLtMatmulPreferenceCreate', this.f.prefCreate!));
       const ws = Buffer.alloc(8);
       ws.writeBigUInt64LE(BigInt(workspaceBytes));
       check(this, 'cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)', this.f.prefSet!(pref, PREF_MAX_WORKSPACE_BYTES, ws, 8) as number);
@@ -108,13 +143,11 @@ export class CublasLt implements StatusSource {
       const returned: [number] = [0];
       check(this, 'cublasLtMatmulAlgoGetHeuristic', this.f.heuristic!(this.handle, desc, first, second, out, out, pref, 1, results, returned) as number);
       if (returned[0] === 0) {
-        throw new Error(`cuBLASLt: no algorithm for ${JSON.stringify(g)} with ${JSON.stringify(types)} in ${workspaceBytes} bytes of workspace`);
+        throw new Error(`cuBLASLt: no algorithm for ${JSON.stringify(p)} with ${JSON.stringify(types)} in ${workspaceBytes} bytes of workspace`);
       }
-      const alpha = new Float32Array([p.alpha]), beta = new Float32Array([p.beta]);
-      check(this, 'cublasLtMatmul', this.f.matmul!(this.handle, desc, alpha, b, first, a, second, beta, c, out, c, out,
-        results.subarray(0, 64), workspace, workspaceBytes, stream) as number);
+      return { desc, first, second, out, algo: Buffer.from(results.subarray(0, 64)) };
     } finally {
-      for (const [name, destroy, h] of owned.reverse()) check(this, name, destroy(h) as number);
+      check(this, 'cublasLtMatmulPreferenceDestroy', this.f.prefDestroy!(pref) as number);
     }
   }
 

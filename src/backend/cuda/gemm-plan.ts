@@ -59,3 +59,16 @@ export function runPlanOnHost(p: LtGemmPlan, first: ArrayLike<number>, second: A
     }
   }
 }
+
+/** The element types cuBLASLt multiplies here: bf16·bf16 → bf16 or f32 (f32 compute), all-f32 (no TF32), all-f64. */
+export type LtRunTypes = { a: 'bf16'; b: 'bf16'; c: 'bf16' | 'f32' } | { a: 'f32'; b: 'f32'; c: 'f32' } | { a: 'f64'; b: 'f64'; c: 'f64' };
+
+/**
+ * The types a GEMM runs in for operands of dtypes a, b, c: as given when cuBLASLt supports the mix, else
+ * every operand widened to the widest (f64 if any is, else f32) — exact for the inputs, one rounding of C.
+ */
+export function gemmRunTypes(a: string, b: string, c: string): LtRunTypes {
+  if (a === 'bf16' && b === 'bf16' && (c === 'bf16' || c === 'f32')) return { a, b, c };
+  if (a === 'f64' || b === 'f64' || c === 'f64') return { a: 'f64', b: 'f64', c: 'f64' };
+  return { a: 'f32', b: 'f32', c: 'f32' };
+}

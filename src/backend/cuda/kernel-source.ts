@@ -8,11 +8,13 @@ import type { CompileRequest } from './kernel-cache.ts';
 export const KERNELS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kernels');
 
 /** The kernel files, one module each. */
-export const KERNEL_FILES = ['attention', 'cross_entropy', 'elementwise', 'optim', 'rmsnorm', 'rope', 'rows', 'swiglu'] as const;
+export const KERNEL_FILES = ['attention', 'convert', 'cross_entropy', 'elementwise', 'optim', 'rmsnorm', 'rope', 'rows', 'swiglu'] as const;
 export type KernelFile = (typeof KERNEL_FILES)[number];
 
-/** bf16 storage (the default of the .cu files) or float (-DSTORE_F32, for tests against the CPU backend). */
-export type Storage = 'bf16' | 'f32';
+/** bf16 storage (the default of the .cu files), float (-DSTORE_F32: the fp32 path) or double (-DSTORE_F64: gradient checks). */
+export type Storage = 'bf16' | 'f32' | 'f64';
+
+const STORAGE_FLAGS: Record<Storage, string[]> = { bf16: [], f32: ['-DSTORE_F32'], f64: ['-DSTORE_F64'] };
 
 /** The source with every `#include "local.cuh"` replaced by the header (once; `#pragma once` dropped). */
 export function expandIncludes(source: string, dir: string, seen: Set<string> = new Set()): string {
@@ -33,7 +35,7 @@ export function kernelSource(name: KernelFile, dir: string = KERNELS_DIR): strin
 export function compileRequest(name: KernelFile, arch: string, cudaInclude: string, storage: Storage, dir: string = KERNELS_DIR): CompileRequest {
   return {
     name: `${name}.cu`, source: kernelSource(name, dir), arch,
-    flags: ['-std=c++17', `-I${cudaInclude}`, ...(storage === 'f32' ? ['-DSTORE_F32'] : [])],
+    flags: ['-std=c++17', `-I${cudaInclude}`, ...STORAGE_FLAGS[storage]],
   };
 }
 

@@ -27,7 +27,7 @@ function need(ok: boolean, what: string): void {
   if (!ok) throw new UserError(`CUDA launch: ${what}`);
 }
 
-/** add, axpy, scale, mul, fill, dropout, swiglu, rope (n = N·H·D/2), gather/scatter (n = R·C), adamw, reduce_sum. */
+/** add, axpy, scale, mul, fill, dropout, swiglu, rope (n = N·H·D/2), gather/scatter (n = R·C), adamw, reduce_sum, convert. */
 export function elementwise(n: number): Launch {
   need(Number.isSafeInteger(n) && n >= 0, `element count ${n} is not a non-negative integer`);
   const blocks = Math.min(Math.max(1, Math.ceil(n / ELEMENTWISE_THREADS)), MAX_ELEMENTWISE_BLOCKS);
@@ -56,41 +56,30 @@ function checkAttention(s: AttentionDims): void {
   need(s.T <= MAX_GRID_X && s.Hq <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
 }
 
-const floats = (n: number): number => n * 4;
 
-/** attention_forward: one block per (query, head, row); shared q (D), a score tile, scratch. */
-export function attentionForward(s: AttentionDims): Launch {
+/**
+ * attention_forward: one block per (query, head, row); shared q (D), a score tile, scratch, in `real`s of
+ * realBytes (4, or 8 in the f64 variant).
+ */
+export function attentionForward(s: AttentionDims, realBytes = 4): Launch {
   checkAttention(s);
-  return { grid: dim(s.T, s.Hq, s.B), block: dim(ATTENTION.threads), sharedBytes: floats(s.D + ATTENTION.tile + SCRATCH_FLOATS) };
+  return { grid: dim(s.T, s.Hq, s.B), block: dim(ATTENTION.threads), sharedBytes: realBytes * (s.D + ATTENTION.tile + SCRATCH_FLOATS) };
 }
 
 /** attention_backward_dq: as the forward; it also writes rowdot (attentionWorkspaceBytes). */
-export function attentionBackwardDq(s: AttentionDims): Launch {
-  return attentionForward(s);
+export function attentionBackwardDq(s: AttentionDims, realBytes = 4): Launch {
+  return attentionForward(s, realBytes);
 }
 
 /** attention_backward_dkv: one block per (key, KV head, row); shared k_j, v_j (2·D), two query tiles. */
-export function attentionBackwardDkv(s: AttentionDims): Launch {
+export function attentionBackwardDkv(s: AttentionDims, realBytes = 4): Launch {
   checkAttention(s);
-  return { grid: dim(s.T, s.Hkv, s.B), block: dim(ATTENTION.threads), sharedBytes: floats(2 * s.D + 2 * ATTENTION.tile) };
+  return { grid: dim(s.T, s.Hkv, s.B), block: dim(ATTENTION.threads), sharedBytes: realBytes * (2 * s.D + 2 * ATTENTION.tile) };
 }
 
-/** Bytes of the backward's rowdot workspace (B, Hq, T) float. */
-export function attentionWorkspaceBytes(s: AttentionDims): number {
-  return floats(s.B * s.Hq * s.T);
-}
-
-/** sum_squares_multi over tensors of these lengths: grid.y = one tensor each, grid.x blocks stride over the longest. */
-export function sumSquaresMulti(lengths: number[]): Launch {
-  need(lengths.length >= 1 && lengths.length <= MAX_GRID_YZ, `${lengths.length} tensors (1 to ${MAX_GRID_YZ} per launch)`);
-  const longest = Math.max(...lengths);
-  const blocks = Math.min(Math.max(1, Math.ceil(longest / ELEMENTWISE_THREADS)), 1024);
-  return { grid: dim(blocks, lengths.length), block: dim(ELEMENTWISE_THREADS), sharedBytes: 0 };
-}
-
-/** Bytes of the TensorRef table (pointer + int64 length each) that sum_squares_multi reads. */
-export function tensorTableBytes(count: number): number {
-  return count * 16;
+/** Bytes of the backward's rowdot workspace (B, Hq, T) of the exact dtype (realBytes 4, or 8 for f64). */
+export function attentionWorkspaceBytes(s: AttentionDims, realBytes = 4): number {
+  return realBytes * s.B * s.Hq * s.T;
 }
 
 /** clip_coefficient: a single thread (launched as one warp). */

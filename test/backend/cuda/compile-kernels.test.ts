@@ -14,12 +14,12 @@ const skip = nvcc ? false : `no nvcc (looked on PATH and in ${cudaHome}/bin): th
 const script = path.resolve('scripts/compile-kernels.sh');
 const kernels = path.resolve('src/backend/cuda/kernels');
 
-test('every kernel compiles with nvcc --ptx -arch=sm_90a, bf16 and f32 storage, without a warning', { skip, timeout: 300_000 }, () => {
+test('every kernel compiles with nvcc --ptx -arch=sm_90a, bf16, f32 and f64 storage, without a warning', { skip, timeout: 300_000 }, () => {
   const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, NVCC: nvcc } });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const cu = fs.readdirSync(kernels).filter((f) => f.endsWith('.cu'));
-  for (const name of ['attention', 'cross_entropy', 'elementwise', 'optim', 'rmsnorm', 'rope', 'rows', 'swiglu']) assert.ok(cu.includes(`${name}.cu`));
-  for (const f of cu) for (const v of ['bf16', 'STORE_F32']) assert.ok(r.stdout.includes(`ok   ${path.join('src/backend/cuda/kernels', f)} (${v})`), `${f} ${v}`);
+  for (const name of ['attention', 'convert', 'cross_entropy', 'elementwise', 'optim', 'rmsnorm', 'rope', 'rows', 'swiglu']) assert.ok(cu.includes(`${name}.cu`));
+  for (const f of cu) for (const v of ['bf16', 'STORE_F32', 'STORE_F64']) assert.ok(r.stdout.includes(`ok   ${path.join('src/backend/cuda/kernels', f)} (${v})`), `${f} ${v}`);
 });
 
 test('a kernel with a warning fails the compile script, with nvcc\'s message', { skip, timeout: 120_000 }, () => {

@@ -1,10 +1,10 @@
 // Masked softmax attention with GQA, forward and backward: simple and correct (flash-style tiling with
 // tensor cores comes later). Layouts as the CPU backend's: q, out, dq, dout (B, T, Hq·D); k, v, dk, dv
-// (B, K, Hkv·D), all store_t; segments (B, K) int; lse (B, Hq, T) and rowdot (B, Hq, T) float.
+// (B, K, Hkv·D), all store_t; segments (B, K) int; lse (B, Hq, T) and rowdot (B, Hq, T) exact_t.
 // Key j is visible from query i (at key index a = q_offset + i) when segments[j] = segments[a] ≥ 0,
 // j ≤ a and (window ≤ 0 or a − j < window); a query that sees no key gets out = 0 and lse = −inf.
 // Every kernel walks its keys (or queries) in tiles of `tile` in dynamic shared memory, sized by launch.ts:
-// forward and dq (D + tile + 32) floats, dkv (2·D + 2·tile + 32) floats. blockDim.x · ATTN_MAX_ACC ≥ D.
+// forward and dq (D + tile + 32) reals, dkv (2·D + 2·tile + 32) reals. blockDim.x · ATTN_MAX_ACC ≥ D.
 #include "common.cuh"
 
 #define ATTN_MAX_ACC 4
@@ -15,17 +15,18 @@ __device__ __forceinline__ bool visible(const int *seg, int a, int j, int window
 }
 
 /** Σ_d x[d] · y[yo + d] with x in shared memory. */
-__device__ __forceinline__ float dot_shared(const float *x, const store_t *y, long long yo, int D) {
-  float acc = 0.0f;
+__device__ __forceinline__ real dot_shared(const real *x, const store_t *y, long long yo, int D) {
+  real acc = (real)0;
   for (int d = 0; d < D; d++) acc += x[d] * ld(y, yo + d);
   return acc;
 }
 
 /** Grid (T, Hq, B): one query of one head per block; online softmax over key tiles. */
-extern "C" __global__ void attention_forward(store_t *out, float *lse, const store_t *q, const store_t *k, const store_t *v,
-    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, int D, float scale, int window, int tile) {
-  extern __shared__ float smem[];
-  float *qs = smem, *ps = smem + D, *scratch = smem + D + tile;
+extern "C" __global__ void attention_forward(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, int D, real scale, int window, int tile) {
+  extern __shared__ __align__(16) unsigned char smem_bytes[];
+  real *smem = (real *)smem_bytes;
+  real *qs = smem, *ps = smem + D, *scratch = smem + D + tile;
   const int i = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int a = q_offset + i;
   const int *seg = segments + (long long)b * K;
@@ -33,29 +34,29 @@ extern "C" __global__ void attention_forward(store_t *out, float *lse, const sto
   const long long ks = (long long)Hkv * D;
   const long long kb = (long long)b * K * ks + (long long)(h / (Hq / Hkv)) * D;
   for (int d = threadIdx.x; d < D; d += blockDim.x) qs[d] = ld(q, qo + d);
-  float acc[ATTN_MAX_ACC];
+  real acc[ATTN_MAX_ACC];
 #pragma unroll
-  for (int r = 0; r < ATTN_MAX_ACC; r++) acc[r] = 0.0f;
-  float m = NEG_INF, z = 0.0f;
+  for (int r = 0; r < ATTN_MAX_ACC; r++) acc[r] = (real)0;
+  real m = NEG_INF, z = (real)0;
   const int lo = window > 0 ? max(0, a - window + 1) : 0;
   const int hi = seg[a] >= 0 ? a : -1;
   __syncthreads();
   for (int j0 = lo; j0 <= hi; j0 += tile) {
     const int n = min(tile, hi - j0 + 1);
-    float cmax = NEG_INF;
+    real cmax = NEG_INF;
     for (int t = threadIdx.x; t < n; t += blockDim.x) {
       const int j = j0 + t;
-      const float s = visible(seg, a, j, window) ? scale * dot_shared(qs, k, kb + j * ks, D) : NEG_INF;
+      const real s = visible(seg, a, j, window) ? scale * dot_shared(qs, k, kb + j * ks, D) : NEG_INF;
       ps[t] = s;
-      cmax = fmaxf(cmax, s);
+      cmax = r_max(cmax, s);
     }
     cmax = block_max(cmax, scratch);
     if (cmax == NEG_INF) continue; // the same for every thread: no visible key in this tile
-    const float mnew = fmaxf(m, cmax);
-    const float corr = expf(m - mnew);
-    float psum = 0.0f;
+    const real mnew = r_max(m, cmax);
+    const real corr = r_exp(m - mnew);
+    real psum = (real)0;
     for (int t = threadIdx.x; t < n; t += blockDim.x) {
-      const float p = expf(ps[t] - mnew);
+      const real p = r_exp(ps[t] - mnew);
       ps[t] = p;
       psum += p;
     }
@@ -65,7 +66,7 @@ extern "C" __global__ void attention_forward(store_t *out, float *lse, const sto
     for (int r = 0; r < ATTN_MAX_ACC; r++) {
       const int d = threadIdx.x + r * blockDim.x;
       if (d < D) {
-        float s = acc[r] * corr;
+        real s = acc[r] * corr;
         for (int t = 0; t < n; t++) s += ps[t] * ld(v, kb + (j0 + t) * ks + d);
         acc[r] = s;
       }
@@ -76,52 +77,53 @@ extern "C" __global__ void attention_forward(store_t *out, float *lse, const sto
 #pragma unroll
   for (int r = 0; r < ATTN_MAX_ACC; r++) {
     const int d = threadIdx.x + r * blockDim.x;
-    if (d < D) st(out, qo + d, z > 0.0f ? acc[r] / z : 0.0f);
+    if (d < D) st(out, qo + d, z > (real)0 ? acc[r] / z : (real)0);
   }
-  if (threadIdx.x == 0) lse[((long long)b * Hq + h) * T + i] = z > 0.0f ? m + logf(z) : NEG_INF;
+  if (threadIdx.x == 0) lse[((long long)b * Hq + h) * T + i] = z > (real)0 ? m + r_log(z) : NEG_INF;
 }
 
 /**
  * Backward, first launch. Grid (T, Hq, B): rowdot = Σ_d dO·O for the query, then
  * dq = scale · Σ_j P_ij (dO·v_j − rowdot) k_j with P recomputed from lse (training shapes: K = T).
  */
-extern "C" __global__ void attention_backward_dq(store_t *dq, float *rowdot, const store_t *dout, const store_t *out, const float *lse,
-    const store_t *q, const store_t *k, const store_t *v, const int *segments, int T, int Hq, int Hkv, int D, float scale,
+extern "C" __global__ void attention_backward_dq(store_t *dq, exact_t *rowdot, const store_t *dout, const store_t *out, const exact_t *lse,
+    const store_t *q, const store_t *k, const store_t *v, const int *segments, int T, int Hq, int Hkv, int D, real scale,
     int window, int tile) {
-  extern __shared__ float smem[];
-  float *dos = smem, *ds = smem + D, *scratch = smem + D + tile;
+  extern __shared__ __align__(16) unsigned char smem_bytes[];
+  real *smem = (real *)smem_bytes;
+  real *dos = smem, *ds = smem + D, *scratch = smem + D + tile;
   const int i = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
   const int *seg = segments + (long long)b * T;
   const long long qo = ((long long)b * T + i) * Hq * D + (long long)h * D;
   const long long ks = (long long)Hkv * D;
   const long long kb = (long long)b * T * ks + (long long)(h / (Hq / Hkv)) * D;
   const long long li = ((long long)b * Hq + h) * T + i;
-  float rd = 0.0f;
+  real rd = (real)0;
   for (int d = threadIdx.x; d < D; d += blockDim.x) {
-    const float g = ld(dout, qo + d);
+    const real g = ld(dout, qo + d);
     dos[d] = g;
     rd += g * ld(out, qo + d);
   }
   rd = block_sum(rd, scratch); // also makes dos visible
   if (threadIdx.x == 0) rowdot[li] = rd;
-  const float L = lse[li];
-  float acc[ATTN_MAX_ACC];
+  const real L = lse[li];
+  real acc[ATTN_MAX_ACC];
 #pragma unroll
-  for (int r = 0; r < ATTN_MAX_ACC; r++) acc[r] = 0.0f;
+  for (int r = 0; r < ATTN_MAX_ACC; r++) acc[r] = (real)0;
   const int lo = window > 0 ? max(0, i - window + 1) : 0;
   const int hi = L == NEG_INF || seg[i] < 0 ? -1 : i;
   for (int j0 = lo; j0 <= hi; j0 += tile) {
     const int n = min(tile, hi - j0 + 1);
     for (int t = threadIdx.x; t < n; t += blockDim.x) {
       const int j = j0 + t;
-      float g = 0.0f;
+      real g = (real)0;
       if (visible(seg, i, j, window)) {
-        float s = 0.0f, dp = 0.0f;
+        real s = (real)0, dp = (real)0;
         for (int d = 0; d < D; d++) {
           s += ld(q, qo + d) * ld(k, kb + j * ks + d);
           dp += dos[d] * ld(v, kb + j * ks + d);
         }
-        const float p = expf(scale * s - L);
+        const real p = r_exp(scale * s - L);
         g = p * (dp - rd);
       }
       ds[t] = g;
@@ -131,7 +133,7 @@ extern "C" __global__ void attention_backward_dq(store_t *dq, float *rowdot, con
     for (int r = 0; r < ATTN_MAX_ACC; r++) {
       const int d = threadIdx.x + r * blockDim.x;
       if (d < D) {
-        float s = acc[r];
+        real s = acc[r];
         for (int t = 0; t < n; t++) s += ds[t] * ld(k, kb + (j0 + t) * ks + d);
         acc[r] = s;
       }
@@ -150,11 +152,12 @@ extern "C" __global__ void attention_backward_dq(store_t *dq, float *rowdot, con
  * (T, Hkv, B): one key of one KV head per block, summing over the heads of its group and the queries
  * that see it: dv_j = Σ P_ij dO_i, dk_j = scale · Σ P_ij (dO_i·v_j − rowdot_i) q_i. Overwrites dk, dv.
  */
-extern "C" __global__ void attention_backward_dkv(store_t *dk, store_t *dv, const store_t *dout, const float *lse, const float *rowdot,
-    const store_t *q, const store_t *k, const store_t *v, const int *segments, int T, int Hq, int Hkv, int D, float scale,
+extern "C" __global__ void attention_backward_dkv(store_t *dk, store_t *dv, const store_t *dout, const exact_t *lse, const exact_t *rowdot,
+    const store_t *q, const store_t *k, const store_t *v, const int *segments, int T, int Hq, int Hkv, int D, real scale,
     int window, int tile) {
-  extern __shared__ float smem[];
-  float *kj = smem, *vj = smem + D, *P = smem + 2 * D, *DS = smem + 2 * D + tile;
+  extern __shared__ __align__(16) unsigned char smem_bytes[];
+  real *smem = (real *)smem_bytes;
+  real *kj = smem, *vj = smem + D, *P = smem + 2 * D, *DS = smem + 2 * D + tile;
   const int j = blockIdx.x, g = blockIdx.y, b = blockIdx.z;
   const int *seg = segments + (long long)b * T;
   const long long ko = ((long long)b * T + j) * Hkv * D + (long long)g * D;
@@ -164,9 +167,9 @@ extern "C" __global__ void attention_backward_dkv(store_t *dk, store_t *dv, cons
     vj[d] = ld(v, ko + d);
   }
   __syncthreads();
-  float acck[ATTN_MAX_ACC], accv[ATTN_MAX_ACC];
+  real acck[ATTN_MAX_ACC], accv[ATTN_MAX_ACC];
 #pragma unroll
-  for (int r = 0; r < ATTN_MAX_ACC; r++) acck[r] = accv[r] = 0.0f;
+  for (int r = 0; r < ATTN_MAX_ACC; r++) acck[r] = accv[r] = (real)0;
   const int group = Hq / Hkv;
   const int hi = seg[j] < 0 ? -1 : window > 0 ? min(T - 1, j + window - 1) : T - 1;
   for (int h = g * group; h < (g + 1) * group; h++) {
@@ -176,15 +179,15 @@ extern "C" __global__ void attention_backward_dkv(store_t *dk, store_t *dv, cons
       const int n = min(tile, hi - i0 + 1);
       for (int t = threadIdx.x; t < n; t += blockDim.x) {
         const int i = i0 + t;
-        float p = 0.0f, gs = 0.0f;
-        const float L = lse[lb + i];
+        real p = (real)0, gs = (real)0;
+        const real L = lse[lb + i];
         if (L != NEG_INF && visible(seg, i, j, window)) {
-          float s = 0.0f, dp = 0.0f;
+          real s = (real)0, dp = (real)0;
           for (int d = 0; d < D; d++) {
             s += ld(q, qb + i * qs + d) * kj[d];
             dp += ld(dout, qb + i * qs + d) * vj[d];
           }
-          p = expf(scale * s - L);
+          p = r_exp(scale * s - L);
           gs = p * (dp - rowdot[lb + i]);
         }
         P[t] = p;
@@ -195,7 +198,7 @@ extern "C" __global__ void attention_backward_dkv(store_t *dk, store_t *dv, cons
       for (int r = 0; r < ATTN_MAX_ACC; r++) {
         const int d = threadIdx.x + r * blockDim.x;
         if (d < D) {
-          float sk = acck[r], sv = accv[r];
+          real sk = acck[r], sv = accv[r];
           for (int t = 0; t < n; t++) {
             const long long o = qb + (i0 + t) * qs + d;
             sk += DS[t] * ld(q, o);

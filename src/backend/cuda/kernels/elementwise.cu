@@ -1,25 +1,32 @@
-// Elementwise kernels and reductions over n store_t elements: add, axpy, scale, mul, fill, dropout (the
-// CPU backend's counter-based hash, bit for bit), and sum / sum of squares accumulated in double into a
-// device scalar (which the caller zeroes first: blocks add their partial sums atomically).
+// Elementwise kernels and reductions over n store_t elements: add, axpy, scale, scale by a device scalar,
+// mul, fill, dropout (the CPU backend's counter-based hash, bit for bit), and Σx / Σx² accumulated in
+// double into a device scalar (which the caller zeroes first: blocks add their partial sums atomically;
+// convert.cu's finish_sum then stores it in the caller's dtype).
 #include "common.cuh"
 
 extern "C" __global__ void add(store_t *out, const store_t *a, const store_t *b, long long n) {
   FOR_EACH(i, n) st(out, i, ld(a, i) + ld(b, i));
 }
 
-extern "C" __global__ void axpy(store_t *y, const store_t *x, float alpha, long long n) {
+extern "C" __global__ void axpy(store_t *y, const store_t *x, real alpha, long long n) {
   FOR_EACH(i, n) st(y, i, ld(y, i) + alpha * ld(x, i));
 }
 
-extern "C" __global__ void scale(store_t *out, const store_t *x, float alpha, long long n) {
+extern "C" __global__ void scale(store_t *out, const store_t *x, real alpha, long long n) {
   FOR_EACH(i, n) st(out, i, alpha * ld(x, i));
+}
+
+/** out = alpha[0] · x: the clipping factor read on the device. */
+extern "C" __global__ void scale_by_scalar(store_t *out, const store_t *x, const exact_t *alpha, long long n) {
+  const real a = *alpha;
+  FOR_EACH(i, n) st(out, i, a * ld(x, i));
 }
 
 extern "C" __global__ void mul(store_t *out, const store_t *x, const store_t *y, long long n) {
   FOR_EACH(i, n) st(out, i, ld(x, i) * ld(y, i));
 }
 
-extern "C" __global__ void fill(store_t *out, float value, long long n) {
+extern "C" __global__ void fill(store_t *out, real value, long long n) {
   FOR_EACH(i, n) st(out, i, value);
 }
 
@@ -36,26 +43,26 @@ __device__ __forceinline__ unsigned int uniform_hash_bits(unsigned int seed, uns
 
 /**
  * Inverted dropout: keep when hash ≥ threshold (= ceil(p · 2³²), so that hash / 2³² ≥ p exactly as on the
- * CPU); m = keep ? keep_scale : 0; out = x · m (out may alias x); mask (n) float = m unless mask is null
- * (the model passes null and regenerates the mask in the backward from the same seed).
+ * CPU); m = keep ? keep_scale : 0 (keep_scale = Math.fround(1/(1−p)) from the host); out = x · m (out may
+ * alias x); mask (n) = m unless mask is null (the model regenerates the mask in the backward from the seed).
  */
-extern "C" __global__ void dropout(store_t *out, float *mask, const store_t *x, unsigned long long threshold, float keep_scale,
+extern "C" __global__ void dropout(store_t *out, store_t *mask, const store_t *x, unsigned long long threshold, float keep_scale,
     unsigned int seed, long long n) {
   FOR_EACH(i, n) {
-    const float m = uniform_hash_bits(seed, (unsigned int)i) >= threshold ? keep_scale : 0.0f;
-    if (mask) mask[i] = m;
+    const real m = uniform_hash_bits(seed, (unsigned int)i) >= threshold ? (real)keep_scale : (real)0;
+    if (mask) st(mask, i, m);
     st(out, i, ld(x, i) * m);
   }
 }
 
-/** *out += Σ x[i] (squares = 0) or Σ x[i]² (squares = 1), in double. */
-extern "C" __global__ void reduce_sum(double *out, const store_t *x, long long n, int squares) {
+/** *acc += Σ x[i] (squares = 0) or Σ x[i]² (squares = 1), in double. */
+extern "C" __global__ void reduce_sum(double *acc, const store_t *x, long long n, int squares) {
   __shared__ double scratch[WARP];
-  double acc = 0.0;
+  double s = 0.0;
   FOR_EACH(i, n) {
     const double v = ld(x, i);
-    acc += squares ? v * v : v;
+    s += squares ? v * v : v;
   }
-  acc = block_sum_d(acc, scratch);
-  if (threadIdx.x == 0) atomicAdd(out, acc);
+  s = block_sum(s, scratch);
+  if (threadIdx.x == 0) atomicAdd(acc, s);
 }

@@ -1,53 +1,41 @@
-// The optimizer step on flat float32 parameters with no host round trip: the global gradient norm
-// (multi-tensor sum of squares into a device scalar), torch's clip_grad_norm_ coefficient on the device,
-// and one torch.optim.AdamW step reading that coefficient, optionally writing a bf16 copy of the params.
+// The optimizer step over one flat buffer of every trainable parameter, with no host round trip: torch's
+// clip_grad_norm_ coefficient from the device Σ g², and one torch.optim.AdamW step with weight decay only
+// inside the decayed spans (norm weights are the gaps between them).
 #include "common.cuh"
 
-/** One tensor of the multi-tensor reduction: a device pointer and its length. */
-struct TensorRef {
-  const float *ptr;
-  long long n;
-};
-
-/** *sumsq += Σ over tensors[blockIdx.y] of x²; grid.x blocks stride over each tensor. The caller zeroes *sumsq. */
-extern "C" __global__ void sum_squares_multi(double *sumsq, const TensorRef *tensors, int count) {
-  __shared__ double scratch[WARP];
-  if ((int)blockIdx.y >= count) return;
-  const TensorRef t = tensors[blockIdx.y];
-  double acc = 0.0;
-  FOR_EACH(i, t.n) {
-    const double v = t.ptr[i];
-    acc += v * v;
-  }
-  acc = block_sum_d(acc, scratch);
-  if (threadIdx.x == 0) atomicAdd(sumsq, acc);
+/** coef[0] = min(1, max_norm / (sqrt(sumsq[0]) + 1e-6)), in double, as torch's clip_grad_norm_ (and the CPU backend). */
+extern "C" __global__ void clip_coefficient(exact_t *coef, const exact_t *sumsq, double max_norm) {
+  if (blockIdx.x != 0 || threadIdx.x != 0) return;
+  *coef = (exact_t)fmin(1.0, max_norm / (sqrt((double)*sumsq) + 1e-6));
 }
 
-/** norm = sqrt(sumsq); coef = min(1, max_norm / (norm + 1e-6)) as torch's clip_grad_norm_ (1 when max_norm ≤ 0 = off). */
-extern "C" __global__ void clip_coefficient(float *coef, float *norm, const double *sumsq, float max_norm) {
-  if (blockIdx.x != 0 || threadIdx.x != 0) return;
-  const double nrm = sqrt(*sumsq);
-  *norm = (float)nrm;
-  *coef = max_norm > 0.0f ? (float)fmin(1.0, (double)max_norm / (nrm + 1e-6)) : 1.0f;
+/** Whether element i lies in one of the S sorted, disjoint spans [start, end) of spans (S, 2): a binary search. */
+__device__ __forceinline__ bool in_spans(const int *spans, int S, long long i) {
+  int lo = 0, hi = S - 1;
+  while (lo <= hi) {
+    const int mid = (lo + hi) / 2;
+    if (i < spans[2 * mid]) hi = mid - 1;
+    else if (i >= spans[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 /**
- * torch.optim.AdamW over n: g = grad · (*grad_scale when given); m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
- * param = param · decay − step_size · m / (sqrt(v) / bc2_sqrt + eps), with decay = 1 − lr·wd,
- * step_size = lr / (1 − β1^t), bc2_sqrt = sqrt(1 − β2^t) computed on the host. param_bf16 (n), when
- * given, receives the updated parameters rounded to bf16.
+ * torch.optim.AdamW over n: m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+ * param = param · d − step_size · m / (sqrt(v) / bc2_sqrt + eps), where d = decay (= 1 − lr·wd) inside a
+ * span of spans (S, 2) — everywhere when spans is null — and 1 elsewhere; step_size = lr / (1 − β1^t) and
+ * bc2_sqrt = sqrt(1 − β2^t) come from the host.
  */
-extern "C" __global__ void adamw(float *param, float *m, float *v, __nv_bfloat16 *param_bf16, const float *grad, const float *grad_scale,
-    long long n, float beta1, float beta2, float eps, float decay, float step_size, float bc2_sqrt) {
-  const float gs = grad_scale ? *grad_scale : 1.0f;
+extern "C" __global__ void adamw(store_t *param, store_t *m, store_t *v, const store_t *grad, const int *spans, int S, long long n,
+    real beta1, real beta2, real eps, real decay, real step_size, real bc2_sqrt) {
   FOR_EACH(i, n) {
-    const float g = grad[i] * gs;
-    const float mi = beta1 * m[i] + (1.0f - beta1) * g;
-    const float vi = beta2 * v[i] + (1.0f - beta2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    const float p = param[i] * decay - step_size * mi / (sqrtf(vi) / bc2_sqrt + eps);
-    param[i] = p;
-    if (param_bf16) param_bf16[i] = __float2bfloat16_rn(p);
+    const real g = ld(grad, i);
+    const real mi = beta1 * ld(m, i) + ((real)1 - beta1) * g;
+    const real vi = beta2 * ld(v, i) + ((real)1 - beta2) * g * g;
+    st(m, i, mi);
+    st(v, i, vi);
+    const real d = spans == nullptr || in_spans(spans, S, i) ? decay : (real)1;
+    st(param, i, ld(param, i) * d - step_size * mi / (r_sqrt(vi) / bc2_sqrt + eps));
   }
 }

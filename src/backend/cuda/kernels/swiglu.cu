@@ -4,8 +4,8 @@
 
 extern "C" __global__ void swiglu_forward(store_t *out, const store_t *gate, const store_t *up, long long n) {
   FOR_EACH(i, n) {
-    const float g = ld(gate, i);
-    st(out, i, g / (1.0f + expf(-g)) * ld(up, i));
+    const real g = ld(gate, i);
+    st(out, i, g / ((real)1 + r_exp(-g)) * ld(up, i));
   }
 }
 
@@ -13,9 +13,9 @@ extern "C" __global__ void swiglu_forward(store_t *out, const store_t *gate, con
 extern "C" __global__ void swiglu_backward(store_t *dgate, store_t *dup, const store_t *dout, const store_t *gate, const store_t *up,
     long long n) {
   FOR_EACH(i, n) {
-    const float g = ld(gate, i), u = ld(up, i), d = ld(dout, i);
-    const float s = 1.0f / (1.0f + expf(-g));
+    const real g = ld(gate, i), u = ld(up, i), d = ld(dout, i);
+    const real s = (real)1 / ((real)1 + r_exp(-g));
     st(dup, i, d * g * s);
-    st(dgate, i, d * u * s * (1.0f + g * (1.0f - s)));
+    st(dgate, i, d * u * s * ((real)1 + g * ((real)1 - s)));
   }
 }

@@ -1,0 +1,321 @@
+// The CUDA backend: the Backend interface on the driver, NVRTC and cuBLASLt bindings. Buffers come from a
+// caching allocator (nothing reaches cuMemAlloc once a step's sizes have been seen); every kernel is a
+// .cu kernel launched through kernel-runtime.ts on one stream; GEMMs go to cuBLASLt (bf16·bf16 → bf16/f32
+// with f32 compute, f32 without TF32, f64) with a fixed workspace. download() is the only host sync.
+import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
+import { resolveGemm } from '../cpu/gemm.ts';
+import { bf16ToF32, DTYPE_BYTES, f16ToF32, f32ToBf16, f32ToF16, type DType, type HostData } from '../dtype.ts';
+import { UserError } from '../../util/errors.ts';
+import { CachingAllocator, type Block } from './allocator.ts';
+import { CublasLt } from './cublaslt.ts';
+import { cuda, CudaBuffer } from './cuda-buffer.ts';
+import { CudaDriver, type Handle } from './driver.ts';
+import { findCudaInclude } from './find-libs.ts';
+import { KernelCache } from './kernel-cache.ts';
+import { nvrtcOptions } from './kernel-source.ts';
+import { KernelRuntime } from './kernel-runtime.ts';
+import { DTYPE_CODE } from './kernel-table.ts';
+import * as L from './launch.ts';
+import { gemmRunTypes } from './gemm-plan.ts';
+import { archFor, Nvrtc } from './nvrtc.ts';
+
+/** cuBLASLt's workspace: 32 MiB, NVIDIA's recommendation for Hopper. */
+export const GEMM_WORKSPACE_BYTES = 32 * 2 ** 20;
+
+export interface CudaBackendOptions {
+  /** GPU ordinal (default 0). */
+  device?: number;
+  /** Folder of the cubin cache (default: kernel-cache.ts's). */
+  cacheDir?: string;
+}
+
+/** The driver calls the backend makes (the real CudaDriver, or a recording stand-in in the host-side tests). */
+export type DriverApi = Pick<CudaDriver, 'memAlloc' | 'memFree' | 'memcpyHtoD' | 'memcpyDtoH' | 'memcpyDtoD' | 'memsetD32'
+  | 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch' | 'streamSynchronize' | 'streamDestroy'>;
+
+/** What a CudaBackend runs on: opened by CudaBackend.open(), or stand-ins in tests. */
+export interface CudaParts {
+  driver: DriverApi;
+  stream: Handle;
+  gemm: Pick<CublasLt, 'matmul' | 'destroy'>;
+  cache: Pick<KernelCache, 'get'>;
+  arch: string;
+  cudaInclude: string;
+  /** The GPU in words, for describe(). */
+  gpu: string;
+}
+
+export class CudaBackend implements Backend {
+  readonly name = 'cuda' as const;
+  private readonly driver: DriverApi;
+  private readonly stream: Handle;
+  private readonly lt: CudaParts['gemm'];
+  private readonly allocator: CachingAllocator;
+  readonly kernels: KernelRuntime;
+  private readonly workspace: Block;
+  /** The double accumulator of the reductions (one stream: reused call after call). */
+  private readonly acc: CudaBuffer;
+  private readonly gpu: string;
+
+  /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
+  static open(opts: CudaBackendOptions = {}): CudaBackend {
+    const driver = CudaDriver.open();
+    if (driver.deviceCount() === 0) throw new UserError('CUDA: the driver loaded but reports no GPU');
+    const dev = driver.device(opts.device ?? 0);
+    driver.usePrimaryContext(dev);
+    const nvrtc = Nvrtc.open();
+    const gemm = CublasLt.open();
+    const include = findCudaInclude();
+    if (!include.file) throw new UserError(`CUDA headers (cuda_bf16.h, needed by NVRTC) not found; looked in: ${include.looked.join(', ')}; install the CUDA toolkit or set CUDA_HOME`);
+    const cc = driver.computeCapability(dev);
+    return new CudaBackend({
+      driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
+      cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
+      gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
+    });
+  }
+
+  constructor(parts: CudaParts) {
+    this.driver = parts.driver;
+    this.stream = parts.stream;
+    this.lt = parts.gemm;
+    this.gpu = parts.gpu;
+    this.allocator = new CachingAllocator({ alloc: (b) => this.driver.memAlloc(b), free: (p) => this.driver.memFree(p) });
+    this.kernels = new KernelRuntime({
+      driver: this.driver, stream: this.stream, cache: parts.cache, arch: parts.arch, cudaInclude: parts.cudaInclude,
+      alloc: (dtype, length) => cuda(this.alloc(dtype, length)), free: (b) => this.free(b),
+    });
+    this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
+    this.acc = cuda(this.alloc('f64', 1));
+  }
+
+  describe(): string {
+    return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM)`;
+  }
+
+  // ---- memory ----
+  alloc(dtype: DType, length: number): DeviceBuffer {
+    if (!Number.isSafeInteger(length) || length < 0) throw new Error(`alloc of ${length} elements`);
+    const block = this.allocator.alloc(length * DTYPE_BYTES[dtype]);
+    return new CudaBuffer(dtype, length, block.ptr, block);
+  }
+
+  view(buf: DeviceBuffer, offset: number, length: number): DeviceBuffer {
+    return cuda(buf).view(offset, length);
+  }
+
+  free(buf: DeviceBuffer): void {
+    const b = cuda(buf);
+    if (!b.block) return;
+    b.freed = true;
+    this.allocator.free(b.block);
+  }
+
+  upload(dst: DeviceBuffer, src: HostData, dstOffset = 0): void {
+    const d = cuda(dst);
+    const n = src.data.length;
+    if (dstOffset + n > d.length) throw new Error(`upload of ${n} at ${dstOffset} overflows a buffer of ${d.length}`);
+    this.driver.memcpyHtoD(d.ptr + BigInt(dstOffset * DTYPE_BYTES[d.dtype]), hostAs(d.dtype, src), this.stream);
+  }
+
+  download(src: DeviceBuffer): Float32Array | Float64Array | Int32Array {
+    const s = cuda(src);
+    const raw = s.dtype === 'f32' ? new Float32Array(s.length) : s.dtype === 'f64' ? new Float64Array(s.length)
+      : s.dtype === 'i32' ? new Int32Array(s.length) : new Uint16Array(s.length);
+    if (s.length > 0) this.driver.memcpyDtoH(raw, s.ptr, this.stream); // pageable memory: returns when the stream got there
+    if (raw instanceof Uint16Array) return s.dtype === 'bf16' ? bf16ToF32(raw) : f16ToF32(raw);
+    return raw;
+  }
+
+  fill(buf: DeviceBuffer, value: number): void {
+    const b = cuda(buf);
+    if (b.dtype === 'i32') this.driver.memsetD32(b.ptr, value | 0, b.length, this.stream);
+    else this.kernels.launch('fill', L.elementwise(b.length), [b, value, BigInt(b.length)]);
+  }
+
+  copy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void {
+    const d = cuda(dst), s = cuda(src);
+    if (n > d.length || n > s.length) throw new Error(`copy of ${n} between buffers of ${s.length} and ${d.length}`);
+    if ((d.dtype === 'i32') !== (s.dtype === 'i32')) throw new Error(`copy from ${s.dtype} into ${d.dtype}`);
+    if (n === 0) return;
+    if (d.dtype === s.dtype) this.driver.memcpyDtoD(d.ptr, s.ptr, n * DTYPE_BYTES[d.dtype], this.stream);
+    else this.kernels.convert(d, s, n);
+  }
+
+  bytesInUse(): number {
+    return this.allocator.stats().inUse;
+  }
+
+  /** The allocator's counters (peak bytes in use, reserved, device allocations), for metrics and tests. */
+  memoryStats(): ReturnType<CachingAllocator['stats']> {
+    return this.allocator.stats();
+  }
+
+  // ---- dense math ----
+  gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void {
+    const C = cuda(c, 'gemm C'), A = cuda(a, 'gemm A'), B = cuda(b, 'gemm B');
+    const g = resolveGemm(spec, A.length, B.length, C.length);
+    const run = gemmRunTypes(A.dtype, B.dtype, C.dtype);
+    const temps: CudaBuffer[] = [];
+    const as = (buf: CudaBuffer, dtype: DType): CudaBuffer => {
+      if (buf.dtype === dtype) return buf;
+      const t = cuda(this.alloc(dtype, buf.length));
+      this.kernels.convert(t, buf, buf.length);
+      temps.push(t);
+      return t;
+    };
+    const c2 = as(C, run.c);
+    this.lt.matmul(g, run, c2.ptr, as(A, run.a).ptr, as(B, run.b).ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream);
+    if (c2 !== C) this.kernels.convert(C, c2, C.length);
+    for (const t of temps) this.free(t);
+  }
+
+  add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {
+    this.kernels.launch('add', L.elementwise(n), [cuda(out), cuda(a), cuda(b), BigInt(n)]);
+  }
+
+  axpy(y: DeviceBuffer, x: DeviceBuffer, alpha: number, n: number): void {
+    this.kernels.launch('axpy', L.elementwise(n), [cuda(y), cuda(x), alpha, BigInt(n)]);
+  }
+
+  scale(out: DeviceBuffer, x: DeviceBuffer, alpha: number, n: number): void {
+    this.kernels.launch('scale', L.elementwise(n), [cuda(out), cuda(x), alpha, BigInt(n)]);
+  }
+
+  sumSquares(out: DeviceBuffer, x: DeviceBuffer, n: number): void {
+    this.reduce(out, x, n, true, false);
+  }
+
+  sum(out: DeviceBuffer, x: DeviceBuffer, n: number): void {
+    this.reduce(out, x, n, false, false);
+  }
+
+  accumulateSum(out: DeviceBuffer, x: DeviceBuffer, n: number): void {
+    this.reduce(out, x, n, false, true);
+  }
+
+  /** Σx or Σx² into the double accumulator, then stored into (or added to) out[0] in out's dtype. */
+  private reduce(out: DeviceBuffer, x: DeviceBuffer, n: number, squares: boolean, accumulate: boolean): void {
+    const o = cuda(out);
+    if (o.dtype === 'i32') throw new Error('a sum goes into a float buffer');
+    this.driver.memsetD32(this.acc.ptr, 0, 2, this.stream);
+    this.kernels.launch('reduce_sum', L.elementwise(n), [this.acc, cuda(x), BigInt(n), squares ? 1 : 0]);
+    this.kernels.launch('finish_sum', L.clipCoefficient(), [o, DTYPE_CODE[o.dtype], this.acc, accumulate ? 1 : 0]);
+  }
+
+  scaleByScalar(out: DeviceBuffer, x: DeviceBuffer, alpha: DeviceBuffer, n: number): void {
+    this.kernels.launch('scale_by_scalar', L.elementwise(n), [cuda(out), cuda(x), cuda(alpha), BigInt(n)]);
+  }
+
+  // ---- layers ----
+  rmsnormForward(out: DeviceBuffer, rstd: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, N: number, C: number, eps: number): void {
+    this.kernels.launch('rmsnorm_forward', L.rowwise(N, C), [cuda(out), cuda(rstd), cuda(x), cuda(w), N, C, eps]);
+  }
+
+  rmsnormBackward(
+    dx: DeviceBuffer, dw: DeviceBuffer | null, dout: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, rstd: DeviceBuffer,
+    N: number, C: number,
+  ): void {
+    this.kernels.launch('rmsnorm_backward', L.rowwise(N, C),
+      [cuda(dx), dw && cuda(dw), cuda(dout), cuda(x), cuda(w), cuda(rstd), N, C]);
+  }
+
+  rope(x: DeviceBuffer, positions: DeviceBuffer, invFreq: DeviceBuffer, N: number, H: number, D: number, inverse: boolean): void {
+    this.kernels.launch('rope', L.elementwise((N * H * D) / 2), [cuda(x), cuda(positions), cuda(invFreq), N, H, D, inverse ? 1 : 0]);
+  }
+
+  attentionForward(
+    out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
+    s: AttentionShape,
+  ): void {
+    const K = s.kvLen ?? s.T;
+    this.kernels.launch('attention_forward', (rb) => L.attentionForward(s, rb), [
+      cuda(out), cuda(lse), cuda(q), cuda(k), cuda(v), cuda(segments),
+      s.T, K, s.qOffset ?? 0, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0, L.ATTENTION.tile,
+    ]);
+  }
+
+  attentionBackward(
+    dq: DeviceBuffer, dk: DeviceBuffer, dv: DeviceBuffer, dout: DeviceBuffer, out: DeviceBuffer, lse: DeviceBuffer,
+    q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
+  ): void {
+    if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
+    const Q = cuda(q);
+    const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));
+    const tail = [cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0, L.ATTENTION.tile];
+    this.kernels.launch('attention_backward_dq', (rb) => L.attentionBackwardDq(s, rb), [cuda(dq), rowdot, cuda(dout), cuda(out), cuda(lse), ...tail]);
+    this.kernels.launch('attention_backward_dkv', (rb) => L.attentionBackwardDkv(s, rb), [cuda(dk), cuda(dv), cuda(dout), cuda(lse), rowdot, ...tail]);
+    this.free(rowdot);
+  }
+
+  swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
+    this.kernels.launch('swiglu_forward', L.elementwise(n), [cuda(out), cuda(gate), cuda(up), BigInt(n)]);
+  }
+
+  swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
+    this.kernels.launch('swiglu_backward', L.elementwise(n), [cuda(dgate), cuda(dup), cuda(dout), cuda(gate), cuda(up), BigInt(n)]);
+  }
+
+  crossEntropy(
+    losses: DeviceBuffer, dlogits: DeviceBuffer | null, logits: DeviceBuffer, targets: DeviceBuffer,
+    N: number, V: number, gradScale: number,
+  ): void {
+    this.kernels.launch('cross_entropy', L.rowwise(N, V), [cuda(losses), dlogits && cuda(dlogits), cuda(logits), cuda(targets), N, V, gradScale]);
+  }
+
+  gatherRows(out: DeviceBuffer, x: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void {
+    const X = cuda(x);
+    this.kernels.launch('gather_rows', L.elementwise(R * C), [cuda(out), X, cuda(rows), R, C, Math.floor(X.length / C)]);
+  }
+
+  scatterAddRows(dx: DeviceBuffer, dout: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void {
+    const DX = cuda(dx);
+    this.kernels.launch('scatter_add_rows', L.elementwise(R * C), [DX, cuda(dout), cuda(rows), R, C, Math.floor(DX.length / C)]);
+  }
+
+  dropout(out: DeviceBuffer, mask: DeviceBuffer | null, x: DeviceBuffer, p: number, seed: number, n: number): void {
+    this.kernels.launch('dropout', L.elementwise(n), [
+      cuda(out), mask && cuda(mask), cuda(x), L.dropoutThreshold(p), Math.fround(1 / (1 - p)), seed >>> 0, BigInt(n),
+    ]);
+  }
+
+  mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void {
+    this.kernels.launch('mul', L.elementwise(n), [cuda(out), cuda(x), cuda(mask), BigInt(n)]);
+  }
+
+  // ---- optimizer ----
+  clipCoefficient(coef: DeviceBuffer, sumSquares: DeviceBuffer, maxNorm: number): void {
+    this.kernels.launch('clip_coefficient', L.clipCoefficient(), [cuda(coef), cuda(sumSquares), maxNorm]);
+  }
+
+  adamw(param: DeviceBuffer, grad: DeviceBuffer, m: DeviceBuffer, v: DeviceBuffer, decaySpans: DeviceBuffer | null, S: number,
+    n: number, h: AdamWHyper): void {
+    const c = L.adamwConstants(h);
+    this.kernels.launch('adamw', L.elementwise(n), [
+      cuda(param), cuda(m), cuda(v), cuda(grad), decaySpans && cuda(decaySpans), decaySpans ? S : 0, BigInt(n),
+      h.beta1, h.beta2, h.eps, c.decay, c.stepSize, c.bc2Sqrt,
+    ]);
+  }
+
+  /** Waits for the stream, then releases the stream, modules, cuBLASLt and every cached block. */
+  close(): void {
+    this.driver.streamSynchronize(this.stream);
+    this.kernels.unloadAll();
+    this.lt.destroy();
+    this.driver.streamDestroy(this.stream);
+    this.allocator.releaseCached();
+  }
+}
+
+/** Host data as a typed array of the buffer's dtype (converted on the host, as the CPU backend's storeFloats does). */
+function hostAs(dtype: DType, src: HostData): ArrayBufferView {
+  if ((src.dtype === 'i32') !== (dtype === 'i32')) throw new Error(`${src.dtype} data into a ${dtype} buffer`);
+  if (src.dtype === dtype) return src.data;
+  const wide = src.dtype === 'bf16' ? bf16ToF32(src.data) : src.dtype === 'f16' ? f16ToF32(src.data) : (src.data as Float32Array | Float64Array);
+  switch (dtype) {
+    case 'bf16': return f32ToBf16(wide);
+    case 'f16': return f32ToF16(wide);
+    case 'f32': return Float32Array.from(wide);
+    default: return Float64Array.from(wide);
+  }
+}

@@ -1,0 +1,125 @@
+// Runs the kernels of kernel-table.ts: compiles each module (.cu) once per storage variant through NVRTC
+// and the disk cache for the device's architecture, loads it, and launches a kernel on the backend's one
+// stream — staging any buffer whose dtype the variant does not take through a converted copy (staging.ts)
+// and converting written ones back. Arguments follow the table: CudaBuffer | null for buffers, numbers
+// (bigint for 64-bit integers) for scalars.
+import type { DType } from '../dtype.ts';
+import type { CudaBuffer } from './cuda-buffer.ts';
+import type { CudaDriver, Handle } from './driver.ts';
+import { f32, f64, i32, i64, ptr, u32, type KernelArg } from './kernel-args.ts';
+import type { KernelCache } from './kernel-cache.ts';
+import { compileRequest, type Storage } from './kernel-source.ts';
+import { DTYPE_CODE, KERNELS, type KernelName, type KernelParam } from './kernel-table.ts';
+import type { Launch } from './launch.ts';
+import { elementwise } from './launch.ts';
+import { planStaging } from './staging.ts';
+
+export type KernelValue = CudaBuffer | null | number | bigint;
+/** A launch, or one computed from the variant's bytes per `real` (the attention kernels' shared memory). */
+export type Geometry = Launch | ((realBytes: number) => Launch);
+
+const DEFAULT_SHARED_LIMIT = 48 * 1024;
+
+export interface RuntimeDeps {
+  driver: Pick<CudaDriver, 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch'>;
+  stream: Handle;
+  cache: Pick<KernelCache, 'get'>;
+  arch: string;
+  cudaInclude: string;
+  /** Temporary buffers for staging (from the caching allocator). */
+  alloc(dtype: DType, length: number): CudaBuffer;
+  free(buf: CudaBuffer): void;
+}
+
+export class KernelRuntime {
+  private readonly modules = new Map<string, Handle>();
+  private readonly functions = new Map<string, Handle>();
+  /** Launches made (the tests of step syncs count these beside downloads). */
+  launches = 0;
+
+  constructor(private readonly d: RuntimeDeps) {}
+
+  launch(name: KernelName, geometry: Geometry, args: KernelValue[]): void {
+    const spec = KERNELS[name];
+    if (args.length !== spec.params.length) throw new Error(`${name}: ${args.length} arguments for ${spec.params.length} parameters`);
+    const dtypes = spec.params.map((p, i) => (p.kind === 'buffer' ? bufferArg(name, p, args[i], i)?.dtype ?? null : null));
+    const plan = planStaging(name, spec.params, dtypes);
+    const staged = new Map<string, { orig: CudaBuffer; copy: CudaBuffer; written: boolean }>();
+    const actual = args.map((a, i) => {
+      const want = plan.stage[i];
+      if (!want) return a;
+      const orig = a as CudaBuffer;
+      const key = `${orig.ptr}:${orig.length}:${want}`;
+      let s = staged.get(key);
+      if (!s) {
+        s = { orig, copy: this.d.alloc(want, orig.length), written: false };
+        this.convert(s.copy, orig, orig.length);
+        staged.set(key, s);
+      }
+      s.written ||= (spec.params[i] as { written: boolean }).written;
+      return s.copy;
+    });
+    const realBytes = plan.variant === 'f64' ? 8 : 4;
+    const fn = this.fn(name, plan.variant);
+    const g = typeof geometry === 'function' ? geometry(realBytes) : geometry;
+    if (g.sharedBytes > DEFAULT_SHARED_LIMIT) this.d.driver.setMaxDynamicShared(fn, g.sharedBytes);
+    this.d.driver.launch(fn, g.grid, g.block, g.sharedBytes, this.d.stream, actual.map((a, i) => pack(name, spec.params[i]!, a, plan.variant)));
+    this.launches++;
+    for (const s of staged.values()) {
+      if (s.written) this.convert(s.orig, s.copy, s.orig.length);
+      this.d.free(s.copy);
+    }
+  }
+
+  /** dst[0, n) = src[0, n) converted to dst's dtype (convert.cu). */
+  convert(dst: CudaBuffer, src: CudaBuffer, n: number): void {
+    this.launch('convert', elementwise(n), [dst, DTYPE_CODE[dst.dtype], src, DTYPE_CODE[src.dtype], BigInt(n)]);
+  }
+
+  private fn(name: KernelName, variant: Storage): Handle {
+    const key = `${name}:${variant}`;
+    let fn = this.functions.get(key);
+    if (fn === undefined) {
+      const file = KERNELS[name].file;
+      const modKey = `${file}:${variant}`;
+      let mod = this.modules.get(modKey);
+      if (mod === undefined) {
+        mod = this.d.driver.moduleLoad(this.d.cache.get(compileRequest(file, this.d.arch, this.d.cudaInclude, variant)));
+        this.modules.set(modKey, mod);
+      }
+      fn = this.d.driver.getFunction(mod, name);
+      this.functions.set(key, fn);
+    }
+    return fn;
+  }
+
+  unloadAll(): void {
+    for (const mod of this.modules.values()) this.d.driver.moduleUnload(mod);
+    this.modules.clear();
+    this.functions.clear();
+  }
+}
+
+function bufferArg(name: string, p: KernelParam, a: KernelValue | undefined, i: number): CudaBuffer | null {
+  if (a === null) {
+    if (p.kind === 'buffer' && p.nullable) return null;
+    throw new Error(`${name}: argument ${i} may not be null`);
+  }
+  if (typeof a !== 'object' || a === undefined) throw new Error(`${name}: argument ${i} must be a buffer`);
+  if (a.freed) throw new Error(`${name}: argument ${i} was freed`);
+  return a;
+}
+
+function pack(name: string, p: KernelParam, a: KernelValue, variant: Storage): KernelArg {
+  if (p.kind === 'buffer') return ptr(a === null ? 0n : (a as CudaBuffer).ptr);
+  if (typeof a === 'object' && a !== null) throw new Error(`${name}: a buffer where a ${p.code} scalar goes`);
+  const num = Number(a);
+  switch (p.code) {
+    case 'i32': return i32(num);
+    case 'u32': return u32(num);
+    case 'i64': case 'u64': return i64(BigInt(a as number | bigint));
+    case 'f32': return f32(num);
+    case 'f64': return f64(num);
+    case 'real': return variant === 'f64' ? f64(num) : f32(num);
+  }
+}

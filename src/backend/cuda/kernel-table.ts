@@ -1,0 +1,86 @@
+// The table of every CUDA kernel: its module (.cu file), its parameters in order, and which Backend
+// methods launch it. Parameter codes (checked against the .cu sources by test/backend/cuda/kernel-table.test.ts):
+//   buffers  S store_t*   E exact_t*   I int*   D double*   V void* (any dtype, with its DTYPE_CODE beside it)
+//            a trailing ! marks a buffer the kernel writes (non-const in C); a trailing ? one that may be null
+//   scalars  i32 int   i64 long long   u32 unsigned int   u64 unsigned long long   f32 float   f64 double
+//            real (float, or double in the f64 variant)
+import type { Backend } from '../backend.ts';
+import type { DType } from '../dtype.ts';
+import type { KernelFile } from './kernel-source.ts';
+
+export type BufferCode = 'S' | 'E' | 'I' | 'D' | 'V';
+export type ScalarCode = 'i32' | 'i64' | 'u32' | 'u64' | 'f32' | 'f64' | 'real';
+
+export interface BufferParam {
+  kind: 'buffer';
+  code: BufferCode;
+  written: boolean;
+  nullable: boolean;
+}
+export interface ScalarParam {
+  kind: 'scalar';
+  code: ScalarCode;
+}
+export type KernelParam = BufferParam | ScalarParam;
+
+export interface KernelSpec {
+  file: KernelFile;
+  params: KernelParam[];
+}
+
+/** The dtype codes of convert.cu's T_* macros. */
+export const DTYPE_CODE: Record<DType, number> = { f32: 0, f64: 1, bf16: 2, f16: 3, i32: 4 };
+
+const SIGNATURES = {
+  add: ['elementwise', 'S! S S i64'],
+  axpy: ['elementwise', 'S! S real i64'],
+  scale: ['elementwise', 'S! S real i64'],
+  scale_by_scalar: ['elementwise', 'S! S E i64'],
+  mul: ['elementwise', 'S! S S i64'],
+  fill: ['elementwise', 'S! real i64'],
+  dropout: ['elementwise', 'S! S!? S u64 f32 u32 i64'],
+  reduce_sum: ['elementwise', 'D! S i64 i32'],
+  convert: ['convert', 'V! i32 V i32 i64'],
+  finish_sum: ['convert', 'V! i32 D i32'],
+  clip_coefficient: ['optim', 'E! E f64'],
+  adamw: ['optim', 'S! S! S! S I? i32 i64 real real real real real real'],
+  gather_rows: ['rows', 'S! S I i32 i32 i32'],
+  scatter_add_rows: ['rows', 'E! S I i32 i32 i32'],
+  cross_entropy: ['cross_entropy', 'E! S!? S I i32 i32 real'],
+  rmsnorm_forward: ['rmsnorm', 'S! E! S S i32 i32 real'],
+  rmsnorm_backward: ['rmsnorm', 'S! E!? S S S E i32 i32'],
+  rope: ['rope', 'S! I E i32 i32 i32 i32'],
+  attention_forward: ['attention', 'S! E! S S S I i32 i32 i32 i32 i32 i32 real i32 i32'],
+  attention_backward_dq: ['attention', 'S! E! S S E S S S I i32 i32 i32 i32 real i32 i32'],
+  attention_backward_dkv: ['attention', 'S! S! S E E S S S I i32 i32 i32 i32 real i32 i32'],
+  swiglu_forward: ['swiglu', 'S! S S i64'],
+  swiglu_backward: ['swiglu', 'S! S! S S S i64'],
+} as const satisfies Record<string, readonly [KernelFile, string]>;
+
+export type KernelName = keyof typeof SIGNATURES;
+
+export function parseParams(sig: string): KernelParam[] {
+  return sig.split(' ').map((tok): KernelParam => {
+    const m = /^([SEIDV])(!?)(\??)$/.exec(tok);
+    if (m) return { kind: 'buffer', code: m[1] as BufferCode, written: m[2] === '!', nullable: m[3] === '?' };
+    return { kind: 'scalar', code: tok as ScalarCode };
+  });
+}
+
+export const KERNELS: Record<KernelName, KernelSpec> = Object.fromEntries(
+  Object.entries(SIGNATURES).map(([name, [file, sig]]) => [name, { file, params: parseParams(sig) }]),
+) as Record<KernelName, KernelSpec>;
+
+/** The Backend methods that run on the GPU, and the kernels each launches ('cublasLt' for the GEMM). */
+export const BACKEND_KERNELS = {
+  fill: ['fill'], copy: ['convert'], gemm: ['cublasLt'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
+  sumSquares: ['reduce_sum', 'finish_sum'], sum: ['reduce_sum', 'finish_sum'], accumulateSum: ['reduce_sum', 'finish_sum'],
+  scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
+  attentionForward: ['attention_forward'], attentionBackward: ['attention_backward_dq', 'attention_backward_dkv'],
+  swigluForward: ['swiglu_forward'], swigluBackward: ['swiglu_backward'], crossEntropy: ['cross_entropy'],
+  gatherRows: ['gather_rows'], scatterAddRows: ['scatter_add_rows'], dropout: ['dropout'], mul: ['mul'],
+  clipCoefficient: ['clip_coefficient'], adamw: ['adamw'],
+} as const satisfies Partial<Record<keyof Backend, ReadonlyArray<KernelName | 'cublasLt'>>>;
+
+/** The Backend methods that are host-side bookkeeping, not launches. */
+export const HOST_METHODS = ['name', 'describe', 'alloc', 'view', 'free', 'upload', 'download', 'bytesInUse'] as const;

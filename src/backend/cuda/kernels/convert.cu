@@ -1,0 +1,49 @@
+// Dtype conversions, independent of the storage variant: copy with conversion between f32, f64, bf16,
+// f16 and i32 (rounding to nearest even when narrowing, as the host's f32ToBf16 does), and the store of a
+// double accumulator (reduce_sum's) into a scalar of any float dtype. Type codes: DTYPE_CODE of kernel-table.ts.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#define T_F32 0
+#define T_F64 1
+#define T_BF16 2
+#define T_F16 3
+#define T_I32 4
+
+__device__ __forceinline__ double load_as_double(const void *p, int type, long long i) {
+  switch (type) {
+    case T_F32: return ((const float *)p)[i];
+    case T_F64: return ((const double *)p)[i];
+    case T_BF16: return __bfloat162float(((const __nv_bfloat16 *)p)[i]);
+    case T_F16: return __half2float(((const __half *)p)[i]);
+    default: return ((const int *)p)[i];
+  }
+}
+
+/** Stores v (exactly representable in f32 unless type is f64 or i32) rounding to nearest even. */
+__device__ __forceinline__ void store_from_double(void *p, int type, long long i, double v) {
+  switch (type) {
+    case T_F32: ((float *)p)[i] = (float)v; break;
+    case T_F64: ((double *)p)[i] = v; break;
+    case T_BF16: ((__nv_bfloat16 *)p)[i] = __float2bfloat16_rn((float)v); break;
+    case T_F16: ((__half *)p)[i] = __float2half_rn((float)v); break;
+    default: ((int *)p)[i] = (int)v; break;
+  }
+}
+
+/**
+ * dst[i] = src[i] converted, over n. An f64 source narrowing to bf16/f16 is rounded to f32 first (as the
+ * host does: Float64Array → f32 → bf16). dst and src do not overlap unless they are the same buffer and type.
+ */
+extern "C" __global__ void convert(void *dst, int dst_type, const void *src, int src_type, long long n) {
+  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+    store_from_double(dst, dst_type, i, load_as_double(src, src_type, i));
+  }
+}
+
+/** out[0] = *acc (accumulate = 0) or out[0] += *acc (accumulate = 1), in out's float type; one thread. */
+extern "C" __global__ void finish_sum(void *out, int out_type, const double *acc, int accumulate) {
+  if (blockIdx.x != 0 || threadIdx.x != 0) return;
+  const double v = accumulate ? load_as_double(out, out_type, 0) + *acc : *acc;
+  store_from_double(out, out_type, 0, v);
+}

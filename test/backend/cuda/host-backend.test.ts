@@ -1,0 +1,175 @@
+// The CUDA backend's host side without a GPU: a recording stand-in for the driver, cuBLASLt and the kernel
+// cache. Every Backend method runs through the real KernelRuntime (argument counts, null-ability, packing
+// and range checks against the kernel table), launches the kernels the table names with as many arguments
+// as the .cu declares, picks the storage variant from the buffers' dtypes and stages only mixed calls.
+// What the kernels compute is checked only on a GPU (npm run test:gpu).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DeviceBuffer } from '../../../src/backend/backend.ts';
+import { CudaBackend, GEMM_WORKSPACE_BYTES, type CudaParts } from '../../../src/backend/cuda/cuda-backend.ts';
+import type { KernelArg } from '../../../src/backend/cuda/kernel-args.ts';
+import type { CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
+import { gemmRunTypes } from '../../../src/backend/cuda/gemm-plan.ts';
+import { KERNELS, type KernelName } from '../../../src/backend/cuda/kernel-table.ts';
+import { chooseVariant, planStaging } from '../../../src/backend/cuda/staging.ts';
+import type { DType } from '../../../src/backend/dtype.ts';
+
+interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
+
+function fakeBackend(): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[] } {
+  const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [];
+  const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
+  let next = 0x1000_0000n;
+  const parts: CudaParts = {
+    driver: {
+      memAlloc: (bytes: number) => { allocs.push(bytes); const p = next; next += BigInt(bytes) + 4096n; return p; },
+      memFree: () => {}, memcpyHtoD: () => {}, memcpyDtoH: () => {}, memcpyDtoD: () => {}, memsetD32: () => {},
+      moduleLoad: (image: Uint8Array) => BigInt(image[0]!), moduleUnload: () => {}, setMaxDynamicShared: () => {},
+      getFunction: (mod: bigint, name: string) => {
+        const h = BigInt(fns.size + 1);
+        fns.set(h, { name, variant: modules[Number(mod)]! });
+        return h;
+      },
+      launch: (fn: bigint, _g: unknown, _b: unknown, shared: number, _s: unknown, args: KernelArg[]) => {
+        launches.push({ ...fns.get(fn)!, args, shared });
+      },
+      streamSynchronize: () => {}, streamDestroy: () => {},
+    } as unknown as CudaParts['driver'],
+    stream: 7n,
+    gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); }, destroy: () => {} } as unknown as CudaParts['gemm'],
+    cache: {
+      get: (req: CompileRequest) => {
+        modules.push(req.flags.includes('-DSTORE_F64') ? 'f64' : req.flags.includes('-DSTORE_F32') ? 'f32' : 'bf16');
+        return new Uint8Array([modules.length - 1]);
+      },
+    },
+    arch: 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake',
+  };
+  return { be: new CudaBackend(parts), launches, gemms, allocs };
+}
+
+/** Calls every kernel method of the backend once with buffers of `storage` (exact tensors in `exact`). */
+function runAll(be: CudaBackend, storage: DType, exact: DType): void {
+  const N = 4, C = 8, H = 2, D = 4, V = 16, n = N * C;
+  const s = (len: number): DeviceBuffer => be.alloc(storage, len);
+  const e = (len: number): DeviceBuffer => be.alloc(exact, len);
+  const i = (len: number): DeviceBuffer => be.alloc('i32', len);
+  const x = s(n), y = s(n), out = s(n);
+  be.fill(x, 1);
+  be.copy(out, x, n);
+  be.gemm(out, x, y, { m: N, n: N, k: C, transB: true });
+  be.add(out, x, y, n);
+  be.axpy(y, x, 0.5, n);
+  be.scale(out, x, 2, n);
+  be.sumSquares(e(1), x, n);
+  be.sum(e(1), x, n);
+  be.accumulateSum(be.alloc('f64', 1), e(n), n);
+  be.scaleByScalar(e(n), e(n), e(1), n);
+  be.rmsnormForward(out, e(N), x, s(C), N, C, 1e-5);
+  be.rmsnormBackward(s(n), e(C), out, x, s(C), e(N), N, C);
+  be.rmsnormBackward(s(n), null, out, x, s(C), e(N), N, C);
+  be.rope(x, i(N), e(D / 2), N, H, D, false);
+  const shape = { B: 1, T: N, Hq: H, Hkv: 1, D, scale: 0.5, window: null };
+  be.attentionForward(s(N * H * D), e(H * N), s(N * H * D), s(N * D), s(N * D), i(N), shape);
+  be.attentionBackward(s(N * H * D), s(N * D), s(N * D), s(N * H * D), s(N * H * D), e(H * N), s(N * H * D), s(N * D), s(N * D), i(N), shape);
+  be.swigluForward(out, x, y, n);
+  be.swigluBackward(s(n), s(n), out, x, y, n);
+  be.crossEntropy(e(N), e(N * V), e(N * V), i(N), N, V, 0.25);
+  be.crossEntropy(e(N), null, s(N * V), i(N), N, V, 1);
+  be.gatherRows(s(2 * C), s(V * C), i(2), 2, C);
+  be.scatterAddRows(e(V * C), s(2 * C), i(2), 2, C);
+  be.dropout(out, null, x, 0.1, 42, n);
+  be.dropout(out, s(n), x, 0.1, 42, n);
+  be.mul(out, x, s(n), n);
+  be.clipCoefficient(e(1), be.alloc('f64', 1), 1);
+  be.adamw(e(n), e(n), e(n), e(n), i(4), 2, n, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 1 });
+  be.adamw(e(n), e(n), e(n), e(n), null, 0, n, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 2 });
+}
+
+test('fp32: every kernel method launches its kernels with as many arguments as the .cu declares, f32 variant, nothing staged', () => {
+  const { be, launches, gemms } = fakeBackend();
+  runAll(be, 'f32', 'f32');
+  assert.ok(launches.length > 25);
+  for (const l of launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
+  const names = new Set(launches.map((l) => l.name));
+  for (const k of Object.keys(KERNELS)) if (k !== 'convert') assert.ok(names.has(k), `${k} was launched`);
+  // f64 scalars (accumulateSum's f64 output, clipCoefficient's f64 Σg²) are the only mixed calls
+  const staged = launches.filter((l) => l.name === 'convert');
+  assert.equal(staged.length, 2, 'clipCoefficient with an f64 Σg²: the f32 coef staged to f64 and back; nothing else');
+  assert.deepEqual(gemms, [{ a: 'f32', b: 'f32', c: 'f32' }]);
+  assert.ok(launches.filter((l) => l.name !== 'convert' && l.name !== 'finish_sum' && l.name !== 'clip_coefficient').every((l) => l.variant === 'f32'));
+});
+
+test('bf16 storage with f32 exact tensors: the bf16 variant, no staging of rstd/lse/losses; a bf16 GEMM stays bf16', () => {
+  const { be, launches, gemms } = fakeBackend();
+  const before = launches.length;
+  be.rmsnormForward(be.alloc('bf16', 32), be.alloc('f32', 4), be.alloc('bf16', 32), be.alloc('bf16', 8), 4, 8, 1e-5);
+  be.attentionForward(be.alloc('bf16', 32), be.alloc('f32', 8), be.alloc('bf16', 32), be.alloc('bf16', 16), be.alloc('bf16', 16),
+    be.alloc('i32', 4), { B: 1, T: 4, Hq: 2, Hkv: 1, D: 4, scale: 0.5, window: 2 });
+  assert.deepEqual(launches.slice(before).map((l) => `${l.name}:${l.variant}`), ['rmsnorm_forward:bf16', 'attention_forward:bf16']);
+  be.gemm(be.alloc('bf16', 16), be.alloc('bf16', 32), be.alloc('bf16', 32), { m: 4, n: 4, k: 8, transB: true });
+  be.gemm(be.alloc('f32', 16), be.alloc('bf16', 32), be.alloc('bf16', 32), { m: 4, n: 4, k: 8, transB: true });
+  assert.deepEqual(gemms, [{ a: 'bf16', b: 'bf16', c: 'bf16' }, { a: 'bf16', b: 'bf16', c: 'f32' }]);
+  assert.equal(launches.filter((l) => l.name === 'convert').length, 0);
+});
+
+test('a mixed call is staged: bf16 inputs widened to f32 for the f32 variant, written outputs converted back, temporaries freed', () => {
+  const { be, launches, gemms } = fakeBackend();
+  const inUse = be.bytesInUse();
+  // LoRA-style: bf16 activations times an f32 factor → f32 GEMM, the bf16 operand widened
+  be.gemm(be.alloc('f32', 16), be.alloc('bf16', 32), be.alloc('f32', 32), { m: 4, n: 4, k: 8, transB: true });
+  assert.deepEqual(gemms, [{ a: 'f32', b: 'f32', c: 'f32' }]);
+  assert.equal(launches.filter((l) => l.name === 'convert').length, 1);
+  launches.length = 0;
+  // out (bf16) = x (f32) + y (bf16): f32 variant, y and out staged in, out converted back
+  const out = be.alloc('bf16', 8);
+  be.add(out, be.alloc('f32', 8), be.alloc('bf16', 8), 8);
+  assert.deepEqual(launches.map((l) => `${l.name}:${l.variant}`), ['convert:f32', 'convert:f32', 'add:f32', 'convert:f32']);
+  // aliasing: out = x (the same bf16 buffer) is staged once
+  launches.length = 0;
+  const a = be.alloc('bf16', 8);
+  be.add(a, a, be.alloc('f32', 8), 8);
+  assert.deepEqual(launches.map((l) => l.name), ['convert', 'add', 'convert']);
+  assert.equal(be.bytesInUse() - inUse, 16 * 4 + 32 * 2 + 32 * 4 + 8 * 2 + 8 * 4 + 8 * 2 + 8 * 2 + 8 * 4, 'only the buffers asked for stay live');
+});
+
+test('f64 buffers (gradient checks) run the f64 variant with double scalars and f64 shared memory', () => {
+  const { be, launches, gemms } = fakeBackend();
+  runAll(be, 'f64', 'f64');
+  const kernels = launches.filter((l) => l.name !== 'convert' && l.name !== 'finish_sum');
+  assert.ok(kernels.every((l) => l.variant === 'f64'), kernels.filter((l) => l.variant !== 'f64').map((l) => l.name).join());
+  const axpy = launches.find((l) => l.name === 'axpy')!;
+  assert.deepEqual(axpy.args[2], { kind: 'f64', value: 0.5 });
+  assert.equal(launches.find((l) => l.name === 'attention_forward')!.shared, 8 * (4 + 512 + 32));
+  assert.deepEqual(gemms, [{ a: 'f64', b: 'f64', c: 'f64' }]);
+});
+
+test('buffers: views share the allocation at an offset, bytesInUse counts what was asked for, freed blocks are reused', () => {
+  const { be, allocs } = fakeBackend();
+  assert.deepEqual(allocs, [GEMM_WORKSPACE_BYTES, 512], 'the GEMM workspace and the reduction accumulator, once');
+  const base = be.bytesInUse();
+  const b = be.alloc('f32', 100);
+  const v = be.view(b, 10, 20) as unknown as { ptr: bigint; length: number };
+  assert.equal(v.ptr - (b as unknown as { ptr: bigint }).ptr, 40n);
+  assert.throws(() => be.view(b, 90, 20), /outside a buffer of 100/);
+  assert.equal(be.bytesInUse() - base, 400);
+  be.free(v as unknown as DeviceBuffer);
+  assert.equal(be.bytesInUse() - base, 400, 'freeing a view frees nothing');
+  be.free(b);
+  assert.equal(be.bytesInUse(), base);
+  const again = be.alloc('bf16', 200);
+  assert.equal((again as unknown as { ptr: bigint }).ptr, (b as unknown as { ptr: bigint }).ptr, 'same size class: the cached block');
+  assert.equal(allocs.length, 3, 'no new device allocation');
+  assert.throws(() => be.add(b, again, again, 1), /used after free/);
+});
+
+test('staging rules: widen only; int and double slots never convert', () => {
+  const p = KERNELS.rmsnorm_forward.params;
+  assert.equal(chooseVariant(p, ['bf16', 'f32', 'bf16', 'bf16', null, null, null]), 'bf16');
+  assert.equal(chooseVariant(p, ['bf16', 'f32', 'f32', 'bf16', null, null, null]), 'f32');
+  assert.equal(chooseVariant(p, ['f32', 'f64', 'f32', 'f32', null, null, null]), 'f64');
+  assert.deepEqual(planStaging('x', p, ['bf16', 'bf16', 'bf16', 'bf16', null, null, null]).stage, [null, 'f32', null, null, null, null, null]);
+  assert.throws(() => planStaging('rope', KERNELS.rope.params, ['f32', 'f32', 'f32', null, null, null, null]), /rope: argument 1 must be i32, not f32/);
+  assert.deepEqual(gemmRunTypes('bf16', 'f32', 'bf16'), { a: 'f32', b: 'f32', c: 'f32' });
+  assert.deepEqual(gemmRunTypes('bf16', 'bf16', 'f64'), { a: 'f64', b: 'f64', c: 'f64' });
+});

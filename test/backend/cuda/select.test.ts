@@ -1,0 +1,53 @@
+// Device choice: `--device cuda` where CUDA cannot start is one error line and exit 2 (through the real
+// CLI); `--device auto` falls back to the CPU with one info line giving the reason; a backend that fails
+// to start (a missing NVRTC, a CUDA error) is reported the same way. Needs `npm run build` (bin runs dist/).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from '../../../src/backend/backend.ts';
+import { CudaError } from '../../../src/backend/cuda/check.ts';
+import { probeCuda } from '../../../src/backend/cuda/probe.ts';
+import { createBackend } from '../../../src/backend/select.ts';
+import { UserError } from '../../../src/util/errors.ts';
+import { TINY_BASE } from '../../helpers.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
+const gpuHere = probeCuda().available ? 'a CUDA GPU is present here: the fallback is not taken' : false;
+
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
+
+test('eval --device cuda without CUDA: exit 2, one line naming what is missing and where it looked', { skip: gpuHere }, () => {
+  const r = cli('eval', '--model', TINY_BASE, '--data', DATA, '--device', 'cuda');
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^error: device cuda: no CUDA driver: CUDA driver \(libcuda\.so\.1\) not found; looked in: .*LD_LIBRARY_PATH$/);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+});
+
+test('eval --device auto without CUDA: runs on the CPU and says why in one line', { skip: gpuHere }, () => {
+  const r = cli('eval', '--model', TINY_BASE, '--data', DATA, '--device', 'auto', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const why = r.stderr.split('\n').filter((l) => l.startsWith('device auto:'));
+  assert.equal(why.length, 1, r.stderr);
+  assert.match(why[0]!, /^device auto: using the CPU \(no CUDA driver: CUDA driver \(libcuda\.so\.1\) not found; looked in: /);
+  assert.ok(Number.isFinite((JSON.parse(r.stdout) as { loss: number }).loss));
+});
+
+test('createBackend: a probe that passes but a backend that fails to start is one line; auto falls back; cuda returns the backend', () => {
+  const fake = { name: 'cuda' } as unknown as Backend;
+  const ok = { probe: () => ({ available: true as const, device: { name: 'H200', totalBytes: 1, computeCapability: { major: 9, minor: 0 }, driverVersion: 13000 }, driverFile: 'x' }), start: () => fake };
+  assert.equal(createBackend('cuda', ok), fake);
+  assert.equal(createBackend('auto', ok), fake);
+  const broken = { ...ok, start: (): Backend => { throw new CudaError('cuStreamCreate', 2, 'CUDA driver: cuStreamCreate failed with 2 CUDA_ERROR_OUT_OF_MEMORY\nmore'); } };
+  assert.throws(() => createBackend('cuda', broken), (e: Error) => e instanceof UserError
+    && e.message === 'device cuda: CUDA did not start: CUDA driver: cuStreamCreate failed with 2 CUDA_ERROR_OUT_OF_MEMORY');
+  assert.equal(createBackend('auto', broken).name, 'cpu');
+  const bug = { ...ok, start: (): Backend => { throw new TypeError('a bug'); } };
+  assert.throws(() => createBackend('auto', bug), TypeError, 'a bug is not a reason to fall back');
+  assert.throws(() => createBackend('gpu' as 'cuda'), /unknown device "gpu"/);
+});
