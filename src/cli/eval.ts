@@ -32,7 +32,7 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --labels A,B,...   classification: class names in index order (default: from the run or config.json)
   --max-seq-len N    truncate longer examples (default: from the run, else none)
   --batch-size N     rows per forward pass (default 8); the result does not depend on it
-  --device NAME      cpu (default: auto)
+  --device NAME      auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P      bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
   --json             print exactly one JSON object on stdout: {"loss", "perplexity", "tokens"} for
                      generation; {"loss", "accuracy", "macro_f1", "confusion", "labels", "examples"}

@@ -15,7 +15,7 @@ export const usage = `mistral-tune export --run RUN_DIR --out DIR [--merge] [--b
                       as it is (classification: with the score head as PEFT's modules_to_save saves it)
   --best              export best/ (the best validation evaluation) instead of the last step
   --max-shard-size S  largest safetensors shard of a merged model (default 5GB)
-  --device NAME       backend for merging (default auto)
+  --device NAME       auto, cpu or cuda: the backend for merging (default auto)
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU) of the merge; a merged model
                       is written in the base model's dtype (BF16 base: BF16, else F32)`;
 

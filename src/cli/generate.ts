@@ -23,7 +23,7 @@ export const usage = `mistral-tune generate --model DIR [--adapter DIR] (--promp
   --top-k K              keep the K most likely tokens (0 = off)
   --top-p P              nucleus sampling (1 = off)
   --seed S               sampling seed (default 0)
-  --device NAME          cpu (default auto)
+  --device NAME          auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P          bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)`;
 
 interface Flags {
