@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
 import { causalLmBackward, classificationBackward } from '../src/model/backward.ts';
-import { collate } from '../src/model/batch.ts';
+import { collate } from '../src/data/batch.ts';
 import { generate } from '../src/model/generate.ts';
 import { mergeLora } from '../src/model/merge.ts';
 import { loadModel } from '../src/model/mistral.ts';

@@ -16,7 +16,7 @@ export { createBackend, type DeviceName } from './backend/select.ts';
 export { loadConfig, parseConfig, parameterCount, type MistralConfig } from './model/config.ts';
 export { loadModel, MistralModel, type LoadModelOptions } from './model/mistral.ts';
 export { createRandomModel } from './model/init.ts';
-export { collate, IGNORE_INDEX, type Batch, type TokenRow } from './model/batch.ts';
+export { collate, IGNORE_INDEX, type Batch, type TokenRow } from './data/batch.ts';
 export { causalLmBackward, classificationBackward } from './model/backward.ts';
 export { generate, type GenerateOptions } from './model/generate.ts';
 export { createAdapter, loadAdapter, saveAdapter, readAdapterInfo, type TaskType } from './model/peft.ts';

@@ -5,7 +5,7 @@
 // row whose token ids or class label fall outside the model (checkRow: vocabSize, numLabels).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkRow, type TokenRow } from '../model/batch.ts';
+import { checkRow, countTargets, type TokenRow } from './batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { formatOf, readRecords } from './ingest/read.ts';
@@ -82,8 +82,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     }
     checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, `${file}:${line}`);
     stats.tokens += r.row.inputIds.length;
-    const lab = r.row.labels;
-    if (lab) for (let t = 1; t < lab.length; t++) if (lab[t] !== -100) stats.targets++;
+    if (r.row.labels) stats.targets += countTargets(r.row);
     rows.push(r.row);
   }
   if (rows.length === 0) throw new UserError(`every record was dropped (${stats.dropped}: longer than maxSeqLen or nothing left to train)`, file);

@@ -7,7 +7,7 @@ import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, type Activations, type PlanShape } from './activations.ts';
-import { collate, type Batch, type TokenRow } from './batch.ts';
+import { collate, type Batch, type TokenRow } from '../data/batch.ts';
 import { loadConfig, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
-import { collate, type Batch } from '../../src/model/batch.ts';
+import { collate, type Batch } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter } from '../../src/model/peft.ts';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeviceBuffer } from '../../src/backend/backend.ts';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
-import type { Batch } from '../../src/model/batch.ts';
+import type { Batch } from '../../src/data/batch.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
 import type { MistralModel } from '../../src/model/mistral.ts';
