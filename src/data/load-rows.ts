@@ -12,6 +12,7 @@ import { formatOf, readRecords } from './ingest/read.ts';
 import type { Format } from './ingest/types.ts';
 import { LabelSet, canonicalLabel, classList, type LabelValue } from './labels.ts';
 import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
+import { PREPARE_REPORT } from './sources.ts';
 import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
 
 export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
@@ -91,7 +92,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
 
 /** report.json's class list beside a prepare output, else the labels of the records. */
 function defaultLabels(file: string, records: DataRecord[]): LabelValue[] {
-  const report = path.join(path.dirname(file), 'report.json');
+  const report = path.join(path.dirname(file), PREPARE_REPORT);
   if (fs.existsSync(report)) {
     try {
       const r = JSON.parse(fs.readFileSync(report, 'utf8')) as { labels?: unknown };
