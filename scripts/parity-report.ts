@@ -8,7 +8,7 @@ import { collate } from '../src/data/batch.ts';
 import { generate } from '../src/model/generate.ts';
 import { mergeLora } from '../src/model/merge.ts';
 import { loadModel } from '../src/model/mistral.ts';
-import { SCORE_PARAM, SCORE_SAVED_KEY } from '../src/model/params.ts';
+import { SCORE_PARAM, SCORE_SAVED_KEY } from '../src/model/names.ts';
 import { loadAdapter } from '../src/model/peft.ts';
 import { AdamW } from '../src/train/optimizer.ts';
 import { relErr, readFixture, tokenRows, TINY, TINY_BASE, TINY_CLS } from '../test/helpers.ts';

@@ -14,8 +14,9 @@ import type { KvCache } from './kv-cache.ts';
 import { freeLora, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { ropeInvFreq } from './rope-freq.ts';
-import { hostFloats, loadWeights, PROJECTIONS, projectionName, projectionShape, type MistralWeights, type Projection } from './weights.ts';
-import { loraKey, SCORE_PARAM, type Param } from './params.ts';
+import { hostFloats, loadWeights, PROJECTIONS, projectionShape, type MistralWeights, type Projection } from './weights.ts';
+import { loraKey, projectionName, SCORE_PARAM } from './names.ts';
+import type { Param } from './params.ts';
 
 /** Default number of token rows whose logits are computed at once. */
 const LOGIT_ROWS = 512;
