@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { readRunConfig } from '../export/export.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import type { AdapterInfo } from '../model/peft.ts';
+import { isClassificationOnly } from '../model/task.ts';
 import { runWeightsDir } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -70,5 +71,5 @@ export function modelTask(model: MistralModel, adapter: AdapterInfo | null, give
   if (given) return given;
   if (adapter) return adapter.taskType === 'SEQ_CLS' ? 'classification' : 'generation';
   if (model.cfg.task) return model.cfg.task;
-  return model.score && !model.weights.lmHead ? 'classification' : 'generation';
+  return isClassificationOnly(model) ? 'classification' : 'generation';
 }
