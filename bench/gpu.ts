@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CudaBackend } from '../src/backend/cuda/cuda-backend.ts';
 import { causalLmBackward } from '../src/model/backward.ts';
-import { collate } from '../src/model/batch.ts';
+import { collate } from '../src/data/batch.ts';
 import { parseConfig } from '../src/model/config.ts';
 import { createRandomModel } from '../src/model/init.ts';
 import { zeroGrads } from '../src/model/params.ts';

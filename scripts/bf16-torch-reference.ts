@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
 import { causalLmBackward } from '../src/model/backward.ts';
-import { collate, type TokenRow } from '../src/model/batch.ts';
+import { collate, type TokenRow } from '../src/data/batch.ts';
 import { loadModel } from '../src/model/mistral.ts';
 import { zeroGrads } from '../src/model/params.ts';
 import { createAdapter, loadAdapter, saveAdapter } from '../src/model/peft.ts';

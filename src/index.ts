@@ -16,9 +16,10 @@ export { createBackend, type DeviceName } from './backend/select.ts';
 export { loadConfig, parseConfig, parameterCount, type MistralConfig } from './model/config.ts';
 export { loadModel, MistralModel, type LoadModelOptions } from './model/mistral.ts';
 export { createRandomModel } from './model/init.ts';
-export { collate, IGNORE_INDEX, type Batch, type TokenRow } from './model/batch.ts';
+export { collate, IGNORE_INDEX, type Batch, type TokenRow } from './data/batch.ts';
 export { causalLmBackward, classificationBackward } from './model/backward.ts';
-export { generate, type GenerateOptions } from './model/generate.ts';
+export { generate, stopIds, type GenerateOptions } from './model/generate.ts';
+export { isClassificationOnly } from './model/task.ts';
 export { createAdapter, loadAdapter, saveAdapter, readAdapterInfo, type TaskType } from './model/peft.ts';
 export { mergeLora } from './model/merge.ts';
 export { saveModelFolder } from './model/save.ts';
@@ -28,6 +29,7 @@ export type { LoraSpec } from './model/lora.ts';
 // tokenizer
 export { loadTokenizer, BUNDLED_TOKENIZER_DIR } from './tokenizer/load.ts';
 export type { Tokenizer, ChatMessage } from './tokenizer/types.ts';
+export { encodePrompt, readMessagesFile, type Prompt } from './tokenizer/prompt.ts';
 
 // data
 export { prepare, type PrepareOptions } from './data/prepare.ts';

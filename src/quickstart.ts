@@ -13,7 +13,8 @@ import { createRandomModel } from './model/init.ts';
 import { saveModelFolder } from './model/save.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from './tokenizer/load.ts';
 import { validate } from './train/config.ts';
-import { LOCK_FILE, acquireRunLock } from './train/run-lock.ts';
+import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from './run/layout.ts';
+import { acquireRunLock } from './train/run-lock.ts';
 import { train, type TrainResult } from './train/trainer.ts';
 import { writeFileAtomic } from './util/atomic.ts';
 import { UserError } from './util/errors.ts';
@@ -46,7 +47,7 @@ export interface QuickstartResult {
 }
 
 /** The file that marks a folder as the quickstart's, and says whether it finished. */
-export const QUICKSTART_MARKER = '.mistral-tune-quickstart';
+export const QUICKSTART_MARKER = QUICKSTART_LAYOUT.marker;
 
 interface Marker {
   format: 'mistral-tune quickstart';
@@ -74,7 +75,7 @@ export function quickstart(opts: QuickstartOptions): QuickstartResult {
  * complete one only with `overwrite`; a folder with anything else in it is refused.
  */
 function claimFolder(out: string, overwrite: boolean): void {
-  const entries = fs.readdirSync(out).filter((e) => e !== LOCK_FILE);
+  const entries = fs.readdirSync(out).filter((e) => e !== RUN_LAYOUT.lock);
   if (entries.length === 0) return;
   const marker = readMarker(path.join(out, QUICKSTART_MARKER));
   if (!marker) {
@@ -96,9 +97,9 @@ function readMarker(file: string): Marker | null {
 }
 
 function build(opts: QuickstartOptions): QuickstartResult {
-  const modelDir = path.join(opts.out, 'model');
-  const dataDir = path.join(opts.out, 'data');
-  const runDir = path.join(opts.out, 'run');
+  const modelDir = path.join(opts.out, QUICKSTART_LAYOUT.model);
+  const dataDir = path.join(opts.out, QUICKSTART_LAYOUT.data);
+  const runDir = path.join(opts.out, QUICKSTART_LAYOUT.run);
 
   info('\n== 1. model ==');
   const cfg = parseConfig(QUICKSTART_MODEL, 'quickstart model');
@@ -135,7 +136,7 @@ export function quickstartSummary(r: QuickstartResult): string {
     test: { loss: number; perplexity: number } | null;
     samples: Array<{ prompt: string; reference: string; before?: string; after?: string }>;
   };
-  const metrics = fs.readFileSync(path.join(r.run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; split?: string; loss: number });
+  const metrics = fs.readFileSync(runPath(r.run.dir, 'metrics'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; split?: string; loss: number });
   const val = metrics.filter((m) => m.split === 'val').map((m) => `${m.step}: ${m.loss.toFixed(3)}`).join('  ');
   const lines = [
     '\n== 4. results ==',
@@ -150,7 +151,7 @@ export function quickstartSummary(r: QuickstartResult): string {
       '',
     ]),
     `run directory: ${r.run.dir} (metrics.jsonl, report.json, loss_curve.svg, model/, best/)`,
-    `next: mistral-tune dashboard ${r.run.dir}   |   mistral-tune generate --model ${path.join(r.run.dir, 'model')} --prompt "What is the capital of Peru?"`,
+    `next: mistral-tune dashboard ${r.run.dir}   |   mistral-tune generate --model ${runPath(r.run.dir, 'model')} --prompt "What is the capital of Peru?"`,
   ];
   return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
 }

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SafetensorsFile } from '../src/model/safetensors.ts';
-import type { TokenRow } from '../src/model/batch.ts';
+import type { TokenRow } from '../src/data/batch.ts';
 
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 export const TINY = path.join(FIXTURES, 'hf-tiny-mistral');

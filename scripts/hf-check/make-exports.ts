@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
 import { exportRun } from '../../src/export/export.ts';
-import { collate } from '../../src/model/batch.ts';
+import { collate } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { validate } from '../../src/train/config.ts';

@@ -4,8 +4,8 @@
 // comment; N = number of tokens (B·T), C = channels.
 import type { DType, HostData } from './dtype.ts';
 
-/** The target id that cross-entropy ignores (PyTorch's and HF's −100). */
-export const IGNORE_INDEX = -100;
+// The target id that cross-entropy ignores (PyTorch's and HF's −100) is part of the batch contract.
+export { IGNORE_INDEX } from '../data/batch.ts';
 
 /** An opaque buffer living on a backend (host memory for CPU, device memory for CUDA). */
 export interface DeviceBuffer {
@@ -134,7 +134,7 @@ export interface Backend {
    * Cross-entropy of logits (N, V) against targets (N) i32 (−100 = ignored, loss 0): losses (N) f32.
    * If dlogits is given (it may alias logits), it receives gradScale · (softmax − onehot) per counted row
    * and zeros for ignored rows. A target outside [0, V) counts as ignored: targets are validated on the
-   * host when the batch is built (model/batch.ts), and a kernel never throws or reads out of bounds.
+   * host when the batch is built (data/batch.ts), and a kernel never throws or reads out of bounds.
    */
   crossEntropy(
     losses: DeviceBuffer, dlogits: DeviceBuffer | null, logits: DeviceBuffer, targets: DeviceBuffer,
@@ -142,7 +142,7 @@ export interface Backend {
   ): void;
   /**
    * out (R, C) = x[rows[r]] for rows (R) i32 indexing x (·, C): embedding lookup, last-token pick. A row
-   * index outside x (validated on the host, model/batch.ts) gives a zero row; scatterAddRows skips it.
+   * index outside x (validated on the host, data/batch.ts) gives a zero row; scatterAddRows skips it.
    */
   gatherRows(out: DeviceBuffer, x: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void;
   /** dx[rows[r]] += dout[r] for dout (R, C): the backward of gatherRows. */

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startDashboard } from '../dashboard/server.ts';
+import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { intOption, parseCommand } from './args.ts';
@@ -29,8 +30,6 @@ interface DashboardFlags {
   help?: boolean;
 }
 
-/** A folder is a run when train marked it or it has metrics (a data folder's report.json is not enough). */
-const RUN_FILES = ['.mistral-tune-run', 'metrics.jsonl'];
 const MAX_DEPTH = 3;
 
 /** Run folders under `root`, nested up to MAX_DEPTH levels (runs/quickstart/run), sorted; none inside a run. */
@@ -45,7 +44,7 @@ function discoverRuns(root: string, depth = 1): string[] {
   for (const e of entries) {
     if (!e.isDirectory() || e.name.startsWith('.')) continue;
     const dir = path.join(root, e.name);
-    if (RUN_FILES.some((f) => fs.existsSync(path.join(dir, f)))) out.push(dir);
+    if (RUN_EVIDENCE.some((f) => fs.existsSync(path.join(dir, f)))) out.push(dir);
     else if (depth < MAX_DEPTH) out.push(...discoverRuns(dir, depth + 1));
   }
   return out.sort();

@@ -5,10 +5,10 @@ import { createBackend, type DeviceName } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
+import { isClassificationOnly } from '../model/task.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
-import type { ChatMessage } from '../tokenizer/types.ts';
+import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
 import { UserError } from '../util/errors.ts';
-import { readJsonFile } from '../util/json-file.ts';
 import { intOption, numberOption, parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune generate --model DIR [--adapter DIR] (--prompt TEXT | --messages FILE) [options]
@@ -53,23 +53,15 @@ export async function run(argv: string[]): Promise<void> {
   if (f.adapter && loadAdapter(model, f.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
     throw new UserError('a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune eval --adapter for it', f.adapter);
   }
-  if (!model.weights.lmHead && model.score) {
+  if (isClassificationOnly(model)) {
     throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune eval for it', modelDir);
   }
   const tokenizer = loadTokenizer(modelDir);
   if (tokenizer.vocabSize > model.cfg.vocabSize) {
     throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, modelDir);
   }
-  let text: string;
-  if (f.raw) {
-    if (f.prompt === undefined) throw new UserError('--raw needs --prompt');
-    text = f.prompt;
-  } else {
-    text = tokenizer.applyChatTemplate(f.messages ? readMessages(f.messages) : [{ role: 'user', content: f.prompt! }], { addGenerationPrompt: true });
-  }
-  // the template (or --raw) text carries no BOS of its own unless the template writes it
-  const ids = tokenizer.encode(text);
-  if (tokenizer.bosId !== null && ids[0] !== tokenizer.bosId) ids.unshift(tokenizer.bosId);
+  if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
+  const ids = encodePrompt(tokenizer, f.raw ? { raw: f.prompt! } : { messages: f.messages ? readMessagesFile(f.messages) : [{ role: 'user', content: f.prompt! }] });
   const out: number[] = [];
   let shown = '';
   generate(model, ids, {
@@ -88,16 +80,4 @@ export async function run(argv: string[]): Promise<void> {
   const full = tokenizer.decode(out);
   if (full.startsWith(shown)) process.stdout.write(full.slice(shown.length));
   process.stdout.write('\n');
-}
-
-function readMessages(file: string): ChatMessage[] {
-  const value = readJsonFile(file);
-  if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}', file);
-  return value.map((m, i) => {
-    const msg = m as { role?: unknown; content?: unknown };
-    if (!['system', 'user', 'assistant'].includes(String(msg.role)) || typeof msg.content !== 'string') {
-      throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`, file);
-    }
-    return { role: msg.role as ChatMessage['role'], content: msg.content };
-  });
 }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { openInside } from './safe-path.ts';
 
@@ -55,7 +56,7 @@ export class RunWatcher {
   private readonly signatures = { config: '', report: '' };
 
   constructor(readonly info: RunInfo, readonly dir: string) {
-    this.tail = new MetricsTail(path.join(dir, 'metrics.jsonl'), dir);
+    this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
   }
 
   /** Polls the run's files; returns the events for what changed. */
@@ -93,12 +94,12 @@ export class RunWatcher {
 
   private pollFiles(): boolean {
     let changed = false;
-    const config = this.readIfChanged('config.yaml', 'config');
+    const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
       this.config = config === null ? null : parseConfig(config.text, config.error);
       changed = true;
     }
-    const report = this.readIfChanged('report.json', 'report');
+    const report = this.readIfChanged(RUN_LAYOUT.report, 'report');
     if (report !== undefined) {
       this.report = report === null ? null : parseReport(report.text, report.error);
       changed = true;
@@ -146,7 +147,7 @@ function parseConfig(text: string, readError?: string): ConfigPayload {
     }
     return out;
   } catch (e) {
-    return { text, error: `config.yaml: ${(e as Error).message.split('\n')[0]}` };
+    return { text, error: `${RUN_LAYOUT.config}: ${(e as Error).message.split('\n')[0]}` };
   }
 }
 

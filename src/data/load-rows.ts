@@ -5,13 +5,14 @@
 // row whose token ids or class label fall outside the model (checkRow: vocabSize, numLabels).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkRow, type TokenRow } from '../model/batch.ts';
+import { checkRow, countTargets, type TokenRow } from './batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { formatOf, readRecords } from './ingest/read.ts';
 import type { Format } from './ingest/types.ts';
 import { LabelSet, canonicalLabel, classList, type LabelValue } from './labels.ts';
 import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
+import { PREPARE_REPORT } from './sources.ts';
 import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
 
 export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
@@ -82,8 +83,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     }
     checkRow(r.row, { vocabSize: opts.vocabSize ?? tok?.vocabSize, numLabels: opts.numLabels }, `${file}:${line}`);
     stats.tokens += r.row.inputIds.length;
-    const lab = r.row.labels;
-    if (lab) for (let t = 1; t < lab.length; t++) if (lab[t] !== -100) stats.targets++;
+    if (r.row.labels) stats.targets += countTargets(r.row);
     rows.push(r.row);
   }
   if (rows.length === 0) throw new UserError(`every record was dropped (${stats.dropped}: longer than maxSeqLen or nothing left to train)`, file);
@@ -92,7 +92,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
 
 /** report.json's class list beside a prepare output, else the labels of the records. */
 function defaultLabels(file: string, records: DataRecord[]): LabelValue[] {
-  const report = path.join(path.dirname(file), 'report.json');
+  const report = path.join(path.dirname(file), PREPARE_REPORT);
   if (fs.existsSync(report)) {
     try {
       const r = JSON.parse(fs.readFileSync(report, 'utf8')) as { labels?: unknown };

@@ -3,9 +3,9 @@
 // mega-batches of 50 batches, each sorted by length, so a batch holds rows of similar length). The last
 // batch of an epoch may be short unless dropLast. `position` (epoch, batch index, and the RNG state the
 // epoch's order was drawn from) is plain JSON: `restore` resumes exactly where it was taken.
-import { collate, type Batch, type TokenRow } from '../model/batch.ts';
+import { collate, collatePacked, type Batch, type TokenRow } from './batch.ts';
 import { UserError } from '../util/errors.ts';
-import { collatePacked, planPacks } from './pack.ts';
+import { planPacks } from './pack.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 
 export interface LoaderOptions {

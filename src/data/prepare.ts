@@ -23,7 +23,7 @@ import {
   type DataRecord, type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
-import { OUTPUT_FILES, listSources, type Source, type SourceRole } from './sources.ts';
+import { OUTPUT_FILES, PREPARE_REPORT, listSources, type Source, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits } from './split.ts';
 import { sequenceLength, specialTokenIds } from './tokenize.ts';
 
@@ -133,7 +133,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const spool = open('spool.jsonl');
     const rejectedOut = open('rejected.jsonl');
     const splitOuts = SPLITS.map((s) => open(`${s}.jsonl`));
-    const reportOut = open('report.json');
+    const reportOut = open(PREPARE_REPORT);
     const byReason = new Map<Reason, number>();
     const perSource = sources.map(() => ({ records: 0, kept: 0, rejected: 0 }));
     let inputRecords = 0, truncated = 0;
@@ -371,7 +371,7 @@ function nothingKept(r: PrepareReport): string {
  */
 function checkOutDir(dir: string): void {
   const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
-  if (present.length === 0 || isPrepareReport(path.join(dir, 'report.json'))) return;
+  if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT))) return;
   throw new UserError(`--out already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass --overwrite to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
 }
 

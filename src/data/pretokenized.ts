@@ -3,8 +3,8 @@
 // parsed value at a time (record.ts detects the shape; loadTokenRows reads whole files). Errors name
 // the place they are given.
 import { UserError } from '../util/errors.ts';
-import type { TokenRow } from '../model/batch.ts';
-import { IGNORE_INDEX } from '../model/batch.ts';
+import type { TokenRow } from './batch.ts';
+import { IGNORE_INDEX } from './batch.ts';
 
 /** Validates one parsed JSON value as a pre-tokenized row; `where` is "file:line". */
 export function parsePretokenized(value: unknown, where: string, vocabSize?: number): TokenRow {

@@ -11,8 +11,10 @@ import { UserError } from '../util/errors.ts';
 
 export type SourceRole = 'input' | 'val' | 'test';
 
+/** prepare's report in --out (a prepare output folder is known by it; not a run folder's report, run/layout.ts). */
+export const PREPARE_REPORT = 'report.json';
 /** The files prepare writes into --out; none of them may be an input. */
-export const OUTPUT_FILES: readonly string[] = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl', 'report.json'];
+export const OUTPUT_FILES: readonly string[] = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl', PREPARE_REPORT];
 
 export interface Source {
   path: string;

@@ -14,8 +14,8 @@
 //  - classification: BOS + text, no EOS, no labels, `label` = the class index.
 // Over-long sequences are truncated or dropped by `overflow`; a raw record left with nothing to train is
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
-import type { TokenRow } from '../model/batch.ts';
-import { IGNORE_INDEX } from '../model/batch.ts';
+import type { TokenRow } from './batch.ts';
+import { IGNORE_INDEX, countTargets } from './batch.ts';
 import type { ChatMessage, Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import type { LabelSet } from './labels.ts';
@@ -127,10 +127,7 @@ function finish(seq: Seq, label: number | undefined, opts: TokenizeOptions, keep
     overflow = 'truncated';
   }
   if (label !== undefined) return { row: { inputIds: Int32Array.from(ids), label }, length, overflow };
-  // Only labels[1..] are targets (the target of position t is labels[t + 1]).
-  let trained = false;
-  for (let t = 1; t < labels.length; t++) if (labels[t] !== IGNORE_INDEX) trained = true;
-  if (!trained && !keepUntrained) return { row: null, length, overflow: 'dropped' };
+  if (countTargets({ inputIds: ids, labels }) === 0 && !keepUntrained) return { row: null, length, overflow: 'dropped' };
   return { row: { inputIds: Int32Array.from(ids), labels: Int32Array.from(labels) }, length, overflow };
 }
 

@@ -1,7 +1,7 @@
 // Classification metrics: accuracy, macro-F1 (scikit-learn's definition: the unweighted mean of per-class
 // F1 over the classes present in the true or predicted labels) and the confusion matrix (rows = true
 // class, columns = predicted class); and evaluation of a model's classification head on token rows.
-import type { TokenRow } from '../model/batch.ts';
+import type { TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
 import { requireFiniteLoss } from './evaluate.ts';

@@ -1,7 +1,7 @@
 // Evaluation of a causal LM on token rows: the token-weighted mean loss over a whole data set
 // (Σ NLL of every target token / their count), so the result does not depend on batch size or padding.
 // A NaN or infinite loss is an error naming its rows, never a number (or JSON null) in a report.
-import type { TokenRow } from '../model/batch.ts';
+import type { TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
 

@@ -15,6 +15,7 @@ import { BUNDLED_TOKENIZER_DIR } from '../tokenizer/load.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readYamlMapping, validate, type TrainConfig } from '../train/config.ts';
+import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
 export interface ExportOptions {
   run: string;
@@ -35,21 +36,16 @@ export interface ExportResult {
 
 /** The resolved config a run was trained with (its config.yaml). */
 export function readRunConfig(run: string): TrainConfig {
-  const file = path.join(run, 'config.yaml');
-  if (!fs.existsSync(file)) throw new UserError('not a run directory: config.yaml not found', run);
+  const file = runPath(run, 'config');
+  if (!fs.existsSync(file)) throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found`, run);
   return validate(readYamlMapping(file), file);
-}
-
-/** The folder of a run's trained weights: best/, or adapter/ (LoRA) or model/ (full) of the last step. */
-export function runWeightsDir(run: string, cfg: TrainConfig, best: boolean): string {
-  return path.join(run, best ? 'best' : cfg.method === 'lora' ? 'adapter' : 'model');
 }
 
 export function exportRun(opts: ExportOptions): ExportResult {
   const cfg = readRunConfig(opts.run);
-  const source = runWeightsDir(opts.run, cfg, opts.best);
+  const source = runWeightsDir(opts.run, cfg.method, opts.best);
   if (!fs.existsSync(source)) {
-    throw new UserError(`${opts.best ? 'best/ (no validation was run?)' : path.basename(source) + '/'} not found: the run has not finished`, source);
+    throw new UserError(`${opts.best ? `${RUN_LAYOUT.best}/ (no validation was run?)` : path.basename(source) + '/'} not found: the run has not finished`, source);
   }
   if (fs.existsSync(opts.out) && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
   fs.mkdirSync(opts.out, { recursive: true });

@@ -6,7 +6,7 @@
 // trainer: once per optimizer step); the number-returning forms read it back at once (tests, checks).
 import type { DeviceBuffer } from '../backend/backend.ts';
 import type { Activations } from './activations.ts';
-import type { Batch } from './batch.ts';
+import type { Batch } from '../data/batch.ts';
 import type { MistralModel } from './mistral.ts';
 
 /** Next-token cross-entropy; returns Σ NLL over the batch's counted targets (one host read). */

@@ -2,7 +2,7 @@
 // or sampled (seeded), stopping at an EOS id or after maxNewTokens. Non-finite logits are an error.
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
-import { checkRow, type Batch } from './batch.ts';
+import { checkRow, type Batch } from '../data/batch.ts';
 import { createKvCache, freeKvCache, type KvCache } from './kv-cache.ts';
 import type { MistralModel } from './mistral.ts';
 import { sampleToken, type SamplingOptions } from './sampling.ts';

@@ -7,15 +7,16 @@ import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
-import { collate, type Batch, type TokenRow } from './batch.ts';
+import { collate, type Batch, type TokenRow } from '../data/batch.ts';
 import { loadConfig, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
 import { freeLora, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { ropeInvFreq } from './rope-freq.ts';
-import { hostFloats, loadWeights, PROJECTIONS, projectionName, projectionShape, type MistralWeights, type Projection } from './weights.ts';
-import { loraKey, SCORE_PARAM, type Param } from './params.ts';
+import { hostFloats, loadWeights, PROJECTIONS, projectionShape, type MistralWeights, type Projection } from './weights.ts';
+import { loraKey, projectionName, SCORE_PARAM } from './names.ts';
+import type { Param } from './params.ts';
 
 export interface LossResult {
   /** Σ NLL over counted targets. */

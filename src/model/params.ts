@@ -1,9 +1,8 @@
 // Trainable parameters: a flat list of (name, shape, value, grad) that the optimizer, the gradient
 // norm, checkpoints and the adapter writer all walk; `rebind` lets the optimizer move a tensor into its
 // flat buffers (src/train/flat-params.ts). Names are PEFT's in-memory names for adapter
-// tensors (…lora_A.weight, score.modules_to_save.weight) and HF's names for base weights.
+// tensors (…lora_A.weight, score.modules_to_save.weight) and HF's names for base weights (both from names.ts).
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
-import { blockOf } from './weights.ts';
 
 export interface Param {
   name: string;
@@ -26,12 +25,3 @@ export function decays(name: string): boolean {
 export function zeroGrads(backend: Backend, params: readonly Param[]): void {
   for (const p of params) backend.fill(p.grad, 0);
 }
-
-/** PEFT's key for a LoRA factor of layer i's projection. */
-export function loraKey(layer: number, proj: string, factor: 'A' | 'B'): string {
-  return `base_model.model.model.layers.${layer}.${blockOf(proj)}.${proj}.lora_${factor}.weight`;
-}
-
-/** PEFT's in-memory name of the trained classification head (modules_to_save), and its saved key. */
-export const SCORE_PARAM = 'base_model.model.score.modules_to_save.weight';
-export const SCORE_SAVED_KEY = 'base_model.model.score.weight';

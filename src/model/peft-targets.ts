@@ -4,12 +4,11 @@
 // regex matched against the whole name. Absent target_modules: PEFT's default for Mistral, q_proj and v_proj.
 // exclude_modules (same forms) removes modules, layers_to_transform keeps only the listed layers.
 import { UserError } from '../util/errors.ts';
-import { blockOf, PROJECTIONS, type Projection } from './weights.ts';
+import { hfModuleName } from './names.ts';
+import { PROJECTIONS, type Projection } from './weights.ts';
 
 /** PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING["mistral"]. */
 const MISTRAL_DEFAULT_TARGETS = ['q_proj', 'v_proj'];
-
-const moduleName = (layer: number, p: Projection): string => `model.layers.${layer}.${blockOf(p)}.${p}`;
 
 /**
  * A matcher for a target_modules / exclude_modules value. With `mustMatch` (the model's module names), a list
@@ -55,12 +54,12 @@ function selectedLayers(value: unknown, numLayers: number, where: string): Set<n
 
 /** The (layer → projections) an adapter config selects; `where` is adapter_config.json, for errors. */
 export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers: number, where: string): Array<Set<Projection>> {
-  const names = Array.from({ length: numLayers }, (_, i) => PROJECTIONS.map((p) => moduleName(i, p))).flat();
+  const names = Array.from({ length: numLayers }, (_, i) => PROJECTIONS.map((p) => hfModuleName(i, p))).flat();
   const include = matcher('target_modules', c.target_modules ?? MISTRAL_DEFAULT_TARGETS, where, names);
   const exclude = c.exclude_modules === undefined || c.exclude_modules === null ? null : matcher('exclude_modules', c.exclude_modules, where, null);
   const layers = selectedLayers(c.layers_to_transform, numLayers, where);
   return Array.from({ length: numLayers }, (_, i) => new Set(PROJECTIONS.filter((p) => {
-    const name = moduleName(i, p);
+    const name = hfModuleName(i, p);
     return layers.has(i) && include(name) && !(exclude?.(name) ?? false);
   })));
 }

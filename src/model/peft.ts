@@ -12,7 +12,7 @@ import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
 import { allocateLora, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
-import { loraKey, SCORE_SAVED_KEY } from './params.ts';
+import { loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
 import { targetedModules } from './peft-targets.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor } from './save.ts';
@@ -28,8 +28,6 @@ export interface AdapterInfo {
   layers: Array<Set<Projection>>;
   hasScore: boolean;
 }
-
-const KEY_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_(A|B)\.weight$/;
 
 /** Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors. */
 export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
@@ -73,9 +71,9 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
         hasScore = true;
         continue;
       }
-      const m = KEY_RE.exec(name);
-      if (!m) throw new UserError(`tensor "${name}" is not a LoRA factor of a Mistral projection`, file);
-      const layer = Number(m[1]), proj = m[3] as Projection;
+      const key = parseLoraKey(name);
+      if (!key) throw new UserError(`tensor "${name}" is not a LoRA factor of a Mistral projection`, file);
+      const layer = key.layer, proj = key.proj as Projection;
       if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${name}": unknown projection "${proj}"`, file);
       if (layer >= numLayers) throw new UserError(`tensor "${name}": layer ${layer} but the model has ${numLayers}`, file);
       if (!targeted[layer]!.has(proj)) {

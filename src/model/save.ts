@@ -12,7 +12,8 @@ import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
-import { PROJECTIONS, projectionName } from './weights.ts';
+import { HF_NAMES, layerNormName, projectionName } from './names.ts';
+import { PROJECTIONS } from './weights.ts';
 
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model'];
 
@@ -40,19 +41,19 @@ function fileDType(buf: DeviceBuffer): FileDType {
 /** The HF tensors of the model's (merged) base weights. */
 export function modelTensors(model: MistralModel, head: SaveModelOptions['head']): Array<[string, number[], DeviceBuffer]> {
   const cfg = model.cfg, C = cfg.hiddenSize;
-  const out: Array<[string, number[], DeviceBuffer]> = [['model.embed_tokens.weight', [cfg.vocabSize, C], model.weights.embed]];
+  const out: Array<[string, number[], DeviceBuffer]> = [[HF_NAMES.embed, [cfg.vocabSize, C], model.weights.embed]];
   for (const layer of model.layers) {
     const i = layer.index;
-    out.push([`model.layers.${i}.input_layernorm.weight`, [C], layer.weights.inputNorm]);
-    out.push([`model.layers.${i}.post_attention_layernorm.weight`, [C], layer.weights.postAttentionNorm]);
+    out.push([layerNormName(i, 'input'), [C], layer.weights.inputNorm]);
+    out.push([layerNormName(i, 'post_attention'), [C], layer.weights.postAttentionNorm]);
     for (const p of PROJECTIONS) out.push([projectionName(i, p), [layer.proj[p].outDim, layer.proj[p].inDim], layer.proj[p].weight]);
   }
-  out.push(['model.norm.weight', [C], model.weights.finalNorm]);
+  out.push([HF_NAMES.finalNorm, [C], model.weights.finalNorm]);
   if (head === 'classification') {
     const score = model.scoreHead();
-    out.push(['score.weight', [score.numLabels, C], score.weight]);
+    out.push([HF_NAMES.score, [score.numLabels, C], score.weight]);
   } else if (!cfg.tieWordEmbeddings) {
-    out.push(['lm_head.weight', [cfg.vocabSize, C], model.lmHead()]);
+    out.push([HF_NAMES.lmHead, [cfg.vocabSize, C], model.lmHead()]);
   }
   return out;
 }

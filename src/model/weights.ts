@@ -6,6 +6,7 @@ import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import type { MistralConfig } from './config.ts';
+import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import type { SafetensorsCheckpoint } from './safetensors.ts';
 
 export const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
@@ -25,16 +26,6 @@ export interface MistralWeights {
   lmHead: DeviceBuffer | null;
   /** (numLabels, C) sequence-classification head, when the checkpoint has one. */
   score: DeviceBuffer | null;
-}
-
-/** The sub-module a projection belongs to in HF's Mistral: mlp or self_attn. */
-export function blockOf(p: string): 'mlp' | 'self_attn' {
-  return p === 'gate_proj' || p === 'up_proj' || p === 'down_proj' ? 'mlp' : 'self_attn';
-}
-
-/** HF tensor name of a projection in layer i. */
-export function projectionName(i: number, p: Projection): string {
-  return `model.layers.${i}.${blockOf(p)}.${p}.weight`;
 }
 
 /** [out, in] of a projection. */
@@ -81,31 +72,31 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
     return buf;
   };
   const C = cfg.hiddenSize, V = cfg.vocabSize;
-  const embed = load('model.embed_tokens.weight', [V, C]);
+  const embed = load(HF_NAMES.embed, [V, C]);
   const layers: LayerWeights[] = [];
   for (let i = 0; i < cfg.numLayers; i++) {
     const proj = {} as Record<Projection, DeviceBuffer>;
     for (const p of PROJECTIONS) proj[p] = load(projectionName(i, p), projectionShape(cfg, p));
     layers.push({
-      inputNorm: load(`model.layers.${i}.input_layernorm.weight`, [C]),
-      postAttentionNorm: load(`model.layers.${i}.post_attention_layernorm.weight`, [C]),
+      inputNorm: load(layerNormName(i, 'input'), [C]),
+      postAttentionNorm: load(layerNormName(i, 'post_attention'), [C]),
       proj,
     });
   }
-  const finalNorm = load('model.norm.weight', [C]);
+  const finalNorm = load(HF_NAMES.finalNorm, [C]);
   let score: DeviceBuffer | null = null;
-  if (ckpt.has('score.weight')) {
-    const [labels] = ckpt.info('score.weight').shape;
-    score = load('score.weight', [labels ?? 0, C]);
+  if (ckpt.has(HF_NAMES.score)) {
+    const [labels] = ckpt.info(HF_NAMES.score).shape;
+    score = load(HF_NAMES.score, [labels ?? 0, C]);
   }
   let lmHead: DeviceBuffer | null = cfg.tieWordEmbeddings ? embed : null;
-  if (!cfg.tieWordEmbeddings && ckpt.has('lm_head.weight')) lmHead = load('lm_head.weight', [V, C]);
+  if (!cfg.tieWordEmbeddings && ckpt.has(HF_NAMES.lmHead)) lmHead = load(HF_NAMES.lmHead, [V, C]);
   if (!lmHead && !score) {
-    throw new UserError('tensor "lm_head.weight" not found, and tie_word_embeddings is false', ckpt.dir);
+    throw new UserError(`tensor "${HF_NAMES.lmHead}" not found, and tie_word_embeddings is false`, ckpt.dir);
   }
   // as transformers ("Some weights of the model checkpoint were not used"): a warning naming them, since a
   // config.json that disagrees with its checkpoint (num_hidden_layers too small, say) would otherwise go unnoticed
-  const unused = ckpt.names().filter((n) => !used.has(n) && !(n === 'lm_head.weight' && cfg.tieWordEmbeddings));
+  const unused = ckpt.names().filter((n) => !used.has(n) && !(n === HF_NAMES.lmHead && cfg.tieWordEmbeddings));
   if (unused.length > 0) {
     warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${unused[0]}"`);
   }

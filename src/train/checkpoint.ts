@@ -13,6 +13,7 @@ import type { Param } from '../model/params.ts';
 import { hostFloats } from '../model/weights.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
 import { bufferTensor } from '../model/save.ts';
+import { RUN_LAYOUT } from '../run/layout.ts';
 import { replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { warn } from '../util/log.ts';
 import type { AdamW } from './optimizer.ts';
@@ -36,7 +37,6 @@ export interface CheckpointState<Extra = unknown> {
   stateSha256: string;
 }
 
-const DIR = 'checkpoints';
 const NAME = /^step-(\d{7,})$/;
 
 export function checkpointName(step: number): string {
@@ -46,7 +46,7 @@ export function checkpointName(step: number): string {
 /** Writes a checkpoint of `params` and the optimizer; keeps the newest `keep`. */
 export function saveCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
   state: Omit<CheckpointState, 'version' | 'stateSha256' | 'optimizerStep'>, keep: number): string {
-  const root = path.join(runDir, DIR);
+  const root = path.join(runDir, RUN_LAYOUT.checkpoints);
   withIo(root, 'create the folder', () => fs.mkdirSync(root, { recursive: true }));
   const tensors: Record<string, TensorToWrite> = {};
   params.forEach((p, i) => {
@@ -73,7 +73,7 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
 
 /** Checkpoint folders, oldest first. */
 export function listCheckpoints(runDir: string): string[] {
-  const root = path.join(runDir, DIR);
+  const root = path.join(runDir, RUN_LAYOUT.checkpoints);
   if (!fs.existsSync(root)) return [];
   return fs.readdirSync(root).filter((n) => NAME.test(n)).sort().map((n) => path.join(root, n));
 }
@@ -84,7 +84,7 @@ export function listCheckpoints(runDir: string): string[] {
  */
 export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend): CheckpointState | null {
   // half-written checkpoints of a process that was killed while saving
-  const root = path.join(runDir, DIR);
+  const root = path.join(runDir, RUN_LAYOUT.checkpoints);
   if (fs.existsSync(root)) {
     for (const n of fs.readdirSync(root)) if (n.startsWith('.tmp-') || n.startsWith('.old-')) fs.rmSync(path.join(root, n), { recursive: true, force: true });
   }

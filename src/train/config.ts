@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { info } from '../util/log.ts';
+import { PREPARE_REPORT } from '../data/sources.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
@@ -109,7 +110,7 @@ function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly 
   const train = getDotted(raw, 'data.train');
   if (!overridden.includes('data.train') || typeof train !== 'string' || path.basename(train) !== 'train.jsonl') return;
   const dir = path.dirname(train);
-  if (!fs.existsSync(path.join(dir, 'report.json'))) return;
+  if (!fs.existsSync(path.join(dir, PREPARE_REPORT))) return;
   for (const split of ['val', 'test']) {
     const key = `data.${split}`;
     const sibling = path.join(dir, `${split}.jsonl`);

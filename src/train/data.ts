@@ -2,7 +2,7 @@
 // pre-tokenized JSONL) tokenized with the model's tokenizer and the config's masking and length policy.
 import { loadTokenRows } from '../data/load-rows.ts';
 import { canonicalLabel, type LabelValue } from '../data/labels.ts';
-import type { TokenRow } from '../model/batch.ts';
+import type { TokenRow } from '../data/batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';

@@ -2,7 +2,7 @@
 // and the confusion matrix for classification. Returns the metrics row for metrics.jsonl.
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss } from '../eval/evaluate.ts';
-import type { TokenRow } from '../model/batch.ts';
+import type { TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 
 export interface EvalRow {

@@ -4,7 +4,7 @@
 // Memory.grow in the middle of the first step.
 import * as fs from 'node:fs';
 import { attentionWorkspaceBytes, WASM_MEMORY_LIMIT } from '../backend/cpu/wasm/wasm-kernels.ts';
-import type { TokenRow } from '../model/batch.ts';
+import type { TokenRow } from '../data/batch.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { projectionShape } from '../model/weights.ts';
 import { UserError } from '../util/errors.ts';

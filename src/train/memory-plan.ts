@@ -6,7 +6,7 @@ import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu
 import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
 import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';
-import type { TokenRow } from '../model/batch.ts';
+import type { TokenRow } from '../data/batch.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { PROJECTIONS, projectionShape } from '../model/weights.ts';
 import type { TrainConfig } from './config.ts';

@@ -1,5 +1,6 @@
 // The end of a run: report.json (what was trained, on what, the val and test metrics, samples before vs
 // after) and loss_curve.svg (train loss per step, val loss per evaluation).
+import { RUN_LAYOUT } from '../run/layout.ts';
 import type { EvalRow } from './evaluate-split.ts';
 import { lossCurveSvg } from './loss-curve.ts';
 import type { MetricsLog, RunDir } from './run-dir.ts';
@@ -33,9 +34,9 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
     test: r.test,
     samples: r.prompts.map((p) => p.sample),
   };
-  dir.writeJson('report.json', report);
+  dir.writeJson(RUN_LAYOUT.report, report);
   const rows = metrics.rows();
-  dir.writeText('loss_curve.svg', lossCurveSvg(
+  dir.writeText(RUN_LAYOUT.lossCurve, lossCurveSvg(
     rows.filter((x) => x.split === undefined && typeof x.loss === 'number').map((x) => ({ step: x.step as number, loss: x.loss as number })),
     rows.filter((x) => x.split === 'val').map((x) => ({ step: x.step as number, loss: x.loss as number })),
     `${run.cfg.task} loss — ${run.cfg.model.split('/').pop()}`,

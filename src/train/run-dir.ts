@@ -1,4 +1,4 @@
-// The run directory: .mistral-tune-run (the marker that train made it), config.yaml (the resolved config),
+// The run directory (its names are in run/layout.ts): .mistral-tune-run (the marker that train made it), config.yaml (the resolved config),
 // metrics.jsonl (one JSON row per optimizer step and per evaluation), adapter/ (last step), best/ (best
 // validation), report.json and loss_curve.svg; the checks before a run may empty or resume it.
 import * as fs from 'node:fs';
@@ -7,12 +7,12 @@ import YAML from 'yaml';
 import { replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
-import { LOCK_FILE } from './run-lock.ts';
+import { RUN_LAYOUT } from '../run/layout.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
-export const RUN_MARKER = '.mistral-tune-run';
+export const RUN_MARKER = RUN_LAYOUT.marker;
 /** Entries of a run folder that do not make it "not empty" (a stale lock of a run that never started). */
-const IGNORED = [LOCK_FILE];
+const IGNORED: readonly string[] = [RUN_LAYOUT.lock];
 
 export class RunDir {
   private constructor(readonly dir: string) {}
@@ -73,7 +73,7 @@ export class RunDir {
    */
   static openForResume(cfg: TrainConfig): RunDir {
     const dir = RunDir.open(cfg.output_dir);
-    const savedFile = dir.file('config.yaml');
+    const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);
     const now = YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
@@ -81,7 +81,7 @@ export class RunDir {
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed (the run was started with its config.yaml)`, savedFile);
     }
-    if (saved.output_dir !== now.output_dir) dir.writeText('config.yaml', configToYaml(cfg));
+    if (saved.output_dir !== now.output_dir) dir.writeText(RUN_LAYOUT.config, configToYaml(cfg));
     return dir;
   }
 
@@ -90,9 +90,9 @@ export class RunDir {
    * when ARG is a run's own config.yaml (so a moved run resumes where it now is); null otherwise.
    */
   static resumeTarget(arg: string): { dir: string; config: string } | null {
-    if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) return { dir: path.resolve(arg), config: path.join(arg, 'config.yaml') };
+    if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) return { dir: path.resolve(arg), config: path.join(arg, RUN_LAYOUT.config) };
     const dir = path.dirname(path.resolve(arg));
-    return path.basename(arg) === 'config.yaml' && RunDir.isRun(dir) ? { dir, config: arg } : null;
+    return path.basename(arg) === RUN_LAYOUT.config && RunDir.isRun(dir) ? { dir, config: arg } : null;
   }
 
   file(name: string): string {

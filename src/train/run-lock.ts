@@ -6,8 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { withIo } from '../util/atomic.ts';
+import { RUN_LAYOUT } from '../run/layout.ts';
 
-export const LOCK_FILE = '.mistral-tune.lock';
+export const LOCK_FILE = RUN_LAYOUT.lock;
 
 interface LockOwner {
   pid: number;

@@ -1,8 +1,8 @@
 // Generation samples on a few validation prompts, before and after training, for the report and the
 // dashboard. A row's prompt is its tokens up to the first trained target (the whole prompt of a chat or
 // prompt/completion example); for plain text, its first half.
-import type { TokenRow } from '../model/batch.ts';
-import { IGNORE_INDEX } from '../model/batch.ts';
+import type { TokenRow } from '../data/batch.ts';
+import { IGNORE_INDEX } from '../data/batch.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';

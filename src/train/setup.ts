@@ -4,7 +4,7 @@
 import type { Backend } from '../backend/backend.ts';
 import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
-import type { TokenRow } from '../model/batch.ts';
+import type { TokenRow } from '../data/batch.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { hostFloats } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';

@@ -5,7 +5,7 @@
 // Everything stays on the device (the loss sum, Σ g², the clip coefficient): the step reads the host
 // back exactly once, at its end, for the metrics row and the non-finite check.
 import { causalLmBackwardInto, classificationBackwardInto } from '../model/backward.ts';
-import type { Batch } from '../model/batch.ts';
+import type { Batch } from '../data/batch.ts';
 import { SCALAR } from './flat-params.ts';
 import type { RunSetup } from './setup.ts';
 

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
+import { RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -63,8 +64,8 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   const resumed = opts.resume ? RunDir.openForResume(cfg) : null;
   const run = setupRun(cfg);
   const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep);
-  if (!resumed) dir.writeText('config.yaml', configToYaml(cfg));
-  const metrics = new MetricsLog(dir.file('metrics.jsonl'));
+  if (!resumed) dir.writeText(RUN_LAYOUT.config, configToYaml(cfg));
+  const metrics = new MetricsLog(dir.file(RUN_LAYOUT.metrics));
   opts.onRunDir?.(dir.dir);
   const { model, backend } = run;
   describeRun(run);
@@ -107,7 +108,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
     if (!loop.best || row.loss < loop.best.loss - cfg.early_stopping.min_delta) {
       loop.best = { step, loss: row.loss };
       loop.sinceBest = 0;
-      saveTo('best');
+      saveTo(RUN_LAYOUT.best);
       return false;
     }
     loop.sinceBest++;
@@ -151,7 +152,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   progress.finish();
   if (!stoppedEarly) validate(loop.step);
   if (stoppedEarly) info(`early stopping: no val improvement ≥ ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations`);
-  saveTo(cfg.method === 'lora' ? 'adapter' : 'model');
+  saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
 
   let test: EvalRow | null = null;
   if (run.test) {

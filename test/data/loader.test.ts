@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DataLoader, type LoaderOptions } from '../../src/data/loader.ts';
 import { Rng } from '../../src/util/rng.ts';
-import type { TokenRow } from '../../src/model/batch.ts';
+import type { TokenRow } from '../../src/data/batch.ts';
 
 const rng = new Rng(4);
 const rows: TokenRow[] = Array.from({ length: 23 }, (_, i) => ({ inputIds: [1, ...Array.from({ length: 1 + rng.below(30) }, () => 10 + i)] }));

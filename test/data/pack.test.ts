@@ -3,9 +3,9 @@
 // stop at each sample's end.
 import assert from 'node:assert/strict';
 import { test, testBackend, TEST_DTYPE, tol } from '../backend/device.ts';
-import { collatePacked, planPacks } from '../../src/data/pack.ts';
+import { planPacks } from '../../src/data/pack.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { IGNORE_INDEX, collate, type TokenRow } from '../../src/model/batch.ts';
+import { IGNORE_INDEX, collate, collatePacked, type TokenRow } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { TINY_BASE } from '../helpers.ts';
 

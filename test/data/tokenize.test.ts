@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { LabelSet } from '../../src/data/labels.ts';
 import type { DataRecord } from '../../src/data/record.ts';
 import { sequenceLength, tokenizeRecord } from '../../src/data/tokenize.ts';
-import { IGNORE_INDEX, collate } from '../../src/model/batch.ts';
+import { IGNORE_INDEX, collate } from '../../src/data/batch.ts';
 import type { ChatMessage, Tokenizer } from '../../src/tokenizer/types.ts';
 import { mistralTokenizer } from './helpers.ts';
 

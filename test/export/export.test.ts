@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, testBackend, tol } from '../backend/device.ts';
 import { exportRun } from '../../src/export/export.ts';
-import { collate } from '../../src/model/batch.ts';
+import { collate } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { saveModelFolder } from '../../src/model/save.ts';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createBackend } from '../../src/backend/select.ts';
 import type { DType } from '../../src/backend/dtype.ts';
 import { causalLmBackward, classificationBackward } from '../../src/model/backward.ts';
-import { collate, type Batch } from '../../src/model/batch.ts';
+import { collate, type Batch } from '../../src/data/batch.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
 import type { MistralModel } from '../../src/model/mistral.ts';

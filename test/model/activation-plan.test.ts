@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.ts';
 import { createBackend } from '../../src/backend/select.ts';
 import { classificationBackwardInto } from '../../src/model/backward.ts';
-import { collate } from '../../src/model/batch.ts';
+import { collate } from '../../src/data/batch.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
 import { createAdapter } from '../../src/model/peft.ts';

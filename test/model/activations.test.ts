@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test, testBackend } from '../backend/device.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
-import { collate } from '../../src/model/batch.ts';
+import { collate } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter } from '../../src/model/peft.ts';
 import { PROJECTIONS } from '../../src/model/weights.ts';

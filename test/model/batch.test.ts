@@ -2,9 +2,8 @@
 // batch is built (collate, packing's collation, the model's collate, generation's prompt), with a UserError
 // that says which row and what, so no kernel ever receives an index it would have to refuse.
 import assert from 'node:assert/strict';
-import { collatePacked } from '../../src/data/pack.ts';
 import { generate } from '../../src/model/generate.ts';
-import { collate } from '../../src/model/batch.ts';
+import { collate, collatePacked } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { TINY_BASE } from '../helpers.ts';

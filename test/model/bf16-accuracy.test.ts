@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
-import { collate, type Batch } from '../../src/model/batch.ts';
+import { collate, type Batch } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter } from '../../src/model/peft.ts';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertTol, test, testBackend, TEST_DTYPE, tol } from '../backend/device.ts';
 import type { Backend } from '../../src/backend/backend.ts';
-import { collate } from '../../src/model/batch.ts';
+import { collate } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { relErr, readFixture, tokenRows, TINY, TINY_BASE } from '../helpers.ts';
 

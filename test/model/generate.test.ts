@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
-import { collate } from '../../src/model/batch.ts';
+import { collate } from '../../src/data/batch.ts';
 import { generate } from '../../src/model/generate.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { argmax } from '../../src/model/sampling.ts';

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertTol, test, testBackend, TEST_DTYPE } from '../backend/device.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
-import { collate } from '../../src/model/batch.ts';
+import { collate } from '../../src/data/batch.ts';
 import { mergeLora } from '../../src/model/merge.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { zeroGrads } from '../../src/model/params.ts';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { assertTol, test, testBackend, TEST_DTYPE, TEST_PRECISION, tol } from '../backend/device.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { evaluateLoss } from '../../src/eval/evaluate.ts';
-import { collate } from '../../src/model/batch.ts';
+import { collate } from '../../src/data/batch.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { FIXTURES, readFixture, relErr } from '../helpers.ts';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.ts';
 import { test, testBackend } from '../backend/device.ts';
-import type { Batch } from '../../src/model/batch.ts';
+import type { Batch } from '../../src/data/batch.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { createRandomModel } from '../../src/model/init.ts';
 import type { MistralModel } from '../../src/model/mistral.ts';

@@ -1,0 +1,53 @@
+// The HF and PEFT tensor names of a Mistral model, in one table: the checkpoint names of every base weight
+// (model.embed_tokens.weight, model.layers.{i}.{self_attn|mlp}.{proj}.weight, the norms, lm_head, score)
+// and PEFT's names of the adapter tensors (base_model.model.model.layers.{i}.….lora_{A|B}.weight, and the
+// classification head it trains as modules_to_save). Loading, saving, the trainable-parameter list, the
+// adapter reader/writer and the target_modules matcher all build names here.
+
+import type { Projection } from './weights.ts';
+
+/** The sub-module a projection belongs to in HF's Mistral: mlp or self_attn. */
+export function blockOf(p: string): 'mlp' | 'self_attn' {
+  return p === 'gate_proj' || p === 'up_proj' || p === 'down_proj' ? 'mlp' : 'self_attn';
+}
+
+/** HF names of the weights outside the layers. */
+export const HF_NAMES = {
+  embed: 'model.embed_tokens.weight',
+  finalNorm: 'model.norm.weight',
+  lmHead: 'lm_head.weight',
+  /** MistralForSequenceClassification's head. */
+  score: 'score.weight',
+} as const;
+
+/** HF module name of a projection in layer i (what PEFT's target_modules match), without `.weight`. */
+export function hfModuleName(layer: number, p: Projection): string {
+  return `model.layers.${layer}.${blockOf(p)}.${p}`;
+}
+
+/** HF tensor name of a projection in layer i. */
+export function projectionName(layer: number, p: Projection): string {
+  return `${hfModuleName(layer, p)}.weight`;
+}
+
+/** HF tensor name of layer i's RMSNorm before attention ('input') or before the MLP ('post_attention'). */
+export function layerNormName(layer: number, which: 'input' | 'post_attention'): string {
+  return `model.layers.${layer}.${which}_layernorm.weight`;
+}
+
+/** PEFT's key for a LoRA factor of layer i's projection. */
+export function loraKey(layer: number, proj: string, factor: 'A' | 'B'): string {
+  return `base_model.model.model.layers.${layer}.${blockOf(proj)}.${proj}.lora_${factor}.weight`;
+}
+
+const PEFT_LORA_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_(A|B)\.weight$/;
+
+/** The parts of a PEFT LoRA key (loraKey's inverse), or null when `name` is not one. */
+export function parseLoraKey(name: string): { layer: number; block: string; proj: string; factor: 'A' | 'B' } | null {
+  const m = PEFT_LORA_RE.exec(name);
+  return m ? { layer: Number(m[1]), block: m[2]!, proj: m[3]!, factor: m[4] as 'A' | 'B' } : null;
+}
+
+/** PEFT's in-memory name of the trained classification head (modules_to_save), and its key in a saved adapter. */
+export const SCORE_PARAM = 'base_model.model.score.modules_to_save.weight';
+export const SCORE_SAVED_KEY = 'base_model.model.score.weight';

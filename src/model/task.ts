@@ -1,0 +1,8 @@
+// What a loaded model can do, decided in one place: a model with a classification (score) head and no LM
+// head predicts labels, not text. Generation refuses it and evaluation scores it as a classifier.
+import type { MistralModel } from './mistral.ts';
+
+/** Whether the model can only classify: it has a score head and no LM head. */
+export function isClassificationOnly(model: Pick<MistralModel, 'score' | 'weights'>): boolean {
+  return model.score !== null && !model.weights.lmHead;
+}

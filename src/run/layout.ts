@@ -1,0 +1,53 @@
+// The run folder's layout, in one place: every name `train` writes into a run directory (the marker, the
+// lock, config.yaml, metrics.jsonl, report.json, loss_curve.svg, adapter/ or model/, best/, checkpoints/)
+// and the quickstart folder's (its marker, model/, data/, run/). Train, eval, export, the quickstart and
+// the dashboard all take the names and paths from here; this file imports nothing of the toolkit.
+import * as path from 'node:path';
+
+export const RUN_LAYOUT = {
+  /** Written when `train` creates the folder: only a folder with it is ever emptied by --overwrite. */
+  marker: '.mistral-tune-run',
+  /** The exclusive lock of a running train (or quickstart) in the folder. */
+  lock: '.mistral-tune.lock',
+  /** The resolved config the run was trained with. */
+  config: 'config.yaml',
+  /** One JSON row per optimizer step and per evaluation. */
+  metrics: 'metrics.jsonl',
+  report: 'report.json',
+  lossCurve: 'loss_curve.svg',
+  /** The last step's weights: adapter/ (LoRA) or model/ (full fine-tuning). */
+  adapter: 'adapter',
+  model: 'model',
+  /** The weights of the best validation loss. */
+  best: 'best',
+  /** checkpoints/step-NNNNNNN, for --resume. */
+  checkpoints: 'checkpoints',
+} as const;
+
+export type RunEntry = keyof typeof RUN_LAYOUT;
+
+/** The path of one entry of the run folder `dir`. */
+export function runPath(dir: string, entry: RunEntry): string {
+  return path.join(dir, RUN_LAYOUT[entry]);
+}
+
+/** The entry a run's trained weights are in: best/, or adapter/ (LoRA) or model/ (full) of the last step. */
+export function weightsEntry(method: 'lora' | 'full', best = false): 'best' | 'adapter' | 'model' {
+  return best ? 'best' : method === 'lora' ? 'adapter' : 'model';
+}
+
+/** The folder of a run's trained weights (see weightsEntry). */
+export function runWeightsDir(dir: string, method: 'lora' | 'full', best: boolean): string {
+  return runPath(dir, weightsEntry(method, best));
+}
+
+/** Entries that make a folder a run for the dashboard's discovery (a data folder's report.json is not enough). */
+export const RUN_EVIDENCE: readonly string[] = [RUN_LAYOUT.marker, RUN_LAYOUT.metrics];
+
+/** The quickstart folder: its marker (whether it finished), the tiny model, the prepared data and the run. */
+export const QUICKSTART_LAYOUT = {
+  marker: '.mistral-tune-quickstart',
+  model: 'model',
+  data: 'data',
+  run: 'run',
+} as const;

@@ -1,0 +1,32 @@
+// How a generation prompt becomes token ids, for the CLI and library users alike: a conversation rendered
+// with the model's chat template (with the generation prompt), or plain text as it is (`raw`); either way
+// the ids start with BOS, added when the rendered text does not already carry it. Also reads a messages
+// file ([{"role", "content"}, …]) with a one-line error naming the file and the message.
+import { UserError } from '../util/errors.ts';
+import { readJsonFile } from '../util/json-file.ts';
+import type { ChatMessage, Tokenizer } from './types.ts';
+
+/** A prompt: plain text without the chat template, or messages rendered with it. */
+export type Prompt = { raw: string } | { messages: readonly ChatMessage[] };
+
+/** The prompt's token ids: the chat template's rendering (or the raw text), encoded, with BOS first. */
+export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
+  const text = 'raw' in prompt ? prompt.raw : tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true });
+  // the template (or raw) text carries no BOS of its own unless the template writes it
+  const ids = tokenizer.encode(text);
+  if (tokenizer.bosId !== null && ids[0] !== tokenizer.bosId) ids.unshift(tokenizer.bosId);
+  return ids;
+}
+
+/** Reads a messages file: a non-empty JSON array of {role: system|user|assistant, content: string}. */
+export function readMessagesFile(file: string): ChatMessage[] {
+  const value = readJsonFile(file);
+  if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}', file);
+  return value.map((m, i) => {
+    const msg = m as { role?: unknown; content?: unknown };
+    if (!['system', 'user', 'assistant'].includes(String(msg.role)) || typeof msg.content !== 'string') {
+      throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`, file);
+    }
+    return { role: msg.role as ChatMessage['role'], content: msg.content };
+  });
+}

@@ -1,0 +1,57 @@
+// Prompt encoding for generation, in the library (src/tokenizer/prompt.ts) as the CLI uses it: the chat
+// template with the generation prompt, or raw text; BOS first exactly once; a messages file read with a
+// one-line error naming the file. And the one test of "this model only classifies" (src/model/task.ts).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import * as api from '../../src/index.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { bundled } from './helpers.ts';
+
+const tok = bundled('fast');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-prompt-'));
+
+test('raw: BOS + the text, as encoded', () => {
+  const ids = api.encodePrompt(tok, { raw: 'Hello world' });
+  assert.equal(ids[0], tok.bosId);
+  assert.deepEqual(ids.slice(1), tok.encode('Hello world').filter((id, i) => !(i === 0 && id === tok.bosId)));
+  assert.equal(ids.filter((id) => id === tok.bosId).length, 1);
+});
+
+test('messages: the chat template with the generation prompt, BOS once (the template writes it)', () => {
+  const messages = [{ role: 'user' as const, content: 'What is 2 + 2?' }];
+  const text = tok.applyChatTemplate(messages, { addGenerationPrompt: true });
+  const ids = api.encodePrompt(tok, { messages });
+  assert.equal(ids[0], tok.bosId);
+  assert.equal(ids.filter((id) => id === tok.bosId).length, 1);
+  assert.equal(tok.decode(ids), tok.decode(tok.encode(text)));
+  assert.match(tok.decode(ids), /\[INST\] What is 2 \+ 2\? \[\/INST\]/);
+});
+
+test('a messages file: read, and refused with the file and the message index', () => {
+  const ok = path.join(dir, 'ok.json');
+  fs.writeFileSync(ok, JSON.stringify([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]));
+  assert.deepEqual(api.readMessagesFile(ok), [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]);
+  const bad = path.join(dir, 'bad.json');
+  fs.writeFileSync(bad, JSON.stringify([{ role: 'user', content: 'Hi' }, { role: 'robot', content: 'x' }]));
+  assert.throws(() => api.readMessagesFile(bad), (e: unknown) => isUserError(e) && /message 1 must be/.test(String(e)) && String(e).includes(bad));
+  const empty = path.join(dir, 'empty.json');
+  fs.writeFileSync(empty, '[]');
+  assert.throws(() => api.readMessagesFile(empty), (e: unknown) => isUserError(e) && /non-empty JSON array/.test(String(e)));
+});
+
+test('isClassificationOnly: a score head without an LM head', () => {
+  const score = { weight: {}, grad: null, numLabels: 2 };
+  const m = (lmHead: object | null, s: object | null) => ({ weights: { lmHead }, score: s }) as unknown as Parameters<typeof api.isClassificationOnly>[0];
+  assert.equal(api.isClassificationOnly(m(null, score)), true);
+  assert.equal(api.isClassificationOnly(m({}, score)), false);
+  assert.equal(api.isClassificationOnly(m({}, null)), false);
+  assert.equal(api.isClassificationOnly(m(null, null)), false);
+});
+
+test('the generate command only parses and calls: no prompt encoding or head test of its own', () => {
+  const src = fs.readFileSync(path.resolve(import.meta.dirname, '../../src/cli/generate.ts'), 'utf8');
+  assert.doesNotMatch(src, /applyChatTemplate|\.encode\(|bosId|weights\.lmHead|\.score\b/);
+});
