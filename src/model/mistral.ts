@@ -15,7 +15,7 @@ import { freeLora, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { ropeInvFreq } from './rope-freq.ts';
 import { hostFloats, loadWeights, PROJECTIONS, projectionShape, type MistralWeights, type Projection } from './weights.ts';
-import { loraKey, projectionName, SCORE_PARAM } from './names.ts';
+import { HF_NAMES, layerNormName, loraKey, projectionName, SCORE_PARAM } from './names.ts';
 import type { Param } from './params.ts';
 
 export interface LossResult {
@@ -227,7 +227,7 @@ export class MistralModel {
   }
 
   lmHead(): DeviceBuffer {
-    if (!this.weights.lmHead) throw new UserError('this model has no LM head (lm_head.weight): it was saved for classification');
+    if (!this.weights.lmHead) throw new UserError(`this model has no LM head (${HF_NAMES.lmHead}): it was saved for classification`);
     return this.weights.lmHead;
   }
 
@@ -292,7 +292,7 @@ export class MistralModel {
   }
 
   scoreHead(): ScoreHead {
-    if (!this.score) throw new UserError('this model has no classification head (score.weight): give it one with setScoreHead');
+    if (!this.score) throw new UserError(`this model has no classification head (${HF_NAMES.score}): give it one with setScoreHead`);
     return this.score;
   }
 
@@ -369,7 +369,7 @@ export class MistralModel {
     const g = this.baseGrads, w = this.weights;
     if (g) {
       const C = cfg.hiddenSize;
-      add('model.embed_tokens.weight', [cfg.vocabSize, C], w.embed, g.embed, (v, d) => {
+      add(HF_NAMES.embed, [cfg.vocabSize, C], w.embed, g.embed, (v, d) => {
         if (v && w.lmHead === w.embed) w.lmHead = v; // tied
         if (g.lmHead === g.embed) g.lmHead = d;
         w.embed = v ?? w.embed;
@@ -377,7 +377,7 @@ export class MistralModel {
       });
       for (const layer of this.layers) {
         const i = layer.index, lw = layer.weights;
-        add(`model.layers.${i}.input_layernorm.weight`, [C], lw.inputNorm, layer.dInputNorm!, (v, d) => { lw.inputNorm = v ?? lw.inputNorm; layer.dInputNorm = d; });
+        add(layerNormName(i, 'input'), [C], lw.inputNorm, layer.dInputNorm!, (v, d) => { lw.inputNorm = v ?? lw.inputNorm; layer.dInputNorm = d; });
         for (const p of PROJECTIONS) {
           const lin = layer.proj[p];
           add(projectionName(i, p), [lin.outDim, lin.inDim], lin.weight, lin.dWeight!, (v, d) => {
@@ -385,14 +385,14 @@ export class MistralModel {
             lin.dWeight = d;
           });
         }
-        add(`model.layers.${i}.post_attention_layernorm.weight`, [C], lw.postAttentionNorm, layer.dPostAttentionNorm!, (v, d) => {
+        add(layerNormName(i, 'post_attention'), [C], lw.postAttentionNorm, layer.dPostAttentionNorm!, (v, d) => {
           lw.postAttentionNorm = v ?? lw.postAttentionNorm;
           layer.dPostAttentionNorm = d;
         });
       }
-      add('model.norm.weight', [C], w.finalNorm, g.finalNorm, (v, d) => { w.finalNorm = v ?? w.finalNorm; g.finalNorm = d; });
+      add(HF_NAMES.finalNorm, [C], w.finalNorm, g.finalNorm, (v, d) => { w.finalNorm = v ?? w.finalNorm; g.finalNorm = d; });
       if (g.lmHead && g.lmHead !== g.embed) {
-        add('lm_head.weight', [cfg.vocabSize, C], w.lmHead!, g.lmHead, (v, d) => { w.lmHead = v ?? w.lmHead; g.lmHead = d; });
+        add(HF_NAMES.lmHead, [cfg.vocabSize, C], w.lmHead!, g.lmHead, (v, d) => { w.lmHead = v ?? w.lmHead; g.lmHead = d; });
       }
     }
     return out;
