@@ -70,9 +70,8 @@ export async function run(argv: string[]): Promise<void> {
   }
   if (f['allow-host']?.some((h) => h.trim() === '' || /[\s/]/.test(h))) throw new UserError('--allow-host needs a host name or address, e.g. mybox.lan');
   const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'] });
-  for (const r of dash.runs) info(`run ${r.id}: ${r.path}`);
-  info(`dashboard: ${dash.url}  (Ctrl-C to stop)`);
-  await new Promise<void>((resolve) => {
+  // the signal handlers are in place before the URL is printed: whoever reads it may stop us at once
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -92,4 +91,7 @@ export async function run(argv: string[]): Promise<void> {
       }, 1000).unref();
     }
   });
+  for (const r of dash.runs) info(`run ${r.id}: ${r.path}`);
+  info(`dashboard: ${dash.url}  (Ctrl-C to stop)`);
+  await stopped;
 }
