@@ -1,5 +1,5 @@
 // A float32 tensor (rows of `cols`) encoded as a ggml type: the one entry point the GGUF writer uses.
-import { fp32ToBf16, fp32ToFp16 } from './float-bits.ts';
+import * as bits from './float-bits.ts';
 import { GGML_TYPES, rowBytes, type GgmlType } from './ggml-types.ts';
 import { quantizeQ4_K } from './q4-k.ts';
 import { quantizeQ6_K } from './q6-k.ts';
@@ -16,7 +16,7 @@ export function encodeTensor(data: Float32Array, cols: number, type: GgmlType): 
       return out;
     case 'F16':
     case 'BF16': {
-      const conv = type === 'F16' ? fp32ToFp16 : fp32ToBf16;
+      const conv = type === 'F16' ? bits.fp32ToFp16 : bits.fp32ToBf16;
       const u16 = new Uint16Array(out.buffer);
       for (let i = 0; i < data.length; i++) u16[i] = conv(data[i]!);
       return out;

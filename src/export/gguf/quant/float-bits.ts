@@ -3,9 +3,8 @@
 // 1.5·2^23 trick of ggml-quants.c: round half to even). Everything a quantiser needs in float32.
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
-const i32 = new Int32Array(f32.buffer);
 
-export const fround = Math.fround;
+const fround = Math.fround;
 
 function bits(x: number): number {
   f32[0] = x;
@@ -48,8 +47,11 @@ export function fp32ToBf16(x: number): number {
   return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
-/** nearest_int of ggml-quants.c (|x| ≤ 4194303). */
+/**
+ * nearest_int of ggml-quants.c (|x| ≤ 4194303): it adds 1.5·2^23 in float32, which rounds to the nearest
+ * integer with ties to even; the same without the bit trick.
+ */
 export function nearestInt(x: number): number {
-  f32[0] = fround(fround(x) + 12582912);
-  return (i32[0]! & 0x007fffff) - 0x00400000;
+  const r = Math.round(x); // ties toward +∞
+  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
 }

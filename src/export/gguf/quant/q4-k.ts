@@ -1,7 +1,11 @@
 // Q4_K, ggml's quantize_row_q4_K_ref (no importance matrix): super-blocks of 256 = 8 sub-blocks of 32,
 // each with a 6-bit scale and min (make_qkx2_quants), 4-bit quants; d and dmin as fp16. Every float
 // operation is rounded to float32 in the C source's order, so the bytes equal ggml's.
-import { fp16ToFp32, fp32ToFp16, fround, nearestInt } from './float-bits.ts';
+import * as bits from './float-bits.ts';
+
+// local bindings: an imported binding is a property read per call once tsx compiles the module, and these
+// run a few hundred times per element
+const fround = Math.fround, fp16ToFp32 = bits.fp16ToFp32, fp32ToFp16 = bits.fp32ToFp16, nearestInt = bits.nearestInt;
 
 /** make_qkx2_quants(32, nmax, x, weights, L, &min, Laux, rmin, rdelta, nstep, use_mad = false). */
 function makeQkx2Quants(x: Float32Array, w: Float32Array, nmax: number, L: Uint8Array, Laux: Uint8Array, rmin: number, rdelta: number, nstep: number): [scale: number, theMin: number] {

@@ -1,7 +1,11 @@
 // Q6_K, ggml's quantize_row_q6_K_ref: super-blocks of 256 = 16 sub-blocks of 16, each with an int8 scale
 // (make_qx_quants, rmse_type 1), 6-bit quants split into low 4 bits (ql) and high 2 bits (qh); d as fp16.
 // Every float operation is rounded to float32 in the C source's order, so the bytes equal ggml's.
-import { fp16ToFp32, fp32ToFp16, fround, nearestInt } from './float-bits.ts';
+import * as bits from './float-bits.ts';
+
+// local bindings: an imported binding is a property read per call once tsx compiles the module, and these
+// run a few hundred times per element
+const fround = Math.fround, fp16ToFp32 = bits.fp16ToFp32, fp32ToFp16 = bits.fp32ToFp16, nearestInt = bits.nearestInt;
 
 const GROUP_MAX_EPS = fround(1e-15);
 

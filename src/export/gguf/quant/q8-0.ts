@@ -1,5 +1,9 @@
 // Q8_0, ggml's quantize_row_q8_0_ref: blocks of 32, d = max|x|/127 as fp16, q = roundf(x/d) as int8.
-import { fp32ToFp16, fround } from './float-bits.ts';
+import * as bits from './float-bits.ts';
+
+// local bindings: an imported binding is a property read per call once tsx compiles the module, and these
+// run a few hundred times per element
+const fround = Math.fround, fp32ToFp16 = bits.fp32ToFp16;
 
 /** roundf: half away from zero. */
 function roundf(x: number): number {
