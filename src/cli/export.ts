@@ -22,7 +22,7 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out
                       as it is (classification: with the score head as PEFT's modules_to_save saves it)
   --format F          hf (default: the above) or gguf: the merged model as one GGUF v3 file for llama.cpp,
                       Ollama, LM Studio (a generation model; classification is refused)
-  --quant Q           GGUF tensor type: f32, f16 (default), bf16, q8_0 or q4_k_m (rows must be multiples of 256)
+  --quant Q           GGUF tensor types: f32, f16 (default), bf16, q8_0 or q4_k_m (as llama-quantize chooses them)
   --model DIR         with --format gguf: an HF model folder instead of a run
   --adapter DIR       with --model: a PEFT LoRA adapter to merge in
   --best              export best/ (the best validation evaluation) instead of the last step

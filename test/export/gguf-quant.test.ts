@@ -14,7 +14,7 @@ const input = (): Float32Array => {
   return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
 };
 
-for (const [type, file] of [['Q8_0', 'q8_0.bin'], ['Q4_K', 'q4_K.bin'], ['Q6_K', 'q6_K.bin'], ['F16', 'f16.bin'], ['BF16', 'bf16.bin']] as Array<[GgmlType, string]>) {
+for (const [type, file] of [['Q5_0', 'q5_0.bin'], ['Q8_0', 'q8_0.bin'], ['Q4_K', 'q4_K.bin'], ['Q6_K', 'q6_K.bin'], ['F16', 'f16.bin'], ['BF16', 'bf16.bin']] as Array<[GgmlType, string]>) {
   test(`${type} equals ggml's reference quantiser byte for byte`, () => {
     const want = bytes(file), got = encodeTensor(input(), 256, type);
     assert.equal(got.length, want.length);

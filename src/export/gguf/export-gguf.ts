@@ -38,7 +38,12 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   const cfg = model.cfg;
   // everything that can be refused is checked before the first byte is written
   const tensors = planTensors(model);
-  const types = tensors.map((t) => tensorType(t, quant, cfg.numLayers, cfg.tieWordEmbeddings));
+  const chosen = tensors.map((t) => tensorType(t, quant, cfg.numLayers, cfg.tieWordEmbeddings));
+  const types = chosen.map((c) => c.type);
+  const fellBack = chosen.flatMap((c, i) => (c.wanted ? [`${tensors[i]!.name} ${c.wanted}→${c.type}`] : []));
+  if (fellBack.length > 0) {
+    info(`gguf: ${fellBack.length} tensor(s) have rows that do not fit their type's block and fall back as llama.cpp does: ${fellBack.join(', ')}`);
+  }
   const metadata = modelMetadata(cfg, quant, from);
   for (const [k, v] of tokenizerMetadata(tokenizerFolder(modelDir), cfg.vocabSize)) metadata.set(k, v);
   if (model.lora) mergeLora(model);

@@ -4,7 +4,6 @@
 // rotates adjacent pairs, so row (h, j·half + i) moves to (h, 2i + j).
 import type { MistralModel } from '../../model/mistral.ts';
 import type { Projection } from '../../model/weights.ts';
-import { UserError } from '../../util/errors.ts';
 import type { GgmlType } from './quant/ggml-types.ts';
 
 export const GGUF_QUANTS = ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m'] as const;
@@ -76,14 +75,27 @@ function useMoreBits(i: number, n: number): boolean {
   return i < Math.trunc(n / 8) || i >= Math.trunc((7 * n) / 8) || (i - Math.trunc(n / 8)) % 3 === 2;
 }
 
+/** The block size of each type a tensor may get. */
+const BLOCK: Record<GgmlType, number> = { F32: 1, F16: 1, BF16: 1, Q5_0: 32, Q8_0: 32, Q4_K: 256, Q6_K: 256 };
+
+/** llama.cpp's tensor_type_fallback for rows that do not fit a type's block (then F16 if still not). */
+const FALLBACK: Partial<Record<GgmlType, GgmlType>> = { Q4_K: 'Q5_0', Q6_K: 'Q8_0' };
+
+export interface ChosenType {
+  type: GgmlType;
+  /** The type the rules chose when the rows did not fit it (the tensor fell back to `type`). */
+  wanted: GgmlType | null;
+}
+
 /**
  * The ggml type of a tensor: 1-D tensors stay F32; f16/bf16/q8_0 use that type for every matrix (as
  * convert_hf_to_gguf.py); q4_k_m follows llama.cpp's llama_model_quantize (Q4_K, with Q6_K for the output
  * matrix — or the token embedding when tied — and for attn_v / ffn_down of the use_more_bits layers; an
- * output whose rows are not a multiple of 256 gets Q8_0). Rows that do not fit a block are refused.
+ * output whose rows are not a multiple of 256 gets Q8_0). Rows that do not fit the type's block fall back
+ * as llama.cpp's tensor_type_fallback does: Q4_K → Q5_0, Q6_K → Q8_0, and F16 where even that does not fit.
  */
-export function tensorType(t: PlannedTensor, quant: GgufQuant, numLayers: number, tied: boolean): GgmlType {
-  if (t.shape.length === 1 || quant === 'f32') return 'F32';
+export function tensorType(t: PlannedTensor, quant: GgufQuant, numLayers: number, tied: boolean): ChosenType {
+  if (t.shape.length === 1 || quant === 'f32') return { type: 'F32', wanted: null };
   const cols = t.shape[1];
   let type: GgmlType;
   if (quant === 'f16') type = 'F16';
@@ -92,10 +104,7 @@ export function tensorType(t: PlannedTensor, quant: GgufQuant, numLayers: number
   else if (t.role === 'output' || (tied && t.role === 'token_embd')) type = cols % 256 === 0 ? 'Q6_K' : 'Q8_0';
   else if ((t.role === 'attn_v' || t.role === 'ffn_down') && useMoreBits(t.layer, numLayers)) type = 'Q6_K';
   else type = 'Q4_K';
-  const block = type === 'Q8_0' ? 32 : type === 'Q4_K' || type === 'Q6_K' ? 256 : 1;
-  if (cols % block !== 0) {
-    throw new UserError(`--quant ${quant}: tensor ${t.name} has rows of ${cols} values, not a multiple of ${type}'s block of ${block} ` +
-      `(llama.cpp would fall back to ${type === 'Q4_K' ? 'Q5_0' : 'F16'} for it); choose f16, bf16 or f32 for this model`);
-  }
-  return type;
+  if (cols % BLOCK[type] === 0) return { type, wanted: null };
+  const fallback = FALLBACK[type] ?? type;
+  return { type: cols % BLOCK[fallback] === 0 ? fallback : 'F16', wanted: type };
 }

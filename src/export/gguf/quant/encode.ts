@@ -2,6 +2,7 @@
 import * as bits from './float-bits.ts';
 import { GGML_TYPES, rowBytes, type GgmlType } from './ggml-types.ts';
 import { quantizeQ4_K } from './q4-k.ts';
+import { quantizeQ5_0 } from './q5-0.ts';
 import { quantizeQ6_K } from './q6-k.ts';
 import { quantizeQ8_0 } from './q8-0.ts';
 
@@ -21,6 +22,7 @@ export function encodeTensor(data: Float32Array, cols: number, type: GgmlType): 
       for (let i = 0; i < data.length; i++) u16[i] = conv(data[i]!);
       return out;
     }
+    case 'Q5_0': quantizeQ5_0(data, out); return out;
     case 'Q8_0': quantizeQ8_0(data, out); return out;
     case 'Q4_K': quantizeQ4_K(data, out); return out;
     case 'Q6_K': quantizeQ6_K(data, out); return out;
