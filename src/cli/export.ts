@@ -1,34 +1,56 @@
-// mistral-tune export: a run's PEFT adapter as it is, or a merged model folder for HF transformers.
+// mistral-tune export: a run's PEFT adapter as it is, a merged model folder for HF transformers, or a
+// merged model as one GGUF file for llama.cpp / Ollama / LM Studio (--format gguf).
+import * as fs from 'node:fs';
 import { parsePrecision } from '../backend/dtype.ts';
 import { createBackend, type DeviceName } from '../backend/select.ts';
 import { exportRun, parseSize } from '../export/export.ts';
+import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
+import { loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
+import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune export --run RUN_DIR --out DIR [--merge] [--best] [--max-shard-size 5GB]
+mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out FILE.gguf --format gguf [--quant Q]
 
   --run DIR           a training run directory
-  --out DIR           where to write (must not exist, or be empty)
+  --out DIR|FILE      where to write (a folder that must not exist or be empty; with --format gguf a file
+                      that must not exist)
   --merge             merge the LoRA adapter into the base weights and write a full HF model folder
                       (config.json, model.safetensors or shards + model.safetensors.index.json,
                       tokenizer files, generation_config.json); without it the PEFT adapter is copied
                       as it is (classification: with the score head as PEFT's modules_to_save saves it)
+  --format F          hf (default: the above) or gguf: the merged model as one GGUF v3 file for llama.cpp,
+                      Ollama, LM Studio (a generation model; classification is refused)
+  --quant Q           GGUF tensor types: f32, f16 (default), bf16, q8_0 or q4_k_m (as llama-quantize chooses them)
+  --model DIR         with --format gguf: an HF model folder instead of a run
+  --adapter DIR       with --model: a PEFT LoRA adapter to merge in
   --best              export best/ (the best validation evaluation) instead of the last step
   --max-shard-size S  largest safetensors shard of a merged model (default 5GB)
   --device NAME       auto, cpu or cuda: the backend for merging (default auto)
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU) of the merge; a merged model
                       is written in the base model's dtype (BF16 base: BF16, else F32)`;
 
-interface Flags { run?: string; out?: string; merge?: boolean; best?: boolean; 'max-shard-size'?: string; device?: string; precision?: string; help?: boolean }
+interface Flags {
+  run?: string; out?: string; merge?: boolean; best?: boolean; 'max-shard-size'?: string; device?: string; precision?: string; help?: boolean;
+  format?: string; quant?: string; model?: string; adapter?: string;
+}
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<Flags>('export', argv, {
     run: { type: 'string' }, out: { type: 'string' }, merge: { type: 'boolean' }, best: { type: 'boolean' },
     'max-shard-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
+    format: { type: 'string' }, quant: { type: 'string' }, model: { type: 'string' }, adapter: { type: 'string' },
   });
   if (f.help) {
     process.stdout.write(usage + '\n');
     return;
+  }
+  const format = f.format ?? 'hf';
+  if (format !== 'hf' && format !== 'gguf') throw new UserError(`--format: "${format}" is not one of hf, gguf`);
+  if (format === 'gguf') return runGguf(f);
+  for (const flag of ['quant', 'model', 'adapter'] as const) {
+    if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf (see mistral-tune export --help)`);
   }
   const result = exportRun({
     run: required('run', f.run, 'export'), out: required('out', f.out, 'export'), merge: f.merge ?? false, best: f.best ?? false,
@@ -36,4 +58,18 @@ export async function run(argv: string[]): Promise<void> {
     backend: createBackend((f.device ?? 'auto') as DeviceName), precision: parsePrecision(f.precision),
   });
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
+}
+
+function runGguf(f: Flags): void {
+  if ((f.run === undefined) === (f.model === undefined)) throw new UserError('--format gguf: give exactly one of --run or --model (see mistral-tune export --help)');
+  if (f.adapter !== undefined && f.model === undefined) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
+  if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
+  if (f['max-shard-size'] !== undefined || f.merge) throw new UserError('--format gguf always writes one merged file: drop --merge / --max-shard-size');
+  const out = required('out', f.out, 'export');
+  if (fs.existsSync(out)) throw new UserError('output file exists (a GGUF export does not overwrite)', out);
+  const quant = parseGgufQuant(f.quant);
+  const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
+  const loaded = loadGgufSource(src, createBackend((f.device ?? 'auto') as DeviceName), parsePrecision(f.precision));
+  const result = exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from);
+  info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
 }

@@ -1,0 +1,61 @@
+// A model (optionally with a LoRA adapter merged in) as one GGUF file for llama.cpp, Ollama, LM Studio:
+// metadata, tokenizer and tensors streamed tensor by tensor (one host copy at a time), quantised by
+// our own ggml-compatible quantisers, written atomically, with a progress bar.
+import * as path from 'node:path';
+import { mergeLora } from '../../model/merge.ts';
+import type { MistralModel } from '../../model/mistral.ts';
+import { UserError } from '../../util/errors.ts';
+import { info } from '../../util/log.ts';
+import { Progress } from '../../util/progress.ts';
+import { writeGguf, type GgufTensor } from './gguf-file.ts';
+import { ggufContextLength, modelMetadata, type Provenance } from './metadata.ts';
+import { encodeTensor } from './quant/encode.ts';
+import { GGUF_QUANTS, planTensors, tensorType, type GgufQuant } from './tensors.ts';
+import { tokenizerFolder, tokenizerMetadata } from './tokenizer.ts';
+
+export interface GgufExportResult {
+  file: string;
+  bytes: number;
+  /** Tensor name → ggml type written. */
+  types: Record<string, string>;
+}
+
+/** A --quant value, or a UserError listing the choices. */
+export function parseGgufQuant(value: string | undefined): GgufQuant {
+  if (value === undefined) return 'f16';
+  if (!(GGUF_QUANTS as readonly string[]).includes(value)) throw new UserError(`--quant: "${value}" is not one of ${GGUF_QUANTS.join(', ')}`);
+  return value as GgufQuant;
+}
+
+/**
+ * Writes `model` (its adapter, if one is attached, merged first) to `out`. `modelDir` is the base model
+ * folder (its tokenizer.json, or the bundled Mistral tokenizer as loadTokenizer picks).
+ */
+export function exportGguf(model: MistralModel, modelDir: string, out: string, quant: GgufQuant, from: Provenance, opts: { progress?: boolean } = {}): GgufExportResult {
+  if (model.score || !model.weights.lmHead) {
+    throw new UserError('a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head (export the adapter or --merge instead)', modelDir);
+  }
+  const cfg = model.cfg;
+  // everything that can be refused is checked before the first byte is written
+  const tensors = planTensors(model);
+  const chosen = tensors.map((t) => tensorType(t, quant, cfg.numLayers, cfg.tieWordEmbeddings));
+  const types = chosen.map((c) => c.type);
+  const fellBack = chosen.flatMap((c, i) => (c.wanted ? [`${tensors[i]!.name} ${c.wanted}→${c.type}`] : []));
+  if (fellBack.length > 0) {
+    info(`gguf: ${fellBack.length} tensor(s) have rows that do not fit their type's block and fall back as llama.cpp does: ${fellBack.join(', ')}`);
+  }
+  const metadata = modelMetadata(cfg, quant, from);
+  for (const [k, v] of tokenizerMetadata(tokenizerFolder(modelDir), cfg.vocabSize)) metadata.set(k, v);
+  if (model.lora) mergeLora(model);
+  if (ggufContextLength(cfg) !== cfg.maxPositionEmbeddings) {
+    info(`gguf: llama.context_length = ${ggufContextLength(cfg)}, the sliding window (llama.cpp runs this architecture with full attention, which equals the window's up to its length)`);
+  }
+  const progress = opts.progress === false ? null : new Progress({ label: `gguf ${quant}`, total: tensors.length, unit: 'tensors' });
+  const gguf: GgufTensor[] = tensors.map((t, i) => ({
+    name: t.name, shape: t.shape, type: types[i]!,
+    data: () => encodeTensor(t.read(), t.shape[t.shape.length - 1]!, types[i]!),
+  }));
+  const bytes = writeGguf(out, metadata, gguf, { onTensor: (name) => progress?.tick(1, { tensor: name }) });
+  progress?.finish();
+  return { file: path.resolve(out), bytes, types: Object.fromEntries(tensors.map((t, i) => [t.name, types[i]!])) };
+}

@@ -1,0 +1,48 @@
+// Where a GGUF export's weights come from: a training run (its last or best adapter, or a fully
+// trained model folder) or a model folder with an optional PEFT adapter. Classification is refused
+// before anything is loaded where the config says so, and after loading where only the adapter does.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Backend } from '../../backend/backend.ts';
+import type { Precision } from '../../backend/dtype.ts';
+import { loadModel, type MistralModel } from '../../model/mistral.ts';
+import { loadAdapter } from '../../model/peft.ts';
+import { UserError } from '../../util/errors.ts';
+import { readRunConfig, runWeightsDir } from '../export.ts';
+import type { Provenance } from './metadata.ts';
+
+export type GgufSource = { run: string; best: boolean } | { model: string; adapter: string | null };
+
+export interface LoadedSource {
+  model: MistralModel;
+  /** The folder whose tokenizer (or the bundled one) the model uses. */
+  modelDir: string;
+  from: Provenance;
+}
+
+const CLASSIFICATION = 'a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head (use export without --format gguf)';
+
+export function loadGgufSource(src: GgufSource, backend: Backend, precision: Precision): LoadedSource {
+  const load = (dir: string): MistralModel => loadModel(dir, { backend, precision });
+  const withAdapter = (model: MistralModel, adapter: string): void => {
+    if (loadAdapter(model, adapter, { trainable: false }).taskType === 'SEQ_CLS') throw new UserError(`${CLASSIFICATION} (the adapter's task_type is SEQ_CLS)`, adapter);
+  };
+  if ('run' in src) {
+    const cfg = readRunConfig(src.run);
+    if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, path.join(src.run, 'config.yaml'));
+    const weights = runWeightsDir(src.run, cfg, src.best);
+    if (!fs.existsSync(weights)) throw new UserError(`${src.best ? 'best/ (no validation was run?)' : path.basename(weights) + '/'} not found: the run has not finished`, weights);
+    const name = path.basename(path.resolve(src.run));
+    if (cfg.method === 'full') {
+      const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) ? weights : cfg.model;
+      return { model: load(weights), modelDir: dir, from: { name, baseModel: cfg.model, adapter: null, run: src.run } };
+    }
+    const model = load(cfg.model);
+    withAdapter(model, weights);
+    return { model, modelDir: cfg.model, from: { name, baseModel: cfg.model, adapter: weights, run: src.run } };
+  }
+  const model = load(src.model);
+  if (src.adapter) withAdapter(model, src.adapter);
+  const name = path.basename(path.resolve(src.adapter ?? src.model));
+  return { model, modelDir: src.model, from: { name, baseModel: src.model, adapter: src.adapter, run: null } };
+}

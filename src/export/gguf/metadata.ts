@@ -1,0 +1,56 @@
+// general.* and llama.* metadata of a GGUF export: the architecture llama.cpp runs a Mistral model as
+// ("llama"; its llama graph has no sliding window), the hyper-parameters under the keys
+// llama.cpp's llama loader reads (gguf-py/gguf/constants.py), and where the weights came from.
+import type { MistralConfig } from '../../model/config.ts';
+import type { GgufValue } from './gguf-file.ts';
+import { FILE_TYPE, type GgufQuant } from './tensors.ts';
+
+export interface Provenance {
+  name: string;
+  /** The base model folder. */
+  baseModel: string;
+  /** The adapter folder merged in, if any. */
+  adapter: string | null;
+  /** The training run, if the export came from one. */
+  run: string | null;
+}
+
+/**
+ * The context length llama.cpp is told: max_position_embeddings, or the sliding window when that is
+ * shorter — llama.cpp runs the llama architecture with full causal attention, which equals sliding-window
+ * attention exactly up to the window's length and differs beyond it.
+ */
+export function ggufContextLength(cfg: MistralConfig): number {
+  return cfg.slidingWindow !== null && cfg.slidingWindow < cfg.maxPositionEmbeddings ? cfg.slidingWindow : cfg.maxPositionEmbeddings;
+}
+
+export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Provenance): Map<string, GgufValue> {
+  const u32 = (value: number): GgufValue => ({ type: 'u32', value });
+  const str = (value: string): GgufValue => ({ type: 'string', value });
+  const m = new Map<string, GgufValue>([
+    ['general.architecture', str('llama')],
+    ['general.type', str('model')],
+    ['general.name', str(from.name)],
+    ['general.description', str(`merged by mistral-tune from ${from.baseModel}${from.adapter ? ` + adapter ${from.adapter}` : ''}${from.run ? ` (run ${from.run})` : ''}`)],
+    ['general.base_model.count', u32(1)],
+    ['general.base_model.0.name', str(from.baseModel)],
+    ['general.file_type', u32(FILE_TYPE[quant])],
+    ['general.quantization_version', u32(2)],
+    ['llama.vocab_size', u32(cfg.vocabSize)],
+    ['llama.context_length', u32(ggufContextLength(cfg))],
+    ['llama.embedding_length', u32(cfg.hiddenSize)],
+    ['llama.block_count', u32(cfg.numLayers)],
+    ['llama.feed_forward_length', u32(cfg.intermediateSize)],
+    ['llama.attention.head_count', u32(cfg.numHeads)],
+    ['llama.attention.head_count_kv', u32(cfg.numKvHeads)],
+    ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: cfg.rmsNormEps }],
+    ['llama.rope.freq_base', { type: 'f32', value: cfg.ropeTheta }],
+    ['llama.rope.dimension_count', u32(cfg.headDim)],
+  ]);
+  if (cfg.headDim * cfg.numHeads !== cfg.hiddenSize) {
+    m.set('llama.attention.key_length', u32(cfg.headDim));
+    m.set('llama.attention.value_length', u32(cfg.headDim));
+  }
+  if (from.adapter) m.set('general.base_model.0.description', str(`fine-tuned with the LoRA adapter ${from.adapter}, merged`));
+  return m;
+}

@@ -1,0 +1,57 @@
+// ggml's scalar float conversions, bit for bit: fp32 → fp16 (ggml_compute_fp32_to_fp16, round to nearest
+// even, NaN → 0x7E00), fp16 → fp32, fp32 → bf16 (ggml_compute_fp32_to_bf16), and nearest_int (the
+// 1.5·2^23 trick of ggml-quants.c: round half to even). Everything a quantiser needs in float32.
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+const fround = Math.fround;
+
+function bits(x: number): number {
+  f32[0] = x;
+  return u32[0]!;
+}
+
+function fromBits(b: number): number {
+  u32[0] = b >>> 0;
+  return f32[0]!;
+}
+
+const SCALE_TO_INF = 2 ** 112, SCALE_TO_ZERO = 2 ** -110;
+
+/** ggml_compute_fp32_to_fp16. */
+export function fp32ToFp16(x: number): number {
+  let base = fround(fround(Math.abs(fround(x)) * SCALE_TO_INF) * SCALE_TO_ZERO);
+  const w = bits(x);
+  const shl1w = (w << 1) >>> 0;
+  const sign = (w & 0x80000000) >>> 0;
+  let bias = (shl1w & 0xff000000) >>> 0;
+  if (bias < 0x71000000) bias = 0x71000000;
+  base = fround(fromBits((bias >>> 1) + 0x07800000) + base);
+  const b = bits(base);
+  const nonsign = ((b >>> 13) & 0x7c00) + (b & 0x0fff);
+  return ((sign >>> 16) | (shl1w > 0xff000000 ? 0x7e00 : nonsign)) & 0xffff;
+}
+
+/** fp16 bits → float32 (exact). */
+export function fp16ToFp32(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 31) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** ggml_compute_fp32_to_bf16: round to nearest even; a NaN is kept quiet. */
+export function fp32ToBf16(x: number): number {
+  const u = bits(x);
+  if ((u & 0x7fffffff) >>> 0 > 0x7f800000) return ((u >>> 16) | 64) & 0xffff;
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/**
+ * nearest_int of ggml-quants.c (|x| ≤ 4194303): it adds 1.5·2^23 in float32, which rounds to the nearest
+ * integer with ties to even; the same without the bit trick.
+ */
+export function nearestInt(x: number): number {
+  const r = Math.round(x); // ties toward +∞
+  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
+}

@@ -1,0 +1,110 @@
+// The model's tensors under llama.cpp's names (token_embd, blk.N.attn_q, …, output) with its layout, and
+// the ggml type each gets for a --quant choice. Q and K rows are permuted as convert_hf_to_gguf.py's
+// LlamaModel.permute does: HF rotates the halves of each head (rotate_half), llama.cpp's "norm" RoPE
+// rotates adjacent pairs, so row (h, j·half + i) moves to (h, 2i + j).
+import type { MistralModel } from '../../model/mistral.ts';
+import type { Projection } from '../../model/weights.ts';
+import type { GgmlType } from './quant/ggml-types.ts';
+
+export const GGUF_QUANTS = ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m'] as const;
+export type GgufQuant = (typeof GGUF_QUANTS)[number];
+
+/** llama_ftype of each choice (general.file_type). */
+export const FILE_TYPE: Record<GgufQuant, number> = { f32: 0, f16: 1, q8_0: 7, q4_k_m: 15, bf16: 32 };
+
+type Role = 'token_embd' | 'output' | 'norm' | 'attn_v' | 'ffn_down' | 'matrix';
+
+export interface PlannedTensor {
+  name: string;
+  shape: [number] | [number, number];
+  role: Role;
+  layer: number;
+  /** Float32 host data in llama.cpp's layout. */
+  read: () => Float32Array;
+}
+
+const GGUF_PROJ: Record<Projection, string> = {
+  q_proj: 'attn_q', k_proj: 'attn_k', v_proj: 'attn_v', o_proj: 'attn_output', gate_proj: 'ffn_gate', up_proj: 'ffn_up', down_proj: 'ffn_down',
+};
+
+/** LlamaModel.permute: rows of `heads` heads, each half-split → pair-interleaved. */
+export function permuteRope(w: Float32Array, heads: number, cols: number): Float32Array {
+  const rows = w.length / cols, hd = rows / heads, half = hd / 2;
+  const out = new Float32Array(w.length);
+  for (let h = 0; h < heads; h++) {
+    for (let j = 0; j < 2; j++) {
+      for (let i = 0; i < half; i++) {
+        const src = (h * hd + j * half + i) * cols, dst = (h * hd + 2 * i + j) * cols;
+        out.set(w.subarray(src, src + cols), dst);
+      }
+    }
+  }
+  return out;
+}
+
+/** The tensors of a (merged, causal) model in file order. */
+export function planTensors(model: MistralModel): PlannedTensor[] {
+  const cfg = model.cfg, be = model.backend, C = cfg.hiddenSize;
+  const host = (buf: Parameters<typeof be.download>[0]) => (): Float32Array => {
+    const d = be.download(buf);
+    return d instanceof Float32Array ? d : Float32Array.from(d);
+  };
+  const out: PlannedTensor[] = [{ name: 'token_embd.weight', shape: [cfg.vocabSize, C], role: 'token_embd', layer: -1, read: host(model.weights.embed) }];
+  for (const layer of model.layers) {
+    const i = layer.index;
+    out.push({ name: `blk.${i}.attn_norm.weight`, shape: [C], role: 'norm', layer: i, read: host(layer.weights.inputNorm) });
+    for (const p of Object.keys(GGUF_PROJ) as Projection[]) {
+      const lin = layer.proj[p];
+      const read = host(lin.weight);
+      const heads = p === 'q_proj' ? cfg.numHeads : p === 'k_proj' ? cfg.numKvHeads : 0;
+      out.push({
+        name: `blk.${i}.${GGUF_PROJ[p]}.weight`, shape: [lin.outDim, lin.inDim], layer: i,
+        role: p === 'v_proj' ? 'attn_v' : p === 'down_proj' ? 'ffn_down' : 'matrix',
+        read: heads ? () => permuteRope(read(), heads, lin.inDim) : read,
+      });
+      if (p === 'o_proj') out.push({ name: `blk.${i}.ffn_norm.weight`, shape: [C], role: 'norm', layer: i, read: host(layer.weights.postAttentionNorm) });
+    }
+  }
+  out.push({ name: 'output_norm.weight', shape: [C], role: 'norm', layer: -1, read: host(model.weights.finalNorm) });
+  if (!cfg.tieWordEmbeddings) out.push({ name: 'output.weight', shape: [cfg.vocabSize, C], role: 'output', layer: -1, read: host(model.lmHead()) });
+  return out;
+}
+
+/** llama_tensor_get_type's use_more_bits: the layers Q4_K_M keeps at Q6_K. */
+function useMoreBits(i: number, n: number): boolean {
+  return i < Math.trunc(n / 8) || i >= Math.trunc((7 * n) / 8) || (i - Math.trunc(n / 8)) % 3 === 2;
+}
+
+/** The block size of each type a tensor may get. */
+const BLOCK: Record<GgmlType, number> = { F32: 1, F16: 1, BF16: 1, Q5_0: 32, Q8_0: 32, Q4_K: 256, Q6_K: 256 };
+
+/** llama.cpp's tensor_type_fallback for rows that do not fit a type's block (then F16 if still not). */
+const FALLBACK: Partial<Record<GgmlType, GgmlType>> = { Q4_K: 'Q5_0', Q6_K: 'Q8_0' };
+
+export interface ChosenType {
+  type: GgmlType;
+  /** The type the rules chose when the rows did not fit it (the tensor fell back to `type`). */
+  wanted: GgmlType | null;
+}
+
+/**
+ * The ggml type of a tensor: 1-D tensors stay F32; f16/bf16/q8_0 use that type for every matrix (as
+ * convert_hf_to_gguf.py); q4_k_m follows llama.cpp's llama_model_quantize (Q4_K, with Q6_K for the output
+ * matrix — or the token embedding when tied — and for attn_v / ffn_down of the use_more_bits layers; an
+ * output whose rows are not a multiple of 256 gets Q8_0). Rows that do not fit the type's block fall back
+ * as llama.cpp's tensor_type_fallback does: Q4_K → Q5_0, Q6_K → Q8_0, and F16 where even that does not fit.
+ */
+export function tensorType(t: PlannedTensor, quant: GgufQuant, numLayers: number, tied: boolean): ChosenType {
+  if (t.shape.length === 1 || quant === 'f32') return { type: 'F32', wanted: null };
+  const cols = t.shape[1];
+  let type: GgmlType;
+  if (quant === 'f16') type = 'F16';
+  else if (quant === 'bf16') type = 'BF16';
+  else if (quant === 'q8_0') type = 'Q8_0';
+  else if (t.role === 'output' || (tied && t.role === 'token_embd')) type = cols % 256 === 0 ? 'Q6_K' : 'Q8_0';
+  else if ((t.role === 'attn_v' || t.role === 'ffn_down') && useMoreBits(t.layer, numLayers)) type = 'Q6_K';
+  else type = 'Q4_K';
+  if (cols % BLOCK[type] === 0) return { type, wanted: null };
+  const fallback = FALLBACK[type] ?? type;
+  return { type: cols % BLOCK[fallback] === 0 ? fallback : 'F16', wanted: type };
+}

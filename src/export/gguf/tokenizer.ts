@@ -1,0 +1,98 @@
+// The tokenizer section of a GGUF (tokenizer.ggml.*, tokenizer.chat_template) for a SentencePiece-BPE
+// vocabulary such as Mistral's: llama.cpp's "llama" (SPM) tokenizer merges the adjacent pair whose joined
+// text is the vocabulary entry of highest score, so each token scores minus the rank of the first
+// tokenizer.json merge that makes it — the order HF's BPE applies them in. (convert_hf_to_gguf.py without a
+// tokenizer.model gives every token -1000, which leaves llama.cpp's merge order to chance.)
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_CHAT_TEMPLATE } from '../../tokenizer/chat-template.ts';
+import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
+import { EMPTY_CONFIG, readTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
+import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
+import { buildVocab } from '../../tokenizer/vocab.ts';
+import { UserError } from '../../util/errors.ts';
+import type { GgufValue } from './gguf-file.ts';
+
+/** llama.cpp's token types (llama_token_type). */
+const TOKEN_TYPE = { normal: 1, unknown: 2, control: 3, userDefined: 4, unused: 5, byte: 6 } as const;
+
+/** The folder whose tokenizer a model uses: its own tokenizer.json, else the bundled Mistral tokenizer (as loadTokenizer). */
+export function tokenizerFolder(modelDir: string): string {
+  return fs.existsSync(path.join(modelDir, 'tokenizer.json')) ? modelDir : BUNDLED_TOKENIZER_DIR;
+}
+
+/** The merges of a BPE tokenizer.json as [left, right] pairs ("a b" strings or [a, b] arrays). */
+function mergePairs(merges: unknown, file: string): Array<[string, string]> {
+  if (!Array.isArray(merges)) throw new UserError('a GGUF export needs a BPE tokenizer with merges', `${file}: model.merges`);
+  return merges.map((m, i) => {
+    if (Array.isArray(m) && m.length === 2 && typeof m[0] === 'string' && typeof m[1] === 'string') return [m[0], m[1]];
+    if (typeof m === 'string') {
+      const at = m.indexOf(' ', 1);
+      if (at > 0) return [m.slice(0, at), m.slice(at + 1)];
+    }
+    throw new UserError('expected "left right" or [left, right]', `${file}: model.merges[${i}]`);
+  });
+}
+
+/** tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`. */
+export function tokenizerMetadata(folder: string, vocabSize: number): Map<string, GgufValue> {
+  const file = path.join(folder, 'tokenizer.json');
+  const json = readTokenizerJson(file);
+  const configFile = path.join(folder, 'tokenizer_config.json');
+  const config = fs.existsSync(configFile) ? readTokenizerConfig(configFile) : EMPTY_CONFIG;
+  if (json.model['type'] !== 'BPE' || json.model['byte_fallback'] !== true) {
+    throw new UserError('a GGUF export writes llama.cpp\'s SentencePiece tokenizer, which needs a BPE model with byte_fallback (as Mistral\'s)', `${file}: model`);
+  }
+  const vocab = buildVocab(json, file);
+  if (vocab.size > vocabSize) {
+    throw new UserError(`the tokenizer has ${vocab.size} tokens but the model's embedding has ${vocabSize} rows; put the model's own tokenizer.json in its folder`, file);
+  }
+  const scores = new Float32Array(vocabSize);
+  const scored = new Uint8Array(vocabSize);
+  mergePairs(json.model['merges'], file).forEach(([a, b], rank) => {
+    const id = vocab.tokenToId.get(a + b);
+    if (id !== undefined && !scored[id]) {
+      scores[id] = -rank;
+      scored[id] = 1;
+    }
+  });
+  const special = new Set(json.added_tokens.filter((t) => t.special).map((t) => t.id));
+  const userDefined = new Set(json.added_tokens.filter((t) => !t.special).map((t) => t.id));
+  const idOf = (token: string | null, fallback: string): number | null => vocab.tokenToId.get(token ?? fallback) ?? null;
+  const unk = idOf(config.unkToken, typeof json.model['unk_token'] === 'string' ? json.model['unk_token'] : '<unk>');
+  const bos = idOf(config.bosToken, '<s>'), eos = idOf(config.eosToken, '</s>');
+  const pad = config.padToken === null ? null : idOf(config.padToken, '');
+  const tokens: string[] = [], types = new Int32Array(vocabSize);
+  for (let id = 0; id < vocabSize; id++) {
+    const text = vocab.idToToken[id];
+    if (text === undefined) {
+      // rows of a padded embedding, as convert_hf_to_gguf.py names them
+      tokens.push(`[PAD${id}]`);
+      types[id] = TOKEN_TYPE.unused;
+      continue;
+    }
+    tokens.push(text);
+    types[id] = id === unk ? TOKEN_TYPE.unknown
+      : special.has(id) ? TOKEN_TYPE.control
+      : userDefined.has(id) ? TOKEN_TYPE.userDefined
+      : /^<0x[0-9A-Fa-f]{2}>$/.test(text) ? TOKEN_TYPE.byte
+      : TOKEN_TYPE.normal;
+  }
+  const raw = config.raw;
+  const m = new Map<string, GgufValue>([
+    ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
+    ['tokenizer.ggml.pre', { type: 'string', value: 'default' }],
+    ['tokenizer.ggml.tokens', { type: 'string[]', value: tokens }],
+    ['tokenizer.ggml.scores', { type: 'f32[]', value: scores }],
+    ['tokenizer.ggml.token_type', { type: 'i32[]', value: types }],
+  ]);
+  if (bos !== null) m.set('tokenizer.ggml.bos_token_id', { type: 'u32', value: bos });
+  if (eos !== null) m.set('tokenizer.ggml.eos_token_id', { type: 'u32', value: eos });
+  if (unk !== null) m.set('tokenizer.ggml.unknown_token_id', { type: 'u32', value: unk });
+  if (pad !== null) m.set('tokenizer.ggml.padding_token_id', { type: 'u32', value: pad });
+  m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: typeof raw['add_bos_token'] === 'boolean' ? raw['add_bos_token'] : bos !== null });
+  m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: raw['add_eos_token'] === true });
+  // the template our own chat rendering uses (the model's, or the built-in Mistral one)
+  m.set('tokenizer.chat_template', { type: 'string', value: config.chatTemplate ?? DEFAULT_CHAT_TEMPLATE });
+  return m;
+}

@@ -1,0 +1,267 @@
+// GGUF exports checked by llama.cpp itself (node-llama-cpp 3.21.1's prebuilt binary as the loader): it loads
+// each file, its tokenizer gives our ids, its next-token log-probabilities match our model's within a bound
+// per tensor type, and greedy generation in f32 is identical. Models are made here: a random one with the
+// bundled 32000-token Mistral tokenizer (hidden 64, cheap), one with a 512-token cut of that tokenizer and
+// rows of 256 (so Q4_K_M applies, cheap to quantise), a LoRA run trained for 2 steps by the CLI; a
+// classification adapter and rows Q4_K cannot hold are refused. llama.cpp's KV cache is made F32 here:
+// its default F16 cache adds ~1e-3 relative error of its own, which is not the file's.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { GgmlType, readGgufFileInfo, type Token } from 'node-llama-cpp';
+import { createBackend } from '../../src/backend/select.ts';
+import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
+import type { GgufQuant } from '../../src/export/gguf/tensors.ts';
+import { collate } from '../../src/model/batch.ts';
+import type { MistralConfig } from '../../src/model/config.ts';
+import { generate } from '../../src/model/generate.ts';
+import { createRandomModel } from '../../src/model/init.ts';
+import { loadModel, type MistralModel } from '../../src/model/mistral.ts';
+import { loadAdapter } from '../../src/model/peft.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
+import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const backend = createBackend('cpu');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-gguf-'));
+
+type NodeLlama = typeof import('node-llama-cpp');
+type Llama = Awaited<ReturnType<NodeLlama['getLlama']>>;
+let llama: Llama | null = null, skip: string | false = false;
+try {
+  const m = await import('node-llama-cpp');
+  llama = await m.getLlama({ gpu: false, build: 'never', logLevel: m.LlamaLogLevel.error });
+} catch (e) {
+  skip = `llama.cpp (node-llama-cpp) cannot load here: ${(e as Error).message.split('\n')[0]}`;
+  console.log(`# SKIPPED the llama.cpp checks: ${skip}`);
+}
+
+function cli(...args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), ...args], { encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr };
+}
+
+function config(over: Partial<MistralConfig>): MistralConfig {
+  return {
+    vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, rmsNormEps: 1e-5,
+    ropeTheta: 10000, slidingWindow: null, tieWordEmbeddings: false, maxPositionEmbeddings: 256, bosTokenId: 1, eosTokenIds: [2],
+    padTokenId: null, labels: null, task: 'generation', ...over,
+  };
+}
+
+/** The bundled tokenizer cut to its first n ids (bytes and the earliest merges): a real SentencePiece-BPE vocabulary. */
+function cutTokenizer(dir: string, n: number): void {
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; merges: Array<string | string[]> } };
+  const vocab = Object.fromEntries(Object.entries(json.model.vocab).filter(([, id]) => id < n));
+  json.model.vocab = vocab;
+  json.model.merges = json.model.merges.filter((m) => {
+    const [a, b] = typeof m === 'string' ? m.split(' ') : m;
+    return a! in vocab && b! in vocab && a! + b! in vocab;
+  });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+}
+
+function randomModelDir(name: string, cfg: MistralConfig, tokenizerSize: number | null): string {
+  const dir = path.join(tmp, name);
+  saveModelFolder(createRandomModel(backend, cfg, { seed: 7, std: 0.1, normStd: 0.1 }), dir, { sourceDir: null, head: 'causal' });
+  if (tokenizerSize) cutTokenizer(dir, tokenizerSize);
+  return dir;
+}
+
+const full = randomModelDir('full', config({}), null); // bundled tokenizer (32000)
+const wide = randomModelDir('wide', config({ vocabSize: 512, hiddenSize: 256, intermediateSize: 512, headDim: 64 }), 512);
+
+/** Centered next-token log-probabilities (= logits up to their mean) after `ids`, from llama.cpp and from us. */
+async function llamaLogProbs(file: string, prompts: number[][], greedy = 0): Promise<{ lp: Float64Array[]; gen: number[] }> {
+  const model = await llama!.loadModel({ modelPath: file });
+  const ctx = await model.createContext({ contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' });
+  const seq = ctx.getSequence();
+  const lp: Float64Array[] = [];
+  let gen: number[] = [];
+  try {
+    for (const ids of prompts) {
+      await seq.clearHistory();
+      for await (const r of seq.evaluateWithMetadata(ids as Token[], { probabilities: true }, { temperature: 0 })) {
+        const out = new Float64Array(r.probabilities.size);
+        for (const [t, p] of r.probabilities) out[t] = Math.log(p);
+        lp.push(center(out));
+        break;
+      }
+    }
+    if (greedy) {
+      await seq.clearHistory();
+      for await (const t of seq.evaluate(prompts[0] as Token[], { temperature: 0 })) {
+        gen.push(t);
+        if (gen.length === greedy) break;
+      }
+    }
+  } finally {
+    await ctx.dispose();
+    await model.dispose();
+  }
+  return { lp, gen };
+}
+
+function center(x: ArrayLike<number>): Float64Array {
+  let mean = 0;
+  for (let i = 0; i < x.length; i++) mean += x[i]!;
+  mean /= x.length;
+  return Float64Array.from(x, (v) => v - mean);
+}
+
+function ourLogProbs(model: MistralModel, prompts: number[][]): Float64Array[] {
+  const V = model.cfg.vocabSize;
+  return prompts.map((ids) => center(model.logits(collate([{ inputIds: ids }], 0, 0)).subarray((ids.length - 1) * V, ids.length * V)));
+}
+
+/** max |a − b| / max |b| over all prompts, and the worst cosine similarity. */
+function compare(a: Float64Array[], b: Float64Array[]): { rel: number; cos: number } {
+  let err = 0, mag = 0, cos = 1;
+  a.forEach((x, k) => {
+    const y = b[k]!;
+    assert.equal(x.length, y.length);
+    let dot = 0, nx = 0, ny = 0;
+    for (let i = 0; i < x.length; i++) {
+      err = Math.max(err, Math.abs(x[i]! - y[i]!));
+      mag = Math.max(mag, Math.abs(y[i]!));
+      dot += x[i]! * y[i]!; nx += x[i]! ** 2; ny += y[i]! ** 2;
+    }
+    cos = Math.min(cos, dot / Math.sqrt(nx * ny));
+  });
+  return { rel: err / mag, cos };
+}
+
+const PROMPT_TEXTS = ['The quick brown fox jumps over', 'Once upon a time, in a land far away', '[INST] Write a haiku about rain. [/INST]'];
+
+test('f32 GGUF of a 32000-token model: llama.cpp tokenizes as we do, its logits match ≤ 1e-4, greedy 32 tokens identical', { skip }, async () => {
+  const file = path.join(tmp, 'full-f32.gguf');
+  const r = cli('export', '--model', full, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  const tok = loadTokenizer(full);
+  const lm = await llama!.loadModel({ modelPath: file });
+  const strings = [
+    'Hello world', ' leading space', 'trailing space ', '<s>[INST] special tokens inside [/INST]</s> and after', 'a</s>b<unk>c',
+    '  two   three    four     spaces', 'tabs\tand\nnew\n\nlines\r\n', 'Здравствуй, мир! Ελληνικά', '你好世界, こんにちは, 안녕하세요',
+    'emoji 🙂🚀 and rare 𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'bytes: \u0001\u0002\u007f\u00ff\u2028', 'ﬁ ligature, e\u0301 combining', '', ' ', '12345 67.89e-3',
+  ];
+  try {
+    for (const s of strings) assert.deepEqual(lm.tokenize(s, true), tok.encode(s), `tokenizing ${JSON.stringify(s)}`);
+  } finally {
+    await lm.dispose();
+  }
+  const prompts = PROMPT_TEXTS.map((t) => [1, ...tok.encode(t)]);
+  const ours = loadModel(full, { backend });
+  const ll = await llamaLogProbs(file, prompts, 32);
+  const { rel } = compare(ll.lp, ourLogProbs(ours, prompts));
+  console.log(`# f32 (32000-token model): logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `f32 logits rel error ${rel}`);
+  assert.deepEqual(ll.gen, generate(ours, prompts[0]!, { maxNewTokens: 32, temperature: 0, eosIds: [] }));
+});
+
+// measured on this model (random, std 0.1, rows of 256; llama.cpp also rounds activations to 8 bits
+// for quantised weights: f32 1.5e-6, f16 1.1e-3, bf16 1.8e-2, q8_0 4.1e-2, q4_k_m 0.46 (cosine 0.88)); bounds ~2×
+const BOUNDS: Record<GgufQuant, { rel: number; cos: number }> = {
+  f32: { rel: 1e-4, cos: 0.999999 }, f16: { rel: 3e-3, cos: 0.99999 }, bf16: { rel: 4e-2, cos: 0.999 },
+  q8_0: { rel: 0.1, cos: 0.995 }, q4_k_m: { rel: 0.9, cos: 0.8 },
+};
+
+test('every --quant type: llama.cpp loads it and its logits stay within the bound measured for the type', { skip }, async () => {
+  const tok = loadTokenizer(wide);
+  const prompts = PROMPT_TEXTS.map((t) => [1, ...tok.encode(t)]);
+  const model = loadModel(wide, { backend });
+  const ours = ourLogProbs(model, prompts);
+  for (const quant of Object.keys(BOUNDS) as GgufQuant[]) {
+    const file = path.join(tmp, `wide-${quant}.gguf`);
+    const { bytes } = exportGguf(model, wide, file, quant, { name: 'wide', baseModel: wide, adapter: null, run: null }, { progress: false });
+    const { rel, cos } = compare((await llamaLogProbs(file, prompts)).lp, ours);
+    console.log(`# ${quant}: ${bytes} bytes, logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)}`);
+    if (quant === 'q4_k_m') {
+      // llama.cpp's own GGUF reader: the metadata and the types llama_model_quantize would choose for 2 layers
+      // (use_more_bits: layer 1 of 2 keeps attn_v / ffn_down at Q6_K; output Q6_K; the rest Q4_K; norms F32)
+      const info = await readGgufFileInfo(file, { logWarnings: false });
+      const type = (name: string): string => GgmlType[info.fullTensorInfo!.find((t) => t.name === name)!.ggmlType]!;
+      assert.deepEqual(['token_embd.weight', 'blk.0.attn_v.weight', 'blk.1.attn_v.weight', 'blk.0.ffn_down.weight', 'blk.1.ffn_down.weight', 'blk.1.attn_q.weight', 'output.weight', 'output_norm.weight'].map(type),
+        ['Q4_K', 'Q4_K', 'Q6_K', 'Q4_K', 'Q6_K', 'Q4_K', 'Q6_K', 'F32']);
+      const md = info.metadata as unknown as Record<string, Record<string, unknown>>;
+      assert.equal(md['general']!['architecture'], 'llama');
+      assert.equal(md['general']!['alignment'], 32);
+      assert.equal(md['general']!['file_type'], 15);
+      assert.deepEqual(md['llama']!['attention'], { head_count: 4, head_count_kv: 2, layer_norm_rms_epsilon: Math.fround(1e-5) });
+    }
+    assert.ok(rel <= BOUNDS[quant].rel && cos >= BOUNDS[quant].cos, `${quant}: rel ${rel}, cos ${cos}`);
+  }
+});
+
+test('a LoRA run trained by the CLI exports (--run) with the adapter merged: llama.cpp matches base + adapter', { skip }, async () => {
+  const dir = path.join(tmp, 'run');
+  fs.mkdirSync(dir);
+  const tok = loadTokenizer(full);
+  const lines = ['a small story about a cat', 'the dog ran to the park', 'rain falls on the quiet town', 'we sing songs in the evening'];
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), lines.map((t) => JSON.stringify({ input_ids: [1, ...tok.encode(t)] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'cfg.json'), JSON.stringify({
+    model: full, data: { train: 'train.jsonl' }, lora: { r: 4, alpha: 8, target_modules: ['q_proj', 'k_proj', 'v_proj', 'down_proj'] },
+    optimizer: { lr: 0.05 }, batch_size: 2, max_steps: 2, eval: { samples: 0 }, seed: 1,
+  }));
+  const run = path.join(dir, 'out');
+  const t = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', path.join(dir, 'cfg.json'), '--output_dir', run], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  const file = path.join(dir, 'run.gguf');
+  const r = cli('export', '--run', run, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
+  const base = loadModel(full, { backend });
+  const baseLp = ourLogProbs(base, prompts);
+  loadAdapter(base, path.join(run, 'adapter'), { trainable: false });
+  const ours = ourLogProbs(base, prompts);
+  assert.ok(compare(ours, baseLp).rel > 1e-3, 'the adapter changes the logits (else this test proves nothing)');
+  const { rel } = compare((await llamaLogProbs(file, prompts)).lp, ours);
+  console.log(`# LoRA run f32: logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
+
+test('the tiny HF fixture (given a 512-token tokenizer): context_length is its window of 8; f32 matches, q4_k_m falls back as llama.cpp', { skip }, async () => {
+  const dir = path.join(tmp, 'tiny');
+  fs.cpSync(TINY_BASE, dir, { recursive: true });
+  cutTokenizer(dir, 512);
+  const prompts = [[1, 415, 293, 460], [1, 260, 300, 400, 500, 280, 270]]; // within the window: full attention = the window's
+  const ours = ourLogProbs(loadModel(dir, { backend }), prompts);
+  const f32 = path.join(tmp, 'tiny-f32.gguf');
+  let r = cli('export', '--model', dir, '--out', f32, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /llama\.context_length = 8, the sliding window/);
+  const exact = compare((await llamaLogProbs(f32, prompts)).lp, ours);
+  console.log(`# tiny fixture f32: logits max rel error ${exact.rel.toExponential(2)}`);
+  assert.ok(exact.rel <= 1e-4, `rel ${exact.rel}`);
+  // rows of 64 and 160: llama.cpp's tensor_type_fallback (Q4_K → Q5_0, Q6_K → Q8_0; the output's own rule gives Q8_0)
+  const q4 = path.join(tmp, 'tiny-q4_k_m.gguf');
+  r = cli('export', '--model', dir, '--out', q4, '--format', 'gguf', '--quant', 'q4_k_m');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /fall back as llama\.cpp does: token_embd\.weight Q4_K→Q5_0/);
+  const info = await readGgufFileInfo(q4, { logWarnings: false });
+  const type = (name: string): string => GgmlType[info.fullTensorInfo!.find((t) => t.name === name)!.ggmlType]!;
+  assert.deepEqual(['token_embd.weight', 'blk.0.attn_q.weight', 'blk.0.ffn_down.weight', 'blk.1.attn_v.weight', 'blk.1.ffn_down.weight', 'output.weight'].map(type),
+    ['Q5_0', 'Q5_0', 'Q5_0', 'Q8_0', 'Q8_0', 'Q8_0']);
+  const { rel, cos } = compare((await llamaLogProbs(q4, prompts)).lp, ours);
+  console.log(`# tiny fixture q4_k_m (Q5_0/Q8_0 fallbacks): logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)}`);
+  assert.ok(rel <= 0.25 && cos >= 0.97, `rel ${rel}, cos ${cos}`); // measured 0.12, 0.991
+});
+
+test('refused with one line, nothing written: a classification adapter, a vocabulary the tokenizer does not fit', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init')], /classification model cannot be exported to GGUF/],
+    [['--model', TINY_BASE], /tokenizer has 32000 tokens but the model's embedding has 512 rows/],
+  ];
+  for (const [args, msg] of cases) {
+    const out = path.join(tmp, 'refused.gguf');
+    const r = cli('export', ...args, '--out', out, '--format', 'gguf');
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, msg);
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('cpu backend') && !l.startsWith('tokenizer:')).length, 1, r.stderr);
+    assert.ok(!fs.existsSync(out) && fs.readdirSync(tmp).every((f) => !f.endsWith('.tmp')), 'nothing left behind');
+  }
+});
