@@ -26,7 +26,9 @@ export function createBackend(device: DeviceName = 'auto', source: CudaSource = 
   const why = cudaUnavailable(source);
   if (typeof why !== 'string') return why;
   if (device === 'cuda') throw new UserError(`device cuda: ${why}`);
-  infoOnce('device-auto', `device auto: using the CPU (${why})`);
+  // one short line: where the libraries were looked for is in --device cuda's error
+  const [reason, looked] = why.split('; looked in');
+  infoOnce('device-auto', `device auto: using the CPU (${reason}${looked === undefined ? '' : '; --device cuda lists where it looked'})`);
   return new CpuBackend();
 }
 

@@ -8,7 +8,8 @@ import type { Precision } from '../../backend/dtype.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
 import { loadAdapter } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
-import { readRunConfig, runWeightsDir } from '../export.ts';
+import { runPath, runWeightsDir } from '../../run/layout.ts';
+import { readRunConfig } from '../export.ts';
 import type { Provenance } from './metadata.ts';
 
 export type GgufSource = { run: string; best: boolean } | { model: string; adapter: string | null };
@@ -29,8 +30,8 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
   };
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
-    if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, path.join(src.run, 'config.yaml'));
-    const weights = runWeightsDir(src.run, cfg, src.best);
+    if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, runPath(src.run, 'config'));
+    const weights = runWeightsDir(src.run, cfg.method, src.best);
     if (!fs.existsSync(weights)) throw new UserError(`${src.best ? 'best/ (no validation was run?)' : path.basename(weights) + '/'} not found: the run has not finished`, weights);
     const name = path.basename(path.resolve(src.run));
     if (cfg.method === 'full') {

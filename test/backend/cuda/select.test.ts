@@ -34,7 +34,7 @@ test('eval --device auto without CUDA: runs on the CPU and says why in one line'
   assert.equal(r.status, 0, r.stderr);
   const why = r.stderr.split('\n').filter((l) => l.startsWith('device auto:'));
   assert.equal(why.length, 1, r.stderr);
-  assert.match(why[0]!, /^device auto: using the CPU \(no CUDA driver: CUDA driver \(libcuda\.so\.1\) not found; looked in: /);
+  assert.match(why[0]!, /^device auto: using the CPU \(no CUDA driver: CUDA driver \(libcuda\.so\.1\) not found; --device cuda lists where it looked\)$/);
   assert.ok(Number.isFinite((JSON.parse(r.stdout) as { loss: number }).loss));
 });
 
