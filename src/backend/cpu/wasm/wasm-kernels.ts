@@ -40,8 +40,8 @@ interface Exports {
   swiglu_forward(out: number, gate: number, up: number, n: number): void;
   swiglu_backward(dgate: number, dup: number, dout: number, gate: number, up: number, n: number): void;
   masked_softmax(S: number, stats: number, seg: number, T: number, K: number, off: number, window: number): void;
-  probs_from_lse(S: number, lse: number, seg: number, T: number, window: number): void;
-  attn_dscores(dS: number, P: number, rowDot: number, T: number): void;
+  probs_from_lse(S: number, lse: number, seg: number, T: number, K: number, off: number, window: number): void;
+  attn_dscores(dS: number, P: number, rowDot: number, T: number, K: number): void;
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number,
     beta: number, C: number, ldc: number, pa: number, pb: number): void;
 }
@@ -218,15 +218,15 @@ export class WasmKernels {
           lse[i] = z === 0 ? -Infinity : stats[2 * i]! + Math.log(z);
         }
       },
-      probsFromLse: (S, lse, rowSeg, T, window) => {
+      probsFromLse: (S, lse, rowSeg, T, K, off, window) => {
         if (!inWasm(S)) throw new Error('attention: scores must come from the SIMD workspace');
-        seg.set(rowSeg.subarray(0, T));
+        seg.set(rowSeg.subarray(0, K));
         lseRow.set(lse.subarray(0, T));
-        this.x.probs_from_lse(S.byteOffset, lseRow.byteOffset, seg.byteOffset, T, win(window));
+        this.x.probs_from_lse(S.byteOffset, lseRow.byteOffset, seg.byteOffset, T, K, off, win(window));
       },
-      dScores: (dS, P, rowDot, T) => {
+      dScores: (dS, P, rowDot, T, K) => {
         if (!inWasm(dS) || !inWasm(P) || !inWasm(rowDot)) throw new Error('attention: buffers must come from the SIMD workspace');
-        this.x.attn_dscores(dS.byteOffset, P.byteOffset, rowDot.byteOffset, T);
+        this.x.attn_dscores(dS.byteOffset, P.byteOffset, rowDot.byteOffset, T, K);
       },
       release: () => {
         if (block) this.arena.release(block.at, block.bytes);
