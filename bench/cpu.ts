@@ -1,77 +1,44 @@
-// CPU benchmark: forward and LoRA-training tokens/s of a ~20M-parameter Mistral (vocab 32000, hidden 256,
-// intermediate 768, 6 layers, 8 heads, 2 KV heads) at batch 4 × 256, with OpenBLAS and without it (the
+// CPU benchmark: forward, LoRA-training and full-training tokens/s of a ~20M-parameter Mistral (vocab 32000, hidden 256,
+// intermediate 768, 6 layers, 8 heads, 2 KV heads) at batch 4 × 256 (bench/cpu-model.ts), with OpenBLAS and without it (the
 // WebAssembly SIMD GEMM; --js adds the TypeScript loops, ~50× slower), side by side with the PyTorch peer
 // (Debian python3-torch) run in the same process tree.
-// Usage: npm run bench:cpu [-- --steps 5 --warmup 2 --no-simd --js --no-torch --peer PATH/bench_cpu.py]
+// Usage: npm run bench:cpu [-- --steps 5 --warmup 2 --modes forward,lora,full --no-simd --js --no-torch --peer PATH/bench_cpu.py]
 // Prints one JSON line per case, then a table with median step times and the ratio to PyTorch.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
-import { causalLmBackward } from '../src/model/backward.ts';
-import { collate } from '../src/data/batch.ts';
-import { parseConfig } from '../src/model/config.ts';
-import { createRandomModel } from '../src/model/init.ts';
-import { zeroGrads } from '../src/model/params.ts';
-import { createAdapter } from '../src/model/peft.ts';
-import { PROJECTIONS } from '../src/model/weights.ts';
-import { AdamW } from '../src/train/optimizer.ts';
-import { Rng } from '../src/util/rng.ts';
+import { nanoWorkload, type Mode } from './cpu-model.ts';
 
+// the peer lives in the shared folder next to the repository (../shared), or next to a worktree's parent
+const PEERS = ['../shared/bench/torch_cpu/bench_cpu.py', '../../shared/bench/torch_cpu/bench_cpu.py'].map((p) => path.resolve(p));
 const { values: a } = parseArgs({
   options: {
     steps: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' },
+    modes: { type: 'string', default: 'forward,lora,full' },
     'no-simd': { type: 'boolean' }, js: { type: 'boolean' }, 'no-torch': { type: 'boolean' },
-    peer: { type: 'string', default: path.resolve('../shared/bench/torch_cpu/bench_cpu.py') },
+    peer: { type: 'string', default: PEERS.find((p) => fs.existsSync(p)) ?? PEERS[0]! },
   },
 });
 const steps = Number(a.steps), warmup = Number(a.warmup);
 const B = 4, T = 256;
-const NANO = {
-  model_type: 'mistral', vocab_size: 32000, hidden_size: 256, intermediate_size: 768, num_hidden_layers: 6,
-  num_attention_heads: 8, num_key_value_heads: 2, head_dim: 32, rms_norm_eps: 1e-5, rope_theta: 10000,
-  sliding_window: null, tie_word_embeddings: false,
-};
 
 interface Row { system: string; mode: string; tokens_per_s: number; step_ms_median: number; step_ms_all: number[]; peak_rss_mb: number }
 
 const LABEL = { openblas: 'OpenBLAS', simd: 'no BLAS: WASM SIMD GEMM', js: 'no BLAS: TypeScript GEMM' } as const;
 
-function ours(gemm: 'openblas' | 'simd' | 'js', mode: 'forward' | 'lora', nSteps: number, nWarmup: number): Row {
-  const backend = new CpuBackend({ gemm });
-  const cfg = parseConfig(NANO);
-  const model = createRandomModel(backend, cfg, { seed: 0 });
-  const rng = new Rng(1);
-  createAdapter(model, { r: 16, alpha: 32, dropout: 0, targets: PROJECTIONS, useRslora: false }, rng, mode === 'lora');
-  for (const layer of model.lora!.layers) {
-    for (const pair of Object.values(layer)) {
-      const b = new Float32Array(pair.B.length).map(() => rng.normal() * 0.02);
-      backend.upload(pair.B, { dtype: 'f32', data: b });
-    }
-  }
-  const rows = Array.from({ length: B }, () => ({ inputIds: Array.from({ length: T }, () => rng.below(32000)) }));
-  const batch = collate(rows, 0, null);
-  const params = model.trainableParams();
-  const opt = mode === 'lora' ? new AdamW(backend, params, { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 }) : null;
-  const step = (): void => {
-    if (opt) {
-      zeroGrads(backend, params);
-      causalLmBackward(model, batch, 1 / batch.targetCount);
-      opt.update(1e-4);
-    } else {
-      model.loss(batch);
-    }
-  };
-  for (let i = 0; i < nWarmup; i++) step();
+function ours(gemm: 'openblas' | 'simd' | 'js', mode: Mode, nSteps: number, nWarmup: number): Row {
+  const w = nanoWorkload(mode, B, T, gemm);
+  for (let i = 0; i < nWarmup; i++) w.step();
   const times: number[] = [];
   for (let i = 0; i < nSteps; i++) {
     const t0 = performance.now();
-    step();
+    w.step();
     times.push(performance.now() - t0);
   }
   const med = [...times].sort((x, y) => x - y)[Math.floor(times.length / 2)]!;
-  model.releaseActivations();
+  w.release();
   return {
     system: `mistral-tune (${LABEL[gemm]})`, mode,
     tokens_per_s: Math.round((B * T) / (med / 1000)), step_ms_median: Math.round(med),
@@ -79,7 +46,7 @@ function ours(gemm: 'openblas' | 'simd' | 'js', mode: 'forward' | 'lora', nSteps
   };
 }
 
-function torch(mode: 'forward' | 'lora'): Row | null {
+function torch(mode: Mode): Row | null {
   if (a['no-torch'] || !fs.existsSync(a.peer!) || !fs.existsSync('/usr/bin/python3')) return null;
   try {
     const out = execFileSync('/usr/bin/python3', [a.peer!, '--cases', `tuned/nano:${mode}`, '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8' });
@@ -100,14 +67,15 @@ const record = (r: Row | null): void => {
   results.push(r);
   console.log(JSON.stringify(r));
 };
-for (const mode of ['forward', 'lora'] as const) {
+for (const mode of a.modes!.split(',') as Mode[]) {
   // alternate the systems so drift on a shared machine hits both
   record(ours('openblas', mode, steps, warmup));
   record(torch(mode));
   if (!a['no-simd']) record(ours('simd', mode, steps, warmup));
   if (a.js) record(ours('js', mode, Math.min(steps, 2), 1));
 }
-console.log(`\n# CPU benchmark: nano Mistral (vocab 32000, hidden 256, 6 layers), batch ${B} × ${T}, LoRA r=16 on all 7 projections, float32`);
+console.log(`\n# ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; peak RSS is the process's so far (ours run in one process)`);
+console.log(`# CPU benchmark: nano Mistral (vocab 32000, hidden 256, 6 layers), batch ${B} × ${T}, LoRA r=16 on all 7 projections (full: all weights), float32`);
 console.log(`# ${'system'.padEnd(44)} ${'mode'.padEnd(8)} ${'tokens/s'.padStart(9)} ${'median ms'.padStart(10)} ${'vs torch'.padStart(9)}`);
 for (const r of results) {
   const peer = results.find((x) => x.system.startsWith('PyTorch') && x.mode === r.mode);

@@ -11,7 +11,12 @@ export class CpuBuffer implements DeviceBuffer {
     readonly data: CpuArray,
     /** True for a view into another buffer's memory (not counted, not freed). */
     readonly isView: boolean,
+    /** A view's buffer (kept alive while the view is: its arena block must outlive it). */
+    readonly owner: CpuBuffer | null = null,
   ) {}
+
+  /** Gives an arena block back (set by the backend for buffers in the kernels' memory). */
+  release: (() => void) | null = null;
 
   get length(): number {
     return this.data.length;

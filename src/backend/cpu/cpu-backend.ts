@@ -19,6 +19,12 @@ import { rope } from './kernels/rope.ts';
 import { gatherRows, scatterAddRows } from './kernels/rows.ts';
 import { swigluBackward, swigluForward } from './kernels/swiglu.ts';
 
+/** Float32 buffers of at least this many elements go into the SIMD kernels' memory. */
+const ARENA_MIN = 1024;
+
+/** Gives the arena block of a buffer that was never freed back when the buffer is collected. */
+const collected = new FinalizationRegistry<() => void>((release) => release());
+
 export type GemmChoice = 'auto' | 'openblas' | 'simd' | 'js';
 
 export interface CpuBackendOptions {
@@ -65,20 +71,31 @@ export class CpuBackend implements Backend {
 
   // ---- memory ----
   alloc(dtype: DType, length: number): DeviceBuffer {
-    const data = cpuArray(dtype, length);
     this.allocated += length * DTYPE_BYTES[dtype];
-    return new CpuBuffer(dtype, data, false);
+    // float32 buffers of some size live in the SIMD kernels' memory, where they run on them in place
+    const block = dtype === 'f32' && length >= ARENA_MIN && this.simd ? this.simd.allocF32(length) : null;
+    if (!block) return new CpuBuffer(dtype, cpuArray(dtype, length), false);
+    const buf = new CpuBuffer(dtype, block.data, false);
+    buf.release = block.release;
+    collected.register(buf, block.release, buf);
+    return buf;
   }
 
   view(buf: DeviceBuffer, offset: number, length: number): DeviceBuffer {
     const b = buf as CpuBuffer;
     if (offset < 0 || offset + length > b.length) throw new Error(`view [${offset}, ${offset + length}) outside a buffer of ${b.length}`);
-    return new CpuBuffer(b.dtype, b.data.subarray(offset, offset + length), true);
+    return new CpuBuffer(b.dtype, b.data.subarray(offset, offset + length), true, b.owner ?? b);
   }
 
   free(buf: DeviceBuffer): void {
     const b = buf as CpuBuffer;
-    if (!b.isView) this.allocated -= b.length * DTYPE_BYTES[b.dtype];
+    if (b.isView) return;
+    this.allocated -= b.length * DTYPE_BYTES[b.dtype];
+    if (b.release) {
+      collected.unregister(b);
+      b.release();
+      b.release = null;
+    }
   }
 
   upload(dst: DeviceBuffer, src: HostData, dstOffset = 0): void {

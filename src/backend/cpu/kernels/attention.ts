@@ -2,6 +2,10 @@
 // Per (row b, head h): S = scale·Q·Kᵀ (T, kvLen) by GEMM, the mask (causal, sliding window, segments
 // for padding and packing), softmax with the log-sum-exp saved, O = P·V. The backward recomputes P from
 // the saved log-sum-exp, as flash attention does, so nothing of size T² is kept between the passes.
+// The backward goes in causal blocks of QBLOCK queries: a block's scores stop at its last query's key,
+// so its five GEMMs and row kernels skip the keys the mask hides (about 40% of them at T = 256). The
+// forward keeps one block: measured, its two GEMMs lost more to the 4× more, smaller BLAS calls than
+// they saved (docs/cpu-performance.md).
 import type { AttentionShape, GemmSpec } from '../../backend.ts';
 import type { FloatArray } from '../../dtype.ts';
 
@@ -13,9 +17,9 @@ export interface AttentionOps {
   /** Work buffers valid for one call: S and dS (T·K each), rowDot (T); q and k are the call's operands. */
   workspace(T: number, K: number, q: FloatArray, k: FloatArray): { S: FloatArray; dS: FloatArray; rowDot: FloatArray };
   maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, K: number, off: number, window: number | null): void;
-  probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, window: number | null): void;
-  /** dS = P ∘ (dS − rowDot) row by row, in place over dS (T, T). */
-  dScores(dS: FloatArray, P: FloatArray, rowDot: FloatArray, T: number): void;
+  probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, K: number, off: number, window: number | null): void;
+  /** dS = P ∘ (dS − rowDot) row by row, in place over dS (T, K). */
+  dScores(dS: FloatArray, P: FloatArray, rowDot: FloatArray, T: number, K: number): void;
   /** The call is over: the workspace may be reused. */
   release(): void;
 }
@@ -26,10 +30,10 @@ export function typescriptAttentionOps(gemm: GemmFn): AttentionOps {
     gemm,
     workspace: (T, K, q) => ({ S: scratch(q, T * K), dS: scratch(q, T * K), rowDot: scratch(q, T) }),
     maskedSoftmax, probsFromLse,
-    dScores: (dS, P, rowDot, T) => {
+    dScores: (dS, P, rowDot, T, K) => {
       for (let i = 0; i < T; i++) {
-        const row = i * T, r = rowDot[i]!;
-        for (let j = 0; j < T; j++) dS[row + j] = P[row + j]! * (dS[row + j]! - r);
+        const row = i * K, r = rowDot[i]!;
+        for (let j = 0; j < K; j++) dS[row + j] = P[row + j]! * (dS[row + j]! - r);
       }
     },
     release: () => {},
@@ -78,20 +82,31 @@ export function maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, T
   }
 }
 
-/** Recomputes P (T, T) in place over the scores S from the saved lse (training shapes). */
-export function probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, window: number | null): void {
+/** Recomputes P (T, K) in place over the scores S from the saved lse; query i sits at key index off + i. */
+export function probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T: number, K: number, off: number, window: number | null): void {
   for (let i = 0; i < T; i++) {
-    const row = i * T;
+    const row = i * K, a = off + i;
     const l = lse[i]!;
-    const si = seg[i]!;
+    const si = seg[a]!;
     if (l === -Infinity || si < 0) {
-      S.fill(0, row, row + T);
+      S.fill(0, row, row + K);
       continue;
     }
-    const lo = keyRange(i, window);
+    const lo = keyRange(a, window);
     S.fill(0, row, row + lo);
-    for (let j = lo; j <= i; j++) S[row + j] = seg[j] === si ? Math.exp(S[row + j]! - l) : 0;
-    S.fill(0, row + i + 1, row + T);
+    for (let j = lo; j <= a; j++) S[row + j] = seg[j] === si ? Math.exp(S[row + j]! - l) : 0;
+    S.fill(0, row + a + 1, row + K);
+  }
+}
+
+/** Query rows per causal block. */
+const QBLOCK = 64;
+
+/** Calls fn for each block of `block` queries [i0, i0 + rows) with the keys [0, kEnd) it may see. */
+function forEachBlock(T: number, off: number, block: number, fn: (i0: number, rows: number, kEnd: number) => void): void {
+  for (let i0 = 0; i0 < T; i0 += block) {
+    const rows = Math.min(block, T - i0);
+    fn(i0, rows, off + i0 + rows);
   }
 }
 
@@ -124,12 +139,15 @@ export function attentionForward(
   const K = s.kvLen ?? T, off = s.qOffset ?? 0;
   if (off + T > K) throw new Error(`attention: ${T} queries at offset ${off} exceed ${K} keys`);
   const { gemm } = ops;
-  const { S } = ops.workspace(T, K, q, k); // (T, K) scores, then probabilities
+  const { S } = ops.workspace(T, K, q, k); // (rows, kEnd) scores of a block, then probabilities
   try {
     forEachHead(s, K, seg, lse, (qo, ko, rowSeg, lseRow) => {
-      gemm(S, q.subarray(qo), k.subarray(ko), { m: T, n: K, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: K, alpha: scale });
-      ops.maskedSoftmax(S, lseRow, rowSeg, T, K, off, window);
-      gemm(out.subarray(qo), S, v.subarray(ko), { m: T, n: D, k: K, lda: K, ldb: Hkv * D, ldc: Hq * D });
+      forEachBlock(T, off, T, (i0, rows, kEnd) => {
+        const qb = qo + i0 * Hq * D;
+        gemm(S, q.subarray(qb), k.subarray(ko), { m: rows, n: kEnd, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: kEnd, alpha: scale });
+        ops.maskedSoftmax(S, lseRow.subarray(i0), rowSeg, rows, kEnd, off + i0, window);
+        gemm(out.subarray(qb), S, v.subarray(ko), { m: rows, n: D, k: kEnd, lda: kEnd, ldb: Hkv * D, ldc: Hq * D });
+      });
     });
   } finally {
     ops.release();
@@ -143,28 +161,32 @@ export function attentionBackward(
   const { B, T, Hq, Hkv, D, scale, window } = s;
   if ((s.kvLen ?? T) !== T || (s.qOffset ?? 0) !== 0) throw new Error('attention backward supports training shapes only (kvLen = T, qOffset = 0)');
   const { gemm } = ops;
-  const { S: P, dS, rowDot } = ops.workspace(T, T, q, k); // P, dS (T, T); rowDot (T) Σ_d dO·O
+  const { S: P, dS, rowDot } = ops.workspace(T, T, q, k); // P, dS (rows, kEnd) of a block; rowDot (rows) Σ_d dO·O
   dk.fill(0, 0, B * T * Hkv * D);
   dv.fill(0, 0, B * T * Hkv * D);
+  const ld = Hq * D;
   try {
     forEachHead(s, T, seg, lse, (qo, ko, rowSeg, lseRow) => {
-      const Q = q.subarray(qo), K = k.subarray(ko), V = v.subarray(ko);
-      const dO = dout.subarray(qo), O = out.subarray(qo);
-      gemm(P, Q, K, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T, alpha: scale });
-      ops.probsFromLse(P, lseRow, rowSeg, T, window);
-      // dV += Pᵀ·dO
-      gemm(dv.subarray(ko), P, dO, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, beta: 1 });
-      // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)
-      gemm(dS, dO, V, { m: T, n: T, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: T });
-      for (let i = 0; i < T; i++) {
-        let acc = 0;
-        for (let d = 0; d < D; d++) acc += dO[i * Hq * D + d]! * O[i * Hq * D + d]!;
-        rowDot[i] = acc;
-      }
-      ops.dScores(dS, P, rowDot, T);
-      // dQ = scale·dS·K ; dK += scale·dSᵀ·Q
-      gemm(dq.subarray(qo), dS, K, { m: T, n: D, k: T, lda: T, ldb: Hkv * D, ldc: Hq * D, alpha: scale });
-      gemm(dk.subarray(ko), dS, Q, { m: T, n: D, k: T, transA: true, lda: T, ldb: Hq * D, ldc: Hkv * D, alpha: scale, beta: 1 });
+      const K = k.subarray(ko), V = v.subarray(ko);
+      forEachBlock(T, 0, QBLOCK, (i0, rows, kEnd) => {
+        const qb = qo + i0 * ld;
+        const Q = q.subarray(qb), dO = dout.subarray(qb), O = out.subarray(qb);
+        gemm(P, Q, K, { m: rows, n: kEnd, k: D, transB: true, lda: ld, ldb: Hkv * D, ldc: kEnd, alpha: scale });
+        ops.probsFromLse(P, lseRow.subarray(i0), rowSeg, rows, kEnd, i0, window);
+        // dV += Pᵀ·dO
+        gemm(dv.subarray(ko), P, dO, { m: kEnd, n: D, k: rows, transA: true, lda: kEnd, ldb: ld, ldc: Hkv * D, beta: 1 });
+        // dP = dO·Vᵀ, then dS = P ∘ (dP − rowDot)
+        gemm(dS, dO, V, { m: rows, n: kEnd, k: D, transB: true, lda: ld, ldb: Hkv * D, ldc: kEnd });
+        for (let i = 0; i < rows; i++) {
+          let acc = 0;
+          for (let d = 0; d < D; d++) acc += dO[i * ld + d]! * O[i * ld + d]!;
+          rowDot[i] = acc;
+        }
+        ops.dScores(dS, P, rowDot, rows, kEnd);
+        // dQ = scale·dS·K ; dK += scale·dSᵀ·Q
+        gemm(dq.subarray(qb), dS, K, { m: rows, n: D, k: kEnd, lda: kEnd, ldb: Hkv * D, ldc: ld, alpha: scale });
+        gemm(dk.subarray(ko), dS, Q, { m: kEnd, n: D, k: rows, transA: true, lda: kEnd, ldb: ld, ldc: Hkv * D, alpha: scale, beta: 1 });
+      });
     });
   } finally {
     ops.release();

@@ -192,15 +192,15 @@ void masked_softmax(f32 *S, f64 *stats, const int *seg, int T, int K, int off, i
   }
 }
 
-// The backward's probabilities (training shapes, K = T, off = 0): in place over the scores S (T, T),
-// P = exp(S − lse) where visible, else 0.
-void probs_from_lse(f32 *S, const f32 *lse, const int *seg, int T, int window) {
+// The backward's probabilities for T queries at key indices off.. over K keys (a causal block of a
+// training row): in place over the scores S (T, K), P = exp(S − lse) where visible, else 0.
+void probs_from_lse(f32 *S, const f32 *lse, const int *seg, int T, int K, int off, int window) {
   for (int i = 0; i < T; i++) {
-    f32 *row = S + (long)i * T;
-    int si = seg[i], lo = first_key(i, window), hi = i + 1;
+    f32 *row = S + (long)i * K;
+    int a = off + i, si = seg[a], lo = first_key(a, window), hi = a + 1;
     f32 l = lse[i];
     if (si < 0 || l == -__builtin_inff()) {
-      for (int q = 0; q < T; q++) row[q] = 0;
+      for (int q = 0; q < K; q++) row[q] = 0;
       continue;
     }
     v128_t l4 = wasm_f32x4_splat(l);
@@ -210,19 +210,19 @@ void probs_from_lse(f32 *S, const f32 *lse, const int *seg, int T, int window) {
     }
     for (; j < hi; j++) row[j] = seg[j] == si ? wasm_f32x4_extract_lane(exp4(wasm_f32x4_splat(row[j] - l)), 0) : 0;
     for (int q = 0; q < lo; q++) row[q] = 0;
-    for (int q = hi; q < T; q++) row[q] = 0;
+    for (int q = hi; q < K; q++) row[q] = 0;
   }
 }
 
-// dS (T, T) = P ∘ (dP − rowDot), in place over dP.
-void attn_dscores(f32 *dS, const f32 *P, const f32 *rowDot, int T) {
+// dS (T, K) = P ∘ (dP − rowDot), in place over dP.
+void attn_dscores(f32 *dS, const f32 *P, const f32 *rowDot, int T, int K) {
   for (int i = 0; i < T; i++) {
-    f32 *d = dS + (long)i * T;
-    const f32 *p = P + (long)i * T;
+    f32 *d = dS + (long)i * K;
+    const f32 *p = P + (long)i * K;
     v128_t r = wasm_f32x4_splat(rowDot[i]);
     int j = 0;
-    for (; j + 4 <= T; j += 4) wasm_v128_store(d + j, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_f32x4_sub(wasm_v128_load(d + j), r)));
-    for (; j < T; j++) d[j] = p[j] * (d[j] - rowDot[i]);
+    for (; j + 4 <= K; j += 4) wasm_v128_store(d + j, wasm_f32x4_mul(wasm_v128_load(p + j), wasm_f32x4_sub(wasm_v128_load(d + j), r)));
+    for (; j < K; j++) d[j] = p[j] * (d[j] - rowDot[i]);
   }
 }
 

@@ -1,7 +1,8 @@
 // The WebAssembly SIMD kernels (kernels.c → kernels.wasm, built by scripts/build-wasm.sh) behind a
-// typed-array interface: inputs are copied into the module's memory in chunks, the kernel runs, results
-// are copied back; attention's score matrices live in that memory for the whole call, so OpenBLAS writes
-// them there and nothing is copied. Float32 only; the TypeScript kernels stay the reference.
+// typed-array interface. The module's memory is shared and doubles as the backend's arena (arena.ts):
+// float32 buffers the backend allocates there are handed to the kernels in place, by byte offset; an
+// array from elsewhere (a bf16 staging copy, a test's array) is copied into a scratch frame and back.
+// Float32 only; the TypeScript kernels stay the reference.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import type { ResolvedGemm } from '../gemm.ts';
 import type { AttentionOps, GemmFn } from '../kernels/attention.ts';
 import { IGNORE_INDEX } from '../../backend.ts';
 import { UserError } from '../../../util/errors.ts';
+import { Arena } from './arena.ts';
 
 // The few WebAssembly JS-API types used here (the ES lib has no WebAssembly namespace; Node provides it).
 declare global {
@@ -21,7 +23,8 @@ declare global {
       constructor(module: Module, imports: object);
       readonly exports: object;
     }
-    interface Memory {
+    class Memory {
+      constructor(desc: { initial: number; maximum: number; shared: boolean });
       readonly buffer: ArrayBuffer;
       grow(pages: number): number;
     }
@@ -32,14 +35,13 @@ declare global {
 }
 
 interface Exports {
-  memory: WebAssembly.Memory;
   __heap_base: WebAssembly.Global;
   cross_entropy(logits: number, targets: number, rows: number, V: number, stats: number, grad: number, gradScale: number): void;
   swiglu_forward(out: number, gate: number, up: number, n: number): void;
   swiglu_backward(dgate: number, dup: number, dout: number, gate: number, up: number, n: number): void;
   masked_softmax(S: number, stats: number, seg: number, T: number, K: number, off: number, window: number): void;
-  probs_from_lse(S: number, lse: number, seg: number, T: number, window: number): void;
-  attn_dscores(dS: number, P: number, rowDot: number, T: number): void;
+  probs_from_lse(S: number, lse: number, seg: number, T: number, K: number, off: number, window: number): void;
+  attn_dscores(dS: number, P: number, rowDot: number, T: number, K: number): void;
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number,
     beta: number, C: number, ldc: number, pa: number, pb: number): void;
 }
@@ -51,12 +53,6 @@ const GEMM_PB = 256 * 2048;
 type Kind = 'f32' | 'i32' | 'f64';
 const BYTES: Record<Kind, number> = { f32: 4, i32: 4, f64: 8 };
 type ViewOf<K extends Kind> = K extends 'f64' ? Float64Array : K extends 'i32' ? Int32Array : Float32Array;
-
-/** Elements of SwiGLU handled per call (five arrays of this many floats in wasm memory). */
-const SWIGLU_CHUNK = 1 << 18;
-
-/** Bytes of logits handed to the kernel per call. */
-const CHUNK_BYTES = 4 << 20;
 
 /** The most a wasm32 memory can grow to: 65,536 pages of 64 KiB. */
 export const WASM_MEMORY_LIMIT = 2 ** 32;
@@ -73,125 +69,144 @@ export function attentionWorkspaceBytes(T: number, K: number, qLen: number, kLen
 
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-export class WasmKernels {
-  private readonly base: number;
+/** Backend buffers stop going into the arena past this, so the kernels' workspace keeps room. */
+const BUFFER_LIMIT = WASM_MEMORY_LIMIT - 2 ** 30;
 
-  private constructor(private readonly x: Exports) {
-    this.base = (x.__heap_base.value as number + 15) & ~15;
+/** An array a kernel takes, and whether the kernel reads it, writes it, or both. */
+type Operand = readonly [Float32Array | Int32Array | Float64Array, 'in' | 'out' | 'inout'];
+
+export class WasmKernels {
+  private readonly arena: Arena;
+  /** The scratch block that frames are laid out in (grown on demand) and the GEMM's packing buffers. */
+  private scratch = { at: 0, bytes: 0 };
+  private readonly pack: { pa: number; pb: number };
+
+  private constructor(private readonly x: Exports, memory: WebAssembly.Memory) {
+    this.arena = new Arena(memory, x.__heap_base.value as number, WASM_MEMORY_LIMIT);
+    const pa = this.arena.alloc(4 * (GEMM_PA + GEMM_PB))!;
+    this.pack = { pa, pb: pa + 4 * GEMM_PA };
   }
 
   static load(): WasmKernels | null {
     try {
       const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kernels.wasm');
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)), {});
-      return new WasmKernels(instance.exports as unknown as Exports);
+      const memory = new WebAssembly.Memory({ initial: 17, maximum: WASM_MEMORY_LIMIT / 65536, shared: true });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)), { env: { memory } });
+      return new WasmKernels(instance.exports as unknown as Exports, memory);
     } catch {
       return null;
     }
   }
 
-  /** Bytes past the heap base held by the attention workspace of the call in progress (0 when none). */
-  private held = 0;
-
-  /** Makes the module's memory at least `bytes` past the heap base; returns its buffer. */
-  private memory(bytes: number): ArrayBuffer {
-    const need = this.base + bytes;
-    const mem = this.x.memory;
-    if (mem.buffer.byteLength < need) {
-      try {
-        if (need > WASM_MEMORY_LIMIT) throw new RangeError('beyond the wasm32 limit');
-        mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
-      } catch (e) {
-        if (!(e instanceof RangeError)) throw e;
-        throw new UserError(`the CPU kernels need ${mib(need)} of WebAssembly memory, but it cannot grow beyond ` +
-          `${mib(mem.buffer.byteLength)} here (at most ${mib(WASM_MEMORY_LIMIT)}): lower max_seq_len or batch_size (or eval.batch_size)`);
-      }
-    }
-    return mem.buffer;
+  /**
+   * A zeroed float32 array of n elements inside the kernels' memory, and the function that gives its block
+   * back; null when the arena is full (the backend then allocates on the JS heap).
+   */
+  allocF32(n: number): { data: Float32Array; release: () => void } | null {
+    if (this.arena.used + 4 * n > BUFFER_LIMIT) return null;
+    const at = this.arena.alloc(4 * n);
+    if (at === null) return null;
+    const data = this.arena.f32(at, n);
+    data.fill(0);
+    return { data, release: () => this.arena.release(at, 4 * n) };
   }
 
-  /**
-   * Views of consecutive arrays (16-byte aligned) above what the attention workspace holds. `keep` makes
-   * them the new workspace (held until releaseWorkspace); `reserve` bytes above them are made available at
-   * once, so that kernels run while the workspace is held never grow the memory (which would detach it).
-   */
-  private frame<const L extends readonly (readonly [Kind, number])[]>(layout: L, keep = false, reserve = 0): { [I in keyof L]: ViewOf<L[I][0]> } {
-    const start = keep ? 0 : this.held;
+  /** Views of consecutive arrays (16-byte aligned) in the scratch block, valid until the next frame. */
+  private frame<const L extends readonly (readonly [Kind, number])[]>(layout: L): { [I in keyof L]: ViewOf<L[I][0]> } {
     const offsets: number[] = [];
-    let bytes = start;
+    let bytes = 0;
     for (const [kind, n] of layout) {
       offsets.push(bytes);
       bytes += (n * BYTES[kind] + 15) & ~15;
     }
-    if (!keep && this.held > 0 && this.base + bytes > this.x.memory.buffer.byteLength) {
-      // growing now would detach the attention workspace in use
-      throw new Error(`wasm kernels: ${bytes} bytes needed while the attention workspace is held, beyond its reserve`);
+    if (bytes > this.scratch.bytes) {
+      if (this.scratch.bytes > 0) this.arena.release(this.scratch.at, this.scratch.bytes);
+      const at = this.arena.alloc(bytes);
+      if (at === null) {
+        this.scratch = { at: 0, bytes: 0 };
+        throw new UserError(`the CPU kernels need ${mib(bytes)} of WebAssembly memory for a work frame, but it cannot grow beyond ` +
+          `${mib(WASM_MEMORY_LIMIT)} (in use: ${mib(this.arena.used)}): lower max_seq_len or batch_size (or eval.batch_size)`);
+      }
+      this.scratch = { at, bytes };
     }
-    const buf = this.memory(bytes + reserve);
-    if (keep) this.held = bytes;
+    const buf = this.arena.buffer;
     return layout.map(([kind, n], i) => {
-      const at = this.base + offsets[i]!;
+      const at = this.scratch.at + offsets[i]!;
       return kind === 'f64' ? new Float64Array(buf, at, n) : kind === 'i32' ? new Int32Array(buf, at, n) : new Float32Array(buf, at, n);
     }) as unknown as { [I in keyof L]: ViewOf<L[I][0]> };
   }
 
+  /**
+   * Byte offsets of the operands for a kernel call: arrays in the arena as they are, the others copied
+   * into a scratch frame; `run` gets the offsets, then what it wrote is copied back to the outside arrays.
+   */
+  private inPlace(ops: readonly Operand[], run: (...at: number[]) => void): void {
+    const outside = ops.map(([a]) => !this.arena.holds(a));
+    const kinds = ops.map(([a]): Kind => (a instanceof Float64Array ? 'f64' : a instanceof Int32Array ? 'i32' : 'f32'));
+    const layout = ops.map(([a], i) => [kinds[i]!, outside[i] ? a.length : 0] as const);
+    const views = outside.some(Boolean) ? this.frame(layout) : [];
+    const at = ops.map(([a, use], i) => {
+      if (!outside[i]) return a.byteOffset;
+      const v = views[i]!;
+      if (use !== 'out') (v as Float32Array).set(a as Float32Array);
+      return v.byteOffset;
+    });
+    run(...at);
+    ops.forEach(([a, use], i) => {
+      if (outside[i] && use !== 'in') (a as Float32Array).set(views[i] as Float32Array);
+    });
+  }
+
   swigluForward(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
-    const chunk = Math.min(n, SWIGLU_CHUNK);
-    const [o, g, u] = this.frame([['f32', chunk], ['f32', chunk], ['f32', chunk]] as const);
-    for (let i = 0; i < n; i += chunk) {
-      const m = Math.min(chunk, n - i);
-      g.set(gate.subarray(i, i + m));
-      u.set(up.subarray(i, i + m));
-      this.x.swiglu_forward(o.byteOffset, g.byteOffset, u.byteOffset, m);
-      out.set(o.subarray(0, m), i);
-    }
+    this.inPlace([[out.subarray(0, n), 'out'], [gate.subarray(0, n), 'in'], [up.subarray(0, n), 'in']],
+      (o, g, u) => this.x.swiglu_forward(o!, g!, u!, n));
   }
 
   swigluBackward(dgate: Float32Array, dup: Float32Array, dout: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
-    const chunk = Math.min(n, SWIGLU_CHUNK);
-    const [dg, du, d, g, u] = this.frame([['f32', chunk], ['f32', chunk], ['f32', chunk], ['f32', chunk], ['f32', chunk]] as const);
-    for (let i = 0; i < n; i += chunk) {
-      const m = Math.min(chunk, n - i);
-      d.set(dout.subarray(i, i + m));
-      g.set(gate.subarray(i, i + m));
-      u.set(up.subarray(i, i + m));
-      this.x.swiglu_backward(dg.byteOffset, du.byteOffset, d.byteOffset, g.byteOffset, u.byteOffset, m);
-      dgate.set(dg.subarray(0, m), i);
-      dup.set(du.subarray(0, m), i);
-    }
+    this.inPlace([[dgate.subarray(0, n), 'out'], [dup.subarray(0, n), 'out'], [dout.subarray(0, n), 'in'], [gate.subarray(0, n), 'in'], [up.subarray(0, n), 'in']],
+      (dg, du, d, g, u) => this.x.swiglu_backward(dg!, du!, d!, g!, u!, n));
   }
 
-  /** One GEMM of float32 arrays (one batch entry of `g`), with the operands copied into the module. */
+  /** One GEMM of float32 arrays (one batch entry of `g`), on the operands in place when they are in the arena. */
   sgemm(g: ResolvedGemm, A: Float32Array, B: Float32Array, C: Float32Array): void {
     const span = (rows: number, cols: number, ld: number): number => (rows === 0 || cols === 0 ? 0 : (rows - 1) * ld + cols);
     const nA = span(g.transA ? g.k : g.m, g.transA ? g.m : g.k, g.lda);
     const nB = span(g.transB ? g.n : g.k, g.transB ? g.k : g.n, g.ldb);
     const nC = span(g.m, g.n, g.ldc);
     if (nC === 0) return;
-    const [a, b, c, pa, pb] = this.frame([['f32', nA], ['f32', nB], ['f32', nC], ['f32', GEMM_PA], ['f32', GEMM_PB]] as const);
-    a.set(A.subarray(0, nA));
-    b.set(B.subarray(0, nB));
-    c.set(C.subarray(0, nC));
-    this.x.sgemm(g.transA ? 1 : 0, g.transB ? 1 : 0, g.m, g.n, g.k, g.alpha, a.byteOffset, g.lda, b.byteOffset, g.ldb, g.beta,
-      c.byteOffset, g.ldc, pa.byteOffset, pb.byteOffset);
-    C.set(c);
+    this.inPlace([[A.subarray(0, nA), 'in'], [B.subarray(0, nB), 'in'], [C.subarray(0, nC), 'inout']], (a, b, c) =>
+      this.x.sgemm(g.transA ? 1 : 0, g.transB ? 1 : 0, g.m, g.n, g.k, g.alpha, a!, g.lda, b!, g.ldb, g.beta, c!, g.ldc, this.pack.pa, this.pack.pb));
   }
 
-  /** Attention's row kernels in SIMD, with the score matrices in the module's memory. */
+  /** Attention's row kernels in SIMD, with the score matrices in an arena block for the call. */
   attentionOps(gemm: GemmFn): AttentionOps {
     let seg: Int32Array = new Int32Array(0), stats: Float64Array = new Float64Array(0), lseRow: Float32Array = new Float32Array(0);
+    let block: { at: number; bytes: number } | null = null;
     const win = (w: number | null): number => (w === null ? -1 : w);
-    const inWasm = (a: FloatArray): boolean => a.buffer === this.x.memory.buffer;
+    const inWasm = (a: FloatArray): boolean => this.arena.holds(a);
     return {
       gemm,
-      workspace: (T, K, q, k) => {
-        // room above the workspace for the call's GEMMs: each has operands among q or out (≤ q), k or v
-        // (≤ k), and the scores (T·K), plus the packing buffers
-        const { reserve } = attentionWorkspaceBytes(T, K, q.length, k.length);
-        const [S, dS, rowDot, segBuf, statsBuf, lseBuf] = this.frame([['f32', T * K], ['f32', T * K], ['f32', T], ['i32', K], ['f64', 2 * T], ['f32', T]] as const, true, reserve);
-        seg = segBuf;
-        stats = statsBuf;
-        lseRow = lseBuf;
+      workspace: (T, K) => {
+        const { workspace: bytes } = attentionWorkspaceBytes(T, K, 0, 0);
+        const at = this.arena.alloc(bytes);
+        if (at === null) {
+          throw new UserError(`the CPU kernels need ${mib(bytes)} of WebAssembly memory for attention, but it cannot grow beyond ` +
+            `${mib(WASM_MEMORY_LIMIT)} (in use: ${mib(this.arena.used)}): lower max_seq_len or batch_size (or eval.batch_size)`);
+        }
+        block = { at, bytes };
+        const buf = this.arena.buffer;
+        let o = at;
+        const take = <V>(make: (b: ArrayBufferLike, at: number, n: number) => V, n: number, size: number): V => {
+          const v = make(buf, o, n);
+          o += (n * size + 15) & ~15;
+          return v;
+        };
+        const S = take((b, a, n) => new Float32Array(b, a, n), T * K, 4);
+        const dS = take((b, a, n) => new Float32Array(b, a, n), T * K, 4);
+        const rowDot = take((b, a, n) => new Float32Array(b, a, n), T, 4);
+        seg = take((b, a, n) => new Int32Array(b, a, n), K, 4);
+        stats = take((b, a, n) => new Float64Array(b, a, n), 2 * T, 8);
+        lseRow = take((b, a, n) => new Float32Array(b, a, n), T, 4);
         return { S, dS, rowDot };
       },
       maskedSoftmax: (S, lse, rowSeg, T, K, off, window) => {
@@ -203,39 +218,36 @@ export class WasmKernels {
           lse[i] = z === 0 ? -Infinity : stats[2 * i]! + Math.log(z);
         }
       },
-      probsFromLse: (S, lse, rowSeg, T, window) => {
+      probsFromLse: (S, lse, rowSeg, T, K, off, window) => {
         if (!inWasm(S)) throw new Error('attention: scores must come from the SIMD workspace');
-        seg.set(rowSeg.subarray(0, T));
+        seg.set(rowSeg.subarray(0, K));
         lseRow.set(lse.subarray(0, T));
-        this.x.probs_from_lse(S.byteOffset, lseRow.byteOffset, seg.byteOffset, T, win(window));
+        this.x.probs_from_lse(S.byteOffset, lseRow.byteOffset, seg.byteOffset, T, K, off, win(window));
       },
-      dScores: (dS, P, rowDot, T) => {
+      dScores: (dS, P, rowDot, T, K) => {
         if (!inWasm(dS) || !inWasm(P) || !inWasm(rowDot)) throw new Error('attention: buffers must come from the SIMD workspace');
-        this.x.attn_dscores(dS.byteOffset, P.byteOffset, rowDot.byteOffset, T);
+        this.x.attn_dscores(dS.byteOffset, P.byteOffset, rowDot.byteOffset, T, K);
       },
       release: () => {
-        this.held = 0;
+        if (block) this.arena.release(block.at, block.bytes);
+        block = null;
       },
     };
   }
 
-  /** Same contract as the TypeScript crossEntropy kernel, for float32 logits. */
+  /** Same contract as the TypeScript crossEntropy kernel, for float32 logits (the gradient written in place over dlogits). */
   crossEntropy(losses: Float32Array, dlogits: Float32Array | null, logits: Float32Array, targets: Int32Array,
     N: number, V: number, gradScale: number): void {
-    const rowsPerCall = Math.max(1, Math.min(N, Math.floor(CHUNK_BYTES / (V * 4))));
-    const [x, y, stats] = this.frame([['f32', rowsPerCall * V], ['i32', rowsPerCall], ['f64', rowsPerCall * 3]] as const);
-    for (let r0 = 0; r0 < N; r0 += rowsPerCall) {
-      const rows = Math.min(rowsPerCall, N - r0);
-      x.set(logits.subarray(r0 * V, (r0 + rows) * V));
-      y.set(targets.subarray(r0, r0 + rows));
-      // a target outside [0, V) is ignored, as in the TypeScript kernel (validated on the host, never thrown here)
-      for (let t = 0; t < rows; t++) if (y[t]! < 0 || y[t]! >= V) y[t] = IGNORE_INDEX;
-      this.x.cross_entropy(x.byteOffset, y.byteOffset, rows, V, stats.byteOffset, dlogits ? 1 : 0, gradScale);
-      for (let t = 0; t < rows; t++) {
-        const z = stats[3 * t + 1]!;
-        losses[r0 + t] = z === 0 ? 0 : stats[3 * t]! + Math.log(z) - stats[3 * t + 2]!;
-      }
-      if (dlogits) dlogits.set(x.subarray(0, rows * V), r0 * V);
+    const x = dlogits ?? logits;
+    if (dlogits && !(dlogits.buffer === logits.buffer && dlogits.byteOffset === logits.byteOffset)) dlogits.set(logits.subarray(0, N * V));
+    const y = targets.slice(0, N), stats = new Float64Array(3 * N);
+    // a target outside [0, V) is ignored, as in the TypeScript kernel (validated on the host, never thrown here)
+    for (let t = 0; t < N; t++) if (y[t]! < 0 || y[t]! >= V) y[t] = IGNORE_INDEX;
+    this.inPlace([[x.subarray(0, N * V), dlogits ? 'inout' : 'in'], [y, 'in'], [stats, 'out']], (at, yAt, statsAt) =>
+      this.x.cross_entropy(at!, yAt!, N, V, statsAt!, dlogits ? 1 : 0, gradScale));
+    for (let t = 0; t < N; t++) {
+      const z = stats[3 * t + 1]!;
+      losses[t] = z === 0 ? 0 : stats[3 * t]! + Math.log(z) - stats[3 * t + 2]!;
     }
   }
 }
