@@ -7,6 +7,7 @@ import type { MistralConfig } from './config.ts';
 import { Linear } from './linear.ts';
 import type { LayerWeights, Projection } from './weights.ts';
 import { PROJECTIONS, projectionShape } from './weights.ts';
+import { deriveSeed } from '../util/rng.ts';
 
 /** A layer's slice of a KV cache: keys and values (maxLen, Hkv·D), key segments (maxLen), rows filled. */
 export interface KvSlot {
@@ -17,8 +18,8 @@ export interface KvSlot {
 }
 
 /** The dropout seed of projection p in a layer whose forward has seed `seed`. */
-function projectionSeed(seed: number, p: Projection): number {
-  return seed * 7 + PROJECTIONS.indexOf(p);
+export function projectionSeed(seed: number, p: Projection): number {
+  return deriveSeed(seed, PROJECTIONS.indexOf(p));
 }
 
 export class DecoderLayer {

@@ -17,6 +17,7 @@ import { ropeInvFreq } from './rope-freq.ts';
 import { hostFloats, loadWeights, PROJECTIONS, projectionShape, type MistralWeights, type Projection } from './weights.ts';
 import { HF_NAMES, layerNormName, loraKey, projectionName, SCORE_PARAM } from './names.ts';
 import type { Param } from './params.ts';
+import { deriveSeed } from '../util/rng.ts';
 
 export interface LossResult {
   /** Σ NLL over counted targets. */
@@ -217,7 +218,7 @@ export class MistralModel {
 
   /** The dropout seed of layer l in the current training forward and its backward. */
   private layerSeed(l: number): number {
-    return this.dropoutSeed * 1000003 + l;
+    return deriveSeed(this.dropoutSeed, l);
   }
 
   /** The last layer's output (N, C) in `acts`. */

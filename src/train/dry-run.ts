@@ -3,6 +3,7 @@
 // creating a backend or writing the run folder.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { probeCuda } from '../backend/cuda/probe.ts';
 import { loadConfig } from '../model/config.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
@@ -14,9 +15,11 @@ import { modelTokenizer } from './setup.ts';
 export interface DryRun {
   plan: MemoryPlan;
   shape: BatchShape;
-  /** Bytes free for the run (CPU: MemAvailable), or null when unknown (CUDA, until its backend exists). */
+  /** Bytes the run may use: the GPU's total memory on CUDA, MemAvailable on the CPU; null when no GPU is here. */
   available: number | null;
   fits: boolean | null;
+  /** Why `available` is unknown. */
+  why: string | null;
 }
 
 /** Memory the host can give a new process now: /proc/meminfo's MemAvailable, else os.freemem(). */
@@ -40,10 +43,24 @@ export function dryRun(cfg: TrainConfig): DryRun {
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadSplit(f, i === 0 ? 'data.val' : 'data.test', ctx) : null));
   const shape = runBatchShape(cfg, train, evalSplits);
-  const backend = cfg.device === 'cuda' ? 'cuda' : 'cpu';
+  const { backend, available, why } = plannedDevice(cfg);
   const plan = planMemory(cfg, model, shape, backend);
-  const available = backend === 'cpu' ? availableHostMemory() : null;
-  return { plan, shape, available, fits: available === null ? null : plan.total <= available };
+  return { plan, shape, available, fits: available === null ? null : plan.total <= available, why };
+}
+
+/**
+ * The device a run of this config would train on and the memory it offers, decided as createBackend
+ * decides (`auto`: CUDA when its driver, a GPU and its libraries load) but without starting a backend:
+ * the GPU's total memory, or the host's available memory on the CPU.
+ */
+function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: number | null; why: string | null } {
+  if (cfg.device !== 'cpu') {
+    const probe = probeCuda({ libraries: true });
+    if (probe.available) return { backend: 'cuda', available: probe.device.totalBytes, why: null };
+    // planning a GPU run from a machine without one: the plan holds, whether it fits is unknown here
+    if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]! };
+  }
+  return { backend: 'cpu', available: availableHostMemory(), why: null };
 }
 
 /** The --json object: exactly these keys. */
@@ -70,8 +87,9 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     `  workspace         ${mib(p.workspace)}  (attention)`,
     `  total             ${mib(p.total)}`,
     r.available === null
-      ? `  available         unknown (${p.backend} device memory is not read until its backend exists)`
-      : `  available         ${mib(r.available)}  → ${r.fits ? 'fits' : 'does NOT fit: lower batch_size or max_seq_len, use LoRA, bf16 or activation_checkpointing'}`,
+      ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`
+      : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? 'the GPU\'s memory' : 'free RAM'}) → ` +
+        `${r.fits ? 'fits' : 'does NOT fit: lower batch_size or max_seq_len, use LoRA, bf16 or activation_checkpointing'}`,
   ];
   return lines.join('\n');
 }

@@ -4,13 +4,14 @@
 // kernel over one range, with no host round trip. A model in the flat dtype computes with views into
 // the flat values; a lower-precision model (bf16) keeps its own weight buffers, written back from this
 // master copy after every update (copy). Weight-decay groups are resolved here, once. Also holds
-// the step's device scalars (Σ loss, Σ g², clip coefficient), read back once per step.
+// the step's device scalars (Σ loss and Σ g² in f64, read back once per step; the clip coefficient in
+// the flat dtype, so that scaling the gradients runs in their own precision with no widened copy).
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import { decays, type Param } from '../model/params.ts';
 
 /** Where the step's scalars sit in `FlatParams.scalars` (f64). */
-export const SCALAR = { lossSum: 0, gradSumSquares: 1, clipCoef: 2 } as const;
+export const SCALAR = { lossSum: 0, gradSumSquares: 1 } as const;
 
 interface Mirror {
   model: DeviceBuffer;
@@ -30,8 +31,10 @@ export class FlatParams {
   /** (spanCount, 2) i32 [start, end): the ranges that get weight decay. */
   readonly decaySpans: DeviceBuffer;
   readonly spanCount: number;
-  /** (3) f64, indexed by SCALAR. */
+  /** (2) f64, indexed by SCALAR. */
   readonly scalars: DeviceBuffer;
+  /** (1) the gradient clipping factor, in the flat dtype. */
+  readonly clipCoef: DeviceBuffer;
   private readonly mirrors: Mirror[] = [];
 
   /**
@@ -55,7 +58,8 @@ export class FlatParams {
     this.spanCount = spans.length / 2;
     this.decaySpans = backend.alloc('i32', Math.max(1, spans.length));
     if (spans.length) backend.upload(this.decaySpans, { dtype: 'i32', data: Int32Array.from(spans) });
-    this.scalars = zeros(backend, 'f64', 3);
+    this.scalars = zeros(backend, 'f64', 2);
+    this.clipCoef = zeros(backend, this.dtype, 1);
     params.forEach((p, i) => {
       const len = p.value.length;
       const value = this.view(this.values, i), grad = this.view(this.grads, i);

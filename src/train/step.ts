@@ -8,6 +8,7 @@ import { causalLmBackwardInto, classificationBackwardInto } from '../model/backw
 import type { Batch } from '../data/batch.ts';
 import { SCALAR } from './flat-params.ts';
 import type { RunSetup } from './setup.ts';
+import { deriveSeed } from '../util/rng.ts';
 
 export interface StepStats {
   /** Mean loss of the step, or null when it had no target (NaN or ±Infinity when training diverged). */
@@ -35,12 +36,12 @@ export function optimizerStep(run: StepRun, batches: readonly Batch[], lr: numbe
   const lossSum = flat.scalar('lossSum'), sumSquares = flat.scalar('gradSumSquares');
   const backward = classification ? classificationBackwardInto : causalLmBackwardInto;
   batches.forEach((batch, i) => {
-    model.dropoutSeed = dropoutSeed + i;
+    model.dropoutSeed = deriveSeed(dropoutSeed, i);
     backward(model, batch, count > 0 ? 1 / count : 0, lossSum);
   });
   backend.sumSquares(sumSquares, flat.grads, flat.length);
   if (cfg.grad_clip !== null) {
-    const coef = flat.scalar('clipCoef');
+    const coef = flat.clipCoef;
     backend.clipCoefficient(coef, sumSquares, cfg.grad_clip);
     backend.scaleByScalar(flat.grads, flat.grads, coef, flat.length);
   }

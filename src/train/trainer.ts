@@ -21,6 +21,7 @@ import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './sam
 import { lrAtStep } from './schedule.ts';
 import { setupRun, type RunSetup } from './setup.ts';
 import { optimizerStep, type StepStats } from './step.ts';
+import { deriveSeed } from '../util/rng.ts';
 
 export interface TrainOptions {
   overwrite?: boolean;
@@ -136,7 +137,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
     const step = loop.step + 1;
     const t0 = performance.now();
     const lr = lrAtStep(run.schedule, cfg.optimizer.lr, step);
-    const st = optimizerStep(run, group, lr, cfg.seed * 1_000_003 + step * 1009);
+    const st = optimizerStep(run, group, lr, deriveSeed(cfg.seed, step));
     const seconds = (performance.now() - t0) / 1000;
     if (st.nonfinite.length) stopNonFinite(dir.dir, metrics, progress, step, st);
     lastLoss = st.loss;

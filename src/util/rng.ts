@@ -15,6 +15,25 @@ function splitmix32(x: number): () => number {
   };
 }
 
+/**
+ * A 32-bit seed for stream `stream` (a step, a micro-batch, a layer, a projection) of `seed`: murmur3's
+ * finaliser over the seed's two halves and the stream number, so that neither a large seed nor a chain of
+ * derivations loses precision (as sums of products past 2^53 did) and distinct streams of one seed get
+ * distinct seeds. Dropout masks are drawn from these on every backend, so the CPU and CUDA agree.
+ */
+export function deriveSeed(seed: number, stream: number): number {
+  if (!Number.isSafeInteger(seed) || seed < 0 || !Number.isSafeInteger(stream) || stream < 0) {
+    throw new Error(`deriveSeed: seed and stream must be non-negative integers, got ${seed}, ${stream}`);
+  }
+  const fmix = (x: number): number => {
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+    x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+    return (x ^ (x >>> 16)) >>> 0;
+  };
+  const s = fmix((seed >>> 0) ^ fmix(Math.floor(seed / 2 ** 32) >>> 0));
+  return fmix(s ^ Math.imul((stream >>> 0) + 1, 0x9e3779b1));
+}
+
 export class Rng {
   private s: Uint32Array;
 

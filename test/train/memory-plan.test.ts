@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { probeCuda } from '../../src/backend/cuda/probe.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
 import { train } from '../../src/train/trainer.ts';
@@ -81,4 +82,20 @@ test('train --dry-run --json: one JSON object on stdout, exit 0, no run folder',
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   assert.match(human, /activations .* MiB/);
   assert.match(human, /fits/);
+});
+
+test('train --dry-run decides the device as a run would: auto → the CPU here, cuda → planned in bf16, fit unknown without a GPU', (t) => {
+  if (probeCuda().available) {
+    t.skip('a CUDA GPU is present: this checks the machine without one');
+    return;
+  }
+  const cfgFile = path.join(dir, 'cfg-device.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...BASE, output_dir: path.join(dir, 'dry-device') }));
+  const plan = (...args: string[]): Record<string, unknown> => JSON.parse(execFileSync(process.execPath,
+    [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', cfgFile, '--dry-run', '--json', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as Record<string, unknown>;
+  const auto = plan('--device', 'auto');
+  assert.deepEqual([auto.device, auto.precision, auto.fits], ['cpu', 'fp32', true]);
+  const cuda = plan('--device', 'cuda');
+  assert.deepEqual([cuda.device, cuda.precision, cuda.available_bytes, cuda.fits], ['cuda', 'bf16', null, null]);
+  assert.ok((cuda.total_bytes as number) < (auto.total_bytes as number), 'bf16 weights and activations plan less than fp32');
 });
