@@ -279,6 +279,11 @@ export class CudaBackend implements Backend {
     ]);
   }
 
+  randomNormal(out: DeviceBuffer, seed: number, offset: number, std: number, n: number): void {
+    L.checkCounter(seed, offset, n);
+    this.kernels.launch('random_normal', L.elementwise(n), [cuda(out), BigInt(seed), BigInt(offset), std, BigInt(n)]);
+  }
+
   mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void {
     this.kernels.launch('mul', L.elementwise(n), [cuda(out), cuda(x), cuda(mask), BigInt(n)]);
   }
