@@ -12,7 +12,7 @@ import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { maxOf } from '../util/reduce.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
-import { configToYaml, type TrainConfig } from './config.ts';
+import { configToYaml, modelFolder, modelName, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog, RunDir } from './run-dir.ts';
@@ -94,8 +94,8 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
 
   const saveTo = (name: string): void => {
     dir.writeFolder(name, (tmp) => {
-      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: cfg.model });
-      else saveModelFolder(model, tmp, { sourceDir: cfg.model, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelName(cfg) });
+      else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
     });
   };
   /** Evaluates val once per step; returns true when early stopping says stop. */
