@@ -81,6 +81,8 @@ export interface Backend {
   copy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void;
   /** Bytes currently allocated by this backend. */
   bytesInUse(): number;
+  /** The most bytes allocated at once since the backend started (backends that track it: CUDA). */
+  peakBytesInUse?(): number;
 
   // ---- dense math ----
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void;

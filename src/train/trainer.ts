@@ -142,7 +142,8 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
     lastLoss = st.loss;
     loop.step = step;
     loop.loader = loader.position;
-    metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse() });
+    metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse(),
+      ...(backend.peakBytesInUse ? { peak_mem_bytes: backend.peakBytesInUse() } : {}) });
     progress.tick(1, { loss: st.loss === null ? '-' : st.loss.toFixed(4), lr: lr.toExponential(2), 'tok/s': (st.tokens / seconds).toFixed(0) });
     const evalNow = cfg.eval.every_steps !== null ? step % cfg.eval.every_steps === 0 : epochDone;
     if (evalNow) stoppedEarly = validate(step);

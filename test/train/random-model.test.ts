@@ -104,7 +104,7 @@ test('initRandomModel: each tensor is the backend randomNormal at the running co
   const q = backend.download(model.weights.layers[0]!.proj.q_proj);
   assert.equal(q[3], Math.fround(normalAt(11, V * C + 3, 0.05)));
   assert.deepEqual([...backend.download(model.weights.layers[0]!.inputNorm)], new Array(C).fill(1));
-  const head = backend.download(model.weights.lmHead);
+  const head = backend.download(model.weights.lmHead!);
   const projections = 16 * 16 + 8 * 16 * 2 + 16 * 16 + 32 * 16 * 3;
   assert.equal(head[0], Math.fround(normalAt(11, V * C + projections, 0.05)));
 });

@@ -142,8 +142,14 @@ export class CudaBackend implements Backend {
     else this.kernels.convert(d, s, n);
   }
 
+  /** Bytes of the live buffers (as asked for), the cuBLASLt workspace and the reduction accumulator included. */
   bytesInUse(): number {
     return this.allocator.stats().inUse;
+  }
+
+  /** The most bytes bytesInUse has been: the run's peak device memory in our allocator (metrics' peak_mem_bytes). */
+  peakBytesInUse(): number {
+    return this.allocator.stats().peakInUse;
   }
 
   /** The allocator's counters (peak bytes in use, reserved, device allocations), for metrics and tests. */
