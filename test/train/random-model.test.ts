@@ -69,6 +69,12 @@ test('train with a random 32000-vocabulary model on the CPU: the bundled tokeniz
   assert.ok(fs.existsSync(path.join(out, 'adapter', 'adapter_model.safetensors')));
   const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { model: string };
   assert.equal(report.model, 'random (inline config)');
+  // the adapter exports as it is; a merge needs base weights, which a random run never had
+  assert.equal(cli(['export', '--run', out, '--out', path.join(work, 'exp-adapter')]).status, 0);
+  const merge = cli(['export', '--run', out, '--out', path.join(work, 'exp-merged'), '--merge']);
+  assert.equal(merge.status, 2, merge.stderr);
+  assert.match(merge.stderr, /^error: .*export --merge: the run's base model had random weights/m);
+  assert.equal(fs.existsSync(path.join(work, 'exp-merged')), false, 'refused before the output folder is made');
 });
 
 test('a random model of another vocabulary size trains on pre-tokenized data and refuses text with what to do', () => {
