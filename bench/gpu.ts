@@ -33,7 +33,7 @@ const cases = a.cases!.split(',').map(parseCase);
 const layers = Number(a.layers), steps = Number(a.steps), warmup = Number(a.warmup);
 const runPeer = !a['no-peer'] && fs.existsSync(a.peer!);
 /** Seconds kept for the HF peer: its model construction and its cases. */
-const PEER_RESERVE = runPeer ? 30 + 20 * cases.length : 0;
+const PEER_RESERVE = runPeer ? 25 + 15 * cases.length : 0;
 
 let backend: CudaBackend;
 try {
