@@ -1,103 +1,137 @@
-// GPU benchmark: LoRA training tokens/s and peak device memory of a Mistral-7B-shaped model with random
-// bf16 weights (vocab 32000, hidden 4096, intermediate 14336, GQA 32/8; --layers for fewer), r = 16 on all
-// 7 projections, AdamW, at batch × sequence cases (default 1×2048), side by side with HF transformers + PEFT
-// (.device/hf_peft_baseline.py, run in the same call on the same shapes and layer count).
-// The model is built with createRandomModel (the config has no `model: {config, init: random}` yet), and a
-// step is what bench/cpu.ts times: zero grads, causalLmBackward (one host read), AdamW.
-// Usage: npm run bench:gpu [-- --cases 1x2048 --layers 32 --steps 5 --warmup 2 --no-peer --peer .device/hf_peft_baseline.py]
-import { execFileSync } from 'node:child_process';
+// GPU benchmark (issues [9], [10]): LoRA training of a Mistral-7B-shaped model with random bf16 weights
+// through the same code path as `mistral-tune train` — each case is the library's train() on a config with
+// `model: {config: <Mistral-7B-v0.1 config>, init: random}` (weights drawn on the GPU), LoRA r = 16 on all 7
+// projections, AdamW, pre-tokenized random rows (bench/gpu-case.ts, one process per case) — beside HF
+// transformers + PEFT (.device/hf_peft_baseline.py) on the same shapes in the same call. Reports tokens/s
+// after the warm-up, peak memory, MFU (model FLOPs per second, bench/gpu-plan.ts stepFlops, over the bf16
+// GEMM peak measured here: 8192³ cuBLASLt GEMMs) and our/HF ratios, as JSON lines and a table.
+// Stops at --budget-s (a case that would run past it is reported as timed out), so scripts/device-check.sh
+// can bound it. Without CUDA it fails at once, saying why.
+// Usage: npm run bench:gpu [-- --cases 1x2048,2x2048,4x2048:ckpt --layers 32 --steps 3 --warmup 2 --budget-s 170 --no-peer]
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createBackend } from '../src/backend/select.ts';
 import { CudaBackend } from '../src/backend/cuda/cuda-backend.ts';
-import { causalLmBackward } from '../src/model/backward.ts';
-import { collate } from '../src/data/batch.ts';
 import { parseConfig } from '../src/model/config.ts';
-import { createRandomModel } from '../src/model/init.ts';
-import { zeroGrads } from '../src/model/params.ts';
-import { createAdapter } from '../src/model/peft.ts';
-import { PROJECTIONS } from '../src/model/weights.ts';
-import { AdamW } from '../src/train/optimizer.ts';
-import { Rng } from '../src/util/rng.ts';
+import { caseName, LORA_RANK, MISTRAL_7B_V01, parseCase, stepFlops, type BenchCase } from './gpu-plan.ts';
 
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
   options: {
-    cases: { type: 'string', default: '1x2048' }, layers: { type: 'string', default: '32' },
-    steps: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' },
+    cases: { type: 'string', default: '1x2048,2x2048,4x2048:ckpt' }, layers: { type: 'string', default: '32' },
+    steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '2' }, 'budget-s': { type: 'string', default: '1800' },
     'no-peer': { type: 'boolean' }, peer: { type: 'string', default: '.device/hf_peft_baseline.py' },
   },
 });
-const steps = Number(a.steps), warmup = Number(a.warmup), layers = Number(a.layers);
-const cases = a.cases!.split(',').map((c) => c.split('x').map(Number) as [number, number]);
-const RANK = 16;
+const started = performance.now();
+const budget = Number(a['budget-s']);
+const left = (): number => budget - (performance.now() - started) / 1000;
+const cases = a.cases!.split(',').map(parseCase);
+const layers = Number(a.layers), steps = Number(a.steps), warmup = Number(a.warmup);
+const runPeer = !a['no-peer'] && fs.existsSync(a.peer!);
+/** Seconds kept for the HF peer: its model construction and its cases. */
+const PEER_RESERVE = runPeer ? 25 + 15 * cases.length : 0;
 
-interface Row { system: string; batch: number; seq: number; tokens_per_s: number | null; step_ms: number | null; peak_gib: number | null; note?: string }
+let backend: CudaBackend;
+try {
+  const b = createBackend('cuda');
+  if (!(b instanceof CudaBackend)) throw new Error('not the CUDA backend');
+  backend = b;
+} catch (e) {
+  console.error(`bench:gpu: no CUDA here, nothing measured (${(e as Error).message.split('\n')[0]})`);
+  process.exit(1);
+}
+console.error(`bench:gpu on ${backend.describe()}`);
+
+/** bf16 GEMM throughput (FLOP/s) of cuBLASLt at 8192³, the MFU denominator. */
+function gemmPeak(be: CudaBackend): number {
+  const n = 8192, reps = 20;
+  const [x, y, z] = [be.alloc('bf16', n * n), be.alloc('bf16', n * n), be.alloc('bf16', n * n)];
+  be.randomNormal(x, 1, 0, 1, n * n);
+  be.randomNormal(y, 2, 0, 1, n * n);
+  const sync = (): void => void be.download(be.view(z, 0, 1));
+  for (let i = 0; i < 3; i++) be.gemm(z, x, y, { m: n, n, k: n, transB: true });
+  sync();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) be.gemm(z, x, y, { m: n, n, k: n, transB: true });
+  sync();
+  const seconds = (performance.now() - t0) / 1000;
+  for (const b of [x, y, z]) be.free(b);
+  return (2 * n ** 3 * reps) / seconds;
+}
+
+const peak = gemmPeak(backend);
+console.error(`bf16 GEMM peak (cuBLASLt, 8192³): ${(peak / 1e12).toFixed(0)} TFLOP/s`);
+backend.close();
+
+const model = parseConfig({ ...MISTRAL_7B_V01, num_hidden_layers: layers }, 'Mistral-7B-v0.1 config');
+interface Row { system: string; case: string; tokens_per_s: number | null; step_ms: number | null; peak_gib: number | null; mfu: number | null; note?: string }
 const rows: Row[] = [];
 const record = (r: Row): void => {
   rows.push(r);
   console.log(JSON.stringify(r));
 };
+const mfuOf = (c: BenchCase, tokensPerS: number): number => Number(((stepFlops(model, c.B, c.T) * tokensPerS) / (c.B * c.T) / peak).toFixed(3));
 
-const backend = CudaBackend.open();
-console.error(`bench:gpu on ${backend.describe()}`);
-const cfg = parseConfig({
-  model_type: 'mistral', vocab_size: 32000, hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: layers,
-  num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, rms_norm_eps: 1e-5, rope_theta: 10000,
-  max_position_embeddings: 32768, sliding_window: 4096, tie_word_embeddings: false,
-});
-let t0 = performance.now();
-const model = createRandomModel(backend, cfg, { seed: 0 }, 'bf16');
-console.error(`random weights (${layers} layers) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-const rng = new Rng(1);
-createAdapter(model, { r: RANK, alpha: 2 * RANK, dropout: 0, targets: PROJECTIONS, useRslora: false }, rng, true);
-const params = model.trainableParams();
-const opt = new AdamW(backend, params, { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
-
-for (const [B, T] of cases) {
-  try {
-    const batch = collate(Array.from({ length: B }, () => ({ inputIds: Array.from({ length: T }, () => rng.below(32000)) })), 0, null);
-    const step = (): number => {
-      zeroGrads(backend, params);
-      const loss = causalLmBackward(model, batch, 1 / batch.targetCount);
-      opt.update(1e-4);
-      return loss;
-    };
-    for (let i = 0; i < warmup; i++) step();
-    backend.download(backend.view(params[0]!.value, 0, 1)); // the stream is idle: start the clock
-    const before = backend.memoryStats().peakInUse;
-    t0 = performance.now();
-    let loss = 0;
-    for (let i = 0; i < steps; i++) loss = step();
-    backend.download(backend.view(params[0]!.value, 0, 1));
-    const ms = (performance.now() - t0) / steps;
-    if (!Number.isFinite(loss)) throw new Error(`loss ${loss}`);
-    record({ system: 'mistral-tune (CUDA, bf16)', batch: B, seq: T, tokens_per_s: Math.round((B * T) / (ms / 1000)), step_ms: Math.round(ms),
-      peak_gib: Number((Math.max(before, backend.memoryStats().peakInUse) / 2 ** 30).toFixed(1)) });
-    model.releaseActivations();
-  } catch (e) {
-    record({ system: 'mistral-tune (CUDA, bf16)', batch: B, seq: T, tokens_per_s: null, step_ms: null, peak_gib: null, note: (e as Error).message.split('\n')[0] });
+const OURS = 'mistral-tune (CUDA, bf16)', HF = 'HF transformers + PEFT';
+let failures = 0;
+for (const [i, c] of cases.entries()) {
+  // an equal share of what is left for our cases: a slow case cannot starve the next ones
+  const limit = Math.floor((left() - PEER_RESERVE) / (cases.length - i));
+  if (limit < 20) {
+    record({ system: OURS, case: caseName(c), tokens_per_s: null, step_ms: null, peak_gib: null, mfu: null, note: 'not run: out of --budget-s' });
+    failures++;
+    continue;
   }
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'gpu-case.ts'), '--case', caseName(c), '--layers', String(layers),
+    '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', timeout: limit * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] });
+  const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) {
+    const why = r.error?.message.includes('ETIMEDOUT') || r.signal === 'SIGKILL' ? `timed out after ${limit} s` : (r.stderr.trim().split('\n').filter((l) => l.startsWith('error') || /Error/.test(l)).pop() ?? `exit ${r.status}`);
+    console.error(r.stderr.split('\n').slice(-15).join('\n'));
+    record({ system: OURS, case: caseName(c), tokens_per_s: null, step_ms: null, peak_gib: null, mfu: null, note: why.slice(0, 200) });
+    failures++;
+    continue;
+  }
+  const d = JSON.parse(line) as { tokens_per_s: number; step_ms: number; peak_bytes: number; loss_first: number; loss_last: number; wall_s: number };
+  console.error(`${caseName(c)}: loss ${d.loss_first.toFixed(3)} → ${d.loss_last.toFixed(3)}, ${d.wall_s} s in all`);
+  record({ system: OURS, case: caseName(c), tokens_per_s: d.tokens_per_s, step_ms: d.step_ms, peak_gib: Number((d.peak_bytes / 2 ** 30).toFixed(1)), mfu: mfuOf(c, d.tokens_per_s) });
 }
 
-if (!a['no-peer'] && fs.existsSync(a.peer!)) {
-  try {
-    const out = execFileSync('python3', [a.peer!, '--cases', a.cases!, '--layers', String(layers), '--rank', String(RANK), '--steps', String(steps)], { encoding: 'utf8' });
-    for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
-      const d = JSON.parse(line) as { batch: number; seq: number; tokens_per_s?: number; step_ms?: number; peak_gib?: number; oom?: boolean };
-      record({ system: 'HF transformers + PEFT', batch: d.batch, seq: d.seq, tokens_per_s: d.tokens_per_s ?? null, step_ms: d.step_ms ?? null,
-        peak_gib: d.peak_gib ?? null, ...(d.oom ? { note: 'out of memory' } : {}) });
+if (runPeer) {
+  for (const gc of [false, true]) {
+    const group = cases.filter((c) => c.ckpt === gc);
+    if (group.length === 0) continue;
+    const limit = Math.floor(left());
+    const args = [a.peer!, '--cases', group.map((c) => `${c.B}x${c.T}`).join(','), '--layers', String(layers), '--rank', String(LORA_RANK), '--steps', String(steps), ...(gc ? ['--gc'] : [])];
+    const r = limit > 10 ? spawnSync('python3', args, { encoding: 'utf8', timeout: limit * 1000, killSignal: 'SIGKILL' }) : null;
+    const found = new Set<string>();
+    for (const l of (r?.stdout ?? '').split('\n').filter((x) => x.startsWith('{'))) {
+      const d = JSON.parse(l) as { batch: number; seq: number; tokens_per_s?: number; step_ms?: number; peak_gib?: number; oom?: boolean };
+      const c = { B: d.batch, T: d.seq, ckpt: gc };
+      found.add(caseName(c));
+      record({ system: HF, case: caseName(c), tokens_per_s: d.tokens_per_s ?? null, step_ms: d.step_ms ?? null, peak_gib: d.peak_gib ?? null,
+        mfu: d.tokens_per_s ? mfuOf(c, d.tokens_per_s) : null, ...(d.oom ? { note: 'out of memory' } : {}) });
     }
-  } catch (e) {
-    console.error(`HF peer failed: ${(e as Error).message.slice(0, 300)}`);
+    const why = r === null ? 'not run: out of --budget-s' : r.status !== 0 ? `failed: ${(r.stderr ?? '').trim().split('\n').pop()?.slice(0, 160) ?? r.signal}` : 'no output';
+    for (const c of group.filter((x) => !found.has(caseName(x)))) record({ system: HF, case: caseName(c), tokens_per_s: null, step_ms: null, peak_gib: null, mfu: null, note: why });
   }
 } else if (!a['no-peer']) {
   console.error(`HF peer not run: ${a.peer} not found`);
 }
 
-console.log(`\n# GPU benchmark: Mistral-7B shape (${layers} layers), LoRA r=${RANK} on all 7 projections, bf16, ${new Date().toISOString().slice(0, 10)}`);
-console.log(`# ${'system'.padEnd(28)} ${'case'.padEnd(8)} ${'tokens/s'.padStart(9)} ${'step ms'.padStart(8)} ${'peak GiB'.padStart(9)} ${'vs HF'.padStart(7)}`);
+console.log(`\n# GPU benchmark ${new Date().toISOString().slice(0, 10)}: Mistral-7B-v0.1 shape (${layers} layers), random bf16 weights, LoRA r=${LORA_RANK} on all 7 projections, AdamW; ` +
+  `${steps} timed steps after ${warmup} warm-up (HF: 2); bf16 GEMM peak ${(peak / 1e12).toFixed(0)} TFLOP/s; :ckpt = activation/gradient checkpointing`);
+console.log(`# ${'system'.padEnd(26)} ${'case'.padEnd(12)} ${'tokens/s'.padStart(9)} ${'step ms'.padStart(8)} ${'peak GiB'.padStart(9)} ${'MFU'.padStart(6)} ${'tok/s vs HF'.padStart(12)} ${'mem vs HF'.padStart(10)}`);
 for (const r of rows) {
-  const peer = rows.find((x) => x.system.startsWith('HF') && x.batch === r.batch && x.seq === r.seq);
-  const ratio = peer?.tokens_per_s && r.tokens_per_s ? `${(r.tokens_per_s / peer.tokens_per_s).toFixed(2)}×` : 'n/a';
-  console.log(`# ${r.system.padEnd(28)} ${`${r.batch}x${r.seq}`.padEnd(8)} ${String(r.tokens_per_s ?? r.note ?? '-').padStart(9)} ${String(r.step_ms ?? '-').padStart(8)} ${String(r.peak_gib ?? '-').padStart(9)} ${ratio.padStart(7)}`);
+  const peer = rows.find((x) => x.system === HF && x.case === r.case);
+  const ratio = (ours: number | null, theirs: number | null | undefined): string => (ours && theirs ? `${(ours / theirs).toFixed(2)}×` : '-');
+  const mine = r.system === OURS;
+  console.log(`# ${r.system.padEnd(26)} ${r.case.padEnd(12)} ${String(r.tokens_per_s ?? '-').padStart(9)} ${String(r.step_ms ?? '-').padStart(8)} ` +
+    `${String(r.peak_gib ?? '-').padStart(9)} ${(r.mfu === null ? '-' : `${(r.mfu * 100).toFixed(1)}%`).padStart(6)} ` +
+    `${(mine ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(mine ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)}${r.note ? `  (${r.note})` : ''}`);
 }
-backend.close();
+process.exit(failures > 0 ? 1 : 0);

@@ -81,6 +81,8 @@ export interface Backend {
   copy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void;
   /** Bytes currently allocated by this backend. */
   bytesInUse(): number;
+  /** The most bytes allocated at once since the backend started (backends that track it: CUDA). */
+  peakBytesInUse?(): number;
 
   // ---- dense math ----
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void;
@@ -154,6 +156,12 @@ export interface Backend {
   dropout(out: DeviceBuffer, mask: DeviceBuffer | null, x: DeviceBuffer, p: number, seed: number, n: number): void;
   /** out = x · mask elementwise (the backward of dropout, with the saved mask). */
   mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void;
+  /**
+   * out[i] = std · N(0, 1) drawn at counter offset + i of seed (integers < 2^53), for i < n: Philox4x32-10
+   * and Box–Muller in f64 (cpu/kernels/random-normal.ts), the same values on every backend, bit for bit
+   * in each storage dtype. Random weights are drawn where they live, with no host copy.
+   */
+  randomNormal(out: DeviceBuffer, seed: number, offset: number, std: number, n: number): void;
 
   // ---- optimizer (multi-tensor: one call over the flat buffers of every trainable parameter) ----
   /**

@@ -14,7 +14,7 @@ import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../tokenizer/load.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
-import { readYamlMapping, validate, type TrainConfig } from '../train/config.ts';
+import { readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
 import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
 export interface ExportOptions {
@@ -47,6 +47,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
   if (!fs.existsSync(source)) {
     throw new UserError(`${opts.best ? `${RUN_LAYOUT.best}/ (no validation was run?)` : path.basename(source) + '/'} not found: the run has not finished`, source);
   }
+  const baseDir = cfg.method === 'lora' && opts.merge ? requireModelFolder(cfg, 'export --merge', opts.run) : null;
   if (fs.existsSync(opts.out) && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
   fs.mkdirSync(opts.out, { recursive: true });
   const classification = cfg.task === 'classification';
@@ -57,15 +58,16 @@ export function exportRun(opts: ExportOptions): ExportResult {
   }
   // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
   // GEMM's store when a BF16 base is merged in bf16 (the same rounding, half the memory).
-  const fileDtype = checkpointDType(cfg.model);
+  const base = baseDir ?? requireModelFolder(cfg, 'export --merge', opts.run);
+  const fileDtype = checkpointDType(base);
   const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
-  const model = loadModel(cfg.model, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
+  const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
   loadAdapter(model, source, { trainable: false });
   mergeLora(model);
-  const hasTokenizer = fs.existsSync(path.join(cfg.model, 'tokenizer.json'));
+  const hasTokenizer = fs.existsSync(path.join(base, 'tokenizer.json'));
   const bundledFits = !hasTokenizer && model.cfg.vocabSize === 32000;
   saveModelFolder(model, opts.out, {
-    sourceDir: cfg.model, head: classification ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
+    sourceDir: base, head: classification ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
     dtype: fileDtype,
   });
   if (bundledFits) {

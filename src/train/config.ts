@@ -13,8 +13,17 @@ import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
 
+/** `model: {config, init: random}`: a model built from an HF config with random weights (benchmarks, dry runs). */
+const RandomModelSchema = z.object({
+  config: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'a path to an HF config.json (or its folder), or a mapping of its keys' })
+    .describe('HF config.json of the random model: a path (file or folder), or its keys inline (model_type defaults to mistral)'),
+  init: z.literal('random').describe('random: normal(0, initializer_range) weights drawn on the backend, ones for norms'),
+  seed: int(0).nullable().default(null).describe('seed of the random weights (null = the run\'s seed)'),
+}).strict();
+
 export const TrainConfigSchema = z.object({
-  model: z.string().min(1).describe('HF model folder (config.json, safetensors, tokenizer.json)'),
+  model: z.union([z.string().min(1), RandomModelSchema], { error: 'a model folder path, or {config: CONFIG, init: random}' })
+    .describe('HF model folder (config.json, safetensors, tokenizer.json), or {config, init: random} for random weights'),
   task: z.enum(['generation', 'classification']).default('generation').describe('generation (causal LM) or classification'),
   labels: z.array(z.string().min(1)).min(2).nullable().default(null).describe('class names, for classification'),
   method: z.enum(['lora', 'full']).default('lora').describe('lora: train an adapter; full: train every weight (small models)'),
@@ -74,9 +83,28 @@ export const TrainConfigSchema = z.object({
 }).strict();
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+export type RandomModelSpec = z.infer<typeof RandomModelSchema>;
+
+/** The model folder of the run, or null when its weights are random (`model: {config, init: random}`). */
+export function modelFolder(cfg: Pick<TrainConfig, 'model'>): string | null {
+  return typeof cfg.model === 'string' ? cfg.model : null;
+}
+
+/** The model folder a command needs (eval, export): a run with random weights has none, a UserError says so. */
+export function requireModelFolder(cfg: Pick<TrainConfig, 'model'>, what: string, where?: string): string {
+  const dir = modelFolder(cfg);
+  if (dir === null) throw new UserError(`${what}: the run's base model had random weights (model: {config, init: random}), so there is no model folder to load`, where);
+  return dir;
+}
+
+/** The model in words, for reports and adapter metadata: its folder, or "random (CONFIG)". */
+export function modelName(cfg: Pick<TrainConfig, 'model'>): string {
+  if (typeof cfg.model === 'string') return cfg.model;
+  return `random (${typeof cfg.model.config === 'string' ? cfg.model.config : 'inline config'})`;
+}
 
 /** Keys (dotted) whose values are paths, resolved against the config file's folder. */
-const PATH_KEYS = ['model', 'data.train', 'data.val', 'data.test', 'lora.init_from', 'output_dir'];
+const PATH_KEYS = ['model', 'model.config', 'data.train', 'data.val', 'data.test', 'lora.init_from', 'output_dir'];
 
 /** Reads a YAML config, applies `--key.sub value` overrides, validates and resolves paths. */
 export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): TrainConfig {
@@ -223,7 +251,7 @@ export function validate(raw: unknown, where: string, overridden: readonly strin
   };
   const r = TrainConfigSchema.safeParse(raw);
   if (!r.success) {
-    const found = r.error.issues.flatMap((issue) => {
+    const found = r.error.issues.flatMap(unionBranch).flatMap((issue) => {
       const at = issue.path.join('.');
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
@@ -242,6 +270,18 @@ export function validate(raw: unknown, where: string, overridden: readonly strin
   if (cfg.task === 'classification' && !cfg.labels) throw new UserError('labels: classification needs the list of class names', blame('labels'));
   if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', blame('group_by_length'));
   return cfg;
+}
+
+/**
+ * An invalid_union issue as the issues of the branch the value was meant for (the one whose type it has,
+ * e.g. the mapping of `model: {config, init}`), with full paths, so that its keys get a did-you-mean;
+ * the union's own message when no branch or several match.
+ */
+function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const typed = issue.errors.filter((branch) => !(branch.length === 1 && branch[0]!.code === 'invalid_type' && branch[0]!.path.length === 0));
+  if (typed.length !== 1) return [issue];
+  return typed[0]!.map((sub) => ({ ...sub, path: [...issue.path, ...sub.path] })).flatMap(unionBranch);
 }
 
 /** Names other tools use for our keys (HF TrainingArguments, PEFT's LoraConfig). */
@@ -282,6 +322,12 @@ function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
   // unwrap defaults / nullables to reach the object
   for (let i = 0; i < 4; i++) {
     if (s instanceof z.ZodObject) return s.shape as Record<string, z.ZodType>;
+    if (s instanceof z.ZodUnion) {
+      const obj = (s.options as z.ZodType[]).find((o) => o instanceof z.ZodObject);
+      if (!obj) return null;
+      s = obj;
+      continue;
+    }
     const inner = (s as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
     if (!inner) break;
     s = inner;
@@ -329,8 +375,9 @@ export function documentedKeys(): Array<{ key: string; description: string }> {
     for (const [k, v] of Object.entries(shape)) {
       const key = prefix ? `${prefix}.${k}` : k;
       const sub = objectShape(v);
+      // a union of a value and a mapping (model: PATH | {config, init}) documents both the key and its keys
+      if (!sub || v instanceof z.ZodUnion) out.push({ key, description: v.description ?? '' });
       if (sub) walk(v, key);
-      else out.push({ key, description: v.description ?? '' });
     }
   };
   walk(TrainConfigSchema, '');

@@ -4,13 +4,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { probeCuda } from '../backend/cuda/probe.ts';
-import { loadConfig } from '../model/config.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
-import { loadSplit } from './data.ts';
 import { checkConfigPaths, checkLoraRank } from './fit-check.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
-import { modelTokenizer } from './setup.ts';
+import { loadRunSplit, runModelConfig, runTokenizer } from './setup.ts';
 
 export interface DryRun {
   plan: MemoryPlan;
@@ -35,13 +33,13 @@ export function availableHostMemory(): number {
 
 export function dryRun(cfg: TrainConfig): DryRun {
   checkConfigPaths(cfg);
-  const model = loadConfig(cfg.model);
+  const model = runModelConfig(cfg);
   checkLoraRank(cfg, model);
   if (cfg.task === 'classification' && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
-  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: modelTokenizer(cfg.model, model.vocabSize) };
-  const train = loadSplit(cfg.data.train, 'data.train', ctx);
+  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize) };
+  const train = loadRunSplit(cfg.data.train, 'data.train', ctx);
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
-  const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadSplit(f, i === 0 ? 'data.val' : 'data.test', ctx) : null));
+  const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx) : null));
   const shape = runBatchShape(cfg, train, evalSplits);
   const { backend, available, why } = plannedDevice(cfg);
   const plan = planMemory(cfg, model, shape, backend);

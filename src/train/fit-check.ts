@@ -13,7 +13,7 @@ import type { TrainConfig } from './config.ts';
 /** The model folder, the data files and lora.init_from exist; a missing one is named by its key. */
 export function checkConfigPaths(cfg: TrainConfig): void {
   const paths: Array<[string, string | null, string | null]> = [
-    ['model', cfg.model, 'model folder'], ['data.train', cfg.data.train, null], ['data.val', cfg.data.val, null],
+    ['model', typeof cfg.model === 'string' ? cfg.model : null, 'model folder'], ['data.train', cfg.data.train, null], ['data.val', cfg.data.val, null],
     ['data.test', cfg.data.test, null], ['lora.init_from', cfg.lora.init_from, 'adapter folder'],
   ];
   for (const [key, p, folder] of paths) {

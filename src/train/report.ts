@@ -2,6 +2,7 @@
 // after) and loss_curve.svg (train loss per step, val loss per evaluation).
 import { RUN_LAYOUT } from '../run/layout.ts';
 import type { EvalRow } from './evaluate-split.ts';
+import { modelName } from './config.ts';
 import { lossCurveSvg } from './loss-curve.ts';
 import type { MetricsLog, RunDir } from './run-dir.ts';
 import type { SamplePrompt } from './samples.ts';
@@ -22,7 +23,7 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
   const report = {
     task: run.cfg.task,
     method: run.cfg.method,
-    model: run.cfg.model,
+    model: modelName(run.cfg),
     labels: run.cfg.labels,
     examples: { train: run.train.length, val: run.val?.length ?? 0, test: run.test?.length ?? 0 },
     steps: r.steps,
@@ -39,7 +40,7 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
   dir.writeText(RUN_LAYOUT.lossCurve, lossCurveSvg(
     rows.filter((x) => x.split === undefined && typeof x.loss === 'number').map((x) => ({ step: x.step as number, loss: x.loss as number })),
     rows.filter((x) => x.split === 'val').map((x) => ({ step: x.step as number, loss: x.loss as number })),
-    `${run.cfg.task} loss — ${run.cfg.model.split('/').pop()}`,
+    `${run.cfg.task} loss — ${modelName(run.cfg).split('/').pop()}`,
   ));
   return report;
 }

@@ -19,7 +19,8 @@ export class RunDir {
 
   /** The files and folders a run reads (model, data, adapter to start from), which --overwrite must never empty. */
   static inputsOf(cfg: TrainConfig): string[] {
-    return [cfg.model, cfg.data.train, cfg.data.val, cfg.data.test, cfg.lora.init_from].filter((p): p is string => typeof p === 'string');
+    const model = typeof cfg.model === 'string' ? cfg.model : cfg.model.config;
+    return [model, cfg.data.train, cfg.data.val, cfg.data.test, cfg.lora.init_from].filter((p): p is string => typeof p === 'string');
   }
 
   /** Whether `dir` is a run folder made by `train` (it holds the marker file). */

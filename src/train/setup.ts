@@ -5,17 +5,20 @@ import type { Backend } from '../backend/backend.ts';
 import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../data/batch.ts';
+import { precisionDType } from '../backend/dtype.ts';
+import { loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
+import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { hostFloats } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
-import { UserError } from '../util/errors.ts';
+import { isUserError, UserError } from '../util/errors.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
 import type { TrainConfig } from './config.ts';
-import { loadSplit } from './data.ts';
+import { loadSplit, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkSequenceFits } from './fit-check.ts';
 import { AdamW } from './optimizer.ts';
 import type { Schedule } from './schedule.ts';
@@ -42,7 +45,7 @@ export interface RunSetup {
 export function setupRun(cfg: TrainConfig): RunSetup {
   checkConfigPaths(cfg);
   const backend = createBackend(cfg.device);
-  const model = loadModel(cfg.model, { backend, precision: cfg.precision });
+  const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';
@@ -63,10 +66,10 @@ export function setupRun(cfg: TrainConfig): RunSetup {
   }
   if (classification) setupScoreHead(model, cfg, rng);
 
-  const ctx = { cfg, vocabSize: model.cfg.vocabSize, tokenizer: modelTokenizer(cfg.model, model.cfg.vocabSize) };
-  const train = loadSplit(cfg.data.train, 'data.train', ctx);
-  const val = cfg.data.val ? loadSplit(cfg.data.val, 'data.val', ctx) : null;
-  const test = cfg.data.test ? loadSplit(cfg.data.test, 'data.test', ctx) : null;
+  const ctx = { cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize) };
+  const train = loadRunSplit(cfg.data.train, 'data.train', ctx);
+  const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx) : null;
+  const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx) : null;
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   checkSequenceFits(cfg, model.cfg, [train, val, test]);
 
@@ -113,6 +116,48 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
     model.backend.upload(weight, hostFloats(init, model.dtype));
   }
   model.setScoreHead(weight, true);
+}
+
+/** The config of the run's model, read without touching a weight: its folder's config.json, or `model.config`. */
+export function runModelConfig(cfg: TrainConfig): MistralConfig {
+  return typeof cfg.model === 'string' ? loadConfig(cfg.model) : readRandomModelConfig(cfg.model.config).cfg;
+}
+
+/**
+ * The run's model on `backend`: loaded from its folder, or (`model: {config, init: random}`) drawn on the
+ * backend by its randomNormal kernel from `model.seed` (else the run's seed), with no host copy of the weights.
+ */
+export function buildModel(cfg: TrainConfig, backend: Backend): MistralModel {
+  if (typeof cfg.model === 'string') return loadModel(cfg.model, { backend, precision: cfg.precision });
+  const r = readRandomModelConfig(cfg.model.config);
+  const seed = cfg.model.seed ?? cfg.seed;
+  const dtype = precisionDType(cfg.precision, backend.name);
+  info(`model: random weights from ${r.where} (${(parameterCount(r.cfg) / 1e6).toFixed(1)}M parameters, ${dtype}, normal(0, ${r.std}) from seed ${seed}, drawn on ${backend.name})`);
+  return initRandomModel(backend, r.cfg, { seed, std: r.std, dtype });
+}
+
+/**
+ * The run's tokenizer: the model folder's (modelTokenizer); for random weights the bundled Mistral
+ * tokenizer when vocab_size is its 32000, else none (then only pre-tokenized data can be read).
+ */
+export function runTokenizer(cfg: TrainConfig, vocabSize: number): Tokenizer | null {
+  if (typeof cfg.model === 'string') return modelTokenizer(cfg.model, vocabSize);
+  if (vocabSize === BUNDLED_VOCAB) return loadTokenizer();
+  info(`model: random weights with vocab_size ${vocabSize}: no tokenizer fits (the bundled Mistral tokenizer has ${BUNDLED_VOCAB}), so the data must be pre-tokenized`);
+  return null;
+}
+
+const BUNDLED_VOCAB = 32000;
+
+/** loadSplit, with what to do when text data meets a random model that has no tokenizer. */
+export function loadRunSplit(file: string, key: string, ctx: SplitContext): TokenRow[] {
+  try {
+    return loadSplit(file, key, ctx);
+  } catch (e) {
+    if (ctx.tokenizer !== null || typeof ctx.cfg.model === 'string' || !isUserError(e) || !/needs a tokenizer/.test(e.message)) throw e;
+    throw new UserError(`${e.message}: a random model (model.init: random) has a tokenizer only with vocab_size ${BUNDLED_VOCAB} ` +
+      `(the bundled Mistral tokenizer), this one has ${ctx.vocabSize}: give ${key} pre-tokenized rows {"input_ids": [...]} or set vocab_size: ${BUNDLED_VOCAB}`);
+  }
 }
 
 /** The model folder's tokenizer (or the bundled one) when its ids fit the model; else null (pre-tokenized data only). */

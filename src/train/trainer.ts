@@ -12,7 +12,7 @@ import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { maxOf } from '../util/reduce.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
-import { configToYaml, type TrainConfig } from './config.ts';
+import { configToYaml, modelFolder, modelName, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog, RunDir } from './run-dir.ts';
@@ -95,8 +95,8 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
 
   const saveTo = (name: string): void => {
     dir.writeFolder(name, (tmp) => {
-      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: cfg.model });
-      else saveModelFolder(model, tmp, { sourceDir: cfg.model, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelName(cfg) });
+      else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
     });
   };
   /** Evaluates val once per step; returns true when early stopping says stop. */
@@ -143,7 +143,8 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
     lastLoss = st.loss;
     loop.step = step;
     loop.loader = loader.position;
-    metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse() });
+    metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse(),
+      ...(backend.peakBytesInUse ? { peak_mem_bytes: backend.peakBytesInUse() } : {}) });
     progress.tick(1, { loss: st.loss === null ? '-' : st.loss.toFixed(4), lr: lr.toExponential(2), 'tok/s': (st.tokens / seconds).toFixed(0) });
     const evalNow = cfg.eval.every_steps !== null ? step % cfg.eval.every_steps === 0 : epochDone;
     if (evalNow) stoppedEarly = validate(step);

@@ -16,6 +16,7 @@ import * as ew from './kernels/elementwise.ts';
 import { adamwSpans, clipCoefficient } from './kernels/optimizer.ts';
 import { rmsnormBackward, rmsnormForward } from './kernels/rmsnorm.ts';
 import { rope } from './kernels/rope.ts';
+import { randomNormal } from './kernels/random-normal.ts';
 import { gatherRows, scatterAddRows } from './kernels/rows.ts';
 import { swigluBackward, swigluForward } from './kernels/swiglu.ts';
 
@@ -172,6 +173,10 @@ export class CpuBackend implements Backend {
 
   dropout(out: DeviceBuffer, mask: DeviceBuffer | null, x: DeviceBuffer, p: number, seed: number, n: number): void {
     ew.dropout(floats(out), mask ? floats(mask) : null, floats(x), p, seed, n);
+  }
+
+  randomNormal(out: DeviceBuffer, seed: number, offset: number, std: number, n: number): void {
+    randomNormal(floats(out), seed, offset, std, n);
   }
 
   // ---- layers ----

@@ -142,8 +142,14 @@ export class CudaBackend implements Backend {
     else this.kernels.convert(d, s, n);
   }
 
+  /** Bytes of the live buffers (as asked for), the cuBLASLt workspace and the reduction accumulator included. */
   bytesInUse(): number {
     return this.allocator.stats().inUse;
+  }
+
+  /** The most bytes bytesInUse has been: the run's peak device memory in our allocator (metrics' peak_mem_bytes). */
+  peakBytesInUse(): number {
+    return this.allocator.stats().peakInUse;
   }
 
   /** The allocator's counters (peak bytes in use, reserved, device allocations), for metrics and tests. */
@@ -277,6 +283,11 @@ export class CudaBackend implements Backend {
     this.kernels.launch('dropout', L.elementwise(n), [
       cuda(out), mask && cuda(mask), cuda(x), L.dropoutThreshold(p), Math.fround(1 / (1 - p)), seed >>> 0, BigInt(n),
     ]);
+  }
+
+  randomNormal(out: DeviceBuffer, seed: number, offset: number, std: number, n: number): void {
+    L.checkCounter(seed, offset, n);
+    this.kernels.launch('random_normal', L.elementwise(n), [cuda(out), BigInt(seed), BigInt(offset), std, BigInt(n)]);
   }
 
   mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void {

@@ -40,6 +40,7 @@ const SIGNATURES = {
   fill: ['elementwise', 'S! real i64'],
   dropout: ['elementwise', 'S! S!? S u64 f32 u32 i64'],
   reduce_sum: ['elementwise', 'D! S i64 i32'],
+  random_normal: ['random', 'S! u64 u64 f64 i64'],
   convert: ['convert', 'V! i32 V i32 i64'],
   finish_sum: ['convert', 'V! i32 D i32'],
   clip_coefficient: ['optim', 'E! E f64'],
@@ -78,9 +79,9 @@ export const BACKEND_KERNELS = {
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
   attentionForward: ['attention_forward'], attentionBackward: ['attention_backward_dq', 'attention_backward_dkv'],
   swigluForward: ['swiglu_forward'], swigluBackward: ['swiglu_backward'], crossEntropy: ['cross_entropy'],
-  gatherRows: ['gather_rows'], scatterAddRows: ['scatter_add_rows'], dropout: ['dropout'], mul: ['mul'],
+  gatherRows: ['gather_rows'], scatterAddRows: ['scatter_add_rows'], dropout: ['dropout'], mul: ['mul'], randomNormal: ['random_normal'],
   clipCoefficient: ['clip_coefficient'], adamw: ['adamw'],
 } as const satisfies Partial<Record<keyof Backend, ReadonlyArray<KernelName | 'cublasLt'>>>;
 
 /** The Backend methods that are host-side bookkeeping, not launches. */
-export const HOST_METHODS = ['name', 'describe', 'alloc', 'view', 'free', 'upload', 'download', 'bytesInUse'] as const;
+export const HOST_METHODS = ['name', 'describe', 'alloc', 'view', 'free', 'upload', 'download', 'bytesInUse', 'peakBytesInUse'] as const;

@@ -96,6 +96,12 @@ export function dropoutThreshold(p: number): bigint {
   return BigInt(Math.ceil(p * 2 ** 32));
 }
 
+/** random_normal's seed and counters: integers in [0, 2^53), as the CPU reference computes them exactly. */
+export function checkCounter(seed: number, offset: number, n: number): void {
+  need(Number.isSafeInteger(seed) && seed >= 0, `random seed ${seed} is not an integer in [0, 2^53)`);
+  need(Number.isSafeInteger(offset) && offset >= 0 && Number.isSafeInteger(offset + n), `random counters [${offset}, ${offset + n}) outside [0, 2^53)`);
+}
+
 /** AdamW's host-side constants (torch semantics): decay = 1 − lr·wd, stepSize = lr / (1 − β1^t), bc2Sqrt = sqrt(1 − β2^t). */
 export function adamwConstants(h: { lr: number; beta1: number; beta2: number; weightDecay: number; step: number }): { decay: number; stepSize: number; bc2Sqrt: number } {
   need(Number.isInteger(h.step) && h.step >= 1, `AdamW step ${h.step} must be an integer ≥ 1`);

@@ -10,6 +10,7 @@ import { loadAdapter } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath, runWeightsDir } from '../../run/layout.ts';
 import { readRunConfig } from '../export.ts';
+import { requireModelFolder } from '../../train/config.ts';
 import type { Provenance } from './metadata.ts';
 
 export type GgufSource = { run: string; best: boolean } | { model: string; adapter: string | null };
@@ -34,13 +35,14 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
     const weights = runWeightsDir(src.run, cfg.method, src.best);
     if (!fs.existsSync(weights)) throw new UserError(`${src.best ? 'best/ (no validation was run?)' : path.basename(weights) + '/'} not found: the run has not finished`, weights);
     const name = path.basename(path.resolve(src.run));
+    const base = requireModelFolder(cfg, 'export --format gguf', src.run);
     if (cfg.method === 'full') {
-      const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) ? weights : cfg.model;
-      return { model: load(weights), modelDir: dir, from: { name, baseModel: cfg.model, adapter: null, run: src.run } };
+      const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) ? weights : base;
+      return { model: load(weights), modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
-    const model = load(cfg.model);
+    const model = load(base);
     withAdapter(model, weights);
-    return { model, modelDir: cfg.model, from: { name, baseModel: cfg.model, adapter: weights, run: src.run } };
+    return { model, modelDir: base, from: { name, baseModel: base, adapter: weights, run: src.run } };
   }
   const model = load(src.model);
   if (src.adapter) withAdapter(model, src.adapter);

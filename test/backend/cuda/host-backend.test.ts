@@ -81,6 +81,7 @@ function runAll(be: CudaBackend, storage: DType, exact: DType): void {
   be.dropout(out, null, x, 0.1, 42, n);
   be.dropout(out, s(n), x, 0.1, 42, n);
   be.mul(out, x, s(n), n);
+  be.randomNormal(out, 7, 100, 0.02, n);
   be.clipCoefficient(e(1), be.alloc('f64', 1), 1);
   be.adamw(e(n), e(n), e(n), e(n), i(4), 2, n, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 1 });
   be.adamw(e(n), e(n), e(n), e(n), null, 0, n, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: 2 });
@@ -172,4 +173,29 @@ test('staging rules: widen only; int and double slots never convert', () => {
   assert.throws(() => planStaging('rope', KERNELS.rope.params, ['f32', 'f32', 'f32', null, null, null, null]), /rope: argument 1 must be i32, not f32/);
   assert.deepEqual(gemmRunTypes('bf16', 'f32', 'bf16'), { a: 'f32', b: 'f32', c: 'f32' });
   assert.deepEqual(gemmRunTypes('bf16', 'bf16', 'f64'), { a: 'f64', b: 'f64', c: 'f64' });
+});
+
+test('memory for metrics: bytesInUse counts the live buffers and the GEMM workspace; peakBytesInUse keeps the most, GEMM temporaries included', () => {
+  const { be } = fakeBackend();
+  assert.equal(be.bytesInUse(), GEMM_WORKSPACE_BYTES + 8, 'the cuBLASLt workspace and the f64 accumulator are live device bytes');
+  assert.equal(be.peakBytesInUse(), be.bytesInUse());
+  const a = be.alloc('bf16', 1000), b = be.alloc('f32', 1000), c = be.alloc('f32', 10);
+  const live = be.bytesInUse();
+  assert.equal(live, GEMM_WORKSPACE_BYTES + 8 + 2000 + 4000 + 40);
+  // a mixed GEMM widens the bf16 operand into a temporary f32 buffer (4000 bytes) for the call
+  be.gemm(c, a, b, { m: 1, n: 10, k: 100, transB: true });
+  assert.equal(be.bytesInUse(), live, 'the temporary is freed');
+  assert.equal(be.peakBytesInUse(), live + 4000, 'and counted in the peak');
+  for (const x of [a, b, c]) be.free(x);
+  assert.equal(be.peakBytesInUse(), live + 4000, 'the peak stays after a free');
+});
+
+test('randomNormal launches random_normal with the 64-bit seed and counter, the std in f64, and refuses counters past 2^53', () => {
+  const { be, launches } = fakeBackend();
+  be.randomNormal(be.alloc('bf16', 64), 2 ** 40 + 1, 2 ** 33, 0.02, 64);
+  const l = launches.at(-1)!;
+  assert.equal(`${l.name}:${l.variant}`, 'random_normal:bf16');
+  assert.deepEqual(l.args.slice(1).map((a) => a.kind === 'ptr' ? 'ptr' : `${a.kind} ${a.value}`), [`i64 ${2 ** 40 + 1}`, `i64 ${2 ** 33}`, 'f64 0.02', 'i64 64']);
+  assert.throws(() => be.randomNormal(be.alloc('f32', 4), 0, 2 ** 53 - 2, 1, 4), /random counters .* outside \[0, 2\^53\)/);
+  assert.throws(() => be.randomNormal(be.alloc('f32', 4), -1, 0, 1, 4), /random seed -1/);
 });

@@ -1,0 +1,86 @@
+// What bench:gpu measures, without a GPU: the Mistral-7B-v0.1 config, the benchmark cases, the train
+// config of one case (the same object `mistral-tune train` validates: model {config, init: random}, LoRA
+// r = 16 on all 7 projections, bf16, pre-tokenized random rows), its random data file, and the model
+// FLOPs of one step by issue [10]'s definition (MFU's numerator).
+import * as fs from 'node:fs';
+import type { MistralConfig } from '../src/model/config.ts';
+import { Rng } from '../src/util/rng.ts';
+
+/** Mistral-7B-v0.1's config.json (as published on the Hub). */
+export const MISTRAL_7B_V01: Record<string, unknown> = {
+  architectures: ['MistralForCausalLM'], bos_token_id: 1, eos_token_id: 2, hidden_act: 'silu', hidden_size: 4096,
+  initializer_range: 0.02, intermediate_size: 14336, max_position_embeddings: 32768, model_type: 'mistral',
+  num_attention_heads: 32, num_hidden_layers: 32, num_key_value_heads: 8, rms_norm_eps: 1e-5, rope_theta: 10000.0,
+  sliding_window: 4096, tie_word_embeddings: false, torch_dtype: 'bfloat16', vocab_size: 32000,
+};
+
+export const LORA_RANK = 16;
+
+export interface BenchCase {
+  B: number;
+  T: number;
+  /** Activation checkpointing (HF: gradient checkpointing). */
+  ckpt: boolean;
+}
+
+/** "1x2048", "4x2048:ckpt" → a case. */
+export function parseCase(text: string): BenchCase {
+  const m = /^(\d+)x(\d+)(:ckpt)?$/.exec(text.trim());
+  if (!m) throw new Error(`bench case "${text}": expected BxT or BxT:ckpt, e.g. 1x2048 or 4x2048:ckpt`);
+  return { B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined };
+}
+
+export const caseName = (c: BenchCase): string => `${c.B}x${c.T}${c.ckpt ? ':ckpt' : ''}`;
+
+/** `rows` pre-tokenized rows of exactly T random ids, as JSONL (labels = the ids: every token trains). */
+export function writeRandomRows(file: string, rows: number, T: number, vocab: number, seed: number): void {
+  const rng = new Rng(seed);
+  const lines = Array.from({ length: rows }, () => JSON.stringify({ input_ids: Array.from({ length: T }, () => rng.below(vocab)) }));
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+}
+
+export interface CaseRun {
+  layers: number;
+  steps: number;
+  warmup: number;
+  data: string;
+  outputDir: string;
+  device: 'cuda' | 'cpu';
+}
+
+/** The train config (raw, for validate()) of one case: what `mistral-tune train` would read from YAML. */
+export function benchTrainConfig(c: BenchCase, run: CaseRun): Record<string, unknown> {
+  return {
+    model: { config: { ...MISTRAL_7B_V01, num_hidden_layers: run.layers }, init: 'random' },
+    data: { train: run.data },
+    method: 'lora',
+    lora: { r: LORA_RANK, alpha: 2 * LORA_RANK, dropout: 0 },
+    // HF's side: torch.optim.AdamW(lr=1e-4) (weight decay 0.01), no clipping, no schedule
+    optimizer: { lr: 1e-4, weight_decay: 0.01 },
+    schedule: { type: 'constant' },
+    grad_clip: null,
+    batch_size: c.B, max_seq_len: c.T, max_steps: run.warmup + run.steps, shuffle: false,
+    activation_checkpointing: c.ckpt,
+    eval: { samples: 0, batch_size: c.B },
+    device: run.device, precision: 'bf16', seed: 0,
+    output_dir: run.outputDir,
+  };
+}
+
+/** Matmul parameters N: the 7 projections of every layer and the LM head (the embedding is a gather). */
+export function matmulParams(cfg: MistralConfig): number {
+  const C = cfg.hiddenSize, I = cfg.intermediateSize, q = cfg.numHeads * cfg.headDim, kv = cfg.numKvHeads * cfg.headDim;
+  return cfg.numLayers * (C * q + 2 * C * kv + q * C + 3 * C * I) + cfg.vocabSize * C;
+}
+
+/**
+ * Model FLOPs of one training step of B × T tokens (issue [10]): forward 2·N·B·T plus the backward to the
+ * inputs 2·N·B·T, plus attention — forward Q·Kᵀ and P·V, 4·T²·Hq·D per sequence and layer, and its backward
+ * to q, k, v twice that — halved for the causal mask. Recomputation (checkpointing) and the LoRA factors'
+ * own products are not counted.
+ */
+export function stepFlops(cfg: MistralConfig, B: number, T: number): number {
+  const window = cfg.slidingWindow === null ? T : Math.min(T, cfg.slidingWindow);
+  const attention = 3 * 4 * T * window * cfg.numHeads * cfg.headDim * cfg.numLayers * B / 2;
+  return 4 * matmulParams(cfg) * B * T + attention;
+}

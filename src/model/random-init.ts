@@ -1,0 +1,84 @@
+// A model with random weights drawn where they live (`model: {config, init: random}` of the train config):
+// each tensor is allocated on the backend and filled by its randomNormal kernel, with no host copy of the
+// weights, so a 7B model initialises on a GPU in seconds. HF's initialisation: normal(0, initializer_range)
+// for the embedding and every matrix, ones for the norms. The values are the counter-based generator's
+// (backend.ts randomNormal): element j of the k-th tensor (embed, then each layer's projections in
+// PROJECTIONS order, then lm_head) sits at counter Σ earlier tensors' sizes + j. They are NOT those of
+// createRandomModel (init.ts, the host Rng of tests and the quickstart) for the same seed.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import { modelDTypes, type DType } from '../backend/dtype.ts';
+import { UserError } from '../util/errors.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { parseConfig, type MistralConfig } from './config.ts';
+import { MistralModel } from './mistral.ts';
+import { PROJECTIONS, projectionShape, type LayerWeights, type MistralWeights, type Projection } from './weights.ts';
+
+/** An HF config.json: its path (a file, or a folder that holds config.json), or its keys inline. */
+export type ConfigSource = string | Record<string, unknown>;
+
+export interface RandomModelConfig {
+  cfg: MistralConfig;
+  /** HF's initializer_range (default 0.02): the standard deviation of every matrix. */
+  std: number;
+  /** Where the config came from, for errors and logs. */
+  where: string;
+}
+
+/** Reads and validates the config of a random model; inline keys default model_type to "mistral". */
+export function readRandomModelConfig(source: ConfigSource, key = 'model.config'): RandomModelConfig {
+  let raw: unknown, where: string;
+  if (typeof source === 'string') {
+    const file = fs.existsSync(source) && fs.statSync(source).isDirectory() ? path.join(source, 'config.json') : source;
+    if (!fs.existsSync(file)) throw new UserError(`${file}: config not found (set ${key} to an HF config.json, or to its keys inline)`, key);
+    raw = readJsonFile(file);
+    where = file;
+  } else {
+    raw = { model_type: 'mistral', ...source };
+    where = `${key} (inline)`;
+  }
+  if (!isRecord(raw)) throw new UserError('an HF config must be a mapping of keys to values', where);
+  const cfg = parseConfig(raw, where);
+  const range = raw.initializer_range ?? 0.02;
+  if (typeof range !== 'number' || !(range > 0)) throw new UserError(`initializer_range: must be a positive number, got ${JSON.stringify(range)}`, where);
+  return { cfg, std: range, where };
+}
+
+export interface DeviceInitOptions {
+  seed: number;
+  /** Standard deviation of matrix entries (HF's initializer_range). */
+  std: number;
+  /** The model dtype: f32, bf16 (weights stored in bf16) or f64. */
+  dtype: DType;
+}
+
+/** The model's weights drawn on `backend` by its randomNormal kernel, tensor by tensor. */
+export function initRandomModel(backend: Backend, cfg: MistralConfig, opts: DeviceInitOptions): MistralModel {
+  const storage = modelDTypes(opts.dtype).storage;
+  let counter = 0;
+  const matrix = (rows: number, cols: number): DeviceBuffer => {
+    const n = rows * cols;
+    const b = backend.alloc(storage, n);
+    backend.randomNormal(b, opts.seed, counter, opts.std, n);
+    counter += n;
+    return b;
+  };
+  const ones = (): DeviceBuffer => {
+    const b = backend.alloc(storage, cfg.hiddenSize);
+    backend.fill(b, 1);
+    return b;
+  };
+  const C = cfg.hiddenSize, V = cfg.vocabSize;
+  const embed = matrix(V, C);
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < cfg.numLayers; i++) {
+    const proj = {} as Record<Projection, DeviceBuffer>;
+    for (const p of PROJECTIONS) proj[p] = matrix(...projectionShape(cfg, p));
+    layers.push({ inputNorm: ones(), postAttentionNorm: ones(), proj });
+  }
+  const weights: MistralWeights = {
+    embed, layers, finalNorm: ones(), lmHead: cfg.tieWordEmbeddings ? embed : matrix(V, C), score: null,
+  };
+  return new MistralModel(backend, cfg, weights, opts.dtype);
+}

@@ -1,0 +1,61 @@
+// bench:gpu without a GPU: each default case's train config is one `mistral-tune train` accepts (validated,
+// planned by --dry-run's dryRun without a weight, the CPU attention check passed), the model FLOPs follow
+// issue [10]'s definition, and bench/gpu.ts fails at once, saying "no CUDA", where there is none.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { benchTrainConfig, matmulParams, MISTRAL_7B_V01, parseCase, stepFlops, writeRandomRows } from '../../bench/gpu-plan.ts';
+import { parseConfig } from '../../src/model/config.ts';
+import { createBackend } from '../../src/backend/select.ts';
+import { validate } from '../../src/train/config.ts';
+import { dryRun } from '../../src/train/dry-run.ts';
+import { checkSequenceFits } from '../../src/train/fit-check.ts';
+import { FIXTURES } from '../helpers.ts';
+
+const ROOT = path.join(FIXTURES, '..', '..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gpu-plan-'));
+
+test('each default bench case is a train config that validates and plans without weights (7.24e9 parameters in bf16)', () => {
+  for (const text of ['1x2048', '2x2048', '4x2048:ckpt']) {
+    const c = parseCase(text);
+    const data = path.join(work, `${c.B}.jsonl`);
+    writeRandomRows(data, c.B * 3, c.T, 32000, 1);
+    const cfg = validate(benchTrainConfig(c, { layers: 32, steps: 2, warmup: 1, data, outputDir: path.join(work, 'run'), device: 'cpu' }), text);
+    assert.equal(cfg.activation_checkpointing, c.ckpt);
+    assert.deepEqual([cfg.lora.r, cfg.lora.target_modules.length, cfg.precision], [16, 7, 'bf16']);
+    const r = dryRun(cfg);
+    assert.deepEqual([r.shape.B, r.shape.T], [c.B, c.T]);
+    assert.ok(r.plan.weights > 14e9 && r.plan.weights < 14.6e9, `weights ${r.plan.weights}`);
+    const model = parseConfig(MISTRAL_7B_V01);
+    assert.doesNotThrow(() => checkSequenceFits(cfg, model, [[{ inputIds: new Array(c.T).fill(1) }]]));
+  }
+  assert.throws(() => parseCase('4by2048'), /expected BxT or BxT:ckpt/);
+});
+
+test('model FLOPs of a step: 4·N·B·T over the matmul parameters plus causal attention (issue [10])', () => {
+  const cfg = parseConfig(MISTRAL_7B_V01);
+  const perLayer = 4096 * 4096 * 2 + 2 * 4096 * 1024 + 3 * 4096 * 14336;
+  assert.equal(matmulParams(cfg), 32 * perLayer + 32000 * 4096);
+  const attention = 12 * 2048 * 2048 * 32 * 128 * 32 / 2;
+  assert.equal(stepFlops(cfg, 1, 2048), 4 * matmulParams(cfg) * 2048 + attention);
+  assert.equal(stepFlops(cfg, 4, 2048), 4 * stepFlops(cfg, 1, 2048));
+  assert.ok(Math.abs(stepFlops(cfg, 1, 2048) / 61.6e12 - 1) < 0.01, `${stepFlops(cfg, 1, 2048)}`);
+});
+
+let cuda = true;
+try {
+  createBackend('cuda');
+} catch {
+  cuda = false;
+}
+
+test('bench/gpu.ts without CUDA fails at once and says so', { skip: cuda && 'CUDA is available here' }, () => {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'gpu.ts'), '--no-peer'], { encoding: 'utf8', cwd: ROOT });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^bench:gpu: no CUDA here, nothing measured \(device cuda: /m);
+  assert.ok(performance.now() - t0 < 15_000);
+});

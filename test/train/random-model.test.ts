@@ -1,0 +1,116 @@
+// `model: {config, init: random}`: the schema (inline HF keys or a config.json path, did-you-mean, the
+// wrong init), `train` on the CPU through the real CLI (bundled tokenizer at vocab 32000; pre-tokenized data
+// otherwise, and a clear error for text), `--dry-run` of a Mistral-7B-shaped config without a weight, and
+// the initialiser's weights being the backend's randomNormal values at the documented counters.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import { createBackend } from '../../src/backend/select.ts';
+import { normalAt } from '../../src/backend/cpu/kernels/random-normal.ts';
+import { parseConfig } from '../../src/model/config.ts';
+import { initRandomModel } from '../../src/model/random-init.ts';
+import { loadTrainConfig } from '../../src/train/config.ts';
+import { FIXTURES } from '../helpers.ts';
+
+const ROOT = path.join(FIXTURES, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-random-model-'));
+const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: work });
+
+const TINY = {
+  vocab_size: 32000, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, num_attention_heads: 2,
+  num_key_value_heads: 1, head_dim: 8, max_position_embeddings: 128, tie_word_embeddings: false,
+};
+const MISTRAL_7B = {
+  model_type: 'mistral', vocab_size: 32000, hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32,
+  num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, rms_norm_eps: 1e-5, rope_theta: 10000,
+  max_position_embeddings: 32768, sliding_window: 4096, tie_word_embeddings: false,
+};
+
+function writeConfig(name: string, cfg: Record<string, unknown>): string {
+  const file = path.join(work, `${name}.yaml`);
+  fs.writeFileSync(file, YAML.stringify(cfg));
+  return file;
+}
+
+const textData = path.join(work, 'text.jsonl');
+fs.writeFileSync(textData, ['The capital of France is Paris.', 'The capital of Spain is Madrid.', 'Rome is in Italy.']
+  .map((text) => JSON.stringify({ text })).join('\n') + '\n');
+const idsData = path.join(work, 'ids.jsonl');
+fs.writeFileSync(idsData, [[1, 5, 9, 3, 7, 2], [4, 4, 8, 1], [6, 2, 3, 9, 9, 1, 5]].map((ids) => JSON.stringify({ input_ids: ids })).join('\n') + '\n');
+
+const base = { data: { train: 'text.jsonl' }, max_steps: 2, batch_size: 2, max_seq_len: 32, eval: { samples: 0 }, lora: { r: 2 }, seed: 3 };
+
+test('the schema takes {config, init: random} with the keys inline or a config.json path (resolved against the file), with did-you-mean', () => {
+  fs.writeFileSync(path.join(work, 'tiny-config.json'), JSON.stringify({ model_type: 'mistral', ...TINY }));
+  const inline = loadTrainConfig(writeConfig('inline', { ...base, model: { config: TINY, init: 'random' } }));
+  assert.deepEqual(inline.model, { config: TINY, init: 'random', seed: null });
+  const byPath = loadTrainConfig(writeConfig('bypath', { ...base, model: { config: 'tiny-config.json', init: 'random', seed: 5 } }));
+  assert.deepEqual(byPath.model, { config: path.join(work, 'tiny-config.json'), init: 'random', seed: 5 });
+  assert.equal(loadTrainConfig(writeConfig('folder', { ...base, model: 'some/folder' })).model, path.join(work, 'some/folder'));
+  assert.throws(() => loadTrainConfig(writeConfig('typo', { ...base, model: { config: TINY, inti: 'random' } })),
+    /unknown key "model\.inti" \(did you mean "model\.init"\?\)/);
+  assert.throws(() => loadTrainConfig(writeConfig('zeros', { ...base, model: { config: TINY, init: 'zeros' } })), /model\.init: /);
+  assert.throws(() => loadTrainConfig(writeConfig('num', { ...base, model: 3 })), /model: a model folder path, or \{config: CONFIG, init: random\}/);
+});
+
+test('train with a random 32000-vocabulary model on the CPU: the bundled tokenizer reads text, the loss is finite, the run records the model', () => {
+  const out = path.join(work, 'run-text');
+  const r = cli(['train', writeConfig('train-text', { ...base, model: { config: TINY, init: 'random' }, output_dir: out })]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /model: random weights from model\.config \(inline\)/);
+  const rows = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+  assert.equal(rows.length, 2);
+  for (const row of rows) assert.ok(Number.isFinite(row.loss) && row.loss > 9 && row.loss < 11.5, `loss ${row.loss} ≈ ln 32000`);
+  assert.ok(fs.existsSync(path.join(out, 'adapter', 'adapter_model.safetensors')));
+  const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { model: string };
+  assert.equal(report.model, 'random (inline config)');
+  // the adapter exports as it is; a merge needs base weights, which a random run never had
+  assert.equal(cli(['export', '--run', out, '--out', path.join(work, 'exp-adapter')]).status, 0);
+  const merge = cli(['export', '--run', out, '--out', path.join(work, 'exp-merged'), '--merge']);
+  assert.equal(merge.status, 2, merge.stderr);
+  assert.match(merge.stderr, /^error: .*export --merge: the run's base model had random weights/m);
+  assert.equal(fs.existsSync(path.join(work, 'exp-merged')), false, 'refused before the output folder is made');
+});
+
+test('a random model of another vocabulary size trains on pre-tokenized data and refuses text with what to do', () => {
+  const small = { ...TINY, vocab_size: 64 };
+  const ok = cli(['train', writeConfig('train-ids', { ...base, data: { train: 'ids.jsonl' }, model: { config: small, init: 'random' }, output_dir: path.join(work, 'run-ids') })]);
+  assert.equal(ok.status, 0, ok.stderr);
+  const bad = cli(['train', writeConfig('train-bad', { ...base, model: { config: small, init: 'random' }, output_dir: path.join(work, 'run-bad') })]);
+  assert.equal(bad.status, 2, bad.stderr);
+  const errors = bad.stderr.split('\n').filter((l) => l.startsWith('error:'));
+  assert.equal(errors.length, 1, bad.stderr);
+  assert.match(errors[0]!, /needs a tokenizer.*vocab_size 32000.*pre-tokenized/);
+  assert.doesNotMatch(bad.stderr, /\n\s+at /);
+});
+
+test('--dry-run plans a Mistral-7B-shaped random model without drawing a weight', () => {
+  const file = writeConfig('dry', { ...base, model: { config: MISTRAL_7B, init: 'random' }, lora: { r: 16 }, batch_size: 1, precision: 'bf16' });
+  const t0 = performance.now();
+  const r = cli(['train', file, '--dry-run', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(performance.now() - t0 < 20_000, 'no 7B of weights were drawn');
+  const plan = JSON.parse(r.stdout) as { weights_bytes: number; precision: string };
+  // 7.24e9 parameters in bf16
+  assert.ok(plan.weights_bytes > 14e9 && plan.weights_bytes < 14.6e9, `weights ${plan.weights_bytes}`);
+});
+
+test('initRandomModel: each tensor is the backend randomNormal at the running counter (embed, projections, lm_head), norms are ones', () => {
+  const cfg = parseConfig({ model_type: 'mistral', ...TINY, vocab_size: 40 });
+  const backend = createBackend('cpu');
+  const model = initRandomModel(backend, cfg, { seed: 11, std: 0.05, dtype: 'f32' });
+  const embed = backend.download(model.weights.embed);
+  const V = 40, C = 16;
+  assert.equal(embed[7], Math.fround(normalAt(11, 7, 0.05)));
+  const q = backend.download(model.weights.layers[0]!.proj.q_proj);
+  assert.equal(q[3], Math.fround(normalAt(11, V * C + 3, 0.05)));
+  assert.deepEqual([...backend.download(model.weights.layers[0]!.inputNorm)], new Array(C).fill(1));
+  const head = backend.download(model.weights.lmHead!);
+  const projections = 16 * 16 + 8 * 16 * 2 + 16 * 16 + 32 * 16 * 3;
+  assert.equal(head[0], Math.fround(normalAt(11, V * C + projections, 0.05)));
+});
