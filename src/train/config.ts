@@ -161,7 +161,10 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   try {
     doc = YAML.parse(text, { prettyErrors: true });
   } catch (e) {
-    throw new UserError(`invalid YAML: ${(e as Error).message}`, file);
+    // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
+    const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new UserError(`invalid YAML: ${first}`, pos ? `${file}:${pos.line}:${pos.col}` : file);
   }
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw new UserError('the config must be a YAML mapping of keys to values', file);
