@@ -25,13 +25,14 @@ const READY = 1; // 1: started; 2: the start failed (its message is on the port)
 
 const DEV = import.meta.url.endsWith('.ts'); // run through tsx in development, dist/ when built
 const THREAD = new URL(`./sync-worker-thread${DEV ? '.ts' : '.js'}`, import.meta.url);
+const TSX = DEV ? import.meta.resolve('tsx/esm/api') : ''; // resolved here: the worker's code has no module path
 /**
  * The worker's entry: imports the thread script (registering tsx first in development: a worker does not
  * inherit the main thread's --import hooks) and reports a failed start instead of leaving the caller waiting.
  */
 const BOOT = `
 const { workerData } = require('node:worker_threads');
-(${DEV} ? import('tsx/esm/api').then((tsx) => tsx.register()) : Promise.resolve())
+(${DEV} ? import(${JSON.stringify(TSX)}).then((tsx) => tsx.register()) : Promise.resolve())
   .then(() => import(${JSON.stringify(THREAD.href)}))
   .catch((e) => {
     workerData.port.postMessage(e instanceof Error ? e.message : String(e));
