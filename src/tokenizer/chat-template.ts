@@ -11,9 +11,13 @@
 // - addGenerationPrompt adds nothing: a chat ending with a user turn already ends with " [/INST]", and
 //   the model's answer starts with its own "▁" (space) token, as in training.
 // A template is code from a model folder: rendering is bounded in time, output size and range() length,
-// so a looping template is a one-line error naming its file instead of a command busy for minutes.
+// so a looping template is a one-line error naming its file instead of a command busy for minutes. The
+// clock is checked between the interpreter's steps, which one step doing exponential work escapes, so a
+// model's template renders on a worker thread (SyncWorker: capped heap, terminated at the deadline); the
+// built-in default renders in-process.
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { UserError } from '../util/errors.ts';
+import { SyncWorker } from '../util/sync-worker.ts';
 import type { ChatMessage } from './types.ts';
 
 export const DEFAULT_CHAT_TEMPLATE = [
@@ -63,6 +67,10 @@ export interface RenderLimits {
 
 export const RENDER_LIMITS: RenderLimits = { ms: 2000, extraChars: 1 << 20, rangeItems: 100_000 };
 
+/** The template worker's heap cap (MiB), and the time past `ms` before it is terminated (its own clock stops loops). */
+const WORKER_HEAP_MB = 512;
+const WORKER_GRACE_MS = 1000;
+
 /** Thrown inside the interpreter when a bound is crossed; becomes a UserError naming the template. */
 class TemplateLimit extends Error {}
 
@@ -109,10 +117,56 @@ function globals(rangeItems: number): Record<string, unknown> {
   };
 }
 
+/** What one rendering gives: the text, or why it stopped (a bound) or failed (the template's own error). */
+type Outcome = { text: string } | { stopped: string } | { failed: string };
+
+interface RenderRequest {
+  messages: ReadonlyArray<{ role: unknown; content: unknown }>;
+  addGenerationPrompt: boolean;
+  bosToken: string;
+  eosToken: string;
+  limits: RenderLimits;
+}
+
+/** One bounded rendering of a parsed template, in this thread. */
+function renderOutcome(template: Template, req: RenderRequest): Outcome {
+  const { limits } = req;
+  const textChars = req.messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
+  const maxChars = 4 * textChars + limits.extraChars;
+  try {
+    const env = new Environment();
+    const items = {
+      ...globals(limits.rangeItems),
+      messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+      bos_token: req.bosToken,
+      eos_token: req.eosToken,
+      add_generation_prompt: req.addGenerationPrompt,
+    };
+    for (const [key, value] of Object.entries(items)) env.set(key, value);
+    const out = new BoundedInterpreter(env, Date.now() + limits.ms, maxChars, limits.ms).run(template.parsed).value;
+    if (typeof out !== 'string') throw new Error('the template did not render to text');
+    if (out.length > maxChars) throw new TemplateLimit(`the output passed ${maxChars.toLocaleString('en')} characters`);
+    return { text: out };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof TemplateLimit) return { stopped: message };
+    if (e instanceof RangeError) return { stopped: `${message} (its output is too large)` };
+    return { failed: message };
+  }
+}
+
+/** SyncWorker's handler (on the worker thread): parses `text` once, then renders each request. */
+export function chatTemplateRenderer(text: string): (req: RenderRequest) => Outcome {
+  const template = new Template(text);
+  return (req) => renderOutcome(template, req);
+}
+
 /** A compiled chat template; compile once per tokenizer (parsing is the slow part). */
 export class ChatTemplate {
   readonly isDefault: boolean;
   private readonly template: Template;
+  /** A model's template renders here (started on the first render, kept for the next). */
+  private readonly worker: SyncWorker<RenderRequest, Outcome> | null;
 
   constructor(
     text: string | null,
@@ -124,33 +178,33 @@ export class ChatTemplate {
     } catch (e) {
       throw new UserError(`cannot parse the chat template: ${e instanceof Error ? e.message : String(e)}`, ctx.source);
     }
+    this.worker = text === null ? null : new SyncWorker(new URL(import.meta.url), 'chatTemplateRenderer', text, { heapMb: WORKER_HEAP_MB, startMs: 60_000 });
   }
 
   render(messages: readonly ChatMessage[], opts: { addGenerationPrompt?: boolean } = {}): string {
     if (this.isDefault) checkDefaultChat(messages);
-    const limits = { ...RENDER_LIMITS, ...this.ctx.limits };
-    const textChars = messages.reduce((n, m) => n + (typeof m.content === 'string' ? m.content.length : 0), 0);
-    const maxChars = 4 * textChars + limits.extraChars;
+    const req: RenderRequest = {
+      messages: messages.map((m) => ({ role: m.role, content: m.content })),
+      addGenerationPrompt: opts.addGenerationPrompt ?? false,
+      bosToken: this.ctx.bosToken,
+      eosToken: this.ctx.eosToken,
+      limits: { ...RENDER_LIMITS, ...this.ctx.limits },
+    };
+    const outcome = this.worker ? this.renderOnWorker(this.worker, req) : renderOutcome(this.template, req);
+    if ('text' in outcome) return outcome.text;
+    if ('stopped' in outcome) throw new UserError(`chat template stopped: ${outcome.stopped}`, this.ctx.source);
+    throw new UserError(`chat template failed: ${outcome.failed}`, this.ctx.source);
+  }
+
+  private renderOnWorker(worker: SyncWorker<RenderRequest, Outcome>, req: RenderRequest): Outcome {
+    let reply;
     try {
-      const env = new Environment();
-      const items = {
-        ...globals(limits.rangeItems),
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
-        bos_token: this.ctx.bosToken,
-        eos_token: this.ctx.eosToken,
-        add_generation_prompt: opts.addGenerationPrompt ?? false,
-      };
-      for (const [key, value] of Object.entries(items)) env.set(key, value);
-      const out = new BoundedInterpreter(env, Date.now() + limits.ms, maxChars, limits.ms).run(this.template.parsed).value;
-      if (typeof out !== 'string') throw new Error('the template did not render to text');
-      if (out.length > maxChars) throw new TemplateLimit(`the output passed ${maxChars.toLocaleString('en')} characters`);
-      return out;
+      reply = worker.call(req, req.limits.ms + WORKER_GRACE_MS);
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      if (e instanceof TemplateLimit) throw new UserError(`chat template stopped: ${message}`, this.ctx.source);
-      if (e instanceof RangeError) throw new UserError(`chat template stopped: ${message} (its output is too large)`, this.ctx.source);
-      throw new UserError(`chat template failed: ${message}`, this.ctx.source);
+      return { failed: e instanceof Error ? e.message : String(e) }; // the worker could not start
     }
+    if (reply === null) return { stopped: `rendering took longer than ${req.limits.ms} ms or more than ${WORKER_HEAP_MB} MiB (work that does not end?)` };
+    return reply.ok ? reply.value : { failed: reply.message };
   }
 }
 

@@ -7,6 +7,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { readRegularFile } from '../util/regular-file.ts';
 import { info } from '../util/log.ts';
 import { PREPARE_REPORT } from '../data/sources.ts';
 import { PROJECTIONS } from '../model/weights.ts';
@@ -182,17 +183,16 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
 
 /** A YAML file that holds a mapping (a config); errors name the file. */
 export function readYamlMapping(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UserError(`cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
-  }
+  // a FIFO or folder in the config's place is a one-line error, never a read that blocks forever
+  const text = readRegularFile(file).toString('utf8');
   let doc: unknown;
   try {
     doc = YAML.parse(text, { prettyErrors: true });
   } catch (e) {
-    throw new UserError(`invalid YAML: ${(e as Error).message}`, file);
+    // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
+    const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new UserError(`invalid YAML: ${first}`, pos ? `${file}:${pos.line}:${pos.col}` : file);
   }
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw new UserError('the config must be a YAML mapping of keys to values', file);

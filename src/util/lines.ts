@@ -3,10 +3,11 @@
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
 // `defect` saying what and at which byte, so that no caller takes it for text without knowing. A file
-// that starts with a UTF-16 byte-order mark is refused as a whole.
+// that starts with a UTF-16 byte-order mark is refused as a whole, and so is anything but a regular file.
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
+import { openRegularFile } from './regular-file.ts';
 
 export interface LineDefect {
   /** invalid_utf8: a byte sequence that is not UTF-8; binary: a NUL byte, which text never holds. */
@@ -46,12 +47,8 @@ export function lineDefect(bytes: Buffer): LineDefect | undefined {
 }
 
 export function* readLines(file: string, chunkBytes = 1 << 20): Generator<Line> {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw new UserError(`cannot read file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
-  }
+  // a FIFO, folder or device in the file's place is a one-line error, never a read that blocks forever
+  const fd = openRegularFile(file);
   const buf = Buffer.alloc(chunkBytes);
   let parts: Buffer[] = []; // bytes of the line still open at the end of the last chunk
   let lineNo = 0;

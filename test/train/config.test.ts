@@ -88,3 +88,12 @@ test('--data.train in a prepare output brings its val and test along (logged), u
   fs.rmSync(path.join(prepared, 'report.json'));
   assert.equal(loadTrainConfig(f, [['data.train', path.join(prepared, 'train.jsonl')]]).data.val, path.join(path.dirname(f), 'a', 'val.jsonl'));
 });
+
+test('invalid YAML is one line: file:line:column and the parser\'s first line', () => {
+  const f = file('model: m\ndata: {train: t}\nlora:\n  r: 4\n   alpha: 8\n');
+  assert.throws(() => loadTrainConfig(f), (e: Error) => {
+    assert.doesNotMatch(e.message, /\n/);
+    assert.match(e.message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: invalid YAML: \\S.*[^:]$`));
+    return true;
+  });
+});

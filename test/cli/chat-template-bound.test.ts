@@ -1,0 +1,36 @@
+// A model's chat template that does exponential work inside one expression (a list doubled 40 times, then
+// printed or |tojson'd) cannot hang generate: it renders on a worker thread with a capped heap that is
+// terminated at the deadline, and the command ends with one line naming tokenizer_config.json (exit 2).
+// Each CLI run is bounded by its own timeout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-template-bound-'));
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const model = await makeTokenizerModel(path.join(dir, 'model'));
+const cfgFile = path.join(model, 'tokenizer_config.json');
+const messages = path.join(dir, 'messages.json');
+fs.writeFileSync(messages, JSON.stringify([{ role: 'user', content: 'Hi' }]));
+
+const DOUBLING = '{% set x = [1] %}{% for i in range(40) %}{% set x = [x, x] %}{% if loop.last %}OUT{% endif %}{% endfor %}';
+
+for (const [name, out] of [['printed', '{{ x }}'], ['|tojson', '{{ x | tojson }}']] as const) {
+  test(`a template doubling a list 40 times and ${name} stops at the deadline`, () => {
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(cfgFile, JSON.stringify({ ...cfg, chat_template: DOUBLING.replace('OUT', out) }));
+    const start = Date.now();
+    const r = spawnSync(process.execPath, [BIN, 'generate', '--model', model, '--messages', messages, '--max-new-tokens', '1'], { encoding: 'utf8', timeout: 30_000 });
+    assert.notEqual(r.signal, 'SIGTERM', `still rendering after ${Date.now() - start} ms`);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    assert.equal(errors.length, 1, r.stderr);
+    assert.equal(errors[0]!.startsWith(`error: ${cfgFile}: chat_template: chat template stopped: `), true, errors[0]);
+  });
+}

@@ -1,0 +1,39 @@
+// A FIFO (or a folder) given as a data file, a train config or a messages file is a one-line error naming
+// it, exit 2 — never a read that blocks forever waiting for a writer. Each run is bounded by its own timeout.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fifo-'));
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const model = await makeTokenizerModel(path.join(dir, 'model'));
+const fifo = (name: string): string => {
+  const f = path.join(dir, name);
+  const r = spawnSync('mkfifo', [f]);
+  assert.equal(r.status, 0, 'mkfifo');
+  return f;
+};
+const data = fifo('data.jsonl');
+const config = fifo('config.yaml');
+const plainConfig = path.join(dir, 'train.yaml');
+fs.writeFileSync(plainConfig, `model: ${model}\ndata: {train: ${data}}\noutput_dir: ${path.join(dir, 'run')}\nmax_steps: 1\n`);
+
+/** The CLI, killed after 15 s (a blocked read would otherwise hang the test). */
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 15_000 });
+const refuses = (r: ReturnType<typeof cli>, file: string): void => {
+  assert.notEqual(r.signal, 'SIGTERM', `blocked until killed: ${r.stderr}`);
+  assert.equal(r.status, 2, r.stderr);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.equal(errors[0], `error: ${file}: is a FIFO (named pipe), not a regular file`);
+};
+
+test('eval --data FIFO is refused', () => refuses(cli('eval', '--model', model, '--data', data), data));
+test('train with data.train a FIFO is refused', () => refuses(cli('train', plainConfig, '--data.train', data), data));
+test('a FIFO as the train config is refused, also with --dry-run', () => refuses(cli('train', config, '--dry-run'), config));
+test('generate --messages FIFO is refused', () => refuses(cli('generate', '--model', model, '--messages', fifo('m.json')), path.join(dir, 'm.json')));

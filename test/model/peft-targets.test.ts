@@ -1,0 +1,36 @@
+// target_modules / exclude_modules as a regex from adapter_config.json: matched as PEFT does (the whole
+// module name), and a pattern that backtracks exponentially ("(.*)*Z") is stopped at a deadline with a
+// one-line error naming the file and key, instead of hanging eval (each CLI run bounded by its own timeout).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { targetedModules } from '../../src/model/peft-targets.ts';
+import { FIXTURES, TINY, TINY_BASE } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-peft-targets-'));
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('a regex selects the modules whose whole name it matches', () => {
+  const sel = targetedModules({ target_modules: String.raw`.*\.(q_proj|v_proj)`, exclude_modules: String.raw`model\.layers\.0\..*` }, 2, 'a.json');
+  assert.deepEqual(sel.map((s) => [...s].sort()), [[], ['q_proj', 'v_proj']]);
+  assert.throws(() => targetedModules({ target_modules: 'q_proj.*x' }, 2, 'a.json'), /a\.json: target_modules: "q_proj\.\*x" matches no projection/);
+});
+
+test('eval with an adapter whose target_modules backtracks exponentially stops at the deadline: one line naming file and key', () => {
+  const adapter = path.join(dir, 'adapter');
+  fs.cpSync(path.join(TINY, 'adapter_init'), adapter, { recursive: true });
+  const cfgFile = path.join(adapter, 'adapter_config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), target_modules: '(.*)*Z' }));
+  const start = Date.now();
+  const r = spawnSync(process.execPath, [BIN, 'eval', '--model', TINY_BASE, '--adapter', adapter, '--data', DATA], { encoding: 'utf8', timeout: 30_000 });
+  assert.notEqual(r.signal, 'SIGTERM', `still matching after ${Date.now() - start} ms`);
+  assert.equal(r.status, 2, r.stderr);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0]!, new RegExp(`^error: ${cfgFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: target_modules: the regular expression "\\(\\.\\*\\)\\*Z" took longer than \\d+ ms`));
+});
