@@ -11,8 +11,8 @@ import { RUN_LAYOUT } from '../run/layout.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
 export const RUN_MARKER = RUN_LAYOUT.marker;
-/** Entries of a run folder that do not make it "not empty" (a stale lock of a run that never started). */
-const IGNORED: readonly string[] = [RUN_LAYOUT.lock];
+/** Entries of a run folder that do not make it "not empty": the lock, and its temporary and guard files. */
+const ignored = (entry: string): boolean => entry.startsWith(RUN_LAYOUT.lock);
 
 export class RunDir {
   private constructor(readonly dir: string) {}
@@ -27,15 +27,21 @@ export class RunDir {
     return fs.existsSync(path.join(dir, RUN_MARKER));
   }
 
+  /** Whether `dir` exists; throws when it is something other than a folder (checked before the lock makes it). */
+  static checkFolder(dir: string): boolean {
+    const stat = fs.statSync(dir, { throwIfNoEntry: false });
+    if (stat && !stat.isDirectory()) throw new UserError('output_dir exists and is not a folder', dir);
+    return stat !== undefined;
+  }
+
   /**
    * Checks that `dir` can become a run directory: absent, empty, or (with `overwrite`) a run folder that
    * `train` made. Anything else is refused, and so is a folder that holds the current directory or one of
    * `keep` (the config file, the model, the data), so --overwrite never empties a folder of other files.
    */
   static check(dir: string, overwrite: boolean, keep: readonly string[] = []): void {
-    if (!fs.existsSync(dir)) return;
-    if (!fs.statSync(dir).isDirectory()) throw new UserError('output_dir exists and is not a folder', dir);
-    const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !IGNORED.includes(e));
+    if (!RunDir.checkFolder(dir)) return;
+    const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e));
     if (entries.length === 0) return;
     if (!overwrite) throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
     const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
@@ -52,7 +58,7 @@ export class RunDir {
   static create(dir: string, overwrite: boolean, keep: readonly string[] = []): RunDir {
     RunDir.check(dir, overwrite, keep);
     withIo(dir, 'empty the earlier run in', () => {
-      if (fs.existsSync(dir)) for (const entry of fs.readdirSync(dir)) if (!IGNORED.includes(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+      if (fs.existsSync(dir)) for (const entry of fs.readdirSync(dir)) if (!ignored(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true });
     });
     const run = new RunDir(dir);

@@ -123,3 +123,12 @@ test('a run folder moved elsewhere resumes where it now is: train MOVED --resume
   assert.equal(changed.status, 2);
   assert.match(changed.stderr, /different config: max_steps changed/);
 });
+
+test('train --output_dir naming an existing file says so (before the lock tries to make a folder there)', () => {
+  const dir = project('run');
+  fs.writeFileSync(path.join(dir, 'afile'), 'x\n');
+  const r = cli(['train', path.join(dir, 'config.yaml'), '--output_dir', path.join(dir, 'afile')]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*afile: output_dir exists and is not a folder$/m);
+  assert.equal(fs.readFileSync(path.join(dir, 'afile'), 'utf8'), 'x\n');
+});
