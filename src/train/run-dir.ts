@@ -72,6 +72,11 @@ export class RunDir {
     return new RunDir(dir);
   }
 
+  /** Throws unless `dir` is a run folder that `train` made: --resume never trains into (or rewrites) another folder. */
+  static requireRun(dir: string): void {
+    if (!RunDir.isRun(dir)) throw new UserError(`cannot resume: not a run directory made by mistral-tune train (no ${RUN_MARKER} in it)`, dir);
+  }
+
   /**
    * Opens the run of `cfg.output_dir` to resume it: its config.yaml must equal `cfg` in every key but
    * output_dir (a run folder may have been moved; the folder given is the one resumed, and its config.yaml
@@ -79,6 +84,7 @@ export class RunDir {
    */
   static openForResume(cfg: TrainConfig): RunDir {
     const dir = RunDir.open(cfg.output_dir);
+    RunDir.requireRun(cfg.output_dir);
     const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);
@@ -92,11 +98,15 @@ export class RunDir {
   }
 
   /**
-   * The run folder that `train ARG --resume` names: ARG itself when it is a run folder, or the folder of ARG
-   * when ARG is a run's own config.yaml (so a moved run resumes where it now is); null otherwise.
+   * The run folder that `train ARG --resume` names: ARG itself when it is a folder (which must be a run
+   * folder), or the folder of ARG when ARG is a run's own config.yaml (so a moved run resumes where it now
+   * is); null otherwise.
    */
   static resumeTarget(arg: string): { dir: string; config: string } | null {
-    if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) return { dir: path.resolve(arg), config: path.join(arg, RUN_LAYOUT.config) };
+    if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) {
+      RunDir.requireRun(arg);
+      return { dir: path.resolve(arg), config: path.join(arg, RUN_LAYOUT.config) };
+    }
     const dir = path.dirname(path.resolve(arg));
     return path.basename(arg) === RUN_LAYOUT.config && RunDir.isRun(dir) ? { dir, config: arg } : null;
   }

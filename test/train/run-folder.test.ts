@@ -132,3 +132,20 @@ test('train --output_dir naming an existing file says so (before the lock tries 
   assert.match(r.stderr, /^error: .*afile: output_dir exists and is not a folder$/m);
   assert.equal(fs.readFileSync(path.join(dir, 'afile'), 'utf8'), 'x\n');
 });
+
+test('--resume refuses a folder that is not a run made by train, and leaves its config.yaml as it was', () => {
+  const dir = project('run');
+  const other = path.join(dir, 'other');
+  fs.mkdirSync(other);
+  fs.copyFileSync(path.join(dir, 'data.jsonl'), path.join(other, 'data.jsonl'));
+  const mine = fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8').replace('output_dir: run', 'output_dir: somewhere');
+  fs.writeFileSync(path.join(other, 'config.yaml'), mine);
+  for (const args of [[other, '--resume'], [path.join(dir, 'config.yaml'), '--resume', '--output_dir', other]]) {
+    const r = cli(['train', ...args]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^error: .*other: cannot resume: not a run directory made by mistral-tune train/m);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(fs.readFileSync(path.join(other, 'config.yaml'), 'utf8'), mine, 'config.yaml not rewritten');
+    assert.deepEqual(fs.readdirSync(other).sort(), ['config.yaml', 'data.jsonl'], 'nothing trained into it');
+  }
+});
