@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
+import { recoverFolderSwaps, replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
@@ -85,6 +85,9 @@ export class RunDir {
   static openForResume(cfg: TrainConfig): RunDir {
     const dir = RunDir.open(cfg.output_dir);
     RunDir.requireRun(cfg.output_dir);
+    // a crash in the middle of replacing adapter/, best/ or a checkpoint left it moved aside: put it back
+    recoverFolderSwaps(dir.dir);
+    recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints));
     const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { ioError, withIo } from '../util/atomic.ts';
+import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
@@ -171,11 +171,7 @@ function isRunning(owner: LockOwner): boolean {
   if (owner.host !== os.hostname()) return true;
   // train() is synchronous, so a lock of this very process is left over from an earlier, failed call
   if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!pidRunning(owner.pid)) return false;
   // a pid that runs but started at another time than the owner is a reused pid
   const start = owner.pstart === undefined ? null : processStart(owner.pid);
   return start === null || start === owner.pstart;
