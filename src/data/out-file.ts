@@ -2,11 +2,11 @@
 // place on commit, the folder fsynced after the rename (so a failed run or a crash never leaves a
 // half-written train.jsonl); the spool of kept records can also read back what it wrote, by byte offset.
 // A failed write (ENOSPC, EIO, a full quota) is a UserError naming the file, never a stack trace; the
-// caller discards every temporary file. finish() (flush, fsync, close) and rename() are separate so that a
+// caller discards every temporary file (and removeDeadTemps those a killed run left). finish() (flush, fsync, close) and rename() are separate so that a
 // run puts all its files safely on disk before it renames the first one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir } from '../util/atomic.ts';
+import { fsyncDir, pidRunning } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 
 const CHUNK = 1 << 20;
@@ -28,7 +28,7 @@ export class OutFile {
   readonly tmp: string;
 
   constructor(readonly target: string) {
-    this.tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+    this.tmp = tempOf(target, process.pid);
     this.fd = this.io(() => fs.openSync(this.tmp, 'w+'));
   }
 
@@ -110,6 +110,24 @@ export class OutFile {
       }
     }
     fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/** The temporary name of `target` while process `pid` writes it. */
+function tempOf(target: string, pid: number): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${pid}.tmp`);
+}
+
+const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
+
+/** Removes from `dir` the temporary files of the outputs `names` that killed runs (their pid no longer runs) left. */
+export function removeDeadTemps(dir: string, names: readonly string[]): void {
+  for (const entry of fs.readdirSync(dir)) {
+    const m = TEMP.exec(entry);
+    if (!m || !names.includes(m[1]!)) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || pidRunning(pid)) continue;
+    fs.rmSync(path.join(dir, entry), { force: true });
   }
 }
 
