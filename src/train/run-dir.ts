@@ -135,7 +135,7 @@ export class RunDir {
 /** Whether `p` is `dir` or lies inside it. */
 function isInside(p: string, dir: string): boolean {
   const rel = path.relative(real(dir), real(p));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel === '' || !(rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
 }
 
 function real(p: string): string {

@@ -149,3 +149,16 @@ test('--resume refuses a folder that is not a run made by train, and leaves its 
     assert.deepEqual(fs.readdirSync(other).sort(), ['config.yaml', 'data.jsonl'], 'nothing trained into it');
   }
 });
+
+test('--overwrite refuses a run folder whose entry named "..cfg" holds the config (it is inside, not above)', () => {
+  const dir = project('run');
+  assert.equal(cli(['train', path.join(dir, 'config.yaml')]).status, 0);
+  const inner = path.join(dir, 'run', '..cfg');
+  fs.mkdirSync(inner);
+  fs.writeFileSync(path.join(inner, 'config.yaml'),
+    `model: ${TINY_BASE}\ndata: {train: ../../data.jsonl}\nmax_steps: 2\nbatch_size: 1\neval: {samples: 0}\noutput_dir: ..\n`);
+  const r = cli(['train', path.join(inner, 'config.yaml'), '--overwrite']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*--overwrite would empty a folder that holds .*\.\.cfg/m);
+  assert.ok(fs.existsSync(path.join(inner, 'config.yaml')), 'the config is still there');
+});
