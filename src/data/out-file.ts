@@ -1,23 +1,15 @@
 // Output files written in big buffered chunks to a temporary name beside the target and renamed into
 // place on commit, the folder fsynced after the rename (so a failed run or a crash never leaves a
 // half-written train.jsonl); the spool of kept records can also read back what it wrote, by byte offset.
-// A failed write (ENOSPC, EIO, a full quota) is a UserError naming the file, never a stack trace; the
-// caller discards every temporary file. finish() (flush, fsync, close) and rename() are separate so that a
-// run puts all its files safely on disk before it renames the first one.
+// A failed write (ENOSPC, EIO, a full quota) is a UserError naming the file (atomic.ts's withIo), never a
+// stack trace; the caller discards every temporary file (and removeDeadTemps those a killed run left).
+// finish() (flush, fsync, close) and rename() are separate so that a run puts all its files safely on
+// disk before it renames the first one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir } from '../util/atomic.ts';
-import { UserError } from '../util/errors.ts';
+import { fsyncDir, pidRunning, withIo } from '../util/atomic.ts';
 
 const CHUNK = 1 << 20;
-
-/** What a failed file-system call says to the user: the code and its meaning, naming the file. */
-export function writeError(e: unknown, file: string): Error {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === undefined) return e as Error;
-  const why: Record<string, string> = { ENOSPC: 'no space left on the device', EDQUOT: 'the disk quota is exhausted', EIO: 'an I/O error', EROFS: 'the file system is read-only', EACCES: 'permission denied', EFBIG: 'the file is too large for the file system' };
-  return new UserError(`cannot write: ${code}${Object.hasOwn(why, code) ? ` (${why[code]})` : ''}`, file);
-}
 
 export class OutFile {
   private fd: number;
@@ -28,17 +20,13 @@ export class OutFile {
   readonly tmp: string;
 
   constructor(readonly target: string) {
-    this.tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+    this.tmp = tempOf(target, process.pid);
     this.fd = this.io(() => fs.openSync(this.tmp, 'w+'));
   }
 
   /** Runs a file-system call, turning its failure into a UserError that names the target file. */
   private io<T>(f: () => T): T {
-    try {
-      return f();
-    } catch (e) {
-      throw writeError(e, this.target);
-    }
+    return withIo(this.target, 'write', f);
   }
 
   /** Bytes written so far (the offset of the next write). */
@@ -110,6 +98,24 @@ export class OutFile {
       }
     }
     fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/** The temporary name of `target` while process `pid` writes it. */
+function tempOf(target: string, pid: number): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${pid}.tmp`);
+}
+
+const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
+
+/** Removes from `dir` the temporary files of the outputs `names` that killed runs (their pid no longer runs) left. */
+export function removeDeadTemps(dir: string, names: readonly string[]): void {
+  for (const entry of fs.readdirSync(dir)) {
+    const m = TEMP.exec(entry);
+    if (!m || !names.includes(m[1]!)) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || pidRunning(pid)) continue;
+    fs.rmSync(path.join(dir, entry), { force: true });
   }
 }
 

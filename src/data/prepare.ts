@@ -17,7 +17,7 @@ import { LabelSet, classList, labelKey, type LabelValue } from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
-import { OutFile } from './out-file.ts';
+import { OutFile, removeDeadTemps } from './out-file.ts';
 import {
   DEFAULT_FIELDS, canonicalContent, comparableText, detectRecord, recordFields, textFields,
   type DataRecord, type FieldMap, type Reason, type Shape, type Task,
@@ -71,6 +71,8 @@ export interface PrepareResult {
 export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: 1_000_000 };
 
 const RAW_LIMIT = 4096;
+/** The scratch file of kept records, read back to write the splits (never renamed into place). */
+const SPOOL = 'spool.jsonl';
 const SHAPES: readonly Shape[] = ['text', 'prompt_completion', 'chat', 'classification', 'pretokenized'];
 const ROLE_SPLIT: Record<SourceRole, number> = { input: -1, val: 1, test: 2 };
 
@@ -121,6 +123,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   const formats = sources.map((s) => formatOf(s.path, opts.format));
   if (!opts.overwrite) checkOutDir(opts.outDir);
   makeOutDir(opts.outDir);
+  removeDeadTemps(opts.outDir, [...OUTPUT_FILES, SPOOL]);
   const specials = specialTexts(tok);
 
   const all: OutFile[] = [];
@@ -130,7 +133,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       all.push(f);
       return f;
     };
-    const spool = open('spool.jsonl');
+    const spool = open(SPOOL);
     const rejectedOut = open('rejected.jsonl');
     const splitOuts = SPLITS.map((s) => open(`${s}.jsonl`));
     const reportOut = open(PREPARE_REPORT);
@@ -347,10 +350,15 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     spool.discard();
     // every file on disk first, then the renames: a full disk stops the run before any output is replaced
     reportOut.write(JSON.stringify(report, null, 2) + '\n');
-    const outs = [rejectedOut, ...splitOuts, reportOut];
+    // when nothing is kept, only rejected.jsonl and report.json are written (to inspect): an earlier
+    // run's train/val/test files stay as they were, not replaced by empty ones
+    const outs = keptTotal === 0 ? [rejectedOut, reportOut] : [rejectedOut, ...splitOuts, reportOut];
     for (const f of outs) f.finish();
     for (const f of outs) f.rename();
-    if (keptTotal === 0) throw new UserError(`no record was kept: ${nothingKept(report)}; the outputs are written for inspection, see ${path.join(opts.outDir, 'rejected.jsonl')}`);
+    if (keptTotal === 0) {
+      throw new UserError(`no record was kept: ${nothingKept(report)}; rejected.jsonl and report.json are written for inspection ` +
+        `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
+    }
     return { report, summary: summaryText(report, opts.outDir) };
   } catch (e) {
     for (const f of all) f.discard();

@@ -4,15 +4,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
+import { recoverFolderSwaps, replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
 export const RUN_MARKER = RUN_LAYOUT.marker;
-/** Entries of a run folder that do not make it "not empty" (a stale lock of a run that never started). */
-const IGNORED: readonly string[] = [RUN_LAYOUT.lock];
+/** Entries of a run folder that do not make it "not empty": the lock, and its temporary and guard files. */
+const ignored = (entry: string): boolean => entry.startsWith(RUN_LAYOUT.lock);
 
 export class RunDir {
   private constructor(readonly dir: string) {}
@@ -28,15 +28,21 @@ export class RunDir {
     return fs.existsSync(path.join(dir, RUN_MARKER));
   }
 
+  /** Whether `dir` exists; throws when it is something other than a folder (checked before the lock makes it). */
+  static checkFolder(dir: string): boolean {
+    const stat = fs.statSync(dir, { throwIfNoEntry: false });
+    if (stat && !stat.isDirectory()) throw new UserError('output_dir exists and is not a folder', dir);
+    return stat !== undefined;
+  }
+
   /**
    * Checks that `dir` can become a run directory: absent, empty, or (with `overwrite`) a run folder that
    * `train` made. Anything else is refused, and so is a folder that holds the current directory or one of
    * `keep` (the config file, the model, the data), so --overwrite never empties a folder of other files.
    */
   static check(dir: string, overwrite: boolean, keep: readonly string[] = []): void {
-    if (!fs.existsSync(dir)) return;
-    if (!fs.statSync(dir).isDirectory()) throw new UserError('output_dir exists and is not a folder', dir);
-    const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !IGNORED.includes(e));
+    if (!RunDir.checkFolder(dir)) return;
+    const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e));
     if (entries.length === 0) return;
     if (!overwrite) throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
     const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
@@ -53,7 +59,7 @@ export class RunDir {
   static create(dir: string, overwrite: boolean, keep: readonly string[] = []): RunDir {
     RunDir.check(dir, overwrite, keep);
     withIo(dir, 'empty the earlier run in', () => {
-      if (fs.existsSync(dir)) for (const entry of fs.readdirSync(dir)) if (!IGNORED.includes(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+      if (fs.existsSync(dir)) for (const entry of fs.readdirSync(dir)) if (!ignored(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
       fs.mkdirSync(dir, { recursive: true });
     });
     const run = new RunDir(dir);
@@ -67,6 +73,11 @@ export class RunDir {
     return new RunDir(dir);
   }
 
+  /** Throws unless `dir` is a run folder that `train` made: --resume never trains into (or rewrites) another folder. */
+  static requireRun(dir: string): void {
+    if (!RunDir.isRun(dir)) throw new UserError(`cannot resume: not a run directory made by mistral-tune train (no ${RUN_MARKER} in it)`, dir);
+  }
+
   /**
    * Opens the run of `cfg.output_dir` to resume it: its config.yaml must equal `cfg` in every key but
    * output_dir (a run folder may have been moved; the folder given is the one resumed, and its config.yaml
@@ -74,6 +85,10 @@ export class RunDir {
    */
   static openForResume(cfg: TrainConfig): RunDir {
     const dir = RunDir.open(cfg.output_dir);
+    RunDir.requireRun(cfg.output_dir);
+    // a crash in the middle of replacing adapter/, best/ or a checkpoint left it moved aside: put it back
+    recoverFolderSwaps(dir.dir);
+    recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints));
     const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);
@@ -87,11 +102,15 @@ export class RunDir {
   }
 
   /**
-   * The run folder that `train ARG --resume` names: ARG itself when it is a run folder, or the folder of ARG
-   * when ARG is a run's own config.yaml (so a moved run resumes where it now is); null otherwise.
+   * The run folder that `train ARG --resume` names: ARG itself when it is a folder (which must be a run
+   * folder), or the folder of ARG when ARG is a run's own config.yaml (so a moved run resumes where it now
+   * is); null otherwise.
    */
   static resumeTarget(arg: string): { dir: string; config: string } | null {
-    if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) return { dir: path.resolve(arg), config: path.join(arg, RUN_LAYOUT.config) };
+    if (fs.existsSync(arg) && fs.statSync(arg).isDirectory()) {
+      RunDir.requireRun(arg);
+      return { dir: path.resolve(arg), config: path.join(arg, RUN_LAYOUT.config) };
+    }
     const dir = path.dirname(path.resolve(arg));
     return path.basename(arg) === RUN_LAYOUT.config && RunDir.isRun(dir) ? { dir, config: arg } : null;
   }
@@ -117,7 +136,7 @@ export class RunDir {
 /** Whether `p` is `dir` or lies inside it. */
 function isInside(p: string, dir: string): boolean {
   const rel = path.relative(real(dir), real(p));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel === '' || !(rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel));
 }
 
 function real(p: string): string {

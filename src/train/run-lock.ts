@@ -1,19 +1,29 @@
 // An exclusive lock on a run folder, so two processes never train into one run directory at once.
-// The lock is a file created with O_EXCL holding the owner's pid and host; a lock whose process no longer
-// runs (killed, crashed) is stale and taken over. It is released when the run ends or the process exits.
+// The lock file holds the owner's pid, host and process start time; it is written whole to a temporary
+// file and hard-linked into place (link fails with EEXIST when the lock is held, so a reader never sees
+// a half-written lock). A lock whose process no longer runs (killed, crashed, its pid since reused) is
+// stale and taken over under a short guard file, so of several processes that find it stale only one
+// removes it and none removes a fresh lock. It is released when the run ends or the process exits.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { withIo } from '../util/atomic.ts';
+import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
+
+/** A lock file that cannot be read as a lock (empty, torn) is a lock being written until it is this old. */
+const UNREADABLE_GRACE_MS = 5_000;
+/** Attempts before giving up when other processes keep taking and releasing the lock. */
+const ATTEMPTS = 50;
 
 interface LockOwner {
   pid: number;
   host: string;
   started: string;
+  /** The process's start time in clock ticks after boot (/proc/PID/stat field 22), where there is one. */
+  pstart?: number;
 }
 
 export interface RunLock {
@@ -22,43 +32,98 @@ export interface RunLock {
 }
 
 /**
- * Takes the lock of folder `dir` (created when absent; removed again on release if it is then empty), or
- * throws a UserError naming the process that holds it.
+ * Takes the lock of folder `dir` (created when absent; the folders it created are removed again on
+ * release if they are then empty), or throws a UserError naming the process that holds it.
  */
 export function acquireRunLock(dir: string): RunLock {
-  const created = !fs.existsSync(dir);
-  withIo(dir, 'create the folder', () => fs.mkdirSync(dir, { recursive: true }));
+  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
   const file = path.join(dir, LOCK_FILE);
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString() };
-  for (let attempt = 0; ; attempt++) {
-    try {
-      withIo(file, 'create the lock', () => fs.writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx' }));
-      break;
-    } catch (e) {
-      if (!(e instanceof UserError) || !e.message.includes('(EEXIST)') || attempt > 3) throw e;
-    }
-    const text = readLock(file);
-    if (text === null) continue; // released in the meantime
-    const owner = parseOwner(text);
-    if (owner && isRunning(owner)) {
-      throw new UserError(`the run folder is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
-        'wait for it to finish, or choose another output_dir', dir);
-    }
-    takeOverStale(file, text);
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined };
+  const text = JSON.stringify(me) + '\n';
+  const tmp = `${file}.${process.pid}.tmp`;
+  const created = writeBeside(dir, tmp, text);
+  try {
+    take(file, tmp);
+  } catch (e) {
+    removeCreated(created);
+    throw e;
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
   const release = (): void => {
     process.off('exit', release);
-    if (readLock(file) === JSON.stringify(me) + '\n') fs.rmSync(file, { force: true });
-    if (created) {
-      try {
-        fs.rmdirSync(dir); // only when empty: a failed setup leaves no folder behind
-      } catch {
-        // the folder has the run in it
-      }
-    }
+    if (readLock(file) === text) fs.rmSync(file, { force: true });
+    removeCreated(created);
   };
   process.on('exit', release);
   return { file, release };
+}
+
+/**
+ * Creates folder `dir` (returning the folders it made) and writes `text` to `tmp` in it; again when a
+ * process that released its lock has just removed the folder it had created.
+ */
+function writeBeside(dir: string, tmp: string, text: string): string[] {
+  for (let attempt = 0; ; attempt++) {
+    const created = missingFolders(dir);
+    try {
+      withIo(dir, 'create the folder', () => fs.mkdirSync(dir, { recursive: true }));
+      withIo(tmp, 'create the lock', () => fs.writeFileSync(tmp, text));
+      return created;
+    } catch (e) {
+      if (!(e instanceof UserError) || !e.message.endsWith('(ENOENT)') || attempt >= 10) throw e;
+    }
+  }
+}
+
+/** Puts the lock written in `tmp` in place at `file`, taking over a stale lock; throws when a live process holds it. */
+function take(file: string, tmp: string): void {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    try {
+      fs.linkSync(tmp, file);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, file, 'create the lock');
+    }
+    const held = readLock(file);
+    if (held === null) continue; // released in the meantime
+    const owner = parseOwner(held);
+    if (owner === null) {
+      if (Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS) {
+        throw new UserError(`the run folder is locked (${file} is being written, or is not a lock): wait and retry, ` +
+          `or delete ${file} if no mistral-tune is running in this folder`, path.dirname(file));
+      }
+    } else if (isRunning(owner)) {
+      throw new UserError(`the run folder is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
+        `wait for it to finish, or choose another output_dir; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
+    }
+    removeStale(file, held);
+  }
+  throw new UserError(`could not take the lock ${file}: other processes keep taking and releasing it; retry when they are done`, path.dirname(file));
+}
+
+/**
+ * Removes the stale lock whose content is `staleText`, holding the guard `<lock>.takeover` (created with
+ * O_EXCL) while it checks the content again and unlinks: only a lock found stale is removed, never one
+ * that another process has put in place meanwhile, and only one process removes it.
+ */
+function removeStale(file: string, staleText: string): void {
+  const guard = `${file}.takeover`;
+  try {
+    fs.writeFileSync(guard, `${process.pid}\n`, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, guard, 'create the lock');
+    // the guard is held for a moment only: one left over means its process died while it held it
+    if (Date.now() - mtimeOf(guard) > UNREADABLE_GRACE_MS) {
+      throw new UserError(`a takeover of a stale lock was interrupted: delete ${guard} and ${file} if no mistral-tune is running in this folder`, path.dirname(file));
+    }
+    return; // another process is taking it over: try again
+  }
+  try {
+    if (readLock(file) === staleText) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(guard, { force: true });
+  }
 }
 
 function readLock(file: string): string | null {
@@ -69,12 +134,35 @@ function readLock(file: string): string | null {
   }
 }
 
+/** The file's mtime in ms, or now when it has gone (so it counts as fresh). */
+function mtimeOf(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
 function parseOwner(text: string): LockOwner | null {
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
-    return typeof o.pid === 'number' && typeof o.host === 'string' ? { pid: o.pid, host: o.host, started: String(o.started) } : null;
+    if (typeof o.pid !== 'number' || typeof o.host !== 'string') return null;
+    return { pid: o.pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined };
   } catch {
-    return null; // torn by a crash while it was written
+    return null; // empty, or torn
+  }
+}
+
+/** The start time of process `pid` (clock ticks after boot, /proc/PID/stat field 22); null where there is no /proc. */
+export function processStart(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[22 - 3]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
   }
 }
 
@@ -83,32 +171,29 @@ function isRunning(owner: LockOwner): boolean {
   if (owner.host !== os.hostname()) return true;
   // train() is synchronous, so a lock of this very process is left over from an earlier, failed call
   if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  if (!pidRunning(owner.pid)) return false;
+  // a pid that runs but started at another time than the owner is a reused pid
+  const start = owner.pstart === undefined ? null : processStart(owner.pid);
+  return start === null || start === owner.pstart;
 }
 
-/**
- * Removes a stale lock: moved aside first and checked, so that of two processes that both found it stale,
- * the second never deletes the fresh lock the first has just taken.
- */
-function takeOverStale(file: string, staleText: string): void {
-  const aside = `${file}.stale-${process.pid}`;
-  try {
-    fs.renameSync(file, aside);
-  } catch {
-    return; // someone else moved it first
+/** The folders that creating `dir` makes, deepest first. */
+function missingFolders(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = path.resolve(dir); !fs.existsSync(d); d = path.dirname(d)) {
+    out.push(d);
+    if (path.dirname(d) === d) break;
   }
-  if (readLock(aside) !== staleText) {
-    // a fresh lock: put it back (unless yet another one was taken meanwhile)
+  return out;
+}
+
+/** Removes the folders the lock created, deepest first, as long as they are empty (a run's files stay). */
+function removeCreated(created: readonly string[]): void {
+  for (const d of created) {
     try {
-      fs.linkSync(aside, file);
+      fs.rmdirSync(d);
     } catch {
-      // another lock is in place already
+      return; // not empty: the run is in it
     }
   }
-  fs.rmSync(aside, { force: true });
 }

@@ -49,6 +49,7 @@ interface ReportState {
 
 /** Trains with the run folder locked against a second process. */
 export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
+  RunDir.checkFolder(cfg.output_dir);
   const lock = acquireRunLock(cfg.output_dir);
   try {
     return trainLocked(cfg, opts);

@@ -1,6 +1,7 @@
 // Atomic file writes: write a temporary file beside the target, fsync it, then rename over the target,
 // so that a reader (or a crash) sees either the old file or the complete new one, never a partial one.
-// A folder is replaced the same way (built beside it, then swapped in). A failing write (a full disk, no
+// A folder is replaced the same way (built beside it, then swapped in; what a crash mid-swap leaves is
+// repaired by the next replacement or recoverFolderSwaps). A failing write (a full disk, no
 // permission, a read-only file system) becomes a one-line UserError naming the file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -71,6 +72,7 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
  */
 export function replaceFolderAtomic(target: string, fill: (tmp: string) => void): void {
   const parent = path.dirname(target), name = path.basename(target);
+  recoverFolderSwaps(parent, name);
   const tmp = path.join(parent, `.tmp-${name}-${process.pid}`);
   const old = path.join(parent, `.old-${name}-${process.pid}`);
   try {
@@ -86,6 +88,43 @@ export function replaceFolderAtomic(target: string, fill: (tmp: string) => void)
   }
   fs.rmSync(old, { recursive: true, force: true });
   fsyncDir(parent);
+}
+
+const SWAP = /^\.(tmp|old)-(.+)-(\d+)$/;
+
+/**
+ * Repairs what a crash in replaceFolderAtomic left in `parent` (only for the folder `name` when given): a
+ * folder moved aside (.old-NAME-PID) whose replacement never arrived is renamed back, and the temporary
+ * folders (.tmp-NAME-PID) and moved-aside folders that are no longer needed of dead processes are removed.
+ */
+export function recoverFolderSwaps(parent: string, name?: string): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(parent);
+  } catch {
+    return; // no folder yet: nothing to repair
+  }
+  for (const entry of entries) {
+    const m = SWAP.exec(entry);
+    if (!m || (name !== undefined && m[2] !== name)) continue;
+    const pid = Number(m[3]);
+    if (pid !== process.pid && pidRunning(pid)) continue; // another process is in the middle of its swap
+    const aside = path.join(parent, entry), target = path.join(parent, m[2]!);
+    withIo(aside, 'repair the interrupted write of', () => {
+      if (m[1] === 'old' && !fs.existsSync(target)) fs.renameSync(aside, target);
+      else fs.rmSync(aside, { recursive: true, force: true });
+    });
+  }
+}
+
+/** Whether process `pid` runs on this machine (one we may not signal runs, too). */
+export function pidRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** An error that names a file inside the temporary folder names it at its final place instead. */

@@ -50,6 +50,31 @@ test('every record rejected: one-line error with the reasons, exit 2, outputs st
   assert.deepEqual(tmpFiles(path.join(dir, 'none')), []);
 });
 
+test('a run that keeps nothing leaves the train/val/test files of an earlier run as they were', () => {
+  writeFiles(dir, { 'good.jsonl': records(30, 'good'), 'allbad.jsonl': '{bad\n{"text": ""}\n' });
+  assert.equal(cli(['--input', 'good.jsonl', '--out', 'kept']).status, 0);
+  const splits = ['train.jsonl', 'val.jsonl', 'test.jsonl'];
+  const before = splits.map((f) => fs.readFileSync(path.join(dir, 'kept', f), 'utf8'));
+  assert.ok(before[0]!.length > 0);
+  const line = oneLineError(cli(['--input', 'allbad.jsonl', '--out', 'kept']));
+  assert.match(line, /^error: no record was kept: .*left as they were/);
+  assert.deepEqual(splits.map((f) => fs.readFileSync(path.join(dir, 'kept', f), 'utf8')), before, 'the earlier splits are untouched');
+  assert.equal(readJsonl(path.join(dir, 'kept', 'rejected.jsonl')).length, 2, 'rejected.jsonl is the failed run\'s, to inspect');
+  assert.deepEqual(tmpFiles(path.join(dir, 'kept')), []);
+});
+
+test('the temporary files a killed prepare left are removed by the next prepare of that --out (only its own, of dead pids)', () => {
+  writeFiles(dir, { 'few.jsonl': records(10, 'few') });
+  const out = path.join(dir, 'killed');
+  fs.mkdirSync(out);
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const left = [`.train.jsonl.${dead}.tmp`, `.spool.jsonl.${dead}.tmp`, `.report.json.${dead}.tmp`];
+  const others = [`.train.jsonl.${process.pid}.tmp`, `.notes.txt.${dead}.tmp`, 'mine.tmp'];
+  for (const f of [...left, ...others]) fs.writeFileSync(path.join(out, f), 'partial');
+  assert.equal(cli(['--input', 'few.jsonl', '--out', out]).status, 0);
+  assert.deepEqual(tmpFiles(out).sort(), [...others].sort(), 'a live process\'s temporary file and files not its own stay');
+});
+
 test('a 24 MB record is rejected as too_long by the default --max-chars, unparsed, in a 200 MB heap; no .tmp files', () => {
   const big = JSON.stringify({ text: 'wörd '.repeat(4_800_000) });
   fs.writeFileSync(path.join(dir, 'big.jsonl'), `${big}\n{"text": "a small record that is kept"}\n`);
@@ -92,6 +117,6 @@ test('a full disk (ENOSPC on a 256 KB tmpfs) is a one-line error naming the file
   writeFiles(dir, { 'many.jsonl': records(4000, 'disk') });
   const out = path.join(mnt, 'out');
   const line = oneLineError(cli(['--input', 'many.jsonl', '--out', out]));
-  assert.match(line, new RegExp(`^error: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[a-z]+\\.(jsonl|json): cannot write: ENOSPC \\(no space left on the device\\)$`));
+  assert.match(line, new RegExp(`^error: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[a-z]+\\.(jsonl|json): cannot write: no space left on device \\(ENOSPC\\)$`));
   assert.deepEqual(fs.readdirSync(out), [], 'no .tmp files and no partial outputs');
 });

@@ -123,3 +123,42 @@ test('a run folder moved elsewhere resumes where it now is: train MOVED --resume
   assert.equal(changed.status, 2);
   assert.match(changed.stderr, /different config: max_steps changed/);
 });
+
+test('train --output_dir naming an existing file says so (before the lock tries to make a folder there)', () => {
+  const dir = project('run');
+  fs.writeFileSync(path.join(dir, 'afile'), 'x\n');
+  const r = cli(['train', path.join(dir, 'config.yaml'), '--output_dir', path.join(dir, 'afile')]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*afile: output_dir exists and is not a folder$/m);
+  assert.equal(fs.readFileSync(path.join(dir, 'afile'), 'utf8'), 'x\n');
+});
+
+test('--resume refuses a folder that is not a run made by train, and leaves its config.yaml as it was', () => {
+  const dir = project('run');
+  const other = path.join(dir, 'other');
+  fs.mkdirSync(other);
+  fs.copyFileSync(path.join(dir, 'data.jsonl'), path.join(other, 'data.jsonl'));
+  const mine = fs.readFileSync(path.join(dir, 'config.yaml'), 'utf8').replace('output_dir: run', 'output_dir: somewhere');
+  fs.writeFileSync(path.join(other, 'config.yaml'), mine);
+  for (const args of [[other, '--resume'], [path.join(dir, 'config.yaml'), '--resume', '--output_dir', other]]) {
+    const r = cli(['train', ...args]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^error: .*other: cannot resume: not a run directory made by mistral-tune train/m);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(fs.readFileSync(path.join(other, 'config.yaml'), 'utf8'), mine, 'config.yaml not rewritten');
+    assert.deepEqual(fs.readdirSync(other).sort(), ['config.yaml', 'data.jsonl'], 'nothing trained into it');
+  }
+});
+
+test('--overwrite refuses a run folder whose entry named "..cfg" holds the config (it is inside, not above)', () => {
+  const dir = project('run');
+  assert.equal(cli(['train', path.join(dir, 'config.yaml')]).status, 0);
+  const inner = path.join(dir, 'run', '..cfg');
+  fs.mkdirSync(inner);
+  fs.writeFileSync(path.join(inner, 'config.yaml'),
+    `model: ${TINY_BASE}\ndata: {train: ../../data.jsonl}\nmax_steps: 2\nbatch_size: 1\neval: {samples: 0}\noutput_dir: ..\n`);
+  const r = cli(['train', path.join(inner, 'config.yaml'), '--overwrite']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*--overwrite would empty a folder that holds .*\.\.cfg/m);
+  assert.ok(fs.existsSync(path.join(inner, 'config.yaml')), 'the config is still there');
+});

@@ -1,0 +1,59 @@
+// A crash between the two renames of replaceFolderAtomic (best/ moved aside, its replacement not yet in
+// place) loses nothing: the next replacement of that folder, or opening the run for --resume, puts the
+// moved-aside folder back and removes the temporary folders of dead processes. The crash state is made on disk.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { replaceFolderAtomic } from '../../src/util/atomic.ts';
+import { RunDir } from '../../src/train/run-dir.ts';
+import { loadTrainConfig } from '../../src/train/config.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+
+/** The pid of a process that has exited. */
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
+
+/** Makes in `parent` what a crash mid-swap of `name` leaves: name/ moved aside holding `content`, a half-built temporary. */
+function crashState(parent: string, name: string, pid: number, content: string): void {
+  fs.mkdirSync(path.join(parent, `.old-${name}-${pid}`));
+  fs.writeFileSync(path.join(parent, `.old-${name}-${pid}`, 'w.txt'), content);
+  fs.mkdirSync(path.join(parent, `.tmp-${name}-${pid}`));
+  fs.writeFileSync(path.join(parent, `.tmp-${name}-${pid}`, 'w.txt'), 'half');
+}
+
+test('the next replaceFolderAtomic puts back a folder a crash left moved aside, and clears the temporary', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-swap-'));
+  crashState(dir, 'best', deadPid(), 'old');
+  assert.throws(() => replaceFolderAtomic(path.join(dir, 'best'), () => { throw Object.assign(new Error('disk full'), { code: 'ENOSPC' }); }), /ENOSPC/);
+  assert.equal(fs.readFileSync(path.join(dir, 'best', 'w.txt'), 'utf8'), 'old', 'the best/ of before the crash is back');
+  assert.deepEqual(fs.readdirSync(dir), ['best']);
+  replaceFolderAtomic(path.join(dir, 'best'), (tmp) => { fs.mkdirSync(tmp); fs.writeFileSync(path.join(tmp, 'w.txt'), 'new'); });
+  assert.equal(fs.readFileSync(path.join(dir, 'best', 'w.txt'), 'utf8'), 'new');
+  assert.deepEqual(fs.readdirSync(dir), ['best']);
+});
+
+test('opening a run for --resume puts back adapter/ and a checkpoint a crash left moved aside', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-swap-'));
+  fs.copyFileSync(DATA, path.join(dir, 'data.jsonl'));
+  fs.writeFileSync(path.join(dir, 'config.yaml'),
+    `model: ${TINY_BASE}\ndata: {train: data.jsonl}\nmax_steps: 2\nbatch_size: 1\neval: {samples: 0}\ncheckpoint: {every_steps: 2}\noutput_dir: run\n`);
+  const r = spawnSync(process.execPath, [BIN, 'train', path.join(dir, 'config.yaml')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const run = path.join(dir, 'run');
+  const [checkpoint] = fs.readdirSync(path.join(run, 'checkpoints'));
+  const pid = deadPid();
+  for (const [parent, name] of [[run, 'adapter'], [path.join(run, 'checkpoints'), checkpoint!]] as const) {
+    fs.renameSync(path.join(parent, name), path.join(parent, `.old-${name}-${pid}`));
+    fs.mkdirSync(path.join(parent, `.tmp-${name}-${pid}`));
+  }
+  RunDir.openForResume(loadTrainConfig(path.join(run, 'config.yaml')));
+  assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')), 'adapter/ is back');
+  assert.ok(fs.existsSync(path.join(run, 'checkpoints', checkpoint!, 'trainer_state.json')), 'the checkpoint is back');
+  const leftovers = fs.readdirSync(run, { recursive: true, encoding: 'utf8' }).filter((f) => /(^|\/)\.(tmp|old)-/.test(f));
+  assert.deepEqual(leftovers, []);
+});

@@ -1,0 +1,77 @@
+// The run lock under real concurrency: processes that take it at the same instant never hold it
+// together; a lock file that is empty (being written) is not taken over while it is fresh, one whose
+// pid now belongs to another process is; the error names the lock file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
+
+const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lock-worker.ts');
+const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-lock-'));
+
+test('processes taking the lock at the same instant never hold it together', { timeout: 60_000 }, async () => {
+  const dir = path.join(tmpDir(), 'run');
+  const go = path.join(path.dirname(dir), 'go');
+  const N = 4;
+  const workers = Array.from({ length: N }, () => {
+    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, dir, go, '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const ready = new Promise<void>((resolve) => p.stdout.on('data', () => { if (out.includes('ready')) resolve(); }));
+    const exit = new Promise<{ code: number | null; out: string }>((resolve) => p.once('exit', (code) => resolve({ code, out })));
+    return { ready, exit };
+  });
+  await Promise.all(workers.map((w) => w.ready));
+  fs.writeFileSync(go, '');
+  const results = await Promise.all(workers.map((w) => w.exit));
+  for (const r of results) {
+    assert.doesNotMatch(r.out, /overlap/, 'two processes held the lock at once');
+    assert.equal(r.code, 0, r.out);
+  }
+  assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], [], 'no lock, temporary or guard file left');
+});
+
+test('an empty lock file is not taken over while fresh, and is once it is old', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  fs.writeFileSync(file, '');
+  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message.includes(file) && /delete/.test(e.message));
+  assert.equal(fs.readFileSync(file, 'utf8'), '', 'left as it was');
+  const old = (Date.now() - 60_000) / 1000;
+  fs.utimesSync(file, old, old);
+  const lock = acquireRunLock(dir);
+  assert.match(fs.readFileSync(file, 'utf8'), new RegExp(`"pid":${process.pid}`));
+  lock.release();
+  assert.equal(fs.existsSync(file), false);
+  assert.deepEqual(fs.readdirSync(dir), [], 'no temporary or guard file left');
+});
+
+test('a live lock names its file; a lock whose pid now runs another process (reused pid) is stale', { skip: !fs.existsSync('/proc/self/stat') }, async (t) => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  t.after(() => { other.kill('SIGKILL'); });
+  await new Promise((r) => other.once('spawn', r));
+  const owner = { pid: other.pid, host: os.hostname(), started: new Date().toISOString() };
+  fs.writeFileSync(file, JSON.stringify(owner) + '\n');
+  assert.throws(() => acquireRunLock(dir), (e: Error) => new RegExp(`in use by process ${other.pid}.*if process ${other.pid} is not mistral-tune, delete ${file}`).test(e.message));
+  fs.writeFileSync(file, JSON.stringify({ ...owner, pstart: 1 }) + '\n'); // the process that took the lock started at tick 1
+  const lock = acquireRunLock(dir);
+  lock.release();
+  assert.equal(fs.existsSync(file), false);
+});
+
+test('the folders the lock created are removed on release (all of them, and only those)', () => {
+  const root = tmpDir();
+  const dir = path.join(root, 'a', 'b', 'run');
+  acquireRunLock(dir).release();
+  assert.deepEqual(fs.readdirSync(root), [], 'a/b/run are gone');
+  fs.mkdirSync(path.join(root, 'a'));
+  acquireRunLock(dir).release();
+  assert.deepEqual(fs.readdirSync(root), ['a'], 'the folder that was there stays');
+});
