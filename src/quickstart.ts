@@ -109,7 +109,7 @@ function build(opts: QuickstartOptions): QuickstartResult {
   const trainCfg = validate({
     model: modelDir, task: 'generation', method: 'lora', lora: { r: 16, alpha: 32 },
     data: { train: path.join(dataDir, 'train.jsonl'), val: path.join(dataDir, 'val.jsonl'), test: path.join(dataDir, 'test.jsonl') },
-    optimizer: { lr: 3e-3 }, schedule: { type: 'cosine', warmup_steps: 10 },
+    optimizer: { lr: 1e-2 }, schedule: { type: 'cosine', warmup_steps: 10 },
     // packed: the Q&A pairs are ~25 tokens, so 128-token rows of several pairs waste no compute on padding
     batch_size: 8, packing: true, epochs: opts.epochs, max_seq_len: 128, grad_clip: 1, seed: opts.seed, device: 'cpu',
     eval: { every_steps: 20, batch_size: 32, samples: 3, max_new_tokens: 24 }, output_dir: runDir,
