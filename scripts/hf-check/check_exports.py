@@ -1,8 +1,10 @@
 # Loads what scripts/hf-check/make-exports.ts wrote with HF transformers and PEFT, unchanged, and compares
 # their logits with ours (expected.json). Not part of the product: a check for machines that have
 # torch + transformers + peft (the GPU machine). Usage: python3 scripts/hf-check/check_exports.py DIR
+# Also the shipped pre-trained model, models/mistral-tune-tiny: AutoTokenizer must give our token ids and
+# AutoModelForCausalLM (bf16 weights upcast to f32, eager attention) our logits.
 import json, sys, torch
-from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 from peft import PeftModel
 
 d = sys.argv[1]
@@ -16,7 +18,7 @@ for i, p in enumerate(probe):
 base = 'test/fixtures/hf-tiny-mistral/base'
 worst = 0.0
 
-def report(name, theirs, key, masked):
+def report(name, theirs, key, masked, mask=mask, exp=exp):
     """Relative error of HF's logits against ours (padded positions left out for the causal LM)."""
     global worst
     ours = torch.tensor(exp[key], dtype=torch.float64).view(theirs.shape)
@@ -39,5 +41,20 @@ with torch.no_grad():
     cb.config.pad_token_id = 0
     pc = PeftModel.from_pretrained(cb, f'{d}/classification-adapter').eval()
     report('classification adapter (PeftModel, SEQ_CLS, score head)', pc(input_ids=ids, attention_mask=mask).logits, 'classification', False)
+    sh = exp['shipped']
+    shipped_dir = 'models/mistral-tune-tiny'
+    tok = AutoTokenizer.from_pretrained(shipped_dir)
+    hf_ids = [tok(t)['input_ids'] for t in sh['text']]
+    print(f'{"shipped model: AutoTokenizer ids equal ours":60s} {hf_ids == sh["ids"]}')
+    if hf_ids != sh['ids']:
+        print('  ours', sh['ids'], '\n  HF  ', hf_ids)
+        worst = float('inf')
+    sids = torch.zeros((len(sh['ids']), sh['T']), dtype=torch.long)
+    smask = torch.zeros_like(sids)
+    for i, p in enumerate(sh['ids']):
+        sids[i, :len(p)] = torch.tensor(p)
+        smask[i, :len(p)] = 1
+    sm = AutoModelForCausalLM.from_pretrained(shipped_dir, **kw).eval()
+    report('shipped model (AutoModelForCausalLM, bf16 file, f32 math)', sm(input_ids=sids, attention_mask=smask).logits, 'logits', True, smask, sh)
 print('HF CHECK', 'PASS' if worst <= 1e-4 else 'FAIL', f'(worst {worst:.2e})')
 sys.exit(0 if worst <= 1e-4 else 1)

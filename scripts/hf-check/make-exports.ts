@@ -1,6 +1,8 @@
 // Prepares the HF check of exports (run where python3 has torch, transformers and peft, e.g. the GPU
 // machine): trains two tiny LoRA runs on the HF fixture model (generation and classification), exports
-// each as a PEFT adapter and as a merged model, and writes our logits for a probe batch to expected.json.
+// each as a PEFT adapter and as a merged model, and writes our logits for a probe batch to expected.json;
+// also our token ids and logits of the shipped pre-trained model (models/mistral-tune-tiny, bf16 weights
+// computed in f32) for a few sentences, which HF must load unchanged and match.
 //   node --import tsx scripts/hf-check/make-exports.ts OUT_DIR && python3 scripts/hf-check/check_exports.py OUT_DIR
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +13,8 @@ import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
+import { SHIPPED_MODEL } from '../../src/quickstart.ts';
+import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const out = path.resolve(process.argv[2] ?? 'hf-check');
@@ -42,5 +46,10 @@ for (const task of ['generation', 'classification'] as const) {
     : Array.from(model.classLogits(batch));
 }
 expected.T = Math.max(...probe.map((p) => p.length));
+const shippedText = ['In the beginning God created the heaven and the earth.', 'The capital of France is', 'hacker (noun): a programmer who'];
+const shippedIds = shippedText.map((t) => [1, ...loadTokenizer(SHIPPED_MODEL).encode(t)]);
+const shipped = loadModel(SHIPPED_MODEL, { backend, precision: 'fp32' });
+expected.shipped = { text: shippedText, ids: shippedIds, T: Math.max(...shippedIds.map((p) => p.length)),
+  logits: Array.from(shipped.logits(collate(shippedIds.map((ids) => ({ inputIds: ids })), 0, 0))) };
 fs.writeFileSync(path.join(out, 'expected.json'), JSON.stringify(expected));
 console.log(`wrote ${out}: generation/classification adapters and merged models, expected.json`);

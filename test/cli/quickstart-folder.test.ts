@@ -68,3 +68,22 @@ test('an interrupted quickstart is marked unfinished, and the next quickstart re
   const again = await interrupted(out, /== 1\. model/);
   assert.match(again, /replacing the unfinished \(interrupted\) quickstart in /);
 });
+
+test('--overwrite removes only what a quickstart makes: a marked folder with other files, or holding the current directory, is refused', () => {
+  const out = tmp();
+  fs.mkdirSync(path.join(out, 'mywork'));
+  fs.writeFileSync(path.join(out, 'NOTES.md'), 'mine\n');
+  fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true }));
+  const r = spawnSync(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', '..', '--overwrite'], { cwd: path.join(out, 'mywork'), encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*other files that the quickstart did not make \((mywork, NOTES\.md|NOTES\.md, mywork)\)/m);
+  assert.equal(fs.readFileSync(path.join(out, 'NOTES.md'), 'utf8'), 'mine\n');
+  assert.ok(fs.existsSync(path.join(out, 'mywork')));
+  // its own entries only, but run from inside it: refused too
+  fs.rmSync(path.join(out, 'NOTES.md'));
+  fs.renameSync(path.join(out, 'mywork'), path.join(out, 'run'));
+  const inside = spawnSync(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', '..', '--overwrite'], { cwd: path.join(out, 'run'), encoding: 'utf8', timeout: 20_000 });
+  assert.equal(inside.status, 2, inside.stderr);
+  assert.match(inside.stderr, /^error: .*holds the current directory/m);
+  assert.ok(fs.existsSync(path.join(out, 'run')));
+});

@@ -1,29 +1,22 @@
 // Writes the dashboard's fixture runs from REAL CPU training runs: test/fixtures/dashboard-run (generation:
-// the quickstart's tiny random Mistral fully fine-tuned on the bundled countries Q&A data, 60 steps, val
+// the shipped models/mistral-tune-tiny fully fine-tuned on the bundled countries Q&A data, 60 steps, val
 // every 10) and dashboard-run-cls (classification of three continents from country names, 40 steps). Only
 // the run files the dashboard reads are kept (metrics.jsonl, config.yaml, report.json, loss_curve.svg), with
 // the temporary paths in config.yaml made relative. Run: node --import tsx test/dashboard/make-fixtures.ts
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createBackend } from '../../src/backend/select.ts';
 import { prepare } from '../../src/data/prepare.ts';
-import { parseConfig } from '../../src/model/config.ts';
-import { createRandomModel } from '../../src/model/init.ts';
-import { saveModelFolder } from '../../src/model/save.ts';
-import { QUICKSTART_MODEL } from '../../src/quickstart.ts';
-import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
+import { SHIPPED_MODEL } from '../../src/quickstart.ts';
+import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { FIXTURES } from '../helpers.ts';
 
 const EXAMPLES = path.join(FIXTURES, '..', '..', 'examples', 'data');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dashboard-fixtures-'));
-const backend = createBackend('cpu');
 
-const modelDir = path.join(work, 'model');
-saveModelFolder(createRandomModel(backend, parseConfig(QUICKSTART_MODEL), { seed: 0 }), modelDir, { sourceDir: null, head: 'causal' });
-for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(modelDir, f));
+const modelDir = SHIPPED_MODEL;
 const tokenizer = loadTokenizer(modelDir);
 
 // three continents keep the confusion matrix readable
