@@ -36,6 +36,8 @@ export interface CpuBackendOptions {
   gemm?: GemmChoice;
   /** WebAssembly SIMD kernels for float32 (default true; MISTRAL_TUNE_SIMD=0 turns them off). */
   simd?: boolean;
+  /** Threads for the row-wise SIMD kernels (default: MISTRAL_TUNE_THREADS, else the cores available). */
+  threads?: number;
 }
 
 export class CpuBackend implements Backend {
@@ -53,7 +55,7 @@ export class CpuBackend implements Backend {
     if (choice === 'openblas' && !this.blas) {
       throw new UserError('a BLAS library was asked for (MISTRAL_TUNE_GEMM=openblas) but none loaded (Debian: apt-get install libopenblas0-pthread; macOS: Accelerate)');
     }
-    this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') || choice === 'simd' ? WasmKernels.load() : null;
+    this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') || choice === 'simd' ? WasmKernels.load(opts.threads) : null;
     this.gemmMode = this.blas ? 'blas' : (choice === 'auto' || choice === 'simd') && this.simd ? 'simd' : 'js';
     this.simdAttention = this.simd?.attentionOps(this.gemmArrays) ?? null;
     infoOnce(`cpu-gemm-${this.gemmMode}`, `cpu backend: GEMM by ${this.gemmName()}`);
