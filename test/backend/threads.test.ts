@@ -52,6 +52,7 @@ function runAll(be: CpuBackend): Uint8Array[] {
     be.attentionBackward(dq, dk, dv, dO, ao, lse, q, k, v, seg, shape);
     out.push(ao, lse, dq, dk, dv);
   }
+  out.push(...normAndAdamw(be, rand));
   // the WebAssembly GEMM (column blocks, and row blocks for a tall C), with transposes and beta
   for (const [m, nn, kk, transA, transB] of [[37, 301, 129, false, true], [403, 12, 67, true, false]] as const) {
     const a = rand(m * kk), b = rand(kk * nn), c = rand(m * nn);
@@ -63,6 +64,35 @@ function runAll(be: CpuBackend): Uint8Array[] {
     return new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
   });
 }
+
+/** RMSNorm forward and backward (rows; dw by columns) and one AdamW step over decay spans (element ranges). */
+function normAndAdamw(be: CpuBackend, rand: (n: number, spread?: number) => DeviceBuffer): DeviceBuffer[] {
+  const N = 300, C = 96;
+  const x = rand(N * C, 4), w = rand(C), dy = rand(N * C), out = be.alloc('f32', N * C), rstd = be.alloc('f32', N);
+  const dx = rand(N * C), dw = rand(C);
+  be.rmsnormForward(out, rstd, x, w, N, C, 1e-5);
+  be.rmsnormBackward(dx, dw, dy, x, w, rstd, N, C);
+  const n = 100_003;
+  const p = rand(n), g = rand(n), m = rand(n, 0.1), v = be.alloc('f32', n), spans = be.alloc('i32', 6);
+  be.upload(spans, { dtype: 'i32', data: Int32Array.of(10, 40_000, 40_000, 40_000, 50_001, 99_999) });
+  be.upload(v, { dtype: 'f32', data: Float32Array.from({ length: n }, (_, i) => (i % 7) * 1e-3) });
+  for (const step of [1, 2]) be.adamw(p, g, m, v, spans, 3, n, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, step });
+  return [out, rstd, dx, dw, p, m, v];
+}
+
+test('RMSNorm and AdamW in WebAssembly give the TypeScript kernels\' bits (float64 arithmetic, sums in order)', { skip }, () => {
+  const bits = (be: CpuBackend): Uint8Array[] => {
+    const rng = new Rng(3);
+    const rand = (n: number, spread = 1): DeviceBuffer => {
+      const b = be.alloc('f32', n);
+      be.upload(b, { dtype: 'f32', data: Float32Array.from({ length: n }, () => (rng.next() - 0.5) * spread) });
+      return b;
+    };
+    return normAndAdamw(be, rand).map((b) => new Uint8Array((be.download(b) as Float32Array).slice().buffer));
+  };
+  const [a, b] = [bits(new CpuBackend({ threads: 2 })), bits(new CpuBackend({ simd: false }))];
+  a.forEach((x, i) => assert.deepEqual(x, b[i], `output ${i}: WebAssembly differs from TypeScript`));
+});
 
 test('threaded kernels: two threads give the same bits twice and the same bits as one thread', { skip }, () => {
   // the WebAssembly GEMM (OpenBLAS runs its own threads), so attention's GEMMs are split too

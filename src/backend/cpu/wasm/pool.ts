@@ -13,7 +13,7 @@ import { infoOnce } from '../../../util/log.ts';
 
 /** One worker's control words (Int32) and arguments (Float64) in the control buffer. */
 const WORDS = 8;
-const ARGS = 16;
+const ARGS = 24;
 const SLOT = 4 * WORDS + 8 * ARGS;
 /** Control words: the job number the main thread posted, the job number the worker finished, the kernel, argc, ready (1 ok, −1 failed), error. */
 const SEQ = 0, DONE = 1, FN = 2, ARGC = 3, READY = 4, ERROR = 5;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { FloatArray } from '../../dtype.ts';
 import type { ResolvedGemm } from '../gemm.ts';
 import type { AttentionOps, GemmFn } from '../kernels/attention.ts';
-import { IGNORE_INDEX } from '../../backend.ts';
+import { IGNORE_INDEX, type AdamWHyper } from '../../backend.ts';
 import { UserError } from '../../../util/errors.ts';
 import { Arena } from './arena.ts';
 import { KernelPool, threadCount, WORKER_STACK, type KernelFn } from './pool.ts';
@@ -46,6 +46,11 @@ interface Exports {
   attn_dscores(dS: number, P: number, rowDot: number, T: number, K: number): void;
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number,
     beta: number, C: number, ldc: number, pa: number, pb: number): void;
+  rmsnorm_forward(out: number, rstd: number, x: number, w: number, N: number, C: number, eps: number): void;
+  rmsnorm_backward_dx(dx: number, dout: number, x: number, w: number, rstd: number, N: number, C: number): void;
+  rmsnorm_backward_dw(dw: number, dout: number, x: number, rstd: number, N: number, C: number, cols: number): void;
+  adamw(param: number, grad: number, m: number, v: number, lo: number, hi: number, spans: number, S: number, b1: number, omb1: number,
+    b2: number, omb2: number, stepSize: number, bc2Sqrt: number, eps: number, decayIn: number, decayOut: number): void;
 }
 
 /** Packing buffers of the GEMM (must match MC·KC and KC·NC in kernels.c). */
@@ -78,10 +83,11 @@ const BUFFER_LIMIT = WASM_MEMORY_LIMIT - 2 ** 30;
 type Operand = readonly [Float32Array | Int32Array | Float64Array, 'in' | 'out' | 'inout'];
 
 /** The kernels the worker threads run (row-wise ones: their parts are independent). */
-const POOLED = ['cross_entropy', 'swiglu_forward', 'swiglu_backward', 'masked_softmax', 'probs_from_lse', 'attn_dscores', 'sgemm'] as const;
+const POOLED = ['cross_entropy', 'swiglu_forward', 'swiglu_backward', 'masked_softmax', 'probs_from_lse', 'attn_dscores', 'sgemm',
+  'rmsnorm_forward', 'rmsnorm_backward_dx', 'rmsnorm_backward_dw', 'adamw'] as const;
 
 /** Smallest part worth a thread: rows of cross-entropy and attention, elements of SwiGLU. */
-const MIN_PART = { ceRows: 4, ewElements: 16384, attnCells: 8192 } as const;
+const MIN_PART = { ceRows: 4, ewElements: 16384, attnCells: 8192, normCells: 16384, adamw: 32768 } as const;
 
 /** Rows of T×K attention scores worth a thread. */
 const rowsPerPart = (K: number): number => Math.max(1, Math.ceil(MIN_PART.attnCells / K));
@@ -284,6 +290,42 @@ export class WasmKernels {
         block = null;
       },
     };
+  }
+
+  /** Same contract (and float64 arithmetic, so the same bits) as the TypeScript rmsnormForward; rows split across threads. */
+  rmsnormForward(out: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, N: number, C: number, eps: number): void {
+    this.inPlace([[out.subarray(0, N * C), 'out'], [rstd.subarray(0, N), 'out'], [x.subarray(0, N * C), 'in'], [w.subarray(0, C), 'in']],
+      (o, r, xa, wa) => this.pool.run('rmsnorm_forward', N, Math.ceil(MIN_PART.normCells / C), 1, (lo, hi) =>
+        [o! + 4 * C * lo, r! + 4 * lo, xa! + 4 * C * lo, wa!, hi - lo, C, eps]));
+  }
+
+  /** As the TypeScript rmsnormBackward, bit for bit: dx by rows, then dw by columns (each column summed over the rows in order). */
+  rmsnormBackward(dx: Float32Array, dw: Float32Array | null, dout: Float32Array, x: Float32Array, w: Float32Array, rstd: Float32Array,
+    N: number, C: number): void {
+    const ops: Operand[] = [[dx.subarray(0, N * C), 'inout'], [dout.subarray(0, N * C), 'in'], [x.subarray(0, N * C), 'in'], [w.subarray(0, C), 'in'],
+      [rstd.subarray(0, N), 'in']];
+    if (dw) ops.push([dw.subarray(0, C), 'inout']);
+    this.inPlace(ops, (d, dy, xa, wa, r, dwAt) => {
+      this.pool.run('rmsnorm_backward_dx', N, Math.ceil(MIN_PART.normCells / C), 1, (lo, hi) =>
+        [d! + 4 * C * lo, dy! + 4 * C * lo, xa! + 4 * C * lo, wa!, r! + 4 * lo, hi - lo, C]);
+      if (dwAt !== undefined) {
+        this.pool.run('rmsnorm_backward_dw', C, Math.ceil(MIN_PART.normCells / N), 4, (lo, hi) =>
+          [dwAt + 4 * lo, dy! + 4 * lo, xa! + 4 * lo, r!, N, C, hi - lo]);
+      }
+    });
+  }
+
+  /**
+   * As the TypeScript adamwSpans, bit for bit (the spans already validated): elements split across threads,
+   * h.weightDecay inside the spans (everywhere when null), none in the gaps.
+   */
+  adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, spans: Int32Array | null, S: number, n: number, h: AdamWHyper): void {
+    const { lr, beta1, beta2, eps, weightDecay, step } = h;
+    const stepSize = lr / (1 - beta1 ** step), bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const ops: Operand[] = [[param.subarray(0, n), 'inout'], [grad.subarray(0, n), 'in'], [m.subarray(0, n), 'inout'], [v.subarray(0, n), 'inout']];
+    if (spans) ops.push([spans.subarray(0, 2 * S), 'in']);
+    this.inPlace(ops, (p, g, ma, va, sp) => this.pool.run('adamw', n, MIN_PART.adamw, 16, (lo, hi) =>
+      [p!, g!, ma!, va!, lo, hi, sp ?? 0, S, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, bc2Sqrt, eps, 1 - lr * weightDecay, 1 - lr * 0]));
   }
 
   /** Same contract as the TypeScript crossEntropy kernel, for float32 logits (the gradient written in place over dlogits). */
