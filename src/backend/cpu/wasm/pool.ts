@@ -11,45 +11,58 @@ import { Worker } from 'node:worker_threads';
 import { UserError } from '../../../util/errors.ts';
 import { infoOnce } from '../../../util/log.ts';
 
-/** One worker's control words (Int32) and arguments (Float64) in the control buffer. */
-const WORDS = 8;
+/** Control words (Int32) of the one job area, then each chunk's arguments (Float64). */
+const WORDS = 16;
 const ARGS = 24;
-const SLOT = 4 * WORDS + 8 * ARGS;
-/** Control words: the job number the main thread posted, the job number the worker finished, the kernel, argc, ready (1 ok, −1 failed), error. */
-const SEQ = 0, DONE = 1, FN = 2, ARGC = 3, READY = 4, ERROR = 5;
+/** At most this many chunks per job (one bit each in the claim mask). */
+export const MAX_CHUNKS = 30;
+/**
+ * The job number posted (workers wait on it), the kernel, argc, the claim mask (bit c set while chunk c
+ * is unclaimed: whichever thread clears it runs the chunk, so a worker the scheduler has not woken yet
+ * never holds the main thread up), chunks finished, chunks in the job, an error flag, and from READY on
+ * one word per worker (1 started, −1 failed).
+ */
+const SEQ = 0, FN = 1, ARGC = 2, MASK = 3, FINISHED = 4, CHUNKS = 5, ERROR = 6, READY = 7;
 /** Stack bytes each worker's instance gets (the main instance has the module's own 64 KiB). */
 export const WORKER_STACK = 65536;
 /** How long the first job waits for a worker to instantiate the module before running without it. */
 const START_TIMEOUT_MS = 30_000;
 
 // The worker's program (CommonJS, run with eval and no execArgv, so none of the parent's flags such as
-// --input-type=module apply: a source string needs no file next to dist/ and no tsx).
+// --input-type=module apply: a source string needs no file next to dist/ and no tsx). take() is the
+// claim loop the main thread runs too (KernelPool.take).
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control, slot, names, stackTop } = workerData;
-const w = new Int32Array(control, slot, ${WORDS});
-const args = new Float64Array(control, slot + ${4 * WORDS}, ${ARGS});
+const { module, memory, control, argsAt, index, names, stackTop } = workerData;
+const w = new Int32Array(control, 0, ${WORDS});
+const args = new Float64Array(control, argsAt, ${ARGS * MAX_CHUNKS});
 let fns;
 try {
   const inst = new WebAssembly.Instance(module, { env: { memory } });
   inst.exports.__stack_pointer.value = stackTop;
   fns = names.map((n) => inst.exports[n]);
-  Atomics.store(w, ${READY}, 1);
+  Atomics.store(w, ${READY} + index, 1);
 } catch (e) {
-  Atomics.store(w, ${READY}, -1);
+  Atomics.store(w, ${READY} + index, -1);
 }
-Atomics.notify(w, ${READY});
+Atomics.notify(w, ${READY} + index);
 let seen = 0;
 while (fns) {
   Atomics.wait(w, ${SEQ}, seen);
   seen = Atomics.load(w, ${SEQ});
-  try {
-    fns[w[${FN}]](...args.subarray(0, w[${ARGC}]));
-  } catch (e) {
-    Atomics.store(w, ${ERROR}, 1);
+  for (;;) {
+    const m = Atomics.load(w, ${MASK});
+    if (m === 0) break;
+    const bit = m & -m;
+    if (Atomics.compareExchange(w, ${MASK}, m, m & ~bit) !== m) continue;
+    const c = 31 - Math.clz32(bit);
+    try {
+      fns[w[${FN}]](...args.subarray(c * ${ARGS}, c * ${ARGS} + w[${ARGC}]));
+    } catch (e) {
+      Atomics.store(w, ${ERROR}, 1);
+    }
+    if (Atomics.add(w, ${FINISHED}, 1) + 1 === w[${CHUNKS}]) Atomics.notify(w, ${FINISHED});
   }
-  Atomics.store(w, ${DONE}, seen);
-  Atomics.notify(w, ${DONE});
 }
 `;
 
@@ -73,10 +86,11 @@ export function split(n: number, parts: number, align: number): number[] {
 export type KernelFn = (...args: number[]) => unknown;
 
 export class KernelPool {
-  private readonly workers: { w: Int32Array; args: Float64Array }[] = [];
+  private readonly w: Int32Array;
+  private readonly args: Float64Array;
+  private workers = 0;
   private seq = 0;
   private started = false;
-  private count: number;
 
   /**
    * `threads` − 1 workers over `memory`, each instantiating `module` with the stack below `stackTops[i]`;
@@ -86,80 +100,91 @@ export class KernelPool {
     threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, private readonly names: readonly string[],
     private readonly main: Record<string, KernelFn>, stackTops: number[],
   ) {
-    this.count = threads;
-    if (threads < 2 || typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') {
-      this.count = 1;
-      return;
-    }
-    const control = new SharedArrayBuffer(SLOT * (threads - 1));
+    const shared = threads > 1 && typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object';
+    const argsAt = 8 * Math.ceil((WORDS + threads) / 2);
+    const control = shared ? new SharedArrayBuffer(argsAt + 8 * ARGS * MAX_CHUNKS) : new ArrayBuffer(argsAt + 8 * ARGS * MAX_CHUNKS);
+    this.w = new Int32Array(control, 0, WORDS + threads);
+    this.args = new Float64Array(control, argsAt, ARGS * MAX_CHUNKS);
+    if (!shared) return;
     try {
       for (let i = 0; i < threads - 1; i++) {
-        const slot = i * SLOT;
-        const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, control, slot, names, stackTop: stackTops[i] } });
+        const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { module, memory, control, argsAt, index: i, names, stackTop: stackTops[i] } });
         worker.unref();
-        this.workers.push({ w: new Int32Array(control, slot, WORDS), args: new Float64Array(control, slot + 4 * WORDS, ARGS) });
+        this.workers++;
       }
     } catch {
-      this.count = 1 + this.workers.length;
+      // fewer workers than asked: the pool runs on those that started
     }
   }
 
   /** The threads kernels run on (the main one included). */
   get threads(): number {
-    return this.count;
+    return 1 + this.workers;
   }
 
   /** Waits once for every worker to have instantiated the module; one that did not drops the pool to one thread. */
   private ensureStarted(): void {
     if (this.started) return;
     this.started = true;
-    for (const { w } of this.workers) {
-      if (Atomics.load(w, READY) === 0) Atomics.wait(w, READY, 0, START_TIMEOUT_MS);
-      if (Atomics.load(w, READY) !== 1) {
+    for (let i = 0; i < this.workers; i++) {
+      if (Atomics.load(this.w, READY + i) === 0) Atomics.wait(this.w, READY + i, 0, START_TIMEOUT_MS);
+      if (Atomics.load(this.w, READY + i) !== 1) {
         infoOnce('cpu-threads-failed', 'cpu backend: a kernel worker thread did not start; running the kernels on one thread');
-        this.workers.length = 0;
-        this.count = 1;
+        this.workers = 0;
         return;
       }
     }
   }
 
+  /** Claims and runs chunks of the posted job until none is left (the workers run the same loop). */
+  private take(name: string): void {
+    const w = this.w;
+    for (;;) {
+      const m = Atomics.load(w, MASK);
+      if (m === 0) return;
+      const bit = m & -m;
+      if (Atomics.compareExchange(w, MASK, m, m & ~bit) !== m) continue;
+      const c = 31 - Math.clz32(bit);
+      this.main[name]!(...this.args.subarray(c * ARGS, c * ARGS + w[ARGC]!));
+      Atomics.add(w, FINISHED, 1);
+    }
+  }
+
   /**
-   * Runs kernel `name` over [0, n) in up to `threads` parts of at least `minPart` (starts multiples of
-   * `align`): `args(lo, hi, part)` gives the kernel's arguments for rows [lo, hi). The split depends only
-   * on n and the thread count, and the parts are independent, so the result does not depend on either.
+   * Runs kernel `name` over [0, n) in chunks of at least `minPart` (starts multiples of `align`), up to
+   * `perThread` chunks per thread: `args(lo, hi, chunk)` gives the kernel's arguments for rows [lo, hi).
+   * The threads claim chunks as they come free; the split depends only on n and the thread count, and
+   * the chunks are independent, so the result depends on neither.
    */
-  run(name: string, n: number, minPart: number, align: number, args: (lo: number, hi: number, part: number) => number[]): void {
-    const parts = Math.max(1, Math.min(this.threads, Math.floor(n / Math.max(1, minPart))));
-    if (parts > 1) this.ensureStarted();
-    const at = split(n, Math.min(parts, this.threads), align);
-    const used = at.length - 1;
-    if (used === 1) {
+  run(name: string, n: number, minPart: number, align: number, args: (lo: number, hi: number, chunk: number) => number[], perThread = 4): void {
+    if (this.threads > 1) this.ensureStarted();
+    const chunks = Math.max(1, Math.min(this.threads * perThread, MAX_CHUNKS, Math.floor(n / Math.max(1, minPart))));
+    if (this.threads === 1 || chunks === 1) {
       this.main[name]!(...args(0, n, 0));
       return;
     }
+    const at = split(n, chunks, align);
     const fn = this.names.indexOf(name);
     if (fn < 0) throw new Error(`kernel pool: ${name} is not a pooled kernel`);
-    const seq = ++this.seq;
-    for (let p = 1; p < used; p++) {
-      const { w, args: slot } = this.workers[p - 1]!;
-      const a = args(at[p]!, at[p + 1]!, p);
+    const w = this.w;
+    let argc = 0;
+    for (let c = 0; c < chunks; c++) {
+      const a = args(at[c]!, at[c + 1]!, c);
       if (a.length > ARGS) throw new Error(`kernel pool: ${name} takes more than ${ARGS} arguments`);
-      slot.set(a);
-      w[FN] = fn;
-      w[ARGC] = a.length;
-      Atomics.store(w, SEQ, seq);
-      Atomics.notify(w, SEQ);
+      this.args.set(a, c * ARGS);
+      argc = a.length;
     }
-    this.main[name]!(...args(at[0]!, at[1]!, 0));
-    let failed = false;
-    for (let p = 1; p < used; p++) {
-      const { w } = this.workers[p - 1]!;
-      for (let spin = 0; spin < 2000 && Atomics.load(w, DONE) !== seq; spin++);
-      let d: number;
-      while ((d = Atomics.load(w, DONE)) !== seq) Atomics.wait(w, DONE, d);
-      if (Atomics.exchange(w, ERROR, 0) !== 0) failed = true;
-    }
-    if (failed) throw new Error(`kernel pool: ${name} failed in a worker thread`);
+    w[FN] = fn;
+    w[ARGC] = argc;
+    w[CHUNKS] = chunks;
+    w[ERROR] = 0;
+    Atomics.store(w, FINISHED, 0);
+    Atomics.store(w, MASK, (1 << chunks) - 1);
+    Atomics.store(w, SEQ, ++this.seq);
+    Atomics.notify(w, SEQ);
+    this.take(name);
+    let f: number;
+    while ((f = Atomics.load(w, FINISHED)) !== chunks) Atomics.wait(w, FINISHED, f);
+    if (Atomics.load(w, ERROR) !== 0) throw new Error(`kernel pool: ${name} failed in a worker thread`);
   }
 }

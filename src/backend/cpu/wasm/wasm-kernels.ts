@@ -103,7 +103,7 @@ export class WasmKernels {
   readonly pool: KernelPool;
   /** The scratch block that frames are laid out in (grown on demand) and the GEMM's packing buffers. */
   private scratch = { at: 0, bytes: 0 };
-  /** The GEMM's packing buffers, one pair per thread. */
+  /** The GEMM's packing buffers, one pair per chunk of a split GEMM (one chunk per thread). */
   private readonly pack: { pa: number; pb: number }[] = [];
 
   private constructor(private readonly x: Exports, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number) {
@@ -130,7 +130,7 @@ export class WasmKernels {
     return k;
   }
 
-  /** Packing buffers of thread `part`, allocated on its first GEMM. */
+  /** Packing buffers of chunk `part`, allocated on its first GEMM. */
   private packOf(part: number): { pa: number; pb: number } {
     while (this.pack.length <= part) {
       const pa = this.arena.alloc(4 * (GEMM_PA + GEMM_PB));
@@ -229,7 +229,7 @@ export class WasmKernels {
           : [a! + 4 * (g.transA ? lo : lo * g.lda), b!, c! + 4 * lo * g.ldc];
         const [m, n] = byCols ? [g.m, hi - lo] : [hi - lo, g.n];
         return [g.transA ? 1 : 0, g.transB ? 1 : 0, m, n, g.k, g.alpha, aAt, g.lda, bAt, g.ldb, g.beta, cAt, g.ldc, pa, pb];
-      }));
+      }, 1)); // one chunk per thread: each chunk has its own packing buffers
   }
 
   /** Attention's row kernels in SIMD, with the score matrices in an arena block for the call. */
