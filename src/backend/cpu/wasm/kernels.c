@@ -1,7 +1,9 @@
 // SIMD kernels of the CPU backend, compiled to WebAssembly (wasm32 + simd128) by scripts/build-wasm.sh.
 // The TypeScript kernels are the reference; test/backend/wasm.test.ts checks these against them.
-// Memory: the module imports no memory of its own choosing: the host passes byte offsets into the
-// module's exported linear memory, where it has copied the inputs.
+// Memory: the module imports a shared memory (the backend's arena, arena.ts); the host passes byte
+// offsets into it. Worker threads (pool.ts) instantiate the same module on the same memory, each with its
+// own stack (__stack_pointer is exported for that); every kernel here only touches the rows or columns
+// it is given, so the host can split a call across threads.
 #include <wasm_simd128.h>
 
 typedef float f32;
@@ -323,24 +325,23 @@ void rmsnorm_forward(f32 *out, f32 *rstd, const f32 *x, const f32 *w, int N, int
   }
 }
 
-// dx (N, C) += r·(w·dy) − x·r³/C · Σ(w·dy·x), rows independent.
-void rmsnorm_backward_dx(f32 *dx, const f32 *dout, const f32 *x, const f32 *w, const f32 *rstd, int N, int C) {
-  for (int t = 0; t < N; t++) {
+// One chunk of the backward: dx += r·(w·dy) − x·r³/C · Σ(w·dy·x) for rows [r0, r1) (rows independent), and
+// dw (C) += Σ_t dout·x·r for columns [c0, c1), summed over all N rows in order as the TypeScript kernel
+// does (columns independent); dw = 0: no dw. The host gives each thread a band of rows and one of columns.
+void rmsnorm_backward(f32 *dx, f32 *dw, const f32 *dout, const f32 *x, const f32 *w, const f32 *rstd, int N, int C,
+                      int r0, int r1, int c0, int c1) {
+  for (int t = r0; t < r1; t++) {
     long o = (long)t * C;
     f64 r = rstd[t], dot = 0;
     for (int c = 0; c < C; c++) dot += (f64)w[c] * (f64)dout[o + c] * (f64)x[o + c];
     f64 k = (dot * r * r * r) / C;
     for (int c = 0; c < C; c++) dx[o + c] = (f32)((f64)dx[o + c] + (r * (f64)w[c] * (f64)dout[o + c] - k * (f64)x[o + c]));
   }
-}
-
-// dw (cols) += Σ_t dout·x·r over the N rows (row stride C), row by row as the TypeScript kernel does:
-// columns are independent, so the host splits them across threads.
-void rmsnorm_backward_dw(f32 *dw, const f32 *dout, const f32 *x, const f32 *rstd, int N, int C, int cols) {
+  if (!dw) return;
   for (int t = 0; t < N; t++) {
     long o = (long)t * C;
     f64 r = rstd[t];
-    for (int c = 0; c < cols; c++) dw[c] = (f32)((f64)dw[c] + (f64)dout[o + c] * (f64)x[o + c] * r);
+    for (int c = c0; c < c1; c++) dw[c] = (f32)((f64)dw[c] + (f64)dout[o + c] * (f64)x[o + c] * r);
   }
 }
 

@@ -1,11 +1,12 @@
 // A persistent pool of worker threads that run the WebAssembly kernels on the same shared memory as the
-// main thread: each worker instantiates the same module on that memory with its own stack region, and
-// waits on a control word (Atomics.wait/notify) for a kernel name and its arguments. `run` splits a range
-// of rows (or elements, or GEMM columns) into contiguous parts, the same split every run, gives part 0 to
-// the main thread and the others to the workers, and returns when all are done. Only kernels whose
-// parts are independent go through it (row-wise math), so the results are bit-identical to one thread.
-// Started once per memory; the workers are unref'd, so the process exits by itself. Without workers
-// (no SharedArrayBuffer/Atomics, a worker that does not start, or 1 thread) `run` calls the kernel once.
+// main thread: each worker instantiates the same module on that memory with its own stack region and
+// waits (Atomics.wait) on a job word. `run` cuts a range of rows (or elements, or GEMM columns) into
+// contiguous chunks, the same cut every run, posts them with their arguments, and the main thread and the
+// workers claim chunks from a shared bit mask until none is left. Only kernels whose chunks are
+// independent go through it (row-wise math, element ranges, GEMM column blocks), so the results are
+// bit-identical to one thread whoever runs which chunk. Started once per memory; the workers are unref'd,
+// so the process exits by itself. Without SharedArrayBuffer/Atomics, with 1 thread, or when a worker
+// does not start, `run` calls the kernel once on the main thread.
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '../../../util/errors.ts';
@@ -152,15 +153,16 @@ export class KernelPool {
 
   /**
    * Runs kernel `name` over [0, n) in chunks of at least `minPart` (starts multiples of `align`), up to
-   * `perThread` chunks per thread: `args(lo, hi, chunk)` gives the kernel's arguments for rows [lo, hi).
+   * `perThread` chunks per thread: `args(lo, hi, chunk, chunks)` gives the kernel's arguments for rows [lo, hi).
    * The threads claim chunks as they come free; the split depends only on n and the thread count, and
    * the chunks are independent, so the result depends on neither.
    */
-  run(name: string, n: number, minPart: number, align: number, args: (lo: number, hi: number, chunk: number) => number[], perThread = 4): void {
+  run(name: string, n: number, minPart: number, align: number, args: (lo: number, hi: number, chunk: number, chunks: number) => number[],
+    perThread = 4): void {
     if (this.threads > 1) this.ensureStarted();
     const chunks = Math.max(1, Math.min(this.threads * perThread, MAX_CHUNKS, Math.floor(n / Math.max(1, minPart))));
     if (this.threads === 1 || chunks === 1) {
-      this.main[name]!(...args(0, n, 0));
+      this.main[name]!(...args(0, n, 0, 1));
       return;
     }
     const at = split(n, chunks, align);
@@ -169,7 +171,7 @@ export class KernelPool {
     const w = this.w;
     let argc = 0;
     for (let c = 0; c < chunks; c++) {
-      const a = args(at[c]!, at[c + 1]!, c);
+      const a = args(at[c]!, at[c + 1]!, c, chunks);
       if (a.length > ARGS) throw new Error(`kernel pool: ${name} takes more than ${ARGS} arguments`);
       this.args.set(a, c * ARGS);
       argc = a.length;

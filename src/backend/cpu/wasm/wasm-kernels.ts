@@ -2,7 +2,8 @@
 // typed-array interface. The module's memory is shared and doubles as the backend's arena (arena.ts):
 // float32 buffers the backend allocates there are handed to the kernels in place, by byte offset; an
 // array from elsewhere (a bf16 staging copy, a test's array) is copied into a scratch frame and back.
-// Float32 only; the TypeScript kernels stay the reference.
+// Row-wise kernels are split across a pool of worker threads (pool.ts) in chunks whose results do not
+// depend on the split. Float32 only; the TypeScript kernels stay the reference.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ import type { AttentionOps, GemmFn } from '../kernels/attention.ts';
 import { IGNORE_INDEX, type AdamWHyper } from '../../backend.ts';
 import { UserError } from '../../../util/errors.ts';
 import { Arena } from './arena.ts';
-import { KernelPool, threadCount, WORKER_STACK, type KernelFn } from './pool.ts';
+import { KernelPool, split, threadCount, WORKER_STACK, type KernelFn } from './pool.ts';
 
 // The few WebAssembly JS-API types used here (the ES lib has no WebAssembly namespace; Node provides it).
 declare global {
@@ -47,8 +48,8 @@ interface Exports {
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number,
     beta: number, C: number, ldc: number, pa: number, pb: number): void;
   rmsnorm_forward(out: number, rstd: number, x: number, w: number, N: number, C: number, eps: number): void;
-  rmsnorm_backward_dx(dx: number, dout: number, x: number, w: number, rstd: number, N: number, C: number): void;
-  rmsnorm_backward_dw(dw: number, dout: number, x: number, rstd: number, N: number, C: number, cols: number): void;
+  rmsnorm_backward(dx: number, dw: number, dout: number, x: number, w: number, rstd: number, N: number, C: number,
+    r0: number, r1: number, c0: number, c1: number): void;
   adamw(param: number, grad: number, m: number, v: number, lo: number, hi: number, spans: number, S: number, b1: number, omb1: number,
     b2: number, omb2: number, stepSize: number, bc2Sqrt: number, eps: number, decayIn: number, decayOut: number): void;
 }
@@ -84,7 +85,7 @@ type Operand = readonly [Float32Array | Int32Array | Float64Array, 'in' | 'out' 
 
 /** The kernels the worker threads run (row-wise ones: their parts are independent). */
 const POOLED = ['cross_entropy', 'swiglu_forward', 'swiglu_backward', 'masked_softmax', 'probs_from_lse', 'attn_dscores', 'sgemm',
-  'rmsnorm_forward', 'rmsnorm_backward_dx', 'rmsnorm_backward_dw', 'adamw'] as const;
+  'rmsnorm_forward', 'rmsnorm_backward', 'adamw'] as const;
 
 /** Smallest part worth a thread: rows of cross-entropy and attention, elements of SwiGLU. */
 const MIN_PART = { ceRows: 4, ewElements: 16384, attnCells: 8192, normCells: 16384, adamw: 32768 } as const;
@@ -299,20 +300,17 @@ export class WasmKernels {
         [o! + 4 * C * lo, r! + 4 * lo, xa! + 4 * C * lo, wa!, hi - lo, C, eps]));
   }
 
-  /** As the TypeScript rmsnormBackward, bit for bit: dx by rows, then dw by columns (each column summed over the rows in order). */
+  /** As the TypeScript rmsnormBackward, bit for bit: each chunk takes a band of rows of dx and one of columns of dw (each column summed over the rows in order). */
   rmsnormBackward(dx: Float32Array, dw: Float32Array | null, dout: Float32Array, x: Float32Array, w: Float32Array, rstd: Float32Array,
     N: number, C: number): void {
     const ops: Operand[] = [[dx.subarray(0, N * C), 'inout'], [dout.subarray(0, N * C), 'in'], [x.subarray(0, N * C), 'in'], [w.subarray(0, C), 'in'],
       [rstd.subarray(0, N), 'in']];
     if (dw) ops.push([dw.subarray(0, C), 'inout']);
-    this.inPlace(ops, (d, dy, xa, wa, r, dwAt) => {
-      this.pool.run('rmsnorm_backward_dx', N, Math.ceil(MIN_PART.normCells / C), 1, (lo, hi) =>
-        [d! + 4 * C * lo, dy! + 4 * C * lo, xa! + 4 * C * lo, wa!, r! + 4 * lo, hi - lo, C]);
-      if (dwAt !== undefined) {
-        this.pool.run('rmsnorm_backward_dw', C, Math.ceil(MIN_PART.normCells / N), 4, (lo, hi) =>
-          [dwAt + 4 * lo, dy! + 4 * lo, xa! + 4 * lo, r!, N, C, hi - lo]);
-      }
-    });
+    this.inPlace(ops, (d, dy, xa, wa, r, dwAt) =>
+      this.pool.run('rmsnorm_backward', N, Math.ceil(MIN_PART.normCells / C), 1, (lo, hi, chunk, chunks) => {
+        const cols = split(C, chunks, 4);
+        return [d!, dwAt ?? 0, dy!, xa!, wa!, r!, N, C, lo, hi, cols[chunk]!, cols[chunk + 1]!];
+      }));
   }
 
   /**
