@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { threadCount } from '../src/backend/cpu/wasm/pool.ts';
 import { nanoWorkload, type Mode } from './cpu-model.ts';
 
 // the peer lives in the shared folder next to the repository (../shared), or next to a worktree's parent
@@ -75,6 +76,7 @@ for (const mode of a.modes!.split(',') as Mode[]) {
   if (a.js) record(ours('js', mode, Math.min(steps, 2), 1));
 }
 console.log(`\n# ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; peak RSS is the process's so far (ours run in one process)`);
+console.log(`# kernel threads: ${threadCount()} (MISTRAL_TUNE_THREADS); load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`# CPU benchmark: nano Mistral (vocab 32000, hidden 256, 6 layers), batch ${B} × ${T}, LoRA r=16 on all 7 projections (full: all weights), float32`);
 console.log(`# ${'system'.padEnd(44)} ${'mode'.padEnd(8)} ${'tokens/s'.padStart(9)} ${'median ms'.padStart(10)} ${'vs torch'.padStart(9)}`);
 for (const r of results) {

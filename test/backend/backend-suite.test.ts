@@ -18,6 +18,7 @@ const CPU_INTERNALS: Record<string, string> = {
   'test/backend/backend-suite.test.ts': 'this check names them',
   'test/backend/gemm.test.ts': 'one test compares the CPU backend\'s own GEMM paths (OpenBLAS vs TypeScript loops)',
   'test/backend/wasm.test.ts': 'the CPU backend\'s WebAssembly SIMD kernels against its TypeScript loops',
+  'test/backend/threads.test.ts': 'the CPU backend\'s kernels on worker threads against the same on one thread',
   'test/backend/cuda/kernel-table.test.ts': 'lists the kernel methods of the contract from the CPU backend\'s prototype (an interface has none at run time)',
 };
 

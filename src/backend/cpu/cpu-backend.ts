@@ -13,7 +13,7 @@ import { WasmKernels } from './wasm/wasm-kernels.ts';
 import { attentionBackward, attentionForward, typescriptAttentionOps, type AttentionOps } from './kernels/attention.ts';
 import { crossEntropy } from './kernels/cross-entropy.ts';
 import * as ew from './kernels/elementwise.ts';
-import { adamwSpans, clipCoefficient } from './kernels/optimizer.ts';
+import { adamwSpans, checkSpans, clipCoefficient } from './kernels/optimizer.ts';
 import { rmsnormBackward, rmsnormForward } from './kernels/rmsnorm.ts';
 import { rope } from './kernels/rope.ts';
 import { randomNormal } from './kernels/random-normal.ts';
@@ -37,6 +37,8 @@ export interface CpuBackendOptions {
   gemm?: GemmChoice;
   /** WebAssembly SIMD kernels for float32 (default true; MISTRAL_TUNE_SIMD=0 turns them off). */
   simd?: boolean;
+  /** Threads for the row-wise SIMD kernels (default: MISTRAL_TUNE_THREADS, else the cores available). */
+  threads?: number;
 }
 
 export class CpuBackend implements Backend {
@@ -54,7 +56,7 @@ export class CpuBackend implements Backend {
     if (choice === 'openblas' && !this.blas) {
       throw new UserError('a BLAS library was asked for (MISTRAL_TUNE_GEMM=openblas) but none loaded (Debian: apt-get install libopenblas0-pthread; macOS: Accelerate)');
     }
-    this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') || choice === 'simd' ? WasmKernels.load() : null;
+    this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') || choice === 'simd' ? WasmKernels.load(opts.threads) : null;
     this.gemmMode = this.blas ? 'blas' : (choice === 'auto' || choice === 'simd') && this.simd ? 'simd' : 'js';
     this.simdAttention = this.simd?.attentionOps(this.gemmArrays) ?? null;
     infoOnce(`cpu-gemm-${this.gemmMode}`, `cpu backend: GEMM by ${this.gemmName()}`);
@@ -181,14 +183,20 @@ export class CpuBackend implements Backend {
 
   // ---- layers ----
   rmsnormForward(out: DeviceBuffer, rstd: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, N: number, C: number, eps: number): void {
-    rmsnormForward(floats(out), floats(rstd), floats(x), floats(w), N, C, eps);
+    const [o, r, xa, wa] = [floats(out), floats(rstd), floats(x), floats(w)];
+    const f32 = this.simd ? asF32(o, r, xa, wa) : null;
+    if (f32) this.simd!.rmsnormForward(f32[0]!, f32[1]!, f32[2]!, f32[3]!, N, C, eps);
+    else rmsnormForward(o, r, xa, wa, N, C, eps);
   }
 
   rmsnormBackward(
     dx: DeviceBuffer, dw: DeviceBuffer | null, dout: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, rstd: DeviceBuffer,
     N: number, C: number,
   ): void {
-    rmsnormBackward(floats(dx), dw ? floats(dw) : null, floats(dout), floats(x), floats(w), floats(rstd), N, C);
+    const [d, dwa, dy, xa, wa, r] = [floats(dx), dw ? floats(dw) : null, floats(dout), floats(x), floats(w), floats(rstd)];
+    const f32 = this.simd ? asF32(d, dy, xa, wa, r, ...(dwa ? [dwa] : [])) : null;
+    if (f32) this.simd!.rmsnormBackward(f32[0]!, dwa ? f32[5]! : null, f32[1]!, f32[2]!, f32[3]!, f32[4]!, N, C);
+    else rmsnormBackward(d, dwa, dy, xa, wa, r, N, C);
   }
 
   rope(x: DeviceBuffer, positions: DeviceBuffer, invFreq: DeviceBuffer, N: number, H: number, D: number, inverse: boolean): void {
@@ -254,7 +262,12 @@ export class CpuBackend implements Backend {
 
   adamw(param: DeviceBuffer, grad: DeviceBuffer, m: DeviceBuffer, v: DeviceBuffer, decaySpans: DeviceBuffer | null, S: number,
     n: number, h: AdamWHyper): void {
-    adamwSpans(floats(param), floats(grad), floats(m), floats(v), decaySpans ? ints(decaySpans, 'adamw decaySpans') : null, S, n, h);
+    const [p, g, ma, va] = [floats(param), floats(grad), floats(m), floats(v)];
+    const spans = decaySpans ? ints(decaySpans, 'adamw decaySpans') : null;
+    const f32 = this.simd ? asF32(p, g, ma, va) : null;
+    if (!f32) return adamwSpans(p, g, ma, va, spans, S, n, h);
+    if (spans) checkSpans(spans, S, n);
+    this.simd!.adamw(f32[0]!, f32[1]!, f32[2]!, f32[3]!, spans, S, n, h);
   }
 }
 

@@ -20,13 +20,23 @@ export function adamwSpans(param: FloatArray, grad: FloatArray, m: FloatArray, v
     if (b > a) adamw(param.subarray(a, b), grad.subarray(a, b), m.subarray(a, b), v.subarray(a, b), b - a, { ...h, weightDecay });
   };
   if (!spans) return part(0, n, h.weightDecay);
+  checkSpans(spans, S, n);
   let at = 0;
   for (let s = 0; s < S; s++) {
     const start = spans[2 * s]!, end = spans[2 * s + 1]!;
-    if (start < at || end < start || end > n) throw new Error(`adamw: decay span ${s} [${start}, ${end}) is not sorted and inside [0, ${n})`);
     part(at, start, 0);
     part(start, end, h.weightDecay);
     at = end;
   }
   part(at, n, 0);
+}
+
+/** Throws unless the decay spans (S, 2) are sorted, non-overlapping and inside [0, n). */
+export function checkSpans(spans: Int32Array, S: number, n: number): void {
+  let at = 0;
+  for (let s = 0; s < S; s++) {
+    const start = spans[2 * s]!, end = spans[2 * s + 1]!;
+    if (start < at || end < start || end > n) throw new Error(`adamw: decay span ${s} [${start}, ${end}) is not sorted and inside [0, ${n})`);
+    at = end;
+  }
 }

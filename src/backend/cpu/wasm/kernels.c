@@ -1,7 +1,9 @@
 // SIMD kernels of the CPU backend, compiled to WebAssembly (wasm32 + simd128) by scripts/build-wasm.sh.
 // The TypeScript kernels are the reference; test/backend/wasm.test.ts checks these against them.
-// Memory: the module imports no memory of its own choosing: the host passes byte offsets into the
-// module's exported linear memory, where it has copied the inputs.
+// Memory: the module imports a shared memory (the backend's arena, arena.ts); the host passes byte
+// offsets into it. Worker threads (pool.ts) instantiate the same module on the same memory, each with its
+// own stack (__stack_pointer is exported for that); every kernel here only touches the rows or columns
+// it is given, so the host can split a call across threads.
 #include <wasm_simd128.h>
 
 typedef float f32;
@@ -306,5 +308,71 @@ void sgemm(int transA, int transB, int m, int n, int k, f32 alpha, const f32 *A,
         }
       }
     }
+  }
+}
+
+// ---- RMSNorm (the same float64 arithmetic as the TypeScript kernel, so the results are bit-identical) ----
+// out (N, C) = w · x · r, rstd (N) = r = 1 / sqrt(mean(x²) + eps), the sum of squares in order.
+void rmsnorm_forward(f32 *out, f32 *rstd, const f32 *x, const f32 *w, int N, int C, f64 eps) {
+  for (int t = 0; t < N; t++) {
+    const f32 *xr = x + (long)t * C;
+    f32 *o = out + (long)t * C;
+    f64 ss = 0;
+    for (int c = 0; c < C; c++) ss += (f64)xr[c] * (f64)xr[c];
+    f64 r = 1.0 / __builtin_sqrt(ss / C + eps);
+    rstd[t] = (f32)r;
+    for (int c = 0; c < C; c++) o[c] = (f32)((f64)w[c] * ((f64)xr[c] * r));
+  }
+}
+
+// One chunk of the backward: dx += r·(w·dy) − x·r³/C · Σ(w·dy·x) for rows [r0, r1) (rows independent), and
+// dw (C) += Σ_t dout·x·r for columns [c0, c1), summed over all N rows in order as the TypeScript kernel
+// does (columns independent); dw = 0: no dw. The host gives each thread a band of rows and one of columns.
+void rmsnorm_backward(f32 *dx, f32 *dw, const f32 *dout, const f32 *x, const f32 *w, const f32 *rstd, int N, int C,
+                      int r0, int r1, int c0, int c1) {
+  for (int t = r0; t < r1; t++) {
+    long o = (long)t * C;
+    f64 r = rstd[t], dot = 0;
+    for (int c = 0; c < C; c++) dot += (f64)w[c] * (f64)dout[o + c] * (f64)x[o + c];
+    f64 k = (dot * r * r * r) / C;
+    for (int c = 0; c < C; c++) dx[o + c] = (f32)((f64)dx[o + c] + (r * (f64)w[c] * (f64)dout[o + c] - k * (f64)x[o + c]));
+  }
+  if (!dw) return;
+  for (int t = 0; t < N; t++) {
+    long o = (long)t * C;
+    f64 r = rstd[t];
+    for (int c = c0; c < c1; c++) dw[c] = (f32)((f64)dw[c] + (f64)dout[o + c] * (f64)x[o + c] * r);
+  }
+}
+
+// ---- AdamW (torch.optim.AdamW, the TypeScript kernel's float64 arithmetic) ----
+static void adamw_range(f32 *param, const f32 *grad, f32 *m, f32 *v, int lo, int hi, f64 b1, f64 omb1, f64 b2, f64 omb2,
+                        f64 stepSize, f64 bc2Sqrt, f64 eps, f64 decay) {
+  for (int i = lo; i < hi; i++) {
+    f64 g = grad[i];
+    f64 mi = b1 * (f64)m[i] + omb1 * g;
+    f64 vi = b2 * (f64)v[i] + omb2 * g * g;
+    m[i] = (f32)mi;
+    v[i] = (f32)vi;
+    param[i] = (f32)((f64)param[i] * decay - (stepSize * mi) / (__builtin_sqrt(vi) / bc2Sqrt + eps));
+  }
+}
+
+// Elements [lo, hi) of the flat parameters: decayIn inside the sorted spans (S, 2) = [start, end), decayOut
+// in the gaps; spans = 0: decayIn everywhere. The host validates the spans and splits [0, n) across threads.
+void adamw(f32 *param, const f32 *grad, f32 *m, f32 *v, int lo, int hi, const int *spans, int S, f64 b1, f64 omb1,
+           f64 b2, f64 omb2, f64 stepSize, f64 bc2Sqrt, f64 eps, f64 decayIn, f64 decayOut) {
+  if (!spans) {
+    adamw_range(param, grad, m, v, lo, hi, b1, omb1, b2, omb2, stepSize, bc2Sqrt, eps, decayIn);
+    return;
+  }
+  int s = 0, i = lo;
+  while (i < hi) {
+    while (s < S && spans[2 * s + 1] <= i) s++;
+    int inside = s < S && spans[2 * s] <= i;
+    int end = inside ? spans[2 * s + 1] : s < S ? spans[2 * s] : hi;
+    if (end > hi) end = hi;
+    adamw_range(param, grad, m, v, i, end, b1, omb1, b2, omb2, stepSize, bc2Sqrt, eps, inside ? decayIn : decayOut);
+    i = end;
   }
 }

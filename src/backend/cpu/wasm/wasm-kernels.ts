@@ -2,16 +2,18 @@
 // typed-array interface. The module's memory is shared and doubles as the backend's arena (arena.ts):
 // float32 buffers the backend allocates there are handed to the kernels in place, by byte offset; an
 // array from elsewhere (a bf16 staging copy, a test's array) is copied into a scratch frame and back.
-// Float32 only; the TypeScript kernels stay the reference.
+// Row-wise kernels are split across a pool of worker threads (pool.ts) in chunks whose results do not
+// depend on the split. Float32 only; the TypeScript kernels stay the reference.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FloatArray } from '../../dtype.ts';
 import type { ResolvedGemm } from '../gemm.ts';
 import type { AttentionOps, GemmFn } from '../kernels/attention.ts';
-import { IGNORE_INDEX } from '../../backend.ts';
+import { IGNORE_INDEX, type AdamWHyper } from '../../backend.ts';
 import { UserError } from '../../../util/errors.ts';
 import { Arena } from './arena.ts';
+import { KernelPool, split, threadCount, WORKER_STACK, type KernelFn } from './pool.ts';
 
 // The few WebAssembly JS-API types used here (the ES lib has no WebAssembly namespace; Node provides it).
 declare global {
@@ -36,6 +38,7 @@ declare global {
 
 interface Exports {
   __heap_base: WebAssembly.Global;
+  __stack_pointer: WebAssembly.Global;
   cross_entropy(logits: number, targets: number, rows: number, V: number, stats: number, grad: number, gradScale: number): void;
   swiglu_forward(out: number, gate: number, up: number, n: number): void;
   swiglu_backward(dgate: number, dup: number, dout: number, gate: number, up: number, n: number): void;
@@ -44,6 +47,11 @@ interface Exports {
   attn_dscores(dS: number, P: number, rowDot: number, T: number, K: number): void;
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number,
     beta: number, C: number, ldc: number, pa: number, pb: number): void;
+  rmsnorm_forward(out: number, rstd: number, x: number, w: number, N: number, C: number, eps: number): void;
+  rmsnorm_backward(dx: number, dw: number, dout: number, x: number, w: number, rstd: number, N: number, C: number,
+    r0: number, r1: number, c0: number, c1: number): void;
+  adamw(param: number, grad: number, m: number, v: number, lo: number, hi: number, spans: number, S: number, b1: number, omb1: number,
+    b2: number, omb2: number, stepSize: number, bc2Sqrt: number, eps: number, decayIn: number, decayOut: number): void;
 }
 
 /** Packing buffers of the GEMM (must match MC·KC and KC·NC in kernels.c). */
@@ -75,27 +83,62 @@ const BUFFER_LIMIT = WASM_MEMORY_LIMIT - 2 ** 30;
 /** An array a kernel takes, and whether the kernel reads it, writes it, or both. */
 type Operand = readonly [Float32Array | Int32Array | Float64Array, 'in' | 'out' | 'inout'];
 
+/** The kernels the worker threads run (row-wise ones: their parts are independent). */
+const POOLED = ['cross_entropy', 'swiglu_forward', 'swiglu_backward', 'masked_softmax', 'probs_from_lse', 'attn_dscores', 'sgemm',
+  'rmsnorm_forward', 'rmsnorm_backward', 'adamw'] as const;
+
+/** Smallest part worth a thread: rows of cross-entropy and attention, elements of SwiGLU. */
+const MIN_PART = { ceRows: 4, ewElements: 16384, attnCells: 8192, normCells: 16384, adamw: 32768 } as const;
+
+/** Rows of T×K attention scores worth a thread. */
+const rowsPerPart = (K: number): number => Math.max(1, Math.ceil(MIN_PART.attnCells / K));
+
+/** Multiply-adds of a GEMM worth a thread. */
+const GEMM_MIN_PART = 2 ** 20;
+
+/** One instance (memory, arena, worker pool) per thread count, shared by the backends of the process. */
+const loaded = new Map<number, WasmKernels | null>();
+
 export class WasmKernels {
   private readonly arena: Arena;
+  readonly pool: KernelPool;
   /** The scratch block that frames are laid out in (grown on demand) and the GEMM's packing buffers. */
   private scratch = { at: 0, bytes: 0 };
-  private readonly pack: { pa: number; pb: number };
+  /** The GEMM's packing buffers, one pair per chunk of a split GEMM (one chunk per thread). */
+  private readonly pack: { pa: number; pb: number }[] = [];
 
-  private constructor(private readonly x: Exports, memory: WebAssembly.Memory) {
+  private constructor(private readonly x: Exports, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number) {
     this.arena = new Arena(memory, x.__heap_base.value as number, WASM_MEMORY_LIMIT);
-    const pa = this.arena.alloc(4 * (GEMM_PA + GEMM_PB))!;
-    this.pack = { pa, pb: pa + 4 * GEMM_PA };
+    const stacks = Array.from({ length: threads - 1 }, () => this.arena.alloc(WORKER_STACK)! + WORKER_STACK);
+    const main = Object.fromEntries(POOLED.map((n) => [n, x[n] as KernelFn]));
+    this.pool = new KernelPool(threads, module, memory, POOLED, main, stacks);
   }
 
-  static load(): WasmKernels | null {
+  /** The kernels on `threads` threads (default: MISTRAL_TUNE_THREADS, else the cores); null when WebAssembly is unavailable. */
+  static load(threads = threadCount()): WasmKernels | null {
+    if (loaded.has(threads)) return loaded.get(threads)!;
+    let k: WasmKernels | null = null;
     try {
       const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kernels.wasm');
       const memory = new WebAssembly.Memory({ initial: 17, maximum: WASM_MEMORY_LIMIT / 65536, shared: true });
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(file)), { env: { memory } });
-      return new WasmKernels(instance.exports as unknown as Exports, memory);
+      const module = new WebAssembly.Module(fs.readFileSync(file));
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
+      k = new WasmKernels(instance.exports as unknown as Exports, module, memory, threads);
     } catch {
-      return null;
+      k = null;
     }
+    loaded.set(threads, k);
+    return k;
+  }
+
+  /** Packing buffers of chunk `part`, allocated on its first GEMM. */
+  private packOf(part: number): { pa: number; pb: number } {
+    while (this.pack.length <= part) {
+      const pa = this.arena.alloc(4 * (GEMM_PA + GEMM_PB));
+      if (pa === null) throw new UserError(`the CPU kernels cannot grow WebAssembly memory for the GEMM's packing buffers (in use: ${mib(this.arena.used)})`);
+      this.pack.push({ pa, pb: pa + 4 * GEMM_PA });
+    }
+    return this.pack[part]!;
   }
 
   /**
@@ -159,12 +202,13 @@ export class WasmKernels {
 
   swigluForward(out: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
     this.inPlace([[out.subarray(0, n), 'out'], [gate.subarray(0, n), 'in'], [up.subarray(0, n), 'in']],
-      (o, g, u) => this.x.swiglu_forward(o!, g!, u!, n));
+      (o, g, u) => this.pool.run('swiglu_forward', n, MIN_PART.ewElements, 16, (lo, hi) => [o! + 4 * lo, g! + 4 * lo, u! + 4 * lo, hi - lo]));
   }
 
   swigluBackward(dgate: Float32Array, dup: Float32Array, dout: Float32Array, gate: Float32Array, up: Float32Array, n: number): void {
     this.inPlace([[dgate.subarray(0, n), 'out'], [dup.subarray(0, n), 'out'], [dout.subarray(0, n), 'in'], [gate.subarray(0, n), 'in'], [up.subarray(0, n), 'in']],
-      (dg, du, d, g, u) => this.x.swiglu_backward(dg!, du!, d!, g!, u!, n));
+      (dg, du, d, g, u) => this.pool.run('swiglu_backward', n, MIN_PART.ewElements, 16, (lo, hi) =>
+        [dg! + 4 * lo, du! + 4 * lo, d! + 4 * lo, g! + 4 * lo, u! + 4 * lo, hi - lo]));
   }
 
   /** One GEMM of float32 arrays (one batch entry of `g`), on the operands in place when they are in the arena. */
@@ -174,8 +218,19 @@ export class WasmKernels {
     const nB = span(g.transB ? g.n : g.k, g.transB ? g.k : g.n, g.ldb);
     const nC = span(g.m, g.n, g.ldc);
     if (nC === 0) return;
+    // split by column blocks of C (or by row blocks when C is tall and narrow): every element of C is
+    // computed the same way whatever the split, so the result is bit-identical to one thread
+    const byCols = g.n >= g.m;
+    const minPart = Math.ceil(GEMM_MIN_PART / Math.max(1, (byCols ? g.m : g.n) * g.k));
     this.inPlace([[A.subarray(0, nA), 'in'], [B.subarray(0, nB), 'in'], [C.subarray(0, nC), 'inout']], (a, b, c) =>
-      this.x.sgemm(g.transA ? 1 : 0, g.transB ? 1 : 0, g.m, g.n, g.k, g.alpha, a!, g.lda, b!, g.ldb, g.beta, c!, g.ldc, this.pack.pa, this.pack.pb));
+      this.pool.run('sgemm', byCols ? g.n : g.m, minPart, byCols ? 8 : 4, (lo, hi, part) => {
+        const { pa, pb } = this.packOf(part);
+        const [aAt, bAt, cAt] = byCols
+          ? [a!, b! + 4 * (g.transB ? lo * g.ldb : lo), c! + 4 * lo]
+          : [a! + 4 * (g.transA ? lo : lo * g.lda), b!, c! + 4 * lo * g.ldc];
+        const [m, n] = byCols ? [g.m, hi - lo] : [hi - lo, g.n];
+        return [g.transA ? 1 : 0, g.transB ? 1 : 0, m, n, g.k, g.alpha, aAt, g.lda, bAt, g.ldb, g.beta, cAt, g.ldc, pa, pb];
+      }, 1)); // one chunk per thread: each chunk has its own packing buffers
   }
 
   /** Attention's row kernels in SIMD, with the score matrices in an arena block for the call. */
@@ -212,7 +267,8 @@ export class WasmKernels {
       maskedSoftmax: (S, lse, rowSeg, T, K, off, window) => {
         if (!inWasm(S)) throw new Error('attention: scores must come from the SIMD workspace');
         seg.set(rowSeg.subarray(0, K));
-        this.x.masked_softmax(S.byteOffset, stats.byteOffset, seg.byteOffset, T, K, off, win(window));
+        this.pool.run('masked_softmax', T, rowsPerPart(K), 1, (lo, hi) =>
+          [S.byteOffset + 4 * K * lo, stats.byteOffset + 16 * lo, seg.byteOffset, hi - lo, K, off + lo, win(window)]);
         for (let i = 0; i < T; i++) {
           const z = stats[2 * i + 1]!;
           lse[i] = z === 0 ? -Infinity : stats[2 * i]! + Math.log(z);
@@ -222,17 +278,52 @@ export class WasmKernels {
         if (!inWasm(S)) throw new Error('attention: scores must come from the SIMD workspace');
         seg.set(rowSeg.subarray(0, K));
         lseRow.set(lse.subarray(0, T));
-        this.x.probs_from_lse(S.byteOffset, lseRow.byteOffset, seg.byteOffset, T, K, off, win(window));
+        this.pool.run('probs_from_lse', T, rowsPerPart(K), 1, (lo, hi) =>
+          [S.byteOffset + 4 * K * lo, lseRow.byteOffset + 4 * lo, seg.byteOffset, hi - lo, K, off + lo, win(window)]);
       },
       dScores: (dS, P, rowDot, T, K) => {
         if (!inWasm(dS) || !inWasm(P) || !inWasm(rowDot)) throw new Error('attention: buffers must come from the SIMD workspace');
-        this.x.attn_dscores(dS.byteOffset, P.byteOffset, rowDot.byteOffset, T, K);
+        this.pool.run('attn_dscores', T, rowsPerPart(K), 1, (lo, hi) =>
+          [dS.byteOffset + 4 * K * lo, P.byteOffset + 4 * K * lo, rowDot.byteOffset + 4 * lo, hi - lo, K]);
       },
       release: () => {
         if (block) this.arena.release(block.at, block.bytes);
         block = null;
       },
     };
+  }
+
+  /** Same contract (and float64 arithmetic, so the same bits) as the TypeScript rmsnormForward; rows split across threads. */
+  rmsnormForward(out: Float32Array, rstd: Float32Array, x: Float32Array, w: Float32Array, N: number, C: number, eps: number): void {
+    this.inPlace([[out.subarray(0, N * C), 'out'], [rstd.subarray(0, N), 'out'], [x.subarray(0, N * C), 'in'], [w.subarray(0, C), 'in']],
+      (o, r, xa, wa) => this.pool.run('rmsnorm_forward', N, Math.ceil(MIN_PART.normCells / C), 1, (lo, hi) =>
+        [o! + 4 * C * lo, r! + 4 * lo, xa! + 4 * C * lo, wa!, hi - lo, C, eps]));
+  }
+
+  /** As the TypeScript rmsnormBackward, bit for bit: each chunk takes a band of rows of dx and one of columns of dw (each column summed over the rows in order). */
+  rmsnormBackward(dx: Float32Array, dw: Float32Array | null, dout: Float32Array, x: Float32Array, w: Float32Array, rstd: Float32Array,
+    N: number, C: number): void {
+    const ops: Operand[] = [[dx.subarray(0, N * C), 'inout'], [dout.subarray(0, N * C), 'in'], [x.subarray(0, N * C), 'in'], [w.subarray(0, C), 'in'],
+      [rstd.subarray(0, N), 'in']];
+    if (dw) ops.push([dw.subarray(0, C), 'inout']);
+    this.inPlace(ops, (d, dy, xa, wa, r, dwAt) =>
+      this.pool.run('rmsnorm_backward', N, Math.ceil(MIN_PART.normCells / C), 1, (lo, hi, chunk, chunks) => {
+        const cols = split(C, chunks, 4);
+        return [d!, dwAt ?? 0, dy!, xa!, wa!, r!, N, C, lo, hi, cols[chunk]!, cols[chunk + 1]!];
+      }));
+  }
+
+  /**
+   * As the TypeScript adamwSpans, bit for bit (the spans already validated): elements split across threads,
+   * h.weightDecay inside the spans (everywhere when null), none in the gaps.
+   */
+  adamw(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, spans: Int32Array | null, S: number, n: number, h: AdamWHyper): void {
+    const { lr, beta1, beta2, eps, weightDecay, step } = h;
+    const stepSize = lr / (1 - beta1 ** step), bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const ops: Operand[] = [[param.subarray(0, n), 'inout'], [grad.subarray(0, n), 'in'], [m.subarray(0, n), 'inout'], [v.subarray(0, n), 'inout']];
+    if (spans) ops.push([spans.subarray(0, 2 * S), 'in']);
+    this.inPlace(ops, (p, g, ma, va, sp) => this.pool.run('adamw', n, MIN_PART.adamw, 16, (lo, hi) =>
+      [p!, g!, ma!, va!, lo, hi, sp ?? 0, S, beta1, 1 - beta1, beta2, 1 - beta2, stepSize, bc2Sqrt, eps, 1 - lr * weightDecay, 1 - lr * 0]));
   }
 
   /** Same contract as the TypeScript crossEntropy kernel, for float32 logits (the gradient written in place over dlogits). */
@@ -243,8 +334,10 @@ export class WasmKernels {
     const y = targets.slice(0, N), stats = new Float64Array(3 * N);
     // a target outside [0, V) is ignored, as in the TypeScript kernel (validated on the host, never thrown here)
     for (let t = 0; t < N; t++) if (y[t]! < 0 || y[t]! >= V) y[t] = IGNORE_INDEX;
+    // rows split across the threads (each row is independent)
     this.inPlace([[x.subarray(0, N * V), dlogits ? 'inout' : 'in'], [y, 'in'], [stats, 'out']], (at, yAt, statsAt) =>
-      this.x.cross_entropy(at!, yAt!, N, V, statsAt!, dlogits ? 1 : 0, gradScale));
+      this.pool.run('cross_entropy', N, MIN_PART.ceRows, 1, (lo, hi) =>
+        [at! + 4 * V * lo, yAt! + 4 * lo, hi - lo, V, statsAt! + 24 * lo, dlogits ? 1 : 0, gradScale]));
     for (let t = 0; t < N; t++) {
       const z = stats[3 * t + 1]!;
       losses[t] = z === 0 ? 0 : stats[3 * t]! + Math.log(z) - stats[3 * t + 2]!;
