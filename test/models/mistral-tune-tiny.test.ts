@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
@@ -36,7 +36,7 @@ test('the shipped model is a bf16 Mistral HF folder with the bundled tokenizer a
 
 test('the bf16 weights round-trip bit for bit through our loader and writer', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-shipped-'));
-  const model = loadModel(SHIPPED_MODEL, { backend: new CpuBackend(), precision: 'bf16' });
+  const model = loadModel(SHIPPED_MODEL, { backend: createBackend('cpu'), precision: 'bf16' });
   saveModelFolder(model, out, { sourceDir: SHIPPED_MODEL, head: 'causal' });
   assert.ok(fs.readFileSync(path.join(out, 'model.safetensors')).equals(fs.readFileSync(WEIGHTS)), 'model.safetensors differs after load + save');
   assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')), JSON.parse(fs.readFileSync(path.join(SHIPPED_MODEL, 'config.json'), 'utf8')));
