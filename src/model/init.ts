@@ -35,6 +35,17 @@ export function createRandomModel(backend: Backend, cfg: MistralConfig, init: Ra
     for (let i = 0; i < a.length; i++) a[i] = 1 + (normStd ? rng.normal() * normStd : 0);
     return upload(a);
   };
+  const weights = randomWeights(cfg, matrix, norm, init.numLabels);
+  return new MistralModel(backend, cfg, weights, dtype);
+}
+
+/**
+ * A model's weight set from two makers, called in one fixed order (the embedding; per layer its
+ * projections in PROJECTIONS order, then its two norms; the final norm; lm_head unless tied; the score
+ * head): the host Rng of createRandomModel and the device generator of random-init.ts both draw in it.
+ */
+export function randomWeights(cfg: MistralConfig, matrix: (rows: number, cols: number) => DeviceBuffer, norm: () => DeviceBuffer,
+  numLabels?: number): MistralWeights {
   const C = cfg.hiddenSize, V = cfg.vocabSize;
   const embed = matrix(V, C);
   const layers: LayerWeights[] = [];
@@ -43,10 +54,7 @@ export function createRandomModel(backend: Backend, cfg: MistralConfig, init: Ra
     for (const p of PROJECTIONS) proj[p] = matrix(...projectionShape(cfg, p));
     layers.push({ inputNorm: norm(), postAttentionNorm: norm(), proj });
   }
-  const weights: MistralWeights = {
-    embed, layers, finalNorm: norm(),
-    lmHead: cfg.tieWordEmbeddings ? embed : matrix(V, C),
-    score: init.numLabels ? matrix(init.numLabels, C) : null,
-  };
-  return new MistralModel(backend, cfg, weights, dtype);
+  const finalNorm = norm();
+  const lmHead = cfg.tieWordEmbeddings ? embed : matrix(V, C);
+  return { embed, layers, finalNorm, lmHead, score: numLabels ? matrix(numLabels, C) : null };
 }

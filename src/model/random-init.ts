@@ -13,7 +13,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { parseConfig, type MistralConfig } from './config.ts';
 import { MistralModel } from './mistral.ts';
-import { PROJECTIONS, projectionShape, type LayerWeights, type MistralWeights, type Projection } from './weights.ts';
+import { randomWeights } from './init.ts';
 
 /** An HF config.json: its path (a file, or a folder that holds config.json), or its keys inline. */
 export type ConfigSource = string | Record<string, unknown>;
@@ -69,16 +69,6 @@ export function initRandomModel(backend: Backend, cfg: MistralConfig, opts: Devi
     backend.fill(b, 1);
     return b;
   };
-  const C = cfg.hiddenSize, V = cfg.vocabSize;
-  const embed = matrix(V, C);
-  const layers: LayerWeights[] = [];
-  for (let i = 0; i < cfg.numLayers; i++) {
-    const proj = {} as Record<Projection, DeviceBuffer>;
-    for (const p of PROJECTIONS) proj[p] = matrix(...projectionShape(cfg, p));
-    layers.push({ inputNorm: ones(), postAttentionNorm: ones(), proj });
-  }
-  const weights: MistralWeights = {
-    embed, layers, finalNorm: ones(), lmHead: cfg.tieWordEmbeddings ? embed : matrix(V, C), score: null,
-  };
+  const weights = randomWeights(cfg, matrix, ones);
   return new MistralModel(backend, cfg, weights, opts.dtype);
 }

@@ -43,17 +43,26 @@ export function withIo<T>(file: string, action: string, op: () => T): T {
 
 /** Writes `chunks` in order to a temp file, fsyncs, renames it to `target`, and fsyncs the folder. */
 export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | string>): void {
+  writeStreamAtomic(target, (write) => {
+    for (const chunk of chunks) write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  });
+}
+
+/**
+ * The same for a file produced piece by piece (bounded memory): `fill` calls `write` for each piece, in
+ * order. Returns the bytes written.
+ */
+export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Array) => void) => void): number {
   const tmp = tempPathFor(target);
+  let size = 0;
   try {
     const fd = fs.openSync(tmp, 'w');
     try {
-      for (const chunk of chunks) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      fill((bytes) => {
         let written = 0;
-        while (written < bytes.byteLength) {
-          written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
-        }
-      }
+        while (written < bytes.byteLength) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
+        size += bytes.byteLength;
+      });
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -64,6 +73,7 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
     throw ioError(e, target, 'write');
   }
   fsyncDir(path.dirname(target));
+  return size;
 }
 
 /**

@@ -2,9 +2,7 @@
 // tensor data, each tensor at an offset aligned to general.alignment. Written streaming: the header is
 // computed from shapes and types alone, then each tensor's bytes are produced, written and dropped, so a
 // model is never held twice. The file is written beside the target and renamed over it when complete.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fsyncDir, ioError } from '../../util/atomic.ts';
+import { writeStreamAtomic } from '../../util/atomic.ts';
 import { GGML_TYPES, rowBytes, type GgmlType } from './quant/ggml-types.ts';
 
 export type GgufValue =
@@ -119,34 +117,15 @@ export function writeGguf(target: string, metadata: ReadonlyMap<string, GgufValu
   const alignment = opts.alignment ?? DEFAULT_ALIGNMENT;
   const meta = new Map(metadata);
   meta.set('general.alignment', { type: 'u32', value: alignment });
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-  let size = 0;
-  try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      const write = (bytes: Uint8Array): void => {
-        let done = 0;
-        while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done);
-        size += bytes.byteLength;
-      };
-      write(header(meta, tensors, alignment));
-      for (const t of tensors) {
-        const data = t.data();
-        if (data.byteLength !== tensorBytes(t)) throw new Error(`tensor ${t.name}: ${data.byteLength} bytes produced, ${tensorBytes(t)} expected`);
-        write(data);
-        const pad = (alignment - (data.byteLength % alignment)) % alignment;
-        if (pad) write(new Uint8Array(pad));
-        opts.onTensor?.(t.name, data.byteLength);
-      }
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+  return writeStreamAtomic(target, (write) => {
+    write(header(meta, tensors, alignment));
+    for (const t of tensors) {
+      const data = t.data();
+      if (data.byteLength !== tensorBytes(t)) throw new Error(`tensor ${t.name}: ${data.byteLength} bytes produced, ${tensorBytes(t)} expected`);
+      write(data);
+      const pad = (alignment - (data.byteLength % alignment)) % alignment;
+      if (pad) write(new Uint8Array(pad));
+      opts.onTensor?.(t.name, data.byteLength);
     }
-    fs.renameSync(tmp, target);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw ioError(e, target, 'write');
-  }
-  fsyncDir(path.dirname(target));
-  return size;
+  });
 }
