@@ -1,6 +1,7 @@
 // Shared test helpers: fixture paths, relative error as the fixtures define it, row building.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { probeCuda } from '../src/backend/cuda/probe.ts';
 import { SafetensorsFile } from '../src/model/safetensors.ts';
 import type { TokenRow } from '../src/data/batch.ts';
 
@@ -8,6 +9,9 @@ export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 
 export const TINY = path.join(FIXTURES, 'hf-tiny-mistral');
 export const TINY_BASE = path.join(TINY, 'base');
 export const TINY_CLS = path.join(FIXTURES, 'hf-tiny-mistral-cls');
+
+/** The skip reason of tests that check a machine without CUDA, where a GPU and its driver are here; else false. */
+export const CUDA_GPU_HERE: string | false = probeCuda().available ? 'a CUDA GPU is present here: this checks a machine without one' : false;
 
 /** ‖a − b‖ / ‖b‖ in double precision. */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -3,12 +3,12 @@
 // and no test names the CPU backend's classes except the files about the CPU backend's own internals.
 // These files are what `MISTRAL_TUNE_TEST_DEVICE=cuda node --import tsx --test …` runs on a GPU.
 import { test } from 'node:test';
+import { CUDA_GPU_HERE } from '../helpers.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend } from '../../src/backend/select.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -49,14 +49,7 @@ test('the backend-parametrised files take `test` from device.ts, not node:test',
   }
 });
 
-let cudaHere = true;
-try {
-  createBackend('cuda');
-} catch {
-  cudaHere = false;
-}
-
-test('MISTRAL_TUNE_TEST_DEVICE=cuda without a CUDA backend: the tests are skipped with the reason, none pass', { skip: cudaHere && 'CUDA is available here' }, () => {
+test('MISTRAL_TUNE_TEST_DEVICE=cuda without a CUDA backend: the tests are skipped with the reason, none pass', { skip: CUDA_GPU_HERE }, () => {
   const file = path.join('test', 'model', 'batch.test.ts');
   const env: NodeJS.ProcessEnv = { ...process.env, MISTRAL_TUNE_TEST_DEVICE: 'cuda' };
   delete env.NODE_TEST_CONTEXT; // a run of its own, reporting in TAP (not to this runner)

@@ -10,12 +10,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { probeCuda } from '../../src/backend/cuda/probe.ts';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { CUDA_GPU_HERE, TINY_BASE } from '../helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-memplan-'));
@@ -84,11 +83,7 @@ test('train --dry-run --json: one JSON object on stdout, exit 0, no run folder',
   assert.match(human, /fits/);
 });
 
-test('train --dry-run decides the device as a run would: auto → the CPU here, cuda → planned in bf16, fit unknown without a GPU', (t) => {
-  if (probeCuda().available) {
-    t.skip('a CUDA GPU is present: this checks the machine without one');
-    return;
-  }
+test('train --dry-run decides the device as a run would: auto → the CPU here, cuda → planned in bf16, fit unknown without a GPU', { skip: CUDA_GPU_HERE }, () => {
   const cfgFile = path.join(dir, 'cfg-device.json');
   fs.writeFileSync(cfgFile, JSON.stringify({ ...BASE, output_dir: path.join(dir, 'dry-device') }));
   const plan = (...args: string[]): Record<string, unknown> => JSON.parse(execFileSync(process.execPath,

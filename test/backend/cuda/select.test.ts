@@ -8,19 +8,17 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../../../src/backend/backend.ts';
 import { CudaError } from '../../../src/backend/cuda/check.ts';
-import { probeCuda } from '../../../src/backend/cuda/probe.ts';
 import { createBackend } from '../../../src/backend/select.ts';
 import { UserError } from '../../../src/util/errors.ts';
-import { TINY_BASE } from '../../helpers.ts';
+import { CUDA_GPU_HERE, TINY_BASE } from '../../helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
-const gpuHere = probeCuda().available ? 'a CUDA GPU is present here: the fallback is not taken' : false;
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
 
-test('eval --device cuda without CUDA: exit 2, one line naming what is missing and where it looked', { skip: gpuHere }, () => {
+test('eval --device cuda without CUDA: exit 2, one line naming what is missing and where it looked', { skip: CUDA_GPU_HERE }, () => {
   const r = cli('eval', '--model', TINY_BASE, '--data', DATA, '--device', 'cuda');
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l !== '');
@@ -29,7 +27,7 @@ test('eval --device cuda without CUDA: exit 2, one line naming what is missing a
   assert.doesNotMatch(r.stderr, /^\s+at /m);
 });
 
-test('eval --device auto without CUDA: runs on the CPU and says why in one line', { skip: gpuHere }, () => {
+test('eval --device auto without CUDA: runs on the CPU and says why in one line', { skip: CUDA_GPU_HERE }, () => {
   const r = cli('eval', '--model', TINY_BASE, '--data', DATA, '--device', 'auto', '--json');
   assert.equal(r.status, 0, r.stderr);
   const why = r.stderr.split('\n').filter((l) => l.startsWith('device auto:'));
