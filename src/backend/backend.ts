@@ -151,11 +151,9 @@ export interface Backend {
   scatterAddRows(dx: DeviceBuffer, dout: DeviceBuffer, rows: DeviceBuffer, R: number, C: number): void;
   /**
    * out = x · keep / (1 − p) with keep ~ Bernoulli(1 − p) a hash of (seed, index): the same seed gives
-   * the same mask, so the model regenerates it in the backward (mask null); a mask (n) is written when given.
+   * the same mask, so the model regenerates it in the backward instead of storing it. out may alias x.
    */
-  dropout(out: DeviceBuffer, mask: DeviceBuffer | null, x: DeviceBuffer, p: number, seed: number, n: number): void;
-  /** out = x · mask elementwise (the backward of dropout, with the saved mask). */
-  mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void;
+  dropout(out: DeviceBuffer, x: DeviceBuffer, p: number, seed: number, n: number): void;
   /**
    * out[i] = std · N(0, 1) drawn at counter offset + i of seed (integers < 2^53), for i < n: Philox4x32-10
    * and Box–Muller in f64 (cpu/kernels/random-normal.ts), the same values on every backend, bit for bit

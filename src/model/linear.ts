@@ -39,7 +39,7 @@ export class Linear {
     if (!z) throw new Error('Linear.forward: LoRA needs its activation buffers');
     let u = x;
     if (dropScratch && lora.dropout > 0) {
-      be.dropout(dropScratch, null, x, lora.dropout, dropoutSeed, N * this.inDim);
+      be.dropout(dropScratch, x, lora.dropout, dropoutSeed, N * this.inDim);
       u = dropScratch;
     }
     be.gemm(z, u, lora.pair.A, { m: N, n: lora.r, k: this.inDim, transB: true });
@@ -67,13 +67,13 @@ export class Linear {
     const dropped = scratch !== null && lora.dropout > 0;
     let u = x;
     if (dropped) {
-      be.dropout(scratch, null, x, lora.dropout, dropoutSeed, N * inn); // drop(x) again: the same mask
+      be.dropout(scratch, x, lora.dropout, dropoutSeed, N * inn); // drop(x) again: the same mask
       u = scratch;
     }
     if (dA) be.gemm(dA, dz, u, { m: lora.r, n: inn, k: N, transA: true, beta: 1 });
     if (dropped) {
       be.gemm(scratch, dz, A, { m: N, n: inn, k: lora.r });
-      be.dropout(scratch, null, scratch, lora.dropout, dropoutSeed, N * inn); // ∂/∂x of x · mask
+      be.dropout(scratch, scratch, lora.dropout, dropoutSeed, N * inn); // ∂/∂x of x · mask
       be.axpy(dx, scratch, 1, N * inn);
     } else {
       be.gemm(dx, dz, A, { m: N, n: inn, k: lora.r, beta: 1 });

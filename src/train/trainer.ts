@@ -11,6 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { maxOf } from '../util/reduce.ts';
+import { deriveSeed } from '../util/rng.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, modelName, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
@@ -21,7 +22,6 @@ import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './sam
 import { lrAtStep } from './schedule.ts';
 import { setupRun, type RunSetup } from './setup.ts';
 import { optimizerStep, type StepStats } from './step.ts';
-import { deriveSeed } from '../util/rng.ts';
 
 export interface TrainOptions {
   overwrite?: boolean;

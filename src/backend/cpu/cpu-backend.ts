@@ -169,12 +169,8 @@ export class CpuBackend implements Backend {
     ew.scale(floats(out), floats(x), floats(alpha)[0]!, n);
   }
 
-  mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void {
-    ew.mul(floats(out), floats(x), floats(mask), n);
-  }
-
-  dropout(out: DeviceBuffer, mask: DeviceBuffer | null, x: DeviceBuffer, p: number, seed: number, n: number): void {
-    ew.dropout(floats(out), mask ? floats(mask) : null, floats(x), p, seed, n);
+  dropout(out: DeviceBuffer, x: DeviceBuffer, p: number, seed: number, n: number): void {
+    ew.dropout(floats(out), floats(x), p, seed, n);
   }
 
   randomNormal(out: DeviceBuffer, seed: number, offset: number, std: number, n: number): void {

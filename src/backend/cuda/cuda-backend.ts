@@ -279,19 +279,15 @@ export class CudaBackend implements Backend {
     this.kernels.launch('scatter_add_rows', L.elementwise(R * C), [DX, cuda(dout), cuda(rows), R, C, Math.floor(DX.length / C)]);
   }
 
-  dropout(out: DeviceBuffer, mask: DeviceBuffer | null, x: DeviceBuffer, p: number, seed: number, n: number): void {
+  dropout(out: DeviceBuffer, x: DeviceBuffer, p: number, seed: number, n: number): void {
     this.kernels.launch('dropout', L.elementwise(n), [
-      cuda(out), mask && cuda(mask), cuda(x), L.dropoutThreshold(p), Math.fround(1 / (1 - p)), seed >>> 0, BigInt(n),
+      cuda(out), cuda(x), L.dropoutThreshold(p), Math.fround(1 / (1 - p)), seed >>> 0, BigInt(n),
     ]);
   }
 
   randomNormal(out: DeviceBuffer, seed: number, offset: number, std: number, n: number): void {
     L.checkCounter(seed, offset, n);
     this.kernels.launch('random_normal', L.elementwise(n), [cuda(out), BigInt(seed), BigInt(offset), std, BigInt(n)]);
-  }
-
-  mul(out: DeviceBuffer, x: DeviceBuffer, mask: DeviceBuffer, n: number): void {
-    this.kernels.launch('mul', L.elementwise(n), [cuda(out), cuda(x), cuda(mask), BigInt(n)]);
   }
 
   // ---- optimizer ----

@@ -36,9 +36,8 @@ const SIGNATURES = {
   axpy: ['elementwise', 'S! S real i64'],
   scale: ['elementwise', 'S! S real i64'],
   scale_by_scalar: ['elementwise', 'S! S E i64'],
-  mul: ['elementwise', 'S! S S i64'],
   fill: ['elementwise', 'S! real i64'],
-  dropout: ['elementwise', 'S! S!? S u64 f32 u32 i64'],
+  dropout: ['elementwise', 'S! S u64 f32 u32 i64'],
   reduce_sum: ['elementwise', 'D! S i64 i32'],
   random_normal: ['random', 'S! u64 u64 f64 i64'],
   convert: ['convert', 'V! i32 V i32 i64'],
@@ -79,7 +78,7 @@ export const BACKEND_KERNELS = {
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
   attentionForward: ['attention_forward'], attentionBackward: ['attention_backward_dq', 'attention_backward_dkv'],
   swigluForward: ['swiglu_forward'], swigluBackward: ['swiglu_backward'], crossEntropy: ['cross_entropy'],
-  gatherRows: ['gather_rows'], scatterAddRows: ['scatter_add_rows'], dropout: ['dropout'], mul: ['mul'], randomNormal: ['random_normal'],
+  gatherRows: ['gather_rows'], scatterAddRows: ['scatter_add_rows'], dropout: ['dropout'], randomNormal: ['random_normal'],
   clipCoefficient: ['clip_coefficient'], adamw: ['adamw'],
 } as const satisfies Partial<Record<keyof Backend, ReadonlyArray<KernelName | 'cublasLt'>>>;
 

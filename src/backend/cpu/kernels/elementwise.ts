@@ -13,10 +13,6 @@ export function scale(out: FloatArray, x: FloatArray, alpha: number, n: number):
   for (let i = 0; i < n; i++) out[i] = alpha * x[i]!;
 }
 
-export function mul(out: FloatArray, x: FloatArray, y: FloatArray, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = x[i]! * y[i]!;
-}
-
 /** Σ x[i] in double precision. */
 export function sum(x: FloatArray, n: number): number {
   let s = 0;
@@ -46,14 +42,10 @@ export function uniformHash(seed: number, index: number): number {
 }
 
 /**
- * Inverted dropout: m = keep ? 1/(1−p) : 0 (as float32, the GPU kernel's keep_scale), out = x · m, and
- * mask[i] = m when a mask is given. out may alias x.
+ * Inverted dropout: m = keep ? 1/(1−p) : 0 (as float32, the GPU kernel's keep_scale), out = x · m. out may
+ * alias x.
  */
-export function dropout(out: FloatArray, mask: FloatArray | null, x: FloatArray, p: number, seed: number, n: number): void {
+export function dropout(out: FloatArray, x: FloatArray, p: number, seed: number, n: number): void {
   const keepScale = Math.fround(1 / (1 - p));
-  for (let i = 0; i < n; i++) {
-    const m = uniformHash(seed, i) >= p ? keepScale : 0;
-    if (mask) mask[i] = m;
-    out[i] = x[i]! * m;
-  }
+  for (let i = 0; i < n; i++) out[i] = x[i]! * (uniformHash(seed, i) >= p ? keepScale : 0);
 }

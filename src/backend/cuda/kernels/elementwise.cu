@@ -1,5 +1,5 @@
 // Elementwise kernels and reductions over n store_t elements: add, axpy, scale, scale by a device scalar,
-// mul, fill, dropout (the CPU backend's counter-based hash, bit for bit), and Σx / Σx² accumulated in
+// fill, dropout (the CPU backend's counter-based hash, bit for bit), and Σx / Σx² accumulated in
 // double into a device scalar (which the caller zeroes first: blocks add their partial sums atomically;
 // convert.cu's finish_sum then stores it in the caller's dtype).
 #include "common.cuh"
@@ -22,10 +22,6 @@ extern "C" __global__ void scale_by_scalar(store_t *out, const store_t *x, const
   FOR_EACH(i, n) st(out, i, a * ld(x, i));
 }
 
-extern "C" __global__ void mul(store_t *out, const store_t *x, const store_t *y, long long n) {
-  FOR_EACH(i, n) st(out, i, ld(x, i) * ld(y, i));
-}
-
 extern "C" __global__ void fill(store_t *out, real value, long long n) {
   FOR_EACH(i, n) st(out, i, value);
 }
@@ -44,13 +40,12 @@ __device__ __forceinline__ unsigned int uniform_hash_bits(unsigned int seed, uns
 /**
  * Inverted dropout: keep when hash ≥ threshold (= ceil(p · 2³²), so that hash / 2³² ≥ p exactly as on the
  * CPU); m = keep ? keep_scale : 0 (keep_scale = Math.fround(1/(1−p)) from the host); out = x · m (out may
- * alias x); mask (n) = m unless mask is null (the model regenerates the mask in the backward from the seed).
+ * alias x). No mask is stored: the model regenerates it in the backward from the seed.
  */
-extern "C" __global__ void dropout(store_t *out, store_t *mask, const store_t *x, unsigned long long threshold, float keep_scale,
+extern "C" __global__ void dropout(store_t *out, const store_t *x, unsigned long long threshold, float keep_scale,
     unsigned int seed, long long n) {
   FOR_EACH(i, n) {
     const real m = uniform_hash_bits(seed, (unsigned int)i) >= threshold ? (real)keep_scale : (real)0;
-    if (mask) st(mask, i, m);
     st(out, i, ld(x, i) * m);
   }
 }
