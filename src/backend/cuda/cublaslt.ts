@@ -8,23 +8,79 @@ import { openLibrary, type KoffiFunction, type KoffiLibrary, type OpenOptions } 
 import { LIBCUBLASLT } from './find-libs.ts';
 import { ltPlan, type LtLayout } from './gemm-plan.ts';
 
-/** cudaDataType_t values of the element types we multiply. */
+/** cudaDataType_t values of the element types we multiply (library_types.h). */
 export const CUDA_TYPE = { f32: 0, f64: 1, f16: 2, bf16: 14 } as const;
 export type LtDType = keyof typeof CUDA_TYPE;
-/** f32 compute without TF32 (CUBLAS_COMPUTE_32F_FAST_TF32 is 77): the fp32 path matches the CPU. */
-const CUBLAS_COMPUTE_32F = 68;
-const CUBLAS_COMPUTE_64F = 70;
-const DESC_TRANSA = 3, DESC_TRANSB = 4;
-const LAYOUT_BATCH_COUNT = 5, LAYOUT_STRIDED_BATCH_OFFSET = 6;
-const PREF_MAX_WORKSPACE_BYTES = 1;
+
+/**
+ * The cuBLASLt enum values we use (cublas_api.h, cublasLt.h; test/backend/cuda/headers.test.ts checks them
+ * against the headers where they are installed). f32 compute without TF32 (CUBLAS_COMPUTE_32F_FAST_TF32 is
+ * 77): the fp32 path matches the CPU.
+ */
+export const LT = {
+  CUBLAS_COMPUTE_32F: 68,
+  CUBLAS_COMPUTE_64F: 70,
+  CUBLASLT_MATMUL_DESC_TRANSA: 3,
+  CUBLASLT_MATMUL_DESC_TRANSB: 4,
+  CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT: 5,
+  CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET: 6,
+  CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES: 1,
+  CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES: 5,
+  CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES: 6,
+  CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES: 7,
+  CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES: 8,
+} as const;
 /** sizeof(cublasLtMatmulHeuristicResult_t): algo (64) + workspaceSize (8) + state (4) + wavesCount (4) + reserved (16). */
-const HEURISTIC_BYTES = 96;
+export const HEURISTIC_BYTES = 96;
+/** The alignment cuBLASLt's heuristic assumes of every matrix unless told less (MIN_ALIGNMENT_*'s default). */
+export const LT_DEFAULT_ALIGNMENT = 256;
+
+/** The koffi declarations of the cuBLASLt entry points (headers.test.ts checks them against cublasLt.h). */
+export const LT_SIGNATURES = {
+  statusName: 'const char *cublasLtGetStatusName(int status)',
+  statusText: 'const char *cublasLtGetStatusString(int status)',
+  version: 'size_t cublasLtGetVersion()',
+  create: 'int cublasLtCreate(_Out_ void **handle)',
+  destroy: 'int cublasLtDestroy(void *handle)',
+  descCreate: 'int cublasLtMatmulDescCreate(_Out_ void **desc, int computeType, int scaleType)',
+  descSet: 'int cublasLtMatmulDescSetAttribute(void *desc, int attr, const void *buf, size_t size)',
+  descDestroy: 'int cublasLtMatmulDescDestroy(void *desc)',
+  layoutCreate: 'int cublasLtMatrixLayoutCreate(_Out_ void **layout, int type, uint64_t rows, uint64_t cols, int64_t ld)',
+  layoutSet: 'int cublasLtMatrixLayoutSetAttribute(void *layout, int attr, const void *buf, size_t size)',
+  layoutDestroy: 'int cublasLtMatrixLayoutDestroy(void *layout)',
+  prefCreate: 'int cublasLtMatmulPreferenceCreate(_Out_ void **pref)',
+  prefSet: 'int cublasLtMatmulPreferenceSetAttribute(void *pref, int attr, const void *buf, size_t size)',
+  prefDestroy: 'int cublasLtMatmulPreferenceDestroy(void *pref)',
+  heuristic: 'int cublasLtMatmulAlgoGetHeuristic(void *handle, void *desc, void *a, void *b, void *c, void *d, void *pref, int requested, _Out_ uint8_t *results, _Out_ int *returned)',
+  matmul: 'int cublasLtMatmul(void *handle, void *desc, const void *alpha, uint64_t a, void *adesc, uint64_t b, void *bdesc, const void *beta, uint64_t c, void *cdesc, uint64_t d, void *ddesc, const void *algo, uint64_t workspace, size_t workspaceBytes, void *stream)',
+} as const;
+
+/**
+ * The alignment in bytes (a power of two, at most LT_DEFAULT_ALIGNMENT) that every matrix of a strided
+ * batch has: the base address's and the batch stride's. A view into a flat buffer can be 4-byte aligned;
+ * the heuristic must be told, or it may pick a kernel that needs 16-byte (or 256-byte) aligned operands.
+ */
+export function ltAlignment(ptr: bigint, strideBytes = 0): number {
+  let align = LT_DEFAULT_ALIGNMENT;
+  for (const v of [ptr, BigInt(strideBytes)]) {
+    if (v === 0n) continue;
+    while (align > 1 && v % BigInt(align) !== 0n) align /= 2;
+  }
+  return align;
+}
 
 /** The element types of one GEMM: a and b (inputs) and c (output, also the beta input). */
 export interface LtTypes {
   a: LtDType;
   b: LtDType;
   c: LtDType;
+}
+
+/** The byte alignment of cuBLASLt's A (our B), B (our A) and C = D. */
+interface LtAlignments {
+  a: number;
+  b: number;
+  c: number;
 }
 
 /** The cuBLASLt objects of one GEMM shape, kept for the next call of that shape. */
@@ -43,25 +99,7 @@ export class CublasLt implements StatusSource {
   private readonly handle: Handle;
 
   constructor(readonly file: string, lib: KoffiLibrary) {
-    const fn = (sig: string): KoffiFunction => lib.func(sig) as KoffiFunction;
-    this.f = {
-      statusName: fn('const char *cublasLtGetStatusName(int status)'),
-      statusText: fn('const char *cublasLtGetStatusString(int status)'),
-      version: fn('size_t cublasLtGetVersion()'),
-      create: fn('int cublasLtCreate(_Out_ void **handle)'),
-      destroy: fn('int cublasLtDestroy(void *handle)'),
-      descCreate: fn('int cublasLtMatmulDescCreate(_Out_ void **desc, int computeType, int scaleType)'),
-      descSet: fn('int cublasLtMatmulDescSetAttribute(void *desc, int attr, const void *buf, size_t size)'),
-      descDestroy: fn('int cublasLtMatmulDescDestroy(void *desc)'),
-      layoutCreate: fn('int cublasLtMatrixLayoutCreate(_Out_ void **layout, int type, uint64_t rows, uint64_t cols, int64_t ld)'),
-      layoutSet: fn('int cublasLtMatrixLayoutSetAttribute(void *layout, int attr, const void *buf, size_t size)'),
-      layoutDestroy: fn('int cublasLtMatrixLayoutDestroy(void *layout)'),
-      prefCreate: fn('int cublasLtMatmulPreferenceCreate(_Out_ void **pref)'),
-      prefSet: fn('int cublasLtMatmulPreferenceSetAttribute(void *pref, int attr, const void *buf, size_t size)'),
-      prefDestroy: fn('int cublasLtMatmulPreferenceDestroy(void *pref)'),
-      heuristic: fn('int cublasLtMatmulAlgoGetHeuristic(void *handle, void *desc, void *a, void *b, void *c, void *d, void *pref, int requested, _Out_ uint8_t *results, _Out_ int *returned)'),
-      matmul: fn('int cublasLtMatmul(void *handle, void *desc, const void *alpha, uint64_t a, void *adesc, uint64_t b, void *bdesc, const void *beta, uint64_t c, void *cdesc, uint64_t d, void *ddesc, const void *algo, uint64_t workspace, size_t workspaceBytes, void *stream)'),
-    };
+    this.f = Object.fromEntries(Object.entries(LT_SIGNATURES).map(([k, sig]) => [k, lib.func(sig) as KoffiFunction]));
     this.handle = this.create('cublasLtCreate', this.f.create!);
   }
 
@@ -99,9 +137,15 @@ export class CublasLt implements StatusSource {
     workspace: DevicePtr, workspaceBytes: number, stream: Handle): void {
     const p = ltPlan(g);
     const f64 = types.a === 'f64';
-    const key = JSON.stringify([p.transFirst, p.transSecond, p.first, p.second, p.out, types, workspaceBytes]);
+    const bytes = (t: LtDType): number => (t === 'f64' ? 8 : t === 'f32' ? 4 : 2);
+    // cuBLASLt's A is our B (first), its B our A (second); C and D are both c
+    const align: LtAlignments = {
+      a: ltAlignment(b, p.first.stride * bytes(types.b)), b: ltAlignment(a, p.second.stride * bytes(types.a)),
+      c: ltAlignment(c, p.out.stride * bytes(types.c)),
+    };
+    const key = JSON.stringify([p.transFirst, p.transSecond, p.first, p.second, p.out, types, workspaceBytes, align]);
     let plan = this.plans.get(key);
-    if (!plan) this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64)));
+    if (!plan) this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align)));
     const scalar = (v: number): Buffer => {
       const buf = Buffer.alloc(f64 ? 8 : 4);
       if (f64) buf.writeDoubleLE(v);
@@ -119,17 +163,18 @@ export class CublasLt implements StatusSource {
 
   private readonly plans = new Map<string, CachedPlan>();
 
-  private makePlan(p: ReturnType<typeof ltPlan>, types: LtTypes, workspaceBytes: number, f64: boolean): CachedPlan {
-    const desc = this.create('cublasLtMatmulDescCreate', this.f.descCreate!, f64 ? CUBLAS_COMPUTE_64F : CUBLAS_COMPUTE_32F, f64 ? CUDA_TYPE.f64 : CUDA_TYPE.f32);
-    this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSA)', desc, DESC_TRANSA, p.transFirst ? 1 : 0);
-    this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSB)', desc, DESC_TRANSB, p.transSecond ? 1 : 0);
+  private makePlan(p: ReturnType<typeof ltPlan>, types: LtTypes, workspaceBytes: number, f64: boolean, align: LtAlignments): CachedPlan {
+    const desc = this.create('cublasLtMatmulDescCreate', this.f.descCreate!, f64 ? LT.CUBLAS_COMPUTE_64F : LT.CUBLAS_COMPUTE_32F, f64 ? CUDA_TYPE.f64 : CUDA_TYPE.f32);
+    this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSA)', desc, LT.CUBLASLT_MATMUL_DESC_TRANSA, p.transFirst ? 1 : 0);
+    this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSB)', desc, LT.CUBLASLT_MATMUL_DESC_TRANSB, p.transSecond ? 1 : 0);
     const layout = (l: LtLayout, t: LtDType): bigint => {
       const h = this.create('cublasLtMatrixLayoutCreate', this.f.layoutCreate!, CUDA_TYPE[t], l.rows, l.cols, l.ld);
       if (l.batch > 1) {
-        this.setInt32(this.f.layoutSet!, 'cublasLtMatrixLayoutSetAttribute(BATCH_COUNT)', h, LAYOUT_BATCH_COUNT, l.batch);
+        this.setInt32(this.f.layoutSet!, 'cublasLtMatrixLayoutSetAttribute(BATCH_COUNT)', h, LT.CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, l.batch);
         const stride = Buffer.alloc(8);
         stride.writeBigInt64LE(BigInt(l.stride));
-        check(this, 'cublasLtMatrixLayoutSetAttribute(STRIDED_BATCH_OFFSET)', this.f.layoutSet!(h, LAYOUT_STRIDED_BATCH_OFFSET, stride, 8) as number);
+        check(this, 'cublasLtMatrixLayoutSetAttribute(STRIDED_BATCH_OFFSET)',
+          this.f.layoutSet!(h, LT.CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, stride, 8) as number);
       }
       return h;
     };
@@ -138,12 +183,16 @@ export class CublasLt implements StatusSource {
     try {
       const ws = Buffer.alloc(8);
       ws.writeBigUInt64LE(BigInt(workspaceBytes));
-      check(this, 'cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)', this.f.prefSet!(pref, PREF_MAX_WORKSPACE_BYTES, ws, 8) as number);
+      check(this, 'cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)', this.f.prefSet!(pref, LT.CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, ws, 8) as number);
+      for (const [attr, bytes] of [[LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, align.a], [LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, align.b],
+        [LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, align.c], [LT.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, align.c]] as const) {
+        if (bytes < LT_DEFAULT_ALIGNMENT) this.setInt32(this.f.prefSet!, 'cublasLtMatmulPreferenceSetAttribute(MIN_ALIGNMENT)', pref, attr, bytes);
+      }
       const results = Buffer.alloc(HEURISTIC_BYTES);
       const returned: [number] = [0];
       check(this, 'cublasLtMatmulAlgoGetHeuristic', this.f.heuristic!(this.handle, desc, first, second, out, out, pref, 1, results, returned) as number);
       if (returned[0] === 0) {
-        throw new Error(`cuBLASLt: no algorithm for ${JSON.stringify(p)} with ${JSON.stringify(types)} in ${workspaceBytes} bytes of workspace`);
+        throw new Error(`cuBLASLt: no algorithm for ${JSON.stringify(p)} with ${JSON.stringify(types)}, alignments ${JSON.stringify(align)}, in ${workspaceBytes} bytes of workspace`);
       }
       return { desc, first, second, out, algo: Buffer.from(results.subarray(0, 64)) };
     } finally {

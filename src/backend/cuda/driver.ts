@@ -17,7 +17,8 @@ export const DEVICE_ATTRIBUTE = {
   COMPUTE_CAPABILITY_MINOR: 76,
   MAX_SHARED_MEMORY_PER_BLOCK_OPTIN: 97,
 } as const;
-const FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+/** CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES (cuda.h; test/backend/cuda/headers.test.ts checks these values). */
+export const FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 
 export interface Dim3 {
   x: number;
@@ -25,8 +26,9 @@ export interface Dim3 {
   z?: number;
 }
 
-// Signatures, with %s for the entry point's name; several names = newest first.
-const SIGNATURES: Record<string, [string[], string]> = {
+// Signatures, with %s for the entry point's name; several names = newest first (headers.test.ts checks each
+// against cuda.h: the name its #define maps to, and every argument's size and kind).
+export const DRIVER_SIGNATURES: Record<string, [string[], string]> = {
   init: [['cuInit'], 'int %s(unsigned int flags)'],
   driverGetVersion: [['cuDriverGetVersion'], 'int %s(_Out_ int *version)'],
   deviceGetCount: [['cuDeviceGetCount'], 'int %s(_Out_ int *count)'],
@@ -61,6 +63,11 @@ const SIGNATURES: Record<string, [string[], string]> = {
   launchKernel: [['cuLaunchKernel'], 'int %s(void *fn, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, void *stream, void **params, void **extra)'],
 };
 
+export const DRIVER_ERROR_SIGNATURES = {
+  name: 'int cuGetErrorName(int status, _Out_ const char **name)',
+  string: 'int cuGetErrorString(int status, _Out_ const char **text)',
+} as const;
+
 export class CudaDriver implements StatusSource {
   readonly library = 'CUDA driver';
   private readonly fns: Record<string, KoffiFunction> = {};
@@ -69,9 +76,9 @@ export class CudaDriver implements StatusSource {
 
   /** Opens libcuda.so.1 (UserError listing where it looked when absent) and calls cuInit(0). */
   constructor(readonly file: string, lib: ReturnType<typeof openLibrary>['lib']) {
-    for (const [key, [names, sig]] of Object.entries(SIGNATURES)) this.fns[key] = bindFirst(lib, names, sig);
-    this.errorName = lib.func('int cuGetErrorName(int status, _Out_ const char **name)') as KoffiFunction;
-    this.errorString = lib.func('int cuGetErrorString(int status, _Out_ const char **text)') as KoffiFunction;
+    for (const [key, [names, sig]] of Object.entries(DRIVER_SIGNATURES)) this.fns[key] = bindFirst(lib, names, sig);
+    this.errorName = lib.func(DRIVER_ERROR_SIGNATURES.name) as KoffiFunction;
+    this.errorString = lib.func(DRIVER_ERROR_SIGNATURES.string) as KoffiFunction;
     this.call('init', 0);
   }
 
@@ -89,12 +96,12 @@ export class CudaDriver implements StatusSource {
   }
 
   /** Calls the bound entry point `key` and checks its status. */
-  private call(key: keyof typeof SIGNATURES, ...args: unknown[]): void {
-    check(this, SIGNATURES[key]![0][0]!, this.fns[key]!(...args) as number);
+  private call(key: keyof typeof DRIVER_SIGNATURES, ...args: unknown[]): void {
+    check(this, DRIVER_SIGNATURES[key]![0][0]!, this.fns[key]!(...args) as number);
   }
 
   /** A value written through the first (out) argument. */
-  private out<T>(key: keyof typeof SIGNATURES, init: T, ...rest: unknown[]): T {
+  private out<T>(key: keyof typeof DRIVER_SIGNATURES, init: T, ...rest: unknown[]): T {
     const box: [T] = [init];
     this.call(key, box, ...rest);
     return box[0];

@@ -4,7 +4,21 @@ import { check, type StatusSource } from './check.ts';
 import { openLibrary, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
 import { LIBNVRTC } from './find-libs.ts';
 
-const NVRTC_ERROR_COMPILATION = 6;
+/** nvrtcResult's NVRTC_ERROR_COMPILATION (nvrtc.h; headers.test.ts checks it). */
+export const NVRTC_ERROR_COMPILATION = 6;
+
+/** The koffi declarations of the NVRTC entry points (headers.test.ts checks them against nvrtc.h). */
+export const NVRTC_SIGNATURES = {
+  errorString: 'const char *nvrtcGetErrorString(int status)',
+  version: 'int nvrtcVersion(_Out_ int *major, _Out_ int *minor)',
+  create: 'int nvrtcCreateProgram(_Out_ void **prog, const char *src, const char *name, int numHeaders, const char **headers, const char **includeNames)',
+  compile: 'int nvrtcCompileProgram(void *prog, int numOptions, const char **options)',
+  logSize: 'int nvrtcGetProgramLogSize(void *prog, _Out_ size_t *size)',
+  log: 'int nvrtcGetProgramLog(void *prog, _Out_ uint8_t *log)',
+  cubinSize: 'int nvrtcGetCUBINSize(void *prog, _Out_ size_t *size)',
+  cubin: 'int nvrtcGetCUBIN(void *prog, _Out_ uint8_t *cubin)',
+  destroy: 'int nvrtcDestroyProgram(_Inout_ void **prog)',
+} as const;
 
 /** The --gpu-architecture value for a compute capability: sm_90a on Hopper (wgmma needs the "a"). */
 export function archFor(cc: { major: number; minor: number }): string {
@@ -23,18 +37,7 @@ export class Nvrtc implements StatusSource {
   private readonly f: Record<string, KoffiFunction>;
 
   constructor(readonly file: string, lib: KoffiLibrary) {
-    const fn = (sig: string): KoffiFunction => lib.func(sig) as KoffiFunction;
-    this.f = {
-      errorString: fn('const char *nvrtcGetErrorString(int status)'),
-      version: fn('int nvrtcVersion(_Out_ int *major, _Out_ int *minor)'),
-      create: fn('int nvrtcCreateProgram(_Out_ void **prog, const char *src, const char *name, int numHeaders, const char **headers, const char **includeNames)'),
-      compile: fn('int nvrtcCompileProgram(void *prog, int numOptions, const char **options)'),
-      logSize: fn('int nvrtcGetProgramLogSize(void *prog, _Out_ size_t *size)'),
-      log: fn('int nvrtcGetProgramLog(void *prog, _Out_ uint8_t *log)'),
-      cubinSize: fn('int nvrtcGetCUBINSize(void *prog, _Out_ size_t *size)'),
-      cubin: fn('int nvrtcGetCUBIN(void *prog, _Out_ uint8_t *cubin)'),
-      destroy: fn('int nvrtcDestroyProgram(_Inout_ void **prog)'),
-    };
+    this.f = Object.fromEntries(Object.entries(NVRTC_SIGNATURES).map(([k, sig]) => [k, lib.func(sig) as KoffiFunction]));
   }
 
   static open(opts: OpenOptions = {}): Nvrtc {
