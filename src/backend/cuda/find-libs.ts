@@ -1,7 +1,8 @@
 // Finds the CUDA libraries (driver, NVRTC, cuBLASLt) and the CUDA headers by soname, without spawning
 // anything: LD_LIBRARY_PATH, then CUDA_HOME/lib64, /usr/local/cuda/lib64, the system library folders,
 // then the pip wheels' `nvidia/*/lib` layouts inside the site-packages of any python3 found at the
-// common paths. A library that is nowhere gives a UserError listing every place that was looked at.
+// common paths or on PATH (a GPU machine's torch venv, /opt/torch/.venv, holds nvidia-cublas and
+// nvidia-cuda-nvrtc). A library that is nowhere gives a UserError listing every place that was looked at.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../../util/errors.ts';
@@ -39,6 +40,8 @@ export interface SearchEnv {
   HOME?: string;
   VIRTUAL_ENV?: string;
   CONDA_PREFIX?: string;
+  /** Each folder of PATH holding a python3 names an installation (its parent: /opt/torch/.venv for /opt/torch/.venv/bin). */
+  PATH?: string;
 }
 
 export interface SearchOptions {
@@ -80,6 +83,7 @@ function searchDirs(opts: SearchOptions, kind: 'lib' | 'include'): string[] {
 function sitePackages(env: SearchEnv, root: string): string[] {
   const prefixes = [
     env.VIRTUAL_ENV, env.CONDA_PREFIX,
+    ...(env.PATH ?? '').split(':').filter((d) => path.isAbsolute(d) && fs.existsSync(path.join(d, 'python3'))).map((d) => path.dirname(d)),
     env.HOME ? path.join(env.HOME, '.local') : undefined,
     path.join(root, 'usr/local'), path.join(root, 'usr'), path.join(root, 'opt/conda'),
   ].filter((p): p is string => !!p);

@@ -80,3 +80,12 @@ test('the CUDA headers (cuda_bf16.h for NVRTC) are found in CUDA_HOME/include or
   fs.writeFileSync(path.join(root, 'cuda/include/cuda_bf16.h'), '');
   assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }).file, path.join(root, 'cuda/include'));
 });
+
+test('a python3 on PATH names a venv whose pip wheels are searched (the GPU machine: /opt/torch/.venv/bin/python3)', () => {
+  const root = tree(['opt/torch/.venv/bin/python3', 'opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublasLt.so.13',
+    'opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/include/cuda_bf16.h', 'usr/bin/ls']);
+  const env = { PATH: `${path.join(root, 'usr/bin')}:relative/bin:${path.join(root, 'opt/torch/.venv/bin')}` };
+  assert.equal(findLibrary(LIBCUBLASLT, { root, env }).file, path.join(root, 'opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/lib/libcublasLt.so.13'));
+  assert.equal(findCudaInclude({ root, env }).file, path.join(root, 'opt/torch/.venv/lib/python3.12/site-packages/nvidia/cu13/include'));
+  assert.equal(findLibrary(LIBCUBLASLT, { root, env: {} }).file, null);
+});
