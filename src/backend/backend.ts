@@ -83,6 +83,8 @@ export interface Backend {
   bytesInUse(): number;
   /** The most bytes allocated at once since the backend started (backends that track it: CUDA). */
   peakBytesInUse?(): number;
+  /** Gives back what the backend holds (device memory, streams, context) once a run is done with it (CUDA). */
+  close?(): void;
 
   // ---- dense math ----
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void;

@@ -45,6 +45,27 @@ export interface RunSetup {
 export function setupRun(cfg: TrainConfig): RunSetup {
   checkConfigPaths(cfg);
   const backend = createBackend(cfg.device);
+  return closingOnError(backend, () => setupOn(cfg, backend));
+}
+
+/**
+ * fn(); when it throws, the backend is closed (its device memory and context given back) before the error
+ * goes on — a close that fails too is not reported over the first error.
+ */
+export function closingOnError<T>(backend: Backend, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    try {
+      backend.close?.();
+    } catch {
+      // the first error is the one to report
+    }
+    throw e;
+  }
+}
+
+function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   checkLoraRank(cfg, model.cfg);

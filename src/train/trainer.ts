@@ -20,7 +20,7 @@ import { MetricsLog, RunDir } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
-import { setupRun, type RunSetup } from './setup.ts';
+import { closingOnError, setupRun, type RunSetup } from './setup.ts';
 import { optimizerStep, type StepStats } from './step.ts';
 
 export interface TrainOptions {
@@ -65,6 +65,12 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   if (!opts.resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep);
   const resumed = opts.resume ? RunDir.openForResume(cfg) : null;
   const run = setupRun(cfg);
+  const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
+  run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
+  return result;
+}
+
+function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: RunDir | null, keep: string[]): TrainResult {
   const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep);
   if (!resumed) dir.writeText(RUN_LAYOUT.config, configToYaml(cfg));
   const metrics = new MetricsLog(dir.file(RUN_LAYOUT.metrics));

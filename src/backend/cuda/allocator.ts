@@ -79,6 +79,22 @@ export class CachingAllocator {
     this.cache.clear();
   }
 
+  /** Gives every block back to the device, live ones too (the backend is closing: nothing may use them after). */
+  releaseAll(): void {
+    this.releaseCached();
+    for (const [ptr, block] of this.live) {
+      this.raw.free(ptr);
+      this.s.reserved -= block.size;
+      this.s.inUse -= block.requested;
+    }
+    this.live.clear();
+  }
+
+  /** Blocks handed out and not freed. */
+  get liveBlocks(): number {
+    return this.live.size;
+  }
+
   stats(): Readonly<AllocatorStats> {
     return { ...this.s };
   }

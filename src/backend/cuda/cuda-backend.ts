@@ -43,6 +43,8 @@ export interface CudaParts {
   cudaInclude: string;
   /** The GPU in words, for describe(). */
   gpu: string;
+  /** Releases what open() retained (the primary context), last thing close() does. */
+  release?: () => void;
 }
 
 export class CudaBackend implements Backend {
@@ -56,23 +58,38 @@ export class CudaBackend implements Backend {
   /** The double accumulator of the reductions (one stream: reused call after call). */
   private readonly acc: CudaBuffer;
   private readonly gpu: string;
+  private readonly release: (() => void) | undefined;
+  private closed = false;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {
+    const include = findCudaInclude();
+    if (!include.file) throw new UserError(`CUDA headers (cuda_bf16.h, needed by NVRTC) not found; looked in: ${include.looked.join(', ')}; install the CUDA toolkit or set CUDA_HOME`);
     const driver = CudaDriver.open();
     if (driver.deviceCount() === 0) throw new UserError('CUDA: the driver loaded but reports no GPU');
     const dev = driver.device(opts.device ?? 0);
     driver.usePrimaryContext(dev);
-    const nvrtc = Nvrtc.open();
-    const gemm = CublasLt.open();
-    const include = findCudaInclude();
-    if (!include.file) throw new UserError(`CUDA headers (cuda_bf16.h, needed by NVRTC) not found; looked in: ${include.looked.join(', ')}; install the CUDA toolkit or set CUDA_HOME`);
-    const cc = driver.computeCapability(dev);
-    return new CudaBackend({
-      driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
-      cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
-      gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
-    });
+    const release = (): void => driver.releasePrimaryContext(dev);
+    let gemm: CublasLt | null = null;
+    try {
+      const nvrtc = Nvrtc.open();
+      gemm = CublasLt.open();
+      const cc = driver.computeCapability(dev);
+      return new CudaBackend({
+        release, driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
+        cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
+        gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
+      });
+    } catch (e) {
+      // a library that failed to open (or the stream, or the constructor's first allocations): give back what was taken
+      try {
+        gemm?.destroy();
+        release();
+      } catch {
+        // the first error is the one to report
+      }
+      throw e;
+    }
   }
 
   constructor(parts: CudaParts) {
@@ -80,6 +97,7 @@ export class CudaBackend implements Backend {
     this.stream = parts.stream;
     this.lt = parts.gemm;
     this.gpu = parts.gpu;
+    this.release = parts.release;
     this.allocator = new CachingAllocator({ alloc: (b) => this.driver.memAlloc(b), free: (p) => this.driver.memFree(p) });
     this.kernels = new KernelRuntime({
       driver: this.driver, stream: this.stream, cache: parts.cache, arch: parts.arch, cudaInclude: parts.cudaInclude,
@@ -304,13 +322,35 @@ export class CudaBackend implements Backend {
     ]);
   }
 
-  /** Waits for the stream, then releases the stream, modules, cuBLASLt and every cached block. */
+  /**
+   * Waits for the stream, then gives everything back: the modules, cuBLASLt, the stream, every device block
+   * (live ones too: the model's weights die with the backend) and the primary context. Each step is tried
+   * even when an earlier one failed (a sticky device error fails them all); the first error is thrown at
+   * the end. A second close does nothing.
+   */
   close(): void {
-    this.driver.streamSynchronize(this.stream);
-    this.kernels.unloadAll();
-    this.lt.destroy();
-    this.driver.streamDestroy(this.stream);
-    this.allocator.releaseCached();
+    if (this.closed) return;
+    this.closed = true;
+    let first: unknown = null;
+    const attempt = (fn: () => void): void => {
+      try {
+        fn();
+      } catch (e) {
+        first ??= e;
+      }
+    };
+    attempt(() => this.driver.streamSynchronize(this.stream));
+    attempt(() => this.kernels.unloadAll());
+    attempt(() => this.lt.destroy());
+    attempt(() => this.driver.streamDestroy(this.stream));
+    attempt(() => this.allocator.releaseAll());
+    if (this.release) attempt(this.release);
+    if (first !== null) throw first;
+  }
+
+  /** Whether close() has run. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 }
 

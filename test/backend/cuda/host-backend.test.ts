@@ -16,14 +16,14 @@ import type { DType } from '../../../src/backend/dtype.ts';
 
 interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
 
-function fakeBackend(): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[] } {
-  const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [];
+function fakeBackend(): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[] } {
+  const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [];
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
   let next = 0x1000_0000n;
   const parts: CudaParts = {
     driver: {
       memAlloc: (bytes: number) => { allocs.push(bytes); const p = next; next += BigInt(bytes) + 4096n; return p; },
-      memFree: () => {}, memcpyHtoD: () => {}, memcpyDtoH: () => {}, memcpyDtoD: () => {}, memsetD32: () => {},
+      memFree: (p: bigint) => { frees.push(p); }, memcpyHtoD: () => {}, memcpyDtoH: () => {}, memcpyDtoD: () => {}, memsetD32: () => {},
       moduleLoad: (image: Uint8Array) => BigInt(image[0]!), moduleUnload: () => {}, setMaxDynamicShared: () => {},
       getFunction: (mod: bigint, name: string) => {
         const h = BigInt(fns.size + 1);
@@ -33,19 +33,19 @@ function fakeBackend(): { be: CudaBackend; launches: Launched[]; gemms: unknown[
       launch: (fn: bigint, _g: unknown, _b: unknown, shared: number, _s: unknown, args: KernelArg[]) => {
         launches.push({ ...fns.get(fn)!, args, shared });
       },
-      streamSynchronize: () => {}, streamDestroy: () => {},
+      streamSynchronize: () => { events.push('sync'); }, streamDestroy: () => { events.push('stream'); },
     } as unknown as CudaParts['driver'],
     stream: 7n,
-    gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); }, destroy: () => {} } as unknown as CudaParts['gemm'],
+    gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); }, destroy: () => { events.push('cublasLt'); } } as unknown as CudaParts['gemm'],
     cache: {
       get: (req: CompileRequest) => {
         modules.push(req.flags.includes('-DSTORE_F64') ? 'f64' : req.flags.includes('-DSTORE_F32') ? 'f32' : 'bf16');
         return new Uint8Array([modules.length - 1]);
       },
     },
-    arch: 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake',
+    arch: 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake', release: () => { events.push('context'); },
   };
-  return { be: new CudaBackend(parts), launches, gemms, allocs };
+  return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events };
 }
 
 /** Calls every kernel method of the backend once with buffers of `storage` (exact tensors in `exact`). */
@@ -196,4 +196,28 @@ test('randomNormal launches random_normal with the 64-bit seed and counter, the 
   assert.deepEqual(l.args.slice(1).map((a) => a.kind === 'ptr' ? 'ptr' : `${a.kind} ${a.value}`), [`i64 ${2 ** 40 + 1}`, `i64 ${2 ** 33}`, 'f64 0.02', 'i64 64']);
   assert.throws(() => be.randomNormal(be.alloc('f32', 4), 0, 2 ** 53 - 2, 1, 4), /random counters .* outside \[0, 2\^53\)/);
   assert.throws(() => be.randomNormal(be.alloc('f32', 4), -1, 0, 1, 4), /random seed -1/);
+});
+
+test('close() gives back every device block (live ones too), cuBLASLt, the stream and the primary context, once', () => {
+  const { be, allocs, frees, events } = fakeBackend();
+  const kept = be.alloc('bf16', 1 << 20); // a weight nobody frees
+  be.free(be.alloc('f32', 1000)); // a cached block
+  be.fill(kept, 1);
+  be.close();
+  assert.equal(frees.length, allocs.length, 'one cuMemFree per cuMemAlloc');
+  assert.equal(new Set(frees).size, frees.length);
+  assert.deepEqual(events, ['sync', 'cublasLt', 'stream', 'context']);
+  assert.equal(be.bytesInUse(), 0);
+  assert.equal(be.memoryStats().reserved, 0);
+  be.close();
+  assert.equal(events.length, 4, 'a second close does nothing');
+});
+
+test('close() tries every step when one fails (a sticky device error) and throws the first error', () => {
+  const { be, allocs, frees, events } = fakeBackend();
+  be.alloc('f32', 10);
+  (be as unknown as { driver: { streamSynchronize: () => void } }).driver.streamSynchronize = () => { throw new Error('CUDA_ERROR_ILLEGAL_ADDRESS'); };
+  assert.throws(() => be.close(), /CUDA_ERROR_ILLEGAL_ADDRESS/);
+  assert.equal(frees.length, allocs.length);
+  assert.deepEqual(events, ['cublasLt', 'stream', 'context']);
 });
