@@ -66,7 +66,7 @@ export function dryRunJson(r: DryRun): Record<string, string | number | boolean 
   const p = r.plan;
   return {
     device: p.backend, precision: p.precision, weights_bytes: p.weights, trainable_bytes: p.trainable,
-    activation_bytes: p.activations, workspace_bytes: p.workspace, total_bytes: p.total,
+    activation_bytes: p.activations, workspace_bytes: p.workspace, ...(p.staging > 0 ? { staging_bytes: p.staging } : {}), total_bytes: p.total,
     available_bytes: r.available, fits: r.fits,
   };
 }
@@ -83,6 +83,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32)`,
     `  activations       ${mib(p.activations)}  (of which the logits chunk ${mib(p.logitsChunk).trim()})`,
     `  workspace         ${mib(p.workspace)}  (attention)`,
+    ...(p.staging > 0 ? [`  GEMM staging      ${mib(p.staging)}  (f32 copies for the largest mixed bf16/f32 GEMM)`] : []),
     `  total             ${mib(p.total)}`,
     r.available === null
       ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`

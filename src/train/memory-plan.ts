@@ -3,6 +3,7 @@
 // by the very function the model allocates it with, model/activations.ts) and the kernels' workspace.
 // Pure arithmetic; `train --dry-run` prints it next to the memory available.
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
+import { gemmStagingBytes } from '../backend/cuda/gemm-plan.ts';
 import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
 import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';
@@ -57,6 +58,11 @@ export interface MemoryPlan {
   logitsChunk: number;
   /** Kernel memory outside the backend's buffers: the attention workspace (CPU: WebAssembly memory). */
   workspace: number;
+  /**
+   * CUDA: the widened copies of the largest mixed-dtype GEMM (bf16 activations × f32 LoRA factors, f32
+   * dlogits × the bf16 LM head), live during that call; 0 on the CPU and in fp32.
+   */
+  staging: number;
   total: number;
 }
 
@@ -119,9 +125,43 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
   } else {
     workspace = cudaAttentionWorkspace({ B, T, Hq, Hkv, D });
   }
+  const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;
   return {
     backend: backendName, precision: dtype === 'bf16' ? 'bf16' : 'fp32',
-    weights, trainable, activations, logitsChunk, workspace,
-    total: weights + trainable + activations + workspace,
+    weights, trainable, activations, logitsChunk, workspace, staging,
+    total: weights + trainable + activations + workspace + staging,
   };
+}
+
+/**
+ * The most bytes CudaBackend.gemm stages at once in a run of N tokens per call: the largest of the model's
+ * mixed-dtype GEMMs (model/linear.ts's LoRA branch, model/backward.ts's LM head and classification head),
+ * each sized by the backend's own rule (gemmStagingBytes). Activations and z/dz take the storage dtype,
+ * LoRA factors, logits and the score head's logits the exact dtype.
+ */
+export function cudaGemmStaging(cfg: TrainConfig, model: MistralConfig, N: number, dtypes: ModelDTypes): number {
+  const st = dtypes.storage, ex = dtypes.exact;
+  const op = (dtype: string, length: number): { dtype: string; length: number } => ({ dtype, length });
+  const C = model.hiddenSize, V = model.vocabSize, rows = Math.min(N, LOGIT_ROWS);
+  const calls: number[] = [0];
+  if (cfg.method === 'lora') {
+    const r = cfg.lora.r;
+    for (const p of cfg.lora.target_modules) {
+      const [out, inn] = projectionShape(model, p);
+      calls.push(
+        gemmStagingBytes(op(st, N * inn), op(ex, r * inn), op(st, N * r)), // z = drop(x)·Aᵀ
+        gemmStagingBytes(op(st, N * r), op(ex, out * r), op(st, N * out)), // y += s·z·Bᵀ
+        gemmStagingBytes(op(st, N * out), op(ex, out * r), op(st, N * r)), // dz = s·dy·B
+        gemmStagingBytes(op(st, N * r), op(ex, r * inn), op(st, N * inn)), // dx += dz·A
+      );
+    }
+  }
+  if (cfg.task === 'classification') {
+    const L = cfg.labels?.length ?? 0;
+    calls.push(gemmStagingBytes(op(ex, 0), op(st, L * C), op(ex, 0))); // dpooled (B, C) = dlogits (B, L)·W: W widened
+  } else {
+    calls.push(gemmStagingBytes(op(ex, rows * V), op(st, V * C), op(st, rows * C))); // dln = dlogits·head
+    if (cfg.method === 'full') calls.push(gemmStagingBytes(op(ex, rows * V), op(st, rows * C), op(ex, V * C))); // dHead += dlogitsᵀ·lnf
+  }
+  return Math.max(...calls);
 }

@@ -72,3 +72,20 @@ export function gemmRunTypes(a: string, b: string, c: string): LtRunTypes {
   if (a === 'f64' || b === 'f64' || c === 'f64') return { a: 'f64', b: 'f64', c: 'f64' };
   return { a: 'f32', b: 'f32', c: 'f32' };
 }
+
+/** One GEMM operand as staging sees it: its dtype and its buffer's length in elements. */
+export interface GemmOperand {
+  dtype: string;
+  length: number;
+}
+
+/**
+ * Bytes of the temporaries CudaBackend.gemm allocates for one call (from the caching allocator, freed
+ * when the call returns): each operand whose dtype is not the run type is copied whole, widened. The
+ * memory plan sizes the CUDA staging with this, so the rule and the plan cannot drift apart.
+ */
+export function gemmStagingBytes(a: GemmOperand, b: GemmOperand, c: GemmOperand): number {
+  const run = gemmRunTypes(a.dtype, b.dtype, c.dtype);
+  const width = (t: string): number => (t === 'f64' ? 8 : t === 'f32' ? 4 : 2);
+  return ([[a, run.a], [b, run.b], [c, run.c]] as const).reduce((s, [op, t]) => s + (op.dtype === t ? 0 : op.length * width(t)), 0);
+}

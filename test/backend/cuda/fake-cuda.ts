@@ -1,0 +1,40 @@
+// A CudaBackend on recording stand-ins for the driver, cuBLASLt and the kernel cache (no GPU): device
+// addresses are counted up, launches and GEMMs are recorded, nothing is computed. Shared by the host-side
+// tests of the CUDA backend.
+import { CudaBackend, type CudaParts } from '../../../src/backend/cuda/cuda-backend.ts';
+import type { KernelArg } from '../../../src/backend/cuda/kernel-args.ts';
+import type { CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
+
+export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
+
+export function fakeBackend(): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[] } {
+  const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [];
+  const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
+  let next = 0x1000_0000n;
+  const parts: CudaParts = {
+    driver: {
+      memAlloc: (bytes: number) => { allocs.push(bytes); const p = next; next += BigInt(bytes) + 4096n; return p; },
+      memFree: (p: bigint) => { frees.push(p); }, memcpyHtoD: () => {}, memcpyDtoH: () => {}, memcpyDtoD: () => {}, memsetD32: () => {},
+      moduleLoad: (image: Uint8Array) => BigInt(image[0]!), moduleUnload: () => {}, setMaxDynamicShared: () => {},
+      getFunction: (mod: bigint, name: string) => {
+        const h = BigInt(fns.size + 1);
+        fns.set(h, { name, variant: modules[Number(mod)]! });
+        return h;
+      },
+      launch: (fn: bigint, _g: unknown, _b: unknown, shared: number, _s: unknown, args: KernelArg[]) => {
+        launches.push({ ...fns.get(fn)!, args, shared });
+      },
+      streamSynchronize: () => { events.push('sync'); }, streamDestroy: () => { events.push('stream'); },
+    } as unknown as CudaParts['driver'],
+    stream: 7n,
+    gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); }, destroy: () => { events.push('cublasLt'); } } as unknown as CudaParts['gemm'],
+    cache: {
+      get: (req: CompileRequest) => {
+        modules.push(req.flags.includes('-DSTORE_F64') ? 'f64' : req.flags.includes('-DSTORE_F32') ? 'f32' : 'bf16');
+        return new Uint8Array([modules.length - 1]);
+      },
+    },
+    arch: 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake', release: () => { events.push('context'); },
+  };
+  return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events };
+}

@@ -1,0 +1,60 @@
+// The CUDA memory plan's GEMM staging against what CudaBackend.gemm really stages: the tiny model's LoRA
+// projections (forward and backward, model/linear.ts) and the LM head's backward GEMM run on the recording
+// backend in bf16, the bytes each call allocates are measured, and the largest equals planMemory's
+// `staging` (so a change of either the widening rule or the model's GEMMs shows here). No GPU.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DeviceBuffer } from '../../../src/backend/backend.ts';
+import { DTYPE_BYTES, modelDTypes, type DType } from '../../../src/backend/dtype.ts';
+import { LOGIT_ROWS } from '../../../src/model/activations.ts';
+import { loadConfig } from '../../../src/model/config.ts';
+import { Linear } from '../../../src/model/linear.ts';
+import { PROJECTIONS, projectionShape } from '../../../src/model/weights.ts';
+import { validate } from '../../../src/train/config.ts';
+import { cudaGemmStaging, planMemory } from '../../../src/train/memory-plan.ts';
+import { TINY_BASE } from '../../helpers.ts';
+import { fakeBackend } from './fake-cuda.ts';
+
+test('planned GEMM staging = the most bytes one GEMM stages, over the LoRA projections and the LM head (bf16 on CUDA)', () => {
+  const model = loadConfig(TINY_BASE);
+  const r = 4, B = 2, T = 300, N = B * T; // N > LOGIT_ROWS: the logits chunk is LOGIT_ROWS rows
+  const cfg = validate({ model: TINY_BASE, data: { train: 'x.jsonl' }, lora: { r, alpha: 8, target_modules: [...PROJECTIONS] }, precision: 'bf16' }, 'test');
+  const { be } = fakeBackend();
+  let during = 0, most = 0;
+  const alloc = be.alloc.bind(be);
+  be.alloc = (dtype: DType, length: number): DeviceBuffer => { during += length * DTYPE_BYTES[dtype]; return alloc(dtype, length); };
+  const gemm = be.gemm.bind(be);
+  be.gemm = (...a: Parameters<typeof be.gemm>): void => { during = 0; gemm(...a); most = Math.max(most, during); };
+
+  const st = (n: number): DeviceBuffer => alloc('bf16', n), ex = (n: number): DeviceBuffer => alloc('f32', n);
+  for (const p of PROJECTIONS) {
+    const [out, inn] = projectionShape(model, p);
+    const lin = new Linear(be, st(out * inn), out, inn);
+    lin.lora = { pair: { A: ex(r * inn), B: ex(out * r), dA: ex(r * inn), dB: ex(out * r) }, r, scaling: 2, dropout: 0 };
+    const x = st(N * inn), y = st(N * out), z = st(N * r);
+    lin.forward(y, x, N, false, z, null, 1);
+    lin.backward(st(N * inn), st(N * out), x, N, false, z, st(N * r), null, 1);
+  }
+  const C = model.hiddenSize, V = model.vocabSize, rows = Math.min(N, LOGIT_ROWS);
+  be.gemm(be.view(st(N * C), 0, rows * C), ex(rows * V), st(V * C), { m: rows, n: C, k: V }); // model/backward.ts: dln = dlogits·head
+  assert.equal(during, 4 * (V * C + rows * C), 'the LM head call stages the head and the dln chunk in f32');
+
+  const planned = cudaGemmStaging(cfg, model, N, modelDTypes('bf16'));
+  assert.ok(most > 0);
+  assert.equal(planned, most);
+  const plan = planMemory(cfg, model, { B, T }, 'cuda');
+  assert.equal(plan.staging, most);
+  assert.equal(plan.total, plan.weights + plan.trainable + plan.activations + plan.workspace + plan.staging);
+  assert.equal(planMemory({ ...cfg, precision: 'fp32' }, model, { B, T }, 'cuda').staging, 0, 'fp32: nothing is mixed');
+  assert.equal(planMemory(cfg, model, { B, T }, 'cpu').staging, 0);
+});
+
+test('the 7B shape: the LM head widened to f32 (V·C·4 = 500 MiB + the chunk\'s dln) is the largest staging at 1×2048', () => {
+  const model = { ...loadConfig(TINY_BASE), hiddenSize: 4096, intermediateSize: 14336, numHeads: 32, numKvHeads: 8, headDim: 128, vocabSize: 32000 };
+  const cfg = validate({ model: TINY_BASE, data: { train: 'x.jsonl' }, lora: { r: 16, alpha: 32, target_modules: [...PROJECTIONS] }, precision: 'bf16' }, 'test');
+  const N = 2048;
+  assert.equal(cudaGemmStaging(cfg, model, N, modelDTypes('bf16')), 4 * (32000 * 4096 + 512 * 4096));
+  assert.equal(cudaGemmStaging(cfg, model, 4 * N, modelDTypes('bf16')), 4 * (32000 * 4096 + 512 * 4096));
+  // at 8×2048 tokens the down/gate/up projections' activations (N·14336 f32 + z) pass the LM head's copy
+  assert.equal(cudaGemmStaging(cfg, model, 8 * N, modelDTypes('bf16')), 4 * (8 * N * 14336 + 8 * N * 16));
+});
