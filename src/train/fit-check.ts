@@ -1,5 +1,5 @@
 // Checks made before a run allocates anything big: every path of the config exists (the error names its
-// key), and the sizes the config asks for fit the model's shape and what the CPU kernels can hold (the
+// key), and the sizes the config asks for fit the model's shape and what the CPU kernels (or the GPU) can hold (the
 // error says what does not fit and which key to change), instead of a RangeError or a failed
 // Memory.grow in the middle of the first step.
 import * as fs from 'node:fs';
@@ -9,6 +9,7 @@ import type { MistralConfig } from '../model/config.ts';
 import { projectionShape } from '../model/weights.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
+import { planMemory, runBatchShape } from './memory-plan.ts';
 
 /** The model folder, the data files and lora.init_from exist; a missing one is named by its key. */
 export function checkConfigPaths(cfg: TrainConfig): void {
@@ -41,19 +42,36 @@ export function checkLoraRank(cfg: TrainConfig, model: MistralConfig): void {
   }
 }
 
+/** Where a run's sequences must fit: the CPU's attention workspace, or the GPU's memory (its total bytes, null when unknown). */
+export type FitTarget = { backend: 'cpu' } | { backend: 'cuda'; deviceBytes: number | null };
+
 /**
- * The longest sequence of the run (max_seq_len when packing, else the longest example) fits the CPU
- * attention workspace: the (T, T) scores and their gradient, plus room for the call's GEMMs.
+ * The longest sequence of the run (max_seq_len when packing, else the longest example) fits: on the CPU
+ * the attention workspace (the (T, T) scores and their gradient, plus room for the call's GEMMs) inside
+ * WebAssembly's 4 GiB; on CUDA, whose attention needs no (T, T) workspace, the whole memory plan inside
+ * the GPU's memory.
  */
-export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>): void {
+export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>,
+  target: FitTarget = { backend: 'cpu' }): void {
   const longest = Math.max(1, ...splits.flatMap((rows) => (rows ?? []).map((r) => r.inputIds.length)));
   const T = cfg.packing ? Math.max(cfg.max_seq_len, longest) : longest;
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  const key = cfg.packing ? 'max_seq_len' : 'max_seq_len (examples are truncated to it)';
+  if (target.backend === 'cuda') {
+    if (target.deviceBytes === null) return;
+    const [train, ...evalSplits] = splits;
+    const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits), 'cuda');
+    if (plan.total > target.deviceBytes) {
+      throw new UserError(`the run needs ${gib(plan.total)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
+        `trainable state ${gib(plan.trainable)}; see train --dry-run), more than its ${gib(target.deviceBytes)}: lower batch_size or ${key}, ` +
+        'or set activation_checkpointing: true', 'batch_size');
+    }
+    return;
+  }
   const N = Math.max(cfg.batch_size, cfg.eval.batch_size) * T;
   const { workspace, reserve } = attentionWorkspaceBytes(T, T, N * model.numHeads * model.headDim, N * model.numKvHeads * model.headDim);
   const need = workspace + reserve;
   if (need >= WASM_MEMORY_LIMIT) {
-    const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
-    const key = cfg.packing ? 'max_seq_len' : 'max_seq_len (examples are truncated to it)';
     throw new UserError(`sequences of ${T.toLocaleString('en')} tokens need ${gib(need)} of attention workspace on the CPU, ` +
       `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}, or batch_size / eval.batch_size`, 'max_seq_len');
   }

@@ -2,6 +2,7 @@
 // gradients for full fine-tuning) and classification head, the tokenized splits, the optimizer and
 // the schedule, with the step counts that the conventions define.
 import type { Backend } from '../backend/backend.ts';
+import { CudaBackend } from '../backend/cuda/cuda-backend.ts';
 import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../data/batch.ts';
@@ -92,7 +93,8 @@ function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
   const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx) : null;
   const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx) : null;
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
-  checkSequenceFits(cfg, model.cfg, [train, val, test]);
+  checkSequenceFits(cfg, model.cfg, [train, val, test],
+    backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
 
   const params = model.trainableParams();
   const optimizer = new AdamW(backend, params, {

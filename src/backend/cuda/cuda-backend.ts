@@ -45,6 +45,8 @@ export interface CudaParts {
   gpu: string;
   /** Releases what open() retained (the primary context), last thing close() does. */
   release?: () => void;
+  /** The GPU's memory in bytes (null: unknown, as with stand-ins), for the run's fit check. */
+  deviceBytes?: number | null;
 }
 
 export class CudaBackend implements Backend {
@@ -59,6 +61,8 @@ export class CudaBackend implements Backend {
   private readonly acc: CudaBuffer;
   private readonly gpu: string;
   private readonly release: (() => void) | undefined;
+  /** The GPU's total memory in bytes, or null when unknown. */
+  readonly deviceBytes: number | null;
   private closed = false;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
@@ -76,7 +80,7 @@ export class CudaBackend implements Backend {
       gemm = CublasLt.open();
       const cc = driver.computeCapability(dev);
       return new CudaBackend({
-        release, driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
+        release, deviceBytes: driver.totalMem(dev), driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
         cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
         gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
       });
@@ -98,6 +102,7 @@ export class CudaBackend implements Backend {
     this.lt = parts.gemm;
     this.gpu = parts.gpu;
     this.release = parts.release;
+    this.deviceBytes = parts.deviceBytes ?? null;
     this.allocator = new CachingAllocator({ alloc: (b) => this.driver.memAlloc(b), free: (p) => this.driver.memFree(p) });
     this.kernels = new KernelRuntime({
       driver: this.driver, stream: this.stream, cache: parts.cache, arch: parts.arch, cudaInclude: parts.cudaInclude,

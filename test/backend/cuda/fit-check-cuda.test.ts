@@ -1,0 +1,25 @@
+// checkSequenceFits on CUDA: the CPU's 4 GiB WebAssembly attention limit does not apply (the CUDA attention
+// keeps no (T, T) scores); the whole memory plan must fit the GPU's memory instead, with advice naming
+// batch_size, max_seq_len and activation checkpointing. No GPU: the device's memory is given.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../../src/model/config.ts';
+import { validate } from '../../../src/train/config.ts';
+import { checkSequenceFits } from '../../../src/train/fit-check.ts';
+import { planMemory, runBatchShape } from '../../../src/train/memory-plan.ts';
+import { TINY_BASE } from '../../helpers.ts';
+
+test('a sequence too long for the CPU attention workspace trains on CUDA when the plan fits the GPU, and is refused when it does not', () => {
+  const model = loadConfig(TINY_BASE);
+  const T = 40000;
+  const cfg = validate({ model: TINY_BASE, data: { train: 'x.jsonl' }, lora: { r: 4, alpha: 8 }, precision: 'bf16', batch_size: 1 }, 'test');
+  const rows = [[{ inputIds: new Array<number>(T).fill(1) }]];
+  assert.throws(() => checkSequenceFits(cfg, model, rows), /attention workspace on the CPU/);
+  assert.throws(() => checkSequenceFits(cfg, model, rows, { backend: 'cpu' }), /attention workspace on the CPU/);
+  const plan = planMemory(cfg, model, runBatchShape(cfg, rows[0]!, []), 'cuda');
+  assert.doesNotThrow(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: 141e9 }));
+  assert.doesNotThrow(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: plan.total }));
+  assert.doesNotThrow(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: null }), 'unknown memory: the allocator reports');
+  assert.throws(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: plan.total - 1 }),
+    (e: Error) => e.name === 'UserError' && /needs .* GiB on the GPU .*more than its .*lower batch_size or max_seq_len.*activation_checkpointing/.test(e.message));
+});
