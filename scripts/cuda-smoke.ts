@@ -1,5 +1,6 @@
 // Smoke test of the CUDA bindings on a GPU machine: driver (device, memory, context, stream, events),
-// NVRTC (compile one kernel through the disk cache, launch it, compare with the CPU backend's kernel) and
+// NVRTC (compile one kernel through the disk cache, launch it, compare with the CPU backend's kernel; then
+// compile and load every module in every storage variant and find each kernel by name) and
 // cuBLASLt (one bf16 GEMM with f32 compute against a CPU f32 GEMM, then GFLOP/s of a large one).
 //   node --import tsx scripts/cuda-smoke.ts        (exit 0 = all good, 1 = a mismatch, 2 = no CUDA)
 import { gemm as cpuGemm, resolveGemm } from '../src/backend/cpu/gemm.ts';
@@ -9,7 +10,8 @@ import { CudaDriver } from '../src/backend/cuda/driver.ts';
 import { findCudaInclude } from '../src/backend/cuda/find-libs.ts';
 import { i64, ptr } from '../src/backend/cuda/kernel-args.ts';
 import { KernelCache } from '../src/backend/cuda/kernel-cache.ts';
-import { compileRequest, nvrtcOptions } from '../src/backend/cuda/kernel-source.ts';
+import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../src/backend/cuda/kernel-source.ts';
+import { KERNELS } from '../src/backend/cuda/kernel-table.ts';
 import { elementwise } from '../src/backend/cuda/launch.ts';
 import { archFor, Nvrtc } from '../src/backend/cuda/nvrtc.ts';
 import { probeCuda } from '../src/backend/cuda/probe.ts';
@@ -71,14 +73,36 @@ const want = new Float32Array(n);
 swigluForward(want, gate, up, n);
 report('swiglu_forward vs CPU (f32)', maxRel(got, want), 1e-5);
 
+// ---- every module in every storage variant: NVRTC compiles it (warming the disk cache the test files share),
+// the driver loads it and finds each kernel of the table by its extern "C" name ----
+const variants: Storage[] = ['bf16', 'f32', 'f64'];
+t0 = performance.now();
+for (const file of KERNEL_FILES) {
+  for (const variant of variants) {
+    try {
+      const m = cu.moduleLoad(cache.get(compileRequest(file, archFor(cc), include.file, variant)));
+      const names = Object.entries(KERNELS).filter(([, k]) => k.file === file).map(([name]) => name);
+      for (const name of names) cu.getFunction(m, name);
+      cu.moduleUnload(m);
+    } catch (e) {
+      failed = true;
+      console.log(`FAIL ${file}.cu (${variant}): ${(e as Error).message}`);
+    }
+  }
+}
+console.log(`modules: ${KERNEL_FILES.length} × ${variants.length} variants compiled/loaded in ${(performance.now() - t0).toFixed(0)} ms (${JSON.stringify(cache.stats)})`);
+
 // ---- cuBLASLt: bf16 GEMM with f32 compute vs CPU f32 over the same (rounded) inputs ----
 const lt = CublasLt.open();
 const wsBytes = 32 << 20;
 const ws = cu.memAlloc(wsBytes);
-const gemmCheck = (m: number, nn: number, k: number, transA: boolean, transB: boolean): void => {
+/** One GEMM against the CPU; `off` elements into each allocation (off = 1: 2-byte aligned operands, as a view can be). */
+const gemmCheck = (m: number, nn: number, k: number, transA: boolean, transB: boolean, off = 0): void => {
   const a = f32ToBf16(Float32Array.from({ length: m * k }, () => rng.next() - 0.5));
   const b = f32ToBf16(Float32Array.from({ length: k * nn }, () => rng.next() - 0.5));
-  const [dA, dB, dC] = [cu.memAlloc(a.byteLength), cu.memAlloc(b.byteLength), cu.memAlloc(m * nn * 2)];
+  const o = 2 * off;
+  const [bA, bB, bC] = [cu.memAlloc(a.byteLength + o), cu.memAlloc(b.byteLength + o), cu.memAlloc(m * nn * 2 + o)];
+  const [dA, dB, dC] = [bA + BigInt(o), bB + BigInt(o), bC + BigInt(o)];
   cu.memcpyHtoD(dA, a, stream);
   cu.memcpyHtoD(dB, b, stream);
   const g = resolveGemm({ m, n: nn, k, transA, transB }, a.length, b.length, m * nn);
@@ -88,12 +112,21 @@ const gemmCheck = (m: number, nn: number, k: number, transA: boolean, transB: bo
   cu.streamSynchronize(stream);
   const ref = new Float32Array(m * nn);
   cpuGemm(ref, bf16ToF32(a), bf16ToF32(b), g, null);
-  report(`cuBLASLt bf16 GEMM ${m}x${nn}x${k} transA=${transA} transB=${transB} vs CPU f32`, maxRel(bf16ToF32(c), ref), 1e-2);
-  for (const p of [dA, dB, dC]) cu.memFree(p);
+  report(`cuBLASLt bf16 GEMM ${m}x${nn}x${k} transA=${transA} transB=${transB}${off ? `, operands ${o}-byte aligned` : ''} vs CPU f32`, maxRel(bf16ToF32(c), ref), 1e-2);
+  for (const p of [bA, bB, bC]) cu.memFree(p);
 };
-gemmCheck(192, 256, 320, false, false);
-gemmCheck(192, 256, 320, true, true);
-gemmCheck(128, 96, 64, false, true);
+const gemmSafely = (...args: Parameters<typeof gemmCheck>): void => {
+  try {
+    gemmCheck(...args);
+  } catch (e) {
+    failed = true;
+    console.log(`FAIL cuBLASLt GEMM ${JSON.stringify(args)}: ${(e as Error).message}`);
+  }
+};
+gemmSafely(192, 256, 320, false, false);
+gemmSafely(192, 256, 320, true, true);
+gemmSafely(128, 96, 64, false, true);
+gemmSafely(63, 47, 41, false, true, 1);
 
 const S = 8192;
 const [A, B, C] = [cu.memAlloc(S * S * 2), cu.memAlloc(S * S * 2), cu.memAlloc(S * S * 2)];

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Prepares the GPU machine's call of scripts/device-check.sh, here, from the project root:
+#   bash scripts/device-prepare.sh [SHARED_DEVICE_DIR]   (default ../shared/device)
+# 1. builds dist/ (the device has no TypeScript compiler: its native binary alone is 27 MB) and records the
+#    hash of src/ it was built from in .device/src.sha256, which device-check.sh compares before using it;
+# 2. lays .device/ with SHARED_DEVICE_DIR/prepare.sh --slim (Node.js, npm, env.sh, the HF + PEFT baseline,
+#    the production node_modules plus tsx);
+# 3. trims .device/node_modules of what no run there reads: TypeScript sources and declarations, source
+#    maps, docs, koffi's C++ sources and musl build, and esbuild's second copy of its binary (a hard link in
+#    npm's install, copied twice by the slim set; tsx runs @esbuild/linux-x64's);
+# 4. adds up what the call sends (tracked and untracked-not-ignored files, .device, dist) and fails when it is
+#    over the device tool's 64 MiB, naming the largest parts.
+# Then: run(carry: [".device", "dist"], command: "source .device/env.sh && bash scripts/device-check.sh").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared="${1:-../shared/device}"
+[ -f "$shared/prepare.sh" ] || { echo "device-prepare: $shared/prepare.sh not found (pass the shared device folder)" >&2; exit 2; }
+
+npm run build >/dev/null
+bash "$shared/prepare.sh" --slim >/dev/null
+bash scripts/device-check.sh --src-hash >.device/src.sha256
+
+nm=.device/node_modules
+rm -f "$nm/esbuild/bin/esbuild"
+rm -rf "$nm/zod/src" "$nm/koffi/src" "$nm/koffi/vendor" "$nm/koffi/doc" "$nm"/@koromix/koffi-*/musl_*
+find "$nm" -type f \( -name '*.d.ts' -o -name '*.d.cts' -o -name '*.d.mts' -o -name '*.map' -o -name '*.md' -o -name '*.ts.map' \) -delete
+
+LIMIT=$((64 * 1024 * 1024))
+bytes_of() { # NUL-separated paths on stdin → total apparent bytes
+  xargs -0 -r du -cb --apparent-size -- 2>/dev/null | awk 'END { print $1 + 0 }'
+}
+tree=$(git ls-files -z --cached --others --exclude-standard | bytes_of)
+device=$(find .device -type f -print0 | bytes_of)
+dist=$(find dist -type f -print0 | bytes_of)
+total=$((tree + device + dist))
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+echo "device-prepare: the call sends $(mib $total) of $(mib $LIMIT): working tree $(mib "$tree"), .device $(mib "$device"), dist $(mib "$dist")"
+if [ "$total" -gt "$LIMIT" ]; then
+  echo "device-prepare: over the limit; the largest parts:" >&2
+  { git ls-files -z --cached --others --exclude-standard; find .device dist -type f -print0; } | xargs -0 du -b --apparent-size -- | sort -n | tail -8 >&2
+  exit 1
+fi
