@@ -3,10 +3,10 @@
 #   bash scripts/device-prepare.sh [SHARED_DEVICE_DIR]   (default ../shared/device)
 # 1. builds dist/ (the device has no TypeScript compiler: its native binary alone is 27 MB) and records the
 #    hash of src/ it was built from in .device/src.sha256, which device-check.sh compares before using it;
-# 2. lays .device/ with SHARED_DEVICE_DIR/prepare.sh --slim (Node.js, npm, env.sh, the HF + PEFT baseline,
-#    the production node_modules plus tsx);
+# 2. lays .device/ with SHARED_DEVICE_DIR/prepare.sh --slim (Node.js, env.sh, the HF + PEFT baseline, the
+#    production node_modules plus tsx; npm's archive is emptied, nothing there runs npm);
 # 3. trims .device/node_modules of what no run there reads: TypeScript sources and declarations, source
-#    maps, docs, koffi's C++ sources and musl build, and esbuild's second copy of its binary (a hard link in
+#    maps, docs, koffi's vendored C sources and musl build, and esbuild's second copy of its binary (a hard link in
 #    npm's install, copied twice by the slim set; tsx runs @esbuild/linux-x64's);
 # 4. adds up what the call sends (tracked and untracked-not-ignored files, .device, dist) and fails when it is
 #    over the device tool's 64 MiB, naming the largest parts.
@@ -20,9 +20,11 @@ npm run build >/dev/null
 bash "$shared/prepare.sh" --slim >/dev/null
 bash scripts/device-check.sh --src-hash >.device/src.sha256
 
+# npm is not used there (device-check.sh runs node and bash only): an empty archive keeps env.sh quiet
+tar cJf .device/npm.tar.xz -T /dev/null
 nm=.device/node_modules
 rm -f "$nm/esbuild/bin/esbuild"
-rm -rf "$nm/zod/src" "$nm/koffi/src" "$nm/koffi/vendor" "$nm/koffi/doc" "$nm"/@koromix/koffi-*/musl_*
+rm -rf "$nm/zod/src" "$nm/koffi/vendor" "$nm/koffi/doc" "$nm"/@koromix/koffi-*/musl_*
 find "$nm" -type f \( -name '*.d.ts' -o -name '*.d.cts' -o -name '*.d.mts' -o -name '*.map' -o -name '*.md' -o -name '*.ts.map' \) -delete
 
 LIMIT=$((64 * 1024 * 1024))
