@@ -139,9 +139,9 @@ export class CublasLt implements StatusSource {
     const f64 = types.a === 'f64';
     const bytes = (t: LtDType): number => (t === 'f64' ? 8 : t === 'f32' ? 4 : 2);
     // cuBLASLt's A is our B (first), its B our A (second); C and D are both c
+    const strideBytes = (l: LtLayout, t: LtDType): number => (l.batch > 1 ? l.stride * bytes(t) : 0);
     const align: LtAlignments = {
-      a: ltAlignment(b, p.first.stride * bytes(types.b)), b: ltAlignment(a, p.second.stride * bytes(types.a)),
-      c: ltAlignment(c, p.out.stride * bytes(types.c)),
+      a: ltAlignment(b, strideBytes(p.first, types.b)), b: ltAlignment(a, strideBytes(p.second, types.a)), c: ltAlignment(c, strideBytes(p.out, types.c)),
     };
     const key = JSON.stringify([p.transFirst, p.transSecond, p.first, p.second, p.out, types, workspaceBytes, align]);
     let plan = this.plans.get(key);

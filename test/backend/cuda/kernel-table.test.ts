@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { CpuBackend } from '../../../src/backend/cpu/cpu-backend.ts';
 import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.ts';
 import { KERNEL_FILES, KERNELS_DIR } from '../../../src/backend/cuda/kernel-source.ts';
-import { BACKEND_KERNELS, HOST_METHODS, KERNELS, type KernelParam } from '../../../src/backend/cuda/kernel-table.ts';
+import { BACKEND_KERNELS, DTYPE_CODE, HOST_METHODS, KERNELS, type KernelParam } from '../../../src/backend/cuda/kernel-table.ts';
 
 interface CKernel { file: string; params: string[] }
 
@@ -70,4 +70,10 @@ test('the parser reads a declaration the way the table spells it', () => {
   assert.equal(declType('store_t* out'), 'store_t *');
   assert.equal(declType('unsigned long long threshold'), 'unsigned long long');
   assert.equal(declType('real eps'), 'real');
+});
+
+test('DTYPE_CODE is convert.cu\'s T_* numbering (convert and finish_sum read a buffer\'s dtype by that code)', () => {
+  const src = fs.readFileSync(path.join(KERNELS_DIR, 'convert.cu'), 'utf8');
+  const defined = Object.fromEntries([...src.matchAll(/^#define T_(\w+) (\d+)$/gm)].map((m) => [m[1]!.toLowerCase(), Number(m[2])]));
+  assert.deepEqual(defined, { ...DTYPE_CODE });
 });
