@@ -1,0 +1,114 @@
+// The real CUDA bindings (koffi declarations, argument boxes and packing, the backend's driver/NVRTC/cuBLASLt
+// calls) against a C stand-in for the three libraries (fixtures/fake-cuda.c, compiled here with cc): what a
+// wrong declaration, a swapped argument or a leaked handle would do on the GPU shows here first. The stand-in
+// keeps "device memory" in host memory, runs the `fill` kernel and f32 cuBLASLt GEMMs, refuses an operand
+// less aligned than the heuristic was told, and counts what is still held. Needs a C compiler (skipped
+// with the reason where there is none); no GPU.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.ts';
+import { probeCuda } from '../../../src/backend/cuda/probe.ts';
+
+const CC = ['cc', 'gcc', 'clang'].find((c) => {
+  try {
+    execFileSync(c, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+/** Builds the stand-in as libcuda.so.1, libnvrtc.so.13 and libcublasLt.so.13 (links to one file: one state). */
+function build(): { root: string; stats: () => Record<string, number>; options: () => string } {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fakecuda-'));
+  const lib = path.join(root, 'lib');
+  fs.mkdirSync(lib);
+  fs.mkdirSync(path.join(root, 'include'));
+  fs.writeFileSync(path.join(root, 'include', 'cuda_bf16.h'), '// stand-in\n');
+  const so = path.join(lib, 'libfake.so');
+  execFileSync(CC!, ['-shared', '-fPIC', '-O1', '-o', so, path.join(import.meta.dirname, 'fixtures', 'fake-cuda.c')]);
+  for (const name of ['libcuda.so.1', 'libnvrtc.so.13', 'libcublasLt.so.13']) fs.symlinkSync('libfake.so', path.join(lib, name));
+  const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+  const fake = koffi.load(so);
+  const statsFn = fake.func('void fake_stats(_Out_ uint8_t *out)') as (b: Buffer) => void;
+  const optionsFn = fake.func('const char *fake_options()') as () => string;
+  const keys = ['allocs', 'ctxRefs', 'streams', 'modules', 'lt', 'descs', 'layouts', 'prefs', 'launches', 'gx', 'gy', 'gz', 'bx', 'by', 'bz',
+    'shmem', 'alignA', 'alignB', 'alignC', 'alignD'];
+  const stats = (): Record<string, number> => {
+    const b = Buffer.alloc(8 * keys.length);
+    statsFn(b);
+    return Object.fromEntries(keys.map((k, i) => [k, Number(b.readBigInt64LE(8 * i))]));
+  };
+  process.env.LD_LIBRARY_PATH = lib;
+  process.env.CUDA_HOME = root;
+  return { root, stats, options: optionsFn };
+}
+
+const skip = CC ? false : 'no C compiler (cc, gcc or clang) here to build the stand-in libraries';
+
+test('through the stand-in libraries: probe, backend open, fill, up/download, copy, f32 GEMMs (transposed, misaligned views), close releases all', { skip }, () => {
+  const fake = build();
+  const probe = probeCuda({ libraries: true });
+  assert.ok(probe.available, probe.available ? '' : probe.reason);
+  assert.equal(probe.device.name, 'Fake H200 0');
+  assert.deepEqual(probe.device.computeCapability, { major: 9, minor: 0 });
+  assert.equal(probe.device.totalBytes, 150 * 2 ** 30);
+  assert.equal(probe.device.driverVersion, 13000);
+
+  const be = CudaBackend.open({ cacheDir: path.join(fake.root, 'cache') });
+  assert.match(be.describe(), /Fake H200 0, sm_90, 150 GiB/);
+  assert.equal(be.deviceBytes, 150 * 2 ** 30);
+  assert.equal(fake.stats().ctxRefs, 1);
+
+  // a launch: the f32 variant of fill, compiled for sm_90a with the headers' folder, runs on "device" memory
+  const x = be.alloc('f32', 1000);
+  be.fill(x, 2.5);
+  assert.deepEqual([...be.download(x)], new Array(1000).fill(2.5));
+  const opts = fake.options();
+  for (const o of ['--gpu-architecture=sm_90a', `-I${path.join(fake.root, 'include')}`, '-std=c++17', '-DSTORE_F32']) assert.ok(opts.includes(o), `${o} in ${opts}`);
+  const s = fake.stats();
+  assert.deepEqual([s.gx, s.gy, s.gz, s.bx, s.by, s.bz, s.shmem], [4, 1, 1, 256, 1, 1, 0]);
+
+  // upload / download / copy keep bits (f32 and i32), at an offset too
+  const y = be.alloc('f32', 8);
+  be.upload(y, { dtype: 'f32', data: Float32Array.from([1, 2, 3, 4]) }, 2);
+  be.copy(be.view(x, 0, 8), y, 8);
+  assert.deepEqual([...be.download(be.view(x, 0, 8))].slice(2, 6), [1, 2, 3, 4]);
+  const ids = be.alloc('i32', 3);
+  be.upload(ids, { dtype: 'i32', data: Int32Array.from([-1, 7, 2 ** 31 - 1]) });
+  assert.deepEqual([...be.download(ids)], [-1, 7, 2 ** 31 - 1]);
+
+  // GEMMs: row-major C (m×n) = alpha·op(A)·op(B) + beta·C through the cuBLASLt plan, against a plain loop
+  const rand = (n: number): Float32Array => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + n) * 0.5);
+  const m = 5, n = 3, k = 4;
+  for (const [transA, transB, offset] of [[false, false, 0], [true, false, 0], [false, true, 0], [true, true, 0], [false, true, 1]] as const) {
+    const A = rand(m * k), B = rand(k * n), C0 = rand(m * n);
+    const dev = (data: Float32Array): ReturnType<CudaBackend['alloc']> => {
+      const buf = be.alloc('f32', data.length + offset);
+      be.upload(buf, { dtype: 'f32', data }, offset);
+      return be.view(buf, offset, data.length); // offset 1: 4-byte aligned operands, as a view into a flat buffer
+    };
+    const c = dev(C0);
+    be.gemm(c, dev(A), dev(B), { m, n, k, transA, transB, alpha: 0.5, beta: 2 });
+    const got = be.download(c);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) acc += (transA ? A[p * m + i]! : A[i * k + p]!) * (transB ? B[j * k + p]! : B[p * n + j]!);
+      const want = 0.5 * acc + 2 * C0[i * n + j]!;
+      assert.ok(Math.abs(got[i * n + j]! - want) < 1e-5, `transA=${transA} transB=${transB} offset=${offset} (${i}, ${j}): ${got[i * n + j]} vs ${want}`);
+    }
+    const st = fake.stats();
+    if (offset) assert.deepEqual([st.alignA, st.alignB, st.alignC, st.alignD], [4, 4, 4, 4], 'the heuristic was told the operands are 4-byte aligned');
+    else assert.deepEqual([st.alignA, st.alignB, st.alignC, st.alignD], [256, 256, 256, 256]);
+  }
+
+  be.close();
+  const end = fake.stats();
+  assert.deepEqual({ allocs: end.allocs, ctxRefs: end.ctxRefs, streams: end.streams, modules: end.modules, lt: end.lt, descs: end.descs, layouts: end.layouts, prefs: end.prefs },
+    { allocs: 0, ctxRefs: 0, streams: 0, modules: 0, lt: 0, descs: 0, layouts: 0, prefs: 0 }, 'close() gives everything back');
+});
