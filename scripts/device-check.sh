@@ -7,6 +7,8 @@
 # keeps what it printed); a failed or timed-out step does not stop the later ones:
 #   dist           dist/ for the tests that run the CLI: built when typescript is here, else the carried
 #                  dist/ is stamped current when .device/src.sha256 shows it was built from this very src/
+#   bindings       test/backend/cuda/headers.test.ts where the CUDA 13 headers and libraries are (nvrtc.h,
+#                  cublasLt.h and `nm -D` of the libraries, which this machine lacks)
 #   smoke          scripts/cuda-smoke.ts: the bindings, every kernel module compiled and loaded, GEMMs vs the CPU
 #   test-gpu-fp32  `npm run test:gpu` at fp32, then test-gpu-bf16 at bf16 (one precision per step)
 #   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(), 1×2048, 2×2048 and 4×2048 with
@@ -15,7 +17,7 @@
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared
 # The limits add up to at most TOTAL_S (default 450 s, kill grace included: 7 min 30 s); a step is cut to what
 # is left of it, and skipped when under 10 s are left. The files under $OUT: summary.txt (environment, one
-# line per step, the total) and one NAME.log per step — 7 files, inside the tool's 8.
+# line per step, the total) and one NAME.log per step — 8 files at most, the tool's limit.
 # Exit status: the number of failed steps (0 = all passed).
 #   bash scripts/device-check.sh --src-hash   prints the hash of src/ that .device/src.sha256 holds
 set -uo pipefail
@@ -71,11 +73,12 @@ else
   note "dist           MISSING or stale (no typescript here, and no dist/ built from this src/): the tests that run the CLI will fail"
 fi
 
+step bindings 20 node --import tsx --test test/backend/cuda/headers.test.ts
 step smoke 50 node --import tsx scripts/cuda-smoke.ts
 step test-gpu-fp32 75 bash scripts/test-gpu.sh fp32
 step test-gpu-bf16 75 bash scripts/test-gpu.sh bf16
-step bench-gpu 140 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt}" \
-  --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 130
+step bench-gpu 130 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt}" \
+  --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 120
 step hf-check 45 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
 rm -rf "$OUT/hfc" # the exported models: too many files to bring back; the log has the comparison
 
