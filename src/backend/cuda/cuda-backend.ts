@@ -184,6 +184,16 @@ export class CudaBackend implements Backend {
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void {
     const C = cuda(c, 'gemm C'), A = cuda(a, 'gemm A'), B = cuda(b, 'gemm B');
     const g = resolveGemm(spec, A.length, B.length, C.length);
+    if (g.m === 0 || g.n === 0 || g.batch === 0) return; // nothing to write (cuBLASLt refuses empty layouts)
+    if (g.k === 0) { // C = beta·C, row by row: the product is empty
+      if (g.beta === 1) return;
+      for (let b = 0; b < g.batch; b++) for (let i = 0; i < g.m; i++) {
+        const row = C.view(b * g.strideC + i * g.ldc, g.n);
+        if (g.beta === 0) this.fill(row, 0);
+        else this.scale(row, row, g.beta, g.n);
+      }
+      return;
+    }
     const run = gemmRunTypes(A.dtype, B.dtype, C.dtype);
     const temps: CudaBuffer[] = [];
     const as = (buf: CudaBuffer, dtype: DType): CudaBuffer => {

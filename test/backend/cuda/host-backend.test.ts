@@ -186,3 +186,17 @@ test('close() tries every step when one fails (a sticky device error) and throws
   assert.equal(frees.length, allocs.length);
   assert.deepEqual(events, ['cublasLt', 'stream', 'context']);
 });
+
+test('empty GEMMs never reach cuBLASLt (it refuses empty layouts): m or n = 0 writes nothing, k = 0 leaves beta·C row by row', () => {
+  const { be, gemms, launches } = fakeBackend();
+  const a = be.alloc('f32', 12), b = be.alloc('f32', 12), c = be.alloc('f32', 12);
+  be.gemm(c, a, b, { m: 0, n: 3, k: 4 });
+  be.gemm(c, a, b, { m: 3, n: 0, k: 4 });
+  be.gemm(c, a, b, { m: 3, n: 4, k: 0, beta: 1 });
+  assert.equal(gemms.length + launches.length, 0);
+  be.gemm(c, a, b, { m: 2, n: 3, k: 0, ldc: 5 });
+  assert.deepEqual(launches.map((l) => l.name), ['fill', 'fill']);
+  be.gemm(c, a, b, { m: 2, n: 3, k: 0, beta: 0.5 });
+  assert.deepEqual(launches.slice(2).map((l) => l.name), ['scale', 'scale']);
+  assert.equal(gemms.length, 0);
+});
