@@ -73,13 +73,13 @@ else
   note "dist           MISSING or stale (no typescript here, and no dist/ built from this src/): the tests that run the CLI will fail"
 fi
 
-step bindings 20 node --import tsx --test test/backend/cuda/headers.test.ts
-step smoke 50 node --import tsx scripts/cuda-smoke.ts
+step bindings 15 node --import tsx --test test/backend/cuda/headers.test.ts
+step smoke 45 node --import tsx scripts/cuda-smoke.ts
 step test-gpu-fp32 75 bash scripts/test-gpu.sh fp32
 step test-gpu-bf16 75 bash scripts/test-gpu.sh bf16
-step bench-gpu 130 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt}" \
-  --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 120
-step hf-check 45 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
+step bench-gpu 160 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt}" \
+  --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 150
+step hf-check 40 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
 rm -rf "$OUT/hfc" # the exported models: too many files to bring back; the log has the comparison
 
 note "total $(($(date +%s) - start))s, $failures failed"
