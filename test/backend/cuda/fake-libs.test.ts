@@ -1,7 +1,7 @@
 // The real CUDA bindings (koffi declarations, argument boxes and packing, the backend's driver/NVRTC/cuBLASLt
 // calls) against a C stand-in for the three libraries (fixtures/fake-cuda.c, compiled here with cc): what a
 // wrong declaration, a swapped argument or a leaked handle would do on the GPU shows here first. The stand-in
-// keeps "device memory" in host memory, runs the `fill` kernel and f32 cuBLASLt GEMMs, refuses an operand
+// keeps "device memory" in host memory, runs the `fill` kernel and f32/bf16 cuBLASLt GEMMs, refuses an operand
 // less aligned than the heuristic was told, and counts what is still held. Needs a C compiler (skipped
 // with the reason where there is none); no GPU.
 import { test } from 'node:test';
@@ -13,6 +13,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
+import { validate } from '../../../src/train/config.ts';
+import { train } from '../../../src/train/trainer.ts';
+import { TINY_BASE } from '../../helpers.ts';
 
 const CC = ['cc', 'gcc', 'clang'].find((c) => {
   try {
@@ -23,7 +26,7 @@ const CC = ['cc', 'gcc', 'clang'].find((c) => {
   }
 });
 
-/** Builds the stand-in as libcuda.so.1, libnvrtc.so.13 and libcublasLt.so.13 (links to one file: one state). */
+/** Builds the stand-in as libcuda.so.1, libnvrtc.so.13 and libcublasLt.so.13 (links to one file: one state), and points the process at it. */
 function build(): { root: string; stats: () => Record<string, number>; options: () => string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fakecuda-'));
   const lib = path.join(root, 'lib');
@@ -46,6 +49,7 @@ function build(): { root: string; stats: () => Record<string, number>; options: 
   };
   process.env.LD_LIBRARY_PATH = lib;
   process.env.CUDA_HOME = root;
+  process.env.MISTRAL_TUNE_CACHE = path.join(root, 'cache'); // the stand-in's "cubins" never reach the real cache
   return { root, stats, options: optionsFn };
 }
 
@@ -111,4 +115,33 @@ test('through the stand-in libraries: probe, backend open, fill, up/download, co
   const end = fake.stats();
   assert.deepEqual({ allocs: end.allocs, ctxRefs: end.ctxRefs, streams: end.streams, modules: end.modules, lt: end.lt, descs: end.descs, layouts: end.layouts, prefs: end.prefs },
     { allocs: 0, ctxRefs: 0, streams: 0, modules: 0, lt: 0, descs: 0, layouts: 0, prefs: 0 }, 'close() gives everything back');
+});
+
+test('train() with device: cuda runs end to end on the stand-in (LoRA bf16/fp32, full bf16 classification; eval, weights saved) and gives every handle back', { skip }, () => {
+  const fake = build();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fakecuda-run-'));
+  for (const task of ['generation', 'classification']) {
+    const rows = Array.from({ length: 6 }, (_, i) => ({ input_ids: [1, 5 + i, 9, 12, 40 + i, 7, 3 + i], ...(task === 'classification' ? { label: i % 3 } : {}) }));
+    fs.writeFileSync(path.join(dir, `${task}.jsonl`), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  }
+  const runs = [
+    { precision: 'bf16', method: 'lora', task: 'generation' }, { precision: 'fp32', method: 'lora', task: 'generation' },
+    { precision: 'bf16', method: 'full', task: 'classification' },
+  ] as const;
+  for (const r of runs) {
+    const result = train(validate({
+      model: TINY_BASE, device: 'cuda', precision: r.precision, method: r.method, task: r.task,
+      labels: r.task === 'classification' ? ['a', 'b', 'c'] : null,
+      data: { train: path.join(dir, `${r.task}.jsonl`), val: path.join(dir, `${r.task}.jsonl`) },
+      lora: { r: 4, alpha: 8, dropout: 0.1 }, eval: { samples: 0 }, batch_size: 2, max_steps: 2, grad_clip: 1,
+      output_dir: path.join(dir, `run-${r.precision}-${r.method}-${r.task}`),
+    }, 'test'));
+    const precision = `${r.precision} ${r.method} ${r.task}`;
+    assert.equal(result.steps, 2);
+    assert.ok(fs.readdirSync(result.dir).some((f) => f === 'adapter' || f === 'model'), `${precision}: weights saved in ${fs.readdirSync(result.dir).join(', ')}`);
+    const st = fake.stats();
+    assert.ok(st.launches > 50, `${st.launches} launches`);
+    assert.deepEqual({ allocs: st.allocs, ctxRefs: st.ctxRefs, streams: st.streams, modules: st.modules, lt: st.lt, descs: st.descs, layouts: st.layouts },
+      { allocs: 0, ctxRefs: 0, streams: 0, modules: 0, lt: 0, descs: 0, layouts: 0 }, `${precision}: the run gave everything back`);
+  }
 });
