@@ -13,7 +13,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
+import { generate } from '../../../src/model/generate.ts';
+import { mergeLora } from '../../../src/model/merge.ts';
+import { loadModel } from '../../../src/model/mistral.ts';
+import { createAdapter } from '../../../src/model/peft.ts';
 import { validate } from '../../../src/train/config.ts';
+import { Rng } from '../../../src/util/rng.ts';
 import { train } from '../../../src/train/trainer.ts';
 import { TINY_BASE } from '../../helpers.ts';
 
@@ -144,4 +149,16 @@ test('train() with device: cuda runs end to end on the stand-in (LoRA bf16/fp32,
     assert.deepEqual({ allocs: st.allocs, ctxRefs: st.ctxRefs, streams: st.streams, modules: st.modules, lt: st.lt, descs: st.descs, layouts: st.layouts },
       { allocs: 0, ctxRefs: 0, streams: 0, modules: 0, lt: 0, descs: 0, layouts: 0 }, `${precision}: the run gave everything back`);
   }
+});
+
+test('generation with the KV cache (bf16) and the merge of an adapter run on the stand-in without a host-side error', { skip }, () => {
+  const fake = build();
+  const be = CudaBackend.open();
+  const model = loadModel(TINY_BASE, { backend: be, precision: 'bf16' });
+  createAdapter(model, { r: 4, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj', 'down_proj'], useRslora: false }, new Rng(1), false);
+  const out = generate(model, [1, 5, 9, 12], { maxNewTokens: 6, eosIds: [] });
+  assert.equal(out.length, 6);
+  mergeLora(model);
+  be.close();
+  assert.equal(fake.stats().allocs, 0);
 });
