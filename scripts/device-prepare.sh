@@ -21,7 +21,7 @@ bash "$shared/prepare.sh" --slim >/dev/null
 bash scripts/device-check.sh --src-hash >.device/src.sha256
 
 # npm is not used there (device-check.sh runs node and bash only): an empty archive keeps env.sh quiet
-tar cJf .device/npm.tar.xz -T /dev/null
+rm -f .device/npm.tar.xz && tar cJf .device/npm.tar.xz -T /dev/null
 nm=.device/node_modules
 rm -f "$nm/esbuild/bin/esbuild"
 rm -rf "$nm/zod/src" "$nm/koffi/vendor" "$nm/koffi/doc" "$nm"/@koromix/koffi-*/musl_*
