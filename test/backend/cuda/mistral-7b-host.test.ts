@@ -1,0 +1,39 @@
+// The Mistral-7B shape of bench:gpu (vocab 32000, 32 layers, GQA 32/8, 14336 intermediate, LoRA r = 16 on all
+// 7 projections, bf16) through a training forward + backward and an AdamW update on the recording CUDA backend
+// (no device memory is touched): every launch's integer arguments fit their C types at 1×2048 and 4×2048 with
+// activation checkpointing (no int32 overflow, no grid past its limit), every GEMM resolves, every staging rule
+// holds. What would be a RangeError or a CUDA launch error on the GPU fails here in seconds.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { collate } from '../../../src/data/batch.ts';
+import { causalLmBackwardInto } from '../../../src/model/backward.ts';
+import { parseConfig } from '../../../src/model/config.ts';
+import { createAdapter } from '../../../src/model/peft.ts';
+import { initRandomModel } from '../../../src/model/random-init.ts';
+import { PROJECTIONS } from '../../../src/model/weights.ts';
+import { AdamW } from '../../../src/train/optimizer.ts';
+import { Rng } from '../../../src/util/rng.ts';
+import { MISTRAL_7B_V01 } from '../../../bench/gpu-plan.ts';
+import { fakeBackend } from './fake-cuda.ts';
+
+test('a Mistral-7B-shaped LoRA step (1×2048, then 4×2048 with checkpointing) launches only in-range arguments', () => {
+  const { be, launches, gemms } = fakeBackend();
+  const cfg = parseConfig(MISTRAL_7B_V01, 'Mistral-7B-v0.1 config');
+  const model = initRandomModel(be, cfg, { seed: 1, std: 0.02, dtype: 'bf16' });
+  createAdapter(model, { r: 16, alpha: 32, dropout: 0.05, targets: [...PROJECTIONS], useRslora: false }, new Rng(1), true);
+  const optimizer = new AdamW(be, model.trainableParams(), { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+  const rng = new Rng(2);
+  for (const [B, checkpoint] of [[1, false], [4, true]] as const) {
+    model.setActivationCheckpointing(checkpoint);
+    const rows = Array.from({ length: B }, () => ({ inputIds: Array.from({ length: 2048 }, () => 3 + rng.below(31000)) }));
+    const batch = collate(rows, 0, null);
+    const lossSum = be.alloc('f32', 1);
+    const before = launches.length;
+    causalLmBackwardInto(model, batch, 1 / batch.targetCount, lossSum);
+    optimizer.update(1e-4);
+    assert.ok(launches.length - before > 32 * 20, `${launches.length - before} launches for B = ${B}`);
+  }
+  assert.ok(gemms.length > 0);
+  const att = launches.filter((l) => l.name.startsWith('attention'));
+  assert.ok(att.length >= 3 * 32 && att.every((l) => l.shared <= 48 * 1024));
+});
