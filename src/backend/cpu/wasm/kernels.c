@@ -21,6 +21,7 @@ static inline v128_t exp4(v128_t x) {
   const v128_t lo = wasm_f32x4_splat(-87.3365f), hi = wasm_f32x4_splat(88.7228f);
   const v128_t round = wasm_f32x4_splat(12582912.0f); // 1.5·2^23
   v128_t under = wasm_f32x4_lt(x, lo);
+  __asm__("" : "+r"(under)); // keeps the mask opaque, so the end is one andnot (LLVM would make a 3-op bitselect)
   x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, lo), hi);
   v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), round);
   v128_t n = wasm_f32x4_sub(t, round);
