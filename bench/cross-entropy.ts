@@ -1,7 +1,8 @@
-// Paired micro-benchmark of the wasm cross-entropy kernel (and SwiGLU, the other user of exp4): two
-// builds of kernels.wasm (--before, default the committed one at HEAD~ if given, and --after, default the
-// working tree's) each instantiated on its own memory in this one process, called directly on one thread,
-// alternating before/after for --reps rounds; prints the median wall and process CPU time per call.
+// Paired micro-benchmark of the wasm cross-entropy kernel (and SwiGLU, another user of exp4): two builds
+// of kernels.wasm (--before, required, e.g. `git show edae0f9:src/backend/cpu/wasm/kernels.wasm > /tmp/before.wasm`;
+// --after, default the working tree's) each instantiated on its own memory in this one process, called
+// directly on one thread, alternating before/after for --reps rounds; prints the median wall and process
+// CPU time per call.
 // It also checks that the two builds' SwiGLU outputs are bit-identical over a sweep of gate values
 // (exp4 over [−100, 100]) and reports the largest loss difference.
 // Usage: node --import tsx bench/cross-entropy.ts --before /tmp/before.wasm [--after path] [--rows 512] [--vocab 32000] [--reps 9]
