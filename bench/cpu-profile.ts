@@ -1,6 +1,7 @@
 // Per-kernel profile of one CPU training (or forward) step: the backend's methods wrapped by a timing
 // Proxy (bench-only), summed over --steps steps after --warmup, printed per method with its share.
 // GEMMs are split into the LM head's (k or n = vocab) and the rest; attention includes its own GEMMs.
+// The header also gives the process CPU time per step (all threads), less disturbed by other load than wall time.
 // Usage: node --import tsx bench/cpu-profile.ts [--mode lora|full|forward] [--gemm openblas|simd] [--steps 3]
 import { parseArgs } from 'node:util';
 import type { Backend, GemmSpec } from '../src/backend/backend.ts';
@@ -44,14 +45,14 @@ const steps = Number(a.steps), warmup = Number(a.warmup);
 const w = nanoWorkload(a.mode as Mode, 4, 256, a.gemm as 'openblas' | 'simd', timed);
 for (let i = 0; i < warmup; i++) w.step();
 on = true;
-const t0 = performance.now();
+const t0 = performance.now(), c0 = process.cpuUsage();
 for (let i = 0; i < steps; i++) w.step();
-const wall = (performance.now() - t0) / steps;
+const wall = (performance.now() - t0) / steps, c = process.cpuUsage(c0), cpu = (c.user + c.system) / 1000 / steps;
 on = false;
 w.release();
 const rows = [...totals.entries()].sort((x, y) => y[1].ms - x[1].ms);
 const inKernels = rows.reduce((s, [, e]) => s + e.ms, 0) / steps;
-console.log(`# nano ${a.mode} step, GEMM ${a.gemm}, batch 4 × 256: ${wall.toFixed(0)} ms per step (mean of ${steps}), ${inKernels.toFixed(0)} ms in kernels`);
+console.log(`# nano ${a.mode} step, GEMM ${a.gemm}, batch 4 × 256: ${wall.toFixed(0)} ms per step (mean of ${steps}; CPU ${cpu.toFixed(0)} ms), ${inKernels.toFixed(0)} ms in kernels`);
 console.log(`# ${'kernel'.padEnd(18)} ${'ms/step'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(6)}`);
 for (const [k, e] of rows) {
   if (e.ms / steps < 0.5) continue;

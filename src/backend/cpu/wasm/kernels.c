@@ -11,13 +11,20 @@ typedef double f64;
 
 // e^x for four lanes, float32 accuracy (≈1 ulp): x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite split of
 // ln2), e^r by a degree-6 polynomial, 2^n built in the exponent bits. Inputs below −87.3 give 0, above
-// 88.7 give +inf, as float32 exp does.
+// 88.7 give +inf, as float32 exp does; NaN stays NaN. n is rounded by adding 1.5·2^23: the sum's low
+// mantissa bits are then n (two's complement), and subtracting the constant gives n as a float — the same
+// round-to-nearest-even as f32x4.nearest (the constant is even), so the same bits as before, without
+// nearest's and trunc_sat's long x86 lowerings.
+// pmin/pmax (one instruction each) clamp with the operand order that keeps a NaN; x at the upper clamp
+// gets n = 128, whose exponent field is that of +inf.
 static inline v128_t exp4(v128_t x) {
   const v128_t lo = wasm_f32x4_splat(-87.3365f), hi = wasm_f32x4_splat(88.7228f);
+  const v128_t round = wasm_f32x4_splat(12582912.0f); // 1.5·2^23
   v128_t under = wasm_f32x4_lt(x, lo);
-  v128_t over = wasm_f32x4_gt(x, hi);
-  x = wasm_f32x4_min(wasm_f32x4_max(x, lo), hi);
-  v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
+  __asm__("" : "+r"(under)); // keeps the mask opaque, so the end is one andnot (LLVM would make a 3-op bitselect)
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, lo), hi);
+  v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)), round);
+  v128_t n = wasm_f32x4_sub(t, round);
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
   v128_t p = wasm_f32x4_splat(1.0f / 720.0f);
@@ -27,8 +34,8 @@ static inline v128_t exp4(v128_t x) {
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
   p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
-  return wasm_v128_bitselect(wasm_f32x4_splat(__builtin_inff()), wasm_v128_andnot(wasm_f32x4_mul(p, e), under), over);
+  v128_t e = wasm_i32x4_shl(wasm_i32x4_add(t, wasm_i32x4_splat(127)), 23); // 2^n
+  return wasm_v128_andnot(wasm_f32x4_mul(p, e), under);
 }
 
 static inline f32 hmax(v128_t v) {
@@ -45,8 +52,47 @@ static inline f64 hsum2(v128_t v) {
 // Softmax statistics of `rows` rows of logits (rows, V) for cross-entropy against targets (rows), ignore
 // index −100: stats (rows, 3) f64 receive max, Σ exp(x − max) and x[target] (z = 0 for an ignored row), so
 // the host computes NLL = max + log z − x[target]. With grad != 0 the logits are overwritten by their
-// gradient gradScale·(softmax − onehot) (zeros for ignored rows). The SIMD loop takes 4 lanes; a tail of
-// V mod 4 is done lane by lane.
+// gradient gradScale·(softmax − onehot) (zeros for ignored rows). The SIMD loops take 4 lanes; a tail of
+// V mod 4 is done lane by lane. The max uses pmax (one x86 instruction; a NaN logit is skipped, as by the
+// TypeScript kernel's `>`) on four accumulators; the sum adds CE_BLOCK exponentials (each ≤ 1) in float32
+// lanes and each block's lanes in float64, instead of promoting every lane.
+#define CE_BLOCK 256
+
+static inline f32 row_max(const f32 *x, int V) {
+  int V16 = V & ~15, v = 0;
+  v128_t m0 = wasm_f32x4_splat(-3.402823e38f), m1 = m0, m2 = m0, m3 = m0;
+  for (; v < V16; v += 16) {
+    m0 = wasm_f32x4_pmax(m0, wasm_v128_load(x + v));
+    m1 = wasm_f32x4_pmax(m1, wasm_v128_load(x + v + 4));
+    m2 = wasm_f32x4_pmax(m2, wasm_v128_load(x + v + 8));
+    m3 = wasm_f32x4_pmax(m3, wasm_v128_load(x + v + 12));
+  }
+  for (; v + 4 <= V; v += 4) m0 = wasm_f32x4_pmax(m0, wasm_v128_load(x + v));
+  f32 max = hmax(wasm_f32x4_pmax(wasm_f32x4_pmax(m0, m1), wasm_f32x4_pmax(m2, m3)));
+  for (; v < V; v++) if (x[v] > max) max = x[v];
+  return max;
+}
+
+// Σ exp(x[v] − max) over v < V4 (a multiple of 4), storing the exponentials over x when `store`.
+static inline f64 exp_sum(f32 *x, int V4, f32 max, int store) {
+  v128_t m4 = wasm_f32x4_splat(max), z2 = wasm_f64x2_splat(0);
+  for (int b = 0; b < V4; b += CE_BLOCK) {
+    int end = b + CE_BLOCK < V4 ? b + CE_BLOCK : V4;
+    v128_t s = wasm_f32x4_splat(0);
+    if (store) {
+      for (int v = b; v < end; v += 4) {
+        v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(x + v), m4));
+        wasm_v128_store(x + v, e);
+        s = wasm_f32x4_add(s, e);
+      }
+    } else {
+      for (int v = b; v < end; v += 4) s = wasm_f32x4_add(s, exp4(wasm_f32x4_sub(wasm_v128_load(x + v), m4)));
+    }
+    z2 = wasm_f64x2_add(z2, wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(s), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(s, s, 2, 3, 0, 1))));
+  }
+  return hsum2(z2);
+}
+
 void cross_entropy(f32 *logits, const int *targets, int rows, int V, f64 *stats, int grad, f32 gradScale) {
   for (int t = 0; t < rows; t++) {
     f32 *x = logits + (long)t * V;
@@ -59,27 +105,9 @@ void cross_entropy(f32 *logits, const int *targets, int rows, int V, f64 *stats,
       continue;
     }
     int V4 = V & ~3;
-    v128_t mx = wasm_f32x4_splat(-3.402823e38f);
-    for (int v = 0; v < V4; v += 4) mx = wasm_f32x4_max(mx, wasm_v128_load(x + v));
-    f32 max = hmax(mx);
-    for (int v = V4; v < V; v++) if (x[v] > max) max = x[v];
+    f32 max = row_max(x, V);
     f32 xy = x[y];
-    v128_t m4 = wasm_f32x4_splat(max);
-    v128_t z2 = wasm_f64x2_splat(0);
-    f64 z = 0;
-    if (grad) {
-      for (int v = 0; v < V4; v += 4) {
-        v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(x + v), m4));
-        wasm_v128_store(x + v, e);
-        z2 = wasm_f64x2_add(z2, wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(e), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(e, e, 2, 3, 0, 1))));
-      }
-    } else {
-      for (int v = 0; v < V4; v += 4) {
-        v128_t e = exp4(wasm_f32x4_sub(wasm_v128_load(x + v), m4));
-        z2 = wasm_f64x2_add(z2, wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(e), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(e, e, 2, 3, 0, 1))));
-      }
-    }
-    z = hsum2(z2);
+    f64 z = exp_sum(x, V4, max, grad);
     for (int v = V4; v < V; v++) {
       f32 e = wasm_f32x4_extract_lane(exp4(wasm_f32x4_splat(x[v] - max)), 0);
       if (grad) x[v] = e;
