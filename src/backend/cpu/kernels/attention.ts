@@ -4,8 +4,9 @@
 // the saved log-sum-exp, as flash attention does, so nothing of size T² is kept between the passes.
 // The backward goes in causal blocks of QBLOCK queries: a block's scores stop at its last query's key,
 // so its five GEMMs and row kernels skip the keys the mask hides (about 40% of them at T = 256). The
-// forward keeps one block: measured, its two GEMMs lost more to the 4× more, smaller BLAS calls than
-// they saved (docs/cpu-performance.md).
+// forward goes in blocks of FBLOCK = 256 queries: one block up to T = 256 (64-query blocks lost there,
+// to 4× more, smaller BLAS calls), four at T = 1,024, which saves 37% of its GEMM work
+// (docs/cpu-performance.md).
 import type { AttentionShape, GemmSpec } from '../../backend.ts';
 import type { FloatArray } from '../../dtype.ts';
 
@@ -99,8 +100,9 @@ export function probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T:
   }
 }
 
-/** Query rows per causal block. */
+/** Query rows per causal block: the backward's, and the forward's (larger: its BLAS calls must stay big). */
 const QBLOCK = 64;
+const FBLOCK = 256;
 
 /** Calls fn for each block of `block` queries [i0, i0 + rows) with the keys [0, kEnd) it may see. */
 function forEachBlock(T: number, off: number, block: number, fn: (i0: number, rows: number, kEnd: number) => void): void {
@@ -142,7 +144,7 @@ export function attentionForward(
   const { S } = ops.workspace(T, K, q, k); // (rows, kEnd) scores of a block, then probabilities
   try {
     forEachHead(s, K, seg, lse, (qo, ko, rowSeg, lseRow) => {
-      forEachBlock(T, off, T, (i0, rows, kEnd) => {
+      forEachBlock(T, off, FBLOCK, (i0, rows, kEnd) => {
         const qb = qo + i0 * Hq * D;
         gemm(S, q.subarray(qb), k.subarray(ko), { m: rows, n: kEnd, k: D, transB: true, lda: Hq * D, ldb: Hkv * D, ldc: kEnd, alpha: scale });
         ops.maskedSoftmax(S, lseRow.subarray(i0), rowSeg, rows, kEnd, off + i0, window);

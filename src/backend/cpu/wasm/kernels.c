@@ -161,7 +161,7 @@ void masked_softmax(f32 *S, f64 *stats, const int *seg, int T, int K, int off, i
     if (si >= 0) {
       int j = lo;
       v128_t mx = ninf;
-      for (; j + 4 <= hi; j += 4) mx = wasm_f32x4_max(mx, wasm_v128_bitselect(wasm_v128_load(row + j), ninf, visible4(seg, j, si)));
+      for (; j + 4 <= hi; j += 4) mx = wasm_f32x4_pmax(mx, wasm_v128_bitselect(wasm_v128_load(row + j), ninf, visible4(seg, j, si)));
       max = hmax(mx);
       for (; j < hi; j++) if (seg[j] == si && row[j] > max) max = row[j];
     }
