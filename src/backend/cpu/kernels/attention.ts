@@ -2,17 +2,17 @@
 // Per (row b, KV head): S = scale·Q·Kᵀ by GEMM, the mask (causal, sliding window, segments for padding
 // and packing), softmax with the log-sum-exp saved, O = P·V. The backward recomputes P from the saved
 // log-sum-exp, as flash attention does, so nothing of size T² is kept between the passes.
-// Work goes in blocks of up to ROWS GEMM rows: the query heads that share a KV head (GQA), copied
-// head-major into a packed buffer, times a causal block of queries, whose scores stop at its last query's
-// key. So each GEMM is one call over all the group's heads (n·rows × D by D × keys, and the backward's
-// dK, dV sum the heads inside the GEMM), and the keys the mask hides are skipped: 37% of the GEMM work
-// at T = 256 (4 heads × 64 queries), 47% at T = 1,024 (measured in docs/cpu-performance.md).
+// Work goes in blocks (FORWARD, BACKWARD: 256 GEMM rows, 64 queries per head): the query heads that share
+// a KV head (GQA), copied head-major into a packed buffer, times a causal block of queries, whose scores
+// stop at its last query's key. So each GEMM is one call over the group's heads (n·rows × D by D × keys; the
+// backward's dK and dV sum the heads inside the GEMM), and the keys the mask hides are skipped: 37.5% of
+// the GEMM work at T = 256 (4 heads × 64 queries), 47% at T = 1,024 (timings: docs/cpu-performance.md).
 import type { AttentionShape, GemmSpec } from '../../backend.ts';
 import type { FloatArray } from '../../dtype.ts';
 
 export type GemmFn = (c: FloatArray, a: FloatArray, b: FloatArray, spec: GemmSpec) => void;
 
-/** What the attention loops need: a GEMM, work buffers, and the three row kernels (TypeScript or SIMD). */
+/** What the attention loops need: a GEMM, work buffers, the three row kernels and the block copies (TypeScript or SIMD). */
 export interface AttentionOps {
   gemm: GemmFn;
   /**
@@ -112,21 +112,25 @@ export function probsFromLse(S: FloatArray, lse: FloatArray, seg: Int32Array, T:
   }
 }
 
-/** GEMM rows per block (query heads × queries): the forward's and the backward's. */
-const FORWARD_ROWS = 256;
-const BACKWARD_ROWS = 256;
+/**
+ * Block sizes: the forward's blocks have up to 256 GEMM rows (query heads × queries: 64-query blocks of one
+ * head lost, to 4× more, smaller BLAS calls); the backward's up to 64 queries per head (its five GEMMs
+ * per block gain more from the causal skipping).
+ */
+const FORWARD = { rows: 256, queries: Infinity };
+const BACKWARD = { rows: Infinity, queries: 64 };
 
 /** One block: query heads h0 .. h0 + heads of one KV head kvh, queries i0 .. i0 + rows of batch row b, keys [0, kEnd). */
 interface Block { b: number; kvh: number; h0: number; heads: number; i0: number; rows: number; kEnd: number }
 
 /**
- * Calls fn for each block of at most min(T, maxRows) GEMM rows (so the workspace of T rows holds it):
- * as many query heads of a KV group as fit, times as many queries as fit with them.
+ * Calls fn for each block of at most min(T, size.rows) GEMM rows (so the workspace of T rows holds it):
+ * as many query heads of a KV group as fit, times as many queries (at most size.queries) as fit with them.
  */
-function forEachBlock(s: AttentionShape, off: number, maxRows: number, fn: (blk: Block) => void): void {
+function forEachBlock(s: AttentionShape, off: number, size: { rows: number; queries: number }, fn: (blk: Block) => void): void {
   const { B, T, Hq, Hkv } = s;
-  const group = Hq / Hkv, cap = Math.min(T, maxRows);
-  const heads = Math.min(group, cap), per = Math.floor(cap / heads);
+  const group = Hq / Hkv, cap = Math.min(T, size.rows);
+  const heads = Math.min(group, cap), per = Math.min(size.queries, Math.floor(cap / heads));
   for (let b = 0; b < B; b++) {
     for (let kvh = 0; kvh < Hkv; kvh++) {
       for (let j0 = 0; j0 < group; j0 += heads) {
@@ -185,7 +189,7 @@ export function attentionForward(
   // S: a block's scores, then probabilities; pack: its queries, then its outputs
   const { S, lse: lseRows, pack } = ops.workspace(T, K, q, k, D);
   try {
-    forEachBlock(s, off, FORWARD_ROWS, (blk) => {
+    forEachBlock(s, off, FORWARD, (blk) => {
       const R = blk.heads * blk.rows, kv = kAt(s, K, blk), kEnd = blk.kEnd;
       const at = qAt(s, blk), ld = s.Hq * D;
       ops.pack(pack, q, at, blk.heads, blk.rows, D, ld, true);
@@ -213,7 +217,7 @@ export function attentionBackward(
   dv.fill(0, 0, B * T * Hkv * D);
   const ld = Hq * D;
   try {
-    forEachBlock(s, 0, BACKWARD_ROWS, (blk) => {
+    forEachBlock(s, 0, BACKWARD, (blk) => {
       const R = blk.heads * blk.rows, kv = kAt(s, T, blk), kEnd = blk.kEnd;
       const Q = pack.subarray(0, R * D), dO = pack.subarray(R * D, 2 * R * D);
       const K = k.subarray(kv), V = v.subarray(kv);
