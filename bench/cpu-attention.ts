@@ -1,8 +1,11 @@
 // Micro-benchmark of the CPU attention kernels alone (src/backend/cpu/kernels/attention.ts with the SIMD row
 // kernels): forward and backward of one layer at a benchmark case's shape (nano: 8 heads / 2 KV, head_dim 32),
-// wall and process CPU time, median of --reps. With --base PATH (a copy of an older attention.ts) the two
-// implementations alternate in this one process, paired, and their outputs are compared.
-// Usage: node --import tsx bench/cpu-attention.ts [--gemm openblas|simd] [--shapes 1x1024,4x256] [--heads 8/2/32] [--reps 7] [--base PATH]
+// wall and process CPU time, median of --reps. With --base PATH (a copy of an older attention.ts, its two
+// imports made absolute, e.g. `git show REV:src/backend/cpu/kernels/attention.ts | sed ...`) the two
+// implementations alternate in this one process, paired, and their outputs are compared. --split adds the
+// wall time in the GEMMs and in each row kernel.
+// Usage: node --import tsx bench/cpu-attention.ts [--gemm openblas|simd] [--shapes 1x1024,4x256] [--heads 8/2/32] [--reps 7]
+//   [--base PATH] [--split]
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
