@@ -1,6 +1,7 @@
-// The CPU benchmarks' workload, shared by bench/cpu.ts and bench/cpu-profile.ts: a random nano Mistral
-// (the torch peer's shapes) on a CpuBackend, LoRA r=16 on all 7 projections (or all weights trained),
-// one batch of random tokens, and the step a mode times (forward + loss, or forward + backward + AdamW).
+// The CPU benchmarks' workload, shared by bench/cpu.ts and bench/cpu-profile.ts: a random Mistral of one
+// of the benchmark configs (nano and small are the torch peer's shapes; w64 is nano at hidden 64) on a
+// CpuBackend, LoRA r=16 on all 7 projections (or all weights trained), one batch of random tokens, and the
+// step a mode times (forward + loss, or forward + backward + AdamW). CASES names the shapes bench:cpu runs.
 import { CpuBackend, type GemmChoice } from '../src/backend/cpu/cpu-backend.ts';
 import type { Backend } from '../src/backend/backend.ts';
 import { causalLmBackwardInto } from '../src/model/backward.ts';
@@ -18,6 +19,24 @@ export const NANO = {
   sliding_window: null, tie_word_embeddings: false,
 };
 
+/** The peer's `small` (bench_cpu.py CONFIGS). */
+export const SMALL = { ...NANO, hidden_size: 768, intermediate_size: 2048, num_hidden_layers: 12, num_attention_heads: 12, num_key_value_heads: 4, head_dim: 64 };
+
+/** nano at hidden 64 (not one of the peer's configs: bench/cpu.ts adds it to the peer's CONFIGS). */
+export const W64 = { ...NANO, hidden_size: 64, intermediate_size: 192, num_attention_heads: 4, num_key_value_heads: 1, head_dim: 16 };
+
+export const CONFIGS = { nano: NANO, small: SMALL, w64: W64 } as const;
+export type ConfigName = keyof typeof CONFIGS;
+
+/** The benchmark shapes: a config at batch B × T tokens (nano-t1024: the same 1,024 tokens as one sequence). */
+export const CASES = {
+  nano: { config: 'nano', B: 4, T: 256 },
+  small: { config: 'small', B: 4, T: 256 },
+  w64: { config: 'w64', B: 4, T: 256 },
+  'nano-t1024': { config: 'nano', B: 1, T: 1024 },
+} as const satisfies Record<string, { config: ConfigName; B: number; T: number }>;
+export type CaseName = keyof typeof CASES;
+
 export type Mode = 'forward' | 'lora' | 'full';
 
 export interface Workload {
@@ -27,10 +46,15 @@ export interface Workload {
   release(): void;
 }
 
-/** Builds the workload on `backend` (a CpuBackend with `gemm` when not given: the profiler passes a wrapped one). */
+/** The nano workload (what bench/cpu-profile.ts times). */
 export function nanoWorkload(mode: Mode, B: number, T: number, gemm: GemmChoice, wrap: (b: Backend) => Backend = (b) => b): Workload {
+  return workload('nano', mode, B, T, gemm, wrap);
+}
+
+/** Builds the workload on `backend` (a CpuBackend with `gemm` when not given: the profiler passes a wrapped one). */
+export function workload(config: ConfigName, mode: Mode, B: number, T: number, gemm: GemmChoice, wrap: (b: Backend) => Backend = (b) => b): Workload {
   const backend = wrap(new CpuBackend({ gemm }));
-  const cfg = parseConfig(NANO);
+  const cfg = parseConfig(CONFIGS[config]);
   const model = createRandomModel(backend, cfg, { seed: 0 });
   const rng = new Rng(1);
   createAdapter(model, { r: 16, alpha: 32, dropout: 0, targets: PROJECTIONS, useRslora: false }, rng, mode === 'lora');

@@ -2,15 +2,15 @@
 // Proxy (bench-only), summed over --steps steps after --warmup, printed per method with its share.
 // GEMMs are split into the LM head's (k or n = vocab) and the rest; attention includes its own GEMMs.
 // The header also gives the process CPU time per step (all threads), less disturbed by other load than wall time.
-// Usage: node --import tsx bench/cpu-profile.ts [--mode lora|full|forward] [--gemm openblas|simd] [--steps 3]
+// Usage: node --import tsx bench/cpu-profile.ts [--mode lora|full|forward] [--gemm openblas|simd] [--steps 3] [--case nano|small|w64|nano-t1024]
 import { parseArgs } from 'node:util';
 import type { Backend, GemmSpec } from '../src/backend/backend.ts';
-import { nanoWorkload, NANO, type Mode } from './cpu-model.ts';
+import { CASES, workload, NANO, type CaseName, type Mode } from './cpu-model.ts';
 
 const { values: a } = parseArgs({
   options: {
     mode: { type: 'string', default: 'lora' }, gemm: { type: 'string', default: 'openblas' },
-    steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' },
+    steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, case: { type: 'string', default: 'nano' },
   },
 });
 const totals = new Map<string, { ms: number; calls: number }>();
@@ -42,7 +42,8 @@ function timed(b: Backend): Backend {
 }
 
 const steps = Number(a.steps), warmup = Number(a.warmup);
-const w = nanoWorkload(a.mode as Mode, 4, 256, a.gemm as 'openblas' | 'simd', timed);
+const shape = CASES[a.case as CaseName];
+const w = workload(shape.config, a.mode as Mode, shape.B, shape.T, a.gemm as 'openblas' | 'simd', timed);
 for (let i = 0; i < warmup; i++) w.step();
 on = true;
 const t0 = performance.now(), c0 = process.cpuUsage();
@@ -52,7 +53,7 @@ on = false;
 w.release();
 const rows = [...totals.entries()].sort((x, y) => y[1].ms - x[1].ms);
 const inKernels = rows.reduce((s, [, e]) => s + e.ms, 0) / steps;
-console.log(`# nano ${a.mode} step, GEMM ${a.gemm}, batch 4 × 256: ${wall.toFixed(0)} ms per step (mean of ${steps}; CPU ${cpu.toFixed(0)} ms), ${inKernels.toFixed(0)} ms in kernels`);
+console.log(`# ${a.case} ${a.mode} step, GEMM ${a.gemm}, batch ${shape.B} × ${shape.T}: ${wall.toFixed(0)} ms per step (mean of ${steps}; CPU ${cpu.toFixed(0)} ms), ${inKernels.toFixed(0)} ms in kernels`);
 console.log(`# ${'kernel'.padEnd(18)} ${'ms/step'.padStart(8)} ${'share'.padStart(6)} ${'calls'.padStart(6)}`);
 for (const [k, e] of rows) {
   if (e.ms / steps < 0.5) continue;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FloatArray } from '../../dtype.ts';
 import type { ResolvedGemm } from '../gemm.ts';
-import type { AttentionOps, GemmFn } from '../kernels/attention.ts';
+import { packRows, rowDots, type AttentionOps, type GemmFn } from '../kernels/attention.ts';
 import { IGNORE_INDEX, type AdamWHyper } from '../../backend.ts';
 import { UserError } from '../../../util/errors.ts';
 import { Arena } from './arena.ts';
@@ -42,9 +42,11 @@ interface Exports {
   cross_entropy(logits: number, targets: number, rows: number, V: number, stats: number, grad: number, gradScale: number): void;
   swiglu_forward(out: number, gate: number, up: number, n: number): void;
   swiglu_backward(dgate: number, dup: number, dout: number, gate: number, up: number, n: number): void;
-  masked_softmax(S: number, stats: number, seg: number, T: number, K: number, off: number, window: number): void;
-  probs_from_lse(S: number, lse: number, seg: number, T: number, K: number, off: number, window: number): void;
+  masked_softmax(S: number, stats: number, seg: number, T: number, K: number, off: number, window: number, r0: number, period: number): void;
+  probs_from_lse(S: number, lse: number, seg: number, T: number, K: number, off: number, window: number, r0: number, period: number): void;
   attn_dscores(dS: number, P: number, rowDot: number, T: number, K: number): void;
+  attn_pack(p: number, x: number, heads: number, rows: number, D: number, ld: number, toPacked: number): void;
+  attn_row_dots(rowDot: number, dO: number, O: number, heads: number, rows: number, D: number, ld: number): void;
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number, B: number, ldb: number,
     beta: number, C: number, ldc: number, pa: number, pb: number): void;
   rmsnorm_forward(out: number, rstd: number, x: number, w: number, N: number, C: number, eps: number): void;
@@ -68,6 +70,8 @@ export const WASM_MEMORY_LIMIT = 2 ** 32;
 /**
  * Bytes of module memory one attention call needs (its workspace plus the reserve for its GEMMs), for
  * T queries over K keys with q and k arrays of `qLen` and `kLen` floats: what a plan checks in advance.
+ * The reserve also covers the call's packed operands (2·T·D floats ≤ 2·qLen: the GEMMs read those
+ * instead of framing q).
  */
 export function attentionWorkspaceBytes(T: number, K: number, qLen: number, kLen: number): { workspace: number; reserve: number } {
   const workspace = 4 * (2 * T * K + 2 * T + K) + 8 * 2 * T + 6 * 16;
@@ -241,8 +245,9 @@ export class WasmKernels {
     const inWasm = (a: FloatArray): boolean => this.arena.holds(a);
     return {
       gemm,
-      workspace: (T, K) => {
-        const { workspace: bytes } = attentionWorkspaceBytes(T, K, 0, 0);
+      workspace: (T, K, _q, _k, D = 0) => {
+        const { workspace } = attentionWorkspaceBytes(T, K, 0, 0);
+        const bytes = workspace + 4 * 2 * T * D + 16;
         const at = this.arena.alloc(bytes);
         if (at === null) {
           throw new UserError(`the CPU kernels need ${mib(bytes)} of WebAssembly memory for attention, but it cannot grow beyond ` +
@@ -262,24 +267,34 @@ export class WasmKernels {
         seg = take((b, a, n) => new Int32Array(b, a, n), K, 4);
         stats = take((b, a, n) => new Float64Array(b, a, n), 2 * T, 8);
         lseRow = take((b, a, n) => new Float32Array(b, a, n), T, 4);
-        return { S, dS, rowDot };
+        const pack = take((b, a, n) => new Float32Array(b, a, n), 2 * T * D, 4);
+        return { S, dS, rowDot, lse: lseRow, pack };
       },
-      maskedSoftmax: (S, lse, rowSeg, T, K, off, window) => {
+      maskedSoftmax: (S, lse, rowSeg, T, K, off, window, period = T) => {
         if (!inWasm(S)) throw new Error('attention: scores must come from the SIMD workspace');
         seg.set(rowSeg.subarray(0, K));
         this.pool.run('masked_softmax', T, rowsPerPart(K), 1, (lo, hi) =>
-          [S.byteOffset + 4 * K * lo, stats.byteOffset + 16 * lo, seg.byteOffset, hi - lo, K, off + lo, win(window)]);
+          [S.byteOffset + 4 * K * lo, stats.byteOffset + 16 * lo, seg.byteOffset, hi - lo, K, off, win(window), lo, period]);
         for (let i = 0; i < T; i++) {
           const z = stats[2 * i + 1]!;
           lse[i] = z === 0 ? -Infinity : stats[2 * i]! + Math.log(z);
         }
       },
-      probsFromLse: (S, lse, rowSeg, T, K, off, window) => {
+      probsFromLse: (S, lse, rowSeg, T, K, off, window, period = T) => {
         if (!inWasm(S)) throw new Error('attention: scores must come from the SIMD workspace');
         seg.set(rowSeg.subarray(0, K));
-        lseRow.set(lse.subarray(0, T));
+        if (lse !== lseRow) lseRow.set(lse.subarray(0, T));
         this.pool.run('probs_from_lse', T, rowsPerPart(K), 1, (lo, hi) =>
-          [S.byteOffset + 4 * K * lo, lseRow.byteOffset + 4 * lo, seg.byteOffset, hi - lo, K, off + lo, win(window)]);
+          [S.byteOffset + 4 * K * lo, lseRow.byteOffset + 4 * lo, seg.byteOffset, hi - lo, K, off, win(window), lo, period]);
+      },
+      // the block copies are memory-bound: one thread, in wasm when both sides are in its memory
+      pack: (p, x, base, heads, rows, D, ld, toPacked) => {
+        if (inWasm(p) && inWasm(x)) this.x.attn_pack(p.byteOffset, x.byteOffset + 4 * base, heads, rows, D, ld, toPacked ? 1 : 0);
+        else packRows(p, x, base, heads, rows, D, ld, toPacked);
+      },
+      rowDots: (rowDot, dO, O, base, heads, rows, D, ld) => {
+        if (inWasm(rowDot) && inWasm(dO) && inWasm(O)) this.x.attn_row_dots(rowDot.byteOffset, dO.byteOffset, O.byteOffset + 4 * base, heads, rows, D, ld);
+        else rowDots(rowDot, dO, O, base, heads, rows, D, ld);
       },
       dScores: (dS, P, rowDot, T, K) => {
         if (!inWasm(dS) || !inWasm(P) || !inWasm(rowDot)) throw new Error('attention: buffers must come from the SIMD workspace');
