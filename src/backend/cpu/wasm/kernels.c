@@ -232,35 +232,92 @@ void attn_dscores(f32 *dS, const f32 *P, const f32 *rowDot, int T, int K) {
 // C (m, n) = alpha·op(A)·op(B) + beta·C, row-major, with op(A)[i][p] = transA ? A[p·lda + i] : A[i·lda + p]
 // and op(B)[p][j] = transB ? B[j·ldb + p] : B[p·ldb + j]. Blocked as GotoBLAS does: panels of op(B)
 // (KC × NR) and op(A) (MR × KC) are packed into pb and pa, and a 4 × 8 SIMD micro-kernel accumulates.
+// Each element of C is Σ over k blocks of KC, each block's sum in p order, whatever m, n and the
+// thread split: the host may cut C into column or row blocks and get the same bits.
+// Without FMA (wasm SIMD has none) the 4 × 8 kernel is bound by the multiplies and adds (16 per p), not
+// by loads, so a bigger register tile does not pay; what the packing and the update of C cost does.
 #define MR 4
 #define NR 8
 #define KC 256
 #define MC 64
 #define NC 2048
 
+// Lanes (r0[i], r1[i], r2[i], r3[i]) for i = 0..3: a 4 × 4 transpose in place.
+static inline void transpose4(v128_t *r0, v128_t *r1, v128_t *r2, v128_t *r3) {
+  v128_t t0 = wasm_i32x4_shuffle(*r0, *r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(*r0, *r1, 2, 6, 3, 7);
+  v128_t t2 = wasm_i32x4_shuffle(*r2, *r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(*r2, *r3, 2, 6, 3, 7);
+  *r0 = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);
+  *r1 = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);
+  *r2 = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+  *r3 = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
+}
+
+// Four rows x, x + ld, x + 2ld, x + 3ld (each contiguous in p) stored interleaved, w apart: out[p·w + r] = x[r·ld + p]
+// for p < kc (4 lanes at a time, then the tail).
+static void interleave4(f32 *out, int w, const f32 *x, int ld, int kc) {
+  int p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    v128_t r0 = wasm_v128_load(x + p), r1 = wasm_v128_load(x + ld + p);
+    v128_t r2 = wasm_v128_load(x + 2 * (long)ld + p), r3 = wasm_v128_load(x + 3 * (long)ld + p);
+    transpose4(&r0, &r1, &r2, &r3);
+    wasm_v128_store(out + p * w, r0);
+    wasm_v128_store(out + (p + 1) * w, r1);
+    wasm_v128_store(out + (p + 2) * w, r2);
+    wasm_v128_store(out + (p + 3) * w, r3);
+  }
+  for (; p < kc; p++)
+    for (int r = 0; r < 4; r++) out[p * w + r] = x[(long)r * ld + p];
+}
+
+// op(A) rows [i0, i0 + mc) × k [p0, p0 + kc) into micro-panels of MR rows: pa[ir·kc + p·MR + r] (rows past mc are 0).
 static void pack_a(f32 *pa, const f32 *A, int lda, int transA, int i0, int mc, int p0, int kc) {
-  for (int ir = 0; ir < mc; ir += MR) {
-    for (int p = 0; p < kc; p++) {
-      for (int r = 0; r < MR; r++) {
-        int i = i0 + ir + r;
-        *pa++ = ir + r < mc ? (transA ? A[(long)(p0 + p) * lda + i] : A[(long)i * lda + p0 + p]) : 0.0f;
+  for (int ir = 0; ir < mc; ir += MR, pa += MR * kc) {
+    int i = i0 + ir;
+    if (ir + MR <= mc) {
+      if (transA) {
+        for (int p = 0; p < kc; p++) wasm_v128_store(pa + p * MR, wasm_v128_load(A + (long)(p0 + p) * lda + i));
+      } else {
+        interleave4(pa, MR, A + (long)i * lda + p0, lda, kc);
       }
+      continue;
     }
+    for (int p = 0; p < kc; p++)
+      for (int r = 0; r < MR; r++)
+        pa[p * MR + r] = ir + r < mc ? (transA ? A[(long)(p0 + p) * lda + i + r] : A[(long)(i + r) * lda + p0 + p]) : 0.0f;
   }
 }
 
+// op(B) k [p0, p0 + kc) × columns [j0, j0 + nc) into micro-panels of NR columns: pb[jr·kc + p·NR + c] (columns past nc are 0).
 static void pack_b(f32 *pb, const f32 *B, int ldb, int transB, int j0, int nc, int p0, int kc) {
-  for (int jr = 0; jr < nc; jr += NR) {
-    for (int p = 0; p < kc; p++) {
-      for (int c = 0; c < NR; c++) {
-        int j = j0 + jr + c;
-        *pb++ = jr + c < nc ? (transB ? B[(long)j * ldb + p0 + p] : B[(long)(p0 + p) * ldb + j]) : 0.0f;
+  for (int jr = 0; jr < nc; jr += NR, pb += NR * kc) {
+    int j = j0 + jr;
+    if (jr + NR <= nc) {
+      if (transB) {
+        interleave4(pb, NR, B + (long)j * ldb + p0, ldb, kc);
+        interleave4(pb + 4, NR, B + (long)(j + 4) * ldb + p0, ldb, kc);
+      } else {
+        for (int p = 0; p < kc; p++) {
+          const f32 *b = B + (long)(p0 + p) * ldb + j;
+          wasm_v128_store(pb + p * NR, wasm_v128_load(b));
+          wasm_v128_store(pb + p * NR + 4, wasm_v128_load(b + 4));
+        }
       }
+      continue;
     }
+    for (int p = 0; p < kc; p++)
+      for (int c = 0; c < NR; c++)
+        pb[p * NR + c] = jr + c < nc ? (transB ? B[(long)(j + c) * ldb + p0 + p] : B[(long)(p0 + p) * ldb + j + c]) : 0.0f;
   }
 }
 
-static void kernel_4x8(int kc, const f32 *a, const f32 *b, f32 *acc) {
+// c[0..4) = (beta == 0 ? 0 : beta·c) + alpha·acc, lane by lane the same arithmetic as the scalar edge update.
+static inline void update4(f32 *c, v128_t acc, v128_t alpha4, f32 beta) {
+  v128_t prev = beta == 0 ? wasm_f32x4_splat(0) : beta == 1 ? wasm_v128_load(c) : wasm_f32x4_mul(wasm_f32x4_splat(beta), wasm_v128_load(c));
+  wasm_v128_store(c, wasm_f32x4_add(prev, wasm_f32x4_mul(alpha4, acc)));
+}
+
+// The rows × cols (at most MR × NR) tile of C at c from a packed A micro-panel and B micro-panel over kc.
+static void kernel_4x8(int kc, const f32 *a, const f32 *b, f32 *c, int ldc, f32 alpha, f32 beta, int rows, int cols) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int p = 0; p < kc; p++) {
     v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
@@ -273,16 +330,26 @@ static void kernel_4x8(int kc, const f32 *a, const f32 *b, f32 *acc) {
     a += MR;
     b += NR;
   }
+  if (rows == MR && cols == NR) {
+    v128_t al = wasm_f32x4_splat(alpha);
+    update4(c, c00, al, beta); update4(c + 4, c01, al, beta); c += ldc;
+    update4(c, c10, al, beta); update4(c + 4, c11, al, beta); c += ldc;
+    update4(c, c20, al, beta); update4(c + 4, c21, al, beta); c += ldc;
+    update4(c, c30, al, beta); update4(c + 4, c31, al, beta);
+    return;
+  }
+  f32 acc[MR * NR];
   wasm_v128_store(acc, c00); wasm_v128_store(acc + 4, c01);
   wasm_v128_store(acc + 8, c10); wasm_v128_store(acc + 12, c11);
   wasm_v128_store(acc + 16, c20); wasm_v128_store(acc + 20, c21);
   wasm_v128_store(acc + 24, c30); wasm_v128_store(acc + 28, c31);
+  for (int r = 0; r < rows; r++, c += ldc)
+    for (int q = 0; q < cols; q++) c[q] = (beta == 0 ? 0 : beta * c[q]) + alpha * acc[r * NR + q];
 }
 
 // pa: MC·KC floats, pb: KC·NC floats of scratch.
 void sgemm(int transA, int transB, int m, int n, int k, f32 alpha, const f32 *A, int lda, const f32 *B, int ldb,
            f32 beta, f32 *C, int ldc, f32 *pa, f32 *pb) {
-  f32 acc[MR * NR];
   if (k == 0) {
     for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
     return;
@@ -297,13 +364,10 @@ void sgemm(int transA, int transB, int m, int n, int k, f32 alpha, const f32 *A,
         int mc = m - i0 < MC ? m - i0 : MC;
         pack_a(pa, A, lda, transA, i0, mc, p0, kc);
         for (int jr = 0; jr < nc; jr += NR) {
+          int cols = nc - jr < NR ? nc - jr : NR;
           for (int ir = 0; ir < mc; ir += MR) {
-            kernel_4x8(kc, pa + (long)ir * kc, pb + (long)jr * kc, acc);
-            int rows = mc - ir < MR ? mc - ir : MR, cols = nc - jr < NR ? nc - jr : NR;
-            for (int r = 0; r < rows; r++) {
-              f32 *c = C + (long)(i0 + ir + r) * ldc + j0 + jr;
-              for (int q = 0; q < cols; q++) c[q] = (b_scale == 0 ? 0 : b_scale * c[q]) + alpha * acc[r * NR + q];
-            }
+            int rows = mc - ir < MR ? mc - ir : MR;
+            kernel_4x8(kc, pa + (long)ir * kc, pb + (long)jr * kc, C + (long)(i0 + ir) * ldc + j0 + jr, ldc, alpha, b_scale, rows, cols);
           }
         }
       }
