@@ -316,19 +316,22 @@ static inline void update4(f32 *c, v128_t acc, v128_t alpha4, f32 beta) {
   wasm_v128_store(c, wasm_f32x4_add(prev, wasm_f32x4_mul(alpha4, acc)));
 }
 
-// The rows × cols (at most MR × NR) tile of C at c from a packed A micro-panel and B micro-panel over kc.
-static void kernel_4x8(int kc, const f32 *a, const f32 *b, f32 *c, int ldc, f32 alpha, f32 beta, int rows, int cols) {
+// The rows × cols (at most MR × NR) tile of C at c over kc steps: element (r, p) of A's micro-panel at a[r·ars + p·aps],
+// columns 0..7 of B's at b + p·bps (packed: ars 1, aps MR, bps NR; an operand read in place has its own strides).
+// Always inlined into the variants below, so each gets constant strides where it has them.
+static inline __attribute__((always_inline)) void tile(int kc, const f32 *a, int ars, int aps, const f32 *b, int bps, f32 *c, int ldc,
+                                                       f32 alpha, f32 beta, int rows, int cols) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int p = 0; p < kc; p++) {
     v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
-    v128_t a0 = wasm_v128_load32_splat(a), a1 = wasm_v128_load32_splat(a + 1);
-    v128_t a2 = wasm_v128_load32_splat(a + 2), a3 = wasm_v128_load32_splat(a + 3);
+    v128_t a0 = wasm_v128_load32_splat(a), a1 = wasm_v128_load32_splat(a + ars);
+    v128_t a2 = wasm_v128_load32_splat(a + 2 * ars), a3 = wasm_v128_load32_splat(a + 3 * ars);
     c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
     c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
     c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
     c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
-    a += MR;
-    b += NR;
+    a += aps;
+    b += bps;
   }
   if (rows == MR && cols == NR) {
     v128_t al = wasm_f32x4_splat(alpha);
@@ -347,29 +350,67 @@ static void kernel_4x8(int kc, const f32 *a, const f32 *b, f32 *c, int ldc, f32 
     for (int q = 0; q < cols; q++) c[q] = (beta == 0 ? 0 : beta * c[q]) + alpha * acc[r * NR + q];
 }
 
-// pa: MC·KC floats, pb: KC·NC floats of scratch.
+// The tiles of an mc × nc block of C at c over kc steps: A's micro-panel of rows ir at a + (ir / MR)·astep, B's of
+// columns jr at b + (jr / NR)·bstep. Tiles column panel by column panel (a B micro-panel stays in L1 while A's block
+// streams from L2); with a short k both fit in L1, and row panel by row panel walks C along its rows instead. The
+// loops live in the same function as the inlined tile, so a short k does not pay a call per tile.
+static inline __attribute__((always_inline)) void tiles(int kc, int mc, int nc, const f32 *a, int ars, int aps, long astep,
+                                                        const f32 *b, int bps, long bstep, f32 *c, int ldc, f32 alpha, f32 beta) {
+  if (kc <= 64) {
+    for (int ir = 0; ir < mc; ir += MR)
+      for (int jr = 0; jr < nc; jr += NR)
+        tile(kc, a + (ir / MR) * astep, ars, aps, b + (jr / NR) * bstep, bps, c + (long)ir * ldc + jr, ldc, alpha, beta,
+             mc - ir < MR ? mc - ir : MR, nc - jr < NR ? nc - jr : NR);
+  } else {
+    for (int jr = 0; jr < nc; jr += NR)
+      for (int ir = 0; ir < mc; ir += MR)
+        tile(kc, a + (ir / MR) * astep, ars, aps, b + (jr / NR) * bstep, bps, c + (long)ir * ldc + jr, ldc, alpha, beta,
+             mc - ir < MR ? mc - ir : MR, nc - jr < NR ? nc - jr : NR);
+  }
+}
+
+// Both operands packed (pa: mc × kc, pb: kc × nc): the kernel of the big GEMMs.
+static void tiles_packed(int kc, int mc, int nc, const f32 *pa, const f32 *pb, f32 *c, int ldc, f32 alpha, f32 beta) {
+  tiles(kc, mc, nc, pa, 1, MR, (long)MR * kc, pb, NR, (long)NR * kc, c, ldc, alpha, beta);
+}
+
+// A read in place at a (rows of op(A) ars apart, k steps aps apart; mc whole micro-panels), B packed.
+static void tiles_direct_a(int kc, int mc, int nc, const f32 *a, int ars, int aps, const f32 *pb, f32 *c, int ldc, f32 alpha, f32 beta) {
+  if (aps == 1) tiles(kc, mc, nc, a, ars, 1, (long)MR * ars, pb, NR, (long)NR * kc, c, ldc, alpha, beta);
+  else tiles(kc, mc, nc, a, 1, aps, MR, pb, NR, (long)NR * kc, c, ldc, alpha, beta);
+}
+
+// A packed, B (op(B) = B) read in place at b, rows ldb apart (nc whole micro-panels).
+static void tiles_direct_b(int kc, int mc, int nc, const f32 *pa, const f32 *b, int ldb, f32 *c, int ldc, f32 alpha, f32 beta) {
+  tiles(kc, mc, nc, pa, 1, MR, (long)MR * kc, b, ldb, NR, c, ldc, alpha, beta);
+}
+
+// pa: MC·KC floats, pb: KC·NC floats of scratch. Packing pays when a micro-panel is used many times; in the skinny
+// GEMMs of LoRA (n or m = r = 16) a panel of the long operand is used only a few times, so it is read in place:
+// A when C has at most 2·NR columns (and m is whole micro-panels), B (not transposed) when C has at most
+// 4·MR rows (and n is whole micro-panels). The arithmetic is the same either way.
 void sgemm(int transA, int transB, int m, int n, int k, f32 alpha, const f32 *A, int lda, const f32 *B, int ldb,
            f32 beta, f32 *C, int ldc, f32 *pa, f32 *pb) {
   if (k == 0) {
     for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
     return;
   }
+  int directA = n <= 2 * NR && m % MR == 0;
+  int directB = !directA && !transB && m <= 4 * MR && n % NR == 0;
+  int ars = transA ? 1 : lda, aps = transA ? lda : 1; // op(A)[i][p] = A[i·ars + p·aps]
   for (int j0 = 0; j0 < n; j0 += NC) {
     int nc = n - j0 < NC ? n - j0 : NC;
     for (int p0 = 0; p0 < k; p0 += KC) {
       int kc = k - p0 < KC ? k - p0 : KC;
       f32 b_scale = p0 == 0 ? beta : 1.0f; // the first k block applies beta, the rest accumulate
-      pack_b(pb, B, ldb, transB, j0, nc, p0, kc);
+      if (!directB) pack_b(pb, B, ldb, transB, j0, nc, p0, kc);
       for (int i0 = 0; i0 < m; i0 += MC) {
         int mc = m - i0 < MC ? m - i0 : MC;
-        pack_a(pa, A, lda, transA, i0, mc, p0, kc);
-        for (int jr = 0; jr < nc; jr += NR) {
-          int cols = nc - jr < NR ? nc - jr : NR;
-          for (int ir = 0; ir < mc; ir += MR) {
-            int rows = mc - ir < MR ? mc - ir : MR;
-            kernel_4x8(kc, pa + (long)ir * kc, pb + (long)jr * kc, C + (long)(i0 + ir) * ldc + j0 + jr, ldc, alpha, b_scale, rows, cols);
-          }
-        }
+        if (!directA) pack_a(pa, A, lda, transA, i0, mc, p0, kc);
+        f32 *c = C + (long)i0 * ldc + j0;
+        if (directA) tiles_direct_a(kc, mc, nc, A + (long)i0 * ars + (long)p0 * aps, ars, aps, pb, c, ldc, alpha, b_scale);
+        else if (directB) tiles_direct_b(kc, mc, nc, pa, B + (long)p0 * ldb + j0, ldb, c, ldc, alpha, b_scale);
+        else tiles_packed(kc, mc, nc, pa, pb, c, ldc, alpha, b_scale);
       }
     }
   }
