@@ -19,7 +19,7 @@ const { values: a } = parseArgs({
 
 interface Shape { name: string; spec: GemmSpec; perStep: number }
 const N = 1024, C = 256, I = 768, KV = 64, V = 32000, R = 16;
-/** The GEMMs of one nano LoRA step (attention's are inside its kernels: listed with 0 calls, per (row, head) block). */
+/** The GEMMs of one nano LoRA step (attention's are inside its kernels: listed with 0 calls, one (row, head) block each: 64 query rows in the backward, 256 in the forward). */
 const SHAPES: Shape[] = [
   { name: 'fwd x·Wqᵀ (q, o)', spec: { m: N, n: C, k: C, transB: true }, perStep: 12 },
   { name: 'fwd x·Wkᵀ (k, v)', spec: { m: N, n: KV, k: C, transB: true }, perStep: 12 },
@@ -50,6 +50,8 @@ const SHAPES: Shape[] = [
   { name: 'full LM head dW', spec: { m: V, n: C, k: 512, transA: true, beta: 1 }, perStep: 0 },
   { name: 'attn Q·Kᵀ (64 rows)', spec: { m: 64, n: 256, k: 32, transB: true, lda: 256, ldb: 64 }, perStep: 0 },
   { name: 'attn P·V (64 rows)', spec: { m: 64, n: 32, k: 256, lda: 256, ldb: 64, ldc: 256 }, perStep: 0 },
+  { name: 'attn dV += Pᵀ·dO', spec: { m: 256, n: 32, k: 64, transA: true, lda: 256, ldb: 256, ldc: 64, beta: 1 }, perStep: 0 },
+  { name: 'attn (T=256 block) Q·Kᵀ', spec: { m: 256, n: 256, k: 32, transB: true, lda: 256, ldb: 64 }, perStep: 0 },
 ];
 
 interface Kernels {
