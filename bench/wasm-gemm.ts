@@ -106,11 +106,12 @@ const reps = Number(a.reps), budget = Number(a.ms);
 const threadList = a.threads!.split(',').map(Number);
 const shapes = SHAPES.filter((s) => !a.only || s.name.includes(a.only));
 const cols = trees.map((t) => t.label);
-console.log(`# wasm GEMM, median of ${reps} (alternating ${cols.join('/')}), GFLOP/s by wall time, per-call ms, CPU ms / wall ms; new/old = speed-up, and whether one call gives the same bits`);
+console.log(`# wasm GEMM, median of ${reps} (alternating ${cols.join('/')}): GFLOP/s by wall time and by process CPU time (all threads), wall ms per call; ` +
+  `speed-up new/old by wall and by CPU time, and whether one call gives the same bits`);
 const stepMs = new Map<string, number>();
 for (const threads of threadList) {
   console.log(`# ${threads} thread(s)`);
-  console.log(`# ${'shape'.padEnd(26)} ${'m×n×k'.padEnd(16)} ${cols.map((c) => `${c} GF/s`.padStart(10) + `${c} ms`.padStart(9) + ' cpu/w').join(' ')}${trees.length > 1 ? '   new/old' : ''}`);
+  console.log(`# ${'shape'.padEnd(26)} ${'m×n×k'.padEnd(16)} ${cols.map((c) => `${c} GF/s`.padStart(10) + 'by CPU'.padStart(9) + `${c} ms`.padStart(9)).join(' ')}${trees.length > 1 ? '   wall    CPU (new/old)' : ''}`);
   for (const s of shapes) {
     const flops = 2 * s.spec.m * s.spec.n * s.spec.k;
     const cases = trees.map((t) => prepare(t, threads, s));
@@ -124,15 +125,16 @@ for (const threads of threadList) {
       cases.forEach((c, i) => {
         const x = c.run(calls);
         wall[i]!.push(x.wall / calls);
-        cpu[i]!.push(x.cpu / x.wall);
+        cpu[i]!.push(x.cpu / calls);
       });
     }
     cases.forEach((c) => c.release());
-    const ms = wall.map(median);
+    const ms = wall.map(median), cpuMs = cpu.map(median);
     trees.forEach((t, i) => stepMs.set(`${t.label}/${threads}`, (stepMs.get(`${t.label}/${threads}`) ?? 0) + s.perStep * ms[i]!));
     const shape = `${s.spec.m}×${s.spec.n}×${s.spec.k}${s.spec.transA ? ' Aᵀ' : ''}${s.spec.transB ? ' Bᵀ' : ''}`;
-    const cells = ms.map((x, i) => `${(flops / x / 1e6).toFixed(1).padStart(10)}${x.toFixed(3).padStart(9)} ${median(cpu[i]!).toFixed(2).padStart(5)}`);
-    console.log(`# ${s.name.padEnd(26)} ${shape.padEnd(16)} ${cells.join(' ')}${trees.length > 1 ? `${(ms[0]! / ms[1]!).toFixed(2).padStart(9)}× ${same ? 'same bits' : 'BITS DIFFER'}` : ''}`);
+    const cells = ms.map((x, i) => `${(flops / x / 1e6).toFixed(1).padStart(10)}${(flops / cpuMs[i]! / 1e6).toFixed(1).padStart(9)}${x.toFixed(3).padStart(9)}`);
+    const ratio = trees.length > 1 ? `${(ms[0]! / ms[1]!).toFixed(2).padStart(7)}×${(cpuMs[0]! / cpuMs[1]!).toFixed(2).padStart(7)}× ${same ? 'same bits' : 'BITS DIFFER'}` : '';
+    console.log(`# ${s.name.padEnd(26)} ${shape.padEnd(16)} ${cells.join(' ')}${ratio}`);
   }
 }
 for (const [key, ms] of stepMs) console.log(`# GEMMs of one LoRA step outside attention (${key} threads): ${ms.toFixed(1)} ms`);
