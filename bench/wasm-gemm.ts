@@ -108,7 +108,7 @@ const shapes = SHAPES.filter((s) => !a.only || s.name.includes(a.only));
 const cols = trees.map((t) => t.label);
 console.log(`# wasm GEMM, median of ${reps} (alternating ${cols.join('/')}): GFLOP/s by wall time and by process CPU time (all threads), wall ms per call; ` +
   `speed-up new/old by wall and by CPU time, and whether one call gives the same bits`);
-const stepMs = new Map<string, number>();
+const stepMs = new Map<string, [number, number]>(); // wall and CPU ms of a LoRA step's GEMMs, per tree/threads
 for (const threads of threadList) {
   console.log(`# ${threads} thread(s)`);
   console.log(`# ${'shape'.padEnd(26)} ${'m×n×k'.padEnd(16)} ${cols.map((c) => `${c} GF/s`.padStart(10) + 'by CPU'.padStart(9) + `${c} ms`.padStart(9)).join(' ')}${trees.length > 1 ? '   wall    CPU (new/old)' : ''}`);
@@ -130,11 +130,14 @@ for (const threads of threadList) {
     }
     cases.forEach((c) => c.release());
     const ms = wall.map(median), cpuMs = cpu.map(median);
-    trees.forEach((t, i) => stepMs.set(`${t.label}/${threads}`, (stepMs.get(`${t.label}/${threads}`) ?? 0) + s.perStep * ms[i]!));
+    trees.forEach((t, i) => {
+      const key = `${t.label}/${threads}`, [w, c] = stepMs.get(key) ?? [0, 0];
+      stepMs.set(key, [w + s.perStep * ms[i]!, c + s.perStep * cpuMs[i]!]);
+    });
     const shape = `${s.spec.m}×${s.spec.n}×${s.spec.k}${s.spec.transA ? ' Aᵀ' : ''}${s.spec.transB ? ' Bᵀ' : ''}`;
     const cells = ms.map((x, i) => `${(flops / x / 1e6).toFixed(1).padStart(10)}${(flops / cpuMs[i]! / 1e6).toFixed(1).padStart(9)}${x.toFixed(3).padStart(9)}`);
     const ratio = trees.length > 1 ? `${(ms[0]! / ms[1]!).toFixed(2).padStart(7)}×${(cpuMs[0]! / cpuMs[1]!).toFixed(2).padStart(7)}× ${same ? 'same bits' : 'BITS DIFFER'}` : '';
     console.log(`# ${s.name.padEnd(26)} ${shape.padEnd(16)} ${cells.join(' ')}${ratio}`);
   }
 }
-for (const [key, ms] of stepMs) console.log(`# GEMMs of one LoRA step outside attention (${key} threads): ${ms.toFixed(1)} ms`);
+for (const [key, [w, c]] of stepMs) console.log(`# GEMMs of one LoRA step outside attention (${key} threads): ${w.toFixed(1)} ms wall, ${c.toFixed(1)} ms CPU`);
