@@ -234,8 +234,8 @@ void attn_dscores(f32 *dS, const f32 *P, const f32 *rowDot, int T, int K) {
 // (KC × NR) and op(A) (MR × KC) are packed into pb and pa, and a 4 × 8 SIMD micro-kernel accumulates.
 // Each element of C is Σ over k blocks of KC, each block's sum in p order, whatever m, n and the
 // thread split: the host may cut C into column or row blocks and get the same bits.
-// Without FMA (wasm SIMD has none) the 4 × 8 kernel is bound by the multiplies and adds (16 per p), not
-// by loads, so a bigger register tile does not pay; what the packing and the update of C cost does.
+// Without FMA (wasm SIMD has none) the 4 × 8 kernel is bound by its 16 multiplies and adds per p: it runs at
+// ~90% of a register-only f32x4 mul+add loop, and unrolling it makes V8 spill (docs/cpu-performance.md).
 #define MR 4
 #define NR 8
 #define KC 256
@@ -351,22 +351,14 @@ static inline __attribute__((always_inline)) void tile(int kc, const f32 *a, int
 }
 
 // The tiles of an mc × nc block of C at c over kc steps: A's micro-panel of rows ir at a + (ir / MR)·astep, B's of
-// columns jr at b + (jr / NR)·bstep. Tiles column panel by column panel (a B micro-panel stays in L1 while A's block
-// streams from L2); with a short k both fit in L1, and row panel by row panel walks C along its rows instead. The
-// loops live in the same function as the inlined tile, so a short k does not pay a call per tile.
+// columns jr at b + (jr / NR)·bstep; column panel by column panel, so a B micro-panel stays in L1 while A's block
+// streams from L2.
 static inline __attribute__((always_inline)) void tiles(int kc, int mc, int nc, const f32 *a, int ars, int aps, long astep,
                                                         const f32 *b, int bps, long bstep, f32 *c, int ldc, f32 alpha, f32 beta) {
-  if (kc <= 64) {
+  for (int jr = 0; jr < nc; jr += NR)
     for (int ir = 0; ir < mc; ir += MR)
-      for (int jr = 0; jr < nc; jr += NR)
-        tile(kc, a + (ir / MR) * astep, ars, aps, b + (jr / NR) * bstep, bps, c + (long)ir * ldc + jr, ldc, alpha, beta,
-             mc - ir < MR ? mc - ir : MR, nc - jr < NR ? nc - jr : NR);
-  } else {
-    for (int jr = 0; jr < nc; jr += NR)
-      for (int ir = 0; ir < mc; ir += MR)
-        tile(kc, a + (ir / MR) * astep, ars, aps, b + (jr / NR) * bstep, bps, c + (long)ir * ldc + jr, ldc, alpha, beta,
-             mc - ir < MR ? mc - ir : MR, nc - jr < NR ? nc - jr : NR);
-  }
+      tile(kc, a + (ir / MR) * astep, ars, aps, b + (jr / NR) * bstep, bps, c + (long)ir * ldc + jr, ldc, alpha, beta,
+           mc - ir < MR ? mc - ir : MR, nc - jr < NR ? nc - jr : NR);
 }
 
 // Both operands packed (pa: mc × kc, pb: kc × nc): the kernel of the big GEMMs.
