@@ -1,8 +1,9 @@
 // Micro-benchmark of the WebAssembly SIMD GEMM (the no-BLAS path) on the nano workload's shapes (bench/cpu-model.ts:
 // hidden 256, intermediate 768, 2 KV heads of 32, vocab 32000, 1024 tokens, LoRA r = 16): GFLOP/s per shape on 1 and
 // 2 threads, and the GEMM milliseconds of one LoRA step (each shape × its calls per step). With --old DIR (a copy of
-// another commit's src/, e.g. `git archive <commit> src | tar -x -C DIR/..`) it runs that tree's kernels in the same
-// process, alternating old and new per repetition, so the two see the same machine load.
+// another commit's src/: `git archive <commit> src | tar -x -C /tmp/old`, plus a node_modules link in /tmp/old) it
+// runs that tree's kernels in the same process, alternating old and new per repetition, so the two see the same
+// machine load, and checks that one call of each gives the same bits.
 // Usage: node --import tsx bench/wasm-gemm.ts [--old /tmp/gemm-old/src] [--threads 1,2] [--reps 7] [--ms 40] [--only NAME]
 import { parseArgs } from 'node:util';
 import * as path from 'node:path';
