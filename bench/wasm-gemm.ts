@@ -53,6 +53,7 @@ const SHAPES: Shape[] = [
   { name: 'attn P·V (64 rows)', spec: { m: 64, n: 32, k: 256, lda: 256, ldb: 64, ldc: 256 }, perStep: 0 },
   { name: 'attn dV += Pᵀ·dO', spec: { m: 256, n: 32, k: 64, transA: true, lda: 256, ldb: 256, ldc: 64, beta: 1 }, perStep: 0 },
   { name: 'attn (T=256 block) Q·Kᵀ', spec: { m: 256, n: 256, k: 32, transB: true, lda: 256, ldb: 64 }, perStep: 0 },
+  { name: 'attn (T=256 block) P·V', spec: { m: 256, n: 32, k: 256, lda: 256, ldb: 64, ldc: 256 }, perStep: 0 },
 ];
 
 interface Kernels {
