@@ -97,8 +97,11 @@ const MIN_PART = { ceRows: 4, ewElements: 16384, attnCells: 8192, normCells: 163
 /** Rows of T×K attention scores worth a thread. */
 const rowsPerPart = (K: number): number => Math.max(1, Math.ceil(MIN_PART.attnCells / K));
 
-/** Multiply-adds of a GEMM worth a thread. */
-const GEMM_MIN_PART = 2 ** 20;
+/**
+ * Multiply-adds of a GEMM worth a thread: attention's 256 × 256 × 32 blocks (2²¹, ~0.1 ms) ran 1.26× faster on one
+ * thread than split in two (bench/wasm-gemm.ts on a quiet machine, docs/cpu-performance.md).
+ */
+const GEMM_MIN_PART = 2 ** 21;
 
 /** One instance (memory, arena, worker pool) per thread count, shared by the backends of the process. */
 const loaded = new Map<number, WasmKernels | null>();
