@@ -9,7 +9,7 @@ import { stageBf16Kernels } from './bf16-staging.ts';
 import { cpuArray, CpuBuffer, floats, ints, readFloats, storeFloats } from './buffer.ts';
 import { gemm, resolveGemm } from './gemm.ts';
 import { loadOpenBlas, type OpenBlas } from './openblas.ts';
-import { WasmKernels } from './wasm/wasm-kernels.ts';
+import { kernelBuild, WasmKernels } from './wasm/wasm-kernels.ts';
 import { attentionBackward, attentionForward, typescriptAttentionOps, type AttentionOps } from './kernels/attention.ts';
 import { crossEntropy } from './kernels/cross-entropy.ts';
 import * as ew from './kernels/elementwise.ts';
@@ -65,7 +65,7 @@ export class CpuBackend implements Backend {
   private gemmName(): string {
     if (this.gemmMode === 'blas') return this.blas!.description;
     const hint = '(no BLAS library loaded: apt-get install libopenblas0-pthread for speed)';
-    return this.gemmMode === 'simd' ? `WebAssembly SIMD ${hint}` : `TypeScript loops ${hint}`;
+    return this.gemmMode === 'simd' ? `WebAssembly SIMD${kernelBuild() === 'relaxed' ? ' with FMA (relaxed SIMD)' : ''} ${hint}` : `TypeScript loops ${hint}`;
   }
 
   describe(): string {

@@ -376,6 +376,15 @@ static inline void update4(f32 *c, v128_t acc, v128_t alpha4, f32 beta) {
 // The rows × cols (at most MR × NR) tile of C at c over kc steps: element (r, p) of A's micro-panel at a[r·ars + p·aps],
 // columns 0..7 of B's at b + p·bps (packed: ars 1, aps MR, bps NR; an operand read in place has its own strides).
 // Always inlined into the variants below, so each gets constant strides where it has them.
+// The micro-kernel's multiply-add: c + a·b rounded twice (baseline SIMD), or, in the relaxed-SIMD build
+// (kernels-relaxed.wasm, -DRELAXED_SIMD), f32x4.relaxed_madd — one fused FMA instruction where the CPU has
+// one (x86-64 FMA3, ARM), rounded once. Each build's results are the same run to run and for any thread count.
+#ifdef RELAXED_SIMD
+#define MADD(c, a, b) ((v128_t)__builtin_wasm_relaxed_madd_f32x4((__f32x4)(a), (__f32x4)(b), (__f32x4)(c)))
+#else
+#define MADD(c, a, b) wasm_f32x4_add(c, wasm_f32x4_mul(a, b))
+#endif
+
 static inline __attribute__((always_inline)) void tile(int kc, const f32 *a, int ars, int aps, const f32 *b, int bps, f32 *c, int ldc,
                                                        f32 alpha, f32 beta, int rows, int cols) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -383,10 +392,10 @@ static inline __attribute__((always_inline)) void tile(int kc, const f32 *a, int
     v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
     v128_t a0 = wasm_v128_load32_splat(a), a1 = wasm_v128_load32_splat(a + ars);
     v128_t a2 = wasm_v128_load32_splat(a + 2 * ars), a3 = wasm_v128_load32_splat(a + 3 * ars);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a0, b0)); c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a0, b1));
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a1, b0)); c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a1, b1));
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a2, b0)); c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a2, b1));
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a3, b0)); c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a3, b1));
+    c00 = MADD(c00, a0, b0); c01 = MADD(c01, a0, b1);
+    c10 = MADD(c10, a1, b0); c11 = MADD(c11, a1, b1);
+    c20 = MADD(c20, a2, b0); c21 = MADD(c21, a2, b1);
+    c30 = MADD(c30, a3, b0); c31 = MADD(c31, a3, b1);
     a += aps;
     b += bps;
   }

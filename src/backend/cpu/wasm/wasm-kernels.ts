@@ -6,6 +6,7 @@
 // depend on the split. Float32 only; the TypeScript kernels stay the reference.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import type { FloatArray } from '../../dtype.ts';
 import type { ResolvedGemm } from '../gemm.ts';
@@ -21,6 +22,7 @@ declare global {
     class Module {
       constructor(bytes: Uint8Array);
     }
+    function validate(bytes: Uint8Array): boolean;
     class Instance {
       constructor(module: Module, imports: object);
       readonly exports: object;
@@ -103,6 +105,38 @@ const rowsPerPart = (K: number): number => Math.max(1, Math.ceil(MIN_PART.attnCe
  */
 const GEMM_MIN_PART = 2 ** 21;
 
+/** Which build of the kernels runs: 'relaxed' (kernels-relaxed.wasm, the GEMM on FMA) or 'baseline' (kernels.wasm). */
+export type KernelBuild = 'relaxed' | 'baseline';
+
+let build: KernelBuild | null = null;
+
+/**
+ * The build this process runs. MISTRAL_TUNE_WASM=baseline|relaxed chooses; by default the relaxed-SIMD build
+ * wherever the engine accepts it: Node ≥ 22 does by default; Node 20's V8 (11.3) implements the finished
+ * proposal behind --experimental-wasm-relaxed-simd, which is switched on here before the module is compiled.
+ */
+export function kernelBuild(): KernelBuild {
+  if (build) return build;
+  const want = process.env.MISTRAL_TUNE_WASM ?? 'auto';
+  if (want !== 'auto' && want !== 'baseline' && want !== 'relaxed') {
+    throw new UserError(`MISTRAL_TUNE_WASM: "${want}" is not auto, baseline or relaxed`);
+  }
+  if (want === 'baseline') return (build = 'baseline');
+  const relaxed = readKernel('relaxed');
+  if (!WebAssembly.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (WebAssembly.validate(relaxed)) return (build = 'relaxed');
+  if (want === 'relaxed') throw new UserError(`MISTRAL_TUNE_WASM=relaxed: this Node.js (${process.version}) does not run relaxed-SIMD WebAssembly`);
+  return (build = 'baseline');
+}
+
+function readKernel(b: KernelBuild): Uint8Array {
+  return fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), b === 'relaxed' ? 'kernels-relaxed.wasm' : 'kernels.wasm'));
+}
+
+function kernelBytes(): Uint8Array {
+  return readKernel(kernelBuild());
+}
+
 /** One instance (memory, arena, worker pool) per thread count, shared by the backends of the process. */
 const loaded = new Map<number, WasmKernels | null>();
 
@@ -125,10 +159,10 @@ export class WasmKernels {
   static load(threads = threadCount()): WasmKernels | null {
     if (loaded.has(threads)) return loaded.get(threads)!;
     let k: WasmKernels | null = null;
+    const bytes = kernelBytes(); // outside the try: a bad MISTRAL_TUNE_WASM is the user's error, not a missing engine
     try {
-      const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'kernels.wasm');
       const memory = new WebAssembly.Memory({ initial: 17, maximum: WASM_MEMORY_LIMIT / 65536, shared: true });
-      const module = new WebAssembly.Module(fs.readFileSync(file));
+      const module = new WebAssembly.Module(bytes);
       const instance = new WebAssembly.Instance(module, { env: { memory } });
       k = new WasmKernels(instance.exports as unknown as Exports, module, memory, threads);
     } catch {

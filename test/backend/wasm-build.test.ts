@@ -1,0 +1,40 @@
+// The two builds of the WebAssembly kernels (scripts/build-wasm.sh): kernels.wasm (baseline SIMD) and
+// kernels-relaxed.wasm (the GEMM's multiply-add on FMA), chosen by MISTRAL_TUNE_WASM or, by default, the
+// relaxed one wherever Node.js runs it (Node 20 behind a V8 flag the kernels switch on, Node ≥ 22 as is).
+// Each build, in its own process: a GEMM for every transpose on 1 and 2 threads, equal bit for bit, within
+// float32 rounding of a float64 loop. A bad MISTRAL_TUNE_WASM is one line and exit 2.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+
+function child(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/backend/wasm-build-child.ts'], {
+    env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const checksums = new Map<string, string>();
+for (const [want, build] of [['auto', 'relaxed'], ['baseline', 'baseline'], ['relaxed', 'relaxed']] as const) {
+  test(`MISTRAL_TUNE_WASM=${want}: the ${build} build, its GEMM deterministic across threads and within float32 rounding`, () => {
+    const r = child({ MISTRAL_TUNE_WASM: want });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { build: string; worst: number; sameBits: boolean; checksum: string };
+    assert.equal(out.build, build);
+    assert.ok(out.sameBits, '2 threads gave other bits than 1 thread');
+    assert.ok(out.worst < 1e-4, `max relative error ${out.worst}`); // k = 301 products of N(0,1) values, float32
+    checksums.set(build, out.checksum);
+  });
+}
+
+test('the two builds run different code: FMA rounds once, so some results differ in the last bits', () => {
+  assert.ok(checksums.has('baseline') && checksums.has('relaxed'), 'the build tests above ran');
+  assert.notEqual(checksums.get('baseline'), checksums.get('relaxed'));
+});
+
+test('a MISTRAL_TUNE_WASM that is not auto, baseline or relaxed: one line, exit 2', () => {
+  const r = spawnSync(process.execPath, ['bin/mistral-tune.js', 'generate', '--model', 'models/mistral-tune-tiny', '--device', 'cpu', '--raw',
+    '--prompt', 'hi', '--max-new-tokens', '1'], { env: { ...process.env, MISTRAL_TUNE_WASM: 'fast' }, encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr + r.stdout);
+  assert.equal(r.stderr.trim(), 'error: MISTRAL_TUNE_WASM: "fast" is not auto, baseline or relaxed');
+});
