@@ -19,7 +19,9 @@ const CPU_INTERNALS: Record<string, string> = {
   'test/backend/gemm.test.ts': 'one test compares the CPU backend\'s own GEMM paths (OpenBLAS vs TypeScript loops)',
   'test/backend/wasm.test.ts': 'the CPU backend\'s WebAssembly SIMD kernels against its TypeScript loops',
   'test/backend/threads.test.ts': 'the CPU backend\'s kernels on worker threads against the same on one thread',
+  'test/backend/wasm-build-child.ts': 'the CPU backend\'s two WebAssembly kernel builds (baseline and relaxed SIMD), one per process',
   'test/backend/cuda/kernel-table.test.ts': 'lists the kernel methods of the contract from the CPU backend\'s prototype (an interface has none at run time)',
+  'test/backend/cuda/train-closes-backend.test.ts': 'gives the CPU backend\'s prototype a counting close() to see train() call it (the CPU has nothing to close)',
 };
 
 function testFiles(dir = path.join(ROOT, 'test')): string[] {
