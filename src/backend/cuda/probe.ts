@@ -16,7 +16,11 @@ export interface CudaDeviceInfo {
 }
 
 export type CudaProbe =
-  | { available: true; device: CudaDeviceInfo; driverFile: string; nvrtcFile?: string; cublasLtFile?: string }
+  | {
+    available: true; device: CudaDeviceInfo; driverFile: string;
+    /** With `libraries`: where NVRTC and cuBLASLt loaded from, and their versions ("13.0"; 130001 for 13.0.1). */
+    nvrtcFile?: string; nvrtcVersion?: string; cublasLtFile?: string; cublasLtVersion?: number;
+  }
   | { available: false; reason: string };
 
 /** Checks the driver and a GPU; with `libraries`, also that NVRTC and cuBLASLt load. Never throws for a missing piece. */
@@ -38,8 +42,12 @@ export function probeCuda(opts: OpenOptions & { libraries?: boolean } = {}): Cud
     if (!opts.libraries) return { available: true, device, driverFile: driver.file };
     const nvrtc = Nvrtc.open(opts);
     const lt = CublasLt.open(opts);
+    const cublasLtVersion = lt.version();
     lt.destroy();
-    return { available: true, device, driverFile: driver.file, nvrtcFile: nvrtc.file, cublasLtFile: lt.file };
+    return {
+      available: true, device, driverFile: driver.file,
+      nvrtcFile: nvrtc.file, nvrtcVersion: nvrtc.version(), cublasLtFile: lt.file, cublasLtVersion,
+    };
   } catch (e) {
     return { available: false, reason: `CUDA unusable: ${message(e)}` };
   }

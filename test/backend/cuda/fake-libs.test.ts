@@ -6,7 +6,7 @@
 // with the reason where there is none); no GPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -161,4 +161,14 @@ test('generation with the KV cache (bf16) and the merge of an adapter run on the
   mergeLora(model);
   be.close();
   assert.equal(fake.stats().allocs, 0);
+});
+
+test('mistral-tune doctor through the stand-in libraries: the GPU, its memory and compute capability, the driver, NVRTC and cuBLASLt versions', { skip }, () => {
+  build(); // points LD_LIBRARY_PATH and CUDA_HOME of this process (and so of the child) at the stand-in
+  const r = spawnSync(process.execPath, ['bin/mistral-tune.js', 'doctor'], { encoding: 'utf8', env: process.env, timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^cuda backend: available — Fake H200 0, 150\.0 GiB, compute capability 9\.0$/m);
+  assert.match(r.stdout, /^ {2}driver: CUDA 13\.0 \(.*libcuda\.so\.1\)$/m);
+  assert.match(r.stdout, /^ {2}NVRTC: 13\.0 \(.*libnvrtc\.so\.13\)$/m);
+  assert.match(r.stdout, /^ {2}cuBLASLt: 130000 \(.*libcublasLt\.so\.13\)$/m);
 });

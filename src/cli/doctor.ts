@@ -1,0 +1,75 @@
+// `mistral-tune doctor`: the guide's environment step. What this machine offers a run: Node.js, the CPU
+// (cores, memory, the GEMM library and the WebAssembly kernel build), and CUDA — the GPU's name, memory and
+// compute capability with the driver, NVRTC and cuBLASLt versions, or the one-line reason it cannot be used.
+// Whether a given run fits is `mistral-tune train CONFIG --dry-run`, which this points to.
+import * as os from 'node:os';
+import { CpuBackend } from '../backend/cpu/cpu-backend.ts';
+import { loadOpenBlas } from '../backend/cpu/openblas.ts';
+import { threadCount } from '../backend/cpu/wasm/pool.ts';
+import { kernelBuild } from '../backend/cpu/wasm/wasm-kernels.ts';
+import { probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
+import { parseCommand } from './args.ts';
+
+export const usage = `usage: mistral-tune doctor [--json]
+
+Prints Node.js, the CPU backend (cores, memory, BLAS, WebAssembly kernels) and whether CUDA can be used here
+(the GPU's name, memory, compute capability; driver, NVRTC and cuBLASLt versions), or why not.
+  --json   one JSON object instead of lines`;
+
+export interface DoctorReport {
+  node: string;
+  platform: string;
+  cpu: { model: string; cores: number; memoryBytes: number; kernelThreads: number; blas: string | null; wasmKernels: string; gemm: string };
+  cuda: CudaProbe;
+}
+
+export function doctorReport(): DoctorReport {
+  const blas = loadOpenBlas();
+  const cpu = new CpuBackend();
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpu: {
+      model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), memoryBytes: os.totalmem(),
+      kernelThreads: threadCount(), blas: blas?.description ?? null, wasmKernels: kernelBuild(), gemm: cpu.describe(),
+    },
+    cuda: probeCuda({ libraries: true }),
+  };
+}
+
+const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
+export function formatDoctor(r: DoctorReport): string {
+  const lines = [
+    `node: ${r.node} (${r.platform})`,
+    `cpu: ${r.cpu.model}, ${r.cpu.cores} cores, ${gib(r.cpu.memoryBytes)} memory; kernels on ${r.cpu.kernelThreads} threads (MISTRAL_TUNE_THREADS)`,
+    `cpu backend: available — ${r.cpu.gemm}`,
+    `  BLAS: ${r.cpu.blas ?? 'none loaded (Debian: apt-get install libopenblas0-pthread; the WebAssembly GEMM runs instead)'}`,
+    `  WebAssembly kernels: ${r.cpu.wasmKernels === 'relaxed' ? 'relaxed SIMD (kernels-relaxed.wasm: GEMM on FMA)' : 'baseline SIMD (kernels.wasm)'}`,
+  ];
+  const c = r.cuda;
+  if (c.available) {
+    const d = c.device;
+    const v = (n: number): string => `${Math.floor(n / 1000)}.${Math.floor((n % 1000) / 10)}`;
+    lines.push(
+      `cuda backend: available — ${d.name}, ${gib(d.totalBytes)}, compute capability ${d.computeCapability.major}.${d.computeCapability.minor}`,
+      `  driver: CUDA ${v(d.driverVersion)} (${c.driverFile})`,
+      `  NVRTC: ${c.nvrtcVersion ?? '?'} (${c.nvrtcFile ?? '?'})`,
+      `  cuBLASLt: ${c.cublasLtVersion ?? '?'} (${c.cublasLtFile ?? '?'})`,
+    );
+  } else {
+    lines.push(`cuda backend: not available — ${c.reason}`);
+  }
+  lines.push('whether a run fits: mistral-tune train CONFIG --dry-run (the memory plan against this device)');
+  return lines.join('\n');
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseCommand<{ json?: boolean; help?: boolean }>('doctor', argv, { json: { type: 'boolean' }, help: { type: 'boolean' } });
+  if (values.help) {
+    process.stdout.write(usage + '\n');
+    return;
+  }
+  const report = doctorReport();
+  process.stdout.write((values.json ? JSON.stringify(report) : formatDoctor(report)) + '\n');
+}

@@ -1,0 +1,31 @@
+// `mistral-tune doctor` on this machine (no GPU): Node.js, the CPU backend and why CUDA is not available, as
+// lines and as one JSON object; exit 0. The GPU lines are checked against the stand-in CUDA libraries in
+// test/backend/cuda/fake-libs.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { CUDA_GPU_HERE } from '../helpers.ts';
+
+const doctor = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
+  spawnSync(process.execPath, ['bin/mistral-tune.js', 'doctor', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+test('doctor without a GPU: Node, the CPU backend, and the reason CUDA is not available', { skip: CUDA_GPU_HERE }, () => {
+  const r = doctor();
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines[0], `node: ${process.version} (${process.platform}-${process.arch})`);
+  assert.match(r.stdout, /^cpu backend: available — cpu \(/m);
+  assert.match(r.stdout, /^ {2}WebAssembly kernels: (relaxed|baseline) SIMD/m);
+  assert.match(r.stdout, /^cuda backend: not available — no CUDA driver: .*looked in: /m);
+  const j = JSON.parse(doctor('--json').stdout) as { node: string; cpu: { cores: number }; cuda: { available: boolean; reason: string } };
+  assert.equal(j.node, process.version);
+  assert.ok(j.cpu.cores >= 1);
+  assert.equal(j.cuda.available, false);
+  assert.match(j.cuda.reason, /no CUDA driver/);
+});
+
+test('doctor with an unknown flag: one line, exit 2', () => {
+  const r = doctor('--gpu');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr.trim(), /^error: .*--gpu.*\(see mistral-tune doctor --help\)$/);
+});
