@@ -5,7 +5,7 @@
 // 2 KV, head_dim 32, batch 4 × 256) forward / lora / full; small (the peer's: hidden 768, intermediate 2048,
 // 12 layers, 12 heads / 4 KV, head_dim 64) lora / forward; w64 (nano at hidden 64, intermediate 192, 4 heads /
 // 1 KV, head_dim 16) lora; nano-t1024 (nano at batch 1 × 1024: the same tokens as one long row) lora.
-// Each case alternates our runs with the peer's, so drift on a shared machine hits both; --runs N repeats the
+// Each case alternates our runs with the peer's (each run of either in a fresh process), so drift on a shared machine hits both; --runs N repeats the
 // whole alternation and the table gives each case's median over the runs (of each run's median step).
 // The peer runs its own CLI (`--cases tuned/CONFIG:MODE --batch B --seq T`, a child under its `tuned` env
 // profile) for the configs it has; for one it lacks (w64) this file runs `/usr/bin/python3 -c` under that
@@ -19,6 +19,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { threadCount } from '../src/backend/cpu/wasm/pool.ts';
 import { CASES, CONFIGS, workload, type CaseName, type Mode } from './cpu-model.ts';
@@ -29,7 +30,7 @@ const ALL_CASES = 'nano:forward,nano:lora,nano:full,small:lora,small:forward,w64
 const { values: a } = parseArgs({
   options: {
     steps: { type: 'string', default: '5' }, warmup: { type: 'string', default: '2' },
-    cases: { type: 'string' }, modes: { type: 'string' }, runs: { type: 'string', default: '1' },
+    cases: { type: 'string' }, modes: { type: 'string' }, runs: { type: 'string', default: '1' }, child: { type: 'string' },
     'no-simd': { type: 'boolean' }, js: { type: 'boolean' }, 'no-torch': { type: 'boolean' },
     peer: { type: 'string', default: PEERS.find((p) => fs.existsSync(p)) ?? PEERS[0]! },
   },
@@ -40,14 +41,15 @@ const PY = '/usr/bin/python3';
 const PEER_CONFIGS = new Set(['nano', 'small']);
 
 interface Case { name: string; shape: CaseName; mode: Mode }
-const cases: Case[] = (a.cases ?? (a.modes ? a.modes.split(',').map((m) => `nano:${m}`).join(',') : ALL_CASES)).split(',').map((c) => {
+function parseCase(c: string): Case {
   const [shape, mode] = c.split(':') as [string, string | undefined];
   if (!(shape in CASES) || !['forward', 'lora', 'full'].includes(mode ?? '')) {
     console.error(`bench:cpu: unknown case '${c}' (shapes: ${Object.keys(CASES).join(', ')}; modes: forward, lora, full)`);
     process.exit(2);
   }
   return { name: c, shape: shape as CaseName, mode: mode as Mode };
-});
+}
+const cases: Case[] = (a.cases ?? (a.modes ? a.modes.split(',').map((m) => `nano:${m}`).join(',') : ALL_CASES)).split(',').map(parseCase);
 
 interface Row {
   system: string; case: string; run: number; tokens_per_s: number; step_ms_median: number; step_ms_all: number[]; peak_rss_mb: number;
@@ -57,7 +59,18 @@ type Gemm = 'openblas' | 'simd' | 'js';
 const LABEL = { openblas: 'OpenBLAS', simd: 'no BLAS: WASM SIMD GEMM', js: 'no BLAS: TypeScript GEMM' } as const;
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
+/**
+ * One case of ours in a fresh process (as the peer runs each case in its own): buffers a finished case left
+ * to the garbage collector cannot crowd the next one's out of the kernels' memory, and the peak RSS is the case's.
+ */
 function ours(gemm: Gemm, c: Case, run: number, nSteps: number, nWarmup: number): Row {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', `${gemm}/${c.name}`,
+    '--steps', String(nSteps), '--warmup', String(nWarmup)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return { ...(JSON.parse(out.trim().split('\n').at(-1)!) as Row), run };
+}
+
+/** The child's work: the case's workload, warm-up, timed steps; one JSON row on stdout. */
+function measureOurs(gemm: Gemm, c: Case, nSteps: number, nWarmup: number): Row {
   const { config, B, T } = CASES[c.shape];
   const w = workload(config, c.mode, B, T, gemm);
   for (let i = 0; i < nWarmup; i++) w.step();
@@ -70,10 +83,16 @@ function ours(gemm: Gemm, c: Case, run: number, nSteps: number, nWarmup: number)
   const med = median(times);
   w.release();
   return {
-    system: `mistral-tune (${LABEL[gemm]})`, case: c.name, run,
+    system: `mistral-tune (${LABEL[gemm]})`, case: c.name, run: 0,
     tokens_per_s: Math.round((B * T) / (med / 1000)), step_ms_median: Math.round(med),
     step_ms_all: times.map((t) => Math.round(t)), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
+}
+
+if (a.child) {
+  const [gemm, name] = a.child.split('/') as [Gemm, string];
+  console.log(JSON.stringify(measureOurs(gemm, cases.find((c) => c.name === name) ?? parseCase(name), steps, warmup)));
+  process.exit(0);
 }
 
 /** The peer's `tuned` profile: its variables to clear, and the values to set. */
@@ -142,7 +161,7 @@ for (let run = 1; run <= runs; run++) {
   }
 }
 
-console.log(`\n# ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; peak RSS is the process's so far (ours run in one process)`);
+console.log(`\n# ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; each case of ours and of the peer runs in its own process (peak RSS: the case's)`);
 console.log(`# kernel threads: ${threadCount()} (MISTRAL_TUNE_THREADS); load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log('# cases: nano = vocab 32000, hidden 256, intermediate 768, 6 layers, 8 heads / 2 KV, head_dim 32, batch 4 × 256; ' +
   'small = hidden 768, intermediate 2048, 12 layers, 12 heads / 4 KV, head_dim 64, batch 4 × 256;');
