@@ -1,6 +1,6 @@
 // The two builds of the WebAssembly kernels (scripts/build-wasm.sh): kernels.wasm (baseline SIMD) and
 // kernels-relaxed.wasm (the GEMM's multiply-add on FMA), chosen by MISTRAL_TUNE_WASM or, by default, the
-// relaxed one wherever Node.js runs it (Node 20 behind a V8 flag the kernels switch on, Node ≥ 22 as is).
+// relaxed one wherever Node.js runs it (Node 20 behind a V8 flag the kernels switch on, V8 ≥ 11.4, i.e. Node ≥ 22, by default).
 // Each build, in its own process: a GEMM for every transpose on 1 and 2 threads, equal bit for bit, within
 // float32 rounding of a float64 loop. A bad MISTRAL_TUNE_WASM is one line and exit 2.
 import assert from 'node:assert/strict';

@@ -112,7 +112,7 @@ let build: KernelBuild | null = null;
 
 /**
  * The build this process runs. MISTRAL_TUNE_WASM=baseline|relaxed chooses; by default the relaxed-SIMD build
- * wherever the engine accepts it: Node ≥ 22 does by default; Node 20's V8 (11.3) implements the finished
+ * wherever the engine accepts it: V8 ≥ 11.4 (Node ≥ 22) does by default (not tried here); Node 20's V8 (11.3) implements the finished
  * proposal behind --experimental-wasm-relaxed-simd, which is switched on here before the module is compiled.
  */
 export function kernelBuild(): KernelBuild {
