@@ -129,6 +129,7 @@ interface Block { b: number; kvh: number; h0: number; heads: number; i0: number;
  */
 function forEachBlock(s: AttentionShape, off: number, size: { rows: number; queries: number }, fn: (blk: Block) => void): void {
   const { B, T, Hq, Hkv } = s;
+  if (T === 0) return; // no queries, no blocks (and no zero-sized block step below)
   const group = Hq / Hkv, cap = Math.min(T, size.rows);
   const heads = Math.min(group, cap), per = Math.min(size.queries, Math.floor(cap / heads));
   for (let b = 0; b < B; b++) {
