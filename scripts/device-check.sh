@@ -75,8 +75,8 @@ fi
 
 step bindings 15 node --import tsx --test test/backend/cuda/headers.test.ts
 step smoke 45 node --import tsx scripts/cuda-smoke.ts
-step test-gpu-fp32 75 bash scripts/test-gpu.sh fp32
-step test-gpu-bf16 75 bash scripts/test-gpu.sh bf16
+step test-gpu-fp32 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh fp32
+step test-gpu-bf16 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
 step bench-gpu 160 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048,2x2048,4x2048:ckpt}" \
   --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 150
 step hf-check 40 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
