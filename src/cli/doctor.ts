@@ -6,7 +6,6 @@ import * as os from 'node:os';
 import { CpuBackend } from '../backend/cpu/cpu-backend.ts';
 import { loadOpenBlas } from '../backend/cpu/openblas.ts';
 import { threadCount } from '../backend/cpu/wasm/pool.ts';
-import { kernelBuild } from '../backend/cpu/wasm/wasm-kernels.ts';
 import { probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
 import { parseCommand } from './args.ts';
 
@@ -19,7 +18,7 @@ Prints Node.js, the CPU backend (cores, memory, BLAS, WebAssembly kernels) and w
 export interface DoctorReport {
   node: string;
   platform: string;
-  cpu: { model: string; cores: number; memoryBytes: number; kernelThreads: number; blas: string | null; wasmKernels: string; gemm: string };
+  cpu: { model: string; cores: number; memoryBytes: number; kernelThreads: number; blas: string | null; wasmKernels: 'relaxed' | 'baseline' | 'off'; gemm: string };
   cuda: CudaProbe;
 }
 
@@ -31,11 +30,16 @@ export function doctorReport(): DoctorReport {
     platform: `${process.platform}-${process.arch}`,
     cpu: {
       model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), memoryBytes: os.totalmem(),
-      kernelThreads: threadCount(), blas: blas?.description ?? null, wasmKernels: kernelBuild(), gemm: cpu.describe(),
+      kernelThreads: threadCount(), blas: blas?.description ?? null, wasmKernels: cpu.wasmKernelBuild() ?? 'off', gemm: cpu.describe(),
     },
     cuda: probeCuda({ libraries: true }),
   };
 }
+
+const WASM_KERNELS = {
+  relaxed: 'relaxed SIMD (kernels-relaxed.wasm: GEMM on FMA)', baseline: 'baseline SIMD (kernels.wasm)',
+  off: 'off (MISTRAL_TUNE_SIMD=0: TypeScript loops)',
+} as const;
 
 const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
@@ -45,7 +49,7 @@ export function formatDoctor(r: DoctorReport): string {
     `cpu: ${r.cpu.model}, ${r.cpu.cores} cores, ${gib(r.cpu.memoryBytes)} memory; kernels on ${r.cpu.kernelThreads} threads (MISTRAL_TUNE_THREADS)`,
     `cpu backend: available — ${r.cpu.gemm}`,
     `  BLAS: ${r.cpu.blas ?? 'none loaded (Debian: apt-get install libopenblas0-pthread; the WebAssembly GEMM runs instead)'}`,
-    `  WebAssembly kernels: ${r.cpu.wasmKernels === 'relaxed' ? 'relaxed SIMD (kernels-relaxed.wasm: GEMM on FMA)' : 'baseline SIMD (kernels.wasm)'}`,
+    `  WebAssembly kernels: ${WASM_KERNELS[r.cpu.wasmKernels]}`,
   ];
   const c = r.cuda;
   if (c.available) {

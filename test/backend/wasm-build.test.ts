@@ -5,6 +5,9 @@
 // float32 rounding of a float64 loop. A bad MISTRAL_TUNE_WASM is one line and exit 2.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 
 function child(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
@@ -37,4 +40,22 @@ test('a MISTRAL_TUNE_WASM that is not auto, baseline or relaxed: one line, exit 
     '--prompt', 'hi', '--max-new-tokens', '1'], { env: { ...process.env, MISTRAL_TUNE_WASM: 'fast' }, encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr + r.stdout);
   assert.equal(r.stderr.trim(), 'error: MISTRAL_TUNE_WASM: "fast" is not auto, baseline or relaxed');
+});
+
+test('without kernels-relaxed.wasm the baseline build runs (auto), and asking for relaxed says what is missing', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-wasm-build-'));
+  fs.cpSync('src', path.join(root, 'src'), { recursive: true });
+  for (const f of ['package.json', 'tsconfig.json']) fs.copyFileSync(f, path.join(root, f)); // ESM, as the project
+  fs.symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'));
+  fs.rmSync(path.join(root, 'src/backend/cpu/wasm/kernels-relaxed.wasm'));
+  const probe = (want: string): ReturnType<typeof spawnSync> => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+    "import { kernelBuild } from './src/backend/cpu/wasm/wasm-kernels.ts'; console.log(kernelBuild());"],
+  { cwd: root, env: { ...process.env, MISTRAL_TUNE_WASM: want }, encoding: 'utf8', timeout: 60_000 });
+  const auto = probe('auto');
+  assert.equal(auto.status, 0, String(auto.stderr));
+  assert.equal(String(auto.stdout).trim(), 'baseline');
+  const relaxed = probe('relaxed');
+  assert.notEqual(relaxed.status, 0);
+  assert.match(String(relaxed.stderr), /MISTRAL_TUNE_WASM=relaxed: cannot read .*kernels-relaxed\.wasm/);
+  fs.rmSync(root, { recursive: true, force: true });
 });

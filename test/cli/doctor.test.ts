@@ -29,3 +29,9 @@ test('doctor with an unknown flag: one line, exit 2', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr.trim(), /^error: .*--gpu.*\(see mistral-tune doctor --help\)$/);
 });
+
+test('doctor with MISTRAL_TUNE_SIMD=0: the WebAssembly kernels are reported off', () => {
+  const r = spawnSync(process.execPath, ['bin/mistral-tune.js', 'doctor', '--json'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, MISTRAL_TUNE_SIMD: '0' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { cpu: { wasmKernels: string } }).cpu.wasmKernels, 'off');
+});

@@ -9,7 +9,7 @@ import { stageBf16Kernels } from './bf16-staging.ts';
 import { cpuArray, CpuBuffer, floats, ints, readFloats, storeFloats } from './buffer.ts';
 import { gemm, resolveGemm } from './gemm.ts';
 import { loadOpenBlas, type OpenBlas } from './openblas.ts';
-import { kernelBuild, WasmKernels } from './wasm/wasm-kernels.ts';
+import { kernelBuild, WasmKernels, type KernelBuild } from './wasm/wasm-kernels.ts';
 import { attentionBackward, attentionForward, typescriptAttentionOps, type AttentionOps } from './kernels/attention.ts';
 import { crossEntropy } from './kernels/cross-entropy.ts';
 import * as ew from './kernels/elementwise.ts';
@@ -66,6 +66,11 @@ export class CpuBackend implements Backend {
     if (this.gemmMode === 'blas') return this.blas!.description;
     const hint = '(no BLAS library loaded: apt-get install libopenblas0-pthread for speed)';
     return this.gemmMode === 'simd' ? `WebAssembly SIMD${kernelBuild() === 'relaxed' ? ' with FMA (relaxed SIMD)' : ''} ${hint}` : `TypeScript loops ${hint}`;
+  }
+
+  /** The WebAssembly kernel build this backend runs, or null when its kernels are off (MISTRAL_TUNE_SIMD=0). */
+  wasmKernelBuild(): KernelBuild | null {
+    return this.simd ? kernelBuild() : null;
   }
 
   describe(): string {

@@ -122,19 +122,29 @@ export function kernelBuild(): KernelBuild {
     throw new UserError(`MISTRAL_TUNE_WASM: "${want}" is not auto, baseline or relaxed`);
   }
   if (want === 'baseline') return (build = 'baseline');
-  const relaxed = readKernel('relaxed');
-  if (!WebAssembly.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  if (WebAssembly.validate(relaxed)) return (build = 'relaxed');
+  const relaxed = readKernel('relaxed', want === 'relaxed');
+  if (relaxed && !WebAssembly.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  if (relaxed && WebAssembly.validate(relaxed)) return (build = 'relaxed');
   if (want === 'relaxed') throw new UserError(`MISTRAL_TUNE_WASM=relaxed: this Node.js (${process.version}) does not run relaxed-SIMD WebAssembly`);
   return (build = 'baseline');
 }
 
-function readKernel(b: KernelBuild): Uint8Array {
-  return fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), b === 'relaxed' ? 'kernels-relaxed.wasm' : 'kernels.wasm'));
+/** The build's bytes; a missing relaxed build is null unless it was asked for (then a UserError), so the baseline runs. */
+function readKernel(b: 'relaxed', required: boolean): Uint8Array | null;
+function readKernel(b: 'baseline'): Uint8Array;
+function readKernel(b: KernelBuild, required = true): Uint8Array | null {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), b === 'relaxed' ? 'kernels-relaxed.wasm' : 'kernels.wasm');
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    if (!required) return null;
+    if (b === 'relaxed') throw new UserError(`MISTRAL_TUNE_WASM=relaxed: cannot read ${file} (${(e as Error).message})`);
+    throw e;
+  }
 }
 
 function kernelBytes(): Uint8Array {
-  return readKernel(kernelBuild());
+  return kernelBuild() === 'relaxed' ? readKernel('relaxed', true)! : readKernel('baseline');
 }
 
 /** One instance (memory, arena, worker pool) per thread count, shared by the backends of the process. */
