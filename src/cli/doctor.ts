@@ -30,7 +30,7 @@ export function doctorReport(): DoctorReport {
     platform: `${process.platform}-${process.arch}`,
     cpu: {
       model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), memoryBytes: os.totalmem(),
-      kernelThreads: threadCount(), blas: blas?.description ?? null, wasmKernels: cpu.wasmKernelBuild() ?? 'off', gemm: cpu.describe(),
+      kernelThreads: threadCount(), blas: blas?.description ?? null, wasmKernels: cpu.wasmKernels ?? 'off', gemm: cpu.describe(),
     },
     cuda: probeCuda({ libraries: true }),
   };

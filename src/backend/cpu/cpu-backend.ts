@@ -42,6 +42,8 @@ export interface CpuBackendOptions {
 }
 
 export class CpuBackend implements Backend {
+  /** The WebAssembly kernel build this backend runs, or null when its kernels are off (MISTRAL_TUNE_SIMD=0). */
+  readonly wasmKernels: KernelBuild | null;
   readonly name = 'cpu' as const;
   private readonly blas: OpenBlas | null;
   private readonly simd: WasmKernels | null;
@@ -59,6 +61,7 @@ export class CpuBackend implements Backend {
     this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') || choice === 'simd' ? WasmKernels.load(opts.threads) : null;
     this.gemmMode = this.blas ? 'blas' : (choice === 'auto' || choice === 'simd') && this.simd ? 'simd' : 'js';
     this.simdAttention = this.simd?.attentionOps(this.gemmArrays) ?? null;
+    this.wasmKernels = this.simd ? kernelBuild() : null;
     infoOnce(`cpu-gemm-${this.gemmMode}`, `cpu backend: GEMM by ${this.gemmName()}`);
   }
 
@@ -66,11 +69,6 @@ export class CpuBackend implements Backend {
     if (this.gemmMode === 'blas') return this.blas!.description;
     const hint = '(no BLAS library loaded: apt-get install libopenblas0-pthread for speed)';
     return this.gemmMode === 'simd' ? `WebAssembly SIMD${kernelBuild() === 'relaxed' ? ' with FMA (relaxed SIMD)' : ''} ${hint}` : `TypeScript loops ${hint}`;
-  }
-
-  /** The WebAssembly kernel build this backend runs, or null when its kernels are off (MISTRAL_TUNE_SIMD=0). */
-  wasmKernelBuild(): KernelBuild | null {
-    return this.simd ? kernelBuild() : null;
   }
 
   describe(): string {
