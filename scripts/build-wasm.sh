@@ -2,9 +2,10 @@
 # Builds the CPU backend's WebAssembly SIMD kernels from src/backend/cpu/wasm/kernels.c:
 #   kernels.wasm          baseline SIMD (simd128), by `clang` (Debian bookworm: clang 14);
 #   kernels-relaxed.wasm  the same source with -DRELAXED_SIMD: the GEMM's multiply-add is f32x4.relaxed_madd
-#                         (one FMA), by a clang that knows the final relaxed-SIMD opcodes (≥ 16; `clang-19` by
-#                         default, CLANG_RELAXED overrides). wasm-kernels.ts uses it where the engine accepts it.
-# Needs clang, clang-19 and their wasm-ld (Debian: apt-get install clang lld clang-19 lld-19); the .wasm files are
+#                         (one FMA), by a clang that knows the final relaxed-SIMD opcodes: `clang-16` by default
+#                         (clang 14 emits the proposal's older opcodes, which V8 rejects; clang-19 crashes on this
+#                         file), CLANG_RELAXED overrides. wasm-kernels.ts uses it where the engine accepts it.
+# Needs clang, clang-16 and their wasm-ld (Debian: apt-get install clang lld clang-16 lld-16); the .wasm files are
 # committed, so users and CI do not need them. The build is reproducible: the same clang gives the same bytes.
 # The memory is imported and shared (env.memory, up to 4 GiB): the backend's float32 buffers live in it (arena.ts).
 set -euo pipefail
@@ -19,4 +20,4 @@ build() { # build COMPILER OUTPUT [FLAGS...]
   ls -l "$dir/$out"
 }
 build clang kernels.wasm
-build "${CLANG_RELAXED:-clang-19}" kernels-relaxed.wasm -mrelaxed-simd -DRELAXED_SIMD
+build "${CLANG_RELAXED:-clang-16}" kernels-relaxed.wasm -mrelaxed-simd -DRELAXED_SIMD
