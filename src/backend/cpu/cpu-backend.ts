@@ -68,7 +68,7 @@ export class CpuBackend implements Backend {
   private gemmName(): string {
     if (this.gemmMode === 'blas') return this.blas!.description;
     const hint = '(no BLAS library loaded: apt-get install libopenblas0-pthread for speed)';
-    return this.gemmMode === 'simd' ? `WebAssembly SIMD${kernelBuild() === 'relaxed' ? ' with FMA (relaxed SIMD)' : ''} ${hint}` : `TypeScript loops ${hint}`;
+    return this.gemmMode === 'simd' ? `WebAssembly SIMD${this.wasmKernels === 'relaxed' ? ' with FMA (relaxed SIMD)' : ''} ${hint}` : `TypeScript loops ${hint}`;
   }
 
   describe(): string {

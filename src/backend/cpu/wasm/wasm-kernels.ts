@@ -108,43 +108,46 @@ const GEMM_MIN_PART = 2 ** 21;
 /** Which build of the kernels runs: 'relaxed' (kernels-relaxed.wasm, the GEMM on FMA) or 'baseline' (kernels.wasm). */
 export type KernelBuild = 'relaxed' | 'baseline';
 
-let build: KernelBuild | null = null;
+/** The build this process runs and its bytes, chosen once (the relaxed file is read once, to validate and to compile). */
+let chosen: { build: KernelBuild; bytes: Uint8Array } | null = null;
 
 /**
  * The build this process runs. MISTRAL_TUNE_WASM=baseline|relaxed chooses; by default the relaxed-SIMD build
  * wherever the engine accepts it: V8 ≥ 11.4 (Node ≥ 22) does by default (not tried here); Node 20's V8 (11.3) implements the finished
- * proposal behind --experimental-wasm-relaxed-simd, which is switched on here before the module is compiled.
+ * proposal behind --experimental-wasm-relaxed-simd, which is switched on here before the module is compiled. A
+ * missing kernels-relaxed.wasm means the baseline, unless relaxed was asked for (then a UserError naming the file).
  */
 export function kernelBuild(): KernelBuild {
-  if (build) return build;
+  return choose().build;
+}
+
+function kernelBytes(): Uint8Array {
+  return choose().bytes;
+}
+
+function choose(): { build: KernelBuild; bytes: Uint8Array } {
+  if (chosen) return chosen;
   const want = process.env.MISTRAL_TUNE_WASM ?? 'auto';
   if (want !== 'auto' && want !== 'baseline' && want !== 'relaxed') {
     throw new UserError(`MISTRAL_TUNE_WASM: "${want}" is not auto, baseline or relaxed`);
   }
-  if (want === 'baseline') return (build = 'baseline');
-  const relaxed = readKernel('relaxed', want === 'relaxed');
-  if (relaxed && !WebAssembly.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  if (relaxed && WebAssembly.validate(relaxed)) return (build = 'relaxed');
-  if (want === 'relaxed') throw new UserError(`MISTRAL_TUNE_WASM=relaxed: this Node.js (${process.version}) does not run relaxed-SIMD WebAssembly`);
-  return (build = 'baseline');
-}
-
-/** The build's bytes; a missing relaxed build is null unless it was asked for (then a UserError), so the baseline runs. */
-function readKernel(b: 'relaxed', required: boolean): Uint8Array | null;
-function readKernel(b: 'baseline'): Uint8Array;
-function readKernel(b: KernelBuild, required = true): Uint8Array | null {
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), b === 'relaxed' ? 'kernels-relaxed.wasm' : 'kernels.wasm');
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    if (!required) return null;
-    if (b === 'relaxed') throw new UserError(`MISTRAL_TUNE_WASM=relaxed: cannot read ${file} (${(e as Error).message})`);
-    throw e;
+  if (want !== 'baseline') {
+    const file = kernelFile('kernels-relaxed.wasm');
+    let relaxed: Uint8Array | null = null;
+    try {
+      relaxed = fs.readFileSync(file);
+    } catch (e) {
+      if (want === 'relaxed') throw new UserError(`MISTRAL_TUNE_WASM=relaxed: cannot read ${file} (${(e as Error).message})`);
+    }
+    if (relaxed && !WebAssembly.validate(relaxed)) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    if (relaxed && WebAssembly.validate(relaxed)) return (chosen = { build: 'relaxed', bytes: relaxed });
+    if (want === 'relaxed') throw new UserError(`MISTRAL_TUNE_WASM=relaxed: this Node.js (${process.version}) does not run relaxed-SIMD WebAssembly`);
   }
+  return (chosen = { build: 'baseline', bytes: fs.readFileSync(kernelFile('kernels.wasm')) });
 }
 
-function kernelBytes(): Uint8Array {
-  return kernelBuild() === 'relaxed' ? readKernel('relaxed', true)! : readKernel('baseline');
+function kernelFile(name: string): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), name);
 }
 
 /** One instance (memory, arena, worker pool) per thread count, shared by the backends of the process. */
