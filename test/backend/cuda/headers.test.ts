@@ -92,10 +92,11 @@ function checkBinding(text: string, pointers: Set<string>, sig: string, wantName
 }
 
 /** Every symbol the shared library exports (nm -D), or null when nm or the library is missing. */
+/** The dynamic symbols a library defines, version suffixes dropped (nm prints `nvrtcVersion@@libnvrtc.so.13`; dlsym finds the default version by the bare name). */
 function exported(file: string | null): Set<string> | null {
   if (!file) return null;
   try {
-    return new Set(execFileSync('nm', ['-D', '--defined-only', file], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ').pop()!));
+    return new Set(execFileSync('nm', ['-D', '--defined-only', file], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ').pop()!.replace(/@.*$/, '')));
   } catch {
     return null;
   }

@@ -1,0 +1,43 @@
+// NVRTC, through our koffi binding, compiles every kernel module to an sm_90a cubin in each storage
+// variant the backend loads, without a warning, and each cubin defines every kernel the kernel table
+// expects of its module (cuModuleGetFunction looks them up by these names). NVRTC needs no GPU: this runs
+// wherever libnvrtc.so.* and the CUDA headers are installed (the CUDA toolkit, or pip nvidia-cuda-nvrtc
+// with CUDA_HOME at its folder), and is skipped, with the reason, elsewhere.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findCudaInclude, findLibrary, LIBNVRTC } from '../../../src/backend/cuda/find-libs.ts';
+import { KERNELS } from '../../../src/backend/cuda/kernel-table.ts';
+import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../../../src/backend/cuda/kernel-source.ts';
+import { Nvrtc } from '../../../src/backend/cuda/nvrtc.ts';
+
+const lib = findLibrary(LIBNVRTC).file;
+const include = findCudaInclude().file;
+const skip = !lib ? 'libnvrtc.so.* is not installed here (the CUDA toolkit, or pip nvidia-cuda-nvrtc, brings it)'
+  : !include ? 'cuda_bf16.h is not installed here (set CUDA_HOME)' : false;
+
+/** The NUL-terminated strings of an ELF file's bytes (its symbol names among them). */
+function strings(bytes: Uint8Array): Set<string> {
+  return new Set(Buffer.from(bytes).toString('latin1').split('\0'));
+}
+
+test('NVRTC compiles every kernel module to an sm_90a cubin (bf16, f32, f64 storage) with each kernel the table names, without a warning', { skip, timeout: 300_000 }, () => {
+  const nvrtc = Nvrtc.open();
+  assert.match(nvrtc.version(), /^\d+\.\d+$/);
+  for (const file of KERNEL_FILES) {
+    const expected = Object.entries(KERNELS).filter(([, spec]) => spec.file === file).map(([name]) => name);
+    for (const storage of ['bf16', 'f32', 'f64'] as Storage[]) {
+      const req = compileRequest(file, 'sm_90a', include!, storage);
+      const { cubin, log } = nvrtc.compile(req.source, req.name, nvrtcOptions(req));
+      assert.deepEqual([...cubin.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], `${file}.cu (${storage}): an ELF cubin`);
+      assert.equal(log.trim(), '', `${file}.cu (${storage}): NVRTC's log is empty (no warning)`);
+      const names = strings(cubin);
+      for (const k of expected) assert.ok(names.has(k), `${file}.cu (${storage}) defines ${k}`);
+    }
+  }
+});
+
+test('a compile error comes back as an error carrying NVRTC\'s log, with the file name and line', { skip, timeout: 60_000 }, () => {
+  const nvrtc = Nvrtc.open();
+  assert.throws(() => nvrtc.compile('extern "C" __global__ void k(float *x) { x[0] = y; }\n', 'broken.cu', ['--gpu-architecture=sm_90a']),
+    (e: Error) => /nvrtcCompileProgram\(broken\.cu\) failed with 6 NVRTC_ERROR_COMPILATION/.test(e.message) && /broken\.cu\(1\).*"y" is undefined/.test(e.message));
+});
