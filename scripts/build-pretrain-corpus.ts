@@ -1,16 +1,20 @@
 // Builds the pre-training corpus of models/mistral-tune-tiny from English text that Debian packages carry
 // under licenses that allow redistributing a model trained on it (see models/mistral-tune-tiny/README.md):
 //   bible-kjv-text (King James Version, public domain), wordnet-base (WordNet 3.0 glosses, WordNet
-//   license), jargon-text (the Jargon File, public domain), fortunes (BSD; a chosen subset of files).
+//   license), jargon-text (the Jargon File, public domain), fortunes (BSD; a chosen subset of files),
+//   dict-devil (The Devil's Dictionary, public domain), and the prose of four manuals: python3.11-doc
+//   (PSF License), sqlite3-doc (public domain), postgresql-doc-15 (PostgreSQL License), perl-doc (Artistic
+//   License or GPL-1+, taken under the Artistic License) — code left out.
 // Each source is cut into passages of about 700 characters at verse / paragraph / gloss boundaries
 // (~170 tokens, so a passage fits the 256-token pre-training sequence), written as {text} JSONL, and
 // run through our own `mistral-tune prepare` (clean, dedup, 98/1/1 split). Prints the size in tokens.
-//   apt-get install -y bible-kjv bible-kjv-text wordnet-base jargon-text fortunes
+//   apt-get install -y bible-kjv bible-kjv-text wordnet-base jargon-text fortunes dict-devil python3.11-doc sqlite3-doc postgresql-doc-15 perl-doc
 //   npm run build && node --import tsx scripts/build-pretrain-corpus.ts [--out tmp/pretrain-corpus]
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { htmlParagraphs, podParagraphs, rstParagraphs } from './corpus-text.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const outArg = process.argv.indexOf('--out');
@@ -33,7 +37,39 @@ const SOURCES: Source[] = [
   { name: 'wordnet', pkg: 'wordnet-base', license: 'WordNet 3.0 license (use, copy, modify, distribute with notice)', units: wordnetGlosses, sep: '\n' },
   { name: 'jargon', pkg: 'jargon-text', license: 'public domain', units: jargonParagraphs, sep: '\n\n' },
   { name: 'fortunes', pkg: 'fortunes', license: 'BSD-3-Clause (fortune-mod); subset of files', units: fortunes, sep: '\n\n' },
+  { name: 'devil', pkg: 'dict-devil', license: 'public domain', units: devilsDictionary, sep: '\n\n' },
+  { name: 'python', pkg: 'python3.11-doc', license: 'PSF License Agreement (Python documentation); prose only', units: pythonDocs, sep: '\n\n' },
+  { name: 'sqlite', pkg: 'sqlite3-doc', license: 'public domain; prose only', units: () => htmlDocs('/usr/share/doc/sqlite3'), sep: '\n\n' },
+  { name: 'postgres', pkg: 'postgresql-doc-15', license: 'PostgreSQL License; prose only', units: () => htmlDocs('/usr/share/doc/postgresql-doc-15/html'), sep: '\n\n' },
+  { name: 'perl', pkg: 'perl-doc', license: 'Artistic License (Perl is GPL-1+ or Artistic); prose only', units: perlDocs, sep: '\n\n' },
 ];
+
+/** Every file under dir whose name ends with ext, sorted (so the corpus does not depend on directory order). */
+function filesUnder(dir: string, ext: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith(ext)).sort().map((f) => path.join(dir, f));
+}
+
+/** The Devil's Dictionary: one unit per paragraph of its entries (the dictd database's header entries left out). */
+function devilsDictionary(): string[] {
+  const text = zlib.gunzipSync(fs.readFileSync('/usr/share/dictd/devil.dict.dz')).toString('utf8');
+  return text.split(/\n\s*\n/).map((p) => p.replace(/\s*\n\s*/g, ' ').trim())
+    .filter((p) => p.length > 0 && !p.startsWith('00-database') && !/wiretap|aloysius/i.test(p));
+}
+
+/** Python's documentation: the prose paragraphs of its reStructuredText sources. */
+function pythonDocs(): string[] {
+  return filesUnder('/usr/share/doc/python3.11/html/_sources', '.rst.txt').flatMap((f) => rstParagraphs(fs.readFileSync(f, 'utf8')));
+}
+
+/** Perl's manuals (perl-doc): the prose paragraphs of its POD files. */
+function perlDocs(): string[] {
+  return filesUnder('/usr/share/perl/5.36/pod', '.pod').flatMap((f) => podParagraphs(fs.readFileSync(f, 'utf8')));
+}
+
+/** A manual in HTML: the prose paragraphs of every page. */
+function htmlDocs(dir: string): string[] {
+  return filesUnder(dir, '.html').flatMap((f) => htmlParagraphs(fs.readFileSync(f, 'utf8')));
+}
 
 /** The King James Version, one unit per verse, with "Book N" headings before each chapter. */
 function bibleVerses(): string[] {
