@@ -85,12 +85,15 @@ export class CudaBackend implements Backend {
         gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
       });
     } catch (e) {
-      // a library that failed to open (or the stream, or the constructor's first allocations): give back what was taken
-      try {
-        gemm?.destroy();
-        release();
-      } catch {
-        // the first error is the one to report
+      // a library that failed to open (or the stream, or the constructor's first allocations): give back what
+      // was taken, each part on its own (a failed cuBLASLt destroy must not keep the context), and report the
+      // first error; releasing the primary context frees the stream and any allocation with it
+      for (const giveBack of [() => gemm?.destroy(), release]) {
+        try {
+          giveBack();
+        } catch {
+          // the first error is the one to report
+        }
       }
       throw e;
     }
@@ -118,6 +121,7 @@ export class CudaBackend implements Backend {
 
   // ---- memory ----
   alloc(dtype: DType, length: number): DeviceBuffer {
+    if (this.closed) throw new Error('alloc on a closed CUDA backend');
     if (!Number.isSafeInteger(length) || length < 0) throw new Error(`alloc of ${length} elements`);
     const block = this.allocator.alloc(length * DTYPE_BYTES[dtype]);
     return new CudaBuffer(dtype, length, block.ptr, block);
@@ -129,7 +133,7 @@ export class CudaBackend implements Backend {
 
   free(buf: DeviceBuffer): void {
     const b = cuda(buf);
-    if (!b.block) return;
+    if (!b.block || this.closed) return; // a view, or a buffer whose memory close() gave back already
     b.freed = true;
     this.allocator.free(b.block);
   }

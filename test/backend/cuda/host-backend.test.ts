@@ -176,6 +176,9 @@ test('close() gives back every device block (live ones too), cuBLASLt, the strea
   assert.equal(be.memoryStats().reserved, 0);
   be.close();
   assert.equal(events.length, 4, 'a second close does nothing');
+  be.free(kept); // its memory went with close(): a late free (a finally block, say) is a no-op, not a double free
+  assert.equal(frees.length, allocs.length);
+  assert.throws(() => be.alloc('f32', 4), /alloc on a closed CUDA backend/);
 });
 
 test('close() tries every step when one fails (a sticky device error) and throws the first error', () => {
