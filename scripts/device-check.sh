@@ -7,8 +7,9 @@
 # keeps what it printed); a failed or timed-out step does not stop the later ones:
 #   dist           dist/ for the tests that run the CLI: built when typescript is here, else the carried
 #                  dist/ is stamped current when .device/src.sha256 shows it was built from this very src/
-#   bindings       test/backend/cuda/headers.test.ts where the CUDA 13 headers and libraries are (nvrtc.h,
-#                  cublasLt.h and `nm -D` of the libraries, which this machine lacks)
+#   bindings       test/backend/cuda/headers.test.ts and nvrtc-compile.test.ts where the CUDA 13 headers and
+#                  libraries are (nvrtc.h, cublasLt.h, `nm -D` of the libraries; NVRTC compiling every module),
+#                  which a machine without the toolkit skips
 #   smoke          scripts/cuda-smoke.ts: the bindings, every kernel module compiled and loaded, GEMMs vs the CPU
 #   test-gpu-fp32  `npm run test:gpu` at fp32, then test-gpu-bf16 at bf16 (one precision per step)
 #   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(), 1×2048, 2×2048 and 4×2048 with
@@ -73,7 +74,7 @@ else
   note "dist           MISSING or stale (no typescript here, and no dist/ built from this src/): the tests that run the CLI will fail"
 fi
 
-step bindings 15 node --import tsx --test test/backend/cuda/headers.test.ts
+step bindings 20 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
 step smoke 45 node --import tsx scripts/cuda-smoke.ts
 step test-gpu-fp32 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh fp32
 step test-gpu-bf16 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
