@@ -67,20 +67,4 @@ export function benchTrainConfig(c: BenchCase, run: CaseRun): Record<string, unk
   };
 }
 
-/** Matmul parameters N: the 7 projections of every layer and the LM head (the embedding is a gather). */
-export function matmulParams(cfg: MistralConfig): number {
-  const C = cfg.hiddenSize, I = cfg.intermediateSize, q = cfg.numHeads * cfg.headDim, kv = cfg.numKvHeads * cfg.headDim;
-  return cfg.numLayers * (C * q + 2 * C * kv + q * C + 3 * C * I) + cfg.vocabSize * C;
-}
-
-/**
- * Model FLOPs of one training step of B × T tokens (issue [10]): forward 2·N·B·T plus the backward to the
- * inputs 2·N·B·T, plus attention — forward Q·Kᵀ and P·V, 4·T²·Hq·D per sequence and layer, and its backward
- * to q, k, v twice that — halved for the causal mask. Recomputation (checkpointing) and the LoRA factors'
- * own products are not counted.
- */
-export function stepFlops(cfg: MistralConfig, B: number, T: number): number {
-  const window = cfg.slidingWindow === null ? T : Math.min(T, cfg.slidingWindow);
-  const attention = 3 * 4 * T * window * cfg.numHeads * cfg.headDim * cfg.numLayers * B / 2;
-  return 4 * matmulParams(cfg) * B * T + attention;
-}
+export { matmulParams, stepFlops } from '../src/train/flops.ts';

@@ -46,24 +46,7 @@ try {
 }
 console.error(`bench:gpu on ${backend.describe()}`);
 
-/** bf16 GEMM throughput (FLOP/s) of cuBLASLt at 8192³, the MFU denominator. */
-function gemmPeak(be: CudaBackend): number {
-  const n = 8192, reps = 20;
-  const [x, y, z] = [be.alloc('bf16', n * n), be.alloc('bf16', n * n), be.alloc('bf16', n * n)];
-  be.randomNormal(x, 1, 0, 1, n * n);
-  be.randomNormal(y, 2, 0, 1, n * n);
-  const sync = (): void => void be.download(be.view(z, 0, 1));
-  for (let i = 0; i < 3; i++) be.gemm(z, x, y, { m: n, n, k: n, transB: true });
-  sync();
-  const t0 = performance.now();
-  for (let i = 0; i < reps; i++) be.gemm(z, x, y, { m: n, n, k: n, transB: true });
-  sync();
-  const seconds = (performance.now() - t0) / 1000;
-  for (const b of [x, y, z]) be.free(b);
-  return (2 * n ** 3 * reps) / seconds;
-}
-
-const peak = gemmPeak(backend);
+const peak = backend.peakFlops(); // cuBLASLt's bf16 GEMM at 8192³: the MFU denominator, as train's
 console.error(`bf16 GEMM peak (cuBLASLt, 8192³): ${(peak / 1e12).toFixed(0)} TFLOP/s`);
 backend.close();
 

@@ -85,6 +85,11 @@ export interface Backend {
   peakBytesInUse?(): number;
   /** Gives back what the backend holds (device memory, streams, context) once a run is done with it (CUDA). */
   close?(): void;
+  /**
+   * The FLOP/s of a large bf16 GEMM (8192³) on this device, measured on the first call (its buffers given
+   * back after): the denominator of the MFU that training reports (backends that measure it: CUDA).
+   */
+  peakFlops?(): number;
 
   // ---- dense math ----
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void;

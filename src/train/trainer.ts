@@ -15,6 +15,7 @@ import { deriveSeed } from '../util/rng.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, modelName, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
+import { stepFlops } from './flops.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog, RunDir } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
@@ -130,6 +131,10 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const patience = cfg.early_stopping.patience;
   // a run resumed from the checkpoint of the step where it stopped early stays stopped
   let stoppedEarly = loop.step === 0 ? validate(0) : patience !== null && loop.sinceBest >= patience;
+  // MFU: the step's model FLOPs per second over the device's measured bf16 GEMM peak (where the backend measures one)
+  const peak = backend.peakFlops?.() ?? null;
+  const flopsOf = (batches: Array<{ B: number; T: number }>): number => batches.reduce((sum, b) =>
+    sum + stepFlops(model.cfg, b.B, b.T, { weightGrads: cfg.method === 'full', headRows: model.score?.numLabels }), 0);
   const progress = new Progress({ label: 'train', total: run.totalSteps, unit: 'steps' });
   progress.tick(loop.step);
   let lastLoss: number | null = null;
@@ -150,9 +155,11 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     lastLoss = st.loss;
     loop.step = step;
     loop.loader = loader.position;
+    const mfu = peak === null ? null : flopsOf(group) / seconds / peak;
     metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse(),
-      ...(backend.peakBytesInUse ? { peak_mem_bytes: backend.peakBytesInUse() } : {}) });
-    progress.tick(1, { loss: st.loss === null ? '-' : st.loss.toFixed(4), lr: lr.toExponential(2), 'tok/s': (st.tokens / seconds).toFixed(0) });
+      ...(backend.peakBytesInUse ? { peak_mem_bytes: backend.peakBytesInUse() } : {}), ...(mfu === null ? {} : { mfu }) });
+    progress.tick(1, { loss: st.loss === null ? '-' : st.loss.toFixed(4), lr: lr.toExponential(2), 'tok/s': (st.tokens / seconds).toFixed(0),
+      ...(mfu === null ? {} : { MFU: `${(100 * mfu).toFixed(1)}%` }) });
     const evalNow = cfg.eval.every_steps !== null ? step % cfg.eval.every_steps === 0 : epochDone;
     if (evalNow) stoppedEarly = validate(step);
     if (cfg.checkpoint.every_steps !== null && step % cfg.checkpoint.every_steps === 0) checkpoint();
