@@ -21,16 +21,21 @@ export interface BenchCase {
   T: number;
   /** Activation checkpointing (HF: gradient checkpointing). */
   ckpt: boolean;
+  /** Ours only: attention through cuBLASLt (MISTRAL_TUNE_CUDA_ATTENTION=gemm) instead of the attention kernels. */
+  gemmAttention?: boolean;
 }
 
-/** "1x2048", "4x2048:ckpt" → a case. */
+/** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn" → a case. */
 export function parseCase(text: string): BenchCase {
-  const m = /^(\d+)x(\d+)(:ckpt)?$/.exec(text.trim());
-  if (!m) throw new Error(`bench case "${text}": expected BxT or BxT:ckpt, e.g. 1x2048 or 4x2048:ckpt`);
-  return { B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined };
+  const m = /^(\d+)x(\d+)(:ckpt)?(:gemm-attn)?$/.exec(text.trim());
+  if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt or either with :gemm-attn, e.g. 1x2048 or 4x2048:ckpt`);
+  return { B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { gemmAttention: true } : {}) };
 }
 
-export const caseName = (c: BenchCase): string => `${c.B}x${c.T}${c.ckpt ? ':ckpt' : ''}`;
+/** The case as --cases spells it. */
+export const caseName = (c: BenchCase): string => `${peerCaseName(c)}${c.gemmAttention ? ':gemm-attn' : ''}`;
+/** The HF peer's case of the same shape (the attention path is ours only). */
+export const peerCaseName = (c: BenchCase): string => `${c.B}x${c.T}${c.ckpt ? ':ckpt' : ''}`;
 
 /** `rows` pre-tokenized rows of exactly T random ids, as JSONL (labels = the ids: every token trains). */
 export function writeRandomRows(file: string, rows: number, T: number, vocab: number, seed: number): void {

@@ -8,6 +8,7 @@
 // Stops at --budget-s (a case that would run past it is reported as timed out), so scripts/device-check.sh
 // can bound it. Without CUDA it fails at once, saying why.
 // Usage: npm run bench:gpu [-- --cases 1x2048,2x2048,4x2048:ckpt --layers 32 --steps 3 --warmup 2 --budget-s 170 --no-peer]
+// A case with :gemm-attn (1x2048:gemm-attn) runs ours with MISTRAL_TUNE_CUDA_ATTENTION=gemm, beside the same HF case.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../src/backend/select.ts';
 import { CudaBackend } from '../src/backend/cuda/cuda-backend.ts';
 import { parseConfig } from '../src/model/config.ts';
-import { caseName, LORA_RANK, MISTRAL_7B_V01, parseCase, stepFlops, type BenchCase } from './gpu-plan.ts';
+import { caseName, LORA_RANK, MISTRAL_7B_V01, parseCase, peerCaseName, stepFlops, type BenchCase } from './gpu-plan.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
@@ -33,7 +34,7 @@ const cases = a.cases!.split(',').map(parseCase);
 const layers = Number(a.layers), steps = Number(a.steps), warmup = Number(a.warmup);
 const runPeer = !a['no-peer'] && fs.existsSync(a.peer!);
 /** Seconds kept for the HF peer: its model construction and its cases. */
-const PEER_RESERVE = runPeer ? 25 + 15 * cases.length : 0;
+const PEER_RESERVE = runPeer ? 25 + 15 * new Set(cases.map(peerCaseName)).size : 0;
 
 let backend: CudaBackend;
 try {
@@ -70,7 +71,8 @@ for (const [i, c] of cases.entries()) {
     continue;
   }
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'gpu-case.ts'), '--case', caseName(c), '--layers', String(layers),
-    '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', timeout: limit * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'] });
+    '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', timeout: limit * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MISTRAL_TUNE_CUDA_ATTENTION: c.gemmAttention ? 'gemm' : 'kernel' } });
   const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) {
     const why = r.error?.message.includes('ETIMEDOUT') || r.signal === 'SIGKILL' ? `timed out after ${limit} s` : (r.stderr.trim().split('\n').filter((l) => l.startsWith('error') || /Error/.test(l)).pop() ?? `exit ${r.status}`);
@@ -86,7 +88,7 @@ for (const [i, c] of cases.entries()) {
 
 if (runPeer) {
   for (const gc of [false, true]) {
-    const group = cases.filter((c) => c.ckpt === gc);
+    const group = [...new Map(cases.filter((c) => c.ckpt === gc).map((c) => [peerCaseName(c), { B: c.B, T: c.T, ckpt: c.ckpt }])).values()];
     if (group.length === 0) continue;
     const limit = Math.floor(left());
     const args = [a.peer!, '--cases', group.map((c) => `${c.B}x${c.T}`).join(','), '--layers', String(layers), '--rank', String(LORA_RANK), '--steps', String(steps), ...(gc ? ['--gc'] : [])];
@@ -110,7 +112,7 @@ console.log(`\n# GPU benchmark ${new Date().toISOString().slice(0, 10)}: Mistral
   `${steps} timed steps after ${warmup} warm-up (HF: 2); bf16 GEMM peak ${(peak / 1e12).toFixed(0)} TFLOP/s; :ckpt = activation/gradient checkpointing`);
 console.log(`# ${'system'.padEnd(26)} ${'case'.padEnd(12)} ${'tokens/s'.padStart(9)} ${'step ms'.padStart(8)} ${'peak GiB'.padStart(9)} ${'MFU'.padStart(6)} ${'tok/s vs HF'.padStart(12)} ${'mem vs HF'.padStart(10)}`);
 for (const r of rows) {
-  const peer = rows.find((x) => x.system === HF && x.case === r.case);
+  const peer = rows.find((x) => x.system === HF && x.case === peerCaseName(parseCase(r.case)));
   const ratio = (ours: number | null, theirs: number | null | undefined): string => (ours && theirs ? `${(ours / theirs).toFixed(2)}×` : '-');
   const mine = r.system === OURS;
   console.log(`# ${r.system.padEnd(26)} ${r.case.padEnd(12)} ${String(r.tokens_per_s ?? '-').padStart(9)} ${String(r.step_ms ?? '-').padStart(8)} ` +

@@ -4,6 +4,7 @@
 // Pure arithmetic; `train --dry-run` prints it next to the memory available.
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
 import { gemmStagingBytes } from '../backend/cuda/gemm-plan.ts';
+import { cudaAttentionFromEnv, gemmAttentionWorkspaceBytes } from '../backend/cuda/gemm-attention.ts';
 import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
 import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';
@@ -123,7 +124,11 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
     const w = cpuAttentionWorkspace(T, T, N * Hq * D, N * Hkv * D);
     workspace = w.workspace + w.reserve;
   } else {
-    workspace = cudaAttentionWorkspace({ B, T, Hq, Hkv, D });
+    // the longest sequence (T) sizes the GEMM path's per-group score matrices; the most tokens its packed copies
+    const Tmax = Math.max(batch.T, ev?.T ?? 0);
+    workspace = cudaAttentionFromEnv() === 'gemm'
+      ? Math.max(gemmAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, storage, exact), gemmAttentionWorkspaceBytes({ B: 1, T: Tmax, Hq, Hkv, D }, storage, exact))
+      : cudaAttentionWorkspace({ B, T, Hq, Hkv, D });
   }
   const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;
   return {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { benchTrainConfig, matmulParams, MISTRAL_7B_V01, parseCase, stepFlops, writeRandomRows } from '../../bench/gpu-plan.ts';
+import { benchTrainConfig, caseName, matmulParams, MISTRAL_7B_V01, parseCase, peerCaseName, stepFlops, writeRandomRows } from '../../bench/gpu-plan.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
@@ -31,7 +31,11 @@ test('each default bench case is a train config that validates and plans without
     const model = parseConfig(MISTRAL_7B_V01);
     assert.doesNotThrow(() => checkSequenceFits(cfg, model, [[{ inputIds: new Array(c.T).fill(1) }]]));
   }
-  assert.throws(() => parseCase('4by2048'), /expected BxT or BxT:ckpt/);
+  assert.throws(() => parseCase('4by2048'), /expected BxT, BxT:ckpt/);
+  const g = parseCase('4x2048:ckpt:gemm-attn');
+  assert.deepEqual(g, { B: 4, T: 2048, ckpt: true, gemmAttention: true });
+  assert.equal(caseName(g), '4x2048:ckpt:gemm-attn');
+  assert.equal(peerCaseName(g), '4x2048:ckpt', 'the HF peer runs the same shape');
 });
 
 test('model FLOPs of a step: 4·N·B·T over the matmul parameters plus causal attention (issue [10])', () => {

@@ -11,6 +11,7 @@ import { CublasLt } from './cublaslt.ts';
 import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CudaDriver, type Handle } from './driver.ts';
 import { findCudaInclude } from './find-libs.ts';
+import { cudaAttentionFromEnv, GemmAttention, type CudaAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
@@ -47,6 +48,8 @@ export interface CudaParts {
   release?: () => void;
   /** The GPU's memory in bytes (null: unknown, as with stand-ins), for the run's fit check. */
   deviceBytes?: number | null;
+  /** The attention path (default: the backend's own kernels; MISTRAL_TUNE_CUDA_ATTENTION picks it in open()). */
+  attention?: CudaAttention;
 }
 
 export class CudaBackend implements Backend {
@@ -64,6 +67,8 @@ export class CudaBackend implements Backend {
   /** The GPU's total memory in bytes, or null when unknown. */
   readonly deviceBytes: number | null;
   private closed = false;
+  /** The cuBLASLt attention path when MISTRAL_TUNE_CUDA_ATTENTION=gemm, else null (the attention kernels). */
+  private readonly gemmAttention: GemmAttention | null;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {
@@ -80,7 +85,7 @@ export class CudaBackend implements Backend {
       gemm = CublasLt.open();
       const cc = driver.computeCapability(dev);
       return new CudaBackend({
-        release, deviceBytes: driver.totalMem(dev), driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
+        attention: cudaAttentionFromEnv(), release, deviceBytes: driver.totalMem(dev), driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
         cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
         gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
       });
@@ -111,12 +116,13 @@ export class CudaBackend implements Backend {
       driver: this.driver, stream: this.stream, cache: parts.cache, arch: parts.arch, cudaInclude: parts.cudaInclude,
       alloc: (dtype, length) => cuda(this.alloc(dtype, length)), free: (b) => this.free(b),
     });
+    this.gemmAttention = parts.attention === 'gemm' ? new GemmAttention(this) : null;
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.acc = cuda(this.alloc('f64', 1));
   }
 
   describe(): string {
-    return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM)`;
+    return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM${this.gemmAttention ? ', attention through cuBLASLt' : ''})`;
   }
 
   // ---- memory ----
@@ -271,6 +277,7 @@ export class CudaBackend implements Backend {
     out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
     s: AttentionShape,
   ): void {
+    if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     this.kernels.launch('attention_forward', (rb) => L.attentionForward(s, rb), [
       cuda(out), cuda(lse), cuda(q), cuda(k), cuda(v), cuda(segments),
@@ -283,6 +290,7 @@ export class CudaBackend implements Backend {
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
+    if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));
     const tail = [cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0, L.ATTENTION.tile];

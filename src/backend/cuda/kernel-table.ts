@@ -53,6 +53,11 @@ const SIGNATURES = {
   attention_forward: ['attention', 'S! E! S S S I i32 i32 i32 i32 i32 i32 real i32 i32'],
   attention_backward_dq: ['attention', 'S! E! S S E S S S I i32 i32 i32 i32 real i32 i32'],
   attention_backward_dkv: ['attention', 'S! S! S E E S S S I i32 i32 i32 i32 real i32 i32'],
+  attn_pack: ['attention_gemm', 'S! S i32 i32 i32 i32 i64'],
+  attn_softmax: ['attention_gemm', 'E! S! E! I i32 i32 i32 i32 i32 i32 i32'],
+  attn_probs: ['attention_gemm', 'E! S! E I i32 i32 i32 i32 i32 i32 i64'],
+  attn_rowdot: ['attention_gemm', 'E! S S i32 i32 i32 i64'],
+  attn_dscores: ['attention_gemm', 'S! E E E i32 i32 i32 i32 i32 i64'],
   swiglu_forward: ['swiglu', 'S! S S i64'],
   swiglu_backward: ['swiglu', 'S! S! S S S i64'],
 } as const satisfies Record<string, readonly [KernelFile, string]>;
@@ -76,7 +81,9 @@ export const BACKEND_KERNELS = {
   fill: ['fill'], copy: ['convert'], gemm: ['cublasLt'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
   sumSquares: ['reduce_sum', 'finish_sum'], sum: ['reduce_sum', 'finish_sum'], accumulateSum: ['reduce_sum', 'finish_sum'],
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
-  attentionForward: ['attention_forward'], attentionBackward: ['attention_backward_dq', 'attention_backward_dkv'],
+  // the kernels of both attention paths (MISTRAL_TUNE_CUDA_ATTENTION: kernel, or gemm: cuBLASLt and row kernels)
+  attentionForward: ['attention_forward', 'attn_pack', 'cublasLt', 'attn_softmax'],
+  attentionBackward: ['attention_backward_dq', 'attention_backward_dkv', 'attn_pack', 'cublasLt', 'attn_probs', 'attn_rowdot', 'attn_dscores'],
   swigluForward: ['swiglu_forward'], swigluBackward: ['swiglu_backward'], crossEntropy: ['cross_entropy'],
   gatherRows: ['gather_rows'], scatterAddRows: ['scatter_add_rows'], dropout: ['dropout'], randomNormal: ['random_normal'],
   clipCoefficient: ['clip_coefficient'], adamw: ['adamw'],

@@ -7,7 +7,7 @@ import type { CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
 
-export function fakeBackend(): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[] } {
+export function fakeBackend(opts: { attention?: CudaParts['attention'] } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [];
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
   let next = 0x1000_0000n;
@@ -35,6 +35,7 @@ export function fakeBackend(): { be: CudaBackend; launches: Launched[]; gemms: u
       },
     },
     arch: 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake', release: () => { events.push('context'); },
+    attention: opts.attention,
   };
   return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events };
 }

@@ -151,6 +151,33 @@ test('train() with device: cuda runs end to end on the stand-in (LoRA bf16/fp32,
   }
 });
 
+test('the cuBLASLt attention path (MISTRAL_TUNE_CUDA_ATTENTION=gemm): training and generation with the KV cache keep every GEMM operand inside its allocation, and give everything back', { skip }, () => {
+  const fake = build();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fakecuda-gemmattn-'));
+  const rows = Array.from({ length: 6 }, (_, i) => ({ input_ids: [1, 5 + i, 9, 12, 40 + i, 7, 3 + i].slice(0, 4 + (i % 4)) }));
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  process.env.MISTRAL_TUNE_CUDA_ATTENTION = 'gemm';
+  try {
+    for (const precision of ['bf16', 'fp32'] as const) {
+      const result = train(validate({
+        model: TINY_BASE, device: 'cuda', precision, data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'train.jsonl') },
+        lora: { r: 4, alpha: 8 }, eval: { samples: 0 }, batch_size: 3, max_steps: 2, packing: precision === 'fp32', max_seq_len: 16,
+        output_dir: path.join(dir, `run-${precision}`),
+      }, 'test'));
+      assert.equal(result.steps, 2);
+      assert.equal(fake.stats().allocs, 0, `${precision}: the run gave everything back`);
+    }
+    const be = CudaBackend.open();
+    assert.match(be.describe(), /attention through cuBLASLt/);
+    const model = loadModel(TINY_BASE, { backend: be, precision: 'bf16' });
+    assert.equal(generate(model, [1, 5, 9, 12], { maxNewTokens: 5, eosIds: [] }).length, 5);
+    be.close();
+    assert.equal(fake.stats().allocs, 0);
+  } finally {
+    delete process.env.MISTRAL_TUNE_CUDA_ATTENTION;
+  }
+});
+
 test('generation with the KV cache (bf16) and the merge of an adapter run on the stand-in without a host-side error', { skip }, () => {
   const fake = build();
   const be = CudaBackend.open();

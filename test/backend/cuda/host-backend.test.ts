@@ -56,7 +56,11 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
   assert.ok(launches.length > 25);
   for (const l of launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
   const names = new Set(launches.map((l) => l.name));
-  for (const k of Object.keys(KERNELS)) if (k !== 'convert') assert.ok(names.has(k), `${k} was launched`);
+  const gemmPath = fakeBackend({ attention: 'gemm' });
+  runAll(gemmPath.be, 'f32', 'f32');
+  for (const l of gemmPath.launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
+  for (const l of gemmPath.launches) names.add(l.name);
+  for (const k of Object.keys(KERNELS)) if (k !== 'convert') assert.ok(names.has(k), `${k} was launched (by one of the two attention paths)`);
   // f64 scalars (accumulateSum's f64 output, clipCoefficient's f64 Σg²) are the only mixed calls
   const staged = launches.filter((l) => l.name === 'convert');
   assert.equal(staged.length, 2, 'clipCoefficient with an f64 Σg²: the f32 coef staged to f64 and back; nothing else');
@@ -215,4 +219,23 @@ test('peakFlops: one bf16 8192³ GEMM timing (3 warm-up, 10 timed, synchronised)
   assert.equal(be.memoryStats().reserved, reserved, 'the 3 × 128 MiB go back to the device');
   assert.equal(be.peakFlops(), peak, 'measured once');
   assert.equal(gemms.length, 13);
+});
+
+test('MISTRAL_TUNE_CUDA_ATTENTION=gemm: attention is packing, one group\'s products through cuBLASLt and the row kernels; the rest of the backend is unchanged', () => {
+  const { be, launches, gemms } = fakeBackend({ attention: 'gemm' });
+  const B = 2, T = 5, Hq = 4, Hkv = 2, D = 8, s = (n: number) => be.alloc('bf16', n), e = (n: number) => be.alloc('f32', n);
+  const shape = { B, T, Hq, Hkv, D, scale: 0.35, window: null };
+  be.attentionForward(s(B * T * Hq * D), e(B * Hq * T), s(B * T * Hq * D), s(B * T * Hkv * D), s(B * T * Hkv * D), be.alloc('i32', B * T), shape);
+  assert.deepEqual(launches.map((l) => l.name), ['attn_pack', ...Array(B * Hkv).fill('attn_softmax'), 'attn_pack']);
+  assert.equal(gemms.length, 2 * B * Hkv, 'S = Q·Kᵀ and O = P·V per KV group');
+  assert.deepEqual(gemms[0], { a: 'bf16', b: 'bf16', c: 'f32' }, 'scores in f32 from bf16 operands');
+  assert.deepEqual(gemms[1], { a: 'bf16', b: 'bf16', c: 'bf16' });
+  launches.length = 0;
+  gemms.length = 0;
+  be.attentionBackward(s(B * T * Hq * D), s(B * T * Hkv * D), s(B * T * Hkv * D), s(B * T * Hq * D), s(B * T * Hq * D), e(B * Hq * T),
+    s(B * T * Hq * D), s(B * T * Hkv * D), s(B * T * Hkv * D), be.alloc('i32', B * T), shape);
+  assert.deepEqual(launches.map((l) => l.name), ['attn_pack', 'attn_pack', 'attn_rowdot',
+    ...Array(B * Hkv).fill(['attn_probs', 'attn_dscores']).flat(), 'attn_pack']);
+  assert.equal(gemms.length, 5 * B * Hkv, 'S, dV, dP, dQ, dK per KV group');
+  assert.ok(launches.every((l) => l.variant === 'bf16'));
 });
