@@ -18,6 +18,7 @@ import * as L from './launch.ts';
 export interface GemmAttentionHost {
   kernels: Pick<KernelRuntime, 'launch'>;
   alloc(dtype: DType, length: number): DeviceBuffer;
+  view(buf: DeviceBuffer, offset: number, length: number): DeviceBuffer;
   free(buf: DeviceBuffer): void;
   gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void;
 }
@@ -42,6 +43,7 @@ export function gemmAttentionWorkspaceBytes(s: Pick<AttentionShape, 'B' | 'T' | 
   return 3 * s.B * s.T * s.Hq * s.D * storeBytes + s.B * s.Hq * s.T * exactBytes + G * s.T * s.T * (2 * exactBytes + storeBytes);
 }
 
+/** The kernel arguments are the backend's buffers (CudaBuffer on CUDA; the tests' emulation passes its own). */
 function cuda(b: DeviceBuffer): CudaBuffer {
   return b as CudaBuffer;
 }
@@ -51,7 +53,7 @@ export class GemmAttention {
 
   forward(out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape): void {
     const K = s.kvLen ?? s.T, G = s.Hq / s.Hkv, rows = G * s.T, D = s.D;
-    const store = cuda(q).dtype, exact = cuda(lse).dtype;
+    const store = q.dtype, exact = lse.dtype;
     const qp = this.pack(q, s), op = this.h.alloc(store, s.B * s.Hq * s.T * D);
     const S = this.h.alloc(exact, rows * K), P = this.h.alloc(store, rows * K);
     for (let b = 0; b < s.B; b++) {
@@ -73,7 +75,7 @@ export class GemmAttention {
   backward(dq: DeviceBuffer, dk: DeviceBuffer, dv: DeviceBuffer, dout: DeviceBuffer, out: DeviceBuffer, lse: DeviceBuffer,
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape): void {
     const T = s.T, G = s.Hq / s.Hkv, rows = G * T, D = s.D, ldkv = s.Hkv * D;
-    const store = cuda(q).dtype, exact = cuda(lse).dtype;
+    const store = q.dtype, exact = lse.dtype;
     const qp = this.pack(q, s), dop = this.pack(dout, s), dqp = this.h.alloc(store, s.B * s.Hq * T * D);
     const rowdot = this.h.alloc(exact, s.B * s.Hq * T);
     this.h.kernels.launch('attn_rowdot', L.elementwise(s.B * s.Hq * T * 32), [cuda(rowdot), cuda(dout), cuda(out), T, s.Hq, D, BigInt(s.B * s.Hq * T)]);
@@ -100,7 +102,7 @@ export class GemmAttention {
   /** x (B, T, Hq·D) in packed head-major form (B, Hq, T, D), in a new buffer. */
   private pack(x: DeviceBuffer, s: AttentionShape): DeviceBuffer {
     const n = s.B * s.T * s.Hq * s.D;
-    const p = this.h.alloc(cuda(x).dtype, n);
+    const p = this.h.alloc(x.dtype, n);
     this.h.kernels.launch('attn_pack', L.elementwise(n), [cuda(p), cuda(x), s.T, s.Hq, s.D, 1, BigInt(n)]);
     return p;
   }
@@ -112,6 +114,6 @@ export class GemmAttention {
   }
 
   private view(buf: DeviceBuffer, offset: number, length: number): DeviceBuffer {
-    return cuda(buf).view(offset, length);
+    return this.h.view(buf, offset, length);
   }
 }
