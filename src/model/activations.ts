@@ -78,6 +78,11 @@ export interface GradScratch<Buf = DeviceBuffer> {
   /** (N, maxRank) gradient of z for a LoRA projection; (N, maxIn) for a dropped input. */
   dz: Buf;
   dxDrop: Buf;
+  /**
+   * (logitRows, V) the logits' gradient in the storage dtype when that is narrower than the exact one (bf16),
+   * so the LM head's backward products stay bf16; null when they are equal (the gradient overwrites the logits).
+   */
+  dlogits: Buf | null;
 }
 
 /** The classification head's work buffers for one micro-batch. */
@@ -144,6 +149,7 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
       dresid: alloc(N * C, float), dln: alloc(N * C, float), dq: alloc(N * QD, float), dk: alloc(N * KVD, float),
       dv: alloc(N * KVD, float), datt: alloc(N * QD, float), dgate: alloc(N * I, float), dup: alloc(N * I, float),
       dh: alloc(N * I, float), dz: alloc(N * maxRank, float), dxDrop: alloc(N * maxIn, float),
+      dlogits: float !== exact && shape.numLabels === 0 ? alloc(Math.min(N, shape.logitRows) * V, float) : null,
     }
     : null;
   const cls: ClassScratch<Buf> | null = shape.numLabels > 0

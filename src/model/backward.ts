@@ -28,11 +28,12 @@ export function causalLmBackwardInto(model: MistralModel, batch: Batch, gradScal
   const dHead = model.baseGrads?.lmHead ?? null;
   be.fill(acts.losses, 0);
   be.fill(g.dln, 0);
+  // the logits' gradient (rows, V): in the storage dtype under bf16 (the head's products stay bf16), else over the logits
+  const dlogits = g.dlogits ?? acts.logits;
   model.forEachLogitChunk(acts, batch.targets, (r0, rows) => {
-    // the gradient of the logits overwrites them: (rows, V)
-    be.crossEntropy(be.view(acts.losses, r0, rows), acts.logits, acts.logits, be.view(acts.targets, r0, rows), rows, V, gradScale);
-    be.gemm(be.view(g.dln, r0 * C, rows * C), acts.logits, head, { m: rows, n: C, k: V });
-    if (dHead) be.gemm(dHead, acts.logits, be.view(acts.lnf, r0 * C, rows * C), { m: V, n: C, k: rows, transA: true, beta: 1 });
+    be.crossEntropy(be.view(acts.losses, r0, rows), dlogits, acts.logits, be.view(acts.targets, r0, rows), rows, V, gradScale);
+    be.gemm(be.view(g.dln, r0 * C, rows * C), dlogits, head, { m: rows, n: C, k: V });
+    if (dHead) be.gemm(dHead, dlogits, be.view(acts.lnf, r0 * C, rows * C), { m: V, n: C, k: rows, transA: true, beta: 1 });
   });
   backwardFromFinalNorm(model, acts);
   be.accumulateSum(lossSum, acts.losses, N);

@@ -141,8 +141,8 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
 /**
  * The most bytes CudaBackend.gemm stages at once in a run of N tokens per call: the largest of the model's
  * mixed-dtype GEMMs (model/linear.ts's LoRA branch, model/backward.ts's LM head and classification head),
- * each sized by the backend's own rule (gemmStagingBytes). Activations and z/dz take the storage dtype,
- * LoRA factors, logits and the score head's logits the exact dtype.
+ * each sized by the backend's own rule (gemmStagingBytes). Activations, z/dz and dlogits take the storage
+ * dtype; LoRA factors, logits and the score head's logits the exact dtype.
  */
 export function cudaGemmStaging(cfg: TrainConfig, model: MistralConfig, N: number, dtypes: ModelDTypes): number {
   const st = dtypes.storage, ex = dtypes.exact;
@@ -165,8 +165,9 @@ export function cudaGemmStaging(cfg: TrainConfig, model: MistralConfig, N: numbe
     const L = cfg.labels?.length ?? 0;
     calls.push(gemmStagingBytes(op(ex, 0), op(st, L * C), op(ex, 0))); // dpooled (B, C) = dlogits (B, L)·W: W widened
   } else {
-    calls.push(gemmStagingBytes(op(ex, rows * V), op(st, V * C), op(st, rows * C))); // dln = dlogits·head
-    if (cfg.method === 'full') calls.push(gemmStagingBytes(op(ex, rows * V), op(st, rows * C), op(ex, V * C))); // dHead += dlogitsᵀ·lnf
+    // dlogits takes the storage dtype (model/activations.ts): neither product stages
+    calls.push(gemmStagingBytes(op(st, rows * V), op(st, V * C), op(st, rows * C))); // dln = dlogits·head
+    if (cfg.method === 'full') calls.push(gemmStagingBytes(op(st, rows * V), op(st, rows * C), op(ex, V * C))); // dHead += dlogitsᵀ·lnf
   }
   return Math.max(...calls);
 }
