@@ -2,7 +2,7 @@
 # their logits with ours (expected.json). Not part of the product: a check for machines that have
 # torch + transformers + peft (the GPU machine). Usage: python3 scripts/hf-check/check_exports.py DIR
 # Also the shipped pre-trained model, models/mistral-tune-tiny: AutoTokenizer must give our token ids and
-# AutoModelForCausalLM (bf16 weights upcast to f32, eager attention) our logits.
+# AutoModelForCausalLM (bf16 weights upcast to f32, eager attention) our logits, and generate() (greedy) our tokens.
 import json, sys, torch
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 from peft import PeftModel
@@ -56,5 +56,15 @@ with torch.no_grad():
         smask[i, :len(p)] = 1
     sm = AutoModelForCausalLM.from_pretrained(shipped_dir, **kw).eval()
     report('shipped model (AutoModelForCausalLM, bf16 file, f32 math)', sm(input_ids=sids, attention_mask=smask).logits, 'logits', True, smask, sh)
+    same = True
+    for p, ours in zip(sh['ids'], sh['greedy']):
+        g = sm.generate(torch.tensor([p]), attention_mask=torch.ones((1, len(p)), dtype=torch.long), do_sample=False,
+                        max_new_tokens=24, eos_token_id=2, pad_token_id=0)[0, len(p):].tolist()
+        if g != ours:
+            same = False
+            print('  ours', ours, '\n  HF  ', g)
+    print(f'{"shipped model: greedy generate() picks our 24 tokens (KV cache)":60s} {same}')
+    if not same:
+        worst = float('inf')
 print('HF CHECK', 'PASS' if worst <= 1e-4 else 'FAIL', f'(worst {worst:.2e})')
 sys.exit(0 if worst <= 1e-4 else 1)

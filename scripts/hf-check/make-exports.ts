@@ -1,14 +1,15 @@
 // Prepares the HF check of exports (run where python3 has torch, transformers and peft, e.g. the GPU
 // machine): trains two tiny LoRA runs on the HF fixture model (generation and classification), exports
 // each as a PEFT adapter and as a merged model, and writes our logits for a probe batch to expected.json;
-// also our token ids and logits of the shipped pre-trained model (models/mistral-tune-tiny, bf16 weights
-// computed in f32) for a few sentences, which HF must load unchanged and match.
+// also our token ids, logits and greedy continuations of the shipped pre-trained model (models/mistral-tune-tiny,
+// bf16 weights computed in f32) for a few sentences, which HF must load unchanged and match.
 //   node --import tsx scripts/hf-check/make-exports.ts OUT_DIR && python3 scripts/hf-check/check_exports.py OUT_DIR
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
 import { exportRun } from '../../src/export/export.ts';
 import { collate } from '../../src/data/batch.ts';
+import { generate } from '../../src/model/generate.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { validate } from '../../src/train/config.ts';
@@ -50,6 +51,8 @@ const shippedText = ['In the beginning God created the heaven and the earth.', '
 const shippedIds = shippedText.map((t) => [1, ...loadTokenizer(SHIPPED_MODEL).encode(t)]);
 const shipped = loadModel(SHIPPED_MODEL, { backend, precision: 'fp32' });
 expected.shipped = { text: shippedText, ids: shippedIds, T: Math.max(...shippedIds.map((p) => p.length)),
-  logits: Array.from(shipped.logits(collate(shippedIds.map((ids) => ({ inputIds: ids })), 0, 0))) };
+  logits: Array.from(shipped.logits(collate(shippedIds.map((ids) => ({ inputIds: ids })), 0, 0))),
+  // greedy continuations with the KV cache, 24 tokens or up to EOS: HF's generate() must pick the same tokens
+  greedy: shippedIds.map((ids) => generate(shipped, ids, { maxNewTokens: 24, eosIds: [2] })) };
 fs.writeFileSync(path.join(out, 'expected.json'), JSON.stringify(expected));
 console.log(`wrote ${out}: generation/classification adapters and merged models, expected.json`);
