@@ -109,7 +109,7 @@ function build(opts: QuickstartOptions): QuickstartResult {
   const cfg = loadConfig(modelDir);
   info(`mistral-tune-tiny: a small Mistral (${(parameterCount(cfg) / 1e6).toFixed(1)}M parameters: ${cfg.numLayers} layers, width ${cfg.hiddenSize}, ` +
     `Mistral 7B's 32,000-token tokenizer) that we pre-trained on freely licensed English text (the King James Bible, WordNet, ` +
-    `the Jargon File, fortunes; model card: ${path.join(SHIPPED_MODEL, 'README.md')}). It writes English-like text but knows ` +
+    `the Jargon File, fortunes, The Devil's Dictionary, and the Python, SQLite, PostgreSQL and Perl manuals; model card: ${path.join(SHIPPED_MODEL, 'README.md')}). It writes English-like text but knows ` +
     `nothing of the countries data: the fine-tuning below teaches it. Copied to ${modelDir}.`);
 
   info('\n== 2. data ==');

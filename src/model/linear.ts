@@ -42,8 +42,9 @@ export class Linear {
       be.dropout(dropScratch, x, lora.dropout, dropoutSeed, N * this.inDim);
       u = dropScratch;
     }
-    be.gemm(z, u, lora.pair.A, { m: N, n: lora.r, k: this.inDim, transB: true });
-    be.gemm(y, z, lora.pair.B, { m: N, n: this.outDim, k: lora.r, transB: true, alpha: lora.scaling, beta: 1 });
+    const { Acopy, Bcopy } = lora.pair; // bf16 working copies while training under bf16 (else the factors)
+    be.gemm(z, u, Acopy ?? lora.pair.A, { m: N, n: lora.r, k: this.inDim, transB: true });
+    be.gemm(y, z, Bcopy ?? lora.pair.B, { m: N, n: this.outDim, k: lora.r, transB: true, alpha: lora.scaling, beta: 1 });
   }
 
   /**
@@ -60,7 +61,8 @@ export class Linear {
     const lora = this.lora;
     if (!lora) return;
     if (!z) throw new Error('Linear.backward: LoRA needs its saved activations');
-    const { A, B, dA, dB } = lora.pair;
+    const { dA, dB } = lora.pair;
+    const A = lora.pair.Acopy ?? lora.pair.A, B = lora.pair.Bcopy ?? lora.pair.B; // the products' operands, as in forward
     const s = lora.scaling;
     if (dB) be.gemm(dB, dy, z, { m: out, n: lora.r, k: N, transA: true, alpha: s, beta: 1 });
     be.gemm(dz, dy, B, { m: N, n: lora.r, k: out, alpha: s });

@@ -25,6 +25,9 @@ export interface LoraPair {
   B: DeviceBuffer; // (out, r)
   dA: DeviceBuffer | null;
   dB: DeviceBuffer | null;
+  /** Working copies of A and B in the storage dtype for the products, when training under bf16 (Param.workingCopy). */
+  Acopy?: DeviceBuffer;
+  Bcopy?: DeviceBuffer;
 }
 
 export interface LoraAdapter {

@@ -346,16 +346,25 @@ export class MistralModel {
   trainableParams(): Param[] {
     const out: Param[] = [];
     const cfg = this.cfg;
-    const add = (name: string, shape: number[], value: DeviceBuffer, grad: DeviceBuffer, rebind: Param['rebind']): void => {
-      out.push({ name, shape, value, grad, rebind });
+    const add = (name: string, shape: number[], value: DeviceBuffer, grad: DeviceBuffer, rebind: Param['rebind'],
+      workingCopy?: Param['workingCopy']): void => {
+      out.push({ name, shape, value, grad, rebind, ...(workingCopy ? { workingCopy } : {}) });
     };
     if (this.lora) {
       const r = this.lora.spec.r;
+      // under bf16 the factors' products take bf16 working copies (the f32 factors stay the trained masters)
+      const narrow = this.dtypes.storage !== this.dtypes.exact ? this.dtypes.storage : null;
       this.lora.layers.forEach((layer, i) => {
         for (const [proj, pair] of Object.entries(layer)) {
           const [o, inDim] = projectionShape(cfg, proj as Projection);
-          if (pair.dA) add(loraKey(i, proj, 'A'), [r, inDim], pair.A, pair.dA, (v, g) => { pair.A = v ?? pair.A; pair.dA = g; });
-          if (pair.dB) add(loraKey(i, proj, 'B'), [o, r], pair.B, pair.dB, (v, g) => { pair.B = v ?? pair.B; pair.dB = g; });
+          if (pair.dA) {
+            add(loraKey(i, proj, 'A'), [r, inDim], pair.A, pair.dA, (v, g) => { pair.A = v ?? pair.A; pair.dA = g; },
+              narrow ? { dtype: narrow, attach: (c) => { pair.Acopy = c; } } : undefined);
+          }
+          if (pair.dB) {
+            add(loraKey(i, proj, 'B'), [o, r], pair.B, pair.dB, (v, g) => { pair.B = v ?? pair.B; pair.dB = g; },
+              narrow ? { dtype: narrow, attach: (c) => { pair.Bcopy = c; } } : undefined);
+          }
         }
       });
     }

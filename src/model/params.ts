@@ -3,6 +3,7 @@
 // flat buffers (src/train/flat-params.ts). Names are PEFT's in-memory names for adapter
 // tensors (…lora_A.weight, score.modules_to_save.weight) and HF's names for base weights (both from names.ts).
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { DType } from '../backend/dtype.ts';
 
 export interface Param {
   name: string;
@@ -15,6 +16,12 @@ export interface Param {
    * gradient. Absent when no model holds the tensor (the caller reads `value` and `grad` afterwards).
    */
   rebind?(value: DeviceBuffer | null, grad: DeviceBuffer): void;
+  /**
+   * A working copy in a narrower dtype that the model multiplies with instead of `value` (LoRA factors under
+   * bf16: their products then run bf16 × bf16, as the activations are bf16, with no widened copy of an
+   * activation). The optimizer allocates it, attaches it, and writes it from the master after every update.
+   */
+  workingCopy?: { dtype: DType; attach(copy: DeviceBuffer): void };
 }
 
 /** Whether weight decay applies: not to norm weights (or biases), as HF Trainer decides. */

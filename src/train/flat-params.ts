@@ -3,7 +3,8 @@
 // double-precision CPU checks), so the global grad norm, clipping and the AdamW update are each one
 // kernel over one range, with no host round trip. A model in the flat dtype computes with views into
 // the flat values; a lower-precision model (bf16) keeps its own weight buffers, written back from this
-// master copy after every update (copy). Weight-decay groups are resolved here, once. Also holds
+// master copy after every update (copy), as are the working copies some parameters ask for (Param.workingCopy:
+// LoRA factors under bf16). Weight-decay groups are resolved here, once. Also holds
 // the step's device scalars (Σ loss and Σ g² in f64, read back once per step; the clip coefficient in
 // the flat dtype, so that scaling the gradients runs in their own precision with no widened copy).
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
@@ -70,6 +71,12 @@ export class FlatParams {
       p.rebind?.(direct ? value : null, grad);
       if (direct) backend.free(oldValue);
       else this.mirrors.push({ model: oldValue, master: value });
+      if (p.workingCopy) {
+        const copy = backend.alloc(p.workingCopy.dtype, len);
+        backend.copy(copy, value, len);
+        p.workingCopy.attach(copy);
+        this.mirrors.push({ model: copy, master: value });
+      }
       backend.free(oldGrad);
       p.value = value;
       p.grad = grad;

@@ -68,7 +68,7 @@ export interface MemoryPlan {
 }
 
 /** Element counts of the model's weights: all of them, and those a run trains. */
-function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number; trained: number; trainedBase: number } {
+function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number; trained: number; trainedBase: number; trainedLora: number } {
   const C = model.hiddenSize, V = model.vocabSize;
   const classification = cfg.task === 'classification';
   const layer = PROJECTIONS.reduce((s, p) => s + projectionShape(model, p).reduce((a, b) => a * b, 1), 0) + 2 * C;
@@ -79,14 +79,14 @@ function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number;
   const head = classification ? (cfg.labels?.length ?? 0) * C : 0; // the trained classification head
   if (cfg.method === 'full') {
     const trainedBase = all - checkpointScore - (classification ? lmHead : 0);
-    return { all, trained: trainedBase + head, trainedBase };
+    return { all, trained: trainedBase + head, trainedBase, trainedLora: 0 };
   }
   const r = cfg.lora.r;
   const lora = cfg.lora.target_modules.reduce((s, p) => {
     const [out, inDim] = projectionShape(model, p);
     return s + r * inDim + out * r;
   }, 0);
-  return { all, trained: model.numLayers * lora + head, trainedBase: 0 };
+  return { all, trained: model.numLayers * lora + head, trainedBase: 0, trainedLora: model.numLayers * lora };
 }
 
 /** The activation plan's shape for a (B, T) capacity of this run. */
@@ -108,7 +108,8 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
   const inFlat = dtypes.storage === dtypes.exact ? counts.trainedBase : 0;
   const invFreq = (model.headDim / 2) * exact;
   const weights = (counts.all - inFlat) * storage + invFreq;
-  const trainable = 4 * counts.trained * exact;
+  // values, gradients and AdamW's two moments, plus the LoRA factors' working copies under bf16
+  const trainable = 4 * counts.trained * exact + (cfg.method === 'lora' && storage !== exact ? counts.trainedLora * storage : 0);
 
   const train = activationBytes(model, planShape(cfg, model, batch.B, batch.T, true), dtypes);
   const ev = batch.eval;
@@ -141,8 +142,8 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
 /**
  * The most bytes CudaBackend.gemm stages at once in a run of N tokens per call: the largest of the model's
  * mixed-dtype GEMMs (model/linear.ts's LoRA branch, model/backward.ts's LM head and classification head),
- * each sized by the backend's own rule (gemmStagingBytes). Activations, z/dz and dlogits take the storage
- * dtype; LoRA factors, logits and the score head's logits the exact dtype.
+ * each sized by the backend's own rule (gemmStagingBytes). Activations, z/dz, dlogits and the LoRA factors'
+ * working copies take the storage dtype; logits and the score head's logits the exact dtype.
  */
 export function cudaGemmStaging(cfg: TrainConfig, model: MistralConfig, N: number, dtypes: ModelDTypes): number {
   const st = dtypes.storage, ex = dtypes.exact;
@@ -154,10 +155,11 @@ export function cudaGemmStaging(cfg: TrainConfig, model: MistralConfig, N: numbe
     for (const p of cfg.lora.target_modules) {
       const [out, inn] = projectionShape(model, p);
       calls.push(
-        gemmStagingBytes(op(st, N * inn), op(ex, r * inn), op(st, N * r)), // z = drop(x)·Aᵀ
-        gemmStagingBytes(op(st, N * r), op(ex, out * r), op(st, N * out)), // y += s·z·Bᵀ
-        gemmStagingBytes(op(st, N * out), op(ex, out * r), op(st, N * r)), // dz = s·dy·B
-        gemmStagingBytes(op(st, N * r), op(ex, r * inn), op(st, N * inn)), // dx += dz·A
+        // the factors' working copies take the storage dtype (Param.workingCopy): no product stages
+        gemmStagingBytes(op(st, N * inn), op(st, r * inn), op(st, N * r)), // z = drop(x)·Aᵀ
+        gemmStagingBytes(op(st, N * r), op(st, out * r), op(st, N * out)), // y += s·z·Bᵀ
+        gemmStagingBytes(op(st, N * out), op(st, out * r), op(st, N * r)), // dz = s·dy·B
+        gemmStagingBytes(op(st, N * r), op(st, r * inn), op(st, N * inn)), // dx += dz·A
       );
     }
   }

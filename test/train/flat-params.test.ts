@@ -4,6 +4,7 @@
 // flat f32 (bf16 on a GPU; f64 here) keeps its own buffer, written back from the master after each update.
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.ts';
+import { bf16ToF32, f32ToBf16 } from '../../src/backend/dtype.ts';
 import { test, testBackend } from '../backend/device.ts';
 import { causalLmBackward } from '../../src/model/backward.ts';
 import { parseConfig } from '../../src/model/config.ts';
@@ -90,4 +91,31 @@ test('a parameter of another dtype keeps its own buffer, refreshed from the f32 
   const master = Array.from(backend.download(opt.flat.view(opt.flat.values, 1)));
   assert.deepEqual(Array.from(backend.download(modelBuffer)), master, 'written back after the update');
   assert.ok(Math.abs(master[0]! - (0.1 * (1 - hyper.lr * hyper.weightDecay) - hyper.lr)) < 1e-6);
+});
+
+test('a working copy (LoRA factors under bf16) is allocated in its dtype, attached, equal to the master, and rewritten after each update', () => {
+  const backend = testBackend();
+  const value = backend.alloc('f32', 3), grad = backend.alloc('f32', 3);
+  backend.upload(value, { dtype: 'f32', data: Float32Array.of(1.001, -2.5, 3.3) });
+  backend.upload(grad, { dtype: 'f32', data: Float32Array.of(1, -1, 1) });
+  let copy: ReturnType<Backend['alloc']> | null = null;
+  const opt = new AdamW(backend, [{ name: 'l.lora_A.weight', shape: [3], value, grad, workingCopy: { dtype: 'bf16', attach: (c) => { copy = c; } } }], hyper);
+  assert.ok(copy !== null && (copy as { dtype: string }).dtype === 'bf16');
+  const rounded = (): number[] => Array.from(bf16ToF32(f32ToBf16(backend.download(opt.flat.view(opt.flat.values, 0)) as Float32Array)));
+  assert.deepEqual(Array.from(backend.download(copy!)), rounded(), 'the master rounded to bf16');
+  opt.update(hyper.lr);
+  assert.deepEqual(Array.from(backend.download(copy!)), rounded(), 'rewritten after the update');
+});
+
+test('LoRA under bf16 trains on bf16 working copies of its f32 factors; fp32 has none', () => {
+  for (const precision of ['bf16', 'f32'] as const) {
+    const backend = testBackend();
+    const model = createRandomModel(backend, cfg, { seed: 4, normStd: 0.1 }, precision);
+    createAdapter(model, { r: 2, alpha: 4, dropout: 0, targets: ['q_proj'], useRslora: false }, new Rng(5), true);
+    new AdamW(backend, model.trainableParams(), hyper);
+    const pair = model.lora!.layers[0]!.q_proj!;
+    assert.equal(pair.A.dtype, 'f32');
+    if (precision === 'bf16') assert.equal(pair.Acopy?.dtype, 'bf16');
+    else assert.equal(pair.Acopy, undefined);
+  }
 });
