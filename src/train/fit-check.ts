@@ -46,6 +46,13 @@ export function checkLoraRank(cfg: TrainConfig, model: MistralConfig): void {
 export type FitTarget = { backend: 'cpu' } | { backend: 'cuda'; deviceBytes: number | null };
 
 /**
+ * What a CUDA run holds beyond its memory plan: cuBLASLt's 32 MiB workspace (allocated by the backend) and an
+ * allowance of 512 MiB for the context, the kernel modules and the caching allocator's size classes (≤ 2 MiB
+ * of rounding per large block).
+ */
+export const CUDA_RESERVE_BYTES = 32 * 2 ** 20 + 512 * 2 ** 20;
+
+/**
  * The longest sequence of the run (max_seq_len when packing, else the longest example) fits: on the CPU
  * the attention workspace (the (T, T) scores and their gradient, plus room for the call's GEMMs) inside
  * WebAssembly's 4 GiB; on CUDA, whose attention needs no (T, T) workspace, the whole memory plan inside
@@ -61,9 +68,10 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
     if (target.deviceBytes === null) return;
     const [train, ...evalSplits] = splits;
     const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits), 'cuda');
-    if (plan.total > target.deviceBytes) {
-      throw new UserError(`the run needs ${gib(plan.total)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
-        `trainable state ${gib(plan.trainable)}; see train --dry-run), more than its ${gib(target.deviceBytes)}: lower batch_size or ${key}, ` +
+    if (plan.total + CUDA_RESERVE_BYTES > target.deviceBytes) {
+      throw new UserError(`the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
+        `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
+        `more than its ${gib(target.deviceBytes)}: lower batch_size or ${key}, ` +
         'or set activation_checkpointing: true', 'batch_size');
     }
     return;

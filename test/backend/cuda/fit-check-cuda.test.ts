@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/model/config.ts';
 import { validate } from '../../../src/train/config.ts';
-import { checkSequenceFits } from '../../../src/train/fit-check.ts';
+import { checkSequenceFits, CUDA_RESERVE_BYTES } from '../../../src/train/fit-check.ts';
 import { planMemory, runBatchShape } from '../../../src/train/memory-plan.ts';
 import { TINY_BASE } from '../../helpers.ts';
 
@@ -18,8 +18,8 @@ test('a sequence too long for the CPU attention workspace trains on CUDA when th
   assert.throws(() => checkSequenceFits(cfg, model, rows, { backend: 'cpu' }), /attention workspace on the CPU/);
   const plan = planMemory(cfg, model, runBatchShape(cfg, rows[0]!, []), 'cuda');
   assert.doesNotThrow(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: 141e9 }));
-  assert.doesNotThrow(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: plan.total }));
+  assert.doesNotThrow(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: plan.total + CUDA_RESERVE_BYTES }));
   assert.doesNotThrow(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: null }), 'unknown memory: the allocator reports');
-  assert.throws(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: plan.total - 1 }),
-    (e: Error) => e.name === 'UserError' && /needs .* GiB on the GPU .*more than its .*lower batch_size or max_seq_len.*activation_checkpointing/.test(e.message));
+  assert.throws(() => checkSequenceFits(cfg, model, rows, { backend: 'cuda', deviceBytes: plan.total + CUDA_RESERVE_BYTES - 1 }),
+    (e: Error) => e.name === 'UserError' && /needs .* GiB on the GPU .*0\.5 GiB for the CUDA context.*more than its .*lower batch_size or max_seq_len.*activation_checkpointing/.test(e.message));
 });
