@@ -27,7 +27,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-src_hash() { (cd src && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1; }
+src_files() { # the files of src/ that travel to the device (tracked and untracked-not-ignored), as ./path, NUL-separated
+  if git rev-parse --git-dir >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard -- src | while IFS= read -r -d '' f; do [ -f "$f" ] && printf './%s\0' "${f#src/}"; done
+  else
+    (cd src && find . -type f -print0)
+  fi
+}
+src_hash() { src_files | LC_ALL=C sort -z | (cd src && xargs -0 sha256sum) | sha256sum | cut -d' ' -f1; }
 if [ "${1:-}" = "--src-hash" ]; then src_hash; exit 0; fi
 
 export PYTHONUNBUFFERED=1
