@@ -21,19 +21,19 @@ export interface BenchCase {
   T: number;
   /** Activation checkpointing (HF: gradient checkpointing). */
   ckpt: boolean;
-  /** Ours only: attention through cuBLASLt (MISTRAL_TUNE_CUDA_ATTENTION=gemm) instead of the attention kernels. */
-  gemmAttention?: boolean;
+  /** Ours only: MISTRAL_TUNE_CUDA_ATTENTION for the case (gemm or flash; default: the attention kernels). */
+  attention?: 'gemm' | 'flash';
 }
 
-/** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn" → a case. */
+/** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn", "2x2048:flash-attn" → a case. */
 export function parseCase(text: string): BenchCase {
-  const m = /^(\d+)x(\d+)(:ckpt)?(:gemm-attn)?$/.exec(text.trim());
-  if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt or either with :gemm-attn, e.g. 1x2048 or 4x2048:ckpt`);
-  return { B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { gemmAttention: true } : {}) };
+  const m = /^(\d+)x(\d+)(:ckpt)?(?::(gemm|flash)-attn)?$/.exec(text.trim());
+  if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt, either with :gemm-attn or :flash-attn, e.g. 1x2048 or 4x2048:ckpt`);
+  return { B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { attention: m[4] as 'gemm' | 'flash' } : {}) };
 }
 
 /** The case as --cases spells it. */
-export const caseName = (c: BenchCase): string => `${peerCaseName(c)}${c.gemmAttention ? ':gemm-attn' : ''}`;
+export const caseName = (c: BenchCase): string => `${peerCaseName(c)}${c.attention ? `:${c.attention}-attn` : ''}`;
 /** The HF peer's case of the same shape (the attention path is ours only). */
 export const peerCaseName = (c: BenchCase): string => `${c.B}x${c.T}${c.ckpt ? ':ckpt' : ''}`;
 

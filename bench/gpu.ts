@@ -8,7 +8,8 @@
 // Stops at --budget-s (a case that would run past it is reported as timed out), so scripts/device-check.sh
 // can bound it. Without CUDA it fails at once, saying why.
 // Usage: npm run bench:gpu [-- --cases 1x2048,2x2048,4x2048:ckpt --layers 32 --steps 3 --warmup 2 --budget-s 170 --no-peer]
-// A case with :gemm-attn (1x2048:gemm-attn) runs ours with MISTRAL_TUNE_CUDA_ATTENTION=gemm, beside the same HF case.
+// A case with :gemm-attn or :flash-attn (1x2048:flash-attn) runs ours with MISTRAL_TUNE_CUDA_ATTENTION=gemm or flash,
+// beside the same HF case.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -72,7 +73,7 @@ for (const [i, c] of cases.entries()) {
   }
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'gpu-case.ts'), '--case', caseName(c), '--layers', String(layers),
     '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', timeout: limit * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MISTRAL_TUNE_CUDA_ATTENTION: c.gemmAttention ? 'gemm' : 'kernel' } });
+    env: { ...process.env, MISTRAL_TUNE_CUDA_ATTENTION: c.attention ?? 'kernel' } });
   const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) {
     const why = r.error?.message.includes('ETIMEDOUT') || r.signal === 'SIGKILL' ? `timed out after ${limit} s` : (r.stderr.trim().split('\n').filter((l) => l.startsWith('error') || /Error/.test(l)).pop() ?? `exit ${r.status}`);

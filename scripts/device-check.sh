@@ -12,12 +12,12 @@
 #                  which a machine without the toolkit skips
 #   smoke          scripts/cuda-smoke.ts: the bindings, every kernel module compiled and loaded, GEMMs vs the CPU
 #   test-gpu-fp32  `npm run test:gpu` at fp32, then test-gpu-bf16 at bf16 (one precision per step)
-#   attn-gemm      the attention and model parity tests on CUDA, fp32 then bf16, with MISTRAL_TUNE_CUDA_ATTENTION=gemm
-#                  (attention through cuBLASLt, issue [10]'s first variant)
-#   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(): 1×2048 with the attention kernels,
-#                  then 1×2048, 2×2048 and 4×2048 with activation checkpointing with attention through cuBLASLt
-#                  (:gemm-attn), beside HF PEFT; its --budget-s ends it inside the step's limit with a partial
-#                  table (BENCH_LAYERS and BENCH_CASES override)
+#   attn-variants  the attention and model parity tests on CUDA with MISTRAL_TUNE_CUDA_ATTENTION=gemm (fp32, bf16)
+#                  and =flash (bf16: the tensor-core forward at head dims 64 and 128), issue [10]'s variants
+#   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(): 1×2048 with the attention kernels
+#                  and with attention through cuBLASLt (:gemm-attn), then 1×2048, 2×2048 and 4×2048 with activation
+#                  checkpointing with the flash forward (:flash-attn), beside HF PEFT; its --budget-s ends it inside
+#                  the step's limit with a partial table (BENCH_LAYERS and BENCH_CASES override)
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared
 # The limits add up to at most TOTAL_S (default 450 s, kill grace included: 7 min 30 s); a step is cut to what
 # is left of it, and skipped when under 10 s are left. The files under $OUT: summary.txt (environment, one
@@ -88,10 +88,11 @@ step bindings 20 node --import tsx --test test/backend/cuda/headers.test.ts test
 step smoke 35 node --import tsx scripts/cuda-smoke.ts
 step test-gpu-fp32 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh fp32
 step test-gpu-bf16 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
-step attn-gemm 50 bash -c 'for p in fp32 bf16; do MISTRAL_TUNE_CUDA_ATTENTION=gemm MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=$p \
-  node --import tsx --test --test-timeout=20000 test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts || exit 1; done'
-step bench-gpu 170 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048,1x2048:gemm-attn,2x2048:gemm-attn,4x2048:ckpt:gemm-attn}" \
-  --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 160
+step attn-variants 60 bash -c 'for vp in gemm:fp32 gemm:bf16 flash:bf16; do MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda \
+  MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-timeout=20000 test/backend/attention.test.ts test/model/forward-parity.test.ts \
+  test/model/gradcheck.test.ts || exit 1; done'
+step bench-gpu 160 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048,1x2048:gemm-attn,1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn}" \
+  --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 150
 step hf-check 20 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
 rm -rf "$OUT/hfc" # the exported models: too many files to bring back; the log has the comparison
 

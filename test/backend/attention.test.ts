@@ -113,6 +113,24 @@ for (const { name, be } of backends()) {
     });
   }
 
+  test(`attention forward (${name}, bf16 storage, f32 lse) at head dims 64 and 128 — the CUDA flash kernel's shapes, two 64-query blocks — equals the naive definition`, () => {
+    const WIDE: Array<{ what: string; s: AttentionShape; seg: number[] }> = [
+      { what: 'D 64, GQA 4 → 2, packed segments and padding', s: shape({ B: 2, T: 70, Hkv: 2, D: 64 }),
+        seg: [...Array.from({ length: 70 }, (_, j) => (j < 30 ? 0 : j < 66 ? 1 : -1)), ...new Array<number>(70).fill(0)] },
+      { what: 'D 128, window 20, GQA 4 → 1', s: shape({ B: 1, T: 90, Hkv: 1, D: 128, window: 20 }), seg: new Array<number>(90).fill(0) },
+      { what: 'D 64, a KV cache: 3 queries at key index 77', s: shape({ B: 1, T: 3, kvLen: 80, qOffset: 77, Hkv: 2, D: 64 }), seg: new Array<number>(80).fill(0) },
+    ];
+    WIDE.forEach(({ what, s, seg }, n) => {
+      const x = randomInputs(s, seg, 'bf16', 40 + n);
+      const out = be.alloc('bf16', s.B * s.T * s.Hq * s.D), lse = be.alloc('f32', s.B * s.Hq * s.T);
+      be.attentionForward(out, lse, upload(be, 'bf16', x.q), upload(be, 'bf16', x.k), upload(be, 'bf16', x.v), upload(be, 'i32', x.seg), s);
+      const want = naive(x, s);
+      // bf16 output (2⁻⁹ relative), and on CUDA's flash path P rounded to bf16 for its product
+      assertClose(download(be, out), want.out, 2e-2, `${what}: out`);
+      assertClose(download(be, lse), want.lse, 1e-4, `${what}: lse`);
+    });
+  });
+
   test(`attention (${name}): window 1 returns each query's own value; padding keys never leak`, () => {
     const s = shape({ B: 1, T: 6, Hq: 2, Hkv: 1, window: 1 });
     const x = randomInputs(s, new Array<number>(6).fill(0), 'f64', 3);

@@ -11,7 +11,7 @@ import { CublasLt } from './cublaslt.ts';
 import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CudaDriver, type Handle } from './driver.ts';
 import { findCudaInclude } from './find-libs.ts';
-import { cudaAttentionFromEnv, GemmAttention, type CudaAttention } from './gemm-attention.ts';
+import { cudaAttentionFromEnv, flashKernel, GemmAttention, type CudaAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
@@ -67,8 +67,10 @@ export class CudaBackend implements Backend {
   /** The GPU's total memory in bytes, or null when unknown. */
   readonly deviceBytes: number | null;
   private closed = false;
-  /** The cuBLASLt attention path when MISTRAL_TUNE_CUDA_ATTENTION=gemm, else null (the attention kernels). */
+  /** The cuBLASLt attention path when MISTRAL_TUNE_CUDA_ATTENTION is gemm or flash, else null (the attention kernels). */
   private readonly gemmAttention: GemmAttention | null;
+  /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward where it applies (bf16, head dim 64 or 128). */
+  private readonly flashForward: boolean;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {
@@ -116,13 +118,15 @@ export class CudaBackend implements Backend {
       driver: this.driver, stream: this.stream, cache: parts.cache, arch: parts.arch, cudaInclude: parts.cudaInclude,
       alloc: (dtype, length) => cuda(this.alloc(dtype, length)), free: (b) => this.free(b),
     });
-    this.gemmAttention = parts.attention === 'gemm' ? new GemmAttention(this) : null;
+    this.gemmAttention = parts.attention === 'gemm' || parts.attention === 'flash' ? new GemmAttention(this) : null;
+    this.flashForward = parts.attention === 'flash';
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.acc = cuda(this.alloc('f64', 1));
   }
 
   describe(): string {
-    return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM${this.gemmAttention ? ', attention through cuBLASLt' : ''})`;
+    const attention = this.flashForward ? ', flash attention forward, backward through cuBLASLt' : this.gemmAttention ? ', attention through cuBLASLt' : '';
+    return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM${attention})`;
   }
 
   // ---- memory ----
@@ -277,6 +281,12 @@ export class CudaBackend implements Backend {
     out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
     s: AttentionShape,
   ): void {
+    const flash = this.flashForward && q.dtype === 'bf16' ? flashKernel(s.D) : null;
+    if (flash) {
+      return this.kernels.launch(flash, L.flashAttentionForward(s), [
+        cuda(out), cuda(lse), cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.kvLen ?? s.T, s.qOffset ?? 0, s.Hq, s.Hkv, s.scale, s.window ?? 0,
+      ]);
+    }
     if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     this.kernels.launch('attention_forward', (rb) => L.attentionForward(s, rb), [

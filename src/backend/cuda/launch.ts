@@ -77,6 +77,16 @@ export function attentionBackwardDkv(s: AttentionDims, realBytes = 4): Launch {
   return { grid: dim(s.T, s.Hkv, s.B), block: dim(ATTENTION.threads), sharedBytes: realBytes * (2 * s.D + 2 * ATTENTION.tile) };
 }
 
+/** Queries per block of the flash forward (4 warps of 16; kernels/attention_flash.cu's FA_BQ), and its threads. */
+export const FLASH = { queries: 64, threads: 128 } as const;
+
+/** flash_attention_forward_d*: one block of 4 warps per 64 queries of one head and row; static shared memory only. */
+export function flashAttentionForward(s: AttentionDims): Launch {
+  need(s.Hkv > 0 && s.Hq % s.Hkv === 0, `${s.Hq} query heads are not a multiple of ${s.Hkv} KV heads`);
+  need(s.Hq <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
+  return { grid: dim(Math.max(1, Math.ceil(s.T / FLASH.queries)), s.Hq, s.B), block: dim(FLASH.threads), sharedBytes: 0 };
+}
+
 /** Bytes of the backward's rowdot workspace (B, Hq, T) of the exact dtype (realBytes 4, or 8 for f64). */
 export function attentionWorkspaceBytes(s: AttentionDims, realBytes = 4): number {
   return realBytes * s.B * s.Hq * s.T;

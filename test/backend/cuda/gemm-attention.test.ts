@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { cudaAttentionFromEnv, gemmAttentionWorkspaceBytes } from '../../../src/backend/cuda/gemm-attention.ts';
 import { UserError } from '../../../src/util/errors.ts';
 
-test('MISTRAL_TUNE_CUDA_ATTENTION: kernel by default, gemm on request, anything else a one-line error naming the variable', () => {
+test('MISTRAL_TUNE_CUDA_ATTENTION: kernel by default, gemm or flash on request, anything else a one-line error naming the variable', () => {
   assert.equal(cudaAttentionFromEnv({}), 'kernel');
   assert.equal(cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: 'gemm' }), 'gemm');
-  assert.throws(() => cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: 'flash' }), (e: Error) => e instanceof UserError && /MISTRAL_TUNE_CUDA_ATTENTION=flash: expected kernel or gemm/.test(e.message));
+  assert.equal(cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: 'flash' }), 'flash');
+  assert.throws(() => cudaAttentionFromEnv({ MISTRAL_TUNE_CUDA_ATTENTION: 'fast' }), (e: Error) => e instanceof UserError && /MISTRAL_TUNE_CUDA_ATTENTION=fast: expected kernel, gemm or flash/.test(e.message));
 });
 
 test('workspace: packed Q, dO, dQ, rowdot, and one KV group\'s two exact and one store score matrices (Mistral 7B, 1×2048, bf16: 208 MiB)', () => {

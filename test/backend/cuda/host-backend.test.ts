@@ -60,7 +60,14 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
   runAll(gemmPath.be, 'f32', 'f32');
   for (const l of gemmPath.launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
   for (const l of gemmPath.launches) names.add(l.name);
-  for (const k of Object.keys(KERNELS)) if (k !== 'convert') assert.ok(names.has(k), `${k} was launched (by one of the two attention paths)`);
+  const flashPath = fakeBackend({ attention: 'flash' });
+  for (const D of [64, 128]) {
+    const shape = { B: 1, T: 3, Hq: 2, Hkv: 1, D, scale: 0.1, window: null }, st = (n: number) => flashPath.be.alloc('bf16', n);
+    flashPath.be.attentionForward(st(3 * 2 * D), flashPath.be.alloc('f32', 6), st(3 * 2 * D), st(3 * D), st(3 * D), flashPath.be.alloc('i32', 3), shape);
+  }
+  for (const l of flashPath.launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
+  for (const l of flashPath.launches) names.add(l.name);
+  for (const k of Object.keys(KERNELS)) if (k !== 'convert') assert.ok(names.has(k), `${k} was launched (by one of the attention paths)`);
   // f64 scalars (accumulateSum's f64 output, clipCoefficient's f64 Σg²) are the only mixed calls
   const staged = launches.filter((l) => l.name === 'convert');
   assert.equal(staged.length, 2, 'clipCoefficient with an f64 Σg²: the f32 coef staged to f64 and back; nothing else');
@@ -238,4 +245,21 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=gemm: attention is packing, one group\'s produ
     ...Array(B * Hkv).fill(['attn_probs', 'attn_dscores']).flat(), 'attn_pack']);
   assert.equal(gemms.length, 5 * B * Hkv, 'S, dV, dP, dQ, dK per KV group');
   assert.ok(launches.every((l) => l.variant === 'bf16'));
+});
+
+test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward for bf16 at head dims 64 and 128 (grid of 64-query blocks), the gemm path otherwise and for the backward', () => {
+  const { be, launches } = fakeBackend({ attention: 'flash' });
+  assert.match(be.describe(), /flash attention forward, backward through cuBLASLt/);
+  const run = (dtype: 'bf16' | 'f32', D: number, T: number): string[] => {
+    launches.length = 0;
+    const shape = { B: 2, T, Hq: 4, Hkv: 2, D, scale: 0.1, window: 3 }, s = (n: number) => be.alloc(dtype, n);
+    be.attentionForward(s(2 * T * 4 * D), be.alloc('f32', 2 * 4 * T), s(2 * T * 4 * D), s(2 * T * 2 * D), s(2 * T * 2 * D), be.alloc('i32', 2 * T), shape);
+    return launches.map((l) => l.name);
+  };
+  assert.deepEqual(run('bf16', 128, 130), ['flash_attention_forward_d128']);
+  const l = launches[0]!;
+  assert.deepEqual(l.args.slice(6).map((a) => (a.kind === 'ptr' ? 'ptr' : a.value)), [130, 130, 0, 4, 2, 0.1, 3], 'T, K, q_offset, Hq, Hkv, scale, window');
+  assert.deepEqual(run('bf16', 64, 5), ['flash_attention_forward_d64']);
+  assert.ok(run('bf16', 32, 5).includes('attn_softmax'), 'another head dim: the gemm forward');
+  assert.ok(run('f32', 64, 5).includes('attn_softmax'), 'f32 storage: the gemm forward');
 });

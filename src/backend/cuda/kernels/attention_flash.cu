@@ -1,0 +1,208 @@
+// Flash attention forward on tensor cores (MISTRAL_TUNE_CUDA_ATTENTION=flash, bf16 storage, head dims 64 and
+// 128): one block of 4 warps per 64 queries of one head; each warp keeps its 16 queries' Q fragments in
+// registers and walks the visible keys in tiles of 64 staged in shared memory, S = Q·Kᵀ and O += P·V by
+// mma.sync m16n8k16 (bf16 in, f32 accumulate) with the online softmax in between; P is rounded to bf16 for
+// its product, as FlashAttention does. Causal and sliding-window tiles outside a block's range are skipped.
+// Layouts and visibility as attention.cu: q, out (B, T, Hq·D); k, v (B, K, Hkv·D); segments (B, K); lse
+// (B, Hq, T); key j is visible from query i (key index a = q_offset + i) when segments[j] = segments[a] ≥ 0,
+// j ≤ a and (window ≤ 0 or a − j < window); a query that sees no key gets out = 0 and lse = −inf.
+// Fragment layouts (PTX ISA, mma.m16n8k16 .bf16): with g = lane / 4 and t = lane % 4, A (16×16, row-major)
+// a0 = (g, 2t..2t+1), a1 = (g+8, 2t..), a2 = (g, 2t+8..), a3 = (g+8, 2t+8..); B (16×8) b0 = (k 2t..2t+1, n g),
+// b1 = (k 2t+8.., n g); C (16×8) c0, c1 = (g, 2t..2t+1), c2, c3 = (g+8, 2t..2t+1); the lower index in the low half.
+// The f32 and f64 storage variants trap in these kernels: the host runs those through attention_gemm.
+#include "common.cuh"
+
+#define FA_BQ 64
+#define FA_BK 64
+#define FA_WARPS 4
+
+#if !defined(STORE_F32) && !defined(STORE_F64)
+
+__device__ __forceinline__ unsigned pack2(float lo, float hi) {
+  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<unsigned *>(&v);
+}
+
+__device__ __forceinline__ unsigned pack2_raw(store_t lo, store_t hi) {
+  __nv_bfloat162 v;
+  v.x = lo;
+  v.y = hi;
+  return *reinterpret_cast<unsigned *>(&v);
+}
+
+__device__ __forceinline__ void mma16816(float c[4], const unsigned a[4], unsigned b0, unsigned b1) {
+  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+               : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+               : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/** Two consecutive bf16 of a row as one 32-bit word (even offset: 4-byte aligned). */
+__device__ __forceinline__ unsigned ld2(const store_t *p, long long i) {
+  return *reinterpret_cast<const unsigned *>(p + i);
+}
+
+template <int D>
+__device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, float scale, int window) {
+  __shared__ __align__(16) store_t Ks[FA_BK][D + 8];
+  __shared__ __align__(16) store_t Vs[FA_BK][D + 8];
+  __shared__ int segK[FA_BK];
+  const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
+  const int h = blockIdx.y, b = blockIdx.z, kvh = h / (Hq / Hkv);
+  const int qBlock = blockIdx.x * FA_BQ;
+  const int *seg = segments + (long long)b * K;
+  const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
+  const store_t *kb = k + (long long)b * K * ks + (long long)kvh * D;
+  const store_t *vb = v + (long long)b * K * ks + (long long)kvh * D;
+
+  // this thread's two query rows (g and g + 8 of its warp's 16), their key index and segment
+  int qi[2], qa[2], qseg[2];
+#pragma unroll
+  for (int r = 0; r < 2; r++) {
+    qi[r] = qBlock + warp * 16 + g + 8 * r;
+    qa[r] = q_offset + qi[r];
+    qseg[r] = qi[r] < T ? seg[qa[r]] : -1;
+  }
+  // the warp's Q fragments, held for the whole key walk (rows past T are zero)
+  unsigned aq[D / 16][4];
+#pragma unroll
+  for (int kk = 0; kk < D / 16; kk++) {
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+      const long long row = ((long long)b * T + qi[r]) * qs + (long long)h * D + kk * 16 + 2 * t;
+      aq[kk][r] = qi[r] < T ? ld2(q, row) : 0u;
+      aq[kk][2 + r] = qi[r] < T ? ld2(q, row + 8) : 0u;
+    }
+  }
+  float o[D / 8][4];
+#pragma unroll
+  for (int nd = 0; nd < D / 8; nd++) o[nd][0] = o[nd][1] = o[nd][2] = o[nd][3] = 0.f;
+  float m[2] = {NEG_INF, NEG_INF}, l[2] = {0.f, 0.f};
+
+  // the block's keys: up to its last query's key index, from its first query's window start
+  const int aFirst = q_offset + qBlock, aLast = q_offset + min(T, qBlock + FA_BQ) - 1;
+  const int lo = window > 0 ? max(0, aFirst - window + 1) : 0;
+  const int hi = min(aLast, K - 1);
+  for (int j0 = lo; j0 <= hi; j0 += FA_BK) {
+    // stage the tile: 2 bf16 per load, zeros past K
+    for (int e = threadIdx.x; e < FA_BK * (D / 2); e += FA_WARPS * WARP) {
+      const int row = e / (D / 2), col = 2 * (e % (D / 2)), j = j0 + row;
+      unsigned kw = 0u, vw = 0u;
+      if (j < K) {
+        kw = ld2(kb, (long long)j * ks + col);
+        vw = ld2(vb, (long long)j * ks + col);
+      }
+      *reinterpret_cast<unsigned *>(&Ks[row][col]) = kw;
+      *reinterpret_cast<unsigned *>(&Vs[row][col]) = vw;
+    }
+    for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) segK[e] = j0 + e < K ? seg[j0 + e] : -2;
+    __syncthreads();
+
+    // S = Q·Kᵀ for the warp's 16 rows × 64 keys: 8 n-tiles of 8 keys
+    float s[FA_BK / 8][4];
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++) {
+      s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+#pragma unroll
+      for (int kk = 0; kk < D / 16; kk++) {
+        const unsigned b0 = *reinterpret_cast<const unsigned *>(&Ks[nt * 8 + g][kk * 16 + 2 * t]);
+        const unsigned b1 = *reinterpret_cast<const unsigned *>(&Ks[nt * 8 + g][kk * 16 + 2 * t + 8]);
+        mma16816(s[nt], aq[kk], b0, b1);
+      }
+    }
+    // mask and scale; the tile's row maxima over the quad that shares a row
+    float mt[2] = {NEG_INF, NEG_INF};
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        const int r = e / 2, jj = nt * 8 + 2 * t + (e % 2), j = j0 + jj;
+        const bool vis = qseg[r] >= 0 && j <= qa[r] && segK[jj] == qseg[r] && (window <= 0 || qa[r] - j < window);
+        s[nt][e] = vis ? s[nt][e] * scale : NEG_INF;
+        mt[r] = fmaxf(mt[r], s[nt][e]);
+      }
+    }
+    float corr[2];
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+      mt[r] = fmaxf(mt[r], __shfl_xor_sync(0xffffffffu, mt[r], 1));
+      mt[r] = fmaxf(mt[r], __shfl_xor_sync(0xffffffffu, mt[r], 2));
+      const float mNew = fmaxf(m[r], mt[r]);
+      corr[r] = mNew == NEG_INF ? 1.f : __expf(m[r] - mNew); // no visible key yet: nothing to rescale
+      m[r] = mNew;
+      l[r] *= corr[r];
+    }
+    // P = exp(S − m) (0 where masked), its row sums (this thread's part), and O rescaled
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        const int r = e / 2;
+        const float p = s[nt][e] == NEG_INF ? 0.f : __expf(s[nt][e] - m[r]);
+        s[nt][e] = p;
+        l[r] += p;
+      }
+    }
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd++) {
+      o[nd][0] *= corr[0];
+      o[nd][1] *= corr[0];
+      o[nd][2] *= corr[1];
+      o[nd][3] *= corr[1];
+    }
+    // O += P·V: P's C fragments of n-tiles 2kc, 2kc+1 are the A fragment of keys [16kc, 16kc + 16)
+#pragma unroll
+    for (int kc = 0; kc < FA_BK / 16; kc++) {
+      const unsigned ap[4] = {pack2(s[2 * kc][0], s[2 * kc][1]), pack2(s[2 * kc][2], s[2 * kc][3]),
+                              pack2(s[2 * kc + 1][0], s[2 * kc + 1][1]), pack2(s[2 * kc + 1][2], s[2 * kc + 1][3])};
+      const int key = kc * 16 + 2 * t;
+#pragma unroll
+      for (int nd = 0; nd < D / 8; nd++) {
+        const int col = nd * 8 + g;
+        const unsigned b0 = pack2_raw(Vs[key][col], Vs[key + 1][col]);
+        const unsigned b1 = pack2_raw(Vs[key + 8][col], Vs[key + 9][col]);
+        mma16816(o[nd], ap, b0, b1);
+      }
+    }
+    __syncthreads(); // the tile is rewritten next
+  }
+
+  // the row sums over the quad, then out = O / l and lse = m + log l
+#pragma unroll
+  for (int r = 0; r < 2; r++) {
+    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+  }
+#pragma unroll
+  for (int r = 0; r < 2; r++) {
+    if (qi[r] >= T) continue;
+    const float inv = l[r] > 0.f ? 1.f / l[r] : 0.f;
+    const long long row = ((long long)b * T + qi[r]) * qs + (long long)h * D;
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd++) {
+      *reinterpret_cast<unsigned *>(out + row + nd * 8 + 2 * t) = pack2(o[nd][2 * r] * inv, o[nd][2 * r + 1] * inv);
+    }
+    if (t == 0) lse[((long long)b * Hq + h) * T + qi[r]] = l[r] > 0.f ? m[r] + __logf(l[r]) : NEG_INF;
+  }
+}
+
+#endif
+
+// The entry points (the f32 and f64 variants trap: the host never launches them there).
+extern "C" __global__ void flash_attention_forward_d64(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_forward<64>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window);
+#else
+  __trap();
+#endif
+}
+
+extern "C" __global__ void flash_attention_forward_d128(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_forward<128>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window);
+#else
+  __trap();
+#endif
+}
