@@ -33,9 +33,11 @@ test('each default bench case is a train config that validates and plans without
   }
   assert.throws(() => parseCase('4by2048'), /expected BxT, BxT:ckpt/);
   const g = parseCase('4x2048:ckpt:gemm-attn');
-  assert.deepEqual(g, { B: 4, T: 2048, ckpt: true, gemmAttention: true });
+  assert.deepEqual(g, { B: 4, T: 2048, ckpt: true, attention: 'gemm' });
   assert.equal(caseName(g), '4x2048:ckpt:gemm-attn');
   assert.equal(peerCaseName(g), '4x2048:ckpt', 'the HF peer runs the same shape');
+  assert.equal(caseName(parseCase('2x2048:flash-attn')), '2x2048:flash-attn');
+  assert.throws(() => parseCase('2x2048:fast-attn'), /expected BxT/);
 });
 
 test('model FLOPs of a step: 4·N·B·T over the matmul parameters plus causal attention (issue [10])', () => {
