@@ -127,7 +127,7 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
   } else {
     // the longest sequence (T) sizes the GEMM path's per-group score matrices; the most tokens its packed copies
     const Tmax = Math.max(batch.T, ev?.T ?? 0);
-    workspace = cudaAttentionFromEnv() !== 'kernel' // gemm, or flash (whose backward is gemm's)
+    workspace = cudaAttentionFromEnv() !== 'kernel' // gemm, or flash (planned as gemm's: its fallback, and more than flash's rowdot and f32 dQ)
       ? Math.max(gemmAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, storage, exact), gemmAttentionWorkspaceBytes({ B: 1, T: Tmax, Hq, Hkv, D }, storage, exact))
       : cudaAttentionWorkspace({ B, T, Hq, Hkv, D });
   }

@@ -11,7 +11,7 @@ import { CublasLt } from './cublaslt.ts';
 import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CudaDriver, type Handle } from './driver.ts';
 import { findCudaInclude } from './find-libs.ts';
-import { cudaAttentionFromEnv, flashKernel, GemmAttention, type CudaAttention } from './gemm-attention.ts';
+import { cudaAttentionFromEnv, flashBackwardKernel, flashKernel, GemmAttention, type CudaAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
@@ -69,7 +69,7 @@ export class CudaBackend implements Backend {
   private closed = false;
   /** The cuBLASLt attention path when MISTRAL_TUNE_CUDA_ATTENTION is gemm or flash, else null (the attention kernels). */
   private readonly gemmAttention: GemmAttention | null;
-  /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward where it applies (bf16, head dim 64 or 128). */
+  /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
   private readonly flashForward: boolean;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
@@ -125,7 +125,7 @@ export class CudaBackend implements Backend {
   }
 
   describe(): string {
-    const attention = this.flashForward ? ', flash attention forward, backward through cuBLASLt' : this.gemmAttention ? ', attention through cuBLASLt' : '';
+    const attention = this.flashForward ? ', flash attention' : this.gemmAttention ? ', attention through cuBLASLt' : '';
     return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM${attention})`;
   }
 
@@ -300,6 +300,21 @@ export class CudaBackend implements Backend {
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
+    const flash = this.flashForward && q.dtype === 'bf16' ? flashBackwardKernel(s.D) : null;
+    if (flash) {
+      // rowdot = Σ dO·O, dQ accumulated in f32 by the kernel's atomics, then rounded into dq
+      const exact = lse.dtype, n = s.B * s.T * s.Hq * s.D;
+      const rowdot = cuda(this.alloc(exact, s.B * s.Hq * s.T)), dqAcc = cuda(this.alloc(exact, n));
+      this.kernels.launch('attn_rowdot', L.elementwise(s.B * s.Hq * s.T * 32), [rowdot, cuda(dout), cuda(out), s.T, s.Hq, s.D, BigInt(s.B * s.Hq * s.T)]);
+      this.fill(dqAcc, 0);
+      this.kernels.launch(flash, L.flashAttentionBackward(s), [
+        dqAcc, cuda(dk), cuda(dv), cuda(q), cuda(k), cuda(v), cuda(dout), cuda(lse), rowdot, cuda(segments), s.T, s.Hq, s.Hkv, s.scale, s.window ?? 0,
+      ]);
+      this.copy(dq, dqAcc, n);
+      this.free(rowdot);
+      this.free(dqAcc);
+      return;
+    }
     if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));

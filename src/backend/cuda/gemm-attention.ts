@@ -25,8 +25,8 @@ export interface GemmAttentionHost {
 
 /**
  * The attention path of the CUDA backend: its own kernels (the default); cuBLASLt products and row kernels
- * (gemm); or the tensor-core flash forward (kernels/attention_flash.cu: bf16, head dim 64 or 128, else the
- * gemm forward) with the gemm backward (flash).
+ * (gemm); or the tensor-core flash forward and backward (kernels/attention_flash.cu: bf16, head dim 64 or 128,
+ * else the gemm path) (flash).
  */
 export type CudaAttention = 'kernel' | 'gemm' | 'flash';
 
@@ -35,6 +35,11 @@ export function cudaAttentionFromEnv(env: NodeJS.ProcessEnv = process.env): Cuda
   const v = env.MISTRAL_TUNE_CUDA_ATTENTION ?? 'kernel';
   if (v !== 'kernel' && v !== 'gemm' && v !== 'flash') throw new UserError(`MISTRAL_TUNE_CUDA_ATTENTION=${v}: expected kernel, gemm or flash`);
   return v;
+}
+
+/** The flash backward kernel for head dimension D, or null where it has none. */
+export function flashBackwardKernel(D: number): 'flash_attention_backward_d64' | 'flash_attention_backward_d128' | null {
+  return D === 64 ? 'flash_attention_backward_d64' : D === 128 ? 'flash_attention_backward_d128' : null;
 }
 
 /** The flash forward kernel for head dimension D, or null where it has none. */

@@ -55,6 +55,8 @@ const SIGNATURES = {
   attention_backward_dkv: ['attention', 'S! S! S E E S S S I i32 i32 i32 i32 real i32 i32'],
   flash_attention_forward_d64: ['attention_flash', 'S! E! S S S I i32 i32 i32 i32 i32 real i32'],
   flash_attention_forward_d128: ['attention_flash', 'S! E! S S S I i32 i32 i32 i32 i32 real i32'],
+  flash_attention_backward_d64: ['attention_flash', 'E! S! S! S S S S E E I i32 i32 i32 real i32'],
+  flash_attention_backward_d128: ['attention_flash', 'E! S! S! S S S S E E I i32 i32 i32 real i32'],
   attn_pack: ['attention_gemm', 'S! S i32 i32 i32 i32 i64'],
   attn_softmax: ['attention_gemm', 'E! S! E! I i32 i32 i32 i32 i32 i32 i32'],
   attn_probs: ['attention_gemm', 'E! S! E I i32 i32 i32 i32 i32 i32 i64'],
@@ -84,9 +86,10 @@ export const BACKEND_KERNELS = {
   sumSquares: ['reduce_sum', 'finish_sum'], sum: ['reduce_sum', 'finish_sum'], accumulateSum: ['reduce_sum', 'finish_sum'],
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
   // the kernels of the attention paths (MISTRAL_TUNE_CUDA_ATTENTION: kernel; gemm: cuBLASLt and row kernels;
-  // flash: the tensor-core forward under bf16, the gemm path's backward)
+  // flash: the tensor-core forward and backward under bf16 at head dims 64 and 128, else the gemm path)
   attentionForward: ['attention_forward', 'flash_attention_forward_d64', 'flash_attention_forward_d128', 'attn_pack', 'cublasLt', 'attn_softmax'],
-  attentionBackward: ['attention_backward_dq', 'attention_backward_dkv', 'attn_pack', 'cublasLt', 'attn_probs', 'attn_rowdot', 'attn_dscores'],
+  attentionBackward: ['attention_backward_dq', 'attention_backward_dkv', 'flash_attention_backward_d64', 'flash_attention_backward_d128',
+    'attn_pack', 'cublasLt', 'attn_probs', 'attn_rowdot', 'attn_dscores', 'fill', 'convert'],
   swigluForward: ['swiglu_forward'], swigluBackward: ['swiglu_backward'], crossEntropy: ['cross_entropy'],
   gatherRows: ['gather_rows'], scatterAddRows: ['scatter_add_rows'], dropout: ['dropout'], randomNormal: ['random_normal'],
   clipCoefficient: ['clip_coefficient'], adamw: ['adamw'],

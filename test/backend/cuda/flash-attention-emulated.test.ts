@@ -174,3 +174,151 @@ for (const { what, s, seg } of CASES) {
     }
   });
 }
+
+/** attention_flash.cu's kv_accumulate: acc (the warp's 16 keys × D) += Xᵀ·Y, X (64 queries × 64 keys), Y (64 queries × D). */
+function kvAccumulate(acc: number[][][], X: Float32Array[], Y: Float32Array[], warp: number, D: number): void {
+  for (let kq = 0; kq < 4; kq++) {
+    const a = Array.from({ length: 32 }, (_, lane): Word[] => {
+      const g = lane >> 2, t = lane & 3, q = kq * 16 + 2 * t, key = warp * 16 + g;
+      return [[X[q]![key]!, X[q + 1]![key]!], [X[q]![key + 8]!, X[q + 1]![key + 8]!], [X[q + 8]![key]!, X[q + 9]![key]!], [X[q + 8]![key + 8]!, X[q + 9]![key + 8]!]];
+    });
+    for (let nd = 0; nd < D / 8; nd++) {
+      const c = acc.map((lane) => lane[nd]!);
+      mma(c, a, Array.from({ length: 32 }, (_, lane): Word[] => {
+        const g = lane >> 2, t = lane & 3, q = kq * 16 + 2 * t, col = nd * 8 + g;
+        return [[Y[q]![col]!, Y[q + 1]![col]!], [Y[q + 8]![col]!, Y[q + 9]![col]!]];
+      }));
+      acc.forEach((lane, i) => { lane[nd] = c[i]!; });
+    }
+  }
+}
+
+/** attention_flash.cu's flash_backward<D> for every block, then dq rounded from the f32 accumulator. */
+function flashBackward(dq: Float32Array, dk: Float32Array, dv: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, dout: Float32Array,
+  lse: Float32Array, rowdot: Float32Array, seg: Int32Array, s: AttentionShape): void {
+  const { B, T, Hq, Hkv, D, scale } = s, window = s.window ?? 0, G = Hq / Hkv, qs = Hq * D, ks = Hkv * D;
+  const dqAcc = new Float32Array(dq.length);
+  const tile = (src: Float32Array, rows: number, at: (r: number) => number): Float32Array[] =>
+    Array.from({ length: 64 }, (_, r) => Float32Array.from({ length: D }, (_, c) => (r < rows ? src[at(r) + c]! : 0)));
+  for (let b = 0; b < B; b++) for (let kvh = 0; kvh < Hkv; kvh++) for (let j0 = 0; j0 < T; j0 += 64) {
+    const kRows = Math.min(64, T - j0);
+    const Ks = tile(k, kRows, (r) => (b * T + j0 + r) * ks + kvh * D), Vs = tile(v, kRows, (r) => (b * T + j0 + r) * ks + kvh * D);
+    const segK = Array.from({ length: 64 }, (_, e) => (j0 + e < T ? seg[b * T + j0 + e]! : -2));
+    const dkAcc = [0, 1, 2, 3].map(() => Array.from({ length: 32 }, () => Array.from({ length: D / 8 }, () => [0, 0, 0, 0])));
+    const dvAcc = [0, 1, 2, 3].map(() => Array.from({ length: 32 }, () => Array.from({ length: D / 8 }, () => [0, 0, 0, 0])));
+    const jLast = Math.min(T, j0 + 64) - 1, qFirst = Math.floor(j0 / 64) * 64, qEnd = window > 0 ? Math.min(T, jLast + window) : T;
+    for (let hh = 0; hh < G; hh++) {
+      const h = kvh * G + hh;
+      for (let q0 = qFirst; q0 < qEnd; q0 += 64) {
+        const qRows = Math.min(64, T - q0);
+        const Qs = tile(q, qRows, (r) => (b * T + q0 + r) * qs + h * D), dOs = tile(dout, qRows, (r) => (b * T + q0 + r) * qs + h * D);
+        const lseS = Array.from({ length: 64 }, (_, e) => (q0 + e < T ? lse[(b * Hq + h) * T + q0 + e]! : -Infinity));
+        const rdS = Array.from({ length: 64 }, (_, e) => (q0 + e < T ? rowdot[(b * Hq + h) * T + q0 + e]! : 0));
+        const segQ = Array.from({ length: 64 }, (_, e) => (q0 + e < T ? seg[b * T + q0 + e]! : -1));
+        const Ps = Array.from({ length: 64 }, () => new Float32Array(64));
+        const dS = [0, 1, 2, 3].map((warp) => {
+          const sp = Array.from({ length: 8 }, () => Array.from({ length: 32 }, () => [0, 0, 0, 0]));
+          const dp = Array.from({ length: 8 }, () => Array.from({ length: 32 }, () => [0, 0, 0, 0]));
+          for (let nt = 0; nt < 8; nt++) for (let kk = 0; kk < D / 16; kk++) {
+            const frag = (X: Float32Array[]) => Array.from({ length: 32 }, (_, lane): Word[] => {
+              const g = lane >> 2, t = lane & 3, c = kk * 16 + 2 * t;
+              return [[X[warp * 16 + g]![c]!, X[warp * 16 + g]![c + 1]!], [X[warp * 16 + g + 8]![c]!, X[warp * 16 + g + 8]![c + 1]!],
+                [X[warp * 16 + g]![c + 8]!, X[warp * 16 + g]![c + 9]!], [X[warp * 16 + g + 8]![c + 8]!, X[warp * 16 + g + 8]![c + 9]!]];
+            });
+            const bfrag = (X: Float32Array[]) => Array.from({ length: 32 }, (_, lane): Word[] => {
+              const g = lane >> 2, t = lane & 3, c = kk * 16 + 2 * t;
+              return [[X[nt * 8 + g]![c]!, X[nt * 8 + g]![c + 1]!], [X[nt * 8 + g]![c + 8]!, X[nt * 8 + g]![c + 9]!]];
+            });
+            mma(sp[nt]!, frag(Qs), bfrag(Ks));
+            mma(dp[nt]!, frag(dOs), bfrag(Vs));
+          }
+          for (let nt = 0; nt < 8; nt++) for (let lane = 0; lane < 32; lane++) for (let e = 0; e < 4; e++) {
+            const g = lane >> 2, t = lane & 3, il = warp * 16 + g + 8 * (e >> 1), jl = nt * 8 + 2 * t + (e % 2), i = q0 + il, j = j0 + jl;
+            const vis = segQ[il]! >= 0 && j <= i && segK[jl] === segQ[il] && (window <= 0 || i - j < window) && lseS[il] !== -Infinity;
+            const p = vis ? f32(Math.exp(f32(sp[nt]![lane]![e]! * scale) - lseS[il]!)) : 0;
+            dp[nt]![lane]![e] = f32(p * f32(dp[nt]![lane]![e]! - rdS[il]!));
+            Ps[il]![jl] = bf(p);
+          }
+          // dQ += scale·dS·K, added to the f32 accumulator
+          const as = [0, 1, 2, 3].map((kc) => Array.from({ length: 32 }, (_, lane): Word[] => {
+            const c0 = dp[2 * kc]![lane]!, c1 = dp[2 * kc + 1]![lane]!;
+            return [[bf(c0[0]!), bf(c0[1]!)], [bf(c0[2]!), bf(c0[3]!)], [bf(c1[0]!), bf(c1[1]!)], [bf(c1[2]!), bf(c1[3]!)]];
+          }));
+          for (let nd = 0; nd < D / 8; nd++) {
+            const c = Array.from({ length: 32 }, () => [0, 0, 0, 0]);
+            for (let kc = 0; kc < 4; kc++) {
+              mma(c, as[kc]!, Array.from({ length: 32 }, (_, lane): Word[] => {
+                const g = lane >> 2, t = lane & 3, key = kc * 16 + 2 * t, col = nd * 8 + g;
+                return [[Ks[key]![col]!, Ks[key + 1]![col]!], [Ks[key + 8]![col]!, Ks[key + 9]![col]!]];
+              }));
+            }
+            c.forEach((cl, lane) => {
+              const g = lane >> 2, t = lane & 3;
+              for (let r = 0; r < 2; r++) {
+                const i = q0 + warp * 16 + g + 8 * r;
+                if (i >= T) continue;
+                const at = (b * T + i) * qs + h * D + nd * 8 + 2 * t;
+                dqAcc[at] = f32(dqAcc[at]! + f32(scale * cl[2 * r]!));
+                dqAcc[at + 1] = f32(dqAcc[at + 1]! + f32(scale * cl[2 * r + 1]!));
+              }
+            });
+          }
+          return dp;
+        });
+        for (let warp = 0; warp < 4; warp++) kvAccumulate(dvAcc[warp]!, Ps, dOs, warp, D);
+        dS.forEach((dp, warp) => {
+          for (let nt = 0; nt < 8; nt++) for (let lane = 0; lane < 32; lane++) for (let e = 0; e < 4; e++) {
+            Ps[warp * 16 + (lane >> 2) + 8 * (e >> 1)]![nt * 8 + 2 * (lane & 3) + (e % 2)] = bf(dp[nt]![lane]![e]!);
+          }
+        });
+        for (let warp = 0; warp < 4; warp++) kvAccumulate(dkAcc[warp]!, Ps, Qs, warp, D);
+      }
+    }
+    for (let warp = 0; warp < 4; warp++) for (let lane = 0; lane < 32; lane++) for (let r = 0; r < 2; r++) {
+      const j = j0 + warp * 16 + (lane >> 2) + 8 * r;
+      if (j >= T) continue;
+      const at = (b * T + j) * ks + kvh * D;
+      for (let nd = 0; nd < D / 8; nd++) for (let x = 0; x < 2; x++) {
+        const d = nd * 8 + 2 * (lane & 3) + x;
+        dk[at + d] = bf(scale * dkAcc[warp]![lane]![nd]![2 * r + x]!);
+        dv[at + d] = bf(dvAcc[warp]![lane]![nd]![2 * r + x]!);
+      }
+    }
+  }
+  dqAcc.forEach((x, i) => { dq[i] = bf(x); });
+}
+
+const BACKWARD_CASES = CASES.filter((c) => (c.s.kvLen ?? c.s.T) === c.s.T);
+for (const { what, s, seg } of BACKWARD_CASES) {
+  test(`the flash backward, ported lane by lane with mma.sync emulated, equals the CPU attention backward on bf16 inputs: ${what}`, () => {
+    const rng = new Rng(12);
+    const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => bf(rng.normal()));
+    const nq = s.B * s.T * s.Hq * s.D, nk = s.B * s.T * s.Hkv * s.D;
+    const q = rand(nq), k = rand(nk), v = rand(nk), dout = rand(nq);
+    const segs = Int32Array.from({ length: s.B * s.T }, (_, i) => seg(Math.floor(i / s.T), i % s.T));
+    const cpu = new CpuBackend();
+    const up = (x: Float32Array) => { const b = cpu.alloc('f32', x.length); cpu.upload(b, { dtype: 'f32', data: x }); return b; };
+    const segB = cpu.alloc('i32', segs.length);
+    cpu.upload(segB, { dtype: 'i32', data: segs });
+    const out = cpu.alloc('f32', nq), lse = cpu.alloc('f32', s.B * s.Hq * s.T);
+    cpu.attentionForward(out, lse, up(q), up(k), up(v), segB, s);
+    const ref = { dq: cpu.alloc('f32', nq), dk: cpu.alloc('f32', nk), dv: cpu.alloc('f32', nk) };
+    cpu.attentionBackward(ref.dq, ref.dk, ref.dv, up(dout), out, lse, up(q), up(k), up(v), segB, s);
+    // rowdot as attn_rowdot computes it, from the forward's output as the model keeps it (bf16)
+    const o = Float32Array.from(cpu.download(out), bf), rowdot = new Float32Array(s.B * s.Hq * s.T);
+    for (let w = 0; w < rowdot.length; w++) {
+      const i = w % s.T, h = Math.floor(w / s.T) % s.Hq, b = Math.floor(w / (s.T * s.Hq)), at = ((b * s.T + i) * s.Hq + h) * s.D;
+      let acc = 0;
+      for (let d = 0; d < s.D; d++) acc += dout[at + d]! * o[at + d]!;
+      rowdot[w] = acc;
+    }
+    const got = { dq: new Float32Array(nq), dk: new Float32Array(nk), dv: new Float32Array(nk) };
+    flashBackward(got.dq, got.dk, got.dv, q, k, v, dout, cpu.download(lse) as Float32Array, rowdot, segs, s);
+    for (const g of ['dq', 'dk', 'dv'] as const) {
+      const want = cpu.download(ref[g]);
+      let num = 0, den = 0;
+      for (let i = 0; i < want.length; i++) { num += (got[g][i]! - want[i]!) ** 2; den += want[i]! ** 2; }
+      assert.ok(den > 0 && Math.sqrt(num / den) < 2e-2, `${g}: relative error ${Math.sqrt(num / den)} (P, dS and the outputs rounded to bf16)`);
+    }
+  });
+}

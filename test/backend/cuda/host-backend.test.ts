@@ -64,6 +64,8 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
   for (const D of [64, 128]) {
     const shape = { B: 1, T: 3, Hq: 2, Hkv: 1, D, scale: 0.1, window: null }, st = (n: number) => flashPath.be.alloc('bf16', n);
     flashPath.be.attentionForward(st(3 * 2 * D), flashPath.be.alloc('f32', 6), st(3 * 2 * D), st(3 * D), st(3 * D), flashPath.be.alloc('i32', 3), shape);
+    flashPath.be.attentionBackward(st(3 * 2 * D), st(3 * D), st(3 * D), st(3 * 2 * D), st(3 * 2 * D), flashPath.be.alloc('f32', 6),
+      st(3 * 2 * D), st(3 * D), st(3 * D), flashPath.be.alloc('i32', 3), shape);
   }
   for (const l of flashPath.launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
   for (const l of flashPath.launches) names.add(l.name);
@@ -247,9 +249,9 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=gemm: attention is packing, one group\'s produ
   assert.ok(launches.every((l) => l.variant === 'bf16'));
 });
 
-test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward for bf16 at head dims 64 and 128 (grid of 64-query blocks), the gemm path otherwise and for the backward', () => {
+test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward for bf16 at head dims 64 and 128, the gemm path otherwise', () => {
   const { be, launches } = fakeBackend({ attention: 'flash' });
-  assert.match(be.describe(), /flash attention forward, backward through cuBLASLt/);
+  assert.match(be.describe(), /flash attention/);
   const run = (dtype: 'bf16' | 'f32', D: number, T: number): string[] => {
     launches.length = 0;
     const shape = { B: 2, T, Hq: 4, Hkv: 2, D, scale: 0.1, window: 3 }, s = (n: number) => be.alloc(dtype, n);
@@ -262,4 +264,14 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward for bf16 at hea
   assert.deepEqual(run('bf16', 64, 5), ['flash_attention_forward_d64']);
   assert.ok(run('bf16', 32, 5).includes('attn_softmax'), 'another head dim: the gemm forward');
   assert.ok(run('f32', 64, 5).includes('attn_softmax'), 'f32 storage: the gemm forward');
+  const back = (dtype: 'bf16' | 'f32', D: number, T: number): string[] => {
+    launches.length = 0;
+    const shape = { B: 2, T, Hq: 4, Hkv: 2, D, scale: 0.1, window: 3 }, s = (n: number) => be.alloc(dtype, n), nq = 2 * T * 4 * D, nk = 2 * T * 2 * D;
+    be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', 2 * 4 * T), s(nq), s(nk), s(nk), be.alloc('i32', 2 * T), shape);
+    return launches.map((l) => l.name);
+  };
+  assert.deepEqual(back('bf16', 128, 130), ['attn_rowdot', 'fill', 'flash_attention_backward_d128', 'convert'], 'rowdot, dQ zeroed, the kernel, dQ rounded into dq');
+  const k = launches[2]!;
+  assert.deepEqual(k.args.slice(10).map((a) => (a.kind === 'ptr' ? 'ptr' : a.value)), [130, 4, 2, 0.1, 3], 'T, Hq, Hkv, scale, window');
+  assert.ok(back('bf16', 32, 5).includes('attn_dscores'), 'another head dim: the gemm backward');
 });

@@ -186,6 +186,181 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
   }
 }
 
+
+/**
+ * acc (this warp's 16 keys × D) += Xᵀ·Y over the tile's 64 queries: X (queries × keys) in shared memory with
+ * row stride FA_BK + 8 (P or dS), Y (queries × D) with row stride D + 8 (dO or Q). A = Xᵀ: rows are keys.
+ */
+template <int D>
+__device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t *X, const store_t *Y, int warp, int g, int t) {
+  constexpr int LD = D + 8, LP = FA_BK + 8;
+#pragma unroll
+  for (int kq = 0; kq < FA_BQ / 16; kq++) {
+    const int q = kq * 16 + 2 * t, key = warp * 16 + g;
+    const unsigned a[4] = {pack2_raw(X[q * LP + key], X[(q + 1) * LP + key]), pack2_raw(X[q * LP + key + 8], X[(q + 1) * LP + key + 8]),
+                           pack2_raw(X[(q + 8) * LP + key], X[(q + 9) * LP + key]), pack2_raw(X[(q + 8) * LP + key + 8], X[(q + 9) * LP + key + 8])};
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd++) {
+      const int col = nd * 8 + g;
+      mma16816(acc[nd], a, pack2_raw(Y[q * LD + col], Y[(q + 1) * LD + col]), pack2_raw(Y[(q + 8) * LD + col], Y[(q + 9) * LD + col]));
+    }
+  }
+}
+
+/**
+ * Backward (training shapes: K = T, q_offset = 0), FlashAttention-2's order: one block of 4 warps per 64 keys of
+ * one KV head and row, walking the query tiles of the group's heads that see them. Per tile: S = Q·Kᵀ and
+ * dP = dO·Vᵀ (warp w: queries 16w..16w+15), P = exp(S·scale − lse), dS = P∘(dP − rowdot); P, then dS, go to
+ * shared memory as bf16 so that dV += Pᵀ·dO and dK += dSᵀ·Q run with the block's keys as rows (warp w: keys
+ * 16w..16w+15, accumulated in registers over every tile and head); dQ += scale·dS·K is added to the f32
+ * dq_acc with atomics (the caller zeroes it and converts it to dq). dK, dV are written once, scaled.
+ * Dynamic shared memory: K, V, Q, dO tiles (64 × (D + 8) bf16 each), P/dS (64 × 72 bf16), lse, rowdot and
+ * the query segments (64 each): flashBackwardSharedBytes in launch.ts.
+ */
+template <int D>
+__device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, store_t *dv, const store_t *q, const store_t *k,
+    const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
+    float scale, int window) {
+  constexpr int LD = D + 8, LP = FA_BK + 8;
+  extern __shared__ __align__(16) unsigned char smem_bytes[];
+  store_t *Ks = reinterpret_cast<store_t *>(smem_bytes), *Vs = Ks + FA_BK * LD, *Qs = Vs + FA_BK * LD, *dOs = Qs + FA_BQ * LD;
+  store_t *Ps = dOs + FA_BQ * LD;
+  float *lseS = reinterpret_cast<float *>(Ps + FA_BQ * LP), *rdS = lseS + FA_BQ;
+  int *segQ = reinterpret_cast<int *>(rdS + FA_BQ), *segK = segQ + FA_BQ;
+  const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
+  const int kvh = blockIdx.y, b = blockIdx.z, G = Hq / Hkv, j0 = blockIdx.x * FA_BK;
+  const int *seg = segments + (long long)b * T;
+  const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
+
+  for (int e = threadIdx.x; e < FA_BK * (D / 2); e += FA_WARPS * WARP) {
+    const int row = e / (D / 2), col = 2 * (e % (D / 2)), j = j0 + row;
+    const long long at = ((long long)b * T + j) * ks + (long long)kvh * D + col;
+    *reinterpret_cast<unsigned *>(&Ks[row * LD + col]) = j < T ? ld2(k, at) : 0u;
+    *reinterpret_cast<unsigned *>(&Vs[row * LD + col]) = j < T ? ld2(v, at) : 0u;
+  }
+  for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) segK[e] = j0 + e < T ? seg[j0 + e] : -2;
+
+  float dk_acc[D / 8][4], dv_acc[D / 8][4];
+#pragma unroll
+  for (int nd = 0; nd < D / 8; nd++)
+#pragma unroll
+    for (int e = 0; e < 4; e++) dk_acc[nd][e] = dv_acc[nd][e] = 0.f;
+
+  // the query tiles that can see these keys: from the keys' own tile (causal) to the window's end
+  const int jLast = min(T, j0 + FA_BK) - 1;
+  const int qFirst = (j0 / FA_BQ) * FA_BQ;
+  const int qEnd = window > 0 ? min(T, jLast + window) : T;
+  for (int hh = 0; hh < G; hh++) {
+    const int h = kvh * G + hh;
+    for (int q0 = qFirst; q0 < qEnd; q0 += FA_BQ) {
+      __syncthreads(); // the previous tile's Q, dO and P/dS are read by now
+      for (int e = threadIdx.x; e < FA_BQ * (D / 2); e += FA_WARPS * WARP) {
+        const int row = e / (D / 2), col = 2 * (e % (D / 2)), i = q0 + row;
+        const long long at = ((long long)b * T + i) * qs + (long long)h * D + col;
+        *reinterpret_cast<unsigned *>(&Qs[row * LD + col]) = i < T ? ld2(q, at) : 0u;
+        *reinterpret_cast<unsigned *>(&dOs[row * LD + col]) = i < T ? ld2(dout, at) : 0u;
+      }
+      for (int e = threadIdx.x; e < FA_BQ; e += FA_WARPS * WARP) {
+        const int i = q0 + e;
+        const long long li = ((long long)b * Hq + h) * T + i;
+        lseS[e] = i < T ? (float)lse[li] : NEG_INF;
+        rdS[e] = i < T ? (float)rowdot[li] : 0.f;
+        segQ[e] = i < T ? seg[i] : -1;
+      }
+      __syncthreads();
+
+      // S = Q·Kᵀ and dP = dO·Vᵀ for the warp's 16 queries × 64 keys
+      float sp[FA_BK / 8][4], dp[FA_BK / 8][4];
+#pragma unroll
+      for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+        for (int e = 0; e < 4; e++) sp[nt][e] = dp[nt][e] = 0.f;
+#pragma unroll
+        for (int kk = 0; kk < D / 16; kk++) {
+          unsigned aq[4], ad[4];
+#pragma unroll
+          for (int r = 0; r < 2; r++) {
+            const int row = (warp * 16 + g + 8 * r) * LD + kk * 16 + 2 * t;
+            aq[r] = *reinterpret_cast<const unsigned *>(&Qs[row]);
+            aq[2 + r] = *reinterpret_cast<const unsigned *>(&Qs[row + 8]);
+            ad[r] = *reinterpret_cast<const unsigned *>(&dOs[row]);
+            ad[2 + r] = *reinterpret_cast<const unsigned *>(&dOs[row + 8]);
+          }
+          const int krow = (nt * 8 + g) * LD + kk * 16 + 2 * t;
+          mma16816(sp[nt], aq, *reinterpret_cast<const unsigned *>(&Ks[krow]), *reinterpret_cast<const unsigned *>(&Ks[krow + 8]));
+          mma16816(dp[nt], ad, *reinterpret_cast<const unsigned *>(&Vs[krow]), *reinterpret_cast<const unsigned *>(&Vs[krow + 8]));
+        }
+      }
+      // P (0 where masked) to shared memory; dS = P∘(dP − rowdot) kept in dp
+#pragma unroll
+      for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+          const int il = warp * 16 + g + 8 * (e / 2), jl = nt * 8 + 2 * t + (e % 2), i = q0 + il, j = j0 + jl;
+          const bool vis = segQ[il] >= 0 && j <= i && segK[jl] == segQ[il] && (window <= 0 || i - j < window) && lseS[il] != NEG_INF;
+          const float p = vis ? __expf(sp[nt][e] * scale - lseS[il]) : 0.f;
+          sp[nt][e] = p;
+          dp[nt][e] = p * (dp[nt][e] - rdS[il]);
+        }
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+          *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(sp[nt][2 * r], sp[nt][2 * r + 1]);
+        }
+      }
+      // dQ += scale·dS·K (this warp's 16 queries), added to dq_acc
+      unsigned as[FA_BK / 16][4];
+#pragma unroll
+      for (int kc = 0; kc < FA_BK / 16; kc++) {
+        as[kc][0] = pack2(dp[2 * kc][0], dp[2 * kc][1]);
+        as[kc][1] = pack2(dp[2 * kc][2], dp[2 * kc][3]);
+        as[kc][2] = pack2(dp[2 * kc + 1][0], dp[2 * kc + 1][1]);
+        as[kc][3] = pack2(dp[2 * kc + 1][2], dp[2 * kc + 1][3]);
+      }
+#pragma unroll
+      for (int nd = 0; nd < D / 8; nd++) {
+        float c[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+        for (int kc = 0; kc < FA_BK / 16; kc++) {
+          const int key = kc * 16 + 2 * t, col = nd * 8 + g;
+          mma16816(c, as[kc], pack2_raw(Ks[key * LD + col], Ks[(key + 1) * LD + col]), pack2_raw(Ks[(key + 8) * LD + col], Ks[(key + 9) * LD + col]));
+        }
+#pragma unroll
+        for (int r = 0; r < 2; r++) {
+          const int i = q0 + warp * 16 + g + 8 * r;
+          if (i < T) {
+            exact_t *dst = dq_acc + ((long long)b * T + i) * qs + (long long)h * D + nd * 8 + 2 * t;
+            atomicAdd(dst, scale * c[2 * r]);
+            atomicAdd(dst + 1, scale * c[2 * r + 1]);
+          }
+        }
+      }
+      __syncthreads(); // P complete in shared memory
+      // dV += Pᵀ·dO, the warp's 16 keys as rows (A from P transposed, B from dO)
+      kv_accumulate<D>(dv_acc, Ps, dOs, warp, g, t);
+      __syncthreads(); // P read: dS takes its place
+#pragma unroll
+      for (int nt = 0; nt < FA_BK / 8; nt++)
+#pragma unroll
+        for (int r = 0; r < 2; r++)
+          *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(dp[nt][2 * r], dp[nt][2 * r + 1]);
+      __syncthreads();
+      // dK += dSᵀ·Q
+      kv_accumulate<D>(dk_acc, Ps, Qs, warp, g, t);
+    }
+  }
+  // dK (scaled) and dV for the block's keys, written once
+#pragma unroll
+  for (int r = 0; r < 2; r++) {
+    const int j = j0 + warp * 16 + g + 8 * r;
+    if (j >= T) continue;
+    const long long at = ((long long)b * T + j) * ks + (long long)kvh * D;
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd++) {
+      *reinterpret_cast<unsigned *>(dk + at + nd * 8 + 2 * t) = pack2(scale * dk_acc[nd][2 * r], scale * dk_acc[nd][2 * r + 1]);
+      *reinterpret_cast<unsigned *>(dv + at + nd * 8 + 2 * t) = pack2(dv_acc[nd][2 * r], dv_acc[nd][2 * r + 1]);
+    }
+  }
+}
 #endif
 
 // The entry points (the f32 and f64 variants trap: the host never launches them there).
@@ -202,6 +377,26 @@ extern "C" __global__ void flash_attention_forward_d128(store_t *out, exact_t *l
     const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
   flash_forward<128>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window);
+#else
+  __trap();
+#endif
+}
+
+extern "C" __global__ void flash_attention_backward_d64(exact_t *dq_acc, store_t *dk, store_t *dv, const store_t *q, const store_t *k,
+    const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
+    real scale, int window) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_backward<64>(dq_acc, dk, dv, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
+#else
+  __trap();
+#endif
+}
+
+extern "C" __global__ void flash_attention_backward_d128(exact_t *dq_acc, store_t *dk, store_t *dv, const store_t *q, const store_t *k,
+    const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
+    real scale, int window) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_backward<128>(dq_acc, dk, dv, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
 #else
   __trap();
 #endif
