@@ -49,6 +49,37 @@ function naive(x: Inputs, s: AttentionShape): { out: number[]; lse: number[] } {
   return { out, lse };
 }
 
+/** dq, dk, dv by the definition (training shapes: K = T), in float64: P from the scores, dS = P∘(dP − Σ P·dP). */
+function naiveBackward(x: Inputs, dout: number[], s: AttentionShape): { dq: number[]; dk: number[]; dv: number[] } {
+  const { B, T, Hq, Hkv, D, scale, window } = s;
+  const dq = new Array<number>(B * T * Hq * D).fill(0), dk = new Array<number>(B * T * Hkv * D).fill(0), dv = new Array<number>(B * T * Hkv * D).fill(0);
+  const qa = (b: number, i: number, h: number, d: number): number => ((b * T + i) * Hq + h) * D + d;
+  const ka = (b: number, j: number, h: number, d: number): number => ((b * T + j) * Hkv + h) * D + d;
+  for (let b = 0; b < B; b++) for (let h = 0; h < Hq; h++) {
+    const kvh = Math.floor(h / (Hq / Hkv));
+    for (let i = 0; i < T; i++) {
+      const si = x.seg[b * T + i]!;
+      const keys: number[] = [];
+      for (let j = 0; j <= i; j++) if (si >= 0 && x.seg[b * T + j] === si && (window === null || i - j < window)) keys.push(j);
+      if (keys.length === 0) continue;
+      const sc = keys.map((j) => { let dot = 0; for (let d = 0; d < D; d++) dot += x.q[qa(b, i, h, d)]! * x.k[ka(b, j, kvh, d)]!; return dot * scale; });
+      const max = Math.max(...sc), z = sc.reduce((acc, v) => acc + Math.exp(v - max), 0);
+      const p = sc.map((v) => Math.exp(v - max) / z);
+      const dp = keys.map((j) => { let dot = 0; for (let d = 0; d < D; d++) dot += dout[qa(b, i, h, d)]! * x.v[ka(b, j, kvh, d)]!; return dot; });
+      const rowdot = p.reduce((acc, pj, n) => acc + pj * dp[n]!, 0);
+      keys.forEach((j, n) => {
+        const ds = p[n]! * (dp[n]! - rowdot);
+        for (let d = 0; d < D; d++) {
+          dq[qa(b, i, h, d)]! += scale * ds * x.k[ka(b, j, kvh, d)]!;
+          dk[ka(b, j, kvh, d)]! += scale * ds * x.q[qa(b, i, h, d)]!;
+          dv[ka(b, j, kvh, d)]! += p[n]! * dout[qa(b, i, h, d)]!;
+        }
+      });
+    }
+  }
+  return { dq, dk, dv };
+}
+
 function randomInputs(s: AttentionShape, seg: number[], dtype: Float, seed: number): Inputs {
   const rand = rng(seed), K = s.kvLen ?? s.T;
   return {
@@ -128,6 +159,29 @@ for (const { name, be } of backends()) {
       // bf16 output (2⁻⁹ relative), and on CUDA's flash path P rounded to bf16 for its product
       assertClose(download(be, out), want.out, 2e-2, `${what}: out`);
       assertClose(download(be, lse), want.lse, 1e-4, `${what}: lse`);
+    });
+  });
+
+  test(`attention backward (${name}, bf16 storage, f32 lse) at head dims 64 and 128 — the CUDA flash kernel's shapes — equals the definition`, () => {
+    const WIDE: Array<{ what: string; s: AttentionShape; seg: number[] }> = [
+      { what: 'D 64, GQA 4 → 2, packed segments and padding', s: shape({ B: 2, T: 70, Hkv: 2, D: 64 }),
+        seg: [...Array.from({ length: 70 }, (_, j) => (j < 30 ? 0 : j < 66 ? 1 : -1)), ...new Array<number>(70).fill(0)] },
+      { what: 'D 128, window 20, GQA 4 → 1', s: shape({ B: 1, T: 90, Hkv: 1, D: 128, window: 20 }), seg: new Array<number>(90).fill(0) },
+    ];
+    WIDE.forEach(({ what, s, seg }, n) => {
+      const x = randomInputs(s, seg, 'bf16', 50 + n), rand = rng(60 + n);
+      const dout = stored(randn(rand, s.B * s.T * s.Hq * s.D), 'bf16');
+      const nq = s.B * s.T * s.Hq * s.D, nk = s.B * s.T * s.Hkv * s.D;
+      const [q, k, v, segB] = [upload(be, 'bf16', x.q), upload(be, 'bf16', x.k), upload(be, 'bf16', x.v), upload(be, 'i32', x.seg)];
+      const out = be.alloc('bf16', nq), lse = be.alloc('f32', s.B * s.Hq * s.T);
+      be.attentionForward(out, lse, q, k, v, segB, s);
+      const dq = be.alloc('bf16', nq), dk = be.alloc('bf16', nk), dv = be.alloc('bf16', nk);
+      be.attentionBackward(dq, dk, dv, upload(be, 'bf16', dout), out, lse, q, k, v, segB, s);
+      const want = naiveBackward(x, dout, s);
+      // bf16 gradients (2⁻⁹ relative), and on CUDA's flash path P and dS rounded to bf16 for their products
+      assertClose(download(be, dq), want.dq, 3e-2, `${what}: dq`);
+      assertClose(download(be, dk), want.dk, 3e-2, `${what}: dk`);
+      assertClose(download(be, dv), want.dv, 3e-2, `${what}: dv`);
     });
   });
 
