@@ -4,7 +4,8 @@
 // Pure arithmetic; `train --dry-run` prints it next to the memory available.
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
 import { gemmStagingBytes } from '../backend/cuda/gemm-plan.ts';
-import { cudaAttentionFromEnv, gemmAttentionWorkspaceBytes } from '../backend/cuda/gemm-attention.ts';
+import { cudaAttentionFromEnv } from '../backend/cuda/attention-path.ts';
+import { gemmAttentionWorkspaceBytes } from '../backend/cuda/gemm-attention.ts';
 import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
 import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';

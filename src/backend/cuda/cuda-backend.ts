@@ -11,7 +11,9 @@ import { CublasLt } from './cublaslt.ts';
 import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CudaDriver, type Handle } from './driver.ts';
 import { findCudaInclude } from './find-libs.ts';
-import { cudaAttentionFromEnv, flashBackwardKernel, flashKernel, GemmAttention, type CudaAttention } from './gemm-attention.ts';
+import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
+import { flashApplies, flashBackward, flashForward } from './flash-attention.ts';
+import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
@@ -70,7 +72,7 @@ export class CudaBackend implements Backend {
   /** The cuBLASLt attention path when MISTRAL_TUNE_CUDA_ATTENTION is gemm or flash, else null (the attention kernels). */
   private readonly gemmAttention: GemmAttention | null;
   /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
-  private readonly flashForward: boolean;
+  private readonly flash: boolean;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {
@@ -119,13 +121,13 @@ export class CudaBackend implements Backend {
       alloc: (dtype, length) => cuda(this.alloc(dtype, length)), free: (b) => this.free(b),
     });
     this.gemmAttention = parts.attention === 'gemm' || parts.attention === 'flash' ? new GemmAttention(this) : null;
-    this.flashForward = parts.attention === 'flash';
+    this.flash = parts.attention === 'flash';
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.acc = cuda(this.alloc('f64', 1));
   }
 
   describe(): string {
-    const attention = this.flashForward ? ', flash attention' : this.gemmAttention ? ', attention through cuBLASLt' : '';
+    const attention = this.flash ? ', flash attention' : this.gemmAttention ? ', attention through cuBLASLt' : '';
     return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM${attention})`;
   }
 
@@ -281,12 +283,7 @@ export class CudaBackend implements Backend {
     out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
     s: AttentionShape,
   ): void {
-    const flash = this.flashForward && q.dtype === 'bf16' ? flashKernel(s.D) : null;
-    if (flash) {
-      return this.kernels.launch(flash, L.flashAttentionForward(s), [
-        cuda(out), cuda(lse), cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.kvLen ?? s.T, s.qOffset ?? 0, s.Hq, s.Hkv, s.scale, s.window ?? 0,
-      ]);
-    }
+    if (this.flash && flashApplies(q, s)) return flashForward(this, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     this.kernels.launch('attention_forward', (rb) => L.attentionForward(s, rb), [
@@ -300,21 +297,7 @@ export class CudaBackend implements Backend {
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
-    const flash = this.flashForward && q.dtype === 'bf16' ? flashBackwardKernel(s.D) : null;
-    if (flash) {
-      // rowdot = Σ dO·O, dQ accumulated in f32 by the kernel's atomics, then rounded into dq
-      const exact = lse.dtype, n = s.B * s.T * s.Hq * s.D;
-      const rowdot = cuda(this.alloc(exact, s.B * s.Hq * s.T)), dqAcc = cuda(this.alloc(exact, n));
-      this.kernels.launch('attn_rowdot', L.elementwise(s.B * s.Hq * s.T * 32), [rowdot, cuda(dout), cuda(out), s.T, s.Hq, s.D, BigInt(s.B * s.Hq * s.T)]);
-      this.fill(dqAcc, 0);
-      this.kernels.launch(flash, L.flashAttentionBackward(s), [
-        dqAcc, cuda(dk), cuda(dv), cuda(q), cuda(k), cuda(v), cuda(dout), cuda(lse), rowdot, cuda(segments), s.T, s.Hq, s.Hkv, s.scale, s.window ?? 0,
-      ]);
-      this.copy(dq, dqAcc, n);
-      this.free(rowdot);
-      this.free(dqAcc);
-      return;
-    }
+    if (this.flash && flashApplies(q, s)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));

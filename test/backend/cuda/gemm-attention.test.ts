@@ -3,7 +3,8 @@
 // its numbers against the CPU by `npm run test:gpu` with MISTRAL_TUNE_CUDA_ATTENTION=gemm on a GPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cudaAttentionFromEnv, gemmAttentionWorkspaceBytes } from '../../../src/backend/cuda/gemm-attention.ts';
+import { cudaAttentionFromEnv } from '../../../src/backend/cuda/attention-path.ts';
+import { gemmAttentionWorkspaceBytes } from '../../../src/backend/cuda/gemm-attention.ts';
 import { UserError } from '../../../src/util/errors.ts';
 
 test('MISTRAL_TUNE_CUDA_ATTENTION: kernel by default, gemm or flash on request, anything else a one-line error naming the variable', () => {

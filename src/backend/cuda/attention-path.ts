@@ -1,0 +1,26 @@
+// Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), and the flash kernels by head dim.
+import { UserError } from '../../util/errors.ts';
+
+/**
+ * The attention path of the CUDA backend: its own kernels (the default); cuBLASLt products and row kernels
+ * (gemm); or the tensor-core flash forward and backward (kernels/attention_flash.cu: bf16, head dim 64 or 128,
+ * else the gemm path) (flash).
+ */
+export type CudaAttention = 'kernel' | 'gemm' | 'flash';
+
+/** MISTRAL_TUNE_CUDA_ATTENTION: kernel (default), gemm or flash; anything else is an error naming the variable. */
+export function cudaAttentionFromEnv(env: NodeJS.ProcessEnv = process.env): CudaAttention {
+  const v = env.MISTRAL_TUNE_CUDA_ATTENTION ?? 'kernel';
+  if (v !== 'kernel' && v !== 'gemm' && v !== 'flash') throw new UserError(`MISTRAL_TUNE_CUDA_ATTENTION=${v}: expected kernel, gemm or flash`);
+  return v;
+}
+
+/** The flash backward kernel for head dimension D, or null where it has none. */
+export function flashBackwardKernel(D: number): 'flash_attention_backward_d64' | 'flash_attention_backward_d128' | null {
+  return D === 64 ? 'flash_attention_backward_d64' : D === 128 ? 'flash_attention_backward_d128' : null;
+}
+
+/** The flash forward kernel for head dimension D, or null where it has none. */
+export function flashKernel(D: number): 'flash_attention_forward_d64' | 'flash_attention_forward_d128' | null {
+  return D === 64 ? 'flash_attention_forward_d64' : D === 128 ? 'flash_attention_forward_d128' : null;
+}
