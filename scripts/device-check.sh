@@ -84,8 +84,8 @@ else
   note "dist           MISSING or stale (no typescript here, and no dist/ built from this src/): the tests that run the CLI will fail"
 fi
 
-step bindings 20 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
-step smoke 35 node --import tsx scripts/cuda-smoke.ts
+step bindings 25 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
+step smoke 30 node --import tsx scripts/cuda-smoke.ts
 step test-gpu-fp32 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh fp32
 step test-gpu-bf16 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
 step attn-variants 60 bash -c 'for vp in gemm:fp32 gemm:bf16 flash:bf16; do MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda \
