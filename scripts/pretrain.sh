@@ -4,7 +4,8 @@
 #   2. the random init (scripts/pretrain-init.ts, seed 0, models/mistral-tune-tiny/recipe/model-config.json),
 #   3. pre-training with `mistral-tune train` (models/mistral-tune-tiny/recipe/pretrain.yaml: full, cosine),
 #   4. the bf16 export into models/mistral-tune-tiny (scripts/pretrain-export.ts).
-# Needs: apt-get install -y bible-kjv bible-kjv-text wordnet-base jargon-text fortunes; `npm run build` done.
+# Needs: apt-get install -y bible-kjv bible-kjv-text wordnet-base jargon-text fortunes dict-devil python3.11-doc sqlite3-doc
+#   postgresql-doc-15 perl-doc; `npm run build` done.
 # Extra arguments go to `mistral-tune train` (e.g. --device cuda --max_steps 5000 on the GPU machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
