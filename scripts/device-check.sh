@@ -13,10 +13,11 @@
 #   smoke          scripts/cuda-smoke.ts: the bindings, every kernel module compiled and loaded, GEMMs vs the CPU
 #   test-gpu-fp32  `npm run test:gpu` at fp32, then test-gpu-bf16 at bf16 (one precision per step)
 #   attn-variants  the attention and model parity tests on CUDA with MISTRAL_TUNE_CUDA_ATTENTION=gemm (fp32, bf16)
-#                  and =flash (bf16: the tensor-core forward at head dims 64 and 128), issue [10]'s variants
+#                  and =flash (bf16: the tensor-core forward and backward at head dims 64 and 128), issue [10]'s
+#                  variants; every variant runs, the step fails if one did
 #   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(): 1×2048 with the attention kernels
 #                  and with attention through cuBLASLt (:gemm-attn), then 1×2048, 2×2048 and 4×2048 with activation
-#                  checkpointing with the flash forward (:flash-attn), beside HF PEFT; its --budget-s ends it inside
+#                  checkpointing with flash attention (:flash-attn), beside HF PEFT; its --budget-s ends it inside
 #                  the step's limit with a partial table (BENCH_LAYERS and BENCH_CASES override)
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared
 # The limits add up to at most TOTAL_S (default 450 s, kill grace included: 7 min 30 s); a step is cut to what
@@ -88,9 +89,9 @@ step bindings 25 node --import tsx --test test/backend/cuda/headers.test.ts test
 step smoke 30 node --import tsx scripts/cuda-smoke.ts
 step test-gpu-fp32 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh fp32
 step test-gpu-bf16 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
-step attn-variants 60 bash -c 'for vp in gemm:fp32 gemm:bf16 flash:bf16; do MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda \
-  MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-timeout=20000 test/backend/attention.test.ts test/model/forward-parity.test.ts \
-  test/model/gradcheck.test.ts || exit 1; done'
+step attn-variants 60 bash -c 'rc=0; for vp in gemm:fp32 gemm:bf16 flash:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; \
+  MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-timeout=20000 \
+  test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts || rc=1; done; exit $rc'
 step bench-gpu 160 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048,1x2048:gemm-attn,1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn}" \
   --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 150
 step hf-check 20 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
