@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# npm run test:gpu-emulated [fp32|bf16 ...]: `npm run test:gpu`'s backend-parametrised tests on the CUDA backend
+# WITHOUT a GPU: the stand-in CUDA libraries (test/backend/cuda/fixtures/fake-cuda.c) with the kernel emulator
+# (test/backend/cuda/emulator/: every .cu module but the flash kernels compiled for the host by g++, each CUDA
+# thread a fiber). The real bindings, planning, launches and kernels run; cuBLASLt is the stand-in's reference
+# GEMM (f32 and bf16 only: f64 GEMMs report NOT_SUPPORTED). Slow (minutes); numbers, not speed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d /tmp/mt-gpu-emulated-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+node --import tsx -e "
+const b = await import('./test/backend/cuda/emulator/build.ts');
+b.buildStandIn('$work'); b.buildKernelEmulator('$work/kernels');"
+export LD_LIBRARY_PATH="$work/lib" CUDA_HOME="$work" MISTRAL_TUNE_CACHE="$work/cache" MT_FAKE_CUDA_KERNELS="$work/kernels"
+bash scripts/test-gpu.sh "$@"

@@ -1,0 +1,63 @@
+// Builds the kernel emulator: every kernel module of src/backend/cuda/kernels compiled for the host by g++ with
+// cuda-host.h, one shared library per storage variant (libkernels-bf16.so, -f32.so, -f64.so), each exporting
+// mt_launch(name, grid, block, shared bytes, kernelParams) — what the stand-in libcuda (fixtures/fake-cuda.c)
+// calls on cuLaunchKernel when MT_FAKE_CUDA_KERNELS names the folder. The launch wrappers come from the kernel
+// table. attention_flash.cu (inline PTX for mma.sync) is left out: its kernels report "not found" here and have
+// their own lane-level emulation (flash-attention-emulated.test.ts). Also builds the stand-in libraries.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KERNELS, type KernelParam } from '../../../../src/backend/cuda/kernel-table.ts';
+import { KERNEL_FILES, KERNELS_DIR } from '../../../../src/backend/cuda/kernel-source.ts';
+
+const HERE = import.meta.dirname;
+const EMULATED = KERNEL_FILES.filter((f) => f !== 'attention_flash');
+
+function cType(p: KernelParam): string {
+  if (p.kind === 'buffer') return { S: 'store_t *', E: 'exact_t *', I: 'int *', D: 'double *', V: 'void *' }[p.code];
+  return { i32: 'int', i64: 'long long', u32: 'unsigned', u64: 'unsigned long long', f32: 'float', f64: 'double', real: 'real' }[p.code];
+}
+
+function dispatchSource(): string {
+  const kernels = Object.entries(KERNELS).filter(([, k]) => (EMULATED as readonly string[]).includes(k.file));
+  const protos = kernels.map(([name, k]) => `extern "C" void ${name}(${k.params.map(cType).join(', ')});`);
+  const cases = kernels.map(([name, k]) =>
+    `  if (!std::strcmp(name, "${name}")) { mt_run(grid, block, [=] { ${name}(${k.params.map((p, i) => `*(${cType(p)} *)p[${i}]`).join(', ')}); }); return 0; }`);
+  return ['#include <cstring>', '#include <functional>', '#include "common.cuh"',
+    'void mt_run(const unsigned grid[3], const unsigned block[3], const std::function<void()> &fn);', ...protos,
+    'extern "C" int mt_launch(const char *name, const unsigned grid[3], const unsigned block[3], unsigned shmem, void **p) {',
+    '  if (shmem > 256 * 1024) return 1;', ...cases, '  return 500; // CUDA_ERROR_NOT_FOUND', '}', ''].join('\n');
+}
+
+/** Builds the three variant libraries into `out` (once per folder); returns `out`. */
+export function buildKernelEmulator(out: string): string {
+  if (fs.existsSync(path.join(out, 'libkernels-f64.so'))) return out;
+  const src = path.join(out, 'src');
+  fs.mkdirSync(src, { recursive: true });
+  // the kernel files as the host compiles them: no CUDA header, "extern __shared__" as a plain extern
+  for (const f of [...EMULATED.map((m) => `${m}.cu`), 'common.cuh']) {
+    const text = fs.readFileSync(path.join(KERNELS_DIR, f), 'utf8').replace(/#include <cuda_(bf16|fp16)\.h>/g, '').replace(/extern __shared__/g, 'extern');
+    fs.writeFileSync(path.join(src, f.replace(/\.cu$/, '.cpp')), text);
+  }
+  fs.writeFileSync(path.join(src, 'dispatch.cpp'), dispatchSource());
+  fs.copyFileSync(path.join(HERE, 'runtime.cpp'), path.join(src, 'runtime.cpp'));
+  fs.copyFileSync(path.join(HERE, 'cuda-host.h'), path.join(src, 'cuda-host.h'));
+  const units = [...EMULATED.map((m) => `${m}.cpp`), 'dispatch.cpp', 'runtime.cpp'].map((u) => path.join(src, u));
+  for (const [variant, flags] of [['bf16', []], ['f32', ['-DSTORE_F32']], ['f64', ['-DSTORE_F64']]] as const) {
+    execFileSync('g++', ['-std=c++17', '-O1', '-ffp-contract=off', '-fPIC', '-shared', '-w', '-include', path.join(src, 'cuda-host.h'), `-I${src}`, ...flags,
+      ...units, '-o', path.join(out, `libkernels-${variant}.so`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  return out;
+}
+
+/** Builds the stand-in libcuda / libnvrtc / libcublasLt (one file, three names) into `root`/lib; returns the lib folder. */
+export function buildStandIn(root: string, cc = 'cc'): string {
+  const lib = path.join(root, 'lib');
+  fs.mkdirSync(lib, { recursive: true });
+  fs.mkdirSync(path.join(root, 'include'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'include', 'cuda_bf16.h'), '// stand-in\n');
+  const so = path.join(lib, 'libfake.so');
+  execFileSync(cc, ['-shared', '-fPIC', '-O1', '-o', so, path.join(HERE, '..', 'fixtures', 'fake-cuda.c'), '-ldl']);
+  for (const name of ['libcuda.so.1', 'libnvrtc.so.13', 'libcublasLt.so.13']) if (!fs.existsSync(path.join(lib, name))) fs.symlinkSync('libfake.so', path.join(lib, name));
+  return lib;
+}

@@ -1,0 +1,89 @@
+// The CUDA C++ the kernels use, on the host (g++), for the kernel emulator (runtime.cpp): every CUDA thread is a
+// fiber of one OS thread, so __syncthreads and warp shuffles are fiber barriers and atomics are plain updates.
+// Included before each kernel file (g++ -include); the kernel files compile unchanged but for "extern __shared__",
+// which the build turns into "extern" (the dynamic shared memory is one host buffer, smem_bytes).
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <cstdlib>
+
+struct uint3 { unsigned x, y, z; };
+struct dim3 { unsigned x, y, z; };
+extern uint3 threadIdx, blockIdx;
+extern dim3 blockDim, gridDim;
+extern "C" unsigned char smem_bytes[];
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __shared__ static
+#define __align__(n) __attribute__((aligned(n)))
+#define __restrict__ __restrict
+
+void __syncthreads();
+/** Exchanges 8 bytes with lane (own lane ^ m) of the calling warp. */
+uint64_t mt_shfl_xor(uint64_t v, int m);
+template <typename T> inline T __shfl_xor_sync(unsigned, T v, int m) {
+  uint64_t b = 0;
+  std::memcpy(&b, &v, sizeof(T));
+  b = mt_shfl_xor(b, m);
+  T r;
+  std::memcpy(&r, &b, sizeof(T));
+  return r;
+}
+[[noreturn]] inline void __trap() { std::abort(); }
+
+inline float atomicAdd(float *p, float v) { const float o = *p; *p = o + v; return o; }
+inline double atomicAdd(double *p, double v) { const double o = *p; *p = o + v; return o; }
+
+inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
+inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((uint64_t)a * b) >> 32); }
+inline double __dmul_rn(double a, double b) { return a * b; }
+inline double __dadd_rn(double a, double b) { return a + b; }
+inline double __dsub_rn(double a, double b) { return a - b; }
+inline double __ddiv_rn(double a, double b) { return a / b; }
+inline double __dsqrt_rn(double a) { return std::sqrt(a); }
+inline float __expf(float x) { return std::exp(x); }
+inline float __logf(float x) { return std::log(x); }
+using std::exp; using std::log; using std::sqrt; using std::sin; using std::cos; using std::ceil; using std::fmax; using std::fmin;
+inline float expf(float x) { return std::exp(x); }
+inline float logf(float x) { return std::log(x); }
+inline float sqrtf(float x) { return std::sqrt(x); }
+inline float fmaxf(float a, float b) { return std::fmax(a, b); }
+inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
+inline long long min(long long a, long long b) { return a < b ? a : b; }
+inline long long max(long long a, long long b) { return a > b ? a : b; }
+
+struct __nv_bfloat16 { uint16_t x; };
+struct __nv_bfloat162 { __nv_bfloat16 x, y; };
+struct __half { uint16_t x; };
+inline float __bfloat162float(__nv_bfloat16 h) { uint32_t u = (uint32_t)h.x << 16; float f; std::memcpy(&f, &u, 4); return f; }
+inline __nv_bfloat16 __float2bfloat16_rn(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return __nv_bfloat16{(uint16_t)((u >> 16) | 0x40)}; // NaN stays NaN
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return __nv_bfloat16{(uint16_t)(u >> 16)};
+}
+inline __nv_bfloat162 __floats2bfloat162_rn(float a, float b) { return __nv_bfloat162{__float2bfloat16_rn(a), __float2bfloat16_rn(b)}; }
+inline float __half2float(__half h) {
+  const uint32_t s = (h.x >> 15) & 1, e = (h.x >> 10) & 31, m = h.x & 1023;
+  float v = e == 0 ? std::ldexp((float)m, -24) : e == 31 ? (m ? NAN : INFINITY) : std::ldexp((float)(m | 1024), (int)e - 25);
+  return s ? -v : v;
+}
+inline __half __float2half_rn(float f) {
+  // round to nearest even through the f16 grid (normal and subnormal), saturating to infinity
+  if (std::isnan(f)) return __half{0x7e00};
+  const uint16_t sign = std::signbit(f) ? 0x8000 : 0;
+  float a = std::fabs(f);
+  if (a >= 65520.f) return __half{(uint16_t)(sign | 0x7c00)};
+  int e;
+  std::frexp(a, &e); // a = m · 2^e, m in [0.5, 1)
+  const int exp = e - 1 < -14 ? -14 : e - 1; // the binade (subnormals share -14)
+  const float q = std::nearbyint(std::ldexp(a, 10 - exp)); // the significand in units of the last place
+  uint32_t bits = q >= 2048.f ? (uint32_t)((exp + 1 + 15) << 10) : (q >= 1024.f ? (uint32_t)((exp + 15) << 10) | ((uint32_t)q - 1024) : (uint32_t)q);
+  return __half{(uint16_t)(sign | bits)};
+}

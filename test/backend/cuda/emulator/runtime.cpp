@@ -1,0 +1,111 @@
+// The kernel emulator's scheduler: a launch runs its blocks one after another, each block's threads as fibers
+// (ucontext) of this one OS thread, switched only at __syncthreads and warp shuffles (barriers over the block,
+// or over the calling warp's threads). A barrier that can never complete aborts with a message.
+#include <ucontext.h>
+#include <cstdio>
+#include <functional>
+#include <vector>
+#include "cuda-host.h"
+
+uint3 threadIdx, blockIdx;
+dim3 blockDim, gridDim;
+extern "C" {
+alignas(16) unsigned char smem_bytes[256 * 1024];
+}
+
+namespace {
+constexpr size_t STACK = 256 * 1024;
+enum Wait { NONE, BLOCK, WARP, DONE };
+struct Fiber { ucontext_t ctx; Wait wait = NONE; uint64_t slot = 0; };
+ucontext_t sched;
+std::vector<Fiber> fibers;
+std::vector<std::vector<char>> stacks;
+int cur = 0, alive = 0, blockArrived = 0;
+std::vector<int> warpArrived, warpAlive;
+const std::function<void()> *body = nullptr;
+
+void release(Wait kind, int warp) {
+  for (size_t i = 0; i < fibers.size(); i++) {
+    if (fibers[i].wait == kind && (kind == BLOCK || (int)i / 32 == warp)) fibers[i].wait = NONE;
+  }
+}
+
+void yield() { swapcontext(&fibers[cur].ctx, &sched); }
+
+void trampoline() {
+  (*body)();
+  Fiber &f = fibers[cur];
+  f.wait = DONE;
+  alive--;
+  const int w = cur / 32;
+  warpAlive[w]--;
+  // an exited thread counts as arrived at the barriers the others wait at
+  if (blockArrived > 0 && blockArrived == alive) { blockArrived = 0; release(BLOCK, -1); }
+  if (warpArrived[w] > 0 && warpArrived[w] == warpAlive[w]) { warpArrived[w] = 0; release(WARP, w); }
+}
+}  // namespace
+
+void __syncthreads() {
+  fibers[cur].wait = BLOCK;
+  if (++blockArrived == alive) {
+    blockArrived = 0;
+    release(BLOCK, -1);
+    return;
+  }
+  yield();
+}
+
+static void warpBarrier() {
+  const int w = cur / 32;
+  fibers[cur].wait = WARP;
+  if (++warpArrived[w] == warpAlive[w]) {
+    warpArrived[w] = 0;
+    release(WARP, w);
+    return;
+  }
+  yield();
+}
+
+uint64_t mt_shfl_xor(uint64_t v, int m) {
+  fibers[cur].slot = v;
+  warpBarrier();
+  const int lane = cur % 32, base = cur - lane;
+  const uint64_t r = fibers[base + (lane ^ m)].slot;
+  warpBarrier();
+  return r;
+}
+
+void mt_run(const unsigned grid[3], const unsigned block[3], const std::function<void()> &fn) {
+  const int n = (int)(block[0] * block[1] * block[2]);
+  if (n % 32 != 0) { std::fprintf(stderr, "emulator: a block of %d threads (not a multiple of 32)\n", n); std::abort(); }
+  gridDim = dim3{grid[0], grid[1], grid[2]};
+  blockDim = dim3{block[0], block[1], block[2]};
+  body = &fn;
+  if ((int)stacks.size() < n) stacks.resize(n, std::vector<char>(STACK));
+  for (unsigned bz = 0; bz < grid[2]; bz++) for (unsigned by = 0; by < grid[1]; by++) for (unsigned bx = 0; bx < grid[0]; bx++) {
+    blockIdx = uint3{bx, by, bz};
+    fibers.assign(n, Fiber{});
+    alive = n;
+    blockArrived = 0;
+    warpArrived.assign(n / 32, 0);
+    warpAlive.assign(n / 32, 32);
+    for (int i = 0; i < n; i++) {
+      getcontext(&fibers[i].ctx);
+      fibers[i].ctx.uc_stack.ss_sp = stacks[i].data();
+      fibers[i].ctx.uc_stack.ss_size = STACK;
+      fibers[i].ctx.uc_link = &sched;
+      makecontext(&fibers[i].ctx, trampoline, 0);
+    }
+    while (alive > 0) {
+      bool ran = false;
+      for (int i = 0; i < n; i++) {
+        if (fibers[i].wait != NONE) continue;
+        cur = i;
+        threadIdx = uint3{(unsigned)(i % block[0]), (unsigned)((i / block[0]) % block[1]), (unsigned)(i / (block[0] * block[1]))};
+        ran = true;
+        swapcontext(&sched, &fibers[i].ctx);
+      }
+      if (!ran && alive > 0) { std::fprintf(stderr, "emulator: deadlock in block (%u,%u,%u)\n", bx, by, bz); std::abort(); }
+    }
+  }
+}
