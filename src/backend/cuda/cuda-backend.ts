@@ -283,6 +283,9 @@ export class CudaBackend implements Backend {
     out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
     s: AttentionShape,
   ): void {
+    const keys = s.kvLen ?? s.T, offset = s.qOffset ?? 0;
+    // as the CPU backend: a query past the last key would read past the segments (and the cache)
+    if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
     if (this.flash && flashApplies(q, s)) return flashForward(this, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;

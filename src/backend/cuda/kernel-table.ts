@@ -43,7 +43,7 @@ const SIGNATURES = {
   convert: ['convert', 'V! i32 V i32 i64'],
   finish_sum: ['convert', 'V! i32 D i32'],
   clip_coefficient: ['optim', 'E! E f64'],
-  adamw: ['optim', 'S! S! S! S I? i32 i64 real real real real real real'],
+  adamw: ['optim', 'S! S! S! S I? i32 i64 f64 f64 real real real real'],
   gather_rows: ['rows', 'S! S I i32 i32 i32'],
   scatter_add_rows: ['rows', 'E! S I i32 i32 i32'],
   cross_entropy: ['cross_entropy', 'E! S!? S I i32 i32 real'],

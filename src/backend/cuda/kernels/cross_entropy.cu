@@ -23,7 +23,7 @@ extern "C" __global__ void cross_entropy(exact_t *losses, store_t *dlogits, cons
   for (int v = threadIdx.x; v < V; v += blockDim.x) z += r_exp(ld(logits, o + v) - m);
   z = block_sum(z, scratch);
   const real logit_y = ld(logits, o + y); // read by every thread before any write below
-  if (threadIdx.x == 0) losses[row] = m + r_log(z) - logit_y;
+  if (threadIdx.x == 0) losses[row] = (m - logit_y) + r_log(z); // m − logit_y first: no cancellation against a large m
   if (!dlogits) return;
   __syncthreads();
   const real inv = grad_scale / z;

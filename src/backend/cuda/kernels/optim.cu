@@ -6,7 +6,8 @@
 /** coef[0] = min(1, max_norm / (sqrt(sumsq[0]) + 1e-6)), in double, as torch's clip_grad_norm_ (and the CPU backend). */
 extern "C" __global__ void clip_coefficient(exact_t *coef, const exact_t *sumsq, double max_norm) {
   if (blockIdx.x != 0 || threadIdx.x != 0) return;
-  *coef = (exact_t)fmin(1.0, max_norm / (sqrt((double)*sumsq) + 1e-6));
+  const double c = max_norm / (sqrt((double)*sumsq) + 1e-6);
+  *coef = (exact_t)(c >= 1.0 ? 1.0 : c); // a NaN norm stays NaN (fmin would hide it), as the CPU's Math.min
 }
 
 /** Whether element i lies in one of the S sorted, disjoint spans [start, end) of spans (S, 2): a binary search. */
@@ -28,11 +29,13 @@ __device__ __forceinline__ bool in_spans(const int *spans, int S, long long i) {
  * bc2_sqrt = sqrt(1 − β2^t) come from the host.
  */
 extern "C" __global__ void adamw(store_t *param, store_t *m, store_t *v, const store_t *grad, const int *spans, int S, long long n,
-    real beta1, real beta2, real eps, real decay, real step_size, real bc2_sqrt) {
+    double beta1, double beta2, real eps, real decay, real step_size, real bc2_sqrt) {
+  // 1 − β in double before rounding, as torch's (1 − β) scalars: float(1 − 0.999) is 0.001, 1 − float(0.999) is not
+  const real b1 = (real)beta1, b2 = (real)beta2, c1 = (real)(1.0 - beta1), c2 = (real)(1.0 - beta2);
   FOR_EACH(i, n) {
     const real g = ld(grad, i);
-    const real mi = beta1 * ld(m, i) + ((real)1 - beta1) * g;
-    const real vi = beta2 * ld(v, i) + ((real)1 - beta2) * g * g;
+    const real mi = b1 * ld(m, i) + c1 * g;
+    const real vi = b2 * ld(v, i) + c2 * g * g;
     st(m, i, mi);
     st(v, i, vi);
     const real d = spans == nullptr || in_spans(spans, S, i) ? decay : (real)1;
