@@ -6,6 +6,7 @@ import type { AttentionShape, DeviceBuffer } from '../backend.ts';
 import type { DType } from '../dtype.ts';
 import { flashBackwardKernel, flashKernel } from './attention-path.ts';
 import type { CudaBuffer } from './cuda-buffer.ts';
+import { launchRowdot } from './gemm-attention.ts';
 import type { KernelRuntime } from './kernel-runtime.ts';
 import * as L from './launch.ts';
 
@@ -36,7 +37,7 @@ export function flashBackward(h: FlashAttentionHost, dq: DeviceBuffer, dk: Devic
   lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape): void {
   const rows = s.B * s.Hq * s.T, n = s.B * s.T * s.Hq * s.D;
   const rowdot = h.alloc(lse.dtype, rows), dqAcc = h.alloc(lse.dtype, n);
-  h.kernels.launch('attn_rowdot', L.elementwise(rows * 32), [cuda(rowdot), cuda(dout), cuda(out), s.T, s.Hq, s.D, BigInt(rows)]);
+  launchRowdot(h.kernels, rowdot, dout, out, s);
   h.fill(dqAcc, 0);
   h.kernels.launch(flashBackwardKernel(s.D)!, L.flashAttentionBackward(s), [
     cuda(dqAcc), cuda(dk), cuda(dv), cuda(q), cuda(k), cuda(v), cuda(dout), cuda(lse), cuda(rowdot), cuda(segments), s.T, s.Hq, s.Hkv, s.scale, s.window ?? 0,
