@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # npm run test:gpu-emulated [fp32|bf16 ...]: `npm run test:gpu`'s backend-parametrised tests on the CUDA backend
 # WITHOUT a GPU: the stand-in CUDA libraries (test/backend/cuda/fixtures/fake-cuda.c) with the kernel emulator
-# (test/backend/cuda/emulator/: every .cu module but the flash kernels compiled for the host by g++, each CUDA
+# (test/backend/cuda/emulator/: every .cu module compiled for the host by g++, each CUDA
 # thread a fiber). The real bindings, planning, launches and kernels run; cuBLASLt is the stand-in's reference
-# GEMM (f32 and bf16 only: f64 GEMMs report NOT_SUPPORTED). Slow (minutes); numbers, not speed.
+# GEMM in double (f32, bf16 and f64 operands). Slow (minutes); numbers, not speed. MISTRAL_TUNE_CUDA_ATTENTION=flash
+# (bf16) or gemm runs the attention tests through those paths, the flash kernels included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/mt-gpu-emulated-XXXXXX)

@@ -22,8 +22,6 @@ const CPU_INTERNALS: Record<string, string> = {
   'test/backend/wasm-build-child.ts': 'the CPU backend\'s two WebAssembly kernel builds (baseline and relaxed SIMD), one per process',
   'test/backend/cuda/kernel-table.test.ts': 'lists the kernel methods of the contract from the CPU backend\'s prototype (an interface has none at run time)',
   'test/backend/cuda/train-closes-backend.test.ts': 'gives the CPU backend\'s prototype a counting close() to see train() call it (the CPU has nothing to close)',
-  'test/backend/cuda/gemm-attention-emulated.test.ts': 'runs the CUDA GEMM attention\'s host side on the CPU backend\'s GEMM, reading CPU buffers to emulate its row kernels',
-  'test/backend/cuda/flash-attention-emulated.test.ts': 'compares its TypeScript port of the CUDA flash kernels with the CPU backend\'s attention on the same inputs',
   'test/train/mfu.test.ts': 'gives the CPU backend\'s prototype a stand-in peakFlops() to check MFU end to end (the CPU measures no peak)',
 };
 

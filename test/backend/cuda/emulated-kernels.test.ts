@@ -1,7 +1,9 @@
 // The CUDA kernels themselves, run here without a GPU: the stand-in libraries with the kernel emulator
 // (emulator/build.ts: the .cu modules compiled for the host, each CUDA thread a fiber) under the backend suite's
-// attention and optimizer tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda), fp32 and bf16 storage. The whole suite
-// runs the same way with `npm run test:gpu-emulated` (minutes). Skipped, visibly, without cc and g++.
+// attention and optimizer tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda): fp32 and bf16 storage, each attention
+// path (the attention kernels, cuBLASLt, the flash kernels), and more than one thread schedule (a race between
+// threads gives schedule-dependent results: emulator/runtime.cpp). The whole suite runs the same way with
+// `npm run test:gpu-emulated` (minutes). Skipped, visibly, without cc and g++.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,20 +23,29 @@ const has = (c: string): boolean => {
 const skip = has('cc') && has('g++') ? false : 'cc or g++ is not installed here: the kernel emulator cannot be built';
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
-test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention and optimizer tests on the CUDA backend (fp32, bf16)', { skip, timeout: 300_000 }, () => {
+const RUNS = [
+  { precision: 'fp32', attention: 'kernel', schedule: 'forward' },
+  { precision: 'bf16', attention: 'kernel', schedule: 'serial' },
+  { precision: 'bf16', attention: 'flash', schedule: 'serial' },
+  { precision: 'bf16', attention: 'flash', schedule: 'reverse' },
+  { precision: 'fp32', attention: 'gemm', schedule: 'reverse' },
+];
+
+test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention and optimizer tests on the CUDA backend (fp32, bf16; each attention path; three thread schedules)', { skip, timeout: 300_000 }, () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-emulated-'));
   try {
     const lib = buildStandIn(work);
     const kernels = buildKernelEmulator(path.join(work, 'kernels'));
-    for (const precision of ['fp32', 'bf16']) {
+    for (const { precision, attention, schedule } of RUNS) {
+      const run = `${precision}, MISTRAL_TUNE_CUDA_ATTENTION=${attention}, MT_EMULATOR_SCHEDULE=${schedule}`;
       const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/backend/attention.test.ts', 'test/backend/optimizer-kernels.test.ts'], {
         cwd: ROOT, encoding: 'utf8',
         env: { ...process.env, NODE_TEST_CONTEXT: undefined, LD_LIBRARY_PATH: lib, CUDA_HOME: work, MISTRAL_TUNE_CACHE: path.join(work, 'cache'), MT_FAKE_CUDA_KERNELS: kernels,
-          MISTRAL_TUNE_TEST_DEVICE: 'cuda', MISTRAL_TUNE_TEST_PRECISION: precision },
+          MISTRAL_TUNE_TEST_DEVICE: 'cuda', MISTRAL_TUNE_TEST_PRECISION: precision, MISTRAL_TUNE_CUDA_ATTENTION: attention, MT_EMULATOR_SCHEDULE: schedule },
       });
       const count = (what: string): number => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(r.stdout)?.[1] ?? -1);
-      assert.equal(r.status, 0, `${precision}: ${r.stdout.split('\n').filter((l) => /^not ok|error:/.test(l)).join('\n')}\n${r.stderr.slice(-2000)}`);
-      assert.ok(count('pass') >= 10 && count('skipped') === 0, `${precision}: ${count('pass')} passed, ${count('skipped')} skipped (the CUDA backend must have run)`);
+      assert.equal(r.status, 0, `${run}: ${r.stdout.split('\n').filter((l) => /^not ok|error:/.test(l)).join('\n')}\n${r.stderr.slice(-2000)}`);
+      assert.ok(count('pass') >= 10 && count('skipped') === 0, `${run}: ${count('pass')} passed, ${count('skipped')} skipped (the CUDA backend must have run)`);
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -2,8 +2,8 @@
 // cuda-host.h, one shared library per storage variant (libkernels-bf16.so, -f32.so, -f64.so), each exporting
 // mt_launch(name, grid, block, shared bytes, kernelParams) — what the stand-in libcuda (fixtures/fake-cuda.c)
 // calls on cuLaunchKernel when MT_FAKE_CUDA_KERNELS names the folder. The launch wrappers come from the kernel
-// table. attention_flash.cu (inline PTX for mma.sync) is left out: its kernels report "not found" here and have
-// their own lane-level emulation (flash-attention-emulated.test.ts). Also builds the stand-in libraries.
+// table. attention_flash.cu's one piece of inline PTX (mma.sync) becomes cuda-host.h's warp-collective
+// mt_mma_m16n8k16_bf16 under MT_HOST_EMULATOR. Also builds the stand-in libraries.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,7 +11,6 @@ import { KERNELS, type KernelParam } from '../../../../src/backend/cuda/kernel-t
 import { KERNEL_FILES, KERNELS_DIR } from '../../../../src/backend/cuda/kernel-source.ts';
 
 const HERE = import.meta.dirname;
-const EMULATED = KERNEL_FILES.filter((f) => f !== 'attention_flash');
 
 function cType(p: KernelParam): string {
   if (p.kind === 'buffer') return { S: 'store_t *', E: 'exact_t *', I: 'int *', D: 'double *', V: 'void *' }[p.code];
@@ -19,7 +18,7 @@ function cType(p: KernelParam): string {
 }
 
 function dispatchSource(): string {
-  const kernels = Object.entries(KERNELS).filter(([, k]) => (EMULATED as readonly string[]).includes(k.file));
+  const kernels = Object.entries(KERNELS);
   const protos = kernels.map(([name, k]) => `extern "C" void ${name}(${k.params.map(cType).join(', ')});`);
   const cases = kernels.map(([name, k]) =>
     `  if (!std::strcmp(name, "${name}")) { mt_run(grid, block, [=] { ${name}(${k.params.map((p, i) => `*(${cType(p)} *)p[${i}]`).join(', ')}); }); return 0; }`);
@@ -35,14 +34,14 @@ export function buildKernelEmulator(out: string): string {
   const src = path.join(out, 'src');
   fs.mkdirSync(src, { recursive: true });
   // the kernel files as the host compiles them: no CUDA header, "extern __shared__" as a plain extern
-  for (const f of [...EMULATED.map((m) => `${m}.cu`), 'common.cuh']) {
+  for (const f of [...KERNEL_FILES.map((m) => `${m}.cu`), 'common.cuh']) {
     const text = fs.readFileSync(path.join(KERNELS_DIR, f), 'utf8').replace(/#include <cuda_(bf16|fp16)\.h>/g, '').replace(/extern __shared__/g, 'extern');
     fs.writeFileSync(path.join(src, f.replace(/\.cu$/, '.cpp')), text);
   }
   fs.writeFileSync(path.join(src, 'dispatch.cpp'), dispatchSource());
   fs.copyFileSync(path.join(HERE, 'runtime.cpp'), path.join(src, 'runtime.cpp'));
   fs.copyFileSync(path.join(HERE, 'cuda-host.h'), path.join(src, 'cuda-host.h'));
-  const units = [...EMULATED.map((m) => `${m}.cpp`), 'dispatch.cpp', 'runtime.cpp'].map((u) => path.join(src, u));
+  const units = [...KERNEL_FILES.map((m) => `${m}.cpp`), 'dispatch.cpp', 'runtime.cpp'].map((u) => path.join(src, u));
   for (const [variant, flags] of [['bf16', []], ['f32', ['-DSTORE_F32']], ['f64', ['-DSTORE_F64']]] as const) {
     execFileSync('g++', ['-std=c++17', '-O1', '-ffp-contract=off', '-fPIC', '-shared', '-w', '-include', path.join(src, 'cuda-host.h'), `-I${src}`, ...flags,
       ...units, '-o', path.join(out, `libkernels-${variant}.so`)], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -35,6 +35,45 @@ template <typename T> inline T __shfl_xor_sync(unsigned, T v, int m) {
 }
 [[noreturn]] inline void __trap() { std::abort(); }
 
+/** Set here only: the kernels' one stand-in for inline PTX (attention_flash.cu's mma16816) is chosen by it. */
+#define MT_HOST_EMULATOR 1
+/** The calling thread's lane in its warp. */
+int mt_lane();
+/** Every lane of the calling warp gives `bytes` (at most 64) from `mine`; `all` gets the 32 in lane order. */
+void mt_warp_gather(const void *mine, unsigned bytes, void *all);
+/**
+ * PTX mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32, D = A·B + C, for the calling warp: each lane gives
+ * its fragments (layouts in attention_flash.cu's header; the lower index in the low half of each word) and gets
+ * its four elements of D. The products are exact (bf16 × bf16 fits an f32); they are summed in double and added
+ * to C once (the hardware's order is unspecified; tests compare within bf16 tolerances).
+ */
+inline void mt_mma_m16n8k16_bf16(float c[4], const unsigned a[4], unsigned b0, unsigned b1) {
+  struct Frag { unsigned a[4], b[2]; };
+  const Frag mine = {{a[0], a[1], a[2], a[3]}, {b0, b1}};
+  Frag all[32];
+  mt_warp_gather(&mine, sizeof mine, all);
+  auto lo = [](unsigned w) { uint32_t u = w << 16; float f; std::memcpy(&f, &u, 4); return f; };
+  auto hi = [](unsigned w) { uint32_t u = w & 0xffff0000u; float f; std::memcpy(&f, &u, 4); return f; };
+  float A[16][16], B[16][8];
+  for (int l = 0; l < 32; l++) {
+    const int g = l / 4, t = l % 4;
+    const Frag &f = all[l];
+    A[g][2 * t] = lo(f.a[0]); A[g][2 * t + 1] = hi(f.a[0]);
+    A[g + 8][2 * t] = lo(f.a[1]); A[g + 8][2 * t + 1] = hi(f.a[1]);
+    A[g][2 * t + 8] = lo(f.a[2]); A[g][2 * t + 9] = hi(f.a[2]);
+    A[g + 8][2 * t + 8] = lo(f.a[3]); A[g + 8][2 * t + 9] = hi(f.a[3]);
+    B[2 * t][g] = lo(f.b[0]); B[2 * t + 1][g] = hi(f.b[0]);
+    B[2 * t + 8][g] = lo(f.b[1]); B[2 * t + 9][g] = hi(f.b[1]);
+  }
+  const int g = mt_lane() / 4, t = mt_lane() % 4;
+  for (int e = 0; e < 4; e++) {
+    const int row = g + 8 * (e / 2), col = 2 * t + (e % 2);
+    double sum = 0;
+    for (int k = 0; k < 16; k++) sum += (double)A[row][k] * (double)B[k][col];
+    c[e] = (float)((double)c[e] + sum);
+  }
+}
+
 inline float atomicAdd(float *p, float v) { const float o = *p; *p = o + v; return o; }
 inline double atomicAdd(double *p, double v) { const double o = *p; *p = o + v; return o; }
 

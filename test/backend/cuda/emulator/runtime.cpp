@@ -16,7 +16,7 @@ alignas(16) unsigned char smem_bytes[256 * 1024];
 namespace {
 constexpr size_t STACK = 256 * 1024;
 enum Wait { NONE, BLOCK, WARP, DONE };
-struct Fiber { ucontext_t ctx; Wait wait = NONE; uint64_t slot = 0; };
+struct Fiber { ucontext_t ctx; Wait wait = NONE; uint64_t slot = 0; unsigned char gather[64]; };
 ucontext_t sched;
 std::vector<Fiber> fibers;
 std::vector<std::vector<char>> stacks;
@@ -75,12 +75,59 @@ uint64_t mt_shfl_xor(uint64_t v, int m) {
   return r;
 }
 
+int mt_lane() { return cur % 32; }
+
+void mt_warp_gather(const void *mine, unsigned bytes, void *all) {
+  if (bytes > sizeof fibers[cur].gather) { std::fprintf(stderr, "emulator: a warp gather of %u bytes\n", bytes); std::abort(); }
+  std::memcpy(fibers[cur].gather, mine, bytes);
+  warpBarrier();
+  const int base = cur - cur % 32;
+  for (int l = 0; l < 32; l++) std::memcpy((unsigned char *)all + (size_t)l * bytes, fibers[base + l].gather, bytes);
+  warpBarrier();
+}
+
+// The order the scheduler resumes a block's threads in, from MT_EMULATOR_SCHEDULE: forward (the default: every
+// runnable thread each round, in index order), reverse (the same, last thread first), or serial (one warp at a
+// time, the last first, each running until all its threads wait at __syncthreads or end). Threads switch only at
+// barriers, so a kernel that reads what another thread wrote since the last barrier it shares with it (a race
+// on a GPU) gives results that depend on this order: the tests run under more than one.
+enum Schedule { FORWARD, REVERSE, SERIAL };
+static Schedule schedule() {
+  const char *mode = std::getenv("MT_EMULATOR_SCHEDULE");
+  if (!mode || !std::strcmp(mode, "forward")) return FORWARD;
+  if (!std::strcmp(mode, "reverse")) return REVERSE;
+  if (!std::strcmp(mode, "serial")) return SERIAL;
+  std::fprintf(stderr, "emulator: MT_EMULATOR_SCHEDULE=%s (forward, reverse or serial)\n", mode);
+  std::abort();
+}
+
+/** Runs one round of the block's runnable threads in the schedule's order; false when none could run. */
+static bool runRound(Schedule mode, const unsigned block[3]) {
+  const int n = (int)fibers.size();
+  int warp = -1; // serial: the last warp with a runnable thread
+  if (mode == SERIAL) {
+    for (int i = n - 1; i >= 0 && warp < 0; i--) if (fibers[i].wait == NONE) warp = i / 32;
+    if (warp < 0) return false;
+  }
+  bool ran = false;
+  for (int o = 0; o < n; o++) {
+    const int i = mode == FORWARD ? o : n - 1 - o;
+    if (fibers[i].wait != NONE || (mode == SERIAL && i / 32 != warp)) continue;
+    cur = i;
+    threadIdx = uint3{(unsigned)(i % block[0]), (unsigned)((i / block[0]) % block[1]), (unsigned)(i / (block[0] * block[1]))};
+    ran = true;
+    swapcontext(&sched, &fibers[i].ctx);
+  }
+  return ran;
+}
+
 void mt_run(const unsigned grid[3], const unsigned block[3], const std::function<void()> &fn) {
   const int n = (int)(block[0] * block[1] * block[2]);
   if (n % 32 != 0) { std::fprintf(stderr, "emulator: a block of %d threads (not a multiple of 32)\n", n); std::abort(); }
   gridDim = dim3{grid[0], grid[1], grid[2]};
   blockDim = dim3{block[0], block[1], block[2]};
   body = &fn;
+  static const Schedule mode = schedule();
   if ((int)stacks.size() < n) stacks.resize(n, std::vector<char>(STACK));
   for (unsigned bz = 0; bz < grid[2]; bz++) for (unsigned by = 0; by < grid[1]; by++) for (unsigned bx = 0; bx < grid[0]; bx++) {
     blockIdx = uint3{bx, by, bz};
@@ -97,14 +144,7 @@ void mt_run(const unsigned grid[3], const unsigned block[3], const std::function
       makecontext(&fibers[i].ctx, trampoline, 0);
     }
     while (alive > 0) {
-      bool ran = false;
-      for (int i = 0; i < n; i++) {
-        if (fibers[i].wait != NONE) continue;
-        cur = i;
-        threadIdx = uint3{(unsigned)(i % block[0]), (unsigned)((i / block[0]) % block[1]), (unsigned)(i / (block[0] * block[1]))};
-        ran = true;
-        swapcontext(&sched, &fibers[i].ctx);
-      }
+      const bool ran = runRound(mode, block);
       if (!ran && alive > 0) { std::fprintf(stderr, "emulator: deadlock in block (%u,%u,%u)\n", bx, by, bz); std::abort(); }
     }
   }
