@@ -21,6 +21,7 @@ import { DTYPE_CODE } from './kernel-table.ts';
 import * as L from './launch.ts';
 import { gemmRunTypes } from './gemm-plan.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
+import { cudaProfileFromEnv, OpProfiler } from './op-profiler.ts';
 
 /** cuBLASLt's workspace: 32 MiB, NVIDIA's recommendation for Hopper. */
 export const GEMM_WORKSPACE_BYTES = 32 * 2 ** 20;
@@ -34,7 +35,8 @@ export interface CudaBackendOptions {
 
 /** The driver calls the backend makes (the real CudaDriver, or a recording stand-in in the host-side tests). */
 export type DriverApi = Pick<CudaDriver, 'memAlloc' | 'memFree' | 'memcpyHtoD' | 'memcpyDtoH' | 'memcpyDtoD' | 'memsetD32'
-  | 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch' | 'streamSynchronize' | 'streamDestroy'>;
+  | 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch' | 'streamSynchronize' | 'streamDestroy'
+  | 'eventCreate' | 'eventRecord' | 'eventSynchronize' | 'eventElapsed' | 'eventDestroy'>;
 
 /** What a CudaBackend runs on: opened by CudaBackend.open(), or stand-ins in tests. */
 export interface CudaParts {
@@ -52,6 +54,8 @@ export interface CudaParts {
   deviceBytes?: number | null;
   /** The attention path (default: the backend's own kernels; MISTRAL_TUNE_CUDA_ATTENTION picks it in open()). */
   attention?: CudaAttention;
+  /** Times every operation with CUDA events, by class, reported on close (MISTRAL_TUNE_CUDA_PROFILE=1 in open()); needs the driver's event calls. */
+  profile?: boolean;
 }
 
 export class CudaBackend implements Backend {
@@ -73,6 +77,8 @@ export class CudaBackend implements Backend {
   private readonly gemmAttention: GemmAttention | null;
   /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
   private readonly flash: boolean;
+  /** MISTRAL_TUNE_CUDA_PROFILE=1: the GPU time of each operation class (op-profiler.ts), else null. */
+  private readonly profiler: OpProfiler | null;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {
@@ -89,7 +95,7 @@ export class CudaBackend implements Backend {
       gemm = CublasLt.open();
       const cc = driver.computeCapability(dev);
       return new CudaBackend({
-        attention: cudaAttentionFromEnv(), release, deviceBytes: driver.totalMem(dev), driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
+        attention: cudaAttentionFromEnv(), profile: cudaProfileFromEnv(), release, deviceBytes: driver.totalMem(dev), driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
         cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
         gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
       });
@@ -116,9 +122,11 @@ export class CudaBackend implements Backend {
     this.release = parts.release;
     this.deviceBytes = parts.deviceBytes ?? null;
     this.allocator = new CachingAllocator({ alloc: (b) => this.driver.memAlloc(b), free: (p) => this.driver.memFree(p) });
+    this.profiler = parts.profile ? new OpProfiler(parts.driver, parts.stream) : null;
     this.kernels = new KernelRuntime({
       driver: this.driver, stream: this.stream, cache: parts.cache, arch: parts.arch, cudaInclude: parts.cudaInclude,
       alloc: (dtype, length) => cuda(this.alloc(dtype, length)), free: (b) => this.free(b),
+      ...(this.profiler ? { timed: (label: string, op: () => void) => this.profiler!.around(label, op) } : {}),
     });
     this.gemmAttention = parts.attention === 'gemm' || parts.attention === 'flash' ? new GemmAttention(this) : null;
     this.flash = parts.attention === 'flash';
@@ -177,7 +185,7 @@ export class CudaBackend implements Backend {
     if (n > d.length || n > s.length) throw new Error(`copy of ${n} between buffers of ${s.length} and ${d.length}`);
     if ((d.dtype === 'i32') !== (s.dtype === 'i32')) throw new Error(`copy from ${s.dtype} into ${d.dtype}`);
     if (n === 0) return;
-    if (d.dtype === s.dtype) this.driver.memcpyDtoD(d.ptr, s.ptr, n * DTYPE_BYTES[d.dtype], this.stream);
+    if (d.dtype === s.dtype) this.timed('memcpy DtoD', () => this.driver.memcpyDtoD(d.ptr, s.ptr, n * DTYPE_BYTES[d.dtype], this.stream));
     else this.kernels.convert(d, s, n);
   }
 
@@ -220,7 +228,8 @@ export class CudaBackend implements Backend {
       return t;
     };
     const c2 = as(C, run.c);
-    this.lt.matmul(g, run, c2.ptr, as(A, run.a).ptr, as(B, run.b).ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream);
+    const a2 = as(A, run.a), b2 = as(B, run.b);
+    this.timed(this.profiler && gemmLabel(g, run), () => this.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream));
     if (c2 !== C) this.kernels.convert(C, c2, C.length);
     for (const t of temps) this.free(t);
   }
@@ -378,6 +387,10 @@ export class CudaBackend implements Backend {
       }
     };
     attempt(() => this.driver.streamSynchronize(this.stream));
+    if (this.profiler) {
+      attempt(() => process.stderr.write(`${this.profiler!.report(this.gpu)}\n`));
+      attempt(() => this.profiler!.destroy());
+    }
     attempt(() => this.kernels.unloadAll());
     attempt(() => this.lt.destroy());
     attempt(() => this.driver.streamDestroy(this.stream));
@@ -413,6 +426,18 @@ export class CudaBackend implements Backend {
   get isClosed(): boolean {
     return this.closed;
   }
+
+  /** Runs `op` (one operation on the stream), timed under `label` when profiling. */
+  private timed(label: string | null, op: () => void): void {
+    if (this.profiler && label !== null) this.profiler.around(label, op);
+    else op();
+  }
+}
+
+/** A GEMM's profile class: its m×n×k (row-major, after transposes), batch, and operand types. */
+function gemmLabel(g: ReturnType<typeof resolveGemm>, run: ReturnType<typeof gemmRunTypes>): string {
+  const types = run.a === run.b ? `${run.a}→${run.c}` : `${run.a}·${run.b}→${run.c}`;
+  return `gemm ${g.m}×${g.n}×${g.k}${g.batch > 1 ? ` ×${g.batch}` : ''}${g.transA ? ' Aᵀ' : ''}${g.transB ? ' Bᵀ' : ''} ${types}${g.beta !== 0 ? ' +C' : ''}`;
 }
 
 /** Host data as a typed array of the buffer's dtype (converted on the host, as the CPU backend's storeFloats does). */

@@ -29,6 +29,8 @@ export interface RuntimeDeps {
   /** Temporary buffers for staging (from the caching allocator). */
   alloc(dtype: DType, length: number): CudaBuffer;
   free(buf: CudaBuffer): void;
+  /** When profiling: runs the launch between two events, counted under the kernel's name (op-profiler.ts). */
+  timed?: (label: string, op: () => void) => void;
 }
 
 export class KernelRuntime {
@@ -63,7 +65,10 @@ export class KernelRuntime {
     const fn = this.fn(name, plan.variant);
     const g = typeof geometry === 'function' ? geometry(realBytes) : geometry;
     if (g.sharedBytes > DEFAULT_SHARED_LIMIT) this.d.driver.setMaxDynamicShared(fn, g.sharedBytes);
-    this.d.driver.launch(fn, g.grid, g.block, g.sharedBytes, this.d.stream, actual.map((a, i) => pack(name, spec.params[i]!, a, plan.variant)));
+    const packed = actual.map((a, i) => pack(name, spec.params[i]!, a, plan.variant));
+    const go = (): void => this.d.driver.launch(fn, g.grid, g.block, g.sharedBytes, this.d.stream, packed);
+    if (this.d.timed) this.d.timed(name, go);
+    else go();
     this.launches++;
     for (const s of staged.values()) {
       if (s.written) this.convert(s.orig, s.copy, s.orig.length);

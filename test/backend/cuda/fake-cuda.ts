@@ -7,14 +7,17 @@ import type { CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
 
-export function fakeBackend(opts: { attention?: CudaParts['attention'] } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[] } {
-  const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [];
+export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[] } {
+  const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
+  const eventTimes: Array<[bigint, number]> = [];
+  let eventsMade = 0;
+  const recorded = (e: bigint): number => eventTimes.findLast(([x]) => x === e)![1];
   let next = 0x1000_0000n;
   const parts: CudaParts = {
     driver: {
       memAlloc: (bytes: number) => { allocs.push(bytes); const p = next; next += BigInt(bytes) + 4096n; return p; },
-      memFree: (p: bigint) => { frees.push(p); }, memcpyHtoD: () => {}, memcpyDtoH: () => {}, memcpyDtoD: () => {}, memsetD32: () => {},
+      memFree: (p: bigint) => { frees.push(p); }, memcpyHtoD: () => {}, memcpyDtoH: () => {}, memcpyDtoD: (_d: bigint, _s: bigint, bytes: number) => { copies.push(bytes); }, memsetD32: () => {},
       moduleLoad: (image: Uint8Array) => BigInt(image[0]!), moduleUnload: () => {}, setMaxDynamicShared: () => {},
       getFunction: (mod: bigint, name: string) => {
         const h = BigInt(fns.size + 1);
@@ -25,6 +28,10 @@ export function fakeBackend(opts: { attention?: CudaParts['attention'] } = {}): 
         launches.push({ ...fns.get(fn)!, args, shared });
       },
       streamSynchronize: () => { events.push('sync'); }, streamDestroy: () => { events.push('stream'); },
+      // CUDA events (profiling): each recorded one takes the next microsecond
+      eventCreate: () => BigInt(0x9000 + eventTimes.length + eventsMade++), eventRecord: (e: bigint) => { eventTimes.push([e, eventTimes.length / 1000]); },
+      eventSynchronize: () => { events.push('event sync'); },
+      eventElapsed: (a: bigint, b: bigint) => recorded(b) - recorded(a), eventDestroy: () => { events.push('event'); },
     } as unknown as CudaParts['driver'],
     stream: 7n,
     gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); }, destroy: () => { events.push('cublasLt'); } } as unknown as CudaParts['gemm'],
@@ -35,7 +42,7 @@ export function fakeBackend(opts: { attention?: CudaParts['attention'] } = {}): 
       },
     },
     arch: 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake', release: () => { events.push('context'); },
-    attention: opts.attention,
+    attention: opts.attention, profile: opts.profile,
   };
-  return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events };
+  return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events, copies };
 }
