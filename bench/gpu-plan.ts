@@ -23,17 +23,19 @@ export interface BenchCase {
   ckpt: boolean;
   /** Ours only: MISTRAL_TUNE_CUDA_ATTENTION for the case (gemm or flash; default: the attention kernels). */
   attention?: 'gemm' | 'flash';
+  /** Ours only: run with MISTRAL_TUNE_CUDA_PROFILE=1 (GPU time by operation class; its tokens/s are not a measurement). */
+  profile?: boolean;
 }
 
-/** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn", "2x2048:flash-attn" → a case. */
+/** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn", "2x2048:flash-attn", "1x2048:flash-attn:profile" → a case. */
 export function parseCase(text: string): BenchCase {
-  const m = /^(\d+)x(\d+)(:ckpt)?(?::(gemm|flash)-attn)?$/.exec(text.trim());
-  if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt, either with :gemm-attn or :flash-attn, e.g. 1x2048 or 4x2048:ckpt`);
-  return { B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { attention: m[4] as 'gemm' | 'flash' } : {}) };
+  const m = /^(\d+)x(\d+)(:ckpt)?(?::(gemm|flash)-attn)?(:profile)?$/.exec(text.trim());
+  if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt, either with :gemm-attn or :flash-attn, then :profile if wanted, e.g. 1x2048 or 4x2048:ckpt`);
+  return { B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { attention: m[4] as 'gemm' | 'flash' } : {}), ...(m[5] ? { profile: true } : {}) };
 }
 
 /** The case as --cases spells it. */
-export const caseName = (c: BenchCase): string => `${peerCaseName(c)}${c.attention ? `:${c.attention}-attn` : ''}`;
+export const caseName = (c: BenchCase): string => `${peerCaseName(c)}${c.attention ? `:${c.attention}-attn` : ''}${c.profile ? ':profile' : ''}`;
 /** The HF peer's case of the same shape (the attention path is ours only). */
 export const peerCaseName = (c: BenchCase): string => `${c.B}x${c.T}${c.ckpt ? ':ckpt' : ''}`;
 

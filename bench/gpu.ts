@@ -9,7 +9,8 @@
 // can bound it. Without CUDA it fails at once, saying why.
 // Usage: npm run bench:gpu [-- --cases 1x2048,2x2048,4x2048:ckpt --layers 32 --steps 3 --warmup 2 --budget-s 170 --no-peer]
 // A case with :gemm-attn or :flash-attn (1x2048:flash-attn) runs ours with MISTRAL_TUNE_CUDA_ATTENTION=gemm or flash,
-// beside the same HF case.
+// beside the same HF case; one ending :profile runs with MISTRAL_TUNE_CUDA_PROFILE=1 and prints where the GPU time
+// went, by operation class (its tokens/s, slowed by the event read-backs, are not compared).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -34,6 +35,8 @@ const left = (): number => budget - (performance.now() - started) / 1000;
 const cases = a.cases!.split(',').map(parseCase);
 const layers = Number(a.layers), steps = Number(a.steps), warmup = Number(a.warmup);
 const runPeer = !a['no-peer'] && fs.existsSync(a.peer!);
+/** A case's time limit: at least MIN_CASE_S (else it is not run), at most MAX_CASE_S. */
+const MIN_CASE_S = 20, MAX_CASE_S = 90;
 /** Seconds kept for the HF peer: its model construction and its cases. */
 const PEER_RESERVE = runPeer ? 25 + 15 * new Set(cases.map(peerCaseName)).size : 0;
 
@@ -64,16 +67,18 @@ const mfuOf = (c: BenchCase, tokensPerS: number): number => Number(((stepFlops(m
 const OURS = 'mistral-tune (CUDA, bf16)', HF = 'HF transformers + PEFT';
 let failures = 0;
 for (const [i, c] of cases.entries()) {
-  // an equal share of what is left for our cases: a slow case cannot starve the next ones
-  const limit = Math.floor((left() - PEER_RESERVE) / (cases.length - i));
-  if (limit < 20) {
+  // what is left, but MIN_CASE_S for each case after this one (a slow case cannot starve the next ones), at most
+  // MAX_CASE_S: list the cases that matter most first
+  const limit = Math.min(MAX_CASE_S, Math.floor(left() - PEER_RESERVE - MIN_CASE_S * (cases.length - i - 1)));
+  if (limit < MIN_CASE_S) {
     record({ system: OURS, case: caseName(c), tokens_per_s: null, step_ms: null, peak_gib: null, mfu: null, note: 'not run: out of --budget-s' });
     failures++;
     continue;
   }
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(HERE, 'gpu-case.ts'), '--case', caseName(c), '--layers', String(layers),
     '--steps', String(steps), '--warmup', String(warmup)], { encoding: 'utf8', timeout: limit * 1000, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, MISTRAL_TUNE_CUDA_ATTENTION: c.attention ?? 'kernel' } });
+    env: { ...process.env, MISTRAL_TUNE_CUDA_ATTENTION: c.attention ?? 'kernel', MISTRAL_TUNE_CUDA_PROFILE: c.profile ? '1' : '0' } });
+  if (c.profile) console.log(`\n# ${caseName(c)}, ${warmup + steps} steps:\n${profileTable(r.stderr)}\n`);
   const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
   if (r.status !== 0 || !line) {
     const why = r.error?.message.includes('ETIMEDOUT') || r.signal === 'SIGKILL' ? `timed out after ${limit} s` : (r.stderr.trim().split('\n').filter((l) => l.startsWith('error') || /Error/.test(l)).pop() ?? `exit ${r.status}`);
@@ -84,7 +89,8 @@ for (const [i, c] of cases.entries()) {
   }
   const d = JSON.parse(line) as { tokens_per_s: number; step_ms: number; peak_bytes: number; loss_first: number; loss_last: number; wall_s: number };
   console.error(`${caseName(c)}: loss ${d.loss_first.toFixed(3)} → ${d.loss_last.toFixed(3)}, ${d.wall_s} s in all`);
-  record({ system: OURS, case: caseName(c), tokens_per_s: d.tokens_per_s, step_ms: d.step_ms, peak_gib: Number((d.peak_bytes / 2 ** 30).toFixed(1)), mfu: mfuOf(c, d.tokens_per_s) });
+  record({ system: OURS, case: caseName(c), tokens_per_s: d.tokens_per_s, step_ms: d.step_ms, peak_gib: Number((d.peak_bytes / 2 ** 30).toFixed(1)), mfu: mfuOf(c, d.tokens_per_s),
+    ...(c.profile ? { note: 'profiled: slowed by event read-backs, not a measurement' } : {}) });
 }
 
 if (runPeer) {
@@ -118,6 +124,15 @@ for (const r of rows) {
   const mine = r.system === OURS;
   console.log(`# ${r.system.padEnd(26)} ${r.case.padEnd(12)} ${String(r.tokens_per_s ?? '-').padStart(9)} ${String(r.step_ms ?? '-').padStart(8)} ` +
     `${String(r.peak_gib ?? '-').padStart(9)} ${(r.mfu === null ? '-' : `${(r.mfu * 100).toFixed(1)}%`).padStart(6)} ` +
-    `${(mine ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(mine ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)}${r.note ? `  (${r.note})` : ''}`);
+    `${(mine && !parseCase(r.case).profile ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(mine ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)}${r.note ? `  (${r.note})` : ''}`);
 }
 process.exit(failures > 0 ? 1 : 0);
+
+/** The profile table a case printed to stderr (MISTRAL_TUNE_CUDA_PROFILE=1: the backend's close), or a line saying it is missing. */
+function profileTable(stderr: string): string {
+  const lines = stderr.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('# CUDA profile'));
+  if (at < 0) return '# (no profile printed)';
+  const end = lines.findIndex((l, i) => i > at && !l.startsWith('# '));
+  return lines.slice(at, end < 0 ? undefined : end).join('\n');
+}

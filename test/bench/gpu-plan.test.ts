@@ -38,6 +38,11 @@ test('each default bench case is a train config that validates and plans without
   assert.equal(peerCaseName(g), '4x2048:ckpt', 'the HF peer runs the same shape');
   assert.equal(caseName(parseCase('2x2048:flash-attn')), '2x2048:flash-attn');
   assert.throws(() => parseCase('2x2048:fast-attn'), /expected BxT/);
+  const p = parseCase('1x2048:flash-attn:profile');
+  assert.deepEqual(p, { B: 1, T: 2048, ckpt: false, attention: 'flash', profile: true });
+  assert.equal(caseName(p), '1x2048:flash-attn:profile');
+  assert.equal(peerCaseName(p), '1x2048');
+  assert.throws(() => parseCase('1x2048:profile:flash-attn'), /then :profile/);
 });
 
 test('model FLOPs of a step: 4·N·B·T over the matmul parameters plus causal attention (issue [10])', () => {
