@@ -62,3 +62,15 @@ test('bench/gpu.ts without CUDA fails at once and says so', { skip: CUDA_GPU_HER
   assert.match(r.stderr, /^bench:gpu: no CUDA here, nothing measured \(device cuda: /m);
   assert.ok(performance.now() - t0 < 15_000);
 });
+
+test('bench/gpu-host.ts counts what a step enqueues on the recording CUDA backend (2 layers, 1×128, flash)', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'gpu-host.ts'), '--case', '1x128:flash-attn', '--layers', '2', '--steps', '2'],
+    { encoding: 'utf8', cwd: ROOT });
+  assert.equal(r.status, 0, r.stderr);
+  const calls = (label: string): number => Number(new RegExp(`^# +[\\d.]+ +[\\d.]+% +(\\d+) +[\\d.]+  ${label}$`, 'm').exec(r.stdout)?.[1] ?? -1);
+  assert.match(r.stdout, /^# 1x128:flash-attn, 2 layers, LoRA r=16 on all 7 projections: host time a step/);
+  assert.equal(calls('flash_attention_forward_d128'), 2, r.stdout);
+  assert.equal(calls('flash_attention_backward_d128'), 2);
+  assert.equal(calls('adamw'), 1);
+  assert.equal(calls('gemm 128×14336×4096 Bᵀ bf16→bf16'), 4, 'gate and up, forward, a layer each');
+});

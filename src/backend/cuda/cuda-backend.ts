@@ -78,7 +78,7 @@ export class CudaBackend implements Backend {
   /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
   private readonly flash: boolean;
   /** MISTRAL_TUNE_CUDA_PROFILE=1: the GPU time of each operation class (op-profiler.ts), else null. */
-  private readonly profiler: OpProfiler | null;
+  readonly profiler: OpProfiler | null;
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {

@@ -65,6 +65,12 @@ export class OpProfiler {
     this.pending = [];
   }
 
+  /** Forgets the classes so far (after waiting for what is pending): the table starts again. */
+  reset(): void {
+    this.collect();
+    this.classes.clear();
+  }
+
   /** The classes so far, the most time first. */
   classesByTime(): OpClass[] {
     this.collect();
