@@ -295,7 +295,7 @@ export class CudaBackend implements Backend {
     const keys = s.kvLen ?? s.T, offset = s.qOffset ?? 0;
     // as the CPU backend: a query past the last key would read past the segments (and the cache)
     if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
-    if (this.flash && flashApplies(q, s)) return flashForward(this, out, lse, q, k, v, segments, s);
+    if (this.flash && flashApplies(s, q, k, v)) return flashForward(this, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     this.kernels.launch('attention_forward', (rb) => L.attentionForward(s, rb), [
@@ -309,7 +309,7 @@ export class CudaBackend implements Backend {
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
-    if (this.flash && flashApplies(q, s)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
+    if (this.flash && flashApplies(s, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));

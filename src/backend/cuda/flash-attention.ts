@@ -21,9 +21,12 @@ export interface FlashAttentionHost {
 
 const cuda = (b: DeviceBuffer): CudaBuffer => b as CudaBuffer;
 
-/** Whether the flash kernels take this call: bf16 storage and a head dim they are built for. */
-export function flashApplies(q: DeviceBuffer, s: AttentionShape): boolean {
-  return q.dtype === 'bf16' && flashKernel(s.D) !== null;
+/**
+ * Whether the flash kernels take this call: bf16 storage, a head dim they are built for, and every tensor they
+ * read in rows of 8 bf16 at a 16-byte aligned address (views at other offsets take the caller's other path).
+ */
+export function flashApplies(s: AttentionShape, ...tensors: DeviceBuffer[]): boolean {
+  return flashKernel(s.D) !== null && tensors.every((t) => t.dtype === 'bf16' && cuda(t).ptr % 16n === 0n);
 }
 
 export function flashForward(h: FlashAttentionHost, out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer,

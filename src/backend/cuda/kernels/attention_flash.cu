@@ -9,6 +9,9 @@
 // Fragment layouts (PTX ISA, mma.m16n8k16 .bf16): with g = lane / 4 and t = lane % 4, A (16×16, row-major)
 // a0 = (g, 2t..2t+1), a1 = (g+8, 2t..), a2 = (g, 2t+8..), a3 = (g+8, 2t+8..); B (16×8) b0 = (k 2t..2t+1, n g),
 // b1 = (k 2t+8.., n g); C (16×8) c0, c1 = (g, 2t..2t+1), c2, c3 = (g+8, 2t..2t+1); the lower index in the low half.
+// Fragments of tiles in shared memory come by ldmatrix.x4 (row strides of D + 8 and 64 + 8 bf16: the 8 rows of
+// each 8×8 matrix fall in distinct banks), .trans where B's k runs down the tile's rows (V, K in dQ, dO and Q in
+// dK and dV) and for Pᵀ and dSᵀ as A.
 // The f32 and f64 storage variants trap in these kernels: the host runs those through attention_gemm.
 #include "common.cuh"
 
@@ -23,13 +26,6 @@ __device__ __forceinline__ unsigned pack2(float lo, float hi) {
   return *reinterpret_cast<unsigned *>(&v);
 }
 
-__device__ __forceinline__ unsigned pack2_raw(store_t lo, store_t hi) {
-  __nv_bfloat162 v;
-  v.x = lo;
-  v.y = hi;
-  return *reinterpret_cast<unsigned *>(&v);
-}
-
 __device__ __forceinline__ void mma16816(float c[4], const unsigned a[4], unsigned b0, unsigned b1) {
 #ifdef MT_HOST_EMULATOR // the kernel emulator of the tests (test/backend/cuda/emulator): the warp's fragments on the host
   mt_mma_m16n8k16_bf16(c, a, b0, b1);
@@ -38,6 +34,39 @@ __device__ __forceinline__ void mma16816(float c[4], const unsigned a[4], unsign
                : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
                : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 #endif
+}
+
+/**
+ * ldmatrix.sync.aligned.m8n8.x4 (.trans with `T`): four 8×8 bf16 matrices from shared memory, the rows of matrix j
+ * at the addresses lanes 8j..8j+7 give (16-byte aligned); r[j] gets this lane's two elements of matrix j — row
+ * lane / 4, columns 2·(lane % 4) and the next, or with .trans rows 2·(lane % 4) and the next of column lane / 4:
+ * an mma A or B fragment straight from a row-major tile (B from its transpose with .trans).
+ */
+template <bool T>
+__device__ __forceinline__ void ldsm_x4(unsigned r[4], const store_t *row) {
+#ifdef MT_HOST_EMULATOR
+  mt_ldmatrix_x4(r, row, T);
+#else
+  unsigned a;
+  asm("{ .reg .u64 u; cvta.to.shared.u64 u, %1; cvt.u32.u64 %0, u; }" : "=r"(a) : "l"(row));
+  if (T) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
+  } else {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a) : "memory");
+  }
+#endif
+}
+
+/** Eight consecutive bf16 of a row as one 16-byte load (offset a multiple of 8, the buffer 16-byte aligned: flashApplies). */
+__device__ __forceinline__ uint4 ld8(const store_t *p, long long i) {
+  return *reinterpret_cast<const uint4 *>(p + i);
+}
+
+/** Eight bf16 into a shared-memory row (16-byte aligned: rows of D + 8 or 64 + 8 bf16 from an aligned base). */
+__device__ __forceinline__ void st8(store_t *p, uint4 v) {
+  *reinterpret_cast<uint4 *>(p) = v;
 }
 
 /** Two consecutive bf16 of a row as one 32-bit word (even offset: 4-byte aligned). */
@@ -89,29 +118,31 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
   const int hi = min(aLast, K - 1);
   for (int j0 = lo; j0 <= hi; j0 += FA_BK) {
     // stage the tile: 2 bf16 per load, zeros past K
-    for (int e = threadIdx.x; e < FA_BK * (D / 2); e += FA_WARPS * WARP) {
-      const int row = e / (D / 2), col = 2 * (e % (D / 2)), j = j0 + row;
-      unsigned kw = 0u, vw = 0u;
+    for (int e = threadIdx.x; e < FA_BK * (D / 8); e += FA_WARPS * WARP) {
+      const int row = e / (D / 8), col = 8 * (e % (D / 8)), j = j0 + row;
+      uint4 kw = {0u, 0u, 0u, 0u}, vw = {0u, 0u, 0u, 0u};
       if (j < K) {
-        kw = ld2(kb, (long long)j * ks + col);
-        vw = ld2(vb, (long long)j * ks + col);
+        kw = ld8(kb, (long long)j * ks + col);
+        vw = ld8(vb, (long long)j * ks + col);
       }
-      *reinterpret_cast<unsigned *>(&Ks[row][col]) = kw;
-      *reinterpret_cast<unsigned *>(&Vs[row][col]) = vw;
+      st8(&Ks[row][col], kw);
+      st8(&Vs[row][col], vw);
     }
     for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) segK[e] = j0 + e < K ? seg[j0 + e] : -2;
     __syncthreads();
 
-    // S = Q·Kᵀ for the warp's 16 rows × 64 keys: 8 n-tiles of 8 keys
+    // S = Q·Kᵀ for the warp's 16 rows × 64 keys: 8 n-tiles of 8 keys, two per ldmatrix (K's rows are B's columns)
     float s[FA_BK / 8][4];
 #pragma unroll
-    for (int nt = 0; nt < FA_BK / 8; nt++) {
-      s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+    for (int nt = 0; nt < FA_BK / 8; nt++) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt += 2) {
 #pragma unroll
       for (int kk = 0; kk < D / 16; kk++) {
-        const unsigned b0 = *reinterpret_cast<const unsigned *>(&Ks[nt * 8 + g][kk * 16 + 2 * t]);
-        const unsigned b1 = *reinterpret_cast<const unsigned *>(&Ks[nt * 8 + g][kk * 16 + 2 * t + 8]);
-        mma16816(s[nt], aq[kk], b0, b1);
+        unsigned kb[4];
+        ldsm_x4<false>(kb, &Ks[nt * 8 + (lane % 8) + 8 * (lane / 16)][kk * 16 + 8 * ((lane / 8) % 2)]);
+        mma16816(s[nt], aq[kk], kb[0], kb[1]);
+        mma16816(s[nt + 1], aq[kk], kb[2], kb[3]);
       }
     }
     // mask and scale; the tile's row maxima over the quad that shares a row
@@ -159,13 +190,12 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
     for (int kc = 0; kc < FA_BK / 16; kc++) {
       const unsigned ap[4] = {pack2(s[2 * kc][0], s[2 * kc][1]), pack2(s[2 * kc][2], s[2 * kc][3]),
                               pack2(s[2 * kc + 1][0], s[2 * kc + 1][1]), pack2(s[2 * kc + 1][2], s[2 * kc + 1][3])};
-      const int key = kc * 16 + 2 * t;
 #pragma unroll
-      for (int nd = 0; nd < D / 8; nd++) {
-        const int col = nd * 8 + g;
-        const unsigned b0 = pack2_raw(Vs[key][col], Vs[key + 1][col]);
-        const unsigned b1 = pack2_raw(Vs[key + 8][col], Vs[key + 9][col]);
-        mma16816(o[nd], ap, b0, b1);
+      for (int nd = 0; nd < D / 8; nd += 2) { // V's B fragments by a transposing ldmatrix, two d-tiles at once
+        unsigned vb[4];
+        ldsm_x4<true>(vb, &Vs[kc * 16 + (lane % 8) + 8 * ((lane / 8) % 2)][nd * 8 + 8 * (lane / 16)]);
+        mma16816(o[nd], ap, vb[0], vb[1]);
+        mma16816(o[nd + 1], ap, vb[2], vb[3]);
       }
     }
     __syncthreads(); // the tile is rewritten next
@@ -196,17 +226,18 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
  * row stride FA_BK + 8 (P or dS), Y (queries × D) with row stride D + 8 (dO or Q). A = Xᵀ: rows are keys.
  */
 template <int D>
-__device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t *X, const store_t *Y, int warp, int g, int t) {
+__device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t *X, const store_t *Y, int warp, int lane) {
   constexpr int LD = D + 8, LP = FA_BK + 8;
 #pragma unroll
   for (int kq = 0; kq < FA_BQ / 16; kq++) {
-    const int q = kq * 16 + 2 * t, key = warp * 16 + g;
-    const unsigned a[4] = {pack2_raw(X[q * LP + key], X[(q + 1) * LP + key]), pack2_raw(X[q * LP + key + 8], X[(q + 1) * LP + key + 8]),
-                           pack2_raw(X[(q + 8) * LP + key], X[(q + 9) * LP + key]), pack2_raw(X[(q + 8) * LP + key + 8], X[(q + 9) * LP + key + 8])};
+    unsigned a[4]; // Xᵀ's A fragment (keys × queries) by a transposing ldmatrix of X (queries × keys)
+    ldsm_x4<true>(a, X + (kq * 16 + (lane % 8) + 8 * (lane / 16)) * LP + warp * 16 + 8 * ((lane / 8) % 2));
 #pragma unroll
-    for (int nd = 0; nd < D / 8; nd++) {
-      const int col = nd * 8 + g;
-      mma16816(acc[nd], a, pack2_raw(Y[q * LD + col], Y[(q + 1) * LD + col]), pack2_raw(Y[(q + 8) * LD + col], Y[(q + 9) * LD + col]));
+    for (int nd = 0; nd < D / 8; nd += 2) {
+      unsigned yb[4];
+      ldsm_x4<true>(yb, Y + (kq * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + nd * 8 + 8 * (lane / 16));
+      mma16816(acc[nd], a, yb[0], yb[1]);
+      mma16816(acc[nd + 1], a, yb[2], yb[3]);
     }
   }
 }
@@ -236,11 +267,12 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, sto
   const int *seg = segments + (long long)b * T;
   const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
 
-  for (int e = threadIdx.x; e < FA_BK * (D / 2); e += FA_WARPS * WARP) {
-    const int row = e / (D / 2), col = 2 * (e % (D / 2)), j = j0 + row;
+  const uint4 zero = {0u, 0u, 0u, 0u};
+  for (int e = threadIdx.x; e < FA_BK * (D / 8); e += FA_WARPS * WARP) {
+    const int row = e / (D / 8), col = 8 * (e % (D / 8)), j = j0 + row;
     const long long at = ((long long)b * T + j) * ks + (long long)kvh * D + col;
-    *reinterpret_cast<unsigned *>(&Ks[row * LD + col]) = j < T ? ld2(k, at) : 0u;
-    *reinterpret_cast<unsigned *>(&Vs[row * LD + col]) = j < T ? ld2(v, at) : 0u;
+    st8(&Ks[row * LD + col], j < T ? ld8(k, at) : zero);
+    st8(&Vs[row * LD + col], j < T ? ld8(v, at) : zero);
   }
   for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) segK[e] = j0 + e < T ? seg[j0 + e] : -2;
 
@@ -258,11 +290,11 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, sto
     const int h = kvh * G + hh;
     for (int q0 = qFirst; q0 < qEnd; q0 += FA_BQ) {
       __syncthreads(); // the previous tile's Q, dO and P/dS are read by now
-      for (int e = threadIdx.x; e < FA_BQ * (D / 2); e += FA_WARPS * WARP) {
-        const int row = e / (D / 2), col = 2 * (e % (D / 2)), i = q0 + row;
+      for (int e = threadIdx.x; e < FA_BQ * (D / 8); e += FA_WARPS * WARP) {
+        const int row = e / (D / 8), col = 8 * (e % (D / 8)), i = q0 + row;
         const long long at = ((long long)b * T + i) * qs + (long long)h * D + col;
-        *reinterpret_cast<unsigned *>(&Qs[row * LD + col]) = i < T ? ld2(q, at) : 0u;
-        *reinterpret_cast<unsigned *>(&dOs[row * LD + col]) = i < T ? ld2(dout, at) : 0u;
+        st8(&Qs[row * LD + col], i < T ? ld8(q, at) : zero);
+        st8(&dOs[row * LD + col], i < T ? ld8(dout, at) : zero);
       }
       for (int e = threadIdx.x; e < FA_BQ; e += FA_WARPS * WARP) {
         const int i = q0 + e;
@@ -276,35 +308,47 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, sto
       // S = Q·Kᵀ and dP = dO·Vᵀ for the warp's 16 queries × 64 keys
       float sp[FA_BK / 8][4], dp[FA_BK / 8][4];
 #pragma unroll
-      for (int nt = 0; nt < FA_BK / 8; nt++) {
+      for (int nt = 0; nt < FA_BK / 8; nt++)
 #pragma unroll
         for (int e = 0; e < 4; e++) sp[nt][e] = dp[nt][e] = 0.f;
 #pragma unroll
-        for (int kk = 0; kk < D / 16; kk++) {
-          unsigned aq[4], ad[4];
+      for (int kk = 0; kk < D / 16; kk++) {
+        unsigned aq[4], ad[4]; // the warp's Q and dO rows as A fragments
+        const int arow = (warp * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + kk * 16 + 8 * (lane / 16);
+        ldsm_x4<false>(aq, Qs + arow);
+        ldsm_x4<false>(ad, dOs + arow);
 #pragma unroll
-          for (int r = 0; r < 2; r++) {
-            const int row = (warp * 16 + g + 8 * r) * LD + kk * 16 + 2 * t;
-            aq[r] = *reinterpret_cast<const unsigned *>(&Qs[row]);
-            aq[2 + r] = *reinterpret_cast<const unsigned *>(&Qs[row + 8]);
-            ad[r] = *reinterpret_cast<const unsigned *>(&dOs[row]);
-            ad[2 + r] = *reinterpret_cast<const unsigned *>(&dOs[row + 8]);
-          }
-          const int krow = (nt * 8 + g) * LD + kk * 16 + 2 * t;
-          mma16816(sp[nt], aq, *reinterpret_cast<const unsigned *>(&Ks[krow]), *reinterpret_cast<const unsigned *>(&Ks[krow + 8]));
-          mma16816(dp[nt], ad, *reinterpret_cast<const unsigned *>(&Vs[krow]), *reinterpret_cast<const unsigned *>(&Vs[krow + 8]));
+        for (int nt = 0; nt < FA_BK / 8; nt += 2) { // K's and V's rows are B's columns, two n-tiles per ldmatrix
+          const int brow = (nt * 8 + (lane % 8) + 8 * (lane / 16)) * LD + kk * 16 + 8 * ((lane / 8) % 2);
+          unsigned kb[4], vb[4];
+          ldsm_x4<false>(kb, Ks + brow);
+          ldsm_x4<false>(vb, Vs + brow);
+          mma16816(sp[nt], aq, kb[0], kb[1]);
+          mma16816(sp[nt + 1], aq, kb[2], kb[3]);
+          mma16816(dp[nt], ad, vb[0], vb[1]);
+          mma16816(dp[nt + 1], ad, vb[2], vb[3]);
         }
       }
-      // P (0 where masked) to shared memory; dS = P∘(dP − rowdot) kept in dp
+      // P (0 where masked) to shared memory; dS = P∘(dP − rowdot) kept in dp. This thread's two query rows'
+      // segment, lse and row-dot are read once
+      int rSeg[2];
+      float rLse[2], rDot[2];
+#pragma unroll
+      for (int r = 0; r < 2; r++) {
+        const int il = warp * 16 + g + 8 * r;
+        rSeg[r] = lseS[il] != NEG_INF ? segQ[il] : -1; // a query that sees no key (lse −inf) takes no gradient
+        rLse[r] = lseS[il];
+        rDot[r] = rdS[il];
+      }
 #pragma unroll
       for (int nt = 0; nt < FA_BK / 8; nt++) {
 #pragma unroll
         for (int e = 0; e < 4; e++) {
-          const int il = warp * 16 + g + 8 * (e / 2), jl = nt * 8 + 2 * t + (e % 2), i = q0 + il, j = j0 + jl;
-          const bool vis = segQ[il] >= 0 && j <= i && segK[jl] == segQ[il] && (window <= 0 || i - j < window) && lseS[il] != NEG_INF;
-          const float p = vis ? __expf(sp[nt][e] * scale - lseS[il]) : 0.f;
+          const int r = e / 2, jl = nt * 8 + 2 * t + (e % 2), i = q0 + warp * 16 + g + 8 * r, j = j0 + jl;
+          const bool vis = rSeg[r] >= 0 && j <= i && segK[jl] == rSeg[r] && (window <= 0 || i - j < window);
+          const float p = vis ? __expf(sp[nt][e] * scale - rLse[r]) : 0.f;
           sp[nt][e] = p;
-          dp[nt][e] = p * (dp[nt][e] - rdS[il]);
+          dp[nt][e] = p * (dp[nt][e] - rDot[r]);
         }
 #pragma unroll
         for (int r = 0; r < 2; r++) {
@@ -321,26 +365,31 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, sto
         as[kc][3] = pack2(dp[2 * kc + 1][2], dp[2 * kc + 1][3]);
       }
 #pragma unroll
-      for (int nd = 0; nd < D / 8; nd++) {
-        float c[4] = {0.f, 0.f, 0.f, 0.f};
+      for (int nd = 0; nd < D / 8; nd += 2) {
+        float c[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
 #pragma unroll
-        for (int kc = 0; kc < FA_BK / 16; kc++) {
-          const int key = kc * 16 + 2 * t, col = nd * 8 + g;
-          mma16816(c, as[kc], pack2_raw(Ks[key * LD + col], Ks[(key + 1) * LD + col]), pack2_raw(Ks[(key + 8) * LD + col], Ks[(key + 9) * LD + col]));
+        for (int kc = 0; kc < FA_BK / 16; kc++) { // K as B (keys × d) by a transposing ldmatrix, two d-tiles at once
+          unsigned kb[4];
+          ldsm_x4<true>(kb, Ks + (kc * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + nd * 8 + 8 * (lane / 16));
+          mma16816(c[0], as[kc], kb[0], kb[1]);
+          mma16816(c[1], as[kc], kb[2], kb[3]);
         }
 #pragma unroll
         for (int r = 0; r < 2; r++) {
           const int i = q0 + warp * 16 + g + 8 * r;
           if (i < T) {
             exact_t *dst = dq_acc + ((long long)b * T + i) * qs + (long long)h * D + nd * 8 + 2 * t;
-            atomicAdd(dst, scale * c[2 * r]);
-            atomicAdd(dst + 1, scale * c[2 * r + 1]);
+#pragma unroll
+            for (int u = 0; u < 2; u++) {
+              atomicAdd(dst + 8 * u, scale * c[u][2 * r]);
+              atomicAdd(dst + 8 * u + 1, scale * c[u][2 * r + 1]);
+            }
           }
         }
       }
       __syncthreads(); // P complete in shared memory
       // dV += Pᵀ·dO, the warp's 16 keys as rows (A from P transposed, B from dO)
-      kv_accumulate<D>(dv_acc, Ps, dOs, warp, g, t);
+      kv_accumulate<D>(dv_acc, Ps, dOs, warp, lane);
       __syncthreads(); // P read: dS takes its place
 #pragma unroll
       for (int nt = 0; nt < FA_BK / 8; nt++)
@@ -349,7 +398,7 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, sto
           *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(dp[nt][2 * r], dp[nt][2 * r + 1]);
       __syncthreads();
       // dK += dSᵀ·Q
-      kv_accumulate<D>(dk_acc, Ps, Qs, warp, g, t);
+      kv_accumulate<D>(dk_acc, Ps, Qs, warp, lane);
     }
   }
   // dK (scaled) and dV for the block's keys, written once

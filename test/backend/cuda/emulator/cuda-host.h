@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <cstring>
 #include <cstdlib>
+#include <cstdio>
 
 struct uint3 { unsigned x, y, z; };
+struct alignas(16) uint4 { unsigned x, y, z, w; };
 struct dim3 { unsigned x, y, z; };
 extern uint3 threadIdx, blockIdx;
 extern dim3 blockDim, gridDim;
@@ -41,6 +43,25 @@ template <typename T> inline T __shfl_xor_sync(unsigned, T v, int m) {
 int mt_lane();
 /** Every lane of the calling warp gives `bytes` (at most 64) from `mine`; `all` gets the 32 in lane order. */
 void mt_warp_gather(const void *mine, unsigned bytes, void *all);
+/**
+ * PTX ldmatrix.sync.aligned.m8n8.x4[.trans].shared.b16 for the calling warp: lanes 8j..8j+7 give the addresses of
+ * the 8 rows of matrix j (16 bytes each, 16-byte aligned, else the emulator aborts); r[j] gets this lane's two
+ * elements of matrix j: row lane / 4, columns 2·(lane % 4) and the next — or with `trans` rows 2·(lane % 4) and
+ * the next of column lane / 4 — the lower one in the low half.
+ */
+inline void mt_ldmatrix_x4(unsigned r[4], const void *row, bool trans) {
+  const unsigned char *all[32];
+  if ((uintptr_t)row % 16 != 0) { std::fprintf(stderr, "emulator: ldmatrix row address %p not 16-byte aligned\n", row); std::abort(); }
+  mt_warp_gather(&row, sizeof row, all);
+  const int l = mt_lane();
+  auto at = [&](int j, int rowIndex, int col) { uint16_t v; std::memcpy(&v, all[8 * j + rowIndex] + 2 * col, 2); return (unsigned)v; };
+  for (int j = 0; j < 4; j++) {
+    const unsigned lo = trans ? at(j, 2 * (l % 4), l / 4) : at(j, l / 4, 2 * (l % 4));
+    const unsigned hi = trans ? at(j, 2 * (l % 4) + 1, l / 4) : at(j, l / 4, 2 * (l % 4) + 1);
+    r[j] = lo | (hi << 16);
+  }
+}
+
 /**
  * PTX mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32, D = A·B + C, for the calling warp: each lane gives
  * its fragments (layouts in attention_flash.cu's header; the lower index in the low half of each word) and gets
