@@ -33,9 +33,9 @@ export class Linear {
   forward(y: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean, z: DeviceBuffer | undefined,
     dropScratch: DeviceBuffer | null, dropoutSeed: number): void {
     const be = this.backend;
-    be.gemm(y, x, this.weight, { m: N, n: this.outDim, k: this.inDim, transB: true, beta: accumulate ? 1 : 0 });
+    const base = (beta: number): void => be.gemm(y, x, this.weight, { m: N, n: this.outDim, k: this.inDim, transB: true, beta });
     const lora = this.lora;
-    if (!lora) return;
+    if (!lora) return base(accumulate ? 1 : 0);
     if (!z) throw new Error('Linear.forward: LoRA needs its activation buffers');
     let u = x;
     if (dropScratch && lora.dropout > 0) {
@@ -44,7 +44,16 @@ export class Linear {
     }
     const { Acopy, Bcopy } = lora.pair; // bf16 working copies while training under bf16 (else the factors)
     be.gemm(z, u, Acopy ?? lora.pair.A, { m: N, n: lora.r, k: this.inDim, transB: true });
-    be.gemm(y, z, Bcopy ?? lora.pair.B, { m: N, n: this.outDim, k: lora.r, transB: true, alpha: lora.scaling, beta: 1 });
+    const loraTerm = (beta: number): void => be.gemm(y, z, Bcopy ?? lora.pair.B, { m: N, n: this.outDim, k: lora.r, transB: true, alpha: lora.scaling, beta });
+    if (accumulate) {
+      base(1);
+      loraTerm(1);
+    } else {
+      // the rank-r term written first, then added by the base product as it writes y (β = 1): the memory-bound
+      // rank-r GEMM writes y instead of reading and rewriting it
+      loraTerm(0);
+      base(1);
+    }
   }
 
   /**
@@ -57,9 +66,9 @@ export class Linear {
     const be = this.backend;
     const { outDim: out, inDim: inn } = this;
     if (this.dWeight) be.gemm(this.dWeight, dy, x, { m: out, n: inn, k: N, transA: true, beta: 1 });
-    be.gemm(dx, dy, this.weight, { m: N, n: inn, k: out, beta: accumulate ? 1 : 0 });
+    const base = (beta: number): void => be.gemm(dx, dy, this.weight, { m: N, n: inn, k: out, beta });
     const lora = this.lora;
-    if (!lora) return;
+    if (!lora) return base(accumulate ? 1 : 0);
     if (!z) throw new Error('Linear.backward: LoRA needs its saved activations');
     const { dA, dB } = lora.pair;
     const A = lora.pair.Acopy ?? lora.pair.A, B = lora.pair.Bcopy ?? lora.pair.B; // the products' operands, as in forward
@@ -74,11 +83,16 @@ export class Linear {
     }
     if (dA) be.gemm(dA, dz, u, { m: lora.r, n: inn, k: N, transA: true, beta: 1 });
     if (dropped) {
+      base(accumulate ? 1 : 0);
       be.gemm(scratch, dz, A, { m: N, n: inn, k: lora.r });
       be.dropout(scratch, scratch, lora.dropout, dropoutSeed, N * inn); // ∂/∂x of x · mask
       be.axpy(dx, scratch, 1, N * inn);
-    } else {
+    } else if (accumulate) {
+      base(1);
       be.gemm(dx, dz, A, { m: N, n: inn, k: lora.r, beta: 1 });
+    } else {
+      be.gemm(dx, dz, A, { m: N, n: inn, k: lora.r }); // as in forward: the rank-r term first, the base adds it
+      base(1);
     }
   }
 }

@@ -72,5 +72,7 @@ test('bench/gpu-host.ts counts what a step enqueues on the recording CUDA backen
   assert.equal(calls('flash_attention_forward_d128'), 2, r.stdout);
   assert.equal(calls('flash_attention_backward_d128'), 2);
   assert.equal(calls('adamw'), 1);
-  assert.equal(calls('gemm 128×14336×4096 Bᵀ bf16→bf16'), 4, 'gate and up, forward, a layer each');
+  // gate and up, forward, in each of the 2 layers: the rank-16 term written first (β = 0), the base product adds it
+  assert.equal(calls('gemm 128×14336×16 Bᵀ bf16→bf16'), 4);
+  assert.equal(calls('gemm 128×14336×4096 Bᵀ bf16→bf16 \\+C'), 4);
 });
