@@ -4,12 +4,13 @@
 // kernel over one range, with no host round trip. A model in the flat dtype computes with views into
 // the flat values; a lower-precision model (bf16) keeps its own weight buffers, written back from this
 // master copy after every update (copy), as are the working copies some parameters ask for (Param.workingCopy:
-// LoRA factors under bf16). Weight-decay groups are resolved here, once. Also holds
+// LoRA factors under bf16; one allocation per dtype in flat order, so a run of them is refreshed by one copy). Weight-decay groups are resolved here, once. Also holds
 // the step's device scalars (Σ loss and Σ g² in f64, read back once per step; the clip coefficient in
 // the flat dtype, so that scaling the gradients runs in their own precision with no widened copy).
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import { decays, type Param } from '../model/params.ts';
+import type { DType } from '../backend/dtype.ts';
 
 /** Where the step's scalars sit in `FlatParams.scalars` (f64). */
 export const SCALAR = { lossSum: 0, gradSumSquares: 1 } as const;
@@ -61,6 +62,23 @@ export class FlatParams {
     if (spans.length) backend.upload(this.decaySpans, { dtype: 'i32', data: Int32Array.from(spans) });
     this.scalars = zeros(backend, 'f64', 2);
     this.clipCoef = zeros(backend, this.dtype, 1);
+    // the working copies, in one allocation per dtype in flat order: consecutive ones are refreshed by one copy
+    const working = new Map<DType, { buffer: DeviceBuffer | null; length: number }>();
+    for (const p of params) {
+      if (!p.workingCopy) continue;
+      const w = working.get(p.workingCopy.dtype) ?? { buffer: null, length: 0 };
+      w.length += p.value.length;
+      working.set(p.workingCopy.dtype, w);
+    }
+    for (const [dtype, w] of working) w.buffer = backend.alloc(dtype, w.length);
+    const used = new Map<DType, number>();
+    // consecutive working copies (adjacent in both the working buffer and the master): one mirror each run
+    let run: { dtype: DType; model: number; master: number; length: number } | null = null;
+    const flush = (): void => {
+      if (!run) return;
+      this.mirrors.push({ model: backend.view(working.get(run.dtype)!.buffer!, run.model, run.length), master: backend.view(this.values, run.master, run.length) });
+      run = null;
+    };
     params.forEach((p, i) => {
       const len = p.value.length;
       const value = this.view(this.values, i), grad = this.view(this.grads, i);
@@ -72,15 +90,22 @@ export class FlatParams {
       if (direct) backend.free(oldValue);
       else this.mirrors.push({ model: oldValue, master: value });
       if (p.workingCopy) {
-        const copy = backend.alloc(p.workingCopy.dtype, len);
+        const dtype = p.workingCopy.dtype, at = used.get(dtype) ?? 0;
+        used.set(dtype, at + len);
+        const copy = backend.view(working.get(dtype)!.buffer!, at, len);
         backend.copy(copy, value, len);
         p.workingCopy.attach(copy);
-        this.mirrors.push({ model: copy, master: value });
+        if (run && run.dtype === dtype && run.model + run.length === at && run.master + run.length === this.offsets[i]) run.length += len;
+        else {
+          flush();
+          run = { dtype, model: at, master: this.offsets[i]!, length: len };
+        }
       }
       backend.free(oldGrad);
       p.value = value;
       p.grad = grad;
     });
+    flush();
   }
 
   /** Parameter i's range of a flat buffer. */

@@ -107,6 +107,34 @@ test('a working copy (LoRA factors under bf16) is allocated in its dtype, attach
   assert.deepEqual(Array.from(backend.download(copy!)), rounded(), 'rewritten after the update');
 });
 
+test('working copies share one allocation: each run of consecutive ones is rewritten by one copy, every copy equal to its master', () => {
+  const backend = testBackend();
+  const sizes = [3, 5, 2, 4, 6, 1];
+  const withCopy = [true, true, true, false, true, true]; // two runs: 0–2 and 4–5
+  const copies: Array<ReturnType<Backend['alloc']> | null> = sizes.map(() => null);
+  const rng = new Rng(9);
+  const params = sizes.map((n, i) => {
+    const value = backend.alloc('f32', n), grad = backend.alloc('f32', n);
+    backend.upload(value, { dtype: 'f32', data: Float32Array.from({ length: n }, () => rng.normal()) });
+    backend.upload(grad, { dtype: 'f32', data: Float32Array.from({ length: n }, () => rng.normal()) });
+    return { name: `p${i}.lora_A.weight`, shape: [n], value, grad,
+      ...(withCopy[i] ? { workingCopy: { dtype: 'bf16' as const, attach: (c: ReturnType<Backend['alloc']>) => { copies[i] = c; } } } : {}) };
+  });
+  let copyCalls = 0;
+  const counting = new Proxy(backend, { get: (b, k) => (k === 'copy' ? (...a: Parameters<Backend['copy']>) => { copyCalls++; return b.copy(...a); } : Reflect.get(b, k)) });
+  const opt = new AdamW(counting, params, hyper);
+  const check = (what: string): void => sizes.forEach((_, i) => {
+    if (!withCopy[i]) return assert.equal(copies[i], null);
+    const master = Array.from(bf16ToF32(f32ToBf16(backend.download(opt.flat.view(opt.flat.values, i)) as Float32Array)));
+    assert.deepEqual(Array.from(backend.download(copies[i]!)), master, `${what}: parameter ${i}`);
+  });
+  check('at the start');
+  copyCalls = 0;
+  opt.update(hyper.lr);
+  assert.equal(copyCalls, 2, 'one copy per run of consecutive working copies');
+  check('after the update');
+});
+
 test('LoRA under bf16 trains on bf16 working copies of its f32 factors; fp32 has none', () => {
   for (const precision of ['bf16', 'f32'] as const) {
     const backend = testBackend();
