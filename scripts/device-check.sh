@@ -15,13 +15,13 @@
 #   attn-variants  the attention and model parity tests on CUDA with MISTRAL_TUNE_CUDA_ATTENTION=gemm (fp32, bf16)
 #                  and =flash (bf16: the tensor-core forward and backward at head dims 64 and 128), issue [10]'s
 #                  variants; every variant runs, the step fails if one did
+#   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared
 #   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(), the cases that matter most first
 #                  (each case gets what is left but 20 s for each one after it): 1×2048, 2×2048 and 4×2048 with
 #                  activation checkpointing with flash attention (:flash-attn, issue [10]'s targets), 1×2048 flash
 #                  profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), then 1×2048 with attention
 #                  through cuBLASLt (:gemm-attn) and with the attention kernels (the default), beside HF PEFT; its
 #                  --budget-s ends it inside the step's limit with a partial table (BENCH_LAYERS and BENCH_CASES override)
-#   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared
 # The limits add up to at most TOTAL_S (default 490 s, kill grace included: 8 min 10 s); a step is cut to what
 # is left of it, and skipped when under 10 s are left. The files under $OUT: summary.txt (environment, one
 # line per step, the total) and one NAME.log per step — 8 files at most, the tool's limit.
@@ -94,10 +94,10 @@ step test-gpu-bf16 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
 step attn-variants 60 bash -c 'rc=0; for vp in gemm:fp32 gemm:bf16 flash:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; \
   MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-timeout=20000 \
   test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts || rc=1; done; exit $rc'
-step bench-gpu 200 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn,1x2048:flash-attn:profile,1x2048:gemm-attn,1x2048}" \
-  --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 190
-step hf-check 20 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
+step hf-check 30 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
 rm -rf "$OUT/hfc" # the exported models: too many files to bring back; the log has the comparison
+step bench-gpu 195 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn,1x2048:flash-attn:profile,1x2048:gemm-attn,1x2048}" \
+  --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 185
 
 note "total $(($(date +%s) - start))s, $failures failed"
 exit $failures
