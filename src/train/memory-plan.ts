@@ -5,6 +5,7 @@
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
 import { gemmStagingBytes } from '../backend/cuda/gemm-plan.ts';
 import { cudaAttentionFromEnv } from '../backend/cuda/attention-path.ts';
+import { flashAttentionWorkspaceBytes } from '../backend/cuda/flash-attention.ts';
 import { gemmAttentionWorkspaceBytes } from '../backend/cuda/gemm-attention.ts';
 import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
@@ -128,8 +129,10 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
   } else {
     // the longest sequence (T) sizes the GEMM path's per-group score matrices; the most tokens its packed copies
     const Tmax = Math.max(batch.T, ev?.T ?? 0);
-    workspace = cudaAttentionFromEnv() !== 'kernel' // gemm, or flash (planned as gemm's: its fallback, and more than flash's rowdot and f32 dQ)
-      ? Math.max(gemmAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, storage, exact), gemmAttentionWorkspaceBytes({ B: 1, T: Tmax, Hq, Hkv, D }, storage, exact))
+    const path = cudaAttentionFromEnv();
+    const gemm = Math.max(gemmAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, storage, exact), gemmAttentionWorkspaceBytes({ B: 1, T: Tmax, Hq, Hkv, D }, storage, exact));
+    // flash: its own accumulators, or the gemm path's where a call falls back to it (fp32, another head dim)
+    workspace = path === 'gemm' ? gemm : path === 'flash' ? Math.max(gemm, flashAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, exact))
       : cudaAttentionWorkspace({ B, T, Hq, Hkv, D });
   }
   const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;

@@ -1,6 +1,6 @@
 // Attention by the tensor-core flash kernels (MISTRAL_TUNE_CUDA_ATTENTION=flash; kernels/attention_flash.cu):
 // the forward in one launch; the backward as rowdot = Σ dO·O (attention_gemm.cu's attn_rowdot), the kernel
-// (dK, dV written, dQ added to a zeroed f32 accumulator by atomics), and dQ rounded into dq. Only for bf16
+// (dQ, dK and dV added to zeroed f32 accumulators by atomics), and the three rounded into dq, dk and dv. Only for bf16
 // storage at head dims 64 and 128 (flashKernel): the caller runs another path elsewhere.
 import type { AttentionShape, DeviceBuffer } from '../backend.ts';
 import type { DType } from '../dtype.ts';
@@ -17,6 +17,7 @@ export interface FlashAttentionHost {
   free(buf: DeviceBuffer): void;
   fill(buf: DeviceBuffer, value: number): void;
   copy(dst: DeviceBuffer, src: DeviceBuffer, n: number): void;
+  view(buf: DeviceBuffer, offset: number, length: number): DeviceBuffer;
 }
 
 const cuda = (b: DeviceBuffer): CudaBuffer => b as CudaBuffer;
@@ -29,6 +30,11 @@ export function flashApplies(s: AttentionShape, ...tensors: DeviceBuffer[]): boo
   return flashKernel(s.D) !== null && tensors.every((t) => t.dtype === 'bf16' && cuda(t).ptr % 16n === 0n);
 }
 
+/** Bytes the flash backward holds beside its operands: the rowdot (B, Hq, T) and the dQ, dK, dV accumulators, in the exact dtype. */
+export function flashAttentionWorkspaceBytes(s: { B: number; T: number; Hq: number; Hkv: number; D: number }, exactBytes = 4): number {
+  return exactBytes * (s.B * s.Hq * s.T + s.B * s.T * (s.Hq + 2 * s.Hkv) * s.D);
+}
+
 export function flashForward(h: FlashAttentionHost, out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer,
   segments: DeviceBuffer, s: AttentionShape): void {
   h.kernels.launch(flashKernel(s.D)!, L.flashAttentionForward(s), [
@@ -38,14 +44,18 @@ export function flashForward(h: FlashAttentionHost, out: DeviceBuffer, lse: Devi
 
 export function flashBackward(h: FlashAttentionHost, dq: DeviceBuffer, dk: DeviceBuffer, dv: DeviceBuffer, dout: DeviceBuffer, out: DeviceBuffer,
   lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape): void {
-  const rows = s.B * s.Hq * s.T, n = s.B * s.T * s.Hq * s.D;
-  const rowdot = h.alloc(lse.dtype, rows), dqAcc = h.alloc(lse.dtype, n);
+  const rows = s.B * s.Hq * s.T, nq = s.B * s.T * s.Hq * s.D, nk = s.B * s.T * s.Hkv * s.D;
+  // dQ, dK and dV accumulate in the exact dtype (one zeroed buffer), then are rounded into dq, dk, dv
+  const rowdot = h.alloc(lse.dtype, rows), acc = h.alloc(lse.dtype, nq + 2 * nk);
+  const [dqAcc, dkAcc, dvAcc] = [h.view(acc, 0, nq), h.view(acc, nq, nk), h.view(acc, nq + nk, nk)];
   launchRowdot(h.kernels, rowdot, dout, out, s);
-  h.fill(dqAcc, 0);
+  h.fill(acc, 0);
   h.kernels.launch(flashBackwardKernel(s.D)!, L.flashAttentionBackward(s), [
-    cuda(dqAcc), cuda(dk), cuda(dv), cuda(q), cuda(k), cuda(v), cuda(dout), cuda(lse), cuda(rowdot), cuda(segments), s.T, s.Hq, s.Hkv, s.scale, s.window ?? 0,
+    cuda(dqAcc), cuda(dkAcc), cuda(dvAcc), cuda(q), cuda(k), cuda(v), cuda(dout), cuda(lse), cuda(rowdot), cuda(segments), s.T, s.Hq, s.Hkv, s.scale, s.window ?? 0,
   ]);
-  h.copy(dq, dqAcc, n);
+  h.copy(dq, dqAcc, nq);
+  h.copy(dk, dkAcc, nk);
+  h.copy(dv, dvAcc, nk);
   h.free(rowdot);
-  h.free(dqAcc);
+  h.free(acc);
 }

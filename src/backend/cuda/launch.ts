@@ -88,15 +88,15 @@ export function flashAttentionForward(s: AttentionDims): Launch {
 }
 
 /**
- * flash_attention_backward_d*: one block of 4 warps per 64 keys of one KV head and row; dynamic shared memory for
+ * flash_attention_backward_d*: one block of 4 warps per 64 keys of one query head and row; dynamic shared memory for
  * the K, V, Q and dO tiles (64 × (D + 8) bf16 each), P/dS (64 × 72 bf16), and lse, rowdot, query and key segments
  * (64 × 4 bytes each).
  */
 export function flashAttentionBackward(s: AttentionDims): Launch {
   need(s.Hkv > 0 && s.Hq % s.Hkv === 0, `${s.Hq} query heads are not a multiple of ${s.Hkv} KV heads`);
-  need(s.Hkv <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
+  need(s.Hq <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
   const Q = FLASH.queries;
-  return { grid: dim(Math.max(1, Math.ceil(s.T / Q)), s.Hkv, s.B), block: dim(FLASH.threads), sharedBytes: 2 * (4 * Q * (s.D + 8) + Q * (Q + 8)) + 4 * 4 * Q };
+  return { grid: dim(Math.max(1, Math.ceil(s.T / Q)), s.Hq, s.B), block: dim(FLASH.threads), sharedBytes: 2 * (4 * Q * (s.D + 8) + Q * (Q + 8)) + 4 * 4 * Q };
 }
 
 /** Bytes of the backward's rowdot workspace (B, Hq, T) of the exact dtype (realBytes 4, or 8 for f64). */

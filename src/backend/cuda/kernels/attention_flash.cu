@@ -244,16 +244,18 @@ __device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t
 
 /**
  * Backward (training shapes: K = T, q_offset = 0), FlashAttention-2's order: one block of 4 warps per 64 keys of
- * one KV head and row, walking the query tiles of the group's heads that see them. Per tile: S = Q·Kᵀ and
+ * one query head and row (its KV head's keys), walking the query tiles that see them. Per tile: S = Q·Kᵀ and
  * dP = dO·Vᵀ (warp w: queries 16w..16w+15), P = exp(S·scale − lse), dS = P∘(dP − rowdot); P, then dS, go to
  * shared memory as bf16 so that dV += Pᵀ·dO and dK += dSᵀ·Q run with the block's keys as rows (warp w: keys
- * 16w..16w+15, accumulated in registers over every tile and head); dQ += scale·dS·K is added to the f32
- * dq_acc with atomics (the caller zeroes it and converts it to dq). dK, dV are written once, scaled.
+ * 16w..16w+15, accumulated in registers over every tile); dQ += scale·dS·K is added to the f32 dq_acc with
+ * atomics, and at the end the head's share of dK (scaled) and dV to dk_acc and dv_acc, where the heads of a KV
+ * group meet (the caller zeroes the three and rounds them into dq, dk, dv). A block per query head rather than
+ * per KV head: 4× the blocks under GQA 4, so the causally short and long key tiles even out over the SMs.
  * Dynamic shared memory: K, V, Q, dO tiles (64 × (D + 8) bf16 each), P/dS (64 × 72 bf16), lse, rowdot and
  * the query segments (64 each): flashBackwardSharedBytes in launch.ts.
  */
 template <int D>
-__device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, store_t *dv, const store_t *q, const store_t *k,
+__device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_out, exact_t *dv_acc_out, const store_t *q, const store_t *k,
     const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
     float scale, int window) {
   constexpr int LD = D + 8, LP = FA_BK + 8;
@@ -263,7 +265,7 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, sto
   float *lseS = reinterpret_cast<float *>(Ps + FA_BQ * LP), *rdS = lseS + FA_BQ;
   int *segQ = reinterpret_cast<int *>(rdS + FA_BQ), *segK = segQ + FA_BQ;
   const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
-  const int kvh = blockIdx.y, b = blockIdx.z, G = Hq / Hkv, j0 = blockIdx.x * FA_BK;
+  const int h = blockIdx.y, b = blockIdx.z, kvh = h / (Hq / Hkv), j0 = blockIdx.x * FA_BK;
   const int *seg = segments + (long long)b * T;
   const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
 
@@ -286,8 +288,7 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, sto
   const int jLast = min(T, j0 + FA_BK) - 1;
   const int qFirst = (j0 / FA_BQ) * FA_BQ;
   const int qEnd = window > 0 ? min(T, jLast + window) : T;
-  for (int hh = 0; hh < G; hh++) {
-    const int h = kvh * G + hh;
+  {
     for (int q0 = qFirst; q0 < qEnd; q0 += FA_BQ) {
       __syncthreads(); // the previous tile's Q, dO and P/dS are read by now
       for (int e = threadIdx.x; e < FA_BQ * (D / 8); e += FA_WARPS * WARP) {
@@ -401,7 +402,7 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, sto
       kv_accumulate<D>(dk_acc, Ps, Qs, warp, lane);
     }
   }
-  // dK (scaled) and dV for the block's keys, written once
+  // this head's dK (scaled) and dV for the block's keys, added where the group's heads meet
 #pragma unroll
   for (int r = 0; r < 2; r++) {
     const int j = j0 + warp * 16 + g + 8 * r;
@@ -409,8 +410,10 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, store_t *dk, sto
     const long long at = ((long long)b * T + j) * ks + (long long)kvh * D;
 #pragma unroll
     for (int nd = 0; nd < D / 8; nd++) {
-      *reinterpret_cast<unsigned *>(dk + at + nd * 8 + 2 * t) = pack2(scale * dk_acc[nd][2 * r], scale * dk_acc[nd][2 * r + 1]);
-      *reinterpret_cast<unsigned *>(dv + at + nd * 8 + 2 * t) = pack2(dv_acc[nd][2 * r], dv_acc[nd][2 * r + 1]);
+      atomicAdd(dk_acc_out + at + nd * 8 + 2 * t, scale * dk_acc[nd][2 * r]);
+      atomicAdd(dk_acc_out + at + nd * 8 + 2 * t + 1, scale * dk_acc[nd][2 * r + 1]);
+      atomicAdd(dv_acc_out + at + nd * 8 + 2 * t, dv_acc[nd][2 * r]);
+      atomicAdd(dv_acc_out + at + nd * 8 + 2 * t + 1, dv_acc[nd][2 * r + 1]);
     }
   }
 }
@@ -435,21 +438,21 @@ extern "C" __global__ void flash_attention_forward_d128(store_t *out, exact_t *l
 #endif
 }
 
-extern "C" __global__ void flash_attention_backward_d64(exact_t *dq_acc, store_t *dk, store_t *dv, const store_t *q, const store_t *k,
+extern "C" __global__ void flash_attention_backward_d64(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
     const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
     real scale, int window) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
-  flash_backward<64>(dq_acc, dk, dv, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
+  flash_backward<64>(dq_acc, dk_acc, dv_acc, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
 #else
   __trap();
 #endif
 }
 
-extern "C" __global__ void flash_attention_backward_d128(exact_t *dq_acc, store_t *dk, store_t *dv, const store_t *q, const store_t *k,
+extern "C" __global__ void flash_attention_backward_d128(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
     const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
     real scale, int window) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
-  flash_backward<128>(dq_acc, dk, dv, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
+  flash_backward<128>(dq_acc, dk_acc, dv_acc, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
 #else
   __trap();
 #endif
