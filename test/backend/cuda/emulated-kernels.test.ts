@@ -1,7 +1,7 @@
 // The CUDA kernels themselves, run here without a GPU: the stand-in libraries with the kernel emulator
 // (emulator/build.ts: the .cu modules compiled for the host, each CUDA thread a fiber) under the backend suite's
 // attention and optimizer tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda): fp32 and bf16 storage, each attention
-// path (the attention kernels, cuBLASLt, the flash kernels), and more than one thread schedule (a race between
+// path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), and more than one thread schedule (a race between
 // threads gives schedule-dependent results: emulator/runtime.cpp). The whole suite runs the same way with
 // `npm run test:gpu-emulated` (minutes). Skipped, visibly, without cc and g++.
 import { test } from 'node:test';
@@ -26,7 +26,7 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const RUNS = [
   { precision: 'fp32', attention: 'kernel', schedule: 'forward' },
   { precision: 'bf16', attention: 'kernel', schedule: 'serial' },
-  { precision: 'bf16', attention: 'flash', schedule: 'serial' },
+  { precision: 'bf16', attention: 'flash', schedule: 'serial', also: ['test/model/flash-head-dims.test.ts'] },
   { precision: 'bf16', attention: 'flash', schedule: 'reverse' },
   { precision: 'fp32', attention: 'gemm', schedule: 'reverse' },
 ];
@@ -36,9 +36,9 @@ test('the CUDA kernels, emulated on the host, pass the backend suite\'s attentio
   try {
     const lib = buildStandIn(work);
     const kernels = buildKernelEmulator(path.join(work, 'kernels'));
-    for (const { precision, attention, schedule } of RUNS) {
+    for (const { precision, attention, schedule, also } of RUNS as Array<(typeof RUNS)[number] & { also?: string[] }>) {
       const run = `${precision}, MISTRAL_TUNE_CUDA_ATTENTION=${attention}, MT_EMULATOR_SCHEDULE=${schedule}`;
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/backend/attention.test.ts', 'test/backend/optimizer-kernels.test.ts'], {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/backend/attention.test.ts', 'test/backend/optimizer-kernels.test.ts', ...(also ?? [])], {
         cwd: ROOT, encoding: 'utf8',
         env: { ...process.env, NODE_TEST_CONTEXT: undefined, LD_LIBRARY_PATH: lib, CUDA_HOME: work, MISTRAL_TUNE_CACHE: path.join(work, 'cache'), MT_FAKE_CUDA_KERNELS: kernels,
           MISTRAL_TUNE_TEST_DEVICE: 'cuda', MISTRAL_TUNE_TEST_PRECISION: precision, MISTRAL_TUNE_CUDA_ATTENTION: attention, MT_EMULATOR_SCHEDULE: schedule },
