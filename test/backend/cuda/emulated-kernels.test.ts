@@ -1,8 +1,8 @@
 // The CUDA kernels themselves, run here without a GPU: the stand-in libraries with the kernel emulator
 // (emulator/build.ts: the .cu modules compiled for the host, each CUDA thread a fiber) under the backend suite's
 // attention and optimizer tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda): fp32 and bf16 storage, each attention
-// path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), and more than one thread schedule (a race between
-// threads gives schedule-dependent results: emulator/runtime.cpp). The whole suite runs the same way with
+// path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), and more than
+// one thread schedule (a race between threads gives schedule-dependent results: emulator/runtime.cpp). The whole suite runs the same way with
 // `npm run test:gpu-emulated` (minutes). Skipped, visibly, without cc and g++.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -12,12 +12,12 @@ import { BACKEND_KERNELS, DTYPE_CODE, HOST_METHODS, KERNELS, type KernelParam } 
 
 interface CKernel { file: string; params: string[] }
 
-/** Every `extern "C" __global__ void name(...)` of the .cu files: its file and its parameter declarations. */
+/** Every `extern "C" __global__ void [__launch_bounds__(…)] name(...)` of the .cu files: its file and its parameter declarations. */
 export function parseKernels(dir: string = KERNELS_DIR): Map<string, CKernel> {
   const out = new Map<string, CKernel>();
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.cu'))) {
     const src = fs.readFileSync(path.join(dir, f), 'utf8');
-    for (const m of src.matchAll(/extern\s+"C"\s+__global__\s+void\s+(\w+)\s*\(([^)]*)\)/g)) {
+    for (const m of src.matchAll(/extern\s+"C"\s+__global__\s+void\s+(?:__launch_bounds__\([^)]*\)\s+)?(\w+)\s*\(([^)]*)\)/g)) {
       assert.ok(!out.has(m[1]!), `kernel ${m[1]} defined twice`);
       out.set(m[1]!, { file: f.replace(/\.cu$/, ''), params: m[2]!.split(',').map((p) => p.replace(/\s+/g, ' ').trim()) });
     }

@@ -438,7 +438,7 @@ extern "C" __global__ void flash_attention_forward_d128(store_t *out, exact_t *l
 #endif
 }
 
-extern "C" __global__ void flash_attention_backward_d64(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
+extern "C" __global__ void __launch_bounds__(FA_WARPS * WARP, 2) flash_attention_backward_d64(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
     const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
     real scale, int window) {
 #if !defined(STORE_F32) && !defined(STORE_F64)
@@ -448,7 +448,7 @@ extern "C" __global__ void flash_attention_backward_d64(exact_t *dq_acc, exact_t
 #endif
 }
 
-extern "C" __global__ void flash_attention_backward_d128(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
+extern "C" __global__ void __launch_bounds__(FA_WARPS * WARP, 2) flash_attention_backward_d128(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
     const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
     real scale, int window) {
 #if !defined(STORE_F32) && !defined(STORE_F64)

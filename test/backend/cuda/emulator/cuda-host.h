@@ -23,6 +23,7 @@ extern "C" unsigned char smem_bytes[];
 #define __shared__ static
 #define __align__(n) __attribute__((aligned(n)))
 #define __restrict__ __restrict
+#define __launch_bounds__(...)
 
 void __syncthreads();
 /** Exchanges 8 bytes with lane (own lane ^ m) of the calling warp. */
