@@ -117,7 +117,7 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
   const int lo = window > 0 ? max(0, aFirst - window + 1) : 0;
   const int hi = min(aLast, K - 1);
   for (int j0 = lo; j0 <= hi; j0 += FA_BK) {
-    // stage the tile: 2 bf16 per load, zeros past K
+    // stage the tile: 8 bf16 per load, zeros past K
     for (int e = threadIdx.x; e < FA_BK * (D / 8); e += FA_WARPS * WARP) {
       const int row = e / (D / 8), col = 8 * (e % (D / 8)), j = j0 + row;
       uint4 kw = {0u, 0u, 0u, 0u}, vw = {0u, 0u, 0u, 0u};
@@ -288,119 +288,117 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
   const int jLast = min(T, j0 + FA_BK) - 1;
   const int qFirst = (j0 / FA_BQ) * FA_BQ;
   const int qEnd = window > 0 ? min(T, jLast + window) : T;
-  {
-    for (int q0 = qFirst; q0 < qEnd; q0 += FA_BQ) {
-      __syncthreads(); // the previous tile's Q, dO and P/dS are read by now
-      for (int e = threadIdx.x; e < FA_BQ * (D / 8); e += FA_WARPS * WARP) {
-        const int row = e / (D / 8), col = 8 * (e % (D / 8)), i = q0 + row;
-        const long long at = ((long long)b * T + i) * qs + (long long)h * D + col;
-        st8(&Qs[row * LD + col], i < T ? ld8(q, at) : zero);
-        st8(&dOs[row * LD + col], i < T ? ld8(dout, at) : zero);
-      }
-      for (int e = threadIdx.x; e < FA_BQ; e += FA_WARPS * WARP) {
-        const int i = q0 + e;
-        const long long li = ((long long)b * Hq + h) * T + i;
-        lseS[e] = i < T ? (float)lse[li] : NEG_INF;
-        rdS[e] = i < T ? (float)rowdot[li] : 0.f;
-        segQ[e] = i < T ? seg[i] : -1;
-      }
-      __syncthreads();
+  for (int q0 = qFirst; q0 < qEnd; q0 += FA_BQ) {
+    __syncthreads(); // the previous tile's Q, dO and P/dS are read by now
+    for (int e = threadIdx.x; e < FA_BQ * (D / 8); e += FA_WARPS * WARP) {
+      const int row = e / (D / 8), col = 8 * (e % (D / 8)), i = q0 + row;
+      const long long at = ((long long)b * T + i) * qs + (long long)h * D + col;
+      st8(&Qs[row * LD + col], i < T ? ld8(q, at) : zero);
+      st8(&dOs[row * LD + col], i < T ? ld8(dout, at) : zero);
+    }
+    for (int e = threadIdx.x; e < FA_BQ; e += FA_WARPS * WARP) {
+      const int i = q0 + e;
+      const long long li = ((long long)b * Hq + h) * T + i;
+      lseS[e] = i < T ? (float)lse[li] : NEG_INF;
+      rdS[e] = i < T ? (float)rowdot[li] : 0.f;
+      segQ[e] = i < T ? seg[i] : -1;
+    }
+    __syncthreads();
 
-      // S = Q·Kᵀ and dP = dO·Vᵀ for the warp's 16 queries × 64 keys
-      float sp[FA_BK / 8][4], dp[FA_BK / 8][4];
+    // S = Q·Kᵀ and dP = dO·Vᵀ for the warp's 16 queries × 64 keys
+    float sp[FA_BK / 8][4], dp[FA_BK / 8][4];
 #pragma unroll
-      for (int nt = 0; nt < FA_BK / 8; nt++)
+    for (int nt = 0; nt < FA_BK / 8; nt++)
 #pragma unroll
-        for (int e = 0; e < 4; e++) sp[nt][e] = dp[nt][e] = 0.f;
+      for (int e = 0; e < 4; e++) sp[nt][e] = dp[nt][e] = 0.f;
 #pragma unroll
-      for (int kk = 0; kk < D / 16; kk++) {
-        unsigned aq[4], ad[4]; // the warp's Q and dO rows as A fragments
-        const int arow = (warp * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + kk * 16 + 8 * (lane / 16);
-        ldsm_x4<false>(aq, Qs + arow);
-        ldsm_x4<false>(ad, dOs + arow);
+    for (int kk = 0; kk < D / 16; kk++) {
+      unsigned aq[4], ad[4]; // the warp's Q and dO rows as A fragments
+      const int arow = (warp * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + kk * 16 + 8 * (lane / 16);
+      ldsm_x4<false>(aq, Qs + arow);
+      ldsm_x4<false>(ad, dOs + arow);
 #pragma unroll
-        for (int nt = 0; nt < FA_BK / 8; nt += 2) { // K's and V's rows are B's columns, two n-tiles per ldmatrix
-          const int brow = (nt * 8 + (lane % 8) + 8 * (lane / 16)) * LD + kk * 16 + 8 * ((lane / 8) % 2);
-          unsigned kb[4], vb[4];
-          ldsm_x4<false>(kb, Ks + brow);
-          ldsm_x4<false>(vb, Vs + brow);
-          mma16816(sp[nt], aq, kb[0], kb[1]);
-          mma16816(sp[nt + 1], aq, kb[2], kb[3]);
-          mma16816(dp[nt], ad, vb[0], vb[1]);
-          mma16816(dp[nt + 1], ad, vb[2], vb[3]);
-        }
+      for (int nt = 0; nt < FA_BK / 8; nt += 2) { // K's and V's rows are B's columns, two n-tiles per ldmatrix
+        const int brow = (nt * 8 + (lane % 8) + 8 * (lane / 16)) * LD + kk * 16 + 8 * ((lane / 8) % 2);
+        unsigned kb[4], vb[4];
+        ldsm_x4<false>(kb, Ks + brow);
+        ldsm_x4<false>(vb, Vs + brow);
+        mma16816(sp[nt], aq, kb[0], kb[1]);
+        mma16816(sp[nt + 1], aq, kb[2], kb[3]);
+        mma16816(dp[nt], ad, vb[0], vb[1]);
+        mma16816(dp[nt + 1], ad, vb[2], vb[3]);
       }
-      // P (0 where masked) to shared memory; dS = P∘(dP − rowdot) kept in dp. This thread's two query rows'
-      // segment, lse and row-dot are read once
-      int rSeg[2];
-      float rLse[2], rDot[2];
+    }
+    // P (0 where masked) to shared memory; dS = P∘(dP − rowdot) kept in dp. This thread's two query rows'
+    // segment, lse and row-dot are read once
+    int rSeg[2];
+    float rLse[2], rDot[2];
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+      const int il = warp * 16 + g + 8 * r;
+      rSeg[r] = lseS[il] != NEG_INF ? segQ[il] : -1; // a query that sees no key (lse −inf) takes no gradient
+      rLse[r] = lseS[il];
+      rDot[r] = rdS[il];
+    }
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        const int r = e / 2, jl = nt * 8 + 2 * t + (e % 2), i = q0 + warp * 16 + g + 8 * r, j = j0 + jl;
+        const bool vis = rSeg[r] >= 0 && j <= i && segK[jl] == rSeg[r] && (window <= 0 || i - j < window);
+        const float p = vis ? __expf(sp[nt][e] * scale - rLse[r]) : 0.f;
+        sp[nt][e] = p;
+        dp[nt][e] = p * (dp[nt][e] - rDot[r]);
+      }
 #pragma unroll
       for (int r = 0; r < 2; r++) {
-        const int il = warp * 16 + g + 8 * r;
-        rSeg[r] = lseS[il] != NEG_INF ? segQ[il] : -1; // a query that sees no key (lse −inf) takes no gradient
-        rLse[r] = lseS[il];
-        rDot[r] = rdS[il];
+        *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(sp[nt][2 * r], sp[nt][2 * r + 1]);
+      }
+    }
+    // dQ += scale·dS·K (this warp's 16 queries), added to dq_acc
+    unsigned as[FA_BK / 16][4];
+#pragma unroll
+    for (int kc = 0; kc < FA_BK / 16; kc++) {
+      as[kc][0] = pack2(dp[2 * kc][0], dp[2 * kc][1]);
+      as[kc][1] = pack2(dp[2 * kc][2], dp[2 * kc][3]);
+      as[kc][2] = pack2(dp[2 * kc + 1][0], dp[2 * kc + 1][1]);
+      as[kc][3] = pack2(dp[2 * kc + 1][2], dp[2 * kc + 1][3]);
+    }
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd += 2) {
+      float c[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
+#pragma unroll
+      for (int kc = 0; kc < FA_BK / 16; kc++) { // K as B (keys × d) by a transposing ldmatrix, two d-tiles at once
+        unsigned kb[4];
+        ldsm_x4<true>(kb, Ks + (kc * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + nd * 8 + 8 * (lane / 16));
+        mma16816(c[0], as[kc], kb[0], kb[1]);
+        mma16816(c[1], as[kc], kb[2], kb[3]);
       }
 #pragma unroll
-      for (int nt = 0; nt < FA_BK / 8; nt++) {
+      for (int r = 0; r < 2; r++) {
+        const int i = q0 + warp * 16 + g + 8 * r;
+        if (i < T) {
+          exact_t *dst = dq_acc + ((long long)b * T + i) * qs + (long long)h * D + nd * 8 + 2 * t;
 #pragma unroll
-        for (int e = 0; e < 4; e++) {
-          const int r = e / 2, jl = nt * 8 + 2 * t + (e % 2), i = q0 + warp * 16 + g + 8 * r, j = j0 + jl;
-          const bool vis = rSeg[r] >= 0 && j <= i && segK[jl] == rSeg[r] && (window <= 0 || i - j < window);
-          const float p = vis ? __expf(sp[nt][e] * scale - rLse[r]) : 0.f;
-          sp[nt][e] = p;
-          dp[nt][e] = p * (dp[nt][e] - rDot[r]);
-        }
-#pragma unroll
-        for (int r = 0; r < 2; r++) {
-          *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(sp[nt][2 * r], sp[nt][2 * r + 1]);
-        }
-      }
-      // dQ += scale·dS·K (this warp's 16 queries), added to dq_acc
-      unsigned as[FA_BK / 16][4];
-#pragma unroll
-      for (int kc = 0; kc < FA_BK / 16; kc++) {
-        as[kc][0] = pack2(dp[2 * kc][0], dp[2 * kc][1]);
-        as[kc][1] = pack2(dp[2 * kc][2], dp[2 * kc][3]);
-        as[kc][2] = pack2(dp[2 * kc + 1][0], dp[2 * kc + 1][1]);
-        as[kc][3] = pack2(dp[2 * kc + 1][2], dp[2 * kc + 1][3]);
-      }
-#pragma unroll
-      for (int nd = 0; nd < D / 8; nd += 2) {
-        float c[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
-#pragma unroll
-        for (int kc = 0; kc < FA_BK / 16; kc++) { // K as B (keys × d) by a transposing ldmatrix, two d-tiles at once
-          unsigned kb[4];
-          ldsm_x4<true>(kb, Ks + (kc * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + nd * 8 + 8 * (lane / 16));
-          mma16816(c[0], as[kc], kb[0], kb[1]);
-          mma16816(c[1], as[kc], kb[2], kb[3]);
-        }
-#pragma unroll
-        for (int r = 0; r < 2; r++) {
-          const int i = q0 + warp * 16 + g + 8 * r;
-          if (i < T) {
-            exact_t *dst = dq_acc + ((long long)b * T + i) * qs + (long long)h * D + nd * 8 + 2 * t;
-#pragma unroll
-            for (int u = 0; u < 2; u++) {
-              atomicAdd(dst + 8 * u, scale * c[u][2 * r]);
-              atomicAdd(dst + 8 * u + 1, scale * c[u][2 * r + 1]);
-            }
+          for (int u = 0; u < 2; u++) {
+            atomicAdd(dst + 8 * u, scale * c[u][2 * r]);
+            atomicAdd(dst + 8 * u + 1, scale * c[u][2 * r + 1]);
           }
         }
       }
-      __syncthreads(); // P complete in shared memory
-      // dV += Pᵀ·dO, the warp's 16 keys as rows (A from P transposed, B from dO)
-      kv_accumulate<D>(dv_acc, Ps, dOs, warp, lane);
-      __syncthreads(); // P read: dS takes its place
-#pragma unroll
-      for (int nt = 0; nt < FA_BK / 8; nt++)
-#pragma unroll
-        for (int r = 0; r < 2; r++)
-          *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(dp[nt][2 * r], dp[nt][2 * r + 1]);
-      __syncthreads();
-      // dK += dSᵀ·Q
-      kv_accumulate<D>(dk_acc, Ps, Qs, warp, lane);
     }
+    __syncthreads(); // P complete in shared memory
+    // dV += Pᵀ·dO, the warp's 16 keys as rows (A from P transposed, B from dO)
+    kv_accumulate<D>(dv_acc, Ps, dOs, warp, lane);
+    __syncthreads(); // P read: dS takes its place
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++)
+#pragma unroll
+      for (int r = 0; r < 2; r++)
+        *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(dp[nt][2 * r], dp[nt][2 * r + 1]);
+    __syncthreads();
+    // dK += dSᵀ·Q
+    kv_accumulate<D>(dk_acc, Ps, Qs, warp, lane);
   }
   // this head's dK (scaled) and dV for the block's keys, added where the group's heads meet
 #pragma unroll
