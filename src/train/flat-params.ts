@@ -5,8 +5,9 @@
 // the flat values; a lower-precision model (bf16) keeps its own weight buffers, written back from this
 // master copy after every update (copy), as are the working copies some parameters ask for (Param.workingCopy:
 // LoRA factors under bf16; one allocation per dtype in flat order, so a run of them is refreshed by one copy).
-// Weight-decay groups are resolved here, once. Also holds the step's device scalars (Σ loss and Σ g² in f64, read back once per step; the clip coefficient in
-// the flat dtype, so that scaling the gradients runs in their own precision with no widened copy).
+// Weight-decay groups are resolved here, once. Also holds the step's device scalars (Σ loss and Σ g² in f64,
+// read back once per step; the clip coefficient in the flat dtype, so that scaling the gradients runs in their
+// own precision with no widened copy).
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import { decays, type Param } from '../model/params.ts';
