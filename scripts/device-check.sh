@@ -19,7 +19,7 @@
 #                  variants; every variant runs, the step fails if one did
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared
 #   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(), the cases that matter most first
-#                  (each case gets what is left but 20 s for each one after it): 1×2048, 2×2048 and 4×2048 with
+#                  (each case gets what is left, at most 60 s; the last ones are lost if time runs short): 1×2048, 2×2048 and 4×2048 with
 #                  activation checkpointing with flash attention (:flash-attn, issue [10]'s targets), 1×2048 flash
 #                  profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), then 1×2048 with attention
 #                  through cuBLASLt (:gemm-attn) and with the attention kernels (the default), beside HF PEFT; its
