@@ -32,6 +32,27 @@ export function createBackend(device: DeviceName = 'auto', source: CudaSource = 
   return new CpuBackend();
 }
 
+/**
+ * Runs `use` with a backend of `device`, then closes it — also after an error, whose report a failing close does
+ * not replace: the CUDA backend gives its memory and context back (and prints its profile when
+ * MISTRAL_TUNE_CUDA_PROFILE=1 asked for one).
+ */
+export function withBackend<T>(device: DeviceName, use: (backend: Backend) => T, source: CudaSource = REAL_CUDA): T {
+  const backend = createBackend(device, source);
+  let failed = true;
+  try {
+    const result = use(backend);
+    failed = false;
+    return result;
+  } finally {
+    try {
+      backend.close?.();
+    } catch (e) {
+      if (!failed) throw e; // else the error `use` threw is the one to report
+    }
+  }
+}
+
 /** The CUDA backend, or the one-line reason it cannot start here. */
 function cudaUnavailable(source: CudaSource): Backend | string {
   const probe = source.probe();

@@ -1,7 +1,7 @@
 // mistral-tune eval: loss and perplexity (generation) or loss, accuracy, macro-F1 and the confusion matrix
 // (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts.
 import { parsePrecision } from '../backend/dtype.ts';
-import { createBackend, type DeviceName } from '../backend/select.ts';
+import { withBackend, type DeviceName } from '../backend/select.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss } from '../eval/evaluate.ts';
@@ -60,42 +60,43 @@ export async function run(argv: string[]): Promise<void> {
     labels: f.labels ? f.labels.split(',').map((s) => s.trim()).filter(Boolean) : null,
     maxSeqLen: f['max-seq-len'] ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null,
   });
-  const backend = createBackend((f.device ?? 'auto') as DeviceName);
-  const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
-  const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
-  const task = modelTask(model, adapter, target.task);
-  const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;
-  if (task === 'classification' && !labels) {
-    warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
-      '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
-  }
-  if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
-  const tok = loadTokenizer(target.tokenizerDir ?? target.model);
-  const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
-  const loaded = loadTokenRows(dataFile, {
-    tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, numLabels: model.score?.numLabels,
-    maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
-  });
-  const rows = loaded.rows;
-  const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
-  info(`eval: ${task} on ${rows.length} examples of ${dataFile} with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
-  if (task === 'classification') {
-    if (model.score!.numLabels !== (loaded.labels?.length ?? model.score!.numLabels)) {
-      throw new UserError(`the data has ${loaded.labels!.length} classes but the head scores ${model.score!.numLabels}`, dataFile);
+  withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
+    const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
+    const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
+    const task = modelTask(model, adapter, target.task);
+    const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;
+    if (task === 'classification' && !labels) {
+      warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
+        '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
     }
-    const r = evaluateClassification(model, rows, batchSize);
-    progress?.tick(rows.length);
-    const names = (loaded.labels ?? []).map(String);
-    const out = { loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, confusion: r.confusion, labels: names, examples: r.count };
-    if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
-    else process.stdout.write(classificationText(out) + '\n');
-    return;
-  }
-  let last = 0;
-  const report = evaluateLoss(model, rows, { batchSize, onBatch: (done) => { progress?.tick(done - last); last = done; } });
-  progress?.finish();
-  if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
-  else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${rows.length} rows)\n`);
+    if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
+    const tok = loadTokenizer(target.tokenizerDir ?? target.model);
+    const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
+    const loaded = loadTokenRows(dataFile, {
+      tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, numLabels: model.score?.numLabels,
+      maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
+    });
+    const rows = loaded.rows;
+    const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
+    info(`eval: ${task} on ${rows.length} examples of ${dataFile} with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
+    if (task === 'classification') {
+      if (model.score!.numLabels !== (loaded.labels?.length ?? model.score!.numLabels)) {
+        throw new UserError(`the data has ${loaded.labels!.length} classes but the head scores ${model.score!.numLabels}`, dataFile);
+      }
+      const r = evaluateClassification(model, rows, batchSize);
+      progress?.tick(rows.length);
+      const names = (loaded.labels ?? []).map(String);
+      const out = { loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, confusion: r.confusion, labels: names, examples: r.count };
+      if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
+      else process.stdout.write(classificationText(out) + '\n');
+      return;
+    }
+    let last = 0;
+    const report = evaluateLoss(model, rows, { batchSize, onBatch: (done) => { progress?.tick(done - last); last = done; } });
+    progress?.finish();
+    if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
+    else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${rows.length} rows)\n`);
+  });
 }
 
 function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number }): string {

@@ -2,7 +2,7 @@
 // merged model as one GGUF file for llama.cpp / Ollama / LM Studio (--format gguf).
 import * as fs from 'node:fs';
 import { parsePrecision } from '../backend/dtype.ts';
-import { createBackend, type DeviceName } from '../backend/select.ts';
+import { withBackend, type DeviceName } from '../backend/select.ts';
 import { exportRun, parseSize } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
@@ -52,11 +52,10 @@ export async function run(argv: string[]): Promise<void> {
   for (const flag of ['quant', 'model', 'adapter'] as const) {
     if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf (see mistral-tune export --help)`);
   }
-  const result = exportRun({
+  const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => exportRun({
     run: required('run', f.run, 'export'), out: required('out', f.out, 'export'), merge: f.merge ?? false, best: f.best ?? false,
-    maxShardBytes: f['max-shard-size'] ? parseSize(f['max-shard-size']) : undefined,
-    backend: createBackend((f.device ?? 'auto') as DeviceName), precision: parsePrecision(f.precision),
-  });
+    maxShardBytes: f['max-shard-size'] ? parseSize(f['max-shard-size']) : undefined, backend, precision: parsePrecision(f.precision),
+  }));
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
 }
 
@@ -69,7 +68,9 @@ function runGguf(f: Flags): void {
   if (fs.existsSync(out)) throw new UserError('output file exists (a GGUF export does not overwrite)', out);
   const quant = parseGgufQuant(f.quant);
   const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
-  const loaded = loadGgufSource(src, createBackend((f.device ?? 'auto') as DeviceName), parsePrecision(f.precision));
-  const result = exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from);
+  const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
+    const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
+    return exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from);
+  });
   info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
 }

@@ -1,7 +1,7 @@
 // mistral-tune generate: text from a model (optionally with a LoRA adapter), with the chat template,
 // streamed to stdout as tokens come, stopping at EOS.
 import { parsePrecision } from '../backend/dtype.ts';
-import { createBackend, type DeviceName } from '../backend/select.ts';
+import { withBackend, type DeviceName } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -49,35 +49,37 @@ export async function run(argv: string[]): Promise<void> {
   if (!(topP > 0 && topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
   const maxNewTokens = intOption('max-new-tokens', f['max-new-tokens'], 256);
   const topK = intOption('top-k', f['top-k'], 0, 0), seed = intOption('seed', f.seed, 0, 0);
-  const model = loadModel(modelDir, { backend: createBackend((f.device ?? 'auto') as DeviceName), precision: parsePrecision(f.precision) });
-  if (f.adapter && loadAdapter(model, f.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
-    throw new UserError('a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune eval --adapter for it', f.adapter);
-  }
-  if (isClassificationOnly(model)) {
-    throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune eval for it', modelDir);
-  }
-  const tokenizer = loadTokenizer(modelDir);
-  if (tokenizer.vocabSize > model.cfg.vocabSize) {
-    throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, modelDir);
-  }
-  if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
-  const ids = encodePrompt(tokenizer, f.raw ? { raw: f.prompt! } : { messages: f.messages ? readMessagesFile(f.messages) : [{ role: 'user', content: f.prompt! }] });
-  const out: number[] = [];
-  let shown = '';
-  generate(model, ids, {
-    maxNewTokens, temperature, topK, topP, seed,
-    eosIds: stopIds(model.cfg, tokenizer.eosId),
-    onToken: (id) => {
-      out.push(id);
-      const full = tokenizer.decode(out);
-      // print only complete characters: a byte-fallback sequence may still be half a character
-      if (!full.endsWith('\uFFFD') && full.startsWith(shown)) {
-        process.stdout.write(full.slice(shown.length));
-        shown = full;
-      }
-    },
+  withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
+    const model = loadModel(modelDir, { backend, precision: parsePrecision(f.precision) });
+    if (f.adapter && loadAdapter(model, f.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
+      throw new UserError('a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune eval --adapter for it', f.adapter);
+    }
+    if (isClassificationOnly(model)) {
+      throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune eval for it', modelDir);
+    }
+    const tokenizer = loadTokenizer(modelDir);
+    if (tokenizer.vocabSize > model.cfg.vocabSize) {
+      throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, modelDir);
+    }
+    if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
+    const ids = encodePrompt(tokenizer, f.raw ? { raw: f.prompt! } : { messages: f.messages ? readMessagesFile(f.messages) : [{ role: 'user', content: f.prompt! }] });
+    const out: number[] = [];
+    let shown = '';
+    generate(model, ids, {
+      maxNewTokens, temperature, topK, topP, seed,
+      eosIds: stopIds(model.cfg, tokenizer.eosId),
+      onToken: (id) => {
+        out.push(id);
+        const full = tokenizer.decode(out);
+        // print only complete characters: a byte-fallback sequence may still be half a character
+        if (!full.endsWith('\uFFFD') && full.startsWith(shown)) {
+          process.stdout.write(full.slice(shown.length));
+          shown = full;
+        }
+      },
+    });
+    const full = tokenizer.decode(out);
+    if (full.startsWith(shown)) process.stdout.write(full.slice(shown.length));
+    process.stdout.write('\n');
   });
-  const full = tokenizer.decode(out);
-  if (full.startsWith(shown)) process.stdout.write(full.slice(shown.length));
-  process.stdout.write('\n');
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend } from '../../../src/backend/backend.ts';
 import { CudaError } from '../../../src/backend/cuda/check.ts';
-import { createBackend } from '../../../src/backend/select.ts';
+import { createBackend, withBackend } from '../../../src/backend/select.ts';
 import { UserError } from '../../../src/util/errors.ts';
 import { CUDA_GPU_HERE, TINY_BASE } from '../../helpers.ts';
 
@@ -48,4 +48,17 @@ test('createBackend: a probe that passes but a backend that fails to start is on
   const bug = { ...ok, start: (): Backend => { throw new TypeError('a bug'); } };
   assert.throws(() => createBackend('auto', bug), TypeError, 'a bug is not a reason to fall back');
   assert.throws(() => createBackend('gpu' as 'cuda'), /unknown device "gpu"/);
+});
+
+test('withBackend closes the backend after the work, and after a failure without hiding it behind a failing close', () => {
+  const closes: string[] = [];
+  const source = (closeFails: boolean) => ({
+    probe: () => ({ available: true as const, device: { name: 'H200', totalBytes: 1, computeCapability: { major: 9, minor: 0 }, driverVersion: 13000 }, driverFile: 'x' }),
+    start: () => ({ name: 'cuda', close: () => { closes.push('closed'); if (closeFails) throw new Error('close failed'); } }) as unknown as Backend,
+  });
+  assert.equal(withBackend('cuda', (be) => `ran on ${be.name}`, source(false)), 'ran on cuda');
+  assert.deepEqual(closes, ['closed']);
+  assert.throws(() => withBackend('cuda', () => { throw new UserError('the work failed'); }, source(true)), /the work failed/);
+  assert.deepEqual(closes, ['closed', 'closed']);
+  assert.throws(() => withBackend('cuda', () => 1, source(true)), /close failed/, 'a failing close after good work is reported');
 });
