@@ -270,7 +270,8 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward fo
     be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', 2 * 4 * T), s(nq), s(nk), s(nk), be.alloc('i32', 2 * T), shape);
     return launches.map((l) => l.name);
   };
-  assert.deepEqual(back('bf16', 128, 130), ['attn_rowdot', 'fill', 'flash_attention_backward_d128', 'convert'], 'rowdot, dQ zeroed, the kernel, dQ rounded into dq');
+  assert.deepEqual(back('bf16', 128, 130), ['attn_rowdot', 'fill', 'flash_attention_backward_d128', 'convert', 'convert', 'convert'],
+    'rowdot, the dQ, dK and dV accumulators zeroed (one buffer), the kernel, the three rounded into dq, dk and dv');
   const k = launches[2]!;
   assert.deepEqual(k.args.slice(10).map((a) => (a.kind === 'ptr' ? 'ptr' : a.value)), [130, 4, 2, 0.1, 3], 'T, Hq, Hkv, scale, window');
   assert.ok(back('bf16', 32, 5).includes('attn_dscores'), 'another head dim: the gemm backward');
