@@ -74,4 +74,13 @@ export function benchTrainConfig(c: BenchCase, run: CaseRun): Record<string, unk
   };
 }
 
+/** The profile table a case printed to stderr (MISTRAL_TUNE_CUDA_PROFILE=1: the backend's close), or a line saying it is missing. */
+export function profileTable(stderr: string): string {
+  const lines = stderr.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('# CUDA profile'));
+  if (at < 0) return '# (no profile printed)';
+  const end = lines.findIndex((l, i) => i > at && !l.startsWith('# '));
+  return lines.slice(at, end < 0 ? undefined : end).join('\n');
+}
+
 export { matmulParams, stepFlops } from '../src/train/flops.ts';

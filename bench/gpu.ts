@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { createBackend } from '../src/backend/select.ts';
 import { CudaBackend } from '../src/backend/cuda/cuda-backend.ts';
 import { parseConfig } from '../src/model/config.ts';
-import { caseName, LORA_RANK, MISTRAL_7B_V01, parseCase, peerCaseName, stepFlops, type BenchCase } from './gpu-plan.ts';
+import { caseName, LORA_RANK, MISTRAL_7B_V01, parseCase, peerCaseName, profileTable, stepFlops, type BenchCase } from './gpu-plan.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
@@ -127,12 +127,3 @@ for (const r of rows) {
     `${(mine && !parseCase(r.case).profile ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(mine ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)}${r.note ? `  (${r.note})` : ''}`);
 }
 process.exit(failures > 0 ? 1 : 0);
-
-/** The profile table a case printed to stderr (MISTRAL_TUNE_CUDA_PROFILE=1: the backend's close), or a line saying it is missing. */
-function profileTable(stderr: string): string {
-  const lines = stderr.split('\n');
-  const at = lines.findIndex((l) => l.startsWith('# CUDA profile'));
-  if (at < 0) return '# (no profile printed)';
-  const end = lines.findIndex((l, i) => i > at && !l.startsWith('# '));
-  return lines.slice(at, end < 0 ? undefined : end).join('\n');
-}

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { benchTrainConfig, caseName, matmulParams, MISTRAL_7B_V01, parseCase, peerCaseName, stepFlops, writeRandomRows } from '../../bench/gpu-plan.ts';
+import { benchTrainConfig, caseName, matmulParams, MISTRAL_7B_V01, parseCase, peerCaseName, profileTable, stepFlops, writeRandomRows } from '../../bench/gpu-plan.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
@@ -75,4 +75,13 @@ test('bench/gpu-host.ts counts what a step enqueues on the recording CUDA backen
   // gate and up, forward, in each of the 2 layers: the rank-16 term written first (β = 0), the base product adds it
   assert.equal(calls('gemm 128×14336×16 Bᵀ bf16→bf16'), 4);
   assert.equal(calls('gemm 128×14336×4096 Bᵀ bf16→bf16 \\+C'), 4);
+});
+
+test('a :profile case\'s table is picked out of its stderr (progress and log lines around it dropped), or said to be missing', () => {
+  const table = ['# CUDA profile (MISTRAL_TUNE_CUDA_PROFILE=1) on H200: GPU time of 3 operations in 2 classes, 1.5 ms in all',
+    '#         ms  share   calls   µs/call  operation', '#        1.0  66.7%       2     500.0  gemm 2048×4096×4096 Bᵀ bf16→bf16', '#        0.5  33.3%       1     500.0  adamw'];
+  const stderr = ['train: generation with LoRA r=16 on cuda', '# memory: activations 8.9 GiB planned', 'step 4/4', ...table, 'saved adapter to run/adapter', ''].join('\n');
+  assert.equal(profileTable(stderr), table.join('\n'));
+  assert.equal(profileTable([...table, ''].join('\n')), table.join('\n'));
+  assert.equal(profileTable('train: done\n'), '# (no profile printed)');
 });
