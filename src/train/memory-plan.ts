@@ -4,7 +4,7 @@
 // Pure arithmetic; `train --dry-run` prints it next to the memory available.
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
 import { gemmStagingBytes } from '../backend/cuda/gemm-plan.ts';
-import { cudaAttentionFromEnv } from '../backend/cuda/attention-path.ts';
+import { cudaAttentionFromEnv, type CudaAttention } from '../backend/cuda/attention-path.ts';
 import { flashAttentionWorkspaceBytes } from '../backend/cuda/flash-attention.ts';
 import { gemmAttentionWorkspaceBytes } from '../backend/cuda/gemm-attention.ts';
 import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cuda/launch.ts';
@@ -100,8 +100,12 @@ function planShape(cfg: TrainConfig, model: MistralConfig, B: number, T: number,
   };
 }
 
-/** Bytes by category for a run of `cfg` on `model` with batches up to `batch`, on `backendName`. */
-export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchShape, backendName: 'cpu' | 'cuda'): MemoryPlan {
+/**
+ * Bytes by category for a run of `cfg` on `model` with batches up to `batch`, on `backendName` (on CUDA with the
+ * attention path `attention`, MISTRAL_TUNE_CUDA_ATTENTION's by default).
+ */
+export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchShape, backendName: 'cpu' | 'cuda',
+  attention: CudaAttention = cudaAttentionFromEnv()): MemoryPlan {
   const dtype = precisionDType(cfg.precision, backendName);
   const dtypes: ModelDTypes = modelDTypes(dtype);
   const storage = DTYPE_BYTES[dtypes.storage], exact = DTYPE_BYTES[dtypes.exact];
@@ -129,10 +133,9 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
   } else {
     // the longest sequence (T) sizes the GEMM path's per-group score matrices; the most tokens its packed copies
     const Tmax = Math.max(batch.T, ev?.T ?? 0);
-    const path = cudaAttentionFromEnv();
     const gemm = Math.max(gemmAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, storage, exact), gemmAttentionWorkspaceBytes({ B: 1, T: Tmax, Hq, Hkv, D }, storage, exact));
     // flash: its own accumulators, or the gemm path's where a call falls back to it (fp32, another head dim)
-    workspace = path === 'gemm' ? gemm : path === 'flash' ? Math.max(gemm, flashAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, exact))
+    workspace = attention === 'gemm' ? gemm : attention === 'flash' ? Math.max(gemm, flashAttentionWorkspaceBytes({ B, T, Hq, Hkv, D }, exact))
       : cudaAttentionWorkspace({ B, T, Hq, Hkv, D });
   }
   const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;

@@ -46,7 +46,7 @@ const SIGNATURES = {
   adamw: ['optim', 'S! S! S! S I? i32 i64 f64 f64 real real real real'],
   gather_rows: ['rows', 'S! S I i32 i32 i32'],
   scatter_add_rows: ['rows', 'E! S I i32 i32 i32'],
-  cross_entropy: ['cross_entropy', 'E! S!? S I i32 i32 real'],
+  cross_entropy: ['cross_entropy', 'E! S!? E I i32 i32 real'],
   rmsnorm_forward: ['rmsnorm', 'S! E! S S i32 i32 real'],
   rmsnorm_backward: ['rmsnorm', 'S! E!? S S S E i32 i32'],
   rope: ['rope', 'S! I E i32 i32 i32 i32'],
