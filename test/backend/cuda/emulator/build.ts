@@ -2,8 +2,8 @@
 // cuda-host.h, one shared library per storage variant (libkernels-bf16.so, -f32.so, -f64.so), each exporting
 // mt_launch(name, grid, block, shared bytes, kernelParams) — what the stand-in libcuda (fixtures/fake-cuda.c)
 // calls on cuLaunchKernel when MT_FAKE_CUDA_KERNELS names the folder. The launch wrappers come from the kernel
-// table. attention_flash.cu's one piece of inline PTX (mma.sync) becomes cuda-host.h's warp-collective
-// mt_mma_m16n8k16_bf16 under MT_HOST_EMULATOR. Also builds the stand-in libraries.
+// table. attention_flash.cu's inline PTX (mma.sync, ldmatrix) becomes cuda-host.h's warp-collective
+// mt_mma_m16n8k16_bf16 and mt_ldmatrix_x4 under MT_HOST_EMULATOR. Also builds the stand-in libraries.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -1,5 +1,6 @@
 // The CUDA C++ the kernels use, on the host (g++), for the kernel emulator (runtime.cpp): every CUDA thread is a
-// fiber of one OS thread, so __syncthreads and warp shuffles are fiber barriers and atomics are plain updates.
+// fiber of one OS thread, so __syncthreads and the warp-collective operations (shuffles, mma, ldmatrix) are fiber
+// barriers and atomics are plain updates.
 // Included before each kernel file (g++ -include); the kernel files compile unchanged but for "extern __shared__",
 // which the build turns into "extern" (the dynamic shared memory is one host buffer, smem_bytes).
 #pragma once
@@ -38,7 +39,7 @@ template <typename T> inline T __shfl_xor_sync(unsigned, T v, int m) {
 }
 [[noreturn]] inline void __trap() { std::abort(); }
 
-/** Set here only: the kernels' one stand-in for inline PTX (attention_flash.cu's mma16816) is chosen by it. */
+/** Set here only: the kernels' stand-ins for inline PTX (attention_flash.cu's mma16816 and ldsm_x4) are chosen by it. */
 #define MT_HOST_EMULATOR 1
 /** The calling thread's lane in its warp. */
 int mt_lane();

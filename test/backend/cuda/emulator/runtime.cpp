@@ -1,6 +1,7 @@
 // The kernel emulator's scheduler: a launch runs its blocks one after another, each block's threads as fibers
-// (ucontext) of this one OS thread, switched only at __syncthreads and warp shuffles (barriers over the block,
-// or over the calling warp's threads). A barrier that can never complete aborts with a message.
+// (ucontext) of this one OS thread, switched only at __syncthreads and at the warp-collective operations —
+// shuffles, mma, ldmatrix, all one gather over the warp (barriers over the block, or over the calling warp's
+// threads). A barrier that can never complete aborts with a message.
 #include <ucontext.h>
 #include <cstdio>
 #include <functional>
@@ -16,7 +17,7 @@ alignas(16) unsigned char smem_bytes[256 * 1024];
 namespace {
 constexpr size_t STACK = 256 * 1024;
 enum Wait { NONE, BLOCK, WARP, DONE };
-struct Fiber { ucontext_t ctx; Wait wait = NONE; uint64_t slot = 0; unsigned char gather[64]; };
+struct Fiber { ucontext_t ctx; Wait wait = NONE; unsigned char gather[64]; };
 ucontext_t sched;
 std::vector<Fiber> fibers;
 std::vector<std::vector<char>> stacks;
@@ -66,15 +67,6 @@ static void warpBarrier() {
   yield();
 }
 
-uint64_t mt_shfl_xor(uint64_t v, int m) {
-  fibers[cur].slot = v;
-  warpBarrier();
-  const int lane = cur % 32, base = cur - lane;
-  const uint64_t r = fibers[base + (lane ^ m)].slot;
-  warpBarrier();
-  return r;
-}
-
 int mt_lane() { return cur % 32; }
 
 void mt_warp_gather(const void *mine, unsigned bytes, void *all) {
@@ -84,6 +76,12 @@ void mt_warp_gather(const void *mine, unsigned bytes, void *all) {
   const int base = cur - cur % 32;
   for (int l = 0; l < 32; l++) std::memcpy((unsigned char *)all + (size_t)l * bytes, fibers[base + l].gather, bytes);
   warpBarrier();
+}
+
+uint64_t mt_shfl_xor(uint64_t v, int m) {
+  uint64_t all[32];
+  mt_warp_gather(&v, sizeof v, all);
+  return all[(cur % 32) ^ m];
 }
 
 // The order the scheduler resumes a block's threads in, from MT_EMULATOR_SCHEDULE: forward (the default: every
