@@ -5,35 +5,17 @@
 // holds. What would be a RangeError or a CUDA launch error on the GPU fails here in seconds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { collate } from '../../../src/data/batch.ts';
-import { causalLmBackwardInto } from '../../../src/model/backward.ts';
-import { parseConfig } from '../../../src/model/config.ts';
-import { createAdapter } from '../../../src/model/peft.ts';
-import { initRandomModel } from '../../../src/model/random-init.ts';
-import { PROJECTIONS } from '../../../src/model/weights.ts';
-import { AdamW } from '../../../src/train/optimizer.ts';
-import { Rng } from '../../../src/util/rng.ts';
-import { benchTrainConfig, LORA_RANK, MISTRAL_7B_V01 } from '../../../bench/gpu-plan.ts';
 import { GEMM_WORKSPACE_BYTES } from '../../../src/backend/cuda/cuda-backend.ts';
 import { validate } from '../../../src/train/config.ts';
 import { planMemory } from '../../../src/train/memory-plan.ts';
-import { fakeBackend } from './fake-cuda.ts';
+import { benchTrainConfig } from '../../../bench/gpu-plan.ts';
+import { benchShapedModel } from './bench-shape.ts';
 
 test('a Mistral-7B-shaped LoRA step (1×2048, then 4×2048 with checkpointing) launches only in-range arguments', () => {
-  const { be, launches, gemms } = fakeBackend();
-  const cfg = parseConfig(MISTRAL_7B_V01, 'Mistral-7B-v0.1 config');
-  const model = initRandomModel(be, cfg, { seed: 1, std: 0.02, dtype: 'bf16' });
-  createAdapter(model, { r: 16, alpha: 32, dropout: 0.05, targets: [...PROJECTIONS], useRslora: false }, new Rng(1), true);
-  const optimizer = new AdamW(be, model.trainableParams(), { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
-  const rng = new Rng(2);
+  const { launches, gemms, step } = benchShapedModel({ dropout: 0.05 });
   for (const [B, checkpoint] of [[1, false], [4, true]] as const) {
-    model.setActivationCheckpointing(checkpoint);
-    const rows = Array.from({ length: B }, () => ({ inputIds: Array.from({ length: 2048 }, () => 3 + rng.below(31000)) }));
-    const batch = collate(rows, 0, null);
-    const lossSum = be.alloc('f32', 1);
     const before = launches.length;
-    causalLmBackwardInto(model, batch, 1 / batch.targetCount, lossSum);
-    optimizer.update(1e-4);
+    step(B, 2048, checkpoint);
     assert.ok(launches.length - before > 32 * 20, `${launches.length - before} launches for B = ${B}`);
   }
   assert.ok(gemms.length > 0);
@@ -44,16 +26,8 @@ test('a Mistral-7B-shaped LoRA step (1×2048, then 4×2048 with checkpointing) l
 test('the memory plan plus cuBLASLt\'s workspace bounds the allocator\'s peak over a 7B-shaped LoRA step within 1% (1×2048, 4×2048 with checkpointing; the attention kernels and flash)', () => {
   for (const attention of ['kernel', 'flash'] as const) {
     for (const [B, ckpt] of [[1, false], [4, true]] as const) {
-      const { be } = fakeBackend({ attention });
-      const cfg = parseConfig(MISTRAL_7B_V01, 'Mistral-7B-v0.1 config');
-      const model = initRandomModel(be, cfg, { seed: 1, std: 0.02, dtype: 'bf16' });
-      createAdapter(model, { r: LORA_RANK, alpha: 2 * LORA_RANK, dropout: 0, targets: [...PROJECTIONS], useRslora: false }, new Rng(1), true);
-      const optimizer = new AdamW(be, model.trainableParams(), { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
-      model.setActivationCheckpointing(ckpt);
-      const rng = new Rng(2);
-      const batch = collate(Array.from({ length: B }, () => ({ inputIds: Array.from({ length: 2048 }, () => rng.below(32000)) })), 0, null);
-      causalLmBackwardInto(model, batch, 1 / batch.targetCount, be.alloc('f32', 1));
-      optimizer.update(1e-4);
+      const { be, cfg, step } = benchShapedModel({ attention });
+      step(B, 2048, ckpt);
       const train = validate(benchTrainConfig({ B, T: 2048, ckpt }, { layers: 32, steps: 1, warmup: 0, data: 'unused.jsonl', outputDir: 'unused', device: 'cuda' }), 'bench case');
       const planned = planMemory(train, cfg, { B, T: 2048 }, 'cuda', attention).total + GEMM_WORKSPACE_BYTES;
       const peak = be.peakBytesInUse();
