@@ -4,15 +4,14 @@
 import { CudaBackend, type CudaParts } from '../../../src/backend/cuda/cuda-backend.ts';
 import type { KernelArg } from '../../../src/backend/cuda/kernel-args.ts';
 import type { CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
+import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
 
 export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
-  const eventTimes: Array<[bigint, number]> = [];
-  let eventsMade = 0;
-  const recorded = (e: bigint): number => eventTimes.findLast(([x]) => x === e)![1];
+  let recordedEvents = 0;
   let next = 0x1000_0000n;
   const parts: CudaParts = {
     driver: {
@@ -28,10 +27,8 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
         launches.push({ ...fns.get(fn)!, args, shared });
       },
       streamSynchronize: () => { events.push('sync'); }, streamDestroy: () => { events.push('stream'); },
-      // CUDA events (profiling): each recorded one takes the next microsecond
-      eventCreate: () => BigInt(0x9000 + eventTimes.length + eventsMade++), eventRecord: (e: bigint) => { eventTimes.push([e, eventTimes.length / 1000]); },
-      eventSynchronize: () => { events.push('event sync'); },
-      eventElapsed: (a: bigint, b: bigint) => recorded(b) - recorded(a), eventDestroy: () => { events.push('event'); },
+      // CUDA events (profiling): each recorded one a microsecond after the last
+      ...fakeEvents(() => recordedEvents++ / 1000, events),
     } as unknown as CudaParts['driver'],
     stream: 7n,
     gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); }, destroy: () => { events.push('cublasLt'); } } as unknown as CudaParts['gemm'],
@@ -45,4 +42,21 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
     attention: opts.attention, profile: opts.profile,
   };
   return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events, copies };
+}
+
+/**
+ * CUDA events whose recorded times `clock` gives at eventRecord, counting creations, destructions and waits;
+ * waits and destructions are also logged to `log` as 'event sync' and 'event'.
+ */
+export function fakeEvents(clock: () => number, log: string[] = []): EventApi & { created: number; destroyed: number; syncs: number } {
+  const at = new Map<bigint, number>();
+  const api = {
+    created: 0, destroyed: 0, syncs: 0,
+    eventCreate: () => BigInt(++api.created),
+    eventRecord: (e: bigint) => { at.set(e, clock()); },
+    eventSynchronize: () => { api.syncs++; log.push('event sync'); },
+    eventElapsed: (a: bigint, b: bigint) => at.get(b)! - at.get(a)!,
+    eventDestroy: () => { api.destroyed++; log.push('event'); },
+  };
+  return api;
 }

@@ -3,7 +3,7 @@
 // step under it (the recording stand-in driver: each event one microsecond after the last), reported on close.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cudaProfileFromEnv, OpProfiler, type EventApi } from '../../../src/backend/cuda/op-profiler.ts';
+import { cudaProfileFromEnv, OpProfiler } from '../../../src/backend/cuda/op-profiler.ts';
 import { collate } from '../../../src/data/batch.ts';
 import { causalLmBackwardInto } from '../../../src/model/backward.ts';
 import { parseConfig } from '../../../src/model/config.ts';
@@ -12,21 +12,7 @@ import { initRandomModel } from '../../../src/model/random-init.ts';
 import { PROJECTIONS } from '../../../src/model/weights.ts';
 import { AdamW } from '../../../src/train/optimizer.ts';
 import { Rng } from '../../../src/util/rng.ts';
-import { fakeBackend } from './fake-cuda.ts';
-
-/** Events whose recorded times are given by `clock` at eventRecord. */
-function fakeEvents(clock: () => number): EventApi & { created: number; destroyed: number; syncs: number } {
-  const at = new Map<bigint, number>();
-  const api = {
-    created: 0, destroyed: 0, syncs: 0,
-    eventCreate: () => BigInt(++api.created),
-    eventRecord: (e: bigint) => { at.set(e, clock()); },
-    eventSynchronize: () => { api.syncs++; },
-    eventElapsed: (a: bigint, b: bigint) => at.get(b)! - at.get(a)!,
-    eventDestroy: () => { api.destroyed++; },
-  };
-  return api;
-}
+import { fakeBackend, fakeEvents } from './fake-cuda.ts';
 
 test('the profiler sums each class\'s event-pair times, reads them back in batches of 4096 and reuses the events', () => {
   let now = 0;
