@@ -21,7 +21,7 @@ import { DTYPE_CODE } from './kernel-table.ts';
 import * as L from './launch.ts';
 import { gemmRunTypes } from './gemm-plan.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
-import { cudaProfileFromEnv, OpProfiler } from './op-profiler.ts';
+import { cudaProfileFromEnv, OpProfiler, type EventApi } from './op-profiler.ts';
 
 /** cuBLASLt's workspace: 32 MiB, NVIDIA's recommendation for Hopper. */
 export const GEMM_WORKSPACE_BYTES = 32 * 2 ** 20;
@@ -36,7 +36,7 @@ export interface CudaBackendOptions {
 /** The driver calls the backend makes (the real CudaDriver, or a recording stand-in in the host-side tests). */
 export type DriverApi = Pick<CudaDriver, 'memAlloc' | 'memFree' | 'memcpyHtoD' | 'memcpyDtoH' | 'memcpyDtoD' | 'memsetD32'
   | 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch' | 'streamSynchronize' | 'streamDestroy'
-  | 'eventCreate' | 'eventRecord' | 'eventSynchronize' | 'eventElapsed' | 'eventDestroy'>;
+  | keyof EventApi>;
 
 /** What a CudaBackend runs on: opened by CudaBackend.open(), or stand-ins in tests. */
 export interface CudaParts {

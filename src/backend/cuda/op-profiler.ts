@@ -3,17 +3,11 @@
 // on the backend's stream (issue [10]: profile before choosing what to fuse). Events are read back in batches
 // (each batch waits for the GPU: the run is slower while profiled, the times of the operations are not), and
 // the table goes to stderr when the backend closes.
-import type { Handle } from './driver.ts';
+import type { CudaDriver, Handle } from './driver.ts';
 import { UserError } from '../../util/errors.ts';
 
-export interface EventApi {
-  eventCreate(flags?: number): Handle;
-  eventRecord(event: Handle, stream: Handle): void;
-  eventSynchronize(event: Handle): void;
-  /** Milliseconds between two recorded events. */
-  eventElapsed(start: Handle, end: Handle): number;
-  eventDestroy(event: Handle): void;
-}
+/** The driver's event calls the profiler makes. */
+export type EventApi = Pick<CudaDriver, 'eventCreate' | 'eventRecord' | 'eventSynchronize' | 'eventElapsed' | 'eventDestroy'>;
 
 /** MISTRAL_TUNE_CUDA_PROFILE: 1 profiles, 0 or unset does not; anything else is an error naming the variable. */
 export function cudaProfileFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
