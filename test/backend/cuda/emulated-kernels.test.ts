@@ -23,7 +23,7 @@ const has = (c: string): boolean => {
 const skip = has('cc') && has('g++') ? false : 'cc or g++ is not installed here: the kernel emulator cannot be built';
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
-const RUNS = [
+const RUNS: Array<{ precision: string; attention: string; schedule: string; also?: string[] }> = [
   { precision: 'fp32', attention: 'kernel', schedule: 'forward' },
   { precision: 'bf16', attention: 'kernel', schedule: 'serial' },
   { precision: 'bf16', attention: 'flash', schedule: 'serial', also: ['test/model/flash-head-dims.test.ts'] },
@@ -36,7 +36,7 @@ test('the CUDA kernels, emulated on the host, pass the backend suite\'s attentio
   try {
     const lib = buildStandIn(work);
     const kernels = buildKernelEmulator(path.join(work, 'kernels'));
-    for (const { precision, attention, schedule, also } of RUNS as Array<(typeof RUNS)[number] & { also?: string[] }>) {
+    for (const { precision, attention, schedule, also } of RUNS) {
       const run = `${precision}, MISTRAL_TUNE_CUDA_ATTENTION=${attention}, MT_EMULATOR_SCHEDULE=${schedule}`;
       const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/backend/attention.test.ts', 'test/backend/optimizer-kernels.test.ts', ...(also ?? [])], {
         cwd: ROOT, encoding: 'utf8',
