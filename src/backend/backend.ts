@@ -72,6 +72,11 @@ export interface Backend {
   alloc(dtype: DType, length: number): DeviceBuffer;
   /** A buffer that aliases `length` elements of `buf` starting at element `offset`. */
   view(buf: DeviceBuffer, offset: number, length: number): DeviceBuffer;
+  /**
+   * A view of `a` then `b` when b begins where a ends in memory, with the same dtype (null otherwise): one
+   * operand for one call over two live buffers laid out together, e.g. LoRA factors in the optimizer's flat buffers.
+   */
+  join(a: DeviceBuffer, b: DeviceBuffer): DeviceBuffer | null;
   free(buf: DeviceBuffer): void;
   upload(dst: DeviceBuffer, src: HostData, dstOffset?: number): void;
   /** A host copy; floats come back as f32 (f64 for f64 buffers), integers as i32. */

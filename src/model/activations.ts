@@ -11,6 +11,7 @@
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { DTYPE_BYTES, type DType, type ModelDTypes } from '../backend/dtype.ts';
 import type { MistralConfig } from './config.ts';
+import { loraInputGroups } from './lora.ts';
 import { projectionShape, type Projection } from './weights.ts';
 
 /** Default number of token rows whose logits are computed at once. */
@@ -61,7 +62,10 @@ export interface LayerActs<Buf = DeviceBuffer> {
   gate: Buf; // (N, I)
   up: Buf; // (N, I)
   h: Buf; // (N, I) silu(gate)·up
-  /** Per adapted projection: z = drop(x)·Aᵀ (N, r). */
+  /**
+   * Per adapted projection: the (N, width) buffer that holds its z = drop(x)·Aᵀ (N, r) in the columns of its
+   * slot, shared with the other adapted projections of its input (model/lora.ts, zSlots).
+   */
   lora: Partial<Record<Projection, Buf>>;
 }
 
@@ -75,7 +79,7 @@ export interface GradScratch<Buf = DeviceBuffer> {
   dgate: Buf; // (N, I)
   dup: Buf; // (N, I)
   dh: Buf; // (N, I)
-  /** (N, maxRank) gradient of z for a LoRA projection; (N, maxIn) for a dropped input. */
+  /** (N, widest z row) gradient of z for a LoRA projection, or of an input's z together; (N, maxIn) for a dropped input. */
   dz: Buf;
   dxDrop: Buf;
   /**
@@ -130,9 +134,14 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
   const N = B * T;
   const C = cfg.hiddenSize, I = cfg.intermediateSize, V = cfg.vocabSize;
   const QD = cfg.numHeads * cfg.headDim, KVD = cfg.numKvHeads * cfg.headDim;
+  const rank = new Map(shape.lora.map((l) => [l.proj, l.r]));
+  const zWidths = loraInputGroups([...rank.keys()]).map((projs) => ({ projs, width: projs.reduce((w, p) => w + rank.get(p)!, 0) }));
   const layerActs = (): LayerActs<Buf> => {
     const lora: LayerActs<Buf>['lora'] = {};
-    for (const l of shape.lora) lora[l.proj] = alloc(N * l.r, float);
+    for (const width of zWidths) {
+      const z = alloc(N * width.width, float);
+      for (const p of width.projs) lora[p] = z;
+    }
     return {
       ln1: alloc(N * C, float), rstd1: alloc(N, exact), q: alloc(N * QD, float), k: alloc(N * KVD, float), v: alloc(N * KVD, float),
       att: alloc(N * QD, float), lse: alloc(B * cfg.numHeads * T, exact), mid: alloc(N * C, float), ln2: alloc(N * C, float),
@@ -142,13 +151,13 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
   const L = cfg.numLayers;
   const layers = training && !shape.checkpoint ? Array.from({ length: L }, layerActs) : [layerActs()];
   const resid = Array.from({ length: training ? L + 1 : 2 }, () => alloc(N * C, float));
-  const maxRank = Math.max(1, ...shape.lora.map((l) => l.r));
+  const maxWidth = Math.max(1, ...zWidths.map((w) => w.width));
   const maxIn = Math.max(1, ...shape.lora.filter((l) => l.dropout).map((l) => l.inDim));
   const grads: GradScratch<Buf> | null = training
     ? {
       dresid: alloc(N * C, float), dln: alloc(N * C, float), dq: alloc(N * QD, float), dk: alloc(N * KVD, float),
       dv: alloc(N * KVD, float), datt: alloc(N * QD, float), dgate: alloc(N * I, float), dup: alloc(N * I, float),
-      dh: alloc(N * I, float), dz: alloc(N * maxRank, float), dxDrop: alloc(N * maxIn, float),
+      dh: alloc(N * I, float), dz: alloc(N * maxWidth, float), dxDrop: alloc(N * maxIn, float),
       dlogits: float !== exact && shape.numLabels === 0 ? alloc(Math.min(N, shape.logitRows) * V, float) : null,
     }
     : null;

@@ -5,6 +5,7 @@ import type { AttentionShape, Backend, DeviceBuffer } from '../backend/backend.t
 import type { Activations, LayerActs } from './activations.ts';
 import type { MistralConfig } from './config.ts';
 import { Linear } from './linear.ts';
+import { SharedInput } from './shared-input.ts';
 import type { LayerWeights, Projection } from './weights.ts';
 import { PROJECTIONS, projectionShape } from './weights.ts';
 import { deriveSeed } from '../util/rng.ts';
@@ -24,6 +25,9 @@ export function projectionSeed(seed: number, p: Projection): number {
 
 export class DecoderLayer {
   readonly proj: Record<Projection, Linear>;
+  /** q, k and v (reading ln1); gate and up (reading ln2). */
+  private readonly qkv: SharedInput;
+  private readonly gateUp: SharedInput;
   /** Gradients of the two norm weights (C) for full fine-tuning; null when frozen. */
   dInputNorm: DeviceBuffer | null = null;
   dPostAttentionNorm: DeviceBuffer | null = null;
@@ -40,6 +44,8 @@ export class DecoderLayer {
       proj[p] = new Linear(backend, weights.proj[p], out, inDim);
     }
     this.proj = proj;
+    this.qkv = new SharedInput(backend, [proj.q_proj, proj.k_proj, proj.v_proj]);
+    this.gateUp = new SharedInput(backend, [proj.gate_proj, proj.up_proj]);
   }
 
   private attentionShape(acts: Activations, kv?: KvSlot): AttentionShape {
@@ -65,10 +71,9 @@ export class DecoderLayer {
     const scratch = acts.shape.training ? (acts.grads?.dxDrop ?? null) : null;
     const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
       this.proj[p].forward(y, input, N, accumulate, a.lora[p], scratch, projectionSeed(seed, p));
+    const seeds = (...ps: Projection[]): number[] => ps.map((p) => projectionSeed(seed, p));
     be.rmsnormForward(a.ln1, a.rstd1, x, w.inputNorm, N, C, c.rmsNormEps);
-    lin('q_proj', a.q, a.ln1, false);
-    lin('k_proj', k, a.ln1, false);
-    lin('v_proj', v, a.ln1, false);
+    this.qkv.forward([a.q, k, v], a.ln1, N, a.lora.q_proj ?? a.lora.k_proj ?? a.lora.v_proj, scratch, seeds('q_proj', 'k_proj', 'v_proj'));
     be.rope(a.q, acts.positions, invFreq, N, c.numHeads, c.headDim, false);
     be.rope(k, acts.positions, invFreq, N, c.numKvHeads, c.headDim, false);
     if (kv) {
@@ -81,8 +86,7 @@ export class DecoderLayer {
     be.copy(a.mid, x, N * C);
     lin('o_proj', a.mid, a.att, true);
     be.rmsnormForward(a.ln2, a.rstd2, a.mid, w.postAttentionNorm, N, C, c.rmsNormEps);
-    lin('gate_proj', a.gate, a.ln2, false);
-    lin('up_proj', a.up, a.ln2, false);
+    this.gateUp.forward([a.gate, a.up], a.ln2, N, a.lora.gate_proj ?? a.lora.up_proj, scratch, seeds('gate_proj', 'up_proj'));
     be.swigluForward(a.h, a.gate, a.up, N * c.intermediateSize);
     be.copy(out, a.mid, N * C);
     lin('down_proj', out, a.h, true);
@@ -100,20 +104,19 @@ export class DecoderLayer {
     const N = acts.shape.B * acts.shape.T, C = c.hiddenSize, I = c.intermediateSize;
     const lin = (p: Projection, dx: DeviceBuffer, dy: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
       this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop, projectionSeed(seed, p));
+    const seeds = (...ps: Projection[]): number[] => ps.map((p) => projectionSeed(seed, p));
     // MLP branch: out = mid + down(h)
     lin('down_proj', g.dh, g.dresid, a.h, false);
     be.swigluBackward(g.dgate, g.dup, g.dh, a.gate, a.up, N * I);
-    lin('gate_proj', g.dln, g.dgate, a.ln2, false);
-    lin('up_proj', g.dln, g.dup, a.ln2, true);
+    this.gateUp.backward(g.dln, [g.dgate, g.dup], a.ln2, N, false, a.lora.gate_proj ?? a.lora.up_proj, g.dz, g.dxDrop, seeds('gate_proj', 'up_proj'));
     be.rmsnormBackward(g.dresid, this.dPostAttentionNorm, g.dln, a.mid, w.postAttentionNorm, a.rstd2, N, C);
     // attention branch: mid = x + o(att)
     lin('o_proj', g.datt, g.dresid, a.att, false);
     be.attentionBackward(g.dq, g.dk, g.dv, g.datt, a.att, a.lse, a.q, a.k, a.v, acts.segments, this.attentionShape(acts));
     be.rope(g.dq, acts.positions, invFreq, N, c.numHeads, c.headDim, true);
     be.rope(g.dk, acts.positions, invFreq, N, c.numKvHeads, c.headDim, true);
-    lin('q_proj', g.dln, g.dq, a.ln1, false);
-    lin('k_proj', g.dln, g.dk, a.ln1, true);
-    lin('v_proj', g.dln, g.dv, a.ln1, true);
+    this.qkv.backward(g.dln, [g.dq, g.dk, g.dv], a.ln1, N, false, a.lora.q_proj ?? a.lora.k_proj ?? a.lora.v_proj, g.dz, g.dxDrop,
+      seeds('q_proj', 'k_proj', 'v_proj'));
     be.rmsnormBackward(g.dresid, this.dInputNorm, g.dln, x, w.inputNorm, a.rstd1, N, C);
   }
 }

@@ -2,14 +2,19 @@
 // gradients to the base weight (full fine-tuning), forward and backward, on the backend's GEMM.
 // LoRA dropout stores no mask: the mask is a hash of (seed, index), so the backward applies the same
 // dropout again with the forward's seed — to x to rebuild drop(x), and to ∂L/∂drop(x) for ∂L/∂x.
+// z = drop(x)·Aᵀ lives in the columns of its slot in a buffer shared by the projections of one input
+// (model/lora.ts); the steps are methods so that model/shared-input.ts can run the A products of those
+// projections as one GEMM each.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
-import type { LoraPair } from './lora.ts';
+import type { LoraPair, ZSlot } from './lora.ts';
 
 export interface LinearLora {
   pair: LoraPair;
   r: number;
   scaling: number;
   dropout: number;
+  /** Where z sits in the buffer the forward is given. */
+  slot: ZSlot;
 }
 
 export class Linear {
@@ -25,74 +30,116 @@ export class Linear {
     readonly inDim: number,
   ) {}
 
+  /** y = x·Wᵀ + β·y. */
+  base(y: DeviceBuffer, x: DeviceBuffer, N: number, beta: number): void {
+    this.backend.gemm(y, x, this.weight, { m: N, n: this.outDim, k: this.inDim, transB: true, beta });
+  }
+
+  /** dx = dy·W + β·dx, and ∂W += dyᵀ·x in full fine-tuning. */
+  baseBackward(dx: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, N: number, beta: number): void {
+    const be = this.backend, { outDim: out, inDim: inn } = this;
+    if (this.dWeight) be.gemm(this.dWeight, dy, x, { m: out, n: inn, k: N, transA: true, beta: 1 });
+    be.gemm(dx, dy, this.weight, { m: N, n: inn, k: out, beta });
+  }
+
+  private adapter(what: string): LinearLora {
+    if (!this.lora) throw new Error(`Linear.${what}: no LoRA adapter`);
+    return this.lora;
+  }
+
+  /** The factor the products use: the bf16 working copy while training under bf16, else the factor. */
+  get loraA(): DeviceBuffer {
+    const { pair } = this.adapter('loraA');
+    return pair.Acopy ?? pair.A;
+  }
+
+  private get loraB(): DeviceBuffer {
+    const { pair } = this.adapter('loraB');
+    return pair.Bcopy ?? pair.B;
+  }
+
+  /** This projection's columns of a z-shaped buffer (rows `slot.width` apart). */
+  private zView(z: DeviceBuffer): DeviceBuffer {
+    const { col } = this.adapter('zView').slot;
+    return this.backend.view(z, col, z.length - col);
+  }
+
+  /** y = s·z·Bᵀ + β·y, z read from this projection's slot. */
+  loraUp(y: DeviceBuffer, z: DeviceBuffer, N: number, beta: number): void {
+    const { r, scaling, slot } = this.adapter('loraUp');
+    this.backend.gemm(y, this.zView(z), this.loraB, { m: N, n: this.outDim, k: r, transB: true, lda: slot.width, alpha: scaling, beta });
+  }
+
+  /** ∂B += s·dyᵀ·z, and dz (this projection's slot of a buffer as wide as z's) = s·dy·B. */
+  loraBackUp(dz: DeviceBuffer, dy: DeviceBuffer, z: DeviceBuffer, N: number): void {
+    const { r, scaling, slot, pair } = this.adapter('loraBackUp');
+    const be = this.backend, out = this.outDim;
+    if (pair.dB) be.gemm(pair.dB, dy, this.zView(z), { m: out, n: r, k: N, transA: true, ldb: slot.width, alpha: scaling, beta: 1 });
+    be.gemm(this.zView(dz), dy, this.loraB, { m: N, n: r, k: out, ldc: slot.width, alpha: scaling });
+  }
+
   /**
-   * y (N, out) = x·Wᵀ (+ y when `accumulate`) + scaling·(drop(x)·Aᵀ)·Bᵀ, saving z = drop(x)·Aᵀ (N, r).
-   * `dropScratch` (N, in) holds the dropped input in a training forward; null means inference, where
-   * dropout is off (PEFT's eval()).
+   * y (N, out) = x·Wᵀ (+ y when `accumulate`) + scaling·(drop(x)·Aᵀ)·Bᵀ, saving z = drop(x)·Aᵀ (N, r) in its
+   * slot of `z`. `dropScratch` (N, in) holds the dropped input in a training forward; null means inference,
+   * where dropout is off (PEFT's eval()).
    */
   forward(y: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean, z: DeviceBuffer | undefined,
     dropScratch: DeviceBuffer | null, dropoutSeed: number): void {
     const be = this.backend;
-    const base = (beta: number): void => be.gemm(y, x, this.weight, { m: N, n: this.outDim, k: this.inDim, transB: true, beta });
     const lora = this.lora;
-    if (!lora) return base(accumulate ? 1 : 0);
+    if (!lora) return this.base(y, x, N, accumulate ? 1 : 0);
     if (!z) throw new Error('Linear.forward: LoRA needs its activation buffers');
     let u = x;
     if (dropScratch && lora.dropout > 0) {
       be.dropout(dropScratch, x, lora.dropout, dropoutSeed, N * this.inDim);
       u = dropScratch;
     }
-    const { Acopy, Bcopy } = lora.pair; // bf16 working copies while training under bf16 (else the factors)
-    be.gemm(z, u, Acopy ?? lora.pair.A, { m: N, n: lora.r, k: this.inDim, transB: true });
-    const loraTerm = (beta: number): void => be.gemm(y, z, Bcopy ?? lora.pair.B, { m: N, n: this.outDim, k: lora.r, transB: true, alpha: lora.scaling, beta });
+    be.gemm(this.zView(z), u, this.loraA, { m: N, n: lora.r, k: this.inDim, transB: true, ldc: lora.slot.width });
     if (accumulate) {
-      base(1);
-      loraTerm(1);
+      this.base(y, x, N, 1);
+      this.loraUp(y, z, N, 1);
     } else {
       // the rank-r term written first, then added by the base product as it writes y (β = 1): the memory-bound
       // rank-r GEMM writes y instead of reading and rewriting it
-      loraTerm(0);
-      base(1);
+      this.loraUp(y, z, N, 0);
+      this.base(y, x, N, 1);
     }
   }
 
   /**
    * Given dy (N, out): dx (N, in) = dy·W (+ dx when `accumulate`) plus the LoRA path; accumulates the
-   * gradients of A, B and (when set) W, from the forward's saved z. `dz` (N, r) and `scratch` (N, in)
+   * gradients of A, B and (when set) W, from the forward's saved z. `dz` (N, z's width) and `scratch` (N, in)
    * are work buffers; `scratch` null means the forward had no dropout (else it had, with `dropoutSeed`).
    */
   backward(dx: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean,
     z: DeviceBuffer | undefined, dz: DeviceBuffer, scratch: DeviceBuffer | null, dropoutSeed: number): void {
     const be = this.backend;
-    const { outDim: out, inDim: inn } = this;
-    if (this.dWeight) be.gemm(this.dWeight, dy, x, { m: out, n: inn, k: N, transA: true, beta: 1 });
-    const base = (beta: number): void => be.gemm(dx, dy, this.weight, { m: N, n: inn, k: out, beta });
+    const inn = this.inDim;
     const lora = this.lora;
-    if (!lora) return base(accumulate ? 1 : 0);
+    if (!lora) return this.baseBackward(dx, dy, x, N, accumulate ? 1 : 0);
     if (!z) throw new Error('Linear.backward: LoRA needs its saved activations');
-    const { dA, dB } = lora.pair;
-    const A = lora.pair.Acopy ?? lora.pair.A, B = lora.pair.Bcopy ?? lora.pair.B; // the products' operands, as in forward
-    const s = lora.scaling;
-    if (dB) be.gemm(dB, dy, z, { m: out, n: lora.r, k: N, transA: true, alpha: s, beta: 1 });
-    be.gemm(dz, dy, B, { m: N, n: lora.r, k: out, alpha: s });
+    const { dA } = lora.pair;
+    const A = this.loraA, ld = lora.slot.width;
+    this.loraBackUp(dz, dy, z, N);
+    const dzOwn = this.zView(dz);
     const dropped = scratch !== null && lora.dropout > 0;
     let u = x;
     if (dropped) {
       be.dropout(scratch, x, lora.dropout, dropoutSeed, N * inn); // drop(x) again: the same mask
       u = scratch;
     }
-    if (dA) be.gemm(dA, dz, u, { m: lora.r, n: inn, k: N, transA: true, beta: 1 });
+    if (dA) be.gemm(dA, dzOwn, u, { m: lora.r, n: inn, k: N, transA: true, lda: ld, beta: 1 });
     if (dropped) {
-      base(accumulate ? 1 : 0);
-      be.gemm(scratch, dz, A, { m: N, n: inn, k: lora.r });
+      this.baseBackward(dx, dy, x, N, accumulate ? 1 : 0);
+      be.gemm(scratch, dzOwn, A, { m: N, n: inn, k: lora.r, lda: ld });
       be.dropout(scratch, scratch, lora.dropout, dropoutSeed, N * inn); // ∂/∂x of x · mask
       be.axpy(dx, scratch, 1, N * inn);
     } else if (accumulate) {
-      base(1);
-      be.gemm(dx, dz, A, { m: N, n: inn, k: lora.r, beta: 1 });
+      this.baseBackward(dx, dy, x, N, 1);
+      be.gemm(dx, dzOwn, A, { m: N, n: inn, k: lora.r, lda: ld, beta: 1 });
     } else {
-      be.gemm(dx, dz, A, { m: N, n: inn, k: lora.r }); // as in forward: the rank-r term first, the base adds it
-      base(1);
+      be.gemm(dx, dzOwn, A, { m: N, n: inn, k: lora.r, lda: ld }); // as in forward: the rank-r term first, the base adds it
+      this.baseBackward(dx, dy, x, N, 1);
     }
   }
 }

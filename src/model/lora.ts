@@ -15,6 +15,34 @@ export interface LoraSpec {
   useRslora: boolean;
 }
 
+/**
+ * Projections that read the same input, in PROJECTIONS order. Their adapters' z = x·Aᵀ share one (N, width)
+ * buffer, a projection's z in its own r columns, so that where their factors A lie together in memory (the
+ * optimizer's flat buffers, model/mistral.ts's parameter order) one GEMM computes every z of the input, one
+ * its ∂A and one its contribution to ∂x (model/shared-input.ts).
+ */
+export const SHARED_INPUTS: readonly (readonly Projection[])[] = [
+  ['q_proj', 'k_proj', 'v_proj'], ['o_proj'], ['gate_proj', 'up_proj'], ['down_proj'],
+];
+
+/** Where an adapted projection's z (N, r) sits: columns [col, col + r) of rows `width` wide. */
+export interface ZSlot {
+  col: number;
+  width: number;
+}
+
+/** The adapted projections of each input (groups without one left out), in PROJECTIONS order. */
+export function loraInputGroups(targets: readonly Projection[]): Projection[][] {
+  return SHARED_INPUTS.map((g) => g.filter((p) => targets.includes(p))).filter((g) => g.length > 0);
+}
+
+/** Each adapted projection's z slot for rank r. */
+export function zSlots(targets: readonly Projection[], r: number): Partial<Record<Projection, ZSlot>> {
+  const slots: Partial<Record<Projection, ZSlot>> = {};
+  for (const g of loraInputGroups(targets)) g.forEach((p, i) => { slots[p] = { col: i * r, width: g.length * r }; });
+  return slots;
+}
+
 export function loraScaling(spec: LoraSpec): number {
   return spec.useRslora ? spec.alpha / Math.sqrt(spec.r) : spec.alpha / spec.r;
 }

@@ -11,7 +11,7 @@ import { collate, type Batch, type TokenRow } from '../data/batch.ts';
 import { loadConfig, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
-import { freeLora, type LoraAdapter } from './lora.ts';
+import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { ropeInvFreq } from './rope-freq.ts';
 import { hostFloats, loadWeights, PROJECTIONS, projectionShape, type MistralWeights, type Projection } from './weights.ts';
@@ -98,10 +98,11 @@ export class MistralModel {
   setLora(adapter: LoraAdapter | null): void {
     if (this.lora && this.lora !== adapter) freeLora(this.backend, this.lora);
     this.lora = adapter;
+    const slots = adapter ? zSlots(adapter.spec.targets, adapter.spec.r) : {};
     for (const layer of this.layers) {
-      for (const [p, lin] of Object.entries(layer.proj)) {
-        const pair = adapter?.layers[layer.index]?.[p as keyof typeof layer.proj];
-        lin.lora = adapter && pair ? { pair, r: adapter.spec.r, scaling: adapter.scaling, dropout: adapter.spec.dropout } : null;
+      for (const p of PROJECTIONS) {
+        const pair = adapter?.layers[layer.index]?.[p], slot = slots[p];
+        layer.proj[p].lora = adapter && pair && slot ? { pair, r: adapter.spec.r, scaling: adapter.scaling, dropout: adapter.spec.dropout, slot } : null;
       }
     }
     this.releaseActivations();
@@ -354,17 +355,21 @@ export class MistralModel {
       const r = this.lora.spec.r;
       // under bf16 the factors' products take bf16 working copies (the f32 factors stay the trained masters)
       const narrow = this.dtypes.storage !== this.dtypes.exact ? this.dtypes.storage : null;
+      // a layer's factors A in PROJECTIONS order, then its factors B: the A of the projections of one input lie
+      // together in the flat buffers (and their working copies), where one GEMM takes them (model/shared-input.ts)
       this.lora.layers.forEach((layer, i) => {
-        for (const [proj, pair] of Object.entries(layer)) {
-          const [o, inDim] = projectionShape(cfg, proj as Projection);
-          if (pair.dA) {
-            add(loraKey(i, proj, 'A'), [r, inDim], pair.A, pair.dA, (v, g) => { pair.A = v ?? pair.A; pair.dA = g; },
-              narrow ? { dtype: narrow, attach: (c) => { pair.Acopy = c; } } : undefined);
-          }
-          if (pair.dB) {
-            add(loraKey(i, proj, 'B'), [o, r], pair.B, pair.dB, (v, g) => { pair.B = v ?? pair.B; pair.dB = g; },
-              narrow ? { dtype: narrow, attach: (c) => { pair.Bcopy = c; } } : undefined);
-          }
+        const pairs = PROJECTIONS.flatMap((proj) => (layer[proj] ? [[proj, layer[proj]] as const] : []));
+        for (const [proj, pair] of pairs) {
+          if (!pair.dA) continue;
+          const inDim = projectionShape(cfg, proj)[1];
+          add(loraKey(i, proj, 'A'), [r, inDim], pair.A, pair.dA, (v, g) => { pair.A = v ?? pair.A; pair.dA = g; },
+            narrow ? { dtype: narrow, attach: (c) => { pair.Acopy = c; } } : undefined);
+        }
+        for (const [proj, pair] of pairs) {
+          if (!pair.dB) continue;
+          const out = projectionShape(cfg, proj)[0];
+          add(loraKey(i, proj, 'B'), [out, r], pair.B, pair.dB, (v, g) => { pair.B = v ?? pair.B; pair.dB = g; },
+            narrow ? { dtype: narrow, attach: (c) => { pair.Bcopy = c; } } : undefined);
         }
       });
     }

@@ -93,6 +93,14 @@ export class CpuBackend implements Backend {
     return new CpuBuffer(b.dtype, b.data.subarray(offset, offset + length), true, b.owner ?? b);
   }
 
+  join(a: DeviceBuffer, b: DeviceBuffer): DeviceBuffer | null {
+    const x = a as CpuBuffer, y = b as CpuBuffer;
+    const root = x.owner ?? x;
+    if (x.dtype !== y.dtype || root !== (y.owner ?? y) || x.data.byteOffset + x.data.byteLength !== y.data.byteOffset) return null;
+    const start = (x.data.byteOffset - root.data.byteOffset) / x.data.BYTES_PER_ELEMENT;
+    return this.view(root, start, x.length + y.length);
+  }
+
   free(buf: DeviceBuffer): void {
     const b = buf as CpuBuffer;
     if (b.isView) return;

@@ -151,6 +151,12 @@ export class CudaBackend implements Backend {
     return cuda(buf).view(offset, length);
   }
 
+  join(a: DeviceBuffer, b: DeviceBuffer): DeviceBuffer | null {
+    const x = cuda(a), y = cuda(b);
+    if (x.dtype !== y.dtype || x.ptr + BigInt(x.bytes) !== y.ptr) return null;
+    return new CudaBuffer(x.dtype, x.length + y.length, x.ptr, null);
+  }
+
   free(buf: DeviceBuffer): void {
     const b = cuda(buf);
     if (!b.block || this.closed) return; // a view, or a buffer whose memory close() gave back already
