@@ -96,4 +96,4 @@ export const BACKEND_KERNELS = {
 } as const satisfies Partial<Record<keyof Backend, ReadonlyArray<KernelName | 'cublasLt'>>>;
 
 /** The Backend methods that are host-side bookkeeping, not launches. */
-export const HOST_METHODS = ['name', 'describe', 'alloc', 'view', 'free', 'upload', 'download', 'bytesInUse', 'peakBytesInUse'] as const;
+export const HOST_METHODS = ['name', 'describe', 'alloc', 'view', 'join', 'free', 'upload', 'download', 'bytesInUse', 'peakBytesInUse'] as const;
