@@ -62,6 +62,21 @@ export class DecoderLayer {
    * new keys and values are written into the cache at kv.offset and attention reads the whole cache.
    */
   forward(out: DeviceBuffer, x: DeviceBuffer, a: LayerActs, acts: Activations, invFreq: DeviceBuffer, seed: number, kv?: KvSlot): void {
+    this.run(out, x, a, acts, invFreq, seed, kv);
+  }
+
+  /**
+   * Activation checkpointing: refills `a` from the layer's saved input x (same seed: the same dropout masks
+   * and values) with what the backward reads — the whole forward but the down projection's product and the
+   * residual add, whose result (the layer's output) the next layer's saved input already holds. That product is
+   * the largest GEMM of a layer, about a quarter of its forward's FLOPs.
+   */
+  recompute(x: DeviceBuffer, a: LayerActs, acts: Activations, invFreq: DeviceBuffer, seed: number): void {
+    this.run(null, x, a, acts, invFreq, seed);
+  }
+
+  /** The forward; `out` null computes what the backward reads and not the output. */
+  private run(out: DeviceBuffer | null, x: DeviceBuffer, a: LayerActs, acts: Activations, invFreq: DeviceBuffer, seed: number, kv?: KvSlot): void {
     const be = this.backend, c = this.cfg, w = this.weights;
     const N = acts.shape.B * acts.shape.T, C = c.hiddenSize;
     const KVD = c.numKvHeads * c.headDim;
@@ -88,8 +103,12 @@ export class DecoderLayer {
     be.rmsnormForward(a.ln2, a.rstd2, a.mid, w.postAttentionNorm, N, C, c.rmsNormEps);
     this.gateUp.forward([a.gate, a.up], a.ln2, N, a.lora.gate_proj ?? a.lora.up_proj, scratch, seeds('gate_proj', 'up_proj'));
     be.swigluForward(a.h, a.gate, a.up, N * c.intermediateSize);
-    be.copy(out, a.mid, N * C);
-    lin('down_proj', out, a.h, true);
+    if (out) {
+      be.copy(out, a.mid, N * C);
+      lin('down_proj', out, a.h, true);
+    } else if (this.proj.down_proj.lora) {
+      this.proj.down_proj.loraDown(a.lora.down_proj!, a.h, N, scratch, projectionSeed(seed, 'down_proj')); // z, which ∂B reads
+    }
   }
 
   /**

@@ -64,6 +64,17 @@ export class Linear {
     return this.backend.view(z, col, z.length - col);
   }
 
+  /** z = drop(x)·Aᵀ into this projection's slot of `z` (dropout as in forward). */
+  loraDown(z: DeviceBuffer, x: DeviceBuffer, N: number, dropScratch: DeviceBuffer | null, dropoutSeed: number): void {
+    const be = this.backend, lora = this.adapter('loraDown');
+    let u = x;
+    if (dropScratch && lora.dropout > 0) {
+      be.dropout(dropScratch, x, lora.dropout, dropoutSeed, N * this.inDim);
+      u = dropScratch;
+    }
+    be.gemm(this.zView(z), u, this.loraA, { m: N, n: lora.r, k: this.inDim, transB: true, ldc: lora.slot.width });
+  }
+
   /** y = s·z·Bᵀ + β·y, z read from this projection's slot. */
   loraUp(y: DeviceBuffer, z: DeviceBuffer, N: number, beta: number): void {
     const { r, scaling, slot } = this.adapter('loraUp');
@@ -85,16 +96,10 @@ export class Linear {
    */
   forward(y: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean, z: DeviceBuffer | undefined,
     dropScratch: DeviceBuffer | null, dropoutSeed: number): void {
-    const be = this.backend;
     const lora = this.lora;
     if (!lora) return this.base(y, x, N, accumulate ? 1 : 0);
     if (!z) throw new Error('Linear.forward: LoRA needs its activation buffers');
-    let u = x;
-    if (dropScratch && lora.dropout > 0) {
-      be.dropout(dropScratch, x, lora.dropout, dropoutSeed, N * this.inDim);
-      u = dropScratch;
-    }
-    be.gemm(this.zView(z), u, this.loraA, { m: N, n: lora.r, k: this.inDim, transB: true, ldc: lora.slot.width });
+    this.loraDown(z, x, N, dropScratch, dropoutSeed);
     if (accumulate) {
       this.base(y, x, N, 1);
       this.loraUp(y, z, N, 1);

@@ -201,13 +201,13 @@ export class MistralModel {
    * Backward through the decoder layers of a training forward: on entry acts.grads.dresid holds ∂L/∂(last
    * layer's output), on exit ∂L/∂(embedding output). With activation checkpointing each layer's forward
    * is first recomputed from its saved input (same seed, so the same dropout masks and the same values;
-   * the last layer's activations are still in place from the forward).
+   * the last layer's activations are still in place from the forward), all but its output (DecoderLayer.recompute).
    */
   backwardLayers(acts: Activations): void {
     const L = this.layers.length, recompute = acts.layers.length < L;
     for (let l = L - 1; l >= 0; l--) {
       const a = this.layerActs(acts, l), x = acts.resid[l]!;
-      if (recompute && l < L - 1) this.layers[l]!.forward(acts.resid[l + 1]!, x, a, acts, this.invFreq, this.layerSeed(l));
+      if (recompute && l < L - 1) this.layers[l]!.recompute(x, a, acts, this.invFreq, this.layerSeed(l));
       this.layers[l]!.backward(x, a, acts, this.invFreq, this.layerSeed(l));
     }
   }
