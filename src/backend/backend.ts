@@ -142,7 +142,7 @@ export interface Backend {
   ): void;
   /** out (n) = silu(gate) · up. */
   swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void;
-  /** dgate, dup (n), overwritten, from dout (n). */
+  /** dgate, dup (n), overwritten, from dout (n). dgate may be gate and dup may be up (written over the activations). */
   swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void;
   /**
    * Cross-entropy of logits (N, V) against targets (N) i32 (−100 = ignored, loss 0): losses (N) f32.

@@ -62,6 +62,7 @@ export interface LayerActs<Buf = DeviceBuffer> {
   gate: Buf; // (N, I)
   up: Buf; // (N, I)
   h: Buf; // (N, I) silu(gate)·up
+  // (the backward writes ∂L/∂gate and ∂L/∂up over gate and up, which nothing reads after it)
   /**
    * Per adapted projection: the (N, width) buffer that holds its z = drop(x)·Aᵀ (N, r) in the columns of its
    * slot, shared with the other adapted projections of its input (model/lora.ts, zSlots).
@@ -76,8 +77,6 @@ export interface GradScratch<Buf = DeviceBuffer> {
   dk: Buf; // (N, Hkv·D)
   dv: Buf; // (N, Hkv·D)
   datt: Buf; // (N, Hq·D)
-  dgate: Buf; // (N, I)
-  dup: Buf; // (N, I)
   dh: Buf; // (N, I)
   /** (N, widest z row) gradient of z for a LoRA projection, or of an input's z together; (N, maxIn) for a dropped input. */
   dz: Buf;
@@ -156,7 +155,7 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
   const grads: GradScratch<Buf> | null = training
     ? {
       dresid: alloc(N * C, float), dln: alloc(N * C, float), dq: alloc(N * QD, float), dk: alloc(N * KVD, float),
-      dv: alloc(N * KVD, float), datt: alloc(N * QD, float), dgate: alloc(N * I, float), dup: alloc(N * I, float),
+      dv: alloc(N * KVD, float), datt: alloc(N * QD, float),
       dh: alloc(N * I, float), dz: alloc(N * maxWidth, float), dxDrop: alloc(N * maxIn, float),
       dlogits: float !== exact && shape.numLabels === 0 ? alloc(Math.min(N, shape.logitRows) * V, float) : null,
     }

@@ -126,8 +126,8 @@ export class DecoderLayer {
     const seeds = (...ps: Projection[]): number[] => ps.map((p) => projectionSeed(seed, p));
     // MLP branch: out = mid + down(h)
     lin('down_proj', g.dh, g.dresid, a.h, false);
-    be.swigluBackward(g.dgate, g.dup, g.dh, a.gate, a.up, N * I);
-    this.gateUp.backward(g.dln, [g.dgate, g.dup], a.ln2, N, false, a.lora.gate_proj ?? a.lora.up_proj, g.dz, g.dxDrop, seeds('gate_proj', 'up_proj'));
+    be.swigluBackward(a.gate, a.up, g.dh, a.gate, a.up, N * I); // the gradients over the activations (dead after this)
+    this.gateUp.backward(g.dln, [a.gate, a.up], a.ln2, N, false, a.lora.gate_proj ?? a.lora.up_proj, g.dz, g.dxDrop, seeds('gate_proj', 'up_proj'));
     be.rmsnormBackward(g.dresid, this.dPostAttentionNorm, g.dln, a.mid, w.postAttentionNorm, a.rstd2, N, C);
     // attention branch: mid = x + o(att)
     lin('o_proj', g.datt, g.dresid, a.att, false);

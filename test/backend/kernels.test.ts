@@ -1,5 +1,5 @@
 // Named kernels of the CPU backend against plain float64 formulas: RMSNorm, RoPE (HF's rotate_half
-// layout; the inverse undoes the forward), SwiGLU, cross-entropy with ignore index, row gather and
+// layout; the inverse undoes the forward), SwiGLU (its backward also in place), cross-entropy with ignore index, row gather and
 // scatter-add, elementwise ops and dropout, and AdamW against torch.optim.AdamW (hand formula and a
 // three-step trace recorded from torch).
 import assert from 'node:assert/strict';
@@ -91,6 +91,24 @@ for (const dtype of FLOATS) {
     const got = download(be, out);
     assert.ok(got.every(Number.isFinite), `non-finite swiglu output: ${got}`);
     assertClose(got, want, tolOf(dtype, 1e-6), 'swiglu');
+  });
+
+  test(`swiglu backward (${dtype}): ∂/∂gate and ∂/∂up of silu(gate) · up, the same when written over gate and up`, () => {
+    for (const n of [7, 1027]) { // short; and long enough for the CPU's SIMD kernel, with a tail of 3
+      const rand = rng(30 + n);
+      const gate = stored(randn(rand, n, 3), dtype), up = stored(randn(rand, n), dtype), dout = stored(randn(rand, n), dtype);
+      const sig = (g: number): number => 1 / (1 + Math.exp(-g));
+      const wantGate = gate.map((g, i) => dout[i]! * up[i]! * sig(g) * (1 + g * (1 - sig(g))));
+      const wantUp = gate.map((g, i) => dout[i]! * g * sig(g));
+      const dgate = be.alloc(dtype, n), dup = be.alloc(dtype, n), d = upload(be, dtype, dout);
+      be.swigluBackward(dgate, dup, d, upload(be, dtype, gate), upload(be, dtype, up), n);
+      assertClose(download(be, dgate), wantGate, tolOf(dtype, 1e-6), `swiglu dgate (n ${n})`);
+      assertClose(download(be, dup), wantUp, tolOf(dtype, 1e-6), `swiglu dup (n ${n})`);
+      const g = upload(be, dtype, gate), u = upload(be, dtype, up);
+      be.swigluBackward(g, u, d, g, u, n); // as the model runs it: the gradients over the activations
+      assert.deepEqual(download(be, g), download(be, dgate), `in place: dgate (n ${n})`);
+      assert.deepEqual(download(be, u), download(be, dup), `in place: dup (n ${n})`);
+    }
   });
 
   const ceDtype = exactOf(dtype); // the logits chunk, its gradient and the losses are exact under bf16

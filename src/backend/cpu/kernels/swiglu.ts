@@ -8,7 +8,7 @@ export function swigluForward(out: FloatArray, gate: FloatArray, up: FloatArray,
   }
 }
 
-/** dgate, dup (n) overwritten from dout (n). */
+/** dgate, dup (n) overwritten from dout (n); every input read before an output is written (they may alias). */
 export function swigluBackward(
   dgate: FloatArray, dup: FloatArray, dout: FloatArray, gate: FloatArray, up: FloatArray, n: number,
 ): void {

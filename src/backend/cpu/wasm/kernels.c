@@ -144,7 +144,8 @@ void swiglu_forward(f32 *out, const f32 *gate, const f32 *up, int n) {
   }
 }
 
-// dgate, dup (n) from dout (n): dup = dout·silu(g), dgate = dout·up·s·(1 + g·(1 − s)).
+// dgate, dup (n) from dout (n): dup = dout·silu(g), dgate = dout·up·s·(1 + g·(1 − s)). dgate may be gate and
+// dup may be up (the backward writes over its inputs).
 void swiglu_backward(f32 *dgate, f32 *dup, const f32 *dout, const f32 *gate, const f32 *up, int n) {
   int n4 = n & ~3;
   v128_t one = wasm_f32x4_splat(1.0f);
@@ -155,11 +156,11 @@ void swiglu_backward(f32 *dgate, f32 *dup, const f32 *dout, const f32 *gate, con
     v128_t ds = wasm_f32x4_mul(s, wasm_f32x4_add(one, wasm_f32x4_mul(g, wasm_f32x4_sub(one, s))));
     wasm_v128_store(dgate + i, wasm_f32x4_mul(wasm_f32x4_mul(d, u), ds));
   }
-  for (int i = n4; i < n; i++) {
-    f32 g = gate[i];
+  for (int i = n4; i < n; i++) { // every input read before either output is written: they may alias
+    f32 g = gate[i], u = up[i], d = dout[i];
     f32 s = wasm_f32x4_extract_lane(sigmoid4(wasm_f32x4_splat(g)), 0);
-    dup[i] = dout[i] * g * s;
-    dgate[i] = dout[i] * up[i] * s * (1.0f + g * (1.0f - s));
+    dup[i] = d * g * s;
+    dgate[i] = d * u * s * (1.0f + g * (1.0f - s));
   }
 }
 

@@ -9,7 +9,7 @@ extern "C" __global__ void swiglu_forward(store_t *out, const store_t *gate, con
   }
 }
 
-/** dgate, dup (n) overwritten from dout (n). */
+/** dgate, dup (n) overwritten from dout (n); each thread reads its inputs before writing (dgate may be gate, dup up). */
 extern "C" __global__ void swiglu_backward(store_t *dgate, store_t *dup, const store_t *dout, const store_t *gate, const store_t *up,
     long long n) {
   FOR_EACH(i, n) {
