@@ -97,7 +97,11 @@ export interface Backend {
   peakFlops?(): number;
 
   // ---- dense math ----
-  gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void;
+  /**
+   * With `addend` (C's dtype and layout: ldc, strideC) the product is added to β·addend instead of β·c, and c is
+   * only written (out of place: a residual add without a copy). c and addend must not overlap unless equal.
+   */
+  gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec, addend?: DeviceBuffer): void;
   /** out = a + b, elementwise over n. out may alias a or b. */
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void;
   /** y = y + alpha · x over n. */

@@ -84,8 +84,8 @@ export class DecoderLayer {
     const v = kv ? be.view(kv.v, kv.offset * KVD, N * KVD) : a.v;
     // dropout only in a training forward (a training plan also serves evaluation, without it)
     const scratch = acts.shape.training ? (acts.grads?.dxDrop ?? null) : null;
-    const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
-      this.proj[p].forward(y, input, N, accumulate, a.lora[p], scratch, projectionSeed(seed, p));
+    const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, residual: DeviceBuffer): void =>
+      this.proj[p].forward(y, input, N, residual, a.lora[p], scratch, projectionSeed(seed, p));
     const seeds = (...ps: Projection[]): number[] => ps.map((p) => projectionSeed(seed, p));
     be.rmsnormForward(a.ln1, a.rstd1, x, w.inputNorm, N, C, c.rmsNormEps);
     this.qkv.forward([a.q, k, v], a.ln1, N, a.lora.q_proj ?? a.lora.k_proj ?? a.lora.v_proj, scratch, seeds('q_proj', 'k_proj', 'v_proj'));
@@ -98,14 +98,12 @@ export class DecoderLayer {
     } else {
       be.attentionForward(a.att, a.lse, a.q, a.k, a.v, acts.segments, this.attentionShape(acts));
     }
-    be.copy(a.mid, x, N * C);
-    lin('o_proj', a.mid, a.att, true);
+    lin('o_proj', a.mid, a.att, x); // mid = x + o(att)
     be.rmsnormForward(a.ln2, a.rstd2, a.mid, w.postAttentionNorm, N, C, c.rmsNormEps);
     this.gateUp.forward([a.gate, a.up], a.ln2, N, a.lora.gate_proj ?? a.lora.up_proj, scratch, seeds('gate_proj', 'up_proj'));
     be.swigluForward(a.h, a.gate, a.up, N * c.intermediateSize);
     if (out) {
-      be.copy(out, a.mid, N * C);
-      lin('down_proj', out, a.h, true);
+      lin('down_proj', out, a.h, a.mid); // out = mid + down(h)
     } else if (this.proj.down_proj.lora) {
       this.proj.down_proj.loraDown(a.lora.down_proj!, a.h, N, scratch, projectionSeed(seed, 'down_proj')); // z, which ∂B reads
     }

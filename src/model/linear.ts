@@ -30,9 +30,9 @@ export class Linear {
     readonly inDim: number,
   ) {}
 
-  /** y = x·Wᵀ + β·y. */
-  base(y: DeviceBuffer, x: DeviceBuffer, N: number, beta: number): void {
-    this.backend.gemm(y, x, this.weight, { m: N, n: this.outDim, k: this.inDim, transB: true, beta });
+  /** y = x·Wᵀ + β·y (β·addend with an addend). */
+  base(y: DeviceBuffer, x: DeviceBuffer, N: number, beta: number, addend?: DeviceBuffer): void {
+    this.backend.gemm(y, x, this.weight, { m: N, n: this.outDim, k: this.inDim, transB: true, beta }, addend);
   }
 
   /** dx = dy·W + β·dx, and ∂W += dyᵀ·x in full fine-tuning. */
@@ -75,10 +75,10 @@ export class Linear {
     be.gemm(this.zView(z), u, this.loraA, { m: N, n: lora.r, k: this.inDim, transB: true, ldc: lora.slot.width });
   }
 
-  /** y = s·z·Bᵀ + β·y, z read from this projection's slot. */
-  loraUp(y: DeviceBuffer, z: DeviceBuffer, N: number, beta: number): void {
+  /** y = s·z·Bᵀ + β·y (β·addend with an addend), z read from this projection's slot. */
+  loraUp(y: DeviceBuffer, z: DeviceBuffer, N: number, beta: number, addend?: DeviceBuffer): void {
     const { r, scaling, slot } = this.adapter('loraUp');
-    this.backend.gemm(y, this.zView(z), this.loraB, { m: N, n: this.outDim, k: r, transB: true, lda: slot.width, alpha: scaling, beta });
+    this.backend.gemm(y, this.zView(z), this.loraB, { m: N, n: this.outDim, k: r, transB: true, lda: slot.width, alpha: scaling, beta }, addend);
   }
 
   /** ∂B += s·dyᵀ·z, and dz (this projection's slot of a buffer as wide as z's) = s·dy·B. */
@@ -90,25 +90,21 @@ export class Linear {
   }
 
   /**
-   * y (N, out) = x·Wᵀ (+ y when `accumulate`) + scaling·(drop(x)·Aᵀ)·Bᵀ, saving z = drop(x)·Aᵀ (N, r) in its
-   * slot of `z`. `dropScratch` (N, in) holds the dropped input in a training forward; null means inference,
-   * where dropout is off (PEFT's eval()).
+   * y (N, out) = (residual +) x·Wᵀ + scaling·(drop(x)·Aᵀ)·Bᵀ, saving z = drop(x)·Aᵀ (N, r) in its slot of `z`;
+   * the residual (N, out) is read, not written (a GEMM out of place: no copy of it into y). `dropScratch`
+   * (N, in) holds the dropped input in a training forward; null means inference, where dropout is off (PEFT's eval()).
    */
-  forward(y: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean, z: DeviceBuffer | undefined,
+  forward(y: DeviceBuffer, x: DeviceBuffer, N: number, residual: DeviceBuffer | null, z: DeviceBuffer | undefined,
     dropScratch: DeviceBuffer | null, dropoutSeed: number): void {
     const lora = this.lora;
-    if (!lora) return this.base(y, x, N, accumulate ? 1 : 0);
+    const beta = residual ? 1 : 0, addend = residual ?? undefined;
+    if (!lora) return this.base(y, x, N, beta, addend);
     if (!z) throw new Error('Linear.forward: LoRA needs its activation buffers');
     this.loraDown(z, x, N, dropScratch, dropoutSeed);
-    if (accumulate) {
-      this.base(y, x, N, 1);
-      this.loraUp(y, z, N, 1);
-    } else {
-      // the rank-r term written first, then added by the base product as it writes y (β = 1): the memory-bound
-      // rank-r GEMM writes y instead of reading and rewriting it
-      this.loraUp(y, z, N, 0);
-      this.base(y, x, N, 1);
-    }
+    // the memory-bound rank-r product writes y (from the residual), then the compute-bound base product adds
+    // itself to y in its epilogue (β = 1): one pass over y, not one for each
+    this.loraUp(y, z, N, beta, addend);
+    this.base(y, x, N, 1);
   }
 
   /**

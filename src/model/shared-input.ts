@@ -42,7 +42,7 @@ export class SharedInput {
     dropScratch: DeviceBuffer | null, seeds: readonly number[]): void {
     const A = jointA(this.backend, this.adapted, dropScratch !== null);
     if (!A || !z) {
-      this.lins.forEach((l, i) => l.forward(ys[i]!, x, N, false, z, dropScratch, seeds[i]!));
+      this.lins.forEach((l, i) => l.forward(ys[i]!, x, N, null, z, dropScratch, seeds[i]!));
       return;
     }
     const inn = this.lins[0]!.inDim;

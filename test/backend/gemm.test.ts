@@ -1,6 +1,6 @@
 // GEMM: OpenBLAS and the TypeScript loops against a plain float64 reference and against each other, for
 // every transpose combination, padded leading dimensions, alpha/beta, batched strides (broadcast
-// included), views at an offset, f32 and f64.
+// included), views at an offset, out of place (an addend for C), f32 and f64.
 import assert from 'node:assert/strict';
 import type { Backend, GemmSpec } from '../../src/backend/backend.ts';
 // CpuBackend stays for the one test about the CPU backend's own GEMM paths (OpenBLAS vs TypeScript loops)
@@ -34,7 +34,8 @@ interface Case {
   pad: number; batch: number; broadcastB: boolean;
 }
 
-function runCase(be: Backend, dtype: Float, c: Case, seed: number): { got: number[]; want: number[] } {
+/** One GEMM of case c; `outOfPlace`: the product plus β·C written to another buffer (gemm's addend). */
+function runCase(be: Backend, dtype: Float, c: Case, seed: number, outOfPlace = false): { got: number[]; want: number[] } {
   const rand = rng(seed);
   const rowsA = c.transA ? c.k : c.m, colsA = c.transA ? c.m : c.k;
   const rowsB = c.transB ? c.n : c.k, colsB = c.transB ? c.k : c.n;
@@ -49,8 +50,19 @@ function runCase(be: Backend, dtype: Float, c: Case, seed: number): { got: numbe
     lda, ldb, ldc, batch: c.batch, strideA, strideB, strideC,
   };
   const a = upload(be, dtype, A), b = upload(be, dtype, B), cc = upload(be, dtype, C0);
-  be.gemm(cc, a, b, spec);
-  return { got: download(be, cc), want: reference(A, B, C0, spec) };
+  if (!outOfPlace) {
+    be.gemm(cc, a, b, spec);
+    return { got: download(be, cc), want: reference(A, B, C0, spec) };
+  }
+  // D = α·op(A)·op(B) + β·C into another buffer: D's elements outside C's layout (padding, gaps) keep their values
+  const D0 = stored(randn(rand, lenC), dtype), d = upload(be, dtype, D0);
+  be.gemm(d, a, b, spec, cc);
+  assert.deepEqual(download(be, cc), C0, 'the addend is only read');
+  const inLayout = (i: number): boolean => {
+    const at = i % strideC;
+    return at < c.m * ldc && at % ldc < c.n;
+  };
+  return { got: download(be, d), want: reference(A, B, C0, spec).map((v, i) => (inLayout(i) ? v : D0[i]!)) };
 }
 
 const CASES: Case[] = [];
@@ -74,6 +86,13 @@ for (const { name, be } of backends()) {
       CASES.forEach((c, i) => {
         const { got, want } = runCase(be, dtype, c, 100 + i);
         assertClose(got, want, tol, `${name} ${dtype} ${label(c)}`);
+      });
+    });
+    test(`gemm (${name}, ${dtype}) out of place (an addend for C) matches the same reference, the addend untouched`, () => {
+      const tol = dtype === 'f32' ? 2e-5 : 1e-12;
+      CASES.forEach((c, i) => {
+        const { got, want } = runCase(be, dtype, c, 300 + i, true);
+        assertClose(got, want, tol, `${name} ${dtype} out of place ${label(c)}`);
       });
     });
   }

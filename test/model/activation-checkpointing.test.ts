@@ -42,7 +42,7 @@ function run(model: MistralModel, checkpoint: boolean, classification: boolean, 
   // the forward products of the down projection (x·Wᵀ): the recomputation skips them (the layer's output is kept)
   const be = model.backend, gemm = be.gemm.bind(be), down = new Set(model.layers.map((l) => l.proj.down_proj.weight));
   let downProducts = 0;
-  be.gemm = (c, a, b, spec) => { if (down.has(b) && spec.transB) downProducts++; gemm(c, a, b, spec); };
+  be.gemm = (c, a, b, spec, addend) => { if (down.has(b) && spec.transB) downProducts++; gemm(c, a, b, spec, addend); };
   try {
     batches.forEach((b, i) => {
       model.dropoutSeed = 17 + i;

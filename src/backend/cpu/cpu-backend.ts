@@ -148,8 +148,21 @@ export class CpuBackend implements Backend {
     return this.simdAttention && q instanceof Float32Array ? this.simdAttention : this.tsAttention;
   }
 
-  gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void {
-    this.gemmArrays(floats(c, 'gemm C'), floats(a, 'gemm A'), floats(b, 'gemm B'), spec);
+  gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec, addend?: DeviceBuffer): void {
+    const C = floats(c, 'gemm C'), A = floats(a, 'gemm A'), B = floats(b, 'gemm B');
+    if (addend && addend !== c) { // out of place: C's layout of the addend copied in, then the product in place
+      const src = floats(addend, 'gemm addend');
+      if (addend.dtype !== c.dtype) throw new Error(`gemm: addend is ${addend.dtype}, C ${c.dtype}`);
+      const g = resolveGemm(spec, A.length, B.length, src.length);
+      resolveGemm(spec, A.length, B.length, C.length);
+      for (let bi = 0; bi < g.batch; bi++) {
+        for (let i = 0; i < g.m; i++) {
+          const at = bi * g.strideC + i * g.ldc;
+          C.set(src.subarray(at, at + g.n), at);
+        }
+      }
+    }
+    this.gemmArrays(C, A, B, spec);
   }
 
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {

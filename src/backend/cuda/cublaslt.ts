@@ -129,19 +129,21 @@ export class CublasLt implements StatusSource {
   }
 
   /**
-   * c = alpha·op(a)·op(b) + beta·c for a row-major GEMM `g` (resolved: lds, strides, batch), with f32
-   * compute and scale (f64 when every type is f64); `workspace` of `workspaceBytes` on the device (the
-   * heuristic is told the limit). The descriptors, layouts and chosen algorithm are cached per shape.
+   * c = alpha·op(a)·op(b) + beta·addend for a row-major GEMM `g` (resolved: lds, strides, batch), with f32
+   * compute and scale (f64 when every type is f64); `addend` (default c: in place) has c's layout and type.
+   * `workspace` of `workspaceBytes` on the device (the heuristic is told the limit). The descriptors, layouts
+   * and chosen algorithm are cached per shape.
    */
   matmul(g: ResolvedGemm, types: LtTypes, c: DevicePtr, a: DevicePtr, b: DevicePtr,
-    workspace: DevicePtr, workspaceBytes: number, stream: Handle): void {
+    workspace: DevicePtr, workspaceBytes: number, stream: Handle, addend: DevicePtr = c): void {
     const p = ltPlan(g);
     const f64 = types.a === 'f64';
     const bytes = (t: LtDType): number => (t === 'f64' ? 8 : t === 'f32' ? 4 : 2);
-    // cuBLASLt's A is our B (first), its B our A (second); C and D are both c
+    // cuBLASLt's A is our B (first), its B our A (second); its C is the addend and D is c (one layout)
     const strideBytes = (l: LtLayout, t: LtDType): number => (l.batch > 1 ? l.stride * bytes(t) : 0);
     const align: LtAlignments = {
-      a: ltAlignment(b, strideBytes(p.first, types.b)), b: ltAlignment(a, strideBytes(p.second, types.a)), c: ltAlignment(c, strideBytes(p.out, types.c)),
+      a: ltAlignment(b, strideBytes(p.first, types.b)), b: ltAlignment(a, strideBytes(p.second, types.a)),
+      c: Math.min(ltAlignment(c, strideBytes(p.out, types.c)), ltAlignment(addend, strideBytes(p.out, types.c))),
     };
     const key = JSON.stringify([p.transFirst, p.transSecond, p.first, p.second, p.out, types, workspaceBytes, align]);
     let plan = this.plans.get(key);
@@ -153,7 +155,7 @@ export class CublasLt implements StatusSource {
       return buf;
     };
     check(this, 'cublasLtMatmul', this.f.matmul!(this.handle, plan.desc, scalar(p.alpha), b, plan.first, a, plan.second, scalar(p.beta),
-      c, plan.out, c, plan.out, plan.algo, workspace, workspaceBytes, stream) as number);
+      addend, plan.out, c, plan.out, plan.algo, workspace, workspaceBytes, stream) as number);
   }
 
   /** Shapes planned so far (descriptor cache entries). */

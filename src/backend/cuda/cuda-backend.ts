@@ -211,10 +211,19 @@ export class CudaBackend implements Backend {
   }
 
   // ---- dense math ----
-  gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec): void {
+  gemm(c: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, spec: GemmSpec, addend?: DeviceBuffer): void {
     const C = cuda(c, 'gemm C'), A = cuda(a, 'gemm A'), B = cuda(b, 'gemm B');
     const g = resolveGemm(spec, A.length, B.length, C.length);
     if (g.m === 0 || g.n === 0 || g.batch === 0) return; // nothing to write (cuBLASLt refuses empty layouts)
+    let add = addend && addend !== c ? cuda(addend, 'gemm addend') : null;
+    if (add) {
+      resolveGemm(spec, A.length, B.length, add.length); // the addend holds C's layout
+      if (add.dtype !== C.dtype) throw new Error(`gemm: addend is ${add.dtype}, C ${C.dtype}`);
+      if (g.k === 0 || gemmRunTypes(A.dtype, B.dtype, C.dtype).c !== C.dtype) { // the paths below work in place
+        this.copyLayout(C, add, g);
+        add = null;
+      }
+    }
     if (g.k === 0) { // C = beta·C, row by row: the product is empty
       if (g.beta === 1) return;
       for (let b = 0; b < g.batch; b++) for (let i = 0; i < g.m; i++) {
@@ -235,9 +244,18 @@ export class CudaBackend implements Backend {
     };
     const c2 = as(C, run.c);
     const a2 = as(A, run.a), b2 = as(B, run.b);
-    this.timed(this.profiler && gemmLabel(g, run), () => this.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream));
+    this.timed(this.profiler && gemmLabel(g, run, add !== null),
+      () => this.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream, add?.ptr));
     if (c2 !== C) this.kernels.convert(C, c2, C.length);
     for (const t of temps) this.free(t);
+  }
+
+  /** dst = src over the elements of C's layout in `g` (rows of n, ldc apart; batches strideC apart). */
+  private copyLayout(dst: CudaBuffer, src: CudaBuffer, g: ReturnType<typeof resolveGemm>): void {
+    for (let b = 0; b < g.batch; b++) {
+      if (g.ldc === g.n) this.copy(dst.view(b * g.strideC, g.m * g.n), src.view(b * g.strideC, g.m * g.n), g.m * g.n);
+      else for (let i = 0; i < g.m; i++) this.copy(dst.view(b * g.strideC + i * g.ldc, g.n), src.view(b * g.strideC + i * g.ldc, g.n), g.n);
+    }
   }
 
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {
@@ -441,9 +459,10 @@ export class CudaBackend implements Backend {
 }
 
 /** A GEMM's profile class: its m×n×k (row-major, after transposes), batch, and operand types. */
-function gemmLabel(g: ReturnType<typeof resolveGemm>, run: ReturnType<typeof gemmRunTypes>): string {
+function gemmLabel(g: ReturnType<typeof resolveGemm>, run: ReturnType<typeof gemmRunTypes>, outOfPlace: boolean): string {
   const types = run.a === run.b ? `${run.a}→${run.c}` : `${run.a}·${run.b}→${run.c}`;
-  return `gemm ${g.m}×${g.n}×${g.k}${g.batch > 1 ? ` ×${g.batch}` : ''}${g.transA ? ' Aᵀ' : ''}${g.transB ? ' Bᵀ' : ''} ${types}${g.beta !== 0 ? ' +C' : ''}`;
+  const added = g.beta === 0 ? '' : outOfPlace ? ' +addend' : ' +C';
+  return `gemm ${g.m}×${g.n}×${g.k}${g.batch > 1 ? ` ×${g.batch}` : ''}${g.transA ? ' Aᵀ' : ''}${g.transB ? ' Bᵀ' : ''} ${types}${added}`;
 }
 
 /** Host data as a typed array of the buffer's dtype (converted on the host, as the CPU backend's storeFloats does). */

@@ -35,7 +35,7 @@ test('planned GEMM staging = the most bytes one GEMM stages, over the LoRA proje
     const pair = { A: ex(r * inn), B: ex(out * r), dA: ex(r * inn), dB: ex(out * r), Acopy: st(r * inn), Bcopy: st(out * r) };
     lin.lora = { pair, r, scaling: 2, dropout: 0, slot: { col: 0, width: r } };
     const x = st(N * inn), y = st(N * out), z = st(N * r);
-    lin.forward(y, x, N, false, z, null, 1);
+    lin.forward(y, x, N, null, z, null, 1);
     lin.backward(st(N * inn), st(N * out), x, N, false, z, st(N * r), null, 1);
   }
   const C = model.hiddenSize, V = model.vocabSize, rows = Math.min(N, LOGIT_ROWS);
@@ -50,7 +50,7 @@ test('planned GEMM staging = the most bytes one GEMM stages, over the LoRA proje
   const [out, inn] = projectionShape(model, 'down_proj');
   const lin = new Linear(be, st(out * inn), out, inn);
   lin.lora = { pair: { A: ex(r * inn), B: ex(out * r), dA: null, dB: null }, r, scaling: 2, dropout: 0, slot: { col: 0, width: r } };
-  lin.forward(st(N * out), st(N * inn), N, false, st(N * r), null, 1);
+  lin.forward(st(N * out), st(N * inn), N, null, st(N * r), null, 1);
   assert.equal(most, 4 * (N * inn + N * r), 'z = x·Aᵀ with f32 A: x and z widened');
   assert.equal(plan.total, plan.weights + plan.trainable + plan.activations + plan.workspace + plan.staging);
   assert.equal(planMemory({ ...cfg, precision: 'fp32' }, model, { B, T }, 'cuda').staging, 0, 'fp32: nothing is mixed');
