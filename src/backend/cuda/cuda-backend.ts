@@ -12,7 +12,7 @@ import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CudaDriver, type Handle } from './driver.ts';
 import { findCudaInclude } from './find-libs.ts';
 import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
-import { flashApplies, flashBackward, flashForward } from './flash-attention.ts';
+import { flashBackward, flashForward, flashRefusal } from './flash-attention.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
@@ -22,6 +22,7 @@ import * as L from './launch.ts';
 import { gemmRunTypes } from './gemm-plan.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
 import { cudaProfileFromEnv, OpProfiler, type EventApi } from './op-profiler.ts';
+import { infoOnce } from '../../util/log.ts';
 
 /** cuBLASLt's workspace: 32 MiB, NVIDIA's recommendation for Hopper. */
 export const GEMM_WORKSPACE_BYTES = 32 * 2 ** 20;
@@ -312,6 +313,14 @@ export class CudaBackend implements Backend {
     this.kernels.launch('rope', L.elementwise((N * H * D) / 2), [cuda(x), cuda(positions), cuda(invFreq), N, H, D, inverse ? 1 : 0]);
   }
 
+  /** Whether flash attention is on and takes this call; when it is on and cannot, says why once (attention through cuBLASLt runs). */
+  private flashTakes(s: AttentionShape, ...tensors: DeviceBuffer[]): boolean {
+    if (!this.flash) return false;
+    const why = flashRefusal(s, ...tensors);
+    if (why) infoOnce(`flash-refused ${why}`, `cuda backend: flash attention does not take ${why}: attention through cuBLASLt instead`);
+    return why === null;
+  }
+
   attentionForward(
     out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
     s: AttentionShape,
@@ -319,7 +328,7 @@ export class CudaBackend implements Backend {
     const keys = s.kvLen ?? s.T, offset = s.qOffset ?? 0;
     // as the CPU backend: a query past the last key would read past the segments (and the cache)
     if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
-    if (this.flash && flashApplies(s, q, k, v)) return flashForward(this, out, lse, q, k, v, segments, s);
+    if (this.flashTakes(s, q, k, v)) return flashForward(this, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     this.kernels.launch('attention_forward', (rb) => L.attentionForward(s, rb), [
@@ -333,7 +342,7 @@ export class CudaBackend implements Backend {
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
-    if (this.flash && flashApplies(s, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
+    if (this.flashTakes(s, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));

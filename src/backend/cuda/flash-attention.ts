@@ -23,11 +23,16 @@ export interface FlashAttentionHost {
 const cuda = (b: DeviceBuffer): CudaBuffer => b as CudaBuffer;
 
 /**
- * Whether the flash kernels take this call: bf16 storage, a head dim they are built for, and every tensor they
- * read in rows of 8 bf16 at a 16-byte aligned address (views at other offsets take the caller's other path).
+ * Why the flash kernels cannot take this call, or null when they can: they need bf16 storage, a head dim they are
+ * built for, and every tensor they read in rows of 8 bf16 at a 16-byte aligned address (the caller runs its other
+ * path otherwise).
  */
-export function flashApplies(s: AttentionShape, ...tensors: DeviceBuffer[]): boolean {
-  return flashKernel(s.D) !== null && tensors.every((t) => t.dtype === 'bf16' && cuda(t).ptr % 16n === 0n);
+export function flashRefusal(s: AttentionShape, ...tensors: DeviceBuffer[]): string | null {
+  if (flashKernel(s.D) === null) return `head dim ${s.D} (built for 64 and 128)`;
+  const wrong = tensors.find((t) => t.dtype !== 'bf16');
+  if (wrong) return `${wrong.dtype} storage (bf16 only)`;
+  if (tensors.some((t) => cuda(t).ptr % 16n !== 0n)) return 'a tensor not 16-byte aligned';
+  return null;
 }
 
 /** Bytes the flash backward holds beside its operands: the rowdot (B, Hq, T) and the dQ, dK, dV accumulators, in the exact dtype. */

@@ -249,7 +249,7 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=gemm: attention is packing, one group\'s produ
   assert.ok(launches.every((l) => l.variant === 'bf16'));
 });
 
-test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward for bf16 at head dims 64 and 128, the gemm path otherwise', () => {
+test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward for bf16 at head dims 64 and 128, the gemm path otherwise (said once)', () => {
   const { be, launches } = fakeBackend({ attention: 'flash' });
   assert.match(be.describe(), /flash attention/);
   const run = (dtype: 'bf16' | 'f32', D: number, T: number): string[] => {
@@ -262,8 +262,19 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward fo
   const l = launches[0]!;
   assert.deepEqual(l.args.slice(6).map((a) => (a.kind === 'ptr' ? 'ptr' : a.value)), [130, 130, 0, 4, 2, 0.1, 3], 'T, K, q_offset, Hq, Hkv, scale, window');
   assert.deepEqual(run('bf16', 64, 5), ['flash_attention_forward_d64']);
-  assert.ok(run('bf16', 32, 5).includes('attn_softmax'), 'another head dim: the gemm forward');
-  assert.ok(run('f32', 64, 5).includes('attn_softmax'), 'f32 storage: the gemm forward');
+  const said: string[] = [], write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => { said.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  try {
+    assert.ok(run('bf16', 32, 5).includes('attn_softmax'), 'another head dim: the gemm forward');
+    assert.ok(run('f32', 64, 5).includes('attn_softmax'), 'f32 storage: the gemm forward');
+    run('bf16', 32, 5);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(said, [
+    'cuda backend: flash attention does not take head dim 32 (built for 64 and 128): attention through cuBLASLt instead\n',
+    'cuda backend: flash attention does not take f32 storage (bf16 only): attention through cuBLASLt instead\n',
+  ], 'each reason said once');
   const back = (dtype: 'bf16' | 'f32', D: number, T: number): string[] => {
     launches.length = 0;
     const shape = { B: 2, T, Hq: 4, Hkv: 2, D, scale: 0.1, window: 3 }, s = (n: number) => be.alloc(dtype, n), nq = 2 * T * 4 * D, nk = 2 * T * 2 * D;

@@ -59,7 +59,7 @@ __device__ __forceinline__ void ldsm_x4(unsigned r[4], const store_t *row) {
 #endif
 }
 
-/** Eight consecutive bf16 of a row as one 16-byte load (offset a multiple of 8, the buffer 16-byte aligned: flashApplies). */
+/** Eight consecutive bf16 of a row as one 16-byte load (offset a multiple of 8, the buffer 16-byte aligned: flashRefusal). */
 __device__ __forceinline__ uint4 ld8(const store_t *p, long long i) {
   return *reinterpret_cast<const uint4 *>(p + i);
 }
