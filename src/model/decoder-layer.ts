@@ -44,8 +44,8 @@ export class DecoderLayer {
       proj[p] = new Linear(backend, weights.proj[p], out, inDim);
     }
     this.proj = proj;
-    this.qkv = new SharedInput(backend, [proj.q_proj, proj.k_proj, proj.v_proj]);
-    this.gateUp = new SharedInput(backend, [proj.gate_proj, proj.up_proj]);
+    this.qkv = new SharedInput(backend, ['q_proj', 'k_proj', 'v_proj'], proj);
+    this.gateUp = new SharedInput(backend, ['gate_proj', 'up_proj'], proj);
   }
 
   private attentionShape(acts: Activations, kv?: KvSlot): AttentionShape {
@@ -86,9 +86,9 @@ export class DecoderLayer {
     const scratch = acts.shape.training ? (acts.grads?.dxDrop ?? null) : null;
     const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, residual: DeviceBuffer): void =>
       this.proj[p].forward(y, input, N, residual, a.lora[p], scratch, projectionSeed(seed, p));
-    const seeds = (...ps: Projection[]): number[] => ps.map((p) => projectionSeed(seed, p));
+    const seedOf = (p: Projection): number => projectionSeed(seed, p);
     be.rmsnormForward(a.ln1, a.rstd1, x, w.inputNorm, N, C, c.rmsNormEps);
-    this.qkv.forward([a.q, k, v], a.ln1, N, a.lora.q_proj ?? a.lora.k_proj ?? a.lora.v_proj, scratch, seeds('q_proj', 'k_proj', 'v_proj'));
+    this.qkv.forward([a.q, k, v], a.ln1, N, a.lora, scratch, seedOf);
     be.rope(a.q, acts.positions, invFreq, N, c.numHeads, c.headDim, false);
     be.rope(k, acts.positions, invFreq, N, c.numKvHeads, c.headDim, false);
     if (kv) {
@@ -100,12 +100,12 @@ export class DecoderLayer {
     }
     lin('o_proj', a.mid, a.att, x); // mid = x + o(att)
     be.rmsnormForward(a.ln2, a.rstd2, a.mid, w.postAttentionNorm, N, C, c.rmsNormEps);
-    this.gateUp.forward([a.gate, a.up], a.ln2, N, a.lora.gate_proj ?? a.lora.up_proj, scratch, seeds('gate_proj', 'up_proj'));
+    this.gateUp.forward([a.gate, a.up], a.ln2, N, a.lora, scratch, seedOf);
     be.swigluForward(a.h, a.gate, a.up, N * c.intermediateSize);
     if (out) {
       lin('down_proj', out, a.h, a.mid); // out = mid + down(h)
     } else if (this.proj.down_proj.lora) {
-      this.proj.down_proj.loraDown(a.lora.down_proj!, a.h, N, scratch, projectionSeed(seed, 'down_proj')); // z, which ∂B reads
+      this.proj.down_proj.loraDown(a.lora.down_proj!, a.h, N, scratch, seedOf('down_proj')); // z, which ∂B reads
     }
   }
 
@@ -121,19 +121,18 @@ export class DecoderLayer {
     const N = acts.shape.B * acts.shape.T, C = c.hiddenSize, I = c.intermediateSize;
     const lin = (p: Projection, dx: DeviceBuffer, dy: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
       this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop, projectionSeed(seed, p));
-    const seeds = (...ps: Projection[]): number[] => ps.map((p) => projectionSeed(seed, p));
+    const seedOf = (p: Projection): number => projectionSeed(seed, p);
     // MLP branch: out = mid + down(h)
     lin('down_proj', g.dh, g.dresid, a.h, false);
     be.swigluBackward(a.gate, a.up, g.dh, a.gate, a.up, N * I); // the gradients over the activations (dead after this)
-    this.gateUp.backward(g.dln, [a.gate, a.up], a.ln2, N, false, a.lora.gate_proj ?? a.lora.up_proj, g.dz, g.dxDrop, seeds('gate_proj', 'up_proj'));
+    this.gateUp.backward(g.dln, [a.gate, a.up], a.ln2, N, false, a.lora, g.dz, g.dxDrop, seedOf);
     be.rmsnormBackward(g.dresid, this.dPostAttentionNorm, g.dln, a.mid, w.postAttentionNorm, a.rstd2, N, C);
     // attention branch: mid = x + o(att)
     lin('o_proj', g.datt, g.dresid, a.att, false);
     be.attentionBackward(g.dq, g.dk, g.dv, g.datt, a.att, a.lse, a.q, a.k, a.v, acts.segments, this.attentionShape(acts));
     be.rope(g.dq, acts.positions, invFreq, N, c.numHeads, c.headDim, true);
     be.rope(g.dk, acts.positions, invFreq, N, c.numKvHeads, c.headDim, true);
-    this.qkv.backward(g.dln, [g.dq, g.dk, g.dv], a.ln1, N, false, a.lora.q_proj ?? a.lora.k_proj ?? a.lora.v_proj, g.dz, g.dxDrop,
-      seeds('q_proj', 'k_proj', 'v_proj'));
+    this.qkv.backward(g.dln, [g.dq, g.dk, g.dv], a.ln1, N, false, a.lora, g.dz, g.dxDrop, seedOf);
     be.rmsnormBackward(g.dresid, this.dInputNorm, g.dln, x, w.inputNorm, a.rstd1, N, C);
   }
 }

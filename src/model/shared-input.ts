@@ -6,6 +6,7 @@
 // same sums up to the order of additions.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { Linear } from './linear.ts';
+import type { Projection } from './weights.ts';
 
 /** One buffer viewing `bufs` in order when each begins where the previous ends; null otherwise. */
 export function joined(backend: Backend, bufs: readonly DeviceBuffer[]): DeviceBuffer | null {
@@ -26,20 +27,33 @@ function jointA(backend: Backend, adapted: readonly Linear[], dropping: boolean)
   return joined(backend, adapted.map((l) => l.loraA));
 }
 
+/** A layer's saved z buffers by projection (LayerActs.lora): the projections of one input share one. */
+type ZBuffers = Partial<Record<Projection, DeviceBuffer>>;
+
 export class SharedInput {
-  /** `lins`: the projections of one input, in PROJECTIONS order (the order of their z slots). */
-  constructor(private readonly backend: Backend, private readonly lins: readonly Linear[]) {}
+  private readonly lins: readonly Linear[];
+
+  /** `projs`: the projections of one input, in PROJECTIONS order (the order of their z slots), of a layer's `proj`. */
+  constructor(private readonly backend: Backend, private readonly projs: readonly Projection[], proj: Record<Projection, Linear>) {
+    this.lins = projs.map((p) => proj[p]);
+  }
 
   private get adapted(): Linear[] {
     return this.lins.filter((l) => l.lora !== null);
   }
 
+  /** The input's z buffer (undefined without adapters). */
+  private z(zs: ZBuffers): DeviceBuffer | undefined {
+    return this.projs.map((p) => zs[p]).find((z) => z !== undefined);
+  }
+
   /**
-   * ys[i] (N, out_i) = x·W_iᵀ + LoRA_i, each written afresh; z: the input's z buffer (undefined without
-   * adapters). `dropScratch` and `seeds` as Linear.forward takes them.
+   * ys[i] (N, out_i) = x·W_iᵀ + LoRA_i, each written afresh, z saved into `zs`. `dropScratch` as Linear.forward
+   * takes it; `seedOf` gives each projection's dropout seed.
    */
-  forward(ys: readonly DeviceBuffer[], x: DeviceBuffer, N: number, z: DeviceBuffer | undefined,
-    dropScratch: DeviceBuffer | null, seeds: readonly number[]): void {
+  forward(ys: readonly DeviceBuffer[], x: DeviceBuffer, N: number, zs: ZBuffers, dropScratch: DeviceBuffer | null,
+    seedOf: (p: Projection) => number): void {
+    const z = this.z(zs), seeds = this.projs.map(seedOf);
     const A = jointA(this.backend, this.adapted, dropScratch !== null);
     if (!A || !z) {
       this.lins.forEach((l, i) => l.forward(ys[i]!, x, N, null, z, dropScratch, seeds[i]!));
@@ -54,12 +68,12 @@ export class SharedInput {
   }
 
   /**
-   * dx (N, in) = Σ_i dys[i]·W_i (+ dx when `accumulate`) plus the LoRA paths, accumulating the adapters'
-   * gradients; `dz` (N, z's width) and `scratch` as Linear.backward takes them.
+   * dx (N, in) = Σ_i dys[i]·W_i (+ dx when `accumulate`) plus the LoRA paths from the forward's saved `zs`,
+   * accumulating the adapters' gradients; `dz` (N, z's width) and `scratch` as Linear.backward takes them.
    */
-  backward(dx: DeviceBuffer, dys: readonly DeviceBuffer[], x: DeviceBuffer, N: number, accumulate: boolean,
-    z: DeviceBuffer | undefined, dz: DeviceBuffer, scratch: DeviceBuffer | null, seeds: readonly number[]): void {
-    const be = this.backend, lins = this.lins, adapted = this.adapted;
+  backward(dx: DeviceBuffer, dys: readonly DeviceBuffer[], x: DeviceBuffer, N: number, accumulate: boolean, zs: ZBuffers,
+    dz: DeviceBuffer, scratch: DeviceBuffer | null, seedOf: (p: Projection) => number): void {
+    const be = this.backend, lins = this.lins, adapted = this.adapted, z = this.z(zs), seeds = this.projs.map(seedOf);
     const A = jointA(be, adapted, scratch !== null);
     const dA = A && joined(be, adapted.map((l) => l.lora!.pair.dA).filter((g): g is DeviceBuffer => g !== null));
     if (!A || !z || !dA || dA.length !== A.length) {
