@@ -18,15 +18,6 @@ export function joined(backend: Backend, bufs: readonly DeviceBuffer[]): DeviceB
   return all;
 }
 
-/**
- * The factors A of the adapted ones of `lins` as one (Σr, in) operand, when at least two are adapted, none
- * drops its input (`dropping`: a training pass) and their factors lie together in memory; else null.
- */
-function jointA(backend: Backend, adapted: readonly Linear[], dropping: boolean): DeviceBuffer | null {
-  if (adapted.length < 2 || adapted.some((l) => dropping && l.lora!.dropout > 0)) return null;
-  return joined(backend, adapted.map((l) => l.loraA));
-}
-
 /** A layer's saved z buffers by projection (LayerActs.lora): the projections of one input share one. */
 type ZBuffers = Partial<Record<Projection, DeviceBuffer>>;
 
@@ -42,6 +33,25 @@ export class SharedInput {
     return this.lins.filter((l) => l.lora !== null);
   }
 
+  /**
+   * The adapted projections' factors A as one (Σr, in) operand, with the column where their z start in rows `ld`
+   * wide, when at least two are adapted, none drops its input (`dropping`: a training pass), their z slots follow
+   * one another (a layer may leave one out: layers_to_transform, exclude_modules) and their factors lie together
+   * in memory; else null.
+   */
+  private joint(dropping: boolean): { A: DeviceBuffer; col: number; ld: number } | null {
+    const adapted = this.adapted.map((l) => l.lora!);
+    const first = adapted[0];
+    if (!first || adapted.length < 2) return null;
+    let col = first.slot.col;
+    for (const lora of adapted) {
+      if ((dropping && lora.dropout > 0) || lora.slot.col !== col || lora.slot.width !== first.slot.width) return null;
+      col += lora.r;
+    }
+    const A = joined(this.backend, this.adapted.map((l) => l.loraA));
+    return A && { A, col: first.slot.col, ld: first.slot.width };
+  }
+
   /** The input's z buffer (undefined without adapters). */
   private z(zs: ZBuffers): DeviceBuffer | undefined {
     return this.projs.map((p) => zs[p]).find((z) => z !== undefined);
@@ -54,13 +64,13 @@ export class SharedInput {
   forward(ys: readonly DeviceBuffer[], x: DeviceBuffer, N: number, zs: ZBuffers, dropScratch: DeviceBuffer | null,
     seedOf: (p: Projection) => number): void {
     const z = this.z(zs), seeds = this.projs.map(seedOf);
-    const A = jointA(this.backend, this.adapted, dropScratch !== null);
-    if (!A || !z) {
+    const joint = this.joint(dropScratch !== null);
+    if (!joint || !z) {
       this.lins.forEach((l, i) => l.forward(ys[i]!, x, N, null, z, dropScratch, seeds[i]!));
       return;
     }
-    const inn = this.lins[0]!.inDim;
-    this.backend.gemm(z, x, A, { m: N, n: A.length / inn, k: inn, transB: true });
+    const { A, col, ld } = joint, inn = this.lins[0]!.inDim;
+    this.backend.gemm(this.backend.view(z, col, z.length - col), x, A, { m: N, n: A.length / inn, k: inn, transB: true, ldc: ld });
     this.lins.forEach((l, i) => {
       if (l.lora) l.loraUp(ys[i]!, z, N, 0); // the rank-r term first, the base adds it (as in Linear.forward)
       l.base(ys[i]!, x, N, l.lora ? 1 : 0);
@@ -74,16 +84,17 @@ export class SharedInput {
   backward(dx: DeviceBuffer, dys: readonly DeviceBuffer[], x: DeviceBuffer, N: number, accumulate: boolean, zs: ZBuffers,
     dz: DeviceBuffer, scratch: DeviceBuffer | null, seedOf: (p: Projection) => number): void {
     const be = this.backend, lins = this.lins, adapted = this.adapted, z = this.z(zs), seeds = this.projs.map(seedOf);
-    const A = jointA(be, adapted, scratch !== null);
-    const dA = A && joined(be, adapted.map((l) => l.lora!.pair.dA).filter((g): g is DeviceBuffer => g !== null));
-    if (!A || !z || !dA || dA.length !== A.length) {
+    const joint = this.joint(scratch !== null);
+    const dA = joint && joined(be, adapted.map((l) => l.lora!.pair.dA).filter((g): g is DeviceBuffer => g !== null));
+    if (!joint || !z || !dA || dA.length !== joint.A.length) {
       lins.forEach((l, i) => l.backward(dx, dys[i]!, x, N, accumulate || i > 0, z, dz, scratch, seeds[i]!));
       return;
     }
-    const inn = lins[0]!.inDim, width = A.length / inn;
+    const { A, col, ld } = joint, inn = lins[0]!.inDim, width = A.length / inn;
     lins.forEach((l, i) => { if (l.lora) l.loraBackUp(dz, dys[i]!, z, N); });
-    be.gemm(dA, dz, x, { m: width, n: inn, k: N, transA: true, lda: width, beta: 1 });
-    be.gemm(dx, dz, A, { m: N, n: inn, k: width, lda: width, beta: accumulate ? 1 : 0 });
+    const dzJoint = be.view(dz, col, dz.length - col);
+    be.gemm(dA, dzJoint, x, { m: width, n: inn, k: N, transA: true, lda: ld, beta: 1 });
+    be.gemm(dx, dzJoint, A, { m: N, n: inn, k: width, lda: ld, beta: accumulate ? 1 : 0 });
     lins.forEach((l, i) => l.baseBackward(dx, dys[i]!, x, N, 1));
   }
 }
