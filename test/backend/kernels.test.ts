@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { DeviceBuffer } from '../../src/backend/backend.ts';
 import { test, testBackend, TEST_DTYPE } from './device.ts';
 import { ropeInvFreq } from '../../src/model/rope-freq.ts';
 import { FIXTURES } from '../helpers.ts';
@@ -26,13 +27,19 @@ const exactOf = (dtype: Float): Float => (dtype === 'bf16' ? 'f32' : dtype);
 const tolOf = (dtype: Float, f32: number, f64 = 1e-12, roundings = 1): number =>
   dtype === 'f64' ? f64 : dtype === 'f32' ? f32 : f32 + roundings * 2 ** -8;
 
+/** `values` uploaded `offset` elements into a buffer (a view there: at an odd offset, not 16-byte aligned). */
+const placed = (dtype: Float, values: number[], offset: number): DeviceBuffer =>
+  be.view(upload(be, dtype, [...Array<number>(offset).fill(0), ...values]), offset, values.length);
+
 for (const dtype of FLOATS) {
-  test(`rmsnorm forward (${dtype}): w · x / sqrt(mean(x²) + eps), rstd saved`, () => {
-    const N = 5, C = 12, eps = 1e-5, rand = rng(1);
+  // rows of 12 (one column at a time on CUDA) and of 64 (a 16-byte vector at a time), the latter also at an odd
+  // element offset (a view no vector path may take)
+  for (const [C, offset] of [[12, 0], [64, 0], [64, 1]] as const) test(`rmsnorm forward (${dtype}, C ${C}${offset ? ', a view at an odd offset' : ''}): w · x / sqrt(mean(x²) + eps), rstd saved`, () => {
+    const N = 5, eps = 1e-5, rand = rng(1);
     const x = stored(randn(rand, N * C, 3), dtype), w = stored(randn(rand, C), dtype);
     x.fill(0, C, 2 * C); // an all-zero row: rstd = 1/sqrt(eps), out = 0
-    const out = be.alloc(dtype, N * C), rstd = be.alloc(exactOf(dtype), N);
-    be.rmsnormForward(out, rstd, upload(be, dtype, x), upload(be, dtype, w), N, C, eps);
+    const out = be.view(be.alloc(dtype, N * C + offset), offset, N * C), rstd = be.alloc(exactOf(dtype), N);
+    be.rmsnormForward(out, rstd, placed(dtype, x, offset), upload(be, dtype, w), N, C, eps);
     const wantOut: number[] = [], wantR: number[] = [];
     for (let t = 0; t < N; t++) {
       let ss = 0;
@@ -43,6 +50,28 @@ for (const dtype of FLOATS) {
     }
     assertClose(download(be, out), wantOut, tolOf(dtype, 1e-6), 'rmsnorm out');
     assertClose(download(be, rstd), wantR, tolOf(exactOf(dtype), 1e-6), 'rmsnorm rstd');
+  });
+
+  for (const [C, offset] of [[12, 0], [64, 0], [64, 1]] as const) test(`rmsnorm backward (${dtype}, C ${C}${offset ? ', a view at an odd offset' : ''}): dx += r·w·dy − x·r³/C·Σ(w·dy·x), dw += Σ dy·x·r`, () => {
+    const N = 4, rand = rng(11);
+    const x = stored(randn(rand, N * C, 2), dtype), w = stored(randn(rand, C), dtype), dy = stored(randn(rand, N * C), dtype);
+    const dx0 = stored(randn(rand, N * C), dtype), dw0 = stored(randn(rand, C), exactOf(dtype));
+    const r = Array.from({ length: N }, (_, t) => 1 / Math.sqrt(x.slice(t * C, (t + 1) * C).reduce((a, v) => a + v * v, 0) / C + 1e-5));
+    const rstd = stored(r, exactOf(dtype)), wantDx = dx0.slice(), wantDw = dw0.slice();
+    for (let t = 0; t < N; t++) {
+      let dot = 0;
+      for (let c = 0; c < C; c++) dot += w[c]! * dy[t * C + c]! * x[t * C + c]!;
+      const k = (dot * rstd[t]! ** 3) / C;
+      for (let c = 0; c < C; c++) {
+        const i = t * C + c;
+        wantDx[i] = dx0[i]! + rstd[t]! * w[c]! * dy[i]! - k * x[i]!;
+        wantDw[c] = wantDw[c]! + dy[i]! * x[i]! * rstd[t]!;
+      }
+    }
+    const dx = placed(dtype, dx0, offset), dw = upload(be, exactOf(dtype), dw0);
+    be.rmsnormBackward(dx, dw, placed(dtype, dy, offset), placed(dtype, x, offset), upload(be, dtype, w), upload(be, exactOf(dtype), rstd), N, C);
+    assertClose(download(be, dx), wantDx, tolOf(dtype, 1e-5, 1e-12, 2), 'rmsnorm dx');
+    assertClose(download(be, dw), wantDw, tolOf(exactOf(dtype), 1e-5, 1e-12), 'rmsnorm dw');
   });
 
   test(`rope (${dtype}): HF rotate_half rotation by position · invFreq; the inverse undoes it`, () => {
@@ -85,29 +114,33 @@ for (const dtype of FLOATS) {
     const rand = rng(3);
     const gate = stored([...randn(rand, 20, 4), 100, -100, 1000, -1000, 0], dtype);
     const up = stored(randn(rand, gate.length), dtype);
-    const out = be.alloc(dtype, gate.length);
-    be.swigluForward(out, upload(be, dtype, gate), upload(be, dtype, up), gate.length);
     const want = gate.map((g, i) => (g / (1 + Math.exp(-g))) * up[i]!);
-    const got = download(be, out);
-    assert.ok(got.every(Number.isFinite), `non-finite swiglu output: ${got}`);
-    assertClose(got, want, tolOf(dtype, 1e-6), 'swiglu');
+    for (const offset of [0, 1]) { // 25 elements: vectors of 8 and a tail on CUDA; no vector at an odd offset
+      const out = placed(dtype, Array<number>(gate.length).fill(0), offset);
+      be.swigluForward(out, placed(dtype, gate, offset), placed(dtype, up, offset), gate.length);
+      const got = download(be, out);
+      assert.ok(got.every(Number.isFinite), `non-finite swiglu output: ${got}`);
+      assertClose(got, want, tolOf(dtype, 1e-6), `swiglu (offset ${offset})`);
+    }
   });
 
   test(`swiglu backward (${dtype}): ∂/∂gate and ∂/∂up of silu(gate) · up, the same when written over gate and up`, () => {
-    for (const n of [7, 1027]) { // short; and long enough for the CPU's SIMD kernel, with a tail of 3
+    // short; long enough for the CPU's SIMD kernel and CUDA's vectors, with a tail of 3; and at an odd offset
+    for (const [n, offset] of [[7, 0], [1027, 0], [1027, 1]] as const) {
       const rand = rng(30 + n);
       const gate = stored(randn(rand, n, 3), dtype), up = stored(randn(rand, n), dtype), dout = stored(randn(rand, n), dtype);
       const sig = (g: number): number => 1 / (1 + Math.exp(-g));
       const wantGate = gate.map((g, i) => dout[i]! * up[i]! * sig(g) * (1 + g * (1 - sig(g))));
       const wantUp = gate.map((g, i) => dout[i]! * g * sig(g));
-      const dgate = be.alloc(dtype, n), dup = be.alloc(dtype, n), d = upload(be, dtype, dout);
-      be.swigluBackward(dgate, dup, d, upload(be, dtype, gate), upload(be, dtype, up), n);
-      assertClose(download(be, dgate), wantGate, tolOf(dtype, 1e-6), `swiglu dgate (n ${n})`);
-      assertClose(download(be, dup), wantUp, tolOf(dtype, 1e-6), `swiglu dup (n ${n})`);
-      const g = upload(be, dtype, gate), u = upload(be, dtype, up);
+      const dgate = placed(dtype, Array<number>(n).fill(0), offset), dup = placed(dtype, Array<number>(n).fill(0), offset);
+      const d = placed(dtype, dout, offset);
+      be.swigluBackward(dgate, dup, d, placed(dtype, gate, offset), placed(dtype, up, offset), n);
+      assertClose(download(be, dgate), wantGate, tolOf(dtype, 1e-6), `swiglu dgate (n ${n}, offset ${offset})`);
+      assertClose(download(be, dup), wantUp, tolOf(dtype, 1e-6), `swiglu dup (n ${n}, offset ${offset})`);
+      const g = placed(dtype, gate, offset), u = placed(dtype, up, offset);
       be.swigluBackward(g, u, d, g, u, n); // as the model runs it: the gradients over the activations
-      assert.deepEqual(download(be, g), download(be, dgate), `in place: dgate (n ${n})`);
-      assert.deepEqual(download(be, u), download(be, dup), `in place: dup (n ${n})`);
+      assert.deepEqual(download(be, g), download(be, dgate), `in place: dgate (n ${n}, offset ${offset})`);
+      assert.deepEqual(download(be, u), download(be, dup), `in place: dup (n ${n}, offset ${offset})`);
     }
   });
 

@@ -53,7 +53,40 @@ __device__ __forceinline__ double r_max(double a, double b) { return fmax(a, b);
 #define NEG_INF (-POS_INF)
 
 /** Grid-stride loop over [0, n). */
-#define FOR_EACH(i, n) for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (long long)gridDim.x * blockDim.x)
+#define FOR_EACH(i, n) FOR_EACH_FROM(i, 0, n)
+/** Grid-stride loop over [start, n). */
+#define FOR_EACH_FROM(i, start, n) \
+  for (long long i = (start) + (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (long long)gridDim.x * blockDim.x)
+
+// Vector access: VEC consecutive store_t in one 16-byte load or store (8 bf16), for the memory-bound kernels,
+// where one 2-byte access per thread keeps too few bytes in flight to reach the memory's bandwidth. A kernel
+// takes its vector path when its pointers are 16-byte aligned (aligned16) and handles the rest one by one.
+#define VEC ((int)(16 / sizeof(store_t)))
+__device__ __forceinline__ bool aligned16(const void *p) { return ((unsigned long long)p & 15ull) == 0; }
+/** out[0, VEC) = p[i, i + VEC) in real; p + i 16-byte aligned. */
+__device__ __forceinline__ void ld_vec(const store_t *p, long long i, real *out) {
+  const uint4 raw = *reinterpret_cast<const uint4 *>(p + i);
+  const store_t *e = reinterpret_cast<const store_t *>(&raw);
+#pragma unroll
+  for (int j = 0; j < VEC; j++) out[j] = ld(e, j);
+}
+/** p[i, i + VEC) = v[0, VEC) rounded as st rounds; p + i 16-byte aligned. */
+__device__ __forceinline__ void st_vec(store_t *p, long long i, const real *v) {
+  uint4 raw;
+  store_t *e = reinterpret_cast<store_t *>(&raw);
+#pragma unroll
+  for (int j = 0; j < VEC; j++) st(e, j, v[j]);
+  *reinterpret_cast<uint4 *>(p + i) = raw;
+}
+/** K (1 or VEC) elements: one access, scalar or vector. */
+template <int K> __device__ __forceinline__ void ld_k(const store_t *p, long long i, real *out) {
+  if constexpr (K == 1) out[0] = ld(p, i);
+  else ld_vec(p, i, out);
+}
+template <int K> __device__ __forceinline__ void st_k(store_t *p, long long i, const real *v) {
+  if constexpr (K == 1) st(p, i, v[0]);
+  else st_vec(p, i, v);
+}
 
 template <bool IS_MAX, typename T>
 __device__ __forceinline__ T warp_reduce(T v) {
