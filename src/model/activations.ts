@@ -59,10 +59,9 @@ export interface LayerActs<Buf = DeviceBuffer> {
   mid: Buf; // (N, C) residual after attention
   ln2: Buf; // (N, C)
   rstd2: Buf; // (N)
-  gate: Buf; // (N, I)
-  up: Buf; // (N, I)
+  gate: Buf; // (N, I); the backward writes ∂L/∂gate over it (nothing reads gate after SwiGLU's backward)
+  up: Buf; // (N, I); likewise ∂L/∂up
   h: Buf; // (N, I) silu(gate)·up
-  // (the backward writes ∂L/∂gate and ∂L/∂up over gate and up, which nothing reads after it)
   /**
    * Per adapted projection: the (N, width) buffer that holds its z = drop(x)·Aᵀ (N, r) in the columns of its
    * slot, shared with the other adapted projections of its input (model/lora.ts, zSlots).
