@@ -5,6 +5,7 @@ import type { AttentionShape, Backend, DeviceBuffer } from '../backend/backend.t
 import type { Activations, LayerActs } from './activations.ts';
 import type { MistralConfig } from './config.ts';
 import { Linear } from './linear.ts';
+import { GATE_UP, QKV } from './lora.ts';
 import { SharedInput } from './shared-input.ts';
 import type { LayerWeights, Projection } from './weights.ts';
 import { PROJECTIONS, projectionShape } from './weights.ts';
@@ -44,8 +45,8 @@ export class DecoderLayer {
       proj[p] = new Linear(backend, weights.proj[p], out, inDim);
     }
     this.proj = proj;
-    this.qkv = new SharedInput(backend, ['q_proj', 'k_proj', 'v_proj'], proj);
-    this.gateUp = new SharedInput(backend, ['gate_proj', 'up_proj'], proj);
+    this.qkv = new SharedInput(backend, QKV, proj);
+    this.gateUp = new SharedInput(backend, GATE_UP, proj);
   }
 
   private attentionShape(acts: Activations, kv?: KvSlot): AttentionShape {

@@ -21,9 +21,9 @@ export interface LoraSpec {
  * optimizer's flat buffers, model/mistral.ts's parameter order) one GEMM computes every z of the input, one
  * its ∂A and one its contribution to ∂x (model/shared-input.ts).
  */
-export const SHARED_INPUTS: readonly (readonly Projection[])[] = [
-  ['q_proj', 'k_proj', 'v_proj'], ['o_proj'], ['gate_proj', 'up_proj'], ['down_proj'],
-];
+export const QKV: readonly Projection[] = ['q_proj', 'k_proj', 'v_proj'];
+export const GATE_UP: readonly Projection[] = ['gate_proj', 'up_proj'];
+export const SHARED_INPUTS: readonly (readonly Projection[])[] = [QKV, ['o_proj'], GATE_UP, ['down_proj']];
 
 /** Where an adapted projection's z (N, r) sits: columns [col, col + r) of rows `width` wide. */
 export interface ZSlot {
