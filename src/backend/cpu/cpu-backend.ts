@@ -7,7 +7,7 @@ import { UserError } from '../../util/errors.ts';
 import { infoOnce } from '../../util/log.ts';
 import { stageBf16Kernels } from './bf16-staging.ts';
 import { cpuArray, CpuBuffer, floats, ints, readFloats, storeFloats } from './buffer.ts';
-import { gemm, resolveGemm } from './gemm.ts';
+import { cSpans, gemm, resolveGemm } from './gemm.ts';
 import { loadOpenBlas, type OpenBlas } from './openblas.ts';
 import { kernelBuild, WasmKernels, type KernelBuild } from './wasm/wasm-kernels.ts';
 import { attentionBackward, attentionForward, typescriptAttentionOps, type AttentionOps } from './kernels/attention.ts';
@@ -155,12 +155,7 @@ export class CpuBackend implements Backend {
       if (addend.dtype !== c.dtype) throw new Error(`gemm: addend is ${addend.dtype}, C ${c.dtype}`);
       const g = resolveGemm(spec, A.length, B.length, src.length);
       resolveGemm(spec, A.length, B.length, C.length);
-      for (let bi = 0; bi < g.batch; bi++) {
-        for (let i = 0; i < g.m; i++) {
-          const at = bi * g.strideC + i * g.ldc;
-          C.set(src.subarray(at, at + g.n), at);
-        }
-      }
+      for (const [at, n] of cSpans(g)) C.set(src.subarray(at, at + n), at);
     }
     this.gemmArrays(C, A, B, spec);
   }

@@ -13,6 +13,19 @@ export interface ResolvedGemm {
   batch: number; strideA: number; strideB: number; strideC: number;
 }
 
+/**
+ * The [start, length) ranges of C's elements in `g`: a batch's rows as one range when they are packed (ldc = n),
+ * else each row on its own — what a copy or fill of C's layout, leaving the padding alone, walks.
+ */
+export function cSpans(g: ResolvedGemm): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  for (let b = 0; b < g.batch; b++) {
+    if (g.ldc === g.n) spans.push([b * g.strideC, g.m * g.n]);
+    else for (let i = 0; i < g.m; i++) spans.push([b * g.strideC + i * g.ldc, g.n]);
+  }
+  return spans;
+}
+
 /** Fills defaults (packed leading dimensions, alpha 1, beta 0, batch 1) and checks the sizes fit. */
 export function resolveGemm(s: GemmSpec, lenA: number, lenB: number, lenC: number): ResolvedGemm {
   const transA = s.transA ?? false;

@@ -3,7 +3,7 @@
 // .cu kernel launched through kernel-runtime.ts on one stream; GEMMs go to cuBLASLt (bf16·bf16 → bf16/f32
 // with f32 compute, f32 without TF32, f64) with a fixed workspace. download() is the only host sync.
 import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
-import { resolveGemm } from '../cpu/gemm.ts';
+import { cSpans, resolveGemm } from '../cpu/gemm.ts';
 import { bf16ToF32, DTYPE_BYTES, f16ToF32, f32ToBf16, f32ToF16, type DType, type HostData } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
 import { CachingAllocator, type Block } from './allocator.ts';
@@ -221,7 +221,7 @@ export class CudaBackend implements Backend {
       resolveGemm(spec, A.length, B.length, add.length); // the addend holds C's layout
       if (add.dtype !== C.dtype) throw new Error(`gemm: addend is ${add.dtype}, C ${C.dtype}`);
       if (g.k === 0 || gemmRunTypes(A.dtype, B.dtype, C.dtype).c !== C.dtype) { // the paths below work in place
-        this.copyLayout(C, add, g);
+        for (const [at, n] of cSpans(g)) this.copy(C.view(at, n), add.view(at, n), n);
         add = null;
       }
     }
@@ -251,13 +251,6 @@ export class CudaBackend implements Backend {
     for (const t of temps) this.free(t);
   }
 
-  /** dst = src over the elements of C's layout in `g` (rows of n, ldc apart; batches strideC apart). */
-  private copyLayout(dst: CudaBuffer, src: CudaBuffer, g: ReturnType<typeof resolveGemm>): void {
-    for (let b = 0; b < g.batch; b++) {
-      if (g.ldc === g.n) this.copy(dst.view(b * g.strideC, g.m * g.n), src.view(b * g.strideC, g.m * g.n), g.m * g.n);
-      else for (let i = 0; i < g.m; i++) this.copy(dst.view(b * g.strideC + i * g.ldc, g.n), src.view(b * g.strideC + i * g.ldc, g.n), g.n);
-    }
-  }
 
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {
     this.kernels.launch('add', L.elementwise(n), [cuda(out), cuda(a), cuda(b), BigInt(n)]);
