@@ -58,8 +58,8 @@ export class Linear {
     return pair.Bcopy ?? pair.B;
   }
 
-  /** This projection's columns of a z-shaped buffer (rows `slot.width` apart). */
-  private zView(z: DeviceBuffer): DeviceBuffer {
+  /** This projection's columns of a z-shaped buffer (rows `slot.width` apart), and those after them. */
+  zView(z: DeviceBuffer): DeviceBuffer {
     const { col } = this.adapter('zView').slot;
     return this.backend.view(z, col, z.length - col);
   }

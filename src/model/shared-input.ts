@@ -34,22 +34,21 @@ export class SharedInput {
   }
 
   /**
-   * The adapted projections' factors A as one (Σr, in) operand, with the column where their z start in rows `ld`
-   * wide, when at least two are adapted, none drops its input (`dropping`: a training pass), their z slots follow
-   * one another (a layer may leave one out: layers_to_transform, exclude_modules) and their factors lie together
-   * in memory; else null.
+   * The adapted projections' factors A as one (Σr, in) operand, with the first of them (whose z columns the
+   * others' follow, in rows `ld` wide), when at least two are adapted, none drops its input (`dropping`: a training
+   * pass), their z slots follow one another (a layer may leave one out: layers_to_transform, exclude_modules) and
+   * their factors lie together in memory; else null.
    */
-  private joint(dropping: boolean): { A: DeviceBuffer; col: number; ld: number } | null {
-    const adapted = this.adapted.map((l) => l.lora!);
-    const first = adapted[0];
+  private joint(dropping: boolean): { A: DeviceBuffer; first: Linear; ld: number } | null {
+    const adapted = this.adapted, first = adapted[0]?.lora;
     if (!first || adapted.length < 2) return null;
     let col = first.slot.col;
-    for (const lora of adapted) {
-      if ((dropping && lora.dropout > 0) || lora.slot.col !== col || lora.slot.width !== first.slot.width) return null;
-      col += lora.r;
+    for (const { lora } of adapted) {
+      if ((dropping && lora!.dropout > 0) || lora!.slot.col !== col || lora!.slot.width !== first.slot.width) return null;
+      col += lora!.r;
     }
-    const A = joined(this.backend, this.adapted.map((l) => l.loraA));
-    return A && { A, col: first.slot.col, ld: first.slot.width };
+    const A = joined(this.backend, adapted.map((l) => l.loraA));
+    return A && { A, first: adapted[0]!, ld: first.slot.width };
   }
 
   /** The input's z buffer (undefined without adapters). */
@@ -69,8 +68,8 @@ export class SharedInput {
       this.lins.forEach((l, i) => l.forward(ys[i]!, x, N, null, z, dropScratch, seeds[i]!));
       return;
     }
-    const { A, col, ld } = joint, inn = this.lins[0]!.inDim;
-    this.backend.gemm(this.backend.view(z, col, z.length - col), x, A, { m: N, n: A.length / inn, k: inn, transB: true, ldc: ld });
+    const { A, first, ld } = joint, inn = this.lins[0]!.inDim;
+    this.backend.gemm(first.zView(z), x, A, { m: N, n: A.length / inn, k: inn, transB: true, ldc: ld });
     this.lins.forEach((l, i) => {
       if (l.lora) l.loraUp(ys[i]!, z, N, 0); // the rank-r term first, the base adds it (as in Linear.forward)
       l.base(ys[i]!, x, N, l.lora ? 1 : 0);
@@ -90,9 +89,9 @@ export class SharedInput {
       lins.forEach((l, i) => l.backward(dx, dys[i]!, x, N, accumulate || i > 0, z, dz, scratch, seeds[i]!));
       return;
     }
-    const { A, col, ld } = joint, inn = lins[0]!.inDim, width = A.length / inn;
+    const { A, first, ld } = joint, inn = lins[0]!.inDim, width = A.length / inn;
     lins.forEach((l, i) => { if (l.lora) l.loraBackUp(dz, dys[i]!, z, N); });
-    const dzJoint = be.view(dz, col, dz.length - col);
+    const dzJoint = first.zView(dz);
     be.gemm(dA, dzJoint, x, { m: width, n: inn, k: N, transA: true, lda: ld, beta: 1 });
     be.gemm(dx, dzJoint, A, { m: N, n: inn, k: width, lda: ld, beta: accumulate ? 1 : 0 });
     lins.forEach((l, i) => l.baseBackward(dx, dys[i]!, x, N, 1));
