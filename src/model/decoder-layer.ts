@@ -85,9 +85,9 @@ export class DecoderLayer {
     const v = kv ? be.view(kv.v, kv.offset * KVD, N * KVD) : a.v;
     // dropout only in a training forward (a training plan also serves evaluation, without it)
     const scratch = acts.shape.training ? (acts.grads?.dxDrop ?? null) : null;
-    const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, residual: DeviceBuffer): void =>
-      this.proj[p].forward(y, input, N, residual, a.lora[p], scratch, projectionSeed(seed, p));
     const seedOf = (p: Projection): number => projectionSeed(seed, p);
+    const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, residual: DeviceBuffer): void =>
+      this.proj[p].forward(y, input, N, residual, a.lora[p], scratch, seedOf(p));
     be.rmsnormForward(a.ln1, a.rstd1, x, w.inputNorm, N, C, c.rmsNormEps);
     this.qkv.forward([a.q, k, v], a.ln1, N, a.lora, scratch, seedOf);
     be.rope(a.q, acts.positions, invFreq, N, c.numHeads, c.headDim, false);
@@ -120,9 +120,9 @@ export class DecoderLayer {
     const g = acts.grads;
     if (!g) throw new Error('backward needs activations planned for training');
     const N = acts.shape.B * acts.shape.T, C = c.hiddenSize, I = c.intermediateSize;
-    const lin = (p: Projection, dx: DeviceBuffer, dy: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
-      this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop, projectionSeed(seed, p));
     const seedOf = (p: Projection): number => projectionSeed(seed, p);
+    const lin = (p: Projection, dx: DeviceBuffer, dy: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
+      this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop, seedOf(p));
     // MLP branch: out = mid + down(h)
     lin('down_proj', g.dh, g.dresid, a.h, false);
     be.swigluBackward(a.gate, a.up, g.dh, a.gate, a.up, N * I); // the gradients over the activations (dead after this)
