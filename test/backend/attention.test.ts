@@ -167,6 +167,8 @@ for (const { name, be } of backends()) {
       { what: 'D 64, GQA 4 → 2, packed segments and padding', s: shape({ B: 2, T: 70, Hkv: 2, D: 64 }),
         seg: [...Array.from({ length: 70 }, (_, j) => (j < 30 ? 0 : j < 66 ? 1 : -1)), ...new Array<number>(70).fill(0)] },
       { what: 'D 128, window 20, GQA 4 → 1', s: shape({ B: 1, T: 90, Hkv: 1, D: 128, window: 20 }), seg: new Array<number>(90).fill(0) },
+      // a config may give any window: one that hides nothing must not wrap the kernels' int index arithmetic
+      { what: 'D 64, a window of 2^31 − 1', s: shape({ B: 1, T: 70, Hkv: 2, D: 64, window: 2 ** 31 - 1 }), seg: new Array<number>(70).fill(0) },
     ];
     WIDE.forEach(({ what, s, seg }, n) => {
       const x = randomInputs(s, seg, 'bf16', 50 + n), rand = rng(60 + n);

@@ -321,7 +321,8 @@ export class CudaBackend implements Backend {
     const keys = s.kvLen ?? s.T, offset = s.qOffset ?? 0;
     // as the CPU backend: a query past the last key would read past the segments (and the cache)
     if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
-    if (this.flashTakes(s, q, k, v)) return flashForward(this, out, lse, q, k, v, segments, s);
+    s = withinWindow(s);
+    if (this.flashTakes(s, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     this.kernels.launch('attention_forward', (rb) => L.attentionForward(s, rb), [
@@ -335,6 +336,7 @@ export class CudaBackend implements Backend {
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
+    s = withinWindow(s);
     if (this.flashTakes(s, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
@@ -478,4 +480,12 @@ function hostAs(dtype: DType, src: HostData): ArrayBufferView {
     case 'f32': return Float32Array.from(wide);
     default: return Float64Array.from(wide);
   }
+}
+
+/**
+ * The shape with no window where the window hides nothing (window ≥ the keys): the kernels add the window to key
+ * and query indices in int, which a window near 2^31 (a config may say anything) would wrap.
+ */
+function withinWindow(s: AttentionShape): AttentionShape {
+  return s.window !== null && s.window >= (s.kvLen ?? s.T) ? { ...s, window: null } : s;
 }
