@@ -76,13 +76,18 @@ report('swiglu_forward vs CPU (f32)', maxRel(got, want), 1e-5);
 // ---- every module in every storage variant: NVRTC compiles it (warming the disk cache the test files share),
 // the driver loads it and finds each kernel of the table by its extern "C" name ----
 const variants: Storage[] = ['bf16', 'f32', 'f64'];
+const resources: string[] = []; // what ptxas gave each bf16 kernel: a spill (local bytes) costs speed, not correctness
 t0 = performance.now();
 for (const file of KERNEL_FILES) {
   for (const variant of variants) {
     try {
       const m = cu.moduleLoad(cache.get(compileRequest(file, archFor(cc), include.file, variant)));
       const names = Object.entries(KERNELS).filter(([, k]) => k.file === file).map(([name]) => name);
-      for (const name of names) cu.getFunction(m, name);
+      for (const name of names) {
+        const f = cu.getFunction(m, name);
+        const { registers, localBytes } = cu.functionResources(f);
+        if (variant === 'bf16') resources.push(`${name} ${registers}${localBytes ? ` (${localBytes} B spilled)` : ''}`);
+      }
       cu.moduleUnload(m);
     } catch (e) {
       failed = true;
@@ -91,6 +96,7 @@ for (const file of KERNEL_FILES) {
   }
 }
 console.log(`modules: ${KERNEL_FILES.length} × ${variants.length} variants compiled/loaded in ${(performance.now() - t0).toFixed(0)} ms (${JSON.stringify(cache.stats)})`);
+console.log(`bf16 kernels, registers a thread: ${resources.join(', ')}`);
 
 // ---- cuBLASLt: bf16 GEMM with f32 compute vs CPU f32 over the same (rounded) inputs ----
 const lt = CublasLt.open();

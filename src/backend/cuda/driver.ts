@@ -17,8 +17,12 @@ export const DEVICE_ATTRIBUTE = {
   COMPUTE_CAPABILITY_MINOR: 76,
   MAX_SHARED_MEMORY_PER_BLOCK_OPTIN: 97,
 } as const;
-/** CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES (cuda.h; test/backend/cuda/headers.test.ts checks these values). */
-export const FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+/** CU_FUNC_ATTRIBUTE_* (cuda.h; test/backend/cuda/headers.test.ts checks these values, as DEVICE_ATTRIBUTE's). */
+export const FUNC_ATTRIBUTE = {
+  LOCAL_SIZE_BYTES: 3,
+  NUM_REGS: 4,
+  MAX_DYNAMIC_SHARED_SIZE_BYTES: 8,
+} as const;
 
 export interface Dim3 {
   x: number;
@@ -60,6 +64,7 @@ export const DRIVER_SIGNATURES: Record<string, [string[], string]> = {
   moduleUnload: [['cuModuleUnload'], 'int %s(void *module)'],
   moduleGetFunction: [['cuModuleGetFunction'], 'int %s(_Out_ void **fn, void *module, const char *name)'],
   funcSetAttribute: [['cuFuncSetAttribute'], 'int %s(void *fn, int attrib, int value)'],
+  funcGetAttribute: [['cuFuncGetAttribute'], 'int %s(_Out_ int *value, int attrib, void *fn)'],
   launchKernel: [['cuLaunchKernel'], 'int %s(void *fn, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, void *stream, void **params, void **extra)'],
 };
 
@@ -174,7 +179,11 @@ export class CudaDriver implements StatusSource {
   moduleUnload(mod: Handle): void { this.call('moduleUnload', mod); }
   getFunction(mod: Handle, name: string): Handle { return BigInt(this.out<bigint | number>('moduleGetFunction', 0n, mod, name)); }
   /** Allows `bytes` of dynamic shared memory (needed above 48 KiB). */
-  setMaxDynamicShared(fn: Handle, bytes: number): void { this.call('funcSetAttribute', fn, FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes); }
+  setMaxDynamicShared(fn: Handle, bytes: number): void { this.call('funcSetAttribute', fn, FUNC_ATTRIBUTE.MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes); }
+  /** What the compiler gave a kernel: registers a thread, and local memory (spills) a thread in bytes. */
+  functionResources(fn: Handle): { registers: number; localBytes: number } {
+    return { registers: this.out('funcGetAttribute', 0, FUNC_ATTRIBUTE.NUM_REGS, fn), localBytes: this.out('funcGetAttribute', 0, FUNC_ATTRIBUTE.LOCAL_SIZE_BYTES, fn) };
+  }
   launch(fn: Handle, grid: Dim3, block: Dim3, sharedBytes: number, stream: Handle, args: KernelArg[]): void {
     this.call('launchKernel', fn, grid.x, grid.y ?? 1, grid.z ?? 1, block.x, block.y ?? 1, block.z ?? 1, sharedBytes, stream,
       packKernelArgs(args), null);

@@ -1,7 +1,9 @@
 // NVRTC through koffi: compiles CUDA C++ source to a cubin for one GPU architecture (sm_XY of the
 // device's compute capability). Every call goes through check(); a failed compile carries the log.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { check, type StatusSource } from './check.ts';
-import { openLibrary, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
+import { openLibrary, type Koffi, type KoffiFunction, type KoffiLibrary, type OpenOptions } from './ffi.ts';
 import { LIBNVRTC } from './find-libs.ts';
 
 /** nvrtcResult's NVRTC_ERROR_COMPILATION (nvrtc.h; headers.test.ts checks it). */
@@ -26,6 +28,33 @@ export function archFor(cc: { major: number; minor: number }): string {
   return cc.major === 9 && cc.minor === 0 ? `${arch}a` : arch;
 }
 
+/**
+ * The builtins library beside `file` (libnvrtc-builtins.so.13.0 beside libnvrtc.so.13), loaded now. libnvrtc opens
+ * it by bare soname at its first compile, which the system loader finds only on LD_LIBRARY_PATH or in its cache — not
+ * in a pip wheel's nvidia/cu13/lib, where every compile would fail with NVRTC_ERROR_BUILTIN_OPERATION_FAILURE — while
+ * a library already loaded is found by its soname. Returns what it loaded (nothing beside a bare soname, or when absent).
+ */
+export function preloadBuiltins(koffi: Pick<Koffi, 'load'>, file: string): string[] {
+  if (!path.isAbsolute(file)) return [];
+  const dir = path.dirname(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => /^libnvrtc-builtins\.so(\.\d+)+$/.test(n)); // not the .alt variant
+  } catch {
+    return [];
+  }
+  const loaded: string[] = [];
+  for (const name of names) {
+    try {
+      koffi.load(path.join(dir, name));
+      loaded.push(name);
+    } catch {
+      // a broken one: NVRTC says so at its first compile, with its own status
+    }
+  }
+  return loaded;
+}
+
 export interface CompileResult {
   cubin: Uint8Array;
   /** The compiler's log (warnings), possibly empty. */
@@ -41,7 +70,8 @@ export class Nvrtc implements StatusSource {
   }
 
   static open(opts: OpenOptions = {}): Nvrtc {
-    const { lib, file } = openLibrary(LIBNVRTC, opts);
+    const { koffi, lib, file } = openLibrary(LIBNVRTC, opts);
+    preloadBuiltins(koffi, file);
     return new Nvrtc(file, lib);
   }
 

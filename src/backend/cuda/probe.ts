@@ -5,7 +5,7 @@ import { CudaError } from './check.ts';
 import { CublasLt } from './cublaslt.ts';
 import { CudaDriver } from './driver.ts';
 import type { OpenOptions } from './ffi.ts';
-import { Nvrtc } from './nvrtc.ts';
+import { archFor, Nvrtc } from './nvrtc.ts';
 import { UserError } from '../../util/errors.ts';
 
 export interface CudaDeviceInfo {
@@ -23,7 +23,11 @@ export type CudaProbe =
   }
   | { available: false; reason: string };
 
-/** Checks the driver and a GPU; with `libraries`, also that NVRTC and cuBLASLt load. Never throws for a missing piece. */
+/**
+ * Checks the driver and a GPU; with `libraries`, also that NVRTC loads and compiles an empty kernel for the GPU (a
+ * broken install fails here, before a run loads its weights, not at its first kernel) and that cuBLASLt loads. Never
+ * throws for a missing piece.
+ */
 export function probeCuda(opts: OpenOptions & { libraries?: boolean } = {}): CudaProbe {
   let driver: CudaDriver;
   try {
@@ -41,6 +45,7 @@ export function probeCuda(opts: OpenOptions & { libraries?: boolean } = {}): Cud
     };
     if (!opts.libraries) return { available: true, device, driverFile: driver.file };
     const nvrtc = Nvrtc.open(opts);
+    nvrtc.compile('extern "C" __global__ void mt_probe() {}', 'probe.cu', [`--gpu-architecture=${archFor(device.computeCapability)}`]);
     const lt = CublasLt.open(opts);
     const cublasLtVersion = lt.version();
     lt.destroy();

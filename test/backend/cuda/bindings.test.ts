@@ -12,7 +12,7 @@ import { CublasLt } from '../../../src/backend/cuda/cublaslt.ts';
 import { CudaDriver } from '../../../src/backend/cuda/driver.ts';
 import { ltPlan, runPlanOnHost } from '../../../src/backend/cuda/gemm-plan.ts';
 import { f32, i32, i64, packKernelArgs, ptr, u32 } from '../../../src/backend/cuda/kernel-args.ts';
-import { archFor, Nvrtc } from '../../../src/backend/cuda/nvrtc.ts';
+import { archFor, Nvrtc, preloadBuiltins } from '../../../src/backend/cuda/nvrtc.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
 import { rng } from '../util.ts';
 
@@ -79,6 +79,18 @@ test('NVRTC architecture: sm_90a on Hopper, sm_XY elsewhere', () => {
   assert.equal(archFor({ major: 9, minor: 0 }), 'sm_90a');
   assert.equal(archFor({ major: 8, minor: 0 }), 'sm_80');
   assert.equal(archFor({ major: 8, minor: 9 }), 'sm_89');
+});
+
+test('NVRTC\'s builtins library, which libnvrtc opens by bare soname, is loaded first from beside libnvrtc (a pip wheel\'s lib folder is on no loader path)', () => {
+  const dir = empty();
+  for (const n of ['libnvrtc.so.13', 'libnvrtc-builtins.so.13.0', 'libnvrtc-builtins.alt.so.13.0', 'libnvrtc-builtins.so.13.0.txt']) fs.writeFileSync(path.join(dir, n), '');
+  const loads: string[] = [];
+  const koffi = { load: (file: string | null) => { loads.push(String(file)); return {} as never; } };
+  assert.deepEqual(preloadBuiltins(koffi, path.join(dir, 'libnvrtc.so.13')), ['libnvrtc-builtins.so.13.0']);
+  assert.deepEqual(loads, [path.join(dir, 'libnvrtc-builtins.so.13.0')]);
+  assert.deepEqual(preloadBuiltins(koffi, 'libnvrtc.so.13'), [], 'a bare soname: the system loader found libnvrtc, and finds its builtins too');
+  const failing = { load: (): never => { throw new Error('bad ELF'); } };
+  assert.deepEqual(preloadBuiltins(failing, path.join(dir, 'libnvrtc.so.13')), [], 'a broken one is left to NVRTC to report');
 });
 
 test('the cuBLASLt plan of a row-major GEMM computes it, for every transpose, padded lds, alpha/beta and strided batches', () => {
