@@ -30,6 +30,10 @@ test('join: a view of two pieces of one allocation that touch, in order; null ot
   const other = be.alloc('bf16', 10);
   assert.equal(be.join(be.view(other, 0, 5), be.view(buf, 0, 5)), null, 'another dtype');
   assert.equal(be.join(be.view(buf, 5, 5), be.view(buf, 0, 5)), null);
+  // two allocations, even where they lie end to end (the CUDA driver places small cuMemAllocs one after another)
+  const [p, q] = [be.alloc('f32', 128), be.alloc('f32', 128)];
+  assert.equal(be.join(p, q), null, 'two allocations');
+  assert.equal(be.join(q, p), null, 'two allocations');
 });
 
 const cfg = parseConfig({

@@ -6,6 +6,10 @@
 export interface RawMemory {
   alloc(bytes: number): bigint;
   free(ptr: bigint): void;
+  /** Returns once the device has done all the work queued so far (a freed block may still be read by it; cuMemFree need not wait). */
+  idle?(): void;
+  /** Whether `alloc` threw because the device is out of memory (default: any error), the one failure a retry can mend. */
+  isOutOfMemory?(e: unknown): boolean;
 }
 
 /** A live allocation: its device address, its size class and the bytes asked for. */
@@ -70,6 +74,22 @@ export class CachingAllocator {
 
   /** Gives every cached (free) block back to the device. */
   releaseCached(): void {
+    if (this.cache.size > 0) this.raw.idle?.();
+    this.dropCache();
+  }
+
+  /** Gives every block back to the device, live ones too (the backend is closing: nothing may use them after, and the device is idle). */
+  releaseAll(): void {
+    this.dropCache();
+    for (const [ptr, block] of this.live) {
+      this.raw.free(ptr);
+      this.s.reserved -= block.size;
+      this.s.inUse -= block.requested;
+    }
+    this.live.clear();
+  }
+
+  private dropCache(): void {
     for (const [size, list] of this.cache) {
       for (const ptr of list) {
         this.raw.free(ptr);
@@ -77,17 +97,6 @@ export class CachingAllocator {
       }
     }
     this.cache.clear();
-  }
-
-  /** Gives every block back to the device, live ones too (the backend is closing: nothing may use them after). */
-  releaseAll(): void {
-    this.releaseCached();
-    for (const [ptr, block] of this.live) {
-      this.raw.free(ptr);
-      this.s.reserved -= block.size;
-      this.s.inUse -= block.requested;
-    }
-    this.live.clear();
   }
 
   /** Blocks handed out and not freed. */
@@ -108,7 +117,7 @@ export class CachingAllocator {
     try {
       ptr = this.raw.alloc(size);
     } catch (e) {
-      if (this.cache.size === 0) throw e;
+      if (this.cache.size === 0 || !(this.raw.isOutOfMemory?.(e) ?? true)) throw e;
       this.releaseCached();
       ptr = this.raw.alloc(size);
     }

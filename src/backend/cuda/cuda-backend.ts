@@ -9,7 +9,8 @@ import { UserError } from '../../util/errors.ts';
 import { CachingAllocator, type Block } from './allocator.ts';
 import { CublasLt } from './cublaslt.ts';
 import { cuda, CudaBuffer } from './cuda-buffer.ts';
-import { CudaDriver, type Handle } from './driver.ts';
+import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, type Handle } from './driver.ts';
+import { CudaError } from './check.ts';
 import { findCudaInclude } from './find-libs.ts';
 import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal } from './flash-attention.ts';
@@ -122,7 +123,10 @@ export class CudaBackend implements Backend {
     this.gpu = parts.gpu;
     this.release = parts.release;
     this.deviceBytes = parts.deviceBytes ?? null;
-    this.allocator = new CachingAllocator({ alloc: (b) => this.driver.memAlloc(b), free: (p) => this.driver.memFree(p) });
+    this.allocator = new CachingAllocator({
+      alloc: (b) => this.driver.memAlloc(b), free: (p) => this.driver.memFree(p), idle: () => this.driver.streamSynchronize(this.stream),
+      isOutOfMemory: (e) => e instanceof CudaError && e.status === CUDA_ERROR_OUT_OF_MEMORY,
+    });
     this.profiler = parts.profile ? new OpProfiler(parts.driver, parts.stream) : null;
     this.kernels = new KernelRuntime({
       driver: this.driver, stream: this.stream, cache: parts.cache, arch: parts.arch, cudaInclude: parts.cudaInclude,
@@ -154,8 +158,9 @@ export class CudaBackend implements Backend {
 
   join(a: DeviceBuffer, b: DeviceBuffer): DeviceBuffer | null {
     const x = cuda(a), y = cuda(b);
-    if (x.dtype !== y.dtype || x.ptr + BigInt(x.bytes) !== y.ptr) return null;
-    return new CudaBuffer(x.dtype, x.length + y.length, x.ptr, null);
+    // as the CPU backend: pieces of one allocation (two allocations the driver happened to place end to end are not joined)
+    if (x.dtype !== y.dtype || x.root === null || x.root !== y.root || x.ptr + BigInt(x.bytes) !== y.ptr) return null;
+    return new CudaBuffer(x.dtype, x.length + y.length, x.ptr, null, x.root);
   }
 
   free(buf: DeviceBuffer): void {

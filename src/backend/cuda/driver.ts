@@ -24,6 +24,9 @@ export const FUNC_ATTRIBUTE = {
   MAX_DYNAMIC_SHARED_SIZE_BYTES: 8,
 } as const;
 
+/** CUresult's CUDA_ERROR_OUT_OF_MEMORY (cuda.h; headers.test.ts checks it). */
+export const CUDA_ERROR_OUT_OF_MEMORY = 2;
+
 export interface Dim3 {
   x: number;
   y?: number;

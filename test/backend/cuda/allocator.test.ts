@@ -72,3 +72,25 @@ test('out of device memory: the cached blocks are released and the allocation tr
   assert.equal(dev.frees, 1);
   assert.throws(() => a.alloc(2 ** 20), /OUT_OF_MEMORY/, 'nothing cached left to release: the error goes up');
 });
+
+test('releasing the cache first waits for the device (a freed block may still be read by queued work); only out of memory is retried', () => {
+  const dev = fakeDevice(4 * 2 ** 20);
+  const calls: string[] = [];
+  const a = new CachingAllocator({
+    alloc: (b) => { calls.push('alloc'); return dev.alloc(b); }, free: (p) => { calls.push('free'); dev.free(p); },
+    idle: () => calls.push('idle'), isOutOfMemory: (e) => /OUT_OF_MEMORY/.test((e as Error).message),
+  });
+  a.releaseCached();
+  assert.deepEqual(calls, [], 'nothing cached: no wait');
+  a.free(a.alloc(3 * 2 ** 20));
+  a.alloc(3.5 * 2 ** 20);
+  assert.deepEqual(calls, ['alloc', 'alloc', 'idle', 'free', 'alloc']);
+  a.free(a.alloc(512));
+  let fine = 1;
+  const sticky = new CachingAllocator({
+    alloc: () => { if (fine-- > 0) return 1n << 40n; throw new Error('CUDA_ERROR_ILLEGAL_ADDRESS'); },
+    free: () => assert.fail('no free'), isOutOfMemory: (e) => /OUT_OF_MEMORY/.test((e as Error).message),
+  });
+  sticky.free(sticky.alloc(512)); // a block in the cache
+  assert.throws(() => sticky.alloc(1024), /ILLEGAL_ADDRESS/, 'another failure goes up as it is, not masked by a release');
+});
