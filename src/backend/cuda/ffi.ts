@@ -40,15 +40,16 @@ export function openLibrary(spec: LibrarySpec, opts: OpenOptions = {}): OpenedLi
       throw new UserError(`${spec.what} found at ${file} but it failed to load: ${oneLine(e)}; ${spec.hint}`);
     }
   }
-  if (opts.systemCache !== false && spec.major !== null) {
-    const soname = `${spec.stem}.${spec.major}`;
-    try {
-      return { koffi, lib: koffi.load(soname), file: soname };
-    } catch {
-      // reported below with the folders
+  if (opts.systemCache !== false) {
+    for (const soname of spec.sonames) {
+      try {
+        return { koffi, lib: koffi.load(soname), file: soname };
+      } catch {
+        // reported below with the folders
+      }
     }
   }
-  throw notFoundError(spec, looked, opts.systemCache !== false && spec.major !== null ? ['the system loader cache (ldconfig)'] : []);
+  throw notFoundError(spec, looked, opts.systemCache !== false ? [`the system loader cache (ldconfig: ${spec.sonames.join(', ')})`] : []);
 }
 
 /** Binds the first of `names` the library exports (newer _v2 entry points first) with `signature` ("int %s(int)"). */

@@ -17,19 +17,24 @@ export interface LibrarySpec {
   readonly major: number | null;
   /** A hint printed when the library is missing. */
   readonly hint: string;
+  /** The sonames the system loader's cache (ldconfig) is asked for when no folder has the library, in order. */
+  readonly sonames: readonly string[];
 }
 
 export const LIBCUDA: LibrarySpec = {
   what: 'CUDA driver', stem: 'libcuda.so', major: 1,
   hint: 'install the NVIDIA driver (it provides libcuda.so.1), or add its folder to LD_LIBRARY_PATH',
+  sonames: ['libcuda.so.1'],
 };
 export const LIBNVRTC: LibrarySpec = {
   what: 'NVRTC', stem: 'libnvrtc.so', major: null,
   hint: 'install the CUDA toolkit (set CUDA_HOME) or `pip install nvidia-cuda-nvrtc`',
+  sonames: ['libnvrtc.so.13', 'libnvrtc.so.12'],
 };
 export const LIBCUBLASLT: LibrarySpec = {
   what: 'cuBLASLt', stem: 'libcublasLt.so', major: null,
   hint: 'install the CUDA toolkit (set CUDA_HOME) or `pip install nvidia-cublas`',
+  sonames: ['libcublasLt.so.13', 'libcublasLt.so.12'],
 };
 
 /** Where to look: the environment and, for tests, the folder standing in for the file system's root. */

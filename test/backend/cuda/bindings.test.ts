@@ -34,7 +34,7 @@ test('opening the driver, NVRTC or cuBLASLt where none exists: a UserError listi
   // with the system cache allowed the driver's message says so too (when no driver is installed here)
   const probe = probeCuda({ root, env });
   if (probe.available) return; // a GPU machine: nothing more to check here
-  assert.match(probe.reason, /^no CUDA driver: CUDA driver \(libcuda\.so\.1\) not found; looked in: .*the system loader cache \(ldconfig\)/);
+  assert.match(probe.reason, /^no CUDA driver: CUDA driver \(libcuda\.so\.1\) not found; looked in: .*the system loader cache \(ldconfig: libcuda\.so\.1\)/);
 });
 
 test('a library file that is there but broken: the error names the file and the loader\'s reason', () => {
