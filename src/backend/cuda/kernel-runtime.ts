@@ -67,9 +67,11 @@ export class KernelRuntime {
     if (g.sharedBytes > DEFAULT_SHARED_LIMIT) this.d.driver.setMaxDynamicShared(fn, g.sharedBytes);
     const packed = actual.map((a, i) => pack(name, spec.params[i]!, a, plan.variant));
     const go = (): void => this.d.driver.launch(fn, g.grid, g.block, g.sharedBytes, this.d.stream, packed);
-    if (this.d.timed) this.d.timed(name, go);
-    else go();
-    this.launches++;
+    if (g.grid.x > 0 && g.grid.y !== 0 && g.grid.z !== 0) { // an empty grid has nothing to do (and the driver refuses it)
+      if (this.d.timed) this.d.timed(name, go);
+      else go();
+      this.launches++;
+    }
     for (const s of staged.values()) {
       if (s.written) this.convert(s.orig, s.copy, s.orig.length);
       this.d.free(s.copy);

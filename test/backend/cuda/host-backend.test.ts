@@ -90,6 +90,13 @@ test('bf16 storage with f32 exact tensors: the bf16 variant, no staging of rstd/
   assert.equal(launches.filter((l) => l.name === 'convert').length, 0);
 });
 
+test('an empty grid (attention over no queries) launches nothing: the driver would refuse it', () => {
+  const { be, launches } = fakeBackend();
+  be.attentionForward(be.alloc('bf16', 0), be.alloc('f32', 0), be.alloc('bf16', 0), be.alloc('bf16', 16), be.alloc('bf16', 16),
+    be.alloc('i32', 4), { B: 1, T: 0, kvLen: 4, qOffset: 4, Hq: 2, Hkv: 1, D: 4, scale: 0.5, window: null });
+  assert.deepEqual(launches, []);
+});
+
 test('a mixed call is staged: bf16 inputs widened to f32 for the f32 variant, written outputs converted back, temporaries freed', () => {
   const { be, launches, gemms } = fakeBackend();
   const inUse = be.bytesInUse();
