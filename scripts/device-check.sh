@@ -27,7 +27,8 @@
 # The limits add up to at most TOTAL_S (default 535 s, kill grace included: 8 min 55 s); a step is cut to what
 # is left of it, and skipped when under 10 s are left. The files under $OUT: summary.txt (environment, one
 # line per step, the total) and one NAME.log per step — 8 files at most, the tool's limit.
-# Exit status: the number of failed steps (0 = all passed).
+# Exit status: the number of failed steps (0 = all passed). A kernel fault or a wrong result: scripts/device-sanitize.sh
+# runs compute-sanitizer (memcheck, racecheck, synccheck) over the kernel and attention tests in another call.
 #   bash scripts/device-check.sh --src-hash   prints the hash of src/ that .device/src.sha256 holds
 set -uo pipefail
 cd "$(dirname "$0")/.."
