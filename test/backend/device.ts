@@ -89,7 +89,10 @@ export type Quantity =
 
 /** Per-quantity tolerances by precision. fp32: the suite's tolerances as they stood before bf16. */
 export const TOLERANCES: Record<Precision, Record<Quantity, number>> = {
-  fp32: { logits: 1e-4, loss: 1e-4, grad: 1e-4, param: 1e-4, selfLogits: 1e-6, packedLoss: 1e-5 },
+  // selfLogits: merged weights (W + s·B·A rounded once) against base + adapter differ by construction, measured
+  // 4.3–6.5e-7 on the CPU; a GPU's FMA contraction and cuBLASLt's order over k add their own (an adapter moves
+  // these logits by ~0.5, so a broken merge stays ~10⁴ above this)
+  fp32: { logits: 1e-4, loss: 1e-4, grad: 1e-4, param: 1e-4, selfLogits: 1e-5, packedLoss: 1e-5 },
   // bf16 (weights and activations stored bf16, math f32): each value is the largest error measured on the CPU
   // oracle (`MISTRAL_TUNE_TEST_PRECISION=bf16 MISTRAL_TUNE_TEST_REPORT=1 node --import tsx --test` on the
   // forward, LoRA, classification, variant parity and pack files) times a margin of about 1.6–2.
@@ -141,7 +144,7 @@ export const REORDERED_SUMS_REL = 1e-5;
  * fixed order, so any difference is a bug), within REORDERED_SUMS_REL on another device.
  */
 export function assertSameArithmetic(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  if (TEST_DEVICE === 'cpu') return assert.deepEqual(got, want, what);
+  if (TEST_DEVICE === 'cpu') return assert.deepEqual(Array.from(got), Array.from(want), what);
   const err = relErr(got, want);
   assert.ok(err <= REORDERED_SUMS_REL, `${what}: relative error ${err} > ${REORDERED_SUMS_REL} (${TEST_DEVICE})`);
 }
