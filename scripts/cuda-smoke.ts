@@ -46,7 +46,7 @@ console.log(`memory: ${JSON.stringify(cu.memInfo())}`);
 
 // ---- NVRTC: swiglu_forward (f32 storage) against the CPU kernel ----
 const nvrtc = Nvrtc.open();
-const include = findCudaInclude();
+const include = findCudaInclude({}, nvrtc.file);
 if (!include.file) throw new Error(`cuda_bf16.h not found; looked in ${include.looked.join(', ')}`);
 const cache = new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version());
 let t0 = performance.now();

@@ -11,7 +11,7 @@ import { CublasLt } from './cublaslt.ts';
 import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
-import { findCudaInclude } from './find-libs.ts';
+import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
 import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal } from './flash-attention.ts';
 import { GemmAttention } from './gemm-attention.ts';
@@ -84,7 +84,7 @@ export class CudaBackend implements Backend {
 
   /** Opens the driver, NVRTC and cuBLASLt on GPU `opts.device` (UserError when a piece is missing). */
   static open(opts: CudaBackendOptions = {}): CudaBackend {
-    const include = findCudaInclude();
+    const include = findCudaInclude({}, findLibrary(LIBNVRTC).file); // Nvrtc.open below opens that file
     if (!include.file) throw new UserError(`CUDA headers (cuda_bf16.h, needed by NVRTC) not found; looked in: ${include.looked.join(', ')}; install the CUDA toolkit or set CUDA_HOME`);
     const driver = CudaDriver.open();
     if (driver.deviceCount() === 0) throw new UserError('CUDA: the driver loaded but reports no GPU');

@@ -157,9 +157,14 @@ export function findLibrary(spec: LibrarySpec, opts: SearchOptions = {}): Found 
   return { file: null, looked };
 }
 
-/** The folder holding cuda_bf16.h (for NVRTC's -I), or null. */
-export function findCudaInclude(opts: SearchOptions = {}): Found {
-  const looked = includeSearchDirs(opts);
+/**
+ * The folder holding cuda_bf16.h (for NVRTC's -I), or null. With `besideLib` (the NVRTC file that will compile), the
+ * include folder of that installation first (lib64/../include, nvidia/cu13/lib/../include), so that the headers and
+ * the compiler come from one CUDA release where both are there.
+ */
+export function findCudaInclude(opts: SearchOptions = {}, besideLib: string | null = null): Found {
+  const own = besideLib && path.isAbsolute(besideLib) ? [path.resolve(path.dirname(besideLib), '..', 'include')] : [];
+  const looked = [...new Set([...own, ...includeSearchDirs(opts)])];
   for (const dir of looked) if (fs.existsSync(path.join(dir, 'cuda_bf16.h'))) return { file: dir, looked };
   return { file: null, looked };
 }

@@ -79,6 +79,13 @@ test('the CUDA headers (cuda_bf16.h for NVRTC) are found in CUDA_HOME/include or
     path.join(root, 'usr/local/lib/python3.12/dist-packages/nvidia/cu13/include'));
   fs.writeFileSync(path.join(root, 'cuda/include/cuda_bf16.h'), '');
   assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }).file, path.join(root, 'cuda/include'));
+  // the headers of the installation whose NVRTC compiles come first; an installation without headers is passed over
+  const nvrtc = path.join(root, 'usr/local/lib/python3.12/dist-packages/nvidia/cu13/lib/libnvrtc.so.13');
+  assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }, nvrtc).file,
+    path.join(root, 'usr/local/lib/python3.12/dist-packages/nvidia/cu13/include'));
+  assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }, path.join(root, 'elsewhere/lib/libnvrtc.so.13')).file,
+    path.join(root, 'cuda/include'));
+  assert.equal(findCudaInclude({ root, env: { CUDA_HOME: path.join(root, 'cuda') } }, 'libnvrtc.so.13').file, path.join(root, 'cuda/include'), 'a bare soname says nothing');
 });
 
 test('a python3 on PATH names a venv whose pip wheels are searched (the GPU machine: /opt/torch/.venv/bin/python3)', () => {
