@@ -26,6 +26,19 @@ __device__ __forceinline__ unsigned pack2(float lo, float hi) {
   return *reinterpret_cast<unsigned *>(&v);
 }
 
+/**
+ * p[0] += a, p[1] += b, atomically for each (p 8-byte aligned: two neighbouring f32 accumulators). Hopper (sm_90+)
+ * adds both in one vector atomic (red.global.add.v2.f32): half the atomic instructions and L2 requests of dQ, dK, dV.
+ */
+__device__ __forceinline__ void atomic_add2(float *p, float a, float b) {
+#if defined(MT_HOST_EMULATOR) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900)
+  atomicAdd(reinterpret_cast<float2 *>(p), make_float2(a, b));
+#else
+  atomicAdd(p, a);
+  atomicAdd(p + 1, b);
+#endif
+}
+
 __device__ __forceinline__ void mma16816(float c[4], const unsigned a[4], unsigned b0, unsigned b1) {
 #ifdef MT_HOST_EMULATOR // the kernel emulator of the tests (test/backend/cuda/emulator): the warp's fragments on the host
   mt_mma_m16n8k16_bf16(c, a, b0, b1);
@@ -380,10 +393,7 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
         if (i < T) {
           exact_t *dst = dq_acc + ((long long)b * T + i) * qs + (long long)h * D + nd * 8 + 2 * t;
 #pragma unroll
-          for (int u = 0; u < 2; u++) {
-            atomicAdd(dst + 8 * u, scale * c[u][2 * r]);
-            atomicAdd(dst + 8 * u + 1, scale * c[u][2 * r + 1]);
-          }
+          for (int u = 0; u < 2; u++) atomic_add2(dst + 8 * u, scale * c[u][2 * r], scale * c[u][2 * r + 1]);
         }
       }
     }
@@ -408,10 +418,8 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
     const long long at = ((long long)b * T + j) * ks + (long long)kvh * D;
 #pragma unroll
     for (int nd = 0; nd < D / 8; nd++) {
-      atomicAdd(dk_acc_out + at + nd * 8 + 2 * t, scale * dk_acc[nd][2 * r]);
-      atomicAdd(dk_acc_out + at + nd * 8 + 2 * t + 1, scale * dk_acc[nd][2 * r + 1]);
-      atomicAdd(dv_acc_out + at + nd * 8 + 2 * t, dv_acc[nd][2 * r]);
-      atomicAdd(dv_acc_out + at + nd * 8 + 2 * t + 1, dv_acc[nd][2 * r + 1]);
+      atomic_add2(dk_acc_out + at + nd * 8 + 2 * t, scale * dk_acc[nd][2 * r], scale * dk_acc[nd][2 * r + 1]);
+      atomic_add2(dv_acc_out + at + nd * 8 + 2 * t, dv_acc[nd][2 * r], dv_acc[nd][2 * r + 1]);
     }
   }
 }

@@ -99,6 +99,15 @@ inline void mt_mma_m16n8k16_bf16(float c[4], const unsigned a[4], unsigned b0, u
 
 inline float atomicAdd(float *p, float v) { const float o = *p; *p = o + v; return o; }
 inline double atomicAdd(double *p, double v) { const double o = *p; *p = o + v; return o; }
+struct alignas(8) float2 { float x, y; };
+inline float2 make_float2(float x, float y) { return float2{x, y}; }
+/** sm_90's vector atomic: p must be 8-byte aligned (a GPU faults otherwise; so does this). */
+inline float2 atomicAdd(float2 *p, float2 v) {
+  if (reinterpret_cast<uintptr_t>(p) % 8 != 0) { std::fprintf(stderr, "atomicAdd(float2 *): misaligned address %p\n", (void *)p); std::abort(); }
+  const float2 o = *p;
+  *p = float2{o.x + v.x, o.y + v.y};
+  return o;
+}
 
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
 inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned)(((uint64_t)a * b) >> 32); }
