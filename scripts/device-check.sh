@@ -17,7 +17,9 @@
 #                  and =flash (bf16: the tensor-core forward and backward at head dims 64 and 128; also the bf16
 #                  LoRA training runs and the Mistral-7B-shaped checks, the path bench-gpu times), issue [10]'s
 #                  variants; every variant runs, the step fails if one did
-#   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared
+#   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared (python3 with
+#                  env.sh's LD_LIBRARY_PATH, or without its toolkit folders where torch does not import so: checked
+#                  in the background from the start; the bench's HF peer runs with the same python3)
 #   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(), the cases that matter most first
 #                  (each case gets what is left, at most 60 s; the last ones are lost if time runs short): 1×2048, 2×2048 and 4×2048 with
 #                  activation checkpointing with flash attention (:flash-attn, issue [10]'s targets), 1×2048 flash
@@ -67,13 +69,36 @@ step() { # step NAME LIMIT_S COMMAND...: runs with a time limit, logs to $OUT/NA
   fi
   t0=$(date +%s)
   echo "=== $name (limit ${limit}s): $*"
-  timeout --kill-after=$KILL_GRACE "$limit" "$@" >"$OUT/$name.log" 2>&1 </dev/null
+  STEP_LIMIT_S=$limit timeout --kill-after=$KILL_GRACE "$limit" "$@" >"$OUT/$name.log" 2>&1 </dev/null
   rc=$?
   tail -n 30 "$OUT/$name.log"
   verdict=passed
   if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then verdict="TIMED OUT"; elif [ $rc -ne 0 ]; then verdict="FAILED (exit $rc)"; fi
   [ "$verdict" = passed ] || failures=$((failures + 1))
   printf '%-14s %-16s %4ss\n' "$name" "$verdict" "$(($(date +%s) - t0))" | tee -a "$summary"
+}
+
+# python3 for the HF steps (hf-check, the bench's peer): env.sh put the CUDA toolkit's lib folders on
+# LD_LIBRARY_PATH, and a library there can shadow the one torch's wheels bring (an "undefined symbol" on import).
+# Whether torch imports so is found out in the background while the first steps run; when it does not, the HF
+# steps' python3 (a wrapper first on PATH) runs without the toolkit folders env.sh added.
+pyprobe=$(mktemp)
+( timeout 120 python3 -c 'import torch, transformers, peft; print("torch", torch.__version__, "cuda", torch.version.cuda)' >"$pyprobe" 2>&1
+  echo "rc=$?" >>"$pyprobe" ) &
+pyprobe_pid=$!
+python_for_hf() {
+  wait "$pyprobe_pid"
+  if grep -q '^rc=0$' "$pyprobe"; then note "python: $(grep -v '^rc=' "$pyprobe" | tail -n 1)"; return; fi
+  local clean="" d real wrap
+  IFS=: read -ra dirs <<<"${LD_LIBRARY_PATH:-}"
+  for d in "${dirs[@]}"; do
+    case "$d" in /usr/local/cuda/lib64|/usr/local/cuda/targets/x86_64-linux/lib|"") ;; *) clean="${clean:+$clean:}$d";; esac
+  done
+  real=$(command -v python3) wrap=$(mktemp -d)
+  printf '#!/usr/bin/env bash\nLD_LIBRARY_PATH=%q exec %q "$@"\n' "$clean" "$real" >"$wrap/python3"
+  chmod +x "$wrap/python3"
+  export PATH="$wrap:$PATH"
+  note "python: torch did not import with env.sh's LD_LIBRARY_PATH ($(grep -v '^rc=' "$pyprobe" | tail -n 1 | cut -c1-160)); the HF steps run without the toolkit folders: $(python3 -c 'import torch; print("torch", torch.__version__)' 2>&1 | tail -n 1 | cut -c1-160)"
 }
 
 note "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -88,6 +113,7 @@ elif [ -f dist/cli/main.js ] && [ -f .device/src.sha256 ] && [ "$(cat .device/sr
   note "dist           carried, built from this src/ (hash matches)"
 else
   note "dist           MISSING or stale (no typescript here, and no dist/ built from this src/): the tests that run the CLI will fail"
+  failures=$((failures + 1))
 fi
 
 step bindings 25 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
@@ -95,14 +121,16 @@ step smoke 30 node --import tsx scripts/cuda-smoke.ts
 step test-gpu-fp32 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh fp32
 step test-gpu-bf16 120 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
 step attn-variants 80 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
-  for vp in gemm:fp32 gemm:bf16 flash:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
+  for vp in flash:bf16 gemm:fp32 gemm:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
   [ "${vp%:*}" = flash ] && files="$parity test/model/bf16-lora.test.ts test/model/mistral-7b-gpu.test.ts"; \
   MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-timeout=20000 \
   $files || rc=1; done; exit $rc'
-step hf-check 30 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$OUT/hfc" && python3 scripts/hf-check/check_exports.py "$OUT/hfc"'
-rm -rf "$OUT/hfc" # the exported models: too many files to bring back; the log has the comparison
-step bench-gpu 175 node --import tsx bench/gpu.ts --cases "${BENCH_CASES:-1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn,1x2048:flash-attn:profile,1x2048:gemm-attn,1x2048}" \
-  --layers "${BENCH_LAYERS:-32}" --steps 3 --warmup 1 --budget-s 165
+python_for_hf
+hfc=$(mktemp -d) # the exported models: too many files to bring back (the log has the comparison), so not under $OUT
+step hf-check 30 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$1" && python3 scripts/hf-check/check_exports.py "$1"' hf-check "$hfc"
+rm -rf "$hfc"
+export BENCH_CASES="${BENCH_CASES:-1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn,1x2048:flash-attn:profile,1x2048:gemm-attn,1x2048}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
+step bench-gpu 175 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 
 note "total $(($(date +%s) - start))s, $failures failed"
 exit $failures

@@ -7,7 +7,9 @@
 # Runs memcheck, racecheck and synccheck, each over test/backend/kernels.test.ts and test/backend/attention.test.ts
 # at bf16 with the flash attention kernels and with the default ones (small shapes: T ≤ 90), each run at most
 # RUN_S seconds (default 45); logs under $OUT, one per run, and summary.txt. Exit status: the number of runs that
-# failed (a hazard found, a test failed, or out of time); 2 when no compute-sanitizer is found.
+# failed (a hazard found, a test failed, or out of time); 2 when no compute-sanitizer is found. The device tool's
+# KINDS.md (2026-11-04): compute-sanitizer worked on the Firecracker machines and refused the device on gVisor ones
+# ("Device not supported"): on such a machine every run here fails at its first allocation, saying so in its log.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:?set OUT to the folder for the logs}"
