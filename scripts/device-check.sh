@@ -29,7 +29,8 @@
 # The limits add up to at most TOTAL_S (default 535 s, kill grace included: 8 min 55 s); a step is cut to what
 # is left of it, and skipped when under 10 s are left. The files under $OUT: summary.txt (environment, one
 # line per step, the total) and one NAME.log per step — 8 files at most, the tool's limit.
-# Exit status: the number of failed steps (0 = all passed). A kernel fault or a wrong result: scripts/device-sanitize.sh
+# ONLY=NAME,NAME... runs those steps alone (a rerun of what failed; with TOTAL_S=... to fit what is left of the
+# session's device time). Exit status: the number of failed steps (0 = all passed). A kernel fault or a wrong result: scripts/device-sanitize.sh
 # runs compute-sanitizer (memcheck, racecheck, synccheck) over the kernel and attention tests in another call.
 #   bash scripts/device-check.sh --src-hash   prints the hash of src/ that .device/src.sha256 holds
 set -uo pipefail
@@ -57,9 +58,15 @@ KILL_GRACE=5
 
 note() { echo "$*" | tee -a "$summary"; }
 
+ONLY="${ONLY:-}" # a comma-separated list of step names: run those alone (a rerun of what failed, in what time is left)
+
 step() { # step NAME LIMIT_S COMMAND...: runs with a time limit, logs to $OUT/NAME.log, records the outcome
   local name="$1" limit="$2" t0 rc left verdict
   shift 2
+  if [ -n "$ONLY" ] && [[ ",$ONLY," != *",$name,"* ]]; then
+    printf '%-14s %-16s\n' "$name" "not selected" | tee -a "$summary"
+    return
+  fi
   left=$((start + TOTAL_S - $(date +%s) - KILL_GRACE))
   [ "$limit" -le "$left" ] || limit=$left
   if [ "$limit" -lt 10 ]; then
@@ -107,7 +114,7 @@ note "gpu: $(timeout 15 nvidia-smi --query-gpu=name,memory.total,memory.used,dri
 note "node: $(node --version 2>&1)"
 
 if node -e "require.resolve('typescript/package.json')" >/dev/null 2>&1; then
-  step dist 30 node --import tsx scripts/build.ts
+  ONLY= step dist 30 node --import tsx scripts/build.ts # a prerequisite: run under ONLY too
 elif [ -f dist/cli/main.js ] && [ -f .device/src.sha256 ] && [ "$(cat .device/src.sha256)" = "$(src_hash)" ]; then
   touch dist/.built # copies need not keep mtimes: the hash says this dist/ was built from this src/
   note "dist           carried, built from this src/ (hash matches)"
