@@ -1,7 +1,7 @@
 // Smoke test of the CUDA bindings on a GPU machine: driver (device, memory, context, stream, events),
 // NVRTC (compile one kernel through the disk cache, launch it, compare with the CPU backend's kernel; then
 // compile and load every module in every storage variant and find each kernel by name) and
-// cuBLASLt (one bf16 GEMM with f32 compute against a CPU f32 GEMM, then GFLOP/s of a large one).
+// cuBLASLt (bf16 GEMMs with f32 compute against a CPU f32 GEMM: transposes, 2-byte aligned operands, an addend out of place; then GFLOP/s of a large one).
 //   node --import tsx scripts/cuda-smoke.ts        (exit 0 = all good, 1 = a mismatch, 2 = no CUDA)
 import { gemm as cpuGemm, resolveGemm } from '../src/backend/cpu/gemm.ts';
 import { swigluForward } from '../src/backend/cpu/kernels/swiglu.ts';
@@ -102,24 +102,30 @@ console.log(`bf16 kernels, registers a thread: ${resources.join(', ')}`);
 const lt = CublasLt.open();
 const wsBytes = 32 << 20;
 const ws = cu.memAlloc(wsBytes);
-/** One GEMM against the CPU; `off` elements into each allocation (off = 1: 2-byte aligned operands, as a view can be). */
-const gemmCheck = (m: number, nn: number, k: number, transA: boolean, transB: boolean, off = 0): void => {
+/**
+ * One GEMM against the CPU; `off` elements into each allocation (off = 1: 2-byte aligned operands, as a view can be);
+ * with `addend`, out of place: c = a·b + addend (cuBLASLt's C the addend, its D the output, as the residual path runs).
+ */
+const gemmCheck = (m: number, nn: number, k: number, transA: boolean, transB: boolean, off = 0, addend = false): void => {
   const a = f32ToBf16(Float32Array.from({ length: m * k }, () => rng.next() - 0.5));
   const b = f32ToBf16(Float32Array.from({ length: k * nn }, () => rng.next() - 0.5));
+  const r = f32ToBf16(Float32Array.from({ length: m * nn }, () => rng.next() - 0.5));
   const o = 2 * off;
-  const [bA, bB, bC] = [cu.memAlloc(a.byteLength + o), cu.memAlloc(b.byteLength + o), cu.memAlloc(m * nn * 2 + o)];
-  const [dA, dB, dC] = [bA + BigInt(o), bB + BigInt(o), bC + BigInt(o)];
+  const [bA, bB, bC, bR] = [cu.memAlloc(a.byteLength + o), cu.memAlloc(b.byteLength + o), cu.memAlloc(m * nn * 2 + o), cu.memAlloc(r.byteLength + o)];
+  const [dA, dB, dC, dR] = [bA + BigInt(o), bB + BigInt(o), bC + BigInt(o), bR + BigInt(o)];
   cu.memcpyHtoD(dA, a, stream);
   cu.memcpyHtoD(dB, b, stream);
-  const g = resolveGemm({ m, n: nn, k, transA, transB }, a.length, b.length, m * nn);
-  lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, dC, dA, dB, ws, wsBytes, stream);
+  cu.memcpyHtoD(dR, r, stream);
+  const g = resolveGemm({ m, n: nn, k, transA, transB, beta: addend ? 1 : 0 }, a.length, b.length, m * nn);
+  lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, dC, dA, dB, ws, wsBytes, stream, addend ? dR : dC);
   const c = new Uint16Array(m * nn);
   cu.memcpyDtoH(c, dC, stream);
   cu.streamSynchronize(stream);
-  const ref = new Float32Array(m * nn);
+  const ref = addend ? bf16ToF32(r) : new Float32Array(m * nn);
   cpuGemm(ref, bf16ToF32(a), bf16ToF32(b), g, null);
-  report(`cuBLASLt bf16 GEMM ${m}x${nn}x${k} transA=${transA} transB=${transB}${off ? `, operands ${o}-byte aligned` : ''} vs CPU f32`, maxRel(bf16ToF32(c), ref), 1e-2);
-  for (const p of [bA, bB, bC]) cu.memFree(p);
+  report(`cuBLASLt bf16 GEMM ${m}x${nn}x${k} transA=${transA} transB=${transB}${off ? `, operands ${o}-byte aligned` : ''}${addend ? ', + an addend, out of place' : ''} vs CPU f32`,
+    maxRel(bf16ToF32(c), ref), 1e-2);
+  for (const p of [bA, bB, bC, bR]) cu.memFree(p);
 };
 const gemmSafely = (...args: Parameters<typeof gemmCheck>): void => {
   try {
@@ -133,6 +139,8 @@ gemmSafely(192, 256, 320, false, false);
 gemmSafely(192, 256, 320, true, true);
 gemmSafely(128, 96, 64, false, true);
 gemmSafely(63, 47, 41, false, true, 1);
+gemmSafely(128, 96, 64, false, true, 0, true);
+gemmSafely(63, 47, 41, false, true, 1, true);
 
 const S = 8192;
 const [A, B, C] = [cu.memAlloc(S * S * 2), cu.memAlloc(S * S * 2), cu.memAlloc(S * S * 2)];
