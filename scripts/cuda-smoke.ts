@@ -1,7 +1,8 @@
 // Smoke test of the CUDA bindings on a GPU machine: driver (device, memory, context, stream, events),
 // NVRTC (compile one kernel through the disk cache, launch it, compare with the CPU backend's kernel; then
 // compile and load every module in every storage variant and find each kernel by name) and
-// cuBLASLt (bf16 GEMMs with f32 compute against a CPU f32 GEMM: transposes, 2-byte aligned operands, an addend out of place; then GFLOP/s of a large one).
+// cuBLASLt (bf16 GEMMs with f32 compute against a CPU f32 GEMM: transposes, 2-byte aligned operands, an addend
+// out of place; then GFLOP/s of a large one).
 //   node --import tsx scripts/cuda-smoke.ts        (exit 0 = all good, 1 = a mismatch, 2 = no CUDA)
 import { gemm as cpuGemm, resolveGemm } from '../src/backend/cpu/gemm.ts';
 import { swigluForward } from '../src/backend/cpu/kernels/swiglu.ts';
