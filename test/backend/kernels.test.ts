@@ -228,6 +228,20 @@ for (const dtype of FLOATS) {
   });
 }
 
+test('sum and sumSquares over more elements than one pass of the grid: every block\'s partial sum counted once', () => {
+  const rand = rng(7);
+  for (const n of [256 * 1000 + 3, 256 * 4224 * 2 + 77]) { // 1,001 blocks; the most blocks, each striding twice and more
+    const x = stored(randn(rand, n), 'f32');
+    const s = be.alloc('f64', 1);
+    be.sum(s, upload(be, 'f32', x), n);
+    assertClose(download(be, s), [x.reduce((p, v) => p + v, 0)], 1e-9, `sum of ${n}`);
+    be.sumSquares(s, upload(be, 'f32', x), n);
+    assertClose(download(be, s), [x.reduce((p, v) => p + v * v, 0)], 1e-12, `sumSquares of ${n}`);
+    be.accumulateSum(s, upload(be, 'f32', x), n);
+    assertClose(download(be, s), [x.reduce((p, v) => p + v * v + v, 0)], 1e-12, `accumulateSum onto it, ${n}`);
+  }
+});
+
 test('dropout: mask ∈ {0, 1/(1−p)}, about 1−p kept, the same mask for the same seed, out = x · mask', () => {
   const n = 20000, p = 0.3;
   // the mask is what dropout makes of ones

@@ -68,8 +68,8 @@ export class CudaBackend implements Backend {
   private readonly allocator: CachingAllocator;
   readonly kernels: KernelRuntime;
   private readonly workspace: Block;
-  /** The double accumulator of the reductions (one stream: reused call after call). */
-  private readonly acc: CudaBuffer;
+  /** The reductions' per-block partial sums in double (one stream: reused call after call). */
+  private readonly partials: CudaBuffer;
   private readonly gpu: string;
   private readonly release: (() => void) | undefined;
   /** The GPU's total memory in bytes, or null when unknown. */
@@ -136,7 +136,7 @@ export class CudaBackend implements Backend {
     this.gemmAttention = parts.attention === 'gemm' || parts.attention === 'flash' ? new GemmAttention(this) : null;
     this.flash = parts.attention === 'flash';
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
-    this.acc = cuda(this.alloc('f64', 1));
+    this.partials = cuda(this.alloc('f64', L.MAX_ELEMENTWISE_BLOCKS));
   }
 
   describe(): string {
@@ -281,13 +281,13 @@ export class CudaBackend implements Backend {
     this.reduce(out, x, n, false, true);
   }
 
-  /** Σx or Σx² into the double accumulator, then stored into (or added to) out[0] in out's dtype. */
+  /** Σx or Σx² in double, per block then in a fixed order (the same sum on every run), stored into (or added to) out[0] in out's dtype. */
   private reduce(out: DeviceBuffer, x: DeviceBuffer, n: number, squares: boolean, accumulate: boolean): void {
     const o = cuda(out);
     if (o.dtype === 'i32') throw new Error('a sum goes into a float buffer');
-    this.driver.memsetD32(this.acc.ptr, 0, 2, this.stream);
-    this.kernels.launch('reduce_sum', L.elementwise(n), [this.acc, cuda(x), BigInt(n), squares ? 1 : 0]);
-    this.kernels.launch('finish_sum', L.clipCoefficient(), [o, DTYPE_CODE[o.dtype], this.acc, accumulate ? 1 : 0]);
+    const blocks = L.elementwise(n);
+    this.kernels.launch('reduce_sum', blocks, [this.partials, cuda(x), BigInt(n), squares ? 1 : 0]);
+    this.kernels.launch('finish_sum', L.finishSum(), [o, DTYPE_CODE[o.dtype], this.partials, blocks.grid.x, accumulate ? 1 : 0]);
   }
 
   scaleByScalar(out: DeviceBuffer, x: DeviceBuffer, alpha: DeviceBuffer, n: number): void {

@@ -41,7 +41,7 @@ const SIGNATURES = {
   reduce_sum: ['elementwise', 'D! S i64 i32'],
   random_normal: ['random', 'S! u64 u64 f64 i64'],
   convert: ['convert', 'V! i32 V i32 i64'],
-  finish_sum: ['convert', 'V! i32 D i32'],
+  finish_sum: ['convert', 'V! i32 D i32 i32'],
   clip_coefficient: ['optim', 'E! E f64'],
   adamw: ['optim', 'S! S! S! S I? i32 i64 f64 f64 real real real real'],
   gather_rows: ['rows', 'S! S I i32 i32 i32'],

@@ -105,6 +105,11 @@ export function attentionWorkspaceBytes(s: AttentionDims, realBytes = 4): number
 }
 
 /** clip_coefficient: a single thread (launched as one warp). */
+/** finish_sum: one block adding reduce_sum's partials (at most MAX_ELEMENTWISE_BLOCKS) in a fixed order. */
+export function finishSum(): Launch {
+  return { grid: dim(1), block: dim(ELEMENTWISE_THREADS), sharedBytes: 0 };
+}
+
 export function clipCoefficient(): Launch {
   return { grid: dim(1), block: dim(32), sharedBytes: 0 };
 }

@@ -7,11 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeviceBuffer } from '../../../src/backend/backend.ts';
 import { CudaBackend, GEMM_WORKSPACE_BYTES } from '../../../src/backend/cuda/cuda-backend.ts';
+import { sizeClass } from '../../../src/backend/cuda/allocator.ts';
 import { gemmRunTypes } from '../../../src/backend/cuda/gemm-plan.ts';
+import { MAX_ELEMENTWISE_BLOCKS } from '../../../src/backend/cuda/launch.ts';
 import { KERNELS, type KernelName } from '../../../src/backend/cuda/kernel-table.ts';
 import { chooseVariant, planStaging } from '../../../src/backend/cuda/staging.ts';
 import type { DType } from '../../../src/backend/dtype.ts';
 import { fakeBackend } from './fake-cuda.ts';
+
+/** The reductions' per-block partial sums (f64), allocated once with the backend. */
+const PARTIALS = 8 * MAX_ELEMENTWISE_BLOCKS;
 
 /** Calls every kernel method of the backend once with buffers of `storage` (exact tensors in `exact`). */
 function runAll(be: CudaBackend, storage: DType, exact: DType): void {
@@ -130,7 +135,7 @@ test('f64 buffers (gradient checks) run the f64 variant with double scalars and 
 
 test('buffers: views share the allocation at an offset, bytesInUse counts what was asked for, freed blocks are reused', () => {
   const { be, allocs } = fakeBackend();
-  assert.deepEqual(allocs, [GEMM_WORKSPACE_BYTES, 512], 'the GEMM workspace and the reduction accumulator, once');
+  assert.deepEqual(allocs, [GEMM_WORKSPACE_BYTES, sizeClass(PARTIALS)], 'the GEMM workspace and the reductions\' partial sums, once');
   const base = be.bytesInUse();
   const b = be.alloc('f32', 100);
   const v = be.view(b, 10, 20) as unknown as { ptr: bigint; length: number };
@@ -160,11 +165,11 @@ test('staging rules: widen only; int and double slots never convert', () => {
 
 test('memory for metrics: bytesInUse counts the live buffers and the GEMM workspace; peakBytesInUse keeps the most, GEMM temporaries included', () => {
   const { be } = fakeBackend();
-  assert.equal(be.bytesInUse(), GEMM_WORKSPACE_BYTES + 8, 'the cuBLASLt workspace and the f64 accumulator are live device bytes');
+  assert.equal(be.bytesInUse(), GEMM_WORKSPACE_BYTES + PARTIALS, 'the cuBLASLt workspace and the reductions\' f64 partials are live device bytes');
   assert.equal(be.peakBytesInUse(), be.bytesInUse());
   const a = be.alloc('bf16', 1000), b = be.alloc('f32', 1000), c = be.alloc('f32', 10);
   const live = be.bytesInUse();
-  assert.equal(live, GEMM_WORKSPACE_BYTES + 8 + 2000 + 4000 + 40);
+  assert.equal(live, GEMM_WORKSPACE_BYTES + PARTIALS + 2000 + 4000 + 40);
   // a mixed GEMM widens the bf16 operand into a temporary f32 buffer (4000 bytes) for the call
   be.gemm(c, a, b, { m: 1, n: 10, k: 100, transB: true });
   assert.equal(be.bytesInUse(), live, 'the temporary is freed');

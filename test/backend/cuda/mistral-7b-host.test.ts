@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GEMM_WORKSPACE_BYTES } from '../../../src/backend/cuda/cuda-backend.ts';
+import { MAX_ELEMENTWISE_BLOCKS } from '../../../src/backend/cuda/launch.ts';
 import { validate } from '../../../src/train/config.ts';
 import { planMemory } from '../../../src/train/memory-plan.ts';
 import { benchTrainConfig } from '../../../bench/gpu-plan.ts';
@@ -32,9 +33,10 @@ test('the memory plan plus cuBLASLt\'s workspace bounds the allocator\'s peak ov
       const planned = planMemory(train, cfg, { B, T: 2048 }, 'cuda', attention).total + GEMM_WORKSPACE_BYTES;
       const peak = be.peakBytesInUse();
       const what = `${attention}, ${B}×2048${ckpt ? ' with checkpointing' : ''}: planned ${(planned / 2 ** 30).toFixed(3)} GiB, peak ${(peak / 2 ** 30).toFixed(3)} GiB (${peak - planned} bytes more)`;
-      // the plan leaves out only a few scalars (the step's loss and Σg², the clip coefficient, the decay spans, the
-      // reductions' accumulator: tens of bytes)
-      assert.ok(peak <= planned + 4096 && planned <= 1.01 * peak, what);
+      // the plan leaves out only what the backend holds from its start, the reductions' per-block partial sums
+      // (8 · MAX_ELEMENTWISE_BLOCKS = 33 KiB), and a few scalars (the step's loss and Σg², the clip coefficient,
+      // the decay spans: tens of bytes)
+      assert.ok(peak <= planned + 8 * MAX_ELEMENTWISE_BLOCKS + 4096 && planned <= 1.01 * peak, what);
     }
   }
 });

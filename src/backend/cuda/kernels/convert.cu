@@ -1,8 +1,10 @@
 // Dtype conversions, independent of the storage variant: copy with conversion between f32, f64, bf16,
-// f16 and i32 (rounding to nearest even when narrowing, as the host's f32ToBf16 does), and the store of a
-// double accumulator (reduce_sum's) into a scalar of any float dtype. Type codes: DTYPE_CODE of kernel-table.ts.
+// f16 and i32 (rounding to nearest even when narrowing, as the host's f32ToBf16 does), and the sum of
+// reduce_sum's double partials stored into a scalar of any float dtype. Type codes: DTYPE_CODE of kernel-table.ts.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+// block_sum, for finish_sum (the storage types it defines go unused here)
+#include "common.cuh"
 
 #define T_F32 0
 #define T_F64 1
@@ -41,9 +43,16 @@ extern "C" __global__ void convert(void *dst, int dst_type, const void *src, int
   }
 }
 
-/** out[0] = *acc (accumulate = 0) or out[0] += *acc (accumulate = 1), in out's float type; one thread. */
-extern "C" __global__ void finish_sum(void *out, int out_type, const double *acc, int accumulate) {
-  if (blockIdx.x != 0 || threadIdx.x != 0) return;
-  const double v = accumulate ? load_as_double(out, out_type, 0) + *acc : *acc;
-  store_from_double(out, out_type, 0, v);
+/**
+ * out[0] = Σ partials[0, count) (accumulate = 0) or out[0] += that sum (accumulate = 1), in out's float type: one
+ * block, each thread adding its strided share in order and the block's tree after, the same order on every run.
+ */
+extern "C" __global__ void finish_sum(void *out, int out_type, const double *partials, int count, int accumulate) {
+  __shared__ double scratch[WARP];
+  if (blockIdx.x != 0) return;
+  double s = 0.0;
+  for (int i = threadIdx.x; i < count; i += blockDim.x) s += partials[i];
+  s = block_sum(s, scratch);
+  if (threadIdx.x != 0) return;
+  store_from_double(out, out_type, 0, accumulate ? load_as_double(out, out_type, 0) + s : s);
 }

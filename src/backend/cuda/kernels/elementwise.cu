@@ -50,8 +50,11 @@ extern "C" __global__ void dropout(store_t *out, const store_t *x, unsigned long
   }
 }
 
-/** *acc += Σ x[i] (squares = 0) or Σ x[i]² (squares = 1), in double. */
-extern "C" __global__ void reduce_sum(double *acc, const store_t *x, long long n, int squares) {
+/**
+ * partials[block] = this block's share of Σ x[i] (squares = 0) or Σ x[i]² (squares = 1), in double; finish_sum adds
+ * the partials in a fixed order, so a sum does not depend on the order the blocks ran in (atomics would).
+ */
+extern "C" __global__ void reduce_sum(double *partials, const store_t *x, long long n, int squares) {
   __shared__ double scratch[WARP];
   double s = 0.0;
   FOR_EACH(i, n) {
@@ -59,5 +62,5 @@ extern "C" __global__ void reduce_sum(double *acc, const store_t *x, long long n
     s += squares ? v * v : v;
   }
   s = block_sum(s, scratch);
-  if (threadIdx.x == 0) atomicAdd(acc, s);
+  if (threadIdx.x == 0) partials[blockIdx.x] = s;
 }
