@@ -30,8 +30,9 @@
 # is left of it, and skipped when under 10 s are left. The files under $OUT: summary.txt (environment, one
 # line per step, the total) and one NAME.log per step — 8 files at most, the tool's limit.
 # ONLY=NAME,NAME... runs those steps alone (a rerun of what failed; with TOTAL_S=... to fit what is left of the
-# session's device time). Exit status: the number of failed steps (0 = all passed). A kernel fault or a wrong result: scripts/device-sanitize.sh
-# runs compute-sanitizer (memcheck, racecheck, synccheck) over the kernel and attention tests in another call.
+# session's device time). Exit status: the number of failed steps (0 = all passed). A kernel fault or a wrong
+# result: scripts/device-sanitize.sh runs compute-sanitizer (memcheck, racecheck, synccheck) over the kernel and
+# attention tests in another call.
 #   bash scripts/device-check.sh --src-hash   prints the hash of src/ that .device/src.sha256 holds
 set -uo pipefail
 cd "$(dirname "$0")/.."
