@@ -86,8 +86,9 @@ for (const file of KERNEL_FILES) {
       const names = Object.entries(KERNELS).filter(([, k]) => k.file === file).map(([name]) => name);
       for (const name of names) {
         const f = cu.getFunction(m, name);
+        if (variant !== 'bf16') continue;
         const { registers, localBytes } = cu.functionResources(f);
-        if (variant === 'bf16') resources.push(`${name} ${registers}${localBytes ? ` (${localBytes} B spilled)` : ''}`);
+        resources.push(`${name} ${registers}${localBytes ? ` (${localBytes} B spilled)` : ''}`);
       }
       cu.moduleUnload(m);
     } catch (e) {

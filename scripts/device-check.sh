@@ -106,7 +106,7 @@ python_for_hf() {
   printf '#!/usr/bin/env bash\nLD_LIBRARY_PATH=%q exec %q "$@"\n' "$clean" "$real" >"$wrap/python3"
   chmod +x "$wrap/python3"
   export PATH="$wrap:$PATH"
-  note "python: torch did not import with env.sh's LD_LIBRARY_PATH ($(grep -v '^rc=' "$pyprobe" | tail -n 1 | cut -c1-160)); the HF steps run without the toolkit folders: $(python3 -c 'import torch; print("torch", torch.__version__)' 2>&1 | tail -n 1 | cut -c1-160)"
+  note "python: torch did not import with env.sh's LD_LIBRARY_PATH ($(grep -v '^rc=' "$pyprobe" | tail -n 1 | cut -c1-160)); the HF steps run without the toolkit folders (hf-check.log shows whether it imports so)"
 }
 
 note "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../../src/backend/backend.ts';
 import { test, testBackend, TEST_DTYPE } from './device.ts';
+import { ELEMENTWISE_THREADS, MAX_ELEMENTWISE_BLOCKS } from '../../src/backend/cuda/launch.ts';
 import { ropeInvFreq } from '../../src/model/rope-freq.ts';
 import { FIXTURES } from '../helpers.ts';
 import { assertClose, download, randn, rng, stored, upload, type Float } from './util.ts';
@@ -230,7 +231,8 @@ for (const dtype of FLOATS) {
 
 test('sum and sumSquares over more elements than one pass of the grid: every block\'s partial sum counted once', () => {
   const rand = rng(7);
-  for (const n of [256 * 1000 + 3, 256 * 4224 * 2 + 77]) { // 1,001 blocks; the most blocks, each striding twice and more
+  // on CUDA: 1,001 blocks; then the most blocks, each striding over the input twice and more
+  for (const n of [256 * 1000 + 3, ELEMENTWISE_THREADS * MAX_ELEMENTWISE_BLOCKS * 2 + 77]) {
     const x = stored(randn(rand, n), 'f32');
     const s = be.alloc('f64', 1);
     be.sum(s, upload(be, 'f32', x), n);
