@@ -144,12 +144,15 @@ for (const { name, be } of backends()) {
     });
   }
 
-  test(`attention forward (${name}, bf16 storage, f32 lse) at head dims 64 and 128 — the CUDA flash kernel's shapes, two 64-query blocks — equals the naive definition`, () => {
+  test(`attention forward (${name}, bf16 storage, f32 lse) at head dims 64 and 128 — the CUDA flash kernel's shapes, up to four 64-key tiles — equals the naive definition`, () => {
     const WIDE: Array<{ what: string; s: AttentionShape; seg: number[] }> = [
       { what: 'D 64, GQA 4 → 2, packed segments and padding', s: shape({ B: 2, T: 70, Hkv: 2, D: 64 }),
         seg: [...Array.from({ length: 70 }, (_, j) => (j < 30 ? 0 : j < 66 ? 1 : -1)), ...new Array<number>(70).fill(0)] },
       { what: 'D 128, window 20, GQA 4 → 1', s: shape({ B: 1, T: 90, Hkv: 1, D: 128, window: 20 }), seg: new Array<number>(90).fill(0) },
       { what: 'D 64, a KV cache: 3 queries at key index 77', s: shape({ B: 1, T: 3, kvLen: 80, qOffset: 77, Hkv: 2, D: 64 }), seg: new Array<number>(80).fill(0) },
+      // more key tiles than the flash forward's two shared-memory stages: each stage is refilled while in use elsewhere
+      { what: 'D 64, 200 queries (up to 4 key tiles a block)', s: shape({ B: 1, T: 200, Hq: 2, Hkv: 1, D: 64 }), seg: new Array<number>(200).fill(0) },
+      { what: 'D 128, a KV cache: 2 queries at key index 198', s: shape({ B: 1, T: 2, kvLen: 200, qOffset: 198, Hq: 2, Hkv: 1, D: 128 }), seg: new Array<number>(200).fill(0) },
     ];
     WIDE.forEach(({ what, s, seg }, n) => {
       const x = randomInputs(s, seg, 'bf16', 40 + n);

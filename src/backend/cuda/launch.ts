@@ -80,11 +80,15 @@ export function attentionBackwardDkv(s: AttentionDims, realBytes = 4): Launch {
 /** Queries per block of the flash forward (4 warps of 16; kernels/attention_flash.cu's FA_BQ), and its threads. */
 export const FLASH = { queries: 64, threads: 128 } as const;
 
-/** flash_attention_forward_d*: one block of 4 warps per 64 queries of one head and row; static shared memory only. */
+/**
+ * flash_attention_forward_d*: one block of 4 warps per 64 queries of one head and row; dynamic shared memory for two
+ * stages of the K and V tiles (64 × (D + 8) bf16 each) and their key segments (64 × 4 bytes).
+ */
 export function flashAttentionForward(s: AttentionDims): Launch {
   need(s.Hkv > 0 && s.Hq % s.Hkv === 0, `${s.Hq} query heads are not a multiple of ${s.Hkv} KV heads`);
   need(s.Hq <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
-  return { grid: dim(Math.max(1, Math.ceil(s.T / FLASH.queries)), s.Hq, s.B), block: dim(FLASH.threads), sharedBytes: 0 };
+  const Q = FLASH.queries;
+  return { grid: dim(Math.max(1, Math.ceil(s.T / Q)), s.Hq, s.B), block: dim(FLASH.threads), sharedBytes: 2 * (2 * 2 * Q * (s.D + 8) + 4 * Q) };
 }
 
 /**

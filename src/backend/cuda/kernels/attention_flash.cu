@@ -1,8 +1,9 @@
 // Flash attention forward on tensor cores (MISTRAL_TUNE_CUDA_ATTENTION=flash, bf16 storage, head dims 64 and
 // 128): one block of 4 warps per 64 queries of one head; each warp keeps its 16 queries' Q fragments in
-// registers and walks the visible keys in tiles of 64 staged in shared memory, S = Q·Kᵀ and O += P·V by
-// mma.sync m16n8k16 (bf16 in, f32 accumulate) with the online softmax in between; P is rounded to bf16 for
-// its product, as FlashAttention does. Causal and sliding-window tiles outside a block's range are skipped.
+// registers and walks the visible keys in tiles of 64 staged in shared memory (two stages: cp.async copies the
+// next tile in while the warps work on this one), S = Q·Kᵀ and O += P·V by mma.sync m16n8k16 (bf16 in, f32
+// accumulate) with the online softmax in between; P is rounded to bf16 for its product, as FlashAttention does.
+// Causal and sliding-window tiles outside a block's range are skipped.
 // Layouts and visibility as attention.cu: q, out (B, T, Hq·D); k, v (B, K, Hkv·D); segments (B, K); lse
 // (B, Hq, T); key j is visible from query i (key index a = q_offset + i) when segments[j] = segments[a] ≥ 0,
 // j ≤ a and (window ≤ 0 or a − j < window); a query that sees no key gets out = 0 and lse = −inf.
@@ -72,14 +73,50 @@ __device__ __forceinline__ void ldsm_x4(unsigned r[4], const store_t *row) {
 #endif
 }
 
-/** Eight consecutive bf16 of a row as one 16-byte load (offset a multiple of 8, the buffer 16-byte aligned: flashRefusal). */
-__device__ __forceinline__ uint4 ld8(const store_t *p, long long i) {
-  return *reinterpret_cast<const uint4 *>(p + i);
+/**
+ * cp.async.cg: 16 bytes from global memory at src to shared memory at dst (both 16-byte aligned: the tensors by
+ * flashRefusal, shared rows of D + 8 or 64 + 8 bf16 from an aligned base, offsets multiples of 8) without passing
+ * through registers, zeros instead where !valid (src-size 0: nothing is read). The copy lands some time before this
+ * thread's cp_async_wait that covers its group; readers in other threads also need a barrier after that wait.
+ */
+__device__ __forceinline__ void cp_async16(store_t *dst, const store_t *src, bool valid) {
+#ifdef MT_HOST_EMULATOR
+  mt_cp_async(dst, src, 16, valid ? 16 : 0);
+#else
+  unsigned a;
+  asm("{ .reg .u64 u; cvta.to.shared.u64 u, %1; cvt.u32.u64 %0, u; }" : "=r"(a) : "l"(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" :: "r"(a), "l"(src), "r"(valid ? 16 : 0) : "memory");
+#endif
 }
 
-/** Eight bf16 into a shared-memory row (16-byte aligned: rows of D + 8 or 64 + 8 bf16 from an aligned base). */
-__device__ __forceinline__ void st8(store_t *p, uint4 v) {
-  *reinterpret_cast<uint4 *>(p) = v;
+/** cp.async.ca of one 4-byte word (both addresses 4-byte aligned), as cp_async16. */
+__device__ __forceinline__ void cp_async4(int *dst, const int *src) {
+#ifdef MT_HOST_EMULATOR
+  mt_cp_async(dst, src, 4, 4);
+#else
+  unsigned a;
+  asm("{ .reg .u64 u; cvta.to.shared.u64 u, %1; cvt.u32.u64 %0, u; }" : "=r"(a) : "l"(dst));
+  asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" :: "r"(a), "l"(src) : "memory");
+#endif
+}
+
+/** Closes this thread's group of cp.async copies issued since the last commit (an empty group where none were). */
+__device__ __forceinline__ void cp_async_commit() {
+#ifdef MT_HOST_EMULATOR
+  mt_cp_async_commit();
+#else
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+#endif
+}
+
+/** Waits until at most N of this thread's committed cp.async groups (the newest) are still in flight. */
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+#ifdef MT_HOST_EMULATOR
+  mt_cp_async_wait(N);
+#else
+  asm volatile("cp.async.wait_group %0;\n" :: "n"(N) : "memory");
+#endif
 }
 
 /** Two consecutive bf16 of a row as one 32-bit word (even offset: 4-byte aligned). */
@@ -90,12 +127,17 @@ __device__ __forceinline__ unsigned ld2(const store_t *p, long long i) {
 template <int D>
 __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
     const int *segments, int T, int K, int q_offset, int Hq, int Hkv, float scale, int window) {
-  __shared__ __align__(16) store_t Ks[FA_BK][D + 8];
-  __shared__ __align__(16) store_t Vs[FA_BK][D + 8];
-  __shared__ int segK[FA_BK];
+  // two stages of the K and V tiles and their key segments (dynamic shared memory, sized by launch.ts's
+  // flashAttentionForward): the next tile is copied in by cp.async while the warps work on this one
+  typedef store_t Row[D + 8];
+  extern __shared__ __align__(16) unsigned char smem_bytes[];
+  Row *const Kst = reinterpret_cast<Row *>(smem_bytes), *const Vst = Kst + 2 * FA_BK;
+  int *const segSt = reinterpret_cast<int *>(Vst + 2 * FA_BK);
   const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
   const int h = blockIdx.y, b = blockIdx.z, kvh = h / (Hq / Hkv);
-  const int qBlock = blockIdx.x * FA_BQ;
+  // the last query block first: under the causal mask it walks the most keys, and the longest blocks started
+  // first leave the shortest for the end of the grid (no SM idles through one long block's tail)
+  const int qBlock = (gridDim.x - 1 - blockIdx.x) * FA_BQ;
   const int *seg = segments + (long long)b * K;
   const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
   const store_t *kb = k + (long long)b * K * ks + (long long)kvh * D;
@@ -129,20 +171,30 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
   const int aFirst = q_offset + qBlock, aLast = q_offset + min(T, qBlock + FA_BQ) - 1;
   const int lo = window > 0 ? max(0, aFirst - window + 1) : 0;
   const int hi = min(aLast, K - 1);
-  for (int j0 = lo; j0 <= hi; j0 += FA_BK) {
-    // stage the tile: 8 bf16 per load, zeros past K
+  // stage `st` ← the tile of keys from j0 by cp.async: K and V 16 bytes a copy (zeros past K), the segments a word a
+  // copy (−2 past K, stored)
+  auto stage = [&](int st, int j0) {
     for (int e = threadIdx.x; e < FA_BK * (D / 8); e += FA_WARPS * WARP) {
       const int row = e / (D / 8), col = 8 * (e % (D / 8)), j = j0 + row;
-      uint4 kw = {0u, 0u, 0u, 0u}, vw = {0u, 0u, 0u, 0u};
-      if (j < K) {
-        kw = ld8(kb, (long long)j * ks + col);
-        vw = ld8(vb, (long long)j * ks + col);
-      }
-      st8(&Ks[row][col], kw);
-      st8(&Vs[row][col], vw);
+      const long long at = (long long)(j < K ? j : 0) * ks + col;
+      cp_async16(&Kst[st * FA_BK + row][col], kb + at, j < K);
+      cp_async16(&Vst[st * FA_BK + row][col], vb + at, j < K);
     }
-    for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) segK[e] = j0 + e < K ? seg[j0 + e] : -2;
-    __syncthreads();
+    for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) {
+      if (j0 + e < K) cp_async4(&segSt[st * FA_BK + e], seg + j0 + e);
+      else segSt[st * FA_BK + e] = -2;
+    }
+  };
+  if (lo <= hi) stage(0, lo);
+  cp_async_commit();
+  for (int j0 = lo, it = 0; j0 <= hi; j0 += FA_BK, it++) {
+    const int cur = it & 1;
+    if (j0 + FA_BK <= hi) stage(cur ^ 1, j0 + FA_BK); // the next tile, into the stage the last iteration used
+    cp_async_commit();
+    cp_async_wait<1>(); // this thread's copies of the current tile have landed (the next tile's may be in flight)
+    __syncthreads();    // and every thread's
+    const Row *const Ks = Kst + cur * FA_BK, *const Vs = Vst + cur * FA_BK;
+    const int *const segK = segSt + cur * FA_BK;
 
     // S = Q·Kᵀ for the warp's 16 rows × 64 keys: 8 n-tiles of 8 keys, two per ldmatrix (K's rows are B's columns)
     float s[FA_BK / 8][4];
@@ -211,7 +263,7 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
         mma16816(o[nd + 1], ap, vb[2], vb[3]);
       }
     }
-    __syncthreads(); // the tile is rewritten next
+    __syncthreads(); // this stage is refilled at the top of the next iteration
   }
 
   // the row sums over the quad, then out = O / l and lse = m + log l
@@ -265,7 +317,7 @@ __device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t
  * group meet (the caller zeroes the three and rounds them into dq, dk, dv). A block per query head rather than
  * per KV head: 4× the blocks under GQA 4, so the causally short and long key tiles even out over the SMs.
  * Dynamic shared memory: K, V, Q, dO tiles (64 × (D + 8) bf16 each), P/dS (64 × 72 bf16), lse, rowdot and
- * the query segments (64 each): flashBackwardSharedBytes in launch.ts.
+ * the query segments (64 each), sized by launch.ts's flashAttentionBackward.
  */
 template <int D>
 __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_out, exact_t *dv_acc_out, const store_t *q, const store_t *k,
@@ -282,12 +334,12 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
   const int *seg = segments + (long long)b * T;
   const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
 
-  const uint4 zero = {0u, 0u, 0u, 0u};
+  // the block's K and V tiles by cp.async (16 bytes a copy, zeros past T), waited for with the first query tile's
   for (int e = threadIdx.x; e < FA_BK * (D / 8); e += FA_WARPS * WARP) {
     const int row = e / (D / 8), col = 8 * (e % (D / 8)), j = j0 + row;
-    const long long at = ((long long)b * T + j) * ks + (long long)kvh * D + col;
-    st8(&Ks[row * LD + col], j < T ? ld8(k, at) : zero);
-    st8(&Vs[row * LD + col], j < T ? ld8(v, at) : zero);
+    const long long at = ((long long)b * T + (j < T ? j : 0)) * ks + (long long)kvh * D + col;
+    cp_async16(&Ks[row * LD + col], k + at, j < T);
+    cp_async16(&Vs[row * LD + col], v + at, j < T);
   }
   for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) segK[e] = j0 + e < T ? seg[j0 + e] : -2;
 
@@ -303,12 +355,14 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
   const int qEnd = window > 0 ? min(T, jLast + window) : T;
   for (int q0 = qFirst; q0 < qEnd; q0 += FA_BQ) {
     __syncthreads(); // the previous tile's Q, dO and P/dS are read by now
+    // the tile's Q and dO by cp.async: every copy in flight at once, none through registers
     for (int e = threadIdx.x; e < FA_BQ * (D / 8); e += FA_WARPS * WARP) {
       const int row = e / (D / 8), col = 8 * (e % (D / 8)), i = q0 + row;
-      const long long at = ((long long)b * T + i) * qs + (long long)h * D + col;
-      st8(&Qs[row * LD + col], i < T ? ld8(q, at) : zero);
-      st8(&dOs[row * LD + col], i < T ? ld8(dout, at) : zero);
+      const long long at = ((long long)b * T + (i < T ? i : 0)) * qs + (long long)h * D + col;
+      cp_async16(&Qs[row * LD + col], q + at, i < T);
+      cp_async16(&dOs[row * LD + col], dout + at, i < T);
     }
+    cp_async_commit();
     for (int e = threadIdx.x; e < FA_BQ; e += FA_WARPS * WARP) {
       const int i = q0 + e;
       const long long li = ((long long)b * Hq + h) * T + i;
@@ -316,7 +370,8 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
       rdS[e] = i < T ? (float)rowdot[li] : 0.f;
       segQ[e] = i < T ? seg[i] : -1;
     }
-    __syncthreads();
+    cp_async_wait<0>(); // this thread's copies have landed (and before the first tile, K's and V's)
+    __syncthreads();    // and every thread's
 
     // S = Q·Kᵀ and dP = dO·Vᵀ for the warp's 16 queries × 64 keys
     float sp[FA_BK / 8][4], dp[FA_BK / 8][4];

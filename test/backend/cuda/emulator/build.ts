@@ -22,10 +22,20 @@ function dispatchSource(): string {
   const protos = kernels.map(([name, k]) => `extern "C" void ${name}(${k.params.map(cType).join(', ')});`);
   const cases = kernels.map(([name, k]) =>
     `  if (!std::strcmp(name, "${name}")) { mt_run(grid, block, [=] { ${name}(${k.params.map((p, i) => `*(${cType(p)} *)p[${i}]`).join(', ')}); }); return 0; }`);
-  return ['#include <cstring>', '#include <functional>', '#include "common.cuh"',
+  return ['#include <cstdio>', '#include <cstdlib>', '#include <cstring>', '#include <functional>', '#include "common.cuh"',
     'void mt_run(const unsigned grid[3], const unsigned block[3], const std::function<void()> &fn);', ...protos,
+    'static int run(const char *name, const unsigned grid[3], const unsigned block[3], void **p) {', ...cases, '  return 500; // CUDA_ERROR_NOT_FOUND', '}',
     'extern "C" int mt_launch(const char *name, const unsigned grid[3], const unsigned block[3], unsigned shmem, void **p) {',
-    '  if (shmem > 256 * 1024) return 1;', ...cases, '  return 500; // CUDA_ERROR_NOT_FOUND', '}', ''].join('\n');
+    '  const size_t all = 256 * 1024; // runtime.cpp\'s smem_bytes',
+    '  if (shmem > all) return 1;',
+    // the dynamic shared memory past what the launch asked for is filled, and checked after it: a kernel that writes
+    // there would overrun its block's share on a GPU
+    '  static unsigned char fill[256 * 1024];',
+    '  if (!fill[0]) std::memset(fill, 0xa5, all);',
+    '  std::memcpy(smem_bytes + shmem, fill, all - shmem);',
+    '  const int rc = run(name, grid, block, p);',
+    '  if (std::memcmp(smem_bytes + shmem, fill, all - shmem)) { std::fprintf(stderr, "emulator: %s wrote shared memory past the %u bytes its launch asked for\\n", name, shmem); std::abort(); }',
+    '  return rc;', '}', ''].join('\n');
 }
 
 /** Builds the three variant libraries into `out` (once per folder); returns `out`. */

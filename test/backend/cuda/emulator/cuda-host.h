@@ -97,6 +97,19 @@ inline void mt_mma_m16n8k16_bf16(float c[4], const unsigned a[4], unsigned b0, u
   }
 }
 
+/**
+ * PTX cp.async.{ca,cg}.shared.global of `size` bytes (4, 8 or 16) for the calling thread (both addresses aligned to
+ * it, else the emulator aborts), the last size − srcBytes of them zeros. The source is read now; when the bytes land in shared memory depends
+ * on MT_EMULATOR_SCHEDULE (runtime.cpp): at once under serial, as late as the PTX allows (at the thread's
+ * cp.async.wait_group that covers it) otherwise — so a kernel that reads a tile before waiting for it, or refills
+ * one that is still being read, gets another result under one of the schedules.
+ */
+void mt_cp_async(void *dst, const void *src, unsigned size, unsigned srcBytes);
+/** PTX cp.async.commit_group for the calling thread. */
+void mt_cp_async_commit();
+/** PTX cp.async.wait_group n for the calling thread: its copies land but those of its newest n groups. */
+void mt_cp_async_wait(int n);
+
 inline float atomicAdd(float *p, float v) { const float o = *p; *p = o + v; return o; }
 inline double atomicAdd(double *p, double v) { const double o = *p; *p = o + v; return o; }
 struct alignas(8) float2 { float x, y; };

@@ -17,7 +17,15 @@ alignas(16) unsigned char smem_bytes[256 * 1024];
 namespace {
 constexpr size_t STACK = 256 * 1024;
 enum Wait { NONE, BLOCK, WARP, DONE };
-struct Fiber { ucontext_t ctx; Wait wait = NONE; unsigned char gather[64]; };
+/** A cp.async copy not yet landed: its destination, the bytes read at issue, and its commit group (-1: open). */
+struct PendingCopy { unsigned char *dst; unsigned char bytes[16]; unsigned size; long group; };
+struct Fiber {
+  ucontext_t ctx;
+  Wait wait = NONE;
+  unsigned char gather[64];
+  std::vector<PendingCopy> copies;
+  long committed = 0; // cp.async groups committed so far
+};
 ucontext_t sched;
 std::vector<Fiber> fibers;
 std::vector<std::vector<char>> stacks;
@@ -69,6 +77,35 @@ static void warpBarrier() {
 
 int mt_lane() { return cur % 32; }
 
+static bool copiesLandAtIssue();
+
+void mt_cp_async(void *dst, const void *src, unsigned size, unsigned srcBytes) {
+  if ((size != 4 && size != 8 && size != 16) || (uintptr_t)dst % size != 0 || (uintptr_t)src % size != 0 || srcBytes > size) {
+    std::fprintf(stderr, "emulator: cp.async of %u of %u bytes from %p to %p (4, 8 or 16, aligned to it)\n", srcBytes, size, src, dst);
+    std::abort();
+  }
+  PendingCopy c{static_cast<unsigned char *>(dst), {}, size, -1};
+  std::memcpy(c.bytes, src, srcBytes);
+  if (copiesLandAtIssue()) std::memcpy(c.dst, c.bytes, size);
+  else fibers[cur].copies.push_back(c);
+}
+
+void mt_cp_async_commit() {
+  Fiber &f = fibers[cur];
+  for (PendingCopy &c : f.copies) if (c.group < 0) c.group = f.committed;
+  f.committed++;
+}
+
+void mt_cp_async_wait(int n) {
+  Fiber &f = fibers[cur];
+  std::vector<PendingCopy> inFlight;
+  for (PendingCopy &c : f.copies) {
+    if (c.group >= 0 && c.group < f.committed - n) std::memcpy(c.dst, c.bytes, c.size);
+    else inFlight.push_back(c);
+  }
+  f.copies.swap(inFlight);
+}
+
 void mt_warp_gather(const void *mine, unsigned bytes, void *all) {
   if (bytes > sizeof fibers[cur].gather) { std::fprintf(stderr, "emulator: a warp gather of %u bytes\n", bytes); std::abort(); }
   std::memcpy(fibers[cur].gather, mine, bytes);
@@ -88,7 +125,9 @@ uint64_t mt_shfl_xor(uint64_t v, int m) {
 // runnable thread each round, in index order), reverse (the same, last thread first), or serial (one warp at a
 // time, the last first, each running until all its threads wait at __syncthreads or end). Threads switch only at
 // barriers, so a kernel that reads what another thread wrote since the last barrier it shares with it (a race
-// on a GPU) gives results that depend on this order: the tests run under more than one.
+// on a GPU) gives results that depend on this order: the tests run under more than one. The schedule also says
+// when cp.async copies land: at issue under serial (a warp that runs ahead and refills a tile the others have not
+// read yet overwrites it), at the covering wait under the others (a read before the wait sees the old bytes).
 enum Schedule { FORWARD, REVERSE, SERIAL };
 static Schedule schedule() {
   const char *mode = std::getenv("MT_EMULATOR_SCHEDULE");
@@ -97,6 +136,12 @@ static Schedule schedule() {
   if (!std::strcmp(mode, "serial")) return SERIAL;
   std::fprintf(stderr, "emulator: MT_EMULATOR_SCHEDULE=%s (forward, reverse or serial)\n", mode);
   std::abort();
+}
+
+/** Whether cp.async copies land at once (the serial schedule) or at the wait that covers them (the others). */
+static bool copiesLandAtIssue() {
+  static const bool early = schedule() == SERIAL;
+  return early;
 }
 
 /** Runs one round of the block's runnable threads in the schedule's order; false when none could run. */
