@@ -68,6 +68,7 @@ export const DRIVER_SIGNATURES: Record<string, [string[], string]> = {
   moduleGetFunction: [['cuModuleGetFunction'], 'int %s(_Out_ void **fn, void *module, const char *name)'],
   funcSetAttribute: [['cuFuncSetAttribute'], 'int %s(void *fn, int attrib, int value)'],
   funcGetAttribute: [['cuFuncGetAttribute'], 'int %s(_Out_ int *value, int attrib, void *fn)'],
+  occupancy: [['cuOccupancyMaxActiveBlocksPerMultiprocessor'], 'int %s(_Out_ int *blocks, void *fn, int blockSize, size_t dynamicSMemSize)'],
   launchKernel: [['cuLaunchKernel'], 'int %s(void *fn, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, void *stream, void **params, void **extra)'],
 };
 
@@ -187,6 +188,8 @@ export class CudaDriver implements StatusSource {
   functionResources(fn: Handle): { registers: number; localBytes: number } {
     return { registers: this.out('funcGetAttribute', 0, FUNC_ATTRIBUTE.NUM_REGS, fn), localBytes: this.out('funcGetAttribute', 0, FUNC_ATTRIBUTE.LOCAL_SIZE_BYTES, fn) };
   }
+  /** How many blocks of `threads` threads with `sharedBytes` of dynamic shared memory an SM holds at once (above 48 KiB, after setMaxDynamicShared). */
+  blocksPerSM(fn: Handle, threads: number, sharedBytes: number): number { return this.out('occupancy', 0, fn, threads, sharedBytes); }
   launch(fn: Handle, grid: Dim3, block: Dim3, sharedBytes: number, stream: Handle, args: KernelArg[]): void {
     this.call('launchKernel', fn, grid.x, grid.y ?? 1, grid.z ?? 1, block.x, block.y ?? 1, block.z ?? 1, sharedBytes, stream,
       packKernelArgs(args), null);
