@@ -152,6 +152,7 @@ for (const { name, be } of backends()) {
       { what: 'D 64, a KV cache: 3 queries at key index 77', s: shape({ B: 1, T: 3, kvLen: 80, qOffset: 77, Hkv: 2, D: 64 }), seg: new Array<number>(80).fill(0) },
       // more key tiles than the flash forward's two shared-memory stages: each stage is refilled while in use elsewhere
       { what: 'D 64, 200 queries (up to 4 key tiles a block)', s: shape({ B: 1, T: 200, Hq: 2, Hkv: 1, D: 64 }), seg: new Array<number>(200).fill(0) },
+      { what: 'D 64, window 150 over 300 queries (key tiles from unaligned starts)', s: shape({ B: 1, T: 300, Hq: 2, Hkv: 1, D: 64, window: 150 }), seg: new Array<number>(300).fill(0) },
       { what: 'D 128, a KV cache: 2 queries at key index 198', s: shape({ B: 1, T: 2, kvLen: 200, qOffset: 198, Hq: 2, Hkv: 1, D: 128 }), seg: new Array<number>(200).fill(0) },
     ];
     WIDE.forEach(({ what, s, seg }, n) => {

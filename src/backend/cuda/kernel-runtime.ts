@@ -36,6 +36,8 @@ export interface RuntimeDeps {
 export class KernelRuntime {
   private readonly modules = new Map<string, Handle>();
   private readonly functions = new Map<string, Handle>();
+  /** The dynamic shared memory each function was allowed so far (above the default 48 KiB): set once, not every launch. */
+  private readonly sharedAllowed = new Map<Handle, number>();
   /** Launches made (the tests of step syncs count these beside downloads). */
   launches = 0;
 
@@ -64,7 +66,10 @@ export class KernelRuntime {
     const realBytes = plan.variant === 'f64' ? 8 : 4;
     const fn = this.fn(name, plan.variant);
     const g = typeof geometry === 'function' ? geometry(realBytes) : geometry;
-    if (g.sharedBytes > DEFAULT_SHARED_LIMIT) this.d.driver.setMaxDynamicShared(fn, g.sharedBytes);
+    if (g.sharedBytes > Math.max(DEFAULT_SHARED_LIMIT, this.sharedAllowed.get(fn) ?? 0)) {
+      this.d.driver.setMaxDynamicShared(fn, g.sharedBytes);
+      this.sharedAllowed.set(fn, g.sharedBytes);
+    }
     const packed = actual.map((a, i) => pack(name, spec.params[i]!, a, plan.variant));
     const go = (): void => this.d.driver.launch(fn, g.grid, g.block, g.sharedBytes, this.d.stream, packed);
     if (g.grid.x > 0 && g.grid.y !== 0 && g.grid.z !== 0) { // an empty grid has nothing to do (and the driver refuses it)

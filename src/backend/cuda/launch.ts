@@ -77,18 +77,25 @@ export function attentionBackwardDkv(s: AttentionDims, realBytes = 4): Launch {
   return { grid: dim(s.T, s.Hkv, s.B), block: dim(ATTENTION.threads), sharedBytes: realBytes * (2 * s.D + 2 * ATTENTION.tile) };
 }
 
-/** Queries per block of the flash forward (4 warps of 16; kernels/attention_flash.cu's FA_BQ), and its threads. */
-export const FLASH = { queries: 64, threads: 128 } as const;
+/** The flash kernels' tiles: 64 queries (4 warps of 16) and 64 keys (kernels/attention_flash.cu's FA_BQ, FA_BK), and their threads. */
+export const FLASH = { queries: 64, keys: 64, threads: 128 } as const;
+
+/** The flash kernels' grid: (query head, 64-row tile, row) — the tiles of every head at one tile index run together. */
+function flashGrid(s: AttentionDims): Launch['grid'] {
+  need(s.Hkv > 0 && s.Hq % s.Hkv === 0, `${s.Hq} query heads are not a multiple of ${s.Hkv} KV heads`);
+  const tiles = Math.max(1, Math.ceil(s.T / FLASH.queries));
+  need(tiles <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
+  return dim(s.Hq, tiles, s.B);
+}
 
 /**
- * flash_attention_forward_d*: one block of 4 warps per 64 queries of one head and row; dynamic shared memory for two
- * stages of the K and V tiles (64 × (D + 8) bf16 each) and their key segments (64 × 4 bytes).
+ * flash_attention_forward_d*: one block of 4 warps per 64 queries of one head and row, the last query tile's blocks
+ * first (blockIdx.y counts down the tiles); dynamic shared memory for two stages of the K and V tiles (64 × (D + 8)
+ * bf16 each) and their key segments (64 × 4 bytes).
  */
 export function flashAttentionForward(s: AttentionDims): Launch {
-  need(s.Hkv > 0 && s.Hq % s.Hkv === 0, `${s.Hq} query heads are not a multiple of ${s.Hkv} KV heads`);
-  need(s.Hq <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
-  const Q = FLASH.queries;
-  return { grid: dim(Math.max(1, Math.ceil(s.T / Q)), s.Hq, s.B), block: dim(FLASH.threads), sharedBytes: 2 * (2 * 2 * Q * (s.D + 8) + 4 * Q) };
+  const K = FLASH.keys;
+  return { grid: flashGrid(s), block: dim(FLASH.threads), sharedBytes: 2 * (2 * 2 * K * (s.D + 8) + 4 * K) };
 }
 
 /**
@@ -97,10 +104,8 @@ export function flashAttentionForward(s: AttentionDims): Launch {
  * (64 × 4 bytes each).
  */
 export function flashAttentionBackward(s: AttentionDims): Launch {
-  need(s.Hkv > 0 && s.Hq % s.Hkv === 0, `${s.Hq} query heads are not a multiple of ${s.Hkv} KV heads`);
-  need(s.Hq <= MAX_GRID_YZ && s.B <= MAX_GRID_YZ, `attention shape ${JSON.stringify(s)} exceeds the grid limits`);
   const Q = FLASH.queries;
-  return { grid: dim(Math.max(1, Math.ceil(s.T / Q)), s.Hq, s.B), block: dim(FLASH.threads), sharedBytes: 2 * (4 * Q * (s.D + 8) + Q * (Q + 8)) + 4 * 4 * Q };
+  return { grid: flashGrid(s), block: dim(FLASH.threads), sharedBytes: 2 * (4 * Q * (s.D + 8) + Q * (FLASH.keys + 8)) + 4 * 4 * Q };
 }
 
 /** Bytes of the backward's rowdot workspace (B, Hq, T) of the exact dtype (realBytes 4, or 8 for f64). */

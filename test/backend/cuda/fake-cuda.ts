@@ -8,8 +8,9 @@ import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
 
-export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[] } {
+export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
+  const sharedAllowed: string[] = []; // cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) calls, as "kernel bytes"
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
   let recordedEvents = 0;
   let next = 0x1000_0000n;
@@ -17,7 +18,8 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
     driver: {
       memAlloc: (bytes: number) => { allocs.push(bytes); const p = next; next += BigInt(bytes) + 4096n; return p; },
       memFree: (p: bigint) => { frees.push(p); }, memcpyHtoD: () => {}, memcpyDtoH: () => {}, memcpyDtoD: (_d: bigint, _s: bigint, bytes: number) => { copies.push(bytes); }, memsetD32: () => {},
-      moduleLoad: (image: Uint8Array) => BigInt(image[0]!), moduleUnload: () => {}, setMaxDynamicShared: () => {},
+      moduleLoad: (image: Uint8Array) => BigInt(image[0]!), moduleUnload: () => {},
+      setMaxDynamicShared: (fn: bigint, bytes: number) => { sharedAllowed.push(`${fns.get(fn)!.name} ${bytes}`); },
       getFunction: (mod: bigint, name: string) => {
         const h = BigInt(fns.size + 1);
         fns.set(h, { name, variant: modules[Number(mod)]! });
@@ -41,7 +43,7 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
     arch: 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake', release: () => { events.push('context'); },
     attention: opts.attention, profile: opts.profile,
   };
-  return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events, copies };
+  return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events, copies, sharedAllowed };
 }
 
 /**

@@ -299,3 +299,15 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward fo
   assert.deepEqual(k.args.slice(10).map((a) => (a.kind === 'ptr' ? 'ptr' : a.value)), [130, 4, 2, 0.1, 3], 'T, Hq, Hkv, scale, window');
   assert.ok(back('bf16', 32, 5).includes('attn_dscores'), 'another head dim: the gemm backward');
 });
+
+test('a kernel is allowed its dynamic shared memory above 48 KiB once, not at every launch (again only for more)', () => {
+  const { be, launches, sharedAllowed } = fakeBackend({ attention: 'flash' });
+  const forward = (D: number): void => {
+    const shape = { B: 1, T: 70, Hq: 2, Hkv: 1, D, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
+    be.attentionForward(s(70 * 2 * D), be.alloc('f32', 2 * 70), s(70 * 2 * D), s(70 * D), s(70 * D), be.alloc('i32', 70), shape);
+  };
+  for (let i = 0; i < 3; i++) forward(128);
+  forward(64);
+  assert.deepEqual(launches.map((l) => l.shared), [70144, 70144, 70144, 37376], 'two stages of K and V tiles, 64 × (D + 8) bf16 each, and their key segments');
+  assert.deepEqual(sharedAllowed, ['flash_attention_forward_d128 70144'], 'the 37 KB of D = 64 need no attribute');
+});

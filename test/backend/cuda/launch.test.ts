@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { uniformHash } from '../../../src/backend/cpu/kernels/elementwise.ts';
 import {
   adamwConstants, ATTENTION, attentionBackwardDkv, attentionBackwardDq, attentionForward, attentionWorkspaceBytes, clipCoefficient,
-  dropoutThreshold, elementwise, MAX_ELEMENTWISE_BLOCKS, rowwise,
+  dropoutThreshold, elementwise, flashAttentionBackward, flashAttentionForward, MAX_ELEMENTWISE_BLOCKS, rowwise,
 } from '../../../src/backend/cuda/launch.ts';
 import { compileRequest, expandIncludes, KERNEL_FILES, KERNELS_DIR, kernelSource, nvrtcOptions } from '../../../src/backend/cuda/kernel-source.ts';
 
@@ -26,6 +26,15 @@ test('row kernels: one block per row, threads a multiple of 32 up to 1024', () =
   assert.equal(rowwise(8, 1).block.x, 32);
   assert.equal(rowwise(2048, 32000).grid.x, 2048);
   assert.throws(() => rowwise(4, 0), /row length 0/);
+});
+
+test('flash attention launches: grids (head, 64-row tile, row), the tile index the slowest of a row so every head\'s longest blocks start first', () => {
+  const s = { B: 2, T: 2049, Hq: 32, Hkv: 8, D: 128 };
+  assert.deepEqual(flashAttentionForward(s).grid, { x: 32, y: 33, z: 2 });
+  assert.deepEqual(flashAttentionBackward(s).grid, { x: 32, y: 33, z: 2 });
+  assert.equal(flashAttentionForward({ ...s, T: 0 }).grid.y, 1);
+  assert.throws(() => flashAttentionForward({ ...s, T: 64 * 65536 }), /exceeds the grid limits/);
+  assert.throws(() => flashAttentionBackward({ ...s, Hkv: 5 }), /not a multiple/);
 });
 
 test('attention launches: grids per (query|key, head, row), shared memory from D and the tile, limits as UserErrors', () => {

@@ -134,10 +134,11 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
   Row *const Kst = reinterpret_cast<Row *>(smem_bytes), *const Vst = Kst + 2 * FA_BK;
   int *const segSt = reinterpret_cast<int *>(Vst + 2 * FA_BK);
   const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
-  const int h = blockIdx.y, b = blockIdx.z, kvh = h / (Hq / Hkv);
-  // the last query block first: under the causal mask it walks the most keys, and the longest blocks started
-  // first leave the shortest for the end of the grid (no SM idles through one long block's tail)
-  const int qBlock = (gridDim.x - 1 - blockIdx.x) * FA_BQ;
+  // grid (head, query tile, row), the tiles counted down: under the causal mask the last query tile walks the most
+  // keys, so every head's longest blocks start first and the shortest are left for the end of the grid (no SM idles
+  // through one long block's tail)
+  const int h = blockIdx.x, b = blockIdx.z, kvh = h / (Hq / Hkv);
+  const int qBlock = (gridDim.y - 1 - blockIdx.y) * FA_BQ;
   const int *seg = segments + (long long)b * K;
   const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
   const store_t *kb = k + (long long)b * K * ks + (long long)kvh * D;
@@ -330,7 +331,8 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
   float *lseS = reinterpret_cast<float *>(Ps + FA_BQ * LP), *rdS = lseS + FA_BQ;
   int *segQ = reinterpret_cast<int *>(rdS + FA_BQ), *segK = segQ + FA_BQ;
   const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
-  const int h = blockIdx.y, b = blockIdx.z, kvh = h / (Hq / Hkv), j0 = blockIdx.x * FA_BK;
+  // grid (head, key tile, row): the first key tiles, which the most query tiles see, start first in every head
+  const int h = blockIdx.x, b = blockIdx.z, kvh = h / (Hq / Hkv), j0 = blockIdx.y * FA_BK;
   const int *seg = segments + (long long)b * T;
   const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
 

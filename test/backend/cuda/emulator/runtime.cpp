@@ -44,6 +44,9 @@ void yield() { swapcontext(&fibers[cur].ctx, &sched); }
 void trampoline() {
   (*body)();
   Fiber &f = fibers[cur];
+  // copies never waited for still land (on a GPU, some time before the block ends): the launch's shared-memory check sees them
+  for (const PendingCopy &c : f.copies) std::memcpy(c.dst, c.bytes, c.size);
+  f.copies.clear();
   f.wait = DONE;
   alive--;
   const int w = cur / 32;
