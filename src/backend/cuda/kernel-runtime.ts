@@ -109,6 +109,7 @@ export class KernelRuntime {
     for (const mod of this.modules.values()) this.d.driver.moduleUnload(mod);
     this.modules.clear();
     this.functions.clear();
+    this.sharedAllowed.clear(); // a handle of an unloaded module may come back for another function
   }
 }
 
