@@ -79,6 +79,8 @@ export class CudaBackend implements Backend {
   private readonly gemmAttention: GemmAttention | null;
   /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
   private readonly flash: boolean;
+  /** The GPU's architecture as NVRTC compiles for it (sm_90a, sm_86, ...). */
+  private readonly arch: string;
   /** MISTRAL_TUNE_CUDA_PROFILE=1: the GPU time of each operation class (op-profiler.ts), else null. */
   readonly profiler: OpProfiler | null;
 
@@ -135,6 +137,7 @@ export class CudaBackend implements Backend {
     });
     this.gemmAttention = parts.attention === 'gemm' || parts.attention === 'flash' ? new GemmAttention(this) : null;
     this.flash = parts.attention === 'flash';
+    this.arch = parts.arch;
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.partials = cuda(this.alloc('f64', L.MAX_ELEMENTWISE_BLOCKS));
   }
@@ -314,7 +317,7 @@ export class CudaBackend implements Backend {
   /** Whether flash attention is on and takes this call; when it is on and cannot, says why once (attention through cuBLASLt runs). */
   private flashTakes(s: AttentionShape, ...tensors: DeviceBuffer[]): boolean {
     if (!this.flash) return false;
-    const why = flashRefusal(s, ...tensors);
+    const why = flashRefusal(s, this.arch, ...tensors);
     if (why) infoOnce(`flash-refused ${why}`, `cuda backend: flash attention does not take ${why}: attention through cuBLASLt instead`);
     return why === null;
   }

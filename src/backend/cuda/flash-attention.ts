@@ -23,11 +23,14 @@ export interface FlashAttentionHost {
 const cuda = (b: DeviceBuffer): CudaBuffer => b as CudaBuffer;
 
 /**
- * Why the flash kernels cannot take this call, or null when they can: they need bf16 storage, a head dim they are
- * built for, and every tensor they read in rows of 8 bf16 at a 16-byte aligned address (the caller runs its other
- * path otherwise).
+ * Why the flash kernels cannot take this call on a GPU of architecture `arch` (sm_90a, sm_86, ...), or null when
+ * they can: they need compute capability 8.0 (mma.sync on bf16, cp.async), bf16 storage, a head dim they are built
+ * for, and every tensor they read in rows of 8 bf16 at a 16-byte aligned address (the caller runs its other path
+ * otherwise).
  */
-export function flashRefusal(s: AttentionShape, ...tensors: DeviceBuffer[]): string | null {
+export function flashRefusal(s: AttentionShape, arch: string, ...tensors: DeviceBuffer[]): string | null {
+  const sm = Number(/^sm_(\d+)/.exec(arch)?.[1] ?? 0);
+  if (sm < 80) return `compute capability ${Math.floor(sm / 10)}.${sm % 10} (it needs 8.0 or newer)`;
   if (flashKernel(s.D) === null) return `head dim ${s.D} (built for 64 and 128)`;
   const wrong = tensors.find((t) => t.dtype !== 'bf16');
   if (wrong) return `${wrong.dtype} storage (bf16 only)`;

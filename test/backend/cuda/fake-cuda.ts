@@ -8,7 +8,7 @@ import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
 
-export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
+export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
   const sharedAllowed: string[] = []; // cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) calls, as "kernel bytes"
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
@@ -40,7 +40,7 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
         return new Uint8Array([modules.length - 1]);
       },
     },
-    arch: 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake', release: () => { events.push('context'); },
+    arch: opts.arch ?? 'sm_90a', cudaInclude: '/usr/local/cuda/include', gpu: 'fake', release: () => { events.push('context'); },
     attention: opts.attention, profile: opts.profile,
   };
   return { be: new CudaBackend(parts), launches, gemms, allocs, frees, events, copies, sharedAllowed };
