@@ -3,7 +3,7 @@ import { UserError } from '../../util/errors.ts';
 
 /**
  * The attention path of the CUDA backend: its own kernels (the default); cuBLASLt products and row kernels
- * (gemm); or the tensor-core flash forward and backward (kernels/attention_flash.cu: bf16, head dim 64 or 128,
+ * (gemm); or the tensor-core flash forward and backward (kernels/attention_flash_forward.cu and _backward.cu: bf16, head dim 64 or 128,
  * else the gemm path) (flash).
  */
 export type CudaAttention = 'kernel' | 'gemm' | 'flash';

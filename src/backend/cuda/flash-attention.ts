@@ -1,4 +1,4 @@
-// Attention by the tensor-core flash kernels (MISTRAL_TUNE_CUDA_ATTENTION=flash; kernels/attention_flash.cu):
+// Attention by the tensor-core flash kernels (MISTRAL_TUNE_CUDA_ATTENTION=flash; kernels/attention_flash_forward.cu, _backward.cu):
 // the forward in one launch; the backward as rowdot = Σ dO·O (attention_gemm.cu's attn_rowdot), the kernel
 // (dQ, dK and dV added to zeroed f32 accumulators by atomics), and the three rounded into dq, dk and dv. Only for bf16
 // storage at head dims 64 and 128 (flashKernel): the caller runs another path elsewhere.

@@ -77,7 +77,7 @@ export function attentionBackwardDkv(s: AttentionDims, realBytes = 4): Launch {
   return { grid: dim(s.T, s.Hkv, s.B), block: dim(ATTENTION.threads), sharedBytes: realBytes * (2 * s.D + 2 * ATTENTION.tile) };
 }
 
-/** The flash kernels' tiles: 64 queries (4 warps of 16) and 64 keys (kernels/attention_flash.cu's FA_BQ, FA_BK), and their threads. */
+/** The flash kernels' tiles: 64 queries (4 warps of 16) and 64 keys (kernels/flash.cuh's FA_BQ, FA_BK), and their threads. */
 export const FLASH = { queries: 64, keys: 64, threads: 128 } as const;
 
 /** The flash kernels' grid: (query head, 64-row tile, row) — the tiles of every head at one tile index run together. */

@@ -2,7 +2,7 @@
 // cuda-host.h, one shared library per storage variant (libkernels-bf16.so, -f32.so, -f64.so), each exporting
 // mt_launch(name, grid, block, shared bytes, kernelParams) — what the stand-in libcuda (fixtures/fake-cuda.c)
 // calls on cuLaunchKernel when MT_FAKE_CUDA_KERNELS names the folder. The launch wrappers come from the kernel
-// table. attention_flash.cu's inline PTX (mma.sync, ldmatrix) becomes cuda-host.h's warp-collective
+// table. flash.cuh's inline PTX (mma.sync, ldmatrix, cp.async) becomes cuda-host.h's warp-collective
 // mt_mma_m16n8k16_bf16 and mt_ldmatrix_x4 under MT_HOST_EMULATOR. Also builds the stand-in libraries.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -44,7 +44,8 @@ export function buildKernelEmulator(out: string): string {
   const src = path.join(out, 'src');
   fs.mkdirSync(src, { recursive: true });
   // the kernel files as the host compiles them: no CUDA header, "extern __shared__" as a plain extern
-  for (const f of [...KERNEL_FILES.map((m) => `${m}.cu`), 'common.cuh']) {
+  const headers = fs.readdirSync(KERNELS_DIR).filter((f) => f.endsWith('.cuh'));
+  for (const f of [...KERNEL_FILES.map((m) => `${m}.cu`), ...headers]) {
     const text = fs.readFileSync(path.join(KERNELS_DIR, f), 'utf8').replace(/#include <cuda_(bf16|fp16)\.h>/g, '').replace(/extern __shared__/g, 'extern');
     fs.writeFileSync(path.join(src, f.replace(/\.cu$/, '.cpp')), text);
   }

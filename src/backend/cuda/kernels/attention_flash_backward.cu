@@ -1,0 +1,234 @@
+// Flash attention backward on tensor cores (MISTRAL_TUNE_CUDA_ATTENTION=flash, bf16 storage, head dims 64 and
+// 128), FlashAttention-2's order (flash_backward below). The helpers, tile sizes and fragment layouts are flash.cuh's.
+#include "flash.cuh"
+
+#if !defined(STORE_F32) && !defined(STORE_F64)
+
+/**
+ * p[0] += a, p[1] += b, atomically for each (p 8-byte aligned: two neighbouring f32 accumulators). Hopper (sm_90+)
+ * adds both in one vector atomic (red.global.add.v2.f32): half the atomic instructions and L2 requests of dQ, dK, dV.
+ */
+__device__ __forceinline__ void atomic_add2(float *p, float a, float b) {
+#if defined(MT_HOST_EMULATOR) || (defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900)
+  atomicAdd(reinterpret_cast<float2 *>(p), make_float2(a, b));
+#else
+  atomicAdd(p, a);
+  atomicAdd(p + 1, b);
+#endif
+}
+
+/**
+ * acc (this warp's 16 keys × D) += Xᵀ·Y over the tile's 64 queries: X (queries × keys) in shared memory with
+ * row stride FA_BK + 8 (P or dS), Y (queries × D) with row stride D + 8 (dO or Q). A = Xᵀ: rows are keys.
+ */
+template <int D>
+__device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t *X, const store_t *Y, int warp, int lane) {
+  constexpr int LD = D + 8, LP = FA_BK + 8;
+#pragma unroll
+  for (int kq = 0; kq < FA_BQ / 16; kq++) {
+    unsigned a[4]; // Xᵀ's A fragment (keys × queries) by a transposing ldmatrix of X (queries × keys)
+    ldsm_x4<true>(a, X + (kq * 16 + (lane % 8) + 8 * (lane / 16)) * LP + warp * 16 + 8 * ((lane / 8) % 2));
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd += 2) {
+      unsigned yb[4];
+      ldsm_x4<true>(yb, Y + (kq * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + nd * 8 + 8 * (lane / 16));
+      mma16816(acc[nd], a, yb[0], yb[1]);
+      mma16816(acc[nd + 1], a, yb[2], yb[3]);
+    }
+  }
+}
+
+/**
+ * Backward (training shapes: K = T, q_offset = 0), FlashAttention-2's order: one block of 4 warps per 64 keys of
+ * one query head and row (its KV head's keys), walking the query tiles that see them. Per tile: S = Q·Kᵀ and
+ * dP = dO·Vᵀ (warp w: queries 16w..16w+15), P = exp(S·scale − lse), dS = P∘(dP − rowdot); P, then dS, go to
+ * shared memory as bf16 so that dV += Pᵀ·dO and dK += dSᵀ·Q run with the block's keys as rows (warp w: keys
+ * 16w..16w+15, accumulated in registers over every tile); dQ += scale·dS·K is added to the f32 dq_acc with
+ * atomics, and at the end the head's share of dK (scaled) and dV to dk_acc and dv_acc, where the heads of a KV
+ * group meet (the caller zeroes the three and rounds them into dq, dk, dv). A block per query head rather than
+ * per KV head: 4× the blocks under GQA 4, so the causally short and long key tiles even out over the SMs.
+ * Dynamic shared memory: K, V, Q, dO tiles (64 × (D + 8) bf16 each), P/dS (64 × 72 bf16), lse, rowdot and
+ * the query segments (64 each), sized by launch.ts's flashAttentionBackward.
+ */
+template <int D>
+__device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_out, exact_t *dv_acc_out, const store_t *q, const store_t *k,
+    const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
+    float scale, int window) {
+  constexpr int LD = D + 8, LP = FA_BK + 8;
+  extern __shared__ __align__(16) unsigned char smem_bytes[];
+  store_t *Ks = reinterpret_cast<store_t *>(smem_bytes), *Vs = Ks + FA_BK * LD, *Qs = Vs + FA_BK * LD, *dOs = Qs + FA_BQ * LD;
+  store_t *Ps = dOs + FA_BQ * LD;
+  float *lseS = reinterpret_cast<float *>(Ps + FA_BQ * LP), *rdS = lseS + FA_BQ;
+  int *segQ = reinterpret_cast<int *>(rdS + FA_BQ), *segK = segQ + FA_BQ;
+  const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
+  // grid (head, key tile, row): the first key tiles, which the most query tiles see, start first in every head
+  const int h = blockIdx.x, b = blockIdx.z, kvh = h / (Hq / Hkv), j0 = blockIdx.y * FA_BK;
+  const int *seg = segments + (long long)b * T;
+  const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
+
+  // the block's K and V tiles by cp.async (16 bytes a copy, zeros past T), waited for with the first query tile's
+  for (int e = threadIdx.x; e < FA_BK * (D / 8); e += FA_WARPS * WARP) {
+    const int row = e / (D / 8), col = 8 * (e % (D / 8)), j = j0 + row;
+    const long long at = ((long long)b * T + (j < T ? j : 0)) * ks + (long long)kvh * D + col;
+    cp_async16(&Ks[row * LD + col], k + at, j < T);
+    cp_async16(&Vs[row * LD + col], v + at, j < T);
+  }
+  for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) segK[e] = j0 + e < T ? seg[j0 + e] : -2;
+
+  float dk_acc[D / 8][4], dv_acc[D / 8][4];
+#pragma unroll
+  for (int nd = 0; nd < D / 8; nd++)
+#pragma unroll
+    for (int e = 0; e < 4; e++) dk_acc[nd][e] = dv_acc[nd][e] = 0.f;
+
+  // the query tiles that can see these keys: from the keys' own tile (causal) to the window's end
+  const int jLast = min(T, j0 + FA_BK) - 1;
+  const int qFirst = (j0 / FA_BQ) * FA_BQ;
+  const int qEnd = window > 0 ? min(T, jLast + window) : T;
+  for (int q0 = qFirst; q0 < qEnd; q0 += FA_BQ) {
+    __syncthreads(); // the previous tile's Q, dO and P/dS are read by now
+    // the tile's Q and dO by cp.async: every copy in flight at once, none through registers
+    for (int e = threadIdx.x; e < FA_BQ * (D / 8); e += FA_WARPS * WARP) {
+      const int row = e / (D / 8), col = 8 * (e % (D / 8)), i = q0 + row;
+      const long long at = ((long long)b * T + (i < T ? i : 0)) * qs + (long long)h * D + col;
+      cp_async16(&Qs[row * LD + col], q + at, i < T);
+      cp_async16(&dOs[row * LD + col], dout + at, i < T);
+    }
+    cp_async_commit();
+    for (int e = threadIdx.x; e < FA_BQ; e += FA_WARPS * WARP) {
+      const int i = q0 + e;
+      const long long li = ((long long)b * Hq + h) * T + i;
+      lseS[e] = i < T ? (float)lse[li] : NEG_INF;
+      rdS[e] = i < T ? (float)rowdot[li] : 0.f;
+      segQ[e] = i < T ? seg[i] : -1;
+    }
+    cp_async_wait<0>(); // this thread's copies have landed (and before the first tile, K's and V's)
+    __syncthreads();    // and every thread's
+
+    // S = Q·Kᵀ and dP = dO·Vᵀ for the warp's 16 queries × 64 keys
+    float sp[FA_BK / 8][4], dp[FA_BK / 8][4];
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++)
+#pragma unroll
+      for (int e = 0; e < 4; e++) sp[nt][e] = dp[nt][e] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < D / 16; kk++) {
+      unsigned aq[4], ad[4]; // the warp's Q and dO rows as A fragments
+      const int arow = (warp * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + kk * 16 + 8 * (lane / 16);
+      ldsm_x4<false>(aq, Qs + arow);
+      ldsm_x4<false>(ad, dOs + arow);
+#pragma unroll
+      for (int nt = 0; nt < FA_BK / 8; nt += 2) { // K's and V's rows are B's columns, two n-tiles per ldmatrix
+        const int brow = (nt * 8 + (lane % 8) + 8 * (lane / 16)) * LD + kk * 16 + 8 * ((lane / 8) % 2);
+        unsigned kb[4], vb[4];
+        ldsm_x4<false>(kb, Ks + brow);
+        ldsm_x4<false>(vb, Vs + brow);
+        mma16816(sp[nt], aq, kb[0], kb[1]);
+        mma16816(sp[nt + 1], aq, kb[2], kb[3]);
+        mma16816(dp[nt], ad, vb[0], vb[1]);
+        mma16816(dp[nt + 1], ad, vb[2], vb[3]);
+      }
+    }
+    // P (0 where masked) to shared memory; dS = P∘(dP − rowdot) kept in dp. This thread's two query rows'
+    // segment, lse and row-dot are read once
+    int rSeg[2];
+    float rLse[2], rDot[2];
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+      const int il = warp * 16 + g + 8 * r;
+      rSeg[r] = lseS[il] != NEG_INF ? segQ[il] : -1; // a query that sees no key (lse −inf) takes no gradient
+      rLse[r] = lseS[il];
+      rDot[r] = rdS[il];
+    }
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        const int r = e / 2, jl = nt * 8 + 2 * t + (e % 2), i = q0 + warp * 16 + g + 8 * r, j = j0 + jl;
+        const bool vis = rSeg[r] >= 0 && j <= i && segK[jl] == rSeg[r] && (window <= 0 || i - j < window);
+        const float p = vis ? __expf(sp[nt][e] * scale - rLse[r]) : 0.f;
+        sp[nt][e] = p;
+        dp[nt][e] = p * (dp[nt][e] - rDot[r]);
+      }
+#pragma unroll
+      for (int r = 0; r < 2; r++) {
+        *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(sp[nt][2 * r], sp[nt][2 * r + 1]);
+      }
+    }
+    // dQ += scale·dS·K (this warp's 16 queries), added to dq_acc
+    unsigned as[FA_BK / 16][4];
+#pragma unroll
+    for (int kc = 0; kc < FA_BK / 16; kc++) {
+      as[kc][0] = pack2(dp[2 * kc][0], dp[2 * kc][1]);
+      as[kc][1] = pack2(dp[2 * kc][2], dp[2 * kc][3]);
+      as[kc][2] = pack2(dp[2 * kc + 1][0], dp[2 * kc + 1][1]);
+      as[kc][3] = pack2(dp[2 * kc + 1][2], dp[2 * kc + 1][3]);
+    }
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd += 2) {
+      float c[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
+#pragma unroll
+      for (int kc = 0; kc < FA_BK / 16; kc++) { // K as B (keys × d) by a transposing ldmatrix, two d-tiles at once
+        unsigned kb[4];
+        ldsm_x4<true>(kb, Ks + (kc * 16 + (lane % 8) + 8 * ((lane / 8) % 2)) * LD + nd * 8 + 8 * (lane / 16));
+        mma16816(c[0], as[kc], kb[0], kb[1]);
+        mma16816(c[1], as[kc], kb[2], kb[3]);
+      }
+#pragma unroll
+      for (int r = 0; r < 2; r++) {
+        const int i = q0 + warp * 16 + g + 8 * r;
+        if (i < T) {
+          exact_t *dst = dq_acc + ((long long)b * T + i) * qs + (long long)h * D + nd * 8 + 2 * t;
+#pragma unroll
+          for (int u = 0; u < 2; u++) atomic_add2(dst + 8 * u, scale * c[u][2 * r], scale * c[u][2 * r + 1]);
+        }
+      }
+    }
+    __syncthreads(); // P complete in shared memory
+    // dV += Pᵀ·dO, the warp's 16 keys as rows (A from P transposed, B from dO)
+    kv_accumulate<D>(dv_acc, Ps, dOs, warp, lane);
+    __syncthreads(); // P read: dS takes its place
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++)
+#pragma unroll
+      for (int r = 0; r < 2; r++)
+        *reinterpret_cast<unsigned *>(&Ps[(warp * 16 + g + 8 * r) * LP + nt * 8 + 2 * t]) = pack2(dp[nt][2 * r], dp[nt][2 * r + 1]);
+    __syncthreads();
+    // dK += dSᵀ·Q
+    kv_accumulate<D>(dk_acc, Ps, Qs, warp, lane);
+  }
+  // this head's dK (scaled) and dV for the block's keys, added where the group's heads meet
+#pragma unroll
+  for (int r = 0; r < 2; r++) {
+    const int j = j0 + warp * 16 + g + 8 * r;
+    if (j >= T) continue;
+    const long long at = ((long long)b * T + j) * ks + (long long)kvh * D;
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd++) {
+      atomic_add2(dk_acc_out + at + nd * 8 + 2 * t, scale * dk_acc[nd][2 * r], scale * dk_acc[nd][2 * r + 1]);
+      atomic_add2(dv_acc_out + at + nd * 8 + 2 * t, dv_acc[nd][2 * r], dv_acc[nd][2 * r + 1]);
+    }
+  }
+}
+#endif
+
+// The entry points (the f32 and f64 variants trap: the host never launches them there).
+extern "C" __global__ void __launch_bounds__(FA_WARPS * WARP, 2) flash_attention_backward_d64(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
+    const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
+    real scale, int window) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_backward<64>(dq_acc, dk_acc, dv_acc, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
+#else
+  __trap();
+#endif
+}
+
+extern "C" __global__ void __launch_bounds__(FA_WARPS * WARP, 2) flash_attention_backward_d128(exact_t *dq_acc, exact_t *dk_acc, exact_t *dv_acc, const store_t *q, const store_t *k,
+    const store_t *v, const store_t *dout, const exact_t *lse, const exact_t *rowdot, const int *segments, int T, int Hq, int Hkv,
+    real scale, int window) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_backward<128>(dq_acc, dk_acc, dv_acc, q, k, v, dout, lse, rowdot, segments, T, Hq, Hkv, scale, window);
+#else
+  __trap();
+#endif
+}

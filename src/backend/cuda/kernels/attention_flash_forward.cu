@@ -1,0 +1,197 @@
+// Flash attention forward on tensor cores (MISTRAL_TUNE_CUDA_ATTENTION=flash, bf16 storage, head dims 64 and
+// 128): one block of 4 warps per 64 queries of one head; each warp keeps its 16 queries' Q fragments in
+// registers and walks the visible keys in tiles of 64 staged in shared memory (two stages: cp.async copies the
+// next tile in while the warps work on this one), S = Q·Kᵀ and O += P·V by mma.sync m16n8k16 (bf16 in, f32
+// accumulate) with the online softmax in between; P is rounded to bf16 for its product, as FlashAttention does.
+// Causal and sliding-window tiles outside a block's range are skipped.
+// The helpers, tile sizes and fragment layouts are flash.cuh's.
+#include "flash.cuh"
+
+#if !defined(STORE_F32) && !defined(STORE_F64)
+
+/** Two consecutive bf16 of a row as one 32-bit word (even offset: 4-byte aligned). */
+__device__ __forceinline__ unsigned ld2(const store_t *p, long long i) {
+  return *reinterpret_cast<const unsigned *>(p + i);
+}
+
+template <int D>
+__device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, float scale, int window) {
+  // two stages of the K and V tiles and their key segments (dynamic shared memory, sized by launch.ts's
+  // flashAttentionForward): the next tile is copied in by cp.async while the warps work on this one
+  typedef store_t Row[D + 8];
+  extern __shared__ __align__(16) unsigned char smem_bytes[];
+  Row *const Kst = reinterpret_cast<Row *>(smem_bytes), *const Vst = Kst + 2 * FA_BK;
+  int *const segSt = reinterpret_cast<int *>(Vst + 2 * FA_BK);
+  const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
+  // grid (head, query tile, row), the tiles counted down: under the causal mask the last query tile walks the most
+  // keys, so every head's longest blocks start first and the shortest are left for the end of the grid (no SM idles
+  // through one long block's tail)
+  const int h = blockIdx.x, b = blockIdx.z, kvh = h / (Hq / Hkv);
+  const int qBlock = (gridDim.y - 1 - blockIdx.y) * FA_BQ;
+  const int *seg = segments + (long long)b * K;
+  const long long qs = (long long)Hq * D, ks = (long long)Hkv * D;
+  const store_t *kb = k + (long long)b * K * ks + (long long)kvh * D;
+  const store_t *vb = v + (long long)b * K * ks + (long long)kvh * D;
+
+  // this thread's two query rows (g and g + 8 of its warp's 16), their key index and segment
+  int qi[2], qa[2], qseg[2];
+#pragma unroll
+  for (int r = 0; r < 2; r++) {
+    qi[r] = qBlock + warp * 16 + g + 8 * r;
+    qa[r] = q_offset + qi[r];
+    qseg[r] = qi[r] < T ? seg[qa[r]] : -1;
+  }
+  // the warp's Q fragments, held for the whole key walk (rows past T are zero)
+  unsigned aq[D / 16][4];
+#pragma unroll
+  for (int kk = 0; kk < D / 16; kk++) {
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+      const long long row = ((long long)b * T + qi[r]) * qs + (long long)h * D + kk * 16 + 2 * t;
+      aq[kk][r] = qi[r] < T ? ld2(q, row) : 0u;
+      aq[kk][2 + r] = qi[r] < T ? ld2(q, row + 8) : 0u;
+    }
+  }
+  float o[D / 8][4];
+#pragma unroll
+  for (int nd = 0; nd < D / 8; nd++) o[nd][0] = o[nd][1] = o[nd][2] = o[nd][3] = 0.f;
+  float m[2] = {NEG_INF, NEG_INF}, l[2] = {0.f, 0.f};
+
+  // the block's keys: up to its last query's key index, from its first query's window start
+  const int aFirst = q_offset + qBlock, aLast = q_offset + min(T, qBlock + FA_BQ) - 1;
+  const int lo = window > 0 ? max(0, aFirst - window + 1) : 0;
+  const int hi = min(aLast, K - 1);
+  // stage `st` ← the tile of keys from j0 by cp.async: K and V 16 bytes a copy (zeros past K), the segments a word a
+  // copy (−2 past K, stored)
+  auto stage = [&](int st, int j0) {
+    for (int e = threadIdx.x; e < FA_BK * (D / 8); e += FA_WARPS * WARP) {
+      const int row = e / (D / 8), col = 8 * (e % (D / 8)), j = j0 + row;
+      const long long at = (long long)(j < K ? j : 0) * ks + col;
+      cp_async16(&Kst[st * FA_BK + row][col], kb + at, j < K);
+      cp_async16(&Vst[st * FA_BK + row][col], vb + at, j < K);
+    }
+    for (int e = threadIdx.x; e < FA_BK; e += FA_WARPS * WARP) {
+      if (j0 + e < K) cp_async4(&segSt[st * FA_BK + e], seg + j0 + e);
+      else segSt[st * FA_BK + e] = -2;
+    }
+  };
+  if (lo <= hi) stage(0, lo);
+  cp_async_commit();
+  for (int j0 = lo, it = 0; j0 <= hi; j0 += FA_BK, it++) {
+    const int cur = it & 1;
+    if (j0 + FA_BK <= hi) stage(cur ^ 1, j0 + FA_BK); // the next tile, into the stage the last iteration used
+    cp_async_commit();
+    cp_async_wait<1>(); // this thread's copies of the current tile have landed (the next tile's may be in flight)
+    __syncthreads();    // and every thread's
+    const Row *const Ks = Kst + cur * FA_BK, *const Vs = Vst + cur * FA_BK;
+    const int *const segK = segSt + cur * FA_BK;
+
+    // S = Q·Kᵀ for the warp's 16 rows × 64 keys: 8 n-tiles of 8 keys, two per ldmatrix (K's rows are B's columns)
+    float s[FA_BK / 8][4];
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt += 2) {
+#pragma unroll
+      for (int kk = 0; kk < D / 16; kk++) {
+        unsigned kb[4];
+        ldsm_x4<false>(kb, &Ks[nt * 8 + (lane % 8) + 8 * (lane / 16)][kk * 16 + 8 * ((lane / 8) % 2)]);
+        mma16816(s[nt], aq[kk], kb[0], kb[1]);
+        mma16816(s[nt + 1], aq[kk], kb[2], kb[3]);
+      }
+    }
+    // mask and scale; the tile's row maxima over the quad that shares a row
+    float mt[2] = {NEG_INF, NEG_INF};
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        const int r = e / 2, jj = nt * 8 + 2 * t + (e % 2), j = j0 + jj;
+        const bool vis = qseg[r] >= 0 && j <= qa[r] && segK[jj] == qseg[r] && (window <= 0 || qa[r] - j < window);
+        s[nt][e] = vis ? s[nt][e] * scale : NEG_INF;
+        mt[r] = fmaxf(mt[r], s[nt][e]);
+      }
+    }
+    float corr[2];
+#pragma unroll
+    for (int r = 0; r < 2; r++) {
+      mt[r] = fmaxf(mt[r], __shfl_xor_sync(0xffffffffu, mt[r], 1));
+      mt[r] = fmaxf(mt[r], __shfl_xor_sync(0xffffffffu, mt[r], 2));
+      const float mNew = fmaxf(m[r], mt[r]);
+      corr[r] = mNew == NEG_INF ? 1.f : __expf(m[r] - mNew); // no visible key yet: nothing to rescale
+      m[r] = mNew;
+      l[r] *= corr[r];
+    }
+    // P = exp(S − m) (0 where masked), its row sums (this thread's part), and O rescaled
+#pragma unroll
+    for (int nt = 0; nt < FA_BK / 8; nt++) {
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        const int r = e / 2;
+        const float p = s[nt][e] == NEG_INF ? 0.f : __expf(s[nt][e] - m[r]);
+        s[nt][e] = p;
+        l[r] += p;
+      }
+    }
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd++) {
+      o[nd][0] *= corr[0];
+      o[nd][1] *= corr[0];
+      o[nd][2] *= corr[1];
+      o[nd][3] *= corr[1];
+    }
+    // O += P·V: P's C fragments of n-tiles 2kc, 2kc+1 are the A fragment of keys [16kc, 16kc + 16)
+#pragma unroll
+    for (int kc = 0; kc < FA_BK / 16; kc++) {
+      const unsigned ap[4] = {pack2(s[2 * kc][0], s[2 * kc][1]), pack2(s[2 * kc][2], s[2 * kc][3]),
+                              pack2(s[2 * kc + 1][0], s[2 * kc + 1][1]), pack2(s[2 * kc + 1][2], s[2 * kc + 1][3])};
+#pragma unroll
+      for (int nd = 0; nd < D / 8; nd += 2) { // V's B fragments by a transposing ldmatrix, two d-tiles at once
+        unsigned vb[4];
+        ldsm_x4<true>(vb, &Vs[kc * 16 + (lane % 8) + 8 * ((lane / 8) % 2)][nd * 8 + 8 * (lane / 16)]);
+        mma16816(o[nd], ap, vb[0], vb[1]);
+        mma16816(o[nd + 1], ap, vb[2], vb[3]);
+      }
+    }
+    __syncthreads(); // this stage is refilled at the top of the next iteration
+  }
+
+  // the row sums over the quad, then out = O / l and lse = m + log l
+#pragma unroll
+  for (int r = 0; r < 2; r++) {
+    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 1);
+    l[r] += __shfl_xor_sync(0xffffffffu, l[r], 2);
+  }
+#pragma unroll
+  for (int r = 0; r < 2; r++) {
+    if (qi[r] >= T) continue;
+    const float inv = l[r] > 0.f ? 1.f / l[r] : 0.f;
+    const long long row = ((long long)b * T + qi[r]) * qs + (long long)h * D;
+#pragma unroll
+    for (int nd = 0; nd < D / 8; nd++) {
+      *reinterpret_cast<unsigned *>(out + row + nd * 8 + 2 * t) = pack2(o[nd][2 * r] * inv, o[nd][2 * r + 1] * inv);
+    }
+    if (t == 0) lse[((long long)b * Hq + h) * T + qi[r]] = l[r] > 0.f ? m[r] + __logf(l[r]) : NEG_INF;
+  }
+}
+#endif
+
+// The entry points (the f32 and f64 variants trap: the host never launches them there).
+extern "C" __global__ void flash_attention_forward_d64(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_forward<64>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window);
+#else
+  __trap();
+#endif
+}
+
+extern "C" __global__ void flash_attention_forward_d128(store_t *out, exact_t *lse, const store_t *q, const store_t *k, const store_t *v,
+    const int *segments, int T, int K, int q_offset, int Hq, int Hkv, real scale, int window) {
+#if !defined(STORE_F32) && !defined(STORE_F64)
+  flash_forward<128>(out, lse, q, k, v, segments, T, K, q_offset, Hq, Hkv, scale, window);
+#else
+  __trap();
+#endif
+}
