@@ -13,6 +13,7 @@ import { MAX_ELEMENTWISE_BLOCKS } from '../../../src/backend/cuda/launch.ts';
 import { KERNELS, type KernelName } from '../../../src/backend/cuda/kernel-table.ts';
 import { chooseVariant, planStaging } from '../../../src/backend/cuda/staging.ts';
 import type { DType } from '../../../src/backend/dtype.ts';
+import { captureStderr } from '../../tokenizer/helpers.ts';
 import { fakeBackend } from './fake-cuda.ts';
 
 /** The reductions' per-block partial sums (f64), allocated once with the backend. */
@@ -302,16 +303,11 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward fo
 
 test('MISTRAL_TUNE_CUDA_ATTENTION=flash on a GPU older than compute capability 8.0: attention through cuBLASLt, said once', () => {
   const { be, launches } = fakeBackend({ attention: 'flash', arch: 'sm_75' });
-  const said: string[] = [], write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => { said.push(String(chunk)); return true; }) as typeof process.stderr.write;
-  try {
-    const shape = { B: 1, T: 5, Hq: 2, Hkv: 1, D: 64, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
-    be.attentionForward(s(5 * 2 * 64), be.alloc('f32', 2 * 5), s(5 * 2 * 64), s(5 * 64), s(5 * 64), be.alloc('i32', 5), shape);
-  } finally {
-    process.stderr.write = write;
-  }
+  const shape = { B: 1, T: 5, Hq: 2, Hkv: 1, D: 64, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
+  const { stderr } = captureStderr(() =>
+    be.attentionForward(s(5 * 2 * 64), be.alloc('f32', 2 * 5), s(5 * 2 * 64), s(5 * 64), s(5 * 64), be.alloc('i32', 5), shape));
   assert.ok(launches.every((l) => !l.name.startsWith('flash_')) && launches.some((l) => l.name === 'attn_softmax'));
-  assert.deepEqual(said, ['cuda backend: flash attention does not take compute capability 7.5 (it needs 8.0 or newer): attention through cuBLASLt instead\n']);
+  assert.equal(stderr, 'cuda backend: flash attention does not take compute capability 7.5 (it needs 8.0 or newer): attention through cuBLASLt instead\n');
 });
 
 test('a kernel is allowed its dynamic shared memory above 48 KiB once, not at every launch (again only for more)', () => {

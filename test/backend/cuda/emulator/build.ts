@@ -26,15 +26,14 @@ function dispatchSource(): string {
     'void mt_run(const unsigned grid[3], const unsigned block[3], const std::function<void()> &fn);', ...protos,
     'static int run(const char *name, const unsigned grid[3], const unsigned block[3], void **p) {', ...cases, '  return 500; // CUDA_ERROR_NOT_FOUND', '}',
     'extern "C" int mt_launch(const char *name, const unsigned grid[3], const unsigned block[3], unsigned shmem, void **p) {',
-    '  const size_t all = 256 * 1024; // runtime.cpp\'s smem_bytes',
-    '  if (shmem > all) return 1;',
+    '  if (shmem > MT_SMEM_BYTES) return 1;',
     // the dynamic shared memory past what the launch asked for is filled, and checked after it: a kernel that writes
     // there would overrun its block's share on a GPU
-    '  static unsigned char fill[256 * 1024];',
-    '  if (!fill[0]) std::memset(fill, 0xa5, all);',
-    '  std::memcpy(smem_bytes + shmem, fill, all - shmem);',
+    '  static unsigned char fill[MT_SMEM_BYTES];',
+    '  if (!fill[0]) std::memset(fill, 0xa5, MT_SMEM_BYTES);',
+    '  std::memcpy(smem_bytes + shmem, fill, MT_SMEM_BYTES - shmem);',
     '  const int rc = run(name, grid, block, p);',
-    '  if (std::memcmp(smem_bytes + shmem, fill, all - shmem)) { std::fprintf(stderr, "emulator: %s wrote shared memory past the %u bytes its launch asked for\\n", name, shmem); std::abort(); }',
+    '  if (std::memcmp(smem_bytes + shmem, fill, MT_SMEM_BYTES - shmem)) { std::fprintf(stderr, "emulator: %s wrote shared memory past the %u bytes its launch asked for\\n", name, shmem); std::abort(); }',
     '  return rc;', '}', ''].join('\n');
 }
 

@@ -15,6 +15,8 @@ struct alignas(16) uint4 { unsigned x, y, z, w; };
 struct dim3 { unsigned x, y, z; };
 extern uint3 threadIdx, blockIdx;
 extern dim3 blockDim, gridDim;
+/** Bytes of the one dynamic shared memory buffer (runtime.cpp's smem_bytes): what a launch may ask for. */
+constexpr unsigned MT_SMEM_BYTES = 256 * 1024;
 extern "C" unsigned char smem_bytes[];
 
 #define __global__

@@ -11,7 +11,7 @@
 uint3 threadIdx, blockIdx;
 dim3 blockDim, gridDim;
 extern "C" {
-alignas(16) unsigned char smem_bytes[256 * 1024];
+alignas(16) unsigned char smem_bytes[MT_SMEM_BYTES];
 }
 
 namespace {
