@@ -29,6 +29,8 @@ export const LT = {
   CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES: 6,
   CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES: 7,
   CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES: 8,
+  /** The heuristic's answer where no algorithm of the library takes the problem. */
+  CUBLAS_STATUS_NOT_SUPPORTED: 15,
 } as const;
 /** sizeof(cublasLtMatmulHeuristicResult_t): algo (64) + workspaceSize (8) + state (4) + wavesCount (4) + reserved (16). */
 export const HEURISTIC_BYTES = 96;
@@ -120,10 +122,7 @@ export class CublasLt implements StatusSource {
   }
 
   destroy(): void {
-    for (const plan of this.plans.values()) {
-      for (const h of [plan.first, plan.second, plan.out]) check(this, 'cublasLtMatrixLayoutDestroy', this.f.layoutDestroy!(h) as number);
-      check(this, 'cublasLtMatmulDescDestroy', this.f.descDestroy!(plan.desc) as number);
-    }
+    for (const plan of this.plans.values()) if (plan) this.destroyPlan(plan);
     this.plans.clear();
     check(this, 'cublasLtDestroy', this.f.destroy!(this.handle) as number);
   }
@@ -132,10 +131,11 @@ export class CublasLt implements StatusSource {
    * c = alpha·op(a)·op(b) + beta·addend for a row-major GEMM `g` (resolved: lds, strides, batch), with f32
    * compute and scale (f64 when every type is f64); `addend` (default c: in place) has c's layout and type.
    * `workspace` of `workspaceBytes` on the device (the heuristic is told the limit). The descriptors, layouts
-   * and chosen algorithm are cached per shape.
+   * and chosen algorithm are cached per shape. Returns false, having enqueued nothing, when the heuristic has no
+   * algorithm for the shape (none returned, or CUBLAS_STATUS_NOT_SUPPORTED): the caller runs the product otherwise.
    */
   matmul(g: ResolvedGemm, types: LtTypes, c: DevicePtr, a: DevicePtr, b: DevicePtr,
-    workspace: DevicePtr, workspaceBytes: number, stream: Handle, addend: DevicePtr = c): void {
+    workspace: DevicePtr, workspaceBytes: number, stream: Handle, addend: DevicePtr = c): boolean {
     const p = ltPlan(g);
     const f64 = types.a === 'f64';
     const bytes = (t: LtDType): number => (t === 'f64' ? 8 : t === 'f32' ? 4 : 2);
@@ -147,7 +147,8 @@ export class CublasLt implements StatusSource {
     };
     const key = JSON.stringify([p.transFirst, p.transSecond, p.first, p.second, p.out, types, workspaceBytes, align]);
     let plan = this.plans.get(key);
-    if (!plan) this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align)));
+    if (plan === undefined) this.plans.set(key, (plan = this.makePlan(p, types, workspaceBytes, f64, align)));
+    if (plan === null) return false;
     const scalar = (v: number): Buffer => {
       const buf = Buffer.alloc(f64 ? 8 : 4);
       if (f64) buf.writeDoubleLE(v);
@@ -156,6 +157,12 @@ export class CublasLt implements StatusSource {
     };
     check(this, 'cublasLtMatmul', this.f.matmul!(this.handle, plan.desc, scalar(p.alpha), b, plan.first, a, plan.second, scalar(p.beta),
       addend, plan.out, c, plan.out, plan.algo, workspace, workspaceBytes, stream) as number);
+    return true;
+  }
+
+  private destroyPlan(plan: Omit<CachedPlan, 'algo'>): void {
+    for (const h of [plan.first, plan.second, plan.out]) check(this, 'cublasLtMatrixLayoutDestroy', this.f.layoutDestroy!(h) as number);
+    check(this, 'cublasLtMatmulDescDestroy', this.f.descDestroy!(plan.desc) as number);
   }
 
   /** Shapes planned so far (descriptor cache entries). */
@@ -163,9 +170,10 @@ export class CublasLt implements StatusSource {
     return this.plans.size;
   }
 
-  private readonly plans = new Map<string, CachedPlan>();
+  /** The plan of each shape seen, or null where the heuristic had no algorithm for it (asked once). */
+  private readonly plans = new Map<string, CachedPlan | null>();
 
-  private makePlan(p: ReturnType<typeof ltPlan>, types: LtTypes, workspaceBytes: number, f64: boolean, align: LtAlignments): CachedPlan {
+  private makePlan(p: ReturnType<typeof ltPlan>, types: LtTypes, workspaceBytes: number, f64: boolean, align: LtAlignments): CachedPlan | null {
     const desc = this.create('cublasLtMatmulDescCreate', this.f.descCreate!, f64 ? LT.CUBLAS_COMPUTE_64F : LT.CUBLAS_COMPUTE_32F, f64 ? CUDA_TYPE.f64 : CUDA_TYPE.f32);
     this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSA)', desc, LT.CUBLASLT_MATMUL_DESC_TRANSA, p.transFirst ? 1 : 0);
     this.setInt32(this.f.descSet!, 'cublasLtMatmulDescSetAttribute(TRANSB)', desc, LT.CUBLASLT_MATMUL_DESC_TRANSB, p.transSecond ? 1 : 0);
@@ -192,10 +200,12 @@ export class CublasLt implements StatusSource {
       }
       const results = Buffer.alloc(HEURISTIC_BYTES);
       const returned: [number] = [0];
-      check(this, 'cublasLtMatmulAlgoGetHeuristic', this.f.heuristic!(this.handle, desc, first, second, out, out, pref, 1, results, returned) as number);
-      if (returned[0] === 0) {
-        throw new Error(`cuBLASLt: no algorithm for ${JSON.stringify(p)} with ${JSON.stringify(types)}, alignments ${JSON.stringify(align)}, in ${workspaceBytes} bytes of workspace`);
+      const status = this.f.heuristic!(this.handle, desc, first, second, out, out, pref, 1, results, returned) as number;
+      if (status === LT.CUBLAS_STATUS_NOT_SUPPORTED || (status === 0 && returned[0] === 0)) {
+        this.destroyPlan({ desc, first, second, out });
+        return null;
       }
+      check(this, 'cublasLtMatmulAlgoGetHeuristic', status);
       return { desc, first, second, out, algo: Buffer.from(results.subarray(0, 64)) };
     } finally {
       check(this, 'cublasLtMatmulPreferenceDestroy', this.f.prefDestroy!(pref) as number);

@@ -3,7 +3,7 @@
 // .cu kernel launched through kernel-runtime.ts on one stream; GEMMs go to cuBLASLt (bf16·bf16 → bf16/f32
 // with f32 compute, f32 without TF32, f64) with a fixed workspace. download() is the only host sync.
 import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
-import { cSpans, resolveGemm } from '../cpu/gemm.ts';
+import { cSpans, resolveGemm, type ResolvedGemm } from '../cpu/gemm.ts';
 import { bf16ToF32, DTYPE_BYTES, f16ToF32, f32ToBf16, f32ToF16, type DType, type HostData } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
 import { CachingAllocator, type Block } from './allocator.ts';
@@ -253,12 +253,25 @@ export class CudaBackend implements Backend {
     };
     const c2 = as(C, run.c);
     const a2 = as(A, run.a), b2 = as(B, run.b);
+    let ran = true;
     this.timed(this.profiler && gemmLabel(g, run, add !== null),
-      () => this.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream, add?.ptr));
+      () => { ran = this.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream, add?.ptr) !== false; });
+    if (!ran) this.gemmFallback(g, c2, a2, b2, add ?? c2);
     if (c2 !== C) this.kernels.convert(C, c2, C.length);
     for (const t of temps) this.free(t);
   }
 
+  /**
+   * A product cuBLASLt's heuristic has no algorithm for, by gemm_fallback.cu (slow, on CUDA cores; the operands
+   * already in their run types): said once per run, with the shape.
+   */
+  private gemmFallback(g: ResolvedGemm, c: CudaBuffer, a: CudaBuffer, b: CudaBuffer, addend: CudaBuffer): void {
+    infoOnce('gemm-fallback', `cuda backend: cuBLASLt has no algorithm for a ${a.dtype} GEMM of ${g.m}×${g.n}×${g.k} ` +
+      `(lda ${g.lda}, ldb ${g.ldb}, ldc ${g.ldc}, batch ${g.batch}); such products run on the fallback GEMM kernel (slower)`);
+    this.kernels.launch(c.dtype === a.dtype ? 'gemm_fallback' : 'gemm_fallback_exact', L.gemmFallback(g), [c, addend, a, b,
+      g.m, g.n, g.k, g.transA ? 1 : 0, g.transB ? 1 : 0, g.lda, g.ldb, g.ldc, BigInt(g.strideA), BigInt(g.strideB), BigInt(g.strideC),
+      g.batch, g.alpha, g.beta]);
+  }
 
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {
     this.kernels.launch('add', L.elementwise(n), [cuda(out), cuda(a), cuda(b), BigInt(n)]);

@@ -62,6 +62,8 @@ const SIGNATURES = {
   attn_probs: ['attention_gemm', 'E! S! E I i32 i32 i32 i32 i32 i32 i64'],
   attn_rowdot: ['attention_gemm', 'E! S S i32 i32 i32 i64'],
   attn_dscores: ['attention_gemm', 'S! E E E i32 i32 i32 i32 i32 i64'],
+  gemm_fallback: ['gemm_fallback', 'S! S S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
+  gemm_fallback_exact: ['gemm_fallback', 'E! E S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
   swiglu_forward: ['swiglu', 'S! S S i64'],
   swiglu_backward: ['swiglu', 'S! S! S S S i64'],
 } as const satisfies Record<string, readonly [KernelFile, string]>;
@@ -82,7 +84,8 @@ export const KERNELS: Record<KernelName, KernelSpec> = Object.fromEntries(
 
 /** The Backend methods that run on the GPU, and the kernels each launches ('cublasLt' for the GEMM). */
 export const BACKEND_KERNELS = {
-  fill: ['fill'], copy: ['convert'], gemm: ['cublasLt'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
+  // gemm: cuBLASLt, or where its heuristic has no algorithm for a product, the fallback kernels of gemm_fallback.cu
+  fill: ['fill'], copy: ['convert'], gemm: ['cublasLt', 'gemm_fallback', 'gemm_fallback_exact'], add: ['add'], axpy: ['axpy'], scale: ['scale'],
   sumSquares: ['reduce_sum', 'finish_sum'], sum: ['reduce_sum', 'finish_sum'], accumulateSum: ['reduce_sum', 'finish_sum'],
   scaleByScalar: ['scale_by_scalar'], rmsnormForward: ['rmsnorm_forward'], rmsnormBackward: ['rmsnorm_backward'], rope: ['rope'],
   // the kernels of the attention paths (MISTRAL_TUNE_CUDA_ATTENTION: kernel; gemm: cuBLASLt and row kernels;

@@ -113,12 +113,26 @@ export function attentionWorkspaceBytes(s: AttentionDims, realBytes = 4): number
   return realBytes * s.B * s.Hq * s.T;
 }
 
-/** clip_coefficient: a single thread (launched as one warp). */
+/** The fallback GEMM's tile of C (kernels/gemm_fallback.cu's GF_TILE): one block of TILE × TILE threads each. */
+export const GEMM_FALLBACK_TILE = 16;
+
+/**
+ * gemm_fallback(_exact): one block per 16×16 tile of C (row tile · column tiles + column tile along x), batch
+ * entries along z (at most 65535 blocks; the kernel strides past them).
+ */
+export function gemmFallback(g: { m: number; n: number; batch: number }): Launch {
+  const t = GEMM_FALLBACK_TILE;
+  const tiles = Math.ceil(g.m / t) * Math.ceil(g.n / t);
+  need(g.m < 2 ** 31 && g.n < 2 ** 31 && tiles <= MAX_GRID_X, `GEMM of ${g.m}×${g.n} exceeds the fallback kernel's grid`);
+  return { grid: dim(tiles, 1, Math.min(g.batch, MAX_GRID_YZ)), block: dim(t, t), sharedBytes: 0 };
+}
+
 /** finish_sum: one block adding reduce_sum's partials (at most MAX_ELEMENTWISE_BLOCKS) in a fixed order. */
 export function finishSum(): Launch {
   return { grid: dim(1), block: dim(ELEMENTWISE_THREADS), sharedBytes: 0 };
 }
 
+/** clip_coefficient: a single thread (launched as one warp). */
 export function clipCoefficient(): Launch {
   return { grid: dim(1), block: dim(32), sharedBytes: 0 };
 }

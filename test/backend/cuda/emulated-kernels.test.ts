@@ -1,8 +1,9 @@
 // The CUDA kernels themselves, run here without a GPU: the stand-in libraries with the kernel emulator
 // (emulator/build.ts: the .cu modules compiled for the host, each CUDA thread a fiber) under the backend suite's
 // attention and optimizer tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda): fp32 and bf16 storage, each attention
-// path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), and more than
-// one thread schedule (a race between threads gives schedule-dependent results: emulator/runtime.cpp). The whole suite runs the same way with
+// path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), the GEMM tests on
+// the fallback GEMM kernel (a cuBLASLt without algorithms), and more than one thread schedule (a race between
+// threads gives schedule-dependent results: emulator/runtime.cpp). The whole suite runs the same way with
 // `npm run test:gpu-emulated` (minutes). Skipped, visibly, without cc and g++.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,29 +24,36 @@ const has = (c: string): boolean => {
 const skip = has('cc') && has('g++') ? false : 'cc or g++ is not installed here: the kernel emulator cannot be built';
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 
-const RUNS: Array<{ precision: string; attention: string; schedule: string; also?: string[] }> = [
+const SUITE = ['test/backend/attention.test.ts', 'test/backend/optimizer-kernels.test.ts'];
+/** The GEMM tests with a cuBLASLt stand-in that has no algorithm for any product: every GEMM on kernels/gemm_fallback.cu. */
+const FALLBACK = { files: ['test/backend/gemm.test.ts', 'test/backend/bf16.test.ts'], env: { MT_FAKE_CUBLASLT_MIN_ALIGNMENT: '512' } };
+
+const RUNS: Array<{ precision: string; attention: string; schedule: string; files?: string[]; env?: Record<string, string> }> = [
   { precision: 'fp32', attention: 'kernel', schedule: 'forward' },
   { precision: 'bf16', attention: 'kernel', schedule: 'serial' },
-  { precision: 'bf16', attention: 'flash', schedule: 'serial', also: ['test/model/flash-head-dims.test.ts'] },
+  { precision: 'bf16', attention: 'flash', schedule: 'serial', files: [...SUITE, 'test/model/flash-head-dims.test.ts'] },
   { precision: 'bf16', attention: 'flash', schedule: 'reverse' },
   { precision: 'fp32', attention: 'gemm', schedule: 'reverse' },
+  { precision: 'fp32', attention: 'kernel', schedule: 'reverse', ...FALLBACK },
+  { precision: 'bf16', attention: 'kernel', schedule: 'forward', ...FALLBACK },
 ];
 
-test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention and optimizer tests on the CUDA backend (fp32, bf16; each attention path; three thread schedules)', { skip, timeout: 300_000 }, () => {
+test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention, optimizer and GEMM tests on the CUDA backend (fp32, bf16; each attention path; the fallback GEMM; three thread schedules)', { skip, timeout: 300_000 }, () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-emulated-'));
   try {
     const lib = buildStandIn(work);
     const kernels = buildKernelEmulator(path.join(work, 'kernels'));
-    for (const { precision, attention, schedule, also } of RUNS) {
-      const run = `${precision}, MISTRAL_TUNE_CUDA_ATTENTION=${attention}, MT_EMULATOR_SCHEDULE=${schedule}`;
-      const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/backend/attention.test.ts', 'test/backend/optimizer-kernels.test.ts', ...(also ?? [])], {
+    for (const { precision, attention, schedule, files, env } of RUNS) {
+      const run = `${precision}, MISTRAL_TUNE_CUDA_ATTENTION=${attention}, MT_EMULATOR_SCHEDULE=${schedule}${env ? `, ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...(files ?? SUITE)], {
         cwd: ROOT, encoding: 'utf8',
         env: { ...process.env, NODE_TEST_CONTEXT: undefined, LD_LIBRARY_PATH: lib, CUDA_HOME: work, MISTRAL_TUNE_CACHE: path.join(work, 'cache'), MT_FAKE_CUDA_KERNELS: kernels,
-          MISTRAL_TUNE_TEST_DEVICE: 'cuda', MISTRAL_TUNE_TEST_PRECISION: precision, MISTRAL_TUNE_CUDA_ATTENTION: attention, MT_EMULATOR_SCHEDULE: schedule },
+          MISTRAL_TUNE_TEST_DEVICE: 'cuda', MISTRAL_TUNE_TEST_PRECISION: precision, MISTRAL_TUNE_CUDA_ATTENTION: attention, MT_EMULATOR_SCHEDULE: schedule, ...env },
       });
       const count = (what: string): number => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(r.stdout)?.[1] ?? -1);
       assert.equal(r.status, 0, `${run}: ${r.stdout.split('\n').filter((l) => /^not ok|error:/.test(l)).join('\n')}\n${r.stderr.slice(-2000)}`);
       assert.ok(count('pass') >= 10 && count('skipped') === 0, `${run}: ${count('pass')} passed, ${count('skipped')} skipped (the CUDA backend must have run)`);
+      if (env) assert.match(r.stdout + r.stderr, /such products run on the fallback GEMM kernel/, `${run}: the GEMMs ran on the fallback kernel`);
     }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

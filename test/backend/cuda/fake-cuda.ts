@@ -8,7 +8,7 @@ import type { EventApi } from '../../../src/backend/cuda/op-profiler.ts';
 
 export interface Launched { name: string; variant: string; args: KernelArg[]; shared: number }
 
-export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
+export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?: boolean; arch?: string; noAlgorithm?: boolean } = {}): { be: CudaBackend; launches: Launched[]; gemms: unknown[]; allocs: number[]; frees: bigint[]; events: string[]; copies: number[]; sharedAllowed: string[] } {
   const launches: Launched[] = [], gemms: unknown[] = [], allocs: number[] = [], frees: bigint[] = [], events: string[] = [], copies: number[] = [];
   const sharedAllowed: string[] = []; // cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES) calls, as "kernel bytes"
   const modules: string[] = [], fns = new Map<bigint, { name: string; variant: string }>();
@@ -33,7 +33,8 @@ export function fakeBackend(opts: { attention?: CudaParts['attention']; profile?
       ...fakeEvents(() => recordedEvents++ / 1000, events),
     } as unknown as CudaParts['driver'],
     stream: 7n,
-    gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); }, destroy: () => { events.push('cublasLt'); } } as unknown as CudaParts['gemm'],
+    // noAlgorithm: a cuBLASLt whose heuristic has no algorithm for any product (matmul enqueues nothing, says false)
+    gemm: { matmul: (...a: unknown[]) => { gemms.push(a[1]); return !opts.noAlgorithm; }, destroy: () => { events.push('cublasLt'); } } as unknown as CudaParts['gemm'],
     cache: {
       get: (req: CompileRequest) => {
         modules.push(req.flags.includes('-DSTORE_F64') ? 'f64' : req.flags.includes('-DSTORE_F32') ? 'f32' : 'bf16');

@@ -122,6 +122,29 @@ test('through the stand-in libraries: probe, backend open, fill, up/download, co
     { allocs: 0, ctxRefs: 0, streams: 0, modules: 0, lt: 0, descs: 0, layouts: 0, prefs: 0 }, 'close() gives everything back');
 });
 
+test('a GEMM the heuristic has no algorithm for (none returned, or CUBLAS_STATUS_NOT_SUPPORTED) runs on the fallback kernel, its descriptors released at once', { skip }, () => {
+  const fake = build();
+  const be = CudaBackend.open();
+  process.env.MT_FAKE_CUBLASLT_MIN_ALIGNMENT = '512'; // the stand-in's library has no kernel for any operand
+  try {
+    for (const [refusal, k] of [['none returned', 5], ['not-supported', 6]] as const) {
+      if (refusal === 'not-supported') process.env.MT_FAKE_CUBLASLT_REFUSAL = refusal;
+      const before = fake.stats().launches;
+      for (let i = 0; i < 2; i++) be.gemm(be.alloc('f32', 40 * 17), be.alloc('f32', 40 * k), be.alloc('f32', k * 17), { m: 40, n: 17, k });
+      const st = fake.stats();
+      assert.equal(st.launches - before, 2, `${refusal}: one fallback launch per GEMM`);
+      assert.deepEqual([st.gx, st.gy, st.gz, st.bx, st.by, st.bz, st.shmem], [3 * 2, 1, 1, 16, 16, 1, 0], `${refusal}: a block per 16×16 tile of C`);
+      assert.deepEqual([st.descs, st.layouts, st.prefs], [0, 0, 0], `${refusal}: the refused shape's descriptor, layouts and preference are released`);
+    }
+  } finally {
+    delete process.env.MT_FAKE_CUBLASLT_MIN_ALIGNMENT;
+    delete process.env.MT_FAKE_CUBLASLT_REFUSAL;
+  }
+  be.close();
+  const end = fake.stats();
+  assert.deepEqual({ allocs: end.allocs, lt: end.lt, descs: end.descs, layouts: end.layouts }, { allocs: 0, lt: 0, descs: 0, layouts: 0 });
+});
+
 test('train() with device: cuda runs end to end on the stand-in (LoRA bf16/fp32, full bf16 classification; eval, weights saved) and gives every handle back', { skip }, () => {
   const fake = build();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fakecuda-run-'));

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import type { DeviceBuffer } from '../../../src/backend/backend.ts';
 import { CudaBackend, GEMM_WORKSPACE_BYTES } from '../../../src/backend/cuda/cuda-backend.ts';
 import { sizeClass } from '../../../src/backend/cuda/allocator.ts';
+import type { CudaBuffer } from '../../../src/backend/cuda/cuda-buffer.ts';
 import { gemmRunTypes } from '../../../src/backend/cuda/gemm-plan.ts';
-import { MAX_ELEMENTWISE_BLOCKS } from '../../../src/backend/cuda/launch.ts';
+import { gemmFallback, MAX_ELEMENTWISE_BLOCKS } from '../../../src/backend/cuda/launch.ts';
 import { KERNELS, type KernelName } from '../../../src/backend/cuda/kernel-table.ts';
 import { chooseVariant, planStaging } from '../../../src/backend/cuda/staging.ts';
 import type { DType } from '../../../src/backend/dtype.ts';
@@ -75,7 +76,8 @@ test('fp32: every kernel method launches its kernels with as many arguments as t
   }
   for (const l of flashPath.launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
   for (const l of flashPath.launches) names.add(l.name);
-  for (const k of Object.keys(KERNELS)) if (k !== 'convert') assert.ok(names.has(k), `${k} was launched (by one of the attention paths)`);
+  // (gemm_fallback and gemm_fallback_exact run where cuBLASLt has no algorithm: a test of their own below)
+  for (const k of Object.keys(KERNELS)) if (k !== 'convert' && !k.startsWith('gemm_fallback')) assert.ok(names.has(k), `${k} was launched (by one of the attention paths)`);
   // f64 scalars (accumulateSum's f64 output, clipCoefficient's f64 Σg²) are the only mixed calls
   const staged = launches.filter((l) => l.name === 'convert');
   assert.equal(staged.length, 2, 'clipCoefficient with an f64 Σg²: the f32 coef staged to f64 and back; nothing else');
@@ -320,4 +322,28 @@ test('a kernel is allowed its dynamic shared memory above 48 KiB once, not at ev
   forward(64);
   assert.deepEqual(launches.map((l) => l.shared), [70144, 70144, 70144, 37376], 'two stages of K and V tiles, 64 × (D + 8) bf16 each, and their key segments');
   assert.deepEqual(sharedAllowed, ['flash_attention_forward_d128 70144'], 'the 37 KB of D = 64 need no attribute');
+});
+
+test('a product cuBLASLt has no algorithm for runs on the fallback GEMM kernel: its variant and output type, the GEMM\'s layout, the addend; said once', () => {
+  const { be, launches } = fakeBackend({ noAlgorithm: true });
+  const { stderr } = captureStderr(() => {
+    be.gemm(be.alloc('bf16', 4 * 5), be.alloc('bf16', 4 * 7), be.alloc('bf16', 5 * 7), { m: 4, n: 5, k: 7, transB: true });
+    be.gemm(be.alloc('f32', 4 * 5), be.alloc('bf16', 4 * 7), be.alloc('bf16', 5 * 7), { m: 4, n: 5, k: 7, transB: true });
+  });
+  assert.equal(stderr, 'cuda backend: cuBLASLt has no algorithm for a bf16 GEMM of 4×5×7 (lda 7, ldb 7, ldc 5, batch 1); such products run on the fallback GEMM kernel (slower)\n');
+  assert.deepEqual(launches.map((l) => `${l.name}:${l.variant}`), ['gemm_fallback:bf16', 'gemm_fallback_exact:bf16'], 'bf16 C in the storage type; f32 C from bf16 operands exact');
+  for (const l of launches) assert.equal(l.args.length, KERNELS[l.name as KernelName].params.length, l.name);
+  launches.length = 0;
+  // out of place, transposed A, strided batches past the grid's 65535 z-blocks; f32 and f64 operands
+  const c = be.alloc('f32', 70000 * 6), add = be.alloc('f32', 70000 * 6), a = be.alloc('f32', 3 * 2), b = be.alloc('f32', 70000 * 3 * 3);
+  be.gemm(c, a, b, { m: 2, n: 3, k: 3, transA: true, alpha: 0.5, beta: 2, batch: 70000, strideA: 0, strideB: 9, strideC: 6 }, add);
+  be.gemm(be.alloc('f64', 6), be.alloc('f64', 6), be.alloc('f64', 9), { m: 2, n: 3, k: 3 });
+  assert.deepEqual(launches.map((l) => `${l.name}:${l.variant}`), ['gemm_fallback:f32', 'gemm_fallback:f64']);
+  const [f32, f64] = launches;
+  const args = f32!.args.map((x) => (x.kind === 'ptr' ? x.value : x.value));
+  assert.deepEqual(args.slice(0, 4), [(c as CudaBuffer).ptr, (add as CudaBuffer).ptr, (a as CudaBuffer).ptr, (b as CudaBuffer).ptr], 'C, the addend, A, B');
+  assert.deepEqual(args.slice(4), [2, 3, 3, 1, 0, 2, 3, 3, 0n, 9n, 6n, 70000, 0.5, 2], 'm n k, transA transB, lda ldb ldc, strides, batch, alpha beta');
+  assert.deepEqual(f64!.args.slice(-2), [{ kind: 'f64', value: 1 }, { kind: 'f64', value: 0 }], 'the f64 variant\'s alpha and beta are doubles');
+  assert.deepEqual(gemmFallback({ m: 2, n: 3, batch: 70000 }), { grid: { x: 1, y: 1, z: 65535 }, block: { x: 16, y: 16, z: 1 }, sharedBytes: 0 });
+  assert.deepEqual(gemmFallback({ m: 40, n: 17, batch: 1 }).grid, { x: 3 * 2, y: 1, z: 1 }, 'one block per 16×16 tile of C');
 });
