@@ -173,6 +173,9 @@ for (const { name, be } of backends()) {
       { what: 'D 128, window 20, GQA 4 → 1', s: shape({ B: 1, T: 90, Hkv: 1, D: 128, window: 20 }), seg: new Array<number>(90).fill(0) },
       // a config may give any window: one that hides nothing must not wrap the kernels' int index arithmetic
       { what: 'D 64, a window of 2^31 − 1', s: shape({ B: 1, T: 70, Hkv: 2, D: 64, window: 2 ** 31 - 1 }), seg: new Array<number>(70).fill(0) },
+      // more query tiles than the flash backward's two shared-memory stages: each stage is refilled while in use elsewhere
+      { what: 'D 64, 200 queries (up to 4 query tiles a key block)', s: shape({ B: 1, T: 200, Hq: 2, Hkv: 1, D: 64 }), seg: new Array<number>(200).fill(0) },
+      { what: 'D 128, window 150 over 300 queries (query tiles to unaligned ends)', s: shape({ B: 1, T: 300, Hq: 2, Hkv: 1, D: 128, window: 150 }), seg: new Array<number>(300).fill(0) },
     ];
     WIDE.forEach(({ what, s, seg }, n) => {
       const x = randomInputs(s, seg, 'bf16', 50 + n), rand = rng(60 + n);

@@ -22,7 +22,10 @@ export const FUNC_ATTRIBUTE = {
   LOCAL_SIZE_BYTES: 3,
   NUM_REGS: 4,
   MAX_DYNAMIC_SHARED_SIZE_BYTES: 8,
+  PREFERRED_SHARED_MEMORY_CARVEOUT: 9,
 } as const;
+/** CU_SHAREDMEM_CARVEOUT_MAX_SHARED (cuda.h; headers.test.ts checks it): the carveout preference "all shared memory", in percent. */
+export const SHAREDMEM_CARVEOUT_MAX_SHARED = 100;
 
 /** CUresult's CUDA_ERROR_OUT_OF_MEMORY (cuda.h; headers.test.ts checks it). */
 export const CUDA_ERROR_OUT_OF_MEMORY = 2;
@@ -182,8 +185,15 @@ export class CudaDriver implements StatusSource {
   moduleLoad(image: Uint8Array): Handle { return BigInt(this.out<bigint | number>('moduleLoadData', 0n, image)); }
   moduleUnload(mod: Handle): void { this.call('moduleUnload', mod); }
   getFunction(mod: Handle, name: string): Handle { return BigInt(this.out<bigint | number>('moduleGetFunction', 0n, mod, name)); }
-  /** Allows `bytes` of dynamic shared memory (needed above 48 KiB). */
-  setMaxDynamicShared(fn: Handle, bytes: number): void { this.call('funcSetAttribute', fn, FUNC_ATTRIBUTE.MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes); }
+  /**
+   * Allows `bytes` of dynamic shared memory (needed above 48 KiB), and prefers the largest shared-memory carveout of
+   * the SM's L1 for the kernel: one that lives on its shared memory (the flash kernels: two blocks an SM need 2 × 116 KB
+   * of sm_90's 228 KB at D = 128) must not be given a smaller carveout and fewer blocks.
+   */
+  setMaxDynamicShared(fn: Handle, bytes: number): void {
+    this.call('funcSetAttribute', fn, FUNC_ATTRIBUTE.MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+    this.call('funcSetAttribute', fn, FUNC_ATTRIBUTE.PREFERRED_SHARED_MEMORY_CARVEOUT, SHAREDMEM_CARVEOUT_MAX_SHARED);
+  }
   /** What the compiler gave a kernel: registers a thread, and local memory (spills) a thread in bytes. */
   functionResources(fn: Handle): { registers: number; localBytes: number } {
     return { registers: this.out('funcGetAttribute', 0, FUNC_ATTRIBUTE.NUM_REGS, fn), localBytes: this.out('funcGetAttribute', 0, FUNC_ATTRIBUTE.LOCAL_SIZE_BYTES, fn) };

@@ -100,12 +100,13 @@ export function flashAttentionForward(s: AttentionDims): Launch {
 
 /**
  * flash_attention_backward_d*: one block of 4 warps per 64 keys of one query head and row; dynamic shared memory for
- * the K, V, Q and dO tiles (64 × (D + 8) bf16 each), P/dS (64 × 72 bf16), and lse, rowdot, query and key segments
- * (64 × 4 bytes each).
+ * the K and V tiles and two stages of the Q and dO tiles (64 × (D + 8) bf16 each), P/dS (64 × 72 bf16), two stages of
+ * the query tile's lse, rowdot and segments, and the key segments (64 × 4 bytes each): 115,456 bytes at D = 128, two
+ * blocks an SM within sm_90's 228 KiB (each block also holds 1 KiB the system reserves).
  */
 export function flashAttentionBackward(s: AttentionDims): Launch {
-  const Q = FLASH.queries;
-  return { grid: flashGrid(s), block: dim(FLASH.threads), sharedBytes: 2 * (4 * Q * (s.D + 8) + Q * (FLASH.keys + 8)) + 4 * 4 * Q };
+  const Q = FLASH.queries, K = FLASH.keys;
+  return { grid: flashGrid(s), block: dim(FLASH.threads), sharedBytes: 2 * ((2 * K + 4 * Q) * (s.D + 8) + Q * (K + 8)) + 4 * (2 * 3 * Q + K) };
 }
 
 /** Bytes of the backward's rowdot workspace (B, Hq, T) of the exact dtype (realBytes 4, or 8 for f64). */

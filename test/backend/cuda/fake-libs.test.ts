@@ -46,7 +46,7 @@ function build(): { root: string; stats: () => Record<string, number>; options: 
   const statsFn = fake.func('void fake_stats(_Out_ uint8_t *out)') as (b: Buffer) => void;
   const optionsFn = fake.func('const char *fake_options()') as () => string;
   const keys = ['allocs', 'ctxRefs', 'streams', 'modules', 'lt', 'descs', 'layouts', 'prefs', 'launches', 'gx', 'gy', 'gz', 'bx', 'by', 'bz',
-    'shmem', 'alignA', 'alignB', 'alignC', 'alignD'];
+    'shmem', 'alignA', 'alignB', 'alignC', 'alignD', 'dynShared', 'carveout'];
   const stats = (): Record<string, number> => {
     const b = Buffer.alloc(8 * keys.length);
     statsFn(b);
@@ -143,6 +143,21 @@ test('a GEMM the heuristic has no algorithm for (none returned, or CUBLAS_STATUS
   be.close();
   const end = fake.stats();
   assert.deepEqual({ allocs: end.allocs, lt: end.lt, descs: end.descs, layouts: end.layouts }, { allocs: 0, lt: 0, descs: 0, layouts: 0 });
+});
+
+test('a kernel that needs more than 48 KiB of dynamic shared memory (the flash forward at D = 128) is allowed it, its carveout preference the most shared memory', { skip }, () => {
+  const fake = build();
+  process.env.MISTRAL_TUNE_CUDA_ATTENTION = 'flash';
+  try {
+    const be = CudaBackend.open();
+    const s = { B: 1, T: 70, Hq: 2, Hkv: 1, D: 128, scale: 0.1, window: null }, st = (n: number) => be.alloc('bf16', n);
+    be.attentionForward(st(70 * 2 * 128), be.alloc('f32', 2 * 70), st(70 * 2 * 128), st(70 * 128), st(70 * 128), be.alloc('i32', 70), s);
+    const x = fake.stats();
+    assert.deepEqual([x.shmem, x.dynShared, x.carveout], [70144, 70144, 100], 'launched with 70,144 bytes, allowed them, CU_SHAREDMEM_CARVEOUT_MAX_SHARED preferred');
+    be.close();
+  } finally {
+    delete process.env.MISTRAL_TUNE_CUDA_ATTENTION;
+  }
 });
 
 test('train() with device: cuda runs end to end on the stand-in (LoRA bf16/fp32, full bf16 classification; eval, weights saved) and gives every handle back', { skip }, () => {

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CUDA_TYPE, HEURISTIC_BYTES, LT, LT_SIGNATURES, ltAlignment } from '../../../src/backend/cuda/cublaslt.ts';
-import { CUDA_ERROR_OUT_OF_MEMORY, DEVICE_ATTRIBUTE, DRIVER_ERROR_SIGNATURES, DRIVER_SIGNATURES, FUNC_ATTRIBUTE } from '../../../src/backend/cuda/driver.ts';
+import { CUDA_ERROR_OUT_OF_MEMORY, DEVICE_ATTRIBUTE, DRIVER_ERROR_SIGNATURES, DRIVER_SIGNATURES, FUNC_ATTRIBUTE, SHAREDMEM_CARVEOUT_MAX_SHARED } from '../../../src/backend/cuda/driver.ts';
 import { findLibrary, includeSearchDirs, LIBCUBLASLT, LIBNVRTC } from '../../../src/backend/cuda/find-libs.ts';
 import { NVRTC_ERROR_COMPILATION, NVRTC_SIGNATURES } from '../../../src/backend/cuda/nvrtc.ts';
 
@@ -117,6 +117,7 @@ test('the driver bindings match cuda.h: export names (_v2 where #defined), argum
   for (const [name, value] of Object.entries(DEVICE_ATTRIBUTE)) assert.equal(enumValue(text, `CU_DEVICE_ATTRIBUTE_${name}`), value, name);
   for (const [name, value] of Object.entries(FUNC_ATTRIBUTE)) assert.equal(enumValue(text, `CU_FUNC_ATTRIBUTE_${name}`), value, name);
   assert.equal(enumValue(text, 'CUDA_ERROR_OUT_OF_MEMORY'), CUDA_ERROR_OUT_OF_MEMORY);
+  assert.equal(enumValue(text, 'CU_SHAREDMEM_CARVEOUT_MAX_SHARED'), SHAREDMEM_CARVEOUT_MAX_SHARED);
   assert.equal(enumValue(text, 'CUDA_SUCCESS'), 0);
 });
 

@@ -47,8 +47,10 @@ __device__ __forceinline__ void kv_accumulate(float acc[D / 8][4], const store_t
  * atomics, and at the end the head's share of dK (scaled) and dV to dk_acc and dv_acc, where the heads of a KV
  * group meet (the caller zeroes the three and rounds them into dq, dk, dv). A block per query head rather than
  * per KV head: 4× the blocks under GQA 4, so the causally short and long key tiles even out over the SMs.
- * Dynamic shared memory: K, V, Q, dO tiles (64 × (D + 8) bf16 each), P/dS (64 × 72 bf16), lse, rowdot and
- * the query segments (64 each), sized by launch.ts's flashAttentionBackward.
+ * Dynamic shared memory: the K and V tiles (64 × (D + 8) bf16 each); two stages of the Q and dO tiles (the same
+ * size) with their lse, rowdot and query segments (64 each), so that the next query tile's copies (cp.async) are
+ * in flight while the warps work on this one; P/dS (64 × 72 bf16); the key segments (64): sized by launch.ts's
+ * flashAttentionBackward.
  */
 template <int D>
 __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_out, exact_t *dv_acc_out, const store_t *q, const store_t *k,
@@ -56,10 +58,11 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
     float scale, int window) {
   constexpr int LD = D + 8, LP = FA_BK + 8;
   extern __shared__ __align__(16) unsigned char smem_bytes[];
-  store_t *Ks = reinterpret_cast<store_t *>(smem_bytes), *Vs = Ks + FA_BK * LD, *Qs = Vs + FA_BK * LD, *dOs = Qs + FA_BQ * LD;
-  store_t *Ps = dOs + FA_BQ * LD;
-  float *lseS = reinterpret_cast<float *>(Ps + FA_BQ * LP), *rdS = lseS + FA_BQ;
-  int *segQ = reinterpret_cast<int *>(rdS + FA_BQ), *segK = segQ + FA_BQ;
+  store_t *const Ks = reinterpret_cast<store_t *>(smem_bytes), *const Vs = Ks + FA_BK * LD;
+  store_t *const QSt = Vs + FA_BK * LD, *const dOSt = QSt + 2 * FA_BQ * LD; // two stages each
+  store_t *const Ps = dOSt + 2 * FA_BQ * LD;
+  float *const lseSt = reinterpret_cast<float *>(Ps + FA_BQ * LP), *const rdSt = lseSt + 2 * FA_BQ; // two stages each
+  int *const segQSt = reinterpret_cast<int *>(rdSt + 2 * FA_BQ), *const segK = segQSt + 2 * FA_BQ;
   const int warp = threadIdx.x / WARP, lane = threadIdx.x % WARP, g = lane / 4, t = lane % 4;
   // grid (head, key tile, row): the first key tiles, which the most query tiles see, start first in every head
   const int h = blockIdx.x, b = blockIdx.z, kvh = h / (Hq / Hkv), j0 = blockIdx.y * FA_BK;
@@ -85,25 +88,40 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
   const int jLast = min(T, j0 + FA_BK) - 1;
   const int qFirst = (j0 / FA_BQ) * FA_BQ;
   const int qEnd = window > 0 ? min(T, jLast + window) : T;
-  for (int q0 = qFirst; q0 < qEnd; q0 += FA_BQ) {
-    __syncthreads(); // the previous tile's Q, dO and P/dS are read by now
-    // the tile's Q and dO by cp.async: every copy in flight at once, none through registers
+  // stage `st` ← the query tile from q0 by cp.async: Q and dO 16 bytes a copy (zeros past T), lse, rowdot and the
+  // segments a word a copy (past T: lse −inf, rowdot 0, segment −1, stored)
+  auto stage = [&](int st, int q0) {
     for (int e = threadIdx.x; e < FA_BQ * (D / 8); e += FA_WARPS * WARP) {
       const int row = e / (D / 8), col = 8 * (e % (D / 8)), i = q0 + row;
       const long long at = ((long long)b * T + (i < T ? i : 0)) * qs + (long long)h * D + col;
-      cp_async16(&Qs[row * LD + col], q + at, i < T);
-      cp_async16(&dOs[row * LD + col], dout + at, i < T);
+      cp_async16(&QSt[(st * FA_BQ + row) * LD + col], q + at, i < T);
+      cp_async16(&dOSt[(st * FA_BQ + row) * LD + col], dout + at, i < T);
     }
-    cp_async_commit();
     for (int e = threadIdx.x; e < FA_BQ; e += FA_WARPS * WARP) {
-      const int i = q0 + e;
-      const long long li = ((long long)b * Hq + h) * T + i;
-      lseS[e] = i < T ? (float)lse[li] : NEG_INF;
-      rdS[e] = i < T ? (float)rowdot[li] : 0.f;
-      segQ[e] = i < T ? seg[i] : -1;
+      const int i = q0 + e, at = st * FA_BQ + e;
+      if (i < T) {
+        const long long li = ((long long)b * Hq + h) * T + i;
+        cp_async4(reinterpret_cast<int *>(&lseSt[at]), reinterpret_cast<const int *>(&lse[li]));
+        cp_async4(reinterpret_cast<int *>(&rdSt[at]), reinterpret_cast<const int *>(&rowdot[li]));
+        cp_async4(&segQSt[at], seg + i);
+      } else {
+        lseSt[at] = NEG_INF;
+        rdSt[at] = 0.f;
+        segQSt[at] = -1;
+      }
     }
-    cp_async_wait<0>(); // this thread's copies have landed (and before the first tile, K's and V's)
+  };
+  stage(0, qFirst); // qFirst < qEnd: every key tile is seen by its own query tile
+  cp_async_commit();
+  for (int q0 = qFirst, it = 0; q0 < qEnd; q0 += FA_BQ, it++) {
+    const int cur = it & 1;
+    if (q0 + FA_BQ < qEnd) stage(cur ^ 1, q0 + FA_BQ); // the next tile, into the stage the last iteration used
+    cp_async_commit();
+    cp_async_wait<1>(); // this thread's copies of the current tile (and before the first, K's and V's) have landed
     __syncthreads();    // and every thread's
+    const store_t *const Qs = QSt + cur * FA_BQ * LD, *const dOs = dOSt + cur * FA_BQ * LD;
+    const float *const lseS = lseSt + cur * FA_BQ, *const rdS = rdSt + cur * FA_BQ;
+    const int *const segQ = segQSt + cur * FA_BQ;
 
     // S = Q·Kᵀ and dP = dO·Vᵀ for the warp's 16 queries × 64 keys
     float sp[FA_BK / 8][4], dp[FA_BK / 8][4];
@@ -196,6 +214,7 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
     __syncthreads();
     // dK += dSᵀ·Q
     kv_accumulate<D>(dk_acc, Ps, Qs, warp, lane);
+    __syncthreads(); // this stage's Q and P/dS are read: the next iteration refills the one, the one after this stage
   }
   // this head's dK (scaled) and dV for the block's keys, added where the group's heads meet
 #pragma unroll
