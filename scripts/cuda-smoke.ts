@@ -133,14 +133,19 @@ const gemmCheck = (m: number, nn: number, k: number, transA: boolean, transB: bo
   cu.memcpyHtoD(dB, b, stream);
   cu.memcpyHtoD(dR, r, stream);
   const g = resolveGemm({ m, n: nn, k, transA, transB, beta: addend ? 1 : 0 }, a.length, b.length, m * nn);
-  lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, dC, dA, dB, ws, wsBytes, stream, addend ? dR : dC);
+  const what = `cuBLASLt bf16 GEMM ${m}x${nn}x${k} transA=${transA} transB=${transB}${off ? `, operands ${o}-byte aligned` : ''}${addend ? ', + an addend, out of place' : ''}`;
+  if (!lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, dC, dA, dB, ws, wsBytes, stream, addend ? dR : dC)) {
+    // not a failure: the backend runs such a product on its fallback kernel (gemm_fallback.cu; test:gpu's gemm tests)
+    console.log(`NOTE ${what}: cuBLASLt has no algorithm for it; the backend would run it on gemm_fallback.cu`);
+    for (const p of [bA, bB, bC, bR]) cu.memFree(p);
+    return;
+  }
   const c = new Uint16Array(m * nn);
   cu.memcpyDtoH(c, dC, stream);
   cu.streamSynchronize(stream);
   const ref = addend ? bf16ToF32(r) : new Float32Array(m * nn);
   cpuGemm(ref, bf16ToF32(a), bf16ToF32(b), g, null);
-  report(`cuBLASLt bf16 GEMM ${m}x${nn}x${k} transA=${transA} transB=${transB}${off ? `, operands ${o}-byte aligned` : ''}${addend ? ', + an addend, out of place' : ''} vs CPU f32`,
-    maxRel(bf16ToF32(c), ref), 1e-2);
+  report(`${what} vs CPU f32`, maxRel(bf16ToF32(c), ref), 1e-2);
   for (const p of [bA, bB, bC, bR]) cu.memFree(p);
 };
 const gemmSafely = (...args: Parameters<typeof gemmCheck>): void => {
@@ -163,7 +168,7 @@ const [A, B, C] = [cu.memAlloc(S * S * 2), cu.memAlloc(S * S * 2), cu.memAlloc(S
 cu.memsetD8(A, 0x3c, S * S * 2, stream);
 cu.memsetD8(B, 0x3c, S * S * 2, stream);
 const g = resolveGemm({ m: S, n: S, k: S }, S * S, S * S, S * S);
-lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, C, A, B, ws, wsBytes, stream); // warm-up
+if (!lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, C, A, B, ws, wsBytes, stream)) throw new Error(`cuBLASLt has no algorithm for a bf16 GEMM of ${S}³`); // warm-up
 const reps = 10;
 cu.eventRecord(e0, stream);
 for (let r = 0; r < reps; r++) lt.matmul(g, { a: 'bf16', b: 'bf16', c: 'bf16' }, C, A, B, ws, wsBytes, stream);
