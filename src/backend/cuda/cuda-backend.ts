@@ -1,7 +1,8 @@
 // The CUDA backend: the Backend interface on the driver, NVRTC and cuBLASLt bindings. Buffers come from a
 // caching allocator (nothing reaches cuMemAlloc once a step's sizes have been seen); every kernel is a
 // .cu kernel launched through kernel-runtime.ts on one stream; GEMMs go to cuBLASLt (bf16·bf16 → bf16/f32
-// with f32 compute, f32 without TF32, f64) with a fixed workspace. download() is the only host sync.
+// with f32 compute, f32 without TF32, f64) with a fixed workspace, or to gemm_fallback.cu where cuBLASLt has no
+// algorithm for one. download() is the only host sync.
 import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
 import { cSpans, resolveGemm, type ResolvedGemm } from '../cpu/gemm.ts';
 import { bf16ToF32, DTYPE_BYTES, f16ToF32, f32ToBf16, f32ToF16, type DType, type HostData } from '../dtype.ts';
@@ -255,7 +256,7 @@ export class CudaBackend implements Backend {
     const a2 = as(A, run.a), b2 = as(B, run.b);
     let ran = true;
     this.timed(this.profiler && gemmLabel(g, run, add !== null),
-      () => { ran = this.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream, add?.ptr) !== false; });
+      () => { ran = this.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream, add?.ptr); });
     if (!ran) this.gemmFallback(g, c2, a2, b2, add ?? c2);
     if (c2 !== C) this.kernels.convert(C, c2, C.length);
     for (const t of temps) this.free(t);
