@@ -4,7 +4,7 @@
 // with f32 compute, f32 without TF32, f64) with a fixed workspace, or to gemm_fallback.cu where cuBLASLt has no
 // algorithm for one. download() is the only host sync.
 import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
-import { cSpans, resolveGemm, type ResolvedGemm } from '../cpu/gemm.ts';
+import { cSpans, resolveGemm } from '../cpu/gemm.ts';
 import { bf16ToF32, DTYPE_BYTES, f16ToF32, f32ToBf16, f32ToF16, type DType, type HostData } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
 import { CachingAllocator, type Block } from './allocator.ts';
@@ -21,7 +21,8 @@ import { nvrtcOptions } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
 import { DTYPE_CODE } from './kernel-table.ts';
 import * as L from './launch.ts';
-import { gemmRunTypes } from './gemm-plan.ts';
+import { gemmLabel, gemmRunTypes } from './gemm-plan.ts';
+import { runGemmFallback } from './gemm-fallback.ts';
 import { archFor, Nvrtc } from './nvrtc.ts';
 import { cudaProfileFromEnv, OpProfiler, type EventApi } from './op-profiler.ts';
 import { infoOnce } from '../../util/log.ts';
@@ -257,21 +258,9 @@ export class CudaBackend implements Backend {
     let ran = true;
     this.timed(this.profiler && gemmLabel(g, run, add !== null),
       () => { ran = this.lt.matmul(g, run, c2.ptr, a2.ptr, b2.ptr, this.workspace.ptr, GEMM_WORKSPACE_BYTES, this.stream, add?.ptr); });
-    if (!ran) this.gemmFallback(g, c2, a2, b2, add ?? c2);
+    if (!ran) runGemmFallback(this.kernels, g, c2, a2, b2, add ?? c2);
     if (c2 !== C) this.kernels.convert(C, c2, C.length);
     for (const t of temps) this.free(t);
-  }
-
-  /**
-   * A product cuBLASLt's heuristic has no algorithm for, by gemm_fallback.cu (slow, on CUDA cores; the operands
-   * already in their run types): said once per run, with the shape.
-   */
-  private gemmFallback(g: ResolvedGemm, c: CudaBuffer, a: CudaBuffer, b: CudaBuffer, addend: CudaBuffer): void {
-    infoOnce('gemm-fallback', `cuda backend: cuBLASLt has no algorithm for a ${a.dtype} GEMM of ${g.m}×${g.n}×${g.k} ` +
-      `(lda ${g.lda}, ldb ${g.ldb}, ldc ${g.ldc}, batch ${g.batch}); such products run on the fallback GEMM kernel (slower)`);
-    this.kernels.launch(c.dtype === a.dtype ? 'gemm_fallback' : 'gemm_fallback_exact', L.gemmFallback(g), [c, addend, a, b,
-      g.m, g.n, g.k, g.transA ? 1 : 0, g.transB ? 1 : 0, g.lda, g.ldb, g.ldc, BigInt(g.strideA), BigInt(g.strideB), BigInt(g.strideC),
-      g.batch, g.alpha, g.beta]);
   }
 
   add(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, n: number): void {
@@ -482,13 +471,6 @@ export class CudaBackend implements Backend {
     if (this.profiler && label !== null) this.profiler.around(label, op);
     else op();
   }
-}
-
-/** A GEMM's profile class: its m×n×k (row-major, after transposes), batch, and operand types. */
-function gemmLabel(g: ReturnType<typeof resolveGemm>, run: ReturnType<typeof gemmRunTypes>, outOfPlace: boolean): string {
-  const types = run.a === run.b ? `${run.a}→${run.c}` : `${run.a}·${run.b}→${run.c}`;
-  const added = g.beta === 0 ? '' : outOfPlace ? ' +addend' : ' +C';
-  return `gemm ${g.m}×${g.n}×${g.k}${g.batch > 1 ? ` ×${g.batch}` : ''}${g.transA ? ' Aᵀ' : ''}${g.transB ? ' Bᵀ' : ''} ${types}${added}`;
 }
 
 /** Host data as a typed array of the buffer's dtype (converted on the host, as the CPU backend's storeFloats does). */

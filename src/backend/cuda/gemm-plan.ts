@@ -89,3 +89,10 @@ export function gemmStagingBytes(a: GemmOperand, b: GemmOperand, c: GemmOperand)
   const width = (t: string): number => (t === 'f64' ? 8 : t === 'f32' ? 4 : 2);
   return ([[a, run.a], [b, run.b], [c, run.c]] as const).reduce((s, [op, t]) => s + (op.dtype === t ? 0 : op.length * width(t)), 0);
 }
+
+/** A GEMM's profile class: its m×n×k (row-major, after transposes), batch, and operand types. */
+export function gemmLabel(g: ResolvedGemm, run: LtRunTypes, outOfPlace: boolean): string {
+  const types = run.a === run.b ? `${run.a}→${run.c}` : `${run.a}·${run.b}→${run.c}`;
+  const added = g.beta === 0 ? '' : outOfPlace ? ' +addend' : ' +C';
+  return `gemm ${g.m}×${g.n}×${g.k}${g.batch > 1 ? ` ×${g.batch}` : ''}${g.transA ? ' Aᵀ' : ''}${g.transB ? ' Bᵀ' : ''} ${types}${added}`;
+}

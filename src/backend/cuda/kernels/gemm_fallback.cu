@@ -27,6 +27,19 @@ __device__ __forceinline__ void gf_store(T *p, long long i, real v) {
   else p[i] = (T)v;
 }
 
+/**
+ * tile[i][j] = op(X)(i0 + i, j0 + j) for the 16×16 tile of op(X) (rows × cols) at (i0, j0), zeros outside: X is
+ * stored as op(X) (row stride ldx), or as its transpose when `trans`. Thread (x, y) loads along X's rows (x walks
+ * the contiguous dimension) and stores where that element of op(X) goes.
+ */
+__device__ __forceinline__ void gf_tile(real tile[GF_TILE][GF_TILE + 1], const store_t *X, int ldx, int trans, int i0, int j0, int rows, int cols) {
+  const int x = threadIdx.x, y = threadIdx.y;
+  const int i = i0 + (trans ? x : y), j = j0 + (trans ? y : x);
+  const real v = i < rows && j < cols ? ld(X, trans ? (long long)j * ldx + i : (long long)i * ldx + j) : (real)0;
+  if (trans) tile[x][y] = v;
+  else tile[y][x] = v;
+}
+
 template <bool STORE, typename out_t>
 __device__ __forceinline__ void gemm_fallback_tile(out_t *c, const out_t *addend, const store_t *a, const store_t *b, int m, int n, int k,
     int transA, int transB, int lda, int ldb, int ldc, long long strideA, long long strideB, long long strideC, int batch, real alpha, real beta) {
@@ -40,20 +53,8 @@ __device__ __forceinline__ void gemm_fallback_tile(out_t *c, const out_t *addend
     const store_t *A = a + bt * strideA, *B = b + bt * strideB;
     real acc = 0;
     for (int k0 = 0; k0 < k; k0 += GF_TILE) {
-      if (!transA) { // A's rows are op(A)'s: x walks k
-        const int r = row0 + y, kk = k0 + x;
-        As[y][x] = r < m && kk < k ? ld(A, (long long)r * lda + kk) : (real)0;
-      } else { // A's rows are op(A)'s columns: x walks m
-        const int r = row0 + x, kk = k0 + y;
-        As[x][y] = r < m && kk < k ? ld(A, (long long)kk * lda + r) : (real)0;
-      }
-      if (!transB) { // B's rows are op(B)'s: x walks n
-        const int kk = k0 + y, q = col0 + x;
-        Bs[y][x] = kk < k && q < n ? ld(B, (long long)kk * ldb + q) : (real)0;
-      } else { // B's rows are op(B)'s columns: x walks k
-        const int kk = k0 + x, q = col0 + y;
-        Bs[x][y] = kk < k && q < n ? ld(B, (long long)q * ldb + kk) : (real)0;
-      }
+      gf_tile(As, A, lda, transA, row0, k0, m, k);
+      gf_tile(Bs, B, ldb, transB, k0, col0, k, n);
       __syncthreads();
 #pragma unroll
       for (int kk = 0; kk < GF_TILE; kk++) acc += As[y][kk] * Bs[kk][x];
