@@ -214,7 +214,7 @@ __device__ __forceinline__ void flash_backward(exact_t *dq_acc, exact_t *dk_acc_
     __syncthreads();
     // dK += dSᵀ·Q
     kv_accumulate<D>(dk_acc, Ps, Qs, warp, lane);
-    __syncthreads(); // this stage's Q and P/dS are read: the next iteration refills the one, the one after this stage
+    __syncthreads(); // every warp is done with this stage: the next iteration refills it before its own barrier
   }
   // this head's dK (scaled) and dV for the block's keys, added where the group's heads meet
 #pragma unroll
