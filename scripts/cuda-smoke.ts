@@ -11,6 +11,7 @@ import { CudaDriver } from '../src/backend/cuda/driver.ts';
 import { findCudaInclude } from '../src/backend/cuda/find-libs.ts';
 import { i64, ptr } from '../src/backend/cuda/kernel-args.ts';
 import { KernelCache } from '../src/backend/cuda/kernel-cache.ts';
+import { DEFAULT_SHARED_LIMIT } from '../src/backend/cuda/kernel-runtime.ts';
 import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../src/backend/cuda/kernel-source.ts';
 import { KERNELS } from '../src/backend/cuda/kernel-table.ts';
 import { elementwise, flashAttentionBackward, flashAttentionForward, type Launch } from '../src/backend/cuda/launch.ts';
@@ -99,7 +100,7 @@ for (const file of KERNEL_FILES) {
         resources.push(`${name} ${registers}${localBytes ? ` (${localBytes} B spilled)` : ''}`);
         const flash = flashLaunch(name);
         if (flash) { // the flash kernels' speed rests on two blocks an SM (their shared memory and registers allow it)
-          if (flash.sharedBytes > 48 * 1024) cu.setMaxDynamicShared(f, flash.sharedBytes);
+          if (flash.sharedBytes > DEFAULT_SHARED_LIMIT) cu.setMaxDynamicShared(f, flash.sharedBytes);
           occupancy.push(`${name} ${cu.blocksPerSM(f, flash.block.x, flash.sharedBytes)} (${flash.sharedBytes} B shared)`);
         }
       }

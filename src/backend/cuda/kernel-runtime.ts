@@ -18,7 +18,8 @@ export type KernelValue = CudaBuffer | null | number | bigint;
 /** A launch, or one computed from the variant's bytes per `real` (the attention kernels' shared memory). */
 export type Geometry = Launch | ((realBytes: number) => Launch);
 
-const DEFAULT_SHARED_LIMIT = 48 * 1024;
+/** The dynamic shared memory a launch may use without a cuFuncSetAttribute raising the function's limit. */
+export const DEFAULT_SHARED_LIMIT = 48 * 1024;
 
 export interface RuntimeDeps {
   driver: Pick<CudaDriver, 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch'>;
