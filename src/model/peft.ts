@@ -12,7 +12,7 @@ import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
 import { allocateLora, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
-import { loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
+import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
 import { targetedModules } from './peft-targets.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor } from './save.ts';
@@ -189,20 +189,35 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
     tensors[SCORE_SAVED_KEY] = bufferTensor(be, score.weight, [score.numLabels, cfg.hiddenSize]);
   }
   writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors, { format: 'pt' });
-  writeFileAtomic(path.join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter.spec, opts, seqCls), null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter.spec, opts, seqCls, adaptedModules(adapter)), null, 2) + '\n');
+}
+
+/**
+ * target_modules and layers_to_transform selecting exactly the adapter's modules, so that PEFT creates no module
+ * the file has no tensors for (it would warn "Found missing adapter keys" and train them on): the projections when
+ * every layer has all of them; those projections and the layers when some layers have none (an adapter loaded
+ * with layers_to_transform); else each module by its full name.
+ */
+export function adaptedModules(adapter: Pick<LoraAdapter, 'spec' | 'layers'>): { target_modules: string[]; layers_to_transform: number[] | null } {
+  const targets = [...adapter.spec.targets];
+  const has = adapter.layers.map((layer) => PROJECTIONS.filter((p) => layer[p] !== undefined));
+  const used = has.flatMap((projs, i) => (projs.length > 0 ? [i] : []));
+  const regular = used.every((i) => has[i]!.length === targets.length && targets.every((p) => has[i]!.includes(p)));
+  if (regular) return { target_modules: targets, layers_to_transform: used.length === has.length ? null : used };
+  return { target_modules: has.flatMap((projs, i) => projs.map((p) => hfModuleName(i, p))), layers_to_transform: null };
 }
 
 /** adapter_config.json with exactly the keys PEFT 0.21 writes for a LoRA adapter. */
-function peftConfig(spec: LoraSpec, opts: SaveAdapterOptions, seqCls: boolean): Record<string, unknown> {
+function peftConfig(spec: LoraSpec, opts: SaveAdapterOptions, seqCls: boolean, modules: ReturnType<typeof adaptedModules>): Record<string, unknown> {
   return {
     alora_invocation_tokens: null, alpha_pattern: {}, arrow_config: null, auto_mapping: null,
     base_model_name_or_path: opts.baseModel, bias: 'none', corda_config: null, ensure_weight_tying: false,
     eva_config: null, exclude_modules: null, fan_in_fan_out: false, inference_mode: true, init_lora_weights: true,
-    kasa_config: null, layer_replication: null, layers_pattern: null, layers_to_transform: null, loftq_config: {},
+    kasa_config: null, layer_replication: null, layers_pattern: null, layers_to_transform: modules.layers_to_transform, loftq_config: {},
     lora_alpha: spec.alpha, lora_bias: false, lora_dropout: spec.dropout, lora_ga_config: null,
     megatron_config: null, megatron_core: 'megatron.core', modules_to_save: seqCls ? ['classifier', 'score'] : null,
     monteclora_config: null, peft_type: 'LORA', peft_version: '0.21.0', qalora_group_size: 16, r: spec.r,
-    rank_pattern: {}, revision: null, target_modules: [...spec.targets], target_parameters: null,
+    rank_pattern: {}, revision: null, target_modules: modules.target_modules, target_parameters: null,
     task_type: opts.taskType, trainable_token_indices: null, use_bdlora: null, use_dora: false, use_qalora: false,
     use_rslora: spec.useRslora, velora_config: null,
   };

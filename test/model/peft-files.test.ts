@@ -6,11 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
 import { loadModel } from '../../src/model/mistral.ts';
-import { createAdapter, loadAdapter, saveAdapter } from '../../src/model/peft.ts';
-import { SafetensorsFile } from '../../src/model/safetensors.ts';
+import { createAdapter, loadAdapter, readAdapterInfo, saveAdapter } from '../../src/model/peft.ts';
+import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 import { PROJECTIONS } from '../../src/model/weights.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { relErr, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-peft-'));
 const keysOf = (file: string): string[] => {
@@ -74,4 +75,33 @@ test('adapters we cannot apply are refused with the key that says why', () => {
   }
   const model = loadModel(TINY_BASE, { backend: testBackend() });
   assert.throws(() => loadAdapter(model, tmp(), { trainable: false }), /adapter_config\.json/);
+});
+
+test('an adapter covering part of the model is saved with a config selecting exactly its modules (no missing keys in PEFT)', () => {
+  const backend = testBackend();
+  const src = path.join(TINY, 'adapter_step1'); // all seven projections in both layers
+  const st = SafetensorsFile.open(path.join(src, 'adapter_model.safetensors'));
+  const tensors = Object.fromEntries(st.names().map((n) => [n, { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  const cases: Array<[string, (name: string) => boolean, Record<string, unknown>, { target_modules: string[]; layers_to_transform: number[] | null }]> = [
+    ['layer 1 only', (n) => n.includes('.layers.1.'), { layers_to_transform: [1] }, { target_modules: [...PROJECTIONS], layers_to_transform: [1] }],
+    ['q_proj in layer 0, q and v in layer 1', (n) => n.includes('q_proj') || (n.includes('.layers.1.') && n.includes('v_proj')), { target_modules: ['q_proj', 'v_proj'] },
+      { target_modules: ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.q_proj', 'model.layers.1.self_attn.v_proj'], layers_to_transform: null }],
+  ];
+  for (const [what, keep, changes, want] of cases) {
+    const dir = tmp();
+    writeSafetensors(path.join(dir, 'adapter_model.safetensors'), Object.fromEntries(Object.entries(tensors).filter(([n]) => keep(n))), { format: 'pt' });
+    fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...json(path.join(src, 'adapter_config.json')), ...changes }));
+    const model = loadModel(TINY_BASE, { backend });
+    const loaded = captureStderr(() => loadAdapter(model, dir, { trainable: false }));
+    assert.match(loaded.stderr, what === 'layer 1 only' ? /^$/ : /1 LoRA module\(s\)/, what); // layer 0's v_proj selected, absent: PEFT warns too
+    const out = tmp();
+    saveAdapter(model, out, { taskType: 'CAUSAL_LM', baseModel: 'tiny' });
+    const cfg = json(path.join(out, 'adapter_config.json'));
+    assert.deepEqual({ target_modules: cfg.target_modules, layers_to_transform: cfg.layers_to_transform }, want, what);
+    const again = captureStderr(() => readAdapterInfo(out, 2));
+    assert.equal(again.stderr, '', `${what}: the saved config selects no module without tensors`);
+    assert.deepEqual(again.result.layers.map((s) => [...s].sort()), loaded.result.layers.map((s) => [...s].sort()), what);
+    assert.deepEqual(keysOf(path.join(out, 'adapter_model.safetensors')), Object.keys(tensors).filter(keep).sort(), what);
+  }
 });
