@@ -11,7 +11,6 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { BUNDLED_TOKENIZER_DIR } from '../tokenizer/load.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
@@ -64,18 +63,10 @@ export function exportRun(opts: ExportOptions): ExportResult {
   const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
   loadAdapter(model, source, { trainable: false });
   mergeLora(model);
-  const hasTokenizer = fs.existsSync(path.join(base, 'tokenizer.json'));
-  const bundledFits = !hasTokenizer && model.cfg.vocabSize === 32000;
-  saveModelFolder(model, opts.out, {
+  saveModelFolder(model, opts.out, { // with the tokenizer it was trained with (the bundled one for a folder without)
     sourceDir: base, head: classification ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
     dtype: fileDtype,
   });
-  if (bundledFits) {
-    // the model was trained with the bundled Mistral tokenizer: ship it with the merged model
-    for (const f of fs.readdirSync(BUNDLED_TOKENIZER_DIR)) {
-      if (f.startsWith('tokenizer')) copyRegularFile(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(opts.out, f));
-    }
-  }
   model.releaseActivations();
   return { kind: 'merged', files: fs.readdirSync(opts.out).sort() };
 }

@@ -1,8 +1,8 @@
 // Writes a model as an HF model folder that transformers loads unchanged: config.json,
-// model.safetensors (or shards + model.safetensors.index.json above a size), generation_config.json,
-// and the tokenizer files of the source folder. Each tensor is written in its buffer's dtype (bf16
-// weights as BF16, f32 as F32; f64 buffers of gradient checks as F32), or in the one dtype asked for
-// (a merged export: the base model's).
+// model.safetensors (or shards + model.safetensors.index.json above a size), generation_config.json
+// (the source folder's, else one from config.json), and the tokenizer files the model was trained with
+// (save-tokenizer.ts). Each tensor is written in its buffer's dtype (bf16 weights as BF16, f32 as F32;
+// f64 buffers of gradient checks as F32), or in the one dtype asked for (a merged export: the base model's).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
@@ -10,15 +10,14 @@ import { f32ToBf16 } from '../backend/dtype.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
+import { writeTokenizerFiles } from './save-tokenizer.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import { PROJECTIONS } from './weights.ts';
 
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model'];
-
 export interface SaveModelOptions {
-  /** The folder the model came from: its config.json is the base of ours, its tokenizer files are copied. */
+  /** The folder the model came from (null: random weights): its config.json is the base of ours, its generation_config.json and tokenizer files are copied. */
   sourceDir: string | null;
   /** Shard size limit in bytes (default 5 GB, as transformers). */
   maxShardBytes?: number;
@@ -103,16 +102,31 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   if (shards.length > 1) {
     writeFileAtomic(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2) + '\n');
   }
-  writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(hfConfig(model, opts), null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'config.json'), hfJson(hfConfig(model, opts)));
   const cfg = model.cfg;
-  const gen = { _from_model_config: true, bos_token_id: cfg.bosTokenId, eos_token_id: cfg.eosTokenIds.length === 1 ? cfg.eosTokenIds[0] : cfg.eosTokenIds, ...(cfg.padTokenId !== null ? { pad_token_id: cfg.padTokenId } : {}) };
-  writeFileAtomic(path.join(dir, 'generation_config.json'), JSON.stringify(gen, null, 2) + '\n');
-  if (opts.sourceDir) {
-    for (const f of TOKENIZER_FILES) {
-      const src = path.join(opts.sourceDir, f);
-      if (fs.existsSync(src)) copyRegularFile(src, path.join(dir, f));
-    }
+  // the source's generation settings (extra stop tokens, sampling defaults) are kept, as transformers' save does
+  const sourceGen = opts.sourceDir ? path.join(opts.sourceDir, 'generation_config.json') : null;
+  if (sourceGen && fs.existsSync(sourceGen)) copyRegularFile(sourceGen, path.join(dir, 'generation_config.json'));
+  else {
+    const gen = { _from_model_config: true, bos_token_id: cfg.bosTokenId, eos_token_id: eosValue(cfg.eosTokenIds), ...(cfg.padTokenId !== null ? { pad_token_id: cfg.padTokenId } : {}) };
+    writeFileAtomic(path.join(dir, 'generation_config.json'), hfJson(gen));
   }
+  writeTokenizerFiles(dir, { sourceDir: opts.sourceDir, vocabSize: cfg.vocabSize, padTokenId: opts.head === 'classification' ? classificationPadId(cfg) : null });
+}
+
+/** eos_token_id as HF writes it: one id, a list of several, or null (transformers' generate fails on []). */
+function eosValue(ids: readonly number[]): number | number[] | null {
+  return ids.length === 0 ? null : ids.length === 1 ? ids[0]! : [...ids];
+}
+
+/** config.json keys that MistralConfig types as float (transformers 5 validates the types strictly). */
+const FLOAT_KEYS = new Set(['rms_norm_eps', 'initializer_range', 'rope_theta', 'attention_dropout', 'factor']);
+
+/** JSON as Python's json module writes an HF config: a float key's whole-number value as 10000.0, not 10000. */
+export function hfJson(doc: Record<string, unknown>): string {
+  const mark = '\u0000float:';
+  const text = JSON.stringify(doc, (key, v: unknown) => (FLOAT_KEYS.has(key) && typeof v === 'number' && Number.isInteger(v) ? `${mark}${v}` : v), 2);
+  return text.replace(/"\\u0000float:(-?\d+)"/g, '$1.0') + '\n';
 }
 
 /** config.json: the source's (so unknown keys survive) with our values for what we know, the weights' dtype. */
@@ -131,7 +145,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, num_key_value_heads: c.numKvHeads, head_dim: c.headDim,
     hidden_act: 'silu', rms_norm_eps: c.rmsNormEps, sliding_window: c.slidingWindow, tie_word_embeddings: c.tieWordEmbeddings,
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
-    eos_token_id: c.eosTokenIds.length === 1 ? c.eosTokenIds[0] : c.eosTokenIds,
+    eos_token_id: eosValue(c.eosTokenIds),
     pad_token_id: opts.head === 'classification' ? classificationPadId(c) : c.padTokenId,
     dtype: (opts.dtype ?? fileDType(model.weights.embed)) === 'bf16' ? 'bfloat16' : 'float32',
   };

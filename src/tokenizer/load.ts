@@ -10,7 +10,7 @@ import { FastEngine } from './fast/engine.ts';
 import { compileFastSpec } from './fast/spec.ts';
 import { HfEngine } from './hf-engine.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { EMPTY_CONFIG, readTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
+import { readFolderTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
 import { readTokenizerJson, type TokenizerJson } from './tokenizer-json.ts';
 import { LoadedTokenizer } from './tokenizer.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
@@ -55,8 +55,7 @@ export function loadTokenizer(dir?: string, opts: LoadTokenizerOptions = {}): Lo
 function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const file = path.join(folder, 'tokenizer.json');
   const json = readTokenizerJson(file);
-  const configFile = path.join(folder, 'tokenizer_config.json');
-  const config = fs.existsSync(configFile) ? readTokenizerConfig(configFile) : EMPTY_CONFIG;
+  const config = readFolderTokenizerConfig(folder);
   const vocab = buildVocab(json, file);
   const engine = pickEngine(json, config, vocab, file, choice);
   return new LoadedTokenizer({ json, config, vocab, engine, file });

@@ -1,7 +1,12 @@
 // An HF tokenizer_config.json: the special tokens (bos/eos/pad/unk), the chat template and the decode
 // options this toolkit uses. Optional: a folder without one gets EMPTY_CONFIG. Errors name file and key.
+// A folder's chat_template.jinja (transformers ≥ 4.50 saves the template there) is read before the key, as
+// transformers does.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { readRegularFile } from '../util/regular-file.ts';
 
 export interface TokenizerConfig {
   bosToken: string | null;
@@ -11,6 +16,8 @@ export interface TokenizerConfig {
   additionalSpecialTokens: string[];
   /** The Jinja chat template, or null to use the default Mistral one. */
   chatTemplate: string | null;
+  /** Where the template was read from, for messages ("…/tokenizer_config.json: chat_template", "…/chat_template.jinja"). */
+  chatTemplateSource: string | null;
   /**
    * HF's clean_up_tokenization_spaces (" ." → "." and so on when decoding). Defaults to false here, as in
    * current transformers, because it breaks round trips; @huggingface/tokenizers defaults it to true.
@@ -29,6 +36,7 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   unkToken: null,
   additionalSpecialTokens: [],
   chatTemplate: null,
+  chatTemplateSource: null,
   cleanUpTokenizationSpaces: false,
   source: 'none',
   raw: {},
@@ -36,6 +44,15 @@ export const EMPTY_CONFIG: TokenizerConfig = {
 
 export function readTokenizerConfig(file: string): TokenizerConfig {
   return parseTokenizerConfig(readJsonFile(file), file);
+}
+
+/** The tokenizer config of a model folder: its tokenizer_config.json (or none), its chat_template.jinja first. */
+export function readFolderTokenizerConfig(folder: string): TokenizerConfig {
+  const file = path.join(folder, 'tokenizer_config.json');
+  const config = fs.existsSync(file) ? readTokenizerConfig(file) : EMPTY_CONFIG;
+  const jinja = path.join(folder, 'chat_template.jinja');
+  if (!fs.existsSync(jinja)) return config;
+  return { ...config, chatTemplate: readRegularFile(jinja).toString('utf8'), chatTemplateSource: jinja };
 }
 
 export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfig {
@@ -52,6 +69,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     unkToken: token('unk_token'),
     additionalSpecialTokens: extra.map((t, i) => tokenContent(t, `${file}: additional_special_tokens[${i}]`)).filter((t): t is string => t !== null),
     chatTemplate: chatTemplate(doc['chat_template'], `${file}: chat_template`),
+    chatTemplateSource: doc['chat_template'] == null ? null : `${file}: chat_template`,
     cleanUpTokenizationSpaces: cleanUp,
     source: file,
     raw: doc,

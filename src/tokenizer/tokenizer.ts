@@ -56,7 +56,7 @@ export class LoadedTokenizer implements Tokenizer {
     this.template = new ChatTemplate(cfg.chatTemplate, {
       bosToken: this.bosId === null ? '' : this.vocab.idToToken[this.bosId]!,
       eosToken: this.eosId === null ? '' : this.vocab.idToToken[this.eosId]!,
-      source: cfg.chatTemplate === null ? 'default chat template' : `${cfg.source}: chat_template`,
+      source: cfg.chatTemplateSource ?? 'default chat template',
     });
   }
 

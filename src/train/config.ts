@@ -98,7 +98,7 @@ export function requireModelFolder(cfg: Pick<TrainConfig, 'model'>, what: string
   return dir;
 }
 
-/** The model in words, for reports and adapter metadata: its folder, or "random (CONFIG)". */
+/** The model in words, for reports: its folder, or "random (CONFIG)". */
 export function modelName(cfg: Pick<TrainConfig, 'model'>): string {
   if (typeof cfg.model === 'string') return cfg.model;
   return `random (${typeof cfg.model.config === 'string' ? cfg.model.config : 'inline config'})`;

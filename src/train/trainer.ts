@@ -13,7 +13,7 @@ import { Progress } from '../util/progress.ts';
 import { maxOf } from '../util/reduce.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
-import { configToYaml, modelFolder, modelName, type TrainConfig } from './config.ts';
+import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { stepFlops } from './flops.ts';
 import { writeReport } from './report.ts';
@@ -103,7 +103,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
 
   const saveTo = (name: string): void => {
     dir.writeFolder(name, (tmp) => {
-      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelName(cfg) });
+      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg) }); // null for random weights: no folder to load
       else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
     });
   };

@@ -67,6 +67,8 @@ test('train with a random 32000-vocabulary model on the CPU: the bundled tokeniz
   assert.equal(rows.length, 2);
   for (const row of rows) assert.ok(Number.isFinite(row.loss) && row.loss > 9 && row.loss < 11.5, `loss ${row.loss} ≈ ln 32000`);
   assert.ok(fs.existsSync(path.join(out, 'adapter', 'adapter_model.safetensors')));
+  const adapterConfig = JSON.parse(fs.readFileSync(path.join(out, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(adapterConfig.base_model_name_or_path, null, 'no base folder to name (PEFT would look a made-up name up on the hub)');
   const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as { model: string };
   assert.equal(report.model, 'random (inline config)');
   // the adapter exports as it is; a merge needs base weights, which a random run never had

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../../tokenizer/chat-template.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
-import { EMPTY_CONFIG, readTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
+import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
 import { UserError } from '../../util/errors.ts';
@@ -38,8 +38,7 @@ function mergePairs(merges: unknown, file: string): Array<[string, string]> {
 export function tokenizerMetadata(folder: string, vocabSize: number): Map<string, GgufValue> {
   const file = path.join(folder, 'tokenizer.json');
   const json = readTokenizerJson(file);
-  const configFile = path.join(folder, 'tokenizer_config.json');
-  const config = fs.existsSync(configFile) ? readTokenizerConfig(configFile) : EMPTY_CONFIG;
+  const config = readFolderTokenizerConfig(folder); // its chat_template.jinja first, as transformers
   if (json.model['type'] !== 'BPE' || json.model['byte_fallback'] !== true) {
     throw new UserError('a GGUF export writes llama.cpp\'s SentencePiece tokenizer, which needs a BPE model with byte_fallback (as Mistral\'s)', `${file}: model`);
   }

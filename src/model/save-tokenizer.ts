@@ -1,0 +1,101 @@
+// The tokenizer files of a model folder we write (a merged export, a fully trained model): those of the tokenizer
+// the model was trained with — the source folder's own (tokenizer.json), else the bundled Mistral tokenizer when
+// the vocabulary is its 32000 (as loadTokenizer and a random model's run pick), else whatever tokenizer files the
+// source has — so that transformers' AutoTokenizer and apply_chat_template give what training saw:
+// - the chat template travels: chat_template.jinja (transformers ≥ 4.50 writes it, and reads it before the
+//   tokenizer_config.json key) is copied, and where the folder has no template at all, the built-in one that
+//   training used is written into tokenizer_config.json (transformers 5 has no default template);
+// - a classification export's pad token (config.json's pad_token_id) is named in tokenizer_config.json when it
+//   names none, or HF's padding refuses batches.
+// tokenizer_config.json is edited as text (keys added, a null replaced), never re-serialised: Mistral's holds
+// model_max_length 1000000000000000019884624838656, which a JSON.parse round trip would turn into a float.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_CHAT_TEMPLATE } from '../tokenizer/chat-template.ts';
+import { BUNDLED_TOKENIZER_DIR } from '../tokenizer/load.ts';
+import { readFolderTokenizerConfig } from '../tokenizer/tokenizer-config.ts';
+import { readTokenizerJson } from '../tokenizer/tokenizer-json.ts';
+import { buildVocab } from '../tokenizer/vocab.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { isRecord } from '../util/json-file.ts';
+import { copyRegularFile, readRegularFile } from '../util/regular-file.ts';
+
+/** The files of an HF tokenizer that a model folder carries (those present are copied). */
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model', 'added_tokens.json', 'chat_template.jinja', 'chat_template.json'];
+
+const BUNDLED_VOCAB_SIZE = 32000;
+
+/** The folder whose tokenizer files a model of `vocabSize` rows from `sourceDir` (null: random weights) was trained with. */
+export function trainedTokenizerFolder(sourceDir: string | null, vocabSize: number): string | null {
+  if (sourceDir !== null && fs.existsSync(path.join(sourceDir, 'tokenizer.json'))) return sourceDir;
+  if (vocabSize === BUNDLED_VOCAB_SIZE) return BUNDLED_TOKENIZER_DIR;
+  return sourceDir;
+}
+
+export interface TokenizerFileOptions {
+  /** The model folder the weights came from (null: random weights). */
+  sourceDir: string | null;
+  vocabSize: number;
+  /** A classification export's pad_token_id, to be named as tokenizer_config.json's pad_token; else null. */
+  padTokenId: number | null;
+}
+
+/** Copies the trained-with tokenizer's files into `dir`, with the chat template and pad token completed. */
+export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): void {
+  const from = trainedTokenizerFolder(opts.sourceDir, opts.vocabSize);
+  if (from === null) return;
+  for (const f of TOKENIZER_FILES) {
+    const src = path.join(from, f);
+    if (fs.existsSync(src)) copyRegularFile(src, path.join(dir, f));
+  }
+  const tokenizerJson = path.join(dir, 'tokenizer.json');
+  if (!fs.existsSync(tokenizerJson)) return; // not a tokenizer of ours (training read pre-tokenized data)
+  const configFile = path.join(dir, 'tokenizer_config.json');
+  const config = readFolderTokenizerConfig(dir);
+  const add: Record<string, string> = {};
+  if (config.chatTemplate === null) add.chat_template = DEFAULT_CHAT_TEMPLATE;
+  if (opts.padTokenId !== null && config.padToken === null) {
+    const json = readTokenizerJson(tokenizerJson);
+    const token = buildVocab(json, tokenizerJson).idToToken[opts.padTokenId];
+    if (token !== undefined) add.pad_token = token;
+  }
+  if (Object.keys(add).length === 0) return;
+  const text = fs.existsSync(configFile) ? readRegularFile(configFile).toString('utf8') : '{}\n';
+  writeFileAtomic(configFile, withJsonKeys(text, add, configFile));
+  const mapFile = path.join(dir, 'special_tokens_map.json');
+  if (add.pad_token !== undefined && fs.existsSync(mapFile)) { // transformers lets this file's keys win
+    const map = readRegularFile(mapFile).toString('utf8');
+    const doc: unknown = JSON.parse(map);
+    if (isRecord(doc) && doc.pad_token == null) writeFileAtomic(mapFile, withJsonKeys(map, { pad_token: add.pad_token }, mapFile));
+  }
+}
+
+/**
+ * The JSON object `text` with top-level string `values` set, edited as text: a key present with null is
+ * replaced, an absent one appended. Every other value is checked to read back unchanged.
+ */
+export function withJsonKeys(text: string, values: Record<string, string>, file: string): string {
+  const before: unknown = JSON.parse(text);
+  if (!isRecord(before)) throw new Error(`${file}: not a JSON object`);
+  let out = text;
+  for (const [key, value] of Object.entries(values)) {
+    const literal = JSON.stringify(value);
+    if (key in before) {
+      if (before[key] !== null) throw new Error(`${file}: "${key}" is set already`);
+      const at = new RegExp(`("${key}"\\s*:\\s*)null`);
+      out = out.replace(at, (_, head: string) => head + literal);
+    } else {
+      const close = out.lastIndexOf('}');
+      const empty = Object.keys(before).length === 0 && !out.slice(0, close).includes('"');
+      const entry = `${JSON.stringify(key)}: ${literal}`;
+      out = empty ? `${out.slice(0, close)}  ${entry}\n${out.slice(close)}` : `${out.slice(0, close).trimEnd()},\n  ${entry}\n${out.slice(close)}`;
+      before[key] = null; // a second key appended after this one follows it
+    }
+  }
+  const after: unknown = JSON.parse(out);
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  const same = isRecord(after) && Object.keys(parsed).every((k) => k in values || JSON.stringify(after[k]) === JSON.stringify(parsed[k]))
+    && Object.entries(values).every(([k, v]) => after[k] === v);
+  if (!same) throw new Error(`${file}: setting ${Object.keys(values).join(', ')} as text changed other values`);
+  return out;
+}

@@ -1,0 +1,113 @@
+// What a model folder we write carries besides its weights, so that transformers behaves as training did: the
+// tokenizer the model was trained with (its own, or the bundled one), the chat template (the folder's
+// chat_template.jinja first, as transformers reads it; the built-in one written out where the folder has none), a
+// classification export's pad token, the source's generation_config.json as it was, eos_token_id null rather than
+// [], and float keys written as floats (transformers 5 types MistralConfig strictly).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { createBackend } from '../../src/backend/select.ts';
+import { loadConfig } from '../../src/model/config.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { initRandomModel } from '../../src/model/random-init.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
+import { withJsonKeys } from '../../src/model/save-tokenizer.ts';
+import { DEFAULT_CHAT_TEMPLATE } from '../../src/tokenizer/chat-template.ts';
+import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+
+const backend = createBackend('cpu');
+const TINY_MODEL = path.resolve('models', 'mistral-tune-tiny');
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-save-tok-'));
+const read = (f: string): string => fs.readFileSync(f, 'utf8');
+const json = (f: string): Record<string, unknown> => JSON.parse(read(f)) as Record<string, unknown>;
+const chat = [{ role: 'user' as const, content: 'Capital of Peru?' }, { role: 'assistant' as const, content: 'Lima.' }];
+
+/** A copy of the bundled tiny model (weights linked), with some files replaced (null: removed). */
+function tinyWith(files: Record<string, string | null>): string {
+  const dir = tmp();
+  for (const f of fs.readdirSync(TINY_MODEL)) {
+    if (f === 'model.safetensors') fs.symlinkSync(path.join(TINY_MODEL, f), path.join(dir, f));
+    else if (fs.statSync(path.join(TINY_MODEL, f)).isFile()) fs.copyFileSync(path.join(TINY_MODEL, f), path.join(dir, f));
+  }
+  for (const [f, text] of Object.entries(files)) {
+    if (text === null) fs.rmSync(path.join(dir, f));
+    else fs.writeFileSync(path.join(dir, f), text);
+  }
+  return dir;
+}
+
+function saved(src: string, head: 'causal' | 'classification' = 'causal'): string {
+  const model = loadModel(src, { backend });
+  if (head === 'classification') model.setScoreHead(backend.alloc('f32', 2 * model.cfg.hiddenSize), false);
+  const out = path.join(tmp(), 'out');
+  captureStderr(() => saveModelFolder(model, out, { sourceDir: src, head, labels: head === 'classification' ? ['no', 'yes'] : null }));
+  return out;
+}
+
+test('withJsonKeys edits JSON as text: huge integers and every other value unchanged, a null replaced, a key appended', () => {
+  const text = '{\n  "model_max_length": 1000000000000000019884624838656,\n  "pad_token": null,\n  "x": {"pad_token": 1}\n}\n';
+  const out = withJsonKeys(text, { pad_token: '</s>', chat_template: '{{ "$&" }}' }, 'tokenizer_config.json');
+  assert.match(out, /"model_max_length": 1000000000000000019884624838656,/);
+  const doc = JSON.parse(out) as Record<string, unknown>;
+  assert.deepEqual(doc, { model_max_length: 1e30, pad_token: '</s>', x: { pad_token: 1 }, chat_template: '{{ "$&" }}' });
+  assert.deepEqual(JSON.parse(withJsonKeys('{}', { a: 'b', c: 'd' }, 'f')), { a: 'b', c: 'd' });
+  assert.throws(() => withJsonKeys('{"pad_token": "<pad>"}', { pad_token: '</s>' }, 'f'), /"pad_token" is set already/);
+});
+
+test('a folder without a chat template: the built-in one training used is written into tokenizer_config.json, the rest kept', () => {
+  const out = saved(TINY_MODEL);
+  const before = json(path.join(TINY_MODEL, 'tokenizer_config.json')), after = json(path.join(out, 'tokenizer_config.json'));
+  assert.equal(before.chat_template, undefined);
+  assert.equal(after.chat_template, DEFAULT_CHAT_TEMPLATE);
+  assert.deepEqual({ ...after, chat_template: undefined }, { ...before, chat_template: undefined });
+  for (const f of ['tokenizer.json', 'generation_config.json']) assert.equal(read(path.join(out, f)), read(path.join(TINY_MODEL, f)), f);
+  const ours = captureStderr(() => loadTokenizer(TINY_MODEL)).result, theirs = captureStderr(() => loadTokenizer(out)).result;
+  assert.equal(theirs.applyChatTemplate(chat), ours.applyChatTemplate(chat));
+  assert.equal(theirs.usesDefaultChatTemplate, false, 'the exported folder names its template');
+});
+
+test('chat_template.jinja is the template (before tokenizer_config.json\'s key, as transformers) and travels with the model', () => {
+  const jinja = '{% for m in messages %}<<{{ m.role }}>>{{ m.content }}{% endfor %}';
+  const src = tinyWith({ 'chat_template.jinja': jinja });
+  const tok = captureStderr(() => loadTokenizer(src)).result;
+  assert.equal(tok.applyChatTemplate(chat), '<<user>>Capital of Peru?<<assistant>>Lima.');
+  const out = saved(src);
+  assert.equal(read(path.join(out, 'chat_template.jinja')), jinja);
+  assert.equal(read(path.join(out, 'tokenizer_config.json')), read(path.join(src, 'tokenizer_config.json')), 'nothing added');
+});
+
+test('the source\'s generation_config.json is kept as it is (stop tokens, sampling defaults)', () => {
+  const gen = '{\n  "bos_token_id": 1,\n  "eos_token_id": [2, 7],\n  "do_sample": true,\n  "temperature": 0.7\n}\n';
+  const out = saved(tinyWith({ 'generation_config.json': gen }));
+  assert.equal(read(path.join(out, 'generation_config.json')), gen);
+});
+
+test('a classification export names its pad token (the EOS) in tokenizer_config.json and special_tokens_map.json', () => {
+  const src = tinyWith({ 'special_tokens_map.json': '{"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}' });
+  const out = saved(src, 'classification');
+  assert.equal(json(path.join(out, 'config.json')).pad_token_id, 2);
+  assert.equal(json(path.join(out, 'tokenizer_config.json')).pad_token, '</s>');
+  assert.equal(json(path.join(out, 'special_tokens_map.json')).pad_token, '</s>');
+  assert.equal(captureStderr(() => loadTokenizer(out)).result.padId, 2);
+});
+
+test('eos_token_id null stays null (transformers\' generate fails on []), float keys are written as floats', () => {
+  const cfg = json(path.join(TINY_MODEL, 'config.json'));
+  const src = tinyWith({ 'config.json': JSON.stringify({ ...cfg, eos_token_id: null, rope_theta: 10000, rms_norm_eps: 1e-6 }), 'generation_config.json': null });
+  const out = saved(src);
+  assert.equal(json(path.join(out, 'config.json')).eos_token_id, null);
+  assert.equal(json(path.join(out, 'generation_config.json')).eos_token_id, null);
+  assert.match(read(path.join(out, 'config.json')), /"rope_theta": 10000\.0\n/);
+  assert.match(read(path.join(out, 'config.json')), /"rms_norm_eps": 0\.000001,/);
+});
+
+test('random weights at vocabulary 32000 are saved with the bundled tokenizer they were trained with', () => {
+  const model = initRandomModel(backend, loadConfig(TINY_MODEL), { seed: 1, std: 0.02, dtype: 'f32' });
+  const out = path.join(tmp(), 'out');
+  saveModelFolder(model, out, { sourceDir: null, head: 'causal' });
+  assert.equal(read(path.join(out, 'tokenizer.json')), read(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json')));
+  assert.equal(json(path.join(out, 'tokenizer_config.json')).chat_template, DEFAULT_CHAT_TEMPLATE);
+});
