@@ -89,18 +89,19 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   }
   const names = shards.length === 1 ? ['model.safetensors'] : shards.map((_, i) => `model-${String(i + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`);
   const weightMap: Record<string, string> = {};
-  let total = 0;
+  let total = 0, parameters = 0;
   shards.forEach((shard, i) => {
     const out: Record<string, TensorToWrite> = {};
     for (const [name, shape, buf] of shard) {
       out[name] = bufferTensor(be, buf, shape, as(buf));
       weightMap[name] = names[i]!;
       total += savedBytes(buf, as(buf));
+      parameters += buf.length;
     }
     writeSafetensors(path.join(dir, names[i]!), out, { format: 'pt' });
   });
   if (shards.length > 1) {
-    writeFileAtomic(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2) + '\n');
+    writeFileAtomic(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_parameters: parameters, total_size: total }, weight_map: weightMap }, null, 2) + '\n');
   }
   writeFileAtomic(path.join(dir, 'config.json'), hfJson(hfConfig(model, opts)));
   const cfg = model.cfg;

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { assertSameArithmetic, test, testBackend, tol } from '../backend/device.ts';
 import { exportRun } from '../../src/export/export.ts';
 import { collate } from '../../src/data/batch.ts';
+import { loadConfig, parameterCount } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
@@ -72,8 +73,10 @@ test('a merged causal LM (single file and sharded) has the logits of base + adap
 
   const sharded = path.join(tmp(), 'sharded');
   exportRun({ run, out: sharded, merge: true, best: false, backend, maxShardBytes: 100_000 });
-  const index = JSON.parse(fs.readFileSync(path.join(sharded, 'model.safetensors.index.json'), 'utf8')) as { weight_map: Record<string, string>; metadata: { total_size: number } };
+  const index = JSON.parse(fs.readFileSync(path.join(sharded, 'model.safetensors.index.json'), 'utf8')) as { weight_map: Record<string, string>; metadata: { total_size: number; total_parameters: number } };
   const shards = new Set(Object.values(index.weight_map));
+  const params = parameterCount(loadConfig(TINY_BASE));
+  assert.deepEqual(index.metadata, { total_parameters: params, total_size: 4 * params }, 'F32: 4 bytes a parameter');
   assert.ok(shards.size > 2, `${shards.size} shards`);
   for (const s of shards) assert.match(s, /^model-\d{5}-of-\d{5}\.safetensors$/);
   assert.ok(relErr(loadModel(sharded, { backend }).logits(probe), expected) < tol('selfLogits'));
