@@ -251,6 +251,35 @@ test('the tiny HF fixture (given a 512-token tokenizer): context_length is its w
   assert.ok(rel <= 0.25 && cos >= 0.97, `rel ${rel}, cos ${cos}`); // measured 0.12, 0.991
 });
 
+test('a tokenizer without the space prefix (Metaspace, prepend_scheme never) and an added token repeating a vocabulary entry: llama.cpp loads it and tokenizes as we do', { skip }, async () => {
+  const dir = randomModelDir('metaspace', config({ vocabSize: 32001 }), null);
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown> & { added_tokens: unknown[]; model: { vocab: Record<string, number> } };
+  json.normalizer = null;
+  json.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'never', split: false };
+  json.decoder = { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }] };
+  // "hello" is also vocabulary entry 21558: llama.cpp aborts on a token text written twice
+  json.added_tokens.push({ id: 32000, content: 'hello', single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  const file = path.join(tmp, 'metaspace-f32.gguf');
+  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  const info = await readGgufFileInfo(file, { logWarnings: false });
+  const meta = info.metadata.tokenizer.ggml as unknown as Record<string, unknown> & { tokens: string[]; scores: number[] };
+  assert.equal(meta.add_space_prefix, false);
+  assert.equal(meta.tokens[json.model.vocab['hello']!], `[UNUSED${json.model.vocab['hello']}]`);
+  assert.equal(meta.tokens[32000], 'hello');
+  const tok = loadTokenizer(dir);
+  assert.equal(tok.encode('hello')[0], 32000);
+  const lm = await llama!.loadModel({ modelPath: file });
+  try {
+    for (const s of ['Hello world', 'say hello twice: hello!', 'no space prefix', ' one leading space', '[INST] a question [/INST]</s>next', 'Здравствуй, мир']) {
+      assert.deepEqual(lm.tokenize(s, true), tok.encode(s), `tokenizing ${JSON.stringify(s)}`);
+    }
+  } finally {
+    await lm.dispose();
+  }
+});
+
 test('refused with one line, nothing written: a classification adapter, a vocabulary the tokenizer does not fit', () => {
   const cases: Array<[string[], RegExp]> = [
     [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init')], /classification model cannot be exported to GGUF/],

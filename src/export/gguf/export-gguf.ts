@@ -45,7 +45,7 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
     info(`gguf: ${fellBack.length} tensor(s) have rows that do not fit their type's block and fall back as llama.cpp does: ${fellBack.join(', ')}`);
   }
   const metadata = modelMetadata(cfg, quant, from);
-  for (const [k, v] of tokenizerMetadata(tokenizerFolder(modelDir), cfg.vocabSize)) metadata.set(k, v);
+  for (const [k, v] of tokenizerMetadata(tokenizerFolder(modelDir), cfg.vocabSize, cfg.eosTokenIds)) metadata.set(k, v);
   if (model.lora) mergeLora(model);
   if (ggufContextLength(cfg) !== cfg.maxPositionEmbeddings) {
     info(`gguf: llama.context_length = ${ggufContextLength(cfg)}, the sliding window (llama.cpp runs this architecture with full attention, which equals the window's up to its length)`);

@@ -1,13 +1,14 @@
 // general.* and llama.* metadata of a GGUF export: the architecture llama.cpp runs a Mistral model as
 // ("llama"; its llama graph has no sliding window), the hyper-parameters under the keys
 // llama.cpp's llama loader reads (gguf-py/gguf/constants.py), and where the weights came from.
+import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { FILE_TYPE, type GgufQuant } from './tensors.ts';
 
 export interface Provenance {
   name: string;
-  /** The base model folder. */
+  /** The base model folder (the file carries its name, not its path). */
   baseModel: string;
   /** The adapter folder merged in, if any. */
   adapter: string | null;
@@ -24,6 +25,11 @@ export function ggufContextLength(cfg: MistralConfig): number {
   return cfg.slidingWindow !== null && cfg.slidingWindow < cfg.maxPositionEmbeddings ? cfg.slidingWindow : cfg.maxPositionEmbeddings;
 }
 
+/** A folder by its name, not its path: a file that is shared should not carry the exporter's directories. */
+function folderName(dir: string): string {
+  return path.basename(path.resolve(dir));
+}
+
 export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Provenance): Map<string, GgufValue> {
   const u32 = (value: number): GgufValue => ({ type: 'u32', value });
   const str = (value: string): GgufValue => ({ type: 'string', value });
@@ -31,9 +37,9 @@ export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Proven
     ['general.architecture', str('llama')],
     ['general.type', str('model')],
     ['general.name', str(from.name)],
-    ['general.description', str(`merged by mistral-tune from ${from.baseModel}${from.adapter ? ` + adapter ${from.adapter}` : ''}${from.run ? ` (run ${from.run})` : ''}`)],
+    ['general.description', str(`merged by mistral-tune from ${folderName(from.baseModel)}${from.adapter ? ` + adapter ${folderName(from.adapter)}` : ''}${from.run ? ` (run ${folderName(from.run)})` : ''}`)],
     ['general.base_model.count', u32(1)],
-    ['general.base_model.0.name', str(from.baseModel)],
+    ['general.base_model.0.name', str(folderName(from.baseModel))],
     ['general.file_type', u32(FILE_TYPE[quant])],
     ['general.quantization_version', u32(2)],
     ['llama.vocab_size', u32(cfg.vocabSize)],
@@ -51,6 +57,6 @@ export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Proven
     m.set('llama.attention.key_length', u32(cfg.headDim));
     m.set('llama.attention.value_length', u32(cfg.headDim));
   }
-  if (from.adapter) m.set('general.base_model.0.description', str(`fine-tuned with the LoRA adapter ${from.adapter}, merged`));
+  if (from.adapter) m.set('general.base_model.0.description', str(`fine-tuned with the LoRA adapter ${folderName(from.adapter)}, merged`));
   return m;
 }
