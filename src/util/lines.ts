@@ -21,8 +21,10 @@ export interface LineDefect {
 export interface Line {
   text: string;
   lineNo: number;
-  /** Present when the line's bytes are not clean UTF-8 text (then `text` holds U+FFFD replacements). */
+  /** Present when the line's bytes are not clean UTF-8 text (then `text` holds U+FFFD replacements): the first defect. */
   defect?: LineDefect;
+  /** With `defect`: every defect of the line, in order (a line of a minified JSON array holds many records). */
+  defects?: LineDefect[];
 }
 
 /** One line as read: without its CR before the newline, and without a BOM at its start. */
@@ -44,6 +46,48 @@ export function lineDefect(bytes: Buffer): LineDefect | undefined {
   let char = bytes.toString('utf8', 0, at).length;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf && at >= 3) char--; // cleanLine drops the BOM
   return { kind: nul >= 0 ? 'binary' : 'invalid_utf8', byte: at + 1, char };
+}
+
+/**
+ * Every defect of one line's bytes: each NUL byte (binary) and each ill-formed sequence (invalid_utf8), with the
+ * index of the character it became in the line's decoded text (one U+FFFD per maximal ill-formed subpart, as
+ * Node's decoder and the WHATWG Encoding standard do).
+ */
+export function lineDefects(bytes: Uint8Array): LineDefect[] {
+  const out: LineDefect[] = [];
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 1 : 0; // cleanLine drops the BOM
+  let char = -bom;
+  for (let b = 0; b < bytes.length;) {
+    const seq = sequenceAt(bytes, b);
+    if (bytes[b] === 0) out.push({ kind: 'binary', byte: b + 1, char });
+    else if (!seq.ok) out.push({ kind: 'invalid_utf8', byte: b + 1, char });
+    char += seq.ok && seq.length === 4 ? 2 : 1; // a character above U+FFFF is two UTF-16 units
+    b += seq.length;
+  }
+  return out;
+}
+
+/** The bytes the decoder takes at `i`: a whole character (ok), or the maximal ill-formed subpart that becomes one U+FFFD. */
+function sequenceAt(b: Uint8Array, i: number): { length: number; ok: boolean } {
+  const c = b[i]!;
+  if (c < 0x80) return { length: 1, ok: true };
+  let need: number, lo = 0x80, hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) need = 1;
+  else if (c >= 0xe0 && c <= 0xef) {
+    need = 2;
+    if (c === 0xe0) lo = 0xa0; // no overlong forms
+    if (c === 0xed) hi = 0x9f; // no surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    need = 3;
+    if (c === 0xf0) lo = 0x90;
+    if (c === 0xf4) hi = 0x8f; // nothing above U+10FFFF
+  } else return { length: 1, ok: false };
+  let k = 1;
+  for (; k <= need; k++) {
+    const ck = b[i + k];
+    if (ck === undefined || ck < (k === 1 ? lo : 0x80) || ck > (k === 1 ? hi : 0xbf)) break;
+  }
+  return { length: k, ok: k === need + 1 };
 }
 
 export function* readLines(file: string, chunkBytes = 1 << 20): Generator<Line> {
@@ -115,7 +159,7 @@ function* splitLines(bytes: Buffer, before: number): Generator<Line> {
     lineNo++;
     const defect = lineDefect(seg);
     const text = cleanLine(seg.toString('utf8'));
-    yield defect ? { text, lineNo, defect } : { text, lineNo };
+    yield defect ? { text, lineNo, defect, defects: lineDefects(seg) } : { text, lineNo };
     if (nl < 0) return;
     start = nl + 1;
   }

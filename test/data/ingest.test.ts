@@ -1,6 +1,8 @@
 // Readers: the counting rule (one item per input record), its starting line, raw text and parse errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { readCsv } from '../../src/data/ingest/csv.ts';
 import { readJson } from '../../src/data/ingest/json.ts';
 import { readJsonl } from '../../src/data/ingest/jsonl.ts';
@@ -133,4 +135,35 @@ test('JSON array: an unterminated string ends its element at the end of the line
   ]);
   assert.equal(items[1]!.raw, '{"text": "unterminated},');
   assert.match(items[1]!.error!.detail, /Unterminated string/);
+});
+
+test('JSON array: a line break typed into a nested string is one broken element; the nesting holds and every later element is read', () => {
+  const f = writeFiles(dir, {
+    'nested.json': '[\n  {"messages": [\n    {"role": "user", "content": "line one\nline two"},\n    {"role": "assistant", "content": "ok"}\n  ]},\n' +
+      '  {"text": "record two"},\n  {"text": "line a\nline b"},\n  {"text": "record four"}\n]\n',
+  })['nested.json']!;
+  const items = [...readJson(f)];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: undefined, reason: 'invalid_json' },
+    { line: 7, value: { text: 'record two' }, reason: undefined },
+    { line: 8, value: undefined, reason: 'invalid_json' },
+    { line: 10, value: { text: 'record four' }, reason: undefined },
+  ]);
+  assert.match(items[0]!.error!.detail, /a line break inside a string \(line 3\)/);
+  assert.match(items[0]!.raw, /"ok"\}\n {2}\]\}$/, 'the whole element, to its closing brackets');
+});
+
+test('JSON: arrays one after another are all read; text after a closing "]" is read on, not dropped', () => {
+  const f = writeFiles(dir, { 'batches.json': '[{"text":"first one"}]\n[{"text":"second one"}]\n[{"text":"third one"}]\n', 'tail.json': '[{"text":"a"}]\ngarbage\n' });
+  assert.deepEqual(summary([...readJson(f['batches.json']!)]).map((r) => r.value), [{ text: 'first one' }, { text: 'second one' }, { text: 'third one' }]);
+  assert.deepEqual(summary([...readJson(f['tail.json']!)]), [{ line: 1, value: { text: 'a' }, reason: undefined }, { line: 2, value: undefined, reason: 'invalid_json' }]);
+});
+
+test('JSON array on one line: each element is judged by its own bytes (every bad one rejected, the clean ones kept)', () => {
+  const file = path.join(dir, 'minified.json');
+  fs.writeFileSync(file, Buffer.concat([Buffer.from('[{"text":"clean one"},{"text":"bad '), Buffer.from([0xff]), Buffer.from(' one"},{"text":"caf'),
+    Buffer.from([0xe9]), Buffer.from(' two"},{"text":"nul '), Buffer.from([0]), Buffer.from(' three"},{"text":"clean \u00e9 four"}]\n')]));
+  const items = [...readJson(file)];
+  assert.deepEqual(items.map((it) => it.error?.reason ?? (it.value as { text: string }).text), ['clean one', 'invalid_utf8', 'invalid_utf8', 'binary', 'clean é four']);
+  assert.match(items[2]!.error!.detail, /byte 56 of line 1/); // its own bad byte, not the line's first
 });

@@ -1,12 +1,14 @@
 // JSON files: a top-level array is streamed element by element (each element is one record, whose line
 // is where it starts), so a large array never sits in memory whole. A file whose first character is not
 // "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines. A raw
-// newline cannot be inside a JSON string, so an unterminated string ends its element at the end of the
-// line (one invalid_json record) instead of swallowing the elements after it. An element (or the single
-// value) touching bytes that are not UTF-8 text is rejected as invalid_utf8 or binary.
+// newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
+// element goes on, one invalid_json record), else the string was left open and its element ends with the line
+// (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
+// all read. An element (or the single value) touching bytes that are not UTF-8 text is rejected as
+// invalid_utf8 or binary, each element of a line by its own bytes.
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
-import { lineDefect, readLines, type LineDefect } from '../../util/lines.ts';
+import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { parseJsonItem, readJsonl } from './jsonl.ts';
 import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
@@ -60,7 +62,13 @@ function firstChar(file: string): { ch: string; line: number } | null {
   return null;
 }
 
-/** Streams the elements of a top-level JSON array, tracking strings and nesting to find their bounds. */
+/**
+ * Streams the elements of a top-level JSON array, tracking strings and nesting to find their bounds. A raw
+ * newline inside a string is a broken element (JSON has none): when the next line closes the string (an odd
+ * number of quotes on it), the string goes on there — a line break typed into a value — and the element, nesting
+ * intact, is one invalid_json record; otherwise the string was never closed, and the element ends with its line.
+ * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such).
+ */
 export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<RawItem> {
   let opened = false, closed = false;
   let depth = 0, inString = false, escape = false;
@@ -69,25 +77,40 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
   let emptyElementLine = 0;
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
+  let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
   const element = (line: number): RawItem => {
     const raw = parts.join('').trim();
-    const it = elementDefect ? { line, raw, error: elementDefect } : parseJsonItem(raw, line, opts.maxRawChars);
+    const it = elementDefect ? { line, raw, error: elementDefect }
+      : lineBreakAt > 0 ? { line, raw, error: { reason: 'invalid_json' as const, detail: `a line break inside a string (line ${lineBreakAt}): JSON writes it as \\n` } }
+      : parseJsonItem(raw, line, opts.maxRawChars);
     elementDefect = undefined;
+    lineBreakAt = 0;
     return it;
   };
-  for (const { text: lineText, lineNo, defect } of readLines(file)) {
+  const lines = readLines(file);
+  let next = lines.next();
+  while (!next.done) {
+    const { text: lineText, lineNo, defects } = next.value;
+    next = lines.next();
     opts.onBytes?.(Buffer.byteLength(lineText) + 1);
     const text = lineText + '\n';
-    const defectAt = defect ? defect.char : -1;
+    const defectAt = new Map((defects ?? []).map((d) => [d.char, d]));
     let segStart = -1; // start of the pending element's text on this line
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (i === defectAt && (startLine > 0 || (opened && !closed && !isSpace(c)))) {
+      const defect = defectAt.get(i);
+      if (defect && (startLine > 0 || (opened && !isSpace(c)))) {
         // inside the pending element, or the character that starts the next one
-        elementDefect ??= defectRejection(defect as LineDefect, lineNo);
+        elementDefect ??= defectRejection(defect, lineNo);
       }
       if (inString) {
         if (c === 0x0a) {
+          if (!next.done && closesString(next.value.text)) {
+            // a line break typed into a string: the string (and the element) goes on on the next line
+            lineBreakAt ||= lineNo;
+            escape = false;
+            continue;
+          }
           // a raw newline cannot be inside a JSON string: the element ends here, unparseable
           parts.push(text.slice(segStart < 0 ? 0 : segStart, i));
           yield element(startLine);
@@ -103,16 +126,18 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
         else if (c === 0x22) inString = false;
         continue;
       }
-      if (!opened) {
-        if (c === 0x5b) { opened = true; depth = 1; }
-        continue; // firstChar() guaranteed that only whitespace comes before "["
-      }
-      if (closed) {
-        if (!isSpace(c)) {
-          yield { line: lineNo, raw: text.slice(i).trim(), error: { reason: 'invalid_json', detail: 'text after the closing "]" of the array' } };
-          return;
+      if (!opened || closed) {
+        if (isSpace(c)) continue;
+        // firstChar() guaranteed that only whitespace comes before the first "["; after a closing "]", another
+        // array, or the rest of this one (a "]" that a broken element left at the top level)
+        opened = true;
+        closed = false;
+        depth = 1;
+        if (c === 0x5b) {
+          broken = false;
+          continue;
         }
-        continue;
+        broken = true;
       }
       if (depth === 1 && (c === 0x2c || c === 0x5d)) {
         // "," or the closing "]": the pending element (if any) ends here
@@ -134,7 +159,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
       }
       if (startLine === 0) {
         if (isSpace(c)) continue;
-        if (broken && c === 0x7d) continue; // the closing braces of the object whose string broke
+        if (broken && (c === 0x7d || c === 0x5d)) continue; // the closing brackets of the element whose string broke
         startLine = lineNo;
         emptyElementLine = 0;
         broken = false;
@@ -157,6 +182,18 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
       yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: 'unexpected end of file after ","' } };
     }
   }
+}
+
+/** Whether a line that starts inside a string ends outside it: an odd number of unescaped quotes. */
+function closesString(line: string): boolean {
+  let inside = true, escape = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (escape) escape = false;
+    else if (c === 0x5c && inside) escape = true;
+    else if (c === 0x22) inside = !inside;
+  }
+  return !inside;
 }
 
 function isSpace(c: number): boolean {
