@@ -19,7 +19,7 @@ import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
 import { OutFile, removeDeadTemps } from './out-file.ts';
 import {
-  DEFAULT_FIELDS, canonicalContent, comparableText, detectRecord, recordFields, textFields,
+  DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, recordFields, textFields,
   type DataRecord, type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
@@ -157,11 +157,11 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       const rec = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!)) as { source: { line: number } };
       return `${sources[s]!.name}:${rec.source.line}`;
     };
-    const lowerTextOf = (i: number): string => {
+    const lowerPartsOf = (i: number): string[] => {
       const value: unknown = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!));
       const det = detectRecord(value, task);
       if ('reason' in det) throw new Error(`prepare: spooled record ${i} no longer validates: ${det.detail}`);
-      return (comparableText(det.record) ?? '').toLowerCase();
+      return (comparableParts(det.record) ?? []).map((p) => p.toLowerCase());
     };
 
     const bytesTotal = sources.reduce((a, s) => a + s.bytes, 0);
@@ -239,12 +239,13 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           tokens = opts.maxTokens;
         }
         if (near && e === undefined) {
-          const text = comparableText(rec);
-          if (text !== null) {
-            // a record already known to be rejected (conflicting labels) cannot make this one a duplicate
-            const m = near.check(text.toLowerCase(), kept.n, lowerTextOf, (i) => contents.conflict(kept.entry[i]!));
+          const parts = comparableParts(rec);
+          if (parts !== null) {
+            // a record already known to be rejected (conflicting labels) cannot make this one a duplicate, nor one
+            // of another class: texts that differ a little may mean the opposite ("not recommended")
+            const m = near.check(parts.map((p) => p.toLowerCase()), kept.n, lowerPartsOf, (i) => contents.conflict(kept.entry[i]!) || contents.label(kept.entry[i]!) !== label);
             if (m) {
-              reject(si, item.line, 'near_duplicate', `near-duplicate of ${lineOf(m.index)} (Jaccard ${m.similarity.toFixed(3)} of 5-gram shingles)`, item.raw);
+              reject(si, item.line, 'near_duplicate', `near-duplicate of ${lineOf(m.index)} (Jaccard ${m.similarity.toFixed(3)} of 5-gram shingles${parts.length > 1 ? ', the least of its parts' : ''})`, item.raw);
               continue;
             }
           }

@@ -234,13 +234,18 @@ export function canonicalContent(r: DataRecord): string {
   }
 }
 
-/** The text compared for near-duplicates (null: pre-tokenized records are only deduplicated exactly). */
-export function comparableText(r: DataRecord): string | null {
+/**
+ * The parts compared for near-duplicates, each of which must be nearly the same (null: pre-tokenized records are
+ * only deduplicated exactly): the text; the prompt and the completion; a chat's user turns and its assistant
+ * turns, its system turn left out — a prompt template or system prompt that every record shares would otherwise
+ * make distinct examples look alike.
+ */
+export function comparableParts(r: DataRecord): string[] | null {
   switch (r.shape) {
     case 'text':
-    case 'classification': return r.text;
-    case 'prompt_completion': return `${r.prompt}\n${r.completion}`;
-    case 'chat': return r.messages.map((m) => m.content).join('\n');
+    case 'classification': return [r.text];
+    case 'prompt_completion': return [r.prompt, r.completion];
+    case 'chat': return ['user', 'assistant'].map((role) => r.messages.filter((m) => m.role === role).map((m) => m.content).join('\n'));
     case 'pretokenized': return null;
   }
 }

@@ -47,9 +47,9 @@ test('NearDupIndex: finds the earliest near duplicate at or above the threshold,
   const rng = new Rng(7);
   const texts: string[] = [];
   const idx = new NearDupIndex(0.8);
-  const textOf = (i: number) => texts[i]!;
+  const textOf = (i: number) => [texts[i]!];
   const add = (t: string) => {
-    const m = idx.check(t, texts.length, textOf);
+    const m = idx.check([t], texts.length, textOf);
     if (!m) texts.push(t);
     return m;
   };
@@ -74,7 +74,22 @@ test('the threshold is configurable', () => {
   for (const [t, dup] of [[0.8, false], [j + 0.02, false], [j, true], [0.5, true]] as const) {
     const idx = new NearDupIndex(t);
     const texts = [a];
-    assert.equal(idx.check(a, 0, (i) => texts[i]!), null);
-    assert.equal(idx.check(b, 1, (i) => texts[i]!) !== null, dup, `threshold ${t}`);
+    assert.equal(idx.check([a], 0, (i) => [texts[i]!]), null);
+    assert.equal(idx.check([b], 1, (i) => [texts[i]!]) !== null, dup, `threshold ${t}`);
   }
+});
+
+test('NearDupIndex with two parts: a duplicate only when both are nearly the same, whatever a shared template adds', () => {
+  const template = 'below is an instruction that describes a task. write a response that appropriately completes the request. ### instruction: ';
+  const records = [[`${template}What is 2+2?`, '4'], [`${template}Who wrote Hamlet?`, 'Shakespeare'], [`${template}What is the capital of Peru?`, 'Lima']];
+  const idx = new NearDupIndex(0.8);
+  const kept: string[][] = [];
+  for (const r of records) {
+    assert.equal(idx.check(r.map((p) => p.toLowerCase()), kept.length, (i) => kept[i]!), null, `${r[0]} is no duplicate: its answer differs`);
+    kept.push(r.map((p) => p.toLowerCase()));
+  }
+  const again = [`${template}what is 2 + 2?`, '4'];
+  assert.equal(idx.check(again, 3, (i) => kept[i]!)?.index, 0, 'the same question and answer, respaced');
+  assert.equal(idx.check([`${template}what is 2+2?`, 'four, of course'], 3, (i) => kept[i]!), null, 'the same question, another answer');
+  assert.equal(idx.check([`${template}what is 2+2?`], 3, (i) => kept[i]!), null, 'one part against two: not comparable');
 });

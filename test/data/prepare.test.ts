@@ -283,3 +283,23 @@ test('conflicting labels: a third copy names the conflicting label; a near dupli
   assert.equal(byLine.get(3)!.detail, 'the same text is labelled "pos" at conflict.jsonl:1 and "neg" at conflict.jsonl:2 (here "pos")');
   assert.ok(kept.some((k) => k.source.line === 4), 'the near duplicate of a rejected record is kept');
 });
+
+test('near duplicates by content, not by what records share: a system prompt, a prompt template, a near-identical text of another class', () => {
+  const system = 'You are a careful assistant. Answer in one short sentence. Never speculate; say so when you do not know the answer.';
+  const qa = [['What is 2+2?', '4'], ['Who wrote Hamlet?', 'Shakespeare'], ['What is the capital of Peru?', 'Lima'], ['How many legs has a spider?', 'Eight'], ['What colour is the sky?', 'Blue']];
+  const chats = qa.map(([q, a]) => JSON.stringify({ messages: [{ role: 'system', content: system }, { role: 'user', content: q }, { role: 'assistant', content: a }] }));
+  const template = 'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n### Instruction:\n';
+  const alpaca = qa.map(([q, a]) => JSON.stringify({ prompt: `${template}${q}\n\n### Response:\n`, completion: a }));
+  const copy = JSON.stringify({ messages: [{ role: 'system', content: 'Another system prompt.' }, { role: 'user', content: 'what is the capital of peru?' }, { role: 'assistant', content: 'Lima' }] });
+  const f = writeFiles(dir, { 'chats.jsonl': [...chats, copy].join('\n'), 'alpaca.jsonl': alpaca.join('\n') });
+  const r = run('near-parts', { inputs: [f['chats.jsonl']!, f['alpaca.jsonl']!] });
+  assert.equal(r.report.kept, 10, 'every distinct question and answer kept');
+  assert.deepEqual(r.rejected.map((x) => [x.source.line, x.reason]), [[6, 'near_duplicate']], 'the same exchange under another system prompt');
+  const cls = writeFiles(dir, { 'np.jsonl': [
+    { text: 'I would definitely recommend this product to my friends.', label: 'pos' },
+    { text: 'I would definitely not recommend this product to my friends.', label: 'neg' },
+    { text: 'I would definitely recommend this product to my friends!', label: 'pos' },
+  ].map((o) => JSON.stringify(o)).join('\n') })['np.jsonl']!;
+  const c = run('near-labels', { inputs: [cls], task: 'classification' });
+  assert.deepEqual(c.rejected.map((x) => [x.source.line, x.reason]), [[3, 'near_duplicate']], 'only the copy of its own class');
+});
