@@ -1,5 +1,7 @@
 // Streams a text file line by line (synchronously, in 1 MiB chunks), with 1-based line numbers.
-// CRLF and a UTF-8 BOM at the start of a line are removed; memory is bounded by the longest line.
+// CRLF and a UTF-8 BOM at the start of a line are removed; a file whose first MiB has CRs and no LF ends its
+// lines with a lone CR (classic Mac, Excel's "CSV (Macintosh)"). Memory is bounded by the longest line, and a
+// line over 256 MiB is an error naming it.
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
 // `defect` saying what and at which byte, so that no caller takes it for text without knowing. A file
@@ -90,13 +92,18 @@ function sequenceAt(b: Uint8Array, i: number): { length: number; ok: boolean } {
   return { length: k, ok: k === need + 1 };
 }
 
-export function* readLines(file: string, chunkBytes = 1 << 20): Generator<Line> {
+/** The longest line read (a longer one is an error naming it: a string of it could not even be made). */
+export const MAX_LINE_BYTES = 256 << 20;
+
+export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MAX_LINE_BYTES): Generator<Line> {
   // a FIFO, folder or device in the file's place is a one-line error, never a read that blocks forever
   const fd = openRegularFile(file);
   const buf = Buffer.alloc(chunkBytes);
   let parts: Buffer[] = []; // bytes of the line still open at the end of the last chunk
+  let open = 0; // their length
   let lineNo = 0;
   let first = true;
+  let crOnly = false; // classic Mac line ends: a lone CR ends each line
   try {
     for (;;) {
       const n = fs.readSync(fd, buf, 0, chunkBytes, null);
@@ -107,9 +114,15 @@ export function* readLines(file: string, chunkBytes = 1 << 20): Generator<Line> 
         if (n >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
           throw new UserError('this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first', file);
         }
+        crOnly = chunk.indexOf(0x0a) < 0 && chunk.indexOf(0x0d) >= 0;
       }
+      if (crOnly) for (let i = chunk.indexOf(0x0d); i >= 0; i = chunk.indexOf(0x0d, i + 1)) chunk[i] = 0x0a;
       if (chunk.lastIndexOf(0x0a) < 0) {
         parts.push(Buffer.from(chunk)); // no line ends in this chunk: keep a copy, concatenate once
+        open += chunk.length;
+        if (open > maxLineBytes) {
+          throw new UserError(`a line longer than ${(maxLineBytes / 2 ** 20).toFixed(0)} MiB: no record can be that long (one record a line, or a pretty-printed JSON array)`, `${file}:${lineNo + 1}`);
+        }
         continue;
       }
       if (parts.length > 0) {
@@ -123,7 +136,11 @@ export function* readLines(file: string, chunkBytes = 1 << 20): Generator<Line> 
         lineNo = line.lineNo;
         yield line;
       }
-      if (end + 1 < chunk.length) parts.push(Buffer.from(chunk.subarray(end + 1)));
+      open = 0;
+      if (end + 1 < chunk.length) {
+        parts.push(Buffer.from(chunk.subarray(end + 1)));
+        open = chunk.length - end - 1;
+      }
     }
     const rest = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     if (rest.length > 0) yield* splitLines(rest, lineNo);

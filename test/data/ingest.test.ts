@@ -9,6 +9,7 @@ import { readJsonl } from '../../src/data/ingest/jsonl.ts';
 import { formatOf } from '../../src/data/ingest/read.ts';
 import { readText } from '../../src/data/ingest/text.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
+import { readLines } from '../../src/util/lines.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
 const dir = tempDir();
@@ -166,4 +167,20 @@ test('JSON array on one line: each element is judged by its own bytes (every bad
   const items = [...readJson(file)];
   assert.deepEqual(items.map((it) => it.error?.reason ?? (it.value as { text: string }).text), ['clean one', 'invalid_utf8', 'invalid_utf8', 'binary', 'clean é four']);
   assert.match(items[2]!.error!.detail, /byte 56 of line 1/); // its own bad byte, not the line's first
+});
+
+test('lone CR line ends (classic Mac, Excel\'s "CSV (Macintosh)") end lines; a line too long for any record is a one-line error naming it', () => {
+  const f = writeFiles(dir, { 'mac.csv': 'text\rhello there from a mac\rsecond row here\r', 'mac.jsonl': '{"text":"a"}\r{"text":"b"}\r' });
+  assert.deepEqual(summary([...readCsv(f['mac.csv']!, ',')]).map((r) => r.value), [{ text: 'hello there from a mac' }, { text: 'second row here' }]);
+  assert.deepEqual(summary([...readJsonl(f['mac.jsonl']!)]).map((r) => r.value), [{ text: 'a' }, { text: 'b' }]);
+  const long = writeFiles(dir, { 'long.jsonl': `{"text":"ok"}\n{"text":"${'x'.repeat(10000)}"}\n` })['long.jsonl']!;
+  assert.throws(() => [...readLines(long, 1024, 4096)], (e: Error) => /long\.jsonl:2: a line longer than 0 MiB: no record can be that long/.test(e.message));
+});
+
+test('a record past maxRawChars is rejected as too_long without being held whole: a text file, a pretty-printed JSON element', () => {
+  const f = writeFiles(dir, { 'big.txt': 'line of text\n'.repeat(100), 'big.json': `[\n{"text":\n"${'y'.repeat(300)}"\n},\n{"text": "small"}\n]\n` });
+  const [text] = [...readText(f['big.txt']!, { maxRawChars: 200 })];
+  assert.equal(text!.error?.reason, 'too_long');
+  assert.ok(text!.raw.length <= 201);
+  assert.deepEqual(summary([...readJson(f['big.json']!, { maxRawChars: 200 })]).map((r) => r.reason ?? r.value), ['too_long', { text: 'small' }]);
 });

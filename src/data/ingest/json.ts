@@ -78,9 +78,18 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
+  let pendingChars = 0; // characters in `parts`: past maxRawChars, no more is kept (the element is too_long)
+  const maxRaw = opts.maxRawChars ?? Infinity;
+  const keep = (piece: string): void => {
+    pendingChars += piece.length;
+    if (pendingChars <= maxRaw) parts.push(piece);
+  };
   const element = (line: number): RawItem => {
     const raw = parts.join('').trim();
-    const it = elementDefect ? { line, raw, error: elementDefect }
+    const long = pendingChars > maxRaw;
+    pendingChars = 0;
+    const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than any record within --max-chars can take; rejected unparsed` } }
+      : elementDefect ? { line, raw, error: elementDefect }
       : lineBreakAt > 0 ? { line, raw, error: { reason: 'invalid_json' as const, detail: `a line break inside a string (line ${lineBreakAt}): JSON writes it as \\n` } }
       : parseJsonItem(raw, line, opts.maxRawChars);
     elementDefect = undefined;
@@ -112,7 +121,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
             continue;
           }
           // a raw newline cannot be inside a JSON string: the element ends here, unparseable
-          parts.push(text.slice(segStart < 0 ? 0 : segStart, i));
+          keep(text.slice(segStart < 0 ? 0 : segStart, i));
           yield element(startLine);
           parts = [];
           startLine = 0;
@@ -142,7 +151,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
       if (depth === 1 && (c === 0x2c || c === 0x5d)) {
         // "," or the closing "]": the pending element (if any) ends here
         if (startLine > 0) {
-          parts.push(text.slice(segStart < 0 ? 0 : segStart, i));
+          keep(text.slice(segStart < 0 ? 0 : segStart, i));
           yield element(startLine);
         } else if (broken) {
           // the separator after an element that ended at its unterminated string
@@ -172,7 +181,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
       else if ((c === 0x7d || c === 0x5d) && depth > 1) depth--;
     }
     if (startLine > 0) {
-      parts.push(text.slice(segStart < 0 ? 0 : segStart));
+      keep(text.slice(segStart < 0 ? 0 : segStart));
     }
   }
   if (!closed) {

@@ -7,12 +7,20 @@ import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
 
 export function* readText(file: string, opts: ReadOptions = {}): Generator<RawItem> {
   const key = opts.textField ?? 'text';
+  const maxRaw = opts.maxRawChars ?? Infinity;
   let error: Rejection | undefined;
+  let size = 0; // characters in `lines`, newlines counted; past maxRaw the record is too_long and no more is kept
   const item = (line: number, lines: string[]): RawItem => {
     const text = lines.join('\n');
     const it: RawItem = error ? { line, raw: text, error } : { line, raw: text, value: { [key]: text } };
     error = undefined;
+    size = 0;
     return it;
+  };
+  const add = (lines: string[], text: string): void => {
+    size += text.length + 1;
+    if (size <= maxRaw + 1) lines.push(text);
+    else error ??= { reason: 'too_long', detail: `the text is more than ${maxRaw} characters, more than any record within --max-chars can take; rejected unread` };
   };
   let lines: string[] = [];
   let start = 0;
@@ -20,7 +28,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     for (const { text, lineNo, defect } of readLines(file)) {
       opts.onBytes?.(Buffer.byteLength(text) + 1);
       if (defect) error ??= defectRejection(defect, lineNo);
-      lines.push(text);
+      add(lines, text);
     }
     yield item(1, lines);
     return;
@@ -35,7 +43,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     }
     if (start === 0) start = lineNo;
     if (defect) error ??= defectRejection(defect, lineNo);
-    lines.push(text);
+    add(lines, text);
   }
   if (start > 0) yield item(start, lines);
 }
