@@ -329,6 +329,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const warnings: string[] = [];
     SPLITS.forEach((s, k) => { if (splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k])) warnings.push(`the ${s} split is empty`); });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
+    if (classes && keptTotal > 0) {
+      const present = new Set(labelCounts.flatMap((m) => [...m.keys()]));
+      if (present.size < 2) warnings.push(`the kept records have ${present.size} class${present.size === 1 ? '' : 'es'}: a classifier needs at least 2`);
+    }
     warnings.push(...notes);
     const report: PrepareReport = {
       input_records: inputRecords,

@@ -52,16 +52,25 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
     return [];
   }
   const out: string[] = [];
-  if (skip !== null && path.resolve(p) === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
+  if (skip !== null && real === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
   ancestors.push({ real, p });
   for (const name of fs.readdirSync(p).sort()) {
     if (name.startsWith('.')) continue;
     const child = path.join(p, name);
-    if (skip !== null && path.resolve(child) === skip) continue; // the output folder inside an input folder
+    if (skip !== null && realOrResolved(child) === skip) continue; // the output folder inside an input folder
     out.push(...expand(child, skip, ancestors, notes, shown));
   }
   ancestors.pop();
   return out;
+}
+
+/** A path's real path (symlinks followed) when it exists, else its resolved path. */
+function realOrResolved(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /** The real paths the run's outputs will have (the folder's real path when it exists already). */
@@ -82,7 +91,7 @@ function outputPaths(outDir: string): Set<string> {
  */
 export function listSources(inputs: readonly { path: string; role: SourceRole }[], outDir?: string, notes: string[] = []): Source[] {
   const found: Found[] = [];
-  const skip = outDir === undefined ? null : path.resolve(outDir);
+  const skip = outDir === undefined ? null : realOrResolved(outDir); // a symlink to an input folder is that folder
   for (const i of inputs) {
     // notes name paths from the input folder's own name down (no machine-specific folder in report.json)
     const shown = (p: string): string => [path.basename(path.resolve(i.path)), path.relative(i.path, p)].filter(Boolean).join('/');

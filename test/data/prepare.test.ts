@@ -181,6 +181,9 @@ test('JSON arrays, CSV and plain text in one run; the counting rule; mixed shape
   assert.equal(again.report.input_records, 9);
   assert.deepEqual(again.report, inside.report);
   assert.throws(() => prepare({ inputs: [mixedDir], outDir: mixedDir, tokenizer: tok }), /output folder cannot be an input folder/);
+  const link = path.join(dir, 'link-to-mixed');
+  fs.symlinkSync(mixedDir, link);
+  assert.throws(() => prepare({ inputs: [mixedDir], outDir: link, tokenizer: tok }), /output folder cannot be an input folder/, 'nor a symlink to it');
 });
 
 test('classification CSV: labels validated, conflicting duplicates rejected (all copies), split stratified by label', () => {
@@ -302,4 +305,8 @@ test('near duplicates by content, not by what records share: a system prompt, a 
   ].map((o) => JSON.stringify(o)).join('\n') })['np.jsonl']!;
   const c = run('near-labels', { inputs: [cls], task: 'classification' });
   assert.deepEqual(c.rejected.map((x) => [x.source.line, x.reason]), [[3, 'near_duplicate']], 'only the copy of its own class');
+  const one = run('one-class', { inputs: [cls], task: 'classification', dedup: 'exact', labels: null });
+  assert.deepEqual(one.report.warnings.filter((w) => /class/.test(w)), []);
+  const single = writeFiles(dir, { 'pos.jsonl': '{"text": "good", "label": "pos"}\n{"text": "great", "label": "pos"}\n' })['pos.jsonl']!;
+  assert.ok(run('single-class', { inputs: [single], task: 'classification' }).report.warnings.includes('the kept records have 1 class: a classifier needs at least 2'));
 });
