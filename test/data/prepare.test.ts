@@ -305,7 +305,7 @@ test('near duplicates by content, not by what records share: a system prompt, a 
   ].map((o) => JSON.stringify(o)).join('\n') })['np.jsonl']!;
   const c = run('near-labels', { inputs: [cls], task: 'classification' });
   assert.deepEqual(c.rejected.map((x) => [x.source.line, x.reason]), [[3, 'near_duplicate']], 'only the copy of its own class');
-  const one = run('one-class', { inputs: [cls], task: 'classification', dedup: 'exact', labels: null });
+  const one = run('one-class', { inputs: [cls], task: 'classification', dedup: 'exact' });
   assert.deepEqual(one.report.warnings.filter((w) => /class/.test(w)), []);
   const single = writeFiles(dir, { 'pos.jsonl': '{"text": "good", "label": "pos"}\n{"text": "great", "label": "pos"}\n' })['pos.jsonl']!;
   assert.ok(run('single-class', { inputs: [single], task: 'classification' }).report.warnings.includes('the kept records have 1 class: a classifier needs at least 2'));
