@@ -1,4 +1,5 @@
-// Class labels for classification: canonical values (an integer, or a trimmed NFC string; "3" and 3 are
+// Class labels for classification: canonical values (an integer, or a trimmed NFC string without zero-width
+// characters; "3" and 3 are
 // the same label), and the class list that maps each label to its index — the order given by the user,
 // else 0 … max for integer labels that look like class indices, else the labels sorted (see classList).
 import { UserError } from '../util/errors.ts';
@@ -19,7 +20,8 @@ export function canonicalLabel(raw: unknown): { label: LabelValue | null } | { e
   }
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
-    const s = raw.normalize('NFC').trim().replace(/\s+/g, ' ');
+    // zero-width characters are dropped as from text fields: "pos\u200b" would print as "pos" yet be another class
+    const s = raw.normalize('NFC').replace(/[\u200B-\u200D\u2060\uFEFF]/g, '').trim().replace(/\s+/g, ' ');
     if (s === '') return { label: null };
     return { label: INTEGER.test(s) ? Number(s) : s };
   }

@@ -332,6 +332,13 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     if (classes && keptTotal > 0) {
       const present = new Set(labelCounts.flatMap((m) => [...m.keys()]));
       if (present.size < 2) warnings.push(`the kept records have ${present.size} class${present.size === 1 ? '' : 'es'}: a classifier needs at least 2`);
+      if (!givenLabels) {
+        const byCase = new Map<string, string[]>();
+        for (const l of classes.labels) if (typeof l === 'string') byCase.set(l.toLowerCase(), [...(byCase.get(l.toLowerCase()) ?? []), l]);
+        for (const same of byCase.values()) {
+          if (same.length > 1) warnings.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in case: they are separate classes (give --labels, or fix the data)`);
+        }
+      }
     }
     warnings.push(...notes);
     const report: PrepareReport = {

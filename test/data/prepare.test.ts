@@ -309,4 +309,8 @@ test('near duplicates by content, not by what records share: a system prompt, a 
   assert.deepEqual(one.report.warnings.filter((w) => /class/.test(w)), []);
   const single = writeFiles(dir, { 'pos.jsonl': '{"text": "good", "label": "pos"}\n{"text": "great", "label": "pos"}\n' })['pos.jsonl']!;
   assert.ok(run('single-class', { inputs: [single], task: 'classification' }).report.warnings.includes('the kept records have 1 class: a classifier needs at least 2'));
+  const cased = writeFiles(dir, { 'cased.jsonl': ['{"text": "good", "label": "Pos"}', '{"text": "great", "label": "pos"}', '{"text": "bad", "label": "neg\u200b"}', '{"text": "awful", "label": "neg"}'].join('\n') })['cased.jsonl']!;
+  const casedRun = run('cased', { inputs: [cased], task: 'classification' });
+  assert.deepEqual(casedRun.report.labels, ['Pos', 'neg', 'pos'], 'a zero-width character makes no class of its own');
+  assert.ok(casedRun.report.warnings.includes('classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)'));
 });
