@@ -20,8 +20,8 @@ export function canonicalLabel(raw: unknown): { label: LabelValue | null } | { e
   }
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
-    // zero-width characters are dropped as from text fields: "pos\u200b" would print as "pos" yet be another class
-    const s = raw.normalize('NFC').replace(/[\u200B-\u200D\u2060\uFEFF]/g, '').trim().replace(/\s+/g, ' ');
+    // the zero-width characters text fields lose are dropped: "pos\u200b" would print as "pos" yet be another class
+    const s = raw.normalize('NFC').replace(/[\u200B\u2060\uFEFF\u180E]/g, '').trim().replace(/\s+/g, ' ');
     if (s === '') return { label: null };
     return { label: INTEGER.test(s) ? Number(s) : s };
   }
