@@ -28,6 +28,10 @@ export function generate(model: MistralModel, prompt: readonly number[], opts: G
   checkRow({ inputIds: prompt }, { vocabSize: cfg.vocabSize }, 'the prompt'); // the kernels gather these rows unchecked
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
   const rng = new Rng(opts.seed ?? 0);
+  // the KV cache is allocated whole: beyond the positions the model was made for, refuse rather than reserve it
+  if (prompt.length + opts.maxNewTokens > cfg.maxPositionEmbeddings) {
+    throw new UserError(`${prompt.length} prompt tokens + ${opts.maxNewTokens} new tokens is more than the model's max_position_embeddings ${cfg.maxPositionEmbeddings}: ask for at most ${Math.max(0, cfg.maxPositionEmbeddings - prompt.length)} new tokens`);
+  }
   const cache = createKvCache(be, cfg, prompt.length + opts.maxNewTokens, model.dtypes.storage);
   const out: number[] = [];
   try {

@@ -158,10 +158,12 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
   const parsed = readJsonFile(file);
   if (!isRecord(parsed)) throw new UserError('lora.init_from: the adapter config is not a JSON object', file);
   const a = parsed;
-  const theirs = {
-    r: a.r, alpha: a.lora_alpha,
-    target_modules: Array.isArray(a.target_modules) ? [...(a.target_modules as string[])].sort() : a.target_modules,
-  };
+  // the projections the adapter's target_modules name: "q_proj", or a module by its full name (an adapter that
+  // covers part of the model, as saveAdapter writes it), "model.layers.3.self_attn.q_proj"
+  const projections = Array.isArray(a.target_modules)
+    ? [...new Set((a.target_modules as unknown[]).map((m) => PROJECTIONS.find((p) => m === p || String(m).endsWith(`.${p}`)) ?? m))].sort()
+    : null;
+  const theirs = { r: a.r, alpha: a.lora_alpha, target_modules: projections ?? a.target_modules };
   for (const [key, value] of Object.entries(theirs)) {
     const given = getDotted(raw, `lora.${key}`);
     if (given === undefined) continue;
@@ -176,7 +178,7 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
     alpha: typeof a.lora_alpha === 'number' ? a.lora_alpha : cfg.lora.alpha,
     dropout: typeof a.lora_dropout === 'number' ? a.lora_dropout : cfg.lora.dropout,
     use_rslora: a.use_rslora === true,
-    target_modules: Array.isArray(a.target_modules) ? a.target_modules : cfg.lora.target_modules,
+    target_modules: projections ?? cfg.lora.target_modules,
   };
   return validate({ ...cfg, lora: merged }, file);
 }

@@ -37,7 +37,9 @@ export function samplePrompts(rows: readonly TokenRow[], count: number, tokenize
 export function runSamples(model: MistralModel, prompts: readonly SamplePrompt[], tokenizer: Tokenizer, maxNewTokens: number, key: 'before' | 'after'): void {
   const eos = stopIds(model.cfg, tokenizer.eosId);
   for (const p of prompts) {
-    const ids = generate(model, p.ids, { maxNewTokens, eosIds: eos });
+    // within the positions the model was made for (generate refuses more)
+    const room = Math.max(0, model.cfg.maxPositionEmbeddings - p.ids.length);
+    const ids = room === 0 ? [] : generate(model, p.ids, { maxNewTokens: Math.min(maxNewTokens, room), eosIds: eos });
     p.sample[key] = tokenizer.decode(ids);
   }
 }

@@ -78,6 +78,9 @@ function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
     const spec = { r: cfg.lora.r, alpha: cfg.lora.alpha, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useRslora: cfg.lora.use_rslora };
     if (cfg.lora.init_from) {
       const adapterInfo = loadAdapter(model, cfg.lora.init_from, { trainable: true, dropout: cfg.lora.dropout });
+      if (adapterInfo.taskType === 'SEQ_CLS' && !classification) {
+        throw new UserError(`lora.init_from: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, cfg.lora.init_from);
+      }
       info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha})`);
     } else {
       createAdapter(model, spec, rng, true);

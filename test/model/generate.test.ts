@@ -21,6 +21,10 @@ test('greedy generation with the KV cache equals HF generate (12 new tokens, sli
   assert.deepEqual(streamed, out);
 });
 
+test('more tokens than max_position_embeddings allows is a one-line error, before any KV cache is reserved', () => {
+  assert.throws(() => generate(model, prompt, { maxNewTokens: 1e11 }), (e: Error) => e.name === 'UserError' && /prompt tokens \+ 100000000000 new tokens is more than the model's max_position_embeddings 256: ask for at most \d+ new tokens/.test(e.message));
+});
+
 test('the cached path picks the same tokens as full forwards without a cache', () => {
   const seq = [...prompt];
   for (let i = 0; i < 12; i++) {

@@ -49,6 +49,12 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha 
   assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, r: 4}\n`)).lora.r, 4);
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, r: 8}\n`)), /lora\.r is 8 but the adapter in lora\.init_from has 4/);
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`), [['lora.target_modules', '[q_proj]']]), /lora\.target_modules/);
+  // an adapter covering part of the model names its modules in full (as saveAdapter writes it): their projections
+  const part = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-part-adapter-'));
+  fs.copyFileSync(path.join(adapter, 'adapter_model.safetensors'), path.join(part, 'adapter_model.safetensors'));
+  const partCfg = { ...JSON.parse(fs.readFileSync(path.join(adapter, 'adapter_config.json'), 'utf8')) as object, target_modules: ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.q_proj', 'model.layers.1.mlp.down_proj'] };
+  fs.writeFileSync(path.join(part, 'adapter_config.json'), JSON.stringify(partCfg));
+  assert.deepEqual(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${part}}\n`)).lora.target_modules, ['down_proj', 'q_proj']);
 });
 
 test('keys under the names other tools use point to ours', () => {
@@ -96,4 +102,14 @@ test('invalid YAML is one line: file:line:column and the parser\'s first line', 
     assert.match(e.message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: invalid YAML: \\S.*[^:]$`));
     return true;
   });
+});
+
+test('lora.init_from with a classification adapter in a generation run is refused, naming the key', async () => {
+  const { setupRun } = await import('../../src/train/setup.ts');
+  const { validate } = await import('../../src/train/config.ts');
+  const { TINY_BASE, TINY_CLS } = await import('../helpers.ts');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-init-cls-'));
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"input_ids": [1, 5, 9, 13]}\n');
+  const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { init_from: path.join(TINY_CLS, 'adapter_init') }, output_dir: path.join(dir, 'run') }, 'test');
+  assert.throws(() => setupRun(cfg), /lora\.init_from: a classification adapter \(task_type SEQ_CLS\) cannot continue as generation/);
 });
