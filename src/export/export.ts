@@ -11,6 +11,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
+import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
@@ -47,8 +48,10 @@ export function exportRun(opts: ExportOptions): ExportResult {
     throw new UserError(`${opts.best ? `${RUN_LAYOUT.best}/ (no validation was run?)` : path.basename(source) + '/'} not found: the run has not finished`, source);
   }
   const baseDir = cfg.method === 'lora' && opts.merge ? requireModelFolder(cfg, 'export --merge', opts.run) : null;
-  if (fs.existsSync(opts.out) && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
-  fs.mkdirSync(opts.out, { recursive: true });
+  const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
+  if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder', opts.out);
+  if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
+  withIo(opts.out, 'make the output folder', () => fs.mkdirSync(opts.out, { recursive: true }));
   const classification = cfg.task === 'classification';
   if (cfg.method === 'full' || !opts.merge) {
     // an adapter (or a fully trained model folder) is exported as it is

@@ -57,6 +57,11 @@ test('export without --merge copies the PEFT adapter as it is', () => {
     assert.ok(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(run, 'adapter', f))), f);
   }
   assert.throws(() => exportRun({ run, out, merge: false, best: false, backend }), /not empty/);
+  const file = path.join(tmp(), 'a-file.txt');
+  fs.writeFileSync(file, 'mine');
+  assert.throws(() => exportRun({ run, out: file, merge: false, best: false, backend }), /a-file\.txt: the output exists and is not a folder/);
+  assert.throws(() => exportRun({ run, out: path.join(file, 'sub'), merge: false, best: false, backend }), /cannot use as the output folder: a path component is not a folder \(ENOTDIR\)/);
+  assert.equal(fs.readFileSync(file, 'utf8'), 'mine');
 });
 
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {

@@ -130,6 +130,9 @@ test('train --output_dir naming an existing file says so (before the lock tries 
   const r = cli(['train', path.join(dir, 'config.yaml'), '--output_dir', path.join(dir, 'afile')]);
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^error: .*afile: output_dir exists and is not a folder$/m);
+  const below = cli(['train', path.join(dir, 'config.yaml'), '--output_dir', path.join(dir, 'afile', 'sub')]);
+  assert.equal(below.status, 2, below.stderr);
+  assert.match(below.stderr, /^error: .*afile\/sub: cannot use as output_dir: a path component is not a folder \(ENOTDIR\)$/m);
   assert.equal(fs.readFileSync(path.join(dir, 'afile'), 'utf8'), 'x\n');
 });
 
