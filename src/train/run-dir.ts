@@ -23,6 +23,12 @@ export class RunDir {
     return [model, cfg.data.train, cfg.data.val, cfg.data.test, cfg.lora.init_from].filter((p): p is string => typeof p === 'string');
   }
 
+  /** Whether `dir` is absent, or a folder holding nothing but a run's lock. */
+  static holdsNothing(dir: string): boolean {
+    if (!RunDir.checkFolder(dir)) return true;
+    return withIo(dir, 'read the folder', () => fs.readdirSync(dir)).every(ignored);
+  }
+
   /** Whether `dir` is a run folder made by `train` (it holds the marker file). */
   static isRun(dir: string): boolean {
     return fs.existsSync(path.join(dir, RUN_MARKER));

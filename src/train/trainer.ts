@@ -63,8 +63,12 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   // the output folder is checked first and written only once the model and data have loaded, so a
   // failed setup leaves nothing behind that would block the corrected rerun
   const keep = [...RunDir.inputsOf(cfg), ...(opts.keep ?? [])];
-  if (!opts.resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep);
-  const resumed = opts.resume ? RunDir.openForResume(cfg) : null;
+  // a run stopped before its first write (killed while loading a 7B model) left at most its lock: --resume
+  // starts it, so that a loop that always resumes after a preemption is not refused forever
+  const resume = (opts.resume ?? false) && !RunDir.holdsNothing(cfg.output_dir);
+  if (opts.resume && !resume) warn(`resume: ${cfg.output_dir} holds no run yet (it stopped before writing anything): starting from the beginning`);
+  if (!resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep);
+  const resumed = resume ? RunDir.openForResume(cfg) : null;
   const run = setupRun(cfg);
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
@@ -85,7 +89,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const loader = run.loader;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
-  const restored = opts.resume ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend) : null;
+  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend) : null;
   if (restored) {
     loop = restored.loop;
     loader.restore(loop.loader);
@@ -96,7 +100,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     metrics.truncate(restored.metricsBytes);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
-    if (opts.resume) warn(`resume: no valid checkpoint in ${dir.dir}; starting from the beginning`);
+    if (resumed) warn(`resume: no valid checkpoint in ${dir.dir}; starting from the beginning`);
     metrics.truncate(0);
     if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before');
   }

@@ -103,6 +103,18 @@ test('a second train on a run folder in use is refused; the lock of a killed run
   assert.equal(fs.existsSync(path.join(dir, 'run', '.mistral-tune.lock')), false);
 });
 
+test('--resume on a folder a killed run left holding only its lock starts the run (a preemption loop always resumes)', () => {
+  const dir = project('run');
+  const out = path.join(dir, 'killed-in-setup');
+  fs.mkdirSync(out);
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid that no longer runs
+  fs.writeFileSync(path.join(out, '.mistral-tune.lock'), JSON.stringify({ pid: dead, host: os.hostname(), started: new Date().toISOString() }) + '\n');
+  const r = cli(['train', path.join(dir, 'config.yaml'), '--output_dir', out, '--resume', '--max_steps', '2']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /resume: .*killed-in-setup holds no run yet \(it stopped before writing anything\): starting from the beginning/);
+  assert.ok(fs.existsSync(path.join(out, 'metrics.jsonl')));
+});
+
 test('a run folder moved elsewhere resumes where it now is: train MOVED --resume, or --output_dir MOVED', () => {
   const dir = project('run', 20);
   const config = path.join(dir, 'config.yaml');
