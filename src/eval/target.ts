@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRunConfig } from '../export/export.ts';
-import { requireModelFolder } from '../train/config.ts';
+import { modelFolder, requireModelFolder } from '../train/config.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import type { AdapterInfo } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
@@ -53,9 +53,10 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
     const sub = runWeightsDir(o.run, cfg.method, o.best ?? false);
     if (!fs.existsSync(sub)) throw new UserError(`${path.basename(sub)}/ not found: has the run finished${o.best ? ' and evaluated on val' : ''}?`, sub);
     const lora = cfg.method === 'lora';
-    const base = requireModelFolder(cfg, 'eval --run', o.run);
+    // a fully trained model is whole in its folder (random initial weights need no base)
+    const base = lora ? requireModelFolder(cfg, 'eval --run', o.run) : modelFolder(cfg);
     return {
-      model: lora ? base : sub, adapter: lora ? sub : null, tokenizerDir: base, task: task ?? cfg.task,
+      model: lora ? base! : sub, adapter: lora ? sub : null, tokenizerDir: base ?? sub, task: task ?? cfg.task,
       labels: o.labels ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
     };
   }

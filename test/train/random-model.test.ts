@@ -89,6 +89,11 @@ test('a random model of another vocabulary size trains on pre-tokenized data and
   assert.equal(errors.length, 1, bad.stderr);
   assert.match(errors[0]!, /needs a tokenizer.*vocab_size 32000.*pre-tokenized/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /);
+  // fully trained from random weights, the run's model/ is whole: eval --run needs no base folder
+  const full = cli(['train', writeConfig('train-full', { ...base, data: { train: 'ids.jsonl' }, method: 'full', model: { config: small, init: 'random' }, output_dir: path.join(work, 'run-full') })]);
+  assert.equal(full.status, 0, full.stderr);
+  const ev = cli(['eval', '--run', path.join(work, 'run-full'), '--data', path.join(work, 'ids.jsonl')]);
+  assert.equal(ev.status, 0, ev.stderr);
 });
 
 test('--dry-run plans a Mistral-7B-shaped random model without drawing a weight', () => {

@@ -10,7 +10,7 @@ import { loadAdapter } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath, runWeightsDir } from '../../run/layout.ts';
 import { readRunConfig } from '../export.ts';
-import { requireModelFolder } from '../../train/config.ts';
+import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import type { Provenance } from './metadata.ts';
 
 export type GgufSource = { run: string; best: boolean } | { model: string; adapter: string | null };
@@ -35,11 +35,12 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
     const weights = runWeightsDir(src.run, cfg.method, src.best);
     if (!fs.existsSync(weights)) throw new UserError(`${src.best ? 'best/ (no validation was run?)' : path.basename(weights) + '/'} not found: the run has not finished`, weights);
     const name = path.basename(path.resolve(src.run));
-    const base = requireModelFolder(cfg, 'export --format gguf', src.run);
-    if (cfg.method === 'full') {
-      const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) ? weights : base;
-      return { model: load(weights), modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
+    if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
+      const base = modelFolder(cfg);
+      const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) || base === null ? weights : base;
+      return { model: load(weights), modelDir: dir, from: { name, baseModel: base ?? weights, adapter: null, run: src.run } };
     }
+    const base = requireModelFolder(cfg, 'export --format gguf', src.run);
     const model = load(base);
     withAdapter(model, weights);
     return { model, modelDir: base, from: { name, baseModel: base, adapter: weights, run: src.run } };
