@@ -42,12 +42,13 @@ test('a messages file: read, and refused with the file and the message index', (
   assert.throws(() => api.readMessagesFile(empty), (e: unknown) => isUserError(e) && /non-empty JSON array/.test(String(e)));
 });
 
-test('isClassificationOnly: a score head without an LM head', () => {
+test('isClassificationOnly: a score head without an LM head, or a classifier by config.json', () => {
   const score = { weight: {}, grad: null, numLabels: 2 };
-  const m = (lmHead: object | null, s: object | null) => ({ weights: { lmHead }, score: s }) as unknown as Parameters<typeof api.isClassificationOnly>[0];
+  const m = (lmHead: object | null, s: object | null, task: string | null = null) => ({ weights: { lmHead }, score: s, cfg: { task } }) as unknown as Parameters<typeof api.isClassificationOnly>[0];
   assert.equal(api.isClassificationOnly(m(null, score)), true);
   assert.equal(api.isClassificationOnly(m({}, score)), false);
   assert.equal(api.isClassificationOnly(m({}, null)), false);
+  assert.equal(api.isClassificationOnly(m({}, score, 'classification')), true, 'config.json says MistralForSequenceClassification');
   assert.equal(api.isClassificationOnly(m(null, null)), false);
 });
 
