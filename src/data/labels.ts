@@ -70,7 +70,7 @@ export class LabelSet {
   constructor(readonly labels: readonly LabelValue[]) {
     labels.forEach((l, i) => {
       const k = labelKey(l);
-      if (this.index.has(k)) throw new UserError(`the class list names the label ${JSON.stringify(l)} twice`);
+      if (this.index.has(k)) throw new UserError(`the class list (labels, --labels) names the label ${JSON.stringify(l)} twice`);
       this.index.set(k, i);
     });
   }

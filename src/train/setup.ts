@@ -18,7 +18,8 @@ import { loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
-import type { TrainConfig } from './config.ts';
+import { modelFolder, type TrainConfig } from './config.ts';
+import { HF_NAMES } from '../model/names.ts';
 import { loadSplit, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkSequenceFits } from './fit-check.ts';
 import { AdamW } from './optimizer.ts';
@@ -71,6 +72,9 @@ function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';
+  if (!classification && !model.weights.lmHead) {
+    throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): it was saved for classification (set task: classification)`, modelFolder(cfg) ?? undefined);
+  }
   if (classification && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
   const rng = new Rng(cfg.seed);
 

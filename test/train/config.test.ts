@@ -113,3 +113,21 @@ test('lora.init_from with a classification adapter in a generation run is refuse
   const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { init_from: path.join(TINY_CLS, 'adapter_init') }, output_dir: path.join(dir, 'run') }, 'test');
   assert.throws(() => setupRun(cfg), /lora\.init_from: a classification adapter \(task_type SEQ_CLS\) cannot continue as generation/);
 });
+
+test('task: generation on a model saved for classification (no lm_head) is refused at setup, naming the key and the folder', async () => {
+  const { setupRun } = await import('../../src/train/setup.ts');
+  const { validate } = await import('../../src/train/config.ts');
+  const { loadModel } = await import('../../src/model/mistral.ts');
+  const { saveModelFolder } = await import('../../src/model/save.ts');
+  const { createBackend } = await import('../../src/backend/select.ts');
+  const { TINY_BASE } = await import('../helpers.ts');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cls-base-'));
+  const backend = createBackend('cpu');
+  const model = loadModel(TINY_BASE, { backend });
+  model.setScoreHead(backend.alloc('f32', 2 * model.cfg.hiddenSize), false);
+  saveModelFolder(model, path.join(dir, 'cls'), { sourceDir: TINY_BASE, head: 'classification', labels: ['a', 'b'] });
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"input_ids": [1, 5, 9, 13]}\n');
+  const cfg = validate({ model: path.join(dir, 'cls'), data: { train: path.join(dir, 'train.jsonl') }, output_dir: path.join(dir, 'run') }, 'test');
+  assert.throws(() => setupRun(cfg), /cls: task: generation needs an LM head, and this model has none \(lm_head\.weight\)/);
+  assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'nothing written');
+});
