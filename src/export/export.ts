@@ -11,7 +11,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { withIo } from '../util/atomic.ts';
+import { replaceFolderAtomic, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
@@ -47,31 +47,42 @@ export function exportRun(opts: ExportOptions): ExportResult {
   if (!fs.existsSync(source)) {
     throw new UserError(`${opts.best ? `${RUN_LAYOUT.best}/ (no validation was run?)` : path.basename(source) + '/'} not found: the run has not finished`, source);
   }
-  const baseDir = cfg.method === 'lora' && opts.merge ? requireModelFolder(cfg, 'export --merge', opts.run) : null;
+  if (cfg.method === 'lora' && opts.merge) requireModelFolder(cfg, 'export --merge', opts.run); // before anything is written
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder', opts.out);
   if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
-  withIo(opts.out, 'make the output folder', () => fs.mkdirSync(opts.out, { recursive: true }));
-  const classification = cfg.task === 'classification';
+  withIo(opts.out, 'make the output folder', () => fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true }));
+  // written into a folder beside it and renamed into place when whole: a failure (or Ctrl-C in a 7B merge)
+  // leaves no partial export that would block the retry
+  let kind: ExportResult['kind'] = 'merged';
+  replaceFolderAtomic(path.resolve(opts.out), (out) => {
+    fs.mkdirSync(out);
+    kind = writeExport(opts, cfg, source, out);
+  });
+  return { kind, files: fs.readdirSync(opts.out).sort() };
+}
+
+/** Writes the export of a run's weights folder `source` into the folder `out`. */
+function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out: string): ExportResult['kind'] {
   if (cfg.method === 'full' || !opts.merge) {
     // an adapter (or a fully trained model folder) is exported as it is
-    for (const f of fs.readdirSync(source)) copyRegularFile(path.join(source, f), path.join(opts.out, f));
-    return { kind: cfg.method === 'full' ? 'full' : 'adapter', files: fs.readdirSync(opts.out).sort() };
+    for (const f of fs.readdirSync(source)) copyRegularFile(path.join(source, f), path.join(out, f));
+    return cfg.method === 'full' ? 'full' : 'adapter';
   }
   // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
   // GEMM's store when a BF16 base is merged in bf16 (the same rounding, half the memory).
-  const base = baseDir ?? requireModelFolder(cfg, 'export --merge', opts.run);
+  const base = requireModelFolder(cfg, 'export --merge', opts.run);
   const fileDtype = checkpointDType(base);
   const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
   const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
   loadAdapter(model, source, { trainable: false });
   mergeLora(model);
-  saveModelFolder(model, opts.out, { // with the tokenizer it was trained with (the bundled one for a folder without)
-    sourceDir: base, head: classification ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
+  saveModelFolder(model, out, { // with the tokenizer it was trained with (the bundled one for a folder without)
+    sourceDir: base, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
     dtype: fileDtype,
   });
   model.releaseActivations();
-  return { kind: 'merged', files: fs.readdirSync(opts.out).sort() };
+  return 'merged';
 }
 
 /** The dtype of a model folder's weights: bf16 when every tensor is stored BF16, else f32 (F16 and mixed: lossless). */

@@ -62,6 +62,15 @@ test('export without --merge copies the PEFT adapter as it is', () => {
   assert.throws(() => exportRun({ run, out: file, merge: false, best: false, backend }), /a-file\.txt: the output exists and is not a folder/);
   assert.throws(() => exportRun({ run, out: path.join(file, 'sub'), merge: false, best: false, backend }), /cannot use as the output folder: a path component is not a folder \(ENOTDIR\)/);
   assert.equal(fs.readFileSync(file, 'utf8'), 'mine');
+  // a failure midway leaves no partial folder to block the retry
+  const odd = path.join(run, 'adapter', 'not-a-file');
+  fs.mkdirSync(odd);
+  const retry = path.join(tmp(), 'retry');
+  assert.throws(() => exportRun({ run, out: retry, merge: false, best: false, backend }), /not-a-file: is a directory/);
+  assert.equal(fs.existsSync(retry), false);
+  assert.deepEqual(fs.readdirSync(path.dirname(retry)), [], 'no temporary folder left either');
+  fs.rmdirSync(odd);
+  assert.equal(exportRun({ run, out: retry, merge: false, best: false, backend }).kind, 'adapter');
 });
 
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {
