@@ -46,7 +46,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     throw new UserError(`${key}: ${msg}`, where);
   };
   if (c.model_type !== 'mistral') {
-    err('model_type', `${JSON.stringify(c.model_type)} is not supported (only "mistral")`);
+    err('model_type', c.model_type === undefined ? 'missing (an HF config.json names its model_type: "mistral")' : `${JSON.stringify(c.model_type)} is not supported (only "mistral")`);
   }
   const int = (key: string, dflt: number | null, min = 1): number => {
     const v = c[key] ?? dflt;

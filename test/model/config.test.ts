@@ -151,7 +151,7 @@ test('unsupported rope scaling, model types, activations and biases are refused,
   rejects(cfgWith({ rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8 } }), 'rope_parameters.rope_type', '"llama3"');
   rejects(cfgWith({ model_type: 'llama' }), 'model_type', '"llama"', 'mistral');
   rejects(cfgWith({ model_type: 'mixtral' }), 'model_type', '"mixtral"');
-  rejects(cfgWith({ model_type: undefined }), 'model_type');
+  rejects(cfgWith({ model_type: undefined }), 'model_type', 'missing');
   rejects(cfgWith({ hidden_act: 'gelu' }), 'hidden_act', '"gelu"');
   assert.equal(parseConfig(cfgWith({ hidden_act: 'swish' })).hiddenSize, 16); // transformers: the same as silu
   rejects(cfgWith({ attention_bias: true }), 'attention_bias');
