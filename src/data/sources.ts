@@ -113,7 +113,8 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
       if ((f.given && first.given) || f.role !== first.role) {
         throw new UserError(first.path === f.path ? 'this file is given twice' : `this file is given twice (also as ${first.path})`, f.path);
       }
-      notes.push(`${f.shown} is the same file as ${first.shown} (through a symlink): read once`);
+      const how = path.resolve(f.path) === path.resolve(first.path) ? 'named again through its folder' : 'through a symlink';
+      notes.push(`${f.shown} is the same file as ${first.shown} (${how}): read once`);
       continue;
     }
     seen.set(real, f);
