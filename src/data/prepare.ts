@@ -468,6 +468,9 @@ function validateOptions(opts: PrepareOptions, split: readonly number[], nearThr
   for (const [k, v] of Object.entries({ minChars: opts.minChars, maxChars: opts.maxChars, minTokens: opts.minTokens, maxTokens: opts.maxTokens })) {
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new UserError(`${k} must be an integer ≥ 0, got ${v}`);
   }
+  for (const [lo, hi, name] of [[opts.minChars, opts.maxChars, 'chars'], [opts.minTokens, opts.maxTokens, 'tokens']] as const) {
+    if (lo !== undefined && hi !== undefined && lo > hi) throw new UserError(`--min-${name} ${lo} is more than --max-${name} ${hi}: every record would be rejected`);
+  }
   if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError('--labels needs --task classification');
   if (opts.labels && opts.labels.length < 2) throw new UserError('--labels needs at least two classes');
   if (opts.labels) {

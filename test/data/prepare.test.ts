@@ -265,6 +265,8 @@ test('errors that stop the run say what and where, and leave no partial outputs'
   assert.throws(() => prepare({ inputs: [path.join(dir, 'missing.jsonl')], outDir: out, tokenizer: tok }), /missing\.jsonl: cannot read input: ENOENT/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, split: [0.5, 0.2, 0.2] }), /--split must be three shares/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!, bad['ok.jsonl']!], outDir: out, tokenizer: tok }), /given twice/);
+  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minChars: 10, maxChars: 5 }), /--min-chars 10 is more than --max-chars 5/);
+  assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minTokens: 5, maxTokens: 3 }), /--min-tokens 5 is more than --max-tokens 3/);
 });
 
 test('conflicting labels: a third copy names the conflicting label; a near duplicate of a conflicting record is kept', () => {
