@@ -266,6 +266,9 @@ test('errors that stop the run say what and where, and leave no partial outputs'
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, split: [0.5, 0.2, 0.2] }), /--split must be three shares/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!, bad['ok.jsonl']!], outDir: out, tokenizer: tok }), /given twice/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minChars: 10, maxChars: 5 }), /--min-chars 10 is more than --max-chars 5/);
+  const folder = path.join(dir, 'script-data');
+  writeFiles(folder, { 'data.jsonl': '{"text": "a record of text"}\n', 'make.py': 'print("not data")\n' });
+  assert.ok(run('with-script', { inputs: [folder] }).report.warnings.includes('read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: make.py'));
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minTokens: 5, maxTokens: 3 }), /--min-tokens 5 is more than --max-tokens 3/);
 });
 
