@@ -1,12 +1,12 @@
 // Streams a text file line by line (synchronously, in 1 MiB chunks), with 1-based line numbers.
 // CRLF and a UTF-8 BOM at the start of a line are removed; a file whose first MiB has CRs and no LF ends its
 // lines with a lone CR (classic Mac, Excel's "CSV (Macintosh)"). Memory is bounded by the longest line, and a
-// line over 256 MiB is an error naming it.
+// line longer than V8's longest string (~512 MiB) is an error naming it.
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
 // `defect` saying what and at which byte, so that no caller takes it for text without knowing. A file
 // that starts with a UTF-16 byte-order mark is refused as a whole, and so is anything but a regular file.
-import { isUtf8 } from 'node:buffer';
+import { constants, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
 import { openRegularFile } from './regular-file.ts';
@@ -92,8 +92,8 @@ function sequenceAt(b: Uint8Array, i: number): { length: number; ok: boolean } {
   return { length: k, ok: k === need + 1 };
 }
 
-/** The longest line read (a longer one is an error naming it: a string of it could not even be made). */
-export const MAX_LINE_BYTES = 256 << 20;
+/** The longest line read: V8's longest string (a longer line is an error naming it; bytes ≥ its UTF-16 units). */
+export const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
 
 export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MAX_LINE_BYTES): Generator<Line> {
   // a FIFO, folder or device in the file's place is a one-line error, never a read that blocks forever
@@ -114,14 +114,16 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         if (n >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
           throw new UserError('this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first', file);
         }
-        crOnly = chunk.indexOf(0x0a) < 0 && chunk.indexOf(0x0d) >= 0;
+        // a CR that ends the chunk may be the first half of a CRLF: one CR before another byte decides
+        const cr = chunk.indexOf(0x0d);
+        crOnly = chunk.indexOf(0x0a) < 0 && cr >= 0 && cr < n - 1;
       }
       if (crOnly) for (let i = chunk.indexOf(0x0d); i >= 0; i = chunk.indexOf(0x0d, i + 1)) chunk[i] = 0x0a;
       if (chunk.lastIndexOf(0x0a) < 0) {
         parts.push(Buffer.from(chunk)); // no line ends in this chunk: keep a copy, concatenate once
         open += chunk.length;
         if (open > maxLineBytes) {
-          throw new UserError(`a line longer than ${(maxLineBytes / 2 ** 20).toFixed(0)} MiB: no record can be that long (one record a line, or a pretty-printed JSON array)`, `${file}:${lineNo + 1}`);
+          throw new UserError(`a line of more than ${maxLineBytes} bytes, longer than a string can be: split it (one record a line, or a pretty-printed JSON array)`, `${file}:${lineNo + 1}`);
         }
         continue;
       }

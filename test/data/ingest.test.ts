@@ -174,7 +174,10 @@ test('lone CR line ends (classic Mac, Excel\'s "CSV (Macintosh)") end lines; a l
   assert.deepEqual(summary([...readCsv(f['mac.csv']!, ',')]).map((r) => r.value), [{ text: 'hello there from a mac' }, { text: 'second row here' }]);
   assert.deepEqual(summary([...readJsonl(f['mac.jsonl']!)]).map((r) => r.value), [{ text: 'a' }, { text: 'b' }]);
   const long = writeFiles(dir, { 'long.jsonl': `{"text":"ok"}\n{"text":"${'x'.repeat(10000)}"}\n` })['long.jsonl']!;
-  assert.throws(() => [...readLines(long, 1024, 4096)], (e: Error) => /long\.jsonl:2: a line longer than 0 MiB: no record can be that long/.test(e.message));
+  assert.throws(() => [...readLines(long, 1024, 4096)], (e: Error) => /long\.jsonl:2: a line of more than 4096 bytes, longer than a string can be: split it/.test(e.message));
+  // a first chunk that ends with the CR of a CRLF is not taken for lone-CR line ends
+  const crlf = writeFiles(dir, { 'crlf.txt': 'abcdefg\r\nline2\r\nline3\r\n' })['crlf.txt']!;
+  assert.deepEqual([...readLines(crlf, 8)].map((l) => l.text), ['abcdefg', 'line2', 'line3']);
 });
 
 test('a record past maxRawChars is rejected as too_long without being held whole: a text file, a pretty-printed JSON element', () => {
@@ -183,4 +186,21 @@ test('a record past maxRawChars is rejected as too_long without being held whole
   assert.equal(text!.error?.reason, 'too_long');
   assert.ok(text!.raw.length <= 201);
   assert.deepEqual(summary([...readJson(f['big.json']!, { maxRawChars: 200 })]).map((r) => r.reason ?? r.value), ['too_long', { text: 'small' }]);
+});
+
+test('JSON array: a line after a string left open is never swallowed when it is well-formed (escaped quotes) or starts an element; Unicode space before "["', () => {
+  const f = writeFiles(dir, {
+    'escaped.json': '[\n{"text": "abc\n{"text": "say \\"hi\\" now"},\n{"text": "ok"}\n]\n',
+    'two-open.json': '[\n{"text": "a\n{"text": "b\n{"text": "c"},\n{"text": "d"}\n]\n',
+    'spaces.json': '\ufeff\ufeff[\n{"text":"a"},\n{"text":"b"}\n]\n',
+    'nbsp.json': '\u00a0[{"text":"a"}, {"text":"b"}]\n',
+    'trailing.json': '[{"text":"a"}],\n',
+  });
+  const reasons = (name: string) => summary([...readJson(f[name]!)]).map((r) => r.reason ?? (r.value as { text: string }).text);
+  assert.deepEqual(reasons('escaped.json'), ['invalid_json', 'say "hi" now', 'ok']);
+  assert.deepEqual(reasons('two-open.json'), ['invalid_json', 'invalid_json', 'c', 'd']);
+  assert.deepEqual(reasons('spaces.json'), ['a', 'b']);
+  assert.deepEqual(reasons('nbsp.json'), ['a', 'b']);
+  const trailing = [...readJson(f['trailing.json']!)];
+  assert.deepEqual(trailing.map((r) => r.error?.detail ?? 'ok'), ['ok', 'text after the closing "]" of the array (line 1)']);
 });

@@ -78,6 +78,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
+  let afterClose = 0; // the line of text after a closing "]" that did not open another array
   let pendingChars = 0; // characters in `parts`: past maxRawChars, no more is kept (the element is too_long)
   const maxRaw = opts.maxRawChars ?? Infinity;
   const keep = (piece: string): void => {
@@ -114,7 +115,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
       }
       if (inString) {
         if (c === 0x0a) {
-          if (!next.done && closesString(next.value.text)) {
+          if (!next.done && continuesString(next.value.text)) {
             // a line break typed into a string: the string (and the element) goes on on the next line
             lineBreakAt ||= lineNo;
             escape = false;
@@ -135,17 +136,20 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
         else if (c === 0x22) inString = false;
         continue;
       }
-      if (!opened || closed) {
-        if (isSpace(c)) continue;
-        // firstChar() guaranteed that only whitespace comes before the first "["; after a closing "]", another
-        // array, or the rest of this one (a "]" that a broken element left at the top level)
-        opened = true;
+      if (!opened) {
+        if (c === 0x5b) { opened = true; depth = 1; }
+        continue; // firstChar() guaranteed that only whitespace (trimStart's) comes before "["
+      }
+      if (closed) {
+        if (isSpace(c) || c === 0xfeff) continue; // a BOM: files concatenated
+        // another array, or the rest of this one (a "]" that a broken element left at the top level)
         closed = false;
         depth = 1;
         if (c === 0x5b) {
           broken = false;
           continue;
         }
+        afterClose ||= lineNo;
         broken = true;
       }
       if (depth === 1 && (c === 0x2c || c === 0x5d)) {
@@ -185,24 +189,32 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
     }
   }
   if (!closed) {
+    const unclosed = afterClose > 0 ? `text after the closing "]" of the array (line ${afterClose})` : 'unexpected end of file: the array is not closed';
     if (startLine > 0) {
-      yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? { reason: 'invalid_json', detail: 'unexpected end of file: the array is not closed' } };
+      yield { line: startLine, raw: parts.join('').trim(), error: elementDefect ?? { reason: 'invalid_json', detail: unclosed } };
     } else if (emptyElementLine > 0) {
-      yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: 'unexpected end of file after ","' } };
+      yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: afterClose > 0 ? unclosed : 'unexpected end of file after ","' } };
     }
   }
 }
 
-/** Whether a line that starts inside a string ends outside it: an odd number of unescaped quotes. */
-function closesString(line: string): boolean {
-  let inside = true, escape = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
+/**
+ * Whether `line`, after a line that ended inside a string, is the rest of that string (a line break typed into
+ * it, as in `line two"},`): read as JSON text it ends inside a string — its closing quote taken for an opening
+ * one — while a well-formed line never does; and it does not start like an element or a key of its own
+ * (`{"`, `[`, `"key":`), as the line after a string left open usually does.
+ */
+function continuesString(line: string): boolean {
+  const t = line.trimStart();
+  if (t.startsWith('{') || t.startsWith('[') || /^"(?:[^"\\]|\\.)*"\s*:/.test(t)) return false;
+  let inside = false, escape = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
     if (escape) escape = false;
     else if (c === 0x5c && inside) escape = true;
     else if (c === 0x22) inside = !inside;
   }
-  return !inside;
+  return inside;
 }
 
 function isSpace(c: number): boolean {
