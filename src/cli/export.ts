@@ -30,7 +30,7 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out
   --device NAME       auto, cpu or cuda: the backend for merging (default auto)
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU) of the merge; a merged model
                       is written in the base model's dtype (BF16 base: BF16, else F32); with --format gguf
-                      the default is fp32 (the merged weights rounded once, to the --quant type)`;
+                      a bf16 merge rounds the merged weights to bf16 before the --quant type (fp32: once)`;
 
 interface Flags {
   run?: string; out?: string; merge?: boolean; best?: boolean; 'max-shard-size'?: string; device?: string; precision?: string; help?: boolean;
@@ -70,8 +70,7 @@ function runGguf(f: Flags): void {
   const quant = parseGgufQuant(f.quant);
   const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    // fp32 unless asked: the merge W + s·B·A is then rounded once, to the file's type (f32, f16, a quantisation)
-    const loaded = loadGgufSource(src, backend, parsePrecision(f.precision ?? 'fp32'));
+    const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
     return exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from);
   });
   info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
