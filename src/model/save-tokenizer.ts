@@ -4,7 +4,8 @@
 // source has — so that transformers' AutoTokenizer and apply_chat_template give what training saw:
 // - the chat template travels: chat_template.jinja (transformers ≥ 4.50 writes it, and reads it before the
 //   tokenizer_config.json key) is copied, and where the folder has no template at all, the built-in one that
-//   training used is written into tokenizer_config.json (transformers 5 has no default template);
+//   training used is written into tokenizer_config.json, or as chat_template.jinja where there is none
+//   (transformers 5 has no default template);
 // - a classification export's pad token (config.json's pad_token_id) is named in tokenizer_config.json when it
 //   names none, or HF's padding refuses batches.
 // tokenizer_config.json is edited as text (keys added, a null replaced), never re-serialised: Mistral's holds
@@ -17,6 +18,7 @@ import { readFolderTokenizerConfig } from '../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../tokenizer/vocab.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
 import { isRecord } from '../util/json-file.ts';
 import { copyRegularFile, readRegularFile } from '../util/regular-file.ts';
 
@@ -51,16 +53,26 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
   const tokenizerJson = path.join(dir, 'tokenizer.json');
   if (!fs.existsSync(tokenizerJson)) return; // not a tokenizer of ours (training read pre-tokenized data)
   const configFile = path.join(dir, 'tokenizer_config.json');
+  const hasConfig = fs.existsSync(configFile);
   const config = readFolderTokenizerConfig(dir);
+  if (config.chatTemplate === null && !hasConfig) {
+    // no tokenizer_config.json to hold it (making one would change which BOS and EOS a loader assumes)
+    writeFileAtomic(path.join(dir, 'chat_template.jinja'), DEFAULT_CHAT_TEMPLATE);
+  }
   const add: Record<string, string> = {};
-  if (config.chatTemplate === null) add.chat_template = DEFAULT_CHAT_TEMPLATE;
+  if (config.chatTemplate === null && hasConfig) add.chat_template = DEFAULT_CHAT_TEMPLATE;
   if (opts.padTokenId !== null && config.padToken === null) {
-    const json = readTokenizerJson(tokenizerJson);
-    const token = buildVocab(json, tokenizerJson).idToToken[opts.padTokenId];
-    if (token !== undefined) add.pad_token = token;
+    const vocab = buildVocab(readTokenizerJson(tokenizerJson), tokenizerJson);
+    const token = vocab.idToToken[opts.padTokenId];
+    if (token !== undefined) {
+      if (!hasConfig) { // the "<s>" and "</s>" a folder without one implies, said now that it has one
+        for (const [key, t] of [['bos_token', '<s>'], ['eos_token', '</s>']] as const) if (vocab.tokenToId.has(t)) add[key] = t;
+      }
+      add.pad_token = token;
+    }
   }
   if (Object.keys(add).length === 0) return;
-  const text = fs.existsSync(configFile) ? readRegularFile(configFile).toString('utf8') : '{}\n';
+  const text = hasConfig ? readRegularFile(configFile).toString('utf8') : '{}\n';
   writeFileAtomic(configFile, withJsonKeys(text, add, configFile));
   const mapFile = path.join(dir, 'special_tokens_map.json');
   if (add.pad_token !== undefined && fs.existsSync(mapFile)) { // transformers lets this file's keys win
@@ -71,31 +83,58 @@ export function writeTokenizerFiles(dir: string, opts: TokenizerFileOptions): vo
 }
 
 /**
- * The JSON object `text` with top-level string `values` set, edited as text: a key present with null is
- * replaced, an absent one appended. Every other value is checked to read back unchanged.
+ * The JSON object `text` with top-level string `values` set, edited as text: a top-level key present with null
+ * is replaced, an absent one appended. Every other value is checked to read back unchanged.
  */
 export function withJsonKeys(text: string, values: Record<string, string>, file: string): string {
+  const fail = (why: string): never => {
+    throw new UserError(`cannot set ${Object.keys(values).join(', ')}: ${why}`, file);
+  };
   const before: unknown = JSON.parse(text);
-  if (!isRecord(before)) throw new Error(`${file}: not a JSON object`);
+  if (!isRecord(before)) return fail('not a JSON object');
   let out = text;
   for (const [key, value] of Object.entries(values)) {
     const literal = JSON.stringify(value);
     if (key in before) {
-      if (before[key] !== null) throw new Error(`${file}: "${key}" is set already`);
-      const at = new RegExp(`("${key}"\\s*:\\s*)null`);
-      out = out.replace(at, (_, head: string) => head + literal);
+      if (before[key] !== null) fail(`"${key}" is set already`);
+      const at = topLevelNull(out, key);
+      if (at < 0) fail(`"${key}" not found at the top level`);
+      out = out.slice(0, at) + literal + out.slice(at + 4);
     } else {
       const close = out.lastIndexOf('}');
-      const empty = Object.keys(before).length === 0 && !out.slice(0, close).includes('"');
+      const head = out.slice(0, close).trimEnd();
       const entry = `${JSON.stringify(key)}: ${literal}`;
-      out = empty ? `${out.slice(0, close)}  ${entry}\n${out.slice(close)}` : `${out.slice(0, close).trimEnd()},\n  ${entry}\n${out.slice(close)}`;
-      before[key] = null; // a second key appended after this one follows it
+      out = head.endsWith('{') ? `${head}\n  ${entry}\n${out.slice(close)}` : `${head},\n  ${entry}\n${out.slice(close)}`;
     }
+    before[key] = value;
   }
   const after: unknown = JSON.parse(out);
   const parsed = JSON.parse(text) as Record<string, unknown>;
   const same = isRecord(after) && Object.keys(parsed).every((k) => k in values || JSON.stringify(after[k]) === JSON.stringify(parsed[k]))
     && Object.entries(values).every(([k, v]) => after[k] === v);
-  if (!same) throw new Error(`${file}: setting ${Object.keys(values).join(', ')} as text changed other values`);
+  if (!same) fail('editing the text changed other values');
   return out;
+}
+
+/** The index of the `null` that is the value of the top-level `key` of the JSON object `text`, or −1. */
+function topLevelNull(text: string, key: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const name = text.slice(i, end + 1);
+      let j = end + 1;
+      while (/\s/.test(text[j] ?? '')) j++;
+      if (depth === 1 && text[j] === ':' && JSON.parse(name) === key) {
+        j++;
+        while (/\s/.test(text[j] ?? '')) j++;
+        return text.startsWith('null', j) ? j : -1;
+      }
+      i = end;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return -1;
 }

@@ -53,8 +53,11 @@ test('withJsonKeys edits JSON as text: huge integers and every other value uncha
   assert.match(out, /"model_max_length": 1000000000000000019884624838656,/);
   const doc = JSON.parse(out) as Record<string, unknown>;
   assert.deepEqual(doc, { model_max_length: 1e30, pad_token: '</s>', x: { pad_token: 1 }, chat_template: '{{ "$&" }}' });
-  assert.deepEqual(JSON.parse(withJsonKeys('{}', { a: 'b', c: 'd' }, 'f')), { a: 'b', c: 'd' });
-  assert.throws(() => withJsonKeys('{"pad_token": "<pad>"}', { pad_token: '</s>' }, 'f'), /"pad_token" is set already/);
+  assert.equal(withJsonKeys('{}', { a: 'b', c: 'd' }, 'f'), '{\n  "a": "b",\n  "c": "d"\n}');
+  assert.throws(() => withJsonKeys('{"pad_token": "<pad>"}', { pad_token: '</s>' }, 'f'), /f: cannot set pad_token: "pad_token" is set already/);
+  // a nested key of the same name, before the top-level one, is left alone
+  const nested = withJsonKeys('{"added": {"pad_token": null, "x": "a\\"b"}, "pad_token": null}', { pad_token: '</s>' }, 'f');
+  assert.deepEqual(JSON.parse(nested), { added: { pad_token: null, x: 'a"b' }, pad_token: '</s>' });
 });
 
 test('a folder without a chat template: the built-in one training used is written into tokenizer_config.json, the rest kept', () => {
@@ -110,4 +113,15 @@ test('random weights at vocabulary 32000 are saved with the bundled tokenizer th
   saveModelFolder(model, out, { sourceDir: null, head: 'causal' });
   assert.equal(read(path.join(out, 'tokenizer.json')), read(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json')));
   assert.equal(json(path.join(out, 'tokenizer_config.json')).chat_template, DEFAULT_CHAT_TEMPLATE);
+});
+
+test('a folder with tokenizer.json alone: the template goes to chat_template.jinja, no tokenizer_config.json is made (BOS and EOS stay implied)', () => {
+  const out = saved(tinyWith({ 'tokenizer_config.json': null }));
+  assert.equal(fs.existsSync(path.join(out, 'tokenizer_config.json')), false);
+  assert.equal(read(path.join(out, 'chat_template.jinja')), DEFAULT_CHAT_TEMPLATE);
+  const tok = captureStderr(() => loadTokenizer(out)).result;
+  assert.deepEqual([tok.bosId, tok.eosId], [1, 2]);
+  const cls = saved(tinyWith({ 'tokenizer_config.json': null }), 'classification');
+  assert.deepEqual(json(path.join(cls, 'tokenizer_config.json')), { bos_token: '<s>', eos_token: '</s>', pad_token: '</s>' });
+  assert.deepEqual([captureStderr(() => loadTokenizer(cls)).result.bosId, captureStderr(() => loadTokenizer(cls)).result.padId], [1, 2]);
 });
