@@ -11,7 +11,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { replaceFolderAtomic, withIo } from '../util/atomic.ts';
+import { ioError, pidRunning, replaceFolderAtomic, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
@@ -50,16 +50,43 @@ export function exportRun(opts: ExportOptions): ExportResult {
   if (cfg.method === 'lora' && opts.merge) requireModelFolder(cfg, 'export --merge', opts.run); // before anything is written
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder', opts.out);
+  if (existing) removeDeadPartials(opts.out);
   if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
-  withIo(opts.out, 'make the output folder', () => fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true }));
-  // written into a folder beside it and renamed into place when whole: a failure (or Ctrl-C in a 7B merge)
-  // leaves no partial export that would block the retry
+  // written whole before it takes the output's name: a failure (or Ctrl-C in a 7B merge) leaves no partial
+  // export that would block the retry. A new folder is made beside it and renamed into place; an empty folder
+  // the user made (a symlink, a mount point, the current directory) is kept, the export written in a folder
+  // inside it whose files move up when whole.
   let kind: ExportResult['kind'] = 'merged';
-  replaceFolderAtomic(path.resolve(opts.out), (out) => {
-    fs.mkdirSync(out);
-    kind = writeExport(opts, cfg, source, out);
-  });
+  if (existing) {
+    const partial = path.join(opts.out, `${PARTIAL}${process.pid}`);
+    try {
+      fs.mkdirSync(partial);
+      kind = writeExport(opts, cfg, source, partial);
+      for (const f of fs.readdirSync(partial)) fs.renameSync(path.join(partial, f), path.join(opts.out, f));
+      fs.rmdirSync(partial);
+    } catch (e) {
+      fs.rmSync(partial, { recursive: true, force: true });
+      throw ioError(e, opts.out, 'write the export into');
+    }
+  } else {
+    withIo(opts.out, 'make the output folder', () => fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true }));
+    replaceFolderAtomic(path.resolve(opts.out), (out) => {
+      fs.mkdirSync(out);
+      kind = writeExport(opts, cfg, source, out);
+    });
+  }
   return { kind, files: fs.readdirSync(opts.out).sort() };
+}
+
+/** The folder an export into an existing empty folder is written in, inside it (then the pid). */
+const PARTIAL = '.partial-export-';
+
+/** Removes what an export killed while writing into `dir` left there (its partial folder, its pid dead). */
+function removeDeadPartials(dir: string): void {
+  for (const e of fs.readdirSync(dir)) {
+    const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
+    if (Number.isInteger(pid) && !pidRunning(pid)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+  }
 }
 
 /** Writes the export of a run's weights folder `source` into the folder `out`. */

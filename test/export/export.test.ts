@@ -69,8 +69,18 @@ test('export without --merge copies the PEFT adapter as it is', () => {
   assert.throws(() => exportRun({ run, out: retry, merge: false, best: false, backend }), /not-a-file: is a directory/);
   assert.equal(fs.existsSync(retry), false);
   assert.deepEqual(fs.readdirSync(path.dirname(retry)), [], 'no temporary folder left either');
+  const empty = path.join(tmp(), 'empty');
+  fs.mkdirSync(empty);
+  assert.throws(() => exportRun({ run, out: empty, merge: false, best: false, backend }), /not-a-file: is a directory/);
+  assert.deepEqual(fs.readdirSync(empty), [], 'an empty folder given stays empty');
   fs.rmdirSync(odd);
   assert.equal(exportRun({ run, out: retry, merge: false, best: false, backend }).kind, 'adapter');
+  // an empty folder given (here through a symlink) is kept: the export is written into it
+  const link = path.join(tmp(), 'link');
+  fs.symlinkSync(empty, link);
+  assert.deepEqual(exportRun({ run, out: link, merge: false, best: false, backend }).files, ['adapter_config.json', 'adapter_model.safetensors']);
+  assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
+  assert.deepEqual(fs.readdirSync(empty), ['adapter_config.json', 'adapter_model.safetensors']);
 });
 
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {
