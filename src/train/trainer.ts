@@ -50,7 +50,9 @@ interface ReportState {
 
 /** Trains with the run folder locked against a second process. */
 export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
-  RunDir.checkFolder(cfg.output_dir);
+  const exists = RunDir.checkFolder(cfg.output_dir);
+  // before the lock makes the folder: a --resume of a path that is not there (a typo) starts nothing
+  if (opts.resume && !exists) throw new UserError('cannot resume: the run folder does not exist', cfg.output_dir);
   const lock = acquireRunLock(cfg.output_dir);
   try {
     return trainLocked(cfg, opts);

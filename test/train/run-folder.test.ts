@@ -113,6 +113,10 @@ test('--resume on a folder a killed run left holding only its lock starts the ru
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /resume: .*killed-in-setup holds no run yet \(it stopped before writing anything\): starting from the beginning/);
   assert.ok(fs.existsSync(path.join(out, 'metrics.jsonl')));
+  const typo = cli(['train', path.join(dir, 'config.yaml'), '--output_dir', path.join(dir, 'no-such-run'), '--resume']);
+  assert.equal(typo.status, 2, typo.stderr);
+  assert.match(typo.stderr, /^error: .*no-such-run: cannot resume: the run folder does not exist$/m);
+  assert.equal(fs.existsSync(path.join(dir, 'no-such-run')), false, 'nothing made');
 });
 
 test('a run folder moved elsewhere resumes where it now is: train MOVED --resume, or --output_dir MOVED', () => {
