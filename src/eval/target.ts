@@ -56,7 +56,9 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
     // a fully trained model is whole in its folder (random initial weights need no base)
     const base = lora ? requireModelFolder(cfg, 'eval --run', o.run) : modelFolder(cfg);
     return {
-      model: lora ? base! : sub, adapter: lora ? sub : null, tokenizerDir: base ?? sub, task: task ?? cfg.task,
+      model: lora ? base! : sub, adapter: lora ? sub : null, task: task ?? cfg.task,
+      // a fully trained model/ carries the tokenizer it was trained with (runs before it did: the base's)
+      tokenizerDir: !lora && fs.existsSync(path.join(sub, 'tokenizer.json')) ? sub : base ?? sub,
       labels: o.labels ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
     };
   }

@@ -118,7 +118,7 @@ function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
     ? epochBatchCounts(loader, cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
     : cfg.epochs * stepsPerEpoch);
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: cfg.schedule.warmup_steps, totalSteps };
-  warnUnusedSettings(cfg, model.cfg, totalSteps);
+  warnUnusedSettings(cfg, model.cfg, totalSteps, train);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, schedule,
     microBatchesPerEpoch, stepsPerEpoch, totalSteps,
@@ -126,7 +126,7 @@ function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
 }
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
-function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, totalSteps: number): void {
+function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, totalSteps: number, train: readonly TokenRow[]): void {
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
@@ -134,8 +134,9 @@ function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, totalStep
   if (cfg.schedule.warmup_steps >= totalSteps && cfg.schedule.warmup_steps > 0) {
     warn(`schedule.warmup_steps ${cfg.schedule.warmup_steps} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
   }
-  if (cfg.max_seq_len > modelCfg.maxPositionEmbeddings) {
-    warn(`max_seq_len ${cfg.max_seq_len} is more than the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
+  const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
+  if (longest > modelCfg.maxPositionEmbeddings) {
+    warn(`sequences of up to ${longest} tokens (max_seq_len ${cfg.max_seq_len}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
   }
 }
 
