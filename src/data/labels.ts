@@ -94,3 +94,19 @@ export class LabelSet {
     return this.labels.length;
   }
 }
+
+/**
+ * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes found in the
+ * data (`inferred`) that differ only in case ("Pos" and "pos"), which are separate classes.
+ */
+export function classWarnings(present: number, labels: readonly LabelValue[], inferred: boolean): string[] {
+  const out: string[] = [];
+  if (present < 2) out.push(`the kept records have ${present} class${present === 1 ? '' : 'es'}: a classifier needs at least 2`);
+  if (!inferred) return out;
+  const byCase = new Map<string, string[]>();
+  for (const l of labels) if (typeof l === 'string') byCase.set(l.toLowerCase(), [...(byCase.get(l.toLowerCase()) ?? []), l]);
+  for (const same of byCase.values()) {
+    if (same.length > 1) out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in case: they are separate classes (give --labels, or fix the data)`);
+  }
+  return out;
+}

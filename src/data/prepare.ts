@@ -13,7 +13,7 @@ import { readLines } from '../util/lines.ts';
 import { charLength } from './clean.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
-import { LabelSet, classList, labelKey, type LabelValue } from './labels.ts';
+import { LabelSet, classList, classWarnings, labelKey, type LabelValue } from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
@@ -332,17 +332,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const warnings: string[] = [];
     SPLITS.forEach((s, k) => { if (splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k])) warnings.push(`the ${s} split is empty`); });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
-    if (classes && keptTotal > 0) {
-      const present = new Set(labelCounts.flatMap((m) => [...m.keys()]));
-      if (present.size < 2) warnings.push(`the kept records have ${present.size} class${present.size === 1 ? '' : 'es'}: a classifier needs at least 2`);
-      if (!givenLabels) {
-        const byCase = new Map<string, string[]>();
-        for (const l of classes.labels) if (typeof l === 'string') byCase.set(l.toLowerCase(), [...(byCase.get(l.toLowerCase()) ?? []), l]);
-        for (const same of byCase.values()) {
-          if (same.length > 1) warnings.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in case: they are separate classes (give --labels, or fix the data)`);
-        }
-      }
-    }
+    if (classes && keptTotal > 0) warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])).size, classes.labels, givenLabels === null));
     warnings.push(...notes);
     const report: PrepareReport = {
       input_records: inputRecords,

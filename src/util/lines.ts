@@ -186,33 +186,10 @@ function* splitLines(bytes: Buffer, before: number): Generator<Line> {
 
 /** Index of the first byte that does not begin a well-formed UTF-8 sequence (Unicode Table 3-7), or −1. */
 export function firstInvalidUtf8(b: Uint8Array): number {
-  const n = b.length;
-  let i = 0;
-  while (i < n) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) need = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-      need = 2;
-      if (c === 0xe0) lo = 0xa0; // no overlong forms
-      if (c === 0xed) hi = 0x9f; // no surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      need = 3;
-      if (c === 0xf0) lo = 0x90;
-      if (c === 0xf4) hi = 0x8f; // nothing above U+10FFFF
-    } else return i;
-    const c1 = b[i + 1];
-    if (c1 === undefined || c1 < lo || c1 > hi) return i;
-    for (let k = 2; k <= need; k++) {
-      const ck = b[i + k];
-      if (ck === undefined || ck < 0x80 || ck > 0xbf) return i;
-    }
-    i += need + 1;
+  for (let i = 0; i < b.length;) {
+    const seq = sequenceAt(b, i);
+    if (!seq.ok) return i;
+    i += seq.length;
   }
   return -1;
 }
