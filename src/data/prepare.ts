@@ -122,7 +122,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   ], opts.outDir, notes);
   const formats = sources.map((s) => formatOf(s.path, opts.format));
   // a .py or README.md in a data folder becomes training text: said, so that it is not a surprise
-  const guessed = opts.format ? [] : sources.filter((s) => !/\.(jsonl|ndjson|json|csv|tsv|txt|text)$/i.test(s.path)).map((s) => s.name);
+  const guessed = opts.format ? [] : sources.filter((s, i) => formats[i] === 'text' && path.extname(s.path).toLowerCase() !== '.txt').map((s) => s.name);
   if (guessed.length > 0) notes.push(`read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: ${guessed.slice(0, 5).join(', ')}${guessed.length > 5 ? ` and ${guessed.length - 5} more` : ''}`);
   if (!opts.overwrite) checkOutDir(opts.outDir);
   makeOutDir(opts.outDir);

@@ -75,12 +75,7 @@ function realOrResolved(p: string): string {
 
 /** The real paths the run's outputs will have (the folder's real path when it exists already). */
 function outputPaths(outDir: string): Set<string> {
-  let dir = path.resolve(outDir);
-  try {
-    dir = fs.realpathSync(dir);
-  } catch {
-    // not created yet: no existing file can be inside it, but a resolved path still compares
-  }
+  const dir = realOrResolved(outDir); // not created yet: no existing file can be inside it, but a resolved path still compares
   return new Set(OUTPUT_FILES.map((f) => path.join(dir, f)));
 }
 

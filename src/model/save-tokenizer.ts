@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../tokenizer/chat-template.ts';
-import { BUNDLED_TOKENIZER_DIR } from '../tokenizer/load.ts';
+import { BUNDLED_TOKENIZER_DIR, BUNDLED_VOCAB_SIZE } from '../tokenizer/load.ts';
 import { readFolderTokenizerConfig } from '../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../tokenizer/vocab.ts';
@@ -24,8 +24,6 @@ import { copyRegularFile, readRegularFile } from '../util/regular-file.ts';
 
 /** The files of an HF tokenizer that a model folder carries (those present are copied). */
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'tokenizer.model', 'added_tokens.json', 'chat_template.jinja', 'chat_template.json'];
-
-const BUNDLED_VOCAB_SIZE = 32000;
 
 /** The folder whose tokenizer files a model of `vocabSize` rows from `sourceDir` (null: random weights) was trained with. */
 export function trainedTokenizerFolder(sourceDir: string | null, vocabSize: number): string | null {
@@ -90,8 +88,9 @@ export function withJsonKeys(text: string, values: Record<string, string>, file:
   const fail = (why: string): never => {
     throw new UserError(`cannot set ${Object.keys(values).join(', ')}: ${why}`, file);
   };
-  const before: unknown = JSON.parse(text);
-  if (!isRecord(before)) return fail('not a JSON object');
+  const parsed: unknown = JSON.parse(text);
+  if (!isRecord(parsed)) return fail('not a JSON object');
+  const before: Record<string, unknown> = { ...parsed };
   let out = text;
   for (const [key, value] of Object.entries(values)) {
     const literal = JSON.stringify(value);
@@ -109,7 +108,6 @@ export function withJsonKeys(text: string, values: Record<string, string>, file:
     before[key] = value;
   }
   const after: unknown = JSON.parse(out);
-  const parsed = JSON.parse(text) as Record<string, unknown>;
   const same = isRecord(after) && Object.keys(parsed).every((k) => k in values || JSON.stringify(after[k]) === JSON.stringify(parsed[k]))
     && Object.entries(values).every(([k, v]) => after[k] === v);
   if (!same) fail('editing the text changed other values');

@@ -17,7 +17,8 @@ import { buildVocab, type Vocab } from './vocab.ts';
 
 /** The bundled default: Mistral 7B v0.1's tokenizer (see its PROVENANCE.md). */
 export const BUNDLED_TOKENIZER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'assets', 'tokenizer', 'mistral-7b-v0.1');
-const BUNDLED_VOCAB_SIZE = 32000;
+/** Tokens in the bundled tokenizer (Mistral 7B v0.1's vocabulary). */
+export const BUNDLED_VOCAB_SIZE = 32000;
 
 export type EngineChoice = 'auto' | 'fast' | 'huggingface';
 

@@ -14,7 +14,7 @@ import { hostFloats } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
 import { isUserError, UserError } from '../util/errors.ts';
-import { loadTokenizer } from '../tokenizer/load.ts';
+import { BUNDLED_VOCAB_SIZE, loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
@@ -188,12 +188,10 @@ export function buildModel(cfg: TrainConfig, backend: Backend): MistralModel {
  */
 export function runTokenizer(cfg: TrainConfig, vocabSize: number): Tokenizer | null {
   if (typeof cfg.model === 'string') return modelTokenizer(cfg.model, vocabSize);
-  if (vocabSize === BUNDLED_VOCAB) return loadTokenizer();
-  info(`model: random weights with vocab_size ${vocabSize}: no tokenizer fits (the bundled Mistral tokenizer has ${BUNDLED_VOCAB}), so the data must be pre-tokenized`);
+  if (vocabSize === BUNDLED_VOCAB_SIZE) return loadTokenizer();
+  info(`model: random weights with vocab_size ${vocabSize}: no tokenizer fits (the bundled Mistral tokenizer has ${BUNDLED_VOCAB_SIZE}), so the data must be pre-tokenized`);
   return null;
 }
-
-const BUNDLED_VOCAB = 32000;
 
 /** loadSplit, with what to do when text data meets a random model that has no tokenizer. */
 export function loadRunSplit(file: string, key: string, ctx: SplitContext): TokenRow[] {
@@ -201,8 +199,8 @@ export function loadRunSplit(file: string, key: string, ctx: SplitContext): Toke
     return loadSplit(file, key, ctx);
   } catch (e) {
     if (ctx.tokenizer !== null || typeof ctx.cfg.model === 'string' || !isUserError(e) || !/needs a tokenizer/.test(e.message)) throw e;
-    throw new UserError(`${e.message}: a random model (model.init: random) has a tokenizer only with vocab_size ${BUNDLED_VOCAB} ` +
-      `(the bundled Mistral tokenizer), this one has ${ctx.vocabSize}: give ${key} pre-tokenized rows {"input_ids": [...]} or set vocab_size: ${BUNDLED_VOCAB}`);
+    throw new UserError(`${e.message}: a random model (model.init: random) has a tokenizer only with vocab_size ${BUNDLED_VOCAB_SIZE} ` +
+      `(the bundled Mistral tokenizer), this one has ${ctx.vocabSize}: give ${key} pre-tokenized rows {"input_ids": [...]} or set vocab_size: ${BUNDLED_VOCAB_SIZE}`);
   }
 }
 

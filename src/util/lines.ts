@@ -41,13 +41,13 @@ export function cleanLine(s: string): string {
  * reported before an invalid sequence: a binary file usually has both, and "binary" says more.
  */
 export function lineDefect(bytes: Buffer): LineDefect | undefined {
-  const nul = bytes.indexOf(0);
-  const at = nul >= 0 ? nul : isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
-  if (at < 0) return undefined;
-  // The bytes before `at` decode to the same characters alone as within the line (`at` starts a sequence).
-  let char = bytes.toString('utf8', 0, at).length;
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf && at >= 3) char--; // cleanLine drops the BOM
-  return { kind: nul >= 0 ? 'binary' : 'invalid_utf8', byte: at + 1, char };
+  if (bytes.indexOf(0) < 0 && isUtf8(bytes)) return undefined;
+  return firstDefect(lineDefects(bytes));
+}
+
+/** The defect a line is reported by: its first NUL byte, else its first ill-formed sequence. */
+function firstDefect(all: readonly LineDefect[]): LineDefect | undefined {
+  return all.find((d) => d.kind === 'binary') ?? all[0];
 }
 
 /**
@@ -176,9 +176,9 @@ function* splitLines(bytes: Buffer, before: number): Generator<Line> {
     const nl = bytes.indexOf(0x0a, start);
     const seg = bytes.subarray(start, nl < 0 ? bytes.length : nl);
     lineNo++;
-    const defect = lineDefect(seg);
+    const defects = seg.indexOf(0) < 0 && isUtf8(seg) ? [] : lineDefects(seg);
     const text = cleanLine(seg.toString('utf8'));
-    yield defect ? { text, lineNo, defect, defects: lineDefects(seg) } : { text, lineNo };
+    yield defects.length > 0 ? { text, lineNo, defect: firstDefect(defects)!, defects } : { text, lineNo };
     if (nl < 0) return;
     start = nl + 1;
   }

@@ -64,8 +64,8 @@ function firstChar(file: string): { ch: string; line: number } | null {
 
 /**
  * Streams the elements of a top-level JSON array, tracking strings and nesting to find their bounds. A raw
- * newline inside a string is a broken element (JSON has none): when the next line closes the string (an odd
- * number of quotes on it), the string goes on there — a line break typed into a value — and the element, nesting
+ * newline inside a string is a broken element (JSON has none): when the next line is the string's rest
+ * (continuesString), the string goes on there — a line break typed into a value — and the element, nesting
  * intact, is one invalid_json record; otherwise the string was never closed, and the element ends with its line.
  * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such).
  */
