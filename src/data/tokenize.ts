@@ -1,7 +1,9 @@
 // Tokenization and loss masking of one record into a TokenRow (HF conventions: labels as long as
 // inputIds, −100 where no loss is taken; the target of position t is labels[t + 1], so a trained token
 // has labels[t] = inputIds[t]). The rules:
-//  - exactly one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated);
+//  - exactly one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated),
+//    when the tokenizer adds one (HF's add_bos_token, adds-bos.ts) or the chat template writes it; none
+//    otherwise ("BOS +" below is then nothing);
 //  - {text}: BOS + text + EOS, all trained;
 //  - {prompt, completion}: BOS + the tokens of prompt + completion joined as they are (no separator
 //    added) + EOS, loss on the completion and the EOS. As TRL does, the prompt is also encoded alone and
@@ -16,7 +18,7 @@
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
-import type { ChatMessage, Tokenizer } from '../tokenizer/types.ts';
+import { leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import type { LabelSet } from './labels.ts';
 import type { DataRecord } from './record.ts';
@@ -61,16 +63,17 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
   let label: number | undefined;
   switch (record.shape) {
     case 'text': {
-      const ids = [bos(tok), ...encodeText(tok, record.text, 'text'), eos(tok)];
+      const ids = [...bos(tok), ...encodeText(tok, record.text, 'text'), eos(tok)];
       seq = { ids, labels: trainedExceptFirst(ids) };
       break;
     }
     case 'prompt_completion': {
       const p = encodeText(tok, record.prompt, 'prompt');
       const pc = encodeText(tok, record.prompt + record.completion, 'completion');
-      const promptLen = commonPrefix(p, pc); // ids[1 … promptLen] are the prompt's
-      const ids = [bos(tok), ...pc, eos(tok)];
-      const labels = trainAll ? trainedExceptFirst(ids) : ids.map((id, t) => (t > promptLen ? id : IGNORE_INDEX));
+      const start = bos(tok);
+      const promptEnd = start.length + commonPrefix(p, pc); // ids[start.length … promptEnd) are the prompt's
+      const ids = [...start, ...pc, eos(tok)];
+      const labels = trainAll ? trainedExceptFirst(ids) : ids.map((id, t) => (t >= promptEnd ? id : IGNORE_INDEX));
       seq = { ids, labels };
       break;
     }
@@ -78,7 +81,7 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       seq = chatSequence(record.messages, tok, trainAll);
       break;
     case 'classification': {
-      const ids = [bos(tok), ...encodeText(tok, record.text, 'text')];
+      const ids = [...bos(tok), ...encodeText(tok, record.text, 'text')];
       seq = { ids, labels: [] };
       label = classIndex(record.label, opts.labels);
       break;
@@ -135,9 +138,10 @@ function trainedExceptFirst(ids: readonly number[]): number[] {
   return ids.map((id, t) => (t === 0 ? IGNORE_INDEX : id));
 }
 
-function bos(tok: Tokenizer): number {
-  if (tok.bosId === null) throw new UserError('the tokenizer has no BOS token');
-  return tok.bosId;
+/** What a sequence starts with: [BOS], or nothing for a tokenizer that adds none. */
+function bos(tok: Tokenizer): number[] {
+  const id = leadingBos(tok);
+  return id === null ? [] : [id];
 }
 
 function eos(tok: Tokenizer): number {
@@ -169,13 +173,13 @@ function encodeText(tok: Tokenizer, text: string, field: string): number[] {
   return ids;
 }
 
-/** Encodes a rendered chat (prefix): exactly one BOS, at the start. */
+/** Encodes a rendered chat (prefix): BOS at the start when the tokenizer adds it or the template writes it, nowhere else. */
 function encodeRendered(tok: Tokenizer, rendered: string): number[] {
   const ids = tok.encode(rendered);
-  const b = bos(tok);
-  if (ids[0] !== b) ids.unshift(b);
+  const b = leadingBos(tok);
+  if (b !== null && ids[0] !== b) ids.unshift(b);
   for (let t = 1; t < ids.length; t++) {
-    if (ids[t] === b) throw new UserError('a chat message contains the text of the BOS token');
+    if (tok.bosId !== null && ids[t] === tok.bosId) throw new UserError('a chat message contains the text of the BOS token');
   }
   return ids;
 }

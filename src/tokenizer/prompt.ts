@@ -1,20 +1,21 @@
 // How a generation prompt becomes token ids, for the CLI and library users alike: a conversation rendered
 // with the model's chat template (with the generation prompt), or plain text as it is (`raw`); either way
-// the ids start with BOS, added when the rendered text does not already carry it. Also reads a messages
+// the ids start with BOS when the tokenizer adds one (added when the rendered text does not already carry it). Also reads a messages
 // file ([{"role", "content"}, …]) with a one-line error naming the file and the message.
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
-import type { ChatMessage, Tokenizer } from './types.ts';
+import { leadingBos, type ChatMessage, type Tokenizer } from './types.ts';
 
 /** A prompt: plain text without the chat template, or messages rendered with it. */
 export type Prompt = { raw: string } | { messages: readonly ChatMessage[] };
 
-/** The prompt's token ids: the chat template's rendering (or the raw text), encoded, with BOS first. */
+/** The prompt's token ids: the chat template's rendering (or the raw text), encoded, with BOS first when the tokenizer adds it. */
 export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
   const text = 'raw' in prompt ? prompt.raw : tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true });
   // the template (or raw) text carries no BOS of its own unless the template writes it
   const ids = tokenizer.encode(text);
-  if (tokenizer.bosId !== null && ids[0] !== tokenizer.bosId) ids.unshift(tokenizer.bosId);
+  const bos = leadingBos(tokenizer);
+  if (bos !== null && ids[0] !== bos) ids.unshift(bos);
   return ids;
 }
 

@@ -1,6 +1,7 @@
 // The Tokenizer the toolkit uses: a tokenizer.json run by an engine (fast BPE or @huggingface/tokenizers),
 // the special tokens of tokenizer_config.json, and a chat template.
 import { UserError } from '../util/errors.ts';
+import { tokenizerAddsBos } from './adds-bos.ts';
 import { ChatTemplate } from './chat-template.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
@@ -20,6 +21,7 @@ export interface TokenizerParts {
 export class LoadedTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly bosId: number | null;
+  readonly addsBos: boolean;
   readonly eosId: number | null;
   readonly padId: number | null;
   readonly unkId: number | null;
@@ -46,6 +48,7 @@ export class LoadedTokenizer implements Tokenizer {
     // Without a tokenizer_config.json, "<s>" and "</s>" (the Llama/Mistral names) are used when present.
     const noConfig = cfg.source === 'none';
     this.bosId = resolve(cfg.bosToken, 'bos_token', noConfig ? '<s>' : null);
+    this.addsBos = tokenizerAddsBos(p.json, cfg, this.bosId);
     this.eosId = resolve(cfg.eosToken, 'eos_token', noConfig ? '</s>' : null);
     this.padId = resolve(cfg.padToken, 'pad_token', null);
     this.unkId = resolve(cfg.unkToken, 'unk_token', null);

@@ -11,6 +11,8 @@ export interface ChatMessage {
 export interface Tokenizer {
   readonly vocabSize: number;
   readonly bosId: number | null;
+  /** Whether a sequence starts with BOS (HF's add_bos_token; see adds-bos.ts). Default: when bosId is not null. */
+  readonly addsBos?: boolean;
   readonly eosId: number | null;
   /** The tokenizer's pad token, when it has one (Mistral has none). */
   readonly padId: number | null;
@@ -23,4 +25,9 @@ export interface Tokenizer {
   tokenToId(token: string): number | null;
   /** A chat rendered with the model's chat template (default: Mistral [INST] … [/INST]). */
   applyChatTemplate(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string;
+}
+
+/** The BOS id a sequence of this tokenizer starts with, or null when it starts with none. */
+export function leadingBos(tok: Tokenizer): number | null {
+  return (tok.addsBos ?? true) ? tok.bosId : null;
 }

@@ -206,3 +206,26 @@ test('sequenceLength equals the length tokenizeRecord gives, for every shape', (
     assert.equal(sequenceLength(r, tok), full, r.shape);
   }
 });
+
+test('a tokenizer that adds no BOS (add_bos_token false): no BOS in any shape unless the chat template writes it', () => {
+  const noBos = Object.assign(Object.create(tok) as Tokenizer, { addsBos: false }) as Tokenizer;
+  const text = tokenizeRecord({ shape: 'text', text: 'one two' }, noBos).row!;
+  assert.deepEqual([...text.inputIds], [...tok.encode('one two'), EOS]);
+  assert.deepEqual([...text.labels!], [IGNORE_INDEX, ...[...text.inputIds].slice(1)], 'the first token has no position that predicts it');
+  const prompt = 'Q: colour?', completion = ' Blue';
+  const pc = tokenizeRecord({ shape: 'prompt_completion', prompt, completion }, noBos).row!;
+  const p = tok.encode(prompt), joined = tok.encode(prompt + completion);
+  assert.deepEqual([...pc.inputIds], [...joined, EOS]);
+  assert.deepEqual([...pc.labels!], [...p.map(() => IGNORE_INDEX), ...joined.slice(p.length), EOS], 'the prompt untrained, the completion and EOS trained');
+  assert.deepEqual([...tokenizeRecord({ shape: 'classification', text: 'Great film', label: 0 }, noBos).row!.inputIds], tok.encode('Great film'));
+  // the default Mistral template writes bos_token itself: that BOS stays, one, at the start
+  const chat = tokenizeRecord({ shape: 'chat', messages: chats[0]! }, noBos).row!;
+  assert.deepEqual([...chat.inputIds], [...tokenizeRecord({ shape: 'chat', messages: chats[0]! }, tok).row!.inputIds]);
+  // a template that writes none gets none
+  const plain = Object.assign(Object.create(noBos) as Tokenizer, {
+    applyChatTemplate: (ms: readonly ChatMessage[], o?: { addGenerationPrompt?: boolean }) => ms.map((m) => `${m.role}: ${m.content}\n`).join('') + (o?.addGenerationPrompt ? 'assistant:' : ''),
+  }) as Tokenizer;
+  const bare = tokenizeRecord({ shape: 'chat', messages: chats[0]! }, plain).row!;
+  assert.equal(count([...bare.inputIds], BOS), 0);
+  assert.equal(sequenceLength({ shape: 'chat', messages: chats[0]! }, plain), bare.inputIds.length);
+});

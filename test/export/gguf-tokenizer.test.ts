@@ -1,7 +1,7 @@
 // The tokenizer section of a GGUF export, read without llama.cpp (gguf-llama.test.ts runs llama.cpp on the files):
 // scores follow tokenizer.json's merge ranks and a token no merge makes scores below all of them (llama.cpp merges
 // by score alone, whatever a token's type); a stop id of config.json's beyond the EOS becomes the end-of-turn token;
-// BOS is added only when there is one; the provenance names folders, not the exporter's paths.
+// BOS is added only when there is one and the tokenizer adds it; the provenance names folders, not the exporter's paths.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -40,6 +40,13 @@ test('a second stop id of config.json is the end-of-turn token; no BOS in the vo
   const noBos = captureStderr(() => tokenizerMetadata(dir, 32000)).result;
   assert.equal(noBos.has('tokenizer.ggml.bos_token_id'), false);
   assert.equal(value(noBos, 'tokenizer.ggml.add_bos_token'), false, 'llama.cpp would otherwise add its default id 1');
+  // the rule training uses (adds-bos.ts): a generic tokenizer class without a post-processor adds no BOS
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ ...json, post_processor: null }));
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'PreTrainedTokenizerFast', bos_token: '<s>', eos_token: '</s>' }));
+  const generic = captureStderr(() => tokenizerMetadata(dir, 32000)).result;
+  assert.equal(value(generic, 'tokenizer.ggml.bos_token_id'), 1);
+  assert.equal(value(generic, 'tokenizer.ggml.add_bos_token'), false);
 });
 
 test('provenance: the base, adapter and run by folder name, never the exporter\'s paths', () => {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../../tokenizer/chat-template.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
 import { compileFastSpec } from '../../tokenizer/fast/spec.ts';
+import { tokenizerAddsBos } from '../../tokenizer/adds-bos.ts';
 import { readFolderTokenizerConfig, type TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson, type TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab, type Vocab } from '../../tokenizer/vocab.ts';
@@ -133,7 +134,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   // a stop id of config.json's beyond the tokenizer's EOS: llama.cpp ends generation on an end-of-turn token too
   const eot = eosIds.find((id) => id !== eos && id < vocabSize);
   if (eot !== undefined) m.set('tokenizer.ggml.eot_token_id', { type: 'u32', value: eot });
-  m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: bos !== null && raw['add_bos_token'] !== false });
+  m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizerAddsBos(json, config, bos) });
   m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: eos !== null && raw['add_eos_token'] === true });
   m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
   // the template our own chat rendering uses (the model's, or the built-in Mistral one)

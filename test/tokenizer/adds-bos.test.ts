@@ -1,0 +1,52 @@
+// Whether a tokenizer starts a sequence with BOS, decided as HF transformers decides it (adds-bos.ts), on the
+// bundled tokenizer.json with other configs and post-processors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTokenizer } from '../../src/tokenizer/index.ts';
+import { encodePrompt } from '../../src/tokenizer/prompt.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { bundled, bundledConfigJson, bundledTokenizerJson, quietly, tempFolder } from './helpers.ts';
+
+const template = (json: Record<string, unknown>) => json['post_processor'];
+const load = (json: Record<string, unknown>, config?: Record<string, unknown>) =>
+  quietly(() => loadTokenizer(tempFolder(config ? { 'tokenizer.json': json, 'tokenizer_config.json': config } : { 'tokenizer.json': json })));
+
+test('the bundled Mistral tokenizer adds BOS (add_bos_token true)', () => {
+  assert.equal(bundled('fast').addsBos, true);
+  assert.deepEqual(encodePrompt(bundled('fast'), { raw: 'Hi' }), [1, ...bundled('fast').encode('Hi')]);
+});
+
+test("tokenizer_config.json's add_bos_token decides first; a value not true or false is refused naming the key", () => {
+  const json = bundledTokenizerJson();
+  const config = bundledConfigJson();
+  const off = load(json, { ...config, add_bos_token: false });
+  assert.equal(off.addsBos, false);
+  assert.equal(off.bosId, 1, 'the BOS token is still known');
+  assert.deepEqual(encodePrompt(off, { raw: 'Hi' }), off.encode('Hi'), 'no BOS before a prompt');
+  assert.throws(() => load(json, { ...config, add_bos_token: 'yes' }), (e: unknown) => isUserError(e) && /tokenizer_config\.json: add_bos_token/.test((e as Error).message) && /true or false/.test((e as Error).message));
+});
+
+test('a Llama tokenizer class adds BOS whatever its post-processor; another class follows tokenizer.json\'s post-processor', () => {
+  const config = bundledConfigJson();
+  delete config['add_bos_token'];
+  const bare = { ...bundledTokenizerJson(), post_processor: null };
+  assert.equal(load(bare, config).addsBos, true, 'LlamaTokenizer');
+  const generic = { ...config, tokenizer_class: 'PreTrainedTokenizerFast' };
+  assert.equal(load(bundledTokenizerJson(), generic).addsBos, true, 'TemplateProcessing "<s> $A"');
+  assert.equal(load(bare, generic).addsBos, false, 'no post-processor: HF adds nothing');
+  const inSequence = { ...bare, post_processor: { type: 'Sequence', processors: [{ type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }, template(bundledTokenizerJson())] } };
+  assert.equal(load(inSequence, generic).addsBos, true, 'a TemplateProcessing inside a Sequence');
+  const byteLevel = { ...bare, post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false } };
+  assert.equal(load(byteLevel, generic).addsBos, false, 'ByteLevel adds no special token');
+  const eosOnly = { ...bare, post_processor: { type: 'TemplateProcessing', single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }], pair: [], special_tokens: { '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } } } };
+  assert.equal(load(eosOnly, generic).addsBos, false, 'a special token after the text is not a BOS');
+});
+
+test('without tokenizer_config.json: "<s>" is BOS and added unless the post-processor says otherwise; no BOS token, no BOS', () => {
+  assert.equal(load({ ...bundledTokenizerJson(), post_processor: null }).addsBos, true);
+  assert.equal(load({ ...bundledTokenizerJson(), post_processor: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false } }).addsBos, false);
+  const noBos = load(bundledTokenizerJson(), { ...bundledConfigJson(), bos_token: null });
+  assert.equal(noBos.bosId, null);
+  assert.equal(noBos.addsBos, false);
+  assert.deepEqual(encodePrompt(noBos, { raw: 'Hi' }), noBos.encode('Hi'));
+});
