@@ -46,6 +46,8 @@ export interface LoadedRows {
     tokens: number;
     /** Σ trained targets of the rows (generation). */
     targets: number;
+    /** Chats whose system message the chat template does not render (tokenize.ts's systemUnrendered). */
+    systemUnrendered: number;
   };
 }
 
@@ -66,7 +68,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let labels: LabelSet | undefined;
   if (task === 'classification') labels = new LabelSet(opts.labels ?? defaultLabels(file, records.map((r) => r.record)));
 
-  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0 };
+  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0 };
   const rows: TokenRow[] = [];
   for (const { record, line } of records) {
     let r;
@@ -77,6 +79,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       throw e;
     }
     if (r.overflow === 'truncated') stats.truncated++;
+    if (r.systemUnrendered) stats.systemUnrendered++;
     if (!r.row) {
       stats.dropped++;
       continue;

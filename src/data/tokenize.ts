@@ -42,6 +42,11 @@ export interface TokenizedRecord {
   /** Length in tokens before any truncation. */
   length: number;
   overflow: 'fits' | 'truncated' | 'dropped';
+  /**
+   * A chat whose system message the chat template does not render (Mistral v0.3's renders it in the last user
+   * turn only, so not in a chat that ends with an assistant turn): the sequence has no system prompt.
+   */
+  systemUnrendered?: boolean;
 }
 
 /** Token ids of a sequence and its labels (−100 = untrained) while they are built. */
@@ -77,9 +82,11 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
       seq = { ids, labels };
       break;
     }
-    case 'chat':
-      seq = chatSequence(record.messages, tok, trainAll);
-      break;
+    case 'chat': {
+      const rendered = tok.applyChatTemplate(record.messages);
+      const out = finish(chatSequence(record.messages, rendered, tok, trainAll), undefined, opts);
+      return systemUnrendered(record.messages, rendered) ? { ...out, systemUnrendered: true } : out;
+    }
     case 'classification': {
       const ids = [...bos(tok), ...encodeText(tok, record.text, 'text')];
       seq = { ids, labels: [] };
@@ -194,19 +201,24 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
 /**
  * The chat encoded whole, with each assistant turn located by encoding the chat rendered up to it: the
  * turn's tokens are those after the common prefix with "chat so far + generation prompt" and within the
- * common prefix with "chat through this turn". Encoding the whole string (not pieces) gives the tokens the
- * model sees at inference, including merges across a boundary.
+ * common prefix with "chat through this turn". Where "chat so far + generation prompt" is not (all but its
+ * last token) a prefix of the whole chat, the turn also starts no earlier than the first token its content
+ * changes (contentStart): templates such as Mistral v0.3's (and Nemo's, Small's) put the system message in
+ * the last user turn only, so "chat so far" differs from the whole chat from that user turn on, and the first
+ * bound alone would train the user's words. Encoding the whole string (not pieces) gives the tokens the model
+ * sees at inference, including merges across a boundary.
  */
-function chatSequence(messages: readonly ChatMessage[], tok: Tokenizer, trainAll: boolean): Seq {
+function chatSequence(messages: readonly ChatMessage[], rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
   const e = eos(tok);
-  const ids = encodeRendered(tok, tok.applyChatTemplate(messages));
+  const ids = encodeRendered(tok, rendered);
   const spans: Array<[number, number]> = [];
   for (let i = 0; i < messages.length; i++) {
     if (messages[i]!.role !== 'assistant') continue;
     const before = encodeRendered(tok, tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
     const through = encodeRendered(tok, tok.applyChatTemplate(messages.slice(0, i + 1)));
-    const start = commonPrefix(ids, before);
     const end = commonPrefix(ids, through);
+    let start = commonPrefix(ids, before);
+    if (start < before.length - 1) start = Math.max(start, Math.min(end, contentStart(messages, i, through, tok)));
     if (end <= start) throw new UserError(`assistant turn ${i} renders to no tokens of its own under the chat template`);
     spans.push([start, end]);
   }
@@ -232,6 +244,22 @@ function chatSequence(messages: readonly ChatMessage[], tok: Tokenizer, trainAll
     if (!trainAll) for (let t = start; t <= last; t++) labels[t] = ids[t]!;
   }
   return { ids, labels };
+}
+
+/** True when the chat has a system message whose text is nowhere in the chat as the template rendered it. */
+function systemUnrendered(messages: readonly ChatMessage[], rendered: string): boolean {
+  const system = messages[0]?.role === 'system' ? messages[0].content.trim() : '';
+  return system !== '' && !rendered.includes(system);
+}
+
+/**
+ * Where turn i's content starts in "chat through turn i": the first token that changes when the content is
+ * replaced — by "a" and by "b", as no content's first token is both "▁a" and "▁b" (an empty content would share
+ * a lone "▁" that the content's own first token may start with).
+ */
+function contentStart(messages: readonly ChatMessage[], i: number, through: readonly number[], tok: Tokenizer): number {
+  const replaced = (content: string) => encodeRendered(tok, tok.applyChatTemplate([...messages.slice(0, i), { role: 'assistant', content }]));
+  return Math.min(commonPrefix(through, replaced('a')), commonPrefix(through, replaced('b')));
 }
 
 function classIndex(label: number | string, labels: LabelSet | undefined): number {

@@ -5,7 +5,7 @@ import { canonicalLabel, type LabelValue } from '../data/labels.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
-import { info } from '../util/log.ts';
+import { info, warn } from '../util/log.ts';
 import type { TrainConfig } from './config.ts';
 
 export interface SplitContext {
@@ -23,6 +23,9 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow,
   });
   const notes = [r.stats.truncated ? `${r.stats.truncated} truncated to ${cfg.max_seq_len} tokens` : '', r.stats.dropped ? `${r.stats.dropped} dropped (too long, or nothing to train)` : ''].filter(Boolean);
+  if (r.stats.systemUnrendered > 0) {
+    warn(`${key}: ${r.stats.systemUnrendered} chats of ${file} are trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
+  }
   info(`${key}: ${r.rows.length} examples, ${r.stats.tokens.toLocaleString('en')} tokens${notes.length ? ` (${notes.join('; ')})` : ''} from ${file}`);
   return r.rows;
 }

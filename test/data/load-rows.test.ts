@@ -81,3 +81,19 @@ test('pre-tokenized files have one reader, loadTokenRows: pretokenized.ts only v
   assert.deepEqual(rows.map((r) => [[...r.inputIds], [...r.labels!]]), [[[1, 5, 6], [-100, -100, 6]], [[1, 7], [-100, 7]]]);
   assert.throws(() => loadTokenRows(f, { vocabSize: 7 }), /rows\.jsonl:3: invalid_tokens: input_ids\[1\] = 7 is not a token id in \[0, 7\)/);
 });
+
+test('chats whose system message the chat template does not render are counted (the trainer warns with the count)', () => {
+  // a template that, like Mistral v0.3's, renders the system message in a last user turn only
+  const lastUserOnly = Object.assign(Object.create(tok) as typeof tok, {
+    applyChatTemplate: (ms: ReadonlyArray<{ role: string; content: string }>) =>
+      '<s>' + ms.filter((m) => m.role !== 'system').map((m, i, rest) => (m.role === 'user' ? `[INST] ${i === rest.length - 1 && ms[0]!.role === 'system' ? ms[0]!.content + '\n\n' : ''}${m.content}[/INST]` : ` ${m.content}</s>`)).join(''),
+  });
+  const f = writeFiles(dir, {
+    'sys.jsonl': [
+      '{"messages": [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}',
+      '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello."}]}',
+    ].join('\n'),
+  });
+  assert.equal(loadTokenRows(f['sys.jsonl']!, { tokenizer: lastUserOnly }).stats.systemUnrendered, 1);
+  assert.equal(loadTokenRows(f['sys.jsonl']!, { tokenizer: tok }).stats.systemUnrendered, 0);
+});

@@ -5,6 +5,7 @@ import { LabelSet } from '../../src/data/labels.ts';
 import type { DataRecord } from '../../src/data/record.ts';
 import { sequenceLength, tokenizeRecord } from '../../src/data/tokenize.ts';
 import { IGNORE_INDEX, collate } from '../../src/data/batch.ts';
+import { ChatTemplate } from '../../src/tokenizer/chat-template.ts';
 import type { ChatMessage, Tokenizer } from '../../src/tokenizer/types.ts';
 import { mistralTokenizer } from './helpers.ts';
 
@@ -228,4 +229,54 @@ test('a tokenizer that adds no BOS (add_bos_token false): no BOS in any shape un
   const bare = tokenizeRecord({ shape: 'chat', messages: chats[0]! }, plain).row!;
   assert.equal(count([...bare.inputIds], BOS), 0);
   assert.equal(sequenceLength({ shape: 'chat', messages: chats[0]! }, plain), bare.inputIds.length);
+});
+
+// Mistral-7B-Instruct-v0.3's chat template (its tokenizer_config.json, the tool branches left out): the system
+// message goes into the LAST user turn only, so a chat rendered up to an earlier turn differs from the whole chat
+// from its last user turn on — and a chat ending with an assistant turn renders no system message at all.
+const MISTRAL_V03_TEMPLATE = `{%- if messages[0]["role"] == "system" %}
+    {%- set system_message = messages[0]["content"] %}
+    {%- set loop_messages = messages[1:] %}
+{%- else %}
+    {%- set loop_messages = messages %}
+{%- endif %}
+{{- bos_token }}
+{%- for message in loop_messages %}
+    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}
+        {{- raise_exception('After the optional system message, conversation roles must alternate user/assistant/user/assistant/...') }}
+    {%- endif %}
+    {%- if message["role"] == "user" %}
+        {%- if loop.last and system_message is defined %}
+            {{- "[INST] " + system_message + "\\n\\n" + message["content"] + "[/INST]" }}
+        {%- else %}
+            {{- "[INST] " + message["content"] + "[/INST]" }}
+        {%- endif %}
+    {%- elif message["role"] == "assistant" %}
+        {{- " " + message["content"]|trim + eos_token}}
+    {%- endif %}
+{%- endfor %}`;
+
+test('{messages} under a template that moves the system message to the last user turn (Mistral v0.3): only the assistant turns are trained', () => {
+  const v03 = new ChatTemplate(MISTRAL_V03_TEMPLATE, { bosToken: '<s>', eosToken: '</s>', source: 'v0.3 template' });
+  const withV03 = Object.assign(Object.create(tok) as Tokenizer, {
+    applyChatTemplate: (ms: readonly ChatMessage[], o?: { addGenerationPrompt?: boolean }) => v03.render(ms, o),
+  }) as Tokenizer;
+  for (const messages of chats) {
+    const r = tokenizeRecord({ shape: 'chat', messages }, withV03).row!;
+    const ids = [...r.inputIds], labels = [...r.labels!];
+    // the piecewise construction: [INST] user[/INST] untrained, then the answer and its EOS trained
+    const ref = [BOS], refLabels = [IGNORE_INDEX];
+    for (const m of messages) {
+      if (m.role === 'system') continue;
+      const piece = m.role === 'user' ? tok.encode(`[INST] ${m.content}[/INST]`) : [...tok.encode(m.content.trim()), EOS];
+      ref.push(...piece);
+      refLabels.push(...(m.role === 'user' ? piece.map(() => IGNORE_INDEX) : piece));
+    }
+    assert.deepEqual(ids, ref, 'the rendering, without the system message (the template drops it)');
+    assert.deepEqual(labels, refLabels, JSON.stringify(tok.decode(trained(ids, labels), { skipSpecialTokens: false })));
+  }
+  // the lost system message is said (the trainer warns with the count), not under the default template
+  assert.equal(tokenizeRecord({ shape: 'chat', messages: chats[1]! }, withV03).systemUnrendered, true);
+  assert.equal(tokenizeRecord({ shape: 'chat', messages: chats[0]! }, withV03).systemUnrendered, undefined);
+  assert.equal(tokenizeRecord({ shape: 'chat', messages: chats[1]! }, tok).systemUnrendered, undefined);
 });
