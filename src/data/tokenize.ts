@@ -1,9 +1,9 @@
 // Tokenization and loss masking of one record into a TokenRow (HF conventions: labels as long as
 // inputIds, −100 where no loss is taken; the target of position t is labels[t + 1], so a trained token
 // has labels[t] = inputIds[t]). The rules:
-//  - exactly one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated),
-//    when the tokenizer adds one (HF's add_bos_token, adds-bos.ts) or the chat template writes it; none
-//    otherwise ("BOS +" below is then nothing);
+//  - one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated), when the
+//    tokenizer adds one (HF's add_bos_token, adds-bos.ts); none otherwise ("BOS +" below is then nothing);
+//    a chat has the BOS tokens its template writes (one at the start, added when the tokenizer adds BOS);
 //  - {text}: BOS + text + EOS, all trained;
 //  - {prompt, completion}: BOS + the tokens of prompt + completion joined as they are (no separator
 //    added) + EOS, loss on the completion and the EOS. As TRL does, the prompt is also encoded alone and
@@ -11,8 +11,8 @@
 //    trained); encoding the pieces apart would put a SentencePiece "▁" at the completion's start that
 //    the joined text never has;
 //  - {messages}: the chat template rendered and encoded whole; each assistant turn's tokens, found by
-//    rendering the chat up to that turn, are trained and end with exactly one trained EOS (added when a
-//    template does not emit one); trainOn 'all' trains every token;
+//    rendering the chat up to that turn (chatSequence), are trained and end with exactly one trained EOS
+//    (added when a template does not emit one); trainOn 'all' trains every token;
 //  - classification: BOS + text, no EOS, no labels, `label` = the class index.
 // Over-long sequences are truncated or dropped by `overflow`; a raw record left with nothing to train is
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
@@ -180,15 +180,20 @@ function encodeText(tok: Tokenizer, text: string, field: string): number[] {
   return ids;
 }
 
-/** Encodes a rendered chat (prefix): BOS at the start when the tokenizer adds it or the template writes it, nowhere else. */
+/** Encodes a rendered chat (prefix), with BOS first when the tokenizer adds it and the template did not write it. */
 function encodeRendered(tok: Tokenizer, rendered: string): number[] {
   const ids = tok.encode(rendered);
   const b = leadingBos(tok);
   if (b !== null && ids[0] !== b) ids.unshift(b);
-  for (let t = 1; t < ids.length; t++) {
-    if (tok.bosId !== null && ids[t] === tok.bosId) throw new UserError('a chat message contains the text of the BOS token');
-  }
   return ids;
+}
+
+/** The length of the common suffix of a and b, at most `max`. */
+function commonSuffix(a: readonly number[], b: readonly number[], max: number): number {
+  const n = Math.min(a.length, b.length, max);
+  let i = 0;
+  while (i < n && a[a.length - 1 - i] === b[b.length - 1 - i]) i++;
+  return i;
 }
 
 function commonPrefix(a: readonly number[], b: readonly number[]): number {
@@ -201,29 +206,31 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
 /**
  * The chat encoded whole, with each assistant turn located by encoding the chat rendered up to it: the
  * turn's tokens are those after the common prefix with "chat so far + generation prompt" and within the
- * common prefix with "chat through this turn". Where "chat so far + generation prompt" is not (all but its
- * last token) a prefix of the whole chat, the turn also starts no earlier than the first token its content
- * changes (contentStart): templates such as Mistral v0.3's (and Nemo's, Small's) put the system message in
- * the last user turn only, so "chat so far" differs from the whole chat from that user turn on, and the first
- * bound alone would train the user's words. Encoding the whole string (not pieces) gives the tokens the model
- * sees at inference, including merges across a boundary.
+ * common prefix with "chat through this turn". A template may render a turn otherwise once the chat goes on —
+ * Mistral v0.3's (Nemo's, Small's) puts the system message in the last user turn only, a reasoning template
+ * drops the thinking of earlier turns — and then one of those renderings is not (all but its last token) a
+ * prefix of the whole chat; the turn is then the tokens of the whole chat that its content changes
+ * (changedSpan) and the EOS right after them. Encoding the whole string (not pieces) gives the tokens the
+ * model sees at inference, including merges across a boundary. Messages holding the text of a special token
+ * are refused, as the other shapes' fields are.
  */
 function chatSequence(messages: readonly ChatMessage[], rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
   const e = eos(tok);
+  messages.forEach((m, i) => encodeText(tok, m.content, `messages[${i}].content`));
   const ids = encodeRendered(tok, rendered);
   const spans: Array<[number, number]> = [];
   for (let i = 0; i < messages.length; i++) {
     if (messages[i]!.role !== 'assistant') continue;
     const before = encodeRendered(tok, tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
     const through = encodeRendered(tok, tok.applyChatTemplate(messages.slice(0, i + 1)));
-    const end = commonPrefix(ids, through);
-    let start = commonPrefix(ids, before);
-    if (start < before.length - 1) start = Math.max(start, Math.min(end, contentStart(messages, i, through, tok)));
-    if (end <= start) throw new UserError(`assistant turn ${i} renders to no tokens of its own under the chat template`);
+    let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
+    if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, tok, e);
+    if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
     spans.push([start, end]);
   }
   const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);
   // From the last turn back, so that inserting an EOS does not move the spans still to do.
+  const turns = messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));
   for (let s = spans.length - 1; s >= 0; s--) {
     const [start, end] = spans[s]!;
     let eosAt = -1, eosCount = 0;
@@ -233,7 +240,7 @@ function chatSequence(messages: readonly ChatMessage[], rendered: string, tok: T
         eosCount++;
       }
     }
-    if (eosCount > 1) throw new UserError(`assistant turn ${s + 1} contains the text of the EOS token`);
+    if (eosCount > 1) throw new UserError(`messages[${turns[s]}]: the chat template writes more than one EOS in this assistant turn`);
     let last = eosAt;
     if (eosAt < 0) {
       // The template ends the turn without EOS: insert one, trained, right after the turn's tokens.
@@ -253,13 +260,19 @@ function systemUnrendered(messages: readonly ChatMessage[], rendered: string): b
 }
 
 /**
- * Where turn i's content starts in "chat through turn i": the first token that changes when the content is
- * replaced — by "a" and by "b", as no content's first token is both "▁a" and "▁b" (an empty content would share
- * a lone "▁" that the content's own first token may start with).
+ * The tokens of the whole chat `ids` that message i's content changes, and the EOS right after them: the chat is
+ * rendered with the content replaced by "a" and by "b" (no content's first token is both "▁a" and "▁b", nor its
+ * last both "a" and "b"), and the span runs from the first token either changes to the last one.
  */
-function contentStart(messages: readonly ChatMessage[], i: number, through: readonly number[], tok: Tokenizer): number {
-  const replaced = (content: string) => encodeRendered(tok, tok.applyChatTemplate([...messages.slice(0, i), { role: 'assistant', content }]));
-  return Math.min(commonPrefix(through, replaced('a')), commonPrefix(through, replaced('b')));
+function changedSpan(messages: readonly ChatMessage[], i: number, ids: readonly number[], tok: Tokenizer, eosId: number): [number, number] {
+  let start = ids.length, end = 0;
+  for (const content of ['a', 'b']) {
+    const other = encodeRendered(tok, tok.applyChatTemplate(messages.map((m, k) => (k === i ? { role: m.role, content } : m))));
+    const prefix = commonPrefix(ids, other);
+    start = Math.min(start, prefix);
+    end = Math.max(end, ids.length - commonSuffix(ids, other, Math.min(ids.length, other.length) - prefix));
+  }
+  return [start, end < ids.length && ids[end] === eosId ? end + 1 : end];
 }
 
 function classIndex(label: number | string, labels: LabelSet | undefined): number {

@@ -193,7 +193,10 @@ test('special-token text inside a field is refused rather than ending the sequen
   assert.throws(() => tokenizeRecord({ shape: 'text', text: 'an <unk> word' }, tok), /"text" contains the text of a special token \("<unk>"\)/);
   assert.throws(() => tokenizeRecord({ shape: 'prompt_completion', prompt: 'Q: ', completion: '<unk>' }, tok), /special token \("<unk>"\)/);
   assert.throws(() => tokenizeRecord({ shape: 'classification', text: '<unk>', label: 0 }, tok), /special token/);
-  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'a</s>b' }] }, tok), /EOS/);
+  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'a</s>b' }] }, tok), /"messages\[1\]\.content" contains the text of a special token \("<\/s>"\)/);
+  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'stop</s>here' }, { role: 'assistant', content: 'ok' }] }, tok), /"messages\[0\]\.content" contains the text of a special token/);
+  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'an <unk> word' }] }, tok), /special token \("<unk>"\)/);
+  assert.throws(() => tokenizeRecord({ shape: 'chat', messages: [{ role: 'user', content: '<s>again' }, { role: 'assistant', content: 'ok' }] }, tok), /special token \("<s>"\)/);
 });
 
 test('sequenceLength equals the length tokenizeRecord gives, for every shape', () => {
@@ -279,4 +282,36 @@ test('{messages} under a template that moves the system message to the last user
   assert.equal(tokenizeRecord({ shape: 'chat', messages: chats[1]! }, withV03).systemUnrendered, true);
   assert.equal(tokenizeRecord({ shape: 'chat', messages: chats[0]! }, withV03).systemUnrendered, undefined);
   assert.equal(tokenizeRecord({ shape: 'chat', messages: chats[1]! }, tok).systemUnrendered, undefined);
+});
+
+/** The bundled tokenizer with another chat template. */
+function withTemplate(source: string): Tokenizer {
+  const t = new ChatTemplate(source, { bosToken: '<s>', eosToken: '</s>', source: 'test template' });
+  return Object.assign(Object.create(tok) as Tokenizer, {
+    applyChatTemplate: (ms: readonly ChatMessage[], o?: { addGenerationPrompt?: boolean }) => t.render(ms, o),
+  }) as Tokenizer;
+}
+
+test('{messages} under a reasoning template that drops the thinking of earlier turns: each turn trains what the whole chat renders of it', () => {
+  const thinking = withTemplate("{{ bos_token }}{% for m in messages %}{% if m.role == 'user' %}[INST] {{ m.content }}[/INST]{% else %}{% set c = m.content %}{% if not loop.last %}{% set c = c.split('</think>')[-1] %}{% endif %} {{ c | trim }}{{ eos_token }}{% endif %}{% endfor %}");
+  const messages: ChatMessage[] = [
+    { role: 'user', content: 'What is 2+2?' }, { role: 'assistant', content: '<think>two and two</think> Four.' },
+    { role: 'user', content: 'And 3+3?' }, { role: 'assistant', content: '<think>three and three</think> Six.' },
+  ];
+  const r = tokenizeRecord({ shape: 'chat', messages }, thinking).row!;
+  const ids = [...r.inputIds], labels = [...r.labels!];
+  assert.deepEqual(ids, [BOS, ...tok.encode('[INST] What is 2+2?[/INST] Four.'), EOS, ...tok.encode('[INST] And 3+3?[/INST] <think>three and three</think> Six.'), EOS]);
+  const spans = ids.map((id, t) => (labels[t] === IGNORE_INDEX ? '|' : tok.decode([id], { skipSpecialTokens: false }))).join(' ').split('|').map((s) => s.trim()).filter(Boolean);
+  assert.equal(spans.length, 2, JSON.stringify(spans));
+  assert.equal(tok.decode(trained(ids, labels), { skipSpecialTokens: false }), 'Four.</s> <think>three and three</think> Six.</s>');
+  assert.equal(sequenceLength({ shape: 'chat', messages }, thinking), ids.length, 'prepare counts what training builds');
+});
+
+test('{messages} under a template that writes BOS before every user turn (Llama 2 chat): accepted, the BOS tokens untrained', () => {
+  const llama2 = withTemplate("{% for m in messages %}{% if m.role == 'user' %}{{ bos_token + '[INST] ' + m.content + ' [/INST]' }}{% else %}{{ ' ' + m.content + ' ' + eos_token }}{% endif %}{% endfor %}");
+  const r = tokenizeRecord({ shape: 'chat', messages: chats[0]!.concat([{ role: 'user', content: 'And 3+3?' }, { role: 'assistant', content: '6' }]) }, llama2).row!;
+  const ids = [...r.inputIds], labels = [...r.labels!];
+  assert.equal(count(ids, BOS), 2);
+  ids.forEach((id, t) => id === BOS && assert.equal(labels[t], IGNORE_INDEX));
+  assert.match(tok.decode(trained(ids, labels), { skipSpecialTokens: false }), /^4 ?<\/s> ?6 ?<\/s>$/);
 });
