@@ -50,6 +50,9 @@ export const DEFAULT_CHAT_TEMPLATE = [
 export interface ChatTemplateContext {
   bosToken: string;
   eosToken: string;
+  /** unk_token and pad_token, which transformers also hands a template ('' when the tokenizer has none). */
+  unkToken?: string;
+  padToken?: string;
   /** Where the template comes from, for error messages ("…/tokenizer_config.json: chat_template"). */
   source: string;
   /** Bounds of one rendering (defaults: RENDER_LIMITS). */
@@ -125,6 +128,8 @@ interface RenderRequest {
   addGenerationPrompt: boolean;
   bosToken: string;
   eosToken: string;
+  unkToken: string;
+  padToken: string;
   limits: RenderLimits;
 }
 
@@ -140,6 +145,8 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
       messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
       bos_token: req.bosToken,
       eos_token: req.eosToken,
+      unk_token: req.unkToken,
+      pad_token: req.padToken,
       add_generation_prompt: req.addGenerationPrompt,
     };
     for (const [key, value] of Object.entries(items)) env.set(key, value);
@@ -188,6 +195,8 @@ export class ChatTemplate {
       addGenerationPrompt: opts.addGenerationPrompt ?? false,
       bosToken: this.ctx.bosToken,
       eosToken: this.ctx.eosToken,
+      unkToken: this.ctx.unkToken ?? '',
+      padToken: this.ctx.padToken ?? '',
       limits: { ...RENDER_LIMITS, ...this.ctx.limits },
     };
     const outcome = this.worker ? this.renderOnWorker(this.worker, req) : renderOutcome(this.template, req);

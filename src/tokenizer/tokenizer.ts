@@ -59,6 +59,8 @@ export class LoadedTokenizer implements Tokenizer {
     this.template = new ChatTemplate(cfg.chatTemplate, {
       bosToken: this.bosId === null ? '' : this.vocab.idToToken[this.bosId]!,
       eosToken: this.eosId === null ? '' : this.vocab.idToToken[this.eosId]!,
+      unkToken: this.unkId === null ? '' : this.vocab.idToToken[this.unkId]!,
+      padToken: this.padId === null ? '' : this.vocab.idToToken[this.padId]!,
       source: cfg.chatTemplateSource ?? 'default chat template',
     });
   }

@@ -92,6 +92,11 @@ test('custom template: add_generation_prompt reaches the template; raise_excepti
   );
 });
 
+test('custom template: the special tokens transformers hands a template (bos, eos, unk, pad; empty when the tokenizer has none)', () => {
+  const { t } = customTokenizer("{{ bos_token }}|{{ eos_token }}|{{ unk_token }}|{{ pad_token }}|{{ messages[0].content }}");
+  assert.equal(t.applyChatTemplate([user('a')]), '<s>|</s>|<unk>||a');
+});
+
 test('custom template: a list of named templates uses "default"; a broken template fails at load', () => {
   const { t } = customTokenizer([{ name: 'tool_use', template: 'TOOLS' }, { name: 'default', template: 'DEFAULT{{ messages | length }}' }]);
   assert.equal(t.applyChatTemplate([user('a')]), 'DEFAULT1');
