@@ -1,7 +1,8 @@
 // How a generation prompt becomes token ids, for the CLI and library users alike: a conversation rendered
 // with the model's chat template (with the generation prompt), or plain text as it is (`raw`); either way
-// the ids start with BOS when the tokenizer adds one (added when the rendered text does not already carry it). Also reads a messages
-// file ([{"role", "content"}, …]) with a one-line error naming the file and the message.
+// the ids start with BOS when the tokenizer adds one (added when the rendered text does not already carry
+// it). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
+// message.
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { leadingBos, type ChatMessage, type Tokenizer } from './types.ts';
