@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, minhashSignature, shingleSet } from '../../src/data/minhash.ts';
+import { IntMultiMap } from '../../src/data/hash-table.ts';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -92,4 +93,23 @@ test('NearDupIndex with two parts: a duplicate only when both are nearly the sam
   assert.equal(idx.check(again, 3, (i) => kept[i]!)?.index, 0, 'the same question and answer, respaced');
   assert.equal(idx.check([`${template}what is 2+2?`, 'four, of course'], 3, (i) => kept[i]!), null, 'the same question, another answer');
   assert.equal(idx.check([`${template}what is 2+2?`], 3, (i) => kept[i]!), null, 'one part against two: not comparable');
+});
+
+test('IntMultiMap: a key many values share is counted and listed whole, among keys of one value', () => {
+  const map = new IntMultiMap();
+  for (let v = 0; v < 5000; v++) {
+    map.add(7, v);
+    map.add(1000 + v, v);
+  }
+  map.add(-3, 1);
+  assert.equal(map.size(7), 5000);
+  assert.equal(map.size(1234), 1);
+  assert.equal(map.size(8), 0);
+  const seven: number[] = [];
+  map.forEach(7, (v) => seven.push(v));
+  assert.deepEqual(seven, Array.from({ length: 5000 }, (_, i) => 4999 - i));
+  const pairs: string[] = [];
+  map.forEachEntry((k, v) => pairs.push(`${k}:${v}`));
+  assert.equal(pairs.length, 10001);
+  assert.ok(pairs.includes('-3:1') && pairs.includes('7:0') && pairs.includes('5999:4999'));
 });
