@@ -1,11 +1,14 @@
 // bench:near-dedup — NearDupIndex on generated inputs where a shared template makes LSH band keys collide
-// (templated one-liners, templated prompt/completion pairs, chats whose user and assistant turns share a
-// template), and on a mix of free text and templates with real near duplicates: seconds and matches per input.
+// (templated one-liners, templated prompt/completion pairs, chats with a long shared system prompt whose user
+// and assistant turns share a template), and on a mix of free text and templates with near duplicates and two
+// classes (a record of the other class is no match, as in prepare's classification): seconds and matches per
+// input. The names are made of 20 syllables, so that records share fragments as real place names do.
 // With --compare FILE (another near-dedup.ts, e.g. an older commit's extracted by `git archive`), runs that
-// index too over the same inputs and exits 1 unless both give the same match (index and similarity) for
-// every record. With --jsonl DIR, writes the inputs as JSONL files there (for timing `mistral-tune prepare`)
-// instead of running.
-// Usage: node --import tsx bench/near-dedup.ts [--records N] [--only NAME,...] [--threshold X] [--compare FILE] [--jsonl DIR]
+// index too over the same inputs and exits 1 unless both give the same match (index and similarity) for every
+// record. With --jsonl DIR, writes the inputs (without classes) as JSONL files there, for timing
+// `mistral-tune prepare`, instead of running.
+// Usage: node --import tsx bench/near-dedup.ts [--records N] [--only NAME,...] [--threshold X]
+//          [--postings auto|always|never] [--compare FILE] [--jsonl DIR]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +18,7 @@ import { Rng } from '../src/util/rng.ts';
 
 interface Match { index: number; similarity: number }
 interface Index { check(parts: readonly string[], index: number, partsOf: (i: number) => readonly string[], skip?: (i: number) => boolean): Match | null }
-type IndexClass = new (threshold: number) => Index;
+type IndexClass = new (threshold: number, postings?: 'auto' | 'always' | 'never') => Index;
 interface Input { name: string; records: object[]; parts: string[][]; label?: number[] }
 
 function generate(n: number, seed: number): Input[] {
@@ -69,8 +72,8 @@ function generate(n: number, seed: number): Input[] {
 }
 
 /** Feeds every record to a fresh index as prepare does: kept records are indexed, a match drops the record. */
-function run(Cls: IndexClass, input: Input, threshold: number): { seconds: number; matches: Array<Match | null> } {
-  const idx = new Cls(threshold);
+function run(Cls: IndexClass, input: Input, threshold: number, postings?: 'auto' | 'always' | 'never'): { seconds: number; matches: Array<Match | null> } {
+  const idx = new Cls(threshold, postings);
   const kept: number[] = []; // kept index → record number
   const matches: Array<Match | null> = [];
   const partsOf = (i: number): readonly string[] => input.parts[kept[i]!]!;
@@ -87,22 +90,26 @@ function run(Cls: IndexClass, input: Input, threshold: number): { seconds: numbe
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { records: { type: 'string' }, only: { type: 'string' }, compare: { type: 'string' }, threshold: { type: 'string' }, jsonl: { type: 'string' } } });
+  const { values } = parseArgs({ options: { records: { type: 'string' }, only: { type: 'string' }, threshold: { type: 'string' }, postings: { type: 'string' }, compare: { type: 'string' }, jsonl: { type: 'string' } } });
   const n = Number(values.records ?? 20_000);
   const threshold = Number(values.threshold ?? 0.8);
-  const only = values.only?.split(',');
+  const postings = (values.postings ?? 'auto') as 'auto' | 'always' | 'never';
+  const inputs = generate(n, 1).filter((input) => !values.only || values.only.split(',').includes(input.name));
+  if (values.jsonl) {
+    fs.mkdirSync(values.jsonl, { recursive: true });
+    for (const input of inputs) {
+      const file = path.join(values.jsonl, `${input.name.replace(/\W+/g, '-')}.jsonl`);
+      fs.writeFileSync(file, input.records.map((r) => JSON.stringify(r) + '\n').join(''));
+      console.log(file);
+    }
+    return;
+  }
   const other = values.compare ? ((await import(pathToFileURL(path.resolve(values.compare)).href)) as { NearDupIndex: IndexClass }).NearDupIndex : null;
   let differ = false;
-  console.log(`NearDupIndex, threshold ${threshold}, ${n} records an input${other ? `; compared with ${values.compare}` : ''}`);
+  console.log(`NearDupIndex (posting lists: ${postings}), threshold ${threshold}, ${n} records an input${other ? `; compared with ${values.compare}` : ''}`);
   console.log(`input             | dropped | seconds${other ? ' | other s | same' : ''}`);
-  for (const input of generate(n, 1)) {
-    if (only && !only.includes(input.name)) continue;
-    if (values.jsonl) {
-      fs.mkdirSync(values.jsonl, { recursive: true });
-      fs.writeFileSync(path.join(values.jsonl, `${input.name.replace(/\W+/g, '-')}.jsonl`), input.records.map((r) => JSON.stringify(r) + '\n').join(''));
-      continue;
-    }
-    const a = run(NearDupIndex, input, threshold);
+  for (const input of inputs) {
+    const a = run(NearDupIndex, input, threshold, postings);
     const dropped = a.matches.filter((m) => m).length;
     let row = `${input.name.padEnd(17)} | ${String(dropped).padStart(7)} | ${a.seconds.toFixed(2).padStart(7)}`;
     if (other) {
