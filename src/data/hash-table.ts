@@ -1,6 +1,7 @@
 // Compact open-addressing hash tables over typed arrays, for per-record indexes that must stay small
 // (a few bytes per record) when a dataset has millions of records: a 64-bit key → int map for exact
 // deduplication, and a 32-bit key → many ints multimap for LSH bands.
+import { grow } from './grow.ts';
 
 function mix(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
@@ -63,40 +64,89 @@ export class U64Map {
   }
 }
 
-/** Multimap from a 32-bit key to non-negative ints: every (key, value) pair is one slot, 8 bytes. */
+/**
+ * Multimap from a 32-bit key to non-negative ints. Each distinct key takes one slot of an open-addressing table
+ * (8 bytes) holding its value while it has one, else the head of a chain of its values (12 bytes each, newest
+ * first); so a key that many records share (an LSH band of a template) is found, counted and extended in a few
+ * probes, where a slot per (key, value) pair made it one long cluster that every add and lookup near it walked.
+ */
 export class IntMultiMap {
   private keys = new Int32Array(1 << 12);
-  private vals = new Int32Array(1 << 12).fill(-1); // −1 = empty slot
-  private n = 0;
+  private vals = new Int32Array(1 << 12).fill(-1); // −1 = empty slot; ≥ 0: the key's one value; ≤ −2: −2 − its chain's head
+  private n = 0; // distinct keys
+  private chainVal = new Int32Array(1 << 10);
+  private chainNext = new Int32Array(1 << 10); // the entry of the same key added before, or −1
+  private chainLen = new Int32Array(1 << 10); // values in the chain from this entry on
+  private chainN = 0;
 
   add(key: number, value: number): void {
     if (!(value >= 0)) throw new Error(`IntMultiMap: values must be ≥ 0, got ${value}`);
-    if ((this.n + 1) * 3 > this.vals.length * 2) this.grow();
-    this.put(key | 0, value);
-    this.n++;
+    key |= 0;
+    let i = this.slot(key);
+    const v = this.vals[i]!;
+    if (v === -1) {
+      if ((this.n + 1) * 3 > this.vals.length * 2) {
+        this.grow();
+        i = this.slot(key);
+      }
+      this.n++;
+      this.keys[i] = key;
+      this.vals[i] = value;
+    } else if (v >= 0) this.vals[i] = -2 - this.chain(value, this.chain(v, -1));
+    else this.vals[i] = -2 - this.chain(value, -2 - v);
   }
 
-  /** Calls fn with every value stored under key (in no particular order). */
+  /** How many values key has. */
+  size(key: number): number {
+    const v = this.vals[this.slot(key | 0)]!;
+    return v === -1 ? 0 : v >= 0 ? 1 : this.chainLen[-2 - v]!;
+  }
+
+  /** Calls fn with every value stored under key (newest first). */
   forEach(key: number, fn: (value: number) => void): void {
-    key |= 0;
-    const mask = this.vals.length - 1;
-    for (let i = mix(key) & mask; this.vals[i] !== -1; i = (i + 1) & mask) {
-      if (this.keys[i] === key) fn(this.vals[i]!);
+    const v = this.vals[this.slot(key | 0)]!;
+    if (v >= 0) fn(v);
+    else for (let e = -2 - v; e >= 0; e = this.chainNext[e]!) fn(this.chainVal[e]!);
+  }
+
+  /** Calls fn with every (key, value) pair, in no particular order. */
+  forEachEntry(fn: (key: number, value: number) => void): void {
+    for (let i = 0; i < this.vals.length; i++) {
+      if (this.vals[i] === -1) continue;
+      const key = this.keys[i]!;
+      this.forEach(key, (value) => fn(key, value));
     }
   }
 
-  private put(key: number, value: number): void {
+  private slot(key: number): number {
     const mask = this.vals.length - 1;
     let i = mix(key) & mask;
-    while (this.vals[i] !== -1) i = (i + 1) & mask;
-    this.keys[i] = key;
-    this.vals[i] = value;
+    while (this.vals[i] !== -1 && this.keys[i] !== key) i = (i + 1) & mask;
+    return i;
+  }
+
+  private chain(value: number, next: number): number {
+    const e = this.chainN++;
+    if (e === this.chainVal.length) {
+      this.chainVal = grow(this.chainVal);
+      this.chainNext = grow(this.chainNext);
+      this.chainLen = grow(this.chainLen);
+    }
+    this.chainVal[e] = value;
+    this.chainNext[e] = next;
+    this.chainLen[e] = next === -1 ? 1 : this.chainLen[next]! + 1;
+    return e;
   }
 
   private grow(): void {
     const { keys, vals } = this;
     this.keys = new Int32Array(vals.length * 2);
     this.vals = new Int32Array(vals.length * 2).fill(-1);
-    for (let i = 0; i < vals.length; i++) if (vals[i] !== -1) this.put(keys[i]!, vals[i]!);
+    for (let i = 0; i < vals.length; i++) {
+      if (vals[i] === -1) continue;
+      const s = this.slot(keys[i]!);
+      this.keys[s] = keys[i]!;
+      this.vals[s] = vals[i]!;
+    }
   }
 }

@@ -2,18 +2,41 @@
 // and its completion, a chat's user and assistant turns), every one of which must be nearly the same: MinHash
 // signatures of the parts joined, in LSH bands, give candidates among the records kept so far; a candidate with
 // another number of parts, or one part's estimated similarity far below the threshold, is skipped (so a prompt
-// template the records share costs a signature comparison, not a confirmation); the rest are confirmed by the
-// exact Jaccard similarity of each part's 5-gram shingles (the caller supplies the parts). The index is flat
-// typed arrays (each part's signature cut to 8 bits for the estimate, a multimap of band keys): about 0.4 KB
-// per indexed record of one part, 0.5 KB of two, whatever the record's size.
+// template the records share costs a signature comparison, not a confirmation); the rest are confirmed, earliest
+// first, by the exact Jaccard similarity of each part's 5-gram shingles (the caller supplies the parts).
+//
+// The index is flat typed arrays (each part's signature cut to 8 bits for the estimate, compared 4 values a
+// word; a multimap of band keys): about 0.4 KB per indexed record of one part, 0.5 KB of two, whatever the
+// record's size. A template that the records share (short records that differ in a name or two) puts most of
+// them in the same band buckets, so that each record has most earlier ones as candidates. Once the bucket
+// entries visited outgrow a budget per record, the index also keeps each record's band keys (84 bytes at 0.8)
+// and, for the records of crowded buckets (32 or more), posting lists: for each (part, position, 8-bit value),
+// the records with that value there (about 0.75 KB per record of one part, 1.5 KB of two, with the chunks'
+// slack). A record whose estimate is not far below the threshold differs in at most maxDiff values of a part,
+// so of any m positions it holds the query's value in at least m − maxDiff: counting the records in the part's
+// m shortest lists (values that no template shares) finds all of these among the records of crowded buckets,
+// by reading those lists rather than every record of the buckets; one found is a candidate only if it shares
+// a band key with the query. Smaller buckets are still visited, so the candidates are exactly those the bands
+// give, and the matches the same.
 import { grow } from './grow.ts';
 import { IntMultiMap } from './hash-table.ts';
-import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, minhashSignature, shingleSet } from './minhash.ts';
+import { IntLists } from './int-lists.ts';
+import { SIG_SIZE, bandsFor, jaccard, minhashSignature, shingleSet } from './minhash.ts';
 
 /** Candidates whose signature estimate is this far below the threshold are not confirmed (> 5 σ at 128 values). */
 const ESTIMATE_MARGIN = 0.2;
 /** Parts a record may have. */
 export const MAX_PARTS = 2;
+/** Band-bucket entries that queries may visit per indexed record (plus a fixed allowance) before posting lists are kept. */
+const VISIT_BUDGET = 64;
+const VISIT_ALLOWANCE = 1 << 16;
+/** A band bucket this full is crowded: once posting lists are kept, its records are in them and it is not visited. */
+const CROWDED = 32;
+/** Values a record found by the posting lists must share with the query among the counted positions, at least. */
+const MIN_HITS = 16;
+/** The posting lists are counted when they hold fewer than this many entries per crowded-bucket entry to visit. */
+const COUNT_PER_VISIT = 4;
+const WORDS = SIG_SIZE / 4; // a part's 8-bit signature in 32-bit words
 
 export interface NearMatch {
   /** The index (as given to add) of the earliest kept record that this one nearly duplicates. */
@@ -22,74 +45,237 @@ export interface NearMatch {
   similarity: number;
 }
 
+/** When the index keeps posting lists: once the bands cost too much (default), from the start, or never. */
+export type PostingLists = 'auto' | 'always' | 'never';
+
 export class NearDupIndex {
   private sigs = new Uint8Array(MAX_PARTS * SIG_SIZE * 1024); // each slot's parts' signatures, 8 bits a value
+  private words = new Int32Array(this.sigs.buffer); // the same, 4 values a word
   private partCount = new Uint8Array(1024);
   private ids = new Int32Array(1024);
   private count = 0;
   private readonly bands: number;
   private readonly rows: number;
+  /** Most values of a part's signature that may differ from a candidate's for it to be confirmed. */
+  private readonly maxDiff: number;
   private readonly table = new IntMultiMap();
   private readonly sig = new Uint32Array(SIG_SIZE);
+  private readonly keys: Int32Array; // the query's band keys
   private readonly partSigs = Array.from({ length: MAX_PARTS }, () => new Uint32Array(SIG_SIZE));
+  private readonly query8 = new Uint8Array(MAX_PARTS * SIG_SIZE); // the query's parts' signatures as stored
+  private readonly queryWords = new Int32Array(this.query8.buffer);
   private seen = new Int32Array(1024); // seen[slot] = query number that last saw the slot as a candidate
   private query = 0;
+  private visits = 0; // band-bucket entries that queries have visited
+  private readonly bucketSize: Int32Array; // how many records each of the query's band buckets holds
+  // kept once the bands cost too much: each slot's band keys, whether it is in the posting lists (it is in a
+  // crowded bucket), the posting lists, and space to count
+  private readonly crowded: number;
+  private postings: IntLists | null = null;
+  private slotKeys = new Int32Array(0);
+  private posted = new Uint8Array(0);
+  private hits = new Uint8Array(0); // per slot: how many of the counted posting lists hold it
+  private ready = new Int32Array(0); // the slots whose count reached the need
+  private readonly byLength = Array.from({ length: MAX_PARTS }, () => new Float64Array(SIG_SIZE)); // per part: a list's length · SIG_SIZE + its position
+  private readonly positions = new Uint8Array(SIG_SIZE); // the chosen part's positions, shortest list first
 
-  constructor(readonly threshold: number) {
+  constructor(readonly threshold: number, private readonly postingLists: PostingLists = 'auto') {
     if (!(threshold > 0 && threshold <= 1)) throw new Error(`near-duplicate threshold must be in (0, 1], got ${threshold}`);
     ({ bands: this.bands, rows: this.rows } = bandsFor(threshold));
+    this.keys = new Int32Array(this.bands);
+    this.bucketSize = new Int32Array(this.bands);
+    this.crowded = postingLists === 'always' ? 1 : CROWDED;
+    // the fewest equal values whose estimate (equal / SIG_SIZE) is not far below the threshold, by the same test
+    let minEqual = 0;
+    while (minEqual < SIG_SIZE && minEqual / SIG_SIZE < threshold - ESTIMATE_MARGIN) minEqual++;
+    this.maxDiff = SIG_SIZE - minEqual;
+    if (postingLists === 'always') this.keepPostings();
   }
 
   /**
    * The earliest indexed record each of whose parts has an exact shingle Jaccard with the same part of `parts`
    * (lower-cased) ≥ the threshold, or null. `partsOf(index)` returns an indexed record's lower-cased parts. When
    * none matches, the record is indexed under `index`. Indexed records for which `skip(index)` is true (already
-   * known to be rejected later, or of another class) are not matches.
+   * known to be rejected later, or of another class) are not matches; `skip` must give the same answer for an
+   * index throughout one call, which may ask it in any order.
    */
   check(parts: readonly string[], index: number, partsOf: (index: number) => readonly string[], skip?: (index: number) => boolean): NearMatch | null {
     if (parts.length < 1 || parts.length > MAX_PARTS) throw new Error(`near-duplicate records have 1 to ${MAX_PARTS} parts, got ${parts.length}`);
     const sig = this.sig;
     minhashSignature(parts.join('\n'), sig);
     parts.forEach((p, k) => (parts.length === 1 ? this.partSigs[k]!.set(sig) : minhashSignature(p, this.partSigs[k]!)));
-    const q = ++this.query;
-    const candidates: number[] = [];
-    for (let b = 0; b < this.bands; b++) {
-      this.table.forEach(this.bandKey(sig, b), (slot) => {
-        if (this.seen[slot] === q) return;
-        this.seen[slot] = q;
-        candidates.push(slot);
-      });
-    }
+    for (let k = 0; k < parts.length; k++) for (let i = 0; i < SIG_SIZE; i++) this.query8[k * SIG_SIZE + i] = this.partSigs[k]![i]! & 0xff;
+    let visits = 0;
+    for (let b = 0; b < this.bands; b++) visits += this.bucketSize[b] = this.table.size((this.keys[b] = this.bandKey(sig, b)));
+    this.visits += visits;
+    if (!this.postings && this.postingLists === 'auto' && this.visits > VISIT_BUDGET * this.count + VISIT_ALLOWANCE) this.keepPostings();
+    const near = this.candidates(parts.length);
+    if (near.length > 1) near.sort((x, y) => x - y);
     let shingles: Array<Set<string>> | null = null;
-    for (const slot of candidates.sort((x, y) => x - y)) {
-      if (this.partCount[slot] !== parts.length || skip?.(this.ids[slot]!)) continue;
-      const base = slot * MAX_PARTS * SIG_SIZE;
-      const far = parts.some((_, k) => estimateJaccard(this.partSigs[k]!, this.sigs.subarray(base + k * SIG_SIZE, base + (k + 1) * SIG_SIZE)) < this.threshold - ESTIMATE_MARGIN);
-      if (far) continue;
-      shingles ??= parts.map((p) => shingleSet(p));
+    for (const slot of near) {
       const other = this.ids[slot]!;
+      if (skip?.(other)) continue;
+      shingles ??= parts.map((p) => shingleSet(p));
       const theirs = partsOf(other);
       let similarity = 1;
       for (let k = 0; k < parts.length && similarity >= this.threshold; k++) similarity = Math.min(similarity, jaccard(shingles[k]!, shingleSet(theirs[k] ?? '')));
       if (similarity >= this.threshold) return { index: other, similarity };
     }
-    this.add(sig, parts.length, index);
+    this.add(parts.length, index);
     return null;
   }
 
-  private add(sig: Uint32Array, partCount: number, index: number): void {
+  /**
+   * The slots in the query's band buckets whose estimate is not far below the threshold (in no order): those of
+   * crowded buckets found by counting when posting lists are kept and that costs less, the others by visiting.
+   */
+  private candidates(nParts: number): number[] {
+    const near: number[] = [];
+    const q = ++this.query;
+    let crowdedVisits = 0;
+    if (this.postings) for (let b = 0; b < this.bands; b++) if (this.bucketSize[b]! >= this.crowded) crowdedVisits += this.bucketSize[b]!;
+    const plan = crowdedVisits > 0 ? this.plan(nParts, this.postingLists === 'always' ? Infinity : crowdedVisits * COUNT_PER_VISIT) : null;
+    const visit = (slot: number): void => {
+      if (this.seen[slot] === q) return;
+      this.seen[slot] = q;
+      if (this.partCount[slot] === nParts && this.close(slot, nParts)) near.push(slot);
+    };
+    for (let b = 0; b < this.bands; b++) if (!plan || this.bucketSize[b]! < this.crowded) this.table.forEach(this.keys[b]!, visit);
+    if (plan) this.counted(nParts, plan, q, near);
+    return near;
+  }
+
+  /**
+   * Which part to count, and the entries its m shortest posting lists hold (m = maxDiff + MIN_HITS, the positions
+   * sorted shortest list first into `positions`); null when that is over `budget` or could rule nothing out.
+   */
+  private plan(nParts: number, budget: number): { part: number; m: number; cost: number } | null {
+    const m = Math.min(SIG_SIZE, this.maxDiff + MIN_HITS);
+    if (m - this.maxDiff < 1) return null;
+    const postings = this.postings!;
+    let part = -1, cost = budget;
+    for (let k = 0; k < nParts; k++) {
+      const order = this.byLength[k]!;
+      for (let i = 0; i < SIG_SIZE; i++) order[i] = postings.length(listOf(k, i, this.query8[k * SIG_SIZE + i]!)) * SIG_SIZE + i;
+      order.sort();
+      let c = 0;
+      for (let j = 0; j < m; j++) c += Math.floor(order[j]! / SIG_SIZE);
+      if (c <= cost) [part, cost] = [k, c];
+    }
+    if (part < 0) return null;
+    for (let j = 0; j < SIG_SIZE; j++) this.positions[j] = this.byLength[part]![j]! % SIG_SIZE;
+    return { part, m, cost };
+  }
+
+  /**
+   * Adds to `near` the posted slots not visited in query q that are close and in one of the query's buckets,
+   * found by counting, over the m positions of the planned part, the slots that hold the query's value there:
+   * one that holds it in fewer than m − maxDiff of them differs in more than maxDiff values.
+   */
+  private counted(nParts: number, { part, m, cost }: { part: number; m: number; cost: number }, q: number, near: number[]): void {
+    const postings = this.postings!, pos = this.positions, ready = this.ready, sigs = this.sigs, maxDiff = this.maxDiff, q0 = part * SIG_SIZE;
+    let n = 0;
+    for (let j = 0; j < m; j++) n = postings.tally(listOf(part, pos[j]!, this.query8[q0 + pos[j]!]!), this.hits, m - maxDiff, ready, n);
+    for (let t = 0; t < n; t++) {
+      const slot = ready[t]!;
+      if (this.seen[slot] === q || this.partCount[slot] !== nParts) continue;
+      // the part's differing values: m − hits of the counted positions, then the others compared until too many differ
+      let diff = m - this.hits[slot]!;
+      const base = (slot * MAX_PARTS + part) * SIG_SIZE;
+      for (let j = m; j < SIG_SIZE && diff <= maxDiff; j++) if (sigs[base + pos[j]!] !== this.query8[q0 + pos[j]!]) diff++;
+      if (diff <= maxDiff && this.close(slot, nParts) && this.inBands(slot)) near.push(slot);
+    }
+    // zero the counts: list by list while they hold few entries, else all at once (a memset)
+    if (cost * 8 < this.count) for (let j = 0; j < m; j++) postings.clear(listOf(part, pos[j]!, this.query8[q0 + pos[j]!]!), this.hits);
+    else this.hits.fill(0, 0, this.count);
+  }
+
+  /** Whether one of the slot's band keys is one of the query's: the slot is in one of the query's band buckets. */
+  private inBands(slot: number): boolean {
+    const base = slot * this.bands, keys = this.keys;
+    for (let j = 0; j < this.bands; j++) {
+      const key = this.slotKeys[base + j]!;
+      for (let b = 0; b < this.bands; b++) if (keys[b] === key) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Whether no part of the query's signatures differs from slot's in more than maxDiff values (8 bits each),
+   * as estimateJaccard(query part, slot part) ≥ threshold − ESTIMATE_MARGIN: counted 4 values a word, and
+   * given up as soon as too many differ.
+   */
+  private close(slot: number, nParts: number): boolean {
+    const words = this.words, qw = this.queryWords, maxDiff = this.maxDiff;
+    for (let k = 0; k < nParts; k++) {
+      const base = (slot * MAX_PARTS + k) * WORDS, qbase = k * WORDS;
+      let diff = 0;
+      for (let w = 0; w < WORDS; w += 4) {
+        // per byte lane, how many of these 4 words differ in that byte: ((x & 0x7f…) + 0x7f…) | x has a byte's top
+        // bit set when the byte is not 0
+        let x = words[base + w]! ^ qw[qbase + w]!;
+        let lanes = ((((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x) >>> 7) & 0x01010101;
+        x = words[base + w + 1]! ^ qw[qbase + w + 1]!;
+        lanes += ((((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x) >>> 7) & 0x01010101;
+        x = words[base + w + 2]! ^ qw[qbase + w + 2]!;
+        lanes += ((((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x) >>> 7) & 0x01010101;
+        x = words[base + w + 3]! ^ qw[qbase + w + 3]!;
+        lanes += ((((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x) >>> 7) & 0x01010101;
+        diff += Math.imul(lanes, 0x01010101) >>> 24; // the lanes' sum
+        if (diff > maxDiff) return false;
+      }
+    }
+    return true;
+  }
+
+  private add(partCount: number, index: number): void {
     const slot = this.count++;
     if (slot === this.ids.length) {
       this.ids = grow(this.ids);
       this.seen = grow(this.seen);
       this.partCount = grow(this.partCount);
       this.sigs = grow(this.sigs);
+      this.words = new Int32Array(this.sigs.buffer);
+      if (this.postings) this.growPostingSpace();
     }
     this.ids[slot] = index;
     this.partCount[slot] = partCount;
-    const base = slot * MAX_PARTS * SIG_SIZE;
-    for (let k = 0; k < partCount; k++) for (let i = 0; i < SIG_SIZE; i++) this.sigs[base + k * SIG_SIZE + i] = this.partSigs[k]![i]! & 0xff;
-    for (let b = 0; b < this.bands; b++) this.table.add(this.bandKey(sig, b), slot);
+    this.sigs.set(this.query8.subarray(0, partCount * SIG_SIZE), slot * MAX_PARTS * SIG_SIZE);
+    if (this.postings) this.slotKeys.set(this.keys, slot * this.bands);
+    for (let b = 0; b < this.bands; b++) {
+      this.table.add(this.keys[b]!, slot);
+      if (!this.postings) continue;
+      const size = this.table.size(this.keys[b]!); // every record of a crowded bucket is posted
+      if (size === this.crowded) this.table.forEach(this.keys[b]!, (s) => this.post(s));
+      else if (size > this.crowded) this.post(slot);
+    }
+  }
+
+  /** Starts keeping band keys and posting lists: the slots of crowded buckets so far are posted. */
+  private keepPostings(): void {
+    this.postings = new IntLists(MAX_PARTS * SIG_SIZE * 256);
+    this.growPostingSpace();
+    const filled = new Uint8Array(this.count);
+    this.table.forEachEntry((key, slot) => { this.slotKeys[slot * this.bands + filled[slot]!++] = key; });
+    this.table.forEachEntry((key, slot) => { if (this.table.size(key) >= this.crowded) this.post(slot); });
+  }
+
+  private growPostingSpace(): void {
+    const n = this.ids.length;
+    this.slotKeys = grow(this.slotKeys, n * this.bands);
+    this.posted = grow(this.posted, n);
+    this.hits = grow(this.hits, n);
+    this.ready = grow(this.ready, n);
+  }
+
+  /** Adds slot, once, to the posting lists of its values. */
+  private post(slot: number): void {
+    if (this.posted[slot]) return;
+    this.posted[slot] = 1;
+    for (let k = 0; k < this.partCount[slot]!; k++) {
+      const base = (slot * MAX_PARTS + k) * SIG_SIZE;
+      for (let i = 0; i < SIG_SIZE; i++) this.postings!.push(listOf(k, i, this.sigs[base + i]!), slot);
+    }
   }
 
   private bandKey(sig: Uint32Array, band: number): number {
@@ -100,4 +286,9 @@ export class NearDupIndex {
     }
     return h | 0;
   }
+}
+
+/** The posting list of value v at position i of part k. */
+function listOf(k: number, i: number, v: number): number {
+  return (k * SIG_SIZE + i) * 256 + v;
 }

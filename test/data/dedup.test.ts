@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, minhashSignature, shingleSet } from '../../src/data/minhash.ts';
+import { IntMultiMap } from '../../src/data/hash-table.ts';
+import { IntLists } from '../../src/data/int-lists.ts';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -92,4 +94,70 @@ test('NearDupIndex with two parts: a duplicate only when both are nearly the sam
   assert.equal(idx.check(again, 3, (i) => kept[i]!)?.index, 0, 'the same question and answer, respaced');
   assert.equal(idx.check([`${template}what is 2+2?`, 'four, of course'], 3, (i) => kept[i]!), null, 'the same question, another answer');
   assert.equal(idx.check([`${template}what is 2+2?`], 3, (i) => kept[i]!), null, 'one part against two: not comparable');
+});
+
+test('IntMultiMap: a key many values share is counted and listed whole, among keys of one value', () => {
+  const map = new IntMultiMap();
+  for (let v = 0; v < 5000; v++) {
+    map.add(7, v);
+    map.add(1000 + v, v);
+  }
+  map.add(-3, 1);
+  assert.equal(map.size(7), 5000);
+  assert.equal(map.size(1234), 1);
+  assert.equal(map.size(8), 0);
+  const seven: number[] = [];
+  map.forEach(7, (v) => seven.push(v));
+  assert.deepEqual(seven, Array.from({ length: 5000 }, (_, i) => 4999 - i));
+  const pairs: string[] = [];
+  map.forEachEntry((k, v) => pairs.push(`${k}:${v}`));
+  assert.equal(pairs.length, 10001);
+  assert.ok(pairs.includes('-3:1') && pairs.includes('7:0') && pairs.includes('5999:4999'));
+});
+
+test('IntLists: tally counts how many lists hold each value, across chunks, reporting those that reach the need; clear undoes it', () => {
+  const lists = new IntLists(3);
+  for (let v = 0; v < 3000; v++) lists.push(0, v);
+  for (let v = 0; v < 3000; v += 2) lists.push(1, v);
+  lists.push(2, 99);
+  assert.deepEqual([0, 1, 2].map((l) => lists.length(l)), [3000, 1500, 1]);
+  const counts = new Uint8Array(3000), ready = new Int32Array(3000);
+  let n = 0;
+  for (const l of [1, 2, 0]) n = lists.tally(l, counts, 2, ready, n);
+  assert.deepEqual([...ready.subarray(0, n)], [...Array.from({ length: 1500 }, (_, i) => 2 * i), 99].sort((a, b) => a - b));
+  assert.deepEqual([0, 1, 98, 99].map((v) => counts[v]), [2, 1, 2, 2]);
+  for (const l of [0, 1, 2]) lists.clear(l, counts);
+  assert.ok(counts.every((c) => c === 0));
+});
+
+test('NearDupIndex: with posting lists from the start, when the bands cost too much, or never, the same matches', () => {
+  // templated one-liners and pairs put most records in the same LSH bands (at 0.5 and 0.8 the default starts
+  // posting lists after a few hundred); some records are light edits of earlier ones, and some kept records are
+  // skipped, as those of another class are
+  const rng = new Rng(3);
+  const syl = ['ka', 'lo', 'mi', 'ra', 'tu', 'sen', 'dor', 'vi', 'an', 'el'];
+  const name = () => Array.from({ length: 2 + rng.below(3) }, () => syl[rng.below(syl.length)]).join('');
+  const records: string[][] = [];
+  for (let i = 0; i < 1200; i++) {
+    const k = rng.below(10);
+    const light = rng.below(2) === 0;
+    if (k < 2 && records.length) records.push(records[rng.below(records.length)]!.map((p) => (light ? `${p} ` : p.replace(/a/, 'e') + '!')));
+    else if (k < 5) records.push([`the capital of ${name()} is ${name()}.`]);
+    else records.push([`q: what is the currency of ${name()}?`, name()]);
+  }
+  for (const t of [0.5, 0.8, 0.95]) {
+    const results = (['never', 'always', 'auto'] as const).map((mode) => {
+      const idx = new NearDupIndex(t, mode);
+      const kept: number[] = [];
+      return records.map((r, i) => {
+        const m = idx.check(r, kept.length, (j) => records[kept[j]!]!, (j) => kept[j]! % 7 === 3);
+        if (!m) kept.push(i);
+        return m && `${kept[m.index]}:${m.similarity}`;
+      });
+    });
+    const dropped = results[0]!.filter((m) => m).length;
+    assert.ok(dropped > 30, `threshold ${t}: ${dropped} dropped`);
+    assert.deepEqual(results[1], results[0], `threshold ${t}: posting lists from the start`);
+    assert.deepEqual(results[2], results[0], `threshold ${t}: posting lists when the bands cost too much`);
+  }
 });

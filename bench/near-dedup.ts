@@ -1,0 +1,126 @@
+// bench:near-dedup — NearDupIndex on generated inputs where a shared template makes LSH band keys collide
+// (templated one-liners, templated prompt/completion pairs, chats with a long shared system prompt whose user
+// and assistant turns share a template), and on a mix of free text and templates with near duplicates and two
+// classes (a record of the other class is no match, as in prepare's classification): seconds and matches per
+// input. The names are made of 20 syllables, so that records share fragments as real place names do.
+// With --compare FILE (another near-dedup.ts, e.g. an older commit's extracted by `git archive`), runs that
+// index too over the same inputs and exits 1 unless both give the same match (index and similarity) for every
+// record. With --jsonl DIR, writes the inputs (without classes) as JSONL files there, for timing
+// `mistral-tune prepare`, instead of running.
+// Usage: node --import tsx bench/near-dedup.ts [--records N] [--only NAME,...] [--threshold X]
+//          [--postings auto|always|never] [--compare FILE] [--jsonl DIR]
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { NearDupIndex } from '../src/data/near-dedup.ts';
+import { Rng } from '../src/util/rng.ts';
+
+interface Match { index: number; similarity: number }
+interface Index { check(parts: readonly string[], index: number, partsOf: (i: number) => readonly string[], skip?: (i: number) => boolean): Match | null }
+type IndexClass = new (threshold: number, postings?: 'auto' | 'always' | 'never') => Index;
+interface Input { name: string; records: object[]; parts: string[][]; label?: number[] }
+
+function generate(n: number, seed: number): Input[] {
+  const rng = new Rng(seed);
+  const syl = ['ka', 'lo', 'mi', 'ra', 'tu', 'sen', 'dor', 'vi', 'an', 'el', 'qu', 'ish', 'bar', 'no', 'zet', 'po', 'li', 'gra', 'wen', 'fo'];
+  const name = (): string => {
+    let s = '';
+    for (let k = 2 + rng.below(3); k > 0; k--) s += syl[rng.below(syl.length)];
+    return s[0]!.toUpperCase() + s.slice(1);
+  };
+  const words = (k: number): string => Array.from({ length: k }, () => name().toLowerCase()).join(' ');
+  const system = 'You are a helpful assistant for geography questions. Answer in one short sentence, name the place exactly as asked, and never add anything that was not asked for. '.repeat(3).trim();
+  const text = (t: string) => ({ text: t });
+  const pair = (prompt: string, completion: string) => ({ prompt, completion });
+  const chat = (user: string, assistant: string) => ({ messages: [{ role: 'system', content: system }, { role: 'user', content: user }, { role: 'assistant', content: assistant }] });
+  // a light edit that keeps a long text nearly the same: one word changed
+  const edit = (s: string): string => {
+    const w = s.split(' ');
+    w[rng.below(w.length)] = name();
+    return w.join(' ');
+  };
+  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels'].map((name) => ({ name, records: [], parts: [] }));
+  const labels: number[] = [];
+  const mixed: Array<{ text: string } | { prompt: string; completion: string }> = [];
+  for (let i = 0; i < n; i++) {
+    inputs[0]!.records.push(text(`The capital of ${name()} is ${name()}.`));
+    inputs[1]!.records.push(pair(`Q: what is the currency of ${name()}?`, name()));
+    const place = name();
+    inputs[2]!.records.push(chat(`What is the capital of ${place}? Please answer briefly.`, `The capital of ${place} is ${name()}.`));
+    const k = rng.below(100);
+    if (k < 5 && mixed.length) { // a near duplicate, or a templated record's variant
+      const r = mixed[rng.below(mixed.length)]!;
+      mixed.push('text' in r ? text(edit(r.text)) : pair(edit(r.prompt), edit(r.completion)));
+    } else if (k < 40) mixed.push(text(words(40 + rng.below(60))));
+    else if (k < 60) mixed.push(pair(words(20 + rng.below(20)), words(30 + rng.below(40))));
+    else if (k < 80) mixed.push(text(`The capital of ${name()} is ${name()}.`));
+    else mixed.push(pair(`Q: what is the currency of ${name()}?`, name()));
+    labels.push(rng.below(10) === 0 ? 1 : 0);
+  }
+  inputs[3]!.records = mixed;
+  inputs[3]!.label = labels;
+  // the parts prepare compares (record.ts's comparableParts, lower-cased): a chat's system prompt is not one
+  for (const input of inputs) {
+    input.parts = input.records.map((r) => {
+      const o = r as { text?: string; prompt?: string; completion?: string; messages?: Array<{ role: string; content: string }> };
+      const parts = o.messages ? ['user', 'assistant'].map((role) => o.messages!.filter((m) => m.role === role).map((m) => m.content).join('\n')) : o.text !== undefined ? [o.text] : [o.prompt!, o.completion!];
+      return parts.map((p) => p.toLowerCase());
+    });
+  }
+  return inputs;
+}
+
+/** Feeds every record to a fresh index as prepare does: kept records are indexed, a match drops the record. */
+function run(Cls: IndexClass, input: Input, threshold: number, postings?: 'auto' | 'always' | 'never'): { seconds: number; matches: Array<Match | null> } {
+  const idx = new Cls(threshold, postings);
+  const kept: number[] = []; // kept index → record number
+  const matches: Array<Match | null> = [];
+  const partsOf = (i: number): readonly string[] => input.parts[kept[i]!]!;
+  const t0 = performance.now();
+  for (let r = 0; r < input.parts.length; r++) {
+    const label = input.label?.[r];
+    // as prepare's: a kept record of another class is not a match
+    const skip = input.label ? (i: number) => input.label![kept[i]!] !== label : undefined;
+    const m = idx.check(input.parts[r]!, kept.length, partsOf, skip);
+    matches.push(m ? { index: kept[m.index]!, similarity: m.similarity } : null);
+    if (!m) kept.push(r);
+  }
+  return { seconds: (performance.now() - t0) / 1000, matches };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { records: { type: 'string' }, only: { type: 'string' }, threshold: { type: 'string' }, postings: { type: 'string' }, compare: { type: 'string' }, jsonl: { type: 'string' } } });
+  const n = Number(values.records ?? 20_000);
+  const threshold = Number(values.threshold ?? 0.8);
+  const postings = (values.postings ?? 'auto') as 'auto' | 'always' | 'never';
+  const inputs = generate(n, 1).filter((input) => !values.only || values.only.split(',').includes(input.name));
+  if (values.jsonl) {
+    fs.mkdirSync(values.jsonl, { recursive: true });
+    for (const input of inputs) {
+      const file = path.join(values.jsonl, `${input.name.replace(/\W+/g, '-')}.jsonl`);
+      fs.writeFileSync(file, input.records.map((r) => JSON.stringify(r) + '\n').join(''));
+      console.log(file);
+    }
+    return;
+  }
+  const other = values.compare ? ((await import(pathToFileURL(path.resolve(values.compare)).href)) as { NearDupIndex: IndexClass }).NearDupIndex : null;
+  let differ = false;
+  console.log(`NearDupIndex (posting lists: ${postings}), threshold ${threshold}, ${n} records an input${other ? `; compared with ${values.compare}` : ''}`);
+  console.log(`input             | dropped | seconds${other ? ' | other s | same' : ''}`);
+  for (const input of inputs) {
+    const a = run(NearDupIndex, input, threshold, postings);
+    const dropped = a.matches.filter((m) => m).length;
+    let row = `${input.name.padEnd(17)} | ${String(dropped).padStart(7)} | ${a.seconds.toFixed(2).padStart(7)}`;
+    if (other) {
+      const b = run(other, input, threshold);
+      const bad = a.matches.findIndex((m, i) => JSON.stringify(m) !== JSON.stringify(b.matches[i]));
+      if (bad >= 0) differ = true;
+      row += ` | ${b.seconds.toFixed(2).padStart(7)} | ${bad < 0 ? 'yes' : `NO: record ${bad}: ${JSON.stringify(a.matches[bad])} vs ${JSON.stringify(b.matches[bad])}`}`;
+    }
+    console.log(row);
+  }
+  if (differ) process.exit(1);
+}
+
+await main();

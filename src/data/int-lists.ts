@@ -1,0 +1,90 @@
+// Many append-only lists of ints, numbered 0…n−1, in chunks of one shared typed array. A list's chunks double
+// in size from 32 to 1,024 values, so that a long list is read in a few stretches of memory and a short one
+// wastes little (4 bytes a value, and about 2 more in the chunks' free ends as the near-duplicate index fills
+// them). That index keeps one list per (part, signature position, value), of the records that hold that value
+// there, and counts over several lists at once.
+import { grow } from './grow.ts';
+
+const FIRST = 5; // a list's first chunk holds 2^FIRST values, each next one twice as many, up to 2^LAST
+const LAST = 10;
+
+export class IntLists {
+  private pool = new Int32Array(1 << 16);
+  private used = 0;
+  private readonly head: Int32Array; // where each list's first chunk starts (its values follow a slot for the next chunk's start)
+  private readonly tail: Int32Array; // where its last chunk starts
+  private readonly tailBits: Uint8Array; // its last chunk holds 2^tailBits values
+  private readonly free: Int32Array; // of which this many are still free
+  private readonly len: Int32Array;
+
+  constructor(readonly lists: number) {
+    this.head = new Int32Array(lists).fill(-1);
+    this.tail = new Int32Array(lists).fill(-1);
+    this.tailBits = new Uint8Array(lists);
+    this.free = new Int32Array(lists);
+    this.len = new Int32Array(lists);
+  }
+
+  length(list: number): number {
+    return this.len[list]!;
+  }
+
+  push(list: number, value: number): void {
+    if (this.free[list] === 0) {
+      const first = this.len[list] === 0;
+      const k = first ? FIRST : Math.min(LAST, this.tailBits[list]! + 1);
+      while (this.used + 1 + (1 << k) > this.pool.length) this.pool = grow(this.pool);
+      const c = this.used;
+      this.used += 1 + (1 << k);
+      this.pool[c] = -1;
+      if (first) this.head[list] = c;
+      else this.pool[this.tail[list]!] = c;
+      this.tail[list] = c;
+      this.tailBits[list] = k;
+      this.free[list] = 1 << k;
+    }
+    this.pool[this.tail[list]! + 1 + (1 << this.tailBits[list]!) - this.free[list]!--] = value;
+    this.len[list]!++;
+  }
+
+  /**
+   * Adds 1 to counts[v] for each value v of the list, writing v to ready[n], n + 1… when its count reaches `need`
+   * (≤ 255); returns the new n. Over several lists, counts[v] is how many of them hold v; `clear` each of them
+   * afterwards to count afresh. (An increment with a branch that is rarely taken: testing whether a count left
+   * 0, to list the values touched, cost twice as much on random slots as this and the second pass.)
+   */
+  tally(list: number, counts: Uint8Array, need: number, ready: Int32Array, n: number): number {
+    const pool = this.pool;
+    let left = this.len[list]!, k = FIRST;
+    for (let c = this.head[list]!; left > 0; c = pool[c]!) {
+      const end = c + 1 + Math.min(left, 1 << k);
+      let i = c + 1;
+      for (; i + 4 <= end; i += 4) { // 4 at a time: about 1.5 times as fast
+        const v0 = pool[i]!, v1 = pool[i + 1]!, v2 = pool[i + 2]!, v3 = pool[i + 3]!;
+        if (++counts[v0]! === need) ready[n++] = v0;
+        if (++counts[v1]! === need) ready[n++] = v1;
+        if (++counts[v2]! === need) ready[n++] = v2;
+        if (++counts[v3]! === need) ready[n++] = v3;
+      }
+      for (; i < end; i++) {
+        const v = pool[i]!;
+        if (++counts[v]! === need) ready[n++] = v;
+      }
+      left -= 1 << k;
+      if (k < LAST) k++;
+    }
+    return n;
+  }
+
+  /** Sets counts[v] to 0 for each value v of the list. */
+  clear(list: number, counts: Uint8Array): void {
+    const pool = this.pool;
+    let left = this.len[list]!, k = FIRST;
+    for (let c = this.head[list]!; left > 0; c = pool[c]!) {
+      const end = c + 1 + Math.min(left, 1 << k);
+      for (let i = c + 1; i < end; i++) counts[pool[i]!] = 0;
+      left -= 1 << k;
+      if (k < LAST) k++;
+    }
+  }
+}
