@@ -16,6 +16,7 @@
 // model's template renders on a worker thread (SyncWorker: capped heap, terminated at the deadline); the
 // built-in default renders in-process.
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
+import './jinja-strip.ts';
 import { UserError } from '../util/errors.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
 import type { ChatMessage } from './types.ts';

@@ -97,6 +97,11 @@ test('custom template: the special tokens transformers hands a template (bos, eo
   assert.equal(t.applyChatTemplate([user('a')]), '<s>|</s>|<unk>||a');
 });
 
+test("custom template: str.strip/lstrip/rstrip strip the characters given, as Python's do (whitespace without one)", () => {
+  const { t } = customTokenizer("{% for m in messages %}[{{ m.content.lstrip('\\n') }}|{{ m.content.rstrip(' x') }}|{{ m.content.strip() }}|{{ m.content.strip(none) }}|{{ m.content.strip('\\n ') }}]{% endfor %}");
+  assert.equal(t.applyChatTemplate([user('\n\n    indented x ')]), '[    indented x |\n\n    indented|indented x|indented x|indented x]');
+});
+
 test('custom template: a list of named templates uses "default"; a broken template fails at load', () => {
   const { t } = customTokenizer([{ name: 'tool_use', template: 'TOOLS' }, { name: 'default', template: 'DEFAULT{{ messages | length }}' }]);
   assert.equal(t.applyChatTemplate([user('a')]), 'DEFAULT1');
