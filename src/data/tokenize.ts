@@ -18,7 +18,7 @@
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
-import { leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
+import { encodeSequence, leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import type { LabelSet } from './labels.ts';
 import type { DataRecord } from './record.ts';
@@ -118,7 +118,7 @@ function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }
  */
 export function sequenceLength(record: DataRecord, tok: Tokenizer): number {
   if (record.shape !== 'chat') return tokenizeRecord(record.shape === 'classification' ? { ...record, label: 0 } : record.shape === 'pretokenized' && record.label !== undefined ? { ...record, label: 0 } : record, tok).length;
-  const ids = encodeRendered(tok, tok.applyChatTemplate(record.messages));
+  const ids = encodeSequence(tok, tok.applyChatTemplate(record.messages));
   const turns = record.messages.filter((m) => m.role === 'assistant').length;
   let eosCount = 0;
   for (const id of ids) if (id === tok.eosId) eosCount++;
@@ -180,14 +180,6 @@ function encodeText(tok: Tokenizer, text: string, field: string): number[] {
   return ids;
 }
 
-/** Encodes a rendered chat (prefix), with BOS first when the tokenizer adds it and the template did not write it. */
-function encodeRendered(tok: Tokenizer, rendered: string): number[] {
-  const ids = tok.encode(rendered);
-  const b = leadingBos(tok);
-  if (b !== null && ids[0] !== b) ids.unshift(b);
-  return ids;
-}
-
 /** The length of the common suffix of a and b, at most `max`. */
 function commonSuffix(a: readonly number[], b: readonly number[], max: number): number {
   const n = Math.min(a.length, b.length, max);
@@ -217,12 +209,12 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
 function chatSequence(messages: readonly ChatMessage[], rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
   const e = eos(tok);
   messages.forEach((m, i) => encodeText(tok, m.content, `messages[${i}].content`));
-  const ids = encodeRendered(tok, rendered);
+  const ids = encodeSequence(tok, rendered);
   const spans: Array<[number, number]> = [];
   for (let i = 0; i < messages.length; i++) {
     if (messages[i]!.role !== 'assistant') continue;
-    const before = encodeRendered(tok, tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
-    const through = encodeRendered(tok, tok.applyChatTemplate(messages.slice(0, i + 1)));
+    const before = encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
+    const through = encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, i + 1)));
     let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
     if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, tok, e);
     if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
@@ -267,7 +259,7 @@ function systemUnrendered(messages: readonly ChatMessage[], rendered: string): b
 function changedSpan(messages: readonly ChatMessage[], i: number, ids: readonly number[], tok: Tokenizer, eosId: number): [number, number] {
   let start = ids.length, end = 0;
   for (const content of ['a', 'b']) {
-    const other = encodeRendered(tok, tok.applyChatTemplate(messages.map((m, k) => (k === i ? { role: m.role, content } : m))));
+    const other = encodeSequence(tok, tok.applyChatTemplate(messages.map((m, k) => (k === i ? { role: m.role, content } : m))));
     const prefix = commonPrefix(ids, other);
     start = Math.min(start, prefix);
     end = Math.max(end, ids.length - commonSuffix(ids, other, Math.min(ids.length, other.length) - prefix));

@@ -5,7 +5,7 @@
 // message.
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
-import { leadingBos, type ChatMessage, type Tokenizer } from './types.ts';
+import { encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
 
 /** A prompt: plain text without the chat template, or messages rendered with it. */
 export type Prompt = { raw: string } | { messages: readonly ChatMessage[] };
@@ -14,10 +14,7 @@ export type Prompt = { raw: string } | { messages: readonly ChatMessage[] };
 export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
   const text = 'raw' in prompt ? prompt.raw : tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true });
   // the template (or raw) text carries no BOS of its own unless the template writes it
-  const ids = tokenizer.encode(text);
-  const bos = leadingBos(tokenizer);
-  if (bos !== null && ids[0] !== bos) ids.unshift(bos);
-  return ids;
+  return encodeSequence(tokenizer, text);
 }
 
 /** Reads a messages file: a non-empty JSON array of {role: system|user|assistant, content: string}. */

@@ -31,3 +31,11 @@ export interface Tokenizer {
 export function leadingBos(tok: Tokenizer): number | null {
   return (tok.addsBos ?? true) ? tok.bosId : null;
 }
+
+/** The ids of `text` as a sequence starts: BOS first when the tokenizer adds one and the text did not write it. */
+export function encodeSequence(tok: Tokenizer, text: string): number[] {
+  const ids = tok.encode(text);
+  const bos = leadingBos(tok);
+  if (bos !== null && ids[0] !== bos) ids.unshift(bos);
+  return ids;
+}
