@@ -234,6 +234,14 @@ test('a tokenizer that adds no BOS (add_bos_token false): no BOS in any shape un
   assert.equal(sequenceLength({ shape: 'chat', messages: chats[0]! }, plain), bare.inputIds.length);
 });
 
+/** The bundled tokenizer with another chat template. */
+function withTemplate(source: string): Tokenizer {
+  const t = new ChatTemplate(source, { bosToken: '<s>', eosToken: '</s>', source: 'test template' });
+  return Object.assign(Object.create(tok) as Tokenizer, {
+    applyChatTemplate: (ms: readonly ChatMessage[], o?: { addGenerationPrompt?: boolean }) => t.render(ms, o),
+  }) as Tokenizer;
+}
+
 // Mistral-7B-Instruct-v0.3's chat template (its tokenizer_config.json, the tool branches left out): the system
 // message goes into the LAST user turn only, so a chat rendered up to an earlier turn differs from the whole chat
 // from its last user turn on — and a chat ending with an assistant turn renders no system message at all.
@@ -260,10 +268,7 @@ const MISTRAL_V03_TEMPLATE = `{%- if messages[0]["role"] == "system" %}
 {%- endfor %}`;
 
 test('{messages} under a template that moves the system message to the last user turn (Mistral v0.3): only the assistant turns are trained', () => {
-  const v03 = new ChatTemplate(MISTRAL_V03_TEMPLATE, { bosToken: '<s>', eosToken: '</s>', source: 'v0.3 template' });
-  const withV03 = Object.assign(Object.create(tok) as Tokenizer, {
-    applyChatTemplate: (ms: readonly ChatMessage[], o?: { addGenerationPrompt?: boolean }) => v03.render(ms, o),
-  }) as Tokenizer;
+  const withV03 = withTemplate(MISTRAL_V03_TEMPLATE);
   for (const messages of chats) {
     const r = tokenizeRecord({ shape: 'chat', messages }, withV03).row!;
     const ids = [...r.inputIds], labels = [...r.labels!];
@@ -283,14 +288,6 @@ test('{messages} under a template that moves the system message to the last user
   assert.equal(tokenizeRecord({ shape: 'chat', messages: chats[0]! }, withV03).systemUnrendered, undefined);
   assert.equal(tokenizeRecord({ shape: 'chat', messages: chats[1]! }, tok).systemUnrendered, undefined);
 });
-
-/** The bundled tokenizer with another chat template. */
-function withTemplate(source: string): Tokenizer {
-  const t = new ChatTemplate(source, { bosToken: '<s>', eosToken: '</s>', source: 'test template' });
-  return Object.assign(Object.create(tok) as Tokenizer, {
-    applyChatTemplate: (ms: readonly ChatMessage[], o?: { addGenerationPrompt?: boolean }) => t.render(ms, o),
-  }) as Tokenizer;
-}
 
 test('{messages} under a reasoning template that drops the thinking of earlier turns: each turn trains what the whole chat renders of it', () => {
   const thinking = withTemplate("{{ bos_token }}{% for m in messages %}{% if m.role == 'user' %}[INST] {{ m.content }}[/INST]{% else %}{% set c = m.content %}{% if not loop.last %}{% set c = c.split('</think>')[-1] %}{% endif %} {{ c | trim }}{{ eos_token }}{% endif %}{% endfor %}");
