@@ -2,7 +2,7 @@
 // inputIds, −100 where no loss is taken; the target of position t is labels[t + 1], so a trained token
 // has labels[t] = inputIds[t]). The rules:
 //  - one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated), when the
-//    tokenizer adds one (HF's add_bos_token, adds-bos.ts); none otherwise ("BOS +" below is then nothing);
+//    tokenizer adds one (HF's add_bos_token, adds-special.ts); none otherwise ("BOS +" below is then nothing);
 //    a chat has the BOS tokens its template writes (one at the start, added when the tokenizer adds BOS);
 //  - {text}: BOS + text + EOS, all trained;
 //  - {prompt, completion}: BOS + the tokens of prompt + completion joined as they are (no separator

@@ -1,7 +1,7 @@
 // The Tokenizer the toolkit uses: a tokenizer.json run by an engine (fast BPE or @huggingface/tokenizers),
 // the special tokens of tokenizer_config.json, and a chat template.
 import { UserError } from '../util/errors.ts';
-import { tokenizerAddsBos } from './adds-bos.ts';
+import { tokenizerAddsBos } from './adds-special.ts';
 import { ChatTemplate } from './chat-template.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';

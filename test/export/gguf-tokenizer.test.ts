@@ -40,7 +40,7 @@ test('a second stop id of config.json is the end-of-turn token; no BOS in the vo
   const noBos = captureStderr(() => tokenizerMetadata(dir, 32000)).result;
   assert.equal(noBos.has('tokenizer.ggml.bos_token_id'), false);
   assert.equal(value(noBos, 'tokenizer.ggml.add_bos_token'), false, 'llama.cpp would otherwise add its default id 1');
-  // the rule training uses (adds-bos.ts): a generic tokenizer class without a post-processor adds no BOS
+  // the rule training uses (adds-special.ts): a generic tokenizer class without a post-processor adds no BOS
   const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ ...json, post_processor: null }));
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'PreTrainedTokenizerFast', bos_token: '<s>', eos_token: '</s>' }));

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { DEFAULT_CHAT_TEMPLATE } from '../../tokenizer/chat-template.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
 import { compileFastSpec } from '../../tokenizer/fast/spec.ts';
-import { tokenizerAddsBos } from '../../tokenizer/adds-bos.ts';
+import { tokenizerAddsBos, tokenizerAddsEos } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig, type TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson, type TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab, type Vocab } from '../../tokenizer/vocab.ts';
@@ -119,7 +119,6 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
     if (other !== undefined) throw new UserError(`ids ${other} and ${id} are both ${JSON.stringify(text)}: llama.cpp needs each token text once`, file);
     firstId.set(text, id);
   });
-  const raw = config.raw;
   const m = new Map<string, GgufValue>([
     ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
     ['tokenizer.ggml.pre', { type: 'string', value: 'default' }],
@@ -135,7 +134,7 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   const eot = eosIds.find((id) => id !== eos && id < vocabSize);
   if (eot !== undefined) m.set('tokenizer.ggml.eot_token_id', { type: 'u32', value: eot });
   m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizerAddsBos(json, config, bos) });
-  m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: eos !== null && raw['add_eos_token'] === true });
+  m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: tokenizerAddsEos(json, config, eos) });
   m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
   // the template our own chat rendering uses (the model's, or the built-in Mistral one)
   m.set('tokenizer.chat_template', { type: 'string', value: config.chatTemplate ?? DEFAULT_CHAT_TEMPLATE });

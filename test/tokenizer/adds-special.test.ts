@@ -2,7 +2,10 @@
 // bundled tokenizer.json with other configs and post-processors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { tokenizerAddsEos } from '../../src/tokenizer/adds-special.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
+import { readTokenizerConfig } from '../../src/tokenizer/tokenizer-config.ts';
+import { readTokenizerJson } from '../../src/tokenizer/tokenizer-json.ts';
 import { encodePrompt } from '../../src/tokenizer/prompt.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { bundled, bundledConfigJson, bundledTokenizerJson, quietly, tempFolder } from './helpers.ts';
@@ -49,4 +52,25 @@ test('without tokenizer_config.json: "<s>" is BOS and added unless the post-proc
   assert.equal(noBos.bosId, null);
   assert.equal(noBos.addsBos, false);
   assert.deepEqual(encodePrompt(noBos, { raw: 'Hi' }), noBos.encode('Hi'));
+});
+
+test('EOS at the end: add_eos_token when given; a Llama class adds none; else a TemplateProcessing with EOS after the text', () => {
+  const eosOf = (json: Record<string, unknown>, config: Record<string, unknown>) => {
+    const dir = tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': config });
+    return tokenizerAddsEos(readTokenizerJson(`${dir}/tokenizer.json`), readTokenizerConfig(`${dir}/tokenizer_config.json`), 2);
+  };
+  const config = bundledConfigJson();
+  delete config['add_eos_token'];
+  const generic = { ...config, tokenizer_class: 'PreTrainedTokenizerFast' };
+  const bare = { ...bundledTokenizerJson(), post_processor: null };
+  const special = { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] }, '</s>': { id: '</s>', ids: [2], tokens: ['</s>'] } };
+  const both = { ...bare, post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }], pair: [], special_tokens: special } };
+  const eosFirst = { ...bare, post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '</s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }], pair: [], special_tokens: special } };
+  assert.equal(eosOf(bundledTokenizerJson(), bundledConfigJson()), false, "Mistral's: add_eos_token false");
+  assert.equal(eosOf(bundledTokenizerJson(), { ...bundledConfigJson(), add_eos_token: true }), true);
+  assert.equal(eosOf(both, config), false, 'a Llama class: EOS off by default, whatever the post-processor');
+  assert.equal(eosOf(both, generic), true, '"<s> $A </s>"');
+  assert.equal(eosOf(eosFirst, generic), false, 'EOS before the text is not at the end');
+  assert.equal(eosOf(bare, generic), false, 'no post-processor: nothing added');
+  assert.throws(() => eosOf(both, { ...generic, add_eos_token: 1 }), (e: unknown) => isUserError(e) && /add_eos_token/.test((e as Error).message));
 });
