@@ -11,8 +11,8 @@
 //    trained); encoding the pieces apart would put a SentencePiece "▁" at the completion's start that
 //    the joined text never has;
 //  - {messages}: the chat template rendered and encoded whole; each assistant turn's tokens, found by
-//    rendering the chat up to that turn (chatSequence), are trained and end with exactly one trained EOS
-//    (added when a template does not emit one); trainOn 'all' trains every token;
+//    rendering the chat up to that turn (chatSequence), are trained, with at most one EOS each; a chat whose
+//    template writes none in its last turn gets one, trained, at its end; trainOn 'all' trains every token;
 //  - classification: BOS + text, no EOS, no labels, `label` = the class index.
 // Over-long sequences are truncated or dropped by `overflow`; a raw record left with nothing to train is
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
@@ -216,7 +216,7 @@ function chatSequence(messages: readonly ChatMessage[], rendered: string, tok: T
     const before = encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
     const through = encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, i + 1)));
     let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
-    if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, tok, e);
+    if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, tok);
     if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
     spans.push([start, end]);
   }
@@ -233,9 +233,10 @@ function chatSequence(messages: readonly ChatMessage[], rendered: string, tok: T
       }
     }
     if (eosCount > 1) throw new UserError(`messages[${turns[s]}]: the chat template writes more than one EOS in this assistant turn`);
-    let last = eosAt;
-    if (eosAt < 0) {
-      // The template ends the turn without EOS: insert one, trained, right after the turn's tokens.
+    let last = eosCount === 1 ? eosAt : end - 1; // what a template writes after its EOS (a newline) is not trained
+    if (eosCount === 0 && turns[s] === messages.length - 1) {
+      // The template ends the chat without EOS: one, trained, after the last turn (as TRL ends a text with it).
+      // Earlier turns end with what the template writes, so their context is the one generation sees.
       ids.splice(end, 0, e);
       labels.splice(end, 0, e);
       last = end;
@@ -252,19 +253,28 @@ function systemUnrendered(messages: readonly ChatMessage[], rendered: string): b
 }
 
 /**
- * The tokens of the whole chat `ids` that message i's content changes, and the EOS right after them: the chat is
- * rendered with the content replaced by "a" and by "b" (no content's first token is both "▁a" and "▁b", nor its
- * last both "a" and "b"), and the span runs from the first token either changes to the last one.
+ * The tokens of the whole chat `ids` that message i's content changes, and the tokens the template closes the turn
+ * with after them (an EOS, an end-of-turn marker): the chat is rendered with the content replaced by "a" and by "b"
+ * (no content's first token is both "▁a" and "▁b", nor its last both "a" and "b"), and the span runs from the first
+ * token either changes to the last one; the closing is what `through` (the chat rendered up to and with the turn)
+ * has after the content, found the same way, as far as the whole chat has it there too.
  */
-function changedSpan(messages: readonly ChatMessage[], i: number, ids: readonly number[], tok: Tokenizer, eosId: number): [number, number] {
+function changedSpan(messages: readonly ChatMessage[], i: number, ids: readonly number[], through: readonly number[], tok: Tokenizer): [number, number] {
+  const withContent = (content: string, upTo: number) => encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, upTo).map((m, k) => (k === i ? { role: m.role, content } : m))));
+  const [start, end] = changedRange(ids, ['a', 'b'].map((c) => withContent(c, messages.length)));
+  const closing = through.slice(changedRange(through, ['a', 'b'].map((c) => withContent(c, i + 1)))[1]);
+  return [start, end + commonPrefix(closing, ids.slice(end))];
+}
+
+/** [first, last + 1) of the tokens of `ids` that differ from any of `others` (compared from both ends). */
+function changedRange(ids: readonly number[], others: ReadonlyArray<readonly number[]>): [number, number] {
   let start = ids.length, end = 0;
-  for (const content of ['a', 'b']) {
-    const other = encodeSequence(tok, tok.applyChatTemplate(messages.map((m, k) => (k === i ? { role: m.role, content } : m))));
+  for (const other of others) {
     const prefix = commonPrefix(ids, other);
     start = Math.min(start, prefix);
     end = Math.max(end, ids.length - commonSuffix(ids, other, Math.min(ids.length, other.length) - prefix));
   }
-  return [start, end < ids.length && ids[end] === eosId ? end + 1 : end];
+  return [start, end];
 }
 
 function classIndex(label: number | string, labels: LabelSet | undefined): number {

@@ -136,22 +136,30 @@ test("{messages} with trainOn 'all': every token but the first is trained", () =
   assert.deepEqual(labels, [IGNORE_INDEX, ...ids.slice(1)]);
 });
 
-test('a chat template without EOS gets exactly one trained EOS after each assistant turn', () => {
-  const plain: Tokenizer = {
-    vocabSize: tok.vocabSize, bosId: BOS, eosId: EOS, padId: null,
-    encode: (s) => tok.encode(s), decode: (ids, o) => tok.decode(ids, o), tokenToId: (s) => tok.tokenToId(s),
-    applyChatTemplate: (ms, o) => ms.map((m) => `${m.role === 'user' ? 'User' : 'Assistant'}: ${m.content}\n`).join('') + (o?.addGenerationPrompt ? 'Assistant:' : ''),
+test('a chat template without EOS: each assistant turn trained as rendered, one trained EOS at the end of the chat', () => {
+  // ChatML-like turns closed by plain text, on a vocabulary whose EOS is </s>; the second template renders the
+  // system message in the last user turn only (as Mistral v0.3's), so its turns are found by the changed-span path
+  const render = (systemLast: boolean) => (ms: readonly ChatMessage[], o?: { addGenerationPrompt?: boolean }) => {
+    const system = ms[0]?.role === 'system' ? ms[0].content : null;
+    const rest = system === null ? ms : ms.slice(1);
+    const lastUser = rest.map((m) => m.role).lastIndexOf('user');
+    const turn = (m: ChatMessage, k: number) => `<|im_start|>${m.role}\n${systemLast && system !== null && k === lastUser ? `${system}\n\n` : ''}${m.content}<|im_end|>\n`;
+    const head = !systemLast && system !== null ? `<|im_start|>system\n${system}<|im_end|>\n` : '';
+    return head + rest.map(turn).join('') + (o?.addGenerationPrompt ? '<|im_start|>assistant\n' : '');
   };
-  const messages = chats[0]!.concat([{ role: 'user', content: 'And 3+3?' }, { role: 'assistant', content: '6' }]);
-  const r = tokenizeRecord({ shape: 'chat', messages }, plain);
-  const ids = [...r.row!.inputIds], labels = [...r.row!.labels!];
-  assert.equal(count(ids, EOS), 2);
-  const t = trained(ids, labels);
-  assert.equal(count(t, EOS), 2);
-  assert.match(tok.decode(t), /^\s*4\n\s*6\n$/, 'the assistant turns as rendered, each followed by the inserted EOS');
-  const eosAt = ids.flatMap((x, k) => (x === EOS ? [k] : []));
-  for (const k of eosAt) assert.equal(labels[k], EOS);
-  assert.match(tok.decode(ids.slice(0, eosAt[0])), /Assistant: 4\n$/);
+  const messages: ChatMessage[] = [{ role: 'system', content: 'Be brief.' }, ...chats[0]!, { role: 'user', content: 'And 3+3?' }, { role: 'assistant', content: '6' }];
+  for (const systemLast of [false, true]) {
+    const plain: Tokenizer = {
+      vocabSize: tok.vocabSize, bosId: BOS, eosId: EOS, padId: null,
+      encode: (x) => tok.encode(x), decode: (ids, o) => tok.decode(ids, o), tokenToId: (x) => tok.tokenToId(x),
+      applyChatTemplate: render(systemLast),
+    };
+    const r = tokenizeRecord({ shape: 'chat', messages }, plain);
+    const ids = [...r.row!.inputIds], labels = [...r.row!.labels!];
+    assert.deepEqual(ids, [BOS, ...tok.encode(render(systemLast)(messages)), EOS], `systemLast ${systemLast}: the rendering + one EOS`);
+    assert.equal(labels[ids.length - 1], EOS, 'the EOS is trained');
+    assert.equal(tok.decode(trained(ids, labels)).replace(/\s+/g, ' ').trim(), '4<|im_end|> 6<|im_end|>', `systemLast ${systemLast}: the turns with their closing text`);
+  }
 });
 
 test('classification: BOS + text, no EOS, no labels, the class index', () => {
