@@ -218,6 +218,8 @@ function chatSequence(messages: readonly ChatMessage[], rendered: string, tok: T
     let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
     if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, tok);
     if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
+    // an EOS right after the turn closes it (a template that writes one only once the chat goes on)
+    if (ids[end] === e && !ids.slice(start, end).includes(e)) end++;
     spans.push([start, end]);
   }
   const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);

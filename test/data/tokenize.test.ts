@@ -162,6 +162,23 @@ test('a chat template without EOS: each assistant turn trained as rendered, one 
   }
 });
 
+test('a template that writes EOS after a turn only once the chat goes on: that EOS is the turn\'s, one is added at the end', () => {
+  const render = (ms: readonly ChatMessage[]) =>
+    ms.map((m, k) => (m.role === 'user' ? `[INST] ${m.content} [/INST]` : ` ${m.content}${k < ms.length - 1 ? '</s>' : ''}`)).join('');
+  const plain: Tokenizer = {
+    vocabSize: tok.vocabSize, bosId: BOS, eosId: EOS, padId: null,
+    encode: (x) => tok.encode(x), decode: (ids, o) => tok.decode(ids, o), tokenToId: (x) => tok.tokenToId(x),
+    applyChatTemplate: render,
+  };
+  const messages: ChatMessage[] = [...chats[0]!, { role: 'user', content: 'And 3+3?' }, { role: 'assistant', content: '6' }];
+  const r = tokenizeRecord({ shape: 'chat', messages }, plain);
+  const ids = [...r.row!.inputIds], labels = [...r.row!.labels!];
+  assert.deepEqual(ids, [BOS, ...tok.encode(render(messages)), EOS], 'no second EOS after the first turn');
+  const t = trained(ids, labels);
+  assert.equal(count(t, EOS), 2, 'both EOS trained');
+  assert.equal(tok.decode(t, { skipSpecialTokens: false }).replace(/\s+/g, ' ').trim(), '4</s> 6</s>');
+});
+
 test('classification: BOS + text, no EOS, no labels, the class index', () => {
   const classes = new LabelSet(['neg', 'pos']);
   const { ids, labels, label } = tokenize({ shape: 'classification', text: 'Great film', label: 'pos' }, { labels: classes });
