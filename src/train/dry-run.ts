@@ -6,14 +6,17 @@ import * as os from 'node:os';
 import { probeCuda } from '../backend/cuda/probe.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
-import { checkConfigPaths, checkLoraRank } from './fit-check.ts';
+import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, fitAdvice } from './fit-check.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { loadRunSplit, runModelConfig, runTokenizer } from './setup.ts';
 
 export interface DryRun {
   plan: MemoryPlan;
   shape: BatchShape;
-  /** Bytes the run may use: the GPU's total memory on CUDA, MemAvailable on the CPU; null when no GPU is here. */
+  /**
+   * Bytes the run may use: the GPU's total memory less CUDA_RESERVE_BYTES on CUDA (as training checks it),
+   * MemAvailable on the CPU; null when no GPU is here.
+   */
   available: number | null;
   fits: boolean | null;
   /** Why `available` is unknown. */
@@ -49,12 +52,12 @@ export function dryRun(cfg: TrainConfig): DryRun {
 /**
  * The device a run of this config would train on and the memory it offers, decided as createBackend
  * decides (`auto`: CUDA when its driver, a GPU and its libraries load) but without starting a backend:
- * the GPU's total memory, or the host's available memory on the CPU.
+ * the GPU's total memory less what the backend holds beyond the plan, or the host's available memory on the CPU.
  */
 function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: number | null; why: string | null } {
   if (cfg.device !== 'cpu') {
     const probe = probeCuda({ libraries: true });
-    if (probe.available) return { backend: 'cuda', available: probe.device.totalBytes, why: null };
+    if (probe.available) return { backend: 'cuda', available: probe.device.totalBytes - CUDA_RESERVE_BYTES, why: null };
     // planning a GPU run from a machine without one: the plan holds, whether it fits is unknown here
     if (cfg.device === 'cuda') return { backend: 'cuda', available: null, why: probe.reason.split('; looked in')[0]! };
   }
@@ -87,8 +90,8 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     `  total             ${mib(p.total)}`,
     r.available === null
       ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`
-      : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? 'the GPU\'s memory' : 'free RAM'}) → ` +
-        `${r.fits ? 'fits' : 'does NOT fit: lower batch_size or max_seq_len, use LoRA, bf16 or activation_checkpointing'}`,
+      : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? `the GPU's memory less ${(CUDA_RESERVE_BYTES / 2 ** 20).toFixed(0)} MiB for the CUDA context, cuBLASLt and the allocator` : 'free RAM'}) → ` +
+        `${r.fits ? 'fits' : `does NOT fit: ${fitAdvice(cfg, p, r.available)}`}`,
   ];
   return lines.join('\n');
 }

@@ -9,7 +9,7 @@ import type { MistralConfig } from '../model/config.ts';
 import { projectionShape } from '../model/weights.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
-import { planMemory, runBatchShape } from './memory-plan.ts';
+import { planMemory, runBatchShape, type MemoryPlan } from './memory-plan.ts';
 
 /** The model folder, the data files and lora.init_from exist; a missing one is named by its key. */
 export function checkConfigPaths(cfg: TrainConfig): void {
@@ -71,8 +71,7 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
     if (plan.total + CUDA_RESERVE_BYTES > target.deviceBytes) {
       throw new UserError(`the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
         `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
-        `more than its ${gib(target.deviceBytes)}: lower batch_size or ${key}, ` +
-        'or set activation_checkpointing: true', 'batch_size');
+        `more than its ${gib(target.deviceBytes)}: ${fitAdvice(cfg, plan, target.deviceBytes - CUDA_RESERVE_BYTES)}`, 'batch_size');
     }
     return;
   }
@@ -83,4 +82,24 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
     throw new UserError(`sequences of ${T.toLocaleString('en')} tokens need ${gib(need)} of attention workspace on the CPU, ` +
       `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}, or batch_size / eval.batch_size`, 'max_seq_len');
   }
+}
+
+/**
+ * What would make a run whose memory plan exceeds `available` bytes fit: only the config changes that lower
+ * it from here (no "use LoRA" to a LoRA run), or, when the weights alone do not fit, the ways to hold less of them.
+ */
+export function fitAdvice(cfg: TrainConfig, plan: MemoryPlan, available: number): string {
+  const frozenHalf = plan.precision === 'fp32' ? ['precision: bf16 (halves the frozen weights)'] : [];
+  if (plan.weights >= available) {
+    const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    return `the weights alone take ${gib(plan.weights)} of ${gib(available)}: ${[...frozenHalf, 'a device with more memory'].join(', or ')}`;
+  }
+  const levers = [
+    ...(cfg.batch_size > 1 ? [`a lower batch_size (now ${cfg.batch_size}; raise grad_accum to keep the effective batch)`] : []),
+    'a lower max_seq_len',
+    ...(cfg.activation_checkpointing ? [] : ['activation_checkpointing: true']),
+    ...frozenHalf,
+    ...(cfg.method === 'full' ? ['method: lora'] : []),
+  ];
+  return `try ${levers.join(', or ')}`;
 }

@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
+import { fitAdvice } from '../../src/train/fit-check.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { CUDA_GPU_HERE, TINY_BASE } from '../helpers.ts';
@@ -93,4 +94,15 @@ test('train --dry-run decides the device as a run would: auto → the CPU here, 
   const cuda = plan('--device', 'cuda');
   assert.deepEqual([cuda.device, cuda.precision, cuda.available_bytes, cuda.fits], ['cuda', 'bf16', null, null]);
   assert.ok((cuda.total_bytes as number) < (auto.total_bytes as number), 'bf16 weights and activations plan less than fp32');
+});
+
+test('a plan that does not fit: the advice names only what would lower it from this config', () => {
+  const configFor = (extra: Record<string, unknown>): TrainConfig => validate({ ...BASE, output_dir: path.join(dir, 'advice'), ...extra }, dir);
+  const plan = dryRun(configFor({ precision: 'fp32', method: 'full' })).plan;
+  const roomy = plan.weights + 1;
+  const full = fitAdvice(configFor({ precision: 'fp32', method: 'full' }), plan, roomy);
+  for (const lever of ['batch_size (now 4', 'max_seq_len', 'activation_checkpointing: true', 'precision: bf16', 'method: lora']) assert.ok(full.includes(lever), `${lever} in: ${full}`);
+  const lean = fitAdvice(configFor({ precision: 'bf16', batch_size: 1, activation_checkpointing: true }), { ...plan, precision: 'bf16' }, roomy);
+  assert.equal(lean, 'try a lower max_seq_len', 'LoRA, bf16, checkpointing and one sequence already');
+  assert.match(fitAdvice(configFor({}), plan, plan.weights - 1), /^the weights alone take .* GiB of .* GiB: precision: bf16 .*, or a device with more memory$/);
 });
