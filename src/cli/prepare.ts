@@ -31,7 +31,9 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --tokenizer DIR        a folder with tokenizer.json (default: the bundled Mistral 7B v0.1 tokenizer)
   --format NAME          read every input as ${FORMATS.join('|')} (default: by extension)
   --text-split MODE      plain text: file (one record per file, default) or blank-lines
-  --field NAME=KEY       read field NAME from KEY (repeatable): ${Object.keys(DEFAULT_FIELDS).join(', ')}
+  --field NAME=KEY       read field NAME from KEY (repeatable): ${Object.keys(DEFAULT_FIELDS).join(', ')};
+                         ShareGPT (conversations: from/value), Alpaca/Dolly and question/answer records
+                         need none: they are read as chats
   --labels A,B,...       classification: the classes in index order; other labels are rejected
   --min-chars N, --max-chars N     length limits in characters (all text fields together; default
                          --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)

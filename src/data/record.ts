@@ -1,11 +1,13 @@
 // Record shapes, and turning one parsed input value into a validated, normalised record or a rejection.
 // Shapes: {text}, {prompt, completion}, {messages: [{role, content}]}, {text, label} (classification),
 // {input_ids, labels?} / {input_ids, label} (pre-tokenized). Each record is detected on its own, so
-// shapes may be mixed within a file; field names can be remapped (FieldMap).
+// shapes may be mixed within a file; field names can be remapped (FieldMap), and a record with none of them in a
+// common layout (ShareGPT, Alpaca and other instruction/answer pairs: layouts.ts) is read as a chat.
 import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
 import { isUserError } from '../util/errors.ts';
 import { loneSurrogate, normalizeText } from './clean.ts';
 import { canonicalLabel, type LabelValue } from './labels.ts';
+import { isShareGptTurns, readLayout, textOfParts, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 
 export type Task = 'generation' | 'classification';
@@ -50,7 +52,8 @@ export const DEFAULT_FIELDS: FieldMap = {
 
 export const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
 
-export type DetectResult = { record: DataRecord } | Rejection;
+/** A record, and the layout it was read from when it was not in the canonical fields. */
+export type DetectResult = { record: DataRecord; layout?: Layout } | Rejection;
 
 function reject(reason: Reason, detail: string): Rejection {
   return { reason, detail };
@@ -99,6 +102,15 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
     return reject('unknown_shape', `expected an object, got ${typeName(value)}`);
   }
   const v = value as Record<string, unknown>;
+  if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(own(v, f.messages)))) {
+    const read = readLayout(v);
+    if (read !== null) {
+      if ('reason' in read) return read;
+      if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run (use --task generation)`);
+      const det = detectChat(read.messages, { ...f, ...read.names });
+      return 'record' in det ? { record: det.record, layout: read.layout } : det;
+    }
+  }
   const groups: string[] = [];
   if (has(v, f.input_ids)) groups.push(f.input_ids);
   if (has(v, f.messages)) groups.push(f.messages);
@@ -192,7 +204,9 @@ function detectChat(raw: unknown, f: FieldMap): DetectResult {
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role.trim())) {
       return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant`);
     }
-    const content = stringField(mm, f.content);
+    const parts = textOfParts(own(mm, f.content), `${f.messages}[${i}].${f.content}`);
+    if (parts !== null && typeof parts !== 'string') return parts;
+    const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
     if (typeof content !== 'string') return { reason: content.reason, detail: `${f.messages}[${i}]: ${content.detail}` };
     const r = role.trim() as ChatRole;
     if (content === '') {

@@ -319,3 +319,22 @@ test('near duplicates by content, not by what records share: a system prompt, a 
   assert.deepEqual(casedRun.report.labels, ['Pos', 'neg', 'pos'], 'a zero-width character makes no class of its own');
   assert.ok(casedRun.report.warnings.includes('classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)'));
 });
+
+test('ShareGPT and Alpaca files need no --field: kept as chats, and the report says how many records each layout gave', () => {
+  const files = writeFiles(dir, {
+    'sharegpt.jsonl': [
+      JSON.stringify({ conversations: [{ from: 'human', value: 'Name the largest planet.' }, { from: 'gpt', value: 'Jupiter is the largest planet.' }] }),
+      JSON.stringify({ conversations: [{ from: 'human', value: 'Call the weather tool.' }, { from: 'function_call', value: '{"name": "weather"}' }] }),
+    ].join('\n') + '\n',
+    'alpaca.json': JSON.stringify([{ instruction: 'Translate to French', input: 'Good night', output: 'Bonne nuit' }]),
+  });
+  const { report, kept, rejected } = run('layouts', { inputs: Object.values(files), split: [1, 0, 0] });
+  const chats = kept.map((k) => JSON.stringify(k['messages'])).sort();
+  assert.deepEqual(chats, [
+    [{ role: 'user', content: 'Name the largest planet.' }, { role: 'assistant', content: 'Jupiter is the largest planet.' }],
+    [{ role: 'user', content: 'Translate to French\n\nGood night' }, { role: 'assistant', content: 'Bonne nuit' }],
+  ].map((m) => JSON.stringify(m)).sort());
+  assert.deepEqual(rejected.map((r) => [r.reason, r.source.line]), [['invalid_roles', 2]]);
+  assert.ok(report.warnings.includes('1 record read as ShareGPT conversations (from/value; human/gpt → user/assistant)'), report.warnings.join('; '));
+  assert.ok(report.warnings.some((w) => w.startsWith('1 record read as instruction/answer pairs')), report.warnings.join('; '));
+});

@@ -93,3 +93,36 @@ test('{prompt, completion}: the whitespace where they meet is kept (normalised),
   assert.equal((gen({ prompt: ' \n ', completion: 'A' }) as { reason: string }).reason, 'empty');
   assert.equal((gen({ prompt: 'Q', completion: '\n \u200b' }) as { reason: string }).reason, 'empty');
 });
+
+test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answer pairs become chats; the layout is named', () => {
+  const chat = (...turns: Array<[string, string]>) => ({ shape: 'chat', messages: turns.map(([role, content]) => ({ role, content })) });
+  assert.deepEqual(gen({ id: 7, conversations: [{ from: 'system', value: 'S' }, { from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }),
+    { record: chat(['system', 'S'], ['user', 'U'], ['assistant', 'A']), layout: 'sharegpt' });
+  assert.deepEqual(gen({ messages: [{ from: 'Human', value: 'U' }, { from: 'model', value: 'A' }] }), { record: chat(['user', 'U'], ['assistant', 'A']), layout: 'sharegpt' });
+  assert.deepEqual(gen({ instruction: 'Translate to French', input: 'Good morning', output: 'Bonjour' }),
+    { record: chat(['user', 'Translate to French\n\nGood morning'], ['assistant', 'Bonjour']), layout: 'instruction_pairs' });
+  assert.deepEqual(gen({ instruction: 'Name a colour', input: '', output: 'Red' }), { record: chat(['user', 'Name a colour'], ['assistant', 'Red']), layout: 'instruction_pairs' });
+  assert.deepEqual(gen({ instruction: 'Sum up', context: 'Long text', response: 'Short', category: 'summarization' }),
+    { record: chat(['user', 'Sum up\n\nLong text'], ['assistant', 'Short']), layout: 'instruction_pairs' });
+  assert.deepEqual(gen({ system: 'Be brief', question: 'Why?', answer: 'Because' }), { record: chat(['system', 'Be brief'], ['user', 'Why?'], ['assistant', 'Because']), layout: 'instruction_pairs' });
+  assert.deepEqual(gen({ prompt: 'P', response: 'R' }), { record: chat(['user', 'P'], ['assistant', 'R']), layout: 'instruction_pairs' });
+  assert.deepEqual(gen({ input: 'I', output: 'O' }), { record: chat(['user', 'I'], ['assistant', 'O']), layout: 'instruction_pairs' });
+  // what is wrong is named in the input's own terms
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  assert.match(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'function_call', value: 'f()' }] })), /^invalid_roles: conversations\[1\]\.from is "function_call"/);
+  assert.match(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: '' }] })), /^empty: conversations\[1\]/);
+  assert.equal(detail(gen({ instruction: 'Do it', output: '  ' })), 'empty: "output" is empty');
+  assert.equal(detail(gen({ question: 'Q', answer: 42 })), 'unknown_shape: "answer" is a number, not a string');
+  assert.equal(reason(cls({ question: 'Q', answer: 'A' })), 'wrong_task');
+  // a canonical field wins: these are read as before
+  assert.deepEqual(gen({ text: 'T', output: 'O' }), { record: { shape: 'text', text: 'T' } });
+  assert.equal(reason(gen({ prompt: 'P', completion: 'C', response: 'R' })), 'ok');
+  assert.equal('layout' in gen({ prompt: 'P', completion: 'C', response: 'R' }), false);
+});
+
+test('OpenAI content parts: text parts joined with newlines; any other part rejects the record, naming it', () => {
+  assert.deepEqual(gen({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'text', text: 'here' }] }, { role: 'assistant', content: 'Ok' }] }),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'Look\nhere' }, { role: 'assistant', content: 'Ok' }] } });
+  const r = gen({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }, { role: 'assistant', content: 'A cat' }] });
+  assert.deepEqual(r, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "image_url" part: only text content can be trained' });
+});

@@ -1,0 +1,98 @@
+// Common dataset layouts read as the canonical shapes, so that a file from a hub or another fine-tuner needs no
+// --field mapping:
+//  - ShareGPT: {conversations: [{from, value}]} (or "messages" with from/value), roles human/gpt and kin;
+//  - instruction/answer pairs: Alpaca {instruction, input, output}, Dolly {instruction, context, response},
+//    {question, answer}, {query, response}, {prompt, response}, {input, output}: a chat of one user turn (the
+//    instruction, then its input or context after a blank line) and one assistant turn, so the model's chat
+//    template renders it (joined as prompt + completion they would run together: these layouts have no separator);
+//  - OpenAI content parts: a message's content as [{type: "text", text}], joined with newlines as vLLM joins them
+//    for a text-only template; a part that is not text (an image) rejects the record.
+import type { Rejection } from './record.ts';
+
+export type Layout = 'sharegpt' | 'instruction_pairs';
+
+/** How each layout is named in prepare's report. */
+export const LAYOUT_NAMES: Record<Layout, string> = {
+  sharegpt: 'ShareGPT conversations (from/value; human/gpt → user/assistant)',
+  instruction_pairs: 'instruction/answer pairs (Alpaca, Dolly, question/answer, …) as one user and one assistant turn',
+};
+
+/** ShareGPT's speaker names → our roles; any other name is left as it is (and rejected as an invalid role). */
+const SHAREGPT_ROLES: Record<string, string> = {
+  system: 'system', human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', model: 'assistant', bot: 'assistant', chatgpt: 'assistant',
+};
+
+/** The instruction keys, the keys of what follows it in the user turn, and the answer keys, in the order tried. */
+const INSTRUCTION_KEYS = ['instruction', 'question', 'query', 'prompt', 'input'] as const;
+const CONTEXT_KEYS = ['input', 'context'] as const;
+const ANSWER_KEYS = ['output', 'response', 'answer'] as const;
+
+const own = (v: Record<string, unknown>, k: string): unknown => (Object.hasOwn(v, k) ? v[k] : undefined);
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** A layout's messages and the names its fields have in the input (for the chat's validation and its messages). */
+export interface LayoutChat {
+  layout: Layout;
+  messages: unknown[];
+  names: { messages: string; role: string; content: string };
+}
+
+/** True for ShareGPT turns: objects with "from" and no "role". */
+export function isShareGptTurns(x: unknown): x is Array<Record<string, unknown>> {
+  return Array.isArray(x) && x.length > 0 && x.every((t) => isObject(t) && Object.hasOwn(t, 'from') && !Object.hasOwn(t, 'role'));
+}
+
+/**
+ * `v` as a chat when it is in one of the layouts above, else null; a rejection when an instruction or answer field
+ * is not a string or is empty. Turns are passed on otherwise unchecked: the chat's validation names what is wrong.
+ * The caller only asks for a record without canonical fields (a "messages" field only when it holds ShareGPT turns).
+ */
+export function readLayout(v: Record<string, unknown>): LayoutChat | Rejection | null {
+  for (const key of ['conversations', 'messages']) {
+    const turns = own(v, key);
+    if (isShareGptTurns(turns)) {
+      const messages = turns.map((t) => {
+        const from = own(t, 'from');
+        return { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: own(t, 'value') };
+      });
+      return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' } };
+    }
+  }
+  const answerKey = ANSWER_KEYS.find((k) => own(v, k) !== undefined);
+  const instructionKey = INSTRUCTION_KEYS.find((k) => own(v, k) !== undefined);
+  if (answerKey === undefined || instructionKey === undefined) return null;
+  const contextKey = CONTEXT_KEYS.find((k) => k !== instructionKey && own(v, k) !== undefined);
+  const text: Record<string, string> = {};
+  for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(own(v, 'system') !== undefined ? ['system'] : [])]) {
+    const x = own(v, key);
+    if (x !== null && typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
+    text[key] = x ?? '';
+  }
+  for (const key of [instructionKey, answerKey]) if (text[key]!.trim() === '') return { reason: 'empty', detail: `"${key}" is empty` };
+  const context = contextKey ? text[contextKey]!.trim() : '';
+  const messages = [
+    ...(text['system']?.trim() ? [{ role: 'system', content: text['system'] }] : []),
+    { role: 'user', content: context === '' ? text[instructionKey] : `${text[instructionKey]!.trimEnd()}\n\n${context}` },
+    { role: 'assistant', content: text[answerKey] },
+  ];
+  return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' } };
+}
+
+/**
+ * A message's content given as OpenAI content parts: the text parts joined with newlines; null when `x` is not an
+ * array; a rejection for a part that is not {type: "text", text: string}.
+ */
+export function textOfParts(x: unknown, where: string): string | Rejection | null {
+  if (!Array.isArray(x)) return null;
+  const texts: string[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const part = x[i];
+    const type = isObject(part) ? own(part, 'type') : undefined;
+    if (!isObject(part) || type !== 'text' || typeof own(part, 'text') !== 'string') {
+      const what = typeof type === 'string' ? `a "${type}" part` : 'not a {type: "text", text} part';
+      return { reason: 'unknown_shape', detail: `${where}[${i}] is ${what}: only text content can be trained` };
+    }
+    texts.push(own(part, 'text') as string);
+  }
+  return texts.join('\n');
+}
