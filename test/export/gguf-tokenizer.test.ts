@@ -1,7 +1,8 @@
 // The tokenizer section of a GGUF export, read without llama.cpp (gguf-llama.test.ts runs llama.cpp on the files):
 // scores follow tokenizer.json's merge ranks and a token no merge makes scores below all of them (llama.cpp merges
 // by score alone, whatever a token's type); a stop id of config.json's beyond the EOS becomes the end-of-turn token;
-// BOS is added only when there is one and the tokenizer adds it; the provenance names folders, not the exporter's paths.
+// BOS is added only when there is one and the tokenizer adds it; the provenance names folders, not the exporter's paths;
+// a byte-level BPE tokenizer gets the llama.cpp pre-tokenizer its Split regex is, or is refused; named chat templates.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,8 +10,11 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { modelMetadata } from '../../src/export/gguf/metadata.ts';
 import { tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
+import { KNOWN_PRE } from '../../src/export/gguf/tokenizer-bpe.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { FIXTURES } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
 const value = (m: Map<string, { value: unknown }>, key: string): unknown => m.get(key)?.value;
@@ -55,4 +59,64 @@ test('provenance: the base, adapter and run by folder name, never the exporter\'
   assert.equal(value(m, 'general.base_model.0.name'), 'Mistral-7B-v0.1');
   assert.equal(value(m, 'general.description'), 'merged by mistral-tune from Mistral-7B-v0.1 + adapter adapter (run run1)');
   for (const [k, v] of m) assert.ok(!JSON.stringify(v.value).includes('/home/alice'), k);
+});
+
+const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
+type Json = Record<string, unknown> & { model: Record<string, unknown>; pre_tokenizer: { pretokenizers: Array<Record<string, unknown>> } };
+
+/** A folder with the Tekken fixture's tokenizer, changed by `edit`. */
+function tekkenVariant(edit: (json: Json) => void, config?: Record<string, unknown>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-gguf-bpe-'));
+  const json = JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer.json'), 'utf8')) as Json;
+  edit(json);
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  if (config) fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(config));
+  else fs.copyFileSync(path.join(TEKKEN, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+  return dir;
+}
+
+test('byte-level BPE: "gpt2" with the pre-tokenizer its Split regex is (tekken, llama-bpe; ByteLevel\'s own regex: gpt-2); no scores, no space prefix', () => {
+  const { result: m, stderr } = captureStderr(() => tokenizerMetadata(TEKKEN, 896));
+  assert.equal(stderr, '');
+  assert.deepEqual([value(m, 'tokenizer.ggml.model'), value(m, 'tokenizer.ggml.pre')], ['gpt2', 'tekken']);
+  assert.ok(!m.has('tokenizer.ggml.scores') && !m.has('tokenizer.ggml.add_space_prefix'));
+  const llama3 = KNOWN_PRE.find((p) => p.name === 'llama-bpe')!.regex!;
+  const asLlama3 = tekkenVariant((j) => { j.pre_tokenizer.pretokenizers[0]!['pattern'] = { Regex: llama3 }; });
+  assert.equal(value(captureStderr(() => tokenizerMetadata(asLlama3, 896)).result, 'tokenizer.ggml.pre'), 'llama-bpe');
+  const gpt2 = tekkenVariant((j) => { Object.assign(j, { pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true } }); j.model['ignore_merges'] = false; });
+  const g = captureStderr(() => tokenizerMetadata(gpt2, 896));
+  assert.deepEqual([value(g.result, 'tokenizer.ggml.pre'), g.stderr], ['gpt-2', '']);
+  // llama.cpp looks a word up whole for tekken and llama-bpe (ignore_merges): a tokenizer.json that does not is warned about
+  const noIgnore = tekkenVariant((j) => { j.model['ignore_merges'] = false; });
+  assert.match(captureStderr(() => tokenizerMetadata(noIgnore, 896)).stderr, /"tekken" pre-tokenizer takes a word found whole in the vocabulary as one token but this tokenizer.json has ignore_merges false/);
+});
+
+test('byte-level BPE refused with where and why: a Split regex llama.cpp does not know, a prefix space, another normalizer; neither byte-level nor byte_fallback', () => {
+  const cases: Array<[(j: Json) => void, RegExp]> = [
+    [(j) => { j.pre_tokenizer.pretokenizers[0]!['pattern'] = { Regex: String.raw`\p{N}{1,2}|\s+|\S+` }; }, /its Split regex "\\\\p\{N\}\{1,2\}\|\\\\s\+\|\\\\S\+" is not one llama.cpp knows: llama.cpp's byte-level BPE tokenizer pre-tokenizes with one of its built-in regexes \(tekken, llama-bpe, qwen2, gpt-4o, gpt-2\).*convert_hf_to_gguf.py refuses/],
+    [(j) => { j.pre_tokenizer.pretokenizers[1]!['add_prefix_space'] = true; }, /add_prefix_space/],
+    [(j) => { j['normalizer'] = { type: 'Lowercase' }; }, /the Lowercase normalizer is not one llama.cpp applies/],
+    [(j) => { j.pre_tokenizer.pretokenizers[0]!['behavior'] = 'MergedWithPrevious'; }, /behavior "MergedWithPrevious" is not Isolated/],
+    [(j) => { Object.assign(j, { pre_tokenizer: { type: 'Whitespace' }, decoder: null }); }, /a BPE model with byte_fallback \(as Mistral 7B's\), or its byte-level BPE tokenizer/],
+  ];
+  for (const [edit, msg] of cases) {
+    const dir = tekkenVariant(edit);
+    assert.throws(() => captureStderr(() => tokenizerMetadata(dir, 896)), (e: unknown) => e instanceof UserError && msg.test(e.message) && e.message.includes(path.join(dir, 'tokenizer.json')), String(msg));
+  }
+});
+
+test('named chat templates: tokenizer_config.json\'s list, or additional_chat_templates/*.jinja beside chat_template.jinja; a single template writes no list', () => {
+  const m = captureStderr(() => tokenizerMetadata(TEKKEN, 896)).result;
+  const list = (JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer_config.json'), 'utf8')) as { chat_template: Array<{ template: string }> }).chat_template;
+  assert.deepEqual([value(m, 'tokenizer.chat_template'), value(m, 'tokenizer.chat_template.tool_use'), value(m, 'tokenizer.chat_template.rag_v1'), value(m, 'tokenizer.chat_templates')],
+    [list[0]!.template, list[1]!.template, list[2]!.template, ['tool_use', 'rag_v1']]);
+  const dir = tekkenVariant(() => {}, { bos_token: '<s>', eos_token: '</s>', chat_template: list });
+  fs.writeFileSync(path.join(dir, 'chat_template.jinja'), 'DEFAULT');
+  fs.mkdirSync(path.join(dir, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(dir, 'additional_chat_templates', 'tool use.jinja'), 'TOOLS');
+  const files = captureStderr(() => tokenizerMetadata(dir, 896)).result;
+  assert.deepEqual([value(files, 'tokenizer.chat_template'), value(files, 'tokenizer.chat_template.tool_use'), value(files, 'tokenizer.chat_templates'), files.has('tokenizer.chat_template.rag_v1')],
+    ['DEFAULT', 'TOOLS', ['tool_use'], false]);
+  const single = captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).result;
+  assert.deepEqual([...single.keys()].filter((k) => k.startsWith('tokenizer.chat_template')), ['tokenizer.chat_template']);
 });

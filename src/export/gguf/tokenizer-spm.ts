@@ -1,0 +1,65 @@
+// The token table of a SentencePiece-BPE vocabulary such as Mistral 7B's (BPE with byte_fallback) for llama.cpp's
+// "llama" (SPM) tokenizer, which merges the adjacent pair whose joined text is the vocabulary entry of highest
+// score: each token scores minus the rank of the first tokenizer.json merge that makes it — the order HF's BPE
+// applies them in. (convert_hf_to_gguf.py without a tokenizer.model gives every token -1000, which leaves
+// llama.cpp's merge order to chance.) A token no merge makes scores below every merge, so llama.cpp never
+// prefers it to one HF's merges would give. tokenizer.ggml.add_space_prefix says whether text gets the "▁" HF's
+// normalizer or Metaspace pre-tokenizer puts before it; a pipeline llama.cpp's SentencePiece tokenizer cannot
+// follow is said in a warning.
+import { compileFastSpec } from '../../tokenizer/fast/spec.ts';
+import type { TokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
+import type { TokenizerJson } from '../../tokenizer/tokenizer-json.ts';
+import type { Vocab } from '../../tokenizer/vocab.ts';
+import { warn } from '../../util/log.ts';
+import type { GgufValue } from './gguf-file.ts';
+import { mergePairs, TOKEN_TYPE, tokenTable } from './tokenizer-table.ts';
+
+/**
+ * Whether llama.cpp is to put "▁" before text (and after each special token, as it does): HF's legacy Prepend("▁")
+ * normalizer does exactly that; Metaspace's prepend_scheme "always" too, except for text that starts with a space,
+ * and "first" only at the start of the input, which llama.cpp cannot express (warned); "never", or neither, is no prefix.
+ */
+export function addSpacePrefix(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, file: string): boolean {
+  const compiled = compileFastSpec(json, config, vocab);
+  if (!compiled.ok) {
+    warn(`gguf: llama.cpp's SentencePiece tokenizer cannot follow this tokenizer.json (it uses ${compiled.reason}): llama.cpp may tokenize some text differently (${file})`);
+    return true;
+  }
+  const { normalizer, metaspace } = compiled.spec;
+  if (normalizer?.some((step) => step.kind === 'prepend')) return true;
+  if (metaspace === null || metaspace.prependScheme === 'never') return false;
+  warn(`gguf: the Metaspace pre-tokenizer's prepend_scheme "${metaspace.prependScheme}" adds "▁" ${metaspace.prependScheme === 'first' ? 'only at the start of the input' : 'unless the text starts with a space'}; llama.cpp adds it to all text and after every special token, so some prompts tokenize differently there (${file})`);
+  return true;
+}
+
+/** tokenizer.ggml.{model, pre, tokens, scores, token_type} for llama.cpp's SentencePiece tokenizer; `unk`: the unknown token's id. */
+export function spmVocabMetadata(json: TokenizerJson, vocab: Vocab, vocabSize: number, unk: number | null, file: string): Map<string, GgufValue> {
+  const scores = new Float32Array(vocabSize);
+  const scored = new Uint8Array(vocabSize);
+  const merges = mergePairs(json.model['merges'], file);
+  merges.forEach(([a, b], rank) => {
+    const id = vocab.tokenToId.get(a + b);
+    if (id !== undefined && !scored[id]) {
+      scores[id] = 0 - rank; // +0 for the first
+      scored[id] = 1;
+    }
+  });
+  for (let id = 0; id < vocab.size; id++) {
+    const text = vocab.idToToken[id];
+    if (!scored[id] && text !== undefined && [...text].length > 1) scores[id] = -(merges.length + 1);
+  }
+  const { tokens, types, unused } = tokenTable(json, vocab, vocabSize, file, (id, text, added) =>
+    id === unk ? TOKEN_TYPE.unknown
+      : added?.special ? TOKEN_TYPE.control
+      : added ? TOKEN_TYPE.userDefined
+      : /^<0x[0-9A-Fa-f]{2}>$/.test(text) ? TOKEN_TYPE.byte
+      : TOKEN_TYPE.normal);
+  for (const id of unused) scores[id] = -(merges.length + 1);
+  return new Map<string, GgufValue>([
+    ['tokenizer.ggml.model', { type: 'string', value: 'llama' }],
+    ['tokenizer.ggml.pre', { type: 'string', value: 'default' }],
+    ['tokenizer.ggml.tokens', { type: 'string[]', value: tokens }],
+    ['tokenizer.ggml.scores', { type: 'f32[]', value: scores }],
+    ['tokenizer.ggml.token_type', { type: 'i32[]', value: types }],
+  ]);
+}
