@@ -1,5 +1,5 @@
-// Whether a tokenizer starts a sequence with BOS, decided as HF transformers decides it (adds-bos.ts), on the
-// bundled tokenizer.json with other configs and post-processors.
+// Whether a tokenizer starts a sequence with BOS (or ends one with EOS), decided as HF transformers decides it
+// (adds-special.ts), on the bundled tokenizer.json with other configs and post-processors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokenizerAddsEos } from '../../src/tokenizer/adds-special.ts';
