@@ -1,0 +1,358 @@
+// @huggingface/jinja's interpreter made to render as Python's jinja2 does for transformers (the training text must
+// equal transformers' rendering byte for byte): values print as Python's str() (True, None, ['a'], {'k': 1}, 2.0);
+// `%` formats strings and takes Python's modulo of numbers; ==, `in` and `*` follow Python; str + non-str fails as in
+// Python; method calls use Python's str/list/dict methods (jinja-methods.ts: strip with characters, format,
+// splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
+// select/reject(attr), first/last, max/min/sum, round, title, capitalize, replace) follow jinja2's. A method no
+// table knows fails with an error that names it. Everything else is the library's.
+import { Interpreter, type Environment } from '@huggingface/jinja';
+import { percentFormat, toFixedEven } from './jinja-format.ts';
+import { callMethod, pythonStrip } from './jinja-methods.ts';
+import { V, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, type Value } from './jinja-values.ts';
+
+/** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
+interface Node {
+  type: string;
+}
+interface ValueNode extends Node {
+  value: unknown;
+}
+interface BinaryNode extends Node {
+  operator: { value: string };
+  left: Node;
+  right: Node;
+}
+interface MemberNode extends Node {
+  object: Node;
+  property: Node & { value: unknown };
+  computed: boolean;
+}
+interface CallNode extends Node {
+  callee: Node;
+  args: Node[];
+}
+interface TestNode extends Node {
+  operand: Node;
+  negate: boolean;
+  test: { value: string };
+}
+
+/** The library's interpreter, as far as this file calls and overrides it. */
+interface LibraryInterpreter {
+  evaluate(node: unknown, env: Environment): Value;
+  evaluateBlock(statements: Node[], env: Environment): Value;
+  evaluateBinaryExpression(node: BinaryNode, env: Environment): Value;
+  evaluateCallExpression(node: CallNode, env: Environment): Value;
+  evaluateMemberExpression(node: MemberNode, env: Environment): Value;
+  evaluateTestExpression(node: TestNode, env: Environment): Value;
+  evaluateArguments(args: Node[], env: Environment): [Value[], Map<string, Value>];
+  applyFilter(operand: Value, filter: Node, env: Environment): Value;
+}
+const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpreter;
+
+/** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
+const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
+
+/** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
+const EVALUATED = 'PythonEvaluated';
+const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
+
+type Test = (v: Value, arg?: Value) => boolean;
+const compare = (op: string) => (a: Value, b?: Value): boolean => {
+  if (b === undefined) throw new Error(`the ${op} test needs a value to compare with`);
+  if (!((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) && !(isStr(a) && isStr(b))) {
+    throw new Error(`'${op}' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
+  }
+  const [x, y] = [a.value as number | string, b.value as number | string];
+  return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
+};
+/** jinja2's tests where the library's differ or are missing (the others are the library's). */
+const TESTS: Record<string, Test> = {
+  sequence: (v) => isStr(v) || isList(v) || isDict(v),
+  iterable: (v) => isStr(v) || isList(v) || isDict(v),
+  mapping: (v) => v.type === 'ObjectValue',
+  number: (v) => isNum(v) || v.type === 'BooleanValue',
+  float: (v) => v.type === 'FloatValue',
+  none: (v) => v.type === 'NullValue',
+  defined: (v) => v.type !== 'UndefinedValue',
+  undefined: (v) => v.type === 'UndefinedValue',
+  eq: (a, b) => b !== undefined && pyEq(a, b),
+  ne: (a, b) => b === undefined || !pyEq(a, b),
+  lt: compare('<'), le: compare('<='), gt: compare('>'), ge: compare('>='),
+  in: (a, b) => b !== undefined && contains(b, a),
+};
+for (const [alias, name] of [['equalto', 'eq'], ['==', 'eq'], ['!=', 'ne'], ['<', 'lt'], ['<=', 'le'], ['>', 'gt'], ['>=', 'ge'], ['lessthan', 'lt'], ['greaterthan', 'gt']] as const) {
+  TESTS[alias] = TESTS[name]!;
+}
+
+/** Python's `item in container`. */
+function contains(container: Value, item: Value): boolean {
+  if (isStr(container)) {
+    if (!isStr(item)) throw new Error(`'in <string>' requires string as left operand, not ${pyType(item)}`);
+    return container.value.includes(item.value);
+  }
+  if (isList(container)) return container.value.some((x) => pyEq(x, item));
+  if (isDict(container)) return isStr(item) && container.value.has(item.value);
+  throw new Error(`argument of type '${pyType(container)}' is not iterable`);
+}
+
+/** jinja2's attribute lookup for filters (selectattr, map(attribute=…)): "a.b" and list indices, undefined when absent. */
+function attribute(item: Value, path: string): Value {
+  let v = item;
+  for (const part of path.split('.')) {
+    if (isDict(v)) v = v.value.get(part) ?? V.undefined();
+    else if (isList(v) && /^\d+$/.test(part)) v = v.value[Number(part)] ?? V.undefined();
+    else return V.undefined();
+  }
+  return v;
+}
+
+/** The items a filter iterates: a list's items, a string's characters, a dict's keys. */
+function iterate(v: Value, filter: string): Value[] {
+  if (isList(v)) return v.value;
+  if (isStr(v)) return [...v.value].map(V.str);
+  if (isDict(v)) return [...v.value.keys()].map(V.str);
+  throw new Error(`${filter}: '${pyType(v)}' object is not iterable`);
+}
+
+function numberOf(v: Value, filter: string): number {
+  if (!(isNum(v) || v.type === 'BooleanValue')) throw new Error(`${filter}: expected a number, got ${pyType(v)}`);
+  return Number(v.value);
+}
+
+/** The library's interpreter with Python's printing, operators, methods, filters and tests (see the header). */
+export class PythonInterpreter extends Base {
+  override evaluate(node: unknown, env: Environment): Value {
+    return (node as Node | undefined)?.type === EVALUATED ? ((node as ValueNode).value as Value) : super.evaluate(node, env);
+  }
+
+  override evaluateBlock(statements: Node[], env: Environment): Value {
+    let out = '';
+    for (const s of statements) {
+      const v = this.evaluate(s, env);
+      if (v.type === 'StringValue') out += v.value as string;
+      else if (!STATEMENTS.has(s.type)) out += pyStr(v);
+    }
+    return V.str(out);
+  }
+
+  override evaluateBinaryExpression(node: BinaryNode, env: Environment): Value {
+    const op = node.operator.value;
+    if (op === 'and' || op === 'or') return super.evaluateBinaryExpression(node, env);
+    const a = this.evaluate(node.left, env);
+    const b = this.evaluate(node.right, env);
+    switch (op) {
+      case '==': return V.bool(pyEq(a, b));
+      case '!=': return V.bool(!pyEq(a, b));
+      case '~': return V.str(pyStr(a) + pyStr(b));
+      case 'in':
+      case 'not in':
+        if (b.type !== 'UndefinedValue') return V.bool(contains(b, a) === (op === 'in'));
+        break;
+      case '%':
+        if (isStr(a)) return V.str(percentFormat(a.value, b));
+        if (isNum(a) && isNum(b)) {
+          if (b.value === 0) throw new Error('integer division or modulo by zero');
+          let r = a.value % b.value;
+          if (r !== 0 && r < 0 !== b.value < 0) r += b.value;
+          return isInt(a) && isInt(b) ? V.int(r) : V.float(r);
+        }
+        break;
+      case '+':
+        if (isStr(a) !== isStr(b) && a.type !== 'UndefinedValue' && b.type !== 'UndefinedValue') {
+          throw new Error(isStr(a) ? `can only concatenate str (not "${pyType(b)}") to str` : `unsupported operand type(s) for +: '${pyType(a)}' and '${pyType(b)}'`);
+        }
+        break;
+      case '*': {
+        const [seq, n] = isInt(b) && (isStr(a) || isList(a)) ? [a, b.value] : isInt(a) && (isStr(b) || isList(b)) ? [b, a.value] : [null, 0];
+        if (seq && isStr(seq)) return V.str(seq.value.repeat(Math.max(0, n)));
+        if (seq && isList(seq)) return V.list(Array.from({ length: Math.max(0, n) }, () => seq.value).flat());
+        break;
+      }
+      case '<': case '<=': case '>': case '>=':
+        if (isStr(a) && isStr(b)) return V.bool(compare(op)(a, b));
+        break;
+    }
+    return super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
+  }
+
+  override evaluateCallExpression(node: CallNode, env: Environment): Value {
+    const callee = node.callee as MemberNode;
+    if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return super.evaluateCallExpression(node, env);
+    const name = callee.property.value as string;
+    const obj = this.evaluate(callee.object, env);
+    const [args, kwargs] = this.evaluateArguments(node.args, env);
+    const result = callMethod(obj, name, args, kwargs);
+    if (result) return result;
+    if (name === 'cycle' && obj.type === 'ObjectValue' && isInt((obj.value as Map<string, Value>).get('index0') ?? V.none())) {
+      if (args.length === 0) throw new Error('no items for cycling given');
+      return args[((obj.value as Map<string, Value>).get('index0')!.value as number) % args.length]!;
+    }
+    const member = super.evaluateMemberExpression({ ...callee, object: evaluated(obj) }, env);
+    if (member.type !== 'FunctionValue') {
+      if (obj.type === 'UndefinedValue') throw new Error(`cannot call .${name}() on an undefined value`);
+      throw new Error(`${pyType(obj)}.${name}() is not supported by mistral-tune's template renderer`);
+    }
+    // a builtin of the library this file does not replace (dict.dictsort, …); with keywords, the library's own call
+    if (kwargs.size > 0) return super.evaluateCallExpression(node, env);
+    return (member.value as (args: Value[], env: Environment) => Value)(args, env);
+  }
+
+  override evaluateTestExpression(node: TestNode, env: Environment): Value {
+    const test = Object.hasOwn(TESTS, node.test.value) ? TESTS[node.test.value] : undefined;
+    if (!test) return super.evaluateTestExpression(node, env);
+    const result = test(this.evaluate(node.operand, env));
+    return V.bool(node.negate ? !result : result);
+  }
+
+  override applyFilter(operand: Value, filter: Node, env: Environment): Value {
+    let name: string;
+    let args: Value[] = [];
+    let kwargs = new Map<string, Value>();
+    if (filter.type === 'Identifier') name = (filter as ValueNode).value as string;
+    else if (filter.type === 'CallExpression' && (filter as CallNode).callee.type === 'Identifier') {
+      name = ((filter as CallNode).callee as ValueNode).value as string;
+      if (!Object.hasOwn(FILTERS, name)) return super.applyFilter(operand, filter, env);
+      [args, kwargs] = this.evaluateArguments((filter as CallNode).args, env);
+    } else return super.applyFilter(operand, filter, env);
+    const f = Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
+    if (!f) return super.applyFilter(operand, filter, env);
+    return f.call(this, operand, (i, key) => args[i] ?? kwargs.get(key), env);
+  }
+
+  /** A filter by name on a value, with arguments already evaluated (map('trim'), select('odd')). */
+  applyNamed(operand: Value, name: string, args: Value[], env: Environment): Value {
+    const node = args.length === 0
+      ? { type: 'Identifier', value: name }
+      : { type: 'CallExpression', callee: { type: 'Identifier', value: name }, args: args.map(evaluated) };
+    return this.applyFilter(operand, node, env);
+  }
+
+  /** A test by name, jinja2's or else the library's. */
+  runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean {
+    const test = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
+    if (test) return test(v, arg);
+    const node = { type: 'TestExpression', operand: evaluated(v), negate: false, test: { value: name } };
+    return super.evaluateTestExpression(node, env).value === true;
+  }
+}
+
+type Arg = (index: number, keyword: string) => Value | undefined;
+type Filter = (this: PythonInterpreter, v: Value, arg: Arg, env: Environment) => Value;
+
+function selectFilter(byAttribute: boolean, keep: boolean): Filter {
+  return function (v, arg, env) {
+    const items = iterate(v, byAttribute ? 'selectattr' : 'select');
+    const attr = byAttribute ? arg(0, 'attribute') : undefined;
+    if (byAttribute && (attr === undefined || !isStr(attr))) throw new Error('selectattr/rejectattr needs an attribute name');
+    const testName = arg(byAttribute ? 1 : 0, 'test');
+    const testArg = arg(byAttribute ? 2 : 1, 'value');
+    return V.list(items.filter((item) => {
+      const x = byAttribute ? attribute(item, attr!.value as string) : item;
+      const ok = testName === undefined ? x.__bool__().value : this.runTest(pyStr(testName), x, testArg, env);
+      return ok === keep;
+    }));
+  };
+}
+
+function caseFilter(method: string): Filter {
+  return (v) => {
+    if (!isStr(v)) return V.str(pyStr(v));
+    return callMethod(v, method, [], new Map())!;
+  };
+}
+
+/** jinja2's filters where the library's differ or are missing (called with `this` = the interpreter). */
+const FILTERS: Record<string, Filter> = {
+  string: (v) => (isStr(v) ? v : V.str(pyStr(v))),
+  join(v, arg) {
+    const sep = arg(0, 'd');
+    const attr = arg(1, 'attribute');
+    const items = iterate(v, 'join').map((x) => (attr && isStr(attr) ? attribute(x, attr.value) : x));
+    return V.str(items.map(pyStr).join(sep ? pyStr(sep) : ''));
+  },
+  trim(v, arg) {
+    const chars = arg(0, 'chars');
+    return V.str(pythonStrip(pyStr(v), isNone(chars) ? null : pyStr(chars!), true, true));
+  },
+  length: (v) => V.int(isStr(v) ? [...v.value].length : iterate(v, 'length').length),
+  count: (v) => V.int(isStr(v) ? [...v.value].length : iterate(v, 'count').length),
+  default(v, arg) {
+    const fallback = arg(0, 'default_value') ?? V.str('');
+    const onFalse = arg(1, 'boolean')?.__bool__().value ?? false;
+    return v.type === 'UndefinedValue' || (onFalse && !v.__bool__().value) ? fallback : v;
+  },
+  tojson(v, arg) {
+    const indent = arg(1, 'indent');
+    const seps = arg(2, 'separators');
+    if (!isNone(indent) && !isInt(indent!)) throw new Error('tojson: indent must be an integer');
+    if (!isNone(seps) && !(isList(seps!) && seps.value.length === 2 && seps.value.every(isStr))) throw new Error('tojson: separators must be two strings');
+    return V.str(pyJson(v, {
+      ensureAscii: arg(0, 'ensure_ascii')?.__bool__().value ?? false,
+      indent: isNone(indent) ? null : (indent!.value as number),
+      separators: isNone(seps) ? null : ((seps!.value as Value[]).map((x) => x.value) as [string, string]),
+      sortKeys: arg(3, 'sort_keys')?.__bool__().value ?? false,
+    }));
+  },
+  map(v, arg, env) {
+    const items = iterate(v, 'map');
+    const attr = arg(-1, 'attribute');
+    if (attr !== undefined) {
+      const fallback = arg(-1, 'default');
+      return V.list(items.map((x) => {
+        const got = attribute(x, pyStr(attr));
+        return got.type === 'UndefinedValue' && fallback !== undefined ? fallback : got;
+      }));
+    }
+    const name = arg(0, 'name');
+    if (name === undefined || !isStr(name)) throw new Error('map needs a filter name or attribute=');
+    const rest: Value[] = [];
+    for (let i = 1; arg(i, '') !== undefined; i++) rest.push(arg(i, '')!);
+    return V.list(items.map((x) => this.applyNamed(x, name.value, rest, env)));
+  },
+  select: selectFilter(false, true),
+  reject: selectFilter(false, false),
+  selectattr: selectFilter(true, true),
+  rejectattr: selectFilter(true, false),
+  first: (v) => iterate(v, 'first')[0] ?? V.undefined(),
+  last: (v) => (isStr(v) || isList(v) ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
+  list: (v) => V.list(iterate(v, 'list')),
+  max: (v) => iterate(v, 'max').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) > 0 ? x : m), V.undefined()),
+  min: (v) => iterate(v, 'min').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) < 0 ? x : m), V.undefined()),
+  sum(v, arg) {
+    const start = arg(2, 'start');
+    const items = iterate(v, 'sum');
+    const total = items.reduce((s, x) => s + numberOf(x, 'sum'), start ? numberOf(start, 'sum') : 0);
+    return items.some((x) => x.type === 'FloatValue') || start?.type === 'FloatValue' ? V.float(total) : V.int(total);
+  },
+  round(v, arg) {
+    const precision = arg(0, 'precision');
+    const method = arg(1, 'method');
+    const p = precision ? numberOf(precision, 'round') : 0;
+    const x = numberOf(v, 'round');
+    const m = method ? pyStr(method) : 'common';
+    const scale = 10 ** p;
+    if (m === 'ceil') return V.float(Math.ceil(x * scale) / scale);
+    if (m === 'floor') return V.float(Math.floor(x * scale) / scale);
+    return V.float(Number(toFixedEven(x, p)));
+  },
+  title: caseFilter('title'),
+  capitalize: caseFilter('capitalize'),
+  upper: caseFilter('upper'),
+  lower: caseFilter('lower'),
+  replace(v, arg) {
+    const args = [arg(0, 'old'), arg(1, 'new'), arg(2, 'count')].filter((x): x is Value => x !== undefined);
+    return callMethod(V.str(pyStr(v)), 'replace', args, new Map())!;
+  },
+};
+FILTERS.d = FILTERS.default!;
+
+/** jinja2's order of two values for max/min: numbers, or strings ignoring case (case_sensitive=False). */
+function compareValues(a: Value, b: Value): number {
+  if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return Number(a.value) - Number(b.value);
+  if (isStr(a) && isStr(b)) {
+    const [x, y] = [a.value.toLowerCase(), b.value.toLowerCase()];
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  throw new Error(`cannot compare ${pyType(a)} and ${pyType(b)}`);
+}
