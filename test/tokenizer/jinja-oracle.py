@@ -1,4 +1,5 @@
-# Writes fixtures/jinja-python.json: each case of fixtures/jinja-cases.txt rendered by Python jinja2 set up as
+# Writes fixtures/jinja-python.json: each case of fixtures/jinja-cases.txt and each template of
+# fixtures/chat-templates/ rendered by Python jinja2 set up as
 # transformers' _compile_jinja_template does (ImmutableSandboxedEnvironment with trim_blocks, lstrip_blocks,
 # the loopcontrols extension and a no-op {% generation %} tag; tojson = json.dumps with ensure_ascii=False and
 # indent/separators/sort_keys; raise_exception; strftime_now), with the keyword arguments apply_chat_template
@@ -38,7 +39,7 @@ env.globals["raise_exception"] = raise_exception
 env.globals["strftime_now"] = strftime_now
 
 # jinja-cases.txt: "## name" lines, each followed by its template (the lines up to the next "## ", without the
-# last newline); every case renders MESSAGES with add_generation_prompt=True.
+# last newline); each renders MESSAGES with add_generation_prompt=True. chat-templates/*.jinja render CHATS.
 MESSAGES = [
     {"role": "system", "content": "Be nice."},
     {"role": "user", "content": "Hello  world"},
@@ -49,24 +50,34 @@ TOKENS = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_to
 cases = []
 for line in open(os.path.join(HERE, "fixtures", "jinja-cases.txt"), encoding="utf-8").read().split("\n"):
     if line.startswith("## "):
-        cases.append((line[3:].strip(), []))
+        cases.append({"name": line[3:].strip(), "lines": []})
     elif cases:
-        cases[-1][1].append(line)
-out = []
-for name, lines in cases:
-    template = "\n".join(lines)[:-1] if lines and lines[-1] == "" else "\n".join(lines)
-    case = {"name": name, "template": template}
+        cases[-1]["lines"].append(line)
+for case in cases:
+    lines = case.pop("lines")
+    case["template"] = "\n".join(lines[:-1] if lines and lines[-1] == "" else lines)
+    case["messages"], case["add_generation_prompt"] = MESSAGES, True
+# chat-templates/*.jinja: typical model templates, each with a few chats
+CHATS = {
+    "sys-user-bot-user": (MESSAGES, True),
+    "user-bot": ([{"role": "user", "content": " Hi\nthere "}, {"role": "assistant", "content": "Hello! "}], False),
+    "user": ([{"role": "user", "content": "One question?"}], True),
+}
+folder = os.path.join(HERE, "fixtures", "chat-templates")
+for file in sorted(os.listdir(folder)):
+    template = open(os.path.join(folder, file), encoding="utf-8").read()
+    for chat, (messages, gen) in CHATS.items():
+        cases.append({"name": f"{file}:{chat}", "template": template, "messages": messages, "add_generation_prompt": gen})
+for case in cases:
     try:
-        case["text"] = env.from_string(template).render(
-            messages=MESSAGES, tools=None, documents=None, add_generation_prompt=True, **TOKENS)
+        case["text"] = env.from_string(case["template"]).render(
+            messages=case["messages"], tools=None, documents=None, add_generation_prompt=case["add_generation_prompt"], **TOKENS)
     except Exception as e:
         case["error"] = f"{type(e).__name__}: {e}"
-    out.append(case)
-
+out = cases
 doc = {
     "provenance": f"python3 test/tokenizer/jinja-oracle.py with jinja2 {jinja2.__version__} (Python {sys.version.split()[0]}): "
                   "the renderings of fixtures/jinja-cases.txt in transformers' chat-template environment",
-    "messages": MESSAGES,
     "tokens": TOKENS,
     "cases": out,
 }

@@ -1,5 +1,5 @@
-// Chat templates render as transformers renders them (Python jinja2): each case of fixtures/jinja-cases.txt against
-// its jinja2 rendering in fixtures/jinja-python.json (made by jinja-oracle.py; its provenance is in the file). When
+// Chat templates render as transformers renders them (Python jinja2): each case of fixtures/jinja-cases.txt and each
+// typical model template of fixtures/chat-templates/ against its jinja2 rendering in fixtures/jinja-python.json (made by jinja-oracle.py; its provenance is in the file). When
 // python3 with jinja2 is here, the fixture is also checked to be what jinja2 renders now.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,12 +17,13 @@ const FIXTURE = path.join(HERE, 'fixtures', 'jinja-python.json');
 interface Case {
   name: string;
   template: string;
+  messages: { role: string; content: string }[];
+  add_generation_prompt: boolean;
   text?: string;
   error?: string;
 }
 interface Fixture {
   provenance: string;
-  messages: { role: string; content: string }[];
   tokens: { bos_token: string; eos_token: string; unk_token: string; pad_token: string };
   cases: Case[];
 }
@@ -36,10 +37,10 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'filter-batch-groupby': 'filters no chat template we know uses',
 };
 
-function render(fx: Fixture, template: string): { text: string } | { error: string } {
+function render(fx: Fixture, c: Case): { text: string } | { error: string } {
   try {
-    const out = chatTemplateRenderer(template)({
-      messages: fx.messages, addGenerationPrompt: true, bosToken: fx.tokens.bos_token, eosToken: fx.tokens.eos_token,
+    const out = chatTemplateRenderer(c.template)({
+      messages: c.messages, addGenerationPrompt: c.add_generation_prompt, bosToken: fx.tokens.bos_token, eosToken: fx.tokens.eos_token,
       unkToken: fx.tokens.unk_token, padToken: fx.tokens.pad_token, limits: RENDER_LIMITS,
     });
     return 'text' in out ? out : { error: 'stopped' in out ? out.stopped : out.failed };
@@ -53,7 +54,7 @@ const fx = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Fixture;
 test('chat templates render as jinja2 renders them for transformers (fixtures/jinja-python.json)', () => {
   const wrong: string[] = [];
   for (const c of fx.cases) {
-    const ours = render(fx, c.template);
+    const ours = render(fx, c);
     const same = c.error !== undefined ? 'error' in ours : 'text' in ours && ours.text === c.text;
     const known = Object.hasOwn(KNOWN_DIFFERENCES, c.name);
     if (same === known) {
@@ -61,7 +62,7 @@ test('chat templates render as jinja2 renders them for transformers (fixtures/ji
     }
   }
   assert.deepEqual(wrong, [], fx.provenance);
-  assert.ok(fx.cases.length >= 60);
+  assert.ok(fx.cases.length >= 100);
 });
 
 test('a method no one implements is a UserError naming the template and the method', () => {
@@ -79,9 +80,10 @@ test('fixtures/jinja-python.json is what jinja2 renders now (skipped without pyt
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jinja-oracle-'));
   try {
-    fs.mkdirSync(path.join(dir, 'fixtures'));
     fs.copyFileSync(path.join(HERE, 'jinja-oracle.py'), path.join(dir, 'jinja-oracle.py'));
+    fs.mkdirSync(path.join(dir, 'fixtures'));
     fs.copyFileSync(path.join(HERE, 'fixtures', 'jinja-cases.txt'), path.join(dir, 'fixtures', 'jinja-cases.txt'));
+    fs.cpSync(path.join(HERE, 'fixtures', 'chat-templates'), path.join(dir, 'fixtures', 'chat-templates'), { recursive: true });
     execFileSync('python3', [path.join(dir, 'jinja-oracle.py')], { stdio: 'ignore' });
     const now = JSON.parse(fs.readFileSync(path.join(dir, 'fixtures', 'jinja-python.json'), 'utf8')) as Fixture;
     // the texts and which cases fail (an error's wording may change between jinja2 versions)
