@@ -8,27 +8,28 @@ import { V, isDict, isInt, isList, isNone, isStr, pyEq, pyType, type Value } fro
 
 /** Python's str.isspace() characters (str.split() and strip() without an argument use them). */
 const WS = '\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const WS_RUN = new RegExp(`[${WS}]+`);
-const LEADING_WS = new RegExp(`^[${WS}]+`);
-const TRAILING_WS = new RegExp(`[${WS}]+$`);
 const ALL_WS = new RegExp(`^[${WS}]+$`);
+function isWsCode(c: number): boolean {
+  return c <= 0x20 ? c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x1c : c === 0x85 || c === 0xa0 || (c >= 0x1680 && ALL_WS.test(String.fromCharCode(c)));
+}
 /** Python's str.splitlines() boundaries. */
 const LINE_END = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
 
 /** `s` without the characters of `chars` (Python whitespace when null) at the start and/or the end. */
 export function pythonStrip(s: string, chars: string | null, start: boolean, end: boolean): string {
+  let i = 0, j = s.length;
   if (chars === null) {
-    if (start) s = s.replace(LEADING_WS, '');
-    return end ? s.replace(TRAILING_WS, '') : s;
+    if (start) while (i < j && isWsCode(s.charCodeAt(i))) i++;
+    if (end) while (j > i && isWsCode(s.charCodeAt(j - 1))) j--;
+    return s.slice(i, j);
   }
   const set = new Set(chars);
-  let i = 0, j = s.length;
   if (start) while (i < j && set.has(s[i]!)) i++;
   if (end) while (j > i && set.has(s[j - 1]!)) j--;
   return s.slice(i, j);
 }
 
-const isWs = (ch: string) => ALL_WS.test(ch);
+const isWs = (ch: string) => isWsCode(ch.charCodeAt(0));
 
 /** Python's str.split / str.rsplit (sep null: runs of whitespace, none at the ends; the rest after maxsplit kept whole). */
 function split(s: string, sep: string | null, maxsplit: number, fromRight: boolean): string[] {

@@ -159,6 +159,7 @@ export class PythonInterpreter extends Base {
         }
         break;
       case '+':
+        if (isStr(a) && isStr(b)) return V.str(a.value + b.value); // the common case, without the library's detour
         if (isStr(a) !== isStr(b) && a.type !== 'UndefinedValue' && b.type !== 'UndefinedValue') {
           throw new Error(isStr(a) ? `can only concatenate str (not "${pyType(b)}") to str` : `unsupported operand type(s) for +: '${pyType(a)}' and '${pyType(b)}'`);
         }
