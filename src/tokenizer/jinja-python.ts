@@ -31,6 +31,9 @@ interface CallNode extends Node {
   callee: Node;
   args: Node[];
 }
+interface ForNode extends Node {
+  iterable: Node & { lhs?: Node };
+}
 interface TestNode extends Node {
   operand: Node;
   negate: boolean;
@@ -45,6 +48,7 @@ interface LibraryInterpreter {
   evaluateCallExpression(node: CallNode, env: Environment): Value;
   evaluateMemberExpression(node: MemberNode, env: Environment): Value;
   evaluateTestExpression(node: TestNode, env: Environment): Value;
+  evaluateFor(node: ForNode, env: Environment): Value;
   evaluateArguments(args: Node[], env: Environment): [Value[], Map<string, Value>];
   applyFilter(operand: Value, filter: Node, env: Environment): Value;
 }
@@ -197,6 +201,14 @@ export class PythonInterpreter extends Base {
     // a builtin of the library this file does not replace (dict.dictsort, …); with keywords, the library's own call
     if (kwargs.size > 0) return super.evaluateCallExpression(node, env);
     return (member.value as (args: Value[], env: Environment) => Value)(args, env);
+  }
+
+  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string). */
+  override evaluateFor(node: ForNode, env: Environment): Value {
+    const select = node.iterable.type === 'SelectExpression';
+    const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
+    const items = isStr(v) ? V.list([...v.value].map(V.str)) : v;
+    return super.evaluateFor({ ...node, iterable: select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items) }, env);
   }
 
   override evaluateTestExpression(node: TestNode, env: Environment): Value {
