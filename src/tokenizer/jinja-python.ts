@@ -119,6 +119,19 @@ function iterate(v: Value, filter: string): Value[] {
   throw new Error(`${filter}: '${pyType(v)}' object is not iterable`);
 }
 
+/** Python's len() of a str: code points, not UTF-16 units. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n--;
+      i++;
+    }
+  }
+  return n;
+}
+
 function numberOf(v: Value, filter: string): number {
   if (!(isNum(v) || v.type === 'BooleanValue')) throw new Error(`${filter}: expected a number, got ${pyType(v)}`);
   return Number(v.value);
@@ -230,7 +243,7 @@ export class PythonInterpreter extends Base {
     } else return super.applyFilter(operand, filter, env);
     const f = Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
     if (!f) return super.applyFilter(operand, filter, env);
-    return f.call(this, operand, (i, key) => args[i] ?? kwargs.get(key), env);
+    return f.call(this, operand, { args, kwargs }, env);
   }
 
   /** A filter by name on a value, with arguments already evaluated (map('trim'), select('odd')). */
@@ -250,16 +263,21 @@ export class PythonInterpreter extends Base {
   }
 }
 
-type Arg = (index: number, keyword: string) => Value | undefined;
-type Filter = (this: PythonInterpreter, v: Value, arg: Arg, env: Environment) => Value;
+/** A filter's arguments, and the one at a position or else by keyword. */
+interface Args {
+  args: Value[];
+  kwargs: Map<string, Value>;
+}
+const argOf = (a: Args, index: number, keyword: string): Value | undefined => a.args[index] ?? a.kwargs.get(keyword);
+type Filter = (this: PythonInterpreter, v: Value, a: Args, env: Environment) => Value;
 
 function selectFilter(byAttribute: boolean, keep: boolean): Filter {
-  return function (v, arg, env) {
+  return function (v, a, env) {
     const items = iterate(v, byAttribute ? 'selectattr' : 'select');
-    const attr = byAttribute ? arg(0, 'attribute') : undefined;
+    const attr = byAttribute ? argOf(a, 0, 'attribute') : undefined;
     if (byAttribute && (attr === undefined || !isStr(attr))) throw new Error('selectattr/rejectattr needs an attribute name');
-    const testName = arg(byAttribute ? 1 : 0, 'test');
-    const testArg = arg(byAttribute ? 2 : 1, 'value');
+    const testName = argOf(a, byAttribute ? 1 : 0, 'test');
+    const testArg = argOf(a, byAttribute ? 2 : 1, 'value');
     return V.list(items.filter((item) => {
       const x = byAttribute ? attribute(item, attr!.value as string) : item;
       const ok = testName === undefined ? x.__bool__().value : this.runTest(pyStr(testName), x, testArg, env);
@@ -278,49 +296,49 @@ function caseFilter(method: string): Filter {
 /** jinja2's filters where the library's differ or are missing (called with `this` = the interpreter). */
 const FILTERS: Record<string, Filter> = {
   string: (v) => (isStr(v) ? v : V.str(pyStr(v))),
-  join(v, arg) {
-    const sep = arg(0, 'd');
-    const attr = arg(1, 'attribute');
+  join(v, a) {
+    const sep = argOf(a, 0, 'd');
+    const attr = argOf(a, 1, 'attribute');
     const items = iterate(v, 'join').map((x) => (attr && isStr(attr) ? attribute(x, attr.value) : x));
     return V.str(items.map(pyStr).join(sep ? pyStr(sep) : ''));
   },
-  trim(v, arg) {
-    const chars = arg(0, 'chars');
+  trim(v, a) {
+    const chars = argOf(a, 0, 'chars');
     return V.str(pythonStrip(pyStr(v), isNone(chars) ? null : pyStr(chars!), true, true));
   },
-  length: (v) => V.int(isStr(v) ? [...v.value].length : iterate(v, 'length').length),
-  count: (v) => V.int(isStr(v) ? [...v.value].length : iterate(v, 'count').length),
-  default(v, arg) {
-    const fallback = arg(0, 'default_value') ?? V.str('');
-    const onFalse = arg(1, 'boolean')?.__bool__().value ?? false;
+  length: (v) => V.int(isStr(v) ? codePoints(v.value) : iterate(v, 'length').length),
+  count: (v) => V.int(isStr(v) ? codePoints(v.value) : iterate(v, 'count').length),
+  default(v, a) {
+    const fallback = argOf(a, 0, 'default_value') ?? V.str('');
+    const onFalse = argOf(a, 1, 'boolean')?.__bool__().value ?? false;
     return v.type === 'UndefinedValue' || (onFalse && !v.__bool__().value) ? fallback : v;
   },
-  tojson(v, arg) {
-    const indent = arg(1, 'indent');
-    const seps = arg(2, 'separators');
+  tojson(v, a) {
+    const indent = argOf(a, 1, 'indent');
+    const seps = argOf(a, 2, 'separators');
     if (!isNone(indent) && !isInt(indent!)) throw new Error('tojson: indent must be an integer');
     if (!isNone(seps) && !(isList(seps!) && seps.value.length === 2 && seps.value.every(isStr))) throw new Error('tojson: separators must be two strings');
     return V.str(pyJson(v, {
-      ensureAscii: arg(0, 'ensure_ascii')?.__bool__().value ?? false,
+      ensureAscii: argOf(a, 0, 'ensure_ascii')?.__bool__().value ?? false,
       indent: isNone(indent) ? null : (indent!.value as number),
       separators: isNone(seps) ? null : ((seps!.value as Value[]).map((x) => x.value) as [string, string]),
-      sortKeys: arg(3, 'sort_keys')?.__bool__().value ?? false,
+      sortKeys: argOf(a, 3, 'sort_keys')?.__bool__().value ?? false,
     }));
   },
-  map(v, arg, env) {
+  map(v, a, env) {
     const items = iterate(v, 'map');
-    const attr = arg(-1, 'attribute');
+    const attr = argOf(a, -1, 'attribute');
     if (attr !== undefined) {
-      const fallback = arg(-1, 'default');
+      const fallback = argOf(a, -1, 'default');
       return V.list(items.map((x) => {
         const got = attribute(x, pyStr(attr));
         return got.type === 'UndefinedValue' && fallback !== undefined ? fallback : got;
       }));
     }
-    const name = arg(0, 'name');
+    const name = argOf(a, 0, 'name');
     if (name === undefined || !isStr(name)) throw new Error('map needs a filter name or attribute=');
     const rest: Value[] = [];
-    for (let i = 1; arg(i, '') !== undefined; i++) rest.push(arg(i, '')!);
+    for (let i = 1; argOf(a, i, '') !== undefined; i++) rest.push(argOf(a, i, '')!);
     return V.list(items.map((x) => this.applyNamed(x, name.value, rest, env)));
   },
   select: selectFilter(false, true),
@@ -332,15 +350,15 @@ const FILTERS: Record<string, Filter> = {
   list: (v) => V.list(iterate(v, 'list')),
   max: (v) => iterate(v, 'max').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) > 0 ? x : m), V.undefined()),
   min: (v) => iterate(v, 'min').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) < 0 ? x : m), V.undefined()),
-  sum(v, arg) {
-    const start = arg(2, 'start');
+  sum(v, a) {
+    const start = argOf(a, 2, 'start');
     const items = iterate(v, 'sum');
     const total = items.reduce((s, x) => s + numberOf(x, 'sum'), start ? numberOf(start, 'sum') : 0);
     return items.some((x) => x.type === 'FloatValue') || start?.type === 'FloatValue' ? V.float(total) : V.int(total);
   },
-  round(v, arg) {
-    const precision = arg(0, 'precision');
-    const method = arg(1, 'method');
+  round(v, a) {
+    const precision = argOf(a, 0, 'precision');
+    const method = argOf(a, 1, 'method');
     const p = precision ? numberOf(precision, 'round') : 0;
     const x = numberOf(v, 'round');
     const m = method ? pyStr(method) : 'common';
@@ -353,8 +371,8 @@ const FILTERS: Record<string, Filter> = {
   capitalize: caseFilter('capitalize'),
   upper: caseFilter('upper'),
   lower: caseFilter('lower'),
-  replace(v, arg) {
-    const args = [arg(0, 'old'), arg(1, 'new'), arg(2, 'count')].filter((x): x is Value => x !== undefined);
+  replace(v, a) {
+    const args = [argOf(a, 0, 'old'), argOf(a, 1, 'new'), argOf(a, 2, 'count')].filter((x): x is Value => x !== undefined);
     return callMethod(V.str(pyStr(v)), 'replace', args, new Map())!;
   },
 };

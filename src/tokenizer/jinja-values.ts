@@ -51,6 +51,7 @@ export const isInt = (v: Value): v is Value & { value: number } => v.type === 'I
 export const isNum = (v: Value): v is Value & { value: number } => v.type === 'IntegerValue' || v.type === 'FloatValue';
 export const isList = (v: Value): v is Value & { value: Value[] } => v.type === 'ArrayValue' || v.type === 'TupleValue';
 export const isDict = (v: Value): v is Value & { value: Map<string, Value> } => v.type === 'ObjectValue' || v.type === 'KeywordArgumentsValue' || v.type === 'NamespaceValue';
+const isNumeric = (v: Value): boolean => isNum(v) || v.type === 'BooleanValue';
 export const isNone = (v: Value | undefined): boolean => v === undefined || v.type === 'NullValue' || v.type === 'UndefinedValue';
 
 /** Python's type name of a value, for error messages ("str", "int", "NoneType", …). */
@@ -118,8 +119,8 @@ export function pyStr(v: Value): string {
 
 /** Python's ==: numbers and booleans by value, strings, lists and dicts by content, None only to None. */
 export function pyEq(a: Value, b: Value): boolean {
-  const numeric = (v: Value) => isNum(v) || v.type === 'BooleanValue';
-  if (numeric(a) && numeric(b)) return Number(a.value) === Number(b.value);
+  if (a.type === b.type && (a.type === 'StringValue' || a.type === 'IntegerValue' || a.type === 'BooleanValue')) return a.value === b.value;
+  if (isNumeric(a) && isNumeric(b)) return Number(a.value) === Number(b.value);
   if (isList(a) && isList(b)) return a.type === b.type && a.value.length === b.value.length && a.value.every((x, i) => pyEq(x, b.value[i]!));
   if (isDict(a) && isDict(b)) {
     if (a.value.size !== b.value.size) return false;
