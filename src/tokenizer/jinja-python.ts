@@ -351,8 +351,9 @@ const FILTERS: Record<string, Filter> = {
   max: (v) => iterate(v, 'max').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) > 0 ? x : m), V.undefined()),
   min: (v) => iterate(v, 'min').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) < 0 ? x : m), V.undefined()),
   sum(v, a) {
-    const start = argOf(a, 2, 'start');
-    const items = iterate(v, 'sum');
+    const attr = argOf(a, 0, 'attribute');
+    const start = argOf(a, 1, 'start');
+    const items = iterate(v, 'sum').map((x) => (attr === undefined ? x : attribute(x, pyStr(attr))));
     const total = items.reduce((s, x) => s + numberOf(x, 'sum'), start ? numberOf(start, 'sum') : 0);
     return items.some((x) => x.type === 'FloatValue') || start?.type === 'FloatValue' ? V.float(total) : V.int(total);
   },
