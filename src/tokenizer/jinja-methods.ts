@@ -244,8 +244,3 @@ export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<
   return undefined;
 }
 
-/** The names callMethod knows for a value's type (for the error that names an unsupported one). */
-export function hasMethod(obj: Value, name: string): boolean {
-  const table = isStr(obj) ? STRING_METHODS : isList(obj) ? LIST_METHODS : obj.type === 'ObjectValue' ? DICT_METHODS : {};
-  return Object.hasOwn(table, name);
-}

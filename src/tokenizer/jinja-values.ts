@@ -64,7 +64,7 @@ export function pyType(v: Value): string {
 }
 
 /** Python's repr() of a float: the shortest round-trip digits, exponent form below 1e-4 and from 1e16, "1.0" for whole numbers. */
-export function floatRepr(x: number): string {
+function floatRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
@@ -76,7 +76,7 @@ export function floatRepr(x: number): string {
 }
 
 /** Python's repr() of a str: single quotes unless it holds ' and no ", escapes for \\, the quote and control characters. */
-export function strRepr(s: string): string {
+function strRepr(s: string): string {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = q;
   for (const ch of s) {
