@@ -17,6 +17,7 @@
 // built-in default renders in-process.
 import { Environment, Template } from '@huggingface/jinja';
 import { PythonInterpreter } from './jinja-python.ts';
+import { strftime } from './jinja-strftime.ts';
 import type { Value } from './jinja-values.ts';
 import { UserError } from '../util/errors.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
@@ -96,7 +97,7 @@ class BoundedInterpreter extends PythonInterpreter {
   }
 }
 
-/** The globals @huggingface/jinja's Template.render sets, with range() bounded. */
+/** The globals @huggingface/jinja's Template.render sets, with range() bounded and Python's strftime_now. */
 function globals(rangeItems: number): Record<string, unknown> {
   return {
     false: false, true: true, none: null, False: false, True: true, None: null,
@@ -110,8 +111,8 @@ function globals(rangeItems: number): Record<string, unknown> {
       if (n > rangeItems) throw new TemplateLimit(`range() of ${n.toLocaleString('en')} items (at most ${rangeItems.toLocaleString('en')})`);
       return Array.from({ length: n }, (_, i) => start + i * step);
     },
-    // the library's own implementation, through a one-line template
-    strftime_now: (format: string) => new Template('{{ strftime_now(f) }}').render({ f: format }),
+    // Python's datetime.now().strftime, English names whatever the machine's locale
+    strftime_now: (format: string) => strftime(new Date(), format),
   };
 }
 

@@ -75,11 +75,17 @@ for case in cases:
     except Exception as e:
         case["error"] = f"{type(e).__name__}: {e}"
 out = cases
+# strftime_now's directives, on a fixed local time (what datetime.now() would be then)
+MOMENT = datetime(2025, 3, 9, 14, 5, 7, 123000)
+FORMATS = ["%Y-%m-%d", "%d %b %Y", "%A, %B %d, %Y", "%a %H:%M:%S", "%I:%M %p", "%j %w %u %y", "%c", "%x %X", "%e|%f|%z|%Z|%%|%Q"]
+strftime = [{"format": f, "text": MOMENT.strftime(f)} for f in FORMATS]
+
 doc = {
     "provenance": f"python3 test/tokenizer/jinja-oracle.py with jinja2 {jinja2.__version__} (Python {sys.version.split()[0]}): "
                   "the renderings of fixtures/jinja-cases.txt in transformers' chat-template environment",
     "tokens": TOKENS,
     "cases": out,
+    "strftime": {"moment": [2025, 3, 9, 14, 5, 7, 123], "results": strftime},
 }
 with open(os.path.join(HERE, "fixtures", "jinja-python.json"), "w", encoding="utf-8") as f:
     json.dump(doc, f, ensure_ascii=False, indent=1)

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChatTemplate, chatTemplateRenderer, RENDER_LIMITS } from '../../src/tokenizer/chat-template.ts';
+import { strftime } from '../../src/tokenizer/jinja-strftime.ts';
 import { isUserError } from '../../src/util/errors.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +27,7 @@ interface Fixture {
   provenance: string;
   tokens: { bos_token: string; eos_token: string; unk_token: string; pad_token: string };
   cases: Case[];
+  strftime: { moment: [number, number, number, number, number, number, number]; results: { format: string; text: string }[] };
 }
 
 /** Cases where we still differ from jinja2, and why (each must still differ: a fix removes its line). */
@@ -65,6 +67,16 @@ test('chat templates render as jinja2 renders them for transformers (fixtures/ji
   assert.ok(fx.cases.length >= 100);
 });
 
+test("strftime_now is Python's strftime (English names whatever the locale), on a fixed moment", () => {
+  const [y, mo, d, h, mi, sec, ms] = fx.strftime.moment;
+  const moment = new Date(y, mo - 1, d, h, mi, sec, ms);
+  for (const { format, text } of fx.strftime.results) assert.equal(strftime(moment, format), text, format);
+  // and templates reach it
+  const before = strftime(new Date(), '%Y-%m-%d');
+  const out = render(fx, { name: 'now', template: "{{ strftime_now('%Y-%m-%d') }}", messages: [], add_generation_prompt: false });
+  assert.ok('text' in out && [before, strftime(new Date(), '%Y-%m-%d')].includes(out.text), JSON.stringify(out));
+});
+
 test('a method no one implements is a UserError naming the template and the method', () => {
   const t = new ChatTemplate("{{ messages[0].content.frobnicate() }}", { bosToken: '<s>', eosToken: '</s>', source: 'model/tokenizer_config.json: chat_template' });
   assert.throws(() => t.render([{ role: 'user', content: 'a' }]), (e: unknown) =>
@@ -89,6 +101,7 @@ test('fixtures/jinja-python.json is what jinja2 renders now (skipped without pyt
     // the texts and which cases fail (an error's wording may change between jinja2 versions)
     const outcomes = (f: Fixture) => f.cases.map((c) => ({ name: c.name, template: c.template, text: c.text ?? 'an error' }));
     assert.deepEqual(outcomes(now), outcomes(fx), 'run python3 test/tokenizer/jinja-oracle.py to refresh the fixture');
+    assert.deepEqual(now.strftime, fx.strftime);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
