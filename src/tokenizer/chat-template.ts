@@ -15,8 +15,10 @@
 // clock is checked between the interpreter's steps, which one step doing exponential work escapes, so a
 // model's template renders on a worker thread (SyncWorker: capped heap, terminated at the deadline); the
 // built-in default renders in-process.
-import { Environment, Interpreter, Template } from '@huggingface/jinja';
-import './jinja-strip.ts';
+import { Environment, Template } from '@huggingface/jinja';
+import { PythonInterpreter } from './jinja-python.ts';
+import { strftime } from './jinja-strftime.ts';
+import type { Value } from './jinja-values.ts';
 import { UserError } from '../util/errors.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
 import type { ChatMessage } from './types.ts';
@@ -78,20 +80,13 @@ const WORKER_GRACE_MS = 1000;
 /** Thrown inside the interpreter when a bound is crossed; becomes a UserError naming the template. */
 class TemplateLimit extends Error {}
 
-/** The part of the library's Interpreter used here (its .d.ts re-exports it from a path tsc does not resolve). */
-interface InterpreterApi {
-  run(program: unknown): { value: unknown };
-  evaluate(statement: unknown, environment: unknown): { value: unknown };
-}
-const LibraryInterpreter = Interpreter as unknown as new (env: Environment) => InterpreterApi;
-
-/** The library's interpreter, checking the clock and the size of every value it produces. */
-class BoundedInterpreter extends LibraryInterpreter {
+/** The interpreter (rendering as Python's jinja2 does), checking the clock and the size of every value it produces. */
+class BoundedInterpreter extends PythonInterpreter {
   constructor(env: Environment, private readonly deadline: number, private readonly maxChars: number, private readonly ms: number) {
     super(env);
   }
 
-  override evaluate(statement: unknown, environment: unknown): { value: unknown } {
+  override evaluate(statement: unknown, environment: Environment): Value {
     // every call: one loop iteration of the library can cost microseconds without an evaluate of its own
     if (Date.now() > this.deadline) throw new TemplateLimit(`rendering took longer than ${this.ms} ms (a loop that does not end?)`);
     const value = super.evaluate(statement, environment);
@@ -102,7 +97,7 @@ class BoundedInterpreter extends LibraryInterpreter {
   }
 }
 
-/** The globals @huggingface/jinja's Template.render sets, with range() bounded. */
+/** The globals @huggingface/jinja's Template.render sets, with range() bounded and Python's strftime_now. */
 function globals(rangeItems: number): Record<string, unknown> {
   return {
     false: false, true: true, none: null, False: false, True: true, None: null,
@@ -116,8 +111,8 @@ function globals(rangeItems: number): Record<string, unknown> {
       if (n > rangeItems) throw new TemplateLimit(`range() of ${n.toLocaleString('en')} items (at most ${rangeItems.toLocaleString('en')})`);
       return Array.from({ length: n }, (_, i) => start + i * step);
     },
-    // the library's own implementation, through a one-line template
-    strftime_now: (format: string) => new Template('{{ strftime_now(f) }}').render({ f: format }),
+    // Python's datetime.now().strftime, English names whatever the machine's locale
+    strftime_now: (format: string) => strftime(new Date(), format),
   };
 }
 
@@ -144,6 +139,9 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
     const items = {
       ...globals(limits.rangeItems),
       messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+      // as transformers' apply_chat_template: no tools, no documents (None, which `tools is not none` tests)
+      tools: null,
+      documents: null,
       bos_token: req.bosToken,
       eos_token: req.eosToken,
       unk_token: req.unkToken,
@@ -151,7 +149,7 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
       add_generation_prompt: req.addGenerationPrompt,
     };
     for (const [key, value] of Object.entries(items)) env.set(key, value);
-    const out = new BoundedInterpreter(env, Date.now() + limits.ms, maxChars, limits.ms).run(template.parsed).value;
+    const out = new BoundedInterpreter(env, Date.now() + limits.ms, maxChars, limits.ms).evaluate(template.parsed, env).value;
     if (typeof out !== 'string') throw new Error('the template did not render to text');
     if (out.length > maxChars) throw new TemplateLimit(`the output passed ${maxChars.toLocaleString('en')} characters`);
     return { text: out };

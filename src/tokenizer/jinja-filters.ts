@@ -1,0 +1,216 @@
+// jinja2's tests and filters where @huggingface/jinja's differ from them or lack them, as chat templates use them:
+// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in) and filters (string, join, trim, length/count,
+// default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round, title,
+// capitalize, upper, lower, replace). jinja-python.ts's interpreter calls them before the library's.
+import type { Environment } from '@huggingface/jinja';
+import { toFixedEven } from './jinja-format.ts';
+import { callMethod, pythonStrip } from './jinja-methods.ts';
+import { V, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, type Value } from './jinja-values.ts';
+
+/** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name. */
+export interface FilterHost {
+  applyNamed(operand: Value, name: string, args: Value[], env: Environment): Value;
+  runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean;
+}
+
+type Test = (v: Value, arg?: Value) => boolean;
+export const compare = (op: string) => (a: Value, b?: Value): boolean => {
+  if (b === undefined) throw new Error(`the ${op} test needs a value to compare with`);
+  if (!((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) && !(isStr(a) && isStr(b))) {
+    throw new Error(`'${op}' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
+  }
+  const [x, y] = [a.value as number | string, b.value as number | string];
+  return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
+};
+/** jinja2's tests where the library's differ or are missing (the others are the library's). */
+export const TESTS: Record<string, Test> = {
+  sequence: (v) => isStr(v) || isList(v) || isDict(v),
+  iterable: (v) => isStr(v) || isList(v) || isDict(v),
+  mapping: (v) => v.type === 'ObjectValue',
+  number: (v) => isNum(v) || v.type === 'BooleanValue',
+  float: (v) => v.type === 'FloatValue',
+  none: (v) => v.type === 'NullValue',
+  defined: (v) => v.type !== 'UndefinedValue',
+  undefined: (v) => v.type === 'UndefinedValue',
+  eq: (a, b) => b !== undefined && pyEq(a, b),
+  ne: (a, b) => b === undefined || !pyEq(a, b),
+  lt: compare('<'), le: compare('<='), gt: compare('>'), ge: compare('>='),
+  in: (a, b) => b !== undefined && contains(b, a),
+};
+for (const [alias, name] of [['equalto', 'eq'], ['==', 'eq'], ['!=', 'ne'], ['<', 'lt'], ['<=', 'le'], ['>', 'gt'], ['>=', 'ge'], ['lessthan', 'lt'], ['greaterthan', 'gt']] as const) {
+  TESTS[alias] = TESTS[name]!;
+}
+
+/** Python's `item in container`. */
+export function contains(container: Value, item: Value): boolean {
+  if (isStr(container)) {
+    if (!isStr(item)) throw new Error(`'in <string>' requires string as left operand, not ${pyType(item)}`);
+    return container.value.includes(item.value);
+  }
+  if (isList(container)) return container.value.some((x) => pyEq(x, item));
+  if (isDict(container)) return isStr(item) && container.value.has(item.value);
+  throw new Error(`argument of type '${pyType(container)}' is not iterable`);
+}
+
+/** jinja2's attribute lookup for filters (selectattr, map(attribute=…)): "a.b" and list indices, undefined when absent. */
+function attribute(item: Value, path: string): Value {
+  let v = item;
+  for (const part of path.split('.')) {
+    if (isDict(v)) v = v.value.get(part) ?? V.undefined();
+    else if (isList(v) && /^\d+$/.test(part)) v = v.value[Number(part)] ?? V.undefined();
+    else return V.undefined();
+  }
+  return v;
+}
+
+/** The items a filter iterates: a list's items, a string's characters, a dict's keys. */
+function iterate(v: Value, filter: string): Value[] {
+  if (isList(v)) return v.value;
+  if (isStr(v)) return [...v.value].map(V.str);
+  if (isDict(v)) return [...v.value.keys()].map(V.str);
+  throw new Error(`${filter}: '${pyType(v)}' object is not iterable`);
+}
+
+/** Python's len() of a str: code points, not UTF-16 units. */
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n--;
+      i++;
+    }
+  }
+  return n;
+}
+
+function numberOf(v: Value, filter: string): number {
+  if (!(isNum(v) || v.type === 'BooleanValue')) throw new Error(`${filter}: expected a number, got ${pyType(v)}`);
+  return Number(v.value);
+}
+
+/** A filter's arguments, and the one at a position or else by keyword. */
+export interface Args {
+  args: Value[];
+  kwargs: Map<string, Value>;
+}
+const argOf = (a: Args, index: number, keyword: string): Value | undefined => a.args[index] ?? a.kwargs.get(keyword);
+export type Filter = (this: FilterHost, v: Value, a: Args, env: Environment) => Value;
+
+function selectFilter(byAttribute: boolean, keep: boolean): Filter {
+  return function (v, a, env) {
+    const items = iterate(v, byAttribute ? 'selectattr' : 'select');
+    const attr = byAttribute ? argOf(a, 0, 'attribute') : undefined;
+    if (byAttribute && (attr === undefined || !isStr(attr))) throw new Error('selectattr/rejectattr needs an attribute name');
+    const testName = argOf(a, byAttribute ? 1 : 0, 'test');
+    const testArg = argOf(a, byAttribute ? 2 : 1, 'value');
+    return V.list(items.filter((item) => {
+      const x = byAttribute ? attribute(item, attr!.value as string) : item;
+      const ok = testName === undefined ? x.__bool__().value : this.runTest(pyStr(testName), x, testArg, env);
+      return ok === keep;
+    }));
+  };
+}
+
+function caseFilter(method: string): Filter {
+  return (v) => {
+    if (!isStr(v)) return V.str(pyStr(v));
+    return callMethod(v, method, [], new Map())!;
+  };
+}
+
+/** jinja2's filters where the library's differ or are missing (called with `this` = the interpreter). */
+export const FILTERS: Record<string, Filter> = {
+  string: (v) => (isStr(v) ? v : V.str(pyStr(v))),
+  join(v, a) {
+    const sep = argOf(a, 0, 'd');
+    const attr = argOf(a, 1, 'attribute');
+    const items = iterate(v, 'join').map((x) => (attr && isStr(attr) ? attribute(x, attr.value) : x));
+    return V.str(items.map(pyStr).join(sep ? pyStr(sep) : ''));
+  },
+  trim(v, a) {
+    const chars = argOf(a, 0, 'chars');
+    return V.str(pythonStrip(pyStr(v), isNone(chars) ? null : pyStr(chars!), true, true));
+  },
+  length: (v) => V.int(isStr(v) ? codePoints(v.value) : iterate(v, 'length').length),
+  count: (v) => V.int(isStr(v) ? codePoints(v.value) : iterate(v, 'count').length),
+  default(v, a) {
+    const fallback = argOf(a, 0, 'default_value') ?? V.str('');
+    const onFalse = argOf(a, 1, 'boolean')?.__bool__().value ?? false;
+    return v.type === 'UndefinedValue' || (onFalse && !v.__bool__().value) ? fallback : v;
+  },
+  tojson(v, a) {
+    const indent = argOf(a, 1, 'indent');
+    const seps = argOf(a, 2, 'separators');
+    if (!isNone(indent) && !isInt(indent!)) throw new Error('tojson: indent must be an integer');
+    if (!isNone(seps) && !(isList(seps!) && seps.value.length === 2 && seps.value.every(isStr))) throw new Error('tojson: separators must be two strings');
+    return V.str(pyJson(v, {
+      ensureAscii: argOf(a, 0, 'ensure_ascii')?.__bool__().value ?? false,
+      indent: isNone(indent) ? null : (indent!.value as number),
+      separators: isNone(seps) ? null : ((seps!.value as Value[]).map((x) => x.value) as [string, string]),
+      sortKeys: argOf(a, 3, 'sort_keys')?.__bool__().value ?? false,
+    }));
+  },
+  map(v, a, env) {
+    const items = iterate(v, 'map');
+    const attr = argOf(a, -1, 'attribute');
+    if (attr !== undefined) {
+      const fallback = argOf(a, -1, 'default');
+      return V.list(items.map((x) => {
+        const got = attribute(x, pyStr(attr));
+        return got.type === 'UndefinedValue' && fallback !== undefined ? fallback : got;
+      }));
+    }
+    const name = argOf(a, 0, 'name');
+    if (name === undefined || !isStr(name)) throw new Error('map needs a filter name or attribute=');
+    const rest: Value[] = [];
+    for (let i = 1; argOf(a, i, '') !== undefined; i++) rest.push(argOf(a, i, '')!);
+    return V.list(items.map((x) => this.applyNamed(x, name.value, rest, env)));
+  },
+  select: selectFilter(false, true),
+  reject: selectFilter(false, false),
+  selectattr: selectFilter(true, true),
+  rejectattr: selectFilter(true, false),
+  first: (v) => iterate(v, 'first')[0] ?? V.undefined(),
+  last: (v) => (isStr(v) || isList(v) ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
+  list: (v) => V.list(iterate(v, 'list')),
+  max: (v) => iterate(v, 'max').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) > 0 ? x : m), V.undefined()),
+  min: (v) => iterate(v, 'min').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) < 0 ? x : m), V.undefined()),
+  sum(v, a) {
+    const attr = argOf(a, 0, 'attribute');
+    const start = argOf(a, 1, 'start');
+    const items = iterate(v, 'sum').map((x) => (attr === undefined ? x : attribute(x, pyStr(attr))));
+    const total = items.reduce((s, x) => s + numberOf(x, 'sum'), start ? numberOf(start, 'sum') : 0);
+    return items.some((x) => x.type === 'FloatValue') || start?.type === 'FloatValue' ? V.float(total) : V.int(total);
+  },
+  round(v, a) {
+    const precision = argOf(a, 0, 'precision');
+    const method = argOf(a, 1, 'method');
+    const p = precision ? numberOf(precision, 'round') : 0;
+    const x = numberOf(v, 'round');
+    const m = method ? pyStr(method) : 'common';
+    const scale = 10 ** p;
+    if (m === 'ceil') return V.float(Math.ceil(x * scale) / scale);
+    if (m === 'floor') return V.float(Math.floor(x * scale) / scale);
+    return V.float(Number(toFixedEven(x, p)));
+  },
+  title: caseFilter('title'),
+  capitalize: caseFilter('capitalize'),
+  upper: caseFilter('upper'),
+  lower: caseFilter('lower'),
+  replace(v, a) {
+    const args = [argOf(a, 0, 'old'), argOf(a, 1, 'new'), argOf(a, 2, 'count')].filter((x): x is Value => x !== undefined);
+    return callMethod(V.str(pyStr(v)), 'replace', args, new Map())!;
+  },
+};
+FILTERS.d = FILTERS.default!;
+
+/** jinja2's order of two values for max/min: numbers, or strings ignoring case (case_sensitive=False). */
+function compareValues(a: Value, b: Value): number {
+  if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return Number(a.value) - Number(b.value);
+  if (isStr(a) && isStr(b)) {
+    const [x, y] = [a.value.toLowerCase(), b.value.toLowerCase()];
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  throw new Error(`cannot compare ${pyType(a)} and ${pyType(b)}`);
+}

@@ -1,0 +1,201 @@
+// Python's string formatting for chat templates: `'%02d' % n` / `'%s and %s' % (a, b)` (printf style) and
+// `'{} {name:>5}'.format(...)` (format specs), as jinja2 evaluates them for transformers. Both share one number
+// formatter: fixed with round-half-even on exact ties (as Python's), exponent with two-digit exponents, general,
+// hex/octal/binary, padding, signs and thousands separators.
+import { V, isDict, isInt, isNum, isStr, pyRepr, pyStr, pyType, type Value } from './jinja-values.ts';
+
+interface Spec {
+  fill: string;
+  align: '<' | '>' | '^' | '=' | null;
+  sign: '-' | '+' | ' ';
+  alt: boolean;
+  zero: boolean;
+  width: number;
+  group: string;
+  precision: number | null;
+  type: string;
+}
+
+/** x.toFixed(p) with Python's rounding: an exact binary tie rounds to the even digit (toFixed rounds it away from zero). */
+export function toFixedEven(x: number, p: number): string {
+  const up = x.toFixed(p);
+  if (Math.abs(x) >= 1e21) return up;
+  const exact = x.toFixed(100);
+  const dot = exact.indexOf('.');
+  const rest = exact.slice(dot + 1 + p);
+  if (!/^50*$/.test(rest)) return up;
+  const down = exact.slice(0, p === 0 ? dot : dot + 1 + p);
+  return Number(down.at(-1)) % 2 === 0 ? down : up;
+}
+
+/** x.toExponential(p) with Python's exponent (at least two digits: 1.5e+00). */
+function toExp(x: number, p: number): string {
+  const [m, e] = x.toExponential(p).split('e') as [string, string];
+  return `${m}e${e[0]}${e.slice(1).padStart(2, '0')}`;
+}
+
+function stripZeros(s: string): string {
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+/** The digits of |x| in a numeric presentation type (no sign). */
+function numberBody(x: number, integer: boolean, spec: Spec): string {
+  const a = Math.abs(x);
+  const p = spec.precision;
+  switch (spec.type) {
+    case 'd': case 'i': case 'u': case 'n': return String(Math.trunc(a));
+    case 'x': case 'X': case 'o': case 'b': {
+      const base = { x: 16, X: 16, o: 8, b: 2 }[spec.type]!;
+      const digits = Math.trunc(a).toString(base);
+      const prefix = spec.alt ? `0${spec.type}` : '';
+      return spec.type === 'X' ? (prefix + digits).toUpperCase() : prefix + digits;
+    }
+    case 'f': case 'F': return toFixedEven(a, p ?? 6);
+    case 'e': case 'E': {
+      const s = toExp(a, p ?? 6);
+      return spec.type === 'E' ? s.toUpperCase() : s;
+    }
+    case '%': return toFixedEven(a * 100, p ?? 6) + '%';
+    case 'g': case 'G': case '': {
+      if (spec.type === '' && p === null) return integer ? String(a) : pyStr(V.float(a));
+      const P = p === 0 ? 1 : (p ?? 6);
+      const exp = Number(a.toExponential(P - 1).split('e')[1]);
+      let s = exp >= -4 && exp < P ? toFixedEven(a, P - 1 - exp) : toExp(a, P - 1);
+      if (!spec.alt) s = s.includes('e') ? s.replace(/\.?0+e/, 'e') : stripZeros(s);
+      if (spec.type === '' && !s.includes('.') && !s.includes('e') && !integer) s += '.0';
+      return spec.type === 'G' ? s.toUpperCase() : s;
+    }
+    default: throw new Error(`unknown format code '${spec.type}' for a number`);
+  }
+}
+
+function group(body: string, sep: string): string {
+  if (!sep) return body;
+  const m = /^(\d+)(.*)$/s.exec(body);
+  if (!m) return body;
+  return m[1]!.replace(/\B(?=(\d{3})+(?!\d))/g, sep) + m[2]!;
+}
+
+function pad(sign: string, body: string, spec: Spec, numeric: boolean): string {
+  const n = spec.width - sign.length - body.length;
+  if (n <= 0) return sign + body;
+  const align = spec.align ?? (spec.zero && numeric ? '=' : numeric ? '>' : '<');
+  const fill = spec.align === null && spec.zero && numeric ? '0' : spec.fill;
+  const f = fill.repeat(n);
+  if (align === '=') return sign + f + body;
+  if (align === '<') return sign + body + f;
+  if (align === '>') return f + sign + body;
+  const left = fill.repeat(Math.floor(n / 2));
+  return left + sign + body + fill.repeat(n - left.length);
+}
+
+/** One value formatted by a spec (printf's conversion or str.format's spec). */
+function formatValue(v: Value, spec: Spec, printf: boolean): string {
+  let t = spec.type;
+  const emptySpec = spec.width === 0 && spec.precision === null && spec.align === null && spec.sign === '-' && !spec.zero && !spec.alt && !spec.group;
+  const textual = t === 'r' || t === 'a' || t === 's' || (t === '' && (isStr(v) || (v.type === 'BooleanValue' && emptySpec) || !(isNum(v) || v.type === 'BooleanValue')));
+  if (textual) {
+    if (t === '' && !isStr(v) && !emptySpec && v.type !== 'BooleanValue') throw new Error(`unsupported format string passed to ${pyType(v)}.__format__`);
+    let s = t === 'r' || t === 'a' ? pyRepr(v) : pyStr(v);
+    if (spec.precision !== null) s = s.slice(0, spec.precision);
+    return pad('', s, { ...spec, align: spec.align ?? (printf ? '>' : '<') }, false);
+  }
+  if (t === 'c') {
+    const s = isStr(v) && v.value.length === 1 ? v.value : isInt(v) ? String.fromCodePoint(v.value) : null;
+    if (s === null) throw new Error('%c requires an int or a single character');
+    return pad('', s, spec, false);
+  }
+  if (!(isNum(v) || v.type === 'BooleanValue')) throw new Error(`a real number is required for format '${t}', not ${pyType(v)}`);
+  const x = Number(v.value);
+  const integer = isInt(v) || v.type === 'BooleanValue';
+  if (!integer && 'xXob'.includes(t) && t !== '') throw new Error(`format '${t}' requires an integer, not float`);
+  if (!printf && t === 'd' && !integer) throw new Error("unknown format code 'd' for object of type 'float'");
+  if (t === '' && integer) t = 'd';
+  const negative = x < 0 || Object.is(x, -0);
+  const sign = negative ? '-' : spec.sign === '-' ? '' : spec.sign;
+  const body = group(numberBody(x, integer, { ...spec, type: t }), spec.group);
+  return pad(sign, body, spec, true);
+}
+
+const PRINTF = /%(?:\(([^)]*)\))?([-+ #0]*)(\d+)?(?:\.(\d+))?[hlL]?([diouxXeEfFgGcrsa%])?/g;
+
+/** Python's `fmt % rhs`: a tuple gives the arguments, a dict the %(name)s values, any other value is the one argument. */
+export function percentFormat(fmt: string, rhs: Value): string {
+  const args = rhs.type === 'TupleValue' ? (rhs.value as Value[]) : [rhs];
+  const mapping = isDict(rhs) ? rhs.value : null;
+  let next = 0;
+  const out = fmt.replace(PRINTF, (whole, key: string | undefined, flags: string, width: string | undefined, prec: string | undefined, conv: string | undefined) => {
+    if (conv === undefined) throw new Error(`unsupported format character in '${whole}'`);
+    if (conv === '%' && key === undefined) return '%';
+    let v: Value;
+    if (key !== undefined) {
+      if (!mapping) throw new Error('format requires a mapping');
+      const got = mapping.get(key);
+      if (got === undefined) throw new Error(`KeyError: '${key}'`);
+      v = got;
+    } else {
+      if (next >= args.length) throw new Error('not enough arguments for format string');
+      v = args[next++]!;
+    }
+    const spec: Spec = {
+      fill: ' ', align: flags.includes('-') ? '<' : null, sign: flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '-',
+      alt: flags.includes('#'), zero: flags.includes('0') && !flags.includes('-'), width: width ? Number(width) : 0, group: '',
+      precision: prec !== undefined ? Number(prec) : null, type: conv,
+    };
+    if (spec.zero && !'sr'.includes(conv)) spec.align = null;
+    return formatValue(v, spec, true);
+  });
+  if (!mapping && next < args.length) throw new Error('not all arguments converted during string formatting');
+  return out;
+}
+
+const FORMAT_SPEC = /^(?:(.)?([<>=^]))?([-+ ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/s;
+
+function parseSpec(text: string): Spec {
+  const m = FORMAT_SPEC.exec(text);
+  if (!m) throw new Error(`invalid format specifier '${text}'`);
+  return {
+    fill: m[1] ?? ' ', align: (m[2] as Spec['align']) ?? null, sign: (m[3] as Spec['sign']) ?? '-', alt: m[4] !== undefined, zero: m[5] !== undefined,
+    width: m[6] ? Number(m[6]) : 0, group: m[7] ?? '', precision: m[8] !== undefined ? Number(m[8]) : null, type: m[9] ?? '',
+  };
+}
+
+/** Python's `fmt.format(*args, **kwargs)`: {} / {0} / {name}, !r / !s, and a format spec after ':'. */
+export function strFormat(fmt: string, args: Value[], kwargs: Map<string, Value>): string {
+  let out = '';
+  let auto = 0;
+  for (let i = 0; i < fmt.length; i++) {
+    const ch = fmt[i]!;
+    if (ch === '}') {
+      if (fmt[i + 1] !== '}') throw new Error("Single '}' encountered in format string");
+      out += '}';
+      i++;
+      continue;
+    }
+    if (ch !== '{') {
+      out += ch;
+      continue;
+    }
+    if (fmt[i + 1] === '{') {
+      out += '{';
+      i++;
+      continue;
+    }
+    const end = fmt.indexOf('}', i);
+    if (end < 0) throw new Error("Single '{' encountered in format string");
+    const field = fmt.slice(i + 1, end);
+    if (field.includes('{')) throw new Error(`nested replacement fields are not supported: '{${field}}'`);
+    i = end;
+    const m = /^([^!:]*)(?:!([rsa]))?(?::(.*))?$/s.exec(field)!;
+    const name = m[1]!;
+    let v: Value | undefined;
+    if (name === '') v = args[auto++];
+    else if (/^\d+$/.test(name)) v = args[Number(name)];
+    else if (/^[A-Za-z_]\w*$/.test(name)) v = kwargs.get(name);
+    else throw new Error(`unsupported format field '{${field}}'`);
+    if (v === undefined) throw new Error(name === '' || /^\d+$/.test(name) ? 'Replacement index out of range for positional args tuple' : `KeyError: '${name}'`);
+    if (m[2]) v = V.str(m[2] === 's' ? pyStr(v) : pyRepr(v));
+    out += formatValue(v, parseSpec(m[3] ?? ''), false);
+  }
+  return out;
+}

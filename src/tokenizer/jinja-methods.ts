@@ -1,0 +1,246 @@
+// Python's str, list and dict methods as chat templates call them (`content.split('</think>')[-1].lstrip('\n')`,
+// `'{}'.format(x)`, `text.splitlines()`, `d.get('k', 'x')`), with Python's semantics where @huggingface/jinja's
+// differ (strip's characters argument, title/capitalize, Python's whitespace) or are missing. The methods the
+// immutable sandbox of transformers refuses (append, update, …) are left out: a template calling them fails
+// there as here.
+import { strFormat } from './jinja-format.ts';
+import { V, isDict, isInt, isList, isNone, isStr, pyEq, pyType, type Value } from './jinja-values.ts';
+
+/** Python's str.isspace() characters (str.split() and strip() without an argument use them). */
+const WS = '\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const ALL_WS = new RegExp(`^[${WS}]+$`);
+function isWsCode(c: number): boolean {
+  return c <= 0x20 ? c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x1c : c === 0x85 || c === 0xa0 || (c >= 0x1680 && ALL_WS.test(String.fromCharCode(c)));
+}
+/** Python's str.splitlines() boundaries. */
+const LINE_END = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
+
+/** `s` without the characters of `chars` (Python whitespace when null) at the start and/or the end. */
+export function pythonStrip(s: string, chars: string | null, start: boolean, end: boolean): string {
+  let i = 0, j = s.length;
+  if (chars === null) {
+    if (start) while (i < j && isWsCode(s.charCodeAt(i))) i++;
+    if (end) while (j > i && isWsCode(s.charCodeAt(j - 1))) j--;
+    return s.slice(i, j);
+  }
+  const set = new Set(chars);
+  if (start) while (i < j && set.has(s[i]!)) i++;
+  if (end) while (j > i && set.has(s[j - 1]!)) j--;
+  return s.slice(i, j);
+}
+
+const isWs = (ch: string) => isWsCode(ch.charCodeAt(0));
+
+/** Python's str.split / str.rsplit (sep null: runs of whitespace, none at the ends; the rest after maxsplit kept whole). */
+function split(s: string, sep: string | null, maxsplit: number, fromRight: boolean): string[] {
+  if (sep === '') throw new Error('empty separator');
+  if (sep !== null) {
+    const parts = s.split(sep);
+    if (maxsplit < 0 || parts.length <= maxsplit + 1) return parts;
+    return fromRight
+      ? [parts.slice(0, parts.length - maxsplit).join(sep), ...parts.slice(parts.length - maxsplit)]
+      : [...parts.slice(0, maxsplit), parts.slice(maxsplit).join(sep)];
+  }
+  const chars = fromRight ? [...s].reverse() : [...s];
+  const out: string[] = [];
+  let i = 0;
+  while (true) {
+    while (i < chars.length && isWs(chars[i]!)) i++;
+    if (i >= chars.length) break;
+    if (maxsplit >= 0 && out.length === maxsplit) {
+      out.push(chars.slice(i).join(''));
+      break;
+    }
+    const start = i;
+    while (i < chars.length && !isWs(chars[i]!)) i++;
+    out.push(chars.slice(start, i).join(''));
+  }
+  return fromRight ? out.map((w) => [...w].reverse().join('')).reverse() : out;
+}
+
+/** Python's str.title(): upper-case a cased letter after an uncased character, lower-case the others. */
+function title(s: string): string {
+  let prevCased = false;
+  let out = '';
+  for (const ch of s) {
+    const cased = ch.toLowerCase() !== ch.toUpperCase();
+    out += cased ? (prevCased ? ch.toLowerCase() : ch.toUpperCase()) : ch;
+    prevCased = cased;
+  }
+  return out;
+}
+
+function str(v: Value | undefined, what: string): string {
+  if (v === undefined || !isStr(v)) throw new Error(`${what} must be a str, not ${v ? pyType(v) : 'nothing'}`);
+  return v.value;
+}
+function strOrNone(v: Value | undefined, what: string): string | null {
+  return isNone(v) ? null : str(v, what);
+}
+function int(v: Value | undefined, fallback: number, what: string): number {
+  if (isNone(v)) return fallback;
+  if (!isInt(v!)) throw new Error(`${what} must be an int, not ${pyType(v!)}`);
+  return v.value;
+}
+/** The prefixes of startswith/endswith: a str or a tuple/list of them. */
+function affixes(v: Value | undefined, name: string): string[] {
+  if (v !== undefined && isList(v)) return v.value.map((x) => str(x, `${name}() tuple items`));
+  return [str(v, `${name}() argument`)];
+}
+/** Python's s[start:end] bounds of find/count/startswith (negative from the end). */
+function bounds(s: string, a: Value | undefined, b: Value | undefined): [number, number] {
+  const norm = (x: number) => (x < 0 ? Math.max(0, s.length + x) : Math.min(x, s.length));
+  return [norm(int(a, 0, 'start')), norm(int(b, s.length, 'end'))];
+}
+const bool = (b: boolean) => V.bool(b);
+const strs = (xs: string[]) => V.list(xs.map(V.str));
+
+type Method = (self: string, a: Value[], kw: Map<string, Value>) => Value;
+const arg = (a: Value[], kw: Map<string, Value>, i: number, name: string): Value | undefined => a[i] ?? kw.get(name);
+
+const STRING_METHODS: Record<string, Method> = {
+  strip: (s, a) => V.str(pythonStrip(s, strOrNone(a[0], 'strip() argument'), true, true)),
+  lstrip: (s, a) => V.str(pythonStrip(s, strOrNone(a[0], 'lstrip() argument'), true, false)),
+  rstrip: (s, a) => V.str(pythonStrip(s, strOrNone(a[0], 'rstrip() argument'), false, true)),
+  split: (s, a, kw) => strs(split(s, strOrNone(arg(a, kw, 0, 'sep'), 'sep'), int(arg(a, kw, 1, 'maxsplit'), -1, 'maxsplit'), false)),
+  rsplit: (s, a, kw) => strs(split(s, strOrNone(arg(a, kw, 0, 'sep'), 'sep'), int(arg(a, kw, 1, 'maxsplit'), -1, 'maxsplit'), true)),
+  splitlines: (s, a, kw) => {
+    const keep = arg(a, kw, 0, 'keepends')?.__bool__().value ?? false;
+    const lines: string[] = [];
+    let start = 0;
+    for (const m of s.matchAll(LINE_END)) {
+      lines.push(s.slice(start, keep ? m.index + m[0].length : m.index));
+      start = m.index + m[0].length;
+    }
+    if (start < s.length) lines.push(s.slice(start));
+    return strs(lines);
+  },
+  startswith: (s, a) => {
+    const [i, j] = bounds(s, a[1], a[2]);
+    return bool(affixes(a[0], 'startswith').some((p) => i + p.length <= j && s.startsWith(p, i)));
+  },
+  endswith: (s, a) => {
+    const [i, j] = bounds(s, a[1], a[2]);
+    return bool(affixes(a[0], 'endswith').some((p) => j - p.length >= i && s.slice(i, j).endsWith(p)));
+  },
+  replace: (s, a, kw) => {
+    const [old, rep] = [str(a[0], 'replace() argument 1'), str(a[1], 'replace() argument 2')];
+    let count = int(arg(a, kw, 2, 'count'), -1, 'count');
+    if (count < 0) count = Infinity;
+    const parts = s.split(old);
+    if (old === '') {
+      // Python inserts `rep` before each character and at the end, at most `count` times
+      const chars = [...s];
+      let out = '';
+      for (let k = 0; k <= chars.length; k++) out += (count-- > 0 ? rep : '') + (chars[k] ?? '');
+      return V.str(out);
+    }
+    if (parts.length <= count + 1) return V.str(parts.join(rep));
+    return V.str(parts.slice(0, count + 1).join(rep) + old + parts.slice(count + 1).join(old));
+  },
+  find: (s, a) => {
+    const [i, j] = bounds(s, a[1], a[2]);
+    const k = s.slice(0, j).indexOf(str(a[0], 'find() argument'), i);
+    return V.int(k);
+  },
+  rfind: (s, a) => {
+    const [i, j] = bounds(s, a[1], a[2]);
+    const sub = str(a[0], 'rfind() argument');
+    const k = s.slice(0, j).lastIndexOf(sub);
+    return V.int(k >= i ? k : -1);
+  },
+  index: (s, a, kw) => {
+    const k = STRING_METHODS.find!(s, a, kw).value as number;
+    if (k < 0) throw new Error('substring not found');
+    return V.int(k);
+  },
+  count: (s, a) => {
+    const [i, j] = bounds(s, a[1], a[2]);
+    const sub = str(a[0], 'count() argument');
+    const t = s.slice(i, j);
+    return V.int(sub === '' ? [...t].length + 1 : t.split(sub).length - 1);
+  },
+  join: (s, a) => {
+    const items = a[0];
+    if (items === undefined) throw new Error('join() takes exactly one argument');
+    const xs = isStr(items) ? [...items.value] : isList(items) ? items.value.map((x) => str(x, 'join() items')) : isDict(items) ? [...items.value.keys()] : null;
+    if (xs === null) throw new Error(`can only join an iterable, not ${pyType(items)}`);
+    return V.str(xs.join(s));
+  },
+  format: (s, a, kw) => V.str(strFormat(s, a, kw)),
+  upper: (s) => V.str(s.toUpperCase()),
+  lower: (s) => V.str(s.toLowerCase()),
+  title: (s) => V.str(title(s)),
+  capitalize: (s) => V.str(s.slice(0, 1).toUpperCase() + s.slice(1).toLowerCase()),
+  swapcase: (s) => V.str([...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('')),
+  isdigit: (s) => bool(/^\p{Nd}+$/u.test(s)),
+  isnumeric: (s) => bool(/^\p{N}+$/u.test(s)),
+  isdecimal: (s) => bool(/^\p{Nd}+$/u.test(s)),
+  isalpha: (s) => bool(/^\p{L}+$/u.test(s)),
+  isalnum: (s) => bool(/^[\p{L}\p{N}]+$/u.test(s)),
+  isspace: (s) => bool(ALL_WS.test(s)),
+  islower: (s) => bool(s === s.toLowerCase() && s !== s.toUpperCase()),
+  isupper: (s) => bool(s === s.toUpperCase() && s !== s.toLowerCase()),
+  center: (s, a) => {
+    const [w, f] = [int(a[0], 0, 'width'), strOrNone(a[1], 'fillchar') ?? ' '];
+    const n = w - s.length;
+    if (n <= 0) return V.str(s);
+    const left = Math.floor(n / 2) + (n & w & 1);
+    return V.str(f.repeat(left) + s + f.repeat(n - left));
+  },
+  ljust: (s, a) => V.str(s.padEnd(int(a[0], 0, 'width'), strOrNone(a[1], 'fillchar') ?? ' ')),
+  rjust: (s, a) => V.str(s.padStart(int(a[0], 0, 'width'), strOrNone(a[1], 'fillchar') ?? ' ')),
+  zfill: (s, a) => {
+    const w = int(a[0], 0, 'width');
+    const sign = s[0] === '-' || s[0] === '+' ? s[0] : '';
+    return V.str(s.length >= w ? s : sign + '0'.repeat(w - s.length) + s.slice(sign.length));
+  },
+  partition: (s, a) => {
+    const sep = str(a[0], 'partition() argument');
+    const k = s.indexOf(sep);
+    return V.tuple((k < 0 ? [s, '', ''] : [s.slice(0, k), sep, s.slice(k + sep.length)]).map(V.str));
+  },
+  rpartition: (s, a) => {
+    const sep = str(a[0], 'rpartition() argument');
+    const k = s.lastIndexOf(sep);
+    return V.tuple((k < 0 ? ['', '', s] : [s.slice(0, k), sep, s.slice(k + sep.length)]).map(V.str));
+  },
+  removeprefix: (s, a) => {
+    const p = str(a[0], 'removeprefix() argument');
+    return V.str(s.startsWith(p) ? s.slice(p.length) : s);
+  },
+  removesuffix: (s, a) => {
+    const p = str(a[0], 'removesuffix() argument');
+    return V.str(p && s.endsWith(p) ? s.slice(0, -p.length) : s);
+  },
+};
+
+const LIST_METHODS: Record<string, (self: Value[], a: Value[]) => Value> = {
+  index: (xs, a) => {
+    const k = xs.findIndex((x) => pyEq(x, a[0]!));
+    if (k < 0) throw new Error(`${a[0] ? pyType(a[0]) : 'value'} is not in list`);
+    return V.int(k);
+  },
+  count: (xs, a) => V.int(xs.filter((x) => pyEq(x, a[0]!)).length),
+};
+
+const DICT_METHODS: Record<string, (self: Map<string, Value>, a: Value[]) => Value> = {
+  get: (d, a) => (a[0] && isStr(a[0]) ? d.get(a[0].value) : undefined) ?? a[1] ?? V.none(),
+  // pairs as lists, not tuples: the library's for loop unpacks only lists
+  items: (d) => V.list([...d].map(([k, v]) => V.list([V.str(k), v]))),
+  keys: (d) => V.list([...d.keys()].map(V.str)),
+  values: (d) => V.list([...d.values()]),
+};
+
+/**
+ * `obj.name(args)` with Python's method, or undefined when this file has none for the value's type (the caller
+ * then tries the library's builtins). A dict's methods come before its keys, as in jinja2 (`d.items` is the
+ * method even when the dict has a key "items").
+ */
+export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<string, Value>): Value | undefined {
+  if (isStr(obj)) return Object.hasOwn(STRING_METHODS, name) ? STRING_METHODS[name]!(obj.value, args, kwargs) : undefined;
+  if (isList(obj)) return Object.hasOwn(LIST_METHODS, name) ? LIST_METHODS[name]!(obj.value, args) : undefined;
+  if (obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name)) return DICT_METHODS[name]!(obj.value as Map<string, Value>, args);
+  return undefined;
+}
+

@@ -1,0 +1,189 @@
+// @huggingface/jinja's interpreter made to render as Python's jinja2 does for transformers (the training text must
+// equal transformers' rendering byte for byte): values print as Python's str() (True, None, ['a'], {'k': 1}, 2.0);
+// `%` formats strings and takes Python's modulo of numbers; ==, `in` and `*` follow Python; str + non-str fails as in
+// Python; method calls use Python's str/list/dict methods (jinja-methods.ts: strip with characters, format,
+// splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
+// select/reject(attr), first/last, max/min/sum, round, title, capitalize, replace) follow jinja2's. A method no
+// table knows fails with an error that names it. Everything else is the library's.
+import { Interpreter, type Environment } from '@huggingface/jinja';
+import { FILTERS, TESTS, compare, contains, type FilterHost } from './jinja-filters.ts';
+import { percentFormat } from './jinja-format.ts';
+import { callMethod } from './jinja-methods.ts';
+import { V, isInt, isList, isNum, isStr, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
+
+/** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
+interface Node {
+  type: string;
+}
+interface ValueNode extends Node {
+  value: unknown;
+}
+interface BinaryNode extends Node {
+  operator: { value: string };
+  left: Node;
+  right: Node;
+}
+interface MemberNode extends Node {
+  object: Node;
+  property: Node & { value: unknown };
+  computed: boolean;
+}
+interface CallNode extends Node {
+  callee: Node;
+  args: Node[];
+}
+interface ForNode extends Node {
+  iterable: Node & { lhs?: Node };
+}
+interface TestNode extends Node {
+  operand: Node;
+  negate: boolean;
+  test: { value: string };
+}
+
+/** The library's interpreter, as far as this file calls and overrides it. */
+interface LibraryInterpreter {
+  evaluate(node: unknown, env: Environment): Value;
+  evaluateBlock(statements: Node[], env: Environment): Value;
+  evaluateBinaryExpression(node: BinaryNode, env: Environment): Value;
+  evaluateCallExpression(node: CallNode, env: Environment): Value;
+  evaluateMemberExpression(node: MemberNode, env: Environment): Value;
+  evaluateTestExpression(node: TestNode, env: Environment): Value;
+  evaluateFor(node: ForNode, env: Environment): Value;
+  evaluateArguments(args: Node[], env: Environment): [Value[], Map<string, Value>];
+  applyFilter(operand: Value, filter: Node, env: Environment): Value;
+}
+const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpreter;
+
+/** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
+const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
+
+/** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
+const EVALUATED = 'PythonEvaluated';
+const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
+
+/** The library's interpreter with Python's printing, operators, methods, filters and tests (see the header). */
+export class PythonInterpreter extends Base implements FilterHost {
+  override evaluate(node: unknown, env: Environment): Value {
+    return (node as Node | undefined)?.type === EVALUATED ? ((node as ValueNode).value as Value) : super.evaluate(node, env);
+  }
+
+  override evaluateBlock(statements: Node[], env: Environment): Value {
+    let out = '';
+    for (const s of statements) {
+      const v = this.evaluate(s, env);
+      if (v.type === 'StringValue') out += v.value as string;
+      else if (!STATEMENTS.has(s.type)) out += pyStr(v);
+    }
+    return V.str(out);
+  }
+
+  override evaluateBinaryExpression(node: BinaryNode, env: Environment): Value {
+    const op = node.operator.value;
+    if (op === 'and' || op === 'or') return super.evaluateBinaryExpression(node, env);
+    const a = this.evaluate(node.left, env);
+    const b = this.evaluate(node.right, env);
+    switch (op) {
+      case '==': return V.bool(pyEq(a, b));
+      case '!=': return V.bool(!pyEq(a, b));
+      case '~': return V.str(pyStr(a) + pyStr(b));
+      case 'in':
+      case 'not in':
+        if (b.type !== 'UndefinedValue') return V.bool(contains(b, a) === (op === 'in'));
+        break;
+      case '%':
+        if (isStr(a)) return V.str(percentFormat(a.value, b));
+        if (isNum(a) && isNum(b)) {
+          if (b.value === 0) throw new Error('integer division or modulo by zero');
+          let r = a.value % b.value;
+          if (r !== 0 && r < 0 !== b.value < 0) r += b.value;
+          return isInt(a) && isInt(b) ? V.int(r) : V.float(r);
+        }
+        break;
+      case '+':
+        if (isStr(a) && isStr(b)) return V.str(a.value + b.value); // the common case, without the library's detour
+        if (isStr(a) !== isStr(b) && a.type !== 'UndefinedValue' && b.type !== 'UndefinedValue') {
+          throw new Error(isStr(a) ? `can only concatenate str (not "${pyType(b)}") to str` : `unsupported operand type(s) for +: '${pyType(a)}' and '${pyType(b)}'`);
+        }
+        break;
+      case '*': {
+        const [seq, n] = isInt(b) && (isStr(a) || isList(a)) ? [a, b.value] : isInt(a) && (isStr(b) || isList(b)) ? [b, a.value] : [null, 0];
+        if (seq && isStr(seq)) return V.str(seq.value.repeat(Math.max(0, n)));
+        if (seq && isList(seq)) return V.list(Array.from({ length: Math.max(0, n) }, () => seq.value).flat());
+        break;
+      }
+      case '<': case '<=': case '>': case '>=':
+        if (isStr(a) && isStr(b)) return V.bool(compare(op)(a, b));
+        break;
+    }
+    return super.evaluateBinaryExpression({ type: node.type, operator: node.operator, left: evaluated(a), right: evaluated(b) }, env);
+  }
+
+  override evaluateCallExpression(node: CallNode, env: Environment): Value {
+    const callee = node.callee as MemberNode;
+    if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return super.evaluateCallExpression(node, env);
+    const name = callee.property.value as string;
+    const obj = this.evaluate(callee.object, env);
+    const [args, kwargs] = this.evaluateArguments(node.args, env);
+    const result = callMethod(obj, name, args, kwargs);
+    if (result) return result;
+    if (name === 'cycle' && obj.type === 'ObjectValue' && isInt((obj.value as Map<string, Value>).get('index0') ?? V.none())) {
+      if (args.length === 0) throw new Error('no items for cycling given');
+      return args[((obj.value as Map<string, Value>).get('index0')!.value as number) % args.length]!;
+    }
+    const member = super.evaluateMemberExpression({ ...callee, object: evaluated(obj) }, env);
+    if (member.type !== 'FunctionValue') {
+      if (obj.type === 'UndefinedValue') throw new Error(`cannot call .${name}() on an undefined value`);
+      throw new Error(`${pyType(obj)}.${name}() is not supported by mistral-tune's template renderer`);
+    }
+    // a builtin of the library this file does not replace (dict.dictsort, …); with keywords, the library's own call
+    if (kwargs.size > 0) return super.evaluateCallExpression(node, env);
+    return (member.value as (args: Value[], env: Environment) => Value)(args, env);
+  }
+
+  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string). */
+  override evaluateFor(node: ForNode, env: Environment): Value {
+    const select = node.iterable.type === 'SelectExpression';
+    const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
+    const items = isStr(v) ? V.list([...v.value].map(V.str)) : v;
+    return super.evaluateFor({ ...node, iterable: select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items) }, env);
+  }
+
+  override evaluateTestExpression(node: TestNode, env: Environment): Value {
+    const test = Object.hasOwn(TESTS, node.test.value) ? TESTS[node.test.value] : undefined;
+    if (!test) return super.evaluateTestExpression(node, env);
+    const result = test(this.evaluate(node.operand, env));
+    return V.bool(node.negate ? !result : result);
+  }
+
+  override applyFilter(operand: Value, filter: Node, env: Environment): Value {
+    let name: string;
+    let args: Value[] = [];
+    let kwargs = new Map<string, Value>();
+    if (filter.type === 'Identifier') name = (filter as ValueNode).value as string;
+    else if (filter.type === 'CallExpression' && (filter as CallNode).callee.type === 'Identifier') {
+      name = ((filter as CallNode).callee as ValueNode).value as string;
+      if (!Object.hasOwn(FILTERS, name)) return super.applyFilter(operand, filter, env);
+      [args, kwargs] = this.evaluateArguments((filter as CallNode).args, env);
+    } else return super.applyFilter(operand, filter, env);
+    const f = Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
+    if (!f) return super.applyFilter(operand, filter, env);
+    return f.call(this, operand, { args, kwargs }, env);
+  }
+
+  /** A filter by name on a value, with arguments already evaluated (map('trim'), select('odd')). */
+  applyNamed(operand: Value, name: string, args: Value[], env: Environment): Value {
+    const node = args.length === 0
+      ? { type: 'Identifier', value: name }
+      : { type: 'CallExpression', callee: { type: 'Identifier', value: name }, args: args.map(evaluated) };
+    return this.applyFilter(operand, node, env);
+  }
+
+  /** A test by name, jinja2's or else the library's. */
+  runTest(name: string, v: Value, arg: Value | undefined, env: Environment): boolean {
+    const test = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
+    if (test) return test(v, arg);
+    const node = { type: 'TestExpression', operand: evaluated(v), negate: false, test: { value: name } };
+    return super.evaluateTestExpression(node, env).value === true;
+  }
+}

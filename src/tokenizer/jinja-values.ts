@@ -1,0 +1,177 @@
+// The runtime values of @huggingface/jinja (0.5.11), seen as Python's: the library does not export its value
+// classes, so their constructors are taken from sample values once; str() and repr() as Python prints them (True,
+// None, ['a', 1.0], {'k': 'v'}), float repr, equality, and json.dumps as transformers' tojson filter calls it.
+import { Environment, Interpreter } from '@huggingface/jinja';
+
+/** A runtime value of the library: `type` names its class ("StringValue", "IntegerValue", …). */
+export interface Value {
+  type: string;
+  value: unknown;
+  builtins: Map<string, Value>;
+  __bool__(): { value: boolean };
+}
+
+type Ctor = new (value?: unknown) => Value;
+
+/** The library's value classes, from sample values (its interpreter and Environment.set make each kind). */
+function valueClasses(): Record<string, Ctor> {
+  const env = new Environment();
+  const samples: Record<string, unknown> = { s: '', i: 1, f: 1.5, b: true, a: [], o: {}, n: null, fn: () => null };
+  for (const [k, v] of Object.entries(samples)) env.set(k, v);
+  const ctors: Record<string, Ctor> = {};
+  for (const k of [...Object.keys(samples), 'missing']) {
+    const v = env.lookupVariable(k) as unknown as Value;
+    ctors[v.type] = v.constructor as Ctor;
+  }
+  const interp = new (Interpreter as unknown as new (env: Environment) => { evaluate(node: unknown, env: Environment): Value })(env);
+  const tuple = interp.evaluate({ type: 'TupleLiteral', value: [] }, env);
+  ctors[tuple.type] = tuple.constructor as Ctor;
+  for (const name of ['StringValue', 'IntegerValue', 'FloatValue', 'BooleanValue', 'ArrayValue', 'TupleValue', 'ObjectValue', 'NullValue', 'UndefinedValue', 'FunctionValue']) {
+    if (!ctors[name]) throw new Error(`@huggingface/jinja: no ${name} (jinja-values.ts expects the classes of 0.5.x)`);
+  }
+  return ctors;
+}
+
+const C = valueClasses();
+export const V = {
+  str: (s: string): Value => new C.StringValue!(s),
+  int: (n: number): Value => new C.IntegerValue!(n),
+  float: (n: number): Value => new C.FloatValue!(n),
+  bool: (b: boolean): Value => new C.BooleanValue!(b),
+  list: (items: Value[]): Value => new C.ArrayValue!(items),
+  tuple: (items: Value[]): Value => new C.TupleValue!(items),
+  dict: (entries: Map<string, Value>): Value => new C.ObjectValue!(entries),
+  none: (): Value => new C.NullValue!(null),
+  undefined: (): Value => new C.UndefinedValue!(),
+  fn: (f: (args: Value[]) => Value): Value => new C.FunctionValue!(f),
+};
+
+export const isStr = (v: Value): v is Value & { value: string } => v.type === 'StringValue';
+export const isInt = (v: Value): v is Value & { value: number } => v.type === 'IntegerValue';
+export const isNum = (v: Value): v is Value & { value: number } => v.type === 'IntegerValue' || v.type === 'FloatValue';
+export const isList = (v: Value): v is Value & { value: Value[] } => v.type === 'ArrayValue' || v.type === 'TupleValue';
+export const isDict = (v: Value): v is Value & { value: Map<string, Value> } => v.type === 'ObjectValue' || v.type === 'KeywordArgumentsValue' || v.type === 'NamespaceValue';
+const isNumeric = (v: Value): boolean => isNum(v) || v.type === 'BooleanValue';
+export const isNone = (v: Value | undefined): boolean => v === undefined || v.type === 'NullValue' || v.type === 'UndefinedValue';
+
+/** Python's type name of a value, for error messages ("str", "int", "NoneType", …). */
+export function pyType(v: Value): string {
+  const names: Record<string, string> = {
+    StringValue: 'str', IntegerValue: 'int', FloatValue: 'float', BooleanValue: 'bool', ArrayValue: 'list', TupleValue: 'tuple',
+    ObjectValue: 'dict', KeywordArgumentsValue: 'dict', NamespaceValue: 'Namespace', NullValue: 'NoneType', UndefinedValue: 'Undefined', FunctionValue: 'function',
+  };
+  return names[v.type] ?? v.type;
+}
+
+/** Python's repr() of a float: the shortest round-trip digits, exponent form below 1e-4 and from 1e16, "1.0" for whole numbers. */
+function floatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mantissa, exp] = x.toExponential().split('e') as [string, string];
+  const e = Number(exp);
+  if (e < -4 || e >= 16) return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  const s = String(x);
+  return s.includes('.') ? s : `${s}.0`;
+}
+
+/** Python's repr() of a str: single quotes unless it holds ' and no ", escapes for \\, the quote and control characters. */
+function strRepr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = q;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\' || ch === q) out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + q;
+}
+
+/** Python's repr() of a value (the items of a printed list or dict). */
+export function pyRepr(v: Value): string {
+  return isStr(v) ? strRepr(v.value) : pyStr(v);
+}
+
+/** Python's str() of a value: what `{{ v }}`, `~`, |string and |join print. */
+export function pyStr(v: Value): string {
+  switch (v.type) {
+    case 'StringValue': return v.value as string;
+    case 'IntegerValue': return String(v.value);
+    case 'FloatValue': return floatRepr(v.value as number);
+    case 'BooleanValue': return v.value ? 'True' : 'False';
+    case 'NullValue': return 'None';
+    case 'UndefinedValue': return '';
+    case 'ArrayValue': return `[${(v.value as Value[]).map(pyRepr).join(', ')}]`;
+    case 'TupleValue': {
+      const items = (v.value as Value[]).map(pyRepr);
+      return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
+    }
+    case 'ObjectValue':
+    case 'KeywordArgumentsValue': return `{${[...(v.value as Map<string, Value>)].map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+    case 'NamespaceValue': return `<Namespace ${pyStr(V.dict(v.value as Map<string, Value>))}>`;
+    default: return String(v.value);
+  }
+}
+
+/** Python's ==: numbers and booleans by value, strings, lists and dicts by content, None only to None. */
+export function pyEq(a: Value, b: Value): boolean {
+  if (a.type === b.type && (a.type === 'StringValue' || a.type === 'IntegerValue' || a.type === 'BooleanValue')) return a.value === b.value;
+  if (isNumeric(a) && isNumeric(b)) return Number(a.value) === Number(b.value);
+  if (isList(a) && isList(b)) return a.type === b.type && a.value.length === b.value.length && a.value.every((x, i) => pyEq(x, b.value[i]!));
+  if (isDict(a) && isDict(b)) {
+    if (a.value.size !== b.value.size) return false;
+    for (const [k, x] of a.value) if (!b.value.has(k) || !pyEq(x, b.value.get(k)!)) return false;
+    return true;
+  }
+  return a.type === b.type && a.value === b.value;
+}
+
+export interface JsonOptions {
+  indent: number | null;
+  ensureAscii: boolean;
+  separators: [string, string] | null;
+  sortKeys: boolean;
+}
+
+const JSON_ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+
+function jsonString(s: string, ensureAscii: boolean): string {
+  const special = ensureAscii ? /["\\]|[^ -~]/g : /["\\\x00-\x1f]/g;
+  return '"' + s.replace(special, (ch) => JSON_ESCAPES[ch] ?? '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0')) + '"';
+}
+
+/** Python's json.dumps(v, ensure_ascii, indent, separators, sort_keys), as transformers' tojson filter calls it. */
+export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
+  switch (v.type) {
+    case 'NullValue': return 'null';
+    case 'BooleanValue': return v.value ? 'true' : 'false';
+    case 'IntegerValue': return String(v.value);
+    case 'FloatValue': {
+      const x = v.value as number;
+      return Number.isNaN(x) ? 'NaN' : !Number.isFinite(x) ? (x > 0 ? 'Infinity' : '-Infinity') : floatRepr(x);
+    }
+    case 'StringValue': return jsonString(v.value as string, o.ensureAscii);
+  }
+  const [itemSep, keySep] = o.separators ?? (o.indent !== null ? [',', ': '] : [', ', ': ']);
+  const inner = o.indent === null ? '' : '\n' + ' '.repeat(o.indent * (depth + 1));
+  const outer = o.indent === null ? '' : '\n' + ' '.repeat(o.indent * depth);
+  let parts: string[];
+  let open: string, close: string;
+  if (isList(v)) {
+    parts = v.value.map((x) => pyJson(x, o, depth + 1));
+    [open, close] = ['[', ']'];
+  } else if (isDict(v)) {
+    let entries = [...v.value];
+    if (o.sortKeys) entries = entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    parts = entries.map(([k, x]) => jsonString(k, o.ensureAscii) + keySep + pyJson(x, o, depth + 1));
+    [open, close] = ['{', '}'];
+  } else {
+    throw new Error(`Object of type ${pyType(v)} is not JSON serializable`);
+  }
+  if (parts.length === 0) return open + close;
+  return open + inner + parts.join(itemSep + inner) + outer + close;
+}

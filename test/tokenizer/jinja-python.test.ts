@@ -1,0 +1,108 @@
+// Chat templates render as transformers renders them (Python jinja2): each case of fixtures/jinja-cases.txt and each
+// typical model template of fixtures/chat-templates/ against its jinja2 rendering in fixtures/jinja-python.json (made by jinja-oracle.py; its provenance is in the file). When
+// python3 with jinja2 is here, the fixture is also checked to be what jinja2 renders now.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ChatTemplate, chatTemplateRenderer, RENDER_LIMITS } from '../../src/tokenizer/chat-template.ts';
+import { strftime } from '../../src/tokenizer/jinja-strftime.ts';
+import { isUserError } from '../../src/util/errors.ts';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const FIXTURE = path.join(HERE, 'fixtures', 'jinja-python.json');
+
+interface Case {
+  name: string;
+  template: string;
+  messages: { role: string; content: string }[];
+  add_generation_prompt: boolean;
+  text?: string;
+  error?: string;
+}
+interface Fixture {
+  provenance: string;
+  tokens: { bos_token: string; eos_token: string; unk_token: string; pad_token: string };
+  cases: Case[];
+  strftime: { moment: [number, number, number, number, number, number, number]; results: { format: string; text: string }[] };
+}
+
+/** Cases where we still differ from jinja2, and why (each must still differ: a fix removes its line). */
+const KNOWN_DIFFERENCES: Record<string, string> = {
+  'parse-number-exponent': "@huggingface/jinja's parser has no exponent literals (1e20)",
+  'parse-empty-tuple': "@huggingface/jinja's parser has no empty tuple ()",
+  'parse-test-argument': "@huggingface/jinja's parser takes no argument after a test (is divisibleby 2)",
+  'filter-wordcount-truncate-center': 'filters no chat template we know uses',
+  'filter-batch-groupby': 'filters no chat template we know uses',
+};
+
+function render(fx: Fixture, c: Case): { text: string } | { error: string } {
+  try {
+    const out = chatTemplateRenderer(c.template)({
+      messages: c.messages, addGenerationPrompt: c.add_generation_prompt, bosToken: fx.tokens.bos_token, eosToken: fx.tokens.eos_token,
+      unkToken: fx.tokens.unk_token, padToken: fx.tokens.pad_token, limits: RENDER_LIMITS,
+    });
+    return 'text' in out ? out : { error: 'stopped' in out ? out.stopped : out.failed };
+  } catch (e) {
+    return { error: `cannot parse: ${(e as Error).message}` };
+  }
+}
+
+const fx = JSON.parse(fs.readFileSync(FIXTURE, 'utf8')) as Fixture;
+
+test('chat templates render as jinja2 renders them for transformers (fixtures/jinja-python.json)', () => {
+  const wrong: string[] = [];
+  for (const c of fx.cases) {
+    const ours = render(fx, c);
+    const same = c.error !== undefined ? 'error' in ours : 'text' in ours && ours.text === c.text;
+    const known = Object.hasOwn(KNOWN_DIFFERENCES, c.name);
+    if (same === known) {
+      wrong.push(`${c.name}: ${known ? 'now agrees, remove it from KNOWN_DIFFERENCES' : `jinja2 ${JSON.stringify(c.text ?? c.error)}, ours ${JSON.stringify('text' in ours ? ours.text : ours.error)}`}`);
+    }
+  }
+  assert.deepEqual(wrong, [], fx.provenance);
+  assert.ok(fx.cases.length >= 100);
+});
+
+test("strftime_now is Python's strftime (English names whatever the locale), on a fixed moment", () => {
+  const [y, mo, d, h, mi, sec, ms] = fx.strftime.moment;
+  const moment = new Date(y, mo - 1, d, h, mi, sec, ms);
+  for (const { format, text } of fx.strftime.results) assert.equal(strftime(moment, format), text, format);
+  // and templates reach it
+  const before = strftime(new Date(), '%Y-%m-%d');
+  const out = render(fx, { name: 'now', template: "{{ strftime_now('%Y-%m-%d') }}", messages: [], add_generation_prompt: false });
+  assert.ok('text' in out && [before, strftime(new Date(), '%Y-%m-%d')].includes(out.text), JSON.stringify(out));
+});
+
+test('a method no one implements is a UserError naming the template and the method', () => {
+  const t = new ChatTemplate("{{ messages[0].content.frobnicate() }}", { bosToken: '<s>', eosToken: '</s>', source: 'model/tokenizer_config.json: chat_template' });
+  assert.throws(() => t.render([{ role: 'user', content: 'a' }]), (e: unknown) =>
+    isUserError(e) && /^model\/tokenizer_config\.json: chat_template: chat template failed: str\.frobnicate\(\) is not supported/.test((e as Error).message));
+});
+
+test('fixtures/jinja-python.json is what jinja2 renders now (skipped without python3 and jinja2)', (t) => {
+  try {
+    execFileSync('python3', ['-c', 'import jinja2'], { stdio: 'ignore' });
+  } catch {
+    t.skip('python3 with jinja2 is not installed: the committed fixture is used as it is');
+    return;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jinja-oracle-'));
+  try {
+    fs.copyFileSync(path.join(HERE, 'jinja-oracle.py'), path.join(dir, 'jinja-oracle.py'));
+    fs.mkdirSync(path.join(dir, 'fixtures'));
+    fs.copyFileSync(path.join(HERE, 'fixtures', 'jinja-cases.txt'), path.join(dir, 'fixtures', 'jinja-cases.txt'));
+    fs.cpSync(path.join(HERE, 'fixtures', 'chat-templates'), path.join(dir, 'fixtures', 'chat-templates'), { recursive: true });
+    execFileSync('python3', [path.join(dir, 'jinja-oracle.py')], { stdio: 'ignore' });
+    const now = JSON.parse(fs.readFileSync(path.join(dir, 'fixtures', 'jinja-python.json'), 'utf8')) as Fixture;
+    // the texts and which cases fail (an error's wording may change between jinja2 versions)
+    const outcomes = (f: Fixture) => f.cases.map((c) => ({ name: c.name, template: c.template, text: c.text ?? 'an error' }));
+    assert.deepEqual(outcomes(now), outcomes(fx), 'run python3 test/tokenizer/jinja-oracle.py to refresh the fixture');
+    assert.deepEqual(now.strftime, fx.strftime);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
