@@ -114,7 +114,8 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   const groups: string[] = [];
   if (has(v, f.input_ids)) groups.push(f.input_ids);
   if (has(v, f.messages)) groups.push(f.messages);
-  if (has(v, f.prompt) || has(v, f.completion)) groups.push(`${f.prompt}/${f.completion}`);
+  // a prompt with no completion beside messages is the chat's first user turn again (UltraChat 200k, no_robots)
+  if (has(v, f.completion) || (has(v, f.prompt) && !has(v, f.messages))) groups.push(`${f.prompt}/${f.completion}`);
   if (has(v, f.text)) groups.push(f.text);
   if (groups.length === 0) {
     const keys = Object.keys(v).slice(0, 8).map((k) => JSON.stringify(k)).join(', ');

@@ -126,3 +126,10 @@ test('OpenAI content parts: text parts joined with newlines; any other part reje
   const r = gen({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }, { role: 'assistant', content: 'A cat' }] });
   assert.deepEqual(r, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "image_url" part: only text content can be trained' });
 });
+
+test('a prompt beside messages and no completion is a copy of the first user turn (UltraChat 200k, no_robots, UltraFeedback): the record is the chat', () => {
+  const messages = [{ role: 'user', content: 'How do I boil an egg?' }, { role: 'assistant', content: 'Put it in boiling water.' }];
+  assert.deepEqual(gen({ prompt: 'How do I boil an egg?', prompt_id: 'ab12', messages, category: 'Chat' }), { record: { shape: 'chat', messages } });
+  assert.equal(reason(gen({ prompt: 'P', completion: 'C', messages })), 'unknown_shape'); // two shapes at once
+  assert.equal(reason(gen({ completion: 'C', messages })), 'unknown_shape');
+});
