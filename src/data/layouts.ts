@@ -5,6 +5,7 @@
 //    {question, answer}, {query, response}, {prompt, response}, {input, output}: a chat of one user turn (the
 //    instruction, then its input or context after a blank line) and one assistant turn, so the model's chat
 //    template renders it (joined as prompt + completion they would run together: these layouts have no separator);
+//    an optional "system" (OpenOrca: "system_prompt") is its system turn;
 //  - OpenAI content parts: a message's content as [{type: "text", text}], joined with newlines as vLLM joins them
 //    for a text-only template; a part that is not text (an image) rejects the record.
 import type { Rejection } from './record.ts';
@@ -26,6 +27,8 @@ const SHAREGPT_ROLES: Record<string, string> = {
 const INSTRUCTION_KEYS = ['instruction', 'question', 'query', 'prompt', 'input'] as const;
 const CONTEXT_KEYS = ['input', 'context'] as const;
 const ANSWER_KEYS = ['output', 'response', 'answer'] as const;
+/** The system prompt's keys (OpenOrca's is "system_prompt"). */
+const SYSTEM_KEYS = ['system', 'system_prompt'] as const;
 
 const own = (v: Record<string, unknown>, k: string): unknown => (Object.hasOwn(v, k) ? v[k] : undefined);
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -62,8 +65,9 @@ export function readLayout(v: Record<string, unknown>): LayoutChat | Rejection |
   const instructionKey = INSTRUCTION_KEYS.find((k) => own(v, k) !== undefined);
   if (answerKey === undefined || instructionKey === undefined) return null;
   const contextKey = CONTEXT_KEYS.find((k) => k !== instructionKey && own(v, k) !== undefined);
+  const systemKey = SYSTEM_KEYS.find((k) => own(v, k) !== undefined);
   const text: Record<string, string> = {};
-  for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(own(v, 'system') !== undefined ? ['system'] : [])]) {
+  for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(systemKey ? [systemKey] : [])]) {
     const x = own(v, key);
     if (x !== null && typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
     text[key] = x ?? '';
@@ -71,7 +75,7 @@ export function readLayout(v: Record<string, unknown>): LayoutChat | Rejection |
   for (const key of [instructionKey, answerKey]) if (text[key]!.trim() === '') return { reason: 'empty', detail: `"${key}" is empty` };
   const context = contextKey ? text[contextKey]!.trim() : '';
   const messages = [
-    ...(text['system']?.trim() ? [{ role: 'system', content: text['system'] }] : []),
+    ...(systemKey && text[systemKey]!.trim() ? [{ role: 'system', content: text[systemKey] }] : []),
     { role: 'user', content: context === '' ? text[instructionKey] : `${text[instructionKey]!.trimEnd()}\n\n${context}` },
     { role: 'assistant', content: text[answerKey] },
   ];

@@ -133,3 +133,12 @@ test('a prompt beside messages and no completion is a copy of the first user tur
   assert.equal(reason(gen({ prompt: 'P', completion: 'C', messages })), 'unknown_shape'); // two shapes at once
   assert.equal(reason(gen({ completion: 'C', messages })), 'unknown_shape');
 });
+
+test('OpenOrca {system_prompt, question, response}: the system prompt is the chat\'s system turn, not dropped', () => {
+  assert.deepEqual(gen({ id: 'niv.242684', system_prompt: 'You are an AI assistant. Think step by step.', question: 'Is 7 prime?', response: 'Yes.' }), {
+    record: { shape: 'chat', messages: [{ role: 'system', content: 'You are an AI assistant. Think step by step.' }, { role: 'user', content: 'Is 7 prime?' }, { role: 'assistant', content: 'Yes.' }] },
+    layout: 'instruction_pairs',
+  });
+  // OpenOrca's records without one have an empty system_prompt: no system turn
+  assert.deepEqual(gen({ system_prompt: '', question: 'Q', response: 'R' }), { record: { shape: 'chat', messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'R' }] }, layout: 'instruction_pairs' });
+});
