@@ -48,10 +48,11 @@ export function isShareGptTurns(x: unknown): x is Array<Record<string, unknown>>
 /**
  * `v` as a chat when it is in one of the layouts above, else null; a rejection when an instruction or answer field
  * is not a string or is empty. Turns are passed on otherwise unchecked: the chat's validation names what is wrong.
- * The caller only asks for a record without canonical fields (a "messages" field only when it holds ShareGPT turns).
+ * The caller only asks for a record without canonical fields (a "messages" field only when it holds ShareGPT turns);
+ * `messagesKey` is where --field messages=KEY says the turns are (tried first).
  */
-export function readLayout(v: Record<string, unknown>): LayoutChat | Rejection | null {
-  for (const key of ['conversations', 'messages']) {
+export function readLayout(v: Record<string, unknown>, messagesKey = 'messages'): LayoutChat | Rejection | null {
+  for (const key of new Set([messagesKey, 'conversations', 'messages'])) {
     const turns = own(v, key);
     if (isShareGptTurns(turns)) {
       const messages = turns.map((t) => {

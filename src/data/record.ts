@@ -103,7 +103,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   }
   const v = value as Record<string, unknown>;
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(own(v, f.messages)))) {
-    const read = readLayout(v);
+    const read = readLayout(v, f.messages);
     if (read !== null) {
       if ('reason' in read) return read;
       if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run (use --task generation)`);

@@ -22,8 +22,10 @@ test('the five shapes are detected and normalised', () => {
 test('field remapping, including role and content keys inside messages', () => {
   const fields = { ...DEFAULT_FIELDS, text: 'body', messages: 'conversation', role: 'from', content: 'value', label: 'y' };
   assert.deepEqual(detectRecord({ body: 'x' }, 'generation', fields), { record: { shape: 'text', text: 'x' } });
+  // from/value turns are ShareGPT's: read as that layout (human/gpt would be mapped too)
   assert.deepEqual(detectRecord({ conversation: [{ from: 'user', value: 'u' }, { from: 'assistant', value: 'a' }] }, 'generation', fields), {
     record: { shape: 'chat', messages: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] },
+    layout: 'sharegpt',
   });
   assert.deepEqual(detectRecord({ body: 'x', y: 'z' }, 'classification', fields), { record: { shape: 'classification', text: 'x', label: 'z' } });
   assert.equal(reason(detectRecord({ text: 'x' }, 'generation', fields)), 'unknown_shape');
@@ -141,4 +143,14 @@ test('OpenOrca {system_prompt, question, response}: the system prompt is the cha
   });
   // OpenOrca's records without one have an empty system_prompt: no system turn
   assert.deepEqual(gen({ system_prompt: '', question: 'Q', response: 'R' }), { record: { shape: 'chat', messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'R' }] }, layout: 'instruction_pairs' });
+});
+
+test('ShareGPT turns under another key named by --field messages=KEY are read as ShareGPT (human/gpt mapped)', () => {
+  const fields = { ...DEFAULT_FIELDS, messages: 'conversation' };
+  assert.deepEqual(detectRecord({ conversation: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }, 'generation', fields), {
+    record: { shape: 'chat', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] },
+    layout: 'sharegpt',
+  });
+  // with role/content mapped to from/value too, as a ShareGPT file needed before
+  assert.equal(reason(detectRecord({ conversation: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }, 'generation', { ...fields, role: 'from', content: 'value' })), 'ok');
 });
