@@ -8,6 +8,7 @@
 //    an optional "system" (OpenOrca: "system_prompt") is its system turn;
 //  - OpenAI content parts: a message's content as [{type: "text", text}], joined with newlines as vLLM joins them
 //    for a text-only template; a part that is not text (an image) rejects the record.
+import { loneSurrogateDetail } from './clean.ts';
 import type { Rejection } from './record.ts';
 
 export type Layout = 'sharegpt' | 'instruction_pairs';
@@ -71,6 +72,8 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
   for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(systemKey ? [systemKey] : [])]) {
     const x = own(v, key);
     if (x !== null && typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
+    const lone = typeof x === 'string' ? loneSurrogateDetail(key, x) : null;
+    if (lone !== null) return { reason: 'invalid_utf8', detail: lone }; // named here: the chat's messages have no such key
     text[key] = x ?? '';
   }
   for (const key of [instructionKey, answerKey]) if (text[key]!.trim() === '') return { reason: 'empty', detail: `"${key}" is empty` };

@@ -5,7 +5,7 @@
 // common layout (ShareGPT, Alpaca and other instruction/answer pairs: layouts.ts) is read as a chat.
 import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
 import { isUserError } from '../util/errors.ts';
-import { loneSurrogate, normalizeText } from './clean.ts';
+import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { canonicalLabel, type LabelValue } from './labels.ts';
 import { isShareGptTurns, readLayout, textOfParts, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
@@ -68,11 +68,9 @@ function stringField(v: Record<string, unknown>, key: string, trim: 'both' | 'st
   const x = own(v, key);
   if (x === null || x === undefined) return '';
   if (typeof x !== 'string') return reject('unknown_shape', `"${key}" is ${typeName(x)}, not a string`);
-  const lone = loneSurrogate(x);
-  if (lone >= 0) {
-    // JSON can spell one ("\ud800"); no UTF-8 file can hold it, and a tokenizer would turn it into U+FFFD
-    return reject('invalid_utf8', `"${key}" holds a lone surrogate \\u${x.charCodeAt(lone).toString(16)} at character ${lone + 1}: not Unicode text`);
-  }
+  // JSON can spell one ("\ud800"); no UTF-8 file can hold it, and a tokenizer would turn it into U+FFFD
+  const lone = loneSurrogateDetail(key, x);
+  if (lone !== null) return reject('invalid_utf8', lone);
   return normalizeText(x, trim);
 }
 

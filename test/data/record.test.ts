@@ -154,3 +154,9 @@ test('ShareGPT turns under another key named by --field messages=KEY are read as
   // with role/content mapped to from/value too, as a ShareGPT file needed before
   assert.equal(reason(detectRecord({ conversation: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }, 'generation', { ...fields, role: 'from', content: 'value' })), 'ok');
 });
+
+test('a lone surrogate in an instruction/answer field is named by its own key, not a "content" the input does not have', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  assert.match(detail(gen({ instruction: 'I', output: 'bad \ud800' })), /^invalid_utf8: "output" holds a lone surrogate/);
+  assert.match(detail(gen({ system_prompt: 'S \udc00', question: 'Q', response: 'R' })), /^invalid_utf8: "system_prompt" holds a lone surrogate/);
+});
