@@ -1,6 +1,7 @@
 // Common dataset layouts read as the canonical shapes, so that a file from a hub or another fine-tuner needs no
 // --field mapping:
-//  - ShareGPT: {conversations: [{from, value}]} (or "messages" with from/value), roles human/gpt and kin;
+//  - ShareGPT: {conversations: [{from, value}]} (or "messages" with from/value), roles human/gpt and kin, and a
+//    "system" beside the turns (LLaMA-Factory's) as the system turn when they have none;
 //  - instruction/answer pairs: Alpaca {instruction, input, output}, Dolly {instruction, context, response},
 //    {question, answer}, {query, response}, {prompt, response}, {input, output}: a chat of one user turn (the
 //    instruction, then its input or context after a blank line) and one assistant turn, so the model's chat
@@ -56,10 +57,15 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
   for (const key of new Set([messagesKey, 'conversations', 'messages'])) {
     const turns = own(v, key);
     if (isShareGptTurns(turns)) {
-      const messages = turns.map((t) => {
+      const messages: unknown[] = turns.map((t) => {
         const from = own(t, 'from');
         return { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: own(t, 'value') };
       });
+      // LLaMA-Factory's ShareGPT has the system prompt beside the turns; a system turn of their own wins, as there
+      const systemKey = SYSTEM_KEYS.find((k) => own(v, k) !== undefined);
+      const system = systemKey ? textOf(v, systemKey) : '';
+      if (typeof system !== 'string') return system;
+      if (system.trim() !== '' && (messages[0] as { from: unknown }).from !== 'system') messages.unshift({ from: 'system', value: system });
       return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' } };
     }
   }
@@ -70,11 +76,9 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
   const systemKey = SYSTEM_KEYS.find((k) => own(v, k) !== undefined);
   const text: Record<string, string> = {};
   for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(systemKey ? [systemKey] : [])]) {
-    const x = own(v, key);
-    if (x !== null && typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
-    const lone = typeof x === 'string' ? loneSurrogateDetail(key, x) : null;
-    if (lone !== null) return { reason: 'invalid_utf8', detail: lone }; // named here: the chat's messages have no such key
-    text[key] = x ?? '';
+    const x = textOf(v, key);
+    if (typeof x !== 'string') return x;
+    text[key] = x;
   }
   for (const key of [instructionKey, answerKey]) if (text[key]!.trim() === '') return { reason: 'empty', detail: `"${key}" is empty` };
   const context = contextKey ? text[contextKey]!.trim() : '';
@@ -84,6 +88,17 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
     { role: 'assistant', content: text[answerKey] },
   ];
   return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' } };
+}
+
+/**
+ * A record-level text field ('' for null): checked here, as the chat's messages that it becomes do not bear its name —
+ * a rejection for another type or a lone surrogate.
+ */
+function textOf(v: Record<string, unknown>, key: string): string | Rejection {
+  const x = own(v, key) ?? '';
+  if (typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
+  const lone = loneSurrogateDetail(key, x);
+  return lone === null ? x : { reason: 'invalid_utf8', detail: lone };
 }
 
 /**

@@ -160,3 +160,17 @@ test('a lone surrogate in an instruction/answer field is named by its own key, n
   assert.match(detail(gen({ instruction: 'I', output: 'bad \ud800' })), /^invalid_utf8: "output" holds a lone surrogate/);
   assert.match(detail(gen({ system_prompt: 'S \udc00', question: 'Q', response: 'R' })), /^invalid_utf8: "system_prompt" holds a lone surrogate/);
 });
+
+test('LLaMA-Factory ShareGPT: a record-level "system" is the chat\'s system turn, not dropped; a system turn in the conversation wins', () => {
+  const conversations = [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }];
+  assert.deepEqual(gen({ conversations, system: 'Be brief.', tools: '' }), {
+    record: { shape: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] },
+    layout: 'sharegpt',
+  });
+  assert.deepEqual(gen({ conversations: [{ from: 'system', value: 'S' }, ...conversations], system: 'ignored' }), {
+    record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] },
+    layout: 'sharegpt',
+  });
+  assert.deepEqual(gen({ conversations, system: 'S \ud800' }), { reason: 'invalid_utf8', detail: '"system" holds a lone surrogate \\ud800 at character 3: not Unicode text' });
+  assert.deepEqual(gen({ conversations, system: 3 }), { reason: 'unknown_shape', detail: '"system" is a number, not a string' });
+});
