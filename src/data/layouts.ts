@@ -6,7 +6,8 @@
 //    {question, answer}, {query, response}, {prompt, response}, {input, output}: a chat of one user turn (the
 //    instruction, then its input or context after a blank line) and one assistant turn, so the model's chat
 //    template renders it (joined as prompt + completion they would run together: these layouts have no separator);
-//    an optional "system" (OpenOrca: "system_prompt") is its system turn;
+//    an optional "system" (OpenOrca: "system_prompt") is its system turn, LLaMA-Factory's "history" pairs the turns
+//    before the instruction;
 //  - OpenAI content parts: a message's content as [{type: "text", text}], joined with newlines as vLLM joins them
 //    for a text-only template; a part that is not text (an image) rejects the record.
 import { loneSurrogateDetail } from './clean.ts';
@@ -82,12 +83,36 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
   }
   for (const key of [instructionKey, answerKey]) if (text[key]!.trim() === '') return { reason: 'empty', detail: `"${key}" is empty` };
   const context = contextKey ? text[contextKey]!.trim() : '';
+  const history = historyTurns(own(v, 'history'));
+  if (!Array.isArray(history)) return history;
   const messages = [
     ...(systemKey && text[systemKey]!.trim() ? [{ role: 'system', content: text[systemKey] }] : []),
+    ...history,
     { role: 'user', content: context === '' ? text[instructionKey] : `${text[instructionKey]!.trimEnd()}\n\n${context}` },
     { role: 'assistant', content: text[answerKey] },
   ];
   return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' } };
+}
+
+/** LLaMA-Factory's "history" ([[question, answer], …], the rounds before the instruction) as turns; [] when absent. */
+function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | Rejection {
+  if (x === undefined || x === null) return [];
+  if (!Array.isArray(x)) return { reason: 'unknown_shape', detail: '"history" is not an array of [question, answer] pairs' };
+  const turns: Array<{ role: string; content: unknown }> = [];
+  for (let i = 0; i < x.length; i++) {
+    const pair: unknown = x[i];
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((t) => typeof t === 'string')) {
+      return { reason: 'unknown_shape', detail: `"history"[${i}] is not a [question, answer] pair of strings` };
+    }
+    for (const k of [0, 1]) {
+      const t = pair[k] as string, name = `history[${i}][${k}]`;
+      if (t.trim() === '') return { reason: 'empty', detail: `"${name}" is empty` };
+      const lone = loneSurrogateDetail(name, t);
+      if (lone !== null) return { reason: 'invalid_utf8', detail: lone };
+    }
+    turns.push({ role: 'user', content: pair[0] }, { role: 'assistant', content: pair[1] });
+  }
+  return turns;
 }
 
 /**

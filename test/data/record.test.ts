@@ -174,3 +174,17 @@ test('LLaMA-Factory ShareGPT: a record-level "system" is the chat\'s system turn
   assert.deepEqual(gen({ conversations, system: 'S \ud800' }), { reason: 'invalid_utf8', detail: '"system" holds a lone surrogate \\ud800 at character 3: not Unicode text' });
   assert.deepEqual(gen({ conversations, system: 3 }), { reason: 'unknown_shape', detail: '"system" is a number, not a string' });
 });
+
+test('LLaMA-Factory Alpaca: "history" pairs are the turns before the instruction, not dropped (the answer would be trained without its context)', () => {
+  assert.deepEqual(gen({ instruction: 'And in Spanish?', input: '', output: 'Hola', system: 'S', history: [['Say hi in French', 'Bonjour'], ['In German?', 'Hallo']] }), {
+    record: {
+      shape: 'chat',
+      messages: [['system', 'S'], ['user', 'Say hi in French'], ['assistant', 'Bonjour'], ['user', 'In German?'], ['assistant', 'Hallo'], ['user', 'And in Spanish?'], ['assistant', 'Hola']]
+        .map(([role, content]) => ({ role, content })),
+    },
+    layout: 'instruction_pairs',
+  });
+  assert.equal(reason(gen({ instruction: 'I', output: 'O', history: [] })), 'ok');
+  assert.deepEqual(gen({ instruction: 'I', output: 'O', history: [['only a question']] }), { reason: 'unknown_shape', detail: '"history"[0] is not a [question, answer] pair of strings' });
+  assert.deepEqual(gen({ instruction: 'I', output: 'O', history: [['Q', ' ']] }), { reason: 'empty', detail: '"history[0][1]" is empty' });
+});
