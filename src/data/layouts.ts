@@ -41,6 +41,11 @@ export interface LayoutChat {
   layout: Layout;
   messages: unknown[];
   names: { messages: string; role: string; content: string };
+  /**
+   * A system prompt beside the turns (LLaMA-Factory's ShareGPT), the chat's system turn when it has none of its own;
+   * added after the turns are checked, so that their errors name their own indices.
+   */
+  system?: string;
 }
 
 /** True for ShareGPT turns: objects with "from" and no "role". */
@@ -58,7 +63,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
   for (const key of new Set([messagesKey, 'conversations', 'messages'])) {
     const turns = own(v, key);
     if (isShareGptTurns(turns)) {
-      const messages: unknown[] = turns.map((t) => {
+      const messages = turns.map((t) => {
         const from = own(t, 'from');
         return { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: own(t, 'value') };
       });
@@ -66,8 +71,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
       const systemKey = SYSTEM_KEYS.find((k) => own(v, k) !== undefined);
       const system = systemKey ? textOf(v, systemKey) : '';
       if (typeof system !== 'string') return system;
-      if (system.trim() !== '' && (messages[0] as { from: unknown }).from !== 'system') messages.unshift({ from: 'system', value: system });
-      return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' } };
+      return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' }, ...(system.trim() !== '' ? { system } : {}) };
     }
   }
   const answerKey = ANSWER_KEYS.find((k) => own(v, k) !== undefined);

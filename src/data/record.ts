@@ -106,7 +106,10 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
       if ('reason' in read) return read;
       if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run (use --task generation)`);
       const det = detectChat(read.messages, { ...f, ...read.names });
-      return 'record' in det ? { record: det.record, layout: read.layout } : det;
+      if (!('record' in det)) return det;
+      const system = read.system === undefined ? '' : normalizeText(read.system);
+      if (system !== '' && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') det.record.messages.unshift({ role: 'system', content: system });
+      return { record: det.record, layout: read.layout };
     }
   }
   const groups: string[] = [];

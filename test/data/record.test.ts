@@ -173,6 +173,8 @@ test('LLaMA-Factory ShareGPT: a record-level "system" is the chat\'s system turn
   });
   assert.deepEqual(gen({ conversations, system: 'S \ud800' }), { reason: 'invalid_utf8', detail: '"system" holds a lone surrogate \\ud800 at character 3: not Unicode text' });
   assert.deepEqual(gen({ conversations, system: 3 }), { reason: 'unknown_shape', detail: '"system" is a number, not a string' });
+  // the turns' errors name their own indices
+  assert.deepEqual(gen({ conversations: [{ from: 'human', value: ' ' }, { from: 'gpt', value: 'A' }], system: 'S' }), { reason: 'empty', detail: 'conversations[0] (user) has empty content' });
 });
 
 test('LLaMA-Factory Alpaca: "history" pairs are the turns before the instruction, not dropped (the answer would be trained without its context)', () => {
