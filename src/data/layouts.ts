@@ -10,7 +10,7 @@
 //    before the instruction;
 //  - OpenAI content parts: a message's content as [{type: "text", text}], joined with newlines as vLLM joins them
 //    for a text-only template; a part that is not text (an image) rejects the record.
-import { loneSurrogateDetail } from './clean.ts';
+import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import type { Rejection } from './record.ts';
 
 export type Layout = 'sharegpt' | 'instruction_pairs';
@@ -85,7 +85,8 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
     if (typeof x !== 'string') return x;
     text[key] = x;
   }
-  for (const key of [instructionKey, answerKey]) if (text[key]!.trim() === '') return { reason: 'empty', detail: `"${key}" is empty` };
+  // empty as cleaning leaves it (a zero-width space is nothing), named here: the chat's messages do not bear these names
+  for (const key of [instructionKey, answerKey]) if (normalizeText(text[key]!) === '') return { reason: 'empty', detail: `"${key}" is empty` };
   const context = contextKey ? text[contextKey]!.trim() : '';
   const history = historyTurns(own(v, 'history'));
   if (!Array.isArray(history)) return history;
@@ -110,7 +111,7 @@ function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | R
     }
     for (const k of [0, 1]) {
       const t = pair[k] as string, name = `history[${i}][${k}]`;
-      if (t.trim() === '') return { reason: 'empty', detail: `"${name}" is empty` };
+      if (normalizeText(t) === '') return { reason: 'empty', detail: `"${name}" is empty` };
       const lone = loneSurrogateDetail(name, t);
       if (lone !== null) return { reason: 'invalid_utf8', detail: lone };
     }

@@ -155,10 +155,13 @@ test('ShareGPT turns under another key named by --field messages=KEY are read as
   assert.equal(reason(detectRecord({ conversation: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }, 'generation', { ...fields, role: 'from', content: 'value' })), 'ok');
 });
 
-test('a lone surrogate in an instruction/answer field is named by its own key, not a "content" the input does not have', () => {
+test('a lone surrogate or an empty text in an instruction/answer field is named by its own key, not a "content" the input does not have', () => {
   const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
   assert.match(detail(gen({ instruction: 'I', output: 'bad \ud800' })), /^invalid_utf8: "output" holds a lone surrogate/);
   assert.match(detail(gen({ system_prompt: 'S \udc00', question: 'Q', response: 'R' })), /^invalid_utf8: "system_prompt" holds a lone surrogate/);
+  // and a field that cleaning leaves empty (a zero-width space) is named too
+  assert.equal(detail(gen({ instruction: 'I', output: '\u200b' })), 'empty: "output" is empty');
+  assert.equal(detail(gen({ instruction: 'I', output: 'O', history: [['Q', '\u200b']] })), 'empty: "history[0][1]" is empty');
 });
 
 test('LLaMA-Factory ShareGPT: a record-level "system" is the chat\'s system turn, not dropped; a system turn in the conversation wins', () => {
