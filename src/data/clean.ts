@@ -69,3 +69,9 @@ export function loneSurrogate(s: string): number {
   }
   return -1;
 }
+
+/** Why field `key`'s text `s` is not Unicode text (a lone surrogate, which JSON can spell), or null when it is. */
+export function loneSurrogateDetail(key: string, s: string): string | null {
+  const lone = loneSurrogate(s);
+  return lone < 0 ? null : `"${key}" holds a lone surrogate \\u${s.charCodeAt(lone).toString(16)} at character ${lone + 1}: not Unicode text`;
+}

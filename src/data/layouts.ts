@@ -1,12 +1,16 @@
 // Common dataset layouts read as the canonical shapes, so that a file from a hub or another fine-tuner needs no
 // --field mapping:
-//  - ShareGPT: {conversations: [{from, value}]} (or "messages" with from/value), roles human/gpt and kin;
+//  - ShareGPT: {conversations: [{from, value}]} (or "messages" with from/value), roles human/gpt and kin, and a
+//    "system" beside the turns (LLaMA-Factory's) as the system turn when they have none;
 //  - instruction/answer pairs: Alpaca {instruction, input, output}, Dolly {instruction, context, response},
 //    {question, answer}, {query, response}, {prompt, response}, {input, output}: a chat of one user turn (the
 //    instruction, then its input or context after a blank line) and one assistant turn, so the model's chat
 //    template renders it (joined as prompt + completion they would run together: these layouts have no separator);
+//    an optional "system" (OpenOrca: "system_prompt") is its system turn, LLaMA-Factory's "history" pairs the turns
+//    before the instruction;
 //  - OpenAI content parts: a message's content as [{type: "text", text}], joined with newlines as vLLM joins them
 //    for a text-only template; a part that is not text (an image) rejects the record.
+import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import type { Rejection } from './record.ts';
 
 export type Layout = 'sharegpt' | 'instruction_pairs';
@@ -26,6 +30,8 @@ const SHAREGPT_ROLES: Record<string, string> = {
 const INSTRUCTION_KEYS = ['instruction', 'question', 'query', 'prompt', 'input'] as const;
 const CONTEXT_KEYS = ['input', 'context'] as const;
 const ANSWER_KEYS = ['output', 'response', 'answer'] as const;
+/** The system prompt's keys (OpenOrca's is "system_prompt"). */
+const SYSTEM_KEYS = ['system', 'system_prompt'] as const;
 
 const own = (v: Record<string, unknown>, k: string): unknown => (Object.hasOwn(v, k) ? v[k] : undefined);
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -35,6 +41,11 @@ export interface LayoutChat {
   layout: Layout;
   messages: unknown[];
   names: { messages: string; role: string; content: string };
+  /**
+   * A system prompt beside the turns (LLaMA-Factory's ShareGPT), the chat's system turn when it has none of its own;
+   * added after the turns are checked, so that their errors name their own indices.
+   */
+  system?: string;
 }
 
 /** True for ShareGPT turns: objects with "from" and no "role". */
@@ -45,37 +56,79 @@ export function isShareGptTurns(x: unknown): x is Array<Record<string, unknown>>
 /**
  * `v` as a chat when it is in one of the layouts above, else null; a rejection when an instruction or answer field
  * is not a string or is empty. Turns are passed on otherwise unchecked: the chat's validation names what is wrong.
- * The caller only asks for a record without canonical fields (a "messages" field only when it holds ShareGPT turns).
+ * The caller only asks for a record without canonical fields (a "messages" field only when it holds ShareGPT turns);
+ * `messagesKey` is where --field messages=KEY says the turns are (tried first).
  */
-export function readLayout(v: Record<string, unknown>): LayoutChat | Rejection | null {
-  for (const key of ['conversations', 'messages']) {
+export function readLayout(v: Record<string, unknown>, messagesKey = 'messages'): LayoutChat | Rejection | null {
+  for (const key of new Set([messagesKey, 'conversations', 'messages'])) {
     const turns = own(v, key);
     if (isShareGptTurns(turns)) {
       const messages = turns.map((t) => {
         const from = own(t, 'from');
         return { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: own(t, 'value') };
       });
-      return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' } };
+      // LLaMA-Factory's ShareGPT has the system prompt beside the turns; a system turn of their own wins, as there
+      const systemKey = SYSTEM_KEYS.find((k) => own(v, k) !== undefined);
+      const system = systemKey ? textOf(v, systemKey) : '';
+      if (typeof system !== 'string') return system;
+      return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' }, ...(system.trim() !== '' ? { system } : {}) };
     }
   }
   const answerKey = ANSWER_KEYS.find((k) => own(v, k) !== undefined);
   const instructionKey = INSTRUCTION_KEYS.find((k) => own(v, k) !== undefined);
   if (answerKey === undefined || instructionKey === undefined) return null;
   const contextKey = CONTEXT_KEYS.find((k) => k !== instructionKey && own(v, k) !== undefined);
+  const systemKey = SYSTEM_KEYS.find((k) => own(v, k) !== undefined);
   const text: Record<string, string> = {};
-  for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(own(v, 'system') !== undefined ? ['system'] : [])]) {
-    const x = own(v, key);
-    if (x !== null && typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
-    text[key] = x ?? '';
+  for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(systemKey ? [systemKey] : [])]) {
+    const x = textOf(v, key);
+    if (typeof x !== 'string') return x;
+    text[key] = x;
   }
-  for (const key of [instructionKey, answerKey]) if (text[key]!.trim() === '') return { reason: 'empty', detail: `"${key}" is empty` };
+  // empty as cleaning leaves it (a zero-width space is nothing), named here: the chat's messages do not bear these names
+  for (const key of [instructionKey, answerKey]) if (normalizeText(text[key]!) === '') return { reason: 'empty', detail: `"${key}" is empty` };
   const context = contextKey ? text[contextKey]!.trim() : '';
+  const history = historyTurns(own(v, 'history'));
+  if (!Array.isArray(history)) return history;
   const messages = [
-    ...(text['system']?.trim() ? [{ role: 'system', content: text['system'] }] : []),
+    ...(systemKey && text[systemKey]!.trim() ? [{ role: 'system', content: text[systemKey] }] : []),
+    ...history,
     { role: 'user', content: context === '' ? text[instructionKey] : `${text[instructionKey]!.trimEnd()}\n\n${context}` },
     { role: 'assistant', content: text[answerKey] },
   ];
   return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' } };
+}
+
+/** LLaMA-Factory's "history" ([[question, answer], …], the rounds before the instruction) as turns; [] when absent. */
+function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | Rejection {
+  if (x === undefined || x === null) return [];
+  if (!Array.isArray(x)) return { reason: 'unknown_shape', detail: '"history" is not an array of [question, answer] pairs' };
+  const turns: Array<{ role: string; content: unknown }> = [];
+  for (let i = 0; i < x.length; i++) {
+    const pair: unknown = x[i];
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((t) => typeof t === 'string')) {
+      return { reason: 'unknown_shape', detail: `"history"[${i}] is not a [question, answer] pair of strings` };
+    }
+    for (const k of [0, 1]) {
+      const t = pair[k] as string, name = `history[${i}][${k}]`;
+      if (normalizeText(t) === '') return { reason: 'empty', detail: `"${name}" is empty` };
+      const lone = loneSurrogateDetail(name, t);
+      if (lone !== null) return { reason: 'invalid_utf8', detail: lone };
+    }
+    turns.push({ role: 'user', content: pair[0] }, { role: 'assistant', content: pair[1] });
+  }
+  return turns;
+}
+
+/**
+ * A record-level text field ('' for null): checked here, as the chat's messages that it becomes do not bear its name —
+ * a rejection for another type or a lone surrogate.
+ */
+function textOf(v: Record<string, unknown>, key: string): string | Rejection {
+  const x = own(v, key) ?? '';
+  if (typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
+  const lone = loneSurrogateDetail(key, x);
+  return lone === null ? x : { reason: 'invalid_utf8', detail: lone };
 }
 
 /**

@@ -5,7 +5,7 @@
 // common layout (ShareGPT, Alpaca and other instruction/answer pairs: layouts.ts) is read as a chat.
 import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
 import { isUserError } from '../util/errors.ts';
-import { loneSurrogate, normalizeText } from './clean.ts';
+import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { canonicalLabel, type LabelValue } from './labels.ts';
 import { isShareGptTurns, readLayout, textOfParts, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
@@ -68,11 +68,9 @@ function stringField(v: Record<string, unknown>, key: string, trim: 'both' | 'st
   const x = own(v, key);
   if (x === null || x === undefined) return '';
   if (typeof x !== 'string') return reject('unknown_shape', `"${key}" is ${typeName(x)}, not a string`);
-  const lone = loneSurrogate(x);
-  if (lone >= 0) {
-    // JSON can spell one ("\ud800"); no UTF-8 file can hold it, and a tokenizer would turn it into U+FFFD
-    return reject('invalid_utf8', `"${key}" holds a lone surrogate \\u${x.charCodeAt(lone).toString(16)} at character ${lone + 1}: not Unicode text`);
-  }
+  // JSON can spell one ("\ud800"); no UTF-8 file can hold it, and a tokenizer would turn it into U+FFFD
+  const lone = loneSurrogateDetail(key, x);
+  if (lone !== null) return reject('invalid_utf8', lone);
   return normalizeText(x, trim);
 }
 
@@ -103,18 +101,22 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   }
   const v = value as Record<string, unknown>;
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(own(v, f.messages)))) {
-    const read = readLayout(v);
+    const read = readLayout(v, f.messages);
     if (read !== null) {
       if ('reason' in read) return read;
       if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run (use --task generation)`);
       const det = detectChat(read.messages, { ...f, ...read.names });
-      return 'record' in det ? { record: det.record, layout: read.layout } : det;
+      if (!('record' in det)) return det;
+      const system = read.system === undefined ? '' : normalizeText(read.system);
+      if (system !== '' && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') det.record.messages.unshift({ role: 'system', content: system });
+      return { record: det.record, layout: read.layout };
     }
   }
   const groups: string[] = [];
   if (has(v, f.input_ids)) groups.push(f.input_ids);
   if (has(v, f.messages)) groups.push(f.messages);
-  if (has(v, f.prompt) || has(v, f.completion)) groups.push(`${f.prompt}/${f.completion}`);
+  // a prompt with no completion beside messages is the chat's first user turn again (UltraChat 200k, no_robots)
+  if (has(v, f.completion) || (has(v, f.prompt) && !has(v, f.messages))) groups.push(`${f.prompt}/${f.completion}`);
   if (has(v, f.text)) groups.push(f.text);
   if (groups.length === 0) {
     const keys = Object.keys(v).slice(0, 8).map((k) => JSON.stringify(k)).join(', ');

@@ -256,16 +256,31 @@ function systemUnrendered(messages: readonly ChatMessage[], rendered: string): b
 
 /**
  * The tokens of the whole chat `ids` that message i's content changes, and the tokens the template closes the turn
- * with after them (an EOS, an end-of-turn marker): the chat is rendered with the content replaced by "a" and by "b"
- * (no content's first token is both "▁a" and "▁b", nor its last both "a" and "b"), and the span runs from the first
+ * with after them (an EOS, an end-of-turn marker): the chat is rendered with the content replaced by two texts, "a"
+ * and "b" (or "c" for a content rendered as one of them; no content's first token is both "▁a" and "▁b", nor its
+ * last both "a" and "b"), and the span runs from the first
  * token either changes to the last one; the closing is what `through` (the chat rendered up to and with the turn)
  * has after the content, found the same way, as far as the whole chat has it there too.
  */
 function changedSpan(messages: readonly ChatMessage[], i: number, ids: readonly number[], through: readonly number[], tok: Tokenizer): [number, number] {
   const withContent = (content: string, upTo: number) => encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, upTo).map((m, k) => (k === i ? { role: m.role, content } : m))));
-  const [start, end] = changedRange(ids, ['a', 'b'].map((c) => withContent(c, messages.length)));
-  const closing = through.slice(changedRange(through, ['a', 'b'].map((c) => withContent(c, i + 1)))[1]);
+  const [start, end] = changedRange(ids, replaced(ids, (c) => withContent(c, messages.length)));
+  const closing = through.slice(changedRange(through, replaced(through, (c) => withContent(c, i + 1)))[1]);
   return [start, end + commonPrefix(closing, ids.slice(end))];
+}
+
+/**
+ * `ids` rendered with the content replaced by two of "a", "b", "c" whose rendering is not `ids` itself: a content
+ * that renders as one of them (an answer "a") would show no change, and the span would run to the chat's end.
+ */
+function replaced(ids: readonly number[], render: (content: string) => number[]): number[][] {
+  const out: number[][] = [];
+  for (const c of ['a', 'b', 'c']) {
+    const other = render(c);
+    if (other.length !== ids.length || other.some((id, t) => id !== ids[t])) out.push(other);
+    if (out.length === 2) break;
+  }
+  return out;
 }
 
 /** [first, last + 1) of the tokens of `ids` that differ from any of `others` (compared from both ends). */

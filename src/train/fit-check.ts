@@ -86,19 +86,27 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
 
 /**
  * What would make a run whose memory plan exceeds `available` bytes fit: only the config changes that lower
- * it from here (no "use LoRA" to a LoRA run), or, when the weights alone do not fit, the ways to hold less of them.
+ * it from here (no "use LoRA" to a LoRA run), or, when the weights and the trainable state alone do not fit (no
+ * batch or sequence length helps then), the ways to hold less of them.
  */
 export function fitAdvice(cfg: TrainConfig, plan: MemoryPlan, available: number): string {
-  const frozenHalf = plan.precision === 'fp32' ? ['precision: bf16 (halves the frozen weights)'] : [];
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  // bf16 stores the frozen weights and the activations in half; full fine-tuning keeps f32 masters of its weights
+  const bf16 = plan.precision === 'fp32' ? [`precision: bf16 (halves the ${cfg.method === 'lora' ? 'frozen weights and the ' : ''}activations)`] : [];
   if (plan.weights >= available) {
-    const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
-    return `the weights alone take ${gib(plan.weights)} of ${gib(available)}: ${[...frozenHalf, 'a device with more memory'].join(', or ')}`;
+    return `the weights alone take ${gib(plan.weights)} of ${gib(available)}: ${[...(cfg.method === 'lora' ? bf16 : []), 'a device with more memory'].join(', or ')}`;
+  }
+  const fixed = plan.weights + plan.trainable;
+  if (fixed >= available) {
+    const lower = cfg.method === 'full' ? ['method: lora'] : ['a lower lora.r', ...bf16];
+    return `the weights and the trainable state (parameters, gradients, AdamW moments) alone take ${gib(fixed)} of ${gib(available)}: ` +
+      `${[...lower, 'a device with more memory'].join(', or ')}`;
   }
   const levers = [
     ...(cfg.batch_size > 1 ? [`a lower batch_size (now ${cfg.batch_size}; raise grad_accum to keep the effective batch)`] : []),
     'a lower max_seq_len',
     ...(cfg.activation_checkpointing ? [] : ['activation_checkpointing: true']),
-    ...frozenHalf,
+    ...bf16,
     ...(cfg.method === 'full' ? ['method: lora'] : []),
   ];
   return `try ${levers.join(', or ')}`;

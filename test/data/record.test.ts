@@ -22,8 +22,10 @@ test('the five shapes are detected and normalised', () => {
 test('field remapping, including role and content keys inside messages', () => {
   const fields = { ...DEFAULT_FIELDS, text: 'body', messages: 'conversation', role: 'from', content: 'value', label: 'y' };
   assert.deepEqual(detectRecord({ body: 'x' }, 'generation', fields), { record: { shape: 'text', text: 'x' } });
+  // from/value turns are ShareGPT's: read as that layout (human/gpt would be mapped too)
   assert.deepEqual(detectRecord({ conversation: [{ from: 'user', value: 'u' }, { from: 'assistant', value: 'a' }] }, 'generation', fields), {
     record: { shape: 'chat', messages: [{ role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] },
+    layout: 'sharegpt',
   });
   assert.deepEqual(detectRecord({ body: 'x', y: 'z' }, 'classification', fields), { record: { shape: 'classification', text: 'x', label: 'z' } });
   assert.equal(reason(detectRecord({ text: 'x' }, 'generation', fields)), 'unknown_shape');
@@ -125,4 +127,69 @@ test('OpenAI content parts: text parts joined with newlines; any other part reje
     { record: { shape: 'chat', messages: [{ role: 'user', content: 'Look\nhere' }, { role: 'assistant', content: 'Ok' }] } });
   const r = gen({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }, { role: 'assistant', content: 'A cat' }] });
   assert.deepEqual(r, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "image_url" part: only text content can be trained' });
+});
+
+test('a prompt beside messages and no completion is a copy of the first user turn (UltraChat 200k, no_robots, UltraFeedback): the record is the chat', () => {
+  const messages = [{ role: 'user', content: 'How do I boil an egg?' }, { role: 'assistant', content: 'Put it in boiling water.' }];
+  assert.deepEqual(gen({ prompt: 'How do I boil an egg?', prompt_id: 'ab12', messages, category: 'Chat' }), { record: { shape: 'chat', messages } });
+  assert.equal(reason(gen({ prompt: 'P', completion: 'C', messages })), 'unknown_shape'); // two shapes at once
+  assert.equal(reason(gen({ completion: 'C', messages })), 'unknown_shape');
+});
+
+test('OpenOrca {system_prompt, question, response}: the system prompt is the chat\'s system turn, not dropped', () => {
+  assert.deepEqual(gen({ id: 'niv.242684', system_prompt: 'You are an AI assistant. Think step by step.', question: 'Is 7 prime?', response: 'Yes.' }), {
+    record: { shape: 'chat', messages: [{ role: 'system', content: 'You are an AI assistant. Think step by step.' }, { role: 'user', content: 'Is 7 prime?' }, { role: 'assistant', content: 'Yes.' }] },
+    layout: 'instruction_pairs',
+  });
+  // OpenOrca's records without one have an empty system_prompt: no system turn
+  assert.deepEqual(gen({ system_prompt: '', question: 'Q', response: 'R' }), { record: { shape: 'chat', messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: 'R' }] }, layout: 'instruction_pairs' });
+});
+
+test('ShareGPT turns under another key named by --field messages=KEY are read as ShareGPT (human/gpt mapped)', () => {
+  const fields = { ...DEFAULT_FIELDS, messages: 'conversation' };
+  assert.deepEqual(detectRecord({ conversation: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }, 'generation', fields), {
+    record: { shape: 'chat', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] },
+    layout: 'sharegpt',
+  });
+  // with role/content mapped to from/value too, as a ShareGPT file needed before
+  assert.equal(reason(detectRecord({ conversation: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }, 'generation', { ...fields, role: 'from', content: 'value' })), 'ok');
+});
+
+test('a lone surrogate or an empty text in an instruction/answer field is named by its own key, not a "content" the input does not have', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  assert.match(detail(gen({ instruction: 'I', output: 'bad \ud800' })), /^invalid_utf8: "output" holds a lone surrogate/);
+  assert.match(detail(gen({ system_prompt: 'S \udc00', question: 'Q', response: 'R' })), /^invalid_utf8: "system_prompt" holds a lone surrogate/);
+  // and a field that cleaning leaves empty (a zero-width space) is named too
+  assert.equal(detail(gen({ instruction: 'I', output: '\u200b' })), 'empty: "output" is empty');
+  assert.equal(detail(gen({ instruction: 'I', output: 'O', history: [['Q', '\u200b']] })), 'empty: "history[0][1]" is empty');
+});
+
+test('LLaMA-Factory ShareGPT: a record-level "system" is the chat\'s system turn, not dropped; a system turn in the conversation wins', () => {
+  const conversations = [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }];
+  assert.deepEqual(gen({ conversations, system: 'Be brief.', tools: '' }), {
+    record: { shape: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] },
+    layout: 'sharegpt',
+  });
+  assert.deepEqual(gen({ conversations: [{ from: 'system', value: 'S' }, ...conversations], system: 'ignored' }), {
+    record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] },
+    layout: 'sharegpt',
+  });
+  assert.deepEqual(gen({ conversations, system: 'S \ud800' }), { reason: 'invalid_utf8', detail: '"system" holds a lone surrogate \\ud800 at character 3: not Unicode text' });
+  assert.deepEqual(gen({ conversations, system: 3 }), { reason: 'unknown_shape', detail: '"system" is a number, not a string' });
+  // the turns' errors name their own indices
+  assert.deepEqual(gen({ conversations: [{ from: 'human', value: ' ' }, { from: 'gpt', value: 'A' }], system: 'S' }), { reason: 'empty', detail: 'conversations[0] (user) has empty content' });
+});
+
+test('LLaMA-Factory Alpaca: "history" pairs are the turns before the instruction, not dropped (the answer would be trained without its context)', () => {
+  assert.deepEqual(gen({ instruction: 'And in Spanish?', input: '', output: 'Hola', system: 'S', history: [['Say hi in French', 'Bonjour'], ['In German?', 'Hallo']] }), {
+    record: {
+      shape: 'chat',
+      messages: [['system', 'S'], ['user', 'Say hi in French'], ['assistant', 'Bonjour'], ['user', 'In German?'], ['assistant', 'Hallo'], ['user', 'And in Spanish?'], ['assistant', 'Hola']]
+        .map(([role, content]) => ({ role, content })),
+    },
+    layout: 'instruction_pairs',
+  });
+  assert.equal(reason(gen({ instruction: 'I', output: 'O', history: [] })), 'ok');
+  assert.deepEqual(gen({ instruction: 'I', output: 'O', history: [['only a question']] }), { reason: 'unknown_shape', detail: '"history"[0] is not a [question, answer] pair of strings' });
+  assert.deepEqual(gen({ instruction: 'I', output: 'O', history: [['Q', ' ']] }), { reason: 'empty', detail: '"history[0][1]" is empty' });
 });

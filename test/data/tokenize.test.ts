@@ -337,3 +337,26 @@ test('{messages} under a template that writes BOS before every user turn (Llama 
   ids.forEach((id, t) => id === BOS && assert.equal(labels[t], IGNORE_INDEX));
   assert.match(tok.decode(trained(ids, labels), { skipSpecialTokens: false }), /^4 ?<\/s> ?6 ?<\/s>$/);
 });
+
+test('an assistant turn whose content is "a" or "b" (a multiple-choice answer) on the changed-span path: only the turns are trained', () => {
+  // the span is found by rendering the content replaced by other texts; one of them equal to the content rendered the
+  // chat unchanged, and the span ran to the chat's end (the user turns after it trained)
+  const withV03 = withTemplate(MISTRAL_V03_TEMPLATE);
+  for (const answer of ['a', 'b', ' b ']) {
+    const messages: ChatMessage[] = [
+      { role: 'system', content: 'Answer with one letter.' }, { role: 'user', content: 'Pick a or b' }, { role: 'assistant', content: answer },
+      { role: 'user', content: 'Why?' }, { role: 'assistant', content: 'Because.' },
+    ];
+    const r = tokenizeRecord({ shape: 'chat', messages }, withV03);
+    const ids = [...r.row!.inputIds], labels = [...r.row!.labels!];
+    const ref = [BOS], refLabels = [IGNORE_INDEX];
+    for (const m of messages.slice(1)) {
+      const piece = m.role === 'user' ? tok.encode(`[INST] ${m.content}[/INST]`) : [...tok.encode(m.content.trim()), EOS];
+      ref.push(...piece);
+      refLabels.push(...(m.role === 'user' ? piece.map(() => IGNORE_INDEX) : piece));
+    }
+    assert.deepEqual(ids, ref);
+    assert.deepEqual(labels, refLabels, JSON.stringify(tok.decode(trained(ids, labels), { skipSpecialTokens: false })));
+    assert.equal(sequenceLength({ shape: 'chat', messages }, withV03), r.length);
+  }
+});

@@ -99,10 +99,20 @@ test('train --dry-run decides the device as a run would: auto → the CPU here, 
 test('a plan that does not fit: the advice names only what would lower it from this config', () => {
   const configFor = (extra: Record<string, unknown>): TrainConfig => validate({ ...BASE, output_dir: path.join(dir, 'advice'), ...extra }, dir);
   const plan = dryRun(configFor({ precision: 'fp32', method: 'full' })).plan;
-  const roomy = plan.weights + 1;
+  const roomy = plan.weights + plan.trainable + 1; // room for what no batch or sequence length changes
   const full = fitAdvice(configFor({ precision: 'fp32', method: 'full' }), plan, roomy);
   for (const lever of ['batch_size (now 4', 'max_seq_len', 'activation_checkpointing: true', 'precision: bf16', 'method: lora']) assert.ok(full.includes(lever), `${lever} in: ${full}`);
   const lean = fitAdvice(configFor({ precision: 'bf16', batch_size: 1, activation_checkpointing: true }), { ...plan, precision: 'bf16' }, roomy);
   assert.equal(lean, 'try a lower max_seq_len', 'LoRA, bf16, checkpointing and one sequence already');
   assert.match(fitAdvice(configFor({}), plan, plan.weights - 1), /^the weights alone take .* GiB of .* GiB: precision: bf16 .*, or a device with more memory$/);
+});
+
+test('a run whose weights and trainable state alone exceed the memory: no batch or sequence advice, which cannot make it fit', () => {
+  const configFor = (extra: Record<string, unknown>): TrainConfig => validate({ ...BASE, output_dir: path.join(dir, 'advice-fixed'), ...extra }, dir);
+  const cfg = configFor({ precision: 'fp32', method: 'full' });
+  const plan = dryRun(cfg).plan;
+  assert.ok(plan.trainable > 0 && plan.weights < plan.weights + plan.trainable - 1);
+  const advice = fitAdvice(cfg, plan, plan.weights + plan.trainable - 1);
+  for (const useless of ['batch_size', 'max_seq_len', 'activation_checkpointing']) assert.ok(!advice.includes(useless), `${useless} in: ${advice}`);
+  assert.ok(advice.includes('method: lora'), advice);
 });
