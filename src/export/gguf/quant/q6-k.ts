@@ -8,44 +8,76 @@ import * as bits from './float-bits.ts';
 const fround = Math.fround, fp16ToFp32 = bits.fp16ToFp32, fp32ToFp16 = bits.fp32ToFp16, nearestInt = bits.nearestInt;
 
 const GROUP_MAX_EPS = fround(1e-15);
+const TENTH = fround(0.1);
 
-/** make_qx_quants(n, nmax, x, L, rmse_type = 1, qw = NULL): L[i] = level + nmax. */
-function makeQxQuants(x: Float32Array, nmax: number, L: Int8Array): number {
-  const n = x.length;
+// scratch of one sub-block of 16 (float64 holding float32 values): x, its weight x·x, and weight·x
+const X = new Float64Array(16), W = new Float64Array(16), WX = new Float64Array(16);
+const LEVELS_A = new Int8Array(16), LEVELS_B = new Int8Array(16);
+/** the sums of the last pass */
+let sumLX = 0, sumL2 = 0;
+
+/** One pass of make_qx_quants at `iscale`: levels (−32…31) into `levels`, sums into sumLX and sumL2. */
+function levelsAt(iscale: number, levels: Int8Array): void {
+  for (let i = 0; i < 16; i++) {
+    const l = nearestInt(fround(iscale * X[i]!));
+    levels[i] = l < -32 ? -32 : l > 31 ? 31 : l;
+  }
+}
+
+function sums(levels: Int8Array): void {
+  let lx = 0, l2 = 0;
+  for (let i = 0; i < 16; i++) {
+    const l = levels[i]!;
+    lx = fround(lx + fround(WX[i]! * l));
+    l2 = fround(l2 + fround(fround(W[i]! * l) * l));
+  }
+  sumLX = lx;
+  sumL2 = l2;
+}
+
+/**
+ * make_qx_quants(16, 32, X, L + lo, rmse_type = 1, qw = NULL): L[lo + i] = level + 32; returns the scale.
+ * A step whose levels equal the previous step's has the same sums, and the same sums cannot pass the test a
+ * second time with a different outcome (a step that passed set best from exactly these sums), so it is skipped.
+ */
+function makeQxQuants(L: Int8Array, lo: number): number {
   let max = 0, amax = 0;
-  for (let i = 0; i < n; i++) {
-    const ax = Math.abs(x[i]!);
+  for (let i = 0; i < 16; i++) {
+    const x = X[i]!, ax = Math.abs(x);
     if (ax > amax) {
       amax = ax;
-      max = x[i]!;
+      max = x;
     }
   }
   if (amax < GROUP_MAX_EPS) {
-    L.fill(0);
+    L.fill(0, lo, lo + 16);
     return 0;
   }
-  const pass = (iscale: number, store: boolean): [number, number] => {
-    let sumlx = 0, suml2 = 0;
-    for (let i = 0; i < n; i++) {
-      const l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(fround(iscale * x[i]!))));
-      if (store) L[i] = l + nmax;
-      const w = fround(x[i]! * x[i]!);
-      sumlx = fround(sumlx + fround(fround(w * x[i]!) * l));
-      suml2 = fround(suml2 + fround(fround(w * l) * l));
-    }
-    return [sumlx, suml2];
-  };
-  let [sumlx, suml2] = pass(fround(-nmax / max), true);
-  let scale = suml2 ? fround(sumlx / suml2) : 0;
-  let best = fround(scale * sumlx);
+  for (let i = 0; i < 16; i++) {
+    const x = X[i]!, w = fround(x * x);
+    W[i] = w;
+    WX[i] = fround(w * x);
+  }
+  let prev = LEVELS_A, cur = LEVELS_B;
+  levelsAt(fround(-32 / max), prev);
+  sums(prev);
+  for (let i = 0; i < 16; i++) L[lo + i] = prev[i]! + 32;
+  let scale = sumL2 ? fround(sumLX / sumL2) : 0;
+  let best = fround(scale * sumLX);
   for (let is = -9; is <= 9; is++) {
     if (is === 0) continue;
-    const iscale = fround(-fround(nmax + fround(fround(0.1) * is)) / max);
-    [sumlx, suml2] = pass(iscale, false);
-    if (suml2 > 0 && fround(sumlx * sumlx) > fround(best * suml2)) {
-      pass(iscale, true);
-      scale = fround(sumlx / suml2);
-      best = fround(scale * sumlx);
+    levelsAt(fround(-fround(32 + fround(TENTH * is)) / max), cur);
+    let changed = 0;
+    for (let i = 0; i < 16; i++) changed |= cur[i]! ^ prev[i]!;
+    if (changed === 0) continue;
+    const t = prev;
+    prev = cur;
+    cur = t;
+    sums(prev);
+    if (sumL2 > 0 && fround(sumLX * sumLX) > fround(best * sumL2)) {
+      for (let i = 0; i < 16; i++) L[lo + i] = prev[i]! + 32;
+      scale = fround(sumLX / sumL2);
+      best = fround(scale * sumLX);
     }
   }
   return scale;
@@ -60,7 +92,8 @@ export function quantizeQ6_K(x: Float32Array, out: Uint8Array): void {
     const o = b * 210;
     let maxScale = 0, maxAbsScale = 0;
     for (let ib = 0; ib < 16; ib++) {
-      const scale = makeQxQuants(xb.subarray(16 * ib, 16 * ib + 16), 32, L.subarray(16 * ib, 16 * ib + 16));
+      for (let i = 0; i < 16; i++) X[i] = xb[16 * ib + i]!;
+      const scale = makeQxQuants(L, 16 * ib);
       scales[ib] = scale;
       const abs = Math.abs(scales[ib]!);
       if (abs > maxAbsScale) {
