@@ -57,6 +57,6 @@ const MAGIC = 12582912; // 1.5·2^23
  */
 export function nearestInt(x: number): number {
   const r = fround(x + MAGIC) - MAGIC;
-  if (r >= -4194304 && r <= 4194303) return r;
+  if (r >= -4194304 && r <= 4194303) return r | 0;
   return ((bits(x + MAGIC) & 0x007fffff) - 0x00400000) | 0;
 }
