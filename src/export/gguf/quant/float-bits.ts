@@ -48,15 +48,15 @@ export function fp32ToBf16(x: number): number {
 }
 
 const MAGIC = 12582912; // 1.5·2^23
+const MAGIC_DOUBLE = 6755399441055744; // 1.5·2^52
 
 /**
  * nearest_int of ggml-quants.c: it adds 1.5·2^23 to the float32 `x` in float32 (round to nearest, ties to
  * even) and returns the low 23 bits of the sum minus 2^22. For |x| ≤ 4194303 that is x rounded to the
- * nearest integer; past that (C asserts it never happens) the same bits as C. fround(x + MAGIC) is the
- * float32 sum (a double sum of two floats rounded once to float32 is the float32 sum).
+ * nearest integer, ties to even, which adding and subtracting 1.5·2^52 in float64 gives without a
+ * conversion to float32; past that (C asserts it never happens) the same bits as C.
  */
 export function nearestInt(x: number): number {
-  const r = fround(x + MAGIC) - MAGIC;
-  if (r >= -4194304 && r <= 4194303) return r | 0;
+  if (x >= -4194303 && x <= 4194303) return x + MAGIC_DOUBLE - MAGIC_DOUBLE;
   return ((bits(x + MAGIC) & 0x007fffff) - 0x00400000) | 0;
 }

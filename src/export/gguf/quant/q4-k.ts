@@ -13,18 +13,20 @@ import * as bits from './float-bits.ts';
 const fround = Math.fround, fp16ToFp32 = bits.fp16ToFp32, fp32ToFp16 = bits.fp32ToFp16, nearestInt = bits.nearestInt;
 
 const RDELTA = fround(0.1);
+const NMAX = 15;
+const MAGIC_DOUBLE = 6755399441055744; // 1.5·2^52: x + it − it rounds a float64 to an integer, ties to even
 
 // scratch of one sub-block of 32 (float64 holding float32 values)
 const X = new Float64Array(32), W = new Float64Array(32), XM = new Float64Array(32);
-const LEVELS_A = new Uint8Array(32), LEVELS_B = new Uint8Array(32);
+const LEVELS_A = new Uint8Array(32), LEVELS_B = new Uint8Array(32), FIT = new Float64Array(16);
 /** make_qkx2_quants's second result (−min) */
 let theMin = 0;
 
 /**
- * make_qkx2_quants(32, nmax, X, W, L + lo, &theMin, Laux, rmin = −1, rdelta = 0.1, nstep = 20, use_mad = false);
+ * make_qkx2_quants(32, nmax = 15, X, W, L + lo, &theMin, Laux, rmin = −1, rdelta = 0.1, nstep = 20, use_mad = false);
  * returns the scale, sets theMin.
  */
-function makeQkx2Quants(nmax: number, L: Uint8Array, lo: number): number {
+function makeQkx2Quants(L: Uint8Array, lo: number): number {
   let min = X[0]!, max = X[0]!, sumW = W[0]!, sumX = fround(sumW * X[0]!);
   for (let i = 1; i < 32; i++) {
     const x = X[i]!, w = W[i]!;
@@ -40,27 +42,40 @@ function makeQkx2Quants(nmax: number, L: Uint8Array, lo: number): number {
     return 0;
   }
   let range = fround(max - min);
-  let iscale = fround(nmax / range);
+  let iscale = fround(NMAX / range);
   let scale = fround(1 / iscale);
   let bestError = 0;
   for (let i = 0; i < 32; i++) {
     const xm = fround(X[i]! - min);
     XM[i] = xm;
     let l = nearestInt(fround(iscale * xm));
-    l = l < 0 ? 0 : l > nmax ? nmax : l;
+    l = l < 0 ? 0 : l > NMAX ? NMAX : l;
     L[lo + i] = l;
     const diff = fround(fround(fround(scale * l) + min) - X[i]!);
     bestError = fround(bestError + fround(W[i]! * fround(diff * diff)));
   }
   let cur = LEVELS_A, prev = LEVELS_B, havePrev = false;
   for (let is = 0; is <= 20; is++) {
-    iscale = fround(fround(fround(-1 + fround(RDELTA * is)) + nmax) / range);
-    let changed = havePrev ? 0 : 1;
+    iscale = fround(fround(fround(-1 + fround(RDELTA * is)) + NMAX) / range);
+    let changed = havePrev ? 0 : 1, far = false;
     for (let i = 0; i < 32; i++) {
-      let l = nearestInt(fround(iscale * XM[i]!));
-      l = l < 0 ? 0 : l > nmax ? nmax : l;
+      // nearest_int inlined (no call in this loop, the hottest of all): float64 rounding, exact up to ±4194303
+      const v = fround(iscale * XM[i]!);
+      far ||= !(v >= -4194303 && v <= 4194303);
+      let l = v + MAGIC_DOUBLE - MAGIC_DOUBLE;
+      l = l < 0 ? 0 : l > NMAX ? NMAX : l;
       changed |= l ^ prev[i]!;
       cur[i] = l;
+    }
+    if (far) {
+      // a min far below the values (C asserts this never happens): C's bits, as nearestInt gives them
+      changed = havePrev ? 0 : 1;
+      for (let i = 0; i < 32; i++) {
+        let l = nearestInt(fround(iscale * XM[i]!));
+        l = l < 0 ? 0 : l > NMAX ? NMAX : l;
+        changed |= l ^ prev[i]!;
+        cur[i] = l;
+      }
     }
     if (changed === 0) continue; // same levels as the step before: nothing can change
     const t = prev;
@@ -83,13 +98,15 @@ function makeQkx2Quants(nmax: number, L: Uint8Array, lo: number): number {
       thisScale = fround(sumXL / sumL2);
     }
     let curError = 0, i = 0;
+    // scale·l + min for each of the 16 levels, then per element only what depends on it
+    for (let l = 0; l <= NMAX; l++) FIT[l] = fround(fround(thisScale * l) + thisMin);
     for (; i < 32; i++) {
-      const diff = fround(fround(fround(thisScale * prev[i]!) + thisMin) - X[i]!);
+      const diff = fround(FIT[prev[i]!]! - X[i]!);
       curError = fround(curError + fround(W[i]! * fround(diff * diff)));
       if (curError >= bestError) break;
     }
     if (i === 32 && curError < bestError) {
-      L.set(prev, lo);
+      for (let k = 0; k < 32; k++) L[lo + k] = prev[k]!; // not L.set: a builtin call costs more than 32 stores
       bestError = curError;
       scale = thisScale;
       if (thisMin !== min) {
@@ -122,7 +139,7 @@ export function quantizeQ4_K(x: Float32Array, out: Uint8Array): void {
       }
       const avX = fround(Math.sqrt(fround(sumX2 / 32)));
       for (let l = 0; l < 32; l++) W[l] = fround(avX + Math.abs(X[l]!));
-      const scale = makeQkx2Quants(15, L, 32 * j);
+      const scale = makeQkx2Quants(L, 32 * j);
       SCALES[j] = scale;
       MINS[j] = theMin;
       if (scale > maxScale) maxScale = scale;

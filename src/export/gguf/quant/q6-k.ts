@@ -12,7 +12,7 @@ const fround = Math.fround, fp16ToFp32 = bits.fp16ToFp32, fp32ToFp16 = bits.fp32
 
 const GROUP_MAX_EPS = fround(1e-15);
 const TENTH = fround(0.1);
-const MAGIC = 12582912; // 1.5·2^23
+const MAGIC_DOUBLE = 6755399441055744; // 1.5·2^52: x + it − it rounds a float64 to an integer, ties to even
 
 // scratch of one sub-block of 16 (float64 holding float32 values): x, its weight x·x, and weight·x
 const X = new Float64Array(16), W = new Float64Array(16), WX = new Float64Array(16);
@@ -22,12 +22,12 @@ let sumLX = 0, sumL2 = 0;
 
 /**
  * The levels (−32…31) at `iscale` into `levels`; non-zero when they differ from `before`. |iscale·x| ≤ 33
- * here, so nearest_int is the float32 add of 1.5·2^23 and its subtraction.
+ * here, where nearest_int is rounding to the nearest integer, ties to even (no range check, no call).
  */
 function levelsAt(iscale: number, levels: Int8Array, before: Int8Array): number {
   let changed = 0;
   for (let i = 0; i < 16; i++) {
-    let l = fround(fround(iscale * X[i]!) + MAGIC) - MAGIC;
+    let l = fround(iscale * X[i]!) + MAGIC_DOUBLE - MAGIC_DOUBLE;
     l = l < -32 ? -32 : l > 31 ? 31 : l;
     changed |= l ^ before[i]!;
     levels[i] = l;
