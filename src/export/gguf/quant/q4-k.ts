@@ -16,9 +16,10 @@ const RDELTA = fround(0.1);
 const NMAX = 15;
 const MAGIC_DOUBLE = 6755399441055744; // 1.5·2^52: x + it − it rounds a float64 to an integer, ties to even
 
-// scratch of one sub-block of 32 (float64 holding float32 values)
-const X = new Float64Array(32), W = new Float64Array(32), XM = new Float64Array(32);
-const LEVELS_A = new Uint8Array(32), LEVELS_B = new Uint8Array(32), FIT = new Float64Array(16);
+// scratch of one sub-block of 32 (float64 holding float32 values); the functions read them through locals,
+// as TurboFan reloads a module binding from its context on every use in a loop
+const X_ = new Float64Array(32), W_ = new Float64Array(32), XM_ = new Float64Array(32);
+const LEVELS_A = new Uint8Array(32), LEVELS_B = new Uint8Array(32), FIT_ = new Float64Array(16);
 /** make_qkx2_quants's second result (−min) */
 let theMin = 0;
 
@@ -27,6 +28,7 @@ let theMin = 0;
  * returns the scale, sets theMin.
  */
 function makeQkx2Quants(L: Uint8Array, lo: number): number {
+  const X = X_, W = W_, XM = XM_, FIT = FIT_;
   let min = X[0]!, max = X[0]!, sumW = W[0]!, sumX = fround(sumW * X[0]!);
   for (let i = 1; i < 32; i++) {
     const x = X[i]!, w = W[i]!;
@@ -44,32 +46,33 @@ function makeQkx2Quants(L: Uint8Array, lo: number): number {
   let range = fround(max - min);
   let iscale = fround(NMAX / range);
   let scale = fround(1 / iscale);
-  let bestError = 0;
+  let bestError = 0, maxXM = 0;
   for (let i = 0; i < 32; i++) {
     const xm = fround(X[i]! - min);
     XM[i] = xm;
+    if (Math.abs(xm) > maxXM) maxXM = Math.abs(xm);
     let l = nearestInt(fround(iscale * xm));
     l = l < 0 ? 0 : l > NMAX ? NMAX : l;
     L[lo + i] = l;
     const diff = fround(fround(fround(scale * l) + min) - X[i]!);
     bestError = fround(bestError + fround(W[i]! * fround(diff * diff)));
   }
+  // |iscale·(x − min)| < 16.01·max|x − min|/range in every step: within nearest_int's ±4194303 this
+  // bound lets the hottest loop round in float64 inline (+ 1.5·2^52), with no check and no call
+  let inRange = (17 / range) * maxXM < 4194303;
   let cur = LEVELS_A, prev = LEVELS_B, havePrev = false;
   for (let is = 0; is <= 20; is++) {
     iscale = fround(fround(fround(-1 + fround(RDELTA * is)) + NMAX) / range);
-    let changed = havePrev ? 0 : 1, far = false;
-    for (let i = 0; i < 32; i++) {
-      // nearest_int inlined (no call in this loop, the hottest of all): float64 rounding, exact up to ±4194303
-      const v = fround(iscale * XM[i]!);
-      far ||= !(v >= -4194303 && v <= 4194303);
-      let l = v + MAGIC_DOUBLE - MAGIC_DOUBLE;
-      l = l < 0 ? 0 : l > NMAX ? NMAX : l;
-      changed |= l ^ prev[i]!;
-      cur[i] = l;
-    }
-    if (far) {
+    let changed = havePrev ? 0 : 1;
+    if (inRange) {
+      for (let i = 0; i < 32; i++) {
+        let l = fround(iscale * XM[i]!) + MAGIC_DOUBLE - MAGIC_DOUBLE;
+        l = l < 0 ? 0 : l > NMAX ? NMAX : l;
+        changed |= l ^ prev[i]!;
+        cur[i] = l;
+      }
+    } else {
       // a min far below the values (C asserts this never happens): C's bits, as nearestInt gives them
-      changed = havePrev ? 0 : 1;
       for (let i = 0; i < 32; i++) {
         let l = nearestInt(fround(iscale * XM[i]!));
         l = l < 0 ? 0 : l > NMAX ? NMAX : l;
@@ -113,7 +116,12 @@ function makeQkx2Quants(L: Uint8Array, lo: number): number {
         min = thisMin;
         // the C source reads min anew in each step (in max − min too)
         range = fround(max - min);
-        for (let k = 0; k < 32; k++) XM[k] = fround(X[k]! - min);
+        maxXM = 0;
+        for (let k = 0; k < 32; k++) {
+          XM[k] = fround(X[k]! - min);
+          if (Math.abs(XM[k]!) > maxXM) maxXM = Math.abs(XM[k]!);
+        }
+        inRange = (17 / range) * maxXM < 4194303;
       }
     }
   }
@@ -121,10 +129,11 @@ function makeQkx2Quants(L: Uint8Array, lo: number): number {
   return scale;
 }
 
-const L = new Uint8Array(256), SCALES = new Float64Array(8), MINS = new Float64Array(8), SC = new Uint8Array(12);
+const L_ = new Uint8Array(256), SCALES_ = new Float64Array(8), MINS_ = new Float64Array(8), SC_ = new Uint8Array(12);
 
 /** Quantises x (length a multiple of 256) into out (144 bytes per super-block). */
 export function quantizeQ4_K(x: Float32Array, out: Uint8Array): void {
+  const X = X_, W = W_, L = L_, SCALES = SCALES_, MINS = MINS_, SC = SC_;
   const nb = x.length / 256;
   for (let b = 0; b < nb; b++) {
     const x0 = b * 256, o = b * 144;

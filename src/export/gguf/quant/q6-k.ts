@@ -14,8 +14,9 @@ const GROUP_MAX_EPS = fround(1e-15);
 const TENTH = fround(0.1);
 const MAGIC_DOUBLE = 6755399441055744; // 1.5·2^52: x + it − it rounds a float64 to an integer, ties to even
 
-// scratch of one sub-block of 16 (float64 holding float32 values): x, its weight x·x, and weight·x
-const X = new Float64Array(16), W = new Float64Array(16), WX = new Float64Array(16);
+// scratch of one sub-block of 16 (float64 holding float32 values): x, its weight x·x, and weight·x; the
+// functions read them through locals, as TurboFan reloads a module binding from its context on every use
+const X_ = new Float64Array(16), W_ = new Float64Array(16), WX_ = new Float64Array(16);
 const LEVELS_A = new Int8Array(16), LEVELS_B = new Int8Array(16);
 /** the sums of the last pass */
 let sumLX = 0, sumL2 = 0;
@@ -25,6 +26,7 @@ let sumLX = 0, sumL2 = 0;
  * here, where nearest_int is rounding to the nearest integer, ties to even (no range check, no call).
  */
 function levelsAt(iscale: number, levels: Int8Array, before: Int8Array): number {
+  const X = X_;
   let changed = 0;
   for (let i = 0; i < 16; i++) {
     let l = fround(iscale * X[i]!) + MAGIC_DOUBLE - MAGIC_DOUBLE;
@@ -36,6 +38,7 @@ function levelsAt(iscale: number, levels: Int8Array, before: Int8Array): number 
 }
 
 function sums(levels: Int8Array): void {
+  const W = W_, WX = WX_;
   let lx = 0, l2 = 0;
   for (let i = 0; i < 16; i++) {
     const l = levels[i]!;
@@ -52,6 +55,7 @@ function sums(levels: Int8Array): void {
  * second time with a different outcome (a step that passed set best from exactly these sums), so it is skipped.
  */
 function makeQxQuants(L: Int8Array, lo: number): number {
+  const X = X_, W = W_, WX = WX_;
   let max = 0, amax = 0;
   for (let i = 0; i < 16; i++) {
     const x = X[i]!, ax = Math.abs(x);
@@ -93,6 +97,7 @@ function makeQxQuants(L: Int8Array, lo: number): number {
 
 /** Quantises x (length a multiple of 256) into out (210 bytes per super-block). */
 export function quantizeQ6_K(x: Float32Array, out: Uint8Array): void {
+  const X = X_;
   const L = new Int8Array(256), scales = new Float32Array(16);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let b = 0; b < x.length / 256; b++) {
