@@ -63,7 +63,18 @@ export class QuantPool {
     if (this.threads < 2 || type === 'F32' || rows < 2 * chunkRows || cols % GGML_TYPES[type].blockSize !== 0) return encodeTensor(data, cols, type);
     const workers = this.start();
     if (workers.length === 0) return encodeTensor(data, cols, type);
+    try {
+      return this.shared(workers, data, cols, type, chunkRows);
+    } catch (e) {
+      this.close(); // replies still in flight must not reach a later tensor
+      throw e;
+    }
+  }
+
+  /** The chunks of `chunkRows` rows, two posted to each worker at a time, the rest encoded here. */
+  private shared(workers: Thread[], data: Float32Array, cols: number, type: GgmlType, chunkRows: number): Uint8Array {
     const control = this.control!;
+    const rows = data.length / cols;
     const rowOut = (GGML_TYPES[type].blockBytes * cols) / GGML_TYPES[type].blockSize;
     const out = new Uint8Array(rowOut * rows);
     const chunks = Math.ceil(rows / chunkRows);
@@ -84,7 +95,6 @@ export class QuantPool {
         const [r0, r1] = rowsOf(next++);
         out.set(encodeTensor(data.subarray(r0 * cols, r1 * cols), cols, type), r0 * rowOut);
       } else if (Atomics.wait(control, 0, this.received, STALL_MS) === 'timed-out') {
-        this.close();
         throw new Error(`gguf: a quantisation worker did not answer in ${STALL_MS / 1000} s`);
       }
       for (const w of workers) {
@@ -92,10 +102,7 @@ export class QuantPool {
           const reply = w.chunks.length > 0 ? (receiveMessageOnPort(w.port)?.message as QuantReply | undefined) : undefined;
           if (!reply) break;
           this.received++;
-          if (!reply.ok) {
-            this.close();
-            throw new Error(`gguf: a quantisation worker failed: ${reply.message}`);
-          }
+          if (!reply.ok) throw new Error(`gguf: a quantisation worker failed: ${reply.message}`);
           out.set(reply.bytes, rowsOf(w.chunks.shift()!)[0] * rowOut);
           busy--;
         }
