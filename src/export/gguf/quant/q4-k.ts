@@ -2,11 +2,12 @@
 // each with a 6-bit scale and min (make_qkx2_quants), 4-bit quants; d and dmin as fp16. Every float
 // operation is rounded to float32 in the C source's order, so the bytes equal ggml's.
 //
-// Speed (the search runs 22 passes over each sub-block): module-level scratch, no allocation per block,
-// the sub-block copied to float64 scratch (no float32 load conversions), x − min and max − min kept until min moves, and
-// two shortcuts that cannot change a result: a step whose levels equal the previous step's has the same
-// sums, so the same error, which cannot beat the best (already ≤ that error); and the error sum, a float32
-// sum of non-negative terms, never decreases, so it stops once it reaches the best.
+// Speed (the search runs 22 passes over each sub-block; each Math.fround is two float conversions, which
+// dominate): scratch allocated once, the sub-block in float64 scratch, x − min and max − min kept until min
+// moves, levels rounded in float64 (no conversion), scale·l + min once per level, and two shortcuts that
+// cannot change a result: a step whose levels equal the previous step's has the same sums, so the same
+// error, which cannot beat the best (already ≤ that error); and the error, a float32 sum of non-negative
+// terms, never decreases, so its loop stops once it reaches the best.
 import * as bits from './float-bits.ts';
 
 // local bindings: an imported binding is a property read per call once tsx compiles the module

@@ -1,13 +1,13 @@
 // Q6_K, ggml's quantize_row_q6_K_ref: super-blocks of 256 = 16 sub-blocks of 16, each with an int8 scale
 // (make_qx_quants, rmse_type 1), 6-bit quants split into low 4 bits (ql) and high 2 bits (qh); d as fp16.
 // Every float operation is rounded to float32 in the C source's order, so the bytes equal ggml's.
-// Speed: module-level float64 scratch (no allocation, no float32 loads), x·x and x·x·x kept per sub-block, a
-// step whose levels repeat the step before skipped (see makeQxQuants). Each Math.fround is two conversions
-// that dominate the time, so none is added and none can be dropped.
+//
+// Speed (each Math.fround is two float conversions, which dominate): scratch allocated once, the sub-block in
+// float64 scratch, its weights x·x and x·x·x kept, levels rounded in float64 (no conversion), and a step
+// whose levels repeat the step before skipped (see makeQxQuants).
 import * as bits from './float-bits.ts';
 
-// local bindings: an imported binding is a property read per call once tsx compiles the module, and these
-// run a few hundred times per element
+// local bindings: an imported binding is a property read per call once tsx compiles the module
 const fround = Math.fround, fp16ToFp32 = bits.fp16ToFp32, fp32ToFp16 = bits.fp32ToFp16, nearestInt = bits.nearestInt;
 
 const GROUP_MAX_EPS = fround(1e-15);
