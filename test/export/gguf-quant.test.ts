@@ -1,6 +1,7 @@
 // The GGUF quantisers against ggml's own output (test/fixtures/gguf-quant, made by ggml-quants.c): byte for byte;
 // the thread pool against one thread, byte for byte.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -75,4 +76,19 @@ test("nearestInt is ggml's nearest_int: ties to even, and C's bits past ±419430
   }
   assert.equal(nearestInt(2.5), 2);
   assert.equal(nearestInt(-3.5), -4);
+});
+
+test("values past nearest_int's range and blocks whose 1/d overflows give ggml's bytes (SHA-256 of its output)", () => {
+  // made by the harness of test/fixtures/gguf-quant (h.c) with ggml-quants.c built with -DNDEBUG, as llama.cpp's
+  // release builds are: its asserts off, nearest_int returns the sum's low bits and (int8_t) keeps cvttss2si's low byte
+  const x = new Float32Array(512);
+  for (let c = 0; c < 256; c++) x[c] = (c * 37) % 5 < 2 ? 1e30 : -1e-30;
+  for (let c = 0; c < 256; c++) x[256 + c] = (c - 100) * 1e-40 * ((c % 3) + 1); // denormals
+  const want: Array<[GgmlType, string]> = [
+    ['Q4_K', '0f165e169e74809f28ece1f9040ddb84e25e99eb97bee7921ffdb30f5704112f'],
+    ['Q5_0', 'ecb0f39cb21d892e4896e007d382c6e3e1ff5826055f19d18e5bc4374d1d2769'],
+    ['Q6_K', 'de1da8f3791deb5ea5a11c9a67179b1e240aa14979524a3cc28add0e3612c0fe'],
+    ['Q8_0', '24a8a0610863f6eabe0d69f4a522670e09a2fc31e6075892bcc902a604c7e165'],
+  ];
+  for (const [type, sha] of want) assert.equal(createHash('sha256').update(encodeTensor(x, 256, type)).digest('hex'), sha, type);
 });
