@@ -79,8 +79,8 @@ test("nearestInt is ggml's nearest_int: ties to even, and C's bits past ±419430
 });
 
 test("values past nearest_int's range and blocks whose 1/d overflows give ggml's bytes (SHA-256 of its output)", () => {
-  // made by the harness of test/fixtures/gguf-quant (h.c) with ggml-quants.c built with -DNDEBUG, as llama.cpp's
-  // release builds are: its asserts off, nearest_int returns the sum's low bits and (int8_t) keeps cvttss2si's low byte
+  // made as test/fixtures/gguf-quant/PROVENANCE.md says (h.c, x86-64 gcc), ggml-quants.c built with -DNDEBUG as in
+  // llama.cpp's release builds: asserts off, nearest_int returns the sum's low bits, (int8_t) cvttss2si's low byte
   const x = new Float32Array(512);
   for (let c = 0; c < 256; c++) x[c] = (c * 37) % 5 < 2 ? 1e30 : -1e-30;
   for (let c = 0; c < 256; c++) x[256 + c] = (c - 100) * 1e-40 * ((c % 3) + 1); // denormals
