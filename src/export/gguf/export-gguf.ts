@@ -1,6 +1,7 @@
 // A model (optionally with a LoRA adapter merged in) as one GGUF file for llama.cpp, Ollama, LM Studio:
 // metadata, tokenizer and tensors streamed tensor by tensor (one host copy at a time), quantised by
-// our own ggml-compatible quantisers, written atomically, with a progress bar.
+// our own ggml-compatible quantisers (a tensor's rows shared among MISTRAL_TUNE_THREADS threads), written
+// atomically, with a progress bar.
 import * as path from 'node:path';
 import { mergeLora } from '../../model/merge.ts';
 import type { MistralModel } from '../../model/mistral.ts';
@@ -9,7 +10,7 @@ import { info } from '../../util/log.ts';
 import { Progress } from '../../util/progress.ts';
 import { writeGguf, type GgufTensor } from './gguf-file.ts';
 import { ggufContextLength, modelMetadata, type Provenance } from './metadata.ts';
-import { encodeTensor } from './quant/encode.ts';
+import { QuantPool } from './quant/pool.ts';
 import { GGUF_QUANTS, planTensors, tensorType, type GgufQuant } from './tensors.ts';
 import { tokenizerFolder, tokenizerMetadata } from './tokenizer.ts';
 
@@ -51,11 +52,17 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
     info(`gguf: llama.context_length = ${ggufContextLength(cfg)}, the sliding window (llama.cpp runs this architecture with full attention, which equals the window's up to its length)`);
   }
   const progress = opts.progress === false ? null : new Progress({ label: `gguf ${quant}`, total: tensors.length, unit: 'tensors' });
+  const pool = new QuantPool();
   const gguf: GgufTensor[] = tensors.map((t, i) => ({
     name: t.name, shape: t.shape, type: types[i]!,
-    data: () => encodeTensor(t.read(), t.shape[t.shape.length - 1]!, types[i]!),
+    data: () => pool.encode(t.read(), t.shape[t.shape.length - 1]!, types[i]!),
   }));
-  const bytes = writeGguf(out, metadata, gguf, { onTensor: (name) => progress?.tick(1, { tensor: name }) });
+  let bytes: number;
+  try {
+    bytes = writeGguf(out, metadata, gguf, { onTensor: (name) => progress?.tick(1, { tensor: name }) });
+  } finally {
+    pool.close();
+  }
   progress?.finish();
   return { file: path.resolve(out), bytes, types: Object.fromEntries(tensors.map((t, i) => [t.name, types[i]!])) };
 }

@@ -1,6 +1,6 @@
 // ggml's scalar float conversions, bit for bit: fp32 → fp16 (ggml_compute_fp32_to_fp16, round to nearest
 // even, NaN → 0x7E00), fp16 → fp32, fp32 → bf16 (ggml_compute_fp32_to_bf16), and nearest_int (the
-// 1.5·2^23 trick of ggml-quants.c: round half to even). Everything a quantiser needs in float32.
+// 1.5·2^23 trick of ggml-quants.c: round half to even, bit for bit). Everything a quantiser needs in float32.
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -47,11 +47,16 @@ export function fp32ToBf16(x: number): number {
   return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
+const MAGIC = 12582912; // 1.5·2^23
+const MAGIC_DOUBLE = 6755399441055744; // 1.5·2^52
+
 /**
- * nearest_int of ggml-quants.c (|x| ≤ 4194303): it adds 1.5·2^23 in float32, which rounds to the nearest
- * integer with ties to even; the same without the bit trick.
+ * nearest_int of ggml-quants.c: it adds 1.5·2^23 to the float32 `x` in float32 (round to nearest, ties to
+ * even) and returns the low 23 bits of the sum minus 2^22. For |x| ≤ 4194303 that is x rounded to the
+ * nearest integer, ties to even, which adding and subtracting 1.5·2^52 in float64 gives without a
+ * conversion to float32; past that (C asserts it never happens) the same bits as C.
  */
 export function nearestInt(x: number): number {
-  const r = Math.round(x); // ties toward +∞
-  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
+  if (x >= -4194303 && x <= 4194303) return x + MAGIC_DOUBLE - MAGIC_DOUBLE;
+  return ((bits(x + MAGIC) & 0x007fffff) - 0x00400000) | 0;
 }

@@ -6,6 +6,15 @@ import * as bits from './float-bits.ts';
 // local bindings (see q4-k.ts)
 const fround = Math.fround, fp32ToFp16 = bits.fp32ToFp16;
 
+/**
+ * (int8_t)f as x86-64 compilers emit it: cvttss2si to int32 (out of its range or NaN: INT32_MIN), then the
+ * low byte. Only a block whose 1/d overflows (|x| below ~5e-38) reaches past the int8 range.
+ */
+function toInt8(f: number): number {
+  const i = f > -2147483649 && f < 2147483648 ? Math.trunc(f) : -2147483648;
+  return (i << 24) >> 24;
+}
+
 /** Quantises x (length a multiple of 32) into out (22 bytes per block: d, qh[4], qs[16]). */
 export function quantizeQ5_0(x: Float32Array, out: Uint8Array): void {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -24,9 +33,9 @@ export function quantizeQ5_0(x: Float32Array, out: Uint8Array): void {
     view.setUint16(o, fp32ToFp16(d), true);
     let qh = 0;
     for (let j = 0; j < 16; j++) {
-      // (int8_t)(x·id + 16.5f): truncation toward zero, then at most 31
-      const xi0 = Math.min(31, Math.trunc(fround(fround(x[x0 + j]! * id) + 16.5)));
-      const xi1 = Math.min(31, Math.trunc(fround(fround(x[x0 + 16 + j]! * id) + 16.5)));
+      // MIN(31, (int8_t)(x·id + 16.5f))
+      const xi0 = Math.min(31, toInt8(fround(fround(x[x0 + j]! * id) + 16.5)));
+      const xi1 = Math.min(31, toInt8(fround(fround(x[x0 + 16 + j]! * id) + 16.5)));
       out[o + 6 + j] = (xi0 & 0x0f) | ((xi1 & 0x0f) << 4);
       qh |= ((xi0 & 0x10) >>> 4) << j;
       qh |= ((xi1 & 0x10) >>> 4) << (j + 16);
