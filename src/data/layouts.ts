@@ -34,6 +34,15 @@ const ANSWER_KEYS = ['output', 'response', 'answer'] as const;
 const SYSTEM_KEYS = ['system', 'system_prompt'] as const;
 
 const own = (v: Record<string, unknown>, k: string): unknown => (Object.hasOwn(v, k) ? v[k] : undefined);
+
+/**
+ * True when `v` holds a whole instruction/answer pair (non-empty strings): a record with a "text" field as well
+ * (Alpaca's formatted prompt + answer column) is read as text, as TRL reads it, and prepare says how many.
+ */
+export function hasInstructionPair(v: Record<string, unknown>): boolean {
+  const filled = (k: string): boolean => typeof own(v, k) === 'string' && (own(v, k) as string).trim() !== '';
+  return ANSWER_KEYS.some(filled) && INSTRUCTION_KEYS.some(filled);
+}
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** A layout's messages and the names its fields have in the input (for the chat's validation and its messages). */

@@ -7,7 +7,7 @@ import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
 import { isUserError } from '../util/errors.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { canonicalLabel, type LabelValue } from './labels.ts';
-import { isShareGptTurns, readLayout, textOfParts, type Layout } from './layouts.ts';
+import { hasInstructionPair, isShareGptTurns, readLayout, textOfParts, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 
 export type Task = 'generation' | 'classification';
@@ -53,7 +53,12 @@ export const DEFAULT_FIELDS: FieldMap = {
 export const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
 
 /** A record, and the layout it was read from when it was not in the canonical fields. */
-export type DetectResult = { record: DataRecord; layout?: Layout } | Rejection;
+export type DetectResult = {
+  record: DataRecord;
+  layout?: Layout;
+  /** A text record that also holds an instruction/answer pair (Alpaca's text column): read as text, as TRL does. */
+  textBesidePair?: true;
+} | Rejection;
 
 function reject(reason: Reason, detail: string): Rejection {
   return { reason, detail };
@@ -150,7 +155,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
       return reject('wrong_task', `a record with "${f.label}" in a generation run (use --task classification)`);
     }
     if (text === '') return reject('empty', `"${f.text}" is empty`);
-    return { record: { shape: 'text', text } };
+    return hasInstructionPair(v) ? { record: { shape: 'text', text }, textBesidePair: true } : { record: { shape: 'text', text } };
   }
   if (text === '') return reject('empty', `"${f.text}" is empty`);
   const label = labelOf(v, f);

@@ -338,3 +338,13 @@ test('ShareGPT and Alpaca files need no --field: kept as chats, and the report s
   assert.ok(report.warnings.includes('1 record read as ShareGPT conversations (from/value; human/gpt → user/assistant)'), report.warnings.join('; '));
   assert.ok(report.warnings.some((w) => w.startsWith('1 record read as instruction/answer pairs')), report.warnings.join('; '));
 });
+
+test("Alpaca's formatted text column beside its instruction/answer pair: read as text (as TRL), said in the report; --field text=none reads chats", () => {
+  const record = { instruction: 'Give a synonym of big', input: '', output: 'Large', text: 'Below is an instruction.\n\n### Instruction:\nGive a synonym of big\n\n### Response:\nLarge' };
+  const files = writeFiles(dir, { 'alpaca-text.jsonl': JSON.stringify(record) + '\n' });
+  const asText = run('alpaca-text', { inputs: Object.values(files), split: [1, 0, 0] });
+  assert.deepEqual(asText.kept.map((k) => k['text']), [record.text]);
+  assert.ok(asText.report.warnings.some((w) => w.startsWith('1 record has a "text" field beside an instruction/answer pair')), asText.report.warnings.join('; '));
+  const asChat = run('alpaca-chat', { inputs: Object.values(files), split: [1, 0, 0], fields: { text: 'none' } });
+  assert.deepEqual(asChat.kept.map((k) => k['messages']), [[{ role: 'user', content: 'Give a synonym of big' }, { role: 'assistant', content: 'Large' }]]);
+});
