@@ -1,0 +1,63 @@
+// The Q4_K and Q6_K quantisers compiled to WebAssembly (wasm/quant.c → wasm/quant.wasm, built by
+// scripts/build-quant-wasm.sh): the same bytes as the TypeScript ones (q4-k.ts, q6-k.ts, the reference),
+// several times faster. The module is read and instantiated synchronously, once per thread (each pool
+// worker has its own); it owns a fixed memory with one chunk of input and output, so a tensor goes through
+// it a chunk at a time. MISTRAL_TUNE_GGUF_QUANT=auto|wasm|typescript chooses (auto: wasm where WebAssembly
+// SIMD runs, else TypeScript).
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../../../util/errors.ts';
+
+/** Quantises x (length a multiple of 256) into out (the type's blocks). */
+export type BlockQuantizer = (x: Float32Array, out: Uint8Array) => void;
+
+export interface WasmQuantizers {
+  Q4_K: BlockQuantizer;
+  Q6_K: BlockQuantizer;
+}
+
+interface Exports {
+  memory: { buffer: ArrayBuffer };
+  quant_in(): number;
+  quant_out(): number;
+  quant_chunk(): number;
+  quantize_q4_k(nb: number): void;
+  quantize_q6_k(nb: number): void;
+}
+
+const FILE = fileURLToPath(new URL('./wasm/quant.wasm', import.meta.url));
+
+let loaded: WasmQuantizers | null | undefined;
+
+/** The wasm quantisers, or null where MISTRAL_TUNE_GGUF_QUANT=typescript or WebAssembly (SIMD) does not run. */
+export function wasmQuantizers(): WasmQuantizers | null {
+  if (loaded !== undefined) return loaded;
+  const want = process.env.MISTRAL_TUNE_GGUF_QUANT ?? 'auto';
+  if (want !== 'auto' && want !== 'wasm' && want !== 'typescript') {
+    throw new UserError(`MISTRAL_TUNE_GGUF_QUANT: "${want}" is not auto, wasm or typescript`);
+  }
+  if (want === 'typescript') return (loaded = null);
+  try {
+    loaded = instantiate(fs.readFileSync(FILE));
+  } catch (e) {
+    if (want === 'wasm') throw new UserError(`MISTRAL_TUNE_GGUF_QUANT=wasm: cannot load ${FILE} (${(e as Error).message})`);
+    loaded = null;
+  }
+  return loaded;
+}
+
+function instantiate(bytes: Uint8Array): WasmQuantizers {
+  const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+  const chunk = x.quant_chunk(); // floats per call, a multiple of 256
+  const input = new Float32Array(x.memory.buffer, x.quant_in(), chunk); // (chunk)
+  const output = new Uint8Array(x.memory.buffer, x.quant_out(), (chunk / 256) * 210); // the blocks of one chunk
+  const quantizer = (run: (nb: number) => void, blockBytes: number): BlockQuantizer => (data, out) => {
+    for (let i = 0; i < data.length; i += chunk) {
+      const n = Math.min(chunk, data.length - i), nb = n / 256;
+      input.set(data.subarray(i, i + n));
+      run(nb);
+      out.set(output.subarray(0, nb * blockBytes), (i / 256) * blockBytes);
+    }
+  };
+  return { Q4_K: quantizer(x.quantize_q4_k, 144), Q6_K: quantizer(x.quantize_q6_k, 210) };
+}
