@@ -29,21 +29,27 @@ const FILE = fileURLToPath(new URL('./wasm/quant.wasm', import.meta.url));
 
 let loaded: WasmQuantizers | null | undefined;
 
-/** The wasm quantisers, or null where MISTRAL_TUNE_GGUF_QUANT=typescript or WebAssembly (SIMD) does not run. */
+/** The wasm quantisers of this thread, chosen by MISTRAL_TUNE_GGUF_QUANT once (see quantizersFor). */
 export function wasmQuantizers(): WasmQuantizers | null {
-  if (loaded !== undefined) return loaded;
-  const want = process.env.MISTRAL_TUNE_GGUF_QUANT ?? 'auto';
+  if (loaded === undefined) loaded = quantizersFor(process.env.MISTRAL_TUNE_GGUF_QUANT ?? 'auto');
+  return loaded;
+}
+
+/**
+ * A new instance of the wasm quantisers for `want` (auto, wasm or typescript): null for typescript, or for auto
+ * where WebAssembly (SIMD) does not run; a UserError for another value, or for wasm where it does not run.
+ */
+export function quantizersFor(want: string, file = FILE): WasmQuantizers | null {
   if (want !== 'auto' && want !== 'wasm' && want !== 'typescript') {
     throw new UserError(`MISTRAL_TUNE_GGUF_QUANT: "${want}" is not auto, wasm or typescript`);
   }
-  if (want === 'typescript') return (loaded = null);
+  if (want === 'typescript') return null;
   try {
-    loaded = instantiate(fs.readFileSync(FILE));
+    return instantiate(fs.readFileSync(file));
   } catch (e) {
-    if (want === 'wasm') throw new UserError(`MISTRAL_TUNE_GGUF_QUANT=wasm: cannot load ${FILE} (${(e as Error).message})`);
-    loaded = null;
+    if (want === 'wasm') throw new UserError(`MISTRAL_TUNE_GGUF_QUANT=wasm: cannot load ${file} (${(e as Error).message})`);
+    return null;
   }
-  return loaded;
 }
 
 function instantiate(bytes: Uint8Array): WasmQuantizers {
