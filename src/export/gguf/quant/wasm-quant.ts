@@ -27,12 +27,15 @@ interface Exports {
 
 const FILE = fileURLToPath(new URL('./wasm/quant.wasm', import.meta.url));
 
-let loaded: WasmQuantizers | null | undefined;
+/** This thread's quantisers for each MISTRAL_TUNE_GGUF_QUANT seen (instantiated once per value, in practice once). */
+const loaded = new Map<string, WasmQuantizers | null>();
 
-/** The wasm quantisers of this thread, chosen by MISTRAL_TUNE_GGUF_QUANT once (see quantizersFor). */
+/** The wasm quantisers of this thread for MISTRAL_TUNE_GGUF_QUANT (see quantizersFor). */
 export function wasmQuantizers(): WasmQuantizers | null {
-  if (loaded === undefined) loaded = quantizersFor(process.env.MISTRAL_TUNE_GGUF_QUANT ?? 'auto');
-  return loaded;
+  const want = process.env.MISTRAL_TUNE_GGUF_QUANT ?? 'auto';
+  let q = loaded.get(want);
+  if (q === undefined) loaded.set(want, (q = quantizersFor(want)));
+  return q;
 }
 
 /**
