@@ -80,96 +80,121 @@ static float fp16_to_fp32(u16 h) {
 
 /*
  * make_qkx2_quants(32, 15, x, weights, L, &the_min, Laux, rmin = -1, rdelta = 0.1, nstep = 20, use_mad = false)
- * on four sub-blocks: X[i], W[i] hold element i of each (one per lane); L[i] gets its levels; returns the
- * scales and sets *the_min.
+ * on the 8 sub-blocks of a super-block: X[i][g], W[i][g] hold element i of sub-blocks 4g … 4g + 3 (one per
+ * lane); L[i][g] gets their levels (as floats); returns their scales in scale[g] and sets the_min[g]. The two
+ * groups are independent chains of float adds, interleaved so that one's adds wait while the other's run.
  */
-static v128_t make_qkx2_quants4(const v128_t *X, const v128_t *W, v128_t *L, v128_t *the_min) {
-  v128_t min = X[0], max = X[0];
-  v128_t sum_w = W[0];
-  v128_t sum_x = wasm_f32x4_mul(sum_w, X[0]);
-  for (int i = 1; i < 32; ++i) {
-    min = sel(wasm_f32x4_lt(X[i], min), X[i], min);
-    max = sel(wasm_f32x4_gt(X[i], max), X[i], max);
-    sum_w = wasm_f32x4_add(sum_w, W[i]);
-    sum_x = wasm_f32x4_add(sum_x, wasm_f32x4_mul(W[i], X[i]));
-  }
+static void make_qkx2_quants8(const v128_t (*X)[2], const v128_t (*W)[2], v128_t (*L)[2], v128_t *scale, v128_t *the_min) {
   const v128_t zero = wasm_f32x4_splat(0.f);
-  min = sel(wasm_f32x4_gt(min, zero), zero, min);
-  const v128_t flat = wasm_f32x4_eq(max, min); /* these lanes return at once: L = 0, scale 0, the_min = -min */
-  const v128_t flat_min = min;
-  v128_t iscale = wasm_f32x4_div(wasm_f32x4_splat(15.f), wasm_f32x4_sub(max, min));
-  v128_t scale = wasm_f32x4_div(wasm_f32x4_splat(1.f), iscale);
-  v128_t best_error = zero;
-  for (int i = 0; i < 32; ++i) {
-    v128_t l = clamp4(nearest_int4(wasm_f32x4_mul(iscale, wasm_f32x4_sub(X[i], min))), 0, 15);
-    L[i] = l;
-    v128_t diff = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(scale, wasm_f32x4_convert_i32x4(l)), min), X[i]);
-    diff = wasm_f32x4_mul(diff, diff);
-    best_error = wasm_f32x4_add(best_error, wasm_f32x4_mul(W[i], diff));
+  v128_t min[2], max[2], sum_w[2], sum_x[2], flat[2], flat_min[2], best_error[2], XM[32][2];
+  for (int g = 0; g < 2; ++g) {
+    min[g] = max[g] = X[0][g];
+    sum_w[g] = W[0][g];
+    sum_x[g] = wasm_f32x4_mul(sum_w[g], X[0][g]);
   }
-  v128_t Laux[32];
+  for (int i = 1; i < 32; ++i) {
+    for (int g = 0; g < 2; ++g) {
+      min[g] = sel(wasm_f32x4_lt(X[i][g], min[g]), X[i][g], min[g]);
+      max[g] = sel(wasm_f32x4_gt(X[i][g], max[g]), X[i][g], max[g]);
+      sum_w[g] = wasm_f32x4_add(sum_w[g], W[i][g]);
+      sum_x[g] = wasm_f32x4_add(sum_x[g], wasm_f32x4_mul(W[i][g], X[i][g]));
+    }
+  }
+  for (int g = 0; g < 2; ++g) {
+    min[g] = sel(wasm_f32x4_gt(min[g], zero), zero, min[g]);
+    flat[g] = wasm_f32x4_eq(max[g], min[g]); /* these lanes return at once: L = 0, scale 0, the_min = -min */
+    flat_min[g] = min[g];
+    const v128_t iscale = wasm_f32x4_div(wasm_f32x4_splat(15.f), wasm_f32x4_sub(max[g], min[g]));
+    scale[g] = wasm_f32x4_div(wasm_f32x4_splat(1.f), iscale);
+    best_error[g] = zero;
+    for (int i = 0; i < 32; ++i) {
+      XM[i][g] = wasm_f32x4_sub(X[i][g], min[g]);
+      const v128_t l = wasm_f32x4_convert_i32x4(clamp4(nearest_int4(wasm_f32x4_mul(iscale, XM[i][g])), 0, 15));
+      L[i][g] = l;
+      v128_t diff = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(scale[g], l), min[g]), X[i][g]);
+      diff = wasm_f32x4_mul(diff, diff);
+      best_error[g] = wasm_f32x4_add(best_error[g], wasm_f32x4_mul(W[i][g], diff));
+    }
+  }
+  v128_t Laux[32][2];
   for (int is = 0; is <= 20; ++is) {
     const float num = -1.f + 0.1f * (float)is + 15.f; /* (rmin + rdelta*is + nmax), left to right */
-    iscale = wasm_f32x4_div(wasm_f32x4_splat(num), wasm_f32x4_sub(max, min));
-    v128_t sum_l = zero, sum_l2 = zero, sum_xl = zero;
-    for (int i = 0; i < 32; ++i) {
-      v128_t l = clamp4(nearest_int4(wasm_f32x4_mul(iscale, wasm_f32x4_sub(X[i], min))), 0, 15);
-      Laux[i] = l;
-      v128_t fl = wasm_f32x4_convert_i32x4(l);
-      v128_t wl = wasm_f32x4_mul(W[i], fl);
-      sum_l = wasm_f32x4_add(sum_l, wl);
-      sum_l2 = wasm_f32x4_add(sum_l2, wasm_f32x4_mul(wl, fl));
-      sum_xl = wasm_f32x4_add(sum_xl, wasm_f32x4_mul(wl, X[i]));
+    v128_t iscale[2], sum_l[2], sum_l2[2], sum_xl[2];
+    for (int g = 0; g < 2; ++g) {
+      iscale[g] = wasm_f32x4_div(wasm_f32x4_splat(num), wasm_f32x4_sub(max[g], min[g]));
+      sum_l[g] = sum_l2[g] = sum_xl[g] = zero;
     }
-    v128_t D = wasm_f32x4_sub(wasm_f32x4_mul(sum_w, sum_l2), wasm_f32x4_mul(sum_l, sum_l));
-    v128_t ok = wasm_f32x4_gt(D, zero);
-    if (!wasm_v128_any_true(ok)) continue;
-    v128_t this_scale = wasm_f32x4_div(wasm_f32x4_sub(wasm_f32x4_mul(sum_w, sum_xl), wasm_f32x4_mul(sum_x, sum_l)), D);
-    v128_t this_min = wasm_f32x4_div(wasm_f32x4_sub(wasm_f32x4_mul(sum_l2, sum_x), wasm_f32x4_mul(sum_l, sum_xl)), D);
-    v128_t pos = wasm_f32x4_gt(this_min, zero);
-    this_min = sel(pos, zero, this_min);
-    this_scale = sel(pos, wasm_f32x4_div(sum_xl, sum_l2), this_scale);
-    v128_t cur_error = zero;
     for (int i = 0; i < 32; ++i) {
-      v128_t diff = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(this_scale, wasm_f32x4_convert_i32x4(Laux[i])), this_min), X[i]);
-      diff = wasm_f32x4_mul(diff, diff);
-      cur_error = wasm_f32x4_add(cur_error, wasm_f32x4_mul(W[i], diff));
+      for (int g = 0; g < 2; ++g) {
+        const v128_t l = wasm_f32x4_convert_i32x4(clamp4(nearest_int4(wasm_f32x4_mul(iscale[g], XM[i][g])), 0, 15));
+        Laux[i][g] = l;
+        const v128_t wl = wasm_f32x4_mul(W[i][g], l);
+        sum_l[g] = wasm_f32x4_add(sum_l[g], wl);
+        sum_l2[g] = wasm_f32x4_add(sum_l2[g], wasm_f32x4_mul(wl, l));
+        sum_xl[g] = wasm_f32x4_add(sum_xl[g], wasm_f32x4_mul(wl, X[i][g]));
+      }
     }
-    v128_t take = wasm_v128_and(ok, wasm_f32x4_lt(cur_error, best_error));
-    if (!wasm_v128_any_true(take)) continue;
-    for (int i = 0; i < 32; ++i) L[i] = sel(take, Laux[i], L[i]);
-    best_error = sel(take, cur_error, best_error);
-    scale = sel(take, this_scale, scale);
-    min = sel(take, this_min, min);
+    v128_t ok[2], this_scale[2], this_min[2], cur_error[2];
+    for (int g = 0; g < 2; ++g) {
+      const v128_t D = wasm_f32x4_sub(wasm_f32x4_mul(sum_w[g], sum_l2[g]), wasm_f32x4_mul(sum_l[g], sum_l[g]));
+      ok[g] = wasm_f32x4_gt(D, zero);
+      this_scale[g] = wasm_f32x4_div(wasm_f32x4_sub(wasm_f32x4_mul(sum_w[g], sum_xl[g]), wasm_f32x4_mul(sum_x[g], sum_l[g])), D);
+      this_min[g] = wasm_f32x4_div(wasm_f32x4_sub(wasm_f32x4_mul(sum_l2[g], sum_x[g]), wasm_f32x4_mul(sum_l[g], sum_xl[g])), D);
+      const v128_t pos = wasm_f32x4_gt(this_min[g], zero);
+      this_min[g] = sel(pos, zero, this_min[g]);
+      this_scale[g] = sel(pos, wasm_f32x4_div(sum_xl[g], sum_l2[g]), this_scale[g]);
+      cur_error[g] = zero;
+    }
+    if (!wasm_v128_any_true(wasm_v128_or(ok[0], ok[1]))) continue;
+    for (int i = 0; i < 32; ++i) {
+      for (int g = 0; g < 2; ++g) {
+        v128_t diff = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(this_scale[g], Laux[i][g]), this_min[g]), X[i][g]);
+        diff = wasm_f32x4_mul(diff, diff);
+        cur_error[g] = wasm_f32x4_add(cur_error[g], wasm_f32x4_mul(W[i][g], diff));
+      }
+    }
+    for (int g = 0; g < 2; ++g) {
+      const v128_t take = wasm_v128_and(ok[g], wasm_f32x4_lt(cur_error[g], best_error[g]));
+      if (!wasm_v128_any_true(take)) continue;
+      for (int i = 0; i < 32; ++i) L[i][g] = sel(take, Laux[i][g], L[i][g]);
+      best_error[g] = sel(take, cur_error[g], best_error[g]);
+      scale[g] = sel(take, this_scale[g], scale[g]);
+      min[g] = sel(take, this_min[g], min[g]);
+      for (int i = 0; i < 32; ++i) XM[i][g] = wasm_f32x4_sub(X[i][g], min[g]); /* the C source reads x[i] - min anew */
+    }
   }
-  for (int i = 0; i < 32; ++i) L[i] = sel(flat, wasm_i32x4_splat(0), L[i]);
-  *the_min = wasm_f32x4_neg(sel(flat, flat_min, min));
-  return sel(flat, zero, scale);
+  for (int g = 0; g < 2; ++g) {
+    for (int i = 0; i < 32; ++i) L[i][g] = sel(flat[g], zero, L[i][g]);
+    the_min[g] = wasm_f32x4_neg(sel(flat[g], flat_min[g], min[g]));
+    scale[g] = sel(flat[g], zero, scale[g]);
+  }
 }
 
 /* quantize_row_q4_K_ref of one super-block: 144 bytes (d, dmin, scales[12], qs[128]) */
 static void q4_k_block(const float *x, u8 *y) {
-  v128_t X[32], W[32], Lv[32];
+  v128_t X[32][2], W[32][2], Lv[32][2], scale[2], the_min[2];
   float scales[8], mins[8];
   u8 L[QK];
   for (int g = 0; g < 2; ++g) { /* sub-blocks 4g … 4g + 3, one per lane */
     const float *x0 = x + 128 * g;
     v128_t sum_x2 = wasm_f32x4_splat(0.f);
     for (int l = 0; l < 32; ++l) {
-      X[l] = wasm_f32x4_make(x0[l], x0[32 + l], x0[64 + l], x0[96 + l]);
-      sum_x2 = wasm_f32x4_add(sum_x2, wasm_f32x4_mul(X[l], X[l]));
+      X[l][g] = wasm_f32x4_make(x0[l], x0[32 + l], x0[64 + l], x0[96 + l]);
+      sum_x2 = wasm_f32x4_add(sum_x2, wasm_f32x4_mul(X[l][g], X[l][g]));
     }
     v128_t av_x = wasm_f32x4_sqrt(wasm_f32x4_div(sum_x2, wasm_f32x4_splat(32.f)));
-    for (int l = 0; l < 32; ++l) W[l] = wasm_f32x4_add(av_x, wasm_f32x4_abs(X[l]));
-    v128_t the_min;
-    v128_t scale = make_qkx2_quants4(X, W, Lv, &the_min);
-    wasm_v128_store(scales + 4 * g, scale);
-    wasm_v128_store(mins + 4 * g, the_min);
+    for (int l = 0; l < 32; ++l) W[l][g] = wasm_f32x4_add(av_x, wasm_f32x4_abs(X[l][g]));
+  }
+  make_qkx2_quants8(X, W, Lv, scale, the_min);
+  for (int g = 0; g < 2; ++g) {
+    wasm_v128_store(scales + 4 * g, scale[g]);
+    wasm_v128_store(mins + 4 * g, the_min[g]);
     for (int l = 0; l < 32; ++l) {
-      L[128 * g + l] = (u8)wasm_i32x4_extract_lane(Lv[l], 0);
-      L[128 * g + 32 + l] = (u8)wasm_i32x4_extract_lane(Lv[l], 1);
-      L[128 * g + 64 + l] = (u8)wasm_i32x4_extract_lane(Lv[l], 2);
-      L[128 * g + 96 + l] = (u8)wasm_i32x4_extract_lane(Lv[l], 3);
+      const v128_t li = wasm_i32x4_trunc_sat_f32x4(Lv[l][g]); /* 0 … 15, exact */
+      L[128 * g + l] = (u8)wasm_i32x4_extract_lane(li, 0);
+      L[128 * g + 32 + l] = (u8)wasm_i32x4_extract_lane(li, 1);
+      L[128 * g + 64 + l] = (u8)wasm_i32x4_extract_lane(li, 2);
+      L[128 * g + 96 + l] = (u8)wasm_i32x4_extract_lane(li, 3);
     }
   }
   float max_scale = 0, max_min = 0;
