@@ -1,7 +1,7 @@
 // bench:gguf-quant — the GGUF quantisers on a weight-like matrix (normal values, each row its own scale,
 // a few outliers): per ggml type, million weights per second on the calling thread alone (encodeTensor)
 // and on the export's thread pool (QuantPool, MISTRAL_TUNE_THREADS or --threads, else the cores), with
-// wall and process CPU time, the median of --reps runs. Q4_K and Q6_K run in both implementations
+// wall and process CPU time, the median of --reps runs. Q4_K, Q6_K and Q8_0 run in both implementations
 // (MISTRAL_TUNE_GGUF_QUANT=typescript and wasm), alternated run by run in this one process (paired), with
 // the speed-up of wasm over TypeScript; every run's bytes must equal the first's (exit 1 if not). The pools'
 // workers are started before timing. Compare the CPU time of the one-thread column: other load disturbs it least.
@@ -68,7 +68,7 @@ console.log(`gguf-quant: ${rows}×${cols} (${(data.length / 1e6).toFixed(1)} M w
 console.log('type  impl       | 1 thread: wall s   cpu s   M w/s (wall) | pool: wall s   cpu s   M w/s (wall)  pool speed-up | wasm/ts: 1-thread cpu  pool wall');
 let bad = false;
 for (const type of types) {
-  const impls: Impl[] = type === 'Q4_K' || type === 'Q6_K' ? IMPLS : ['wasm'];
+  const impls: Impl[] = type === 'Q4_K' || type === 'Q6_K' || type === 'Q8_0' ? IMPLS : ['wasm'];
   const runs = new Map(impls.map((impl) => [impl, { oneWall: [] as number[], oneCpu: [] as number[], poolWall: [] as number[], poolCpu: [] as number[] }]));
   let first: Buffer | null = null;
   for (let r = 0; r < reps; r++) {

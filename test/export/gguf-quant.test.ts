@@ -1,5 +1,5 @@
 // The GGUF quantisers against ggml's own output (test/fixtures/gguf-quant, made by ggml-quants.c): byte for byte,
-// Q4_K and Q6_K both in WebAssembly (quant.wasm, what encodeTensor runs) and in TypeScript (the reference); the
+// Q4_K, Q6_K and Q8_0 both in WebAssembly (quant.wasm, what encodeTensor runs) and in TypeScript (the reference); the
 // two against each other on varied and extreme tensors; the committed quant.wasm against its source where clang
 // is installed; the thread pool against one thread, byte for byte.
 import assert from 'node:assert/strict';
@@ -11,10 +11,11 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { encodeTensor } from '../../src/export/gguf/quant/encode.ts';
 import { nearestInt } from '../../src/export/gguf/quant/float-bits.ts';
-import type { GgmlType } from '../../src/export/gguf/quant/ggml-types.ts';
+import { GGML_TYPES, rowBytes, type GgmlType } from '../../src/export/gguf/quant/ggml-types.ts';
 import { QuantPool } from '../../src/export/gguf/quant/pool.ts';
 import { quantizeQ4_K } from '../../src/export/gguf/quant/q4-k.ts';
 import { quantizeQ6_K } from '../../src/export/gguf/quant/q6-k.ts';
+import { quantizeQ8_0 } from '../../src/export/gguf/quant/q8-0.ts';
 import { quantizersFor, wasmQuantizers, type BlockQuantizer } from '../../src/export/gguf/quant/wasm-quant.ts';
 import { UserError } from '../../src/util/errors.ts';
 
@@ -35,24 +36,24 @@ for (const [type, file] of [['Q5_0', 'q5_0.bin'], ['Q8_0', 'q8_0.bin'], ['Q4_K',
   });
 }
 
-/** The two implementations of each K-quant: [type, block bytes, WebAssembly, TypeScript]. */
-const K_QUANTS = (): Array<[GgmlType, number, BlockQuantizer, BlockQuantizer]> => {
+/** The two implementations of each type quant.wasm has: [type, WebAssembly, TypeScript, fixture]. */
+const WASM_TYPES = (): Array<[GgmlType, BlockQuantizer, BlockQuantizer, string]> => {
   const wasm = wasmQuantizers();
   assert.ok(wasm, 'quant.wasm loads in this Node.js');
-  return [['Q4_K', 144, wasm.Q4_K, quantizeQ4_K], ['Q6_K', 210, wasm.Q6_K, quantizeQ6_K]];
+  return [['Q4_K', wasm.Q4_K, quantizeQ4_K, 'q4_K.bin'], ['Q6_K', wasm.Q6_K, quantizeQ6_K, 'q6_K.bin'], ['Q8_0', wasm.Q8_0, quantizeQ8_0, 'q8_0.bin']];
 };
 
-const run = (q: BlockQuantizer, x: Float32Array, blockBytes: number): Buffer => {
-  const out = new Uint8Array((x.length / 256) * blockBytes);
+const run = (q: BlockQuantizer, x: Float32Array, type: GgmlType): Buffer => {
+  const out = new Uint8Array(rowBytes(type, x.length));
   q(x, out);
   return Buffer.from(out);
 };
 
-test("Q4_K and Q6_K equal ggml's bytes both in WebAssembly and in TypeScript", () => {
-  for (const [type, blockBytes, wasm, ts] of K_QUANTS()) {
-    const want = Buffer.from(bytes(type === 'Q4_K' ? 'q4_K.bin' : 'q6_K.bin'));
-    assert.equal(run(wasm, input(), blockBytes).compare(want), 0, `${type}: WebAssembly`);
-    assert.equal(run(ts, input(), blockBytes).compare(want), 0, `${type}: TypeScript`);
+test("Q4_K, Q6_K and Q8_0 equal ggml's bytes both in WebAssembly and in TypeScript", () => {
+  for (const [type, wasm, ts, file] of WASM_TYPES()) {
+    const want = Buffer.from(bytes(file));
+    assert.equal(run(wasm, input(), type).compare(want), 0, `${type}: WebAssembly`);
+    assert.equal(run(ts, input(), type).compare(want), 0, `${type}: TypeScript`);
   }
 });
 
@@ -94,17 +95,17 @@ function extremes(): Float32Array {
   return x;
 }
 
-test('WebAssembly and TypeScript K-quants write the same bytes on varied and extreme tensors', () => {
+test('WebAssembly and TypeScript quantisers write the same bytes on varied and extreme tensors', () => {
   const hard = new Float32Array(512);
   for (let c = 0; c < 256; c++) hard[c] = (c * 37) % 5 < 2 ? 1e30 : -1e-30;
   for (let c = 0; c < 256; c++) hard[256 + c] = (c - 100) * 1e-40 * ((c % 3) + 1);
   const inputs: Array<[string, Float32Array]> = [['varied', varied(64, 512)], ['extremes', extremes()], ['hard', hard], ['fixture', input()],
     ['a chunk and a bit', varied(260, 256)]]; // more than quant.wasm's chunk of 65,536 weights
-  for (const [type, blockBytes, wasm, ts] of K_QUANTS()) {
+  for (const [type, wasm, ts] of WASM_TYPES()) {
     for (const [name, x] of inputs) {
-      const a = run(wasm, x, blockBytes), b = run(ts, x, blockBytes);
+      const a = run(wasm, x, type), b = run(ts, x, type);
       const first = a.findIndex((v, i) => v !== b[i]);
-      assert.equal(first, -1, `${type}, ${name}: first differing byte at ${first} (super-block ${Math.floor(first / blockBytes)})`);
+      assert.equal(first, -1, `${type}, ${name}: first differing byte at ${first} (block ${Math.floor(first / GGML_TYPES[type].blockBytes)})`);
     }
   }
 });
@@ -180,7 +181,7 @@ test("infinities, NaN, fp16-overflowing scales and lone extremes give ggml's byt
   ];
   const x = extremes();
   for (const [type, sha] of want) assert.equal(createHash('sha256').update(encodeTensor(x, 256, type)).digest('hex'), sha, type);
-  for (const [type, blockBytes, , ts] of K_QUANTS()) {
-    assert.equal(createHash('sha256').update(run(ts, x, blockBytes)).digest('hex'), want.find(([t]) => t === type)![1], `${type}: TypeScript`);
+  for (const [type, , ts] of WASM_TYPES()) {
+    assert.equal(createHash('sha256').update(run(ts, x, type)).digest('hex'), want.find(([t]) => t === type)![1], `${type}: TypeScript`);
   }
 });

@@ -1,5 +1,5 @@
-// The Q4_K and Q6_K quantisers compiled to WebAssembly (wasm/quant.c → wasm/quant.wasm, built by
-// scripts/build-quant-wasm.sh): the same bytes as the TypeScript ones (q4-k.ts, q6-k.ts, the reference),
+// The Q4_K, Q6_K and Q8_0 quantisers compiled to WebAssembly (wasm/quant.c → wasm/quant.wasm, built by
+// scripts/build-quant-wasm.sh): the same bytes as the TypeScript ones (q4-k.ts, q6-k.ts, q8-0.ts: the reference),
 // several times faster. The module is read and instantiated synchronously, once per thread (each pool
 // worker has its own); it owns a fixed memory with one chunk of input and output, so a tensor goes through
 // it a chunk at a time. MISTRAL_TUNE_GGUF_QUANT=auto|wasm|typescript chooses (auto: wasm where WebAssembly
@@ -8,12 +8,13 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../../util/errors.ts';
 
-/** Quantises x (length a multiple of 256) into out (the type's blocks). */
+/** Quantises x (length a multiple of the type's block) into out (its blocks). */
 export type BlockQuantizer = (x: Float32Array, out: Uint8Array) => void;
 
 export interface WasmQuantizers {
   Q4_K: BlockQuantizer;
   Q6_K: BlockQuantizer;
+  Q8_0: BlockQuantizer;
 }
 
 interface Exports {
@@ -23,6 +24,7 @@ interface Exports {
   quant_chunk(): number;
   quantize_q4_k(nb: number): void;
   quantize_q6_k(nb: number): void;
+  quantize_q8_0(nb: number): void;
 }
 
 const FILE = fileURLToPath(new URL('./wasm/quant.wasm', import.meta.url));
@@ -59,14 +61,14 @@ function instantiate(bytes: Uint8Array): WasmQuantizers {
   const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
   const chunk = x.quant_chunk(); // floats per call, a multiple of 256
   const input = new Float32Array(x.memory.buffer, x.quant_in(), chunk); // (chunk)
-  const output = new Uint8Array(x.memory.buffer, x.quant_out(), (chunk / 256) * 210); // the blocks of one chunk
-  const quantizer = (run: (nb: number) => void, blockBytes: number): BlockQuantizer => (data, out) => {
+  const output = new Uint8Array(x.memory.buffer, x.quant_out(), (chunk / 32) * 34); // the blocks of one chunk (Q8_0's are the most)
+  const quantizer = (run: (nb: number) => void, blockSize: number, blockBytes: number): BlockQuantizer => (data, out) => {
     for (let i = 0; i < data.length; i += chunk) {
-      const n = Math.min(chunk, data.length - i), nb = n / 256;
+      const n = Math.min(chunk, data.length - i), nb = n / blockSize;
       input.set(data.subarray(i, i + n));
       run(nb);
-      out.set(output.subarray(0, nb * blockBytes), (i / 256) * blockBytes);
+      out.set(output.subarray(0, nb * blockBytes), (i / blockSize) * blockBytes);
     }
   };
-  return { Q4_K: quantizer(x.quantize_q4_k, 144), Q6_K: quantizer(x.quantize_q6_k, 210) };
+  return { Q4_K: quantizer(x.quantize_q4_k, 256, 144), Q6_K: quantizer(x.quantize_q6_k, 256, 210), Q8_0: quantizer(x.quantize_q8_0, 32, 34) };
 }

@@ -1,7 +1,8 @@
-// Q4_K and Q6_K quantisers for WebAssembly (built into quant.wasm by scripts/build-quant-wasm.sh, loaded by
-// wasm-quant.ts): ggml-quants.c's quantize_row_q4_K_ref (make_qkx2_quants) and quantize_row_q6_K_ref
-// (make_qx_quants, rmse_type 1) written anew, with the same float32 operations in the same order, so the
-// bytes equal ggml's and the TypeScript quantisers' (q4-k.ts, q6-k.ts: the reference, which the tests compare).
+// Q4_K, Q6_K and Q8_0 quantisers for WebAssembly (built into quant.wasm by scripts/build-quant-wasm.sh, loaded by
+// wasm-quant.ts): ggml-quants.c's quantize_row_q4_K_ref (make_qkx2_quants), quantize_row_q6_K_ref
+// (make_qx_quants, rmse_type 1) and quantize_row_q8_0_ref written anew, with the same float32 operations in the same order, so the
+// bytes equal ggml's and the TypeScript quantisers' (q4-k.ts, q6-k.ts, q8-0.ts: the reference, which the tests
+// compare).
 //
 // Speed: the sub-blocks of a super-block are independent, so the search runs four of them at a time, one per
 // lane of an f32x4 (Q4_K: 8 sub-blocks of 32 in two vectors; Q6_K: 16 of 16 in four). Each lane does exactly
@@ -10,7 +11,7 @@
 // is scalar, as in ggml.
 //
 // Interface: the caller writes up to CHUNK floats at quant_in(), calls quantize_q4_k(nb) or quantize_q6_k(nb)
-// for nb super-blocks of 256, and reads the blocks at quant_out(). No allocation; the memory never grows.
+// for nb super-blocks of 256 (quantize_q8_0(nb): nb blocks of 32), and reads the blocks at quant_out(). No allocation; the memory never grows.
 #include <wasm_simd128.h>
 
 typedef unsigned char u8;
@@ -23,7 +24,7 @@ typedef unsigned int u32;
 #define GROUP_MAX_EPS 1e-15f
 
 static float in_buf[CHUNK];
-static u8 out_buf[CHUNK / QK * 210];
+static u8 out_buf[CHUNK / 32 * 34]; /* the largest: Q8_0's 34 bytes per 32 (Q6_K: 210 per 256) */
 
 float *quant_in(void) { return in_buf; }
 u8 *quant_out(void) { return out_buf; }
@@ -366,4 +367,45 @@ static void q6_k_block(const float *x, u8 *y) {
 
 void quantize_q6_k(int nb) {
   for (int i = 0; i < nb; ++i) q6_k_block(in_buf + QK * i, out_buf + 210 * i);
+}
+
+/* ---------------------------------------------------------------- Q8_0 */
+
+/* roundf (half away from zero) on four lanes: x − trunc(x) is exact */
+static inline v128_t roundf4(v128_t x) {
+  const v128_t t = wasm_f32x4_trunc(x);
+  const v128_t up = wasm_f32x4_ge(wasm_f32x4_abs(wasm_f32x4_sub(x, t)), wasm_f32x4_splat(0.5f));
+  const v128_t one = wasm_v128_or(wasm_f32x4_splat(1.f), wasm_v128_and(x, wasm_i32x4_splat((int)0x80000000))); /* ±1 as x's sign */
+  return wasm_f32x4_add(t, wasm_v128_and(up, one));
+}
+
+/* (int)f as x86-64 compilers emit it (cvttss2si: INT_MIN out of range or NaN), on four lanes */
+static inline v128_t cvtt4(v128_t f) {
+  const v128_t in = wasm_v128_and(wasm_f32x4_gt(f, wasm_f32x4_splat(-2147483904.f)), wasm_f32x4_lt(f, wasm_f32x4_splat(2147483648.f)));
+  return sel(in, wasm_i32x4_trunc_sat_f32x4(f), wasm_i32x4_splat((int)0x80000000));
+}
+
+/* quantize_row_q8_0_ref of one block of 32: 34 bytes (d, qs[32]) */
+static void q8_0_block(const float *x, u8 *y) {
+  float amax = 0.0f;
+  for (int j = 0; j < 32; j++) {
+    const float a = fabs_(x[j]);
+    amax = amax > a ? amax : a; /* MAX(amax, fabsf(v)) */
+  }
+  const float d = amax / 127;
+  const float id = d ? 1.0f / d : 0.0f;
+  const u16 d16 = fp32_to_fp16(d);
+  y[0] = (u8)d16; y[1] = (u8)(d16 >> 8);
+  const v128_t idv = wasm_f32x4_splat(id);
+  for (int j = 0; j < 32; j += 4) {
+    const v128_t q = cvtt4(roundf4(wasm_f32x4_mul(wasm_v128_load(x + j), idv))); /* (int8_t)roundf(x·id): the low byte */
+    y[2 + j] = (u8)wasm_i32x4_extract_lane(q, 0);
+    y[3 + j] = (u8)wasm_i32x4_extract_lane(q, 1);
+    y[4 + j] = (u8)wasm_i32x4_extract_lane(q, 2);
+    y[5 + j] = (u8)wasm_i32x4_extract_lane(q, 3);
+  }
+}
+
+void quantize_q8_0(int nb) {
+  for (int i = 0; i < nb; ++i) q8_0_block(in_buf + 32 * i, out_buf + 34 * i);
 }
