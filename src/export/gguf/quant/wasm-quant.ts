@@ -1,6 +1,6 @@
 // The Q4_K, Q6_K and Q8_0 quantisers compiled to WebAssembly (wasm/quant.c → wasm/quant.wasm, built by
 // scripts/build-quant-wasm.sh): the same bytes as the TypeScript ones (q4-k.ts, q6-k.ts, q8-0.ts: the reference),
-// several times faster. The module is read and instantiated synchronously, once per thread (each pool
+// 6–16 times faster (docs/gguf.md). The module is read and instantiated synchronously, once per thread (each pool
 // worker has its own); it owns a fixed memory with one chunk of input and output, so a tensor goes through
 // it a chunk at a time. MISTRAL_TUNE_GGUF_QUANT=auto|wasm|typescript chooses (auto: wasm where WebAssembly
 // SIMD runs, else TypeScript).
@@ -59,6 +59,9 @@ export function quantizersFor(want: string, file = FILE): WasmQuantizers | null 
 
 function instantiate(bytes: Uint8Array): WasmQuantizers {
   const x = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Exports;
+  for (const f of ['quant_in', 'quant_out', 'quant_chunk', 'quantize_q4_k', 'quantize_q6_k', 'quantize_q8_0'] as const) {
+    if (typeof x[f] !== 'function') throw new Error(`it has no function ${f}`);
+  }
   const chunk = x.quant_chunk(); // floats per call, a multiple of 256
   const input = new Float32Array(x.memory.buffer, x.quant_in(), chunk); // (chunk)
   const output = new Uint8Array(x.memory.buffer, x.quant_out(), (chunk / 32) * 34); // the blocks of one chunk (Q8_0's are the most)

@@ -1,8 +1,8 @@
-// Q4_K, Q6_K and Q8_0 quantisers for WebAssembly (built into quant.wasm by scripts/build-quant-wasm.sh, loaded by
-// wasm-quant.ts): ggml-quants.c's quantize_row_q4_K_ref (make_qkx2_quants), quantize_row_q6_K_ref
-// (make_qx_quants, rmse_type 1) and quantize_row_q8_0_ref written anew, with the same float32 operations in the same order, so the
-// bytes equal ggml's and the TypeScript quantisers' (q4-k.ts, q6-k.ts, q8-0.ts: the reference, which the tests
-// compare).
+// Q4_K, Q6_K and Q8_0 quantisers for WebAssembly (built into quant.wasm by scripts/build-quant-wasm.sh, loaded
+// by wasm-quant.ts): ggml-quants.c's quantize_row_q4_K_ref (make_qkx2_quants), quantize_row_q6_K_ref
+// (make_qx_quants, rmse_type 1) and quantize_row_q8_0_ref written anew, with the same float32 operations in the
+// same order, so the bytes equal ggml's and the TypeScript quantisers' (q4-k.ts, q6-k.ts, q8-0.ts: the
+// reference, which the tests compare).
 //
 // Speed: the sub-blocks of a super-block are independent, so the search runs four of them at a time, one per
 // lane of an f32x4 (Q4_K: 8 sub-blocks of 32 in two vectors; Q6_K: 16 of 16 in four). Each lane does exactly
@@ -11,7 +11,8 @@
 // is scalar, as in ggml.
 //
 // Interface: the caller writes up to CHUNK floats at quant_in(), calls quantize_q4_k(nb) or quantize_q6_k(nb)
-// for nb super-blocks of 256 (quantize_q8_0(nb): nb blocks of 32), and reads the blocks at quant_out(). No allocation; the memory never grows.
+// for nb super-blocks of 256 (quantize_q8_0(nb): nb blocks of 32), and reads the blocks at quant_out(). No
+// allocation; the memory never grows.
 #include <wasm_simd128.h>
 
 typedef unsigned char u8;
