@@ -1,14 +1,23 @@
-// The GGUF quantisers against ggml's own output (test/fixtures/gguf-quant, made by ggml-quants.c): byte for byte;
-// the thread pool against one thread, byte for byte.
+// The GGUF quantisers against ggml's own output (test/fixtures/gguf-quant, made by ggml-quants.c): byte for byte,
+// Q4_K, Q6_K and Q8_0 both in WebAssembly (quant.wasm, what encodeTensor runs) and in TypeScript (the reference); the
+// two against each other on varied and extreme tensors; the committed quant.wasm against its source where clang
+// is installed; the thread pool against one thread, byte for byte.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { encodeTensor } from '../../src/export/gguf/quant/encode.ts';
 import { nearestInt } from '../../src/export/gguf/quant/float-bits.ts';
-import type { GgmlType } from '../../src/export/gguf/quant/ggml-types.ts';
+import { GGML_TYPES, rowBytes, type GgmlType } from '../../src/export/gguf/quant/ggml-types.ts';
 import { QuantPool } from '../../src/export/gguf/quant/pool.ts';
+import { quantizeQ4_K } from '../../src/export/gguf/quant/q4-k.ts';
+import { quantizeQ6_K } from '../../src/export/gguf/quant/q6-k.ts';
+import { quantizeQ8_0 } from '../../src/export/gguf/quant/q8-0.ts';
+import { quantizersFor, wasmQuantizers, type BlockQuantizer } from '../../src/export/gguf/quant/wasm-quant.ts';
+import { UserError } from '../../src/util/errors.ts';
 
 const DIR = path.resolve(import.meta.dirname, '..', 'fixtures', 'gguf-quant');
 const bytes = (f: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(DIR, f)));
@@ -26,6 +35,27 @@ for (const [type, file] of [['Q5_0', 'q5_0.bin'], ['Q8_0', 'q8_0.bin'], ['Q4_K',
     assert.equal(first, -1, `${type}: first differing byte at ${first} (block ${Math.floor(first / (want.length / 8))})`);
   });
 }
+
+/** The two implementations of each type quant.wasm has: [type, WebAssembly, TypeScript, fixture]. */
+const WASM_TYPES = (): Array<[GgmlType, BlockQuantizer, BlockQuantizer, string]> => {
+  const wasm = wasmQuantizers();
+  assert.ok(wasm, 'quant.wasm loads in this Node.js');
+  return [['Q4_K', wasm.Q4_K, quantizeQ4_K, 'q4_K.bin'], ['Q6_K', wasm.Q6_K, quantizeQ6_K, 'q6_K.bin'], ['Q8_0', wasm.Q8_0, quantizeQ8_0, 'q8_0.bin']];
+};
+
+const run = (q: BlockQuantizer, x: Float32Array, type: GgmlType): Buffer => {
+  const out = new Uint8Array(rowBytes(type, x.length));
+  q(x, out);
+  return Buffer.from(out);
+};
+
+test("Q4_K, Q6_K and Q8_0 equal ggml's bytes both in WebAssembly and in TypeScript", () => {
+  for (const [type, wasm, ts, file] of WASM_TYPES()) {
+    const want = Buffer.from(bytes(file));
+    assert.equal(run(wasm, input(), type).compare(want), 0, `${type}: WebAssembly`);
+    assert.equal(run(ts, input(), type).compare(want), 0, `${type}: TypeScript`);
+  }
+});
 
 /** rows × cols floats, seeded: rows of scales from 1e-8 to 1e4, zero runs, constant and one-signed rows, tiny and fp16-overflowing values. */
 function varied(rows: number, cols: number): Float32Array {
@@ -50,6 +80,53 @@ function varied(rows: number, cols: number): Float32Array {
   }
   return a;
 }
+
+/** Super-blocks of extremes: zeros, one value, denormals, fp16 overflow and underflow, huge values past nearest_int's range, ±inf, NaN. */
+function extremes(): Float32Array {
+  const specials = [0, -0, 1e-45, -1e-45, 1e-40, 6e-8, 65504, 7e4, 1e30, -1e30, 3.4e38, -3.4e38, Infinity, -Infinity, NaN, 1, -1, 0.5];
+  const x = new Float32Array(256 * 24);
+  for (let b = 0; b < 24; b++) {
+    for (let c = 0; c < 256; c++) {
+      const i = b * 256 + c;
+      if (b < specials.length) x[i] = c === 37 || b % 3 === 0 ? specials[b]! : (((i * 7919) % 1000) - 500) * 2e-6; // one, or a whole block of one special
+      else x[i] = specials[(c * 7 + b) % specials.length]! * (1 + (c % 5));
+    }
+  }
+  return x;
+}
+
+test('WebAssembly and TypeScript quantisers write the same bytes on varied and extreme tensors', () => {
+  const hard = new Float32Array(512);
+  for (let c = 0; c < 256; c++) hard[c] = (c * 37) % 5 < 2 ? 1e30 : -1e-30;
+  for (let c = 0; c < 256; c++) hard[256 + c] = (c - 100) * 1e-40 * ((c % 3) + 1);
+  const inputs: Array<[string, Float32Array]> = [['varied', varied(64, 512)], ['extremes', extremes()], ['hard', hard], ['fixture', input()],
+    ['a chunk and a bit', varied(260, 256)]]; // more than quant.wasm's chunk of 65,536 weights
+  for (const [type, wasm, ts] of WASM_TYPES()) {
+    for (const [name, x] of inputs) {
+      const a = run(wasm, x, type), b = run(ts, x, type);
+      const first = a.findIndex((v, i) => v !== b[i]);
+      assert.equal(first, -1, `${type}, ${name}: first differing byte at ${first} (block ${Math.floor(first / GGML_TYPES[type].blockBytes)})`);
+    }
+  }
+});
+
+test('MISTRAL_TUNE_GGUF_QUANT chooses: typescript → none, wasm → the module or a UserError naming the file, other → a UserError', () => {
+  assert.equal(quantizersFor('typescript'), null);
+  assert.ok(quantizersFor('wasm'));
+  assert.equal(quantizersFor('auto', '/nonexistent/quant.wasm'), null); // auto falls back to TypeScript
+  assert.throws(() => quantizersFor('wasm', '/nonexistent/quant.wasm'), (e) => e instanceof UserError && /MISTRAL_TUNE_GGUF_QUANT=wasm: cannot load \/nonexistent\/quant\.wasm/.test(e.message));
+  assert.throws(() => quantizersFor('fast'), (e) => e instanceof UserError && e.message === 'MISTRAL_TUNE_GGUF_QUANT: "fast" is not auto, wasm or typescript');
+});
+
+const hasClang = spawnSync('clang', ['--version']).status === 0 && spawnSync('wasm-ld', ['--version']).status === 0;
+test('the committed quant.wasm is what scripts/build-quant-wasm.sh builds from quant.c', { skip: !hasClang && 'clang or wasm-ld not installed' }, () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mt-quant-wasm-')), 'quant.wasm');
+  const r = spawnSync('bash', ['scripts/build-quant-wasm.sh'], { env: { ...process.env, OUT: out }, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const committed = fs.readFileSync('src/export/gguf/quant/wasm/quant.wasm');
+  assert.ok(fs.readFileSync(out).equals(committed), 'quant.wasm is stale: run bash scripts/build-quant-wasm.sh and commit it');
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+});
 
 test('the thread pool writes the same bytes as one thread, for every type', () => {
   const data = varied(48, 512);
@@ -91,4 +168,20 @@ test("values past nearest_int's range and blocks whose 1/d overflows give ggml's
     ['Q8_0', '24a8a0610863f6eabe0d69f4a522670e09a2fc31e6075892bcc902a604c7e165'],
   ];
   for (const [type, sha] of want) assert.equal(createHash('sha256').update(encodeTensor(x, 256, type)).digest('hex'), sha, type);
+});
+
+test("infinities, NaN, fp16-overflowing scales and lone extremes give ggml's bytes (SHA-256 of its output)", () => {
+  // made as the test above says, from extremes(); before, the TypeScript Q4_K/Q6_K read C's `if (!d)` as true for a
+  // NaN d (inf · 0 once the fp16 d overflows) and Q8_0 took Math.max for C's MAX (which drops a NaN but the last)
+  const want: Array<[GgmlType, string]> = [
+    ['Q4_K', '2f1f93bd78e9579b570bb6107902e9ab2b8cef525aca362224367fb88d3b030d'],
+    ['Q5_0', 'e2128990669d33ef586e8b53e7e13fe7bbd3bf9d0d6c2c4b15810b74b519c7d4'],
+    ['Q6_K', 'ebb0be2da2489cecbc47a6aafafb95a5bf60b1cf3d2c611de84829cab4dde347'],
+    ['Q8_0', '4a35829792cfff6b2d2cec0b1ddd7269e2a8a9a203df5ceaba2f2109150fa8fe'],
+  ];
+  const x = extremes();
+  for (const [type, sha] of want) assert.equal(createHash('sha256').update(encodeTensor(x, 256, type)).digest('hex'), sha, type);
+  for (const [type, , ts] of WASM_TYPES()) {
+    assert.equal(createHash('sha256').update(run(ts, x, type)).digest('hex'), want.find(([t]) => t === type)![1], `${type}: TypeScript`);
+  }
 });

@@ -1,10 +1,12 @@
-// A float32 tensor (rows of `cols`) encoded as a ggml type: the one entry point the GGUF writer uses.
+// A float32 tensor (rows of `cols`) encoded as a ggml type: the one entry point the GGUF writer uses. Q4_K,
+// Q6_K and Q8_0 run in WebAssembly where it runs (wasm-quant.ts), else in TypeScript: the same bytes.
 import * as bits from './float-bits.ts';
 import { GGML_TYPES, rowBytes, type GgmlType } from './ggml-types.ts';
 import { quantizeQ4_K } from './q4-k.ts';
 import { quantizeQ5_0 } from './q5-0.ts';
 import { quantizeQ6_K } from './q6-k.ts';
 import { quantizeQ8_0 } from './q8-0.ts';
+import { wasmQuantizers } from './wasm-quant.ts';
 
 /** The bytes of `data` (row-major, rows of `cols` elements) in `type`. */
 export function encodeTensor(data: Float32Array, cols: number, type: GgmlType): Uint8Array {
@@ -23,8 +25,8 @@ export function encodeTensor(data: Float32Array, cols: number, type: GgmlType): 
       return out;
     }
     case 'Q5_0': quantizeQ5_0(data, out); return out;
-    case 'Q8_0': quantizeQ8_0(data, out); return out;
-    case 'Q4_K': quantizeQ4_K(data, out); return out;
-    case 'Q6_K': quantizeQ6_K(data, out); return out;
+    case 'Q8_0': (wasmQuantizers()?.Q8_0 ?? quantizeQ8_0)(data, out); return out;
+    case 'Q4_K': (wasmQuantizers()?.Q4_K ?? quantizeQ4_K)(data, out); return out;
+    case 'Q6_K': (wasmQuantizers()?.Q6_K ?? quantizeQ6_K)(data, out); return out;
   }
 }

@@ -182,7 +182,7 @@ export function quantizeQ4_K(x: Float32Array, out: Uint8Array): void {
       const s = j < 4 ? SC[j]! & 63 : (SC[j + 4]! & 0xf) | ((SC[j - 4]! >> 6) << 4);
       const m = j < 4 ? SC[j + 4]! & 63 : (SC[j + 4]! >> 4) | ((SC[j]! >> 6) << 4);
       const d = fround(dAll * s);
-      if (!d) continue;
+      if (d === 0) continue; // not !d: C's !d is false for NaN (d = inf · 0 when the fp16 d overflows)
       const dm = fround(dminAll * m);
       for (let ii = 0; ii < 32; ii++) {
         const l = nearestInt(fround(fround(x[x0 + 32 * j + ii]! + dm) / d));

@@ -123,7 +123,7 @@ export function quantizeQ6_K(x: Float32Array, out: Uint8Array): void {
     for (let ib = 0; ib < 16; ib++) view.setInt8(o + 192 + ib, Math.min(127, nearestInt(fround(iscale * scales[ib]!))));
     for (let j = 0; j < 16; j++) {
       const d = fround(dAll * view.getInt8(o + 192 + j));
-      if (!d) continue;
+      if (d === 0) continue; // not !d: C's !d is false for NaN (d = inf · 0 when the fp16 d overflows)
       for (let ii = 0; ii < 16; ii++) {
         L[16 * j + ii] = Math.max(-32, Math.min(31, nearestInt(fround(xb[16 * j + ii]! / d)))) + 32;
       }

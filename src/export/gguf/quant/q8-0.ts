@@ -16,9 +16,12 @@ export function quantizeQ8_0(x: Float32Array, out: Uint8Array): void {
   for (let b = 0; b < x.length / 32; b++) {
     const x0 = b * 32, o = b * 34;
     let amax = 0;
-    for (let j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[x0 + j]!));
+    for (let j = 0; j < 32; j++) {
+      const a = Math.abs(x[x0 + j]!);
+      amax = amax > a ? amax : a; // C's MAX(amax, a), not Math.max: a NaN is kept only as the block's last value
+    }
     const d = fround(amax / 127);
-    const id = d ? fround(1 / d) : 0;
+    const id = d !== 0 ? fround(1 / d) : 0; // C's d ? …: true for NaN
     view.setUint16(o, fp32ToFp16(d), true);
     for (let j = 0; j < 32; j++) view.setInt8(o + 2 + j, roundf(fround(x[x0 + j]! * id)));
   }
