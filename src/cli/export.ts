@@ -6,6 +6,7 @@ import { withBackend, type DeviceName } from '../backend/select.ts';
 import { exportRun, parseSize } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
+import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { parseCommand, required } from './args.ts';
@@ -68,6 +69,7 @@ function runGguf(f: Flags): void {
   const out = required('out', f.out, 'export');
   if (fs.existsSync(out)) throw new UserError('output file exists (a GGUF export does not overwrite)', out);
   const quant = parseGgufQuant(f.quant);
+  wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
     const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
