@@ -8,6 +8,7 @@
 // answers each request. The caller blocks in Atomics.wait on a shared flag and reads the reply with
 // receiveMessageOnPort, so no event loop turn is needed.
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { threadModule, workerBoot } from './worker-boot.ts';
 
 /** The handler's answer, or what it threw (as text: an Error does not cross threads with its class). */
 export type WorkerReply<Res> = { ok: true; value: Res } | { ok: false; message: string };
@@ -23,23 +24,13 @@ export interface SyncWorkerOptions {
 const REPLY = 0; // 1: a reply is on the port
 const READY = 1; // 1: started; 2: the start failed (its message is on the port)
 
-const DEV = import.meta.url.endsWith('.ts'); // run through tsx in development, dist/ when built
-const THREAD = new URL(`./sync-worker-thread${DEV ? '.ts' : '.js'}`, import.meta.url);
-const TSX = DEV ? import.meta.resolve('tsx/esm/api') : ''; // resolved here: the worker's code has no module path
 /**
- * The worker's entry: imports the thread script (registering tsx first in development: a worker does not
- * inherit the main thread's --import hooks) and reports a failed start instead of leaving the caller waiting.
+ * The worker's entry: the thread script, and a failed start reported instead of leaving the caller waiting.
  */
-const BOOT = `
-const { workerData } = require('node:worker_threads');
-(${DEV} ? import(${JSON.stringify(TSX)}).then((tsx) => tsx.register()) : Promise.resolve())
-  .then(() => import(${JSON.stringify(THREAD.href)}))
-  .catch((e) => {
+const BOOT = workerBoot(threadModule('sync-worker-thread', import.meta.url), `
     workerData.port.postMessage(e instanceof Error ? e.message : String(e));
     Atomics.store(workerData.flags, ${READY}, 2);
-    Atomics.notify(workerData.flags, ${READY});
-  });
-`;
+    Atomics.notify(workerData.flags, ${READY});`);
 
 interface Running {
   worker: Worker;

@@ -9,6 +9,7 @@
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { threadCount } from '../../../backend/cpu/wasm/pool.ts';
 import { infoOnce } from '../../../util/log.ts';
+import { threadModule, workerBoot } from '../../../util/worker-boot.ts';
 import { encodeTensor } from './encode.ts';
 import { GGML_TYPES, type GgmlType } from './ggml-types.ts';
 import type { QuantJob, QuantReply } from './quant-thread.ts';
@@ -22,19 +23,10 @@ const DEPTH = 2;
 /** A chunk that takes longer than this means a worker died. */
 const STALL_MS = 600_000;
 
-const DEV = import.meta.url.endsWith('.ts'); // run through tsx in development, dist/ when built
-const THREAD = new URL(`./quant-thread${DEV ? '.ts' : '.js'}`, import.meta.url);
-const TSX = DEV ? import.meta.resolve('tsx/esm/api') : ''; // resolved here: the worker's code has no module path
-/** The worker's entry: registers tsx in development (a worker does not inherit --import), then the thread script. */
-const BOOT = `
-const { workerData } = require('node:worker_threads');
-(${DEV} ? import(${JSON.stringify(TSX)}).then((tsx) => tsx.register()) : Promise.resolve())
-  .then(() => import(${JSON.stringify(THREAD.href)}))
-  .catch(() => {
+/** The worker's entry: the thread script; a failed start is flagged to the waiting caller. */
+const BOOT = workerBoot(threadModule('quant-thread', import.meta.url), `
     Atomics.store(workerData.control, 1 + workerData.index, 2);
-    Atomics.notify(workerData.control, 1 + workerData.index);
-  });
-`;
+    Atomics.notify(workerData.control, 1 + workerData.index);`);
 
 interface Thread {
   worker: Worker;
