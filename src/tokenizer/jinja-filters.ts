@@ -99,7 +99,7 @@ export type Filter = (this: FilterHost, v: Value, a: Args, env: Environment) => 
 
 function selectFilter(byAttribute: boolean, keep: boolean): Filter {
   return function (v, a, env) {
-    const items = iterate(v, byAttribute ? 'selectattr' : 'select');
+    const items = v.__bool__().value ? iterate(v, byAttribute ? 'selectattr' : 'select') : []; // jinja2: `if value:` (none | selectattr → [])
     const attr = byAttribute ? argOf(a, 0, 'attribute') : undefined;
     if (byAttribute && (attr === undefined || !isStr(attr))) throw new Error('selectattr/rejectattr needs an attribute name');
     const testName = argOf(a, byAttribute ? 1 : 0, 'test');
@@ -152,7 +152,7 @@ export const FILTERS: Record<string, Filter> = {
     }));
   },
   map(v, a, env) {
-    const items = iterate(v, 'map');
+    const items = v.__bool__().value ? iterate(v, 'map') : []; // as jinja2's (none | map(...) → [])
     const attr = argOf(a, -1, 'attribute');
     if (attr !== undefined) {
       const fallback = argOf(a, -1, 'default');

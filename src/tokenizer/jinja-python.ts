@@ -4,8 +4,9 @@
 // Python; method calls use Python's str/list/dict methods (jinja-methods.ts: strip with characters, format,
 // splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
 // select/reject(attr), first/last, max/min/sum, round, title, capitalize, replace) follow jinja2's. A method no
-// table knows fails with an error that names it. Everything else is the library's.
-import { Interpreter, type Environment } from '@huggingface/jinja';
+// table knows fails with an error that names it; {% break %} and {% continue %} keep what their iteration printed.
+// Everything else is the library's.
+import { Environment, Interpreter } from '@huggingface/jinja';
 import { FILTERS, TESTS, compare, contains, type FilterHost } from './jinja-filters.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
@@ -34,6 +35,8 @@ interface CallNode extends Node {
 }
 interface ForNode extends Node {
   iterable: Node & { lhs?: Node };
+  body: Node[];
+  defaultBlock: Node[];
 }
 interface TestNode extends Node {
   operand: Node;
@@ -62,19 +65,52 @@ const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStateme
 const EVALUATED = 'PythonEvaluated';
 const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
 
+/** A for loop's body, marked by evaluateFor: whether a {% break %} ended the loop, whether an iteration ran to its end. */
+type LoopBody = Node[] & { loop?: { broken: boolean; completed: boolean } };
+
+/** {% break %} or {% continue %} on its way to its loop, with the text its iteration printed before it. */
+class LoopControl extends Error {
+  printed = '';
+  constructor(readonly isBreak: boolean) {
+    super(`{% ${isBreak ? 'break' : 'continue'} %} outside a loop`);
+  }
+}
+
 /** The library's interpreter with Python's printing, operators, methods, filters and tests (see the header). */
 export class PythonInterpreter extends Base implements FilterHost {
   override evaluate(node: unknown, env: Environment): Value {
-    return (node as Node | undefined)?.type === EVALUATED ? ((node as ValueNode).value as Value) : super.evaluate(node, env);
+    switch ((node as Node | undefined)?.type) {
+      case EVALUATED: return (node as ValueNode).value as Value;
+      case 'Break': throw new LoopControl(true);
+      case 'Continue': throw new LoopControl(false);
+      default: return super.evaluate(node, env);
+    }
   }
 
+  /**
+   * A block's text. For a loop's body (evaluateFor marks it), what an iteration printed before a {% break %} or
+   * {% continue %} is kept, as in jinja2 (the library drops it), and after a break the remaining iterations print
+   * nothing; the loop's else block renders when no iteration ran to its end (no item, or each one continued or
+   * broke), as jinja2's does.
+   */
   override evaluateBlock(statements: Node[], env: Environment): Value {
+    const loop = (statements as LoopBody).loop;
+    if (loop?.broken) return V.str('');
     let out = '';
-    for (const s of statements) {
-      const v = this.evaluate(s, env);
-      if (v.type === 'StringValue') out += v.value as string;
-      else if (!STATEMENTS.has(s.type)) out += pyStr(v);
+    try {
+      for (const s of statements) {
+        const v = this.evaluate(s, env);
+        if (v.type === 'StringValue') out += v.value as string;
+        else if (!STATEMENTS.has(s.type)) out += pyStr(v);
+      }
+    } catch (e) {
+      if (!(e instanceof LoopControl)) throw e;
+      e.printed = out + e.printed;
+      if (!loop) throw e;
+      if (e.isBreak) loop.broken = true;
+      return V.str(e.printed);
     }
+    if (loop) loop.completed = true;
     return V.str(out);
   }
 
@@ -141,12 +177,17 @@ export class PythonInterpreter extends Base implements FilterHost {
     return (member.value as (args: Value[], env: Environment) => Value)(args, env);
   }
 
-  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string). */
+  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string); its body as evaluateBlock says. */
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
     const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
     const items = isStr(v) ? V.list([...v.value].map(V.str)) : v;
-    return super.evaluateFor({ ...node, iterable: select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items) }, env);
+    const loop = { broken: false, completed: false };
+    const body: LoopBody = Object.assign([...node.body], { loop });
+    const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);
+    const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);
+    if (node.defaultBlock.length === 0 || loop.completed) return out;
+    return V.str((out.value as string) + (this.evaluateBlock(node.defaultBlock, new Environment(env)).value as string));
   }
 
   override evaluateTestExpression(node: TestNode, env: Environment): Value {

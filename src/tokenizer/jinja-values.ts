@@ -75,7 +75,10 @@ function floatRepr(x: number): string {
   return s.includes('.') ? s : `${s}.0`;
 }
 
-/** Python's repr() of a str: single quotes unless it holds ' and no ", escapes for \\, the quote and control characters. */
+/** The characters Python's str.isprintable() refuses (control, format, private, unassigned, separators other than ' '). */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
+/** Python's repr() of a str: single quotes unless it holds ' and no ", escapes for \\, the quote and unprintable characters. */
 function strRepr(s: string): string {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = q;
@@ -85,8 +88,9 @@ function strRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
+    else if (ch !== ' ' && UNPRINTABLE.test(ch)) {
+      out += c < 0x100 ? '\\x' + c.toString(16).padStart(2, '0') : c < 0x10000 ? '\\u' + c.toString(16).padStart(4, '0') : '\\U' + c.toString(16).padStart(8, '0');
+    } else out += ch;
   }
   return out + q;
 }
