@@ -1,11 +1,11 @@
 // jinja2's tests and filters where @huggingface/jinja's differ from them or lack them, as chat templates use them:
 // tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in) and filters (string, join, trim, length/count,
 // default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round, title,
-// capitalize, upper, lower, replace). jinja-python.ts's interpreter calls them before the library's.
+// capitalize, upper, lower, replace, reverse, indent, sort, unique). jinja-python.ts's interpreter calls them before the library's.
 import type { Environment } from '@huggingface/jinja';
 import { toFixedEven } from './jinja-format.ts';
-import { callMethod, pythonStrip } from './jinja-methods.ts';
-import { V, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, type Value } from './jinja-values.ts';
+import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
+import { V, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name. */
 export interface FilterHost {
@@ -19,8 +19,8 @@ export const compare = (op: string) => (a: Value, b?: Value): boolean => {
   if (!((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) && !(isStr(a) && isStr(b))) {
     throw new Error(`'${op}' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
   }
-  const [x, y] = [a.value as number | string, b.value as number | string];
-  return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
+  const c = isStr(a) ? cmpStr(a.value, (b as Value & { value: string }).value) : Number(a.value) - Number(b.value);
+  return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
 };
 /** jinja2's tests where the library's differ or are missing (the others are the library's). */
 export const TESTS: Record<string, Test> = {
@@ -174,8 +174,27 @@ export const FILTERS: Record<string, Filter> = {
   first: (v) => iterate(v, 'first')[0] ?? V.undefined(),
   last: (v) => (isStr(v) || isList(v) ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
   list: (v) => V.list(iterate(v, 'list')),
-  max: (v) => iterate(v, 'max').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) > 0 ? x : m), V.undefined()),
-  min: (v) => iterate(v, 'min').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) < 0 ? x : m), V.undefined()),
+  max: (v, a) => extreme(v, a, 'max', 1),
+  min: (v, a) => extreme(v, a, 'min', -1),
+  sort(v, a) {
+    const reverse = argOf(a, 0, 'reverse')?.__bool__().value ?? false;
+    const key = sortKey(a, 1, 2);
+    const items = iterate(v, 'sort').map((x) => ({ x, k: key(x) }));
+    items.sort((p, q) => (reverse ? -1 : 1) * compareValues(p.k, q.k));
+    return V.list(items.map((p) => p.x));
+  },
+  unique(v, a) {
+    const key = sortKey(a, 0, 1);
+    const seen: Value[] = [];
+    const out: Value[] = [];
+    for (const x of iterate(v, 'unique')) {
+      const k = key(x);
+      if (seen.some((s) => pyEq(s, k))) continue;
+      seen.push(k);
+      out.push(x);
+    }
+    return V.list(out);
+  },
   sum(v, a) {
     const attr = argOf(a, 0, 'attribute');
     const start = argOf(a, 1, 'start');
@@ -194,10 +213,24 @@ export const FILTERS: Record<string, Filter> = {
     if (m === 'floor') return V.float(Math.floor(x * scale) / scale);
     return V.float(Number(toFixedEven(x, p)));
   },
-  title: caseFilter('title'),
+  title: (v) => V.str(titleFilter(pyStr(v))),
   capitalize: caseFilter('capitalize'),
   upper: caseFilter('upper'),
   lower: caseFilter('lower'),
+  reverse(v) {
+    if (isStr(v)) return V.str([...v.value].reverse().join(''));
+    return V.list([...iterate(v, 'reverse')].reverse()); // jinja2 gives an iterator: what `| list` and a for loop see
+  },
+  indent(v, a) {
+    // jinja2's do_indent: the lines of s + '\n' as str.splitlines() cuts them, joined by '\n'
+    const width = argOf(a, 0, 'width') ?? V.int(4);
+    const pad = isStr(width) ? width.value : ' '.repeat(numberOf(width, 'indent'));
+    const lines = (callMethod(V.str(pyStr(v) + '\n'), 'splitlines', [], new Map())!.value as Value[]).map((x) => x.value as string);
+    let out: string;
+    if (argOf(a, 2, 'blank')?.__bool__().value) out = lines.join('\n' + pad);
+    else out = lines[0]! + lines.slice(1).map((l) => '\n' + (l ? pad + l : l)).join('');
+    return V.str(argOf(a, 1, 'first')?.__bool__().value ? pad + out : out);
+  },
   replace(v, a) {
     const args = [argOf(a, 0, 'old'), argOf(a, 1, 'new'), argOf(a, 2, 'count')].filter((x): x is Value => x !== undefined);
     return callMethod(V.str(pyStr(v)), 'replace', args, new Map())!;
@@ -205,12 +238,33 @@ export const FILTERS: Record<string, Filter> = {
 };
 FILTERS.d = FILTERS.default!;
 
-/** jinja2's order of two values for max/min: numbers, or strings ignoring case (case_sensitive=False). */
+/** Python's order of two values (sort, max, min): numbers, or strings by code point. */
 function compareValues(a: Value, b: Value): number {
   if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return Number(a.value) - Number(b.value);
-  if (isStr(a) && isStr(b)) {
-    const [x, y] = [a.value.toLowerCase(), b.value.toLowerCase()];
-    return x < y ? -1 : x > y ? 1 : 0;
+  if (isStr(a) && isStr(b)) return cmpStr(a.value, b.value);
+  throw new Error(`'<' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
+}
+
+/**
+ * The key jinja2's sort, unique, max and min compare an item by: its attribute= (at position `attrAt` or by
+ * keyword), lower-cased when a str unless case_sensitive (at `caseAt`).
+ */
+function sortKey(a: Args, caseAt: number, attrAt: number): (x: Value) => Value {
+  const caseSensitive = argOf(a, caseAt, 'case_sensitive')?.__bool__().value ?? false;
+  const attr = argOf(a, attrAt, 'attribute');
+  return (x) => {
+    const k = attr === undefined || isNone(attr) ? x : attribute(x, pyStr(attr));
+    return !caseSensitive && isStr(k) ? V.str(k.value.toLowerCase()) : k;
+  };
+}
+
+/** jinja2's max (sign 1) or min (-1): the first item with the largest (smallest) key; undefined when empty. */
+function extreme(v: Value, a: Args, name: string, sign: number): Value {
+  const key = sortKey(a, 0, 1);
+  let best: { x: Value; k: Value } | undefined;
+  for (const x of iterate(v, name)) {
+    const k = key(x);
+    if (best === undefined || sign * compareValues(k, best.k) > 0) best = { x, k };
   }
-  throw new Error(`cannot compare ${pyType(a)} and ${pyType(b)}`);
+  return best?.x ?? V.undefined();
 }

@@ -3,9 +3,10 @@
 // `%` formats strings and takes Python's modulo of numbers; ==, `in` and `*` follow Python; str + non-str fails as in
 // Python; method calls use Python's str/list/dict methods (jinja-methods.ts: strip with characters, format,
 // splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
-// select/reject(attr), first/last, max/min/sum, round, title, capitalize, replace) follow jinja2's. A method no
-// table knows fails with an error that names it; {% break %} and {% continue %} keep what their iteration printed.
-// Everything else is the library's.
+// select/reject(attr), first/last, max/min/sum, sort, unique, round, title, capitalize, replace, indent, reverse) follow
+// jinja2's; a str is indexed, searched, padded and ordered by code point, as in Python. A method no table knows fails
+// with an error that names it; {% break %} and {% continue %} keep what their iteration printed. Everything else is
+// the library's.
 import { Environment, Interpreter } from '@huggingface/jinja';
 import { FILTERS, TESTS, compare, contains, type FilterHost } from './jinja-filters.ts';
 import { percentFormat } from './jinja-format.ts';
@@ -60,6 +61,9 @@ const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpre
 
 /** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
 const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
+
+/** A character beyond the BMP (a surrogate pair in a JS string). */
+const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
 
 /** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
 const EVALUATED = 'PythonEvaluated';
@@ -175,6 +179,20 @@ export class PythonInterpreter extends Base implements FilterHost {
     // a builtin of the library this file does not replace (dict.dictsort, …); with keywords, the library's own call
     if (kwargs.size > 0) return super.evaluateCallExpression(node, env);
     return (member.value as (args: Value[], env: Environment) => Value)(args, env);
+  }
+
+  /** s[i] of a str with characters beyond the BMP counts code points, as Python does (the library counts UTF-16 units). */
+  override evaluateMemberExpression(node: MemberNode, env: Environment): Value {
+    const p = node.property.type;
+    if (!node.computed || p === 'StringLiteral' || p === 'SliceExpression') return super.evaluateMemberExpression(node, env);
+    const obj = this.evaluate(node.object, env);
+    const index = this.evaluate(node.property, env);
+    if (isStr(obj) && isInt(index) && ASTRAL.test(obj.value)) {
+      const chars = [...obj.value];
+      const ch = chars[index.value < 0 ? chars.length + index.value : index.value];
+      return ch === undefined ? V.undefined() : V.str(ch);
+    }
+    return super.evaluateMemberExpression({ ...node, object: evaluated(obj), property: evaluated(index) as MemberNode['property'] }, env);
   }
 
   /** A for loop over a string goes over its characters, as in Python (the library's refuses a string); its body as evaluateBlock says. */

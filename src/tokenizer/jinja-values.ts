@@ -121,6 +121,19 @@ export function pyStr(v: Value): string {
   }
 }
 
+/** A UTF-16 unit moved so that units compare as code points do (surrogates after E000–FFFF). */
+const codePointOrder = (u: number) => (u < 0xd800 ? u : u < 0xe000 ? u + 0x2000 : u - 0x800);
+
+/** Python's order of two strs (by code point; JS's < compares UTF-16 units): negative, 0 or positive. */
+export function cmpStr(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x !== y) return codePointOrder(x) - codePointOrder(y);
+  }
+  return a.length - b.length;
+}
+
 /** Python's ==: numbers and booleans by value, strings, lists and dicts by content, None only to None. */
 export function pyEq(a: Value, b: Value): boolean {
   if (a.type === b.type && (a.type === 'StringValue' || a.type === 'IntegerValue' || a.type === 'BooleanValue')) return a.value === b.value;
