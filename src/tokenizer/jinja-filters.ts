@@ -5,7 +5,7 @@
 import type { Environment } from '@huggingface/jinja';
 import { toFixedEven } from './jinja-format.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
-import { V, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, type Value } from './jinja-values.ts';
+import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name. */
 export interface FilterHost {
@@ -48,7 +48,10 @@ export function contains(container: Value, item: Value): boolean {
     return container.value.includes(item.value);
   }
   if (isList(container)) return container.value.some((x) => pyEq(x, item));
-  if (isDict(container)) return isStr(item) && container.value.has(item.value);
+  if (isDict(container)) {
+    const key = asKey(item);
+    return key !== undefined && container.value.has(key);
+  }
   throw new Error(`argument of type '${pyType(container)}' is not iterable`);
 }
 
@@ -67,7 +70,7 @@ function attribute(item: Value, path: string): Value {
 function iterate(v: Value, filter: string): Value[] {
   if (isList(v)) return v.value;
   if (isStr(v)) return [...v.value].map(V.str);
-  if (isDict(v)) return [...v.value.keys()].map(V.str);
+  if (isDict(v)) return [...v.value.keys()].map(keyValue);
   throw new Error(`${filter}: '${pyType(v)}' object is not iterable`);
 }
 
@@ -182,6 +185,20 @@ export const FILTERS: Record<string, Filter> = {
     const items = iterate(v, 'sort').map((x) => ({ x, k: key(x) }));
     items.sort((p, q) => (reverse ? -1 : 1) * compareValues(p.k, q.k));
     return V.list(items.map((p) => p.x));
+  },
+  dictsort(v, a) {
+    if (!isDict(v)) throw new Error(`dictsort: expected a dict, got ${pyType(v)}`);
+    const byValue = argOf(a, 1, 'by') !== undefined && pyStr(argOf(a, 1, 'by')!) === 'value';
+    const reverse = argOf(a, 2, 'reverse')?.__bool__().value ?? false;
+    const key = sortKey({ args: a.args.slice(0, 1), kwargs: new Map([...a.kwargs].filter(([k]) => k === 'case_sensitive')) }, 0, -1);
+    const pairs = [...v.value].map(([k, x]) => ({ pair: V.list([keyValue(k), x]), k: key(byValue ? x : keyValue(k)) }));
+    pairs.sort((p, q) => (reverse ? -1 : 1) * compareValues(p.k, q.k));
+    return V.list(pairs.map((p) => p.pair));
+  },
+  items(v) {
+    if (v.type === 'UndefinedValue') return V.list([]);
+    if (!isDict(v)) throw new Error(`items: can only get item pairs from a mapping, not ${pyType(v)}`);
+    return V.list([...v.value].map(([k, x]) => V.list([keyValue(k), x])));
   },
   unique(v, a) {
     const key = sortKey(a, 0, 1);

@@ -5,7 +5,7 @@
 // immutable sandbox of transformers refuses (append, update, …) are left out: a template calling them fails
 // there as here.
 import { strFormat } from './jinja-format.ts';
-import { V, isDict, isInt, isList, isNone, isStr, pyEq, pyType, type Value } from './jinja-values.ts';
+import { V, asKey, isDict, isInt, isList, isNone, isStr, keyValue, pyEq, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** Python's str.isspace() characters (str.split() and strip() without an argument use them). */
 const WS = '\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
@@ -85,7 +85,11 @@ function lowerAfterFirst(s: string): string {
 
 /** Python's str.title(): each run of cased characters starts title-cased, the rest lower-cased. */
 function title(s: string): string {
-  return s.replace(/\p{Cased}+/gu, (run) => titleChar(String.fromCodePoint(run.codePointAt(0)!)) + lowerAfterFirst(run));
+  return s.replace(/\p{Cased}+/gu, (run: string, at: number) => {
+    const out = titleChar(String.fromCodePoint(run.codePointAt(0)!)) + lowerAfterFirst(run);
+    // a run's last Σ is final unless a cased character follows after case-ignorable ones ("ΣΑΣ\u202eRTL")
+    return out.endsWith('ς') && /^\p{Case_Ignorable}*\p{Cased}/u.test(s.slice(at + run.length)) ? out.slice(0, -1) + 'σ' : out;
+  });
 }
 
 /** jinja2's title filter (not str.title): each piece between runs of whitespace and -({[< upper-cases its first character, lower-cases the rest. */
@@ -227,7 +231,7 @@ const STRING_METHODS: Record<string, Method> = {
   join: (s, a) => {
     const items = a[0];
     if (items === undefined) throw new Error('join() takes exactly one argument');
-    const xs = isStr(items) ? [...items.value] : isList(items) ? items.value.map((x) => str(x, 'join() items')) : isDict(items) ? [...items.value.keys()] : null;
+    const xs = isStr(items) ? [...items.value] : isList(items) ? items.value.map((x) => str(x, 'join() items')) : isDict(items) ? [...items.value.keys()].map((k) => str(keyValue(k), 'join() items')) : null;
     if (xs === null) throw new Error(`can only join an iterable, not ${pyType(items)}`);
     return V.str(xs.join(s));
   },
@@ -289,11 +293,14 @@ const LIST_METHODS: Record<string, (self: Value[], a: Value[]) => Value> = {
   count: (xs, a) => V.int(xs.filter((x) => pyEq(x, a[0]!)).length),
 };
 
-const DICT_METHODS: Record<string, (self: Map<string, Value>, a: Value[]) => Value> = {
-  get: (d, a) => (a[0] && isStr(a[0]) ? d.get(a[0].value) : undefined) ?? a[1] ?? V.none(),
+const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value> = {
+  get: (d, a) => {
+    const key = a[0] && asKey(a[0]);
+    return (key === undefined ? undefined : d.get(key)) ?? a[1] ?? V.none();
+  },
   // pairs as lists, not tuples: the library's for loop unpacks only lists
-  items: (d) => V.list([...d].map(([k, v]) => V.list([V.str(k), v]))),
-  keys: (d) => V.list([...d.keys()].map(V.str)),
+  items: (d) => V.list([...d].map(([k, v]) => V.list([keyValue(k), v]))),
+  keys: (d) => V.list([...d.keys()].map(keyValue)),
   values: (d) => V.list([...d.values()]),
 };
 
@@ -305,7 +312,7 @@ const DICT_METHODS: Record<string, (self: Map<string, Value>, a: Value[]) => Val
 export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<string, Value>): Value | undefined {
   if (isStr(obj)) return Object.hasOwn(STRING_METHODS, name) ? STRING_METHODS[name]!(obj.value, args, kwargs) : undefined;
   if (isList(obj)) return Object.hasOwn(LIST_METHODS, name) ? LIST_METHODS[name]!(obj.value, args) : undefined;
-  if (obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name)) return DICT_METHODS[name]!(obj.value as Map<string, Value>, args);
+  if (obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name)) return DICT_METHODS[name]!(obj.value as Map<Key, Value>, args);
   return undefined;
 }
 

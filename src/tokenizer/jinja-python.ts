@@ -11,7 +11,7 @@ import { Environment, Interpreter } from '@huggingface/jinja';
 import { FILTERS, TESTS, compare, contains, type FilterHost } from './jinja-filters.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
-import { V, isInt, isList, isNum, isStr, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
+import { V, asKey, isInt, isList, isNum, isStr, keyValue, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
 interface Node {
@@ -38,6 +38,9 @@ interface ForNode extends Node {
   iterable: Node & { lhs?: Node };
   body: Node[];
   defaultBlock: Node[];
+}
+interface DictNode extends Node {
+  value: Map<Node, Node>;
 }
 interface TestNode extends Node {
   operand: Node;
@@ -85,6 +88,7 @@ export class PythonInterpreter extends Base implements FilterHost {
   override evaluate(node: unknown, env: Environment): Value {
     switch ((node as Node | undefined)?.type) {
       case EVALUATED: return (node as ValueNode).value as Value;
+      case 'ObjectLiteral': return this.evaluateDict(node as DictNode, env);
       case 'Break': throw new LoopControl(true);
       case 'Continue': throw new LoopControl(false);
       default: return super.evaluate(node, env);
@@ -181,12 +185,28 @@ export class PythonInterpreter extends Base implements FilterHost {
     return (member.value as (args: Value[], env: Environment) => Value)(args, env);
   }
 
-  /** s[i] of a str with characters beyond the BMP counts code points, as Python does (the library counts UTF-16 units). */
+  /** A dict literal: its keys strs or ints ({0: 0, 512: 128}; the library's takes only strs). */
+  private evaluateDict(node: DictNode, env: Environment): Value {
+    const entries = new Map<Key, Value>();
+    for (const [k, v] of node.value) {
+      const key = this.evaluate(k, env);
+      const mapKey = asKey(key);
+      if (mapKey === undefined) throw new Error(`a dict key of type ${pyType(key)} is not supported by mistral-tune's template renderer`);
+      entries.set(mapKey, this.evaluate(v, env));
+    }
+    return V.dict(entries);
+  }
+
+  /**
+   * d[i] of a dict with int keys; s[i] of a str with characters beyond the BMP counts code points, as Python does
+   * (the library counts UTF-16 units).
+   */
   override evaluateMemberExpression(node: MemberNode, env: Environment): Value {
     const p = node.property.type;
     if (!node.computed || p === 'StringLiteral' || p === 'SliceExpression') return super.evaluateMemberExpression(node, env);
     const obj = this.evaluate(node.object, env);
     const index = this.evaluate(node.property, env);
+    if (obj.type === 'ObjectValue' && isInt(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();
     if (isStr(obj) && isInt(index) && ASTRAL.test(obj.value)) {
       const chars = [...obj.value];
       const ch = chars[index.value < 0 ? chars.length + index.value : index.value];
@@ -195,11 +215,11 @@ export class PythonInterpreter extends Base implements FilterHost {
     return super.evaluateMemberExpression({ ...node, object: evaluated(obj), property: evaluated(index) as MemberNode['property'] }, env);
   }
 
-  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string); its body as evaluateBlock says. */
+  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string), over a dict its keys; its body as evaluateBlock says. */
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
     const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
-    const items = isStr(v) ? V.list([...v.value].map(V.str)) : v;
+    const items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
     const loop = { broken: false, completed: false };
     const body: LoopBody = Object.assign([...node.body], { loop });
     const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);

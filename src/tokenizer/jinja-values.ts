@@ -40,17 +40,24 @@ export const V = {
   bool: (b: boolean): Value => new C.BooleanValue!(b),
   list: (items: Value[]): Value => new C.ArrayValue!(items),
   tuple: (items: Value[]): Value => new C.TupleValue!(items),
-  dict: (entries: Map<string, Value>): Value => new C.ObjectValue!(entries),
+  dict: (entries: Map<Key, Value>): Value => new C.ObjectValue!(entries),
   none: (): Value => new C.NullValue!(null),
   undefined: (): Value => new C.UndefinedValue!(),
   fn: (f: (args: Value[]) => Value): Value => new C.FunctionValue!(f),
 };
 
+/** A dict's key as the library's Map holds it: a str, or an int (a dict literal's {0: …}, made by jinja-python.ts). */
+export type Key = string | number;
+/** A dict key as a value (keys(), items(), a for loop over a dict). */
+export const keyValue = (k: Key): Value => (typeof k === 'number' ? V.int(k) : V.str(k));
+/** A dict key as a Map key, or undefined for a key type dicts here do not hold (float, bool, None, …). */
+export const asKey = (v: Value): Key | undefined => (v.type === 'StringValue' || v.type === 'IntegerValue' ? (v.value as Key) : undefined);
+
 export const isStr = (v: Value): v is Value & { value: string } => v.type === 'StringValue';
 export const isInt = (v: Value): v is Value & { value: number } => v.type === 'IntegerValue';
 export const isNum = (v: Value): v is Value & { value: number } => v.type === 'IntegerValue' || v.type === 'FloatValue';
 export const isList = (v: Value): v is Value & { value: Value[] } => v.type === 'ArrayValue' || v.type === 'TupleValue';
-export const isDict = (v: Value): v is Value & { value: Map<string, Value> } => v.type === 'ObjectValue' || v.type === 'KeywordArgumentsValue' || v.type === 'NamespaceValue';
+export const isDict = (v: Value): v is Value & { value: Map<Key, Value> } => v.type === 'ObjectValue' || v.type === 'KeywordArgumentsValue' || v.type === 'NamespaceValue';
 const isNumeric = (v: Value): boolean => isNum(v) || v.type === 'BooleanValue';
 export const isNone = (v: Value | undefined): boolean => v === undefined || v.type === 'NullValue' || v.type === 'UndefinedValue';
 
@@ -115,8 +122,8 @@ export function pyStr(v: Value): string {
       return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
     }
     case 'ObjectValue':
-    case 'KeywordArgumentsValue': return `{${[...(v.value as Map<string, Value>)].map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-    case 'NamespaceValue': return `<Namespace ${pyStr(V.dict(v.value as Map<string, Value>))}>`;
+    case 'KeywordArgumentsValue': return `{${[...(v.value as Map<Key, Value>)].map(([k, x]) => `${typeof k === 'number' ? k : strRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+    case 'NamespaceValue': return `<Namespace ${pyStr(V.dict(v.value as Map<Key, Value>))}>`;
     default: return String(v.value);
   }
 }
@@ -184,7 +191,7 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
   } else if (isDict(v)) {
     let entries = [...v.value];
     if (o.sortKeys) entries = entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    parts = entries.map(([k, x]) => jsonString(k, o.ensureAscii) + keySep + pyJson(x, o, depth + 1));
+    parts = entries.map(([k, x]) => jsonString(String(k), o.ensureAscii) + keySep + pyJson(x, o, depth + 1));
     [open, close] = ['{', '}'];
   } else {
     throw new Error(`Object of type ${pyType(v)} is not JSON serializable`);
