@@ -39,6 +39,14 @@ interface ForNode extends Node {
   body: Node[];
   defaultBlock: Node[];
 }
+interface SetNode extends Node {
+  assignee: Node & { operand?: Node; filter?: Node };
+  value: Node | null;
+  body: Node[];
+}
+interface MacroNode extends Node {
+  name: { value: string };
+}
 interface DictNode extends Node {
   value: Map<Node, Node>;
 }
@@ -57,6 +65,8 @@ interface LibraryInterpreter {
   evaluateMemberExpression(node: MemberNode, env: Environment): Value;
   evaluateTestExpression(node: TestNode, env: Environment): Value;
   evaluateFor(node: ForNode, env: Environment): Value;
+  evaluateMacro(node: MacroNode, env: Environment): Value;
+  evaluateSet(node: SetNode, env: Environment): Value;
   evaluateArguments(args: Node[], env: Environment): [Value[], Map<string, Value>];
   applyFilter(operand: Value, filter: Node, env: Environment): Value;
 }
@@ -72,8 +82,26 @@ const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
 const EVALUATED = 'PythonEvaluated';
 const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
 
-/** A for loop's body, marked by evaluateFor: whether a {% break %} ended the loop, whether an iteration ran to its end. */
-type LoopBody = Node[] & { loop?: { broken: boolean; completed: boolean } };
+/**
+ * A for loop's body, marked by evaluateFor: whether a {% break %} ended the loop, whether an iteration ran to its
+ * end, whether an iteration needs a scope of its own (its statements assign).
+ */
+type LoopBody = Node[] & { loop?: { broken: boolean; completed: boolean; scoped: boolean } };
+
+/** Whether statements assign names in their scope ({% set %}, {% macro %}, also inside {% if %}), by statements. */
+const ASSIGNS = new WeakMap<Node[], boolean>();
+function assigns(statements: Node[]): boolean {
+  let yes = ASSIGNS.get(statements);
+  if (yes === undefined) {
+    yes = statements.some((s) => {
+      const block = s as Node & { body?: Node[]; alternate?: Node[] };
+      if (s.type === 'Set' || s.type === 'Macro') return true;
+      return (s.type === 'If' || s.type === 'FilterStatement') && (assigns(block.body ?? []) || assigns(block.alternate ?? []));
+    });
+    ASSIGNS.set(statements, yes);
+  }
+  return yes;
+}
 
 /** {% break %} or {% continue %} on its way to its loop, with the text its iteration printed before it. */
 class LoopControl extends Error {
@@ -96,14 +124,16 @@ export class PythonInterpreter extends Base implements FilterHost {
   }
 
   /**
-   * A block's text. For a loop's body (evaluateFor marks it), what an iteration printed before a {% break %} or
-   * {% continue %} is kept, as in jinja2 (the library drops it), and after a break the remaining iterations print
-   * nothing; the loop's else block renders when no iteration ran to its end (no item, or each one continued or
-   * broke), as jinja2's does.
+   * A block's text. For a loop's body (evaluateFor marks it), each iteration runs in a scope of its own, what it
+   * printed before a {% break %} or {% continue %} is kept, as in jinja2 (the library shares one scope between the
+   * iterations and drops that text), and after a break the remaining iterations print nothing; the loop's else
+   * block renders when no iteration ran to its end (no item, or each one continued or broke), as jinja2's does.
    */
-  override evaluateBlock(statements: Node[], env: Environment): Value {
+  override evaluateBlock(statements: Node[], blockEnv: Environment): Value {
     const loop = (statements as LoopBody).loop;
     if (loop?.broken) return V.str('');
+    // each iteration has its own scope, as in jinja2: a {% set %} in the body is gone at the next iteration
+    const env = loop?.scoped ? new Environment(blockEnv) : blockEnv;
     let out = '';
     try {
       for (const s of statements) {
@@ -215,12 +245,43 @@ export class PythonInterpreter extends Base implements FilterHost {
     return super.evaluateMemberExpression({ ...node, object: evaluated(obj), property: evaluated(index) as MemberNode['property'] }, env);
   }
 
+  /**
+   * {% set x %}…{% endset %}: the body has a scope of its own, as in jinja2 (a {% set %} inside it stays there), and
+   * filters after the name apply to it ({% set x | trim %}).
+   */
+  override evaluateSet(node: SetNode, env: Environment): Value {
+    if (node.value) return super.evaluateSet(node, env);
+    const filters: Node[] = [];
+    let assignee = node.assignee;
+    for (; assignee.type === 'FilterExpression'; assignee = assignee.operand as SetNode['assignee']) filters.unshift(assignee.filter!);
+    let value = this.evaluateBlock(node.body, new Environment(env));
+    for (const f of filters) value = this.applyFilter(value, f, env);
+    return super.evaluateSet({ ...node, assignee, value: evaluated(value) }, env);
+  }
+
+  /**
+   * A macro sees the variables of where it is defined, as in jinja2, not those of its caller (the library's
+   * looks names up from the call site): only `caller` comes from the call ({% call %}).
+   */
+  override evaluateMacro(node: MacroNode, env: Environment): Value {
+    const out = super.evaluateMacro(node, env);
+    const call = env.lookupVariable(node.name.value) as unknown as Value;
+    const body = call.value as (args: Value[], scope: Environment) => Value;
+    env.setVariable(node.name.value, V.fn((args, scope) => {
+      const defined = new Environment(env);
+      const caller = scope.variables.get('caller');
+      if (caller) defined.setVariable('caller', caller);
+      return body(args, defined);
+    }) as never);
+    return out;
+  }
+
   /** A for loop over a string goes over its characters, as in Python (the library's refuses a string), over a dict its keys; its body as evaluateBlock says. */
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
     const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
     const items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
-    const loop = { broken: false, completed: false };
+    const loop = { broken: false, completed: false, scoped: assigns(node.body) };
     const body: LoopBody = Object.assign([...node.body], { loop });
     const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);
     const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);

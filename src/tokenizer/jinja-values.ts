@@ -43,7 +43,7 @@ export const V = {
   dict: (entries: Map<Key, Value>): Value => new C.ObjectValue!(entries),
   none: (): Value => new C.NullValue!(null),
   undefined: (): Value => new C.UndefinedValue!(),
-  fn: (f: (args: Value[]) => Value): Value => new C.FunctionValue!(f),
+  fn: (f: (args: Value[], env: Environment) => Value): Value => new C.FunctionValue!(f),
 };
 
 /** A dict's key as the library's Map holds it: a str, or an int (a dict literal's {0: …}, made by jinja-python.ts). */

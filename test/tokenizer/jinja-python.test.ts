@@ -79,6 +79,12 @@ test("strftime_now is Python's strftime (English names whatever the locale), on 
   assert.ok('text' in out && [before, strftime(new Date(), '%Y-%m-%d')].includes(out.text), JSON.stringify(out));
 });
 
+test("a template's \\r\\n and \\r are newlines, as jinja2's lexer reads them (in text and string literals)", () => {
+  const template = "{% for m in messages %}\r\n  {{ m.role }}\r\n{% endfor %}\r\n{{ 'a\r\nb\rc' }}\r\r\n";
+  // jinja2 3.1.6 renders "  user\na\nb\nc\n" (trim_blocks eats the newline after a tag, the last newline goes)
+  assert.deepEqual(render(fx, { name: 'crlf', template, messages: [{ role: 'user', content: 'x' }], add_generation_prompt: false }), { text: '  user\na\nb\nc\n' });
+});
+
 test('a method no one implements is a UserError naming the template and the method', () => {
   const t = new ChatTemplate("{{ messages[0].content.frobnicate() }}", { bosToken: '<s>', eosToken: '</s>', source: 'model/tokenizer_config.json: chat_template' });
   assert.throws(() => t.render([{ role: 'user', content: 'a' }]), (e: unknown) =>
