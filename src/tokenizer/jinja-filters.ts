@@ -36,6 +36,8 @@ export const TESTS: Record<string, Test> = {
   ne: (a, b) => b === undefined || !pyEq(a, b),
   lt: compare('<'), le: compare('<='), gt: compare('>'), ge: compare('>='),
   in: (a, b) => b !== undefined && contains(b, a),
+  lower: (v) => callMethod(V.str(pyStr(v)), 'islower', [], new Map())!.value === true,
+  upper: (v) => callMethod(V.str(pyStr(v)), 'isupper', [], new Map())!.value === true,
 };
 for (const [alias, name] of [['equalto', 'eq'], ['==', 'eq'], ['!=', 'ne'], ['<', 'lt'], ['<=', 'le'], ['>', 'gt'], ['>=', 'ge'], ['lessthan', 'lt'], ['greaterthan', 'gt']] as const) {
   TESTS[alias] = TESTS[name]!;
@@ -63,6 +65,16 @@ function attribute(item: Value, path: string): Value {
     else if (isList(v) && /^\d+$/.test(part)) v = v.value[Number(part)] ?? V.undefined();
     else return V.undefined();
   }
+  return v;
+}
+
+/**
+ * What jinja2's lazy filters give (select/reject(attr), map, unique, items, reverse of a list): a generator, true in
+ * a test even when it yields nothing; here a list that is always true (printed, a list: jinja2 prints the object).
+ */
+function generator(items: Value[]): Value {
+  const v = V.list(items);
+  v.__bool__ = () => ({ value: true });
   return v;
 }
 
@@ -107,7 +119,7 @@ function selectFilter(byAttribute: boolean, keep: boolean): Filter {
     if (byAttribute && (attr === undefined || !isStr(attr))) throw new Error('selectattr/rejectattr needs an attribute name');
     const testName = argOf(a, byAttribute ? 1 : 0, 'test');
     const testArg = argOf(a, byAttribute ? 2 : 1, 'value');
-    return V.list(items.filter((item) => {
+    return generator(items.filter((item) => {
       const x = byAttribute ? attribute(item, attr!.value as string) : item;
       const ok = testName === undefined ? x.__bool__().value : this.runTest(pyStr(testName), x, testArg, env);
       return ok === keep;
@@ -115,11 +127,32 @@ function selectFilter(byAttribute: boolean, keep: boolean): Filter {
   };
 }
 
+/** jinja2's upper/lower/capitalize: the str method on str(value) (a dict or True is printed, then cased). */
 function caseFilter(method: string): Filter {
-  return (v) => {
-    if (!isStr(v)) return V.str(pyStr(v));
-    return callMethod(v, method, [], new Map())!;
-  };
+  return (v) => callMethod(isStr(v) ? v : V.str(pyStr(v)), method, [], new Map())!;
+}
+
+/** Python's float(str): surrounding whitespace, _ between digits, inf/infinity/nan; null when it is no number. */
+function parseFloatPy(text: string): number | null {
+  const s = pythonStrip(text, null, true, true).toLowerCase();
+  const special: Record<string, number> = { inf: Infinity, infinity: Infinity, nan: NaN };
+  const m = /^([+-]?)(.*)$/.exec(s)!;
+  if (Object.hasOwn(special, m[2]!)) return (m[1] === '-' ? -1 : 1) * special[m[2]!]!;
+  const digits = '\\d(?:_?\\d)*';
+  if (!new RegExp(`^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:e[+-]?${digits})?$`).test(s)) return null;
+  return Number(s.replaceAll('_', ''));
+}
+
+/** Python's int(str, base): surrounding whitespace, a sign, _ between digits, 0x/0o/0b prefixes for their base; null when it is no int. */
+function parseIntPy(text: string, base: number): number | null {
+  let s = pythonStrip(text, null, true, true).toLowerCase();
+  const sign = s.startsWith('-') ? -1 : 1;
+  if (/^[+-]/.test(s)) s = s.slice(1);
+  const prefix = { 16: '0x', 8: '0o', 2: '0b' }[base];
+  if (prefix && s.startsWith(prefix)) s = s.slice(2).replace(/^_/, '');
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, base);
+  if (!/^[0-9a-z](?:_?[0-9a-z])*$/.test(s) || [...s.replaceAll('_', '')].some((c) => !alphabet.includes(c))) return null;
+  return sign * parseInt(s.replaceAll('_', ''), base);
 }
 
 /** jinja2's filters where the library's differ or are missing (called with `this` = the interpreter). */
@@ -159,7 +192,7 @@ export const FILTERS: Record<string, Filter> = {
     const attr = argOf(a, -1, 'attribute');
     if (attr !== undefined) {
       const fallback = argOf(a, -1, 'default');
-      return V.list(items.map((x) => {
+      return generator(items.map((x) => {
         const got = attribute(x, pyStr(attr));
         return got.type === 'UndefinedValue' && fallback !== undefined ? fallback : got;
       }));
@@ -168,14 +201,31 @@ export const FILTERS: Record<string, Filter> = {
     if (name === undefined || !isStr(name)) throw new Error('map needs a filter name or attribute=');
     const rest: Value[] = [];
     for (let i = 1; argOf(a, i, '') !== undefined; i++) rest.push(argOf(a, i, '')!);
-    return V.list(items.map((x) => this.applyNamed(x, name.value, rest, env)));
+    return generator(items.map((x) => this.applyNamed(x, name.value, rest, env)));
   },
   select: selectFilter(false, true),
   reject: selectFilter(false, false),
   selectattr: selectFilter(true, true),
   rejectattr: selectFilter(true, false),
   first: (v) => iterate(v, 'first')[0] ?? V.undefined(),
-  last: (v) => (isStr(v) || isList(v) ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
+  last: (v) => (isStr(v) || isList(v) || v.type === 'ObjectValue' ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
+  int(v, a) {
+    // jinja2's do_int: int(value), else int(float(value)), else the default
+    const fallback = argOf(a, 0, 'default') ?? V.int(0);
+    const base = argOf(a, 1, 'base');
+    if (isInt(v)) return v;
+    if (v.type === 'BooleanValue') return V.int(v.value ? 1 : 0);
+    let n: number | null = null;
+    if (isStr(v)) n = parseIntPy(v.value, base && isInt(base) ? base.value : 10) ?? parseFloatPy(v.value);
+    else if (v.type === 'FloatValue') n = v.value as number;
+    return n === null || !Number.isFinite(n) ? fallback : V.int(Math.trunc(n) || 0);
+  },
+  float(v, a) {
+    const fallback = argOf(a, 0, 'default') ?? V.float(0);
+    if (isNum(v) || v.type === 'BooleanValue') return V.float(Number(v.value));
+    const n = isStr(v) ? parseFloatPy(v.value) : null;
+    return n === null ? fallback : V.float(n);
+  },
   list: (v) => V.list(iterate(v, 'list')),
   max: (v, a) => extreme(v, a, 'max', 1),
   min: (v, a) => extreme(v, a, 'min', -1),
@@ -198,7 +248,7 @@ export const FILTERS: Record<string, Filter> = {
   items(v) {
     if (v.type === 'UndefinedValue') return V.list([]);
     if (!isDict(v)) throw new Error(`items: can only get item pairs from a mapping, not ${pyType(v)}`);
-    return V.list([...v.value].map(([k, x]) => V.list([keyValue(k), x])));
+    return generator([...v.value].map(([k, x]) => V.list([keyValue(k), x])));
   },
   unique(v, a) {
     const key = sortKey(a, 0, 1);
@@ -210,7 +260,7 @@ export const FILTERS: Record<string, Filter> = {
       seen.push(k);
       out.push(x);
     }
-    return V.list(out);
+    return generator(out);
   },
   sum(v, a) {
     const attr = argOf(a, 0, 'attribute');
@@ -226,6 +276,12 @@ export const FILTERS: Record<string, Filter> = {
     const x = numberOf(v, 'round');
     const m = method ? pyStr(method) : 'common';
     const scale = 10 ** p;
+    if (m === 'common' && isInt(v)) {
+      // Python's round(int, ndigits) stays an int (halves to even: round(25, -1) == 20)
+      if (p >= 0) return v;
+      const q = x * scale, f = Math.floor(q);
+      return V.int(Math.round((q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) / scale));
+    }
     if (m === 'ceil') return V.float(Math.ceil(x * scale) / scale);
     if (m === 'floor') return V.float(Math.floor(x * scale) / scale);
     return V.float(Number(toFixedEven(x, p)));
@@ -236,7 +292,7 @@ export const FILTERS: Record<string, Filter> = {
   lower: caseFilter('lower'),
   reverse(v) {
     if (isStr(v)) return V.str([...v.value].reverse().join(''));
-    return V.list([...iterate(v, 'reverse')].reverse()); // jinja2 gives an iterator: what `| list` and a for loop see
+    return generator([...iterate(v, 'reverse')].reverse());
   },
   indent(v, a) {
     // jinja2's do_indent: the lines of s + '\n' as str.splitlines() cuts them, joined by '\n'

@@ -75,6 +75,9 @@ const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpre
 /** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
 const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
 
+/** The operators on numbers, where Python takes a bool as the int 0 or 1. */
+const NUMERIC_OPS = new Set(['+', '-', '*', '/', '//', '%', '**', '<', '<=', '>', '>=']);
+
 /** A character beyond the BMP (a surrogate pair in a JS string). */
 const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
 
@@ -155,8 +158,13 @@ export class PythonInterpreter extends Base implements FilterHost {
   override evaluateBinaryExpression(node: BinaryNode, env: Environment): Value {
     const op = node.operator.value;
     if (op === 'and' || op === 'or') return super.evaluateBinaryExpression(node, env);
-    const a = this.evaluate(node.left, env);
-    const b = this.evaluate(node.right, env);
+    let a = this.evaluate(node.left, env);
+    let b = this.evaluate(node.right, env);
+    if ((a.type === 'BooleanValue' || b.type === 'BooleanValue') && NUMERIC_OPS.has(op) && !(op === '%' && isStr(a))) {
+      // Python's bool is an int: True + 1 == 2, 'a' * True == 'a'
+      if (a.type === 'BooleanValue') a = V.int(a.value ? 1 : 0);
+      if (b.type === 'BooleanValue') b = V.int(b.value ? 1 : 0);
+    }
     switch (op) {
       case '==': return V.bool(pyEq(a, b));
       case '!=': return V.bool(!pyEq(a, b));
@@ -228,21 +236,36 @@ export class PythonInterpreter extends Base implements FilterHost {
   }
 
   /**
-   * d[i] of a dict with int keys; s[i] of a str with characters beyond the BMP counts code points, as Python does
-   * (the library counts UTF-16 units).
+   * x.name and x[i] as jinja2 reads them: of an undefined value they fail (jinja2's Undefined raises, where the
+   * library's gives undefined again); x[i] of a value that holds no items (a number, None) is undefined; d[i] of a
+   * dict with int keys; s[i] of a str with characters beyond the BMP counts code points, as Python does (the
+   * library counts UTF-16 units).
    */
   override evaluateMemberExpression(node: MemberNode, env: Environment): Value {
-    const p = node.property.type;
-    if (!node.computed || p === 'StringLiteral' || p === 'SliceExpression') return super.evaluateMemberExpression(node, env);
     const obj = this.evaluate(node.object, env);
-    const index = this.evaluate(node.property, env);
-    if (obj.type === 'ObjectValue' && isInt(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();
-    if (isStr(obj) && isInt(index) && ASTRAL.test(obj.value)) {
-      const chars = [...obj.value];
-      const ch = chars[index.value < 0 ? chars.length + index.value : index.value];
-      return ch === undefined ? V.undefined() : V.str(ch);
+    if (obj.type === 'UndefinedValue') {
+      const name = node.computed ? '[…]' : `.${String(node.property.value)}`;
+      throw new Error(`${name} of an undefined value (jinja2's UndefinedError)`);
     }
-    return super.evaluateMemberExpression({ ...node, object: evaluated(obj), property: evaluated(index) as MemberNode['property'] }, env);
+    const p = node.property.type;
+    if (obj.type === 'ObjectValue' && (node.computed ? p === 'StringLiteral' : p === 'Identifier')) {
+      // message['content'], message.role: the library's lookup, without its detour
+      const key = node.property.value as string;
+      return (obj.value as Map<Key, Value>).get(key) ?? obj.builtins.get(key) ?? V.undefined();
+    }
+    if (node.computed && p !== 'StringLiteral') {
+      if (!(isStr(obj) || isList(obj) || obj.type === 'ObjectValue')) return V.undefined();
+      if (p === 'SliceExpression') return super.evaluateMemberExpression({ ...node, object: evaluated(obj) }, env);
+      const index = this.evaluate(node.property, env);
+      if (obj.type === 'ObjectValue' && isInt(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();
+      if (isStr(obj) && isInt(index) && ASTRAL.test(obj.value)) {
+        const chars = [...obj.value];
+        const ch = chars[index.value < 0 ? chars.length + index.value : index.value];
+        return ch === undefined ? V.undefined() : V.str(ch);
+      }
+      return super.evaluateMemberExpression({ ...node, object: evaluated(obj), property: evaluated(index) as MemberNode['property'] }, env);
+    }
+    return super.evaluateMemberExpression({ ...node, object: evaluated(obj) }, env);
   }
 
   /**
