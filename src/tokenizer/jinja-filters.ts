@@ -276,9 +276,9 @@ export const FILTERS: Record<string, Filter> = {
     const x = numberOf(v, 'round');
     const m = method ? pyStr(method) : 'common';
     const scale = 10 ** p;
-    if (m === 'common' && isInt(v)) {
+    if (m === 'common' && (isInt(v) || v.type === 'BooleanValue')) {
       // Python's round(int, ndigits) stays an int (halves to even: round(25, -1) == 20)
-      if (p >= 0) return v;
+      if (p >= 0) return V.int(x);
       const q = x * scale, f = Math.floor(q);
       return V.int(Math.round((q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) / scale));
     }
