@@ -136,8 +136,8 @@ function caseFilter(method: string): Filter {
 function parseFloatPy(text: string): number | null {
   const s = pythonStrip(text, null, true, true).toLowerCase();
   const special: Record<string, number> = { inf: Infinity, infinity: Infinity, nan: NaN };
-  const m = /^([+-]?)(.*)$/.exec(s)!;
-  if (Object.hasOwn(special, m[2]!)) return (m[1] === '-' ? -1 : 1) * special[m[2]!]!;
+  const unsigned = s.replace(/^[+-]/, '');
+  if (Object.hasOwn(special, unsigned)) return (s.startsWith('-') ? -1 : 1) * special[unsigned]!;
   const digits = '\\d(?:_?\\d)*';
   if (!new RegExp(`^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:e[+-]?${digits})?$`).test(s)) return null;
   return Number(s.replaceAll('_', ''));
