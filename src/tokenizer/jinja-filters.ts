@@ -1,7 +1,8 @@
 // jinja2's tests and filters where @huggingface/jinja's differ from them or lack them, as chat templates use them:
-// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in) and filters (string, join, trim, length/count,
-// default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round, title,
-// capitalize, upper, lower, replace, reverse, indent, sort, unique). jinja-python.ts's interpreter calls them before the library's.
+// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, lower, upper) and filters (string, join, trim,
+// length/count, default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round,
+// title, capitalize, upper, lower, replace, reverse, indent, sort, unique, dictsort, items, int, float; the lazy ones
+// true in a test as jinja2's generators). jinja-python.ts's interpreter calls them before the library's.
 import type { Environment } from '@huggingface/jinja';
 import { toFixedEven } from './jinja-format.ts';
 import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';

@@ -1,6 +1,7 @@
 // The runtime values of @huggingface/jinja (0.5.11), seen as Python's: the library does not export its value
 // classes, so their constructors are taken from sample values once; str() and repr() as Python prints them (True,
-// None, ['a', 1.0], {'k': 'v'}), float repr, equality, and json.dumps as transformers' tojson filter calls it.
+// None, ['a', 1.0], {'k': 'v'}, {0: 1}), float repr, equality, str order by code point, and json.dumps as
+// transformers' tojson filter calls it. A dict's keys are strs or ints.
 import { Environment, Interpreter } from '@huggingface/jinja';
 
 /** A runtime value of the library: `type` names its class ("StringValue", "IntegerValue", …). */
