@@ -161,9 +161,14 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
   }
 }
 
+/** A template parsed as jinja2's lexer reads it: \r\n and \r are newlines (in text and string literals alike). */
+function parseTemplate(text: string): Template {
+  return new Template(text.replace(/\r\n?/g, '\n'));
+}
+
 /** SyncWorker's handler (on the worker thread): parses `text` once, then renders each request. */
 export function chatTemplateRenderer(text: string): (req: RenderRequest) => Outcome {
-  const template = new Template(text);
+  const template = parseTemplate(text);
   return (req) => renderOutcome(template, req);
 }
 
@@ -180,7 +185,7 @@ export class ChatTemplate {
   ) {
     this.isDefault = text === null;
     try {
-      this.template = new Template(text ?? DEFAULT_CHAT_TEMPLATE);
+      this.template = parseTemplate(text ?? DEFAULT_CHAT_TEMPLATE);
     } catch (e) {
       throw new UserError(`cannot parse the chat template: ${e instanceof Error ? e.message : String(e)}`, ctx.source);
     }

@@ -1,11 +1,12 @@
 // jinja2's tests and filters where @huggingface/jinja's differ from them or lack them, as chat templates use them:
-// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in) and filters (string, join, trim, length/count,
-// default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round, title,
-// capitalize, upper, lower, replace). jinja-python.ts's interpreter calls them before the library's.
+// tests (sequence, iterable, mapping, number, float, eq/ne/lt/…, in, lower, upper) and filters (string, join, trim,
+// length/count, default/d, transformers' tojson, map, select/reject(attr), first, last, list, max, min, sum, round,
+// title, capitalize, upper, lower, replace, reverse, indent, sort, unique, dictsort, items, int, float; the lazy ones
+// true in a test as jinja2's generators). jinja-python.ts's interpreter calls them before the library's.
 import type { Environment } from '@huggingface/jinja';
 import { toFixedEven } from './jinja-format.ts';
-import { callMethod, pythonStrip } from './jinja-methods.ts';
-import { V, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, type Value } from './jinja-values.ts';
+import { callMethod, pythonStrip, titleFilter } from './jinja-methods.ts';
+import { V, asKey, cmpStr, isDict, isInt, isList, isNone, isNum, isStr, pyEq, pyJson, pyStr, pyType, keyValue, type Value } from './jinja-values.ts';
 
 /** What a filter needs of the interpreter: other filters (map('trim')) and tests (select('odd')) by name. */
 export interface FilterHost {
@@ -19,8 +20,8 @@ export const compare = (op: string) => (a: Value, b?: Value): boolean => {
   if (!((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) && !(isStr(a) && isStr(b))) {
     throw new Error(`'${op}' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
   }
-  const [x, y] = [a.value as number | string, b.value as number | string];
-  return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
+  const c = isStr(a) ? cmpStr(a.value, (b as Value & { value: string }).value) : Number(a.value) - Number(b.value);
+  return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
 };
 /** jinja2's tests where the library's differ or are missing (the others are the library's). */
 export const TESTS: Record<string, Test> = {
@@ -36,6 +37,8 @@ export const TESTS: Record<string, Test> = {
   ne: (a, b) => b === undefined || !pyEq(a, b),
   lt: compare('<'), le: compare('<='), gt: compare('>'), ge: compare('>='),
   in: (a, b) => b !== undefined && contains(b, a),
+  lower: (v) => callMethod(V.str(pyStr(v)), 'islower', [], new Map())!.value === true,
+  upper: (v) => callMethod(V.str(pyStr(v)), 'isupper', [], new Map())!.value === true,
 };
 for (const [alias, name] of [['equalto', 'eq'], ['==', 'eq'], ['!=', 'ne'], ['<', 'lt'], ['<=', 'le'], ['>', 'gt'], ['>=', 'ge'], ['lessthan', 'lt'], ['greaterthan', 'gt']] as const) {
   TESTS[alias] = TESTS[name]!;
@@ -48,7 +51,10 @@ export function contains(container: Value, item: Value): boolean {
     return container.value.includes(item.value);
   }
   if (isList(container)) return container.value.some((x) => pyEq(x, item));
-  if (isDict(container)) return isStr(item) && container.value.has(item.value);
+  if (isDict(container)) {
+    const key = asKey(item);
+    return key !== undefined && container.value.has(key);
+  }
   throw new Error(`argument of type '${pyType(container)}' is not iterable`);
 }
 
@@ -63,11 +69,21 @@ function attribute(item: Value, path: string): Value {
   return v;
 }
 
+/**
+ * What jinja2's lazy filters give (select/reject(attr), map, unique, items, reverse of a list): a generator, true in
+ * a test even when it yields nothing; here a list that is always true (printed, a list: jinja2 prints the object).
+ */
+function generator(items: Value[]): Value {
+  const v = V.list(items);
+  v.__bool__ = () => ({ value: true });
+  return v;
+}
+
 /** The items a filter iterates: a list's items, a string's characters, a dict's keys. */
 function iterate(v: Value, filter: string): Value[] {
   if (isList(v)) return v.value;
   if (isStr(v)) return [...v.value].map(V.str);
-  if (isDict(v)) return [...v.value.keys()].map(V.str);
+  if (isDict(v)) return [...v.value.keys()].map(keyValue);
   throw new Error(`${filter}: '${pyType(v)}' object is not iterable`);
 }
 
@@ -99,12 +115,12 @@ export type Filter = (this: FilterHost, v: Value, a: Args, env: Environment) => 
 
 function selectFilter(byAttribute: boolean, keep: boolean): Filter {
   return function (v, a, env) {
-    const items = iterate(v, byAttribute ? 'selectattr' : 'select');
+    const items = v.__bool__().value ? iterate(v, byAttribute ? 'selectattr' : 'select') : []; // jinja2: `if value:` (none | selectattr → [])
     const attr = byAttribute ? argOf(a, 0, 'attribute') : undefined;
     if (byAttribute && (attr === undefined || !isStr(attr))) throw new Error('selectattr/rejectattr needs an attribute name');
     const testName = argOf(a, byAttribute ? 1 : 0, 'test');
     const testArg = argOf(a, byAttribute ? 2 : 1, 'value');
-    return V.list(items.filter((item) => {
+    return generator(items.filter((item) => {
       const x = byAttribute ? attribute(item, attr!.value as string) : item;
       const ok = testName === undefined ? x.__bool__().value : this.runTest(pyStr(testName), x, testArg, env);
       return ok === keep;
@@ -112,11 +128,32 @@ function selectFilter(byAttribute: boolean, keep: boolean): Filter {
   };
 }
 
+/** jinja2's upper/lower/capitalize: the str method on str(value) (a dict or True is printed, then cased). */
 function caseFilter(method: string): Filter {
-  return (v) => {
-    if (!isStr(v)) return V.str(pyStr(v));
-    return callMethod(v, method, [], new Map())!;
-  };
+  return (v) => callMethod(isStr(v) ? v : V.str(pyStr(v)), method, [], new Map())!;
+}
+
+/** Python's float(str): surrounding whitespace, _ between digits, inf/infinity/nan; null when it is no number. */
+function parseFloatPy(text: string): number | null {
+  const s = pythonStrip(text, null, true, true).toLowerCase();
+  const special: Record<string, number> = { inf: Infinity, infinity: Infinity, nan: NaN };
+  const unsigned = s.replace(/^[+-]/, '');
+  if (Object.hasOwn(special, unsigned)) return (s.startsWith('-') ? -1 : 1) * special[unsigned]!;
+  const digits = '\\d(?:_?\\d)*';
+  if (!new RegExp(`^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:e[+-]?${digits})?$`).test(s)) return null;
+  return Number(s.replaceAll('_', ''));
+}
+
+/** Python's int(str, base): surrounding whitespace, a sign, _ between digits, 0x/0o/0b prefixes for their base; null when it is no int. */
+function parseIntPy(text: string, base: number): number | null {
+  let s = pythonStrip(text, null, true, true).toLowerCase();
+  const sign = s.startsWith('-') ? -1 : 1;
+  if (/^[+-]/.test(s)) s = s.slice(1);
+  const prefix = { 16: '0x', 8: '0o', 2: '0b' }[base];
+  if (prefix && s.startsWith(prefix)) s = s.slice(2).replace(/^_/, '');
+  const alphabet = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, base);
+  if (!/^[0-9a-z](?:_?[0-9a-z])*$/.test(s) || [...s.replaceAll('_', '')].some((c) => !alphabet.includes(c))) return null;
+  return sign * parseInt(s.replaceAll('_', ''), base);
 }
 
 /** jinja2's filters where the library's differ or are missing (called with `this` = the interpreter). */
@@ -152,11 +189,11 @@ export const FILTERS: Record<string, Filter> = {
     }));
   },
   map(v, a, env) {
-    const items = iterate(v, 'map');
+    const items = v.__bool__().value ? iterate(v, 'map') : []; // as jinja2's (none | map(...) → [])
     const attr = argOf(a, -1, 'attribute');
     if (attr !== undefined) {
       const fallback = argOf(a, -1, 'default');
-      return V.list(items.map((x) => {
+      return generator(items.map((x) => {
         const got = attribute(x, pyStr(attr));
         return got.type === 'UndefinedValue' && fallback !== undefined ? fallback : got;
       }));
@@ -165,17 +202,67 @@ export const FILTERS: Record<string, Filter> = {
     if (name === undefined || !isStr(name)) throw new Error('map needs a filter name or attribute=');
     const rest: Value[] = [];
     for (let i = 1; argOf(a, i, '') !== undefined; i++) rest.push(argOf(a, i, '')!);
-    return V.list(items.map((x) => this.applyNamed(x, name.value, rest, env)));
+    return generator(items.map((x) => this.applyNamed(x, name.value, rest, env)));
   },
   select: selectFilter(false, true),
   reject: selectFilter(false, false),
   selectattr: selectFilter(true, true),
   rejectattr: selectFilter(true, false),
   first: (v) => iterate(v, 'first')[0] ?? V.undefined(),
-  last: (v) => (isStr(v) || isList(v) ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
+  last: (v) => (isStr(v) || isList(v) || v.type === 'ObjectValue' ? iterate(v, 'last').at(-1) ?? V.undefined() : (() => { throw new Error(`last: '${pyType(v)}' object is not reversible`); })()),
+  int(v, a) {
+    // jinja2's do_int: int(value), else int(float(value)), else the default
+    const fallback = argOf(a, 0, 'default') ?? V.int(0);
+    const base = argOf(a, 1, 'base');
+    if (isInt(v)) return v;
+    if (v.type === 'BooleanValue') return V.int(v.value ? 1 : 0);
+    let n: number | null = null;
+    if (isStr(v)) n = parseIntPy(v.value, base && isInt(base) ? base.value : 10) ?? parseFloatPy(v.value);
+    else if (v.type === 'FloatValue') n = v.value as number;
+    return n === null || !Number.isFinite(n) ? fallback : V.int(Math.trunc(n) || 0);
+  },
+  float(v, a) {
+    const fallback = argOf(a, 0, 'default') ?? V.float(0);
+    if (isNum(v) || v.type === 'BooleanValue') return V.float(Number(v.value));
+    const n = isStr(v) ? parseFloatPy(v.value) : null;
+    return n === null ? fallback : V.float(n);
+  },
   list: (v) => V.list(iterate(v, 'list')),
-  max: (v) => iterate(v, 'max').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) > 0 ? x : m), V.undefined()),
-  min: (v) => iterate(v, 'min').reduce<Value>((m, x) => (m.type === 'UndefinedValue' || compareValues(x, m) < 0 ? x : m), V.undefined()),
+  max: (v, a) => extreme(v, a, 'max', 1),
+  min: (v, a) => extreme(v, a, 'min', -1),
+  sort(v, a) {
+    const reverse = argOf(a, 0, 'reverse')?.__bool__().value ?? false;
+    const key = sortKey(a, 1, 2);
+    const items = iterate(v, 'sort').map((x) => ({ x, k: key(x) }));
+    items.sort((p, q) => (reverse ? -1 : 1) * compareValues(p.k, q.k));
+    return V.list(items.map((p) => p.x));
+  },
+  dictsort(v, a) {
+    if (!isDict(v)) throw new Error(`dictsort: expected a dict, got ${pyType(v)}`);
+    const byValue = argOf(a, 1, 'by') !== undefined && pyStr(argOf(a, 1, 'by')!) === 'value';
+    const reverse = argOf(a, 2, 'reverse')?.__bool__().value ?? false;
+    const key = sortKey({ args: a.args.slice(0, 1), kwargs: new Map([...a.kwargs].filter(([k]) => k === 'case_sensitive')) }, 0, -1);
+    const pairs = [...v.value].map(([k, x]) => ({ pair: V.list([keyValue(k), x]), k: key(byValue ? x : keyValue(k)) }));
+    pairs.sort((p, q) => (reverse ? -1 : 1) * compareValues(p.k, q.k));
+    return V.list(pairs.map((p) => p.pair));
+  },
+  items(v) {
+    if (v.type === 'UndefinedValue') return V.list([]);
+    if (!isDict(v)) throw new Error(`items: can only get item pairs from a mapping, not ${pyType(v)}`);
+    return generator([...v.value].map(([k, x]) => V.list([keyValue(k), x])));
+  },
+  unique(v, a) {
+    const key = sortKey(a, 0, 1);
+    const seen: Value[] = [];
+    const out: Value[] = [];
+    for (const x of iterate(v, 'unique')) {
+      const k = key(x);
+      if (seen.some((s) => pyEq(s, k))) continue;
+      seen.push(k);
+      out.push(x);
+    }
+    return generator(out);
+  },
   sum(v, a) {
     const attr = argOf(a, 0, 'attribute');
     const start = argOf(a, 1, 'start');
@@ -190,14 +277,34 @@ export const FILTERS: Record<string, Filter> = {
     const x = numberOf(v, 'round');
     const m = method ? pyStr(method) : 'common';
     const scale = 10 ** p;
+    if (m === 'common' && (isInt(v) || v.type === 'BooleanValue')) {
+      // Python's round(int, ndigits) stays an int (halves to even: round(25, -1) == 20)
+      if (p >= 0) return V.int(x);
+      const q = x * scale, f = Math.floor(q);
+      return V.int(Math.round((q - f > 0.5 || (q - f === 0.5 && f % 2 !== 0) ? f + 1 : f) / scale));
+    }
     if (m === 'ceil') return V.float(Math.ceil(x * scale) / scale);
     if (m === 'floor') return V.float(Math.floor(x * scale) / scale);
     return V.float(Number(toFixedEven(x, p)));
   },
-  title: caseFilter('title'),
+  title: (v) => V.str(titleFilter(pyStr(v))),
   capitalize: caseFilter('capitalize'),
   upper: caseFilter('upper'),
   lower: caseFilter('lower'),
+  reverse(v) {
+    if (isStr(v)) return V.str([...v.value].reverse().join(''));
+    return generator([...iterate(v, 'reverse')].reverse());
+  },
+  indent(v, a) {
+    // jinja2's do_indent: the lines of s + '\n' as str.splitlines() cuts them, joined by '\n'
+    const width = argOf(a, 0, 'width') ?? V.int(4);
+    const pad = isStr(width) ? width.value : ' '.repeat(numberOf(width, 'indent'));
+    const lines = (callMethod(V.str(pyStr(v) + '\n'), 'splitlines', [], new Map())!.value as Value[]).map((x) => x.value as string);
+    let out: string;
+    if (argOf(a, 2, 'blank')?.__bool__().value) out = lines.join('\n' + pad);
+    else out = lines[0]! + lines.slice(1).map((l) => '\n' + (l ? pad + l : l)).join('');
+    return V.str(argOf(a, 1, 'first')?.__bool__().value ? pad + out : out);
+  },
   replace(v, a) {
     const args = [argOf(a, 0, 'old'), argOf(a, 1, 'new'), argOf(a, 2, 'count')].filter((x): x is Value => x !== undefined);
     return callMethod(V.str(pyStr(v)), 'replace', args, new Map())!;
@@ -205,12 +312,33 @@ export const FILTERS: Record<string, Filter> = {
 };
 FILTERS.d = FILTERS.default!;
 
-/** jinja2's order of two values for max/min: numbers, or strings ignoring case (case_sensitive=False). */
+/** Python's order of two values (sort, max, min): numbers, or strings by code point. */
 function compareValues(a: Value, b: Value): number {
   if ((isNum(a) || a.type === 'BooleanValue') && (isNum(b) || b.type === 'BooleanValue')) return Number(a.value) - Number(b.value);
-  if (isStr(a) && isStr(b)) {
-    const [x, y] = [a.value.toLowerCase(), b.value.toLowerCase()];
-    return x < y ? -1 : x > y ? 1 : 0;
+  if (isStr(a) && isStr(b)) return cmpStr(a.value, b.value);
+  throw new Error(`'<' not supported between instances of '${pyType(a)}' and '${pyType(b)}'`);
+}
+
+/**
+ * The key jinja2's sort, unique, max and min compare an item by: its attribute= (at position `attrAt` or by
+ * keyword), lower-cased when a str unless case_sensitive (at `caseAt`).
+ */
+function sortKey(a: Args, caseAt: number, attrAt: number): (x: Value) => Value {
+  const caseSensitive = argOf(a, caseAt, 'case_sensitive')?.__bool__().value ?? false;
+  const attr = argOf(a, attrAt, 'attribute');
+  return (x) => {
+    const k = attr === undefined || isNone(attr) ? x : attribute(x, pyStr(attr));
+    return !caseSensitive && isStr(k) ? V.str(k.value.toLowerCase()) : k;
+  };
+}
+
+/** jinja2's max (sign 1) or min (-1): the first item with the largest (smallest) key; undefined when empty. */
+function extreme(v: Value, a: Args, name: string, sign: number): Value {
+  const key = sortKey(a, 0, 1);
+  let best: { x: Value; k: Value } | undefined;
+  for (const x of iterate(v, name)) {
+    const k = key(x);
+    if (best === undefined || sign * compareValues(k, best.k) > 0) best = { x, k };
   }
-  throw new Error(`cannot compare ${pyType(a)} and ${pyType(b)}`);
+  return best?.x ?? V.undefined();
 }

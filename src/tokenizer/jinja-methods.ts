@@ -1,10 +1,11 @@
 // Python's str, list and dict methods as chat templates call them (`content.split('</think>')[-1].lstrip('\n')`,
 // `'{}'.format(x)`, `text.splitlines()`, `d.get('k', 'x')`), with Python's semantics where @huggingface/jinja's
-// differ (strip's characters argument, title/capitalize, Python's whitespace) or are missing. The methods the
+// differ (strip's characters argument, title/capitalize/swapcase with Unicode title case, Python's whitespace, code-point
+// indices) or are missing. The methods the
 // immutable sandbox of transformers refuses (append, update, …) are left out: a template calling them fails
 // there as here.
 import { strFormat } from './jinja-format.ts';
-import { V, isDict, isInt, isList, isNone, isStr, pyEq, pyType, type Value } from './jinja-values.ts';
+import { V, asKey, isDict, isInt, isList, isNone, isStr, keyValue, pyEq, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** Python's str.isspace() characters (str.split() and strip() without an argument use them). */
 const WS = '\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
@@ -58,17 +59,83 @@ function split(s: string, sep: string | null, maxsplit: number, fromRight: boole
   return fromRight ? out.map((w) => [...w].reverse().join('')).reverse() : out;
 }
 
-/** Python's str.title(): upper-case a cased letter after an uncased character, lower-case the others. */
-function title(s: string): string {
-  let prevCased = false;
-  let out = '';
-  for (const ch of s) {
-    const cased = ch.toLowerCase() !== ch.toUpperCase();
-    out += cased ? (prevCased ? ch.toLowerCase() : ch.toUpperCase()) : ch;
-    prevCased = cased;
-  }
-  return out;
+/** Python's title case of one character (str.title and capitalize start a word with it), where it is not upper case. */
+function titleChar(ch: string): string {
+  const c = ch.codePointAt(0)!;
+  if (c >= 0x1c4 && c <= 0x1cc) return String.fromCharCode(0x1c5 + 3 * Math.floor((c - 0x1c4) / 3)); // Ǆǅǆ → ǅ, …
+  if (c >= 0x1f1 && c <= 0x1f3) return '\u01f2';
+  if ((c >= 0x10d0 && c <= 0x10fa) || (c >= 0x10fd && c <= 0x10ff)) return ch; // Georgian Mkhedruli
+  if (c >= 0x1f80 && c <= 0x1faf) return String.fromCharCode(c | 8); // Greek with ypogegrammeni → prosgegrammeni
+  if (c === 0x1fb3 || c === 0x1fc3 || c === 0x1ff3) return String.fromCharCode(c + 9);
+  if (c === 0x1fbc || c === 0x1fcc || c === 0x1ffc) return ch;
+  if (c === 0x149) return 'ʼN';
+  const upper = ch.toUpperCase();
+  if (upper.length === ch.length) return upper;
+  // a character upper-cased to several: ß → Ss, ﬁ → Fi, ᾲ → Ὰͅ (the iota stays a subscript)
+  const first = String.fromCodePoint(upper.codePointAt(0)!);
+  const rest = upper.slice(first.length);
+  return first + (c >= 0x1fb2 && c <= 0x1ff7 && rest.endsWith('\u0399') ? rest.slice(0, -1) + '\u0345' : rest.toLowerCase());
 }
+
+/** `s` lower-cased after its first character (lower-cased with it, for a final sigma's context). */
+function lowerAfterFirst(s: string): string {
+  const first = String.fromCodePoint(s.codePointAt(0)!);
+  return s.toLowerCase().slice(first.toLowerCase().length);
+}
+
+/** Python's str.title(): each run of cased characters starts title-cased, the rest lower-cased. */
+function title(s: string): string {
+  return s.replace(/\p{Cased}+/gu, (run: string, at: number) => {
+    const out = titleChar(String.fromCodePoint(run.codePointAt(0)!)) + lowerAfterFirst(run);
+    // a run's last Σ is final unless a cased character follows after case-ignorable ones ("ΣΑΣ\u202eRTL")
+    return out.endsWith('ς') && /^\p{Case_Ignorable}*\p{Cased}/u.test(s.slice(at + run.length)) ? out.slice(0, -1) + 'σ' : out;
+  });
+}
+
+/** jinja2's title filter (not str.title): each piece between runs of whitespace and -({[< upper-cases its first character, lower-cases the rest. */
+export function titleFilter(s: string): string {
+  return s.replace(TITLE_WORD, (w) => {
+    const first = String.fromCodePoint(w.codePointAt(0)!);
+    return first.toUpperCase() + w.slice(first.length).toLowerCase();
+  });
+}
+const TITLE_WORD = new RegExp(`[^-${WS}({\\[<]+`, 'gu');
+
+/** Python's str.capitalize(): the first character title-cased, the others lower-cased. */
+function capitalize(s: string): string {
+  return s === '' ? s : titleChar(String.fromCodePoint(s.codePointAt(0)!)) + lowerAfterFirst(s);
+}
+
+/** Python's str.swapcase(): upper case lower-cased (Σ final or not by its neighbours), lower case upper-cased, the rest kept. */
+function swapcase(s: string): string {
+  const cs = [...s];
+  const cased = (from: number, step: number) => {
+    for (let k = from; k >= 0 && k < cs.length; k += step) if (!/\p{Case_Ignorable}/u.test(cs[k]!)) return /\p{Cased}/u.test(cs[k]!);
+    return false;
+  };
+  return cs.map((ch, i) => {
+    if (/\p{Uppercase}/u.test(ch)) return ch === 'Σ' ? (cased(i - 1, -1) && !cased(i + 1, 1) ? 'ς' : 'σ') : ch.toLowerCase();
+    return /\p{Lowercase}/u.test(ch) ? ch.toUpperCase() : ch;
+  }).join('');
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+/** Python's len() of a str: code points, not UTF-16 units. */
+export function cpLength(s: string): number {
+  if (!SURROGATE.test(s)) return s.length;
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+/** The UTF-16 offset of code point `cp` of `s`. */
+function unitOf(s: string, cp: number): number {
+  if (!SURROGATE.test(s)) return cp;
+  let u = 0;
+  for (let k = 0; k < cp && u < s.length; k++) u += s.codePointAt(u)! > 0xffff ? 2 : 1;
+  return u;
+}
+/** The code point index of UTF-16 offset `u` of `s` (-1 stays -1). */
+const cpOf = (s: string, u: number): number => (u < 0 ? u : cpLength(s.slice(0, u)));
 
 function str(v: Value | undefined, what: string): string {
   if (v === undefined || !isStr(v)) throw new Error(`${what} must be a str, not ${v ? pyType(v) : 'nothing'}`);
@@ -87,10 +154,11 @@ function affixes(v: Value | undefined, name: string): string[] {
   if (v !== undefined && isList(v)) return v.value.map((x) => str(x, `${name}() tuple items`));
   return [str(v, `${name}() argument`)];
 }
-/** Python's s[start:end] bounds of find/count/startswith (negative from the end). */
+/** Python's s[start:end] bounds of find/count/startswith (code points, negative from the end), as UTF-16 offsets. */
 function bounds(s: string, a: Value | undefined, b: Value | undefined): [number, number] {
-  const norm = (x: number) => (x < 0 ? Math.max(0, s.length + x) : Math.min(x, s.length));
-  return [norm(int(a, 0, 'start')), norm(int(b, s.length, 'end'))];
+  const n = cpLength(s);
+  const norm = (x: number) => (x < 0 ? Math.max(0, n + x) : Math.min(x, n));
+  return [unitOf(s, norm(int(a, 0, 'start'))), unitOf(s, norm(int(b, n, 'end')))];
 }
 const bool = (b: boolean) => V.bool(b);
 const strs = (xs: string[]) => V.list(xs.map(V.str));
@@ -141,13 +209,13 @@ const STRING_METHODS: Record<string, Method> = {
   find: (s, a) => {
     const [i, j] = bounds(s, a[1], a[2]);
     const k = s.slice(0, j).indexOf(str(a[0], 'find() argument'), i);
-    return V.int(k);
+    return V.int(cpOf(s, k));
   },
   rfind: (s, a) => {
     const [i, j] = bounds(s, a[1], a[2]);
     const sub = str(a[0], 'rfind() argument');
     const k = s.slice(0, j).lastIndexOf(sub);
-    return V.int(k >= i ? k : -1);
+    return V.int(k >= i ? cpOf(s, k) : -1);
   },
   index: (s, a, kw) => {
     const k = STRING_METHODS.find!(s, a, kw).value as number;
@@ -163,7 +231,7 @@ const STRING_METHODS: Record<string, Method> = {
   join: (s, a) => {
     const items = a[0];
     if (items === undefined) throw new Error('join() takes exactly one argument');
-    const xs = isStr(items) ? [...items.value] : isList(items) ? items.value.map((x) => str(x, 'join() items')) : isDict(items) ? [...items.value.keys()] : null;
+    const xs = isStr(items) ? [...items.value] : isList(items) ? items.value.map((x) => str(x, 'join() items')) : isDict(items) ? [...items.value.keys()].map((k) => str(keyValue(k), 'join() items')) : null;
     if (xs === null) throw new Error(`can only join an iterable, not ${pyType(items)}`);
     return V.str(xs.join(s));
   },
@@ -171,8 +239,8 @@ const STRING_METHODS: Record<string, Method> = {
   upper: (s) => V.str(s.toUpperCase()),
   lower: (s) => V.str(s.toLowerCase()),
   title: (s) => V.str(title(s)),
-  capitalize: (s) => V.str(s.slice(0, 1).toUpperCase() + s.slice(1).toLowerCase()),
-  swapcase: (s) => V.str([...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('')),
+  capitalize: (s) => V.str(capitalize(s)),
+  swapcase: (s) => V.str(swapcase(s)),
   isdigit: (s) => bool(/^\p{Nd}+$/u.test(s)),
   isnumeric: (s) => bool(/^\p{N}+$/u.test(s)),
   isdecimal: (s) => bool(/^\p{Nd}+$/u.test(s)),
@@ -183,17 +251,18 @@ const STRING_METHODS: Record<string, Method> = {
   isupper: (s) => bool(s === s.toUpperCase() && s !== s.toLowerCase()),
   center: (s, a) => {
     const [w, f] = [int(a[0], 0, 'width'), strOrNone(a[1], 'fillchar') ?? ' '];
-    const n = w - s.length;
+    const n = w - cpLength(s);
     if (n <= 0) return V.str(s);
     const left = Math.floor(n / 2) + (n & w & 1);
     return V.str(f.repeat(left) + s + f.repeat(n - left));
   },
-  ljust: (s, a) => V.str(s.padEnd(int(a[0], 0, 'width'), strOrNone(a[1], 'fillchar') ?? ' ')),
-  rjust: (s, a) => V.str(s.padStart(int(a[0], 0, 'width'), strOrNone(a[1], 'fillchar') ?? ' ')),
+  ljust: (s, a) => V.str(s.padEnd(int(a[0], 0, 'width') + s.length - cpLength(s), strOrNone(a[1], 'fillchar') ?? ' ')),
+  rjust: (s, a) => V.str(s.padStart(int(a[0], 0, 'width') + s.length - cpLength(s), strOrNone(a[1], 'fillchar') ?? ' ')),
   zfill: (s, a) => {
     const w = int(a[0], 0, 'width');
     const sign = s[0] === '-' || s[0] === '+' ? s[0] : '';
-    return V.str(s.length >= w ? s : sign + '0'.repeat(w - s.length) + s.slice(sign.length));
+    const n = cpLength(s);
+    return V.str(n >= w ? s : sign + '0'.repeat(w - n) + s.slice(sign.length));
   },
   partition: (s, a) => {
     const sep = str(a[0], 'partition() argument');
@@ -224,11 +293,14 @@ const LIST_METHODS: Record<string, (self: Value[], a: Value[]) => Value> = {
   count: (xs, a) => V.int(xs.filter((x) => pyEq(x, a[0]!)).length),
 };
 
-const DICT_METHODS: Record<string, (self: Map<string, Value>, a: Value[]) => Value> = {
-  get: (d, a) => (a[0] && isStr(a[0]) ? d.get(a[0].value) : undefined) ?? a[1] ?? V.none(),
+const DICT_METHODS: Record<string, (self: Map<Key, Value>, a: Value[]) => Value> = {
+  get: (d, a) => {
+    const key = a[0] && asKey(a[0]);
+    return (key === undefined ? undefined : d.get(key)) ?? a[1] ?? V.none();
+  },
   // pairs as lists, not tuples: the library's for loop unpacks only lists
-  items: (d) => V.list([...d].map(([k, v]) => V.list([V.str(k), v]))),
-  keys: (d) => V.list([...d.keys()].map(V.str)),
+  items: (d) => V.list([...d].map(([k, v]) => V.list([keyValue(k), v]))),
+  keys: (d) => V.list([...d.keys()].map(keyValue)),
   values: (d) => V.list([...d.values()]),
 };
 
@@ -240,7 +312,7 @@ const DICT_METHODS: Record<string, (self: Map<string, Value>, a: Value[]) => Val
 export function callMethod(obj: Value, name: string, args: Value[], kwargs: Map<string, Value>): Value | undefined {
   if (isStr(obj)) return Object.hasOwn(STRING_METHODS, name) ? STRING_METHODS[name]!(obj.value, args, kwargs) : undefined;
   if (isList(obj)) return Object.hasOwn(LIST_METHODS, name) ? LIST_METHODS[name]!(obj.value, args) : undefined;
-  if (obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name)) return DICT_METHODS[name]!(obj.value as Map<string, Value>, args);
+  if (obj.type === 'ObjectValue' && Object.hasOwn(DICT_METHODS, name)) return DICT_METHODS[name]!(obj.value as Map<Key, Value>, args);
   return undefined;
 }
 

@@ -3,13 +3,15 @@
 // `%` formats strings and takes Python's modulo of numbers; ==, `in` and `*` follow Python; str + non-str fails as in
 // Python; method calls use Python's str/list/dict methods (jinja-methods.ts: strip with characters, format,
 // splitlines, …); the filters and tests chat templates use (string, join, trim, length, default/d, tojson, map,
-// select/reject(attr), first/last, max/min/sum, round, title, capitalize, replace) follow jinja2's. A method no
-// table knows fails with an error that names it. Everything else is the library's.
-import { Interpreter, type Environment } from '@huggingface/jinja';
+// select/reject(attr), first/last, max/min/sum, sort, unique, round, title, capitalize, replace, indent, reverse) follow
+// jinja2's; a str is indexed, searched, padded and ordered by code point, as in Python. A method no table knows fails
+// with an error that names it; {% break %} and {% continue %} keep what their iteration printed. Everything else is
+// the library's.
+import { Environment, Interpreter } from '@huggingface/jinja';
 import { FILTERS, TESTS, compare, contains, type FilterHost } from './jinja-filters.ts';
 import { percentFormat } from './jinja-format.ts';
 import { callMethod } from './jinja-methods.ts';
-import { V, isInt, isList, isNum, isStr, pyEq, pyStr, pyType, type Value } from './jinja-values.ts';
+import { V, asKey, isInt, isList, isNum, isStr, keyValue, pyEq, pyStr, pyType, type Key, type Value } from './jinja-values.ts';
 
 /** The AST nodes this file reads (the library's parser makes them; its .d.ts does not export the classes). */
 interface Node {
@@ -34,6 +36,19 @@ interface CallNode extends Node {
 }
 interface ForNode extends Node {
   iterable: Node & { lhs?: Node };
+  body: Node[];
+  defaultBlock: Node[];
+}
+interface SetNode extends Node {
+  assignee: Node & { operand?: Node; filter?: Node };
+  value: Node | null;
+  body: Node[];
+}
+interface MacroNode extends Node {
+  name: { value: string };
+}
+interface DictNode extends Node {
+  value: Map<Node, Node>;
 }
 interface TestNode extends Node {
   operand: Node;
@@ -50,6 +65,8 @@ interface LibraryInterpreter {
   evaluateMemberExpression(node: MemberNode, env: Environment): Value;
   evaluateTestExpression(node: TestNode, env: Environment): Value;
   evaluateFor(node: ForNode, env: Environment): Value;
+  evaluateMacro(node: MacroNode, env: Environment): Value;
+  evaluateSet(node: SetNode, env: Environment): Value;
   evaluateArguments(args: Node[], env: Environment): [Value[], Map<string, Value>];
   applyFilter(operand: Value, filter: Node, env: Environment): Value;
 }
@@ -58,31 +75,96 @@ const Base = Interpreter as unknown as new (env: Environment) => LibraryInterpre
 /** Statements whose result is their rendered text (or nothing); any other node is an expression printed with str(). */
 const STATEMENTS = new Set(['Program', 'Set', 'If', 'For', 'Macro', 'CallStatement', 'FilterStatement', 'Break', 'Continue', 'Comment']);
 
+/** The operators on numbers, where Python takes a bool as the int 0 or 1. */
+const NUMERIC_OPS = new Set(['+', '-', '*', '/', '//', '%', '**', '<', '<=', '>', '>=']);
+
+/** A character beyond the BMP (a surrogate pair in a JS string). */
+const ASTRAL = /[\ud800-\udbff][\udc00-\udfff]/;
+
 /** A node standing for a value already evaluated (to hand the library an operation whose operands are known). */
 const EVALUATED = 'PythonEvaluated';
 const evaluated = (value: Value): ValueNode => ({ type: EVALUATED, value });
 
+/**
+ * A for loop's body, marked by evaluateFor: whether a {% break %} ended the loop, whether an iteration ran to its
+ * end, whether an iteration needs a scope of its own (its statements assign).
+ */
+type LoopBody = Node[] & { loop?: { broken: boolean; completed: boolean; scoped: boolean } };
+
+/** Whether statements assign names in their scope ({% set %}, {% macro %}, also inside {% if %}), by statements. */
+const ASSIGNS = new WeakMap<Node[], boolean>();
+function assigns(statements: Node[]): boolean {
+  let yes = ASSIGNS.get(statements);
+  if (yes === undefined) {
+    yes = statements.some((s) => {
+      const block = s as Node & { body?: Node[]; alternate?: Node[] };
+      if (s.type === 'Set' || s.type === 'Macro') return true;
+      return (s.type === 'If' || s.type === 'FilterStatement') && (assigns(block.body ?? []) || assigns(block.alternate ?? []));
+    });
+    ASSIGNS.set(statements, yes);
+  }
+  return yes;
+}
+
+/** {% break %} or {% continue %} on its way to its loop, with the text its iteration printed before it. */
+class LoopControl extends Error {
+  printed = '';
+  constructor(readonly isBreak: boolean) {
+    super(`{% ${isBreak ? 'break' : 'continue'} %} outside a loop`);
+  }
+}
+
 /** The library's interpreter with Python's printing, operators, methods, filters and tests (see the header). */
 export class PythonInterpreter extends Base implements FilterHost {
   override evaluate(node: unknown, env: Environment): Value {
-    return (node as Node | undefined)?.type === EVALUATED ? ((node as ValueNode).value as Value) : super.evaluate(node, env);
+    switch ((node as Node | undefined)?.type) {
+      case EVALUATED: return (node as ValueNode).value as Value;
+      case 'ObjectLiteral': return this.evaluateDict(node as DictNode, env);
+      case 'Break': throw new LoopControl(true);
+      case 'Continue': throw new LoopControl(false);
+      default: return super.evaluate(node, env);
+    }
   }
 
-  override evaluateBlock(statements: Node[], env: Environment): Value {
+  /**
+   * A block's text. For a loop's body (evaluateFor marks it), each iteration runs in a scope of its own, what it
+   * printed before a {% break %} or {% continue %} is kept, as in jinja2 (the library shares one scope between the
+   * iterations and drops that text), and after a break the remaining iterations print nothing; the loop's else
+   * block renders when no iteration ran to its end (no item, or each one continued or broke), as jinja2's does.
+   */
+  override evaluateBlock(statements: Node[], blockEnv: Environment): Value {
+    const loop = (statements as LoopBody).loop;
+    if (loop?.broken) return V.str('');
+    // each iteration has its own scope, as in jinja2: a {% set %} in the body is gone at the next iteration
+    const env = loop?.scoped ? new Environment(blockEnv) : blockEnv;
     let out = '';
-    for (const s of statements) {
-      const v = this.evaluate(s, env);
-      if (v.type === 'StringValue') out += v.value as string;
-      else if (!STATEMENTS.has(s.type)) out += pyStr(v);
+    try {
+      for (const s of statements) {
+        const v = this.evaluate(s, env);
+        if (v.type === 'StringValue') out += v.value as string;
+        else if (!STATEMENTS.has(s.type)) out += pyStr(v);
+      }
+    } catch (e) {
+      if (!(e instanceof LoopControl)) throw e;
+      e.printed = out + e.printed;
+      if (!loop) throw e;
+      if (e.isBreak) loop.broken = true;
+      return V.str(e.printed);
     }
+    if (loop) loop.completed = true;
     return V.str(out);
   }
 
   override evaluateBinaryExpression(node: BinaryNode, env: Environment): Value {
     const op = node.operator.value;
     if (op === 'and' || op === 'or') return super.evaluateBinaryExpression(node, env);
-    const a = this.evaluate(node.left, env);
-    const b = this.evaluate(node.right, env);
+    let a = this.evaluate(node.left, env);
+    let b = this.evaluate(node.right, env);
+    if ((a.type === 'BooleanValue' || b.type === 'BooleanValue') && NUMERIC_OPS.has(op) && !(op === '%' && isStr(a))) {
+      // Python's bool is an int: True + 1 == 2, 'a' * True == 'a'
+      if (a.type === 'BooleanValue') a = V.int(a.value ? 1 : 0);
+      if (b.type === 'BooleanValue') b = V.int(b.value ? 1 : 0);
+    }
     switch (op) {
       case '==': return V.bool(pyEq(a, b));
       case '!=': return V.bool(!pyEq(a, b));
@@ -141,12 +223,93 @@ export class PythonInterpreter extends Base implements FilterHost {
     return (member.value as (args: Value[], env: Environment) => Value)(args, env);
   }
 
-  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string). */
+  /** A dict literal: its keys strs or ints ({0: 0, 512: 128}; the library's takes only strs). */
+  private evaluateDict(node: DictNode, env: Environment): Value {
+    const entries = new Map<Key, Value>();
+    for (const [k, v] of node.value) {
+      const key = this.evaluate(k, env);
+      const mapKey = asKey(key);
+      if (mapKey === undefined) throw new Error(`a dict key of type ${pyType(key)} is not supported by mistral-tune's template renderer`);
+      entries.set(mapKey, this.evaluate(v, env));
+    }
+    return V.dict(entries);
+  }
+
+  /**
+   * x.name and x[i] as jinja2 reads them: of an undefined value they fail (jinja2's Undefined raises, where the
+   * library's gives undefined again); x[i] of a value that holds no items (a number, None) is undefined; d[i] of a
+   * dict with int keys; s[i] of a str with characters beyond the BMP counts code points, as Python does (the
+   * library counts UTF-16 units).
+   */
+  override evaluateMemberExpression(node: MemberNode, env: Environment): Value {
+    const obj = this.evaluate(node.object, env);
+    if (obj.type === 'UndefinedValue') {
+      const name = node.computed ? '[…]' : `.${String(node.property.value)}`;
+      throw new Error(`${name} of an undefined value (jinja2's UndefinedError)`);
+    }
+    const p = node.property.type;
+    if (obj.type === 'ObjectValue' && (node.computed ? p === 'StringLiteral' : p === 'Identifier')) {
+      // message['content'], message.role: the library's lookup, without its detour
+      const key = node.property.value as string;
+      return (obj.value as Map<Key, Value>).get(key) ?? obj.builtins.get(key) ?? V.undefined();
+    }
+    if (node.computed && p !== 'StringLiteral') {
+      if (!(isStr(obj) || isList(obj) || obj.type === 'ObjectValue')) return V.undefined();
+      if (p === 'SliceExpression') return super.evaluateMemberExpression({ ...node, object: evaluated(obj) }, env);
+      const index = this.evaluate(node.property, env);
+      if (obj.type === 'ObjectValue' && isInt(index)) return (obj.value as Map<Key, Value>).get(index.value) ?? V.undefined();
+      if (isStr(obj) && isInt(index) && ASTRAL.test(obj.value)) {
+        const chars = [...obj.value];
+        const ch = chars[index.value < 0 ? chars.length + index.value : index.value];
+        return ch === undefined ? V.undefined() : V.str(ch);
+      }
+      return super.evaluateMemberExpression({ ...node, object: evaluated(obj), property: evaluated(index) as MemberNode['property'] }, env);
+    }
+    return super.evaluateMemberExpression({ ...node, object: evaluated(obj) }, env);
+  }
+
+  /**
+   * {% set x %}…{% endset %}: the body has a scope of its own, as in jinja2 (a {% set %} inside it stays there), and
+   * filters after the name apply to it ({% set x | trim %}).
+   */
+  override evaluateSet(node: SetNode, env: Environment): Value {
+    if (node.value) return super.evaluateSet(node, env);
+    const filters: Node[] = [];
+    let assignee = node.assignee;
+    for (; assignee.type === 'FilterExpression'; assignee = assignee.operand as SetNode['assignee']) filters.unshift(assignee.filter!);
+    let value = this.evaluateBlock(node.body, new Environment(env));
+    for (const f of filters) value = this.applyFilter(value, f, env);
+    return super.evaluateSet({ ...node, assignee, value: evaluated(value) }, env);
+  }
+
+  /**
+   * A macro sees the variables of where it is defined, as in jinja2, not those of its caller (the library's
+   * looks names up from the call site): only `caller` comes from the call ({% call %}).
+   */
+  override evaluateMacro(node: MacroNode, env: Environment): Value {
+    const out = super.evaluateMacro(node, env);
+    const call = env.lookupVariable(node.name.value) as unknown as Value;
+    const body = call.value as (args: Value[], scope: Environment) => Value;
+    env.setVariable(node.name.value, V.fn((args, scope) => {
+      const defined = new Environment(env);
+      const caller = scope.variables.get('caller');
+      if (caller) defined.setVariable('caller', caller);
+      return body(args, defined);
+    }) as never);
+    return out;
+  }
+
+  /** A for loop over a string goes over its characters, as in Python (the library's refuses a string), over a dict its keys; its body as evaluateBlock says. */
   override evaluateFor(node: ForNode, env: Environment): Value {
     const select = node.iterable.type === 'SelectExpression';
     const v = this.evaluate(select ? node.iterable.lhs : node.iterable, env);
-    const items = isStr(v) ? V.list([...v.value].map(V.str)) : v;
-    return super.evaluateFor({ ...node, iterable: select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items) }, env);
+    const items = isStr(v) ? V.list([...v.value].map(V.str)) : v.type === 'ObjectValue' ? V.list([...(v.value as Map<Key, Value>).keys()].map(keyValue)) : v;
+    const loop = { broken: false, completed: false, scoped: assigns(node.body) };
+    const body: LoopBody = Object.assign([...node.body], { loop });
+    const iterable = select ? { ...node.iterable, lhs: evaluated(items) } : evaluated(items);
+    const out = super.evaluateFor({ ...node, body, iterable, defaultBlock: [] }, env);
+    if (node.defaultBlock.length === 0 || loop.completed) return out;
+    return V.str((out.value as string) + (this.evaluateBlock(node.defaultBlock, new Environment(env)).value as string));
   }
 
   override evaluateTestExpression(node: TestNode, env: Environment): Value {

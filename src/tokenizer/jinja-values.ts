@@ -1,6 +1,7 @@
 // The runtime values of @huggingface/jinja (0.5.11), seen as Python's: the library does not export its value
 // classes, so their constructors are taken from sample values once; str() and repr() as Python prints them (True,
-// None, ['a', 1.0], {'k': 'v'}), float repr, equality, and json.dumps as transformers' tojson filter calls it.
+// None, ['a', 1.0], {'k': 'v'}, {0: 1}), float repr, equality, str order by code point, and json.dumps as
+// transformers' tojson filter calls it. A dict's keys are strs or ints.
 import { Environment, Interpreter } from '@huggingface/jinja';
 
 /** A runtime value of the library: `type` names its class ("StringValue", "IntegerValue", …). */
@@ -40,17 +41,24 @@ export const V = {
   bool: (b: boolean): Value => new C.BooleanValue!(b),
   list: (items: Value[]): Value => new C.ArrayValue!(items),
   tuple: (items: Value[]): Value => new C.TupleValue!(items),
-  dict: (entries: Map<string, Value>): Value => new C.ObjectValue!(entries),
+  dict: (entries: Map<Key, Value>): Value => new C.ObjectValue!(entries),
   none: (): Value => new C.NullValue!(null),
   undefined: (): Value => new C.UndefinedValue!(),
-  fn: (f: (args: Value[]) => Value): Value => new C.FunctionValue!(f),
+  fn: (f: (args: Value[], env: Environment) => Value): Value => new C.FunctionValue!(f),
 };
+
+/** A dict's key as the library's Map holds it: a str, or an int (a dict literal's {0: …}, made by jinja-python.ts). */
+export type Key = string | number;
+/** A dict key as a value (keys(), items(), a for loop over a dict). */
+export const keyValue = (k: Key): Value => (typeof k === 'number' ? V.int(k) : V.str(k));
+/** A dict key as a Map key, or undefined for a key type dicts here do not hold (float, bool, None, …). */
+export const asKey = (v: Value): Key | undefined => (v.type === 'StringValue' || v.type === 'IntegerValue' ? (v.value as Key) : undefined);
 
 export const isStr = (v: Value): v is Value & { value: string } => v.type === 'StringValue';
 export const isInt = (v: Value): v is Value & { value: number } => v.type === 'IntegerValue';
 export const isNum = (v: Value): v is Value & { value: number } => v.type === 'IntegerValue' || v.type === 'FloatValue';
 export const isList = (v: Value): v is Value & { value: Value[] } => v.type === 'ArrayValue' || v.type === 'TupleValue';
-export const isDict = (v: Value): v is Value & { value: Map<string, Value> } => v.type === 'ObjectValue' || v.type === 'KeywordArgumentsValue' || v.type === 'NamespaceValue';
+export const isDict = (v: Value): v is Value & { value: Map<Key, Value> } => v.type === 'ObjectValue' || v.type === 'KeywordArgumentsValue' || v.type === 'NamespaceValue';
 const isNumeric = (v: Value): boolean => isNum(v) || v.type === 'BooleanValue';
 export const isNone = (v: Value | undefined): boolean => v === undefined || v.type === 'NullValue' || v.type === 'UndefinedValue';
 
@@ -75,7 +83,10 @@ function floatRepr(x: number): string {
   return s.includes('.') ? s : `${s}.0`;
 }
 
-/** Python's repr() of a str: single quotes unless it holds ' and no ", escapes for \\, the quote and control characters. */
+/** The characters Python's str.isprintable() refuses (control, format, private, unassigned, separators other than ' '). */
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
+/** Python's repr() of a str: single quotes unless it holds ' and no ", escapes for \\, the quote and unprintable characters. */
 function strRepr(s: string): string {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = q;
@@ -85,8 +96,9 @@ function strRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
+    else if (ch !== ' ' && UNPRINTABLE.test(ch)) {
+      out += c < 0x100 ? '\\x' + c.toString(16).padStart(2, '0') : c < 0x10000 ? '\\u' + c.toString(16).padStart(4, '0') : '\\U' + c.toString(16).padStart(8, '0');
+    } else out += ch;
   }
   return out + q;
 }
@@ -111,10 +123,23 @@ export function pyStr(v: Value): string {
       return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
     }
     case 'ObjectValue':
-    case 'KeywordArgumentsValue': return `{${[...(v.value as Map<string, Value>)].map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-    case 'NamespaceValue': return `<Namespace ${pyStr(V.dict(v.value as Map<string, Value>))}>`;
+    case 'KeywordArgumentsValue': return `{${[...(v.value as Map<Key, Value>)].map(([k, x]) => `${typeof k === 'number' ? k : strRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+    case 'NamespaceValue': return `<Namespace ${pyStr(V.dict(v.value as Map<Key, Value>))}>`;
     default: return String(v.value);
   }
+}
+
+/** A UTF-16 unit moved so that units compare as code points do (surrogates after E000–FFFF). */
+const codePointOrder = (u: number) => (u < 0xd800 ? u : u < 0xe000 ? u + 0x2000 : u - 0x800);
+
+/** Python's order of two strs (by code point; JS's < compares UTF-16 units): negative, 0 or positive. */
+export function cmpStr(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i), y = b.charCodeAt(i);
+    if (x !== y) return codePointOrder(x) - codePointOrder(y);
+  }
+  return a.length - b.length;
 }
 
 /** Python's ==: numbers and booleans by value, strings, lists and dicts by content, None only to None. */
@@ -167,7 +192,7 @@ export function pyJson(v: Value, o: JsonOptions, depth = 0): string {
   } else if (isDict(v)) {
     let entries = [...v.value];
     if (o.sortKeys) entries = entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    parts = entries.map(([k, x]) => jsonString(k, o.ensureAscii) + keySep + pyJson(x, o, depth + 1));
+    parts = entries.map(([k, x]) => jsonString(String(k), o.ensureAscii) + keySep + pyJson(x, o, depth + 1));
     [open, close] = ['{', '}'];
   } else {
     throw new Error(`Object of type ${pyType(v)} is not JSON serializable`);

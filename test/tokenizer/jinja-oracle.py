@@ -5,6 +5,9 @@
 # indent/separators/sort_keys; raise_exception; strftime_now), with the keyword arguments apply_chat_template
 # passes (messages, tools=None, documents=None, add_generation_prompt, the special tokens).
 # Run: python3 test/tokenizer/jinja-oracle.py   (needs jinja2 >= 3.1; the fixture records the version used)
+# With --batch it writes no fixture: it reads JSON lines {template, messages, add_generation_prompt, tokens} (or
+# {templates: {name: text}}, after which a request's template may be such a name) and writes one JSON line each,
+# {text} or {error: "Type: message"} (jinja-python.test.ts's differential check of random chats).
 import json, os, sys
 from datetime import datetime
 import jinja2
@@ -37,6 +40,33 @@ env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extens
 env.filters["tojson"] = tojson
 env.globals["raise_exception"] = raise_exception
 env.globals["strftime_now"] = strftime_now
+
+def batch():
+    named, compiled = {}, {}
+    for line in sys.stdin:
+        req = json.loads(line)
+        if "templates" in req:
+            named.update(req["templates"])
+            continue
+        res = {}
+        try:
+            text = named.get(req["template"], req["template"])
+            if text not in compiled:
+                try:
+                    compiled[text] = env.from_string(text)
+                except Exception as e:
+                    compiled[text] = e
+            if isinstance(compiled[text], Exception):
+                raise compiled[text]
+            res["text"] = compiled[text].render(messages=req["messages"], tools=None, documents=None,
+                                                add_generation_prompt=req["add_generation_prompt"], **req["tokens"])
+        except Exception as e:
+            res["error"] = f"{type(e).__name__}: {e}"
+        sys.stdout.write(json.dumps(res, ensure_ascii=False) + "\n")
+
+if "--batch" in sys.argv:
+    batch()
+    sys.exit(0)
 
 # jinja-cases.txt: "## name" lines, each followed by its template (the lines up to the next "## ", without the
 # last newline); each renders MESSAGES with add_generation_prompt=True. chat-templates/*.jinja render CHATS.

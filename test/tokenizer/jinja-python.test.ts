@@ -35,6 +35,10 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   'parse-number-exponent': "@huggingface/jinja's parser has no exponent literals (1e20)",
   'parse-empty-tuple': "@huggingface/jinja's parser has no empty tuple ()",
   'parse-test-argument': "@huggingface/jinja's parser takes no argument after a test (is divisibleby 2)",
+  'parse-one-tuple': "@huggingface/jinja's parser has no one-item tuple ('a',)",
+  'parse-string-escapes': "@huggingface/jinja's lexer knows only \\n \\t \\x \\u-style escapes: no \\U, octal or unknown escapes ('\\q' is '\\\\q' in Python)",
+  'lex-plus-markers': "@huggingface/jinja's lexer has no {%+ / +%} (lstrip_blocks and trim_blocks kept off for one tag)",
+  'lex-unicode-whitespace': "@huggingface/jinja's lexer strips JS whitespace for - and lstrip_blocks only spaces and tabs; jinja2 strips Python's (\\x1c, \\f, not \\ufeff): only template text with such characters differs",
   'filter-wordcount-truncate-center': 'filters no chat template we know uses',
   'filter-batch-groupby': 'filters no chat template we know uses',
 };
@@ -75,6 +79,12 @@ test("strftime_now is Python's strftime (English names whatever the locale), on 
   const before = strftime(new Date(), '%Y-%m-%d');
   const out = render(fx, { name: 'now', template: "{{ strftime_now('%Y-%m-%d') }}", messages: [], add_generation_prompt: false });
   assert.ok('text' in out && [before, strftime(new Date(), '%Y-%m-%d')].includes(out.text), JSON.stringify(out));
+});
+
+test("a template's \\r\\n and \\r are newlines, as jinja2's lexer reads them (in text and string literals)", () => {
+  const template = "{% for m in messages %}\r\n  {{ m.role }}\r\n{% endfor %}\r\n{{ 'a\r\nb\rc' }}\r\r\n";
+  // jinja2 3.1.6 renders "  user\na\nb\nc\n" (trim_blocks eats the newline after a tag, the last newline goes)
+  assert.deepEqual(render(fx, { name: 'crlf', template, messages: [{ role: 'user', content: 'x' }], add_generation_prompt: false }), { text: '  user\na\nb\nc\n' });
 });
 
 test('a method no one implements is a UserError naming the template and the method', () => {
