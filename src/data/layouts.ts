@@ -16,7 +16,7 @@ import type { Rejection } from './record.ts';
 export type Layout = 'sharegpt' | 'instruction_pairs';
 
 /** How each layout is named in prepare's report. */
-export const LAYOUT_NAMES: Record<Layout, string> = {
+const LAYOUT_NAMES: Record<Layout, string> = {
   sharegpt: 'ShareGPT conversations (from/value; human/gpt → user/assistant)',
   instruction_pairs: 'instruction/answer pairs (Alpaca, Dolly, question/answer, …) as one user and one assistant turn',
 };
@@ -157,4 +157,26 @@ export function textOfParts(x: unknown, where: string): string | Rejection | nul
     texts.push(own(part, 'text') as string);
   }
   return texts.join('\n');
+}
+
+/** What prepare's report says of the layouts it read: the records each layout gave, and the text records beside a pair. */
+export class LayoutTally {
+  private readonly byLayout = new Map<Layout, number>();
+  private textBesidePair = 0;
+
+  count(det: { layout?: Layout; textBesidePair?: true }): void {
+    if (det.layout) this.byLayout.set(det.layout, (this.byLayout.get(det.layout) ?? 0) + 1);
+    if (det.textBesidePair) this.textBesidePair++;
+  }
+
+  /** The report's lines; `textKey`: the text field's name in the input. */
+  warnings(textKey: string): string[] {
+    const lines = [...this.byLayout].map(([layout, n]) => `${n} record${n === 1 ? '' : 's'} read as ${LAYOUT_NAMES[layout]}`);
+    const n = this.textBesidePair;
+    if (n > 0) {
+      lines.push(`${n} record${n === 1 ? ' has' : 's have'} a "${textKey}" field beside an instruction/answer pair (Alpaca's formatted text column): ` +
+        'read as text, trained whole with its prompt, as TRL does; --field text=none reads them as chats instead, rendered by the chat template with the loss on the answers');
+    }
+    return lines;
+  }
 }

@@ -17,7 +17,7 @@ import { LabelSet, classList, classWarnings, labelKey, type LabelValue } from '.
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
-import { LAYOUT_NAMES, type Layout } from './layouts.ts';
+import { LayoutTally } from './layouts.ts';
 import { OutFile, removeDeadTemps } from './out-file.ts';
 import {
   DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, recordFields, textFields,
@@ -116,8 +116,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
 
   // --val/--test files first: a training record that repeats an evaluation record is the one rejected.
   const notes: string[] = [];
-  const layouts = new Map<Layout, number>(); // records read from a common layout (layouts.ts), said in the report
-  let textBesidePair = 0; // text records that also hold an instruction/answer pair, said in the report
+  const layouts = new LayoutTally(); // records read from a common layout, said in the report
   const sources = listSources([
     ...(opts.val ?? []).map((p) => ({ path: p, role: 'val' as const })),
     ...(opts.test ?? []).map((p) => ({ path: p, role: 'test' as const })),
@@ -190,8 +189,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           reject(si, item.line, det.reason, det.detail, item.raw);
           continue;
         }
-        if (det.layout) layouts.set(det.layout, (layouts.get(det.layout) ?? 0) + 1);
-        if (det.textBesidePair) textBesidePair++;
+        layouts.count(det);
         let rec = det.record;
         if (givenLabels && 'label' in rec && rec.label !== undefined) {
           // an integer label names a class by its index (see LabelSet.classIndex): write the class's name
@@ -339,11 +337,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
     if (classes && keptTotal > 0) warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])).size, classes.labels, givenLabels === null));
     warnings.push(...notes);
-    for (const [layout, n] of layouts) warnings.push(`${n} record${n === 1 ? '' : 's'} read as ${LAYOUT_NAMES[layout]}`);
-    if (textBesidePair > 0) {
-      warnings.push(`${textBesidePair} record${textBesidePair === 1 ? ' has' : 's have'} a "${fields.text}" field beside an instruction/answer pair (Alpaca's formatted text column): ` +
-        `read as text, trained whole with its prompt, as TRL does; --field text=none reads them as chats instead, rendered by the chat template with the loss on the answers`);
-    }
+    warnings.push(...layouts.warnings(fields.text));
     const report: PrepareReport = {
       input_records: inputRecords,
       kept: keptTotal,

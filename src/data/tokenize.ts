@@ -258,9 +258,9 @@ function systemUnrendered(messages: readonly ChatMessage[], rendered: string): b
  * The tokens of the whole chat `ids` that message i's content changes, and the tokens the template closes the turn
  * with after them (an EOS, an end-of-turn marker): the chat is rendered with the content replaced by two texts, "a"
  * and "b" (or "c" for a content rendered as one of them; no content's first token is both "▁a" and "▁b", nor its
- * last both "a" and "b"), and the span runs from the first
- * token either changes to the last one; the closing is what `through` (the chat rendered up to and with the turn)
- * has after the content, found the same way, as far as the whole chat has it there too.
+ * last both "a" and "b"), and the span runs from the first token either changes to the last one; the closing is
+ * what `through` (the chat rendered up to and with the turn) has after the content, found the same way, as far as
+ * the whole chat has it there too.
  */
 function changedSpan(messages: readonly ChatMessage[], i: number, ids: readonly number[], through: readonly number[], tok: Tokenizer): [number, number] {
   const withContent = (content: string, upTo: number) => encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, upTo).map((m, k) => (k === i ? { role: m.role, content } : m))));
