@@ -50,12 +50,15 @@ export const DEFAULT_CHAT_TEMPLATE = [
   '{%- endfor -%}',
 ].join('');
 
+/**
+ * The special tokens a template sees as bos_token, eos_token, unk_token and pad_token; null or absent: the tokenizer has
+ * none, and the name is undefined in the template, as transformers passes only the special tokens a tokenizer has.
+ */
 export interface ChatTemplateContext {
-  bosToken: string;
-  eosToken: string;
-  /** unk_token and pad_token, which transformers also hands a template ('' when the tokenizer has none). */
-  unkToken?: string;
-  padToken?: string;
+  bosToken: string | null;
+  eosToken: string | null;
+  unkToken?: string | null;
+  padToken?: string | null;
   /** Where the template comes from, for error messages ("…/tokenizer_config.json: chat_template"). */
   source: string;
   /** Bounds of one rendering (defaults: RENDER_LIMITS). */
@@ -122,10 +125,8 @@ type Outcome = { text: string } | { stopped: string } | { failed: string };
 interface RenderRequest {
   messages: ReadonlyArray<{ role: unknown; content: unknown }>;
   addGenerationPrompt: boolean;
-  bosToken: string;
-  eosToken: string;
-  unkToken: string;
-  padToken: string;
+  /** bos_token, eos_token, unk_token, pad_token: those the tokenizer has. */
+  tokens: Record<string, string>;
   limits: RenderLimits;
 }
 
@@ -142,10 +143,7 @@ function renderOutcome(template: Template, req: RenderRequest): Outcome {
       // as transformers' apply_chat_template: no tools, no documents (None, which `tools is not none` tests)
       tools: null,
       documents: null,
-      bos_token: req.bosToken,
-      eos_token: req.eosToken,
-      unk_token: req.unkToken,
-      pad_token: req.padToken,
+      ...req.tokens,
       add_generation_prompt: req.addGenerationPrompt,
     };
     for (const [key, value] of Object.entries(items)) env.set(key, value);
@@ -178,12 +176,15 @@ export class ChatTemplate {
   private readonly template: Template;
   /** A model's template renders here (started on the first render, kept for the next). */
   private readonly worker: SyncWorker<RenderRequest, Outcome> | null;
+  private readonly tokens: Record<string, string>;
 
   constructor(
     text: string | null,
     private readonly ctx: ChatTemplateContext,
   ) {
     this.isDefault = text === null;
+    const named = { bos_token: ctx.bosToken, eos_token: ctx.eosToken, unk_token: ctx.unkToken, pad_token: ctx.padToken };
+    this.tokens = Object.fromEntries(Object.entries(named).filter((e): e is [string, string] => typeof e[1] === 'string'));
     try {
       this.template = parseTemplate(text ?? DEFAULT_CHAT_TEMPLATE);
     } catch (e) {
@@ -197,10 +198,7 @@ export class ChatTemplate {
     const req: RenderRequest = {
       messages: messages.map((m) => ({ role: m.role, content: m.content })),
       addGenerationPrompt: opts.addGenerationPrompt ?? false,
-      bosToken: this.ctx.bosToken,
-      eosToken: this.ctx.eosToken,
-      unkToken: this.ctx.unkToken ?? '',
-      padToken: this.ctx.padToken ?? '',
+      tokens: this.tokens,
       limits: { ...RENDER_LIMITS, ...this.ctx.limits },
     };
     const outcome = this.worker ? this.renderOnWorker(this.worker, req) : renderOutcome(this.template, req);

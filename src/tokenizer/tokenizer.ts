@@ -57,10 +57,10 @@ export class LoadedTokenizer implements Tokenizer {
     for (const id of [this.bosId, this.eosId, this.padId, this.unkId]) if (id !== null) special.add(id);
     this.specialIds = special;
     this.template = new ChatTemplate(cfg.chatTemplate, {
-      bosToken: this.bosId === null ? '' : this.vocab.idToToken[this.bosId]!,
-      eosToken: this.eosId === null ? '' : this.vocab.idToToken[this.eosId]!,
-      unkToken: this.unkId === null ? '' : this.vocab.idToToken[this.unkId]!,
-      padToken: this.padId === null ? '' : this.vocab.idToToken[this.padId]!,
+      bosToken: this.bosId === null ? null : this.vocab.idToToken[this.bosId]!,
+      eosToken: this.eosId === null ? null : this.vocab.idToToken[this.eosId]!,
+      unkToken: this.unkId === null ? null : this.vocab.idToToken[this.unkId]!,
+      padToken: this.padId === null ? null : this.vocab.idToToken[this.padId]!,
       source: cfg.chatTemplateSource ?? 'default chat template',
     });
   }

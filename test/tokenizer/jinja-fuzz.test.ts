@@ -33,11 +33,11 @@ const POOL = [
   '<think>\nreasoning\n</think>\n\nanswer', '<think>x</think>', '</think>', '<think>a</think>b</think>c', '\n</think>\n\n', '[INST]', '[/INST]',
   '<s>', '</s>', '<|im_end|>', '<|eot_id|>', '0', '42', '3.14', 'None', 'True', 'false', '%s', '%', '100%', '{0}', '{}', 'ß', 'İstanbul', 'ǅ', 'ΣΑΣ',
 ];
-/** The special tokens as mistral-tune passes them (the vocabulary's strings; '' where the tokenizer has none). */
-const TOKENS = [
-  { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', pad_token: '' },
-  { bos_token: '<|begin_of_text|>', eos_token: '<|eot_id|>', unk_token: '', pad_token: '<|eot_id|>' },
-  { bos_token: '', eos_token: '<|im_end|>', unk_token: '', pad_token: '<|endoftext|>' },
+/** The special tokens as mistral-tune passes them (the vocabulary's strings; absent where the tokenizer has none). */
+const TOKENS: Array<Record<string, string>> = [
+  { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>' },
+  { bos_token: '<|begin_of_text|>', eos_token: '<|eot_id|>', pad_token: '<|eot_id|>' },
+  { eos_token: '<|im_end|>', pad_token: '<|endoftext|>' },
 ];
 
 interface Chat {
@@ -91,8 +91,7 @@ test(`random chats render through every chat template as jinja2 renders them (${
   const wrong: string[] = [];
   requests.forEach((r, i) => {
     const out = renderers.get(r.template)!({
-      messages: r.messages, addGenerationPrompt: r.add_generation_prompt, bosToken: r.tokens.bos_token, eosToken: r.tokens.eos_token,
-      unkToken: r.tokens.unk_token, padToken: r.tokens.pad_token, limits: RENDER_LIMITS,
+      messages: r.messages, addGenerationPrompt: r.add_generation_prompt, tokens: r.tokens, limits: RENDER_LIMITS,
     });
     const py = theirs[i]!;
     const same = py.error !== undefined ? !('text' in out) : 'text' in out && out.text === py.text;

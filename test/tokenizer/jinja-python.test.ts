@@ -46,8 +46,7 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
 function render(fx: Fixture, c: Case): { text: string } | { error: string } {
   try {
     const out = chatTemplateRenderer(c.template)({
-      messages: c.messages, addGenerationPrompt: c.add_generation_prompt, bosToken: fx.tokens.bos_token, eosToken: fx.tokens.eos_token,
-      unkToken: fx.tokens.unk_token, padToken: fx.tokens.pad_token, limits: RENDER_LIMITS,
+      messages: c.messages, addGenerationPrompt: c.add_generation_prompt, tokens: fx.tokens, limits: RENDER_LIMITS,
     });
     return 'text' in out ? out : { error: 'stopped' in out ? out.stopped : out.failed };
   } catch (e) {
@@ -115,4 +114,11 @@ test('fixtures/jinja-python.json is what jinja2 renders now (skipped without pyt
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a special token the tokenizer lacks is undefined in the template, as transformers passes only those it has', () => {
+  const chat = [{ role: 'user' as const, content: 'x' }, { role: 'assistant' as const, content: 'y' }];
+  const t = new ChatTemplate('{{ pad_token is defined }}|{{ bos_token }}|{{ eos_token }}', { bosToken: null, eosToken: '</s>', padToken: null, source: 'test' });
+  assert.equal(t.render(chat), 'False||</s>');
+  assert.throws(() => new ChatTemplate('{{ bos_token + "x" }}', { bosToken: null, eosToken: '</s>', source: 'test' }).render(chat), (e: unknown) => isUserError(e));
 });
