@@ -20,8 +20,11 @@ export const CHUNK_WEIGHTS = 1 << 16;
 const START_TIMEOUT_MS = 30_000;
 /** Chunks posted to a worker at a time: the next one waits in its queue, so it never idles for the main thread. */
 const DEPTH = 2;
-/** A chunk that takes longer than this means a worker died. */
-const STALL_MS = 600_000;
+/**
+ * No reply for this long means a worker died (one that fails replies; a crash cannot, and the caller, blocked in
+ * Atomics.wait, hears no 'exit'): a chunk takes milliseconds (64 Ki weights, ≥ 4 M weights/s even in TypeScript).
+ */
+const STALL_MS = 60_000;
 
 /** The worker's entry: the thread script; a failed start is flagged to the waiting caller. */
 const BOOT = workerBoot(threadModule('quant-thread', import.meta.url), `
