@@ -10,6 +10,7 @@
 //    before the instruction;
 //  - OpenAI content parts: a message's content as [{type: "text", text}], joined with newlines as vLLM joins them
 //    for a text-only template; a part that is not text (an image) rejects the record.
+import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import type { Rejection } from './record.ts';
 
@@ -33,17 +34,14 @@ const ANSWER_KEYS = ['output', 'response', 'answer'] as const;
 /** The system prompt's keys (OpenOrca's is "system_prompt"). */
 const SYSTEM_KEYS = ['system', 'system_prompt'] as const;
 
-const own = (v: Record<string, unknown>, k: string): unknown => (Object.hasOwn(v, k) ? v[k] : undefined);
-
 /**
  * True when `v` holds a whole instruction/answer pair (non-empty strings): a record with a "text" field as well
  * (Alpaca's formatted prompt + answer column) is read as text, as TRL reads it, and prepare says how many.
  */
 export function hasInstructionPair(v: Record<string, unknown>): boolean {
-  const filled = (k: string): boolean => typeof own(v, k) === 'string' && (own(v, k) as string).trim() !== '';
+  const filled = (k: string): boolean => typeof ownField(v, k) === 'string' && (ownField(v, k) as string).trim() !== '';
   return ANSWER_KEYS.some(filled) && INSTRUCTION_KEYS.some(filled);
 }
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** A layout's messages and the names its fields have in the input (for the chat's validation and its messages). */
 export interface LayoutChat {
@@ -59,7 +57,7 @@ export interface LayoutChat {
 
 /** True for ShareGPT turns: objects with "from" and no "role". */
 export function isShareGptTurns(x: unknown): x is Array<Record<string, unknown>> {
-  return Array.isArray(x) && x.length > 0 && x.every((t) => isObject(t) && Object.hasOwn(t, 'from') && !Object.hasOwn(t, 'role'));
+  return Array.isArray(x) && x.length > 0 && x.every((t) => isRecord(t) && Object.hasOwn(t, 'from') && !Object.hasOwn(t, 'role'));
 }
 
 /**
@@ -70,24 +68,24 @@ export function isShareGptTurns(x: unknown): x is Array<Record<string, unknown>>
  */
 export function readLayout(v: Record<string, unknown>, messagesKey = 'messages'): LayoutChat | Rejection | null {
   for (const key of new Set([messagesKey, 'conversations', 'messages'])) {
-    const turns = own(v, key);
+    const turns = ownField(v, key);
     if (isShareGptTurns(turns)) {
       const messages = turns.map((t) => {
-        const from = own(t, 'from');
-        return { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: own(t, 'value') };
+        const from = ownField(t, 'from');
+        return { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: ownField(t, 'value') };
       });
       // LLaMA-Factory's ShareGPT has the system prompt beside the turns; a system turn of their own wins, as there
-      const systemKey = SYSTEM_KEYS.find((k) => own(v, k) !== undefined);
+      const systemKey = SYSTEM_KEYS.find((k) => ownField(v, k) !== undefined);
       const system = systemKey ? textOf(v, systemKey) : '';
       if (typeof system !== 'string') return system;
       return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' }, ...(system.trim() !== '' ? { system } : {}) };
     }
   }
-  const answerKey = ANSWER_KEYS.find((k) => own(v, k) !== undefined);
-  const instructionKey = INSTRUCTION_KEYS.find((k) => own(v, k) !== undefined);
+  const answerKey = ANSWER_KEYS.find((k) => ownField(v, k) !== undefined);
+  const instructionKey = INSTRUCTION_KEYS.find((k) => ownField(v, k) !== undefined);
   if (answerKey === undefined || instructionKey === undefined) return null;
-  const contextKey = CONTEXT_KEYS.find((k) => k !== instructionKey && own(v, k) !== undefined);
-  const systemKey = SYSTEM_KEYS.find((k) => own(v, k) !== undefined);
+  const contextKey = CONTEXT_KEYS.find((k) => k !== instructionKey && ownField(v, k) !== undefined);
+  const systemKey = SYSTEM_KEYS.find((k) => ownField(v, k) !== undefined);
   const text: Record<string, string> = {};
   for (const key of [instructionKey, answerKey, ...(contextKey ? [contextKey] : []), ...(systemKey ? [systemKey] : [])]) {
     const x = textOf(v, key);
@@ -97,7 +95,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
   // empty as cleaning leaves it (a zero-width space is nothing), named here: the chat's messages do not bear these names
   for (const key of [instructionKey, answerKey]) if (normalizeText(text[key]!) === '') return { reason: 'empty', detail: `"${key}" is empty` };
   const context = contextKey ? text[contextKey]!.trim() : '';
-  const history = historyTurns(own(v, 'history'));
+  const history = historyTurns(ownField(v, 'history'));
   if (!Array.isArray(history)) return history;
   const messages = [
     ...(systemKey && text[systemKey]!.trim() ? [{ role: 'system', content: text[systemKey] }] : []),
@@ -134,7 +132,7 @@ function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | R
  * a rejection for another type or a lone surrogate.
  */
 function textOf(v: Record<string, unknown>, key: string): string | Rejection {
-  const x = own(v, key) ?? '';
+  const x = ownField(v, key) ?? '';
   if (typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
   const lone = loneSurrogateDetail(key, x);
   return lone === null ? x : { reason: 'invalid_utf8', detail: lone };
@@ -149,12 +147,12 @@ export function textOfParts(x: unknown, where: string): string | Rejection | nul
   const texts: string[] = [];
   for (let i = 0; i < x.length; i++) {
     const part = x[i];
-    const type = isObject(part) ? own(part, 'type') : undefined;
-    if (!isObject(part) || type !== 'text' || typeof own(part, 'text') !== 'string') {
+    const type = isRecord(part) ? ownField(part, 'type') : undefined;
+    if (!isRecord(part) || type !== 'text' || typeof ownField(part, 'text') !== 'string') {
       const what = typeof type === 'string' ? `a "${type}" part` : 'not a {type: "text", text} part';
       return { reason: 'unknown_shape', detail: `${where}[${i}] is ${what}: only text content can be trained` };
     }
-    texts.push(own(part, 'text') as string);
+    texts.push(ownField(part, 'text') as string);
   }
   return texts.join('\n');
 }

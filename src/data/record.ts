@@ -5,6 +5,7 @@
 // common layout (ShareGPT, Alpaca and other instruction/answer pairs: layouts.ts) is read as a chat.
 import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
 import { isUserError } from '../util/errors.ts';
+import { ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { canonicalLabel, type LabelValue } from './labels.ts';
 import { hasInstructionPair, isShareGptTurns, readLayout, textOfParts, type Layout } from './layouts.ts';
@@ -70,7 +71,7 @@ function typeName(v: unknown): string {
 
 /** A string field, normalised (see normalizeText for `trim`): null counts as empty; other non-strings are a shape error. */
 function stringField(v: Record<string, unknown>, key: string, trim: 'both' | 'start' | 'end' = 'both'): string | Rejection {
-  const x = own(v, key);
+  const x = ownField(v, key);
   if (x === null || x === undefined) return '';
   if (typeof x !== 'string') return reject('unknown_shape', `"${key}" is ${typeName(x)}, not a string`);
   // JSON can spell one ("\ud800"); no UTF-8 file can hold it, and a tokenizer would turn it into U+FFFD
@@ -93,8 +94,6 @@ function fromJsonCell(x: unknown): unknown {
 }
 
 const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v, k) && v[k] !== undefined;
-/** The value of an own property only: a field name such as "constructor" never reads the prototype. */
-const own = (v: Record<string, unknown>, k: string): unknown => (Object.hasOwn(v, k) ? v[k] : undefined);
 
 /**
  * Detects the shape of one parsed value, validates it for `task` and normalises its text.
@@ -105,7 +104,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
     return reject('unknown_shape', `expected an object, got ${typeName(value)}`);
   }
   const v = value as Record<string, unknown>;
-  if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(own(v, f.messages)))) {
+  if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
     const read = readLayout(v, f.messages);
     if (read !== null) {
       if ('reason' in read) return read;
@@ -132,7 +131,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize);
   if (has(v, f.messages)) {
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run (use --task generation)');
-    return detectChat(fromJsonCell(own(v, f.messages)), f);
+    return detectChat(fromJsonCell(ownField(v, f.messages)), f);
   }
   if (groups[0] === `${f.prompt}/${f.completion}`) {
     if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run (use --task generation)');
@@ -151,7 +150,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   const text = stringField(v, f.text);
   if (typeof text !== 'string') return text;
   if (task === 'generation') {
-    if (hasLabel && canonicalLabelOrNull(own(v, f.label)) !== null) {
+    if (hasLabel && canonicalLabelOrNull(ownField(v, f.label)) !== null) {
       return reject('wrong_task', `a record with "${f.label}" in a generation run (use --task classification)`);
     }
     if (text === '') return reject('empty', `"${f.text}" is empty`);
@@ -169,20 +168,20 @@ function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {
 }
 
 function labelOf(v: Record<string, unknown>, f: FieldMap): { label: LabelValue } | Rejection {
-  const c = canonicalLabel(own(v, f.label));
+  const c = canonicalLabel(ownField(v, f.label));
   if ('error' in c) return reject('unknown_label', c.error);
   if (c.label === null) return reject('missing_label', has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`);
   return { label: c.label };
 }
 
 function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize?: number): DetectResult {
-  const hasLabel = has(v, f.label) && canonicalLabelOrNull(own(v, f.label)) !== null;
+  const hasLabel = has(v, f.label) && canonicalLabelOrNull(ownField(v, f.label)) !== null;
   if (task === 'generation' && hasLabel) {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run (use --task classification)`);
   }
   let row;
   try {
-    row = parsePretokenized({ input_ids: fromJsonCell(own(v, f.input_ids)), labels: fromJsonCell(own(v, f.labels)) }, '', vocabSize);
+    row = parsePretokenized({ input_ids: fromJsonCell(ownField(v, f.input_ids)), labels: fromJsonCell(ownField(v, f.labels)) }, '', vocabSize);
   } catch (e) {
     if (!isUserError(e)) throw e;
     return reject('invalid_tokens', e.message.replace(/^: /, ''));
@@ -207,11 +206,11 @@ function detectChat(raw: unknown, f: FieldMap): DetectResult {
       return reject('unknown_shape', `${f.messages}[${i}] is ${typeName(m)}, not an object`);
     }
     const mm = m as Record<string, unknown>;
-    const role = own(mm, f.role);
+    const role = ownField(mm, f.role);
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role.trim())) {
       return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant`);
     }
-    const parts = textOfParts(own(mm, f.content), `${f.messages}[${i}].${f.content}`);
+    const parts = textOfParts(ownField(mm, f.content), `${f.messages}[${i}].${f.content}`);
     if (parts !== null && typeof parts !== 'string') return parts;
     const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
     if (typeof content !== 'string') return { reason: content.reason, detail: `${f.messages}[${i}]: ${content.detail}` };

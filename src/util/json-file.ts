@@ -30,3 +30,8 @@ function lineColumn(text: string, offset: number): string {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** The value of an own property only: a field name such as "constructor" never reads the prototype. */
+export function ownField(v: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(v, key) ? v[key] : undefined;
+}

@@ -9,22 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chatTemplateRenderer, RENDER_LIMITS } from '../../src/tokenizer/chat-template.ts';
+import { rng } from './corpus.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TEMPLATES = path.join(HERE, 'fixtures', 'chat-templates');
 const CHATS = 100;
-
-/** mulberry32: the same chats on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const POOL = [
   '', ' ', '  ', '\n', '\n\n', '\t', ' \n ', '\r\n', '\r', '\u00a0', '\u3000', '\u200b', '\ufeff', '\u180e', '\v', '\f', '\x1c', '\x00', '\u2028', '\u0085',
@@ -47,7 +36,7 @@ interface Chat {
 }
 
 function chats(n: number, seed: number): Chat[] {
-  const rand = random(seed);
+  const rand = rng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const content = (): string => {
     const r = rand();
