@@ -313,24 +313,15 @@ export class PythonInterpreter extends Base implements FilterHost {
   }
 
   override evaluateTestExpression(node: TestNode, env: Environment): Value {
-    const test = Object.hasOwn(TESTS, node.test.value) ? TESTS[node.test.value] : undefined;
-    if (!test) return super.evaluateTestExpression(node, env);
-    const result = test(this.evaluate(node.operand, env));
-    return V.bool(node.negate ? !result : result);
+    return V.bool(this.runTest(node.test.value, this.evaluate(node.operand, env), undefined, env) !== node.negate);
   }
 
   override applyFilter(operand: Value, filter: Node, env: Environment): Value {
-    let name: string;
-    let args: Value[] = [];
-    let kwargs = new Map<string, Value>();
-    if (filter.type === 'Identifier') name = (filter as ValueNode).value as string;
-    else if (filter.type === 'CallExpression' && (filter as CallNode).callee.type === 'Identifier') {
-      name = ((filter as CallNode).callee as ValueNode).value as string;
-      if (!Object.hasOwn(FILTERS, name)) return super.applyFilter(operand, filter, env);
-      [args, kwargs] = this.evaluateArguments((filter as CallNode).args, env);
-    } else return super.applyFilter(operand, filter, env);
-    const f = Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
+    const call = filter.type === 'CallExpression' && (filter as CallNode).callee.type === 'Identifier' ? (filter as CallNode) : null;
+    const name = filter.type === 'Identifier' ? ((filter as ValueNode).value as string) : call ? ((call.callee as ValueNode).value as string) : null;
+    const f = name !== null && Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
     if (!f) return super.applyFilter(operand, filter, env);
+    const [args, kwargs] = call ? this.evaluateArguments(call.args, env) : [[], new Map<string, Value>()];
     return f.call(this, operand, { args, kwargs }, env);
   }
 
