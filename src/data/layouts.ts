@@ -17,7 +17,7 @@ import type { Rejection } from './record.ts';
 export type Layout = 'sharegpt' | 'instruction_pairs';
 
 /** How each layout is named in prepare's report. */
-const LAYOUT_NAMES: Record<Layout, string> = {
+export const LAYOUT_NAMES: Record<Layout, string> = {
   sharegpt: 'ShareGPT conversations (from/value; human/gpt → user/assistant)',
   instruction_pairs: 'instruction/answer pairs (Alpaca, Dolly, question/answer, …) as one user and one assistant turn',
 };
@@ -72,7 +72,9 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
     if (isShareGptTurns(turns)) {
       const messages = turns.map((t) => {
         const from = ownField(t, 'from');
-        return { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: ownField(t, 'value') };
+        const turn: Record<string, unknown> = { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: ownField(t, 'value') };
+        for (const k of ['weight', 'training']) if (ownField(t, k) !== undefined) turn[k] = ownField(t, k); // whether the turn is trained
+        return turn;
       });
       // LLaMA-Factory's ShareGPT has the system prompt beside the turns; a system turn of their own wins, as there
       const systemKey = SYSTEM_KEYS.find((k) => ownField(v, k) !== undefined);
@@ -81,8 +83,8 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
       return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' }, ...(system.trim() !== '' ? { system } : {}) };
     }
   }
-  const answerKey = ANSWER_KEYS.find((k) => ownField(v, k) !== undefined);
-  const instructionKey = INSTRUCTION_KEYS.find((k) => ownField(v, k) !== undefined);
+  const answerKey = firstFilled(v, ANSWER_KEYS);
+  const instructionKey = firstFilled(v, INSTRUCTION_KEYS);
   if (answerKey === undefined || instructionKey === undefined) return null;
   const contextKey = CONTEXT_KEYS.find((k) => k !== instructionKey && ownField(v, k) !== undefined);
   const systemKey = SYSTEM_KEYS.find((k) => ownField(v, k) !== undefined);
@@ -104,6 +106,15 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
     { role: 'assistant', content: text[answerKey] },
   ];
   return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' } };
+}
+
+/**
+ * The first of `keys` that `v` has with text in it, else the first it has at all (whose emptiness the caller names):
+ * an Alpaca record with a null or empty instruction and an input is the input alone.
+ */
+function firstFilled(v: Record<string, unknown>, keys: readonly string[]): string | undefined {
+  const filled = keys.find((k) => { const x = ownField(v, k); return typeof x === 'string' && normalizeText(x) !== ''; });
+  return filled ?? keys.find((k) => ownField(v, k) !== undefined);
 }
 
 /** LLaMA-Factory's "history" ([[question, answer], …], the rounds before the instruction) as turns; [] when absent. */
@@ -155,26 +166,4 @@ export function textOfParts(x: unknown, where: string): string | Rejection | nul
     texts.push(ownField(part, 'text') as string);
   }
   return texts.join('\n');
-}
-
-/** What prepare's report says of the layouts it read: the records each layout gave, and the text records beside a pair. */
-export class LayoutTally {
-  private readonly byLayout = new Map<Layout, number>();
-  private textBesidePair = 0;
-
-  count(det: { layout?: Layout; textBesidePair?: true }): void {
-    if (det.layout) this.byLayout.set(det.layout, (this.byLayout.get(det.layout) ?? 0) + 1);
-    if (det.textBesidePair) this.textBesidePair++;
-  }
-
-  /** The report's lines; `textKey`: the text field's name in the input. */
-  warnings(textKey: string): string[] {
-    const lines = [...this.byLayout].map(([layout, n]) => `${n} record${n === 1 ? '' : 's'} read as ${LAYOUT_NAMES[layout]}`);
-    const n = this.textBesidePair;
-    if (n > 0) {
-      lines.push(`${n} record${n === 1 ? ' has' : 's have'} a "${textKey}" field beside an instruction/answer pair (Alpaca's formatted text column): ` +
-        'read as text, trained whole with its prompt, as TRL does; --field text=none reads them as chats instead, rendered by the chat template with the loss on the answers');
-    }
-    return lines;
-  }
 }

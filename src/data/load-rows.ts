@@ -48,6 +48,8 @@ export interface LoadedRows {
     targets: number;
     /** Chats whose system message the chat template does not render (tokenize.ts's systemUnrendered). */
     systemUnrendered: number;
+    /** Chats read with the user turns after their last assistant turn left out (record.ts's trailingTurns). */
+    cutShort: number;
   };
 }
 
@@ -56,11 +58,13 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
   const tok = opts.tokenizer ?? null;
   const records: Array<{ record: DataRecord; line: number }> = [];
+  let cutShort = 0;
   for (const item of readRecords(file, formatOf(file, opts.format), { textSplit: opts.textSplit, textField: fields.text })) {
     const where = `${file}:${item.line}`;
     if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize);
     if ('reason' in det) throw new UserError(`${det.reason}: ${det.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
+    if (det.trailingTurns) cutShort++;
     records.push({ record: det.record, line: item.line });
   }
   if (records.length === 0) throw new UserError('no records', file);
@@ -68,7 +72,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let labels: LabelSet | undefined;
   if (task === 'classification') labels = new LabelSet(opts.labels ?? defaultLabels(file, records.map((r) => r.record)));
 
-  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0 };
+  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort };
   const rows: TokenRow[] = [];
   for (const { record, line } of records) {
     let r;

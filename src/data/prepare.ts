@@ -17,8 +17,8 @@ import { LabelSet, classList, classWarnings, labelKey, type LabelValue } from '.
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
-import { LayoutTally } from './layouts.ts';
 import { OutFile, removeDeadTemps } from './out-file.ts';
+import { ReadTally } from './read-tally.ts';
 import {
   DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, recordFields, textFields,
   type DataRecord, type FieldMap, type Reason, type Shape, type Task,
@@ -116,7 +116,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
 
   // --val/--test files first: a training record that repeats an evaluation record is the one rejected.
   const notes: string[] = [];
-  const layouts = new LayoutTally(); // records read from a common layout, said in the report
+  const tally = new ReadTally(); // how records were read (layouts, chats cut short), said in the report
   const sources = listSources([
     ...(opts.val ?? []).map((p) => ({ path: p, role: 'val' as const })),
     ...(opts.test ?? []).map((p) => ({ path: p, role: 'test' as const })),
@@ -189,7 +189,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           reject(si, item.line, det.reason, det.detail, item.raw);
           continue;
         }
-        layouts.count(det);
+        tally.count(det);
         let rec = det.record;
         if (givenLabels && 'label' in rec && rec.label !== undefined) {
           // an integer label names a class by its index (see LabelSet.classIndex): write the class's name
@@ -337,7 +337,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
     if (classes && keptTotal > 0) warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])).size, classes.labels, givenLabels === null));
     warnings.push(...notes);
-    warnings.push(...layouts.warnings(fields.text));
+    warnings.push(...tally.warnings(fields.text));
     const report: PrepareReport = {
       input_records: inputRecords,
       kept: keptTotal,

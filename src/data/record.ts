@@ -14,10 +14,18 @@ import { parsePretokenized } from './pretokenized.ts';
 export type Task = 'generation' | 'classification';
 export type Shape = 'text' | 'prompt_completion' | 'chat' | 'classification' | 'pretokenized';
 
+/**
+ * A chat message as a record holds it: `weight: 0` marks an assistant turn given as context, not trained (ShareGPT's
+ * and axolotl's per-turn `weight: 0`, axolotl's `training: false`); the chat template never sees it.
+ */
+export interface ChatTurn extends ChatMessage {
+  weight?: 0;
+}
+
 export type DataRecord =
   | { shape: 'text'; text: string }
   | { shape: 'prompt_completion'; prompt: string; completion: string }
-  | { shape: 'chat'; messages: ChatMessage[] }
+  | { shape: 'chat'; messages: ChatTurn[] }
   | { shape: 'classification'; text: string; label: LabelValue }
   | { shape: 'pretokenized'; inputIds: number[]; labels?: number[]; label?: LabelValue };
 
@@ -57,6 +65,8 @@ export const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
 export type DetectResult = {
   record: DataRecord;
   layout?: Layout;
+  /** A chat that went on after its last assistant turn: those turns (nothing after them is trained) were left out. */
+  trailingTurns?: number;
   /** A text record that also holds an instruction/answer pair (Alpaca's text column): read as text, as TRL does. */
   textBesidePair?: true;
 } | Rejection;
@@ -113,7 +123,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
       if (!('record' in det)) return det;
       const system = read.system === undefined ? '' : normalizeText(read.system);
       if (system !== '' && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') det.record.messages.unshift({ role: 'system', content: system });
-      return { record: det.record, layout: read.layout };
+      return { ...det, layout: read.layout };
     }
   }
   const groups: string[] = [];
@@ -199,7 +209,7 @@ function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap,
 
 function detectChat(raw: unknown, f: FieldMap): DetectResult {
   if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
-  const messages: ChatMessage[] = [];
+  const messages: ChatTurn[] = [];
   for (let i = 0; i < raw.length; i++) {
     const m = raw[i];
     if (typeof m !== 'object' || m === null || Array.isArray(m)) {
@@ -214,20 +224,47 @@ function detectChat(raw: unknown, f: FieldMap): DetectResult {
     if (parts !== null && typeof parts !== 'string') return parts;
     const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
     if (typeof content !== 'string') return { reason: content.reason, detail: `${f.messages}[${i}]: ${content.detail}` };
+    const trained = turnTrained(mm, `${f.messages}[${i}]`);
+    if (typeof trained !== 'boolean') return trained;
     const r = role.trim() as ChatRole;
     if (content === '') {
       if (r === 'system') continue; // an empty system prompt says nothing: the turn is dropped, not the record
       return reject('empty', `${f.messages}[${i}] (${r}) has empty content`);
     }
-    messages.push({ role: r, content });
+    messages.push(r === 'assistant' && !trained ? { role: r, content, weight: 0 } : { role: r, content });
   }
+  // Turns after the last assistant turn are context for nothing: left out, as the report says (TRL would carry them
+  // untrained at the sequence's end, which changes no loss).
+  let last = messages.length - 1;
+  while (last >= 0 && messages[last]!.role === 'user' && messages.slice(0, last).some((m) => m.role === 'assistant')) last--;
+  const trailingTurns = messages.length - 1 - last;
+  messages.length = last + 1;
   const bad = checkRoles(messages);
   if (bad) return reject('invalid_roles', bad);
-  return { record: { shape: 'chat', messages } };
+  if (!messages.some((m) => m.role === 'assistant' && m.weight !== 0)) return reject('empty', 'no assistant turn is trained: each has weight 0 (or training: false)');
+  return trailingTurns > 0 ? { record: { shape: 'chat', messages }, trailingTurns } : { record: { shape: 'chat', messages } };
 }
 
-/** An optional system turn first, then user/assistant alternating, starting with user, ending with assistant. */
-export function checkRoles(messages: readonly ChatMessage[]): string | null {
+/**
+ * Whether a message's turn is trained, from its `weight` (0 or 1: ShareGPT's, axolotl's) or `training` (true or false:
+ * axolotl's chat_template); true when it has neither. Only an assistant turn's counts: other turns are never trained.
+ */
+function turnTrained(m: Record<string, unknown>, where: string): boolean | Rejection {
+  const weight = ownField(m, 'weight'), training = ownField(m, 'training');
+  if (weight !== undefined && weight !== null && weight !== 0 && weight !== 1) {
+    return reject('unknown_shape', `${where}.weight is ${JSON.stringify(weight)}; a turn's weight is 0 (not trained) or 1`);
+  }
+  if (training !== undefined && training !== null && typeof training !== 'boolean') {
+    return reject('unknown_shape', `${where}.training is ${JSON.stringify(training)}; it is true or false`);
+  }
+  if ((weight === 0 && training === true) || (weight === 1 && training === false)) {
+    return reject('unknown_shape', `${where} has weight ${weight} and training ${training}: they contradict each other`);
+  }
+  return weight !== 0 && training !== false;
+}
+
+/** An optional system turn first, then user/assistant alternating, starting with user, ending with assistant (detectChat leaves out user turns after the last one). */
+export function checkRoles(messages: readonly ChatTurn[]): string | null {
   if (messages.length === 0) return 'no messages';
   let i = 0;
   if (messages[0]!.role === 'system') i = 1;
@@ -239,7 +276,7 @@ export function checkRoles(messages: readonly ChatMessage[]): string | null {
       return got === 'system' ? `a system message at turn ${k} (only the first turn may be system)` : `turn ${k} is ${got} where ${want} was expected (turns alternate user/assistant)`;
     }
   }
-  if (messages[messages.length - 1]!.role !== 'assistant') return 'the chat does not end with an assistant turn';
+  if (messages[messages.length - 1]!.role !== 'assistant') return 'the chat has no assistant turn to train';
   return null;
 }
 
@@ -286,7 +323,7 @@ export function recordFields(r: DataRecord): Record<string, unknown> {
   switch (r.shape) {
     case 'text': return { text: r.text };
     case 'prompt_completion': return { prompt: r.prompt, completion: r.completion };
-    case 'chat': return { messages: r.messages.map((m) => ({ role: m.role, content: m.content })) };
+    case 'chat': return { messages: r.messages.map((m) => (m.weight === 0 ? { role: m.role, content: m.content, weight: 0 } : { role: m.role, content: m.content })) };
     case 'classification': return { text: r.text, label: r.label };
     case 'pretokenized': {
       const o: Record<string, unknown> = { input_ids: r.inputIds };

@@ -11,8 +11,9 @@
 //    trained); encoding the pieces apart would put a SentencePiece "▁" at the completion's start that
 //    the joined text never has;
 //  - {messages}: the chat template rendered and encoded whole; each assistant turn's tokens, found by
-//    rendering the chat up to that turn (chatSequence), are trained, with at most one EOS each; a chat whose
-//    template writes none in its last turn gets one, trained, at its end; trainOn 'all' trains every token;
+//    rendering the chat up to that turn (chatSequence), are trained, with at most one EOS each, but for a turn
+//    of weight 0 (context); a chat whose template writes none in its last turn gets one, trained, at its end
+//    when that turn is trained; trainOn 'all' trains every token;
 //  - classification: BOS + text, no EOS, no labels, `label` = the class index.
 // Over-long sequences are truncated or dropped by `overflow`; a raw record left with nothing to train is
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
@@ -21,7 +22,7 @@ import { IGNORE_INDEX, countTargets } from './batch.ts';
 import { encodeSequence, leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import type { LabelSet } from './labels.ts';
-import type { DataRecord } from './record.ts';
+import type { ChatTurn, DataRecord } from './record.ts';
 
 export interface TokenizeOptions {
   /** Which tokens of a chat carry loss: assistant turns (default) or all of them. */
@@ -206,13 +207,14 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
  * model sees at inference, including merges across a boundary. Messages holding the text of a special token
  * are refused, as the other shapes' fields are.
  */
-function chatSequence(messages: readonly ChatMessage[], rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
+function chatSequence(messages: readonly ChatTurn[], rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
   const e = eos(tok);
   messages.forEach((m, i) => encodeText(tok, m.content, `messages[${i}].content`));
   const ids = encodeSequence(tok, rendered);
+  // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
+  const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
   const spans: Array<[number, number]> = [];
-  for (let i = 0; i < messages.length; i++) {
-    if (messages[i]!.role !== 'assistant') continue;
+  for (const i of turns) {
     const before = encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
     const through = encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, i + 1)));
     let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
@@ -224,7 +226,6 @@ function chatSequence(messages: readonly ChatMessage[], rendered: string, tok: T
   }
   const labels: number[] = trainAll ? trainedExceptFirst(ids) : new Array<number>(ids.length).fill(IGNORE_INDEX);
   // From the last turn back, so that inserting an EOS does not move the spans still to do.
-  const turns = messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : []));
   for (let s = spans.length - 1; s >= 0; s--) {
     const [start, end] = spans[s]!;
     let eosAt = -1, eosCount = 0;

@@ -22,7 +22,11 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     tokenizer: ctx.tokenizer, vocabSize: ctx.vocabSize, task: cfg.task, labels: classes,
     trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow,
   });
-  const notes = [r.stats.truncated ? `${r.stats.truncated} truncated to ${cfg.max_seq_len} tokens` : '', r.stats.dropped ? `${r.stats.dropped} dropped (too long, or nothing to train)` : ''].filter(Boolean);
+  const notes = [
+    r.stats.truncated ? `${r.stats.truncated} truncated to ${cfg.max_seq_len} tokens` : '',
+    r.stats.dropped ? `${r.stats.dropped} dropped (too long, or nothing to train)` : '',
+    r.stats.cutShort ? `${r.stats.cutShort} chats read without the user turns after their last assistant turn` : '',
+  ].filter(Boolean);
   if (r.stats.systemUnrendered > 0) {
     warn(`${key}: ${r.stats.systemUnrendered} chats of ${file} are trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
   }

@@ -68,7 +68,7 @@ test('classification: class indices from report.json beside a prepare output, fr
 
 test('a record prepare would reject stops the load with file:line and reason', () => {
   const f = writeFiles(dir, { 'bad.jsonl': '{"text": "fine"}\n{"messages": [{"role": "user", "content": "no answer"}]}\n' })['bad.jsonl']!;
-  assert.throws(() => loadTokenRows(f, { tokenizer: tok }), /bad\.jsonl:2: invalid_roles: the chat does not end with an assistant turn/);
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok }), /bad\.jsonl:2: invalid_roles: the chat has no assistant turn to train/);
   const g = writeFiles(dir, { 'nojson.jsonl': '{"text": "fine"}\n{oops\n' })['nojson.jsonl']!;
   assert.throws(() => loadTokenRows(g, { tokenizer: tok }), /nojson\.jsonl:2: invalid_json/);
 });

@@ -339,6 +339,21 @@ test('ShareGPT and Alpaca files need no --field: kept as chats, and the report s
   assert.ok(report.warnings.some((w) => w.startsWith('1 record read as instruction/answer pairs')), report.warnings.join('; '));
 });
 
+test('turn weights are kept in the output (weight 0 on context turns), and chats cut after their last assistant turn are counted', () => {
+  const files = writeFiles(dir, {
+    'weighted.jsonl': [
+      JSON.stringify({ conversations: [{ from: 'human', value: 'Hi there', weight: 0 }, { from: 'gpt', value: 'Hello, how can I help?', weight: 0 }, { from: 'human', value: 'Largest planet?' }, { from: 'gpt', value: 'Jupiter.', weight: 1 }] }),
+      JSON.stringify({ messages: [{ role: 'user', content: 'Smallest planet?' }, { role: 'assistant', content: 'Mercury.' }, { role: 'user', content: 'Thanks!' }] }),
+    ].join('\n') + '\n',
+  });
+  const { report, kept } = run('weights', { inputs: Object.values(files), split: [1, 0, 0] });
+  assert.deepEqual(kept.map((k) => k['messages']), [
+    [{ role: 'user', content: 'Hi there' }, { role: 'assistant', content: 'Hello, how can I help?', weight: 0 }, { role: 'user', content: 'Largest planet?' }, { role: 'assistant', content: 'Jupiter.' }],
+    [{ role: 'user', content: 'Smallest planet?' }, { role: 'assistant', content: 'Mercury.' }],
+  ]);
+  assert.ok(report.warnings.includes('1 chat went on after the last assistant turn: that user turn was left out (nothing after it is trained)'), report.warnings.join('; '));
+});
+
 test("Alpaca's formatted text column beside its instruction/answer pair: read as text (as TRL), said in the report; --field text=none reads chats", () => {
   const record = { instruction: 'Give a synonym of big', input: '', output: 'Large', text: 'Below is an instruction.\n\n### Instruction:\nGive a synonym of big\n\n### Response:\nLarge' };
   const files = writeFiles(dir, { 'alpaca-text.jsonl': JSON.stringify(record) + '\n' });

@@ -114,12 +114,43 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   assert.match(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'function_call', value: 'f()' }] })), /^invalid_roles: conversations\[1\]\.from is "function_call"/);
   assert.match(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: '' }] })), /^empty: conversations\[1\]/);
   assert.equal(detail(gen({ instruction: 'Do it', output: '  ' })), 'empty: "output" is empty');
+  // an Alpaca record whose instruction is null or empty, with an input: the input is the user turn
+  assert.deepEqual(gen({ instruction: null, input: 'Translate: chat', output: 'cat' }), { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs' });
+  assert.deepEqual(gen({ instruction: ' ', input: 'Sum 2 and 2', output: '4' }), { record: chat(['user', 'Sum 2 and 2'], ['assistant', '4']), layout: 'instruction_pairs' });
+  assert.equal(detail(gen({ instruction: '', input: null, output: 'O' })), 'empty: "instruction" is empty');
   assert.equal(detail(gen({ question: 'Q', answer: 42 })), 'unknown_shape: "answer" is a number, not a string');
   assert.equal(reason(cls({ question: 'Q', answer: 'A' })), 'wrong_task');
   // a canonical field wins: these are read as before
   assert.deepEqual(gen({ text: 'T', output: 'O' }), { record: { shape: 'text', text: 'T' } });
   assert.equal(reason(gen({ prompt: 'P', completion: 'C', response: 'R' })), 'ok');
   assert.equal('layout' in gen({ prompt: 'P', completion: 'C', response: 'R' }), false);
+});
+
+test('turn weights: weight 0 (ShareGPT, axolotl) or training: false marks an assistant turn as context; bad values are refused', () => {
+  const u = { role: 'user', content: 'U' }, a = { role: 'assistant', content: 'A' };
+  assert.deepEqual(gen({ messages: [u, { ...a, weight: 0 }, u, { ...a, weight: 1 }] }),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A', weight: 0 }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] } });
+  assert.deepEqual(gen({ messages: [u, { ...a, training: false }, u, { ...a, training: true }] }),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A', weight: 0 }, { role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] } });
+  assert.deepEqual(gen({ conversations: [{ from: 'human', value: 'U', weight: 0 }, { from: 'gpt', value: 'A', weight: 0 }, { from: 'human', value: 'V', weight: 0 }, { from: 'gpt', value: 'B', weight: 1 }] }), {
+    record: { shape: 'chat', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A', weight: 0 }, { role: 'user', content: 'V' }, { role: 'assistant', content: 'B' }] },
+    layout: 'sharegpt',
+  });
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  assert.equal(detail(gen({ messages: [u, { ...a, weight: 0 }] })), 'empty: no assistant turn is trained: each has weight 0 (or training: false)');
+  assert.equal(detail(gen({ messages: [u, { ...a, weight: 0.5 }] })), "unknown_shape: messages[1].weight is 0.5; a turn's weight is 0 (not trained) or 1");
+  assert.equal(detail(gen({ messages: [u, { ...a, training: 'no' }] })), 'unknown_shape: messages[1].training is "no"; it is true or false');
+  assert.equal(detail(gen({ messages: [u, { ...a, weight: 1, training: false }] })), 'unknown_shape: messages[1] has weight 1 and training false: they contradict each other');
+  assert.equal(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A', weight: '0' }] })), 'unknown_shape: conversations[1].weight is "0"; a turn\'s weight is 0 (not trained) or 1');
+});
+
+test('user turns after the last assistant turn are left out, and counted; a chat with no assistant turn is still refused', () => {
+  const u = { role: 'user', content: 'U' }, a = { role: 'assistant', content: 'A' };
+  assert.deepEqual(gen({ messages: [u, a, { role: 'user', content: 'Thanks!' }] }), { record: { shape: 'chat', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] }, trailingTurns: 1 });
+  assert.deepEqual(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }, { from: 'human', value: 'V' }] }),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] }, trailingTurns: 1, layout: 'sharegpt' });
+  assert.equal(reason(gen({ messages: [{ role: 'system', content: 'S' }, u] })), 'invalid_roles');
+  assert.equal(reason(gen({ messages: [u, { ...a, weight: 0 }, u] })), 'empty');
 });
 
 test('OpenAI content parts: text parts joined with newlines; any other part rejects the record, naming it', () => {

@@ -179,6 +179,35 @@ test('a template that writes EOS after a turn only once the chat goes on: that E
   assert.equal(tok.decode(t, { skipSpecialTokens: false }).replace(/\s+/g, ' ').trim(), '4</s> 6</s>');
 });
 
+test('an assistant turn of weight 0 is context: not trained, nor its EOS; the other turns are as without it', () => {
+  const messages = chats[1]!;
+  const full = tokenize({ shape: 'chat', messages });
+  const muted = tokenize({ shape: 'chat', messages: messages.map((m, i) => (i === 2 ? { ...m, weight: 0 as const } : m)) });
+  assert.deepEqual(muted.ids, full.ids, 'the same sequence');
+  const t = trained(muted.ids, muted.labels!);
+  assert.equal(tok.decode(t, { skipSpecialTokens: false }).includes('안녕하세요'), false, 'turn 2 untrained');
+  assert.equal(count(t, EOS), 2);
+  assert.deepEqual(trained(muted.ids, muted.labels!), trained(full.ids, full.labels!).slice(tokenizeLength(messages[2]!.content) + 1));
+  // trainOn 'all' trains everything still
+  assert.deepEqual(tokenize({ shape: 'chat', messages: messages.map((m) => (m.role === 'assistant' ? { ...m, weight: 0 as const } : m)) }, { trainOn: 'all' }).labels, [IGNORE_INDEX, ...full.ids.slice(1)]);
+});
+const tokenizeLength = (content: string) => tok.encode(content).length;
+
+test('a template writing no EOS, last turn of weight 0: no EOS added (nothing trained after the earlier turns)', () => {
+  const render = (ms: readonly ChatMessage[], o?: { addGenerationPrompt?: boolean }) =>
+    ms.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('') + (o?.addGenerationPrompt ? '<|im_start|>assistant\n' : '');
+  const plain: Tokenizer = {
+    vocabSize: tok.vocabSize, bosId: BOS, eosId: EOS, padId: null,
+    encode: (x) => tok.encode(x), decode: (ids, o) => tok.decode(ids, o), tokenToId: (x) => tok.tokenToId(x),
+    applyChatTemplate: render,
+  };
+  const messages = [...chats[0]!, { role: 'user' as const, content: 'And 3+3?' }, { role: 'assistant' as const, content: '6', weight: 0 as const }];
+  const r = tokenizeRecord({ shape: 'chat', messages }, plain);
+  const ids = [...r.row!.inputIds], labels = [...r.row!.labels!];
+  assert.deepEqual(ids, [BOS, ...tok.encode(render(messages))]);
+  assert.equal(tok.decode(trained(ids, labels)).replace(/\s+/g, ' ').trim(), '4<|im_end|>');
+});
+
 test('classification: BOS + text, no EOS, no labels, the class index', () => {
   const classes = new LabelSet(['neg', 'pos']);
   const { ids, labels, label } = tokenize({ shape: 'classification', text: 'Great film', label: 'pos' }, { labels: classes });

@@ -1,0 +1,34 @@
+// What prepare's report says of how records were read: the records each common layout gave (layouts.ts), the text
+// records beside an instruction/answer pair, and the chats whose turns after the last assistant turn were left out.
+import { LAYOUT_NAMES, type Layout } from './layouts.ts';
+
+export class ReadTally {
+  private readonly byLayout = new Map<Layout, number>();
+  private textBesidePair = 0;
+  private trailing = { chats: 0, turns: 0 };
+
+  count(det: { layout?: Layout; textBesidePair?: true; trailingTurns?: number }): void {
+    if (det.layout) this.byLayout.set(det.layout, (this.byLayout.get(det.layout) ?? 0) + 1);
+    if (det.textBesidePair) this.textBesidePair++;
+    if (det.trailingTurns) {
+      this.trailing.chats++;
+      this.trailing.turns += det.trailingTurns;
+    }
+  }
+
+  /** The report's lines; `textKey`: the text field's name in the input. */
+  warnings(textKey: string): string[] {
+    const lines = [...this.byLayout].map(([layout, n]) => `${n} record${n === 1 ? '' : 's'} read as ${LAYOUT_NAMES[layout]}`);
+    const n = this.textBesidePair;
+    if (n > 0) {
+      lines.push(`${n} record${n === 1 ? ' has' : 's have'} a "${textKey}" field beside an instruction/answer pair (Alpaca's formatted text column): ` +
+        'read as text, trained whole with its prompt, as TRL does; --field text=none reads them as chats instead, rendered by the chat template with the loss on the answers');
+    }
+    const { chats, turns } = this.trailing;
+    if (chats > 0) {
+      const what = turns === 1 ? 'that user turn was left out (nothing after it is trained)' : `those ${turns} user turns were left out (nothing after them is trained)`;
+      lines.push(`${chats} chat${chats === 1 ? '' : 's'} went on after the last assistant turn: ${what}`);
+    }
+    return lines;
+  }
+}
