@@ -6,8 +6,9 @@
 # 2. lays .device/ with SHARED_DEVICE_DIR/prepare.sh --slim (Node.js, env.sh, the HF + PEFT baseline, the
 #    production node_modules plus tsx; npm's archive is emptied, nothing there runs npm);
 # 3. trims .device/node_modules of what no run there reads: TypeScript sources and declarations, source
-#    maps, docs, koffi's vendored C sources and musl build, and esbuild's second copy of its binary (a hard link in
-#    npm's install, copied twice by the slim set; tsx runs @esbuild/linux-x64's);
+#    maps, docs, koffi's vendored C sources and musl build, zod's CommonJS copy (nothing requires it), and esbuild's
+#    second copy of its binary (a hard link in npm's install, copied twice by the slim set; tsx runs
+#    @esbuild/linux-x64's);
 # 4. adds up what the call sends (tracked and untracked-not-ignored files, .device, dist) and fails when it is
 #    over the device tool's 64 MiB, naming the largest parts.
 # Then: run(carry: [".device", "dist"], command: "source .device/env.sh && bash scripts/device-check.sh").
@@ -26,6 +27,8 @@ nm=.device/node_modules
 rm -f "$nm/esbuild/bin/esbuild"
 rm -rf "$nm/zod/src" "$nm/koffi/vendor" "$nm/koffi/doc" "$nm"/@koromix/koffi-*/musl_*
 find "$nm" -type f \( -name '*.d.ts' -o -name '*.d.cts' -o -name '*.d.mts' -o -name '*.map' -o -name '*.md' -o -name '*.ts.map' \) -delete
+# zod's CommonJS copy (1.2 MiB): dist/ and the tests import it as an ES module (its "import" export, ./index.js)
+find "$nm/zod" -type f -name '*.cjs' -delete
 
 LIMIT=$((64 * 1024 * 1024))
 bytes_of() { # NUL-separated paths on stdin → total apparent bytes
