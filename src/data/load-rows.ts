@@ -50,6 +50,12 @@ export interface LoadedRows {
     systemUnrendered: number;
     /** Chats read with the user turns after their last assistant turn left out (record.ts's trailingTurns). */
     cutShort: number;
+    /**
+     * For a prepare output (train/val/test.jsonl beside its report.json), the records the report gives that split;
+     * null otherwise. Another count than `records` means the file was edited, or comes from another prepare run
+     * than the report (one stopped between the renames of its outputs).
+     */
+    reported: number | null;
   };
 }
 
@@ -72,7 +78,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let labels: LabelSet | undefined;
   if (task === 'classification') labels = new LabelSet(opts.labels ?? defaultLabels(file, records.map((r) => r.record)));
 
-  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort };
+  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file) };
   const rows: TokenRow[] = [];
   for (const { record, line } of records) {
     let r;
@@ -95,6 +101,21 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   }
   if (rows.length === 0) throw new UserError(`every record was dropped (${stats.dropped}: longer than maxSeqLen or nothing left to train)`, file);
   return { rows, labels: labels ? [...labels.labels] : null, stats };
+}
+
+/** The records report.json beside `file` gives its split, when `file` is a prepare output (train/val/test.jsonl). */
+function reportedCount(file: string): number | null {
+  const split = /^(train|val|test)\.jsonl$/.exec(path.basename(file))?.[1];
+  const report = path.join(path.dirname(file), PREPARE_REPORT);
+  if (split === undefined || !fs.existsSync(report)) return null;
+  try {
+    if (fs.statSync(report).size > 64 << 20) return null;
+    const splits = (JSON.parse(fs.readFileSync(report, 'utf8')) as { splits?: Record<string, unknown> } | null)?.splits;
+    const n = splits?.[split];
+    return typeof n === 'number' ? n : null;
+  } catch {
+    return null; // not a prepare report: nothing to compare with
+  }
 }
 
 /** report.json's class list beside a prepare output, else the labels of the records. */

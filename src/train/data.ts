@@ -27,6 +27,9 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     r.stats.dropped ? `${r.stats.dropped} dropped (too long, or nothing to train)` : '',
     r.stats.cutShort ? `${r.stats.cutShort} chats read without the user turns after their last assistant turn` : '',
   ].filter(Boolean);
+  if (r.stats.reported !== null && r.stats.reported !== r.stats.records) {
+    warn(`${key}: ${file} holds ${r.stats.records} records where the prepare report.json beside it says ${r.stats.reported}: the file was edited, or the splits come from different prepare runs (one stopped while it renamed its outputs); rerun mistral-tune prepare to be sure no val/test record is also in train`);
+  }
   if (r.stats.systemUnrendered > 0) {
     warn(`${key}: ${r.stats.systemUnrendered} chats of ${file} are trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
   }

@@ -1,5 +1,6 @@
 // loadTokenRows: prepare outputs, raw files of any accepted shape, and pre-tokenized JSONL → TokenRows.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
@@ -28,6 +29,12 @@ test('a prepare output file gives the rows tokenizeRecord builds for its records
   assert.deepEqual([...rows[1]!.labels!], [...expected.labels!]);
   assert.equal(stats.tokens, rows.reduce((a, r) => a + r.inputIds.length, 0));
   assert.ok(stats.targets > 0 && stats.targets < stats.tokens);
+  assert.equal(stats.reported, 3, "report.json's count of the split");
+  // a split that is not the report's (edited, or from an interrupted prepare) shows as another count
+  fs.appendFileSync(path.join(out, 'train.jsonl'), '{"text": "One more line, added by hand."}\n');
+  const edited = loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer: tok }).stats;
+  assert.deepEqual([edited.records, edited.reported], [4, 3]);
+  assert.equal(loadTokenRows(f['raw.jsonl']!, { tokenizer: tok }).stats.reported, null, 'not a prepare output');
 });
 
 test('raw files of every format; truncation and dropping are counted', () => {
