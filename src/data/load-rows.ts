@@ -11,6 +11,7 @@ import { UserError, isUserError } from '../util/errors.ts';
 import { formatOf, readRecords } from './ingest/read.ts';
 import type { Format } from './ingest/types.ts';
 import { LabelSet, canonicalLabel, classList, type LabelValue } from './labels.ts';
+import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
 import { PREPARE_REPORT } from './sources.ts';
 import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
@@ -63,7 +64,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const task = opts.task ?? 'generation';
   const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
   const tok = opts.tokenizer ?? null;
-  const records: Array<{ record: DataRecord; line: number }> = [];
+  const records: Array<{ record: DataRecord; line: number; layout?: Layout }> = [];
   let cutShort = 0;
   for (const item of readRecords(file, formatOf(file, opts.format), { textSplit: opts.textSplit, textField: fields.text })) {
     const where = `${file}:${item.line}`;
@@ -71,7 +72,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize);
     if ('reason' in det) throw new UserError(`${det.reason}: ${det.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     if (det.trailingTurns) cutShort++;
-    records.push({ record: det.record, line: item.line });
+    records.push({ record: det.record, line: item.line, ...(det.layout ? { layout: det.layout } : {}) });
   }
   if (records.length === 0) throw new UserError('no records', file);
 
@@ -80,12 +81,13 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
 
   const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file) };
   const rows: TokenRow[] = [];
-  for (const { record, line } of records) {
+  for (const { record, line, layout } of records) {
     let r;
     try {
       r = tokenizeRecord(record, tok, { ...opts, labels });
     } catch (e) {
-      if (isUserError(e)) throw new UserError(e.message, `${file}:${line}`);
+      // a record of a common layout is named by its chat's messages: say how they were made
+      if (isUserError(e)) throw new UserError(layout ? `${e.message} (the record read as ${LAYOUT_NAMES[layout]})` : e.message, `${file}:${line}`);
       throw e;
     }
     if (r.overflow === 'truncated') stats.truncated++;

@@ -80,6 +80,12 @@ test('a record prepare would reject stops the load with file:line and reason', (
   assert.throws(() => loadTokenRows(g, { tokenizer: tok }), /nojson\.jsonl:2: invalid_json/);
 });
 
+test('a record of a common layout that cannot be tokenized: the error says how it was read as a chat', () => {
+  const f = writeFiles(dir, { 'alpaca.jsonl': '{"instruction": "Say bye", "output": "Bye</s>"}\n' })['alpaca.jsonl']!;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok }),
+    /alpaca\.jsonl:1: "messages\[1\]\.content" contains the text of a special token \("<\/s>"\) \(the record read as instruction\/answer pairs \(Alpaca, Dolly, question\/answer, …\) as one user and one assistant turn\)/);
+});
+
 test('pre-tokenized files have one reader, loadTokenRows: pretokenized.ts only validates single values', async () => {
   const mod = await import('../../src/data/pretokenized.ts');
   assert.deepEqual(Object.keys(mod), ['parsePretokenized']);
