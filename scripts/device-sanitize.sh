@@ -11,6 +11,7 @@
 # KINDS.md (2026-11-04): compute-sanitizer worked on the Firecracker machines and refused the device on gVisor ones
 # ("Device not supported"): on such a machine every run here fails at its first allocation, saying so in its log.
 set -uo pipefail
+export MISTRAL_TUNE_TEST_REQUIRE_DEVICE=1 # fail, not skip, where the CUDA backend does not start
 cd "$(dirname "$0")/.."
 OUT="${OUT:?set OUT to the folder for the logs}"
 mkdir -p "$OUT"

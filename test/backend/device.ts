@@ -1,7 +1,9 @@
 // The one place the kernel tests, gradient checks and HF parity tests get a backend, and their tolerances.
 // MISTRAL_TUNE_TEST_DEVICE=cpu|cuda (default cpu) picks the device. On `cuda` the real CUDA backend comes from
 // createBackend('cuda'); when it cannot start here, every test declared through this module's `test` is
-// skipped with the reason (node --test prints it), never passed on another device. The files that import
+// skipped with the reason (node --test prints it), never passed on another device — and with
+// MISTRAL_TUNE_TEST_REQUIRE_DEVICE=1 (scripts/device-check.sh, on the GPU machine) every such file fails with it
+// instead, so that a suite skipped whole cannot read as passed. The files that import
 // this module are the suite `MISTRAL_TUNE_TEST_DEVICE=cuda` runs (see backend-suite.test.ts).
 import assert from 'node:assert/strict';
 import { test as nodeTest, type TestContext, type TestOptions } from 'node:test';
@@ -38,12 +40,16 @@ export const unavailable: string | null = probe();
 
 function probe(): string | null {
   if (TEST_DEVICE === 'cpu') return null;
+  let why: string;
   try {
     createBackend(TEST_DEVICE);
     return null;
   } catch (e) {
-    return `MISTRAL_TUNE_TEST_DEVICE=${TEST_DEVICE}, but its backend is unavailable: ${(e as Error).message}`;
+    why = `MISTRAL_TUNE_TEST_DEVICE=${TEST_DEVICE}, but its backend is unavailable: ${(e as Error).message}`;
   }
+  // on the GPU machine (scripts/device-check.sh) a suite skipped whole must not read as passed
+  if (process.env.MISTRAL_TUNE_TEST_REQUIRE_DEVICE === '1') throw new Error(`${why} (MISTRAL_TUNE_TEST_REQUIRE_DEVICE=1)`);
+  return why;
 }
 
 /**
