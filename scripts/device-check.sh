@@ -112,7 +112,7 @@ python_for_hf() {
 }
 
 note "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-note "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+note "commit: $(git rev-parse --short HEAD 2>/dev/null || cat .device/commit 2>/dev/null || echo unknown)"
 note "gpu: $(timeout 15 nvidia-smi --query-gpu=name,memory.total,memory.used,driver_version --format=csv,noheader 2>&1 | head -n 2)"
 note "node: $(node --version 2>&1)"
 

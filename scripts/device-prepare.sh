@@ -2,7 +2,8 @@
 # Prepares the GPU machine's call of scripts/device-check.sh, here, from the project root:
 #   bash scripts/device-prepare.sh [SHARED_DEVICE_DIR]   (default ../shared/device)
 # 1. builds dist/ (the device has no TypeScript compiler: its native binary alone is 27 MB) and records the
-#    hash of src/ it was built from in .device/src.sha256, which device-check.sh compares before using it;
+#    hash of src/ it was built from in .device/src.sha256, which device-check.sh compares before using it, and
+#    the commit in .device/commit (with "+" for uncommitted changes), which its summary.txt names;
 # 2. lays .device/ with SHARED_DEVICE_DIR/prepare.sh --slim (Node.js, env.sh, the HF + PEFT baseline, the
 #    production node_modules plus tsx; npm's archive is emptied, nothing there runs npm);
 # 3. trims .device/node_modules of what no run there reads: TypeScript sources and declarations, source
@@ -20,6 +21,8 @@ shared="${1:-../shared/device}"
 npm run build >/dev/null
 bash "$shared/prepare.sh" --slim >/dev/null
 bash scripts/device-check.sh --src-hash >.device/src.sha256
+# the commit prepared, for summary.txt there (the copy that travels has no .git); "+" when the tree differs from it
+echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!.device' ':!dist' || echo +)" >.device/commit
 
 # npm is not used there (device-check.sh runs node and bash only): an empty archive keeps env.sh quiet
 rm -f .device/npm.tar.xz && tar cJf .device/npm.tar.xz -T /dev/null
