@@ -49,7 +49,7 @@ export interface LoadedRows {
     targets: number;
     /** Chats whose system message the chat template does not render (tokenize.ts's systemUnrendered). */
     systemUnrendered: number;
-    /** Chats read with the user turns after their last assistant turn left out (record.ts's trailingTurns). */
+    /** Chats read with turns left out: assistant turns before the first user turn, user turns after the last assistant turn. */
     cutShort: number;
     /**
      * For a prepare output (train/val/test.jsonl beside its report.json), the records the report gives that split;
@@ -71,7 +71,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize);
     if ('reason' in det) throw new UserError(`${det.reason}: ${det.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
-    if (det.trailingTurns) cutShort++;
+    if (det.leadingTurns || det.trailingTurns) cutShort++;
     records.push({ record: det.record, line: item.line, ...(det.layout ? { layout: det.layout } : {}) });
   }
   if (records.length === 0) throw new UserError('no records', file);

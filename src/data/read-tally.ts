@@ -1,15 +1,21 @@
 // What prepare's report says of how records were read: the records each common layout gave (layouts.ts), the text
-// records beside an instruction/answer pair, and the chats whose turns after the last assistant turn were left out.
+// records beside an instruction/answer pair, and the chats whose opening assistant turns or closing user turns were
+// left out (record.ts's detectChat).
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 
 export class ReadTally {
   private readonly byLayout = new Map<Layout, number>();
   private textBesidePair = 0;
+  private leading = { chats: 0, turns: 0 };
   private trailing = { chats: 0, turns: 0 };
 
-  count(det: { layout?: Layout; textBesidePair?: true; trailingTurns?: number }): void {
+  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number }): void {
     if (det.layout) this.byLayout.set(det.layout, (this.byLayout.get(det.layout) ?? 0) + 1);
     if (det.textBesidePair) this.textBesidePair++;
+    if (det.leadingTurns) {
+      this.leading.chats++;
+      this.leading.turns += det.leadingTurns;
+    }
     if (det.trailingTurns) {
       this.trailing.chats++;
       this.trailing.turns += det.trailingTurns;
@@ -24,10 +30,16 @@ export class ReadTally {
       lines.push(`${n} record${n === 1 ? ' has' : 's have'} a "${textKey}" field beside an instruction/answer pair (Alpaca's formatted text column): ` +
         'read as text, trained whole with its prompt, as TRL does; --field text=none reads them as chats instead, rendered by the chat template with the loss on the answers');
     }
-    const { chats, turns } = this.trailing;
-    if (chats > 0) {
-      const what = turns === 1 ? 'that user turn was left out (nothing after it is trained)' : `those ${turns} user turns were left out (nothing after them is trained)`;
-      lines.push(`${chats} chat${chats === 1 ? '' : 's'} went on after the last assistant turn: ${what}`);
+    const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
+    if (this.leading.chats > 0) {
+      const n = this.leading.turns;
+      const what = n === 1 ? 'that turn was left out' : `those ${n} turns were left out`;
+      lines.push(`${chats(this.leading.chats)} opened with an assistant turn before any user turn: ${what}, as FastChat does (a chat template expects the user first)`);
+    }
+    if (this.trailing.chats > 0) {
+      const n = this.trailing.turns;
+      const what = n === 1 ? 'that user turn was left out (nothing after it is trained)' : `those ${n} user turns were left out (nothing after them is trained)`;
+      lines.push(`${chats(this.trailing.chats)} went on after the last assistant turn: ${what}`);
     }
     return lines;
   }

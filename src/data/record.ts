@@ -65,6 +65,8 @@ export const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
 export type DetectResult = {
   record: DataRecord;
   layout?: Layout;
+  /** A chat that opened with assistant turns (before any user turn): those turns were left out, as FastChat does. */
+  leadingTurns?: number;
   /** A chat that went on after its last assistant turn: those turns (nothing after them is trained) were left out. */
   trailingTurns?: number;
   /** A text record that also holds an instruction/answer pair (Alpaca's text column): read as text, as TRL does. */
@@ -234,15 +236,21 @@ function detectChat(raw: unknown, f: FieldMap): DetectResult {
     messages.push(r === 'assistant' && !trained ? { role: r, content, weight: 0 } : { role: r, content });
   }
   // Turns after the last assistant turn are context for nothing: left out, as the report says (TRL would carry them
-  // untrained at the sequence's end, which changes no loss).
+  // untrained at the sequence's end, which changes no loss). Assistant turns before the first user turn (a ShareGPT
+  // scrape's greeting) are left out as FastChat leaves them: a chat template expects the user to speak first.
   let last = messages.length - 1;
   while (last >= 0 && messages[last]!.role === 'user' && messages.slice(0, last).some((m) => m.role === 'assistant')) last--;
   const trailingTurns = messages.length - 1 - last;
   messages.length = last + 1;
+  const first = messages[0]?.role === 'system' ? 1 : 0;
+  let opening = 0;
+  while (messages[first + opening]?.role === 'assistant') opening++;
+  const leadingTurns = messages.slice(first + opening).some((m) => m.role === 'user') ? opening : 0;
+  messages.splice(first, leadingTurns);
   const bad = checkRoles(messages);
   if (bad) return reject('invalid_roles', bad);
   if (!messages.some((m) => m.role === 'assistant' && m.weight !== 0)) return reject('empty', 'no assistant turn is trained: each has weight 0 (or training: false)');
-  return trailingTurns > 0 ? { record: { shape: 'chat', messages }, trailingTurns } : { record: { shape: 'chat', messages } };
+  return { record: { shape: 'chat', messages }, ...(leadingTurns > 0 ? { leadingTurns } : {}), ...(trailingTurns > 0 ? { trailingTurns } : {}) };
 }
 
 /**
@@ -263,7 +271,7 @@ function turnTrained(m: Record<string, unknown>, where: string): boolean | Rejec
   return weight !== 0 && training !== false;
 }
 
-/** An optional system turn first, then user/assistant alternating, starting with user, ending with assistant (detectChat leaves out user turns after the last one). */
+/** An optional system turn first, then user/assistant alternating, starting with user, ending with assistant (detectChat leaves out assistant turns before the first user turn and user turns after the last assistant turn). */
 export function checkRoles(messages: readonly ChatTurn[]): string | null {
   if (messages.length === 0) return 'no messages';
   let i = 0;

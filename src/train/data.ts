@@ -25,7 +25,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
   const notes = [
     r.stats.truncated ? `${r.stats.truncated} truncated to ${cfg.max_seq_len} tokens` : '',
     r.stats.dropped ? `${r.stats.dropped} dropped (too long, or nothing to train)` : '',
-    r.stats.cutShort ? `${r.stats.cutShort} chats read without the user turns after their last assistant turn` : '',
+    r.stats.cutShort ? `${r.stats.cutShort} chats read without their assistant turns before the first user turn or user turns after the last assistant turn` : '',
   ].filter(Boolean);
   if (r.stats.reported !== null && r.stats.reported !== r.stats.records) {
     warn(`${key}: ${file} holds ${r.stats.records} records where the prepare report.json beside it says ${r.stats.reported}: the file was edited, or the splits come from different prepare runs (one stopped while it renamed its outputs); rerun mistral-tune prepare to be sure no val/test record is also in train`);

@@ -339,11 +339,11 @@ test('ShareGPT and Alpaca files need no --field: kept as chats, and the report s
   assert.ok(report.warnings.some((w) => w.startsWith('1 record read as instruction/answer pairs')), report.warnings.join('; '));
 });
 
-test('turn weights are kept in the output (weight 0 on context turns), and chats cut after their last assistant turn are counted', () => {
+test('turn weights are kept in the output (weight 0 on context turns), and chats cut before their first user turn or after their last assistant turn are counted', () => {
   const files = writeFiles(dir, {
     'weighted.jsonl': [
       JSON.stringify({ conversations: [{ from: 'human', value: 'Hi there', weight: 0 }, { from: 'gpt', value: 'Hello, how can I help?', weight: 0 }, { from: 'human', value: 'Largest planet?' }, { from: 'gpt', value: 'Jupiter.', weight: 1 }] }),
-      JSON.stringify({ messages: [{ role: 'user', content: 'Smallest planet?' }, { role: 'assistant', content: 'Mercury.' }, { role: 'user', content: 'Thanks!' }] }),
+      JSON.stringify({ messages: [{ role: 'assistant', content: 'Ask me about planets.' }, { role: 'user', content: 'Smallest planet?' }, { role: 'assistant', content: 'Mercury.' }, { role: 'user', content: 'Thanks!' }] }),
     ].join('\n') + '\n',
   });
   const { report, kept } = run('weights', { inputs: Object.values(files), split: [1, 0, 0] });
@@ -352,6 +352,7 @@ test('turn weights are kept in the output (weight 0 on context turns), and chats
     [{ role: 'user', content: 'Smallest planet?' }, { role: 'assistant', content: 'Mercury.' }],
   ]);
   assert.ok(report.warnings.includes('1 chat went on after the last assistant turn: that user turn was left out (nothing after it is trained)'), report.warnings.join('; '));
+  assert.ok(report.warnings.includes('1 chat opened with an assistant turn before any user turn: that turn was left out, as FastChat does (a chat template expects the user first)'), report.warnings.join('; '));
 });
 
 test("Alpaca's formatted text column beside its instruction/answer pair: read as text (as TRL), said in the report; --field text=none reads chats", () => {

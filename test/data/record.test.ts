@@ -153,6 +153,18 @@ test('user turns after the last assistant turn are left out, and counted; a chat
   assert.equal(reason(gen({ messages: [u, { ...a, weight: 0 }, u] })), 'empty');
 });
 
+test('assistant turns before the first user turn (a greeting) are left out, as FastChat does, and counted', () => {
+  const s = { role: 'system', content: 'S' }, u = { role: 'user', content: 'U' }, a = { role: 'assistant', content: 'A' };
+  const greeting = { role: 'assistant', content: 'Hello! How can I help?' };
+  assert.deepEqual(gen({ messages: [greeting, u, a] }), { record: { shape: 'chat', messages: [u, a] }, leadingTurns: 1 });
+  assert.deepEqual(gen({ messages: [s, greeting, u, a, u] }), { record: { shape: 'chat', messages: [s, u, a] }, leadingTurns: 1, trailingTurns: 1 });
+  assert.deepEqual(gen({ conversations: [{ from: 'gpt', value: 'Hi' }, { from: 'human', value: 'U' }, { from: 'gpt', value: 'A' }] }),
+    { record: { shape: 'chat', messages: [u, a] }, leadingTurns: 1, layout: 'sharegpt' });
+  // nothing to train once they are gone: refused as before
+  assert.equal(reason(gen({ messages: [greeting, u] })), 'invalid_roles');
+  assert.equal(reason(gen({ messages: [s, greeting] })), 'invalid_roles');
+});
+
 test('OpenAI content parts: text parts joined with newlines; any other part rejects the record, naming it', () => {
   assert.deepEqual(gen({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'text', text: 'here' }] }, { role: 'assistant', content: 'Ok' }] }),
     { record: { shape: 'chat', messages: [{ role: 'user', content: 'Look\nhere' }, { role: 'assistant', content: 'Ok' }] } });
