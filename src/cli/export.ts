@@ -1,11 +1,13 @@
-// mistral-tune export: a run's PEFT adapter as it is, a merged model folder for HF transformers, or a
-// merged model as one GGUF file for llama.cpp / Ollama / LM Studio (--format gguf).
+// mistral-tune export: a run's PEFT adapter as it is, a merged model folder for HF transformers, a merged
+// model as one GGUF file for llama.cpp / Ollama / LM Studio (--format gguf), or the LoRA adapter alone as a
+// GGUF adapter file for use beside a GGUF of the base model (--format gguf-lora).
 import * as fs from 'node:fs';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
 import { exportRun, parseSize } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
-import { loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
+import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
+import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
 import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
@@ -13,6 +15,7 @@ import { parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune export --run RUN_DIR --out DIR [--merge] [--best] [--max-shard-size 5GB]
 mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out FILE.gguf --format gguf [--quant Q]
+mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out FILE.gguf --format gguf-lora [--quant Q]
 
   --run DIR           a training run directory
   --out DIR|FILE      where to write (a folder that must not exist or be empty; with --format gguf a file
@@ -21,11 +24,14 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out
                       (config.json, model.safetensors or shards + model.safetensors.index.json,
                       tokenizer files, generation_config.json); without it the PEFT adapter is copied
                       as it is (classification: with the score head as PEFT's modules_to_save saves it)
-  --format F          hf (default: the above) or gguf: the merged model as one GGUF v3 file for llama.cpp,
-                      Ollama, LM Studio (a generation model; classification is refused)
-  --quant Q           GGUF tensor types: f32, f16 (default), bf16, q8_0 or q4_k_m (as llama-quantize chooses them)
-  --model DIR         with --format gguf: an HF model folder instead of a run
-  --adapter DIR       with --model: a PEFT LoRA adapter to merge in
+  --format F          hf (default: the above); gguf: the merged model as one GGUF v3 file for llama.cpp,
+                      Ollama, LM Studio (a generation model; classification is refused); gguf-lora: the LoRA
+                      adapter alone as a GGUF adapter file, loaded beside a GGUF of the base model
+                      (llama.cpp --lora, Ollama's ADAPTER); only the adapter is read, not the base weights
+  --quant Q           GGUF tensor types: f32, f16 (default), bf16, q8_0 or q4_k_m (as llama-quantize chooses them);
+                      an adapter file: f32, f16 (default) or bf16
+  --model DIR         with --format gguf or gguf-lora: an HF model folder instead of a run
+  --adapter DIR       with --model: a PEFT LoRA adapter (merged in with gguf, exported with gguf-lora)
   --best              export best/ (the best validation evaluation) instead of the last step
   --max-shard-size S  largest safetensors shard of a merged model (default 5GB)
   --device NAME       auto, cpu or cuda: the backend for merging (default auto)
@@ -49,10 +55,10 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   const format = f.format ?? 'hf';
-  if (format !== 'hf' && format !== 'gguf') throw new UserError(`--format: "${format}" is not one of hf, gguf`);
-  if (format === 'gguf') return runGguf(f);
+  if (format !== 'hf' && format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`--format: "${format}" is not one of hf, gguf, gguf-lora`);
+  if (format !== 'hf') return runGguf(f, format === 'gguf-lora');
   for (const flag of ['quant', 'model', 'adapter'] as const) {
-    if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf (see mistral-tune export --help)`);
+    if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
   }
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => exportRun({
     run: required('run', f.run, 'export'), out: required('out', f.out, 'export'), merge: f.merge ?? false, best: f.best ?? false,
@@ -61,16 +67,24 @@ export async function run(argv: string[]): Promise<void> {
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
 }
 
-function runGguf(f: Flags): void {
-  if ((f.run === undefined) === (f.model === undefined)) throw new UserError('--format gguf: give exactly one of --run or --model (see mistral-tune export --help)');
+function runGguf(f: Flags, adapterOnly: boolean): void {
+  const format = adapterOnly ? 'gguf-lora' : 'gguf';
+  if ((f.run === undefined) === (f.model === undefined)) throw new UserError(`--format ${format}: give exactly one of --run or --model (see mistral-tune export --help)`);
   if (f.adapter !== undefined && f.model === undefined) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
   if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
-  if (f['max-shard-size'] !== undefined || f.merge) throw new UserError('--format gguf always writes one merged file: drop --merge / --max-shard-size');
+  if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
   const out = required('out', f.out, 'export');
   if (fs.existsSync(out)) throw new UserError('output file exists (a GGUF export does not overwrite)', out);
   const quant = parseGgufQuant(f.quant);
-  wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
+  if (adapterOnly) {
+    if (f.device !== undefined || f.precision !== undefined) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
+    const a = adapterSource(src);
+    const result = exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from);
+    info(`exported the LoRA adapter as a ${quant} GGUF adapter to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${a.from.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
+    return;
+  }
+  wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
     const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
     return exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from);

@@ -79,9 +79,12 @@ const full = randomModelDir('full', config({}), null); // bundled tokenizer (320
 const wide = randomModelDir('wide', config({ vocabSize: 512, hiddenSize: 256, intermediateSize: 512, headDim: 64 }), 512);
 
 /** Centered next-token log-probabilities (= logits up to their mean) after `ids`, from llama.cpp and from us. */
-async function llamaLogProbs(file: string, prompts: number[][], greedy = 0): Promise<{ lp: Float64Array[]; gen: number[] }> {
+async function llamaLogProbs(file: string, prompts: number[][], greedy = 0, lora?: string): Promise<{ lp: Float64Array[]; gen: number[] }> {
   const model = await llama!.loadModel({ modelPath: file });
-  const ctx = await model.createContext({ contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' });
+  const ctx = await model.createContext({
+    contextSize: 128, threads: 1, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32',
+    ...(lora ? { lora: { adapters: [{ filePath: lora }] } } : {}),
+  });
   const seq = ctx.getSequence();
   const lp: Float64Array[] = [];
   let gen: number[] = [];
@@ -199,7 +202,11 @@ test('every --quant type: llama.cpp loads it and its logits stay within the boun
   }
 });
 
-test('a LoRA run trained by the CLI exports (--run) with the adapter merged: llama.cpp matches base + adapter', { skip }, async () => {
+let loraRun: string | null = null;
+
+/** A LoRA run of 2 steps on `full` by the CLI (trained once, for the tests below). */
+function trainedLoraRun(): string {
+  if (loraRun) return loraRun;
   const dir = path.join(tmp, 'run');
   fs.mkdirSync(dir);
   const tok = loadTokenizer(full);
@@ -212,7 +219,14 @@ test('a LoRA run trained by the CLI exports (--run) with the adapter merged: lla
   const run = path.join(dir, 'out');
   const t = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', path.join(dir, 'cfg.json'), '--output_dir', run], { encoding: 'utf8' });
   assert.equal(t.status, 0, t.stderr);
-  const file = path.join(dir, 'run.gguf');
+  loraRun = run;
+  return run;
+}
+
+test('a LoRA run trained by the CLI exports (--run) with the adapter merged: llama.cpp matches base + adapter', { skip }, async () => {
+  const run = trainedLoraRun();
+  const tok = loadTokenizer(full);
+  const file = path.join(tmp, 'run.gguf');
   const r = cli('export', '--run', run, '--out', file, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
   const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
@@ -224,6 +238,42 @@ test('a LoRA run trained by the CLI exports (--run) with the adapter merged: lla
   const { rel } = compare((await llamaLogProbs(file, prompts)).lp, ours);
   console.log(`# LoRA run f32: logits max rel error ${rel.toExponential(2)}`);
   assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
+
+test('the adapter alone (--format gguf-lora) beside the base GGUF: llama.cpp matches base + adapter, rsLoRA\'s scaling too; refusals', { skip }, async () => {
+  const run = trainedLoraRun();
+  const tok = loadTokenizer(full);
+  const baseFile = path.join(tmp, 'base-for-lora-f32.gguf');
+  assert.equal(cli('export', '--model', full, '--out', baseFile, '--format', 'gguf', '--quant', 'f32').status, 0);
+  const rslora = path.join(tmp, 'adapter-rslora');
+  fs.cpSync(path.join(run, 'adapter'), rslora, { recursive: true });
+  const cfgFile = path.join(rslora, 'adapter_config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), use_rslora: true }));
+  const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
+  for (const [name, args, adapter] of [['run', ['--run', run], path.join(run, 'adapter')], ['rsLoRA', ['--model', full, '--adapter', rslora], rslora]] as const) {
+    const file = path.join(tmp, `lora-${name}.gguf`);
+    const r = cli('export', ...args, '--out', file, '--format', 'gguf-lora', '--quant', 'f32');
+    assert.equal(r.status, 0, r.stderr);
+    const info = await readGgufFileInfo(file, { logWarnings: false });
+    assert.equal((info.metadata.general as Record<string, unknown>)['type'], 'adapter');
+    assert.deepEqual(info.fullTensorInfo!.slice(0, 4).map((t) => [t.name, [...t.dimensions].map(Number)]),
+      [['blk.0.attn_q.weight.lora_a', [64, 4]], ['blk.0.attn_q.weight.lora_b', [4, 64]], ['blk.0.attn_k.weight.lora_a', [64, 4]], ['blk.0.attn_k.weight.lora_b', [4, 32]]]);
+    const model = loadModel(full, { backend });
+    loadAdapter(model, adapter, { trainable: false });
+    const { rel } = compare((await llamaLogProbs(baseFile, prompts, 0, file)).lp, ourLogProbs(model, prompts));
+    console.log(`# LoRA adapter GGUF (${name}) beside the f32 base: logits max rel error ${rel.toExponential(2)}`);
+    assert.ok(rel <= 1e-4, `${name}: rel ${rel}`);
+  }
+  const f16 = path.join(tmp, 'lora-f16.gguf');
+  assert.equal(cli('export', '--run', run, '--out', f16, '--format', 'gguf-lora').status, 0, 'f16 by default');
+  assert.equal((await readGgufFileInfo(f16, { logWarnings: false })).fullTensorInfo!.every((t) => GgmlType[t.ggmlType] === 'F16'), true);
+  const q = cli('export', '--run', run, '--out', path.join(tmp, 'lora-q8.gguf'), '--format', 'gguf-lora', '--quant', 'q8_0');
+  assert.equal(q.status, 2);
+  assert.match(q.stderr, /--quant q8_0: an adapter file is written as f32, f16 or bf16/);
+  const noAdapter = cli('export', '--model', full, '--out', path.join(tmp, 'lora-none.gguf'), '--format', 'gguf-lora');
+  assert.equal(noAdapter.status, 2);
+  assert.match(noAdapter.stderr, /needs --adapter DIR/);
+  assert.equal(fs.existsSync(path.join(tmp, 'lora-q8.gguf')) || fs.existsSync(path.join(tmp, 'lora-none.gguf')), false, 'nothing written');
 });
 
 test("other Mistral shapes: head_dim apart from hidden/heads (Nemo's form), tied embeddings, rope_theta 1e6, rms eps 1e-6: f32 logits match", { skip }, async () => {

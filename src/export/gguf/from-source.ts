@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
 import type { Precision } from '../../backend/dtype.ts';
+import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
 import { loadAdapter } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
@@ -49,4 +50,25 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
   if (src.adapter) withAdapter(model, src.adapter);
   const name = path.basename(path.resolve(src.adapter ?? src.model));
   return { model, modelDir: src.model, from: { name, baseModel: src.model, adapter: src.adapter, run: null } };
+}
+
+/** A LoRA adapter and its base model's config, for an adapter-only export (no weights are loaded). */
+export interface AdapterSource {
+  cfg: MistralConfig;
+  adapterDir: string;
+  from: Provenance;
+}
+
+export function adapterSource(src: GgufSource): AdapterSource {
+  if ('run' in src) {
+    const cfg = readRunConfig(src.run);
+    if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, runPath(src.run, 'config'));
+    if (cfg.method !== 'lora') throw new UserError(`--format gguf-lora exports a LoRA adapter, and this run trained every weight (method: ${cfg.method}): use --format gguf`, runPath(src.run, 'config'));
+    const weights = runWeightsDir(src.run, cfg.method, src.best);
+    if (!fs.existsSync(weights)) throw new UserError(`${src.best ? 'best/ (no validation was run?)' : path.basename(weights) + '/'} not found: the run has not finished`, weights);
+    const base = requireModelFolder(cfg, 'export --format gguf-lora', src.run);
+    return { cfg: loadConfig(base), adapterDir: weights, from: { name: path.basename(path.resolve(src.run)), baseModel: base, adapter: weights, run: src.run } };
+  }
+  if (!src.adapter) throw new UserError('--format gguf-lora with --model needs --adapter DIR (the adapter to export)');
+  return { cfg: loadConfig(src.model), adapterDir: src.adapter, from: { name: path.basename(path.resolve(src.adapter)), baseModel: src.model, adapter: src.adapter, run: null } };
 }

@@ -30,16 +30,31 @@ function folderName(dir: string): string {
   return path.basename(path.resolve(dir));
 }
 
+const u32 = (value: number): GgufValue => ({ type: 'u32', value });
+const str = (value: string): GgufValue => ({ type: 'string', value });
+
+/**
+ * general.name, general.description and general.base_model.* of a file: `what` it is ('a merged model': the base
+ * with the adapter merged in; 'a LoRA adapter': the adapter alone, for that base).
+ */
+export function provenanceMetadata(from: Provenance, what: 'a merged model' | 'a LoRA adapter'): Map<string, GgufValue> {
+  const run = from.run ? ` (run ${folderName(from.run)})` : '';
+  const description = what === 'a merged model'
+    ? `merged by mistral-tune from ${folderName(from.baseModel)}${from.adapter ? ` + adapter ${folderName(from.adapter)}` : ''}${run}`
+    : `LoRA adapter ${folderName(from.adapter ?? from.name)} for ${folderName(from.baseModel)}, exported by mistral-tune${run}`;
+  return new Map<string, GgufValue>([
+    ['general.name', str(from.name)],
+    ['general.description', str(description)],
+    ['general.base_model.count', u32(1)],
+    ['general.base_model.0.name', str(folderName(from.baseModel))],
+  ]);
+}
+
 export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Provenance): Map<string, GgufValue> {
-  const u32 = (value: number): GgufValue => ({ type: 'u32', value });
-  const str = (value: string): GgufValue => ({ type: 'string', value });
   const m = new Map<string, GgufValue>([
     ['general.architecture', str('llama')],
     ['general.type', str('model')],
-    ['general.name', str(from.name)],
-    ['general.description', str(`merged by mistral-tune from ${folderName(from.baseModel)}${from.adapter ? ` + adapter ${folderName(from.adapter)}` : ''}${from.run ? ` (run ${folderName(from.run)})` : ''}`)],
-    ['general.base_model.count', u32(1)],
-    ['general.base_model.0.name', str(folderName(from.baseModel))],
+    ...provenanceMetadata(from, 'a merged model'),
     ['general.file_type', u32(FILE_TYPE[quant])],
     ['general.quantization_version', u32(2)],
     ['llama.vocab_size', u32(cfg.vocabSize)],

@@ -23,7 +23,8 @@ export interface PlannedTensor {
   read: () => Float32Array;
 }
 
-const GGUF_PROJ: Record<Projection, string> = {
+/** llama.cpp's names of the projections (blk.N.<name>.weight). */
+export const GGUF_PROJ: Record<Projection, string> = {
   q_proj: 'attn_q', k_proj: 'attn_k', v_proj: 'attn_v', o_proj: 'attn_output', gate_proj: 'ffn_gate', up_proj: 'ffn_up', down_proj: 'ffn_down',
 };
 

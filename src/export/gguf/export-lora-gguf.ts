@@ -1,0 +1,84 @@
+// A PEFT LoRA adapter as a GGUF adapter file, for llama.cpp (`llama-cli -m base.gguf --lora adapter.gguf`),
+// Ollama (a Modelfile's ADAPTER) and node-llama-cpp (a context's `lora`), beside a GGUF of the base model.
+// llama.cpp's layout (src/llama-adapter.cpp): general.type "adapter", general.architecture the base's ("llama"),
+// adapter.type "lora", adapter.lora.alpha, and for each adapted matrix "<its name>.lora_a" (r, in) and ".lora_b"
+// (out, r) — PEFT's lora_A and lora_B as they are, B's rows for q_proj and k_proj permuted as the base's rows are
+// (tensors.ts). llama.cpp scales B·A by alpha / r: the file's alpha is PEFT's scaling × r, so rsLoRA's
+// alpha / √r comes out right too. Read straight from the adapter's safetensors (no base weights are loaded): the
+// base model's config.json gives the shapes and head counts.
+import * as path from 'node:path';
+import type { MistralConfig } from '../../model/config.ts';
+import { loraScaling } from '../../model/lora.ts';
+import { loraKey } from '../../model/names.ts';
+import { readAdapterInfo } from '../../model/peft.ts';
+import { SafetensorsFile } from '../../model/safetensors.ts';
+import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
+import { UserError } from '../../util/errors.ts';
+import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
+import type { GgufExportResult } from './export-gguf.ts';
+import { provenanceMetadata, type Provenance } from './metadata.ts';
+import { encodeTensor } from './quant/encode.ts';
+import { FILE_TYPE, GGUF_PROJ, permuteRope, type GgufQuant } from './tensors.ts';
+
+/** The --quant types an adapter file takes: its B rows are r wide, too narrow for a quantised block. */
+const ADAPTER_TYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;
+
+/** Writes the adapter in folder `adapterDir` (for a base model of config `cfg`) to `out` as a GGUF LoRA adapter. */
+export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: string, quant: GgufQuant, from: Provenance): GgufExportResult {
+  if (!(quant in ADAPTER_TYPES)) throw new UserError(`--quant ${quant}: an adapter file is written as f32, f16 or bf16 (its B factors are r columns wide); quantise the base model instead`);
+  const type = ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
+  const info = readAdapterInfo(adapterDir, cfg.numLayers);
+  if (info.taskType === 'SEQ_CLS') {
+    throw new UserError('a classification adapter cannot be exported to GGUF: llama.cpp has no sequence-classification head (export without --format)', adapterDir);
+  }
+  const file = path.join(adapterDir, 'adapter_model.safetensors');
+  const st = SafetensorsFile.open(file);
+  try {
+    const tensors: GgufTensor[] = [];
+    const types: Record<string, string> = {};
+    const r = info.spec.r;
+    for (let i = 0; i < cfg.numLayers; i++) {
+      for (const p of PROJECTIONS) {
+        if (!info.layers[i]!.has(p)) continue;
+        const [outDim, inDim] = projectionShape(cfg, p);
+        const heads = p === 'q_proj' ? cfg.numHeads : p === 'k_proj' ? cfg.numKvHeads : 0;
+        const base = `blk.${i}.${GGUF_PROJ[p]}.weight`;
+        const factor = (f: 'A' | 'B', shape: [number, number], permute: boolean): void => {
+          const key = loraKey(i, p, f);
+          checkShape(st, key, shape);
+          const name = `${base}.lora_${f.toLowerCase()}`;
+          tensors.push({ name, shape, type, data: () => encodeTensor(permute ? permuteRope(st.readF32(key), heads, r) : st.readF32(key), shape[1], type) });
+          types[name] = type;
+        };
+        factor('A', [r, inDim], false);
+        factor('B', [outDim, r], heads > 0);
+      }
+    }
+    if (tensors.length === 0) throw new UserError('the adapter adapts no projection', file);
+    const bytes = writeGguf(out, adapterMetadata(info.spec.r * loraScaling(info.spec), quant, from), tensors);
+    return { file: path.resolve(out), bytes, types };
+  } finally {
+    st.close();
+  }
+}
+
+function checkShape(st: SafetensorsFile, name: string, shape: readonly number[]): void {
+  if (!st.has(name)) throw new UserError(`tensor "${name}" is missing`, st.file);
+  const got = st.info(name).shape;
+  if (got.length !== shape.length || got.some((s, k) => s !== shape[k])) {
+    throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}] for the base model's config`, st.file);
+  }
+}
+
+function adapterMetadata(alpha: number, quant: GgufQuant, from: Provenance): Map<string, GgufValue> {
+  const m = new Map<string, GgufValue>([
+    ['general.architecture', { type: 'string', value: 'llama' }],
+    ['general.type', { type: 'string', value: 'adapter' }],
+    ['adapter.type', { type: 'string', value: 'lora' }],
+    ['adapter.lora.alpha', { type: 'f32', value: alpha }],
+    ['general.file_type', { type: 'u32', value: FILE_TYPE[quant] }],
+    ['general.quantization_version', { type: 'u32', value: 2 }],
+  ]);
+  for (const [k, v] of provenanceMetadata(from, 'a LoRA adapter')) m.set(k, v);
+  return m;
+}
