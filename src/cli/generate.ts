@@ -52,10 +52,10 @@ export async function run(argv: string[]): Promise<void> {
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
     const model = loadModel(modelDir, { backend, precision: parsePrecision(f.precision) });
     if (f.adapter && loadAdapter(model, f.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
-      throw new UserError('a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune eval --adapter for it', f.adapter);
+      throw new UserError('a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify --adapter for it', f.adapter);
     }
     if (isClassificationOnly(model)) {
-      throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune eval for it', modelDir);
+      throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it', modelDir);
     }
     const tokenizer = loadTokenizer(modelDir);
     if (tokenizer.vocabSize > model.cfg.vocabSize) {

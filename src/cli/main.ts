@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   train: { summary: 'fine-tune a model (LoRA or full) from a YAML config', load: () => import('./train.ts') },
   eval: { summary: 'loss and perplexity (or accuracy) of a model on a data file', load: () => import('./eval.ts') },
   generate: { summary: 'generate text with a model (and adapter), streamed', load: () => import('./generate.ts') },
+  classify: { summary: 'the class a classification model (or run) predicts for new texts, with each class\'s probability', load: () => import('./classify.ts') },
   export: { summary: 'a run as a PEFT adapter, a merged HF model folder, or a GGUF file for llama.cpp', load: () => import('./export.ts') },
   doctor: { summary: 'what this machine offers: Node.js, the CPU backend (BLAS, WebAssembly kernels), CUDA and its GPU, or why not', load: () => import('./doctor.ts') },
   dashboard: { summary: 'live web page of training runs: curves, config, report, samples', load: () => import('./dashboard.ts') },

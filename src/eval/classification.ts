@@ -48,23 +48,58 @@ export function evaluateClassification(model: MistralModel, rows: readonly Token
   const numLabels = model.scoreHead().numLabels;
   const truth: number[] = [], predicted: number[] = [];
   let lossSum = 0;
+  forEachClassLogits(model, rows, batchSize, (z, i, row) => {
+    if (row.label === undefined || row.label < 0 || row.label >= numLabels) {
+      throw new UserError(`row ${i}: label ${String(row.label)} is not a class index in [0, ${numLabels})`);
+    }
+    const max = Math.max(...z);
+    lossSum += logSumExp(z) - z[row.label]!;
+    truth.push(row.label);
+    predicted.push(z.indexOf(max));
+    return lossSum;
+  });
+  if (rows.length === 0) throw new UserError('no rows to evaluate');
+  return { loss: lossSum / rows.length, count: rows.length, predictions: predicted, ...classificationMetrics(truth, predicted, numLabels) };
+}
+
+/** A row's predicted class and the probability of each class (softmax of the head's logits). */
+export interface ClassPrediction {
+  label: number;
+  probs: number[];
+}
+
+/** The classification head's prediction for each of `rows` (labels, if any, are not read), in batches. */
+export function predictClasses(model: MistralModel, rows: readonly TokenRow[], batchSize: number, onBatch?: (done: number) => void): ClassPrediction[] {
+  model.scoreHead();
+  const out: ClassPrediction[] = [];
+  let lseSum = 0;
+  forEachClassLogits(model, rows, batchSize, (z) => {
+    const lse = logSumExp(z);
+    out.push({ label: z.indexOf(Math.max(...z)), probs: z.map((x) => Math.exp(x - lse)) });
+    return (lseSum += lse);
+  }, onBatch);
+  return out;
+}
+
+/**
+ * Calls `fn` with each row's class logits, batch by batch; `fn` returns a running sum that must stay finite (the
+ * loss, or the log-partition): NaN or infinite logits stop the evaluation loudly.
+ */
+function forEachClassLogits(model: MistralModel, rows: readonly TokenRow[], batchSize: number,
+  fn: (z: number[], index: number, row: TokenRow) => number, onBatch?: (done: number) => void): void {
+  const numLabels = model.scoreHead().numLabels;
+  let sum = 0;
   for (let i = 0; i < rows.length; i += batchSize) {
     const chunk = rows.slice(i, i + batchSize);
     const logits = model.classLogits(model.collate(chunk));
-    const before = lossSum;
-    chunk.forEach((row, b) => {
-      if (row.label === undefined || row.label < 0 || row.label >= numLabels) {
-        throw new UserError(`row ${i + b}: label ${String(row.label)} is not a class index in [0, ${numLabels})`);
-      }
-      const z = Array.from(logits.subarray(b * numLabels, (b + 1) * numLabels));
-      const max = Math.max(...z);
-      const lse = max + Math.log(z.reduce((s, x) => s + Math.exp(x - max), 0));
-      lossSum += lse - z[row.label]!;
-      truth.push(row.label);
-      predicted.push(z.indexOf(max));
-    });
-    requireFiniteLoss(lossSum - before, i, chunk.length);
+    const before = sum;
+    chunk.forEach((row, b) => { sum = fn(Array.from(logits.subarray(b * numLabels, (b + 1) * numLabels)), i + b, row); });
+    requireFiniteLoss(sum - before, i, chunk.length);
+    onBatch?.(i + chunk.length);
   }
-  if (rows.length === 0) throw new UserError('no rows to evaluate');
-  return { loss: lossSum / rows.length, count: rows.length, predictions: predicted, ...classificationMetrics(truth, predicted, numLabels) };
+}
+
+function logSumExp(z: readonly number[]): number {
+  const max = Math.max(...z);
+  return max + Math.log(z.reduce((s, x) => s + Math.exp(x - max), 0));
 }

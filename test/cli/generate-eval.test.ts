@@ -99,3 +99,51 @@ test('eval --model on a merged classification export is classification (config.j
   assert.equal(b.accuracy, a.accuracy);
   assert.ok(Math.abs(b.loss - a.loss) < 1e-4 * Math.abs(a.loss), `${b.loss} vs ${a.loss}`);
 });
+
+test('classify: the run\'s predictions for unlabelled texts, the same as eval scores; --text, --data (JSONL, plain lines), --out; refusals', () => {
+  // runs after the tests above (cls-run, cls-merged)
+  const run = path.join(dir, 'cls-run'), data = path.join(dir, 'cls', 'test.jsonl');
+  const r = cli('classify', '--run', run, '--data', data, '--json', '--batch-size', '3');
+  assert.equal(r.status, 0, r.stderr);
+  const records = fs.readFileSync(data, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; text: string; label: string });
+  const preds = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { line: number; id: string; label: string; probs: Record<string, number> });
+  assert.equal(preds.length, records.length);
+  preds.forEach((p, i) => {
+    assert.deepEqual([p.line, p.id], [i + 1, records[i]!.id]);
+    const probs = Object.entries(p.probs);
+    assert.ok(Math.abs(probs.reduce((s, [, x]) => s + x, 0) - 1) < 1e-9);
+    assert.equal(p.label, probs.reduce((a, b) => (b[1] > a[1] ? b : a))[0], 'the label is the most probable class');
+  });
+  const evaluated = JSON.parse(cli('eval', '--run', run, '--data', data, '--json').stdout) as { accuracy: number };
+  const accuracy = preds.filter((p, i) => p.label === records[i]!.label).length / preds.length;
+  assert.ok(Math.abs(accuracy - evaluated.accuracy) < 1e-12, `classify's accuracy ${accuracy}, eval's ${evaluated.accuracy}`);
+  // one text, as the run and as its merged export
+  const text = records[0]!.text;
+  const one = cli('classify', '--run', run, '--text', text, '--json');
+  assert.equal(one.status, 0, one.stderr);
+  const a = JSON.parse(one.stdout) as { label: string; probs: Record<string, number> };
+  assert.equal(a.label, preds[0]!.label);
+  const merged = JSON.parse(cli('classify', '--model', path.join(dir, 'cls-merged'), '--text', text, '--json').stdout) as typeof a;
+  assert.equal(merged.label, a.label);
+  for (const [c, p] of Object.entries(a.probs)) assert.ok(Math.abs(merged.probs[c]! - p) < 1e-4, `${c}: ${merged.probs[c]} vs ${p}`);
+  const human = cli('classify', '--run', run, '--text', text);
+  assert.match(human.stdout, new RegExp(`^${a.label} +\\d\\.\\d{4}\\n$`));
+  // plain lines, --out
+  const lines = path.join(dir, 'texts.txt');
+  fs.writeFileSync(lines, `${records[0]!.text}\n\n  ${records[1]!.text}\r\n`);
+  const out = path.join(dir, 'preds.jsonl');
+  assert.equal(cli('classify', '--run', run, '--data', lines, '--out', out).status, 0);
+  assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { line: number; label: string })).map((p) => [p.line, p.label]),
+    [[1, preds[0]!.label], [3, preds[1]!.label]]);
+  const again = cli('classify', '--run', run, '--data', lines, '--out', out);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /the output file exists/);
+  const generation = cli('classify', '--model', model, '--text', 'x');
+  assert.equal(generation.status, 2);
+  assert.match(generation.stderr, /not a classification model/);
+  const bad = path.join(dir, 'bad-texts.jsonl');
+  fs.writeFileSync(bad, '{"text": "fine"}\n{"body": "no text field"}\n');
+  const noField = cli('classify', '--run', run, '--data', bad);
+  assert.equal(noField.status, 2);
+  assert.match(noField.stderr, /bad-texts\.jsonl:2: no "text" field/);
+});

@@ -37,7 +37,7 @@ function classificationAdapter(): string {
 }
 
 test('generate with a classification adapter refuses: one line, exit 2, nothing on stdout', () => {
-  oneLineError(cli('--adapter', classificationAdapter(), '--prompt', 'Hi', '--max-new-tokens', '2'), /classification adapter .*SEQ_CLS.* not text: use mistral-tune eval/);
+  oneLineError(cli('--adapter', classificationAdapter(), '--prompt', 'Hi', '--max-new-tokens', '2'), /classification adapter .*SEQ_CLS.* not text: use mistral-tune classify/);
 });
 
 test('a negative or zero count says what the value must be', () => {

@@ -1,0 +1,120 @@
+// mistral-tune classify: the class a classification model (or a SEQ_CLS adapter, or a classification run)
+// predicts for new texts, with the probability of each class — what eval measures on labelled data, applied
+// to unlabelled text.
+import * as fs from 'node:fs';
+import { parsePrecision } from '../backend/dtype.ts';
+import { withBackend, type DeviceName } from '../backend/select.ts';
+import { normalizeText } from '../data/clean.ts';
+import { tokenizeRecord } from '../data/tokenize.ts';
+import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
+import { modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
+import { loadModel } from '../model/mistral.ts';
+import { loadAdapter } from '../model/peft.ts';
+import { loadTokenizer } from '../tokenizer/load.ts';
+import { writeFileAtomic } from '../util/atomic.ts';
+import { isUserError, UserError } from '../util/errors.ts';
+import { info, warn } from '../util/log.ts';
+import { Progress } from '../util/progress.ts';
+import { intOption, parseCommand } from './args.ts';
+
+export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
+
+The class the model predicts for each text, and the probability of each class. Texts are cleaned as prepare
+cleans training text and tokenized as training tokenizes them (BOS + text, cut at the run's max_seq_len).
+
+  --model DIR         a classification model folder (MistralForSequenceClassification), or a base model
+                      with --adapter
+  --adapter DIR       a PEFT SEQ_CLS adapter (e.g. RUN_DIR/adapter)
+  --run DIR           a classification training run: its model, adapter (or model/), labels and max_seq_len
+  --best              with --run: the best-validation weights (best/) instead of the last step's
+  --text TEXT         one text
+  --data FILE         texts: the "text" field of each record of a JSONL, JSON, CSV or TSV file (labels, if
+                      any, are not read), or each non-blank line of a plain-text file
+  --text-field KEY    with --data: read the text from KEY instead of "text"
+  --labels A,B,...    class names in index order (default: from the run or config.json's id2label)
+  --out FILE          with --data: write the predictions as JSONL to FILE (a new file) instead of stdout
+  --batch-size N      rows per forward pass (default 8); predictions do not depend on it
+  --device NAME       auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
+  --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
+  --json              print JSON: one object for --text, one line per text for --data
+                      ({"line", "id" when the record has one, "label", "probs": {class: p}})`;
+
+interface Flags {
+  model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string;
+  labels?: string; out?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const { values: f } = parseCommand<Flags>('classify', argv, {
+    model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
+    text: { type: 'string' }, data: { type: 'string' }, 'text-field': { type: 'string' }, labels: { type: 'string' },
+    out: { type: 'string' }, 'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' },
+    json: { type: 'boolean' }, help: { type: 'boolean' },
+  });
+  if (f.help) {
+    process.stdout.write(usage + '\n');
+    return;
+  }
+  if ((f.text === undefined) === (f.data === undefined)) throw new UserError('give exactly one of --text or --data (see mistral-tune classify --help)');
+  if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined)) throw new UserError('--out and --text-field go with --data');
+  if (f.out !== undefined && fs.existsSync(f.out)) throw new UserError('the output file exists (classify writes a new file)', f.out);
+  const batchSize = intOption('batch-size', f['batch-size'], 8);
+  const target = resolveEvalTarget({
+    model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
+    labels: f.labels ? f.labels.split(',').map((s) => s.trim()).filter(Boolean) : null,
+  });
+  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field']) : [{ line: 1, text: normalizeText(f.text!) }];
+  if (texts[0]!.text === '') throw new UserError('--text is empty');
+  withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
+    const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
+    const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
+    if (modelTask(model, adapter, null) !== 'classification' || !model.score) {
+      throw new UserError('not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate', target.adapter ?? target.model);
+    }
+    const numLabels = model.score.numLabels;
+    const names = target.labels ?? model.cfg.labels ?? null;
+    if (names && names.length !== numLabels) throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes`);
+    if (!names) warn('the class names are not known (--labels, --run, or id2label in config.json): classes are shown by index');
+    const classes = names ?? Array.from({ length: numLabels }, (_, i) => String(i));
+    const tokenizer = loadTokenizer(target.tokenizerDir ?? target.model);
+    if (tokenizer.vocabSize > model.cfg.vocabSize) {
+      throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, target.model);
+    }
+    const rows = texts.map(({ text, line }) => {
+      try {
+        return tokenizeRecord({ shape: 'classification', text, label: 0 }, tokenizer, { maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate' }).row!;
+      } catch (e) {
+        if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? `${f.data}:${line}` : '--text');
+        throw e;
+      }
+    });
+    const progress = f.json || texts.length === 1 ? null : new Progress({ label: 'classify', total: rows.length, unit: 'texts' });
+    let done = 0;
+    const predictions = predictClasses(model, rows, batchSize, (n) => { progress?.tick(n - done); done = n; });
+    progress?.finish();
+    const record = (t: TextToClassify, p: ClassPrediction): Record<string, unknown> => ({
+      ...(f.data !== undefined ? { line: t.line } : {}), ...(t.id !== undefined ? { id: t.id } : {}), label: classes[p.label], probs: probsByClass(classes, p.probs),
+    });
+    if (f.out !== undefined) {
+      writeFileAtomic(f.out, predictions.map((p, i) => JSON.stringify(record(texts[i]!, p)) + '\n').join(''));
+      info(`classify: ${predictions.length} predictions written to ${f.out}`);
+    } else if (f.json) {
+      process.stdout.write(predictions.map((p, i) => JSON.stringify(record(texts[i]!, p)) + '\n').join(''));
+    } else {
+      const width = Math.max(...classes.map((c) => c.length));
+      const lines = predictions.map((p, i) => {
+        const head = f.data !== undefined ? `${f.data}:${texts[i]!.line}  ` : '';
+        return `${head}${classes[p.label]!.padEnd(width)}  ${p.probs[p.label]!.toFixed(4)}`;
+      });
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+  });
+}
+
+/** {class name: probability} in class order; a class named "__proto__" is a key like any other. */
+function probsByClass(classes: readonly string[], probs: readonly number[]): Record<string, number> {
+  const o: Record<string, number> = {};
+  classes.forEach((c, i) => Object.defineProperty(o, c, { value: probs[i]!, enumerable: true, writable: true, configurable: true }));
+  return o;
+}

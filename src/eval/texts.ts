@@ -1,0 +1,46 @@
+// The texts a classifier is asked about (mistral-tune classify --data): one per record of a JSONL, JSON, CSV or
+// TSV file (its "text" field, or the field named), or one per non-blank line of a plain-text file. Each text is
+// normalised as prepare normalises training text, so the model sees what it was trained on; a record that cannot
+// give a text stops the read with its file:line, as the trainer's reader does.
+import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
+import { formatOf, readRecords } from '../data/ingest/read.ts';
+import { defectRejection } from '../data/ingest/types.ts';
+import { UserError } from '../util/errors.ts';
+import { isRecord, ownField } from '../util/json-file.ts';
+import { readLines } from '../util/lines.ts';
+
+export interface TextToClassify {
+  /** 1-based line of the file where the record starts. */
+  line: number;
+  /** The record's "id" field, when it has one (carried into the predictions). */
+  id?: unknown;
+  text: string;
+}
+
+export function readTextsToClassify(file: string, textField = 'text'): TextToClassify[] {
+  const out: TextToClassify[] = [];
+  if (formatOf(file) === 'text') {
+    for (const { text, lineNo, defect } of readLines(file)) {
+      if (defect) throw new UserError(`${defectRejection(defect, lineNo).detail}`, `${file}:${lineNo}`);
+      const t = normalizeText(text);
+      if (t !== '') out.push({ line: lineNo, text: t });
+    }
+  } else {
+    for (const item of readRecords(file, formatOf(file))) {
+      const where = `${file}:${item.line}`;
+      if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail}`, where);
+      const v = item.value;
+      if (!isRecord(v)) throw new UserError('expected an object with a text field', where);
+      const raw = ownField(v, textField);
+      if (typeof raw !== 'string') throw new UserError(raw === undefined ? `no "${textField}" field (--text-field names another)` : `"${textField}" is not a string`, where);
+      const lone = loneSurrogateDetail(textField, raw);
+      if (lone !== null) throw new UserError(lone, where);
+      const text = normalizeText(raw);
+      if (text === '') throw new UserError(`"${textField}" is empty`, where);
+      const id = ownField(v, 'id');
+      out.push(id === undefined ? { line: item.line, text } : { line: item.line, id, text });
+    }
+  }
+  if (out.length === 0) throw new UserError('no text to classify', file);
+  return out;
+}
