@@ -5,7 +5,10 @@
 // prompt only at its start and a completion only at its end: the whitespace between them is their
 // separator).
 // Indentation at the start of a line is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ
-// (Persian, Indic scripts), which change how text renders and reads.
+// (Persian, Indic scripts), which change how text renders and reads. Inside a fenced code block (a line
+// opening with ``` or ~~~, to its closing fence or the end) spaces and blank lines are kept as they are — a
+// string literal's spaces, aligned columns, PEP 8's two blank lines —: only newlines, control and zero-width
+// characters, exotic spaces and trailing spaces are normalised there.
 
 // C0 controls except \t and \n, DEL, C1 controls except NEL (a newline), and the invisible zero-width
 // characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
@@ -28,12 +31,46 @@ const SURROGATE = /[\uD800-\uDFFF]/;
 export function normalizeText(s: string, trim: 'both' | 'start' | 'end' = 'both'): string {
   let t = s;
   if (NEEDS_WORK.test(t)) {
-    t = t.replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n').replace(BLANK_RUNS, '\n\n').replace(SPACE_RUNS, '$1 ');
+    t = t.replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n');
+    t = FENCE.test(t) ? outsideFences(t, collapse) : collapse(t);
   }
   // NFC last: removing a zero-width or control character can bring a base and a combining mark together
   // ('e\u200B\u0301'), which only a later NFC composes; trimming spaces cannot undo a composition.
   if (NON_ASCII.test(t)) t = t.normalize('NFC');
   return trim === 'both' ? t.trim() : trim === 'start' ? t.trimStart() : t.trimEnd();
+}
+
+const FENCE = /^[ \t]*(?:```|~~~)/m;
+
+/** Runs of blank lines to one, runs of spaces after a word to one. */
+function collapse(t: string): string {
+  return t.replace(BLANK_RUNS, '\n\n').replace(SPACE_RUNS, '$1 ');
+}
+
+/**
+ * `t` with `f` applied to the text outside fenced code blocks (CommonMark's: a fence line opens with three or more
+ * backticks or tildes, and the block ends at a line opening with the same character repeated as often, or at the end);
+ * the fence lines and what is between them are left as they are.
+ */
+function outsideFences(t: string, f: (s: string) => string): string {
+  const lines = t.split('\n');
+  let out = '', prose = '';
+  let fence: string | null = null;
+  lines.forEach((line, k) => {
+    const text = k < lines.length - 1 ? `${line}\n` : line; // a prose run keeps the newline before a fence
+    const m = /^[ \t]*(`{3,}|~{3,})/.exec(line);
+    if (fence === null && !m) {
+      prose += text;
+      return;
+    }
+    if (fence === null) {
+      out += f(prose);
+      prose = '';
+      fence = m![1]!;
+    } else if (m && m[1]![0] === fence[0] && m[1]!.length >= fence.length) fence = null;
+    out += text;
+  });
+  return out + f(prose);
 }
 
 /** Length in Unicode code points (a surrogate pair is one character). */

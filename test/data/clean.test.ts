@@ -24,6 +24,12 @@ test('whitespace: exotic spaces to " ", runs between words collapsed, trailing s
   assert.equal(normalizeText('p1\n\n\n\n\np2'), 'p1\n\np2');
   assert.equal(normalizeText('def f():\n    return 1\n\tx'), 'def f():\n    return 1\n\tx');
   assert.equal(normalizeText('many    spaces   between\n    words  here'), 'many spaces between\n    words here');
+  // inside a fenced code block spaces and blank lines are the code's: only trailing spaces go
+  const code = 'Use this:\n\n\n\n```python\nimport os\n\n\ndef f():\n    s = "a    b"  # two spaces  \n    return s\n```\nDone  now.';
+  assert.equal(normalizeText(code), 'Use this:\n\n```python\nimport os\n\n\ndef f():\n    s = "a    b"  # two spaces\n    return s\n```\nDone now.');
+  assert.equal(normalizeText('```\nx  =  1\n```'), '```\nx  =  1\n```');
+  assert.equal(normalizeText('~~~~\na  b\n```\nc  d\n~~~~\ne  f'), '~~~~\na  b\n```\nc  d\n~~~~\ne f', 'a fence closes only with its own character, as long');
+  assert.equal(normalizeText('```js\nopen  to the end'), '```js\nopen  to the end', 'an unclosed fence runs to the end');
   assert.equal(normalizeText('  \n\n  hello  \n\n '), 'hello');
   assert.equal(normalizeText(' \u200b \u00a0 '), '');
 });
