@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { readCsv } from '../../src/data/ingest/csv.ts';
 import { readJson } from '../../src/data/ingest/json.ts';
 import { readJsonl } from '../../src/data/ingest/jsonl.ts';
-import { formatOf } from '../../src/data/ingest/read.ts';
+import { formatOf, readRecords } from '../../src/data/ingest/read.ts';
 import { readText } from '../../src/data/ingest/text.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
 import { readLines } from '../../src/util/lines.ts';
@@ -28,6 +28,15 @@ test('JSONL: BOM on any line, CRLF, whitespace around a line, blank lines skippe
     { line: 8, value: { text: 'd' }, reason: undefined },
   ]);
   assert.equal(items[3]!.raw, '{oops');
+});
+
+test('a JSON array saved as .jsonl is read as the array (as HF reads it), not as one record per line', () => {
+  const f = writeFiles(dir, { 'array.jsonl': '[\n  {"text": "first"},\n  {"text": "second"},\n  {"text": "third"}\n]\n' })['array.jsonl']!;
+  assert.deepEqual(summary([...readRecords(f, formatOf(f))]), [
+    { line: 2, value: { text: 'first' }, reason: undefined },
+    { line: 3, value: { text: 'second' }, reason: undefined },
+    { line: 4, value: { text: 'third' }, reason: undefined },
+  ]);
 });
 
 test('JSON array: elements streamed with the line each starts on; strings with brackets, nesting, bad elements', () => {

@@ -54,7 +54,8 @@ function firstDefect(bytes: Buffer): Rejection | null {
   }
 }
 
-function firstChar(file: string): { ch: string; line: number } | null {
+/** The first non-blank character of `file` and its line, or null for a file of blanks. */
+export function firstChar(file: string): { ch: string; line: number } | null {
   for (const { text, lineNo } of readLines(file)) {
     const t = text.trimStart();
     if (t !== '') return { ch: t[0]!, line: lineNo };

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { readCsv } from './csv.ts';
-import { readJson } from './json.ts';
+import { firstChar, readJson } from './json.ts';
 import { readJsonl } from './jsonl.ts';
 import { readText } from './text.ts';
 import { FORMATS, type Format, type RawItem, type ReadOptions } from './types.ts';
@@ -36,7 +36,8 @@ export function formatOf(file: string, override?: Format): Format {
 
 export function readRecords(file: string, format: Format, opts: ReadOptions = {}): Generator<RawItem> {
   switch (format) {
-    case 'jsonl': return readJsonl(file, opts);
+    // a JSON array saved as .jsonl (HF's load_dataset("json") reads both): its lines are no records
+    case 'jsonl': return firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts);
     case 'json': return readJson(file, opts);
     case 'csv': return readCsv(file, ',', opts);
     case 'tsv': return readCsv(file, '\t', opts);
