@@ -5,7 +5,7 @@
 // common layout (ShareGPT, Alpaca and other instruction/answer pairs: layouts.ts) is read as a chat.
 import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
 import { isUserError } from '../util/errors.ts';
-import { ownField } from '../util/json-file.ts';
+import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { canonicalLabel, type LabelValue } from './labels.ts';
 import { hasInstructionPair, isShareGptTurns, readLayout, textOfParts, type Layout } from './layouts.ts';
@@ -60,6 +60,12 @@ export const DEFAULT_FIELDS: FieldMap = {
 };
 
 export const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
+
+/** Other names of the roles: OpenAI's "developer" is its newer name for the system message. */
+const ROLE_ALIASES: Record<string, ChatRole> = { developer: 'system' };
+
+/** Fields that carry images, audio or video beside the text (LLaVA's, LLaMA-Factory's): such a record cannot be trained here. */
+const MEDIA_KEYS = ['image', 'images', 'audio', 'audios', 'video', 'videos'] as const;
 
 /** A record, and the layout it was read from when it was not in the canonical fields. */
 export type DetectResult = {
@@ -116,6 +122,10 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
     return reject('unknown_shape', `expected an object, got ${typeName(value)}`);
   }
   const v = value as Record<string, unknown>;
+  const media = MEDIA_KEYS.find((k) => { const x = ownField(v, k); return x !== undefined && x !== null && x !== '' && !(Array.isArray(x) && x.length === 0); });
+  if (media !== undefined) {
+    return reject('unknown_shape', `"${media}" holds media beside the text: only text can be trained (its placeholders, such as <image>, would be trained as words)`);
+  }
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
     const read = readLayout(v, f.messages);
     if (read !== null) {
@@ -135,10 +145,16 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   if (has(v, f.completion) || (has(v, f.prompt) && !has(v, f.messages))) groups.push(`${f.prompt}/${f.completion}`);
   if (has(v, f.text)) groups.push(f.text);
   if (groups.length === 0) {
+    const emptyTurns = ['conversations', f.messages].find((k) => Array.isArray(ownField(v, k)) && (ownField(v, k) as unknown[]).length === 0);
+    if (emptyTurns !== undefined) return reject('empty', `"${emptyTurns}" holds no turns`);
     const keys = Object.keys(v).slice(0, 8).map((k) => JSON.stringify(k)).join(', ');
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})`);
   }
-  if (groups.length > 1) return reject('unknown_shape', `ambiguous record: it has ${groups.map((g) => `"${g}"`).join(' and ')}`);
+  if (groups.length > 1) {
+    const hint = groups.length === 2 && groups.includes(f.text) && groups.includes(f.messages)
+      ? ' (--field text=none reads it as the chat, --field messages=none as the text)' : '';
+    return reject('unknown_shape', `ambiguous record: it has ${groups.map((g) => `"${g}"`).join(' and ')}${hint}`);
+  }
   const hasLabel = has(v, f.label);
   if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize);
   if (has(v, f.messages)) {
@@ -147,6 +163,8 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
   }
   if (groups[0] === `${f.prompt}/${f.completion}`) {
     if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run (use --task generation)');
+    const promptTurns = fromJsonCell(ownField(v, f.prompt)), completionTurns = fromJsonCell(ownField(v, f.completion));
+    if (Array.isArray(promptTurns) && Array.isArray(completionTurns)) return conversationalPair(promptTurns, completionTurns, f);
     if (!has(v, f.prompt)) return reject('unknown_shape', `"${f.completion}" without "${f.prompt}"`);
     if (!has(v, f.completion)) return reject('unknown_shape', `"${f.prompt}" without "${f.completion}"`);
     // The whitespace where they meet is kept (the prompt's end, the completion's start): the two are
@@ -219,21 +237,26 @@ function detectChat(raw: unknown, f: FieldMap): DetectResult {
     }
     const mm = m as Record<string, unknown>;
     const role = ownField(mm, f.role);
-    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role.trim())) {
-      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant`);
+    const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
+    const r = ROLE_ALIASES[named] ?? named;
+    if (!(ROLES as readonly string[]).includes(r)) {
+      const tool = ['tool', 'function', 'ipython'].includes(named) ? ' (tool results are not trained: tool use is not supported)' : '';
+      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${tool}`);
     }
+    const calls = ['tool_calls', 'function_call'].find((k) => { const x = ownField(mm, k); return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0); });
+    if (calls !== undefined) return reject('unknown_shape', `${f.messages}[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
     const parts = textOfParts(ownField(mm, f.content), `${f.messages}[${i}].${f.content}`);
     if (parts !== null && typeof parts !== 'string') return parts;
     const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
     if (typeof content !== 'string') return { reason: content.reason, detail: `${f.messages}[${i}]: ${content.detail}` };
     const trained = turnTrained(mm, `${f.messages}[${i}]`);
     if (typeof trained !== 'boolean') return trained;
-    const r = role.trim() as ChatRole;
     if (content === '') {
       if (r === 'system') continue; // an empty system prompt says nothing: the turn is dropped, not the record
       return reject('empty', `${f.messages}[${i}] (${r}) has empty content`);
     }
-    messages.push(r === 'assistant' && !trained ? { role: r, content, weight: 0 } : { role: r, content });
+    const turn: ChatTurn = { role: r as ChatRole, content };
+    messages.push(r === 'assistant' && !trained ? { ...turn, weight: 0 } : turn);
   }
   // Turns after the last assistant turn are context for nothing: left out, as the report says (TRL would carry them
   // untrained at the sequence's end, which changes no loss). Assistant turns before the first user turn (a ShareGPT
@@ -251,6 +274,15 @@ function detectChat(raw: unknown, f: FieldMap): DetectResult {
   if (bad) return reject('invalid_roles', bad);
   if (!messages.some((m) => m.role === 'assistant' && m.weight !== 0)) return reject('empty', 'no assistant turn is trained: each has weight 0 (or training: false)');
   return { record: { shape: 'chat', messages }, ...(leadingTurns > 0 ? { leadingTurns } : {}), ...(trailingTurns > 0 ? { trailingTurns } : {}) };
+}
+
+/**
+ * TRL's conversational prompt/completion, {prompt: [messages], completion: [messages]}: the chat of both, with the loss
+ * on the completion only — the prompt's assistant turns (earlier rounds) are context, as weight 0 marks them.
+ */
+function conversationalPair(prompt: unknown[], completion: unknown[], f: FieldMap): DetectResult {
+  const context = prompt.map((m) => (isRecord(m) ? { ...m, weight: 0, training: undefined } : m));
+  return detectChat([...context, ...completion], { ...f, messages: `${f.prompt}+${f.completion}` });
 }
 
 /**

@@ -165,6 +165,24 @@ test('assistant turns before the first user turn (a greeting) are left out, as F
   assert.equal(reason(gen({ messages: [s, greeting] })), 'invalid_roles');
 });
 
+test("OpenAI and TRL variants: role names in any case, developer as system; TRL's conversational prompt/completion trains the completion; tool calls, media and empty turns refused with their reason", () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  assert.deepEqual(gen({ messages: [{ role: 'Developer', content: 'Be brief.' }, { role: 'User', content: 'Hi' }, { role: ' ASSISTANT ', content: 'Hello' }] }),
+    { record: { shape: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] } });
+  assert.deepEqual(gen({
+    prompt: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: '2+2?' }],
+    completion: [{ role: 'assistant', content: '4' }],
+  }), { record: { shape: 'chat', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello', weight: 0 }, { role: 'user', content: '2+2?' }, { role: 'assistant', content: '4' }] } });
+  assert.match(detail(gen({ prompt: [{ role: 'user', content: 'Hi' }], completion: [{ role: 'robot', content: 'x' }] })), /^invalid_roles: prompt\+completion\[1\]\.role is "robot"/);
+  assert.equal(detail(gen({ messages: [{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'w', arguments: '{}' } }] }] })),
+    'unknown_shape: messages[1] is a tool call ("tool_calls"): tool use is not supported, only text turns are trained');
+  assert.match(detail(gen({ messages: [{ role: 'user', content: 'U' }, { role: 'tool', content: '{}' }] })), /tool results are not trained/);
+  assert.match(detail(gen({ image: 'cat.jpg', conversations: [{ from: 'human', value: '<image>\nWhat is it?' }, { from: 'gpt', value: 'A cat.' }] })), /^unknown_shape: "image" holds media beside the text/);
+  assert.equal(reason(gen({ images: [], messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), 'ok', 'an empty media list is no media');
+  assert.equal(detail(gen({ conversations: [] })), 'empty: "conversations" holds no turns');
+  assert.match(detail(gen({ text: 'T', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), /--field text=none reads it as the chat, --field messages=none as the text/);
+});
+
 test('OpenAI content parts: text parts joined with newlines; any other part rejects the record, naming it', () => {
   assert.deepEqual(gen({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'text', text: 'here' }] }, { role: 'assistant', content: 'Ok' }] }),
     { record: { shape: 'chat', messages: [{ role: 'user', content: 'Look\nhere' }, { role: 'assistant', content: 'Ok' }] } });
