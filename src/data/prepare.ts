@@ -24,7 +24,7 @@ import {
   type DataRecord, type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
-import { OUTPUT_FILES, PREPARE_REPORT, listSources, type Source, type SourceRole } from './sources.ts';
+import { OUTPUT_FILES, PREPARE_REPORT, isPrepareReport, listSources, type Source, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits } from './split.ts';
 import { sequenceLength, specialTokenIds } from './tokenize.ts';
 
@@ -390,18 +390,6 @@ function checkOutDir(dir: string): void {
   const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
   if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT))) return;
   throw new UserError(`--out already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass --overwrite to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
-}
-
-/** Whether `file` is the report.json of a prepare run (read only when it is small enough to be one). */
-function isPrepareReport(file: string): boolean {
-  try {
-    if (fs.statSync(file).size > 64 << 20) return false;
-    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | null;
-    return typeof r === 'object' && r !== null && typeof r.input_records === 'number' && typeof r.kept === 'number' &&
-      typeof r.rejected === 'number' && typeof r.splits === 'object' && Array.isArray(r.inputs) && typeof r.options === 'object';
-  } catch {
-    return false;
-  }
 }
 
 /** Creates --out (and its parents); a path that is a file, or cannot be created, stops the run. */

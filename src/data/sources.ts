@@ -1,5 +1,6 @@
 // The input files of a prepare run: folders expanded (sorted, recursively, hidden names and the output
-// folder skipped, symlink loops noted and not followed, a file reached twice through symlinks read once),
+// folder skipped, symlink loops noted and not followed, a file reached twice through symlinks read once; a
+// project's README, LICENSE and the like, and the output folders of earlier prepare runs, skipped and noted),
 // each file checked readable and not one of the run's own output files (which would be overwritten), and
 // each given a display name for source.file
 // that holds no absolute path and no machine-specific folder: the path as given when it is relative and
@@ -54,14 +55,48 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   const out: string[] = [];
   if (skip !== null && real === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
   ancestors.push({ real, p });
+  const projectFiles: string[] = [];
   for (const name of fs.readdirSync(p).sort()) {
     if (name.startsWith('.')) continue;
     const child = path.join(p, name);
     if (skip !== null && realOrResolved(child) === skip) continue; // the output folder inside an input folder
+    if (PROJECT_FILE.test(name) && isFile(child)) {
+      projectFiles.push(name);
+      continue;
+    }
+    if (isPrepareOutput(child)) {
+      notes.push(`${shown(child)} holds the outputs of an earlier prepare run (its ${PREPARE_REPORT}): not read`);
+      continue;
+    }
     out.push(...expand(child, skip, ancestors, notes, shown));
   }
+  if (projectFiles.length > 0) notes.push(`${shown(p) || '.'}: ${projectFiles.join(', ')} skipped: a project's own files, not data (name a file to read it)`);
   ancestors.pop();
   return out;
+}
+
+/** A dataset folder's own files that are not data (a hub repository's card, its licence). */
+const PROJECT_FILE = /^(readme|license|licence|copying|notice|changelog|citation|authors|contributing)(\.[a-z0-9]+)?$/i;
+
+function isFile(p: string): boolean {
+  return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/** Whether `dir` is a folder holding a prepare run's outputs (its report.json beside its rejected.jsonl). */
+function isPrepareOutput(dir: string): boolean {
+  return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true && isFile(path.join(dir, 'rejected.jsonl')) && isPrepareReport(path.join(dir, PREPARE_REPORT));
+}
+
+/** Whether `file` is the report.json of a prepare run (read only when it is small enough to be one). */
+export function isPrepareReport(file: string): boolean {
+  try {
+    if (fs.statSync(file).size > 64 << 20) return false;
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+    return typeof r === 'object' && r !== null && typeof r.input_records === 'number' && typeof r.kept === 'number' &&
+      typeof r.rejected === 'number' && typeof r.splits === 'object' && Array.isArray(r.inputs) && typeof r.options === 'object';
+  } catch {
+    return false;
+  }
 }
 
 /** A path's real path (symlinks followed) when it exists, else its resolved path. */
@@ -105,8 +140,17 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
     }
     const first = seen.get(real);
     if (first !== undefined) {
-      if ((f.given && first.given) || f.role !== first.role) {
+      // a file found in an --input folder and also given as --val or --test (a hub dataset's own test split) is that split
+      const specific = f.role !== first.role && (f.role === 'input' || first.role === 'input') && !(f.given && first.given);
+      if ((f.given && first.given) || (f.role !== first.role && !specific)) {
         throw new UserError(first.path === f.path ? 'this file is given twice' : `this file is given twice (also as ${first.path})`, f.path);
+      }
+      if (specific) {
+        const [split, folder] = f.role === 'input' ? [first, f] : [f, first];
+        notes.push(`${folder.shown} is the --${split.role} file ${split.shown}: read as ${split.role} only`);
+        if (split === f) files[files.indexOf(first)] = f;
+        seen.set(real, split);
+        continue;
       }
       const how = path.resolve(f.path) === path.resolve(first.path) ? 'named again through its folder' : 'through a symlink';
       notes.push(`${f.shown} is the same file as ${first.shown} (${how}): read once`);

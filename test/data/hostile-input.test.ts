@@ -81,3 +81,23 @@ test('a symlink loop is noted once and not followed; a file reached through two 
   assert.throws(() => prepare({ inputs: [a, a], outDir: path.join(base, 'out2'), tokenizer: tok }), /a\.jsonl: this file is given twice/);
   assert.throws(() => prepare({ inputs: [a, path.join(base, 'data', 'x-alias.jsonl')], outDir: path.join(base, 'out2'), tokenizer: tok }), /x-alias\.jsonl: this file is given twice \(also as .*a\.jsonl\)/);
 });
+
+test("a hub dataset's folder: its README and LICENSE and an earlier prepare output are skipped and noted; its test file given as --test is the test split", () => {
+  const base = path.join(dir, 'hub');
+  writeFiles(base, {
+    'repo/README.md': '---\nlicense: mit\n---\n# My dataset\nA card, not data.\n',
+    'repo/LICENSE': 'MIT License\n\nPermission is hereby granted, free of charge, to any person\n',
+    'repo/data/train.jsonl': '{"text": "a training record of the hub dataset"}\n{"text": "another training record of it"}\n',
+    'repo/data/test.jsonl': '{"text": "the held out test record"}\n',
+  });
+  const first = prepare({ inputs: [path.join(base, 'repo')], outDir: path.join(base, 'repo', 'prepared'), tokenizer: tok });
+  assert.equal(first.report.input_records, 3, 'README and LICENSE are not records');
+  assert.ok(first.report.warnings.includes('repo: LICENSE, README.md skipped: a project\'s own files, not data (name a file to read it)'), first.report.warnings.join('; '));
+  fs.renameSync(path.join(base, 'repo', 'prepared'), path.join(base, 'repo', 'prepared-old')); // an earlier output, now just a folder in the input
+  const { report } = prepare({ inputs: [path.join(base, 'repo')], test: [path.join(base, 'repo', 'data', 'test.jsonl')], outDir: path.join(base, 'out'), tokenizer: tok });
+  assert.deepEqual([report.input_records, report.splits.test], [3, 1]);
+  assert.ok(report.warnings.includes('repo/prepared-old holds the outputs of an earlier prepare run (its report.json): not read'), report.warnings.join('; '));
+  assert.ok(report.warnings.includes('repo/data/test.jsonl is the --test file test.jsonl: read as test only'), report.warnings.join('; '));
+  const test = readJsonl(path.join(base, 'out', 'test.jsonl')) as Array<{ text: string }>;
+  assert.deepEqual(test.map((r) => r.text), ['the held out test record']);
+});
