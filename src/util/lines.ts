@@ -92,6 +92,24 @@ function sequenceAt(b: Uint8Array, i: number): { length: number; ok: boolean } {
   return { length: k, ok: k === need + 1 };
 }
 
+/**
+ * 'UTF-16LE' or 'UTF-16BE' when the start of a file is mostly text in that encoding without a byte-order mark
+ * (Latin text: nearly every high or low byte of each pair 0, and nearly no other), else null. UTF-8 text has no
+ * 0 byte; a binary file's zeros do not fall on one side of the pairs alone.
+ */
+function utf16WithoutBom(b: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | null {
+  const pairs = Math.min(b.length, 4096) >> 1;
+  if (pairs < 8) return null;
+  let evenZero = 0, oddZero = 0;
+  for (let i = 0; i < pairs; i++) {
+    if (b[2 * i] === 0) evenZero++;
+    if (b[2 * i + 1] === 0) oddZero++;
+  }
+  if (oddZero >= 0.9 * pairs && evenZero <= 0.1 * pairs) return 'UTF-16LE';
+  if (evenZero >= 0.9 * pairs && oddZero <= 0.1 * pairs) return 'UTF-16BE';
+  return null;
+}
+
 /** The longest line read: V8's longest string (a longer line is an error naming it; bytes ≥ its UTF-16 units). */
 export const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
 
@@ -114,6 +132,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         if (n >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
           throw new UserError('this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first', file);
         }
+        const utf16 = utf16WithoutBom(chunk);
+        if (utf16) throw new UserError(`this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (iconv -f ${utf16} -t UTF-8)`, file);
         // a CR that ends the chunk may be the first half of a CRLF: one CR before another byte decides
         const cr = chunk.indexOf(0x0d);
         crOnly = chunk.indexOf(0x0a) < 0 && cr >= 0 && cr < n - 1;

@@ -51,6 +51,15 @@ test('readLines: defective lines are marked with the byte, line numbers stay exa
 test('a UTF-16 file is refused as a whole, naming the file', () => {
   const f = writeFiles(dir, { 'utf16.jsonl': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"text": "hi"}\n', 'utf16le')]) })['utf16.jsonl']!;
   assert.throws(() => [...readLines(f)], /utf16\.jsonl: this is UTF-16 text .*convert it to UTF-8 first/);
+  // without a byte-order mark (PowerShell's and some editors' "Unicode"), in either byte order
+  const text = '{"text": "hi there, a record"}\n{"text": "and another one"}\n';
+  const le = writeFiles(dir, { 'le.jsonl': Buffer.from(text, 'utf16le') })['le.jsonl']!;
+  assert.throws(() => [...readLines(le)], /le\.jsonl: this looks like UTF-16LE text without a byte-order mark .*iconv -f UTF-16LE -t UTF-8/);
+  const be = writeFiles(dir, { 'be.jsonl': Buffer.from(text, 'utf16le').swap16() })['be.jsonl']!;
+  assert.throws(() => [...readLines(be)], /be\.jsonl: this looks like UTF-16BE text/);
+  // a few NUL bytes in UTF-8 text are still one record's defect, not an encoding
+  const nul = writeFiles(dir, { 'nul.jsonl': bytes('{"text": "a"}\n{"text": "b', [0], '"}\n') })['nul.jsonl']!;
+  assert.equal([...readLines(nul)].length, 2);
 });
 
 test('every reader rejects the record holding invalid UTF-8 or a NUL byte, and only that record', () => {
