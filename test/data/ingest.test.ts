@@ -39,6 +39,17 @@ test('a JSON array saved as .jsonl is read as the array (as HF reads it), not as
   ]);
 });
 
+test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s field=) is read as those records, each with its line', () => {
+  const f = writeFiles(dir, { 'wrapped.json': '{\n  "version": "1.0",\n  "data": [\n    {"text": "one [x]"},\n    {"text": "two {y}",\n     "id": 2}\n  ]\n}\n' })['wrapped.json']!;
+  assert.deepEqual(summary([...readJson(f)]), [
+    { line: 4, value: { text: 'one [x]' }, reason: undefined },
+    { line: 5, value: { text: 'two {y}', id: 2 }, reason: undefined },
+  ]);
+  // two arrays of records, or nested objects beside one: one value, as before
+  const g = writeFiles(dir, { 'two.json': '{"a": [{"text": "x"}], "b": [{"text": "y"}]}' })['two.json']!;
+  assert.equal([...readJson(g)].length, 1);
+});
+
 test('JSON array: elements streamed with the line each starts on; strings with brackets, nesting, bad elements', () => {
   const f = writeFiles(dir, {
     'a.json': '\ufeff[\n  {"text": "has ] and [ and \\" and , inside"},\n  {"messages": [{"role": "user", "content": "{x}"},\n    {"role": "assistant", "content": "y"}]},\n  {"text": bad},\n  3, {"text": "two on a line"}\n]\n',

@@ -35,11 +35,66 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     if (value !== undefined) {
       opts.onBytes?.(bytes.length);
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : null;
+      const key = bad ? null : wrappedRecords(value);
+      if (key !== null) {
+        yield* wrappedItems(text, key, (value as Record<string, unknown[]>)[key]!);
+        return;
+      }
       yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value };
       return;
     }
   }
   yield* readJsonl(file, opts);
+}
+
+/**
+ * The key of an object that wraps the records (`{"data": [{...}, ...]}`, `{"version": "1", "train": [...]}`: HF's
+ * load_dataset("json", field=...)): its one value that is a non-empty array of objects, every other value being a
+ * scalar (metadata); else null.
+ */
+function wrappedRecords(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  let key: string | null = null;
+  for (const [k, v] of Object.entries(value)) {
+    if (Array.isArray(v) && v.length > 0 && v.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e))) {
+      if (key !== null) return null;
+      key = k;
+    } else if (typeof v === 'object' && v !== null) return null;
+  }
+  return key;
+}
+
+/** The elements of the array under `key` of the JSON `text`, each with the line where it starts. */
+function* wrappedItems(text: string, key: string, elements: unknown[]): Generator<RawItem> {
+  // where the array's elements start: scanning from the key's array, strings and nesting tracked
+  const keyAt = text.indexOf(JSON.stringify(key));
+  let i = text.indexOf('[', keyAt), line = 1 + countNewlines(text, 0, i), depth = 0, inString = false, escape = false, k = 0;
+  const starts: number[] = [];
+  for (; i < text.length && k < elements.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') line++;
+    if (inString) {
+      if (escape) escape = false;
+      else if (c === '\\') escape = true;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (depth === 1 && c === '{') {
+        starts.push(line);
+        k++;
+      }
+      depth++;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  for (let e = 0; e < elements.length; e++) yield { line: starts[e] ?? 1, raw: JSON.stringify(elements[e]), value: elements[e] };
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
 }
 
 /** The rejection for the first line of `bytes` that is not UTF-8 text. */
