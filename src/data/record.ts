@@ -148,7 +148,14 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
     const emptyTurns = ['conversations', f.messages].find((k) => Array.isArray(ownField(v, k)) && (ownField(v, k) as unknown[]).length === 0);
     if (emptyTurns !== undefined) return reject('empty', `"${emptyTurns}" holds no turns`);
     const keys = Object.keys(v).slice(0, 8).map((k) => JSON.stringify(k)).join(', ');
-    return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})`);
+    // a field named as ours but for its case or spaces ("Text", " text "): say how to read it
+    const names: Array<keyof FieldMap> = ['text', 'prompt', 'completion', 'messages', 'input_ids', ...(task === 'classification' ? ['label' as const] : [])];
+    const near = names.flatMap((name) => {
+      const key = Object.keys(v).find((k) => k !== f[name] && k.trim().toLowerCase() === f[name].toLowerCase());
+      return key === undefined ? [] : [`--field ${name}=${key.includes(' ') ? JSON.stringify(key) : key}`];
+    });
+    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : '';
+    return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {
     const hint = groups.length === 2 && groups.includes(f.text) && groups.includes(f.messages)

@@ -180,6 +180,8 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.match(detail(gen({ image: 'cat.jpg', conversations: [{ from: 'human', value: '<image>\nWhat is it?' }, { from: 'gpt', value: 'A cat.' }] })), /^unknown_shape: "image" holds media beside the text/);
   assert.equal(reason(gen({ images: [], messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), 'ok', 'an empty media list is no media');
   assert.equal(detail(gen({ conversations: [] })), 'empty: "conversations" holds no turns');
+  assert.equal(detail(gen({ Text: 'T', Label: 'x' })), 'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "Text", "Label"); --field text=Text reads it');
+  assert.match(detail(cls({ Text: 'T', Label: 'x' })), /; --field text=Text --field label=Label reads them$/);
   assert.match(detail(gen({ text: 'T', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), /--field text=none reads it as the chat, --field messages=none as the text/);
 });
 
