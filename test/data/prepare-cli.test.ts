@@ -52,3 +52,21 @@ test('errors are one line, with what and where, and exit status 2', () => {
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--near-threshold/);
 });
+
+test('1-based integer labels with named --labels: one-line error, exit 2; --labels 1=A,2=B maps them', () => {
+  const rows = ['text,label', ...Array.from({ length: 12 }, (_, i) => `"story ${i} about ${'abcdef'[i % 6]} matters ${i * 7919 % 97}",${(i % 4) + 1}`)];
+  writeFiles(dir, { 'ag.csv': rows.join('\n') + '\n' });
+  const r = cli('--input', 'ag.csv', '--out', 'ag', '--task', 'classification', '--labels', 'World,Sports,Business,Sci/Tech', '--quiet');
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('tokenizer:'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^error: --labels names 4 classes and the integer labels run up to 4 with no 0: they look 1-based .* --labels 1=World,2=Sports,3=Business,4=Sci\/Tech/);
+  const ok = cli('--input', 'ag.csv', '--out', 'ag', '--task', 'classification', '--labels', '1=World,2=Sports,3=Business,4=Sci/Tech', '--json', '--quiet');
+  assert.equal(ok.status, 0, ok.stderr);
+  const report = JSON.parse(ok.stdout);
+  assert.deepEqual(report.labels, ['World', 'Sports', 'Business', 'Sci/Tech']);
+  assert.equal(report.kept, 12);
+  const bad = cli('--input', 'ag.csv', '--out', 'ag', '--task', 'classification', '--labels', '1=World,1=Sports');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^error: --labels maps the integer 1 twice$/m);
+});
