@@ -1,11 +1,10 @@
 // mistral-tune prepare: raw data files → cleaned, deduplicated train/val/test JSONL, rejected.jsonl and
 // report.json (see docs/data.md). The command only parses flags and calls the library's prepare().
-import * as path from 'node:path';
 import { DEFAULTS, prepare, type DedupMode } from '../data/prepare.ts';
 import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
-import { loadTokenizer } from '../tokenizer/index.ts';
+import { loadTokenizer, tokenizerName } from '../tokenizer/index.ts';
 import { UserError } from '../util/errors.ts';
 import { info, setQuiet } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -28,7 +27,8 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --near-threshold X     Jaccard similarity of 5-gram shingles that makes a near duplicate (default 0.8)
   --val FILE             use FILE as the validation split (repeatable); inputs split over train/test
   --test FILE            use FILE as the test split (repeatable)
-  --tokenizer DIR        a folder with tokenizer.json (default: the bundled Mistral 7B v0.1 tokenizer)
+  --tokenizer DIR        a folder with tokenizer.json, or the file (default: the bundled Mistral 7B
+                         v0.1 tokenizer)
   --format NAME          read every input as ${FORMATS.join('|')} (default: by extension)
   --text-split MODE      plain text: file (one record per file, default) or blank-lines
   --field NAME=KEY       read field NAME from KEY (repeatable): ${Object.keys(DEFAULT_FIELDS).join(', ')};
@@ -109,14 +109,16 @@ export async function run(argv: string[]): Promise<void> {
   const nearThreshold = numberOption('near-threshold', f['near-threshold'], DEFAULTS.nearThreshold);
   if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got "${f['near-threshold']}"`);
   if (f.quiet) setQuiet(true);
-  const tokenizer = loadTokenizer(f.tokenizer);
+  // an explicit --tokenizer must hold one: falling back to the bundled tokenizer would prepare (and count
+  // tokens, and refuse special tokens) for another vocabulary than the user named
+  const tokenizer = loadTokenizer(f.tokenizer, { fallback: f.tokenizer === undefined ? 'bundled' : 'error' });
   const labels = f.labels === undefined ? undefined : parseLabelsOption(f.labels);
   let progress: Progress | null = null;
   let shownMb = 0, totalMb = 0;
   const { report, summary } = prepare({
     inputs, outDir, tokenizer, task, dedup, nearThreshold, format, overflow, overwrite: f.overwrite === true,
     val: f.val, test: f.test,
-    tokenizerName: f.tokenizer === undefined ? 'mistral-7b-v0.1 (bundled)' : path.basename(path.resolve(f.tokenizer)),
+    tokenizerName: tokenizerName(tokenizer),
     split: parseSplit(f.split),
     seed: intOption('seed', f.seed, DEFAULTS.seed, 0),
     textSplit: f['text-split'] === undefined ? undefined : textSplit,

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { FIXTURES } from '../helpers.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
@@ -69,4 +70,19 @@ test('1-based integer labels with named --labels: one-line error, exit 2; --labe
   const bad = cli('--input', 'ag.csv', '--out', 'ag', '--task', 'classification', '--labels', '1=World,1=Sports');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^error: --labels maps the integer 1 twice$/m);
+});
+
+test('--tokenizer DIR without tokenizer.json is an error (no silent bundled tokenizer); report.json names the tokenizer used', () => {
+  writeFiles(dir, { 'tok.jsonl': '{"text": "some words to tokenize"}\n{"text": "more words to tokenize here"}\n' });
+  const noTok = path.join(FIXTURES, 'hf-tiny-mistral', 'base'); // a model folder that relies on the bundled tokenizer in train
+  const r = cli('--input', 'tok.jsonl', '--out', 'tok', '--tokenizer', noTok, '--quiet');
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, `error: ${noTok}: no tokenizer.json in this folder: give the folder that holds the tokenizer.json (or the file itself); without --tokenizer, prepare uses the bundled Mistral 7B v0.1 tokenizer\n`);
+  assert.ok(!fs.existsSync(path.join(dir, 'tok')), 'nothing written');
+  const tekken = path.join(FIXTURES, 'tekken-tiny');
+  for (const [args, name] of [[[], 'mistral-7b-v0.1 (bundled)'], [['--tokenizer', tekken], 'tekken-tiny'], [['--tokenizer', path.join(tekken, 'tokenizer.json')], 'tekken-tiny']] as Array<[string[], string]>) {
+    const ok = cli('--input', 'tok.jsonl', '--out', 'tok', ...args, '--json', '--quiet', '--split', '1,0,0');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).options.tokenizer.name, name, args.join(' '));
+  }
 });
