@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { createBackend } from './backend/select.ts';
 import { prepare } from './data/prepare.ts';
 import { loadConfig, parameterCount } from './model/config.ts';
-import { loadTokenizer } from './tokenizer/load.ts';
+import { loadTokenizer, tokenizerName } from './tokenizer/load.ts';
 import { validate } from './train/config.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from './run/layout.ts';
 import { acquireRunLock } from './train/run-lock.ts';
@@ -113,8 +113,9 @@ function build(opts: QuickstartOptions): QuickstartResult {
     `nothing of the countries data: the fine-tuning below teaches it. Copied to ${modelDir}.`);
 
   info('\n== 2. data ==');
+  const tokenizer = loadTokenizer(modelDir);
   const { summary } = prepare({
-    inputs: [SAMPLE_DATA], outDir: dataDir, tokenizer: loadTokenizer(modelDir), tokenizerName: 'mistral-7b-v0.1', seed: opts.seed,
+    inputs: [SAMPLE_DATA], outDir: dataDir, tokenizer, tokenizerName: tokenizerName(tokenizer), seed: opts.seed,
   });
   info(summary);
 

@@ -1,11 +1,10 @@
 // mistral-tune prepare: raw data files → cleaned, deduplicated train/val/test JSONL, rejected.jsonl and
 // report.json (see docs/data.md). The command only parses flags and calls the library's prepare().
-import * as path from 'node:path';
 import { DEFAULTS, prepare, type DedupMode } from '../data/prepare.ts';
 import { FORMATS, type Format } from '../data/ingest/types.ts';
-import { canonicalLabel, type LabelValue } from '../data/labels.ts';
+import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
-import { loadTokenizer } from '../tokenizer/index.ts';
+import { loadTokenizer, tokenizerName } from '../tokenizer/index.ts';
 import { UserError } from '../util/errors.ts';
 import { info, setQuiet } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -28,13 +27,16 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --near-threshold X     Jaccard similarity of 5-gram shingles that makes a near duplicate (default 0.8)
   --val FILE             use FILE as the validation split (repeatable); inputs split over train/test
   --test FILE            use FILE as the test split (repeatable)
-  --tokenizer DIR        a folder with tokenizer.json (default: the bundled Mistral 7B v0.1 tokenizer)
+  --tokenizer DIR        a folder with tokenizer.json, or the file (default: the bundled Mistral 7B
+                         v0.1 tokenizer)
   --format NAME          read every input as ${FORMATS.join('|')} (default: by extension)
   --text-split MODE      plain text: file (one record per file, default) or blank-lines
   --field NAME=KEY       read field NAME from KEY (repeatable): ${Object.keys(DEFAULT_FIELDS).join(', ')};
                          ShareGPT (conversations: from/value), Alpaca/Dolly and question/answer records
                          need none: they are read as chats
-  --labels A,B,...       classification: the classes in index order; other labels are rejected
+  --labels A,B,...       classification: the classes in index order (an integer label is the class
+                         index); other labels are rejected
+  --labels 1=A,2=B,...   classification: which integer label is which class (1-based data: AG News)
   --min-chars N, --max-chars N     length limits in characters (all text fields together; default
                          --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)
   --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence
@@ -78,15 +80,6 @@ function parseFields(list: string[] | undefined): Partial<FieldMap> {
   return out;
 }
 
-function parseLabels(s: string | undefined): LabelValue[] | undefined {
-  if (s === undefined) return undefined;
-  return s.split(',').map((x) => {
-    const c = canonicalLabel(x);
-    if ('error' in c || c.label === null) throw new UserError(`--labels has an empty class name in "${s}"`);
-    return c.label;
-  });
-}
-
 function optInt(flag: string, v: string | undefined): number | undefined {
   return v === undefined ? undefined : intOption(flag, v, 0, 0);
 }
@@ -116,18 +109,21 @@ export async function run(argv: string[]): Promise<void> {
   const nearThreshold = numberOption('near-threshold', f['near-threshold'], DEFAULTS.nearThreshold);
   if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got "${f['near-threshold']}"`);
   if (f.quiet) setQuiet(true);
-  const tokenizer = loadTokenizer(f.tokenizer);
+  // an explicit --tokenizer must hold one: falling back to the bundled tokenizer would prepare (and count
+  // tokens, and refuse special tokens) for another vocabulary than the user named
+  const tokenizer = loadTokenizer(f.tokenizer, { fallback: f.tokenizer === undefined ? 'bundled' : 'error' });
+  const labels = f.labels === undefined ? undefined : parseLabelsOption(f.labels);
   let progress: Progress | null = null;
   let shownMb = 0, totalMb = 0;
   const { report, summary } = prepare({
     inputs, outDir, tokenizer, task, dedup, nearThreshold, format, overflow, overwrite: f.overwrite === true,
     val: f.val, test: f.test,
-    tokenizerName: f.tokenizer === undefined ? 'mistral-7b-v0.1 (bundled)' : path.basename(path.resolve(f.tokenizer)),
+    tokenizerName: tokenizerName(tokenizer),
     split: parseSplit(f.split),
     seed: intOption('seed', f.seed, DEFAULTS.seed, 0),
     textSplit: f['text-split'] === undefined ? undefined : textSplit,
     fields: parseFields(f.field),
-    labels: parseLabels(f.labels),
+    labels: labels?.labels, labelCodes: labels?.codes,
     minChars: optInt('min-chars', f['min-chars']), maxChars: optInt('max-chars', f['max-chars']),
     minTokens: optInt('min-tokens', f['min-tokens']), maxTokens: optInt('max-tokens', f['max-tokens']),
     onProgress: f.quiet ? undefined : (done, total) => {

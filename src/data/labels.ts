@@ -1,29 +1,39 @@
 // Class labels for classification: canonical values (an integer, or a trimmed NFC string without zero-width
-// characters; "3" and 3 are
-// the same label), and the class list that maps each label to its index — the order given by the user,
-// else 0 … max for integer labels that look like class indices, else the labels sorted (see classList).
+// characters; "3", "3.0" and 3 are the same label; -1 is HF's "no label"), the class list that maps each
+// label to its index — the order given by the user (--labels, parseLabelsOption), else 0 … max for integer
+// labels that look like class indices, else the labels sorted (see classList) — and what a class list may hide.
 import { UserError } from '../util/errors.ts';
 import { loneSurrogate } from './clean.ts';
 
 export type LabelValue = number | string;
 
 const INTEGER = /^(0|-?[1-9][0-9]{0,14})$/;
+/** An integer written as a float, as pandas writes an integer column that holds a NaN: "1.0", "2.00". */
+const FLOAT_INTEGER = /^(0|-?[1-9][0-9]{0,14})\.0+$/;
+
+/** HF datasets' ClassLabel value for "no label" (SNLI's unannotated pairs, GLUE's test sets). */
+export const NO_LABEL = -1;
+const NO_LABEL_WHY = 'label -1 is Hugging Face\'s "no label" (ClassLabel: SNLI\'s unannotated pairs, GLUE\'s test sets)';
 
 /**
- * The canonical label of a raw value, or an error message. `null` means missing (absent, null, blank).
+ * The canonical label of a raw value, or an error message. `null` means missing (absent, null, blank, or
+ * -1, HF's "no label": then `why` says so).
  */
-export function canonicalLabel(raw: unknown): { label: LabelValue | null } | { error: string } {
+export function canonicalLabel(raw: unknown): { label: LabelValue | null; why?: string } | { error: string } {
   if (raw === undefined || raw === null) return { label: null };
   if (typeof raw === 'number') {
     if (!Number.isSafeInteger(raw)) return { error: `label ${raw} is not an integer or a string` };
-    return { label: raw };
+    return raw === NO_LABEL ? { label: null, why: NO_LABEL_WHY } : { label: raw };
   }
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
     // the zero-width characters text fields lose are dropped: "pos\u200b" would print as "pos" yet be another class
     const s = raw.normalize('NFC').replace(/[\u200B\u2060\uFEFF\u180E]/g, '').trim().replace(/\s+/g, ' ');
     if (s === '') return { label: null };
-    return { label: INTEGER.test(s) ? Number(s) : s };
+    const int = INTEGER.exec(s) ?? FLOAT_INTEGER.exec(s);
+    if (!int) return { label: s };
+    const n = Number(int[1]);
+    return n === NO_LABEL ? { label: null, why: NO_LABEL_WHY } : { label: n };
   }
   return { error: `label ${JSON.stringify(raw)} is not an integer or a string` };
 }
@@ -64,14 +74,30 @@ export function classList(found: Iterable<LabelValue>): LabelValue[] {
   return sortLabels(all);
 }
 
-/** The class list: label → index. */
+/**
+ * The class list: label → index. `codes`, when given (`--labels 1=World,2=Sports`), is the integer each class
+ * is written as in the data, in place of its index.
+ */
 export class LabelSet {
   private readonly index = new Map<string, number>();
-  constructor(readonly labels: readonly LabelValue[]) {
+  private readonly byCode: Map<number, number> | null;
+  constructor(readonly labels: readonly LabelValue[], readonly codes?: readonly number[]) {
     labels.forEach((l, i) => {
       const k = labelKey(l);
       if (this.index.has(k)) throw new UserError(`the class list (labels, --labels) names the label ${JSON.stringify(l)} twice`);
       this.index.set(k, i);
+    });
+    if (codes === undefined) {
+      this.byCode = null;
+      return;
+    }
+    if (codes.length !== labels.length || labels.some((l) => typeof l !== 'string') || !codes.every(Number.isSafeInteger)) {
+      throw new UserError('the class codes (labelCodes) need one integer per class name (labels)');
+    }
+    this.byCode = new Map();
+    codes.forEach((c, i) => {
+      if (this.byCode!.has(c)) throw new UserError(`the class list (--labels) maps the integer ${c} twice`);
+      this.byCode!.set(c, i);
     });
   }
 
@@ -80,28 +106,99 @@ export class LabelSet {
   }
 
   /**
-   * The class index of a label: its place in the list, or — when every class has a name (a string) — an
-   * integer label is the class index itself, as HF datasets store ClassLabel columns.
+   * The class index of a label: its place in the list; else, for an integer label, the class it is the code
+   * of (`codes`), or — with no codes, when every class has a name (a string) — the class index itself, as HF
+   * datasets store ClassLabel columns.
    */
   classIndex(label: LabelValue): number | undefined {
     const i = this.indexOf(label);
-    if (i !== undefined) return i;
-    const named = this.labels.every((l) => typeof l === 'string');
-    return named && typeof label === 'number' && label >= 0 && label < this.size ? label : undefined;
+    if (i !== undefined || typeof label !== 'number') return i;
+    if (this.byCode) return this.byCode.get(label);
+    return this.named && label >= 0 && label < this.size ? label : undefined;
+  }
+
+  /** Whether every class has a name (a string): integer labels are then class indices, or codes. */
+  get named(): boolean {
+    return this.labels.every((l) => typeof l === 'string');
   }
 
   get size(): number {
     return this.labels.length;
   }
+
+  /** The list as --labels spells it: `neg,pos`, or `1=World,2=Sports` with codes. */
+  toString(): string {
+    return this.labels.map((l, i) => (this.codes ? `${this.codes[i]}=${l}` : String(l))).join(',');
+  }
+}
+
+/** A parsed --labels: the classes in index order, and with a mapping the integer each is written as. */
+export interface ClassNames {
+  labels: LabelValue[];
+  codes?: number[];
 }
 
 /**
- * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes found in the
- * data (`inferred`) that differ only in case ("Pos" and "pos"), which are separate classes.
+ * Parses --labels: `neg,neu,pos` (the classes in index order), or a mapping `1=World,2=Sports,…` from the
+ * integers the data writes to class names (1-based datasets: AG News, Yelp), ordered by their integers.
  */
-export function classWarnings(present: number, labels: readonly LabelValue[], inferred: boolean): string[] {
+export function parseLabelsOption(s: string): ClassNames {
+  const items = s.split(',');
+  const one = (raw: string, what: string): LabelValue => {
+    const c = canonicalLabel(raw);
+    if ('error' in c) throw new UserError(`--labels: ${c.error}`);
+    if (c.label === null) throw new UserError(c.why ? `--labels: ${c.why}, not a class` : `--labels has an empty ${what} in "${s}"`);
+    return c.label;
+  };
+  if (!items.some((x) => x.includes('='))) return { labels: items.map((x) => one(x, 'class name')) };
+  const pairs = items.map((x) => {
+    const eq = x.indexOf('=');
+    if (eq < 0) throw new UserError(`--labels: "${x.trim()}" has no "=": give every class as INTEGER=NAME (1=World,2=Sports), or none`);
+    const code = one(x.slice(0, eq), 'integer');
+    const name = one(x.slice(eq + 1), 'class name');
+    if (typeof code !== 'number') throw new UserError(`--labels: "${x.trim()}": the label before "=" must be an integer (the one the data writes), got ${JSON.stringify(code)}`);
+    if (typeof name !== 'string') throw new UserError(`--labels: "${x.trim()}": the class name after "=" must not be an integer (records may carry the name as their label)`);
+    return { code, name };
+  });
+  pairs.sort((a, b) => a.code - b.code);
+  for (let i = 1; i < pairs.length; i++) {
+    if (pairs[i]!.code === pairs[i - 1]!.code) throw new UserError(`--labels maps the integer ${pairs[i]!.code} twice`);
+  }
+  return { labels: pairs.map((p) => p.name), codes: pairs.map((p) => p.code) };
+}
+
+/**
+ * Refuses integer labels that look 1-based for a list of class names: none is 0 and the largest is the number
+ * of names (AG News' 1–4 with 4 names). Read as 0-based class indices they would shift every class by one and
+ * reject the last: the error says so and how to map them (`--labels 1=World,…`).
+ */
+export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boolean }): void {
+  if (!classes.named || classes.codes || ints.zero || ints.max !== classes.size) return;
+  const n = classes.size;
+  const mapping = classes.labels.map((l, i) => `${i + 1}=${String(l)}`).join(',');
+  throw new UserError(`--labels names ${n} classes and the integer labels run up to ${n} with no 0: they look 1-based (as AG News' and Yelp's CSVs), ` +
+    `but an integer label is read as the 0-based class index (1 would be ${JSON.stringify(classes.labels[1])}, ${n} unknown); ` +
+    `say which integer is which class: --labels ${mapping} (or 0=… if they are 0-based)`);
+}
+
+/**
+ * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes with no kept
+ * record (integer labels 1 … 5 make classes 0 … 5, class 0 empty; a --labels class the data never uses); classes
+ * found in the data (`inferred`) that differ only in case ("Pos" and "pos"), which are separate classes.
+ * `present` holds String(label) of every class the kept records have.
+ */
+export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean): string[] {
   const out: string[] = [];
-  if (present < 2) out.push(`the kept records have ${present} class${present === 1 ? '' : 'es'}: a classifier needs at least 2`);
+  if (present.size < 2) out.push(`the kept records have ${present.size} class${present.size === 1 ? '' : 'es'}: a classifier needs at least 2`);
+  const empty = labels.filter((l) => !present.has(String(l)));
+  if (empty.length > 0 && present.size > 0) {
+    const shown = empty.slice(0, 10).map((l) => JSON.stringify(l)).join(', ') + (empty.length > 10 ? ` and ${empty.length - 10} more` : '');
+    const ints = inferred && labels.every((l) => typeof l === 'number');
+    const why = ints
+      ? `: integer labels are class indices 0 … ${labels.length - 1}${empty[0] === 0 ? ` (labels that start at 1 are 1-based: name them with --labels 1=NAME,2=NAME,…)` : ''}; the model gets a class for each`
+      : ': the model gets a class for each';
+    out.push(`${empty.length === 1 ? 'class' : 'classes'} ${shown} ${empty.length === 1 ? 'has' : 'have'} no record in the kept data${why}`);
+  }
   if (!inferred) return out;
   const byCase = new Map<string, string[]>();
   for (const l of labels) if (typeof l === 'string') byCase.set(l.toLowerCase(), [...(byCase.get(l.toLowerCase()) ?? []), l]);

@@ -13,7 +13,7 @@ import { readLines } from '../util/lines.ts';
 import { charLength } from './clean.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
-import { LabelSet, classList, classWarnings, labelKey, type LabelValue } from './labels.ts';
+import { LabelSet, classList, classWarnings, labelKey, refuseOneBased, type LabelValue } from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
@@ -61,6 +61,8 @@ export interface PrepareOptions {
   overflow?: 'reject' | 'truncate';
   /** Classification: the classes in index order; other labels are rejected as unknown_label. */
   labels?: LabelValue[];
+  /** With named `labels`: the integer each class is written as in the data (`--labels 1=World,…`), in place of its index. */
+  labelCodes?: number[];
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
 }
 
@@ -109,7 +111,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   const overflow = opts.overflow ?? 'reject';
   const tok = opts.tokenizer;
   validateOptions(opts, split, nearThreshold);
-  const givenLabels = opts.labels ? new LabelSet(opts.labels) : null;
+  const givenLabels = opts.labels ? new LabelSet(opts.labels, opts.labelCodes) : null;
   // A record's JSON may spell each character of its text in up to 12 characters (an escaped surrogate
   // pair), plus keys and labels: longer JSON cannot fit --max-chars and is rejected before it is parsed.
   const maxRawChars = 12 * (opts.maxChars ?? DEFAULTS.maxChars) + (1 << 20);
@@ -145,6 +147,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const byReason = new Map<Reason, number>();
     const perSource = sources.map(() => ({ records: 0, kept: 0, rejected: 0 }));
     let inputRecords = 0, truncated = 0;
+    const ints = { max: -Infinity, zero: false }; // the integer labels read (1-based ones are refused)
     const reject = (src: number, line: number, reason: Reason, detail: string, raw: string): void => {
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
@@ -192,6 +195,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         tally.count(det);
         let rec = det.record;
         if (givenLabels && 'label' in rec && rec.label !== undefined) {
+          if (typeof rec.label === 'number') { ints.max = Math.max(ints.max, rec.label); ints.zero ||= rec.label === 0; }
           // an integer label names a class by its index (see LabelSet.classIndex): write the class's name
           const k = givenLabels.classIndex(rec.label);
           if (k !== undefined) rec = { ...rec, label: givenLabels.labels[k]! };
@@ -267,6 +271,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       }
     }
     spool.flush();
+    if (givenLabels) refuseOneBased(givenLabels, ints);
 
     // Pass 2: classes, strata, groups, splits.
     const isKept = (i: number): boolean => !contents.conflict(kept.entry[i]!);
@@ -335,7 +340,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const warnings: string[] = [];
     SPLITS.forEach((s, k) => { if (splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k])) warnings.push(`the ${s} split is empty`); });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
-    if (classes && keptTotal > 0) warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])).size, classes.labels, givenLabels === null));
+    if (classes && keptTotal > 0) warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
     warnings.push(...notes);
     warnings.push(...tally.warnings(fields.text));
     const report: PrepareReport = {
@@ -439,7 +444,7 @@ function checkRecord(rec: DataRecord, opts: PrepareOptions, specials: string[], 
     if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than --max-chars ${maxChars}${opts.maxChars === undefined ? ' (the default; pass a larger --max-chars to keep it)' : ''}` };
   }
   if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
-    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels.labels.map((l) => JSON.stringify(l)).join(',')}` };
+    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels}` };
   }
   return null;
 }
@@ -478,6 +483,7 @@ function reportOptions(opts: PrepareOptions, r: { task: Task; split: number[]; s
     if (v !== undefined) o[k] = v;
   }
   if (opts.maxTokens !== undefined) o.overflow = r.overflow;
+  if (opts.labelCodes) o.label_map = Object.fromEntries(opts.labelCodes.map((c, i) => [String(c), opts.labels![i]]));
   o.tokenizer = { name: opts.tokenizerName ?? 'custom', vocab_size: opts.tokenizer.vocabSize };
   return o;
 }

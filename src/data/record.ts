@@ -207,7 +207,7 @@ function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {
 function labelOf(v: Record<string, unknown>, f: FieldMap): { label: LabelValue } | Rejection {
   const c = canonicalLabel(ownField(v, f.label));
   if ('error' in c) return reject('unknown_label', c.error);
-  if (c.label === null) return reject('missing_label', has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`);
+  if (c.label === null) return reject('missing_label', c.why ?? (has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`));
   return { label: c.label };
 }
 

@@ -1,5 +1,6 @@
 // loadTokenizer(dir?): the tokenizer of a model folder (tokenizer.json + optional tokenizer_config.json),
-// or the bundled Mistral 7B v0.1 tokenizer when no folder is given or the folder has no tokenizer.json.
+// or the bundled Mistral 7B v0.1 tokenizer when no folder is given or (unless fallback: 'error') the folder
+// has no tokenizer.json; tokenizerName says which one was loaded.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,20 @@ export interface LoadTokenizerOptions {
    * @huggingface/tokenizers. 'fast' fails (UserError) when the fast path cannot run it.
    */
   engine?: EngineChoice;
+  /**
+   * A folder without tokenizer.json: 'bundled' (default: a model folder that relies on Mistral's tokenizer)
+   * uses the bundled one; 'error' refuses it (a folder named only as the tokenizer, as prepare --tokenizer).
+   */
+  fallback?: 'bundled' | 'error';
+}
+
+/** The bundled tokenizer's name in reports. */
+export const BUNDLED_TOKENIZER_NAME = 'mistral-7b-v0.1 (bundled)';
+
+/** How reports name a loaded tokenizer: the bundled one, or the folder its tokenizer.json is in (no absolute path). */
+export function tokenizerName(tok: LoadedTokenizer): string {
+  const folder = path.dirname(path.resolve(tok.file));
+  return folder === BUNDLED_TOKENIZER_DIR ? BUNDLED_TOKENIZER_NAME : path.basename(folder);
 }
 
 export function loadTokenizer(dir?: string, opts: LoadTokenizerOptions = {}): LoadedTokenizer {
@@ -46,6 +61,9 @@ export function loadTokenizer(dir?: string, opts: LoadTokenizerOptions = {}): Lo
   const folder = stat.isFile() ? path.dirname(dir) : dir;
   if (stat.isFile() && path.basename(dir) !== 'tokenizer.json') throw new UserError('expected a folder holding tokenizer.json, or a tokenizer.json file', dir);
   if (!fs.existsSync(path.join(folder, 'tokenizer.json'))) {
+    if (opts.fallback === 'error') {
+      throw new UserError('no tokenizer.json in this folder: give the folder that holds the tokenizer.json (or the file itself); without --tokenizer, prepare uses the bundled Mistral 7B v0.1 tokenizer', dir);
+    }
     log.info(`tokenizer: ${folder} has no tokenizer.json; using the bundled Mistral 7B v0.1 tokenizer (${BUNDLED_TOKENIZER_DIR})`);
     warnOnVocabMismatch(folder);
     return loadFolder(BUNDLED_TOKENIZER_DIR, engine);

@@ -26,7 +26,7 @@ export const TrainConfigSchema = z.object({
   model: z.union([z.string().min(1), RandomModelSchema], { error: 'a model folder path, or {config: CONFIG, init: random}' })
     .describe('HF model folder (config.json, safetensors, tokenizer.json), or {config, init: random} for random weights'),
   task: z.enum(['generation', 'classification']).default('generation').describe('generation (causal LM) or classification'),
-  labels: z.array(z.string().min(1)).min(2).nullable().default(null).describe('class names, for classification'),
+  labels: z.array(z.string().min(1)).min(2).nullable().default(null).describe('class names, for classification (default: those of the prepare report.json beside data.train)'),
   method: z.enum(['lora', 'full']).default('lora').describe('lora: train an adapter; full: train every weight (small models)'),
   data: z.object({
     train: z.string().min(1).describe('training data: a prepare output or any file prepare accepts'),
@@ -123,6 +123,7 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
     if (PATH_KEYS.includes(key) && typeof parsed === 'string') setDotted(raw, key, path.resolve(parsed));
   }
   followPreparedTrain(raw, overrides.map(([k]) => k));
+  labelsFromPrepareReport(raw);
   const cfg = validate(raw, file ?? 'command line', overrides.map(([k]) => k));
   return cfg.lora.init_from ? adoptAdapterConfig(cfg, raw) : cfg;
 }
@@ -147,6 +148,24 @@ function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly 
     setDotted(raw, key, sibling);
     info(`${key}: ${sibling} (the prepare output of --data.train; give --${key} to choose another)`);
   }
+}
+
+/**
+ * `task: classification` without `labels`: the class list of the prepare report.json beside data.train (the
+ * classes in index order, as the prepared files' labels refer to them). Logged; without such a report the
+ * labels stay missing and validate asks for them.
+ */
+function labelsFromPrepareReport(raw: Record<string, unknown>): void {
+  const train = getDotted(raw, 'data.train');
+  const given = getDotted(raw, 'labels');
+  if (getDotted(raw, 'task') !== 'classification' || (given !== undefined && given !== null) || typeof train !== 'string') return;
+  const report = path.join(path.dirname(train), PREPARE_REPORT);
+  if (!fs.existsSync(report)) return;
+  const r = readJsonFile(report);
+  const labels = isRecord(r) ? r['labels'] : undefined;
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string' || Number.isSafeInteger(l))) return;
+  setDotted(raw, 'labels', labels.map(String));
+  info(`labels: ${labels.length} classes from ${report} (the prepare report beside data.train); give labels to choose others`);
 }
 
 /**
@@ -269,7 +288,9 @@ export function validate(raw: unknown, where: string, overridden: readonly strin
     throw new UserError(messages.join('; '), first);
   }
   const cfg = r.data;
-  if (cfg.task === 'classification' && !cfg.labels) throw new UserError('labels: classification needs the list of class names', blame('labels'));
+  if (cfg.task === 'classification' && !cfg.labels) {
+    throw new UserError('labels: classification needs the list of class names (or data.train from mistral-tune prepare, whose report.json beside it has them)', blame('labels'));
+  }
   if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', blame('group_by_length'));
   return cfg;
 }

@@ -1,14 +1,17 @@
 // Class lists: integer labels are their own index only when they look like class indices; ids and dates
 // used as labels become sorted names instead of crashing (RangeError) or exhausting memory; a class list
-// naming a label twice is a UserError.
+// naming a label twice is a UserError. Labels as datasets write them: pandas' "1.0", HF's -1 ("no label"),
+// 1-based integers (AG News, Yelp) refused with named --labels unless mapped (--labels 1=World,…), and
+// classes with no kept record named in a warning.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { LabelSet, classList } from '../../src/data/labels.ts';
+import { LabelSet, canonicalLabel, classList, parseLabelsOption } from '../../src/data/labels.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { isUserError } from '../../src/util/errors.ts';
-import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const tok = mistralTokenizer();
 const dir = tempDir();
@@ -49,4 +52,88 @@ test('a class list naming a label twice is a UserError', () => {
   for (const labels of [['pos', 'neg', 'pos'], [3, 3]] as Array<Array<string | number>>) {
     assert.throws(() => new LabelSet(labels), (e) => isUserError(e) && /names the label .* twice/.test(e.message));
   }
+});
+
+test('canonicalLabel: an integer written as a float is that integer; -1 is HF\'s "no label"', () => {
+  for (const [raw, want] of [['1.0', 1], [' 2.00 ', 2], ['0.0', 0], [1.0, 1], ['-3.0', -3], ['1.5', '1.5'], ['01.0', '01.0'], ['1.', '1.'], ['1e3', '1e3']] as Array<[unknown, unknown]>) {
+    assert.deepEqual(canonicalLabel(raw), { label: want }, JSON.stringify(raw));
+  }
+  for (const raw of [-1, '-1', ' -1 ', '-1.0']) {
+    const c = canonicalLabel(raw);
+    assert.ok('label' in c && c.label === null && /-1 is Hugging Face's "no label"/.test(c.why ?? ''), JSON.stringify(raw));
+  }
+  assert.deepEqual(canonicalLabel(-2), { label: -2 });
+});
+
+test('parseLabelsOption: a list in index order, or INTEGER=NAME pairs ordered by their integers; bad ones refused', () => {
+  assert.deepEqual(parseLabelsOption('neg, pos'), { labels: ['neg', 'pos'] });
+  assert.deepEqual(parseLabelsOption('0,1,2'), { labels: [0, 1, 2] });
+  assert.deepEqual(parseLabelsOption('2=Sports, 1=World,4=Sci/Tech,3=Business'), { labels: ['World', 'Sports', 'Business', 'Sci/Tech'], codes: [1, 2, 3, 4] });
+  assert.deepEqual(parseLabelsOption('1.0=neg,2=pos'), { labels: ['neg', 'pos'], codes: [1, 2] });
+  const bad: Array<[string, RegExp]> = [
+    ['1=a,1=b', /^--labels maps the integer 1 twice$/],
+    ['x=World,2=Sports', /"x=World": the label before "=" must be an integer/],
+    ['1=World,Sports', /"Sports" has no "=": give every class as INTEGER=NAME/],
+    ['1=2,2=3', /"1=2": the class name after "=" must not be an integer/],
+    ['1=,2=b', /--labels has an empty class name in "1=,2=b"/],
+    ['-1=none,0=a', /-1 is Hugging Face's "no label".*, not a class/],
+    ['a,,b', /--labels has an empty class name/],
+  ];
+  for (const [s, re] of bad) assert.throws(() => parseLabelsOption(s), (e) => isUserError(e) && re.test(e.message), s);
+  // a name twice: the class list refuses it
+  assert.throws(() => new LabelSet(parseLabelsOption('1=a,2=a').labels, [1, 2]), (e) => isUserError(e) && /names the label "a" twice/.test(e.message));
+});
+
+const ag = (labels: Array<number | string>) => labels.map((l, i) => JSON.stringify({ text: `news story number ${i} about ${'abcdefgh'[i % 8]} things ${i * 7919 % 113}`, label: l })).join('\n');
+
+test('1-based integer labels with named --labels are refused (nothing written); a mapping names them', () => {
+  const f = writeFiles(dir, { 'ag.jsonl': ag([1, 2, 3, 4, 3, 2, 1, 4]) })['ag.jsonl']!;
+  const out = path.join(dir, 'ag');
+  const names = ['World', 'Sports', 'Business', 'Sci/Tech'];
+  assert.throws(() => prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', labels: names }), (e) => isUserError(e) && !e.message.includes('\n') &&
+    /--labels names 4 classes and the integer labels run up to 4 with no 0: they look 1-based .*1 would be "Sports", 4 unknown.*--labels 1=World,2=Sports,3=Business,4=Sci\/Tech/.test(e.message));
+  assert.deepEqual(fs.readdirSync(out), [], 'no output written');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', labels: names, labelCodes: [1, 2, 3, 4], split: [1, 0, 0] });
+  assert.equal(report.kept, 8);
+  assert.deepEqual(report.labels, names);
+  assert.deepEqual(report.label_counts!.train, { 'Business': 2, 'Sci/Tech': 2, 'Sports': 2, 'World': 2 });
+  assert.deepEqual(readJsonl<{ label: string }>(path.join(out, 'train.jsonl')).map((r) => r.label), ['World', 'Sports', 'Business', 'Sci/Tech', 'Business', 'Sports', 'World', 'Sci/Tech']);
+  assert.deepEqual(report.options.label_map, { 1: 'World', 2: 'Sports', 3: 'Business', 4: 'Sci/Tech' });
+  // with a mapping an integer it does not name is unknown, not an index; the names themselves are labels too
+  const g = writeFiles(dir, { 'ag0.jsonl': ag([0, 1, 'World', 5]) })['ag0.jsonl']!;
+  const r0 = prepare({ inputs: [g], outDir: path.join(dir, 'ag0'), tokenizer: tok, task: 'classification', labels: names, labelCodes: [1, 2, 3, 4], split: [1, 0, 0] });
+  assert.deepEqual(r0.report.by_reason, { unknown_label: 2 });
+  const rej = readJsonl<{ detail: string }>(path.join(dir, 'ag0', 'rejected.jsonl'));
+  assert.equal(rej[0]!.detail, 'label 0 is not one of --labels 1=World,2=Sports,3=Business,4=Sci/Tech');
+  // 0-based labels (a 0 present) stay class indices, as before
+  const z = writeFiles(dir, { 'zero.jsonl': ag([0, 1, 2, 3]) })['zero.jsonl']!;
+  const rz = prepare({ inputs: [z], outDir: path.join(dir, 'zero'), tokenizer: tok, task: 'classification', labels: names, split: [1, 0, 0] });
+  assert.deepEqual(rz.report.label_counts!.train, { 'Business': 1, 'Sci/Tech': 1, 'Sports': 1, 'World': 1 });
+  // Yelp polarity: 1–2 with two names
+  const y = writeFiles(dir, { 'yelp.jsonl': ag([1, 2, 2, 1]) })['yelp.jsonl']!;
+  assert.throws(() => prepare({ inputs: [y], outDir: path.join(dir, 'yelp'), tokenizer: tok, task: 'classification', labels: ['negative', 'positive'] }),
+    (e) => isUserError(e) && /--labels 1=negative,2=positive/.test(e.message));
+});
+
+test('prepare: -1 is a missing label (HF\'s "no label"), "1.0" is 1, and classes with no kept record are named in a warning', () => {
+  const f = writeFiles(dir, { 'snli.jsonl': ag([0, -1, '1.0', 1, '-1', 2, '2.0', 0.0]) })['snli.jsonl']!;
+  const out = path.join(dir, 'snli');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, [0, 1, 2]);
+  assert.deepEqual(report.by_reason, { missing_label: 2 });
+  assert.deepEqual(report.label_counts!.train, { 0: 2, 1: 2, 2: 2 });
+  const rej = readJsonl<{ reason: string; detail: string; source: { line: number } }>(path.join(out, 'rejected.jsonl'));
+  assert.deepEqual(rej.map((r) => [r.source.line, r.reason]), [[2, 'missing_label'], [5, 'missing_label']]);
+  assert.match(rej[0]!.detail, /^label -1 is Hugging Face's "no label" \(ClassLabel/);
+  assert.ok(!report.warnings.some((w) => /no record/.test(w)), report.warnings.join('; '));
+
+  // star ratings 1–5 without --labels: classes 0 … 5, class 0 empty, said
+  const s = writeFiles(dir, { 'stars.jsonl': ag([1, 2, 3, 4, 5, 5]) })['stars.jsonl']!;
+  const stars = prepare({ inputs: [s], outDir: path.join(dir, 'stars'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }).report;
+  assert.deepEqual(stars.labels, [0, 1, 2, 3, 4, 5]);
+  assert.ok(stars.warnings.includes('class 0 has no record in the kept data: integer labels are class indices 0 … 5 (labels that start at 1 are 1-based: name them with --labels 1=NAME,2=NAME,…); the model gets a class for each'), stars.warnings.join('; '));
+  // a --labels class the data never uses
+  const n = writeFiles(dir, { 'named3.jsonl': ag(['neg', 'pos', 'neg']) })['named3.jsonl']!;
+  const named = prepare({ inputs: [n], outDir: path.join(dir, 'named3'), tokenizer: tok, task: 'classification', labels: ['neg', 'neu', 'pos'], split: [1, 0, 0] }).report;
+  assert.ok(named.warnings.includes('class "neu" has no record in the kept data: the model gets a class for each'), named.warnings.join('; '));
 });

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { FIXTURES } from '../helpers.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
@@ -51,4 +52,37 @@ test('errors are one line, with what and where, and exit status 2', () => {
   const help = cli('--help');
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--near-threshold/);
+});
+
+test('1-based integer labels with named --labels: one-line error, exit 2; --labels 1=A,2=B maps them', () => {
+  const rows = ['text,label', ...Array.from({ length: 12 }, (_, i) => `"story ${i} about ${'abcdef'[i % 6]} matters ${i * 7919 % 97}",${(i % 4) + 1}`)];
+  writeFiles(dir, { 'ag.csv': rows.join('\n') + '\n' });
+  const r = cli('--input', 'ag.csv', '--out', 'ag', '--task', 'classification', '--labels', 'World,Sports,Business,Sci/Tech', '--quiet');
+  assert.equal(r.status, 2, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('tokenizer:'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /^error: --labels names 4 classes and the integer labels run up to 4 with no 0: they look 1-based .* --labels 1=World,2=Sports,3=Business,4=Sci\/Tech/);
+  const ok = cli('--input', 'ag.csv', '--out', 'ag', '--task', 'classification', '--labels', '1=World,2=Sports,3=Business,4=Sci/Tech', '--json', '--quiet');
+  assert.equal(ok.status, 0, ok.stderr);
+  const report = JSON.parse(ok.stdout);
+  assert.deepEqual(report.labels, ['World', 'Sports', 'Business', 'Sci/Tech']);
+  assert.equal(report.kept, 12);
+  const bad = cli('--input', 'ag.csv', '--out', 'ag', '--task', 'classification', '--labels', '1=World,1=Sports');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^error: --labels maps the integer 1 twice$/m);
+});
+
+test('--tokenizer DIR without tokenizer.json is an error (no silent bundled tokenizer); report.json names the tokenizer used', () => {
+  writeFiles(dir, { 'tok.jsonl': '{"text": "some words to tokenize"}\n{"text": "more words to tokenize here"}\n' });
+  const noTok = path.join(FIXTURES, 'hf-tiny-mistral', 'base'); // a model folder that relies on the bundled tokenizer in train
+  const r = cli('--input', 'tok.jsonl', '--out', 'tok', '--tokenizer', noTok, '--quiet');
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, `error: ${noTok}: no tokenizer.json in this folder: give the folder that holds the tokenizer.json (or the file itself); without --tokenizer, prepare uses the bundled Mistral 7B v0.1 tokenizer\n`);
+  assert.ok(!fs.existsSync(path.join(dir, 'tok')), 'nothing written');
+  const tekken = path.join(FIXTURES, 'tekken-tiny');
+  for (const [args, name] of [[[], 'mistral-7b-v0.1 (bundled)'], [['--tokenizer', tekken], 'tekken-tiny'], [['--tokenizer', path.join(tekken, 'tokenizer.json')], 'tekken-tiny']] as Array<[string[], string]>) {
+    const ok = cli('--input', 'tok.jsonl', '--out', 'tok', ...args, '--json', '--quiet', '--split', '1,0,0');
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(JSON.parse(ok.stdout).options.tokenizer.name, name, args.join(' '));
+  }
 });

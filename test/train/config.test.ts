@@ -5,7 +5,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { prepare } from '../../src/data/prepare.ts';
+import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
+import { classesFor } from '../../src/train/data.ts';
+import { setQuiet } from '../../src/util/log.ts';
 import { TINY } from '../helpers.ts';
 
 function file(text: string): string {
@@ -130,4 +134,33 @@ test('task: generation on a model saved for classification (no lm_head) is refus
   const cfg = validate({ model: path.join(dir, 'cls'), data: { train: path.join(dir, 'train.jsonl') }, output_dir: path.join(dir, 'run') }, 'test');
   assert.throws(() => setupRun(cfg), /cls: task: generation needs an LM head, and this model has none \(lm_head\.weight\)/);
   assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'nothing written');
+});
+
+test('task: classification without labels takes the class list of the prepare report.json beside data.train (logged); none there is still an error', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cls-'));
+  const input = path.join(dir, 'in.jsonl');
+  fs.writeFileSync(input, ['neg', 'pos', 'neu', 'pos', 'neg', 'neu'].map((l, i) => JSON.stringify({ text: `review ${i} says ${'abcdef'[i]}`, label: l })).join('\n'));
+  const ints = path.join(dir, 'ints.jsonl');
+  fs.writeFileSync(ints, [0, 2, 1, 2].map((l, i) => JSON.stringify({ text: `item ${i} is ${'wxyz'[i]}`, label: l })).join('\n'));
+  setQuiet(true);
+  prepare({ inputs: [input], outDir: path.join(dir, 'named'), tokenizer: loadTokenizer(), task: 'classification', labels: ['neg', 'neu', 'pos'], split: [1, 0, 0] });
+  prepare({ inputs: [ints], outDir: path.join(dir, 'ints'), tokenizer: loadTokenizer(), task: 'classification', split: [1, 0, 0] });
+  setQuiet(false);
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => { lines.push(String(s)); return true; }) as typeof process.stderr.write;
+  let cfg, fromInts;
+  try {
+    cfg = loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${path.join(dir, 'named', 'train.jsonl')}}\n`));
+    fromInts = loadTrainConfig(null, [['model', 'm'], ['task', 'classification'], ['data.train', path.join(dir, 'ints', 'train.jsonl')]]);
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(cfg.labels, ['neg', 'neu', 'pos']);
+  assert.deepEqual(fromInts.labels, ['0', '1', '2']);
+  assert.deepEqual(classesFor(fromInts.labels!), [0, 1, 2], 'the names read back as the integer labels of the prepared file');
+  assert.ok(lines.some((l) => l.includes(`labels: 3 classes from ${path.join(dir, 'named', 'report.json')} (the prepare report beside data.train)`)), lines.join(''));
+  // given labels win; no report beside the data is the error as before
+  assert.deepEqual(loadTrainConfig(file(`model: m\ntask: classification\nlabels: [a, b]\ndata: {train: ${path.join(dir, 'named', 'train.jsonl')}}\n`)).labels, ['a', 'b']);
+  assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${input}}\n`)), /labels: classification needs the list of class names/);
 });
