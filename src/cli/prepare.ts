@@ -109,16 +109,11 @@ export async function run(argv: string[]): Promise<void> {
   const nearThreshold = numberOption('near-threshold', f['near-threshold'], DEFAULTS.nearThreshold);
   if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got "${f['near-threshold']}"`);
   if (f.quiet) setQuiet(true);
-  // an explicit --tokenizer must hold one: falling back to the bundled tokenizer would prepare (and count
-  // tokens, and refuse special tokens) for another vocabulary than the user named
-  const tokenizer = loadTokenizer(f.tokenizer, { fallback: f.tokenizer === undefined ? 'bundled' : 'error' });
+  // every option is checked before the tokenizer loads (and says so): a bad one is the only line printed
   const labels = f.labels === undefined ? undefined : parseLabelsOption(f.labels);
-  let progress: Progress | null = null;
-  let shownMb = 0, totalMb = 0;
-  const { report, summary } = prepare({
-    inputs, outDir, tokenizer, task, dedup, nearThreshold, format, overflow, overwrite: f.overwrite === true,
+  const options = {
+    inputs, outDir, task, dedup, nearThreshold, format, overflow, overwrite: f.overwrite === true,
     val: f.val, test: f.test,
-    tokenizerName: tokenizerName(tokenizer),
     split: parseSplit(f.split),
     seed: intOption('seed', f.seed, DEFAULTS.seed, 0),
     textSplit: f['text-split'] === undefined ? undefined : textSplit,
@@ -126,6 +121,14 @@ export async function run(argv: string[]): Promise<void> {
     labels: labels?.labels, labelCodes: labels?.codes,
     minChars: optInt('min-chars', f['min-chars']), maxChars: optInt('max-chars', f['max-chars']),
     minTokens: optInt('min-tokens', f['min-tokens']), maxTokens: optInt('max-tokens', f['max-tokens']),
+  };
+  // an explicit --tokenizer must hold one: falling back to the bundled tokenizer would prepare (and count
+  // tokens, and refuse special tokens) for another vocabulary than the user named
+  const tokenizer = loadTokenizer(f.tokenizer, { fallback: f.tokenizer === undefined ? 'bundled' : 'error' });
+  let progress: Progress | null = null;
+  let shownMb = 0, totalMb = 0;
+  const { report, summary } = prepare({
+    ...options, tokenizer, tokenizerName: tokenizerName(tokenizer),
     onProgress: f.quiet ? undefined : (done, total) => {
       if (total < PROGRESS_MIN_BYTES) return;
       totalMb = Math.ceil(total / 1e6);

@@ -49,6 +49,12 @@ test('errors are one line, with what and where, and exit status 2', () => {
     assert.match(r.stderr.split('\n').filter((l) => !l.startsWith('tokenizer:')).join('\n'), re);
     assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
   }
+  // a bad option is checked before the tokenizer loads: its error is the only line
+  for (const bad of [['--seed', 'abc'], ['--min-chars', '-5'], ['--split', '1,0'], ['--field', 'foo=bar']]) {
+    const r = cli('--input', 'ok.jsonl', '--out', 'o', ...bad);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);
+  }
   const help = cli('--help');
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--near-threshold/);
