@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readCsv } from '../../src/data/ingest/csv.ts';
+import { readCsv, readCsvRows } from '../../src/data/ingest/csv.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
@@ -43,6 +43,16 @@ test('CSV: a file whose every line opens a quoted field that never closes is rea
   assert.ok(items.every((i) => i.error?.reason === 'invalid_csv'));
   assert.match(items[n - 2]!.error!.detail, new RegExp(`opened on line ${n} is not closed before the end of the file \\(it runs over lines ${n}–${n + 1}, 12 bytes\\)`));
   assert.ok(ms < 20_000, `${ms} ms`); // seconds; each line scanned again to the end would take hours
+  // past the size bound: the lines skipped over are read whole when the field at last closes (here on line 7)
+  const g = writeFiles(dir, { 'closes.csv': 'text,label\n' + 'x",",\n'.repeat(5) + 'end",1\n' })['closes.csv']!;
+  const rows = [...readCsvRows(g, ',', { limit: { bytes: 20 } })];
+  assert.deepEqual(rows.map((r) => [r.line, r.error?.replace(/:.*/, '') ?? r.fields]), [
+    [1, ['text', 'label']],
+    [2, 'a quoted field (field 2) opened on line 2 is not closed within 20 bytes (it runs over lines 2–5, 24 bytes)'],
+    [3, 'a quoted field (field 2) opened on line 3 is not closed within 20 bytes (it runs over lines 3–6, 24 bytes)'],
+    [4, ['x"', ',\nx', ',\nx', ',\nend', '1']],
+  ]);
+  assert.equal(rows[3]!.raw, 'x",",\nx",",\nx",",\nend",1');
 });
 
 test('a label and a CSV column named __proto__ are data like any other (label_counts keeps them)', () => {

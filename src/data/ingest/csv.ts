@@ -146,6 +146,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     }
     let st = new RowState(d.charCodeAt(0));
     st.scan(first.text);
+    const openField = st.quotedField; // the field still open at the end of the row's first line
     let last = k, skipped = false, runaway: 'bytes' | 'end' | undefined;
     while (st.inQuotes) {
       if (offset(last + 1) - offset(k) >= limit.bytes) {
@@ -174,25 +175,24 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       const from = first.lineNo, to = line(last).lineNo, bytes = offset(last + 1) - offset(k);
       yield {
         line: from, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: firstDefect,
-        error: `a quoted field (field ${st.quotedField}) opened on line ${from} is not closed ${where} (it runs over lines ${from}–${to}, ${bytes} bytes): a stray quote? Only line ${from} is rejected; reading resumes at line ${from + 1}`,
+        error: `a quoted field (field ${openField}) opened on line ${from} is not closed ${where} (it runs over lines ${from}–${to}, ${bytes} bytes): a stray quote? Only line ${from} is rejected; reading resumes at line ${from + 1}`,
       };
       [openFrom, openTo] = [k + 1, last];
       pos = k + 1;
       continue;
     }
+    // the row's first defective line; with lines skipped over, the whole row is read again for its fields
     let defect = firstDefect;
-    if (skipped || last > k) {
+    if (skipped) {
+      st = new RowState(d.charCodeAt(0));
+      st.scan(first.text);
+    }
+    for (let j = k + 1; j <= last; j++) {
+      const l = line(j);
+      if (l.defect) defect ??= defectRejection(l.defect, l.lineNo);
       if (skipped) {
-        st = new RowState(d.charCodeAt(0));
-        st.scan(first.text);
-      }
-      for (let j = k + 1; j <= last; j++) {
-        const l = line(j);
-        if (l.defect) defect ??= defectRejection(l.defect, l.lineNo);
-        if (skipped) {
-          st.field += '\n';
-          st.scan(l.text);
-        }
+        st.field += '\n';
+        st.scan(l.text);
       }
     }
     st.fields.push(st.field);
