@@ -179,7 +179,9 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     // Pass 1: read, validate, deduplicate, spool.
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
-      const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, { textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars });
+      const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
+        textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, onNote: (n) => notes.push(`${src.name}: ${n}`),
+      });
       for (const item of items) {
         inputRecords++;
         perSource[si]!.records++;

@@ -1,10 +1,10 @@
-// Inputs built to break the reader: a stray CSV quote in a long file, a label or column named __proto__,
+// Inputs built to break the reader: a stray CSV quote in a long file, lines that each open a CSV quoted field, a label or column named __proto__,
 // a lone surrogate spelled in JSON, a symlink loop, and one file reached through two symlinks.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { readCsv } from '../../src/data/ingest/csv.ts';
+import { readCsv, readCsvRows } from '../../src/data/ingest/csv.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
@@ -21,7 +21,7 @@ test('CSV: one stray quote rejects only its own line (naming the line span and s
   assert.equal(bad.length, 1);
   assert.equal(bad[0]!.line, 7);
   assert.equal(bad[0]!.error!.reason, 'invalid_csv');
-  assert.match(bad[0]!.error!.detail, /^a quoted field \(field 1\) opened on line 7 is not closed within 10000 lines or \d+ bytes \(it runs over lines 7–10006, \d+ bytes\): a stray quote\? Only line 7 is rejected; reading resumes at line 8$/);
+  assert.match(bad[0]!.error!.detail, /^a quoted field \(field 1\) opened on line 7 is not closed before the end of the file \(it runs over lines 7–30002, \d+ bytes\): a stray quote\? Only line 7 is rejected; reading resumes at line 8$/);
   assert.deepEqual(items[6]!.value, { text: 'row 6', label: '6' });
   assert.deepEqual(items[30_000]!.value, { text: 'row 30000', label: '30000' });
   // at the end of the file: the span runs to the last line
@@ -29,6 +29,30 @@ test('CSV: one stray quote rejects only its own line (naming the line span and s
   const tail = [...readCsv(g, ',')];
   assert.deepEqual(tail.map((i) => [i.line, i.error?.reason ?? (i.value as { text: string }).text]), [[2, 'a'], [3, 'invalid_csv'], [4, 'c'], [5, 'd']]);
   assert.match(tail[1]!.error!.detail, /not closed before the end of the file \(it runs over lines 3–5, 13 bytes\)/);
+});
+
+test('CSV: a file whose every line opens a quoted field that never closes is read in linear time, each line rejected', () => {
+  // each line `x",",` leaves a quoted field open whether it is read inside one or not: every line starts a
+  // field that runs to the end of the file, and the lines read again after it are not scanned again
+  const n = 100_000;
+  const f = writeFiles(dir, { 'open.csv': 'text,label\n' + 'x",",\n'.repeat(n) })['open.csv']!;
+  const t0 = performance.now();
+  const items = [...readCsv(f, ',')];
+  const ms = performance.now() - t0;
+  assert.equal(items.length, n);
+  assert.ok(items.every((i) => i.error?.reason === 'invalid_csv'));
+  assert.match(items[n - 2]!.error!.detail, new RegExp(`opened on line ${n} is not closed before the end of the file \\(it runs over lines ${n}–${n + 1}, 12 bytes\\)`));
+  assert.ok(ms < 20_000, `${ms} ms`); // seconds; each line scanned again to the end would take hours
+  // past the size bound: the lines skipped over are read whole when the field at last closes (here on line 7)
+  const g = writeFiles(dir, { 'closes.csv': 'text,label\n' + 'x",",\n'.repeat(5) + 'end",1\n' })['closes.csv']!;
+  const rows = [...readCsvRows(g, ',', { limit: { bytes: 20 } })];
+  assert.deepEqual(rows.map((r) => [r.line, r.error?.replace(/:.*/, '') ?? r.fields]), [
+    [1, ['text', 'label']],
+    [2, 'a quoted field (field 2) opened on line 2 is not closed within 20 bytes (it runs over lines 2–5, 24 bytes)'],
+    [3, 'a quoted field (field 2) opened on line 3 is not closed within 20 bytes (it runs over lines 3–6, 24 bytes)'],
+    [4, ['x"', ',\nx', ',\nx', ',\nend', '1']],
+  ]);
+  assert.equal(rows[3]!.raw, 'x",",\nx",",\nx",",\nend",1');
 });
 
 test('a label and a CSV column named __proto__ are data like any other (label_counts keeps them)', () => {

@@ -355,6 +355,13 @@ test('turn weights are kept in the output (weight 0 on context turns), and chats
   assert.ok(report.warnings.includes('1 chat opened with an assistant turn before any user turn: that turn was left out, as FastChat does (a chat template expects the user first)'), report.warnings.join('; '));
 });
 
+test('a CSV read with another delimiter than the comma says so in the report', () => {
+  const files = writeFiles(dir, { 'semi.csv': 'text;label\n"Bonjour, monde";pos\nAu revoir;neg\n' });
+  const { report, kept } = run('semicolon', { inputs: Object.values(files), task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(kept.map((k) => k['text']).sort(), ['Au revoir', 'Bonjour, monde']);
+  assert.ok(report.warnings.includes('semi.csv: read with ";" as the delimiter (its header line has no comma, but a ";")'), report.warnings.join('; '));
+});
+
 test("Alpaca's formatted text column beside its instruction/answer pair: read as text (as TRL), said in the report; --field text=none reads chats", () => {
   const record = { instruction: 'Give a synonym of big', input: '', output: 'Large', text: 'Below is an instruction.\n\n### Instruction:\nGive a synonym of big\n\n### Response:\nLarge' };
   const files = writeFiles(dir, { 'alpaca-text.jsonl': JSON.stringify(record) + '\n' });

@@ -1,11 +1,17 @@
 // CSV (RFC 4180) and TSV: the first row is the header; every later row is one record whose line is
-// where the row starts. Quoted fields may hold delimiters, doubled quotes and newlines. Blank lines
-// between rows are skipped. A row whose field count differs from the header's is `bad_columns`; a
-// malformed row (a stray quote, text after a closing quote) is `invalid_csv`; a row any of whose lines is
-// not UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it.
-// A quoted field is bounded: one that is still open after QUOTED_LIMIT lines or bytes, or at the end of
-// the file, is taken for a stray quote. Only its starting line is rejected (invalid_csv, naming the line
-// span and size), and reading resumes at the next line, so one stray quote never swallows the file.
+// where the row starts. Quoted fields may hold delimiters, doubled quotes and newlines. A quote that does
+// not start a field is a literal character (`the 5" screen`), as Python's csv module and pandas read it.
+// Blank lines between rows are skipped. A row whose field count differs from the header's, or that repeats
+// the header (two files joined), is `bad_columns`; a malformed row (text after a closing quote, an
+// unclosed quote) is `invalid_csv`; a row any of whose lines is not UTF-8 text is `invalid_utf8` or
+// `binary`, whatever else is wrong with it. A header cell with no name is named `Unnamed: N` (N the 0-based
+// column, pandas' name for the index column its to_csv writes). A .csv file whose header line has no comma
+// outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
+// A quoted field is bounded by size, not lines (a poem in one cell may have many): one still open after
+// QUOTED_LIMIT bytes, or at the end of the file, is taken for a stray quote. Only its starting line is
+// rejected (invalid_csv, naming the line span and size), and reading resumes at the next line, so one
+// stray quote never swallows the file. The lines read again are not scanned again inside a quoted field:
+// they are known to leave it open, so a file of lines that each open a field is still read in linear time.
 import { UserError } from '../../util/errors.ts';
 import { readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
@@ -15,7 +21,7 @@ import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
 const RAW_LIMIT = 1 << 16;
 
 /** How far a quoted field may run before it is taken for a stray quote. */
-export const QUOTED_LIMIT = { lines: 10_000, bytes: 8 << 20 };
+export const QUOTED_LIMIT = { bytes: 8 << 20 };
 
 interface Row {
   line: number;
@@ -26,127 +32,214 @@ interface Row {
   defect?: Rejection;
 }
 
-/** Streams the rows of a delimited file, with the line where each starts. */
-export function* readCsvRows(file: string, delimiter: string, onBytes?: (n: number) => void, limit = QUOTED_LIMIT): Generator<Row> {
-  const d = delimiter.charCodeAt(0);
-  const source = readLines(file)[Symbol.iterator]();
-  let replay: Line[] = []; // lines to read again after a runaway quoted field was cut off
-  let replayAt = 0;
-  const next = (): Line | undefined => {
-    if (replayAt < replay.length) return replay[replayAt++];
-    const r = source.next();
-    if (r.done) return undefined;
-    onBytes?.(Buffer.byteLength(r.value.text) + 1);
-    return r.value;
-  };
-  let fields: string[] = [];
-  let field = '';
-  let inQuotes = false, afterQuote = false;
-  let startLine = 0, quotedField = 0;
-  let rowLines: Line[] = []; // the lines of a row that is being parsed character by character
-  let rowBytes = 0;
-  let error: string | undefined;
-  let defect: Rejection | undefined;
-  for (;;) {
-    const ln = next();
-    if (ln === undefined && !inQuotes) break;
-    if (inQuotes && (ln === undefined || rowLines.length >= limit.lines || rowBytes >= limit.bytes)) {
-      // a runaway quoted field: reject its first line only, and read the lines after it again
-      const last = rowLines[rowLines.length - 1]!.lineNo;
-      const where = ln === undefined ? 'before the end of the file' : `within ${limit.lines} lines or ${limit.bytes} bytes`;
-      const first = rowLines[0]!;
-      yield {
-        line: startLine, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: first.defect && defectRejection(first.defect, first.lineNo),
-        error: `a quoted field (field ${quotedField}) opened on line ${startLine} is not closed ${where} (it runs over lines ${startLine}–${last}, ${rowBytes} bytes): a stray quote? Only line ${startLine} is rejected; reading resumes at line ${startLine + 1}`,
-      };
-      replay = [...rowLines.slice(1), ...(ln === undefined ? [] : [ln]), ...replay.slice(replayAt)];
-      replayAt = 0;
-      inQuotes = false;
-      continue;
-    }
-    const { text, lineNo, defect: lineDefect } = ln!;
-    if (!inQuotes) {
-      if (text.trim() === '') continue; // a blank line between rows
-      startLine = lineNo;
-      fields = [];
-      field = '';
-      afterQuote = false;
-      error = undefined;
-      defect = lineDefect && defectRejection(lineDefect, lineNo);
-      rowLines = [];
-      rowBytes = 0;
-      if (text.indexOf('"') < 0) {
-        // fast path: no quoting on this line
-        yield defect ? { line: lineNo, fields: text.split(delimiter), raw: text, defect } : { line: lineNo, fields: text.split(delimiter), raw: text };
-        continue;
-      }
-    } else {
-      if (lineDefect) defect ??= defectRejection(lineDefect, lineNo);
-      field += '\n';
-    }
-    rowLines.push(ln!);
-    rowBytes += Buffer.byteLength(text) + 1;
-    let atFieldStart = !inQuotes && field === '' && !afterQuote;
+export interface CsvRowOptions {
+  onBytes?: (n: number) => void;
+  limit?: { bytes: number };
+  /** Called with the first line of the file; returns the delimiter to read the file with. */
+  sniff?: (firstLine: string) => string;
+}
+
+/** The parse of one row so far; a quoted field may go on over the next line. */
+class RowState {
+  fields: string[] = [];
+  field = '';
+  inQuotes = false;
+  afterQuote = false;
+  quotedField = 0;
+  error: string | undefined;
+
+  constructor(private readonly d: number) {}
+
+  /** Reads one physical line of the row (the line break before it is in the field when inside quotes). */
+  scan(text: string): void {
+    let atFieldStart = !this.inQuotes && this.field === '' && !this.afterQuote;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      if (inQuotes) {
+      if (this.inQuotes) {
         if (c === 0x22) {
           if (text.charCodeAt(i + 1) === 0x22) {
-            field += '"';
+            this.field += '"';
             i++;
           } else {
-            inQuotes = false;
-            afterQuote = true;
+            this.inQuotes = false;
+            this.afterQuote = true;
           }
         } else {
-          field += text[i];
+          this.field += text[i];
         }
         continue;
       }
-      if (c === d) {
-        fields.push(field);
-        field = '';
-        afterQuote = false;
+      if (c === this.d) {
+        this.fields.push(this.field);
+        this.field = '';
+        this.afterQuote = false;
         atFieldStart = true;
         continue;
       }
-      if (afterQuote) {
-        error ??= `text after a closing quote in field ${fields.length + 1}`;
-        field += text[i];
+      if (this.afterQuote) {
+        this.error ??= `text after a closing quote in field ${this.fields.length + 1}`;
+      } else if (c === 0x22 && atFieldStart) {
+        this.inQuotes = true;
+        this.quotedField = this.fields.length + 1;
+        atFieldStart = false;
         continue;
       }
-      if (c === 0x22) {
-        if (atFieldStart) {
-          inQuotes = true;
-          quotedField = fields.length + 1;
-          atFieldStart = false;
-          continue;
-        }
-        error ??= `a quote inside an unquoted field (field ${fields.length + 1}); quote the field and double the quote`;
-      }
+      // a quote that does not start a field is a character like any other
       atFieldStart = false;
-      field += text[i];
+      this.field += text[i];
     }
-    if (inQuotes) continue; // the quoted field goes on over the next line
-    fields.push(field);
-    yield { line: startLine, fields, raw: rowLines.map((l) => l.text).join('\n').slice(0, RAW_LIMIT), error, defect };
   }
 }
 
+/** Streams the rows of a delimited file, with the line where each starts. */
+export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOptions = {}): Generator<Row> {
+  const limit = opts.limit ?? QUOTED_LIMIT;
+  let d = delimiter;
+  let sniffed = opts.sniff === undefined;
+  const source = readLines(file)[Symbol.iterator]();
+  // The lines from the start of the current row on, kept to be read again after a runaway quoted field:
+  // line k (absolute, 0-based) is buf[k - base] and starts at byte offset at[k - base] of the file.
+  let buf: Line[] = [], at: number[] = [];
+  let base = 0, pos = 0, readBytes = 0;
+  const next = (): number | undefined => {
+    if (pos - base < buf.length) return pos++;
+    const r = source.next();
+    if (r.done) return undefined;
+    const n = Buffer.byteLength(r.value.text) + 1;
+    opts.onBytes?.(n);
+    buf.push(r.value);
+    at.push(readBytes);
+    readBytes += n;
+    return pos++;
+  };
+  const line = (k: number): Line => buf[k - base]!;
+  const offset = (k: number): number => (k - base < at.length ? at[k - base]! : readBytes);
+  /** Lines known to leave a quoted field open when read inside one: those of the last runaway field but its first. */
+  let openFrom = -1, openTo = -1;
+  for (;;) {
+    const k = next();
+    if (k === undefined) return;
+    const first = line(k);
+    if (first.text.trim() === '') continue; // a blank line between rows
+    if (k - base === buf.length - 1) {
+      // the lines before this row are never read again
+      buf[0] = first;
+      at[0] = at[k - base]!;
+      buf.length = at.length = 1;
+      base = k;
+    } else if (2 * (k - base) >= buf.length) {
+      // dropped when that is at most half the lines kept to be read again, so in linear time
+      buf = buf.slice(k - base);
+      at = at.slice(k - base);
+      base = k;
+    }
+    if (!sniffed) {
+      sniffed = true;
+      d = opts.sniff!(first.text);
+    }
+    const firstDefect = first.defect && defectRejection(first.defect, first.lineNo);
+    if (first.text.indexOf('"') < 0) {
+      // fast path: no quoting on this line
+      const fields = first.text.split(d);
+      yield firstDefect ? { line: first.lineNo, fields, raw: first.text, defect: firstDefect } : { line: first.lineNo, fields, raw: first.text };
+      continue;
+    }
+    let st = new RowState(d.charCodeAt(0));
+    st.scan(first.text);
+    const openField = st.quotedField; // the field still open at the end of the row's first line
+    let last = k, skipped = false, runaway: 'bytes' | 'end' | undefined;
+    while (st.inQuotes) {
+      if (offset(last + 1) - offset(k) >= limit.bytes) {
+        runaway = 'bytes';
+        break;
+      }
+      const j = next();
+      if (j === undefined) {
+        runaway = 'end';
+        break;
+      }
+      if (j >= openFrom && j <= openTo) {
+        // read inside a quoted field before and left it open: skip to the last such line (the field's text is read once it closes)
+        last = openTo;
+        pos = openTo + 1;
+        skipped = true;
+        continue;
+      }
+      st.field += '\n';
+      st.scan(line(j).text);
+      last = j;
+    }
+    if (runaway !== undefined) {
+      // a runaway quoted field: reject its first line only, and read the lines after it again
+      const where = runaway === 'end' ? 'before the end of the file' : `within ${limit.bytes} bytes`;
+      const from = first.lineNo, to = line(last).lineNo, bytes = offset(last + 1) - offset(k);
+      yield {
+        line: from, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: firstDefect,
+        error: `a quoted field (field ${openField}) opened on line ${from} is not closed ${where} (it runs over lines ${from}–${to}, ${bytes} bytes): a stray quote? Only line ${from} is rejected; reading resumes at line ${from + 1}`,
+      };
+      [openFrom, openTo] = [k + 1, last];
+      pos = k + 1;
+      continue;
+    }
+    // the row's first defective line; with lines skipped over, the whole row is read again for its fields
+    let defect = firstDefect;
+    if (skipped) {
+      st = new RowState(d.charCodeAt(0));
+      st.scan(first.text);
+    }
+    for (let j = k + 1; j <= last; j++) {
+      const l = line(j);
+      if (l.defect) defect ??= defectRejection(l.defect, l.lineNo);
+      if (skipped) {
+        st.field += '\n';
+        st.scan(l.text);
+      }
+    }
+    st.fields.push(st.field);
+    yield { line: first.lineNo, fields: st.fields, raw: rawOf(buf, k - base, last - base), error: st.error, defect };
+  }
+}
+
+/** The lines from..to joined, clipped to RAW_LIMIT characters without joining more than that. */
+function rawOf(lines: Line[], from: number, to: number): string {
+  let raw = lines[from]!.text;
+  for (let i = from + 1; i <= to && raw.length < RAW_LIMIT; i++) raw += '\n' + lines[i]!.text;
+  return raw.slice(0, RAW_LIMIT);
+}
+
+/** For a .csv file: `;` or a tab when the header line holds no comma outside quotes but one of them, else a comma. */
+export function sniffDelimiter(header: string): string {
+  const outside = new Set<string>();
+  let quoted = false;
+  for (const ch of header) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted) outside.add(ch);
+  }
+  if (outside.has(',')) return ',';
+  return outside.has(';') ? ';' : outside.has('\t') ? '\t' : ',';
+}
+
+const DELIMITER_NAMES: Record<string, string> = { ';': '";"', '\t': 'tab' };
+
 /** One record per data row: an object from header names to cell text. */
-export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions = {}): Generator<RawItem> {
+export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions = {}, limit = QUOTED_LIMIT): Generator<RawItem> {
   let header: string[] | null = null;
-  for (const row of readCsvRows(file, delimiter, opts.onBytes)) {
+  let headerCells: string[] = [];
+  let sniffedAs = delimiter as string;
+  const sniff = delimiter === ',' ? (first: string) => (sniffedAs = sniffDelimiter(first)) : undefined;
+  for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff })) {
     if (header === null) {
       if (row.defect) throw new UserError(`the header row is not UTF-8 text (${row.defect.detail})`, `${file}:${row.line}`);
       if (row.error) throw new UserError(`the header row is malformed: ${row.error}`, `${file}:${row.line}`);
-      header = row.fields.map((h) => h.trim());
+      headerCells = row.fields.map((h) => h.trim());
+      // pandas' to_csv writes its index column with no name: named as pandas reads it back
+      header = headerCells.map((h, i) => (h === '' ? `Unnamed: ${i}` : h));
       const seen = new Set<string>();
-      for (const [i, h] of header.entries()) {
-        if (h === '') throw new UserError(`header column ${i + 1} has no name`, `${file}:${row.line}`);
+      for (const h of header) {
         if (seen.has(h)) throw new UserError(`header column "${h}" appears twice`, `${file}:${row.line}`);
         seen.add(h);
       }
+      if (sniffedAs !== delimiter) opts.onNote?.(`read with ${DELIMITER_NAMES[sniffedAs]} as the delimiter (its header line has no comma, but a ${DELIMITER_NAMES[sniffedAs]})`);
       continue;
     }
     if (row.defect) {
@@ -162,6 +255,10 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
         line: row.line, raw: row.raw,
         error: { reason: 'bad_columns', detail: `${row.fields.length} fields where the header has ${header.length}` },
       };
+      continue;
+    }
+    if (row.fields.every((f, i) => f.trim() === headerCells[i])) {
+      yield { line: row.line, raw: row.raw, error: { reason: 'bad_columns', detail: 'a repeated header row (files joined together?), not data' } };
       continue;
     }
     // defined, not assigned: a column named "__proto__" is a field like any other

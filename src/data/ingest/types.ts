@@ -34,4 +34,6 @@ export interface ReadOptions {
   maxRawChars?: number;
   /** Called with the approximate number of bytes consumed, for progress bars. */
   onBytes?: (n: number) => void;
+  /** Called with a note on how the file was read (a CSV read with `;` as its delimiter), for the report's warnings. */
+  onNote?: (note: string) => void;
 }
