@@ -148,9 +148,11 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const perSource = sources.map(() => ({ records: 0, kept: 0, rejected: 0 }));
     let inputRecords = 0, truncated = 0;
     const ints = { max: -Infinity, zero: false }; // the integer labels read (1-based ones are refused)
+    const notUtf8 = new Map<number, number>(); // invalid_utf8 rejections per source: another encoding, said in a warning
     const reject = (src: number, line: number, reason: Reason, detail: string, raw: string): void => {
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
+      if (reason === 'invalid_utf8') notUtf8.set(src, (notUtf8.get(src) ?? 0) + 1);
       rejectedOut.write(JSON.stringify({ source: { file: sources[src]!.name, line }, reason, detail, raw: clip(raw) }) + '\n');
     };
 
@@ -344,6 +346,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
     if (classes && keptTotal > 0) warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
     warnings.push(...notes);
+    for (const [src, n] of notUtf8) {
+      warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): if the file is in another ` +
+        `encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${sources[src]!.name} > converted${path.extname(sources[src]!.name)}`);
+    }
     warnings.push(...tally.warnings(fields.text));
     const report: PrepareReport = {
       input_records: inputRecords,

@@ -119,4 +119,7 @@ test('prepare: a binary file and latin-1 lines are rejected record by record; re
   ]);
   const train = fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8');
   assert.ok(!train.includes('\ufffd') && !train.includes('PNG'), 'nothing decoded with replacement characters was kept');
+  // each file with records that are not UTF-8 gets a warning with the conversion to run
+  assert.deepEqual(report.warnings.filter((w) => w.includes('not UTF-8')).map((w) => w.split(':')[0]), ['blob.txt', 'latin1.jsonl']);
+  assert.ok(report.warnings.some((w) => w.startsWith('latin1.jsonl: 1 record is not UTF-8 text') && w.includes('iconv -f WINDOWS-1252 -t UTF-8 latin1.jsonl')), report.warnings.join('; '));
 });
