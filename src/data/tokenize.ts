@@ -22,7 +22,8 @@ import { IGNORE_INDEX, countTargets } from './batch.ts';
 import { encodeSequence, leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import type { LabelSet } from './labels.ts';
-import type { ChatTurn, DataRecord } from './record.ts';
+import type { ChatTurn } from './chat-record.ts';
+import type { DataRecord } from './record.ts';
 
 export interface TokenizeOptions {
   /** Which tokens of a chat carry loss: assistant turns (default) or all of them. */

@@ -1,0 +1,117 @@
+// Chat records: {messages: [{role, content}]} (and the layouts record.ts reads as chats) validated and normalised.
+// Roles in any case, OpenAI's "developer" as system; an assistant turn of weight 0 (ShareGPT's, axolotl's) or
+// training: false is context, not trained; user turns after the last assistant turn and assistant turns before
+// the first user turn are left out (and counted); TRL's conversational prompt/completion is trained on the
+// completion; tool calls and tool messages are refused.
+import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
+import { isRecord, ownField } from '../util/json-file.ts';
+import { textOfParts } from './layouts.ts';
+import type { DetectResult, FieldMap, Rejection } from './record.ts';
+import { reject, stringField, typeName } from './record-fields.ts';
+
+/**
+ * A chat message as a record holds it: `weight: 0` marks an assistant turn given as context, not trained (ShareGPT's
+ * and axolotl's per-turn `weight: 0`, axolotl's `training: false`); the chat template never sees it.
+ */
+export interface ChatTurn extends ChatMessage {
+  weight?: 0;
+}
+
+export const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
+
+/** Other names of the roles: OpenAI's "developer" is its newer name for the system message. */
+const ROLE_ALIASES: Record<string, ChatRole> = { developer: 'system' };
+
+/** `raw` (a record's messages, as given) as a validated chat record, or why not; `f` names the fields in the input. */
+export function detectChat(raw: unknown, f: FieldMap): DetectResult {
+  if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
+  const messages: ChatTurn[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const m = raw[i];
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) {
+      return reject('unknown_shape', `${f.messages}[${i}] is ${typeName(m)}, not an object`);
+    }
+    const mm = m as Record<string, unknown>;
+    const role = ownField(mm, f.role);
+    const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
+    const r = ROLE_ALIASES[named] ?? named;
+    if (!(ROLES as readonly string[]).includes(r)) {
+      const tool = ['tool', 'function', 'ipython'].includes(named) ? ' (tool results are not trained: tool use is not supported)' : '';
+      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${tool}`);
+    }
+    const calls = ['tool_calls', 'function_call'].find((k) => { const x = ownField(mm, k); return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0); });
+    if (calls !== undefined) return reject('unknown_shape', `${f.messages}[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
+    const parts = textOfParts(ownField(mm, f.content), `${f.messages}[${i}].${f.content}`);
+    if (parts !== null && typeof parts !== 'string') return parts;
+    const content = stringField(parts === null ? mm : { [f.content]: parts }, f.content);
+    if (typeof content !== 'string') return { reason: content.reason, detail: `${f.messages}[${i}]: ${content.detail}` };
+    const trained = turnTrained(mm, `${f.messages}[${i}]`);
+    if (typeof trained !== 'boolean') return trained;
+    if (content === '') {
+      if (r === 'system') continue; // an empty system prompt says nothing: the turn is dropped, not the record
+      return reject('empty', `${f.messages}[${i}] (${r}) has empty content`);
+    }
+    const turn: ChatTurn = { role: r as ChatRole, content };
+    messages.push(r === 'assistant' && !trained ? { ...turn, weight: 0 } : turn);
+  }
+  // Turns after the last assistant turn are context for nothing: left out, as the report says (TRL would carry them
+  // untrained at the sequence's end, which changes no loss). Assistant turns before the first user turn (a ShareGPT
+  // scrape's greeting) are left out as FastChat leaves them: a chat template expects the user to speak first.
+  let last = messages.length - 1;
+  while (last >= 0 && messages[last]!.role === 'user' && messages.slice(0, last).some((m) => m.role === 'assistant')) last--;
+  const trailingTurns = messages.length - 1 - last;
+  messages.length = last + 1;
+  const first = messages[0]?.role === 'system' ? 1 : 0;
+  let opening = 0;
+  while (messages[first + opening]?.role === 'assistant') opening++;
+  const leadingTurns = messages.slice(first + opening).some((m) => m.role === 'user') ? opening : 0;
+  messages.splice(first, leadingTurns);
+  const bad = checkRoles(messages);
+  if (bad) return reject('invalid_roles', bad);
+  if (!messages.some((m) => m.role === 'assistant' && m.weight !== 0)) return reject('empty', 'no assistant turn is trained: each has weight 0 (or training: false)');
+  return { record: { shape: 'chat', messages }, ...(leadingTurns > 0 ? { leadingTurns } : {}), ...(trailingTurns > 0 ? { trailingTurns } : {}) };
+}
+
+/**
+ * TRL's conversational prompt/completion, {prompt: [messages], completion: [messages]}: the chat of both, with the loss
+ * on the completion only — the prompt's assistant turns (earlier rounds) are context, as weight 0 marks them.
+ */
+export function conversationalPair(prompt: unknown[], completion: unknown[], f: FieldMap): DetectResult {
+  const context = prompt.map((m) => (isRecord(m) ? { ...m, weight: 0, training: undefined } : m));
+  return detectChat([...context, ...completion], { ...f, messages: `${f.prompt}+${f.completion}` });
+}
+
+/**
+ * Whether a message's turn is trained, from its `weight` (0 or 1: ShareGPT's, axolotl's) or `training` (true or false:
+ * axolotl's chat_template); true when it has neither. Only an assistant turn's counts: other turns are never trained.
+ */
+function turnTrained(m: Record<string, unknown>, where: string): boolean | Rejection {
+  const weight = ownField(m, 'weight'), training = ownField(m, 'training');
+  if (weight !== undefined && weight !== null && weight !== 0 && weight !== 1) {
+    return reject('unknown_shape', `${where}.weight is ${JSON.stringify(weight)}; a turn's weight is 0 (not trained) or 1`);
+  }
+  if (training !== undefined && training !== null && typeof training !== 'boolean') {
+    return reject('unknown_shape', `${where}.training is ${JSON.stringify(training)}; it is true or false`);
+  }
+  if ((weight === 0 && training === true) || (weight === 1 && training === false)) {
+    return reject('unknown_shape', `${where} has weight ${weight} and training ${training}: they contradict each other`);
+  }
+  return weight !== 0 && training !== false;
+}
+
+/** An optional system turn first, then user/assistant alternating, starting with user, ending with assistant (detectChat leaves out assistant turns before the first user turn and user turns after the last assistant turn). */
+export function checkRoles(messages: readonly ChatTurn[]): string | null {
+  if (messages.length === 0) return 'no messages';
+  let i = 0;
+  if (messages[0]!.role === 'system') i = 1;
+  if (i === messages.length) return 'only a system message';
+  for (let k = i; k < messages.length; k++) {
+    const want: ChatRole = (k - i) % 2 === 0 ? 'user' : 'assistant';
+    const got = messages[k]!.role;
+    if (got !== want) {
+      return got === 'system' ? `a system message at turn ${k} (only the first turn may be system)` : `turn ${k} is ${got} where ${want} was expected (turns alternate user/assistant)`;
+    }
+  }
+  if (messages[messages.length - 1]!.role !== 'assistant') return 'the chat has no assistant turn to train';
+  return null;
+}
