@@ -120,13 +120,15 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     evalRows.push(row);
     metrics.append(compact({ ...row, confusion: undefined }));
     info(`\nval @ step ${step}: ${describeEval(row)}`);
-    if (!loop.best || row.loss < loop.best.loss - cfg.early_stopping.min_delta) {
+    // as HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
+    // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
+    // threshold), both measured from the best loss so far
+    const enough = !loop.best || row.loss < loop.best.loss - cfg.early_stopping.min_delta;
+    if (!loop.best || row.loss < loop.best.loss) {
       loop.best = { step, loss: row.loss };
-      loop.sinceBest = 0;
       saveTo(RUN_LAYOUT.best);
-      return false;
     }
-    loop.sinceBest++;
+    loop.sinceBest = enough ? 0 : loop.sinceBest + 1; // evaluations without an improvement of more than min_delta
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
@@ -173,7 +175,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   }
   progress.finish();
   if (!stoppedEarly) validate(loop.step);
-  if (stoppedEarly) info(`early stopping: no val improvement ≥ ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations`);
+  if (stoppedEarly) info(`early stopping: no val-loss improvement of more than ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations; best/ is step ${loop.best?.step}`);
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
 
   let test: EvalRow | null = null;
