@@ -9,7 +9,7 @@ import { modelTask, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
-import { classesFor } from '../train/data.ts';
+import { classesFor, loadNotes } from '../train/data.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -30,7 +30,8 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
                      targets; the length of input_ids, -100 masks a target, HF's convention)
   --task T           generation or classification (default: from the run or adapter)
   --labels A,B,...   classification: class names in index order (default: from the run or config.json)
-  --max-seq-len N    truncate longer examples (default: from the run, else none)
+  --max-seq-len N    truncate longer examples to N tokens; one left with no target token is dropped
+                     (both counted on stderr) (default: from the run, else none)
   --batch-size N     rows per forward pass (default 8); the result does not depend on it
   --device NAME      auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P      bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
@@ -78,7 +79,9 @@ export async function run(argv: string[]): Promise<void> {
     });
     const rows = loaded.rows;
     const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
-    info(`eval: ${task} on ${rows.length} examples of ${dataFile} with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
+    const notes = loadNotes(loaded.stats, target.maxSeqLen ?? undefined, 'truncate');
+    info(`eval: ${task} on ${rows.length} examples of ${dataFile}${notes.length ? ` (${notes.join('; ')})` : ''} ` +
+      `with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
     if (task === 'classification') {
       if (model.score!.numLabels !== (loaded.labels?.length ?? model.score!.numLabels)) {
         throw new UserError(`the data has ${loaded.labels!.length} classes but the head scores ${model.score!.numLabels}`, dataFile);

@@ -179,3 +179,26 @@ test('eval: missing or bad flags say what to do', () => {
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--model DIR/);
 });
+
+test('eval --max-seq-len: the truncated and dropped rows are counted on stderr, --json stdout unchanged', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'chats.jsonl');
+  const chat = (user: string, assistant: string): string =>
+    JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }] });
+  fs.writeFileSync(file, [
+    chat('Hi', 'Hello there.'), // fits
+    chat('What is the capital of France?', 'The capital of France is Paris, a city on the Seine with many museums.'), // answer cut
+    chat('Tell me everything about the long and winding history of the Roman empire and its many emperors please', 'Rome.'), // no answer left
+  ].join('\n') + '\n');
+  const model = path.join(ROOT, 'models', 'mistral-tune-tiny');
+  const r = cli('eval', '--model', model, '--data', file, '--max-seq-len', '16', '--device', 'cpu', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /eval: generation on 2 examples of \S+chats\.jsonl \(1 truncated to 16 tokens; 1 dropped \(no target token left within 16 tokens\)\)/);
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, r.stdout);
+  assert.deepEqual(Object.keys(JSON.parse(lines[0]!) as object).sort(), ['loss', 'perplexity', 'tokens']);
+  // every record dropped: the error names the file, the count and the setting to raise
+  fails(cli('eval', '--model', model, '--data', file, '--max-seq-len', '2', '--device', 'cpu', '--json'),
+    `${file}: every record was dropped (3): no target token left within max_seq_len / --max-seq-len (2 tokens)`);
+  assert.match(cli('eval', '--help').stdout, /--max-seq-len N\s+truncate longer examples to N tokens; one left with no target token is dropped/);
+});
