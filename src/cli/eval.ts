@@ -28,7 +28,8 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --data FILE        a prepare output, any file prepare reads (JSONL, JSON, CSV, text), or pre-tokenized
                      JSONL {"input_ids": [...], "labels": [...]} (labels optional: all next tokens are
                      targets; the length of input_ids, -100 masks a target, HF's convention)
-  --task T           generation or classification (default: from the run or adapter)
+  --task T           generation or classification (default: from the run or adapter); one the weights
+                     were not trained for (a SEQ_CLS adapter for generation) is refused
   --labels A,B,...   classification: class names in index order (default: from the run or config.json)
   --max-seq-len N    truncate longer examples to N tokens; one left with no target token is dropped
                      (both counted on stderr) (default: from the run, else none)
@@ -64,7 +65,7 @@ export async function run(argv: string[]): Promise<void> {
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
     const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
-    const task = modelTask(model, adapter, target.task);
+    const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
     const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;
     if (task === 'classification' && !labels) {
       warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +

@@ -71,10 +71,21 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
  * The task of a loaded model: the one given (or the run's) > the adapter's task_type > what config.json's
  * architectures name (a merged classification export says MistralForSequenceClassification, and may keep a
  * tied LM head) > a score head without an LM head > generation.
+ * A task given against what the weights were trained for is refused (UserError at `where`, the adapter or
+ * model folder): a SEQ_CLS adapter or a classification-only model for generation (its LM head, if any, was
+ * never trained with it: the loss would mean nothing), a CAUSAL_LM adapter for classification.
  */
-export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null): EvalTask {
+export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null, where?: string): EvalTask {
+  const classifier = adapter ? adapter.taskType === 'SEQ_CLS' : isClassificationOnly(model);
+  if (given === 'generation' && classifier) {
+    const what = adapter ? 'a classification adapter (task_type SEQ_CLS)' : 'a classification model (a score head, no trained LM head)';
+    throw new UserError(`task generation: ${what} predicts labels, not text; evaluate it as classification (without --task generation)`, where);
+  }
+  if (given === 'classification' && adapter?.taskType === 'CAUSAL_LM') {
+    throw new UserError('task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels; evaluate it as generation (without --task classification)', where);
+  }
   if (given) return given;
-  if (adapter) return adapter.taskType === 'SEQ_CLS' ? 'classification' : 'generation';
+  if (adapter) return classifier ? 'classification' : 'generation';
   if (model.cfg.task) return model.cfg.task;
   return isClassificationOnly(model) ? 'classification' : 'generation';
 }

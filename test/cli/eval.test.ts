@@ -202,3 +202,13 @@ test('eval --max-seq-len: the truncated and dropped rows are counted on stderr, 
     `${file}: every record was dropped (3): no target token left within max_seq_len / --max-seq-len (2 tokens)`);
   assert.match(cli('eval', '--help').stdout, /--max-seq-len N\s+truncate longer examples to N tokens; one left with no target token is dropped/);
 });
+
+test('eval --task against the adapter\'s task_type is refused, exit 2: SEQ_CLS for generation, CAUSAL_LM for classification', () => {
+  const cls = path.join(TINY_CLS, 'adapter_init'), lm = path.join(TINY, 'adapter_init');
+  const gen = cli('eval', '--model', TINY_BASE, '--adapter', cls, '--data', DATA, '--task', 'generation', '--json');
+  fails(gen, `${cls}: task generation: a classification adapter (task_type SEQ_CLS) predicts labels, not text`);
+  assert.equal(gen.status, 2);
+  const back = cli('eval', '--model', TINY_BASE, '--adapter', lm, '--data', DATA, '--task', 'classification', '--json');
+  fails(back, `${lm}: task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels`);
+  assert.equal(back.status, 2);
+});
