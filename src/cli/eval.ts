@@ -4,7 +4,7 @@ import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { evaluateClassification } from '../eval/classification.ts';
-import { evaluateLoss } from '../eval/evaluate.ts';
+import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
 import { modelTask, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -95,6 +95,7 @@ export async function run(argv: string[]): Promise<void> {
       else process.stdout.write(classificationText(out) + '\n');
       return;
     }
+    requireTargets(rows, dataFile, 'evaluate');
     let last = 0;
     const report = evaluateLoss(model, rows, { batchSize, onBatch: (done) => { progress?.tick(done - last); last = done; } });
     progress?.finish();

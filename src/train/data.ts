@@ -3,6 +3,7 @@
 import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
 import { canonicalLabel, type LabelValue } from '../data/labels.ts';
 import type { TokenRow } from '../data/batch.ts';
+import { requireTargets } from '../eval/evaluate.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -29,6 +30,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
   if (r.stats.systemUnrendered > 0) {
     warn(`${key}: ${r.stats.systemUnrendered} chats of ${file} are trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
   }
+  if (cfg.task === 'generation') requireTargets(r.rows, `${key}: ${file}`, key === 'data.train' ? 'train' : 'evaluate');
   info(`${key}: ${r.rows.length} examples, ${r.stats.tokens.toLocaleString('en')} tokens${notes.length ? ` (${notes.join('; ')})` : ''} from ${file}`);
   return r.rows;
 }

@@ -212,3 +212,11 @@ test('eval --task against the adapter\'s task_type is refused, exit 2: SEQ_CLS f
   fails(back, `${lm}: task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels`);
   assert.equal(back.status, 2);
 });
+
+test('eval on rows without a target token: an error naming the file, exit 2', () => {
+  const file = path.join(tmpDir(), 'masked.jsonl');
+  fs.writeFileSync(file, '{"input_ids": [1, 5, 6], "labels": [-100, -100, -100]}\n{"input_ids": [1]}\n');
+  const r = cli('eval', '--model', TINY_BASE, '--data', file, '--json');
+  fails(r, `${file}: no target tokens to evaluate: every label is -100, or every row has a single token`);
+  assert.equal(r.status, 2);
+});

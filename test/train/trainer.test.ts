@@ -189,3 +189,19 @@ test('packing with shuffling: every epoch is trained to its end, however many pa
   assert.equal(report.steps, report.total_steps);
   assert.equal(stepRows(run).length, report.total_steps);
 });
+
+test('data without a target token stops before the first step, naming its key and file', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 4, 13);
+  const masked = path.join(dir, 'masked.jsonl');
+  fs.writeFileSync(masked, '{"input_ids": [1, 5, 6], "labels": [-100, -100, -100]}\n{"input_ids": [1]}\n');
+  const out = path.join(dir, 'run-masked');
+  const data = (over: Record<string, string>): Record<string, unknown> => ({ data: { train: path.join(dir, 'train.jsonl'), ...over }, max_steps: 2, output_dir: out });
+  assert.throws(() => train(config(dir, data({ train: masked }))),
+    { message: `data.train: ${masked}: no token to train on: every label is -100, or every row has a single token` });
+  assert.equal(fs.existsSync(out), false, 'nothing was trained or written');
+  for (const key of ['val', 'test']) {
+    assert.throws(() => train(config(dir, data({ [key]: masked }))),
+      { message: `data.${key}: ${masked}: no target tokens to evaluate: every label is -100, or every row has a single token` });
+  }
+});
