@@ -19,7 +19,9 @@ metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve
                      made, and never one that holds the config, the model, the data or the cwd)
   --resume           continue the run in output_dir from its newest valid checkpoint (same config;
                      metrics rows past the checkpoint are dropped, then recomputed identically);
-                     given a run folder (or its config.yaml), resumes that folder even if moved
+                     given a run folder (or its config.yaml), resumes that folder even if moved.
+                     Without a valid checkpoint a finished run is refused (nothing to resume) and an
+                     unfinished one starts again from step 0
 A run folder is locked while train runs: a second train on it stops with an error.
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
                      (--port N: its port, default any free one; Ctrl-C stops it)

@@ -71,6 +71,8 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   if (opts.resume && !resume) warn(`resume: ${cfg.output_dir} holds no run yet (it stopped before writing anything): starting from the beginning`);
   if (!resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep);
   const resumed = resume ? RunDir.openForResume(cfg) : null;
+  // refused before the model loads when no checkpoint is there at all (checked again once they are verified)
+  if (resumed?.finished() && listCheckpoints(resumed.dir).length === 0) checkResumeWithoutCheckpoint(cfg, resumed);
   const run = setupRun(cfg);
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
@@ -102,7 +104,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     metrics.truncate(restored.metricsBytes);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
-    if (resumed) warn(`resume: no valid checkpoint in ${dir.dir}; starting from the beginning`);
+    if (resumed) checkResumeWithoutCheckpoint(cfg, resumed);
     metrics.truncate(0);
     if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before');
   }
@@ -190,6 +192,21 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   });
   model.releaseActivations();
   return { dir: dir.dir, steps: loop.step, report };
+}
+
+/**
+ * --resume of a run with no valid checkpoint: a finished run has nothing to resume (training it again from
+ * step 0 would replace its outputs), so it is refused; an unfinished one starts again from step 0, said in a warning.
+ */
+function checkResumeWithoutCheckpoint(cfg: TrainConfig, run: RunDir): void {
+  const why = cfg.checkpoint.every_steps === null ? 'checkpoint.every_steps is null: the run writes none'
+    : listCheckpoints(run.dir).length > 0 ? 'every checkpoint failed its checks'
+      : `the first is due at step ${cfg.checkpoint.every_steps}`;
+  if (run.finished()) {
+    throw new UserError(`cannot resume: the run has finished (${RUN_LAYOUT.report} is written) and has no valid checkpoint (${why}), so there is nothing to resume; ` +
+      '--overwrite trains it again from the start', run.dir);
+  }
+  warn(`resume: ${run.dir} has no valid checkpoint (${why}): the run did not finish, so it starts again from step 0 and its metrics are replaced`);
 }
 
 /**
