@@ -24,7 +24,8 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --model DIR        HF model folder (config.json, model.safetensors or shards + index)
   --adapter DIR      a PEFT LoRA adapter to apply (a SEQ_CLS adapter makes it classification)
   --run DIR          a training run: its model, adapter (or model/), task, labels and max_seq_len
-  --best             with --run: the best-validation weights (best/) instead of the last step's
+  --best             with --run: the weights of the lowest val loss (best/, in a run with val data)
+                     instead of the last step's
   --data FILE        a prepare output, any file prepare reads (JSONL, JSON, CSV, text), or pre-tokenized
                      JSONL {"input_ids": [...], "labels": [...]} (labels optional: all next tokens are
                      targets; the length of input_ids, -100 masks a target, HF's convention)

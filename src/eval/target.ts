@@ -2,12 +2,11 @@
 // given, or a training run's trained weights and settings; and which task a loaded model has.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRunConfig } from '../export/export.ts';
+import { readRunConfig, requireRunWeights } from '../export/export.ts';
 import { modelFolder, requireModelFolder } from '../train/config.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import type { AdapterInfo } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
-import { runWeightsDir } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 
 export type EvalTask = 'generation' | 'classification';
@@ -50,8 +49,7 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
   if (o.run) {
     if (o.model || o.adapter) throw new UserError('give either a run or a model/adapter, not both');
     const cfg = readRunConfig(o.run);
-    const sub = runWeightsDir(o.run, cfg.method, o.best ?? false);
-    if (!fs.existsSync(sub)) throw new UserError(`${path.basename(sub)}/ not found: has the run finished${o.best ? ' and evaluated on val' : ''}?`, sub);
+    const sub = requireRunWeights(o.run, cfg, o.best ?? false);
     const lora = cfg.method === 'lora';
     // a fully trained model is whole in its folder (random initial weights need no base)
     const base = lora ? requireModelFolder(cfg, 'eval --run', o.run) : modelFolder(cfg);
