@@ -7,6 +7,7 @@ import { RunDir } from '../train/run-dir.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
 import { train } from '../train/trainer.ts';
 import { UserError } from '../util/errors.ts';
+import { missingValue } from './args.ts';
 import { info } from '../util/log.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
@@ -54,7 +55,8 @@ export async function run(argv: string[]): Promise<void> {
       const eq = arg.indexOf('=');
       const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UserError(`${arg} needs a value (see mistral-tune train --help)`);
+      // `--max_steps --lora.r 4`: the next flag is not the value of this one
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw missingValue(arg, 'train');
       if (key === 'port') port = value;
       else overrides.push([key, value]);
     } else if (file === null) file = arg;

@@ -175,6 +175,12 @@ test('eval: missing or bad flags say what to do', () => {
   fails(cli('eval', '--model', TINY_BASE, '--json'), '--data');
   fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--batch-size', '0', '--json'), '--batch-size');
   fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--bogus'), 'bogus');
+  // a flag without its value: one line naming it, whether another flag follows or nothing does
+  for (const tail of [['--max-seq-len', '--json'], ['--json', '--max-seq-len']]) {
+    const r = cli('eval', '--model', TINY_BASE, '--data', DATA, ...tail);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, 'error: --max-seq-len needs a value (see mistral-tune eval --help)\n');
+  }
   const help = cli('eval', '--help');
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--model DIR/);
