@@ -15,8 +15,21 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
     const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
     return { values: r.values as V, positionals: r.positionals };
   } catch (e) {
-    throw new UserError(`${(e as Error).message.replace(/\. To specify a positional.*$/s, '')} (see mistral-tune ${command} --help)`);
+    const err = e as Error & { code?: string };
+    // a flag last, or followed by another flag, has no value: parseArgs says "argument missing" or (over lines) "ambiguous"
+    const flag = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /^Option '(?:-\w, )?(--[^' ]+)/.exec(err.message)?.[1] : undefined;
+    if (flag !== undefined) throw missingValue(flag, command, argv[argv.indexOf(flag) + 1]);
+    throw new UserError(`${err.message.replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ')} (see mistral-tune ${command} --help)`);
   }
+}
+
+/**
+ * The error for a flag given without its value (`next`, the argument after it: none, or another flag), one line
+ * for every command: `--max_steps needs a value`, and how to give a value that starts with a dash.
+ */
+export function missingValue(flag: string, command: string, next?: string): UserError {
+  const dash = next !== undefined && next.startsWith('-') && !next.startsWith('--') ? `; a value that starts with "-" is written ${flag}=${next}` : '';
+  return new UserError(`${flag} needs a value${dash} (see mistral-tune ${command} --help)`);
 }
 
 /**

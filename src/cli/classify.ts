@@ -27,7 +27,8 @@ cleans training text and tokenized as training tokenizes them (BOS + text, cut a
                       with --adapter
   --adapter DIR       a PEFT SEQ_CLS adapter (e.g. RUN_DIR/adapter)
   --run DIR           a classification training run: its model, adapter (or model/), labels and max_seq_len
-  --best              with --run: the best-validation weights (best/) instead of the last step's
+  --best              with --run: the weights of the lowest val loss (best/, in a run with val data)
+                      instead of the last step's
   --text TEXT         one text
   --data FILE         texts: the "text" field of each record of a JSONL, JSON, CSV or TSV file (labels, if
                       any, are not read), or each non-blank line of a plain-text file

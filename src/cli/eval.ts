@@ -4,12 +4,12 @@ import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { evaluateClassification } from '../eval/classification.ts';
-import { evaluateLoss } from '../eval/evaluate.ts';
+import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
 import { modelTask, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
-import { classesFor } from '../train/data.ts';
+import { classesFor, loadNotes } from '../train/data.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -24,13 +24,16 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --model DIR        HF model folder (config.json, model.safetensors or shards + index)
   --adapter DIR      a PEFT LoRA adapter to apply (a SEQ_CLS adapter makes it classification)
   --run DIR          a training run: its model, adapter (or model/), task, labels and max_seq_len
-  --best             with --run: the best-validation weights (best/) instead of the last step's
+  --best             with --run: the weights of the lowest val loss (best/, in a run with val data)
+                     instead of the last step's
   --data FILE        a prepare output, any file prepare reads (JSONL, JSON, CSV, text), or pre-tokenized
                      JSONL {"input_ids": [...], "labels": [...]} (labels optional: all next tokens are
                      targets; the length of input_ids, -100 masks a target, HF's convention)
-  --task T           generation or classification (default: from the run or adapter)
+  --task T           generation or classification (default: from the run or adapter); one the weights
+                     were not trained for (a SEQ_CLS adapter for generation) is refused
   --labels A,B,...   classification: class names in index order (default: from the run or config.json)
-  --max-seq-len N    truncate longer examples (default: from the run, else none)
+  --max-seq-len N    truncate longer examples to N tokens; one left with no target token is dropped
+                     (both counted on stderr) (default: from the run, else none)
   --batch-size N     rows per forward pass (default 8); the result does not depend on it
   --device NAME      auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P      bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
@@ -63,7 +66,7 @@ export async function run(argv: string[]): Promise<void> {
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
     const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
-    const task = modelTask(model, adapter, target.task);
+    const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
     const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;
     if (task === 'classification' && !labels) {
       warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
@@ -78,7 +81,9 @@ export async function run(argv: string[]): Promise<void> {
     });
     const rows = loaded.rows;
     const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
-    info(`eval: ${task} on ${rows.length} examples of ${dataFile} with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
+    const notes = loadNotes(loaded.stats, target.maxSeqLen ?? undefined, 'truncate');
+    info(`eval: ${task} on ${rows.length} examples of ${dataFile}${notes.length ? ` (${notes.join('; ')})` : ''} ` +
+      `with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
     if (task === 'classification') {
       if (model.score!.numLabels !== (loaded.labels?.length ?? model.score!.numLabels)) {
         throw new UserError(`the data has ${loaded.labels!.length} classes but the head scores ${model.score!.numLabels}`, dataFile);
@@ -91,6 +96,7 @@ export async function run(argv: string[]): Promise<void> {
       else process.stdout.write(classificationText(out) + '\n');
       return;
     }
+    requireTargets(rows, dataFile, 'evaluate');
     let last = 0;
     const report = evaluateLoss(model, rows, { batchSize, onBatch: (done) => { progress?.tick(done - last); last = done; } });
     progress?.finish();

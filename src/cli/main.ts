@@ -1,5 +1,6 @@
 // The mistral-tune command line: dispatches to one module per command (each exports `usage` and `run`).
 // The CLI only parses and calls the library; user errors print as one line, without a stack trace.
+import * as fs from 'node:fs';
 import { isUserError } from '../util/errors.ts';
 
 interface CommandModule {
@@ -22,7 +23,13 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: mistral-tune <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nmistral-tune <command> --help shows a command's options.`;
+  return `usage: mistral-tune <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    'mistral-tune <command> --help shows a command\'s options; mistral-tune --version prints the version.';
+}
+
+/** The version in package.json (two folders up from src/cli/ and from dist/cli/ alike). */
+function version(): string {
+  return (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,6 +37,10 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
     return name ? 0 : 1;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(version() + '\n');
+    return 0;
   }
   const command = COMMANDS[name];
   if (!command) {

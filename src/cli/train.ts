@@ -8,6 +8,7 @@ import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
 import { train } from '../train/trainer.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
+import { missingValue } from './args.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
        mistral-tune train RUN_DIR --resume
@@ -19,7 +20,9 @@ metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve
                      made, and never one that holds the config, the model, the data or the cwd)
   --resume           continue the run in output_dir from its newest valid checkpoint (same config;
                      metrics rows past the checkpoint are dropped, then recomputed identically);
-                     given a run folder (or its config.yaml), resumes that folder even if moved
+                     given a run folder (or its config.yaml), resumes that folder even if moved.
+                     Without a valid checkpoint a finished run is refused (nothing to resume) and an
+                     unfinished one starts again from step 0
 A run folder is locked while train runs: a second train on it stops with an error.
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
                      (--port N: its port, default any free one; Ctrl-C stops it)
@@ -52,7 +55,8 @@ export async function run(argv: string[]): Promise<void> {
       const eq = arg.indexOf('=');
       const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-      if (value === undefined) throw new UserError(`${arg} needs a value (see mistral-tune train --help)`);
+      // `--max_steps --lora.r 4`: the next flag is not the value of this one
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw missingValue(arg, 'train');
       if (key === 'port') port = value;
       else overrides.push([key, value]);
     } else if (file === null) file = arg;

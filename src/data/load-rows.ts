@@ -101,7 +101,12 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     if (r.row.labels) stats.targets += countTargets(r.row);
     rows.push(r.row);
   }
-  if (rows.length === 0) throw new UserError(`every record was dropped (${stats.dropped}: longer than maxSeqLen or nothing left to train)`, file);
+  if (rows.length === 0) {
+    const max = `max_seq_len / --max-seq-len (${opts.maxSeqLen} tokens)`;
+    const why = opts.maxSeqLen === undefined ? 'none has a target token'
+      : (opts.overflow ?? 'truncate') === 'drop' ? `longer than ${max}, or no target token` : `no target token left within ${max}`;
+    throw new UserError(`every record was dropped (${stats.dropped}): ${why}`, file);
+  }
   return { rows, labels: labels ? [...labels.labels] : null, stats };
 }
 

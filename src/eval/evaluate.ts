@@ -1,7 +1,7 @@
 // Evaluation of a causal LM on token rows: the token-weighted mean loss over a whole data set
 // (Σ NLL of every target token / their count), so the result does not depend on batch size or padding.
 // A NaN or infinite loss is an error naming its rows, never a number (or JSON null) in a report.
-import type { TokenRow } from '../data/batch.ts';
+import { countTargets, type TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -37,9 +37,20 @@ export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts
     if (pending.length === opts.batchSize) flush();
   }
   flush();
-  if (count === 0) throw new UserError('no target tokens to evaluate (every label is -100, or every row has a single token)');
+  if (count === 0) throw new UserError(`no target tokens to evaluate (${NO_TARGETS})`);
   const loss = sum / count;
   return { loss, perplexity: Math.exp(loss), tokens: count };
+}
+
+const NO_TARGETS = 'every label is -100, or every row has a single token';
+
+/**
+ * Throws a UserError at `where` (the data key and file) when no row has a target token: a loss over them is
+ * 0/0, and a training step on them would log a null loss and learn nothing. `use` says what they were for.
+ */
+export function requireTargets(rows: readonly TokenRow[], where: string, use: 'train' | 'evaluate'): void {
+  if (rows.some((r) => countTargets(r) > 0)) return;
+  throw new UserError(`${use === 'train' ? 'no token to train on' : 'no target tokens to evaluate'}: ${NO_TARGETS}`, where);
 }
 
 /** Throws when a batch's summed loss (rows first … first + n − 1, 0-based) is NaN or infinite. */

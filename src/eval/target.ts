@@ -2,12 +2,11 @@
 // given, or a training run's trained weights and settings; and which task a loaded model has.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readRunConfig } from '../export/export.ts';
+import { readRunConfig, requireRunWeights } from '../export/export.ts';
 import { modelFolder, requireModelFolder } from '../train/config.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import type { AdapterInfo } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
-import { runWeightsDir } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 
 export type EvalTask = 'generation' | 'classification';
@@ -50,8 +49,7 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
   if (o.run) {
     if (o.model || o.adapter) throw new UserError('give either a run or a model/adapter, not both');
     const cfg = readRunConfig(o.run);
-    const sub = runWeightsDir(o.run, cfg.method, o.best ?? false);
-    if (!fs.existsSync(sub)) throw new UserError(`${path.basename(sub)}/ not found: has the run finished${o.best ? ' and evaluated on val' : ''}?`, sub);
+    const sub = requireRunWeights(o.run, cfg, o.best ?? false);
     const lora = cfg.method === 'lora';
     // a fully trained model is whole in its folder (random initial weights need no base)
     const base = lora ? requireModelFolder(cfg, 'eval --run', o.run) : modelFolder(cfg);
@@ -71,10 +69,21 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
  * The task of a loaded model: the one given (or the run's) > the adapter's task_type > what config.json's
  * architectures name (a merged classification export says MistralForSequenceClassification, and may keep a
  * tied LM head) > a score head without an LM head > generation.
+ * A task given against what the weights were trained for is refused (UserError at `where`, the adapter or
+ * model folder): a SEQ_CLS adapter or a classification-only model for generation (its LM head, if any, was
+ * never trained with it: the loss would mean nothing), a CAUSAL_LM adapter for classification.
  */
-export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null): EvalTask {
+export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null, where?: string): EvalTask {
+  const classifier = adapter ? adapter.taskType === 'SEQ_CLS' : isClassificationOnly(model);
+  if (given === 'generation' && classifier) {
+    const what = adapter ? 'a classification adapter (task_type SEQ_CLS)' : 'a classification model (a score head, no trained LM head)';
+    throw new UserError(`task generation: ${what} predicts labels, not text; evaluate it as classification (without --task generation)`, where);
+  }
+  if (given === 'classification' && adapter?.taskType === 'CAUSAL_LM') {
+    throw new UserError('task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels; evaluate it as generation (without --task classification)', where);
+  }
   if (given) return given;
-  if (adapter) return adapter.taskType === 'SEQ_CLS' ? 'classification' : 'generation';
+  if (adapter) return classifier ? 'classification' : 'generation';
   if (model.cfg.task) return model.cfg.task;
   return isClassificationOnly(model) ? 'classification' : 'generation';
 }

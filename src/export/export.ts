@@ -41,12 +41,22 @@ export function readRunConfig(run: string): TrainConfig {
   return validate(readYamlMapping(file), file);
 }
 
+/**
+ * The folder of a run's trained weights (runWeightsDir), which must be there: best/ is written only by a
+ * run with val data (at its first evaluation), adapter/ or model/ once the run has finished. The one
+ * wording of eval, classify and every export.
+ */
+export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean): string {
+  const dir = runWeightsDir(run, cfg.method, best);
+  if (fs.existsSync(dir)) return dir;
+  if (!best) throw new UserError(`${path.basename(dir)}/ not found: the run has not finished (it is written after the last step)`, dir);
+  throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
+    `${cfg.data.val ? 'and this one stopped before its first evaluation' : 'and this run has none: leave out --best for the last step\'s weights'}`, dir);
+}
+
 export function exportRun(opts: ExportOptions): ExportResult {
   const cfg = readRunConfig(opts.run);
-  const source = runWeightsDir(opts.run, cfg.method, opts.best);
-  if (!fs.existsSync(source)) {
-    throw new UserError(`${opts.best ? `${RUN_LAYOUT.best}/ (no validation was run?)` : path.basename(source) + '/'} not found: the run has not finished`, source);
-  }
+  const source = requireRunWeights(opts.run, cfg, opts.best);
   if (cfg.method === 'lora' && opts.merge) requireModelFolder(cfg, 'export --merge', opts.run); // before anything is written
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder', opts.out);

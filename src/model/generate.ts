@@ -29,8 +29,13 @@ export function generate(model: MistralModel, prompt: readonly number[], opts: G
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);
   const rng = new Rng(opts.seed ?? 0);
   // the KV cache is allocated whole: beyond the positions the model was made for, refuse rather than reserve it
-  if (prompt.length + opts.maxNewTokens > cfg.maxPositionEmbeddings) {
-    throw new UserError(`${prompt.length} prompt tokens + ${opts.maxNewTokens} new tokens is more than the model's max_position_embeddings ${cfg.maxPositionEmbeddings}: ask for at most ${Math.max(0, cfg.maxPositionEmbeddings - prompt.length)} new tokens`);
+  const context = cfg.maxPositionEmbeddings;
+  if (prompt.length >= context) {
+    throw new UserError(`the prompt is ${prompt.length} tokens and the model's context (max_position_embeddings) ${context}: ` +
+      `it leaves no room for a new token, so shorten the prompt to at most ${context - 1} tokens`);
+  }
+  if (prompt.length + opts.maxNewTokens > context) {
+    throw new UserError(`${prompt.length} prompt tokens + ${opts.maxNewTokens} new tokens is more than the model's max_position_embeddings ${context}: ask for at most ${context - prompt.length} new tokens`);
   }
   const cache = createKvCache(be, cfg, prompt.length + opts.maxNewTokens, model.dtypes.storage);
   const out: number[] = [];

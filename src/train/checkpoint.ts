@@ -21,6 +21,7 @@ import type { AdamW } from './optimizer.ts';
 export interface LoopState {
   step: number;
   best: { step: number; loss: number } | null;
+  /** Evaluations since the last that improved on the best val loss by more than early_stopping.min_delta. */
   sinceBest: number;
   /** Where the data loader's next micro-batch comes from (epoch, index, the epoch's RNG state). */
   loader: LoaderPosition;

@@ -1,8 +1,9 @@
 // The trainer's data: each split file (a prepare output, any raw file and shape prepare accepts, or
 // pre-tokenized JSONL) tokenized with the model's tokenizer and the config's masking and length policy.
-import { loadTokenRows } from '../data/load-rows.ts';
+import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
 import { canonicalLabel, type LabelValue } from '../data/labels.ts';
 import type { TokenRow } from '../data/batch.ts';
+import { requireTargets } from '../eval/evaluate.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -22,19 +23,30 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     tokenizer: ctx.tokenizer, vocabSize: ctx.vocabSize, task: cfg.task, labels: classes,
     trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow,
   });
-  const notes = [
-    r.stats.truncated ? `${r.stats.truncated} truncated to ${cfg.max_seq_len} tokens` : '',
-    r.stats.dropped ? `${r.stats.dropped} dropped (too long, or nothing to train)` : '',
-    r.stats.cutShort ? `${r.stats.cutShort} chats read without their assistant turns before the first user turn or user turns after the last assistant turn` : '',
-  ].filter(Boolean);
+  const notes = loadNotes(r.stats, cfg.max_seq_len, cfg.overflow);
   if (r.stats.reported !== null && r.stats.reported !== r.stats.records) {
     warn(`${key}: ${file} holds ${r.stats.records} records where the prepare report.json beside it says ${r.stats.reported}: the file was edited, or the splits come from different prepare runs (one stopped while it renamed its outputs); rerun mistral-tune prepare to be sure no val/test record is also in train`);
   }
   if (r.stats.systemUnrendered > 0) {
     warn(`${key}: ${r.stats.systemUnrendered} chats of ${file} are trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
   }
+  if (cfg.task === 'generation') requireTargets(r.rows, `${key}: ${file}`, key === 'data.train' ? 'train' : 'evaluate');
   info(`${key}: ${r.rows.length} examples, ${r.stats.tokens.toLocaleString('en')} tokens${notes.length ? ` (${notes.join('; ')})` : ''} from ${file}`);
   return r.rows;
+}
+
+/**
+ * What loading a file did beyond reading it — rows truncated, records dropped, chats read without some
+ * turns — as notes for its info line, so that train and eval say the same and drop nothing silently.
+ */
+export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefined, overflow: 'truncate' | 'drop'): string[] {
+  const dropped = maxSeqLen === undefined ? 'no target token'
+    : overflow === 'drop' ? `longer than ${maxSeqLen} tokens, or no target token` : `no target token left within ${maxSeqLen} tokens`;
+  return [
+    stats.truncated ? `${stats.truncated} truncated to ${maxSeqLen} tokens` : '',
+    stats.dropped ? `${stats.dropped} dropped (${dropped})` : '',
+    stats.cutShort ? `${stats.cutShort} chats read without their assistant turns before the first user turn or user turns after the last assistant turn` : '',
+  ].filter(Boolean);
 }
 
 /** Class names as prepare canonicalises labels (trimmed NFC; a name written as an integer is that integer). */

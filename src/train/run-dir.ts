@@ -79,6 +79,11 @@ export class RunDir {
     return new RunDir(dir);
   }
 
+  /** Whether the run finished: report.json, the last thing a run writes, is there. */
+  finished(): boolean {
+    return fs.existsSync(this.file(RUN_LAYOUT.report));
+  }
+
   /** Throws unless `dir` is a run folder that `train` made: --resume never trains into (or rewrites) another folder. */
   static requireRun(dir: string): void {
     if (!RunDir.isRun(dir)) throw new UserError(`cannot resume: not a run directory made by mistral-tune train (no ${RUN_MARKER} in it)`, dir);

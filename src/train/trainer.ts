@@ -71,6 +71,8 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   if (opts.resume && !resume) warn(`resume: ${cfg.output_dir} holds no run yet (it stopped before writing anything): starting from the beginning`);
   if (!resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep);
   const resumed = resume ? RunDir.openForResume(cfg) : null;
+  // refused before the model loads when no checkpoint is there at all (checked again once they are verified)
+  if (resumed?.finished() && listCheckpoints(resumed.dir).length === 0) checkResumeWithoutCheckpoint(cfg, resumed);
   const run = setupRun(cfg);
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
@@ -102,7 +104,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     metrics.truncate(restored.metricsBytes);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
-    if (resumed) warn(`resume: no valid checkpoint in ${dir.dir}; starting from the beginning`);
+    if (resumed) checkResumeWithoutCheckpoint(cfg, resumed);
     metrics.truncate(0);
     if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before');
   }
@@ -120,13 +122,15 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     evalRows.push(row);
     metrics.append(compact({ ...row, confusion: undefined }));
     info(`\nval @ step ${step}: ${describeEval(row)}`);
-    if (!loop.best || row.loss < loop.best.loss - cfg.early_stopping.min_delta) {
+    // as HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
+    // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
+    // threshold), both measured from the best loss so far
+    const enough = !loop.best || row.loss < loop.best.loss - cfg.early_stopping.min_delta;
+    if (!loop.best || row.loss < loop.best.loss) {
       loop.best = { step, loss: row.loss };
-      loop.sinceBest = 0;
       saveTo(RUN_LAYOUT.best);
-      return false;
     }
-    loop.sinceBest++;
+    loop.sinceBest = enough ? 0 : loop.sinceBest + 1; // evaluations without an improvement of more than min_delta
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
@@ -173,7 +177,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   }
   progress.finish();
   if (!stoppedEarly) validate(loop.step);
-  if (stoppedEarly) info(`early stopping: no val improvement ≥ ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations`);
+  if (stoppedEarly) info(`early stopping: no val-loss improvement of more than ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations; best/ is step ${loop.best?.step}`);
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
 
   let test: EvalRow | null = null;
@@ -188,6 +192,21 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   });
   model.releaseActivations();
   return { dir: dir.dir, steps: loop.step, report };
+}
+
+/**
+ * --resume of a run with no valid checkpoint: a finished run has nothing to resume (training it again from
+ * step 0 would replace its outputs), so it is refused; an unfinished one starts again from step 0, said in a warning.
+ */
+function checkResumeWithoutCheckpoint(cfg: TrainConfig, run: RunDir): void {
+  const why = cfg.checkpoint.every_steps === null ? 'checkpoint.every_steps is null: the run writes none'
+    : listCheckpoints(run.dir).length > 0 ? 'every checkpoint failed its checks'
+      : `the first is due at step ${cfg.checkpoint.every_steps}`;
+  if (run.finished()) {
+    throw new UserError(`cannot resume: the run has finished (${RUN_LAYOUT.report} is written) and has no valid checkpoint (${why}), so there is nothing to resume; ` +
+      '--overwrite trains it again from the start', run.dir);
+  }
+  warn(`resume: ${run.dir} has no valid checkpoint (${why}): the run did not finish, so it starts again from step 0 and its metrics are replaced`);
 }
 
 /**

@@ -175,7 +175,54 @@ test('eval: missing or bad flags say what to do', () => {
   fails(cli('eval', '--model', TINY_BASE, '--json'), '--data');
   fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--batch-size', '0', '--json'), '--batch-size');
   fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--bogus'), 'bogus');
+  // a flag without its value: one line naming it, whether another flag follows or nothing does
+  for (const tail of [['--max-seq-len', '--json'], ['--json', '--max-seq-len']]) {
+    const r = cli('eval', '--model', TINY_BASE, '--data', DATA, ...tail);
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, 'error: --max-seq-len needs a value (see mistral-tune eval --help)\n');
+  }
   const help = cli('eval', '--help');
   assert.equal(help.status, 0);
   assert.match(help.stdout, /--model DIR/);
+});
+
+test('eval --max-seq-len: the truncated and dropped rows are counted on stderr, --json stdout unchanged', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'chats.jsonl');
+  const chat = (user: string, assistant: string): string =>
+    JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }] });
+  fs.writeFileSync(file, [
+    chat('Hi', 'Hello there.'), // fits
+    chat('What is the capital of France?', 'The capital of France is Paris, a city on the Seine with many museums.'), // answer cut
+    chat('Tell me everything about the long and winding history of the Roman empire and its many emperors please', 'Rome.'), // no answer left
+  ].join('\n') + '\n');
+  const model = path.join(ROOT, 'models', 'mistral-tune-tiny');
+  const r = cli('eval', '--model', model, '--data', file, '--max-seq-len', '16', '--device', 'cpu', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /eval: generation on 2 examples of \S+chats\.jsonl \(1 truncated to 16 tokens; 1 dropped \(no target token left within 16 tokens\)\)/);
+  const lines = r.stdout.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, 1, r.stdout);
+  assert.deepEqual(Object.keys(JSON.parse(lines[0]!) as object).sort(), ['loss', 'perplexity', 'tokens']);
+  // every record dropped: the error names the file, the count and the setting to raise
+  fails(cli('eval', '--model', model, '--data', file, '--max-seq-len', '2', '--device', 'cpu', '--json'),
+    `${file}: every record was dropped (3): no target token left within max_seq_len / --max-seq-len (2 tokens)`);
+  assert.match(cli('eval', '--help').stdout, /--max-seq-len N\s+truncate longer examples to N tokens; one left with no target token is dropped/);
+});
+
+test('eval --task against the adapter\'s task_type is refused, exit 2: SEQ_CLS for generation, CAUSAL_LM for classification', () => {
+  const cls = path.join(TINY_CLS, 'adapter_init'), lm = path.join(TINY, 'adapter_init');
+  const gen = cli('eval', '--model', TINY_BASE, '--adapter', cls, '--data', DATA, '--task', 'generation', '--json');
+  fails(gen, `${cls}: task generation: a classification adapter (task_type SEQ_CLS) predicts labels, not text`);
+  assert.equal(gen.status, 2);
+  const back = cli('eval', '--model', TINY_BASE, '--adapter', lm, '--data', DATA, '--task', 'classification', '--json');
+  fails(back, `${lm}: task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels`);
+  assert.equal(back.status, 2);
+});
+
+test('eval on rows without a target token: an error naming the file, exit 2', () => {
+  const file = path.join(tmpDir(), 'masked.jsonl');
+  fs.writeFileSync(file, '{"input_ids": [1, 5, 6], "labels": [-100, -100, -100]}\n{"input_ids": [1]}\n');
+  const r = cli('eval', '--model', TINY_BASE, '--data', file, '--json');
+  fails(r, `${file}: no target tokens to evaluate: every label is -100, or every row has a single token`);
+  assert.equal(r.status, 2);
 });

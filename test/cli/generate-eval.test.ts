@@ -81,6 +81,10 @@ test('eval --run on classification data: accuracy, macro-F1 and the confusion ma
   const text = cli('eval', '--run', path.join(dir, 'cls-run'), '--data', path.join(out, 'test.jsonl'));
   assert.match(text.stdout, /accuracy .* macro-F1/);
   assert.match(text.stdout, /true \\ pred/);
+  // its SEQ_CLS adapter scored as a language model would apply it to an LM head it never trained with
+  const gen = cli('eval', '--run', path.join(dir, 'cls-run'), '--data', path.join(out, 'test.jsonl'), '--task', 'generation');
+  assert.equal(gen.status, 2, gen.stderr);
+  assert.match(gen.stderr, /^error: \S+adapter: task generation: a classification adapter \(task_type SEQ_CLS\) predicts labels, not text/m);
 });
 
 test('eval --model on a merged classification export is classification (config.json names MistralForSequenceClassification)', () => {
@@ -98,6 +102,9 @@ test('eval --model on a merged classification export is classification (config.j
   assert.deepEqual(b.labels, a.labels);
   assert.equal(b.accuracy, a.accuracy);
   assert.ok(Math.abs(b.loss - a.loss) < 1e-4 * Math.abs(a.loss), `${b.loss} vs ${a.loss}`);
+  const gen = cli('eval', '--model', merged, '--data', data, '--task', 'generation');
+  assert.equal(gen.status, 2, gen.stderr);
+  assert.match(gen.stderr, /task generation: a classification model \(a score head, no trained LM head\) predicts labels, not text/);
 });
 
 test('classify: the run\'s predictions for unlabelled texts, the same as eval scores; --text, --data (JSONL, plain lines), --out; refusals', () => {

@@ -59,3 +59,10 @@ test('sizes that cannot fit are refused before allocating, naming the key', () =
   oneLineError(cli(cwd, [...base, '--max_seq_len', '100000', '--packing', 'true']), /^error: max_seq_len: sequences of 100,000 tokens need .* GiB .* lower max_seq_len/);
   assert.equal(fs.existsSync(path.join(cwd, 'runs', 'lora')), false);
 });
+
+test('a flag given without its value names it, whatever follows (another flag, or nothing)', () => {
+  const config = path.join(ROOT, 'examples', 'train-lora.yaml');
+  oneLineError(cli(work, ['train', config, '--max_steps', '--lora.r', '4']), /^error: --max_steps needs a value \(see mistral-tune train --help\)$/);
+  oneLineError(cli(work, ['train', config, '--lora.r', '4', '--max_steps']), /^error: --max_steps needs a value/);
+  oneLineError(cli(work, ['train', config, '--dashboard', '--port', '--resume']), /^error: --port needs a value/);
+});

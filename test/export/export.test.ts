@@ -9,6 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { assertSameArithmetic, test, testBackend, tol } from '../backend/device.ts';
 import { exportRun } from '../../src/export/export.ts';
+import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
+import { resolveEvalTarget } from '../../src/eval/target.ts';
 import { collate } from '../../src/data/batch.ts';
 import { loadConfig, parameterCount } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -81,6 +83,20 @@ test('export without --merge copies the PEFT adapter as it is', () => {
   assert.deepEqual(exportRun({ run, out: link, merge: false, best: false, backend }).files, ['adapter_config.json', 'adapter_model.safetensors']);
   assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
   assert.deepEqual(fs.readdirSync(empty), ['adapter_config.json', 'adapter_model.safetensors']);
+});
+
+test('--best of a finished run without val data: best/ is written only by a run with val data (export, GGUF, eval — one wording)', () => {
+  const run = trainedRun('generation');
+  const best = path.join(run, 'best');
+  const message = `${best}: best/ not found: it is written only by a run that evaluates on val data (data.val), and this run has none: leave out --best for the last step's weights`;
+  assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: true, backend }), { message });
+  assert.throws(() => loadGgufSource({ run, best: true }, backend, 'fp32'), { message });
+  assert.throws(() => adapterSource({ run, best: true }), { message });
+  assert.throws(() => resolveEvalTarget({ run, best: true }), { message });
+  // the last step's weights of an unfinished run
+  fs.rmSync(path.join(run, 'adapter'), { recursive: true });
+  assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
+    { message: `${path.join(run, 'adapter')}: adapter/ not found: the run has not finished (it is written after the last step)` });
 });
 
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {

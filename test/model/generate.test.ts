@@ -23,6 +23,16 @@ test('greedy generation with the KV cache equals HF generate (12 new tokens, sli
 
 test('more tokens than max_position_embeddings allows is a one-line error, before any KV cache is reserved', () => {
   assert.throws(() => generate(model, prompt, { maxNewTokens: 1e11 }), (e: Error) => e.name === 'UserError' && /prompt tokens \+ 100000000000 new tokens is more than the model's max_position_embeddings 256: ask for at most \d+ new tokens/.test(e.message));
+  // the largest that fits is suggested, and it fits
+  const fits = 256 - prompt.length;
+  assert.throws(() => generate(model, prompt, { maxNewTokens: fits + 1 }), { name: 'UserError', message: `${prompt.length} prompt tokens + ${fits + 1} new tokens is more than the model's max_position_embeddings 256: ask for at most ${fits} new tokens` });
+  assert.equal(generate(model, prompt, { maxNewTokens: fits, eosIds: [] }).length, fits);
+  // a prompt that fills the context leaves nothing to ask for: it must be shortened (never "at most 0 new tokens")
+  for (const n of [256, 300]) {
+    const long = Array.from({ length: n }, (_, i) => prompt[i % prompt.length]!);
+    assert.throws(() => generate(model, long, { maxNewTokens: 1 }), { name: 'UserError',
+      message: `the prompt is ${n} tokens and the model's context (max_position_embeddings) 256: it leaves no room for a new token, so shorten the prompt to at most 255 tokens` });
+  }
 });
 
 test('the cached path picks the same tokens as full forwards without a cache', () => {

@@ -31,6 +31,12 @@ test('the bin runs dist/ with plain Node: no TypeScript loader', () => {
   const r = node([BIN, '--help'], ROOT);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^usage: mistral-tune <command>/);
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  for (const flag of ['--version', '-v']) {
+    const v = node([BIN, flag], ROOT);
+    assert.equal(v.status, 0, v.stderr);
+    assert.equal(v.stdout, `${pkg.version}\n`);
+  }
 });
 
 test('a dist/ missing or older than src/ is refused with one line naming the file', () => {

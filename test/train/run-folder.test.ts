@@ -119,6 +119,33 @@ test('--resume on a folder a killed run left holding only its lock starts the ru
   assert.equal(fs.existsSync(path.join(dir, 'no-such-run')), false, 'nothing made');
 });
 
+test('--resume of a finished run without a valid checkpoint is refused (nothing to resume); of an unfinished one it starts again, saying why', () => {
+  const dir = project('run');
+  const config = path.join(dir, 'config.yaml'), run = path.join(dir, 'run');
+  assert.equal(cli(['train', config]).status, 0);
+  const before = fs.readFileSync(path.join(run, 'metrics.jsonl'));
+  const refused = cli(['train', run, '--resume']);
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /^error: .*run: cannot resume: the run has finished \(report\.json is written\) and has no valid checkpoint \(checkpoint\.every_steps is null: the run writes none\), so there is nothing to resume; --overwrite trains it again from the start$/m);
+  assert.doesNotMatch(refused.stderr, /^train /m, 'refused before the model loads');
+  assert.ok(fs.readFileSync(path.join(run, 'metrics.jsonl')).equals(before), 'the finished run is left as it was');
+
+  // its checkpoints all corrupt: the same refusal, once they are checked
+  const checked = path.join(dir, 'checked');
+  assert.equal(cli(['train', config, '--output_dir', checked, '--checkpoint.every_steps', '1']).status, 0);
+  for (const c of fs.readdirSync(path.join(checked, 'checkpoints'))) fs.writeFileSync(path.join(checked, 'checkpoints', c, 'state.safetensors'), 'x');
+  const corrupt = cli(['train', checked, '--resume']);
+  assert.equal(corrupt.status, 2, corrupt.stderr);
+  assert.match(corrupt.stderr, /cannot resume: the run has finished .*\(every checkpoint failed its checks\), so there is nothing to resume/);
+
+  // a run that did not finish (no report.json) and wrote no checkpoint starts again from step 0, with a warning saying why
+  fs.rmSync(path.join(run, 'report.json'));
+  const again = cli(['train', run, '--resume']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /^warning: resume: .*run has no valid checkpoint \(checkpoint\.every_steps is null: the run writes none\): the run did not finish, so it starts again from step 0/m);
+  assert.ok(fs.existsSync(path.join(run, 'report.json')));
+});
+
 test('a run folder moved elsewhere resumes where it now is: train MOVED --resume, or --output_dir MOVED', () => {
   const dir = project('run', 20);
   const config = path.join(dir, 'config.yaml');

@@ -130,7 +130,32 @@ test('early stopping ends the run after `patience` evaluations without improveme
   assert.equal(stepRows(run).length, 2);
   const report = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8')) as { stopped_early: boolean; val: { best: { step: number } } };
   assert.equal(report.stopped_early, true);
-  assert.equal(report.val.best.step, 0);
+  // min_delta counts toward patience only: best/ is still the lowest val loss of steps 0..2
+  const val = metricRows(run).filter((r) => r.split === 'val');
+  const lowest = val.reduce((a, b) => ((b.loss as number) < (a.loss as number) ? b : a));
+  assert.equal(report.val.best.step, lowest.step);
+});
+
+test('best/ is the lowest val loss whatever early_stopping.min_delta, with early stopping off', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 4, 12);
+  // val = train, so each evaluation's loss is below the one before (by far less than min_delta)
+  const run = train(config(dir, {
+    batch_size: 4, max_steps: 6, eval: { every_steps: 2, samples: 0 }, early_stopping: { patience: null, min_delta: 10 },
+    data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'train.jsonl') },
+  })).dir;
+  const val = metricRows(run).filter((r) => r.split === 'val');
+  assert.deepEqual(val.map((r) => r.step), [0, 2, 4, 6]);
+  val.slice(1).forEach((r, i) => assert.ok((r.loss as number) < (val[i]!.loss as number), JSON.stringify(val)));
+  const report = JSON.parse(fs.readFileSync(path.join(run, 'report.json'), 'utf8')) as { stopped_early: boolean; val: { best: { step: number; loss: number } } };
+  assert.equal(report.stopped_early, false);
+  assert.deepEqual(report.val.best, { step: 6, loss: val[3]!.loss });
+  // best/ holds the weights of step 6, the last step's: the same tensors as adapter/
+  const open = (sub: string): SafetensorsFile => SafetensorsFile.open(path.join(run, sub, 'adapter_model.safetensors'));
+  const [best, last] = [open('best'), open('adapter')];
+  for (const key of last.names()) assert.deepEqual(best.readF32(key), last.readF32(key), key);
+  best.close();
+  last.close();
 });
 
 test('classification trains, with accuracy, macro-F1 and a confusion matrix on test', () => {
@@ -163,4 +188,20 @@ test('packing with shuffling: every epoch is trained to its end, however many pa
   assert.equal(report.total_steps, packsPerEpoch(seed).reduce((a, b) => a + b, 0));
   assert.equal(report.steps, report.total_steps);
   assert.equal(stepRows(run).length, report.total_steps);
+});
+
+test('data without a target token stops before the first step, naming its key and file', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 4, 13);
+  const masked = path.join(dir, 'masked.jsonl');
+  fs.writeFileSync(masked, '{"input_ids": [1, 5, 6], "labels": [-100, -100, -100]}\n{"input_ids": [1]}\n');
+  const out = path.join(dir, 'run-masked');
+  const data = (over: Record<string, string>): Record<string, unknown> => ({ data: { train: path.join(dir, 'train.jsonl'), ...over }, max_steps: 2, output_dir: out });
+  assert.throws(() => train(config(dir, data({ train: masked }))),
+    { message: `data.train: ${masked}: no token to train on: every label is -100, or every row has a single token` });
+  assert.equal(fs.existsSync(out), false, 'nothing was trained or written');
+  for (const key of ['val', 'test']) {
+    assert.throws(() => train(config(dir, data({ [key]: masked }))),
+      { message: `data.${key}: ${masked}: no target tokens to evaluate: every label is -100, or every row has a single token` });
+  }
 });

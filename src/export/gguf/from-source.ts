@@ -9,8 +9,8 @@ import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
 import { loadAdapter } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
-import { runPath, runWeightsDir } from '../../run/layout.ts';
-import { readRunConfig } from '../export.ts';
+import { runPath } from '../../run/layout.ts';
+import { readRunConfig, requireRunWeights } from '../export.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import type { Provenance } from './metadata.ts';
 
@@ -33,8 +33,7 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
     if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, runPath(src.run, 'config'));
-    const weights = runWeightsDir(src.run, cfg.method, src.best);
-    if (!fs.existsSync(weights)) throw new UserError(`${src.best ? 'best/ (no validation was run?)' : path.basename(weights) + '/'} not found: the run has not finished`, weights);
+    const weights = requireRunWeights(src.run, cfg, src.best);
     const name = path.basename(path.resolve(src.run));
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
       const base = modelFolder(cfg);
@@ -64,8 +63,7 @@ export function adapterSource(src: GgufSource): AdapterSource {
     const cfg = readRunConfig(src.run);
     if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, runPath(src.run, 'config'));
     if (cfg.method !== 'lora') throw new UserError(`--format gguf-lora exports a LoRA adapter, and this run trained every weight (method: ${cfg.method}): use --format gguf`, runPath(src.run, 'config'));
-    const weights = runWeightsDir(src.run, cfg.method, src.best);
-    if (!fs.existsSync(weights)) throw new UserError(`${src.best ? 'best/ (no validation was run?)' : path.basename(weights) + '/'} not found: the run has not finished`, weights);
+    const weights = requireRunWeights(src.run, cfg, src.best);
     const base = requireModelFolder(cfg, 'export --format gguf-lora', src.run);
     return { cfg: loadConfig(base), adapterDir: weights, from: { name: path.basename(path.resolve(src.run)), baseModel: base, adapter: weights, run: src.run } };
   }
