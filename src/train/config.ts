@@ -71,7 +71,7 @@ export const TrainConfigSchema = z.object({
   }).strict().default({ every_steps: null, batch_size: 8, samples: 3, max_new_tokens: 48 }),
   early_stopping: z.object({
     patience: int(1).nullable().default(null).describe('stop after this many evaluations without improvement (null = off)'),
-    min_delta: z.number().min(0).default(0).describe('smallest val-loss decrease that counts as improvement'),
+    min_delta: z.number().min(0).default(0).describe('for patience: a val-loss decrease of at most this counts as no improvement (best/ keeps any lower loss)'),
   }).strict().default({ patience: null, min_delta: 0 }),
   checkpoint: z.object({
     every_steps: int(1).nullable().default(null).describe('save a resumable checkpoint every N steps (null = off)'),
