@@ -6,7 +6,7 @@ import { startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
-import { intOption, parseCommand } from './args.ts';
+import { parseCommand, portOption } from './args.ts';
 
 export const usage = `mistral-tune dashboard [RUN_DIR...] [options]
 
@@ -61,8 +61,7 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage + '\n');
     return;
   }
-  const port = intOption('port', f.port, 0, 0);
-  if (port > 65535) throw new UserError(`--port must be at most 65535, got ${port}`);
+  const port = portOption(f.port);
   if (f.host === '') throw new UserError('--host needs an address, e.g. 127.0.0.1 or 0.0.0.0');
   const runs = positionals.length > 0 ? positionals : discoverRuns('runs');
   if (runs.length === 0) {
@@ -93,5 +92,10 @@ export async function run(argv: string[]): Promise<void> {
   });
   for (const r of dash.runs) info(`run ${r.id}: ${r.path}`);
   info(`dashboard: ${dash.url}  (Ctrl-C to stop)`);
+  // started by `train --dashboard`: tell it that the dashboard serves (the channel must not keep us alive)
+  if (process.send) {
+    process.send({ url: dash.url });
+    process.channel?.unref();
+  }
   await stopped;
 }
