@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
-import { exportRun, parseSize } from '../export/export.ts';
+import { exportRun, parseShardSize } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
 import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
@@ -33,7 +33,7 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
   --model DIR         with --format gguf or gguf-lora: an HF model folder instead of a run
   --adapter DIR       with --model: a PEFT LoRA adapter (merged in with gguf, exported with gguf-lora)
   --best              export best/ (the best validation evaluation) instead of the last step
-  --max-shard-size S  largest safetensors shard of a merged model (default 5GB)
+  --max-shard-size S  largest safetensors shard of a merged model (default 5GB, at least 1MB)
   --device NAME       auto, cpu or cuda: the backend for merging (default auto)
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU) of the merge; a merged model
                       is written in the base model's dtype (BF16 base: BF16, else F32); with --format gguf
@@ -60,9 +60,10 @@ export async function run(argv: string[]): Promise<void> {
   for (const flag of ['quant', 'model', 'adapter'] as const) {
     if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
   }
+  const maxShardBytes = f['max-shard-size'] !== undefined ? parseShardSize(f['max-shard-size']) : undefined;
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => exportRun({
     run: required('run', f.run, 'export'), out: required('out', f.out, 'export'), merge: f.merge ?? false, best: f.best ?? false,
-    maxShardBytes: f['max-shard-size'] ? parseSize(f['max-shard-size']) : undefined, backend, precision: parsePrecision(f.precision),
+    maxShardBytes, backend, precision: parsePrecision(f.precision),
   }));
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
 }

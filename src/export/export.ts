@@ -42,6 +42,9 @@ export function readRunConfig(run: string): TrainConfig {
 }
 
 export function exportRun(opts: ExportOptions): ExportResult {
+  if (opts.maxShardBytes !== undefined && !(Number.isSafeInteger(opts.maxShardBytes) && opts.maxShardBytes > 0)) {
+    throw new UserError(`maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`);
+  }
   const cfg = readRunConfig(opts.run);
   const source = runWeightsDir(opts.run, cfg.method, opts.best);
   if (!fs.existsSync(source)) {
@@ -129,4 +132,15 @@ export function parseSize(text: string): number {
   const unit = (m[2] ?? 'b').toLowerCase();
   const mult: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 };
   return Math.round(Number(m[1]) * mult[unit]!);
+}
+
+/** The smallest --max-shard-size: below it a merged model would be a heap of tiny files (0: a file per tensor). */
+export const MIN_SHARD_BYTES = 1e6;
+
+/** A --max-shard-size value → bytes, refused below MIN_SHARD_BYTES. */
+export function parseShardSize(text: string): number {
+  if (!/^\s*\d/.test(text)) throw new UserError(`--max-shard-size: "${text}" is not a size (e.g. 5GB, 500MB, 2GiB; the minimum is 1MB)`);
+  const bytes = parseSize(text);
+  if (bytes < MIN_SHARD_BYTES) throw new UserError(`--max-shard-size ${text.trim()} is too small: the minimum is 1MB (the default is 5GB)`);
+  return bytes;
 }
