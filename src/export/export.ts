@@ -109,7 +109,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   mergeLora(model);
   saveModelFolder(model, out, { // with the tokenizer it was trained with (the bundled one for a folder without)
     sourceDir: base, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
-    dtype: fileDtype,
+    dtype: fileDtype, requireFinite: true,
   });
   model.releaseActivations();
   return 'merged';
