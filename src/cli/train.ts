@@ -35,7 +35,7 @@ Every config key is documented in the README.`;
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 
-export async function run(argv: string[]): Promise<void> {
+export async function run(argv: string[]): Promise<void | number> {
   let file: string | null = null;
   let overwrite = false, resume = false, dashboard = false, dry = false, json = false, portArg: string | undefined;
   const overrides: Array<[string, string]> = [];
@@ -86,7 +86,7 @@ export async function run(argv: string[]): Promise<void> {
     onRunDir: dashboard ? (dir) => { dash = startChild(dir, port); } : undefined,
   });
   info(`run directory: ${result.dir}`);
-  if (dash) await serveUntilStopped(dash, result.dir);
+  if (dash) return serveUntilStopped(dash, result.dir);
 }
 
 interface Dashboard {
@@ -106,11 +106,11 @@ function startChild(dir: string, port: number): Dashboard {
   return { child, state: Promise.race([serving, exit]), exit };
 }
 
-/** After training: keeps the dashboard child serving until Ctrl-C, or says that it stopped (exit code 1). */
-async function serveUntilStopped(dash: Dashboard, dir: string): Promise<void> {
-  const early = (how: string): void => {
+/** After training: keeps the dashboard child serving until Ctrl-C (0), or says that it stopped (1). */
+async function serveUntilStopped(dash: Dashboard, dir: string): Promise<number> {
+  const early = (how: string): number => {
     warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${dir} shows it`);
-    process.exitCode = 1;
+    return 1;
   };
   const state = await dash.state;
   if (state !== 'serving') return early(state);
@@ -125,5 +125,6 @@ async function serveUntilStopped(dash: Dashboard, dir: string): Promise<void> {
   const how = await dash.exit;
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
-  if (!stopping) early(how);
+  // exit code 0: it stopped as asked (Ctrl-C in a terminal reaches it directly too)
+  return stopping || how === 'exit code 0' ? 0 : early(how);
 }
