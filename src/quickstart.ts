@@ -42,7 +42,8 @@ export interface QuickstartResult {
 /** The file that marks a folder as the quickstart's, and says whether it finished. */
 export const QUICKSTART_MARKER = QUICKSTART_LAYOUT.marker;
 
-type Stage = 'model' | 'data' | 'run';
+/** The folders the quickstart writes, one stage each. */
+type Stage = (typeof QUICKSTART_LAYOUT)['model' | 'data' | 'run'];
 const STAGES: readonly Stage[] = [QUICKSTART_LAYOUT.model, QUICKSTART_LAYOUT.data, QUICKSTART_LAYOUT.run];
 
 interface Marker {
@@ -103,8 +104,8 @@ const copiesFromModel = (src: string): boolean => !src.includes(`${path.sep}reci
  */
 function stageWrites(stage: Stage, rel: string): boolean {
   const [first] = rel.split('/');
-  if (stage === 'model') return listTree(SHIPPED_MODEL).filter((f) => copiesFromModel(path.join(SHIPPED_MODEL, f))).includes(rel);
-  if (stage === 'run') return (Object.values(RUN_LAYOUT) as string[]).includes(first!);
+  if (stage === QUICKSTART_LAYOUT.model) return listTree(SHIPPED_MODEL).filter((f) => copiesFromModel(path.join(SHIPPED_MODEL, f))).includes(rel);
+  if (stage === QUICKSTART_LAYOUT.run) return (Object.values(RUN_LAYOUT) as string[]).includes(first!);
   return !rel.includes('/');
 }
 
@@ -165,7 +166,7 @@ function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) 
   // own CPU backend, created later, does not repeat it)
   createBackend('cpu');
   info('\n== 1. model ==');
-  stage('model', () => fs.cpSync(SHIPPED_MODEL, modelDir, { recursive: true, filter: copiesFromModel }));
+  stage(QUICKSTART_LAYOUT.model, () => fs.cpSync(SHIPPED_MODEL, modelDir, { recursive: true, filter: copiesFromModel }));
   const cfg = loadConfig(modelDir);
   info(`mistral-tune-tiny: a small Mistral (${(parameterCount(cfg) / 1e6).toFixed(1)}M parameters: ${cfg.numLayers} layers, width ${cfg.hiddenSize}, ` +
     `Mistral 7B's 32,000-token tokenizer) that we pre-trained on freely licensed English text (the King James Bible, WordNet, ` +
@@ -174,7 +175,7 @@ function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) 
 
   info('\n== 2. data ==');
   const tokenizer = loadTokenizer(modelDir);
-  const { summary } = stage('data', () => prepare({
+  const { summary } = stage(QUICKSTART_LAYOUT.data, () => prepare({
     inputs: [SAMPLE_DATA], outDir: dataDir, tokenizer, tokenizerName: tokenizerName(tokenizer), seed: opts.seed,
   }));
   info(summary);
@@ -188,7 +189,7 @@ function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) 
     batch_size: 8, packing: true, epochs: opts.epochs, max_seq_len: 128, grad_clip: 1, seed: opts.seed, device: 'cpu',
     eval: { every_steps: 20, batch_size: 32, samples: 3, max_new_tokens: 24 }, output_dir: runDir,
   }, 'quickstart');
-  const run = stage('run', () => train(trainCfg));
+  const run = stage(QUICKSTART_LAYOUT.run, () => train(trainCfg));
   return { modelDir, dataDir, run };
 }
 
