@@ -24,7 +24,8 @@ metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve
                      given a run folder (or its config.yaml), resumes that folder even if moved
 A run folder is locked while train runs: a second train on it stops with an error.
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
-                     (--port N: its port, default any free one; Ctrl-C stops it)
+                     (--port N: its port, 0–65535, default any free one; a port in use is refused
+                     before training starts; Ctrl-C stops it)
   --dry-run          print the memory plan (weights, trainable state, activations, workspace) and
                      whether it fits the free memory, then exit without training or writing anything
   --json             with --dry-run: print the plan as one JSON object on stdout
@@ -91,7 +92,7 @@ export async function run(argv: string[]): Promise<void | number> {
 
 interface Dashboard {
   child: ChildProcess;
-  /** 'serving' once it printed its URL, else how it exited. */
+  /** 'serving' once it says so (IPC), else how it exited first. */
   state: Promise<'serving' | string>;
   exit: Promise<string>;
 }
