@@ -2,7 +2,8 @@
 // pre-trained model (models/mistral-tune-tiny: a 7.7M-parameter Mistral that we pre-trained on freely
 // licensed English text), prepares the bundled countries Q&A data (clean, deduplicate, split 80/10/10),
 // LoRA-fine-tunes the model on it, evaluates on val and test, and shows samples before and after. Its
-// folder is locked while it runs and marked unfinished until the end; only a quickstart's own folder is replaced.
+// folder is locked while it runs and marked unfinished until the end; the marker records every file the quickstart
+// wrote, and only a quickstart's own folder, with nothing else in it at any depth, is replaced.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,62 +42,122 @@ export interface QuickstartResult {
 /** The file that marks a folder as the quickstart's, and says whether it finished. */
 export const QUICKSTART_MARKER = QUICKSTART_LAYOUT.marker;
 
+/** The folders the quickstart writes, one stage each. */
+type Stage = (typeof QUICKSTART_LAYOUT)['model' | 'data' | 'run'];
+const STAGES: readonly Stage[] = [QUICKSTART_LAYOUT.model, QUICKSTART_LAYOUT.data, QUICKSTART_LAYOUT.run];
+
 interface Marker {
   format: 'mistral-tune quickstart';
   complete: boolean;
+  /**
+   * The manifest: every file and folder under --out that the quickstart wrote (posix paths relative to
+   * --out), recorded after each stage; only these are ever removed when the folder is replaced.
+   */
+  files?: string[];
+  /** The stage being written (an interrupted quickstart stopped in it): its entries are not in `files` yet. */
+  writing?: Stage | null;
 }
 
 export function quickstart(opts: QuickstartOptions): QuickstartResult {
   const lock = acquireRunLock(opts.out);
   try {
     claimFolder(opts.out, opts.overwrite ?? false);
-    const marker = (complete: boolean): void => writeFileAtomic(path.join(opts.out, QUICKSTART_MARKER),
-      JSON.stringify({ format: 'mistral-tune quickstart', complete } satisfies Marker) + '\n');
-    // marked unfinished until the end, so an interrupted quickstart is never taken for a complete one
-    marker(false);
-    const result = build(opts);
-    marker(true);
+    const files: string[] = [];
+    const marker = (complete: boolean, writing: Stage | null): void => writeFileAtomic(path.join(opts.out, QUICKSTART_MARKER),
+      JSON.stringify({ format: 'mistral-tune quickstart', complete, files, writing } satisfies Marker) + '\n');
+    // marked unfinished until the end, so an interrupted quickstart is never taken for a complete one;
+    // each stage is named before it writes and its files recorded once it has written them
+    const stage = <T>(name: Stage, write: () => T): T => {
+      marker(false, name);
+      const r = write();
+      files.push(name, ...listTree(path.join(opts.out, name)).map((f) => `${name}/${f}`));
+      marker(false, null);
+      return r;
+    };
+    const result = build(opts, stage);
+    marker(true, null);
     return result;
   } finally {
     lock.release();
   }
 }
 
+/** Every file and folder under `dir` (not following links), as posix paths relative to it; [] if absent. */
+function listTree(dir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => [e.name, ...(e.isDirectory() ? listTree(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [])]);
+}
+
+/** The shipped model's files that the quickstart copies (the recipe and the model card stay behind). */
+const copiesFromModel = (src: string): boolean => !src.includes(`${path.sep}recipe`) && !src.endsWith('README.md');
+
+/**
+ * Whether `rel` (a path inside the folder of `stage`) is one that stage writes, for a stage not in the
+ * manifest (the one an interrupted quickstart stopped in, or any of a quickstart older than the manifest):
+ * the model's files are those copied from the shipped model; the run's are the run folder's own entries
+ * (and what train writes inside them); the data folder's are the files prepare writes at its top level.
+ */
+function stageWrites(stage: Stage, rel: string): boolean {
+  const [first] = rel.split('/');
+  if (stage === QUICKSTART_LAYOUT.model) return listTree(SHIPPED_MODEL).filter((f) => copiesFromModel(path.join(SHIPPED_MODEL, f))).includes(rel);
+  if (stage === QUICKSTART_LAYOUT.run) return (Object.values(RUN_LAYOUT) as string[]).includes(first!);
+  return !rel.includes('/');
+}
+
 /**
  * Empties `out` for a new quickstart: only a folder that an earlier quickstart made (its marker), and a
- * complete one only with `overwrite`; only the quickstart's own entries are removed, so a folder with
- * anything else in it — or that holds the current directory — is refused.
+ * complete one only with `overwrite`; only the quickstart's own entries are removed — those its marker
+ * records, at every depth — so a folder with anything else in it (DIR/notes.txt, DIR/run/notes.txt,
+ * DIR/data/mine/), or that holds the current directory, is refused.
  */
 function claimFolder(out: string, overwrite: boolean): void {
   const entries = fs.readdirSync(out).filter((e) => e !== RUN_LAYOUT.lock);
   if (entries.length === 0) return;
-  const own = new Set<string>(Object.values(QUICKSTART_LAYOUT));
-  const foreign = entries.filter((e) => !own.has(e));
   const marker = readMarker(path.join(out, QUICKSTART_MARKER));
-  if (!marker || foreign.length > 0) {
-    const list = (marker ? foreign : entries).slice(0, 3).join(', ');
-    throw new UserError(`--out holds other files that the quickstart did not make (${list}${(marker ? foreign : entries).length > 3 ? ', …' : ''}): ` +
+  const refuse = (found: string[]): never => {
+    throw new UserError(`--out holds other files that the quickstart did not make (${found.slice(0, 3).join(', ')}${found.length > 3 ? ', …' : ''}): ` +
       'give an empty or new folder', out);
-  }
+  };
+  if (!marker) refuse(entries);
+  const own = new Set<string>(Object.values(QUICKSTART_LAYOUT));
+  const foreignTop = entries.filter((e) => !own.has(e));
+  if (foreignTop.length > 0) refuse(foreignTop);
+  const manifest = new Set(marker!.files ?? []);
+  // a marker without a manifest (an older quickstart's) is judged stage by stage, as an interrupted stage is
+  const unrecorded = (s: Stage): boolean => marker!.files === undefined || marker!.writing === s;
+  const foreign = STAGES.flatMap((s) => listTree(path.join(out, s))
+    .filter((rel) => !manifest.has(`${s}/${rel}`) && !(unrecorded(s) && stageWrites(s, rel)))
+    .map((rel) => path.join(s, rel)));
+  // a folder is named, not each file in it
+  const named = foreign.filter((f) => !foreign.some((g) => f.startsWith(g + path.sep)));
+  if (named.length > 0) refuse(named);
   const cwd = path.relative(path.resolve(out), process.cwd());
   if (cwd === '' || !(cwd === '..' || cwd.startsWith('..' + path.sep) || path.isAbsolute(cwd))) {
     throw new UserError('--out holds the current directory: run the quickstart from outside it, or give another --out', out);
   }
-  if (marker.complete && !overwrite) throw new UserError('--out holds an earlier quickstart: pass --overwrite to replace it, or give another --out', out);
-  info(`replacing the ${marker.complete ? 'earlier' : 'unfinished (interrupted)'} quickstart in ${out}`);
+  if (marker!.complete && !overwrite) throw new UserError('--out holds an earlier quickstart: pass --overwrite to replace it, or give another --out', out);
+  info(`replacing the ${marker!.complete ? 'earlier' : 'unfinished (interrupted)'} quickstart in ${out}`);
   for (const e of entries) fs.rmSync(path.join(out, e), { recursive: true, force: true });
 }
 
 function readMarker(file: string): Marker | null {
   try {
     const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Marker>;
-    return m.format === 'mistral-tune quickstart' ? { format: m.format, complete: m.complete === true } : null;
+    if (m.format !== 'mistral-tune quickstart') return null;
+    const files = Array.isArray(m.files) && m.files.every((f) => typeof f === 'string') ? m.files : undefined;
+    const writing = STAGES.includes(m.writing as Stage) ? m.writing as Stage : null;
+    return { format: m.format, complete: m.complete === true, files, writing };
   } catch {
     return null;
   }
 }
 
-function build(opts: QuickstartOptions): QuickstartResult {
+function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) => T): QuickstartResult {
   const modelDir = path.join(opts.out, QUICKSTART_LAYOUT.model);
   const dataDir = path.join(opts.out, QUICKSTART_LAYOUT.data);
   const runDir = path.join(opts.out, QUICKSTART_LAYOUT.run);
@@ -105,7 +166,7 @@ function build(opts: QuickstartOptions): QuickstartResult {
   // own CPU backend, created later, does not repeat it)
   createBackend('cpu');
   info('\n== 1. model ==');
-  fs.cpSync(SHIPPED_MODEL, modelDir, { recursive: true, filter: (src) => !src.includes(`${path.sep}recipe`) && !src.endsWith('README.md') });
+  stage(QUICKSTART_LAYOUT.model, () => fs.cpSync(SHIPPED_MODEL, modelDir, { recursive: true, filter: copiesFromModel }));
   const cfg = loadConfig(modelDir);
   info(`mistral-tune-tiny: a small Mistral (${(parameterCount(cfg) / 1e6).toFixed(1)}M parameters: ${cfg.numLayers} layers, width ${cfg.hiddenSize}, ` +
     `Mistral 7B's 32,000-token tokenizer) that we pre-trained on freely licensed English text (the King James Bible, WordNet, ` +
@@ -114,9 +175,9 @@ function build(opts: QuickstartOptions): QuickstartResult {
 
   info('\n== 2. data ==');
   const tokenizer = loadTokenizer(modelDir);
-  const { summary } = prepare({
+  const { summary } = stage(QUICKSTART_LAYOUT.data, () => prepare({
     inputs: [SAMPLE_DATA], outDir: dataDir, tokenizer, tokenizerName: tokenizerName(tokenizer), seed: opts.seed,
-  });
+  }));
   info(summary);
 
   info('\n== 3. fine-tuning (LoRA, on the CPU) ==');
@@ -128,7 +189,7 @@ function build(opts: QuickstartOptions): QuickstartResult {
     batch_size: 8, packing: true, epochs: opts.epochs, max_seq_len: 128, grad_clip: 1, seed: opts.seed, device: 'cpu',
     eval: { every_steps: 20, batch_size: 32, samples: 3, max_new_tokens: 24 }, output_dir: runDir,
   }, 'quickstart');
-  const run = train(trainCfg);
+  const run = stage(QUICKSTART_LAYOUT.run, () => train(trainCfg));
   return { modelDir, dataDir, run };
 }
 

@@ -60,6 +60,16 @@ export function intOption(flag: string, value: string | undefined, dflt: number,
   return n;
 }
 
+/** A TCP port option: an integer in 0..65535 (0: any free port). */
+export function portOption(value: string | undefined, dflt = 0): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0 || n > 65535) {
+    throw new UserError(`--port must be an integer from 0 to 65535 (0: any free port), got "${value}"`);
+  }
+  return n;
+}
+
 /** A number option, with its flag named in the error. */
 export function numberOption(flag: string, value: string | undefined, dflt: number): number {
   if (value === undefined) return dflt;

@@ -6,7 +6,7 @@ import { startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
-import { intOption, parseCommand } from './args.ts';
+import { parseCommand, portOption } from './args.ts';
 
 export const usage = `mistral-tune dashboard [RUN_DIR...] [options]
 
@@ -15,7 +15,8 @@ memory), overlaid for comparison and updated live as metrics.jsonl grows, with e
 test report (confusion matrix for classification) and generation samples. Works offline.
 
   RUN_DIR...      run directories (default: every run folder under ./runs, nested ones such as
-                  runs/quickstart/run too)
+                  runs/quickstart/run too); a folder of runs (runs/, runs/quickstart) shows the runs
+                  in it
   --port N        port to listen on (default 0: any free port; the URL is printed on stderr)
   --host H        address to bind (default 127.0.0.1, this machine only). Another address, e.g.
                   0.0.0.0, shows the runs' files to everyone who can reach it (a warning says so);
@@ -44,10 +45,27 @@ function discoverRuns(root: string, depth = 1): string[] {
   for (const e of entries) {
     if (!e.isDirectory() || e.name.startsWith('.')) continue;
     const dir = path.join(root, e.name);
-    if (RUN_EVIDENCE.some((f) => fs.existsSync(path.join(dir, f)))) out.push(dir);
+    if (isRun(dir)) out.push(dir);
     else if (depth < MAX_DEPTH) out.push(...discoverRuns(dir, depth + 1));
   }
   return out.sort();
+}
+
+const isRun = (dir: string): boolean => RUN_EVIDENCE.some((f) => fs.existsSync(path.join(dir, f)));
+
+/**
+ * The runs a RUN_DIR argument stands for: itself when it is a run (or not a folder: the server names
+ * what is wrong); for a folder of runs (runs/, runs/quickstart), the runs inside it, found as with no
+ * argument; a folder that is neither is refused.
+ */
+function runsOf(dir: string): string[] {
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() || isRun(dir)) return [dir];
+  const inside = discoverRuns(dir);
+  if (inside.length === 0) {
+    throw new UserError(`not a run folder (no ${RUN_EVIDENCE.join(' or ')}) and no run folder inside it: give the output_dir of a train run`, dir);
+  }
+  info(`${dir} is not a run folder: showing the ${inside.length} run${inside.length > 1 ? 's' : ''} in it`);
+  return inside;
 }
 
 export async function run(argv: string[]): Promise<void> {
@@ -61,10 +79,9 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage + '\n');
     return;
   }
-  const port = intOption('port', f.port, 0, 0);
-  if (port > 65535) throw new UserError(`--port must be at most 65535, got ${port}`);
+  const port = portOption(f.port);
   if (f.host === '') throw new UserError('--host needs an address, e.g. 127.0.0.1 or 0.0.0.0');
-  const runs = positionals.length > 0 ? positionals : discoverRuns('runs');
+  const runs = positionals.length > 0 ? positionals.flatMap(runsOf) : discoverRuns('runs');
   if (runs.length === 0) {
     throw new UserError('no run directories given and none found under ./runs (see mistral-tune dashboard --help)');
   }
@@ -93,5 +110,10 @@ export async function run(argv: string[]): Promise<void> {
   });
   for (const r of dash.runs) info(`run ${r.id}: ${r.path}`);
   info(`dashboard: ${dash.url}  (Ctrl-C to stop)`);
+  // started by `train --dashboard`: tell it that the dashboard serves (the channel must not keep us alive)
+  if (process.send) {
+    process.send({ url: dash.url });
+    process.channel?.unref();
+  }
   await stopped;
 }

@@ -2,13 +2,15 @@
 // model as one GGUF file for llama.cpp / Ollama / LM Studio (--format gguf), or the LoRA adapter alone as a
 // GGUF adapter file for use beside a GGUF of the base model (--format gguf-lora).
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
-import { exportRun, parseSize } from '../export/export.ts';
+import { exportRun, parseShardSize } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
 import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
 import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
+import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { parseCommand, required } from './args.ts';
@@ -18,8 +20,8 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out
 mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out FILE.gguf --format gguf-lora [--quant Q]
 
   --run DIR           a training run directory
-  --out DIR|FILE      where to write (a folder that must not exist or be empty; with --format gguf a file
-                      that must not exist)
+  --out DIR|FILE      where to write (a folder that must not exist or be empty; with --format gguf or
+                      gguf-lora a file path that must not exist; missing parent folders are made)
   --merge             merge the LoRA adapter into the base weights and write a full HF model folder
                       (config.json, model.safetensors or shards + model.safetensors.index.json,
                       tokenizer files, generation_config.json); without it the PEFT adapter is copied
@@ -33,7 +35,7 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
   --model DIR         with --format gguf or gguf-lora: an HF model folder instead of a run
   --adapter DIR       with --model: a PEFT LoRA adapter (merged in with gguf, exported with gguf-lora)
   --best              export best/ (the best validation evaluation) instead of the last step
-  --max-shard-size S  largest safetensors shard of a merged model (default 5GB)
+  --max-shard-size S  largest safetensors shard of a merged model (default 5GB, at least 1MB)
   --device NAME       auto, cpu or cuda: the backend for merging (default auto)
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU) of the merge; a merged model
                       is written in the base model's dtype (BF16 base: BF16, else F32); with --format gguf
@@ -60,9 +62,10 @@ export async function run(argv: string[]): Promise<void> {
   for (const flag of ['quant', 'model', 'adapter'] as const) {
     if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
   }
+  const maxShardBytes = f['max-shard-size'] !== undefined ? parseShardSize(f['max-shard-size']) : undefined;
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => exportRun({
     run: required('run', f.run, 'export'), out: required('out', f.out, 'export'), merge: f.merge ?? false, best: f.best ?? false,
-    maxShardBytes: f['max-shard-size'] ? parseSize(f['max-shard-size']) : undefined, backend, precision: parsePrecision(f.precision),
+    maxShardBytes, backend, precision: parsePrecision(f.precision),
   }));
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
 }
@@ -74,20 +77,44 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
   if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
   if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
   const out = required('out', f.out, 'export');
-  if (fs.existsSync(out)) throw new UserError('output file exists (a GGUF export does not overwrite)', out);
+  const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
+  if (existing?.isDirectory()) throw new UserError(`is a folder: --format ${format} writes one file, so give a file path (e.g. ${path.join(out, adapterOnly ? 'adapter.gguf' : 'model.gguf')})`, out);
+  if (existing) throw new UserError('output file exists (a GGUF export does not overwrite)', out);
   const quant = parseGgufQuant(f.quant);
   const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
   if (adapterOnly) {
     if (f.device !== undefined || f.precision !== undefined) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
     const a = adapterSource(src);
-    const result = exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from);
+    const result = inParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from));
     info(`exported the LoRA adapter as a ${quant} GGUF adapter to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${a.from.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
     return;
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
     const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
-    return exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from);
+    return inParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from));
   });
   info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
+}
+
+/**
+ * Runs `write` with the missing folders above the output file made (as the HF export makes them), once the
+ * source has loaded; a failed write leaves none of the folders it made.
+ */
+function inParent<T>(out: string, write: () => T): T {
+  const parent = path.dirname(path.resolve(out));
+  const first = withIo(out, 'make the folder of the output file', () => fs.mkdirSync(parent, { recursive: true }));
+  try {
+    return write();
+  } catch (e) {
+    // deepest first, each only if still empty
+    for (let d = parent; first !== undefined && d.length >= first.length; d = path.dirname(d)) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        break;
+      }
+    }
+    throw e;
+  }
 }

@@ -5,7 +5,8 @@ import { isUserError } from '../util/errors.ts';
 
 interface CommandModule {
   usage: string;
-  run(argv: string[]): Promise<void>;
+  /** Resolves to the exit status when it is not 0 without an error (train --dashboard whose dashboard stopped). */
+  run(argv: string[]): Promise<void | number>;
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
@@ -49,8 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const mod = await command.load();
-    await mod.run(rest);
-    return 0;
+    return (await mod.run(rest)) ?? 0;
   } catch (e) {
     if (isUserError(e)) {
       process.stderr.write(`error: ${e.message}\n`);

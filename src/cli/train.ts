@@ -1,5 +1,5 @@
 // mistral-tune train CONFIG [--key.sub value ...]: fine-tunes a model as the YAML config says.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTrainConfig } from '../train/config.ts';
@@ -7,8 +7,9 @@ import { RunDir } from '../train/run-dir.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
 import { train } from '../train/trainer.ts';
 import { UserError } from '../util/errors.ts';
-import { info } from '../util/log.ts';
-import { missingValue } from './args.ts';
+import { info, warn } from '../util/log.ts';
+import { checkListenable } from '../dashboard/server.ts';
+import { missingValue, portOption } from './args.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
        mistral-tune train RUN_DIR --resume
@@ -25,7 +26,8 @@ metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve
                      unfinished one starts again from step 0
 A run folder is locked while train runs: a second train on it stops with an error.
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
-                     (--port N: its port, default any free one; Ctrl-C stops it)
+                     (--port N: its port, 0–65535, default any free one; a port in use is refused
+                     before training starts; Ctrl-C stops it)
   --dry-run          print the memory plan (weights, trainable state, activations, workspace) and
                      whether it fits the free memory, then exit without training or writing anything
   --json             with --dry-run: print the plan as one JSON object on stdout
@@ -36,9 +38,9 @@ Every config key is documented in the README.`;
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 
-export async function run(argv: string[]): Promise<void> {
+export async function run(argv: string[]): Promise<void | number> {
   let file: string | null = null;
-  let overwrite = false, resume = false, dashboard = false, dry = false, json = false, port = '0';
+  let overwrite = false, resume = false, dashboard = false, dry = false, json = false, portArg: string | undefined;
   const overrides: Array<[string, string]> = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -57,11 +59,13 @@ export async function run(argv: string[]): Promise<void> {
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       // `--max_steps --lora.r 4`: the next flag is not the value of this one
       if (value === undefined || (eq < 0 && value.startsWith('--'))) throw missingValue(arg, 'train');
-      if (key === 'port') port = value;
+      if (key === 'port') portArg = value;
       else overrides.push([key, value]);
     } else if (file === null) file = arg;
     else throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
   }
+  const port = portOption(portArg);
+  if (portArg !== undefined && !dashboard) throw new UserError('--port goes with --dashboard (the port the dashboard listens on)');
   if (!file) throw new UserError('a config file is required: mistral-tune train CONFIG.yaml (see --help)');
   if (overwrite && resume) throw new UserError('--overwrite and --resume contradict each other: choose one');
   if (json && !dry) throw new UserError('--json goes with --dry-run (a run writes its metrics to metrics.jsonl)');
@@ -75,29 +79,56 @@ export async function run(argv: string[]): Promise<void> {
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');
     return;
   }
-  let dash: ReturnType<typeof spawn> | null = null;
+  // a port the dashboard cannot have is refused before the run folder is made, not found out after training
+  if (dashboard) await checkListenable(port);
+  let dash: Dashboard | null = null;
   const result = train(cfg, {
     overwrite,
     resume,
     keep: [file],
     // The dashboard runs in its own process: the training loop keeps this one busy.
-    onRunDir: dashboard ? (dir) => {
-      dash = spawn(process.execPath, [BIN, 'dashboard', dir, '--port', port], {
-        stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, MISTRAL_TUNE_PARENT_PID: String(process.pid) },
-      });
-    } : undefined,
+    onRunDir: dashboard ? (dir) => { dash = startChild(dir, port); } : undefined,
   });
   info(`run directory: ${result.dir}`);
-  if (dash) {
-    const child = dash as ReturnType<typeof spawn>;
-    info('training finished; the dashboard keeps serving until Ctrl-C');
-    const stop = (): void => {
-      child.kill('SIGTERM');
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+  if (dash) return serveUntilStopped(dash, result.dir);
+}
+
+interface Dashboard {
+  child: ChildProcess;
+  /** 'serving' once it says so (IPC), else how it exited first. */
+  state: Promise<'serving' | string>;
+  exit: Promise<string>;
+}
+
+/** Starts `mistral-tune dashboard DIR` as a child; it says on its IPC channel once it serves. */
+function startChild(dir: string, port: number): Dashboard {
+  const child = spawn(process.execPath, [BIN, 'dashboard', dir, '--port', String(port)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, MISTRAL_TUNE_PARENT_PID: String(process.pid) },
+  });
+  const exit = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)));
+  const serving = new Promise<'serving'>((resolve) => child.once('message', () => resolve('serving')));
+  return { child, state: Promise.race([serving, exit]), exit };
+}
+
+/** After training: keeps the dashboard child serving until Ctrl-C (0), or says that it stopped (1). */
+async function serveUntilStopped(dash: Dashboard, dir: string): Promise<number> {
+  const early = (how: string): number => {
+    warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${dir} shows it`);
+    return 1;
+  };
+  const state = await dash.state;
+  if (state !== 'serving') return early(state);
+  info('training finished; the dashboard keeps serving until Ctrl-C');
+  let stopping = false;
+  const stop = (): void => {
+    stopping = true;
+    dash.child.kill('SIGTERM');
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const how = await dash.exit;
+  process.off('SIGINT', stop);
+  process.off('SIGTERM', stop);
+  // exit code 0: it stopped as asked (Ctrl-C in a terminal reaches it directly too)
+  return stopping || how === 'exit code 0' ? 0 : early(how);
 }

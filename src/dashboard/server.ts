@@ -3,6 +3,7 @@
 // run's metrics.jsonl, config.yaml and report.json by polling.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -219,7 +220,18 @@ function hostHeaderName(header: string | undefined): string {
   return /^127\.\d+\.\d+\.\d+$/.test(lower) ? '127.0.0.1' : lower;
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
+/**
+ * Checks that the dashboard could listen on `port` of `host` now (binds and closes at once), with the
+ * same one-line errors as startDashboard: `train --dashboard` asks before it creates the run.
+ */
+export async function checkListenable(port: number, host = '127.0.0.1'): Promise<void> {
+  if (port === 0) return;
+  const server = net.createServer();
+  await listen(server, port, host);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);

@@ -55,6 +55,9 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean):
 }
 
 export function exportRun(opts: ExportOptions): ExportResult {
+  if (opts.maxShardBytes !== undefined && !(Number.isSafeInteger(opts.maxShardBytes) && opts.maxShardBytes > 0)) {
+    throw new UserError(`maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`);
+  }
   const cfg = readRunConfig(opts.run);
   const source = requireRunWeights(opts.run, cfg, opts.best);
   if (cfg.method === 'lora' && opts.merge) requireModelFolder(cfg, 'export --merge', opts.run); // before anything is written
@@ -116,7 +119,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   mergeLora(model);
   saveModelFolder(model, out, { // with the tokenizer it was trained with (the bundled one for a folder without)
     sourceDir: base, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,
-    dtype: fileDtype,
+    dtype: fileDtype, requireFinite: true,
   });
   model.releaseActivations();
   return 'merged';
@@ -139,4 +142,15 @@ export function parseSize(text: string): number {
   const unit = (m[2] ?? 'b').toLowerCase();
   const mult: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 };
   return Math.round(Number(m[1]) * mult[unit]!);
+}
+
+/** The smallest --max-shard-size: below it a merged model would be a heap of tiny files (0: a file per tensor). */
+export const MIN_SHARD_BYTES = 1e6;
+
+/** A --max-shard-size value → bytes, refused below MIN_SHARD_BYTES. */
+export function parseShardSize(text: string): number {
+  if (!/^\s*\d/.test(text)) throw new UserError(`--max-shard-size: "${text}" is not a size (e.g. 5GB, 500MB, 2GiB; the minimum is 1MB)`);
+  const bytes = parseSize(text);
+  if (bytes < MIN_SHARD_BYTES) throw new UserError(`--max-shard-size ${text.trim()} is too small: the minimum is 1MB (the default is 5GB)`);
+  return bytes;
 }

@@ -9,6 +9,7 @@ import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { f32ToBf16 } from '../backend/dtype.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';
 import type { MistralModel } from './mistral.ts';
@@ -27,6 +28,8 @@ export interface SaveModelOptions {
   labels?: readonly string[] | null;
   /** Write every tensor in this dtype (f32 buffers rounded once to BF16 here); default: each buffer's own. */
   dtype?: FileDType;
+  /** Refuse (a UserError naming it) a tensor with a NaN or infinite value, as it is written: an export does. */
+  requireFinite?: boolean;
 }
 
 /** The float dtypes a model file is written in. */
@@ -57,9 +60,13 @@ export function modelTensors(model: MistralModel, head: SaveModelOptions['head']
   return out;
 }
 
-/** A buffer as a safetensors tensor in `as` (default the buffer's own dtype: BF16 for bf16, F32 otherwise). */
-export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonly number[], as: FileDType = fileDType(buf)): TensorToWrite {
+/**
+ * A buffer as a safetensors tensor in `as` (default the buffer's own dtype: BF16 for bf16, F32 otherwise);
+ * with `finiteName`, a NaN or infinite value is refused naming that tensor.
+ */
+export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonly number[], as: FileDType = fileDType(buf), finiteName?: string): TensorToWrite {
   const host = backend.download(buf);
+  if (finiteName !== undefined) requireFinite(host, finiteName);
   if (as === 'bf16') return { dtype: 'BF16', shape: [...shape], data: f32ToBf16(host) };
   return { dtype: 'F32', shape: [...shape], data: host instanceof Float32Array ? host : Float32Array.from(host) };
 }
@@ -93,7 +100,7 @@ export function saveModelFolder(model: MistralModel, dir: string, opts: SaveMode
   shards.forEach((shard, i) => {
     const out: Record<string, TensorToWrite> = {};
     for (const [name, shape, buf] of shard) {
-      out[name] = bufferTensor(be, buf, shape, as(buf));
+      out[name] = bufferTensor(be, buf, shape, as(buf), opts.requireFinite ? name : undefined);
       weightMap[name] = names[i]!;
       total += savedBytes(buf, as(buf));
       parameters += buf.length;

@@ -87,3 +87,27 @@ test('a model with NaN weights: train stops at step 1, eval and generate are err
   assert.match(line, /step 1\b.*loss NaN/);
   assert.deepEqual(stepRows(path.join(dir, 'nan-run')).map((r) => [r.step, r.nonfinite]), [[1, true]]);
 });
+
+test('export refuses NaN weights in one line naming the tensor, leaving nothing behind: --format gguf, and --merge', async () => {
+  const good = await makeTokenizerModel(path.join(dir, 'export-good'));
+  const backend = createBackend('cpu');
+  const model = loadModel(good, { backend });
+  backend.fill(model.weights.finalNorm, NaN);
+  const nan = path.join(dir, 'export-nan');
+  saveModelFolder(model, nan, { sourceDir: good, head: 'causal' });
+
+  const gguf = path.join(dir, 'gguf-out', 'nan.gguf');
+  assert.match(oneLineError(cli('export', '--model', nan, '--format', 'gguf', '--out', gguf)), /^error: .*tensor output_norm\.weight holds NaN \(at index 0\): the weights are broken/);
+  assert.equal(fs.existsSync(path.join(dir, 'gguf-out')), false, 'no file, no temp file, not even the folder made for it');
+
+  // a run trained on a good base whose weights turn NaN afterwards: the merged export stops
+  const base = path.join(dir, 'export-base');
+  fs.cpSync(good, base, { recursive: true });
+  const trained = cli('train', trainConfig('export-run', base, 'max_steps: 1'));
+  assert.equal(trained.status, 0, trained.stderr);
+  fs.copyFileSync(path.join(nan, 'model.safetensors'), path.join(base, 'model.safetensors'));
+  const merged = path.join(dir, 'merged-out');
+  assert.match(oneLineError(cli('export', '--run', path.join(dir, 'export-run'), '--merge', '--out', merged)), /^error: tensor model\.norm\.weight holds NaN/);
+  assert.equal(fs.existsSync(merged), false);
+  assert.deepEqual(fs.readdirSync(dir).filter((e) => e.includes('merged-out')), [], 'no partial folder left');
+});

@@ -61,10 +61,20 @@ async function interrupted(out: string, until: RegExp): Promise<string> {
 
 test('an interrupted quickstart is marked unfinished, and the next quickstart replaces it', { timeout: 90_000 }, async () => {
   const out = path.join(tmp(), 'qs');
-  await interrupted(out, /== 3\. fine-tuning/);
+  await interrupted(out, /^memory: /m); // in the run: its folder made
   assert.ok(fs.existsSync(path.join(out, 'model')), 'it was killed after writing the model');
   assert.equal(fs.existsSync(path.join(out, 'run', 'report.json')), false);
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(out, MARKER), 'utf8')), { format: 'mistral-tune quickstart', complete: false });
+  const marker = JSON.parse(fs.readFileSync(path.join(out, MARKER), 'utf8')) as { complete: boolean; files: string[]; writing: string };
+  assert.equal(marker.complete, false);
+  assert.equal(marker.writing, 'run', 'it stopped in the run');
+  assert.ok(marker.files.includes('model/model.safetensors') && marker.files.includes('data/train.jsonl'), marker.files.join(' '));
+  // a file of the user's in the run folder of the interrupted quickstart is not replaced with it
+  fs.writeFileSync(path.join(out, 'run', 'notes.txt'), 'mine\n');
+  const refused = quickstart(['--out', out]);
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /^error: .*other files that the quickstart did not make \(run\/notes\.txt\)/m);
+  assert.equal(fs.readFileSync(path.join(out, 'run', 'notes.txt'), 'utf8'), 'mine\n');
+  fs.rmSync(path.join(out, 'run', 'notes.txt'));
   const again = await interrupted(out, /== 1\. model/);
   assert.match(again, /replacing the unfinished \(interrupted\) quickstart in /);
 });
@@ -87,3 +97,45 @@ test('--overwrite removes only what a quickstart makes: a marked folder with oth
   assert.match(inside.stderr, /^error: .*holds the current directory/m);
   assert.ok(fs.existsSync(path.join(out, 'run')));
 });
+
+test('--overwrite refuses a quickstart folder with a file of the user in any of its subfolders, naming it', { timeout: 60_000 }, async () => {
+  // a complete quickstart as its marker records it (the manifest of what it wrote)
+  const out = tmp();
+  const files = ['model', 'model/config.json', 'data', 'data/train.jsonl', 'run', 'run/metrics.jsonl', 'run/adapter', 'run/adapter/adapter_config.json'];
+  for (const f of files) {
+    if (path.extname(f)) fs.writeFileSync(path.join(out, f), '{}\n');
+    else fs.mkdirSync(path.join(out, f));
+  }
+  fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true, files, writing: null }));
+  const cases: Array<[string, string]> = [['run/notes.txt', 'run/notes.txt'], ['data/mine/rows.jsonl', 'data/mine'], ['run/adapter/README.md', 'run/adapter/README.md']];
+  for (const [put, named] of cases) {
+    fs.mkdirSync(path.dirname(path.join(out, put)), { recursive: true });
+    fs.writeFileSync(path.join(out, put), 'mine\n');
+    const r = quickstart(['--out', out, '--overwrite']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: .*other files that the quickstart did not make \\(${named.replaceAll('.', '\\.')}\\): give an empty or new folder$`, 'm'));
+    assert.equal(fs.readFileSync(path.join(out, put), 'utf8'), 'mine\n');
+    fs.rmSync(path.join(out, named), { recursive: true });
+  }
+  // with only what it recorded, the earlier quickstart is replaced
+  await quickstartUntil(out, /replacing the earlier quickstart in /);
+});
+
+/** Runs `quickstart --overwrite` into `out` until `until` matches its stderr, then kills it. */
+async function quickstartUntil(out: string, until: RegExp): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', out, '--overwrite'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`never saw ${until}:\n${stderr}`)), 30_000);
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (until.test(stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', () => { clearTimeout(timer); reject(new Error(`exited early (${child.exitCode}):\n${stderr}`)); });
+  }).finally(() => child.kill('SIGKILL'));
+  await exited;
+}

@@ -1,7 +1,8 @@
 // train --dashboard: the dashboard of the run is served while it trains and after, until SIGINT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -34,4 +35,63 @@ test('train --dashboard serves the run, then stops on SIGINT', { timeout: 60_000
   child.kill('SIGINT');
   assert.equal(await exited, 0);
   await assert.rejects(fetch(url), 'the dashboard process stopped with the run');
+});
+
+/** A folder with a 3-step config whose run goes to ./run. */
+function configDir(): { dir: string; config: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-train-dash-'));
+  fs.copyFileSync(path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl'), path.join(dir, 'train.jsonl'));
+  fs.writeFileSync(path.join(dir, 'c.yaml'), `model: ${TINY_BASE}\ndata: {train: train.jsonl}\nmax_steps: 3\nbatch_size: 1\neval: {samples: 0}\noutput_dir: run\n`);
+  return { dir, config: path.join(dir, 'c.yaml') };
+}
+
+/** A port held by a listening server of this test process until `close`. */
+async function heldPort(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+test('train --dashboard with a bad --port, or one in use, exits 2 in one line before making the run folder', async () => {
+  const { dir, config } = configDir();
+  for (const [port, dry] of [['abc', false], ['99999', false], ['-1', true], ['abc', true]] as const) {
+    const r = spawnSync(process.execPath, [BIN, 'train', config, '--dashboard', '--port', port, ...(dry ? ['--dry-run'] : [])], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `error: --port must be an integer from 0 to 65535 (0: any free port), got "${port}"\n`);
+  }
+  const held = await heldPort();
+  try {
+    const r = spawnSync(process.execPath, [BIN, 'train', config, '--dashboard', '--port', String(held.port)], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `error: port ${held.port} on 127.0.0.1 is already in use; choose another with --port, or --port 0 for any free one\n`);
+  } finally {
+    await held.close();
+  }
+  assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'no run folder was made');
+});
+
+test('train --dashboard whose dashboard stops early says so, and not that it keeps serving', { timeout: 60_000 }, async () => {
+  const { dir, config } = configDir();
+  const free = await heldPort();
+  await free.close();
+  const child = spawn(process.execPath, [BIN, 'train', config, '--dashboard', '--port', String(free.port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  let held: Awaited<ReturnType<typeof heldPort>> | null = null;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    // the port was free when train checked it; taken while the model loads, before the dashboard starts
+    if (held === null && /^data\.train/m.test(stderr)) {
+      held = { port: free.port, close: async () => {} };
+      const server = net.createServer().listen(free.port, '127.0.0.1');
+      held.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  await (held as { close: () => Promise<void> } | null)?.close();
+  assert.ok(held !== null, stderr);
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /already in use/);
+  assert.match(stderr, /the dashboard stopped early \(exit code 2; its error is above\), so nothing serves this run/);
+  assert.doesNotMatch(stderr, /keeps serving/);
+  assert.ok(fs.existsSync(path.join(dir, 'run', 'adapter')), 'the training itself finished');
 });

@@ -37,7 +37,7 @@ test('dashboard with bad arguments exits 2 with a one-line error', () => {
   assert.equal(missing.stderr, 'error: /nonexistent/run: no such run directory\n');
   const port = run(RUN_GEN, '--port', 'abc');
   assert.equal(port.status, 2);
-  assert.match(port.stderr, /--port must be an integer ≥ 0, got "abc"/);
+  assert.match(port.stderr, /--port must be an integer from 0 to 65535 \(0: any free port\), got "abc"/);
   const none = run(); // cwd bin/ has no runs/ folder
   assert.equal(none.status, 2);
   assert.match(none.stderr, /no run directories given and none found under \.\/runs/);

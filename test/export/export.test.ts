@@ -188,3 +188,22 @@ test('a classification export of a model without pad_token_id writes the EOS id,
   const single = clsRows.flatMap((row) => Array.from(model.classLogits(model.collate([row]))));
   assertSameArithmetic(batched, single, 'the classification logits of the padded batch, against each row alone');
 });
+
+test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1) is refused in one line before anything is written', () => {
+  const run = trainedRun('generation');
+  const bin = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+  const cases: Array<[string, RegExp]> = [
+    ['0', /^error: --max-shard-size 0 is too small: the minimum is 1MB \(the default is 5GB\)$/m],
+    ['0.5MB', /^error: --max-shard-size 0\.5MB is too small: the minimum is 1MB/m],
+    ['-1', /^error: --max-shard-size: "-1" is not a size \(e\.g\. 5GB, 500MB, 2GiB; the minimum is 1MB\)$/m],
+  ];
+  for (const [size, msg] of cases) {
+    const out = path.join(tmp(), 'merged');
+    const r = spawnSync(process.execPath, [bin, 'export', '--run', run, '--merge', '--max-shard-size', size, '--out', out], { encoding: 'utf8' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, msg);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.equal(fs.existsSync(out), false);
+  }
+  assert.throws(() => exportRun({ run, out: path.join(tmp(), 'm'), merge: true, best: false, backend, maxShardBytes: 0 }), /maxShardBytes must be a positive number of bytes/);
+});

@@ -24,7 +24,7 @@ import { loadModel, type MistralModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
 import { corpus as corpusDocs, variedStrings } from '../tokenizer/corpus.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -464,5 +464,25 @@ test('refused with one line, nothing written: a classification adapter, a vocabu
     assert.match(r.stderr, msg);
     assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('cpu backend') && !l.startsWith('device auto') && !l.startsWith('tokenizer:')).length, 1, r.stderr);
     assert.ok(!fs.existsSync(out) && fs.readdirSync(tmp).every((f) => !f.endsWith('.tmp')), 'nothing left behind');
+  }
+});
+
+test('--out of a GGUF export: missing folders above the file are made; an existing folder is refused as a folder, not a file', async () => {
+  const model = await makeTokenizerModel(path.join(tmp, 'paths-model'));
+  const adapter = path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init');
+  const cases: Array<[string, string[]]> = [['gguf', ['--model', model]], ['gguf-lora', ['--model', TINY_BASE, '--adapter', adapter]]];
+  for (const [format, args] of cases) {
+    const file = path.join(tmp, `new-${format}`, 'deeper', 'x.gguf');
+    const r = cli('export', ...args, '--out', file, '--format', format);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(fs.statSync(file).size > 0, file);
+    const empty = path.join(tmp, `empty-${format}`);
+    fs.mkdirSync(empty);
+    const refused = cli('export', ...args, '--out', empty, '--format', format);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.equal(refused.stderr, `error: ${empty}: is a folder: --format ${format} writes one file, so give a file path (e.g. ${path.join(empty, format === 'gguf' ? 'model.gguf' : 'adapter.gguf')})\n`);
+    assert.deepEqual(fs.readdirSync(empty), []);
+    const again = cli('export', ...args, '--out', file, '--format', format);
+    assert.match(again.stderr, /output file exists \(a GGUF export does not overwrite\)/);
   }
 });

@@ -1,11 +1,12 @@
 // A model (optionally with a LoRA adapter merged in) as one GGUF file for llama.cpp, Ollama, LM Studio:
 // metadata, tokenizer and tensors streamed tensor by tensor (one host copy at a time), quantised by
 // our own ggml-compatible quantisers (a tensor's rows shared among MISTRAL_TUNE_THREADS threads), written
-// atomically, with a progress bar.
+// atomically, with a progress bar. A tensor with a NaN or Inf stops the export (nothing is left at `out`).
 import * as path from 'node:path';
 import { mergeLora } from '../../model/merge.ts';
 import type { MistralModel } from '../../model/mistral.ts';
 import { UserError } from '../../util/errors.ts';
+import { requireFinite } from '../../util/finite.ts';
 import { info } from '../../util/log.ts';
 import { Progress } from '../../util/progress.ts';
 import { writeGguf, type GgufTensor } from './gguf-file.ts';
@@ -55,7 +56,11 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   const pool = new QuantPool();
   const gguf: GgufTensor[] = tensors.map((t, i) => ({
     name: t.name, shape: t.shape, type: types[i]!,
-    data: () => pool.encode(t.read(), t.shape[t.shape.length - 1]!, types[i]!),
+    data: () => {
+      const host = t.read();
+      requireFinite(host, t.name, out); // before quantising, which would hide an Inf in a scale
+      return pool.encode(host, t.shape[t.shape.length - 1]!, types[i]!);
+    },
   }));
   let bytes: number;
   try {

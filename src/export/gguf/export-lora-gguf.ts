@@ -14,6 +14,7 @@ import { readAdapterInfo } from '../../model/peft.ts';
 import { SafetensorsFile } from '../../model/safetensors.ts';
 import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
 import { UserError } from '../../util/errors.ts';
+import { requireFinite } from '../../util/finite.ts';
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
 import type { GgufExportResult } from './export-gguf.ts';
 import { provenanceMetadata, type Provenance } from './metadata.ts';
@@ -47,7 +48,12 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
           const key = loraKey(i, p, f);
           checkShape(st, key, shape);
           const name = `${base}.lora_${f.toLowerCase()}`;
-          tensors.push({ name, shape, type, data: () => encodeTensor(permute ? permuteRope(st.readF32(key), heads, r) : st.readF32(key), shape[1], type) });
+          const read = (): Float32Array => {
+            const host = st.readF32(key);
+            requireFinite(host, key, file);
+            return permute ? permuteRope(host, heads, r) : host;
+          };
+          tensors.push({ name, shape, type, data: () => encodeTensor(read(), shape[1], type) });
           types[name] = type;
         };
         factor('A', [r, inDim], false);
