@@ -36,7 +36,77 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   let inter = 0;
   for (const s of small) if (large.has(s)) inter++;
-  return inter / (a.size + b.size - inter);
+  return jaccardOf(inter, a.size, b.size);
+}
+
+/** The Jaccard similarity of sets of sizes a and b sharing `inter` elements, as jaccard computes it: it never decreases as inter grows. */
+export function jaccardOf(inter: number, a: number, b: number): number {
+  return a === 0 && b === 0 ? 1 : inter / (a + b - inter);
+}
+
+/**
+ * The shingles of `text` (shingleSet's) as a sorted list of hashes, one per distinct shingle, so that its length
+ * is shingleSet(text).size: distinct shingles of the text that share a hash (told apart by their text) keep a value
+ * each. Two texts' lists then share, as multisets, at least as many values as the texts share shingles — more only
+ * where shingles of the two collide — so jaccardAtMost of the lists is never below the exact jaccard, for any
+ * number of hash bits (fewer only in tests, to make collisions common).
+ */
+export function shingleHashes(text: string, bits = 32): Uint32Array {
+  const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
+  const starts: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    starts.push(i);
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) i++;
+  }
+  const n = starts.length;
+  if (n === 0) return new Uint32Array(0);
+  if (n < SHINGLE) return Uint32Array.of((hashRange(text, 0, text.length) & mask) >>> 0);
+  const m = n - SHINGLE + 1;
+  const endOf = (k: number): number => (k + SHINGLE < n ? starts[k + SHINGLE]! : text.length);
+  const h = new Uint32Array(m);
+  for (let k = 0; k < m; k++) h[k] = (hashRange(text, starts[k]!, endOf(k)) & mask) >>> 0;
+  const sorted = h.slice().sort();
+  // a run of equal values holds one distinct shingle or more (a shingle the text repeats, or a collision)
+  let groups: Map<number, Set<string>> | null = null;
+  for (let i = 1; i < m; i++) if (sorted[i] === sorted[i - 1]) (groups ??= new Map()).set(sorted[i]!, new Set());
+  if (!groups) return sorted;
+  for (let k = 0; k < m; k++) groups.get(h[k]!)?.add(text.slice(starts[k]!, endOf(k)));
+  let size = 0;
+  for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) size += groups.get(sorted[i]!)?.size ?? 1;
+  const out = new Uint32Array(size);
+  for (let i = 0, o = 0; i < m; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+    for (let c = groups.get(sorted[i]!)?.size ?? 1; c > 0; c--) out[o++] = sorted[i]!;
+  }
+  return out;
+}
+
+/**
+ * An upper bound of the exact Jaccard similarity of two texts from their shingleHashes lists: the jaccard of
+ * sets of their sizes sharing as many elements as the lists share values (counted as multisets).
+ */
+export function jaccardAtMost(a: Uint32Array, b: Uint32Array): number {
+  const na = a.length, nb = b.length;
+  let inter = 0;
+  for (let i = 0, j = 0; i < na && j < nb;) {
+    const x = a[i]!, y = b[j]!;
+    if (x < y) i++;
+    else if (x > y) j++;
+    else {
+      inter++;
+      i++;
+      j++;
+    }
+  }
+  return jaccardOf(inter, na, nb);
+}
+
+/** A hash of the UTF-16 code units text[start, end). */
+function hashRange(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return fmix32(h);
 }
 
 function fmix32(h: number): number {
