@@ -53,33 +53,57 @@ export function jaccardOf(inter: number, a: number, b: number): number {
  */
 export function shingleHashes(text: string, bits = 32): Uint32Array {
   const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
-  const starts: number[] = [];
+  const starts = new Int32Array(text.length + 1);
+  let n = 0;
   for (let i = 0; i < text.length; i++) {
-    starts.push(i);
+    starts[n++] = i;
     const c = text.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) i++;
   }
-  const n = starts.length;
+  starts[n] = text.length;
   if (n === 0) return new Uint32Array(0);
   if (n < SHINGLE) return Uint32Array.of((hashRange(text, 0, text.length) & mask) >>> 0);
   const m = n - SHINGLE + 1;
-  const endOf = (k: number): number => (k + SHINGLE < n ? starts[k + SHINGLE]! : text.length);
-  const h = new Uint32Array(m);
-  for (let k = 0; k < m; k++) h[k] = (hashRange(text, starts[k]!, endOf(k)) & mask) >>> 0;
-  const sorted = h.slice().sort();
-  // a run of equal values holds one distinct shingle or more (a shingle the text repeats, or a collision)
-  let groups: Map<number, Set<string>> | null = null;
-  for (let i = 1; i < m; i++) if (sorted[i] === sorted[i - 1]) (groups ??= new Map()).set(sorted[i]!, new Set());
-  if (!groups) return sorted;
-  for (let k = 0; k < m; k++) groups.get(h[k]!)?.add(text.slice(starts[k]!, endOf(k)));
+  if (m >= 1 << 21) return shingleHashesOfLong(text, starts, m, mask);
+  // hash · 2^21 + shingle number (< 2^53, exact in a double): sorted by hash, a run of equal hashes keeps its
+  // shingles' numbers, which tell apart a shingle that the text repeats from a collision
+  const keyed = new Float64Array(m);
+  for (let k = 0; k < m; k++) keyed[k] = ((hashRange(text, starts[k]!, starts[k + SHINGLE]!) & mask) >>> 0) * (1 << 21) + k;
+  keyed.sort();
+  const out = new Uint32Array(m);
   let size = 0;
-  for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) size += groups.get(sorted[i]!)?.size ?? 1;
-  const out = new Uint32Array(size);
-  for (let i = 0, o = 0; i < m; i++) {
-    if (i > 0 && sorted[i] === sorted[i - 1]) continue;
-    for (let c = groups.get(sorted[i]!)?.size ?? 1; c > 0; c--) out[o++] = sorted[i]!;
+  for (let i = 0; i < m;) {
+    const h = Math.floor(keyed[i]! / (1 << 21));
+    let j = i + 1;
+    while (j < m && Math.floor(keyed[j]! / (1 << 21)) === h) j++;
+    if (j - i === 1) out[size++] = h;
+    else {
+      const distinct = new Set<string>();
+      for (let r = i; r < j; r++) {
+        const k = keyed[r]! % (1 << 21);
+        distinct.add(text.slice(starts[k]!, starts[k + SHINGLE]!));
+      }
+      for (let c = distinct.size; c > 0; c--) out[size++] = h;
+    }
+    i = j;
   }
-  return out;
+  return out.subarray(0, size);
+}
+
+/** shingleHashes of a text of 2^21 shingles or more: the same, with the runs' shingles found through a map. */
+function shingleHashesOfLong(text: string, starts: Int32Array, m: number, mask: number): Uint32Array {
+  const h = new Uint32Array(m);
+  for (let k = 0; k < m; k++) h[k] = (hashRange(text, starts[k]!, starts[k + SHINGLE]!) & mask) >>> 0;
+  const sorted = h.slice().sort();
+  const groups = new Map<number, Set<string>>();
+  for (let i = 1; i < m; i++) if (sorted[i] === sorted[i - 1]) groups.set(sorted[i]!, new Set());
+  for (let k = 0; k < m; k++) groups.get(h[k]!)?.add(text.slice(starts[k]!, starts[k + SHINGLE]!));
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+    for (let c = groups.get(sorted[i]!)?.size ?? 1; c > 0; c--) out.push(sorted[i]!);
+  }
+  return Uint32Array.from(out);
 }
 
 /**
