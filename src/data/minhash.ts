@@ -36,7 +36,101 @@ export function jaccard(a: Set<string>, b: Set<string>): number {
   const [small, large] = a.size <= b.size ? [a, b] : [b, a];
   let inter = 0;
   for (const s of small) if (large.has(s)) inter++;
-  return inter / (a.size + b.size - inter);
+  return jaccardOf(inter, a.size, b.size);
+}
+
+/** The Jaccard similarity of sets of sizes a and b sharing `inter` elements, as jaccard computes it: it never decreases as inter grows. */
+export function jaccardOf(inter: number, a: number, b: number): number {
+  return a === 0 && b === 0 ? 1 : inter / (a + b - inter);
+}
+
+/**
+ * The shingles of `text` (shingleSet's) as a sorted list of hashes, one per distinct shingle, so that its length
+ * is shingleSet(text).size: distinct shingles of the text that share a hash (told apart by their text) keep a value
+ * each. Two texts' lists then share, as multisets, at least as many values as the texts share shingles — more only
+ * where shingles of the two collide — so jaccardAtMost of the lists is never below the exact jaccard, for any
+ * number of hash bits (fewer only in tests, to make collisions common).
+ */
+export function shingleHashes(text: string, bits = 32): Uint32Array {
+  const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
+  const starts = new Int32Array(text.length + 1);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    starts[n++] = i;
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) i++;
+  }
+  starts[n] = text.length;
+  if (n === 0) return new Uint32Array(0);
+  if (n < SHINGLE) return Uint32Array.of((hashRange(text, 0, text.length) & mask) >>> 0);
+  const m = n - SHINGLE + 1;
+  if (m >= 1 << 21) return shingleHashesOfLong(text, starts, m, mask);
+  // hash · 2^21 + shingle number (< 2^53, exact in a double): sorted by hash, a run of equal hashes keeps its
+  // shingles' numbers, which tell apart a shingle that the text repeats from a collision
+  const keyed = new Float64Array(m);
+  for (let k = 0; k < m; k++) keyed[k] = ((hashRange(text, starts[k]!, starts[k + SHINGLE]!) & mask) >>> 0) * (1 << 21) + k;
+  keyed.sort();
+  const out = new Uint32Array(m);
+  let size = 0;
+  for (let i = 0; i < m;) {
+    const h = Math.floor(keyed[i]! / (1 << 21));
+    let j = i + 1;
+    while (j < m && Math.floor(keyed[j]! / (1 << 21)) === h) j++;
+    if (j - i === 1) out[size++] = h;
+    else {
+      const distinct = new Set<string>();
+      for (let r = i; r < j; r++) {
+        const k = keyed[r]! % (1 << 21);
+        distinct.add(text.slice(starts[k]!, starts[k + SHINGLE]!));
+      }
+      for (let c = distinct.size; c > 0; c--) out[size++] = h;
+    }
+    i = j;
+  }
+  return out.subarray(0, size);
+}
+
+/** shingleHashes of a text of 2^21 shingles or more: the same, with the runs' shingles found through a map. */
+function shingleHashesOfLong(text: string, starts: Int32Array, m: number, mask: number): Uint32Array {
+  const h = new Uint32Array(m);
+  for (let k = 0; k < m; k++) h[k] = (hashRange(text, starts[k]!, starts[k + SHINGLE]!) & mask) >>> 0;
+  const sorted = h.slice().sort();
+  const groups = new Map<number, Set<string>>();
+  for (let i = 1; i < m; i++) if (sorted[i] === sorted[i - 1]) groups.set(sorted[i]!, new Set());
+  for (let k = 0; k < m; k++) groups.get(h[k]!)?.add(text.slice(starts[k]!, starts[k + SHINGLE]!));
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) continue;
+    for (let c = groups.get(sorted[i]!)?.size ?? 1; c > 0; c--) out.push(sorted[i]!);
+  }
+  return Uint32Array.from(out);
+}
+
+/**
+ * An upper bound of the exact Jaccard similarity of two texts from their shingleHashes lists: the jaccard of
+ * sets of their sizes sharing as many elements as the lists share values (counted as multisets).
+ */
+export function jaccardAtMost(a: Uint32Array, b: Uint32Array): number {
+  const na = a.length, nb = b.length;
+  let inter = 0;
+  for (let i = 0, j = 0; i < na && j < nb;) {
+    const x = a[i]!, y = b[j]!;
+    if (x < y) i++;
+    else if (x > y) j++;
+    else {
+      inter++;
+      i++;
+      j++;
+    }
+  }
+  return jaccardOf(inter, na, nb);
+}
+
+/** A hash of the UTF-16 code units text[start, end). */
+function hashRange(text: string, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return fmix32(h);
 }
 
 function fmix32(h: number): number {

@@ -4,6 +4,11 @@
 // another number of parts, or one part's estimated similarity far below the threshold, is skipped (so a prompt
 // template the records share costs a signature comparison, not a confirmation); the rest are confirmed, earliest
 // first, by the exact Jaccard similarity of each part's 5-gram shingles (the caller supplies the parts).
+// Templated records are candidates of many later ones, most of them below the threshold: each record's sorted
+// shingle hashes (minhash.ts's shingleHashes, 4 bytes a shingle, up to HASH_BUDGET in all) are kept once it is
+// compared, so that a candidate whose upper bound of the exact Jaccard is below the threshold is passed over
+// without asking the caller for its parts (prepare reads them back from its spool) — the bound never falls
+// below the exact value, so the matches are the same; the rest are confirmed exactly as before.
 //
 // The index is flat typed arrays (each part's signature cut to 8 bits for the estimate, compared 4 values a
 // word; a multimap of band keys): about 0.4 KB per indexed record of one part, 0.5 KB of two, whatever the
@@ -21,7 +26,7 @@
 import { grow } from './grow.ts';
 import { IntMultiMap } from './hash-table.ts';
 import { IntLists } from './int-lists.ts';
-import { SIG_SIZE, bandsFor, jaccard, minhashSignature, shingleSet } from './minhash.ts';
+import { SIG_SIZE, bandsFor, jaccard, jaccardAtMost, jaccardOf, minhashSignature, shingleHashes, shingleSet } from './minhash.ts';
 
 /** Candidates whose signature estimate is this far below the threshold are not confirmed (> 5 σ at 128 values). */
 const ESTIMATE_MARGIN = 0.2;
@@ -37,6 +42,10 @@ const MIN_HITS = 16;
 /** The posting lists are counted when they hold fewer than this many entries per crowded-bucket entry to visit. */
 const COUNT_PER_VISIT = 4;
 const WORDS = SIG_SIZE / 4; // a part's 8-bit signature in 32-bit words
+/** Shingle hashes kept for the records compared (4 bytes a shingle): 64 MB at most, whatever the input's size. */
+const HASH_BUDGET = 1 << 24;
+/** The query's shingle hashes are also marked in a bitmap of this many bits per part (their low bits). */
+const MARK_BITS = 16;
 
 export interface NearMatch {
   /** The index (as given to add) of the earliest kept record that this one nearly duplicates. */
@@ -78,6 +87,13 @@ export class NearDupIndex {
   private ready = new Int32Array(0); // the slots whose count reached the need
   private readonly byLength = Array.from({ length: MAX_PARTS }, () => new Float64Array(SIG_SIZE)); // per part: a list's length · SIG_SIZE + its position
   private readonly positions = new Uint8Array(SIG_SIZE); // the chosen part's positions, shortest list first
+  // the shingleHashes of the parts of slots that were candidates (or queries that had some), while the budget
+  // lasts: hashStart[slot * MAX_PARTS + k] is where part k's list starts in `hashes` (-1: not kept)
+  private hashes = new Uint32Array(1 << 16);
+  private hashesUsed = 0;
+  private hashStart = new Int32Array(MAX_PARTS * 1024).fill(-1);
+  private hashLength = new Int32Array(MAX_PARTS * 1024);
+  private readonly marks = new Int32Array((MAX_PARTS << MARK_BITS) >>> 5); // per part, the query's hashes' low bits
 
   constructor(readonly threshold: number, private readonly postingLists: PostingLists = 'auto') {
     if (!(threshold > 0 && threshold <= 1)) throw new Error(`near-duplicate threshold must be in (0, 1], got ${threshold}`);
@@ -111,18 +127,86 @@ export class NearDupIndex {
     if (!this.postings && this.postingLists === 'auto' && this.visits > VISIT_BUDGET * this.count + VISIT_ALLOWANCE) this.keepPostings();
     const near = this.candidates(parts.length);
     if (near.length > 1) near.sort((x, y) => x - y);
+    let hashes: Uint32Array[] | null = null;
     let shingles: Array<Set<string>> | null = null;
     for (const slot of near) {
       const other = this.ids[slot]!;
       if (skip?.(other)) continue;
+      if (!hashes) {
+        hashes = parts.map((p) => shingleHashes(p));
+        this.mark(hashes, 1);
+      }
+      let theirs: readonly string[] | null = null;
+      if (this.hashStart[slot * MAX_PARTS]! < 0) {
+        theirs = partsOf(other);
+        this.keepHashes(slot, parts.map((_, k) => shingleHashes(theirs![k] ?? '')));
+      }
+      if (this.hashStart[slot * MAX_PARTS]! >= 0 && !this.mayReach(slot, hashes)) continue;
+      theirs ??= partsOf(other);
       shingles ??= parts.map((p) => shingleSet(p));
-      const theirs = partsOf(other);
       let similarity = 1;
       for (let k = 0; k < parts.length && similarity >= this.threshold; k++) similarity = Math.min(similarity, jaccard(shingles[k]!, shingleSet(theirs[k] ?? '')));
-      if (similarity >= this.threshold) return { index: other, similarity };
+      if (similarity >= this.threshold) {
+        this.mark(hashes, 0);
+        return { index: other, similarity };
+      }
     }
-    this.add(parts.length, index);
+    const slot = this.add(parts.length, index);
+    if (hashes) {
+      this.mark(hashes, 0);
+      this.keepHashes(slot, hashes);
+    }
     return null;
+  }
+
+  /** Sets (on = 1) or clears (on = 0) the bits of the query's hashes in each part's bitmap. */
+  private mark(hashes: readonly Uint32Array[], on: number): void {
+    const marks = this.marks, low = (1 << MARK_BITS) - 1;
+    for (let k = 0; k < hashes.length; k++) {
+      const h = hashes[k]!, base = k << MARK_BITS;
+      for (let i = 0; i < h.length; i++) {
+        const bit = base + (h[i]! & low);
+        if (on) marks[bit >>> 5]! |= 1 << (bit & 31);
+        else marks[bit >>> 5] = 0;
+      }
+    }
+  }
+
+  /**
+   * Whether the slot's kept shingle hashes allow each part's exact Jaccard with the query's to reach the
+   * threshold: false only when an upper bound of one part's is below it, so that the exact comparison could not
+   * make the slot a match. The bounds, cheapest first: the sizes' ratio; the jaccard of sets sharing as many
+   * elements as the slot's hashes whose low bits the query's mark (each shared shingle is one of these); then
+   * jaccardAtMost.
+   */
+  private mayReach(slot: number, hashes: readonly Uint32Array[]): boolean {
+    const all = this.hashes, marks = this.marks, low = (1 << MARK_BITS) - 1;
+    for (let k = 0; k < hashes.length; k++) {
+      const start = this.hashStart[slot * MAX_PARTS + k]!, length = this.hashLength[slot * MAX_PARTS + k]!;
+      const mine = hashes[k]!;
+      if (jaccardOf(Math.min(mine.length, length), mine.length, length) < this.threshold) return false;
+      let marked = 0;
+      for (let i = start, base = k << MARK_BITS; i < start + length; i++) {
+        const bit = base + (all[i]! & low);
+        marked += (marks[bit >>> 5]! >>> (bit & 31)) & 1;
+      }
+      if (jaccardOf(Math.min(marked, mine.length), mine.length, length) < this.threshold) return false;
+      if (jaccardAtMost(mine, all.subarray(start, start + length)) < this.threshold) return false;
+    }
+    return true;
+  }
+
+  /** Keeps the slot's parts' shingle hashes (the query's parts'), if the budget has room for them all. */
+  private keepHashes(slot: number, hashes: readonly Uint32Array[]): void {
+    const total = hashes.reduce((a, h) => a + h.length, 0);
+    if (this.hashesUsed + total > HASH_BUDGET) return;
+    if (this.hashesUsed + total > this.hashes.length) this.hashes = grow(this.hashes, Math.min(HASH_BUDGET, Math.max(2 * this.hashes.length, this.hashesUsed + total)));
+    for (let k = 0; k < hashes.length; k++) {
+      this.hashes.set(hashes[k]!, this.hashesUsed);
+      this.hashStart[slot * MAX_PARTS + k] = this.hashesUsed;
+      this.hashLength[slot * MAX_PARTS + k] = hashes[k]!.length;
+      this.hashesUsed += hashes[k]!.length;
+    }
   }
 
   /**
@@ -228,10 +312,14 @@ export class NearDupIndex {
     return true;
   }
 
-  private add(partCount: number, index: number): void {
+  private add(partCount: number, index: number): number {
     const slot = this.count++;
     if (slot === this.ids.length) {
       this.ids = grow(this.ids);
+      const n = this.hashStart.length;
+      this.hashStart = grow(this.hashStart);
+      this.hashStart.fill(-1, n);
+      this.hashLength = grow(this.hashLength);
       this.seen = grow(this.seen);
       this.partCount = grow(this.partCount);
       this.sigs = grow(this.sigs);
@@ -249,6 +337,7 @@ export class NearDupIndex {
       if (size === this.crowded) this.table.forEach(this.keys[b]!, (s) => this.post(s));
       else if (size > this.crowded) this.post(slot);
     }
+    return slot;
   }
 
   /** Starts keeping band keys and posting lists: the slots of crowded buckets so far are posted. */

@@ -1,7 +1,7 @@
 // Near-duplicate detection: exact Jaccard of 5-gram shingles, MinHash estimates, LSH candidates.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, minhashSignature, shingleSet } from '../../src/data/minhash.ts';
+import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, jaccardAtMost, minhashSignature, shingleHashes, shingleSet } from '../../src/data/minhash.ts';
 import { IntMultiMap } from '../../src/data/hash-table.ts';
 import { IntLists } from '../../src/data/int-lists.ts';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
@@ -13,6 +13,27 @@ test('shingles are code-point 5-grams; short texts are one shingle', () => {
   assert.deepEqual([...shingleSet('abc')], ['abc']);
   assert.equal(shingleSet('').size, 0);
   assert.equal(jaccard(shingleSet('abcdef'), shingleSet('abcdeg')), 1 / 3);
+});
+
+test('shingle hashes: one per distinct shingle, and their bound is never below the exact Jaccard, however often hashes collide', () => {
+  const rng = new Rng(5);
+  const alphabet = ['a', 'b', 'c', ' ', 'é', '🙂', '\ud800', 'x'];
+  const text = (n: number) => Array.from({ length: n }, () => alphabet[rng.below(alphabet.length)]).join('');
+  let tight = 0;
+  for (let k = 0; k < 300; k++) {
+    const a = text(rng.below(60)), b = rng.below(3) === 0 ? a.slice(rng.below(5)) + text(rng.below(4)) : text(rng.below(60));
+    const exact = jaccard(shingleSet(a), shingleSet(b));
+    for (const bits of [32, 8, 3, 0]) {
+      const ha = shingleHashes(a, bits), hb = shingleHashes(b, bits);
+      assert.equal(ha.length, shingleSet(a).size, `${JSON.stringify(a)} at ${bits} bits`);
+      assert.ok(ha.every((v, i) => i === 0 || ha[i - 1]! <= v), 'sorted');
+      const bound = jaccardAtMost(ha, hb);
+      assert.ok(bound >= exact, `${JSON.stringify(a)} vs ${JSON.stringify(b)} at ${bits} bits: bound ${bound} < exact ${exact}`);
+      if (bits === 32 && bound === exact) tight++;
+    }
+  }
+  assert.ok(tight > 290, `with 32-bit hashes the bound is the exact value but for collisions (${tight} of 300)`);
+  assert.equal(jaccardAtMost(shingleHashes(''), shingleHashes('')), 1);
 });
 
 function words(rng: Rng, n: number): string {
