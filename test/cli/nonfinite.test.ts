@@ -66,13 +66,19 @@ test('train: lr 1e6 without clipping stops at the first non-finite step; the las
   assert.ok(!ckpts.includes(`step-${String(step).padStart(7, '0')}`), 'the non-finite step is not checkpointed');
 });
 
-test('a model with NaN weights: train stops at step 1, eval and generate are errors naming the cause', async () => {
-  const good = await makeTokenizerModel(path.join(dir, 'model'));
+/** A model folder `name` whose final norm is NaN, saved from a good model made in folder `good`. */
+async function nanModel(good: string, name: string): Promise<string> {
+  const source = await makeTokenizerModel(path.join(dir, good));
   const backend = createBackend('cpu');
-  const model = loadModel(good, { backend });
+  const model = loadModel(source, { backend });
   backend.fill(model.weights.finalNorm, NaN);
-  const nan = path.join(dir, 'nan-model');
-  saveModelFolder(model, nan, { sourceDir: good, head: 'causal' });
+  const nan = path.join(dir, name);
+  saveModelFolder(model, nan, { sourceDir: source, head: 'causal' });
+  return nan;
+}
+
+test('a model with NaN weights: train stops at step 1, eval and generate are errors naming the cause', async () => {
+  const nan = await nanModel('model', 'nan-model');
 
   const data = path.join(dir, 'text.jsonl');
   fs.writeFileSync(data, ['The sky is blue.', 'Water is wet.'].map((text) => JSON.stringify({ text })).join('\n') + '\n');
@@ -89,12 +95,7 @@ test('a model with NaN weights: train stops at step 1, eval and generate are err
 });
 
 test('export refuses NaN weights in one line naming the tensor, leaving nothing behind: --format gguf, and --merge', async () => {
-  const good = await makeTokenizerModel(path.join(dir, 'export-good'));
-  const backend = createBackend('cpu');
-  const model = loadModel(good, { backend });
-  backend.fill(model.weights.finalNorm, NaN);
-  const nan = path.join(dir, 'export-nan');
-  saveModelFolder(model, nan, { sourceDir: good, head: 'causal' });
+  const nan = await nanModel('export-good', 'export-nan');
 
   const gguf = path.join(dir, 'gguf-out', 'nan.gguf');
   assert.match(oneLineError(cli('export', '--model', nan, '--format', 'gguf', '--out', gguf)), /^error: .*tensor output_norm\.weight holds NaN \(at index 0\): the weights are broken/);
@@ -102,7 +103,7 @@ test('export refuses NaN weights in one line naming the tensor, leaving nothing 
 
   // a run trained on a good base whose weights turn NaN afterwards: the merged export stops
   const base = path.join(dir, 'export-base');
-  fs.cpSync(good, base, { recursive: true });
+  fs.cpSync(path.join(dir, 'export-good'), base, { recursive: true });
   const trained = cli('train', trainConfig('export-run', base, 'max_steps: 1'));
   assert.equal(trained.status, 0, trained.stderr);
   fs.copyFileSync(path.join(nan, 'model.safetensors'), path.join(base, 'model.safetensors'));

@@ -39,9 +39,9 @@ test('an earlier, complete quickstart is replaced only with --overwrite', () => 
   assert.ok(fs.existsSync(path.join(out, 'run')));
 });
 
-/** Starts a quickstart into `out` and kills it once `until` matches its stderr; returns that stderr. */
-async function interrupted(out: string, until: RegExp): Promise<string> {
-  const child = spawn(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** Starts a quickstart into `out` (with `extra` flags) and kills it once `until` matches its stderr; returns that stderr. */
+async function interrupted(out: string, until: RegExp, extra: string[] = []): Promise<string> {
+  const child = spawn(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', out, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
@@ -118,24 +118,5 @@ test('--overwrite refuses a quickstart folder with a file of the user in any of 
     fs.rmSync(path.join(out, named), { recursive: true });
   }
   // with only what it recorded, the earlier quickstart is replaced
-  await quickstartUntil(out, /replacing the earlier quickstart in /);
+  await interrupted(out, /replacing the earlier quickstart in /, ['--overwrite']);
 });
-
-/** Runs `quickstart --overwrite` into `out` until `until` matches its stderr, then kills it. */
-async function quickstartUntil(out: string, until: RegExp): Promise<void> {
-  const child = spawn(process.execPath, [BIN, 'quickstart', '--epochs', '1', '--out', out, '--overwrite'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`never saw ${until}:\n${stderr}`)), 30_000);
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (until.test(stderr)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', () => { clearTimeout(timer); reject(new Error(`exited early (${child.exitCode}):\n${stderr}`)); });
-  }).finally(() => child.kill('SIGKILL'));
-  await exited;
-}
