@@ -77,9 +77,10 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   if (records.length === 0) throw new UserError('no records', file);
 
   let labels: LabelSet | undefined;
-  if (task === 'classification') labels = new LabelSet(opts.labels ?? defaultLabels(file, records.map((r) => r.record)));
+  const report = reportBeside(file);
+  if (task === 'classification') labels = new LabelSet(opts.labels ?? defaultLabels(report, records.map((r) => r.record)));
 
-  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file) };
+  const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file, report) };
   const rows: TokenRow[] = [];
   for (const { record, line, layout } of records) {
     let r;
@@ -110,37 +111,39 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   return { rows, labels: labels ? [...labels.labels] : null, stats };
 }
 
-/** The records report.json beside `file` gives its split, when `file` is a prepare output (train/val/test.jsonl). */
-function reportedCount(file: string): number | null {
-  const split = /^(train|val|test)\.jsonl$/.exec(path.basename(file))?.[1];
+/** The prepare report.json beside a data file, read once: its parsed value, or why it could not be read; null when absent. */
+type ReportBeside = { file: string; value: unknown } | { file: string; error: string } | null;
+
+function reportBeside(file: string): ReportBeside {
   const report = path.join(path.dirname(file), PREPARE_REPORT);
-  if (split === undefined || !fs.existsSync(report)) return null;
+  if (!fs.existsSync(report)) return null;
   try {
-    if (fs.statSync(report).size > 64 << 20) return null;
-    const splits = (JSON.parse(fs.readFileSync(report, 'utf8')) as { splits?: Record<string, unknown> } | null)?.splits;
-    const n = splits?.[split];
-    return typeof n === 'number' ? n : null;
-  } catch {
-    return null; // not a prepare report: nothing to compare with
+    return { file: report, value: JSON.parse(fs.readFileSync(report, 'utf8')) as unknown };
+  } catch (e) {
+    return { file: report, error: (e as Error).message };
   }
 }
 
-/** report.json's class list beside a prepare output, else the labels of the records. */
-function defaultLabels(file: string, records: DataRecord[]): LabelValue[] {
-  const report = path.join(path.dirname(file), PREPARE_REPORT);
-  if (fs.existsSync(report)) {
-    try {
-      const r = JSON.parse(fs.readFileSync(report, 'utf8')) as { labels?: unknown };
-      if (Array.isArray(r.labels)) {
-        return r.labels.map((l) => {
-          const c = canonicalLabel(l);
-          if ('error' in c || c.label === null) throw new UserError(`"labels" holds ${JSON.stringify(l)}`, report);
-          return c.label;
-        });
-      }
-    } catch (e) {
-      if (isUserError(e)) throw e;
-      throw new UserError(`cannot read the class list: ${(e as Error).message}`, report);
+/** The records the report gives the split `file` is, when `file` is a prepare output (train/val/test.jsonl). */
+function reportedCount(file: string, report: ReportBeside): number | null {
+  const split = /^(train|val|test)\.jsonl$/.exec(path.basename(file))?.[1];
+  if (split === undefined || report === null || !('value' in report)) return null; // not a prepare report: nothing to compare with
+  const splits = (report.value as { splits?: Record<string, unknown> } | null)?.splits;
+  const n = splits?.[split];
+  return typeof n === 'number' ? n : null;
+}
+
+/** The report's class list beside a prepare output, else the labels of the records. */
+function defaultLabels(report: ReportBeside, records: DataRecord[]): LabelValue[] {
+  if (report !== null) {
+    if ('error' in report) throw new UserError(`cannot read the class list: ${report.error}`, report.file);
+    const labels = (report.value as { labels?: unknown } | null)?.labels;
+    if (Array.isArray(labels)) {
+      return labels.map((l) => {
+        const c = canonicalLabel(l);
+        if ('error' in c || c.label === null) throw new UserError(`"labels" holds ${JSON.stringify(l)}`, report.file);
+        return c.label;
+      });
     }
   }
   return classList(records.flatMap((r) => ('label' in r && r.label !== undefined ? [r.label] : [])));
