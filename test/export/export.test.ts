@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { assertSameArithmetic, test, testBackend, tol } from '../backend/device.ts';
+import { test, testBackend, tol } from '../backend/device.ts';
 import { exportRun } from '../../src/export/export.ts';
 import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
 import { resolveEvalTarget } from '../../src/eval/target.ts';
@@ -186,7 +186,9 @@ test('a classification export of a model without pad_token_id writes the EOS id,
   const merged = loadModel(out, { backend });
   const batched = merged.classLogits(merged.collate(clsRows));
   const single = clsRows.flatMap((row) => Array.from(model.classLogits(model.collate([row]))));
-  assertSameArithmetic(batched, single, 'the classification logits of the padded batch, against each row alone');
+  // a batch of 3 rows is a different GEMM shape than one row (OpenBLAS blocks it differently): equal to rounding
+  const err = relErr(batched, single);
+  assert.ok(err < tol('selfLogits'), `the classification logits of the padded batch, against each row alone: relative error ${err}`);
 });
 
 test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1) is refused in one line before anything is written', () => {
