@@ -3,7 +3,8 @@
 // has labels[t] = inputIds[t]). The rules:
 //  - one BOS, at the start, for every shape but pre-tokenized rows (which pass through validated), when the
 //    tokenizer adds one (HF's add_bos_token, adds-special.ts); none otherwise ("BOS +" below is then nothing);
-//    a chat has the BOS tokens its template writes (one at the start, added when the tokenizer adds BOS);
+//    a chat has the BOS tokens its template writes and no other (HF's apply_chat_template, TRL's conversational
+//    path: a template without bos_token, ChatML's, gives a chat without BOS);
 //  - {text}: BOS + text + EOS, all trained;
 //  - {prompt, completion}: BOS + the tokens of prompt + completion joined as they are (no separator
 //    added) + EOS, loss on the completion and the EOS. As TRL does, the prompt is also encoded alone and
@@ -19,7 +20,7 @@
 // dropped (pre-tokenized rows are kept as given, as HF keeps them).
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
-import { encodeSequence, leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
+import { leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import type { LabelSet } from './labels.ts';
 import type { ChatTurn } from './chat-record.ts';
@@ -120,7 +121,7 @@ function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }
  */
 export function sequenceLength(record: DataRecord, tok: Tokenizer): number {
   if (record.shape !== 'chat') return tokenizeRecord(record.shape === 'classification' ? { ...record, label: 0 } : record.shape === 'pretokenized' && record.label !== undefined ? { ...record, label: 0 } : record, tok).length;
-  const ids = encodeSequence(tok, tok.applyChatTemplate(record.messages));
+  const ids = tok.encode(tok.applyChatTemplate(record.messages));
   const turns = record.messages.filter((m) => m.role === 'assistant').length;
   let eosCount = 0;
   for (const id of ids) if (id === tok.eosId) eosCount++;
@@ -211,13 +212,13 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
 function chatSequence(messages: readonly ChatTurn[], rendered: string, tok: Tokenizer, trainAll: boolean): Seq {
   const e = eos(tok);
   messages.forEach((m, i) => encodeText(tok, m.content, `messages[${i}].content`));
-  const ids = encodeSequence(tok, rendered);
+  const ids = tok.encode(rendered);
   // the turns trained: every assistant turn but those of weight 0 (all of them with trainOn 'all', for the EOS below)
   const turns = messages.flatMap((m, i) => (m.role === 'assistant' && (trainAll || m.weight !== 0) ? [i] : []));
   const spans: Array<[number, number]> = [];
   for (const i of turns) {
-    const before = encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
-    const through = encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, i + 1)));
+    const before = tok.encode(tok.applyChatTemplate(messages.slice(0, i), { addGenerationPrompt: true }));
+    const through = tok.encode(tok.applyChatTemplate(messages.slice(0, i + 1)));
     let start = commonPrefix(ids, before), end = commonPrefix(ids, through);
     if (start < before.length - 1 || end < through.length - 1) [start, end] = changedSpan(messages, i, ids, through, tok);
     if (end <= start) throw new UserError(`messages[${i}]: the chat template renders no tokens of this assistant turn in the whole chat`);
@@ -265,7 +266,7 @@ function systemUnrendered(messages: readonly ChatMessage[], rendered: string): b
  * the whole chat has it there too.
  */
 function changedSpan(messages: readonly ChatMessage[], i: number, ids: readonly number[], through: readonly number[], tok: Tokenizer): [number, number] {
-  const withContent = (content: string, upTo: number) => encodeSequence(tok, tok.applyChatTemplate(messages.slice(0, upTo).map((m, k) => (k === i ? { role: m.role, content } : m))));
+  const withContent = (content: string, upTo: number) => tok.encode(tok.applyChatTemplate(messages.slice(0, upTo).map((m, k) => (k === i ? { role: m.role, content } : m))));
   const [start, end] = changedRange(ids, replaced(ids, (c) => withContent(c, messages.length)));
   const closing = through.slice(changedRange(through, replaced(through, (c) => withContent(c, i + 1)))[1]);
   return [start, end + commonPrefix(closing, ids.slice(end))];

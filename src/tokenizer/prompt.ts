@@ -1,7 +1,7 @@
 // How a generation prompt becomes token ids, for the CLI and library users alike: a conversation rendered
-// with the model's chat template (with the generation prompt), or plain text as it is (`raw`); either way
-// the ids start with BOS when the tokenizer adds one (added when the rendered text does not already carry
-// it). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
+// with the model's chat template (with the generation prompt) and encoded as it is, with the BOS the template
+// writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
+// (HF's tokenizer(text)). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message.
 import { UserError } from '../util/errors.ts';
 import { readJsonFile } from '../util/json-file.ts';
@@ -10,11 +10,10 @@ import { encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
 /** A prompt: plain text without the chat template, or messages rendered with it. */
 export type Prompt = { raw: string } | { messages: readonly ChatMessage[] };
 
-/** The prompt's token ids: the chat template's rendering (or the raw text), encoded, with BOS first when the tokenizer adds it. */
+/** The prompt's token ids: the chat template's rendering as it is, or the raw text with BOS first when the tokenizer adds it. */
 export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
-  const text = 'raw' in prompt ? prompt.raw : tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true });
-  // the template (or raw) text carries no BOS of its own unless the template writes it
-  return encodeSequence(tokenizer, text);
+  if ('raw' in prompt) return encodeSequence(tokenizer, prompt.raw);
+  return tokenizer.encode(tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true }));
 }
 
 /** Reads a messages file: a non-empty JSON array of {role: system|user|assistant, content: string}. */

@@ -32,7 +32,11 @@ export function leadingBos(tok: Tokenizer): number | null {
   return (tok.addsBos ?? true) ? tok.bosId : null;
 }
 
-/** The ids of `text` as a sequence starts: BOS first when the tokenizer adds one and the text did not write it. */
+/**
+ * The ids of plain text as a sequence starts: BOS first when the tokenizer adds one and the text did not write it
+ * (HF's tokenizer(text)). A chat template's rendering is encoded as it is (tok.encode: HF's apply_chat_template
+ * adds no special tokens; the template writes the BOS it wants).
+ */
 export function encodeSequence(tok: Tokenizer, text: string): number[] {
   const ids = tok.encode(text);
   const bos = leadingBos(tok);

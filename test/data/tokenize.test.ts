@@ -156,7 +156,7 @@ test('a chat template without EOS: each assistant turn trained as rendered, one 
     };
     const r = tokenizeRecord({ shape: 'chat', messages }, plain);
     const ids = [...r.row!.inputIds], labels = [...r.row!.labels!];
-    assert.deepEqual(ids, [BOS, ...tok.encode(render(systemLast)(messages)), EOS], `systemLast ${systemLast}: the rendering + one EOS`);
+    assert.deepEqual(ids, [...tok.encode(render(systemLast)(messages)), EOS], `systemLast ${systemLast}: the rendering (no BOS: the template writes none) + one EOS`);
     assert.equal(labels[ids.length - 1], EOS, 'the EOS is trained');
     assert.equal(tok.decode(trained(ids, labels)).replace(/\s+/g, ' ').trim(), '4<|im_end|> 6<|im_end|>', `systemLast ${systemLast}: the turns with their closing text`);
   }
@@ -173,7 +173,7 @@ test('a template that writes EOS after a turn only once the chat goes on: that E
   const messages: ChatMessage[] = [...chats[0]!, { role: 'user', content: 'And 3+3?' }, { role: 'assistant', content: '6' }];
   const r = tokenizeRecord({ shape: 'chat', messages }, plain);
   const ids = [...r.row!.inputIds], labels = [...r.row!.labels!];
-  assert.deepEqual(ids, [BOS, ...tok.encode(render(messages)), EOS], 'no second EOS after the first turn');
+  assert.deepEqual(ids, [...tok.encode(render(messages)), EOS], 'no second EOS after the first turn');
   const t = trained(ids, labels);
   assert.equal(count(t, EOS), 2, 'both EOS trained');
   assert.equal(tok.decode(t, { skipSpecialTokens: false }).replace(/\s+/g, ' ').trim(), '4</s> 6</s>');
@@ -204,7 +204,7 @@ test('a template writing no EOS, last turn of weight 0: no EOS added (nothing tr
   const messages = [...chats[0]!, { role: 'user' as const, content: 'And 3+3?' }, { role: 'assistant' as const, content: '6', weight: 0 as const }];
   const r = tokenizeRecord({ shape: 'chat', messages }, plain);
   const ids = [...r.row!.inputIds], labels = [...r.row!.labels!];
-  assert.deepEqual(ids, [BOS, ...tok.encode(render(messages))]);
+  assert.deepEqual(ids, tok.encode(render(messages)));
   assert.equal(tok.decode(trained(ids, labels)).replace(/\s+/g, ' ').trim(), '4<|im_end|>');
 });
 
@@ -265,7 +265,7 @@ test('sequenceLength equals the length tokenizeRecord gives, for every shape', (
   }
 });
 
-test('a tokenizer that adds no BOS (add_bos_token false): no BOS in any shape unless the chat template writes it', () => {
+test('a tokenizer that adds no BOS (add_bos_token false): no BOS in any shape unless the chat template writes it; a chat has the BOS its template writes, whatever the tokenizer adds', () => {
   const noBos = Object.assign(Object.create(tok) as Tokenizer, { addsBos: false }) as Tokenizer;
   const text = tokenizeRecord({ shape: 'text', text: 'one two' }, noBos).row!;
   assert.deepEqual([...text.inputIds], [...tok.encode('one two'), EOS]);
@@ -279,8 +279,8 @@ test('a tokenizer that adds no BOS (add_bos_token false): no BOS in any shape un
   // the default Mistral template writes bos_token itself: that BOS stays, one, at the start
   const chat = tokenizeRecord({ shape: 'chat', messages: chats[0]! }, noBos).row!;
   assert.deepEqual([...chat.inputIds], [...tokenizeRecord({ shape: 'chat', messages: chats[0]! }, tok).row!.inputIds]);
-  // a template that writes none gets none
-  const plain = Object.assign(Object.create(noBos) as Tokenizer, {
+  // a template that writes none gets none, even from a tokenizer that adds BOS to text (HF's apply_chat_template)
+  const plain = Object.assign(Object.create(tok) as Tokenizer, {
     applyChatTemplate: (ms: readonly ChatMessage[], o?: { addGenerationPrompt?: boolean }) => ms.map((m) => `${m.role}: ${m.content}\n`).join('') + (o?.addGenerationPrompt ? 'assistant:' : ''),
   }) as Tokenizer;
   const bare = tokenizeRecord({ shape: 'chat', messages: chats[0]! }, plain).row!;

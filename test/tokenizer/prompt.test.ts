@@ -1,5 +1,5 @@
 // Prompt encoding for generation, in the library (src/tokenizer/prompt.ts) as the CLI uses it: the chat
-// template with the generation prompt, or raw text; BOS first exactly once; a messages file read with a
+// template with the generation prompt (with the BOS the template writes), or raw text (BOS first exactly once); a messages file read with a
 // one-line error naming the file. And the one test of "this model only classifies" (src/model/task.ts).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -28,6 +28,18 @@ test('messages: the chat template with the generation prompt, BOS once (the temp
   assert.equal(ids.filter((id) => id === tok.bosId).length, 1);
   assert.equal(tok.decode(ids), tok.decode(tok.encode(text)));
   assert.match(tok.decode(ids), /\[INST\] What is 2 \+ 2\? \[\/INST\]/);
+});
+
+test('messages under a template that writes no BOS (ChatML): the rendering as it is, no BOS, as HF\'s apply_chat_template', () => {
+  const chatml = Object.assign(Object.create(tok) as typeof tok, {
+    applyChatTemplate: (ms: ReadonlyArray<{ role: string; content: string }>, o?: { addGenerationPrompt?: boolean }) =>
+      ms.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('') + (o?.addGenerationPrompt ? '<|im_start|>assistant\n' : ''),
+  });
+  const messages = [{ role: 'user' as const, content: 'Hi' }];
+  const ids = api.encodePrompt(chatml, { messages });
+  assert.deepEqual(ids, tok.encode(chatml.applyChatTemplate(messages, { addGenerationPrompt: true })));
+  assert.equal(ids.includes(tok.bosId!), false);
+  assert.equal(api.encodePrompt(chatml, { raw: 'Hi' })[0], tok.bosId, 'raw text still starts with BOS');
 });
 
 test('a messages file: read, and refused with the file and the message index', () => {
