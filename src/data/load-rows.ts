@@ -3,7 +3,6 @@
 // tokenizeRecord. Raw records are validated and normalised as prepare does (but not deduplicated or
 // split); a record that prepare would reject stops the load with its file:line and reason, and so does a
 // row whose token ids or class label fall outside the model (checkRow: vocabSize, numLabels).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkRow, countTargets, type TokenRow } from './batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
@@ -13,7 +12,7 @@ import type { Format } from './ingest/types.ts';
 import { LabelSet, canonicalLabel, classList, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
-import { PREPARE_REPORT } from './sources.ts';
+import { prepareReportBeside, type PrepareReport } from './prepare-report.ts';
 import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
 
 export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
@@ -77,7 +76,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   if (records.length === 0) throw new UserError('no records', file);
 
   let labels: LabelSet | undefined;
-  const report = reportBeside(file);
+  const report = prepareReportBeside(file);
   if (task === 'classification') labels = new LabelSet(opts.labels ?? defaultLabels(report, records.map((r) => r.record)));
 
   const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file, report) };
@@ -111,35 +110,21 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   return { rows, labels: labels ? [...labels.labels] : null, stats };
 }
 
-/** The prepare report.json beside a data file, read once: its parsed value, or why it could not be read; null when absent. */
-type ReportBeside = { file: string; value: unknown } | { file: string; error: string } | null;
-
-function reportBeside(file: string): ReportBeside {
-  const report = path.join(path.dirname(file), PREPARE_REPORT);
-  if (!fs.existsSync(report)) return null;
-  try {
-    return { file: report, value: JSON.parse(fs.readFileSync(report, 'utf8')) as unknown };
-  } catch (e) {
-    return { file: report, error: (e as Error).message };
-  }
-}
+type ReportBeside = ReturnType<typeof prepareReportBeside>;
 
 /** The records the report gives the split `file` is, when `file` is a prepare output (train/val/test.jsonl). */
 function reportedCount(file: string, report: ReportBeside): number | null {
-  const split = /^(train|val|test)\.jsonl$/.exec(path.basename(file))?.[1];
-  if (split === undefined || report === null || !('value' in report)) return null; // not a prepare report: nothing to compare with
-  const splits = (report.value as { splits?: Record<string, unknown> } | null)?.splits;
-  const n = splits?.[split];
-  return typeof n === 'number' ? n : null;
+  const split = /^(train|val|test)\.jsonl$/.exec(path.basename(file))?.[1] as keyof PrepareReport['splits'] | undefined;
+  if (split === undefined || report === null || 'error' in report) return null; // no prepare report: nothing to compare with
+  return report.splits[split] ?? null;
 }
 
 /** The report's class list beside a prepare output, else the labels of the records. */
 function defaultLabels(report: ReportBeside, records: DataRecord[]): LabelValue[] {
   if (report !== null) {
     if ('error' in report) throw new UserError(`cannot read the class list: ${report.error}`, report.file);
-    const labels = (report.value as { labels?: unknown } | null)?.labels;
-    if (Array.isArray(labels)) {
-      return labels.map((l) => {
+    if (report.labels !== null) {
+      return report.labels.map((l) => {
         const c = canonicalLabel(l);
         if ('error' in c || c.label === null) throw new UserError(`"labels" holds ${JSON.stringify(l)}`, report.file);
         return c.label;

@@ -24,7 +24,8 @@ import {
   type DataRecord, type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
-import { OUTPUT_FILES, PREPARE_REPORT, isPrepareReport, listSources, type Source, type SourceRole } from './sources.ts';
+import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
+import { OUTPUT_FILES, listSources, type Source, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits } from './split.ts';
 import { sequenceLength, specialTokenIds } from './tokenize.ts';
 

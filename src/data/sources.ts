@@ -9,11 +9,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
+import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 
 export type SourceRole = 'input' | 'val' | 'test';
 
-/** prepare's report in --out (a prepare output folder is known by it; not a run folder's report, run/layout.ts). */
-export const PREPARE_REPORT = 'report.json';
 /** The files prepare writes into --out; none of them may be an input. */
 export const OUTPUT_FILES: readonly string[] = ['train.jsonl', 'val.jsonl', 'test.jsonl', 'rejected.jsonl', PREPARE_REPORT];
 
@@ -85,18 +84,6 @@ function isFile(p: string): boolean {
 /** Whether `dir` is a folder holding a prepare run's outputs (its report.json beside its rejected.jsonl). */
 function isPrepareOutput(dir: string): boolean {
   return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true && isFile(path.join(dir, 'rejected.jsonl')) && isPrepareReport(path.join(dir, PREPARE_REPORT));
-}
-
-/** Whether `file` is the report.json of a prepare run (read only when it is small enough to be one). */
-export function isPrepareReport(file: string): boolean {
-  try {
-    if (fs.statSync(file).size > 64 << 20) return false;
-    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | null;
-    return typeof r === 'object' && r !== null && typeof r.input_records === 'number' && typeof r.kept === 'number' &&
-      typeof r.rejected === 'number' && typeof r.splits === 'object' && Array.isArray(r.inputs) && typeof r.options === 'object';
-  } catch {
-    return false;
-  }
 }
 
 /** A path's real path (symlinks followed) when it exists, else its resolved path. */

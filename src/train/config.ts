@@ -9,7 +9,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import { info } from '../util/log.ts';
-import { PREPARE_REPORT } from '../data/sources.ts';
+import { prepareReportBeside } from '../data/prepare-report.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
@@ -139,8 +139,9 @@ const UNSAFE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'p
 function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly string[]): void {
   const train = getDotted(raw, 'data.train');
   if (!overridden.includes('data.train') || typeof train !== 'string' || path.basename(train) !== 'train.jsonl') return;
+  const report = prepareReportBeside(train);
+  if (report === null || 'error' in report) return;
   const dir = path.dirname(train);
-  if (!fs.existsSync(path.join(dir, PREPARE_REPORT))) return;
   for (const split of ['val', 'test']) {
     const key = `data.${split}`;
     const sibling = path.join(dir, `${split}.jsonl`);
@@ -159,13 +160,13 @@ function labelsFromPrepareReport(raw: Record<string, unknown>): void {
   const train = getDotted(raw, 'data.train');
   const given = getDotted(raw, 'labels');
   if (getDotted(raw, 'task') !== 'classification' || (given !== undefined && given !== null) || typeof train !== 'string') return;
-  const report = path.join(path.dirname(train), PREPARE_REPORT);
-  if (!fs.existsSync(report)) return;
-  const r = readJsonFile(report);
-  const labels = isRecord(r) ? r['labels'] : undefined;
-  if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string' || Number.isSafeInteger(l))) return;
+  const report = prepareReportBeside(train);
+  if (report === null) return;
+  if ('error' in report) throw new UserError(`cannot read the class list: ${report.error}`, report.file);
+  const labels = report.labels;
+  if (labels === null || !labels.every((l) => typeof l === 'string' || Number.isSafeInteger(l))) return;
   setDotted(raw, 'labels', labels.map(String));
-  info(`labels: ${labels.length} classes from ${report} (the prepare report beside data.train); give labels to choose others`);
+  info(`labels: ${labels.length} classes from ${report.file} (the prepare report beside data.train); give labels to choose others`);
 }
 
 /**

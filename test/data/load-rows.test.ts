@@ -71,6 +71,14 @@ test('classification: class indices from report.json beside a prepare output, fr
   assert.equal(fromFile.rows[0]!.labels, undefined);
   assert.equal(fromFile.rows[0]!.inputIds.at(-1) === tok.eosId, false, 'no EOS on classification input');
   assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: ['pos', 'neg'] }), /cls\.csv:4: label "neu" is not one of the classes/);
+  // another tool's report.json beside a file is not a prepare report: the file's own labels
+  const other = path.join(dir, 'other-report');
+  fs.mkdirSync(other);
+  fs.copyFileSync(f, path.join(other, 'train.csv'));
+  fs.writeFileSync(path.join(other, 'report.json'), JSON.stringify({ labels: ['neu', 'pos', 'neg'], splits: { train: 1 } }));
+  const beside = loadTokenRows(path.join(other, 'train.csv'), { tokenizer: tok, task: 'classification' });
+  assert.deepEqual(beside.labels, ['neg', 'neu', 'pos']);
+  assert.equal(beside.stats.reported, null);
 });
 
 test('a record prepare would reject stops the load with file:line and reason', () => {

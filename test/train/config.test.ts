@@ -89,14 +89,23 @@ test('an invalid override is blamed on its flag, a bad file value on the file', 
 
 test('--data.train in a prepare output brings its val and test along (logged), unless they are given too', () => {
   const prepared = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-prepared-'));
-  for (const n of ['train.jsonl', 'val.jsonl', 'test.jsonl', 'report.json']) fs.writeFileSync(path.join(prepared, n), '');
+  const input = path.join(prepared, 'in.jsonl');
+  fs.writeFileSync(input, ['one', 'two', 'three', 'four'].map((w) => JSON.stringify({ text: `record ${w} of the data` })).join('\n'));
+  setQuiet(true);
+  prepare({ inputs: [input], outDir: path.join(prepared, 'out'), tokenizer: loadTokenizer() });
+  setQuiet(false);
+  const train = path.join(prepared, 'out', 'train.jsonl');
   const f = file('model: m\ndata: {train: a/train.jsonl, val: a/val.jsonl, test: a/test.jsonl}\n');
-  const cfg = loadTrainConfig(f, [['data.train', path.join(prepared, 'train.jsonl')], ['data.test', 'mine.jsonl']]);
-  assert.equal(cfg.data.val, path.join(prepared, 'val.jsonl'));
+  const cfg = loadTrainConfig(f, [['data.train', train], ['data.test', 'mine.jsonl']]);
+  assert.equal(cfg.data.val, path.join(prepared, 'out', 'val.jsonl'));
   assert.equal(cfg.data.test, path.resolve('mine.jsonl'));
-  // a train file that is not a prepare output leaves the file's val and test as they were
-  fs.rmSync(path.join(prepared, 'report.json'));
-  assert.equal(loadTrainConfig(f, [['data.train', path.join(prepared, 'train.jsonl')]]).data.val, path.join(path.dirname(f), 'a', 'val.jsonl'));
+  // a train file that is not a prepare output leaves the file's val and test as they were: no report.json, or
+  // another tool's report.json (not the fields prepare writes)
+  const fileVal = path.join(path.dirname(f), 'a', 'val.jsonl');
+  fs.writeFileSync(path.join(prepared, 'out', 'report.json'), JSON.stringify({ accuracy: 0.9, labels: ['x', 'y'] }));
+  assert.equal(loadTrainConfig(f, [['data.train', train]]).data.val, fileVal);
+  fs.rmSync(path.join(prepared, 'out', 'report.json'));
+  assert.equal(loadTrainConfig(f, [['data.train', train]]).data.val, fileVal);
 });
 
 test('invalid YAML is one line: file:line:column and the parser\'s first line', () => {
@@ -163,4 +172,10 @@ test('task: classification without labels takes the class list of the prepare re
   // given labels win; no report beside the data is the error as before
   assert.deepEqual(loadTrainConfig(file(`model: m\ntask: classification\nlabels: [a, b]\ndata: {train: ${path.join(dir, 'named', 'train.jsonl')}}\n`)).labels, ['a', 'b']);
   assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${input}}\n`)), /labels: classification needs the list of class names/);
+  // another tool's report.json beside the data is not a class list
+  const other = path.join(dir, 'other');
+  fs.mkdirSync(other);
+  fs.copyFileSync(input, path.join(other, 'train.jsonl'));
+  fs.writeFileSync(path.join(other, 'report.json'), JSON.stringify({ labels: ['b', 'a'], f1: 0.5 }));
+  assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${path.join(other, 'train.jsonl')}}\n`)), /labels: classification needs the list of class names/);
 });

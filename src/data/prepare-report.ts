@@ -1,0 +1,59 @@
+// The report.json a prepare run writes beside its train/val/test.jsonl, as the other commands read it: one
+// reader for "is this folder a prepare output" (sources.ts, prepare.ts), the class list and split counts the
+// trainer takes from beside data.train (train/config.ts, load-rows.ts). A report.json that is not a prepare
+// run's (another tool's, a run folder's) is never taken for one: it must have the fields prepare writes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** prepare's report in --out (a prepare output folder is known by it; not a run folder's report, run/layout.ts). */
+export const PREPARE_REPORT = 'report.json';
+
+/** The largest report.json read: a prepare report lists inputs and reasons, never this much. */
+const MAX_REPORT_BYTES = 64 << 20;
+
+/** What the readers use of a prepare report. */
+export interface PrepareReport {
+  /** The report's path. */
+  file: string;
+  /** Records per split, as written. */
+  splits: Partial<Record<'train' | 'val' | 'test', number>>;
+  /** The class list in index order (classification), as written (strings or integers); null when absent. */
+  labels: unknown[] | null;
+}
+
+/**
+ * The prepare report beside a data file (its folder's report.json): the report; `{ file, error }` when a
+ * report.json is there that cannot be read or parsed (a caller that needs the class list says so); null
+ * when there is none, or it is not a prepare run's.
+ */
+export function prepareReportBeside(dataFile: string): PrepareReport | { file: string; error: string } | null {
+  return readPrepareReport(path.join(path.dirname(dataFile), PREPARE_REPORT));
+}
+
+/** Whether `file` is the report.json of a prepare run. */
+export function isPrepareReport(file: string): boolean {
+  const r = readPrepareReport(file);
+  return r !== null && !('error' in r);
+}
+
+function readPrepareReport(file: string): PrepareReport | { file: string; error: string } | null {
+  let value: unknown;
+  try {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (!stat?.isFile() || stat.size > MAX_REPORT_BYTES) return null;
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    return { file, error: (e as Error).message };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const r = value as Record<string, unknown>;
+  const isReport = typeof r.input_records === 'number' && typeof r.kept === 'number' && typeof r.rejected === 'number' &&
+    typeof r.splits === 'object' && r.splits !== null && Array.isArray(r.inputs) && typeof r.options === 'object';
+  if (!isReport) return null;
+  const splits: PrepareReport['splits'] = {};
+  for (const split of ['train', 'val', 'test'] as const) {
+    const n = (r.splits as Record<string, unknown>)[split];
+    if (typeof n === 'number') splits[split] = n;
+  }
+  return { file, splits, labels: Array.isArray(r.labels) ? r.labels : null };
+}
