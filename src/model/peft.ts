@@ -15,7 +15,8 @@ import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
 import { targetedModules } from './peft-targets.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
-import { bufferTensor } from './save.ts';
+import { bufferTensor, classificationPadId } from './save.ts';
+import { adapterCard } from './adapter-card.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 
 export type TaskType = 'CAUSAL_LM' | 'SEQ_CLS';
@@ -166,9 +167,14 @@ export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng, tra
 export interface SaveAdapterOptions {
   taskType: TaskType;
   baseModel: string | null;
+  /** SEQ_CLS: the class names in index order, for the README's loading code (null: the indices). */
+  labels?: readonly string[] | null;
 }
 
-/** Writes the model's adapter (and a trained score head for SEQ_CLS) as PEFT does; atomic per file. */
+/**
+ * Writes the model's adapter (and a trained score head for SEQ_CLS) as PEFT does, with a README.md model card
+ * that says how transformers + PEFT load it (adapter-card.ts); atomic per file.
+ */
 export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterOptions): void {
   const adapter = model.lora;
   if (!adapter) throw new Error('saveAdapter: the model has no LoRA adapter');
@@ -189,7 +195,13 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
     tensors[SCORE_SAVED_KEY] = bufferTensor(be, score.weight, [score.numLabels, cfg.hiddenSize]);
   }
   writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors, { format: 'pt' });
-  writeFileAtomic(path.join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter.spec, opts, seqCls, adaptedModules(adapter)), null, 2) + '\n');
+  const modules = adaptedModules(adapter);
+  writeFileAtomic(path.join(dir, 'adapter_config.json'), JSON.stringify(peftConfig(adapter.spec, opts, seqCls, modules), null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'README.md'), adapterCard({
+    spec: adapter.spec, targetModules: modules.target_modules, taskType: opts.taskType, baseModel: opts.baseModel,
+    labels: seqCls ? opts.labels ?? null : null, numLabels: seqCls ? model.scoreHead().numLabels : null,
+    padTokenId: seqCls && cfg.padTokenId === null ? classificationPadId(cfg) : null,
+  }));
 }
 
 /**

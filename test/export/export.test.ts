@@ -4,6 +4,7 @@
 // folder too and agrees.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { adapterCard } from '../../src/model/adapter-card.ts';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -55,7 +56,7 @@ test('export without --merge copies the PEFT adapter as it is', () => {
   const out = path.join(tmp(), 'adapter');
   const r = exportRun({ run, out, merge: false, best: false, backend });
   assert.equal(r.kind, 'adapter');
-  for (const f of ['adapter_config.json', 'adapter_model.safetensors']) {
+  for (const f of ['README.md', 'adapter_config.json', 'adapter_model.safetensors']) {
     assert.ok(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(run, 'adapter', f))), f);
   }
   assert.throws(() => exportRun({ run, out, merge: false, best: false, backend }), /not empty/);
@@ -80,9 +81,9 @@ test('export without --merge copies the PEFT adapter as it is', () => {
   // an empty folder given (here through a symlink) is kept: the export is written into it
   const link = path.join(tmp(), 'link');
   fs.symlinkSync(empty, link);
-  assert.deepEqual(exportRun({ run, out: link, merge: false, best: false, backend }).files, ['adapter_config.json', 'adapter_model.safetensors']);
+  assert.deepEqual(exportRun({ run, out: link, merge: false, best: false, backend }).files, ['README.md', 'adapter_config.json', 'adapter_model.safetensors']);
   assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
-  assert.deepEqual(fs.readdirSync(empty), ['adapter_config.json', 'adapter_model.safetensors']);
+  assert.deepEqual(fs.readdirSync(empty).sort(), ['README.md', 'adapter_config.json', 'adapter_model.safetensors']);
 });
 
 test('--best of a finished run without val data: best/ is written only by a run with val data (export, GGUF, eval — one wording)', () => {
@@ -167,6 +168,29 @@ test('a merged classification model is a MistralForSequenceClassification folder
   assert.ok(relErr(merged.classLogits(probe), expected) < tol('selfLogits'));
   const adapterCfg = JSON.parse(fs.readFileSync(path.join(run, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(adapterCfg.task_type, 'SEQ_CLS');
+});
+
+test('an adapter folder has a README.md model card: base model, classes in index order, and Python that loads it with PEFT', () => {
+  const cls = fs.readFileSync(path.join(trainedRun('classification'), 'adapter', 'README.md'), 'utf8');
+  assert.match(cls, /^---\nbase_model: ".*hf-tiny-mistral.*"\nlibrary_name: peft\npipeline_tag: text-classification\n/);
+  assert.match(cls, /- 0: a\n- 1: b\n- 2: c\n/);
+  assert.match(cls, /labels = \["a","b","c"\]\nbase = AutoModelForSequenceClassification\.from_pretrained\(".*", num_labels=len\(labels\),\n    id2label=dict\(enumerate\(labels\)\), label2id=\{l: i for i, l in enumerate\(labels\)\}\)\n/, 'the base has its pad_token_id (0)');
+  assert.match(cls, /LoRA r=4, alpha=8, on q_proj, v_proj, down_proj, with the classification head/);
+  const gen = fs.readFileSync(path.join(trainedRun('generation'), 'adapter', 'README.md'), 'utf8');
+  assert.match(gen, /pipeline_tag: text-generation/);
+  assert.match(gen, /base = AutoModelForCausalLM\.from_pretrained\(".*"\)\nmodel = PeftModel\.from_pretrained\(base, "PATH\/TO\/THIS\/FOLDER"\)/);
+  // a base without pad_token_id gets the EOS id in the loading code (HF scores batches only with one); random weights: no base
+  const noPad = adapterCard({ spec: { r: 8, alpha: 16, dropout: 0, targets: ['q_proj'], useRslora: true }, targetModules: ['q_proj'], taskType: 'SEQ_CLS',
+    baseModel: null, labels: null, numLabels: 2, padTokenId: 6 });
+  assert.match(noPad, /labels = \["0","1"\]\nbase = AutoModelForSequenceClassification\.from_pretrained\("BASE_MODEL", num_labels=len\(labels\),\n.*, pad_token_id=6\)\n/);
+  assert.match(noPad, /LoRA r=8, alpha=16, rsLoRA, on q_proj/);
+  assert.doesNotMatch(noPad, /base_model:/);
+  // the loading code is Python that parses
+  for (const card of [cls, gen, noPad]) {
+    const code = /```python\n([\s\S]*?)```/.exec(card)![1]!;
+    const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(sys.stdin.read())'], { input: code, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
 });
 
 test('a classification export of a model without pad_token_id writes the EOS id, so HF scores batches as we do', () => {

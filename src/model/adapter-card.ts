@@ -1,0 +1,59 @@
+// README.md of a saved LoRA adapter folder, as PEFT's save_pretrained writes one (a model card with
+// `library_name: peft` and the base model in its front matter): what the adapter is and how transformers +
+// PEFT load it. A classification adapter carries its class names here, the one place an adapter folder has
+// for them (adapter_config.json has no labels): the card's loading code builds the base with num_labels,
+// id2label and label2id, and the pad_token_id HF needs to score batches (save.ts's classificationPadId).
+import type { LoraSpec } from './lora.ts';
+
+export interface AdapterCardOptions {
+  spec: LoraSpec;
+  /** The adapter's target modules as adapter_config.json names them. */
+  targetModules: readonly string[];
+  taskType: 'CAUSAL_LM' | 'SEQ_CLS';
+  /** The base model folder it was trained on; null for random weights (no folder to load). */
+  baseModel: string | null;
+  /** SEQ_CLS: the class names in index order (null when the run has none, e.g. integer classes). */
+  labels: readonly string[] | null;
+  /** SEQ_CLS: the number of classes the score head has. */
+  numLabels: number | null;
+  /** SEQ_CLS: the pad_token_id HF's sequence classifier needs for batches (null: the model's own is set). */
+  padTokenId: number | null;
+}
+
+/** The README.md text of an adapter folder. */
+export function adapterCard(o: AdapterCardOptions): string {
+  const seqCls = o.taskType === 'SEQ_CLS';
+  const base = o.baseModel ?? 'BASE_MODEL';
+  const front = ['---', ...(o.baseModel ? [`base_model: ${JSON.stringify(o.baseModel)}`] : []), 'library_name: peft',
+    `pipeline_tag: ${seqCls ? 'text-classification' : 'text-generation'}`, 'tags:', '- lora', '- mistral-tune', '---'];
+  const rs = o.spec.useRslora ? ', rsLoRA' : '';
+  const lines = [
+    ...front, '',
+    `# LoRA adapter (${seqCls ? 'text classification' : 'text generation'})`, '',
+    `Trained by mistral-tune: LoRA r=${o.spec.r}, alpha=${o.spec.alpha}${rs}, on ${o.targetModules.join(', ')}` +
+      `${seqCls ? ', with the classification head (score) trained in full' : ''}.`,
+    o.baseModel ? `Base model: \`${o.baseModel}\`.` : 'Base model: random weights (a benchmark or dry run): there is no base folder to load it on; `BASE_MODEL` below stands for one.',
+    '',
+  ];
+  if (seqCls) {
+    const names = o.labels ?? Array.from({ length: o.numLabels ?? 0 }, (_, i) => String(i));
+    lines.push('Classes, in the order of the head\'s outputs:', '', ...names.map((n, i) => `- ${i}: ${n}`), '');
+  }
+  lines.push('## Load with transformers + PEFT', '', '```python', 'from peft import PeftModel');
+  if (seqCls) {
+    const names = o.labels ?? Array.from({ length: o.numLabels ?? 0 }, (_, i) => String(i));
+    lines.push(
+      'from transformers import AutoModelForSequenceClassification',
+      '',
+      `labels = ${JSON.stringify(names)}`,
+      `base = AutoModelForSequenceClassification.from_pretrained(${JSON.stringify(base)}, num_labels=len(labels),`,
+      '    id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)}' +
+        `${o.padTokenId !== null ? `, pad_token_id=${o.padTokenId}` : ''})`,
+    );
+  } else {
+    lines.push('from transformers import AutoModelForCausalLM', '', `base = AutoModelForCausalLM.from_pretrained(${JSON.stringify(base)})`);
+  }
+  lines.push('model = PeftModel.from_pretrained(base, "PATH/TO/THIS/FOLDER")', '```', '',
+    '`mistral-tune export --run RUN --merge --out DIR` writes the base with this adapter merged in, a model folder that', 'transformers loads alone.', '');
+  return lines.join('\n');
+}
