@@ -170,15 +170,16 @@ export function parseLabelsOption(s: string): ClassNames {
 /**
  * Refuses integer labels that look 1-based for a list of class names: none is 0 and the largest is the number
  * of names (AG News' 1–4 with 4 names). Read as 0-based class indices they would shift every class by one and
- * reject the last: the error says so and how to map them (`--labels 1=World,…`).
+ * reject the last: the error says so and how to map them (`--labels 1=World,…`). `named` says where the names
+ * come from, `fix` the command that maps them (prepare's own --labels, by default); `where`, the file.
  */
-export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boolean }): void {
+export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boolean }, ctx: { named: string; fix: string; where?: string } = { named: '--labels', fix: '--labels' }): void {
   if (!classes.named || classes.codes || ints.zero || ints.max !== classes.size) return;
   const n = classes.size;
   const mapping = classes.labels.map((l, i) => `${i + 1}=${String(l)}`).join(',');
-  throw new UserError(`--labels names ${n} classes and the integer labels run up to ${n} with no 0: they look 1-based (as AG News' and Yelp's CSVs), ` +
+  throw new UserError(`${ctx.named} names ${n} classes and the integer labels run up to ${n} with no 0: they look 1-based (as AG News' and Yelp's CSVs), ` +
     `but an integer label is read as the 0-based class index (1 would be ${JSON.stringify(classes.labels[1])}, ${n} unknown); ` +
-    `say which integer is which class: --labels ${mapping} (or 0=… if they are 0-based)`);
+    `say which integer is which class: ${ctx.fix} ${mapping} (or 0=… if they are 0-based)`, ctx.where);
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { formatOf, readRecords } from './ingest/read.ts';
 import type { Format } from './ingest/types.ts';
-import { LabelSet, canonicalLabel, classList, type LabelValue } from './labels.ts';
+import { LabelSet, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
 import { prepareReportBeside, type PrepareReport } from './prepare-report.ts';
@@ -77,7 +77,10 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
 
   let labels: LabelSet | undefined;
   const report = prepareReportBeside(file);
-  if (task === 'classification') labels = new LabelSet(opts.labels ?? defaultLabels(report, records.map((r) => r.record)));
+  if (task === 'classification') {
+    labels = new LabelSet(opts.labels ?? defaultLabels(report, records.map((r) => r.record)));
+    refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named: 'the class list (the run\'s, --labels or config.json\'s id2label)', fix: 'mistral-tune prepare --task classification --labels', where: file });
+  }
 
   const stats = { records: records.length, truncated: 0, dropped: 0, tokens: 0, targets: 0, systemUnrendered: 0, cutShort, reported: reportedCount(file, report) };
   const rows: TokenRow[] = [];
@@ -132,4 +135,16 @@ function defaultLabels(report: ReportBeside, records: DataRecord[]): LabelValue[
     }
   }
   return classList(records.flatMap((r) => ('label' in r && r.label !== undefined ? [r.label] : [])));
+}
+
+/** The largest integer label of the records, and whether one is 0 (refuseOneBased). */
+function integerLabels(records: readonly DataRecord[]): { max: number; zero: boolean } {
+  let max = -1, zero = false;
+  for (const r of records) {
+    const l = 'label' in r ? r.label : undefined;
+    if (typeof l !== 'number') continue;
+    if (l === 0) zero = true;
+    if (l > max) max = l;
+  }
+  return { max, zero };
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { isUserError } from '../../src/util/errors.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { tokenizeRecord } from '../../src/data/tokenize.ts';
@@ -71,6 +72,12 @@ test('classification: class indices from report.json beside a prepare output, fr
   assert.equal(fromFile.rows[0]!.labels, undefined);
   assert.equal(fromFile.rows[0]!.inputIds.at(-1) === tok.eosId, false, 'no EOS on classification input');
   assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: ['pos', 'neg'] }), /cls\.csv:4: label "neu" is not one of the classes/);
+  // 1-based integer labels (AG News' 1–4) against named classes would shift every class by one: refused, with the mapping
+  const agnews = writeFiles(dir, { 'ag.csv': 'label,text\n3,stocks fall\n4,new chip\n1,summit held\n2,cup final\n' })['ag.csv']!;
+  assert.throws(() => loadTokenRows(agnews, { tokenizer: tok, task: 'classification', labels: ['World', 'Sports', 'Business', 'Sci/Tech'] }),
+    (e: Error) => isUserError(e) && e.message.startsWith(`${agnews}: the class list`) && e.message.includes('they look 1-based') &&
+      e.message.includes('mistral-tune prepare --task classification --labels 1=World,2=Sports,3=Business,4=Sci/Tech') && !e.message.includes('\n'));
+  assert.deepEqual(loadTokenRows(agnews, { tokenizer: tok, task: 'classification', labels: [0, 1, 2, 3, 4] }).rows.map((r) => r.label), [3, 4, 1, 2], 'integer classes: as they are');
   // another tool's report.json beside a file is not a prepare report: the file's own labels
   const other = path.join(dir, 'other-report');
   fs.mkdirSync(other);
