@@ -35,13 +35,10 @@ export function adapterCard(o: AdapterCardOptions): string {
     o.baseModel ? `Base model: \`${o.baseModel}\`.` : 'Base model: random weights (a benchmark or dry run): there is no base folder to load it on; `BASE_MODEL` below stands for one.',
     '',
   ];
-  if (seqCls) {
-    const names = o.labels ?? Array.from({ length: o.numLabels ?? 0 }, (_, i) => String(i));
-    lines.push('Classes, in the order of the head\'s outputs:', '', ...names.map((n, i) => `- ${i}: ${n}`), '');
-  }
+  const names = o.labels ?? Array.from({ length: o.numLabels ?? 0 }, (_, i) => String(i));
+  if (seqCls) lines.push('Classes, in the order of the head\'s outputs:', '', ...names.map((n, i) => `- ${i}: ${n}`), '');
   lines.push('## Load with transformers + PEFT', '', '```python', 'from peft import PeftModel');
   if (seqCls) {
-    const names = o.labels ?? Array.from({ length: o.numLabels ?? 0 }, (_, i) => String(i));
     lines.push(
       'from transformers import AutoModelForSequenceClassification',
       '',
