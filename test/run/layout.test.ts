@@ -12,7 +12,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const SRC = path.join(ROOT, 'src');
 const OWNER = 'run/layout.ts';
 /** prepare's output folder has a report.json of its own, named in data/sources.ts. */
-const ALLOWED: Record<string, readonly string[]> = { 'data/sources.ts': ['report.json'] };
+const ALLOWED: Record<string, readonly string[]> = { 'data/prepare-report.ts': ['report.json'] };
 
 const NAMES = ['config.yaml', 'metrics.jsonl', 'report.json', 'loss_curve.svg', 'checkpoints', RUN_LAYOUT.marker, RUN_LAYOUT.lock, QUICKSTART_LAYOUT.marker];
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
