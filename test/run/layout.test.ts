@@ -11,7 +11,7 @@ import { QUICKSTART_LAYOUT, RUN_LAYOUT, runWeightsDir } from '../../src/run/layo
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SRC = path.join(ROOT, 'src');
 const OWNER = 'run/layout.ts';
-/** prepare's output folder has a report.json of its own, named in data/sources.ts. */
+/** prepare's output folder has a report.json of its own, named in data/prepare-report.ts. */
 const ALLOWED: Record<string, readonly string[]> = { 'data/prepare-report.ts': ['report.json'] };
 
 const NAMES = ['config.yaml', 'metrics.jsonl', 'report.json', 'loss_curve.svg', 'checkpoints', RUN_LAYOUT.marker, RUN_LAYOUT.lock, QUICKSTART_LAYOUT.marker];
