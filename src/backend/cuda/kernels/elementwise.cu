@@ -1,7 +1,7 @@
 // Elementwise kernels and reductions over n store_t elements: add, axpy, scale, scale by a device scalar,
-// fill, dropout (the CPU backend's counter-based hash, bit for bit), and Σx / Σx² accumulated in
-// double into a device scalar (which the caller zeroes first: blocks add their partial sums atomically;
-// convert.cu's finish_sum then stores it in the caller's dtype).
+// fill, dropout (the CPU backend's counter-based hash, bit for bit), and Σx / Σx² in double: each block
+// stores its partial sum, and convert.cu's finish_sum adds the partials in a fixed order into a scalar of
+// the caller's dtype (no atomics: the same sum on every run).
 #include "common.cuh"
 
 extern "C" __global__ void add(store_t *out, const store_t *a, const store_t *b, long long n) {
