@@ -12,11 +12,12 @@
 #                  which a machine without the toolkit skips
 #   smoke          scripts/cuda-smoke.ts: the bindings, every kernel module compiled and loaded, GEMMs vs the CPU
 #   test-gpu-fp32  `npm run test:gpu` at fp32, then test-gpu-bf16 at bf16 (one precision per step; bf16 also runs the
-#                  Mistral-7B-shaped checks of test/model/mistral-7b-gpu.test.ts: 10 LoRA steps at 2×2048, 32 greedy tokens)
+#                  Mistral-7B-shaped checks of test/model/mistral-7b-gpu.test.ts: 10 LoRA steps at 2×2048, 32 greedy tokens,
+#                  on the default attention kernels, whose backward may take seconds a step at that size: 160 s)
 #   attn-variants  the attention and model parity tests on CUDA with MISTRAL_TUNE_CUDA_ATTENTION=gemm (fp32, bf16)
 #                  and =flash (bf16: the tensor-core forward and backward at head dims 64 and 128; also the bf16
-#                  LoRA training runs and the Mistral-7B-shaped checks, the path bench-gpu times), issue [10]'s
-#                  variants; every variant runs, the step fails if one did
+#                  LoRA training runs; at the 7B shape the flash path is what bench-gpu trains, whose run stops on a
+#                  non-finite loss), issue [10]'s variants; every variant runs, the step fails if one did
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared (python3 with
 #                  env.sh's LD_LIBRARY_PATH, or without its toolkit folders where torch does not import so: checked
 #                  in the background from the start; the bench's HF peer runs with the same python3)
@@ -129,10 +130,10 @@ fi
 step bindings 25 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
 step smoke 30 node --import tsx scripts/cuda-smoke.ts
 step test-gpu-fp32 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh fp32
-step test-gpu-bf16 120 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
-step attn-variants 80 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
+step test-gpu-bf16 160 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
+step attn-variants 60 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
   for vp in flash:bf16 gemm:fp32 gemm:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
-  [ "${vp%:*}" = flash ] && files="$parity test/model/bf16-lora.test.ts test/model/mistral-7b-gpu.test.ts"; \
+  [ "${vp%:*}" = flash ] && files="$parity test/model/bf16-lora.test.ts"; \
   MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-timeout=20000 \
   $files || rc=1; done; exit $rc'
 python_for_hf

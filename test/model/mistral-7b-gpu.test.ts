@@ -23,7 +23,7 @@ const skip = TEST_DEVICE !== 'cuda' ? 'needs a GPU (MISTRAL_TUNE_TEST_DEVICE=cud
   : process.env.MT_FAKE_CUDA_KERNELS ? 'the kernel emulator would take hours over 7B parameters'
   : TEST_PRECISION !== 'bf16' ? 'runs at bf16, the precision a 7B LoRA trains in (fp32 GEMMs would take minutes)' : false;
 
-test('a Mistral-7B-shaped model: 10 LoRA steps on a repeated 2×2048 batch (finite, falling loss), then 32 greedy tokens with the KV cache equal to full forwards', { skip, timeout: 120_000 }, () => {
+test('a Mistral-7B-shaped model: 10 LoRA steps on a repeated 2×2048 batch (finite, falling loss), then 32 greedy tokens with the KV cache equal to full forwards', { skip, timeout: 240_000 }, () => {
   const be = testBackend();
   const cfg = parseConfig(JSON.parse(fs.readFileSync(path.join(FIXTURES, 'configs', 'mistral-7b-v0.1.config.json'), 'utf8')), 'mistral-7b-v0.1.config.json');
   assert.deepEqual([cfg.vocabSize, cfg.numLayers, cfg.numHeads, cfg.numKvHeads, cfg.intermediateSize], [32000, 32, 32, 8, 14336]);
