@@ -88,7 +88,8 @@ export function unpackCudaWheels(wheels: readonly string[], cacheRoot = path.joi
 
 /**
  * Points CUDA_HOME of this process at the CUDA 13 wheels, unpacked, where NVRTC, cuBLASLt or their headers are not
- * found here; call it before the tests look for them. Returns a note for skip messages: where the wheels were looked for.
+ * found here; call it before the tests look for them. Returns a note for skip messages: where the wheels were looked
+ * for, or why they could not be unpacked (then the tests skip, as without them).
  */
 export function useCudaWheelsWhereMissing(): string {
   const missing = missingCudaParts();
@@ -98,6 +99,11 @@ export function useCudaWheelsWhereMissing(): string {
   if (wheels.includes(null)) {
     return `no CUDA 13 wheels (nvidia_cuda_nvrtc-13*.whl, nvidia_cublas-13*.whl) at ${dir} to unpack either (MISTRAL_TUNE_CUDA_WHEELS=DIR names another folder)`;
   }
-  process.env.CUDA_HOME = unpackCudaWheels(wheels as string[]);
+  try {
+    process.env.CUDA_HOME = unpackCudaWheels(wheels as string[]);
+  } catch (e) {
+    // this machine's wheels or disk (a full temp folder), not our code: the tests skip, saying so
+    return `the CUDA 13 wheels at ${dir} could not be used: ${(e as Error).message.split('\n')[0]}`;
+  }
   return `CUDA_HOME=${process.env.CUDA_HOME} unpacked from the wheels at ${dir}`;
 }
