@@ -3,7 +3,8 @@
 // the name the header's #define maps the API to (cuMemAlloc → cuMemAlloc_v2), with the same number of
 // arguments of the same size and kind (pointer, 64-bit, 32-bit, 8-bit, float), and every enum value we
 // pass is the header's. Where the shared libraries are found too, `nm -D` shows each symbol exported.
-// A header that is not installed skips its part with the reason; nothing here needs a GPU.
+// A header that is not installed skips its part with the reason; nothing here needs a GPU. Without the toolkit,
+// NVRTC's and cuBLASLt's headers and libraries come from the CUDA 13 wheels on disk where they are (cuda-wheels.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,9 @@ import { CUDA_TYPE, HEURISTIC_BYTES, LT, LT_SIGNATURES, ltAlignment } from '../.
 import { CUDA_ERROR_OUT_OF_MEMORY, DEVICE_ATTRIBUTE, DRIVER_ERROR_SIGNATURES, DRIVER_SIGNATURES, FUNC_ATTRIBUTE, SHAREDMEM_CARVEOUT_MAX_SHARED } from '../../../src/backend/cuda/driver.ts';
 import { findLibrary, includeSearchDirs, LIBCUBLASLT, LIBNVRTC } from '../../../src/backend/cuda/find-libs.ts';
 import { NVRTC_ERROR_COMPILATION, NVRTC_SIGNATURES } from '../../../src/backend/cuda/nvrtc.ts';
+import { useCudaWheelsWhereMissing } from './cuda-wheels.ts';
+
+const WHEELS = useCudaWheelsWhereMissing(); // before anything below looks for the headers and libraries
 
 /** The first include folder (NVRTC's search order) holding `name`, or null. */
 function header(name: string): string | null {
@@ -129,7 +133,7 @@ test('cudaDataType_t values match library_types.h (CUDA_R_32F = 0, CUDA_R_64F = 
 });
 
 const NVRTC_H = header('nvrtc.h');
-test('the NVRTC bindings match nvrtc.h', { skip: NVRTC_H ? false : 'nvrtc.h not installed here (the CUDA toolkit, or pip nvidia-cuda-nvrtc, brings it)' }, () => {
+test('the NVRTC bindings match nvrtc.h', { skip: NVRTC_H ? false : `nvrtc.h not installed here (the CUDA toolkit, or pip nvidia-cuda-nvrtc, brings it); ${WHEELS}` }, () => {
   const text = read(NVRTC_H!);
   const pointers = pointerTypedefs(text);
   for (const sig of Object.values(NVRTC_SIGNATURES)) checkBinding(text, pointers, sig);
@@ -138,7 +142,7 @@ test('the NVRTC bindings match nvrtc.h', { skip: NVRTC_H ? false : 'nvrtc.h not 
 });
 
 const CUBLASLT_H = header('cublasLt.h');
-test('the cuBLASLt bindings and enum values match cublasLt.h and cublas_api.h', { skip: CUBLASLT_H ? false : 'cublasLt.h not installed here (the CUDA toolkit, or pip nvidia-cublas, brings it)' }, () => {
+test('the cuBLASLt bindings and enum values match cublasLt.h and cublas_api.h', { skip: CUBLASLT_H ? false : `cublasLt.h not installed here (the CUDA toolkit, or pip nvidia-cublas, brings it); ${WHEELS}` }, () => {
   const api = header('cublas_api.h');
   const text = read(CUBLASLT_H!) + (api ? read(api) : '');
   const pointers = pointerTypedefs(text);
@@ -153,7 +157,7 @@ test('the cuBLASLt bindings and enum values match cublasLt.h and cublas_api.h', 
 });
 
 const LIBS = { nvrtc: findLibrary(LIBNVRTC).file, cublasLt: findLibrary(LIBCUBLASLT).file };
-test('NVRTC and cuBLASLt export every symbol we bind (nm -D)', { skip: LIBS.nvrtc || LIBS.cublasLt ? false : 'neither libnvrtc.so.* nor libcublasLt.so.* is installed here' }, (t) => {
+test('NVRTC and cuBLASLt export every symbol we bind (nm -D)', { skip: LIBS.nvrtc || LIBS.cublasLt ? false : `neither libnvrtc.so.* nor libcublasLt.so.* is installed here; ${WHEELS}` }, (t) => {
   for (const [lib, sigs] of [[LIBS.nvrtc, NVRTC_SIGNATURES], [LIBS.cublasLt, LT_SIGNATURES]] as const) {
     const names = exported(lib);
     if (!names) {

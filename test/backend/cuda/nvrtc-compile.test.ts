@@ -2,18 +2,21 @@
 // variant the backend loads, without a warning, and each cubin defines every kernel the kernel table
 // expects of its module (cuModuleGetFunction looks them up by these names). NVRTC needs no GPU: this runs
 // wherever libnvrtc.so.* and the CUDA headers are installed (the CUDA toolkit, or pip nvidia-cuda-nvrtc
-// with CUDA_HOME at its folder), and is skipped, with the reason, elsewhere.
+// with CUDA_HOME at its folder, or the CUDA 13 wheels on disk: cuda-wheels.ts), and is skipped, with the reason, elsewhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findCudaInclude, findLibrary, LIBNVRTC } from '../../../src/backend/cuda/find-libs.ts';
 import { KERNELS } from '../../../src/backend/cuda/kernel-table.ts';
 import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../../../src/backend/cuda/kernel-source.ts';
 import { Nvrtc } from '../../../src/backend/cuda/nvrtc.ts';
+import { useCudaWheelsWhereMissing } from './cuda-wheels.ts';
+
+const WHEELS = useCudaWheelsWhereMissing(); // before the searches below
 
 const lib = findLibrary(LIBNVRTC).file;
 const include = findCudaInclude().file;
-const skip = !lib ? 'libnvrtc.so.* is not installed here (the CUDA toolkit, or pip nvidia-cuda-nvrtc, brings it)'
-  : !include ? 'cuda_bf16.h is not installed here (set CUDA_HOME)' : false;
+const skip = !lib ? `libnvrtc.so.* is not installed here (the CUDA toolkit, or pip nvidia-cuda-nvrtc, brings it); ${WHEELS}`
+  : !include ? `cuda_bf16.h is not installed here (set CUDA_HOME); ${WHEELS}` : false;
 
 /** The NUL-terminated strings of an ELF file's bytes (its symbol names among them). */
 function strings(bytes: Uint8Array): Set<string> {
