@@ -1,6 +1,7 @@
 // A CBLAS library through koffi (OpenBLAS, or Accelerate on macOS): cblas_sgemm / cblas_dgemm on typed
-// arrays, when one loads.
+// arrays, when one loads. OpenBLAS's kernels are chosen by the CPU's features (openblas-core.ts), not its model.
 import { createRequire } from 'node:module';
+import { chooseOpenBlasCore } from './openblas-core.ts';
 import type { FloatArray } from '../dtype.ts';
 
 const ROW_MAJOR = 101;
@@ -43,6 +44,7 @@ export function loadOpenBlas(): OpenBlas | null {
   } catch {
     return null;
   }
+  chooseOpenBlasCore(); // before the library loads: it reads OPENBLAS_CORETYPE then
   const names = [...(process.env.MISTRAL_TUNE_BLAS ? [process.env.MISTRAL_TUNE_BLAS] : []), ...CANDIDATES];
   for (const name of names) {
     cached = bind(koffi, name);
@@ -56,16 +58,17 @@ function bind(koffi: typeof import('koffi'), name: string): OpenBlas | null {
     const lib = koffi.load(name);
     const sgemm = lib.func('void cblas_sgemm(int, int, int, int, int, int, float, float *, int, float *, int, float, float *, int)') as GemmFn;
     const dgemm = lib.func('void cblas_dgemm(int, int, int, int, int, int, double, double *, int, double *, int, double, double *, int)') as GemmFn;
-    let threads = 0;
+    let threads = 0, core = '';
     try {
       threads = (lib.func('int openblas_get_num_threads()') as () => number)();
+      core = (lib.func('const char *openblas_get_corename()') as () => string)() ?? '';
     } catch {
-      // older builds lack the symbol; the description just omits the count
+      // older builds lack the symbols; the description just omits them
     }
     const t = (x: boolean): number => (x ? TRANS : NO_TRANS);
     const label = name.includes('Accelerate') ? 'Accelerate' : 'OpenBLAS';
     return {
-      description: `${label}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`,
+      description: `${label}${core ? `, ${core} kernels` : ''}${threads ? `, ${threads} thread${threads > 1 ? 's' : ''}` : ''}`,
       sgemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>
         sgemm(ROW_MAJOR, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc),
       dgemm: (ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) =>

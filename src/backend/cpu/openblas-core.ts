@@ -1,0 +1,34 @@
+// Which kernels OpenBLAS runs. A DYNAMIC_ARCH build (Debian's, pip's) picks them by the CPU's model number, and a
+// model it does not know — a cloud VM's generic "Intel Xeon Processor", a CPU newer than the build — falls back to
+// Prescott's SSE3 kernels: Debian 12's OpenBLAS 0.3.21 does so on such a VM with AVX-512, and the quickstart took
+// 97 s instead of 34 s. So the kernels are chosen by the CPU's features instead, through OPENBLAS_CORETYPE, which
+// the library reads when it loads: SkylakeX's where AVX-512 (F, CD, BW, DQ, VL) is there, Haswell's where AVX2 and FMA
+// are — the sgemm kernels a known CPU with those features gets too (Cooper Lake and Sapphire Rapids use SkylakeX's,
+// Zen uses Haswell's). An OPENBLAS_CORETYPE the user set is kept; other systems and CPUs are left to the library.
+import * as fs from 'node:fs';
+
+const AVX512 = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'];
+
+/** The OpenBLAS core type for a CPU with these /proc/cpuinfo flags, or null to leave the choice to the library. */
+export function openBlasCoreFor(flags: ReadonlySet<string>): string | null {
+  if (AVX512.every((f) => flags.has(f))) return 'SkylakeX';
+  if (flags.has('avx2') && flags.has('fma')) return 'Haswell';
+  return null;
+}
+
+/** The flags of the first CPU in /proc/cpuinfo (empty where there is none: not Linux). */
+export function cpuFlags(cpuinfo = '/proc/cpuinfo'): Set<string> {
+  try {
+    const line = /^flags\s*:(.*)$/m.exec(fs.readFileSync(cpuinfo, 'utf8'))?.[1] ?? '';
+    return new Set(line.trim().split(/\s+/).filter(Boolean));
+  } catch {
+    return new Set();
+  }
+}
+
+/** Sets OPENBLAS_CORETYPE by the CPU's features on Linux x86-64, unless it is set; call before OpenBLAS loads. */
+export function chooseOpenBlasCore(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.OPENBLAS_CORETYPE || process.platform !== 'linux' || process.arch !== 'x64') return;
+  const core = openBlasCoreFor(cpuFlags());
+  if (core) env.OPENBLAS_CORETYPE = core;
+}
