@@ -4,12 +4,13 @@
 // for them (adapter_config.json has no labels): the card's loading code builds the base with num_labels,
 // id2label and label2id, and the pad_token_id HF needs to score batches (save.ts's classificationPadId).
 import type { LoraSpec } from './lora.ts';
+import type { TaskType } from './peft.ts';
 
 export interface AdapterCardOptions {
   spec: LoraSpec;
   /** The adapter's target modules as adapter_config.json names them. */
   targetModules: readonly string[];
-  taskType: 'CAUSAL_LM' | 'SEQ_CLS';
+  taskType: TaskType;
   /** The base model folder it was trained on; null for random weights (no folder to load). */
   baseModel: string | null;
   /** SEQ_CLS: the class names in index order (null when the run has none, e.g. integer classes). */
