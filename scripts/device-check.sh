@@ -2,18 +2,21 @@
 # The checks that need the GPU machine, in one call (issue [9]). Prepared here by scripts/device-prepare.sh,
 # which builds dist/, lays .device/ (Node.js, the slim node_modules, the HF + PEFT baseline) and checks that
 # what travels stays under the device tool's 64 MiB; then the call, carrying .device and dist:
-#   run(carry: [".device", "dist"], command: "source .device/env.sh && bash scripts/device-check.sh", timeout_s: 585)
+#   run(carry: [".device", "dist"], command: "source .device/env.sh && bash scripts/device-check.sh", timeout_s: 480)
 # Steps, each with its own time limit and its log under $OUT (written as it runs, so a step that times out
-# keeps what it printed); a failed or timed-out step does not stop the later ones:
+# keeps what it printed); a failed or timed-out step does not stop the later ones. In order:
 #   dist           dist/ for the tests that run the CLI: built when typescript is here, else the carried
 #                  dist/ is stamped current when .device/src.sha256 shows it was built from this very src/
+#   smoke          scripts/cuda-smoke.ts: the bindings, every kernel module compiled (into the disk cache the
+#                  later steps share) and loaded, GEMMs vs the CPU
+# then side by side (the GPU machine has 16 cores and room on the GPU for all; they wait on the CPU oracle most):
 #   bindings       test/backend/cuda/headers.test.ts and nvrtc-compile.test.ts where the CUDA 13 headers and
 #                  libraries are (nvrtc.h, cublasLt.h, `nm -D` of the libraries; NVRTC compiling every module),
 #                  which a machine without the toolkit skips
-#   smoke          scripts/cuda-smoke.ts: the bindings, every kernel module compiled and loaded, GEMMs vs the CPU
-#   test-gpu-fp32  `npm run test:gpu` at fp32, then test-gpu-bf16 at bf16 (one precision per step; bf16 also runs the
-#                  Mistral-7B-shaped checks of test/model/mistral-7b-gpu.test.ts: 10 LoRA steps at 2×2048, 32 greedy tokens,
-#                  on the default attention kernels, whose backward may take seconds a step at that size: 160 s)
+#   test-gpu-fp32  `npm run test:gpu` at fp32, and test-gpu-bf16 at bf16 (one precision per step, 5 test files at a
+#                  time each; bf16 also runs the Mistral-7B-shaped checks of test/model/mistral-7b-gpu.test.ts: 10 LoRA
+#                  steps at 2×2048, 32 greedy tokens, on the default attention kernels, whose backward may take
+#                  seconds a step at that size: 180 s, the longest step of the group)
 #   attn-variants  the attention and model parity tests on CUDA with MISTRAL_TUNE_CUDA_ATTENTION=gemm (fp32, bf16)
 #                  and =flash (bf16: the tensor-core forward and backward at head dims 64 and 128; also the bf16
 #                  LoRA training runs; at the 7B shape the flash path is what bench-gpu trains, whose run stops on a
@@ -21,15 +24,18 @@
 #   hf-check       scripts/hf-check: our exports loaded by HF transformers + PEFT, logits compared (python3 with
 #                  env.sh's LD_LIBRARY_PATH, or without its toolkit folders where torch does not import so: checked
 #                  in the background from the start; the bench's HF peer runs with the same python3)
+# and last, alone on the GPU:
 #   bench-gpu      bench/gpu.ts: the 32-layer Mistral-7B shape through train(), the cases that matter most first
-#                  (each case gets what is left, at most 60 s; the last ones are lost if time runs short): 1×2048, 2×2048 and 4×2048 with
-#                  activation checkpointing with flash attention (:flash-attn, issue [10]'s targets), 1×2048 flash
-#                  profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), then 1×2048 with attention
-#                  through cuBLASLt (:gemm-attn) and with the attention kernels (the default), beside HF PEFT; its
-#                  --budget-s ends it inside the step's limit with a partial table (BENCH_LAYERS and BENCH_CASES override)
-# The limits add up to at most TOTAL_S (default 535 s, kill grace included: 8 min 55 s); a step is cut to what
-# is left of it, and skipped when under 10 s are left. The files under $OUT: summary.txt (environment, one
-# line per step, the total) and one NAME.log per step — 8 files at most, the tool's limit.
+#                  (each case gets what is left, at most 60 s; the last ones are lost if time runs short): 1×2048,
+#                  2×2048 and 4×2048 with activation checkpointing with flash attention (:flash-attn, issue [10]'s
+#                  targets), 1×2048 flash profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), then
+#                  1×2048 with attention through cuBLASLt (:gemm-attn) and with the attention kernels (the
+#                  default), beside HF PEFT; its --budget-s ends it inside the step's limit with a partial table
+#                  (BENCH_LAYERS and BENCH_CASES override)
+# All of it ends within TOTAL_S (default 420 s, kill grace included: 7 min, the bench getting what the others
+# left, up to 240 s); a step is cut to what is left, and skipped when under 10 s are left. The files under $OUT:
+# summary.txt (environment, one line per step, the total) and one NAME.log per step — 8 files at most, the tool's
+# limit. stdout shows each step's last lines once it ended (a group's, once the whole group ended).
 # ONLY=NAME,NAME... runs those steps alone (a rerun of what failed; with TOTAL_S=... to fit what is left of the
 # session's device time). Exit status: the number of failed steps (0 = all passed). A kernel fault or a wrong
 # result: scripts/device-sanitize.sh runs compute-sanitizer (memcheck, racecheck, synccheck) over the kernel and
@@ -57,36 +63,64 @@ summary="$OUT/summary.txt"
 : >"$summary"
 failures=0
 start=$(date +%s)
-TOTAL_S="${TOTAL_S:-535}"
+TOTAL_S="${TOTAL_S:-420}"
 KILL_GRACE=5
 
 note() { echo "$*" | tee -a "$summary"; }
 
 ONLY="${ONLY:-}" # a comma-separated list of step names: run those alone (a rerun of what failed, in what time is left)
 
-step() { # step NAME LIMIT_S COMMAND...: runs with a time limit, logs to $OUT/NAME.log, records the outcome
+verdicts=$(mktemp -d) # one file per step that ran or was skipped: NAME.failed or NAME.passed (background steps too)
+
+run_step() { # run_step NAME LIMIT_S COMMAND...: runs with a time limit, logs to $OUT/NAME.log, records the outcome
   local name="$1" limit="$2" t0 rc left verdict
   shift 2
   if [ -n "$ONLY" ] && [[ ",$ONLY," != *",$name,"* ]]; then
-    printf '%-14s %-16s\n' "$name" "not selected" | tee -a "$summary"
+    printf '%-14s %-16s\n' "$name" "not selected" >>"$summary"
     return
   fi
   left=$((start + TOTAL_S - $(date +%s) - KILL_GRACE))
   [ "$limit" -le "$left" ] || limit=$left
   if [ "$limit" -lt 10 ]; then
-    printf '%-14s %-16s\n' "$name" "SKIPPED (out of time)" | tee -a "$summary"
-    failures=$((failures + 1))
+    printf '%-14s %-16s\n' "$name" "SKIPPED (out of time)" >>"$summary"
+    : >"$verdicts/$name.failed"
     return
   fi
   t0=$(date +%s)
-  echo "=== $name (limit ${limit}s): $*"
+  echo "=== $name (limit ${limit}s): $*" >"$verdicts/$name.header"
   STEP_LIMIT_S=$limit timeout --kill-after=$KILL_GRACE "$limit" "$@" >"$OUT/$name.log" 2>&1 </dev/null
   rc=$?
-  tail -n 30 "$OUT/$name.log"
   verdict=passed
   if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then verdict="TIMED OUT"; elif [ $rc -ne 0 ]; then verdict="FAILED (exit $rc)"; fi
-  [ "$verdict" = passed ] || failures=$((failures + 1))
-  printf '%-14s %-16s %4ss\n' "$name" "$verdict" "$(($(date +%s) - t0))" | tee -a "$summary"
+  if [ "$verdict" = passed ]; then : >"$verdicts/$name.passed"; else : >"$verdicts/$name.failed"; fi
+  # one short line, one write: steps that run side by side append to summary.txt without mixing their lines
+  printf '%-14s %-16s %4ss\n' "$name" "$verdict" "$(($(date +%s) - t0))" >>"$summary"
+}
+
+show_step() { # show_step NAME: what the step printed last, then its summary line, on stdout
+  [ -f "$verdicts/$1.header" ] && { cat "$verdicts/$1.header"; tail -n 30 "$OUT/$1.log" 2>/dev/null; }
+  grep -E "^$1 " "$summary" | tail -n 1
+}
+
+step() { # step NAME LIMIT_S COMMAND...: one step alone
+  run_step "$@"
+  show_step "$1"
+}
+
+group=() group_pids=()
+step_bg() { # step_bg NAME LIMIT_S COMMAND...: a step that runs beside the others started so, until wait_steps
+  run_step "$@" &
+  group+=("$1") group_pids+=($!)
+}
+step_bg_hf() { # step_bg for a step that runs the HF python3 (python_for_hf first, in the step's own shell)
+  { python_for_hf; run_step "$@"; } &
+  group+=("$1") group_pids+=($!)
+}
+wait_steps() { # waits for the steps started side by side, then shows each, in the order they were started
+  local pid name
+  for pid in "${group_pids[@]}"; do wait "$pid"; done
+  for name in "${group[@]}"; do show_step "$name"; done
+  group=() group_pids=()
 }
 
 # python3 for the HF steps (hf-check, the bench's peer): env.sh put the CUDA toolkit's lib folders on
@@ -96,10 +130,9 @@ step() { # step NAME LIMIT_S COMMAND...: runs with a time limit, logs to $OUT/NA
 pyprobe=$(mktemp)
 ( timeout 120 python3 -c 'import torch, transformers, peft; print("torch", torch.__version__, "cuda", torch.version.cuda)' >"$pyprobe" 2>&1
   echo "rc=$?" >>"$pyprobe" ) &
-pyprobe_pid=$!
-python_for_hf() {
-  wait "$pyprobe_pid"
-  if grep -q '^rc=0$' "$pyprobe"; then note "python: $(grep -v '^rc=' "$pyprobe" | tail -n 1)"; return; fi
+python_for_hf() { # [quiet]: in the main shell or a step's own (so it reads the probe's file rather than wait for it)
+  while ! grep -q '^rc=' "$pyprobe"; do sleep 1; done
+  if grep -q '^rc=0$' "$pyprobe"; then [ "${1:-}" = quiet ] || note "python: $(grep -v '^rc=' "$pyprobe" | tail -n 1)"; return; fi
   local clean="" d real wrap
   IFS=: read -ra dirs <<<"${LD_LIBRARY_PATH:-}"
   for d in "${dirs[@]}"; do
@@ -109,7 +142,7 @@ python_for_hf() {
   printf '#!/usr/bin/env bash\nLD_LIBRARY_PATH=%q exec %q "$@"\n' "$clean" "$real" >"$wrap/python3"
   chmod +x "$wrap/python3"
   export PATH="$wrap:$PATH"
-  note "python: torch did not import with env.sh's LD_LIBRARY_PATH ($(grep -v '^rc=' "$pyprobe" | tail -n 1 | cut -c1-160)); the HF steps run without the toolkit folders (hf-check.log shows whether it imports so)"
+  [ "${1:-}" = quiet ] || note "python: torch did not import with env.sh's LD_LIBRARY_PATH ($(grep -v '^rc=' "$pyprobe" | tail -n 1 | cut -c1-160)); the HF steps run without the toolkit folders (hf-check.log shows whether it imports so)"
 }
 
 note "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -127,21 +160,27 @@ else
   failures=$((failures + 1))
 fi
 
-step bindings 25 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
+# smoke alone first: it compiles every kernel module into the disk cache that the tests beside each other then share
 step smoke 30 node --import tsx scripts/cuda-smoke.ts
-step test-gpu-fp32 75 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh fp32
-step test-gpu-bf16 160 env TEST_TIMEOUT_MS=60000 bash scripts/test-gpu.sh bf16
-step attn-variants 60 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
+# the correctness steps side by side (16 cores, one GPU with room for all; the CPU oracle's work is what they
+# wait on most): the group takes as long as its longest step, the bf16 suite with the 7B-shaped checks
+step_bg bindings 60 node --import tsx --test test/backend/cuda/headers.test.ts test/backend/cuda/nvrtc-compile.test.ts
+step_bg test-gpu-fp32 120 env TEST_TIMEOUT_MS=60000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh fp32
+step_bg test-gpu-bf16 180 env TEST_TIMEOUT_MS=60000 TEST_CONCURRENCY=5 bash scripts/test-gpu.sh bf16
+step_bg attn-variants 120 bash -c 'rc=0; parity="test/backend/attention.test.ts test/model/forward-parity.test.ts test/model/gradcheck.test.ts"; \
   for vp in flash:bf16 gemm:fp32 gemm:bf16; do echo "# MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} precision ${vp#*:}"; files=$parity; \
   [ "${vp%:*}" = flash ] && files="$parity test/model/bf16-lora.test.ts"; \
-  MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-timeout=20000 \
-  $files || rc=1; done; exit $rc'
-python_for_hf
+  MISTRAL_TUNE_CUDA_ATTENTION=${vp%:*} MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=${vp#*:} node --import tsx --test --test-concurrency=3 \
+  --test-timeout=20000 $files || rc=1; done; exit $rc'
 hfc=$(mktemp -d) # the exported models: too many files to bring back (the log has the comparison), so not under $OUT
-step hf-check 30 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$1" && python3 scripts/hf-check/check_exports.py "$1"' hf-check "$hfc"
+step_bg_hf hf-check 90 bash -c 'node --import tsx scripts/hf-check/make-exports.ts "$1" && python3 scripts/hf-check/check_exports.py "$1"' hf-check "$hfc"
+wait_steps
 rm -rf "$hfc"
+# the benchmark alone, on an idle GPU, with what is left
+python_for_hf quiet
 export BENCH_CASES="${BENCH_CASES:-1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn,1x2048:flash-attn:profile,1x2048:gemm-attn,1x2048}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
-step bench-gpu 175 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
+step bench-gpu 240 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 
+failures=$((failures + $(find "$verdicts" -name '*.failed' | wc -l)))
 note "total $(($(date +%s) - start))s, $failures failed"
 exit $failures

@@ -14,6 +14,6 @@ for precision in "${precisions[@]}"; do
   echo "# MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=$precision"
   # shellcheck disable=SC2086 # one word per test file
   MISTRAL_TUNE_TEST_DEVICE=cuda MISTRAL_TUNE_TEST_PRECISION=$precision \
-    node --import tsx --test --test-timeout="${TEST_TIMEOUT_MS:-120000}" $files || status=1
+    node --import tsx --test ${TEST_CONCURRENCY:+--test-concurrency="$TEST_CONCURRENCY"} --test-timeout="${TEST_TIMEOUT_MS:-120000}" $files || status=1
 done
 exit $status
