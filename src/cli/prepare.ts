@@ -36,7 +36,8 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
                          need none: they are read as chats
   --labels A,B,...       classification: the classes in index order (an integer label is the class
                          index); other labels are rejected
-  --labels 1=A,2=B,...   classification: which integer label is which class (1-based data: AG News)
+  --labels 1=A,2=B,...   classification: which integer label is which class (1-based data: AG News;
+                         -1=A makes -1, otherwise Hugging Face's "no label", a class)
   --min-chars N, --max-chars N     length limits in characters (all text fields together; default
                          --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)
   --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence

@@ -1,5 +1,5 @@
 // Class labels for classification: canonical values (an integer, or a trimmed NFC string without zero-width
-// characters; "3", "3.0" and 3 are the same label; -1 is HF's "no label"), the class list that maps each
+// characters; "3", "3.0" and 3 are the same label; -1 is HF's "no label" unless --labels maps it to a name), the class list that maps each
 // label to its index — the order given by the user (--labels, parseLabelsOption), else 0 … max for integer
 // labels that look like class indices, else the labels sorted (see classList) — and what a class list may hide.
 import { UserError } from '../util/errors.ts';
@@ -13,17 +13,25 @@ const FLOAT_INTEGER = /^(0|-?[1-9][0-9]{0,14})\.0+$/;
 
 /** HF datasets' ClassLabel value for "no label" (SNLI's unannotated pairs, GLUE's test sets). */
 export const NO_LABEL = -1;
-const NO_LABEL_WHY = 'label -1 is Hugging Face\'s "no label" (ClassLabel: SNLI\'s unannotated pairs, GLUE\'s test sets)';
+/** Why a record labelled -1 is missing its label (rejected.jsonl's detail), and how to make -1 a class instead. */
+export const NO_LABEL_WHY = 'label -1 is Hugging Face\'s "no label" (ClassLabel: SNLI\'s unannotated pairs, GLUE\'s test sets); ' +
+  'if -1 is a class, name it: prepare --labels -1=NAME,…';
+
+/**
+ * What the label -1 is: HF's "no label" (the default), or a class of its own — only where the user mapped it to a
+ * name (`--labels -1=negative,0=neutral,1=positive`), so that what prepare writes carries the name, never -1.
+ */
+export type MinusOne = 'no label' | 'class';
 
 /**
  * The canonical label of a raw value, or an error message. `null` means missing (absent, null, blank, or
- * -1, HF's "no label": then `why` says so).
+ * -1, HF's "no label", unless `minusOne` is 'class': then `why` says so).
  */
-export function canonicalLabel(raw: unknown): { label: LabelValue | null; why?: string } | { error: string } {
+export function canonicalLabel(raw: unknown, minusOne: MinusOne = 'no label'): { label: LabelValue | null; why?: string } | { error: string } {
   if (raw === undefined || raw === null) return { label: null };
   if (typeof raw === 'number') {
     if (!Number.isSafeInteger(raw)) return { error: `label ${raw} is not an integer or a string` };
-    return raw === NO_LABEL ? { label: null, why: NO_LABEL_WHY } : { label: raw };
+    return raw === NO_LABEL && minusOne === 'no label' ? { label: null, why: NO_LABEL_WHY } : { label: raw };
   }
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
@@ -33,7 +41,7 @@ export function canonicalLabel(raw: unknown): { label: LabelValue | null; why?: 
     const int = INTEGER.exec(s) ?? FLOAT_INTEGER.exec(s);
     if (!int) return { label: s };
     const n = Number(int[1]);
-    return n === NO_LABEL ? { label: null, why: NO_LABEL_WHY } : { label: n };
+    return n === NO_LABEL && minusOne === 'no label' ? { label: null, why: NO_LABEL_WHY } : { label: n };
   }
   return { error: `label ${JSON.stringify(raw)} is not an integer or a string` };
 }
@@ -43,7 +51,7 @@ export function labelKey(label: LabelValue): string {
 }
 
 /** Sorts labels: integers ascending, then strings by code point. */
-export function sortLabels(labels: LabelValue[]): LabelValue[] {
+export function sortLabels(labels: readonly LabelValue[]): LabelValue[] {
   return [...labels].sort((a, b) => {
     if (typeof a === 'number' && typeof b === 'number') return a - b;
     if (typeof a === 'number') return -1;
@@ -117,6 +125,11 @@ export class LabelSet {
     return this.named && label >= 0 && label < this.size ? label : undefined;
   }
 
+  /** What the label -1 is in data read for this class list: a class where the codes map it to a name, else "no label". */
+  get minusOne(): MinusOne {
+    return this.byCode?.has(NO_LABEL) ? 'class' : 'no label';
+  }
+
   /** Whether every class has a name (a string): integer labels are then class indices, or codes. */
   get named(): boolean {
     return this.labels.every((l) => typeof l === 'string');
@@ -144,17 +157,20 @@ export interface ClassNames {
  */
 export function parseLabelsOption(s: string): ClassNames {
   const items = s.split(',');
-  const one = (raw: string, what: string): LabelValue => {
-    const c = canonicalLabel(raw);
+  const one = (raw: string, what: string, minusOne: MinusOne = 'no label'): LabelValue => {
+    const c = canonicalLabel(raw, minusOne);
     if ('error' in c) throw new UserError(`--labels: ${c.error}`);
-    if (c.label === null) throw new UserError(c.why ? `--labels: ${c.why}, not a class` : `--labels has an empty ${what} in "${s}"`);
+    if (c.label === null) {
+      // -1 alone in a list would be written as -1, which every later reader takes for "no label": it needs a name
+      throw new UserError(c.why ? `--labels: -1 is Hugging Face's "no label", not a class; if it is one, give every class as INTEGER=NAME (-1=negative,0=neutral,1=positive)` : `--labels has an empty ${what} in "${s}"`);
+    }
     return c.label;
   };
   if (!items.some((x) => x.includes('='))) return { labels: items.map((x) => one(x, 'class name')) };
   const pairs = items.map((x) => {
     const eq = x.indexOf('=');
     if (eq < 0) throw new UserError(`--labels: "${x.trim()}" has no "=": give every class as INTEGER=NAME (1=World,2=Sports), or none`);
-    const code = one(x.slice(0, eq), 'integer');
+    const code = one(x.slice(0, eq), 'integer', 'class'); // -1=NAME: the data's -1 is that class
     const name = one(x.slice(eq + 1), 'class name');
     if (typeof code !== 'number') throw new UserError(`--labels: "${x.trim()}": the label before "=" must be an integer (the one the data writes), got ${JSON.stringify(code)}`);
     if (typeof name !== 'string') throw new UserError(`--labels: "${x.trim()}": the class name after "=" must not be an integer (records may carry the name as their label)`);
@@ -207,4 +223,23 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     if (same.length > 1) out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in case: they are separate classes (give --labels, or fix the data)`);
   }
   return out;
+}
+
+/** From this share of the records read, records dropped for the label -1 are said in a warning: -1 may be a class. */
+const MINUS_ONE_SHARE = 0.01;
+
+/**
+ * A warning when many records were rejected for the label -1 (HF's "no label": SNLI leaves 0.1 % of its pairs so),
+ * as where -1 is a class (sentiment's -1/0/1, ±1 labels): it says how to map it — with the given class list's names
+ * (`classes`, --labels), else with the integer labels the kept records have (`present`).
+ */
+export function minusOneWarning(count: number, records: number, classes: LabelSet | null, present: readonly LabelValue[]): string | null {
+  if (count === 0 || count < MINUS_ONE_SHARE * records) return null;
+  let rest = '…';
+  if (classes?.codes) rest = classes.toString();
+  else if (classes?.named) rest = classes.labels.map((l, i) => `${i}=${String(l)}`).join(',');
+  else if (present.length > 0 && present.length <= 8 && present.every((l) => typeof l === 'number')) rest = sortLabels(present).map((l) => `${l}=NAME`).join(',');
+  const pct = (100 * count) / records;
+  return `${count} record${count === 1 ? ' has' : 's have'} the label -1 (${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} % of those read), read as Hugging Face's "no label" ` +
+    `and rejected (missing_label); if -1 is a class (sentiment's -1/0/1, ±1 labels), name every class: --labels -1=NAME,${rest}`;
 }

@@ -13,7 +13,7 @@ import { readLines } from '../util/lines.ts';
 import { charLength } from './clean.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
-import { LabelSet, classList, classWarnings, labelKey, refuseOneBased, type LabelValue } from './labels.ts';
+import { LabelSet, NO_LABEL_WHY, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, type LabelValue } from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
@@ -150,6 +150,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     let inputRecords = 0, truncated = 0;
     const ints = { max: -Infinity, zero: false }; // the integer labels read (1-based ones are refused)
     const notUtf8 = new Map<number, number>(); // invalid_utf8 rejections per source: another encoding, said in a warning
+    let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
     const reject = (src: number, line: number, reason: Reason, detail: string, raw: string): void => {
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
@@ -192,8 +193,9 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           reject(si, item.line, item.error.reason, item.error.detail, item.raw);
           continue;
         }
-        const det = detectRecord(item.value, task, fields, tok.vocabSize);
+        const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels?.minusOne);
         if ('reason' in det) {
+          if (det.reason === 'missing_label' && det.detail === NO_LABEL_WHY) minusOnes++;
           reject(si, item.line, det.reason, det.detail, item.raw);
           continue;
         }
@@ -346,6 +348,9 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     SPLITS.forEach((s, k) => { if (splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k])) warnings.push(`the ${s} split is empty`); });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
     if (classes && keptTotal > 0) warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
+    const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];
+    const minusOne = minusOneWarning(minusOnes, inputRecords, givenLabels, present);
+    if (minusOne) warnings.push(minusOne);
     warnings.push(...notes);
     for (const [src, n] of notUtf8) {
       warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): if the file is in another ` +

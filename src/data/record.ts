@@ -7,7 +7,7 @@ import { isUserError } from '../util/errors.ts';
 import { ownField } from '../util/json-file.ts';
 import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
-import { canonicalLabel, type LabelValue } from './labels.ts';
+import { canonicalLabel, type LabelValue, type MinusOne } from './labels.ts';
 import { hasInstructionPair, isShareGptTurns, readLayout, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
@@ -86,9 +86,9 @@ const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v,
 
 /**
  * Detects the shape of one parsed value, validates it for `task` and normalises its text.
- * `vocabSize` bounds pre-tokenized ids.
+ * `vocabSize` bounds pre-tokenized ids; `minusOne` says whether a label -1 is a class or HF's "no label" (LabelSet.minusOne).
  */
-export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number): DetectResult {
+export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, minusOne: MinusOne = 'no label'): DetectResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('unknown_shape', `expected an object, got ${typeName(value)}`);
   }
@@ -134,7 +134,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
     return reject('unknown_shape', `ambiguous record: it has ${groups.map((g) => `"${g}"`).join(' and ')}${hint}`);
   }
   const hasLabel = has(v, f.label);
-  if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize);
+  if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize, minusOne);
   if (has(v, f.messages)) {
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run (use --task generation)');
     return detectChat(fromJsonCell(ownField(v, f.messages)), f);
@@ -165,7 +165,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
     return hasInstructionPair(v) ? { record: { shape: 'text', text }, textBesidePair: true } : { record: { shape: 'text', text } };
   }
   if (text === '') return reject('empty', `"${f.text}" is empty`);
-  const label = labelOf(v, f);
+  const label = labelOf(v, f, minusOne);
   if ('reason' in label) return label;
   return { record: { shape: 'classification', text, label: label.label } };
 }
@@ -175,14 +175,14 @@ function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {
   return 'error' in c ? 'error' : c.label;
 }
 
-function labelOf(v: Record<string, unknown>, f: FieldMap): { label: LabelValue } | Rejection {
-  const c = canonicalLabel(ownField(v, f.label));
+function labelOf(v: Record<string, unknown>, f: FieldMap, minusOne: MinusOne): { label: LabelValue } | Rejection {
+  const c = canonicalLabel(ownField(v, f.label), minusOne);
   if ('error' in c) return reject('unknown_label', c.error);
   if (c.label === null) return reject('missing_label', c.why ?? (has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`));
   return { label: c.label };
 }
 
-function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize?: number): DetectResult {
+function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, minusOne: MinusOne): DetectResult {
   const hasLabel = has(v, f.label) && canonicalLabelOrNull(ownField(v, f.label)) !== null;
   if (task === 'generation' && hasLabel) {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run (use --task classification)`);
@@ -198,7 +198,7 @@ function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap,
   if (row.labels) record.labels = row.labels as number[];
   if (task === 'classification') {
     if (record.labels) return reject('wrong_task', `a pre-tokenized record with "${f.labels}" in a classification run`);
-    const label = labelOf(v, f);
+    const label = labelOf(v, f, minusOne);
     if ('reason' in label) return label;
     record.label = label.label;
   }

@@ -70,13 +70,21 @@ test('parseLabelsOption: a list in index order, or INTEGER=NAME pairs ordered by
   assert.deepEqual(parseLabelsOption('0,1,2'), { labels: [0, 1, 2] });
   assert.deepEqual(parseLabelsOption('2=Sports, 1=World,4=Sci/Tech,3=Business'), { labels: ['World', 'Sports', 'Business', 'Sci/Tech'], codes: [1, 2, 3, 4] });
   assert.deepEqual(parseLabelsOption('1.0=neg,2=pos'), { labels: ['neg', 'pos'], codes: [1, 2] });
+  // -1 mapped to a name is a class (sentiment's -1/0/1); the class list then reads the data's -1 as that class
+  const sentiment = parseLabelsOption('0=neutral,-1=negative,1=positive');
+  assert.deepEqual(sentiment, { labels: ['negative', 'neutral', 'positive'], codes: [-1, 0, 1] });
+  const set = new LabelSet(sentiment.labels, sentiment.codes);
+  assert.equal(set.minusOne, 'class');
+  assert.equal(set.classIndex(-1), 0);
+  assert.equal(new LabelSet(['neg', 'pos']).minusOne, 'no label');
+  assert.equal(new LabelSet(['a', 'b'], [0, 1]).minusOne, 'no label');
   const bad: Array<[string, RegExp]> = [
     ['1=a,1=b', /^--labels maps the integer 1 twice$/],
     ['x=World,2=Sports', /"x=World": the label before "=" must be an integer/],
     ['1=World,Sports', /"Sports" has no "=": give every class as INTEGER=NAME/],
     ['1=2,2=3', /"1=2": the class name after "=" must not be an integer/],
     ['1=,2=b', /--labels has an empty class name in "1=,2=b"/],
-    ['-1=none,0=a', /-1 is Hugging Face's "no label".*, not a class/],
+    ['-1,0,1', /^--labels: -1 is Hugging Face's "no label", not a class; if it is one, give every class as INTEGER=NAME \(-1=negative,0=neutral,1=positive\)$/],
     ['a,,b', /--labels has an empty class name/],
   ];
   for (const [s, re] of bad) assert.throws(() => parseLabelsOption(s), (e) => isUserError(e) && re.test(e.message), s);
@@ -127,6 +135,15 @@ test('prepare: -1 is a missing label (HF\'s "no label"), "1.0" is 1, and classes
   assert.match(rej[0]!.detail, /^label -1 is Hugging Face's "no label" \(ClassLabel/);
   assert.ok(!report.warnings.some((w) => /no record/.test(w)), report.warnings.join('; '));
 
+  // 2 of 8 records is no SNLI's 0.1 %: the warning says how -1 would be a class, with the integers kept
+  assert.ok(report.warnings.includes('2 records have the label -1 (25 % of those read), read as Hugging Face\'s "no label" and rejected (missing_label); ' +
+    'if -1 is a class (sentiment\'s -1/0/1, ±1 labels), name every class: --labels -1=NAME,0=NAME,1=NAME,2=NAME'), report.warnings.join('; '));
+  // one in 200 (0.5 %), as SNLI: rejected, no warning
+  const rare = writeFiles(dir, { 'rare.jsonl': ag(Array.from({ length: 200 }, (_, i) => (i === 7 ? -1 : i % 3))) })['rare.jsonl']!;
+  const rr = prepare({ inputs: [rare], outDir: path.join(dir, 'rare'), tokenizer: tok, task: 'classification', split: [1, 0, 0], dedup: 'exact' }).report;
+  assert.deepEqual(rr.by_reason, { missing_label: 1 });
+  assert.ok(!rr.warnings.some((w) => /label -1/.test(w)), rr.warnings.join('; '));
+
   // star ratings 1–5 without --labels: classes 0 … 5, class 0 empty, said
   const s = writeFiles(dir, { 'stars.jsonl': ag([1, 2, 3, 4, 5, 5]) })['stars.jsonl']!;
   const stars = prepare({ inputs: [s], outDir: path.join(dir, 'stars'), tokenizer: tok, task: 'classification', split: [1, 0, 0] }).report;
@@ -136,4 +153,30 @@ test('prepare: -1 is a missing label (HF\'s "no label"), "1.0" is 1, and classes
   const n = writeFiles(dir, { 'named3.jsonl': ag(['neg', 'pos', 'neg']) })['named3.jsonl']!;
   const named = prepare({ inputs: [n], outDir: path.join(dir, 'named3'), tokenizer: tok, task: 'classification', labels: ['neg', 'neu', 'pos'], split: [1, 0, 0] }).report;
   assert.ok(named.warnings.includes('class "neu" has no record in the kept data: the model gets a class for each'), named.warnings.join('; '));
+});
+
+test('prepare --labels -1=negative,0=neutral,1=positive: -1 is a class, written as its name; a mapping without -1 says how to add it', () => {
+  const f = writeFiles(dir, { 'tweets.jsonl': ag([-1, 0, 1, '-1', 1, 0, -1, '1.0']) })['tweets.jsonl']!;
+  const out = path.join(dir, 'tweets');
+  const { labels, codes } = parseLabelsOption('-1=negative,0=neutral,1=positive');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: tok, task: 'classification', labels, labelCodes: codes, split: [1, 0, 0] });
+  assert.equal(report.kept, 8);
+  assert.deepEqual(report.by_reason, {});
+  assert.deepEqual(report.labels, ['negative', 'neutral', 'positive']);
+  assert.deepEqual(report.options.label_map, { '-1': 'negative', 0: 'neutral', 1: 'positive' });
+  assert.deepEqual(readJsonl<{ label: string }>(path.join(out, 'train.jsonl')).map((r) => r.label),
+    ['negative', 'neutral', 'positive', 'negative', 'positive', 'neutral', 'negative', 'positive']);
+  assert.ok(!report.warnings.some((w) => /label -1/.test(w)), report.warnings.join('; '));
+  // train reads the prepared split as three named classes, -1's records in the first
+  const rows = loadTokenRows(path.join(out, 'train.jsonl'), { task: 'classification', tokenizer: tok });
+  assert.deepEqual(rows.labels, ['negative', 'neutral', 'positive']);
+  assert.deepEqual(rows.rows.map((r) => r.label), [0, 1, 2, 0, 2, 1, 0, 2]);
+
+  // a mapping that leaves -1 out: its records are "no label", and the warning gives the mapping with -1 added
+  const r2 = prepare({ inputs: [f], outDir: path.join(dir, 'tweets2'), tokenizer: tok, task: 'classification', labels: ['neutral', 'positive'], labelCodes: [0, 1], split: [1, 0, 0] }).report;
+  assert.deepEqual(r2.by_reason, { missing_label: 3 });
+  assert.ok(r2.warnings.some((w) => w.endsWith('name every class: --labels -1=NAME,0=neutral,1=positive')), r2.warnings.join('; '));
+  // a raw file read by train: the error at the -1 record says how to make it a class
+  assert.throws(() => loadTokenRows(f, { task: 'classification', tokenizer: tok }),
+    (e) => isUserError(e) && /tweets\.jsonl:1: /.test(e.message) && /if -1 is a class, name it: prepare --labels -1=NAME/.test(e.message));
 });
