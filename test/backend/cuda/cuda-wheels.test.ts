@@ -23,7 +23,21 @@ test('the wheels unpack into include/ and lib/ with only what the tests need, on
     zip(cublas, ['nvidia/cu13/include/cublasLt.h', 'nvidia/cu13/include/cublas_api.h', 'nvidia/cu13/lib/libcublasLt.so.13',
       'nvidia/cu13/lib/libcublas.so.13', 'nvidia/__init__.py']);
     const cache = path.join(dir, 'cache');
+    // what other wheels left: an old version and a killed run's half-made folder, unused for two hours, are
+    // removed; a version made a minute ago (another checkout's tests running beside) is kept
+    const aged = (name: string, minutes: number): string => {
+      const p = path.join(cache, name);
+      fs.mkdirSync(path.join(p, 'lib'), { recursive: true });
+      const t = new Date(Date.now() - minutes * 60_000);
+      fs.utimesSync(p, t, t);
+      return p;
+    };
+    const old = aged('nvrtc-13.0.0+cublas-13.0.0-0123abcd', 120), half = aged('nvrtc-13.0.1+cublas-13.1.0-deadbeef.part-x1', 120);
+    const recent = aged('nvrtc-13.0.2+cublas-13.1.1-89abcdef', 1);
     const home = unpackCudaWheels([nvrtc, cublas], cache);
+    assert.ok(!fs.existsSync(old) && !fs.existsSync(half), 'stale folders removed');
+    assert.ok(fs.existsSync(recent), 'a recent folder kept');
+    fs.rmSync(recent, { recursive: true });
     assert.match(path.basename(home), /^nvrtc-13\.0\.1\+cublas-13\.1\.0-[0-9a-f]{8}$/);
     assert.deepEqual(fs.readdirSync(path.join(home, 'include')).sort(), ['cublasLt.h', 'cublas_api.h', 'nvrtc.h']);
     assert.deepEqual(fs.readdirSync(path.join(home, 'lib')).sort(), ['libcublasLt.so.13', 'libnvrtc-builtins.so.13.0', 'libnvrtc.so.13']);

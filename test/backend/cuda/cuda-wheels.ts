@@ -83,7 +83,27 @@ export function unpackCudaWheels(wheels: readonly string[], cacheRoot = path.joi
   } finally {
     fs.rmSync(part, { recursive: true, force: true });
   }
+  pruneStale(cacheRoot, path.basename(home));
   return home;
+}
+
+/** An unpacked folder of other wheels (or one left half made) unused this long is removed when a new one is made. */
+const STALE_MS = 60 * 60 * 1000;
+
+/**
+ * Removes what earlier wheels left in the cache (~630 MB a version): every folder but `keep` not changed for
+ * STALE_MS — a folder another test process is making or has just made is newer than that, and is kept.
+ */
+function pruneStale(cacheRoot: string, keep: string): void {
+  for (const name of fs.readdirSync(cacheRoot)) {
+    if (name === keep) continue;
+    const p = path.join(cacheRoot, name);
+    try {
+      if (Date.now() - fs.statSync(p).mtimeMs > STALE_MS) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      // gone already, or another user's: not ours to remove
+    }
+  }
 }
 
 /**
