@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { chooseOpenBlasCore, cpuFlags, openBlasCoreFor } from '../../src/backend/cpu/openblas-core.ts';
+import { tempDir } from '../temp-dir.ts';
 
 test('the core type follows the CPU features: AVX-512 (F, CD, BW, DQ, VL) → SkylakeX, AVX2 + FMA → Haswell, else the library decides', () => {
   const flags = (s: string) => new Set(s.split(' '));
@@ -18,7 +18,7 @@ test('the core type follows the CPU features: AVX-512 (F, CD, BW, DQ, VL) → Sk
 });
 
 test('/proc/cpuinfo flags are read from the first CPU; a missing file gives none', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cpuinfo-'));
+  const dir = tempDir('mt-cpuinfo-');
   const file = path.join(dir, 'cpuinfo');
   fs.writeFileSync(file, 'processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu sse2 avx2 fma\n\nprocessor\t: 1\nflags\t\t: fpu\n');
   assert.deepEqual([...cpuFlags(file)], ['fpu', 'sse2', 'avx2', 'fma']);

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { tempDir } from '../temp-dir.ts';
 
 function child(env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/backend/wasm-build-child.ts'], {
@@ -43,7 +43,7 @@ test('a MISTRAL_TUNE_WASM that is not auto, baseline or relaxed: one line, exit 
 });
 
 test('without kernels-relaxed.wasm the baseline build runs (auto), and asking for relaxed says what is missing', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-wasm-build-'));
+  const root = tempDir('mt-wasm-build-');
   fs.cpSync('src', path.join(root, 'src'), { recursive: true });
   for (const f of ['package.json', 'tsconfig.json']) fs.copyFileSync(f, path.join(root, f)); // ESM, as the project
   fs.symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'));

@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchTrainConfig, caseName, matmulParams, MISTRAL_7B_V01, parseCase, peerCaseName, profileTable, stepFlops, writeRandomRows } from '../../bench/gpu-plan.ts';
 import { parseConfig } from '../../src/model/config.ts';
@@ -13,9 +12,10 @@ import { validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
 import { checkSequenceFits } from '../../src/train/fit-check.ts';
 import { CUDA_GPU_HERE, FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-gpu-plan-'));
+const work = tempDir('bench-gpu-plan-');
 
 test('each default bench case is a train config that validates and plans without weights (7.24e9 parameters in bf16)', () => {
   for (const text of ['1x2048', '2x2048', '4x2048:ckpt']) {

@@ -5,15 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 
 /** A cwd with run folders under ./runs (nested ones too) and folders beside them that are not runs. */
 function runsTree(): string {
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dash-discover-'));
+  const cwd = tempDir('mt-dash-discover-');
   const make = (rel: string, file: string): void => {
     fs.mkdirSync(path.join(cwd, rel), { recursive: true });
     fs.writeFileSync(path.join(cwd, rel, file), file.endsWith('.jsonl') ? '{"step":1,"loss":2}\n' : '{}\n');

@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -21,7 +21,7 @@ function cli(...args: string[]): { status: number | null; stdout: string; stderr
 }
 
 function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-eval-'));
+  const dir = tempDir('mt-eval-');
   test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fifo-'));
+const dir = tempDir('mt-fifo-');
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const model = await makeTokenizerModel(path.join(dir, 'model'));
 const fifo = (name: string): string => {

@@ -4,13 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const EXAMPLES = path.join(FIXTURES, '..', '..', 'examples', 'data');
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cli-'));
+const tmp = (): string => tempDir('mt-cli-');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
 const dir = tmp();
 const model = await makeTokenizerModel(path.join(dir, 'model'));

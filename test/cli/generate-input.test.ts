@@ -4,16 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter, saveAdapter } from '../../src/model/peft.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-generate-'));
+const dir = tempDir('mt-generate-');
 const model = await makeTokenizerModel(path.join(dir, 'model'));
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'generate', '--model', model, ...args], { encoding: 'utf8' });
 const oneLineError = (r: ReturnType<typeof cli>, pattern: RegExp): void => {

@@ -5,17 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-nonfinite-'));
+const dir = tempDir('mt-nonfinite-');
 
 /** Pre-tokenized rows for the 512-token tiny model. */
 function writeRows(file: string, n: number): void {

@@ -5,13 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const MARKER = '.mistral-tune-quickstart';
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-qsfolder-'));
+const tmp = (): string => tempDir('mt-qsfolder-');
 // bounded: a quickstart that does not refuse would otherwise train for a minute
 const quickstart = (args: string[]): { status: number | null; stderr: string } =>
   spawnSync(process.execPath, [BIN, 'quickstart', '--epochs', '1', ...args], { encoding: 'utf8', timeout: 20_000 });

@@ -5,16 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const SHIPPED = path.join(ROOT, 'models', 'mistral-tune-tiny');
 
 test('the quickstart LoRA-fine-tunes the shipped pre-trained model', { timeout: 60_000 }, async () => {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mt-qsmodel-')), 'qs');
+  const out = path.join(tempDir('mt-qsmodel-'), 'qs');
   const child = spawn(process.execPath, [BIN, 'quickstart', '--out', out, '--epochs', '1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

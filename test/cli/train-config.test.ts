@@ -5,13 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-train-cli-'));
+const work = tempDir('mt-train-cli-');
 const model = await makeTokenizerModel(path.join(work, 'model'));
 const cli = (cwd: string, args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
 /** A user's folder: the examples, and a prepare output in prepared/ made from a few records. */

@@ -4,14 +4,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 
 test('train --dashboard serves the run, then stops on SIGINT', { timeout: 60_000 }, async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-train-dash-'));
+  const dir = tempDir('mt-train-dash-');
   fs.copyFileSync(path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl'), path.join(dir, 'train.jsonl'));
   fs.writeFileSync(path.join(dir, 'c.yaml'), `model: ${TINY_BASE}\ndata: {train: train.jsonl}\nmax_steps: 3\nbatch_size: 1\neval: {samples: 0}\noutput_dir: run\n`);
   const child = spawn(process.execPath, [BIN, 'train', path.join(dir, 'c.yaml'), '--dashboard', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -39,7 +39,7 @@ test('train --dashboard serves the run, then stops on SIGINT', { timeout: 60_000
 
 /** A folder with a 3-step config whose run goes to ./run. */
 function configDir(): { dir: string; config: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-train-dash-'));
+  const dir = tempDir('mt-train-dash-');
   fs.copyFileSync(path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl'), path.join(dir, 'train.jsonl'));
   fs.writeFileSync(path.join(dir, 'c.yaml'), `model: ${TINY_BASE}\ndata: {train: train.jsonl}\nmax_steps: 3\nbatch_size: 1\neval: {samples: 0}\noutput_dir: run\n`);
   return { dir, config: path.join(dir, 'c.yaml') };

@@ -2,16 +2,16 @@
 // byte over a socket (so `..`, `%2e` and `//` reach the server exactly as written, unnormalised).
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 export const RUN_GEN = path.join(FIXTURES, 'dashboard-run');
 export const RUN_CLS = path.join(FIXTURES, 'dashboard-run-cls');
 
 /** A fresh temp folder holding copies of `runs` (fixture folder names); removed by cleanup(). */
 export function tempRuns(...runs: string[]): { root: string; dirs: string[]; cleanup(): void } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dashboard-'));
+  const root = tempDir('mt-dashboard-');
   const dirs = runs.map((r) => {
     const dst = path.join(root, path.basename(r));
     fs.cpSync(r, dst, { recursive: true });

@@ -4,7 +4,6 @@
 // the run files the dashboard reads are kept (metrics.jsonl, config.yaml, report.json, loss_curve.svg), with
 // the temporary paths in config.yaml made relative. Run: node --import tsx test/dashboard/make-fixtures.ts
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepare } from '../../src/data/prepare.ts';
 import { SHIPPED_MODEL } from '../../src/quickstart.ts';
@@ -12,9 +11,10 @@ import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const EXAMPLES = path.join(FIXTURES, '..', '..', 'examples', 'data');
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dashboard-fixtures-'));
+const work = tempDir('mt-dashboard-fixtures-');
 
 const modelDir = SHIPPED_MODEL;
 const tokenizer = loadTokenizer(modelDir);

@@ -4,16 +4,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { MetricsTail, parseMetricLine } from '../../src/dashboard/metrics-tail.ts';
+import { tempDir } from '../temp-dir.ts';
 
 let dir = '';
 let file = '';
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-tail-'));
+  dir = tempDir('mt-tail-');
   file = path.join(dir, 'metrics.jsonl');
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -165,7 +165,7 @@ test('a poll that adds only malformed lines, or only starts or ends a partial li
 });
 
 test('only a regular file inside the run folder is read: a symlink out of it is absent, a FIFO never blocks', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-tail-'));
+  const root = tempDir('mt-tail-');
   try {
     const run = path.join(root, 'run');
     fs.mkdirSync(run);

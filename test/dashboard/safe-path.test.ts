@@ -2,10 +2,10 @@
 // real path (symlinks followed) stays inside the root.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { requestPath, resolveInside, safeSegments } from '../../src/dashboard/safe-path.ts';
+import { tempDir } from '../temp-dir.ts';
 
 test('requestPath keeps origin-form paths and drops query and fragment', () => {
   assert.equal(requestPath('/run/0/a.json?x=1#y'), '/run/0/a.json');
@@ -33,7 +33,7 @@ test('safeSegments decodes plain names and refuses every way out', () => {
 let root = '';
 let outside = '';
 before(() => {
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-safe-'));
+  const base = tempDir('mt-safe-');
   root = path.join(base, 'run');
   outside = path.join(base, 'other');
   fs.mkdirSync(path.join(root, 'best'), { recursive: true });

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { adapterCard } from '../../src/model/adapter-card.ts';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, testBackend, tol } from '../backend/device.ts';
 import { exportRun } from '../../src/export/export.ts';
@@ -21,8 +20,9 @@ import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-export-'));
+const tmp = (): string => tempDir('mt-export-');
 const rng = new Rng(9);
 const rows = Array.from({ length: 6 }, (_, i) => {
   const ids = [1, ...Array.from({ length: 10 + i }, () => 3 + rng.below(500))];

@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { GgmlType, readGgufFileInfo, type Token } from 'node-llama-cpp';
@@ -26,10 +25,11 @@ import { saveModelFolder } from '../../src/model/save.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
 import { corpus as corpusDocs, variedStrings } from '../tokenizer/corpus.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const backend = createBackend('cpu');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-gguf-'));
+const tmp = tempDir('mt-gguf-');
 
 type NodeLlama = typeof import('node-llama-cpp');
 type Llama = Awaited<ReturnType<NodeLlama['getLlama']>>;

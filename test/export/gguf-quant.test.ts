@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { encodeTensor } from '../../src/export/gguf/quant/encode.ts';
@@ -18,6 +17,7 @@ import { quantizeQ6_K } from '../../src/export/gguf/quant/q6-k.ts';
 import { quantizeQ8_0 } from '../../src/export/gguf/quant/q8-0.ts';
 import { quantizersFor, wasmQuantizers, type BlockQuantizer } from '../../src/export/gguf/quant/wasm-quant.ts';
 import { UserError } from '../../src/util/errors.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const DIR = path.resolve(import.meta.dirname, '..', 'fixtures', 'gguf-quant');
 const bytes = (f: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(DIR, f)));
@@ -120,7 +120,7 @@ test('MISTRAL_TUNE_GGUF_QUANT chooses: typescript → none, wasm → the module 
 
 const hasClang = spawnSync('clang', ['--version']).status === 0 && spawnSync('wasm-ld', ['--version']).status === 0;
 test('the committed quant.wasm is what scripts/build-quant-wasm.sh builds from quant.c', { skip: !hasClang && 'clang or wasm-ld not installed' }, () => {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mt-quant-wasm-')), 'quant.wasm');
+  const out = path.join(tempDir('mt-quant-wasm-'), 'quant.wasm');
   const r = spawnSync('bash', ['scripts/build-quant-wasm.sh'], { env: { ...process.env, OUT: out }, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const committed = fs.readFileSync('src/export/gguf/quant/wasm/quant.wasm');

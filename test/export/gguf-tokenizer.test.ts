@@ -5,7 +5,6 @@
 // a byte-level BPE tokenizer gets the llama.cpp pre-tokenizer its Split regex is, or is refused; named chat templates.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { modelMetadata } from '../../src/export/gguf/metadata.ts';
@@ -16,6 +15,7 @@ import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const value = (m: Map<string, { value: unknown }>, key: string): unknown => m.get(key)?.value;
 
@@ -38,7 +38,7 @@ test('a second stop id of config.json is the end-of-turn token; no BOS in the vo
   assert.equal(value(m, 'tokenizer.ggml.eot_token_id'), 7);
   assert.equal(value(m, 'tokenizer.ggml.add_bos_token'), true);
   assert.equal(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000, [2])).result.has('tokenizer.ggml.eot_token_id'), false);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-gguf-tok-'));
+  const dir = tempDir('mt-gguf-tok-');
   fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), path.join(dir, 'tokenizer.json'));
   fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ add_bos_token: true, bos_token: null, eos_token: '</s>' }));
   const noBos = captureStderr(() => tokenizerMetadata(dir, 32000)).result;
@@ -66,7 +66,7 @@ type Json = Record<string, unknown> & { model: Record<string, unknown>; pre_toke
 
 /** A folder with the Tekken fixture's tokenizer, changed by `edit`. */
 function tekkenVariant(edit: (json: Json) => void, config?: Record<string, unknown>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-gguf-bpe-'));
+  const dir = tempDir('mt-gguf-bpe-');
   const json = JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer.json'), 'utf8')) as Json;
   edit(json);
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));

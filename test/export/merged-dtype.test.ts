@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { bf16ToF32 } from '../../src/backend/dtype.ts';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -21,7 +21,7 @@ const cli = (...args: string[]): string => execFileSync(process.execPath, [BIN, 
 
 /** A 2-step LoRA run on `model` (pre-tokenized rows, ids below 64) through `mistral-tune train`. */
 function trainedRun(model: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-merged-dtype-'));
+  const dir = tempDir('mt-merged-dtype-');
   fs.copyFileSync(path.join(BF16_BASE, 'rows.jsonl'), path.join(dir, 'train.jsonl'));
   const cfg = path.join(dir, 'cfg.json');
   fs.writeFileSync(cfg, JSON.stringify({

@@ -4,7 +4,6 @@
 // activations are bf16; LoRA factors, rstd, lse, losses, logits and invFreq stay f32.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
@@ -15,6 +14,7 @@ import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, readFixture, relErr, TINY, TINY_BASE, tokenRows } from '../helpers.ts';
 import { makeScaled7b } from './scaled-7b.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const backend = testBackend();
 
@@ -64,7 +64,7 @@ test('bf16 variant: BF16 weights are uploaded as stored; logits within 2e-2 of f
 });
 
 test('Mistral-7B config scaled down, saved as BF16: bf16 logits within 2e-2 of fp32', () => {
-  const dir = makeScaled7b(backend, fs.mkdtempSync(path.join(os.tmpdir(), 'mt-7b-')));
+  const dir = makeScaled7b(backend, tempDir('mt-7b-'));
   const st = SafetensorsFile.open(path.join(dir, 'model.safetensors'));
   assert.ok(st.names().every((n) => st.info(n).dtype === 'BF16'), 'a bf16 model is written as BF16');
   st.close();

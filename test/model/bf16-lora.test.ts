@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
 import { validate } from '../../src/train/config.ts';
@@ -12,6 +11,7 @@ import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { TINY_BASE } from '../helpers.ts';
 import { makeScaled7b } from './scaled-7b.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -51,7 +51,7 @@ function assertClose(name: string, fp32: Run, bf16: Run): void {
 }
 
 test('tiny fixture: mistral-tune train --precision bf16 tracks fp32 over 20 LoRA steps, in less memory', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-bf16-'));
+  const dir = tempDir('mt-bf16-');
   writeRows(path.join(dir, 'train.jsonl'), 48, 1, 512);
   writeRows(path.join(dir, 'val.jsonl'), 8, 2, 512);
   const cfg = path.join(dir, 'cfg.json');
@@ -66,7 +66,7 @@ test('tiny fixture: mistral-tune train --precision bf16 tracks fp32 over 20 LoRA
 });
 
 test('scaled-down Mistral-7B (BF16 weights): 20 LoRA steps in bf16 track fp32', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-bf16-7b-'));
+  const dir = tempDir('mt-bf16-7b-');
   const model = makeScaled7b(testBackend(), path.join(dir, 'model'));
   writeRows(path.join(dir, 'train.jsonl'), 48, 3, 1024);
   writeRows(path.join(dir, 'val.jsonl'), 8, 4, 1024);

@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadConfig, parameterCount, parseConfig, type MistralConfig } from '../../src/model/config.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const CONFIGS = path.join(FIXTURES, 'configs');
 const readJson = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -173,7 +173,7 @@ test('sizes must be positive integers; eos may be a list or null; id2label gives
 });
 
 test('loadConfig: a missing or broken config.json is named', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-config-'));
+  const dir = tempDir('mt-config-');
   try {
     assert.throws(() => loadConfig(dir), (e: unknown) => e instanceof UserError && e.message.includes(path.join(dir, 'config.json')) && /not found/.test(e.message));
     fs.writeFileSync(path.join(dir, 'config.json'), '{"model_type": "mistral",');

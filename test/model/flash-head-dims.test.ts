@@ -3,7 +3,6 @@
 // f32 on the same weights and adapter: loss, logits and every LoRA gradient within the test precision's tolerances.
 // Two packed samples and padding in a batch of 2 × 80 (two query tiles of 64), GQA 2 → 1, a sliding window of 48.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Backend } from '../../src/backend/backend.ts';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
@@ -19,8 +18,9 @@ import { PROJECTIONS } from '../../src/model/weights.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { assertTol, test, testBackend, TEST_DTYPE } from '../backend/device.ts';
 import { relErr } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-head-dims-'));
+const work = tempDir('mt-head-dims-');
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
 
 /** The model at `dir` on `backend` with a LoRA adapter on every projection whose B factors are random too (so every gradient is non-zero). */

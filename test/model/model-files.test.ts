@@ -5,15 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIXTURES, TINY, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-files-'));
+const tmp = (): string => tempDir('mt-files-');
 
 /** A copy of `src` in a fresh folder with `name` replaced by a folder or a FIFO. */
 function withOdd(src: string, name: string, kind: 'dir' | 'fifo'): string {

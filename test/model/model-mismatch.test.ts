@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { parseConfig } from '../../src/model/config.ts';
@@ -14,9 +13,10 @@ import { loadAdapter } from '../../src/model/peft.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const backend = createBackend('cpu');
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-mismatch-'));
+const tmp = (): string => tempDir('mt-mismatch-');
 const readJson = (f: string): Record<string, unknown> => JSON.parse(fs.readFileSync(f, 'utf8')) as Record<string, unknown>;
 
 /** A copy of an adapter folder with some adapter_config.json keys changed. */

@@ -2,7 +2,6 @@
 // round-trip, PEFT's initialisation for new adapters, and clear errors for adapters we cannot apply.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -12,8 +11,9 @@ import { PROJECTIONS } from '../../src/model/weights.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { relErr, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-peft-'));
+const tmp = (): string => tempDir('mt-peft-');
 const keysOf = (file: string): string[] => {
   const f = SafetensorsFile.open(file);
   const names = f.names().sort();

@@ -5,14 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { targetedModules } from '../../src/model/peft-targets.ts';
 import { FIXTURES, TINY, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-peft-targets-'));
+const dir = tempDir('mt-peft-targets-');
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('a regex selects the modules whose whole name it matches', () => {

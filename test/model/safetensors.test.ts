@@ -3,7 +3,6 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
@@ -14,12 +13,13 @@ import {
 } from '../../src/model/safetensors.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const VARIANTS = path.join(FIXTURES, 'variants');
 
 function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-safetensors-'));
+  const dir = tempDir('mt-safetensors-');
   test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -5,7 +5,6 @@
 // [], and float keys written as floats (transformers 5 types MistralConfig strictly).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { createBackend } from '../../src/backend/select.ts';
@@ -17,10 +16,11 @@ import { withJsonKeys } from '../../src/model/save-tokenizer.ts';
 import { DEFAULT_CHAT_TEMPLATE } from '../../src/tokenizer/chat-template.ts';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const backend = createBackend('cpu');
 const TINY_MODEL = path.resolve('models', 'mistral-tune-tiny');
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-save-tok-'));
+const tmp = (): string => tempDir('mt-save-tok-');
 const read = (f: string): string => fs.readFileSync(f, 'utf8');
 const json = (f: string): Record<string, unknown> => JSON.parse(read(f)) as Record<string, unknown>;
 const chat = [{ role: 'user' as const, content: 'Capital of Peru?' }, { role: 'assistant' as const, content: 'Lima.' }];

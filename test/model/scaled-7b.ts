@@ -1,7 +1,6 @@
 // An HF-shaped Mistral-7B model scaled down for tests: v0.1's config.json with every size divided
 // (head ratios, GQA grouping, rope and window kept), random HF-initialised weights stored as BF16.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Backend } from '../../src/backend/backend.ts';
 import { parseConfig } from '../../src/model/config.ts';
@@ -9,6 +8,7 @@ import { createRandomModel } from '../../src/model/init.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 /** Mistral-7B-v0.1's config.json with every size divided down (ratios and GQA grouping kept). */
 export function scaled7bConfig(): Record<string, unknown> {
@@ -20,7 +20,7 @@ export function scaled7bConfig(): Record<string, unknown> {
 export function makeScaled7b(backend: Backend, dir: string): string {
   const cfg = parseConfig(scaled7bConfig());
   const f32 = createRandomModel(backend, cfg, { seed: 7 });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-7b-f32-'));
+  const tmp = tempDir('mt-7b-f32-');
   saveModelFolder(f32, tmp, { sourceDir: null, head: 'causal' });
   fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(scaled7bConfig()));
   saveModelFolder(loadModel(tmp, { backend, dtype: 'bf16' }), dir, { sourceDir: tmp, head: 'causal' });

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
@@ -12,6 +11,7 @@ import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { SHIPPED_MODEL } from '../../src/quickstart.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const WEIGHTS = path.join(SHIPPED_MODEL, 'model.safetensors');
 
@@ -35,7 +35,7 @@ test('the shipped model is a bf16 Mistral HF folder with the bundled tokenizer a
 });
 
 test('the bf16 weights round-trip bit for bit through our loader and writer', () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-shipped-'));
+  const out = tempDir('mt-shipped-');
   const model = loadModel(SHIPPED_MODEL, { backend: createBackend('cpu'), precision: 'bf16' });
   saveModelFolder(model, out, { sourceDir: SHIPPED_MODEL, head: 'causal' });
   assert.ok(fs.readFileSync(path.join(out, 'model.safetensors')).equals(fs.readFileSync(WEIGHTS)), 'model.safetensors differs after load + save');

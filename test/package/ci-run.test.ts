@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -23,7 +23,7 @@ test(".ci/run runs the README's set-up commands as written, and the quickstart w
 });
 
 test("the quickstart's first line names the GEMM", async () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-qs-'));
+  const out = tempDir('mt-qs-');
   test.after(() => fs.rmSync(out, { recursive: true, force: true }));
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'quickstart', '--out', path.join(out, 'qs')], {
     env: { ...process.env, MISTRAL_TUNE_GEMM: 'simd' }, stdio: ['ignore', 'ignore', 'pipe'],

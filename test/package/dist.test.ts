@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -40,7 +40,7 @@ test('the bin runs dist/ with plain Node: no TypeScript loader', () => {
 });
 
 test('a dist/ missing or older than src/ is refused with one line naming the file', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-dist-'));
+  const dir = tempDir('mt-dist-');
   test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.copyFileSync(BIN, path.join(dir, 'bin', 'mistral-tune.js'));

@@ -6,9 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TINY = path.join(ROOT, 'test', 'fixtures', 'hf-tiny-mistral');
@@ -20,7 +20,7 @@ function run(cmd: string, args: string[], cwd: string): { status: number | null;
 }
 
 test('npm pack + npm install <tarball>: the library and the bin run with plain Node', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-pack-'));
+  const dir = tempDir('mt-pack-');
   test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   // --ignore-scripts: pack the dist/ already built; rebuilding here would pull it from under other tests
   const pack = run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT);

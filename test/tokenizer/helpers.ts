@@ -1,10 +1,10 @@
 // Shared helpers for the tokenizer tests: the bundled tokenizer on each engine (loaded once per file),
 // temporary tokenizer folders, and capture of the loader's log lines.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer, type EngineChoice, type LoadedTokenizer } from '../../src/tokenizer/index.ts';
 import { setQuiet } from '../../src/util/log.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const loaded = new Map<string, LoadedTokenizer>();
 
@@ -52,7 +52,7 @@ export function bundledConfigJson(): Record<string, unknown> {
 
 /** A fresh temporary folder holding the given files (objects are written as JSON). */
 export function tempFolder(files: Record<string, string | object>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-tokenizer-'));
+  const dir = tempDir('mt-tokenizer-');
   for (const [name, content] of Object.entries(files)) {
     fs.writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
   }

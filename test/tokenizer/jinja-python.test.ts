@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChatTemplate, chatTemplateRenderer, RENDER_LIMITS } from '../../src/tokenizer/chat-template.ts';
 import { strftime } from '../../src/tokenizer/jinja-strftime.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FIXTURE = path.join(HERE, 'fixtures', 'jinja-python.json');
@@ -99,7 +99,7 @@ test('fixtures/jinja-python.json is what jinja2 renders now (skipped without pyt
     t.skip('python3 with jinja2 is not installed: the committed fixture is used as it is');
     return;
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jinja-oracle-'));
+  const dir = tempDir('jinja-oracle-');
   try {
     fs.copyFileSync(path.join(HERE, 'jinja-oracle.py'), path.join(dir, 'jinja-oracle.py'));
     fs.mkdirSync(path.join(dir, 'fixtures'));

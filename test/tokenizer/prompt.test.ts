@@ -3,15 +3,15 @@
 // one-line error naming the file. And the one test of "this model only classifies" (src/model/task.ts).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as api from '../../src/index.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { bundled } from './helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const tok = bundled('fast');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-prompt-'));
+const dir = tempDir('mt-prompt-');
 
 test('raw: BOS + the text, as encoded', () => {
   const ids = api.encodePrompt(tok, { raw: 'Hello world' });

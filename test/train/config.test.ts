@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepare } from '../../src/data/prepare.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
@@ -11,9 +10,10 @@ import { loadTrainConfig } from '../../src/train/config.ts';
 import { classesFor } from '../../src/train/data.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { TINY } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 function file(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-config-'));
+  const dir = tempDir('mt-config-');
   const f = path.join(dir, 'c.yaml');
   fs.writeFileSync(f, text);
   return f;
@@ -54,7 +54,7 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha 
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, r: 8}\n`)), /lora\.r is 8 but the adapter in lora\.init_from has 4/);
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`), [['lora.target_modules', '[q_proj]']]), /lora\.target_modules/);
   // an adapter covering part of the model names its modules in full (as saveAdapter writes it): their projections
-  const part = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-part-adapter-'));
+  const part = tempDir('mt-part-adapter-');
   fs.copyFileSync(path.join(adapter, 'adapter_model.safetensors'), path.join(part, 'adapter_model.safetensors'));
   const partCfg = { ...JSON.parse(fs.readFileSync(path.join(adapter, 'adapter_config.json'), 'utf8')) as object, target_modules: ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.q_proj', 'model.layers.1.mlp.down_proj'] };
   fs.writeFileSync(path.join(part, 'adapter_config.json'), JSON.stringify(partCfg));
@@ -88,7 +88,7 @@ test('an invalid override is blamed on its flag, a bad file value on the file', 
 });
 
 test('--data.train in a prepare output brings its val and test along (logged), unless they are given too', () => {
-  const prepared = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-prepared-'));
+  const prepared = tempDir('mt-prepared-');
   const input = path.join(prepared, 'in.jsonl');
   fs.writeFileSync(input, ['one', 'two', 'three', 'four'].map((w) => JSON.stringify({ text: `record ${w} of the data` })).join('\n'));
   setQuiet(true);
@@ -121,7 +121,7 @@ test('lora.init_from with a classification adapter in a generation run is refuse
   const { setupRun } = await import('../../src/train/setup.ts');
   const { validate } = await import('../../src/train/config.ts');
   const { TINY_BASE, TINY_CLS } = await import('../helpers.ts');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-init-cls-'));
+  const dir = tempDir('mt-init-cls-');
   fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"input_ids": [1, 5, 9, 13]}\n');
   const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { init_from: path.join(TINY_CLS, 'adapter_init') }, output_dir: path.join(dir, 'run') }, 'test');
   assert.throws(() => setupRun(cfg), /lora\.init_from: a classification adapter \(task_type SEQ_CLS\) cannot continue as generation/);
@@ -134,7 +134,7 @@ test('task: generation on a model saved for classification (no lm_head) is refus
   const { saveModelFolder } = await import('../../src/model/save.ts');
   const { createBackend } = await import('../../src/backend/select.ts');
   const { TINY_BASE } = await import('../helpers.ts');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cls-base-'));
+  const dir = tempDir('mt-cls-base-');
   const backend = createBackend('cpu');
   const model = loadModel(TINY_BASE, { backend });
   model.setScoreHead(backend.alloc('f32', 2 * model.cfg.hiddenSize), false);
@@ -146,7 +146,7 @@ test('task: generation on a model saved for classification (no lm_head) is refus
 });
 
 test('task: classification without labels takes the class list of the prepare report.json beside data.train (logged); none there is still an error', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cls-'));
+  const dir = tempDir('mt-cls-');
   const input = path.join(dir, 'in.jsonl');
   fs.writeFileSync(input, ['neg', 'pos', 'neu', 'pos', 'neg', 'neu'].map((l, i) => JSON.stringify({ text: `review ${i} says ${'abcdef'[i]}`, label: l })).join('\n'));
   const ints = path.join(dir, 'ints.jsonl');

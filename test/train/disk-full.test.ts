@@ -6,10 +6,10 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const PRELOAD = path.join(FIXTURES, '..', 'train', 'fail-writes.ts');
@@ -17,7 +17,7 @@ const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
 
 /** A 4 MiB tmpfs, or null where mounting is not permitted. */
 function smallDisk(t: TestContext): string | null {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-diskfull-'));
+  const dir = tempDir('mt-diskfull-');
   if (process.env.MT_DISK_FULL_INJECT === '1') {
     t.diagnostic('MT_DISK_FULL_INJECT=1: using an injected ENOSPC');
     return null;
@@ -44,7 +44,7 @@ const files = (dir: string): Map<string, string> => new Map(fs.readdirSync(dir, 
 for (const failing of ['best', 'checkpoint'] as const) {
   test(`a full disk while saving ${failing === 'best' ? 'best/' : 'a checkpoint'}: one line naming the file, exit 2, the previous one kept`, { timeout: 60_000 }, (t) => {
     const disk = smallDisk(t);
-    const root = disk ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mt-diskfull-'));
+    const root = disk ?? tempDir('mt-diskfull-');
     fs.copyFileSync(DATA, path.join(root, 'train.jsonl'));
     const config = path.join(root, 'c.yaml');
     // with val (the training data itself, so val improves and best/ is saved at step 20) best/ is written

@@ -5,12 +5,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { replaceFolderAtomic } from '../../src/util/atomic.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
@@ -27,7 +27,7 @@ function crashState(parent: string, name: string, pid: number, content: string):
 }
 
 test('the next replaceFolderAtomic puts back a folder a crash left moved aside, and clears the temporary', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-swap-'));
+  const dir = tempDir('mt-swap-');
   crashState(dir, 'best', deadPid(), 'old');
   assert.throws(() => replaceFolderAtomic(path.join(dir, 'best'), () => { throw Object.assign(new Error('disk full'), { code: 'ENOSPC' }); }), /ENOSPC/);
   assert.equal(fs.readFileSync(path.join(dir, 'best', 'w.txt'), 'utf8'), 'old', 'the best/ of before the crash is back');
@@ -38,7 +38,7 @@ test('the next replaceFolderAtomic puts back a folder a crash left moved aside, 
 });
 
 test('opening a run for --resume puts back adapter/ and a checkpoint a crash left moved aside', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-swap-'));
+  const dir = tempDir('mt-swap-');
   fs.copyFileSync(DATA, path.join(dir, 'data.jsonl'));
   fs.writeFileSync(path.join(dir, 'config.yaml'),
     `model: ${TINY_BASE}\ndata: {train: data.jsonl}\nmax_steps: 2\nbatch_size: 1\neval: {samples: 0}\ncheckpoint: {every_steps: 2}\noutput_dir: run\n`);

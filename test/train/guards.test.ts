@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { quickstart } from '../../src/quickstart.ts';
 import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-guards-'));
+const tmp = (): string => tempDir('mt-guards-');
 const data = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
 
 test('--overwrite refuses a non-empty folder that is not a run directory', () => {

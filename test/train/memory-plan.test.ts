@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
@@ -16,9 +15,10 @@ import { fitAdvice } from '../../src/train/fit-check.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { CUDA_GPU_HERE, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-memplan-'));
+const dir = tempDir('mt-memplan-');
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function writeRows(file: string, n: number, seed: number): void {

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
 import { loadConfig } from '../../src/model/config.ts';
@@ -12,11 +11,12 @@ import { validate } from '../../src/train/config.ts';
 import { stepFlops } from '../../src/train/flops.ts';
 import { train } from '../../src/train/trainer.ts';
 import { TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 type Row = Record<string, number>;
 
 function run(method: 'lora' | 'full'): Row[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-mfu-'));
+  const dir = tempDir('mt-mfu-');
   const rows = Array.from({ length: 8 }, (_, i) => JSON.stringify({ input_ids: Array.from({ length: 16 }, (_, j) => 3 + ((i * 31 + j * 7) % 400)) }));
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
   const r = train(validate({

@@ -7,11 +7,11 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const TOL = 1e-3;
 const REF = path.join(FIXTURES, 'train-reference');
@@ -80,7 +80,7 @@ describe('multi-step training matches the HF Trainer + PEFT reference per step',
 
   for (const c of reference.cases) {
     it(`${c.name}: ${c.steps.length} steps`, { todo: KNOWN[c.name] }, async (t) => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mt-multistep-${c.name}-`));
+      const dir = tempDir(`mt-multistep-${c.name}-`);
       try {
         await run(process.execPath, [BIN, 'train', writeConfig(dir, c)], { encoding: 'utf8' });
         const rows = trainingRows(path.join(dir, 'run', 'metrics.jsonl'));

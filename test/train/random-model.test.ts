@@ -6,7 +6,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { createBackend } from '../../src/backend/select.ts';
@@ -15,10 +14,11 @@ import { parseConfig } from '../../src/model/config.ts';
 import { initRandomModel } from '../../src/model/random-init.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-random-model-'));
+const work = tempDir('mt-random-model-');
 const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: work });
 
 const TINY = {

@@ -4,17 +4,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const STEPS = 240;
 
 function setup(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-resume-'));
+  const dir = tempDir('mt-resume-');
   const rng = new Rng(3);
   const rows = Array.from({ length: 40 }, () => {
     const ids = [1, ...Array.from({ length: 60 + rng.below(60) }, () => 3 + rng.below(500))];

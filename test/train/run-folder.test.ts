@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
@@ -16,7 +17,7 @@ const cli = (args: string[], cwd?: string): { status: number | null; stderr: str
   spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
 
 function project(outputDir: string, maxSteps = 2): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-runfolder-'));
+  const dir = tempDir('mt-runfolder-');
   fs.copyFileSync(DATA, path.join(dir, 'data.jsonl'));
   fs.writeFileSync(path.join(dir, 'config.yaml'),
     `model: ${TINY_BASE}\ndata: {train: data.jsonl}\nmax_steps: ${maxSteps}\nbatch_size: 1\neval: {samples: 0}\noutput_dir: ${outputDir}\n`);

@@ -9,9 +9,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lock-worker.ts');
-const tmpDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-lock-'));
+const tmpDir = (): string => tempDir('mt-lock-');
 
 test('processes taking the lock at the same instant never hold it together', { timeout: 60_000 }, async () => {
   const dir = path.join(tmpDir(), 'run');

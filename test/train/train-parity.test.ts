@@ -4,10 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { SafetensorsFile } from '../../src/model/safetensors.ts';
 import { FIXTURES, readFixture, relErr, rowsOf, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 
@@ -27,7 +27,7 @@ function compareAdapters(ours: string, theirs: string): void {
 }
 
 test('generation: one train step from adapter_init reproduces adapter_step1 and the loss after it', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-train-'));
+  const dir = tempDir('mt-train-');
   const ex = readFixture(path.join(TINY, 'expected.safetensors'));
   const ids = rowsOf(ex.input_ids!.data as Int32Array, 2, 24), labels = rowsOf(ex.labels!.data as Int32Array, 2, 24);
   const data = path.join(dir, 'train.jsonl');
@@ -52,7 +52,7 @@ test('generation: one train step from adapter_init reproduces adapter_step1 and 
 });
 
 test('classification: one train step from the SEQ_CLS adapter_init reproduces adapter_step1 (LoRA and score head)', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-train-cls-'));
+  const dir = tempDir('mt-train-cls-');
   const ex = readFixture(path.join(TINY, 'expected.safetensors'));
   const meta = JSON.parse(fs.readFileSync(path.join(TINY_CLS, 'meta.json'), 'utf8')) as { loss: number; labels: number[] };
   const ids = rowsOf(ex.padded_input_ids!.data as Int32Array, 2, 24), mask = rowsOf(ex.padded_attention_mask!.data as Int32Array, 2, 24);

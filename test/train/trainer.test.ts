@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { DataLoader } from '../../src/data/loader.ts';
@@ -14,9 +13,10 @@ import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { relErr, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
 
 function tmp(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'mt-trainer-'));
+  return tempDir('mt-trainer-');
 }
 
 /** Rows of varied length whose first tokens are masked, so token weighting matters. */

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveGemm } from '../../../src/backend/cpu/gemm.ts';
 import { check, CudaError } from '../../../src/backend/cuda/check.ts';
@@ -15,8 +14,9 @@ import { f32, i32, i64, packKernelArgs, ptr, u32 } from '../../../src/backend/cu
 import { archFor, Nvrtc, preloadBuiltins } from '../../../src/backend/cuda/nvrtc.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
 import { rng } from '../util.ts';
+import { tempDir } from '../../temp-dir.ts';
 
-const empty = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cuda-'));
+const empty = (): string => tempDir('mt-cuda-');
 
 test('opening the driver, NVRTC or cuBLASLt where none exists: a UserError listing every place looked at', () => {
   const root = empty();

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from '../../temp-dir.ts';
 
 const cudaHome = process.env.CUDA_HOME ?? '/usr/local/cuda';
 const nvcc = [process.env.NVCC, ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'nvcc')), path.join(cudaHome, 'bin/nvcc')]
@@ -23,7 +23,7 @@ test('every kernel compiles with nvcc --ptx -arch=sm_90a, bf16, f32 and f64 stor
 });
 
 test('a kernel with a warning fails the compile script, with nvcc\'s message', { skip, timeout: 120_000 }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-kernels-'));
+  const dir = tempDir('mt-kernels-');
   fs.copyFileSync(path.join(kernels, 'common.cuh'), path.join(dir, 'common.cuh'));
   fs.writeFileSync(path.join(dir, 'bad.cu'), '#include "common.cuh"\nextern "C" __global__ void k(float *x) { int unused = 3; x[0] = 1.0f; }\n');
   const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, NVCC: nvcc, KERNELS_DIR: dir, JOBS: '2' } });

@@ -4,9 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { unpackCudaWheels } from './cuda-wheels.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 /** A zip at `file` holding each of `members` with its own name as content. */
 function zip(file: string, members: string[]): void {
@@ -14,7 +14,7 @@ function zip(file: string, members: string[]): void {
 }
 
 test('the wheels unpack into include/ and lib/ with only what the tests need, once', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuda-wheels-test-'));
+  const dir = tempDir('cuda-wheels-test-');
   try {
     const nvrtc = path.join(dir, 'nvidia_cuda_nvrtc-13.0.1-py3-none-manylinux_2_12_x86_64.whl');
     const cublas = path.join(dir, 'nvidia_cublas-13.1.0-py3-none-manylinux_2_27_x86_64.whl');
@@ -52,7 +52,7 @@ test('the wheels unpack into include/ and lib/ with only what the tests need, on
 });
 
 test('wheels without the libraries or headers are an error naming what they lack, and leave nothing behind', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuda-wheels-test-'));
+  const dir = tempDir('cuda-wheels-test-');
   try {
     const nvrtc = path.join(dir, 'nvidia_cuda_nvrtc-13.0.1-py3-none-manylinux_2_12_x86_64.whl');
     const cublas = path.join(dir, 'nvidia_cublas-13.1.0-py3-none-manylinux_2_27_x86_64.whl');

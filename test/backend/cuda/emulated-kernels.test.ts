@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildKernelEmulator, buildStandIn } from './emulator/build.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 const has = (c: string): boolean => {
   try {
@@ -39,7 +39,7 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
 ];
 
 test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention, optimizer and GEMM tests on the CUDA backend (fp32, bf16; each attention path; the fallback GEMM; three thread schedules)', { skip, timeout: 300_000 }, () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-emulated-'));
+  const work = tempDir('mt-emulated-');
   try {
     const lib = buildStandIn(work);
     const kernels = buildKernelEmulator(path.join(work, 'kernels'));

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.ts';
 import { probeCuda } from '../../../src/backend/cuda/probe.ts';
@@ -21,6 +20,7 @@ import { validate } from '../../../src/train/config.ts';
 import { Rng } from '../../../src/util/rng.ts';
 import { train } from '../../../src/train/trainer.ts';
 import { TINY_BASE } from '../../helpers.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 const CC = ['cc', 'gcc', 'clang'].find((c) => {
   try {
@@ -33,7 +33,7 @@ const CC = ['cc', 'gcc', 'clang'].find((c) => {
 
 /** Builds the stand-in as libcuda.so.1, libnvrtc.so.13 and libcublasLt.so.13 (links to one file: one state), and points the process at it. */
 function build(): { root: string; stats: () => Record<string, number>; options: () => string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fakecuda-'));
+  const root = tempDir('mt-fakecuda-');
   const lib = path.join(root, 'lib');
   fs.mkdirSync(lib);
   fs.mkdirSync(path.join(root, 'include'));
@@ -162,7 +162,7 @@ test('a kernel that needs more than 48 KiB of dynamic shared memory (the flash f
 
 test('train() with device: cuda runs end to end on the stand-in (LoRA bf16/fp32, full bf16 classification; eval, weights saved) and gives every handle back', { skip }, () => {
   const fake = build();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fakecuda-run-'));
+  const dir = tempDir('mt-fakecuda-run-');
   for (const task of ['generation', 'classification']) {
     const rows = Array.from({ length: 6 }, (_, i) => ({ input_ids: [1, 5 + i, 9, 12, 40 + i, 7, 3 + i], ...(task === 'classification' ? { label: i % 3 } : {}) }));
     fs.writeFileSync(path.join(dir, `${task}.jsonl`), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -191,7 +191,7 @@ test('train() with device: cuda runs end to end on the stand-in (LoRA bf16/fp32,
 
 test('the cuBLASLt attention path (MISTRAL_TUNE_CUDA_ATTENTION=gemm): training and generation with the KV cache keep every GEMM operand inside its allocation, and give everything back', { skip }, () => {
   const fake = build();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-fakecuda-gemmattn-'));
+  const dir = tempDir('mt-fakecuda-gemmattn-');
   const rows = Array.from({ length: 6 }, (_, i) => ({ input_ids: [1, 5 + i, 9, 12, 40 + i, 7, 3 + i].slice(0, 4 + (i % 4)) }));
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   process.env.MISTRAL_TUNE_CUDA_ATTENTION = 'gemm';

@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   findCudaInclude, findLibrary, librarySearchDirs, LIBCUBLASLT, LIBCUDA, LIBNVRTC, matchInDir, notFoundError,
 } from '../../../src/backend/cuda/find-libs.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 function tree(files: string[]): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-findlibs-'));
+  const root = tempDir('mt-findlibs-');
   for (const f of files) {
     fs.mkdirSync(path.join(root, path.dirname(f)), { recursive: true });
     fs.writeFileSync(path.join(root, f), '');

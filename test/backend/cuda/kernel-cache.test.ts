@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { cacheKey, defaultCacheDir, KernelCache, type CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 const req: CompileRequest = { name: 'add.cu', source: 'extern "C" __global__ void add() {}', arch: 'sm_90a', flags: ['-std=c++17'] };
 
@@ -16,7 +16,7 @@ function fakeCompiler(): { calls: CompileRequest[]; compile: (r: CompileRequest)
 }
 
 test('compiled once, then read from disk by a fresh cache object (another process)', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cubin-'));
+  const dir = tempDir('mt-cubin-');
   const fake = fakeCompiler();
   const first = new KernelCache(fake.compile, '13.0', path.join(dir, 'cubin'));
   const a = first.get(req);
@@ -41,7 +41,7 @@ test('source, arch, flags and the NVRTC version are all in the key', () => {
   assert.match(base, /^[0-9a-f]{64}$/);
   assert.equal(new Set([base, ...variants]).size, 6);
   assert.equal(cacheKey({ ...req, name: 'other.cu' }, '13.0'), base, 'the name is only for messages');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cubin-'));
+  const dir = tempDir('mt-cubin-');
   const fake = fakeCompiler();
   const cache = new KernelCache(fake.compile, '13.0', dir);
   cache.get(req);
@@ -51,7 +51,7 @@ test('source, arch, flags and the NVRTC version are all in the key', () => {
 });
 
 test('a truncated (empty) cache file is compiled again; an unwritable folder still returns the cubin', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cubin-'));
+  const dir = tempDir('mt-cubin-');
   fs.writeFileSync(path.join(dir, `${cacheKey(req, '13.0')}.cubin`), '');
   const fake = fakeCompiler();
   assert.ok(new KernelCache(fake.compile, '13.0', dir).get(req).length > 0);

@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { uniformHash } from '../../../src/backend/cpu/kernels/elementwise.ts';
 import {
@@ -12,6 +11,7 @@ import {
   dropoutThreshold, elementwise, flashAttentionBackward, flashAttentionForward, MAX_ELEMENTWISE_BLOCKS, rowwise,
 } from '../../../src/backend/cuda/launch.ts';
 import { compileRequest, expandIncludes, KERNEL_FILES, KERNELS_DIR, kernelSource, nvrtcOptions } from '../../../src/backend/cuda/kernel-source.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 test('elementwise launches: 256 threads, enough blocks to cover n, capped (the loops stride), at least one block', () => {
   assert.deepEqual(elementwise(1000), { grid: { x: 4, y: 1, z: 1 }, block: { x: 256, y: 1, z: 1 }, sharedBytes: 0 });
@@ -89,7 +89,7 @@ test('kernel sources: the local header is inlined once, every module has one, op
     if (name !== 'convert') assert.match(src, /typedef __nv_bfloat16 store_t;/); // convert.cu is dtype-generic
     assert.match(src, /extern "C" __global__/);
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-src-'));
+  const dir = tempDir('mt-src-');
   fs.writeFileSync(path.join(dir, 'a.cuh'), '#pragma once\n#include "b.cuh"\nint a;\n');
   fs.writeFileSync(path.join(dir, 'b.cuh'), '#pragma once\nint b;\n');
   const out = expandIncludes('#include "a.cuh"\n#include "b.cuh"\n#include <cuda_bf16.h>\n', dir);
@@ -104,7 +104,7 @@ test('kernel sources: the local header is inlined once, every module has one, op
 
 const nvcc = ['/usr/local/cuda/bin/nvcc', ...(process.env.PATH ?? '').split(':').map((d) => path.join(d, 'nvcc'))].find((p) => fs.existsSync(p));
 test('the inlined source (what NVRTC compiles) builds alone, without the kernels folder on the include path', { skip: !nvcc && 'no nvcc' }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-src-'));
+  const dir = tempDir('mt-src-');
   fs.writeFileSync(path.join(dir, 'rmsnorm.cu'), kernelSource('rmsnorm'));
   const r = spawnSync(nvcc!, ['-std=c++17', '--ptx', '-arch=sm_90a', '-I/usr/local/cuda/include', '-Werror', 'all-warnings', '-o', path.join(dir, 'x.ptx'), path.join(dir, 'rmsnorm.cu')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

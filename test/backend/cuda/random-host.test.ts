@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { normalAt } from '../../../src/backend/cpu/kernels/random-normal.ts';
 import { KERNELS_DIR } from '../../../src/backend/cuda/kernel-source.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 const CXX = process.env.CXX ?? 'g++';
 const haveCxx = spawnSync(CXX, ['--version']).status === 0;
@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
 `;
 
 function runKernelOnHost(variant: 'f32' | 'f64', seed: number, offset: number, std: number, n: number): number[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'random-cu-'));
+  const dir = tempDir('random-cu-');
   try {
     const body = fs.readFileSync(path.join(KERNELS_DIR, 'random.cu'), 'utf8').replace(/^#include "common.cuh"$/m, '').replace('extern "C" ', '');
     const src = path.join(dir, 'random_host.cpp'), exe = path.join(dir, 'random_host');

@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CpuBackend } from '../../../src/backend/cpu/cpu-backend.ts';
 import { validate } from '../../../src/train/config.ts';
 import { train } from '../../../src/train/trainer.ts';
 import { TINY_BASE } from '../../helpers.ts';
+import { tempDir } from '../../temp-dir.ts';
 
 function withCountingClose(fn: (calls: { n: number }) => void, closeThrows = false): void {
   const calls = { n: 0 };
@@ -26,7 +26,7 @@ function withCountingClose(fn: (calls: { n: number }) => void, closeThrows = fal
 }
 
 function config(over: Record<string, unknown> = {}): ReturnType<typeof validate> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-close-'));
+  const dir = tempDir('mt-close-');
   const rows = Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 12, 40 + i, 7] }));
   fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
   return validate({
