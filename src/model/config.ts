@@ -48,6 +48,13 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (c.model_type !== 'mistral') {
     err('model_type', c.model_type === undefined ? 'missing (an HF config.json names its model_type: "mistral")' : `${JSON.stringify(c.model_type)} is not supported (only "mistral")`);
   }
+  // GPTQ, AWQ, bitsandbytes or FP8 weights are packed integers or 8-bit floats, not the tensors a model is made of:
+  // refused here by name, rather than as a missing or unreadable tensor later
+  const quant = c.quantization_config;
+  if (quant !== undefined && quant !== null) {
+    const method = typeof quant === 'object' && !Array.isArray(quant) ? (quant as Json).quant_method : undefined;
+    err('quantization_config', `the weights are quantized${typeof method === 'string' ? ` (${method})` : ''}, which is not supported: use the model's unquantized weights (BF16, F16 or F32 safetensors)`);
+  }
   const int = (key: string, dflt: number | null, min = 1): number => {
     const v = c[key] ?? dflt;
     if (v === null) err(key, 'is required');

@@ -152,6 +152,9 @@ test('unsupported rope scaling, model types, activations and biases are refused,
   rejects(cfgWith({ model_type: 'llama' }), 'model_type', '"llama"', 'mistral');
   rejects(cfgWith({ model_type: 'mixtral' }), 'model_type', '"mixtral"');
   rejects(cfgWith({ model_type: undefined }), 'model_type', 'missing');
+  rejects(cfgWith({ quantization_config: { quant_method: 'gptq', bits: 4 } }), 'quantization_config', 'quantized (gptq)', 'unquantized weights');
+  rejects(cfgWith({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic' } }), 'quantization_config', '(fp8)');
+  assert.equal(parseConfig(cfgWith({ quantization_config: null })).hiddenSize, 16, 'null: not quantized');
   rejects(cfgWith({ hidden_act: 'gelu' }), 'hidden_act', '"gelu"');
   assert.equal(parseConfig(cfgWith({ hidden_act: 'swish' })).hiddenSize, 16); // transformers: the same as silu
   rejects(cfgWith({ attention_bias: true }), 'attention_bias');
