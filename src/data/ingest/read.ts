@@ -7,6 +7,7 @@ import { UserError } from '../../util/errors.ts';
 import { readCsv } from './csv.ts';
 import { firstChar, readJson } from './json.ts';
 import { readJsonl } from './jsonl.ts';
+import { pythonFloatsNote } from './python-json.ts';
 import { readText } from './text.ts';
 import { FORMATS, type Format, type RawItem, type ReadOptions } from './types.ts';
 
@@ -37,10 +38,21 @@ export function formatOf(file: string, override?: Format): Format {
 export function readRecords(file: string, format: Format, opts: ReadOptions = {}): Generator<RawItem> {
   switch (format) {
     // a JSON array saved as .jsonl (HF's load_dataset("json") reads both): its lines are no records
-    case 'jsonl': return firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts);
-    case 'json': return readJson(file, opts);
+    case 'jsonl': return notingPythonFloats(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), opts);
+    case 'json': return notingPythonFloats(readJson(file, opts), opts);
     case 'csv': return readCsv(file, ',', opts);
     case 'tsv': return readCsv(file, '\t', opts);
     case 'text': return readText(file, opts);
   }
+}
+
+/** The items as they come; once they are all read, a note on those read with Python's NaN or Infinity. */
+function* notingPythonFloats(items: Generator<RawItem>, opts: ReadOptions): Generator<RawItem> {
+  let n = 0;
+  for (const item of items) {
+    if (item.pythonFloats) n++;
+    yield item;
+  }
+  const note = pythonFloatsNote(n);
+  if (note) opts.onNote?.(note);
 }

@@ -13,6 +13,8 @@ export interface RawItem {
   value?: unknown;
   /** Why the record could not be parsed (invalid_json, invalid_csv, bad_columns, invalid_utf8, binary). */
   error?: Rejection;
+  /** The JSON held Python's NaN or Infinity (python-json.ts), read as Python reads them. */
+  pythonFloats?: true;
 }
 
 /** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines). */

@@ -1,0 +1,65 @@
+// JSON as Python's json module writes it: json.dumps writes a float that JSON has no word for as NaN, Infinity or
+// -Infinity (allow_nan=True, its default — pandas' NaN for a missing cell gets there by df.to_dict + json.dumps),
+// which JSON.parse refuses. Such text is read as Python's json.loads reads it: NaN as a missing value (null, as
+// pandas means it), ±Infinity as numbers. Only text that JSON.parse refused is looked at again, so valid JSON costs
+// nothing more, and words inside strings are never touched.
+
+/** The words, outside strings, and what JSON.parse reads in their place (1e999 parses as Infinity). */
+const PYTHON_FLOATS: ReadonlyArray<[string, string]> = [['-Infinity', '-1e999'], ['Infinity', '1e999'], ['NaN', 'null']];
+
+/**
+ * Parses `text` as JSON, or as JSON with Python's NaN / Infinity / -Infinity; `pythonFloats` says the second was
+ * needed. Throws JSON.parse's error for the text as it is when neither reads it.
+ */
+export function parseJsonText(text: string): { value: unknown; pythonFloats: boolean } {
+  try {
+    return { value: JSON.parse(text), pythonFloats: false };
+  } catch (e) {
+    const rewritten = text.includes('NaN') || text.includes('Infinity') ? withoutPythonFloats(text) : null;
+    if (rewritten === null) throw e;
+    try {
+      return { value: JSON.parse(rewritten), pythonFloats: true };
+    } catch {
+      throw e; // the message of the text as written
+    }
+  }
+}
+
+/** The report's note on what was read with Python's floats: `records` of a file (0: none, no note), or the 'file' as one value. */
+export function pythonFloatsNote(records: number | 'file'): string | null {
+  if (records === 0) return null;
+  const what = records === 'file' ? 'the file holds' : `${records} record${records === 1 ? ' holds' : 's hold'}`;
+  return `${what} NaN or Infinity, as Python's json.dumps writes them: read as Python reads them, NaN as a missing value (null), ±Infinity as numbers`;
+}
+
+/** `text` with each NaN, Infinity and -Infinity outside strings replaced (see PYTHON_FLOATS), or null if it has none. */
+function withoutPythonFloats(text: string): string | null {
+  let out = '', from = 0, inString = false, found = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      continue;
+    }
+    for (const [word, json] of PYTHON_FLOATS) {
+      if (text.startsWith(word, i) && !isWordChar(text.charCodeAt(i - 1)) && !isWordChar(text.charCodeAt(i + word.length))) {
+        out += text.slice(from, i) + json;
+        i += word.length - 1;
+        from = i + 1;
+        found = true;
+        break;
+      }
+    }
+  }
+  return found ? out + text.slice(from) : null;
+}
+
+/** A letter, digit, `_`, `.` or `-`: a word such as NaN must not be part of a longer token (NaNa, x.NaN). */
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2e || c === 0x2d;
+}
