@@ -42,13 +42,15 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
                          --max-chars ${DEFAULTS.maxChars}, which bounds the memory a record takes)
   --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence
   --overflow MODE        over --max-tokens: reject (default, too_long) or truncate (kept, the trainer cuts)
+  --keep-placeholders    keep records whose text field is only "nan", "None", "null", "N/A", "#N/A",
+                         "[deleted]" or the like (by default rejected as placeholder)
   --json                 print report.json on stdout
   --quiet                no summary or progress on stderr`;
 
 interface Flags {
   input?: string[]; out?: string; task?: string; split?: string; seed?: string; dedup?: string;
   'near-threshold'?: string; val?: string[]; test?: string[]; tokenizer?: string; format?: string;
-  'text-split'?: string; field?: string[]; labels?: string; 'min-chars'?: string; 'max-chars'?: string;
+  'text-split'?: string; field?: string[]; labels?: string; 'min-chars'?: string; 'max-chars'?: string; 'keep-placeholders'?: boolean;
   'min-tokens'?: string; 'max-tokens'?: string; overflow?: string; json?: boolean; quiet?: boolean; overwrite?: boolean; help?: boolean;
 }
 
@@ -93,6 +95,7 @@ export async function run(argv: string[]): Promise<void> {
     format: { type: 'string' }, 'text-split': { type: 'string' }, field: { type: 'string', multiple: true },
     labels: { type: 'string' }, 'min-chars': { type: 'string' }, 'max-chars': { type: 'string' },
     'min-tokens': { type: 'string' }, 'max-tokens': { type: 'string' }, overflow: { type: 'string' },
+    'keep-placeholders': { type: 'boolean' },
     json: { type: 'boolean' }, quiet: { type: 'boolean' }, overwrite: { type: 'boolean' }, help: { type: 'boolean' },
   }, true);
   if (f.help) {
@@ -122,6 +125,7 @@ export async function run(argv: string[]): Promise<void> {
     labels: labels?.labels, labelCodes: labels?.codes,
     minChars: optInt('min-chars', f['min-chars']), maxChars: optInt('max-chars', f['max-chars']),
     minTokens: optInt('min-tokens', f['min-tokens']), maxTokens: optInt('max-tokens', f['max-tokens']),
+    keepPlaceholders: f['keep-placeholders'] === true,
   };
   // an explicit --tokenizer must hold one: falling back to the bundled tokenizer would prepare (and count
   // tokens, and refuse special tokens) for another vocabulary than the user named

@@ -13,6 +13,7 @@ import { readLines } from '../util/lines.ts';
 import { charLength } from './clean.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
+import { placeholderWhy } from './placeholder.ts';
 import { LabelSet, NO_LABEL_WHY, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, type LabelValue } from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
@@ -53,6 +54,8 @@ export interface PrepareOptions {
   textSplit?: 'file' | 'blank-lines';
   fields?: Partial<FieldMap>;
   minChars?: number;
+  /** Keep records whose text field is a placeholder ("nan", "None", "[deleted]": placeholder.ts) instead of rejecting them. */
+  keepPlaceholders?: boolean;
   maxChars?: number;
   minTokens?: number;
   maxTokens?: number;
@@ -444,6 +447,12 @@ function specialTexts(tok: Tokenizer): string[] {
 /** Checks that need no tokens and no other record: special-token text, length in characters, known labels. */
 function checkRecord(rec: DataRecord, opts: PrepareOptions, specials: string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
   const texts = textFields(rec);
+  if (!opts.keepPlaceholders) {
+    for (const t of texts) {
+      const why = placeholderWhy(t);
+      if (why) return { reason: 'placeholder', detail: why };
+    }
+  }
   for (const t of texts) {
     for (const s of specials) {
       if (t.includes(s)) return { reason: 'special_token', detail: `the text contains the special token ${JSON.stringify(s)}` };
@@ -497,6 +506,7 @@ function reportOptions(opts: PrepareOptions, r: { task: Task; split: number[]; s
     if (v !== undefined) o[k] = v;
   }
   if (opts.maxTokens !== undefined) o.overflow = r.overflow;
+  if (opts.keepPlaceholders) o.keep_placeholders = true;
   if (opts.labelCodes) o.label_map = Object.fromEntries(opts.labelCodes.map((c, i) => [String(c), opts.labels![i]]));
   o.tokenizer = { name: opts.tokenizerName ?? 'custom', vocab_size: opts.tokenizer.vocabSize };
   return o;

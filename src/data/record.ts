@@ -27,7 +27,7 @@ export type DataRecord =
 /** Why a record was rejected (the codes of rejected.jsonl and report.json's by_reason). */
 export type Reason =
   | 'invalid_json' | 'invalid_csv' | 'bad_columns' | 'unknown_shape' | 'wrong_task' | 'invalid_roles'
-  | 'invalid_tokens' | 'empty' | 'special_token' | 'too_short' | 'too_long' | 'missing_label'
+  | 'invalid_tokens' | 'empty' | 'placeholder' | 'special_token' | 'too_short' | 'too_long' | 'missing_label'
   | 'unknown_label' | 'conflicting_label' | 'duplicate' | 'near_duplicate' | 'untokenizable'
   | 'invalid_utf8' | 'binary';
 

@@ -83,6 +83,9 @@ const MESSY: Array<[string, string | null]> = [
   ['\t{"text": "a tab-indented line"}\r', 'kept'],
   ...Array.from({ length: 40 }, (): [string, string] => [JSON.stringify({ text: words(rng, 25) }), 'kept']),
   ['{"prompt": "What is <unk>?", "completion": " A token."}', 'special_token'],
+  ['{"text": "nan"}', 'placeholder'],
+  ['{"prompt": "What did the post say?", "completion": "[deleted]"}', 'placeholder'],
+  ['{"messages": [{"role": "user", "content": "Any thoughts?"}, {"role": "assistant", "content": " None "}]}', 'placeholder'],
   ['{"text": "the last line has no newline"}', 'kept'],
 ];
 const messyText = MESSY.map(([l]) => l).join('\n');
