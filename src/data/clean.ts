@@ -1,7 +1,7 @@
 // Text normalisation applied to every string field of a record before validation and deduplication:
-// newlines to \n, control and zero-width characters removed, exotic spaces to ' ', runs of spaces between
-// words collapsed to one, trailing spaces on each line removed, runs of blank lines collapsed to one,
-// then Unicode NFC (after the stripping, so the result is always NFC), and the whole field trimmed (a
+// mojibake undone where it is certain (mojibake.ts: "cafÃ©" → "café"), newlines to \n, control and
+// zero-width characters removed, exotic spaces to ' ', runs of spaces between words collapsed to one,
+// trailing spaces on each line removed, runs of blank lines collapsed to one, then Unicode NFC (after the stripping, so the result is always NFC), and the whole field trimmed (a
 // prompt only at its start and a completion only at its end: the whitespace between them is their
 // separator).
 // Indentation at the start of a line is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ
@@ -9,6 +9,8 @@
 // opening with ``` or ~~~, to its closing fence or the end) spaces and blank lines are kept as they are — a
 // string literal's spaces, aligned columns, PEP 8's two blank lines —: only newlines, control and zero-width
 // characters, exotic spaces and trailing spaces are normalised there.
+
+import { repairMojibake } from './mojibake.ts';
 
 // C0 controls except \t and \n, DEL, C1 controls except NEL (a newline), and the invisible zero-width
 // characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
@@ -29,7 +31,7 @@ const SURROGATE = /[\uD800-\uDFFF]/;
  * its leading one), since {prompt, completion} is tokenized as the two joined with nothing in between.
  */
 export function normalizeText(s: string, trim: 'both' | 'start' | 'end' = 'both'): string {
-  let t = s;
+  let t = NON_ASCII.test(s) ? repairMojibake(s) : s;
   if (NEEDS_WORK.test(t)) {
     t = t.replace(NEWLINES, '\n').replace(STRIP, '').replace(SPACES, ' ').replace(TRAILING, '\n');
     t = FENCE.test(t) ? outsideFences(t, collapse) : collapse(t);

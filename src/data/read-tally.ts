@@ -1,16 +1,18 @@
 // What prepare's report says of how records were read: the records each common layout gave (layouts.ts), the text
-// records beside an instruction/answer pair, and the chats whose opening assistant turns or closing user turns were
-// left out (record.ts's detectChat).
+// records beside an instruction/answer pair, the records whose mojibake was undone (mojibake.ts), and the chats
+// whose opening assistant turns or closing user turns were left out (record.ts's detectChat).
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 
 export class ReadTally {
   private readonly byLayout = new Map<Layout, number>();
   private textBesidePair = 0;
+  private mojibake = 0;
   private leading = { chats: 0, turns: 0 };
   private trailing = { chats: 0, turns: 0 };
 
-  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number }): void {
+  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true }): void {
     if (det.layout) this.byLayout.set(det.layout, (this.byLayout.get(det.layout) ?? 0) + 1);
+    if (det.mojibake) this.mojibake++;
     if (det.textBesidePair) this.textBesidePair++;
     if (det.leadingTurns) {
       this.leading.chats++;
@@ -29,6 +31,10 @@ export class ReadTally {
     if (n > 0) {
       lines.push(`${n} record${n === 1 ? ' has' : 's have'} a "${textKey}" field beside an instruction/answer pair (Alpaca's formatted text column): ` +
         'read as text, trained whole with its prompt, as TRL does; --field text=none reads them as chats instead, rendered by the chat template with the loss on the answers');
+    }
+    if (this.mojibake > 0) {
+      const m = this.mojibake;
+      lines.push(`${m} record${m === 1 ? ' had' : 's had'} mojibake undone: UTF-8 text once read as Windows-1252 ("cafÃ©" → "café", "donâ€™t" → "don’t")`);
     }
     const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
     if (this.leading.chats > 0) {

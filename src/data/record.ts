@@ -7,6 +7,7 @@ import { isUserError } from '../util/errors.ts';
 import { ownField } from '../util/json-file.ts';
 import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
+import { mojibakeRepairs } from './mojibake.ts';
 import { canonicalLabel, type LabelValue, type MinusOne } from './labels.ts';
 import { hasInstructionPair, isShareGptTurns, readLayout, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
@@ -67,6 +68,8 @@ export type DetectResult = {
   trailingTurns?: number;
   /** A text record that also holds an instruction/answer pair (Alpaca's text column): read as text, as TRL does. */
   textBesidePair?: true;
+  /** Mojibake was undone in one of its text fields (mojibake.ts). */
+  mojibake?: true;
 } | Rejection;
 
 /** A CSV cell holding a JSON array (messages, input_ids, labels) is parsed; anything else is returned as is. */
@@ -89,6 +92,12 @@ const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v,
  * `vocabSize` bounds pre-tokenized ids; `minusOne` says whether a label -1 is a class or HF's "no label" (LabelSet.minusOne).
  */
 export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, minusOne: MinusOne = 'no label'): DetectResult {
+  const repairsBefore = mojibakeRepairs();
+  const det = detectShape(value, task, f, vocabSize, minusOne);
+  return 'record' in det && mojibakeRepairs() > repairsBefore ? { ...det, mojibake: true } : det;
+}
+
+function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, minusOne: MinusOne): DetectResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('unknown_shape', `expected an object, got ${typeName(value)}`);
   }

@@ -1,0 +1,45 @@
+// Mojibake (UTF-8 text once decoded as Windows-1252 or Latin-1, saved again) is undone where it is certain: every run
+// of such characters in the text must be well-formed UTF-8. Correct text — accents, Portuguese capitals, CJK, typographic
+// quotes — is left as it is. prepare counts the records repaired in report.json's warnings.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { normalizeText } from '../../src/data/clean.ts';
+import { repairMojibake } from '../../src/data/mojibake.ts';
+import { prepare } from '../../src/data/prepare.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
+
+/** `s` as UTF-8 bytes read back as `encoding`: how mojibake is made. */
+const garble = (s: string, encoding: 'windows-1252' | 'latin1'): string =>
+  encoding === 'latin1' ? Buffer.from(s, 'utf8').toString('latin1') : new TextDecoder('windows-1252').decode(Buffer.from(s, 'utf8'));
+
+const TEXTS = ['café au lait', 'don’t stop “now” — ok…', 'an emoji 😀 and ✓', 'São Paulo', 'naïve résumé, £5, 20°C, İstanbul', 'Ünïcödé 漢字 text'];
+
+test('repairMojibake undoes Windows-1252 and Latin-1 mojibake, twice-garbled text too', () => {
+  for (const s of TEXTS) {
+    for (const enc of ['windows-1252', 'latin1'] as const) {
+      assert.equal(repairMojibake(garble(s, enc)), s, `${enc}: ${garble(s, enc)}`);
+      assert.equal(repairMojibake(garble(garble(s, enc), enc)), s, `${enc} twice`);
+    }
+  }
+  assert.equal(normalizeText('  cafÃ©\u00a0 '), 'café', 'before the rest of the normalisation');
+});
+
+test('correct text is left as it is', () => {
+  for (const s of [...TEXTS, 'SÃO PAULO', 'AÇÃO', 'plain ascii', 'Ã alone', '½ and ¼', 'Â is a letter too', 'naïve café with mojibake-like Ã©? no: é is here']) {
+    assert.equal(repairMojibake(s), s, s);
+  }
+});
+
+test('prepare: repaired records are counted in the warnings; a repaired copy is a duplicate of the clean one', () => {
+  const dir = tempDir('mt-mojibake-');
+  const f = writeFiles(dir, {
+    'm.jsonl': [{ text: 'The café opens at nine, don’t be late' }, { text: garble('The café opens at nine, don’t be late', 'windows-1252') },
+      { text: garble('Ein schönes Wochenende in München', 'latin1') }].map((r) => JSON.stringify(r)).join('\n'),
+  })['m.jsonl']!;
+  const out = path.join(dir, 'out');
+  const { report } = prepare({ inputs: [f], outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  assert.deepEqual(report.by_reason, { duplicate: 1 });
+  assert.deepEqual(readJsonl<{ text: string }>(path.join(out, 'train.jsonl')).map((r) => r.text), ['The café opens at nine, don’t be late', 'Ein schönes Wochenende in München']);
+  assert.ok(report.warnings.includes('2 records had mojibake undone: UTF-8 text once read as Windows-1252 ("cafÃ©" → "café", "donâ€™t" → "don’t")'), report.warnings.join('; '));
+});
