@@ -26,7 +26,7 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --run DIR          a training run: its model, adapter (or model/), task, labels and max_seq_len
   --best             with --run: the weights of the lowest val loss (best/, in a run with val data)
                      instead of the last step's
-  --data FILE        a prepare output, any file prepare reads (JSONL, JSON, CSV, text), or pre-tokenized
+  --data FILE        a prepare output, any file prepare reads (JSONL, JSON, CSV, TSV, text), or pre-tokenized
                      JSONL {"input_ids": [...], "labels": [...]} (labels optional: all next tokens are
                      targets; the length of input_ids, -100 masks a target, HF's convention)
   --task T           generation or classification (default: from the run or adapter); one the weights
