@@ -10,12 +10,12 @@ import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
-import { maxOf } from '../util/reduce.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { stepFlops } from './flops.ts';
+import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog, RunDir } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
@@ -234,8 +234,8 @@ function describeRun(run: RunSetup): void {
   info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
     `${trainable.toLocaleString('en')} trainable parameters; ${run.train.length} training examples, ` +
     `${run.microBatchesPerEpoch} micro-batches and ${run.stepsPerEpoch} optimizer steps per epoch, ${run.totalSteps} steps in all`);
-  const maxLen = maxOf(run.train, (r) => r.inputIds.length);
-  const acts = model.activations(Math.min(cfg.batch_size, run.train.length), maxLen, true);
+  const shape = runBatchShape(cfg, run.train, []); // packed rows are max_seq_len long, not the longest example
+  const acts = model.activations(shape.B, shape.T, true);
   info(`memory: activations ${(acts.bytes / 2 ** 20).toFixed(1)} MiB planned for ${acts.capacity.B} × ${acts.capacity.T} tokens; ${(backend.bytesInUse() / 2 ** 20).toFixed(1)} MiB on the backend in all`);
 }
 

@@ -13,6 +13,7 @@ import { validate, type TrainConfig } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { relErr, TINY_BASE } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 function tmp(): string {
@@ -188,6 +189,13 @@ test('packing with shuffling: every epoch is trained to its end, however many pa
   assert.equal(report.total_steps, packsPerEpoch(seed).reduce((a, b) => a + b, 0));
   assert.equal(report.steps, report.total_steps);
   assert.equal(stepRows(run).length, report.total_steps);
+});
+
+test('packing: the memory line plans for packed rows of max_seq_len, not for the longest example', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 20, 12);
+  const { stderr } = captureStderr(() => train(config(dir, { batch_size: 2, packing: true, max_seq_len: 40, max_steps: 1 })));
+  assert.match(stderr, /memory: activations [\d.]+ MiB planned for 2 × 40 tokens;/);
 });
 
 test('data without a target token stops before the first step, naming its key and file', () => {
