@@ -110,5 +110,5 @@ function classificationText(r: { loss: number; accuracy: number; macro_f1: numbe
   const w = Math.max(6, ...names.map((n) => n.length));
   const head = `${'true \\ pred'.padEnd(w)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
   const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(w)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
-  return [`loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${r.examples} examples)`, '', head, ...rows].join('\n');
+  return [`loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${r.examples} example${r.examples === 1 ? '' : 's'})`, '', head, ...rows].join('\n');
 }

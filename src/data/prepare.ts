@@ -401,7 +401,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
 function nothingKept(r: PrepareReport): string {
   if (r.input_records === 0) return 'the inputs hold no records';
   const reasons = (Object.entries(r.by_reason) as Array<[string, number]>).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  return `all ${r.input_records} records were rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
+  return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
 }
 
 /**

@@ -52,8 +52,7 @@ export class CpuBackend implements Backend {
   private allocated = 0;
 
   constructor(opts: CpuBackendOptions = {}) {
-    const env = process.env.MISTRAL_TUNE_GEMM;
-    const choice: GemmChoice = opts.gemm ?? (env === 'js' || env === 'simd' || env === 'openblas' ? env : 'auto');
+    const choice: GemmChoice = opts.gemm ?? gemmFromEnv(process.env.MISTRAL_TUNE_GEMM);
     this.blas = choice === 'auto' || choice === 'openblas' ? loadOpenBlas() : null;
     if (choice === 'openblas' && !this.blas) {
       throw new UserError('a BLAS library was asked for (MISTRAL_TUNE_GEMM=openblas) but none loaded (Debian: apt-get install libopenblas0-pthread; macOS: Accelerate)');
@@ -62,12 +61,16 @@ export class CpuBackend implements Backend {
     this.gemmMode = this.blas ? 'blas' : (choice === 'auto' || choice === 'simd') && this.simd ? 'simd' : 'js';
     this.simdAttention = this.simd?.attentionOps(this.gemmArrays) ?? null;
     this.wasmKernels = this.simd ? kernelBuild() : null;
+    this.gemmAskedBy = choice === 'auto' ? null : opts.gemm ? `the gemm option '${choice}'` : `MISTRAL_TUNE_GEMM=${choice}`;
     infoOnce(`cpu-gemm-${this.gemmMode}`, `cpu backend: GEMM by ${this.gemmName()}`);
   }
 
+  /** What asked for this GEMM (MISTRAL_TUNE_GEMM, or the option), or null when it is the best found. */
+  private readonly gemmAskedBy: string | null;
+
   private gemmName(): string {
     if (this.gemmMode === 'blas') return this.blas!.description;
-    const hint = '(no BLAS library loaded: apt-get install libopenblas0-pthread for speed)';
+    const hint = this.gemmAskedBy ? `(asked for by ${this.gemmAskedBy})` : '(no BLAS library loaded: apt-get install libopenblas0-pthread for speed)';
     return this.gemmMode === 'simd' ? `WebAssembly SIMD${this.wasmKernels === 'relaxed' ? ' with FMA (relaxed SIMD)' : ''} ${hint}` : `TypeScript loops ${hint}`;
   }
 
@@ -291,4 +294,11 @@ stageBf16Kernels(CpuBackend.prototype);
 /** The arrays as float32, when every one of them is. */
 function asF32(...arrays: FloatArray[]): Float32Array[] | null {
   return arrays.every((a) => a instanceof Float32Array) ? (arrays as Float32Array[]) : null;
+}
+
+/** MISTRAL_TUNE_GEMM: auto (unset or empty: the best that loads), openblas, simd or js; anything else is refused. */
+function gemmFromEnv(env: string | undefined): GemmChoice {
+  if (env === undefined || env === '' || env === 'auto') return 'auto';
+  if (env === 'js' || env === 'simd' || env === 'openblas') return env;
+  throw new UserError(`MISTRAL_TUNE_GEMM: "${env}" is not auto, openblas, simd or js`);
 }

@@ -1,0 +1,32 @@
+// Which GEMM the CPU backend runs: MISTRAL_TUNE_GEMM (auto, openblas, simd, js) or the gemm option; a value it does
+// not know is refused in one line, and a GEMM that was asked for is said so — not blamed on a missing BLAS library.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { isUserError } from '../../src/util/errors.ts';
+
+function withGemmEnv<T>(value: string | undefined, f: () => T): T {
+  const before = process.env.MISTRAL_TUNE_GEMM;
+  if (value === undefined) delete process.env.MISTRAL_TUNE_GEMM;
+  else process.env.MISTRAL_TUNE_GEMM = value;
+  try {
+    return f();
+  } finally {
+    if (before === undefined) delete process.env.MISTRAL_TUNE_GEMM;
+    else process.env.MISTRAL_TUNE_GEMM = before;
+  }
+}
+
+test('MISTRAL_TUNE_GEMM: an unknown value is a one-line error naming it and the choices', () => {
+  assert.throws(() => withGemmEnv('bogus', () => new CpuBackend()),
+    (e) => isUserError(e) && e.message === 'MISTRAL_TUNE_GEMM: "bogus" is not auto, openblas, simd or js');
+  for (const auto of ['', 'auto']) withGemmEnv(auto, () => new CpuBackend().describe());
+});
+
+test('a GEMM asked for is named with what asked for it, not with the missing-BLAS hint', () => {
+  const js = withGemmEnv('js', () => new CpuBackend().describe());
+  assert.match(js, /TypeScript loops \(asked for by MISTRAL_TUNE_GEMM=js\)/);
+  assert.doesNotMatch(js, /no BLAS library loaded/);
+  const simd = withGemmEnv(undefined, () => new CpuBackend({ gemm: 'simd' }).describe());
+  assert.match(simd, /WebAssembly SIMD.* \(asked for by the gemm option 'simd'\)/);
+});
