@@ -3,7 +3,8 @@
 # torch + transformers + peft (the GPU machine). Usage: python3 scripts/hf-check/check_exports.py DIR
 # Also the shipped pre-trained model, models/mistral-tune-tiny: AutoTokenizer must give our token ids and
 # AutoModelForCausalLM (bf16 weights upcast to f32, eager attention) our logits, and generate() (greedy) our tokens.
-import json, sys, torch
+# The adapters' README.md model cards: their Python block, run as written, loads a model with our logits.
+import json, re, sys, torch
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 from peft import PeftModel
 
@@ -17,6 +18,13 @@ for i, p in enumerate(probe):
     mask[i, :len(p)] = 1
 base = 'test/fixtures/hf-tiny-mistral/base'
 worst = 0.0
+
+def card_model(folder):
+    """The model an adapter folder's README.md model card loads: its Python block, run as written."""
+    code = re.search(r'```python\n(.*?)```', open(f'{folder}/README.md').read(), re.S).group(1)
+    env = {}
+    exec(code.replace('PATH/TO/THIS/FOLDER', folder), env)
+    return env['model'].eval()
 
 def report(name, theirs, key, masked, mask=mask, exp=exp):
     """Relative error of HF's logits against ours (padded positions left out for the causal LM)."""
@@ -41,6 +49,8 @@ with torch.no_grad():
     cb.config.pad_token_id = 0
     pc = PeftModel.from_pretrained(cb, f'{d}/classification-adapter').eval()
     report('classification adapter (PeftModel, SEQ_CLS, score head)', pc(input_ids=ids, attention_mask=mask).logits, 'classification', False)
+    report('generation adapter, as its README.md model card loads it', card_model(f'{d}/generation-adapter')(input_ids=ids, attention_mask=mask).logits, 'generation', True)
+    report('classification adapter, as its README.md model card loads it', card_model(f'{d}/classification-adapter')(input_ids=ids, attention_mask=mask).logits, 'classification', False)
     sh = exp['shipped']
     shipped_dir = 'models/mistral-tune-tiny'
     tok = AutoTokenizer.from_pretrained(shipped_dir)
