@@ -12,6 +12,7 @@ import { compileFastSpec } from './fast/spec.ts';
 import { HfEngine } from './hf-engine.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readFolderTokenizerConfig, type TokenizerConfig } from './tokenizer-config.ts';
+import { asTransformersLoadsIt } from './llama-class.ts';
 import { readTokenizerJson, type TokenizerJson } from './tokenizer-json.ts';
 import { LoadedTokenizer } from './tokenizer.ts';
 import { buildVocab, type Vocab } from './vocab.ts';
@@ -73,8 +74,8 @@ export function loadTokenizer(dir?: string, opts: LoadTokenizerOptions = {}): Lo
 
 function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const file = path.join(folder, 'tokenizer.json');
-  const json = readTokenizerJson(file);
   const config = readFolderTokenizerConfig(folder);
+  const json = asTransformersLoadsIt(readTokenizerJson(file), config);
   const vocab = buildVocab(json, file);
   const engine = pickEngine(json, config, vocab, file, choice);
   return new LoadedTokenizer({ json, config, vocab, engine, file });

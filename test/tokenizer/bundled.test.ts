@@ -15,14 +15,14 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import js from 'mistral-tokenizer-js';
 import { variedStrings, KINDS } from './corpus.ts';
-import { bundled } from './helpers.ts';
+import { bundled, bundledAsWritten } from './helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SPECIAL_TEXT = /<s>|<\/s>|<unk>/;
 
 
 test('@huggingface/tokenizers on the bundled tokenizer.json agrees with mistral-tokenizer-js on 1,200 varied strings', () => {
-  const hf = bundled('huggingface');
+  const hf = bundledAsWritten('huggingface'); // the file's own pipeline: SentencePiece's ids
   const strings = variedStrings(1200, 11).filter((s) => !SPECIAL_TEXT.test(s));
   assert.ok(strings.length >= 1100, `only ${strings.length} strings left after filtering`);
   // Every kind is represented, and the required cases are among them.
@@ -54,8 +54,15 @@ test('published ids: the @huggingface/jinja README chat for mistralai/Mistral-7B
     1, 733, 16289, 28793, 22557, 28725, 910, 460, 368, 28804, 733, 28748, 16289, 28793, 28737, 28742, 28719, 2548, 1598, 28723, 1602, 541, 315, 1316, 368,
     3154, 28804, 2, 28705, 733, 16289, 28793, 315, 28742, 28715, 737, 298, 1347, 805, 910, 10706, 5752, 1077, 3791, 28808, 733, 28748, 16289, 28793,
   ];
-  assert.deepEqual(bundled('huggingface').encode(text), expected);
-  assert.deepEqual(bundled('fast').encode(text), expected);
+  assert.deepEqual(bundledAsWritten('huggingface').encode(text), expected);
+  assert.deepEqual(bundledAsWritten('fast').encode(text), expected);
+  // as transformers 5.17 loads it (LlamaTokenizer, "legacy": true: a Metaspace "▁" only before a text that does not
+  // start with one), the " [INST]" after </s> is "▁[" alone, without the lone "▁" (28705) before it — as
+  // mistral-common encodes it; AutoTokenizer.from_pretrained(assets/tokenizer/mistral-7b-v0.1) gives these ids
+  const transformers5 = expected.filter((id, i) => !(id === 28705 && expected[i - 1] === 2));
+  assert.equal(transformers5.length, expected.length - 1);
+  assert.deepEqual(bundled('huggingface').encode(text), transformers5);
+  assert.deepEqual(bundled('fast').encode(text), transformers5);
 });
 
 test('mistral-tokenizer-js\'s own test cases', () => {
@@ -71,7 +78,7 @@ test('mistral-tokenizer-js\'s own test cases', () => {
     ['镇', [1, 28705, 29780]],
   ];
   for (const engine of ['huggingface', 'fast'] as const) {
-    const t = bundled(engine);
+    const t = bundledAsWritten(engine); // SentencePiece's ids: the tokenizer.json's own Prepend normalizer
     for (const [text, ids] of cases) {
       assert.deepEqual([t.bosId, ...t.encode(text)], ids, `${engine}: ${JSON.stringify(text)}`);
       assert.equal(t.decode(ids), text);

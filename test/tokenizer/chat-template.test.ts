@@ -72,12 +72,14 @@ test('custom chat_template from tokenizer_config.json: rendered with @huggingfac
   const { t } = customTokenizer(INSTRUCT_V01_TEMPLATE);
   assert.equal(t.usesDefaultChatTemplate, false);
   const chat = [user('Hello, how are you?'), bot("I'm doing great. How can I help you today?"), user("I'd like to show off how chat templating works!")];
-  // Both from the @huggingface/jinja README (transformers.js on mistralai/Mistral-7B-Instruct-v0.1).
+  // The text from the @huggingface/jinja README (transformers.js on mistralai/Mistral-7B-Instruct-v0.1); its ids there
+  // have a lone "▁" (28705) after </s>, as the tokenizer.json alone gives. transformers 5.17 (LlamaTokenizer, the
+  // config's "legacy": true: llama-class.ts) gives none, as mistral-common: these are AutoTokenizer's ids for the text.
   const text = t.applyChatTemplate(chat);
   assert.equal(text, "<s>[INST] Hello, how are you? [/INST]I'm doing great. How can I help you today?</s> [INST] I'd like to show off how chat templating works! [/INST]");
   assert.deepEqual(t.encode(text), [
     1, 733, 16289, 28793, 22557, 28725, 910, 460, 368, 28804, 733, 28748, 16289, 28793, 28737, 28742, 28719, 2548, 1598, 28723, 1602, 541, 315, 1316, 368,
-    3154, 28804, 2, 28705, 733, 16289, 28793, 315, 28742, 28715, 737, 298, 1347, 805, 910, 10706, 5752, 1077, 3791, 28808, 733, 28748, 16289, 28793,
+    3154, 28804, 2, 733, 16289, 28793, 315, 28742, 28715, 737, 298, 1347, 805, 910, 10706, 5752, 1077, 3791, 28808, 733, 28748, 16289, 28793,
   ]);
 });
 

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { corpus, variedStrings } from './corpus.ts';
-import { bundled, bundledConfigJson, bundledTokenizerJson, captureStderr, quietly, tempFolder } from './helpers.ts';
+import { asWrittenConfigJson, bundled, bundledTokenizerJson, captureStderr, quietly, tempFolder } from './helpers.ts';
 
 function assertSameEngines(folder: string | undefined, strings: readonly string[], label: string): void {
   const fast = quietly(() => loadTokenizer(folder, { engine: 'fast' }));
@@ -59,7 +59,7 @@ test('Metaspace variant (normalizer null, pre-tokenizer Metaspace, prepend_schem
   json['normalizer'] = null;
   json['pre_tokenizer'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
   json['decoder'] = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false };
-  const dir = tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': bundledConfigJson() });
+  const dir = tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': asWrittenConfigJson() });
   assertSameEngines(dir, [...STRINGS.slice(0, 400), ...WITH_SPECIAL], 'metaspace');
   const t = quietly(() => loadTokenizer(dir));
   assert.equal(t.engineName, 'fast');
@@ -75,7 +75,7 @@ test('no byte fallback, fuse_unk, lstrip/rstrip added tokens: fast path, same id
   const added = json['added_tokens'] as Record<string, unknown>[];
   added.push({ id: 32000, content: '[INST]', single_word: false, lstrip: true, rstrip: true, normalized: false, special: true });
   added.push({ id: 32001, content: '<|im_end|>', single_word: false, lstrip: false, rstrip: true, normalized: false, special: false });
-  const dir = tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': bundledConfigJson() });
+  const dir = tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': asWrittenConfigJson() });
   const extra = ['  [INST]  hello  [INST]', 'a<|im_end|>  b', '한국어 😀😀 text', '\n\n\t', '[INST][INST]', 'x [INST]\n'];
   assertSameEngines(dir, [...STRINGS.slice(0, 400), ...WITH_SPECIAL, ...extra], 'no-byte-fallback');
   const t = quietly(() => loadTokenizer(dir));
@@ -91,7 +91,7 @@ test('unsupported features fall back to @huggingface/tokenizers, say so, and giv
     type: 'Sequence',
     normalizers: [{ type: 'NFKC' }, { type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }],
   };
-  const dir = tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': bundledConfigJson() });
+  const dir = tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': asWrittenConfigJson() });
   const { result: t, stderr } = captureStderr(() => loadTokenizer(dir));
   assert.equal(t.engineName, 'huggingface');
   assert.match(stderr, /normalizer NFKC/);

@@ -50,6 +50,29 @@ export function bundledConfigJson(): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
 }
 
+/**
+ * The bundled tokenizer_config.json without its tokenizer_class: a tokenizer.json beside it runs its own
+ * normalizer, pre-tokenizer and decoder (transformers' LlamaTokenizer class puts its own in their place:
+ * src/tokenizer/llama-class.ts), for tests of the tokenizer.json pipeline itself.
+ */
+export function asWrittenConfigJson(): Record<string, unknown> {
+  const { tokenizer_class: _, ...rest } = bundledConfigJson();
+  return rest;
+}
+
+const asWritten = new Map<string, LoadedTokenizer>();
+
+/** The bundled tokenizer.json as written (its Prepend normalizer: SentencePiece's and transformers 4's ids), on `engine`. */
+export function bundledAsWritten(engine: Exclude<EngineChoice, 'auto'>): LoadedTokenizer {
+  let t = asWritten.get(engine);
+  if (!t) {
+    const dir = tempFolder({ 'tokenizer.json': bundledTokenizerJson(), 'tokenizer_config.json': asWrittenConfigJson() });
+    t = quietly(() => loadTokenizer(dir, { engine }));
+    asWritten.set(engine, t);
+  }
+  return t;
+}
+
 /** A fresh temporary folder holding the given files (objects are written as JSON). */
 export function tempFolder(files: Record<string, string | object>): string {
   const dir = tempDir('mt-tokenizer-');

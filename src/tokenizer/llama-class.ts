@@ -1,0 +1,33 @@
+// How transformers 5 loads a tokenizer whose tokenizer_config.json names the class LlamaTokenizer (or
+// LlamaTokenizerFast): Mistral's SentencePiece-BPE tokenizers (v0.1–v0.3) and Llama 2's. Its LlamaTokenizer keeps the
+// tokenizer.json's vocabulary, merges and added tokens but not its normalizer, pre-tokenizer or decoder: it puts a
+// Metaspace pre-tokenizer in their place, whose "▁" goes before a text that does not already start with one —
+// before every text between special tokens where tokenizer_config.json says "legacy": true, before the input's
+// first text only where it says false or nothing (and nowhere with add_prefix_space false). Mistral's older
+// tokenizer.json files prepend "▁" to every text by a normalizer instead, so with their "legacy": false config
+// "<s> [INST]" (Mistral's v1 chat template) would otherwise get a "▁" token after every <s> and </s> that neither
+// transformers nor mistral-common puts there. Loading the tokenizer as transformers does gives its ids.
+import type { TokenizerConfig } from './tokenizer-config.ts';
+import type { TokenizerJson } from './tokenizer-json.ts';
+
+const LLAMA_TOKENIZER = /^LlamaTokenizer(Fast)?$/;
+
+/** `json` with the pipeline transformers' LlamaTokenizer gives it, where the config names that class (else `json`). */
+export function asTransformersLoadsIt(json: TokenizerJson, config: TokenizerConfig): TokenizerJson {
+  const cls = config.raw['tokenizer_class'];
+  if (typeof cls !== 'string' || !LLAMA_TOKENIZER.test(cls) || json.model['type'] !== 'BPE') return json;
+  const addPrefixSpace = config.raw['add_prefix_space'] !== false; // null or absent: true, as transformers reads it
+  const legacy = config.raw['legacy'] === true; // the class's default is false
+  const pipeline = {
+    normalizer: null,
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: addPrefixSpace ? (legacy ? 'always' : 'first') : 'never', split: false },
+    decoder: {
+      type: 'Sequence',
+      decoders: [
+        { type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' },
+        ...(addPrefixSpace ? [{ type: 'Strip', content: ' ', start: 1, stop: 0 }] : []),
+      ],
+    },
+  };
+  return { ...json, ...pipeline, raw: { ...json.raw, ...pipeline } };
+}
