@@ -141,6 +141,16 @@ function compare(a: Float64Array[], b: Float64Array[]): { rel: number; cos: numb
   return { rel: err / mag, cos };
 }
 
+/** The tokenizer of model folder `dir` with its tokenizer.json's own pipeline (its config without the tokenizer class). */
+function tokenizerAsWritten(dir: string) {
+  const copy = tempDir('mt-gguf-tok-');
+  fs.copyFileSync(path.join(dir, 'tokenizer.json'), path.join(copy, 'tokenizer.json'));
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  delete cfg['tokenizer_class'];
+  fs.writeFileSync(path.join(copy, 'tokenizer_config.json'), JSON.stringify(cfg));
+  return loadTokenizer(copy);
+}
+
 const PROMPT_TEXTS = ['The quick brown fox jumps over', 'Once upon a time, in a land far away', '[INST] Write a haiku about rain. [/INST]'];
 
 test('f32 GGUF of a 32000-token model: llama.cpp tokenizes as we do, its logits match ≤ 1e-4, greedy 32 tokens identical', { skip }, async () => {
@@ -154,8 +164,16 @@ test('f32 GGUF of a 32000-token model: llama.cpp tokenizes as we do, its logits 
     '  two   three    four     spaces', 'tabs\tand\nnew\n\nlines\r\n', 'Здравствуй, мир! Ελληνικά', '你好世界, こんにちは, 안녕하세요',
     'emoji 🙂🚀 and rare 𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'bytes: \u0001\u0002\u007f\u00ff\u2028', 'ﬁ ligature, e\u0301 combining', '', ' ', '12345 67.89e-3',
   ];
+  // llama.cpp tokenizes as SentencePiece does, which is the tokenizer.json as written; transformers 5 (and we: a
+  // LlamaTokenizer-class config, src/tokenizer/llama-class.ts) differ only where a text starts with a space
+  const asWritten = tokenizerAsWritten(full);
+  const startsWithSpace = (s: string): boolean => s.split(/<s>|<\/s>|<unk>/).some((part) => part.startsWith(' '));
   try {
-    for (const s of strings) assert.deepEqual(lm.tokenize(s, true), tok.encode(s), `tokenizing ${JSON.stringify(s)}`);
+    for (const s of strings) {
+      assert.deepEqual(lm.tokenize(s, true), asWritten.encode(s), `tokenizing ${JSON.stringify(s)}`);
+      if (!startsWithSpace(s)) assert.deepEqual(lm.tokenize(s, true), tok.encode(s), `tokenizing ${JSON.stringify(s)}`);
+    }
+    assert.deepEqual(tok.encode(' leading space'), asWritten.encode(' leading space').slice(1), 'transformers 5: no lone "▁" before a leading space');
   } finally {
     await lm.dispose();
   }
