@@ -205,14 +205,17 @@ test('NearDupIndex: the matches of a fixed templated input are the recorded ones
     else if (k < 15) records.push([`describe the ${pick(color)} ${pick(item)} from ${pick(brand)}.`, `${describe()} model ${rng.below(1000)}.`]);
     else records.push([`the capital of ${pick(brand)} is ${pick(color)}${pick(item)}.`]);
   }
-  const idx = new NearDupIndex(0.8);
-  const kept: number[] = [];
-  const lines = records.map((r, i) => {
-    const m = idx.check(r, kept.length, (j) => records[kept[j]!]!, (j) => kept[j]! % 11 === 5);
-    if (!m) kept.push(i);
-    return m ? `${i} ${kept[m.index]} ${m.similarity}` : `${i} -`;
-  });
-  const dropped = records.length - kept.length;
-  const digest = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
-  assert.deepEqual({ dropped, digest }, { dropped: 256, digest: 'b70f5a0b8d076821' });
+  // with the default budget of shingle hashes, and one that keeps the hashes of about 100 records only
+  for (const budget of [undefined, 10_000]) {
+    const idx = new NearDupIndex(0.8, 'auto', budget);
+    const kept: number[] = [];
+    const lines = records.map((r, i) => {
+      const m = idx.check(r, kept.length, (j) => records[kept[j]!]!, (j) => kept[j]! % 11 === 5);
+      if (!m) kept.push(i);
+      return m ? `${i} ${kept[m.index]} ${m.similarity}` : `${i} -`;
+    });
+    const dropped = records.length - kept.length;
+    const digest = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
+    assert.deepEqual({ dropped, digest }, { dropped: 256, digest: 'b70f5a0b8d076821' }, `hash budget ${budget ?? 'default'}`);
+  }
 });
