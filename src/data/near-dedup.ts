@@ -40,12 +40,15 @@ const CROWDED = 32;
 /** Values a record found by the posting lists must share with the query among the counted positions, at least. */
 const MIN_HITS = 16;
 /**
- * The posting lists are counted when they hold fewer than this many entries per crowded-bucket entry to visit:
- * a visit reads a slot's signature at random (a cache miss once the index outgrows the cache), a counted entry
- * is one increment in a sequential read (4 made templated instruction/output pairs visit most of their
- * candidates; 16 halved the index's time on 30k of them, and the same candidates are found either way).
+ * The posting lists are counted when they hold fewer than COUNT_PER_VISIT entries per crowded-bucket entry to
+ * visit, plus up to COUNT_PER_VISIT_RULED_OUT more as the counts have ruled out that share of those entries:
+ * a visit reads a slot's signature at random, a counted entry is one increment in a sequential read, but a
+ * slot the counts leave in is compared as a visit would. Templated instruction/output pairs, whose counts rule
+ * out nearly all, took half the time at up to 16 (30k of them, the index alone); product descriptions at 0.5–0.75
+ * of each other, whose counts rule out almost none, twice the time at a fixed 16. The same candidates either way.
  */
-const COUNT_PER_VISIT = 16;
+const COUNT_PER_VISIT = 4;
+const COUNT_PER_VISIT_RULED_OUT = 12;
 const WORDS = SIG_SIZE / 4; // a part's 8-bit signature in 32-bit words
 /**
  * Bits of the shingle hashes kept: 16, so that twice as many records' fit the budget as at 32 (about 65k of 500
@@ -87,6 +90,7 @@ export class NearDupIndex {
   private seen = new Int32Array(1024); // seen[slot] = query number that last saw the slot as a candidate
   private query = 0;
   private visits = 0; // band-bucket entries that queries have visited
+  private ruledOut = 0; // the share of crowded-bucket entries that recent counts ruled out (a moving average)
   private readonly bucketSize: Int32Array; // how many records each of the query's band buckets holds
   // kept once the bands cost too much: each slot's band keys, whether it is in the posting lists (it is in a
   // crowded bucket), the posting lists, and space to count
@@ -249,14 +253,15 @@ export class NearDupIndex {
     const q = ++this.query;
     let crowdedVisits = 0;
     if (this.postings) for (let b = 0; b < this.bands; b++) if (this.bucketSize[b]! >= this.crowded) crowdedVisits += this.bucketSize[b]!;
-    const plan = crowdedVisits > 0 ? this.plan(nParts, this.postingLists === 'always' ? Infinity : crowdedVisits * COUNT_PER_VISIT) : null;
+    const budget = this.postingLists === 'always' ? Infinity : crowdedVisits * (COUNT_PER_VISIT + COUNT_PER_VISIT_RULED_OUT * this.ruledOut);
+    const plan = crowdedVisits > 0 ? this.plan(nParts, budget) : null;
     const visit = (slot: number): void => {
       if (this.seen[slot] === q) return;
       this.seen[slot] = q;
       if (this.partCount[slot] === nParts && this.close(slot, nParts)) near.push(slot);
     };
     for (let b = 0; b < this.bands; b++) if (!plan || this.bucketSize[b]! < this.crowded) this.table.forEach(this.keys[b]!, visit);
-    if (plan) this.counted(nParts, plan, q, near);
+    if (plan) this.ruledOut += 0.05 * (1 - Math.min(1, this.counted(nParts, plan, q, near) / crowdedVisits) - this.ruledOut);
     return near;
   }
 
@@ -285,9 +290,10 @@ export class NearDupIndex {
   /**
    * Adds to `near` the posted slots not visited in query q that are close and in one of the query's buckets,
    * found by counting, over the m positions of the planned part, the slots that hold the query's value there:
-   * one that holds it in fewer than m − maxDiff of them differs in more than maxDiff values.
+   * one that holds it in fewer than m − maxDiff of them differs in more than maxDiff values. Returns how many
+   * slots the counts left in (compared further).
    */
-  private counted(nParts: number, { part, m, cost }: { part: number; m: number; cost: number }, q: number, near: number[]): void {
+  private counted(nParts: number, { part, m, cost }: { part: number; m: number; cost: number }, q: number, near: number[]): number {
     const postings = this.postings!, pos = this.positions, ready = this.ready, sigs = this.sigs, maxDiff = this.maxDiff, q0 = part * SIG_SIZE;
     let n = 0;
     for (let j = 0; j < m; j++) n = postings.tally(listOf(part, pos[j]!, this.query8[q0 + pos[j]!]!), this.hits, m - maxDiff, ready, n);
@@ -303,6 +309,7 @@ export class NearDupIndex {
     // zero the counts: list by list while they hold few entries, else all at once (a memset)
     if (cost * 8 < this.count) for (let j = 0; j < m; j++) postings.clear(listOf(part, pos[j]!, this.query8[q0 + pos[j]!]!), this.hits);
     else this.hits.fill(0, 0, this.count);
+    return n;
   }
 
   /** Whether one of the slot's band keys is one of the query's: the slot is in one of the query's band buckets. */
