@@ -110,7 +110,7 @@ function shingleHashesOfLong(text: string, starts: Int32Array, m: number, mask: 
  * An upper bound of the exact Jaccard similarity of two texts from their shingleHashes lists: the jaccard of
  * sets of their sizes sharing as many elements as the lists share values (counted as multisets).
  */
-export function jaccardAtMost(a: Uint32Array, b: Uint32Array): number {
+export function jaccardAtMost(a: Uint32Array | Uint16Array, b: Uint32Array | Uint16Array): number {
   const na = a.length, nb = b.length;
   let inter = 0;
   for (let i = 0, j = 0; i < na && j < nb;) {

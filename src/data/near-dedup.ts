@@ -5,7 +5,7 @@
 // template the records share costs a signature comparison, not a confirmation); the rest are confirmed, earliest
 // first, by the exact Jaccard similarity of each part's 5-gram shingles (the caller supplies the parts).
 // Templated records are candidates of many later ones, most of them below the threshold: each record's sorted
-// shingle hashes (minhash.ts's shingleHashes, 4 bytes a shingle, up to HASH_BUDGET in all) are kept once it is
+// shingle hashes (minhash.ts's shingleHashes, 16 bits, 2 bytes a shingle, up to HASH_BUDGET in all) are kept once it is
 // compared, so that a candidate whose upper bound of the exact Jaccard is below the threshold is passed over
 // without asking the caller for its parts (prepare reads them back from its spool) — the bound never falls
 // below the exact value, so the matches are the same; the rest are confirmed exactly as before.
@@ -39,13 +39,27 @@ const VISIT_ALLOWANCE = 1 << 16;
 const CROWDED = 32;
 /** Values a record found by the posting lists must share with the query among the counted positions, at least. */
 const MIN_HITS = 16;
-/** The posting lists are counted when they hold fewer than this many entries per crowded-bucket entry to visit. */
+/**
+ * The posting lists are counted when they hold fewer than COUNT_PER_VISIT entries per crowded-bucket entry to
+ * visit, plus up to COUNT_PER_VISIT_RULED_OUT more as the counts have ruled out that share of those entries:
+ * a visit reads a slot's signature at random, a counted entry is one increment in a sequential read, but a
+ * slot the counts leave in is compared as a visit would. Templated instruction/output pairs, whose counts rule
+ * out nearly all, took half the time at up to 16 (30k of them, the index alone); product descriptions at 0.5–0.75
+ * of each other, whose counts rule out almost none, twice the time at a fixed 16. The same candidates either way.
+ */
 const COUNT_PER_VISIT = 4;
+const COUNT_PER_VISIT_RULED_OUT = 12;
 const WORDS = SIG_SIZE / 4; // a part's 8-bit signature in 32-bit words
-/** Shingle hashes kept for the records compared (4 bytes a shingle): 64 MB at most, whatever the input's size. */
-const HASH_BUDGET = 1 << 24;
-/** The query's shingle hashes are also marked in a bitmap of this many bits per part (their low bits). */
-const MARK_BITS = 16;
+/**
+ * Bits of the shingle hashes kept: 16, so that twice as many records' fit the budget as at 32 (about 65k of 500
+ * shingles). A bound from fewer bits is never below the exact Jaccard either; two texts of a few hundred shingles
+ * rarely share a 16-bit value that no shingle of theirs accounts for, so the bound is barely looser.
+ */
+const HASH_BITS = 16;
+/** Shingle hashes kept for the records compared (2 bytes a shingle): 64 MB at most, whatever the input's size. */
+const HASH_BUDGET = 1 << 25;
+/** The query's shingle hashes are also marked in a bitmap of this many bits per part: all of them, at 16. */
+const MARK_BITS = HASH_BITS;
 
 export interface NearMatch {
   /** The index (as given to add) of the earliest kept record that this one nearly duplicates. */
@@ -76,6 +90,7 @@ export class NearDupIndex {
   private seen = new Int32Array(1024); // seen[slot] = query number that last saw the slot as a candidate
   private query = 0;
   private visits = 0; // band-bucket entries that queries have visited
+  private ruledOut = 0; // the share of crowded-bucket entries that recent counts ruled out (a moving average)
   private readonly bucketSize: Int32Array; // how many records each of the query's band buckets holds
   // kept once the bands cost too much: each slot's band keys, whether it is in the posting lists (it is in a
   // crowded bucket), the posting lists, and space to count
@@ -89,13 +104,18 @@ export class NearDupIndex {
   private readonly positions = new Uint8Array(SIG_SIZE); // the chosen part's positions, shortest list first
   // the shingleHashes of the parts of slots that were candidates (or queries that had some), while the budget
   // lasts: hashStart[slot * MAX_PARTS + k] is where part k's list starts in `hashes` (-1: not kept)
-  private hashes = new Uint32Array(1 << 16);
+  private hashes = new Uint16Array(1 << 16);
   private hashesUsed = 0;
   private hashStart = new Int32Array(MAX_PARTS * 1024).fill(-1);
   private hashLength = new Int32Array(MAX_PARTS * 1024);
+  // a candidate's shingle hashes that the budget had no room for, while it is compared
+  private spare = new Uint16Array(1 << 12);
+  private readonly spareStart = new Int32Array(MAX_PARTS);
+  private readonly spareLength = new Int32Array(MAX_PARTS);
   private readonly marks = new Int32Array((MAX_PARTS << MARK_BITS) >>> 5); // per part, the query's hashes' low bits
 
-  constructor(readonly threshold: number, private readonly postingLists: PostingLists = 'auto') {
+  /** `hashBudget`: shingle hashes kept at most (tests make it small, to compare candidates whose hashes were not kept). */
+  constructor(readonly threshold: number, private readonly postingLists: PostingLists = 'auto', private readonly hashBudget = HASH_BUDGET) {
     if (!(threshold > 0 && threshold <= 1)) throw new Error(`near-duplicate threshold must be in (0, 1], got ${threshold}`);
     ({ bands: this.bands, rows: this.rows } = bandsFor(threshold));
     this.keys = new Int32Array(this.bands);
@@ -133,15 +153,17 @@ export class NearDupIndex {
       const other = this.ids[slot]!;
       if (skip?.(other)) continue;
       if (!hashes) {
-        hashes = parts.map((p) => shingleHashes(p));
+        hashes = parts.map((p) => shingleHashes(p, HASH_BITS));
         this.mark(hashes, 1);
       }
       let theirs: readonly string[] | null = null;
       if (this.hashStart[slot * MAX_PARTS]! < 0) {
         theirs = partsOf(other);
-        this.keepHashes(slot, parts.map((_, k) => shingleHashes(theirs![k] ?? '')));
+        const lists = parts.map((_, k) => shingleHashes(theirs![k] ?? '', HASH_BITS));
+        // over the budget, the bound is still taken from them, then they are dropped
+        if (!this.keepHashes(slot, lists) && !this.mayReach(hashes, this.spareOf(lists), this.spareStart, this.spareLength, 0)) continue;
       }
-      if (this.hashStart[slot * MAX_PARTS]! >= 0 && !this.mayReach(slot, hashes)) continue;
+      if (this.hashStart[slot * MAX_PARTS]! >= 0 && !this.mayReach(hashes, this.hashes, this.hashStart, this.hashLength, slot * MAX_PARTS)) continue;
       theirs ??= partsOf(other);
       shingles ??= parts.map((p) => shingleSet(p));
       let similarity = 1;
@@ -173,16 +195,16 @@ export class NearDupIndex {
   }
 
   /**
-   * Whether the slot's kept shingle hashes allow each part's exact Jaccard with the query's to reach the
-   * threshold: false only when an upper bound of one part's is below it, so that the exact comparison could not
-   * make the slot a match. The bounds, cheapest first: the sizes' ratio; the jaccard of sets sharing as many
-   * elements as the slot's hashes whose low bits the query's mark (each shared shingle is one of these); then
-   * jaccardAtMost.
+   * Whether a candidate's shingle hashes (part k's: all[start[at + k]…] of length[at + k] values) allow each
+   * part's exact Jaccard with the query's to reach the threshold: false only when an upper bound of one part's is
+   * below it, so that the exact comparison could not make the candidate a match. The bounds, cheapest first: the
+   * sizes' ratio; the jaccard of sets sharing as many elements as the candidate's hashes that the query's mark
+   * (each shared shingle is one of these); then jaccardAtMost.
    */
-  private mayReach(slot: number, hashes: readonly Uint32Array[]): boolean {
-    const all = this.hashes, marks = this.marks, low = (1 << MARK_BITS) - 1;
+  private mayReach(hashes: readonly Uint32Array[], all: Uint16Array, starts: Int32Array, lengths: Int32Array, at: number): boolean {
+    const marks = this.marks, low = (1 << MARK_BITS) - 1;
     for (let k = 0; k < hashes.length; k++) {
-      const start = this.hashStart[slot * MAX_PARTS + k]!, length = this.hashLength[slot * MAX_PARTS + k]!;
+      const start = starts[at + k]!, length = lengths[at + k]!;
       const mine = hashes[k]!;
       if (jaccardOf(Math.min(mine.length, length), mine.length, length) < this.threshold) return false;
       let marked = 0;
@@ -196,17 +218,30 @@ export class NearDupIndex {
     return true;
   }
 
-  /** Keeps the slot's parts' shingle hashes (the query's parts'), if the budget has room for them all. */
-  private keepHashes(slot: number, hashes: readonly Uint32Array[]): void {
+  /** Copies a candidate's parts' shingle hashes to `spare` (spareStart/spareLength say where), which it returns. */
+  private spareOf(hashes: readonly Uint32Array[]): Uint16Array {
     const total = hashes.reduce((a, h) => a + h.length, 0);
-    if (this.hashesUsed + total > HASH_BUDGET) return;
-    if (this.hashesUsed + total > this.hashes.length) this.hashes = grow(this.hashes, Math.min(HASH_BUDGET, Math.max(2 * this.hashes.length, this.hashesUsed + total)));
+    if (total > this.spare.length) this.spare = new Uint16Array(Math.max(total, 2 * this.spare.length));
+    for (let k = 0, at = 0; k < hashes.length; at += hashes[k]!.length, k++) {
+      this.spare.set(hashes[k]!, at);
+      this.spareStart[k] = at;
+      this.spareLength[k] = hashes[k]!.length;
+    }
+    return this.spare;
+  }
+
+  /** Keeps the slot's parts' shingle hashes (the query's parts'), if the budget has room for them all: whether it did. */
+  private keepHashes(slot: number, hashes: readonly Uint32Array[]): boolean {
+    const total = hashes.reduce((a, h) => a + h.length, 0);
+    if (this.hashesUsed + total > this.hashBudget) return false;
+    if (this.hashesUsed + total > this.hashes.length) this.hashes = grow(this.hashes, Math.min(this.hashBudget, Math.max(2 * this.hashes.length, this.hashesUsed + total)));
     for (let k = 0; k < hashes.length; k++) {
       this.hashes.set(hashes[k]!, this.hashesUsed);
       this.hashStart[slot * MAX_PARTS + k] = this.hashesUsed;
       this.hashLength[slot * MAX_PARTS + k] = hashes[k]!.length;
       this.hashesUsed += hashes[k]!.length;
     }
+    return true;
   }
 
   /**
@@ -218,14 +253,15 @@ export class NearDupIndex {
     const q = ++this.query;
     let crowdedVisits = 0;
     if (this.postings) for (let b = 0; b < this.bands; b++) if (this.bucketSize[b]! >= this.crowded) crowdedVisits += this.bucketSize[b]!;
-    const plan = crowdedVisits > 0 ? this.plan(nParts, this.postingLists === 'always' ? Infinity : crowdedVisits * COUNT_PER_VISIT) : null;
+    const budget = this.postingLists === 'always' ? Infinity : crowdedVisits * (COUNT_PER_VISIT + COUNT_PER_VISIT_RULED_OUT * this.ruledOut);
+    const plan = crowdedVisits > 0 ? this.plan(nParts, budget) : null;
     const visit = (slot: number): void => {
       if (this.seen[slot] === q) return;
       this.seen[slot] = q;
       if (this.partCount[slot] === nParts && this.close(slot, nParts)) near.push(slot);
     };
     for (let b = 0; b < this.bands; b++) if (!plan || this.bucketSize[b]! < this.crowded) this.table.forEach(this.keys[b]!, visit);
-    if (plan) this.counted(nParts, plan, q, near);
+    if (plan) this.ruledOut += 0.05 * (1 - Math.min(1, this.counted(nParts, plan, q, near) / crowdedVisits) - this.ruledOut);
     return near;
   }
 
@@ -254,9 +290,10 @@ export class NearDupIndex {
   /**
    * Adds to `near` the posted slots not visited in query q that are close and in one of the query's buckets,
    * found by counting, over the m positions of the planned part, the slots that hold the query's value there:
-   * one that holds it in fewer than m − maxDiff of them differs in more than maxDiff values.
+   * one that holds it in fewer than m − maxDiff of them differs in more than maxDiff values. Returns how many
+   * slots the counts left in (compared further).
    */
-  private counted(nParts: number, { part, m, cost }: { part: number; m: number; cost: number }, q: number, near: number[]): void {
+  private counted(nParts: number, { part, m, cost }: { part: number; m: number; cost: number }, q: number, near: number[]): number {
     const postings = this.postings!, pos = this.positions, ready = this.ready, sigs = this.sigs, maxDiff = this.maxDiff, q0 = part * SIG_SIZE;
     let n = 0;
     for (let j = 0; j < m; j++) n = postings.tally(listOf(part, pos[j]!, this.query8[q0 + pos[j]!]!), this.hits, m - maxDiff, ready, n);
@@ -272,6 +309,7 @@ export class NearDupIndex {
     // zero the counts: list by list while they hold few entries, else all at once (a memset)
     if (cost * 8 < this.count) for (let j = 0; j < m; j++) postings.clear(listOf(part, pos[j]!, this.query8[q0 + pos[j]!]!), this.hits);
     else this.hits.fill(0, 0, this.count);
+    return n;
   }
 
   /** Whether one of the slot's band keys is one of the query's: the slot is in one of the query's band buckets. */

@@ -1,5 +1,6 @@
 // Near-duplicate detection: exact Jaccard of 5-gram shingles, MinHash estimates, LSH candidates.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, jaccardAtMost, minhashSignature, shingleHashes, shingleSet } from '../../src/data/minhash.ts';
 import { IntMultiMap } from '../../src/data/hash-table.ts';
@@ -180,5 +181,41 @@ test('NearDupIndex: with posting lists from the start, when the bands cost too m
     assert.ok(dropped > 30, `threshold ${t}: ${dropped} dropped`);
     assert.deepEqual(results[1], results[0], `threshold ${t}: posting lists from the start`);
     assert.deepEqual(results[2], results[0], `threshold ${t}: posting lists when the bands cost too much`);
+  }
+});
+
+test('NearDupIndex: the matches of a fixed templated input are the recorded ones (a speed-up must not change them)', () => {
+  // product descriptions sharing a sentence (close by estimate, mostly below 0.8 exactly), instruction/output
+  // pairs with such descriptions, templated one-liners, and light edits of earlier records (near duplicates):
+  // crowded bands, posting lists, the shingle-hash bound and exact confirmations all decide some records. The
+  // digest is of every record's match (earliest kept record and similarity), recorded from the code before
+  // any speed-up; a change to how candidates are found may change the time, never this.
+  const rng = new Rng(11);
+  const pick = (a: readonly string[]) => a[rng.below(a.length)]!;
+  const color = ['red', 'blue', 'green', 'black', 'white', 'silver', 'golden', 'navy'];
+  const item = ['backpack', 'lamp', 'chair', 'kettle', 'scarf', 'desk', 'mug', 'watch', 'jacket', 'vase'];
+  const brand = ['acme', 'nordic home', 'urbanco', 'solis', 'fjord', 'kestrel'];
+  const boiler = ' every order ships free, arrives in recyclable packaging, and is backed by our thirty-day return policy.';
+  const describe = () => `the ${pick(color)} ${pick(item)} from ${pick(brand)} costs $${5 + rng.below(500)}.${rng.below(100)}.` + boiler.slice(0, 40 + rng.below(70));
+  const records: string[][] = [];
+  for (let i = 0; i < 1500; i++) {
+    const k = rng.below(20);
+    if (k < 2 && records.length) records.push(records[rng.below(records.length)]!.map((p) => p.replace(/e/, 'a') + (rng.below(2) ? '.' : '')));
+    else if (k < 9) records.push([describe()]);
+    else if (k < 15) records.push([`describe the ${pick(color)} ${pick(item)} from ${pick(brand)}.`, `${describe()} model ${rng.below(1000)}.`]);
+    else records.push([`the capital of ${pick(brand)} is ${pick(color)}${pick(item)}.`]);
+  }
+  // with the default budget of shingle hashes, and one that keeps the hashes of about 100 records only
+  for (const budget of [undefined, 10_000]) {
+    const idx = new NearDupIndex(0.8, 'auto', budget);
+    const kept: number[] = [];
+    const lines = records.map((r, i) => {
+      const m = idx.check(r, kept.length, (j) => records[kept[j]!]!, (j) => kept[j]! % 11 === 5);
+      if (!m) kept.push(i);
+      return m ? `${i} ${kept[m.index]} ${m.similarity}` : `${i} -`;
+    });
+    const dropped = records.length - kept.length;
+    const digest = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
+    assert.deepEqual({ dropped, digest }, { dropped: 256, digest: 'b70f5a0b8d076821' }, `hash budget ${budget ?? 'default'}`);
   }
 });
