@@ -10,7 +10,9 @@
 //    added) + EOS, loss on the completion and the EOS. As TRL does, the prompt is also encoded alone and
 //    the tokens of the joined text within the common prefix of the two encodings are the prompt's (not
 //    trained); encoding the pieces apart would put a SentencePiece "▁" at the completion's start that
-//    the joined text never has;
+//    the joined text never has. (Where the prompt's tokens are not a prefix of the joined ones — a prompt
+//    ending in a space, whose "▁" the completion's first word takes — TRL 1.13 warns and masks as many
+//    tokens as the prompt has alone, the completion's first among them; that token is trained here);
 //  - {messages}: the chat template rendered and encoded whole; each assistant turn's tokens, found by
 //    rendering the chat up to that turn (chatSequence), are trained, with at most one EOS each, but for a turn
 //    of weight 0 (context); a chat whose template writes none in its last turn gets one, trained, at its end
