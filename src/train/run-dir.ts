@@ -171,11 +171,22 @@ export class MetricsLog {
     return fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
   }
 
-  /** Drops everything past `bytes` (the rows of steps after a checkpoint, on resume). */
-  truncate(bytes: number): void {
-    withIo(this.file, 'write', () => {
-      if (fs.existsSync(this.file)) fs.truncateSync(this.file, bytes);
-      else fs.writeFileSync(this.file, '');
+  /**
+   * Drops everything past `bytes` (the rows of steps after a checkpoint, on resume). A file that no longer ends a
+   * row there (cut short since, as a copy taken mid-run, or edited) is never padded: it is cut after its last whole
+   * row before `bytes`, and the return says so (null when the file was as `recorder` — the checkpoint — left it).
+   */
+  truncate(bytes: number, recorder = 'the checkpoint'): string | null {
+    return withIo(this.file, 'write', () => {
+      const text = fs.existsSync(this.file) ? fs.readFileSync(this.file) : Buffer.alloc(0);
+      const end = Math.min(bytes, text.length);
+      const keep = end === 0 || text[end - 1] === 0x0a ? end : text.lastIndexOf(0x0a, end - 1) + 1;
+      if (text.length === 0) fs.writeFileSync(this.file, '');
+      else fs.truncateSync(this.file, keep);
+      if (keep === bytes) return null;
+      const rows = text.subarray(0, keep).toString('utf8').split('\n').filter((l) => l.trim()).length;
+      return `${text.length} bytes where ${recorder} left ${bytes} (cut or edited since): ` +
+        `its ${rows} whole row${rows === 1 ? ' is' : 's are'} kept; the missing rows are not recomputed`;
     });
   }
 

@@ -101,7 +101,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
-    metrics.truncate(restored.metricsBytes);
+    const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
+    if (cut) warn(`resume: ${metrics.file}: ${cut}`);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
     if (resumed) checkResumeWithoutCheckpoint(cfg, resumed);

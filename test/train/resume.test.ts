@@ -127,3 +127,23 @@ test('a run resumed from the checkpoint where it stopped early does not train on
   execFileSync(process.execPath, [BIN, 'train', config, '--resume'], { stdio: 'ignore' });
   assert.equal(steps(), 1);
 });
+
+test('--resume of a run whose metrics.jsonl was cut short since its checkpoint (copied mid-run) keeps its whole rows and says so; it never pads the file', () => {
+  const dir = setup();
+  const config = path.join(dir, 'cut.yaml');
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: cut',
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, 'cut'), metrics = path.join(run, 'metrics.jsonl');
+  const [first, second] = fs.readFileSync(metrics, 'utf8').split('\n');
+  fs.writeFileSync(metrics, `${first}\n${second!.slice(0, 20)}`); // the copy was taken in the middle of step 2's row
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  const r = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: resume: .*metrics\.jsonl: \d+ bytes where the checkpoint of step 2 left \d+ \(cut or edited since\): its 1 whole row is kept; the missing rows are not recomputed/);
+  const text = fs.readFileSync(metrics, 'utf8');
+  assert.ok(!text.includes('\0'), 'no NUL padding');
+  assert.deepEqual(rowsOf(run).map((row) => row.step), [1, 3]);
+});
