@@ -72,7 +72,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
     if (isShareGptTurns(turns)) {
       const messages = turns.map((t) => {
         const from = ownField(t, 'from');
-        const turn: Record<string, unknown> = { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: ownField(t, 'value') };
+        const turn: Record<string, unknown> = { from: typeof from === 'string' ? (ownField(SHAREGPT_ROLES, from.trim().toLowerCase()) ?? from) : from, value: ownField(t, 'value') };
         for (const k of ['weight', 'training']) if (ownField(t, k) !== undefined) turn[k] = ownField(t, k); // whether the turn is trained
         return turn;
       });

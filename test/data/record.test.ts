@@ -113,6 +113,10 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
   assert.match(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'function_call', value: 'f()' }] })), /^invalid_roles: conversations\[1\]\.from is "function_call"/);
   assert.match(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: '' }] })), /^empty: conversations\[1\]/);
+  // a speaker named as a property every object inherits is no role either, and is named as written
+  for (const from of ['__proto__', 'constructor', 'hasOwnProperty']) {
+    assert.match(detail(gen({ conversations: [{ from, value: 'U' }, { from: 'gpt', value: 'A' }] })), new RegExp(`^invalid_roles: conversations\\[0\\]\\.from is "${from}"`));
+  }
   assert.equal(detail(gen({ instruction: 'Do it', output: '  ' })), 'empty: "output" is empty');
   // an Alpaca record whose instruction is null or empty, with an input: the input is the user turn
   assert.deepEqual(gen({ instruction: null, input: 'Translate: chat', output: 'cat' }), { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs' });
