@@ -13,6 +13,7 @@
 import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import type { Rejection } from './record.ts';
+import { typeName } from './record-fields.ts';
 
 export type Layout = 'sharegpt' | 'instruction_pairs';
 
@@ -159,7 +160,11 @@ export function textOfParts(x: unknown, where: string): string | Rejection | nul
   for (let i = 0; i < x.length; i++) {
     const part = x[i];
     const type = isRecord(part) ? ownField(part, 'type') : undefined;
-    if (!isRecord(part) || type !== 'text' || typeof ownField(part, 'text') !== 'string') {
+    if (isRecord(part) && type === 'text' && typeof ownField(part, 'text') !== 'string') {
+      const text = ownField(part, 'text');
+      return { reason: 'unknown_shape', detail: `${where}[${i}] is a "text" part without a string "text" (${text === undefined ? 'it has none' : `it is ${typeName(text)}`})` };
+    }
+    if (!isRecord(part) || type !== 'text') {
       const what = typeof type === 'string' ? `a "${type}" part` : 'not a {type: "text", text} part';
       return { reason: 'unknown_shape', detail: `${where}[${i}] is ${what}: only text content can be trained` };
     }
