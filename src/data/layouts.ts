@@ -145,7 +145,7 @@ function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | R
  */
 function textOf(v: Record<string, unknown>, key: string): string | Rejection {
   const x = ownField(v, key) ?? '';
-  if (typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
+  if (typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${typeName(x)}, not a string` };
   const lone = loneSurrogateDetail(key, x);
   return lone === null ? x : { reason: 'invalid_utf8', detail: lone };
 }

@@ -123,6 +123,7 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   assert.deepEqual(gen({ instruction: ' ', input: 'Sum 2 and 2', output: '4' }), { record: chat(['user', 'Sum 2 and 2'], ['assistant', '4']), layout: 'instruction_pairs' });
   assert.equal(detail(gen({ instruction: '', input: null, output: 'O' })), 'empty: "instruction" is empty');
   assert.equal(detail(gen({ question: 'Q', answer: 42 })), 'unknown_shape: "answer" is a number, not a string');
+  assert.equal(detail(gen({ question: 'Q', answer: { text: 'A' } })), 'unknown_shape: "answer" is an object, not a string');
   assert.equal(reason(cls({ question: 'Q', answer: 'A' })), 'wrong_task');
   // a canonical field wins: these are read as before
   assert.deepEqual(gen({ text: 'T', output: 'O' }), { record: { shape: 'text', text: 'T' } });
