@@ -36,7 +36,8 @@ export interface RunLock {
  * release if they are then empty), or throws a UserError naming the process that holds it.
  */
 export function acquireRunLock(dir: string): RunLock {
-  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
+  const stat = withIo(dir, 'use as the run folder', () => fs.statSync(dir, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
+  if (stat?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
   const file = path.join(dir, LOCK_FILE);
   const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined };
   const text = JSON.stringify(me) + '\n';
