@@ -9,7 +9,7 @@ import { precisionDType, type Precision } from '../backend/dtype.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { SafetensorsCheckpoint } from '../model/safetensors.ts';
+import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, pidRunning, replaceFolderAtomic, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -105,7 +105,9 @@ function removeDeadPartials(dir: string): void {
 /** Writes the export of a run's weights folder `source` into the folder `out`. */
 function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out: string): ExportResult['kind'] {
   if (cfg.method === 'full' || !opts.merge) {
-    // an adapter (or a fully trained model folder) is exported as it is
+    // an adapter (or a fully trained model folder) is exported as it is, once each weights file reads whole: a
+    // file cut short (a full disk, an interrupted copy) is named here, not passed on as an export
+    for (const f of fs.readdirSync(source)) if (f.endsWith('.safetensors')) SafetensorsFile.open(path.join(source, f)).close();
     for (const f of fs.readdirSync(source)) copyRegularFile(path.join(source, f), path.join(out, f));
     return cfg.method === 'full' ? 'full' : 'adapter';
   }
