@@ -53,6 +53,8 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
  * order. Returns the bytes written.
  */
 export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Array) => void) => void): number {
+  // a folder given where a file is wanted (--out gguf/): the rename would fail with a misleading ENOTDIR
+  if (target.endsWith('/') || target.endsWith(path.sep)) throw new UserError(`names a folder (it ends with "${target.at(-1)}"): give a file path in it`, target);
   const tmp = tempPathFor(target);
   let size = 0;
   try {

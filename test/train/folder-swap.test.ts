@@ -69,3 +69,11 @@ test('a write under a path through a file is a one-line error naming the target,
     (e: unknown) => e instanceof UserError && /adapter: cannot write: a path component is not a folder \(ENOTDIR\)$/.test(e.message));
   assert.equal(fs.readFileSync(file, 'utf8'), 'mine');
 });
+
+test('a file write to a path ending in "/" (a folder given for a file: export --format gguf --out gguf/) says so, not ENOTDIR', () => {
+  const dir = tempDir('mt-swap-');
+  const target = path.join(dir, 'gguf') + '/';
+  assert.throws(() => writeFileAtomic(target, 'x'),
+    (e: unknown) => e instanceof UserError && e.message === `${target}: names a folder (it ends with "/"): give a file path in it`);
+  assert.deepEqual(fs.readdirSync(dir), []);
+});
