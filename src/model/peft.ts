@@ -56,8 +56,11 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     const v = c[key];
     if (v && typeof v === 'object' && Object.keys(v).length > 0) err(key, 'per-module ranks or alphas are not supported');
   }
-  const modulesToSave = Array.isArray(c.modules_to_save) ? (c.modules_to_save as unknown[]).map(String) : [];
-  for (const m of modulesToSave) {
+  const modulesToSave = c.modules_to_save ?? [];
+  if (!Array.isArray(modulesToSave) || !modulesToSave.every((m): m is string => typeof m === 'string')) {
+    err('modules_to_save', `must be a list of module names, got ${JSON.stringify(modulesToSave)}`);
+  }
+  for (const m of modulesToSave as string[]) {
     if (m !== 'score' && m !== 'classifier') err('modules_to_save', `"${m}" is not supported (only the classification head "score")`);
   }
   const file = path.join(dir, 'adapter_model.safetensors');
