@@ -103,8 +103,8 @@ export class RunDir {
     const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);
-    const now = YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
-    const changed = Object.keys({ ...saved, ...now }).filter((k) => k !== 'output_dir' && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+    const now = configRecord(cfg);
+    const changed = changedConfigKeys(saved, cfg);
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed (the run was started with its config.yaml)`, savedFile);
     }
@@ -156,6 +156,17 @@ function real(p: string): string {
   } catch {
     return path.resolve(p);
   }
+}
+
+/** The resolved config as config.yaml holds it (and a checkpoint records it), for changedConfigKeys. */
+export function configRecord(cfg: TrainConfig): Record<string, unknown> {
+  return YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
+}
+
+/** The top-level keys whose values differ between a recorded config and `cfg`, output_dir aside (a run folder may move). */
+export function changedConfigKeys(saved: Record<string, unknown>, cfg: TrainConfig): string[] {
+  const now = configRecord(cfg);
+  return Object.keys({ ...saved, ...now }).filter((k) => k !== 'output_dir' && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
 }
 
 /** Append-only metrics.jsonl: each row is written whole with one write. */

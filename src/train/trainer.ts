@@ -17,7 +17,7 @@ import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
-import { MetricsLog, RunDir } from './run-dir.ts';
+import { changedConfigKeys, configRecord, MetricsLog, RunDir } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
@@ -46,6 +46,8 @@ export interface TrainResult {
 interface ReportState {
   evalRows: EvalRow[];
   samples: Sample[];
+  /** The config the run was trained with up to the checkpoint (configRecord; absent in older checkpoints). */
+  config?: Record<string, unknown>;
 }
 
 /** Trains with the run folder locked against a second process. */
@@ -98,6 +100,12 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     loop = restored.loop;
     loader.restore(loop.loader);
     const extra = restored.extra as ReportState;
+    // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited
+    const edited = extra.config ? changedConfigKeys(extra.config, cfg) : [];
+    if (edited.length > 0) {
+      throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
+        'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
+    }
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
@@ -135,7 +143,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
-    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample) };
+    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configRecord(cfg) };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 

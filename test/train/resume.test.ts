@@ -147,3 +147,21 @@ test('--resume of a run whose metrics.jsonl was cut short since its checkpoint (
   assert.ok(!text.includes('\0'), 'no NUL padding');
   assert.deepEqual(rowsOf(run).map((row) => row.step), [1, 3]);
 });
+
+test('train RUN --resume refuses a run whose config.yaml was edited since its checkpoint (the checkpoint records the config it was made with)', () => {
+  const dir = setup();
+  const config = path.join(dir, 'edited.yaml');
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: edited',
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, 'edited'), saved = path.join(run, 'config.yaml');
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  const metrics = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8');
+  fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5').replace(/^ {2}lr: .*$/m, '  lr: 0.5'));
+  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`^error: ${saved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot resume: optimizer, max_steps changed since the checkpoint of step 2 was written \\(config\\.yaml was edited\\)`, 'm'));
+  assert.equal(fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8'), metrics, 'the run is left as it was');
+});
