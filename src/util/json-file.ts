@@ -12,9 +12,13 @@ export function readJsonFile(file: string): unknown {
     const pos = /position (\d+)/.exec(msg);
     const offset = pos ? Number(pos[1]) : /end of JSON input/.test(msg) ? text.length : unexpectedTokenOffset(msg, text);
     const where = offset === null ? file : `${file}:${lineColumn(text, offset)}`;
-    // V8 quotes the text around the error as it is: its newlines and control bytes would break the one line
-    throw new UserError(`invalid JSON (${msg.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1))})`, where);
+    throw new UserError(`invalid JSON (${oneLine(msg)})`, where);
   }
+}
+
+/** JSON.parse's message on one line: V8 quotes the text around the error as it is, newlines and control bytes included. */
+export function oneLine(msg: string): string {
+  return msg.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 /**
