@@ -82,13 +82,34 @@ export function exportRun(opts: ExportOptions): ExportResult {
       throw ioError(e, opts.out, 'write the export into');
     }
   } else {
-    withIo(opts.out, 'make the output folder', () => fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true }));
-    replaceFolderAtomic(path.resolve(opts.out), (out) => {
+    withOutputParent(opts.out, () => replaceFolderAtomic(path.resolve(opts.out), (out) => {
       fs.mkdirSync(out);
       kind = writeExport(opts, cfg, source, out);
-    });
+    }));
   }
   return { kind, files: fs.readdirSync(opts.out).sort() };
+}
+
+/**
+ * Runs `write` with the missing folders above the output `out` (a folder, or GGUF's file) made, as HF's
+ * save_pretrained makes them; a failed write leaves none of the folders it made.
+ */
+export function withOutputParent<T>(out: string, write: () => T): T {
+  const parent = path.dirname(path.resolve(out));
+  const first = withIo(out, 'make the folder of the output', () => fs.mkdirSync(parent, { recursive: true }));
+  try {
+    return write();
+  } catch (e) {
+    // deepest first, each only if still empty
+    for (let d = parent; first !== undefined && d.length >= first.length; d = path.dirname(d)) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        break;
+      }
+    }
+    throw e;
+  }
 }
 
 /** The folder an export into an existing empty folder is written in, inside it (then the pid). */

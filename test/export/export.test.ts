@@ -96,6 +96,12 @@ test('export without --merge refuses an adapter whose safetensors file is cut sh
     assert.throws(() => exportRun({ run, out, merge: false, best: false, backend }), (e: unknown) => e instanceof Error && e.message.startsWith(`${weights}: `));
     assert.equal(fs.existsSync(out), false, 'nothing is exported');
   }
+  // an export that fails leaves none of the folders it made above --out either (as --format gguf does)
+  const nested = path.join(tmp(), 'new', 'sub', 'merged');
+  for (const merge of [false, true]) {
+    assert.throws(() => exportRun({ run, out: nested, merge, best: false, backend }), (e: unknown) => e instanceof Error && e.message.startsWith(`${weights}: `));
+    assert.equal(fs.existsSync(path.dirname(path.dirname(nested))), false, `merge ${merge}: no folder left`);
+  }
   fs.writeFileSync(weights, whole);
   assert.equal(exportRun({ run, out, merge: false, best: false, backend }).kind, 'adapter');
 });
