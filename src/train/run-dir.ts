@@ -14,6 +14,16 @@ export const RUN_MARKER = RUN_LAYOUT.marker;
 /** Entries of a run folder that do not make it "not empty": the lock, and its temporary and guard files. */
 const ignored = (entry: string): boolean => entry.startsWith(RUN_LAYOUT.lock);
 
+const RUN_ENTRIES: ReadonlySet<string> = new Set(Object.values(RUN_LAYOUT));
+/** What a run left of its writes when killed: atomic.ts's temporary files (.NAME.PID.N.tmp) and folder swaps (.tmp-NAME-PID, .old-NAME-PID). */
+const RUN_LEFTOVER = /^\.(?:(.+)\.\d+\.\d+\.tmp|(?:tmp|old)-(.+)-\d+)$/;
+
+/** Whether `entry` of a run folder is one that train writes (or a leftover of one). */
+function isRunEntry(entry: string): boolean {
+  const m = RUN_LEFTOVER.exec(entry);
+  return RUN_ENTRIES.has(m ? (m[1] ?? m[2])! : entry) || ignored(entry);
+}
+
 export class RunDir {
   private constructor(readonly dir: string) {}
 
@@ -58,6 +68,13 @@ export class RunDir {
     if (!entries.includes(RUN_MARKER)) {
       throw new UserError(`output_dir is not empty and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): --overwrite only replaces runs; ` +
         'choose another output_dir, or delete the folder yourself', dir);
+    }
+    // a run train made may hold files of the user beside its own (notes, plots, an export): never deleted
+    const foreign = entries.filter((e) => !isRunEntry(e)).sort();
+    if (foreign.length > 0) {
+      const named = foreign.slice(0, 5).map((e) => (fs.statSync(path.join(dir, e), { throwIfNoEntry: false })?.isDirectory() ? `${e}/` : e));
+      throw new UserError(`--overwrite would delete ${named.join(', ')}${foreign.length > 5 ? `, … (${foreign.length} in all)` : ''}, which train did not make: ` +
+        'move them out of the run folder, or delete them yourself', dir);
     }
   }
 
