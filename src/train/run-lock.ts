@@ -147,8 +147,10 @@ function mtimeOf(file: string): number {
 function parseOwner(text: string): LockOwner | null {
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof o.pid !== 'number' || typeof o.host !== 'string') return null;
-    return { pid: o.pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined };
+    const pid = o.pid;
+    // a pid of -1 or 0 is no process: kill() would signal a whole group, so such a lock looked alive for ever
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof o.host !== 'string') return null;
+    return { pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined };
   } catch {
     return null; // empty, or torn
   }
