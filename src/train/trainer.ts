@@ -50,6 +50,12 @@ interface ReportState {
   config?: Record<string, unknown>;
 }
 
+/** What is wrong with a checkpoint's ReportState (a damaged trainer_state.json), or null. */
+function reportStateProblem(extra: Record<string, unknown>): string | null {
+  if (!Array.isArray(extra.evalRows) || !Array.isArray(extra.samples)) return 'extra is not {evalRows, samples}';
+  return extra.config === undefined || (typeof extra.config === 'object' && extra.config !== null) ? null : 'extra.config is not an object';
+}
+
 /** Trains with the run folder locked against a second process. */
 export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   const exists = RunDir.checkFolder(cfg.output_dir);
@@ -95,7 +101,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const loader = run.loader;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
-  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend) : null;
+  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem) : null;
   if (restored) {
     loop = restored.loop;
     loader.restore(loop.loader);

@@ -165,3 +165,36 @@ test('train RUN --resume refuses a run whose config.yaml was edited since its ch
   assert.match(r.stderr, new RegExp(`^error: ${saved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot resume: optimizer, max_steps changed since the checkpoint of step 2 was written \\(config\\.yaml was edited\\)`, 'm'));
   assert.equal(fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8'), metrics, 'the run is left as it was');
 });
+
+test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, damaged) is skipped with a warning, as a corrupt one is: no TypeError', () => {
+  const dir = setup();
+  const config = path.join(dir, 'state.yaml');
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 1, keep: 3}', 'output_dir: state',
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, 'state');
+  const reference = comparable(rowsOf(run));
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  const [, second, third] = listCheckpoints(run);
+  const edits: Array<(s: Record<string, unknown>) => void> = [
+    (s) => { s.loop = null; }, (s) => { s.metricsBytes = 'x'; }, (s) => { (s.loop as Record<string, unknown>).step = -3; },
+    (s) => { (s.loop as Record<string, unknown>).loader = null; }, (s) => { s.extra = null; }, (s) => { s.optimizerStep = 'a'; },
+    (s) => { (s.loop as Record<string, unknown>).step = 7; }, // another step than its folder's
+  ];
+  for (const edit of edits) {
+    const file = path.join(third!, 'trainer_state.json');
+    const whole = fs.readFileSync(file, 'utf8');
+    const state = JSON.parse(whole) as Record<string, unknown>;
+    edit(state);
+    fs.writeFileSync(file, JSON.stringify(state));
+    const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(third!)} is incomplete or corrupt \\(trainer_state\\.json: `));
+    assert.match(r.stderr, new RegExp(`resume: from the checkpoint of step 2`), path.basename(second!));
+    assert.deepEqual(comparable(rowsOf(run)), reference);
+    fs.writeFileSync(file, whole);
+    fs.rmSync(path.join(run, 'report.json'));
+  }
+});
