@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
 import { normalizeText } from '../data/clean.ts';
+import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { modelTask, resolveEvalTarget } from '../eval/target.ts';
@@ -33,7 +34,8 @@ cleans training text and tokenized as training tokenizes them (BOS + text, cut a
   --data FILE         texts: the "text" field of each record of a JSONL, JSON, CSV or TSV file (labels, if
                       any, are not read), or each non-blank line of a plain-text file
   --text-field KEY    with --data: read the text from KEY instead of "text"
-  --labels A,B,...    class names in index order (default: from the run or config.json's id2label)
+  --labels A,B,...    class names in index order, or INTEGER=NAME,... as prepare takes them (default: from
+                      the run or config.json's id2label)
   --out FILE          with --data: write the predictions as JSONL to FILE (a new file) instead of stdout
   --batch-size N      rows per forward pass (default 8); predictions do not depend on it
   --device NAME       auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
@@ -63,7 +65,7 @@ export async function run(argv: string[]): Promise<void> {
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const target = resolveEvalTarget({
     model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
-    labels: f.labels ? f.labels.split(',').map((s) => s.trim()).filter(Boolean) : null,
+    labels: f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null, // names, or prepare's INTEGER=NAME
   });
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field']) : [{ line: 1, text: normalizeText(f.text!) }];
   if (texts[0]!.text === '') throw new UserError('--text is empty');

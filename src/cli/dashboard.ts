@@ -51,6 +51,15 @@ function discoverRuns(root: string, depth = 1): string[] {
   return out.sort();
 }
 
+/** Whether `p` is a folder; false for a path that cannot be one (ENOTDIR: a file on the way), which the server names. */
+function isFolder(p: string): boolean {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
+}
+
 const isRun = (dir: string): boolean => RUN_EVIDENCE.some((f) => fs.existsSync(path.join(dir, f)));
 
 /**
@@ -59,7 +68,7 @@ const isRun = (dir: string): boolean => RUN_EVIDENCE.some((f) => fs.existsSync(p
  * argument; a folder that is neither is refused.
  */
 function runsOf(dir: string): string[] {
-  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() || isRun(dir)) return [dir];
+  if (!isFolder(dir) || isRun(dir)) return [dir];
   const inside = discoverRuns(dir);
   if (inside.length === 0) {
     throw new UserError(`not a run folder (no ${RUN_EVIDENCE.join(' or ')}) and no run folder inside it: give the output_dir of a train run`, dir);

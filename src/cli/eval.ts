@@ -2,6 +2,7 @@
 // (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts.
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
+import { parseLabelsOption } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
@@ -31,7 +32,8 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
                      targets; the length of input_ids, -100 masks a target, HF's convention)
   --task T           generation or classification (default: from the run or adapter); one the weights
                      were not trained for (a SEQ_CLS adapter for generation) is refused
-  --labels A,B,...   classification: class names in index order (default: from the run or config.json)
+  --labels A,B,...   classification: class names in index order, or INTEGER=NAME,... as prepare takes them
+                     (the integer each class is written as in the data; default: from the run or config.json)
   --max-seq-len N    truncate longer examples to N tokens; one left with no target token is dropped
                      (both counted on stderr) (default: from the run, else none)
   --batch-size N     rows per forward pass (default 8); the result does not depend on it
@@ -58,9 +60,11 @@ export async function run(argv: string[]): Promise<void> {
   }
   const dataFile = required('data', f.data, 'eval');
   const batchSize = intOption('batch-size', f['batch-size'], 8);
+  // prepare's forms: the class names in index order, or INTEGER=NAME (the integer each class is written as in the data)
+  const given = f.labels !== undefined ? parseLabelsOption(f.labels) : null;
   const target = resolveEvalTarget({
     model: f.run ? f.model : required('model', f.model, 'eval'), adapter: f.adapter, run: f.run, best: f.best, task: f.task,
-    labels: f.labels ? f.labels.split(',').map((s) => s.trim()).filter(Boolean) : null,
+    labels: given ? given.labels.map(String) : null,
     maxSeqLen: f['max-seq-len'] ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null,
   });
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
@@ -76,7 +80,7 @@ export async function run(argv: string[]): Promise<void> {
     const tok = loadTokenizer(target.tokenizerDir ?? target.model);
     const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
     const loaded = loadTokenRows(dataFile, {
-      tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, numLabels: model.score?.numLabels,
+      tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
       maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
     });
     const rows = loaded.rows;

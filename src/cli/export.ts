@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
-import { exportRun, parseShardSize } from '../export/export.ts';
+import { exportRun, parseShardSize, withOutputParent } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
 import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
@@ -85,36 +85,14 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
   if (adapterOnly) {
     if (f.device !== undefined || f.precision !== undefined) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
     const a = adapterSource(src);
-    const result = inParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from));
+    const result = withOutputParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from));
     info(`exported the LoRA adapter as a ${quant} GGUF adapter to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${a.from.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
     return;
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
     const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
-    return inParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from));
+    return withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from));
   });
   info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
-}
-
-/**
- * Runs `write` with the missing folders above the output file made (as the HF export makes them), once the
- * source has loaded; a failed write leaves none of the folders it made.
- */
-function inParent<T>(out: string, write: () => T): T {
-  const parent = path.dirname(path.resolve(out));
-  const first = withIo(out, 'make the folder of the output file', () => fs.mkdirSync(parent, { recursive: true }));
-  try {
-    return write();
-  } catch (e) {
-    // deepest first, each only if still empty
-    for (let d = parent; first !== undefined && d.length >= first.length; d = path.dirname(d)) {
-      try {
-        fs.rmdirSync(d);
-      } catch {
-        break;
-      }
-    }
-    throw e;
-  }
 }

@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(version() + '\n');
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     process.stderr.write(`mistral-tune: unknown command "${name}"\n\n${usage()}\n`);
     return 2;

@@ -13,6 +13,7 @@
 import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import type { Rejection } from './record.ts';
+import { typeName } from './record-fields.ts';
 
 export type Layout = 'sharegpt' | 'instruction_pairs';
 
@@ -72,7 +73,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
     if (isShareGptTurns(turns)) {
       const messages = turns.map((t) => {
         const from = ownField(t, 'from');
-        const turn: Record<string, unknown> = { from: typeof from === 'string' ? (SHAREGPT_ROLES[from.trim().toLowerCase()] ?? from) : from, value: ownField(t, 'value') };
+        const turn: Record<string, unknown> = { from: typeof from === 'string' ? (ownField(SHAREGPT_ROLES, from.trim().toLowerCase()) ?? from) : from, value: ownField(t, 'value') };
         for (const k of ['weight', 'training']) if (ownField(t, k) !== undefined) turn[k] = ownField(t, k); // whether the turn is trained
         return turn;
       });
@@ -144,7 +145,7 @@ function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | R
  */
 function textOf(v: Record<string, unknown>, key: string): string | Rejection {
   const x = ownField(v, key) ?? '';
-  if (typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${Array.isArray(x) ? 'an array' : `a ${typeof x}`}, not a string` };
+  if (typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${typeName(x)}, not a string` };
   const lone = loneSurrogateDetail(key, x);
   return lone === null ? x : { reason: 'invalid_utf8', detail: lone };
 }
@@ -159,7 +160,11 @@ export function textOfParts(x: unknown, where: string): string | Rejection | nul
   for (let i = 0; i < x.length; i++) {
     const part = x[i];
     const type = isRecord(part) ? ownField(part, 'type') : undefined;
-    if (!isRecord(part) || type !== 'text' || typeof ownField(part, 'text') !== 'string') {
+    if (isRecord(part) && type === 'text' && typeof ownField(part, 'text') !== 'string') {
+      const text = ownField(part, 'text');
+      return { reason: 'unknown_shape', detail: `${where}[${i}] is a "text" part without a string "text" (${text === undefined ? 'it has none' : `it is ${typeName(text)}`})` };
+    }
+    if (!isRecord(part) || type !== 'text') {
       const what = typeof type === 'string' ? `a "${type}" part` : 'not a {type: "text", text} part';
       return { reason: 'unknown_shape', detail: `${where}[${i}] is ${what}: only text content can be trained` };
     }

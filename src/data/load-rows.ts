@@ -25,6 +25,8 @@ export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
    * result's `labels` when loading val/test so that indices agree.
    */
   labels?: readonly LabelValue[];
+  /** With `labels`: the integer each class is written as in the data (`--labels 1=World,2=Sports`), in place of its index. */
+  labelCodes?: readonly number[];
   /** Classification: the classes the model's head scores; a record whose class index is not below it is refused. */
   numLabels?: number;
   fields?: Partial<FieldMap>;
@@ -78,7 +80,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let labels: LabelSet | undefined;
   const report = prepareReportBeside(file);
   if (task === 'classification') {
-    labels = new LabelSet(opts.labels ?? defaultLabels(report, records.map((r) => r.record)));
+    labels = opts.labels ? new LabelSet(opts.labels, opts.labelCodes) : new LabelSet(defaultLabels(report, records.map((r) => r.record)));
     refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named: 'the class list (the run\'s, --labels or config.json\'s id2label)', fix: 'mistral-tune prepare --task classification --labels', where: file });
   }
 

@@ -9,7 +9,7 @@ import { precisionDType, type Precision } from '../backend/dtype.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { SafetensorsCheckpoint } from '../model/safetensors.ts';
+import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, pidRunning, replaceFolderAtomic, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
@@ -82,13 +82,34 @@ export function exportRun(opts: ExportOptions): ExportResult {
       throw ioError(e, opts.out, 'write the export into');
     }
   } else {
-    withIo(opts.out, 'make the output folder', () => fs.mkdirSync(path.dirname(path.resolve(opts.out)), { recursive: true }));
-    replaceFolderAtomic(path.resolve(opts.out), (out) => {
+    withOutputParent(opts.out, () => replaceFolderAtomic(path.resolve(opts.out), (out) => {
       fs.mkdirSync(out);
       kind = writeExport(opts, cfg, source, out);
-    });
+    }));
   }
   return { kind, files: fs.readdirSync(opts.out).sort() };
+}
+
+/**
+ * Runs `write` with the missing folders above the output `out` (a folder, or GGUF's file) made, as HF's
+ * save_pretrained makes them; a failed write leaves none of the folders it made.
+ */
+export function withOutputParent<T>(out: string, write: () => T): T {
+  const parent = path.dirname(path.resolve(out));
+  const first = withIo(out, 'make the folder of the output', () => fs.mkdirSync(parent, { recursive: true }));
+  try {
+    return write();
+  } catch (e) {
+    // deepest first, each only if still empty
+    for (let d = parent; first !== undefined && d.length >= first.length; d = path.dirname(d)) {
+      try {
+        fs.rmdirSync(d);
+      } catch {
+        break;
+      }
+    }
+    throw e;
+  }
 }
 
 /** The folder an export into an existing empty folder is written in, inside it (then the pid). */
@@ -105,7 +126,9 @@ function removeDeadPartials(dir: string): void {
 /** Writes the export of a run's weights folder `source` into the folder `out`. */
 function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out: string): ExportResult['kind'] {
   if (cfg.method === 'full' || !opts.merge) {
-    // an adapter (or a fully trained model folder) is exported as it is
+    // an adapter (or a fully trained model folder) is exported as it is, once each weights file reads whole: a
+    // file cut short (a full disk, an interrupted copy) is named here, not passed on as an export
+    for (const f of fs.readdirSync(source)) if (f.endsWith('.safetensors')) SafetensorsFile.open(path.join(source, f)).close();
     for (const f of fs.readdirSync(source)) copyRegularFile(path.join(source, f), path.join(out, f));
     return cfg.method === 'full' ? 'full' : 'adapter';
   }

@@ -56,8 +56,11 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     const v = c[key];
     if (v && typeof v === 'object' && Object.keys(v).length > 0) err(key, 'per-module ranks or alphas are not supported');
   }
-  const modulesToSave = Array.isArray(c.modules_to_save) ? (c.modules_to_save as unknown[]).map(String) : [];
-  for (const m of modulesToSave) {
+  const modulesToSave = c.modules_to_save ?? [];
+  if (!Array.isArray(modulesToSave) || !modulesToSave.every((m): m is string => typeof m === 'string')) {
+    err('modules_to_save', `must be a list of module names, got ${JSON.stringify(modulesToSave)}`);
+  }
+  for (const m of modulesToSave as string[]) {
     if (m !== 'score' && m !== 'classifier') err('modules_to_save', `"${m}" is not supported (only the classification head "score")`);
   }
   const file = path.join(dir, 'adapter_model.safetensors');
@@ -77,6 +80,11 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
       const layer = key.layer, proj = key.proj as Projection;
       if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${name}": unknown projection "${proj}"`, file);
       if (layer >= numLayers) throw new UserError(`tensor "${name}": layer ${layer} but the model has ${numLayers}`, file);
+      // the factors' rank is r (A is (r, in), B is (out, r)): checked before anything of r's size is allocated
+      const shape = st.info(name).shape, rank = key.factor === 'A' ? shape[0] : shape[1];
+      if (shape.length !== 2 || rank !== r) {
+        throw new UserError(`tensor "${name}" has shape [${shape.join(', ')}]: its rank is not adapter_config.json's r (${r as number})`, file);
+      }
       if (!targeted[layer]!.has(proj)) {
         throw new UserError(`tensor "${name}" adapts ${proj} of layer ${layer}, which adapter_config.json does not select (target_modules ${JSON.stringify(c.target_modules ?? null)}${c.layers_to_transform == null ? '' : `, layers_to_transform ${JSON.stringify(c.layers_to_transform)}`})`, file);
       }

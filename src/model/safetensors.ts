@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
-import { readJsonFile } from '../util/json-file.ts';
+import { oneLine, readJsonFile } from '../util/json-file.ts';
 import { openRegularFile } from '../util/regular-file.ts';
 
 export type SafeDType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
@@ -172,7 +172,7 @@ function readHeader(file: string, fd: number): {
   try {
     header = JSON.parse(headerBuf.toString('utf8'));
   } catch (e) {
-    fail(`header is not valid JSON (${(e as Error).message})`);
+    fail(`header is not valid JSON (${oneLine((e as Error).message)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
   const dataStart = 8 + n;

@@ -4,7 +4,7 @@
 // (HF's tokenizer(text)). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message.
 import { UserError } from '../util/errors.ts';
-import { readJsonFile } from '../util/json-file.ts';
+import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
 
 /** A prompt: plain text without the chat template, or messages rendered with it. */
@@ -20,11 +20,11 @@ export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
 export function readMessagesFile(file: string): ChatMessage[] {
   const value = readJsonFile(file);
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}', file);
-  return value.map((m, i) => {
-    const msg = m as { role?: unknown; content?: unknown };
-    if (!['system', 'user', 'assistant'].includes(String(msg.role)) || typeof msg.content !== 'string') {
+  return value.map((m: unknown, i) => {
+    const role = isRecord(m) ? ownField(m, 'role') : undefined, content = isRecord(m) ? ownField(m, 'content') : undefined;
+    if (typeof role !== 'string' || !['system', 'user', 'assistant'].includes(role) || typeof content !== 'string') {
       throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`, file);
     }
-    return { role: msg.role as ChatMessage['role'], content: msg.content };
+    return { role: role as ChatMessage['role'], content };
   });
 }

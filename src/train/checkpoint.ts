@@ -81,9 +81,11 @@ export function listCheckpoints(runDir: string): string[] {
 
 /**
  * The newest checkpoint that passes its checks (state file hash, every tensor present with the right
- * shape), restored into `params` and the optimizer; null when there is none.
+ * shape, trainer_state.json's fields — `extraProblem` judges its caller's `extra`), restored into `params` and the
+ * optimizer; null when there is none.
  */
-export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend): CheckpointState | null {
+export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
+  extraProblem: (extra: Record<string, unknown>) => string | null = () => null): CheckpointState | null {
   // half-written checkpoints of a process that was killed while saving
   const root = path.join(runDir, RUN_LAYOUT.checkpoints);
   if (fs.existsSync(root)) {
@@ -91,7 +93,7 @@ export function restoreLatestCheckpoint(runDir: string, params: readonly Param[]
   }
   for (const dir of listCheckpoints(runDir).reverse()) {
     try {
-      return restoreCheckpoint(dir, params, optimizer, backend);
+      return restoreCheckpoint(dir, params, optimizer, backend, extraProblem);
     } catch (e) {
       warn(`checkpoint ${dir} is incomplete or corrupt (${(e as Error).message}); trying the previous one`);
     }
@@ -99,9 +101,34 @@ export function restoreLatestCheckpoint(runDir: string, params: readonly Param[]
   return null;
 }
 
-function restoreCheckpoint(dir: string, params: readonly Param[], optimizer: AdamW, backend: Backend): CheckpointState {
+/**
+ * What is wrong with the fields of a trainer_state.json (hand-edited or damaged: only state.safetensors is hashed), or
+ * null; `step` is the one its folder is named after.
+ */
+function stateProblem(state: CheckpointState, step: number): string | null {
+  const count = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  const object = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const loop: unknown = state.loop;
+  if (!object(loop)) return 'loop is not an object';
+  if (loop.step !== step) return `loop.step is ${JSON.stringify(loop.step)}, not the folder's step ${step}`;
+  const best = loop.best;
+  if (best !== null && !(object(best) && count(best.step) && typeof best.loss === 'number' && Number.isFinite(best.loss))) return 'loop.best is not null or {step, loss}';
+  if (!count(loop.sinceBest)) return 'loop.sinceBest is not a count';
+  const loader = loop.loader;
+  if (!object(loader) || !count(loader.epoch) || !count(loader.index)) return 'loop.loader is not {epoch, index, rng}';
+  if (!Array.isArray(loader.rng) || loader.rng.length !== 4 || !loader.rng.every((x) => count(x) && (x as number) < 2 ** 32)) return 'loop.loader.rng is not 4 32-bit words';
+  if (!count(state.metricsBytes)) return 'metricsBytes is not a count';
+  if (!count(state.optimizerStep)) return 'optimizerStep is not a count';
+  if (!object(state.extra)) return 'extra is not an object';
+  return null;
+}
+
+function restoreCheckpoint(dir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
+  extraProblem: (extra: Record<string, unknown>) => string | null): CheckpointState {
   const state = JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as CheckpointState;
-  if (state.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');
+  if (state?.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');
+  const wrong = stateProblem(state, Number(NAME.exec(path.basename(dir))![1])) ?? extraProblem(state.extra as Record<string, unknown>);
+  if (wrong) throw new Error(`trainer_state.json: ${wrong}`);
   const file = path.join(dir, 'state.safetensors');
   const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   if (digest !== state.stateSha256) throw new Error('state.safetensors does not match its recorded SHA-256');

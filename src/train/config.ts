@@ -209,7 +209,12 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   const text = readRegularFile(file).toString('utf8');
   let doc: unknown;
   try {
-    doc = YAML.parse(text, { prettyErrors: true });
+    // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
+    // stderr over several lines and read the value as a plain string
+    const parsed = YAML.parseDocument(text, { prettyErrors: true });
+    const problem = parsed.errors[0] ?? parsed.warnings[0];
+    if (problem) throw problem;
+    doc = parsed.toJS();
   } catch (e) {
     // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
     const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];

@@ -14,6 +14,16 @@ export const RUN_MARKER = RUN_LAYOUT.marker;
 /** Entries of a run folder that do not make it "not empty": the lock, and its temporary and guard files. */
 const ignored = (entry: string): boolean => entry.startsWith(RUN_LAYOUT.lock);
 
+const RUN_ENTRIES: ReadonlySet<string> = new Set(Object.values(RUN_LAYOUT));
+/** What a run left of its writes when killed: atomic.ts's temporary files (.NAME.PID.N.tmp) and folder swaps (.tmp-NAME-PID, .old-NAME-PID). */
+const RUN_LEFTOVER = /^\.(?:(.+)\.\d+\.\d+\.tmp|(?:tmp|old)-(.+)-\d+)$/;
+
+/** Whether `entry` of a run folder is one that train writes (or a leftover of one). */
+function isRunEntry(entry: string): boolean {
+  const m = RUN_LEFTOVER.exec(entry);
+  return RUN_ENTRIES.has(m ? (m[1] ?? m[2])! : entry) || ignored(entry);
+}
+
 export class RunDir {
   private constructor(readonly dir: string) {}
 
@@ -59,6 +69,13 @@ export class RunDir {
       throw new UserError(`output_dir is not empty and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): --overwrite only replaces runs; ` +
         'choose another output_dir, or delete the folder yourself', dir);
     }
+    // a run train made may hold files of the user beside its own (notes, plots, an export): never deleted
+    const foreign = entries.filter((e) => !isRunEntry(e)).sort();
+    if (foreign.length > 0) {
+      const named = foreign.slice(0, 5).map((e) => (fs.statSync(path.join(dir, e), { throwIfNoEntry: false })?.isDirectory() ? `${e}/` : e));
+      throw new UserError(`--overwrite would delete ${named.join(', ')}${foreign.length > 5 ? `, … (${foreign.length} in all)` : ''}, which train did not make: ` +
+        'move them out of the run folder, or delete them yourself', dir);
+    }
   }
 
   /** Creates the run directory (after check), emptying an earlier run there when `overwrite`. */
@@ -103,8 +120,8 @@ export class RunDir {
     const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);
-    const now = YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
-    const changed = Object.keys({ ...saved, ...now }).filter((k) => k !== 'output_dir' && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+    const now = configRecord(cfg);
+    const changed = changedConfigKeys(saved, cfg);
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed (the run was started with its config.yaml)`, savedFile);
     }
@@ -158,6 +175,17 @@ function real(p: string): string {
   }
 }
 
+/** The resolved config as config.yaml holds it (and a checkpoint records it), for changedConfigKeys. */
+export function configRecord(cfg: TrainConfig): Record<string, unknown> {
+  return YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
+}
+
+/** The top-level keys whose values differ between a recorded config and `cfg`, output_dir aside (a run folder may move). */
+export function changedConfigKeys(saved: Record<string, unknown>, cfg: TrainConfig): string[] {
+  const now = configRecord(cfg);
+  return Object.keys({ ...saved, ...now }).filter((k) => k !== 'output_dir' && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+}
+
 /** Append-only metrics.jsonl: each row is written whole with one write. */
 export class MetricsLog {
   constructor(readonly file: string) {}
@@ -171,11 +199,22 @@ export class MetricsLog {
     return fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
   }
 
-  /** Drops everything past `bytes` (the rows of steps after a checkpoint, on resume). */
-  truncate(bytes: number): void {
-    withIo(this.file, 'write', () => {
-      if (fs.existsSync(this.file)) fs.truncateSync(this.file, bytes);
-      else fs.writeFileSync(this.file, '');
+  /**
+   * Drops everything past `bytes` (the rows of steps after a checkpoint, on resume). A file that no longer ends a
+   * row there (cut short since, as a copy taken mid-run, or edited) is never padded: it is cut after its last whole
+   * row before `bytes`, and the return says so (null when the file was as `recorder` — the checkpoint — left it).
+   */
+  truncate(bytes: number, recorder = 'the checkpoint'): string | null {
+    return withIo(this.file, 'write', () => {
+      const text = fs.existsSync(this.file) ? fs.readFileSync(this.file) : Buffer.alloc(0);
+      const end = Math.min(bytes, text.length);
+      const keep = end === 0 || text[end - 1] === 0x0a ? end : text.lastIndexOf(0x0a, end - 1) + 1;
+      if (text.length === 0) fs.writeFileSync(this.file, '');
+      else fs.truncateSync(this.file, keep);
+      if (keep === bytes) return null;
+      const rows = text.subarray(0, keep).toString('utf8').split('\n').filter((l) => l.trim()).length;
+      return `${text.length} bytes where ${recorder} left ${bytes} (cut or edited since): ` +
+        `its ${rows} whole row${rows === 1 ? ' is' : 's are'} kept; the missing rows are not recomputed`;
     });
   }
 

@@ -36,7 +36,8 @@ export interface RunLock {
  * release if they are then empty), or throws a UserError naming the process that holds it.
  */
 export function acquireRunLock(dir: string): RunLock {
-  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
+  const stat = withIo(dir, 'use as the run folder', () => fs.statSync(dir, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
+  if (stat?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
   const file = path.join(dir, LOCK_FILE);
   const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined };
   const text = JSON.stringify(me) + '\n';
@@ -146,8 +147,10 @@ function mtimeOf(file: string): number {
 function parseOwner(text: string): LockOwner | null {
   try {
     const o = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof o.pid !== 'number' || typeof o.host !== 'string') return null;
-    return { pid: o.pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined };
+    const pid = o.pid;
+    // a pid of -1 or 0 is no process: kill() would signal a whole group, so such a lock looked alive for ever
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof o.host !== 'string') return null;
+    return { pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined };
   } catch {
     return null; // empty, or torn
   }

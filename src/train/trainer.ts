@@ -17,7 +17,7 @@ import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
-import { MetricsLog, RunDir } from './run-dir.ts';
+import { changedConfigKeys, configRecord, MetricsLog, RunDir } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
@@ -46,6 +46,14 @@ export interface TrainResult {
 interface ReportState {
   evalRows: EvalRow[];
   samples: Sample[];
+  /** The config the run was trained with up to the checkpoint (configRecord; absent in older checkpoints). */
+  config?: Record<string, unknown>;
+}
+
+/** What is wrong with a checkpoint's ReportState (a damaged trainer_state.json), or null. */
+function reportStateProblem(extra: Record<string, unknown>): string | null {
+  if (!Array.isArray(extra.evalRows) || !Array.isArray(extra.samples)) return 'extra is not {evalRows, samples}';
+  return extra.config === undefined || (typeof extra.config === 'object' && extra.config !== null) ? null : 'extra.config is not an object';
 }
 
 /** Trains with the run folder locked against a second process. */
@@ -93,15 +101,22 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const loader = run.loader;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
-  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend) : null;
+  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem) : null;
   if (restored) {
     loop = restored.loop;
     loader.restore(loop.loader);
     const extra = restored.extra as ReportState;
+    // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited
+    const edited = extra.config ? changedConfigKeys(extra.config, cfg) : [];
+    if (edited.length > 0) {
+      throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
+        'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
+    }
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
-    metrics.truncate(restored.metricsBytes);
+    const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
+    if (cut) warn(`resume: ${metrics.file}: ${cut}`);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);
   } else {
     if (resumed) checkResumeWithoutCheckpoint(cfg, resumed);
@@ -134,7 +149,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
-    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample) };
+    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configRecord(cfg) };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 

@@ -53,6 +53,8 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
  * order. Returns the bytes written.
  */
 export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Array) => void) => void): number {
+  // a folder given where a file is wanted (--out gguf/): the rename would fail with a misleading ENOTDIR
+  if (target.endsWith('/') || target.endsWith(path.sep)) throw new UserError(`names a folder (it ends with "${target.at(-1)}"): give a file path in it`, target);
   const tmp = tempPathFor(target);
   let size = 0;
   try {
@@ -69,7 +71,7 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
     }
     fs.renameSync(tmp, target);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    removeLeftover(tmp);
     throw ioError(e, target, 'write');
   }
   fsyncDir(path.dirname(target));
@@ -92,7 +94,7 @@ export function replaceFolderAtomic(target: string, fill: (tmp: string) => void)
     if (fs.existsSync(target)) fs.renameSync(target, old);
     fs.renameSync(tmp, target);
   } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeLeftover(tmp);
     if (!fs.existsSync(target) && fs.existsSync(old)) fs.renameSync(old, target);
     throw renamed(ioError(e, target, 'write'), tmp, target);
   }
@@ -141,6 +143,18 @@ export function pidRunning(pid: number): boolean {
 function renamed(e: unknown, tmp: string, target: string): unknown {
   if (!(e instanceof UserError) || !e.where?.startsWith(tmp)) return e;
   return new UserError(e.message.slice(e.where.length + 2), target + e.where.slice(tmp.length));
+}
+
+/**
+ * Removes what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a
+ * path that cannot hold it (ENOTDIR: a file on the way, which rmSync's force does not excuse) is no second error.
+ */
+function removeLeftover(tmp: string): void {
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  } catch {
+    // nothing was made there
+  }
 }
 
 /** fsync a folder so a rename inside it is durable (best effort: not every file system allows it). */

@@ -10,10 +10,30 @@ export function readJsonFile(file: string): unknown {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const pos = /position (\d+)/.exec(msg);
-    const offset = pos ? Number(pos[1]) : /end of JSON input/.test(msg) ? text.length : null;
+    const offset = pos ? Number(pos[1]) : /end of JSON input/.test(msg) ? text.length : unexpectedTokenOffset(msg, text);
     const where = offset === null ? file : `${file}:${lineColumn(text, offset)}`;
-    throw new UserError(`invalid JSON (${msg})`, where);
+    throw new UserError(`invalid JSON (${oneLine(msg)})`, where);
   }
+}
+
+/** JSON.parse's message on one line: V8 quotes the text around the error as it is, newlines and control bytes included. */
+export function oneLine(msg: string): string {
+  return msg.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
+/**
+ * Where V8's "Unexpected token 'X', …"CONTEXT"… is not valid JSON" points (a word such as Python's NaN): it gives no
+ * position, only up to 10 characters of the text on each side of it — a start, a middle or an end of the text,
+ * told by the "..." around the quote; null for a short text quoted whole, or a message of another form.
+ */
+function unexpectedTokenOffset(msg: string, text: string): number | null {
+  const m = /^Unexpected token .*?, (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(msg);
+  if (!m || (m[1] === undefined && m[3] === undefined)) return null;
+  const context = m[2]!, CONTEXT = 10;
+  if (m[1] === undefined) return context.length - CONTEXT; // the text's start: the token is CONTEXT from the quote's end
+  if (m[3] === undefined) return text.length - context.length + CONTEXT; // the text's end
+  const start = text.indexOf(context);
+  return start < 0 ? null : start + CONTEXT;
 }
 
 function lineColumn(text: string, offset: number): string {

@@ -147,6 +147,25 @@ test('ids, targets and class labels outside the model stop eval at their file:li
   }
 });
 
+test('eval and classify --labels take prepare\'s INTEGER=NAME form: the data\'s integers are those classes, not the names "1=a"…', () => {
+  const dir = tmpDir();
+  const adapter = path.join(TINY_CLS, 'adapter_init'); // a head of 3 classes
+  const rows = [[1, 5, 9], [1, 7, 3, 4], [1, 8]];
+  const byCode = path.join(dir, 'codes.jsonl'), byName = path.join(dir, 'names.jsonl');
+  fs.writeFileSync(byCode, rows.map((ids, i) => JSON.stringify({ input_ids: ids, label: [1, 2, 1][i] })).join('\n') + '\n');
+  fs.writeFileSync(byName, rows.map((ids, i) => JSON.stringify({ input_ids: ids, label: ['a', 'b', 'a'][i] })).join('\n') + '\n');
+  const run = (file: string, labels: string): Record<string, unknown> => {
+    const r = cli('eval', '--model', TINY_BASE, '--adapter', adapter, '--data', file, '--labels', labels, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  const mapped = run(byCode, '1=a,2=b,3=c');
+  assert.deepEqual(mapped, run(byName, 'a,b,c'));
+  assert.deepEqual(mapped.labels, ['a', 'b', 'c']);
+  // classify reads --labels with the same parser (its mistakes are prepare's one-line errors)
+  fails(cli('classify', '--model', TINY_BASE, '--adapter', adapter, '--text', 'hello', '--labels', '1=a,1=b,3=c'), '--labels maps the integer 1 twice');
+});
+
 test('a missing model folder, model.safetensors or config.json is named', () => {
   const dir = tmpDir();
   const nowhere = path.join(dir, 'no-such-model');

@@ -29,6 +29,17 @@ test('the quickstart refuses a folder it did not make, even one with only a data
   assert.equal(fs.readFileSync(path.join(out, 'data', 'mine.jsonl'), 'utf8'), '{"text": "mine"}\n');
 });
 
+test('the quickstart refuses --out under a file in one line (exists and is not a folder, ENOTDIR), not with a stack trace', () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+  for (const out of [path.join(dir, 'notes.txt'), path.join(dir, 'notes.txt', 'qs')]) {
+    const r = quickstart(['--out', out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^error: .*notes\.txt.*: (exists and is not a folder|cannot use as the run folder: a path component is not a folder \(ENOTDIR\))\n$/);
+  }
+  assert.equal(fs.readFileSync(path.join(dir, 'notes.txt'), 'utf8'), 'mine');
+});
+
 test('an earlier, complete quickstart is replaced only with --overwrite', () => {
   const out = tmp();
   fs.mkdirSync(path.join(out, 'run'));

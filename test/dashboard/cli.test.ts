@@ -35,6 +35,9 @@ test('dashboard with bad arguments exits 2 with a one-line error', () => {
   const missing = run('/nonexistent/run');
   assert.equal(missing.status, 2);
   assert.equal(missing.stderr, 'error: /nonexistent/run: no such run directory\n');
+  const throughFile = run(path.join(RUN_GEN, 'metrics.jsonl', 'run')); // a path through a file (ENOTDIR)
+  assert.equal(throughFile.status, 2, throughFile.stderr);
+  assert.equal(throughFile.stderr, `error: ${path.join(RUN_GEN, 'metrics.jsonl', 'run')}: no such run directory\n`);
   const port = run(RUN_GEN, '--port', 'abc');
   assert.equal(port.status, 2);
   assert.match(port.stderr, /--port must be an integer from 0 to 65535 \(0: any free port\), got "abc"/);

@@ -113,12 +113,17 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
   assert.match(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'function_call', value: 'f()' }] })), /^invalid_roles: conversations\[1\]\.from is "function_call"/);
   assert.match(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'gpt', value: '' }] })), /^empty: conversations\[1\]/);
+  // a speaker named as a property every object inherits is no role either, and is named as written
+  for (const from of ['__proto__', 'constructor', 'hasOwnProperty']) {
+    assert.match(detail(gen({ conversations: [{ from, value: 'U' }, { from: 'gpt', value: 'A' }] })), new RegExp(`^invalid_roles: conversations\\[0\\]\\.from is "${from}"`));
+  }
   assert.equal(detail(gen({ instruction: 'Do it', output: '  ' })), 'empty: "output" is empty');
   // an Alpaca record whose instruction is null or empty, with an input: the input is the user turn
   assert.deepEqual(gen({ instruction: null, input: 'Translate: chat', output: 'cat' }), { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs' });
   assert.deepEqual(gen({ instruction: ' ', input: 'Sum 2 and 2', output: '4' }), { record: chat(['user', 'Sum 2 and 2'], ['assistant', '4']), layout: 'instruction_pairs' });
   assert.equal(detail(gen({ instruction: '', input: null, output: 'O' })), 'empty: "instruction" is empty');
   assert.equal(detail(gen({ question: 'Q', answer: 42 })), 'unknown_shape: "answer" is a number, not a string');
+  assert.equal(detail(gen({ question: 'Q', answer: { text: 'A' } })), 'unknown_shape: "answer" is an object, not a string');
   assert.equal(reason(cls({ question: 'Q', answer: 'A' })), 'wrong_task');
   // a canonical field wins: these are read as before
   assert.deepEqual(gen({ text: 'T', output: 'O' }), { record: { shape: 'text', text: 'T' } });
@@ -190,6 +195,11 @@ test('OpenAI content parts: text parts joined with newlines; any other part reje
     { record: { shape: 'chat', messages: [{ role: 'user', content: 'Look\nhere' }, { role: 'assistant', content: 'Ok' }] } });
   const r = gen({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }, { role: 'assistant', content: 'A cat' }] });
   assert.deepEqual(r, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "image_url" part: only text content can be trained' });
+  // a text part whose text is missing or not a string is said to be so, not called a part that is not text
+  const noText = gen({ messages: [{ role: 'user', content: [{ type: 'text', content: 'x' }] }, { role: 'assistant', content: 'A' }] });
+  assert.deepEqual(noText, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "text" part without a string "text" (it has none)' });
+  const numText = gen({ messages: [{ role: 'user', content: [{ type: 'text', text: 3 }] }, { role: 'assistant', content: 'A' }] });
+  assert.deepEqual(numText, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "text" part without a string "text" (it is a number)' });
 });
 
 test('a prompt beside messages and no completion is a copy of the first user turn (UltraChat 200k, no_robots, UltraFeedback): the record is the chat', () => {

@@ -86,6 +86,26 @@ test('export without --merge copies the PEFT adapter as it is', () => {
   assert.deepEqual(fs.readdirSync(empty).sort(), ['README.md', 'adapter_config.json', 'adapter_model.safetensors']);
 });
 
+test('export without --merge refuses an adapter whose safetensors file is cut short (a full disk, a copy interrupted), naming it, as --merge and GGUF do', () => {
+  const run = trainedRun('generation');
+  const weights = path.join(run, 'adapter', 'adapter_model.safetensors');
+  const whole = fs.readFileSync(weights);
+  const out = path.join(tmp(), 'adapter');
+  for (const cut of [1000, whole.length - 100]) { // in the header; in the tensors' data
+    fs.writeFileSync(weights, whole.subarray(0, cut));
+    assert.throws(() => exportRun({ run, out, merge: false, best: false, backend }), (e: unknown) => e instanceof Error && e.message.startsWith(`${weights}: `));
+    assert.equal(fs.existsSync(out), false, 'nothing is exported');
+  }
+  // an export that fails leaves none of the folders it made above --out either (as --format gguf does)
+  const nested = path.join(tmp(), 'new', 'sub', 'merged');
+  for (const merge of [false, true]) {
+    assert.throws(() => exportRun({ run, out: nested, merge, best: false, backend }), (e: unknown) => e instanceof Error && e.message.startsWith(`${weights}: `));
+    assert.equal(fs.existsSync(path.dirname(path.dirname(nested))), false, `merge ${merge}: no folder left`);
+  }
+  fs.writeFileSync(weights, whole);
+  assert.equal(exportRun({ run, out, merge: false, best: false, backend }).kind, 'adapter');
+});
+
 test('--best of a finished run without val data: best/ is written only by a run with val data (export, GGUF, eval — one wording)', () => {
   const run = trainedRun('generation');
   const best = path.join(run, 'best');

@@ -64,6 +64,11 @@ test('new adapters initialise like PEFT: A uniform in ±1/√in, B zero', () => 
 test('adapters we cannot apply are refused with the key that says why', () => {
   for (const [key, value, message] of [
     ['use_dora', true, /use_dora/], ['bias', 'all', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /rank_pattern/],
+    // an entry that is not a name (an adapter from elsewhere is untrusted input) is refused by its key, not a TypeError
+    ['modules_to_save', [{ toString: 1 }], /modules_to_save: must be a list of module names, got \[\{"toString":1\}\]/],
+    ['modules_to_save', 'score', /modules_to_save: must be a list of module names, got "score"/],
+    // an r other than the factors' rank is named before r-sized buffers are allocated (r: 1e9 was a RangeError)
+    ['r', 1e9, /lora_A\.weight" has shape \[\d+, \d+\]: its rank is not adapter_config\.json's r \(1000000000\)/],
   ] as const) {
     const dir = tmp();
     fs.copyFileSync(path.join(TINY, 'adapter_init', 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));

@@ -431,6 +431,9 @@ test('corrupt files: each error names the file, and the tensor where there is on
   throwsNaming(() => SafetensorsFile.open(lenPast), lenPast, 'past the end');
 
   throwsNaming(() => SafetensorsFile.open(rawFile(p('json.safetensors'), '{"a": {"dtype": "F32",', eight)), p('json.safetensors'), 'not valid JSON');
+  // a header of bytes that are no JSON (a binary or overwritten file) stays one line: V8 quotes them raw
+  assert.throws(() => SafetensorsFile.open(rawFile(p('bytes.safetensors'), '{"a":\n\u0001 bad header\n}', eight)),
+    (e: unknown) => e instanceof UserError && e.message.startsWith(`${p('bytes.safetensors')}: header is not valid JSON (Unexpected token '\\u0001'`) && !/[\u0000-\u001f]/.test(e.message));
   throwsNaming(() => SafetensorsFile.open(rawFile(p('arr.safetensors'), '[1, 2]', eight)), p('arr.safetensors'), 'not a JSON object');
   throwsNaming(() => SafetensorsFile.open(rawFile(p('ent.safetensors'), { w: [1, 2] }, eight)), p('ent.safetensors'), 'tensor "w"', 'not an object');
 

@@ -39,6 +39,14 @@ test('the bin runs dist/ with plain Node: no TypeScript loader', () => {
   }
 });
 
+test('an unknown command is refused with exit 2, also one named as a property every object has (constructor, __proto__)', () => {
+  for (const name of ['frobnicate', 'constructor', '__proto__', 'toString']) {
+    const r = node([BIN, name], ROOT);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^mistral-tune: unknown command "${name}"\n`));
+  }
+});
+
 test('a dist/ missing or older than src/ is refused with one line naming the file', () => {
   const dir = tempDir('mt-dist-');
   test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

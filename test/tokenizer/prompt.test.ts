@@ -52,6 +52,11 @@ test('a messages file: read, and refused with the file and the message index', (
   const empty = path.join(dir, 'empty.json');
   fs.writeFileSync(empty, '[]');
   assert.throws(() => api.readMessagesFile(empty), (e: unknown) => isUserError(e) && /non-empty JSON array/.test(String(e)));
+  // a message that is not an object, or a role that is an object, is the same one-line refusal (was a TypeError)
+  for (const [i, messages] of [[1, [{ role: 'user', content: 'Hi' }, null]], [0, [{ role: { toString: 1 }, content: 'x' }]], [0, ['user']]] as const) {
+    fs.writeFileSync(bad, JSON.stringify(messages));
+    assert.throws(() => api.readMessagesFile(bad), (e: unknown) => isUserError(e) && e.message === `${bad}: message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`);
+  }
 });
 
 test('isClassificationOnly: a score head without an LM head, or a classifier by config.json', () => {

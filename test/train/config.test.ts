@@ -117,6 +117,11 @@ test('invalid YAML is one line: file:line:column and the parser\'s first line', 
   });
 });
 
+test('a YAML tag the parser cannot resolve (!!js/function) is the same one-line error at its line:column, not a YAMLWarning on stderr and a string', () => {
+  const f = file('model: m\ndata: {train: t}\nseed: !!js/function "function () {}"\n');
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:7: invalid YAML: Unresolved tag: tag:yaml.org,2002:js/function` });
+});
+
 test('lora.init_from with a classification adapter in a generation run is refused, naming the key', async () => {
   const { setupRun } = await import('../../src/train/setup.ts');
   const { validate } = await import('../../src/train/config.ts');

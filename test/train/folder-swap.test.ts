@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { replaceFolderAtomic } from '../../src/util/atomic.ts';
+import { replaceFolderAtomic, writeFileAtomic } from '../../src/util/atomic.ts';
+import { UserError } from '../../src/util/errors.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
@@ -56,4 +57,23 @@ test('opening a run for --resume puts back adapter/ and a checkpoint a crash lef
   assert.ok(fs.existsSync(path.join(run, 'checkpoints', checkpoint!, 'trainer_state.json')), 'the checkpoint is back');
   const leftovers = fs.readdirSync(run, { recursive: true, encoding: 'utf8' }).filter((f) => /(^|\/)\.(tmp|old)-/.test(f));
   assert.deepEqual(leftovers, []);
+});
+
+test('a write under a path through a file is a one-line error naming the target, not the temporary file\'s ENOTDIR from the cleanup', () => {
+  const dir = tempDir('mt-swap-');
+  const file = path.join(dir, 'notes.txt');
+  fs.writeFileSync(file, 'mine');
+  assert.throws(() => writeFileAtomic(path.join(file, 'preds.jsonl'), 'x'),
+    (e: unknown) => e instanceof UserError && e.message === `${path.join(file, 'preds.jsonl')}: cannot write: a path component is not a folder (ENOTDIR)`);
+  assert.throws(() => replaceFolderAtomic(path.join(file, 'adapter'), (tmp) => fs.mkdirSync(tmp)),
+    (e: unknown) => e instanceof UserError && /adapter: cannot write: a path component is not a folder \(ENOTDIR\)$/.test(e.message));
+  assert.equal(fs.readFileSync(file, 'utf8'), 'mine');
+});
+
+test('a file write to a path ending in "/" (a folder given for a file: export --format gguf --out gguf/) says so, not ENOTDIR', () => {
+  const dir = tempDir('mt-swap-');
+  const target = path.join(dir, 'gguf') + '/';
+  assert.throws(() => writeFileAtomic(target, 'x'),
+    (e: unknown) => e instanceof UserError && e.message === `${target}: names a folder (it ends with "/"): give a file path in it`);
+  assert.deepEqual(fs.readdirSync(dir), []);
 });

@@ -121,3 +121,11 @@ test('initRandomModel: each tensor is the backend randomNormal at the running co
   const projections = 16 * 16 + 8 * 16 * 2 + 16 * 16 + 32 * 16 * 3;
   assert.equal(head[0], Math.fround(normalAt(11, V * C + projections, 0.05)));
 });
+
+test('a random model with a tensor larger than the CPU can hold is a one-line error naming the size, not a RangeError', () => {
+  const huge = writeConfig('huge', { ...base, data: { train: 'ids.jsonl' }, model: { config: { ...TINY, vocab_size: 1_000_000_000 }, init: 'random' }, output_dir: 'huge-run' });
+  const r = cli(['train', huge]);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: cannot allocate 16,000,000,000 f32 values \(59\.6 GiB\) in host memory: .*train --dry-run shows the memory plan\)\n$/m);
+  assert.doesNotMatch(r.stderr, /RangeError|    at /);
+});

@@ -127,3 +127,74 @@ test('a run resumed from the checkpoint where it stopped early does not train on
   execFileSync(process.execPath, [BIN, 'train', config, '--resume'], { stdio: 'ignore' });
   assert.equal(steps(), 1);
 });
+
+test('--resume of a run whose metrics.jsonl was cut short since its checkpoint (copied mid-run) keeps its whole rows and says so; it never pads the file', () => {
+  const dir = setup();
+  const config = path.join(dir, 'cut.yaml');
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: cut',
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, 'cut'), metrics = path.join(run, 'metrics.jsonl');
+  const [first, second] = fs.readFileSync(metrics, 'utf8').split('\n');
+  fs.writeFileSync(metrics, `${first}\n${second!.slice(0, 20)}`); // the copy was taken in the middle of step 2's row
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  const r = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: resume: .*metrics\.jsonl: \d+ bytes where the checkpoint of step 2 left \d+ \(cut or edited since\): its 1 whole row is kept; the missing rows are not recomputed/);
+  const text = fs.readFileSync(metrics, 'utf8');
+  assert.ok(!text.includes('\0'), 'no NUL padding');
+  assert.deepEqual(rowsOf(run).map((row) => row.step), [1, 3]);
+});
+
+test('train RUN --resume refuses a run whose config.yaml was edited since its checkpoint (the checkpoint records the config it was made with)', () => {
+  const dir = setup();
+  const config = path.join(dir, 'edited.yaml');
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: edited',
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, 'edited'), saved = path.join(run, 'config.yaml');
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  const metrics = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8');
+  fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5').replace(/^ {2}lr: .*$/m, '  lr: 0.5'));
+  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`^error: ${saved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot resume: optimizer, max_steps changed since the checkpoint of step 2 was written \\(config\\.yaml was edited\\)`, 'm'));
+  assert.equal(fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8'), metrics, 'the run is left as it was');
+});
+
+test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, damaged) is skipped with a warning, as a corrupt one is: no TypeError', () => {
+  const dir = setup();
+  const config = path.join(dir, 'state.yaml');
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 1, keep: 3}', 'output_dir: state',
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, 'state');
+  const reference = comparable(rowsOf(run));
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  const [, second, third] = listCheckpoints(run);
+  const edits: Array<(s: Record<string, unknown>) => void> = [
+    (s) => { s.loop = null; }, (s) => { s.metricsBytes = 'x'; }, (s) => { (s.loop as Record<string, unknown>).step = -3; },
+    (s) => { (s.loop as Record<string, unknown>).loader = null; }, (s) => { s.extra = null; }, (s) => { s.optimizerStep = 'a'; },
+    (s) => { (s.loop as Record<string, unknown>).step = 7; }, // another step than its folder's
+  ];
+  for (const edit of edits) {
+    const file = path.join(third!, 'trainer_state.json');
+    const whole = fs.readFileSync(file, 'utf8');
+    const state = JSON.parse(whole) as Record<string, unknown>;
+    edit(state);
+    fs.writeFileSync(file, JSON.stringify(state));
+    const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(third!)} is incomplete or corrupt \\(trainer_state\\.json: `));
+    assert.match(r.stderr, new RegExp(`resume: from the checkpoint of step 2`), path.basename(second!));
+    assert.deepEqual(comparable(rowsOf(run)), reference);
+    fs.writeFileSync(file, whole);
+    fs.rmSync(path.join(run, 'report.json'));
+  }
+});

@@ -57,6 +57,16 @@ test('--overwrite refuses a folder with run-like files that train did not make, 
   assert.equal(again.status, 0, again.stderr);
   assert.ok(fs.existsSync(path.join(dir, 'run', 'adapter', 'adapter_model.safetensors')));
   assert.equal(fs.existsSync(path.join(dir, 'run', '.mistral-tune.lock')), false, 'the lock is released');
+
+  // a run train made, with files of the user added beside its own: --overwrite names them and deletes nothing
+  fs.writeFileSync(path.join(dir, 'run', 'notes.md'), 'my analysis\n');
+  fs.mkdirSync(path.join(dir, 'run', 'plots'));
+  const before = fs.readdirSync(path.join(dir, 'run')).sort();
+  const mine = cli(['train', path.join(dir, 'config.yaml'), '--overwrite']);
+  assert.equal(mine.status, 2, mine.stderr);
+  assert.match(mine.stderr, /^error: .*run: --overwrite would delete notes\.md, plots\/, which train did not make: move them out of the run folder, or delete them yourself\n$/m);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'run')).sort(), before);
+  assert.equal(fs.readFileSync(path.join(dir, 'run', 'notes.md'), 'utf8'), 'my analysis\n');
 });
 
 const stepsOf = (file: string): number[] => {

@@ -52,6 +52,19 @@ test('an empty lock file is not taken over while fresh, and is once it is old', 
   assert.deepEqual(fs.readdirSync(dir), [], 'no temporary or guard file left');
 });
 
+test('a lock whose pid is no process id (-1, 0: kill() signals a group with them, so it looked alive) is not a lock: taken over once old', () => {
+  for (const pid of [-1, 0, 1.5]) {
+    const dir = tmpDir();
+    const file = path.join(dir, LOCK_FILE);
+    fs.writeFileSync(file, JSON.stringify({ pid, host: os.hostname(), started: 'x' }));
+    const old = (Date.now() - 60_000) / 1000;
+    fs.utimesSync(file, old, old);
+    const lock = acquireRunLock(dir);
+    assert.match(fs.readFileSync(file, 'utf8'), new RegExp(`"pid":${process.pid}`), `pid ${pid}`);
+    lock.release();
+  }
+});
+
 test('a live lock names its file; a lock whose pid now runs another process (reused pid) is stale', { skip: !fs.existsSync('/proc/self/stat') }, async (t) => {
   const dir = tmpDir();
   const file = path.join(dir, LOCK_FILE);

@@ -1,7 +1,8 @@
 // CPU buffers: typed arrays in host memory behind the opaque DeviceBuffer interface. bf16 buffers hold
 // their 16-bit patterns for real (a Uint16Array), so the CPU is the oracle of the GPU's bf16 storage.
 import type { DeviceBuffer } from '../backend.ts';
-import { bf16ToF32, f16ToF32, f32ToBf16, type DType, type FloatArray, type HostData } from '../dtype.ts';
+import { bf16ToF32, DTYPE_BYTES, f16ToF32, f32ToBf16, type DType, type FloatArray, type HostData } from '../dtype.ts';
+import { UserError } from '../../util/errors.ts';
 
 export type CpuArray = Float32Array | Float64Array | Int32Array | Uint16Array;
 
@@ -23,14 +24,24 @@ export class CpuBuffer implements DeviceBuffer {
   }
 }
 
-/** A host array for `length` elements of `dtype` (f16 is a file format only: never a CPU buffer). */
+/**
+ * A host array for `length` elements of `dtype` (f16 is a file format only: never a CPU buffer). One larger than a
+ * typed array may be, or than the memory can give, is a UserError: a config's sizes asked for it (a random model's
+ * vocab_size), and the RangeError would say neither what nor why.
+ */
 export function cpuArray(dtype: DType, length: number): CpuArray {
-  switch (dtype) {
-    case 'f32': return new Float32Array(length);
-    case 'f64': return new Float64Array(length);
-    case 'i32': return new Int32Array(length);
-    case 'bf16': return new Uint16Array(length);
-    case 'f16': throw new Error('the CPU backend stores f32, f64, bf16 or i32: convert f16 to bf16 or f32 on the host');
+  try {
+    switch (dtype) {
+      case 'f32': return new Float32Array(length);
+      case 'f64': return new Float64Array(length);
+      case 'i32': return new Int32Array(length);
+      case 'bf16': return new Uint16Array(length);
+      case 'f16': throw new Error('the CPU backend stores f32, f64, bf16 or i32: convert f16 to bf16 or f32 on the host');
+    }
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new UserError(`cannot allocate ${length.toLocaleString('en')} ${dtype} values (${(length * DTYPE_BYTES[dtype] / 2 ** 30).toFixed(1)} GiB) in host memory: ` +
+      `${e.message}; the model or the batch is too large for the CPU backend here (train --dry-run shows the memory plan)`);
   }
 }
 
