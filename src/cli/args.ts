@@ -54,17 +54,25 @@ function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
 /** An integer option, with its flag named in the error. */
 export function intOption(flag: string, value: string | undefined, dflt: number, min = 1): number {
   if (value === undefined) return dflt;
-  const n = Number(value);
+  const n = decimalInteger(value);
   const want = min === 1 ? 'a positive integer' : min === 0 ? 'an integer ≥ 0' : `an integer ≥ ${min}`;
-  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UserError(`--${flag} must be ${want}, got "${value}"`);
+  if (n === null || n < min) throw new UserError(`--${flag} must be ${want}, got "${value}"`);
   return n;
+}
+
+/** A whole number written in decimal digits ("42", " 7 ", "-3"), or null: Number() would also take "0x50", "1e3" and "0b1". */
+function decimalInteger(value: string): number | null {
+  const t = value.trim();
+  if (!/^[+-]?\d+$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : null;
 }
 
 /** A TCP port option: an integer in 0..65535 (0: any free port). */
 export function portOption(value: string | undefined, dflt = 0): number {
   if (value === undefined) return dflt;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0 || n > 65535) {
+  const n = decimalInteger(value);
+  if (n === null || n < 0 || n > 65535) {
     throw new UserError(`--port must be an integer from 0 to 65535 (0: any free port), got "${value}"`);
   }
   return n;

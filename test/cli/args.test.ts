@@ -1,0 +1,19 @@
+// Integer and port options read decimal digits only: Number() alone would take "0x50" as 80, "1e3" as 1000, "0b11" as 3.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { intOption, portOption } from '../../src/cli/args.ts';
+import { isUserError } from '../../src/util/errors.ts';
+
+test('intOption and portOption: decimal digits (spaces around, a sign) or a one-line error naming the flag and value', () => {
+  assert.equal(intOption('seed', ' 42 ', 0, 0), 42);
+  assert.equal(intOption('seed', '+7', 0, 0), 7);
+  assert.equal(intOption('seed', undefined, 5, 0), 5);
+  assert.equal(portOption('8080'), 8080);
+  assert.equal(portOption('0'), 0);
+  for (const bad of ['0x50', '1e3', '0b11', '0o7', '7.0', '', ' ', '12abc', 'Infinity', '99999999999999999999']) {
+    assert.throws(() => intOption('max-new-tokens', bad, 1), (e) => isUserError(e) && e.message === `--max-new-tokens must be a positive integer, got "${bad}"`, bad);
+    assert.throws(() => portOption(bad), (e) => isUserError(e) && /^--port must be an integer from 0 to 65535/.test(e.message), bad);
+  }
+  assert.throws(() => intOption('seed', '-1', 0, 0), /--seed must be an integer ≥ 0, got "-1"/);
+  assert.throws(() => portOption('65536'), /got "65536"/);
+});
