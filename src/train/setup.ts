@@ -1,6 +1,7 @@
 // Everything a run needs before its first step: the backend, the model with its adapter (or base
 // gradients for full fine-tuning) and classification head, the tokenized splits, the optimizer and
 // the schedule, with the step counts that the conventions define.
+import * as fs from 'node:fs';
 import type { Backend } from '../backend/backend.ts';
 import { CudaBackend } from '../backend/cuda/cuda-backend.ts';
 import { createBackend } from '../backend/select.ts';
@@ -131,6 +132,10 @@ function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, totalStep
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
   }
+  // evaluation data that is the training data measures how well the run fits it, not how it generalises
+  const same = (file: string | null): boolean => file !== null && fs.realpathSync(file) === fs.realpathSync(cfg.data.train);
+  if (same(cfg.data.val)) warn('data.val is the training data (data.train, the same file): its loss is a training loss, so best/ and early stopping follow how well the run fits its own data');
+  if (same(cfg.data.test)) warn('data.test is the training data (data.train, the same file): the test scores measure the data the run was trained on');
   if (cfg.schedule.warmup_steps >= totalSteps && cfg.schedule.warmup_steps > 0) {
     warn(`schedule.warmup_steps ${cfg.schedule.warmup_steps} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
   }

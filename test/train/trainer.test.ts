@@ -198,6 +198,15 @@ test('packing: the memory line plans for packed rows of max_seq_len, not for the
   assert.match(stderr, /memory: activations [\d.]+ MiB planned for 2 × 40 tokens;/);
 });
 
+test('data.val or data.test that is the training file is said in a warning', () => {
+  const dir = tmp();
+  const file = path.join(dir, 'train.jsonl');
+  writeRows(file, 8, 12);
+  const { stderr } = captureStderr(() => train(config(dir, { max_steps: 1, data: { train: file, val: file, test: file } })));
+  assert.match(stderr, /warning: data\.val is the training data \(data\.train, the same file\)/);
+  assert.match(stderr, /warning: data\.test is the training data \(data\.train, the same file\)/);
+});
+
 test('data without a target token stops before the first step, naming its key and file', () => {
   const dir = tmp();
   writeRows(path.join(dir, 'train.jsonl'), 4, 13);
