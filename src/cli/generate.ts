@@ -16,7 +16,8 @@ export const usage = `mistral-tune generate --model DIR [--adapter DIR] (--promp
   --model DIR            HF model folder (its tokenizer.json, or the bundled Mistral tokenizer)
   --adapter DIR          a PEFT LoRA adapter (e.g. RUN_DIR/adapter)
   --prompt TEXT          one user message, rendered with the chat template
-  --messages FILE        a JSON file [{"role": "system"|"user"|"assistant", "content": "..."}, ...]
+  --messages FILE        a JSON file [{"role": "system"|"user"|"assistant", "content": "..."}, ...];
+                         ending with an assistant message, the model continues its text
   --raw                  use --prompt as plain text (BOS + text), without the chat template
   --max-new-tokens N     default 256
   --temperature T        0 (default) = greedy

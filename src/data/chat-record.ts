@@ -3,7 +3,7 @@
 // training: false is context, not trained; user turns after the last assistant turn and assistant turns before
 // the first user turn are left out (and counted); TRL's conversational prompt/completion is trained on the
 // completion; tool calls and tool messages are refused.
-import type { ChatMessage, ChatRole } from '../tokenizer/types.ts';
+import { chatRoleOf, type ChatMessage, type ChatRole } from '../tokenizer/types.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { textOfParts } from './layouts.ts';
 import type { DetectResult, FieldMap, Rejection } from './record.ts';
@@ -17,11 +17,6 @@ export interface ChatTurn extends ChatMessage {
   weight?: 0;
 }
 
-export const ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
-
-/** Other names of the roles: OpenAI's "developer" is its newer name for the system message. */
-const ROLE_ALIASES: Record<string, ChatRole> = { developer: 'system' };
-
 /** `raw` (a record's messages, as given) as a validated chat record, or why not; `f` names the fields in the input. */
 export function detectChat(raw: unknown, f: FieldMap): DetectResult {
   if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
@@ -33,9 +28,9 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
     }
     const mm = m as Record<string, unknown>;
     const role = ownField(mm, f.role);
-    const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
-    const r = ROLE_ALIASES[named] ?? named;
-    if (!(ROLES as readonly string[]).includes(r)) {
+    const r = chatRoleOf(role);
+    if (r === null) {
+      const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
       const tool = ['tool', 'function', 'ipython'].includes(named) ? ' (tool results are not trained: tool use is not supported)' : '';
       return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${tool}`);
     }
@@ -51,7 +46,7 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
       if (r === 'system') continue; // an empty system prompt says nothing: the turn is dropped, not the record
       return reject('empty', `${f.messages}[${i}] (${r}) has empty content`);
     }
-    const turn: ChatTurn = { role: r as ChatRole, content };
+    const turn: ChatTurn = { role: r, content };
     messages.push(r === 'assistant' && !trained ? { ...turn, weight: 0 } : turn);
   }
   // Turns after the last assistant turn are context for nothing: left out, as the report says (TRL would carry them

@@ -5,26 +5,51 @@
 // message.
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
-import { encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
+import { chatRoleOf, encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
 
 /** A prompt: plain text without the chat template, or messages rendered with it. */
 export type Prompt = { raw: string } | { messages: readonly ChatMessage[] };
 
-/** The prompt's token ids: the chat template's rendering as it is, or the raw text with BOS first when the tokenizer adds it. */
+/**
+ * The prompt's token ids: the chat template's rendering as it is, or the raw text with BOS first when the tokenizer
+ * adds it. A conversation that ends with an assistant message is continued (HF's continue_final_message, which its
+ * text-generation pipeline chooses so): the rendering is cut after that message's text, before whatever the template
+ * closes a turn with (Mistral's </s>), so the model writes on from it.
+ */
 export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
   if ('raw' in prompt) return encodeSequence(tokenizer, prompt.raw);
-  return tokenizer.encode(tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true }));
+  const last = prompt.messages.at(-1);
+  if (last?.role !== 'assistant') return tokenizer.encode(tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true }));
+  return tokenizer.encode(renderContinuing(tokenizer, prompt.messages, last.content));
 }
 
-/** Reads a messages file: a non-empty JSON array of {role: system|user|assistant, content: string}. */
+/** What transformers appends to the final message to find where the template wrote its end. */
+const CONTINUE_TAG = 'CONTINUE_FINAL_MESSAGE_TAG ';
+
+/**
+ * The chat rendered up to the end of its final message's text, as transformers' continue_final_message does it: the
+ * message is rendered with a tag after it and the rendering cut at the tag — and its trailing spaces dropped where
+ * the template trimmed the tag's.
+ */
+function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[], content: string): string {
+  const tagged = messages.map((m, i) => (i === messages.length - 1 ? { ...m, content: content + CONTINUE_TAG } : m));
+  const rendered = tokenizer.applyChatTemplate(tagged);
+  const at = rendered.lastIndexOf(CONTINUE_TAG.trim());
+  if (at < 0 || !rendered.includes(content.trim())) {
+    throw new UserError('the conversation ends with an assistant message to continue, but the chat template does not write its text as it is');
+  }
+  return rendered.slice(at, at + CONTINUE_TAG.length) === CONTINUE_TAG ? rendered.slice(0, at) : rendered.slice(0, at).trimEnd();
+}
+
+/** Reads a messages file: a non-empty JSON array of {role, content}, roles as prepare reads them (any case; developer = system). */
 export function readMessagesFile(file: string): ChatMessage[] {
   const value = readJsonFile(file);
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}', file);
   return value.map((m: unknown, i) => {
-    const role = isRecord(m) ? ownField(m, 'role') : undefined, content = isRecord(m) ? ownField(m, 'content') : undefined;
-    if (typeof role !== 'string' || !['system', 'user', 'assistant'].includes(role) || typeof content !== 'string') {
+    const role = chatRoleOf(isRecord(m) ? ownField(m, 'role') : undefined), content = isRecord(m) ? ownField(m, 'content') : undefined;
+    if (role === null || typeof content !== 'string') {
       throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`, file);
     }
-    return { role: role as ChatMessage['role'], content };
+    return { role, content };
   });
 }

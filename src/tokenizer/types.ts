@@ -3,6 +3,16 @@
 
 export type ChatRole = 'system' | 'user' | 'assistant';
 
+/** The roles a chat may hold, in the order a template expects them. */
+export const CHAT_ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
+
+/** A role as data writes it — any case, spaces around, OpenAI's "developer" for system — or null for another. */
+export function chatRoleOf(name: unknown): ChatRole | null {
+  const named = typeof name === 'string' ? name.trim().toLowerCase() : '';
+  const role = named === 'developer' ? 'system' : named;
+  return (CHAT_ROLES as readonly string[]).includes(role) ? (role as ChatRole) : null;
+}
+
 export interface ChatMessage {
   role: ChatRole;
   content: string;

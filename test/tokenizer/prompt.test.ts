@@ -42,9 +42,24 @@ test('messages under a template that writes no BOS (ChatML): the rendering as it
   assert.equal(api.encodePrompt(chatml, { raw: 'Hi' })[0], tok.bosId, 'raw text still starts with BOS');
 });
 
+test('messages ending with an assistant message: continued (HF\'s continue_final_message), cut after its text, no </s>', () => {
+  const messages = [{ role: 'user' as const, content: 'Name a fruit.' }, { role: 'assistant' as const, content: 'A fruit: the' }];
+  const ids = api.encodePrompt(tok, { messages });
+  assert.deepEqual(ids, tok.encode('<s>[INST] Name a fruit. [/INST] A fruit: the'));
+  assert.equal(ids.includes(tok.eosId!), false);
+  // trailing spaces the template writes are kept; a message the template does not write as it is cannot be continued
+  const spaced = api.encodePrompt(tok, { messages: [messages[0]!, { role: 'assistant' as const, content: 'Sure: ' }] });
+  assert.deepEqual(spaced, tok.encode('<s>[INST] Name a fruit. [/INST] Sure: '));
+  const rewrites = Object.assign(Object.create(tok) as typeof tok, { applyChatTemplate: () => '<s>something else' });
+  assert.throws(() => api.encodePrompt(rewrites, { messages }), (e) => isUserError(e) && /does not write its text as it is/.test(e.message));
+});
+
 test('a messages file: read, and refused with the file and the message index', () => {
   const ok = path.join(dir, 'ok.json');
   fs.writeFileSync(ok, JSON.stringify([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]));
+  assert.deepEqual(api.readMessagesFile(ok), [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]);
+  // roles as prepare reads them: any case, spaces around, OpenAI's developer as system
+  fs.writeFileSync(ok, JSON.stringify([{ role: 'Developer', content: 'Be brief.' }, { role: ' USER ', content: 'Hi' }]));
   assert.deepEqual(api.readMessagesFile(ok), [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]);
   const bad = path.join(dir, 'bad.json');
   fs.writeFileSync(bad, JSON.stringify([{ role: 'user', content: 'Hi' }, { role: 'robot', content: 'x' }]));
