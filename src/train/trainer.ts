@@ -13,6 +13,7 @@ import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
+import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
@@ -48,11 +49,14 @@ interface ReportState {
   samples: Sample[];
   /** The config the run was trained with up to the checkpoint (configRecord; absent in older checkpoints). */
   config?: Record<string, unknown>;
+  /** What the data were (data-fingerprint.ts; absent in older checkpoints). */
+  data?: DataFingerprints;
 }
 
 /** What is wrong with a checkpoint's ReportState (a damaged trainer_state.json), or null. */
 function reportStateProblem(extra: Record<string, unknown>): string | null {
   if (!Array.isArray(extra.evalRows) || !Array.isArray(extra.samples)) return 'extra is not {evalRows, samples}';
+  if (extra.data !== undefined && !isDataFingerprints(extra.data)) return 'extra.data is not the data fingerprints';
   return extra.config === undefined || (typeof extra.config === 'object' && extra.config !== null) ? null : 'extra.config is not an object';
 }
 
@@ -99,6 +103,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const prompts = cfg.task === 'generation' && tokenizer && cfg.eval.samples > 0
     ? samplePrompts(run.val ?? run.train, cfg.eval.samples, tokenizer) : [];
   const loader = run.loader;
+  const data = dataFingerprints(run);
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem) : null;
@@ -111,6 +116,14 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (edited.length > 0) {
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
         'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
+    }
+    for (const { split, what } of extra.data ? changedData(extra.data, data) : []) {
+      const key = `data.${split}`;
+      if (split === 'train') {
+        throw new UserError(`cannot resume: ${key} changed since the checkpoint of step ${loop.step} was written (${what}): the run's place in it ` +
+          '(epoch, micro-batch) would point into other data; put the data back, or train again with --overwrite', cfg.data.train);
+      }
+      warn(`resume: ${key} changed since the checkpoint of step ${loop.step} was written (${what}): evaluations after it measure other data than those before`);
     }
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
@@ -149,7 +162,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
-    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configRecord(cfg) };
+    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configRecord(cfg), data };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 

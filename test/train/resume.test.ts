@@ -198,3 +198,26 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
     fs.rmSync(path.join(run, 'report.json'));
   }
 });
+
+test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data), and warns of an edited val set', () => {
+  const dir = setup();
+  const config = path.join(dir, 'data-edit.yaml');
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    'eval: {samples: 0, every_steps: 100}', 'checkpoint: {every_steps: 2}', 'output_dir: data-edit',
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, 'data-edit'), train = path.join(dir, 'train.jsonl'), val = path.join(dir, 'val.jsonl');
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  const original = fs.readFileSync(train, 'utf8');
+  fs.writeFileSync(train, original.split('\n').slice(0, 5).join('\n') + '\n'); // 40 rows cut to 5
+  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(40 examples, [\d,]+ tokens then, 5 examples, [\d,]+ tokens now\)/);
+  // the training data put back, the val set edited: resumed, with a warning
+  fs.writeFileSync(train, original);
+  fs.writeFileSync(val, fs.readFileSync(val, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
+  const ok = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stderr, /warning: resume: data\.val changed since the checkpoint of step 2 was written \(3 examples, [\d,]+ tokens then, 2 examples, [\d,]+ tokens now\)/);
+});
