@@ -10,19 +10,18 @@ import * as path from 'node:path';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
-import { charLength } from './clean.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
-import { placeholderWhy } from './placeholder.ts';
 import { LabelSet, NO_LABEL_WHY, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, type LabelValue } from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
 import { OutFile, removeDeadTemps } from './out-file.ts';
 import { ReadTally } from './read-tally.ts';
+import { checkRecord } from './record-checks.ts';
 import {
-  DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, recordFields, textFields,
-  type DataRecord, type FieldMap, type Reason, type Shape, type Task,
+  DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, recordFields,
+  type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
@@ -210,7 +209,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           const k = givenLabels.classIndex(rec.label);
           if (k !== undefined) rec = { ...rec, label: givenLabels.labels[k]! };
         }
-        const bad = checkRecord(rec, opts, specials, givenLabels);
+        const bad = checkRecord(rec, { minChars: opts.minChars, maxChars: opts.maxChars ?? DEFAULTS.maxChars, maxCharsGiven: opts.maxChars !== undefined, keepPlaceholders: opts.keepPlaceholders === true }, specials, givenLabels);
         if (bad) {
           reject(si, item.line, bad.reason, bad.detail, item.raw);
           continue;
@@ -442,34 +441,6 @@ function specialTexts(tok: Tokenizer): string[] {
     if (s.trim() !== '') out.push(s);
   }
   return out;
-}
-
-/** Checks that need no tokens and no other record: special-token text, length in characters, known labels. */
-function checkRecord(rec: DataRecord, opts: PrepareOptions, specials: string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
-  const texts = textFields(rec);
-  if (!opts.keepPlaceholders) {
-    for (const t of texts) {
-      const why = placeholderWhy(t);
-      if (why) return { reason: 'placeholder', detail: why };
-    }
-  }
-  for (const t of texts) {
-    for (const s of specials) {
-      if (t.includes(s)) return { reason: 'special_token', detail: `the text contains the special token ${JSON.stringify(s)}` };
-    }
-  }
-  // --max-chars always applies (a default bounds the memory a record takes before it is tokenized)
-  const maxChars = opts.maxChars ?? DEFAULTS.maxChars;
-  const units = texts.reduce((a, t) => a + t.length, 0); // UTF-16 units: never fewer than characters
-  if (rec.shape !== 'pretokenized' && (opts.minChars !== undefined || units > maxChars)) {
-    const chars = texts.reduce((a, t) => a + charLength(t), 0);
-    if (opts.minChars !== undefined && chars < opts.minChars) return { reason: 'too_short', detail: `${chars} characters, fewer than --min-chars ${opts.minChars}` };
-    if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than --max-chars ${maxChars}${opts.maxChars === undefined ? ' (the default; pass a larger --max-chars to keep it)' : ''}` };
-  }
-  if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
-    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels}` };
-  }
-  return null;
 }
 
 function validateOptions(opts: PrepareOptions, split: readonly number[], nearThreshold: number): void {

@@ -1,0 +1,43 @@
+// The checks of one record that need no tokens and no other record: a text field that is a placeholder, the text of
+// a special token, the length in characters, a label outside the given classes. prepare runs them after a record
+// is read and normalised, before deduplication.
+import { charLength } from './clean.ts';
+import type { LabelSet } from './labels.ts';
+import { placeholderWhy } from './placeholder.ts';
+import { textFields, type DataRecord, type Reason } from './record.ts';
+
+export interface RecordLimits {
+  minChars?: number;
+  /** --max-chars, or its default (which always applies: it bounds the memory a record takes before it is tokenized). */
+  maxChars: number;
+  /** Whether the user gave --max-chars (else the message says the default can be raised). */
+  maxCharsGiven: boolean;
+  keepPlaceholders: boolean;
+}
+
+/** Why `rec` is rejected, or null; `specials`: the special tokens' texts; `labels`: the classes given, if any. */
+export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
+  const texts = textFields(rec);
+  if (!limits.keepPlaceholders) {
+    for (const t of texts) {
+      const why = placeholderWhy(t);
+      if (why) return { reason: 'placeholder', detail: why };
+    }
+  }
+  for (const t of texts) {
+    for (const s of specials) {
+      if (t.includes(s)) return { reason: 'special_token', detail: `the text contains the special token ${JSON.stringify(s)}` };
+    }
+  }
+  const { minChars, maxChars } = limits;
+  const units = texts.reduce((a, t) => a + t.length, 0); // UTF-16 units: never fewer than characters
+  if (rec.shape !== 'pretokenized' && (minChars !== undefined || units > maxChars)) {
+    const chars = texts.reduce((a, t) => a + charLength(t), 0);
+    if (minChars !== undefined && chars < minChars) return { reason: 'too_short', detail: `${chars} characters, fewer than --min-chars ${minChars}` };
+    if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than --max-chars ${maxChars}${limits.maxCharsGiven ? '' : ' (the default; pass a larger --max-chars to keep it)'}` };
+  }
+  if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
+    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels}` };
+  }
+  return null;
+}
