@@ -41,6 +41,22 @@ const rowsOf = (run: string): Row[] => fs.readFileSync(path.join(run, 'metrics.j
 /** Everything but the timing columns, which differ between runs by nature. */
 const comparable = (rows: Row[]): string[] => rows.map(({ tokens_per_s: _t, mem_bytes: _m, ...rest }) => JSON.stringify(rest));
 
+/**
+ * A 3-step run of the tiny model with a checkpoint at step 2, trained to its end in `dir`/`name`, then made to look
+ * unfinished (report.json removed), for the resume checks; `val` adds data.val. Returns its config and folder.
+ */
+function checkpointedRun(dir: string, name: string, val = false): { config: string; run: string } {
+  const config = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, `data: {train: train.jsonl${val ? ', val: val.jsonl' : ''}}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    `eval: {samples: 0${val ? ', every_steps: 100' : ''}}`, 'checkpoint: {every_steps: 2}', `output_dir: ${name}`,
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, name);
+  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  return { config, run };
+}
+
 function stepCount(file: string): number {
   try {
     return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"step"') && !l.includes('"split"')).length;
@@ -129,17 +145,10 @@ test('a run resumed from the checkpoint where it stopped early does not train on
 });
 
 test('--resume of a run whose metrics.jsonl was cut short since its checkpoint (copied mid-run) keeps its whole rows and says so; it never pads the file', () => {
-  const dir = setup();
-  const config = path.join(dir, 'cut.yaml');
-  fs.writeFileSync(config, [
-    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
-    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: cut',
-  ].join('\n') + '\n');
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
-  const run = path.join(dir, 'cut'), metrics = path.join(run, 'metrics.jsonl');
+  const { config, run } = checkpointedRun(setup(), 'cut');
+  const metrics = path.join(run, 'metrics.jsonl');
   const [first, second] = fs.readFileSync(metrics, 'utf8').split('\n');
   fs.writeFileSync(metrics, `${first}\n${second!.slice(0, 20)}`); // the copy was taken in the middle of step 2's row
-  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
   const r = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /warning: resume: .*metrics\.jsonl: \d+ bytes where the checkpoint of step 2 left \d+ \(cut or edited since\): its 1 whole row is kept; the missing rows are not recomputed/);
@@ -149,15 +158,8 @@ test('--resume of a run whose metrics.jsonl was cut short since its checkpoint (
 });
 
 test('train RUN --resume refuses a run whose config.yaml was edited since its checkpoint (the checkpoint records the config it was made with)', () => {
-  const dir = setup();
-  const config = path.join(dir, 'edited.yaml');
-  fs.writeFileSync(config, [
-    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
-    'eval: {samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: edited',
-  ].join('\n') + '\n');
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
-  const run = path.join(dir, 'edited'), saved = path.join(run, 'config.yaml');
-  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  const { run } = checkpointedRun(setup(), 'edited');
+  const saved = path.join(run, 'config.yaml');
   const metrics = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8');
   fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5').replace(/^ {2}lr: .*$/m, '  lr: 0.5'));
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
@@ -201,14 +203,8 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
 
 test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data), and warns of an edited val set', () => {
   const dir = setup();
-  const config = path.join(dir, 'data-edit.yaml');
-  fs.writeFileSync(config, [
-    `model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
-    'eval: {samples: 0, every_steps: 100}', 'checkpoint: {every_steps: 2}', 'output_dir: data-edit',
-  ].join('\n') + '\n');
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
-  const run = path.join(dir, 'data-edit'), train = path.join(dir, 'train.jsonl'), val = path.join(dir, 'val.jsonl');
-  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
+  const { run } = checkpointedRun(dir, 'data-edit', true);
+  const train = path.join(dir, 'train.jsonl'), val = path.join(dir, 'val.jsonl');
   const original = fs.readFileSync(train, 'utf8');
   fs.writeFileSync(train, original.split('\n').slice(0, 5).join('\n') + '\n'); // 40 rows cut to 5
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
