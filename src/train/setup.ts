@@ -19,7 +19,7 @@ import { BUNDLED_VOCAB_SIZE, loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
-import { modelFolder, type TrainConfig } from './config.ts';
+import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
 import { loadSplit, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkSequenceFits } from './fit-check.ts';
@@ -131,6 +131,11 @@ function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, totalStep
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
+  }
+  if (cfg.method === 'full') {
+    const defaults = TrainConfigSchema.shape.lora.parse(undefined) as Record<string, unknown>;
+    const set = Object.keys(defaults).filter((k) => JSON.stringify((cfg.lora as Record<string, unknown>)[k]) !== JSON.stringify(defaults[k]));
+    if (set.length > 0) warn(`${set.map((k) => `lora.${k}`).join(', ')} ${set.length === 1 ? 'is' : 'are'} set but method is full: every weight is trained and no adapter is made, so ${set.length === 1 ? 'it is' : 'they are'} not used`);
   }
   // evaluation data that is the training data measures how well the run fits it, not how it generalises
   const same = (file: string | null): boolean => file !== null && fs.realpathSync(file) === fs.realpathSync(cfg.data.train);

@@ -198,6 +198,13 @@ test('packing: the memory line plans for packed rows of max_seq_len, not for the
   assert.match(stderr, /memory: activations [\d.]+ MiB planned for 2 × 40 tokens;/);
 });
 
+test('lora settings under method full are said to be unused', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 4, 12);
+  const { stderr } = captureStderr(() => train(config(dir, { method: 'full', max_steps: 1, lora: { r: 4, dropout: 0.1 } })));
+  assert.match(stderr, /warning: lora\.r, lora\.dropout are set but method is full: every weight is trained and no adapter is made, so they are not used/);
+});
+
 test('data.val or data.test that is the training file is said in a warning', () => {
   const dir = tmp();
   const file = path.join(dir, 'train.jsonl');
