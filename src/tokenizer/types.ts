@@ -3,7 +3,7 @@
 
 export type ChatRole = 'system' | 'user' | 'assistant';
 
-/** The roles a chat may hold, in the order a template expects them. */
+/** The roles a chat may hold. */
 export const CHAT_ROLES: readonly ChatRole[] = ['system', 'user', 'assistant'];
 
 /** A role as data writes it — any case, spaces around, OpenAI's "developer" for system — or null for another. */
