@@ -1,9 +1,9 @@
 // Text normalisation applied to every string field of a record before validation and deduplication:
 // mojibake undone where it is certain (mojibake.ts: "cafÃ©" → "café"), newlines to \n, control and
 // zero-width characters removed, exotic spaces to ' ', runs of spaces between words collapsed to one,
-// trailing spaces on each line removed, runs of blank lines collapsed to one, then Unicode NFC (after the stripping, so the result is always NFC), and the whole field trimmed (a
-// prompt only at its start and a completion only at its end: the whitespace between them is their
-// separator).
+// trailing spaces on each line removed, runs of blank lines collapsed to one, then Unicode NFC (after the
+// stripping, so the result is always NFC), and the whole field trimmed (a prompt only at its start and a
+// completion only at its end: the whitespace between them is their separator).
 // Indentation at the start of a line is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ
 // (Persian, Indic scripts), which change how text renders and reads. Inside a fenced code block (a line
 // opening with ``` or ~~~, to its closing fence or the end) spaces and blank lines are kept as they are — a

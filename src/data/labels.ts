@@ -1,7 +1,8 @@
 // Class labels for classification: canonical values (an integer, or a trimmed NFC string without zero-width
-// characters; "3", "3.0" and 3 are the same label; -1 is HF's "no label" unless --labels maps it to a name), the class list that maps each
-// label to its index — the order given by the user (--labels, parseLabelsOption), else 0 … max for integer
-// labels that look like class indices, else the labels sorted (see classList) — and what a class list may hide.
+// characters; "3", "3.0" and 3 are the same label; -1 is HF's "no label" unless --labels maps it to a name), the
+// class list that maps each label to its index — the order given by the user (--labels, parseLabelsOption), else
+// 0 … max for integer labels that look like class indices, else the labels sorted (see classList) — and what a class
+// list may hide.
 import { UserError } from '../util/errors.ts';
 import { loneSurrogate } from './clean.ts';
 

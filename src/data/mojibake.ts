@@ -3,8 +3,8 @@
 // is certain: each run of characters that Windows-1252 writes as bytes 0x80–0xFF is turned back into those bytes
 // and read as UTF-8, and the text is repaired only when every lead byte among them starts a well-formed character
 // (a text with one correct "é" — the lone lead byte E9 — is left as it is; a lone "½" or no-break space, bytes
-// that start nothing, stays). Twice-garbled text is undone twice. Called by normalizeText before anything else (its control-character stripping would cut the C1
-// characters some of these runs hold).
+// that start nothing, stays). Twice-garbled text is undone twice. Called by normalizeText before anything else
+// (its control-character stripping would cut the C1 characters some of these runs hold).
 
 /** Windows-1252's characters for bytes 0x80–0x9F; its five undefined bytes are the C1 control of that byte, as decoders that fall back to Latin-1 give. */
 const CP1252_80_9F = '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F' +

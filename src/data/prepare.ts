@@ -183,6 +183,9 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const onBytes = opts.onProgress ? (n: number) => { bytesDone += n; opts.onProgress!(bytesDone, bytesTotal); } : undefined;
 
     // Pass 1: read, validate, deduplicate, spool.
+    const limits = {
+      minChars: opts.minChars, maxChars: opts.maxChars ?? DEFAULTS.maxChars, maxCharsGiven: opts.maxChars !== undefined, keepPlaceholders: opts.keepPlaceholders === true,
+    };
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
       const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
@@ -209,7 +212,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           const k = givenLabels.classIndex(rec.label);
           if (k !== undefined) rec = { ...rec, label: givenLabels.labels[k]! };
         }
-        const bad = checkRecord(rec, { minChars: opts.minChars, maxChars: opts.maxChars ?? DEFAULTS.maxChars, maxCharsGiven: opts.maxChars !== undefined, keepPlaceholders: opts.keepPlaceholders === true }, specials, givenLabels);
+        const bad = checkRecord(rec, limits, specials, givenLabels);
         if (bad) {
           reject(si, item.line, bad.reason, bad.detail, item.raw);
           continue;

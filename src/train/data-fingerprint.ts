@@ -17,7 +17,7 @@ export type DataFingerprints = Record<'train' | 'val' | 'test', SplitFingerprint
 export function splitFingerprint(rows: readonly TokenRow[]): SplitFingerprint {
   const h = createHash('sha256');
   let tokens = 0;
-  const ints = (xs: ArrayLike<number>): Buffer => Buffer.from(Int32Array.from(xs as ArrayLike<number>).buffer);
+  const ints = (xs: ArrayLike<number>): Buffer => Buffer.from(Int32Array.from(xs).buffer);
   for (const r of rows) {
     tokens += r.inputIds.length;
     h.update(ints([r.inputIds.length, r.labels ? r.labels.length : -1, r.label ?? -1]));

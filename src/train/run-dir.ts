@@ -121,7 +121,7 @@ export class RunDir {
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);
     const now = configRecord(cfg);
-    const changed = changedConfigKeys(saved, cfg);
+    const changed = changedConfigKeys(saved, now);
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed (the run was started with its config.yaml)`, savedFile);
     }
@@ -180,9 +180,8 @@ export function configRecord(cfg: TrainConfig): Record<string, unknown> {
   return YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
 }
 
-/** The top-level keys whose values differ between a recorded config and `cfg`, output_dir aside (a run folder may move). */
-export function changedConfigKeys(saved: Record<string, unknown>, cfg: TrainConfig): string[] {
-  const now = configRecord(cfg);
+/** The top-level keys whose values differ between two config records (configRecord), output_dir aside (a run folder may move). */
+export function changedConfigKeys(saved: Record<string, unknown>, now: Record<string, unknown>): string[] {
   return Object.keys({ ...saved, ...now }).filter((k) => k !== 'output_dir' && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
 }
 

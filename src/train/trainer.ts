@@ -103,7 +103,11 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const prompts = cfg.task === 'generation' && tokenizer && cfg.eval.samples > 0
     ? samplePrompts(run.val ?? run.train, cfg.eval.samples, tokenizer) : [];
   const loader = run.loader;
-  const data = dataFingerprints(run);
+  // what a checkpoint records of the run, made once: the config as config.yaml holds it, and (when first needed, by
+  // a resume or a checkpoint) the data's fingerprints, which hash every token
+  const configNow = configRecord(cfg);
+  let data: DataFingerprints | null = null;
+  const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem) : null;
@@ -112,12 +116,12 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     loader.restore(loop.loader);
     const extra = restored.extra as ReportState;
     // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited
-    const edited = extra.config ? changedConfigKeys(extra.config, cfg) : [];
+    const edited = extra.config ? changedConfigKeys(extra.config, configNow) : [];
     if (edited.length > 0) {
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
         'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
     }
-    for (const { split, what } of extra.data ? changedData(extra.data, data) : []) {
+    for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       const key = `data.${split}`;
       if (split === 'train') {
         throw new UserError(`cannot resume: ${key} changed since the checkpoint of step ${loop.step} was written (${what}): the run's place in it ` +
@@ -162,7 +166,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
-    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configRecord(cfg), data };
+    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configNow, data: dataNow() };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 
