@@ -51,7 +51,7 @@ const COUNT_PER_VISIT = 4;
 const COUNT_PER_VISIT_RULED_OUT = 12;
 const WORDS = SIG_SIZE / 4; // a part's 8-bit signature in 32-bit words
 /**
- * Bits of the shingle hashes kept: 16, so that twice as many records' fit the budget as at 32 (about 65k of 500
+ * Bits of the shingle hashes kept: 16, so that twice as many records fit the budget as at 32 (about 65k of 500
  * shingles). A bound from fewer bits is never below the exact Jaccard either; two texts of a few hundred shingles
  * rarely share a 16-bit value that no shingle of theirs accounts for, so the bound is barely looser.
  */
