@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadTrainConfig } from '../train/config.ts';
+import { isConfigKey, loadTrainConfig } from '../train/config.ts';
 import { RunDir } from '../train/run-dir.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
 import { train } from '../train/trainer.ts';
@@ -38,6 +38,12 @@ Every config key is documented in the README.`;
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 
+/** The error for `--NAME` with no value where NAME is neither a flag of train nor a config key. */
+function unknownFlag(arg: string, key: string): UserError {
+  return new UserError(`unknown option ${arg}: train's options are --overwrite, --resume, --dashboard, --port, --dry-run and --json, ` +
+    `and "${key}" is not a config key (--KEY VALUE sets one; see mistral-tune train --help)`);
+}
+
 export async function run(argv: string[]): Promise<void | number> {
   let file: string | null = null;
   let overwrite = false, resume = false, dashboard = false, dry = false, json = false, portArg: string | undefined;
@@ -58,7 +64,11 @@ export async function run(argv: string[]): Promise<void | number> {
       const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       // `--max_steps --lora.r 4`: the next flag is not the value of this one
-      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw missingValue(arg, 'train');
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) {
+        // `--quiet`: a flag of another command, not a config key waiting for its value
+        if (key !== 'port' && !isConfigKey(key)) throw unknownFlag(arg, key);
+        throw missingValue(arg, 'train');
+      }
       if (key === 'port') portArg = value;
       else overrides.push([key, value]);
     } else if (file === null) file = arg;

@@ -335,6 +335,12 @@ function suggestKey(k: string, at: string[]): string | null {
   return leaf ? leaves.find((l) => l.split('.').pop() === leaf)! : null;
 }
 
+/** Whether `dotted` ("lora.r", "data") names a key of the config, at any depth. */
+export function isConfigKey(dotted: string): boolean {
+  const parts = dotted.split('.');
+  return parts.every((part, i) => knownKeys(parts.slice(0, i)).includes(part));
+}
+
 /** The keys the schema accepts at a path (for did-you-mean). */
 function knownKeys(at: string[]): string[] {
   let schema: z.ZodType = TrainConfigSchema;

@@ -66,3 +66,10 @@ test('a flag given without its value names it, whatever follows (another flag, o
   oneLineError(cli(work, ['train', config, '--lora.r', '4', '--max_steps']), /^error: --max_steps needs a value/);
   oneLineError(cli(work, ['train', config, '--dashboard', '--port', '--resume']), /^error: --port needs a value/);
 });
+
+test("a flag train does not have (prepare's --quiet), given without a value, is named as unknown, not as a config key lacking its value", () => {
+  const config = path.join(ROOT, 'examples', 'train-lora.yaml');
+  oneLineError(cli(work, ['train', config, '--quiet']), /^error: unknown option --quiet: train's options are .* "quiet" is not a config key/);
+  oneLineError(cli(work, ['train', config, '--lora.bogus', '--overwrite']), /^error: unknown option --lora\.bogus: .* "lora\.bogus" is not a config key/);
+  oneLineError(cli(work, ['train', config, '--lora']), /^error: --lora needs a value/);
+});
