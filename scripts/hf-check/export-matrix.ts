@@ -48,9 +48,9 @@ for (const name of fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir
       'eval: {samples: 0}', 'device: cpu', `output_dir: ${run}`,
     ].join('\n') + '\n');
     cliRun(['train', config]);
-    cliRun(['export', run, '--out', path.join(work, `${r.name}-export`)]);
-    if (r.method === 'lora') cliRun(['export', run, '--merge', '--out', path.join(work, `${r.name}-merged`)]);
-    const model = r.method === 'full' ? loadModel(path.join(run, 'adapter'), { backend }) : loadModel(base, { backend });
+    cliRun(['export', '--run', run, '--out', path.join(work, `${r.name}-export`)]);
+    if (r.method === 'lora') cliRun(['export', '--run', run, '--merge', '--out', path.join(work, `${r.name}-merged`)]);
+    const model = r.method === 'full' ? loadModel(path.join(run, 'model'), { backend }) : loadModel(base, { backend });
     if (r.method === 'lora') loadAdapter(model, path.join(run, 'adapter'), { trainable: false });
     const batch = collate(probe.map((ids) => ({ inputIds: ids })), 0, 0);
     expected[r.name] = Array.from(r.task === 'generation' ? model.logits(batch) : model.classLogits(batch));

@@ -148,11 +148,12 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   return 'merged';
 }
 
-/** The dtype of a model folder's weights: bf16 when every tensor is stored BF16, else f32 (F16 and mixed: lossless). */
+/** The dtype of a model folder's weights: bf16 (f16) when every tensor is stored BF16 (F16), else f32 (mixed: lossless). */
 export function checkpointDType(dir: string): FileDType {
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {
-    return ckpt.names().every((n) => ckpt.info(n).dtype === 'BF16') ? 'bf16' : 'f32';
+    const dtypes = new Set(ckpt.names().map((n) => ckpt.info(n).dtype));
+    return dtypes.size === 1 && dtypes.has('BF16') ? 'bf16' : dtypes.size === 1 && dtypes.has('F16') ? 'f16' : 'f32';
   } finally {
     ckpt.close();
   }

@@ -2,13 +2,15 @@
 // model.safetensors (or shards + model.safetensors.index.json above a size), generation_config.json
 // (the source folder's, else one from config.json), and the tokenizer files the model was trained with
 // (save-tokenizer.ts). Each tensor is written in its buffer's dtype (bf16 weights as BF16, f32 as F32;
-// f64 buffers of gradient checks as F32), or in the one dtype asked for (a merged export: the base model's).
+// f64 buffers of gradient checks as F32), or in the one dtype asked for (a merged export: the base model's,
+// F16 included).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
-import { f32ToBf16 } from '../backend/dtype.ts';
+import { f32ToBf16, f32ToF16 } from '../backend/dtype.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { UserError } from '../util/errors.ts';
 import { requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { writeTokenizerFiles } from './save-tokenizer.ts';
@@ -26,14 +28,20 @@ export interface SaveModelOptions {
   head: 'causal' | 'classification';
   /** Class names for id2label / label2id (classification). */
   labels?: readonly string[] | null;
-  /** Write every tensor in this dtype (f32 buffers rounded once to BF16 here); default: each buffer's own. */
+  /** Write every tensor in this dtype (f32 buffers rounded once to BF16 or F16 here); default: each buffer's own. */
   dtype?: FileDType;
   /** Refuse (a UserError naming it) a tensor with a NaN or infinite value, as it is written: an export does. */
   requireFinite?: boolean;
 }
 
 /** The float dtypes a model file is written in. */
-export type FileDType = 'f32' | 'bf16';
+export type FileDType = 'f32' | 'bf16' | 'f16';
+
+/** config.json's `dtype` for a file dtype (torch's names). */
+const TORCH_DTYPE: Readonly<Record<FileDType, string>> = { f32: 'float32', bf16: 'bfloat16', f16: 'float16' };
+
+/** F16's largest finite value: a weight above it (rounded) would be written as an infinity. */
+const F16_MAX = 65504;
 
 /** The file dtype of a buffer: bf16 stays bf16, every other float (f32, f64 of gradient checks) is F32. */
 function fileDType(buf: DeviceBuffer): FileDType {
@@ -68,12 +76,22 @@ export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonl
   const host = backend.download(buf);
   if (finiteName !== undefined) requireFinite(host, finiteName);
   if (as === 'bf16') return { dtype: 'BF16', shape: [...shape], data: f32ToBf16(host) };
+  if (as === 'f16') {
+    const half = f32ToF16(host);
+    // finite in f32, infinite in F16: refused as a non-finite weight is, naming the value and the way out
+    const i = finiteName === undefined ? -1 : half.findIndex((h) => (h & 0x7fff) === 0x7c00);
+    if (i >= 0) {
+      throw new UserError(`tensor ${finiteName} holds ${host[i]} (at index ${i}), beyond float16's range (±${F16_MAX}) of the base model's dtype: ` +
+        'nothing was exported (the adapter alone, without --merge, keeps every value)');
+    }
+    return { dtype: 'F16', shape: [...shape], data: half };
+  }
   return { dtype: 'F32', shape: [...shape], data: host instanceof Float32Array ? host : Float32Array.from(host) };
 }
 
 /** Bytes a buffer takes in a file written by bufferTensor as `as`. */
 function savedBytes(buf: DeviceBuffer, as: FileDType): number {
-  return buf.length * (as === 'bf16' ? 2 : 4);
+  return buf.length * (as === 'f32' ? 4 : 2);
 }
 
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
@@ -155,7 +173,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
     eos_token_id: eosValue(c.eosTokenIds),
     pad_token_id: opts.head === 'classification' ? classificationPadId(c) : c.padTokenId,
-    dtype: (opts.dtype ?? fileDType(model.weights.embed)) === 'bf16' ? 'bfloat16' : 'float32',
+    dtype: TORCH_DTYPE[opts.dtype ?? fileDType(model.weights.embed)],
   };
   delete out.torch_dtype;
   if ('rope_parameters' in base) out.rope_parameters = { rope_theta: c.ropeTheta, rope_type: 'default' };

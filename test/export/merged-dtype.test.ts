@@ -1,14 +1,17 @@
 // `mistral-tune export --merge` writes the merged model in the base model's dtype, whatever the precision
 // of the merge: a BF16 base (test/fixtures/variants/bf16) gives BF16 tensors and config.json
 // `dtype: bfloat16` under --precision fp32 and bf16 alike (the same values: W + s·B·A rounded once), an
-// F32 base (the tiny fixture) stays F32 under --precision bf16.
+// F32 base (the tiny fixture) stays F32 under --precision bf16, an F16 base (the tiny fixture rounded to F16) gives
+// F16 and `dtype: float16`, as PEFT's merge_and_unload and save_pretrained give.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bf16ToF32 } from '../../src/backend/dtype.ts';
-import { SafetensorsFile } from '../../src/model/safetensors.ts';
+import { bf16ToF32, f16ToF32, f32ToF16 } from '../../src/backend/dtype.ts';
+import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { bufferTensor } from '../../src/model/save.ts';
+import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -62,4 +65,37 @@ test('an F32 base model merges into F32 files even under --precision bf16', () =
   const { config, file } = exportMerged(trainedRun(TINY_BASE), 'bf16');
   assert.equal(config.dtype, 'float32');
   assert.deepEqual(file.names().filter((n) => file.info(n).dtype !== 'F32'), []);
+});
+
+/** The tiny fixture with every tensor rounded to F16 (config.json's dtype float16), in a new folder. */
+function f16Base(): string {
+  const dir = tempDir('mt-f16-base-');
+  const src = SafetensorsFile.open(path.join(TINY_BASE, 'model.safetensors'));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const n of src.names()) tensors[n] = { dtype: 'F16', shape: src.info(n).shape, data: f32ToF16(src.readF32(n)) };
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+  const config = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, torch_dtype: undefined, dtype: 'float16' }));
+  return dir;
+}
+
+test('an F16 base model merges into F16 files (config.json dtype float16): W + s·B·A rounded once to F16', () => {
+  const base = f16Base();
+  const run = trainedRun(base);
+  const { config, file } = exportMerged(run, 'fp32');
+  assert.equal(config.dtype, 'float16');
+  assert.deepEqual(file.names().filter((n) => file.info(n).dtype !== 'F16'), []);
+  const merged = f16ToF32(file.read(Q) as Uint16Array);
+  const w = f16ToF32(SafetensorsFile.open(path.join(base, 'model.safetensors')).read(Q) as Uint16Array);
+  assert.ok(merged.some((x, i) => x !== w[i]), 'q_proj unchanged by the merge');
+});
+
+test('a merged weight beyond float16\'s range is refused naming the tensor and the value, not written as an infinity', () => {
+  const backend = new CpuBackend();
+  const buf = backend.alloc('f32', 3);
+  backend.upload(buf, { dtype: 'f32', data: Float32Array.from([1, -70000, 2]) });
+  assert.throws(() => bufferTensor(backend, buf, [3], 'f16', 'model.norm.weight'),
+    /^UserError: tensor model\.norm\.weight holds -70000 \(at index 1\), beyond float16's range \(±65504\)/);
+  backend.upload(buf, { dtype: 'f32', data: Float32Array.from([1, 65504, 65519]) }); // 65519 rounds down to 65504, the largest F16
+  assert.deepEqual(Array.from(f16ToF32(bufferTensor(backend, buf, [3], 'f16', 'w').data as Uint16Array)), [1, 65504, 65504]);
 });
