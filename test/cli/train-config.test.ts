@@ -73,3 +73,9 @@ test("a flag train does not have (prepare's --quiet), given without a value, is 
   oneLineError(cli(work, ['train', config, '--lora.bogus', '--overwrite']), /^error: unknown option --lora\.bogus: .* "lora\.bogus" is not a config key/);
   oneLineError(cli(work, ['train', config, '--lora']), /^error: --lora needs a value/);
 });
+
+test('text data with a model folder whose vocabulary no tokenizer fits (no tokenizer.json, vocab_size 512) says what to do in one line', () => {
+  const cwd = project();
+  const r = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', path.join(FIXTURES, 'hf-tiny-mistral', 'base'), '--data.train', 'prepared/train.jsonl', '--max_steps', '1']);
+  oneLineError(r, /^error: .*train\.jsonl:1: a chat record needs a tokenizer, and no tokenizer fits the model \(vocab_size 512.*put the model's tokenizer\.json in .*base, or give data\.train pre-tokenized rows/);
+});
