@@ -241,13 +241,19 @@ export function comparableParts(r: DataRecord): string[] | null {
   }
 }
 
+/** A text field of a record, and whether it is an answer (a completion, an assistant turn) rather than what is answered. */
+export interface TextField {
+  text: string;
+  answer: boolean;
+}
+
 /** Every text field of a record, for checks that apply to all of them. */
-export function textFields(r: DataRecord): string[] {
+export function textFields(r: DataRecord): TextField[] {
   switch (r.shape) {
     case 'text':
-    case 'classification': return [r.text];
-    case 'prompt_completion': return [r.prompt, r.completion];
-    case 'chat': return r.messages.map((m) => m.content);
+    case 'classification': return [{ text: r.text, answer: false }];
+    case 'prompt_completion': return [{ text: r.prompt, answer: false }, { text: r.completion, answer: true }];
+    case 'chat': return r.messages.map((m) => ({ text: m.content, answer: m.role === 'assistant' }));
     case 'pretokenized': return [];
   }
 }
