@@ -11,9 +11,13 @@ import { placeholderOf } from './placeholder.ts';
 
 export type LabelValue = number | string;
 
-const INTEGER = /^(0|-?[1-9][0-9]{0,14})$/;
+/**
+ * An integer as pandas reads a CSV cell (up to 15 digits, so that it is exact): "7", "+7", "007" — zero-padded codes
+ * ("01" … "12") are integers, not strings beside the integers "10" … "12".
+ */
+const INTEGER = /^([-+]?)0*([0-9]{1,15})$/;
 /** An integer written as a float, as pandas writes an integer column that holds a NaN: "1.0", "2.00". */
-const FLOAT_INTEGER = /^(0|-?[1-9][0-9]{0,14})\.0+$/;
+const FLOAT_INTEGER = /^([-+]?)0*([0-9]{1,15})\.0+$/;
 
 /** HF datasets' ClassLabel value for "no label" (SNLI's unannotated pairs, GLUE's test sets). */
 export const NO_LABEL = -1;
@@ -70,7 +74,7 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
     }
     const int = INTEGER.exec(s) ?? FLOAT_INTEGER.exec(s);
     if (!int) return { label: s };
-    const n = Number(int[1]);
+    const n = Number(`${int[1]}${int[2]}`) + 0; // + 0: "-0" is 0
     return n === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: n };
   }
   return { error: `label ${JSON.stringify(raw)} is not an integer or a string` };
@@ -211,12 +215,15 @@ export function parseLabelsOption(s: string): ClassNames {
     const name = one(x.slice(eq + 1), 'class name');
     if (typeof code !== 'number') throw new UserError(`--labels: "${x.trim()}": the label before "=" must be an integer (the one the data writes), got ${JSON.stringify(code)}`);
     if (typeof name !== 'string') throw new UserError(`--labels: "${x.trim()}": the class name after "=" must not be an integer (records may carry the name as their label)`);
-    return { code, name };
+    return { code, name, item: x.trim() };
   });
-  pairs.sort((a, b) => a.code - b.code);
-  for (let i = 1; i < pairs.length; i++) {
-    if (pairs[i]!.code === pairs[i - 1]!.code) throw new UserError(`--labels maps the integer ${pairs[i]!.code} twice`);
+  const byCode = new Map<number, string>();
+  for (const p of pairs) {
+    const earlier = byCode.get(p.code);
+    if (earlier !== undefined) throw new UserError(`--labels maps the integer ${p.code} twice: "${earlier}" and "${p.item}"`);
+    byCode.set(p.code, p.item);
   }
+  pairs.sort((a, b) => a.code - b.code);
   return { labels: pairs.map((p) => p.name), codes: pairs.map((p) => p.code) };
 }
 
