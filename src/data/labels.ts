@@ -1,16 +1,23 @@
 // Class labels for classification: canonical values (an integer, or a trimmed NFC string without zero-width
-// characters; "3", "3.0" and 3 are the same label; -1 is HF's "no label" unless --labels maps it to a name), the
+// characters; "3", "3.0" and 3 are the same label; true and false are "True" and "False", as pandas writes them in a
+// CSV; -1 is HF's "no label" unless --labels maps it to a name; a placeholder — "nan", "None", "N/A" — is a missing
+// label, but for a word such as "None" that the class list names: placeholder.ts), the
 // class list that maps each label to its index — the order given by the user (--labels, parseLabelsOption), else
 // 0 … max for integer labels that look like class indices, else the labels sorted (see classList) — and what a class
 // list may hide.
 import { UserError } from '../util/errors.ts';
 import { loneSurrogate } from './clean.ts';
+import { placeholderOf } from './placeholder.ts';
 
 export type LabelValue = number | string;
 
-const INTEGER = /^(0|-?[1-9][0-9]{0,14})$/;
+/**
+ * An integer as pandas reads a CSV cell (up to 15 digits, so that it is exact): "7", "+7", "007" — zero-padded codes
+ * ("01" … "12") are integers, not strings beside the integers "10" … "12".
+ */
+const INTEGER = /^([-+]?)0*([0-9]{1,15})$/;
 /** An integer written as a float, as pandas writes an integer column that holds a NaN: "1.0", "2.00". */
-const FLOAT_INTEGER = /^(0|-?[1-9][0-9]{0,14})\.0+$/;
+const FLOAT_INTEGER = /^([-+]?)0*([0-9]{1,15})\.0+$/;
 
 /** HF datasets' ClassLabel value for "no label" (SNLI's unannotated pairs, GLUE's test sets). */
 export const NO_LABEL = -1;
@@ -25,27 +32,55 @@ export const NO_LABEL_WHY = 'label -1 is Hugging Face\'s "no label" (ClassLabel:
 export type MinusOne = 'no label' | 'class';
 
 /**
- * The canonical label of a raw value, or an error message. `null` means missing (absent, null, blank, or
- * -1, HF's "no label", unless `minusOne` is 'class': then `why` says so).
+ * How labels are read for a class list: what -1 is, and which placeholder words ("None", "N/A") are classes — those
+ * it names, none by default. A LabelSet is one.
  */
-export function canonicalLabel(raw: unknown, minusOne: MinusOne = 'no label'): { label: LabelValue | null; why?: string } | { error: string } {
+export interface LabelReading {
+  readonly minusOne: MinusOne;
+  /** Whether the class list names this string label (a placeholder word it names is that class, not a missing label). */
+  namesClass(label: string): boolean;
+}
+
+/** Labels read with no class list: -1 and placeholder words are missing labels. */
+export const NO_CLASS_LIST: LabelReading = { minusOne: 'no label', namesClass: () => false };
+/** Class names as a user or a prepare report gives them: a placeholder word among them ("None") is a class. */
+export const NAMED_CLASSES: LabelReading = { minusOne: 'no label', namesClass: () => true };
+
+/** A label value present but read as no label that may be meant as a class: HF's -1, or a placeholder word ("None"). */
+export type NoLabel = { kind: 'minus_one' } | { kind: 'word'; word: string };
+
+/**
+ * The canonical label of a raw value, or an error message. `null` means missing: absent, null, blank, or — then `why`
+ * says so — a placeholder ("nan"; a word such as "None" unless `classes` names it), or -1, HF's "no label" (unless
+ * `classes` makes it a class); `noLabel` marks the values that may be meant as a class.
+ */
+export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LIST): { label: LabelValue | null; why?: string; noLabel?: NoLabel } | { error: string } {
   if (raw === undefined || raw === null) return { label: null };
+  if (typeof raw === 'boolean') return { label: raw ? 'True' : 'False' }; // as pandas writes a bool column in a CSV
   if (typeof raw === 'number') {
+    if (Number.isNaN(raw)) return { label: null, why: `label NaN is what an export writes for a missing value, not a class` };
     if (!Number.isSafeInteger(raw)) return { error: `label ${raw} is not an integer or a string` };
-    return raw === NO_LABEL && minusOne === 'no label' ? { label: null, why: NO_LABEL_WHY } : { label: raw };
+    return raw === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: raw };
   }
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
     // the zero-width characters text fields lose are dropped: "pos\u200b" would print as "pos" yet be another class
     const s = raw.normalize('NFC').replace(/[\u200B\u2060\uFEFF\u180E]/g, '').trim().replace(/\s+/g, ' ');
     if (s === '') return { label: null };
+    const placeholder = placeholderOf(s);
+    if (placeholder?.kind === 'artefact') return { label: null, why: `label ${placeholder.why}, not a class` };
+    if (placeholder?.kind === 'word' && !classes.namesClass(s)) {
+      return { label: null, why: `label ${placeholder.why}, not a class; if ${JSON.stringify(s)} is a class, name it: prepare --labels …,${s}`, noLabel: { kind: 'word', word: s } };
+    }
     const int = INTEGER.exec(s) ?? FLOAT_INTEGER.exec(s);
     if (!int) return { label: s };
-    const n = Number(int[1]);
-    return n === NO_LABEL && minusOne === 'no label' ? { label: null, why: NO_LABEL_WHY } : { label: n };
+    const n = Number(`${int[1]}${int[2]}`) + 0; // + 0: "-0" is 0
+    return n === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: n };
   }
   return { error: `label ${JSON.stringify(raw)} is not an integer or a string` };
 }
+
+const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one' } } as const;
 
 export function labelKey(label: LabelValue): string {
   return typeof label === 'number' ? `#${label}` : `"${label}`;
@@ -87,7 +122,7 @@ export function classList(found: Iterable<LabelValue>): LabelValue[] {
  * The class list: label → index. `codes`, when given (`--labels 1=World,2=Sports`), is the integer each class
  * is written as in the data, in place of its index.
  */
-export class LabelSet {
+export class LabelSet implements LabelReading {
   private readonly index = new Map<string, number>();
   private readonly byCode: Map<number, number> | null;
   constructor(readonly labels: readonly LabelValue[], readonly codes?: readonly number[]) {
@@ -112,6 +147,10 @@ export class LabelSet {
 
   indexOf(label: LabelValue): number | undefined {
     return this.index.get(labelKey(label));
+  }
+
+  namesClass(label: string): boolean {
+    return this.index.has(labelKey(label));
   }
 
   /**
@@ -159,11 +198,12 @@ export interface ClassNames {
 export function parseLabelsOption(s: string): ClassNames {
   const items = s.split(',');
   const one = (raw: string, what: string, minusOne: MinusOne = 'no label'): LabelValue => {
-    const c = canonicalLabel(raw, minusOne);
+    const c = canonicalLabel(raw, { ...NAMED_CLASSES, minusOne }); // a word such as "None" given here is a class
     if ('error' in c) throw new UserError(`--labels: ${c.error}`);
     if (c.label === null) {
       // -1 alone in a list would be written as -1, which every later reader takes for "no label": it needs a name
-      throw new UserError(c.why ? `--labels: -1 is Hugging Face's "no label", not a class; if it is one, give every class as INTEGER=NAME (-1=negative,0=neutral,1=positive)` : `--labels has an empty ${what} in "${s}"`);
+      if (c.noLabel?.kind === 'minus_one') throw new UserError(`--labels: -1 is Hugging Face's "no label", not a class; if it is one, give every class as INTEGER=NAME (-1=negative,0=neutral,1=positive)`);
+      throw new UserError(c.why ? `--labels: ${c.why}` : `--labels has an empty ${what} in "${s}"`);
     }
     return c.label;
   };
@@ -175,12 +215,15 @@ export function parseLabelsOption(s: string): ClassNames {
     const name = one(x.slice(eq + 1), 'class name');
     if (typeof code !== 'number') throw new UserError(`--labels: "${x.trim()}": the label before "=" must be an integer (the one the data writes), got ${JSON.stringify(code)}`);
     if (typeof name !== 'string') throw new UserError(`--labels: "${x.trim()}": the class name after "=" must not be an integer (records may carry the name as their label)`);
-    return { code, name };
+    return { code, name, item: x.trim() };
   });
-  pairs.sort((a, b) => a.code - b.code);
-  for (let i = 1; i < pairs.length; i++) {
-    if (pairs[i]!.code === pairs[i - 1]!.code) throw new UserError(`--labels maps the integer ${pairs[i]!.code} twice`);
+  const byCode = new Map<number, string>();
+  for (const p of pairs) {
+    const earlier = byCode.get(p.code);
+    if (earlier !== undefined) throw new UserError(`--labels maps the integer ${p.code} twice: "${earlier}" and "${p.item}"`);
+    byCode.set(p.code, p.item);
   }
+  pairs.sort((a, b) => a.code - b.code);
   return { labels: pairs.map((p) => p.name), codes: pairs.map((p) => p.code) };
 }
 
@@ -226,7 +269,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
   return out;
 }
 
-/** From this share of the records read, records dropped for the label -1 are said in a warning: -1 may be a class. */
+/** From this share of the records read, records dropped for the label -1 or a placeholder word are said in a warning: it may be a class. */
 const MINUS_ONE_SHARE = 0.01;
 
 /**
@@ -243,4 +286,18 @@ export function minusOneWarning(count: number, records: number, classes: LabelSe
   const pct = (100 * count) / records;
   return `${count} record${count === 1 ? ' has' : 's have'} the label -1 (${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} % of those read), read as Hugging Face's "no label" ` +
     `and rejected (missing_label); if -1 is a class (sentiment's -1/0/1, ±1 labels), name every class: --labels -1=NAME,${rest}`;
+}
+
+/**
+ * A warning when many records were rejected for a label that is a placeholder word ("None", "N/A": read as a missing
+ * value), as where it is a class (LUIS's "None" intent, a "None" toxicity type): it says how to name it — with the
+ * given class list's names (`classes`, --labels), else with the string labels the kept records have (`present`).
+ */
+export function wordLabelWarning(word: string, count: number, records: number, classes: LabelSet | null, present: readonly LabelValue[]): string | null {
+  if (count === 0 || count < MINUS_ONE_SHARE * records) return null;
+  const names = classes ? (classes.named && !classes.codes ? classes.labels : null) : present;
+  const list = names && names.length <= 8 && names.every((l) => typeof l === 'string') ? [...names, word].join(',') : `…,${word}`;
+  const pct = (100 * count) / records;
+  return `${count} record${count === 1 ? ' has' : 's have'} the label ${JSON.stringify(word)} (${pct < 10 ? pct.toFixed(1) : pct.toFixed(0)} % of those read), read as a missing value ` +
+    `and rejected (missing_label); if ${JSON.stringify(word)} is a class, name every class: --labels ${list}`;
 }

@@ -9,7 +9,7 @@ import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { formatOf, readRecords } from './ingest/read.ts';
 import type { Format } from './ingest/types.ts';
-import { LabelSet, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
+import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
 import { prepareReportBeside, type PrepareReport } from './prepare-report.ts';
@@ -65,12 +65,15 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const task = opts.task ?? 'generation';
   const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
   const tok = opts.tokenizer ?? null;
+  const report = prepareReportBeside(file);
+  // the class list known before the records are read (given, or the report's) reads their labels: -1 or "None" may be a class
+  const known = task === 'classification' ? knownLabels(opts, report) : null;
   const records: Array<{ record: DataRecord; line: number; layout?: Layout }> = [];
   let cutShort = 0;
   for (const item of readRecords(file, formatOf(file, opts.format), { textSplit: opts.textSplit, textField: fields.text })) {
     const where = `${file}:${item.line}`;
     if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
-    const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize);
+    const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined);
     if ('reason' in det) throw new UserError(`${det.reason}: ${det.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     if (det.leadingTurns || det.trailingTurns) cutShort++;
     records.push({ record: det.record, line: item.line, ...(det.layout ? { layout: det.layout } : {}) });
@@ -78,9 +81,8 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   if (records.length === 0) throw new UserError('no records', file);
 
   let labels: LabelSet | undefined;
-  const report = prepareReportBeside(file);
   if (task === 'classification') {
-    labels = opts.labels ? new LabelSet(opts.labels, opts.labelCodes) : new LabelSet(defaultLabels(report, records.map((r) => r.record)));
+    labels = known ?? new LabelSet(classList(records.flatMap(({ record: r }) => ('label' in r && r.label !== undefined ? [r.label] : []))));
     refuseOneBased(labels, integerLabels(records.map((r) => r.record)), { named: 'the class list (the run\'s, --labels or config.json\'s id2label)', fix: 'mistral-tune prepare --task classification --labels', where: file });
   }
 
@@ -124,19 +126,17 @@ function reportedCount(file: string, report: ReportBeside): number | null {
   return report.splits[split] ?? null;
 }
 
-/** The report's class list beside a prepare output, else the labels of the records. */
-function defaultLabels(report: ReportBeside, records: DataRecord[]): LabelValue[] {
-  if (report !== null) {
-    if ('error' in report) throw new UserError(`cannot read the class list: ${report.error}`, report.file);
-    if (report.labels !== null) {
-      return report.labels.map((l) => {
-        const c = canonicalLabel(l);
-        if ('error' in c || c.label === null) throw new UserError(`"labels" holds ${JSON.stringify(l)}`, report.file);
-        return c.label;
-      });
-    }
-  }
-  return classList(records.flatMap((r) => ('label' in r && r.label !== undefined ? [r.label] : [])));
+/** The class list given (`opts.labels`), else the report's beside a prepare output; null when the records must give it. */
+function knownLabels(opts: LoadRowsOptions, report: ReportBeside): LabelSet | null {
+  if (opts.labels) return new LabelSet(opts.labels, opts.labelCodes);
+  if (report === null) return null;
+  if ('error' in report) throw new UserError(`cannot read the class list: ${report.error}`, report.file);
+  if (report.labels === null) return null;
+  return new LabelSet(report.labels.map((l) => {
+    const c = canonicalLabel(l, NAMED_CLASSES); // prepare wrote them: a "None" there is a class --labels named
+    if ('error' in c || c.label === null) throw new UserError(`"labels" holds ${JSON.stringify(l)}`, report.file);
+    return c.label;
+  }));
 }
 
 /** The largest integer label of the records, and whether one is 0 (refuseOneBased). */

@@ -1,16 +1,32 @@
-// Text fields that are a placeholder, not text: what exports write for a missing value (pandas' "nan", Python's
-// "None", "null", Excel's "#N/A") and what forums leave of a removed post ("[deleted]", "[removed]"). Trained on, the
-// model learns to answer "nan"; prepare rejects such a record (reason `placeholder`) unless --keep-placeholders.
+// Text that is a placeholder, not text: what an export writes for a missing value, or what a forum leaves of a
+// removed post. Trained on, the model learns to answer "nan". Two kinds, told apart by who writes them:
+// - artefacts, written by programs and by no one as text: pandas' "nan" (str(NaN), to_csv of an object column),
+//   "-nan", "null", JavaScript's "undefined", pandas' "<NA>", Excel's "#N/A" and other error values, "[deleted]",
+//   "[removed]". A field or a label that is one is missing, wherever it is.
+// - words, written by programs (Python's str(None), R's write.csv "NA") and by people as an answer ("Known side
+//   effects?" "None"; "Visa needed?" "N/A"): missing where no answer is — a text, a prompt, a system or user turn, a
+//   classification text, a label unless the class list names it — and text as a completion or an assistant turn.
+// record-checks.ts applies this to text fields (reason `placeholder`, unless --keep-placeholders), labels.ts to labels.
 
-/** The placeholders, lower-cased; a field is one when, trimmed and lower-cased, it is one of these whole. */
-const MISSING_VALUES = ['nan', 'none', 'null', 'undefined', 'n/a', '#n/a', '#value!', '#ref!', '#name?', '#div/0!', '#null!', '#num!'];
-const REMOVED_POSTS = ['[deleted]', '[removed]'];
+/** Lower-cased, whole: an artefact; what each is, for the detail. */
+const ARTEFACTS = new Map<string, 'missing' | 'removed'>([
+  ...['nan', '-nan', 'null', 'undefined', '<na>', '#n/a', '#na', '#value!', '#ref!', '#name?', '#div/0!', '#null!', '#num!'].map((t) => [t, 'missing'] as const),
+  ...['[deleted]', '[removed]'].map((t) => [t, 'removed'] as const),
+]);
+/** Lower-cased, whole: a word that exports write for a missing value and people write as an answer. */
+const WORDS = new Set(['none', 'n/a', 'na']);
 
-/** Why `text` is a placeholder (for rejected.jsonl's detail), or null when it is text. */
-export function placeholderWhy(text: string): string | null {
-  const t = text.trim().toLowerCase();
+export type PlaceholderKind = 'artefact' | 'word';
+
+/** Whether `text`, trimmed and in any case, is a placeholder, of which kind, and why (rejected.jsonl's detail); null when it is text. */
+export function placeholderOf(text: string): { kind: PlaceholderKind; why: string } | null {
+  const t = text.trim();
   if (t.length > 10) return null;
-  if (MISSING_VALUES.includes(t)) return `${JSON.stringify(text.trim())} is what an export writes for a missing value, not text (--keep-placeholders keeps it)`;
-  if (REMOVED_POSTS.includes(t)) return `${JSON.stringify(text.trim())} is what a forum leaves of a removed post, not text (--keep-placeholders keeps it)`;
-  return null;
+  const lower = t.toLowerCase();
+  const artefact = ARTEFACTS.get(lower);
+  if (artefact === undefined && !WORDS.has(lower)) return null;
+  const why = artefact === 'removed'
+    ? `${JSON.stringify(t)} is what a forum leaves of a removed post`
+    : `${JSON.stringify(t)} is what an export writes for a missing value (pandas' NaN, Python's None)`;
+  return { kind: artefact ? 'artefact' : 'word', why };
 }

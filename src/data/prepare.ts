@@ -12,7 +12,7 @@ import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
-import { LabelSet, NO_LABEL_WHY, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, type LabelValue } from './labels.ts';
+import { LabelSet, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, wordLabelWarning, type LabelValue } from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
@@ -153,6 +153,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const ints = { max: -Infinity, zero: false }; // the integer labels read (1-based ones are refused)
     const notUtf8 = new Map<number, number>(); // invalid_utf8 rejections per source: another encoding, said in a warning
     let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
+    const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
     const reject = (src: number, line: number, reason: Reason, detail: string, raw: string): void => {
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
@@ -173,7 +174,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     };
     const lowerPartsOf = (i: number): string[] => {
       const value: unknown = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!));
-      const det = detectRecord(value, task);
+      const det = detectRecord(value, task, DEFAULT_FIELDS, undefined, givenLabels ?? undefined); // a label "None" --labels names
       if ('reason' in det) throw new Error(`prepare: spooled record ${i} no longer validates: ${det.detail}`);
       return (comparableParts(det.record) ?? []).map((p) => p.toLowerCase());
     };
@@ -198,9 +199,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           reject(si, item.line, item.error.reason, item.error.detail, item.raw);
           continue;
         }
-        const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels?.minusOne);
+        const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined);
         if ('reason' in det) {
-          if (det.reason === 'missing_label' && det.detail === NO_LABEL_WHY) minusOnes++;
+          if (det.noLabel?.kind === 'minus_one') minusOnes++;
+          else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);
           reject(si, item.line, det.reason, det.detail, item.raw);
           continue;
         }
@@ -356,6 +358,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];
     const minusOne = minusOneWarning(minusOnes, inputRecords, givenLabels, present);
     if (minusOne) warnings.push(minusOne);
+    for (const [word, count] of [...wordLabels].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))) {
+      const w = wordLabelWarning(word, count, inputRecords, givenLabels, present);
+      if (w) warnings.push(w);
+    }
     warnings.push(...notes);
     for (const [src, n] of notUtf8) {
       warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): if the file is in another ` +

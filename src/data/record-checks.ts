@@ -1,9 +1,9 @@
-// The checks of one record that need no tokens and no other record: a text field that is a placeholder, the text of
-// a special token, the length in characters, a label outside the given classes. prepare runs them after a record
-// is read and normalised, before deduplication.
+// The checks of one record that need no tokens and no other record: a text field that is a placeholder
+// (placeholder.ts), the text of a special token, the length in characters, a label outside the given classes.
+// prepare runs them after a record is read and normalised, before deduplication.
 import { charLength } from './clean.ts';
 import type { LabelSet } from './labels.ts';
-import { placeholderWhy } from './placeholder.ts';
+import { placeholderOf } from './placeholder.ts';
 import { textFields, type DataRecord, type Reason } from './record.ts';
 
 export interface RecordLimits {
@@ -17,13 +17,15 @@ export interface RecordLimits {
 
 /** Why `rec` is rejected, or null; `specials`: the special tokens' texts; `labels`: the classes given, if any. */
 export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
-  const texts = textFields(rec);
+  const fields = textFields(rec);
   if (!limits.keepPlaceholders) {
-    for (const t of texts) {
-      const why = placeholderWhy(t);
-      if (why) return { reason: 'placeholder', detail: why };
+    for (const { text, answer } of fields) {
+      // "None", "N/A" can be an answer; as anything else, and "nan" anywhere, they stand for a missing value
+      const p = placeholderOf(text);
+      if (p && !(p.kind === 'word' && answer)) return { reason: 'placeholder', detail: `${p.why}, not text (--keep-placeholders keeps it)` };
     }
   }
+  const texts = fields.map((f) => f.text);
   for (const t of texts) {
     for (const s of specials) {
       if (t.includes(s)) return { reason: 'special_token', detail: `the text contains the special token ${JSON.stringify(s)}` };

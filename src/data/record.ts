@@ -8,7 +8,7 @@ import { ownField } from '../util/json-file.ts';
 import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
 import { mojibakeRepairs } from './mojibake.ts';
-import { canonicalLabel, type LabelValue, type MinusOne } from './labels.ts';
+import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
 import { hasInstructionPair, isShareGptTurns, readLayout, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
@@ -35,6 +35,8 @@ export type Reason =
 export interface Rejection {
   reason: Reason;
   detail: string;
+  /** missing_label: the label was a value that may be meant as a class (-1, "None"), which prepare counts to say how. */
+  noLabel?: NoLabel;
 }
 
 /** Canonical field name → the name in the input. */
@@ -89,15 +91,16 @@ const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v,
 
 /**
  * Detects the shape of one parsed value, validates it for `task` and normalises its text.
- * `vocabSize` bounds pre-tokenized ids; `minusOne` says whether a label -1 is a class or HF's "no label" (LabelSet.minusOne).
+ * `vocabSize` bounds pre-tokenized ids; `classes`, the class list given, says whether a label -1 or "None" is a class
+ * or a missing label (LabelReading).
  */
-export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, minusOne: MinusOne = 'no label'): DetectResult {
+export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, classes: LabelReading = NO_CLASS_LIST): DetectResult {
   const repairsBefore = mojibakeRepairs();
-  const det = detectShape(value, task, f, vocabSize, minusOne);
+  const det = detectShape(value, task, f, vocabSize, classes);
   return 'record' in det && mojibakeRepairs() > repairsBefore ? { ...det, mojibake: true } : det;
 }
 
-function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, minusOne: MinusOne): DetectResult {
+function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return reject('unknown_shape', `expected an object, got ${typeName(value)}`);
   }
@@ -143,7 +146,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     return reject('unknown_shape', `ambiguous record: it has ${groups.map((g) => `"${g}"`).join(' and ')}${hint}`);
   }
   const hasLabel = has(v, f.label);
-  if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize, minusOne);
+  if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize, classes);
   if (has(v, f.messages)) {
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run (use --task generation)');
     return detectChat(fromJsonCell(ownField(v, f.messages)), f);
@@ -174,7 +177,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     return hasInstructionPair(v) ? { record: { shape: 'text', text }, textBesidePair: true } : { record: { shape: 'text', text } };
   }
   if (text === '') return reject('empty', `"${f.text}" is empty`);
-  const label = labelOf(v, f, minusOne);
+  const label = labelOf(v, f, classes);
   if ('reason' in label) return label;
   return { record: { shape: 'classification', text, label: label.label } };
 }
@@ -184,14 +187,17 @@ function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {
   return 'error' in c ? 'error' : c.label;
 }
 
-function labelOf(v: Record<string, unknown>, f: FieldMap, minusOne: MinusOne): { label: LabelValue } | Rejection {
-  const c = canonicalLabel(ownField(v, f.label), minusOne);
+function labelOf(v: Record<string, unknown>, f: FieldMap, classes: LabelReading): { label: LabelValue } | Rejection {
+  const c = canonicalLabel(ownField(v, f.label), classes);
   if ('error' in c) return reject('unknown_label', c.error);
-  if (c.label === null) return reject('missing_label', c.why ?? (has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`));
+  if (c.label === null) {
+    const missing = reject('missing_label', c.why ?? (has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`));
+    return c.noLabel ? { ...missing, noLabel: c.noLabel } : missing;
+  }
   return { label: c.label };
 }
 
-function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, minusOne: MinusOne): DetectResult {
+function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
   const hasLabel = has(v, f.label) && canonicalLabelOrNull(ownField(v, f.label)) !== null;
   if (task === 'generation' && hasLabel) {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run (use --task classification)`);
@@ -207,7 +213,7 @@ function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap,
   if (row.labels) record.labels = row.labels as number[];
   if (task === 'classification') {
     if (record.labels) return reject('wrong_task', `a pre-tokenized record with "${f.labels}" in a classification run`);
-    const label = labelOf(v, f, minusOne);
+    const label = labelOf(v, f, classes);
     if ('reason' in label) return label;
     record.label = label.label;
   }
@@ -241,13 +247,19 @@ export function comparableParts(r: DataRecord): string[] | null {
   }
 }
 
+/** A text field of a record, and whether it is an answer (a completion, an assistant turn) rather than what is answered. */
+export interface TextField {
+  text: string;
+  answer: boolean;
+}
+
 /** Every text field of a record, for checks that apply to all of them. */
-export function textFields(r: DataRecord): string[] {
+export function textFields(r: DataRecord): TextField[] {
   switch (r.shape) {
     case 'text':
-    case 'classification': return [r.text];
-    case 'prompt_completion': return [r.prompt, r.completion];
-    case 'chat': return r.messages.map((m) => m.content);
+    case 'classification': return [{ text: r.text, answer: false }];
+    case 'prompt_completion': return [{ text: r.prompt, answer: false }, { text: r.completion, answer: true }];
+    case 'chat': return r.messages.map((m) => ({ text: m.content, answer: m.role === 'assistant' }));
     case 'pretokenized': return [];
   }
 }

@@ -169,11 +169,16 @@ function parseLabels(c: Json, err: (key: string, msg: string) => never): string[
   if (typeof id2label !== 'object' || Array.isArray(id2label)) err('id2label', 'must be an object {"0": "name", ...}');
   const entries = Object.entries(id2label as Json);
   const labels: string[] = new Array<string>(entries.length);
+  const keyOf: string[] = [];
   for (const [k, v] of entries) {
-    const i = Number(k);
+    // a key as Python's int() reads it, as transformers does (" 1", "01"); not Number()'s "", "1.0", "0x1", "1e0"
+    const i = /^\s*\+?[0-9]+\s*$/.test(k) ? Number(k) : NaN;
     if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof v !== 'string') {
       err('id2label', `entries must be "0".."${entries.length - 1}" → class name, got ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
     }
+    // transformers' dict keeps the last of two keys for one class, leaving another class without a name
+    if (keyOf[i] !== undefined) err('id2label', `the keys ${JSON.stringify(keyOf[i])} and ${JSON.stringify(k)} are both the class ${i}: give each class one key`);
+    keyOf[i] = k;
     labels[i] = v as string;
   }
   return labels;

@@ -1,7 +1,7 @@
 // The trainer's data: each split file (a prepare output, any raw file and shape prepare accepts, or
 // pre-tokenized JSONL) tokenized with the model's tokenizer and the config's masking and length policy.
 import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
-import { canonicalLabel, type LabelValue } from '../data/labels.ts';
+import { NAMED_CLASSES, canonicalLabel, type LabelValue } from '../data/labels.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { requireTargets } from '../eval/evaluate.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
@@ -52,7 +52,7 @@ export function loadNotes(stats: LoadedRows['stats'], maxSeqLen: number | undefi
 /** Class names as prepare canonicalises labels (trimmed NFC; a name written as an integer is that integer). */
 export function classesFor(labels: readonly string[]): LabelValue[] {
   return labels.map((l) => {
-    const c = canonicalLabel(l);
+    const c = canonicalLabel(l, NAMED_CLASSES); // a word such as "None" given as a class is one
     if ('error' in c || c.label === null) throw new UserError(`labels: ${JSON.stringify(l)} is not a class name`);
     return c.label;
   });

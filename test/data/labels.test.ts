@@ -55,7 +55,10 @@ test('a class list naming a label twice is a UserError', () => {
 });
 
 test('canonicalLabel: an integer written as a float is that integer; -1 is HF\'s "no label"', () => {
-  for (const [raw, want] of [['1.0', 1], [' 2.00 ', 2], ['0.0', 0], [1.0, 1], ['-3.0', -3], ['1.5', '1.5'], ['01.0', '01.0'], ['1.', '1.'], ['1e3', '1e3']] as Array<[unknown, unknown]>) {
+  for (const [raw, want] of [['1.0', 1], [' 2.00 ', 2], ['0.0', 0], [1.0, 1], ['-3.0', -3], ['1.5', '1.5'], ['01.0', 1], ['1.', '1.'], ['1e3', '1e3'],
+    // as pandas reads a CSV cell: zero-padded codes are integers, so "01" … "12" are twelve integer classes, not
+    // nine strings and three integers
+    ['01', 1], ['007', 7], ['00', 0], ['+3', 3], ['-0', 0], ['-007', -7], ['0000000000000001', 1], ['1234567890123456', '1234567890123456']] as Array<[unknown, unknown]>) {
     assert.deepEqual(canonicalLabel(raw), { label: want }, JSON.stringify(raw));
   }
   for (const raw of [-1, '-1', ' -1 ', '-1.0']) {
@@ -79,7 +82,8 @@ test('parseLabelsOption: a list in index order, or INTEGER=NAME pairs ordered by
   assert.equal(new LabelSet(['neg', 'pos']).minusOne, 'no label');
   assert.equal(new LabelSet(['a', 'b'], [0, 1]).minusOne, 'no label');
   const bad: Array<[string, RegExp]> = [
-    ['1=a,1=b', /^--labels maps the integer 1 twice$/],
+    ['1=a,1=b', /^--labels maps the integer 1 twice: "1=a" and "1=b"$/],
+    ['1=a, 01.0=b', /^--labels maps the integer 1 twice: "1=a" and "01.0=b"$/],
     ['x=World,2=Sports', /"x=World": the label before "=" must be an integer/],
     ['1=World,Sports', /"Sports" has no "=": give every class as INTEGER=NAME/],
     ['1=2,2=3', /"1=2": the class name after "=" must not be an integer/],
@@ -179,4 +183,12 @@ test('prepare --labels -1=negative,0=neutral,1=positive: -1 is a class, written 
   // a raw file read by train: the error at the -1 record says how to make it a class
   assert.throws(() => loadTokenRows(f, { task: 'classification', tokenizer: tok }),
     (e) => isUserError(e) && /tweets\.jsonl:1: /.test(e.message) && /if -1 is a class, name it: prepare --labels -1=NAME/.test(e.message));
+});
+
+test('prepare: zero-padded integer labels of a CSV ("01" … "12") are one kind of label, integers as pandas reads them', () => {
+  const rows = Array.from({ length: 12 }, (_, i) => `story ${i} about ${'abcdefgh'[i % 8]} things ${i * 7919 % 113},${String(i + 1).padStart(2, '0')}`);
+  const f = writeFiles(dir, { 'months.csv': 'text,label\n' + rows.join('\n') + '\n' })['months.csv']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'months'), tokenizer: tok, task: 'classification', split: [1, 0, 0] });
+  assert.deepEqual(report.labels, Array.from({ length: 13 }, (_, i) => i));
+  assert.equal(Object.keys(report.label_counts!.train).length, 12);
 });

@@ -1,29 +1,55 @@
 // Placeholders: a text field that is, whole, what an export writes for a missing value or what a forum leaves of a
-// removed post. prepare rejects such a record as `placeholder` (prepare.test.ts's messy file has one of each shape)
-// unless --keep-placeholders; the words inside real text are text.
+// removed post. Artefacts no one writes as text ("nan", "null", "[deleted]") are rejected in every field; words a
+// person also answers with ("None", "N/A", "NA") only where no answer is — a text, a prompt, a system or user turn —
+// and kept as a completion or an assistant turn. prepare rejects such a record as `placeholder` (prepare.test.ts's
+// messy file has one of each shape) unless --keep-placeholders; the words inside real text are text.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { placeholderWhy } from '../../src/data/placeholder.ts';
+import { placeholderOf } from '../../src/data/placeholder.ts';
 import { prepare } from '../../src/data/prepare.ts';
-import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
+import { checkRecord } from '../../src/data/record-checks.ts';
+import type { DataRecord } from '../../src/data/record.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
-test('placeholderWhy: whole fields only, any case, trimmed', () => {
-  for (const p of ['nan', 'NaN', 'None', ' null ', 'NULL', 'undefined', 'N/A', 'n/a', '#N/A', '#VALUE!', '[deleted]', '[Removed]']) {
-    assert.ok(placeholderWhy(p), p);
+test('placeholderOf: whole fields only, any case, trimmed; artefacts and words told apart', () => {
+  for (const p of ['nan', 'NaN', '-nan', ' null ', 'NULL', 'undefined', '<NA>', '#N/A', '#VALUE!', '[deleted]', '[Removed]']) {
+    assert.equal(placeholderOf(p)?.kind, 'artefact', p);
   }
-  assert.match(placeholderWhy('nan')!, /^"nan" is what an export writes for a missing value, not text \(--keep-placeholders keeps it\)$/);
-  assert.match(placeholderWhy('[deleted]')!, /^"\[deleted\]" is what a forum leaves of a removed post/);
-  for (const t of ['None of these', 'banana', 'NA', 'no', '-', '?', 'N/A.', 'null pointer', '0', 'nil']) assert.equal(placeholderWhy(t), null, t);
+  for (const p of ['None', 'NONE', 'N/A', 'n/a', 'NA']) assert.equal(placeholderOf(p)?.kind, 'word', p);
+  assert.equal(placeholderOf('nan')!.why, '"nan" is what an export writes for a missing value (pandas\' NaN, Python\'s None)');
+  assert.match(placeholderOf('[deleted]')!.why, /^"\[deleted\]" is what a forum leaves of a removed post/);
+  for (const t of ['None of these', 'banana', 'no', '-', '?', 'N/A.', 'null pointer', '0', 'nil', 'Nat']) assert.equal(placeholderOf(t), null, t);
+});
+
+const limits = { maxChars: 1000, maxCharsGiven: false, keepPlaceholders: false };
+const reason = (rec: DataRecord): string | null => checkRecord(rec, limits, [], null)?.reason ?? null;
+
+test('checkRecord: a word such as None is kept as an answer, rejected where no answer is; an artefact everywhere', () => {
+  assert.equal(reason({ shape: 'prompt_completion', prompt: 'Known side effects? ', completion: 'None' }), null);
+  assert.equal(reason({ shape: 'prompt_completion', prompt: 'Is a visa needed? ', completion: 'N/A' }), null);
+  assert.equal(reason({ shape: 'prompt_completion', prompt: 'None', completion: ' An answer.' }), 'placeholder');
+  assert.equal(reason({ shape: 'prompt_completion', prompt: 'Known side effects? ', completion: 'nan' }), 'placeholder');
+  assert.equal(reason({ shape: 'chat', messages: [{ role: 'user', content: 'Any allergies?' }, { role: 'assistant', content: 'None' }] }), null);
+  assert.equal(reason({ shape: 'chat', messages: [{ role: 'user', content: 'None' }, { role: 'assistant', content: 'Sorry?' }] }), 'placeholder');
+  assert.equal(reason({ shape: 'chat', messages: [{ role: 'system', content: 'N/A' }, { role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] }), 'placeholder');
+  assert.equal(reason({ shape: 'chat', messages: [{ role: 'user', content: 'Any allergies?' }, { role: 'assistant', content: 'null' }] }), 'placeholder');
+  assert.equal(reason({ shape: 'text', text: 'None' }), 'placeholder');
+  assert.equal(reason({ shape: 'classification', text: 'N/A', label: 'pos' }), 'placeholder');
+  const detail = checkRecord({ shape: 'text', text: 'nan' }, limits, [], null)!.detail;
+  assert.match(detail, /not text \(--keep-placeholders keeps it\)$/);
 });
 
 test('prepare --keep-placeholders keeps them, and says so in report.json', () => {
   const dir = tempDir('mt-placeholder-');
-  const f = writeFiles(dir, { 'p.jsonl': '{"prompt": "What does print() return?", "completion": "None"}\n{"text": "a real record of some length"}\n' })['p.jsonl']!;
+  const f = writeFiles(dir, {
+    'p.jsonl': '{"prompt": "What does print() return?", "completion": "None"}\n{"text": "a real record of some length"}\n{"prompt": "None", "completion": " x"}\n',
+  })['p.jsonl']!;
   const tok = mistralTokenizer();
   const rejected = prepare({ inputs: [f], outDir: path.join(dir, 'a'), tokenizer: tok, split: [1, 0, 0] }).report;
   assert.deepEqual(rejected.by_reason, { placeholder: 1 });
+  assert.deepEqual(readJsonl<{ source: { line: number } }>(path.join(dir, 'a', 'rejected.jsonl')).map((r) => r.source.line), [3]);
   const kept = prepare({ inputs: [f], outDir: path.join(dir, 'b'), tokenizer: tok, split: [1, 0, 0], keepPlaceholders: true }).report;
-  assert.equal(kept.kept, 2);
+  assert.equal(kept.kept, 3);
   assert.equal(kept.options.keep_placeholders, true);
 });

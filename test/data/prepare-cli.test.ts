@@ -75,7 +75,7 @@ test('1-based integer labels with named --labels: one-line error, exit 2; --labe
   assert.equal(report.kept, 12);
   const bad = cli('--input', 'ag.csv', '--out', 'ag', '--task', 'classification', '--labels', '1=World,1=Sports');
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /^error: --labels maps the integer 1 twice$/m);
+  assert.match(bad.stderr, /^error: --labels maps the integer 1 twice: "1=World" and "1=Sports"$/m);
 });
 
 test('--tokenizer DIR without tokenizer.json is an error (no silent bundled tokenizer); report.json names the tokenizer used', () => {

@@ -85,7 +85,7 @@ const MESSY: Array<[string, string | null]> = [
   ['{"prompt": "What is <unk>?", "completion": " A token."}', 'special_token'],
   ['{"text": "nan"}', 'placeholder'],
   ['{"prompt": "What did the post say?", "completion": "[deleted]"}', 'placeholder'],
-  ['{"messages": [{"role": "user", "content": "Any thoughts?"}, {"role": "assistant", "content": " None "}]}', 'placeholder'],
+  ['{"messages": [{"role": "user", "content": " None "}, {"role": "assistant", "content": "Any thoughts?"}]}', 'placeholder'],
   ['{"text": "the last line has no newline"}', 'kept'],
 ];
 const messyText = MESSY.map(([l]) => l).join('\n');

@@ -172,6 +172,12 @@ test('sizes must be positive integers; eos may be a list or null; id2label gives
   rejects(cfgWith({ eos_token_id: 'x' }), 'eos_token_id');
   assert.deepEqual(parseConfig(cfgWith({ id2label: { 1: 'pos', 0: 'neg' } })).labels, ['neg', 'pos']);
   rejects(cfgWith({ id2label: { 0: 'a', 5: 'b' } }), 'id2label');
+  // keys as Python's int() reads them (transformers' PretrainedConfig): " 1" and "01" are 1; two keys for one integer
+  // would leave a class without a name (HF's dict keeps the last): an error naming both
+  assert.deepEqual(parseConfig(cfgWith({ id2label: { ' 1': 'pos', '0': 'neg' } })).labels, ['neg', 'pos']);
+  rejects(cfgWith({ id2label: { '0': 'a', '00': 'b' } }), 'id2label', /the keys "0" and "00" are both the class 0: give each class one key/);
+  rejects(cfgWith({ id2label: { '1': 'a', ' 1': 'b' } }), 'id2label', /the keys "1" and " 1" are both the class 1/);
+  for (const k of ['', '1.0', '0x1', '1e0', '-1']) rejects(cfgWith({ id2label: { [k]: 'a', '1': 'b' } }), 'id2label', /entries must be/);
   assert.throws(() => parseConfig([1, 2], 'x.json'), /x\.json: not a JSON object/);
 });
 
