@@ -7,11 +7,13 @@
 //    instruction, then its input or context after a blank line) and one assistant turn, so the model's chat
 //    template renders it (joined as prompt + completion they would run together: these layouts have no separator);
 //    an optional "system" (OpenOrca: "system_prompt") is its system turn, LLaMA-Factory's "history" pairs the turns
-//    before the instruction;
+//    before the instruction; an input or context that only stands for a missing one — a placeholder (placeholder.ts:
+//    pandas' "nan", "None", "N/A") or self-instruct's "<noinput>" — is no input (counted: noInput);
 //  - OpenAI content parts: a message's content as [{type: "text", text}], joined with newlines as vLLM joins them
 //    for a text-only template; a part that is not text (an image) rejects the record.
 import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
+import { placeholderOf } from './placeholder.ts';
 import type { Rejection } from './record.ts';
 import { typeName } from './record-fields.ts';
 
@@ -54,6 +56,16 @@ export interface LayoutChat {
    * added after the turns are checked, so that their errors name their own indices.
    */
   system?: string;
+  /** An instruction pair's input or context that stood for a missing one ("nan", "<noinput>"): its key and text, left out. */
+  noInput?: { key: string; text: string };
+}
+
+/** Self-instruct's (and the Alpaca seed tasks') mark of an instruction without an input. */
+const NO_INPUT_MARKS: ReadonlySet<string> = new Set(['<noinput>', '<no input>']);
+
+/** Whether an input or context field's text only stands for a missing input: then the user turn is the instruction alone. */
+function standsForNoInput(text: string): boolean {
+  return placeholderOf(text) !== null || NO_INPUT_MARKS.has(text.trim().toLowerCase());
 }
 
 /** True for ShareGPT turns: objects with "from" and no "role". */
@@ -97,7 +109,9 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
   }
   // empty as cleaning leaves it (a zero-width space is nothing), named here: the chat's messages do not bear these names
   for (const key of [instructionKey, answerKey]) if (normalizeText(text[key]!) === '') return { reason: 'empty', detail: `"${key}" is empty` };
-  const context = contextKey ? text[contextKey]!.trim() : '';
+  const given = contextKey ? text[contextKey]!.trim() : '';
+  const noInput = contextKey !== undefined && given !== '' && standsForNoInput(given) ? { key: contextKey, text: given } : undefined;
+  const context = noInput ? '' : given;
   const history = historyTurns(ownField(v, 'history'));
   if (!Array.isArray(history)) return history;
   const messages = [
@@ -106,7 +120,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
     { role: 'user', content: context === '' ? text[instructionKey] : `${text[instructionKey]!.trimEnd()}\n\n${context}` },
     { role: 'assistant', content: text[answerKey] },
   ];
-  return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' } };
+  return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' }, ...(noInput ? { noInput } : {}) };
 }
 
 /**

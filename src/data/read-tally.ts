@@ -1,17 +1,23 @@
 // What prepare's report says of how records were read: the records each common layout gave (layouts.ts), the text
 // records beside an instruction/answer pair, the records whose mojibake was undone (mojibake.ts), and the chats
-// whose opening assistant turns or closing user turns were left out (record.ts's detectChat).
+// whose opening assistant turns or closing user turns were left out (record.ts's detectChat), and the instruction
+// pairs whose input stood for a missing one (layouts.ts: "nan", "<noinput>").
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 
 export class ReadTally {
   private readonly byLayout = new Map<Layout, number>();
   private textBesidePair = 0;
   private mojibake = 0;
+  private readonly noInput = new Map<string, number>(); // per key and text ("input" "nan"), the pairs read without it
   private leading = { chats: 0, turns: 0 };
   private trailing = { chats: 0, turns: 0 };
 
-  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true }): void {
+  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true; noInput?: { key: string; text: string } }): void {
     if (det.layout) this.byLayout.set(det.layout, (this.byLayout.get(det.layout) ?? 0) + 1);
+    if (det.noInput) {
+      const k = `"${det.noInput.key}" ${JSON.stringify(det.noInput.text)}`;
+      this.noInput.set(k, (this.noInput.get(k) ?? 0) + 1);
+    }
     if (det.mojibake) this.mojibake++;
     if (det.textBesidePair) this.textBesidePair++;
     if (det.leadingTurns) {
@@ -35,6 +41,12 @@ export class ReadTally {
     if (this.mojibake > 0) {
       const m = this.mojibake;
       lines.push(`${m} record${m === 1 ? ' had' : 's had'} mojibake undone: UTF-8 text once read as Windows-1252 ("cafÃ©" → "café", "donâ€™t" → "don’t")`);
+    }
+    if (this.noInput.size > 0) {
+      const total = [...this.noInput.values()].reduce((a, b) => a + b, 0);
+      const which = [...this.noInput].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} ${n}`).join(', ');
+      lines.push(`${total} instruction pair${total === 1 ? '' : 's'} had an input that stands for none (${which}${this.noInput.size > 3 ? ', …' : ''}): ` +
+        'read as the instruction alone');
     }
     const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
     if (this.leading.chats > 0) {

@@ -72,6 +72,8 @@ export type DetectResult = {
   textBesidePair?: true;
   /** Mojibake was undone in one of its text fields (mojibake.ts). */
   mojibake?: true;
+  /** An instruction pair's input or context that stood for a missing one ("nan", "<noinput>"), left out of its user turn. */
+  noInput?: { key: string; text: string };
 } | Rejection;
 
 /** A CSV cell holding a JSON array (messages, input_ids, labels) is parsed; anything else is returned as is. */
@@ -118,7 +120,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
       if (!('record' in det)) return det;
       const system = read.system === undefined ? '' : normalizeText(read.system);
       if (system !== '' && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') det.record.messages.unshift({ role: 'system', content: system });
-      return { ...det, layout: read.layout };
+      return { ...det, layout: read.layout, ...(read.noInput ? { noInput: read.noInput } : {}) };
     }
   }
   const groups: string[] = [];

@@ -109,6 +109,14 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   assert.deepEqual(gen({ system: 'Be brief', question: 'Why?', answer: 'Because' }), { record: chat(['system', 'Be brief'], ['user', 'Why?'], ['assistant', 'Because']), layout: 'instruction_pairs' });
   assert.deepEqual(gen({ prompt: 'P', response: 'R' }), { record: chat(['user', 'P'], ['assistant', 'R']), layout: 'instruction_pairs' });
   assert.deepEqual(gen({ input: 'I', output: 'O' }), { record: chat(['user', 'I'], ['assistant', 'O']), layout: 'instruction_pairs' });
+  // an input that stands for none (pandas' "nan", "None", self-instruct's "<noinput>") is left out, and said so
+  for (const input of ['nan', ' None ', 'N/A', '<noinput>', '<No Input>']) {
+    assert.deepEqual(gen({ instruction: 'Name a colour', input, output: 'Red' }),
+      { record: chat(['user', 'Name a colour'], ['assistant', 'Red']), layout: 'instruction_pairs', noInput: { key: 'input', text: input.trim() } }, input);
+  }
+  assert.deepEqual(gen({ instruction: 'Sum up', context: 'null', response: 'Short' }),
+    { record: chat(['user', 'Sum up'], ['assistant', 'Short']), layout: 'instruction_pairs', noInput: { key: 'context', text: 'null' } });
+  assert.deepEqual(gen({ instruction: 'Spell it', input: 'nano', output: 'n-a-n-o' }), { record: chat(['user', 'Spell it\n\nnano'], ['assistant', 'n-a-n-o']), layout: 'instruction_pairs' });
   // what is wrong is named in the input's own terms
   const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
   assert.match(detail(gen({ conversations: [{ from: 'human', value: 'U' }, { from: 'function_call', value: 'f()' }] })), /^invalid_roles: conversations\[1\]\.from is "function_call"/);
