@@ -59,7 +59,7 @@ export function sortedCounts<K extends string>(m: Map<K, number>): Partial<Recor
 export function summaryText(r: PrepareReport, outDir: string): string {
   const pct = (n: number, d: number): string => (d > 0 ? `${((100 * n) / d).toFixed(1)}%` : '–');
   const lines = [
-    `prepare: ${r.input_records} records in ${r.inputs.length} file${r.inputs.length === 1 ? '' : 's'} → ${r.kept} kept (${pct(r.kept, r.input_records)}), ${r.rejected} rejected`,
+    `prepare: ${r.input_records} record${r.input_records === 1 ? '' : 's'} in ${r.inputs.length} file${r.inputs.length === 1 ? '' : 's'} → ${r.kept} kept (${pct(r.kept, r.input_records)}), ${r.rejected} rejected`,
   ];
   const reasons = Object.entries(r.by_reason) as Array<[string, number]>;
   if (reasons.length) {
@@ -71,7 +71,7 @@ export function summaryText(r: PrepareReport, outDir: string): string {
   if (shapes) lines.push(`  kept by shape: ${shapes}`);
   lines.push(`  splits:  train ${r.splits.train}  val ${r.splits.val}  test ${r.splits.test}`);
   lines.push(`  tokens:  train ${r.tokens.train}  val ${r.tokens.val}  test ${r.tokens.test}  (total ${r.tokens.total})`);
-  if (r.truncated) lines.push(`  ${r.truncated} kept records are longer than --max-tokens and will be truncated`);
+  if (r.truncated) lines.push(`  ${r.truncated} kept record${r.truncated === 1 ? ' is' : 's are'} longer than --max-tokens and will be truncated`);
   if (r.labels) lines.push(`  classes (${r.labels.length}): ${r.labels.map((l) => JSON.stringify(l)).join(', ')}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
   lines.push(`  wrote ${outDir}/{train,val,test,rejected}.jsonl and report.json`);
