@@ -19,6 +19,12 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
     // a flag last, or followed by another flag, has no value: parseArgs says "argument missing" or (over lines) "ambiguous"
     const flag = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /^Option '(?:-\w, )?(--[^' ]+)/.exec(err.message)?.[1] : undefined;
     if (flag !== undefined) throw missingValue(flag, command, argv[argv.indexOf(flag) + 1]);
+    // `mistral-tune eval runs/x`: say how the folder is given
+    const positional = err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? /^Unexpected argument '(.*)'\. /s.exec(err.message)?.[1] : undefined;
+    if (positional !== undefined) {
+      const hint = Object.hasOwn(options, 'run') ? `; a run folder is given as --run ${positional}` : '';
+      throw new UserError(`unexpected argument "${positional}": ${command} takes no positional arguments${hint} (see mistral-tune ${command} --help)`);
+    }
     throw new UserError(`${err.message.replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ')} (see mistral-tune ${command} --help)`);
   }
 }

@@ -1,7 +1,7 @@
 // Integer and port options read decimal digits only: Number() alone would take "0x50" as 80, "1e3" as 1000, "0b11" as 3.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { intOption, portOption } from '../../src/cli/args.ts';
+import { intOption, parseCommand, portOption } from '../../src/cli/args.ts';
 import { isUserError } from '../../src/util/errors.ts';
 
 test('intOption and portOption: decimal digits (spaces around, a sign) or a one-line error naming the flag and value', () => {
@@ -16,4 +16,12 @@ test('intOption and portOption: decimal digits (spaces around, a sign) or a one-
   }
   assert.throws(() => intOption('seed', '-1', 0, 0), /--seed must be an integer ≥ 0, got "-1"/);
   assert.throws(() => portOption('65536'), /got "65536"/);
+});
+
+test('a positional argument where a command takes none is named, with --run X when the command reads a run folder', () => {
+  const withRun = { run: { type: 'string' as const }, out: { type: 'string' as const } };
+  assert.throws(() => parseCommand('export', ['runs/x', '--out', 'y'], withRun),
+    (e) => isUserError(e) && e.message === 'unexpected argument "runs/x": export takes no positional arguments; a run folder is given as --run runs/x (see mistral-tune export --help)');
+  assert.throws(() => parseCommand('generate', ['hello'], { model: { type: 'string' as const } }),
+    (e) => isUserError(e) && e.message === 'unexpected argument "hello": generate takes no positional arguments (see mistral-tune generate --help)');
 });
