@@ -1,5 +1,6 @@
 # Saves random-weight Mistral models of varied configs with HF transformers' own save_pretrained, for
-# scripts/hf-check/export-matrix.ts to train and export with our CLI and check_export_matrix.py to load back.
+# scripts/hf-check/export-matrix.ts to train and export with our CLI and check_export_matrix.py to load back, and
+# for full_parity.py (full fine-tuning against HF's Trainer).
 # Not part of the product. Usage: python3 scripts/hf-check/make_bases.py DIR
 import os, sys, torch
 from transformers import MistralConfig, MistralForCausalLM
