@@ -86,6 +86,12 @@ function take(file: string, tmp: string): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, file, 'create the lock');
     }
+    // a folder (or anything but a file) where the lock goes is no lock any process holds: named, never removed here
+    const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+    if (stat !== undefined && !stat.isFile()) {
+      throw new UserError(`${file} is a ${stat.isDirectory() ? 'folder' : 'link or special file'}, where this run folder's lock file goes: ` +
+        'move it away (mistral-tune did not make it)', path.dirname(file));
+    }
     const held = readLock(file);
     if (held === null) continue; // released in the meantime
     const owner = parseOwner(held);

@@ -52,6 +52,15 @@ test('an empty lock file is not taken over while fresh, and is once it is old', 
   assert.deepEqual(fs.readdirSync(dir), [], 'no temporary or guard file left');
 });
 
+test('a folder where the lock file goes is named as such (it was "other processes keep taking and releasing it"), and left as it was', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  fs.mkdirSync(path.join(file, 'inside'), { recursive: true });
+  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message.endsWith(`${file} is a folder, where this run folder's lock file goes: move it away (mistral-tune did not make it)`));
+  assert.deepEqual(fs.readdirSync(file), ['inside']);
+  assert.deepEqual(fs.readdirSync(dir), [LOCK_FILE], 'no temporary file left');
+});
+
 test('a lock whose pid is no process id (-1, 0: kill() signals a group with them, so it looked alive) is not a lock: taken over once old', () => {
   for (const pid of [-1, 0, 1.5]) {
     const dir = tmpDir();
