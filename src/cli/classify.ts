@@ -9,7 +9,7 @@ import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { modelTask, resolveEvalTarget } from '../eval/target.ts';
-import { readTextsToClassify, type TextToClassify } from '../eval/texts.ts';
+import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
@@ -41,7 +41,8 @@ cleans training text and tokenized as training tokenizes them (BOS + text, cut a
   --device NAME       auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
   --json              print JSON: one object for --text, one line per text for --data
-                      ({"line", "id" when the record has one, "label", "probs": {class: p}})`;
+                      ({"line", "record" where records share a line, "id" when the record has one,
+                      "label", "probs": {class: p}})`;
 
 interface Flags {
   model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string;
@@ -67,7 +68,8 @@ export async function run(argv: string[]): Promise<void> {
     model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
     labels: f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null, // names, or prepare's INTEGER=NAME
   });
-  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field']) : [{ line: 1, text: normalizeText(f.text!) }];
+  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field']) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
+  const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
     const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
@@ -84,11 +86,12 @@ export async function run(argv: string[]): Promise<void> {
     if (tokenizer.vocabSize > model.cfg.vocabSize) {
       throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, target.model);
     }
-    const rows = texts.map(({ text, line }) => {
+    const rows = texts.map((t) => {
+      const { text } = t;
       try {
         return tokenizeRecord({ shape: 'classification', text, label: 0 }, tokenizer, { maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate' }).row!;
       } catch (e) {
-        if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? `${f.data}:${line}` : '--text');
+        if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? textPlace(f.data, t, shared) : '--text');
         throw e;
       }
     });
@@ -97,7 +100,7 @@ export async function run(argv: string[]): Promise<void> {
     const predictions = predictClasses(model, rows, batchSize, (n) => { progress?.tick(n - done); done = n; });
     progress?.finish();
     const record = (t: TextToClassify, p: ClassPrediction): Record<string, unknown> => ({
-      ...(f.data !== undefined ? { line: t.line } : {}), ...(t.id !== undefined ? { id: t.id } : {}), label: classes[p.label], probs: probsByClass(classes, p.probs),
+      ...(f.data !== undefined ? { line: t.line, ...(shared ? { record: t.record } : {}) } : {}), ...(t.id !== undefined ? { id: t.id } : {}), label: classes[p.label], probs: probsByClass(classes, p.probs),
     });
     if (f.out !== undefined) {
       writeFileAtomic(f.out, predictions.map((p, i) => JSON.stringify(record(texts[i]!, p)) + '\n').join(''));
@@ -107,7 +110,7 @@ export async function run(argv: string[]): Promise<void> {
     } else {
       const width = Math.max(...classes.map((c) => c.length));
       const lines = predictions.map((p, i) => {
-        const head = f.data !== undefined ? `${f.data}:${texts[i]!.line}  ` : '';
+        const head = f.data !== undefined ? `${textPlace(f.data, texts[i]!, shared)}  ` : '';
         return `${head}${classes[p.label]!.padEnd(width)}  ${p.probs[p.label]!.toFixed(4)}`;
       });
       process.stdout.write(lines.join('\n') + '\n');

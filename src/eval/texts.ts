@@ -1,7 +1,8 @@
 // The texts a classifier is asked about (mistral-tune classify --data): one per record of a JSONL, JSON, CSV or
 // TSV file (its "text" field, or the field named), or one per non-blank line of a plain-text file. Each text is
 // normalised as prepare normalises training text, so the model sees what it was trained on; a record that cannot
-// give a text stops the read with its file:line, as the trainer's reader does.
+// give a text stops the read with its file:line, as the trainer's reader does (with "record N" where records share
+// a line: a JSON array written on one line).
 import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
 import { formatOf, readRecords } from '../data/ingest/read.ts';
 import { defectRejection } from '../data/ingest/types.ts';
@@ -12,6 +13,8 @@ import { readLines } from '../util/lines.ts';
 export interface TextToClassify {
   /** 1-based line of the file where the record starts. */
   line: number;
+  /** 1-based place of the record in the file (of the line, for plain text). */
+  record: number;
   /** The record's "id" field, when it has one (carried into the predictions). */
   id?: unknown;
   text: string;
@@ -23,11 +26,14 @@ export function readTextsToClassify(file: string, textField = 'text'): TextToCla
     for (const { text, lineNo, defect } of readLines(file)) {
       if (defect) throw new UserError(`${defectRejection(defect, lineNo).detail}`, `${file}:${lineNo}`);
       const t = normalizeText(text);
-      if (t !== '') out.push({ line: lineNo, text: t });
+      if (t !== '') out.push({ line: lineNo, record: out.length + 1, text: t });
     }
   } else {
+    let record = 0, previousLine = 0;
     for (const item of readRecords(file, formatOf(file))) {
-      const where = `${file}:${item.line}`;
+      record++;
+      const where = `${file}:${item.line}${item.line === previousLine ? ` (record ${record})` : ''}`;
+      previousLine = item.line;
       if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail}`, where);
       const v = item.value;
       if (!isRecord(v)) throw new UserError('expected an object with a text field', where);
@@ -38,9 +44,19 @@ export function readTextsToClassify(file: string, textField = 'text'): TextToCla
       const text = normalizeText(raw);
       if (text === '') throw new UserError(`"${textField}" is empty`, where);
       const id = ownField(v, 'id');
-      out.push(id === undefined ? { line: item.line, text } : { line: item.line, id, text });
+      out.push(id === undefined ? { line: item.line, record, text } : { line: item.line, record, id, text });
     }
   }
   if (out.length === 0) throw new UserError('no text to classify', file);
   return out;
+}
+
+/** Whether some records of `texts` share a line (then each is named by its record number as well). */
+export function recordsShareLines(texts: readonly TextToClassify[]): boolean {
+  return texts.some((t, i) => i > 0 && t.line === texts[i - 1]!.line);
+}
+
+/** Where a text is in `file`: file:line, and "(record N)" when records share lines. */
+export function textPlace(file: string, t: TextToClassify, shared: boolean): string {
+  return `${file}:${t.line}${shared ? ` (record ${t.record})` : ''}`;
 }

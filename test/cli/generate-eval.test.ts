@@ -153,4 +153,14 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   const noField = cli('classify', '--run', run, '--data', bad);
   assert.equal(noField.status, 2);
   assert.match(noField.stderr, /bad-texts\.jsonl:2: no "text" field/);
+  // a JSON array on one line: its records share line 1, so each is also named by its number
+  const oneLine = path.join(dir, 'one-line.json');
+  fs.writeFileSync(oneLine, JSON.stringify([{ text: records[0]!.text }, { text: records[1]!.text }]));
+  const numbered = cli('classify', '--run', run, '--data', oneLine, '--json');
+  assert.equal(numbered.status, 0, numbered.stderr);
+  assert.deepEqual(numbered.stdout.trim().split('\n').map((l) => JSON.parse(l) as { line: number; record: number; label: string }).map((p) => [p.line, p.record, p.label]),
+    [[1, 1, preds[0]!.label], [1, 2, preds[1]!.label]]);
+  assert.match(cli('classify', '--run', run, '--data', oneLine).stdout, /^.*one-line\.json:1 \(record 2\)  /m);
+  fs.writeFileSync(oneLine, JSON.stringify([{ text: 'fine' }, { body: 'no text field' }]));
+  assert.match(cli('classify', '--run', run, '--data', oneLine).stderr, /one-line\.json:1 \(record 2\): no "text" field/);
 });
