@@ -2,12 +2,12 @@
 // place on commit, the folder fsynced after the rename (so a failed run or a crash never leaves a
 // half-written train.jsonl); the spool of kept records can also read back what it wrote, by byte offset.
 // A failed write (ENOSPC, EIO, a full quota) is a UserError naming the file (atomic.ts's withIo), never a
-// stack trace; the caller discards every temporary file (and removeDeadTemps those a killed run left).
+// stack trace; the caller discards every temporary file (and removeStaleTemps those a killed run left).
 // finish() (flush, fsync, close) and rename() are separate so that a run puts all its files safely on
 // disk before it renames the first one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir, pidRunning, withIo } from '../util/atomic.ts';
+import { fsyncDir, withIo } from '../util/atomic.ts';
 
 const CHUNK = 1 << 20;
 
@@ -108,13 +108,14 @@ function tempOf(target: string, pid: number): string {
 
 const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
 
-/** Removes from `dir` the temporary files of the outputs `names` that killed runs (their pid no longer runs) left. */
-export function removeDeadTemps(dir: string, names: readonly string[]): void {
+/**
+ * Removes from `dir` the temporary files of the outputs `names` that killed runs left: the caller holds the
+ * folder's lock, so no other process is writing them (a pid may still show for a moment after a kill -9).
+ */
+export function removeStaleTemps(dir: string, names: readonly string[]): void {
   for (const entry of fs.readdirSync(dir)) {
     const m = TEMP.exec(entry);
-    if (!m || !names.includes(m[1]!)) continue;
-    const pid = Number(m[2]);
-    if (pid === process.pid || pidRunning(pid)) continue;
+    if (!m || !names.includes(m[1]!) || Number(m[2]) === process.pid) continue;
     fs.rmSync(path.join(dir, entry), { force: true });
   }
 }

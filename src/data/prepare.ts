@@ -16,7 +16,7 @@ import { LabelSet, classList, classWarnings, labelKey, minusOneWarning, refuseOn
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
-import { OutFile, removeDeadTemps } from './out-file.ts';
+import { OutFile, removeStaleTemps } from './out-file.ts';
 import { ReadTally } from './read-tally.ts';
 import { checkRecord } from './record-checks.ts';
 import {
@@ -27,6 +27,7 @@ import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './r
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 import { OUTPUT_FILES, listSources, type Source, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits } from './split.ts';
+import { acquireRunLock } from '../train/run-lock.ts';
 import { sequenceLength, specialTokenIds } from './tokenize.ts';
 
 export type DedupMode = 'exact' | 'near' | 'none';
@@ -133,11 +134,13 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   if (guessed.length > 0) notes.push(`read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: ${guessed.slice(0, 5).join(', ')}${guessed.length > 5 ? ` and ${guessed.length - 5} more` : ''}`);
   if (!opts.overwrite) checkOutDir(opts.outDir);
   makeOutDir(opts.outDir);
-  removeDeadTemps(opts.outDir, [...OUTPUT_FILES, SPOOL]);
+  // one prepare at a time writes into a folder: two would mix their splits
+  const lock = acquireRunLock(opts.outDir, { name: 'the --out folder', instead: 'give another --out' });
   const specials = specialTexts(tok);
 
   const all: OutFile[] = [];
   try {
+    removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL]);
     const open = (name: string): OutFile => {
       const f = new OutFile(path.join(opts.outDir, name));
       all.push(f);
@@ -402,6 +405,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   } catch (e) {
     for (const f of all) f.discard();
     throw e;
+  } finally {
+    lock.release();
   }
 }
 

@@ -31,11 +31,21 @@ export interface RunLock {
   release(): void;
 }
 
+/** How the errors name the locked folder, and what to do instead of waiting. */
+export interface LockedFolder {
+  /** "the run folder", "the --out folder" */
+  name: string;
+  /** "choose another output_dir" */
+  instead: string;
+}
+
+const RUN_FOLDER: LockedFolder = { name: 'the run folder', instead: 'choose another output_dir' };
+
 /**
  * Takes the lock of folder `dir` (created when absent; the folders it created are removed again on
  * release if they are then empty), or throws a UserError naming the process that holds it.
  */
-export function acquireRunLock(dir: string): RunLock {
+export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): RunLock {
   const stat = withIo(dir, 'use as the run folder', () => fs.statSync(dir, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (stat?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
   const file = path.join(dir, LOCK_FILE);
@@ -44,7 +54,7 @@ export function acquireRunLock(dir: string): RunLock {
   const tmp = `${file}.${process.pid}.tmp`;
   const created = writeBeside(dir, tmp, text);
   try {
-    take(file, tmp);
+    take(file, tmp, folder);
   } catch (e) {
     removeCreated(created);
     throw e;
@@ -78,7 +88,7 @@ function writeBeside(dir: string, tmp: string, text: string): string[] {
 }
 
 /** Puts the lock written in `tmp` in place at `file`, taking over a stale lock; throws when a live process holds it. */
-function take(file: string, tmp: string): void {
+function take(file: string, tmp: string, folder: LockedFolder): void {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     try {
       fs.linkSync(tmp, file);
@@ -89,7 +99,7 @@ function take(file: string, tmp: string): void {
     // a folder (or anything but a file) where the lock goes is no lock any process holds: named, never removed here
     const stat = fs.lstatSync(file, { throwIfNoEntry: false });
     if (stat !== undefined && !stat.isFile()) {
-      throw new UserError(`${file} is a ${stat.isDirectory() ? 'folder' : 'link or special file'}, where this run folder's lock file goes: ` +
+      throw new UserError(`${file} is a ${stat.isDirectory() ? 'folder' : 'link or special file'}, where ${folder.name}'s lock file goes: ` +
         'move it away (mistral-tune did not make it)', path.dirname(file));
     }
     const held = readLock(file);
@@ -97,12 +107,12 @@ function take(file: string, tmp: string): void {
     const owner = parseOwner(held);
     if (owner === null) {
       if (Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS) {
-        throw new UserError(`the run folder is locked (${file} is being written, or is not a lock): wait and retry, ` +
+        throw new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
           `or delete ${file} if no mistral-tune is running in this folder`, path.dirname(file));
       }
     } else if (isRunning(owner)) {
-      throw new UserError(`the run folder is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
-        `wait for it to finish, or choose another output_dir; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
+      throw new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
+        `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
     }
     removeStale(file, held);
   }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
 import { readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
@@ -63,16 +64,32 @@ test('a run that keeps nothing leaves the train/val/test files of an earlier run
   assert.deepEqual(tmpFiles(path.join(dir, 'kept')), []);
 });
 
-test('the temporary files a killed prepare left are removed by the next prepare of that --out (only its own, of dead pids)', () => {
+test('the temporary files a killed prepare left are removed by the next prepare of that --out (only its own)', () => {
   writeFiles(dir, { 'few.jsonl': records(10, 'few') });
   const out = path.join(dir, 'killed');
   fs.mkdirSync(out);
   const dead = spawnSync(process.execPath, ['-e', '']).pid!;
-  const left = [`.train.jsonl.${dead}.tmp`, `.spool.jsonl.${dead}.tmp`, `.report.json.${dead}.tmp`];
-  const others = [`.train.jsonl.${process.pid}.tmp`, `.notes.txt.${dead}.tmp`, 'mine.tmp'];
+  // a pid that still runs too (a killed process may show for a moment): no other prepare writes there, it would hold the lock
+  const left = [`.train.jsonl.${dead}.tmp`, `.spool.jsonl.${dead}.tmp`, `.report.json.${dead}.tmp`, `.val.jsonl.${process.pid}.tmp`];
+  const others = [`.notes.txt.${dead}.tmp`, 'mine.tmp'];
   for (const f of [...left, ...others]) fs.writeFileSync(path.join(out, f), 'partial');
   assert.equal(cli(['--input', 'few.jsonl', '--out', out]).status, 0);
-  assert.deepEqual(tmpFiles(out).sort(), [...others].sort(), 'a live process\'s temporary file and files not its own stay');
+  assert.deepEqual(tmpFiles(out).sort(), [...others].sort(), 'files not its own stay');
+});
+
+test('one prepare at a time writes into an --out folder: a second is refused naming the process, and nothing is written', () => {
+  writeFiles(dir, { 'few.jsonl': records(10, 'few') });
+  const out = path.join(dir, 'busy');
+  const lock = acquireRunLock(out, { name: 'the --out folder', instead: 'give another --out' });
+  try {
+    const line = oneLineError(cli(['--input', 'few.jsonl', '--out', out]));
+    assert.match(line, new RegExp(`^error: .*busy: the --out folder is in use by process ${process.pid} .*: wait for it to finish, or give another --out`));
+    assert.deepEqual(fs.readdirSync(out), [LOCK_FILE]);
+  } finally {
+    lock.release();
+  }
+  assert.equal(cli(['--input', 'few.jsonl', '--out', out]).status, 0);
+  assert.deepEqual(fs.readdirSync(out).sort(), ['rejected.jsonl', 'report.json', 'test.jsonl', 'train.jsonl', 'val.jsonl'], 'the lock is released');
 });
 
 test('a 24 MB record is rejected as too_long by the default --max-chars, unparsed, in a 200 MB heap; no .tmp files', () => {

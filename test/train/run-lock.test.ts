@@ -56,7 +56,7 @@ test('a folder where the lock file goes is named as such (it was "other processe
   const dir = tmpDir();
   const file = path.join(dir, LOCK_FILE);
   fs.mkdirSync(path.join(file, 'inside'), { recursive: true });
-  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message.endsWith(`${file} is a folder, where this run folder's lock file goes: move it away (mistral-tune did not make it)`));
+  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message.endsWith(`${file} is a folder, where the run folder's lock file goes: move it away (mistral-tune did not make it)`));
   assert.deepEqual(fs.readdirSync(file), ['inside']);
   assert.deepEqual(fs.readdirSync(dir), [LOCK_FILE], 'no temporary file left');
 });
