@@ -50,9 +50,10 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
 
 /**
  * The same for a file produced piece by piece (bounded memory): `fill` calls `write` for each piece, in
- * order. Returns the bytes written.
+ * order. Returns the bytes written. With `replace` false a file at `target` is never replaced, not even one
+ * that appeared there while `fill` ran (an export's output): the write fails (EEXIST) and that file stays.
  */
-export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Array) => void) => void): number {
+export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Array) => void) => void, replace = true): number {
   // a folder given where a file is wanted (--out gguf/): the rename would fail with a misleading ENOTDIR
   if (target.endsWith('/') || target.endsWith(path.sep)) throw new UserError(`names a folder (it ends with "${target.at(-1)}"): give a file path in it`, target);
   const tmp = tempPathFor(target);
@@ -69,13 +70,29 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, target);
+    if (replace) fs.renameSync(tmp, target);
+    else publishNew(tmp, target);
   } catch (e) {
     removeLeftover(tmp);
     throw ioError(e, target, 'write');
   }
   fsyncDir(path.dirname(target));
   return size;
+}
+
+/** Puts the file `tmp` at `target` unless something is there: a hard link fails when it is (rename would replace it). */
+function publishNew(tmp: string, target: string): void {
+  try {
+    fs.linkSync(tmp, target);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || !(code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS')) throw e;
+    // a file system without hard links: checked, then renamed (a file appearing in between is replaced)
+    if (fs.existsSync(target)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    fs.renameSync(tmp, target);
+    return;
+  }
+  fs.unlinkSync(tmp);
 }
 
 /** Whether process `pid` runs on this machine (one we may not signal runs, too). */

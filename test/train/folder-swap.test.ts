@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../src/util/atomic.ts';
+import { writeFileAtomic, writeStreamAtomic } from '../../src/util/atomic.ts';
 import { replaceFolderAtomic } from '../../src/util/folder-swap.ts';
 import { filesSpec } from '../../src/util/owned-tree.ts';
 import { UserError } from '../../src/util/errors.ts';
@@ -81,4 +81,19 @@ test('a file write to a path ending in "/" (a folder given for a file: export --
   assert.throws(() => writeFileAtomic(target, 'x'),
     (e: unknown) => e instanceof UserError && e.message === `${target}: names a folder (it ends with "/"): give a file path in it`);
   assert.deepEqual(fs.readdirSync(dir), []);
+});
+
+test('a file write that must not replace (a GGUF export) leaves a file that appeared at its target while it was written', () => {
+  const dir = tempDir('mt-swap-');
+  const target = path.join(dir, 'model.gguf');
+  assert.throws(() => writeStreamAtomic(target, (write) => {
+    fs.writeFileSync(target, 'mine'); // the user, during a long export
+    write(Buffer.from('gguf'));
+  }, false), (e: unknown) => e instanceof UserError && e.message === `${target}: cannot write: already exists (EEXIST)`);
+  assert.equal(fs.readFileSync(target, 'utf8'), 'mine');
+  assert.deepEqual(fs.readdirSync(dir), ['model.gguf'], 'no temporary left');
+  const fresh = path.join(dir, 'fresh.gguf');
+  assert.equal(writeStreamAtomic(fresh, (write) => write(Buffer.from('gguf')), false), 4);
+  assert.equal(fs.readFileSync(fresh, 'utf8'), 'gguf');
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['fresh.gguf', 'model.gguf']);
 });
