@@ -47,8 +47,9 @@ export class RunDir {
 
   /**
    * Checks that `dir` can become a run directory: absent, empty, or (with `overwrite`) a run folder that
-   * `train` made. Anything else is refused, and so is a folder that holds the current directory or one of
-   * `keep` (the config file, the model, the data), so --overwrite never empties a folder of other files.
+   * `train` made holding nothing, at any depth, that train did not write (run-files.ts). Anything else is
+   * refused, and so is a folder that holds the current directory or one of `keep` (the config file, the model,
+   * the data), so --overwrite never deletes a file of the user's.
    */
   static check(dir: string, overwrite: boolean, keep: readonly string[] = []): void {
     if (!RunDir.checkFolder(dir)) return;
