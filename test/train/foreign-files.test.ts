@@ -1,7 +1,7 @@
 // No file of the user's in a run folder is ever deleted, at any depth: --overwrite names what train did not write
 // inside its folders (adapter/notes.md, checkpoints/step-N/mine/), replacing adapter/ or best/ carries such
 // files into the new folder, checkpoint rotation and the repair of an interrupted swap keep them (with a
-// warning), and an export never replaces a folder that appeared at --out meanwhile. Real files, no training.
+// warning), and an export never replaces a folder that appeared at --out meanwhile. Real files; one tiny training.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import type { Param } from '../../src/model/params.ts';
 import { listCheckpoints, saveCheckpoint } from '../../src/train/checkpoint.ts';
+import { validate } from '../../src/train/config.ts';
+import { train } from '../../src/train/trainer.ts';
 import { AdamW } from '../../src/train/optimizer.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { RUN_SPEC } from '../../src/train/run-files.ts';
@@ -17,6 +19,7 @@ import { UserError } from '../../src/util/errors.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../../src/util/folder-swap.ts';
 import { ANY_FILES, foreignPaths } from '../../src/util/owned-tree.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const tmp = (): string => tempDir('mt-foreign-');
@@ -43,6 +46,17 @@ function madeRun(): string {
     ...['step-0000001', 'step-0000002'].flatMap((c) => ['state.safetensors', 'trainer_state.json'].map((f) => `checkpoints/${c}/${f}`))]);
   return run;
 }
+
+test('everything a full fine-tuning run writes (model/, best/, checkpoints/) is train\'s by the run folder\'s spec', () => {
+  const data = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+  const cfg = validate({
+    model: TINY_BASE, method: 'full', data: { train: data, val: data }, max_steps: 2, batch_size: 1, eval: { samples: 0, every_steps: 1 },
+    checkpoint: { every_steps: 1, keep: 1 }, output_dir: path.join(tmp(), 'run'),
+  }, 'test');
+  const { dir } = captureStderr(() => train(cfg)).result;
+  assert.ok(fs.existsSync(path.join(dir, 'model', 'config.json')) && fs.existsSync(path.join(dir, 'best', 'model.safetensors')));
+  assert.deepEqual(foreignPaths(dir, RUN_SPEC), []);
+});
 
 test('a run folder as train writes it holds nothing foreign; files of the user at any depth are named relative to it', () => {
   const run = madeRun();
