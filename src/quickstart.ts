@@ -13,9 +13,11 @@ import { loadConfig, parameterCount } from './model/config.ts';
 import { loadTokenizer, tokenizerName } from './tokenizer/load.ts';
 import { validate } from './train/config.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from './run/layout.ts';
+import { RUN_SPEC } from './train/run-files.ts';
 import { acquireRunLock } from './train/run-lock.ts';
 import { train, type TrainResult } from './train/trainer.ts';
 import { writeFileAtomic } from './util/atomic.ts';
+import { foreignPaths } from './util/owned-tree.ts';
 import { UserError } from './util/errors.ts';
 import { info } from './util/log.ts';
 
@@ -97,16 +99,21 @@ function listTree(dir: string): string[] {
 const copiesFromModel = (src: string): boolean => !src.includes(`${path.sep}recipe`) && !src.endsWith('README.md');
 
 /**
- * Whether `rel` (a path inside the folder of `stage`) is one that stage writes, for a stage not in the
+ * Whether a path `rel` inside `dir`, the folder of `stage`, is one that stage writes, for a stage not in the
  * manifest (the one an interrupted quickstart stopped in, or any of a quickstart older than the manifest):
- * the model's files are those copied from the shipped model; the run's are the run folder's own entries
- * (and what train writes inside them); the data folder's are the files prepare writes at its top level.
+ * the model's files are those copied from the shipped model; the run's are what train writes in a run folder,
+ * at every depth (run-files.ts: not run/adapter/notes.md); the data folder's are the files prepare writes at its top level.
  */
-function stageWrites(stage: Stage, rel: string): boolean {
-  const [first] = rel.split('/');
-  if (stage === QUICKSTART_LAYOUT.model) return listTree(SHIPPED_MODEL).filter((f) => copiesFromModel(path.join(SHIPPED_MODEL, f))).includes(rel);
-  if (stage === QUICKSTART_LAYOUT.run) return (Object.values(RUN_LAYOUT) as string[]).includes(first!);
-  return !rel.includes('/');
+function stageWrites(stage: Stage, dir: string): (rel: string) => boolean {
+  if (stage === QUICKSTART_LAYOUT.model) {
+    const copied = new Set(listTree(SHIPPED_MODEL).filter((f) => copiesFromModel(path.join(SHIPPED_MODEL, f))));
+    return (rel) => copied.has(rel);
+  }
+  if (stage === QUICKSTART_LAYOUT.run) {
+    const foreign = fs.existsSync(dir) ? foreignPaths(dir, RUN_SPEC) : []; // a foreign folder is named "x/", with all in it
+    return (rel) => !foreign.some((f) => (f.endsWith('/') ? `${rel}/`.startsWith(f) : rel === f));
+  }
+  return (rel) => !rel.includes('/');
 }
 
 /**
@@ -130,9 +137,10 @@ function claimFolder(out: string, overwrite: boolean): void {
   const manifest = new Set(marker!.files ?? []);
   // a marker without a manifest (an older quickstart's) is judged stage by stage, as an interrupted stage is
   const unrecorded = (s: Stage): boolean => marker!.files === undefined || marker!.writing === s;
-  const foreign = STAGES.flatMap((s) => listTree(path.join(out, s))
-    .filter((rel) => !manifest.has(`${s}/${rel}`) && !(unrecorded(s) && stageWrites(s, rel)))
-    .map((rel) => path.join(s, rel)));
+  const foreign = STAGES.flatMap((s) => {
+    const writes = unrecorded(s) ? stageWrites(s, path.join(out, s)) : () => false;
+    return listTree(path.join(out, s)).filter((rel) => !manifest.has(`${s}/${rel}`) && !writes(rel)).map((rel) => path.join(s, rel));
+  });
   // a folder is named, not each file in it
   const named = foreign.filter((f) => !foreign.some((g) => f.startsWith(g + path.sep)));
   if (named.length > 0) refuse(named);

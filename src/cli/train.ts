@@ -18,7 +18,8 @@ Fine-tunes the model of the config (LoRA or full) and writes the run directory (
 metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve.svg.
 
   --overwrite        empty an existing, non-empty output_dir first (only a run folder that train
-                     made, and never one that holds the config, the model, the data or the cwd)
+                     made, and never one that holds the config, the model, the data, the cwd, or a
+                     file train did not write, at any depth: those are named)
   --resume           continue the run in output_dir from its newest valid checkpoint (same config;
                      metrics rows past the checkpoint are dropped, then recomputed identically);
                      given a run folder (or its config.yaml), resumes that folder even if moved.

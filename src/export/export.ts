@@ -11,10 +11,13 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { ioError, pidRunning, replaceFolderAtomic, withIo } from '../util/atomic.ts';
+import { ioError, pidRunning, withIo } from '../util/atomic.ts';
+import { createFolderAtomic } from '../util/folder-swap.ts';
+import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
+import { runFolderSpec } from '../train/run-files.ts';
 import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
 export interface ExportOptions {
@@ -75,17 +78,22 @@ export function exportRun(opts: ExportOptions): ExportResult {
     try {
       fs.mkdirSync(partial);
       kind = writeExport(opts, cfg, source, partial);
-      for (const f of fs.readdirSync(partial)) fs.renameSync(path.join(partial, f), path.join(opts.out, f));
+      const files = fs.readdirSync(partial);
+      // a file the user put at --out meanwhile is never renamed over
+      const taken = files.find((f) => fs.lstatSync(path.join(opts.out, f), { throwIfNoEntry: false }) !== undefined);
+      if (taken !== undefined) throw new UserError('appeared in the output folder while the export was written: the export is not moved over it', path.join(opts.out, taken));
+      for (const f of files) fs.renameSync(path.join(partial, f), path.join(opts.out, f));
       fs.rmdirSync(partial);
     } catch (e) {
-      fs.rmSync(partial, { recursive: true, force: true });
+      if (fs.existsSync(partial)) removeOwned(partial, ANY_FILES);
       throw ioError(e, opts.out, 'write the export into');
     }
   } else {
-    withOutputParent(opts.out, () => replaceFolderAtomic(path.resolve(opts.out), (out) => {
+    // made, never replacing: a folder that appeared at --out during a long merge is the user's, and stays
+    withOutputParent(opts.out, () => createFolderAtomic(path.resolve(opts.out), (out) => {
       fs.mkdirSync(out);
       kind = writeExport(opts, cfg, source, out);
-    }));
+    }, ANY_FILES));
   }
   return { kind, files: fs.readdirSync(opts.out).sort() };
 }
@@ -115,11 +123,14 @@ export function withOutputParent<T>(out: string, write: () => T): T {
 /** The folder an export into an existing empty folder is written in, inside it (then the pid). */
 const PARTIAL = '.partial-export-';
 
-/** Removes what an export killed while writing into `dir` left there (its partial folder, its pid dead). */
+/**
+ * Removes what an export killed while writing into `dir` left there (its partial folder, its pid dead): the files
+ * an export writes; a folder of the user's put inside it is kept, and so the output is then refused as not empty.
+ */
 function removeDeadPartials(dir: string): void {
   for (const e of fs.readdirSync(dir)) {
     const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
-    if (Number.isInteger(pid) && !pidRunning(pid)) fs.rmSync(path.join(dir, e), { recursive: true, force: true });
+    if (Number.isInteger(pid) && !pidRunning(pid)) withIo(path.join(dir, e), 'remove the partial export', () => removeOwned(path.join(dir, e), ANY_FILES));
   }
 }
 
@@ -128,8 +139,11 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   if (cfg.method === 'full' || !opts.merge) {
     // an adapter (or a fully trained model folder) is exported as it is, once each weights file reads whole: a
     // file cut short (a full disk, an interrupted copy) is named here, not passed on as an export
-    for (const f of fs.readdirSync(source)) if (f.endsWith('.safetensors')) SafetensorsFile.open(path.join(source, f)).close();
-    for (const f of fs.readdirSync(source)) copyRegularFile(path.join(source, f), path.join(out, f));
+    // the files train wrote there: not a file of the user's kept in the folder (best/notes.md), nor a leftover temporary
+    const own = runFolderSpec(path.basename(source));
+    const files = fs.readdirSync(source).filter((f) => own(f) === FILE);
+    for (const f of files) if (f.endsWith('.safetensors')) SafetensorsFile.open(path.join(source, f)).close();
+    for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));
     return cfg.method === 'full' ? 'full' : 'adapter';
   }
   // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the

@@ -179,6 +179,9 @@ export interface SaveAdapterOptions {
   labels?: readonly string[] | null;
 }
 
+/** The files saveAdapter writes in an adapter folder. */
+export const ADAPTER_FILES: readonly string[] = ['adapter_model.safetensors', 'adapter_config.json', 'README.md'];
+
 /**
  * Writes the model's adapter (and a trained score head for SEQ_CLS) as PEFT does, with a README.md model card
  * that says how transformers + PEFT load it (adapter-card.ts); atomic per file.

@@ -13,7 +13,7 @@ import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { UserError } from '../util/errors.ts';
 import { requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
-import { writeTokenizerFiles } from './save-tokenizer.ts';
+import { TOKENIZER_FILES, writeTokenizerFiles } from './save-tokenizer.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
@@ -92,6 +92,12 @@ export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonl
 /** Bytes a buffer takes in a file written by bufferTensor as `as`. */
 function savedBytes(buf: DeviceBuffer, as: FileDType): number {
   return buf.length * (as === 'f32' ? 4 : 2);
+}
+
+/** Whether saveModelFolder writes a file of this name: its weights (one file, or shards and their index), config, generation config and tokenizer files. */
+export function writesModelFile(name: string): boolean {
+  return /^model(?:-\d{5,}-of-\d{5,})?\.safetensors$/.test(name) ||
+    ['model.safetensors.index.json', 'config.json', 'generation_config.json', ...TOKENIZER_FILES].includes(name);
 }
 
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {

@@ -3,7 +3,8 @@
 // metrics.jsonl length, best val, samples, and the SHA-256 of state.safetensors). A checkpoint is written
 // in a temporary folder and renamed into place, so a crash or a full disk leaves either a complete one or
 // none (a failed write is a one-line error naming the file); on resume one that fails its checks is
-// skipped with a warning and the previous one is used.
+// skipped with a warning and the previous one is used. Only `keep` checkpoints are kept; dropping one deletes
+// its own files, never a file of the user's put in its folder (folder-swap.ts and owned-tree.ts).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,7 +15,9 @@ import { hostFloats } from '../model/weights.ts';
 import { encodeSafetensors, SafetensorsFile, type TensorToWrite } from '../model/safetensors.ts';
 import { bufferTensor } from '../model/save.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
-import { replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
+import { withIo, writeFileAtomic } from '../util/atomic.ts';
+import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
+import { filesSpec, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
 import { warn } from '../util/log.ts';
 import type { AdamW } from './optimizer.ts';
 
@@ -39,6 +42,11 @@ export interface CheckpointState<Extra = unknown> {
 }
 
 const NAME = /^step-(\d{7,})$/;
+const STATE = 'state.safetensors', TRAINER_STATE = 'trainer_state.json';
+
+/** What a checkpoint folder holds, and what checkpoints/ does: the checkpoint folders. */
+const CHECKPOINT_SPEC = filesSpec((name) => name === STATE || name === TRAINER_STATE);
+export const CHECKPOINTS_SPEC: FolderSpec = (name) => (NAME.test(name) ? CHECKPOINT_SPEC : null);
 
 export function checkpointName(step: number): string {
   return `step-${String(step).padStart(7, '0')}`;
@@ -64,12 +72,26 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
   // checkpoints as they were and no partial one
   replaceFolderAtomic(final, (tmp) => {
     fs.mkdirSync(tmp);
-    writeFileAtomic(path.join(tmp, 'state.safetensors'), ...chunks);
-    writeFileAtomic(path.join(tmp, 'trainer_state.json'), JSON.stringify(full, null, 2) + '\n');
-  });
+    writeFileAtomic(path.join(tmp, STATE), ...chunks);
+    writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(full, null, 2) + '\n');
+  }, CHECKPOINT_SPEC);
   const all = listCheckpoints(runDir);
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(old, { recursive: true, force: true });
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) dropCheckpoint(old);
   return final;
+}
+
+/**
+ * Deletes the checkpoint folder `dir` that rotation drops: its own files only. One that holds files of the user's
+ * (notes beside the state) keeps them and its folder, with a warning; it is still the oldest, so the next
+ * rotation drops the one after it and `keep` whole checkpoints remain.
+ */
+function dropCheckpoint(dir: string): void {
+  const hadState = fs.existsSync(path.join(dir, TRAINER_STATE));
+  const kept = withIo(dir, 'delete the old checkpoint', () => removeOwned(dir, CHECKPOINT_SPEC));
+  if (kept.length > 0 && hadState) {
+    warn(`kept ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''} in the old checkpoint ${dir}: mistral-tune did not write ` +
+      `${kept.length === 1 ? 'it' : 'them'}, so only the checkpoint's own files were deleted`);
+  }
 }
 
 /** Checkpoint folders, oldest first. */
@@ -86,11 +108,8 @@ export function listCheckpoints(runDir: string): string[] {
  */
 export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
   extraProblem: (extra: Record<string, unknown>) => string | null = () => null): CheckpointState | null {
-  // half-written checkpoints of a process that was killed while saving
-  const root = path.join(runDir, RUN_LAYOUT.checkpoints);
-  if (fs.existsSync(root)) {
-    for (const n of fs.readdirSync(root)) if (n.startsWith('.tmp-') || n.startsWith('.old-')) fs.rmSync(path.join(root, n), { recursive: true, force: true });
-  }
+  // half-written checkpoints of a process that was killed while saving (files of the user's in them are kept)
+  recoverFolderSwaps(path.join(runDir, RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);
   for (const dir of listCheckpoints(runDir).reverse()) {
     try {
       return restoreCheckpoint(dir, params, optimizer, backend, extraProblem);
@@ -125,11 +144,11 @@ function stateProblem(state: CheckpointState, step: number): string | null {
 
 function restoreCheckpoint(dir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
   extraProblem: (extra: Record<string, unknown>) => string | null): CheckpointState {
-  const state = JSON.parse(fs.readFileSync(path.join(dir, 'trainer_state.json'), 'utf8')) as CheckpointState;
+  const state = JSON.parse(fs.readFileSync(path.join(dir, TRAINER_STATE), 'utf8')) as CheckpointState;
   if (state?.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');
   const wrong = stateProblem(state, Number(NAME.exec(path.basename(dir))![1])) ?? extraProblem(state.extra as Record<string, unknown>);
   if (wrong) throw new Error(`trainer_state.json: ${wrong}`);
-  const file = path.join(dir, 'state.safetensors');
+  const file = path.join(dir, STATE);
   const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   if (digest !== state.stateSha256) throw new Error('state.safetensors does not match its recorded SHA-256');
   const st = SafetensorsFile.open(file);

@@ -4,25 +4,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { recoverFolderSwaps, replaceFolderAtomic, withIo, writeFileAtomic } from '../util/atomic.ts';
+import { withIo, writeFileAtomic } from '../util/atomic.ts';
+import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
+import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
+import { CHECKPOINTS_SPEC } from './checkpoint.ts';
+import { isLockEntry, RUN_SPEC, runFolderSpec } from './run-files.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
 export const RUN_MARKER = RUN_LAYOUT.marker;
 /** Entries of a run folder that do not make it "not empty": the lock, and its temporary and guard files. */
-const ignored = (entry: string): boolean => entry.startsWith(RUN_LAYOUT.lock);
-
-const RUN_ENTRIES: ReadonlySet<string> = new Set(Object.values(RUN_LAYOUT));
-/** What a run left of its writes when killed: atomic.ts's temporary files (.NAME.PID.N.tmp) and folder swaps (.tmp-NAME-PID, .old-NAME-PID). */
-const RUN_LEFTOVER = /^\.(?:(.+)\.\d+\.\d+\.tmp|(?:tmp|old)-(.+)-\d+)$/;
-
-/** Whether `entry` of a run folder is one that train writes (or a leftover of one). */
-function isRunEntry(entry: string): boolean {
-  const m = RUN_LEFTOVER.exec(entry);
-  return RUN_ENTRIES.has(m ? (m[1] ?? m[2])! : entry) || ignored(entry);
-}
+const ignored = isLockEntry;
 
 export class RunDir {
   private constructor(readonly dir: string) {}
@@ -53,8 +47,9 @@ export class RunDir {
 
   /**
    * Checks that `dir` can become a run directory: absent, empty, or (with `overwrite`) a run folder that
-   * `train` made. Anything else is refused, and so is a folder that holds the current directory or one of
-   * `keep` (the config file, the model, the data), so --overwrite never empties a folder of other files.
+   * `train` made holding nothing, at any depth, that train did not write (run-files.ts). Anything else is
+   * refused, and so is a folder that holds the current directory or one of `keep` (the config file, the model,
+   * the data), so --overwrite never deletes a file of the user's.
    */
   static check(dir: string, overwrite: boolean, keep: readonly string[] = []): void {
     if (!RunDir.checkFolder(dir)) return;
@@ -69,11 +64,11 @@ export class RunDir {
       throw new UserError(`output_dir is not empty and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): --overwrite only replaces runs; ` +
         'choose another output_dir, or delete the folder yourself', dir);
     }
-    // a run train made may hold files of the user beside its own (notes, plots, an export): never deleted
-    const foreign = entries.filter((e) => !isRunEntry(e)).sort();
+    // a run train made may hold files of the user beside its own (notes, plots, an export), or inside its folders
+    // (adapter/notes.md, checkpoints/step-0000100/eval.txt): never deleted
+    const foreign = withIo(dir, 'read the folder', () => foreignPaths(dir, RUN_SPEC));
     if (foreign.length > 0) {
-      const named = foreign.slice(0, 5).map((e) => (fs.statSync(path.join(dir, e), { throwIfNoEntry: false })?.isDirectory() ? `${e}/` : e));
-      throw new UserError(`--overwrite would delete ${named.join(', ')}${foreign.length > 5 ? `, … (${foreign.length} in all)` : ''}, which train did not make: ` +
+      throw new UserError(`--overwrite would delete ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? `, … (${foreign.length} in all)` : ''}, which train did not make: ` +
         'move them out of the run folder, or delete them yourself', dir);
     }
   }
@@ -82,7 +77,8 @@ export class RunDir {
   static create(dir: string, overwrite: boolean, keep: readonly string[] = []): RunDir {
     RunDir.check(dir, overwrite, keep);
     withIo(dir, 'empty the earlier run in', () => {
-      if (fs.existsSync(dir)) for (const entry of fs.readdirSync(dir)) if (!ignored(entry)) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+      // only what train wrote (the check found nothing else; one made since is kept), and never the lock of this run
+      if (fs.existsSync(dir)) removeOwnedEntries(dir, (entry) => (ignored(entry) ? null : RUN_SPEC(entry)));
       fs.mkdirSync(dir, { recursive: true });
     });
     const run = new RunDir(dir);
@@ -115,8 +111,8 @@ export class RunDir {
     const dir = RunDir.open(cfg.output_dir);
     RunDir.requireRun(cfg.output_dir);
     // a crash in the middle of replacing adapter/, best/ or a checkpoint left it moved aside: put it back
-    recoverFolderSwaps(dir.dir);
-    recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints));
+    recoverFolderSwaps(dir.dir, RUN_SPEC);
+    recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);
     const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);
@@ -155,9 +151,12 @@ export class RunDir {
     this.writeText(name, JSON.stringify(value, null, 2) + '\n');
   }
 
-  /** Replaces the sub-folder `name` (best/, adapter/, model/) whole: a failed write keeps the previous one. */
+  /**
+   * Replaces the sub-folder `name` (best/, adapter/, model/) whole: a failed write keeps the previous one. Files of
+   * the user's in it (best/notes.md) are carried into the new one (folder-swap.ts): only train's own are replaced.
+   */
   writeFolder(name: string, fill: (tmp: string) => void): void {
-    replaceFolderAtomic(this.file(name), fill);
+    replaceFolderAtomic(this.file(name), fill, runFolderSpec(name));
   }
 }
 

@@ -1,24 +1,24 @@
 // Atomic file writes: write a temporary file beside the target, fsync it, then rename over the target,
 // so that a reader (or a crash) sees either the old file or the complete new one, never a partial one.
-// A folder is replaced the same way (built beside it, then swapped in; what a crash mid-swap leaves is
-// repaired by the next replacement or recoverFolderSwaps). A failing write (a full disk, no
-// permission, a read-only file system) becomes a one-line UserError naming the file.
+// (Folders: folder-swap.ts.) A failing write (a full disk, no permission, a read-only file system) becomes a
+// one-line UserError naming the file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors.ts';
+import { tempFileName } from './leftover-names.ts';
 
 let counter = 0;
 
 function tempPathFor(target: string): string {
   counter++;
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${counter}.tmp`);
+  return path.join(path.dirname(target), tempFileName(path.basename(target), process.pid, counter));
 }
 
 /** Plain words for the errno codes a user can do something about. */
 const IO_CODES: Record<string, string> = {
   ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EACCES: 'permission denied', EPERM: 'operation not permitted',
   EROFS: 'read-only file system', EIO: 'input/output error', ENOENT: 'no such file or folder', ENOTDIR: 'a path component is not a folder',
-  EISDIR: 'is a folder', EEXIST: 'already exists', EMFILE: 'too many open files', ENAMETOOLONG: 'name too long', EBUSY: 'resource busy', EFBIG: 'file too large',
+  EISDIR: 'is a folder', EEXIST: 'already exists', ENOTEMPTY: 'folder not empty', EMFILE: 'too many open files', ENAMETOOLONG: 'name too long', EBUSY: 'resource busy', EFBIG: 'file too large',
 };
 
 /**
@@ -50,9 +50,10 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
 
 /**
  * The same for a file produced piece by piece (bounded memory): `fill` calls `write` for each piece, in
- * order. Returns the bytes written.
+ * order. Returns the bytes written. With `replace` false a file at `target` is never replaced, not even one
+ * that appeared there while `fill` ran (an export's output): the write fails (EEXIST) and that file stays.
  */
-export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Array) => void) => void): number {
+export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Array) => void) => void, replace = true): number {
   // a folder given where a file is wanted (--out gguf/): the rename would fail with a misleading ENOTDIR
   if (target.endsWith('/') || target.endsWith(path.sep)) throw new UserError(`names a folder (it ends with "${target.at(-1)}"): give a file path in it`, target);
   const tmp = tempPathFor(target);
@@ -69,7 +70,8 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, target);
+    if (replace) fs.renameSync(tmp, target);
+    else publishNew(tmp, target);
   } catch (e) {
     removeLeftover(tmp);
     throw ioError(e, target, 'write');
@@ -78,55 +80,19 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
   return size;
 }
 
-/**
- * Replaces the folder `target` with one that `fill` writes into a temporary folder beside it, so a
- * failure (a full disk) leaves the previous folder whole and no partial one behind.
- */
-export function replaceFolderAtomic(target: string, fill: (tmp: string) => void): void {
-  const parent = path.dirname(target), name = path.basename(target);
-  recoverFolderSwaps(parent, name);
-  const tmp = path.join(parent, `.tmp-${name}-${process.pid}`);
-  const old = path.join(parent, `.old-${name}-${process.pid}`);
+/** Puts the file `tmp` at `target` unless something is there: a hard link fails when it is (rename would replace it). */
+function publishNew(tmp: string, target: string): void {
   try {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    fill(tmp);
-    fs.rmSync(old, { recursive: true, force: true });
-    if (fs.existsSync(target)) fs.renameSync(target, old);
-    fs.renameSync(tmp, target);
+    fs.linkSync(tmp, target);
   } catch (e) {
-    removeLeftover(tmp);
-    if (!fs.existsSync(target) && fs.existsSync(old)) fs.renameSync(old, target);
-    throw renamed(ioError(e, target, 'write'), tmp, target);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || !(code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS')) throw e;
+    // a file system without hard links: checked, then renamed (a file appearing in between is replaced)
+    if (fs.existsSync(target)) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+    fs.renameSync(tmp, target);
+    return;
   }
-  fs.rmSync(old, { recursive: true, force: true });
-  fsyncDir(parent);
-}
-
-const SWAP = /^\.(tmp|old)-(.+)-(\d+)$/;
-
-/**
- * Repairs what a crash in replaceFolderAtomic left in `parent` (only for the folder `name` when given): a
- * folder moved aside (.old-NAME-PID) whose replacement never arrived is renamed back, and the temporary
- * folders (.tmp-NAME-PID) and moved-aside folders that are no longer needed of dead processes are removed.
- */
-export function recoverFolderSwaps(parent: string, name?: string): void {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(parent);
-  } catch {
-    return; // no folder yet: nothing to repair
-  }
-  for (const entry of entries) {
-    const m = SWAP.exec(entry);
-    if (!m || (name !== undefined && m[2] !== name)) continue;
-    const pid = Number(m[3]);
-    if (pid !== process.pid && pidRunning(pid)) continue; // another process is in the middle of its swap
-    const aside = path.join(parent, entry), target = path.join(parent, m[2]!);
-    withIo(aside, 'repair the interrupted write of', () => {
-      if (m[1] === 'old' && !fs.existsSync(target)) fs.renameSync(aside, target);
-      else fs.rmSync(aside, { recursive: true, force: true });
-    });
-  }
+  fs.unlinkSync(tmp);
 }
 
 /** Whether process `pid` runs on this machine (one we may not signal runs, too). */
@@ -137,12 +103,6 @@ export function pidRunning(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** An error that names a file inside the temporary folder names it at its final place instead. */
-function renamed(e: unknown, tmp: string, target: string): unknown {
-  if (!(e instanceof UserError) || !e.where?.startsWith(tmp)) return e;
-  return new UserError(e.message.slice(e.where.length + 2), target + e.where.slice(tmp.length));
 }
 
 /**

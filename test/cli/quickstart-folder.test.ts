@@ -131,3 +131,23 @@ test('--overwrite refuses a quickstart folder with a file of the user in any of 
   // with only what it recorded, the earlier quickstart is replaced
   await interrupted(out, /replacing the earlier quickstart in /, ['--overwrite']);
 });
+
+test('an interrupted quickstart whose run folder holds a file of the user inside train\'s own folders is refused, naming it', () => {
+  // stopped in the run stage: what is in run/ is judged by what train writes there, at every depth
+  const out = tmp();
+  const files = ['model', 'model/config.json', 'data', 'data/train.jsonl'];
+  const run = ['run/.mistral-tune-run', 'run/metrics.jsonl', 'run/adapter/adapter_config.json', 'run/checkpoints/step-0000010/trainer_state.json'];
+  for (const f of [...files.filter((f) => path.extname(f)), ...run]) {
+    fs.mkdirSync(path.dirname(path.join(out, f)), { recursive: true });
+    fs.writeFileSync(path.join(out, f), '{}\n');
+  }
+  fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: false, files, writing: 'run' }));
+  for (const put of ['run/adapter/notes.md', 'run/checkpoints/step-0000010/eval.txt']) {
+    fs.writeFileSync(path.join(out, put), 'mine\n');
+    const r = quickstart(['--out', out]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: .*other files that the quickstart did not make \\(${put.replaceAll('.', '\\.')}\\): give an empty or new folder$`, 'm'));
+    assert.equal(fs.readFileSync(path.join(out, put), 'utf8'), 'mine\n');
+    fs.rmSync(path.join(out, put));
+  }
+});

@@ -65,19 +65,35 @@ test('export without --merge copies the PEFT adapter as it is', () => {
   assert.throws(() => exportRun({ run, out: file, merge: false, best: false, backend }), /a-file\.txt: the output exists and is not a folder/);
   assert.throws(() => exportRun({ run, out: path.join(file, 'sub'), merge: false, best: false, backend }), /cannot use as the output folder: a path component is not a folder \(ENOTDIR\)/);
   assert.equal(fs.readFileSync(file, 'utf8'), 'mine');
-  // a failure midway leaves no partial folder to block the retry
-  const odd = path.join(run, 'adapter', 'not-a-file');
+  // a failure midway (a folder where the adapter's README.md should be) leaves no partial folder to block the retry
+  const odd = path.join(run, 'adapter', 'README.md');
+  const card = fs.readFileSync(odd);
+  fs.rmSync(odd);
   fs.mkdirSync(odd);
   const retry = path.join(tmp(), 'retry');
-  assert.throws(() => exportRun({ run, out: retry, merge: false, best: false, backend }), /not-a-file: is a directory/);
+  assert.throws(() => exportRun({ run, out: retry, merge: false, best: false, backend }), /README\.md: is a directory/);
   assert.equal(fs.existsSync(retry), false);
   assert.deepEqual(fs.readdirSync(path.dirname(retry)), [], 'no temporary folder left either');
   const empty = path.join(tmp(), 'empty');
   fs.mkdirSync(empty);
-  assert.throws(() => exportRun({ run, out: empty, merge: false, best: false, backend }), /not-a-file: is a directory/);
+  assert.throws(() => exportRun({ run, out: empty, merge: false, best: false, backend }), /README\.md: is a directory/);
   assert.deepEqual(fs.readdirSync(empty), [], 'an empty folder given stays empty');
   fs.rmdirSync(odd);
+  fs.writeFileSync(odd, card);
+  // files of the user's kept in adapter/ (train carries them over) are not part of the adapter
+  fs.writeFileSync(path.join(run, 'adapter', 'notes.md'), 'mine\n');
+  fs.mkdirSync(path.join(run, 'adapter', 'plots'));
   assert.equal(exportRun({ run, out: retry, merge: false, best: false, backend }).kind, 'adapter');
+  assert.deepEqual(fs.readdirSync(retry).sort(), fs.readdirSync(out).sort());
+  // what a killed export left in the folder given is removed, never a folder of the user's put inside it
+  const given = path.join(tmp(), 'given');
+  const partial = path.join(given, `.partial-export-${spawnSync(process.execPath, ['-e', '']).pid!}`);
+  fs.mkdirSync(path.join(partial, 'mine'), { recursive: true });
+  fs.writeFileSync(path.join(partial, 'adapter_model.safetensors'), 'half');
+  fs.writeFileSync(path.join(partial, 'mine', 'notes.txt'), 'mine\n');
+  assert.throws(() => exportRun({ run, out: given, merge: false, best: false, backend }), /output folder exists and is not empty/);
+  assert.deepEqual(fs.readdirSync(partial), ['mine']);
+  assert.equal(fs.readFileSync(path.join(partial, 'mine', 'notes.txt'), 'utf8'), 'mine\n');
   // an empty folder given (here through a symlink) is kept: the export is written into it
   const link = path.join(tmp(), 'link');
   fs.symlinkSync(empty, link);

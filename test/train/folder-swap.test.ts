@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { replaceFolderAtomic, writeFileAtomic } from '../../src/util/atomic.ts';
+import { writeFileAtomic, writeStreamAtomic } from '../../src/util/atomic.ts';
+import { replaceFolderAtomic } from '../../src/util/folder-swap.ts';
+import { filesSpec } from '../../src/util/owned-tree.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
@@ -15,6 +17,9 @@ import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+
+/** A folder of w.txt, as the folders replaced here are written. */
+const W = filesSpec((name) => name === 'w.txt');
 
 /** The pid of a process that has exited. */
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
@@ -30,10 +35,10 @@ function crashState(parent: string, name: string, pid: number, content: string):
 test('the next replaceFolderAtomic puts back a folder a crash left moved aside, and clears the temporary', () => {
   const dir = tempDir('mt-swap-');
   crashState(dir, 'best', deadPid(), 'old');
-  assert.throws(() => replaceFolderAtomic(path.join(dir, 'best'), () => { throw Object.assign(new Error('disk full'), { code: 'ENOSPC' }); }), /ENOSPC/);
+  assert.throws(() => replaceFolderAtomic(path.join(dir, 'best'), () => { throw Object.assign(new Error('disk full'), { code: 'ENOSPC' }); }, W), /ENOSPC/);
   assert.equal(fs.readFileSync(path.join(dir, 'best', 'w.txt'), 'utf8'), 'old', 'the best/ of before the crash is back');
   assert.deepEqual(fs.readdirSync(dir), ['best']);
-  replaceFolderAtomic(path.join(dir, 'best'), (tmp) => { fs.mkdirSync(tmp); fs.writeFileSync(path.join(tmp, 'w.txt'), 'new'); });
+  replaceFolderAtomic(path.join(dir, 'best'), (tmp) => { fs.mkdirSync(tmp); fs.writeFileSync(path.join(tmp, 'w.txt'), 'new'); }, W);
   assert.equal(fs.readFileSync(path.join(dir, 'best', 'w.txt'), 'utf8'), 'new');
   assert.deepEqual(fs.readdirSync(dir), ['best']);
 });
@@ -65,7 +70,7 @@ test('a write under a path through a file is a one-line error naming the target,
   fs.writeFileSync(file, 'mine');
   assert.throws(() => writeFileAtomic(path.join(file, 'preds.jsonl'), 'x'),
     (e: unknown) => e instanceof UserError && e.message === `${path.join(file, 'preds.jsonl')}: cannot write: a path component is not a folder (ENOTDIR)`);
-  assert.throws(() => replaceFolderAtomic(path.join(file, 'adapter'), (tmp) => fs.mkdirSync(tmp)),
+  assert.throws(() => replaceFolderAtomic(path.join(file, 'adapter'), (tmp) => fs.mkdirSync(tmp), W),
     (e: unknown) => e instanceof UserError && /adapter: cannot write: a path component is not a folder \(ENOTDIR\)$/.test(e.message));
   assert.equal(fs.readFileSync(file, 'utf8'), 'mine');
 });
@@ -76,4 +81,19 @@ test('a file write to a path ending in "/" (a folder given for a file: export --
   assert.throws(() => writeFileAtomic(target, 'x'),
     (e: unknown) => e instanceof UserError && e.message === `${target}: names a folder (it ends with "/"): give a file path in it`);
   assert.deepEqual(fs.readdirSync(dir), []);
+});
+
+test('a file write that must not replace (a GGUF export) leaves a file that appeared at its target while it was written', () => {
+  const dir = tempDir('mt-swap-');
+  const target = path.join(dir, 'model.gguf');
+  assert.throws(() => writeStreamAtomic(target, (write) => {
+    fs.writeFileSync(target, 'mine'); // the user, during a long export
+    write(Buffer.from('gguf'));
+  }, false), (e: unknown) => e instanceof UserError && e.message === `${target}: cannot write: already exists (EEXIST)`);
+  assert.equal(fs.readFileSync(target, 'utf8'), 'mine');
+  assert.deepEqual(fs.readdirSync(dir), ['model.gguf'], 'no temporary left');
+  const fresh = path.join(dir, 'fresh.gguf');
+  assert.equal(writeStreamAtomic(fresh, (write) => write(Buffer.from('gguf')), false), 4);
+  assert.equal(fs.readFileSync(fresh, 'utf8'), 'gguf');
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['fresh.gguf', 'model.gguf']);
 });

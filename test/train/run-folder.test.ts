@@ -16,11 +16,11 @@ const DATA = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
 const cli = (args: string[], cwd?: string): { status: number | null; stderr: string } =>
   spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
 
-function project(outputDir: string, maxSteps = 2): string {
+function project(outputDir: string, maxSteps = 2, more = ''): string {
   const dir = tempDir('mt-runfolder-');
   fs.copyFileSync(DATA, path.join(dir, 'data.jsonl'));
   fs.writeFileSync(path.join(dir, 'config.yaml'),
-    `model: ${TINY_BASE}\ndata: {train: data.jsonl}\nmax_steps: ${maxSteps}\nbatch_size: 1\neval: {samples: 0}\noutput_dir: ${outputDir}\n`);
+    `model: ${TINY_BASE}\ndata: {train: data.jsonl}\nmax_steps: ${maxSteps}\nbatch_size: 1\neval: {samples: 0}\noutput_dir: ${outputDir}\n${more}`);
   return dir;
 }
 
@@ -67,6 +67,26 @@ test('--overwrite refuses a folder with run-like files that train did not make, 
   assert.match(mine.stderr, /^error: .*run: --overwrite would delete notes\.md, plots\/, which train did not make: move them out of the run folder, or delete them yourself\n$/m);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'run')).sort(), before);
   assert.equal(fs.readFileSync(path.join(dir, 'run', 'notes.md'), 'utf8'), 'my analysis\n');
+});
+
+test('files of the user inside the run\'s own folders: --overwrite names them and deletes nothing; a resume that rewrites adapter/ keeps them', () => {
+  const dir = project('run', 2, 'checkpoint: {every_steps: 1, keep: 1}\n');
+  const config = path.join(dir, 'config.yaml'), run = path.join(dir, 'run');
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace('data: {train: data.jsonl}', 'data: {train: data.jsonl, val: data.jsonl}')); // best/ too
+  assert.equal(cli(['train', config]).status, 0);
+  const mine = ['adapter/notes.md', 'best/plots/loss.png', 'checkpoints/step-0000002/eval.txt'];
+  for (const f of mine) {
+    fs.mkdirSync(path.dirname(path.join(run, f)), { recursive: true });
+    fs.writeFileSync(path.join(run, f), 'mine\n');
+  }
+  const r = cli(['train', config, '--overwrite']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*run: --overwrite would delete adapter\/notes\.md, best\/plots\/, checkpoints\/step-0000002\/eval\.txt, which train did not make: move them out of the run folder, or delete them yourself$/m);
+  for (const f of mine) assert.equal(fs.readFileSync(path.join(run, f), 'utf8'), 'mine\n', f);
+  const resumed = cli(['train', config, '--resume']); // from the last checkpoint: adapter/ is written again
+  assert.equal(resumed.status, 0, resumed.stderr);
+  for (const f of mine) assert.equal(fs.readFileSync(path.join(run, f), 'utf8'), 'mine\n', f);
+  assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
 });
 
 const stepsOf = (file: string): number[] => {

@@ -112,7 +112,7 @@ export interface WriteGgufOptions {
   onTensor?: (name: string, bytes: number) => void;
 }
 
-/** Writes a GGUF file at `target` (temp file + rename); returns its size in bytes. */
+/** Writes a GGUF file at `target` (temp file, then put in place), never replacing a file there; returns its size in bytes. */
 export function writeGguf(target: string, metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensor[], opts: WriteGgufOptions = {}): number {
   const alignment = opts.alignment ?? DEFAULT_ALIGNMENT;
   const meta = new Map(metadata);
@@ -127,5 +127,5 @@ export function writeGguf(target: string, metadata: ReadonlyMap<string, GgufValu
       if (pad) write(new Uint8Array(pad));
       opts.onTensor?.(t.name, data.byteLength);
     }
-  });
+  }, false);
 }

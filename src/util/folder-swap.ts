@@ -1,0 +1,107 @@
+// Atomic folder writes: the new folder is built beside its target (.tmp-NAME-PID), then renamed into place,
+// so a reader (or a crash) sees the previous folder or the complete new one, and a failed write (a full disk)
+// leaves the previous one whole and no partial one. A replaced folder is first moved aside (.old-NAME-PID)
+// and then retired; what a crash mid-swap leaves is repaired by the next write of that folder or by
+// recoverFolderSwaps. Only what the tool wrote (the folder's FolderSpec, owned-tree.ts) is ever deleted: an
+// entry of the user's in the replaced folder (best/notes.md) is carried into the new folder under the same
+// name, and one that cannot be (its name is taken there) keeps the moved-aside folder, with a warning.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fsyncDir, ioError, pidRunning, withIo } from './atomic.ts';
+import { UserError } from './errors.ts';
+import { parseLeftover, swapFolderName } from './leftover-names.ts';
+import { warn } from './log.ts';
+import { carryForeign, FILE, removeOwned, type FolderSpec } from './owned-tree.ts';
+
+/** Replaces the folder `target` (made when absent) with the one `fill` writes in the temporary folder it is given. */
+export function replaceFolderAtomic(target: string, fill: (tmp: string) => void, owned: FolderSpec): void {
+  swapIn(target, fill, owned, true);
+}
+
+/**
+ * Makes the folder `target` with what `fill` writes, never replacing one: a folder with anything in it that
+ * appeared there meanwhile is an error and stays as it is (an empty one is taken, as rename does).
+ */
+export function createFolderAtomic(target: string, fill: (tmp: string) => void, owned: FolderSpec): void {
+  swapIn(target, fill, owned, false);
+}
+
+function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, replace: boolean): void {
+  const parent = path.dirname(target), name = path.basename(target);
+  recoverFolderSwaps(parent, (n) => (n === name ? owned : null));
+  const tmp = path.join(parent, swapFolderName('tmp', name, process.pid));
+  const old = path.join(parent, swapFolderName('old', name, process.pid));
+  if (fs.existsSync(old)) {
+    throw new UserError(`holds files that mistral-tune did not write and could not carry into ${name}/ (their names are taken there): move them out`, old);
+  }
+  let aside = false;
+  try {
+    fill(tmp);
+    if (replace && fs.existsSync(target)) {
+      fs.renameSync(target, old);
+      aside = true;
+    }
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    removeQuietly(tmp, owned);
+    if (aside && !fs.existsSync(target)) fs.renameSync(old, target);
+    throw renamed(ioError(e, target, 'write'), tmp, target);
+  }
+  if (aside) retire(old, owned, target);
+  fsyncDir(parent);
+}
+
+/**
+ * Deletes the temporary or moved-aside folder `aside` of the tool's (`owned` says what it wrote there), first
+ * carrying what it did not write into `target`, the folder that replaced it (none for a temporary); warns
+ * naming what is kept.
+ */
+function retire(aside: string, owned: FolderSpec, target?: string): void {
+  if (target !== undefined) carryForeign(aside, target, owned);
+  const kept = removeOwned(aside, owned);
+  if (kept.length === 0) return;
+  warn(`kept ${aside}, which holds ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''} that mistral-tune did not write` +
+    `${target === undefined ? '' : ` and could not carry into ${target} (the name is taken there)`}: move them out`);
+}
+
+/**
+ * Repairs what a crash in a folder write left in `parent`, whose folders the tool writes as `parentSpec` says
+ * (the swaps of other folders are left alone): a folder moved aside (.old-NAME-PID) whose replacement never
+ * arrived is renamed back, and the temporary folders (.tmp-NAME-PID) and moved-aside folders no longer needed
+ * of dead processes are retired (their entries of the user's kept, those of a moved-aside one carried over).
+ */
+export function recoverFolderSwaps(parent: string, parentSpec: FolderSpec): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(parent);
+  } catch {
+    return; // no folder yet: nothing to repair
+  }
+  for (const entry of entries) {
+    const left = parseLeftover(entry);
+    const owned = left && left.kind !== 'file' ? parentSpec(left.name) : null;
+    if (owned === null || owned === FILE) continue;
+    if (left!.pid !== process.pid && pidRunning(left!.pid)) continue; // another process is in the middle of its swap
+    const aside = path.join(parent, entry), target = path.join(parent, left!.name);
+    withIo(aside, 'repair the interrupted write of', () => {
+      if (!fs.lstatSync(aside).isDirectory()) return; // a file of that name is no swap of ours
+      if (left!.kind === 'old' && !fs.existsSync(target)) fs.renameSync(aside, target);
+      else retire(aside, owned, left!.kind === 'old' ? target : undefined);
+    });
+  }
+}
+
+/** Retires what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a failure here is none. */
+function removeQuietly(tmp: string, owned: FolderSpec): void {
+  try {
+    removeOwned(tmp, owned);
+  } catch {
+    // nothing was made there (ENOTDIR: a file on the way)
+  }
+}
+
+/** An error that names a file inside the temporary folder names it at its final place instead. */
+function renamed(e: unknown, tmp: string, target: string): unknown {
+  if (!(e instanceof UserError) || !e.where?.startsWith(tmp)) return e;
+  return new UserError(e.message.slice(e.where.length + 2), target + e.where.slice(tmp.length));
+}

@@ -1,0 +1,33 @@
+// The names of what an atomic write puts beside its target while it works, in one place: a file's temporary
+// (.NAME.PID.N.tmp, atomic.ts) and a folder's temporary and moved-aside copy (.tmp-NAME-PID, .old-NAME-PID,
+// folder-swap.ts). A write killed midway leaves them; knowing whose they are lets the folders' owners judge
+// them as the entry they stand for (owned-tree.ts).
+
+/** The temporary file `counter` of process `pid` for the file `name`. */
+export function tempFileName(name: string, pid: number, counter: number): string {
+  return `.${name}.${pid}.${counter}.tmp`;
+}
+
+/** The temporary folder (`tmp`) or moved-aside previous folder (`old`) of process `pid` replacing the folder `name`. */
+export function swapFolderName(kind: 'tmp' | 'old', name: string, pid: number): string {
+  return `.${kind}-${name}-${pid}`;
+}
+
+export interface Leftover {
+  /** `file`: a file's temporary; `tmp`/`old`: a folder's temporary or moved-aside copy. */
+  kind: 'file' | 'tmp' | 'old';
+  /** The name of the entry it stands for. */
+  name: string;
+  pid: number;
+}
+
+const FILE_TEMP = /^\.(.+)\.(\d+)\.\d+\.tmp$/;
+const SWAP = /^\.(tmp|old)-(.+)-(\d+)$/;
+
+/** What `entry` is a leftover of, or null when it is not one. */
+export function parseLeftover(entry: string): Leftover | null {
+  const f = FILE_TEMP.exec(entry);
+  if (f) return { kind: 'file', name: f[1]!, pid: Number(f[2]) };
+  const s = SWAP.exec(entry);
+  return s ? { kind: s[1] as 'tmp' | 'old', name: s[2]!, pid: Number(s[3]) } : null;
+}

@@ -1,0 +1,92 @@
+// What a tool writes in a folder, at every depth (a FolderSpec), and the operations that keep to it so that no
+// file of the user's is ever deleted: naming the entries the tool did not write (foreignPaths), deleting only
+// those it did (removeOwned), and moving those it did not into the folder that replaces theirs (carryForeign).
+// The leftovers of interrupted atomic writes count as the entry they stand for (.tmp-adapter-PID/ as adapter/,
+// .config.yaml.PID.N.tmp as config.yaml). An entry of the wrong kind (a folder where the tool writes a file) or
+// a symbolic link is never the tool's: it is foreign, and never followed.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseLeftover } from './leftover-names.ts';
+
+/** A file the tool writes. */
+export const FILE = 'file';
+/** What a tool writes in one folder: for an entry name, FILE, the spec of a folder it writes there, or null (not its). */
+export type FolderSpec = (name: string) => FolderSpec | typeof FILE | null;
+type Owner = FolderSpec | typeof FILE | null;
+
+/** A folder of files only: those for which `isFile` holds. */
+export function filesSpec(isFile: (name: string) => boolean): FolderSpec {
+  return (name) => (isFile(name) ? FILE : null);
+}
+
+/** Files of any name and no folder: a folder the tool fills with files it names as it goes (an export). */
+export const ANY_FILES: FolderSpec = filesSpec(() => true);
+
+/** What `entry` of a folder of `spec` is to the tool, given what it is on disk (`stat`, not following a link). */
+function ownerOf(spec: FolderSpec, entry: string, stat: fs.Stats): Owner {
+  const left = parseLeftover(entry);
+  const leftOwner = left ? spec(left.name) : null;
+  const candidates = [spec(entry), leftOwner !== null && (leftOwner === FILE) === (left!.kind === 'file') ? leftOwner : null];
+  return candidates.find((c) => c !== null && (c === FILE ? stat.isFile() : stat.isDirectory())) ?? null;
+}
+
+interface Entry { name: string; path: string; folder: boolean; owner: Owner }
+
+/** The entries of `dir`, sorted by name, each with what it is to the tool (one that vanished meanwhile is left out). */
+function entriesOf(dir: string, spec: FolderSpec): Entry[] {
+  const out: Entry[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    const stat = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (stat) out.push({ name, path: p, folder: stat.isDirectory(), owner: ownerOf(spec, name, stat) });
+  }
+  return out;
+}
+
+/** How a foreign entry is named: its path relative to the folder looked in, a folder's with a trailing "/" (its contents unnamed). */
+const named = (e: Entry): string => (e.folder ? e.name + '/' : e.name);
+
+/** The entries of `dir`, at every depth, that the tool did not write, relative to `dir` and sorted. */
+export function foreignPaths(dir: string, spec: FolderSpec): string[] {
+  return entriesOf(dir, spec).flatMap((e) => e.owner === null ? [named(e)]
+    : e.owner === FILE ? [] : foreignPaths(e.path, e.owner).map((f) => path.join(e.name, f)));
+}
+
+/** Deletes what the tool wrote in `dir`, at every depth, keeping `dir` itself; returns the foreign paths kept (foreignPaths). */
+export function removeOwnedEntries(dir: string, spec: FolderSpec): string[] {
+  return entriesOf(dir, spec).flatMap((e) => {
+    if (e.owner === null) return [named(e)];
+    if (e.owner === FILE) {
+      fs.rmSync(e.path, { force: true });
+      return [];
+    }
+    return removeOwned(e.path, e.owner).map((f) => path.join(e.name, f));
+  });
+}
+
+/** Deletes what the tool wrote in `dir`, and `dir` itself when nothing else is left in it; returns the foreign paths kept. */
+export function removeOwned(dir: string, spec: FolderSpec): string[] {
+  const kept = removeOwnedEntries(dir, spec);
+  if (kept.length === 0) {
+    try {
+      fs.rmdirSync(dir); // never deletes contents: an entry made meanwhile keeps the folder
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  return kept;
+}
+
+/**
+ * Moves the entries of `from` that the tool did not write into `to` (the folder that replaces `from`), under the
+ * same relative path: at the top, and inside each folder of the tool's that both hold. One whose name `to`
+ * already holds stays where it is.
+ */
+export function carryForeign(from: string, to: string, spec: FolderSpec): void {
+  for (const e of entriesOf(from, spec)) {
+    const dest = path.join(to, e.name);
+    const there = fs.lstatSync(dest, { throwIfNoEntry: false });
+    if (e.owner === null && !there) fs.renameSync(e.path, dest);
+    else if (e.owner !== null && e.owner !== FILE && there?.isDirectory()) carryForeign(e.path, dest, e.owner);
+  }
+}

@@ -1,0 +1,130 @@
+// No file of the user's in a run folder is ever deleted, at any depth: --overwrite names what train did not write
+// inside its folders (adapter/notes.md, checkpoints/step-N/mine/), replacing adapter/ or best/ carries such
+// files into the new folder, checkpoint rotation and the repair of an interrupted swap keep them (with a
+// warning), and an export never replaces a folder that appeared at --out meanwhile. Real files; one tiny training.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createBackend } from '../../src/backend/select.ts';
+import type { Param } from '../../src/model/params.ts';
+import { listCheckpoints, saveCheckpoint } from '../../src/train/checkpoint.ts';
+import { validate } from '../../src/train/config.ts';
+import { train } from '../../src/train/trainer.ts';
+import { AdamW } from '../../src/train/optimizer.ts';
+import { RunDir } from '../../src/train/run-dir.ts';
+import { RUN_SPEC } from '../../src/train/run-files.ts';
+import { UserError } from '../../src/util/errors.ts';
+import { createFolderAtomic, recoverFolderSwaps } from '../../src/util/folder-swap.ts';
+import { ANY_FILES, foreignPaths } from '../../src/util/owned-tree.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const tmp = (): string => tempDir('mt-foreign-');
+/** The pid of a process that has exited. */
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
+
+/** Writes `files` (paths relative to `dir`; a trailing "/" makes a folder) with some content. */
+function put(dir: string, files: string[]): void {
+  for (const f of files) {
+    if (f.endsWith('/')) fs.mkdirSync(path.join(dir, f), { recursive: true });
+    else {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), `${f}\n`);
+    }
+  }
+}
+
+/** A run folder as train leaves it: LoRA with best/ and two checkpoints (and leftovers of a killed write). */
+function madeRun(): string {
+  const run = tmp();
+  const pid = deadPid();
+  put(run, ['.mistral-tune-run', 'config.yaml', 'metrics.jsonl', 'report.json', 'loss_curve.svg', `.report.json.${pid}.3.tmp`,
+    ...['adapter', 'best', `.tmp-best-${pid}`].flatMap((d) => ['adapter_model.safetensors', 'adapter_config.json', 'README.md'].map((f) => `${d}/${f}`)),
+    ...['step-0000001', 'step-0000002'].flatMap((c) => ['state.safetensors', 'trainer_state.json'].map((f) => `checkpoints/${c}/${f}`))]);
+  return run;
+}
+
+test('everything a full fine-tuning run writes (model/, best/, checkpoints/) is train\'s by the run folder\'s spec', () => {
+  const data = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+  const cfg = validate({
+    model: TINY_BASE, method: 'full', data: { train: data, val: data }, max_steps: 2, batch_size: 1, eval: { samples: 0, every_steps: 1 },
+    checkpoint: { every_steps: 1, keep: 1 }, output_dir: path.join(tmp(), 'run'),
+  }, 'test');
+  const { dir } = captureStderr(() => train(cfg)).result;
+  assert.ok(fs.existsSync(path.join(dir, 'model', 'config.json')) && fs.existsSync(path.join(dir, 'best', 'model.safetensors')));
+  assert.deepEqual(foreignPaths(dir, RUN_SPEC), []);
+});
+
+test('a run folder as train writes it holds nothing foreign; files of the user at any depth are named relative to it', () => {
+  const run = madeRun();
+  assert.deepEqual(foreignPaths(run, RUN_SPEC), []);
+  RunDir.check(run, true);
+  // adapter/config.json: a model folder's name, but adapter/ is only ever an adapter
+  const mine = ['adapter/notes.md', 'best/plots/loss.png', 'checkpoints/step-0000001/eval.txt', 'checkpoints/mine/a.txt',
+    'model/notes.txt', 'adapter/config.json'];
+  put(run, mine);
+  fs.rmSync(path.join(run, 'best', 'README.md'));
+  fs.symlinkSync(path.join(run, 'config.yaml'), path.join(run, 'best', 'README.md')); // train writes no link
+  const named = ['adapter/config.json', 'adapter/notes.md', 'best/README.md', 'best/plots/', 'checkpoints/mine/',
+    'checkpoints/step-0000001/eval.txt', 'model/notes.txt'];
+  assert.deepEqual(foreignPaths(run, RUN_SPEC), named);
+  assert.throws(() => RunDir.create(run, true), (e: unknown) => e instanceof UserError &&
+    e.message === `${run}: --overwrite would delete ${named.slice(0, 5).join(', ')}, … (7 in all), which train did not make: ` +
+      'move them out of the run folder, or delete them yourself');
+  for (const f of mine) assert.equal(fs.readFileSync(path.join(run, f), 'utf8'), `${f}\n`, f);
+  assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')), 'nothing of the run is deleted either');
+});
+
+test('replacing best/ carries the files of the user in it into the new best/', () => {
+  const run = madeRun();
+  const dir = RunDir.open(run);
+  put(run, ['best/notes.md', 'best/plots/loss.png']);
+  dir.writeFolder('best', (t) => put(t, ['adapter_model.safetensors', 'adapter_config.json', 'README.md']));
+  assert.deepEqual(fs.readdirSync(path.join(run, 'best')).sort(), ['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'notes.md', 'plots']);
+  assert.equal(fs.readFileSync(path.join(run, 'best', 'plots', 'loss.png'), 'utf8'), 'best/plots/loss.png\n');
+  assert.deepEqual(fs.readdirSync(run).filter((e) => e.startsWith('.old-') || e.startsWith('.tmp-best')), [], 'nothing left beside it');
+});
+
+test('repairing an interrupted swap carries the user\'s files of the moved-aside folder over, and keeps those of a temporary one', () => {
+  const run = madeRun();
+  const pid = deadPid();
+  put(run, [`.old-adapter-${pid}/adapter_model.safetensors`, `.old-adapter-${pid}/notes.md`, `.tmp-adapter-${pid}/README.md`, `.tmp-adapter-${pid}/mine.txt`]);
+  const { stderr } = captureStderr(() => recoverFolderSwaps(run, RUN_SPEC));
+  assert.equal(fs.readFileSync(path.join(run, 'adapter', 'notes.md'), 'utf8'), `.old-adapter-${pid}/notes.md\n`);
+  assert.equal(fs.existsSync(path.join(run, `.old-adapter-${pid}`)), false);
+  assert.deepEqual(fs.readdirSync(path.join(run, `.tmp-adapter-${pid}`)), ['mine.txt']);
+  assert.match(stderr, new RegExp(`warning: kept .*\\.tmp-adapter-${pid}, which holds mine\\.txt that mistral-tune did not write: move them out`));
+  assert.deepEqual(fs.readdirSync(run).filter((e) => e.startsWith('.tmp-best-')), [], 'a temporary with only train\'s files is removed');
+});
+
+test('checkpoint rotation deletes only the checkpoint\'s own files: a file of the user in an old one is kept, with a warning', () => {
+  const run = tmp();
+  const backend = createBackend('cpu');
+  const param: Param = { name: 'w', shape: [2], value: backend.alloc('f32', 2), grad: backend.alloc('f32', 2) };
+  const optimizer = new AdamW(backend, [param], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+  const save = (step: number): string => saveCheckpoint(run, [param], optimizer, backend,
+    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, 1);
+  const first = save(1);
+  put(first, ['eval.txt', 'plots/a.png']);
+  const { stderr } = captureStderr(() => save(2));
+  assert.deepEqual(fs.readdirSync(first).sort(), ['eval.txt', 'plots']);
+  assert.match(stderr, /warning: kept eval\.txt, plots\/ in the old checkpoint .*step-0000001: mistral-tune did not write them/);
+  const quiet = captureStderr(() => save(3));
+  assert.equal(quiet.stderr, '', 'said once');
+  assert.deepEqual(listCheckpoints(run).map((c) => path.basename(c)), ['step-0000001', 'step-0000003'], 'the one kept whole is the newest');
+  assert.deepEqual(fs.readdirSync(listCheckpoints(run)[1]!).sort(), ['state.safetensors', 'trainer_state.json']);
+});
+
+test('a folder write that must not replace (an export) leaves a folder that appeared at its target meanwhile', () => {
+  const parent = tmp();
+  const target = path.join(parent, 'exported');
+  assert.throws(() => createFolderAtomic(target, (t) => {
+    put(parent, ['exported/mine.txt']); // another process, or the user, during a long merge
+    put(t, ['model.safetensors']);
+  }, ANY_FILES), /exported: cannot write: folder not empty \(ENOTEMPTY\)/);
+  assert.deepEqual(fs.readdirSync(parent), ['exported']);
+  assert.deepEqual(fs.readdirSync(target), ['mine.txt']);
+});
