@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bf16ToF32, f16ToF32, f32ToF16 } from '../../src/backend/dtype.ts';
-import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
+import { createBackend } from '../../src/backend/select.ts';
 import { bufferTensor } from '../../src/model/save.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
@@ -91,7 +91,7 @@ test('an F16 base model merges into F16 files (config.json dtype float16): W + s
 });
 
 test('a merged weight beyond float16\'s range is refused naming the tensor and the value, not written as an infinity', () => {
-  const backend = new CpuBackend();
+  const backend = createBackend('cpu');
   const buf = backend.alloc('f32', 3);
   backend.upload(buf, { dtype: 'f32', data: Float32Array.from([1, -70000, 2]) });
   assert.throws(() => bufferTensor(backend, buf, [3], 'f16', 'model.norm.weight'),
