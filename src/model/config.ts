@@ -18,6 +18,11 @@ export interface MistralConfig {
   ropeTheta: number;
   /** Key j is visible from query i when 0 ≤ i − j < slidingWindow; null = plain causal. */
   slidingWindow: number | null;
+  /**
+   * transformers' dropout on the attention weights in training (0 in Mistral's releases). We compute none: training
+   * refuses a model with one (checkTrainable), inference is exact (transformers applies it only in training).
+   */
+  attentionDropout: number;
   tieWordEmbeddings: boolean;
   maxPositionEmbeddings: number;
   bosTokenId: number | null;
@@ -72,19 +77,21 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   // transformers: absent → 8 (MistralConfig's default), null → num_attention_heads (no GQA)
   const kvHeads = c.num_key_value_heads === null ? heads : int('num_key_value_heads', 8);
   if (heads % kvHeads !== 0) err('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
-  let headDim: number;
-  if (c.head_dim === undefined || c.head_dim === null) {
-    if (hidden % heads !== 0) err('head_dim', `absent, and hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`);
-    headDim = hidden / heads;
-  } else {
-    headDim = int('head_dim', null);
+  // transformers: absent or null → hidden_size // num_attention_heads, rounded down (the projections then have
+  // heads · head_dim rows, not hidden_size, as with an explicit head_dim)
+  const headDim = c.head_dim === undefined || c.head_dim === null ? Math.floor(hidden / heads) : int('head_dim', null);
+  if (headDim % 2 !== 0 || headDim === 0) {
+    err('head_dim', `${headDim}${c.head_dim === undefined || c.head_dim === null ? ` (hidden_size ${hidden} // num_attention_heads ${heads}, as head_dim is absent)` : ''} must be even and positive for rotary embeddings`);
   }
-  if (headDim % 2 !== 0) err('head_dim', `${headDim} must be even for rotary embeddings`);
   const act = c.hidden_act ?? 'silu';
   // transformers maps "silu" and "swish" to the same function
   if (act !== 'silu' && act !== 'swish') err('hidden_act', `${JSON.stringify(act)} is not supported (only "silu")`);
   for (const key of ['attention_bias', 'mlp_bias']) {
     if (c[key] === true) err(key, 'biases in linear layers are not supported by the Mistral architecture');
+  }
+  const attentionDropout = c.attention_dropout ?? 0;
+  if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
+    err('attention_dropout', `must be a number in [0, 1), got ${JSON.stringify(attentionDropout)}`);
   }
   const eps = c.rms_norm_eps ?? 1e-6;
   if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${JSON.stringify(eps)}`);
@@ -93,6 +100,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (sw !== null && (typeof sw !== 'number' || !Number.isInteger(sw) || sw < 1)) {
     err('sliding_window', `must be null or an integer ≥ 1, got ${JSON.stringify(sw)}`);
   }
+  checkLayerTypes(c, sw as number | null, err);
   const tie = c.tie_word_embeddings ?? false;
   if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${JSON.stringify(tie)}`);
   const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
@@ -120,6 +128,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     rmsNormEps: eps as number,
     ropeTheta: parseRopeTheta(c, err),
     slidingWindow: sw as number | null,
+    attentionDropout: attentionDropout as number,
     tieWordEmbeddings: tie as boolean,
     maxPositionEmbeddings: int('max_position_embeddings', 4096 * 32),
     bosTokenId,
@@ -128,6 +137,22 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     labels: parseLabels(c, err),
     task: parseTask(c, err),
   };
+}
+
+/**
+ * layer_types (one attention type per layer): transformers runs a "mistral" config that has it as Ministral, whose
+ * layers each take the type they are given ("sliding_attention": the window, "full_attention": plain causal).
+ * Accepted when every layer has the type the one sliding_window gives all of ours; a mix is refused.
+ */
+function checkLayerTypes(c: Json, window: number | null, err: (key: string, msg: string) => never): void {
+  const types = c.layer_types;
+  const ours = window === null ? 'full_attention' : 'sliding_attention';
+  if (types === undefined || types === null) return;
+  if (!Array.isArray(types)) err('layer_types', `must be a list, got ${JSON.stringify(types)}`);
+  const differ = (types as unknown[]).find((t) => t !== ours);
+  if (differ !== undefined) {
+    err('layer_types', `${JSON.stringify(differ)} differs from ${JSON.stringify(ours)} (what sliding_window ${window} gives every layer): per-layer attention types (Ministral's) are not supported`);
+  }
 }
 
 /** rope_theta at the top level (transformers 4) or under rope_parameters (transformers 5); no scaling. */
@@ -177,6 +202,16 @@ function parseLabels(c: Json, err: (key: string, msg: string) => never): string[
     labels[i] = v as string;
   }
   return labels;
+}
+
+/**
+ * Throws when training this model would compute other than transformers: attention dropout, which transformers
+ * applies to the attention weights in training (generation and evaluation, without it, are exact).
+ */
+export function checkTrainable(cfg: MistralConfig, where?: string): void {
+  if (cfg.attentionDropout > 0) {
+    throw new UserError(`attention_dropout: ${cfg.attentionDropout}: training with dropout on the attention weights is not supported (set it to 0.0 to train without; generation and evaluation are unaffected)`, where);
+  }
 }
 
 /** Number of parameters of the base model (embedding, layers, final norm, LM head unless tied). */

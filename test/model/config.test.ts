@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig, parameterCount, parseConfig, type MistralConfig } from '../../src/model/config.ts';
+import { checkTrainable, loadConfig, parameterCount, parseConfig, type MistralConfig } from '../../src/model/config.ts';
+import { projectionShape } from '../../src/model/weights.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -45,7 +46,7 @@ test('the tiny fixture config: rope theta under rope_parameters, explicit head_d
   const cfg = loadConfig(TINY_BASE);
   const want: MistralConfig = {
     vocabSize: 512, hiddenSize: 64, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
-    rmsNormEps: 1e-5, ropeTheta: 10000, slidingWindow: 8, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
+    rmsNormEps: 1e-5, ropeTheta: 10000, slidingWindow: 8, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
     bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null, task: 'generation',
   };
   assert.deepEqual(cfg, want);
@@ -93,13 +94,37 @@ test('the variant fixtures parse as their folder names say', () => {
   assert.equal(v('window4-gqa1').slidingWindow, 4);
 });
 
-test('head_dim: absent or null → hidden_size / heads; explicit values are kept even when ≠ hidden / heads', () => {
+test('head_dim: absent or null → hidden_size // heads (rounded down, as transformers); explicit values are kept even when ≠ hidden / heads', () => {
   assert.equal(parseConfig(cfgWith({})).headDim, 4);
   assert.equal(parseConfig(cfgWith({ head_dim: null })).headDim, 4);
   assert.equal(parseConfig(cfgWith({ head_dim: 8 })).headDim, 8);
-  rejects(cfgWith({ hidden_size: 18 }), 'head_dim', 'not divisible');
+  // transformers 5.17 builds q_proj (heads · (18 // 4), 18) = (16, 18) for this config and runs it (scripts/hf-check/config_fuzz.py)
+  const floored = parseConfig(cfgWith({ hidden_size: 18 }));
+  assert.equal(floored.headDim, 4);
+  assert.deepEqual(projectionShape(floored, 'q_proj'), [16, 18]);
+  rejects(cfgWith({ hidden_size: 14 }), 'head_dim', '14 // num_attention_heads 4', 'even');
   rejects(cfgWith({ head_dim: 7 }), 'head_dim', 'even');
   rejects(cfgWith({ head_dim: 0 }), 'head_dim');
+});
+
+test('layer_types: accepted when every layer has the attention the one sliding_window gives; a per-layer mix (Ministral) is refused', () => {
+  // transformers runs a "mistral" config with layer_types as Ministral: each layer takes the attention its type says
+  assert.equal(parseConfig(cfgWith({ layer_types: ['sliding_attention', 'sliding_attention'] })).slidingWindow, 8);
+  assert.equal(parseConfig(cfgWith({ sliding_window: null, layer_types: ['full_attention', 'full_attention'] })).slidingWindow, null);
+  rejects(cfgWith({ layer_types: ['sliding_attention', 'full_attention'] }), 'layer_types', '"full_attention"', 'per-layer');
+  rejects(cfgWith({ sliding_window: null, layer_types: ['sliding_attention', 'sliding_attention'] }), 'layer_types', 'per-layer');
+  rejects(cfgWith({ layer_types: 'sliding_attention' }), 'layer_types', 'must be a list');
+});
+
+test('attention_dropout: parsed (default 0); training refuses a nonzero one, naming the key; invalid values refused', () => {
+  assert.equal(parseConfig(cfgWith({})).attentionDropout, 0);
+  const cfg = parseConfig(cfgWith({ attention_dropout: 0.1 }));
+  assert.equal(cfg.attentionDropout, 0.1);
+  assert.throws(() => checkTrainable(cfg, 'm/config.json'), (e: unknown) =>
+    e instanceof UserError && e.message.startsWith('m/config.json: attention_dropout: 0.1: ') && !e.message.includes('\n'));
+  checkTrainable(parseConfig(cfgWith({ attention_dropout: 0.0 })));
+  rejects(cfgWith({ attention_dropout: 1 }), 'attention_dropout', '[0, 1)');
+  rejects(cfgWith({ attention_dropout: '0.1' }), 'attention_dropout');
 });
 
 test('pad_token_id absent or null → null; a number is kept; bad values are refused', () => {
