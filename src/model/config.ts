@@ -32,6 +32,8 @@ export interface MistralConfig {
   labels: string[] | null;
   /** The task architectures names: …ForSequenceClassification → classification, …ForCausalLM → generation; else null. */
   task: 'generation' | 'classification' | null;
+  /** transformers' problem_type, which picks a classification head's loss; null = decided by the labels (cross-entropy here). */
+  problemType: 'regression' | 'single_label_classification' | 'multi_label_classification' | null;
 }
 
 type Json = Record<string, unknown>;
@@ -136,6 +138,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     padTokenId,
     labels: parseLabels(c, err),
     task: parseTask(c, err),
+    problemType: parseProblemType(c, err),
   };
 }
 
@@ -178,6 +181,14 @@ function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): numb
   return theta as number;
 }
 
+function parseProblemType(c: Json, err: (key: string, msg: string) => never): MistralConfig['problemType'] {
+  const v = c.problem_type ?? null;
+  if (v !== null && v !== 'regression' && v !== 'single_label_classification' && v !== 'multi_label_classification') {
+    err('problem_type', `must be "regression", "single_label_classification", "multi_label_classification" or null, got ${JSON.stringify(v)}`);
+  }
+  return v as MistralConfig['problemType'];
+}
+
 function parseTask(c: Json, err: (key: string, msg: string) => never): MistralConfig['task'] {
   const arch = c.architectures;
   if (arch === undefined || arch === null) return null;
@@ -205,12 +216,17 @@ function parseLabels(c: Json, err: (key: string, msg: string) => never): string[
 }
 
 /**
- * Throws when training this model would compute other than transformers: attention dropout, which transformers
- * applies to the attention weights in training (generation and evaluation, without it, are exact).
+ * Throws when training this model for `task` would compute other than transformers: attention dropout, which
+ * transformers applies to the attention weights in training (generation and evaluation, without it, are exact); and
+ * for classification a problem_type whose loss is not cross-entropy (transformers trains "regression" with MSE and
+ * "multi_label_classification" with BCE on the logits).
  */
-export function checkTrainable(cfg: MistralConfig, where?: string): void {
+export function checkTrainable(cfg: MistralConfig, task: 'generation' | 'classification', where?: string): void {
   if (cfg.attentionDropout > 0) {
     throw new UserError(`attention_dropout: ${cfg.attentionDropout}: training with dropout on the attention weights is not supported (set it to 0.0 to train without; generation and evaluation are unaffected)`, where);
+  }
+  if (task === 'classification' && cfg.problemType !== null && cfg.problemType !== 'single_label_classification') {
+    throw new UserError(`problem_type: "${cfg.problemType}": transformers trains such a head with ${cfg.problemType === 'regression' ? 'MSE' : 'BCE'} loss; only single-label classification (cross-entropy) is supported (remove the key or set it to "single_label_classification")`, where);
   }
 }
 

@@ -71,7 +71,7 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
 
 function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
   const model = buildModel(cfg, backend);
-  checkTrainable(model.cfg, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
+  checkTrainable(model.cfg, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';

@@ -47,7 +47,7 @@ test('the tiny fixture config: rope theta under rope_parameters, explicit head_d
   const want: MistralConfig = {
     vocabSize: 512, hiddenSize: 64, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
     rmsNormEps: 1e-5, ropeTheta: 10000, slidingWindow: 8, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
-    bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null, task: 'generation',
+    bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null, task: 'generation', problemType: null,
   };
   assert.deepEqual(cfg, want);
 });
@@ -120,11 +120,26 @@ test('attention_dropout: parsed (default 0); training refuses a nonzero one, nam
   assert.equal(parseConfig(cfgWith({})).attentionDropout, 0);
   const cfg = parseConfig(cfgWith({ attention_dropout: 0.1 }));
   assert.equal(cfg.attentionDropout, 0.1);
-  assert.throws(() => checkTrainable(cfg, 'm/config.json'), (e: unknown) =>
-    e instanceof UserError && e.message.startsWith('m/config.json: attention_dropout: 0.1: ') && !e.message.includes('\n'));
-  checkTrainable(parseConfig(cfgWith({ attention_dropout: 0.0 })));
+  for (const task of ['generation', 'classification'] as const) {
+    assert.throws(() => checkTrainable(cfg, task, 'm/config.json'), (e: unknown) =>
+      e instanceof UserError && e.message.startsWith('m/config.json: attention_dropout: 0.1: ') && !e.message.includes('\n'));
+  }
+  checkTrainable(parseConfig(cfgWith({ attention_dropout: 0.0 })), 'generation');
   rejects(cfgWith({ attention_dropout: 1 }), 'attention_dropout', '[0, 1)');
   rejects(cfgWith({ attention_dropout: '0.1' }), 'attention_dropout');
+});
+
+test('problem_type: classification training refuses the losses transformers would take other than cross-entropy, naming the key', () => {
+  assert.equal(parseConfig(cfgWith({})).problemType, null);
+  for (const kind of ['regression', 'multi_label_classification'] as const) {
+    const cfg = parseConfig(cfgWith({ problem_type: kind }));
+    assert.equal(cfg.problemType, kind);
+    assert.throws(() => checkTrainable(cfg, 'classification', 'm/config.json'), (e: unknown) =>
+      e instanceof UserError && e.message.startsWith(`m/config.json: problem_type: "${kind}": `) && !e.message.includes('\n'));
+    checkTrainable(cfg, 'generation'); // the LM head's loss does not read it
+  }
+  checkTrainable(parseConfig(cfgWith({ problem_type: 'single_label_classification' })), 'classification');
+  rejects(cfgWith({ problem_type: 'ranking' }), 'problem_type', '"ranking"');
 });
 
 test('pad_token_id absent or null → null; a number is kept; bad values are refused', () => {
