@@ -158,26 +158,25 @@ function checkLayerTypes(c: Json, window: number | null, err: (key: string, msg:
   }
 }
 
-/** rope_theta at the top level (transformers 4) or under rope_parameters (transformers 5); no scaling. */
+/**
+ * rope θ as transformers 5.17 reads it (RotaryEmbeddingConfigMixin.convert_rope_params_to_dict): the rope dict is
+ * rope_scaling when it is a non-empty object (transformers 4's key, which then wins over rope_parameters), else
+ * rope_parameters; its rope_theta, else the top-level rope_theta, else 1e4. Its type (rope_type, else type) must be
+ * "default": scaled rope is refused, naming the key it came from.
+ */
 function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): number {
-  const params = c.rope_parameters;
-  let theta: unknown = c.rope_theta;
-  if (params !== undefined && params !== null) {
-    if (typeof params !== 'object' || Array.isArray(params)) err('rope_parameters', 'must be an object');
-    const p = params as Json;
-    const type = p.rope_type ?? p.type ?? 'default';
-    if (type !== 'default') err('rope_parameters.rope_type', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
-    if (p.rope_theta !== undefined) theta = p.rope_theta;
+  for (const key of ['rope_scaling', 'rope_parameters']) {
+    const v = c[key];
+    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${JSON.stringify(v)}`);
   }
-  const scaling = c.rope_scaling;
-  if (scaling !== undefined && scaling !== null) {
-    if (typeof scaling !== 'object' || Array.isArray(scaling)) err('rope_scaling', `must be an object or null, got ${JSON.stringify(scaling)}`);
-    const s = scaling as Json;
-    const type = s.rope_type ?? s.type ?? 'default';
-    if (type !== 'default') err('rope_scaling', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
+  const scaling = c.rope_scaling as Json | null | undefined;
+  const [key, dict] = scaling && Object.keys(scaling).length > 0 ? ['rope_scaling', scaling] : ['rope_parameters', (c.rope_parameters ?? {}) as Json];
+  const type = dict.rope_type ?? dict.type ?? 'default';
+  if (type !== 'default') err(key === 'rope_scaling' ? key : 'rope_parameters.rope_type', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
+  const theta = dict.rope_theta ?? c.rope_theta ?? 10000;
+  if (typeof theta !== 'number' || !(theta > 0)) {
+    err(dict.rope_theta !== undefined ? `${key}.rope_theta` : 'rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
   }
-  theta ??= 10000;
-  if (typeof theta !== 'number' || !(theta > 0)) err('rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
   return theta as number;
 }
 

@@ -179,6 +179,12 @@ test('rope theta: top level, under rope_parameters (which wins), default 1e4; in
   assert.equal(parseConfig(cfgWith({ rope_theta: 1, rope_parameters: { rope_theta: 1e6 } })).ropeTheta, 1e6);
   assert.equal(parseConfig(cfgWith({ rope_scaling: null })).ropeTheta, 10000);
   assert.equal(parseConfig(cfgWith({ rope_scaling: { rope_type: 'default' } })).ropeTheta, 10000);
+  // transformers 5.17 (convert_rope_params_to_dict): a non-empty rope_scaling is the rope dict, before rope_parameters;
+  // its rope_theta wins over the top level (probed: {"rope_scaling": {"rope_type": "default", "rope_theta": 777}} → 777)
+  assert.equal(parseConfig(cfgWith({ rope_scaling: { rope_type: 'default', rope_theta: 777 } })).ropeTheta, 777);
+  assert.equal(parseConfig(cfgWith({ rope_scaling: { rope_type: 'default' }, rope_parameters: { rope_theta: 500 } })).ropeTheta, 10000);
+  assert.equal(parseConfig(cfgWith({ rope_scaling: {}, rope_parameters: { rope_theta: 500 } })).ropeTheta, 500);
+  rejects(cfgWith({ rope_scaling: { rope_type: 'default', rope_theta: 0 } }), 'rope_scaling.rope_theta');
   rejects(cfgWith({ rope_theta: -1 }), 'rope_theta');
   rejects(cfgWith({ rope_theta: '1e4' }), 'rope_theta');
   rejects(cfgWith({ rope_parameters: [1] }), 'rope_parameters');
