@@ -35,7 +35,7 @@ export function causalLmBackwardInto(model: MistralModel, batch: Batch, gradScal
     be.gemm(be.view(g.dln, r0 * C, rows * C), dlogits, head, { m: rows, n: C, k: V });
     if (dHead) be.gemm(dHead, dlogits, be.view(acts.lnf, r0 * C, rows * C), { m: V, n: C, k: rows, transA: true, beta: 1 });
   });
-  backwardFromFinalNorm(model, acts);
+  backwardFromFinalNorm(model, acts, batch);
   be.accumulateSum(lossSum, acts.losses, N);
 }
 
@@ -62,18 +62,30 @@ export function classificationBackwardInto(model: MistralModel, batch: Batch, gr
   be.gemm(dpooled, logits, score.weight, { m: B, n: C, k: L });
   be.fill(g.dln, 0);
   be.scatterAddRows(g.dln, dpooled, acts.scoreIndex, B, C);
-  backwardFromFinalNorm(model, acts);
+  backwardFromFinalNorm(model, acts, batch);
   be.accumulateSum(lossSum, losses, B);
 }
 
 /** From ∂L/∂(final norm output) in grads.dln down to the embedding. */
-function backwardFromFinalNorm(model: MistralModel, acts: Activations): void {
+function backwardFromFinalNorm(model: MistralModel, acts: Activations, batch: Batch): void {
   const be = model.backend, cfg = model.cfg, g = acts.grads!;
   const N = acts.shape.B * acts.shape.T, C = cfg.hiddenSize;
   be.fill(g.dresid, 0);
   be.rmsnormBackward(g.dresid, model.baseGrads?.finalNorm ?? null, g.dln, model.finalResid(acts), model.weights.finalNorm, acts.rstdf, N, C);
   model.backwardLayers(acts);
-  if (model.baseGrads) be.scatterAddRows(model.baseGrads.embed, g.dresid, acts.ids, N, C);
+  if (!model.baseGrads) return;
+  // HF's embedding is nn.Embedding(padding_idx=pad_token_id): the pad id's row takes no gradient from the lookup, also
+  // where the id is a real token (pad = EOS, say); when tied, it still takes the LM head's. So the gradients of the
+  // positions holding the pad id (runs of them: one fill each) are dropped before the scatter.
+  const pad = cfg.padTokenId;
+  for (let i = 0; pad !== null && i < N; i++) {
+    if (batch.inputIds[i] !== pad) continue;
+    let j = i + 1;
+    while (j < N && batch.inputIds[j] === pad) j++;
+    be.fill(be.view(g.dresid, i * C, (j - i) * C), 0);
+    i = j;
+  }
+  be.scatterAddRows(model.baseGrads.embed, g.dresid, acts.ids, N, C);
 }
 
 /** Runs `fn` with a zeroed device scalar and returns what it summed into it. */

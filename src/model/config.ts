@@ -18,6 +18,11 @@ export interface MistralConfig {
   ropeTheta: number;
   /** Key j is visible from query i when 0 ≤ i − j < slidingWindow; null = plain causal. */
   slidingWindow: number | null;
+  /**
+   * transformers' dropout on the attention weights in training (0 in Mistral's releases). We compute none: training
+   * refuses a model with one (checkTrainable), inference is exact (transformers applies it only in training).
+   */
+  attentionDropout: number;
   tieWordEmbeddings: boolean;
   maxPositionEmbeddings: number;
   bosTokenId: number | null;
@@ -27,6 +32,8 @@ export interface MistralConfig {
   labels: string[] | null;
   /** The task architectures names: …ForSequenceClassification → classification, …ForCausalLM → generation; else null. */
   task: 'generation' | 'classification' | null;
+  /** transformers' problem_type, which picks a classification head's loss; null = decided by the labels (cross-entropy here). */
+  problemType: 'regression' | 'single_label_classification' | 'multi_label_classification' | null;
 }
 
 type Json = Record<string, unknown>;
@@ -72,19 +79,21 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   // transformers: absent → 8 (MistralConfig's default), null → num_attention_heads (no GQA)
   const kvHeads = c.num_key_value_heads === null ? heads : int('num_key_value_heads', 8);
   if (heads % kvHeads !== 0) err('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
-  let headDim: number;
-  if (c.head_dim === undefined || c.head_dim === null) {
-    if (hidden % heads !== 0) err('head_dim', `absent, and hidden_size ${hidden} is not divisible by num_attention_heads ${heads}`);
-    headDim = hidden / heads;
-  } else {
-    headDim = int('head_dim', null);
+  // transformers: absent or null → hidden_size // num_attention_heads, rounded down (the projections then have
+  // heads · head_dim rows, not hidden_size, as with an explicit head_dim)
+  const headDim = c.head_dim === undefined || c.head_dim === null ? Math.floor(hidden / heads) : int('head_dim', null);
+  if (headDim % 2 !== 0 || headDim === 0) {
+    err('head_dim', `${headDim}${c.head_dim === undefined || c.head_dim === null ? ` (hidden_size ${hidden} // num_attention_heads ${heads}, as head_dim is absent)` : ''} must be even and positive for rotary embeddings`);
   }
-  if (headDim % 2 !== 0) err('head_dim', `${headDim} must be even for rotary embeddings`);
   const act = c.hidden_act ?? 'silu';
   // transformers maps "silu" and "swish" to the same function
   if (act !== 'silu' && act !== 'swish') err('hidden_act', `${JSON.stringify(act)} is not supported (only "silu")`);
   for (const key of ['attention_bias', 'mlp_bias']) {
     if (c[key] === true) err(key, 'biases in linear layers are not supported by the Mistral architecture');
+  }
+  const attentionDropout = c.attention_dropout ?? 0;
+  if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
+    err('attention_dropout', `must be a number in [0, 1), got ${JSON.stringify(attentionDropout)}`);
   }
   const eps = c.rms_norm_eps ?? 1e-6;
   if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${JSON.stringify(eps)}`);
@@ -93,6 +102,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (sw !== null && (typeof sw !== 'number' || !Number.isInteger(sw) || sw < 1)) {
     err('sliding_window', `must be null or an integer ≥ 1, got ${JSON.stringify(sw)}`);
   }
+  checkLayerTypes(c, sw as number | null, err);
   const tie = c.tie_word_embeddings ?? false;
   if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${JSON.stringify(tie)}`);
   const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
@@ -120,6 +130,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     rmsNormEps: eps as number,
     ropeTheta: parseRopeTheta(c, err),
     slidingWindow: sw as number | null,
+    attentionDropout: attentionDropout as number,
     tieWordEmbeddings: tie as boolean,
     maxPositionEmbeddings: int('max_position_embeddings', 4096 * 32),
     bosTokenId,
@@ -127,30 +138,54 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     padTokenId,
     labels: parseLabels(c, err),
     task: parseTask(c, err),
+    problemType: parseProblemType(c, err),
   };
 }
 
-/** rope_theta at the top level (transformers 4) or under rope_parameters (transformers 5); no scaling. */
+/**
+ * layer_types (one attention type per layer): transformers runs a "mistral" config that has it as Ministral, whose
+ * layers each take the type they are given ("sliding_attention": the window, "full_attention": plain causal).
+ * Accepted when every layer has the type the one sliding_window gives all of ours; a mix is refused.
+ */
+function checkLayerTypes(c: Json, window: number | null, err: (key: string, msg: string) => never): void {
+  const types = c.layer_types;
+  const ours = window === null ? 'full_attention' : 'sliding_attention';
+  if (types === undefined || types === null) return;
+  if (!Array.isArray(types)) err('layer_types', `must be a list, got ${JSON.stringify(types)}`);
+  const differ = (types as unknown[]).find((t) => t !== ours);
+  if (differ !== undefined) {
+    err('layer_types', `${JSON.stringify(differ)} differs from ${JSON.stringify(ours)} (what sliding_window ${window} gives every layer): per-layer attention types (Ministral's) are not supported`);
+  }
+}
+
+/**
+ * rope θ as transformers 5.17 reads it (RotaryEmbeddingConfigMixin.convert_rope_params_to_dict): the rope dict is
+ * rope_scaling when it is a non-empty object (transformers 4's key, which then wins over rope_parameters), else
+ * rope_parameters; its rope_theta, else the top-level rope_theta, else 1e4. Its type (rope_type, else type) must be
+ * "default": scaled rope is refused, naming the key it came from.
+ */
 function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): number {
-  const params = c.rope_parameters;
-  let theta: unknown = c.rope_theta;
-  if (params !== undefined && params !== null) {
-    if (typeof params !== 'object' || Array.isArray(params)) err('rope_parameters', 'must be an object');
-    const p = params as Json;
-    const type = p.rope_type ?? p.type ?? 'default';
-    if (type !== 'default') err('rope_parameters.rope_type', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
-    if (p.rope_theta !== undefined) theta = p.rope_theta;
+  for (const key of ['rope_scaling', 'rope_parameters']) {
+    const v = c[key];
+    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${JSON.stringify(v)}`);
   }
-  const scaling = c.rope_scaling;
-  if (scaling !== undefined && scaling !== null) {
-    if (typeof scaling !== 'object' || Array.isArray(scaling)) err('rope_scaling', `must be an object or null, got ${JSON.stringify(scaling)}`);
-    const s = scaling as Json;
-    const type = s.rope_type ?? s.type ?? 'default';
-    if (type !== 'default') err('rope_scaling', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
+  const scaling = c.rope_scaling as Json | null | undefined;
+  const [key, dict] = scaling && Object.keys(scaling).length > 0 ? ['rope_scaling', scaling] : ['rope_parameters', (c.rope_parameters ?? {}) as Json];
+  const type = dict.rope_type ?? dict.type ?? 'default';
+  if (type !== 'default') err(key === 'rope_scaling' ? key : 'rope_parameters.rope_type', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
+  const theta = dict.rope_theta ?? c.rope_theta ?? 10000;
+  if (typeof theta !== 'number' || !(theta > 0)) {
+    err(dict.rope_theta !== undefined ? `${key}.rope_theta` : 'rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
   }
-  theta ??= 10000;
-  if (typeof theta !== 'number' || !(theta > 0)) err('rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
   return theta as number;
+}
+
+function parseProblemType(c: Json, err: (key: string, msg: string) => never): MistralConfig['problemType'] {
+  const v = c.problem_type ?? null;
+  if (v !== null && v !== 'regression' && v !== 'single_label_classification' && v !== 'multi_label_classification') {
+    err('problem_type', `must be "regression", "single_label_classification", "multi_label_classification" or null, got ${JSON.stringify(v)}`);
+  }
+  return v as MistralConfig['problemType'];
 }
 
 function parseTask(c: Json, err: (key: string, msg: string) => never): MistralConfig['task'] {
@@ -182,6 +217,21 @@ function parseLabels(c: Json, err: (key: string, msg: string) => never): string[
     labels[i] = v as string;
   }
   return labels;
+}
+
+/**
+ * Throws when training this model for `task` would compute other than transformers: attention dropout, which
+ * transformers applies to the attention weights in training (generation and evaluation, without it, are exact); and
+ * for classification a problem_type whose loss is not cross-entropy (transformers trains "regression" with MSE and
+ * "multi_label_classification" with BCE on the logits).
+ */
+export function checkTrainable(cfg: MistralConfig, task: 'generation' | 'classification', where?: string): void {
+  if (cfg.attentionDropout > 0) {
+    throw new UserError(`attention_dropout: ${cfg.attentionDropout}: training with dropout on the attention weights is not supported (set it to 0.0 to train without; generation and evaluation are unaffected)`, where);
+  }
+  if (task === 'classification' && cfg.problemType !== null && cfg.problemType !== 'single_label_classification') {
+    throw new UserError(`problem_type: "${cfg.problemType}": transformers trains such a head with ${cfg.problemType === 'regression' ? 'MSE' : 'BCE'} loss; only single-label classification (cross-entropy) is supported (remove the key or set it to "single_label_classification")`, where);
+  }
 }
 
 /** Number of parameters of the base model (embedding, layers, final norm, LM head unless tied). */

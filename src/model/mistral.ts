@@ -14,7 +14,7 @@ import type { KvCache } from './kv-cache.ts';
 import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
 import { ropeInvFreq } from './rope-freq.ts';
-import { hostFloats, loadWeights, PROJECTIONS, projectionShape, type MistralWeights, type Projection } from './weights.ts';
+import { hostFloats, loadWeights, PROJECTIONS, projectionShape, tyingAsLoaded, type MistralWeights, type Projection } from './weights.ts';
 import { HF_NAMES, layerNormName, loraKey, projectionName, SCORE_PARAM } from './names.ts';
 import type { Param } from './params.ts';
 import { deriveSeed } from '../util/rng.ts';
@@ -428,9 +428,10 @@ export interface LoadModelOptions {
 /** Loads an HF model folder (config.json + model.safetensors or sharded with an index). */
 export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError('model folder not found', dir);
-  const cfg = loadConfig(dir);
+  const declared = loadConfig(dir);
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {
+    const cfg = tyingAsLoaded(ckpt, declared);
     const dtype = opts.dtype ?? (opts.precision ? precisionDType(opts.precision, opts.backend.name) : 'f32');
     const weights = loadWeights(opts.backend, ckpt, cfg, modelDTypes(dtype).storage);
     return new MistralModel(opts.backend, cfg, weights, dtype);

@@ -56,6 +56,27 @@ export function checkpointTensor(ckpt: SafetensorsCheckpoint, name: string, dtyp
   return hostFloats(file.readF32(name), dtype);
 }
 
+/**
+ * The config as transformers 5 loads the checkpoint: tie_word_embeddings true, but lm_head.weight in the file with
+ * values other than the embedding's, is used untied (transformers warns and keeps both), so tieWordEmbeddings is false
+ * here (and an export writes lm_head and tie_word_embeddings false: what the model computed). An lm_head.weight equal
+ * to the embedding stays tied; one alone, without the embedding, is the tied weight (loadWeights).
+ */
+export function tyingAsLoaded(ckpt: SafetensorsCheckpoint, cfg: MistralConfig): MistralConfig {
+  if (!cfg.tieWordEmbeddings || !ckpt.has(HF_NAMES.lmHead) || !ckpt.has(HF_NAMES.embed)) return cfg;
+  const a = ckpt.info(HF_NAMES.embed), b = ckpt.info(HF_NAMES.lmHead);
+  if (a.shape.join() === b.shape.join() && sameValues(ckpt.readF32(HF_NAMES.embed), ckpt.readF32(HF_NAMES.lmHead))) return cfg;
+  warn(`${ckpt.dir}: tie_word_embeddings is true, but the checkpoint holds ${HF_NAMES.lmHead} with values other than ${HF_NAMES.embed}: ` +
+    'both are used, untied, as transformers does (set tie_word_embeddings to false in config.json to silence this)');
+  return { ...cfg, tieWordEmbeddings: false };
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: MistralConfig, dtype: DType): MistralWeights {
   const used = new Set<string>();
   const load = (name: string, shape: readonly number[]): DeviceBuffer => {
@@ -72,7 +93,9 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
     return buf;
   };
   const C = cfg.hiddenSize, V = cfg.vocabSize;
-  const embed = load(HF_NAMES.embed, [V, C]);
+  // tied, with lm_head.weight alone in the file: transformers ties the embedding to it
+  const headOnly = cfg.tieWordEmbeddings && !ckpt.has(HF_NAMES.embed) && ckpt.has(HF_NAMES.lmHead);
+  const embed = load(headOnly ? HF_NAMES.lmHead : HF_NAMES.embed, [V, C]);
   const layers: LayerWeights[] = [];
   for (let i = 0; i < cfg.numLayers; i++) {
     const proj = {} as Record<Projection, DeviceBuffer>;

@@ -2,13 +2,14 @@
 // gradients for full fine-tuning) and classification head, the tokenized splits, the optimizer and
 // the schedule, with the step counts that the conventions define.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
 import { CudaBackend } from '../backend/cuda/cuda-backend.ts';
 import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { precisionDType } from '../backend/dtype.ts';
-import { loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
+import { checkTrainable, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { hostFloats } from '../model/weights.ts';
@@ -70,6 +71,7 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
 
 function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
   const model = buildModel(cfg, backend);
+  checkTrainable(model.cfg, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig, parameterCount, parseConfig, type MistralConfig } from '../../src/model/config.ts';
+import { checkTrainable, loadConfig, parameterCount, parseConfig, type MistralConfig } from '../../src/model/config.ts';
+import { projectionShape } from '../../src/model/weights.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -45,8 +46,8 @@ test('the tiny fixture config: rope theta under rope_parameters, explicit head_d
   const cfg = loadConfig(TINY_BASE);
   const want: MistralConfig = {
     vocabSize: 512, hiddenSize: 64, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
-    rmsNormEps: 1e-5, ropeTheta: 10000, slidingWindow: 8, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
-    bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null, task: 'generation',
+    rmsNormEps: 1e-5, ropeTheta: 10000, slidingWindow: 8, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
+    bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null, task: 'generation', problemType: null,
   };
   assert.deepEqual(cfg, want);
 });
@@ -93,13 +94,52 @@ test('the variant fixtures parse as their folder names say', () => {
   assert.equal(v('window4-gqa1').slidingWindow, 4);
 });
 
-test('head_dim: absent or null → hidden_size / heads; explicit values are kept even when ≠ hidden / heads', () => {
+test('head_dim: absent or null → hidden_size // heads (rounded down, as transformers); explicit values are kept even when ≠ hidden / heads', () => {
   assert.equal(parseConfig(cfgWith({})).headDim, 4);
   assert.equal(parseConfig(cfgWith({ head_dim: null })).headDim, 4);
   assert.equal(parseConfig(cfgWith({ head_dim: 8 })).headDim, 8);
-  rejects(cfgWith({ hidden_size: 18 }), 'head_dim', 'not divisible');
+  // transformers 5.17 builds q_proj (heads · (18 // 4), 18) = (16, 18) for this config and runs it (scripts/hf-check/config_fuzz.py)
+  const floored = parseConfig(cfgWith({ hidden_size: 18 }));
+  assert.equal(floored.headDim, 4);
+  assert.deepEqual(projectionShape(floored, 'q_proj'), [16, 18]);
+  rejects(cfgWith({ hidden_size: 14 }), 'head_dim', '14 // num_attention_heads 4', 'even');
   rejects(cfgWith({ head_dim: 7 }), 'head_dim', 'even');
   rejects(cfgWith({ head_dim: 0 }), 'head_dim');
+});
+
+test('layer_types: accepted when every layer has the attention the one sliding_window gives; a per-layer mix (Ministral) is refused', () => {
+  // transformers runs a "mistral" config with layer_types as Ministral: each layer takes the attention its type says
+  assert.equal(parseConfig(cfgWith({ layer_types: ['sliding_attention', 'sliding_attention'] })).slidingWindow, 8);
+  assert.equal(parseConfig(cfgWith({ sliding_window: null, layer_types: ['full_attention', 'full_attention'] })).slidingWindow, null);
+  rejects(cfgWith({ layer_types: ['sliding_attention', 'full_attention'] }), 'layer_types', '"full_attention"', 'per-layer');
+  rejects(cfgWith({ sliding_window: null, layer_types: ['sliding_attention', 'sliding_attention'] }), 'layer_types', 'per-layer');
+  rejects(cfgWith({ layer_types: 'sliding_attention' }), 'layer_types', 'must be a list');
+});
+
+test('attention_dropout: parsed (default 0); training refuses a nonzero one, naming the key; invalid values refused', () => {
+  assert.equal(parseConfig(cfgWith({})).attentionDropout, 0);
+  const cfg = parseConfig(cfgWith({ attention_dropout: 0.1 }));
+  assert.equal(cfg.attentionDropout, 0.1);
+  for (const task of ['generation', 'classification'] as const) {
+    assert.throws(() => checkTrainable(cfg, task, 'm/config.json'), (e: unknown) =>
+      e instanceof UserError && e.message.startsWith('m/config.json: attention_dropout: 0.1: ') && !e.message.includes('\n'));
+  }
+  checkTrainable(parseConfig(cfgWith({ attention_dropout: 0.0 })), 'generation');
+  rejects(cfgWith({ attention_dropout: 1 }), 'attention_dropout', '[0, 1)');
+  rejects(cfgWith({ attention_dropout: '0.1' }), 'attention_dropout');
+});
+
+test('problem_type: classification training refuses the losses transformers would take other than cross-entropy, naming the key', () => {
+  assert.equal(parseConfig(cfgWith({})).problemType, null);
+  for (const kind of ['regression', 'multi_label_classification'] as const) {
+    const cfg = parseConfig(cfgWith({ problem_type: kind }));
+    assert.equal(cfg.problemType, kind);
+    assert.throws(() => checkTrainable(cfg, 'classification', 'm/config.json'), (e: unknown) =>
+      e instanceof UserError && e.message.startsWith(`m/config.json: problem_type: "${kind}": `) && !e.message.includes('\n'));
+    checkTrainable(cfg, 'generation'); // the LM head's loss does not read it
+  }
+  checkTrainable(parseConfig(cfgWith({ problem_type: 'single_label_classification' })), 'classification');
+  rejects(cfgWith({ problem_type: 'ranking' }), 'problem_type', '"ranking"');
 });
 
 test('pad_token_id absent or null → null; a number is kept; bad values are refused', () => {
@@ -139,6 +179,12 @@ test('rope theta: top level, under rope_parameters (which wins), default 1e4; in
   assert.equal(parseConfig(cfgWith({ rope_theta: 1, rope_parameters: { rope_theta: 1e6 } })).ropeTheta, 1e6);
   assert.equal(parseConfig(cfgWith({ rope_scaling: null })).ropeTheta, 10000);
   assert.equal(parseConfig(cfgWith({ rope_scaling: { rope_type: 'default' } })).ropeTheta, 10000);
+  // transformers 5.17 (convert_rope_params_to_dict): a non-empty rope_scaling is the rope dict, before rope_parameters;
+  // its rope_theta wins over the top level (probed: {"rope_scaling": {"rope_type": "default", "rope_theta": 777}} → 777)
+  assert.equal(parseConfig(cfgWith({ rope_scaling: { rope_type: 'default', rope_theta: 777 } })).ropeTheta, 777);
+  assert.equal(parseConfig(cfgWith({ rope_scaling: { rope_type: 'default' }, rope_parameters: { rope_theta: 500 } })).ropeTheta, 10000);
+  assert.equal(parseConfig(cfgWith({ rope_scaling: {}, rope_parameters: { rope_theta: 500 } })).ropeTheta, 500);
+  rejects(cfgWith({ rope_scaling: { rope_type: 'default', rope_theta: 0 } }), 'rope_scaling.rope_theta');
   rejects(cfgWith({ rope_theta: -1 }), 'rope_theta');
   rejects(cfgWith({ rope_theta: '1e4' }), 'rope_theta');
   rejects(cfgWith({ rope_parameters: [1] }), 'rope_parameters');

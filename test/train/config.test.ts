@@ -132,6 +132,20 @@ test('lora.init_from with a classification adapter in a generation run is refuse
   assert.throws(() => setupRun(cfg), /lora\.init_from: a classification adapter \(task_type SEQ_CLS\) cannot continue as generation/);
 });
 
+test('a model whose config.json has attention_dropout > 0 is refused at setup (transformers would drop attention weights in training), naming the key', async () => {
+  const { setupRun } = await import('../../src/train/setup.ts');
+  const { validate } = await import('../../src/train/config.ts');
+  const { TINY_BASE } = await import('../helpers.ts');
+  const dir = tempDir('mt-attn-dropout-');
+  const model = path.join(dir, 'model');
+  fs.cpSync(TINY_BASE, model, { recursive: true });
+  const config = JSON.parse(fs.readFileSync(path.join(model, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(model, 'config.json'), JSON.stringify({ ...config, attention_dropout: 0.1 }));
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"input_ids": [1, 5, 9, 13]}\n');
+  const cfg = validate({ model, data: { train: path.join(dir, 'train.jsonl') }, output_dir: path.join(dir, 'run') }, 'test');
+  assert.throws(() => setupRun(cfg), /model[/\\]config\.json: attention_dropout: 0\.1: training with dropout on the attention weights is not supported/);
+});
+
 test('task: generation on a model saved for classification (no lm_head) is refused at setup, naming the key and the folder', async () => {
   const { setupRun } = await import('../../src/train/setup.ts');
   const { validate } = await import('../../src/train/config.ts');
