@@ -1,5 +1,7 @@
-# Our tokenization and loss targets of prompt/completion and text records (loadTokenRows on trl-records.jsonl, the
-# shipped tiny model's tokenizer) against TRL's SFTTrainer preparing the same records (its input_ids and labels).
+# Our tokenization and loss targets of prompt/completion, conversational prompt/completion (TRL's [messages] prompt and
+# completion; rendered with our built-in chat template, which the shipped base model's tokenizer_config lacks, as
+# Mistral 7B v0.1's does) and text records (loadTokenRows on trl-records.jsonl, the shipped tiny model's tokenizer)
+# against TRL's SFTTrainer preparing the same records (its input_ids and labels).
 # Not part of the product: a check for machines with torch + transformers + trl. Usage, from the project root:
 #   node --import tsx -e "…" writes /tmp/trl-ours.json (see below); python3 scripts/hf-check/trl_masks.py
 # The node step:  node --import tsx -e "import {loadTokenRows} from './src/data/load-rows.ts'; import {loadTokenizer}
@@ -15,19 +17,22 @@ from trl import SFTConfig, SFTTrainer
 
 MODEL = 'models/mistral-tune-tiny'
 tok = AutoTokenizer.from_pretrained(MODEL)
+tok.chat_template = tok.chat_template or open('test/tokenizer/fixtures/chat-templates/default.jinja').read()
 model = AutoModelForCausalLM.from_pretrained(MODEL)
 recs = [json.loads(l) for l in open('scripts/hf-check/trl-records.jsonl')]
 ours = json.load(open('/tmp/trl-ours.json'))
-groups = [('prompt/completion', [r for r in recs if 'prompt' in r]), ('text', [r for r in recs if 'text' in r])]
-off = 0
-for name, rows in groups:
-    ds = SFTTrainer(model=model, processing_class=tok, train_dataset=Dataset.from_list(rows),
+# each group's records with their place in the file (ours are in file order)
+groups = [('prompt/completion', lambda r: isinstance(r.get('prompt'), str)),
+          ('conversational prompt/completion', lambda r: isinstance(r.get('prompt'), list)),
+          ('text', lambda r: 'text' in r)]
+for name, member in groups:
+    at = [i for i, r in enumerate(recs) if member(r)]
+    ds = SFTTrainer(model=model, processing_class=tok, train_dataset=Dataset.from_list([recs[i] for i in at]),
                     args=SFTConfig(output_dir='/tmp/trl-out', report_to=[], use_cpu=True, max_length=None)).train_dataset
     for i, ex in enumerate(ds):
-        o = ours[off + i]
+        o = ours[at[i]]
         ids, lab = ex['input_ids'], ex.get('labels') or ex['input_ids']
         ol = o['labels'] or o['ids']
         print(f"{name} {i}: ids {'same' if ids == o['ids'] else 'differ'}, targets {'same' if lab[1:] == ol[1:] else 'differ'}")
         if ids != o['ids'] or lab[1:] != ol[1:]:
             print('   trl ', ids, lab[1:], '\n   ours', o['ids'], ol[1:])
-    off += len(rows)
