@@ -12,6 +12,7 @@ import { precisionDType } from '../backend/dtype.ts';
 import { checkTrainable, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
+import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { hostFloats } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
@@ -178,7 +179,24 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
 
 /** The config of the run's model, read without touching a weight: its folder's config.json, or `model.config`. */
 export function runModelConfig(cfg: TrainConfig): MistralConfig {
-  return typeof cfg.model === 'string' ? loadConfig(cfg.model) : readRandomModelConfig(cfg.model.config).cfg;
+  if (typeof cfg.model !== 'string') return readRandomModelConfig(cfg.model.config).cfg;
+  const model = loadConfig(cfg.model);
+  if (!model.tieWordEmbeddings) return model;
+  // tied, but the file holds an lm_head.weight: transformers (and the loader, tyingAsLoaded) unties it unless its
+  // values are the embedding's, which only reading them would tell; the plan counts it, never under the run
+  // (a folder without its weights yet — config.json alone, to see whether a model fits before fetching it — is planned as tied)
+  let ckpt: SafetensorsCheckpoint;
+  try {
+    ckpt = SafetensorsCheckpoint.open(cfg.model);
+  } catch (e) {
+    if (isUserError(e)) return model;
+    throw e;
+  }
+  try {
+    return ckpt.has(HF_NAMES.lmHead) && ckpt.has(HF_NAMES.embed) ? { ...model, tieWordEmbeddings: false } : model;
+  } finally {
+    ckpt.close();
+  }
 }
 
 /**

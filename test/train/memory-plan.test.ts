@@ -116,3 +116,19 @@ test('a run whose weights and trainable state alone exceed the memory: no batch 
   for (const useless of ['batch_size', 'max_seq_len', 'activation_checkpointing']) assert.ok(!advice.includes(useless), `${useless} in: ${advice}`);
   assert.ok(advice.includes('method: lora'), advice);
 });
+
+test('a config saying tie_word_embeddings with an lm_head.weight in the checkpoint is planned untied (the loader unties such a file); config.json alone, tied', () => {
+  const folder = (name: string, withWeights: boolean): string => {
+    const d = path.join(dir, name);
+    fs.mkdirSync(d, { recursive: true });
+    const config = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(path.join(d, 'config.json'), JSON.stringify({ ...config, tie_word_embeddings: true }));
+    if (withWeights) fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(d, 'model.safetensors')); // holds lm_head.weight
+    return d;
+  };
+  const weights = (model: string): number => dryRun(validate({ ...BASE, model, precision: 'fp32' }, 'test')).plan.weights;
+  const untied = weights(TINY_BASE);
+  assert.equal(weights(folder('tied-with-head', true)), untied);
+  const config = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as { vocab_size: number; hidden_size: number };
+  assert.equal(weights(folder('tied-config-only', false)), untied - config.vocab_size * config.hidden_size * 4);
+});
