@@ -17,7 +17,8 @@ cannot be used (with a reason); deduplicates; splits into train/val/test. Writes
 val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and options give byte-identical files.
 
   --input FILE...        input files or folders (repeatable; more files may follow the flag)
-  --out DIR              output folder (new or empty, or one an earlier prepare run wrote)
+  --out DIR              output folder (new or empty, or one an earlier prepare run wrote); locked
+                         while prepare writes it: a second prepare into it is refused
   --overwrite            replace train/val/test/rejected.jsonl and report.json in --out even when
                          no earlier prepare run wrote them
   --task NAME            generation (default) or classification ({text, label} records)
@@ -35,7 +36,8 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
                          ShareGPT (conversations: from/value), Alpaca/Dolly and question/answer records
                          need none: they are read as chats
   --labels A,B,...       classification: the classes in index order (an integer label is the class
-                         index); other labels are rejected
+                         index); other labels are rejected, and so are placeholder labels ("nan",
+                         "None", empty: missing_label) unless named here (a word: "None", "N/A")
   --labels 1=A,2=B,...   classification: which integer label is which class (1-based data: AG News;
                          -1=A makes -1, otherwise Hugging Face's "no label", a class)
   --min-chars N, --max-chars N     length limits in characters (all text fields together; default
@@ -43,7 +45,8 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --min-tokens N, --max-tokens N   length limits in tokens, as the trainer builds the sequence
   --overflow MODE        over --max-tokens: reject (default, too_long) or truncate (kept, the trainer cuts)
   --keep-placeholders    keep records whose text field is only "nan", "None", "null", "N/A", "#N/A",
-                         "[deleted]" or the like (by default rejected as placeholder)
+                         "[deleted]" or the like (by default rejected as placeholder; "None", "N/A" and
+                         "NA" are kept without it as a completion or an assistant turn)
   --json                 print report.json on stdout
   --quiet                no summary or progress on stderr`;
 
