@@ -25,7 +25,6 @@ metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve
                      given a run folder (or its config.yaml), resumes that folder even if moved.
                      Without a valid checkpoint a finished run is refused (nothing to resume) and an
                      unfinished one starts again from step 0
-A run folder is locked while train runs: a second train on it stops with an error.
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
                      (--port N: its port, 0–65535, default any free one; a port in use is refused
                      before training starts; Ctrl-C stops it)
@@ -35,6 +34,7 @@ A run folder is locked while train runs: a second train on it stops with an erro
   --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100
                      (VALUE is read as YAML: numbers, true/false, null, [a, b])
 
+A run folder is locked while train runs: a second train on it stops with an error naming the process.
 Every config key is documented in the README.`;
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
