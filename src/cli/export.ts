@@ -38,8 +38,9 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
   --max-shard-size S  largest safetensors shard of a merged model (default 5GB, at least 1MB)
   --device NAME       auto, cpu or cuda: the backend for merging (default auto)
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU) of the merge; a merged model
-                      is written in the base model's dtype (BF16 base: BF16, F16: F16, else F32); with --format gguf
-                      a bf16 merge rounds the merged weights to bf16 before the --quant type (fp32: once)`;
+                      is written in the base model's dtype (BF16 base: BF16, F16: F16, else F32; a full
+                      fine-tuning run's model/ as it was trained); with --format gguf a bf16 merge rounds
+                      the merged weights to bf16 before the --quant type (fp32: once)`;
 
 interface Flags {
   run?: string; out?: string; merge?: boolean; best?: boolean; 'max-shard-size'?: string; device?: string; precision?: string; help?: boolean;
