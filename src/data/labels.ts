@@ -59,7 +59,9 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
   if (typeof raw === 'boolean') return { label: raw ? 'True' : 'False' }; // as pandas writes a bool column in a CSV
   if (typeof raw === 'number') {
     if (Number.isNaN(raw)) return { label: null, why: `label NaN is what an export writes for a missing value, not a class` };
-    if (!Number.isSafeInteger(raw)) return { error: `label ${raw} is not an integer or a string` };
+    if (!Number.isSafeInteger(raw)) {
+      return { error: `label ${raw} is not ${Number.isInteger(raw) ? 'an integer a class index can be (too large)' : 'a whole number'}: a label is an integer, a string, or true/false` };
+    }
     return raw === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: raw };
   }
   if (typeof raw === 'string') {
@@ -77,7 +79,7 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
     const n = Number(`${int[1]}${int[2]}`) + 0; // + 0: "-0" is 0
     return n === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: n };
   }
-  return { error: `label ${JSON.stringify(raw)} is not an integer or a string` };
+  return { error: `label ${JSON.stringify(raw)} is not an integer, a string, or true/false` };
 }
 
 const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one' } } as const;

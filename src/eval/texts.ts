@@ -2,7 +2,7 @@
 // TSV file (its "text" field, or the field named), or one per non-blank line of a plain-text file. Each text is
 // normalised as prepare normalises training text, so the model sees what it was trained on; a record that cannot
 // give a text stops the read with its file:line, as the trainer's reader does (with "record N" where records share
-// a line: a JSON array written on one line).
+// a line: a JSON array written on one line; the file is read whole first, as the predictions need it all anyway).
 import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
 import { formatOf, readRecords } from '../data/ingest/read.ts';
 import { defectRejection } from '../data/ingest/types.ts';
@@ -29,11 +29,13 @@ export function readTextsToClassify(file: string, textField = 'text'): TextToCla
       if (t !== '') out.push({ line: lineNo, record: out.length + 1, text: t });
     }
   } else {
-    let record = 0, previousLine = 0;
-    for (const item of readRecords(file, formatOf(file))) {
+    const items = [...readRecords(file, formatOf(file))];
+    const perLine = new Map<number, number>();
+    for (const item of items) perLine.set(item.line, (perLine.get(item.line) ?? 0) + 1);
+    let record = 0;
+    for (const item of items) {
       record++;
-      const where = `${file}:${item.line}${item.line === previousLine ? ` (record ${record})` : ''}`;
-      previousLine = item.line;
+      const where = `${file}:${item.line}${perLine.get(item.line)! > 1 ? ` (record ${record})` : ''}`;
       if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail}`, where);
       const v = item.value;
       if (!isRecord(v)) throw new UserError('expected an object with a text field', where);

@@ -70,9 +70,14 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
   }
 }
 
+/** The refusals of a model config that train cannot train as asked (attention dropout, a regression head): from config.json alone. */
+export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void {
+  checkTrainable(model, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
+}
+
 function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
+  checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
   const model = buildModel(cfg, backend);
-  checkTrainable(model.cfg, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';

@@ -163,4 +163,6 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   assert.match(cli('classify', '--run', run, '--data', oneLine).stdout, /^.*one-line\.json:1 \(record 2\)  /m);
   fs.writeFileSync(oneLine, JSON.stringify([{ text: 'fine' }, { body: 'no text field' }]));
   assert.match(cli('classify', '--run', run, '--data', oneLine).stderr, /one-line\.json:1 \(record 2\): no "text" field/);
+  fs.writeFileSync(oneLine, JSON.stringify([{ body: 'no text field' }, { text: 'fine' }]));
+  assert.match(cli('classify', '--run', run, '--data', oneLine).stderr, /one-line\.json:1 \(record 1\): no "text" field/);
 });

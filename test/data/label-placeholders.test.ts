@@ -122,3 +122,9 @@ test('loadTokenRows with a mapping that names -1 reads the raw file\'s -1 as tha
   const rows = loadTokenRows(f, { task: 'classification', tokenizer: tok, labels, labelCodes: codes });
   assert.deepEqual(rows.rows.map((r) => r.label), [0, 1, 2]);
 });
+
+test('a label that cannot be a class says what a label may be (booleans included)', () => {
+  assert.deepEqual(canonicalLabel(1.5), { error: 'label 1.5 is not a whole number: a label is an integer, a string, or true/false' });
+  assert.deepEqual(canonicalLabel(1e20), { error: 'label 100000000000000000000 is not an integer a class index can be (too large): a label is an integer, a string, or true/false' });
+  assert.deepEqual(canonicalLabel([1]), { error: 'label [1] is not an integer, a string, or true/false' });
+});

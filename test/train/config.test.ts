@@ -144,6 +144,11 @@ test('a model whose config.json has attention_dropout > 0 is refused at setup (t
   fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"input_ids": [1, 5, 9, 13]}\n');
   const cfg = validate({ model, data: { train: path.join(dir, 'train.jsonl') }, output_dir: path.join(dir, 'run') }, 'test');
   assert.throws(() => setupRun(cfg), /model[/\\]config\.json: attention_dropout: 0\.1: training with dropout on the attention weights is not supported/);
+  // --dry-run says so too, and the refusal needs config.json alone: it comes before any weight is read
+  const { dryRun } = await import('../../src/train/dry-run.ts');
+  assert.throws(() => dryRun(cfg), /attention_dropout: 0\.1: training with dropout/);
+  fs.rmSync(path.join(model, 'model.safetensors'));
+  assert.throws(() => setupRun(cfg), /attention_dropout: 0\.1: training with dropout/);
 });
 
 test('task: generation on a model saved for classification (no lm_head) is refused at setup, naming the key and the folder', async () => {
