@@ -47,13 +47,16 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --keep-placeholders    keep records whose text field is only "nan", "None", "null", "N/A", "#N/A",
                          "[deleted]" or the like (by default rejected as placeholder; "None", "N/A" and
                          "NA" are kept without it as a completion or an assistant turn)
+  --strip-html           remove HTML tags (<p>, <br>, <a href=…>; script and style elements whole) and
+                         decode character references (&amp;, &#39;) in text fields; without it such
+                         records are kept as written, and the report counts them
   --json                 print report.json on stdout
   --quiet                no summary or progress on stderr`;
 
 interface Flags {
   input?: string[]; out?: string; task?: string; split?: string; seed?: string; dedup?: string;
   'near-threshold'?: string; val?: string[]; test?: string[]; tokenizer?: string; format?: string;
-  'text-split'?: string; field?: string[]; labels?: string; 'min-chars'?: string; 'max-chars'?: string; 'keep-placeholders'?: boolean;
+  'text-split'?: string; field?: string[]; labels?: string; 'min-chars'?: string; 'max-chars'?: string; 'keep-placeholders'?: boolean; 'strip-html'?: boolean;
   'min-tokens'?: string; 'max-tokens'?: string; overflow?: string; json?: boolean; quiet?: boolean; overwrite?: boolean; help?: boolean;
 }
 
@@ -98,7 +101,7 @@ export async function run(argv: string[]): Promise<void> {
     format: { type: 'string' }, 'text-split': { type: 'string' }, field: { type: 'string', multiple: true },
     labels: { type: 'string' }, 'min-chars': { type: 'string' }, 'max-chars': { type: 'string' },
     'min-tokens': { type: 'string' }, 'max-tokens': { type: 'string' }, overflow: { type: 'string' },
-    'keep-placeholders': { type: 'boolean' },
+    'keep-placeholders': { type: 'boolean' }, 'strip-html': { type: 'boolean' },
     json: { type: 'boolean' }, quiet: { type: 'boolean' }, overwrite: { type: 'boolean' }, help: { type: 'boolean' },
   }, true);
   if (f.help) {
@@ -129,6 +132,7 @@ export async function run(argv: string[]): Promise<void> {
     minChars: optInt('min-chars', f['min-chars']), maxChars: optInt('max-chars', f['max-chars']),
     minTokens: optInt('min-tokens', f['min-tokens']), maxTokens: optInt('max-tokens', f['max-tokens']),
     keepPlaceholders: f['keep-placeholders'] === true,
+    stripHtml: f['strip-html'] === true,
   };
   // an explicit --tokenizer must hold one: falling back to the bundled tokenizer would prepare (and count
   // tokens, and refuse special tokens) for another vocabulary than the user named

@@ -19,6 +19,7 @@ import { NearDupIndex } from './near-dedup.ts';
 import { OutFile, removeStaleTemps } from './out-file.ts';
 import { ReadTally } from './read-tally.ts';
 import { checkRecord } from './record-checks.ts';
+import { recordHasHtml, stripRecordHtml } from './record-html.ts';
 import {
   DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, recordFields,
   type FieldMap, type Reason, type Shape, type Task,
@@ -56,6 +57,8 @@ export interface PrepareOptions {
   minChars?: number;
   /** Keep records whose text field is a placeholder ("nan", "None", "[deleted]": placeholder.ts) instead of rejecting them. */
   keepPlaceholders?: boolean;
+  /** Remove HTML tags and decode character references in text fields (html.ts); else records holding some are counted. */
+  stripHtml?: boolean;
   maxChars?: number;
   minTokens?: number;
   maxTokens?: number;
@@ -216,6 +219,17 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           // an integer label names a class by its index (see LabelSet.classIndex): write the class's name
           const k = givenLabels.classIndex(rec.label);
           if (k !== undefined) rec = { ...rec, label: givenLabels.labels[k]! };
+        }
+        if (recordHasHtml(rec)) {
+          tally.countHtml(opts.stripHtml === true);
+          if (opts.stripHtml) {
+            const stripped = stripRecordHtml(rec);
+            if ('reason' in stripped) {
+              reject(si, item.line, stripped.reason, stripped.detail, item.raw);
+              continue;
+            }
+            rec = stripped;
+          }
         }
         const bad = checkRecord(rec, limits, specials, givenLabels);
         if (bad) {
@@ -492,6 +506,7 @@ function reportOptions(opts: PrepareOptions, r: { task: Task; split: number[]; s
   }
   if (opts.maxTokens !== undefined) o.overflow = r.overflow;
   if (opts.keepPlaceholders) o.keep_placeholders = true;
+  if (opts.stripHtml) o.strip_html = true;
   if (opts.labelCodes) o.label_map = Object.fromEntries(opts.labelCodes.map((c, i) => [String(c), opts.labels![i]]));
   o.tokenizer = { name: opts.tokenizerName ?? 'custom', vocab_size: opts.tokenizer.vocabSize };
   return o;

@@ -1,7 +1,8 @@
 // What prepare's report says of how records were read: the records each common layout gave (layouts.ts), the text
 // records beside an instruction/answer pair, the records whose mojibake was undone (mojibake.ts), and the chats
 // whose opening assistant turns or closing user turns were left out (record.ts's detectChat), and the instruction
-// pairs whose input stood for a missing one (layouts.ts: "nan", "<noinput>").
+// pairs whose input stood for a missing one (layouts.ts: "nan", "<noinput>"), and the records holding HTML (html.ts):
+// stripped with --strip-html, else counted so that the report can say how to.
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 
 export class ReadTally {
@@ -9,6 +10,7 @@ export class ReadTally {
   private textBesidePair = 0;
   private mojibake = 0;
   private readonly noInput = new Map<string, number>(); // per key and text ("input" "nan"), the pairs read without it
+  private readonly html = { seen: 0, stripped: 0 };
   private leading = { chats: 0, turns: 0 };
   private trailing = { chats: 0, turns: 0 };
 
@@ -30,6 +32,12 @@ export class ReadTally {
     }
   }
 
+  /** A record whose text fields hold HTML: `stripped` when --strip-html removed it. */
+  countHtml(stripped: boolean): void {
+    if (stripped) this.html.stripped++;
+    else this.html.seen++;
+  }
+
   /** The report's lines; `textKey`: the text field's name in the input. */
   warnings(textKey: string): string[] {
     const lines = [...this.byLayout].map(([layout, n]) => `${n} record${n === 1 ? '' : 's'} read as ${LAYOUT_NAMES[layout]}`);
@@ -42,6 +50,12 @@ export class ReadTally {
       const m = this.mojibake;
       lines.push(`${m} record${m === 1 ? ' had' : 's had'} mojibake undone: UTF-8 text once read as Windows-1252 ("cafÃ©" → "café", "donâ€™t" → "don’t")`);
     }
+    const { seen, stripped } = this.html;
+    if (seen > 0) {
+      lines.push(`${seen === 1 ? '1 record holds' : `${seen} records hold`} HTML (tags such as <p> or <br>, character references such as &amp;): ` +
+        'kept as written; --strip-html removes the tags and decodes the references');
+    }
+    if (stripped > 0) lines.push(`${stripped === 1 ? '1 record had its' : `${stripped} records had their`} HTML removed (--strip-html)`);
     if (this.noInput.size > 0) {
       const total = [...this.noInput.values()].reduce((a, b) => a + b, 0);
       const which = [...this.noInput].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} ${n}`).join(', ');

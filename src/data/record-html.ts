@@ -1,0 +1,50 @@
+// A record's text fields and HTML (html.ts): whether any holds some, and the record without it (--strip-html), each
+// field normalised again as it was read (a prompt keeps its trailing separator, a completion its leading one). A
+// field that holds nothing once its HTML is gone rejects the record as empty, naming it.
+import { normalizeText } from './clean.ts';
+import { hasHtml, stripHtml } from './html.ts';
+import type { DataRecord, Rejection } from './record.ts';
+
+/** Whether a text field of `rec` holds HTML tags or character references. */
+export function recordHasHtml(rec: DataRecord): boolean {
+  switch (rec.shape) {
+    case 'text':
+    case 'classification': return hasHtml(rec.text);
+    case 'prompt_completion': return hasHtml(rec.prompt) || hasHtml(rec.completion);
+    case 'chat': return rec.messages.some((m) => hasHtml(m.content));
+    case 'pretokenized': return false;
+  }
+}
+
+/** `rec` with the HTML of its text fields removed, or the rejection of a field left empty. */
+export function stripRecordHtml(rec: DataRecord): DataRecord | Rejection {
+  const strip = (text: string, field: string, trim: 'both' | 'start' | 'end' = 'both'): string | Rejection => {
+    let t = normalizeText(stripHtml(text), trim);
+    // a block's end tag at either end of the field (</p>) leaves a line break where the field had no space: not kept
+    if (!/\s$/.test(text)) t = t.trimEnd();
+    if (!/^\s/.test(text)) t = t.trimStart();
+    return t === '' ? { reason: 'empty', detail: `${field} holds nothing once its HTML is removed (--strip-html)` } : t;
+  };
+  switch (rec.shape) {
+    case 'text':
+    case 'classification': {
+      const text = strip(rec.text, '"text"');
+      return typeof text === 'string' ? { ...rec, text } : text;
+    }
+    case 'prompt_completion': {
+      const prompt = strip(rec.prompt, '"prompt"', 'start'), completion = strip(rec.completion, '"completion"', 'end');
+      if (typeof prompt !== 'string') return prompt;
+      return typeof completion === 'string' ? { ...rec, prompt, completion } : completion;
+    }
+    case 'chat': {
+      const messages = [];
+      for (const [i, m] of rec.messages.entries()) {
+        const content = strip(m.content, `messages[${i}].content`);
+        if (typeof content !== 'string') return content;
+        messages.push({ ...m, content });
+      }
+      return { ...rec, messages };
+    }
+    case 'pretokenized': return rec;
+  }
+}

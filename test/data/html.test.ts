@@ -1,0 +1,65 @@
+// HTML in scraped text (html.ts, record-html.ts): what is a tag and what is text, what stripping leaves, and
+// prepare with and without --strip-html (counted either way; a record left empty is rejected naming its field).
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { hasHtml, stripHtml } from '../../src/data/html.ts';
+import { prepare } from '../../src/data/prepare.ts';
+import { stripRecordHtml } from '../../src/data/record-html.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
+
+test('only HTML elements\' tags and known character references are HTML: code\'s List<String>, "a < b > c", AT&T stay text', () => {
+  for (const text of ['List<String> and Map<K, V>', 'a < b > c, x<y', 'AT&T, R&D, &unknown;, &#0;', 'if (a<b && c>d)', '<T extends Foo>']) {
+    assert.equal(hasHtml(text), false, text);
+    assert.equal(stripHtml(text), text, text);
+  }
+  for (const text of ['<p>x</p>', 'a<br/>b', 'Q&amp;A', 'don&#39;t', '&#x2014;', '<A HREF="u">link</A>', '<!-- note -->x']) assert.equal(hasHtml(text), true, text);
+});
+
+test('stripping: block ends are line breaks, cells spaces, inline tags nothing; script, style and comments go whole; references decoded', () => {
+  assert.equal(stripHtml('<p>Tom &amp; Jerry</p><p>don&#39;t &#x2014; &mdash; ok</p>'), 'Tom & Jerry\ndon\'t — — ok\n');
+  assert.equal(stripHtml('<table><tr><td>Paris</td><td>France</td></tr></table>'), 'Paris France \n\n');
+  assert.equal(stripHtml('<!DOCTYPE html><style>p{x:1}</style><script type="x">if (a<b) f();</script>Hi<br>there<!-- c -->'), 'Hi\nthere');
+  assert.equal(stripHtml('Use <b>bold</b> and <a href="https://x.y/?a=1&amp;b=2">a link</a>.'), 'Use bold and a link.');
+  assert.equal(stripHtml('5 &lt; 6 &gt; 4 &quot;q&quot; &#128512;'), '5 < 6 > 4 "q" \u{1F600}');
+});
+
+test('a record without its HTML: each field normalised again as read, a line break the stripping put at an end dropped, an emptied field rejected', () => {
+  assert.deepEqual(stripRecordHtml({ shape: 'prompt_completion', prompt: '<p>What is Q&amp;A?</p>', completion: ' It&#39;s <b>this</b>.' }),
+    { shape: 'prompt_completion', prompt: 'What is Q&A?', completion: ' It\'s this.' });
+  assert.deepEqual(stripRecordHtml({ shape: 'chat', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: '<div></div>' }] }),
+    { reason: 'empty', detail: 'messages[1].content holds nothing once its HTML is removed (--strip-html)' });
+  assert.deepEqual(stripRecordHtml({ shape: 'classification', text: '<p>Great   film</p>', label: 'pos' }), { shape: 'classification', text: 'Great film', label: 'pos' });
+});
+
+test('prepare counts the records holding HTML and keeps them as written; --strip-html strips them, says how many, and rejects one left empty', () => {
+  const dir = tempDir('mt-html-');
+  writeFiles(dir, {
+    'in.jsonl': [
+      { prompt: '<p>What is Q&amp;A?</p>', completion: ' Questions and answers.' },
+      { text: '<div><p></p></div>' },
+      { text: 'Plain List<String> text about AT&T.' },
+    ].map((r) => JSON.stringify(r)).join('\n') + '\n',
+  });
+  const run = (name: string, stripHtml: boolean) => {
+    const out = path.join(dir, name);
+    const { report } = prepare({ inputs: [path.join(dir, 'in.jsonl')], outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0], stripHtml });
+    return { report, kept: readJsonl(path.join(out, 'train.jsonl')), rejected: readJsonl(path.join(out, 'rejected.jsonl')) };
+  };
+  const asIs = run('as-is', false);
+  assert.equal(asIs.kept.length, 3);
+  assert.ok(asIs.report.warnings.includes('2 records hold HTML (tags such as <p> or <br>, character references such as &amp;): kept as written; --strip-html removes the tags and decodes the references'), asIs.report.warnings.join('; '));
+  const stripped = run('stripped', true);
+  assert.deepEqual(stripped.kept.map((r) => r.prompt ?? r.text).sort(), ['Plain List<String> text about AT&T.', 'What is Q&A?']);
+  assert.deepEqual(stripped.rejected.map((r) => [r.reason, (r.source as { line: number }).line]), [['empty', 2]]);
+  assert.ok(stripped.report.warnings.includes('2 records had their HTML removed (--strip-html)'), stripped.report.warnings.join('; '));
+  assert.equal((stripped.report.options as Record<string, unknown>).strip_html, true);
+});
+
+test('an opening without its closing is text, read in one scan: "<!--" or "<script>" repeated 50,000 times (a lazy regex rescanned the rest from each)', () => {
+  for (const open of ['<!--', '<script>', '<style>']) {
+    const text = open.repeat(50_000);
+    assert.equal(stripHtml(text), text, open);
+  }
+  assert.equal(stripHtml('a<!-- x -->b<!-- y'), 'ab<!-- y');
+});
