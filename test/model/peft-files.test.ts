@@ -69,6 +69,9 @@ test('adapters we cannot apply are refused with the key that says why', () => {
     ['modules_to_save', 'score', /modules_to_save: must be a list of module names, got "score"/],
     // an r other than the factors' rank is named before r-sized buffers are allocated (r: 1e9 was a RangeError)
     ['r', 1e9, /lora_A\.weight" has shape \[\d+, \d+\]: its rank is not adapter_config\.json's r \(1000000000\)/],
+    // PEFT reads its switches by truthiness: use_rslora 1 would scale by alpha / √r there, read as false it scaled by alpha / r
+    ['use_rslora', 1, /use_rslora: must be true or false, got 1/], ['use_dora', 'yes', /use_dora: must be true or false/],
+    ['fan_in_fan_out', 1, /fan_in_fan_out: must be true or false/], ['lora_bias', true, /lora_bias: true is not supported/],
   ] as const) {
     const dir = tmp();
     fs.copyFileSync(path.join(TINY, 'adapter_init', 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));
