@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine } from '../util/lines.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { openInside } from './safe-path.ts';
 
 /** One row of metrics.jsonl: a train step (no `split`) or an evaluation (`split: "val" | "test"`). */
@@ -45,6 +46,7 @@ export function parseMetricLine(text: string): MetricRow | string {
     return `not JSON (${(e as Error).message})`;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
+  if (nestsDeeperThan(v, MAX_JSON_DEPTH)) return `nests more than ${MAX_JSON_DEPTH} levels deep`;
   const row = v as Record<string, unknown>;
   if (typeof row.step !== 'number' || !Number.isInteger(row.step) || row.step < 0) {
     return '"step" must be a non-negative integer';
