@@ -18,6 +18,7 @@ import { acquireRunLock } from './train/run-lock.ts';
 import { train, type TrainResult } from './train/trainer.ts';
 import { writeFileAtomic } from './util/atomic.ts';
 import { foreignPaths } from './util/owned-tree.ts';
+import { shellWord } from './util/shell-quote.ts';
 import { UserError } from './util/errors.ts';
 import { info } from './util/log.ts';
 
@@ -224,7 +225,7 @@ export function quickstartSummary(r: QuickstartResult): string {
       '',
     ]),
     `run directory: ${r.run.dir} (metrics.jsonl, report.json, loss_curve.svg, adapter/, best/)`,
-    `next: mistral-tune dashboard ${r.run.dir}   |   mistral-tune generate --model ${r.modelDir} --adapter ${runPath(r.run.dir, 'adapter')} --prompt "What is the capital of Peru?"`,
+    `next: mistral-tune dashboard ${shellWord(r.run.dir)}   |   mistral-tune generate --model ${shellWord(r.modelDir)} --adapter ${shellWord(runPath(r.run.dir, 'adapter'))} --prompt "What is the capital of Peru?"`,
   ];
   return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
 }

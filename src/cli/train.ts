@@ -8,6 +8,7 @@ import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
 import { train } from '../train/trainer.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
+import { shellWord } from '../util/shell-quote.ts';
 import { checkListenable } from '../dashboard/server.ts';
 import { missingValue, portOption } from './args.ts';
 
@@ -124,7 +125,7 @@ function startChild(dir: string, port: number): Dashboard {
 /** After training: keeps the dashboard child serving until Ctrl-C (0), or says that it stopped (1). */
 async function serveUntilStopped(dash: Dashboard, dir: string): Promise<number> {
   const early = (how: string): number => {
-    warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${dir} shows it`);
+    warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${shellWord(dir)} shows it`);
     return 1;
   };
   const state = await dash.state;
