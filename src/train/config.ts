@@ -91,10 +91,17 @@ export function modelFolder(cfg: Pick<TrainConfig, 'model'>): string | null {
   return typeof cfg.model === 'string' ? cfg.model : null;
 }
 
-/** The model folder a command needs (eval, export): a run with random weights has none, a UserError says so. */
+/**
+ * The model folder a command needs (eval, export) of the run `where`: a run with random weights has none, and
+ * a base model moved since (the run copied to another machine) is named as the run's config.yaml's, so a
+ * UserError says so, not a missing file of a path the user never typed.
+ */
 export function requireModelFolder(cfg: Pick<TrainConfig, 'model'>, what: string, where?: string): string {
   const dir = modelFolder(cfg);
   if (dir === null) throw new UserError(`${what}: the run's base model had random weights (model: {config, init: random}), so there is no model folder to load`, where);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(`${what}: the run's base model folder ${dir} (model: in its config.yaml) is not there: put it back, or set model: to where it is now`, where);
+  }
   return dir;
 }
 

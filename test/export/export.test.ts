@@ -136,6 +136,21 @@ test('--best of a finished run without val data: best/ is written only by a run 
     { message: `${path.join(run, 'adapter')}: adapter/ not found: the run has not finished (it is written after the last step)` });
 });
 
+test('a run whose base model folder is gone (the run copied elsewhere) is named as its config.yaml\'s model, by eval and every export', () => {
+  const run = trainedRun('generation');
+  const config = path.join(run, 'config.yaml');
+  const gone = path.join(tmp(), 'moved-away');
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^model: .*$/m, `model: ${gone}`));
+  const message = (what: string): RegExp => new RegExp(`^${run}: ${what}: the run's base model folder ${gone} \\(model: in its config\\.yaml\\) is not there: put it back, or set model: to where it is now$`);
+  const out = path.join(tmp(), 'out');
+  // --merge said 'the folder has neither model.safetensors nor model.safetensors.index.json'
+  assert.throws(() => exportRun({ run, out, merge: true, best: false, backend }), { message: message('export --merge') });
+  assert.ok(!fs.existsSync(out));
+  assert.throws(() => loadGgufSource({ run, best: false }, backend, 'fp32'), { message: message('export --format gguf') });
+  assert.throws(() => adapterSource({ run, best: false }), { message: message('export --format gguf-lora') });
+  assert.throws(() => resolveEvalTarget({ run }), { message: message('eval --run') });
+});
+
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {
   const run = trainedRun('generation');
   const withAdapter = baseWithAdapter(run);
