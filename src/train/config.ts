@@ -153,6 +153,12 @@ function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly 
     const key = `data.${split}`;
     const sibling = path.join(dir, `${split}.jsonl`);
     if (overridden.includes(key) || !fs.existsSync(sibling) || getDotted(raw, key) === sibling) continue;
+    if (report.splits[split as 'val' | 'test'] === 0) {
+      // prepare --split 1,0,0 writes it empty: no split of this data to evaluate, not a file to refuse as empty
+      setDotted(raw, key, null);
+      info(`${key}: none (the prepare output of --data.train has no ${split} records; give --${key} to choose a file)`);
+      continue;
+    }
     setDotted(raw, key, sibling);
     info(`${key}: ${sibling} (the prepare output of --data.train; give --${key} to choose another)`);
   }

@@ -106,6 +106,12 @@ test('--data.train in a prepare output brings its val and test along (logged), u
   assert.equal(loadTrainConfig(f, [['data.train', train]]).data.val, fileVal);
   fs.rmSync(path.join(prepared, 'out', 'report.json'));
   assert.equal(loadTrainConfig(f, [['data.train', train]]).data.val, fileVal);
+  // prepare --split 1,0,0 leaves val and test empty: none of that data to evaluate (train refused the empty file)
+  setQuiet(true);
+  prepare({ inputs: [input], outDir: path.join(prepared, 'all'), tokenizer: loadTokenizer(), split: [1, 0, 0] });
+  setQuiet(false);
+  const all = loadTrainConfig(f, [['data.train', path.join(prepared, 'all', 'train.jsonl')]]);
+  assert.deepEqual([all.data.val, all.data.test], [null, null]);
 });
 
 test('invalid YAML is one line: file:line:column and the parser\'s first line', () => {
