@@ -38,7 +38,9 @@ export const TrainConfigSchema = z.object({
     r: int(1).default(8).describe('rank'),
     alpha: z.number().positive().default(16).describe('scaling numerator: scaling = alpha / r'),
     dropout: z.number().min(0).lt(1).default(0).describe('dropout on the adapter input (0 = off)'),
-    target_modules: z.array(z.enum(PROJECTIONS)).min(1).default([...PROJECTIONS]).describe('projections to adapt'),
+    // a projection named twice was adapted once, but made the saved adapter_config list every module by its full name
+    target_modules: z.array(z.enum(PROJECTIONS)).min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice')
+      .default([...PROJECTIONS]).describe('projections to adapt'),
     use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
     init_from: z.string().min(1).nullable().default(null).describe('a PEFT adapter folder to continue from (its adapter_config wins)'),
   }).strict().default({ r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false, init_from: null }),

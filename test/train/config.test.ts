@@ -42,6 +42,9 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\n')), /labels: classification needs/);
   assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /model:/);
   assert.throws(() => loadTrainConfig(file('model: [unclosed\n')), /invalid YAML/);
+  // adapted once, but the saved adapter_config listed every module by its full name
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', '[q_proj, v_proj, q_proj]']]),
+    /--lora\.target_modules: lora\.target_modules: names a projection twice/);
 });
 
 test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha or target_modules is an error', () => {
