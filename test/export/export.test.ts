@@ -151,6 +151,18 @@ test('a run whose base model folder is gone (the run copied elsewhere) is named 
   assert.throws(() => resolveEvalTarget({ run }), { message: message('eval --run') });
 });
 
+test('a run killed between the two renames that replace adapter/ or best/ is read from the folder it moved aside, as --resume would', () => {
+  const run = trainedRun('generation');
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  fs.renameSync(path.join(run, 'adapter'), path.join(run, `.old-adapter-${dead}`));
+  fs.mkdirSync(path.join(run, `.tmp-adapter-${dead}`)); // the replacement that never arrived
+  // it said 'adapter/ not found: the run has not finished'
+  assert.equal(resolveEvalTarget({ run }).adapter, path.join(run, 'adapter'));
+  assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
+  assert.deepEqual(fs.readdirSync(run).filter((f) => f.startsWith('.tmp-') || f.startsWith('.old-')), []);
+  assert.equal(exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }).kind, 'adapter');
+});
+
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {
   const run = trainedRun('generation');
   const withAdapter = baseWithAdapter(run);
