@@ -83,6 +83,11 @@ test('adapters we cannot apply are refused with the key that says why', () => {
   }
   const model = loadModel(TINY_BASE, { backend: testBackend() });
   assert.throws(() => loadAdapter(model, tmp(), { trainable: false }), /adapter_config\.json/);
+  // a training run's folder given for its adapter (--adapter runs/lora) says where the adapter is
+  const run = tmp();
+  fs.cpSync(path.join(TINY, 'adapter_init'), path.join(run, 'adapter'), { recursive: true });
+  assert.throws(() => loadAdapter(model, run, { trainable: false }),
+    { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${path.join(run, 'adapter')} (eval and classify also take --run)` });
 });
 
 test('an adapter covering part of the model is saved with a config selecting exactly its modules (no missing keys in PEFT)', () => {
