@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isConfigKey, loadTrainConfig } from '../train/config.ts';
+import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
 import { train } from '../train/trainer.ts';
@@ -83,6 +84,9 @@ export async function run(argv: string[]): Promise<void | number> {
   if (json && !dry) throw new UserError('--json goes with --dry-run (a run writes its metrics to metrics.jsonl)');
   // `--resume RUN_DIR` (or a run's own config.yaml) resumes that folder, wherever it has been moved
   const target = resume && !overrides.some(([k]) => k === 'output_dir') ? RunDir.resumeTarget(file) : null;
+  if (!resume && RunDir.isRun(file)) {
+    throw new UserError(`is a run folder, not a config file: add --resume to continue it, or give ${path.join(file, RUN_LAYOUT.config)} (with --overwrite) to train it again`, file);
+  }
   const loaded = loadTrainConfig(target?.config ?? file, overrides);
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
   if (dry) {
