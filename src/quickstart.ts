@@ -18,6 +18,8 @@ import { acquireRunLock } from './train/run-lock.ts';
 import { train, type TrainResult } from './train/trainer.ts';
 import { writeFileAtomic } from './util/atomic.ts';
 import { foreignPaths } from './util/owned-tree.ts';
+import { readRegularFile } from './util/regular-file.ts';
+import { shellWord } from './util/shell-quote.ts';
 import { UserError } from './util/errors.ts';
 import { info } from './util/log.ts';
 
@@ -155,7 +157,7 @@ function claimFolder(out: string, overwrite: boolean): void {
 
 function readMarker(file: string): Marker | null {
   try {
-    const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Marker>;
+    const m = JSON.parse(readRegularFile(file).toString('utf8')) as Partial<Marker>; // a FIFO in its place is no marker (it blocked)
     if (m.format !== 'mistral-tune quickstart') return null;
     const files = Array.isArray(m.files) && m.files.every((f) => typeof f === 'string') ? m.files : undefined;
     const writing = STAGES.includes(m.writing as Stage) ? m.writing as Stage : null;
@@ -224,7 +226,7 @@ export function quickstartSummary(r: QuickstartResult): string {
       '',
     ]),
     `run directory: ${r.run.dir} (metrics.jsonl, report.json, loss_curve.svg, adapter/, best/)`,
-    `next: mistral-tune dashboard ${r.run.dir}   |   mistral-tune generate --model ${r.modelDir} --adapter ${runPath(r.run.dir, 'adapter')} --prompt "What is the capital of Peru?"`,
+    `next: mistral-tune dashboard ${shellWord(r.run.dir)}   |   mistral-tune generate --model ${shellWord(r.modelDir)} --adapter ${shellWord(runPath(r.run.dir, 'adapter'))} --prompt "What is the capital of Peru?"`,
   ];
   return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n');
 }

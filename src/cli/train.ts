@@ -3,11 +3,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isConfigKey, loadTrainConfig } from '../train/config.ts';
+import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
 import { train } from '../train/trainer.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
+import { shellWord } from '../util/shell-quote.ts';
 import { checkListenable } from '../dashboard/server.ts';
 import { missingValue, portOption } from './args.ts';
 
@@ -82,6 +84,9 @@ export async function run(argv: string[]): Promise<void | number> {
   if (json && !dry) throw new UserError('--json goes with --dry-run (a run writes its metrics to metrics.jsonl)');
   // `--resume RUN_DIR` (or a run's own config.yaml) resumes that folder, wherever it has been moved
   const target = resume && !overrides.some(([k]) => k === 'output_dir') ? RunDir.resumeTarget(file) : null;
+  if (!resume && RunDir.isRun(file)) {
+    throw new UserError(`is a run folder, not a config file: add --resume to continue it, or give ${path.join(file, RUN_LAYOUT.config)} (with --overwrite) to train it again`, file);
+  }
   const loaded = loadTrainConfig(target?.config ?? file, overrides);
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
   if (dry) {
@@ -124,7 +129,7 @@ function startChild(dir: string, port: number): Dashboard {
 /** After training: keeps the dashboard child serving until Ctrl-C (0), or says that it stopped (1). */
 async function serveUntilStopped(dash: Dashboard, dir: string): Promise<number> {
   const early = (how: string): number => {
-    warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${dir} shows it`);
+    warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${shellWord(dir)} shows it`);
     return 1;
   };
   const state = await dash.state;

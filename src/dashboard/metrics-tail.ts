@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine } from '../util/lines.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { openInside } from './safe-path.ts';
 
 /** One row of metrics.jsonl: a train step (no `split`) or an evaluation (`split: "val" | "test"`). */
@@ -35,6 +36,9 @@ const ANCHOR_BYTES = 64;
 const MAX_SAMPLES = 20;
 const SAMPLE_CHARS = 200;
 const READ_CHUNK = 4 << 20;
+/** A line longer than this (train writes a few hundred bytes) is malformed: its bytes are not kept, so a hostile
+ * gigabyte without a newline is neither held in memory nor re-joined chunk after chunk (quadratic: minutes). */
+const MAX_LINE_BYTES = 1 << 20;
 
 /** Parses one line: the row, or the reason it is malformed. */
 export function parseMetricLine(text: string): MetricRow | string {
@@ -45,6 +49,7 @@ export function parseMetricLine(text: string): MetricRow | string {
     return `not JSON (${(e as Error).message})`;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
+  if (nestsDeeperThan(v, MAX_JSON_DEPTH)) return `nests more than ${MAX_JSON_DEPTH} levels deep`;
   const row = v as Record<string, unknown>;
   if (typeof row.step !== 'number' || !Number.isInteger(row.step) || row.step < 0) {
     return '"step" must be a non-negative integer';
@@ -73,6 +78,8 @@ export class MetricsTail {
   private lineNo = 0;
   /** The last line was taken without its newline; a newline arriving next belongs to it. */
   private tookUnterminated = false;
+  /** Inside a line over MAX_LINE_BYTES (already counted): its bytes are dropped up to its newline. */
+  private skippingLong = false;
 
   /** `file` is read only while it is a regular file inside `root` (default: the folder it is in). */
   constructor(readonly file: string, readonly root: string = path.dirname(file)) {}
@@ -122,6 +129,7 @@ export class MetricsTail {
     this.pending = Buffer.alloc(0);
     this.lineNo = 0;
     this.tookUnterminated = false;
+    this.skippingLong = false;
   }
 
   private anchorHolds(fd: number): boolean {
@@ -155,11 +163,21 @@ export class MetricsTail {
     for (;;) {
       const nl = data.indexOf(0x0a, start);
       if (nl < 0) break;
-      this.lineNo++;
-      this.take(data.subarray(start, nl).toString('utf8'));
+      if (this.skippingLong) this.skippingLong = false; // the end of the long line, counted when it began
+      else {
+        this.lineNo++;
+        this.take(data.subarray(start, nl).toString('utf8'));
+      }
       start = nl + 1;
     }
-    this.pending = Buffer.from(data.subarray(start));
+    const rest = data.subarray(start);
+    if (this.skippingLong) this.pending = Buffer.alloc(0);
+    else if (rest.length > MAX_LINE_BYTES) {
+      this.lineNo++;
+      this.malformed(`longer than ${MAX_LINE_BYTES >> 20} MiB`, rest.subarray(0, SAMPLE_CHARS * 4).toString('utf8'));
+      this.pending = Buffer.alloc(0);
+      this.skippingLong = true;
+    } else this.pending = Buffer.from(rest);
   }
 
   /** A last line without its newline is taken once it parses as a whole row; otherwise it waits. */
@@ -186,9 +204,13 @@ export class MetricsTail {
       this.rows.push(r);
       return;
     }
+    this.malformed(r, text);
+  }
+
+  private malformed(reason: string, text: string): void {
     this.malformedCount++;
     if (this.malformedSamples.length < MAX_SAMPLES) {
-      this.malformedSamples.push({ line: this.lineNo, reason: r, text: text.slice(0, SAMPLE_CHARS) });
+      this.malformedSamples.push({ line: this.lineNo, reason, text: text.slice(0, SAMPLE_CHARS) });
     }
   }
 }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RUN_LAYOUT, runPath } from '../run/layout.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { openInside } from './safe-path.ts';
 
@@ -154,7 +155,9 @@ function parseConfig(text: string, readError?: string): ConfigPayload {
 function parseReport(text: string, readError?: string): ReportPayload {
   if (readError) return { error: readError };
   try {
-    return { json: JSON.parse(text) as unknown };
+    const json = JSON.parse(text) as unknown;
+    if (nestsDeeperThan(json, MAX_JSON_DEPTH)) return { error: `report.json nests more than ${MAX_JSON_DEPTH} levels deep, too deep to show here; open it raw` };
+    return { json };
   } catch (e) {
     return { error: `report.json is not valid JSON (${(e as Error).message}); it may still be being written` };
   }

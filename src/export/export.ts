@@ -12,12 +12,12 @@ import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, pidRunning, withIo } from '../util/atomic.ts';
-import { createFolderAtomic } from '../util/folder-swap.ts';
+import { createFolderAtomic, recoverFolderSwaps } from '../util/folder-swap.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
-import { runFolderSpec } from '../train/run-files.ts';
+import { RUN_SPEC, runFolderSpec } from '../train/run-files.ts';
 import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
 export interface ExportOptions {
@@ -51,6 +51,8 @@ export function readRunConfig(run: string): TrainConfig {
  */
 export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean): string {
   const dir = runWeightsDir(run, cfg.method, best);
+  // a run killed between the two renames that replace it left it moved aside (.old-NAME-PID): put back, as --resume does
+  if (!fs.existsSync(dir)) recoverFolderSwaps(run, RUN_SPEC);
   if (fs.existsSync(dir)) return dir;
   if (!best) throw new UserError(`${path.basename(dir)}/ not found: the run has not finished (it is written after the last step)`, dir);
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +

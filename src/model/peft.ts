@@ -17,6 +17,7 @@ import { targetedModules } from './peft-targets.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor, classificationPadId } from './save.ts';
 import { adapterCard } from './adapter-card.ts';
+import { runPath } from '../run/layout.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 
 export type TaskType = 'CAUSAL_LM' | 'SEQ_CLS';
@@ -33,7 +34,12 @@ export interface AdapterInfo {
 /** Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors. */
 export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const cfgPath = path.join(dir, 'adapter_config.json');
-  if (!fs.existsSync(cfgPath)) throw new UserError('adapter config not found (a PEFT adapter folder needs adapter_config.json)', cfgPath);
+  if (!fs.existsSync(cfgPath)) {
+    // the run folder given for its adapter (--adapter runs/lora): the commonest slip, named with what to give
+    const inRun = fs.existsSync(path.join(runPath(dir, 'adapter'), 'adapter_config.json'));
+    throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
+      ? `: this is a training run's folder, whose adapter is ${runPath(dir, 'adapter')} (eval and classify also take --run)` : ''}`, cfgPath);
+  }
   const parsed = readJsonFile(cfgPath);
   if (!isRecord(parsed)) throw new UserError('not a JSON object', cfgPath);
   const c = parsed;
@@ -50,8 +56,16 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const dropout = c.lora_dropout ?? 0;
   if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${JSON.stringify(dropout)}`);
   if ((c.bias ?? 'none') !== 'none') err('bias', `${JSON.stringify(c.bias)} is not supported (only "none")`);
-  if (c.fan_in_fan_out === true) err('fan_in_fan_out', 'true is not supported (Mistral linears are not Conv1D)');
-  if (c.use_dora === true) err('use_dora', 'DoRA adapters are not supported');
+  // PEFT reads these switches by truthiness (use_rslora: 1 is rsLoRA there): anything but a boolean is refused, not read as false
+  const flag = (key: string): boolean => {
+    const v = c[key] ?? false;
+    if (typeof v !== 'boolean') err(key, `must be true or false, got ${JSON.stringify(v)}`);
+    return v as boolean;
+  };
+  if (flag('fan_in_fan_out')) err('fan_in_fan_out', 'true is not supported (Mistral linears are not Conv1D)');
+  if (flag('use_dora')) err('use_dora', 'DoRA adapters are not supported');
+  if (flag('lora_bias')) err('lora_bias', 'true is not supported (the LoRA B factors have no bias)');
+  const useRslora = flag('use_rslora');
   for (const key of ['rank_pattern', 'alpha_pattern']) {
     const v = c[key];
     if (v && typeof v === 'object' && Object.keys(v).length > 0) err(key, 'per-module ranks or alphas are not supported');
@@ -101,7 +115,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     warn(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same)`);
   }
   return {
-    spec: { r: r as number, alpha: alpha as number, dropout: dropout as number, targets, useRslora: c.use_rslora === true },
+    spec: { r: r as number, alpha: alpha as number, dropout: dropout as number, targets, useRslora },
     taskType: task as TaskType,
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,

@@ -24,8 +24,10 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rn
   let order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
   const topK = opts.topK ?? 0;
   if (topK > 0 && topK < V) order = order.slice(0, topK);
-  const max = logits[order[0]!]! / temperature;
-  const probs = order.map((i) => Math.exp(logits[i]! / temperature - max));
+  // scaled as differences from the largest logit: a tiny temperature (5e-324) then sends the others to -Infinity
+  // (probability 0, greedy); logit / temperature overflowed to ±Infinity, and Infinity - Infinity made every one NaN
+  const top = logits[order[0]!]!;
+  const probs = order.map((i) => Math.exp((logits[i]! - top) / temperature));
   const total = probs.reduce((a, b) => a + b, 0);
   const topP = opts.topP ?? 1;
   let keep = order.length;

@@ -7,6 +7,7 @@
 // tokenizer.json files prepend "▁" to every text by a normalizer instead, so with their "legacy": false config
 // "<s> [INST]" (Mistral's v1 chat template) would otherwise get a "▁" token after every <s> and </s> that neither
 // transformers nor mistral-common puts there. Loading the tokenizer as transformers does gives its ids.
+import { UserError } from '../util/errors.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
 
@@ -16,8 +17,8 @@ const LLAMA_TOKENIZER = /^LlamaTokenizer(Fast)?$/;
 export function asTransformersLoadsIt(json: TokenizerJson, config: TokenizerConfig): TokenizerJson {
   const cls = config.raw['tokenizer_class'];
   if (typeof cls !== 'string' || !LLAMA_TOKENIZER.test(cls) || json.model['type'] !== 'BPE') return json;
-  const addPrefixSpace = config.raw['add_prefix_space'] !== false; // null or absent: true, as transformers reads it
-  const legacy = config.raw['legacy'] === true; // the class's default is false
+  const addPrefixSpace = flag(config, 'add_prefix_space', true); // null or absent: true, as transformers reads it
+  const legacy = flag(config, 'legacy', false); // the class's default is false
   const pipeline = {
     normalizer: null,
     pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: addPrefixSpace ? (legacy ? 'always' : 'first') : 'never', split: false },
@@ -30,4 +31,16 @@ export function asTransformersLoadsIt(json: TokenizerJson, config: TokenizerConf
     },
   };
   return { ...json, ...pipeline, raw: { ...json.raw, ...pipeline } };
+}
+
+/**
+ * tokenizer_config.json's switch `key`: true or false, `fallback` when null or absent; anything else is refused, as
+ * add_bos_token is (adds-special.ts): transformers reads it by truthiness ("legacy": "false" is legacy there), we read
+ * only true, so the two tokenized such a text differently.
+ */
+function flag(config: TokenizerConfig, key: string, fallback: boolean): boolean {
+  const v = config.raw[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'boolean') throw new UserError(`expected true or false, got ${JSON.stringify(v)}`, `${config.source}: ${key}`);
+  return v;
 }

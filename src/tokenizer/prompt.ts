@@ -17,6 +17,15 @@ export type Prompt = { raw: string } | { messages: readonly ChatMessage[] };
  * closes a turn with (Mistral's </s>), so the model writes on from it.
  */
 export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
+  const ids = encodeOnce(tokenizer, prompt);
+  // nothing for the model to start from (generate's own check is a programmer's error, a stack trace in the CLI)
+  if (ids.length === 0) {
+    throw new UserError(`the prompt encodes to no tokens: ${'raw' in prompt ? 'an empty raw text, and the tokenizer adds no BOS' : "the model's chat template renders nothing for these messages"}`);
+  }
+  return ids;
+}
+
+function encodeOnce(tokenizer: Tokenizer, prompt: Prompt): number[] {
   if ('raw' in prompt) return encodeSequence(tokenizer, prompt.raw);
   const last = prompt.messages.at(-1);
   if (last?.role !== 'assistant') return tokenizer.encode(tokenizer.applyChatTemplate(prompt.messages, { addGenerationPrompt: true }));

@@ -42,6 +42,11 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
     throw new UserError(`${JSON.stringify(model['type'] ?? null)} is not supported (a BPE or Unigram model, as Mistral-architecture tokenizers are)`, `${file}: model.type`);
   }
   if (!isRecord(model['vocab']) && !Array.isArray(model['vocab'])) throw new UserError('missing or invalid vocab', `${file}: model.vocab`);
+  // booleans to @huggingface/tokenizers (another value fails to load there); read as === true here, "true" was off
+  for (const key of ['byte_fallback', 'fuse_unk', 'ignore_merges']) {
+    const v = model[key];
+    if (v !== undefined && v !== null && typeof v !== 'boolean') throw new UserError(`expected true or false, got ${JSON.stringify(v)}`, `${file}: model.${key}`);
+  }
   const component = (key: string): ComponentConfig => {
     const v = doc[key];
     if (v === undefined || v === null) return null;

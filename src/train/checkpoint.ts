@@ -19,6 +19,7 @@ import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
 import { filesSpec, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
 import { warn } from '../util/log.ts';
+import { readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
 
 export interface LoopState {
@@ -144,12 +145,13 @@ function stateProblem(state: CheckpointState, step: number): string | null {
 
 function restoreCheckpoint(dir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
   extraProblem: (extra: Record<string, unknown>) => string | null): CheckpointState {
-  const state = JSON.parse(fs.readFileSync(path.join(dir, TRAINER_STATE), 'utf8')) as CheckpointState;
+  // read only as regular files: a FIFO in a checkpoint blocked --resume forever, a corrupt checkpoint it is skipped as
+  const state = JSON.parse(readRegularFile(path.join(dir, TRAINER_STATE)).toString('utf8')) as CheckpointState;
   if (state?.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');
   const wrong = stateProblem(state, Number(NAME.exec(path.basename(dir))![1])) ?? extraProblem(state.extra as Record<string, unknown>);
   if (wrong) throw new Error(`trainer_state.json: ${wrong}`);
   const file = path.join(dir, STATE);
-  const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const digest = createHash('sha256').update(readRegularFile(file)).digest('hex');
   if (digest !== state.stateSha256) throw new Error('state.safetensors does not match its recorded SHA-256');
   const st = SafetensorsFile.open(file);
   try {

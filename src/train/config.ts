@@ -38,7 +38,9 @@ export const TrainConfigSchema = z.object({
     r: int(1).default(8).describe('rank'),
     alpha: z.number().positive().default(16).describe('scaling numerator: scaling = alpha / r'),
     dropout: z.number().min(0).lt(1).default(0).describe('dropout on the adapter input (0 = off)'),
-    target_modules: z.array(z.enum(PROJECTIONS)).min(1).default([...PROJECTIONS]).describe('projections to adapt'),
+    // a projection named twice was adapted once, but made the saved adapter_config list every module by its full name
+    target_modules: z.array(z.enum(PROJECTIONS)).min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice')
+      .default([...PROJECTIONS]).describe('projections to adapt'),
     use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
     init_from: z.string().min(1).nullable().default(null).describe('a PEFT adapter folder to continue from (its adapter_config wins)'),
   }).strict().default({ r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false, init_from: null }),
@@ -91,10 +93,17 @@ export function modelFolder(cfg: Pick<TrainConfig, 'model'>): string | null {
   return typeof cfg.model === 'string' ? cfg.model : null;
 }
 
-/** The model folder a command needs (eval, export): a run with random weights has none, a UserError says so. */
+/**
+ * The model folder a command needs (eval, export) of the run `where`: a run with random weights has none, and
+ * a base model moved since (the run copied to another machine) is named as the run's config.yaml's, so a
+ * UserError says so, not a missing file of a path the user never typed.
+ */
 export function requireModelFolder(cfg: Pick<TrainConfig, 'model'>, what: string, where?: string): string {
   const dir = modelFolder(cfg);
   if (dir === null) throw new UserError(`${what}: the run's base model had random weights (model: {config, init: random}), so there is no model folder to load`, where);
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(`${what}: the run's base model folder ${dir} (model: in its config.yaml) is not there: put it back, or set model: to where it is now`, where);
+  }
   return dir;
 }
 
@@ -146,6 +155,12 @@ function followPreparedTrain(raw: Record<string, unknown>, overridden: readonly 
     const key = `data.${split}`;
     const sibling = path.join(dir, `${split}.jsonl`);
     if (overridden.includes(key) || !fs.existsSync(sibling) || getDotted(raw, key) === sibling) continue;
+    if (report.splits[split as 'val' | 'test'] === 0) {
+      // prepare --split 1,0,0 writes it empty: no split of this data to evaluate, not a file to refuse as empty
+      setDotted(raw, key, null);
+      info(`${key}: none (the prepare output of --data.train has no ${split} records; give --${key} to choose a file)`);
+      continue;
+    }
     setDotted(raw, key, sibling);
     info(`${key}: ${sibling} (the prepare output of --data.train; give --${key} to choose another)`);
   }

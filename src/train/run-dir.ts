@@ -203,6 +203,7 @@ export class MetricsLog {
    * row before `bytes`, and the return says so (null when the file was as `recorder` — the checkpoint — left it).
    */
   truncate(bytes: number, recorder = 'the checkpoint'): string | null {
+    this.requireOwnFile();
     return withIo(this.file, 'write', () => {
       const text = fs.existsSync(this.file) ? fs.readFileSync(this.file) : Buffer.alloc(0);
       const end = Math.min(bytes, text.length);
@@ -214,6 +215,17 @@ export class MetricsLog {
       return `${text.length} bytes where ${recorder} left ${bytes} (cut or edited since): ` +
         `its ${rows} whole row${rows === 1 ? ' is' : 's are'} kept; the missing rows are not recomputed`;
     });
+  }
+
+  /**
+   * metrics.jsonl is train's own file, written in place on resume: a symlink in its place (a run folder unpacked
+   * from elsewhere) would have its target cut and appended to outside the run, and a FIFO blocked the resume forever.
+   */
+  private requireOwnFile(): void {
+    const st = fs.lstatSync(this.file, { throwIfNoEntry: false });
+    if (st === undefined || st.isFile()) return;
+    const kind = st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : 'not a plain file';
+    throw new UserError(`is ${kind}, not the file train writes there: put the run's own ${path.basename(this.file)} in its place`, this.file);
   }
 
   /** Every row that parses (a torn last line from a crash is skipped). */

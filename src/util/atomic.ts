@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from './errors.ts';
-import { tempFileName } from './leftover-names.ts';
+import { parseLeftover, tempFileName } from './leftover-names.ts';
 
 let counter = 0;
 
@@ -56,6 +56,7 @@ export function writeFileAtomic(target: string, ...chunks: Array<Uint8Array | st
 export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Array) => void) => void, replace = true): number {
   // a folder given where a file is wanted (--out gguf/): the rename would fail with a misleading ENOTDIR
   if (target.endsWith('/') || target.endsWith(path.sep)) throw new UserError(`names a folder (it ends with "${target.at(-1)}"): give a file path in it`, target);
+  removeDeadTemps(target);
   const tmp = tempPathFor(target);
   let size = 0;
   try {
@@ -114,6 +115,25 @@ function removeLeftover(tmp: string): void {
     fs.rmSync(tmp, { recursive: true, force: true });
   } catch {
     // nothing was made there
+  }
+}
+
+/**
+ * Removes the temporary files of `target` that writes killed midway left beside it (their process gone): the
+ * retry of a killed GGUF export of a 7B model left its gigabytes behind, hidden, for good.
+ */
+function removeDeadTemps(target: string): void {
+  const dir = path.dirname(target), name = path.basename(target);
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return; // no folder yet: the write itself says what is wrong
+  }
+  for (const e of entries) {
+    const l = parseLeftover(e);
+    if (l?.kind !== 'file' || l.name !== name || l.pid === process.pid || pidRunning(l.pid)) continue;
+    if (fs.lstatSync(path.join(dir, e), { throwIfNoEntry: false })?.isFile()) removeLeftover(path.join(dir, e));
   }
 }
 

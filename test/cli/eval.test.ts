@@ -245,3 +245,12 @@ test('eval on rows without a target token: an error naming the file, exit 2', ()
   fails(r, `${file}: no target tokens to evaluate: every label is -100, or every row has a single token`);
   assert.equal(r.status, 2);
 });
+
+test('a row too long for the CPU kernels\' memory says what eval takes to shorten it (--max-seq-len, --batch-size), not train\'s keys alone', () => {
+  const dir = tmpDir();
+  const data = path.join(dir, 'long.jsonl');
+  fs.writeFileSync(data, JSON.stringify({ input_ids: [1, ...Array.from({ length: 40_000 }, (_, i) => 3 + (i % 500))] }) + '\n');
+  const r = cli('eval', '--model', TINY_BASE, '--data', data, '--device', 'cpu');
+  fails(r, 'of WebAssembly memory for attention', 'eval: --max-seq-len or --batch-size');
+  assert.equal(r.status, 2);
+});

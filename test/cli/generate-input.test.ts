@@ -46,3 +46,11 @@ test('a negative or zero count says what the value must be', () => {
   oneLineError(cli('--prompt', 'Hi', '--top-k', '-3'), /^error: --top-k must be an integer ≥ 0, got "-3"$/);
   oneLineError(cli('--prompt', 'Hi', '--temperature', '-0.5'), /^error: --temperature must be ≥ 0$/);
 });
+
+test('a chat template that renders nothing (a hostile or broken model folder) is a one-line error, not generate\'s stack trace', () => {
+  const blank = path.join(dir, 'blank-template');
+  fs.cpSync(model, blank, { recursive: true });
+  fs.writeFileSync(path.join(blank, 'chat_template.jinja'), "{{ ''.constructor }}"); // undefined: renders as nothing
+  const r = spawnSync(process.execPath, [BIN, 'generate', '--model', blank, '--prompt', 'Hi', '--max-new-tokens', '2'], { encoding: 'utf8' });
+  oneLineError(r, /^error: the prompt encodes to no tokens: the model's chat template renders nothing for these messages$/);
+});

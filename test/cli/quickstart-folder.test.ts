@@ -3,7 +3,7 @@
 // for complete, and replaced by the next quickstart. Real CLI processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
@@ -27,6 +27,15 @@ test('the quickstart refuses a folder it did not make, even one with only a data
   }
   assert.deepEqual(fs.readdirSync(out), ['data']);
   assert.equal(fs.readFileSync(path.join(out, 'data', 'mine.jsonl'), 'utf8'), '{"text": "mine"}\n');
+});
+
+test('a FIFO where the quickstart\'s marker goes is no marker: refused in one line, not read forever', () => {
+  const out = tmp();
+  fs.mkdirSync(path.join(out, 'model'));
+  execFileSync('mkfifo', [path.join(out, MARKER)]);
+  const r = quickstart(['--out', out, '--overwrite']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*other files that the quickstart did not make/m);
 });
 
 test('the quickstart refuses --out under a file in one line (exists and is not a folder, ENOTDIR), not with a stack trace', () => {

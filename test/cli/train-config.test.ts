@@ -79,3 +79,12 @@ test('text data with a model folder whose vocabulary no tokenizer fits (no token
   const r = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', path.join(FIXTURES, 'hf-tiny-mistral', 'base'), '--data.train', 'prepared/train.jsonl', '--max_steps', '1']);
   oneLineError(r, /^error: .*train\.jsonl:1: a chat record needs a tokenizer, and no tokenizer fits the model \(vocab_size 512.*put the model's tokenizer\.json in .*base, or give data\.train pre-tokenized rows/);
 });
+
+test('a run folder given without --resume says to add it (or to give its config.yaml), not "is a directory, not a regular file"', () => {
+  const cwd = fs.mkdtempSync(path.join(work, 'r-'));
+  fs.mkdirSync(path.join(cwd, 'run'));
+  fs.writeFileSync(path.join(cwd, 'run', '.mistral-tune-run'), '');
+  for (const args of [['train', 'run'], ['train', 'run', '--dry-run']]) {
+    oneLineError(cli(cwd, args), /^error: run: is a run folder, not a config file: add --resume to continue it, or give run[/\\]config\.yaml \(with --overwrite\) to train it again$/);
+  }
+});

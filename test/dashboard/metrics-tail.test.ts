@@ -92,6 +92,21 @@ test('binary garbage never throws; the count is exact, the samples are capped at
   assert.equal(t.malformedSamples.length, 20);
 });
 
+test('a line over 1 MiB is one malformed line whose bytes are not kept, however it arrives', () => {
+  // a hostile metrics.jsonl of a gigabyte without a newline was held whole and re-joined chunk after chunk
+  const t = new MetricsTail(file);
+  fs.writeFileSync(file, row(1) + '\n' + 'x'.repeat(3 << 20));
+  assert.deepEqual(steps(t.poll()!.rows), [1]);
+  assert.equal(t.malformedCount, 1);
+  assert.deepEqual([t.malformedSamples[0]!.line, t.malformedSamples[0]!.reason, t.partial], [2, 'longer than 1 MiB', false]);
+  fs.appendFileSync(file, 'y'.repeat(2 << 20) + '\n' + row(3) + '\n');
+  assert.deepEqual(steps(t.poll()!.rows), [3]);
+  assert.equal(t.malformedCount, 1, 'the rest of the long line is not a second one');
+  fs.appendFileSync(file, '{bad}\n');
+  t.poll();
+  assert.deepEqual(t.malformedSamples.map((m) => m.line), [2, 4]);
+});
+
 test('truncation starts over from the new contents', () => {
   fs.writeFileSync(file, [1, 2, 3, 4].map((s) => row(s)).join('\n') + '\n{oops}\n');
   const t = new MetricsTail(file);

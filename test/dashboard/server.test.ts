@@ -223,6 +223,27 @@ test('a run still in progress (only metrics.jsonl, or nothing yet) is served wit
   }
 });
 
+test('a hostile run nesting JSON a million levels deep is one run\'s error, not a 500 for every run', async () => {
+  const t = tempRuns(RUN_GEN, RUN_CLS);
+  const deep = '['.repeat(1e6) + ']'.repeat(1e6); // parses, but JSON.stringify of it overflows the stack
+  fs.writeFileSync(path.join(t.dirs[0]!, 'report.json'), deep);
+  fs.appendFileSync(path.join(t.dirs[0]!, 'metrics.jsonl'), `{"step": 99, "x": ${deep}}\n`);
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  try {
+    const r = await fetch(new URL('/api/snapshot', d.url));
+    assert.equal(r.status, 200);
+    const snap = (await r.json()) as Array<{ type: string; data: { run: number; report?: { error?: string; json?: unknown }; malformed?: { samples: Array<{ reason: string }> } } }>;
+    const files = snap.filter((e) => e.type === 'files');
+    assert.match(files[0]!.data.report!.error!, /report\.json nests more than 64 levels deep/);
+    assert.ok(files[1]!.data.report!.json, 'the other run keeps its report');
+    const metrics = snap.find((e) => e.type === 'metrics' && e.data.run === 0)!;
+    assert.match(metrics.data.malformed!.samples[0]!.reason, /nests more than 64 levels deep/);
+  } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
+
 test('the events never carry files from outside a run: symlinked metrics/config/report out of it are absent, a FIFO is absent', { timeout: 20_000 }, async () => {
   const t = tempRuns(RUN_GEN, RUN_CLS);
   const [gen, cls] = t.dirs as [string, string];

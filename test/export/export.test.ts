@@ -136,6 +136,33 @@ test('--best of a finished run without val data: best/ is written only by a run 
     { message: `${path.join(run, 'adapter')}: adapter/ not found: the run has not finished (it is written after the last step)` });
 });
 
+test('a run whose base model folder is gone (the run copied elsewhere) is named as its config.yaml\'s model, by eval and every export', () => {
+  const run = trainedRun('generation');
+  const config = path.join(run, 'config.yaml');
+  const gone = path.join(tmp(), 'moved-away');
+  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^model: .*$/m, `model: ${gone}`));
+  const message = (what: string): RegExp => new RegExp(`^${run}: ${what}: the run's base model folder ${gone} \\(model: in its config\\.yaml\\) is not there: put it back, or set model: to where it is now$`);
+  const out = path.join(tmp(), 'out');
+  // --merge said 'the folder has neither model.safetensors nor model.safetensors.index.json'
+  assert.throws(() => exportRun({ run, out, merge: true, best: false, backend }), { message: message('export --merge') });
+  assert.ok(!fs.existsSync(out));
+  assert.throws(() => loadGgufSource({ run, best: false }, backend, 'fp32'), { message: message('export --format gguf') });
+  assert.throws(() => adapterSource({ run, best: false }), { message: message('export --format gguf-lora') });
+  assert.throws(() => resolveEvalTarget({ run }), { message: message('eval --run') });
+});
+
+test('a run killed between the two renames that replace adapter/ or best/ is read from the folder it moved aside, as --resume would', () => {
+  const run = trainedRun('generation');
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  fs.renameSync(path.join(run, 'adapter'), path.join(run, `.old-adapter-${dead}`));
+  fs.mkdirSync(path.join(run, `.tmp-adapter-${dead}`)); // the replacement that never arrived
+  // it said 'adapter/ not found: the run has not finished'
+  assert.equal(resolveEvalTarget({ run }).adapter, path.join(run, 'adapter'));
+  assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
+  assert.deepEqual(fs.readdirSync(run).filter((f) => f.startsWith('.tmp-') || f.startsWith('.old-')), []);
+  assert.equal(exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }).kind, 'adapter');
+});
+
 test('a merged causal LM (single file and sharded) has the logits of base + adapter', () => {
   const run = trainedRun('generation');
   const withAdapter = baseWithAdapter(run);

@@ -69,6 +69,9 @@ test('adapters we cannot apply are refused with the key that says why', () => {
     ['modules_to_save', 'score', /modules_to_save: must be a list of module names, got "score"/],
     // an r other than the factors' rank is named before r-sized buffers are allocated (r: 1e9 was a RangeError)
     ['r', 1e9, /lora_A\.weight" has shape \[\d+, \d+\]: its rank is not adapter_config\.json's r \(1000000000\)/],
+    // PEFT reads its switches by truthiness: use_rslora 1 would scale by alpha / √r there, read as false it scaled by alpha / r
+    ['use_rslora', 1, /use_rslora: must be true or false, got 1/], ['use_dora', 'yes', /use_dora: must be true or false/],
+    ['fan_in_fan_out', 1, /fan_in_fan_out: must be true or false/], ['lora_bias', true, /lora_bias: true is not supported/],
   ] as const) {
     const dir = tmp();
     fs.copyFileSync(path.join(TINY, 'adapter_init', 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));
@@ -80,6 +83,11 @@ test('adapters we cannot apply are refused with the key that says why', () => {
   }
   const model = loadModel(TINY_BASE, { backend: testBackend() });
   assert.throws(() => loadAdapter(model, tmp(), { trainable: false }), /adapter_config\.json/);
+  // a training run's folder given for its adapter (--adapter runs/lora) says where the adapter is
+  const run = tmp();
+  fs.cpSync(path.join(TINY, 'adapter_init'), path.join(run, 'adapter'), { recursive: true });
+  assert.throws(() => loadAdapter(model, run, { trainable: false }),
+    { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${path.join(run, 'adapter')} (eval and classify also take --run)` });
 });
 
 test('an adapter covering part of the model is saved with a config selecting exactly its modules (no missing keys in PEFT)', () => {

@@ -49,3 +49,9 @@ test('"legacy": true: "▁" after every special token, but not before a text tha
     assert.equal(t.decode([3916, 278]), 'Paris');
   }
 });
+
+test('"legacy" or "add_prefix_space" that is not true, false or null is refused naming the key (transformers reads "false" as true)', () => {
+  for (const [key, value] of [['legacy', 'false'], ['add_prefix_space', 0]] as const) {
+    assert.throws(() => load({ ...bundledConfigJson(), [key]: value }), new RegExp(`tokenizer_config\\.json: ${key}: expected true or false, got ${JSON.stringify(JSON.stringify(value)).slice(1, -1)}`));
+  }
+});

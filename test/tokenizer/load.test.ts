@@ -91,7 +91,7 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-test('a tokenizer.json that is not BPE/Unigram, or whose tokens share an id, is refused naming the file and key', () => {
+test('a tokenizer.json that is not BPE/Unigram, whose tokens share an id, or whose BPE switches are not booleans, is refused naming the file and key', () => {
   // before: these loaded, and text later failed as "contains the text of a special token" (<unk>, or the shared id)
   const wordPiece = bundledTokenizerJson();
   wordPiece['model'] = { type: 'WordPiece', vocab: (wordPiece['model'] as Record<string, unknown>)['vocab'], unk_token: '<unk>' };
@@ -103,4 +103,8 @@ test('a tokenizer.json that is not BPE/Unigram, or whose tokens share an id, is 
   const added = bundledTokenizerJson();
   (added['added_tokens'] as Array<Record<string, unknown>>).push({ id: 3, content: '<|new|>', special: true });
   assertUserError(() => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': added }))).result, /tokenizer\.json: added_tokens\[3\]: id 3 is "<\|new\|>" here but already "<0x00>"/);
+  // a switch of the BPE model that is not a boolean: @huggingface/tokenizers refuses it, we read "true" as off
+  const fallback = bundledTokenizerJson();
+  (fallback['model'] as Record<string, unknown>)['byte_fallback'] = 'true';
+  assertUserError(() => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': fallback }))).result, /tokenizer\.json: model\.byte_fallback: expected true or false, got "true"/);
 });

@@ -42,6 +42,9 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\n')), /labels: classification needs/);
   assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /model:/);
   assert.throws(() => loadTrainConfig(file('model: [unclosed\n')), /invalid YAML/);
+  // adapted once, but the saved adapter_config listed every module by its full name
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', '[q_proj, v_proj, q_proj]']]),
+    /--lora\.target_modules: lora\.target_modules: names a projection twice/);
 });
 
 test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha or target_modules is an error', () => {
@@ -106,6 +109,12 @@ test('--data.train in a prepare output brings its val and test along (logged), u
   assert.equal(loadTrainConfig(f, [['data.train', train]]).data.val, fileVal);
   fs.rmSync(path.join(prepared, 'out', 'report.json'));
   assert.equal(loadTrainConfig(f, [['data.train', train]]).data.val, fileVal);
+  // prepare --split 1,0,0 leaves val and test empty: none of that data to evaluate (train refused the empty file)
+  setQuiet(true);
+  prepare({ inputs: [input], outDir: path.join(prepared, 'all'), tokenizer: loadTokenizer(), split: [1, 0, 0] });
+  setQuiet(false);
+  const all = loadTrainConfig(f, [['data.train', path.join(prepared, 'all', 'train.jsonl')]]);
+  assert.deepEqual([all.data.val, all.data.test], [null, null]);
 });
 
 test('invalid YAML is one line: file:line:column and the parser\'s first line', () => {

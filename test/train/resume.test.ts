@@ -202,6 +202,30 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
   }
 });
 
+test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors is skipped as corrupt: --resume never blocks on it', () => {
+  const dir = setup();
+  const config = path.join(dir, 'fifo.yaml');
+  fs.writeFileSync(config, [
+    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    'eval: {samples: 0}', 'checkpoint: {every_steps: 1, keep: 3}', 'output_dir: fifo',
+  ].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, 'fifo');
+  const third = listCheckpoints(run)[2]!;
+  for (const name of ['trainer_state.json', 'state.safetensors']) {
+    fs.rmSync(path.join(run, 'report.json'), { force: true }); // as if the run had not finished
+    const file = path.join(third, name);
+    fs.renameSync(file, `${file}.kept`);
+    execFileSync('mkfifo', [file]);
+    const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(third)} is incomplete or corrupt \\(.*${name.replace('.', '\\.')}: is a FIFO`));
+    assert.match(r.stderr, /resume: from the checkpoint of step 2/);
+    fs.rmSync(file);
+    fs.renameSync(`${file}.kept`, file);
+  }
+});
+
 test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data), and warns of an edited val set', () => {
   const dir = setup();
   const { run } = checkpointedRun(dir, 'data-edit', true);

@@ -208,6 +208,13 @@ export class WasmKernels {
     return { data, release: () => this.arena.release(at, 4 * n) };
   }
 
+  /** The one-line error of a request past the WebAssembly memory limit, with each command's way to ask for less. */
+  private outOfMemory(bytes: number, what: string): UserError {
+    return new UserError(`the CPU kernels need ${mib(bytes)} of WebAssembly memory for ${what}, but it cannot grow beyond ` +
+      `${mib(WASM_MEMORY_LIMIT)} (in use: ${mib(this.arena.used)}): use shorter sequences or smaller batches ` +
+      '(train: max_seq_len, batch_size or eval.batch_size; eval: --max-seq-len or --batch-size)');
+  }
+
   /** Views of consecutive arrays (16-byte aligned) in the scratch block, valid until the next frame. */
   private frame<const L extends readonly (readonly [Kind, number])[]>(layout: L): { [I in keyof L]: ViewOf<L[I][0]> } {
     const offsets: number[] = [];
@@ -221,8 +228,7 @@ export class WasmKernels {
       const at = this.arena.alloc(bytes);
       if (at === null) {
         this.scratch = { at: 0, bytes: 0 };
-        throw new UserError(`the CPU kernels need ${mib(bytes)} of WebAssembly memory for a work frame, but it cannot grow beyond ` +
-          `${mib(WASM_MEMORY_LIMIT)} (in use: ${mib(this.arena.used)}): lower max_seq_len or batch_size (or eval.batch_size)`);
+        throw this.outOfMemory(bytes, 'a work frame');
       }
       this.scratch = { at, bytes };
     }
@@ -300,8 +306,7 @@ export class WasmKernels {
         const bytes = workspace + 4 * 2 * T * D + 16;
         const at = this.arena.alloc(bytes);
         if (at === null) {
-          throw new UserError(`the CPU kernels need ${mib(bytes)} of WebAssembly memory for attention, but it cannot grow beyond ` +
-            `${mib(WASM_MEMORY_LIMIT)} (in use: ${mib(this.arena.used)}): lower max_seq_len or batch_size (or eval.batch_size)`);
+          throw this.outOfMemory(bytes, 'attention');
         }
         block = { at, bytes };
         const buf = this.arena.buffer;

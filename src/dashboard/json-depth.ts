@@ -1,0 +1,18 @@
+// How deeply a parsed JSON value nests, counted without recursion. The dashboard re-serialises what it reads
+// (events, the snapshot) and the page walks report.json recursively: a hostile file of a million nested
+// brackets parses fine but overflows the stack of JSON.stringify, which answered 500 for every run.
+
+/** At most this many nested arrays/objects in report.json or a metrics row (train writes 3). */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when `value` nests more than `limit` arrays/objects deep. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}

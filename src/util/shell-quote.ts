@@ -1,0 +1,8 @@
+// A path or value written into a command line we print for the user to copy (quickstart's "next:"): quoted as
+// a POSIX shell reads it when it holds anything but plainly safe characters (a space, a quote, `$`, `*`).
+
+/** `arg` as one shell word: unchanged when safe, else in single quotes (a quote inside written as '\''). */
+export function shellWord(arg: string): string {
+  if (/^[\p{L}\p{N}_\/.,:=@%+-]+$/u.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}

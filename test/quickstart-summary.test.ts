@@ -1,0 +1,25 @@
+// quickstartSummary's "next:" commands run as printed when pasted into a shell: a --out with a space or a quote
+// (a home folder on macOS, "My Runs") is quoted, a plain path left as it is.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { quickstartSummary } from '../src/quickstart.ts';
+import { shellWord } from '../src/util/shell-quote.ts';
+import { tempDir } from './temp-dir.ts';
+
+test('the next: commands quote a path with a space or a quote, as a shell reads it back', () => {
+  const out = path.join(tempDir('mt-qs-summary-'), "my runs/it's ü");
+  const run = path.join(out, 'run');
+  fs.mkdirSync(run, { recursive: true });
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), '{"step":0,"split":"val","loss":6.7}\n');
+  const text = quickstartSummary({ modelDir: path.join(out, 'model'), dataDir: path.join(out, 'data'), run: { dir: run, steps: 0, report: { val: null, test: null, samples: [] } } });
+  const next = text.split('\n').find((l) => l.startsWith('next: '))!.slice('next: '.length);
+  const [dashboard, generate] = next.split('   |   ');
+  // the words a POSIX shell makes of each command: printf prints one per line
+  const words = (cmd: string): string[] => execFileSync('sh', ['-c', `printf '%s\\n' ${cmd.replace(/^mistral-tune /, '')}`], { encoding: 'utf8' }).trimEnd().split('\n');
+  assert.deepEqual(words(dashboard!), ['dashboard', run]);
+  assert.deepEqual(words(generate!), ['generate', '--model', path.join(out, 'model'), '--adapter', path.join(run, 'adapter'), '--prompt', 'What is the capital of Peru?']);
+  assert.equal(shellWord('runs/quickstart/run'), 'runs/quickstart/run');
+});

@@ -1,0 +1,19 @@
+// writeStreamAtomic clears what killed writes of the same target left: their temporary files, by name and
+// dead pid, never one of a live process nor a file of another name.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { writeStreamAtomic } from '../../src/util/atomic.ts';
+import { tempDir } from '../temp-dir.ts';
+
+test('a write removes the temporary files that killed writes of its target left (export --format gguf killed, then run again)', () => {
+  const dir = tempDir('mt-atomic-');
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const leftovers = [`.model.gguf.${dead}.1.tmp`, `.model.gguf.${dead}.7.tmp`];
+  const kept = [`.model.gguf.${process.ppid}.1.tmp`, `.other.gguf.${dead}.1.tmp`, 'notes.txt']; // a live process's; another file's; the user's
+  for (const f of [...leftovers, ...kept]) fs.writeFileSync(path.join(dir, f), 'x');
+  writeStreamAtomic(path.join(dir, 'model.gguf'), (write) => write(Buffer.from('GGUF')), false);
+  assert.deepEqual(fs.readdirSync(dir).sort(), [...kept, 'model.gguf'].sort());
+});
