@@ -4,6 +4,7 @@
 // split); a record that prepare would reject stops the load with its file:line and reason, and so does a
 // row whose token ids or class label fall outside the model (checkRow: vocabSize, numLabels).
 import * as path from 'node:path';
+import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRow, countTargets, type TokenRow } from './batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
@@ -70,7 +71,9 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const known = task === 'classification' ? knownLabels(opts, report) : null;
   const records: Array<{ record: DataRecord; line: number; layout?: Layout }> = [];
   let cutShort = 0;
-  for (const item of readRecords(file, formatOf(file, opts.format), { textSplit: opts.textSplit, textField: fields.text })) {
+  // a record longer than prepare would have kept (its report's --max-chars, else the default) is refused unparsed
+  const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
+  for (const item of readRecords(file, formatOf(file, opts.format), { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars) })) {
     const where = `${file}:${item.line}`;
     if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined);

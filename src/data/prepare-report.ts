@@ -19,6 +19,8 @@ export interface PrepareReport {
   splits: Partial<Record<'train' | 'val' | 'test', number>>;
   /** The class list in index order (classification), as written (strings or integers); null when absent. */
   labels: unknown[] | null;
+  /** The --max-chars the run kept records within (options.max_chars), when the report says it. */
+  maxChars: number | null;
 }
 
 /**
@@ -55,5 +57,7 @@ function readPrepareReport(file: string): PrepareReport | { file: string; error:
     const n = (r.splits as Record<string, unknown>)[split];
     if (typeof n === 'number') splits[split] = n;
   }
-  return { file, splits, labels: Array.isArray(r.labels) ? r.labels : null };
+  const maxChars = (r.options as Record<string, unknown>).max_chars;
+  return { file, splits, labels: Array.isArray(r.labels) ? r.labels : null,
+    maxChars: typeof maxChars === 'number' && Number.isSafeInteger(maxChars) && maxChars > 0 ? maxChars : null };
 }

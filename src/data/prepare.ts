@@ -18,6 +18,7 @@ import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
 import { OutFile, removeStaleTemps } from './out-file.ts';
 import { ReadTally } from './read-tally.ts';
+import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRecord } from './record-checks.ts';
 import { recordHasHtml, stripRecordHtml } from './record-html.ts';
 import {
@@ -78,7 +79,7 @@ export interface PrepareResult {
   summary: string;
 }
 
-export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: 1_000_000 };
+export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: DEFAULT_MAX_CHARS };
 
 const RAW_LIMIT = 4096;
 /** The scratch file of kept records, read back to write the splits (never renamed into place). */
@@ -119,9 +120,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   const tok = opts.tokenizer;
   validateOptions(opts, split, nearThreshold);
   const givenLabels = opts.labels ? new LabelSet(opts.labels, opts.labelCodes) : null;
-  // A record's JSON may spell each character of its text in up to 12 characters (an escaped surrogate
-  // pair), plus keys and labels: longer JSON cannot fit --max-chars and is rejected before it is parsed.
-  const maxRawChars = 12 * (opts.maxChars ?? DEFAULTS.maxChars) + (1 << 20);
+  // longer JSON than a record within --max-chars can be is rejected before it is parsed
+  const maxRawChars = maxRawCharsFor(opts.maxChars ?? DEFAULTS.maxChars);
 
   // --val/--test files first: a training record that repeats an evaluation record is the one rejected.
   const notes: string[] = [];

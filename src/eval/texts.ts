@@ -3,6 +3,7 @@
 // normalised as prepare normalises training text, so the model sees what it was trained on; a record that cannot
 // give a text stops the read with its file:line, as the trainer's reader does (with "record N" where records share
 // a line: a JSON array written on one line; the file is read whole first, as the predictions need it all anyway).
+import { DEFAULT_MAX_CHARS, maxRawCharsFor } from '../data/char-limits.ts';
 import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
 import { formatOf, readRecords } from '../data/ingest/read.ts';
 import { defectRejection } from '../data/ingest/types.ts';
@@ -29,7 +30,7 @@ export function readTextsToClassify(file: string, textField = 'text'): TextToCla
       if (t !== '') out.push({ line: lineNo, record: out.length + 1, text: t });
     }
   } else {
-    const items = [...readRecords(file, formatOf(file))];
+    const items = [...readRecords(file, formatOf(file), { maxRawChars: maxRawCharsFor(DEFAULT_MAX_CHARS) })]; // a giant line: too_long, unparsed
     const perLine = new Map<number, number>();
     for (const item of items) perLine.set(item.line, (perLine.get(item.line) ?? 0) + 1);
     let record = 0;

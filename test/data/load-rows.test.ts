@@ -125,3 +125,20 @@ test('chats whose system message the chat template does not render are counted (
   assert.equal(loadTokenRows(f['sys.jsonl']!, { tokenizer: lastUserOnly }).stats.systemUnrendered, 1);
   assert.equal(loadTokenRows(f['sys.jsonl']!, { tokenizer: tok }).stats.systemUnrendered, 0);
 });
+
+test('a record longer than prepare would keep is refused unparsed, before it is tokenized (train, eval and classify on a raw file): a giant line cost gigabytes', async () => {
+  const { readTextsToClassify } = await import('../../src/eval/texts.ts');
+  const { DEFAULT_MAX_CHARS, maxRawCharsFor } = await import('../../src/data/char-limits.ts');
+  const file = path.join(dir, 'giant.jsonl');
+  const text = 'word '.repeat(Math.ceil(maxRawCharsFor(DEFAULT_MAX_CHARS) / 5));
+  fs.writeFileSync(file, `{"text": "short one"}\n${JSON.stringify({ text })}\n`);
+  const refused = (e: unknown) => isUserError(e) && /giant\.jsonl:2: too_long: the record's JSON is \d+ characters, more than the \d+ that any record within --max-chars can take/.test(e.message);
+  assert.throws(() => loadTokenRows(file, { tokenizer: tok }), refused);
+  assert.throws(() => readTextsToClassify(file), refused);
+  // a prepare output is read within its own --max-chars (its report.json's options.max_chars)
+  const out = path.join(dir, 'giant-prepared');
+  fs.mkdirSync(out);
+  fs.writeFileSync(path.join(out, 'train.jsonl'), `${JSON.stringify({ text: 'word '.repeat(maxRawCharsFor(100) / 5) })}\n`);
+  fs.writeFileSync(path.join(out, 'report.json'), JSON.stringify({ input_records: 1, kept: 1, rejected: 0, splits: { train: 1 }, inputs: [], options: { max_chars: 100 } }));
+  assert.throws(() => loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer: tok }), (e) => isUserError(e) && e.message.includes(`more than the ${maxRawCharsFor(100)} that any record`));
+});
