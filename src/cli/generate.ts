@@ -1,5 +1,6 @@
 // mistral-tune generate: text from a model (optionally with a LoRA adapter), with the chat template,
 // streamed to stdout as tokens come, stopping at EOS.
+import { generationEosIds } from '../model/generation-config.ts';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
@@ -68,7 +69,7 @@ export async function run(argv: string[]): Promise<void> {
     let shown = '';
     generate(model, ids, {
       maxNewTokens, temperature, topK, topP, seed,
-      eosIds: stopIds(model.cfg, tokenizer.eosId),
+      eosIds: stopIds(model.cfg, tokenizer.eosId, generationEosIds(modelDir)),
       onToken: (id) => {
         out.push(id);
         const full = tokenizer.decode(out);

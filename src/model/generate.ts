@@ -16,9 +16,9 @@ export interface GenerateOptions extends SamplingOptions {
   onToken?: (id: number) => void;
 }
 
-/** The ids that end generation: the model config's eos_token_id(s) and the tokenizer's EOS. */
-export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: number | null): number[] {
-  return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : [])])];
+/** The ids that end generation: the model config's eos_token_id(s), the tokenizer's EOS and generation_config.json's eos_token_id(s). */
+export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: number | null, generationEos: readonly number[] = []): number[] {
+  return [...new Set([...cfg.eosTokenIds, ...(tokenizerEos !== null ? [tokenizerEos] : []), ...generationEos])];
 }
 
 /** New token ids after `prompt` (the prompt is not repeated). */

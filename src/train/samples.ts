@@ -34,8 +34,9 @@ export function samplePrompts(rows: readonly TokenRow[], count: number, tokenize
 }
 
 /** Greedy continuations of every prompt, stored under `key` of each sample. */
-export function runSamples(model: MistralModel, prompts: readonly SamplePrompt[], tokenizer: Tokenizer, maxNewTokens: number, key: 'before' | 'after'): void {
-  const eos = stopIds(model.cfg, tokenizer.eosId);
+export function runSamples(model: MistralModel, prompts: readonly SamplePrompt[], tokenizer: Tokenizer, maxNewTokens: number, key: 'before' | 'after',
+  generationEos: readonly number[] = []): void {
+  const eos = stopIds(model.cfg, tokenizer.eosId, generationEos);
   for (const p of prompts) {
     // within the positions the model was made for (generate refuses more)
     const room = Math.max(0, model.cfg.maxPositionEmbeddings - p.ids.length);

@@ -3,6 +3,7 @@
 // val stops improving, checkpoints every checkpoint.every_steps, resumes exactly from the newest valid
 // checkpoint, and ends with the test evaluation, samples before vs after, report.json and the loss curve.
 import * as path from 'node:path';
+import { generationEosIds } from '../model/generation-config.ts';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
 import { RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
@@ -102,6 +103,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const tokenizer = opts.tokenizer !== undefined ? opts.tokenizer : cfg.task === 'generation' ? run.tokenizer : null;
   const prompts = cfg.task === 'generation' && tokenizer && cfg.eval.samples > 0
     ? samplePrompts(run.val ?? run.train, cfg.eval.samples, tokenizer) : [];
+  const sampleEos = prompts.length > 0 && typeof cfg.model === 'string' ? generationEosIds(cfg.model) : []; // as generate stops
   const loader = run.loader;
   // what a checkpoint records of the run, made once: the config as config.yaml holds it, and (when first needed, by
   // a resume or a checkpoint) the data's fingerprints, which hash every token
@@ -138,7 +140,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   } else {
     if (resumed) checkResumeWithoutCheckpoint(cfg, resumed);
     metrics.truncate(0);
-    if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before');
+    if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before', sampleEos);
   }
 
   const saveTo = (name: string): void => {
@@ -218,7 +220,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     metrics.append(compact({ ...test }));
     info(`test: ${describeEval(test)}`);
   }
-  if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after');
+  if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
   const report = writeReport(dir, metrics, run, {
     steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, evalRows, test, prompts,
   });
