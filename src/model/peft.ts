@@ -17,7 +17,7 @@ import { targetedModules } from './peft-targets.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor, classificationPadId } from './save.ts';
 import { adapterCard } from './adapter-card.ts';
-import { runPath } from '../run/layout.ts';
+import { runWeightsDir } from '../run/layout.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 
 export type TaskType = 'CAUSAL_LM' | 'SEQ_CLS';
@@ -36,9 +36,10 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const cfgPath = path.join(dir, 'adapter_config.json');
   if (!fs.existsSync(cfgPath)) {
     // the run folder given for its adapter (--adapter runs/lora): the commonest slip, named with what to give
-    const inRun = fs.existsSync(path.join(runPath(dir, 'adapter'), 'adapter_config.json'));
+    const runAdapter = runWeightsDir(dir, 'lora', false);
+    const inRun = fs.existsSync(path.join(runAdapter, 'adapter_config.json'));
     throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
-      ? `: this is a training run's folder, whose adapter is ${runPath(dir, 'adapter')} (eval and classify also take --run)` : ''}`, cfgPath);
+      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval and classify also take --run)` : ''}`, cfgPath);
   }
   const parsed = readJsonFile(cfgPath);
   if (!isRecord(parsed)) throw new UserError('not a JSON object', cfgPath);
