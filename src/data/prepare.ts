@@ -26,10 +26,10 @@ import {
   type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
-import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
+import { claimOutDir } from './out-dir.ts';
+import { PREPARE_REPORT } from './prepare-report.ts';
 import { OUTPUT_FILES, listSources, type Source, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits } from './split.ts';
-import { acquireRunLock } from '../train/run-lock.ts';
 import { sequenceLength, specialTokenIds } from './tokenize.ts';
 
 export type DedupMode = 'exact' | 'near' | 'none';
@@ -135,10 +135,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   // a .py or README.md in a data folder becomes training text: said, so that it is not a surprise
   const guessed = opts.format ? [] : sources.filter((s, i) => formats[i] === 'text' && path.extname(s.path).toLowerCase() !== '.txt').map((s) => s.name);
   if (guessed.length > 0) notes.push(`read as plain text, their extension not being .jsonl, .json, .csv, .tsv or .txt: ${guessed.slice(0, 5).join(', ')}${guessed.length > 5 ? ` and ${guessed.length - 5} more` : ''}`);
-  if (!opts.overwrite) checkOutDir(opts.outDir);
-  makeOutDir(opts.outDir);
-  // one prepare at a time writes into a folder: two would mix their splits
-  const lock = acquireRunLock(opts.outDir, { name: 'the --out folder', instead: 'give another --out' });
+  const lock = claimOutDir(opts.outDir, opts.overwrite === true);
   const specials = specialTexts(tok);
 
   const all: OutFile[] = [];
@@ -429,28 +426,6 @@ function nothingKept(r: PrepareReport): string {
   if (r.input_records === 0) return 'the inputs hold no records';
   const reasons = (Object.entries(r.by_reason) as Array<[string, number]>).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
-}
-
-/**
- * Refuses an --out folder that holds files named like prepare's outputs unless an earlier prepare run
- * wrote them (its report.json is beside them): prepare replaces only what it made itself.
- */
-function checkOutDir(dir: string): void {
-  const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
-  if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT))) return;
-  throw new UserError(`--out already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass --overwrite to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
-}
-
-/** Creates --out (and its parents); a path that is a file, or cannot be created, stops the run. */
-function makeOutDir(dir: string): void {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it (or a folder above it) is a file, not a folder' : (code ?? (e as Error).message);
-    throw new UserError(`cannot create the output folder --out: ${why}`, dir);
-  }
-  if (!fs.statSync(dir).isDirectory()) throw new UserError('--out names a file, not a folder', dir);
 }
 
 function clip(raw: string): string {

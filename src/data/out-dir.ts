@@ -1,0 +1,38 @@
+// prepare's --out folder: refused when it holds files named like prepare's outputs that no earlier prepare run
+// wrote (unless --overwrite), made with its parents, and locked (the run lock, named as the --out folder) while one
+// prepare writes there: two would mix their splits.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { acquireRunLock, type RunLock } from '../train/run-lock.ts';
+import { UserError } from '../util/errors.ts';
+import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
+import { OUTPUT_FILES } from './sources.ts';
+
+/** Checks, makes and locks `dir` for one prepare run; the caller releases the lock. */
+export function claimOutDir(dir: string, overwrite: boolean): RunLock {
+  if (!overwrite) checkOutDir(dir);
+  makeOutDir(dir);
+  return acquireRunLock(dir, { name: 'the --out folder', instead: 'give another --out' });
+}
+
+/**
+ * Refuses an --out folder that holds files named like prepare's outputs unless an earlier prepare run
+ * wrote them (its report.json is beside them): prepare replaces only what it made itself.
+ */
+function checkOutDir(dir: string): void {
+  const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
+  if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT))) return;
+  throw new UserError(`--out already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass --overwrite to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
+}
+
+/** Creates --out (and its parents); a path that is a file, or cannot be created, stops the run. */
+function makeOutDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'it (or a folder above it) is a file, not a folder' : (code ?? (e as Error).message);
+    throw new UserError(`cannot create the output folder --out: ${why}`, dir);
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new UserError('--out names a file, not a folder', dir);
+}
