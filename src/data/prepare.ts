@@ -5,7 +5,6 @@
 // and streams the spool into the split files. Files are written under temporary names and renamed at the
 // end, so a failed run leaves no partial outputs.
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
