@@ -84,6 +84,11 @@ export async function run(argv: string[]): Promise<void> {
       maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
     });
     const rows = loaded.rows;
+    const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
+    if (past > 0) {
+      warn(`${past} row${past === 1 ? ' is' : 's are'} longer than the model's max_position_embeddings ${model.cfg.maxPositionEmbeddings}: ` +
+        'positions beyond it were never trained, so their loss says little (--max-seq-len cuts rows)');
+    }
     const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
     const notes = loadNotes(loaded.stats, target.maxSeqLen ?? undefined, 'truncate');
     info(`eval: ${task} on ${rows.length} examples of ${dataFile}${notes.length ? ` (${notes.join('; ')})` : ''} ` +

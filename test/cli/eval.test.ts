@@ -254,3 +254,13 @@ test('a row too long for the CPU kernels\' memory says what eval takes to shorte
   fails(r, 'of WebAssembly memory for attention', 'eval: --max-seq-len or --batch-size');
   assert.equal(r.status, 2);
 });
+
+test('eval warns of rows longer than the model\'s max_position_embeddings (positions never trained), as train does, and still scores them', () => {
+  const dir = tmpDir();
+  const data = path.join(dir, 'long.jsonl');
+  fs.writeFileSync(data, [JSON.stringify({ input_ids: [1, ...Array.from({ length: 299 }, (_, i) => 3 + (i % 400))] }), JSON.stringify({ input_ids: [1, 5, 9, 13] })].join('\n') + '\n');
+  const r = cli('eval', '--model', TINY_BASE, '--data', data, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: 1 row is longer than the model's max_position_embeddings 256: positions beyond it were never trained/);
+  assert.equal((JSON.parse(r.stdout) as { tokens: number }).tokens, 299 + 3);
+});
