@@ -228,11 +228,15 @@ export function runTokenizer(cfg: TrainConfig, vocabSize: number): Tokenizer | n
   return null;
 }
 
-/** loadSplit, with what to do when text data meets a random model that has no tokenizer. */
+/**
+ * loadSplit, with what to do when text data meets a random model that has no tokenizer; an error about the file as a
+ * whole ("no records") names the config key it was given as.
+ */
 export function loadRunSplit(file: string, key: string, ctx: SplitContext): TokenRow[] {
   try {
     return loadSplit(file, key, ctx);
   } catch (e) {
+    if (isUserError(e) && e.where === file) throw new UserError(e.message.slice(file.length + 2), `${key}: ${file}`);
     if (ctx.tokenizer !== null || !isUserError(e) || !/needs a tokenizer/.test(e.message)) throw e;
     if (typeof ctx.cfg.model === 'string') {
       throw new UserError(`${e.message}, and no tokenizer fits the model (vocab_size ${ctx.vocabSize}, see the warning above): put the model's ` +

@@ -88,3 +88,10 @@ test('a run folder given without --resume says to add it (or to give its config.
     oneLineError(cli(cwd, args), /^error: run: is a run folder, not a config file: add --resume to continue it, or give run[/\\]config\.yaml \(with --overwrite\) to train it again$/);
   }
 });
+
+test('an error about a data file as a whole names the config key it was given as: data.val: FILE: no records', () => {
+  const cwd = project();
+  fs.writeFileSync(path.join(cwd, 'empty.jsonl'), '');
+  const r = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--data.val', 'empty.jsonl', '--max_steps', '1']);
+  oneLineError(r, /^error: data\.val: .*empty\.jsonl: no records$/);
+});
