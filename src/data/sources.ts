@@ -32,6 +32,15 @@ interface Found {
   shown: string;
 }
 
+/** Why `p` cannot be read, in words: a symbolic link whose target is gone is named as such, with its target. */
+function unreadable(p: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' && fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    return `a symbolic link to ${fs.readlinkSync(p)}, which does not exist`;
+  }
+  return code === 'ENOENT' ? 'ENOENT (no such file or folder)' : code === 'EACCES' ? 'EACCES (permission denied)' : code ?? (e as Error).message;
+}
+
 /**
  * The files under `p`, depth first in sorted order. `ancestors` holds the real paths of the folders being
  * expanded above `p`: a symlink back to one of them is a loop, noted once and not followed.
@@ -41,7 +50,7 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   try {
     st = fs.statSync(p);
   } catch (e) {
-    throw new UserError(`cannot read input: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, p);
+    throw new UserError(`cannot read input: ${unreadable(p, e)}`, p);
   }
   if (st.isFile()) return [p];
   if (!st.isDirectory()) throw new UserError('not a file or a folder', p);
@@ -147,7 +156,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
     try {
       fs.accessSync(f.path, fs.constants.R_OK);
     } catch (e) {
-      throw new UserError(`cannot read input: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, f.path);
+      throw new UserError(`cannot read input: ${unreadable(f.path, e)}`, f.path);
     }
     files.push(f);
   }

@@ -265,7 +265,13 @@ test('errors that stop the run say what and where, and leave no partial outputs'
   const bad = writeFiles(dir, { 'badheader.csv': 'text,text\na,b\n', 'ok.jsonl': '{"text":"fine"}\n' });
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!, bad['badheader.csv']!], outDir: out, tokenizer: tok }), /badheader\.csv:1: header column "text" appears twice/);
   assert.deepEqual(fs.readdirSync(out), []);
-  assert.throws(() => prepare({ inputs: [path.join(dir, 'missing.jsonl')], outDir: out, tokenizer: tok }), /missing\.jsonl: cannot read input: ENOENT/);
+  assert.throws(() => prepare({ inputs: [path.join(dir, 'missing.jsonl')], outDir: out, tokenizer: tok }), /missing\.jsonl: cannot read input: ENOENT \(no such file or folder\)$/);
+  // a symbolic link whose target is gone, in an input folder: named as such, with its target
+  const links = path.join(dir, 'with-dangling-link');
+  fs.mkdirSync(links);
+  fs.writeFileSync(path.join(links, 'a.jsonl'), '{"text":"fine"}\n');
+  fs.symlinkSync(path.join(dir, 'gone.jsonl'), path.join(links, 'b.jsonl'));
+  assert.throws(() => prepare({ inputs: [links], outDir: out, tokenizer: tok }), new RegExp(`b\\.jsonl: cannot read input: a symbolic link to ${path.join(dir, 'gone.jsonl').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, which does not exist$`));
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, split: [0.5, 0.2, 0.2] }), /--split must be three shares/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!, bad['ok.jsonl']!], outDir: out, tokenizer: tok }), /given twice/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minChars: 10, maxChars: 5 }), /--min-chars 10 is more than --max-chars 5/);
