@@ -42,14 +42,15 @@ const rowsOf = (run: string): Row[] => fs.readFileSync(path.join(run, 'metrics.j
 const comparable = (rows: Row[]): string[] => rows.map(({ tokens_per_s: _t, mem_bytes: _m, ...rest }) => JSON.stringify(rest));
 
 /**
- * A 3-step run of the tiny model with a checkpoint at step 2, trained to its end in `dir`/`name`, then made to look
- * unfinished (report.json removed), for the resume checks; `val` adds data.val. Returns its config and folder.
+ * A 3-step run of the tiny model with a checkpoint at step 2 (`everyStep`: at each step, all three kept), trained to
+ * its end in `dir`/`name`, then made to look unfinished (report.json removed), for the resume checks; `val` adds
+ * data.val. Returns its config and folder.
  */
-function checkpointedRun(dir: string, name: string, val = false): { config: string; run: string } {
+function checkpointedRun(dir: string, name: string, { val = false, everyStep = false } = {}): { config: string; run: string } {
   const config = path.join(dir, `${name}.yaml`);
   fs.writeFileSync(config, [
     `model: ${TINY_BASE}`, `data: {train: train.jsonl${val ? ', val: val.jsonl' : ''}}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
-    `eval: {samples: 0${val ? ', every_steps: 100' : ''}}`, 'checkpoint: {every_steps: 2}', `output_dir: ${name}`,
+    `eval: {samples: 0${val ? ', every_steps: 100' : ''}}`, `checkpoint: {every_steps: ${everyStep ? '1, keep: 3' : '2'}}`, `output_dir: ${name}`,
   ].join('\n') + '\n');
   execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
   const run = path.join(dir, name);
@@ -170,16 +171,8 @@ test('train RUN --resume refuses a run whose config.yaml was edited since its ch
 });
 
 test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, damaged) is skipped with a warning, as a corrupt one is: no TypeError', () => {
-  const dir = setup();
-  const config = path.join(dir, 'state.yaml');
-  fs.writeFileSync(config, [
-    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
-    'eval: {samples: 0}', 'checkpoint: {every_steps: 1, keep: 3}', 'output_dir: state',
-  ].join('\n') + '\n');
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
-  const run = path.join(dir, 'state');
+  const { run } = checkpointedRun(setup(), 'state', { everyStep: true });
   const reference = comparable(rowsOf(run));
-  fs.rmSync(path.join(run, 'report.json')); // as if the run had not finished
   const [, second, third] = listCheckpoints(run);
   const edits: Array<(s: Record<string, unknown>) => void> = [
     (s) => { s.loop = null; }, (s) => { s.metricsBytes = 'x'; }, (s) => { (s.loop as Record<string, unknown>).step = -3; },
@@ -203,14 +196,7 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
 });
 
 test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors is skipped as corrupt: --resume never blocks on it', () => {
-  const dir = setup();
-  const config = path.join(dir, 'fifo.yaml');
-  fs.writeFileSync(config, [
-    `model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
-    'eval: {samples: 0}', 'checkpoint: {every_steps: 1, keep: 3}', 'output_dir: fifo',
-  ].join('\n') + '\n');
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
-  const run = path.join(dir, 'fifo');
+  const { run } = checkpointedRun(setup(), 'fifo', { everyStep: true });
   const third = listCheckpoints(run)[2]!;
   for (const name of ['trainer_state.json', 'state.safetensors']) {
     fs.rmSync(path.join(run, 'report.json'), { force: true }); // as if the run had not finished
@@ -228,7 +214,7 @@ test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors i
 
 test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data), and warns of an edited val set', () => {
   const dir = setup();
-  const { run } = checkpointedRun(dir, 'data-edit', true);
+  const { run } = checkpointedRun(dir, 'data-edit', { val: true });
   const train = path.join(dir, 'train.jsonl'), val = path.join(dir, 'val.jsonl');
   const original = fs.readFileSync(train, 'utf8');
   fs.writeFileSync(train, original.split('\n').slice(0, 5).join('\n') + '\n'); // 40 rows cut to 5
