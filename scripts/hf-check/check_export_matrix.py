@@ -5,6 +5,7 @@
 import json, os, sys, torch
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification
 from peft import PeftModel
+from padded import right_padded
 
 d = sys.argv[1]
 kw = dict(attn_implementation='eager', dtype=torch.float32)
@@ -31,12 +32,7 @@ with torch.no_grad():
     for name in sorted(n for n in os.listdir(d) if os.path.exists(f'{d}/{n}/config.json')):
         base, out = f'{d}/{name}', f'{d}/{name}.out'
         exp = json.load(open(f'{out}/expected.json'))
-        probe, T = exp['probe'], exp['T']
-        ids = torch.zeros((len(probe), T), dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for i, p in enumerate(probe):
-            ids[i, :len(p)] = torch.tensor(p)
-            mask[i, :len(p)] = 1
+        ids, mask = right_padded(exp['probe'], exp['T'])
         gen = lambda m: m.eval()(input_ids=ids, attention_mask=mask).logits
         dtype = getattr(torch, json.load(open(f'{base}/config.json'))['dtype'])
         report(f'{name}: LoRA generation, merged (AutoModelForCausalLM; {str(dtype)[6:]} file)',

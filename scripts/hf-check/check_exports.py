@@ -7,15 +7,11 @@
 import json, re, sys, torch
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 from peft import PeftModel
+from padded import right_padded
 
 d = sys.argv[1]
 exp = json.load(open(f'{d}/expected.json'))
-probe, T = exp['probe'], exp['T']
-ids = torch.zeros((len(probe), T), dtype=torch.long)
-mask = torch.zeros_like(ids)
-for i, p in enumerate(probe):
-    ids[i, :len(p)] = torch.tensor(p)
-    mask[i, :len(p)] = 1
+ids, mask = right_padded(exp['probe'], exp['T'])
 base = 'test/fixtures/hf-tiny-mistral/base'
 worst = 0.0
 
@@ -59,11 +55,7 @@ with torch.no_grad():
     if hf_ids != sh['ids']:
         print('  ours', sh['ids'], '\n  HF  ', hf_ids)
         worst = float('inf')
-    sids = torch.zeros((len(sh['ids']), sh['T']), dtype=torch.long)
-    smask = torch.zeros_like(sids)
-    for i, p in enumerate(sh['ids']):
-        sids[i, :len(p)] = torch.tensor(p)
-        smask[i, :len(p)] = 1
+    sids, smask = right_padded(sh['ids'], sh['T'])
     sm = AutoModelForCausalLM.from_pretrained(shipped_dir, **kw).eval()
     report('shipped model (AutoModelForCausalLM, bf16 file, f32 math)', sm(input_ids=sids, attention_mask=smask).logits, 'logits', True, smask, sh)
     same = True
