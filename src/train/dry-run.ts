@@ -8,7 +8,7 @@ import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, fitAdvice } from './fit-check.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
-import { checkRunTrainable, loadRunSplit, runModelConfig, runTokenizer } from './setup.ts';
+import { checkRunTrainable, loadRunSplit, plannedModelConfig, runTokenizer } from './setup.ts';
 
 export interface DryRun {
   plan: MemoryPlan;
@@ -36,7 +36,7 @@ export function availableHostMemory(): number {
 
 export function dryRun(cfg: TrainConfig): DryRun {
   checkConfigPaths(cfg);
-  const model = runModelConfig(cfg);
+  const model = plannedModelConfig(cfg);
   checkRunTrainable(cfg, model);
   checkLoraRank(cfg, model);
   if (cfg.task === 'classification' && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');

@@ -184,9 +184,13 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
 
 /** The config of the run's model, read without touching a weight: its folder's config.json, or `model.config`. */
 export function runModelConfig(cfg: TrainConfig): MistralConfig {
-  if (typeof cfg.model !== 'string') return readRandomModelConfig(cfg.model.config).cfg;
-  const model = loadConfig(cfg.model);
-  if (!model.tieWordEmbeddings) return model;
+  return typeof cfg.model === 'string' ? loadConfig(cfg.model) : readRandomModelConfig(cfg.model.config).cfg;
+}
+
+/** runModelConfig as a memory plan needs it: tied or not as the loader will find the checkpoint (its headers). */
+export function plannedModelConfig(cfg: TrainConfig): MistralConfig {
+  const model = runModelConfig(cfg);
+  if (typeof cfg.model !== 'string' || !model.tieWordEmbeddings) return model;
   // tied, but the file holds an lm_head.weight: transformers (and the loader, tyingAsLoaded) unties it unless its
   // values are the embedding's, which only reading them would tell; the plan counts it, never under the run
   // (a folder without its weights yet — config.json alone, to see whether a model fits before fetching it — is planned as tied)
@@ -236,7 +240,7 @@ export function loadRunSplit(file: string, key: string, ctx: SplitContext): Toke
   try {
     return loadSplit(file, key, ctx);
   } catch (e) {
-    if (isUserError(e) && e.where === file) throw new UserError(e.message.slice(file.length + 2), `${key}: ${file}`);
+    if (isUserError(e) && e.where === file) throw new UserError(e.what, `${key}: ${file}`);
     if (ctx.tokenizer !== null || !isUserError(e) || !/needs a tokenizer/.test(e.message)) throw e;
     if (typeof ctx.cfg.model === 'string') {
       throw new UserError(`${e.message}, and no tokenizer fits the model (vocab_size ${ctx.vocabSize}, see the warning above): put the model's ` +

@@ -3,8 +3,11 @@
 
 export class UserError extends Error {
   override readonly name = 'UserError';
+  /** The message without its place: what a caller that names the place otherwise re-raises it with. */
+  readonly what: string;
   constructor(message: string, readonly where?: string) {
     super(where ? `${where}: ${message}` : message);
+    this.what = message;
   }
 }
 

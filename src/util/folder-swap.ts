@@ -103,5 +103,5 @@ function removeQuietly(tmp: string, owned: FolderSpec): void {
 /** An error that names a file inside the temporary folder names it at its final place instead. */
 function renamed(e: unknown, tmp: string, target: string): unknown {
   if (!(e instanceof UserError) || !e.where?.startsWith(tmp)) return e;
-  return new UserError(e.message.slice(e.where.length + 2), target + e.where.slice(tmp.length));
+  return new UserError(e.what, target + e.where.slice(tmp.length));
 }
