@@ -3,17 +3,11 @@
 // field that holds nothing once its HTML is gone rejects the record as empty, naming it.
 import { normalizeText } from './clean.ts';
 import { hasHtml, stripHtml } from './html.ts';
-import type { DataRecord, Rejection } from './record.ts';
+import { textFields, type DataRecord, type Rejection } from './record.ts';
 
 /** Whether a text field of `rec` holds HTML tags or character references. */
 export function recordHasHtml(rec: DataRecord): boolean {
-  switch (rec.shape) {
-    case 'text':
-    case 'classification': return hasHtml(rec.text);
-    case 'prompt_completion': return hasHtml(rec.prompt) || hasHtml(rec.completion);
-    case 'chat': return rec.messages.some((m) => hasHtml(m.content));
-    case 'pretokenized': return false;
-  }
+  return textFields(rec).some((f) => hasHtml(f.text));
 }
 
 /** `rec` with the HTML of its text fields removed, or the rejection of a field left empty. */
