@@ -53,6 +53,7 @@ src_files() { # the files of src/ that travel to the device (tracked and untrack
 }
 src_hash() { src_files | LC_ALL=C sort -z | (cd src && xargs -0 sha256sum) | sha256sum | cut -d' ' -f1; }
 if [ "${1:-}" = "--src-hash" ]; then src_hash; exit 0; fi
+bash scripts/device-unpack.sh || exit 1 # esbuild's binary, packed by device-prepare.sh; tsx runs it
 
 export PYTHONUNBUFFERED=1
 # the GPU tests fail, rather than skip, where the CUDA backend does not start: a suite skipped whole is no pass

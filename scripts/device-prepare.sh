@@ -9,7 +9,8 @@
 # 3. trims .device/node_modules of what no run there reads: TypeScript sources and declarations, source
 #    maps, docs, koffi's vendored C sources and musl build, zod's CommonJS copy (nothing requires it), and esbuild's
 #    second copy of its binary (a hard link in npm's install, copied twice by the slim set; tsx runs
-#    @esbuild/linux-x64's);
+#    @esbuild/linux-x64's), which is packed as .device/esbuild.xz (11 MiB → 3.5 MiB; scripts/device-unpack.sh,
+#    run by the device scripts, puts it back);
 # 4. adds up what the call sends (tracked and untracked-not-ignored files, .device, dist) and fails when it is
 #    over the device tool's 64 MiB, naming the largest parts.
 # Then: run(carry: [".device", "dist"], command: "source .device/env.sh && bash scripts/device-check.sh").
@@ -28,6 +29,9 @@ echo "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!.device' ':!d
 rm -f .device/npm.tar.xz && tar cJf .device/npm.tar.xz -T /dev/null
 nm=.device/node_modules
 rm -f "$nm/esbuild/bin/esbuild"
+esbuild="$nm/@esbuild/linux-x64/bin/esbuild"
+if [ -f "$esbuild" ]; then xz -6 -T0 -c "$esbuild" >.device/esbuild.xz && rm -f "$esbuild"; fi
+[ -f .device/esbuild.xz ] || { echo "device-prepare: no esbuild binary in $nm/@esbuild/linux-x64 to pack" >&2; exit 1; }
 rm -rf "$nm/zod/src" "$nm/koffi/vendor" "$nm/koffi/doc" "$nm"/@koromix/koffi-*/musl_*
 find "$nm" -type f \( -name '*.d.ts' -o -name '*.d.cts' -o -name '*.d.mts' -o -name '*.map' -o -name '*.md' -o -name '*.ts.map' \) -delete
 # zod's CommonJS copy (1.2 MiB): dist/ and the tests import it as an ES module (its "import" export, ./index.js)

@@ -13,6 +13,7 @@
 set -uo pipefail
 export MISTRAL_TUNE_TEST_REQUIRE_DEVICE=1 # fail, not skip, where the CUDA backend does not start
 cd "$(dirname "$0")/.."
+bash scripts/device-unpack.sh || exit 1 # esbuild's binary, packed by device-prepare.sh; tsx runs it
 OUT="${OUT:?set OUT to the folder for the logs}"
 mkdir -p "$OUT"
 RUN_S="${RUN_S:-45}"
