@@ -169,6 +169,30 @@ test('CSV: a .csv whose header line has no comma outside quotes but ";" or a tab
   assert.deepEqual(summary([...readCsv(t, '\t')]).map((r) => r.value), [{ 'a;b': 'x;y', c: 'z' }]);
 });
 
+test('CSV: a first line "sep=X" (Excel\'s delimiter line) is no row: the file is read with X, and a note says so', () => {
+  const f = writeFiles(dir, {
+    'semi.csv': 'sep=;\r\ntext;label\r\n"a, b";pos\r\n',
+    'comma.csv': 'sep=,\ntext,label\nx;y,neg\n', // sep= wins over the sniffing: the header has a comma anyway
+    'pipe.tsv': 'sep=|\ntext|label\nhi\tthere|pos\n',
+    'tab.csv': 'sep=\t\ntext\tlabel\nx\ty\n',
+    'late.csv': 'text;label\nsep=,;x\n', // only a first line is Excel's
+  });
+  const notes: string[] = [];
+  const read = (name: string, d: ',' | '\t' = ',') => summary([...readCsv(f[name]!, d, { onNote: (n) => notes.push(n) })]).map((r) => [r.line, r.value]);
+  assert.deepEqual(read('semi.csv'), [[3, { text: 'a, b', label: 'pos' }]]);
+  assert.deepEqual(read('comma.csv'), [[3, { text: 'x;y', label: 'neg' }]]);
+  assert.deepEqual(read('pipe.tsv', '\t'), [[3, { text: 'hi\tthere', label: 'pos' }]]);
+  assert.deepEqual(read('tab.csv'), [[3, { text: 'x', label: 'y' }]]);
+  assert.deepEqual(read('late.csv'), [[2, { text: 'sep=,', label: 'x' }]]);
+  assert.deepEqual(notes, [
+    'read with ";" as the delimiter (its first line, "sep=;", is Excel\'s delimiter line, not a row)',
+    'read with "," as the delimiter (its first line, "sep=,", is Excel\'s delimiter line, not a row)',
+    'read with "|" as the delimiter (its first line, "sep=|", is Excel\'s delimiter line, not a row)',
+    'read with tab as the delimiter (its first line, "sep=\\t", is Excel\'s delimiter line, not a row)',
+    'read with ";" as the delimiter (its header line has no comma, but a ";")',
+  ]);
+});
+
 test('CSV: a row that repeats the header (two CSV files joined) is rejected as bad_columns, not kept as data', () => {
   const f = writeFiles(dir, { 'joined.csv': 'text,label\ngood film,pos\ntext,label\n"text","label"\nbad film,neg\ntext,labels\n' })['joined.csv']!;
   const items = [...readCsv(f, ',')];

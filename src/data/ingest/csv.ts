@@ -7,6 +7,8 @@
 // `binary`, whatever else is wrong with it. A header cell with no name is named `Unnamed: N` (N the 0-based
 // column, pandas' name for the index column its to_csv writes). A .csv file whose header line has no comma
 // outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
+// A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
+// delimiter, which `onNote` is told too.
 // A quoted field is bounded by size, not lines (a poem in one cell may have many): one still open after
 // QUOTED_LIMIT bytes, or at the end of the file, is taken for a stray quote. Only its starting line is
 // rejected (invalid_csv, naming the line span and size), and reading resumes at the next line, so one
@@ -37,6 +39,14 @@ export interface CsvRowOptions {
   limit?: { bytes: number };
   /** Called with the first line of the file; returns the delimiter to read the file with. */
   sniff?: (firstLine: string) => string;
+  /** Called when the first line is Excel's `sep=X`, with X, the delimiter then read with (no sniffing). */
+  onSepLine?: (delimiter: string) => void;
+}
+
+/** The delimiter an Excel `sep=X` line names (one character, no quote), or undefined for any other line. */
+export function excelSepLine(line: string): string | undefined {
+  const m = /^sep=([^"\r\n])$/.exec(line);
+  return m === null ? undefined : m[1];
 }
 
 /** The parse of one row so far; a quoted field may go on over the next line. */
@@ -95,7 +105,7 @@ class RowState {
 export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOptions = {}): Generator<Row> {
   const limit = opts.limit ?? QUOTED_LIMIT;
   let d = delimiter;
-  let sniffed = opts.sniff === undefined;
+  let sniffed = opts.sniff === undefined, firstRow = true;
   const source = readLines(file)[Symbol.iterator]();
   // The lines from the start of the current row on, kept to be read again after a runaway quoted field:
   // line k (absolute, 0-based) is buf[k - base] and starts at byte offset at[k - base] of the file.
@@ -132,6 +142,16 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       buf = buf.slice(k - base);
       at = at.slice(k - base);
       base = k;
+    }
+    if (firstRow) {
+      firstRow = false;
+      const sep = excelSepLine(first.text);
+      if (sep !== undefined) {
+        d = sep;
+        sniffed = true;
+        opts.onSepLine?.(sep);
+        continue;
+      }
     }
     if (!sniffed) {
       sniffed = true;
@@ -219,7 +239,7 @@ export function sniffDelimiter(header: string): string {
   return outside.has(';') ? ';' : outside.has('\t') ? '\t' : ',';
 }
 
-const DELIMITER_NAMES: Record<string, string> = { ';': '";"', '\t': 'tab' };
+const delimiterName = (d: string): string => (d === '\t' ? 'tab' : JSON.stringify(d));
 
 /** One record per data row: an object from header names to cell text. */
 export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions = {}, limit = QUOTED_LIMIT): Generator<RawItem> {
@@ -227,7 +247,8 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   let headerCells: string[] = [];
   let sniffedAs = delimiter as string;
   const sniff = delimiter === ',' ? (first: string) => (sniffedAs = sniffDelimiter(first)) : undefined;
-  for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff })) {
+  const onSepLine = (sep: string) => opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(`sep=${sep}`)}, is Excel's delimiter line, not a row)`);
+  for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff, onSepLine })) {
     if (header === null) {
       if (row.defect) throw new UserError(`the header row is not UTF-8 text (${row.defect.detail})`, `${file}:${row.line}`);
       if (row.error) throw new UserError(`the header row is malformed: ${row.error}`, `${file}:${row.line}`);
@@ -239,7 +260,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
         if (seen.has(h)) throw new UserError(`header column "${h}" appears twice`, `${file}:${row.line}`);
         seen.add(h);
       }
-      if (sniffedAs !== delimiter) opts.onNote?.(`read with ${DELIMITER_NAMES[sniffedAs]} as the delimiter (its header line has no comma, but a ${DELIMITER_NAMES[sniffedAs]})`);
+      if (sniffedAs !== delimiter) opts.onNote?.(`read with ${delimiterName(sniffedAs)} as the delimiter (its header line has no comma, but a ${delimiterName(sniffedAs)})`);
       continue;
     }
     if (row.defect) {
