@@ -158,7 +158,12 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     const promptTurns = fromJsonCell(ownField(v, f.prompt)), completionTurns = fromJsonCell(ownField(v, f.completion));
     if (Array.isArray(promptTurns) && Array.isArray(completionTurns)) return conversationalPair(promptTurns, completionTurns, f);
     if (!has(v, f.prompt)) return reject('unknown_shape', `"${f.completion}" without "${f.prompt}"`);
-    if (!has(v, f.completion)) return reject('unknown_shape', `"${f.prompt}" without "${f.completion}"`);
+    if (!has(v, f.completion)) {
+      // preference data (TRL's DPO layout): no completion to train, but the chosen answer can be named as one
+      const preference = has(v, 'chosen') && has(v, 'rejected') && f.completion !== 'chosen'
+        ? '; it looks like preference data ("chosen"/"rejected", for DPO), which is not trained here: --field completion=chosen trains on the chosen answers' : '';
+      return reject('unknown_shape', `"${f.prompt}" without "${f.completion}"${preference}`);
+    }
     // The whitespace where they meet is kept (the prompt's end, the completion's start): the two are
     // tokenized joined as they are, so it is the separator the dataset chose ("…Answer:" + " Paris").
     const prompt = stringField(v, f.prompt, 'start');

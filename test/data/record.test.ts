@@ -274,3 +274,15 @@ test('LLaMA-Factory Alpaca: "history" pairs are the turns before the instruction
   assert.deepEqual(gen({ instruction: 'I', output: 'O', history: [['only a question']] }), { reason: 'unknown_shape', detail: '"history"[0] is not a [question, answer] pair of strings' });
   assert.deepEqual(gen({ instruction: 'I', output: 'O', history: [['Q', ' ']] }), { reason: 'empty', detail: '"history[0][1]" is empty' });
 });
+
+test('preference data (prompt/chosen/rejected) is rejected with the --field that trains on the chosen answers', () => {
+  const r = gen({ prompt: 'p', chosen: 'good', rejected: 'bad' });
+  assert.deepEqual(r, {
+    reason: 'unknown_shape',
+    detail: '"prompt" without "completion"; it looks like preference data ("chosen"/"rejected", for DPO), which is not trained here: --field completion=chosen trains on the chosen answers',
+  });
+  assert.deepEqual(detectRecord({ prompt: 'p', chosen: 'good', rejected: 'bad' }, 'generation', { ...DEFAULT_FIELDS, completion: 'chosen' }),
+    { record: { shape: 'prompt_completion', prompt: 'p', completion: 'good' } });
+  // a prompt alone says only what is missing
+  assert.deepEqual(gen({ prompt: 'p', chosen: 'good' }), { reason: 'unknown_shape', detail: '"prompt" without "completion"' });
+});
