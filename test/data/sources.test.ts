@@ -41,6 +41,10 @@ test('compressed and binary containers are refused by extension with "decompress
   assert.throws(() => prepare({ inputs: [files['bin/b.parquet']!], outDir: path.join(dir, 'o2'), tokenizer: tok, format: 'jsonl' }), /b\.parquet: a \.parquet file is not text: convert it first/);
   assert.throws(() => prepare({ inputs: [path.join(dir, 'bin')], outDir: path.join(dir, 'o3'), tokenizer: tok }), /a \.gz file is not text/);
   assert.ok(!fs.existsSync(path.join(dir, 'o3', 'train.jsonl')));
+  // a spreadsheet or a document is a zip or a binary format, not its text (it was read as text and rejected as binary)
+  const office = writeFiles(dir, { 'office/sheet.xlsx': Buffer.from('PK\x03\x04\x14\0text'), 'office/paper.PDF': '%PDF-1.7\n' });
+  assert.throws(() => prepare({ inputs: [office['office/sheet.xlsx']!], outDir: path.join(dir, 'o4'), tokenizer: tok }), /sheet\.xlsx: a \.xlsx file is not text: convert it first/);
+  assert.throws(() => prepare({ inputs: [office['office/paper.PDF']!], outDir: path.join(dir, 'o5'), tokenizer: tok }), /paper\.PDF: a \.pdf file is not text: convert it first/);
 });
 
 test('display names: shortest unique tails, and linear in the number of inputs (50,000 paths in well under the timeout)', { timeout: 30_000 }, () => {

@@ -14,7 +14,11 @@ import { FORMATS, type Format, type RawItem, type ReadOptions } from './types.ts
 /** Extensions of containers that are not text, and what to do with them first. */
 const BINARY_EXTENSIONS: Record<string, 'decompress' | 'convert'> = {
   '.gz': 'decompress', '.zip': 'decompress', '.bz2': 'decompress', '.xz': 'decompress', '.zst': 'decompress',
+  '.tgz': 'decompress', '.tar': 'decompress', '.7z': 'decompress',
   '.parquet': 'convert', '.arrow': 'convert', '.bin': 'convert', '.safetensors': 'convert',
+  '.feather': 'convert', '.pkl': 'convert', '.pickle': 'convert', '.npy': 'convert', '.h5': 'convert',
+  // spreadsheets and documents: their text sits in a zip or a binary format
+  '.xlsx': 'convert', '.xls': 'convert', '.ods': 'convert', '.docx': 'convert', '.doc': 'convert', '.odt': 'convert', '.pdf': 'convert',
 };
 
 export function formatOf(file: string, override?: Format): Format {
