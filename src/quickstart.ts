@@ -19,6 +19,7 @@ import { train, type TrainResult } from './train/trainer.ts';
 import { writeFileAtomic } from './util/atomic.ts';
 import { foreignPaths } from './util/owned-tree.ts';
 import { readRegularFile } from './util/regular-file.ts';
+import { removeListed } from './util/remove-listed.ts';
 import { shellWord } from './util/shell-quote.ts';
 import { UserError } from './util/errors.ts';
 import { info } from './util/log.ts';
@@ -139,9 +140,10 @@ function claimFolder(out: string, overwrite: boolean): void {
   const manifest = new Set(marker!.files ?? []);
   // a marker without a manifest (an older quickstart's) is judged stage by stage, as an interrupted stage is
   const unrecorded = (s: Stage): boolean => marker!.files === undefined || marker!.writing === s;
-  const foreign = STAGES.flatMap((s) => {
+  const listed = STAGES.map((s) => ({ s, rels: listTree(path.join(out, s)) }));
+  const foreign = listed.flatMap(({ s, rels }) => {
     const writes = unrecorded(s) ? stageWrites(s, path.join(out, s)) : () => false;
-    return listTree(path.join(out, s)).filter((rel) => !manifest.has(`${s}/${rel}`) && !writes(rel)).map((rel) => path.join(s, rel));
+    return rels.filter((rel) => !manifest.has(`${s}/${rel}`) && !writes(rel)).map((rel) => path.join(s, rel));
   });
   // a folder is named, not each file in it
   const named = foreign.filter((f) => !foreign.some((g) => f.startsWith(g + path.sep)));
@@ -152,7 +154,9 @@ function claimFolder(out: string, overwrite: boolean): void {
   }
   if (marker!.complete && !overwrite) throw new UserError('--out holds an earlier quickstart: pass --overwrite to replace it, or give another --out', out);
   info(`replacing the ${marker!.complete ? 'earlier' : 'unfinished (interrupted)'} quickstart in ${out}`);
-  for (const e of entries) fs.rmSync(path.join(out, e), { recursive: true, force: true });
+  // only what was listed and judged above: an entry made since (a race) is never deleted, and keeps its folders
+  const left = removeListed(out, [...entries, ...listed.flatMap(({ s, rels }) => rels.map((rel) => `${s}/${rel}`))]);
+  if (left.length > 0) throw new UserError(`--out changed while it was cleared: ${left.join(', ')} holds what the quickstart did not make, left as it is`, out);
 }
 
 function readMarker(file: string): Marker | null {
