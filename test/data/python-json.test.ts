@@ -1,6 +1,7 @@
 // JSON as Python's json.dumps writes it (NaN, Infinity, -Infinity for floats JSON has no word for): read as
 // Python's json.loads reads it — NaN as null, ±Infinity as numbers —, only outside strings, only where JSON.parse
-// refused the text; prepare's report says how many records were read so, per file.
+// refused the text; and a record that is Python's str() of a dict, read as ast.literal_eval reads it. prepare's
+// report says how many records were read so, per file.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -9,14 +10,14 @@ import { prepare } from '../../src/data/prepare.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 test('parseJsonText: NaN, Infinity and -Infinity outside strings, as Python reads them; strings and other words untouched', () => {
-  assert.deepEqual(parseJsonText('{"a": 1}'), { value: { a: 1 }, pythonFloats: false });
+  assert.deepEqual(parseJsonText('{"a": 1}'), { value: { a: 1 }, reading: 'json' });
   assert.deepEqual(parseJsonText('{"text": "NaN Infinity", "score": NaN, "hi": Infinity, "lo": -Infinity, "xs": [NaN,1,-Infinity]}'),
-    { value: { text: 'NaN Infinity', score: null, hi: Infinity, lo: -Infinity, xs: [null, 1, -Infinity] }, pythonFloats: true });
+    { value: { text: 'NaN Infinity', score: null, hi: Infinity, lo: -Infinity, xs: [null, 1, -Infinity] }, reading: 'python-floats' });
   // an escaped quote does not end the string: the NaN after it is text
-  assert.deepEqual(parseJsonText('{"t": "say \\"NaN\\" twice", "v": NaN}'), { value: { t: 'say "NaN" twice', v: null }, pythonFloats: true });
-  assert.deepEqual(parseJsonText('{"t": "back\\\\", "v":NaN}'), { value: { t: 'back\\', v: null }, pythonFloats: true });
+  assert.deepEqual(parseJsonText('{"t": "say \\"NaN\\" twice", "v": NaN}'), { value: { t: 'say "NaN" twice', v: null }, reading: 'python-floats' });
+  assert.deepEqual(parseJsonText('{"t": "back\\\\", "v":NaN}'), { value: { t: 'back\\', v: null }, reading: 'python-floats' });
   // not Python's words: JSON.parse's own error, for the text as written
-  for (const bad of ['{"y": NaNa}', '{"y": xNaN}', '{"y": nan}', '{"y": inf}', '{"y": NaN', '{"t": "NaN"']) {
+  for (const bad of ['{"y": NaNa}', '{"y": xNaN}', '{"y": nanx}', '{"y": NaN', '{"t": "NaN"', "{'y': 1", "{'y' 1}"]) {
     let message = '';
     try {
       JSON.parse(bad);
@@ -49,4 +50,42 @@ test('prepare reads Python-written JSONL, JSON arrays and wrapped JSON with NaN:
     'array.json: 1 record holds NaN or Infinity, as Python\'s json.dumps writes them: read as Python reads them, NaN as a missing value (null), ±Infinity as numbers',
     'wrapped.json: the file holds NaN or Infinity, as Python\'s json.dumps writes them: read as Python reads them, NaN as a missing value (null), ±Infinity as numbers',
   ]);
+});
+
+test('parseJsonText: a Python literal (str() of a dict) as ast.literal_eval reads it', () => {
+  const lit = (t: string) => parseJsonText(t);
+  assert.deepEqual(lit("{'prompt': 'Hi', 'ok': True, 'no': False, 'label': None, 'n': -3, 'x': 2.5e-3}"),
+    { value: { prompt: 'Hi', ok: true, no: false, label: null, n: -3, x: 0.0025 }, reading: 'python-literal' });
+  // repr's quoting: double quotes around a text with an apostrophe, escapes, non-ASCII as it is
+  assert.deepEqual(lit(`{'t': "it's", 'u': 'a\\'b\\n\\tc\\\\', 'v': 'caf\u00e9 \\xe9 \\u20ac \\U0001f600', 'w': '\\q'}`).value,
+    { t: "it's", u: "a'b\n\tc\\", v: 'café é € 😀', w: '\\q' });
+  // lists, tuples, nesting, trailing commas, r and u prefixes, triple quotes, nan and inf as Python's repr writes them
+  assert.deepEqual(lit(`{'messages': [{'role': 'user', 'content': 'a'}, ('b', 1,),], 'r': r'\\d+', 'u': u'x', 'm': '''two\nlines''', 'f': [nan, inf, -inf]}`).value,
+    { messages: [{ role: 'user', content: 'a' }, ['b', 1]], r: '\\d+', u: 'x', m: 'two\nlines', f: [null, Infinity, -Infinity] });
+  assert.deepEqual(lit('[1, (2,), (3), ( 4 , ), (), {}]').value, [1, [2], 3, [4], [], {}]);
+  // a key "__proto__" is a field, as JSON.parse makes it
+  assert.deepEqual(Object.keys(lit("{'__proto__': 'x'}").value as object), ['__proto__']);
+  // not literals of JSON's kinds: JSON.parse's error, as before
+  for (const bad of ["{1: 'a'}", "{'a': b'bytes'}", "{'a': {1, 2}}", "{'a': 1j}", "{'a': 007}", "{'a': f(1)}", "{'a': 'x' 'y'}",
+    "{'a': 'open}", "{'a': '\\N{BULLET}'}", "['x'] extra", "{'a': 'line\nbreak'}", `['a', ${'['.repeat(300)}${']'.repeat(300)}]`]) {
+    assert.throws(() => parseJsonText(bad), SyntaxError, bad);
+  }
+});
+
+test('prepare reads a JSONL file of str(dict) lines, and notes how many', () => {
+  const dir = tempDir('mt-pylit-');
+  const files = writeFiles(dir, { 'rows.jsonl': [
+    "{'prompt': 'What is the capital of France?', 'completion': ' Paris.'}",
+    '{"prompt": "What is the capital of Spain?", "completion": " Madrid."}',
+    "{'prompt': \"What's 2 + 2?\", 'completion': ' 4.', 'source': None}",
+    "{'prompt': 'broken', 'completion': }",
+  ].join('\n') });
+  const out = path.join(dir, 'out');
+  const { report } = prepare({ inputs: [files['rows.jsonl']!], outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  assert.equal(report.kept, 3);
+  assert.deepEqual(report.by_reason, { invalid_json: 1 });
+  const kept = readJsonl<{ prompt: string; completion: string }>(path.join(out, 'train.jsonl'));
+  assert.deepEqual(kept.map((r) => r.prompt).sort(), ['What is the capital of France?', 'What is the capital of Spain?', "What's 2 + 2?"]);
+  assert.deepEqual(report.warnings.filter((w) => /str\(\)/.test(w)),
+    ["rows.jsonl: 2 records are Python's str() of a dict, not JSON (single quotes, None, True): read as Python's ast.literal_eval reads them; json.dumps writes JSON"]);
 });

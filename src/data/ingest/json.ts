@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { parseJsonItem, readJsonl } from './jsonl.ts';
-import { parseJsonText, pythonFloatsNote } from './python-json.ts';
+import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
 
 /** Files up to this size that do not start with "[" are tried as one JSON value. */
@@ -27,9 +27,9 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   if (fs.statSync(file).size <= WHOLE_VALUE_LIMIT) {
     const bytes = fs.readFileSync(file);
     const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-    let value: unknown, pythonFloats = false;
+    let value: unknown, reading: JsonReading = 'json';
     try {
-      ({ value, pythonFloats } = parseJsonText(text));
+      ({ value, reading } = parseJsonText(text));
     } catch {
       value = undefined; // not one value: JSON Lines
     }
@@ -37,7 +37,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       opts.onBytes?.(bytes.length);
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : null;
       const key = bad ? null : wrappedRecords(value);
-      if (pythonFloats && !bad) opts.onNote?.(pythonFloatsNote('file')!);
+      if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
       if (key !== null) {
         yield* wrappedItems(text, key, (value as Record<string, unknown[]>)[key]!);
         return;

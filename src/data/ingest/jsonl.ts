@@ -2,7 +2,7 @@
 // whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here).
 // A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed, and one longer
 // than ReadOptions.maxRawChars as too_long (parsing it would take memory in proportion to it). Python's NaN and
-// Infinity are read as Python reads them (python-json.ts).
+// Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts).
 import { readLines } from '../../util/lines.ts';
 import { parseJsonText } from './python-json.ts';
 import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
@@ -20,8 +20,8 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
 export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawItem {
   if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that any record within --max-chars can take; rejected unparsed` } };
   try {
-    const { value, pythonFloats } = parseJsonText(t);
-    return pythonFloats ? { line, raw: t, value, pythonFloats } : { line, raw: t, value };
+    const { value, reading } = parseJsonText(t);
+    return reading === 'json' ? { line, raw: t, value } : { line, raw: t, value, python: reading };
   } catch (e) {
     return { line, raw: t, error: { reason: 'invalid_json', detail: (e as Error).message } };
   }

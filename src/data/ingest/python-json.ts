@@ -2,32 +2,45 @@
 // -Infinity (allow_nan=True, its default — pandas' NaN for a missing cell gets there by df.to_dict + json.dumps),
 // which JSON.parse refuses. Such text is read as Python's json.loads reads it: NaN as a missing value (null, as
 // pandas means it), ±Infinity as numbers. Only text that JSON.parse refused is looked at again, so valid JSON costs
-// nothing more, and words inside strings are never touched.
+// nothing more, and words inside strings are never touched. Text that is neither is tried last as a Python literal
+// (python-literal.ts: a dict written by str() instead of json.dumps).
+import { mayBePythonLiteral, parsePythonLiteral } from './python-literal.ts';
 
 /** The words, outside strings, and what JSON.parse reads in their place (1e999 parses as Infinity). */
 const PYTHON_FLOATS: ReadonlyArray<[string, string]> = [['-Infinity', '-1e999'], ['Infinity', '1e999'], ['NaN', 'null']];
 
+/** How a text was read: as JSON, as JSON with Python's floats, or as a Python literal. */
+export type JsonReading = 'json' | 'python-floats' | 'python-literal';
+
 /**
- * Parses `text` as JSON, or as JSON with Python's NaN / Infinity / -Infinity; `pythonFloats` says the second was
- * needed. Throws JSON.parse's error for the text as it is when neither reads it.
+ * Parses `text` as JSON, as JSON with Python's NaN / Infinity / -Infinity, or as a Python literal; `reading` says
+ * which was needed. Throws JSON.parse's error for the text as it is when none reads it.
  */
-export function parseJsonText(text: string): { value: unknown; pythonFloats: boolean } {
+export function parseJsonText(text: string): { value: unknown; reading: JsonReading } {
   try {
-    return { value: JSON.parse(text), pythonFloats: false };
+    return { value: JSON.parse(text), reading: 'json' };
   } catch (e) {
     const rewritten = text.includes('NaN') || text.includes('Infinity') ? withoutPythonFloats(text) : null;
-    if (rewritten === null) throw e;
-    try {
-      return { value: JSON.parse(rewritten), pythonFloats: true };
-    } catch {
-      throw e; // the message of the text as written
+    if (rewritten !== null) {
+      try {
+        return { value: JSON.parse(rewritten), reading: 'python-floats' };
+      } catch {
+        // not JSON with Python's floats either
+      }
     }
+    const literal = mayBePythonLiteral(text) ? parsePythonLiteral(text) : null;
+    if (literal !== null) return { value: literal.value, reading: 'python-literal' };
+    throw e; // the message of the text as written
   }
 }
 
-/** The report's note on what was read with Python's floats: `records` of a file (0: none, no note), or the 'file' as one value. */
-export function pythonFloatsNote(records: number | 'file'): string | null {
+/** The report's note on what was read as Python wrote it: `records` of a file (0: none, no note), or the 'file' as one value. */
+export function pythonReadingNote(reading: Exclude<JsonReading, 'json'>, records: number | 'file'): string | null {
   if (records === 0) return null;
+  if (reading === 'python-literal') {
+    const what = records === 'file' ? 'the file is' : `${records} record${records === 1 ? ' is' : 's are'}`;
+    return `${what} Python's str() of a dict, not JSON (single quotes, None, True): read as Python's ast.literal_eval reads ${records === 1 || records === 'file' ? 'it' : 'them'}; json.dumps writes JSON`;
+  }
   const what = records === 'file' ? 'the file holds' : `${records} record${records === 1 ? ' holds' : 's hold'}`;
   return `${what} NaN or Infinity, as Python's json.dumps writes them: read as Python reads them, NaN as a missing value (null), ±Infinity as numbers`;
 }

@@ -7,7 +7,7 @@ import { UserError } from '../../util/errors.ts';
 import { readCsv } from './csv.ts';
 import { firstChar, readJson } from './json.ts';
 import { readJsonl } from './jsonl.ts';
-import { pythonFloatsNote } from './python-json.ts';
+import { pythonReadingNote } from './python-json.ts';
 import { readText } from './text.ts';
 import { FORMATS, type Format, type RawItem, type ReadOptions } from './types.ts';
 
@@ -42,21 +42,23 @@ export function formatOf(file: string, override?: Format): Format {
 export function readRecords(file: string, format: Format, opts: ReadOptions = {}): Generator<RawItem> {
   switch (format) {
     // a JSON array saved as .jsonl (HF's load_dataset("json") reads both): its lines are no records
-    case 'jsonl': return notingPythonFloats(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), opts);
-    case 'json': return notingPythonFloats(readJson(file, opts), opts);
+    case 'jsonl': return notingPython(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), opts);
+    case 'json': return notingPython(readJson(file, opts), opts);
     case 'csv': return readCsv(file, ',', opts);
     case 'tsv': return readCsv(file, '\t', opts);
     case 'text': return readText(file, opts);
   }
 }
 
-/** The items as they come; once they are all read, a note on those read with Python's NaN or Infinity. */
-function* notingPythonFloats(items: Generator<RawItem>, opts: ReadOptions): Generator<RawItem> {
-  let n = 0;
+/** The items as they come; once they are all read, a note on those read as Python wrote them (NaN, a str() of a dict). */
+function* notingPython(items: Generator<RawItem>, opts: ReadOptions): Generator<RawItem> {
+  const n = { 'python-floats': 0, 'python-literal': 0 };
   for (const item of items) {
-    if (item.pythonFloats) n++;
+    if (item.python) n[item.python]++;
     yield item;
   }
-  const note = pythonFloatsNote(n);
-  if (note) opts.onNote?.(note);
+  for (const reading of ['python-floats', 'python-literal'] as const) {
+    const note = pythonReadingNote(reading, n[reading]);
+    if (note) opts.onNote?.(note);
+  }
 }

@@ -3,6 +3,7 @@
 // reason it could not be parsed (a record any of whose lines is not UTF-8 text is never parsed).
 import type { LineDefect } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
+import type { JsonReading } from './python-json.ts';
 
 export interface RawItem {
   /** 1-based physical line where the record starts. */
@@ -13,8 +14,8 @@ export interface RawItem {
   value?: unknown;
   /** Why the record could not be parsed (invalid_json, invalid_csv, bad_columns, invalid_utf8, binary). */
   error?: Rejection;
-  /** The JSON held Python's NaN or Infinity (python-json.ts), read as Python reads them. */
-  pythonFloats?: true;
+  /** How Python wrote it, when that is not JSON (python-json.ts): NaN or Infinity in JSON, or a Python literal. */
+  python?: Exclude<JsonReading, 'json'>;
 }
 
 /** The rejection of a record that holds a line whose bytes are not UTF-8 text (see readLines). */

@@ -1,0 +1,188 @@
+// A record written by Python's str() or repr() of a dict instead of json.dumps (`f.write(str(row) + "\n")`), as
+// Python's ast.literal_eval reads it: {'prompt': 'Hi', 'ok': True, 'label': None}. Dicts with string keys, lists
+// and tuples (as arrays; a value in parentheses is that value), strings in single, double or triple quotes with Python's escapes (r and u prefixes),
+// integers, floats, True, False and None; nan and inf (what repr writes for those floats) as Python's json.loads
+// reads NaN and Infinity (python-json.ts). Anything else — bytes, sets, a key that is not a string, a call —
+// is no literal: null, and the record stays invalid_json. Linear in the text; nesting is bounded.
+
+/** Deeper nesting is no record (the parser recurses). */
+const MAX_DEPTH = 200;
+
+class NotALiteral extends Error {}
+
+/** The value of `text` as a Python literal of JSON's kinds, or null when it is none. */
+export function parsePythonLiteral(text: string): { value: unknown } | null {
+  const p = new LiteralParser(text);
+  try {
+    const value = p.value(0);
+    p.skipSpace();
+    return p.atEnd() ? { value } : null;
+  } catch (e) {
+    if (e instanceof NotALiteral) return null;
+    throw e;
+  }
+}
+
+/** Whether `text` may be a Python literal that JSON.parse refused: a dict or list holding a quote, a tuple or a Python word. */
+export function mayBePythonLiteral(text: string): boolean {
+  return (text[0] === '{' || text[0] === '[') && (text.includes("'") || text.includes('(') || /\b(?:None|True|False|nan|inf)\b/.test(text));
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\\': '\\', "'": "'", '"': '"', n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b', f: '\f', v: '\v',
+};
+
+class LiteralParser {
+  private i = 0;
+  constructor(private readonly s: string) {}
+
+  atEnd(): boolean {
+    return this.i >= this.s.length;
+  }
+
+  skipSpace(): void {
+    while (this.i < this.s.length && ' \t\r\n'.includes(this.s[this.i]!)) this.i++;
+  }
+
+  private fail(): never {
+    throw new NotALiteral();
+  }
+
+  value(depth: number): unknown {
+    if (depth > MAX_DEPTH) this.fail();
+    this.skipSpace();
+    const c = this.s[this.i];
+    if (c === '{') return this.dict(depth);
+    if (c === '[') return this.sequence(']', depth);
+    if (c === '(') return this.parenthesised(depth);
+    if (c === "'" || c === '"') return this.string();
+    if ((c === 'r' || c === 'R' || c === 'u' || c === 'U') && (this.s[this.i + 1] === "'" || this.s[this.i + 1] === '"')) return this.string();
+    const word = /^(?:True|False|None|nan|inf)\b/.exec(this.s.slice(this.i, this.i + 6));
+    if (word) {
+      this.i += word[0].length;
+      return { True: true, False: false, None: null, nan: null, inf: Infinity }[word[0]];
+    }
+    return this.number();
+  }
+
+  private dict(depth: number): Record<string, unknown> {
+    this.i++; // {
+    const out: Record<string, unknown> = {};
+    for (;;) {
+      this.skipSpace();
+      if (this.s[this.i] === '}') {
+        this.i++;
+        return out;
+      }
+      const key = this.value(depth + 1);
+      if (typeof key !== 'string') this.fail();
+      this.skipSpace();
+      if (this.s[this.i] !== ':') this.fail();
+      this.i++;
+      // defined, not assigned: a key "__proto__" is a field like any other, as JSON.parse makes it
+      Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+      if (!this.separator('}')) this.fail();
+    }
+  }
+
+  private sequence(close: string, depth: number): unknown[] {
+    this.i++; // [ or (
+    const out: unknown[] = [];
+    for (;;) {
+      this.skipSpace();
+      if (this.s[this.i] === close) {
+        this.i++;
+        return out;
+      }
+      out.push(this.value(depth + 1));
+      if (!this.separator(close)) this.fail();
+    }
+  }
+
+  /** A tuple, as an array, or one value in parentheses: (1, 2) and (1,) are tuples, (1) is 1, () is empty. */
+  private parenthesised(depth: number): unknown {
+    const at = this.i;
+    const items = this.sequence(')', depth);
+    if (items.length !== 1) return items;
+    // one element: a tuple only when a comma follows it, before the closing parenthesis
+    let j = this.i - 2;
+    while (j > at && ' \t\r\n'.includes(this.s[j]!)) j--;
+    return this.s[j] === ',' ? items : items[0];
+  }
+
+  /** After an element: a comma (true), or the closing bracket left for the caller (true); else false. */
+  private separator(close: string): boolean {
+    this.skipSpace();
+    if (this.s[this.i] === ',') {
+      this.i++;
+      return true;
+    }
+    return this.s[this.i] === close;
+  }
+
+  private string(): string {
+    let raw = false;
+    if (this.s[this.i] === 'r' || this.s[this.i] === 'R') raw = true;
+    if (this.s[this.i] !== "'" && this.s[this.i] !== '"') this.i++; // the prefix
+    const q = this.s[this.i]!;
+    const triple = this.s.startsWith(q.repeat(3), this.i);
+    const end = triple ? q.repeat(3) : q;
+    this.i += end.length;
+    let out = '';
+    for (;;) {
+      if (this.i >= this.s.length) this.fail();
+      if (this.s.startsWith(end, this.i)) {
+        this.i += end.length;
+        return out;
+      }
+      const c = this.s[this.i]!;
+      if (c === '\n' && !triple) this.fail();
+      if (c !== '\\') {
+        out += c;
+        this.i++;
+        continue;
+      }
+      const e = this.s[this.i + 1];
+      if (e === undefined) this.fail();
+      if (raw) {
+        out += c + e; // a raw string keeps the backslash (which still stops a quote from closing it)
+        this.i += 2;
+        continue;
+      }
+      this.i += 2;
+      if (e in SIMPLE_ESCAPES) out += SIMPLE_ESCAPES[e];
+      else if (e === '\n') continue; // a line continuation
+      else if (e === 'x') out += this.codePoint(2);
+      else if (e === 'u') out += this.codePoint(4);
+      else if (e === 'U') out += this.codePoint(8);
+      else if (e >= '0' && e <= '7') {
+        let digits = e;
+        while (digits.length < 3 && /[0-7]/.test(this.s[this.i] ?? '')) digits += this.s[this.i++];
+        out += String.fromCodePoint(parseInt(digits, 8));
+      } else if (e === 'N') this.fail(); // \N{NAME}: the names are not known here
+      else out += '\\' + e; // Python keeps an unknown escape as it is
+    }
+  }
+
+  private codePoint(digits: number): string {
+    const hex = this.s.slice(this.i, this.i + digits);
+    if (!new RegExp(`^[0-9a-fA-F]{${digits}}$`).test(hex)) this.fail();
+    const cp = parseInt(hex, 16);
+    if (cp > 0x10ffff) this.fail();
+    this.i += digits;
+    return String.fromCodePoint(cp);
+  }
+
+  private number(): number {
+    const m = /^[-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf\b)/.exec(this.s.slice(this.i, this.i + 400));
+    if (!m || m[0] === '' || /^[-+]?$/.test(m[0])) this.fail();
+    const text = m[0];
+    const sign = text[0] === '-' ? -1 : 1;
+    const body = text.replace(/^[-+]/, '');
+    // an integer with a leading zero (007) is no Python 3 literal; "0" and "0.5" are
+    if (/^0\d/.test(body) && !/[.eE]/.test(body)) this.fail();
+    this.i += text.length;
+    if (/^[jJ]/.test(this.s[this.i] ?? '')) this.fail(); // a complex number
+    return body === 'inf' ? sign * Infinity : Number(text);
+  }
+}
