@@ -84,6 +84,22 @@ test('JSON array: an empty element, text after the array, and an unclosed array 
   assert.deepEqual([...readJson(f['d.json']!)], []);
 });
 
+test('JSON array: a trailing comma before "]" is the array\'s end, not an element; a note says so', () => {
+  const f = writeFiles(dir, {
+    'trail.json': '[\n {"text":"a"},\n {"text":"b"},\n]\n[{"text":"c"},]',
+    'lead.json': '[,{"text":"a"}]',
+  });
+  const notes: string[] = [];
+  assert.deepEqual(summary([...readJson(f['trail.json']!, { onNote: (n) => notes.push(n) })]), [
+    { line: 2, value: { text: 'a' }, reason: undefined },
+    { line: 3, value: { text: 'b' }, reason: undefined },
+    { line: 5, value: { text: 'c' }, reason: undefined },
+  ]);
+  assert.deepEqual(notes, ['2 commas before "]" (a trailing comma, which JSON does not allow) read as the end of the array']);
+  // a comma with no element before it is no trailing comma: an empty element
+  assert.deepEqual(summary([...readJson(f['lead.json']!)]).map((r) => r.reason), ['invalid_json', undefined]);
+});
+
 test('JSON: a single object is one record; a .json file of lines is read as JSONL', () => {
   const f = writeFiles(dir, {
     'one.json': '\n{\n  "prompt": "p",\n  "completion": "c"\n}\n',

@@ -132,7 +132,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
   let depth = 0, inString = false, escape = false;
   let parts: string[] = [];
   let startLine = 0; // line of the pending element's first character (0: no element pending)
-  let emptyElementLine = 0;
+  let emptyElementLine = 0, trailingCommas = 0;
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
@@ -217,8 +217,10 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
           yield element(startLine);
         } else if (broken) {
           // the separator after an element that ended at its unterminated string
-        } else if (c === 0x2c || emptyElementLine > 0) {
-          yield { line: lineNo, raw: '', error: { reason: 'invalid_json', detail: 'an empty array element (two commas in a row, or a comma before "]")' } };
+        } else if (c === 0x2c) {
+          yield { line: lineNo, raw: '', error: { reason: 'invalid_json', detail: 'an empty array element (a comma with no element before it)' } };
+        } else if (emptyElementLine > 0) {
+          trailingCommas++; // "[a, b,]": no element after the comma, as JavaScript and Python's literals read it
         }
         emptyElementLine = c === 0x2c ? lineNo : 0;
         broken = false;
@@ -245,6 +247,9 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
     if (startLine > 0) {
       keep(text.slice(segStart < 0 ? 0 : segStart));
     }
+  }
+  if (trailingCommas > 0) {
+    opts.onNote?.(`${trailingCommas === 1 ? 'a comma' : `${trailingCommas} commas`} before "]" (a trailing comma, which JSON does not allow) read as the end of the array`);
   }
   if (!closed) {
     const unclosed = afterClose > 0 ? `text after the closing "]" of the array (line ${afterClose})` : 'unexpected end of file: the array is not closed';
