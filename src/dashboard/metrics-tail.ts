@@ -3,12 +3,14 @@
 // the file is truncated, replaced (new inode) or rewritten in place (e.g. a resumed run dropping rows).
 // The file is opened only as a regular file inside its run folder (openInside): a symlink out of the run,
 // or a FIFO, is treated as absent. A poll that adds only malformed lines, or changes only whether a
-// partial last line is waiting, is still an update (the page shows both).
+// partial last line is waiting, is still an update (the page shows both). The rows are held in bounded
+// memory (series-cap.ts): a long run's train rows are thinned, and a poll after a thinning sends them all anew.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine } from '../util/lines.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { openInside } from './safe-path.ts';
+import { CappedRows } from './series-cap.ts';
 
 /** One row of metrics.jsonl: a train step (no `split`) or an evaluation (`split: "val" | "test"`). */
 export interface MetricRow {
@@ -24,13 +26,13 @@ export interface Malformed {
 }
 
 export interface TailUpdate {
-  /** true: `rows` replace everything seen before; false: `rows` are appended. */
+  /** true: `rows` replace everything seen before (the file started over, or the rows held were thinned); false: `rows` are appended. */
   reset: boolean;
   rows: MetricRow[];
 }
 
-/** Keys that, when present, must hold a number or null (null stands for NaN/inf, which JSON lacks). */
-const NUMERIC_KEYS = ['loss', 'lr', 'grad_norm', 'tokens_per_s', 'mem_bytes', 'perplexity', 'accuracy', 'macro_f1'];
+/** Keys that, when present, must hold a number or null (null stands for NaN/inf, which JSON lacks); thinning keeps their extremes. */
+export const NUMERIC_KEYS = ['loss', 'lr', 'grad_norm', 'tokens_per_s', 'mem_bytes', 'perplexity', 'accuracy', 'macro_f1'];
 /** Bytes just before the read offset, re-read on every change to detect an in-place rewrite. */
 const ANCHOR_BYTES = 64;
 const MAX_SAMPLES = 20;
@@ -62,7 +64,6 @@ export function parseMetricLine(text: string): MetricRow | string {
 }
 
 export class MetricsTail {
-  rows: MetricRow[] = [];
   malformedCount = 0;
   /** The first few malformed lines, for display. */
   malformedSamples: Malformed[] = [];
@@ -70,6 +71,7 @@ export class MetricsTail {
   /** An unterminated, not yet parseable last line is waiting for the rest of its bytes. */
   partial = false;
 
+  private held = new CappedRows(NUMERIC_KEYS);
   private offset = 0;
   private ino = -1;
   private mtimeMs = -1;
@@ -83,6 +85,21 @@ export class MetricsTail {
 
   /** `file` is read only while it is a regular file inside `root` (default: the folder it is in). */
   constructor(readonly file: string, readonly root: string = path.dirname(file)) {}
+
+  /** The rows held, in file order: every row of the file, or for a long run its thinned series (series-cap.ts). */
+  get rows(): MetricRow[] {
+    return this.held.rows();
+  }
+
+  /** Rows read from the file, held or not. */
+  get rowsRead(): number {
+    return this.held.rowsRead;
+  }
+
+  /** Train rows (no split) read from the file, held or not: the steps logged. */
+  get trainRowsRead(): number {
+    return this.held.trainRowsRead;
+  }
 
   /** Reads what changed since the last call; null when nothing did. Never throws on file contents. */
   poll(): TailUpdate | null {
@@ -100,9 +117,11 @@ export class MetricsTail {
         reset = true;
       }
       this.mtimeMs = st.mtimeMs;
-      const before = this.rows.length, malformedBefore = this.malformedCount, partialBefore = this.partial;
+      const lineBefore = this.lineNo, thinningsBefore = this.held.thinnings;
+      const malformedBefore = this.malformedCount, partialBefore = this.partial;
       this.readFrom(fd, st.size);
-      const rows = this.rows.slice(before);
+      if (this.held.thinnings !== thinningsBefore) return { reset: true, rows: this.held.rows() };
+      const rows = this.held.rowsAfter(lineBefore);
       if (!reset && rows.length === 0 && this.malformedCount === malformedBefore && this.partial === partialBefore) return null;
       return { reset, rows };
     } finally {
@@ -117,7 +136,7 @@ export class MetricsTail {
   }
 
   private clear(): void {
-    this.rows = [];
+    this.held = new CappedRows(NUMERIC_KEYS);
     this.malformedCount = 0;
     this.malformedSamples = [];
     this.exists = false;
@@ -201,7 +220,7 @@ export class MetricsTail {
     if (text.trim() === '') return;
     const r = parseMetricLine(text);
     if (typeof r !== 'string') {
-      this.rows.push(r);
+      this.held.add(r, this.lineNo, text.length);
       return;
     }
     this.malformed(r, text);

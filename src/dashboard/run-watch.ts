@@ -20,7 +20,11 @@ export interface RunInfo {
 export interface MetricsEvent {
   run: number;
   reset: boolean;
+  /** The rows held (a long run's thinned: series-cap.ts), all of them when `reset`, else the new ones. */
   rows: MetricRow[];
+  /** Rows, and train rows (the steps logged), read from the file: more than the rows held once thinned. */
+  rowsRead: number;
+  trainRowsRead: number;
   exists: boolean;
   partial: boolean;
   malformed: { count: number; samples: Malformed[] };
@@ -83,6 +87,8 @@ export class RunWatcher {
       run: this.info.id,
       reset,
       rows,
+      rowsRead: t.rowsRead,
+      trainRowsRead: t.trainRowsRead,
       exists: t.exists,
       partial: t.partial,
       malformed: { count: t.malformedCount, samples: t.malformedSamples },

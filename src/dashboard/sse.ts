@@ -1,5 +1,7 @@
 // Server-sent events: keeps the open /events responses and writes named JSON events to all of them.
-// A comment line every 15 s keeps proxies and idle timeouts from closing a quiet stream.
+// A comment line every 15 s keeps proxies and idle timeouts from closing a quiet stream. A client that
+// stops reading is dropped once its unsent bytes pass a bound, instead of being buffered for without end;
+// a browser's EventSource reconnects and starts again from the snapshot.
 import type * as http from 'node:http';
 
 export interface SseEvent {
@@ -8,6 +10,8 @@ export interface SseEvent {
 }
 
 const HEARTBEAT_MS = 15_000;
+/** Unsent bytes a client may have waiting: many snapshots' worth (a run's rows are capped, series-cap.ts). */
+const MAX_UNSENT_BYTES = 64 << 20;
 
 export function formatEvent(ev: SseEvent): string {
   // JSON.stringify escapes newlines, so the payload is always a single `data:` line.
@@ -18,7 +22,7 @@ export class SseHub {
   private readonly clients = new Set<http.ServerResponse>();
   private readonly heartbeat: NodeJS.Timeout;
 
-  constructor() {
+  constructor(private readonly maxUnsentBytes = MAX_UNSENT_BYTES) {
     this.heartbeat = setInterval(() => this.writeAll(': ping\n\n'), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -59,7 +63,11 @@ export class SseHub {
 
   private writeAll(text: string): void {
     for (const res of this.clients) {
-      if (!res.writableEnded && !res.destroyed) res.write(text);
+      if (res.writableEnded || res.destroyed) continue;
+      if (res.writableLength > this.maxUnsentBytes) {
+        this.clients.delete(res);
+        res.destroy();
+      } else res.write(text);
     }
   }
 }

@@ -1,6 +1,7 @@
 // End to end in headless Chromium (Debian's, driven by playwright-core): the page draws the fixture runs'
 // curves, follows appended metrics lines and a truncated file live, renders the report, makes no request
-// outside the server, and is saved as a screenshot (tmp/test-output/dashboard.png, git-ignored).
+// outside the server, and is saved as a screenshot (tmp/test-output/dashboard.png, git-ignored); a long run
+// is drawn thinned, and the page's rows stay the server's through live thinnings.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard } from '../../src/dashboard/server.ts';
+import { SERIES_CAP } from '../../src/dashboard/series-cap.ts';
 import { RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,7 +25,7 @@ if (SKIP) console.log(`SKIPPED: ${SKIP}`);
 // The page's globals these checks use, typed here because the tests compile without the DOM library.
 interface Plot { data: Array<Array<number | null>>; scales: { x: { max: number } } }
 interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
-interface PageGlobals { __dashboard?: { charts?: Record<string, { plot: Plot }> }; document: { querySelector(selector: string): Canvas | null } }
+interface PageGlobals { __dashboard?: { charts?: Record<string, { plot: Plot }>; runs: Array<{ rows: Array<{ step: number; split?: string }> }> }; document: { querySelector(selector: string): Canvas | null } }
 
 /** Non-null values of each series of a chart, as the page's uPlot instance holds them. */
 function seriesCounts(page: Page, chart: string): Promise<number[]> {
@@ -147,6 +149,46 @@ test('a run that has not logged a step yet shows so, then draws its first rows',
     assert.deepEqual(await seriesCounts(page, 'loss'), [2, 1, 1]);
     assert.deepEqual(await seriesCounts(page, 'mem_bytes'), [1, 1]);
     assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · step 1: train loss 3, lr 1e-4 · val loss 3.1 at step 0 · best val 3.1 at step 0 · in progress$/);
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    await dash.close();
+    tmp.cleanup();
+  }
+});
+
+test('a long run is drawn thinned, spike and last step kept, and the page\'s rows stay the server\'s as it grows', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'long');
+  fs.mkdirSync(run);
+  const metrics = path.join(run, 'metrics.jsonl');
+  const lines = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+    .map((step) => JSON.stringify({ step, loss: step === 12_345 ? 30 : 2 + 1 / Math.sqrt(step), lr: 1e-4, grad_norm: 1, tokens_per_s: 1000, mem_bytes: 1e8 }) + '\n').join('');
+  fs.writeFileSync(metrics, lines(1, 20_000));
+  const dash = await startDashboard({ runs: [run], pollMs: 100 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const { page, foreign, problems } = await openPage(browser, dash.url);
+    await page.waitForSelector('[data-steps="20000"]', { timeout: 15_000 });
+    assert.match((await page.textContent('article[data-run="0"] .status'))!, /^20000 steps logged · step 20000: .* · charts thinned to \d+ of 20000 rows/);
+    const loss = () => page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data);
+    const [xs, train] = await loss();
+    assert.ok(xs!.length <= SERIES_CAP.rows, `${xs!.length} points drawn`);
+    assert.equal(xs!.at(-1), 20_000);
+    assert.equal(train![xs!.indexOf(12_345)], 30, 'the loss spike is drawn');
+    const before = await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.runs[0]!.rows.length);
+    // 5,000 more steps, in batches the server reads between: held rows pass the cap and are thinned again
+    for (let from = 20_001; from <= 25_000; from += 1000) {
+      fs.appendFileSync(metrics, lines(from, from + 999));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await page.waitForSelector('[data-steps="25000"]', { timeout: 15_000 });
+    const server = (await (await fetch(new URL('/api/snapshot', dash.url))).json()) as Array<{ type: string; data: { rows: Array<{ step: number }> } }>;
+    const held = server.find((e) => e.type === 'metrics')!.data.rows.map((r) => r.step);
+    const shown = await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.runs[0]!.rows.map((r) => r.step));
+    assert.deepEqual(shown, held, 'the page holds exactly the server\'s rows: none twice, none out of order');
+    assert.ok(held.length < before + 5000 && held.at(-1) === 25_000, `${held.length} rows held, ${before} before 5,000 more: thinned again`);
     assert.deepEqual(foreign, []);
     assert.deepEqual(problems, []);
   } finally {

@@ -1,13 +1,15 @@
 // MetricsTail: incremental reads, partial and unterminated lines, malformed lines skipped and counted with
 // their line numbers, a fresh start when metrics.jsonl is truncated, replaced or rewritten in place,
-// updates for malformed-only and partial-only changes, and only regular files inside the run are read.
+// updates for malformed-only and partial-only changes, only regular files inside the run are read, and a long
+// file is held thinned, the updates always adding up to exactly the rows held.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MetricsTail, parseMetricLine } from '../../src/dashboard/metrics-tail.ts';
+import { MetricsTail, parseMetricLine, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
+import { SERIES_CAP } from '../../src/dashboard/series-cap.ts';
 import { tempDir } from '../temp-dir.ts';
 
 let dir = '';
@@ -209,4 +211,31 @@ test('only a regular file inside the run folder is read: a symlink out of it is 
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('a long file is held thinned, and the updates add up to exactly the rows held, without a duplicate', () => {
+  const t = new MetricsTail(file);
+  let page: MetricRow[] = [];
+  let step = 0, resets = 0, polls = 0;
+  while (step < 30_000) {
+    const lines: string[] = [];
+    for (let n = 1 + ((polls * 7919) % 3000); n > 0 && step < 30_000; n--) {
+      step++;
+      lines.push(row(step, { grad_norm: step % 997 === 0 ? 40 : 1 + (step % 13) / 13 }));
+      if (step % 500 === 0) lines.push(JSON.stringify({ step, split: 'val', loss: 2 }));
+    }
+    fs.appendFileSync(file, lines.join('\n') + '\n');
+    const u = t.poll()!;
+    polls++;
+    if (u.reset) resets++;
+    page = u.reset ? u.rows : page.concat(u.rows);
+    assert.deepEqual(page, t.rows, `after poll ${polls}`);
+  }
+  assert.ok(resets > 2, `thinned along the way (${resets} resets in ${polls} polls)`);
+  const train = page.filter((r) => r.split === undefined);
+  assert.ok(train.length <= SERIES_CAP.rows, `${train.length} train rows held`);
+  assert.equal(train.at(-1)!.step, 30_000);
+  assert.deepEqual(page.filter((r) => r.split === 'val').map((r) => r.step), Array.from({ length: 60 }, (_, i) => 500 * (i + 1)));
+  assert.ok(train.every((r, i) => i === 0 || r.step > train[i - 1]!.step), 'in order, no step twice');
+  assert.deepEqual([t.trainRowsRead, t.rowsRead], [30_000, 30_060]);
 });

@@ -1,5 +1,6 @@
 // The dashboard server over real HTTP: what it serves, every path-escape case answered 404, read-only
-// methods, the localhost Host check, the SSE stream following appends and malformed lines, and its errors.
+// methods, the localhost Host check, the SSE stream following appends and malformed lines, a snapshot of
+// bounded size for a long run, and its errors.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -8,6 +9,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.ts';
+import { SERIES_CAP } from '../../src/dashboard/series-cap.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { RUN_CLS, RUN_GEN, rawRequest, tempRuns, waitFor } from './helpers.ts';
 
@@ -218,6 +220,50 @@ test('a run still in progress (only metrics.jsonl, or nothing yet) is served wit
     assert.equal((metrics[0]!.data.rows as unknown[]).length, 68);
     assert.deepEqual([metrics[1]!.data.exists, (metrics[1]!.data.rows as unknown[]).length], [false, 0]);
   } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
+
+test('a run of 200,000 steps gives a snapshot of bounded size, thinned, with the last step and every val row', { timeout: 30_000 }, async () => {
+  const t = tempRuns(RUN_GEN);
+  const metrics = path.join(t.dirs[0]!, 'metrics.jsonl');
+  const N = 200_000;
+  const out = fs.openSync(metrics, 'w');
+  let longest = 0;
+  for (let start = 1; start <= N; start += 10_000) {
+    const lines: string[] = [];
+    for (let step = start; step < start + 10_000; step++) {
+      const loss = step === 150_001 ? 40 : 2 + 1 / Math.sqrt(step) + 0.01 * Math.sin(step);
+      lines.push(JSON.stringify({ step, loss, lr: 1e-4 * (1 - step / N), grad_norm: 1 + 0.1 * Math.cos(step), tokens_per_s: 1500 + Math.sin(step / 7), mem_bytes: 184_729_804 }));
+      longest = Math.max(longest, lines.at(-1)!.length);
+      if (step % 1000 === 0) lines.push(JSON.stringify({ step, split: 'val', loss, perplexity: Math.exp(loss), tokens: 1402 }));
+    }
+    fs.writeSync(out, lines.join('\n') + '\n');
+  }
+  fs.closeSync(out);
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  const s = openEvents(d.url);
+  try {
+    const body = await (await fetch(new URL('/api/snapshot', d.url))).text();
+    const bound = SERIES_CAP.rows * (longest + 1) + 200 * 200 + 64 * 1024; // the capped train series, 200 val rows, the files
+    assert.ok(body.length < bound && bound < 2_000_000, `snapshot ${body.length} bytes (bound ${bound}) of a ${fs.statSync(metrics).size}-byte metrics.jsonl`);
+    const ev = (JSON.parse(body) as Ev[]).find((e) => e.type === 'metrics')!.data as Ev['data'] & { rowsRead: number; trainRowsRead: number };
+    const rows = ev.rows as Array<{ step: number; split?: string; loss: number }>;
+    const train = rows.filter((r) => r.split === undefined);
+    assert.ok(train.length <= SERIES_CAP.rows, `${train.length} train rows`);
+    assert.deepEqual([train[0]!.step, train.at(-1)!.step], [1, N]);
+    assert.ok(train.some((r) => r.step === 150_001 && r.loss === 40), 'the loss spike is kept');
+    assert.equal(rows.filter((r) => r.split === 'val').length, N / 1000);
+    assert.deepEqual([ev.rowsRead, ev.trainRowsRead], [N + N / 1000, N]);
+    // the event stream starts from the same rows, and a new row follows them
+    await waitFor(() => s.events.some((e) => e.type === 'metrics'), 5000, 'the stream snapshot');
+    assert.deepEqual(s.events.find((e) => e.type === 'metrics')!.data.rows, rows);
+    fs.appendFileSync(metrics, JSON.stringify({ step: N + 1, loss: 2 }) + '\n');
+    await waitFor(() => s.events.filter((e) => e.type === 'metrics').length === 2, 5000, 'the appended row');
+    assert.deepEqual(s.events.filter((e) => e.type === 'metrics')[1]!.data.rows!.map((r) => r.step), [N + 1]);
+  } finally {
+    s.close();
     await d.close();
     t.cleanup();
   }

@@ -19,7 +19,7 @@ function init(runs) {
   if (key === state.runKey) return; // a reconnect to the same server: keep the charts, the snapshot follows
   state.runKey = key;
   state.runs = runs.map((r, i) => ({
-    ...r, color: PALETTE[i % PALETTE.length], rows: [], exists: false, partial: false,
+    ...r, color: PALETTE[i % PALETTE.length], rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false,
     malformed: { count: 0, samples: [] }, config: null, report: null,
   }));
   document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
@@ -56,7 +56,9 @@ events.addEventListener('metrics', (e) => {
   const d = JSON.parse(e.data);
   const run = state.runs[d.run];
   if (!run) return;
-  run.rows = d.reset ? d.rows : run.rows.concat(d.rows);
+  run.rows = d.reset ? d.rows : run.rows.concat(d.rows); // a long run's rows come thinned, anew after each thinning
+  run.rowsRead = d.rowsRead;
+  run.trainRowsRead = d.trainRowsRead;
   run.exists = d.exists;
   run.partial = d.partial;
   run.malformed = d.malformed;

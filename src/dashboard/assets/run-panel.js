@@ -46,12 +46,14 @@ function statusLine(r) {
   const last = train[train.length - 1];
   const best = val.reduce((b, x) => (b === null || x.loss < b.loss ? x : b), null);
   const lastVal = val[val.length - 1];
-  const parts = [`${train.length} step${train.length === 1 ? '' : 's'} logged`];
+  const steps = r.trainRowsRead;
+  const parts = [`${steps} step${steps === 1 ? '' : 's'} logged`];
   if (last) parts.push(`step ${last.step}: train loss ${fmt(last.loss)}, lr ${fmt(last.lr)}`);
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
   if (best) parts.push(`best val ${fmt(best.loss)} at step ${best.step}`);
+  if (r.rows.length < r.rowsRead) parts.push(`charts thinned to ${r.rows.length} of ${r.rowsRead} rows (each stretch's first, last, lowest and highest kept)`);
   parts.push(r.report && r.report.json ? 'finished (report.json written)' : 'in progress');
-  return h('span', { 'data-steps': train.length }, parts.join(' · '));
+  return h('span', { 'data-steps': steps }, parts.join(' · '));
 }
 
 function warnings(r) {

@@ -1,0 +1,42 @@
+// The event hub over real sockets: a client that stops reading is dropped once its unsent bytes pass the
+// bound (the server does not buffer for it without end), while a client that reads keeps its stream.
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { test } from 'node:test';
+import { SseHub } from '../../src/dashboard/sse.ts';
+import { waitFor } from './helpers.ts';
+
+test('a client that stops reading is dropped past the bound; one that reads stays', { timeout: 30_000 }, async () => {
+  const hub = new SseHub(2 << 20);
+  const server = http.createServer((req, res) => hub.open(req, res, [], {}));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const connect = (): net.Socket => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    return sock;
+  };
+  const reader = connect();
+  let read = 0;
+  reader.on('data', (c: Buffer) => (read += c.length));
+  const stalled = connect();
+  stalled.once('data', () => stalled.pause()); // takes the response head, then reads nothing more
+  try {
+    await waitFor(() => hub.size === 2 && read > 0, 5000, 'both streams to open');
+    const event = { type: 'metrics', data: 'x'.repeat(1 << 20) };
+    for (let i = 0; i < 64 && hub.size === 2; i++) {
+      hub.send([event]);
+      await new Promise((r) => setTimeout(r, 5)); // the reader drains, the stalled client's bytes pile up
+    }
+    assert.equal(hub.size, 1, 'the stalled client was dropped');
+    const before = read;
+    hub.send([event]);
+    await waitFor(() => read >= before + (1 << 20), 5000, 'the reader to get the next event');
+  } finally {
+    hub.close();
+    reader.destroy();
+    stalled.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
