@@ -108,3 +108,24 @@ test('a tokenizer.json that is not BPE/Unigram, whose tokens share an id, or who
   (fallback['model'] as Record<string, unknown>)['byte_fallback'] = 'true';
   assertUserError(() => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': fallback }))).result, /tokenizer\.json: model\.byte_fallback: expected true or false, got "true"/);
 });
+
+test('a BPE merge that is not an "a b" string or an ["a", "b"] pair is refused naming its index', () => {
+  // before: "@huggingface/tokenizers cannot load it: x.split is not a function"
+  const withMerges = (edit: (merges: unknown[]) => void): string => {
+    const doc = bundledTokenizerJson();
+    const model = doc['model'] as Record<string, unknown>;
+    const merges = [...(model['merges'] as unknown[])];
+    edit(merges);
+    model['merges'] = merges;
+    return tempFolder({ 'tokenizer.json': doc });
+  };
+  const load = (dir: string): unknown => captureStderr(() => loadTokenizer(dir)).result;
+  assertUserError(() => load(withMerges((m) => { m[5] = 7; })), /tokenizer\.json: model\.merges\[5\]: 7 is not a merge: expected a string "a b" with one space like merges\[0\]/);
+  assertUserError(() => load(withMerges((m) => { m[2] = ['▁', 't']; })), /model\.merges\[2\]: \["▁","t"\] is not a merge/);
+  assertUserError(() => load(withMerges((m) => { m[3] = 'abc'; })), /model\.merges\[3\]: "abc" is not a merge/);
+  assertUserError(() => load(withMerges((m) => { m[0] = null; })), /model\.merges\[0\]: null is not a merge: expected a string "a b" or a pair \["a", "b"\]$/);
+  assertUserError(() => load(withMerges((m) => { m.forEach((x, i) => { m[i] = (x as string).split(' '); }); m[4] = ['a', 1]; })), /model\.merges\[4\]: \["a",1\] is not a merge: expected a pair \["a", "b"\] like merges\[0\]/);
+  // the pair form (tokenizers ≥ 0.20) loads
+  const pairs = load(withMerges((m) => { m.forEach((x, i) => { m[i] = (x as string).split(' '); }); })) as { encode(t: string): number[] };
+  assert.ok(pairs.encode('hello world').length > 0);
+});
