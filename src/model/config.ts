@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { readJsonFile } from '../util/json-file.ts';
+import { intKey, readJsonFile } from '../util/json-file.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -227,8 +227,7 @@ function parseLabels(c: Json, err: (key: string, msg: string) => never): string[
   const labels: string[] = new Array<string>(entries.length);
   const keyOf: string[] = [];
   for (const [k, v] of entries) {
-    // a key as Python's int() reads it, as transformers does (" 1", "01"); not Number()'s "", "1.0", "0x1", "1e0"
-    const i = /^\s*\+?[0-9]+\s*$/.test(k) ? Number(k) : NaN;
+    const i = intKey(k) ?? NaN; // as transformers reads it (" 1", "01"), not as Number() ("", "1.0", "0x1", "1e0")
     if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof v !== 'string') {
       err('id2label', `entries must be "0".."${entries.length - 1}" → class name, got ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
     }

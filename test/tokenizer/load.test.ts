@@ -87,6 +87,20 @@ test('invalid tokenizer_config.json: a UserError naming the file and key', () =>
   assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { clean_up_tokenization_spaces: 'yes' } })), /clean_up_tokenization_spaces: expected true or false/);
 });
 
+test('tokenizer_config.json: an added_tokens_decoder key that is not a token id, or an entry without a string content, is refused naming the key', () => {
+  // transformers refuses both (int(key), AddedToken(**entry)); before, they were ignored
+  const tj = bundledTokenizerJson();
+  const withDecoder = (decoder: unknown): string => tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { added_tokens_decoder: decoder } });
+  const unk = { content: '<unk>', special: true };
+  assertUserError(() => loadTokenizer(withDecoder({ 0: unk, unk })), /tokenizer_config\.json: added_tokens_decoder: the key "unk" is not a token id/);
+  assertUserError(() => loadTokenizer(withDecoder({ '-1': unk })), /added_tokens_decoder: the key "-1" is not a token id/);
+  assertUserError(() => loadTokenizer(withDecoder({ '1.0': unk })), /added_tokens_decoder: the key "1\.0" is not a token id/);
+  assertUserError(() => loadTokenizer(withDecoder({ 1: { special: true } })), /tokenizer_config\.json: added_tokens_decoder\["1"\]: expected an object with a string "content", got \{"special":true\}/);
+  assertUserError(() => loadTokenizer(withDecoder({ 2: '</s>' })), /added_tokens_decoder\["2"\]: expected an object with a string "content"/);
+  assertUserError(() => loadTokenizer(withDecoder([unk])), /added_tokens_decoder: expected an object/);
+  assert.equal(loadTokenizer(withDecoder({ 0: unk, ' 1': { content: '<s>' } })).vocabSize, 32000);
+});
+
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
