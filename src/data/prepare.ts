@@ -21,7 +21,7 @@ import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRecord } from './record-checks.ts';
 import { recordHasHtml, stripRecordHtml } from './record-html.ts';
 import {
-  DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, recordFields,
+  DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, otherTask, recordFields,
   type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
@@ -205,7 +205,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         if ('reason' in det) {
           if (det.noLabel?.kind === 'minus_one') minusOnes++;
           else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);
-          reject(si, item.line, det.reason, det.detail, item.raw);
+          reject(si, item.line, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use --task ${otherTask(task)})` : det.detail, item.raw);
           continue;
         }
         tally.count(det);

@@ -86,7 +86,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   const resumed = resume ? RunDir.openForResume(cfg) : null;
   // refused before the model loads when no checkpoint is there at all (checked again once they are verified)
   if (resumed?.finished() && listCheckpoints(resumed.dir).length === 0) checkResumeWithoutCheckpoint(cfg, resumed);
-  const run = setupRun(cfg);
+  const run = setupRun(cfg, { resuming: resume });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;
