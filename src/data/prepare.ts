@@ -198,7 +198,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         inputRecords++;
         perSource[si]!.records++;
         if (item.error) {
-          reject(si, item.line, item.error.reason, item.error.detail, item.raw);
+          const readsOn = item.readsOnFrom ? ` Only line ${item.line} is rejected; reading resumes at line ${item.readsOnFrom}` : '';
+          reject(si, item.line, item.error.reason, item.error.detail + readsOn, item.raw);
           continue;
         }
         const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined);
