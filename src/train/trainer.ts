@@ -144,7 +144,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   }
 
   const saveTo = (name: string): void => {
-    dir.writeFolder(name, (tmp) => {
+    dir.writeFolder(name, cfg.method, (tmp) => {
       if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels }); // null for random weights: no folder to load
       else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
     });
