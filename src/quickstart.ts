@@ -13,7 +13,7 @@ import { loadConfig, parameterCount } from './model/config.ts';
 import { loadTokenizer, tokenizerName } from './tokenizer/load.ts';
 import { validate } from './train/config.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from './run/layout.ts';
-import { RUN_SPEC } from './train/run-files.ts';
+import { runSpecOf } from './train/run-files.ts';
 import { acquireRunLock } from './train/run-lock.ts';
 import { train, type TrainResult } from './train/trainer.ts';
 import { writeFileAtomic } from './util/atomic.ts';
@@ -113,7 +113,7 @@ function stageWrites(stage: Stage, dir: string): (rel: string) => boolean {
     return (rel) => copied.has(rel);
   }
   if (stage === QUICKSTART_LAYOUT.run) {
-    const foreign = fs.existsSync(dir) ? foreignPaths(dir, RUN_SPEC) : []; // a foreign folder is named "x/", with all in it
+    const foreign = fs.existsSync(dir) ? foreignPaths(dir, runSpecOf(dir)) : []; // a foreign folder is named "x/", with all in it
     return (rel) => !foreign.some((f) => (f.endsWith('/') ? `${rel}/`.startsWith(f) : rel === f));
   }
   return (rel) => !rel.includes('/');

@@ -4,9 +4,10 @@ import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
+import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
-import { modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { canEvaluateAs, modelTask, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
@@ -79,9 +80,11 @@ export async function run(argv: string[]): Promise<void> {
     if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
     const tok = loadTokenizer(target.tokenizerDir ?? target.model);
     const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
+    const other = otherTask(task);
     const loaded = loadTokenRows(dataFile, {
       tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
       maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
+      wrongTaskFix: canEvaluateAs(model, adapter, other) ? `use --task ${other}` : null,
     });
     const rows = loaded.rows;
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;

@@ -30,6 +30,11 @@ export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
   labelCodes?: readonly number[];
   /** Classification: the classes the model's head scores; a record whose class index is not below it is refused. */
   numLabels?: number;
+  /**
+   * What makes a wrong_task record readable, said with its error ("use --task generation"); absent where nothing
+   * would (the caller knows: a resumed run cannot change its task, weights trained for one task cannot take the other).
+   */
+  wrongTaskFix?: string | null;
   fields?: Partial<FieldMap>;
   format?: Format;
   textSplit?: 'file' | 'blank-lines';
@@ -77,7 +82,10 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     const where = `${file}:${item.line}`;
     if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined);
-    if ('reason' in det) throw new UserError(`${det.reason}: ${det.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
+    if ('reason' in det) {
+      const fix = det.reason === 'wrong_task' && opts.wrongTaskFix ? ` (${opts.wrongTaskFix})` : '';
+      throw new UserError(`${det.reason}: ${det.detail}${fix} (mistral-tune prepare cleans raw data and lists every such record)`, where);
+    }
     if (det.leadingTurns || det.trailingTurns) cutShort++;
     records.push({ record: det.record, line: item.line, ...(det.layout ? { layout: det.layout } : {}) });
   }

@@ -21,7 +21,7 @@ import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRecord } from './record-checks.ts';
 import { recordHasHtml, stripRecordHtml } from './record-html.ts';
 import {
-  DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, recordFields,
+  DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, otherTask, recordFields,
   type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
@@ -198,14 +198,15 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         inputRecords++;
         perSource[si]!.records++;
         if (item.error) {
-          reject(si, item.line, item.error.reason, item.error.detail, item.raw);
+          const readsOn = item.readsOnFrom ? ` Only line ${item.line} is rejected; reading resumes at line ${item.readsOnFrom}` : '';
+          reject(si, item.line, item.error.reason, item.error.detail + readsOn, item.raw);
           continue;
         }
         const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined);
         if ('reason' in det) {
           if (det.noLabel?.kind === 'minus_one') minusOnes++;
           else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);
-          reject(si, item.line, det.reason, det.detail, item.raw);
+          reject(si, item.line, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use --task ${otherTask(task)})` : det.detail, item.raw);
           continue;
         }
         tally.count(det);

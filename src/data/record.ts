@@ -25,6 +25,14 @@ export type DataRecord =
   | { shape: 'classification'; text: string; label: LabelValue }
   | { shape: 'pretokenized'; inputIds: number[]; labels?: number[]; label?: LabelValue };
 
+/**
+ * The task a wrong_task record belongs to. The rejection does not say how to switch: only a caller knows whether it
+ * can (prepare's --task can; a resumed run, or weights trained for one task, cannot).
+ */
+export function otherTask(task: Task): Task {
+  return task === 'generation' ? 'classification' : 'generation';
+}
+
 /** Why a record was rejected (the codes of rejected.jsonl and report.json's by_reason). */
 export type Reason =
   | 'invalid_json' | 'invalid_csv' | 'bad_columns' | 'unknown_shape' | 'wrong_task' | 'invalid_roles'
@@ -115,7 +123,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     const read = readLayout(v, f.messages);
     if (read !== null) {
       if ('reason' in read) return read;
-      if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run (use --task generation)`);
+      if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run`);
       const det = detectChat(read.messages, { ...f, ...read.names });
       if (!('record' in det)) return det;
       const system = read.system === undefined ? '' : normalizeText(read.system);
@@ -150,11 +158,11 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   const hasLabel = has(v, f.label);
   if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize, classes);
   if (has(v, f.messages)) {
-    if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run (use --task generation)');
+    if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run');
     return detectChat(fromJsonCell(ownField(v, f.messages)), f);
   }
   if (groups[0] === `${f.prompt}/${f.completion}`) {
-    if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run (use --task generation)');
+    if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run');
     const promptTurns = fromJsonCell(ownField(v, f.prompt)), completionTurns = fromJsonCell(ownField(v, f.completion));
     if (Array.isArray(promptTurns) && Array.isArray(completionTurns)) return conversationalPair(promptTurns, completionTurns, f);
     if (!has(v, f.prompt)) return reject('unknown_shape', `"${f.completion}" without "${f.prompt}"`);
@@ -178,7 +186,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   if (typeof text !== 'string') return text;
   if (task === 'generation') {
     if (hasLabel && canonicalLabelOrNull(ownField(v, f.label)) !== null) {
-      return reject('wrong_task', `a record with "${f.label}" in a generation run (use --task classification)`);
+      return reject('wrong_task', `a record with "${f.label}" in a generation run`);
     }
     if (text === '') return reject('empty', `"${f.text}" is empty`);
     return hasInstructionPair(v) ? { record: { shape: 'text', text }, textBesidePair: true } : { record: { shape: 'text', text } };
@@ -207,7 +215,7 @@ function labelOf(v: Record<string, unknown>, f: FieldMap, classes: LabelReading)
 function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
   const hasLabel = has(v, f.label) && canonicalLabelOrNull(ownField(v, f.label)) !== null;
   if (task === 'generation' && hasLabel) {
-    return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run (use --task classification)`);
+    return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run`);
   }
   let row;
   try {

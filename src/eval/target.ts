@@ -87,3 +87,17 @@ export function modelTask(model: MistralModel, adapter: AdapterInfo | null, give
   if (model.cfg.task) return model.cfg.task;
   return isClassificationOnly(model) ? 'classification' : 'generation';
 }
+
+/**
+ * Whether this model can be evaluated as `task`: modelTask accepts it and the head it needs is there (a score head
+ * for classification, an LM head for generation). Where it cannot, no error suggests --task.
+ */
+export function canEvaluateAs(model: MistralModel, adapter: AdapterInfo | null, task: EvalTask): boolean {
+  try {
+    modelTask(model, adapter, task);
+  } catch (e) {
+    if (e instanceof UserError) return false;
+    throw e;
+  }
+  return task === 'classification' ? model.score !== null : model.weights.lmHead !== null;
+}

@@ -17,7 +17,7 @@ import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
-import { RUN_SPEC, runFolderSpec } from '../train/run-files.ts';
+import { runFolderSpec, runSpec } from '../train/run-files.ts';
 import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
 export interface ExportOptions {
@@ -52,7 +52,7 @@ export function readRunConfig(run: string): TrainConfig {
 export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean): string {
   const dir = runWeightsDir(run, cfg.method, best);
   // a run killed between the two renames that replace it left it moved aside (.old-NAME-PID): put back, as --resume does
-  if (!fs.existsSync(dir)) recoverFolderSwaps(run, RUN_SPEC);
+  if (!fs.existsSync(dir)) recoverFolderSwaps(run, runSpec(cfg.method));
   if (fs.existsSync(dir)) return dir;
   if (!best) throw new UserError(`${path.basename(dir)}/ not found: the run has not finished (it is written after the last step)`, dir);
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
@@ -142,7 +142,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
     // an adapter (or a fully trained model folder) is exported as it is, once each weights file reads whole: a
     // file cut short (a full disk, an interrupted copy) is named here, not passed on as an export
     // the files train wrote there: not a file of the user's kept in the folder (best/notes.md), nor a leftover temporary
-    const own = runFolderSpec(path.basename(source));
+    const own = runFolderSpec(path.basename(source), cfg.method);
     const files = fs.readdirSync(source).filter((f) => own(f) === FILE);
     for (const f of files) if (f.endsWith('.safetensors')) SafetensorsFile.open(path.join(source, f)).close();
     for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { readJsonFile } from '../util/json-file.ts';
+import { intKey, readJsonFile } from '../util/json-file.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -62,6 +62,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     const method = typeof quant === 'object' && !Array.isArray(quant) ? (quant as Json).quant_method : undefined;
     err('quantization_config', `the weights are quantized${typeof method === 'string' ? ` (${method})` : ''}, which is not supported: use the model's unquantized weights (BF16, F16 or F32 safetensors)`);
   }
+  checkDType(c, err);
   const int = (key: string, dflt: number | null, min = 1): number => {
     const v = c[key] ?? dflt;
     if (v === null) err(key, 'is required');
@@ -143,6 +144,26 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
 }
 
 /**
+ * torch's names for the float types transformers can build a model in (torch.float, .half, .double are aliases).
+ * The weights are read in the dtype their safetensors store (F64 included) whatever the config says, so each works.
+ */
+const FLOAT_DTYPES = ['float32', 'float', 'bfloat16', 'float16', 'half', 'float64', 'double'];
+
+/**
+ * dtype (transformers 5) and torch_dtype (transformers 4): the dtype the weights were saved in. One that is not a
+ * float type (int8, uint8, float8_e4m3fn: packed or 8-bit weights) or not a torch dtype at all is refused by the key.
+ */
+function checkDType(c: Json, err: (key: string, msg: string) => never): void {
+  for (const key of ['dtype', 'torch_dtype']) {
+    const v = c[key];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || !FLOAT_DTYPES.includes(v)) {
+      err(key, `${JSON.stringify(v)} is not supported: the weights must be float32, bfloat16 or float16 (or float64); use the model's unquantized weights`);
+    }
+  }
+}
+
+/**
  * layer_types (one attention type per layer): transformers runs a "mistral" config that has it as Ministral, whose
  * layers each take the type they are given ("sliding_attention": the window, "full_attention": plain causal).
  * Accepted when every layer has the type the one sliding_window gives all of ours; a mix is refused.
@@ -206,8 +227,7 @@ function parseLabels(c: Json, err: (key: string, msg: string) => never): string[
   const labels: string[] = new Array<string>(entries.length);
   const keyOf: string[] = [];
   for (const [k, v] of entries) {
-    // a key as Python's int() reads it, as transformers does (" 1", "01"); not Number()'s "", "1.0", "0x1", "1e0"
-    const i = /^\s*\+?[0-9]+\s*$/.test(k) ? Number(k) : NaN;
+    const i = intKey(k) ?? NaN; // as transformers reads it (" 1", "01"), not as Number() ("", "1.0", "0x1", "1e0")
     if (!Number.isInteger(i) || i < 0 || i >= entries.length || typeof v !== 'string') {
       err('id2label', `entries must be "0".."${entries.length - 1}" → class name, got ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
     }

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
-import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { intKey, isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 
 export interface TokenizerConfig {
@@ -60,6 +60,7 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
   const token = (key: string): string | null => tokenContent(doc[key], `${file}: ${key}`);
   const extra = doc['additional_special_tokens'] ?? [];
   if (!Array.isArray(extra)) throw new UserError('expected an array', `${file}: additional_special_tokens`);
+  checkAddedTokensDecoder(doc['added_tokens_decoder'], `${file}: added_tokens_decoder`);
   const cleanUp = doc['clean_up_tokenization_spaces'] ?? false;
   if (typeof cleanUp !== 'boolean') throw new UserError('expected true or false', `${file}: clean_up_tokenization_spaces`);
   return {
@@ -74,6 +75,21 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     source: file,
     raw: doc,
   };
+}
+
+/**
+ * {"<id>": {content, ...}}: transformers reads each key with int() and each entry as an AddedToken, and refuses the
+ * file otherwise. We take the added tokens from tokenizer.json, so a bad entry is refused here rather than ignored.
+ */
+function checkAddedTokensDecoder(v: unknown, where: string): void {
+  if (v === undefined || v === null) return;
+  if (!isRecord(v)) throw new UserError('expected an object {"<token id>": {"content": ..., ...}}', where);
+  for (const [key, entry] of Object.entries(v)) {
+    if (intKey(key) === null) throw new UserError(`the key ${JSON.stringify(key)} is not a token id (a non-negative integer such as "32000")`, where);
+    if (!isRecord(entry) || typeof entry['content'] !== 'string') {
+      throw new UserError(`expected an object with a string "content", got ${JSON.stringify(entry)}`, `${where}[${JSON.stringify(key)}]`);
+    }
+  }
 }
 
 /** A special token is written either as its text or as an AddedToken object {content, ...}. */

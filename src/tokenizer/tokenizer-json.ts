@@ -47,6 +47,8 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
     const v = model[key];
     if (v !== undefined && v !== null && typeof v !== 'boolean') throw new UserError(`expected true or false, got ${JSON.stringify(v)}`, `${file}: model.${key}`);
   }
+  // a model without a type is BPE to @huggingface/tokenizers when it has merges
+  if (model['type'] === 'BPE' || (model['type'] === undefined && model['merges'] !== undefined)) checkMerges(model['merges'], file);
   const component = (key: string): ComponentConfig => {
     const v = doc[key];
     if (v === undefined || v === null) return null;
@@ -63,6 +65,25 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
     decoder: component('decoder'),
   };
   return { model, ...pipeline, added_tokens, raw: { ...doc, ...pipeline, added_tokens: rawAdded } };
+}
+
+/**
+ * A BPE model's merges: all "a b" strings (one space) or all ["a", "b"] pairs, as the Rust tokenizers reads them.
+ * @huggingface/tokenizers takes the form of the first for all and fails on another entry with a TypeError
+ * ("x.split is not a function"), or never applies it: the bad entry is named here instead.
+ */
+function checkMerges(merges: unknown, file: string): void {
+  if (!Array.isArray(merges)) throw new UserError(`expected a list of merges ("a b" or ["a", "b"]), got ${JSON.stringify(merges ?? null)}`, `${file}: model.merges`);
+  const pairs = Array.isArray(merges[0]);
+  merges.forEach((m: unknown, i) => {
+    const ok = pairs
+      ? Array.isArray(m) && m.length === 2 && m.every((s) => typeof s === 'string')
+      : typeof m === 'string' && m.split(' ').length === 2;
+    if (!ok) {
+      const form = i === 0 ? 'a string "a b" or a pair ["a", "b"]' : pairs ? 'a pair ["a", "b"] like merges[0]' : 'a string "a b" with one space like merges[0]';
+      throw new UserError(`${JSON.stringify(m)} is not a merge: expected ${form}`, `${file}: model.merges[${i}]`);
+    }
+  });
 }
 
 function addedToken(t: unknown, where: string): AddedTokenSpec {

@@ -2,6 +2,7 @@
 // pre-tokenized JSONL) tokenized with the model's tokenizer and the config's masking and length policy.
 import { loadTokenRows, type LoadedRows } from '../data/load-rows.ts';
 import { NAMED_CLASSES, canonicalLabel, type LabelValue } from '../data/labels.ts';
+import { otherTask } from '../data/record.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { requireTargets } from '../eval/evaluate.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
@@ -14,6 +15,19 @@ export interface SplitContext {
   /** The model's tokenizer, or null when its vocabulary does not fit the model (pre-tokenized data only). */
   tokenizer: Tokenizer | null;
   vocabSize: number;
+  /** Said with a record of the other task (wrongTaskFix), or null where the run cannot switch. */
+  wrongTaskFix?: string | null;
+}
+
+/**
+ * The config change that reads a record of the other task, or null where the run would refuse it: a resumed run
+ * (its config is fixed), a model without an LM head or a classification adapter to continue (generation).
+ */
+export function wrongTaskFix(cfg: TrainConfig, can: { resuming: boolean; generation: boolean }): string | null {
+  const other = otherTask(cfg.task);
+  if (can.resuming || (other === 'generation' && !can.generation)) return null;
+  // packing cannot go with classification (setup refuses it), so the fix turns it off too
+  return `set task: ${other}${other === 'classification' && cfg.packing ? ' and packing: false' : ''}`;
 }
 
 export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRow[] {
@@ -21,7 +35,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
   const classes: LabelValue[] | undefined = cfg.labels ? classesFor(cfg.labels) : undefined;
   const r = loadTokenRows(file, {
     tokenizer: ctx.tokenizer, vocabSize: ctx.vocabSize, task: cfg.task, labels: classes,
-    trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow,
+    trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow, wrongTaskFix: ctx.wrongTaskFix,
   });
   const notes = loadNotes(r.stats, cfg.max_seq_len, cfg.overflow);
   if (r.stats.reported !== null && r.stats.reported !== r.stats.records) {

@@ -8,6 +8,7 @@ import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, fitAdvice } from './fit-check.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
+import { wrongTaskFix } from './data.ts';
 import { checkRunTrainable, loadRunSplit, plannedModelConfig, runTokenizer } from './setup.ts';
 
 export interface DryRun {
@@ -40,7 +41,8 @@ export function dryRun(cfg: TrainConfig): DryRun {
   checkRunTrainable(cfg, model);
   checkLoraRank(cfg, model);
   if (cfg.task === 'classification' && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
-  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize) };
+  // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
+  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }) };
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx);
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx) : null));

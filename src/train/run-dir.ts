@@ -11,7 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { CHECKPOINTS_SPEC } from './checkpoint.ts';
-import { isLockEntry, RUN_SPEC, runFolderSpec } from './run-files.ts';
+import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from './run-files.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
 export const RUN_MARKER = RUN_LAYOUT.marker;
@@ -66,7 +66,7 @@ export class RunDir {
     }
     // a run train made may hold files of the user beside its own (notes, plots, an export), or inside its folders
     // (adapter/notes.md, checkpoints/step-0000100/eval.txt): never deleted
-    const foreign = withIo(dir, 'read the folder', () => foreignPaths(dir, RUN_SPEC));
+    const foreign = withIo(dir, 'read the folder', () => foreignPaths(dir, runSpecOf(dir)));
     if (foreign.length > 0) {
       throw new UserError(`--overwrite would delete ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? `, … (${foreign.length} in all)` : ''}, which train did not make: ` +
         'move them out of the run folder, or delete them yourself', dir);
@@ -78,7 +78,10 @@ export class RunDir {
     RunDir.check(dir, overwrite, keep);
     withIo(dir, 'empty the earlier run in', () => {
       // only what train wrote (the check found nothing else; one made since is kept), and never the lock of this run
-      if (fs.existsSync(dir)) removeOwnedEntries(dir, (entry) => (ignored(entry) ? null : RUN_SPEC(entry)));
+      if (fs.existsSync(dir)) {
+        const spec = runSpecOf(dir); // the earlier run's method, before its config.yaml goes
+        removeOwnedEntries(dir, (entry) => (ignored(entry) ? null : spec(entry)));
+      }
       fs.mkdirSync(dir, { recursive: true });
     });
     const run = new RunDir(dir);
@@ -111,7 +114,7 @@ export class RunDir {
     const dir = RunDir.open(cfg.output_dir);
     RunDir.requireRun(cfg.output_dir);
     // a crash in the middle of replacing adapter/, best/ or a checkpoint left it moved aside: put it back
-    recoverFolderSwaps(dir.dir, RUN_SPEC);
+    recoverFolderSwaps(dir.dir, runSpec(cfg.method));
     recoverFolderSwaps(dir.file(RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);
     const savedFile = dir.file(RUN_LAYOUT.config);
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
@@ -152,11 +155,12 @@ export class RunDir {
   }
 
   /**
-   * Replaces the sub-folder `name` (best/, adapter/, model/) whole: a failed write keeps the previous one. Files of
-   * the user's in it (best/notes.md) are carried into the new one (folder-swap.ts): only train's own are replaced.
+   * Replaces the sub-folder `name` (best/, adapter/, model/) of a run of `method` whole: a failed write keeps the
+   * previous one. Files of the user's in it (best/notes.md, a config.json in a LoRA run's best/) are carried into the
+   * new one (folder-swap.ts): only train's own are replaced.
    */
-  writeFolder(name: string, fill: (tmp: string) => void): void {
-    replaceFolderAtomic(this.file(name), fill, runFolderSpec(name));
+  writeFolder(name: string, method: RunMethod, fill: (tmp: string) => void): void {
+    replaceFolderAtomic(this.file(name), fill, runFolderSpec(name, method));
   }
 }
 

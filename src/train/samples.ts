@@ -6,6 +6,8 @@ import { IGNORE_INDEX } from '../data/batch.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
+import { isQuiet } from '../util/log.ts';
+import { Progress } from '../util/progress.ts';
 
 export interface Sample {
   prompt: string;
@@ -37,10 +39,14 @@ export function samplePrompts(rows: readonly TokenRow[], count: number, tokenize
 export function runSamples(model: MistralModel, prompts: readonly SamplePrompt[], tokenizer: Tokenizer, maxNewTokens: number, key: 'before' | 'after',
   generationEos: readonly number[] = []): void {
   const eos = stopIds(model.cfg, tokenizer.eosId, generationEos);
+  // many prompts (a large eval.samples, taken from the training rows when there is no val data) take minutes
+  const progress = isQuiet() || prompts.length === 0 ? null : new Progress({ label: `samples ${key}`, total: prompts.length, unit: 'prompts' });
   for (const p of prompts) {
     // within the positions the model was made for (generate refuses more)
     const room = Math.max(0, model.cfg.maxPositionEmbeddings - p.ids.length);
     const ids = room === 0 ? [] : generate(model, p.ids, { maxNewTokens: Math.min(maxNewTokens, room), eosIds: eos });
     p.sample[key] = tokenizer.decode(ids);
+    progress?.tick();
   }
+  progress?.finish();
 }

@@ -23,7 +23,7 @@ import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
 import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
-import { loadSplit, type SplitContext } from './data.ts';
+import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkSequenceFits } from './fit-check.ts';
 import { AdamW } from './optimizer.ts';
 import type { Schedule } from './schedule.ts';
@@ -47,10 +47,11 @@ export interface RunSetup {
   totalSteps: number;
 }
 
-export function setupRun(cfg: TrainConfig): RunSetup {
+/** `resuming`: the run folder's config is fixed, so an error about the data does not suggest changing it. */
+export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean } = {}): RunSetup {
   checkConfigPaths(cfg);
   const backend = createBackend(cfg.device);
-  return closingOnError(backend, () => setupOn(cfg, backend));
+  return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false));
 }
 
 /**
@@ -75,7 +76,7 @@ export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void 
   checkTrainable(model, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
 }
 
-function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
+function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetup {
   checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
@@ -87,10 +88,12 @@ function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
   if (classification && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
   const rng = new Rng(cfg.seed);
 
+  let classificationAdapter = false;
   if (cfg.method === 'lora') {
     const spec = { r: cfg.lora.r, alpha: cfg.lora.alpha, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useRslora: cfg.lora.use_rslora };
     if (cfg.lora.init_from) {
       const adapterInfo = loadAdapter(model, cfg.lora.init_from, { trainable: true, dropout: cfg.lora.dropout });
+      classificationAdapter = adapterInfo.taskType === 'SEQ_CLS';
       if (adapterInfo.taskType === 'SEQ_CLS' && !classification) {
         throw new UserError(`lora.init_from: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, cfg.lora.init_from);
       }
@@ -104,7 +107,10 @@ function setupOn(cfg: TrainConfig, backend: Backend): RunSetup {
   }
   if (classification) setupScoreHead(model, cfg, rng);
 
-  const ctx = { cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize) };
+  const ctx = {
+    cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize),
+    wrongTaskFix: wrongTaskFix(cfg, { resuming, generation: model.weights.lmHead !== null && !classificationAdapter }),
+  };
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx);
   const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx) : null;
   const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx) : null;

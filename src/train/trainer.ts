@@ -86,7 +86,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   const resumed = resume ? RunDir.openForResume(cfg) : null;
   // refused before the model loads when no checkpoint is there at all (checked again once they are verified)
   if (resumed?.finished() && listCheckpoints(resumed.dir).length === 0) checkResumeWithoutCheckpoint(cfg, resumed);
-  const run = setupRun(cfg);
+  const run = setupRun(cfg, { resuming: resume });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;
@@ -144,7 +144,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   }
 
   const saveTo = (name: string): void => {
-    dir.writeFolder(name, (tmp) => {
+    dir.writeFolder(name, cfg.method, (tmp) => {
       if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels }); // null for random weights: no folder to load
       else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
     });

@@ -55,3 +55,11 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 export function ownField(v: Record<string, unknown>, key: string): unknown {
   return Object.hasOwn(v, key) ? v[key] : undefined;
 }
+
+/**
+ * A JSON object key that names a non-negative integer as Python's int() reads it (" 1", "+1", "01"; not "", "1.0",
+ * "0x1", "1e0"), as transformers reads the keys of id2label and added_tokens_decoder; null for any other key.
+ */
+export function intKey(key: string): number | null {
+  return /^\s*\+?[0-9]+\s*$/.test(key) ? Number(key) : null;
+}

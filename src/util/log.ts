@@ -6,6 +6,11 @@ export function setQuiet(q: boolean): void {
   quiet = q;
 }
 
+/** Whether info lines (and the progress lines that go with them) are off: setQuiet, as prepare --quiet sets it. */
+export function isQuiet(): boolean {
+  return quiet;
+}
+
 export function info(message: string): void {
   if (!quiet) process.stderr.write(message + '\n');
 }

@@ -264,3 +264,21 @@ test('eval warns of rows longer than the model\'s max_position_embeddings (posit
   assert.match(r.stderr, /warning: 1 row is longer than the model's max_position_embeddings 256: positions beyond it were never trained/);
   assert.equal((JSON.parse(r.stdout) as { tokens: number }).tokens, 299 + 3);
 });
+
+test('a record of the other task: eval suggests --task only where the weights take it (never against the adapter\'s task_type)', () => {
+  // before: "(use --task generation)" for a SEQ_CLS adapter, whose --task generation is then refused
+  const dir = tmpDir();
+  const labelled = path.join(dir, 'labelled.jsonl');
+  fs.writeFileSync(labelled, JSON.stringify({ text: 'a labelled record', label: 'a' }) + '\n');
+  const chat = path.join(dir, 'chat.jsonl');
+  fs.writeFileSync(chat, JSON.stringify({ prompt: 'Q', completion: 'A' }) + '\n');
+  const cls = cli('eval', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--data', chat, '--labels', 'a,b,c', '--json');
+  fails(cls, `${chat}:1: wrong_task: a prompt/completion record in a classification run (mistral-tune prepare cleans`);
+  assert.doesNotMatch(cls.stderr, /--task/);
+  assert.equal(cls.status, 2);
+  const lm = cli('eval', '--model', TINY_BASE, '--adapter', path.join(TINY, 'adapter_init'), '--data', labelled, '--json');
+  fails(lm, `${labelled}:1: wrong_task: a record with "label" in a generation run (mistral-tune prepare cleans`);
+  // a base model has no score head: --task classification would be refused too
+  const base = cli('eval', '--model', TINY_BASE, '--data', labelled, '--json');
+  fails(base, `${labelled}:1: wrong_task: a record with "label" in a generation run (mistral-tune prepare cleans`);
+});

@@ -150,6 +150,7 @@ test('an interrupted quickstart whose run folder holds a file of the user inside
     fs.mkdirSync(path.dirname(path.join(out, f)), { recursive: true });
     fs.writeFileSync(path.join(out, f), '{}\n');
   }
+  fs.writeFileSync(path.join(out, 'run', 'config.yaml'), 'method: lora\n'); // which weights folders are train's (adapter/ and best/)
   fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: false, files, writing: 'run' }));
   for (const put of ['run/adapter/notes.md', 'run/checkpoints/step-0000010/eval.txt']) {
     fs.writeFileSync(path.join(out, put), 'mine\n');

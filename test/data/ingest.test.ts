@@ -234,7 +234,8 @@ test('CSV: a quoted cell of 10,050 lines (a long poem) is one record; a quoted f
   const bounded = [...readCsv(g, ',', {}, { bytes: 100 })];
   assert.equal(bounded.length, 10);
   assert.equal(bounded[0]!.error!.reason, 'invalid_csv');
-  assert.equal(bounded[0]!.error!.detail, 'a quoted field (field 1) opened on line 2 is not closed within 100 bytes (it runs over lines 2–6, 101 bytes): a stray quote? Only line 2 is rejected; reading resumes at line 3');
+  assert.equal(bounded[0]!.error!.detail, 'a quoted field (field 1) opened on line 2 is not closed within 100 bytes (it runs over lines 2–6, 101 bytes): a stray quote?');
+  assert.equal(bounded[0]!.readsOnFrom, 3);
   assert.deepEqual(bounded.slice(1).map((i) => i.error?.reason ?? (i.value as { text: string }).text), [...poem.slice(1, 9).map(() => 'bad_columns'), 'verse 9 of the poem"']);
 });
 

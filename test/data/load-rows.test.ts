@@ -142,3 +142,18 @@ test('a record longer than prepare would keep is refused unparsed, before it is 
   fs.writeFileSync(path.join(out, 'report.json'), JSON.stringify({ input_records: 1, kept: 1, rejected: 0, splits: { train: 1 }, inputs: [], options: { max_chars: 100 } }));
   assert.throws(() => loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer: tok }), (e) => isUserError(e) && e.message.includes(`more than the ${maxRawCharsFor(100)} that any record`));
 });
+
+test('a stray CSV quote: prepare rejects its line and reads on (and says so); train, eval and classify stop there, and say nothing of reading on', async () => {
+  // before: classify's (and train's) error said "Only line 3 is rejected; reading resumes at line 4", and nothing resumed
+  const { readTextsToClassify } = await import('../../src/eval/texts.ts');
+  const csv = 'text,label\nfirst row,a\n"a stray quote,b\nthird row,a\nfourth row,b\n';
+  const file = writeFiles(dir, { 'stray.csv': csv })['stray.csv']!;
+  const stops = (e: unknown): boolean => isUserError(e) && /stray\.csv:3: invalid_csv: a quoted field \(field 1\) opened on line 3 is not closed before the end of the file \(.*\): a stray quote\?/.test(e.message) && !/resumes|reading/.test(e.message);
+  assert.throws(() => readTextsToClassify(file), stops);
+  assert.throws(() => loadTokenRows(file, { tokenizer: tok, task: 'classification' }), stops);
+  const out = path.join(dir, 'stray-prepared');
+  prepare({ inputs: [file], outDir: out, tokenizer: tok, tokenizerName: 'mistral-7b-v0.1', task: 'classification', minChars: 1 });
+  const rejected = fs.readFileSync(path.join(out, 'rejected.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: string });
+  assert.equal(rejected.length, 1);
+  assert.match(rejected[0]!.detail, /: a stray quote\? Only line 3 is rejected; reading resumes at line 4$/);
+});

@@ -104,6 +104,8 @@ test('messy JSONL: every defect is rejected with its reason and line; everything
     got.set(r.source.line, r.reason);
     assert.ok(r.detail.length > 0);
     assert.equal(typeof r.raw, 'string');
+    // prepare's --task reads it: the one command where the record's own rejection says so
+    if (r.reason === 'wrong_task') assert.equal(r.detail, 'a record with "label" in a generation run (use --task classification)');
   }
   for (const k of kept) {
     assert.ok(!got.has(k.source.line), `line ${k.source.line} both kept and rejected`);

@@ -201,6 +201,14 @@ test('unsupported rope scaling, model types, activations and biases are refused,
   rejects(cfgWith({ quantization_config: { quant_method: 'gptq', bits: 4 } }), 'quantization_config', 'quantized (gptq)', 'unquantized weights');
   rejects(cfgWith({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic' } }), 'quantization_config', '(fp8)');
   assert.equal(parseConfig(cfgWith({ quantization_config: null })).hiddenSize, 16, 'null: not quantized');
+  rejects(cfgWith({ dtype: 'int8' }), 'dtype', '"int8"', 'unquantized');
+  rejects(cfgWith({ torch_dtype: 'int8' }), 'torch_dtype', '"int8"');
+  rejects(cfgWith({ dtype: 'float8_e4m3fn' }), 'dtype', '"float8_e4m3fn"');
+  rejects(cfgWith({ torch_dtype: 'bf16' }), 'torch_dtype', '"bf16"'); // not a torch dtype: transformers cannot read it either
+  rejects(cfgWith({ dtype: 16 }), 'dtype', '16');
+  for (const dtype of ['float32', 'float', 'bfloat16', 'float16', 'half', 'float64', 'double', null]) {
+    assert.equal(parseConfig(cfgWith({ dtype, torch_dtype: dtype })).hiddenSize, 16, `${dtype}: a float type`);
+  }
   rejects(cfgWith({ hidden_act: 'gelu' }), 'hidden_act', '"gelu"');
   assert.equal(parseConfig(cfgWith({ hidden_act: 'swish' })).hiddenSize, 16); // transformers: the same as silu
   rejects(cfgWith({ attention_bias: true }), 'attention_bias');

@@ -87,6 +87,20 @@ test('invalid tokenizer_config.json: a UserError naming the file and key', () =>
   assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { clean_up_tokenization_spaces: 'yes' } })), /clean_up_tokenization_spaces: expected true or false/);
 });
 
+test('tokenizer_config.json: an added_tokens_decoder key that is not a token id, or an entry without a string content, is refused naming the key', () => {
+  // transformers refuses both (int(key), AddedToken(**entry)); before, they were ignored
+  const tj = bundledTokenizerJson();
+  const withDecoder = (decoder: unknown): string => tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { added_tokens_decoder: decoder } });
+  const unk = { content: '<unk>', special: true };
+  assertUserError(() => loadTokenizer(withDecoder({ 0: unk, unk })), /tokenizer_config\.json: added_tokens_decoder: the key "unk" is not a token id/);
+  assertUserError(() => loadTokenizer(withDecoder({ '-1': unk })), /added_tokens_decoder: the key "-1" is not a token id/);
+  assertUserError(() => loadTokenizer(withDecoder({ '1.0': unk })), /added_tokens_decoder: the key "1\.0" is not a token id/);
+  assertUserError(() => loadTokenizer(withDecoder({ 1: { special: true } })), /tokenizer_config\.json: added_tokens_decoder\["1"\]: expected an object with a string "content", got \{"special":true\}/);
+  assertUserError(() => loadTokenizer(withDecoder({ 2: '</s>' })), /added_tokens_decoder\["2"\]: expected an object with a string "content"/);
+  assertUserError(() => loadTokenizer(withDecoder([unk])), /added_tokens_decoder: expected an object/);
+  assert.equal(loadTokenizer(withDecoder({ 0: unk, ' 1': { content: '<s>' } })).vocabSize, 32000);
+});
+
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -107,4 +121,25 @@ test('a tokenizer.json that is not BPE/Unigram, whose tokens share an id, or who
   const fallback = bundledTokenizerJson();
   (fallback['model'] as Record<string, unknown>)['byte_fallback'] = 'true';
   assertUserError(() => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': fallback }))).result, /tokenizer\.json: model\.byte_fallback: expected true or false, got "true"/);
+});
+
+test('a BPE merge that is not an "a b" string or an ["a", "b"] pair is refused naming its index', () => {
+  // before: "@huggingface/tokenizers cannot load it: x.split is not a function"
+  const withMerges = (edit: (merges: unknown[]) => void): string => {
+    const doc = bundledTokenizerJson();
+    const model = doc['model'] as Record<string, unknown>;
+    const merges = [...(model['merges'] as unknown[])];
+    edit(merges);
+    model['merges'] = merges;
+    return tempFolder({ 'tokenizer.json': doc });
+  };
+  const load = (dir: string): unknown => captureStderr(() => loadTokenizer(dir)).result;
+  assertUserError(() => load(withMerges((m) => { m[5] = 7; })), /tokenizer\.json: model\.merges\[5\]: 7 is not a merge: expected a string "a b" with one space like merges\[0\]/);
+  assertUserError(() => load(withMerges((m) => { m[2] = ['▁', 't']; })), /model\.merges\[2\]: \["▁","t"\] is not a merge/);
+  assertUserError(() => load(withMerges((m) => { m[3] = 'abc'; })), /model\.merges\[3\]: "abc" is not a merge/);
+  assertUserError(() => load(withMerges((m) => { m[0] = null; })), /model\.merges\[0\]: null is not a merge: expected a string "a b" or a pair \["a", "b"\]$/);
+  assertUserError(() => load(withMerges((m) => { m.forEach((x, i) => { m[i] = (x as string).split(' '); }); m[4] = ['a', 1]; })), /model\.merges\[4\]: \["a",1\] is not a merge: expected a pair \["a", "b"\] like merges\[0\]/);
+  // the pair form (tokenizers ≥ 0.20) loads
+  const pairs = load(withMerges((m) => { m.forEach((x, i) => { m[i] = (x as string).split(' '); }); })) as { encode(t: string): number[] };
+  assert.ok(pairs.encode('hello world').length > 0);
 });

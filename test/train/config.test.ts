@@ -212,3 +212,24 @@ test('task: classification without labels takes the class list of the prepare re
   fs.writeFileSync(path.join(other, 'report.json'), JSON.stringify({ labels: ['b', 'a'], f1: 0.5 }));
   assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${path.join(other, 'train.jsonl')}}\n`)), /labels: classification needs the list of class names/);
 });
+
+test('a record of the other task: train says which task reads it only where the run could switch (not on --resume, nor against a SEQ_CLS init_from)', async () => {
+  // before: "(use --task classification)" also for a resumed run, whose config cannot change
+  const { setupRun } = await import('../../src/train/setup.ts');
+  const { validate } = await import('../../src/train/config.ts');
+  const { wrongTaskFix } = await import('../../src/train/data.ts');
+  const { TINY_BASE, TINY_CLS } = await import('../helpers.ts');
+  const dir = tempDir('mt-wrong-task-');
+  const labelled = path.join(dir, 'labelled.jsonl'), tokenLabels = path.join(dir, 'token-labels.jsonl');
+  fs.writeFileSync(labelled, '{"input_ids": [1, 5, 9, 13], "label": "a"}\n');
+  fs.writeFileSync(tokenLabels, '{"input_ids": [1, 5, 9, 13], "labels": [-100, 5, 9, 13]}\n');
+  const gen = validate({ model: TINY_BASE, data: { train: labelled }, output_dir: path.join(dir, 'run') }, 'test');
+  const wrongTask = /labelled\.jsonl:1: wrong_task: a pre-tokenized record with "label" in a generation run/;
+  assert.throws(() => setupRun(gen), (e: Error) => wrongTask.test(e.message) && e.message.includes('(set task: classification)'));
+  assert.throws(() => setupRun(gen, { resuming: true }), (e: Error) => wrongTask.test(e.message) && !/set task|--task/.test(e.message));
+  // a classification adapter to continue cannot become generation
+  const cls = validate({ model: TINY_BASE, task: 'classification', labels: ['a', 'b', 'c'], data: { train: tokenLabels }, lora: { init_from: path.join(TINY_CLS, 'adapter_init') }, output_dir: path.join(dir, 'run') }, 'test');
+  assert.throws(() => setupRun(cls), (e: Error) => /wrong_task: a pre-tokenized record with "labels" in a classification run/.test(e.message) && !/set task|--task/.test(e.message));
+  assert.equal(wrongTaskFix({ ...cls, lora: { ...cls.lora, init_from: null } }, { resuming: false, generation: true }), 'set task: generation');
+  assert.equal(wrongTaskFix({ ...gen, packing: true }, { resuming: false, generation: true }), 'set task: classification and packing: false');
+});

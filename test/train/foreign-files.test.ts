@@ -14,7 +14,7 @@ import { validate } from '../../src/train/config.ts';
 import { train } from '../../src/train/trainer.ts';
 import { AdamW } from '../../src/train/optimizer.ts';
 import { RunDir } from '../../src/train/run-dir.ts';
-import { RUN_SPEC } from '../../src/train/run-files.ts';
+import { runSpec, runSpecOf } from '../../src/train/run-files.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../../src/util/folder-swap.ts';
 import { ANY_FILES, foreignPaths } from '../../src/util/owned-tree.ts';
@@ -41,7 +41,8 @@ function put(dir: string, files: string[]): void {
 function madeRun(): string {
   const run = tmp();
   const pid = deadPid();
-  put(run, ['.mistral-tune-run', 'config.yaml', 'metrics.jsonl', 'report.json', 'loss_curve.svg', `.report.json.${pid}.3.tmp`,
+  fs.writeFileSync(path.join(run, 'config.yaml'), 'method: lora\n'); // the method says which weights folders are train's
+  put(run, ['.mistral-tune-run', 'metrics.jsonl', 'report.json', 'loss_curve.svg', `.report.json.${pid}.3.tmp`,
     ...['adapter', 'best', `.tmp-best-${pid}`].flatMap((d) => ['adapter_model.safetensors', 'adapter_config.json', 'README.md'].map((f) => `${d}/${f}`)),
     ...['step-0000001', 'step-0000002'].flatMap((c) => ['state.safetensors', 'trainer_state.json'].map((f) => `checkpoints/${c}/${f}`))]);
   return run;
@@ -55,12 +56,13 @@ test('everything a full fine-tuning run writes (model/, best/, checkpoints/) is 
   }, 'test');
   const { dir } = captureStderr(() => train(cfg)).result;
   assert.ok(fs.existsSync(path.join(dir, 'model', 'config.json')) && fs.existsSync(path.join(dir, 'best', 'model.safetensors')));
-  assert.deepEqual(foreignPaths(dir, RUN_SPEC), []);
+  assert.deepEqual(foreignPaths(dir, runSpecOf(dir)), []);
+  assert.deepEqual(foreignPaths(dir, runSpec('full')), []);
 });
 
 test('a run folder as train writes it holds nothing foreign; files of the user at any depth are named relative to it', () => {
   const run = madeRun();
-  assert.deepEqual(foreignPaths(run, RUN_SPEC), []);
+  assert.deepEqual(foreignPaths(run, runSpecOf(run)), []);
   RunDir.check(run, true);
   // adapter/config.json: a model folder's name, but adapter/ is only ever an adapter
   const mine = ['adapter/notes.md', 'best/plots/loss.png', 'checkpoints/step-0000001/eval.txt', 'checkpoints/mine/a.txt',
@@ -68,9 +70,10 @@ test('a run folder as train writes it holds nothing foreign; files of the user a
   put(run, mine);
   fs.rmSync(path.join(run, 'best', 'README.md'));
   fs.symlinkSync(path.join(run, 'config.yaml'), path.join(run, 'best', 'README.md')); // train writes no link
+  // model/ in a LoRA run is not train's at all (an export --merge put there, say)
   const named = ['adapter/config.json', 'adapter/notes.md', 'best/README.md', 'best/plots/', 'checkpoints/mine/',
-    'checkpoints/step-0000001/eval.txt', 'model/notes.txt'];
-  assert.deepEqual(foreignPaths(run, RUN_SPEC), named);
+    'checkpoints/step-0000001/eval.txt', 'model/'];
+  assert.deepEqual(foreignPaths(run, runSpecOf(run)), named);
   assert.throws(() => RunDir.create(run, true), (e: unknown) => e instanceof UserError &&
     e.message === `${run}: --overwrite would delete ${named.slice(0, 5).join(', ')}, … (7 in all), which train did not make: ` +
       'move them out of the run folder, or delete them yourself');
@@ -82,7 +85,7 @@ test('replacing best/ carries the files of the user in it into the new best/', (
   const run = madeRun();
   const dir = RunDir.open(run);
   put(run, ['best/notes.md', 'best/plots/loss.png']);
-  dir.writeFolder('best', (t) => put(t, ['adapter_model.safetensors', 'adapter_config.json', 'README.md']));
+  dir.writeFolder('best', 'lora', (t) => put(t, ['adapter_model.safetensors', 'adapter_config.json', 'README.md']));
   assert.deepEqual(fs.readdirSync(path.join(run, 'best')).sort(), ['README.md', 'adapter_config.json', 'adapter_model.safetensors', 'notes.md', 'plots']);
   assert.equal(fs.readFileSync(path.join(run, 'best', 'plots', 'loss.png'), 'utf8'), 'best/plots/loss.png\n');
   assert.deepEqual(fs.readdirSync(run).filter((e) => e.startsWith('.old-') || e.startsWith('.tmp-best')), [], 'nothing left beside it');
@@ -92,7 +95,7 @@ test('repairing an interrupted swap carries the user\'s files of the moved-aside
   const run = madeRun();
   const pid = deadPid();
   put(run, [`.old-adapter-${pid}/adapter_model.safetensors`, `.old-adapter-${pid}/notes.md`, `.tmp-adapter-${pid}/README.md`, `.tmp-adapter-${pid}/mine.txt`]);
-  const { stderr } = captureStderr(() => recoverFolderSwaps(run, RUN_SPEC));
+  const { stderr } = captureStderr(() => recoverFolderSwaps(run, runSpecOf(run)));
   assert.equal(fs.readFileSync(path.join(run, 'adapter', 'notes.md'), 'utf8'), `.old-adapter-${pid}/notes.md\n`);
   assert.equal(fs.existsSync(path.join(run, `.old-adapter-${pid}`)), false);
   assert.deepEqual(fs.readdirSync(path.join(run, `.tmp-adapter-${pid}`)), ['mine.txt']);
@@ -127,4 +130,34 @@ test('a folder write that must not replace (an export) leaves a folder that appe
   }, ANY_FILES), /exported: cannot write: folder not empty \(ENOTEMPTY\)/);
   assert.deepEqual(fs.readdirSync(parent), ['exported']);
   assert.deepEqual(fs.readdirSync(target), ['mine.txt']);
+});
+
+test('best/ is train\'s adapter files in a LoRA run and model files in a full one: a config.json of the user\'s in a LoRA run\'s best/ is never deleted, replaced or exported', async () => {
+  // before: best/ owned both kinds of names whatever the method, so --overwrite deleted best/config.json, a new best/ left it behind, and export --best copied it
+  const { exportRun } = await import('../../src/export/export.ts');
+  const data = path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl');
+  const cfg = validate({
+    model: TINY_BASE, data: { train: data, val: data }, max_steps: 2, batch_size: 1, eval: { samples: 0, every_steps: 1 }, output_dir: path.join(tmp(), 'run'),
+  }, 'test');
+  const { dir: run } = captureStderr(() => train(cfg)).result;
+  put(run, ['best/config.json']);
+  assert.deepEqual(foreignPaths(run, runSpecOf(run)), ['best/config.json']);
+  assert.throws(() => RunDir.create(run, true), (e: unknown) => e instanceof UserError && e.message.includes('--overwrite would delete best/config.json, which train did not make'));
+  RunDir.open(run).writeFolder('best', 'lora', (t) => put(t, ['adapter_model.safetensors', 'adapter_config.json']));
+  assert.equal(fs.readFileSync(path.join(run, 'best', 'config.json'), 'utf8'), 'best/config.json\n', 'carried into the new best/');
+  fs.copyFileSync(path.join(run, 'adapter', 'adapter_model.safetensors'), path.join(run, 'best', 'adapter_model.safetensors'));
+  fs.copyFileSync(path.join(run, 'adapter', 'adapter_config.json'), path.join(run, 'best', 'adapter_config.json'));
+  const out = path.join(tmp(), 'export');
+  const backend = createBackend('cpu');
+  const exported = captureStderr(() => exportRun({ run, out, merge: false, best: true, backend })).result;
+  assert.equal(exported.kind, 'adapter');
+  assert.equal(fs.existsSync(path.join(out, 'config.json')), false, 'the user\'s file is not part of the export');
+  // a full run's best/ is a model folder: an adapter's file there is the user's
+  const full = tmp();
+  fs.writeFileSync(path.join(full, 'config.yaml'), 'method: full\n');
+  put(full, ['.mistral-tune-run', 'best/config.json', 'best/model.safetensors', 'best/adapter_config.json', 'model/config.json', 'adapter/x.txt']);
+  assert.deepEqual(foreignPaths(full, runSpecOf(full)), ['adapter/', 'best/adapter_config.json']);
+  // a run folder whose config.yaml does not say its method: no weights folder is train's
+  fs.writeFileSync(path.join(full, 'config.yaml'), 'not: a run config\n');
+  assert.deepEqual(foreignPaths(full, runSpecOf(full)), ['adapter/', 'best/', 'model/']);
 });

@@ -229,3 +229,24 @@ test('data without a target token stops before the first step, naming its key an
       { message: `data.${key}: ${masked}: no target tokens to evaluate: every label is -100, or every row has a single token` });
   }
 });
+
+test('sample generations say how far they are (a progress line for each of before and after), none under setQuiet', async () => {
+  // before: a large eval.samples with no val data (prompts from the training rows) generated for minutes in silence
+  const { loadTokenizer } = await import('../../src/tokenizer/index.ts');
+  const { setQuiet } = await import('../../src/util/log.ts');
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 6, 14);
+  const tokenizer = captureStderr(() => loadTokenizer()).result; // decodes the tiny model's ids (< 512)
+  const cfg = config(dir, { max_steps: 1, eval: { samples: 5, max_new_tokens: 2 } });
+  const { result, stderr } = captureStderr(() => train(cfg, { tokenizer }));
+  assert.equal((result.report.samples as unknown[]).length, 5);
+  assert.match(stderr, /^samples before .* 5\/5 prompts \|/m);
+  assert.match(stderr, /^samples after .* 5\/5 prompts \|/m);
+  setQuiet(true);
+  try {
+    const quiet = captureStderr(() => train(config(dir, { max_steps: 1, eval: { samples: 5, max_new_tokens: 2 } }), { tokenizer }));
+    assert.doesNotMatch(quiet.stderr, /samples (before|after)/);
+  } finally {
+    setQuiet(false);
+  }
+});

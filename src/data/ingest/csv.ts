@@ -11,7 +11,7 @@
 // delimiter, which `onNote` is told too.
 // A quoted field is bounded by size, not lines (a poem in one cell may have many): one still open after
 // QUOTED_LIMIT bytes, or at the end of the file, is taken for a stray quote. Only its starting line is
-// rejected (invalid_csv, naming the line span and size), and reading resumes at the next line, so one
+// rejected (invalid_csv, naming the line span and size), and reading goes on at the next line (readsOnFrom), so one
 // stray quote never swallows the file. The lines read again are not scanned again inside a quoted field:
 // they are known to leave it open, so a file of lines that each open a field is still read in linear time.
 import { UserError } from '../../util/errors.ts';
@@ -30,6 +30,8 @@ interface Row {
   fields: string[];
   raw: string;
   error?: string;
+  /** A runaway quoted field's: the line the reader reads on from (RawItem.readsOnFrom). */
+  readsOnFrom?: number;
   /** The first line of the row whose bytes are not UTF-8 text. */
   defect?: Rejection;
 }
@@ -195,7 +197,8 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       const from = first.lineNo, to = line(last).lineNo, bytes = offset(last + 1) - offset(k);
       yield {
         line: from, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: firstDefect,
-        error: `a quoted field (field ${openField}) opened on line ${from} is not closed ${where} (it runs over lines ${from}–${to}, ${bytes} bytes): a stray quote? Only line ${from} is rejected; reading resumes at line ${from + 1}`,
+        error: `a quoted field (field ${openField}) opened on line ${from} is not closed ${where} (it runs over lines ${from}–${to}, ${bytes} bytes): a stray quote?`,
+        readsOnFrom: from + 1,
       };
       [openFrom, openTo] = [k + 1, last];
       pos = k + 1;
@@ -268,7 +271,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
       continue;
     }
     if (row.error) {
-      yield { line: row.line, raw: row.raw, error: { reason: 'invalid_csv', detail: row.error } };
+      yield { line: row.line, raw: row.raw, error: { reason: 'invalid_csv', detail: row.error }, ...(row.readsOnFrom ? { readsOnFrom: row.readsOnFrom } : {}) };
       continue;
     }
     if (row.fields.length !== header.length) {

@@ -14,6 +14,12 @@ export interface RawItem {
   value?: unknown;
   /** Why the record could not be parsed (invalid_json, invalid_csv, bad_columns, invalid_utf8, binary). */
   error?: Rejection;
+  /**
+   * With `error`: the line the reader goes on from when the record's lines after its first are read again as rows
+   * (a CSV quoted field that never closes: a stray quote). What that means is the caller's to say: prepare rejects
+   * the one line and reads on; a reader that stops at the first error (train, eval, classify) does not.
+   */
+  readsOnFrom?: number;
   /** How Python wrote it, when that is not JSON (python-json.ts): NaN or Infinity in JSON, or a Python literal. */
   python?: Exclude<JsonReading, 'json'>;
 }
