@@ -145,9 +145,10 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
 
 /**
  * torch's names for the float types transformers can build a model in (torch.float, .half, .double are aliases).
- * The weights are read in the dtype their safetensors store (F64 included) whatever the config says, so each works.
+ * The weights are read in the dtype their safetensors store (F64 included) whatever the config says, so each works;
+ * "auto" (from_pretrained's word for "as stored") says the same.
  */
-const FLOAT_DTYPES = ['float32', 'float', 'bfloat16', 'float16', 'half', 'float64', 'double'];
+const FLOAT_DTYPES = ['float32', 'float', 'bfloat16', 'float16', 'half', 'float64', 'double', 'auto'];
 
 /**
  * dtype (transformers 5) and torch_dtype (transformers 4): the dtype the weights were saved in. One that is not a

@@ -206,7 +206,7 @@ test('unsupported rope scaling, model types, activations and biases are refused,
   rejects(cfgWith({ dtype: 'float8_e4m3fn' }), 'dtype', '"float8_e4m3fn"');
   rejects(cfgWith({ torch_dtype: 'bf16' }), 'torch_dtype', '"bf16"'); // not a torch dtype: transformers cannot read it either
   rejects(cfgWith({ dtype: 16 }), 'dtype', '16');
-  for (const dtype of ['float32', 'float', 'bfloat16', 'float16', 'half', 'float64', 'double', null]) {
+  for (const dtype of ['float32', 'float', 'bfloat16', 'float16', 'half', 'float64', 'double', 'auto', null]) {
     assert.equal(parseConfig(cfgWith({ dtype, torch_dtype: dtype })).hiddenSize, 16, `${dtype}: a float type`);
   }
   rejects(cfgWith({ hidden_act: 'gelu' }), 'hidden_act', '"gelu"');
