@@ -123,7 +123,9 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   }
   return {
     spec: { r: r as number, alpha: alpha as number, dropout: dropout as number, targets, useRslora },
-    taskType: task as TaskType,
+    // no task_type (PEFT's plain PeftModel, on whichever model class the user loads): a saved score head says it was
+    // a sequence classifier, trained as SEQ_CLS's modules_to_save trains it
+    taskType: c.task_type == null && hasScore ? 'SEQ_CLS' : task as TaskType,
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
     hasScore,

@@ -187,3 +187,15 @@ test('an adapter saved as adapter_model.bin (safe_serialization=False) is refuse
   const model = loadModel(TINY_BASE, { backend: testBackend() });
   assert.throws(() => loadAdapter(model, dir, { trainable: false }), /adapter_model\.safetensors: adapter weights not found: the folder has adapter_model\.bin \(a PyTorch pickle, saved with safe_serialization=False\), which is not read; save the adapter again with safe_serialization=True$/);
 });
+
+test('an adapter without task_type that holds a score head (PEFT\'s PeftModel on a sequence classifier) is read as SEQ_CLS', () => {
+  const src = path.join(TINY_CLS, 'adapter_init'), dir = tmp();
+  fs.copyFileSync(path.join(src, 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));
+  const { task_type: _, ...cfg } = json(path.join(src, 'adapter_config.json'));
+  fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, modules_to_save: ['score'] }));
+  const info = readAdapterInfo(dir, 2);
+  assert.equal(info.hasScore, true);
+  assert.equal(info.taskType, 'SEQ_CLS');
+  // without a score head it stays a causal LM's
+  assert.equal(readAdapterInfo(editedAdapter({ task_type: null }), 2).taskType, 'CAUSAL_LM');
+});
