@@ -3,7 +3,7 @@
 // "." + entry; "all-linear" is every projection (PEFT leaves out only the output layer); any other string is a
 // regex matched against the whole name (on a worker thread with a deadline: the pattern is untrusted input).
 // Absent target_modules: PEFT's default for Mistral, q_proj and v_proj.
-// exclude_modules (same forms) removes modules, layers_to_transform keeps only the listed layers.
+// exclude_modules (same forms) removes modules, layers_to_transform keeps only the listed layers (of a list's suffix entries).
 import { UserError } from '../util/errors.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
 import { hfModuleName } from './names.ts';
@@ -58,12 +58,33 @@ function matcher(key: string, value: unknown, where: string, names: readonly str
   return (name) => entries.some((e) => matches(e)(name));
 }
 
-/** The layers PEFT adapts: layers_to_transform (an index or a list) or all of them. */
-function selectedLayers(value: unknown, numLayers: number, where: string): Set<number> {
-  if (value === undefined || value === null) return new Set(Array.from({ length: numLayers }, (_, i) => i));
+/**
+ * The layers PEFT adapts for a target_modules list: layers_to_transform (an index or a list; an empty list or none: all
+ * of them), found in a module's name by layers_pattern (only Mistral's "layers" finds them; none: the first numbered
+ * part of the name, which is the same). PEFT refuses both keys with a target_modules string (a regex or "all-linear")
+ * and layers_pattern without layers_to_transform; null where every layer is adapted.
+ */
+function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number, where: string): Set<number> | null {
+  const value = c.layers_to_transform, pattern = c.layers_pattern;
+  const fail = (key: string, msg: string): never => {
+    throw new UserError(`${key}: ${msg}`, where);
+  };
+  const given = (v: unknown): boolean => v !== undefined && v !== null;
+  if (typeof c.target_modules === 'string') {
+    for (const key of ['layers_to_transform', 'layers_pattern']) {
+      if (given(c[key])) fail(key, `cannot be used with target_modules ${JSON.stringify(c.target_modules)}, a string (PEFT refuses it too)`);
+    }
+  }
+  const patterns = typeof pattern === 'string' ? [pattern] : pattern;
+  const nonEmpty = (v: unknown): boolean => given(v) && (typeof v === 'string' || Array.isArray(v) ? v.length > 0 : true);
+  if (nonEmpty(pattern) && !given(value)) fail('layers_pattern', 'needs layers_to_transform (PEFT refuses it alone)');
   const list = typeof value === 'number' ? [value] : value;
+  if (!given(list) || (Array.isArray(list) && list.length === 0)) return null; // PEFT: an empty list selects no layer, so all are adapted
   if (!Array.isArray(list) || !list.every((i) => Number.isInteger(i) && i >= 0 && i < numLayers)) {
-    throw new UserError(`layers_to_transform: must be layer indices below ${numLayers}, got ${JSON.stringify(value)}`, where);
+    fail('layers_to_transform', `must be layer indices below ${numLayers}, got ${JSON.stringify(value)}`);
+  }
+  if (nonEmpty(pattern) && !(Array.isArray(patterns) && patterns.includes('layers'))) {
+    fail('layers_pattern', `${JSON.stringify(pattern)} does not name Mistral's list of layers, "layers" (PEFT would find no layer to adapt)`);
   }
   return new Set(list as number[]);
 }
@@ -71,12 +92,15 @@ function selectedLayers(value: unknown, numLayers: number, where: string): Set<n
 /** The (layer → projections) an adapter config selects; `where` is adapter_config.json, for errors. */
 export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers: number, where: string): Array<Set<Projection>> {
   const names = Array.from({ length: numLayers }, (_, i) => PROJECTIONS.map((p) => hfModuleName(i, p))).flat();
-  const include = matcher('target_modules', c.target_modules ?? MISTRAL_DEFAULT_TARGETS, where, names, true);
+  const targets = c.target_modules ?? MISTRAL_DEFAULT_TARGETS;
+  const include = matcher('target_modules', targets, where, names, true);
   const exclude = c.exclude_modules === undefined || c.exclude_modules === null ? null : matcher('exclude_modules', c.exclude_modules, where, names, false);
-  const layers = selectedLayers(c.layers_to_transform, numLayers, where);
+  const layers = selectedLayers(c, numLayers, where);
+  // as PEFT's check_target_module_exists: a list entry naming the module whole selects it in any layer
+  const named = new Set(Array.isArray(targets) ? targets : []);
   return Array.from({ length: numLayers }, (_, i) => new Set(PROJECTIONS.filter((p) => {
     const name = hfModuleName(i, p);
-    return layers.has(i) && include(name) && !(exclude?.(name) ?? false);
+    return include(name) && (named.has(name) || layers === null || layers.has(i)) && !(exclude?.(name) ?? false);
   })));
 }
 

@@ -14,6 +14,7 @@ import { allocateLora, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
 import { targetedModules } from './peft-targets.ts';
+import { refuseUnsupportedKeys } from './peft-unsupported.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { bufferTensor, classificationPadId } from './save.ts';
 import { adapterCard } from './adapter-card.ts';
@@ -56,21 +57,20 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   if (typeof alpha !== 'number' || !(alpha > 0)) err('lora_alpha', `must be a positive number, got ${JSON.stringify(alpha)}`);
   const dropout = c.lora_dropout ?? 0;
   if (typeof dropout !== 'number' || dropout < 0 || dropout >= 1) err('lora_dropout', `must be in [0, 1), got ${JSON.stringify(dropout)}`);
-  if ((c.bias ?? 'none') !== 'none') err('bias', `${JSON.stringify(c.bias)} is not supported (only "none")`);
+  // "all" and "lora_only" train the biases of the base and adapted linears: Mistral's have none, so PEFT saves and adds
+  // none (a bias tensor in the file is refused below as not a LoRA factor)
+  if (!['none', 'all', 'lora_only'].includes((c.bias ?? 'none') as string)) err('bias', `${JSON.stringify(c.bias)} is not one of PEFT's "none", "all", "lora_only"`);
   // PEFT reads these switches by truthiness (use_rslora: 1 is rsLoRA there): anything but a boolean is refused, not read as false
   const flag = (key: string): boolean => {
     const v = c[key] ?? false;
     if (typeof v !== 'boolean') err(key, `must be true or false, got ${JSON.stringify(v)}`);
     return v as boolean;
   };
-  if (flag('fan_in_fan_out')) err('fan_in_fan_out', 'true is not supported (Mistral linears are not Conv1D)');
-  if (flag('use_dora')) err('use_dora', 'DoRA adapters are not supported');
+  if (flag('fan_in_fan_out')) warn(`${cfgPath}: fan_in_fan_out is true, but Mistral's projections are torch.nn.Linear: read as false, as PEFT does`);
+  flag('use_dora');
   if (flag('lora_bias')) err('lora_bias', 'true is not supported (the LoRA B factors have no bias)');
   const useRslora = flag('use_rslora');
-  for (const key of ['rank_pattern', 'alpha_pattern']) {
-    const v = c[key];
-    if (v && typeof v === 'object' && Object.keys(v).length > 0) err(key, 'per-module ranks or alphas are not supported');
-  }
+  refuseUnsupportedKeys(c, err);
   const modulesToSave = c.modules_to_save ?? [];
   if (!Array.isArray(modulesToSave) || !modulesToSave.every((m): m is string => typeof m === 'string')) {
     err('modules_to_save', `must be a list of module names, got ${JSON.stringify(modulesToSave)}`);
@@ -79,7 +79,13 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     if (m !== 'score' && m !== 'classifier') err('modules_to_save', `"${m}" is not supported (only the classification head "score")`);
   }
   const file = path.join(dir, 'adapter_model.safetensors');
-  if (!fs.existsSync(file)) throw new UserError('adapter weights not found (adapter_model.safetensors)', file);
+  if (!fs.existsSync(file)) {
+    // save_pretrained(safe_serialization=False) writes a pickle, which runs code when read: not read, but named
+    const pickle = fs.existsSync(path.join(dir, 'adapter_model.bin'));
+    throw new UserError(pickle
+      ? 'adapter weights not found: the folder has adapter_model.bin (a PyTorch pickle, saved with safe_serialization=False), which is not read; save the adapter again with safe_serialization=True'
+      : 'adapter weights not found (adapter_model.safetensors)', file);
+  }
   const targeted = targetedModules(c, numLayers, cfgPath);
   const st = SafetensorsFile.open(file);
   const layers = Array.from({ length: numLayers }, () => new Set<Projection>());
@@ -117,7 +123,9 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   }
   return {
     spec: { r: r as number, alpha: alpha as number, dropout: dropout as number, targets, useRslora },
-    taskType: task as TaskType,
+    // no task_type (PEFT's plain PeftModel, on whichever model class the user loads): a saved score head says it was
+    // a sequence classifier, trained as SEQ_CLS's modules_to_save trains it
+    taskType: c.task_type == null && hasScore ? 'SEQ_CLS' : task as TaskType,
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
     hasScore,

@@ -63,7 +63,7 @@ test('new adapters initialise like PEFT: A uniform in ±1/√in, B zero', () => 
 
 test('adapters we cannot apply are refused with the key that says why', () => {
   for (const [key, value, message] of [
-    ['use_dora', true, /use_dora/], ['bias', 'all', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /rank_pattern/],
+    ['use_dora', true, /use_dora/], ['bias', 'some', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /rank_pattern/],
     // an entry that is not a name (an adapter from elsewhere is untrusted input) is refused by its key, not a TypeError
     ['modules_to_save', [{ toString: 1 }], /modules_to_save: must be a list of module names, got \[\{"toString":1\}\]/],
     ['modules_to_save', 'score', /modules_to_save: must be a list of module names, got "score"/],
@@ -117,4 +117,85 @@ test('an adapter covering part of the model is saved with a config selecting exa
     assert.deepEqual(again.result.layers.map((s) => [...s].sort()), loaded.result.layers.map((s) => [...s].sort()), what);
     assert.deepEqual(keysOf(path.join(out, 'adapter_model.safetensors')), Object.keys(tensors).filter(keep).sort(), what);
   }
+});
+
+/** A copy of a tiny-fixture adapter (adapter_step1: trained, all seven projections of both layers) with `changes` to its config. */
+function editedAdapter(changes: Record<string, unknown>, keep: (tensor: string) => boolean = () => true): string {
+  const src = path.join(TINY, 'adapter_step1'), dir = tmp();
+  const st = SafetensorsFile.open(path.join(src, 'adapter_model.safetensors'));
+  const tensors = Object.fromEntries(st.names().filter(keep).map((n) => [n, { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors, { format: 'pt' });
+  fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...json(path.join(src, 'adapter_config.json')), ...changes }));
+  return dir;
+}
+
+// each of these, loaded as plain LoRA, gave logits other than PEFT's (scripts/hf-check/adapter_fuzz.py: aLoRA applies
+// only from its invocation tokens on, layer_replication restacks the layers, PEFT re-runs PiSSA / OLoRA on loading and
+// so changes the base weights), or PEFT refuses the config (layers_pattern "h", a regex with layers_to_transform)
+test('adapters PEFT computes otherwise than plain LoRA are refused in one line naming adapter_config.json and the key', () => {
+  for (const [key, changes] of [
+    ['alora_invocation_tokens', { alora_invocation_tokens: [5] }], ['layer_replication', { layer_replication: [[1, 2], [0, 1]] }],
+    ['init_lora_weights', { init_lora_weights: 'pissa' }], ['init_lora_weights', { init_lora_weights: 'pissa_niter_4' }],
+    ['init_lora_weights', { init_lora_weights: 'olora' }], ['init_lora_weights', { init_lora_weights: 'corda' }],
+    ['init_lora_weights', { init_lora_weights: 'loftq' }], ['init_lora_weights', { init_lora_weights: 'lora_ga' }], ['init_lora_weights', { init_lora_weights: 'mica' }],
+    ['trainable_token_indices', { trainable_token_indices: [3, 4] }], ['target_parameters', { target_parameters: ['self_attn.q_proj.weight'] }],
+    ['velora_config', { velora_config: { num_groups: 64 } }], ['kasa_config', { kasa_config: { beta: 1e-4 } }], ['use_bdlora', { use_bdlora: { nblocks: 2 } }],
+    ['monteclora_config', { monteclora_config: { num_samples: 2 } }], ['arrow_config', { arrow_config: { top_k: 2 } }],
+    ['layers_pattern', { layers_to_transform: [1], layers_pattern: 'h' }], ['layers_pattern', { layers_pattern: 'layers' }],
+    ['layers_to_transform', { target_modules: '.*_proj', layers_to_transform: [1] }], ['layers_to_transform', { target_modules: 'all-linear', layers_to_transform: [1] }],
+  ] as const) {
+    const dir = editedAdapter(changes);
+    const model = loadModel(TINY_BASE, { backend: testBackend() });
+    const cfg = path.join(dir, 'adapter_config.json');
+    assert.throws(() => loadAdapter(model, dir, { trainable: false }), (e: Error) => e.message.startsWith(`${cfg}: ${key}: `) && !e.message.includes('\n'), JSON.stringify(changes));
+  }
+});
+
+test('adapters PEFT computes as plain LoRA load as the plain adapter: bias all / lora_only, fan_in_fan_out, an empty layers_to_transform, variants off, other inits', () => {
+  const backend = testBackend();
+  const batch = loadModel(TINY_BASE, { backend }).collate([{ inputIds: [1, 5, 9, 7, 3] }, { inputIds: [1, 4, 2] }]);
+  const logitsWith = (dir: string): Float32Array | Float64Array => {
+    const model = loadModel(TINY_BASE, { backend });
+    loadAdapter(model, dir, { trainable: false });
+    return model.logits(batch);
+  };
+  const plain = logitsWith(path.join(TINY, 'adapter_step1'));
+  for (const changes of [
+    { bias: 'all' }, { bias: 'lora_only' }, { fan_in_fan_out: true }, { layers_to_transform: [] }, { layers_to_transform: [0, 1], layers_pattern: ['blocks', 'layers'] },
+    { alora_invocation_tokens: [] }, { velora_config: {} }, { use_bdlora: null }, { init_lora_weights: 'gaussian' }, { init_lora_weights: 'orthogonal' },
+    { init_lora_weights: 'eva' }, { init_lora_weights: false }, { use_qalora: true },
+  ]) {
+    const loaded = captureStderr(() => logitsWith(editedAdapter(changes)));
+    assert.deepEqual(loaded.result, plain, JSON.stringify(changes));
+    assert.equal(loaded.stderr.includes('fan_in_fan_out'), 'fan_in_fan_out' in changes, JSON.stringify(changes)); // PEFT warns too
+  }
+});
+
+test('a target_modules entry naming a module whole adapts it whatever layers_to_transform says, as PEFT does', () => {
+  // PEFT: q_proj of layer 0 (named whole) and v_proj of layer 1 (by suffix, in layers_to_transform)
+  const keep = (n: string): boolean => n.includes('layers.0.self_attn.q_proj') || n.includes('layers.1.self_attn.v_proj');
+  const dir = editedAdapter({ target_modules: ['model.layers.0.self_attn.q_proj', 'v_proj'], layers_to_transform: [1] }, keep);
+  const info = readAdapterInfo(dir, 2);
+  assert.deepEqual(info.layers.map((s) => [...s]), [['q_proj'], ['v_proj']]);
+});
+
+test('an adapter saved as adapter_model.bin (safe_serialization=False) is refused naming the pickle and the way out', () => {
+  const dir = tmp();
+  fs.copyFileSync(path.join(TINY, 'adapter_init', 'adapter_config.json'), path.join(dir, 'adapter_config.json'));
+  fs.writeFileSync(path.join(dir, 'adapter_model.bin'), 'PK');
+  const model = loadModel(TINY_BASE, { backend: testBackend() });
+  assert.throws(() => loadAdapter(model, dir, { trainable: false }), /adapter_model\.safetensors: adapter weights not found: the folder has adapter_model\.bin \(a PyTorch pickle, saved with safe_serialization=False\), which is not read; save the adapter again with safe_serialization=True$/);
+});
+
+test('an adapter without task_type that holds a score head (PEFT\'s PeftModel on a sequence classifier) is read as SEQ_CLS', () => {
+  const src = path.join(TINY_CLS, 'adapter_init'), dir = tmp();
+  fs.copyFileSync(path.join(src, 'adapter_model.safetensors'), path.join(dir, 'adapter_model.safetensors'));
+  const { task_type: _, ...cfg } = json(path.join(src, 'adapter_config.json'));
+  fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...cfg, modules_to_save: ['score'] }));
+  const info = readAdapterInfo(dir, 2);
+  assert.equal(info.hasScore, true);
+  assert.equal(info.taskType, 'SEQ_CLS');
+  // without a score head it stays a causal LM's
+  assert.equal(readAdapterInfo(editedAdapter({ task_type: null }), 2).taskType, 'CAUSAL_LM');
 });

@@ -1,0 +1,48 @@
+// The adapter_config.json keys of a PEFT 0.21 LoRA adapter that make PEFT compute something other than
+// y = W·x + scaling·B·A·x on the base as saved, and which we therefore refuse, naming the key: LoRA variants (PEFT turns
+// one on when its key is truthy in Python's sense), layer replication, trainable tokens, LoRA on parameters, per-module
+// ranks and alphas, and initialisations that PEFT re-runs when it loads the adapter and that rewrite the base weights
+// (PiSSA, OLoRA, CorDA, LoftQ, LoRA-GA: PEFT loads them onto W − s·B₀A₀, not W). Measured against PEFT by
+// scripts/hf-check/adapter_fuzz.py: each of these, loaded as plain LoRA, gives other logits than PEFT's.
+
+/** Python's truthiness of a JSON value: how PEFT decides that a variant's key turns it on. */
+function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v !== null && typeof v === 'object') return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+/** Keys that change the computation whenever truthy, with what they are. */
+const UNSUPPORTED: ReadonlyArray<readonly [key: string, what: string]> = [
+  ['use_dora', 'DoRA adapters are not supported'],
+  ['alora_invocation_tokens', 'aLoRA adapters (applied only from the invocation tokens on) are not supported'],
+  ['velora_config', 'VeLoRA adapters are not supported'],
+  ['monteclora_config', 'MonteCLoRA adapters are not supported'],
+  ['use_bdlora', 'BD-LoRA (block-diagonal) adapters are not supported'],
+  ['arrow_config', 'Arrow routing adapters are not supported'],
+  ['kasa_config', 'KaSA adapters are not supported'],
+  ['layer_replication', 'replicated layers (PEFT restacks the base model\'s layers) are not supported'],
+  ['trainable_token_indices', 'trainable token embeddings are not supported'],
+  ['target_parameters', 'LoRA on parameters (target_parameters) is not supported'],
+  ['rank_pattern', 'per-module ranks or alphas are not supported'],
+  ['alpha_pattern', 'per-module ranks or alphas are not supported'],
+];
+
+/** init_lora_weights values PEFT re-runs on loading, rewriting the base weights (prefixes: pissa_niter_4 is PiSSA). */
+const BASE_CHANGING_INITS = ['pissa', 'olora', 'corda', 'loftq', 'lora_ga'];
+
+/** Throws through `err` (key, message) at the first key of `c` that makes PEFT compute what we do not. */
+export function refuseUnsupportedKeys(c: Readonly<Record<string, unknown>>, err: (key: string, msg: string) => never): void {
+  for (const [key, what] of UNSUPPORTED) {
+    if (truthy(c[key])) err(key, `${JSON.stringify(c[key])}: ${what}`);
+  }
+  const init = c.init_lora_weights;
+  if (typeof init === 'string') {
+    const lower = init.toLowerCase();
+    if (BASE_CHANGING_INITS.some((p) => lower.startsWith(p))) {
+      err('init_lora_weights', `${JSON.stringify(init)} is not supported: PEFT re-runs this initialisation when it loads the adapter, which changes ` +
+        'the base weights; save it converted to plain LoRA (save_pretrained with path_initial_model_for_weight_conversion) and load that');
+    }
+    if (lower === 'mica') err('init_lora_weights', '"mica": MiCA adapters are not supported');
+  }
+}
