@@ -1,9 +1,10 @@
 // The adapter_config.json keys of a PEFT 0.21 LoRA adapter that make PEFT compute something other than
 // y = W·x + scaling·B·A·x on the base as saved, and which we therefore refuse, naming the key: LoRA variants (PEFT turns
-// one on when its key is truthy in Python's sense), layer replication, trainable tokens, LoRA on parameters, per-module
-// ranks and alphas, and initialisations that PEFT re-runs when it loads the adapter and that rewrite the base weights
+// one on when its key is truthy in Python's sense), layer replication, trainable tokens, LoRA on parameters, and
+// initialisations that PEFT re-runs when it loads the adapter and that rewrite the base weights
 // (PiSSA, OLoRA, CorDA, LoftQ, LoRA-GA: PEFT loads them onto W − s·B₀A₀, not W). Measured against PEFT by
-// scripts/hf-check/adapter_fuzz.py: each of these, loaded as plain LoRA, gives other logits than PEFT's.
+// scripts/hf-check/adapter_fuzz.py: each of these, loaded as plain LoRA, gives other logits than PEFT's. (Per-module
+// ranks and alphas are read: peft-patterns.ts.)
 
 /** Python's truthiness of a JSON value: how PEFT decides that a variant's key turns it on. */
 function truthy(v: unknown): boolean {
@@ -24,8 +25,6 @@ const UNSUPPORTED: ReadonlyArray<readonly [key: string, what: string]> = [
   ['layer_replication', 'replicated layers (PEFT restacks the base model\'s layers) are not supported'],
   ['trainable_token_indices', 'trainable token embeddings are not supported'],
   ['target_parameters', 'LoRA on parameters (target_parameters) is not supported'],
-  ['rank_pattern', 'per-module ranks or alphas are not supported'],
-  ['alpha_pattern', 'per-module ranks or alphas are not supported'],
 ];
 
 /** init_lora_weights values PEFT re-runs on loading, rewriting the base weights (prefixes: pissa_niter_4 is PiSSA). */

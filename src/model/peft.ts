@@ -10,9 +10,10 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
-import { allocateLora, type LoraAdapter, type LoraSpec } from './lora.ts';
+import { allocateLora, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
+import { rankPatterns, type RankPatterns } from './peft-patterns.ts';
 import { targetedModules } from './peft-targets.ts';
 import { refuseUnsupportedKeys } from './peft-unsupported.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
@@ -30,6 +31,11 @@ export interface AdapterInfo {
   /** Projections adapted per layer, from the tensors in the file. */
   layers: Array<Set<Projection>>;
   hasScore: boolean;
+  /**
+   * Each module's rank and alpha (rank_pattern, alpha_pattern); spec.r is the largest rank of an adapted module,
+   * spec.alpha lora_alpha. When `patterned`, loadAdapter pads and rescales the modules to spec (peft-patterns.ts).
+   */
+  ranks: RankPatterns;
 }
 
 /** Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors. */
@@ -71,6 +77,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   if (flag('lora_bias')) err('lora_bias', 'true is not supported (the LoRA B factors have no bias)');
   const useRslora = flag('use_rslora');
   refuseUnsupportedKeys(c, err);
+  const ranks = rankPatterns(c, r as number, alpha as number, err);
   const modulesToSave = c.modules_to_save ?? [];
   if (!Array.isArray(modulesToSave) || !modulesToSave.every((m): m is string => typeof m === 'string')) {
     err('modules_to_save', `must be a list of module names, got ${JSON.stringify(modulesToSave)}`);
@@ -101,13 +108,14 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
       const layer = key.layer, proj = key.proj as Projection;
       if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${name}": unknown projection "${proj}"`, file);
       if (layer >= numLayers) throw new UserError(`tensor "${name}": layer ${layer} but the model has ${numLayers}`, file);
-      // the factors' rank is r (A is (r, in), B is (out, r)): checked before anything of r's size is allocated
-      const shape = st.info(name).shape, rank = key.factor === 'A' ? shape[0] : shape[1];
-      if (shape.length !== 2 || rank !== r) {
-        throw new UserError(`tensor "${name}" has shape [${shape.join(', ')}]: its rank is not adapter_config.json's r (${r as number})`, file);
-      }
       if (!targeted[layer]!.has(proj)) {
         throw new UserError(`tensor "${name}" adapts ${proj} of layer ${layer}, which adapter_config.json does not select (target_modules ${JSON.stringify(c.target_modules ?? null)}${c.layers_to_transform == null ? '' : `, layers_to_transform ${JSON.stringify(c.layers_to_transform)}`})`, file);
+      }
+      // the factors' rank is the module's r (A is (r, in), B is (out, r)): checked before anything of r's size is allocated
+      const shape = st.info(name).shape, rank = key.factor === 'A' ? shape[0] : shape[1], want = ranks.of(layer, proj).r;
+      if (shape.length !== 2 || rank !== want) {
+        const whose = want === r ? `adapter_config.json's r (${want})` : `its rank_pattern's r (${want})`;
+        throw new UserError(`tensor "${name}" has shape [${shape.join(', ')}]: its rank is not ${whose}`, file);
       }
       layers[layer]!.add(proj);
     }
@@ -121,14 +129,16 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   if (missing.length > 0) {
     warn(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same)`);
   }
+  const maxRank = Math.max(...layers.flatMap((set, i) => [...set].map((p) => ranks.of(i, p).r)));
   return {
-    spec: { r: r as number, alpha: alpha as number, dropout: dropout as number, targets, useRslora },
+    spec: { r: maxRank, alpha: alpha as number, dropout: dropout as number, targets, useRslora },
     // no task_type (PEFT's plain PeftModel, on whichever model class the user loads): a saved score head says it was
     // a sequence classifier, trained as SEQ_CLS's modules_to_save trains it
     taskType: c.task_type == null && hasScore ? 'SEQ_CLS' : task as TaskType,
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
     hasScore,
+    ranks,
   };
 }
 
@@ -139,6 +149,9 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
 export function loadAdapter(model: MistralModel, dir: string, opts: { trainable: boolean; dropout?: number }): AdapterInfo {
   const cfg = model.cfg, be = model.backend;
   const info = readAdapterInfo(dir, cfg.numLayers);
+  if (info.ranks.patterned && opts.trainable) {
+    throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas is read for eval, generate, classify and merging, not trained on', path.join(dir, 'adapter_config.json'));
+  }
   const spec = opts.dropout === undefined ? info.spec : { ...info.spec, dropout: opts.dropout };
   const adapter = allocateLora(be, cfg, spec, model.dtype, opts.trainable);
   const file = path.join(dir, 'adapter_model.safetensors');
@@ -153,8 +166,12 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
           continue;
         }
         const [out, inDim] = projectionShape(cfg, proj);
-        loadTensor(st, loraKey(i, proj, 'A'), [spec.r, inDim], pair.A, model);
-        loadTensor(st, loraKey(i, proj, 'B'), [out, spec.r], pair.B, model);
+        // a module of a smaller rank or another alpha (rank_pattern, alpha_pattern): A's extra rows and B's extra
+        // columns stay 0 (the same product), and its own scaling over the adapter's is folded into B
+        const m = info.ranks.of(i, proj);
+        const fold = loraScaling({ ...spec, r: m.r, alpha: m.alpha }) / loraScaling(spec);
+        loadTensor(st, loraKey(i, proj, 'A'), [m.r, inDim], pair.A, model, { rows: spec.r, cols: inDim });
+        loadTensor(st, loraKey(i, proj, 'B'), [out, m.r], pair.B, model, { rows: out, cols: spec.r }, fold);
       }
     });
     if (info.hasScore) {
@@ -170,13 +187,25 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
   return { ...info, spec };
 }
 
-function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: DeviceBuffer, model: MistralModel): void {
+/**
+ * Reads tensor `name` of `shape` into `dst`; a 2-D one into the top-left corner of a zeroed `into` (rows, cols) when
+ * that is larger, and multiplied by `scale` when it is not 1.
+ */
+function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: DeviceBuffer, model: MistralModel,
+  into?: { rows: number; cols: number }, scale = 1): void {
   if (!st.has(name)) throw new UserError(`tensor "${name}" is missing`, st.file);
   const got = st.info(name).shape;
   if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) {
     throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
   }
-  model.backend.upload(dst, hostFloats(st.readF32(name), dst.dtype));
+  let host = st.readF32(name);
+  if (into && (into.rows !== shape[0] || into.cols !== shape[1])) {
+    const padded = new Float32Array(into.rows * into.cols), cols = shape[1]!;
+    for (let row = 0; row < shape[0]!; row++) padded.set(host.subarray(row * cols, (row + 1) * cols), row * into.cols);
+    host = padded;
+  }
+  if (scale !== 1) host = host.map((v) => v * scale);
+  model.backend.upload(dst, hostFloats(host, dst.dtype));
 }
 
 /** A new adapter initialised as PEFT does, attached to the model. */

@@ -8,6 +8,7 @@ import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter, loadAdapter, readAdapterInfo, saveAdapter } from '../../src/model/peft.ts';
 import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 import { PROJECTIONS } from '../../src/model/weights.ts';
+import { collate } from '../../src/data/batch.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { relErr, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
@@ -63,7 +64,9 @@ test('new adapters initialise like PEFT: A uniform in ±1/√in, B zero', () => 
 
 test('adapters we cannot apply are refused with the key that says why', () => {
   for (const [key, value, message] of [
-    ['use_dora', true, /use_dora/], ['bias', 'some', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /rank_pattern/],
+    ['use_dora', true, /use_dora/], ['bias', 'some', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /lora_A\.weight" has shape \[8, \d+\]|its rank is not its rank_pattern's r \(8\)/],
+    ['rank_pattern', { q_proj: 0 }, /rank_pattern\["q_proj"\]: must be an integer ≥ 1, got 0/], ['alpha_pattern', { q_proj: 'x' }, /alpha_pattern\["q_proj"\]: must be a positive number/],
+    ['rank_pattern', ['q_proj'], /rank_pattern: must be an object/], ['alpha_pattern', { '(?P<n>q)_proj': 2 }, /alpha_pattern\["\(\?P<n>q\)_proj"\]: is not a regular expression we can read/],
     // an entry that is not a name (an adapter from elsewhere is untrusted input) is refused by its key, not a TypeError
     ['modules_to_save', [{ toString: 1 }], /modules_to_save: must be a list of module names, got \[\{"toString":1\}\]/],
     ['modules_to_save', 'score', /modules_to_save: must be a list of module names, got "score"/],
@@ -198,4 +201,55 @@ test('an adapter without task_type that holds a score head (PEFT\'s PeftModel on
   assert.equal(info.taskType, 'SEQ_CLS');
   // without a score head it stays a causal LM's
   assert.equal(readAdapterInfo(editedAdapter({ task_type: null }), 2).taskType, 'CAUSAL_LM');
+});
+
+test('rank_pattern and alpha_pattern: each module its own rank and alpha, as the same adapter padded to one rank computes it', () => {
+  const backend = testBackend();
+  const src = path.join(TINY, 'adapter_step1'); // r 4, lora_alpha 8: scaling 2
+  const st = SafetensorsFile.open(path.join(src, 'adapter_model.safetensors'));
+  const tensors = Object.fromEntries(st.names().map((n) => [n, { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  const base = json(path.join(src, 'adapter_config.json'));
+  // q_proj of layer 1 at rank 2 (PEFT's regex key), every down_proj with alpha 3 (a suffix key)
+  const ranked = (n: string): boolean => n.includes('.layers.1.self_attn.q_proj.');
+  const patterned: typeof tensors = {}, padded: typeof tensors = {};
+  for (const [n, t] of Object.entries(tensors)) {
+    const [rows, cols] = t.shape as [number, number];
+    if (!ranked(n)) {
+      patterned[n] = t;
+      // the same module in a uniform adapter: alpha 3 folded into B as 3/4 of the scaling 8/4
+      padded[n] = n.includes('down_proj') && n.includes('lora_B') ? { ...t, data: t.data.map((v) => v * 3 / 8) } : t;
+      continue;
+    }
+    if (n.includes('lora_A')) { // (4, in) → (2, in), and back to (4, in) with zero rows
+      patterned[n] = { ...t, shape: [2, cols], data: t.data.slice(0, 2 * cols) };
+      padded[n] = { ...t, data: new Float32Array(rows * cols).fill(0).map((_, i) => (i < 2 * cols ? t.data[i]! : 0)) };
+    } else { // (out, 4) → (out, 2): scaling 8/2 = 4, twice the adapter's, folded into B; back to (out, 4) with zero columns
+      patterned[n] = { ...t, shape: [rows, 2], data: new Float32Array(rows * 2).map((_, i) => t.data[Math.floor(i / 2) * cols + (i % 2)]!) };
+      padded[n] = { ...t, data: t.data.map((v, i) => (i % cols < 2 ? v * 2 : 0)) };
+    }
+  }
+  const write = (ts: typeof tensors, extra: Record<string, unknown>): string => {
+    const dir = tmp();
+    writeSafetensors(path.join(dir, 'adapter_model.safetensors'), ts, { format: 'pt' });
+    fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...base, ...extra }));
+    return dir;
+  };
+  const patternDir = write(patterned, { rank_pattern: { 'model\\.layers\\.1\\..*q_proj': 2, q_proj: 3 }, alpha_pattern: { down_proj: 3 } });
+  const batch = collate([{ inputIds: [1, 5, 9, 14, 3, 7], labels: [1, 5, 9, 14, 3, 7] }], 0, 0);
+  const logitsOf = (dir: string): Float32Array | Float64Array => {
+    const model = loadModel(TINY_BASE, { backend });
+    loadAdapter(model, dir, { trainable: false });
+    return model.logits(batch);
+  };
+  // q_proj of layer 0 would be rank 3 by the second key: its file has rank 4, which the first key does not cover
+  assert.throws(() => logitsOf(patternDir), /layers\.0\.self_attn\.q_proj\.lora_A\.weight" has shape \[4, \d+\]: its rank is not its rank_pattern's r \(3\)/);
+  const dir = write(patterned, { rank_pattern: { 'model\\.layers\\.1\\..*q_proj': 2 }, alpha_pattern: { down_proj: 3 } });
+  const info = readAdapterInfo(dir, 2);
+  assert.equal(info.spec.r, 4, 'the largest rank');
+  assert.deepEqual([info.ranks.of(1, 'q_proj'), info.ranks.of(0, 'q_proj'), info.ranks.of(0, 'down_proj')], [{ r: 2, alpha: 8 }, { r: 4, alpha: 8 }, { r: 4, alpha: 3 }]);
+  assert.ok(relErr(logitsOf(dir), logitsOf(write(padded, {}))) < 1e-6);
+  // trained further it would not be PEFT's: refused
+  const model = loadModel(TINY_BASE, { backend });
+  assert.throws(() => loadAdapter(model, dir, { trainable: true }), /adapter_config\.json: rank_pattern\/alpha_pattern: .* not trained on/);
 });

@@ -32,6 +32,9 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   if (info.taskType === 'SEQ_CLS') {
     throw new UserError('a classification adapter cannot be exported to GGUF: llama.cpp has no sequence-classification head (export without --format)', adapterDir);
   }
+  if (info.ranks.patterned) {
+    throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas cannot be a GGUF adapter file (llama.cpp takes one alpha); export it merged', path.join(adapterDir, 'adapter_config.json'));
+  }
   const file = path.join(adapterDir, 'adapter_model.safetensors');
   const st = SafetensorsFile.open(file);
   try {

@@ -1,0 +1,61 @@
+// A PEFT adapter's rank_pattern and alpha_pattern: per-module ranks and alphas that override r and lora_alpha.
+// PEFT 0.21 (tuners/lora/model.py, utils/other.py get_pattern_key) takes, for a module named like
+// model.layers.3.self_attn.q_proj, the first key (in the file's order) for which re.match(rf"(.*\.)?({key})$", name)
+// holds: a module's own name, a suffix of it at a dot ("q_proj", "self_attn.q_proj"), or a regular expression.
+// An adapter with them is read by padding every module to the largest rank (zero rows of A, zero columns of B: the
+// same product) and folding each module's own scaling into its B (peft.ts), so that one r and one scaling compute it.
+
+import type { Projection } from './weights.ts';
+import { hfModuleName } from './names.ts';
+
+/** A module's rank and alpha. */
+export interface ModuleRank {
+  r: number;
+  alpha: number;
+}
+
+/** The rank and alpha of each module, from r, lora_alpha and the two patterns; `patterned` when any key is given. */
+export interface RankPatterns {
+  patterned: boolean;
+  of(layer: number, proj: Projection): ModuleRank;
+}
+
+type Err = (key: string, msg: string) => never;
+
+/** Reads rank_pattern and alpha_pattern of adapter_config.json `c` (r and alpha already checked). */
+export function rankPatterns(c: Readonly<Record<string, unknown>>, r: number, alpha: number, err: Err): RankPatterns {
+  const ranks = patternOf(c, 'rank_pattern', (v) => typeof v === 'number' && Number.isInteger(v) && v >= 1, 'an integer ≥ 1', err);
+  const alphas = patternOf(c, 'alpha_pattern', (v) => typeof v === 'number' && v > 0, 'a positive number', err);
+  return {
+    patterned: ranks.length + alphas.length > 0,
+    of(layer, proj) {
+      const name = hfModuleName(layer, proj);
+      return { r: firstMatch(ranks, name) ?? r, alpha: firstMatch(alphas, name) ?? alpha };
+    },
+  };
+}
+
+interface PatternKey {
+  re: RegExp;
+  value: number;
+}
+
+function patternOf(c: Readonly<Record<string, unknown>>, key: string, valid: (v: unknown) => boolean, what: string, err: Err): PatternKey[] {
+  const p = c[key];
+  if (p === undefined || p === null) return [];
+  if (typeof p !== 'object' || Array.isArray(p)) err(key, `must be an object of module names or patterns, got ${JSON.stringify(p)}`);
+  return Object.entries(p as Record<string, unknown>).map(([k, v]) => {
+    if (!valid(v)) err(`${key}["${k}"]`, `must be ${what}, got ${JSON.stringify(v)}`);
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(.*\\.)?(${k})$`); // PEFT's pattern, its groups included (a key's \1 is the prefix there too)
+    } catch (e) {
+      return err(`${key}["${k}"]`, `is not a regular expression we can read: ${(e as Error).message}`);
+    }
+    return { re, value: v as number };
+  });
+}
+
+function firstMatch(keys: readonly PatternKey[], name: string): number | undefined {
+  return keys.find((k) => k.re.test(name))?.value;
+}
