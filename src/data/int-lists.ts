@@ -49,11 +49,11 @@ export class IntLists {
 
   /**
    * Adds 1 to counts[v] for each value v of the list, writing v to ready[n], n + 1… when its count reaches `need`
-   * (≤ 255); returns the new n. Over several lists, counts[v] is how many of them hold v; `clear` each of them
+   * (≤ 255 for 8-bit counts); returns the new n. Over several lists, counts[v] is how many of them hold v; `clear` each of them
    * afterwards to count afresh. (An increment with a branch that is rarely taken: testing whether a count left
    * 0, to list the values touched, cost twice as much on random slots as this and the second pass.)
    */
-  tally(list: number, counts: Uint8Array, need: number, ready: Int32Array, n: number): number {
+  tally(list: number, counts: Uint8Array | Int32Array, need: number, ready: Int32Array, n: number): number {
     const pool = this.pool;
     let left = this.len[list]!, k = FIRST;
     for (let c = this.head[list]!; left > 0; c = pool[c]!) {
@@ -74,6 +74,18 @@ export class IntLists {
       if (k < LAST) k++;
     }
     return n;
+  }
+
+  /** Calls fn with each value of the list, in the order pushed. */
+  forEach(list: number, fn: (value: number) => void): void {
+    const pool = this.pool;
+    let left = this.len[list]!, k = FIRST;
+    for (let c = this.head[list]!; left > 0; c = pool[c]!) {
+      const end = c + 1 + Math.min(left, 1 << k);
+      for (let i = c + 1; i < end; i++) fn(pool[i]!);
+      left -= 1 << k;
+      if (k < LAST) k++;
+    }
   }
 
   /** Sets counts[v] to 0 for each value v of the list. */
