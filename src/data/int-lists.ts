@@ -89,7 +89,7 @@ export class IntLists {
   }
 
   /** Sets counts[v] to 0 for each value v of the list. */
-  clear(list: number, counts: Uint8Array): void {
+  clear(list: number, counts: Uint8Array | Int32Array): void {
     const pool = this.pool;
     let left = this.len[list]!, k = FIRST;
     for (let c = this.head[list]!; left > 0; c = pool[c]!) {

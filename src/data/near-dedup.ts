@@ -239,14 +239,19 @@ export class NearDupIndex {
    * (`cost`: its rare values' lists, the records of the sizes that may match without them, the unbounded slots),
    * of which counting (`countCost`), and those sizes.
    */
-  private boundPlan(hashes: readonly Uint32Array[]): { part: number; cost: number; countCost: number; lo: number; hi: number } {
+  private boundPlan(hashes: readonly Uint32Array[]): BoundPlan {
     const bound = this.bound!;
-    let best = { part: 0, cost: Infinity, countCost: 0, lo: 0, hi: -1 };
+    let best: BoundPlan = { part: 0, cost: Infinity, countCost: 0, lo: 0, hi: -1, need: 1 };
     hashes.forEach((h, k) => {
       const { cost: countCost, frequent } = bound.plan(k, h);
-      const { lo, hi } = ShingleBound.sizesWithoutRare(h.length, frequent, this.threshold);
+      // the records of sizes just above those that must be listed, while they are few, are listed too: the
+      // longer ones then need more rare values to be looked at (most records of a template's own size hold few);
+      // none longer than length / threshold + 1, which cannot reach it
+      const least = ShingleBound.limits(h.length, frequent, this.threshold);
+      const widest = bound.widen(k, least.hi, 64 + countCost / 8, Math.ceil(h.length / this.threshold) + 1);
+      const { lo, hi, need } = ShingleBound.limits(h.length, frequent, this.threshold, widest);
       const cost = countCost + bound.sizeCount(k, lo, hi) + this.nUnbounded;
-      if (cost < best.cost) best = { part: k, cost, countCost, lo, hi };
+      if (cost < best.cost) best = { part: k, cost, countCost, lo, hi, need };
     });
     return best;
   }
@@ -256,9 +261,9 @@ export class NearDupIndex {
    * counted part's bound may reach the threshold: among those that hold one of its rare values, those of the
    * sizes that may match without one, and the unbounded — any other's bound is below it.
    */
-  private boundedCandidates(nParts: number, { part, lo, hi }: { part: number; lo: number; hi: number }, hashes: Uint32Array): number[] {
+  private boundedCandidates(nParts: number, { part, lo, hi, need }: BoundPlan, hashes: Uint32Array): number[] {
     const reaching: number[] = [], near: number[] = [];
-    this.bound!.count(part, hashes);
+    this.bound!.count(part, hashes, need);
     this.bound!.reaching(this.threshold, lo, hi, reaching);
     for (let u = 0; u < this.nUnbounded; u++) reaching.push(this.unbounded[u]!);
     for (const slot of reaching) if (this.partCount[slot] === nParts && this.close(slot, nParts) && this.inBands(slot)) near.push(slot);
@@ -538,6 +543,9 @@ export class NearDupIndex {
     return h | 0;
   }
 }
+
+/** How a query is bounded by the ShingleBound: see boundPlan and ShingleBound.limits. */
+interface BoundPlan { part: number; cost: number; countCost: number; lo: number; hi: number; need: number }
 
 /** The posting list of value v at position i of part k. */
 function listOf(k: number, i: number, v: number): number {

@@ -9,8 +9,9 @@
 // frequent (then it is among both sides' values of its group). The bound is never below the shared count for any
 // choice of the frequent values; a good choice (the template) makes it nearly exact, and the lists short.
 // A record that holds none of the query's rare values can only reach a Jaccard similarity through frequent
-// values: only records of a narrow range of sizes can (recordsOfSize lists them), so the records that may
-// reach a threshold are found without visiting the others.
+// values: only records of a narrow range of sizes can (they are listed by size), and a longer record must hold
+// some number of them (limits: lo, hi, need), so the records that may reach a threshold are found without
+// looking at the others.
 import { grow } from './grow.ts';
 import { IntLists } from './int-lists.ts';
 import { jaccardOf } from './minhash.ts';
@@ -30,10 +31,16 @@ export class ShingleBound {
   private frequentTotal = new Uint16Array(0); // [slot * parts + k]: of which frequent
   private groupCounts = new Uint16Array(0); // [(slot * parts + k) * GROUPS + g]
   private entries = 0; // rare list entries, bounded by `budget`
-  // the counted query: its part, its frequent values (in all and per group), and each record's rare count (touched: those not 0)
+  private slots = 0; // 1 + the highest slot added
+  // the counted query: its part, its frequent values (in all and per group), the lists counted and what they held,
+  // each record's rare count, and those whose count reached `need` (touched)
   private counts = new Int32Array(0);
   private touched = new Int32Array(0);
   private nTouched = 0;
+  private need = 1;
+  private countedLists = new Int32Array(64);
+  private nCounted = 0;
+  private countedEntries = 0;
   private part = 0;
   private queryLength = 0;
   private queryFrequent = 0;
@@ -80,6 +87,7 @@ export class ShingleBound {
   add(slot: number, hashes: readonly ArrayLike<number>[]): boolean {
     const parts = this.parts;
     this.room(slot + 1);
+    this.slots = Math.max(this.slots, slot + 1);
     let rare = 0;
     for (let k = 0; k < hashes.length; k++) {
       const h = hashes[k]!, groupsOf = this.groupsOf[k]!;
@@ -121,18 +129,36 @@ export class ShingleBound {
   }
 
   /**
-   * The sizes (hash counts, lo…hi) outside which a record that holds none of a query's rare values cannot reach
-   * Jaccard `threshold` with it, for a query part of `length` hashes of which `frequent` are frequent: such a
-   * record shares at most min(frequent, its size), so its Jaccard is at most its size / length up to `frequent`,
-   * then frequent / (length + size − frequent). Widened by one each way against rounding (a superset).
+   * For a query part of `length` hashes of which `frequent` are frequent: the sizes (hash counts, lo…hi) outside
+   * which a record that holds none of its rare values cannot reach Jaccard `threshold` with it, and how many of
+   * them (`need`, counted as the record's copies) a record longer than hi must hold to reach it. A record shares
+   * at most its rare count + `frequent` values, and reaching the threshold takes threshold · (length + size) /
+   * (1 + threshold): without rare values, its Jaccard is at most its size / length up to `frequent`, then
+   * frequent / (length + size − frequent). Widened by one each way against rounding (so that the records that
+   * may reach the threshold are among those of lo…hi and those that hold `need`). With `atLeast`, hi is at least
+   * that: more records are listed by size, and the others need more rare values.
    */
-  static sizesWithoutRare(length: number, frequent: number, threshold: number): { lo: number; hi: number } {
-    return { lo: Math.max(0, Math.floor(threshold * length) - 1), hi: Math.max(frequent, Math.ceil((frequent * (1 + threshold)) / threshold - length)) + 1 };
+  static limits(length: number, frequent: number, threshold: number, atLeast = 0): { lo: number; hi: number; need: number } {
+    const hi = Math.max(atLeast, Math.max(frequent, Math.ceil((frequent * (1 + threshold)) / threshold - length)) + 1);
+    const need = Math.max(1, Math.floor((threshold * (length + hi + 1)) / (1 + threshold) - frequent) - 1);
+    return { lo: Math.max(0, Math.floor(threshold * length) - 1), hi, need };
   }
 
-  /** Counts, for every indexed record, the copies of the query's part-k rare values it holds (see atMost). */
-  count(k: number, hashes: ArrayLike<number>): void {
+  /** The greatest size from hi to `most` such that the slots whose part k has hi + 1 to it hashes are `budget` at most. */
+  widen(k: number, hi: number, budget: number, most: number): number {
+    let n = 0;
+    most = Math.min(most, MAX_INDEXED_LENGTH);
+    while (hi < most && n + this.bySize.length((k << 16) | (hi + 1)) <= budget) n += this.bySize.length((k << 16) | ++hi);
+    return hi;
+  }
+
+  /**
+   * Counts, for every indexed record, the copies of the query's part-k rare values it holds (for reaches), and
+   * notes those that hold at least `need` (for reaching).
+   */
+  count(k: number, hashes: ArrayLike<number>, need = 1): void {
     this.clear();
+    this.need = need;
     this.part = k;
     this.queryLength = hashes.length;
     this.queryGroups.fill(0);
@@ -143,7 +169,13 @@ export class ShingleBound {
       if (g > 0) {
         this.queryGroups[g - 1]!++;
         frequent++;
-      } else if (i === 0 || hashes[i] !== hashes[i - 1]) this.nTouched = this.rare.tally((k << this.bits) | hashes[i]!, this.counts, 1, this.touched, this.nTouched);
+      } else if (i === 0 || hashes[i] !== hashes[i - 1]) {
+        const list = (k << this.bits) | hashes[i]!;
+        this.nTouched = this.rare.tally(list, this.counts, need, this.touched, this.nTouched);
+        if (this.nCounted === this.countedLists.length) this.countedLists = grow(this.countedLists);
+        this.countedLists[this.nCounted++] = list;
+        this.countedEntries += this.rare.length(list);
+      }
     }
     this.queryFrequent = frequent;
   }
@@ -164,15 +196,15 @@ export class ShingleBound {
   }
 
   /**
-   * Adds to `out` the indexed slots whose bound (see reaches) reaches `threshold`: of those that hold one of the
-   * counted query's rare values, and of the others those of sizes lo…hi (sizesWithoutRare's) — any other's
-   * bound is below it.
+   * Adds to `out` the indexed slots whose bound (see reaches) reaches `threshold`: of those that hold `need` of
+   * the counted query's rare values, and of the others those of sizes lo…hi (`limits` gives all three) — any
+   * other's bound is below it.
    */
   reaching(threshold: number, lo: number, hi: number, out: number[]): void {
-    const touched = this.touched, counts = this.counts;
+    const touched = this.touched, counts = this.counts, need = this.need;
     for (let t = 0; t < this.nTouched; t++) if (this.reaches(touched[t]!, threshold)) out.push(touched[t]!);
     for (let size = Math.max(0, lo); size <= Math.min(hi, MAX_INDEXED_LENGTH); size++) {
-      this.bySize.forEach((this.part << 16) | size, (slot) => { if (counts[slot] === 0 && this.reaches(slot, threshold)) out.push(slot); });
+      this.bySize.forEach((this.part << 16) | size, (slot) => { if (counts[slot]! < need && this.reaches(slot, threshold)) out.push(slot); });
     }
   }
 
@@ -183,10 +215,11 @@ export class ShingleBound {
     return n;
   }
 
-  /** Zeroes the counts of the query counted last. */
-  clear(): void {
-    for (let t = 0; t < this.nTouched; t++) this.counts[this.touched[t]!] = 0;
-    this.nTouched = 0;
+  /** Zeroes the counts of the query counted last: list by list while they held few entries, else all at once. */
+  private clear(): void {
+    if (this.countedEntries * 8 < this.slots) for (let j = 0; j < this.nCounted; j++) this.rare.clear(this.countedLists[j]!, this.counts);
+    else this.counts.fill(0, 0, this.slots);
+    this.nTouched = this.nCounted = this.countedEntries = 0;
   }
 
   private room(slots: number): void {

@@ -40,8 +40,8 @@ test('ShingleBound: every record whose Jaccard with the query reaches the thresh
       for (const threshold of [0.3, 0.8, 1]) {
         const k = rng.below(query.length), mine = query[k]!;
         const { frequent: f } = bound.plan(k, mine);
-        const { lo, hi } = ShingleBound.sizesWithoutRare(mine.length, f, threshold);
-        bound.count(k, mine);
+        const { lo, hi, need } = ShingleBound.limits(mine.length, f, threshold, rng.below(2) ? bound.widen(k, 0, rng.below(60), rng.below(80)) : 0);
+        bound.count(k, mine, rng.below(4) ? need : 1);
         const reached: number[] = [];
         bound.reaching(threshold, lo, hi, reached);
         assert.equal(new Set(reached).size, reached.length, 'each slot once');
@@ -72,9 +72,9 @@ test('ShingleBound: a shared template is frequent and the bound of two templated
   const { cost, frequent: f } = bound.plan(0, mine);
   assert.equal(f, 400);
   assert.ok(cost < 300, `the rare values' lists are short: ${cost} entries`);
-  bound.count(0, mine);
   for (const threshold of [0.7, 0.5]) {
-    const { lo, hi } = ShingleBound.sizesWithoutRare(mine.length, f, threshold);
+    const { lo, hi, need } = ShingleBound.limits(mine.length, f, threshold);
+    bound.count(0, mine, need);
     const reached: number[] = [];
     bound.reaching(threshold, lo, hi, reached);
     const expected = records.flatMap((r, slot) => (jaccardAtMost(mine, r[0]!) >= threshold ? [slot] : []));
@@ -82,13 +82,15 @@ test('ShingleBound: a shared template is frequent and the bound of two templated
   }
 });
 
-test('ShingleBound: sizesWithoutRare holds every size that the frequent values alone may bring to the threshold', () => {
+test('ShingleBound: limits hold every size that the frequent values alone may bring to the threshold, and every rare count a longer record needs', () => {
   for (const threshold of [0.1, 0.5, 0.8, 0.95, 1]) {
     for (let length = 0; length < 60; length++) {
       for (let frequent = 0; frequent <= length; frequent++) {
-        const { lo, hi } = ShingleBound.sizesWithoutRare(length, frequent, threshold);
+        const { lo, hi, need } = ShingleBound.limits(length, frequent, threshold, [0, length, 2 * length][frequent % 3]);
+        assert.ok(need >= 1);
         for (let size = 0; size < 200; size++) {
           if (jaccardOf(Math.min(frequent, size), length, size) >= threshold) assert.ok(lo <= size && size <= hi, `${length} ${frequent} ${size} at ${threshold}`);
+          for (let rare = 0; rare < need && size > hi; rare++) assert.ok(jaccardOf(Math.min(rare + frequent, length, size), length, size) < threshold, `${length} ${frequent} ${size} with ${rare} at ${threshold}`);
         }
       }
     }
