@@ -79,6 +79,11 @@ const BOUND_WORK = 1 << 10;
 const BOUND_WORK_ALLOWANCE = 1 << 20;
 /** Rare shingle hashes that the ShingleBound posts at most (4 bytes each); later records are compared as before. */
 const BOUND_BUDGET = 1 << 24;
+/**
+ * The ShingleBound's frequent values are chosen among the hashes of the last this many records compared: the
+ * crowd that made the bitmap read too much (after 20k records of other kinds, 270 sharing a preamble are few).
+ */
+const BOUND_SAMPLE = 1024;
 
 export interface NearMatch {
   /** The index (as given to add) of the earliest kept record that this one nearly duplicates. */
@@ -271,8 +276,9 @@ export class NearDupIndex {
   }
 
   /**
-   * Starts keeping a ShingleBound of every slot: its frequent values are those of the slots whose hashes are kept
-   * (they were candidates: the templated ones); a slot's hashes not kept are computed from its parts read back.
+   * Starts keeping a ShingleBound of every slot: its frequent values are those of the last BOUND_SAMPLE slots
+   * whose hashes are kept (they were compared: the templated ones); a slot's hashes not kept are computed from
+   * its parts read back.
    */
   private keepBound(partsOf: (index: number) => readonly string[]): void {
     this.keepBandKeys();
@@ -280,9 +286,9 @@ export class NearDupIndex {
       const at = slot * MAX_PARTS + k;
       return this.hashes.subarray(this.hashStart[at]!, this.hashStart[at]! + this.hashLength[at]!);
     });
-    const kept: Uint16Array[][] = [];
-    for (let slot = 0; slot < this.count; slot++) if (this.hashStart[slot * MAX_PARTS]! >= 0) kept.push(listsOf(slot));
-    this.bound = new ShingleBound(MAX_PARTS, HASH_BITS, ShingleBound.frequentValues(MAX_PARTS, HASH_BITS, kept), this.boundBudget);
+    const sample: Uint16Array[][] = [];
+    for (let slot = this.count - 1; slot >= 0 && sample.length < BOUND_SAMPLE; slot--) if (this.hashStart[slot * MAX_PARTS]! >= 0) sample.push(listsOf(slot));
+    this.bound = new ShingleBound(MAX_PARTS, HASH_BITS, ShingleBound.frequentValues(MAX_PARTS, HASH_BITS, sample), this.boundBudget);
     for (let slot = 0; slot < this.count; slot++) {
       let lists: ArrayLike<number>[];
       if (this.hashStart[slot * MAX_PARTS]! >= 0) lists = listsOf(slot);
