@@ -2,7 +2,7 @@
 // in size from 32 to 1,024 values, so that a long list is read in a few stretches of memory and a short one
 // wastes little (4 bytes a value, and about 2 more in the chunks' free ends as the near-duplicate index fills
 // them). That index keeps one list per (part, signature position, value), of the records that hold that value
-// there, and counts over several lists at once.
+// there, and its ShingleBound one per (part, shingle hash) and (part, size); both count over several lists at once.
 import { grow } from './grow.ts';
 
 const FIRST = 5; // a list's first chunk holds 2^FIRST values, each next one twice as many, up to 2^LAST
@@ -49,8 +49,8 @@ export class IntLists {
 
   /**
    * Adds 1 to counts[v] for each value v of the list, writing v to ready[n], n + 1… when its count reaches `need`
-   * (≤ 255 for 8-bit counts); returns the new n. Over several lists, counts[v] is how many of them hold v; `clear` each of them
-   * afterwards to count afresh. (An increment with a branch that is rarely taken: testing whether a count left
+   * (≤ 255 for 8-bit counts); returns the new n. Over several lists, counts[v] is how many of them hold v; `clear`
+   * each of them afterwards to count afresh. (An increment with a branch that is rarely taken: testing whether a count left
    * 0, to list the values touched, cost twice as much on random slots as this and the second pass.)
    */
   tally(list: number, counts: Uint8Array | Int32Array, need: number, ready: Int32Array, n: number): number {

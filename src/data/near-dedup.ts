@@ -26,9 +26,9 @@
 // Records that share a long preamble (a system prompt, a template) and differ in a short tail are each a
 // candidate of every other at just below the threshold: the bands, the estimate and the bitmap bound pass them,
 // and the bitmap bound reads every candidate's hashes. Once it has read too many, the index also keeps a
-// ShingleBound (shingle-bound.ts: the values that the records compared so far share counted per group, the
-// others posted by value, about 0.2 KB per record of one part with its band keys, plus 4 bytes a rare shingle), which bounds the
-// query's shared shingles with every record at once: when that reads less than the bands' buckets, the
+// ShingleBound (shingle-bound.ts: the values that the records compared last share counted per group, the others
+// posted by value; about 0.2 KB per record of one part with its band keys, plus 4 bytes a rare shingle), which
+// bounds the query's shared shingles with every record at once: when that reads less than the bands' buckets, the
 // candidates are the records it cannot rule out that the bands give (one of the query's band keys, close by
 // estimate), else the bands' candidates are bounded by it before the bitmap; either way the candidates whose
 // exact Jaccard may reach the threshold are the same, and so are the matches.
@@ -92,7 +92,10 @@ export interface NearMatch {
   similarity: number;
 }
 
-/** When the index keeps posting lists (or a ShingleBound): once the bands (the bounds) cost too much (default), from the start, or never. */
+/**
+ * When the index keeps posting lists (or a ShingleBound): once the bands (the bitmap bound) cost too much
+ * (default), from the start, or never.
+ */
 export type PostingLists = 'auto' | 'always' | 'never';
 
 export class NearDupIndex {

@@ -137,7 +137,7 @@ test('IntMultiMap: a key many values share is counted and listed whole, among ke
   assert.ok(pairs.includes('-3:1') && pairs.includes('7:0') && pairs.includes('5999:4999'));
 });
 
-test('IntLists: tally counts how many lists hold each value, across chunks, reporting those that reach the need; clear undoes it', () => {
+test('IntLists: tally counts how many lists hold each value, across chunks, reporting those that reach the need; clear undoes it; forEach lists them', () => {
   const lists = new IntLists(3);
   for (let v = 0; v < 3000; v++) lists.push(0, v);
   for (let v = 0; v < 3000; v += 2) lists.push(1, v);
@@ -150,6 +150,9 @@ test('IntLists: tally counts how many lists hold each value, across chunks, repo
   assert.deepEqual([0, 1, 98, 99].map((v) => counts[v]), [2, 1, 2, 2]);
   for (const l of [0, 1, 2]) lists.clear(l, counts);
   assert.ok(counts.every((c) => c === 0));
+  const listed: number[] = [];
+  lists.forEach(1, (v) => listed.push(v));
+  assert.deepEqual(listed, Array.from({ length: 1500 }, (_, i) => 2 * i), 'forEach: the values in the order pushed, across chunks');
 });
 
 test('NearDupIndex: with posting lists from the start, when the bands cost too much, or never, the same matches', () => {
