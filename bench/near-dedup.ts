@@ -1,6 +1,7 @@
 // bench:near-dedup — NearDupIndex on generated inputs where a shared template makes LSH band keys collide
 // (templated one-liners, templated prompt/completion pairs, chats with a long shared system prompt whose user
-// and assistant turns share a template), and on a mix of free text and templates with near duplicates and two
+// and assistant turns share a template, texts that share a 490-character preamble and end in about 75 characters
+// of words: each a candidate of every other, at 0.7–0.78 of each other), and on a mix of free text and templates with near duplicates and two
 // classes (a record of the other class is no match, as in prepare's classification): seconds and matches per
 // input. The names are made of 20 syllables, so that records share fragments as real place names do.
 // With --compare FILE (another near-dedup.ts, e.g. an older commit's extracted by `git archive`), runs that
@@ -40,7 +41,7 @@ function generate(n: number, seed: number): Input[] {
     w[rng.below(w.length)] = name();
     return w.join(' ');
   };
-  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels'].map((name) => ({ name, records: [], parts: [] }));
+  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels', 'shared-preamble'].map((name) => ({ name, records: [], parts: [] }));
   const labels: number[] = [];
   const mixed: Array<{ text: string } | { prompt: string; completion: string }> = [];
   for (let i = 0; i < n; i++) {
@@ -60,6 +61,7 @@ function generate(n: number, seed: number): Input[] {
   }
   inputs[3]!.records = mixed;
   inputs[3]!.label = labels;
+  inputs[4]!.records = sharedPreamble(n, seed);
   // the parts prepare compares (record.ts's comparableParts, lower-cased): a chat's system prompt is not one
   for (const input of inputs) {
     input.parts = input.records.map((r) => {
@@ -69,6 +71,19 @@ function generate(n: number, seed: number): Input[] {
     });
   }
   return inputs;
+}
+
+/** Texts of a 490-character preamble (an instruction every record repeats) and about 75 characters of words. */
+function sharedPreamble(n: number, seed: number): Array<{ text: string }> {
+  const rng = new Rng(seed + 1);
+  const syl = ['ka', 'lo', 'mi', 'ra', 'tu', 'sen', 'dor', 'vi', 'an', 'el', 'qu', 'ish', 'bar', 'no', 'zet', 'po', 'li', 'gra', 'wen', 'fo'];
+  const word = (): string => Array.from({ length: 2 + rng.below(3) }, () => syl[rng.below(syl.length)]).join('');
+  const preamble = 'You are a careful assistant that answers questions about a company handbook. Read the question, find the relevant policy, and answer in plain language. If the handbook does not cover the question, say so and suggest whom to ask. Do not invent policies, numbers or names. Keep answers under one hundred words, use the second person, and end with the section number you relied on. Question follows after the colon, and it may contain typos or abbreviations that you should read generously: ';
+  return Array.from({ length: n }, () => {
+    let tail = '';
+    while (tail.length < 75) tail += (tail ? ' ' : '') + word();
+    return { text: preamble + tail };
+  });
 }
 
 /** Feeds every record to a fresh index as prepare does: kept records are indexed, a match drops the record. */

@@ -2,7 +2,7 @@
 // in size from 32 to 1,024 values, so that a long list is read in a few stretches of memory and a short one
 // wastes little (4 bytes a value, and about 2 more in the chunks' free ends as the near-duplicate index fills
 // them). That index keeps one list per (part, signature position, value), of the records that hold that value
-// there, and counts over several lists at once.
+// there, and its ShingleBound one per (part, shingle hash) and (part, size); both count over several lists at once.
 import { grow } from './grow.ts';
 
 const FIRST = 5; // a list's first chunk holds 2^FIRST values, each next one twice as many, up to 2^LAST
@@ -49,11 +49,11 @@ export class IntLists {
 
   /**
    * Adds 1 to counts[v] for each value v of the list, writing v to ready[n], n + 1… when its count reaches `need`
-   * (≤ 255); returns the new n. Over several lists, counts[v] is how many of them hold v; `clear` each of them
-   * afterwards to count afresh. (An increment with a branch that is rarely taken: testing whether a count left
+   * (≤ 255 for 8-bit counts); returns the new n. Over several lists, counts[v] is how many of them hold v; `clear`
+   * each of them afterwards to count afresh. (An increment with a branch that is rarely taken: testing whether a count left
    * 0, to list the values touched, cost twice as much on random slots as this and the second pass.)
    */
-  tally(list: number, counts: Uint8Array, need: number, ready: Int32Array, n: number): number {
+  tally(list: number, counts: Uint8Array | Int32Array, need: number, ready: Int32Array, n: number): number {
     const pool = this.pool;
     let left = this.len[list]!, k = FIRST;
     for (let c = this.head[list]!; left > 0; c = pool[c]!) {
@@ -76,8 +76,20 @@ export class IntLists {
     return n;
   }
 
+  /** Calls fn with each value of the list, in the order pushed. */
+  forEach(list: number, fn: (value: number) => void): void {
+    const pool = this.pool;
+    let left = this.len[list]!, k = FIRST;
+    for (let c = this.head[list]!; left > 0; c = pool[c]!) {
+      const end = c + 1 + Math.min(left, 1 << k);
+      for (let i = c + 1; i < end; i++) fn(pool[i]!);
+      left -= 1 << k;
+      if (k < LAST) k++;
+    }
+  }
+
   /** Sets counts[v] to 0 for each value v of the list. */
-  clear(list: number, counts: Uint8Array): void {
+  clear(list: number, counts: Uint8Array | Int32Array): void {
     const pool = this.pool;
     let left = this.len[list]!, k = FIRST;
     for (let c = this.head[list]!; left > 0; c = pool[c]!) {

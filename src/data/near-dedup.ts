@@ -23,10 +23,20 @@
 // by reading those lists rather than every record of the buckets; one found is a candidate only if it shares
 // a band key with the query. Smaller buckets are still visited, so the candidates are exactly those the bands
 // give, and the matches the same.
+// Records that share a long preamble (a system prompt, a template) and differ in a short tail are each a
+// candidate of every other at just below the threshold: the bands, the estimate and the bitmap bound pass them,
+// and the bitmap bound reads every candidate's hashes. Once it has read too many, the index also keeps a
+// ShingleBound (shingle-bound.ts: the values that the records compared last share counted per group, the others
+// posted by value; about 0.2 KB per record of one part with its band keys, plus 4 bytes a rare shingle), which
+// bounds the query's shared shingles with every record at once: when that reads less than the bands' buckets, the
+// candidates are the records it cannot rule out that the bands give (one of the query's band keys, close by
+// estimate), else the bands' candidates are bounded by it before the bitmap; either way the candidates whose
+// exact Jaccard may reach the threshold are the same, and so are the matches.
 import { grow } from './grow.ts';
 import { IntMultiMap } from './hash-table.ts';
 import { IntLists } from './int-lists.ts';
 import { SIG_SIZE, bandsFor, jaccard, jaccardAtMost, jaccardOf, minhashSignature, shingleHashes, shingleSet } from './minhash.ts';
+import { ShingleBound } from './shingle-bound.ts';
 
 /** Candidates whose signature estimate is this far below the threshold are not confirmed (> 5 σ at 128 values). */
 const ESTIMATE_MARGIN = 0.2;
@@ -60,6 +70,20 @@ const HASH_BITS = 16;
 const HASH_BUDGET = 1 << 25;
 /** The query's shingle hashes are also marked in a bitmap of this many bits per part: all of them, at 16. */
 const MARK_BITS = HASH_BITS;
+/**
+ * Candidates' hashes that the bitmap bound may read per indexed record (plus a fixed allowance) before the index
+ * also keeps a ShingleBound: about 2 candidates of 500 shingles per record (the templated inputs of
+ * bench/near-dedup.ts read under 0.2; records sharing a preamble read hundreds).
+ */
+const BOUND_WORK = 1 << 10;
+const BOUND_WORK_ALLOWANCE = 1 << 20;
+/** Rare shingle hashes that the ShingleBound posts at most (4 bytes each); later records are compared as before. */
+const BOUND_BUDGET = 1 << 24;
+/**
+ * The ShingleBound's frequent values are chosen among the hashes of the last this many records compared: the
+ * crowd that made the bitmap read too much (after 20k records of other kinds, 270 sharing a preamble are few).
+ */
+const BOUND_SAMPLE = 1024;
 
 export interface NearMatch {
   /** The index (as given to add) of the earliest kept record that this one nearly duplicates. */
@@ -68,7 +92,10 @@ export interface NearMatch {
   similarity: number;
 }
 
-/** When the index keeps posting lists: once the bands cost too much (default), from the start, or never. */
+/**
+ * When the index keeps posting lists (or a ShingleBound): once the bands (the bitmap bound) cost too much
+ * (default), from the start, or never.
+ */
 export type PostingLists = 'auto' | 'always' | 'never';
 
 export class NearDupIndex {
@@ -96,6 +123,7 @@ export class NearDupIndex {
   // crowded bucket), the posting lists, and space to count
   private readonly crowded: number;
   private postings: IntLists | null = null;
+  private keysKept = false;
   private slotKeys = new Int32Array(0);
   private posted = new Uint8Array(0);
   private hits = new Uint8Array(0); // per slot: how many of the counted posting lists hold it
@@ -113,9 +141,25 @@ export class NearDupIndex {
   private readonly spareStart = new Int32Array(MAX_PARTS);
   private readonly spareLength = new Int32Array(MAX_PARTS);
   private readonly marks = new Int32Array((MAX_PARTS << MARK_BITS) >>> 5); // per part, the query's hashes' low bits
+  // kept once the bitmap bound reads too much (boundWork: the candidates' hashes it read): every slot's shingles in a
+  // ShingleBound but those in `unbounded` (over its budget)
+  private boundWork = 0;
+  private bound: ShingleBound | null = null;
+  private unbounded = new Int32Array(0);
+  private nUnbounded = 0;
 
-  /** `hashBudget`: shingle hashes kept at most (tests make it small, to compare candidates whose hashes were not kept). */
-  constructor(readonly threshold: number, private readonly postingLists: PostingLists = 'auto', private readonly hashBudget = HASH_BUDGET) {
+  /**
+   * `hashBudget`: shingle hashes kept at most (tests make it small, to compare candidates whose hashes were not
+   * kept); `shingleBound`: when to keep a ShingleBound, and `boundBudget`: the rare hashes it may post (tests make
+   * it small, to compare slots it does not hold).
+   */
+  constructor(
+    readonly threshold: number,
+    private readonly postingLists: PostingLists = 'auto',
+    private readonly hashBudget = HASH_BUDGET,
+    private readonly shingleBound: PostingLists = 'auto',
+    private readonly boundBudget = BOUND_BUDGET,
+  ) {
     if (!(threshold > 0 && threshold <= 1)) throw new Error(`near-duplicate threshold must be in (0, 1], got ${threshold}`);
     ({ bands: this.bands, rows: this.rows } = bandsFor(threshold));
     this.keys = new Int32Array(this.bands);
@@ -143,42 +187,125 @@ export class NearDupIndex {
     for (let k = 0; k < parts.length; k++) for (let i = 0; i < SIG_SIZE; i++) this.query8[k * SIG_SIZE + i] = this.partSigs[k]![i]! & 0xff;
     let visits = 0;
     for (let b = 0; b < this.bands; b++) visits += this.bucketSize[b] = this.table.size((this.keys[b] = this.bandKey(sig, b)));
-    this.visits += visits;
-    if (!this.postings && this.postingLists === 'auto' && this.visits > VISIT_BUDGET * this.count + VISIT_ALLOWANCE) this.keepPostings();
-    const near = this.candidates(parts.length);
+    if (!this.bound && this.shingleBound !== 'never' && (this.shingleBound === 'always' || this.boundWork > BOUND_WORK * this.count + BOUND_WORK_ALLOWANCE)) this.keepBound(partsOf);
+    let hashes = this.bound ? parts.map((p) => shingleHashes(p, HASH_BITS)) : null;
+    const plan = hashes && this.boundPlan(hashes);
+    // the candidates: found through the ShingleBound when that reads less than visiting the bands would (the same
+    // ones but those whose bound is below the threshold), else by the bands, bounded there when counting is cheap
+    let near: number[], counted = false;
+    if (plan && plan.cost < visits) near = this.boundedCandidates(parts.length, plan, hashes![plan.part]!);
+    else {
+      this.visits += visits;
+      if (!this.postings && this.postingLists === 'auto' && this.visits > VISIT_BUDGET * this.count + VISIT_ALLOWANCE) this.keepPostings();
+      near = this.candidates(parts.length);
+      if (plan && 2 * plan.countCost < near.length * hashes![plan.part]!.length) {
+        this.bound!.count(plan.part, hashes![plan.part]!);
+        counted = true;
+      }
+    }
     if (near.length > 1) near.sort((x, y) => x - y);
-    let hashes: Uint32Array[] | null = null;
+    let marked = false;
     let shingles: Array<Set<string>> | null = null;
     for (const slot of near) {
       const other = this.ids[slot]!;
       if (skip?.(other)) continue;
-      if (!hashes) {
-        hashes = parts.map((p) => shingleHashes(p, HASH_BITS));
+      if (counted && this.bound!.has(slot) && !this.bound!.reaches(slot, this.threshold)) continue;
+      if (!marked) {
+        hashes ??= parts.map((p) => shingleHashes(p, HASH_BITS));
         this.mark(hashes, 1);
+        marked = true;
       }
+      const mine = hashes!;
       let theirs: readonly string[] | null = null;
       if (this.hashStart[slot * MAX_PARTS]! < 0) {
         theirs = partsOf(other);
         const lists = parts.map((_, k) => shingleHashes(theirs![k] ?? '', HASH_BITS));
         // over the budget, the bound is still taken from them, then they are dropped
-        if (!this.keepHashes(slot, lists) && !this.mayReach(hashes, this.spareOf(lists), this.spareStart, this.spareLength, 0)) continue;
+        if (!this.keepHashes(slot, lists) && !this.mayReach(mine, this.spareOf(lists), this.spareStart, this.spareLength, 0)) continue;
       }
-      if (this.hashStart[slot * MAX_PARTS]! >= 0 && !this.mayReach(hashes, this.hashes, this.hashStart, this.hashLength, slot * MAX_PARTS)) continue;
+      if (this.hashStart[slot * MAX_PARTS]! >= 0 && !this.mayReach(mine, this.hashes, this.hashStart, this.hashLength, slot * MAX_PARTS)) continue;
       theirs ??= partsOf(other);
       shingles ??= parts.map((p) => shingleSet(p));
       let similarity = 1;
       for (let k = 0; k < parts.length && similarity >= this.threshold; k++) similarity = Math.min(similarity, jaccard(shingles[k]!, shingleSet(theirs[k] ?? '')));
       if (similarity >= this.threshold) {
-        this.mark(hashes, 0);
+        this.mark(mine, 0);
         return { index: other, similarity };
       }
     }
     const slot = this.add(parts.length, index);
-    if (hashes) {
-      this.mark(hashes, 0);
-      this.keepHashes(slot, hashes);
+    if (marked) {
+      this.mark(hashes!, 0);
+      this.keepHashes(slot, hashes!);
     }
+    if (this.bound && !this.bound.add(slot, hashes!)) this.keepUnbounded(slot);
     return null;
+  }
+
+  /**
+   * The query part to count in the ShingleBound (the cheapest), what finding candidates through it would read
+   * (`cost`: its rare values' lists, the records of the sizes that may match without them, the unbounded slots),
+   * of which counting (`countCost`), and those sizes.
+   */
+  private boundPlan(hashes: readonly Uint32Array[]): BoundPlan {
+    const bound = this.bound!;
+    let best: BoundPlan = { part: 0, cost: Infinity, countCost: 0, lo: 0, hi: -1, need: 1 };
+    hashes.forEach((h, k) => {
+      const { cost: countCost, frequent } = bound.plan(k, h);
+      // the records of sizes just above those that must be listed, while they are few, are listed too: the
+      // longer ones then need more rare values to be looked at (most records of a template's own size hold few);
+      // none longer than length / threshold + 1, which cannot reach it
+      const least = ShingleBound.limits(h.length, frequent, this.threshold);
+      const widest = bound.widen(k, least.hi, 64 + countCost / 8, Math.ceil(h.length / this.threshold) + 1);
+      const { lo, hi, need } = ShingleBound.limits(h.length, frequent, this.threshold, widest);
+      const cost = countCost + bound.sizeCount(k, lo, hi) + this.nUnbounded;
+      if (cost < best.cost) best = { part: k, cost, countCost, lo, hi, need };
+    });
+    return best;
+  }
+
+  /**
+   * The slots that the bands give as candidates (in one of the query's band buckets, close by estimate) whose
+   * counted part's bound may reach the threshold: among those that hold one of its rare values, those of the
+   * sizes that may match without one, and the unbounded — any other's bound is below it.
+   */
+  private boundedCandidates(nParts: number, { part, lo, hi, need }: BoundPlan, hashes: Uint32Array): number[] {
+    const reaching: number[] = [], near: number[] = [];
+    this.bound!.count(part, hashes, need);
+    this.bound!.reaching(this.threshold, lo, hi, reaching);
+    for (let u = 0; u < this.nUnbounded; u++) reaching.push(this.unbounded[u]!);
+    for (const slot of reaching) if (this.partCount[slot] === nParts && this.close(slot, nParts) && this.inBands(slot)) near.push(slot);
+    return near;
+  }
+
+  /**
+   * Starts keeping a ShingleBound of every slot: its frequent values are those of the last BOUND_SAMPLE slots
+   * whose hashes are kept (they were compared: the templated ones); a slot's hashes not kept are computed from
+   * its parts read back.
+   */
+  private keepBound(partsOf: (index: number) => readonly string[]): void {
+    this.keepBandKeys();
+    const listsOf = (slot: number): Uint16Array[] => Array.from({ length: this.partCount[slot]! }, (_, k) => {
+      const at = slot * MAX_PARTS + k;
+      return this.hashes.subarray(this.hashStart[at]!, this.hashStart[at]! + this.hashLength[at]!);
+    });
+    const sample: Uint16Array[][] = [];
+    for (let slot = this.count - 1; slot >= 0 && sample.length < BOUND_SAMPLE; slot--) if (this.hashStart[slot * MAX_PARTS]! >= 0) sample.push(listsOf(slot));
+    this.bound = new ShingleBound(MAX_PARTS, HASH_BITS, ShingleBound.frequentValues(MAX_PARTS, HASH_BITS, sample), this.boundBudget);
+    for (let slot = 0; slot < this.count; slot++) {
+      let lists: ArrayLike<number>[];
+      if (this.hashStart[slot * MAX_PARTS]! >= 0) lists = listsOf(slot);
+      else {
+        const theirs = partsOf(this.ids[slot]!);
+        lists = Array.from({ length: this.partCount[slot]! }, (_, k) => shingleHashes(theirs[k] ?? '', HASH_BITS));
+      }
+      if (!this.bound.add(slot, lists)) this.keepUnbounded(slot);
+    }
+  }
+
+  private keepUnbounded(slot: number): void {
+    if (this.nUnbounded === this.unbounded.length) this.unbounded = grow(this.unbounded, Math.max(1024, 2 * this.unbounded.length));
+    this.unbounded[this.nUnbounded++] = slot;
   }
 
   /** Sets (on = 1) or clears (on = 0) the bits of the query's hashes in each part's bitmap. */
@@ -206,6 +333,7 @@ export class NearDupIndex {
     for (let k = 0; k < hashes.length; k++) {
       const start = starts[at + k]!, length = lengths[at + k]!;
       const mine = hashes[k]!;
+      this.boundWork += length;
       if (jaccardOf(Math.min(mine.length, length), mine.length, length) < this.threshold) return false;
       let marked = 0;
       for (let i = start, base = k << MARK_BITS; i < start + length; i++) {
@@ -362,12 +490,12 @@ export class NearDupIndex {
       this.partCount = grow(this.partCount);
       this.sigs = grow(this.sigs);
       this.words = new Int32Array(this.sigs.buffer);
-      if (this.postings) this.growPostingSpace();
+      this.growSlotSpace();
     }
     this.ids[slot] = index;
     this.partCount[slot] = partCount;
     this.sigs.set(this.query8.subarray(0, partCount * SIG_SIZE), slot * MAX_PARTS * SIG_SIZE);
-    if (this.postings) this.slotKeys.set(this.keys, slot * this.bands);
+    if (this.keysKept) this.slotKeys.set(this.keys, slot * this.bands);
     for (let b = 0; b < this.bands; b++) {
       this.table.add(this.keys[b]!, slot);
       if (!this.postings) continue;
@@ -380,16 +508,26 @@ export class NearDupIndex {
 
   /** Starts keeping band keys and posting lists: the slots of crowded buckets so far are posted. */
   private keepPostings(): void {
+    this.keepBandKeys();
     this.postings = new IntLists(MAX_PARTS * SIG_SIZE * 256);
-    this.growPostingSpace();
-    const filled = new Uint8Array(this.count);
-    this.table.forEachEntry((key, slot) => { this.slotKeys[slot * this.bands + filled[slot]!++] = key; });
+    this.growSlotSpace();
     this.table.forEachEntry((key, slot) => { if (this.table.size(key) >= this.crowded) this.post(slot); });
   }
 
-  private growPostingSpace(): void {
+  /** Starts keeping each slot's band keys (for inBands). */
+  private keepBandKeys(): void {
+    if (this.keysKept) return;
+    this.keysKept = true;
+    this.growSlotSpace();
+    const filled = new Uint8Array(this.count);
+    this.table.forEachEntry((key, slot) => { this.slotKeys[slot * this.bands + filled[slot]!++] = key; });
+  }
+
+  /** Grows the per-slot arrays of band keys and posting lists, as they are kept, to the slots' capacity. */
+  private growSlotSpace(): void {
     const n = this.ids.length;
-    this.slotKeys = grow(this.slotKeys, n * this.bands);
+    if (this.keysKept && this.slotKeys.length < n * this.bands) this.slotKeys = grow(this.slotKeys, n * this.bands);
+    if (!this.postings || this.posted.length >= n) return;
     this.posted = grow(this.posted, n);
     this.hits = grow(this.hits, n);
     this.ready = grow(this.ready, n);
@@ -414,6 +552,9 @@ export class NearDupIndex {
     return h | 0;
   }
 }
+
+/** How a query is bounded by the ShingleBound: see boundPlan and ShingleBound.limits. */
+interface BoundPlan { part: number; cost: number; countCost: number; lo: number; hi: number; need: number }
 
 /** The posting list of value v at position i of part k. */
 function listOf(k: number, i: number, v: number): number {

@@ -137,7 +137,7 @@ test('IntMultiMap: a key many values share is counted and listed whole, among ke
   assert.ok(pairs.includes('-3:1') && pairs.includes('7:0') && pairs.includes('5999:4999'));
 });
 
-test('IntLists: tally counts how many lists hold each value, across chunks, reporting those that reach the need; clear undoes it', () => {
+test('IntLists: tally counts how many lists hold each value, across chunks, reporting those that reach the need; clear undoes it; forEach lists them', () => {
   const lists = new IntLists(3);
   for (let v = 0; v < 3000; v++) lists.push(0, v);
   for (let v = 0; v < 3000; v += 2) lists.push(1, v);
@@ -150,6 +150,9 @@ test('IntLists: tally counts how many lists hold each value, across chunks, repo
   assert.deepEqual([0, 1, 98, 99].map((v) => counts[v]), [2, 1, 2, 2]);
   for (const l of [0, 1, 2]) lists.clear(l, counts);
   assert.ok(counts.every((c) => c === 0));
+  const listed: number[] = [];
+  lists.forEach(1, (v) => listed.push(v));
+  assert.deepEqual(listed, Array.from({ length: 1500 }, (_, i) => 2 * i), 'forEach: the values in the order pushed, across chunks');
 });
 
 test('NearDupIndex: with posting lists from the start, when the bands cost too much, or never, the same matches', () => {
@@ -217,5 +220,77 @@ test('NearDupIndex: the matches of a fixed templated input are the recorded ones
     const dropped = records.length - kept.length;
     const digest = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
     assert.deepEqual({ dropped, digest }, { dropped: 256, digest: 'b70f5a0b8d076821' }, `hash budget ${budget ?? 'default'}`);
+  }
+});
+
+test('NearDupIndex: with a ShingleBound (when the bounds cost too much, from the start) the same matches as without, on varied inputs', () => {
+  // records sharing a long preamble and ending in a few words (each a candidate of every other, just below the
+  // threshold: at 0.8 the default keeps a ShingleBound after 150 of them), exact copies, edits of earlier records
+  // (a few of their last words replaced, around any threshold; a few characters to many), empty and short texts,
+  // two-part records with a shared prompt template, and a pair at 0.807 that the bands miss (1 in 400k such pairs,
+  // found by search; no match, though the ShingleBound reaches it: the candidates it gives must be the bands');
+  // kept records skipped as those of another class are. The reference is the index without a ShingleBound, as it
+  // was before there was one.
+  const syl = ['ka', 'lo', 'mi', 'ra', 'tu', 'sen', 'dor', 'vi', 'an', 'el', 'qu', 'ish', 'po', 'gra', 'wen', 'fo', 'zet', 'bar', 'no', 'li', 'hu', 'ty', 'bre', 'sko'];
+  const wordOf = (rng: Rng, first = 0) => () => Array.from({ length: 2 + rng.below(3) }, () => syl[first + rng.below(12)]).join('');
+  const preamble = 'you are a careful assistant that answers questions about a company handbook. read the question, find the relevant policy and answer in plain language; if the handbook does not cover it, say so and suggest whom to ask. never invent policies, numbers or names, and end with the section you relied on: ';
+  const missedPair = (seed: number): string[] => {
+    const rng = new Rng(seed), word = wordOf(rng);
+    const a = preamble + Array.from({ length: 12 }, word).join(' ');
+    return [a, a.split(' ').map((w, j, all) => (j >= all.length - 12 && rng.below(12) < 4 ? word() : w)).join(' ')];
+  };
+  const missed = missedPair(255023);
+  {
+    const [a, b] = missed as [string, string];
+    assert.ok(jaccard(shingleSet(a), shingleSet(b)) >= 0.8);
+    const idx = new NearDupIndex(0.8, 'auto', undefined, 'never');
+    assert.equal(idx.check([a], 0, () => [a]), null);
+    assert.equal(idx.check([b], 1, () => [a]), null, 'the bands miss it');
+  }
+  const rng = new Rng(17), word = wordOf(rng, 12); // other syllables than the missed pair's
+  const tail = (n: number) => Array.from({ length: n }, word).join(' ');
+  const template = 'below is an instruction that describes a task. write a response that completes the request. instruction: ';
+  const edit = (p: string, n: number) => {
+    let t = p;
+    for (let e = 0; e < n; e++) {
+      const at = rng.below(t.length + 1);
+      t = t.slice(0, at) + (rng.below(2) ? syl[rng.below(syl.length)] : '') + t.slice(at + rng.below(3));
+    }
+    return t;
+  };
+  const records: string[][] = [];
+  for (let i = 0; i < 700; i++) {
+    const k = rng.below(20);
+    const recent = () => records[records.length - 1 - rng.below(Math.min(records.length, 50))]!;
+    if (i === 320 || i === 380) records.push([missed[i === 320 ? 0 : 1]!]);
+    else if (k < 2 && records.length) records.push([...records[rng.below(records.length)]!]);
+    else if (k < 4 && records.length) {
+      const n = [1, 3, 8, 20, 40][rng.below(5)]!;
+      records.push(recent().map((p) => edit(p, n)));
+    } else if (k < 8 && records.length) {
+      const n = rng.below(6);
+      records.push(recent().map((p) => p.split(' ').map((w, j, all) => (j >= all.length - 12 && rng.below(12) < n ? word() : w)).join(' ')));
+    } else if (k < 9) records.push([['', 'a', 'abcd', 'abcde', 'ka lo'][rng.below(5)]!]);
+    else if (k < 11) records.push([template + tail(3 + rng.below(6)), tail(1 + rng.below(8))]);
+    else if (k < 12) records.push([tail(5 + rng.below(30))]);
+    else records.push([preamble + tail(8 + rng.below(10))]);
+  }
+  const run = (t: number, bound: 'never' | 'auto' | 'always', hashBudget?: number, boundBudget?: number) => {
+    const idx = new NearDupIndex(t, 'auto', hashBudget, bound, boundBudget);
+    const kept: number[] = [];
+    return records.map((r, i) => {
+      const m = idx.check(r, kept.length, (j) => records[kept[j]!]!, (j) => kept[j]! % 7 === 3);
+      if (!m) kept.push(i);
+      return m ? `${i} ${kept[m.index]} ${m.similarity}` : `${i} -`;
+    });
+  };
+  for (const t of [0.5, 0.8, 0.95]) {
+    const reference = run(t, 'never');
+    const dropped = reference.filter((m) => !m.endsWith('-')).length;
+    assert.ok(dropped > 100, `threshold ${t}: ${dropped} dropped`);
+    assert.deepEqual(run(t, 'auto'), reference, `threshold ${t}: a ShingleBound when the bounds cost too much`);
+    assert.deepEqual(run(t, 'always'), reference, `threshold ${t}: a ShingleBound from the start`);
+    // hashes of 50 records kept (the others read back when the ShingleBound starts), and room for 200 records in it
+    assert.deepEqual(run(t, 'auto', 50 * 300, 200 * 40), reference, `threshold ${t}: small budgets`);
   }
 });
