@@ -35,7 +35,8 @@
 import { grow } from './grow.ts';
 import { IntMultiMap } from './hash-table.ts';
 import { IntLists } from './int-lists.ts';
-import { SIG_SIZE, bandsFor, jaccard, jaccardAtMost, jaccardOf, minhashSignature, shingleHashes, shingleSet } from './minhash.ts';
+import { KeptHashes } from './kept-hashes.ts';
+import { SIG_SIZE, bandsFor, jaccard, minhashSignature, shingleHashes, shingleSet } from './minhash.ts';
 import { ShingleBound } from './shingle-bound.ts';
 
 /** Candidates whose signature estimate is this far below the threshold are not confirmed (> 5 σ at 128 values). */
@@ -68,8 +69,6 @@ const WORDS = SIG_SIZE / 4; // a part's 8-bit signature in 32-bit words
 const HASH_BITS = 16;
 /** Shingle hashes kept for the records compared (2 bytes a shingle): 64 MB at most, whatever the input's size. */
 const HASH_BUDGET = 1 << 25;
-/** The query's shingle hashes are also marked in a bitmap of this many bits per part: all of them, at 16. */
-const MARK_BITS = HASH_BITS;
 /**
  * Candidates' hashes that the bitmap bound may read per indexed record (plus a fixed allowance) before the index
  * also keeps a ShingleBound: about 2 candidates of 500 shingles per record (the templated inputs of
@@ -130,20 +129,10 @@ export class NearDupIndex {
   private ready = new Int32Array(0); // the slots whose count reached the need
   private readonly byLength = Array.from({ length: MAX_PARTS }, () => new Float64Array(SIG_SIZE)); // per part: a list's length · SIG_SIZE + its position
   private readonly positions = new Uint8Array(SIG_SIZE); // the chosen part's positions, shortest list first
-  // the shingleHashes of the parts of slots that were candidates (or queries that had some), while the budget
-  // lasts: hashStart[slot * MAX_PARTS + k] is where part k's list starts in `hashes` (-1: not kept)
-  private hashes = new Uint16Array(1 << 16);
-  private hashesUsed = 0;
-  private hashStart = new Int32Array(MAX_PARTS * 1024).fill(-1);
-  private hashLength = new Int32Array(MAX_PARTS * 1024);
-  // a candidate's shingle hashes that the budget had no room for, while it is compared
-  private spare = new Uint16Array(1 << 12);
-  private readonly spareStart = new Int32Array(MAX_PARTS);
-  private readonly spareLength = new Int32Array(MAX_PARTS);
-  private readonly marks = new Int32Array((MAX_PARTS << MARK_BITS) >>> 5); // per part, the query's hashes' low bits
-  // kept once the bitmap bound reads too much (boundWork: the candidates' hashes it read): every slot's shingles in a
+  // the shingleHashes of the parts of slots that were candidates (or queries that had some), while the budget lasts
+  private readonly kept: KeptHashes;
+  // kept once the bitmap bound reads too much (kept.work: the candidates' hashes it read): every slot's shingles in a
   // ShingleBound but those in `unbounded` (over its budget)
-  private boundWork = 0;
   private bound: ShingleBound | null = null;
   private unbounded = new Int32Array(0);
   private nUnbounded = 0;
@@ -156,7 +145,7 @@ export class NearDupIndex {
   constructor(
     readonly threshold: number,
     private readonly postingLists: PostingLists = 'auto',
-    private readonly hashBudget = HASH_BUDGET,
+    hashBudget = HASH_BUDGET,
     private readonly shingleBound: PostingLists = 'auto',
     private readonly boundBudget = BOUND_BUDGET,
   ) {
@@ -169,6 +158,7 @@ export class NearDupIndex {
     let minEqual = 0;
     while (minEqual < SIG_SIZE && minEqual / SIG_SIZE < threshold - ESTIMATE_MARGIN) minEqual++;
     this.maxDiff = SIG_SIZE - minEqual;
+    this.kept = new KeptHashes(MAX_PARTS, HASH_BITS, hashBudget, threshold);
     if (postingLists === 'always') this.keepPostings();
   }
 
@@ -187,7 +177,7 @@ export class NearDupIndex {
     for (let k = 0; k < parts.length; k++) for (let i = 0; i < SIG_SIZE; i++) this.query8[k * SIG_SIZE + i] = this.partSigs[k]![i]! & 0xff;
     let visits = 0;
     for (let b = 0; b < this.bands; b++) visits += this.bucketSize[b] = this.table.size((this.keys[b] = this.bandKey(sig, b)));
-    if (!this.bound && this.shingleBound !== 'never' && (this.shingleBound === 'always' || this.boundWork > BOUND_WORK * this.count + BOUND_WORK_ALLOWANCE)) this.keepBound(partsOf);
+    if (!this.bound && this.shingleBound !== 'never' && (this.shingleBound === 'always' || this.kept.work > BOUND_WORK * this.count + BOUND_WORK_ALLOWANCE)) this.keepBound(partsOf);
     let hashes = this.bound ? parts.map((p) => shingleHashes(p, HASH_BITS)) : null;
     const plan = hashes && this.boundPlan(hashes);
     // the candidates: found through the ShingleBound when that reads less than visiting the bands would (the same
@@ -212,31 +202,31 @@ export class NearDupIndex {
       if (counted && this.bound!.has(slot) && !this.bound!.reaches(slot, this.threshold)) continue;
       if (!marked) {
         hashes ??= parts.map((p) => shingleHashes(p, HASH_BITS));
-        this.mark(hashes, 1);
+        this.kept.mark(hashes, 1);
         marked = true;
       }
       const mine = hashes!;
       let theirs: readonly string[] | null = null;
-      if (this.hashStart[slot * MAX_PARTS]! < 0) {
+      if (!this.kept.has(slot)) {
         theirs = partsOf(other);
         const lists = parts.map((_, k) => shingleHashes(theirs![k] ?? '', HASH_BITS));
         // over the budget, the bound is still taken from them, then they are dropped
-        if (!this.keepHashes(slot, lists) && !this.mayReach(mine, this.spareOf(lists), this.spareStart, this.spareLength, 0)) continue;
+        if (!this.kept.keep(slot, lists) && !this.kept.mayReachLists(mine, lists)) continue;
       }
-      if (this.hashStart[slot * MAX_PARTS]! >= 0 && !this.mayReach(mine, this.hashes, this.hashStart, this.hashLength, slot * MAX_PARTS)) continue;
+      if (this.kept.has(slot) && !this.kept.mayReach(mine, slot)) continue;
       theirs ??= partsOf(other);
       shingles ??= parts.map((p) => shingleSet(p));
       let similarity = 1;
       for (let k = 0; k < parts.length && similarity >= this.threshold; k++) similarity = Math.min(similarity, jaccard(shingles[k]!, shingleSet(theirs[k] ?? '')));
       if (similarity >= this.threshold) {
-        this.mark(mine, 0);
+        this.kept.mark(mine, 0);
         return { index: other, similarity };
       }
     }
     const slot = this.add(parts.length, index);
     if (marked) {
-      this.mark(hashes!, 0);
-      this.keepHashes(slot, hashes!);
+      this.kept.mark(hashes!, 0);
+      this.kept.keep(slot, hashes!);
     }
     if (this.bound && !this.bound.add(slot, hashes!)) this.keepUnbounded(slot);
     return null;
@@ -285,16 +275,12 @@ export class NearDupIndex {
    */
   private keepBound(partsOf: (index: number) => readonly string[]): void {
     this.keepBandKeys();
-    const listsOf = (slot: number): Uint16Array[] => Array.from({ length: this.partCount[slot]! }, (_, k) => {
-      const at = slot * MAX_PARTS + k;
-      return this.hashes.subarray(this.hashStart[at]!, this.hashStart[at]! + this.hashLength[at]!);
-    });
     const sample: Uint16Array[][] = [];
-    for (let slot = this.count - 1; slot >= 0 && sample.length < BOUND_SAMPLE; slot--) if (this.hashStart[slot * MAX_PARTS]! >= 0) sample.push(listsOf(slot));
+    for (let slot = this.count - 1; slot >= 0 && sample.length < BOUND_SAMPLE; slot--) if (this.kept.has(slot)) sample.push(this.kept.lists(slot, this.partCount[slot]!));
     this.bound = new ShingleBound(MAX_PARTS, HASH_BITS, ShingleBound.frequentValues(MAX_PARTS, HASH_BITS, sample), this.boundBudget);
     for (let slot = 0; slot < this.count; slot++) {
       let lists: ArrayLike<number>[];
-      if (this.hashStart[slot * MAX_PARTS]! >= 0) lists = listsOf(slot);
+      if (this.kept.has(slot)) lists = this.kept.lists(slot, this.partCount[slot]!);
       else {
         const theirs = partsOf(this.ids[slot]!);
         lists = Array.from({ length: this.partCount[slot]! }, (_, k) => shingleHashes(theirs[k] ?? '', HASH_BITS));
@@ -306,70 +292,6 @@ export class NearDupIndex {
   private keepUnbounded(slot: number): void {
     if (this.nUnbounded === this.unbounded.length) this.unbounded = grow(this.unbounded, Math.max(1024, 2 * this.unbounded.length));
     this.unbounded[this.nUnbounded++] = slot;
-  }
-
-  /** Sets (on = 1) or clears (on = 0) the bits of the query's hashes in each part's bitmap. */
-  private mark(hashes: readonly Uint32Array[], on: number): void {
-    const marks = this.marks, low = (1 << MARK_BITS) - 1;
-    for (let k = 0; k < hashes.length; k++) {
-      const h = hashes[k]!, base = k << MARK_BITS;
-      for (let i = 0; i < h.length; i++) {
-        const bit = base + (h[i]! & low);
-        if (on) marks[bit >>> 5]! |= 1 << (bit & 31);
-        else marks[bit >>> 5] = 0;
-      }
-    }
-  }
-
-  /**
-   * Whether a candidate's shingle hashes (part k's: all[start[at + k]…] of length[at + k] values) allow each
-   * part's exact Jaccard with the query's to reach the threshold: false only when an upper bound of one part's is
-   * below it, so that the exact comparison could not make the candidate a match. The bounds, cheapest first: the
-   * sizes' ratio; the jaccard of sets sharing as many elements as the candidate's hashes that the query's mark
-   * (each shared shingle is one of these); then jaccardAtMost.
-   */
-  private mayReach(hashes: readonly Uint32Array[], all: Uint16Array, starts: Int32Array, lengths: Int32Array, at: number): boolean {
-    const marks = this.marks, low = (1 << MARK_BITS) - 1;
-    for (let k = 0; k < hashes.length; k++) {
-      const start = starts[at + k]!, length = lengths[at + k]!;
-      const mine = hashes[k]!;
-      this.boundWork += length;
-      if (jaccardOf(Math.min(mine.length, length), mine.length, length) < this.threshold) return false;
-      let marked = 0;
-      for (let i = start, base = k << MARK_BITS; i < start + length; i++) {
-        const bit = base + (all[i]! & low);
-        marked += (marks[bit >>> 5]! >>> (bit & 31)) & 1;
-      }
-      if (jaccardOf(Math.min(marked, mine.length), mine.length, length) < this.threshold) return false;
-      if (jaccardAtMost(mine, all.subarray(start, start + length)) < this.threshold) return false;
-    }
-    return true;
-  }
-
-  /** Copies a candidate's parts' shingle hashes to `spare` (spareStart/spareLength say where), which it returns. */
-  private spareOf(hashes: readonly Uint32Array[]): Uint16Array {
-    const total = hashes.reduce((a, h) => a + h.length, 0);
-    if (total > this.spare.length) this.spare = new Uint16Array(Math.max(total, 2 * this.spare.length));
-    for (let k = 0, at = 0; k < hashes.length; at += hashes[k]!.length, k++) {
-      this.spare.set(hashes[k]!, at);
-      this.spareStart[k] = at;
-      this.spareLength[k] = hashes[k]!.length;
-    }
-    return this.spare;
-  }
-
-  /** Keeps the slot's parts' shingle hashes (the query's parts'), if the budget has room for them all: whether it did. */
-  private keepHashes(slot: number, hashes: readonly Uint32Array[]): boolean {
-    const total = hashes.reduce((a, h) => a + h.length, 0);
-    if (this.hashesUsed + total > this.hashBudget) return false;
-    if (this.hashesUsed + total > this.hashes.length) this.hashes = grow(this.hashes, Math.min(this.hashBudget, Math.max(2 * this.hashes.length, this.hashesUsed + total)));
-    for (let k = 0; k < hashes.length; k++) {
-      this.hashes.set(hashes[k]!, this.hashesUsed);
-      this.hashStart[slot * MAX_PARTS + k] = this.hashesUsed;
-      this.hashLength[slot * MAX_PARTS + k] = hashes[k]!.length;
-      this.hashesUsed += hashes[k]!.length;
-    }
-    return true;
   }
 
   /**
@@ -482,10 +404,7 @@ export class NearDupIndex {
     const slot = this.count++;
     if (slot === this.ids.length) {
       this.ids = grow(this.ids);
-      const n = this.hashStart.length;
-      this.hashStart = grow(this.hashStart);
-      this.hashStart.fill(-1, n);
-      this.hashLength = grow(this.hashLength);
+      this.kept.growSlots(this.ids.length);
       this.seen = grow(this.seen);
       this.partCount = grow(this.partCount);
       this.sigs = grow(this.sigs);
