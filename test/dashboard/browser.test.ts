@@ -71,6 +71,24 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; fo
   return { page, foreign, problems };
 }
 
+/**
+ * Serves `runs` on a dashboard, opens its page in Chromium and runs `body` on it; then checks that no request left
+ * the server and that the page logged no error and opened no dialog.
+ */
+async function onDashboardPage(runs: string[], body: (page: Page, url: string) => Promise<void>): Promise<void> {
+  const dash = await startDashboard({ runs, pollMs: 100 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const { page, foreign, problems } = await openPage(browser, dash.url);
+    await body(page, dash.url);
+    assert.deepEqual(foreign, [], 'no request leaves the dashboard server');
+    assert.deepEqual(problems, [], 'no console errors, page errors or dialogs');
+  } finally {
+    await browser.close();
+    await dash.close();
+  }
+}
+
 test('dashboard in headless Chromium: charts draw, follow appends and truncation, screenshot', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns(RUN_GEN, RUN_CLS);
   // a hostile sample must render as text: add one to the copy of the real run's report
@@ -79,56 +97,51 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
   report.samples.push({ prompt: '<script>alert(1)</script>', reference: '<img src=x onerror=alert(2)>', before: '', after: '' });
   fs.writeFileSync(reportFile, JSON.stringify(report));
   const classes = (JSON.parse(fs.readFileSync(path.join(RUN_CLS, 'report.json'), 'utf8')) as { labels: string[] }).labels;
-  const dash = await startDashboard({ runs: tmp.dirs, pollMs: 100 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
-    const { page, foreign, problems } = await openPage(browser, dash.url);
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 61, null, { timeout: 15_000 });
-    // Series order: per run (generation, classification), train then val.
-    assert.deepEqual(await seriesCounts(page, 'loss'), [61, 60, 7, 40, 5]);
-    for (const key of ['lr', 'tokens_per_s', 'grad_norm', 'mem_bytes']) {
-      assert.deepEqual(await seriesCounts(page, key), [60, 60, 40], key);
-    }
-    const [blue, orange] = await colourPixels(page, 'loss', [[31, 119, 180], [255, 127, 14]]);
-    assert.ok(blue! > 300 && orange! > 300, `loss curves drawn in both run colours (pixels: ${blue}, ${orange})`);
-    assert.equal(await page.textContent('#connection'), 'live');
+    await onDashboardPage(tmp.dirs, async (page) => {
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 61, null, { timeout: 15_000 });
+      // Series order: per run (generation, classification), train then val.
+      assert.deepEqual(await seriesCounts(page, 'loss'), [61, 60, 7, 40, 5]);
+      for (const key of ['lr', 'tokens_per_s', 'grad_norm', 'mem_bytes']) {
+        assert.deepEqual(await seriesCounts(page, key), [60, 60, 40], key);
+      }
+      const [blue, orange] = await colourPixels(page, 'loss', [[31, 119, 180], [255, 127, 14]]);
+      assert.ok(blue! > 300 && orange! > 300, `loss curves drawn in both run colours (pixels: ${blue}, ${orange})`);
+      assert.equal(await page.textContent('#connection'), 'live');
 
-    // Report panels: confusion matrix with class names, samples as text (the <script> sample stays text).
-    const cls = page.locator('article[data-run="1"]');
-    assert.deepEqual(await cls.locator('table.confusion tr').first().locator('th').allTextContents(), ['true \\ predicted', ...classes]);
-    assert.equal(await cls.locator('table.confusion td').count(), classes.length ** 2);
-    const gen = page.locator('article[data-run="0"]');
-    assert.equal(await gen.locator('table.samples tr').count(), report.samples.length + 1);
-    assert.match((await gen.locator('table.samples').textContent())!, /<script>alert\(1\)<\/script>/);
+      // Report panels: confusion matrix with class names, samples as text (the <script> sample stays text).
+      const cls = page.locator('article[data-run="1"]');
+      assert.deepEqual(await cls.locator('table.confusion tr').first().locator('th').allTextContents(), ['true \\ predicted', ...classes]);
+      assert.equal(await cls.locator('table.confusion td').count(), classes.length ** 2);
+      const gen = page.locator('article[data-run="0"]');
+      assert.equal(await gen.locator('table.samples tr').count(), report.samples.length + 1);
+      assert.match((await gen.locator('table.samples').textContent())!, /<script>alert\(1\)<\/script>/);
 
-    // Append 5 train steps, a val row and one malformed line: the chart and the warning follow.
-    const metrics = path.join(tmp.dirs[0]!, 'metrics.jsonl');
-    const badLine = fs.readFileSync(metrics, 'utf8').trimEnd().split('\n').length + 6;
-    const more = [61, 62, 63, 64, 65].map((step) => JSON.stringify({ step, loss: 1.9, lr: 1e-6, grad_norm: 0.5, tokens_per_s: 990, mem_bytes: 181_000_000 }));
-    fs.appendFileSync(metrics, more.join('\n') + '\n{"step": 66, "loss": oops}\n' + JSON.stringify({ step: 65, split: 'val', loss: 2.0, perplexity: 7.39 }) + '\n');
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[0].length === 66, null, { timeout: 10_000 });
-    assert.deepEqual(await seriesCounts(page, 'loss'), [66, 65, 8, 40, 5]);
-    assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.scales.x.max), 65);
-    await page.waitForSelector('article[data-run="0"] [data-malformed="1"]', { timeout: 5_000 });
-    assert.match((await gen.locator('[data-malformed]').textContent())!, new RegExp(`1 malformed line in metrics\\.jsonl skipped.*line ${badLine}: not JSON`));
+      // Append 5 train steps, a val row and one malformed line: the chart and the warning follow.
+      const metrics = path.join(tmp.dirs[0]!, 'metrics.jsonl');
+      const badLine = fs.readFileSync(metrics, 'utf8').trimEnd().split('\n').length + 6;
+      const more = [61, 62, 63, 64, 65].map((step) => JSON.stringify({ step, loss: 1.9, lr: 1e-6, grad_norm: 0.5, tokens_per_s: 990, mem_bytes: 181_000_000 }));
+      fs.appendFileSync(metrics, more.join('\n') + '\n{"step": 66, "loss": oops}\n' + JSON.stringify({ step: 65, split: 'val', loss: 2.0, perplexity: 7.39 }) + '\n');
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[0].length === 66, null, { timeout: 10_000 });
+      assert.deepEqual(await seriesCounts(page, 'loss'), [66, 65, 8, 40, 5]);
+      assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.scales.x.max), 65);
+      await page.waitForSelector('article[data-run="0"] [data-malformed="1"]', { timeout: 5_000 });
+      assert.match((await gen.locator('[data-malformed]').textContent())!, new RegExp(`1 malformed line in metrics\\.jsonl skipped.*line ${badLine}: not JSON`));
 
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    console.log(`screenshot: ${SCREENSHOT}`);
+      fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      console.log(`screenshot: ${SCREENSHOT}`);
 
-    // A resumed run rewrites the file with fewer rows: the page starts over from the new contents.
-    const firstRows = fs.readFileSync(path.join(RUN_GEN, 'metrics.jsonl'), 'utf8').split('\n').slice(0, 12).join('\n') + '\n';
-    fs.writeFileSync(metrics, firstRows);
-    await page.waitForFunction(
-      () => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[1]!.filter((v) => v !== null).length === 10, null, { timeout: 10_000 });
-    assert.deepEqual(await seriesCounts(page, 'loss'), [41, 10, 2, 40, 5]);
-    assert.equal(await gen.locator('[data-malformed]').count(), 0);
+      // A resumed run rewrites the file with fewer rows: the page starts over from the new contents.
+      const firstRows = fs.readFileSync(path.join(RUN_GEN, 'metrics.jsonl'), 'utf8').split('\n').slice(0, 12).join('\n') + '\n';
+      fs.writeFileSync(metrics, firstRows);
+      await page.waitForFunction(
+        () => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[1]!.filter((v) => v !== null).length === 10, null, { timeout: 10_000 });
+      assert.deepEqual(await seriesCounts(page, 'loss'), [41, 10, 2, 40, 5]);
+      assert.equal(await gen.locator('[data-malformed]').count(), 0);
 
-    assert.deepEqual(foreign, [], 'no request leaves the dashboard server');
-    assert.deepEqual(problems, [], 'no console errors, page errors or dialogs');
+    });
   } finally {
-    await browser.close();
-    await dash.close();
     tmp.cleanup();
   }
 });
@@ -137,23 +150,18 @@ test('a run that has not logged a step yet shows so, then draws its first rows',
   const tmp = tempRuns();
   const run = path.join(tmp.root, 'starting');
   fs.mkdirSync(run);
-  const dash = await startDashboard({ runs: [run], pollMs: 100 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
-    const { page, foreign, problems } = await openPage(browser, dash.url);
-    await page.waitForSelector('text=no metrics.jsonl yet', { timeout: 10_000 });
-    assert.deepEqual(await seriesCounts(page, 'loss'), [0, 0, 0]);
-    fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 0, split: 'val', loss: 3.1, perplexity: 22.2 }) + '\n' +
-      JSON.stringify({ step: 1, loss: 3.0, lr: 1e-4, grad_norm: 1.2, tokens_per_s: 800, mem_bytes: 1e8 }) + '\n');
-    await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
-    assert.deepEqual(await seriesCounts(page, 'loss'), [2, 1, 1]);
-    assert.deepEqual(await seriesCounts(page, 'mem_bytes'), [1, 1]);
-    assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · step 1: train loss 3, lr 1e-4 · val loss 3.1 at step 0 · best val 3.1 at step 0 · in progress$/);
-    assert.deepEqual(foreign, []);
-    assert.deepEqual(problems, []);
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('text=no metrics.jsonl yet', { timeout: 10_000 });
+      assert.deepEqual(await seriesCounts(page, 'loss'), [0, 0, 0]);
+      fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 0, split: 'val', loss: 3.1, perplexity: 22.2 }) + '\n' +
+        JSON.stringify({ step: 1, loss: 3.0, lr: 1e-4, grad_norm: 1.2, tokens_per_s: 800, mem_bytes: 1e8 }) + '\n');
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.deepEqual(await seriesCounts(page, 'loss'), [2, 1, 1]);
+      assert.deepEqual(await seriesCounts(page, 'mem_bytes'), [1, 1]);
+      assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · step 1: train loss 3, lr 1e-4 · val loss 3.1 at step 0 · best val 3.1 at step 0 · in progress$/);
+    });
   } finally {
-    await browser.close();
-    await dash.close();
     tmp.cleanup();
   }
 });
@@ -166,34 +174,29 @@ test('a long run is drawn thinned, spike and last step kept, and the page\'s row
   const lines = (from: number, to: number): string => Array.from({ length: to - from + 1 }, (_, i) => from + i)
     .map((step) => JSON.stringify({ step, loss: step === 12_345 ? 30 : 2 + 1 / Math.sqrt(step), lr: 1e-4, grad_norm: 1, tokens_per_s: 1000, mem_bytes: 1e8 }) + '\n').join('');
   fs.writeFileSync(metrics, lines(1, 20_000));
-  const dash = await startDashboard({ runs: [run], pollMs: 100 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
-    const { page, foreign, problems } = await openPage(browser, dash.url);
-    await page.waitForSelector('[data-steps="20000"]', { timeout: 15_000 });
-    assert.match((await page.textContent('article[data-run="0"] .status'))!, /^20000 steps logged · step 20000: .* · charts thinned to \d+ of 20000 rows/);
-    const loss = () => page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data);
-    const [xs, train] = await loss();
-    assert.ok(xs!.length <= SERIES_CAP.rows, `${xs!.length} points drawn`);
-    assert.equal(xs!.at(-1), 20_000);
-    assert.equal(train![xs!.indexOf(12_345)], 30, 'the loss spike is drawn');
-    const before = await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.runs[0]!.rows.length);
-    // 5,000 more steps, in batches the server reads between: held rows pass the cap and are thinned again
-    for (let from = 20_001; from <= 25_000; from += 1000) {
-      fs.appendFileSync(metrics, lines(from, from + 999));
-      await new Promise((r) => setTimeout(r, 150));
-    }
-    await page.waitForSelector('[data-steps="25000"]', { timeout: 15_000 });
-    const server = (await (await fetch(new URL('/api/snapshot', dash.url))).json()) as Array<{ type: string; data: { rows: Array<{ step: number }> } }>;
-    const held = server.find((e) => e.type === 'metrics')!.data.rows.map((r) => r.step);
-    const shown = await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.runs[0]!.rows.map((r) => r.step));
-    assert.deepEqual(shown, held, 'the page holds exactly the server\'s rows: none twice, none out of order');
-    assert.ok(held.length < before + 5000 && held.at(-1) === 25_000, `${held.length} rows held, ${before} before 5,000 more: thinned again`);
-    assert.deepEqual(foreign, []);
-    assert.deepEqual(problems, []);
+    await onDashboardPage([run], async (page, url) => {
+      await page.waitForSelector('[data-steps="20000"]', { timeout: 15_000 });
+      assert.match((await page.textContent('article[data-run="0"] .status'))!, /^20000 steps logged · step 20000: .* · charts thinned to \d+ of 20000 rows/);
+      const loss = () => page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data);
+      const [xs, train] = await loss();
+      assert.ok(xs!.length <= SERIES_CAP.rows, `${xs!.length} points drawn`);
+      assert.equal(xs!.at(-1), 20_000);
+      assert.equal(train![xs!.indexOf(12_345)], 30, 'the loss spike is drawn');
+      const before = await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.runs[0]!.rows.length);
+      // 5,000 more steps, in batches the server reads between: held rows pass the cap and are thinned again
+      for (let from = 20_001; from <= 25_000; from += 1000) {
+        fs.appendFileSync(metrics, lines(from, from + 999));
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      await page.waitForSelector('[data-steps="25000"]', { timeout: 15_000 });
+      const server = (await (await fetch(new URL('/api/snapshot', url))).json()) as Array<{ type: string; data: { rows: Array<{ step: number }> } }>;
+      const held = server.find((e) => e.type === 'metrics')!.data.rows.map((r) => r.step);
+      const shown = await page.evaluate(() => (globalThis as unknown as PageGlobals).__dashboard!.runs[0]!.rows.map((r) => r.step));
+      assert.deepEqual(shown, held, 'the page holds exactly the server\'s rows: none twice, none out of order');
+      assert.ok(held.length < before + 5000 && held.at(-1) === 25_000, `${held.length} rows held, ${before} before 5,000 more: thinned again`);
+    });
   } finally {
-    await browser.close();
-    await dash.close();
     tmp.cleanup();
   }
 });
