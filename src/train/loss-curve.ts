@@ -1,22 +1,42 @@
-// The loss curve of a run as a small standalone SVG: train loss per step and val loss per evaluation.
+// The loss curve of a run as a small standalone SVG: train loss per step and val loss per evaluation, each
+// series thinned to a bounded number of points.
+import { CappedSeries } from '../dashboard/series-cap.ts';
 import { maxOf, minOf } from '../util/reduce.ts';
+
+/** The most points a series of the curve holds (a long run's is thinned to between half of it and it). */
+const CURVE_POINTS = 2000;
 
 export interface CurvePoint {
   step: number;
   loss: number;
 }
 
-/** At most `max` points, evenly strided, keeping the last (a long run's curve stays a small file). */
-function thin(points: readonly CurvePoint[], max: number): readonly CurvePoint[] {
-  if (points.length <= max) return points;
-  const stride = Math.ceil(points.length / max);
-  const out = points.filter((_, i) => i % stride === 0);
-  if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]!);
-  return out;
+/**
+ * A curve's points: a series past CURVE_POINTS rows is thinned as the dashboard thins its charts (series-cap.ts),
+ * keeping real points only — the first, the last, and each stretch's lowest and highest loss, so a spike is drawn.
+ * Points are added one at a time, so a long run's metrics.jsonl streams into it in bounded memory.
+ */
+export class CurveSeries {
+  private readonly series = new CappedSeries(['loss'], { rows: CURVE_POINTS, bytes: Infinity });
+
+  add(p: CurvePoint): void {
+    this.series.add({ seq: this.series.added, row: { step: p.step, loss: p.loss }, bytes: 0 });
+  }
+
+  points(): CurvePoint[] {
+    return this.series.held().map((h) => ({ step: h.row.step, loss: h.row.loss as number }));
+  }
+
+  static of(points: Iterable<CurvePoint>): CurvePoint[] {
+    const s = new CurveSeries();
+    for (const p of points) s.add(p);
+    return s.points();
+  }
 }
 
-export function lossCurveSvg(trainAll: readonly CurvePoint[], val: readonly CurvePoint[], title = 'loss'): string {
-  const train = thin(trainAll, 2000);
+/** The SVG of a train and a val series, each thinned to at most CURVE_POINTS points (CurveSeries). */
+export function lossCurveSvg(trainAll: Iterable<CurvePoint>, valAll: Iterable<CurvePoint>, title = 'loss'): string {
+  const train = CurveSeries.of(trainAll), val = CurveSeries.of(valAll);
   const W = 640, H = 360, L = 56, R = 16, T = 32, B = 40;
   const all = [...train, ...val].filter((p) => Number.isFinite(p.loss));
   const maxStep = maxOf(all, (p) => p.step, 1);

@@ -3,8 +3,9 @@
 import { RUN_LAYOUT } from '../run/layout.ts';
 import type { EvalRow } from './evaluate-split.ts';
 import { modelName } from './config.ts';
-import { lossCurveSvg } from './loss-curve.ts';
-import type { MetricsLog, RunDir } from './run-dir.ts';
+import { CurveSeries, lossCurveSvg, type CurvePoint } from './loss-curve.ts';
+import type { MetricsLog } from './metrics-log.ts';
+import type { RunDir } from './run-dir.ts';
 import type { SamplePrompt } from './samples.ts';
 import type { RunSetup } from './setup.ts';
 
@@ -36,11 +37,18 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
     samples: r.prompts.map((p) => p.sample),
   };
   dir.writeJson(RUN_LAYOUT.report, report);
-  const rows = metrics.rows();
-  dir.writeText(RUN_LAYOUT.lossCurve, lossCurveSvg(
-    rows.filter((x) => x.split === undefined && typeof x.loss === 'number').map((x) => ({ step: x.step as number, loss: x.loss as number })),
-    rows.filter((x) => x.split === 'val').map((x) => ({ step: x.step as number, loss: x.loss as number })),
-    `${run.cfg.task} loss — ${modelName(run.cfg).split('/').pop()}`,
-  ));
+  const { train, val: valCurve } = curvesOf(metrics.rows());
+  dir.writeText(RUN_LAYOUT.lossCurve, lossCurveSvg(train, valCurve, `${run.cfg.task} loss — ${modelName(run.cfg).split('/').pop()}`));
   return report;
+}
+
+/** The train loss per step and the val loss per evaluation of metrics.jsonl's rows, read once and thinned as they stream. */
+export function curvesOf(rows: Iterable<Record<string, unknown>>): { train: CurvePoint[]; val: CurvePoint[] } {
+  const train = new CurveSeries(), val = new CurveSeries();
+  for (const x of rows) {
+    if (typeof x.step !== 'number' || typeof x.loss !== 'number') continue;
+    if (x.split === undefined) train.add({ step: x.step, loss: x.loss });
+    else if (x.split === 'val') val.add({ step: x.step, loss: x.loss });
+  }
+  return { train: train.points(), val: val.points() };
 }

@@ -19,7 +19,8 @@ import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
-import { changedConfigKeys, configRecord, MetricsLog, RunDir } from './run-dir.ts';
+import { MetricsLog } from './metrics-log.ts';
+import { changedConfigKeys, configRecord, RunDir } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
@@ -279,8 +280,8 @@ function describeEval(row: EvalRow): string {
 }
 
 function lastStepLoss(metrics: MetricsLog): number | null {
-  const steps = metrics.rows().filter((r) => r.split === undefined);
-  const last = steps[steps.length - 1];
+  let last: Record<string, unknown> | undefined;
+  for (const r of metrics.rows()) if (r.split === undefined) last = r;
   return typeof last?.loss === 'number' ? last.loss : null;
 }
 

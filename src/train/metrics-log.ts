@@ -1,0 +1,121 @@
+// metrics.jsonl of a run: train appends one JSON row per optimizer step and per evaluation, cuts it back to a
+// checkpoint on resume, and reads it back for report.json's loss curve. A 1e6-step run writes ~230 MB, so
+// nothing here holds the file in memory: rows stream line by line (util/lines.ts), and the cut finds its byte
+// offset by reading backwards from the checkpoint's length, a window at a time.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { withIo } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
+import { readLines } from '../util/lines.ts';
+
+/** Bytes read at a time while looking for the cut or counting the rows kept. */
+const WINDOW_BYTES = 64 << 10;
+
+/** Append-only metrics.jsonl: each row is written whole with one write. */
+export class MetricsLog {
+  constructor(readonly file: string) {}
+
+  append(row: Record<string, unknown>): void {
+    withIo(this.file, 'write', () => fs.appendFileSync(this.file, JSON.stringify(row) + '\n'));
+  }
+
+  /** Current length in bytes (0 when the file does not exist yet). */
+  bytes(): number {
+    return fs.existsSync(this.file) ? fs.statSync(this.file).size : 0;
+  }
+
+  /**
+   * Drops everything past `bytes` (the rows of steps after a checkpoint, on resume), in place. A file that no longer
+   * ends a row there (cut short since, as a copy taken mid-run, or edited) is never padded: it is cut after its last
+   * whole row before `bytes`, and the return says so (null when the file was as `recorder` — the checkpoint — left it).
+   */
+  truncate(bytes: number, recorder = 'the checkpoint'): string | null {
+    this.requireOwnFile();
+    return withIo(this.file, 'write', () => {
+      // O_NOFOLLOW and the fstat: a symlink or FIFO put in its place since the check is refused, never followed or waited on
+      const { O_RDWR, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+      const fd = fs.openSync(this.file, O_RDWR | O_CREAT | O_NOFOLLOW | (O_NONBLOCK ?? 0), 0o666);
+      try {
+        const st = fs.fstatSync(fd);
+        if (!st.isFile()) this.refuse(st);
+        const keep = lastRowEnd(fd, Math.min(bytes, st.size));
+        const rows = keep === bytes ? 0 : countRows(fd, keep); // counted before the cut: a failed read changes nothing
+        fs.ftruncateSync(fd, keep);
+        if (keep === bytes) return null;
+        return `${st.size} bytes where ${recorder} left ${bytes} (cut or edited since): ` +
+          `its ${rows} whole row${rows === 1 ? ' is' : 's are'} kept; the missing rows are not recomputed`;
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  }
+
+  /**
+   * metrics.jsonl is train's own file, written in place on resume: a symlink in its place (a run folder unpacked
+   * from elsewhere) would have its target cut and appended to outside the run, and a FIFO blocked the resume forever.
+   */
+  private requireOwnFile(): void {
+    const st = fs.lstatSync(this.file, { throwIfNoEntry: false });
+    if (st === undefined || st.isFile()) return;
+    this.refuse(st);
+  }
+
+  private refuse(st: fs.Stats): never {
+    const kind = st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : 'not a plain file';
+    throw new UserError(`is ${kind}, not the file train writes there: put the run's own ${path.basename(this.file)} in its place`, this.file);
+  }
+
+  /** Every row that parses as a JSON object, in file order, read line by line (a torn last line from a crash is skipped). */
+  *rows(): Generator<Record<string, unknown>> {
+    if (!fs.existsSync(this.file)) return;
+    for (const { text } of readLines(this.file)) {
+      if (!text.trim()) continue;
+      let row: unknown;
+      try {
+        row = JSON.parse(text);
+      } catch {
+        continue; // a partial line written at the moment of a crash
+      }
+      if (row !== null && typeof row === 'object' && !Array.isArray(row)) yield row as Record<string, unknown>;
+    }
+  }
+}
+
+/** The end of the last whole row (just past its newline) at or before byte `end` of `fd`; 0 when there is none. */
+function lastRowEnd(fd: number, end: number): number {
+  const buf = Buffer.alloc(Math.min(WINDOW_BYTES, Math.max(end, 1)));
+  for (let hi = end; hi > 0;) {
+    const lo = Math.max(0, hi - buf.length);
+    const n = fs.readSync(fd, buf, 0, hi - lo, lo);
+    const nl = buf.lastIndexOf(0x0a, n - 1);
+    if (nl >= 0) return lo + nl + 1;
+    hi = lo;
+  }
+  return 0;
+}
+
+/** How many lines of the first `end` bytes of `fd` (which end with a newline) hold more than ASCII whitespace. */
+function countRows(fd: number, end: number): number {
+  const buf = Buffer.alloc(Math.min(WINDOW_BYTES, Math.max(end, 1)));
+  let rows = 0;
+  let blank = true; // the line open at the end of the last window has only whitespace so far
+  for (let pos = 0; pos < end;) {
+    const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+    if (n === 0) break;
+    pos += n;
+    const chunk = buf.subarray(0, n);
+    for (let i = 0; i < n;) {
+      if (!blank) { // a row: on to its newline
+        const nl = chunk.indexOf(0x0a, i);
+        if (nl < 0) break;
+        rows++;
+        blank = true;
+        i = nl + 1;
+        continue;
+      }
+      const b = chunk[i++]!;
+      if (b !== 0x0a && b !== 0x20 && b !== 0x09 && b !== 0x0d && b !== 0x0b && b !== 0x0c) blank = false;
+    }
+  }
+  return rows;
+}
