@@ -5,6 +5,9 @@
 // or a FIFO, is treated as absent. A poll that adds only malformed lines, or changes only whether a
 // partial last line is waiting, is still an update (the page shows both). The rows are held in bounded
 // memory (series-cap.ts): a long run's train rows are thinned, and a poll after a thinning sends them all anew.
+// A poll may be given a byte budget: a large file (500 MB parse for ~20 s) is then read a slice per poll, so the
+// server's event loop keeps answering. While such a read is unfinished the rows read so far are held (`rows`) but
+// not sent: each poll's update carries no rows, and the poll that reaches the end sends every row held anew.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine } from '../util/lines.ts';
@@ -73,6 +76,8 @@ export class MetricsTail {
 
   private held = new CappedRows(NUMERIC_KEYS);
   private offset = 0;
+  /** The file's size at the last poll: the read is unfinished while offset is below it. */
+  private size = 0;
   private ino = -1;
   private mtimeMs = -1;
   private anchor: Buffer = Buffer.alloc(0);
@@ -101,8 +106,16 @@ export class MetricsTail {
     return this.held.trainRowsRead;
   }
 
-  /** Reads what changed since the last call; null when nothing did. Never throws on file contents. */
-  poll(): TailUpdate | null {
+  /** How far an unfinished read of the file got (a large file is read across polls), or null when every byte is read. */
+  get reading(): { bytesRead: number; bytes: number } | null {
+    return this.offset < this.size ? { bytesRead: this.offset, bytes: this.size } : null;
+  }
+
+  /**
+   * Reads what changed since the last call, at most `maxBytes` of it; null when nothing did. Never throws on file
+   * contents. While the read is unfinished (`reading`) the update has no rows; the poll that finishes it resets.
+   */
+  poll(maxBytes = Infinity): TailUpdate | null {
     const opened = openInside(this.root, [path.relative(this.root, this.file)]);
     if (opened === null) return this.vanish();
     const { fd, stat: st } = opened;
@@ -117,10 +130,13 @@ export class MetricsTail {
         reset = true;
       }
       this.mtimeMs = st.mtimeMs;
+      const wasReading = this.reading !== null;
       const lineBefore = this.lineNo, thinningsBefore = this.held.thinnings;
       const malformedBefore = this.malformedCount, partialBefore = this.partial;
-      this.readFrom(fd, st.size);
-      if (this.held.thinnings !== thinningsBefore) return { reset: true, rows: this.held.rows() };
+      this.size = st.size;
+      this.readFrom(fd, Math.min(st.size, this.offset + maxBytes));
+      if (this.reading !== null) return { reset: false, rows: [] };
+      if (wasReading || this.held.thinnings !== thinningsBefore) return { reset: true, rows: this.held.rows() };
       const rows = this.held.rowsAfter(lineBefore);
       if (!reset && rows.length === 0 && this.malformedCount === malformedBefore && this.partial === partialBefore) return null;
       return { reset, rows };
@@ -142,6 +158,7 @@ export class MetricsTail {
     this.exists = false;
     this.partial = false;
     this.offset = 0;
+    this.size = 0;
     this.ino = -1;
     this.mtimeMs = -1;
     this.anchor = Buffer.alloc(0);
@@ -158,17 +175,19 @@ export class MetricsTail {
     return n === now.length && now.equals(this.anchor);
   }
 
-  private readFrom(fd: number, size: number): void {
-    const buf = Buffer.alloc(Math.min(READ_CHUNK, Math.max(size - this.offset, 1)));
-    while (this.offset < size) {
-      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - this.offset), this.offset);
+  /** Reads the file up to byte `end`; a last line without its newline is settled only at the end of the file. */
+  private readFrom(fd: number, end: number): void {
+    const buf = Buffer.alloc(Math.min(READ_CHUNK, Math.max(end - this.offset, 1)));
+    while (this.offset < end) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, end - this.offset), this.offset);
       if (n === 0) break;
       const chunk = buf.subarray(0, n);
       this.offset += n;
       this.anchor = Buffer.from(Buffer.concat([this.anchor, chunk]).subarray(-ANCHOR_BYTES));
       this.consume(chunk);
     }
-    this.settlePending();
+    if (this.offset < this.size) this.partial = false; // the bytes after the slice's last newline: not a last line
+    else this.settlePending();
   }
 
   private consume(chunk: Buffer): void {

@@ -27,6 +27,9 @@ export interface MetricsEvent {
   trainRowsRead: number;
   exists: boolean;
   partial: boolean;
+  /** While a large metrics.jsonl is still being read (a slice per poll): how far; `rows` are then those read so far (a
+   * snapshot) or none (an update), and the update that finishes the read sends them all (reset). Null once read. */
+  reading: { bytesRead: number; bytes: number } | null;
   malformed: { count: number; samples: Malformed[] };
 }
 
@@ -64,10 +67,15 @@ export class RunWatcher {
     this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
   }
 
-  /** Polls the run's files; returns the events for what changed. */
-  poll(): DashboardEvent[] {
+  /** Whether metrics.jsonl has bytes left to read that the last poll had no budget for. */
+  get behind(): boolean {
+    return this.tail.reading !== null;
+  }
+
+  /** Polls the run's files, reading at most `maxBytes` of metrics.jsonl; returns the events for what changed. */
+  poll(maxBytes = Infinity): DashboardEvent[] {
     const events: DashboardEvent[] = [];
-    const update = this.tail.poll();
+    const update = this.tail.poll(maxBytes);
     if (update) events.push({ type: 'metrics', data: this.metricsEvent(update.reset, update.rows) });
     if (this.pollFiles()) events.push({ type: 'files', data: this.filesEvent() });
     return events;
@@ -91,6 +99,7 @@ export class RunWatcher {
       trainRowsRead: t.trainRowsRead,
       exists: t.exists,
       partial: t.partial,
+      reading: t.reading,
       malformed: { count: t.malformedCount, samples: t.malformedSamples },
     };
   }

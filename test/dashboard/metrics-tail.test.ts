@@ -239,3 +239,41 @@ test('a long file is held thinned, and the updates add up to exactly the rows he
   assert.ok(train.every((r, i) => i === 0 || r.step > train[i - 1]!.step), 'in order, no step twice');
   assert.deepEqual([t.trainRowsRead, t.rowsRead], [30_000, 30_060]);
 });
+
+test('read a slice per poll, a file ends as one whole read does: no rows until the last slice, which sends them all', () => {
+  const lines: string[] = [];
+  for (let step = 1; step <= 3000; step++) {
+    lines.push(row(step, { grad_norm: step === 1234 ? 50 : 1 }));
+    if (step % 700 === 0) lines.push(`not json at ${step}`);
+  }
+  fs.writeFileSync(file, lines.join('\r\n') + '\r\n' + row(3001)); // CRLF split across slices, a last row without its newline
+  const whole = new MetricsTail(file);
+  whole.poll();
+  const sliced = new MetricsTail(file);
+  let page: MetricRow[] = [];
+  const updates: Array<{ reset: boolean; rows: number; reading: boolean }> = [];
+  for (let i = 0; i < 10_000; i++) {
+    const u = sliced.poll(997); // a prime: slices end mid-line, mid-CRLF
+    if (u === null) break;
+    page = u.reset ? u.rows : page.concat(u.rows);
+    updates.push({ reset: u.reset, rows: u.rows.length, reading: sliced.reading !== null });
+    if (sliced.reading) assert.ok(sliced.reading.bytesRead < sliced.reading.bytes && !sliced.partial);
+  }
+  const last = updates.at(-1)!;
+  assert.deepEqual(last, { reset: true, rows: whole.rows.length, reading: false });
+  assert.ok(updates.slice(0, -1).every((u) => !u.reset && u.rows === 0 && u.reading), 'while reading, updates carry no rows');
+  assert.ok(updates.length > 50, `${updates.length} polls`);
+  assert.deepEqual(page, whole.rows);
+  assert.deepEqual(page.at(-1)!.step, 3001);
+  assert.deepEqual([sliced.rowsRead, sliced.malformedCount, sliced.malformedSamples, sliced.partial], [whole.rowsRead, 4, whole.malformedSamples, false]);
+  // appends after the read are sent as before, rewrites start a sliced read again
+  fs.appendFileSync(file, '\n' + row(3002) + '\n');
+  assert.deepEqual(steps(sliced.poll(997)!.rows), [3002]);
+  fs.writeFileSync(file, lines.slice(0, 100).join('\n') + '\n');
+  assert.deepEqual(sliced.poll(997), { reset: false, rows: [] });
+  assert.deepEqual(sliced.reading, { bytesRead: 997, bytes: fs.statSync(file).size });
+  let u = sliced.poll(997);
+  while (sliced.reading) u = sliced.poll(997);
+  assert.equal(u!.reset, true);
+  assert.deepEqual(steps(u!.rows), Array.from({ length: 100 }, (_, i) => i + 1));
+});

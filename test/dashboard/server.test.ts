@@ -1,6 +1,6 @@
 // The dashboard server over real HTTP: what it serves, every path-escape case answered 404, read-only
 // methods, the localhost Host check, the SSE stream following appends and malformed lines, a snapshot of
-// bounded size for a long run, and its errors.
+// bounded size for a long run, a large file read a slice at a time while the server keeps answering, and its errors.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -150,7 +150,10 @@ test('bound to loopback, it answers only requests addressed to localhost (DNS re
 
 interface Ev {
   type: string;
-  data: { run?: number; reset?: boolean; rows?: Array<{ step: number }>; malformed?: { count: number; samples: Array<{ line: number }> } };
+  data: {
+    run?: number; reset?: boolean; rows?: Array<{ step: number }>; malformed?: { count: number; samples: Array<{ line: number }> };
+    reading?: { bytesRead: number; bytes: number } | null;
+  };
 }
 
 /** Opens /events and collects the parsed events as they arrive. */
@@ -243,9 +246,13 @@ test('a run of 200,000 steps gives a snapshot of bounded size, thinned, with the
   }
   fs.closeSync(out);
   const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
-  const s = openEvents(d.url);
+  let s: ReturnType<typeof openEvents> | undefined;
   try {
-    const body = await (await fetch(new URL('/api/snapshot', d.url))).text();
+    let body = '';
+    await waitFor(async () => {
+      body = await (await fetch(new URL('/api/snapshot', d.url))).text();
+      return (JSON.parse(body) as Ev[]).find((e) => e.type === 'metrics')!.data.reading === null;
+    }, 20_000, 'the file to be read (a slice per poll)');
     const bound = SERIES_CAP.rows * (longest + 1) + 200 * 200 + 64 * 1024; // the capped train series, 200 val rows, the files
     assert.ok(body.length < bound && bound < 2_000_000, `snapshot ${body.length} bytes (bound ${bound}) of a ${fs.statSync(metrics).size}-byte metrics.jsonl`);
     const ev = (JSON.parse(body) as Ev[]).find((e) => e.type === 'metrics')!.data as Ev['data'] & { rowsRead: number; trainRowsRead: number };
@@ -257,13 +264,56 @@ test('a run of 200,000 steps gives a snapshot of bounded size, thinned, with the
     assert.equal(rows.filter((r) => r.split === 'val').length, N / 1000);
     assert.deepEqual([ev.rowsRead, ev.trainRowsRead], [N + N / 1000, N]);
     // the event stream starts from the same rows, and a new row follows them
-    await waitFor(() => s.events.some((e) => e.type === 'metrics'), 5000, 'the stream snapshot');
-    assert.deepEqual(s.events.find((e) => e.type === 'metrics')!.data.rows, rows);
+    const stream = (s = openEvents(d.url));
+    await waitFor(() => stream.events.some((e) => e.type === 'metrics'), 5000, 'the stream snapshot');
+    assert.deepEqual(stream.events.find((e) => e.type === 'metrics')!.data.rows, rows);
     fs.appendFileSync(metrics, JSON.stringify({ step: N + 1, loss: 2 }) + '\n');
-    await waitFor(() => s.events.filter((e) => e.type === 'metrics').length === 2, 5000, 'the appended row');
-    assert.deepEqual(s.events.filter((e) => e.type === 'metrics')[1]!.data.rows!.map((r) => r.step), [N + 1]);
+    await waitFor(() => stream.events.filter((e) => e.type === 'metrics').length === 2, 5000, 'the appended row');
+    assert.deepEqual(stream.events.filter((e) => e.type === 'metrics')[1]!.data.rows!.map((r) => r.step), [N + 1]);
   } finally {
-    s.close();
+    s?.close();
+    await d.close();
+    t.cleanup();
+  }
+});
+
+test('a large metrics.jsonl is read a slice at a time: the page, other runs and a new stream are served meanwhile, and end up with every row', { timeout: 60_000 }, async () => {
+  const t = tempRuns(RUN_GEN, RUN_CLS);
+  const metrics = path.join(t.dirs[0]!, 'metrics.jsonl');
+  const N = 300_000;
+  const out = fs.openSync(metrics, 'w');
+  for (let start = 1; start <= N; start += 10_000) {
+    const lines: string[] = [];
+    for (let step = start; step < start + 10_000; step++) lines.push(JSON.stringify({ step, loss: 2 + 1 / Math.sqrt(step), lr: 1e-4, grad_norm: 1, tokens_per_s: 1500, mem_bytes: 184_729_804 }));
+    fs.writeSync(out, lines.join('\n') + '\n');
+  }
+  fs.closeSync(out);
+  const metricsOf = async (run: number): Promise<Ev['data']> =>
+    ((await (await fetch(new URL('/api/snapshot', d.url))).json()) as Ev[]).find((e) => e.type === 'metrics' && e.data.run === run)!.data;
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  let s: ReturnType<typeof openEvents> | undefined;
+  try {
+    const first = await metricsOf(0);
+    assert.ok(first.reading && first.reading.bytesRead < first.reading.bytes, `answered while reading (${JSON.stringify(first.reading)})`);
+    assert.equal((await fetch(d.url)).status, 200, 'the page is served meanwhile');
+    const other = await metricsOf(1);
+    assert.equal(other.reading, null);
+    assert.equal(other.rows!.length, fs.readFileSync(path.join(t.dirs[1]!, 'metrics.jsonl'), 'utf8').trimEnd().split('\n').length, 'the other run is whole');
+    const stream = (s = openEvents(d.url)); // a page that connects mid-read
+    await waitFor(() => stream.events.some((e) => e.type === 'metrics' && e.data.run === 0), 5000, 'the stream snapshot');
+    const mid = await metricsOf(0);
+    assert.ok(mid.reading !== null, 'still reading after serving those');
+    await waitFor(async () => (await metricsOf(0)).reading === null, 50_000, 'the whole file to be read');
+    const done = (await metricsOf(0)) as Ev['data'] & { rowsRead: number };
+    assert.equal(done.rowsRead, N);
+    assert.equal(done.rows!.at(-1)!.step, N);
+    // what the stream sent adds up to exactly the server's rows
+    const events = stream.events.filter((e) => e.type === 'metrics' && e.data.run === 0);
+    const page = events.reduce<Array<{ step: number }>>((held, e) => (e.data.reset ? e.data.rows! : held.concat(e.data.rows!)), []);
+    assert.deepEqual(page, done.rows);
+    assert.equal(events.at(-1)!.data.reset, true, 'the read ends with every row sent anew');
+  } finally {
+    s?.close();
     await d.close();
     t.cleanup();
   }

@@ -19,7 +19,7 @@ function init(runs) {
   if (key === state.runKey) return; // a reconnect to the same server: keep the charts, the snapshot follows
   state.runKey = key;
   state.runs = runs.map((r, i) => ({
-    ...r, color: PALETTE[i % PALETTE.length], rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false,
+    ...r, color: PALETTE[i % PALETTE.length], rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null,
     malformed: { count: 0, samples: [] }, config: null, report: null,
   }));
   document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
@@ -61,6 +61,7 @@ events.addEventListener('metrics', (e) => {
   run.trainRowsRead = d.trainRowsRead;
   run.exists = d.exists;
   run.partial = d.partial;
+  run.reading = d.reading; // a large metrics.jsonl still being read: its rows come whole once it is
   run.malformed = d.malformed;
   scheduleRender();
 });

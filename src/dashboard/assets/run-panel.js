@@ -51,7 +51,10 @@ function statusLine(r) {
   if (last) parts.push(`step ${last.step}: train loss ${fmt(last.loss)}, lr ${fmt(last.lr)}`);
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
   if (best) parts.push(`best val ${fmt(best.loss)} at step ${best.step}`);
-  if (r.rows.length < r.rowsRead) parts.push(`charts thinned to ${r.rows.length} of ${r.rowsRead} rows (each stretch's first, last, lowest and highest kept)`);
+  if (r.reading) {
+    const mb = (n) => (n / 2 ** 20).toFixed(0);
+    parts.push(`reading metrics.jsonl: ${mb(r.reading.bytesRead)} of ${mb(r.reading.bytes)} MB (${Math.floor((100 * r.reading.bytesRead) / r.reading.bytes)}%)…`);
+  } else if (r.rows.length < r.rowsRead) parts.push(`charts thinned to ${r.rows.length} of ${r.rowsRead} rows (each stretch's first, last, lowest and highest kept)`);
   parts.push(r.report && r.report.json ? 'finished (report.json written)' : 'in progress');
   return h('span', { 'data-steps': steps }, parts.join(' · '));
 }
