@@ -13,14 +13,11 @@ import * as path from 'node:path';
 import { cleanLine } from '../util/lines.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { openInside } from './safe-path.ts';
-import { CappedRows } from './series-cap.ts';
+import type { MetricRow } from '../run/metric-row.ts';
+import { CappedRows } from '../run/series-cap.ts';
 
 /** One row of metrics.jsonl: a train step (no `split`) or an evaluation (`split: "val" | "test"`). */
-export interface MetricRow {
-  step: number;
-  split?: string;
-  [key: string]: unknown;
-}
+export type { MetricRow };
 
 export interface Malformed {
   line: number;

@@ -1,6 +1,6 @@
 // The loss curve of a run as a small standalone SVG: train loss per step and val loss per evaluation, each
 // series thinned to a bounded number of points.
-import { CappedSeries } from '../dashboard/series-cap.ts';
+import { CappedSeries } from '../run/series-cap.ts';
 import { maxOf, minOf } from '../util/reduce.ts';
 
 /** The most points a series of the curve holds (a long run's is thinned to between half of it and it). */

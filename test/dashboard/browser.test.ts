@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard } from '../../src/dashboard/server.ts';
-import { SERIES_CAP } from '../../src/dashboard/series-cap.ts';
+import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

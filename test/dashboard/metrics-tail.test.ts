@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { MetricsTail, parseMetricLine, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
-import { SERIES_CAP } from '../../src/dashboard/series-cap.ts';
+import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { tempDir } from '../temp-dir.ts';
 
 let dir = '';

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.ts';
-import { SERIES_CAP } from '../../src/dashboard/series-cap.ts';
+import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { RUN_CLS, RUN_GEN, rawRequest, tempRuns, waitFor } from './helpers.ts';
 

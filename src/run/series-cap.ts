@@ -6,7 +6,7 @@
 // (not finite). So a loss spike, a divergence, the best val loss and the newest row stay exact and drawn; the
 // train rows of a long run become about eight rows per bucket. Eval rows (one per evaluation) stay whole
 // unless they too pass the cap. Thinning to half the cap runs once per cap/2 new rows, not on every row.
-import type { MetricRow } from './metrics-tail.ts';
+import type { MetricRow } from './metric-row.ts';
 
 export interface SeriesCap {
   rows: number;

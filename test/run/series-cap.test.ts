@@ -3,9 +3,9 @@
 // holds for huge rows, and rows of any number of other splits share one capped series.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MetricRow } from '../../src/dashboard/metrics-tail.ts';
+import type { MetricRow } from '../../src/run/metric-row.ts';
 import { NUMERIC_KEYS } from '../../src/dashboard/metrics-tail.ts';
-import { CappedRows, CappedSeries, SERIES_CAP, representatives, type HeldRow } from '../../src/dashboard/series-cap.ts';
+import { CappedRows, CappedSeries, SERIES_CAP, representatives, type HeldRow } from '../../src/run/series-cap.ts';
 
 /** A deterministic pseudo-random sequence in [0, 1). */
 function random(seed: number): () => number {
