@@ -1,6 +1,7 @@
 // Command-line parsing for every command: node:util parseArgs with errors that say what to do.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../util/errors.ts';
+import { unexpandedPath } from '../util/unexpanded-path.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -13,8 +14,10 @@ export interface Parsed<V> {
 export function parseCommand<V>(command: string, argv: string[], options: OptionSpec, allowPositionals = false): Parsed<V> {
   try {
     const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
+    checkPaths(r.values);
     return { values: r.values as V, positionals: r.positionals };
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const err = e as Error & { code?: string };
     // a flag last, or followed by another flag, has no value: parseArgs says "argument missing" or (over lines) "ambiguous"
     const flag = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /^Option '(?:-\w, )?(--[^' ]+)/.exec(err.message)?.[1] : undefined;
@@ -26,6 +29,20 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
       throw new UserError(`unexpected argument "${positional}": ${command} takes no positional arguments${hint} (see mistral-tune ${command} --help)`);
     }
     throw new UserError(`${err.message.replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ')} (see mistral-tune ${command} --help)`);
+  }
+}
+
+/** The flags whose values are paths: read from the current folder as they are, so a `~` left there is refused. */
+const PATH_FLAGS: ReadonlySet<string> = new Set(['input', 'out', 'data', 'run', 'model', 'adapter', 'tokenizer', 'messages', 'val', 'test']);
+
+/** `--out=~/x` (a shell expands ~ only at a word's start) or a quoted "$HOME/x": refused naming the flag, not made as a folder "~". */
+function checkPaths(values: Record<string, unknown>): void {
+  for (const [flag, value] of Object.entries(values)) {
+    if (!PATH_FLAGS.has(flag)) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      const unexpanded = typeof v === 'string' ? unexpandedPath(v, process.cwd()) : null;
+      if (unexpanded !== null) throw new UserError(unexpanded, `--${flag}`);
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
+import { unexpandedPath } from '../util/unexpanded-path.ts';
 import { info } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { PROJECTIONS } from '../model/weights.ts';
@@ -122,14 +123,14 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   const base = file ? path.dirname(path.resolve(file)) : process.cwd();
   if (file) {
     raw = readYamlMapping(file);
-    for (const key of PATH_KEYS) resolvePathKey(raw, key, base);
+    for (const key of PATH_KEYS) resolvePathKey(raw, key, base, file);
   }
   for (const [key, value] of overrides) {
     const bad = key.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
     if (bad !== undefined) throw new UserError(`"${key}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, `--${key}`);
     const parsed = parseOverride(value);
     setDotted(raw, key, parsed);
-    if (PATH_KEYS.includes(key) && typeof parsed === 'string') setDotted(raw, key, path.resolve(parsed));
+    if (PATH_KEYS.includes(key)) resolvePathKey(raw, key, process.cwd(), `--${key}`);
   }
   followPreparedTrain(raw, overrides.map(([k]) => k));
   labelsFromPrepareReport(raw);
@@ -252,9 +253,13 @@ function parseOverride(value: string): unknown {
   }
 }
 
-function resolvePathKey(raw: Record<string, unknown>, key: string, base: string): void {
+/** A path key's value read from `base` (the config's folder, or the cwd for a flag); `where` is blamed for a `~` or `$HOME` in it. */
+function resolvePathKey(raw: Record<string, unknown>, key: string, base: string, where: string): void {
   const v = getDotted(raw, key);
-  if (typeof v === 'string' && v.length > 0) setDotted(raw, key, path.resolve(base, v));
+  if (typeof v !== 'string' || v.length === 0) return;
+  const unexpanded = unexpandedPath(v, base);
+  if (unexpanded !== null) throw new UserError(`${key}: ${unexpanded}`, where);
+  setDotted(raw, key, path.resolve(base, v));
 }
 
 /** Own properties only: a key path never walks into a prototype. */

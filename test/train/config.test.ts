@@ -233,3 +233,18 @@ test('a record of the other task: train says which task reads it only where the 
   assert.equal(wrongTaskFix({ ...cls, lora: { ...cls.lora, init_from: null } }, { resuming: false, generation: true }), 'set task: generation');
   assert.equal(wrongTaskFix({ ...gen, packing: true }, { resuming: false, generation: true }), 'set task: classification and packing: false');
 });
+
+test('a ~ or $NAME in a path key is refused naming the key, not taken as a folder called "~" or "$HOME"', () => {
+  const f = file('model: m\ndata: {train: t}\noutput_dir: ~/runs/x\n');
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}: output_dir: "~/runs/x" holds ~ (the home folder), which no shell expanded`) && !e.message.includes('\n'));
+  assert.throws(() => loadTrainConfig(file('model: $HOME/m\ndata: {train: t}\n')), /: model: "\$HOME\/m" holds \$HOME \(an environment variable\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: "${DATA}/train.jsonl"}\n')), /data\.train: "\$\{DATA\}\/train\.jsonl" holds \$\{DATA\}/);
+  // a flag is blamed as itself (`--output_dir=~/x`: the shell expands ~ only at a word's start)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['output_dir', '~/x']]), /--output_dir: output_dir: "~\/x" holds ~/);
+  // a folder really named so is taken, and ~ or $ elsewhere in a name is no shell's
+  const g = file('model: m\ndata: {train: t}\noutput_dir: ~/x\n');
+  fs.mkdirSync(path.join(path.dirname(g), '~', 'x'), { recursive: true });
+  assert.equal(loadTrainConfig(g).output_dir, path.join(path.dirname(g), '~', 'x'));
+  const h = file('model: m\ndata: {train: t}\noutput_dir: runs/a~b$5\n');
+  assert.equal(loadTrainConfig(h).output_dir, path.join(path.dirname(h), 'runs', 'a~b$5'));
+});
