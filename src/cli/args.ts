@@ -13,7 +13,8 @@ export interface Parsed<V> {
 /** Parses argv against `options`; unknown flags and missing values become UserErrors naming `command`. */
 export function parseCommand<V>(command: string, argv: string[], options: OptionSpec, allowPositionals = false): Parsed<V> {
   try {
-    const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
+    const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true, tokens: true });
+    checkRepeats(r.tokens, options);
     checkPaths(r.values);
     return { values: r.values as V, positionals: r.positionals };
   } catch (e) {
@@ -29,6 +30,20 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
       throw new UserError(`unexpected argument "${positional}": ${command} takes no positional arguments${hint} (see mistral-tune ${command} --help)`);
     }
     throw new UserError(`${err.message.replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ')} (see mistral-tune ${command} --help)`);
+  }
+}
+
+/**
+ * A flag that takes one value given twice with different values (`--task classification … --task generation`):
+ * parseArgs keeps the last without a word, which may not be the one meant, so it is refused naming both.
+ */
+function checkRepeats(tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined }>, options: OptionSpec): void {
+  const seen = new Map<string, string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.value === undefined || options[t.name!]?.multiple) continue;
+    const first = seen.get(t.name!);
+    if (first !== undefined && first !== t.value) throw new UserError(`--${t.name} is given twice, "${first}" and "${t.value}": give it once`);
+    seen.set(t.name!, t.value);
   }
 }
 

@@ -72,6 +72,9 @@ export async function run(argv: string[]): Promise<void | number> {
         if (key !== 'port' && !isConfigKey(key)) throw unknownFlag(arg, key);
         throw missingValue(arg, 'train');
       }
+      // `--max_steps 3 … --max_steps 5`: the later would win without a word, as parseCommand refuses for the other commands
+      const earlier = key === 'port' ? portArg : overrides.find(([k]) => k === key)?.[1];
+      if (earlier !== undefined && earlier !== value) throw new UserError(`--${key} is given twice, "${earlier}" and "${value}": give it once`);
       if (key === 'port') portArg = value;
       else overrides.push([key, value]);
     } else if (file === null) file = arg;

@@ -33,3 +33,12 @@ test('a path flag holding a ~ or $NAME no shell expanded (--out=~/x, a quoted "$
   // text is not a path
   assert.equal(parseCommand<{ prompt: string }>('generate', ['--prompt=~/x $HOME'], opts).values.prompt, '~/x $HOME');
 });
+
+test('a one-value flag given twice with different values is refused naming both; the same value twice, or a repeatable flag, is taken', () => {
+  const opts = { task: { type: 'string' as const }, input: { type: 'string' as const, multiple: true }, json: { type: 'boolean' as const } };
+  assert.throws(() => parseCommand('prepare', ['--task', 'classification', '--input', 'a', '--task=generation'], opts),
+    (e) => isUserError(e) && e.message === '--task is given twice, "classification" and "generation": give it once');
+  const ok = parseCommand<{ task: string; input: string[] }>('prepare', ['--task', 'generation', '--task', 'generation', '--input', 'a', '--input', 'b', '--json', '--json'], opts);
+  assert.equal(ok.values.task, 'generation');
+  assert.deepEqual(ok.values.input, ['a', 'b']);
+});

@@ -67,6 +67,12 @@ test('a flag given without its value names it, whatever follows (another flag, o
   oneLineError(cli(work, ['train', config, '--dashboard', '--port', '--resume']), /^error: --port needs a value/);
 });
 
+test('a config key or --port given twice with different values is refused naming both, not the later taken silently', () => {
+  const config = path.join(ROOT, 'examples', 'train-lora.yaml');
+  oneLineError(cli(work, ['train', config, '--max_steps', '3', '--lora.r', '4', '--max_steps=5', '--dry-run']), /^error: --max_steps is given twice, "3" and "5": give it once$/);
+  oneLineError(cli(work, ['train', config, '--dashboard', '--port', '1', '--port', '2']), /^error: --port is given twice, "1" and "2"/);
+});
+
 test("a flag train does not have (prepare's --quiet), given without a value, is named as unknown, not as a config key lacking its value", () => {
   const config = path.join(ROOT, 'examples', 'train-lora.yaml');
   oneLineError(cli(work, ['train', config, '--quiet']), /^error: unknown option --quiet: train's options are .* "quiet" is not a config key/);
