@@ -117,10 +117,14 @@ export async function run(argv: string[]): Promise<void> {
   });
 }
 
-function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number }): string {
+/** The human summary and the confusion matrix, its counts right-aligned under their class names. */
+export function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number }): string {
   const names = r.labels.length === r.confusion.length ? r.labels : r.confusion.map((_, i) => String(i));
-  const w = Math.max(6, ...names.map((n) => n.length));
-  const head = `${'true \\ pred'.padEnd(w)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
-  const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(w)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
+  const corner = 'true \\ pred';
+  // the first column is as wide as its header or its longest name; each count column as its name (at least 6)
+  const first = Math.max(corner.length, ...names.map((n) => n.length));
+  const w = Math.max(6, ...names.map((n) => n.length), ...r.confusion.flat().map((x) => String(x).length));
+  const head = `${corner.padEnd(first)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
+  const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(first)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
   return [`loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${r.examples} example${r.examples === 1 ? '' : 's'})`, '', head, ...rows].join('\n');
 }
