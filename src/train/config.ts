@@ -9,6 +9,7 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
+import { firstNonPlain } from '../util/yaml-plain.ts';
 import { info } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { PROJECTIONS } from '../model/weights.ts';
@@ -128,7 +129,7 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   for (const [key, value] of overrides) {
     const bad = key.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
     if (bad !== undefined) throw new UserError(`"${key}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, `--${key}`);
-    const parsed = parseOverride(value);
+    const parsed = parseOverride(key, value);
     setDotted(raw, key, parsed);
     if (PATH_KEYS.includes(key)) resolvePathKey(raw, key, process.cwd(), `--${key}`);
   }
@@ -227,11 +228,15 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   try {
     // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
     // stderr over several lines and read the value as a plain string
-    const parsed = YAML.parseDocument(text, { prettyErrors: true });
+    const lineCounter = new YAML.LineCounter();
+    const parsed = YAML.parseDocument(text, { prettyErrors: true, lineCounter });
     const problem = parsed.errors[0] ?? parsed.warnings[0];
     if (problem) throw problem;
+    const odd = firstNonPlain(parsed);
+    if (odd) throw new UserError(odd.what, `${file}:${lineCounter.linePos(odd.offset).line}:${lineCounter.linePos(odd.offset).col}`);
     doc = parsed.toJS();
   } catch (e) {
+    if (e instanceof UserError) throw e;
     // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
     const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
     const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
@@ -243,14 +248,14 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   return (doc ?? {}) as Record<string, unknown>;
 }
 
-/** A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string. */
-function parseOverride(value: string): unknown {
-  try {
-    const v: unknown = YAML.parse(value);
-    return v === undefined ? value : v;
-  } catch {
-    return value;
-  }
+/** A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string; not-plain YAML is blamed on `--key`. */
+function parseOverride(key: string, value: string): unknown {
+  const parsed = YAML.parseDocument(value);
+  if (parsed.errors.length > 0 || parsed.warnings.length > 0) return value;
+  const odd = firstNonPlain(parsed);
+  if (odd) throw new UserError(odd.what, `--${key}`);
+  const v: unknown = parsed.toJS();
+  return v === undefined ? value : v;
 }
 
 /** A path key's value read from `base` (the config's folder, or the cwd for a flag); `where` is blamed for a `~` or `$HOME` in it. */

@@ -248,3 +248,26 @@ test('a ~ or $NAME in a path key is refused naming the key, not taken as a folde
   const h = file('model: m\ndata: {train: t}\noutput_dir: runs/a~b$5\n');
   assert.equal(loadTrainConfig(h).output_dir, path.join(path.dirname(h), 'runs', 'a~b$5'));
 });
+
+test('YAML that is not plain (!!omap, !!set, !!binary, a date, a list as a key) is refused at its file:line:column, not read as something else', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  const refused = (text: string, line: number, col: number, what: RegExp): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:${line}:${col}: `) && what.test(e.message) && !e.message.includes('\n'), text);
+  };
+  // an ordered map was read as an empty mapping: lora.r silently the default 8
+  refused('lora: !!omap [r: 4]\n', 3, 14, /a !!omap list: write a plain mapping or list$/);
+  refused('lora: {target_modules: !!set {q_proj, v_proj}}\n', 3, 30, /a !!set mapping/);
+  // bytes: each of a Buffer's methods was reported as an unknown key
+  refused('output_dir: !!binary aGVsbG8=\n', 3, 22, /a !!binary value, which no config key takes$/);
+  refused('seed: !!timestamp 2001-12-14\n', 3, 19, /a date \(YAML reads 2001-12-14 as one\): quote it/);
+  const dated = file('%YAML 1.1\n---\n' + head + 'output_dir: 2001-12-14\n'); // YAML 1.1 reads it as a date unasked
+  assert.throws(() => loadTrainConfig(dated), (e: Error) => e.message.startsWith(`${dated}:5:13: a date`));
+  refused('? [a, b]\n: c\n', 3, 3, /a key that is a list or mapping/);
+  // a flag's value is held to the same, blamed on the flag
+  assert.throws(() => loadTrainConfig(file(head), [['lora', '!!omap [r: 4]']]), /--lora: a !!omap list/);
+  // plain YAML, tags that give plain values, anchors and aliases are read as before
+  const cfg = loadTrainConfig(file(head + 'lora: &l {r: 4, alpha: 8}\noutput_dir: !!str runs/x\nseed: !!int "3"\neval: {batch_size: 2}\n'));
+  assert.equal(cfg.lora.r, 4);
+  assert.equal(cfg.seed, 3);
+});
