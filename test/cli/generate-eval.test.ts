@@ -145,6 +145,13 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   const again = cli('classify', '--run', run, '--data', lines, '--out', out);
   assert.equal(again.status, 2);
   assert.match(again.stderr, /the output file exists/);
+  // a symbolic link of the user's at --out, even one to nothing, is a file that exists: kept, not replaced by the output
+  const link = path.join(dir, 'link-preds.jsonl');
+  fs.symlinkSync(path.join(dir, 'nowhere', 'preds.jsonl'), link);
+  const linked = cli('classify', '--run', run, '--data', lines, '--out', link);
+  assert.equal(linked.status, 2);
+  assert.match(linked.stderr, /link-preds\.jsonl: the output file exists/);
+  assert.ok(fs.lstatSync(link).isSymbolicLink());
   const generation = cli('classify', '--model', model, '--text', 'x');
   assert.equal(generation.status, 2);
   assert.match(generation.stderr, /not a classification model/);
