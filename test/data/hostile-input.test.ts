@@ -126,3 +126,21 @@ test("a hub dataset's folder: its README and LICENSE and an earlier prepare outp
   const test = readJsonl(path.join(base, 'out', 'test.jsonl')) as Array<{ text: string }>;
   assert.deepEqual(test.map((r) => r.text), ['the held out test record']);
 });
+
+test('a training run or quickstart folder inside an input folder is skipped and noted: its config.yaml and loss curve are not text records, its weights no error', () => {
+  const base = path.join(dir, 'with-run');
+  writeFiles(base, {
+    'data/a.jsonl': '{"text": "a record of the data"}\n',
+    'data/run/.mistral-tune-run': '{"created_by": "mistral-tune train"}\n',
+    'data/run/config.yaml': 'model: /models/m\noutput_dir: run\n',
+    'data/run/loss_curve.svg': '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0"/></svg>\n',
+    'data/run/metrics.jsonl': '{"step": 1, "loss": 2.5}\n',
+    'data/run/adapter/adapter_model.safetensors': '\u0008\u0000\u0000\u0000\u0000\u0000\u0000\u0000{}      ',
+    'data/qs/.mistral-tune-quickstart': '{}\n',
+    'data/qs/model/model.safetensors': '\u0008\u0000\u0000\u0000\u0000\u0000\u0000\u0000{}      ',
+  });
+  const { report } = prepare({ inputs: [path.join(base, 'data')], outDir: path.join(base, 'out'), tokenizer: tok, split: [1, 0, 0] });
+  assert.deepEqual([report.input_records, report.kept], [1, 1]);
+  assert.ok(report.warnings.includes("data/run is a training run's folder (its .mistral-tune-run): not read"), report.warnings.join('; '));
+  assert.ok(report.warnings.includes("data/qs is a quickstart's folder (its .mistral-tune-quickstart): not read"), report.warnings.join('; '));
+});
