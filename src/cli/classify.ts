@@ -8,7 +8,7 @@ import { normalizeText } from '../data/clean.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
-import { modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { givenLabels, modelTask, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -79,7 +79,8 @@ export async function run(argv: string[]): Promise<void> {
       throw new UserError('not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate', target.adapter ?? target.model);
     }
     const numLabels = model.score.numLabels;
-    const names = target.labels ?? model.cfg.labels ?? null;
+    // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
+    const names = (f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label")) ?? model.cfg.labels ?? null;
     if (names && names.length !== numLabels) throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes`);
     if (!names) warn('the class names are not known (--labels, --run, or id2label in config.json): classes are shown by index');
     const classes = names ?? Array.from({ length: numLabels }, (_, i) => String(i));

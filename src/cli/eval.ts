@@ -7,7 +7,7 @@ import { loadTokenRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { canEvaluateAs, givenLabels, modelTask, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
@@ -72,7 +72,9 @@ export async function run(argv: string[]): Promise<void> {
     const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
-    const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;
+    // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
+    const named = f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label");
+    const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;
     if (task === 'classification' && !labels) {
       warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
