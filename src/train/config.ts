@@ -308,6 +308,7 @@ export function validate(raw: unknown, where: string, overridden: readonly strin
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
+          if (k === '<<') return { key: full, text: `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)` };
           const hint = suggestKey(k, issue.path.map(String));
           return { key: full, text: `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
         });
@@ -404,7 +405,8 @@ export function didYouMean(key: string, candidates: string[]): string | null {
       best = c;
     }
   }
-  return best !== null && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+  // never a key that shares no letter's place with it (for "<<", a YAML merge key, "r" is 2 edits away: no suggestion)
+  return best !== null && bestD < key.length && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
 }
 
 function levenshtein(a: string, b: string): number {

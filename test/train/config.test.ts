@@ -271,3 +271,10 @@ test('YAML that is not plain (!!omap, !!set, !!binary, a date, a list as a key) 
   assert.equal(cfg.lora.r, 4);
   assert.equal(cfg.seed, 3);
 });
+
+test('a YAML merge key (<<: *defaults) is named as one, not given a did-you-mean; a short unknown key gets none it shares nothing with', () => {
+  const f = file('defaults_lora: &d {r: 4}\nmodel: m\ndata: {train: t}\nlora:\n  <<: *d\n');
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.includes('unknown key "lora.<<": YAML merge keys (<<: *anchor) are not read; write the keys themselves') && !e.message.includes('did you mean "lora.r"'));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {xy: 1}\n')), (e: Error) => e.message.includes('unknown key "lora.xy"') && !e.message.includes('did you mean'));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {rr: 1}\n')), /unknown key "lora\.rr" \(did you mean "lora\.r"\?\)/);
+});
