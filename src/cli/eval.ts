@@ -72,6 +72,8 @@ export async function run(argv: string[]): Promise<void> {
     const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
+    // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for
+    if (task === 'generation' && f.labels !== undefined) throw new UserError(`--labels goes with classification, but this evaluates generation (${target.adapter ?? target.model}): leave --labels out, or give a classification model`);
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
     const named = f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label");
     const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;

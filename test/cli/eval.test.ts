@@ -195,6 +195,7 @@ test('eval: missing or bad flags say what to do', () => {
   fails(cli('eval', '--model', TINY_BASE, '--json'), '--data');
   fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--batch-size', '0', '--json'), '--batch-size');
   fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--bogus'), 'bogus');
+  fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--labels', 'a,b'), '--labels goes with classification, but this evaluates generation');
   // a flag without its value: one line naming it, whether another flag follows or nothing does
   for (const tail of [['--max-seq-len', '--json'], ['--json', '--max-seq-len']]) {
     const r = cli('eval', '--model', TINY_BASE, '--data', DATA, ...tail);
