@@ -1,6 +1,7 @@
 // Command-line parsing for every command: node:util parseArgs with errors that say what to do.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../util/errors.ts';
+import { unexpandedPath } from '../util/unexpanded-path.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
@@ -12,9 +13,12 @@ export interface Parsed<V> {
 /** Parses argv against `options`; unknown flags and missing values become UserErrors naming `command`. */
 export function parseCommand<V>(command: string, argv: string[], options: OptionSpec, allowPositionals = false): Parsed<V> {
   try {
-    const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
+    const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true, tokens: true });
+    checkRepeats(r.tokens, options);
+    checkPaths(r.values);
     return { values: r.values as V, positionals: r.positionals };
   } catch (e) {
+    if (e instanceof UserError) throw e;
     const err = e as Error & { code?: string };
     // a flag last, or followed by another flag, has no value: parseArgs says "argument missing" or (over lines) "ambiguous"
     const flag = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /^Option '(?:-\w, )?(--[^' ]+)/.exec(err.message)?.[1] : undefined;
@@ -26,6 +30,34 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
       throw new UserError(`unexpected argument "${positional}": ${command} takes no positional arguments${hint} (see mistral-tune ${command} --help)`);
     }
     throw new UserError(`${err.message.replace(/\. To specify a positional.*$/s, '').replace(/\s*\n\s*/g, ' ')} (see mistral-tune ${command} --help)`);
+  }
+}
+
+/**
+ * A flag that takes one value given twice with different values (`--task classification … --task generation`):
+ * parseArgs keeps the last without a word, which may not be the one meant, so it is refused naming both.
+ */
+function checkRepeats(tokens: ReadonlyArray<{ kind: string; name?: string; value?: string | undefined }>, options: OptionSpec): void {
+  const seen = new Map<string, string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.value === undefined || options[t.name!]?.multiple) continue;
+    const first = seen.get(t.name!);
+    if (first !== undefined && first !== t.value) throw new UserError(`--${t.name} is given twice, "${first}" and "${t.value}": give it once`);
+    seen.set(t.name!, t.value);
+  }
+}
+
+/** The flags whose values are paths: read from the current folder as they are, so a `~` left there is refused. */
+const PATH_FLAGS: ReadonlySet<string> = new Set(['input', 'out', 'data', 'run', 'model', 'adapter', 'tokenizer', 'messages', 'val', 'test']);
+
+/** `--out=~/x` (a shell expands ~ only at a word's start) or a quoted "$HOME/x": refused naming the flag, not made as a folder "~". */
+function checkPaths(values: Record<string, unknown>): void {
+  for (const [flag, value] of Object.entries(values)) {
+    if (!PATH_FLAGS.has(flag)) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      const unexpanded = typeof v === 'string' ? unexpandedPath(v, process.cwd()) : null;
+      if (unexpanded !== null) throw new UserError(unexpanded, `--${flag}`);
+    }
   }
 }
 

@@ -8,12 +8,12 @@ import { normalizeText } from '../data/clean.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
-import { modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { givenLabels, modelTask, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -62,7 +62,8 @@ export async function run(argv: string[]): Promise<void> {
   }
   if ((f.text === undefined) === (f.data === undefined)) throw new UserError('give exactly one of --text or --data (see mistral-tune classify --help)');
   if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined)) throw new UserError('--out and --text-field go with --data');
-  if (f.out !== undefined && fs.existsSync(f.out)) throw new UserError('the output file exists (classify writes a new file)', f.out);
+  // lstat: a symbolic link there, even one to nothing, is the user's too
+  if (f.out !== undefined && fs.lstatSync(f.out, { throwIfNoEntry: false }) !== undefined) throw new UserError('the output file exists (classify writes a new file)', f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const target = resolveEvalTarget({
     model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
@@ -78,7 +79,8 @@ export async function run(argv: string[]): Promise<void> {
       throw new UserError('not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate', target.adapter ?? target.model);
     }
     const numLabels = model.score.numLabels;
-    const names = target.labels ?? model.cfg.labels ?? null;
+    // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
+    const names = (f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label")) ?? model.cfg.labels ?? null;
     if (names && names.length !== numLabels) throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes`);
     if (!names) warn('the class names are not known (--labels, --run, or id2label in config.json): classes are shown by index');
     const classes = names ?? Array.from({ length: numLabels }, (_, i) => String(i));
@@ -103,7 +105,9 @@ export async function run(argv: string[]): Promise<void> {
       ...(f.data !== undefined ? { line: t.line, ...(shared ? { record: t.record } : {}) } : {}), ...(t.id !== undefined ? { id: t.id } : {}), label: classes[p.label], probs: probsByClass(classes, p.probs),
     });
     if (f.out !== undefined) {
-      writeFileAtomic(f.out, predictions.map((p, i) => JSON.stringify(record(texts[i]!, p)) + '\n').join(''));
+      // never replaces: a file that appeared at --out while classify ran (another classify's) stays, and this one fails
+      const text = predictions.map((p, i) => JSON.stringify(record(texts[i]!, p)) + '\n').join('');
+      writeStreamAtomic(f.out, (write) => write(Buffer.from(text, 'utf8')), false);
       info(`classify: ${predictions.length} predictions written to ${f.out}`);
     } else if (f.json) {
       process.stdout.write(predictions.map((p, i) => JSON.stringify(record(texts[i]!, p)) + '\n').join(''));

@@ -7,7 +7,7 @@ import { loadTokenRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { canEvaluateAs, givenLabels, modelTask, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
@@ -72,7 +72,11 @@ export async function run(argv: string[]): Promise<void> {
     const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
-    const labels = task === 'classification' ? (target.labels ?? model.cfg.labels ?? null) : null;
+    // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for
+    if (task === 'generation' && f.labels !== undefined) throw new UserError(`--labels goes with classification, but this evaluates generation (${target.adapter ?? target.model}): leave --labels out, or give a classification model`);
+    // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
+    const named = f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label");
+    const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;
     if (task === 'classification' && !labels) {
       warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
@@ -117,10 +121,14 @@ export async function run(argv: string[]): Promise<void> {
   });
 }
 
-function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number }): string {
+/** The human summary and the confusion matrix, its counts right-aligned under their class names. */
+export function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number }): string {
   const names = r.labels.length === r.confusion.length ? r.labels : r.confusion.map((_, i) => String(i));
-  const w = Math.max(6, ...names.map((n) => n.length));
-  const head = `${'true \\ pred'.padEnd(w)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
-  const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(w)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
+  const corner = 'true \\ pred';
+  // the first column is as wide as its header or its longest name; each count column as its name (at least 6)
+  const first = Math.max(corner.length, ...names.map((n) => n.length));
+  const w = Math.max(6, ...names.map((n) => n.length), ...r.confusion.flat().map((x) => String(x).length));
+  const head = `${corner.padEnd(first)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
+  const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(first)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
   return [`loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${r.examples} example${r.examples === 1 ? '' : 's'})`, '', head, ...rows].join('\n');
 }

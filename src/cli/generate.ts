@@ -9,6 +9,7 @@ import { loadAdapter } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
+import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { intOption, numberOption, parseCommand, required } from './args.ts';
 
@@ -64,7 +65,7 @@ export async function run(argv: string[]): Promise<void> {
       throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, modelDir);
     }
     if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
-    const ids = encodePrompt(tokenizer, f.raw ? { raw: f.prompt! } : { messages: f.messages ? readMessagesFile(f.messages) : [{ role: 'user', content: f.prompt! }] });
+    const ids = promptIds(tokenizer, f);
     const out: number[] = [];
     let shown = '';
     generate(model, ids, {
@@ -84,4 +85,16 @@ export async function run(argv: string[]): Promise<void> {
     if (full.startsWith(shown)) process.stdout.write(full.slice(shown.length));
     process.stdout.write('\n');
   });
+}
+
+/** The prompt's token ids; a message the chat template's rules refuse (`messages[1].role`) is named in the --messages file. */
+function promptIds(tokenizer: Tokenizer, f: Flags): number[] {
+  if (f.raw) return encodePrompt(tokenizer, { raw: f.prompt! });
+  if (f.messages === undefined) return encodePrompt(tokenizer, { messages: [{ role: 'user', content: f.prompt! }] });
+  try {
+    return encodePrompt(tokenizer, { messages: readMessagesFile(f.messages) });
+  } catch (e) {
+    if (e instanceof UserError && e.where?.startsWith('messages')) throw new UserError(e.what, `${f.messages}: ${e.where}`);
+    throw e;
+  }
 }

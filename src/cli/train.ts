@@ -51,8 +51,18 @@ export async function run(argv: string[]): Promise<void | number> {
   let file: string | null = null;
   let overwrite = false, resume = false, dashboard = false, dry = false, json = false, portArg: string | undefined;
   const overrides: Array<[string, string]> = [];
+  let options = true; // after `--`, every argument is the config (or run folder), as for the other commands: train -- -c.yaml
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (options && arg === '--') {
+      options = false;
+      continue;
+    }
+    if (!options) {
+      if (file !== null) throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
+      file = arg;
+      continue;
+    }
     if (arg === '--help' || arg === '-h') {
       process.stdout.write(usage + '\n');
       return;
@@ -72,6 +82,9 @@ export async function run(argv: string[]): Promise<void | number> {
         if (key !== 'port' && !isConfigKey(key)) throw unknownFlag(arg, key);
         throw missingValue(arg, 'train');
       }
+      // `--max_steps 3 … --max_steps 5`: the later would win without a word, as parseCommand refuses for the other commands
+      const earlier = key === 'port' ? portArg : overrides.find(([k]) => k === key)?.[1];
+      if (earlier !== undefined && earlier !== value) throw new UserError(`--${key} is given twice, "${earlier}" and "${value}": give it once`);
       if (key === 'port') portArg = value;
       else overrides.push([key, value]);
     } else if (file === null) file = arg;

@@ -1,6 +1,7 @@
 // The input files of a prepare run: folders expanded (sorted, recursively, hidden names and the output
 // folder skipped, symlink loops noted and not followed, a file reached twice through symlinks read once; a
-// project's README, LICENSE and the like, and the output folders of earlier prepare runs, skipped and noted),
+// project's README, LICENSE and the like, the output folders of earlier prepare runs, and training run and
+// quickstart folders, skipped and noted),
 // each file checked readable and not one of the run's own output files (which would be overwritten), and
 // each given a display name for source.file
 // that holds no absolute path and no machine-specific folder: the path as given when it is relative and
@@ -8,6 +9,7 @@
 // from other folders are identical).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 
@@ -76,6 +78,11 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
       notes.push(`${shown(child)} holds the outputs of an earlier prepare run (its ${PREPARE_REPORT}): not read`);
       continue;
     }
+    const made = madeByTool(child);
+    if (made !== null) {
+      notes.push(`${shown(child)} is ${made}: not read`);
+      continue;
+    }
     out.push(...expand(child, skip, ancestors, notes, shown));
   }
   if (projectFiles.length > 0) notes.push(`${shown(p) || '.'}: ${projectFiles.join(', ')} skipped: a project's own files, not data (name a file to read it)`);
@@ -93,6 +100,17 @@ function isFile(p: string): boolean {
 /** Whether `dir` is a folder holding a prepare run's outputs (its report.json beside its rejected.jsonl). */
 function isPrepareOutput(dir: string): boolean {
   return fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true && isFile(path.join(dir, 'rejected.jsonl')) && isPrepareReport(path.join(dir, PREPARE_REPORT));
+}
+
+/**
+ * What of the tool's `dir` is, by its marker: a training run's folder (its config.yaml, metrics and loss curve would be
+ * read as text records, its weights refused as binary) or a quickstart's; else null.
+ */
+function madeByTool(dir: string): string | null {
+  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) return null;
+  if (isFile(path.join(dir, RUN_LAYOUT.marker))) return `a training run's folder (its ${RUN_LAYOUT.marker})`;
+  if (isFile(path.join(dir, QUICKSTART_LAYOUT.marker))) return `a quickstart's folder (its ${QUICKSTART_LAYOUT.marker})`;
+  return null;
 }
 
 /** A path's real path (symlinks followed) when it exists, else its resolved path. */

@@ -57,12 +57,25 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
       model: lora ? base! : sub, adapter: lora ? sub : null, task: task ?? cfg.task,
       // a fully trained model/ carries the tokenizer it was trained with (runs before it did: the base's)
       tokenizerDir: !lora && fs.existsSync(path.join(sub, 'tokenizer.json')) ? sub : base ?? sub,
-      labels: o.labels ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
+      labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes") ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
     };
   }
   if (o.best) throw new UserError('best needs a run (--best needs --run)');
   if (!o.model) throw new UserError('a model folder (--model) or a run (--run) is required');
   return { model: o.model, adapter: o.adapter ?? null, tokenizerDir: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
+}
+
+/**
+ * The class names given (--labels) against those the run or model already has (`whose`: "the run's classes", "the
+ * classes of config.json's id2label"), in index order: new names for its classes are taken (LABEL_0 → neg), but a name of its own at another
+ * place (`pos,neg` for a run of `neg, pos`) would silently swap the classes, predictions and accuracy, so it is refused.
+ */
+export function givenLabels(given: string[] | null, known: readonly string[] | null | undefined, whose: string): string[] | null {
+  if (given === null || !known) return given;
+  const moved = given.findIndex((name, i) => known.includes(name) && known[i] !== name);
+  if (moved < 0) return given;
+  throw new UserError(`--labels: "${given[moved]}" is class ${known.indexOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
+    `not class ${moved}: --labels names the classes in index order, so this would swap them; leave --labels out, or give the names in that order`);
 }
 
 /**

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
+import { unexpandedPath } from '../util/unexpanded-path.ts';
+import { firstNonPlain } from '../util/yaml-plain.ts';
 import { info } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { PROJECTIONS } from '../model/weights.ts';
@@ -122,14 +124,14 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   const base = file ? path.dirname(path.resolve(file)) : process.cwd();
   if (file) {
     raw = readYamlMapping(file);
-    for (const key of PATH_KEYS) resolvePathKey(raw, key, base);
+    for (const key of PATH_KEYS) resolvePathKey(raw, key, base, file);
   }
   for (const [key, value] of overrides) {
     const bad = key.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
     if (bad !== undefined) throw new UserError(`"${key}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, `--${key}`);
-    const parsed = parseOverride(value);
+    const parsed = parseOverride(key, value);
     setDotted(raw, key, parsed);
-    if (PATH_KEYS.includes(key) && typeof parsed === 'string') setDotted(raw, key, path.resolve(parsed));
+    if (PATH_KEYS.includes(key)) resolvePathKey(raw, key, process.cwd(), `--${key}`);
   }
   followPreparedTrain(raw, overrides.map(([k]) => k));
   labelsFromPrepareReport(raw);
@@ -226,11 +228,15 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   try {
     // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
     // stderr over several lines and read the value as a plain string
-    const parsed = YAML.parseDocument(text, { prettyErrors: true });
+    const lineCounter = new YAML.LineCounter();
+    const parsed = YAML.parseDocument(text, { prettyErrors: true, lineCounter });
     const problem = parsed.errors[0] ?? parsed.warnings[0];
     if (problem) throw problem;
+    const odd = firstNonPlain(parsed);
+    if (odd) throw new UserError(odd.what, `${file}:${lineCounter.linePos(odd.offset).line}:${lineCounter.linePos(odd.offset).col}`);
     doc = parsed.toJS();
   } catch (e) {
+    if (e instanceof UserError) throw e;
     // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
     const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
     const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
@@ -242,19 +248,23 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   return (doc ?? {}) as Record<string, unknown>;
 }
 
-/** A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string. */
-function parseOverride(value: string): unknown {
-  try {
-    const v: unknown = YAML.parse(value);
-    return v === undefined ? value : v;
-  } catch {
-    return value;
-  }
+/** A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string; not-plain YAML is blamed on `--key`. */
+function parseOverride(key: string, value: string): unknown {
+  const parsed = YAML.parseDocument(value);
+  if (parsed.errors.length > 0 || parsed.warnings.length > 0) return value;
+  const odd = firstNonPlain(parsed);
+  if (odd) throw new UserError(odd.what, `--${key}`);
+  const v: unknown = parsed.toJS();
+  return v === undefined ? value : v;
 }
 
-function resolvePathKey(raw: Record<string, unknown>, key: string, base: string): void {
+/** A path key's value read from `base` (the config's folder, or the cwd for a flag); `where` is blamed for a `~` or `$HOME` in it. */
+function resolvePathKey(raw: Record<string, unknown>, key: string, base: string, where: string): void {
   const v = getDotted(raw, key);
-  if (typeof v === 'string' && v.length > 0) setDotted(raw, key, path.resolve(base, v));
+  if (typeof v !== 'string' || v.length === 0) return;
+  const unexpanded = unexpandedPath(v, base);
+  if (unexpanded !== null) throw new UserError(`${key}: ${unexpanded}`, where);
+  setDotted(raw, key, path.resolve(base, v));
 }
 
 /** Own properties only: a key path never walks into a prototype. */
@@ -298,6 +308,7 @@ export function validate(raw: unknown, where: string, overridden: readonly strin
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
+          if (k === '<<') return { key: full, text: `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)` };
           const hint = suggestKey(k, issue.path.map(String));
           return { key: full, text: `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
         });
@@ -394,7 +405,8 @@ export function didYouMean(key: string, candidates: string[]): string | null {
       best = c;
     }
   }
-  return best !== null && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
+  // never a key that shares no letter's place with it (for "<<", a YAML merge key, "r" is 2 edits away: no suggestion)
+  return best !== null && bestD < key.length && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
 }
 
 function levenshtein(a: string, b: string): number {

@@ -80,7 +80,9 @@ export class RunDir {
       // only what train wrote (the check found nothing else; one made since is kept), and never the lock of this run
       if (fs.existsSync(dir)) {
         const spec = runSpecOf(dir); // the earlier run's method, before its config.yaml goes
-        removeOwnedEntries(dir, (entry) => (ignored(entry) ? null : spec(entry)));
+        // the marker stays until the new one replaces it: a kill while a big run is being emptied leaves a folder that
+        // is still a run's, which the next --overwrite takes (without it, a half-emptied run would be refused as not one)
+        removeOwnedEntries(dir, (entry) => (ignored(entry) || entry === RUN_MARKER ? null : spec(entry)));
       }
       fs.mkdirSync(dir, { recursive: true });
     });

@@ -25,3 +25,20 @@ test('a positional argument where a command takes none is named, with --run X wh
   assert.throws(() => parseCommand('generate', ['hello'], { model: { type: 'string' as const } }),
     (e) => isUserError(e) && e.message === 'unexpected argument "hello": generate takes no positional arguments (see mistral-tune generate --help)');
 });
+
+test('a path flag holding a ~ or $NAME no shell expanded (--out=~/x, a quoted "$HOME/x") is refused naming the flag', () => {
+  const opts = { out: { type: 'string' as const }, input: { type: 'string' as const, multiple: true }, prompt: { type: 'string' as const } };
+  assert.throws(() => parseCommand('prepare', ['--out=~/x'], opts), (e) => isUserError(e) && e.message.startsWith('--out: "~/x" holds ~ (the home folder), which no shell expanded here'));
+  assert.throws(() => parseCommand('prepare', ['--input', 'a.jsonl', '--input', '$HOME/b.jsonl'], opts), (e) => isUserError(e) && e.message.startsWith('--input: "$HOME/b.jsonl" holds $HOME (an environment variable)'));
+  // text is not a path
+  assert.equal(parseCommand<{ prompt: string }>('generate', ['--prompt=~/x $HOME'], opts).values.prompt, '~/x $HOME');
+});
+
+test('a one-value flag given twice with different values is refused naming both; the same value twice, or a repeatable flag, is taken', () => {
+  const opts = { task: { type: 'string' as const }, input: { type: 'string' as const, multiple: true }, json: { type: 'boolean' as const } };
+  assert.throws(() => parseCommand('prepare', ['--task', 'classification', '--input', 'a', '--task=generation'], opts),
+    (e) => isUserError(e) && e.message === '--task is given twice, "classification" and "generation": give it once');
+  const ok = parseCommand<{ task: string; input: string[] }>('prepare', ['--task', 'generation', '--task', 'generation', '--input', 'a', '--input', 'b', '--json', '--json'], opts);
+  assert.equal(ok.values.task, 'generation');
+  assert.deepEqual(ok.values.input, ['a', 'b']);
+});

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { classificationText } from '../../src/cli/eval.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -194,6 +195,7 @@ test('eval: missing or bad flags say what to do', () => {
   fails(cli('eval', '--model', TINY_BASE, '--json'), '--data');
   fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--batch-size', '0', '--json'), '--batch-size');
   fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--bogus'), 'bogus');
+  fails(cli('eval', '--model', TINY_BASE, '--data', DATA, '--labels', 'a,b'), '--labels goes with classification, but this evaluates generation');
   // a flag without its value: one line naming it, whether another flag follows or nothing does
   for (const tail of [['--max-seq-len', '--json'], ['--json', '--max-seq-len']]) {
     const r = cli('eval', '--model', TINY_BASE, '--data', DATA, ...tail);
@@ -281,4 +283,14 @@ test('a record of the other task: eval suggests --task only where the weights ta
   // a base model has no score head: --task classification would be refused too
   const base = cli('eval', '--model', TINY_BASE, '--data', labelled, '--json');
   fails(base, `${labelled}:1: wrong_task: a record with "label" in a generation run (mistral-tune prepare cleans`);
+});
+
+test('the confusion matrix printed without --json has each count under its class name, whatever the names\' and counts\' widths', () => {
+  const text = classificationText({ loss: 0.5, accuracy: 0.5, macro_f1: 0.4, confusion: [[3, 0], [4, 1234567]], labels: ['neg', 'pos'], examples: 1234574 });
+  const [head, ...rows] = text.split('\n').slice(2);
+  assert.equal(head, 'true \\ pred      neg      pos');
+  assert.deepEqual(rows, ['neg                3        0', 'pos                4  1234567']);
+  // every column's right edge: the name's in the header, each count's in the rows
+  const edges = (line: string): number[] => [...line.matchAll(/\S+(?= |$)/g)].map((m) => m.index! + m[0].length).slice(-2);
+  for (const row of rows) assert.deepEqual(edges(row), edges(head!));
 });

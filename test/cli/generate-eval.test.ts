@@ -133,6 +133,15 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   const merged = JSON.parse(cli('classify', '--model', path.join(dir, 'cls-merged'), '--text', text, '--json').stdout) as typeof a;
   assert.equal(merged.label, a.label);
   for (const [c, p] of Object.entries(a.probs)) assert.ok(Math.abs(merged.probs[c]! - p) < 1e-4, `${c}: ${merged.probs[c]} vs ${p}`);
+  // --labels naming the run's own classes in another order would swap every prediction (and eval's accuracy): refused
+  const classes = Object.keys(a.probs); // the run's classes, in index order
+  for (const command of [['classify', '--text', text], ['eval', '--data', data]]) {
+    const swapped = cli(command[0]!, '--run', run, ...command.slice(1), '--labels', [...classes].reverse().join(','));
+    assert.equal(swapped.status, 2, swapped.stderr);
+    assert.match(swapped.stderr, new RegExp(`^error: --labels: "${classes.at(-1)}" is class ${classes.length - 1} of the run's classes \\(${classes.join(', ')}, in index order\\), not class 0: .* would swap them`, 'm'));
+  }
+  const merged2 = cli('classify', '--model', path.join(dir, 'cls-merged'), '--text', text, '--labels', [...classes].reverse().join(','));
+  assert.match(merged2.stderr, /--labels: .* of the classes of config\.json's id2label/);
   const human = cli('classify', '--run', run, '--text', text);
   assert.match(human.stdout, new RegExp(`^${a.label} +\\d\\.\\d{4}\\n$`));
   // plain lines, --out
@@ -145,6 +154,13 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   const again = cli('classify', '--run', run, '--data', lines, '--out', out);
   assert.equal(again.status, 2);
   assert.match(again.stderr, /the output file exists/);
+  // a symbolic link of the user's at --out, even one to nothing, is a file that exists: kept, not replaced by the output
+  const link = path.join(dir, 'link-preds.jsonl');
+  fs.symlinkSync(path.join(dir, 'nowhere', 'preds.jsonl'), link);
+  const linked = cli('classify', '--run', run, '--data', lines, '--out', link);
+  assert.equal(linked.status, 2);
+  assert.match(linked.stderr, /link-preds\.jsonl: the output file exists/);
+  assert.ok(fs.lstatSync(link).isSymbolicLink());
   const generation = cli('classify', '--model', model, '--text', 'x');
   assert.equal(generation.status, 2);
   assert.match(generation.stderr, /not a classification model/);

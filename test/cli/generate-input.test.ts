@@ -54,3 +54,12 @@ test('a chat template that renders nothing (a hostile or broken model folder) is
   const r = spawnSync(process.execPath, [BIN, 'generate', '--model', blank, '--prompt', 'Hi', '--max-new-tokens', '2'], { encoding: 'utf8' });
   oneLineError(r, /^error: the prompt encodes to no tokens: the model's chat template renders nothing for these messages$/);
 });
+
+test('a --messages file whose chat the template refuses names the file with the message', () => {
+  const file = path.join(dir, 'two-users.json');
+  fs.writeFileSync(file, JSON.stringify([{ role: 'user', content: 'Hi' }, { role: 'user', content: 'again' }]));
+  oneLineError(cli('--messages', file, '--max-new-tokens', '2'), new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: messages\\[1\\]\\.role: expected role "assistant", got "user"`));
+  const system = path.join(dir, 'system-only.json');
+  fs.writeFileSync(system, JSON.stringify([{ role: 'system', content: 'Be terse.' }]));
+  oneLineError(cli('--messages', system), /system-only\.json: messages: a system message must be followed by a user message$/);
+});

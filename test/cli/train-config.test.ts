@@ -67,6 +67,20 @@ test('a flag given without its value names it, whatever follows (another flag, o
   oneLineError(cli(work, ['train', config, '--dashboard', '--port', '--resume']), /^error: --port needs a value/);
 });
 
+test('a config key or --port given twice with different values is refused naming both, not the later taken silently', () => {
+  const config = path.join(ROOT, 'examples', 'train-lora.yaml');
+  oneLineError(cli(work, ['train', config, '--max_steps', '3', '--lora.r', '4', '--max_steps=5', '--dry-run']), /^error: --max_steps is given twice, "3" and "5": give it once$/);
+  oneLineError(cli(work, ['train', config, '--dashboard', '--port', '1', '--port', '2']), /^error: --port is given twice, "1" and "2"/);
+});
+
+test('after --, the argument is the config even when it starts with a dash, as for the other commands', () => {
+  const dir = fs.mkdtempSync(path.join(work, 'dash-'));
+  fs.copyFileSync(path.join(ROOT, 'examples', 'train-lora.yaml'), path.join(dir, '-c.yaml'));
+  // it stops at the config's own data path: the file was read as the config
+  oneLineError(cli(dir, ['train', '--model', model, '--', '-c.yaml']), /^error: data\.train: .*runs[/\\]data[/\\]train\.jsonl: no such file/);
+  oneLineError(cli(dir, ['train', '--', '-c.yaml', 'other.yaml']), /^error: unexpected argument "other\.yaml"/);
+});
+
 test("a flag train does not have (prepare's --quiet), given without a value, is named as unknown, not as a config key lacking its value", () => {
   const config = path.join(ROOT, 'examples', 'train-lora.yaml');
   oneLineError(cli(work, ['train', config, '--quiet']), /^error: unknown option --quiet: train's options are .* "quiet" is not a config key/);

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { readCsv, readCsvRows } from '../../src/data/ingest/csv.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
+import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../../src/run/layout.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 const tok = mistralTokenizer();
@@ -125,4 +126,23 @@ test("a hub dataset's folder: its README and LICENSE and an earlier prepare outp
   assert.ok(report.warnings.includes('repo/data/test.jsonl is the --test file test.jsonl: read as test only'), report.warnings.join('; '));
   const test = readJsonl(path.join(base, 'out', 'test.jsonl')) as Array<{ text: string }>;
   assert.deepEqual(test.map((r) => r.text), ['the held out test record']);
+});
+
+test('a training run or quickstart folder inside an input folder is skipped and noted: its config.yaml and loss curve are not text records, its weights no error', () => {
+  const base = path.join(dir, 'with-run');
+  const weights = '\u0008\u0000\u0000\u0000\u0000\u0000\u0000\u0000{}      ';
+  writeFiles(base, {
+    'data/a.jsonl': '{"text": "a record of the data"}\n',
+    [`data/run/${RUN_LAYOUT.marker}`]: '{"created_by": "mistral-tune train"}\n',
+    [`data/run/${RUN_LAYOUT.config}`]: 'model: /models/m\noutput_dir: run\n',
+    [`data/run/${RUN_LAYOUT.lossCurve}`]: '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0 0"/></svg>\n',
+    [`data/run/${RUN_LAYOUT.metrics}`]: '{"step": 1, "loss": 2.5}\n',
+    [`data/run/${RUN_LAYOUT.adapter}/adapter_model.safetensors`]: weights,
+    [`data/qs/${QUICKSTART_LAYOUT.marker}`]: '{}\n',
+    [`data/qs/${QUICKSTART_LAYOUT.model}/model.safetensors`]: weights,
+  });
+  const { report } = prepare({ inputs: [path.join(base, 'data')], outDir: path.join(base, 'out'), tokenizer: tok, split: [1, 0, 0] });
+  assert.deepEqual([report.input_records, report.kept], [1, 1]);
+  assert.ok(report.warnings.includes(`data/run is a training run's folder (its ${RUN_LAYOUT.marker}): not read`), report.warnings.join('; '));
+  assert.ok(report.warnings.includes(`data/qs is a quickstart's folder (its ${QUICKSTART_LAYOUT.marker}): not read`), report.warnings.join('; '));
 });

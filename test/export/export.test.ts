@@ -8,7 +8,7 @@ import { adapterCard } from '../../src/model/adapter-card.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, testBackend, tol } from '../backend/device.ts';
-import { exportRun } from '../../src/export/export.ts';
+import { exportRun, parseShardSize } from '../../src/export/export.ts';
 import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
 import { resolveEvalTarget } from '../../src/eval/target.ts';
 import { collate } from '../../src/data/batch.ts';
@@ -295,4 +295,12 @@ test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1
     assert.equal(fs.existsSync(out), false);
   }
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'm'), merge: true, best: false, backend, maxShardBytes: 0 }), /maxShardBytes must be a positive number of bytes/);
+});
+
+test('--max-shard-size that is not a size names the flag, whatever is wrong with it (a sign, an unknown unit, no unit letter B)', () => {
+  for (const bad of ['-1', '1TB', '5G', 'abc', '']) {
+    assert.throws(() => parseShardSize(bad), (e: Error) => e.message === `--max-shard-size: "${bad}" is not a size (e.g. 5GB, 500MB, 2GiB; the minimum is 1MB)`, bad);
+  }
+  assert.equal(parseShardSize(' 2GiB '), 2 ** 31);
+  assert.equal(parseShardSize('1MB'), 1e6);
 });

@@ -233,3 +233,48 @@ test('a record of the other task: train says which task reads it only where the 
   assert.equal(wrongTaskFix({ ...cls, lora: { ...cls.lora, init_from: null } }, { resuming: false, generation: true }), 'set task: generation');
   assert.equal(wrongTaskFix({ ...gen, packing: true }, { resuming: false, generation: true }), 'set task: classification and packing: false');
 });
+
+test('a ~ or $NAME in a path key is refused naming the key, not taken as a folder called "~" or "$HOME"', () => {
+  const f = file('model: m\ndata: {train: t}\noutput_dir: ~/runs/x\n');
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}: output_dir: "~/runs/x" holds ~ (the home folder), which no shell expanded`) && !e.message.includes('\n'));
+  assert.throws(() => loadTrainConfig(file('model: $HOME/m\ndata: {train: t}\n')), /: model: "\$HOME\/m" holds \$HOME \(an environment variable\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: "${DATA}/train.jsonl"}\n')), /data\.train: "\$\{DATA\}\/train\.jsonl" holds \$\{DATA\}/);
+  // a flag is blamed as itself (`--output_dir=~/x`: the shell expands ~ only at a word's start)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['output_dir', '~/x']]), /--output_dir: output_dir: "~\/x" holds ~/);
+  // a folder really named so is taken, and ~ or $ elsewhere in a name is no shell's
+  const g = file('model: m\ndata: {train: t}\noutput_dir: ~/x\n');
+  fs.mkdirSync(path.join(path.dirname(g), '~', 'x'), { recursive: true });
+  assert.equal(loadTrainConfig(g).output_dir, path.join(path.dirname(g), '~', 'x'));
+  const h = file('model: m\ndata: {train: t}\noutput_dir: runs/a~b$5\n');
+  assert.equal(loadTrainConfig(h).output_dir, path.join(path.dirname(h), 'runs', 'a~b$5'));
+});
+
+test('YAML that is not plain (!!omap, !!set, !!binary, a date, a list as a key) is refused at its file:line:column, not read as something else', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  const refused = (text: string, line: number, col: number, what: RegExp): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:${line}:${col}: `) && what.test(e.message) && !e.message.includes('\n'), text);
+  };
+  // an ordered map was read as an empty mapping: lora.r silently the default 8
+  refused('lora: !!omap [r: 4]\n', 3, 14, /a !!omap list: write a plain mapping or list$/);
+  refused('lora: {target_modules: !!set {q_proj, v_proj}}\n', 3, 30, /a !!set mapping/);
+  // bytes: each of a Buffer's methods was reported as an unknown key
+  refused('output_dir: !!binary aGVsbG8=\n', 3, 22, /a !!binary value, which no config key takes$/);
+  refused('seed: !!timestamp 2001-12-14\n', 3, 19, /a date \(YAML reads 2001-12-14 as one\): quote it/);
+  const dated = file('%YAML 1.1\n---\n' + head + 'output_dir: 2001-12-14\n'); // YAML 1.1 reads it as a date unasked
+  assert.throws(() => loadTrainConfig(dated), (e: Error) => e.message.startsWith(`${dated}:5:13: a date`));
+  refused('? [a, b]\n: c\n', 3, 3, /a key that is a list or mapping/);
+  // a flag's value is held to the same, blamed on the flag
+  assert.throws(() => loadTrainConfig(file(head), [['lora', '!!omap [r: 4]']]), /--lora: a !!omap list/);
+  // plain YAML, tags that give plain values, anchors and aliases are read as before
+  const cfg = loadTrainConfig(file(head + 'lora: &l {r: 4, alpha: 8}\noutput_dir: !!str runs/x\nseed: !!int "3"\neval: {batch_size: 2}\n'));
+  assert.equal(cfg.lora.r, 4);
+  assert.equal(cfg.seed, 3);
+});
+
+test('a YAML merge key (<<: *defaults) is named as one, not given a did-you-mean; a short unknown key gets none it shares nothing with', () => {
+  const f = file('defaults_lora: &d {r: 4}\nmodel: m\ndata: {train: t}\nlora:\n  <<: *d\n');
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.includes('unknown key "lora.<<": YAML merge keys (<<: *anchor) are not read; write the keys themselves') && !e.message.includes('did you mean "lora.r"'));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {xy: 1}\n')), (e: Error) => e.message.includes('unknown key "lora.xy"') && !e.message.includes('did you mean'));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {rr: 1}\n')), /unknown key "lora\.rr" \(did you mean "lora\.r"\?\)/);
+});

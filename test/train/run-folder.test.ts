@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -238,4 +239,19 @@ test('--overwrite refuses a run folder whose entry named "..cfg" holds the confi
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^error: .*--overwrite would empty a folder that holds .*\.\.cfg/m);
   assert.ok(fs.existsSync(path.join(inner, 'config.yaml')), 'the config is still there');
+});
+
+test('--overwrite killed while it empties the earlier run leaves the folder marked as a run: the next --overwrite takes it', () => {
+  const dir = project('run', 2, 'checkpoint: {every_steps: 1}\n');
+  assert.equal(cli(['train', 'config.yaml'], dir).status, 0);
+  // killed as it deletes the first checkpoint's files, after the entries sorted before checkpoints/ (the marker first)
+  const KILL_AT_REMOVE = path.join(FIXTURES, '..', 'train', 'kill-at-remove.ts');
+  // tsx by its resolved place: the run's cwd is a temporary folder with no node_modules
+  const killed = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', KILL_AT_REMOVE, BIN, 'train', 'config.yaml', '--overwrite'],
+    { cwd: dir, encoding: 'utf8', env: { ...process.env, MT_KILL_AT_REMOVE: `[/\\\\]${RUN_LAYOUT.checkpoints}[/\\\\]` } });
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  assert.ok(fs.existsSync(path.join(dir, 'run', RUN_LAYOUT.checkpoints)), 'killed before the checkpoints were gone');
+  assert.ok(fs.existsSync(path.join(dir, 'run', RUN_LAYOUT.marker)), 'the marker is the last thing of the earlier run to go');
+  const again = cli(['train', 'config.yaml', '--overwrite'], dir);
+  assert.equal(again.status, 0, again.stderr);
 });
