@@ -17,7 +17,7 @@ import { bufferTensor } from '../model/save.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
-import { filesSpec, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
+import { filesSpec, NOT_A_FOLDER, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
 import { warn } from '../util/log.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
@@ -89,7 +89,9 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
 function dropCheckpoint(dir: string): void {
   const hadState = fs.existsSync(path.join(dir, TRAINER_STATE));
   const kept = withIo(dir, 'delete the old checkpoint', () => removeOwned(dir, CHECKPOINT_SPEC));
-  if (kept.length > 0 && hadState) {
+  if (kept.includes(NOT_A_FOLDER)) {
+    warn(`the old checkpoint ${dir} is a symbolic link, which mistral-tune did not make: nothing in it was deleted`);
+  } else if (kept.length > 0 && hadState) {
     warn(`kept ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''} in the old checkpoint ${dir}: mistral-tune did not write ` +
       `${kept.length === 1 ? 'it' : 'them'}, so only the checkpoint's own files were deleted`);
   }

@@ -64,8 +64,18 @@ export function removeOwnedEntries(dir: string, spec: FolderSpec): string[] {
   });
 }
 
-/** Deletes what the tool wrote in `dir`, and `dir` itself when nothing else is left in it; returns the foreign paths kept. */
+/** What removeOwned returns for a `dir` that is no folder of the tool's: a symbolic link (or no folder at all). */
+export const NOT_A_FOLDER = '.';
+
+/**
+ * Deletes what the tool wrote in `dir`, and `dir` itself when nothing else is left in it; returns the foreign paths
+ * kept. A `dir` that is a symbolic link (a checkpoint or a leftover's name pointing elsewhere) is never followed:
+ * nothing is deleted, and [NOT_A_FOLDER] is returned.
+ */
 export function removeOwned(dir: string, spec: FolderSpec): string[] {
+  const stat = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (!stat) return [];
+  if (!stat.isDirectory()) return [NOT_A_FOLDER];
   const kept = removeOwnedEntries(dir, spec);
   if (kept.length === 0) {
     try {

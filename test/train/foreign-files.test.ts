@@ -17,7 +17,7 @@ import { RunDir } from '../../src/train/run-dir.ts';
 import { runSpec, runSpecOf } from '../../src/train/run-files.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../../src/util/folder-swap.ts';
-import { ANY_FILES, foreignPaths } from '../../src/util/owned-tree.ts';
+import { ANY_FILES, foreignPaths, NOT_A_FOLDER, removeOwned } from '../../src/util/owned-tree.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -119,6 +119,34 @@ test('checkpoint rotation deletes only the checkpoint\'s own files: a file of th
   assert.equal(quiet.stderr, '', 'said once');
   assert.deepEqual(listCheckpoints(run).map((c) => path.basename(c)), ['step-0000001', 'step-0000003'], 'the one kept whole is the newest');
   assert.deepEqual(fs.readdirSync(listCheckpoints(run)[1]!).sort(), ['state.safetensors', 'trainer_state.json']);
+});
+
+test('an old checkpoint folder that is a symbolic link is never followed by rotation: nothing in its target is deleted', () => {
+  const run = tmp();
+  const backend = createBackend('cpu');
+  const param: Param = { name: 'w', shape: [2], value: backend.alloc('f32', 2), grad: backend.alloc('f32', 2) };
+  const optimizer = new AdamW(backend, [param], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+  const save = (step: number): string => saveCheckpoint(run, [param], optimizer, backend,
+    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, 1);
+  // elsewhere: a folder holding files of a checkpoint's names (a user's copy, or another run's)
+  const elsewhere = tmp();
+  put(elsewhere, ['state.safetensors', 'trainer_state.json', 'notes.txt']);
+  fs.mkdirSync(path.join(run, 'checkpoints'));
+  fs.symlinkSync(elsewhere, path.join(run, 'checkpoints', 'step-0000001'));
+  const { stderr } = captureStderr(() => save(2));
+  assert.deepEqual(fs.readdirSync(elsewhere).sort(), ['notes.txt', 'state.safetensors', 'trainer_state.json']);
+  assert.ok(fs.lstatSync(path.join(run, 'checkpoints', 'step-0000001')).isSymbolicLink());
+  assert.match(stderr, /warning: the old checkpoint .*step-0000001 is a symbolic link, which mistral-tune did not make: nothing in it was deleted/);
+});
+
+test('removeOwned never follows a folder that is a symbolic link (a leftover\'s name pointing elsewhere)', () => {
+  const target = tmp();
+  put(target, ['a.safetensors', 'b.json']);
+  const link = path.join(tmp(), '.tmp-out-1');
+  fs.symlinkSync(target, link);
+  assert.deepEqual(removeOwned(link, ANY_FILES), [NOT_A_FOLDER]);
+  assert.deepEqual(fs.readdirSync(target).sort(), ['a.safetensors', 'b.json']);
+  assert.deepEqual(removeOwned(path.join(tmp(), 'absent'), ANY_FILES), []);
 });
 
 test('a folder write that must not replace (an export) leaves a folder that appeared at its target meanwhile', () => {
