@@ -1,6 +1,7 @@
 // The mistral-tune command line: dispatches to one module per command (each exports `usage` and `run`).
 // The CLI only parses and calls the library; user errors print as one line, without a stack trace.
 import * as fs from 'node:fs';
+import { didYouMean } from '../util/did-you-mean.ts';
 import { isUserError } from '../util/errors.ts';
 
 interface CommandModule {
@@ -35,9 +36,15 @@ function version(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // no command is a usage error, as an unknown one is
+    process.stderr.write(usage() + '\n');
+    return 2;
+  }
+  if (name === 'help' && rest.length > 0) return main([rest[0]!, '--help']); // `mistral-tune help train`, as git says it
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
-    return name ? 0 : 1;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(version() + '\n');
@@ -45,7 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    process.stderr.write(`mistral-tune: unknown command "${name}"\n\n${usage()}\n`);
+    const near = didYouMean(name, Object.keys(COMMANDS));
+    process.stderr.write(`mistral-tune: unknown command "${name}"${near ? ` (did you mean "${near}"?)` : ''}\n\n${usage()}\n`);
     return 2;
   }
   try {

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
@@ -394,33 +395,6 @@ function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
     s = inner;
   }
   return null;
-}
-
-export function didYouMean(key: string, candidates: string[]): string | null {
-  let best: string | null = null, bestD = Infinity;
-  for (const c of candidates) {
-    const d = levenshtein(key.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  // never a key that shares no letter's place with it (for "<<", a YAML merge key, "r" is 2 edits away: no suggestion)
-  return best !== null && bestD < key.length && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : null;
-}
-
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
 }
 
 /** The resolved config as YAML, for the run directory. */

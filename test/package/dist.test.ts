@@ -47,6 +47,21 @@ test('an unknown command is refused with exit 2, also one named as a property ev
   }
 });
 
+test('no command is a usage error (exit 2, usage on stderr); a mistyped one gets a did-you-mean; help COMMAND is COMMAND --help', () => {
+  const bare = node([BIN], ROOT);
+  assert.equal(bare.status, 2);
+  assert.match(bare.stderr, /^usage: mistral-tune <command>/);
+  assert.equal(bare.stdout, '');
+  const typo = node([BIN, 'trian'], ROOT);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /^mistral-tune: unknown command "trian" \(did you mean "train"\?\)\n/);
+  const help = node([BIN, 'help', 'train'], ROOT);
+  assert.equal(help.status, 0, help.stderr);
+  assert.equal(help.stdout, node([BIN, 'train', '--help'], ROOT).stdout);
+  assert.match(help.stdout, /^mistral-tune train CONFIG\.yaml/);
+  assert.equal(node([BIN, 'help', 'nosuch'], ROOT).status, 2);
+});
+
 test('a dist/ missing or older than src/ is refused with one line naming the file', () => {
   const dir = tempDir('mt-dist-');
   test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
