@@ -7,16 +7,19 @@ import { generate, stopIds } from '../model/generate.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
+import { resolveEvalTarget } from '../eval/target.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
-import { intOption, numberOption, parseCommand, required } from './args.ts';
+import { intOption, numberOption, parseCommand } from './args.ts';
 
-export const usage = `mistral-tune generate --model DIR [--adapter DIR] (--prompt TEXT | --messages FILE) [options]
+export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--prompt TEXT | --messages FILE) [options]
 
   --model DIR            HF model folder (its tokenizer.json, or the bundled Mistral tokenizer)
   --adapter DIR          a PEFT LoRA adapter (e.g. RUN_DIR/adapter)
+  --run DIR              a generation training run: its base model and adapter (or its model/), and tokenizer
+  --best                 with --run: the weights of the lowest val loss (best/) instead of the last step's
   --prompt TEXT          one user message, rendered with the chat template
   --messages FILE        a JSON file [{"role": "system"|"user"|"assistant", "content": "..."}, ...];
                          ending with an assistant message, the model continues its text
@@ -30,13 +33,13 @@ export const usage = `mistral-tune generate --model DIR [--adapter DIR] (--promp
   --precision P          bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)`;
 
 interface Flags {
-  model?: string; adapter?: string; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
+  model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
   temperature?: string; 'top-k'?: string; 'top-p'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<Flags>('generate', argv, {
-    model: { type: 'string' }, adapter: { type: 'string' }, prompt: { type: 'string' }, messages: { type: 'string' },
+    model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' }, prompt: { type: 'string' }, messages: { type: 'string' },
     raw: { type: 'boolean' }, 'max-new-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
     'top-p': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
   });
@@ -44,7 +47,9 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage + '\n');
     return;
   }
-  const modelDir = required('model', f.model, 'generate');
+  // a run's weights and tokenizer, as eval and classify take them (a classification run is refused below)
+  const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best });
+  const modelDir = target.model;
   if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
   const temperature = numberOption('temperature', f.temperature, 0);
   const topP = numberOption('top-p', f['top-p'], 1);
@@ -54,13 +59,13 @@ export async function run(argv: string[]): Promise<void> {
   const topK = intOption('top-k', f['top-k'], 0, 0), seed = intOption('seed', f.seed, 0, 0);
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
     const model = loadModel(modelDir, { backend, precision: parsePrecision(f.precision) });
-    if (f.adapter && loadAdapter(model, f.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
-      throw new UserError('a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify --adapter for it', f.adapter);
+    if (target.adapter && loadAdapter(model, target.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
+      throw new UserError(`a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify ${f.run ? '--run' : '--adapter'} for it`, target.adapter);
     }
     if (isClassificationOnly(model)) {
       throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it', modelDir);
     }
-    const tokenizer = loadTokenizer(modelDir);
+    const tokenizer = loadTokenizer(target.tokenizerDir ?? modelDir);
     if (tokenizer.vocabSize > model.cfg.vocabSize) {
       throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, modelDir);
     }

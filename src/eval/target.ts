@@ -52,7 +52,7 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
     const sub = requireRunWeights(o.run, cfg, o.best ?? false);
     const lora = cfg.method === 'lora';
     // a fully trained model is whole in its folder (random initial weights need no base)
-    const base = lora ? requireModelFolder(cfg, 'eval --run', o.run) : modelFolder(cfg);
+    const base = lora ? requireModelFolder(cfg, '--run', o.run) : modelFolder(cfg);
     return {
       model: lora ? base! : sub, adapter: lora ? sub : null, task: task ?? cfg.task,
       // a fully trained model/ carries the tokenizer it was trained with (runs before it did: the base's)

@@ -85,6 +85,30 @@ test('eval --run on classification data: accuracy, macro-F1 and the confusion ma
   const gen = cli('eval', '--run', path.join(dir, 'cls-run'), '--data', path.join(out, 'test.jsonl'), '--task', 'generation');
   assert.equal(gen.status, 2, gen.stderr);
   assert.match(gen.stderr, /^error: \S+adapter: task generation: a classification adapter \(task_type SEQ_CLS\) predicts labels, not text/m);
+  const text2 = cli('generate', '--run', path.join(dir, 'cls-run'), '--prompt', 'Hi');
+  assert.equal(text2.status, 2);
+  assert.match(text2.stderr, /^error: \S+adapter: a classification adapter \(task_type SEQ_CLS\) predicts labels, not text: use mistral-tune classify --run for it$/m);
+});
+
+test('generate --run: a run\'s base model, adapter and tokenizer, as --model with --adapter gives them; a classification run is refused', () => {
+  const data = path.join(dir, 'qa');
+  assert.equal(cli('prepare', '--input', path.join(EXAMPLES, 'countries-qa.jsonl'), '--out', data, '--tokenizer', model, '--quiet').status, 0);
+  const config = path.join(dir, 'gen.yaml'), run = path.join(dir, 'gen-run');
+  fs.writeFileSync(config, [`model: ${model}`, `data: {train: ${path.join(data, 'train.jsonl')}, val: ${path.join(data, 'val.jsonl')}}`,
+    'lora: {r: 4}', 'optimizer: {lr: 0.01}', 'batch_size: 4', 'max_steps: 2', 'eval: {samples: 0}', `output_dir: ${run}`].join('\n') + '\n');
+  const trained = cli('train', config);
+  assert.equal(trained.status, 0, trained.stderr);
+  const prompt = ['--prompt', 'What is the capital of Peru?', '--max-new-tokens', '8'];
+  const viaRun = cli('generate', '--run', run, ...prompt);
+  assert.equal(viaRun.status, 0, viaRun.stderr);
+  assert.equal(viaRun.stdout, cli('generate', '--model', model, '--adapter', path.join(run, 'adapter'), ...prompt).stdout);
+  assert.equal(cli('generate', '--run', run, '--best', ...prompt).status, 0);
+  const both = cli('generate', '--run', run, '--model', model, ...prompt);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /^error: give either a run or a model\/adapter, not both$/m);
+  const none = cli('generate', ...prompt);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /a model folder \(--model\) or a run \(--run\) is required/);
 });
 
 test('eval --model on a merged classification export is classification (config.json names MistralForSequenceClassification)', () => {
