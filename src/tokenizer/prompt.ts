@@ -52,8 +52,10 @@ function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[]
 
 /** Reads a messages file: a non-empty JSON array of {role, content}, roles as prepare reads them (any case; developer = system). */
 export function readMessagesFile(file: string): ChatMessage[] {
-  const value = readJsonFile(file);
-  if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}', file);
+  const read = readJsonFile(file);
+  // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
+  const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
+  if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
   return value.map((m: unknown, i) => {
     const role = chatRoleOf(isRecord(m) ? ownField(m, 'role') : undefined), content = isRecord(m) ? ownField(m, 'content') : undefined;
     if (role === null || typeof content !== 'string') {

@@ -61,6 +61,11 @@ test('a messages file: read, and refused with the file and the message index', (
   // roles as prepare reads them: any case, spaces around, OpenAI's developer as system
   fs.writeFileSync(ok, JSON.stringify([{ role: 'Developer', content: 'Be brief.' }, { role: ' USER ', content: 'Hi' }]));
   assert.deepEqual(api.readMessagesFile(ok), [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }]);
+  // a chat record as prepare writes it (and an OpenAI request body): its "messages"
+  fs.writeFileSync(ok, JSON.stringify({ id: 'x', messages: [{ role: 'user', content: 'Hi' }], model: 'm' }));
+  assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: 'Hi' }]);
+  fs.writeFileSync(ok, JSON.stringify({ prompt: 'Hi' }));
+  assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && /or an object whose "messages" is one/.test(String(e)));
   const bad = path.join(dir, 'bad.json');
   fs.writeFileSync(bad, JSON.stringify([{ role: 'user', content: 'Hi' }, { role: 'robot', content: 'x' }]));
   assert.throws(() => api.readMessagesFile(bad), (e: unknown) => isUserError(e) && /message 1 must be/.test(String(e)) && String(e).includes(bad));
