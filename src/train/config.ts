@@ -240,7 +240,9 @@ export function readYamlMapping(file: string): Record<string, unknown> {
     if (e instanceof UserError) throw e;
     // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
     const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-    const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+      // the library's advice is for its callers: a config is one document
+      .replace(/^Source contains multiple documents; please use YAML\.parseAllDocuments\(\)$/, 'a config is one YAML document, but "---" starts a second one here');
     throw new UserError(`invalid YAML: ${first}`, pos ? `${file}:${pos.line}:${pos.col}` : file);
   }
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {

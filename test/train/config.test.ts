@@ -126,6 +126,11 @@ test('invalid YAML is one line: file:line:column and the parser\'s first line', 
   });
 });
 
+test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {
+  const f = file('model: m\ndata: {train: t}\n---\nseed: 3\n');
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });
+});
+
 test('a YAML tag the parser cannot resolve (!!js/function) is the same one-line error at its line:column, not a YAMLWarning on stderr and a string', () => {
   const f = file('model: m\ndata: {train: t}\nseed: !!js/function "function () {}"\n');
   assert.throws(() => loadTrainConfig(f), { message: `${f}:3:7: invalid YAML: Unresolved tag: tag:yaml.org,2002:js/function` });
