@@ -57,7 +57,7 @@ export class CpuBackend implements Backend {
     if (choice === 'openblas' && !this.blas) {
       throw new UserError('a BLAS library was asked for (MISTRAL_TUNE_GEMM=openblas) but none loaded (Debian: apt-get install libopenblas0-pthread; macOS: Accelerate)');
     }
-    this.simd = (opts.simd ?? process.env.MISTRAL_TUNE_SIMD !== '0') || choice === 'simd' ? WasmKernels.load(opts.threads) : null;
+    this.simd = (opts.simd ?? simdFromEnv(process.env.MISTRAL_TUNE_SIMD)) || choice === 'simd' ? WasmKernels.load(opts.threads) : null;
     this.gemmMode = this.blas ? 'blas' : (choice === 'auto' || choice === 'simd') && this.simd ? 'simd' : 'js';
     this.simdAttention = this.simd?.attentionOps(this.gemmArrays) ?? null;
     this.wasmKernels = this.simd ? kernelBuild() : null;
@@ -297,6 +297,13 @@ function asF32(...arrays: FloatArray[]): Float32Array[] | null {
 }
 
 /** MISTRAL_TUNE_GEMM: auto (unset or empty: the best that loads), openblas, simd or js; anything else is refused. */
+/** MISTRAL_TUNE_SIMD: 0 turns the WebAssembly kernels off, 1 (or unset) keeps them on; anything else is refused. */
+function simdFromEnv(env: string | undefined): boolean {
+  if (env === undefined || env === '' || env === '1') return true;
+  if (env === '0') return false;
+  throw new UserError(`MISTRAL_TUNE_SIMD: "${env}" is not 0 (the WebAssembly kernels off) or 1 (on)`);
+}
+
 function gemmFromEnv(env: string | undefined): GemmChoice {
   if (env === undefined || env === '' || env === 'auto') return 'auto';
   if (env === 'js' || env === 'simd' || env === 'openblas') return env;
