@@ -9,6 +9,7 @@
 // from other folders are identical).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
@@ -37,9 +38,8 @@ interface Found {
 /** Why `p` cannot be read, in words: a symbolic link whose target is gone is named as such, with its target. */
 function unreadable(p: string, e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' && fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink()) {
-    return `a symbolic link to ${fs.readlinkSync(p)}, which does not exist`;
-  }
+  const link = code === 'ENOENT' ? danglingLinkTarget(p) : null;
+  if (link !== null) return `a symbolic link to ${link}, which does not exist`;
   return code === 'ENOENT' ? 'ENOENT (no such file or folder)' : code === 'EACCES' ? 'EACCES (permission denied)' : code ?? (e as Error).message;
 }
 

@@ -4,6 +4,7 @@
 // one-line UserError naming the file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { danglingLinkTarget } from './dangling-link.ts';
 import { UserError } from './errors.ts';
 import { parseLeftover, tempFileName } from './leftover-names.ts';
 
@@ -29,6 +30,8 @@ export function ioError(e: unknown, file: string, action: string): unknown {
   if (e instanceof UserError) return e;
   const code = (e as NodeJS.ErrnoException | null)?.code;
   if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
+  const link = code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST' ? danglingLinkTarget(file) : null;
+  if (link !== null) return new UserError(`cannot ${action}: it is a symbolic link to ${link}, which does not exist (${code})`, file);
   return new UserError(`cannot ${action}: ${IO_CODES[code] ?? (e as Error).message} (${code})`, file);
 }
 

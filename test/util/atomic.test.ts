@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { writeStreamAtomic } from '../../src/util/atomic.ts';
+import { withIo, writeStreamAtomic } from '../../src/util/atomic.ts';
 import { tempDir } from '../temp-dir.ts';
 
 test('a write removes the temporary files that killed writes of its target left (export --format gguf killed, then run again)', () => {
@@ -16,4 +16,15 @@ test('a write removes the temporary files that killed writes of its target left 
   for (const f of [...leftovers, ...kept]) fs.writeFileSync(path.join(dir, f), 'x');
   writeStreamAtomic(path.join(dir, 'model.gguf'), (write) => write(Buffer.from('GGUF')), false);
   assert.deepEqual(fs.readdirSync(dir).sort(), [...kept, 'model.gguf'].sort());
+});
+
+test('an I/O error at a symbolic link to nothing names the link and its target, not only ENOENT or ENOTDIR', () => {
+  const dir = tempDir('mt-dangling-');
+  const link = path.join(dir, 'out');
+  fs.symlinkSync(path.join(dir, 'gone', 'x'), link);
+  assert.throws(() => withIo(link, 'create the folder', () => fs.mkdirSync(link, { recursive: true })),
+    { message: `${link}: cannot create the folder: it is a symbolic link to ${path.join(dir, 'gone', 'x')}, which does not exist (ENOENT)` });
+  // a plain missing path keeps the plain words
+  const missing = path.join(dir, 'no', 'such');
+  assert.throws(() => withIo(missing, 'read', () => fs.readFileSync(missing)), { message: `${missing}: cannot read: no such file or folder (ENOENT)` });
 });
