@@ -148,7 +148,7 @@ test('a run whose base model folder is gone (the run copied elsewhere) is named 
   assert.ok(!fs.existsSync(out));
   assert.throws(() => loadGgufSource({ run, best: false }, backend, 'fp32'), { message: message('export --format gguf') });
   assert.throws(() => adapterSource({ run, best: false }), { message: message('export --format gguf-lora') });
-  assert.throws(() => resolveEvalTarget({ run }), { message: message('eval --run') });
+  assert.throws(() => resolveEvalTarget({ run }), { message: message('--run') });
 });
 
 test('a run killed between the two renames that replace adapter/ or best/ is read from the folder it moved aside, as --resume would', () => {
