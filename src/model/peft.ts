@@ -83,7 +83,12 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     err('modules_to_save', `must be a list of module names, got ${JSON.stringify(modulesToSave)}`);
   }
   for (const m of modulesToSave as string[]) {
-    if (m !== 'score' && m !== 'classifier') err('modules_to_save', `"${m}" is not supported (only the classification head "score")`);
+    if (m === 'score' || m === 'classifier') continue;
+    // a whole trained copy of a base module beside the factors: not applied, so not loaded as if it were absent
+    const way = m === 'lm_head' || m === 'embed_tokens'
+      ? ': the adapter holds a trained copy of it, which only PEFT applies; merge it there (merge_and_unload, save_pretrained) and give the merged model as --model'
+      : '';
+    err('modules_to_save', `"${m}" is not supported (only the classification head "score" is read)${way}`);
   }
   const file = path.join(dir, 'adapter_model.safetensors');
   if (!fs.existsSync(file)) {

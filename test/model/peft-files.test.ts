@@ -70,6 +70,9 @@ test('adapters we cannot apply are refused with the key that says why', () => {
     // an entry that is not a name (an adapter from elsewhere is untrusted input) is refused by its key, not a TypeError
     ['modules_to_save', [{ toString: 1 }], /modules_to_save: must be a list of module names, got \[\{"toString":1\}\]/],
     ['modules_to_save', 'score', /modules_to_save: must be a list of module names, got "score"/],
+    // a trained copy of the LM head or the embedding beside the factors: refused with the way to use it
+    ['modules_to_save', ['lm_head'], /modules_to_save: "lm_head" is not supported \(only the classification head "score" is read\): the adapter holds a trained copy of it, which only PEFT applies; merge it there/],
+    ['modules_to_save', ['layernorm'], /modules_to_save: "layernorm" is not supported \(only the classification head "score" is read\)$/],
     // an r other than the factors' rank is named before r-sized buffers are allocated (r: 1e9 was a RangeError)
     ['r', 1e9, /lora_A\.weight" has shape \[\d+, \d+\]: its rank is not adapter_config\.json's r \(1000000000\)/],
     // PEFT reads its switches by truthiness: use_rslora 1 would scale by alpha / √r there, read as false it scaled by alpha / r
