@@ -37,6 +37,15 @@ function put(dir: string, files: string[]): void {
   }
 }
 
+/** Saves a checkpoint of step `step` of a one-parameter model in `run`, keeping the newest one (checkpoint.keep 1). */
+function checkpointSaver(run: string): (step: number) => string {
+  const backend = createBackend('cpu');
+  const param: Param = { name: 'w', shape: [2], value: backend.alloc('f32', 2), grad: backend.alloc('f32', 2) };
+  const optimizer = new AdamW(backend, [param], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+  return (step) => saveCheckpoint(run, [param], optimizer, backend,
+    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, 1);
+}
+
 /** A run folder as train leaves it: LoRA with best/ and two checkpoints (and leftovers of a killed write). */
 function madeRun(): string {
   const run = tmp();
@@ -105,11 +114,7 @@ test('repairing an interrupted swap carries the user\'s files of the moved-aside
 
 test('checkpoint rotation deletes only the checkpoint\'s own files: a file of the user in an old one is kept, with a warning', () => {
   const run = tmp();
-  const backend = createBackend('cpu');
-  const param: Param = { name: 'w', shape: [2], value: backend.alloc('f32', 2), grad: backend.alloc('f32', 2) };
-  const optimizer = new AdamW(backend, [param], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
-  const save = (step: number): string => saveCheckpoint(run, [param], optimizer, backend,
-    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, 1);
+  const save = checkpointSaver(run);
   const first = save(1);
   put(first, ['eval.txt', 'plots/a.png']);
   const { stderr } = captureStderr(() => save(2));
@@ -123,11 +128,7 @@ test('checkpoint rotation deletes only the checkpoint\'s own files: a file of th
 
 test('an old checkpoint folder that is a symbolic link is never followed by rotation: nothing in its target is deleted', () => {
   const run = tmp();
-  const backend = createBackend('cpu');
-  const param: Param = { name: 'w', shape: [2], value: backend.alloc('f32', 2), grad: backend.alloc('f32', 2) };
-  const optimizer = new AdamW(backend, [param], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
-  const save = (step: number): string => saveCheckpoint(run, [param], optimizer, backend,
-    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, 1);
+  const save = checkpointSaver(run);
   // elsewhere: a folder holding files of a checkpoint's names (a user's copy, or another run's)
   const elsewhere = tmp();
   put(elsewhere, ['state.safetensors', 'trainer_state.json', 'notes.txt']);
