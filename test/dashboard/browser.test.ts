@@ -139,7 +139,6 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
         () => (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.data[1]!.filter((v) => v !== null).length === 10, null, { timeout: 10_000 });
       assert.deepEqual(await seriesCounts(page, 'loss'), [41, 10, 2, 40, 5]);
       assert.equal(await gen.locator('[data-malformed]').count(), 0);
-
     });
   } finally {
     tmp.cleanup();
