@@ -42,9 +42,14 @@ function checkRepeats(tokens: ReadonlyArray<{ kind: string; name?: string; value
   for (const t of tokens) {
     if (t.kind !== 'option' || t.value === undefined || options[t.name!]?.multiple) continue;
     const first = seen.get(t.name!);
-    if (first !== undefined && first !== t.value) throw new UserError(`--${t.name} is given twice, "${first}" and "${t.value}": give it once`);
+    if (first !== undefined && first !== t.value) throw givenTwice(t.name!, first, t.value);
     seen.set(t.name!, t.value);
   }
+}
+
+/** The error for a one-value flag given twice with different values (parseCommand's commands, and train's overrides). */
+export function givenTwice(flag: string, first: string, second: string): UserError {
+  return new UserError(`--${flag} is given twice, "${first}" and "${second}": give it once`);
 }
 
 /** The flags whose values are paths: read from the current folder as they are, so a `~` left there is refused. */

@@ -11,7 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { checkListenable } from '../dashboard/server.ts';
-import { missingValue, portOption } from './args.ts';
+import { givenTwice, missingValue, portOption } from './args.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
        mistral-tune train RUN_DIR --resume
@@ -84,7 +84,7 @@ export async function run(argv: string[]): Promise<void | number> {
       }
       // `--max_steps 3 … --max_steps 5`: the later would win without a word, as parseCommand refuses for the other commands
       const earlier = key === 'port' ? portArg : overrides.find(([k]) => k === key)?.[1];
-      if (earlier !== undefined && earlier !== value) throw new UserError(`--${key} is given twice, "${earlier}" and "${value}": give it once`);
+      if (earlier !== undefined && earlier !== value) throw givenTwice(key, earlier, value);
       if (key === 'port') portArg = value;
       else overrides.push([key, value]);
     } else if (file === null) file = arg;
