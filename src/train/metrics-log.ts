@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
+import { isRecord } from '../util/json-file.ts';
 import { readLines } from '../util/lines.ts';
 
 /** Bytes read at a time while looking for the cut or counting the rows kept. */
@@ -76,7 +77,7 @@ export class MetricsLog {
       } catch {
         continue; // a partial line written at the moment of a crash
       }
-      if (row !== null && typeof row === 'object' && !Array.isArray(row)) yield row as Record<string, unknown>;
+      if (isRecord(row)) yield row;
     }
   }
 }
