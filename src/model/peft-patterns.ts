@@ -6,6 +6,7 @@
 // same product) and folding each module's own scaling into its B (peft.ts), so that one r and one scaling compute it.
 
 import type { Projection } from './weights.ts';
+import { isRecord } from '../util/json-file.ts';
 import { hfModuleName } from './names.ts';
 
 /** A module's rank and alpha. */
@@ -43,8 +44,8 @@ interface PatternKey {
 function patternOf(c: Readonly<Record<string, unknown>>, key: string, valid: (v: unknown) => boolean, what: string, err: Err): PatternKey[] {
   const p = c[key];
   if (p === undefined || p === null) return [];
-  if (typeof p !== 'object' || Array.isArray(p)) err(key, `must be an object of module names or patterns, got ${JSON.stringify(p)}`);
-  return Object.entries(p as Record<string, unknown>).map(([k, v]) => {
+  if (!isRecord(p)) err(key, `must be an object of module names or patterns, got ${JSON.stringify(p)}`);
+  return Object.entries(p).map(([k, v]) => {
     if (!valid(v)) err(`${key}["${k}"]`, `must be ${what}, got ${JSON.stringify(v)}`);
     let re: RegExp;
     try {
