@@ -17,6 +17,13 @@ import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
 
+/** schedule.type's error: transformers' name for our constant schedule is pointed to it. */
+function scheduleTypeError(issue: { input?: unknown }): string {
+  const expected = 'expected constant, linear or cosine';
+  if (issue.input === 'constant_with_warmup') return `${expected}: transformers' constant_with_warmup is constant here (its warmup is schedule.warmup_steps)`;
+  return typeof issue.input === 'string' ? `${expected}, not "${issue.input}"` : expected;
+}
+
 /** `model: {config, init: random}`: a model built from an HF config with random weights (benchmarks, dry runs). */
 const RandomModelSchema = z.object({
   config: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'a path to an HF config.json (or its folder), or a mapping of its keys' })
@@ -54,8 +61,9 @@ export const TrainConfigSchema = z.object({
     weight_decay: z.number().min(0).default(0).describe('decoupled weight decay (torch AdamW)'),
   }).strict().default({ lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 }),
   schedule: z.object({
-    type: z.enum(['constant', 'linear', 'cosine']).default('linear').describe("transformers' get_*_schedule_with_warmup"),
-    warmup_steps: int(0).default(0).describe('linear warmup steps (0 = none)'),
+    type: z.enum(['constant', 'linear', 'cosine'], { error: scheduleTypeError }).default('linear').describe("transformers' get_*_schedule_with_warmup"),
+    warmup_steps: z.number().min(0).refine((v) => Number.isInteger(v) || v < 1, 'a whole number of steps, or a fraction of the run\'s steps below 1')
+      .default(0).describe('linear warmup: optimizer steps, or a fraction below 1 of the run\'s steps, rounded up (as transformers 5 reads warmup_steps; its warmup_ratio); 0 = none'),
   }).strict().default({ type: 'linear', warmup_steps: 0 }),
   batch_size: int(1).default(4).describe('micro-batch size in sequences'),
   grad_accum: int(1).default(1).describe('micro-batches per optimizer step'),
@@ -349,7 +357,11 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   warmup_steps: 'schedule.warmup_steps', lr_scheduler_type: 'schedule.type', num_train_epochs: 'epochs',
   gradient_accumulation_steps: 'grad_accum', per_device_train_batch_size: 'batch_size', max_grad_norm: 'grad_clip',
   max_seq_length: 'max_seq_len', max_length: 'max_seq_len', eval_steps: 'eval.every_steps', save_steps: 'checkpoint.every_steps',
-  save_total_limit: 'checkpoint.keep', model_name_or_path: 'model',
+  save_total_limit: 'checkpoint.keep', model_name_or_path: 'model', warmup_ratio: 'schedule.warmup_steps',
+  gradient_checkpointing: 'activation_checkpointing', bf16: 'precision', fp16: 'precision', per_device_eval_batch_size: 'eval.batch_size',
+  // axolotl's names
+  base_model: 'model', micro_batch_size: 'batch_size', num_epochs: 'epochs', sequence_len: 'max_seq_len', lora_target_modules: 'lora.target_modules',
+  early_stopping_patience: 'early_stopping.patience',
 }));
 
 /** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */

@@ -9,6 +9,11 @@ export interface Schedule {
   totalSteps: number;
 }
 
+/** The warmup of `setting` (schedule.warmup_steps: steps, or a fraction below 1 of the run's), as transformers 5's get_warmup_steps. */
+export function warmupStepsOf(setting: number, totalSteps: number): number {
+  return setting >= 1 ? setting : Math.ceil(totalSteps * setting);
+}
+
 /** transformers' lr_lambda(current_step). */
 export function lrLambda(s: Schedule, current: number): number {
   const { warmupSteps: w, totalSteps: n } = s;

@@ -26,7 +26,7 @@ import { HF_NAMES } from '../model/names.ts';
 import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkSequenceFits } from './fit-check.ts';
 import { AdamW } from './optimizer.ts';
-import type { Schedule } from './schedule.ts';
+import { warmupStepsOf, type Schedule } from './schedule.ts';
 
 export interface RunSetup {
   cfg: TrainConfig;
@@ -132,8 +132,8 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
   const totalSteps = cfg.max_steps ?? (cfg.packing && cfg.shuffle
     ? epochBatchCounts(loader, cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
     : cfg.epochs * stepsPerEpoch);
-  const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: cfg.schedule.warmup_steps, totalSteps };
-  warnUnusedSettings(cfg, model.cfg, totalSteps, train);
+  const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
+  warnUnusedSettings(cfg, model.cfg, schedule, train);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, schedule,
     microBatchesPerEpoch, stepsPerEpoch, totalSteps,
@@ -141,7 +141,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
 }
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
-function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, totalSteps: number, train: readonly TokenRow[]): void {
+function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { warmupSteps, totalSteps }: Schedule, train: readonly TokenRow[]): void {
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
@@ -155,8 +155,9 @@ function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, totalStep
   const same = (file: string | null): boolean => file !== null && fs.realpathSync(file) === fs.realpathSync(cfg.data.train);
   if (same(cfg.data.val)) warn('data.val is the training data (data.train, the same file): its loss is a training loss, so best/ and early stopping follow how well the run fits its own data');
   if (same(cfg.data.test)) warn('data.test is the training data (data.train, the same file): the test scores measure the data the run was trained on');
-  if (cfg.schedule.warmup_steps >= totalSteps && cfg.schedule.warmup_steps > 0) {
-    warn(`schedule.warmup_steps ${cfg.schedule.warmup_steps} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
+  if (warmupSteps >= totalSteps && warmupSteps > 0) {
+    const given = warmupSteps === cfg.schedule.warmup_steps ? '' : ` (${cfg.schedule.warmup_steps} of the run's steps)`;
+    warn(`schedule.warmup_steps ${warmupSteps}${given} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
   }
   const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
   if (longest > modelCfg.maxPositionEmbeddings) {

@@ -8,6 +8,7 @@ import { prepare } from '../../src/data/prepare.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { classesFor } from '../../src/train/data.ts';
+import { warmupStepsOf } from '../../src/train/schedule.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { TINY } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -68,6 +69,24 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning_rate: 1\n')), /unknown key "learning_rate" \(did you mean "optimizer.lr"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_accumulation_steps: 4\n')), /did you mean "grad_accum"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_step: 4\n')), /did you mean "schedule.warmup_steps"/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_ratio: 0.1\n')), /did you mean "schedule.warmup_steps"/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_checkpointing: true\n')), /did you mean "activation_checkpointing"/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nbf16: true\n')), /did you mean "precision"/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nmicro_batch_size: 2\n')), /did you mean "batch_size"/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: constant_with_warmup}\n')),
+    /schedule\.type: expected constant, linear or cosine: transformers' constant_with_warmup is constant here/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: polynomial}\n')), /schedule\.type: expected constant, linear or cosine, not "polynomial"$/);
+});
+
+test('schedule.warmup_steps: whole steps, or a fraction below 1 of the run\'s steps', () => {
+  assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 0.03}\n')).schedule.warmup_steps, 0.03);
+  assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 1}\n')).schedule.warmup_steps, 1);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 2.5}\n')), /schedule\.warmup_steps: a whole number of steps, or a fraction of the run's steps below 1/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: -1}\n')), /schedule\.warmup_steps/);
+  assert.equal(warmupStepsOf(0.03, 100), 3);
+  assert.equal(warmupStepsOf(0.031, 100), 4);
+  assert.equal(warmupStepsOf(0, 100), 0);
+  assert.equal(warmupStepsOf(7, 100), 7);
 });
 
 test('no override or YAML key reaches an object prototype; unsafe keys are refused naming the flag', () => {

@@ -73,6 +73,9 @@ test('the lr of each step follows transformers schedules (step k uses λ(k − 1
   close(lrs('linear'), [0, 0.5, 1, 0.75, 0.5, 0.25]);
   close(lrs('constant'), [0, 0.5, 1, 1, 1, 1]);
   close(lrs('cosine'), [0, 0.5, 1, 0.5 * (1 + Math.cos(Math.PI * 0.25)), 0.5, 0.5 * (1 + Math.cos(Math.PI * 0.75))]);
+  // a fraction below 1 is of the run's steps, rounded up as transformers 5 does: ⌈0.25 · 6⌉ = 2, as warmup_steps 2
+  const fraction = stepRows(train(config(dir, { batch_size: 1, max_steps: 6, schedule: { type: 'linear', warmup_steps: 0.25 }, optimizer: { lr: 1e-3 } })).dir);
+  close(fraction.map((r) => r.lr as number), [0, 0.5, 1, 0.75, 0.5, 0.25]);
 });
 
 test('max_steps counts optimizer steps across epochs; a short last accumulation still steps', () => {
