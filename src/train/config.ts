@@ -16,6 +16,7 @@ import { prepareReportBeside } from '../data/prepare-report.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
+const ALL_LINEAR = 'all-linear';
 
 /** schedule.type's error: transformers' name for our constant schedule is pointed to it. */
 function scheduleTypeError(issue: { input?: unknown }): string {
@@ -49,8 +50,11 @@ export const TrainConfigSchema = z.object({
     alpha: z.number().positive().default(16).describe('scaling numerator: scaling = alpha / r'),
     dropout: z.number().min(0).lt(1).default(0).describe('dropout on the adapter input (0 = off)'),
     // a projection named twice was adapted once, but made the saved adapter_config list every module by its full name
-    target_modules: z.array(z.enum(PROJECTIONS)).min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice')
-      .default([...PROJECTIONS]).describe('projections to adapt'),
+    // PEFT's "all-linear" (every linear layer but the output head) is the 7 projections
+    target_modules: z.preprocess((v) => (v === ALL_LINEAR ? [...PROJECTIONS] : v),
+      z.array(z.enum(PROJECTIONS), { error: (issue) => (issue.code === 'invalid_type' ? `a list of projections, or "${ALL_LINEAR}"` : undefined) })
+        .min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice'))
+      .default([...PROJECTIONS]).describe(`projections to adapt ("${ALL_LINEAR}": all 7)`),
     use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
     init_from: z.string().min(1).nullable().default(null).describe('a PEFT adapter folder to continue from (its adapter_config wins)'),
   }).strict().default({ r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false, init_from: null }),
@@ -213,7 +217,8 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
   for (const [key, value] of Object.entries(theirs)) {
     const given = getDotted(raw, `lora.${key}`);
     if (given === undefined) continue;
-    const ours = key === 'target_modules' && Array.isArray(given) ? [...(given as string[])].sort() : given;
+    const list = key === 'target_modules' && given === ALL_LINEAR ? [...PROJECTIONS] : given;
+    const ours = key === 'target_modules' && Array.isArray(list) ? [...(list as string[])].sort() : list;
     if (JSON.stringify(ours) !== JSON.stringify(value)) {
       throw new UserError(`lora.${key} is ${JSON.stringify(given)} but the adapter in lora.init_from has ${JSON.stringify(value)}: remove lora.${key} (the adapter's config wins)`, file);
     }

@@ -57,6 +57,7 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha 
   assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, r: 4}\n`)).lora.r, 4);
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, r: 8}\n`)), /lora\.r is 8 but the adapter in lora\.init_from has 4/);
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`), [['lora.target_modules', '[q_proj]']]), /lora\.target_modules/);
+  assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, target_modules: all-linear}\n`)).lora.target_modules.length, 7);
   // an adapter covering part of the model names its modules in full (as saveAdapter writes it): their projections
   const part = tempDir('mt-part-adapter-');
   fs.copyFileSync(path.join(adapter, 'adapter_model.safetensors'), path.join(part, 'adapter_model.safetensors'));
@@ -76,6 +77,14 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: constant_with_warmup}\n')),
     /schedule\.type: expected constant, linear or cosine: transformers' constant_with_warmup is constant here/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: polynomial}\n')), /schedule\.type: expected constant, linear or cosine, not "polynomial"$/);
+});
+
+test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string otherwise is refused saying what is taken', () => {
+  assert.deepEqual(loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: all-linear}\n')).lora.target_modules,
+    ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
+  assert.deepEqual(loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', 'all-linear']]).lora.target_modules.length, 7);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: q_proj}\n')), /lora\.target_modules: a list of projections, or "all-linear"/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: Invalid option/);
 });
 
 test('schedule.warmup_steps: whole steps, or a fraction below 1 of the run\'s steps', () => {
