@@ -10,11 +10,11 @@ import { UserError } from '../../util/errors.ts';
 import { CachingAllocator, type Block } from './allocator.ts';
 import { CublasLt } from './cublaslt.ts';
 import { cuda, CudaBuffer } from './cuda-buffer.ts';
-import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, type Handle } from './driver.ts';
+import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
 import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
 import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
-import { flashBackward, flashForward, flashRefusal } from './flash-attention.ts';
+import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions } from './kernel-source.ts';
@@ -56,6 +56,8 @@ export interface CudaParts {
   release?: () => void;
   /** The GPU's memory in bytes (null: unknown, as with stand-ins), for the run's fit check. */
   deviceBytes?: number | null;
+  /** The most dynamic shared memory a block may be allowed (MAX_SHARED_MEMORY_PER_BLOCK_OPTIN; null: unknown, as with stand-ins). */
+  sharedPerBlock?: number | null;
   /** The attention path (default: the backend's own kernels; MISTRAL_TUNE_CUDA_ATTENTION picks it in open()). */
   attention?: CudaAttention;
   /** Times every operation with CUDA events, by class, reported on close (MISTRAL_TUNE_CUDA_PROFILE=1 in open()); needs the driver's event calls. */
@@ -81,8 +83,8 @@ export class CudaBackend implements Backend {
   private readonly gemmAttention: GemmAttention | null;
   /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
   private readonly flash: boolean;
-  /** The GPU's architecture as NVRTC compiles for it (sm_90a, sm_86, ...). */
-  private readonly arch: string;
+  /** The GPU's architecture as NVRTC compiles for it (sm_90a, sm_86, ...), and its shared memory a block: what the flash kernels ask of it. */
+  private readonly flashGpu: FlashGpu;
   /** MISTRAL_TUNE_CUDA_PROFILE=1: the GPU time of each operation class (op-profiler.ts), else null. */
   readonly profiler: OpProfiler | null;
 
@@ -101,7 +103,7 @@ export class CudaBackend implements Backend {
       gemm = CublasLt.open();
       const cc = driver.computeCapability(dev);
       return new CudaBackend({
-        attention: cudaAttentionFromEnv(), profile: cudaProfileFromEnv(), release, deviceBytes: driver.totalMem(dev), driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
+        attention: cudaAttentionFromEnv(), profile: cudaProfileFromEnv(), release, deviceBytes: driver.totalMem(dev), sharedPerBlock: driver.attribute(dev, DEVICE_ATTRIBUTE.MAX_SHARED_MEMORY_PER_BLOCK_OPTIN), driver, stream: driver.streamCreate(), gemm, arch: archFor(cc), cudaInclude: include.file,
         cache: new KernelCache((req) => nvrtc.compile(req.source, req.name, nvrtcOptions(req)).cubin, nvrtc.version(), opts.cacheDir),
         gpu: `${driver.deviceName(dev)}, sm_${cc.major}${cc.minor}, ${(driver.totalMem(dev) / 2 ** 30).toFixed(0)} GiB`,
       });
@@ -139,7 +141,7 @@ export class CudaBackend implements Backend {
     });
     this.gemmAttention = parts.attention === 'gemm' || parts.attention === 'flash' ? new GemmAttention(this) : null;
     this.flash = parts.attention === 'flash';
-    this.arch = parts.arch;
+    this.flashGpu = { arch: parts.arch, sharedPerBlock: parts.sharedPerBlock ?? null };
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.partials = cuda(this.alloc('f64', L.MAX_ELEMENTWISE_BLOCKS));
   }
@@ -318,9 +320,9 @@ export class CudaBackend implements Backend {
   }
 
   /** Whether flash attention is on and takes this call; when it is on and cannot, says why once (attention through cuBLASLt runs). */
-  private flashTakes(s: AttentionShape, ...tensors: DeviceBuffer[]): boolean {
+  private flashTakes(s: AttentionShape, launch: (s: AttentionShape) => L.Launch, ...tensors: DeviceBuffer[]): boolean {
     if (!this.flash) return false;
-    const why = flashRefusal(s, this.arch, ...tensors);
+    const why = flashRefusal(s, this.flashGpu, launch(s).sharedBytes, ...tensors);
     if (why) infoOnce(`flash-refused ${why}`, `cuda backend: flash attention does not take ${why}: attention through cuBLASLt instead`);
     return why === null;
   }
@@ -333,7 +335,7 @@ export class CudaBackend implements Backend {
     // as the CPU backend: a query past the last key would read past the segments (and the cache)
     if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
     s = withinWindow(s);
-    if (this.flashTakes(s, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
+    if (this.flashTakes(s, L.flashAttentionForward, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     this.kernels.launch('attention_forward', (rb) => L.attentionForward(s, rb), [
@@ -348,7 +350,7 @@ export class CudaBackend implements Backend {
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
     s = withinWindow(s);
-    if (this.flashTakes(s, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
+    if (this.flashTakes(s, L.flashAttentionBackward, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));

@@ -22,16 +22,26 @@ export interface FlashAttentionHost {
 
 const cuda = (b: DeviceBuffer): CudaBuffer => b as CudaBuffer;
 
+/** The GPU as the flash kernels need it: its architecture (sm_90a, sm_86, ...) and the most dynamic shared memory a block may be allowed (null: unknown). */
+export interface FlashGpu {
+  arch: string;
+  sharedPerBlock: number | null;
+}
+
 /**
- * Why the flash kernels cannot take this call on a GPU of architecture `arch` (sm_90a, sm_86, ...), or null when
- * they can: they need compute capability 8.0 (mma.sync on bf16, cp.async), bf16 storage, a head dim they are built
- * for, and every tensor they read in rows of 8 bf16 at a 16-byte aligned address (the caller runs its other path
+ * Why a flash kernel whose launch takes `sharedBytes` of dynamic shared memory cannot take this call on `gpu`, or null
+ * when it can: they need compute capability 8.0 (mma.sync on bf16, cp.async), that much shared memory a block (the
+ * backward's 115,456 bytes at D = 128 are more than sm_86's and sm_89's 99 KiB), bf16 storage, a head dim they are
+ * built for, and every tensor they read in rows of 8 bf16 at a 16-byte aligned address (the caller runs its other path
  * otherwise).
  */
-export function flashRefusal(s: AttentionShape, arch: string, ...tensors: DeviceBuffer[]): string | null {
-  const sm = Number(/^sm_(\d+)/.exec(arch)?.[1] ?? 0);
+export function flashRefusal(s: AttentionShape, gpu: FlashGpu, sharedBytes: number, ...tensors: DeviceBuffer[]): string | null {
+  const sm = Number(/^sm_(\d+)/.exec(gpu.arch)?.[1] ?? 0);
   if (sm < 80) return `compute capability ${Math.floor(sm / 10)}.${sm % 10} (it needs 8.0 or newer)`;
   if (flashKernel(s.D) === null) return `head dim ${s.D} (built for 64 and 128)`;
+  if (gpu.sharedPerBlock !== null && sharedBytes > gpu.sharedPerBlock) {
+    return `${sharedBytes} bytes of shared memory a block at head dim ${s.D} (the GPU allows ${gpu.sharedPerBlock})`;
+  }
   const wrong = tensors.find((t) => t.dtype !== 'bf16');
   if (wrong) return `${wrong.dtype} storage (bf16 only)`;
   if (tensors.some((t) => cuda(t).ptr % 16n !== 0n)) return 'a tensor not 16-byte aligned';

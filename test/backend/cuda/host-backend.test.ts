@@ -312,6 +312,20 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash on a GPU older than compute capability 8
   assert.equal(stderr, 'cuda backend: flash attention does not take compute capability 7.5 (it needs 8.0 or newer): attention through cuBLASLt instead\n');
 });
 
+test('MISTRAL_TUNE_CUDA_ATTENTION=flash where a block may have less shared memory than a flash kernel needs (sm_86, sm_89: 99 KiB): that kernel is not launched, said once', () => {
+  // the backward at D = 128 takes 115,456 bytes; the forward's 70,144 fit
+  const { be, launches } = fakeBackend({ attention: 'flash', arch: 'sm_89', sharedPerBlock: 101376 });
+  const T = 70, shape = { B: 1, T, Hq: 2, Hkv: 1, D: 128, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n);
+  const nq = T * 2 * 128, nk = T * 128;
+  const { stderr } = captureStderr(() => {
+    be.attentionForward(s(nq), be.alloc('f32', 2 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+    be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', 2 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+  });
+  const names = launches.map((l) => l.name);
+  assert.ok(names.includes('flash_attention_forward_d128') && !names.includes('flash_attention_backward_d128') && names.includes('attn_dscores'), names.join(' '));
+  assert.equal(stderr, 'cuda backend: flash attention does not take 115456 bytes of shared memory a block at head dim 128 (the GPU allows 101376): attention through cuBLASLt instead\n');
+});
+
 test('a kernel is allowed its dynamic shared memory above 48 KiB once, not at every launch (again only for more)', () => {
   const { be, launches, sharedAllowed } = fakeBackend({ attention: 'flash' });
   const forward = (D: number): void => {

@@ -1,6 +1,7 @@
 // NVRTC, through our koffi binding, compiles every kernel module to an sm_90a cubin in each storage
 // variant the backend loads, without a warning, and each cubin defines every kernel the kernel table
-// expects of its module (cuModuleGetFunction looks them up by these names). NVRTC needs no GPU: this runs
+// expects of its module (cuModuleGetFunction looks them up by these names), in no more registers than its blocks can
+// hold (cubin-registers.ts). NVRTC needs no GPU: this runs
 // wherever libnvrtc.so.* and the CUDA headers are installed (the CUDA toolkit, or pip nvidia-cuda-nvrtc
 // with CUDA_HOME at its folder, or the CUDA 13 wheels on disk: cuda-wheels.ts), and is skipped, with the reason, elsewhere.
 import { test } from 'node:test';
@@ -9,6 +10,8 @@ import { findCudaInclude, findLibrary, LIBNVRTC } from '../../../src/backend/cud
 import { KERNELS } from '../../../src/backend/cuda/kernel-table.ts';
 import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../../../src/backend/cuda/kernel-source.ts';
 import { Nvrtc } from '../../../src/backend/cuda/nvrtc.ts';
+import { ATTENTION, FLASH } from '../../../src/backend/cuda/launch.ts';
+import { blockFitsRegisters, kernelRegisters } from './cubin-registers.ts';
 import { useCudaWheelsWhereMissing } from './cuda-wheels.ts';
 
 const WHEELS = useCudaWheelsWhereMissing(); // before the searches below
@@ -18,12 +21,23 @@ const include = findCudaInclude().file;
 const skip = !lib ? `libnvrtc.so.* is not installed here (the CUDA toolkit, or pip nvidia-cuda-nvrtc, brings it); ${WHEELS}`
   : !include ? `cuda_bf16.h is not installed here (set CUDA_HOME); ${WHEELS}` : false;
 
+/**
+ * The most threads a block of `kernel` is launched with (launch.ts): the attention and flash kernels' fixed blocks, the
+ * hardware's 1024 for every other (rowwise takes up to 1024, elementwise 256): a kernel whose registers do not fit
+ * its block fails every launch with CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, which no emulator shows.
+ */
+function maxThreads(kernel: string): number {
+  if (kernel.startsWith('flash_attention_')) return FLASH.threads;
+  if (KERNELS[kernel as keyof typeof KERNELS]?.file === 'attention') return ATTENTION.threads;
+  return 1024;
+}
+
 /** The NUL-terminated strings of an ELF file's bytes (its symbol names among them). */
 function strings(bytes: Uint8Array): Set<string> {
   return new Set(Buffer.from(bytes).toString('latin1').split('\0'));
 }
 
-test('NVRTC compiles every kernel module to an sm_90a cubin (bf16, f32, f64 storage) with each kernel the table names, without a warning', { skip, timeout: 300_000 }, () => {
+test('NVRTC compiles every kernel module to an sm_90a cubin (bf16, f32, f64 storage) with each kernel the table names, without a warning, in registers its blocks can hold', { skip, timeout: 300_000 }, () => {
   const nvrtc = Nvrtc.open();
   assert.match(nvrtc.version(), /^\d+\.\d+$/);
   for (const file of KERNEL_FILES) {
@@ -35,6 +49,12 @@ test('NVRTC compiles every kernel module to an sm_90a cubin (bf16, f32, f64 stor
       assert.equal(log.trim(), '', `${file}.cu (${storage}): NVRTC's log is empty (no warning)`);
       const names = strings(cubin);
       for (const k of expected) assert.ok(names.has(k), `${file}.cu (${storage}) defines ${k}`);
+      const registers = kernelRegisters(cubin);
+      for (const k of expected) {
+        const regs = registers.get(k);
+        assert.ok(regs !== undefined && regs > 0, `${file}.cu (${storage}): ${k}'s register count is in the cubin`);
+        assert.ok(blockFitsRegisters(regs, maxThreads(k)), `${file}.cu (${storage}): ${k} uses ${regs} registers a thread, too many for its blocks of ${maxThreads(k)} threads`);
+      }
     }
   }
 });
