@@ -28,20 +28,22 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run
   --temperature T        0 (default) = greedy
   --top-k K              keep the K most likely tokens (0 = off)
   --top-p P              nucleus sampling (1 = off)
+  --repetition-penalty R transformers' repetition_penalty: the logits of tokens already in the text (prompt
+                         included) are divided by R (multiplied where negative); 1 (default) = off, 1.1–1.3 curbs loops
   --seed S               sampling seed (default 0)
   --device NAME          auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P          bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)`;
 
 interface Flags {
   model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
-  temperature?: string; 'top-k'?: string; 'top-p'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
+  temperature?: string; 'top-k'?: string; 'top-p'?: string; 'repetition-penalty'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<Flags>('generate', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' }, prompt: { type: 'string' }, messages: { type: 'string' },
     raw: { type: 'boolean' }, 'max-new-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' },
-    'top-p': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
+    'top-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, seed: { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, help: { type: 'boolean' },
   });
   if (f.help) {
     process.stdout.write(usage + '\n');
@@ -55,6 +57,8 @@ export async function run(argv: string[]): Promise<void> {
   const topP = numberOption('top-p', f['top-p'], 1);
   if (temperature < 0) throw new UserError('--temperature must be ≥ 0');
   if (!(topP > 0 && topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
+  const repetitionPenalty = numberOption('repetition-penalty', f['repetition-penalty'], 1);
+  if (!(repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
   const maxNewTokens = intOption('max-new-tokens', f['max-new-tokens'], 256);
   const topK = intOption('top-k', f['top-k'], 0, 0), seed = intOption('seed', f.seed, 0, 0);
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
@@ -74,7 +78,7 @@ export async function run(argv: string[]): Promise<void> {
     const out: number[] = [];
     let shown = '';
     generate(model, ids, {
-      maxNewTokens, temperature, topK, topP, seed,
+      maxNewTokens, temperature, topK, topP, repetitionPenalty, seed,
       eosIds: stopIds(model.cfg, tokenizer.eosId, generationEosIds(modelDir)),
       onToken: (id) => {
         out.push(id);

@@ -1,11 +1,12 @@
 // Autoregressive generation with a KV cache: the prompt in one pass, then one token per pass; greedy
-// or sampled (seeded), stopping at an EOS id or after maxNewTokens. Non-finite logits are an error.
+// or sampled (seeded), with transformers' repetition penalty, stopping at an EOS id or after maxNewTokens. Non-finite
+// logits are an error.
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { checkRow, type Batch } from '../data/batch.ts';
 import { createKvCache, freeKvCache, type KvCache } from './kv-cache.ts';
 import type { MistralModel } from './mistral.ts';
-import { sampleToken, type SamplingOptions } from './sampling.ts';
+import { applyRepetitionPenalty, sampleToken, type SamplingOptions } from './sampling.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -39,13 +40,15 @@ export function generate(model: MistralModel, prompt: readonly number[], opts: G
   }
   const cache = createKvCache(be, cfg, prompt.length + opts.maxNewTokens, model.dtypes.storage);
   const out: number[] = [];
+  const seen = new Set(prompt); // the tokens a repetition penalty applies to
   try {
-    let next = nextToken(model, prompt, cache, opts, rng);
+    let next = nextToken(model, prompt, cache, opts, rng, seen);
     while (out.length < opts.maxNewTokens) {
       out.push(next);
+      seen.add(next);
       opts.onToken?.(next);
       if (eos.has(next) || out.length === opts.maxNewTokens) break;
-      next = nextToken(model, [next], cache, opts, rng);
+      next = nextToken(model, [next], cache, opts, rng, seen);
     }
   } finally {
     freeKvCache(be, cache);
@@ -55,7 +58,7 @@ export function generate(model: MistralModel, prompt: readonly number[], opts: G
 }
 
 /** Runs `ids` through the model after the cached positions and picks the token that follows them. */
-function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, opts: SamplingOptions, rng: Rng): number {
+function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, opts: SamplingOptions, rng: Rng, seen: ReadonlySet<number>): number {
   const T = ids.length;
   const batch: Batch = {
     B: 1, T, inputIds: Int32Array.from(ids), positions: Int32Array.from(ids, (_, t) => cache.length + t),
@@ -66,11 +69,12 @@ function nextToken(model: MistralModel, ids: readonly number[], cache: KvCache, 
   const be = model.backend, C = model.cfg.hiddenSize, V = model.cfg.vocabSize;
   const logits = be.view(acts.logits, 0, V);
   be.gemm(logits, be.view(acts.lnf, (T - 1) * C, C), model.lmHead(), { m: 1, n: V, k: C, transB: true });
-  const host = be.download(logits);
+  const host = be.download(logits) as Float32Array | Float64Array;
   const bad = host.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) {
     throw new UserError(`the model's logit for token ${bad} is ${host[bad]} at position ${cache.length - 1}: ` +
       'the model (or adapter) has NaN or infinite weights, or its activations overflow; nothing sensible can be generated');
   }
+  applyRepetitionPenalty(host, seen, opts.repetitionPenalty ?? 1);
   return sampleToken(host, opts, rng);
 }

@@ -9,6 +9,23 @@ export interface SamplingOptions {
   topK?: number;
   /** Keep the smallest set of most likely tokens whose probability reaches p (1 = off). */
   topP?: number;
+  /** transformers' repetition_penalty (1 = off): the logit of each token already in the sequence is divided by it where positive, multiplied where negative. */
+  repetitionPenalty?: number;
+}
+
+/**
+ * transformers' RepetitionPenaltyLogitsProcessor, in place on float32 logits: each token of `seen` (the prompt and
+ * what was generated) gets logit / penalty where positive, logit · penalty where not — before temperature, top-k and
+ * top-p, greedy too. On float32 logits the penalty is rounded to float32 first, as torch's scalar is, so each result is
+ * the float32 quotient or product.
+ */
+export function applyRepetitionPenalty(logits: Float32Array | Float64Array, seen: Iterable<number>, penalty: number): void {
+  if (penalty === 1) return;
+  const p = logits instanceof Float32Array ? Math.fround(penalty) : penalty;
+  for (const id of seen) {
+    const x = logits[id]!;
+    logits[id] = x < 0 ? x * p : x / p;
+  }
 }
 
 export function argmax(logits: ArrayLike<number>): number {

@@ -22,6 +22,8 @@ test('generate: chat prompt, streamed text, seeded sampling is reproducible', ()
   const a = cli('generate', '--model', model, '--prompt', 'Hi', '--max-new-tokens', '8', '--temperature', '1', '--top-p', '0.9', '--seed', '4');
   const b = cli('generate', '--model', model, '--prompt', 'Hi', '--max-new-tokens', '8', '--temperature', '1', '--top-p', '0.9', '--seed', '4');
   assert.equal(a.stdout, b.stdout);
+  const penalised = cli('generate', '--model', model, '--prompt', 'Hi', '--max-new-tokens', '8', '--repetition-penalty', '1.3');
+  assert.equal(penalised.status, 0, penalised.stderr);
   const messages = path.join(dir, 'chat.json');
   fs.writeFileSync(messages, JSON.stringify([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }]));
   assert.equal(cli('generate', '--model', model, '--messages', messages, '--max-new-tokens', '4').status, 0);

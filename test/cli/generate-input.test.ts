@@ -45,6 +45,8 @@ test('a negative or zero count says what the value must be', () => {
   oneLineError(cli('--prompt', 'Hi', '--max-new-tokens', '0'), /^error: --max-new-tokens must be a positive integer, got "0"$/);
   oneLineError(cli('--prompt', 'Hi', '--top-k', '-3'), /^error: --top-k must be an integer ≥ 0, got "-3"$/);
   oneLineError(cli('--prompt', 'Hi', '--temperature', '-0.5'), /^error: --temperature must be ≥ 0$/);
+  oneLineError(cli('--prompt', 'Hi', '--repetition-penalty', '0'), /^error: --repetition-penalty must be > 0 \(1 = off\)$/);
+  oneLineError(cli('--prompt', 'Hi', '--repetition-penalty', 'x'), /^error: --repetition-penalty must be a number, got "x"$/);
 });
 
 test('a chat template that renders nothing (a hostile or broken model folder) is a one-line error, not generate\'s stack trace', () => {

@@ -1,12 +1,13 @@
 // Generation with a KV cache: greedy output equals HF generate() on the fixture; the cached path gives
 // the same logits as a full forward; sampling is seeded and respects top-k; EOS stops.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
 import { collate } from '../../src/data/batch.ts';
 import { generate } from '../../src/model/generate.ts';
 import { loadModel } from '../../src/model/mistral.ts';
-import { argmax } from '../../src/model/sampling.ts';
+import { applyRepetitionPenalty, argmax } from '../../src/model/sampling.ts';
 import { readFixture, TINY, TINY_BASE } from '../helpers.ts';
 
 const ex = readFixture(path.join(TINY, 'expected.safetensors'));
@@ -52,6 +53,22 @@ test('sampling is reproducible by seed, differs across seeds, and top-k 1 is gre
   assert.ok(others.some((o) => o !== a.join()), 'different seeds should give different samples');
   const k1 = generate(model, prompt, { maxNewTokens: 12, temperature: 0.7, topK: 1, seed: 3, eosIds: [] });
   assert.deepEqual([...prompt, ...k1], expected);
+});
+
+test('repetition_penalty: greedy ids equal HF generate(repetition_penalty=…) for 24 tokens (1.0, 1.3, 2.0, 0.7; a looping prompt)', () => {
+  // test/fixtures/hf-tiny-mistral/repetition.json, from make_repetition.py (transformers 5.17, torch, float32)
+  const ref = JSON.parse(fs.readFileSync(path.join(TINY, 'repetition.json'), 'utf8')) as { cases: { prompt_ids: number[]; repetition_penalty: number; new_ids: number[] }[] };
+  assert.equal(ref.cases.length, 8);
+  for (const c of ref.cases) {
+    const out = generate(model, c.prompt_ids, { maxNewTokens: 24, eosIds: [], repetitionPenalty: c.repetition_penalty });
+    assert.deepEqual(out, c.new_ids, `penalty ${c.repetition_penalty}, prompt ${c.prompt_ids.join(' ')}`);
+  }
+  // the penalty changes what greedy picks on these (else the cases above could not fail)
+  assert.notDeepEqual(ref.cases[1]!.new_ids, ref.cases[0]!.new_ids);
+  // in place: positive logits divided, negative multiplied, others untouched; float32 as torch's scalar
+  const logits = Float32Array.of(2, -2, 0.3, 5);
+  applyRepetitionPenalty(logits, [0, 1, 2], 1.3);
+  assert.deepEqual([...logits], [Math.fround(2 / Math.fround(1.3)), Math.fround(-2 * Math.fround(1.3)), Math.fround(Math.fround(0.3) / Math.fround(1.3)), 5]);
 });
 
 test('generation stops at EOS and includes it', () => {
