@@ -50,6 +50,14 @@ test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s
   assert.equal([...readJson(g)].length, 1);
 });
 
+test('JSON: a file holding one conversation ({"messages": [...]}, ShareGPT\'s {"conversations": [...]}) is one record, not one per turn', () => {
+  const chat = { id: 'c1', messages: [{ role: 'user', content: 'Capital of France?' }, { role: 'assistant', content: 'Paris.' }] };
+  const share = { id: 7, conversations: [{ from: 'human', value: 'Capital of Spain?' }, { from: 'gpt', value: 'Madrid.' }] };
+  const f = writeFiles(dir, { 'chat.json': JSON.stringify(chat, null, 2), 'share.json': JSON.stringify(share) });
+  assert.deepEqual(summary([...readJson(f['chat.json']!)]), [{ line: 1, value: chat, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['share.json']!)]), [{ line: 1, value: share, reason: undefined }]);
+});
+
 test('JSON array: elements streamed with the line each starts on; strings with brackets, nesting, bad elements', () => {
   const f = writeFiles(dir, {
     'a.json': '\ufeff[\n  {"text": "has ] and [ and \\" and , inside"},\n  {"messages": [{"role": "user", "content": "{x}"},\n    {"role": "assistant", "content": "y"}]},\n  {"text": bad},\n  3, {"text": "two on a line"}\n]\n',

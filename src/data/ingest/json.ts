@@ -52,18 +52,24 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
 /**
  * The key of an object that wraps the records (`{"data": [{...}, ...]}`, `{"version": "1", "train": [...]}`: HF's
  * load_dataset("json", field=...)): its one value that is a non-empty array of objects, every other value being a
- * scalar (metadata); else null.
+ * scalar (metadata); else null. An array of chat turns (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's
+ * `{"conversations": [{"from", "value"}, ...]}`: a file holding one conversation) wraps no records: the object is one.
  */
 function wrappedRecords(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   let key: string | null = null;
   for (const [k, v] of Object.entries(value)) {
-    if (Array.isArray(v) && v.length > 0 && v.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e))) {
+    if (Array.isArray(v) && v.length > 0 && v.every(isRecordLike)) {
       if (key !== null) return null;
       key = k;
     } else if (typeof v === 'object' && v !== null) return null;
   }
   return key;
+}
+
+/** Whether `e` can be a record: an object that is not a chat turn (which has a `role`, or ShareGPT's `from`). */
+function isRecordLike(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && !Array.isArray(e) && !('role' in e) && !('from' in e);
 }
 
 /** The elements of the array under `key` of the JSON `text`, each with the line where it starts. */
