@@ -68,6 +68,15 @@ export const DEFAULT_FIELDS: FieldMap = {
 /** Fields that carry images, audio or video beside the text (LLaVA's, LLaMA-Factory's): such a record cannot be trained here. */
 const MEDIA_KEYS = ['image', 'images', 'audio', 'audios', 'video', 'videos'] as const;
 
+/**
+ * OpenAssistant's messages (oasst1, oasst2: one line per message, linked by parent_id, the asker's role "prompter"):
+ * read as texts, every question would be trained as something to say, and every reply without its question.
+ */
+function isOpenAssistantMessage(v: Record<string, unknown>, f: FieldMap): boolean {
+  const role = ownField(v, f.role);
+  return has(v, f.text) && Object.hasOwn(v, 'parent_id') && (role === 'prompter' || role === 'assistant');
+}
+
 /** A record, and the layout it was read from when it was not in the canonical fields. */
 export type DetectResult = {
   record: DataRecord;
@@ -118,6 +127,9 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   const media = MEDIA_KEYS.find((k) => { const x = ownField(v, k); return x !== undefined && x !== null && x !== '' && !(Array.isArray(x) && x.length === 0); });
   if (media !== undefined) {
     return reject('unknown_shape', `"${media}" holds media beside the text: only text can be trained (its placeholders, such as <image>, would be trained as words)`);
+  }
+  if (task === 'generation' && isOpenAssistantMessage(v, f)) {
+    return reject('unknown_shape', `an OpenAssistant message ("${f.role}": ${JSON.stringify(ownField(v, f.role))}, "parent_id"): one turn of a conversation tree, not a text to train whole; make chats of its trees first (each path from a prompt to a reply: messages of role user and assistant)`);
   }
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
     const read = readLayout(v, f.messages);

@@ -286,3 +286,14 @@ test('preference data (prompt/chosen/rejected) is rejected with the --field that
   // a prompt alone says only what is missing
   assert.deepEqual(gen({ prompt: 'p', chosen: 'good' }), { reason: 'unknown_shape', detail: '"prompt" without "completion"' });
 });
+
+test('an OpenAssistant message (oasst1/oasst2: text, role "prompter"/"assistant", parent_id) is one turn of a tree, not a text: rejected, named', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  const prompt = { message_id: 'a1', parent_id: null, text: 'How do I bake bread?', role: 'prompter', lang: 'en', message_tree_id: 'a1' };
+  const reply = { message_id: 'b2', parent_id: 'a1', text: 'Knead, proof, bake.', role: 'assistant', lang: 'en', message_tree_id: 'a1' };
+  for (const m of [prompt, reply]) assert.match(detail(gen(m)), /^unknown_shape: an OpenAssistant message \("role": "(prompter|assistant)", "parent_id"\)/);
+  // a text with a role of another meaning, or no tree link, is a text as before; classification reads its label
+  assert.equal(reason(gen({ text: 'A speech.', role: 'narrator', parent_id: null })), 'ok');
+  assert.equal(reason(gen({ text: 'A note.', role: 'assistant' })), 'ok');
+  assert.equal(reason(cls({ ...reply, label: 'ok' })), 'ok');
+});
