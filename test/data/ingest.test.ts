@@ -58,6 +58,29 @@ test('JSON: a file holding one conversation ({"messages": [...]}, ShareGPT\'s {"
   assert.deepEqual(summary([...readJson(f['share.json']!)]), [{ line: 1, value: share, reason: undefined }]);
 });
 
+test("JSON: pandas' to_json layouts: orient=\"table\" is read as its records; by column, by index, split, and several splits in one object are one-line errors", () => {
+  const rows = [{ text: 'The first review.', label: 1 }, { text: 'The second review.', label: 0 }];
+  const table = { schema: { fields: [{ name: 'index', type: 'integer' }, { name: 'text', type: 'string' }], primaryKey: ['index'], pandas_version: '1.4.0' },
+    data: rows.map((r, index) => ({ index, ...r })) };
+  const t = writeFiles(dir, { 'table.json': JSON.stringify(table) })['table.json']!;
+  assert.deepEqual([...readJson(t)].map((i) => i.value), table.data);
+  const refused: Array<[string, unknown, RegExp]> = [
+    ['columns.json', { text: { 0: rows[0]!.text, 1: rows[1]!.text }, label: { 0: 1, 1: 0 } }, /orient="columns" layout .*DataFrame\.to_json\(\)'s default/],
+    ['index.json', { 0: rows[0], 1: rows[1] }, /orient="index" layout/],
+    ['split.json', { columns: ['text', 'label'], index: [0, 1], data: rows.map((r) => [r.text, r.label]) }, /orient="split" layout/],
+    ['splits.json', { train: [rows[0]], test: [rows[1]] }, /holds the splits "train", "test" in one object: save each as its own file .*--val or --test/],
+  ];
+  for (const [name, value, message] of refused) {
+    const f = writeFiles(dir, { [name]: JSON.stringify(value) })[name]!;
+    assert.throws(() => [...readJson(f)], (e: Error) => e.name === 'UserError' && e.message.startsWith(`${f}:1: `) && message.test(e.message) && !e.message.includes('\n'), name);
+  }
+  // a record with object fields, or an object keyed by ids that are not row numbers, is one value as before
+  for (const value of [{ text: 'T', meta: { source: 'web' } }, { a1: { text: 'x' }, b2: { text: 'y' } }]) {
+    const f = writeFiles(dir, { 'one.json': JSON.stringify(value) })['one.json']!;
+    assert.deepEqual([...readJson(f)].map((i) => i.value), [value]);
+  }
+});
+
 test('JSON array: elements streamed with the line each starts on; strings with brackets, nesting, bad elements', () => {
   const f = writeFiles(dir, {
     'a.json': '\ufeff[\n  {"text": "has ] and [ and \\" and , inside"},\n  {"messages": [{"role": "user", "content": "{x}"},\n    {"role": "assistant", "content": "y"}]},\n  {"text": bad},\n  3, {"text": "two on a line"}\n]\n',

@@ -10,6 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
+import { refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
@@ -38,6 +39,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : null;
       const key = bad ? null : wrappedRecords(value);
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
+      if (!bad && key === null) refuseTableLayouts(value, file);
       if (key !== null) {
         yield* wrappedItems(text, key, (value as Record<string, unknown[]>)[key]!);
         return;
@@ -47,29 +49,6 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     }
   }
   yield* readJsonl(file, opts);
-}
-
-/**
- * The key of an object that wraps the records (`{"data": [{...}, ...]}`, `{"version": "1", "train": [...]}`: HF's
- * load_dataset("json", field=...)): its one value that is a non-empty array of objects, every other value being a
- * scalar (metadata); else null. An array of chat turns (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's
- * `{"conversations": [{"from", "value"}, ...]}`: a file holding one conversation) wraps no records: the object is one.
- */
-function wrappedRecords(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  let key: string | null = null;
-  for (const [k, v] of Object.entries(value)) {
-    if (Array.isArray(v) && v.length > 0 && v.every(isRecordLike)) {
-      if (key !== null) return null;
-      key = k;
-    } else if (typeof v === 'object' && v !== null) return null;
-  }
-  return key;
-}
-
-/** Whether `e` can be a record: an object that is not a chat turn (which has a `role`, or ShareGPT's `from`). */
-function isRecordLike(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && !Array.isArray(e) && !('role' in e) && !('from' in e);
 }
 
 /** The elements of the array under `key` of the JSON `text`, each with the line where it starts. */
