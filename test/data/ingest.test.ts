@@ -50,6 +50,18 @@ test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s
   assert.equal([...readJson(g)].length, 1);
 });
 
+test('JSON: the records of a wrapping object are streamed as an array\'s are: a bad element is one record, the key\'s text elsewhere does not shift lines, a long one is too_long', () => {
+  const f = writeFiles(dir, {
+    'wrapped.json': '{"name": "data", "info": {"data": [1]},\n "data": [\n  {"text": "one"},\n  {"text": bad},\n  {"text": "three"},\n  {"text": "' + 'x'.repeat(300) + '"}\n ],\n "n": 3}\n',
+  })['wrapped.json']!;
+  assert.deepEqual(summary([...readJson(f, { maxRawChars: 200 })]), [
+    { line: 3, value: { text: 'one' }, reason: undefined },
+    { line: 4, value: undefined, reason: 'invalid_json' },
+    { line: 5, value: { text: 'three' }, reason: undefined },
+    { line: 6, value: undefined, reason: 'too_long' },
+  ]);
+});
+
 test('JSON: a file holding one conversation ({"messages": [...]}, ShareGPT\'s {"conversations": [...]}) is one record, not one per turn', () => {
   const chat = { id: 'c1', messages: [{ role: 'user', content: 'Capital of France?' }, { role: 'assistant', content: 'Paris.' }] };
   const share = { id: 7, conversations: [{ from: 'human', value: 'Capital of Spain?' }, { from: 'gpt', value: 'Madrid.' }] };

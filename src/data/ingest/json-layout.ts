@@ -5,29 +5,29 @@
 // (`{"train": [...], "test": [...]}`) —, which is refused with one line saying how to write it: read as one
 // record, a whole dataset would be one unknown_shape rejection.
 import { UserError } from '../../util/errors.ts';
+import type { ObjectMember } from './json-object-scan.ts';
 
 /**
- * The key of an object that wraps the records: its one value that is a non-empty array of objects, every other
+ * The member of an object that wraps the records: its one value that is a non-empty array of objects, every other
  * value being a scalar or an object (metadata: pandas' "schema"); else null. An array of chat turns
  * (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's `{"conversations": [{"from", "value"}, ...]}`: a file
- * holding one conversation) wraps no records: the object is one.
+ * holding one conversation) wraps no records: the object is one. Several lists of records named as splits
+ * (`{"train": [...], "test": [...]}`) are refused (a UserError naming `file`:1).
  */
-export function wrappedRecords(value: unknown): string | null {
-  if (!isObject(value)) return null;
-  const lists = recordLists(value);
-  if (lists.length !== 1 || Object.values(value).some((v) => Array.isArray(v) && !isRecordList(v))) return null;
-  return lists[0]!;
+export function wrappedRecords(members: ObjectMember[], file: string): ObjectMember | null {
+  const lists = members.filter((m) => m.kind === 'records');
+  const splits = lists.filter((m) => SPLIT_NAMES.test(m.key));
+  if (splits.length > 1) {
+    throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, `${file}:1`);
+  }
+  return lists.length === 1 && !members.some((m) => m.kind === 'array') ? lists[0]! : null;
 }
 
-/** Throws a UserError (naming `file`:1) when `value` is a table that is not records, or holds several splits. */
+/** Throws a UserError (naming `file`:1) when `value` is a pandas table that is not records. */
 export function refuseTableLayouts(value: unknown, file: string): void {
   if (!isObject(value)) return;
   const where = `${file}:1`;
   const keys = Object.keys(value);
-  const splits = recordLists(value).filter((k) => SPLIT_NAMES.test(k));
-  if (splits.length > 1) {
-    throw new UserError(`the file holds the splits ${splits.map((k) => `"${k}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, where);
-  }
   const records = 'write it with DataFrame.to_json(path, orient="records", lines=True), one record per line';
   if (Array.isArray(value.columns) && Array.isArray(value.data) && value.data.every(Array.isArray) && keys.every((k) => ['columns', 'index', 'data'].includes(k))) {
     throw new UserError(`a table in pandas' orient="split" layout ("columns" and "data" rows), not records: ${records}`, where);
@@ -51,13 +51,4 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** A row label of pandas' default index: "0", "1", … */
 function isIndexLabel(k: string): boolean {
   return /^(0|[1-9][0-9]*)$/.test(k);
-}
-
-/** The keys of `value` whose values are non-empty arrays of records (objects that are not chat turns). */
-function recordLists(value: Record<string, unknown>): string[] {
-  return Object.keys(value).filter((k) => isRecordList(value[k]));
-}
-
-function isRecordList(v: unknown): boolean {
-  return Array.isArray(v) && v.length > 0 && v.every((e) => isObject(e) && !('role' in e) && !('from' in e));
 }
