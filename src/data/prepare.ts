@@ -381,6 +381,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): if the file is in another ` +
         `encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${sources[src]!.name} > converted${path.extname(sources[src]!.name)}`);
     }
+    const empty = sources.filter((_, k) => perSource[k]!.records === 0).map((s) => s.name);
+    if (empty.length > 0) {
+      warnings.push(`no records in ${empty.slice(0, 5).join(', ')}${empty.length > 5 ? ` and ${empty.length - 5} more files` : ''}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
+    }
     warnings.push(...tally.warnings(fields.text));
     const report: PrepareReport = {
       input_records: inputRecords,
