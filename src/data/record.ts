@@ -68,6 +68,17 @@ export const DEFAULT_FIELDS: FieldMap = {
 /** Fields that carry images, audio or video beside the text (LLaVA's, LLaMA-Factory's): such a record cannot be trained here. */
 const MEDIA_KEYS = ['image', 'images', 'audio', 'audios', 'video', 'videos'] as const;
 
+/** Whether `v` is a string that is the JSON text of an object (a JSON Lines line written with json.dumps twice). */
+function holdsJsonObject(v: unknown): boolean {
+  if (typeof v !== 'string' || !/^\s*\{[^]*\}\s*$/.test(v)) return false;
+  try {
+    const inner: unknown = JSON.parse(v);
+    return typeof inner === 'object' && inner !== null && !Array.isArray(inner);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * OpenAssistant's messages (oasst1, oasst2: one line per message, linked by parent_id, the asker's role "prompter"):
  * read as texts, every question would be trained as something to say, and every reply without its question.
@@ -121,7 +132,7 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
 
 function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return reject('unknown_shape', `expected an object, got ${typeName(value)}`);
+    return reject('unknown_shape', `expected an object, got ${typeName(value)}${holdsJsonObject(value) ? ' holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once' : ''}`);
   }
   const v = value as Record<string, unknown>;
   const media = MEDIA_KEYS.find((k) => { const x = ownField(v, k); return x !== undefined && x !== null && x !== '' && !(Array.isArray(x) && x.length === 0); });

@@ -297,3 +297,10 @@ test('an OpenAssistant message (oasst1/oasst2: text, role "prompter"/"assistant"
   assert.equal(reason(gen({ text: 'A note.', role: 'assistant' })), 'ok');
   assert.equal(reason(cls({ ...reply, label: 'ok' })), 'ok');
 });
+
+test('a record encoded twice (a JSON string holding a JSON object: json.dumps of JSON text) is rejected saying so', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  assert.equal(detail(gen(JSON.stringify({ text: 'hello' }))),
+    'unknown_shape: expected an object, got a string holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once');
+  assert.equal(detail(gen('{not json}')), 'unknown_shape: expected an object, got a string');
+});
