@@ -80,12 +80,21 @@ function holdsJsonObject(v: unknown): boolean {
 }
 
 /**
- * OpenAssistant's messages (oasst1, oasst2: one line per message, linked by parent_id, the asker's role "prompter"):
- * read as texts, every question would be trained as something to say, and every reply without its question.
+ * What of OpenAssistant's `v` is, or null: one of its messages (oasst1, oasst2: one line per message, linked by
+ * parent_id, the asker's role "prompter"), which read as a text would train every question as something to say and
+ * every reply without its question; or one of its message trees (the trees export: a "prompt" message whose
+ * "replies" nest), which would be rejected as a prompt without a completion.
  */
-function isOpenAssistantMessage(v: Record<string, unknown>, f: FieldMap): boolean {
+function openAssistantItem(v: Record<string, unknown>, f: FieldMap): string | null {
   const role = ownField(v, f.role);
-  return has(v, f.text) && Object.hasOwn(v, 'parent_id') && (role === 'prompter' || role === 'assistant');
+  if (has(v, f.text) && Object.hasOwn(v, 'parent_id') && (role === 'prompter' || role === 'assistant')) {
+    return `an OpenAssistant message ("${f.role}": ${JSON.stringify(role)}, "parent_id"): one turn of a conversation tree, not a text to train whole`;
+  }
+  const prompt = ownField(v, f.prompt);
+  if (typeof prompt === 'object' && prompt !== null && Object.hasOwn(prompt, 'replies')) {
+    return `an OpenAssistant message tree ("${f.prompt}" with nested "replies"), not a prompt and its completion`;
+  }
+  return null;
 }
 
 /** A record, and the layout it was read from when it was not in the canonical fields. */
@@ -139,8 +148,9 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   if (media !== undefined) {
     return reject('unknown_shape', `"${media}" holds media beside the text: only text can be trained (its placeholders, such as <image>, would be trained as words)`);
   }
-  if (task === 'generation' && isOpenAssistantMessage(v, f)) {
-    return reject('unknown_shape', `an OpenAssistant message ("${f.role}": ${JSON.stringify(ownField(v, f.role))}, "parent_id"): one turn of a conversation tree, not a text to train whole; make chats of its trees first (each path from a prompt to a reply: messages of role user and assistant)`);
+  const openAssistant = task === 'generation' ? openAssistantItem(v, f) : null;
+  if (openAssistant !== null) {
+    return reject('unknown_shape', `${openAssistant}; make chats of its trees first (each path from a prompt to a reply: messages of role user and assistant)`);
   }
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
     const read = readLayout(v, f.messages);

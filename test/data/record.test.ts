@@ -296,6 +296,9 @@ test('an OpenAssistant message (oasst1/oasst2: text, role "prompter"/"assistant"
   assert.equal(reason(gen({ text: 'A speech.', role: 'narrator', parent_id: null })), 'ok');
   assert.equal(reason(gen({ text: 'A note.', role: 'assistant' })), 'ok');
   assert.equal(reason(cls({ ...reply, label: 'ok' })), 'ok');
+  // the trees export: one line per tree, its prompt message holding the replies
+  const tree = { message_tree_id: 'a1', tree_state: 'ready_for_export', prompt: { ...prompt, replies: [{ ...reply, replies: [] }] } };
+  assert.match(detail(gen(tree)), /^unknown_shape: an OpenAssistant message tree \("prompt" with nested "replies"\), not a prompt and its completion; make chats/);
 });
 
 test('a record encoded twice (a JSON string holding a JSON object: json.dumps of JSON text) is rejected saying so', () => {
