@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readCsv } from '../../src/data/ingest/csv.ts';
 import { readJson } from '../../src/data/ingest/json.ts';
+import { scanObjectMembers } from '../../src/data/ingest/json-object-scan.ts';
 import { readJsonl } from '../../src/data/ingest/jsonl.ts';
 import { formatOf, readRecords } from '../../src/data/ingest/read.ts';
 import { readText } from '../../src/data/ingest/text.ts';
@@ -60,6 +61,21 @@ test('JSON: the records of a wrapping object are streamed as an array\'s are: a 
     { line: 5, value: { text: 'three' }, reason: undefined },
     { line: 6, value: undefined, reason: 'too_long' },
   ]);
+});
+
+test('JSON: JSON Lines saved as .json are found so by a streaming scan (not parsed whole first); one object past maxRawChars is too_long unparsed', () => {
+  const f = writeFiles(dir, {
+    'lines.json': '{"text": "one"}\n{"text": "two"}\n',
+    'one.json': '{"version": 1, "data": ["not records"]}',
+    'big.json': JSON.stringify({ text: 'x'.repeat(400) }),
+  });
+  assert.equal(scanObjectMembers(f['lines.json']!), 'lines');
+  assert.deepEqual(summary([...readJson(f['lines.json']!)]), [{ line: 1, value: { text: 'one' }, reason: undefined }, { line: 2, value: { text: 'two' }, reason: undefined }]);
+  assert.deepEqual(scanObjectMembers(f['one.json']!), [{ key: 'version', kind: 'scalar', line: 1, char: 12 }, { key: 'data', kind: 'array', line: 1, char: 23 }]);
+  const [big] = [...readJson(f['big.json']!, { maxRawChars: 100 })];
+  assert.equal(big!.error?.reason, 'too_long');
+  assert.match(big!.error!.detail, /^the record's JSON is 411 bytes, more than any record within --max-chars can take; rejected unparsed$/);
+  assert.equal([...readJson(f['big.json']!, { maxRawChars: 200 })][0]!.error, undefined, 'within 3 bytes a character it may fit: parsed');
 });
 
 test('JSON: a file holding one conversation ({"messages": [...]}, ShareGPT\'s {"conversations": [...]}) is one record, not one per turn', () => {

@@ -17,10 +17,11 @@ export interface ObjectMember {
 const KEY_LIMIT = 256;
 
 /**
- * The members of the one object that `file` holds, in order; null when the file is not one object (text after
- * it: JSON Lines; a line break inside a string; a quote that is not JSON's, as in a Python literal).
+ * The members of the one object that `file` holds, in order; 'lines' when text follows the object (JSON Lines: the
+ * file need not be parsed whole to find that out); null when it is not JSON text that this scan can follow (a line
+ * break inside a string; a quote that is not JSON's, as in a Python literal).
  */
-export function scanObjectMembers(file: string): ObjectMember[] | null {
+export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null {
   const members: ObjectMember[] = [];
   const stack: Array<'obj' | 'arr'> = [];
   let closed = false, inString = false, escape = false, expectKey = false;
@@ -48,7 +49,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | null {
         continue;
       }
       if (c === ' ' || c === '\t' || c === '\r' || c === '\ufeff') continue;
-      if (closed) return null; // more text after the object: JSON Lines
+      if (closed) return 'lines'; // more text after the object
       if (expectKey && c !== '"' && c !== '}') return null; // a key not in JSON's quotes (a Python literal)
       const depth = stack.length;
       if (valueStart) {

@@ -28,13 +28,25 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     yield* readJsonArray(file, opts);
     return;
   }
-  const members = first.ch === '{' ? scanObjectMembers(file) : null;
-  const wrapped = members === null ? null : wrappedRecords(members, file);
+  const scan = first.ch === '{' ? scanObjectMembers(file) : null;
+  if (scan === 'lines') {
+    yield* readJsonl(file, opts);
+    return;
+  }
+  const wrapped = scan === null ? null : wrappedRecords(scan, file);
   if (wrapped !== null) {
     yield* readJsonArray(file, opts, wrapped);
     return;
   }
-  if (fs.statSync(file).size <= WHOLE_VALUE_LIMIT) {
+  const size = fs.statSync(file).size;
+  const maxRaw = opts.maxRawChars ?? Infinity;
+  if (scan !== null && size > 3 * maxRaw) {
+    // one object, whose text (a UTF-16 unit per 3 bytes at least) is longer than any record within --max-chars
+    opts.onBytes?.(size);
+    yield { line: first.line, raw: head(file, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${size} bytes, more than any record within --max-chars can take; rejected unparsed` } };
+    return;
+  }
+  if (size <= WHOLE_VALUE_LIMIT) {
     const bytes = fs.readFileSync(file);
     const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
     let value: unknown, reading: JsonReading = 'json';
@@ -53,6 +65,17 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     }
   }
   yield* readJsonl(file, opts);
+}
+
+/** The first `bytes` bytes of `file`, as text. */
+function head(file: string, bytes: number): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, bytes, 0)).toString('utf8').trim();
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The rejection for the first line of `bytes` that is not UTF-8 text. */
