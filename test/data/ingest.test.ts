@@ -402,3 +402,19 @@ test('JSON array: a line after a string left open is never swallowed when it is 
   const trailing = [...readJson(f['trailing.json']!)];
   assert.deepEqual(trailing.map((r) => r.error?.detail ?? 'ok'), ['ok', 'text after the closing "]" of the array (line 1)']);
 });
+
+test('plain text whose every line is a JSON object (JSON Lines saved as .txt) is read as text, with a note saying how to read it as JSON Lines', () => {
+  const f = writeFiles(dir, {
+    'data.txt': '{"prompt": "Q1? ", "completion": "A1."}\n\n{"prompt": "Q2? ", "completion": "A2."}\n',
+    'prose.txt': '{"a": 1}\nand then prose\n',
+  });
+  for (const textSplit of ['file', 'blank-lines'] as const) {
+    const notes: string[] = [];
+    const items = [...readText(f['data.txt']!, { textSplit, onNote: (n) => notes.push(n) })];
+    assert.equal(items.length, textSplit === 'file' ? 1 : 2);
+    assert.deepEqual(notes, ['read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it .jsonl (or pass --format jsonl)']);
+  }
+  const notes: string[] = [];
+  [...readText(f['prose.txt']!, { onNote: (n) => notes.push(n) })];
+  assert.deepEqual(notes, []);
+});
