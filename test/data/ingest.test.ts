@@ -84,6 +84,10 @@ test('JSON: a file holding one conversation ({"messages": [...]}, ShareGPT\'s {"
   const f = writeFiles(dir, { 'chat.json': JSON.stringify(chat, null, 2), 'share.json': JSON.stringify(share) });
   assert.deepEqual(summary([...readJson(f['chat.json']!)]), [{ line: 1, value: chat, reason: undefined }]);
   assert.deepEqual(summary([...readJson(f['share.json']!)]), [{ line: 1, value: share, reason: undefined }]);
+  // records that have a "from" or a "role" of their own (e-mails, OpenAssistant messages) are still records
+  const mails = { data: [{ from: 'a@x.org', text: 'Win a prize', label: 'spam' }, { role: 'prompter', text: 'Hi?' }] };
+  const g = writeFiles(dir, { 'mails.json': JSON.stringify(mails) })['mails.json']!;
+  assert.deepEqual([...readJson(g)].map((i) => i.value), mails.data);
 });
 
 test("JSON: pandas' to_json layouts: orient=\"table\" is read as its records; by column, by index, split, and several splits in one object are one-line errors", () => {

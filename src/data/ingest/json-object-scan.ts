@@ -1,8 +1,8 @@
 // The members of a JSON file that holds one object, found by streaming its text (strings and nesting tracked,
 // nothing parsed), so that an object wrapping millions of records (`{"version": "1.0", "data": [...]}`) is never
 // held in memory: json.ts reads the wrapped array's elements from where it starts, as it reads a top-level array.
-// Each member is summarised by the kind of its value; an array whose elements are all objects without a chat
-// turn's key (`role`, ShareGPT's `from`) is a list of records.
+// Each member is summarised by the kind of its value; an array whose elements are all objects that are not chat
+// turns (`role` and `content`, ShareGPT's `from` and `value`) is a list of records.
 import { readLines } from '../../util/lines.ts';
 
 export interface ObjectMember {
@@ -11,6 +11,13 @@ export interface ObjectMember {
   /** Where the value starts: its line (1-based) and its index in that line's text (as readLines gives it). */
   line: number;
   char: number;
+}
+
+const TURN_KEYS = new Set(['role', 'content', 'from', 'value']);
+
+/** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
+export function isTurn(keys: ReadonlySet<string>): boolean {
+  return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
 }
 
 /** Keys longer than this are not captured whole (no record list or turn key is that long). */
@@ -29,7 +36,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
   let keyLength = 0;
   let valueStart = false; // the next non-blank character starts a member's value
   let elementStart = false; // … or an element of a member's array
-  let elementIsTurn = false; // the pending element of a member's array has a chat turn's key
+  let elementKeys = new Set<string>(); // the turn keys that the pending element of a member's array has
   let elements = 0; // elements seen in the member's array
   let pendingKey = ''; // the key of the member whose value comes next
   const member = (): ObjectMember => members[members.length - 1]!;
@@ -78,11 +85,11 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
           elementStart = true;
           elements = 0;
         }
-        if (depth === 2 && stack[1] === 'arr') elementIsTurn = false;
+        if (depth === 2 && stack[1] === 'arr') elementKeys = new Set();
       } else if (c === '}' || c === ']') {
         const top = stack.pop();
         if (top !== (c === '}' ? 'obj' : 'arr')) return null;
-        if (depth === 3 && stack[1] === 'arr' && elementIsTurn) member().kind = 'array';
+        if (depth === 3 && stack[1] === 'arr' && isTurn(elementKeys)) member().kind = 'array';
         if (depth === 2 && c === ']' && elements === 0) member().kind = 'array'; // an empty array
         elementStart = false;
         if (stack.length === 0) closed = true;
@@ -101,6 +108,6 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
 
   function endKey(k: string): void {
     if (stack.length === 1) pendingKey = k;
-    else if (k === 'role' || k === 'from') elementIsTurn = true;
+    else if (TURN_KEYS.has(k)) elementKeys.add(k);
   }
 }
