@@ -97,6 +97,17 @@ function openAssistantItem(v: Record<string, unknown>, f: FieldMap): string | nu
   return null;
 }
 
+/**
+ * What to say of a record of preference data without a prompt (Anthropic's HH-RLHF: "chosen" and "rejected" whole
+ * transcripts; UltraFeedback's binarized sets: "chosen" and "rejected" chats): the --field that trains on the chosen one.
+ */
+function preferenceHint(v: Record<string, unknown>): string {
+  if (!has(v, 'chosen') || !has(v, 'rejected')) return '';
+  const chosen = ownField(v, 'chosen');
+  const field = typeof chosen === 'string' ? 'text=chosen trains on the chosen texts, whole' : Array.isArray(chosen) ? 'messages=chosen trains on the chosen chats' : null;
+  return `; it looks like preference data ("chosen"/"rejected", for DPO or a reward model), which is not trained here${field === null ? '' : `: --field ${field}`}`;
+}
+
 /** A record, and the layout it was read from when it was not in the canonical fields. */
 export type DetectResult = {
   record: DataRecord;
@@ -180,7 +191,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
       const key = Object.keys(v).find((k) => k !== f[name] && k.trim().toLowerCase() === f[name].toLowerCase());
       return key === undefined ? [] : [`--field ${name}=${key.includes(' ') ? JSON.stringify(key) : key}`];
     });
-    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : '';
+    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {

@@ -285,6 +285,14 @@ test('preference data (prompt/chosen/rejected) is rejected with the --field that
     { record: { shape: 'prompt_completion', prompt: 'p', completion: 'good' } });
   // a prompt alone says only what is missing
   assert.deepEqual(gen({ prompt: 'p', chosen: 'good' }), { reason: 'unknown_shape', detail: '"prompt" without "completion"' });
+
+  // no prompt: Anthropic's HH-RLHF (whole transcripts), UltraFeedback binarized (chats)
+  const hh = { chosen: '\n\nHuman: Hi\n\nAssistant: Hello!', rejected: '\n\nHuman: Hi\n\nAssistant: Go away.' };
+  assert.deepEqual(gen(hh), { reason: 'unknown_shape', detail: 'no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "chosen", "rejected"); it looks like preference data ("chosen"/"rejected", for DPO or a reward model), which is not trained here: --field text=chosen trains on the chosen texts, whole' });
+  assert.deepEqual(detectRecord(hh, 'generation', { ...DEFAULT_FIELDS, text: 'chosen' }), { record: { shape: 'text', text: 'Human: Hi\n\nAssistant: Hello!' } });
+  const uf = { chosen: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }], rejected: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'No.' }], score_chosen: 8 };
+  assert.match((gen(uf) as { detail: string }).detail, /preference data .*: --field messages=chosen trains on the chosen chats$/);
+  assert.equal(reason(detectRecord(uf, 'generation', { ...DEFAULT_FIELDS, messages: 'chosen' })), 'ok');
 });
 
 test('an OpenAssistant message (oasst1/oasst2: text, role "prompter"/"assistant", parent_id) is one turn of a tree, not a text: rejected, named', () => {
