@@ -63,6 +63,17 @@ test('JSON: the records of a wrapping object are streamed as an array\'s are: a 
   ]);
 });
 
+test('JSON: a line break typed into a wrapped record\'s string makes that record invalid_json, not the whole file JSON Lines', () => {
+  const f = writeFiles(dir, { 'typed.json': '{"data": [\n  {"text": "one"},\n  {"text": "two\nlines"},\n  {"text": "three"}\n]}\n' })['typed.json']!;
+  const items = [...readJson(f)];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: { text: 'one' }, reason: undefined },
+    { line: 3, value: undefined, reason: 'invalid_json' },
+    { line: 5, value: { text: 'three' }, reason: undefined },
+  ]);
+  assert.match(items[1]!.error!.detail, /a line break inside a string \(line 3\)/);
+});
+
 test('JSON: JSON Lines saved as .json are found so by a streaming scan (not parsed whole first); one object past maxRawChars is too_long unparsed', () => {
   const f = writeFiles(dir, {
     'lines.json': '{"text": "one"}\n{"text": "two"}\n',

@@ -26,7 +26,7 @@ const KEY_LIMIT = 256;
 /**
  * The members of the one object that `file` holds, in order; 'lines' when text follows the object (JSON Lines: the
  * file need not be parsed whole to find that out); null when it is not JSON text that this scan can follow (a line
- * break inside a string; a quote that is not JSON's, as in a Python literal).
+ * break inside a key or a member's string value; a quote that is not JSON's, as in a Python literal).
  */
 export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null {
   const members: ObjectMember[] = [];
@@ -102,7 +102,9 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         return null;
       }
     }
-    if (inString) return null; // a line break inside a string: not JSON text
+    // a line break inside a string is not JSON, but inside the records readJsonArray judges the element it breaks:
+    // the string goes on (a line break typed into a value), as it does there
+    if (inString && stack.length < 2) return null;
   }
   return closed ? members : null;
 
