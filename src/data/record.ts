@@ -9,7 +9,7 @@ import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts'
 import { normalizeText } from './clean.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
-import { hasInstructionPair, isShareGptTurns, readLayout, type Layout } from './layouts.ts';
+import { hasInstructionPair, isShareGptTurns, readLayout, systemBeside, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
 
@@ -108,6 +108,15 @@ function preferenceHint(v: Record<string, unknown>): string {
   return `; it looks like preference data ("chosen"/"rejected", for DPO or a reward model), which is not trained here${field === null ? '' : `: --field ${field}`}`;
 }
 
+/** A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own. */
+function withSystem(det: DetectResult, system: string): DetectResult {
+  const content = normalizeText(system);
+  if (content !== '' && 'record' in det && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') {
+    det.record.messages.unshift({ role: 'system', content });
+  }
+  return det;
+}
+
 /** A record, and the layout it was read from when it was not in the canonical fields. */
 export type DetectResult = {
   record: DataRecord;
@@ -168,10 +177,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     if (read !== null) {
       if ('reason' in read) return read;
       if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run`);
-      const det = detectChat(read.messages, { ...f, ...read.names });
+      const det = withSystem(detectChat(read.messages, { ...f, ...read.names }), read.system ?? '');
       if (!('record' in det)) return det;
-      const system = read.system === undefined ? '' : normalizeText(read.system);
-      if (system !== '' && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') det.record.messages.unshift({ role: 'system', content: system });
       return { ...det, layout: read.layout, ...(read.noInput ? { noInput: read.noInput } : {}) };
     }
   }
@@ -203,7 +210,9 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize, classes);
   if (has(v, f.messages)) {
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run');
-    return detectChat(fromJsonCell(ownField(v, f.messages)), f);
+    const system = systemBeside(v);
+    if (typeof system !== 'string') return system;
+    return withSystem(detectChat(fromJsonCell(ownField(v, f.messages)), f), system);
   }
   if (groups[0] === `${f.prompt}/${f.completion}`) {
     if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run');

@@ -315,3 +315,17 @@ test('a record encoded twice (a JSON string holding a JSON object: json.dumps of
     'unknown_shape: expected an object, got a string holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once');
   assert.equal(detail(gen('{not json}')), 'unknown_shape: expected an object, got a string');
 });
+
+test('a record-level "system" beside OpenAI-format messages is the chat\'s system turn, as beside ShareGPT turns, not dropped; a system turn of its own wins', () => {
+  const messages = [{ role: 'user', content: 'Name a color.' }, { role: 'assistant', content: 'Blue.' }];
+  assert.deepEqual(gen({ system: 'You are terse.', messages }),
+    { record: { shape: 'chat', messages: [{ role: 'system', content: 'You are terse.' }, ...messages] } });
+  assert.deepEqual(gen({ system_prompt: ' Be brief. ', messages }), { record: { shape: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, ...messages] } });
+  assert.deepEqual(gen({ system: 'ignored', messages: [{ role: 'system', content: 'S' }, ...messages] }),
+    { record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, ...messages] } });
+  assert.deepEqual(gen({ system: '', messages }), { record: { shape: 'chat', messages } });
+  assert.deepEqual(gen({ system: 3, messages }), { reason: 'unknown_shape', detail: '"system" is a number, not a string' });
+  // in a CSV: the messages cell holds JSON, the system prompt its own column
+  assert.deepEqual(gen({ system: 'You are terse.', messages: JSON.stringify(messages) }),
+    { record: { shape: 'chat', messages: [{ role: 'system', content: 'You are terse.' }, ...messages] } });
+});
