@@ -303,16 +303,26 @@ export function canonicalContent(r: DataRecord): string {
  * The parts compared for near-duplicates, each of which must be nearly the same (null: pre-tokenized records are
  * only deduplicated exactly): the text; the prompt and the completion; a chat's user turns and its assistant
  * turns, its system turn left out — a prompt template or system prompt that every record shares would otherwise
- * make distinct examples look alike.
+ * make distinct examples look alike. Each part is as it is compared: lower-cased and compatibility-folded (NFKC), so that
+ * text that reads the same is the same — full-width letters and digits (`ｈｅｌｌｏ　１２３`), ligatures a PDF's text
+ * keeps (`ﬁ`) — and a copy so written in another split is no leak.
  */
 export function comparableParts(r: DataRecord): string[] | null {
-  switch (r.shape) {
-    case 'text':
-    case 'classification': return [r.text];
-    case 'prompt_completion': return [r.prompt, r.completion];
-    case 'chat': return ['user', 'assistant'].map((role) => r.messages.filter((m) => m.role === role).map((m) => m.content).join('\n'));
-    case 'pretokenized': return null;
-  }
+  const parts = ((): string[] | null => {
+    switch (r.shape) {
+      case 'text':
+      case 'classification': return [r.text];
+      case 'prompt_completion': return [r.prompt, r.completion];
+      case 'chat': return ['user', 'assistant'].map((role) => r.messages.filter((m) => m.role === role).map((m) => m.content).join('\n'));
+      case 'pretokenized': return null;
+    }
+  })();
+  return parts === null ? null : parts.map(foldForComparison);
+}
+
+/** `text` lower-cased, compatibility-folded (NFKC) when it holds a character beyond ASCII (ASCII text is its own NFKC). */
+function foldForComparison(text: string): string {
+  return (/[^\x00-\x7f]/.test(text) ? text.normalize('NFKC') : text).toLowerCase();
 }
 
 /** A text field of a record, and whether it is an answer (a completion, an assistant turn) rather than what is answered. */

@@ -397,3 +397,15 @@ test('an input file with no records (empty, blank lines only, a CSV header only)
   ]);
   assert.deepEqual(report.inputs.slice(1).map((i) => path.basename(i.file)), ['none.jsonl', 'blank.jsonl', 'header.csv']);
 });
+
+test('near duplicates are compared compatibility-folded: a full-width or ligature copy of a record is rejected (no leak across splits), the kept text is as written', () => {
+  const dir = tempDir('mt-prep-nfkc-');
+  const texts = ['ｈｅｌｌｏ　ｗｏｒｌｄ　ｆｒｏｍ　ｔｏｋｙｏ　１２３', 'hello world from tokyo 123', 'The ﬁnal ﬂoor of the ofﬁce was ﬁlled with ﬁles.', 'The final floor of the office was filled with files.'];
+  const files = writeFiles(dir, { 'a.jsonl': texts.map((text) => JSON.stringify({ text })).join('\n') + '\n' });
+  const out = path.join(dir, 'out');
+  const { report } = prepare({ inputs: [files['a.jsonl']!], outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  assert.deepEqual(report.by_reason, { near_duplicate: 2 });
+  assert.deepEqual(readJsonl<{ text: string }>(path.join(out, 'train.jsonl')).map((r) => r.text), [texts[0]!.replaceAll('\u3000', ' '), texts[2]]); // the ideographic space is a space, as cleaning writes every other space
+  assert.deepEqual(readJsonl<{ source: { line: number }; detail: string }>(path.join(out, 'rejected.jsonl')).map((r) => [r.source.line, r.detail]),
+    [[2, 'near-duplicate of a.jsonl:1 (Jaccard 1.000 of 5-gram shingles)'], [4, 'near-duplicate of a.jsonl:3 (Jaccard 1.000 of 5-gram shingles)']]);
+});
