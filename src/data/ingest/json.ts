@@ -1,9 +1,9 @@
 // JSON files: a top-level array is streamed element by element (each element is one record, whose line
 // is where it starts), so a large array never sits in memory whole; so is the array of an object that wraps the
-// records (`{"version": "1.0", "data": [...]}`: json-object-scan.ts finds it, json-layout.ts decides). Another file
-// whose first character is not "[" is one JSON value (one record) when it parses as a whole, else it is read as
-// JSON Lines. A raw
-// newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
+// records (`{"version": "1.0", "data": [...]}`: json-object-scan.ts finds it, json-layout.ts decides). An object
+// followed by more text is JSON Lines (found by that scan, not by parsing the file whole). Another file whose first
+// character is not "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines.
+// A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
 // (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
 // all read. An element (or the single value) touching bytes that are not UTF-8 text is rejected as
