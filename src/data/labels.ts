@@ -79,7 +79,8 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
     const n = Number(`${int[1]}${int[2]}`) + 0; // + 0: "-0" is 0
     return n === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: n };
   }
-  return { error: `label ${JSON.stringify(raw)} is not an integer, a string, or true/false` };
+  const list = Array.isArray(raw) ? ' (a list of labels: multi-label data, several classes to a record, is not trained here)' : '';
+  return { error: `label ${JSON.stringify(raw)} is not an integer, a string, or true/false${list}` };
 }
 
 const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one' } } as const;

@@ -68,6 +68,15 @@ function standsForNoInput(text: string): boolean {
   return placeholderOf(text) !== null || NO_INPUT_MARKS.has(text.trim().toLowerCase());
 }
 
+/**
+ * The system prompt beside a record's turns ('' when none): LLaMA-Factory's ShareGPT and OpenAI-format datasets have a
+ * "system" column beside them; the chat's own system turn wins, as there (see record.ts).
+ */
+export function systemBeside(v: Record<string, unknown>): string | Rejection {
+  const systemKey = SYSTEM_KEYS.find((k) => ownField(v, k) !== undefined);
+  return systemKey ? textOf(v, systemKey) : '';
+}
+
 /** True for ShareGPT turns: objects with "from" and no "role". */
 export function isShareGptTurns(x: unknown): x is Array<Record<string, unknown>> {
   return Array.isArray(x) && x.length > 0 && x.every((t) => isRecord(t) && Object.hasOwn(t, 'from') && !Object.hasOwn(t, 'role'));
@@ -89,9 +98,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
         for (const k of ['weight', 'training']) if (ownField(t, k) !== undefined) turn[k] = ownField(t, k); // whether the turn is trained
         return turn;
       });
-      // LLaMA-Factory's ShareGPT has the system prompt beside the turns; a system turn of their own wins, as there
-      const systemKey = SYSTEM_KEYS.find((k) => ownField(v, k) !== undefined);
-      const system = systemKey ? textOf(v, systemKey) : '';
+      const system = systemBeside(v);
       if (typeof system !== 'string') return system;
       return { layout: 'sharegpt', messages, names: { messages: key, role: 'from', content: 'value' }, ...(system.trim() !== '' ? { system } : {}) };
     }

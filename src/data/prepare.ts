@@ -174,11 +174,11 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       const rec = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!)) as { source: { line: number } };
       return `${sources[s]!.name}:${rec.source.line}`;
     };
-    const lowerPartsOf = (i: number): string[] => {
+    const comparedPartsOf = (i: number): string[] => {
       const value: unknown = JSON.parse(spool.read(kept.offset[i]!, kept.length[i]!));
       const det = detectRecord(value, task, DEFAULT_FIELDS, undefined, givenLabels ?? undefined); // a label "None" --labels names
       if ('reason' in det) throw new Error(`prepare: spooled record ${i} no longer validates: ${det.detail}`);
-      return (comparableParts(det.record) ?? []).map((p) => p.toLowerCase());
+      return comparableParts(det.record) ?? [];
     };
 
     const bytesTotal = sources.reduce((a, s) => a + s.bytes, 0);
@@ -281,7 +281,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           if (parts !== null) {
             // a record already known to be rejected (conflicting labels) cannot make this one a duplicate, nor one
             // of another class: texts that differ a little may mean the opposite ("not recommended")
-            const m = near.check(parts.map((p) => p.toLowerCase()), kept.n, lowerPartsOf, (i) => contents.conflict(kept.entry[i]!) || contents.label(kept.entry[i]!) !== label);
+            const m = near.check(parts, kept.n, comparedPartsOf, (i) => contents.conflict(kept.entry[i]!) || contents.label(kept.entry[i]!) !== label);
             if (m) {
               reject(si, item.line, 'near_duplicate', `near-duplicate of ${lineOf(m.index)} (Jaccard ${m.similarity.toFixed(3)} of 5-gram shingles${parts.length > 1 ? ', the least of its parts' : ''})`, item.raw);
               continue;
@@ -380,6 +380,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     for (const [src, n] of notUtf8) {
       warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): if the file is in another ` +
         `encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${sources[src]!.name} > converted${path.extname(sources[src]!.name)}`);
+    }
+    const empty = sources.filter((_, k) => perSource[k]!.records === 0).map((s) => s.name);
+    if (empty.length > 0) {
+      warnings.push(`no records in ${empty.slice(0, 5).join(', ')}${empty.length > 5 ? ` and ${empty.length - 5} more files` : ''}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
     }
     warnings.push(...tally.warnings(fields.text));
     const report: PrepareReport = {

@@ -9,7 +9,7 @@ import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts'
 import { normalizeText } from './clean.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
-import { hasInstructionPair, isShareGptTurns, readLayout, type Layout } from './layouts.ts';
+import { hasInstructionPair, isShareGptTurns, readLayout, systemBeside, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
 
@@ -68,6 +68,55 @@ export const DEFAULT_FIELDS: FieldMap = {
 /** Fields that carry images, audio or video beside the text (LLaVA's, LLaMA-Factory's): such a record cannot be trained here. */
 const MEDIA_KEYS = ['image', 'images', 'audio', 'audios', 'video', 'videos'] as const;
 
+/** Whether `v` is a string that is the JSON text of an object (a JSON Lines line written with json.dumps twice). */
+function holdsJsonObject(v: unknown): boolean {
+  if (typeof v !== 'string' || !/^\s*\{[^]*\}\s*$/.test(v)) return false;
+  try {
+    const inner: unknown = JSON.parse(v);
+    return typeof inner === 'object' && inner !== null && !Array.isArray(inner);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What of OpenAssistant's `v` is, or null: one of its messages (oasst1, oasst2: one line per message, linked by
+ * parent_id, the asker's role "prompter"), which read as a text would train every question as something to say and
+ * every reply without its question; or one of its message trees (the trees export: a "prompt" message whose
+ * "replies" nest), which would be rejected as a prompt without a completion.
+ */
+function openAssistantItem(v: Record<string, unknown>, f: FieldMap): string | null {
+  const role = ownField(v, f.role);
+  if (has(v, f.text) && Object.hasOwn(v, 'parent_id') && (role === 'prompter' || role === 'assistant')) {
+    return `an OpenAssistant message ("${f.role}": ${JSON.stringify(role)}, "parent_id"): one turn of a conversation tree, not a text to train whole`;
+  }
+  const prompt = ownField(v, f.prompt);
+  if (typeof prompt === 'object' && prompt !== null && Object.hasOwn(prompt, 'replies')) {
+    return `an OpenAssistant message tree ("${f.prompt}" with nested "replies"), not a prompt and its completion`;
+  }
+  return null;
+}
+
+/**
+ * What to say of a record of preference data without a prompt (Anthropic's HH-RLHF: "chosen" and "rejected" whole
+ * transcripts; UltraFeedback's binarized sets: "chosen" and "rejected" chats): the --field that trains on the chosen one.
+ */
+function preferenceHint(v: Record<string, unknown>): string {
+  if (!has(v, 'chosen') || !has(v, 'rejected')) return '';
+  const chosen = ownField(v, 'chosen');
+  const field = typeof chosen === 'string' ? 'text=chosen trains on the chosen texts, whole' : Array.isArray(chosen) ? 'messages=chosen trains on the chosen chats' : null;
+  return `; it looks like preference data ("chosen"/"rejected", for DPO or a reward model), which is not trained here${field === null ? '' : `: --field ${field}`}`;
+}
+
+/** A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own. */
+function withSystem(det: DetectResult, system: string): DetectResult {
+  const content = normalizeText(system);
+  if (content !== '' && 'record' in det && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') {
+    det.record.messages.unshift({ role: 'system', content });
+  }
+  return det;
+}
+
 /** A record, and the layout it was read from when it was not in the canonical fields. */
 export type DetectResult = {
   record: DataRecord;
@@ -112,22 +161,24 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
 
 function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return reject('unknown_shape', `expected an object, got ${typeName(value)}`);
+    return reject('unknown_shape', `expected an object, got ${typeName(value)}${holdsJsonObject(value) ? ' holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once' : ''}`);
   }
   const v = value as Record<string, unknown>;
   const media = MEDIA_KEYS.find((k) => { const x = ownField(v, k); return x !== undefined && x !== null && x !== '' && !(Array.isArray(x) && x.length === 0); });
   if (media !== undefined) {
     return reject('unknown_shape', `"${media}" holds media beside the text: only text can be trained (its placeholders, such as <image>, would be trained as words)`);
   }
+  const openAssistant = task === 'generation' ? openAssistantItem(v, f) : null;
+  if (openAssistant !== null) {
+    return reject('unknown_shape', `${openAssistant}; make chats of its trees first (each path from a prompt to a reply: messages of role user and assistant)`);
+  }
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
     const read = readLayout(v, f.messages);
     if (read !== null) {
       if ('reason' in read) return read;
       if (task === 'classification') return reject('wrong_task', `a chat record (${read.names.messages}) in a classification run`);
-      const det = detectChat(read.messages, { ...f, ...read.names });
+      const det = withSystem(detectChat(read.messages, { ...f, ...read.names }), read.system ?? '');
       if (!('record' in det)) return det;
-      const system = read.system === undefined ? '' : normalizeText(read.system);
-      if (system !== '' && det.record.shape === 'chat' && det.record.messages[0]!.role !== 'system') det.record.messages.unshift({ role: 'system', content: system });
       return { ...det, layout: read.layout, ...(read.noInput ? { noInput: read.noInput } : {}) };
     }
   }
@@ -147,7 +198,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
       const key = Object.keys(v).find((k) => k !== f[name] && k.trim().toLowerCase() === f[name].toLowerCase());
       return key === undefined ? [] : [`--field ${name}=${key.includes(' ') ? JSON.stringify(key) : key}`];
     });
-    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : '';
+    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {
@@ -159,7 +210,9 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   if (has(v, f.input_ids)) return detectPretokenized(v, task, f, vocabSize, classes);
   if (has(v, f.messages)) {
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run');
-    return detectChat(fromJsonCell(ownField(v, f.messages)), f);
+    const system = systemBeside(v);
+    if (typeof system !== 'string') return system;
+    return withSystem(detectChat(fromJsonCell(ownField(v, f.messages)), f), system);
   }
   if (groups[0] === `${f.prompt}/${f.completion}`) {
     if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run');
@@ -250,16 +303,26 @@ export function canonicalContent(r: DataRecord): string {
  * The parts compared for near-duplicates, each of which must be nearly the same (null: pre-tokenized records are
  * only deduplicated exactly): the text; the prompt and the completion; a chat's user turns and its assistant
  * turns, its system turn left out — a prompt template or system prompt that every record shares would otherwise
- * make distinct examples look alike.
+ * make distinct examples look alike. Each part is as it is compared: lower-cased and compatibility-folded (NFKC), so that
+ * text that reads the same is the same — full-width letters and digits (`ｈｅｌｌｏ　１２３`), ligatures a PDF's text
+ * keeps (`ﬁ`) — and a copy so written in another split is no leak.
  */
 export function comparableParts(r: DataRecord): string[] | null {
-  switch (r.shape) {
-    case 'text':
-    case 'classification': return [r.text];
-    case 'prompt_completion': return [r.prompt, r.completion];
-    case 'chat': return ['user', 'assistant'].map((role) => r.messages.filter((m) => m.role === role).map((m) => m.content).join('\n'));
-    case 'pretokenized': return null;
-  }
+  const parts = ((): string[] | null => {
+    switch (r.shape) {
+      case 'text':
+      case 'classification': return [r.text];
+      case 'prompt_completion': return [r.prompt, r.completion];
+      case 'chat': return ['user', 'assistant'].map((role) => r.messages.filter((m) => m.role === role).map((m) => m.content).join('\n'));
+      case 'pretokenized': return null;
+    }
+  })();
+  return parts === null ? null : parts.map(foldForComparison);
+}
+
+/** `text` lower-cased, compatibility-folded (NFKC) when it holds a character beyond ASCII (ASCII text is its own NFKC). */
+function foldForComparison(text: string): string {
+  return (/[^\x00-\x7f]/.test(text) ? text.normalize('NFKC') : text).toLowerCase();
 }
 
 /** A text field of a record, and whether it is an answer (a completion, an assistant turn) rather than what is answered. */

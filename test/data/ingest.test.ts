@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readCsv } from '../../src/data/ingest/csv.ts';
 import { readJson } from '../../src/data/ingest/json.ts';
+import { scanObjectMembers } from '../../src/data/ingest/json-object-scan.ts';
 import { readJsonl } from '../../src/data/ingest/jsonl.ts';
 import { formatOf, readRecords } from '../../src/data/ingest/read.ts';
 import { readText } from '../../src/data/ingest/text.ts';
@@ -48,6 +49,79 @@ test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s
   // two arrays of records, or nested objects beside one: one value, as before
   const g = writeFiles(dir, { 'two.json': '{"a": [{"text": "x"}], "b": [{"text": "y"}]}' })['two.json']!;
   assert.equal([...readJson(g)].length, 1);
+});
+
+test('JSON: the records of a wrapping object are streamed as an array\'s are: a bad element is one record, the key\'s text elsewhere does not shift lines, a long one is too_long', () => {
+  const f = writeFiles(dir, {
+    'wrapped.json': '{"name": "data", "info": {"data": [1]},\n "data": [\n  {"text": "one"},\n  {"text": bad},\n  {"text": "three"},\n  {"text": "' + 'x'.repeat(300) + '"}\n ],\n "n": 3}\n',
+  })['wrapped.json']!;
+  assert.deepEqual(summary([...readJson(f, { maxRawChars: 200 })]), [
+    { line: 3, value: { text: 'one' }, reason: undefined },
+    { line: 4, value: undefined, reason: 'invalid_json' },
+    { line: 5, value: { text: 'three' }, reason: undefined },
+    { line: 6, value: undefined, reason: 'too_long' },
+  ]);
+});
+
+test('JSON: a line break typed into a wrapped record\'s string makes that record invalid_json, not the whole file JSON Lines', () => {
+  const f = writeFiles(dir, { 'typed.json': '{"data": [\n  {"text": "one"},\n  {"text": "two\nlines"},\n  {"text": "three"}\n]}\n' })['typed.json']!;
+  const items = [...readJson(f)];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: { text: 'one' }, reason: undefined },
+    { line: 3, value: undefined, reason: 'invalid_json' },
+    { line: 5, value: { text: 'three' }, reason: undefined },
+  ]);
+  assert.match(items[1]!.error!.detail, /a line break inside a string \(line 3\)/);
+});
+
+test('JSON: JSON Lines saved as .json are found so by a streaming scan (not parsed whole first); one object past maxRawChars is too_long unparsed', () => {
+  const f = writeFiles(dir, {
+    'lines.json': '{"text": "one"}\n{"text": "two"}\n',
+    'one.json': '{"version": 1, "data": ["not records"]}',
+    'big.json': JSON.stringify({ text: 'x'.repeat(400) }),
+  });
+  assert.equal(scanObjectMembers(f['lines.json']!), 'lines');
+  assert.deepEqual(summary([...readJson(f['lines.json']!)]), [{ line: 1, value: { text: 'one' }, reason: undefined }, { line: 2, value: { text: 'two' }, reason: undefined }]);
+  assert.deepEqual(scanObjectMembers(f['one.json']!), [{ key: 'version', kind: 'scalar', line: 1, char: 12 }, { key: 'data', kind: 'array', line: 1, char: 23 }]);
+  const [big] = [...readJson(f['big.json']!, { maxRawChars: 100 })];
+  assert.equal(big!.error?.reason, 'too_long');
+  assert.match(big!.error!.detail, /^the record's JSON is 411 bytes, more than any record within --max-chars can take; rejected unparsed$/);
+  assert.equal([...readJson(f['big.json']!, { maxRawChars: 200 })][0]!.error, undefined, 'within 3 bytes a character it may fit: parsed');
+});
+
+test('JSON: a file holding one conversation ({"messages": [...]}, ShareGPT\'s {"conversations": [...]}) is one record, not one per turn', () => {
+  const chat = { id: 'c1', messages: [{ role: 'user', content: 'Capital of France?' }, { role: 'assistant', content: 'Paris.' }] };
+  const share = { id: 7, conversations: [{ from: 'human', value: 'Capital of Spain?' }, { from: 'gpt', value: 'Madrid.' }] };
+  const f = writeFiles(dir, { 'chat.json': JSON.stringify(chat, null, 2), 'share.json': JSON.stringify(share) });
+  assert.deepEqual(summary([...readJson(f['chat.json']!)]), [{ line: 1, value: chat, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['share.json']!)]), [{ line: 1, value: share, reason: undefined }]);
+  // records that have a "from" or a "role" of their own (e-mails, OpenAssistant messages) are still records
+  const mails = { data: [{ from: 'a@x.org', text: 'Win a prize', label: 'spam' }, { role: 'prompter', text: 'Hi?' }] };
+  const g = writeFiles(dir, { 'mails.json': JSON.stringify(mails) })['mails.json']!;
+  assert.deepEqual([...readJson(g)].map((i) => i.value), mails.data);
+});
+
+test("JSON: pandas' to_json layouts: orient=\"table\" is read as its records; by column, by index, split, and several splits in one object are one-line errors", () => {
+  const rows = [{ text: 'The first review.', label: 1 }, { text: 'The second review.', label: 0 }];
+  const table = { schema: { fields: [{ name: 'index', type: 'integer' }, { name: 'text', type: 'string' }], primaryKey: ['index'], pandas_version: '1.4.0' },
+    data: rows.map((r, index) => ({ index, ...r })) };
+  const t = writeFiles(dir, { 'table.json': JSON.stringify(table) })['table.json']!;
+  assert.deepEqual([...readJson(t)].map((i) => i.value), table.data);
+  const refused: Array<[string, unknown, RegExp]> = [
+    ['columns.json', { text: { 0: rows[0]!.text, 1: rows[1]!.text }, label: { 0: 1, 1: 0 } }, /orient="columns" layout .*DataFrame\.to_json\(\)'s default/],
+    ['index.json', { 0: rows[0], 1: rows[1] }, /orient="index" layout/],
+    ['split.json', { columns: ['text', 'label'], index: [0, 1], data: rows.map((r) => [r.text, r.label]) }, /orient="split" layout/],
+    ['splits.json', { train: [rows[0]], test: [rows[1]] }, /holds the splits "train", "test" in one object: save each as its own file .*--val or --test/],
+  ];
+  for (const [name, value, message] of refused) {
+    const f = writeFiles(dir, { [name]: JSON.stringify(value) })[name]!;
+    assert.throws(() => [...readJson(f)], (e: Error) => e.name === 'UserError' && e.message.startsWith(`${f}:1: `) && message.test(e.message) && !e.message.includes('\n'), name);
+  }
+  // a record with object fields, or an object keyed by ids that are not row numbers, is one value as before
+  for (const value of [{ text: 'T', meta: { source: 'web' } }, { a1: { text: 'x' }, b2: { text: 'y' } }]) {
+    const f = writeFiles(dir, { 'one.json': JSON.stringify(value) })['one.json']!;
+    assert.deepEqual([...readJson(f)].map((i) => i.value), [value]);
+  }
 });
 
 test('JSON array: elements streamed with the line each starts on; strings with brackets, nesting, bad elements', () => {
@@ -342,4 +416,20 @@ test('JSON array: a line after a string left open is never swallowed when it is 
   assert.deepEqual(reasons('nbsp.json'), ['a', 'b']);
   const trailing = [...readJson(f['trailing.json']!)];
   assert.deepEqual(trailing.map((r) => r.error?.detail ?? 'ok'), ['ok', 'text after the closing "]" of the array (line 1)']);
+});
+
+test('plain text whose every line is a JSON object (JSON Lines saved as .txt) is read as text, with a note saying how to read it as JSON Lines', () => {
+  const f = writeFiles(dir, {
+    'data.txt': '{"prompt": "Q1? ", "completion": "A1."}\n\n{"prompt": "Q2? ", "completion": "A2."}\n',
+    'prose.txt': '{"a": 1}\nand then prose\n',
+  });
+  for (const textSplit of ['file', 'blank-lines'] as const) {
+    const notes: string[] = [];
+    const items = [...readText(f['data.txt']!, { textSplit, onNote: (n) => notes.push(n) })];
+    assert.equal(items.length, textSplit === 'file' ? 1 : 2);
+    assert.deepEqual(notes, ['read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it .jsonl (or pass --format jsonl)']);
+  }
+  const notes: string[] = [];
+  [...readText(f['prose.txt']!, { onNote: (n) => notes.push(n) })];
+  assert.deepEqual(notes, []);
 });

@@ -126,5 +126,6 @@ test('loadTokenRows with a mapping that names -1 reads the raw file\'s -1 as tha
 test('a label that cannot be a class says what a label may be (booleans included)', () => {
   assert.deepEqual(canonicalLabel(1.5), { error: 'label 1.5 is not a whole number: a label is an integer, a string, or true/false' });
   assert.deepEqual(canonicalLabel(1e20), { error: 'label 100000000000000000000 is not an integer a class index can be (too large): a label is an integer, a string, or true/false' });
-  assert.deepEqual(canonicalLabel([1]), { error: 'label [1] is not an integer, a string, or true/false' });
+  assert.deepEqual(canonicalLabel([1, 3]), { error: 'label [1,3] is not an integer, a string, or true/false (a list of labels: multi-label data, several classes to a record, is not trained here)' });
+  assert.deepEqual(canonicalLabel({ id: 1 }), { error: 'label {"id":1} is not an integer, a string, or true/false' });
 });

@@ -385,3 +385,27 @@ test("Alpaca's formatted text column beside its instruction/answer pair: read as
   const asChat = run('alpaca-chat', { inputs: Object.values(files), split: [1, 0, 0], fields: { text: 'none' } });
   assert.deepEqual(asChat.kept.map((k) => k['messages']), [[{ role: 'user', content: 'Give a synonym of big' }, { role: 'assistant', content: 'Large' }]]);
 });
+
+test('an input file with no records (empty, blank lines only, a CSV header only) is named in a warning, not passed over in silence', () => {
+  const dir = tempDir('mt-prep-empty-');
+  const files = writeFiles(dir, { 'good.jsonl': '{"text": "a record that is kept here"}\n', 'none.jsonl': '', 'blank.jsonl': '\n  \n', 'header.csv': 'text,label\n' });
+  const out = path.join(dir, 'out');
+  const { report } = prepare({ inputs: Object.values(files), outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  assert.equal(report.input_records, 1);
+  assert.deepEqual(report.warnings.filter((w) => w.startsWith('no records')), [
+    `no records in ${report.inputs[1]!.file}, ${report.inputs[2]!.file}, ${report.inputs[3]!.file}: each is empty, blank, or a header row only`,
+  ]);
+  assert.deepEqual(report.inputs.slice(1).map((i) => path.basename(i.file)), ['none.jsonl', 'blank.jsonl', 'header.csv']);
+});
+
+test('near duplicates are compared compatibility-folded: a full-width or ligature copy of a record is rejected (no leak across splits), the kept text is as written', () => {
+  const dir = tempDir('mt-prep-nfkc-');
+  const texts = ['ｈｅｌｌｏ　ｗｏｒｌｄ　ｆｒｏｍ　ｔｏｋｙｏ　１２３', 'hello world from tokyo 123', 'The ﬁnal ﬂoor of the ofﬁce was ﬁlled with ﬁles.', 'The final floor of the office was filled with files.'];
+  const files = writeFiles(dir, { 'a.jsonl': texts.map((text) => JSON.stringify({ text })).join('\n') + '\n' });
+  const out = path.join(dir, 'out');
+  const { report } = prepare({ inputs: [files['a.jsonl']!], outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  assert.deepEqual(report.by_reason, { near_duplicate: 2 });
+  assert.deepEqual(readJsonl<{ text: string }>(path.join(out, 'train.jsonl')).map((r) => r.text), [texts[0]!.replaceAll('\u3000', ' '), texts[2]]); // the ideographic space is a space, as cleaning writes every other space
+  assert.deepEqual(readJsonl<{ source: { line: number }; detail: string }>(path.join(out, 'rejected.jsonl')).map((r) => [r.source.line, r.detail]),
+    [[2, 'near-duplicate of a.jsonl:1 (Jaccard 1.000 of 5-gram shingles)'], [4, 'near-duplicate of a.jsonl:3 (Jaccard 1.000 of 5-gram shingles)']]);
+});

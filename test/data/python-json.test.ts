@@ -34,7 +34,7 @@ test('prepare reads Python-written JSONL, JSON arrays and wrapped JSON with NaN:
     'scores.jsonl': ['{"text": "a calm and pleasant review", "label": "pos", "stars": NaN}', '{"text": "an angry review of it", "label": "neg", "stars": 1.0}',
       '{"text": "a review with no label at all", "label": NaN}', '{"text": "a fourth review, Infinity stars", "label": "pos", "stars": Infinity}'].join('\n'),
     'array.json': '[\n {"text": "an array element here", "label": "neg", "w": -Infinity},\n {"text": "another array element", "label": "pos"}\n]\n',
-    'wrapped.json': '{"version": NaN, "data": [\n {"text": "a wrapped record here", "label": "neg"}\n]}\n',
+    'wrapped.json': '{"version": NaN, "data": [\n {"text": "a wrapped record here", "label": "neg", "score": NaN}\n]}\n',
   });
   const out = path.join(dir, 'out');
   const { report } = prepare({ inputs: [files['scores.jsonl']!, files['array.json']!, files['wrapped.json']!], outDir: out, tokenizer: mistralTokenizer(),
@@ -48,7 +48,7 @@ test('prepare reads Python-written JSONL, JSON arrays and wrapped JSON with NaN:
   assert.deepEqual(notes, [
     'scores.jsonl: 3 records hold NaN or Infinity, as Python\'s json.dumps writes them: read as Python reads them, NaN as a missing value (null), ±Infinity as numbers',
     'array.json: 1 record holds NaN or Infinity, as Python\'s json.dumps writes them: read as Python reads them, NaN as a missing value (null), ±Infinity as numbers',
-    'wrapped.json: the file holds NaN or Infinity, as Python\'s json.dumps writes them: read as Python reads them, NaN as a missing value (null), ±Infinity as numbers',
+    'wrapped.json: 1 record holds NaN or Infinity, as Python\'s json.dumps writes them: read as Python reads them, NaN as a missing value (null), ±Infinity as numbers',
   ]);
 });
 

@@ -285,4 +285,47 @@ test('preference data (prompt/chosen/rejected) is rejected with the --field that
     { record: { shape: 'prompt_completion', prompt: 'p', completion: 'good' } });
   // a prompt alone says only what is missing
   assert.deepEqual(gen({ prompt: 'p', chosen: 'good' }), { reason: 'unknown_shape', detail: '"prompt" without "completion"' });
+
+  // no prompt: Anthropic's HH-RLHF (whole transcripts), UltraFeedback binarized (chats)
+  const hh = { chosen: '\n\nHuman: Hi\n\nAssistant: Hello!', rejected: '\n\nHuman: Hi\n\nAssistant: Go away.' };
+  assert.deepEqual(gen(hh), { reason: 'unknown_shape', detail: 'no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "chosen", "rejected"); it looks like preference data ("chosen"/"rejected", for DPO or a reward model), which is not trained here: --field text=chosen trains on the chosen texts, whole' });
+  assert.deepEqual(detectRecord(hh, 'generation', { ...DEFAULT_FIELDS, text: 'chosen' }), { record: { shape: 'text', text: 'Human: Hi\n\nAssistant: Hello!' } });
+  const uf = { chosen: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello!' }], rejected: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'No.' }], score_chosen: 8 };
+  assert.match((gen(uf) as { detail: string }).detail, /preference data .*: --field messages=chosen trains on the chosen chats$/);
+  assert.equal(reason(detectRecord(uf, 'generation', { ...DEFAULT_FIELDS, messages: 'chosen' })), 'ok');
+});
+
+test('an OpenAssistant message (oasst1/oasst2: text, role "prompter"/"assistant", parent_id) is one turn of a tree, not a text: rejected, named', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  const prompt = { message_id: 'a1', parent_id: null, text: 'How do I bake bread?', role: 'prompter', lang: 'en', message_tree_id: 'a1' };
+  const reply = { message_id: 'b2', parent_id: 'a1', text: 'Knead, proof, bake.', role: 'assistant', lang: 'en', message_tree_id: 'a1' };
+  for (const m of [prompt, reply]) assert.match(detail(gen(m)), /^unknown_shape: an OpenAssistant message \("role": "(prompter|assistant)", "parent_id"\)/);
+  // a text with a role of another meaning, or no tree link, is a text as before; classification reads its label
+  assert.equal(reason(gen({ text: 'A speech.', role: 'narrator', parent_id: null })), 'ok');
+  assert.equal(reason(gen({ text: 'A note.', role: 'assistant' })), 'ok');
+  assert.equal(reason(cls({ ...reply, label: 'ok' })), 'ok');
+  // the trees export: one line per tree, its prompt message holding the replies
+  const tree = { message_tree_id: 'a1', tree_state: 'ready_for_export', prompt: { ...prompt, replies: [{ ...reply, replies: [] }] } };
+  assert.match(detail(gen(tree)), /^unknown_shape: an OpenAssistant message tree \("prompt" with nested "replies"\), not a prompt and its completion; make chats/);
+});
+
+test('a record encoded twice (a JSON string holding a JSON object: json.dumps of JSON text) is rejected saying so', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  assert.equal(detail(gen(JSON.stringify({ text: 'hello' }))),
+    'unknown_shape: expected an object, got a string holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once');
+  assert.equal(detail(gen('{not json}')), 'unknown_shape: expected an object, got a string');
+});
+
+test('a record-level "system" beside OpenAI-format messages is the chat\'s system turn, as beside ShareGPT turns, not dropped; a system turn of its own wins', () => {
+  const messages = [{ role: 'user', content: 'Name a color.' }, { role: 'assistant', content: 'Blue.' }];
+  assert.deepEqual(gen({ system: 'You are terse.', messages }),
+    { record: { shape: 'chat', messages: [{ role: 'system', content: 'You are terse.' }, ...messages] } });
+  assert.deepEqual(gen({ system_prompt: ' Be brief. ', messages }), { record: { shape: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, ...messages] } });
+  assert.deepEqual(gen({ system: 'ignored', messages: [{ role: 'system', content: 'S' }, ...messages] }),
+    { record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, ...messages] } });
+  assert.deepEqual(gen({ system: '', messages }), { record: { shape: 'chat', messages } });
+  assert.deepEqual(gen({ system: 3, messages }), { reason: 'unknown_shape', detail: '"system" is a number, not a string' });
+  // in a CSV: the messages cell holds JSON, the system prompt its own column
+  assert.deepEqual(gen({ system: 'You are terse.', messages: JSON.stringify(messages) }),
+    { record: { shape: 'chat', messages: [{ role: 'system', content: 'You are terse.' }, ...messages] } });
 });

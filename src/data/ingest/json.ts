@@ -1,7 +1,9 @@
 // JSON files: a top-level array is streamed element by element (each element is one record, whose line
-// is where it starts), so a large array never sits in memory whole. A file whose first character is not
-// "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines. A raw
-// newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
+// is where it starts), so a large array never sits in memory whole; so is the array of an object that wraps the
+// records (`{"version": "1.0", "data": [...]}`: json-object-scan.ts finds it, json-layout.ts decides). An object
+// followed by more text is JSON Lines (found by that scan, not by parsing the file whole). Another file whose first
+// character is not "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines.
+// A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
 // (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
 // all read. An element (or the single value) touching bytes that are not UTF-8 text is rejected as
@@ -10,6 +12,8 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
+import { refuseTableLayouts, wrappedRecords } from './json-layout.ts';
+import { scanObjectMembers } from './json-object-scan.ts';
 import { parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
@@ -24,7 +28,25 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     yield* readJsonArray(file, opts);
     return;
   }
-  if (fs.statSync(file).size <= WHOLE_VALUE_LIMIT) {
+  const scan = first.ch === '{' ? scanObjectMembers(file) : null;
+  if (scan === 'lines') {
+    yield* readJsonl(file, opts);
+    return;
+  }
+  const wrapped = scan === null ? null : wrappedRecords(scan, file);
+  if (wrapped !== null) {
+    yield* readJsonArray(file, opts, wrapped);
+    return;
+  }
+  const size = fs.statSync(file).size;
+  const maxRaw = opts.maxRawChars ?? Infinity;
+  if (scan !== null && size > 3 * maxRaw) {
+    // one object, whose text (a UTF-16 unit per 3 bytes at least) is longer than any record within --max-chars
+    opts.onBytes?.(size);
+    yield { line: first.line, raw: head(file, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${size} bytes, more than any record within --max-chars can take; rejected unparsed` } };
+    return;
+  }
+  if (size <= WHOLE_VALUE_LIMIT) {
     const bytes = fs.readFileSync(file);
     const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
     let value: unknown, reading: JsonReading = 'json';
@@ -36,12 +58,8 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     if (value !== undefined) {
       opts.onBytes?.(bytes.length);
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : null;
-      const key = bad ? null : wrappedRecords(value);
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
-      if (key !== null) {
-        yield* wrappedItems(text, key, (value as Record<string, unknown[]>)[key]!);
-        return;
-      }
+      if (!bad) refuseTableLayouts(value, file);
       yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value };
       return;
     }
@@ -49,54 +67,15 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   yield* readJsonl(file, opts);
 }
 
-/**
- * The key of an object that wraps the records (`{"data": [{...}, ...]}`, `{"version": "1", "train": [...]}`: HF's
- * load_dataset("json", field=...)): its one value that is a non-empty array of objects, every other value being a
- * scalar (metadata); else null.
- */
-function wrappedRecords(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  let key: string | null = null;
-  for (const [k, v] of Object.entries(value)) {
-    if (Array.isArray(v) && v.length > 0 && v.every((e) => typeof e === 'object' && e !== null && !Array.isArray(e))) {
-      if (key !== null) return null;
-      key = k;
-    } else if (typeof v === 'object' && v !== null) return null;
+/** The first `bytes` bytes of `file`, as text. */
+function head(file: string, bytes: number): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, bytes, 0)).toString('utf8').trim();
+  } finally {
+    fs.closeSync(fd);
   }
-  return key;
-}
-
-/** The elements of the array under `key` of the JSON `text`, each with the line where it starts. */
-function* wrappedItems(text: string, key: string, elements: unknown[]): Generator<RawItem> {
-  // where the array's elements start: scanning from the key's array, strings and nesting tracked
-  const keyAt = text.indexOf(JSON.stringify(key));
-  let i = text.indexOf('[', keyAt), line = 1 + countNewlines(text, 0, i), depth = 0, inString = false, escape = false, k = 0;
-  const starts: number[] = [];
-  for (; i < text.length && k < elements.length; i++) {
-    const c = text[i]!;
-    if (c === '\n') line++;
-    if (inString) {
-      if (escape) escape = false;
-      else if (c === '\\') escape = true;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === '{' || c === '[') {
-      if (depth === 1 && c === '{') {
-        starts.push(line);
-        k++;
-      }
-      depth++;
-    } else if (c === '}' || c === ']') depth--;
-  }
-  for (let e = 0; e < elements.length; e++) yield { line: starts[e] ?? 1, raw: JSON.stringify(elements[e]), value: elements[e] };
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) n++;
-  return n;
 }
 
 /** The rejection for the first line of `bytes` that is not UTF-8 text. */
@@ -126,8 +105,10 @@ export function firstChar(file: string): { ch: string; line: number } | null {
  * (continuesString), the string goes on there — a line break typed into a value — and the element, nesting
  * intact, is one invalid_json record; otherwise the string was never closed, and the element ends with its line.
  * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such).
+ * With `from`, the array is the one that starts there (an object's member, json-object-scan.ts): the text before it
+ * is skipped and the text after its closing "]" is not read.
  */
-export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<RawItem> {
+export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { line: number; char: number }): Generator<RawItem> {
   let opened = false, closed = false;
   let depth = 0, inString = false, escape = false;
   let parts: string[] = [];
@@ -157,7 +138,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
   };
   const lines = readLines(file);
   let next = lines.next();
-  while (!next.done) {
+  reading: while (!next.done) {
     const { text: lineText, lineNo, defects } = next.value;
     next = lines.next();
     opts.onBytes?.(Buffer.byteLength(lineText) + 1);
@@ -195,8 +176,8 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
         continue;
       }
       if (!opened) {
-        if (c === 0x5b) { opened = true; depth = 1; }
-        continue; // firstChar() guaranteed that only whitespace (trimStart's) comes before "["
+        if (c === 0x5b && (from === undefined || (lineNo === from.line && i === from.char))) { opened = true; depth = 1; }
+        continue; // firstChar() guaranteed that only whitespace (trimStart's) comes before "[" (or `from` says where it is)
       }
       if (closed) {
         if (isSpace(c) || c === 0xfeff) continue; // a BOM: files concatenated
@@ -227,7 +208,10 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}): Generator<
         parts = [];
         startLine = 0;
         segStart = -1;
-        if (c === 0x5d) closed = true;
+        if (c === 0x5d) {
+          closed = true;
+          if (from !== undefined) break reading;
+        }
         continue;
       }
       if (startLine === 0) {

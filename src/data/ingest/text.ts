@@ -1,6 +1,7 @@
 // Plain-text files: the whole file is one record (line 1), or with textSplit 'blank-lines' every block
 // of non-blank lines is one record, whose line is the block's first line. A record holding a line that
-// is not UTF-8 text is rejected (invalid_utf8 or binary, naming the first such line).
+// is not UTF-8 text is rejected (invalid_utf8 or binary, naming the first such line). A file each of whose
+// lines is a JSON object (JSON Lines saved as .txt) is noted: read as text, its records would be trained as JSON.
 import { readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
@@ -24,17 +25,29 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   };
   let lines: string[] = [];
   let start = 0;
+  let objectLines = 0; // lines so far, each a JSON object (-1: one was not)
+  const look = (text: string): void => {
+    const t = text.trim();
+    if (objectLines < 0 || t === '') return;
+    objectLines = isJsonObject(t) ? objectLines + 1 : -1;
+  };
+  const note = (): void => {
+    if (objectLines > 1) opts.onNote?.(`read as plain text, yet each of its ${objectLines} lines is a JSON object: if it is JSON Lines, name it .jsonl (or pass --format jsonl)`);
+  };
   if (opts.textSplit !== 'blank-lines') {
     for (const { text, lineNo, defect } of readLines(file)) {
       opts.onBytes?.(Buffer.byteLength(text) + 1);
+      look(text);
       if (defect) error ??= defectRejection(defect, lineNo);
       add(lines, text);
     }
     yield item(1, lines);
+    note();
     return;
   }
   for (const { text, lineNo, defect } of readLines(file)) {
     opts.onBytes?.(Buffer.byteLength(text) + 1);
+    look(text);
     if (text.trim() === '') {
       if (start > 0) yield item(start, lines);
       lines = [];
@@ -46,4 +59,14 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     add(lines, text);
   }
   if (start > 0) yield item(start, lines);
+  note();
+}
+
+function isJsonObject(t: string): boolean {
+  if (!t.startsWith('{') || !t.endsWith('}')) return false;
+  try {
+    return typeof JSON.parse(t) === 'object';
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,54 @@
+// What a JSON file that holds one object (not an array) is: one record, an object wrapping the records
+// (`{"version": "1.0", "data": [...]}`, HF's load_dataset("json", field=...); pandas' orient="table", whose
+// "schema" is an object), or a table that is not records — pandas' DataFrame.to_json() by column (its default,
+// orient="columns"), by row index (orient="index") or split (orient="split"), or several splits in one file
+// (`{"train": [...], "test": [...]}`) —, which is refused with one line saying how to write it: read as one
+// record, a whole dataset would be one unknown_shape rejection.
+import { UserError } from '../../util/errors.ts';
+import type { ObjectMember } from './json-object-scan.ts';
+
+/**
+ * The member of an object that wraps the records: its one value that is a non-empty array of objects, every other
+ * value being a scalar or an object (metadata: pandas' "schema"); else null. An array of chat turns
+ * (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's `{"conversations": [{"from", "value"}, ...]}`: a file
+ * holding one conversation) wraps no records: the object is one. Several lists of records named as splits
+ * (`{"train": [...], "test": [...]}`) are refused (a UserError naming `file`:1).
+ */
+export function wrappedRecords(members: ObjectMember[], file: string): ObjectMember | null {
+  const lists = members.filter((m) => m.kind === 'records');
+  const splits = lists.filter((m) => SPLIT_NAMES.test(m.key));
+  if (splits.length > 1) {
+    throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, `${file}:1`);
+  }
+  return lists.length === 1 && !members.some((m) => m.kind === 'array') ? lists[0]! : null;
+}
+
+/** Throws a UserError (naming `file`:1) when `value` is a pandas table that is not records. */
+export function refuseTableLayouts(value: unknown, file: string): void {
+  if (!isObject(value)) return;
+  const where = `${file}:1`;
+  const keys = Object.keys(value);
+  const records = 'write it with DataFrame.to_json(path, orient="records", lines=True), one record per line';
+  if (Array.isArray(value.columns) && Array.isArray(value.data) && value.data.every(Array.isArray) && keys.every((k) => ['columns', 'index', 'data'].includes(k))) {
+    throw new UserError(`a table in pandas' orient="split" layout ("columns" and "data" rows), not records: ${records}`, where);
+  }
+  const inner = Object.values(value);
+  if (keys.length > 0 && inner.every(isObject)) {
+    const byIndex = keys.every(isIndexLabel);
+    const byColumn = inner.every((v) => Object.keys(v as object).length > 0 && Object.keys(v as object).every(isIndexLabel));
+    if (byIndex || byColumn) {
+      throw new UserError(`a table in pandas' orient="${byIndex ? 'index' : 'columns'}" layout (${byIndex ? 'an object per row, keyed by row number' : 'an object per column, keyed by row number: DataFrame.to_json()\'s default'}), not records: ${records}`, where);
+    }
+  }
+}
+
+const SPLIT_NAMES = /^(train|training|validation|valid|val|dev|test|eval)$/i;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A row label of pandas' default index: "0", "1", … */
+function isIndexLabel(k: string): boolean {
+  return /^(0|[1-9][0-9]*)$/.test(k);
+}

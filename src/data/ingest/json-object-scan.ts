@@ -1,0 +1,115 @@
+// The members of a JSON file that holds one object, found by streaming its text (strings and nesting tracked,
+// nothing parsed), so that an object wrapping millions of records (`{"version": "1.0", "data": [...]}`) is never
+// held in memory: json.ts reads the wrapped array's elements from where it starts, as it reads a top-level array.
+// Each member is summarised by the kind of its value; an array whose elements are all objects that are not chat
+// turns (`role` and `content`, ShareGPT's `from` and `value`) is a list of records.
+import { readLines } from '../../util/lines.ts';
+
+export interface ObjectMember {
+  key: string;
+  kind: 'records' | 'array' | 'object' | 'scalar';
+  /** Where the value starts: its line (1-based) and its index in that line's text (as readLines gives it). */
+  line: number;
+  char: number;
+}
+
+const TURN_KEYS = new Set(['role', 'content', 'from', 'value']);
+
+/** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
+function isTurn(keys: ReadonlySet<string>): boolean {
+  return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
+}
+
+/** Keys longer than this are not captured whole (no record list or turn key is that long). */
+const KEY_LIMIT = 256;
+
+/**
+ * The members of the one object that `file` holds, in order; 'lines' when text follows the object (JSON Lines: the
+ * file need not be parsed whole to find that out); null when it is not JSON text that this scan can follow (a line
+ * break inside a key or a member's string value; a quote that is not JSON's, as in a Python literal).
+ */
+export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null {
+  const members: ObjectMember[] = [];
+  const stack: Array<'obj' | 'arr'> = [];
+  let closed = false, inString = false, escape = false, expectKey = false;
+  let key: string[] | null = null; // the key being captured (at the object's level, or an element's)
+  let keyLength = 0;
+  let valueStart = false; // the next non-blank character starts a member's value
+  let elementStart = false; // … or an element of a member's array
+  let elementKeys = new Set<string>(); // the turn keys that the pending element of a member's array has
+  let elements = 0; // elements seen in the member's array
+  let pendingKey = ''; // the key of the member whose value comes next
+  const member = (): ObjectMember => members[members.length - 1]!;
+  for (const { text, lineNo } of readLines(file)) {
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]!;
+      if (inString) {
+        if (escape) escape = false;
+        else if (c === '\\') escape = true;
+        else if (c === '"') {
+          inString = false;
+          if (key !== null) endKey(key.join(''));
+          key = null;
+          continue;
+        }
+        if (key !== null && keyLength++ < KEY_LIMIT) key.push(c);
+        continue;
+      }
+      if (c === ' ' || c === '\t' || c === '\r' || c === '\ufeff') continue;
+      if (closed) return 'lines'; // more text after the object
+      if (expectKey && c !== '"' && c !== '}') return null; // a key not in JSON's quotes (a Python literal)
+      const depth = stack.length;
+      if (valueStart) {
+        valueStart = false;
+        members.push({ key: pendingKey, kind: c === '[' ? 'records' : c === '{' ? 'object' : 'scalar', line: lineNo, char: i });
+      } else if (elementStart && c !== ']') {
+        elementStart = false;
+        elements++;
+        if (c !== '{') member().kind = 'array';
+      }
+      if (c === '"') {
+        inString = true;
+        if (expectKey) {
+          expectKey = false;
+          // the object's own keys, and the keys of its arrays' elements
+          if (depth === 1 || (depth === 3 && stack[1] === 'arr')) {
+            key = [];
+            keyLength = 0;
+          }
+        }
+      } else if (c === '{' || c === '[') {
+        if (depth === 0 && c !== '{') return null;
+        stack.push(c === '{' ? 'obj' : 'arr');
+        expectKey = c === '{';
+        if (depth === 1 && c === '[') {
+          elementStart = true;
+          elements = 0;
+        }
+        if (depth === 2 && stack[1] === 'arr') elementKeys = new Set();
+      } else if (c === '}' || c === ']') {
+        const top = stack.pop();
+        if (top !== (c === '}' ? 'obj' : 'arr')) return null;
+        if (depth === 3 && stack[1] === 'arr' && isTurn(elementKeys)) member().kind = 'array';
+        if (depth === 2 && c === ']' && elements === 0) member().kind = 'array'; // an empty array
+        elementStart = false;
+        if (stack.length === 0) closed = true;
+      } else if (c === ',') {
+        expectKey = stack[stack.length - 1] === 'obj';
+        if (depth === 2 && stack[1] === 'arr') elementStart = true;
+      } else if (c === ':') {
+        if (depth === 1) valueStart = true;
+      } else if (depth === 0) {
+        return null;
+      }
+    }
+    // a line break inside a string is not JSON, but inside the records readJsonArray judges the element it breaks:
+    // the string goes on (a line break typed into a value), as it does there
+    if (inString && stack.length < 2) return null;
+  }
+  return closed ? members : null;
+
+  function endKey(k: string): void {
+    if (stack.length === 1) pendingKey = k;
+    else if (TURN_KEYS.has(k)) elementKeys.add(k);
+  }
+}
