@@ -90,6 +90,20 @@ test('an invalid override is blamed on its flag, a bad file value on the file', 
   assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}: batch_size:`));
 });
 
+test('an override whose YAML would drop a comment or fold a line break is refused naming its flag, not taken changed', () => {
+  const f = file('model: m\ndata: {train: t}\n');
+  // "runs/x #1" read as YAML is "runs/x" (the run went to another folder), and "#1" alone is null (no val data)
+  assert.throws(() => loadTrainConfig(f, [['output_dir', 'runs/x #1']]), /^UserError: --output_dir: YAML reads "#1" as a comment and would drop it: .*'"runs\/x #1"'$/);
+  assert.throws(() => loadTrainConfig(f, [['data.val', '#v.jsonl']]), /^UserError: --data\.val: YAML reads "#v\.jsonl" as a comment/);
+  assert.throws(() => loadTrainConfig(f, [['lora.target_modules', '[q_proj] # v_proj too']]), /--lora\.target_modules: YAML reads "# v_proj too" as a comment/);
+  assert.throws(() => loadTrainConfig(f, [['output_dir', 'runs/a\nb']]), /^UserError: --output_dir: YAML reads a line break inside a string as a space/);
+  // what YAML keeps as written is taken: a # inside a word, a quoted #, an escaped line break, a list over lines
+  assert.equal(loadTrainConfig(f, [['output_dir', 'runs/x#1']]).output_dir, path.resolve('runs/x#1'));
+  assert.equal(loadTrainConfig(f, [['output_dir', '"runs/x #1"']]).output_dir, path.resolve('runs/x #1'));
+  assert.equal(loadTrainConfig(f, [['output_dir', '"runs/a\\nb"']]).output_dir, path.resolve('runs/a\nb'));
+  assert.deepEqual(loadTrainConfig(f, [['lora.target_modules', '[q_proj,\n v_proj]']]).lora.target_modules, ['q_proj', 'v_proj']);
+});
+
 test('--data.train in a prepare output brings its val and test along (logged), unless they are given too', () => {
   const prepared = tempDir('mt-prepared-');
   const input = path.join(prepared, 'in.jsonl');
