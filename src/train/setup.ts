@@ -16,6 +16,7 @@ import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { hostFloats } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
+import { givenLabels } from '../eval/target.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { BUNDLED_VOCAB_SIZE, loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
@@ -176,6 +177,9 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
   }
   const fromAdapter = cfg.lora.init_from !== null && loaded !== null && loaded.grad !== null;
   if (fromAdapter) return;
+  // the model's own head (a merged or HF classification model) scores its id2label's classes in its rows' order:
+  // the same names in another order would train each row toward another class
+  if (loaded) givenLabels(cfg.labels, model.cfg.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels');
   const C = model.cfg.hiddenSize;
   const weight = model.backend.alloc(model.dtype, numLabels * C);
   if (loaded) {

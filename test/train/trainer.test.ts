@@ -171,6 +171,19 @@ test('classification trains, with accuracy, macro-F1 and a confusion matrix on t
   assert.equal(cfg.task_type, 'SEQ_CLS');
 });
 
+test("classification on a model with its own head (id2label): the labels may rename its classes but not reorder them", () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 6, 10, 3);
+  const classifier = train(config(dir, { task: 'classification', method: 'full', labels: ['a', 'b', 'c'], batch_size: 3, max_steps: 1 })).dir;
+  const model = path.join(classifier, 'model'); // MistralForSequenceClassification, id2label a, b, c
+  // b, a, c would train the head's row of "a" toward "b" and the other way round, silently
+  assert.throws(() => train(config(dir, { model, task: 'classification', labels: ['b', 'a', 'c'], batch_size: 3, max_steps: 1 })),
+    /^UserError: labels: "b" is class 1 of the model's head \(id2label of .*config\.json\) \(a, b, c, in index order\), not class 0: .*give the names in that order$/);
+  for (const labels of [['a', 'b', 'c'], ['neg', 'neutral', 'pos']]) {
+    assert.equal(train(config(dir, { model, task: 'classification', labels, batch_size: 3, max_steps: 1 })).steps, 1);
+  }
+});
+
 test('packing with shuffling: every epoch is trained to its end, however many packs it has', () => {
   const dir = tmp();
   writeRows(path.join(dir, 'train.jsonl'), 60, 12);
