@@ -15,6 +15,7 @@ import { deriveSeed } from '../util/rng.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
+import { NonFiniteLossError } from '../eval/evaluate.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
@@ -153,7 +154,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   /** Evaluates val once per step; returns true when early stopping says stop. */
   const validate = (step: number): boolean => {
     if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;
-    const row = evaluateSplit(model, run.val, cfg.task, cfg.eval.batch_size, step, 'val');
+    const row = evaluateOrStop(dir.dir, metrics, run, run.val, step, 'val');
     evalRows.push(row);
     metrics.append(compact({ ...row, confusion: undefined }));
     info(`\nval @ step ${step}: ${describeEval(row)}`);
@@ -213,14 +214,14 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   progress.finish();
   if (!stoppedEarly) validate(loop.step);
   if (stoppedEarly) info(`early stopping: no val-loss improvement of more than ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations; best/ is step ${loop.best?.step}`);
-  saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
-
+  // the test split before the weights are saved: a loss there that is not finite stops the run with nothing of its last step saved
   let test: EvalRow | null = null;
   if (run.test) {
-    test = evaluateSplit(model, run.test, cfg.task, cfg.eval.batch_size, loop.step, 'test');
+    test = evaluateOrStop(dir.dir, metrics, run, run.test, loop.step, 'test');
     metrics.append(compact({ ...test }));
     info(`test: ${describeEval(test)}`);
   }
+  saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
   const report = writeReport(dir, metrics, run, {
     steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, evalRows, test, prompts,
@@ -257,9 +258,29 @@ function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, ste
   }));
   progress.finish();
   const what = st.nonfinite.map((k) => `${k === 'loss' ? 'loss' : 'gradient norm'} ${k === 'loss' ? st.loss : st.gradNorm}`).join(' and ');
+  throw divergedError(dir, step, what);
+}
+
+/**
+ * An evaluation of the weights after `step`, whose loss is not finite when that step's update made them diverge (its
+ * own loss and gradient norm were finite): the run stops as at a non-finite step, its row in metrics.jsonl marked
+ * `"nonfinite": true`, rather than with the evaluator's error that names neither the step nor the split.
+ */
+function evaluateOrStop(dir: string, metrics: MetricsLog, run: RunSetup, rows: NonNullable<RunSetup['val']>, step: number, split: 'val' | 'test'): EvalRow {
+  try {
+    return evaluateSplit(run.model, rows, run.cfg.task, run.cfg.eval.batch_size, step, split);
+  } catch (e) {
+    if (!(e instanceof NonFiniteLossError) || step === 0) throw e; // at step 0 no update has run: the model's own weights
+    metrics.append({ step, split, nonfinite: true });
+    throw divergedError(dir, step, `the ${split} loss after its update is ${e.lossSum} (rows ${e.rows} of data.${split})`);
+  }
+}
+
+/** The one-line error of a run that diverged at `step` (`what` was not finite): what is kept, and what to change. */
+function divergedError(dir: string, step: number, what: string): UserError {
   const last = listCheckpoints(dir).pop();
   const kept = last ? `the last good checkpoint ${path.relative(dir, last)} is kept` : 'no checkpoint was written';
-  throw new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}. ` +
+  return new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}. ` +
     'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
 }
 
