@@ -82,10 +82,10 @@ export class SafetensorsFile {
     return t;
   }
 
-  /** The tensor's bytes, read from disk by offset into a fresh (aligned) buffer. */
-  readBytes(name: string): Uint8Array {
+  /** The tensor's bytes (at most its first `limit`), read from disk by offset into a fresh (aligned) buffer. */
+  readBytes(name: string, limit = Infinity): Uint8Array {
     const t = this.info(name);
-    const n = t.end - t.begin;
+    const n = Math.min(t.end - t.begin, limit);
     const out = new Uint8Array(new ArrayBuffer(n));
     readFully(this.fd, out, this.dataStart + t.begin, () => {
       throw new UserError(`tensor "${name}": file ended while reading its data (was it truncated after opening?)`, this.file);

@@ -17,6 +17,7 @@ import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
+import { modelFingerprint } from './model-fingerprint.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
@@ -54,12 +55,15 @@ interface ReportState {
   config?: Record<string, unknown>;
   /** What the data were (data-fingerprint.ts; absent in older checkpoints). */
   data?: DataFingerprints;
+  /** A LoRA run's base weights (model-fingerprint.ts; absent in older checkpoints and for full fine-tuning). */
+  model?: string;
 }
 
 /** What is wrong with a checkpoint's ReportState (a damaged trainer_state.json), or null. */
 function reportStateProblem(extra: Record<string, unknown>): string | null {
   if (!Array.isArray(extra.evalRows) || !Array.isArray(extra.samples)) return 'extra is not {evalRows, samples}';
   if (extra.data !== undefined && !isDataFingerprints(extra.data)) return 'extra.data is not the data fingerprints';
+  if (extra.model !== undefined && typeof extra.model !== 'string') return 'extra.model is not a model fingerprint';
   return extra.config === undefined || (typeof extra.config === 'object' && extra.config !== null) ? null : 'extra.config is not an object';
 }
 
@@ -112,6 +116,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const configNow = configRecord(cfg);
   let data: DataFingerprints | null = null;
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
+  // the base weights under a LoRA adapter (a full fine-tuning checkpoint holds every weight itself; random weights come from the seed)
+  let base: string | undefined;
+  const baseNow = (): string | undefined => cfg.method === 'lora' && typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem) : null;
@@ -124,6 +131,10 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (edited.length > 0) {
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
         'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
+    }
+    if (extra.model !== undefined && baseNow() !== undefined && extra.model !== baseNow()) {
+      throw new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${loop.step} was written (same folder, other tensors): ` +
+        'the adapter so far was trained over other base weights; put that model back, or train again with --overwrite', modelFolder(cfg) ?? undefined);
     }
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       const key = `data.${split}`;
@@ -170,7 +181,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
-    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configNow, data: dataNow() };
+    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow() };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 
