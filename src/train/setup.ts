@@ -156,6 +156,9 @@ function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, totalStep
   const same = (file: string | null): boolean => file !== null && fs.realpathSync(file) === fs.realpathSync(cfg.data.train);
   if (same(cfg.data.val)) warn('data.val is the training data (data.train, the same file): its loss is a training loss, so best/ and early stopping follow how well the run fits its own data');
   if (same(cfg.data.test)) warn('data.test is the training data (data.train, the same file): the test scores measure the data the run was trained on');
+  if (cfg.checkpoint.every_steps !== null && cfg.checkpoint.every_steps > totalSteps) {
+    warn(`checkpoint.every_steps ${cfg.checkpoint.every_steps} > the run's ${totalSteps} steps: no checkpoint is written, so --resume would have nothing to continue from`);
+  }
   if (cfg.schedule.warmup_steps >= totalSteps && cfg.schedule.warmup_steps > 0) {
     warn(`schedule.warmup_steps ${cfg.schedule.warmup_steps} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
   }

@@ -218,6 +218,14 @@ test('lora settings under method full are said to be unused', () => {
   assert.match(stderr, /warning: lora\.r, lora\.dropout are set but method is full: every weight is trained and no adapter is made, so they are not used/);
 });
 
+test('checkpoint.every_steps past the last step is said in a warning: no checkpoint would be written', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 4, 12);
+  const late = captureStderr(() => train(config(dir, { max_steps: 2, checkpoint: { every_steps: 10 } }))).stderr;
+  assert.match(late, /warning: checkpoint\.every_steps 10 > the run's 2 steps: no checkpoint is written, so --resume would have nothing to continue from/);
+  assert.doesNotMatch(captureStderr(() => train(config(dir, { max_steps: 2, checkpoint: { every_steps: 2 } }))).stderr, /checkpoint\.every_steps/);
+});
+
 test('data.val or data.test that is the training file is said in a warning', () => {
   const dir = tmp();
   const file = path.join(dir, 'train.jsonl');
