@@ -28,3 +28,13 @@ test('an I/O error at a symbolic link to nothing names the link and its target, 
   const missing = path.join(dir, 'no', 'such');
   assert.throws(() => withIo(missing, 'read', () => fs.readFileSync(missing)), { message: `${missing}: cannot read: no such file or folder (ENOENT)` });
 });
+
+test('a name too long for the temporary written beside it says so, and how long a name may be, not only "name too long" of a legal name', () => {
+  const dir = tempDir('mt-long-name-');
+  const legal = path.join(dir, `${'m'.repeat(240)}.gguf`); // 245 bytes: a name the file system takes, its temporary not
+  assert.throws(() => writeStreamAtomic(legal, (write) => write(Buffer.from('GGUF')), false),
+    { message: `${legal}: cannot write: its name is 245 bytes, and the temporary name it is written under first (a dot, the name, a process id and a suffix) passes the 255 a file system takes: give a name of at most 231 bytes (ENAMETOOLONG)` });
+  assert.deepEqual(fs.readdirSync(dir), [], 'nothing left behind');
+  const over = path.join(dir, 'é'.repeat(150)); // 300 bytes in UTF-8
+  assert.throws(() => withIo(over, 'create the folder', () => fs.mkdirSync(over)), { message: `${over}: cannot create the folder: its name is 300 bytes, over the 255 a file system takes (ENAMETOOLONG)` });
+});
