@@ -13,6 +13,7 @@ import { unexpandedPath } from '../util/unexpanded-path.ts';
 import { firstNonPlain, silentlyChanged } from '../util/yaml-plain.ts';
 import { info } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
+import { adapterConfigPath } from '../model/peft.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
@@ -192,7 +193,7 @@ function labelsFromPrepareReport(raw: Record<string, unknown>): void {
  * or target_modules given explicitly in the config that disagrees with the adapter is an error.
  */
 function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): TrainConfig {
-  const file = path.join(cfg.lora.init_from!, 'adapter_config.json');
+  const file = adapterConfigPath(cfg.lora.init_from!);
   const parsed = readJsonFile(file);
   if (!isRecord(parsed)) throw new UserError('lora.init_from: the adapter config is not a JSON object', file);
   const a = parsed;

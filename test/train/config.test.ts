@@ -8,6 +8,7 @@ import { prepare } from '../../src/data/prepare.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { classesFor } from '../../src/train/data.ts';
+import { runPath } from '../../src/run/layout.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { TINY } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -62,6 +63,14 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha 
   const partCfg = { ...JSON.parse(fs.readFileSync(path.join(adapter, 'adapter_config.json'), 'utf8')) as object, target_modules: ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.q_proj', 'model.layers.1.mlp.down_proj'] };
   fs.writeFileSync(path.join(part, 'adapter_config.json'), JSON.stringify(partCfg));
   assert.deepEqual(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${part}}\n`)).lora.target_modules, ['down_proj', 'q_proj']);
+});
+
+test('lora.init_from naming a training run\'s folder (not its adapter/) says where the adapter is, as --adapter does', () => {
+  const run = tempDir('mt-init-from-run-');
+  fs.writeFileSync(runPath(run, 'marker'), '{}');
+  fs.cpSync(path.join(TINY, 'adapter_init'), runPath(run, 'adapter'), { recursive: true });
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${run}}\n`)),
+    { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${runPath(run, 'adapter')} (eval and classify also take --run)` });
 });
 
 test('keys under the names other tools use point to ours', () => {
