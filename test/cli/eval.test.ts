@@ -190,6 +190,17 @@ test('a missing model folder, model.safetensors or config.json is named', () => 
   fails(cli('eval', '--model', truncated, '--data', DATA, '--json'), path.join(truncated, 'model.safetensors'), 'tensor "');
 });
 
+test('text data with a model no tokenizer fits (vocab_size 512, the bundled tokenizer 32000) says why and what to do, as train does', () => {
+  const dir = tmpDir();
+  const text = path.join(dir, 'text.jsonl');
+  fs.writeFileSync(text, JSON.stringify({ text: 'The sky is blue.' }) + '\n');
+  const r = cli('eval', '--model', TINY_BASE, '--data', text);
+  assert.equal(r.status, 2, r.stderr);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+  assert.deepEqual(errors, [`error: ${text}:1: a text record needs a tokenizer, and no tokenizer fits the model (the tokenizer has 32000 tokens, the model's vocab_size 512): ` +
+    `put the model's own tokenizer.json in ${TINY_BASE}, or give pre-tokenized rows {"input_ids": [...]}`]);
+});
+
 test('eval: missing or bad flags say what to do', () => {
   fails(cli('eval', '--data', DATA, '--json'), '--model');
   fails(cli('eval', '--model', TINY_BASE, '--json'), '--data');
