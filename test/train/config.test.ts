@@ -233,6 +233,8 @@ test('task: classification without labels takes the class list of the prepare re
   // given labels win; no report beside the data is the error as before
   assert.deepEqual(loadTrainConfig(file(`model: m\ntask: classification\nlabels: [a, b]\ndata: {train: ${path.join(dir, 'named', 'train.jsonl')}}\n`)).labels, ['a', 'b']);
   assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${input}}\n`)), /labels: classification needs the list of class names/);
+  // a data.train below a file (a typo of the folder) has no report beside it either, not a "cannot read the class list: ENOTDIR"
+  assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${path.join(input, 'train.jsonl')}}\n`)), /labels: classification needs the list of class names/);
   // another tool's report.json beside the data is not a class list
   const other = path.join(dir, 'other');
   fs.mkdirSync(other);
