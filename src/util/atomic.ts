@@ -20,6 +20,7 @@ const IO_CODES: Record<string, string> = {
   ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EACCES: 'permission denied', EPERM: 'operation not permitted',
   EROFS: 'read-only file system', EIO: 'input/output error', ENOENT: 'no such file or folder', ENOTDIR: 'a path component is not a folder',
   EISDIR: 'is a folder', EEXIST: 'already exists', ENOTEMPTY: 'folder not empty', EMFILE: 'too many open files', ENAMETOOLONG: 'name too long', EBUSY: 'resource busy', EFBIG: 'file too large',
+  ELOOP: 'a loop of symbolic links (or too many in a row)',
 };
 
 /**
