@@ -9,7 +9,7 @@ import { normalizeText } from '../data/clean.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
-import { givenLabels, modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<void> {
     const numLabels = model.score.numLabels;
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
     const names = (f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label")) ?? model.cfg.labels ?? null;
-    if (names && names.length !== numLabels) throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes`);
+    requireOneNamePerClass(names, numLabels, labelsSource(f.labels, f.run));
     if (!names) warn('the class names are not known (--labels, --run, or id2label in config.json): classes are shown by index');
     const classes = names ?? Array.from({ length: numLabels }, (_, i) => String(i));
     const tokenizer = loadTokenizer(target.tokenizerDir ?? target.model);

@@ -7,7 +7,7 @@ import { loadTokenRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, givenLabels, modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
@@ -82,6 +82,7 @@ export async function run(argv: string[]): Promise<void> {
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
     }
     if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
+    if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
     const tok = loadTokenizer(target.tokenizerDir ?? target.model);
     const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
     const other = otherTask(task);

@@ -165,6 +165,12 @@ test('eval and classify --labels take prepare\'s INTEGER=NAME form: the data\'s 
   assert.deepEqual(mapped.labels, ['a', 'b', 'c']);
   // classify reads --labels with the same parser (its mistakes are prepare's one-line errors)
   fails(cli('classify', '--model', TINY_BASE, '--adapter', adapter, '--text', 'hello', '--labels', '1=a,1=b,3=c'), '--labels maps the integer 1 twice');
+  // too few or too many names for the head are blamed on --labels in both commands (eval blamed a label of the data)
+  for (const command of [['eval', '--data', byName], ['classify', '--text', 'hello']]) {
+    const r = cli(command[0]!, '--model', TINY_BASE, '--adapter', adapter, ...command.slice(1), '--labels', 'a,b');
+    assert.equal(r.status, 2, r.stderr);
+    assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error')), ['error: --labels: 2 class names for a head that scores 3 classes']);
+  }
 });
 
 test('a missing model folder, model.safetensors or config.json is named', () => {
