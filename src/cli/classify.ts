@@ -2,18 +2,19 @@
 // predicts for new texts, with the probability of each class — what eval measures on labelled data, applied
 // to unlabelled text.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
 import { normalizeText } from '../data/clean.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
-import { givenLabels, modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
-import { writeStreamAtomic } from '../util/atomic.ts';
+import { withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -62,8 +63,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   if ((f.text === undefined) === (f.data === undefined)) throw new UserError('give exactly one of --text or --data (see mistral-tune classify --help)');
   if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined)) throw new UserError('--out and --text-field go with --data');
-  // lstat: a symbolic link there, even one to nothing, is the user's too
-  if (f.out !== undefined && fs.lstatSync(f.out, { throwIfNoEntry: false }) !== undefined) throw new UserError('the output file exists (classify writes a new file)', f.out);
+  if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const target = resolveEvalTarget({
     model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
@@ -81,7 +81,7 @@ export async function run(argv: string[]): Promise<void> {
     const numLabels = model.score.numLabels;
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
     const names = (f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label")) ?? model.cfg.labels ?? null;
-    if (names && names.length !== numLabels) throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes`);
+    requireOneNamePerClass(names, numLabels, labelsSource(f.labels, f.run));
     if (!names) warn('the class names are not known (--labels, --run, or id2label in config.json): classes are shown by index');
     const classes = names ?? Array.from({ length: numLabels }, (_, i) => String(i));
     const tokenizer = loadTokenizer(target.tokenizerDir ?? target.model);
@@ -127,4 +127,19 @@ function probsByClass(classes: readonly string[], probs: readonly number[]): Rec
   const o: Record<string, number> = {};
   classes.forEach((c, i) => Object.defineProperty(o, c, { value: probs[i]!, enumerable: true, writable: true, configurable: true }));
   return o;
+}
+
+/**
+ * --out before any text is classified: a new file (an lstat finds a symbolic link there, even one to nothing: the
+ * user's too) in a folder that exists, so a path that cannot be written — a file where a folder should be (ENOTDIR),
+ * a folder that is not there — is said at once, not after every prediction is made.
+ */
+function checkNewOutFile(out: string): void {
+  if (withIo(out, 'write', () => fs.lstatSync(out, { throwIfNoEntry: false })) !== undefined) {
+    throw new UserError('the output file exists (classify writes a new file)', out);
+  }
+  const folder = path.dirname(path.resolve(out));
+  if (!withIo(out, 'write', () => fs.statSync(folder, { throwIfNoEntry: false }))?.isDirectory()) {
+    throw new UserError(`cannot write: the folder ${folder} does not exist (classify makes none)`, out);
+  }
 }

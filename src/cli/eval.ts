@@ -7,12 +7,12 @@ import { loadTokenRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
-import { canEvaluateAs, givenLabels, modelTask, resolveEvalTarget } from '../eval/target.ts';
+import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
 import { classesFor, loadNotes } from '../train/data.ts';
-import { UserError } from '../util/errors.ts';
+import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { intOption, parseCommand, required } from './args.ts';
@@ -82,14 +82,15 @@ export async function run(argv: string[]): Promise<void> {
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
     }
     if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
+    if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
     const tok = loadTokenizer(target.tokenizerDir ?? target.model);
     const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
     const other = otherTask(task);
-    const loaded = loadTokenRows(dataFile, {
+    const loaded = explainNoTokenizer(() => loadTokenRows(dataFile, {
       tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
       maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
       wrongTaskFix: canEvaluateAs(model, adapter, other) ? `use --task ${other}` : null,
-    });
+    }), tokenizer === null ? `${tok.vocabSize} tokens, the model's vocab_size ${model.cfg.vocabSize}` : null, target.model);
     const rows = loaded.rows;
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     if (past > 0) {
@@ -131,4 +132,18 @@ export function classificationText(r: { loss: number; accuracy: number; macro_f1
   const head = `${corner.padEnd(first)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
   const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(first)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
   return [`loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${r.examples} example${r.examples === 1 ? '' : 's'})`, '', head, ...rows].join('\n');
+}
+
+/**
+ * `load()`, where a text record met with no tokenizer — the model's (or the bundled one) has more tokens than the model
+ * (`mismatch`), so only pre-tokenized rows can be read — says why and what to do, as train does, not only "needs a tokenizer".
+ */
+function explainNoTokenizer<T>(load: () => T, mismatch: string | null, modelDir: string): T {
+  try {
+    return load();
+  } catch (e) {
+    if (mismatch === null || !isUserError(e) || !/ needs a tokenizer$/.test(e.what)) throw e;
+    throw new UserError(`${e.what}, and no tokenizer fits the model (the tokenizer has ${mismatch}): put the model's own tokenizer.json in ` +
+      `${modelDir}, or give pre-tokenized rows {"input_ids": [...]}`, e.where);
+  }
 }

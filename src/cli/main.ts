@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { isUserError } from '../util/errors.ts';
+import { oneLine } from '../util/json-file.ts';
 
 interface CommandModule {
   usage: string;
@@ -53,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     const near = didYouMean(name, Object.keys(COMMANDS));
-    process.stderr.write(`mistral-tune: unknown command "${name}"${near ? ` (did you mean "${near}"?)` : ''}\n\n${usage()}\n`);
+    process.stderr.write(`mistral-tune: unknown command "${oneLine(name)}"${near ? ` (did you mean "${near}"?)` : ''}\n\n${usage()}\n`);
     return 2;
   }
   try {
@@ -61,7 +62,9 @@ export async function main(argv: string[]): Promise<number> {
     return (await mod.run(rest)) ?? 0;
   } catch (e) {
     if (isUserError(e)) {
-      process.stderr.write(`error: ${e.message}\n`);
+      // one line whatever it quotes: a path or value holding a line break (output_dir: "runs/a\nb") or a terminal
+      // escape sequence is shown escaped, not printed as a second line or acted on by the terminal
+      process.stderr.write(`error: ${oneLine(e.message)}\n`);
       return 2;
     }
     throw e;

@@ -3,6 +3,7 @@
 // prepare writes there: two would mix their splits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ioError } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { acquireRunLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
@@ -33,8 +34,8 @@ function makeOutDir(dir: string): void {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const link = danglingLinkTarget(dir);
-    const why = link !== null ? `it is a symbolic link to ${link}, which does not exist`
-      : code === 'EEXIST' || code === 'ENOTDIR' ? 'it (or a folder above it) is a file, not a folder' : (code ?? (e as Error).message);
+    if (link === null && code !== 'EEXIST' && code !== 'ENOTDIR') throw ioError(e, dir, 'create the output folder --out'); // in words, as other writes say it
+    const why = link !== null ? `it is a symbolic link to ${link}, which does not exist` : 'it (or a folder above it) is a file, not a folder';
     throw new UserError(`cannot create the output folder --out: ${why}`, dir);
   }
   if (!fs.statSync(dir).isDirectory()) throw new UserError('--out names a file, not a folder', dir);

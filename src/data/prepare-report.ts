@@ -38,10 +38,20 @@ export function isPrepareReport(file: string): boolean {
   return r !== null && !('error' in r);
 }
 
+/** `stat()`, or undefined where a file on the path stands for a folder (ENOTDIR): no report is there, as with none at all. */
+function noReportThere(stat: () => fs.Stats | undefined): fs.Stats | undefined {
+  try {
+    return stat();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
 function readPrepareReport(file: string): PrepareReport | { file: string; error: string } | null {
   let value: unknown;
   try {
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    const stat = noReportThere(() => fs.statSync(file, { throwIfNoEntry: false }));
     if (!stat?.isFile() || stat.size > MAX_REPORT_BYTES) return null;
     value = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {

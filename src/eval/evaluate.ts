@@ -53,9 +53,16 @@ export function requireTargets(rows: readonly TokenRow[], where: string, use: 't
   throw new UserError(`${use === 'train' ? 'no token to train on' : 'no target tokens to evaluate'}: ${NO_TARGETS}`, where);
 }
 
+/** A batch's summed loss that is NaN or infinite; a trainer catches it to say that its run diverged. */
+export class NonFiniteLossError extends UserError {
+  constructor(readonly lossSum: number, readonly rows: string) {
+    super(`the loss of rows ${rows} is ${lossSum}: the model (or adapter) has NaN or infinite ` +
+      'weights, or its activations overflow; check the weights (a diverged training run saves none)');
+  }
+}
+
 /** Throws when a batch's summed loss (rows first … first + n − 1, 0-based) is NaN or infinite. */
 export function requireFiniteLoss(lossSum: number, first: number, n: number): void {
   if (Number.isFinite(lossSum)) return;
-  throw new UserError(`the loss of rows ${first}–${first + n - 1} is ${lossSum}: the model (or adapter) has NaN or infinite ` +
-    'weights, or its activations overflow; check the weights (a diverged training run saves none)');
+  throw new NonFiniteLossError(lossSum, `${first}–${first + n - 1}`);
 }

@@ -7,6 +7,7 @@ import { modelFolder, requireModelFolder } from '../train/config.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import type { AdapterInfo } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
+import { runPath } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 
 export type EvalTask = 'generation' | 'classification';
@@ -66,16 +67,30 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
 }
 
 /**
- * The class names given (--labels) against those the run or model already has (`whose`: "the run's classes", "the
- * classes of config.json's id2label"), in index order: new names for its classes are taken (LABEL_0 → neg), but a name of its own at another
- * place (`pos,neg` for a run of `neg, pos`) would silently swap the classes, predictions and accuracy, so it is refused.
+ * The class names given (--labels, or train's `labels` key) against those the run or model already has (`whose`: "the
+ * run's classes", "the classes of config.json's id2label"), in index order: new names for its classes are taken (LABEL_0
+ * → neg), but a name of its own at another place (`pos,neg` for a run of `neg, pos`) would silently swap the classes,
+ * predictions and accuracy (or, in training, the head's rows), so it is refused.
  */
-export function givenLabels(given: string[] | null, known: readonly string[] | null | undefined, whose: string): string[] | null {
+export function givenLabels(given: string[] | null, known: readonly string[] | null | undefined, whose: string, key = '--labels'): string[] | null {
   if (given === null || !known) return given;
   const moved = given.findIndex((name, i) => known.includes(name) && known[i] !== name);
   if (moved < 0) return given;
-  throw new UserError(`--labels: "${given[moved]}" is class ${known.indexOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
-    `not class ${moved}: --labels names the classes in index order, so this would swap them; leave --labels out, or give the names in that order`);
+  throw new UserError(`${key}: "${given[moved]}" is class ${known.indexOf(given[moved]!)} of ${whose} (${known.join(', ')}, in index order), ` +
+    `not class ${moved}: ${key} names the classes in index order, so this would swap them; ${key === '--labels' ? 'leave --labels out, or ' : ''}give the names in that order`);
+}
+
+/**
+ * Class names against the head they name: one per row, else an error at `source`, where the names came from
+ * (`--labels`, or the run's config.yaml labels; a model's id2label is checked when it loads).
+ */
+export function requireOneNamePerClass(names: readonly string[] | null, numLabels: number, source: string): void {
+  if (names && names.length !== numLabels) throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes`, source);
+}
+
+/** Where the class names of eval or classify came from, for requireOneNamePerClass: the flag, else the run's config. */
+export function labelsSource(labelsFlag: string | undefined, run: string | undefined): string {
+  return labelsFlag !== undefined || run === undefined ? '--labels' : `${runPath(run, 'config')}: labels`;
 }
 
 /**

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { intKey, readJsonFile } from '../util/json-file.ts';
+import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -38,10 +39,25 @@ export interface MistralConfig {
 
 type Json = Record<string, unknown>;
 
+/**
+ * What a folder given as a model is when it is one of ours that is not a model (a run or quickstart folder, a common
+ * mix-up when a trained model is used again), as the rest of a sentence; '' otherwise.
+ */
+function notAModelFolder(dir: string): string {
+  if (fs.existsSync(runPath(dir, 'marker'))) {
+    const weights = fs.existsSync(runPath(dir, 'model')) ? `its trained model is ${runPath(dir, 'model')}`
+      : fs.existsSync(runPath(dir, 'adapter')) ? `its LoRA adapter is ${runPath(dir, 'adapter')}, used with the base model (--adapter)`
+        : `its weights are written to ${RUN_LAYOUT.model}/ or ${RUN_LAYOUT.adapter}/ when it finishes`;
+    return `: ${dir} is a training run's folder: ${weights}; eval, generate, classify and export take the run itself as --run ${dir}`;
+  }
+  if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its model is ${path.join(dir, QUICKSTART_LAYOUT.model)}`;
+  return '';
+}
+
 /** Reads and validates `dir/config.json`. */
 export function loadConfig(dir: string): MistralConfig {
   const file = path.join(dir, 'config.json');
-  if (!fs.existsSync(file)) throw new UserError('model config not found (a model folder needs config.json)', file);
+  if (!fs.existsSync(file)) throw new UserError(`model config not found (a model folder needs config.json)${notAModelFolder(dir)}`, file);
   return parseConfig(readJsonFile(file), file);
 }
 

@@ -38,16 +38,24 @@ export interface AdapterInfo {
   ranks: RankPatterns;
 }
 
-/** Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors. */
-export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
+/**
+ * The path of adapter folder `dir`'s adapter_config.json; a folder without one is an error, which for a training run's
+ * folder given for its adapter (--adapter runs/lora, lora.init_from: runs/lora), the commonest slip, names what to give.
+ */
+export function adapterConfigPath(dir: string): string {
   const cfgPath = path.join(dir, 'adapter_config.json');
   if (!fs.existsSync(cfgPath)) {
-    // the run folder given for its adapter (--adapter runs/lora): the commonest slip, named with what to give
     const runAdapter = runWeightsDir(dir, 'lora', false);
     const inRun = fs.existsSync(path.join(runAdapter, 'adapter_config.json'));
     throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
       ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval and classify also take --run)` : ''}`, cfgPath);
   }
+  return cfgPath;
+}
+
+/** Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors. */
+export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
+  const cfgPath = adapterConfigPath(dir);
   const parsed = readJsonFile(cfgPath);
   if (!isRecord(parsed)) throw new UserError('not a JSON object', cfgPath);
   const c = parsed;

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bf16ToF32, f16ToF32 } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { oneLine, readJsonFile } from '../util/json-file.ts';
 import { openRegularFile } from '../util/regular-file.ts';
@@ -82,10 +83,10 @@ export class SafetensorsFile {
     return t;
   }
 
-  /** The tensor's bytes, read from disk by offset into a fresh (aligned) buffer. */
-  readBytes(name: string): Uint8Array {
+  /** The tensor's bytes (at most its first `limit`), read from disk by offset into a fresh (aligned) buffer. */
+  readBytes(name: string, limit = Infinity): Uint8Array {
     const t = this.info(name);
-    const n = t.end - t.begin;
+    const n = Math.min(t.end - t.begin, limit);
     const out = new Uint8Array(new ArrayBuffer(n));
     readFully(this.fd, out, this.dataStart + t.begin, () => {
       throw new UserError(`tensor "${name}": file ended while reading its data (was it truncated after opening?)`, this.file);
@@ -235,6 +236,9 @@ function parseTensorInfo(
 }
 
 /** A checkpoint folder: either one model.safetensors or shards listed by model.safetensors.index.json. */
+/** Folders already warned of holding both an index and a single file (a command opens its model more than once). */
+const warnedBoth = new Set<string>();
+
 export class SafetensorsCheckpoint {
   private readonly files = new Map<string, SafetensorsFile>();
   private constructor(readonly dir: string, private readonly weightMap: ReadonlyMap<string, string>) {}
@@ -244,6 +248,14 @@ export class SafetensorsCheckpoint {
     const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
     const singlePath = path.join(dir, `${prefix}.safetensors`);
     if (fs.existsSync(indexPath)) {
+      // transformers loads <prefix>.safetensors ahead of the index: with both, the two may load other weights (a
+      // save_pretrained into a folder of an earlier save leaves the other's index or single file behind)
+      const stray = fs.existsSync(singlePath);
+      if (stray && !warnedBoth.has(path.resolve(dir))) {
+        warnedBoth.add(path.resolve(dir));
+        warn(`${dir}: holds both ${prefix}.safetensors.index.json and ${prefix}.safetensors: the index's shards are used, while transformers ` +
+          `loads ${prefix}.safetensors; delete the one that is not the model`);
+      }
       const index = readJsonFile(indexPath);
       const wm = typeof index === 'object' && index !== null ? (index as { weight_map?: unknown }).weight_map : undefined;
       if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) {
@@ -261,7 +273,8 @@ export class SafetensorsCheckpoint {
         for (const shard of new Set(map.values())) {
           if (!fs.existsSync(path.join(dir, shard))) {
             const first = [...map].find(([, s]) => s === shard)![0];
-            throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}`, indexPath);
+            throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}` +
+              (stray ? `; transformers would load ${prefix}.safetensors, beside the index, instead: if that file is the model, delete the index` : ''), indexPath);
           }
           const f = ckpt.shard(shard);
           for (const [tensor, s] of map) {

@@ -110,6 +110,11 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   let score: DeviceBuffer | null = null;
   if (ckpt.has(HF_NAMES.score)) {
     const [labels] = ckpt.info(HF_NAMES.score).shape;
+    // transformers sizes the head from id2label (num_labels) and refuses a checkpoint of another size
+    if (cfg.labels && labels !== undefined && cfg.labels.length !== labels) {
+      throw new UserError(`config.json's id2label names ${cfg.labels.length} classes, but the checkpoint's ${HF_NAMES.score} scores ${labels} ` +
+        '(transformers refuses the size mismatch): give id2label one name per row of the head', ckpt.dir);
+    }
     score = load(HF_NAMES.score, [labels ?? 0, C]);
   }
   let lmHead: DeviceBuffer | null = cfg.tieWordEmbeddings ? embed : null;

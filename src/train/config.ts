@@ -10,9 +10,10 @@ import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
-import { firstNonPlain } from '../util/yaml-plain.ts';
+import { firstNonPlain, silentlyChanged } from '../util/yaml-plain.ts';
 import { info } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
+import { adapterConfigPath } from '../model/peft.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
@@ -204,7 +205,7 @@ function labelsFromPrepareReport(raw: Record<string, unknown>): void {
  * or target_modules given explicitly in the config that disagrees with the adapter is an error.
  */
 function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): TrainConfig {
-  const file = path.join(cfg.lora.init_from!, 'adapter_config.json');
+  const file = adapterConfigPath(cfg.lora.init_from!);
   const parsed = readJsonFile(file);
   if (!isRecord(parsed)) throw new UserError('lora.init_from: the adapter config is not a JSON object', file);
   const a = parsed;
@@ -264,10 +265,15 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   return (doc ?? {}) as Record<string, unknown>;
 }
 
-/** A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string; not-plain YAML is blamed on `--key`. */
+/**
+ * A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string; not-plain YAML, and a
+ * comment or line break YAML would drop or fold unseen, are blamed on `--key`.
+ */
 function parseOverride(key: string, value: string): unknown {
   const parsed = YAML.parseDocument(value);
   if (parsed.errors.length > 0 || parsed.warnings.length > 0) return value;
+  const changed = silentlyChanged(value, parsed);
+  if (changed) throw new UserError(changed, `--${key}`);
   const odd = firstNonPlain(parsed);
   if (odd) throw new UserError(odd.what, `--${key}`);
   const v: unknown = parsed.toJS();

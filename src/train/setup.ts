@@ -16,6 +16,7 @@ import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { hostFloats } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
+import { givenLabels } from '../eval/target.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { BUNDLED_VOCAB_SIZE, loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
@@ -155,6 +156,9 @@ function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { warmupS
   const same = (file: string | null): boolean => file !== null && fs.realpathSync(file) === fs.realpathSync(cfg.data.train);
   if (same(cfg.data.val)) warn('data.val is the training data (data.train, the same file): its loss is a training loss, so best/ and early stopping follow how well the run fits its own data');
   if (same(cfg.data.test)) warn('data.test is the training data (data.train, the same file): the test scores measure the data the run was trained on');
+  if (cfg.checkpoint.every_steps !== null && cfg.checkpoint.every_steps > totalSteps) {
+    warn(`checkpoint.every_steps ${cfg.checkpoint.every_steps} > the run's ${totalSteps} steps: no checkpoint is written, so --resume would have nothing to continue from`);
+  }
   if (warmupSteps >= totalSteps && warmupSteps > 0) {
     const given = warmupSteps === cfg.schedule.warmup_steps ? '' : ` (${cfg.schedule.warmup_steps} of the run's steps)`;
     warn(`schedule.warmup_steps ${warmupSteps}${given} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
@@ -177,6 +181,9 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
   }
   const fromAdapter = cfg.lora.init_from !== null && loaded !== null && loaded.grad !== null;
   if (fromAdapter) return;
+  // the model's own head (a merged or HF classification model) scores its id2label's classes in its rows' order:
+  // the same names in another order would train each row toward another class
+  if (loaded) givenLabels(cfg.labels, model.cfg.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels');
   const C = model.cfg.hiddenSize;
   const weight = model.backend.alloc(model.dtype, numLabels * C);
   if (loaded) {

@@ -15,7 +15,9 @@ import { deriveSeed } from '../util/rng.ts';
 import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
+import { NonFiniteLossError } from '../eval/evaluate.ts';
 import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
+import { modelFingerprint } from './model-fingerprint.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
@@ -53,12 +55,15 @@ interface ReportState {
   config?: Record<string, unknown>;
   /** What the data were (data-fingerprint.ts; absent in older checkpoints). */
   data?: DataFingerprints;
+  /** A LoRA run's base weights (model-fingerprint.ts; absent in older checkpoints and for full fine-tuning). */
+  model?: string;
 }
 
 /** What is wrong with a checkpoint's ReportState (a damaged trainer_state.json), or null. */
 function reportStateProblem(extra: Record<string, unknown>): string | null {
   if (!Array.isArray(extra.evalRows) || !Array.isArray(extra.samples)) return 'extra is not {evalRows, samples}';
   if (extra.data !== undefined && !isDataFingerprints(extra.data)) return 'extra.data is not the data fingerprints';
+  if (extra.model !== undefined && typeof extra.model !== 'string') return 'extra.model is not a model fingerprint';
   return extra.config === undefined || (typeof extra.config === 'object' && extra.config !== null) ? null : 'extra.config is not an object';
 }
 
@@ -111,6 +116,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const configNow = configRecord(cfg);
   let data: DataFingerprints | null = null;
   const dataNow = (): DataFingerprints => (data ??= dataFingerprints(run));
+  // the base weights under a LoRA adapter (a full fine-tuning checkpoint holds every weight itself; random weights come from the seed)
+  let base: string | undefined;
+  const baseNow = (): string | undefined => cfg.method === 'lora' && typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem) : null;
@@ -123,6 +131,10 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (edited.length > 0) {
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
         'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
+    }
+    if (extra.model !== undefined && baseNow() !== undefined && extra.model !== baseNow()) {
+      throw new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${loop.step} was written (same folder, other tensors): ` +
+        'the adapter so far was trained over other base weights; put that model back, or train again with --overwrite', modelFolder(cfg) ?? undefined);
     }
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       const key = `data.${split}`;
@@ -153,7 +165,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   /** Evaluates val once per step; returns true when early stopping says stop. */
   const validate = (step: number): boolean => {
     if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;
-    const row = evaluateSplit(model, run.val, cfg.task, cfg.eval.batch_size, step, 'val');
+    const row = evaluateOrStop(dir.dir, metrics, run, run.val, step, 'val');
     evalRows.push(row);
     metrics.append(compact({ ...row, confusion: undefined }));
     info(`\nval @ step ${step}: ${describeEval(row)}`);
@@ -169,7 +181,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
-    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configNow, data: dataNow() };
+    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow() };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 
@@ -213,14 +225,14 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   progress.finish();
   if (!stoppedEarly) validate(loop.step);
   if (stoppedEarly) info(`early stopping: no val-loss improvement of more than ${cfg.early_stopping.min_delta} in ${cfg.early_stopping.patience} evaluations; best/ is step ${loop.best?.step}`);
-  saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
-
+  // the test split before the weights are saved: a loss there that is not finite stops the run with nothing of its last step saved
   let test: EvalRow | null = null;
   if (run.test) {
-    test = evaluateSplit(model, run.test, cfg.task, cfg.eval.batch_size, loop.step, 'test');
+    test = evaluateOrStop(dir.dir, metrics, run, run.test, loop.step, 'test');
     metrics.append(compact({ ...test }));
     info(`test: ${describeEval(test)}`);
   }
+  saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
   const report = writeReport(dir, metrics, run, {
     steps: loop.step, stoppedEarly, lastLoss: lastLoss ?? lastStepLoss(metrics), best: loop.best, evalRows, test, prompts,
@@ -257,9 +269,29 @@ function stopNonFinite(dir: string, metrics: MetricsLog, progress: Progress, ste
   }));
   progress.finish();
   const what = st.nonfinite.map((k) => `${k === 'loss' ? 'loss' : 'gradient norm'} ${k === 'loss' ? st.loss : st.gradNorm}`).join(' and ');
+  throw divergedError(dir, step, what);
+}
+
+/**
+ * An evaluation of the weights after `step`, whose loss is not finite when that step's update made them diverge (its
+ * own loss and gradient norm were finite): the run stops as at a non-finite step, its row in metrics.jsonl marked
+ * `"nonfinite": true`, rather than with the evaluator's error that names neither the step nor the split.
+ */
+function evaluateOrStop(dir: string, metrics: MetricsLog, run: RunSetup, rows: NonNullable<RunSetup['val']>, step: number, split: 'val' | 'test'): EvalRow {
+  try {
+    return evaluateSplit(run.model, rows, run.cfg.task, run.cfg.eval.batch_size, step, split);
+  } catch (e) {
+    if (!(e instanceof NonFiniteLossError) || step === 0) throw e; // at step 0 no update has run: the model's own weights
+    metrics.append({ step, split, nonfinite: true });
+    throw divergedError(dir, step, `the ${split} loss after its update is ${e.lossSum} (rows ${e.rows} of data.${split})`);
+  }
+}
+
+/** The one-line error of a run that diverged at `step` (`what` was not finite): what is kept, and what to change. */
+function divergedError(dir: string, step: number, what: string): UserError {
   const last = listCheckpoints(dir).pop();
   const kept = last ? `the last good checkpoint ${path.relative(dir, last)} is kept` : 'no checkpoint was written';
-  throw new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}. ` +
+  return new UserError(`training diverged at step ${step}: ${what}; the run stopped without saving this step, ${kept}. ` +
     'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
 }
 

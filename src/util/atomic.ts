@@ -20,6 +20,7 @@ const IO_CODES: Record<string, string> = {
   ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EACCES: 'permission denied', EPERM: 'operation not permitted',
   EROFS: 'read-only file system', EIO: 'input/output error', ENOENT: 'no such file or folder', ENOTDIR: 'a path component is not a folder',
   EISDIR: 'is a folder', EEXIST: 'already exists', ENOTEMPTY: 'folder not empty', EMFILE: 'too many open files', ENAMETOOLONG: 'name too long', EBUSY: 'resource busy', EFBIG: 'file too large',
+  ELOOP: 'a loop of symbolic links (or too many in a row)',
 };
 
 /**
@@ -32,7 +33,27 @@ export function ioError(e: unknown, file: string, action: string): unknown {
   if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) return e;
   const link = code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST' ? danglingLinkTarget(file) : null;
   if (link !== null) return new UserError(`cannot ${action}: it is a symbolic link to ${link}, which does not exist (${code})`, file);
+  if (code === 'ENAMETOOLONG') return new UserError(`cannot ${action}: ${nameTooLong(file)} (${code})`, file);
   return new UserError(`cannot ${action}: ${IO_CODES[code] ?? (e as Error).message} (${code})`, file);
+}
+
+/** Bytes a file system takes in one name (NAME_MAX of Linux and macOS file systems). */
+const NAME_MAX = 255;
+/** The most a temporary beside a target adds to its name (leftover-names.ts: `.NAME.PID.N.tmp`, `.tmp-NAME-PID`). */
+const TEMP_EXTRA = 24;
+
+/**
+ * Why a name is too long: its own length, or — for a name that fits — that of the temporary an atomic write puts
+ * beside it (a 248-byte --out is a legal name whose temporary is not), or else a path past the system's limit.
+ */
+function nameTooLong(file: string): string {
+  const bytes = Buffer.byteLength(path.basename(file));
+  if (bytes > NAME_MAX) return `its name is ${bytes} bytes, over the ${NAME_MAX} a file system takes`;
+  if (bytes + TEMP_EXTRA > NAME_MAX) {
+    return `its name is ${bytes} bytes, and the temporary name it is written under first (a dot, the name, a process id and a suffix) ` +
+      `passes the ${NAME_MAX} a file system takes: give a name of at most ${NAME_MAX - TEMP_EXTRA} bytes`;
+  }
+  return 'name too long (the whole path, or a folder name in it)';
 }
 
 /** Runs `op`, turning an I/O error into a UserError that names `file`. */

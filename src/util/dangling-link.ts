@@ -6,6 +6,13 @@ import * as fs from 'node:fs';
 export function danglingLinkTarget(p: string): string | null {
   try {
     if (!fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink() || fs.existsSync(p)) return null;
+    // a loop of links (a → b → a) leads nowhere too, but its target exists: ELOOP, not ENOENT, says which
+    fs.statSync(p);
+    return null;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return null;
+  }
+  try {
     return fs.readlinkSync(p);
   } catch {
     return null; // unreadable: the caller's own error stands

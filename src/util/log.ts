@@ -1,4 +1,5 @@
 // Logging to stderr, so that stdout stays clean for machine-readable output (--json).
+import { oneLine } from './json-file.ts';
 
 let quiet = false;
 
@@ -15,8 +16,9 @@ export function info(message: string): void {
   if (!quiet) process.stderr.write(message + '\n');
 }
 
+/** One line, as errors are: a line break or control character in what it quotes (a path) is shown escaped (oneLine). */
 export function warn(message: string): void {
-  process.stderr.write(`warning: ${message}\n`);
+  process.stderr.write(`warning: ${oneLine(message)}\n`);
 }
 
 /** Logs a message once per process, keyed by `key` (e.g. which GEMM implementation is in use). */

@@ -3,6 +3,7 @@
 // FIFO, folder, socket or device in their place is a one-line UserError naming the file: never a read
 // that blocks forever on a pipe, never an EISDIR stack trace.
 import * as fs from 'node:fs';
+import { ioError } from './atomic.ts';
 import { UserError } from './errors.ts';
 
 /** What a non-regular file is, in words. */
@@ -24,7 +25,7 @@ export function openRegularFile(file: string): number {
     if (code === 'ENOENT') throw new UserError('file not found', file);
     // open(2) on a Unix socket fails with ENXIO
     if (code === 'ENXIO') throw new UserError('is a socket, not a regular file', file);
-    throw new UserError(`cannot open (${code ?? String(e)})`, file);
+    throw ioError(e, file, 'open'); // in words: "cannot open: a path component is not a folder (ENOTDIR)"
   }
   const st = fs.fstatSync(fd);
   if (!st.isFile()) {

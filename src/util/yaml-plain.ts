@@ -29,3 +29,26 @@ export function firstNonPlain(doc: YAML.Document): { offset: number; what: strin
 function short(tag: string | undefined): string {
   return tag === undefined ? 'typed' : tag.replace(/^tag:yaml\.org,2002:/, '!!');
 }
+
+/**
+ * What YAML would silently drop or change in a one-line value given on the command line (a `--key VALUE` override),
+ * or null: a comment (`runs/x #1` reads as `runs/x`, `#1` as null) and a line break inside a string, which YAML
+ * folds into a space (a block scalar, `|`, keeps it as written).
+ */
+export function silentlyChanged(text: string, doc: YAML.Document): string | null {
+  const tokens = [...new YAML.Lexer().lex(text)];
+  // a token starting with # is a comment, except a scalar's own text (the lexer puts SCALAR before each)
+  const comment = tokens.find((t, i) => t.startsWith('#') && tokens[i - 1] !== YAML.CST.SCALAR);
+  if (comment !== undefined) {
+    return `YAML reads ${JSON.stringify(comment.trimEnd())} as a comment and would drop it: to keep the "#", give the value as a quoted YAML string, '${JSON.stringify(text)}'`;
+  }
+  let folded = false;
+  YAML.visit(doc, {
+    Scalar: (_, node) => {
+      const source = node.range ? text.slice(node.range[0], node.range[1]) : '';
+      if (['PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE'].includes(node.type ?? '') && /[\r\n]/.test(source)) folded = true;
+      return folded ? YAML.visit.BREAK : undefined;
+    },
+  });
+  return folded ? 'YAML reads a line break inside a string as a space: to keep it, give the value as a double-quoted YAML string with \\n for the line break' : null;
+}

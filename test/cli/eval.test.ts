@@ -165,6 +165,12 @@ test('eval and classify --labels take prepare\'s INTEGER=NAME form: the data\'s 
   assert.deepEqual(mapped.labels, ['a', 'b', 'c']);
   // classify reads --labels with the same parser (its mistakes are prepare's one-line errors)
   fails(cli('classify', '--model', TINY_BASE, '--adapter', adapter, '--text', 'hello', '--labels', '1=a,1=b,3=c'), '--labels maps the integer 1 twice');
+  // too few or too many names for the head are blamed on --labels in both commands (eval blamed a label of the data)
+  for (const command of [['eval', '--data', byName], ['classify', '--text', 'hello']]) {
+    const r = cli(command[0]!, '--model', TINY_BASE, '--adapter', adapter, ...command.slice(1), '--labels', 'a,b');
+    assert.equal(r.status, 2, r.stderr);
+    assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error')), ['error: --labels: 2 class names for a head that scores 3 classes']);
+  }
 });
 
 test('a missing model folder, model.safetensors or config.json is named', () => {
@@ -188,6 +194,17 @@ test('a missing model folder, model.safetensors or config.json is named', () => 
   const bytes = fs.readFileSync(path.join(TINY_BASE, 'model.safetensors'));
   fs.writeFileSync(path.join(truncated, 'model.safetensors'), bytes.subarray(0, bytes.byteLength - 1000));
   fails(cli('eval', '--model', truncated, '--data', DATA, '--json'), path.join(truncated, 'model.safetensors'), 'tensor "');
+});
+
+test('text data with a model no tokenizer fits (vocab_size 512, the bundled tokenizer 32000) says why and what to do, as train does', () => {
+  const dir = tmpDir();
+  const text = path.join(dir, 'text.jsonl');
+  fs.writeFileSync(text, JSON.stringify({ text: 'The sky is blue.' }) + '\n');
+  const r = cli('eval', '--model', TINY_BASE, '--data', text);
+  assert.equal(r.status, 2, r.stderr);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('error: '));
+  assert.deepEqual(errors, [`error: ${text}:1: a text record needs a tokenizer, and no tokenizer fits the model (the tokenizer has 32000 tokens, the model's vocab_size 512): ` +
+    `put the model's own tokenizer.json in ${TINY_BASE}, or give pre-tokenized rows {"input_ids": [...]}`]);
 });
 
 test('eval: missing or bad flags say what to do', () => {

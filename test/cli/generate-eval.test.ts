@@ -187,6 +187,14 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   assert.equal(linked.status, 2);
   assert.match(linked.stderr, /link-preds\.jsonl: the output file exists/);
   assert.ok(fs.lstatSync(link).isSymbolicLink());
+  // an --out that cannot be written is said at once, in one line (a file where a folder should be crashed with an ENOTDIR stack trace)
+  for (const [where, why] of [[path.join(lines, 'preds.jsonl'), 'cannot write: a path component is not a folder (ENOTDIR)'],
+    [path.join(dir, 'no-such', 'preds.jsonl'), `cannot write: the folder ${path.join(dir, 'no-such')} does not exist (classify makes none)`]]) {
+    const unwritable = cli('classify', '--run', run, '--data', lines, '--out', where);
+    assert.equal(unwritable.status, 2, unwritable.stderr);
+    assert.deepEqual(unwritable.stderr.split('\n').filter((l) => /error|\s+at /.test(l)), [`error: ${where}: ${why}`]);
+    assert.doesNotMatch(unwritable.stderr, /^classify /m, 'said before any text is classified');
+  }
   const generation = cli('classify', '--model', model, '--text', 'x');
   assert.equal(generation.status, 2);
   assert.match(generation.stderr, /not a classification model/);

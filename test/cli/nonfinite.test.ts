@@ -24,10 +24,10 @@ function writeRows(file: string, n: number): void {
   fs.writeFileSync(file, rows.join('\n') + '\n');
 }
 
-function trainConfig(name: string, model: string, extra: string): string {
+function trainConfig(name: string, model: string, extra: string, data = `{ train: ${path.join(dir, 'train.jsonl')} }`): string {
   const file = path.join(dir, `${name}.yaml`);
   fs.writeFileSync(file, [
-    `model: ${model}`, `data: { train: ${path.join(dir, 'train.jsonl')} }`, 'batch_size: 2', 'shuffle: false',
+    `model: ${model}`, `data: ${data}`, 'batch_size: 2', 'shuffle: false',
     'eval: { samples: 0 }', `output_dir: ${path.join(dir, name)}`, extra,
   ].join('\n') + '\n');
   return file;
@@ -64,6 +64,26 @@ test('train: lr 1e6 without clipping stops at the first non-finite step; the las
   const ckpts = fs.readdirSync(path.join(run, 'checkpoints'));
   assert.ok(ckpts.includes(`step-${String(step - 1).padStart(7, '0')}`), `checkpoints: ${ckpts}`);
   assert.ok(!ckpts.includes(`step-${String(step).padStart(7, '0')}`), 'the non-finite step is not checkpointed');
+});
+
+test("train: an update that breaks the weights (its step's loss and gradient finite) stops the run at that step's evaluation, val or test, saving nothing of it", () => {
+  const train = path.join(dir, 'train.jsonl');
+  const diverging = 'optimizer: { lr: 1.0e+30 }\ngrad_clip: null\nschedule: { type: constant }';
+  const withVal = trainConfig('diverge-val', TINY_BASE, `${diverging}\nmax_steps: 3\ncheckpoint: { every_steps: 1 }`,
+    `{ train: ${train}, val: ${train} }`);
+  const line = oneLineError(cli('train', withVal, '--eval.every_steps', '1'));
+  assert.match(line, /training diverged at step 1: the val loss after its update is (NaN|-?Infinity) \(rows 0–\d+ of data\.val\); the run stopped without saving this step, no checkpoint was written/);
+  const run = path.join(dir, 'diverge-val');
+  const rows = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(rows[rows.length - 1], { step: 1, split: 'val', nonfinite: true });
+  assert.equal(stepRows(run).length, 1);
+  assert.equal(fs.existsSync(path.join(run, 'adapter')), false, 'no adapter of the broken weights');
+  assert.equal(fs.existsSync(path.join(run, 'checkpoints')), false, 'the diverged step is not checkpointed');
+
+  // no val: the test split, evaluated before the last step's weights are saved
+  const withTest = trainConfig('diverge-test', TINY_BASE, `${diverging}\nmax_steps: 1`, `{ train: ${train}, test: ${train} }`);
+  assert.match(oneLineError(cli('train', withTest)), /training diverged at step 1: the test loss after its update is (NaN|-?Infinity) \(rows 0–\d+ of data\.test\)/);
+  assert.equal(fs.existsSync(path.join(dir, 'diverge-test', 'adapter')), false, 'no adapter of the broken weights');
 });
 
 /** A model folder `name` whose final norm is NaN, saved from a good model made in folder `good`. */

@@ -42,6 +42,8 @@ test('errors are one line, with what and where, and exit status 2', () => {
     [['--input', 'ok.jsonl', '--out', 'o', '--task', 'classification', '--labels', 'pos,pos'], /^error: --labels lists the class "pos" twice/],
     [['--input', 'ok.jsonl', '--out', 'ok.jsonl'], /^error: ok\.jsonl: cannot create the output folder --out: it \(or a folder above it\) is a file/],
     [['--input', 'ok.jsonl', '--out', 'ok.jsonl/sub'], /^error: ok\.jsonl\/sub: cannot create the output folder --out: it \(or a folder above it\) is a file/],
+    // any other failure in words, as every other write says it, not a bare errno code
+    [['--input', 'ok.jsonl', '--out', 'é'.repeat(150)], /^error: é+: cannot create the output folder --out: its name is 300 bytes, over the 255 a file system takes \(ENAMETOOLONG\)$/m],
   ];
   for (const [args, re] of cases) {
     const r = cli(...args);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkTrainable, loadConfig, parameterCount, parseConfig, type MistralConfig } from '../../src/model/config.ts';
 import { projectionShape } from '../../src/model/weights.ts';
+import { QUICKSTART_LAYOUT, runPath } from '../../src/run/layout.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -250,4 +251,22 @@ test('loadConfig: a missing or broken config.json is named', () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a run or quickstart folder given as a model says where its model is, and that the commands take a run as --run', () => {
+  const run = tempDir('mt-run-as-model-');
+  fs.writeFileSync(runPath(run, 'marker'), '{}');
+  const missing = `${path.join(run, 'config.json')}: model config not found (a model folder needs config.json): ${run} is a training run's folder: `;
+  const take = `; eval, generate, classify and export take the run itself as --run ${run}`;
+  assert.throws(() => loadConfig(run), { message: `${missing}its weights are written to model/ or adapter/ when it finishes${take}` });
+  fs.mkdirSync(runPath(run, 'adapter'));
+  assert.throws(() => loadConfig(run), { message: `${missing}its LoRA adapter is ${runPath(run, 'adapter')}, used with the base model (--adapter)${take}` });
+  fs.mkdirSync(runPath(run, 'model'));
+  assert.throws(() => loadConfig(run), { message: `${missing}its trained model is ${runPath(run, 'model')}${take}` });
+  const quickstart = tempDir('mt-quickstart-as-model-');
+  fs.writeFileSync(path.join(quickstart, QUICKSTART_LAYOUT.marker), '{}');
+  assert.throws(() => loadConfig(quickstart), { message: `${path.join(quickstart, 'config.json')}: model config not found (a model folder needs config.json): ${quickstart} is a quickstart folder; its model is ${path.join(quickstart, QUICKSTART_LAYOUT.model)}` });
+  // another folder keeps the plain words
+  const other = tempDir('mt-not-a-model-');
+  assert.throws(() => loadConfig(other), { message: `${path.join(other, 'config.json')}: model config not found (a model folder needs config.json)` });
 });

@@ -10,6 +10,7 @@ import { createBackend } from '../../src/backend/select.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
@@ -73,4 +74,18 @@ test('bos/eos/pad token ids beyond vocab_size: an error naming the key', () => {
     userError(() => parseConfig({ ...base, [key]: value }, 'cfg.json'), 'cfg.json', key, 'vocab_size is 512');
   }
   assert.equal(parseConfig({ ...base, eos_token_id: 511 }).eosTokenIds[0], 511);
+});
+
+test("a classification model whose config.json id2label names another number of classes than its score head has rows: an error naming both, as transformers refuses it", () => {
+  const model = loadModel(TINY_BASE, { backend });
+  const C = model.cfg.hiddenSize;
+  const head = backend.alloc(model.dtype, 3 * C);
+  backend.upload(head, { dtype: 'f32', data: new Float32Array(3 * C).fill(0.01) });
+  model.setScoreHead(head, false);
+  const dir = tmp();
+  saveModelFolder(model, dir, { sourceDir: TINY_BASE, head: 'classification', labels: ['a', 'b', 'c'] });
+  assert.deepEqual(loadModel(dir, { backend }).cfg.labels, ['a', 'b', 'c']);
+  const config = readJson(path.join(dir, 'config.json'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, id2label: { 0: 'a', 1: 'b' }, label2id: { a: 0, b: 1 } }));
+  userError(() => loadModel(dir, { backend }), dir, "config.json's id2label names 2 classes, but the checkpoint's score.weight scores 3");
 });

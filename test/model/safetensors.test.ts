@@ -13,6 +13,7 @@ import {
 } from '../../src/model/safetensors.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -311,6 +312,19 @@ test('the index takes precedence over a stray model.safetensors; a single file w
   assert.deepEqual(single.names(), ['other']);
   assert.deepEqual(Array.from(single.readF32('other')), [9]);
   single.close();
+});
+
+test('an index beside a model.safetensors (one save over another) is said in a warning, once, since transformers loads the single file; a missing shard says it may be the model', () => {
+  const dir = tmpDir();
+  writeSharded(dir);
+  writeSafetensors(path.join(dir, 'model.safetensors'), { other: { dtype: 'F32', shape: [1], data: f32([9]) } });
+  const { stderr } = captureStderr(() => { SafetensorsCheckpoint.open(dir).close(); SafetensorsCheckpoint.open(dir).close(); });
+  assert.equal(stderr.match(/warning: /g)?.length, 1, stderr);
+  assert.match(stderr, /holds both model\.safetensors\.index\.json and model\.safetensors: the index's shards are used, while transformers loads model\.safetensors; delete the one that is not the model/);
+  // a single-file save_pretrained over a sharded one deletes the old shards, not the index: transformers loads the file
+  fs.rmSync(path.join(dir, 'model-00002-of-00002.safetensors'));
+  captureStderr(() => throwsNaming(() => SafetensorsCheckpoint.open(dir), 'model-00002-of-00002.safetensors', 'is missing',
+    'transformers would load model.safetensors, beside the index, instead: if that file is the model, delete the index'));
 });
 
 function openFds(): number {

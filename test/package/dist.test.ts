@@ -47,6 +47,18 @@ test('an unknown command is refused with exit 2, also one named as a property ev
   }
 });
 
+test('an error quoting a line break or a terminal escape (a path, a command name) is one line, with them escaped; so is a warning', () => {
+  const dir = tempDir('mt-one-line-');
+  const odd = path.join(dir, 'new\nline\u001b[2J');
+  const r = node([BIN, 'eval', '--model', odd, '--data', 'x.jsonl'], ROOT);
+  assert.equal(r.status, 2, r.stderr);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => /error|line/.test(l)), [`error: ${dir}/new\\nline\\u001b[2J: model folder not found`]);
+  const cmd = node([BIN, 'tr\u001b[31main'], ROOT);
+  assert.match(cmd.stderr, /^mistral-tune: unknown command "tr\\u001b\[31main"\n/);
+  const warned = node(['--input-type=module', '-e', "const { warn } = await import('./dist/util/log.js'); warn('a\\nb')"], ROOT);
+  assert.equal(warned.stderr, 'warning: a\\nb\n', warned.stderr);
+});
+
 test('no command is a usage error (exit 2, usage on stderr); a mistyped one gets a did-you-mean; help COMMAND is COMMAND --help', () => {
   const bare = node([BIN], ROOT);
   assert.equal(bare.status, 2);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { prepare } from '../../src/data/prepare.ts';
+import { runPath } from '../../src/run/layout.ts';
 import { loadTokenizer } from '../../src/tokenizer/index.ts';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { classesFor } from '../../src/train/data.ts';
@@ -66,6 +67,14 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha 
   assert.deepEqual(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${part}}\n`)).lora.target_modules, ['down_proj', 'q_proj']);
 });
 
+test('lora.init_from naming a training run\'s folder (not its adapter/) says where the adapter is, as --adapter does', () => {
+  const run = tempDir('mt-init-from-run-');
+  fs.writeFileSync(runPath(run, 'marker'), '{}');
+  fs.cpSync(path.join(TINY, 'adapter_init'), runPath(run, 'adapter'), { recursive: true });
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${run}}\n`)),
+    { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${runPath(run, 'adapter')} (eval and classify also take --run)` });
+});
+
 test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning_rate: 1\n')), /unknown key "learning_rate" \(did you mean "optimizer.lr"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_accumulation_steps: 4\n')), /did you mean "grad_accum"/);
@@ -116,6 +125,20 @@ test('an invalid override is blamed on its flag, a bad file value on the file', 
   assert.throws(() => loadTrainConfig(f, [['lora.r', 'abc']]), (e: Error) => e.message.startsWith('--lora.r: lora.r:') && e.message.includes(`${f}: batch_size:`));
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.rank', '4']]), /^UserError: --lora\.rank: unknown key "lora\.rank"/);
   assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}: batch_size:`));
+});
+
+test('an override whose YAML would drop a comment or fold a line break is refused naming its flag, not taken changed', () => {
+  const f = file('model: m\ndata: {train: t}\n');
+  // "runs/x #1" read as YAML is "runs/x" (the run went to another folder), and "#1" alone is null (no val data)
+  assert.throws(() => loadTrainConfig(f, [['output_dir', 'runs/x #1']]), /^UserError: --output_dir: YAML reads "#1" as a comment and would drop it: .*'"runs\/x #1"'$/);
+  assert.throws(() => loadTrainConfig(f, [['data.val', '#v.jsonl']]), /^UserError: --data\.val: YAML reads "#v\.jsonl" as a comment/);
+  assert.throws(() => loadTrainConfig(f, [['lora.target_modules', '[q_proj] # v_proj too']]), /--lora\.target_modules: YAML reads "# v_proj too" as a comment/);
+  assert.throws(() => loadTrainConfig(f, [['output_dir', 'runs/a\nb']]), /^UserError: --output_dir: YAML reads a line break inside a string as a space/);
+  // what YAML keeps as written is taken: a # inside a word, a quoted #, an escaped line break, a list over lines
+  assert.equal(loadTrainConfig(f, [['output_dir', 'runs/x#1']]).output_dir, path.resolve('runs/x#1'));
+  assert.equal(loadTrainConfig(f, [['output_dir', '"runs/x #1"']]).output_dir, path.resolve('runs/x #1'));
+  assert.equal(loadTrainConfig(f, [['output_dir', '"runs/a\\nb"']]).output_dir, path.resolve('runs/a\nb'));
+  assert.deepEqual(loadTrainConfig(f, [['lora.target_modules', '[q_proj,\n v_proj]']]).lora.target_modules, ['q_proj', 'v_proj']);
 });
 
 test('--data.train in a prepare output brings its val and test along (logged), unless they are given too', () => {
@@ -238,6 +261,8 @@ test('task: classification without labels takes the class list of the prepare re
   // given labels win; no report beside the data is the error as before
   assert.deepEqual(loadTrainConfig(file(`model: m\ntask: classification\nlabels: [a, b]\ndata: {train: ${path.join(dir, 'named', 'train.jsonl')}}\n`)).labels, ['a', 'b']);
   assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${input}}\n`)), /labels: classification needs the list of class names/);
+  // a data.train below a file (a typo of the folder) has no report beside it either, not a "cannot read the class list: ENOTDIR"
+  assert.throws(() => loadTrainConfig(file(`model: m\ntask: classification\ndata: {train: ${path.join(input, 'train.jsonl')}}\n`)), /labels: classification needs the list of class names/);
   // another tool's report.json beside the data is not a class list
   const other = path.join(dir, 'other');
   fs.mkdirSync(other);

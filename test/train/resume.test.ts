@@ -44,12 +44,12 @@ const comparable = (rows: Row[]): string[] => rows.map(({ tokens_per_s: _t, mem_
 /**
  * A 3-step run of the tiny model with a checkpoint at step 2 (`everyStep`: at each step, all three kept), trained to
  * its end in `dir`/`name`, then made to look unfinished (report.json removed), for the resume checks; `val` adds
- * data.val. Returns its config and folder.
+ * data.val, `model` another model folder. Returns its config and folder.
  */
-function checkpointedRun(dir: string, name: string, { val = false, everyStep = false } = {}): { config: string; run: string } {
+function checkpointedRun(dir: string, name: string, { val = false, everyStep = false, model = TINY_BASE } = {}): { config: string; run: string } {
   const config = path.join(dir, `${name}.yaml`);
   fs.writeFileSync(config, [
-    `model: ${TINY_BASE}`, `data: {train: train.jsonl${val ? ', val: val.jsonl' : ''}}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
+    `model: ${model}`, `data: {train: train.jsonl${val ? ', val: val.jsonl' : ''}}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
     `eval: {samples: 0${val ? ', every_steps: 100' : ''}}`, `checkpoint: {every_steps: ${everyStep ? '1, keep: 3' : '2'}}`, `output_dir: ${name}`,
   ].join('\n') + '\n');
   execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
@@ -227,4 +227,25 @@ test('--resume refuses a training set edited since the checkpoint (its place in 
   const ok = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stderr, /warning: resume: data\.val changed since the checkpoint of step 2 was written \(3 examples, [\d,]+ tokens then, 2 examples, [\d,]+ tokens now\)/);
+});
+
+test('--resume of a LoRA run refuses a model folder whose weights changed since the checkpoint (the adapter was trained over others); the same weights copied back resume', () => {
+  const dir = setup();
+  const base = path.join(dir, 'base');
+  fs.cpSync(TINY_BASE, base, { recursive: true });
+  const { run } = checkpointedRun(dir, 'base-edit', { model: base });
+  // one weight of the file changed, shapes and types as they were: a fine-tuned copy put in the model's place
+  const file = path.join(base, 'model.safetensors');
+  const original = fs.readFileSync(file);
+  const edited = Buffer.from(original);
+  const dataStart = 8 + Number(edited.readBigUInt64LE(0));
+  edited[dataStart + 1] = edited[dataStart + 1]! ^ 0x40;
+  fs.writeFileSync(file, edited);
+  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*base: cannot resume: the model's weights changed since the checkpoint of step 2 was written \(same folder, other tensors\)/m);
+  fs.writeFileSync(file, original); // put back (a new file: only the weights count)
+  const ok = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stderr, /resume: from the checkpoint of step 2/);
 });

@@ -174,6 +174,19 @@ test('classification trains, with accuracy, macro-F1 and a confusion matrix on t
   assert.equal(cfg.task_type, 'SEQ_CLS');
 });
 
+test("classification on a model with its own head (id2label): the labels may rename its classes but not reorder them", () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 6, 10, 3);
+  const classifier = train(config(dir, { task: 'classification', method: 'full', labels: ['a', 'b', 'c'], batch_size: 3, max_steps: 1 })).dir;
+  const model = path.join(classifier, 'model'); // MistralForSequenceClassification, id2label a, b, c
+  // b, a, c would train the head's row of "a" toward "b" and the other way round, silently
+  assert.throws(() => train(config(dir, { model, task: 'classification', labels: ['b', 'a', 'c'], batch_size: 3, max_steps: 1 })),
+    /^UserError: labels: "b" is class 1 of the model's head \(id2label of .*config\.json\) \(a, b, c, in index order\), not class 0: .*give the names in that order$/);
+  for (const labels of [['a', 'b', 'c'], ['neg', 'neutral', 'pos']]) {
+    assert.equal(train(config(dir, { model, task: 'classification', labels, batch_size: 3, max_steps: 1 })).steps, 1);
+  }
+});
+
 test('packing with shuffling: every epoch is trained to its end, however many packs it has', () => {
   const dir = tmp();
   writeRows(path.join(dir, 'train.jsonl'), 60, 12);
@@ -206,6 +219,14 @@ test('lora settings under method full are said to be unused', () => {
   writeRows(path.join(dir, 'train.jsonl'), 4, 12);
   const { stderr } = captureStderr(() => train(config(dir, { method: 'full', max_steps: 1, lora: { r: 4, dropout: 0.1 } })));
   assert.match(stderr, /warning: lora\.r, lora\.dropout are set but method is full: every weight is trained and no adapter is made, so they are not used/);
+});
+
+test('checkpoint.every_steps past the last step is said in a warning: no checkpoint would be written', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 4, 12);
+  const late = captureStderr(() => train(config(dir, { max_steps: 2, checkpoint: { every_steps: 10 } }))).stderr;
+  assert.match(late, /warning: checkpoint\.every_steps 10 > the run's 2 steps: no checkpoint is written, so --resume would have nothing to continue from/);
+  assert.doesNotMatch(captureStderr(() => train(config(dir, { max_steps: 2, checkpoint: { every_steps: 2 } }))).stderr, /checkpoint\.every_steps/);
 });
 
 test('data.val or data.test that is the training file is said in a warning', () => {

@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { withIo, writeStreamAtomic } from '../../src/util/atomic.ts';
+import { danglingLinkTarget } from '../../src/util/dangling-link.ts';
+import { openRegularFile } from '../../src/util/regular-file.ts';
 import { tempDir } from '../temp-dir.ts';
 
 test('a write removes the temporary files that killed writes of its target left (export --format gguf killed, then run again)', () => {
@@ -27,4 +29,31 @@ test('an I/O error at a symbolic link to nothing names the link and its target, 
   // a plain missing path keeps the plain words
   const missing = path.join(dir, 'no', 'such');
   assert.throws(() => withIo(missing, 'read', () => fs.readFileSync(missing)), { message: `${missing}: cannot read: no such file or folder (ENOENT)` });
+});
+
+test('a name too long for the temporary written beside it says so, and how long a name may be, not only "name too long" of a legal name', () => {
+  const dir = tempDir('mt-long-name-');
+  const legal = path.join(dir, `${'m'.repeat(240)}.gguf`); // 245 bytes: a name the file system takes, its temporary not
+  assert.throws(() => writeStreamAtomic(legal, (write) => write(Buffer.from('GGUF')), false),
+    { message: `${legal}: cannot write: its name is 245 bytes, and the temporary name it is written under first (a dot, the name, a process id and a suffix) passes the 255 a file system takes: give a name of at most 231 bytes (ENAMETOOLONG)` });
+  assert.deepEqual(fs.readdirSync(dir), [], 'nothing left behind');
+  const over = path.join(dir, 'é'.repeat(150)); // 300 bytes in UTF-8
+  assert.throws(() => withIo(over, 'create the folder', () => fs.mkdirSync(over)), { message: `${over}: cannot create the folder: its name is 300 bytes, over the 255 a file system takes (ENAMETOOLONG)` });
+});
+
+test('a loop of symbolic links is named as one (ELOOP in words), not as a link to a target that does not exist', () => {
+  const dir = tempDir('mt-link-loop-');
+  const a = path.join(dir, 'a'), b = path.join(dir, 'b');
+  fs.symlinkSync(b, a);
+  fs.symlinkSync(a, b);
+  assert.throws(() => withIo(a, 'create the folder', () => fs.mkdirSync(path.join(a, 'x'), { recursive: true })),
+    { message: `${a}: cannot create the folder: a loop of symbolic links (or too many in a row) (ELOOP)` });
+  assert.throws(() => openRegularFile(a), { message: `${a}: cannot open: a loop of symbolic links (or too many in a row) (ELOOP)` });
+  assert.equal(danglingLinkTarget(a), null, 'its target is there: a link, not nothing');
+  fs.symlinkSync(path.join(dir, 'gone'), path.join(dir, 'c'));
+  assert.equal(danglingLinkTarget(path.join(dir, 'c')), path.join(dir, 'gone'));
+  // a file where a folder should be, in words too
+  const file = path.join(dir, 'f');
+  fs.writeFileSync(file, 'x');
+  assert.throws(() => openRegularFile(path.join(file, 'data.jsonl')), { message: `${path.join(file, 'data.jsonl')}: cannot open: a path component is not a folder (ENOTDIR)` });
 });
