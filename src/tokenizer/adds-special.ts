@@ -4,8 +4,8 @@
 //  2. for a Llama tokenizer class (LlamaTokenizer[Fast], CodeLlamaTokenizer[Fast]: Mistral's), whose flags
 //     default to BOS yes, EOS no and rewrite the post-processor: those defaults;
 //  3. else tokenizer.json's post-processor: a TemplateProcessing (alone or in a Sequence) whose single-sequence
-//     template puts the BOS token before the text adds it (the EOS token after the text, likewise); any other
-//     post-processor adds none;
+//     template puts the BOS token before the text adds it (the EOS token after the text, likewise); a
+//     BertProcessing or RobertaProcessing puts its `cls` before and its `sep` after; ByteLevel adds none;
 //  4. without a post-processor, BOS only for a folder without tokenizer_config.json (the "<s>" convention
 //     LoadedTokenizer follows there), since a generic HF tokenizer adds nothing; never EOS.
 // Never true for a tokenizer without that token.
@@ -33,18 +33,27 @@ function addsSpecial(which: 'bos' | 'eos', json: TokenizerJson, config: Tokenize
   const cls = config.raw['tokenizer_class'];
   if (typeof cls === 'string' && LLAMA_CLASS.test(cls)) return which === 'bos';
   if (json.post_processor === null) return which === 'bos' && config.source === 'none';
-  return templatesOf(json.post_processor).some((t) => putsAround(t, id, which === 'bos' ? 'before' : 'after'));
+  return processorsOf(json.post_processor).some((p) => putsAround(p, id, which === 'bos' ? 'before' : 'after'));
 }
 
-/** The TemplateProcessing configs of a post-processor (itself, or those of a Sequence). */
-function templatesOf(p: Record<string, unknown>): Array<Record<string, unknown>> {
-  if (p['type'] === 'TemplateProcessing') return [p];
-  if (p['type'] === 'Sequence' && Array.isArray(p['processors'])) return p['processors'].filter(isRecord).flatMap(templatesOf);
-  return [];
+/** The post-processors of a post-processor: itself, or those of a Sequence. */
+function processorsOf(p: Record<string, unknown>): Array<Record<string, unknown>> {
+  if (p['type'] === 'Sequence' && Array.isArray(p['processors'])) return p['processors'].filter(isRecord).flatMap(processorsOf);
+  return [p];
+}
+
+/** True when the post-processor `p` puts a special token whose ids hold `id` on `side` of the text. */
+function putsAround(p: Record<string, unknown>, id: number, side: 'before' | 'after'): boolean {
+  if (p['type'] === 'TemplateProcessing') return templatePutsAround(p, id, side);
+  if (p['type'] === 'BertProcessing' || p['type'] === 'RobertaProcessing') {
+    const token = p[side === 'before' ? 'cls' : 'sep']; // [content, id]
+    return Array.isArray(token) && token[1] === id;
+  }
+  return false;
 }
 
 /** True when the single-sequence template has, on `side` of the text ($A), a special token whose ids hold `id`. */
-function putsAround(t: Record<string, unknown>, id: number, side: 'before' | 'after'): boolean {
+function templatePutsAround(t: Record<string, unknown>, id: number, side: 'before' | 'after'): boolean {
   const single = Array.isArray(t['single']) ? t['single'] : [];
   const specials = isRecord(t['special_tokens']) ? t['special_tokens'] : {};
   const text = single.findIndex((piece) => isRecord(piece) && isRecord(piece['Sequence']));

@@ -61,10 +61,30 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
   const pipeline = {
     normalizer: component('normalizer'),
     pre_tokenizer: component('pre_tokenizer'),
-    post_processor: component('post_processor'),
+    post_processor: checkPostProcessor(component('post_processor'), `${file}: post_processor`),
     decoder: component('decoder'),
   };
   return { model, ...pipeline, added_tokens, raw: { ...doc, ...pipeline, added_tokens: rawAdded } };
+}
+
+/** The post-processor types of HF tokenizers (another does not load there, "did not match any variant"). */
+const POST_PROCESSORS = ['TemplateProcessing', 'ByteLevel', 'BertProcessing', 'RobertaProcessing', 'Sequence'];
+
+/** `p` when it is null or a post-processor HF tokenizers knows (a Sequence's too), else a UserError naming `where`. */
+function checkPostProcessor(p: ComponentConfig, where: string): ComponentConfig {
+  if (p === null) return p;
+  if (!POST_PROCESSORS.includes(p['type'] as string)) {
+    throw new UserError(`${JSON.stringify(p['type'])} is not a post-processor of HF tokenizers (${POST_PROCESSORS.join(', ')}), which refuses to load it`, `${where}.type`);
+  }
+  if (p['type'] === 'Sequence') {
+    const list = p['processors'];
+    if (!Array.isArray(list)) throw new UserError('expected a list of post-processors', `${where}.processors`);
+    list.forEach((q: unknown, i) => {
+      if (!isRecord(q) || typeof q['type'] !== 'string') throw new UserError('expected an object with a "type"', `${where}.processors[${i}]`);
+      checkPostProcessor(q, `${where}.processors[${i}]`);
+    });
+  }
+  return p;
 }
 
 /**

@@ -74,3 +74,26 @@ test('EOS at the end: add_eos_token when given; a Llama class adds none; else a 
   assert.equal(eosOf(bare, generic), false, 'no post-processor: nothing added');
   assert.throws(() => eosOf(both, { ...generic, add_eos_token: 1 }), (e: unknown) => isUserError(e) && /add_eos_token/.test((e as Error).message));
 });
+
+test('BertProcessing and RobertaProcessing put cls before the text and sep after, as HF tokenizers does; an unknown post-processor is refused, as HF refuses it', () => {
+  const config = bundledConfigJson();
+  delete config['add_bos_token'];
+  delete config['add_eos_token'];
+  const generic = { ...config, tokenizer_class: 'PreTrainedTokenizerFast' };
+  const bare = { ...bundledTokenizerJson(), post_processor: null };
+  const dir = (json: Record<string, unknown>) => tempFolder({ 'tokenizer.json': json, 'tokenizer_config.json': generic });
+  // transformers 5.17's AutoTokenizer gives [1, 22557, 1526, 2] for "Hello world" with either (checked in /tmp/hfvenv)
+  for (const type of ['BertProcessing', 'RobertaProcessing']) {
+    const json = { ...bare, post_processor: { type, cls: ['<s>', 1], sep: ['</s>', 2] } };
+    assert.equal(load(json, generic).addsBos, true, type);
+    const d = dir(json);
+    assert.equal(tokenizerAddsEos(readTokenizerJson(`${d}/tokenizer.json`), readTokenizerConfig(`${d}/tokenizer_config.json`), 2), true, type);
+    const reversed = { ...bare, post_processor: { type, cls: ['</s>', 2], sep: ['<s>', 1] } };
+    assert.equal(load(reversed, generic).addsBos, false, `${type} whose cls is not the BOS`);
+  }
+  const refused = (post: unknown, where: RegExp) => assert.throws(() => load({ ...bare, post_processor: post }, generic),
+    (e: unknown) => isUserError(e) && where.test((e as Error).message) && /not a post-processor of HF tokenizers/.test((e as Error).message));
+  refused({ type: 'Foo' }, /tokenizer\.json: post_processor\.type/);
+  refused({ type: 'Sequence', processors: [{ type: 'ByteLevel' }, { type: 'Bar' }] }, /post_processor\.processors\[1\]\.type/);
+  assert.throws(() => load({ ...bare, post_processor: { type: 'Sequence', processors: 3 } }, generic), /post_processor\.processors: expected a list/);
+});
