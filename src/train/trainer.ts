@@ -57,6 +57,8 @@ interface ReportState {
   data?: DataFingerprints;
   /** A LoRA run's base weights (model-fingerprint.ts; absent in older checkpoints and for full fine-tuning). */
   model?: string;
+  /** Where the steps before the checkpoint ran: the backend and the model's storage dtype (absent in older checkpoints). */
+  ranOn?: string;
 }
 
 /** What is wrong with a checkpoint's ReportState (a damaged trainer_state.json), or null. */
@@ -64,6 +66,7 @@ function reportStateProblem(extra: Record<string, unknown>): string | null {
   if (!Array.isArray(extra.evalRows) || !Array.isArray(extra.samples)) return 'extra is not {evalRows, samples}';
   if (extra.data !== undefined && !isDataFingerprints(extra.data)) return 'extra.data is not the data fingerprints';
   if (extra.model !== undefined && typeof extra.model !== 'string') return 'extra.model is not a model fingerprint';
+  if (extra.ranOn !== undefined && typeof extra.ranOn !== 'string') return 'extra.ranOn is not a string';
   return extra.config === undefined || (typeof extra.config === 'object' && extra.config !== null) ? null : 'extra.config is not an object';
 }
 
@@ -119,6 +122,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   // the base weights under a LoRA adapter (a full fine-tuning checkpoint holds every weight itself; random weights come from the seed)
   let base: string | undefined;
   const baseNow = (): string | undefined => cfg.method === 'lora' && typeof cfg.model === 'string' ? (base ??= modelFingerprint(cfg.model)) : undefined;
+  // device: auto and precision: auto choose by the machine, so the same config may resume elsewhere in another precision
+  const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem) : null;
@@ -143,6 +148,10 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
           '(epoch, micro-batch) would point into other data; put the data back, or train again with --overwrite', cfg.data.train);
       }
       warn(`resume: ${key} changed since the checkpoint of step ${loop.step} was written (${what}): evaluations after it measure other data than those before`);
+    }
+    if (extra.ranOn !== undefined && extra.ranOn !== ranOn) {
+      warn(`resume: the steps up to the checkpoint of step ${loop.step} ran on ${extra.ranOn}, the rest runs on ${ranOn} (device and precision ` +
+        `as the config and this machine give them): the run will not be what an uninterrupted run on either gives`);
     }
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
@@ -181,7 +190,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
-    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow() };
+    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 

@@ -249,3 +249,22 @@ test('--resume of a LoRA run refuses a model folder whose weights changed since 
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stderr, /resume: from the checkpoint of step 2/);
 });
+
+test('--resume on another device or precision than the checkpoint\'s (device: auto, precision: auto on another machine) warns that the run changes; the same one says nothing', () => {
+  const dir = setup();
+  const { run } = checkpointedRun(dir, 'ran-on');
+  const [newest] = listCheckpoints(run).reverse();
+  const stateFile = path.join(newest!, 'trainer_state.json');
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { extra: { ranOn?: string } };
+  assert.equal(state.extra.ranOn, 'cpu in fp32');
+  const same = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(same.status, 0, same.stderr);
+  assert.doesNotMatch(same.stderr, /ran on/);
+  // as a checkpoint written on a GPU (trainer_state.json is not hashed: only state.safetensors is)
+  fs.rmSync(path.join(run, 'report.json'));
+  state.extra.ranOn = 'cuda in bf16';
+  fs.writeFileSync(stateFile, JSON.stringify(state));
+  const moved = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(moved.status, 0, moved.stderr);
+  assert.match(moved.stderr, /warning: resume: the steps up to the checkpoint of step 2 ran on cuda in bf16, the rest runs on cpu in fp32 \(device and precision as the config and this machine give them\)/);
+});
