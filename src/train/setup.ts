@@ -152,6 +152,12 @@ function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { warmupS
     const set = Object.keys(defaults).filter((k) => JSON.stringify((cfg.lora as Record<string, unknown>)[k]) !== JSON.stringify(defaults[k]));
     if (set.length > 0) warn(`${set.map((k) => `lora.${k}`).join(', ')} ${set.length === 1 ? 'is' : 'are'} set but method is full: every weight is trained and no adapter is made, so ${set.length === 1 ? 'it is' : 'they are'} not used`);
   }
+  if (cfg.task === 'classification') {
+    const defaults = TrainConfigSchema.shape.eval.parse(undefined) as Record<string, unknown>;
+    // samples: 0 turns off what classification does not do anyway
+    const set = ['samples', 'max_new_tokens'].filter((k) => ![defaults[k], k === 'samples' ? 0 : defaults[k]].includes((cfg.eval as Record<string, unknown>)[k]));
+    if (set.length > 0) warn(`${set.map((k) => `eval.${k}`).join(', ')} ${set.length === 1 ? 'is' : 'are'} set but the task is classification: no text is generated, so ${set.length === 1 ? 'it is' : 'they are'} not used`);
+  }
   // evaluation data that is the training data measures how well the run fits it, not how it generalises
   const same = (file: string | null): boolean => file !== null && fs.realpathSync(file) === fs.realpathSync(cfg.data.train);
   if (same(cfg.data.val)) warn('data.val is the training data (data.train, the same file): its loss is a training loss, so best/ and early stopping follow how well the run fits its own data');

@@ -221,6 +221,14 @@ test('lora settings under method full are said to be unused', () => {
   assert.match(stderr, /warning: lora\.r, lora\.dropout are set but method is full: every weight is trained and no adapter is made, so they are not used/);
 });
 
+test('eval.samples and eval.max_new_tokens set under task classification are said to be unused (samples 0 is not)', () => {
+  const dir = tmp();
+  writeRows(path.join(dir, 'train.jsonl'), 6, 10, 3);
+  const cls = (evalCfg: Record<string, unknown>): string => captureStderr(() => train(config(dir, { task: 'classification', labels: ['a', 'b', 'c'], batch_size: 3, max_steps: 1, eval: evalCfg }))).stderr;
+  assert.match(cls({ samples: 5, max_new_tokens: 20 }), /warning: eval\.samples, eval\.max_new_tokens are set but the task is classification: no text is generated, so they are not used/);
+  assert.doesNotMatch(cls({ samples: 0 }), /is classification/);
+});
+
 test('checkpoint.every_steps past the last step is said in a warning: no checkpoint would be written', () => {
   const dir = tmp();
   writeRows(path.join(dir, 'train.jsonl'), 4, 12);
