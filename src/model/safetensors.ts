@@ -243,19 +243,21 @@ export class SafetensorsCheckpoint {
   private readonly files = new Map<string, SafetensorsFile>();
   private constructor(readonly dir: string, private readonly weightMap: ReadonlyMap<string, string>) {}
 
-  /** Opens `dir/<prefix>.safetensors.index.json` if present, else `dir/<prefix>.safetensors`. */
+  /**
+   * Opens `dir/<prefix>.safetensors` if present, else the shards `dir/<prefix>.safetensors.index.json` lists: the order
+   * transformers' from_pretrained takes them in. A folder holding both (a save_pretrained into the folder of an earlier
+   * save leaves the other's index or single file behind) is said in a warning, once.
+   */
   static open(dir: string, prefix = 'model'): SafetensorsCheckpoint {
     const indexPath = path.join(dir, `${prefix}.safetensors.index.json`);
     const singlePath = path.join(dir, `${prefix}.safetensors`);
-    if (fs.existsSync(indexPath)) {
-      // transformers loads <prefix>.safetensors ahead of the index: with both, the two may load other weights (a
-      // save_pretrained into a folder of an earlier save leaves the other's index or single file behind)
-      const stray = fs.existsSync(singlePath);
-      if (stray && !warnedBoth.has(path.resolve(dir))) {
-        warnedBoth.add(path.resolve(dir));
-        warn(`${dir}: holds both ${prefix}.safetensors.index.json and ${prefix}.safetensors: the index's shards are used, while transformers ` +
-          `loads ${prefix}.safetensors; delete the one that is not the model`);
-      }
+    const hasSingle = fs.existsSync(singlePath);
+    if (hasSingle && fs.existsSync(indexPath) && !warnedBoth.has(path.resolve(dir))) {
+      warnedBoth.add(path.resolve(dir));
+      warn(`${dir}: holds both ${prefix}.safetensors and ${prefix}.safetensors.index.json: ${prefix}.safetensors is read, as transformers ` +
+        `reads it, and the index's shards are not; delete the one that is not the model`);
+    }
+    if (!hasSingle && fs.existsSync(indexPath)) {
       const index = readJsonFile(indexPath);
       const wm = typeof index === 'object' && index !== null ? (index as { weight_map?: unknown }).weight_map : undefined;
       if (typeof wm !== 'object' || wm === null || Array.isArray(wm)) {
@@ -273,8 +275,7 @@ export class SafetensorsCheckpoint {
         for (const shard of new Set(map.values())) {
           if (!fs.existsSync(path.join(dir, shard))) {
             const first = [...map].find(([, s]) => s === shard)![0];
-            throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}` +
-              (stray ? `; transformers would load ${prefix}.safetensors, beside the index, instead: if that file is the model, delete the index` : ''), indexPath);
+            throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}`, indexPath);
           }
           const f = ckpt.shard(shard);
           for (const [tensor, s] of map) {

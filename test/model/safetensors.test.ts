@@ -300,13 +300,16 @@ test('a sharded checkpoint reads each tensor from the shard its index names', ()
   }
 });
 
-test('the index takes precedence over a stray model.safetensors; a single file works without an index', () => {
+test('a model.safetensors takes precedence over an index beside it, as transformers reads them; a single file works without an index', () => {
   const dir = tmpDir();
   writeSharded(dir);
+  const sharded = SafetensorsCheckpoint.open(dir);
+  assert.deepEqual(sharded.names().sort(), ['model.a', 'model.b', 'model.c']);
+  sharded.close();
   writeSafetensors(path.join(dir, 'model.safetensors'), { other: { dtype: 'F32', shape: [1], data: f32([9]) } });
-  const ckpt = SafetensorsCheckpoint.open(dir);
-  assert.equal(ckpt.has('other'), false);
-  ckpt.close();
+  const both = captureStderr(() => SafetensorsCheckpoint.open(dir)).result;
+  assert.deepEqual(both.names(), ['other']);
+  both.close();
   fs.rmSync(path.join(dir, 'model.safetensors.index.json'));
   const single = SafetensorsCheckpoint.open(dir);
   assert.deepEqual(single.names(), ['other']);
@@ -314,17 +317,18 @@ test('the index takes precedence over a stray model.safetensors; a single file w
   single.close();
 });
 
-test('an index beside a model.safetensors (one save over another) is said in a warning, once, since transformers loads the single file; a missing shard says it may be the model', () => {
+test('an index beside a model.safetensors (one save over another) is said in a warning, once; the index\'s shards are never read, even missing', () => {
   const dir = tmpDir();
   writeSharded(dir);
   writeSafetensors(path.join(dir, 'model.safetensors'), { other: { dtype: 'F32', shape: [1], data: f32([9]) } });
   const { stderr } = captureStderr(() => { SafetensorsCheckpoint.open(dir).close(); SafetensorsCheckpoint.open(dir).close(); });
   assert.equal(stderr.match(/warning: /g)?.length, 1, stderr);
-  assert.match(stderr, /holds both model\.safetensors\.index\.json and model\.safetensors: the index's shards are used, while transformers loads model\.safetensors; delete the one that is not the model/);
-  // a single-file save_pretrained over a sharded one deletes the old shards, not the index: transformers loads the file
+  assert.match(stderr, /holds both model\.safetensors and model\.safetensors\.index\.json: model\.safetensors is read, as transformers reads it, and the index's shards are not; delete the one that is not the model/);
+  // a single-file save_pretrained over a sharded one deletes the old shards, not the index: transformers loads the file, and so do we
   fs.rmSync(path.join(dir, 'model-00002-of-00002.safetensors'));
-  captureStderr(() => throwsNaming(() => SafetensorsCheckpoint.open(dir), 'model-00002-of-00002.safetensors', 'is missing',
-    'transformers would load model.safetensors, beside the index, instead: if that file is the model, delete the index'));
+  const ckpt = captureStderr(() => SafetensorsCheckpoint.open(dir)).result;
+  assert.deepEqual(ckpt.names(), ['other']);
+  ckpt.close();
 });
 
 function openFds(): number {
