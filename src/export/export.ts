@@ -16,7 +16,8 @@ import { createFolderAtomic, recoverFolderSwaps } from '../util/folder-swap.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
-import { readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
+import { modelFolder, readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
+import { warnIfBaseChanged } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
 import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
@@ -53,7 +54,11 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean):
   const dir = runWeightsDir(run, cfg.method, best);
   // a run killed between the two renames that replace it left it moved aside (.old-NAME-PID): put back, as --resume does
   if (!fs.existsSync(dir)) recoverFolderSwaps(run, runSpec(cfg.method));
-  if (fs.existsSync(dir)) return dir;
+  if (fs.existsSync(dir)) {
+    const base = cfg.method === 'lora' ? modelFolder(cfg) : null;
+    if (base !== null && fs.existsSync(base)) warnIfBaseChanged(run, base); // an adapter is read over the base it was trained on
+    return dir;
+  }
   if (!best) throw new UserError(`${path.basename(dir)}/ not found: the run has not finished (it is written after the last step)`, dir);
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
     `${cfg.data.val ? 'and this one stopped before its first evaluation' : 'and this run has none: leave out --best for the last step\'s weights'}`, dir);

@@ -19,7 +19,7 @@ export interface RunSummary {
   prompts: SamplePrompt[];
 }
 
-export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: RunSummary): Record<string, unknown> {
+export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: RunSummary, baseFingerprint?: string): Record<string, unknown> {
   const val = r.evalRows.filter((e) => e.split === 'val');
   const report = {
     task: run.cfg.task,
@@ -35,6 +35,8 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
     val: val.length ? { first: val[0], last: val[val.length - 1], best: r.best } : null,
     test: r.test,
     samples: r.prompts.map((p) => p.sample),
+    // a LoRA run's base weights (model-fingerprint.ts), so that what reads the run can tell them replaced
+    ...(baseFingerprint !== undefined ? { base_fingerprint: baseFingerprint } : {}),
   };
   dir.writeJson(RUN_LAYOUT.report, report);
   const { train, val: valCurve } = curvesOf(metrics.rows());
