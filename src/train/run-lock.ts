@@ -79,7 +79,8 @@ function writeBeside(dir: string, tmp: string, text: string): string[] {
     const created = missingFolders(dir);
     try {
       withIo(dir, 'create the folder', () => fs.mkdirSync(dir, { recursive: true }));
-      withIo(tmp, 'create the lock', () => fs.writeFileSync(tmp, text));
+      // named by the folder (a read-only one is the usual cause), not by the temporary file's name
+      withIo(dir, `write its lock file (${LOCK_FILE}) in it`, () => fs.writeFileSync(tmp, text));
       return created;
     } catch (e) {
       if (!(e instanceof UserError) || !e.message.endsWith('(ENOENT)') || attempt >= 10) throw e;

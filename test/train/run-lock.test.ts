@@ -98,3 +98,11 @@ test('the folders the lock created are removed on release (all of them, and only
   acquireRunLock(dir).release();
   assert.deepEqual(fs.readdirSync(root), ['a'], 'the folder that was there stays');
 });
+
+test('a lock that cannot be written names the folder (a read-only one, usually), not the temporary file it is written under', () => {
+  const dir = tempDir('mt-lock-unwritable-');
+  // the temporary lock's name taken by a folder: writing it fails (EISDIR) as a read-only folder would (EACCES, EROFS)
+  fs.mkdirSync(path.join(dir, `${LOCK_FILE}.${process.pid}.tmp`));
+  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' &&
+    e.message.startsWith(`${dir}: cannot write its lock file (${LOCK_FILE}) in it:`) && !e.message.includes('.tmp'));
+});
