@@ -257,7 +257,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
 function checkResumeWithoutCheckpoint(cfg: TrainConfig, run: RunDir): void {
   const why = cfg.checkpoint.every_steps === null ? 'checkpoint.every_steps is null: the run writes none'
     : listCheckpoints(run.dir).length > 0 ? 'every checkpoint failed its checks'
-      : `the first is due at step ${cfg.checkpoint.every_steps}`;
+      : `none is there: one is written ${cfg.checkpoint.every_steps === 1 ? 'at every step' : `every ${cfg.checkpoint.every_steps} steps, from step ${cfg.checkpoint.every_steps}`}`;
   if (run.finished()) {
     throw new UserError(`cannot resume: the run has finished (${RUN_LAYOUT.report} is written) and has no valid checkpoint (${why}), so there is nothing to resume; ` +
       '--overwrite trains it again from the start', run.dir);

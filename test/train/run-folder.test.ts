@@ -169,6 +169,11 @@ test('--resume of a finished run without a valid checkpoint is refused (nothing 
   const corrupt = cli(['train', checked, '--resume']);
   assert.equal(corrupt.status, 2, corrupt.stderr);
   assert.match(corrupt.stderr, /cannot resume: the run has finished .*\(every checkpoint failed its checks\), so there is nothing to resume/);
+  // its checkpoints deleted by hand: none is there (the run passed the steps that wrote them: nothing is "due")
+  fs.rmSync(path.join(checked, 'checkpoints'), { recursive: true });
+  const deleted = cli(['train', checked, '--resume']);
+  assert.equal(deleted.status, 2, deleted.stderr);
+  assert.match(deleted.stderr, /cannot resume: the run has finished .*\(none is there: one is written at every step\), so there is nothing to resume/);
 
   // a run that did not finish (no report.json) and wrote no checkpoint starts again from step 0, with a warning saying why
   fs.rmSync(path.join(run, 'report.json'));
