@@ -199,3 +199,103 @@ test('a long run is drawn thinned, spike and last step kept, and the page\'s row
     tmp.cleanup();
   }
 });
+
+test('a chart zoomed by dragging keeps its step range while rows arrive; a double-click shows every step again', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'zoom');
+  fs.mkdirSync(run);
+  const metrics = path.join(run, 'metrics.jsonl');
+  const line = (step: number): string => JSON.stringify({ step, loss: 3 - step / 100, lr: 1e-4 }) + '\n';
+  fs.writeFileSync(metrics, Array.from({ length: 100 }, (_, i) => line(i + 1)).join(''));
+  const xRange = (page: Page): Promise<number[]> => page.evaluate(() => {
+    const x = (globalThis as unknown as PageGlobals).__dashboard!.charts!.loss!.plot.scales.x;
+    return [x.min, x.max];
+  });
+  const steps = (page: Page, n: number): Promise<unknown> =>
+    page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === k, n, { timeout: 10_000 });
+  try {
+    await onDashboardPage([run], async (page) => {
+      await steps(page, 100);
+      const box = (await page.locator('[data-chart="loss"] .u-over').boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2, { steps: 5 });
+      await page.mouse.up();
+      const [min, max] = await xRange(page);
+      assert.ok(min! > 10 && max! < 50, `dragged to a zoom (${min}..${max})`);
+      fs.appendFileSync(metrics, line(101));
+      await steps(page, 101);
+      await page.waitForTimeout(300);
+      assert.deepEqual(await xRange(page), [min, max], 'the zoom survives a new row');
+      await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForTimeout(100);
+      assert.deepEqual(await xRange(page), [1, 101], 'a double-click shows every step');
+      fs.appendFileSync(metrics, line(102));
+      await steps(page, 102);
+      await page.waitForTimeout(300);
+      assert.deepEqual(await xRange(page), [1, 102], 'unzoomed, the chart follows the new rows');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('long, RTL and emoji names, labels and keys wrap: a narrow window never scrolls sideways', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const word = 'n'.repeat(180);
+  const run = path.join(tmp.root, `long-${word}-مرحبا-😀`);
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4, grad_norm: 1, tokens_per_s: 1000, mem_bytes: 1e8 }) + '\n' +
+    JSON.stringify({ step: 1, split: 'val', loss: 3.1 }) + '\n' + `{"step": 2, "loss": "${word}${word}"}\n`);
+  fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ [`key-${word}`]: `value-${word}`, labels: [`label-${word}`, 'עברית', '😀'.repeat(60)],
+    test: { confusion: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] } }));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('table.confusion', { timeout: 10_000 });
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.waitForTimeout(300);
+        const scrollWidth = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+        assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide in a ${width} px window`);
+      }
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a run stopped by a non-finite loss says so instead of "in progress"', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'diverged');
+  fs.mkdirSync(run);
+  // as train's stopNonFinite writes it: the non-finite value left out, nonfinite: true
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), [1, 2].map((step) => JSON.stringify({ step, loss: 3, lr: 1e-4, grad_norm: 1, tokens_per_s: 900, mem_bytes: 1e8 }) + '\n').join('') +
+    JSON.stringify({ step: 3, lr: 1e-4, grad_norm: 1.5, nonfinite: true }) + '\n');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="3"]', { timeout: 10_000 });
+      assert.match((await page.textContent('article[data-run="0"] .status'))!, /step 3: train loss –, lr 1e-4 · stopped: loss not finite at step 3 \(training diverged\)$/);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('generation samples show their reference answer beside the prompt, as text', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const done = path.join(tmp.root, 'done');
+  fs.mkdirSync(done);
+  fs.writeFileSync(path.join(done, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
+  fs.writeFileSync(path.join(done, 'report.json'), JSON.stringify({ task: 'generation',
+    samples: [{ prompt: 'What is the capital of France?', reference: 'Paris <b>is</b> the capital.', before: '???', after: 'Paris.' }] }));
+  try {
+    await onDashboardPage([done], async (page) => {
+      await page.waitForSelector('table.samples', { timeout: 10_000 });
+      const samples = page.locator('table.samples');
+      assert.deepEqual(await samples.locator('th').allTextContents(), ['prompt', 'reference', 'before fine-tuning', 'after fine-tuning']);
+      assert.deepEqual(await samples.locator('td').allTextContents(), ['What is the capital of France?', 'Paris <b>is</b> the capital.', '???', 'Paris.']);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

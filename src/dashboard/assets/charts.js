@@ -59,7 +59,7 @@ function seriesOptions(def, runs) {
   return out;
 }
 
-/** Creates the charts under `container`; returns {key: {def, plot, el}}. */
+/** Creates the charts under `container`; returns {key: {def, plot, el, zoom}} (zoom: the dragged step range, or null). */
 export function createCharts(container, runs) {
   container.replaceChildren();
   const charts = {};
@@ -69,7 +69,8 @@ export function createCharts(container, runs) {
     el.dataset.chart = def.key;
     container.append(el);
     const width = chartWidth(el);
-    const plot = new uPlot(
+    const chart = { def, plot: null, el, zoom: null };
+    chart.plot = new uPlot(
       {
         title: def.title,
         width,
@@ -82,17 +83,34 @@ export function createCharts(container, runs) {
         ],
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },
+        hooks: { setScale: [(u, key) => key === 'x' && (chart.zoom = zoomOf(u))] },
       },
       buildData(def, runs),
       el,
     );
-    charts[def.key] = { def, plot, el };
+    charts[def.key] = chart;
   }
   return charts;
 }
 
+/** The step range a chart is zoomed to (dragged), or null when it shows every step (double-click resets). */
+function zoomOf(u) {
+  const xs = u.data[0];
+  const { min, max } = u.scales.x;
+  return xs.length > 0 && (min > xs[0] || max < xs[xs.length - 1]) ? { min, max } : null;
+}
+
+/**
+ * New data for every chart. A zoomed chart keeps its step range while rows arrive (its y axis fits the rows in it),
+ * unless the run started over with no step left in that range.
+ */
 export function updateCharts(charts, runs) {
-  for (const { def, plot } of Object.values(charts)) plot.setData(buildData(def, runs));
+  for (const chart of Object.values(charts)) {
+    const zoom = chart.zoom;
+    const data = buildData(chart.def, runs);
+    chart.plot.setData(data);
+    if (zoom && data[0].some((x) => x >= zoom.min && x <= zoom.max)) chart.plot.setScale('x', zoom);
+  }
 }
 
 export function resizeCharts(charts) {

@@ -55,8 +55,14 @@ function statusLine(r) {
     const mb = (n) => (n / 2 ** 20).toFixed(0);
     parts.push(`reading metrics.jsonl: ${mb(r.reading.bytesRead)} of ${mb(r.reading.bytes)} MB (${Math.floor((100 * r.reading.bytesRead) / r.reading.bytes)}%)…`);
   } else if (r.rows.length < r.rowsRead) parts.push(`charts thinned to ${r.rows.length} of ${r.rowsRead} rows (each stretch's first, last, lowest and highest kept)`);
-  parts.push(r.report && r.report.json ? 'finished (report.json written)' : 'in progress');
+  parts.push(r.report && r.report.json ? 'finished (report.json written)' : last && last.nonfinite === true ? diverged(last) : 'in progress');
   return h('span', { 'data-steps': steps }, parts.join(' · '));
+}
+
+/** train's last row when a step's loss or gradient norm was not finite: the run stopped there (the value is left out). */
+function diverged(row) {
+  const what = ['loss', 'grad_norm'].filter((k) => typeof row[k] !== 'number').map((k) => (k === 'loss' ? 'loss' : 'grad norm'));
+  return `stopped: ${what.length ? what.join(' and ') : 'a value'} not finite at step ${row.step} (training diverged)`;
 }
 
 function warnings(r) {
@@ -92,13 +98,17 @@ function reportSections(r) {
   }
   const samples = report && Array.isArray(report.samples) ? report.samples : [];
   if (samples.length) {
+    const columns = SAMPLE_COLUMNS.filter(([k]) => k !== 'reference' || samples.some((s) => s && s.reference !== undefined));
     out.push(h('h3', {}, `Generation samples (${samples.length})`),
       h('table', { class: 'samples' },
-        h('tr', {}, h('th', {}, 'prompt'), h('th', {}, 'before fine-tuning'), h('th', {}, 'after fine-tuning')),
-        samples.map((s) => h('tr', {}, ['prompt', 'before', 'after'].map((k) => h('td', {}, text(s && s[k])))))));
+        h('tr', {}, columns.map(([, title]) => h('th', {}, title))),
+        samples.map((s) => h('tr', {}, columns.map(([k]) => h('td', {}, text(s && s[k])))))));
   }
   return out;
 }
+
+/** A sample's fields as train writes them (src/train/samples.ts), in reading order; `reference` (the expected answer) when present. */
+const SAMPLE_COLUMNS = [['prompt', 'prompt'], ['reference', 'reference'], ['before', 'before fine-tuning'], ['after', 'after fine-tuning']];
 
 function text(v) {
   if (v === null || v === undefined) return '';
