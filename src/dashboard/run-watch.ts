@@ -1,5 +1,6 @@
-// Watches one run directory by polling: metrics.jsonl through a MetricsTail, and config.yaml and
-// report.json whenever their size, mtime or inode change. Produces the events the page consumes. Every
+// Watches one run directory by polling: metrics.jsonl through a MetricsTail, config.yaml and report.json
+// whenever their size, mtime or inode change, and whether the directory itself is still there (a deleted run
+// is said to be gone, not to wait for its first step). Produces the events the page consumes. Every
 // file is read through the check the static serving uses (openInside): only a regular file inside the
 // run dir; a symlink out of it, a FIFO or a folder is absent, so an event never carries outside bytes.
 import * as fs from 'node:fs';
@@ -48,6 +49,8 @@ export interface ReportPayload {
 
 export interface FilesEvent {
   run: number;
+  /** Whether the run directory itself is there (false: deleted or moved since the dashboard started). */
+  dirExists: boolean;
   config: ConfigPayload | null;
   report: ReportPayload | null;
 }
@@ -62,6 +65,7 @@ export class RunWatcher {
   private config: ConfigPayload | null = null;
   private report: ReportPayload | null = null;
   private readonly signatures = { config: '', report: '' };
+  private dirExists = true;
 
   constructor(readonly info: RunInfo, readonly dir: string) {
     this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
@@ -105,11 +109,13 @@ export class RunWatcher {
   }
 
   private filesEvent(): FilesEvent {
-    return { run: this.info.id, config: this.config, report: this.report };
+    return { run: this.info.id, dirExists: this.dirExists, config: this.config, report: this.report };
   }
 
   private pollFiles(): boolean {
-    let changed = false;
+    const dirExists = isDirectory(this.dir);
+    let changed = dirExists !== this.dirExists;
+    this.dirExists = dirExists;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
       this.config = config === null ? null : parseConfig(config.text, config.error);
@@ -148,6 +154,14 @@ export class RunWatcher {
     } finally {
       fs.closeSync(fd);
     }
+  }
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
   }
 }
 

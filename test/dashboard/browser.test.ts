@@ -299,3 +299,25 @@ test('generation samples show their reference answer beside the prompt, as text'
     tmp.cleanup();
   }
 });
+
+test('a run folder deleted while the page is open is said to be gone, then followed again when it comes back', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  const run = tmp.dirs[0]!;
+  const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      fs.rmSync(run, { recursive: true });
+      await page.waitForSelector('text=is gone (deleted or moved)', { timeout: 10_000 });
+      assert.equal(await status(page), `the run folder ${run} is gone (deleted or moved) — waiting for it to come back`);
+      assert.deepEqual(await seriesCounts(page, 'loss'), [0, 0, 0], 'its rows are no longer drawn');
+      fs.mkdirSync(run);
+      await page.waitForSelector('text=no metrics.jsonl yet', { timeout: 10_000 });
+      fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 5, lr: 1e-3 }) + '\n');
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.match((await status(page))!, /^1 step logged · step 1: train loss 5, lr 0\.001 · in progress$/);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

@@ -40,6 +40,7 @@ export class RunPanel {
 }
 
 function statusLine(r) {
+  if (!r.dirExists) return h('span', { class: 'warning' }, `the run folder ${r.path} is gone (deleted or moved) — waiting for it to come back`);
   if (!r.exists) return h('span', {}, 'no metrics.jsonl yet — waiting for the first step');
   const train = r.rows.filter((x) => x.split === undefined);
   const val = r.rows.filter((x) => x.split === 'val' && typeof x.loss === 'number');
