@@ -321,3 +321,29 @@ test('a run folder deleted while the page is open is said to be gone, then follo
     tmp.cleanup();
   }
 });
+
+test('axes keep their ticks for a diverged loss (3e38) and a small lr (1e-9); step ticks are whole steps', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'huge');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), [1, 2, 3, 4, 5].map((step) => JSON.stringify({ step, loss: step === 3 ? 3e38 : 2.5, lr: 1e-9 * step }) + '\n').join(''));
+  // uPlot draws ticks on a canvas: its tick positions and labels are read from the instance (_splits, _values)
+  const ticks = (page: Page, key: string, axis: number): Promise<{ splits: number[] | null; values: string[] | null }> => page.evaluate(([k, a]) => {
+    const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts![k]!.plot as unknown as { axes: Array<{ _splits: number[] | null; _values: string[] | null }> };
+    return { splits: plot.axes[a]!._splits, values: plot.axes[a]!._values };
+  }, [key, axis] as const);
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="5"]', { timeout: 10_000 });
+      await page.waitForTimeout(200);
+      const loss = await ticks(page, 'loss', 1);
+      assert.ok(loss.values && loss.values.length >= 3 && loss.values.includes('1e+38'), `loss axis ticks: ${JSON.stringify(loss.values)}`);
+      const lr = await ticks(page, 'lr', 1);
+      assert.ok(lr.values && lr.values.length >= 3 && lr.values.some((v) => /e-9$/.test(v)), `lr axis ticks: ${JSON.stringify(lr.values)}`);
+      const steps = await ticks(page, 'loss', 0);
+      assert.ok(steps.splits && steps.splits.length >= 2 && steps.splits.every((x) => Number.isInteger(x)), `step ticks: ${JSON.stringify(steps.splits)}`);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

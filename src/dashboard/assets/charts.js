@@ -4,6 +4,18 @@ import { fmt, fmtAxis } from './dom.js';
 
 const MIB = 1 / 2 ** 20;
 
+/** Tick spacings m·10^e for the given mantissas and exponents, ascending (uPlot's `incrs`). */
+function incrs(mantissas, fromExp, toExp) {
+  const out = [];
+  for (let e = fromExp; e <= toExp; e++) for (const m of mantissas) out.push(Number(`${m}e${e}`));
+  return out;
+}
+/** Steps are whole: no tick at step 2.5. */
+const STEP_INCRS = incrs([1, 2, 5], 0, 300);
+/** uPlot's own spacings stop near 1e15, which left the axis of a diverged loss (3e38) without a tick; below 1e-16
+ * uPlot's tick finder takes only its own spacings, so the list starts there as its own does. */
+const VALUE_INCRS = incrs([1, 2, 2.5, 5], -16, 307);
+
 /** Each chart: which field of which rows (split null = train rows), and an optional unit scale. */
 export const CHART_DEFS = [
   { key: 'loss', title: 'Loss — train (solid), val (dashed)', series: [
@@ -78,8 +90,8 @@ export function createCharts(container, runs) {
         scales: { x: { time: false } },
         series: seriesOptions(def, runs),
         axes: [
-          { label: 'step', size: 40, labelSize: 18 },
-          { size: 64, values: (u, vals) => vals.map(fmtAxis) },
+          { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS },
+          { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis) },
         ],
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },
