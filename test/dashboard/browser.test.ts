@@ -158,7 +158,7 @@ test('a run that has not logged a step yet shows so, then draws its first rows',
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
       assert.deepEqual(await seriesCounts(page, 'loss'), [2, 1, 1]);
       assert.deepEqual(await seriesCounts(page, 'mem_bytes'), [1, 1]);
-      assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · step 1: train loss 3, lr 1e-4 · val loss 3.1 at step 0 · best val 3.1 at step 0 · in progress$/);
+      assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · step 1: train loss 3, lr 1e-4, 800 tokens\/s, mem 95 MiB · val loss 3.1 at step 0 · best val 3.1 at step 0 · in progress$/);
     });
   } finally {
     tmp.cleanup();
@@ -342,6 +342,23 @@ test('axes keep their ticks for a diverged loss (3e38) and a small lr (1e-9); st
       assert.ok(lr.values && lr.values.length >= 3 && lr.values.some((v) => /e-9$/.test(v)), `lr axis ticks: ${JSON.stringify(lr.values)}`);
       const steps = await ticks(page, 'loss', 0);
       assert.ok(steps.splits && steps.splits.length >= 2 && steps.splits.every((x) => Number.isInteger(x)), `step ticks: ${JSON.stringify(steps.splits)}`);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('the status line shows the last step\'s tokens/s, MFU and memory (with the peak) as train logs them on CUDA', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'cuda');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 7, loss: 1.25, lr: 2e-4, grad_norm: 0.9, tokens_per_s: 15234.6,
+    mem_bytes: 15.5 * 2 ** 30, peak_mem_bytes: 17 * 2 ** 30, mfu: 0.4237 }) + '\n');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.equal(await page.textContent('article[data-run="0"] .status'),
+        '1 step logged · step 7: train loss 1.25, lr 2e-4, 15235 tokens/s, MFU 42.4%, mem 15872 MiB (peak 17408 MiB) · in progress');
     });
   } finally {
     tmp.cleanup();

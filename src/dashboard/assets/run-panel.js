@@ -49,7 +49,7 @@ function statusLine(r) {
   const lastVal = val[val.length - 1];
   const steps = r.trainRowsRead;
   const parts = [`${steps} step${steps === 1 ? '' : 's'} logged`];
-  if (last) parts.push(`step ${last.step}: train loss ${fmt(last.loss)}, lr ${fmt(last.lr)}`);
+  if (last) parts.push(`step ${last.step}: ${[`train loss ${fmt(last.loss)}`, `lr ${fmt(last.lr)}`, ...throughput(last)].join(', ')}`);
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
   if (best) parts.push(`best val ${fmt(best.loss)} at step ${best.step}`);
   if (r.reading) {
@@ -58,6 +58,17 @@ function statusLine(r) {
   } else if (r.rows.length < r.rowsRead) parts.push(`charts thinned to ${r.rows.length} of ${r.rowsRead} rows (each stretch's first, last, lowest and highest kept)`);
   parts.push(r.report && r.report.json ? 'finished (report.json written)' : last && last.nonfinite === true ? diverged(last) : 'in progress');
   return h('span', { 'data-steps': steps }, parts.join(' · '));
+}
+
+/** A train row's speed and memory, those it has: tokens/s, MFU (CUDA), MiB allocated (and the peak, CUDA). */
+function throughput(row) {
+  const num = (k) => typeof row[k] === 'number' && Number.isFinite(row[k]);
+  const mib = (k) => `${fmt(Math.round(row[k] / 2 ** 20))} MiB`;
+  const out = [];
+  if (num('tokens_per_s')) out.push(`${fmt(Math.round(row.tokens_per_s))} tokens/s`);
+  if (num('mfu')) out.push(`MFU ${(100 * row.mfu).toFixed(1)}%`);
+  if (num('mem_bytes')) out.push(`mem ${mib('mem_bytes')}${num('peak_mem_bytes') ? ` (peak ${mib('peak_mem_bytes')})` : ''}`);
+  return out;
 }
 
 /** train's last row when a step's loss or gradient norm was not finite: the run stopped there (the value is left out). */
