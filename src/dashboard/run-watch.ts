@@ -2,14 +2,15 @@
 // whenever their size, mtime or inode change, and whether the directory itself is still there (a deleted run
 // is said to be gone, not to wait for its first step). Produces the events the page consumes. Every
 // file is read through the check the static serving uses (openInside): only a regular file inside the
-// run dir; a symlink out of it, a FIFO or a folder is absent, so an event never carries outside bytes.
+// run dir; a symlink out of it, a FIFO or a folder is absent, so an event never carries outside bytes (the
+// event names it as refused, so the page does not say it is still to come).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
-import { openInside } from './safe-path.ts';
+import { openInside, resolveInside } from './safe-path.ts';
 
 export interface RunInfo {
   id: number;
@@ -51,6 +52,8 @@ export interface FilesEvent {
   run: number;
   /** Whether the run directory itself is there (false: deleted or moved since the dashboard started). */
   dirExists: boolean;
+  /** Run files that are there but not read, being no regular file inside the run (a symlink out of it, a FIFO, a folder). */
+  refused: string[];
   config: ConfigPayload | null;
   report: ReportPayload | null;
 }
@@ -66,6 +69,7 @@ export class RunWatcher {
   private report: ReportPayload | null = null;
   private readonly signatures = { config: '', report: '' };
   private dirExists = true;
+  private refused: string[] = [];
 
   constructor(readonly info: RunInfo, readonly dir: string) {
     this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
@@ -109,13 +113,15 @@ export class RunWatcher {
   }
 
   private filesEvent(): FilesEvent {
-    return { run: this.info.id, dirExists: this.dirExists, config: this.config, report: this.report };
+    return { run: this.info.id, dirExists: this.dirExists, refused: this.refused, config: this.config, report: this.report };
   }
 
   private pollFiles(): boolean {
     const dirExists = isDirectory(this.dir);
-    let changed = dirExists !== this.dirExists;
+    const refused = READ_FILES.filter((name) => isRefused(this.dir, name));
+    let changed = dirExists !== this.dirExists || refused.join('/') !== this.refused.join('/');
     this.dirExists = dirExists;
+    this.refused = refused;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
       this.config = config === null ? null : parseConfig(config.text, config.error);
@@ -155,6 +161,19 @@ export class RunWatcher {
       fs.closeSync(fd);
     }
   }
+}
+
+/** The run files the watcher reads. */
+const READ_FILES = [RUN_LAYOUT.metrics, RUN_LAYOUT.config, RUN_LAYOUT.report];
+
+/** Whether `name` is in `dir` (as any kind of entry) but not a regular file inside it, so it is treated as absent. */
+function isRefused(dir: string, name: string): boolean {
+  try {
+    fs.lstatSync(path.join(dir, name));
+  } catch {
+    return false;
+  }
+  return resolveInside(dir, [name]) === null;
 }
 
 function isDirectory(dir: string): boolean {

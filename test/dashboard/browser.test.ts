@@ -3,6 +3,7 @@
 // outside the server, and is saved as a screenshot (tmp/test-output/dashboard.png, git-ignored); a long run
 // is drawn thinned, and the page's rows stay the server's through live thinnings.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -23,7 +24,7 @@ const SKIP = fs.existsSync(CHROMIUM)
 if (SKIP) console.log(`SKIPPED: ${SKIP}`);
 
 // The page's globals these checks use, typed here because the tests compile without the DOM library.
-interface Plot { data: Array<Array<number | null>>; scales: { x: { max: number } } }
+interface Plot { data: Array<Array<number | null>>; scales: { x: { min: number; max: number } } }
 interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
 interface PageGlobals { __dashboard?: { charts?: Record<string, { plot: Plot }>; runs: Array<{ rows: Array<{ step: number; split?: string }> }> }; document: { querySelector(selector: string): Canvas | null } }
 
@@ -359,6 +360,32 @@ test('the status line shows the last step\'s tokens/s, MFU and memory (with the 
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
       assert.equal(await page.textContent('article[data-run="0"] .status'),
         '1 step logged · step 7: train loss 1.25, lr 2e-4, 15235 tokens/s, MFU 42.4%, mem 15872 MiB (peak 17408 MiB) · in progress');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a metrics.jsonl symlinked out of the run and a FIFO config.yaml are said to be refused, not awaited, and leak nothing', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'odd');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(tmp.root, 'outside.jsonl'), JSON.stringify({ step: 1, loss: 1, secret: 'TOP-SECRET' }) + '\n');
+  fs.symlinkSync(path.join(tmp.root, 'outside.jsonl'), path.join(run, 'metrics.jsonl'));
+  execFileSync('mkfifo', [path.join(run, 'config.yaml')]);
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-refused]', { timeout: 10_000 });
+      const panel = page.locator('article[data-run="0"]');
+      assert.equal(await panel.locator('.status').first().textContent(), 'metrics.jsonl not read (see below)');
+      assert.equal(await panel.locator('[data-refused]').getAttribute('data-refused'), 'metrics.jsonl config.yaml');
+      assert.match((await panel.locator('[data-refused]').textContent())!, /^not read: metrics\.jsonl, config\.yaml — each is a symlink out of the run folder or not a regular file/);
+      assert.doesNotMatch((await page.content()), /TOP-SECRET/);
+      // replaced by a regular file, metrics.jsonl is read and the note goes
+      fs.rmSync(path.join(run, 'metrics.jsonl'));
+      fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 2, lr: 1e-4 }) + '\n');
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.equal(await panel.locator('[data-refused]').getAttribute('data-refused'), 'config.yaml');
     });
   } finally {
     tmp.cleanup();

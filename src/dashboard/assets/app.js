@@ -20,7 +20,7 @@ function init(runs) {
   state.runKey = key;
   state.runs = runs.map((r, i) => ({
     ...r, color: PALETTE[i % PALETTE.length], rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null,
-    malformed: { count: 0, samples: [] }, dirExists: true, config: null, report: null,
+    malformed: { count: 0, samples: [] }, dirExists: true, refused: [], config: null, report: null,
   }));
   document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
   document.getElementById('legend').replaceChildren(...state.runs.map((r) => {
@@ -70,6 +70,7 @@ events.addEventListener('files', (e) => {
   const run = state.runs[d.run];
   if (!run) return;
   run.dirExists = d.dirExists;
+  run.refused = d.refused;
   run.config = d.config;
   run.report = d.report;
   scheduleRender();

@@ -41,7 +41,8 @@ export class RunPanel {
 
 function statusLine(r) {
   if (!r.dirExists) return h('span', { class: 'warning' }, `the run folder ${r.path} is gone (deleted or moved) — waiting for it to come back`);
-  if (!r.exists) return h('span', {}, 'no metrics.jsonl yet — waiting for the first step');
+  if (!r.exists && !r.refused.includes('metrics.jsonl')) return h('span', {}, 'no metrics.jsonl yet — waiting for the first step');
+  if (!r.exists) return h('span', {}, 'metrics.jsonl not read (see below)');
   const train = r.rows.filter((x) => x.split === undefined);
   const val = r.rows.filter((x) => x.split === 'val' && typeof x.loss === 'number');
   const last = train[train.length - 1];
@@ -84,6 +85,10 @@ function warnings(r) {
       `${r.malformed.count} malformed line${r.malformed.count === 1 ? '' : 's'} in metrics.jsonl skipped`,
       h('ul', {}, r.malformed.samples.map((m) => h('li', {}, `line ${m.line}: ${m.reason} — ${m.text}`))),
       r.malformed.count > r.malformed.samples.length ? h('div', {}, `(first ${r.malformed.samples.length} shown)`) : null));
+  }
+  if (r.refused.length) {
+    out.push(h('div', { class: 'warning', 'data-refused': r.refused.join(' ') },
+      `not read: ${r.refused.join(', ')} — ${r.refused.length === 1 ? 'it is' : 'each is'} a symlink out of the run folder or not a regular file (a FIFO, a folder); the dashboard reads only regular files inside the run`));
   }
   if (r.partial) out.push(h('div', { class: 'status' }, 'the last line of metrics.jsonl is still being written'));
   if (r.report && r.report.error) out.push(h('div', { class: 'warning' }, r.report.error));
