@@ -391,3 +391,27 @@ test('a metrics.jsonl symlinked out of the run and a FIFO config.yaml are said t
     tmp.cleanup();
   }
 });
+
+test('a classification run\'s val accuracy and macro-F1 are charted; the chart stays hidden for generation runs', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN, RUN_CLS);
+  const val = fs.readFileSync(path.join(RUN_CLS, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split?: string; accuracy?: number })
+    .filter((r) => r.split === 'val');
+  const visible = (page: Page): Promise<boolean> => page.locator('[data-chart="accuracy"]').isVisible();
+  try {
+    await onDashboardPage([tmp.dirs[0]!], async (page) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      assert.equal(await visible(page), false, 'no classification run: no accuracy chart');
+    });
+    await onDashboardPage(tmp.dirs, async (page) => {
+      await page.waitForSelector('[data-run="1"] [data-steps="40"]', { timeout: 10_000 });
+      assert.equal(await visible(page), true);
+      // per run (generation, classification): accuracy, macro-F1
+      assert.deepEqual(await seriesCounts(page, 'accuracy'), [val.length, 0, 0, val.length, val.length]);
+      const width = await page.locator('[data-chart="accuracy"] canvas').evaluate((c) => (c as unknown as { clientWidth: number }).clientWidth);
+      const lossWidth = await page.locator('[data-chart="loss"] canvas').evaluate((c) => (c as unknown as { clientWidth: number }).clientWidth);
+      assert.equal(width, lossWidth, 'shown, it takes the width of its place');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

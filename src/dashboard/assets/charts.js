@@ -1,5 +1,5 @@
-// The charts: one uPlot per metric, every run overlaid (one colour per run; val loss dashed with
-// points). Rows are metrics.jsonl rows; train rows have no `split`, evaluation rows have split "val"/"test".
+// The charts: one uPlot per metric, every run overlaid (one colour per run; eval series marked with points,
+// val loss dashed), and classification's val accuracy once a run has it. Rows are metrics.jsonl rows; train rows have no `split`, evaluation rows have split "val"/"test".
 import { fmt, fmtAxis } from './dom.js';
 
 const MIB = 1 / 2 ** 20;
@@ -26,6 +26,11 @@ export const CHART_DEFS = [
   { key: 'tokens_per_s', title: 'Tokens / s', series: [{ field: 'tokens_per_s', split: null }] },
   { key: 'grad_norm', title: 'Grad norm (before clipping)', series: [{ field: 'grad_norm', split: null }] },
   { key: 'mem_bytes', title: 'Device memory (MiB)', scale: MIB, series: [{ field: 'mem_bytes', split: null }] },
+  // classification's eval rows: shown once a run has them
+  { key: 'accuracy', title: 'Val accuracy (solid), macro-F1 (dashed)', onlyWithData: true, series: [
+    { field: 'accuracy', split: 'val', label: 'accuracy' },
+    { field: 'macro_f1', split: 'val', label: 'macro-F1', dash: true },
+  ] },
 ];
 
 /**
@@ -63,7 +68,7 @@ function seriesOptions(def, runs) {
         width: s.dash ? 1.5 : 2,
         dash: s.dash ? [6, 4] : undefined,
         spanGaps: true,
-        points: s.dash ? { show: true, size: 6, fill: run.color } : undefined,
+        points: s.split !== null ? { show: true, size: 6, fill: run.color } : undefined, // eval rows are sparse: marked
         value: (u, v) => fmt(v),
       });
     }
@@ -81,6 +86,7 @@ export function createCharts(container, runs) {
     el.dataset.chart = def.key;
     container.append(el);
     const width = chartWidth(el);
+    el.hidden = def.onlyWithData === true; // until updateCharts finds a point
     const chart = { def, plot: null, el, zoom: null };
     chart.plot = new uPlot(
       {
@@ -120,9 +126,17 @@ export function updateCharts(charts, runs) {
   for (const chart of Object.values(charts)) {
     const zoom = chart.zoom;
     const data = buildData(chart.def, runs);
+    if (chart.def.onlyWithData) showIf(chart, data[0].length > 0);
     chart.plot.setData(data);
     if (zoom && data[0].some((x) => x >= zoom.min && x <= zoom.max)) chart.plot.setScale('x', zoom);
   }
+}
+
+/** Shows or hides a chart that has a point only for some runs; shown, it takes the width of its place. */
+function showIf(chart, visible) {
+  if (chart.el.hidden !== visible) return;
+  chart.el.hidden = !visible;
+  if (visible) chart.plot.setSize({ width: chartWidth(chart.el), height: 230 });
 }
 
 export function resizeCharts(charts) {
