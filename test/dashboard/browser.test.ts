@@ -415,3 +415,38 @@ test('a classification run\'s val accuracy and macro-F1 are charted; the chart s
     tmp.cleanup();
   }
 });
+
+test('a finished run\'s large report is not rebuilt while another run logs rows, and a wide confusion matrix scrolls inside its panel', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const big = path.join(tmp.root, 'many-classes');
+  const live = path.join(tmp.root, 'live');
+  fs.mkdirSync(big);
+  fs.mkdirSync(live);
+  const labels = Array.from({ length: 80 }, (_, i) => `class-${i}`);
+  fs.writeFileSync(path.join(big, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 1, lr: 1e-4 }) + '\n');
+  fs.writeFileSync(path.join(big, 'report.json'), JSON.stringify({ labels, test: { confusion: labels.map((_, i) => labels.map((_, j) => (i === j ? 9 : (i + j) % 3))) } }));
+  const metrics = path.join(live, 'metrics.jsonl');
+  fs.writeFileSync(metrics, JSON.stringify({ step: 1, loss: 2, lr: 1e-4 }) + '\n');
+  type Marked = { __marked?: boolean };
+  try {
+    await onDashboardPage([big, live], async (page) => {
+      await page.waitForSelector('[data-run="1"] [data-steps="1"]', { timeout: 10_000 });
+      const matrix = page.locator('article[data-run="0"] table.confusion');
+      await matrix.evaluate((t) => { (t as unknown as Marked).__marked = true; });
+      for (let step = 2; step <= 6; step++) {
+        fs.appendFileSync(metrics, JSON.stringify({ step, loss: 2, lr: 1e-4 }) + '\n');
+        await page.waitForSelector(`[data-run="1"] [data-steps="${step}"]`, { timeout: 10_000 });
+      }
+      assert.equal(await matrix.evaluate((t) => (t as unknown as Marked).__marked === true), true, 'the same table element: not rebuilt');
+      const widths = await page.evaluate(() => {
+        const g = globalThis as unknown as { document: { documentElement: { scrollWidth: number }; querySelector(s: string): { scrollWidth: number; clientWidth: number } }; innerWidth: number };
+        const panel = g.document.querySelector('article[data-run="0"]');
+        return { page: g.document.documentElement.scrollWidth, window: g.innerWidth, panel: panel.scrollWidth, panelBox: panel.clientWidth };
+      });
+      assert.ok(widths.page <= widths.window, `the page stays ${widths.window} px wide (${widths.page})`);
+      assert.ok(widths.panel > widths.panelBox, 'the matrix scrolls inside its panel');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

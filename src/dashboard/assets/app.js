@@ -36,14 +36,19 @@ function init(runs) {
 }
 
 let pending = false;
-function scheduleRender() {
+/** Runs whose panel needs redrawing: only those an event changed (a large report's tables are costly to lay out). */
+const dirty = new Set();
+function scheduleRender(run) {
+  if (run) dirty.add(run.id);
+  else for (const r of state.runs) dirty.add(r.id);
   if (pending) return;
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
     if (!state.charts) return;
     updateCharts(state.charts, state.runs);
-    for (const p of state.panels) p.render();
+    for (const id of dirty) state.panels[id]?.render();
+    dirty.clear();
     state.renders++;
   });
 }
@@ -63,7 +68,7 @@ events.addEventListener('metrics', (e) => {
   run.partial = d.partial;
   run.reading = d.reading; // a large metrics.jsonl still being read: its rows come whole once it is
   run.malformed = d.malformed;
-  scheduleRender();
+  scheduleRender(run);
 });
 events.addEventListener('files', (e) => {
   const d = JSON.parse(e.data);
@@ -73,7 +78,7 @@ events.addEventListener('files', (e) => {
   run.refused = d.refused;
   run.config = d.config;
   run.report = d.report;
-  scheduleRender();
+  scheduleRender(run);
 });
 
 let resizeTimer = 0;

@@ -20,7 +20,7 @@ export class RunPanel {
     container.append(this.el);
   }
 
-  /** Redraws everything from the run's state (cheap: a few small tables). */
+  /** Redraws the panel from the run's state; app.js calls it only when an event changed this run. */
   render() {
     const r = this.run;
     this.links.replaceChildren(
@@ -30,7 +30,14 @@ export class RunPanel {
     );
     this.status.replaceChildren(statusLine(r));
     this.warnings.replaceChildren(...warnings(r));
-    this.report.replaceChildren(...reportSections(r));
+    // the report's tables (a confusion matrix of hundreds of classes) are rebuilt only when what they show changed,
+    // not on every row another run logs
+    const testRow = r.rows.findLast((x) => x.split === 'test') ?? null;
+    const shown = [r.report, testRow, r.config];
+    if (!this.reportShown || shown.some((v, i) => v !== this.reportShown[i])) {
+      this.report.replaceChildren(...reportSections(r, testRow));
+      this.reportShown = shown;
+    }
     this.configBox.hidden = !r.config;
     if (r.config) {
       this.configNote.replaceChildren(r.config.error ? h('div', { class: 'warning' }, r.config.error) : '');
@@ -95,10 +102,9 @@ function warnings(r) {
   return out;
 }
 
-function reportSections(r) {
+/** The report's sections: report.json's, else the last test row of metrics.jsonl (`testRow`) until report.json is written. */
+function reportSections(r, testRow) {
   const report = r.report && r.report.json && typeof r.report.json === 'object' ? r.report.json : null;
-  const testRows = r.rows.filter((x) => x.split === 'test');
-  const testRow = testRows[testRows.length - 1] || null;
   const out = [];
   const source = report ?? testRow;
   if (!source) return out;
