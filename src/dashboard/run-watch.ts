@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RUN_LAYOUT, runPath } from '../run/layout.ts';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
+import { MAX_JSON_DEPTH, bracketsNestDeeperThan, nestsDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { openInside, resolveInside } from './safe-path.ts';
 
@@ -186,6 +186,9 @@ function isDirectory(dir: string): boolean {
 
 function parseConfig(text: string, readError?: string): ConfigPayload {
   if (readError) return { text, error: readError };
+  if (bracketsNestDeeperThan(text, MAX_JSON_DEPTH)) {
+    return { text, error: `${RUN_LAYOUT.config} nests more than ${MAX_JSON_DEPTH} brackets deep, too deep to read here; open it raw` };
+  }
   try {
     const doc: unknown = parseYaml(text);
     const out: ConfigPayload = { text };

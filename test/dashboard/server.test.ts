@@ -319,6 +319,21 @@ test('a large metrics.jsonl is read a slice at a time: the page, other runs and 
   }
 });
 
+test('a config.yaml nesting flow brackets 100,000 deep is refused before the yaml parser spends seconds on it', async () => {
+  const t = tempRuns(RUN_CLS);
+  fs.writeFileSync(path.join(t.dirs[0]!, 'config.yaml'), 'task: classification\nlabels: ' + '[a, '.repeat(1e5) + ']'.repeat(1e5) + '\n');
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  try {
+    const snap = (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Array<{ type: string; data: { config?: { error?: string; task?: string } } }>;
+    const config = snap.find((e) => e.type === 'files')!.data.config!;
+    assert.equal(config.error, 'config.yaml nests more than 64 brackets deep, too deep to read here; open it raw');
+    assert.equal(config.task, undefined);
+  } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
+
 test('a hostile run nesting JSON a million levels deep is one run\'s error, not a 500 for every run', async () => {
   const t = tempRuns(RUN_GEN, RUN_CLS);
   const deep = '['.repeat(1e6) + ']'.repeat(1e6); // parses, but JSON.stringify of it overflows the stack
