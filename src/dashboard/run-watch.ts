@@ -190,7 +190,8 @@ function parseConfig(text: string, readError?: string): ConfigPayload {
     return { text, error: `${RUN_LAYOUT.config} nests more than ${MAX_JSON_DEPTH} brackets deep, too deep to read here; open it raw` };
   }
   try {
-    const doc: unknown = parseYaml(text);
+    // logLevel 'error': a run file's odd tag is no warning on the dashboard's stderr (train --dashboard's terminal)
+    const doc: unknown = parseYaml(text, { logLevel: 'error' });
     const out: ConfigPayload = { text };
     if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
       const d = doc as Record<string, unknown>;

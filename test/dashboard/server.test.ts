@@ -334,6 +334,25 @@ test('a config.yaml nesting flow brackets 100,000 deep is refused before the yam
   }
 });
 
+test('a config.yaml with an unknown tag is read without a process warning on the dashboard\'s stderr', async () => {
+  const t = tempRuns(RUN_CLS);
+  fs.writeFileSync(path.join(t.dirs[0]!, 'config.yaml'), 'task: classification\nnote: !!js/function "function () {}"\n');
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  try {
+    const snap = (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Array<{ type: string; data: { config?: { error?: string; task?: string } } }>;
+    assert.equal(snap.find((e) => e.type === 'files')!.data.config!.task, 'classification');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
+    await d.close();
+    t.cleanup();
+  }
+});
+
 test('a hostile run nesting JSON a million levels deep is one run\'s error, not a 500 for every run', async () => {
   const t = tempRuns(RUN_GEN, RUN_CLS);
   const deep = '['.repeat(1e6) + ']'.repeat(1e6); // parses, but JSON.stringify of it overflows the stack
