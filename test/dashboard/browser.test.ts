@@ -450,3 +450,21 @@ test('a finished run\'s large report is not rebuilt while another run logs rows,
     tmp.cleanup();
   }
 });
+
+test('rows of a split the charts do not draw are counted on the status line, their names as text', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'other-split');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), [
+    { step: 1, loss: 3, lr: 1e-4 }, { step: 1, split: 'eval', loss: 2.9 }, { step: 2, split: '<b>x</b>', loss: 2.8 }, { step: 2, split: 'eval', loss: 2.7 },
+  ].map((r) => JSON.stringify(r) + '\n').join(''));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.equal(await page.textContent('article[data-run="0"] .status'),
+        '1 step logged · step 1: train loss 3, lr 1e-4 · 3 rows of split "eval", "<b>x</b>" not charted (only train, val and test are) · in progress');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

@@ -60,6 +60,11 @@ function statusLine(r) {
   if (last) parts.push(`step ${last.step}: ${[`train loss ${fmt(last.loss)}`, `lr ${fmt(last.lr)}`, ...throughput(last)].join(', ')}`);
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
   if (best) parts.push(`best val ${fmt(best.loss)} at step ${best.step}`);
+  const other = r.rows.filter((x) => x.split !== undefined && x.split !== 'val' && x.split !== 'test');
+  if (other.length) {
+    const splits = [...new Set(other.map((x) => JSON.stringify(x.split)))];
+    parts.push(`${other.length} row${other.length === 1 ? '' : 's'} of split ${splits.slice(0, 3).join(', ')}${splits.length > 3 ? ', …' : ''} not charted (only train, val and test are)`);
+  }
   if (r.reading) {
     const mb = (n) => (n / 2 ** 20).toFixed(0);
     parts.push(`reading metrics.jsonl: ${mb(r.reading.bytesRead)} of ${mb(r.reading.bytes)} MB (${Math.floor((100 * r.reading.bytesRead) / r.reading.bytes)}%)…`);
