@@ -468,3 +468,23 @@ test('rows of a split the charts do not draw are counted on the status line, the
     tmp.cleanup();
   }
 });
+
+test('twelve runs compared get twelve different colours', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const runs = Array.from({ length: 12 }, (_, i) => {
+    const run = path.join(tmp.root, `run-${i}`);
+    fs.mkdirSync(run);
+    fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3 - i / 10, lr: 1e-4 }) + '\n');
+    return run;
+  });
+  try {
+    await onDashboardPage(runs, async (page) => {
+      await page.waitForSelector('[data-run="11"] [data-steps="1"]', { timeout: 10_000 });
+      const colours = await page.locator('#legend .swatch').evaluateAll((els) => els.map((e) => (e as unknown as { style: { background: string } }).style.background));
+      assert.equal(colours.length, 12);
+      assert.equal(new Set(colours).size, 12, `colours: ${colours.join(' ')}`);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

@@ -5,6 +5,8 @@ import { h } from './dom.js';
 import { RunPanel } from './run-panel.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+/** A run's colour: the palette's ten, then hues spread by the golden angle, so no two runs share one. */
+const runColor = (i) => (i < PALETTE.length ? PALETTE[i] : `hsl(${Math.round(((i - PALETTE.length) * 137.508 + 20) % 360)}, 70%, ${i % 2 ? 35 : 50}%)`);
 const state = { runs: [], charts: null, panels: [], renders: 0, runKey: '' };
 window.__dashboard = state;
 
@@ -19,7 +21,7 @@ function init(runs) {
   if (key === state.runKey) return; // a reconnect to the same server: keep the charts, the snapshot follows
   state.runKey = key;
   state.runs = runs.map((r, i) => ({
-    ...r, color: PALETTE[i % PALETTE.length], rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null,
+    ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null,
     malformed: { count: 0, samples: [] }, dirExists: true, refused: [], config: null, report: null,
   }));
   document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
