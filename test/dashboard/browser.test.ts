@@ -469,10 +469,10 @@ test('rows of a split the charts do not draw are counted on the status line, the
   }
 });
 
-test('twelve runs compared get twelve different colours', { skip: SKIP, timeout: 60_000 }, async () => {
+test('twelve runs compared get twelve different colours, and their legend leaves a small window to the page', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const runs = Array.from({ length: 12 }, (_, i) => {
-    const run = path.join(tmp.root, `run-${i}`);
+    const run = path.join(tmp.root, `lr-sweep-3e-4-warmup-100-run-${i}`);
     fs.mkdirSync(run);
     fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3 - i / 10, lr: 1e-4 }) + '\n');
     return run;
@@ -483,6 +483,11 @@ test('twelve runs compared get twelve different colours', { skip: SKIP, timeout:
       const colours = await page.locator('#legend .swatch').evaluateAll((els) => els.map((e) => (e as unknown as { style: { background: string } }).style.background));
       assert.equal(colours.length, 12);
       assert.equal(new Set(colours).size, 12, `colours: ${colours.join(' ')}`);
+      // in a phone-sized window the sticky header, legend of twelve included, leaves most of the screen to the page
+      await page.setViewportSize({ width: 390, height: 800 });
+      await page.waitForTimeout(200);
+      const header = (await page.locator('header').boundingBox())!;
+      assert.ok(header.height <= 0.3 * 800, `the header is ${header.height} px of an 800 px window`);
     });
   } finally {
     tmp.cleanup();
