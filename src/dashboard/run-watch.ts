@@ -1,6 +1,6 @@
 // Watches one run directory by polling: metrics.jsonl through a MetricsTail, config.yaml and report.json
-// whenever their size, mtime or inode change, and whether the directory itself is still there (a deleted run
-// is said to be gone, not to wait for its first step). Produces the events the page consumes. Every
+// whenever their size, mtime or inode change, whether the directory itself is still there (a deleted run is
+// said to be gone, not to wait for its first step) and whether a train holds its lock (else it is not in progress). Produces the events the page consumes. Every
 // file is read through the check the static serving uses (openInside): only a regular file inside the
 // run dir; a symlink out of it, a FIFO or a folder is absent, so an event never carries outside bytes (the
 // event names it as refused, so the page does not say it is still to come).
@@ -52,6 +52,8 @@ export interface FilesEvent {
   run: number;
   /** Whether the run directory itself is there (false: deleted or moved since the dashboard started). */
   dirExists: boolean;
+  /** Whether a train holds the run's lock file (RUN_LAYOUT.lock): it is running, or was killed without releasing it. */
+  locked: boolean;
   /** Run files that are there but not read, being no regular file inside the run (a symlink out of it, a FIFO, a folder). */
   refused: string[];
   config: ConfigPayload | null;
@@ -70,6 +72,7 @@ export class RunWatcher {
   private readonly signatures = { config: '', report: '' };
   private dirExists = true;
   private refused: string[] = [];
+  private locked = false;
 
   constructor(readonly info: RunInfo, readonly dir: string) {
     this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
@@ -113,14 +116,16 @@ export class RunWatcher {
   }
 
   private filesEvent(): FilesEvent {
-    return { run: this.info.id, dirExists: this.dirExists, refused: this.refused, config: this.config, report: this.report };
+    return { run: this.info.id, dirExists: this.dirExists, locked: this.locked, refused: this.refused, config: this.config, report: this.report };
   }
 
   private pollFiles(): boolean {
     const dirExists = isDirectory(this.dir);
     const refused = READ_FILES.filter((name) => isRefused(this.dir, name));
-    let changed = dirExists !== this.dirExists || refused.join('/') !== this.refused.join('/');
+    const locked = entryExists(runPath(this.dir, 'lock'));
+    let changed = dirExists !== this.dirExists || locked !== this.locked || refused.join('/') !== this.refused.join('/');
     this.dirExists = dirExists;
+    this.locked = locked;
     this.refused = refused;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
@@ -168,12 +173,17 @@ const READ_FILES = [RUN_LAYOUT.metrics, RUN_LAYOUT.config, RUN_LAYOUT.report];
 
 /** Whether `name` is in `dir` (as any kind of entry) but not a regular file inside it, so it is treated as absent. */
 function isRefused(dir: string, name: string): boolean {
+  return entryExists(path.join(dir, name)) && resolveInside(dir, [name]) === null;
+}
+
+/** Whether `p` names an entry of any kind (a dangling symlink too). */
+function entryExists(p: string): boolean {
   try {
-    fs.lstatSync(path.join(dir, name));
+    fs.lstatSync(p);
+    return true;
   } catch {
     return false;
   }
-  return resolveInside(dir, [name]) === null;
 }
 
 function isDirectory(dir: string): boolean {

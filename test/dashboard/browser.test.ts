@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard } from '../../src/dashboard/server.ts';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
 
@@ -27,6 +28,11 @@ if (SKIP) console.log(`SKIPPED: ${SKIP}`);
 interface Plot { data: Array<Array<number | null>>; scales: { x: { min: number; max: number } } }
 interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
 interface PageGlobals { __dashboard?: { charts?: Record<string, { plot: Plot }>; runs: Array<{ rows: Array<{ step: number; split?: string }> }> }; document: { querySelector(selector: string): Canvas | null } }
+
+/** A lock file as train holds one while it runs (src/train/run-lock.ts): the page then says the run is in progress. */
+function holdLock(run: string): void {
+  fs.writeFileSync(path.join(run, RUN_LAYOUT.lock), JSON.stringify({ pid: process.pid, host: 'test', started: new Date().toISOString() }) + '\n');
+}
 
 /** Non-null values of each series of a chart, as the page's uPlot instance holds them. */
 function seriesCounts(page: Page, chart: string): Promise<number[]> {
@@ -150,6 +156,7 @@ test('a run that has not logged a step yet shows so, then draws its first rows',
   const tmp = tempRuns();
   const run = path.join(tmp.root, 'starting');
   fs.mkdirSync(run);
+  holdLock(run);
   try {
     await onDashboardPage([run], async (page) => {
       await page.waitForSelector('text=no metrics.jsonl yet', { timeout: 10_000 });
@@ -313,6 +320,7 @@ test('a run folder deleted while the page is open is said to be gone, then follo
       assert.equal(await status(page), `the run folder ${run} is gone (deleted or moved) — waiting for it to come back`);
       assert.deepEqual(await seriesCounts(page, 'loss'), [0, 0, 0], 'its rows are no longer drawn');
       fs.mkdirSync(run);
+      holdLock(run);
       await page.waitForSelector('text=no metrics.jsonl yet', { timeout: 10_000 });
       fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 5, lr: 1e-3 }) + '\n');
       await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
@@ -353,6 +361,7 @@ test('the status line shows the last step\'s tokens/s, MFU and memory (with the 
   const tmp = tempRuns();
   const run = path.join(tmp.root, 'cuda');
   fs.mkdirSync(run);
+  holdLock(run);
   fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 7, loss: 1.25, lr: 2e-4, grad_norm: 0.9, tokens_per_s: 15234.6,
     mem_bytes: 15.5 * 2 ** 30, peak_mem_bytes: 17 * 2 ** 30, mfu: 0.4237 }) + '\n');
   try {
@@ -455,6 +464,7 @@ test('rows of a split the charts do not draw are counted on the status line, the
   const tmp = tempRuns();
   const run = path.join(tmp.root, 'other-split');
   fs.mkdirSync(run);
+  holdLock(run);
   fs.writeFileSync(path.join(run, 'metrics.jsonl'), [
     { step: 1, loss: 3, lr: 1e-4 }, { step: 1, split: 'eval', loss: 2.9 }, { step: 2, split: '<b>x</b>', loss: 2.8 }, { step: 2, split: 'eval', loss: 2.7 },
   ].map((r) => JSON.stringify(r) + '\n').join(''));
@@ -488,6 +498,25 @@ test('twelve runs compared get twelve different colours, and their legend leaves
       await page.waitForTimeout(200);
       const header = (await page.locator('header').boundingBox())!;
       assert.ok(header.height <= 0.3 * 800, `the header is ${header.height} px of an 800 px window`);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a run with rows, no report.json and no train holding it is said not to be training; in progress while a train holds it', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'killed');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
+  const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.equal(await status(page), '1 step logged · step 1: train loss 3, lr 1e-4 · not training: no train holds the run and report.json was not written (stopped, or failed)');
+      holdLock(run);
+      await page.waitForSelector('text=· in progress', { timeout: 10_000 });
+      assert.equal(await status(page), '1 step logged · step 1: train loss 3, lr 1e-4 · in progress');
     });
   } finally {
     tmp.cleanup();

@@ -22,7 +22,7 @@ function init(runs) {
   state.runKey = key;
   state.runs = runs.map((r, i) => ({
     ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null,
-    malformed: { count: 0, samples: [] }, dirExists: true, refused: [], config: null, report: null,
+    malformed: { count: 0, samples: [] }, dirExists: true, locked: false, refused: [], config: null, report: null,
   }));
   document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
   document.getElementById('legend').replaceChildren(...state.runs.map((r) => {
@@ -78,6 +78,7 @@ events.addEventListener('files', (e) => {
   if (!run) return;
   run.dirExists = d.dirExists;
   run.refused = d.refused;
+  run.locked = d.locked;
   run.config = d.config;
   run.report = d.report;
   scheduleRender(run);
