@@ -289,19 +289,21 @@ test('a run stopped by a non-finite loss says so instead of "in progress"', { sk
   }
 });
 
-test('generation samples show their reference answer beside the prompt, as text', { skip: SKIP, timeout: 60_000 }, async () => {
+test('generation samples show their reference answer beside the prompt, as text; a long one scrolls in its cell', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const done = path.join(tmp.root, 'done');
   fs.mkdirSync(done);
   fs.writeFileSync(path.join(done, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
   fs.writeFileSync(path.join(done, 'report.json'), JSON.stringify({ task: 'generation',
-    samples: [{ prompt: 'What is the capital of France?', reference: 'Paris <b>is</b> the capital.', before: '???', after: 'Paris.' }] }));
+    samples: [{ prompt: 'What is the capital of France?', reference: 'Paris <b>is</b> the capital.', before: '???', after: `Paris.${' and so on'.repeat(2000)}` }] }));
   try {
     await onDashboardPage([done], async (page) => {
       await page.waitForSelector('table.samples', { timeout: 10_000 });
       const samples = page.locator('table.samples');
       assert.deepEqual(await samples.locator('th').allTextContents(), ['prompt', 'reference', 'before fine-tuning', 'after fine-tuning']);
-      assert.deepEqual(await samples.locator('td').allTextContents(), ['What is the capital of France?', 'Paris <b>is</b> the capital.', '???', 'Paris.']);
+      assert.deepEqual(await samples.locator('td').allTextContents(), ['What is the capital of France?', 'Paris <b>is</b> the capital.', '???', `Paris.${' and so on'.repeat(2000)}`]);
+      const row = (await samples.locator('tr').nth(1).boundingBox())!;
+      assert.ok(row.height < 400, `a 20,000-character answer scrolls in its cell (row ${row.height} px high)`);
     });
   } finally {
     tmp.cleanup();

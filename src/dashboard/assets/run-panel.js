@@ -131,7 +131,7 @@ function reportSections(r, testRow) {
     out.push(h('h3', {}, `Generation samples (${samples.length})`),
       h('table', { class: 'samples' },
         h('tr', {}, columns.map(([, title]) => h('th', {}, title))),
-        samples.map((s) => h('tr', {}, columns.map(([k]) => h('td', {}, text(s && s[k])))))));
+        samples.map((s) => h('tr', {}, columns.map(([k]) => h('td', {}, h('div', { class: 'sample' }, text(s && s[k]))))))));
   }
   return out;
 }
