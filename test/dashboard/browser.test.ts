@@ -120,6 +120,8 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
       const cls = page.locator('article[data-run="1"]');
       assert.deepEqual(await cls.locator('table.confusion tr').first().locator('th').allTextContents(), ['true \\ predicted', ...classes]);
       assert.equal(await cls.locator('table.confusion td').count(), classes.length ** 2);
+      // which matrix of the report it is: the test split's, not val.first's or val.last's
+      assert.equal(await cls.locator('h3', { hasText: 'Confusion matrix' }).textContent(), 'Confusion matrix — report.json test.confusion (rows: true label, columns: predicted)');
       const gen = page.locator('article[data-run="0"]');
       assert.equal(await gen.locator('table.samples tr').count(), report.samples.length + 1);
       assert.match((await gen.locator('table.samples').textContent())!, /<script>alert\(1\)<\/script>/);

@@ -120,10 +120,10 @@ function reportSections(r, testRow) {
   if (scalars.length) {
     out.push(h('table', { class: 'metrics' }, scalars.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', { class: typeof v === 'number' ? 'num' : null }, fmt(v))))));
   }
-  const cm = findConfusion(report) ?? findConfusion(testRow);
+  const cm = findConfusion(report, 'report.json') ?? findConfusion(testRow, `the step ${testRow && testRow.step} test row:`);
   if (cm) {
     const labels = cm.labels ?? (report && Array.isArray(report.labels) ? report.labels : null) ?? (r.config && r.config.labels) ?? null;
-    out.push(h('h3', {}, 'Confusion matrix (rows: true label, columns: predicted)'), confusionTable(cm.matrix, labels));
+    out.push(h('h3', {}, `Confusion matrix — ${cm.key} (rows: true label, columns: predicted)`), confusionTable(cm.matrix, labels));
   }
   const samples = report && Array.isArray(report.samples) ? report.samples : [];
   if (samples.length) {
@@ -159,15 +159,16 @@ function flattenScalars(obj, prefix, out) {
   }
 }
 
-/** The first {key matching /confusion/: square number matrix}, searched breadth-first, with sibling labels. */
-function findConfusion(obj) {
-  const queue = obj && typeof obj === 'object' ? [obj] : [];
+/** The first {key matching /confusion/: square number matrix}, searched breadth-first, with sibling labels and where it is
+ * (`source` and the dotted key: report.json's test.confusion, not val.last.confusion). */
+function findConfusion(obj, source) {
+  const queue = obj && typeof obj === 'object' ? [[obj, '']] : [];
   while (queue.length) {
-    const o = queue.shift();
+    const [o, at] = queue.shift();
     for (const [k, v] of Object.entries(o)) {
-      if (/confusion/i.test(k) && isMatrix(v)) return { matrix: v, labels: Array.isArray(o.labels) ? o.labels : null };
+      if (/confusion/i.test(k) && isMatrix(v)) return { matrix: v, labels: Array.isArray(o.labels) ? o.labels : null, key: `${source} ${at}${k}` };
     }
-    for (const v of Object.values(o)) if (v && typeof v === 'object' && !Array.isArray(v)) queue.push(v);
+    for (const [k, v] of Object.entries(o)) if (v && typeof v === 'object' && !Array.isArray(v)) queue.push([v, `${at}${k}.`]);
   }
   return null;
 }
