@@ -86,17 +86,18 @@ export class RunWatcher {
   /** Polls the run's files, reading at most `maxBytes` of metrics.jsonl; returns the events for what changed. */
   poll(maxBytes = Infinity): DashboardEvent[] {
     const events: DashboardEvent[] = [];
+    if (this.pollFiles()) events.push({ type: 'files', data: this.filesEvent() }); // first, as in snapshot()
     const update = this.tail.poll(maxBytes);
     if (update) events.push({ type: 'metrics', data: this.metricsEvent(update.reset, update.rows) });
-    if (this.pollFiles()) events.push({ type: 'files', data: this.filesEvent() });
     return events;
   }
 
-  /** Everything known now, as a new page needs it. */
+  /** Everything known now, as a new page needs it: the files first, so that the first rows drawn are never
+   * labelled "not training" for want of the lock state. */
   snapshot(): DashboardEvent[] {
     return [
-      { type: 'metrics', data: this.metricsEvent(true, this.tail.rows) },
       { type: 'files', data: this.filesEvent() },
+      { type: 'metrics', data: this.metricsEvent(true, this.tail.rows) },
     ];
   }
 

@@ -181,8 +181,10 @@ function openEvents(url: string): { events: Ev[]; close(): void } {
 test('the event stream sends a snapshot, then appended rows and malformed counts, and survives garbage', async () => {
   const s = openEvents(dash.url);
   try {
-    await waitFor(() => s.events.filter((e) => e.type === 'files').length === 2, 5000, 'the snapshot');
+    await waitFor(() => s.events.filter((e) => e.type === 'metrics').length === 2, 5000, 'the snapshot');
     assert.equal(s.events[0]!.type, 'hello');
+    // each run's files (its lock state) come before its rows, so the page never labels them "not training" meanwhile
+    assert.deepEqual(s.events.slice(1, 5).map((e) => `${e.type} ${e.data.run}`), ['files 0', 'metrics 0', 'files 1', 'metrics 1']);
     const snap = s.events.find((e) => e.type === 'metrics' && e.data.run === 0)!;
     assert.equal(snap.data.reset, true);
     const lines = fs.readFileSync(path.join(tmp.dirs[0]!, 'metrics.jsonl'), 'utf8').trimEnd().split('\n');
