@@ -33,7 +33,7 @@ interface DashboardFlags {
 
 const MAX_DEPTH = 3;
 
-/** Run folders under `root`, nested up to MAX_DEPTH levels (runs/quickstart/run), sorted; none inside a run. */
+/** Run folders under `root`, nested up to MAX_DEPTH levels (runs/quickstart/run), in natural order; none inside a run. */
 function discoverRuns(root: string, depth = 1): string[] {
   let entries: fs.Dirent[];
   try {
@@ -48,8 +48,11 @@ function discoverRuns(root: string, depth = 1): string[] {
     if (isRun(dir)) out.push(dir);
     else if (depth < MAX_DEPTH) out.push(...discoverRuns(dir, depth + 1));
   }
-  return out.sort();
+  return out.sort(byNaturalOrder);
 }
+
+/** runs/lr-sweep-2 before runs/lr-sweep-10: numbers in names compare as numbers. */
+const byNaturalOrder = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 
 /** Whether `p` is a folder; false for a path that cannot be one (ENOTDIR: a file on the way), which the server names. */
 function isFolder(p: string): boolean {

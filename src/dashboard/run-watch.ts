@@ -1,14 +1,16 @@
-// Watches one run directory by polling: metrics.jsonl through a MetricsTail, and config.yaml and
-// report.json whenever their size, mtime or inode change. Produces the events the page consumes. Every
+// Watches one run directory by polling: metrics.jsonl through a MetricsTail, config.yaml and report.json
+// whenever their size, mtime or inode change, whether the directory itself is still there (a deleted run is
+// said to be gone, not to wait for its first step) and whether a train holds its lock (else it is not in progress). Produces the events the page consumes. Every
 // file is read through the check the static serving uses (openInside): only a regular file inside the
-// run dir; a symlink out of it, a FIFO or a folder is absent, so an event never carries outside bytes.
+// run dir; a symlink out of it, a FIFO or a folder is absent, so an event never carries outside bytes (the
+// event names it as refused, so the page does not say it is still to come).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RUN_LAYOUT, runPath } from '../run/layout.ts';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
+import { MAX_JSON_DEPTH, bracketsNestDeeperThan, nestsDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
-import { openInside } from './safe-path.ts';
+import { openInside, resolveInside } from './safe-path.ts';
 
 export interface RunInfo {
   id: number;
@@ -48,6 +50,12 @@ export interface ReportPayload {
 
 export interface FilesEvent {
   run: number;
+  /** Whether the run directory itself is there (false: deleted or moved since the dashboard started). */
+  dirExists: boolean;
+  /** Whether a train holds the run's lock file (RUN_LAYOUT.lock): it is running, or was killed without releasing it. */
+  locked: boolean;
+  /** Run files that are there but not read, being no regular file inside the run (a symlink out of it, a FIFO, a folder). */
+  refused: string[];
   config: ConfigPayload | null;
   report: ReportPayload | null;
 }
@@ -62,6 +70,9 @@ export class RunWatcher {
   private config: ConfigPayload | null = null;
   private report: ReportPayload | null = null;
   private readonly signatures = { config: '', report: '' };
+  private dirExists = true;
+  private refused: string[] = [];
+  private locked = false;
 
   constructor(readonly info: RunInfo, readonly dir: string) {
     this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
@@ -75,17 +86,18 @@ export class RunWatcher {
   /** Polls the run's files, reading at most `maxBytes` of metrics.jsonl; returns the events for what changed. */
   poll(maxBytes = Infinity): DashboardEvent[] {
     const events: DashboardEvent[] = [];
+    if (this.pollFiles()) events.push({ type: 'files', data: this.filesEvent() }); // first, as in snapshot()
     const update = this.tail.poll(maxBytes);
     if (update) events.push({ type: 'metrics', data: this.metricsEvent(update.reset, update.rows) });
-    if (this.pollFiles()) events.push({ type: 'files', data: this.filesEvent() });
     return events;
   }
 
-  /** Everything known now, as a new page needs it. */
+  /** Everything known now, as a new page needs it: the files first, so that the first rows drawn are never
+   * labelled "not training" for want of the lock state. */
   snapshot(): DashboardEvent[] {
     return [
-      { type: 'metrics', data: this.metricsEvent(true, this.tail.rows) },
       { type: 'files', data: this.filesEvent() },
+      { type: 'metrics', data: this.metricsEvent(true, this.tail.rows) },
     ];
   }
 
@@ -105,11 +117,17 @@ export class RunWatcher {
   }
 
   private filesEvent(): FilesEvent {
-    return { run: this.info.id, config: this.config, report: this.report };
+    return { run: this.info.id, dirExists: this.dirExists, locked: this.locked, refused: this.refused, config: this.config, report: this.report };
   }
 
   private pollFiles(): boolean {
-    let changed = false;
+    const dirExists = isDirectory(this.dir);
+    const refused = READ_FILES.filter((name) => isRefused(this.dir, name));
+    const locked = entryExists(runPath(this.dir, 'lock'));
+    let changed = dirExists !== this.dirExists || locked !== this.locked || refused.join('/') !== this.refused.join('/');
+    this.dirExists = dirExists;
+    this.locked = locked;
+    this.refused = refused;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
       this.config = config === null ? null : parseConfig(config.text, config.error);
@@ -151,10 +169,40 @@ export class RunWatcher {
   }
 }
 
+/** The run files the watcher reads. */
+const READ_FILES = [RUN_LAYOUT.metrics, RUN_LAYOUT.config, RUN_LAYOUT.report];
+
+/** Whether `name` is in `dir` (as any kind of entry) but not a regular file inside it, so it is treated as absent. */
+function isRefused(dir: string, name: string): boolean {
+  return entryExists(path.join(dir, name)) && resolveInside(dir, [name]) === null;
+}
+
+/** Whether `p` names an entry of any kind (a dangling symlink too). */
+function entryExists(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function parseConfig(text: string, readError?: string): ConfigPayload {
   if (readError) return { text, error: readError };
+  if (bracketsNestDeeperThan(text, MAX_JSON_DEPTH)) {
+    return { text, error: `${RUN_LAYOUT.config} nests more than ${MAX_JSON_DEPTH} brackets deep, too deep to read here; open it raw` };
+  }
   try {
-    const doc: unknown = parseYaml(text);
+    // logLevel 'error': a run file's odd tag is no warning on the dashboard's stderr (train --dashboard's terminal)
+    const doc: unknown = parseYaml(text, { logLevel: 'error' });
     const out: ConfigPayload = { text };
     if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
       const d = doc as Record<string, unknown>;

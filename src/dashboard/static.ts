@@ -41,12 +41,15 @@ export function sendText(res: http.ServerResponse, status: number, text: string,
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-/** Streams `file` (already checked to be a regular file inside its root); 404 if it vanished since. */
+/**
+ * Streams `file` (already checked to be a regular file inside its root); 404 if it vanished or stopped being a
+ * regular file since: opened without blocking, so a FIFO swapped in after the check cannot hang the server.
+ */
 export function sendFile(res: http.ServerResponse, file: string, type: string, headers: Record<string, string>): void {
   let fd: number;
   let size: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
     const st = fs.fstatSync(fd);
     if (!st.isFile()) {
       fs.closeSync(fd);

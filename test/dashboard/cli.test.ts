@@ -2,11 +2,12 @@
 // bad arguments are one-line errors with exit status 2.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { rawRequest, RUN_CLS, RUN_GEN } from './helpers.ts';
+import { rawRequest, RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 
@@ -74,5 +75,31 @@ test('dashboard --host 0.0.0.0 warns that it is reachable from the network and s
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     assert.equal(await exited, 0);
+  }
+});
+
+test('dashboard FOLDER_OF_RUNS lists a sweep in natural order: run-2 before run-10', { timeout: 30_000 }, async () => {
+  const tmp = tempRuns();
+  for (const n of [10, 2, 1]) {
+    fs.mkdirSync(path.join(tmp.root, `run-${n}`));
+    fs.writeFileSync(path.join(tmp.root, `run-${n}`, 'metrics.jsonl'), '{"step": 1, "loss": 1}\n');
+  }
+  const child = spawn(process.execPath, [BIN, 'dashboard', tmp.root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (c: string) => {
+        stderr += c;
+        if (/dashboard: http/.test(stderr)) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
+    });
+    assert.deepEqual([...stderr.matchAll(/run \d+: .*(run-\d+)\n/g)].map((m) => m[1]), ['run-1', 'run-2', 'run-10']);
+  } finally {
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    await exited;
+    tmp.cleanup();
   }
 });

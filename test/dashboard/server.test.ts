@@ -181,8 +181,10 @@ function openEvents(url: string): { events: Ev[]; close(): void } {
 test('the event stream sends a snapshot, then appended rows and malformed counts, and survives garbage', async () => {
   const s = openEvents(dash.url);
   try {
-    await waitFor(() => s.events.filter((e) => e.type === 'files').length === 2, 5000, 'the snapshot');
+    await waitFor(() => s.events.filter((e) => e.type === 'metrics').length === 2, 5000, 'the snapshot');
     assert.equal(s.events[0]!.type, 'hello');
+    // each run's files (its lock state) come before its rows, so the page never labels them "not training" meanwhile
+    assert.deepEqual(s.events.slice(1, 5).map((e) => `${e.type} ${e.data.run}`), ['files 0', 'metrics 0', 'files 1', 'metrics 1']);
     const snap = s.events.find((e) => e.type === 'metrics' && e.data.run === 0)!;
     assert.equal(snap.data.reset, true);
     const lines = fs.readFileSync(path.join(tmp.dirs[0]!, 'metrics.jsonl'), 'utf8').trimEnd().split('\n');
@@ -314,6 +316,40 @@ test('a large metrics.jsonl is read a slice at a time: the page, other runs and 
     assert.equal(events.at(-1)!.data.reset, true, 'the read ends with every row sent anew');
   } finally {
     s?.close();
+    await d.close();
+    t.cleanup();
+  }
+});
+
+test('a config.yaml nesting flow brackets 100,000 deep is refused before the yaml parser spends seconds on it', async () => {
+  const t = tempRuns(RUN_CLS);
+  fs.writeFileSync(path.join(t.dirs[0]!, 'config.yaml'), 'task: classification\nlabels: ' + '[a, '.repeat(1e5) + ']'.repeat(1e5) + '\n');
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  try {
+    const snap = (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Array<{ type: string; data: { config?: { error?: string; task?: string } } }>;
+    const config = snap.find((e) => e.type === 'files')!.data.config!;
+    assert.equal(config.error, 'config.yaml nests more than 64 brackets deep, too deep to read here; open it raw');
+    assert.equal(config.task, undefined);
+  } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
+
+test('a config.yaml with an unknown tag is read without a process warning on the dashboard\'s stderr', async () => {
+  const t = tempRuns(RUN_CLS);
+  fs.writeFileSync(path.join(t.dirs[0]!, 'config.yaml'), 'task: classification\nnote: !!js/function "function () {}"\n');
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  try {
+    const snap = (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Array<{ type: string; data: { config?: { error?: string; task?: string } } }>;
+    assert.equal(snap.find((e) => e.type === 'files')!.data.config!.task, 'classification');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off('warning', onWarning);
     await d.close();
     t.cleanup();
   }

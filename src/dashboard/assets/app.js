@@ -5,6 +5,8 @@ import { h } from './dom.js';
 import { RunPanel } from './run-panel.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+/** A run's colour: the palette's ten, then hues spread by the golden angle, so no two runs share one. */
+const runColor = (i) => (i < PALETTE.length ? PALETTE[i] : `hsl(${Math.round(((i - PALETTE.length) * 137.508 + 20) % 360)}, 70%, ${i % 2 ? 35 : 50}%)`);
 const state = { runs: [], charts: null, panels: [], renders: 0, runKey: '' };
 window.__dashboard = state;
 
@@ -19,8 +21,8 @@ function init(runs) {
   if (key === state.runKey) return; // a reconnect to the same server: keep the charts, the snapshot follows
   state.runKey = key;
   state.runs = runs.map((r, i) => ({
-    ...r, color: PALETTE[i % PALETTE.length], rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null,
-    malformed: { count: 0, samples: [] }, config: null, report: null,
+    ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null,
+    malformed: { count: 0, samples: [] }, dirExists: true, locked: false, refused: [], config: null, report: null,
   }));
   document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
   document.getElementById('legend').replaceChildren(...state.runs.map((r) => {
@@ -36,14 +38,19 @@ function init(runs) {
 }
 
 let pending = false;
-function scheduleRender() {
+/** Runs whose panel needs redrawing: only those an event changed (a large report's tables are costly to lay out). */
+const dirty = new Set();
+function scheduleRender(run) {
+  if (run) dirty.add(run.id);
+  else for (const r of state.runs) dirty.add(r.id);
   if (pending) return;
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
     if (!state.charts) return;
     updateCharts(state.charts, state.runs);
-    for (const p of state.panels) p.render();
+    for (const id of dirty) state.panels[id]?.render();
+    dirty.clear();
     state.renders++;
   });
 }
@@ -63,15 +70,18 @@ events.addEventListener('metrics', (e) => {
   run.partial = d.partial;
   run.reading = d.reading; // a large metrics.jsonl still being read: its rows come whole once it is
   run.malformed = d.malformed;
-  scheduleRender();
+  scheduleRender(run);
 });
 events.addEventListener('files', (e) => {
   const d = JSON.parse(e.data);
   const run = state.runs[d.run];
   if (!run) return;
+  run.dirExists = d.dirExists;
+  run.refused = d.refused;
+  run.locked = d.locked;
   run.config = d.config;
   run.report = d.report;
-  scheduleRender();
+  scheduleRender(run);
 });
 
 let resizeTimer = 0;

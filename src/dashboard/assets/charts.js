@@ -1,8 +1,20 @@
-// The charts: one uPlot per metric, every run overlaid (one colour per run; val loss dashed with
-// points). Rows are metrics.jsonl rows; train rows have no `split`, evaluation rows have split "val"/"test".
+// The charts: one uPlot per metric, every run overlaid (one colour per run; eval series marked with points,
+// val loss dashed), and classification's val accuracy once a run has it. Rows are metrics.jsonl rows; train rows have no `split`, evaluation rows have split "val"/"test".
 import { fmt, fmtAxis } from './dom.js';
 
 const MIB = 1 / 2 ** 20;
+
+/** Tick spacings m·10^e for the given mantissas and exponents, ascending (uPlot's `incrs`). */
+function incrs(mantissas, fromExp, toExp) {
+  const out = [];
+  for (let e = fromExp; e <= toExp; e++) for (const m of mantissas) out.push(Number(`${m}e${e}`));
+  return out;
+}
+/** Steps are whole: no tick at step 2.5. */
+const STEP_INCRS = incrs([1, 2, 5], 0, 300);
+/** uPlot's own spacings stop near 1e15, which left the axis of a diverged loss (3e38) without a tick; below 1e-16
+ * uPlot's tick finder takes only its own spacings, so the list starts there as its own does. */
+const VALUE_INCRS = incrs([1, 2, 2.5, 5], -16, 307);
 
 /** Each chart: which field of which rows (split null = train rows), and an optional unit scale. */
 export const CHART_DEFS = [
@@ -14,6 +26,11 @@ export const CHART_DEFS = [
   { key: 'tokens_per_s', title: 'Tokens / s', series: [{ field: 'tokens_per_s', split: null }] },
   { key: 'grad_norm', title: 'Grad norm (before clipping)', series: [{ field: 'grad_norm', split: null }] },
   { key: 'mem_bytes', title: 'Device memory (MiB)', scale: MIB, series: [{ field: 'mem_bytes', split: null }] },
+  // classification's eval rows: shown once a run has them
+  { key: 'accuracy', title: 'Val accuracy (solid), macro-F1 (dashed)', onlyWithData: true, series: [
+    { field: 'accuracy', split: 'val', label: 'accuracy' },
+    { field: 'macro_f1', split: 'val', label: 'macro-F1', dash: true },
+  ] },
 ];
 
 /**
@@ -51,7 +68,7 @@ function seriesOptions(def, runs) {
         width: s.dash ? 1.5 : 2,
         dash: s.dash ? [6, 4] : undefined,
         spanGaps: true,
-        points: s.dash ? { show: true, size: 6, fill: run.color } : undefined,
+        points: s.split !== null ? { show: true, size: 6, fill: run.color } : undefined, // eval rows are sparse: marked
         value: (u, v) => fmt(v),
       });
     }
@@ -59,7 +76,7 @@ function seriesOptions(def, runs) {
   return out;
 }
 
-/** Creates the charts under `container`; returns {key: {def, plot, el}}. */
+/** Creates the charts under `container`; returns {key: {def, plot, el, zoom}} (zoom: the dragged step range, or null). */
 export function createCharts(container, runs) {
   container.replaceChildren();
   const charts = {};
@@ -69,7 +86,9 @@ export function createCharts(container, runs) {
     el.dataset.chart = def.key;
     container.append(el);
     const width = chartWidth(el);
-    const plot = new uPlot(
+    el.hidden = def.onlyWithData === true; // until updateCharts finds a point
+    const chart = { def, plot: null, el, zoom: null };
+    chart.plot = new uPlot(
       {
         title: def.title,
         width,
@@ -77,22 +96,47 @@ export function createCharts(container, runs) {
         scales: { x: { time: false } },
         series: seriesOptions(def, runs),
         axes: [
-          { label: 'step', size: 40, labelSize: 18 },
-          { size: 64, values: (u, vals) => vals.map(fmtAxis) },
+          { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS },
+          { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis) },
         ],
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },
+        hooks: { setScale: [(u, key) => key === 'x' && (chart.zoom = zoomOf(u))] },
       },
       buildData(def, runs),
       el,
     );
-    charts[def.key] = { def, plot, el };
+    charts[def.key] = chart;
   }
   return charts;
 }
 
+/** The step range a chart is zoomed to (dragged), or null when it shows every step (double-click resets). */
+function zoomOf(u) {
+  const xs = u.data[0];
+  const { min, max } = u.scales.x;
+  return xs.length > 0 && (min > xs[0] || max < xs[xs.length - 1]) ? { min, max } : null;
+}
+
+/**
+ * New data for every chart. A zoomed chart keeps its step range while rows arrive (its y axis fits the rows in it),
+ * unless the run started over with no step left in that range.
+ */
 export function updateCharts(charts, runs) {
-  for (const { def, plot } of Object.values(charts)) plot.setData(buildData(def, runs));
+  for (const chart of Object.values(charts)) {
+    const zoom = chart.zoom;
+    const data = buildData(chart.def, runs);
+    if (chart.def.onlyWithData) showIf(chart, data[0].length > 0);
+    chart.plot.setData(data);
+    if (zoom && data[0].some((x) => x >= zoom.min && x <= zoom.max)) chart.plot.setScale('x', zoom);
+  }
+}
+
+/** Shows or hides a chart that has a point only for some runs; shown, it takes the width of its place. */
+function showIf(chart, visible) {
+  if (chart.el.hidden !== visible) return;
+  chart.el.hidden = !visible;
+  if (visible) chart.plot.setSize({ width: chartWidth(chart.el), height: 230 });
 }
 
 export function resizeCharts(charts) {

@@ -20,7 +20,7 @@ export class RunPanel {
     container.append(this.el);
   }
 
-  /** Redraws everything from the run's state (cheap: a few small tables). */
+  /** Redraws the panel from the run's state; app.js calls it only when an event changed this run. */
   render() {
     const r = this.run;
     this.links.replaceChildren(
@@ -30,7 +30,14 @@ export class RunPanel {
     );
     this.status.replaceChildren(statusLine(r));
     this.warnings.replaceChildren(...warnings(r));
-    this.report.replaceChildren(...reportSections(r));
+    // the report's tables (a confusion matrix of hundreds of classes) are rebuilt only when what they show changed,
+    // not on every row another run logs
+    const testRow = r.rows.findLast((x) => x.split === 'test') ?? null;
+    const shown = [r.report, testRow, r.config];
+    if (!this.reportShown || shown.some((v, i) => v !== this.reportShown[i])) {
+      this.report.replaceChildren(...reportSections(r, testRow));
+      this.reportShown = shown;
+    }
     this.configBox.hidden = !r.config;
     if (r.config) {
       this.configNote.replaceChildren(r.config.error ? h('div', { class: 'warning' }, r.config.error) : '');
@@ -40,7 +47,9 @@ export class RunPanel {
 }
 
 function statusLine(r) {
-  if (!r.exists) return h('span', {}, 'no metrics.jsonl yet — waiting for the first step');
+  if (!r.dirExists) return h('span', { class: 'warning' }, `the run folder ${r.path} is gone (deleted or moved) — waiting for it to come back`);
+  if (!r.exists && !r.refused.includes('metrics.jsonl')) return h('span', {}, 'no metrics.jsonl yet — waiting for the first step');
+  if (!r.exists) return h('span', {}, 'metrics.jsonl not read (see below)');
   const train = r.rows.filter((x) => x.split === undefined);
   const val = r.rows.filter((x) => x.split === 'val' && typeof x.loss === 'number');
   const last = train[train.length - 1];
@@ -48,15 +57,38 @@ function statusLine(r) {
   const lastVal = val[val.length - 1];
   const steps = r.trainRowsRead;
   const parts = [`${steps} step${steps === 1 ? '' : 's'} logged`];
-  if (last) parts.push(`step ${last.step}: train loss ${fmt(last.loss)}, lr ${fmt(last.lr)}`);
+  if (last) parts.push(`step ${last.step}: ${[`train loss ${fmt(last.loss)}`, `lr ${fmt(last.lr)}`, ...throughput(last)].join(', ')}`);
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
   if (best) parts.push(`best val ${fmt(best.loss)} at step ${best.step}`);
+  const other = r.rows.filter((x) => x.split !== undefined && x.split !== 'val' && x.split !== 'test');
+  if (other.length) {
+    const splits = [...new Set(other.map((x) => JSON.stringify(x.split)))];
+    parts.push(`${other.length} row${other.length === 1 ? '' : 's'} of split ${splits.slice(0, 3).join(', ')}${splits.length > 3 ? ', …' : ''} not charted (only train, val and test are)`);
+  }
   if (r.reading) {
     const mb = (n) => (n / 2 ** 20).toFixed(0);
     parts.push(`reading metrics.jsonl: ${mb(r.reading.bytesRead)} of ${mb(r.reading.bytes)} MB (${Math.floor((100 * r.reading.bytesRead) / r.reading.bytes)}%)…`);
   } else if (r.rows.length < r.rowsRead) parts.push(`charts thinned to ${r.rows.length} of ${r.rowsRead} rows (each stretch's first, last, lowest and highest kept)`);
-  parts.push(r.report && r.report.json ? 'finished (report.json written)' : 'in progress');
+  parts.push(r.report && r.report.json ? 'finished (report.json written)' : last && last.nonfinite === true ? diverged(last)
+    : r.locked ? 'in progress' : 'not training: no train holds the run and report.json was not written (stopped, or failed)');
   return h('span', { 'data-steps': steps }, parts.join(' · '));
+}
+
+/** A train row's speed and memory, those it has: tokens/s, MFU (CUDA), MiB allocated (and the peak, CUDA). */
+function throughput(row) {
+  const num = (k) => typeof row[k] === 'number' && Number.isFinite(row[k]);
+  const mib = (k) => `${fmt(Math.round(row[k] / 2 ** 20))} MiB`;
+  const out = [];
+  if (num('tokens_per_s')) out.push(`${fmt(Math.round(row.tokens_per_s))} tokens/s`);
+  if (num('mfu')) out.push(`MFU ${(100 * row.mfu).toFixed(1)}%`);
+  if (num('mem_bytes')) out.push(`mem ${mib('mem_bytes')}${num('peak_mem_bytes') ? ` (peak ${mib('peak_mem_bytes')})` : ''}`);
+  return out;
+}
+
+/** train's last row when a step's loss or gradient norm was not finite: the run stopped there (the value is left out). */
+function diverged(row) {
+  const what = ['loss', 'grad_norm'].filter((k) => typeof row[k] !== 'number').map((k) => (k === 'loss' ? 'loss' : 'grad norm'));
+  return `stopped: ${what.length ? what.join(' and ') : 'a value'} not finite at step ${row.step} (training diverged)`;
 }
 
 function warnings(r) {
@@ -67,15 +99,18 @@ function warnings(r) {
       h('ul', {}, r.malformed.samples.map((m) => h('li', {}, `line ${m.line}: ${m.reason} — ${m.text}`))),
       r.malformed.count > r.malformed.samples.length ? h('div', {}, `(first ${r.malformed.samples.length} shown)`) : null));
   }
+  if (r.refused.length) {
+    out.push(h('div', { class: 'warning', 'data-refused': r.refused.join(' ') },
+      `not read: ${r.refused.join(', ')} — ${r.refused.length === 1 ? 'it is' : 'each is'} a symlink out of the run folder or not a regular file (a FIFO, a folder); the dashboard reads only regular files inside the run`));
+  }
   if (r.partial) out.push(h('div', { class: 'status' }, 'the last line of metrics.jsonl is still being written'));
   if (r.report && r.report.error) out.push(h('div', { class: 'warning' }, r.report.error));
   return out;
 }
 
-function reportSections(r) {
+/** The report's sections: report.json's, else the last test row of metrics.jsonl (`testRow`) until report.json is written. */
+function reportSections(r, testRow) {
   const report = r.report && r.report.json && typeof r.report.json === 'object' ? r.report.json : null;
-  const testRows = r.rows.filter((x) => x.split === 'test');
-  const testRow = testRows[testRows.length - 1] || null;
   const out = [];
   const source = report ?? testRow;
   if (!source) return out;
@@ -85,20 +120,24 @@ function reportSections(r) {
   if (scalars.length) {
     out.push(h('table', { class: 'metrics' }, scalars.map(([k, v]) => h('tr', {}, h('th', {}, k), h('td', { class: typeof v === 'number' ? 'num' : null }, fmt(v))))));
   }
-  const cm = findConfusion(report) ?? findConfusion(testRow);
+  const cm = findConfusion(report, 'report.json') ?? findConfusion(testRow, `the step ${testRow && testRow.step} test row:`);
   if (cm) {
     const labels = cm.labels ?? (report && Array.isArray(report.labels) ? report.labels : null) ?? (r.config && r.config.labels) ?? null;
-    out.push(h('h3', {}, 'Confusion matrix (rows: true label, columns: predicted)'), confusionTable(cm.matrix, labels));
+    out.push(h('h3', {}, `Confusion matrix — ${cm.key} (rows: true label, columns: predicted)`), confusionTable(cm.matrix, labels));
   }
   const samples = report && Array.isArray(report.samples) ? report.samples : [];
   if (samples.length) {
+    const columns = SAMPLE_COLUMNS.filter(([k]) => k !== 'reference' || samples.some((s) => s && s.reference !== undefined));
     out.push(h('h3', {}, `Generation samples (${samples.length})`),
       h('table', { class: 'samples' },
-        h('tr', {}, h('th', {}, 'prompt'), h('th', {}, 'before fine-tuning'), h('th', {}, 'after fine-tuning')),
-        samples.map((s) => h('tr', {}, ['prompt', 'before', 'after'].map((k) => h('td', {}, text(s && s[k])))))));
+        h('tr', {}, columns.map(([, title]) => h('th', {}, title))),
+        samples.map((s) => h('tr', {}, columns.map(([k]) => h('td', {}, h('div', { class: 'sample' }, text(s && s[k]))))))));
   }
   return out;
 }
+
+/** A sample's fields as train writes them (src/train/samples.ts), in reading order; `reference` (the expected answer) when present. */
+const SAMPLE_COLUMNS = [['prompt', 'prompt'], ['reference', 'reference'], ['before', 'before fine-tuning'], ['after', 'after fine-tuning']];
 
 function text(v) {
   if (v === null || v === undefined) return '';
@@ -120,15 +159,16 @@ function flattenScalars(obj, prefix, out) {
   }
 }
 
-/** The first {key matching /confusion/: square number matrix}, searched breadth-first, with sibling labels. */
-function findConfusion(obj) {
-  const queue = obj && typeof obj === 'object' ? [obj] : [];
+/** The first {key matching /confusion/: square number matrix}, searched breadth-first, with sibling labels and where it is
+ * (`source` and the dotted key: report.json's test.confusion, not val.last.confusion). */
+function findConfusion(obj, source) {
+  const queue = obj && typeof obj === 'object' ? [[obj, '']] : [];
   while (queue.length) {
-    const o = queue.shift();
+    const [o, at] = queue.shift();
     for (const [k, v] of Object.entries(o)) {
-      if (/confusion/i.test(k) && isMatrix(v)) return { matrix: v, labels: Array.isArray(o.labels) ? o.labels : null };
+      if (/confusion/i.test(k) && isMatrix(v)) return { matrix: v, labels: Array.isArray(o.labels) ? o.labels : null, key: `${source} ${at}${k}` };
     }
-    for (const v of Object.values(o)) if (v && typeof v === 'object' && !Array.isArray(v)) queue.push(v);
+    for (const [k, v] of Object.entries(o)) if (v && typeof v === 'object' && !Array.isArray(v)) queue.push([v, `${at}${k}.`]);
   }
   return null;
 }
