@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RUN_LAYOUT, runPath } from '../run/layout.ts';
+import { lockIsHeld } from '../train/run-lock.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan, nestsDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { openInside, resolveInside } from './safe-path.ts';
@@ -123,7 +124,7 @@ export class RunWatcher {
   private pollFiles(): boolean {
     const dirExists = isDirectory(this.dir);
     const refused = READ_FILES.filter((name) => isRefused(this.dir, name));
-    const locked = entryExists(runPath(this.dir, 'lock'));
+    const locked = lockIsHeld(runPath(this.dir, 'lock')); // a lock left by a killed train is no run in progress
     let changed = dirExists !== this.dirExists || locked !== this.locked || refused.join('/') !== this.refused.join('/');
     this.dirExists = dirExists;
     this.locked = locked;

@@ -186,6 +186,23 @@ export function processStart(pid: number): number | null {
   }
 }
 
+/**
+ * Whether the lock file `file` is held: by a process that still runs (this one included, as under train --dashboard),
+ * or one being written; false for no lock, and for the lock of a process that was killed (a stale lock, which the
+ * next train takes over). What the dashboard shows as "in progress".
+ */
+export function lockIsHeld(file: string): boolean {
+  // anything but a small regular file (a FIFO would block the read) is no lock of ours, yet holds the place: held
+  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (stat === undefined) return false;
+  if (!stat.isFile() || stat.size > 4096) return true;
+  const held = readLock(file);
+  if (held === null) return false;
+  const owner = parseOwner(held);
+  if (owner === null) return Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS;
+  return (owner.pid === process.pid && owner.host === os.hostname()) || isRunning(owner);
+}
+
 /** Whether the lock's process still runs; a process on another host cannot be checked, so it counts as running. */
 function isRunning(owner: LockOwner): boolean {
   if (owner.host !== os.hostname()) return true;

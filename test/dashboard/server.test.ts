@@ -2,13 +2,15 @@
 // methods, the localhost Host check, the SSE stream following appends and malformed lines, a snapshot of
 // bounded size for a long run, a large file read a slice at a time while the server keeps answering, and its errors.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startDashboard, type Dashboard } from '../../src/dashboard/server.ts';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { RUN_CLS, RUN_GEN, rawRequest, tempRuns, waitFor } from './helpers.ts';
@@ -439,5 +441,24 @@ test('two runs with the same folder name are told apart; close() is idempotent w
     s.close();
     a.cleanup();
     b.cleanup();
+  }
+});
+
+test('a run whose lock was left by a killed train is not in progress (files event locked: false); a live holder\'s lock, or a FIFO in its place, is', async () => {
+  const temps = [tempRuns(RUN_GEN), tempRuns(RUN_GEN), tempRuns(RUN_GEN)];
+  const t = { dirs: temps.map((x) => x.dirs[0]!), cleanup: () => temps.forEach((x) => x.cleanup()) };
+  const lock = (dir: string): string => path.join(dir, RUN_LAYOUT.lock);
+  // a pid that ran and exited: its lock is stale
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  fs.writeFileSync(lock(t.dirs[0]!), JSON.stringify({ pid: Number(dead.stdout), host: os.hostname(), started: new Date().toISOString() }) + '\n');
+  fs.writeFileSync(lock(t.dirs[1]!), JSON.stringify({ pid: process.pid, host: os.hostname(), started: new Date().toISOString() }) + '\n');
+  execFileSync('mkfifo', [lock(t.dirs[2]!)]);
+  const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
+  try {
+    const snap = (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Array<{ type: string; data: Record<string, unknown> }>;
+    assert.deepEqual(snap.filter((e) => e.type === 'files').map((e) => e.data.locked), [false, true, true]);
+  } finally {
+    await d.close();
+    t.cleanup();
   }
 });
