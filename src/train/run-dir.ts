@@ -4,8 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { withIo, writeFileAtomic } from '../util/atomic.ts';
+import { pidRunning, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
+import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
@@ -15,8 +16,16 @@ import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from '
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
 export const RUN_MARKER = RUN_LAYOUT.marker;
-/** Entries of a run folder that do not make it "not empty": the lock, and its temporary and guard files. */
-const ignored = isLockEntry;
+/**
+ * Entries of a run folder that do not make it "not empty": the lock, its temporary and guard files, and the temporary
+ * marker of a train killed as it made the folder (its process gone: the marker's own write removes it).
+ */
+const ignored = (entry: string): boolean => isLockEntry(entry) || deadMarkerTemp(entry);
+
+function deadMarkerTemp(entry: string): boolean {
+  const left = parseLeftover(entry);
+  return left?.kind === 'file' && left.name === RUN_MARKER && left.pid !== process.pid && !pidRunning(left.pid);
+}
 
 export class RunDir {
   private constructor(readonly dir: string) {}

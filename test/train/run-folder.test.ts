@@ -135,6 +135,22 @@ test('a second train on a run folder in use is refused; the lock of a killed run
   assert.equal(fs.existsSync(path.join(dir, 'run', '.mistral-tune.lock')), false);
 });
 
+test('a new run folder that a train killed while writing its marker left (the marker\'s temporary file) is taken by the next train, --overwrite and --resume', () => {
+  const dir = project('run');
+  for (const flag of [[], ['--overwrite'], ['--resume']]) {
+    const out = path.join(dir, `killed-at-marker${flag.join('')}`);
+    fs.mkdirSync(out);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid that no longer runs
+    fs.writeFileSync(path.join(out, '.mistral-tune.lock'), JSON.stringify({ pid: dead, host: os.hostname(), started: new Date().toISOString() }) + '\n');
+    const temp = `.${RUN_LAYOUT.marker}.${dead}.1.tmp`; // atomic.ts's temporary of the marker, cut short
+    fs.writeFileSync(path.join(out, temp), '{"format": "mistral-tune r');
+    const r = cli(['train', path.join(dir, 'config.yaml'), '--output_dir', out, ...flag]);
+    assert.equal(r.status, 0, `${flag.join(' ')}: ${r.stderr}`);
+    assert.ok(fs.existsSync(path.join(out, RUN_LAYOUT.report)), flag.join(' '));
+    assert.equal(fs.existsSync(path.join(out, temp)), false, `${flag.join(' ')}: the temporary is removed`);
+  }
+});
+
 test('--resume on a folder a killed run left holding only its lock starts the run (a preemption loop always resumes)', () => {
   const dir = project('run');
   const out = path.join(dir, 'killed-in-setup');
