@@ -16,15 +16,20 @@ import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from '
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
 export const RUN_MARKER = RUN_LAYOUT.marker;
-/**
- * Entries of a run folder that do not make it "not empty": the lock, its temporary and guard files, and the temporary
- * marker of a train killed as it made the folder (its process gone: the marker's own write removes it).
- */
-const ignored = (entry: string): boolean => isLockEntry(entry) || deadMarkerTemp(entry);
+/** Entries of a run folder that do not make it "not empty": the lock, and its temporary and guard files. */
+const ignored = isLockEntry;
 
-function deadMarkerTemp(entry: string): boolean {
-  const left = parseLeftover(entry);
-  return left?.kind === 'file' && left.name === RUN_MARKER && left.pid !== process.pid && !pidRunning(left.pid);
+/**
+ * Whether the entries of a run folder (the lock's aside) are at most what a train killed before its config.yaml was in
+ * place left: the marker, and the temporaries of the marker and config.yaml of dead processes. Such a folder holds no
+ * run yet, so it counts as empty (what is left is train's own, replaced by the next run's writes).
+ */
+function nothingStarted(entries: readonly string[]): boolean {
+  return entries.every((entry) => {
+    if (entry === RUN_MARKER) return true;
+    const left = parseLeftover(entry);
+    return left?.kind === 'file' && (left.name === RUN_MARKER || left.name === RUN_LAYOUT.config) && left.pid !== process.pid && !pidRunning(left.pid);
+  });
 }
 
 export class RunDir {
@@ -36,10 +41,10 @@ export class RunDir {
     return [model, cfg.data.train, cfg.data.val, cfg.data.test, cfg.lora.init_from].filter((p): p is string => typeof p === 'string');
   }
 
-  /** Whether `dir` is absent, or a folder holding nothing but a run's lock. */
+  /** Whether `dir` is absent, or a folder holding nothing but a run's lock (and what a run killed before its config.yaml left). */
   static holdsNothing(dir: string): boolean {
     if (!RunDir.checkFolder(dir)) return true;
-    return withIo(dir, 'read the folder', () => fs.readdirSync(dir)).every(ignored);
+    return nothingStarted(withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e)));
   }
 
   /** Whether `dir` is a run folder made by `train` (it holds the marker file). */
@@ -63,7 +68,7 @@ export class RunDir {
   static check(dir: string, overwrite: boolean, keep: readonly string[] = []): void {
     if (!RunDir.checkFolder(dir)) return;
     const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e));
-    if (entries.length === 0) return;
+    if (nothingStarted(entries)) return;
     if (!overwrite) throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
     const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
     if (inside !== undefined) {
