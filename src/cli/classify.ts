@@ -13,7 +13,7 @@ import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify 
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
-import { writeStreamAtomic } from '../util/atomic.ts';
+import { removeDeadTemps, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -63,7 +63,10 @@ export async function run(argv: string[]): Promise<void> {
   if ((f.text === undefined) === (f.data === undefined)) throw new UserError('give exactly one of --text or --data (see mistral-tune classify --help)');
   if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined)) throw new UserError('--out and --text-field go with --data');
   // lstat: a symbolic link there, even one to nothing, is the user's too
-  if (f.out !== undefined && fs.lstatSync(f.out, { throwIfNoEntry: false }) !== undefined) throw new UserError('the output file exists (classify writes a new file)', f.out);
+  if (f.out !== undefined && fs.lstatSync(f.out, { throwIfNoEntry: false }) !== undefined) {
+    removeDeadTemps(f.out); // a second name of it, if the classify that wrote it was killed before removing that
+    throw new UserError('the output file exists (classify writes a new file)', f.out);
+  }
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const target = resolveEvalTarget({
     model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
