@@ -5,9 +5,10 @@
 // user's untouched, `train --resume` after a kill giving the same adapter/model, metrics rows and report.json as an
 // uninterrupted run (bit for bit on the CPU), `train --overwrite` and a rerun of export/prepare/quickstart working
 // (or refusing in one line, exit 2).
-//   node --import tsx scripts/kill-probe.ts CASE [--trials N] [--seed S] [--at time|op [--ops REGEX]] [--signal KILL|INT|TERM|mix] [--into-empty] [--work DIR]
+//   node --import tsx scripts/kill-probe.ts CASE [--trials N] [--seed S] [--at time|op [--ops REGEX]] [--signal KILL|INT|TERM|mix] [--into-empty] [--over-finished] [--work DIR]
 // (--ops: only mutations whose line in the reference's trace, "N op path", matches, e.g. 'rmSync.*checkpoints' for the
-// rotation or 'old-best' for best/'s swap; --into-empty: an export's --out is an empty folder made beforehand)
+// rotation or 'old-best' for best/'s swap; --into-empty: an export's --out is an empty folder made beforehand;
+// --over-finished: the train killed is an --overwrite of a finished run)
 // CASE: train-lora, train-full, train-cls, export-adapter, export-merge, export-gguf, export-gguf-lora, prepare,
 // quickstart. Each failure is printed as one line with what reproduces it (the delay, or MT_PROBE_KILL_AT=N).
 import { spawn, spawnSync } from 'node:child_process';
@@ -35,7 +36,9 @@ const SIGNAL = flag('signal', 'KILL');
 /** With --at op: only the mutations whose line in the reference's trace ("N op path") matches this are kill points. */
 const OPS = new RegExp(flag('ops', '.'));
 const INTO_EMPTY = argv.includes('--into-empty');
-const WORK = path.resolve(flag('work', `/tmp/kill-probe/${CASE}${INTO_EMPTY ? '-into-empty' : ''}`));
+/** train: the killed command is `train --overwrite` of a finished run (a copy of the reference), not a new run. */
+const OVER_FINISHED = argv.includes('--over-finished');
+const WORK = path.resolve(flag('work', `/tmp/kill-probe/${CASE}${INTO_EMPTY ? '-into-empty' : ''}${OVER_FINISHED ? '-over-finished' : ''}`));
 
 interface Result { code: number | null; signal: string | null; stderr: string; ms: number }
 const failures: string[] = [];
@@ -217,12 +220,19 @@ async function trainCase(): Promise<void> {
   const ref = path.join(WORK, 'runs', 'ref');
   fs.rmSync(path.join(WORK, 'runs'), { recursive: true, force: true });
   const traced = path.join(WORK, 'reference.trace');
-  const r0 = await cli(['train', config], WORK, { trace: traced });
+  let r0 = await cli(['train', config], WORK, { trace: traced });
   if (r0.code !== 0) throw new Error(`reference train: ${r0.stderr}`);
+  const finished = `${ref}-finished`;
+  if (OVER_FINISHED) { // the same mutations as the trials: an --overwrite of a finished run
+    fs.cpSync(ref, finished, { recursive: true });
+    r0 = await cli(['train', config, '--overwrite'], WORK, { trace: traced });
+    if (r0.code !== 0) throw new Error(`reference train --overwrite: ${r0.stderr}`);
+  }
   for (const [k, m] of moments(r0.ms, traced).entries()) {
     const repro = reproOf(m);
     const run = path.join(WORK, 'runs', `k${k}`), copy = `${run}-ow`;
-    const killed = await cli(['train', config, '--output_dir', run], WORK, { ...m });
+    if (OVER_FINISHED) fs.cpSync(finished, run, { recursive: true });
+    const killed = await cli(['train', config, '--output_dir', run, ...(OVER_FINISHED ? ['--overwrite'] : [])], WORK, { ...m });
     kills++;
     if (killed.code === 0) {
       console.log(`  #${k} ${repro}: finished before the kill`);
