@@ -154,8 +154,9 @@ function claimFolder(out: string, overwrite: boolean): void {
   }
   if (marker!.complete && !overwrite) throw new UserError('--out holds an earlier quickstart: pass --overwrite to replace it, or give another --out', out);
   info(`replacing the ${marker!.complete ? 'earlier' : 'unfinished (interrupted)'} quickstart in ${out}`);
-  // only what was listed and judged above: an entry made since (a race) is never deleted, and keeps its folders
-  const left = removeListed(out, [...entries, ...listed.flatMap(({ s, rels }) => rels.map((rel) => `${s}/${rel}`))]);
+  // only what was listed and judged above: an entry made since (a race) is never deleted, and keeps its folders; the
+  // marker stays, replaced by the new quickstart's first write, so a kill midway leaves a folder still marked as ours
+  const left = removeListed(out, [...entries.filter((e) => e !== QUICKSTART_MARKER), ...listed.flatMap(({ s, rels }) => rels.map((rel) => `${s}/${rel}`))]);
   if (left.length > 0) throw new UserError(`--out changed while it was cleared: ${left.join(', ')} holds what the quickstart did not make, left as it is`, out);
 }
 

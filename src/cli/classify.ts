@@ -14,7 +14,7 @@ import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify 
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadTokenizer } from '../tokenizer/load.ts';
-import { withIo, writeStreamAtomic } from '../util/atomic.ts';
+import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -135,7 +135,9 @@ function probsByClass(classes: readonly string[], probs: readonly number[]): Rec
  * a folder that is not there — is said at once, not after every prediction is made.
  */
 function checkNewOutFile(out: string): void {
+  // lstat: a symbolic link there, even one to nothing, is the user's too
   if (withIo(out, 'write', () => fs.lstatSync(out, { throwIfNoEntry: false })) !== undefined) {
+    removeDeadTemps(out); // a second name of it, if the classify that wrote it was killed before removing that
     throw new UserError('the output file exists (classify writes a new file)', out);
   }
   const folder = path.dirname(path.resolve(out));

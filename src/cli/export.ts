@@ -10,7 +10,7 @@ import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
 import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
 import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
-import { withIo } from '../util/atomic.ts';
+import { removeDeadTemps, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { parseCommand, required } from './args.ts';
@@ -80,7 +80,10 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
   const out = required('out', f.out, 'export');
   const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing?.isDirectory()) throw new UserError(`is a folder: --format ${format} writes one file, so give a file path (e.g. ${path.join(out, adapterOnly ? 'adapter.gguf' : 'model.gguf')})`, out);
-  if (existing) throw new UserError('output file exists (a GGUF export does not overwrite)', out);
+  if (existing) {
+    removeDeadTemps(out); // a second name of it, if the export that wrote it was killed before removing that
+    throw new UserError('output file exists (a GGUF export does not overwrite)', out);
+  }
   const quant = parseGgufQuant(f.quant);
   const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
   if (adapterOnly) {

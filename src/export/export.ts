@@ -11,7 +11,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { ioError, pidRunning, withIo } from '../util/atomic.ts';
+import { ioError, pidRunning, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../util/folder-swap.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
@@ -89,7 +89,10 @@ export function exportRun(opts: ExportOptions): ExportResult {
       // a file the user put at --out meanwhile is never renamed over
       const taken = files.find((f) => fs.lstatSync(path.join(opts.out, f), { throwIfNoEntry: false }) !== undefined);
       if (taken !== undefined) throw new UserError('appeared in the output folder while the export was written: the export is not moved over it', path.join(opts.out, taken));
+      // the names first: an export killed between two of the moves is taken back by the next (removeDeadPartials)
+      writeFileAtomic(path.join(partial, MOVING), files.join('\n'));
       for (const f of files) fs.renameSync(path.join(partial, f), path.join(opts.out, f));
+      fs.rmSync(path.join(partial, MOVING));
       fs.rmdirSync(partial);
     } catch (e) {
       if (fs.existsSync(partial)) removeOwned(partial, ANY_FILES);
@@ -129,15 +132,29 @@ export function withOutputParent<T>(out: string, write: () => T): T {
 
 /** The folder an export into an existing empty folder is written in, inside it (then the pid). */
 const PARTIAL = '.partial-export-';
+/** In the partial folder once the export is whole: the names of its files, moved up into the folder one by one. */
+const MOVING = '.moving';
 
 /**
  * Removes what an export killed while writing into `dir` left there (its partial folder, its pid dead): the files
- * an export writes; a folder of the user's put inside it is kept, and so the output is then refused as not empty.
+ * an export writes, and those it had already moved up into `dir` (named in its MOVING list and gone from the partial
+ * folder), so the retry finds the folder as it was; a folder of the user's put inside it is kept, and so the output
+ * is then refused as not empty.
  */
 function removeDeadPartials(dir: string): void {
   for (const e of fs.readdirSync(dir)) {
     const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
-    if (Number.isInteger(pid) && !pidRunning(pid)) withIo(path.join(dir, e), 'remove the partial export', () => removeOwned(path.join(dir, e), ANY_FILES));
+    if (!Number.isInteger(pid) || pidRunning(pid)) continue;
+    const partial = path.join(dir, e);
+    withIo(partial, 'remove the partial export', () => {
+      const moving = path.join(partial, MOVING);
+      const moved = fs.lstatSync(moving, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(moving, 'utf8').split('\n') : [];
+      for (const f of moved) {
+        const up = path.join(dir, f);
+        if (f !== '' && f !== '.' && f !== '..' && path.basename(f) === f && !fs.existsSync(path.join(partial, f)) && fs.lstatSync(up, { throwIfNoEntry: false })?.isFile()) fs.rmSync(up);
+      }
+      removeOwned(partial, ANY_FILES);
+    });
   }
 }
 

@@ -82,6 +82,16 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
 }
 
 /**
+ * Drops the checkpoints before the one of `step` that the rotation after it drops: all but the newest `keep - 1`. A
+ * resume from `step` calls it, so a run killed between writing a checkpoint and rotating (or midway through deleting
+ * one) does not keep the extra one for good when the resumed run writes no further checkpoint.
+ */
+export function dropCheckpointsBefore(runDir: string, step: number, keep: number): void {
+  const before = listCheckpoints(runDir).filter((d) => Number(NAME.exec(path.basename(d))![1]) < step);
+  for (const old of before.slice(0, Math.max(0, before.length - (keep - 1)))) dropCheckpoint(old);
+}
+
+/**
  * Deletes the checkpoint folder `dir` that rotation drops: its own files only. One that holds files of the user's
  * (notes beside the state) keeps them and its folder, with a warning; it is still the oldest, so the next
  * rotation drops the one after it and `keep` whole checkpoints remain.

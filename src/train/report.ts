@@ -38,9 +38,10 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
     // a LoRA run's base weights (model-fingerprint.ts), so that what reads the run can tell them replaced
     ...(baseFingerprint !== undefined ? { base_fingerprint: baseFingerprint } : {}),
   };
-  dir.writeJson(RUN_LAYOUT.report, report);
   const { train, val: valCurve } = curvesOf(metrics.rows());
   dir.writeText(RUN_LAYOUT.lossCurve, lossCurveSvg(train, valCurve, `${run.cfg.task} loss — ${modelName(run.cfg).split('/').pop()}`));
+  // last: it says the run finished (RunDir.finished), so a run stopped before it is resumed, not refused as done
+  dir.writeJson(RUN_LAYOUT.report, report);
   return report;
 }
 

@@ -4,8 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { withIo, writeFileAtomic } from '../util/atomic.ts';
+import { pidRunning, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
+import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
@@ -18,6 +19,19 @@ export const RUN_MARKER = RUN_LAYOUT.marker;
 /** Entries of a run folder that do not make it "not empty": the lock, and its temporary and guard files. */
 const ignored = isLockEntry;
 
+/**
+ * Whether the entries of a run folder (the lock's aside) are at most what a train killed before its config.yaml was in
+ * place left: the marker, and the temporaries of the marker and config.yaml of dead processes. Such a folder holds no
+ * run yet, so it counts as empty (what is left is train's own, replaced by the next run's writes).
+ */
+function nothingStarted(entries: readonly string[]): boolean {
+  return entries.every((entry) => {
+    if (entry === RUN_MARKER) return true;
+    const left = parseLeftover(entry);
+    return left?.kind === 'file' && (left.name === RUN_MARKER || left.name === RUN_LAYOUT.config) && left.pid !== process.pid && !pidRunning(left.pid);
+  });
+}
+
 export class RunDir {
   private constructor(readonly dir: string) {}
 
@@ -27,10 +41,10 @@ export class RunDir {
     return [model, cfg.data.train, cfg.data.val, cfg.data.test, cfg.lora.init_from].filter((p): p is string => typeof p === 'string');
   }
 
-  /** Whether `dir` is absent, or a folder holding nothing but a run's lock. */
+  /** Whether `dir` is absent, or a folder holding nothing but a run's lock (and what a run killed before its config.yaml left). */
   static holdsNothing(dir: string): boolean {
     if (!RunDir.checkFolder(dir)) return true;
-    return withIo(dir, 'read the folder', () => fs.readdirSync(dir)).every(ignored);
+    return nothingStarted(withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e)));
   }
 
   /** Whether `dir` is a run folder made by `train` (it holds the marker file). */
@@ -54,7 +68,7 @@ export class RunDir {
   static check(dir: string, overwrite: boolean, keep: readonly string[] = []): void {
     if (!RunDir.checkFolder(dir)) return;
     const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e));
-    if (entries.length === 0) return;
+    if (nothingStarted(entries)) return;
     if (!overwrite) throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
     const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
     if (inside !== undefined) {

@@ -61,6 +61,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   } finally {
     fs.rmSync(tmp, { force: true });
   }
+  removeDeadTemps(dir);
   const release = (): void => {
     process.off('exit', release);
     if (readLock(file) === text) fs.rmSync(file, { force: true });
@@ -68,6 +69,17 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   };
   process.on('exit', release);
   return { file, release };
+}
+
+/**
+ * Removes the lock temporaries (LOCK.PID.tmp) that processes killed while taking the lock left in `dir`: never
+ * removed by their owner, they stayed for good, and the quickstart refused its own folder for holding one.
+ */
+function removeDeadTemps(dir: string): void {
+  for (const entry of withIo(dir, 'read the folder', () => fs.readdirSync(dir))) {
+    const pid = entry.startsWith(`${LOCK_FILE}.`) && entry.endsWith('.tmp') ? Number(entry.slice(LOCK_FILE.length + 1, -'.tmp'.length)) : NaN;
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !pidRunning(pid)) fs.rmSync(path.join(dir, entry), { force: true });
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
-import { listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
+import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
@@ -156,6 +156,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
+    dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep); // the rotation a kill cut short
     const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
     info(`resume: from the checkpoint of step ${loop.step} (epoch ${loop.loader.epoch}, micro-batch ${loop.loader.index})`);

@@ -144,9 +144,11 @@ function removeLeftover(tmp: string): void {
 
 /**
  * Removes the temporary files of `target` that writes killed midway left beside it (their process gone): the
- * retry of a killed GGUF export of a 7B model left its gigabytes behind, hidden, for good.
+ * retry of a killed GGUF export of a 7B model left its gigabytes behind, hidden, for good. A write that does not
+ * replace calls it before refusing an existing target too: killed between the hard link and the temporary's
+ * removal, the write left its output under both names.
  */
-function removeDeadTemps(target: string): void {
+export function removeDeadTemps(target: string): void {
   const dir = path.dirname(target), name = path.basename(target);
   let entries: string[];
   try {

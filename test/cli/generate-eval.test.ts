@@ -177,9 +177,14 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   assert.equal(cli('classify', '--run', run, '--data', lines, '--out', out).status, 0);
   assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { line: number; label: string })).map((p) => [p.line, p.label]),
     [[1, preds[0]!.label], [3, preds[1]!.label]]);
+  // killed between putting the file in place (a hard link) and removing its temporary name: the refusal removes that
+  const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+  const secondName = path.join(dir, `.preds.jsonl.${deadPid}.1.tmp`);
+  fs.linkSync(out, secondName);
   const again = cli('classify', '--run', run, '--data', lines, '--out', out);
   assert.equal(again.status, 2);
   assert.match(again.stderr, /the output file exists/);
+  assert.equal(fs.existsSync(secondName), false);
   // a symbolic link of the user's at --out, even one to nothing, is a file that exists: kept, not replaced by the output
   const link = path.join(dir, 'link-preds.jsonl');
   fs.symlinkSync(path.join(dir, 'nowhere', 'preds.jsonl'), link);

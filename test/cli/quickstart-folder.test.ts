@@ -99,6 +99,21 @@ test('an interrupted quickstart is marked unfinished, and the next quickstart re
   assert.match(again, /replacing the unfinished \(interrupted\) quickstart in /);
 });
 
+test('--overwrite killed while it clears the earlier quickstart leaves the folder marked: the next --overwrite takes it', { timeout: 60_000 }, async () => {
+  const out = path.join(tmp(), 'qs');
+  for (const d of ['model', 'data', 'run']) fs.mkdirSync(path.join(out, d), { recursive: true });
+  fs.writeFileSync(path.join(out, 'run', 'report.json'), '{}\n');
+  fs.writeFileSync(path.join(out, MARKER), JSON.stringify({ format: 'mistral-tune quickstart', complete: true, files: ['model', 'data', 'run', 'run/report.json'] }));
+  // killed at the last step of clearing it, the removal of its emptied folders (the marker went before them)
+  const KILL_AT_REMOVE = path.join(FIXTURES, '..', 'train', 'kill-at-remove.ts');
+  const killed = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', KILL_AT_REMOVE, BIN, 'quickstart', '--epochs', '1', '--out', out, '--overwrite'],
+    { encoding: 'utf8', env: { ...process.env, MT_KILL_AT_REMOVE: '[/\\\\]qs[/\\\\](model|data|run)$' }, timeout: 20_000 });
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  assert.ok(fs.existsSync(path.join(out, MARKER)), 'still marked as the quickstart\'s');
+  const again = await interrupted(out, /== 1\. model/, ['--overwrite']);
+  assert.match(again, /replacing the earlier quickstart in /);
+});
+
 test('--overwrite removes only what a quickstart makes: a marked folder with other files, or holding the current directory, is refused', () => {
   const out = tmp();
   fs.mkdirSync(path.join(out, 'mywork'));

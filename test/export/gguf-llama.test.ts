@@ -500,7 +500,11 @@ test('--out of a GGUF export: missing folders above the file are made; an existi
     assert.equal(refused.status, 2, refused.stderr);
     assert.equal(refused.stderr, `error: ${empty}: is a folder: --format ${format} writes one file, so give a file path (e.g. ${path.join(empty, format === 'gguf' ? 'model.gguf' : 'adapter.gguf')})\n`);
     assert.deepEqual(fs.readdirSync(empty), []);
+    // killed between putting the file in place (a hard link) and removing its temporary name: the refusal removes that
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.linkSync(file, path.join(path.dirname(file), `.x.gguf.${dead}.1.tmp`));
     const again = cli('export', ...args, '--out', file, '--format', format);
     assert.match(again.stderr, /output file exists \(a GGUF export does not overwrite\)/);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['x.gguf']);
   }
 });

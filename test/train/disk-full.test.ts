@@ -81,3 +81,18 @@ for (const failing of ['best', 'checkpoint'] as const) {
     assert.deepEqual(leftovers, [], 'no temporary folder, temporary file or lock left');
   });
 }
+
+test('a run stopped while writing loss_curve.svg (a full disk) is not finished: report.json goes last, so --resume trains it, not refuses it as done', { timeout: 60_000 }, () => {
+  const root = tempDir('mt-diskfull-');
+  fs.copyFileSync(DATA, path.join(root, 'train.jsonl'));
+  const config = path.join(root, 'c.yaml');
+  fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'batch_size: 1', 'max_steps: 2', 'eval: {samples: 0}', 'output_dir: run'].join('\n') + '\n');
+  const failed = spawnSync(process.execPath, ['--import', 'tsx', '--import', PRELOAD, BIN, 'train', config],
+    { encoding: 'utf8', env: { ...process.env, MT_FAIL_WRITES: 'loss_curve\\.svg' } });
+  assert.equal(failed.status, 2, failed.stderr);
+  assert.match(failed.stderr, /loss_curve\.svg: cannot write: no space left on device \(ENOSPC\)/);
+  assert.equal(fs.existsSync(path.join(root, 'run', 'report.json')), false, 'the run did not finish');
+  const resumed = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.ok(fs.existsSync(path.join(root, 'run', 'report.json')) && fs.existsSync(path.join(root, 'run', 'loss_curve.svg')));
+});

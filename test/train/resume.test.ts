@@ -96,6 +96,31 @@ test('SIGKILL mid-run, then --resume: the same losses step for step as an uninte
   assert.ok(adapter('killed').equals(adapter('straight')), 'the final adapters should be byte-identical');
 });
 
+test('a run killed between writing its last checkpoint and dropping the one before resumes with only `keep` checkpoints, as an uninterrupted run', () => {
+  const dir = setup();
+  const config = (name: string): string => {
+    const file = path.join(dir, `${name}.yaml`);
+    fs.writeFileSync(file, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 4', 'max_seq_len: 32',
+      'eval: {samples: 0}', 'checkpoint: {every_steps: 2, keep: 1}', `output_dir: ${name}`].join('\n') + '\n');
+    return file;
+  };
+  execFileSync(process.execPath, [BIN, 'train', config('straight')], { stdio: 'ignore' });
+  const KILL_AT_REMOVE = path.join(FIXTURES, '..', 'train', 'kill-at-remove.ts');
+  // killed at the first deletion of the rotation after step 4's checkpoint: step 2's is still whole
+  const killed = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', KILL_AT_REMOVE, BIN, 'train', config('killed')],
+    { encoding: 'utf8', env: { ...process.env, MT_KILL_AT_REMOVE: 'step-0000002[/\\\\]state' } });
+  assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+  const run = path.join(dir, 'killed');
+  assert.deepEqual(listCheckpoints(run).map((d) => path.basename(d)), ['step-0000002', 'step-0000004']);
+  const r = spawnSync(process.execPath, [BIN, 'train', config('killed'), '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /resume: from the checkpoint of step 4/);
+  assert.deepEqual(listCheckpoints(run).map((d) => path.basename(d)), ['step-0000004']);
+  assert.deepEqual(comparable(rowsOf(run)), comparable(rowsOf(path.join(dir, 'straight'))));
+  const weights = (d: string): Buffer => fs.readFileSync(path.join(d, 'adapter', 'adapter_model.safetensors'));
+  assert.ok(weights(run).equals(weights(path.join(dir, 'straight'))), 'the same adapter');
+});
+
 test('a corrupt newest checkpoint is detected and the previous one used', () => {
   const dir = setup();
   const config = writeConfig(dir, 'run');

@@ -135,6 +135,28 @@ test('a second train on a run folder in use is refused; the lock of a killed run
   assert.equal(fs.existsSync(path.join(dir, 'run', '.mistral-tune.lock')), false);
 });
 
+test('a new run folder that a train killed before its config.yaml was in place left (the marker, or its temporary, and config.yaml\'s) is taken by the next train, --overwrite and --resume', () => {
+  const dir = project('run');
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid that no longer runs
+  // atomic.ts's temporaries, cut short: killed while writing the marker, or config.yaml after it
+  const leftovers: Record<string, string[]> = {
+    marker: [`.${RUN_LAYOUT.marker}.${dead}.1.tmp`],
+    config: [RUN_LAYOUT.marker, `.${RUN_LAYOUT.config}.${dead}.2.tmp`],
+  };
+  for (const [when, left] of Object.entries(leftovers)) {
+    for (const flag of [[], ['--overwrite'], ['--resume']]) {
+      const out = path.join(dir, `killed-at-${when}${flag.join('')}`);
+      fs.mkdirSync(out);
+      fs.writeFileSync(path.join(out, '.mistral-tune.lock'), JSON.stringify({ pid: dead, host: os.hostname(), started: new Date().toISOString() }) + '\n');
+      for (const f of left) fs.writeFileSync(path.join(out, f), '{"format": "mistral-tune r');
+      const r = cli(['train', path.join(dir, 'config.yaml'), '--output_dir', out, ...flag]);
+      assert.equal(r.status, 0, `${when} ${flag.join(' ')}: ${r.stderr}`);
+      assert.ok(fs.existsSync(path.join(out, RUN_LAYOUT.report)), `${when} ${flag.join(' ')}`);
+      assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [], `${when} ${flag.join(' ')}: the temporaries are removed`);
+    }
+  }
+});
+
 test('--resume on a folder a killed run left holding only its lock starts the run (a preemption loop always resumes)', () => {
   const dir = project('run');
   const out = path.join(dir, 'killed-in-setup');

@@ -3,7 +3,7 @@
 // pid now belongs to another process is; the error names the lock file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -87,6 +87,18 @@ test('a live lock names its file; a lock whose pid now runs another process (reu
   const lock = acquireRunLock(dir);
   lock.release();
   assert.equal(fs.existsSync(file), false);
+});
+
+test('the temporary lock file of a process killed while taking the lock is removed by the next that takes it (the quickstart refused its folder for it)', () => {
+  const dir = tmpDir();
+  const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  const owner = JSON.stringify({ pid: dead, host: os.hostname(), started: new Date().toISOString() }) + '\n';
+  fs.writeFileSync(path.join(dir, LOCK_FILE), owner);
+  fs.writeFileSync(path.join(dir, `${LOCK_FILE}.${dead}.tmp`), owner); // killed between the link and the removal
+  fs.writeFileSync(path.join(dir, `${LOCK_FILE}.${process.ppid}.tmp`), owner); // a live process's, about to take it
+  const lock = acquireRunLock(dir);
+  assert.deepEqual(fs.readdirSync(dir).sort(), [LOCK_FILE, `${LOCK_FILE}.${process.ppid}.tmp`]);
+  lock.release();
 });
 
 test('the folders the lock created are removed on release (all of them, and only those)', () => {

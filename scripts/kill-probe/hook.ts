@@ -1,0 +1,52 @@
+// Preloaded into a CLI process by scripts/kill-probe.ts (node --import tsx --import this): counts the process's
+// synchronous file-system mutations (open for writing, write, fsync, rename, link, unlink, rm, mkdir, cp) and,
+// with MT_PROBE_KILL_AT=N, kills the process with SIGKILL just before the Nth, after appending "N op path" to
+// MT_PROBE_LOG: a kill at every moment a file changes, reproducible by its number (MT_PROBE_TRACE=FILE lists them
+// all, numbered, to pick one). With MT_PROBE_COUNT=FILE the
+// number of mutations is written there at exit (the walk's length).
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+
+const killAt = Number(process.env.MT_PROBE_KILL_AT ?? '0');
+const log = process.env.MT_PROBE_LOG;
+const countFile = process.env.MT_PROBE_COUNT;
+const trace = process.env.MT_PROBE_TRACE;
+const original = { ...fs };
+let n = 0;
+let inside = false; // the probe's own writes (fs calls its patched self) are not counted
+
+function note(file: string, line: string): void {
+  inside = true;
+  try {
+    original.appendFileSync(file, line);
+  } finally {
+    inside = false;
+  }
+}
+
+function before(op: string, p: unknown): void {
+  if (inside) return;
+  n++;
+  if (trace) note(trace, `${n} ${op} ${String(p)}\n`);
+  if (n !== killAt) return;
+  if (log) note(log, `${n} ${op} ${String(p)}\n`);
+  process.kill(process.pid, 'SIGKILL');
+}
+
+const writes = (flags: unknown): boolean => flags !== undefined && flags !== 'r' && flags !== fs.constants.O_RDONLY;
+type Fn = (...a: unknown[]) => unknown;
+const wrap = (name: string, when: (a: unknown[]) => boolean = () => true): void => {
+  const f = (original as unknown as Record<string, Fn>)[name]!;
+  (fs as unknown as Record<string, Fn>)[name] = (...a: unknown[]) => {
+    if (when(a)) before(name, a[0]);
+    return f(...a);
+  };
+};
+wrap('openSync', (a) => writes(a[1]));
+wrap('writeSync', (a) => a[0] !== 1 && a[0] !== 2); // not the terminal's
+for (const name of ['writeFileSync', 'appendFileSync', 'fsyncSync', 'renameSync', 'linkSync', 'unlinkSync', 'rmSync', 'rmdirSync', 'mkdirSync', 'copyFileSync', 'cpSync', 'symlinkSync', 'truncateSync', 'ftruncateSync']) wrap(name);
+syncBuiltinESMExports();
+if (countFile) process.on('exit', () => {
+  inside = true;
+  original.writeFileSync(countFile, String(n));
+});
