@@ -13,6 +13,7 @@ import type { Format } from './ingest/types.ts';
 import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
+import { interruptedPrepare } from './out-dir.ts';
 import { prepareReportBeside, type PrepareReport } from './prepare-report.ts';
 import { tokenizeRecord, type TokenizeOptions } from './tokenize.ts';
 
@@ -71,6 +72,11 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   const task = opts.task ?? 'generation';
   const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
   const tok = opts.tokenizer ?? null;
+  const interrupted = interruptedPrepare(path.dirname(file));
+  if (interrupted !== null) {
+    throw new UserError(`a prepare run was killed while it replaced the files of ${path.dirname(file)} (${interrupted} is left, report.json is not there): ` +
+      'its splits may mix two runs\' records; run that prepare again', file);
+  }
   const report = prepareReportBeside(file);
   // the class list known before the records are read (given, or the report's) reads their labels: -1 or "None" may be a class
   const known = task === 'classification' ? knownLabels(opts, report) : null;

@@ -7,6 +7,7 @@ import { ioError } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { acquireRunLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
+import { deadTempOf } from './out-file.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
 
@@ -18,12 +19,22 @@ export function claimOutDir(dir: string, overwrite: boolean): RunLock {
 }
 
 /**
+ * The report.json temporary that a prepare run killed while it put its outputs in place left in `dir`, or null. prepare
+ * removes the old report.json before its renames and puts the new one last, so such a folder holds no report.json and
+ * may hold new splits beside old ones: the next prepare takes it as its own, and nothing reads its data meanwhile.
+ */
+export function interruptedPrepare(dir: string): string | null {
+  return deadTempOf(dir, PREPARE_REPORT);
+}
+
+/**
  * Refuses an --out folder that holds files named like prepare's outputs unless an earlier prepare run
- * wrote them (its report.json is beside them): prepare replaces only what it made itself.
+ * wrote them (its report.json is beside them, or the temporary of one it was killed before putting in place):
+ * prepare replaces only what it made itself.
  */
 function checkOutDir(dir: string): void {
   const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
-  if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT))) return;
+  if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT)) || interruptedPrepare(dir) !== null) return;
   throw new UserError(`--out already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass --overwrite to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
 }
 

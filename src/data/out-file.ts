@@ -7,7 +7,7 @@
 // disk before it renames the first one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir, withIo } from '../util/atomic.ts';
+import { fsyncDir, pidRunning, withIo } from '../util/atomic.ts';
 
 const CHUNK = 1 << 20;
 
@@ -107,6 +107,24 @@ function tempOf(target: string, pid: number): string {
 }
 
 const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
+
+/**
+ * The temporary of `name` in `dir` that a process no longer running left (its name), or null: what a prepare run killed
+ * before it renamed that output into place leaves.
+ */
+export function deadTempOf(dir: string, name: string): string | null {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return null;
+  }
+  for (const entry of entries) {
+    const m = TEMP.exec(entry);
+    if (m && m[1] === name && Number(m[2]) !== process.pid && !pidRunning(Number(m[2]))) return entry;
+  }
+  return null;
+}
 
 /**
  * Removes from `dir` the temporary files of the outputs `names` that killed runs left: the caller holds the

@@ -5,6 +5,7 @@
 // and streams the spool into the split files. Files are written under temporary names and renamed at the
 // end, so a failed run leaves no partial outputs.
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
@@ -411,6 +412,9 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     // run's train/val/test files stay as they were, not replaced by empty ones
     const outs = keptTotal === 0 ? [rejectedOut, reportOut] : [rejectedOut, ...splitOuts, reportOut];
     for (const f of outs) f.finish();
+    // the old report.json goes first, the new one last: killed between the renames, the folder holds no report.json
+    // beside a mix of new and old files, but the new one's temporary (out-dir.ts's interruptedPrepare)
+    fs.rmSync(path.join(opts.outDir, PREPARE_REPORT), { force: true });
     for (const f of outs) f.rename();
     if (keptTotal === 0) {
       throw new UserError(`no record was kept: ${nothingKept(report)}; rejected.jsonl and report.json are written for inspection ` +

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
 import { readJsonl, tempDir, writeFiles } from './helpers.ts';
 
@@ -136,4 +137,40 @@ test('a full disk (ENOSPC on a 256 KB tmpfs) is a one-line error naming the file
   const line = oneLineError(cli(['--input', 'many.jsonl', '--out', out]));
   assert.match(line, new RegExp(`^error: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[a-z]+\\.(jsonl|json): cannot write: no space left on device \\(ENOSPC\\)$`));
   assert.deepEqual(fs.readdirSync(out), [], 'no .tmp files and no partial outputs');
+});
+
+test('a prepare killed between the renames of its outputs: the next prepare takes the folder as its own, and nothing reads its mixed splits meanwhile', () => {
+  const HOOK = path.join(path.dirname(BIN), '..', 'scripts', 'kill-probe', 'hook.ts');
+  const probe = (args: string[], env: Record<string, string>) =>
+    spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', HOOK, BIN, 'prepare', '--quiet', ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+  writeFiles(dir, { 'mix.jsonl': records(40, 'mix') });
+  /** Runs `args` from the state `setup` makes, killed just before it renames val.jsonl into place (train.jsonl renamed). */
+  const killedBeforeVal = (args: string[], setup: () => void): void => {
+    setup();
+    const trace = path.join(dir, 'trace.txt');
+    fs.rmSync(trace, { force: true });
+    assert.equal(probe(args, { MT_PROBE_TRACE: trace }).status, 0);
+    const at = fs.readFileSync(trace, 'utf8').split('\n').find((l) => / renameSync .*\.val\.jsonl\.\d+\.tmp$/.test(l))!.split(' ')[0]!;
+    setup();
+    assert.equal(probe(args, { MT_PROBE_KILL_AT: at }).signal, 'SIGKILL');
+  };
+  // into a new --out: train.jsonl and rejected.jsonl are in place, no report.json; before, the rerun refused them as not prepare's
+  killedBeforeVal(['--input', 'mix.jsonl', '--out', 'fresh'], () => fs.rmSync(path.join(dir, 'fresh'), { recursive: true, force: true }));
+  assert.ok(fs.existsSync(path.join(dir, 'fresh', 'train.jsonl')) && !fs.existsSync(path.join(dir, 'fresh', 'report.json')));
+  assert.throws(() => loadTokenRows(path.join(dir, 'fresh', 'train.jsonl')), /a prepare run was killed while it replaced the files of .*fresh \(\.report\.json\.\d+\.tmp is left, report\.json is not there\): its splits may mix two runs' records; run that prepare again/);
+  const rerun = cli(['--input', 'mix.jsonl', '--out', 'fresh']);
+  assert.equal(rerun.status, 0, rerun.stderr);
+  assert.deepEqual(tmpFiles(path.join(dir, 'fresh')), []);
+  // over an earlier output: the new train.jsonl beside the old val and test; before, the old report.json stayed and
+  // the mix was read as a prepare output (records of the new train split in the old val and test)
+  const over = path.join(dir, 'over');
+  killedBeforeVal(['--input', 'mix.jsonl', '--out', 'over', '--seed', '5'], () => {
+    fs.rmSync(over, { recursive: true, force: true });
+    assert.equal(cli(['--input', 'mix.jsonl', '--out', 'over']).status, 0);
+  });
+  assert.equal(fs.existsSync(path.join(over, 'report.json')), false);
+  assert.throws(() => loadTokenRows(path.join(over, 'val.jsonl')), /a prepare run was killed while it replaced the files/);
+  assert.equal(cli(['--input', 'mix.jsonl', '--out', 'over', '--seed', '5']).status, 0);
+  assert.ok(fs.existsSync(path.join(over, 'report.json')));
+  assert.deepEqual(tmpFiles(over), []);
 });
