@@ -1,0 +1,92 @@
+// The headless Chromium harness of the dashboard's browser tests (Debian's chromium, driven by playwright-core):
+// where Chromium is (skipped with the reason when it is missing), a page on a served dashboard that records
+// requests leaving the server, console errors and dialogs, and what the tests read of the page's charts.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startDashboard } from '../../src/dashboard/server.ts';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SCREENSHOT = path.join(REPO, 'tmp', 'test-output', 'dashboard.png');
+export const SKIP = fs.existsSync(CHROMIUM)
+  ? false
+  : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH) — the browser test did not run`;
+if (SKIP) console.log(`SKIPPED: ${SKIP}`);
+
+// The page's globals these checks use, typed here because the tests compile without the DOM library.
+interface Plot { data: Array<Array<number | null>>; scales: { x: { min: number; max: number } } }
+interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
+export interface PageGlobals { __dashboard?: { charts?: Record<string, { plot: Plot }>; runs: Array<{ rows: Array<{ step: number; split?: string }> }> }; document: { querySelector(selector: string): Canvas | null } }
+
+/** A lock file as train holds one while it runs (src/train/run-lock.ts): the page then says the run is in progress. */
+export function holdLock(run: string): void {
+  fs.writeFileSync(path.join(run, RUN_LAYOUT.lock), JSON.stringify({ pid: process.pid, host: 'test', started: new Date().toISOString() }) + '\n');
+}
+
+/** Non-null values of each series of a chart, as the page's uPlot instance holds them. */
+export function seriesCounts(page: Page, chart: string): Promise<number[]> {
+  return page.evaluate((key) => {
+    const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts![key]!.plot;
+    return plot.data.map((s) => s.filter((v) => v !== null).length);
+  }, chart);
+}
+
+/** Pixels of the chart's canvas within ±24 per channel of each colour (a drawn curve leaves many). */
+export function colourPixels(page: Page, chart: string, colours: Array<[number, number, number]>): Promise<number[]> {
+  return page.evaluate(([key, cols]) => {
+    const canvas = (globalThis as unknown as PageGlobals).document.querySelector(`[data-chart="${key}"] canvas`)!;
+    const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const counts = cols.map(() => 0);
+    for (let i = 0; i < px.length; i += 4) {
+      cols.forEach(([r, g, b], c) => {
+        if (Math.abs(px[i]! - r) < 24 && Math.abs(px[i + 1]! - g) < 24 && Math.abs(px[i + 2]! - b) < 24 && px[i + 3]! > 200) counts[c]!++;
+      });
+    }
+    return counts;
+  }, [chart, colours] as const);
+}
+
+/** A page on `url` that records requests to other origins, console errors, page errors and dialogs. */
+async function openPage(browser: Browser, url: string): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const origin = new URL(url).origin;
+  const foreign: string[] = [];
+  const problems: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin + '/') && !r.url().startsWith('data:')) foreign.push(r.url());
+  });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`dialog opened: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.goto(url);
+  return { page, foreign, problems };
+}
+
+/**
+ * Serves `runs` on a dashboard, opens its page in Chromium and runs `body` on it; then checks that no request left
+ * the server and that the page logged no error and opened no dialog.
+ */
+export async function onDashboardPage(runs: string[], body: (page: Page, url: string) => Promise<void>): Promise<void> {
+  const dash = await startDashboard({ runs, pollMs: 100 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const { page, foreign, problems } = await openPage(browser, dash.url);
+    await body(page, dash.url);
+    assert.deepEqual(foreign, [], 'no request leaves the dashboard server');
+    assert.deepEqual(problems, [], 'no console errors, page errors or dialogs');
+  } finally {
+    await browser.close();
+    await dash.close();
+  }
+}

@@ -1,0 +1,287 @@
+// The dashboard in headless Chromium, as runs go: names, labels and samples of any size and script, a run stopped,
+// deleted, refused, diverged or failed, classification's charts, many runs compared (browser-page.ts's harness).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { holdLock, onDashboardPage, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
+import { RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
+
+test('long, RTL and emoji names, labels and keys wrap: a narrow window never scrolls sideways', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const word = 'n'.repeat(180);
+  const run = path.join(tmp.root, `long-${word}-مرحبا-😀`);
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4, grad_norm: 1, tokens_per_s: 1000, mem_bytes: 1e8 }) + '\n' +
+    JSON.stringify({ step: 1, split: 'val', loss: 3.1 }) + '\n' + `{"step": 2, "loss": "${word}${word}"}\n`);
+  fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ [`key-${word}`]: `value-${word}`, labels: [`label-${word}`, 'עברית', '😀'.repeat(60)],
+    test: { confusion: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] } }));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('table.confusion', { timeout: 10_000 });
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 800 });
+        await page.waitForTimeout(300);
+        const scrollWidth = await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth);
+        assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide in a ${width} px window`);
+      }
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a run stopped by a non-finite loss says so instead of "in progress"', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'diverged');
+  fs.mkdirSync(run);
+  // as train's stopNonFinite writes it: the non-finite value left out, nonfinite: true
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), [1, 2].map((step) => JSON.stringify({ step, loss: 3, lr: 1e-4, grad_norm: 1, tokens_per_s: 900, mem_bytes: 1e8 }) + '\n').join('') +
+    JSON.stringify({ step: 3, lr: 1e-4, grad_norm: 1.5, nonfinite: true }) + '\n');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="3"]', { timeout: 10_000 });
+      assert.match((await page.textContent('article[data-run="0"] .status'))!, /step 3: train loss –, lr 1e-4 · stopped: loss not finite at step 3 \(training diverged\)$/);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('generation samples show their reference answer beside the prompt, as text; a long one scrolls in its cell', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const done = path.join(tmp.root, 'done');
+  fs.mkdirSync(done);
+  fs.writeFileSync(path.join(done, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
+  fs.writeFileSync(path.join(done, 'report.json'), JSON.stringify({ task: 'generation',
+    samples: [{ prompt: 'What is the capital of France?', reference: 'Paris <b>is</b> the capital.', before: '???', after: `Paris.${' and so on'.repeat(2000)}` }] }));
+  try {
+    await onDashboardPage([done], async (page) => {
+      await page.waitForSelector('table.samples', { timeout: 10_000 });
+      const samples = page.locator('table.samples');
+      assert.deepEqual(await samples.locator('th').allTextContents(), ['prompt', 'reference', 'before fine-tuning', 'after fine-tuning']);
+      assert.deepEqual(await samples.locator('td').allTextContents(), ['What is the capital of France?', 'Paris <b>is</b> the capital.', '???', `Paris.${' and so on'.repeat(2000)}`]);
+      const row = (await samples.locator('tr').nth(1).boundingBox())!;
+      assert.ok(row.height < 400, `a 20,000-character answer scrolls in its cell (row ${row.height} px high)`);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a run folder deleted while the page is open is said to be gone, then followed again when it comes back', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  const run = tmp.dirs[0]!;
+  const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      fs.rmSync(run, { recursive: true });
+      await page.waitForSelector('text=is gone (deleted or moved)', { timeout: 10_000 });
+      assert.equal(await status(page), `the run folder ${run} is gone (deleted or moved) — waiting for it to come back`);
+      assert.deepEqual(await seriesCounts(page, 'loss'), [0, 0, 0], 'its rows are no longer drawn');
+      fs.mkdirSync(run);
+      holdLock(run);
+      await page.waitForSelector('text=no metrics.jsonl yet', { timeout: 10_000 });
+      fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 5, lr: 1e-3 }) + '\n');
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.match((await status(page))!, /^1 step logged · step 1: train loss 5, lr 0\.001 · in progress$/);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('axes keep their ticks for a diverged loss (3e38) and a small lr (1e-9); step ticks are whole steps', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'huge');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), [1, 2, 3, 4, 5].map((step) => JSON.stringify({ step, loss: step === 3 ? 3e38 : 2.5, lr: 1e-9 * step }) + '\n').join(''));
+  // uPlot draws ticks on a canvas: its tick positions and labels are read from the instance (_splits, _values)
+  const ticks = (page: Page, key: string, axis: number): Promise<{ splits: number[] | null; values: string[] | null }> => page.evaluate(([k, a]) => {
+    const plot = (globalThis as unknown as PageGlobals).__dashboard!.charts![k]!.plot as unknown as { axes: Array<{ _splits: number[] | null; _values: string[] | null }> };
+    return { splits: plot.axes[a]!._splits, values: plot.axes[a]!._values };
+  }, [key, axis] as const);
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="5"]', { timeout: 10_000 });
+      await page.waitForTimeout(200);
+      const loss = await ticks(page, 'loss', 1);
+      assert.ok(loss.values && loss.values.length >= 3 && loss.values.includes('1e+38'), `loss axis ticks: ${JSON.stringify(loss.values)}`);
+      const lr = await ticks(page, 'lr', 1);
+      assert.ok(lr.values && lr.values.length >= 3 && lr.values.some((v) => /e-9$/.test(v)), `lr axis ticks: ${JSON.stringify(lr.values)}`);
+      const steps = await ticks(page, 'loss', 0);
+      assert.ok(steps.splits && steps.splits.length >= 2 && steps.splits.every((x) => Number.isInteger(x)), `step ticks: ${JSON.stringify(steps.splits)}`);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('the status line shows the last step\'s tokens/s, MFU and memory (with the peak) as train logs them on CUDA', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'cuda');
+  fs.mkdirSync(run);
+  holdLock(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 7, loss: 1.25, lr: 2e-4, grad_norm: 0.9, tokens_per_s: 15234.6,
+    mem_bytes: 15.5 * 2 ** 30, peak_mem_bytes: 17 * 2 ** 30, mfu: 0.4237 }) + '\n');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.equal(await page.textContent('article[data-run="0"] .status'),
+        '1 step logged · step 7: train loss 1.25, lr 2e-4, 15235 tokens/s, MFU 42.4%, mem 15872 MiB (peak 17408 MiB) · in progress');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a metrics.jsonl symlinked out of the run and a FIFO config.yaml are said to be refused, not awaited, and leak nothing', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'odd');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(tmp.root, 'outside.jsonl'), JSON.stringify({ step: 1, loss: 1, secret: 'TOP-SECRET' }) + '\n');
+  fs.symlinkSync(path.join(tmp.root, 'outside.jsonl'), path.join(run, 'metrics.jsonl'));
+  execFileSync('mkfifo', [path.join(run, 'config.yaml')]);
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-refused]', { timeout: 10_000 });
+      const panel = page.locator('article[data-run="0"]');
+      assert.equal(await panel.locator('.status').first().textContent(), 'metrics.jsonl not read (see below)');
+      assert.equal(await panel.locator('[data-refused]').getAttribute('data-refused'), 'metrics.jsonl config.yaml');
+      assert.match((await panel.locator('[data-refused]').textContent())!, /^not read: metrics\.jsonl, config\.yaml — each is a symlink out of the run folder or not a regular file/);
+      assert.doesNotMatch((await page.content()), /TOP-SECRET/);
+      // replaced by a regular file, metrics.jsonl is read and the note goes
+      fs.rmSync(path.join(run, 'metrics.jsonl'));
+      fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 2, lr: 1e-4 }) + '\n');
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.equal(await panel.locator('[data-refused]').getAttribute('data-refused'), 'config.yaml');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a classification run\'s val accuracy and macro-F1 are charted; the chart stays hidden for generation runs', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN, RUN_CLS);
+  const val = fs.readFileSync(path.join(RUN_CLS, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split?: string; accuracy?: number })
+    .filter((r) => r.split === 'val');
+  const visible = (page: Page): Promise<boolean> => page.locator('[data-chart="accuracy"]').isVisible();
+  try {
+    await onDashboardPage([tmp.dirs[0]!], async (page) => {
+      await page.waitForSelector('[data-steps="60"]', { timeout: 10_000 });
+      assert.equal(await visible(page), false, 'no classification run: no accuracy chart');
+    });
+    await onDashboardPage(tmp.dirs, async (page) => {
+      await page.waitForSelector('[data-run="1"] [data-steps="40"]', { timeout: 10_000 });
+      assert.equal(await visible(page), true);
+      // per run (generation, classification): accuracy, macro-F1
+      assert.deepEqual(await seriesCounts(page, 'accuracy'), [val.length, 0, 0, val.length, val.length]);
+      const width = await page.locator('[data-chart="accuracy"] canvas').evaluate((c) => (c as unknown as { clientWidth: number }).clientWidth);
+      const lossWidth = await page.locator('[data-chart="loss"] canvas').evaluate((c) => (c as unknown as { clientWidth: number }).clientWidth);
+      assert.equal(width, lossWidth, 'shown, it takes the width of its place');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a finished run\'s large report is not rebuilt while another run logs rows, and a wide confusion matrix scrolls inside its panel', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const big = path.join(tmp.root, 'many-classes');
+  const live = path.join(tmp.root, 'live');
+  fs.mkdirSync(big);
+  fs.mkdirSync(live);
+  const labels = Array.from({ length: 80 }, (_, i) => `class-${i}`);
+  fs.writeFileSync(path.join(big, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 1, lr: 1e-4 }) + '\n');
+  fs.writeFileSync(path.join(big, 'report.json'), JSON.stringify({ labels, test: { confusion: labels.map((_, i) => labels.map((_, j) => (i === j ? 9 : (i + j) % 3))) } }));
+  const metrics = path.join(live, 'metrics.jsonl');
+  fs.writeFileSync(metrics, JSON.stringify({ step: 1, loss: 2, lr: 1e-4 }) + '\n');
+  type Marked = { __marked?: boolean };
+  try {
+    await onDashboardPage([big, live], async (page) => {
+      await page.waitForSelector('[data-run="1"] [data-steps="1"]', { timeout: 10_000 });
+      const matrix = page.locator('article[data-run="0"] table.confusion');
+      await matrix.evaluate((t) => { (t as unknown as Marked).__marked = true; });
+      for (let step = 2; step <= 6; step++) {
+        fs.appendFileSync(metrics, JSON.stringify({ step, loss: 2, lr: 1e-4 }) + '\n');
+        await page.waitForSelector(`[data-run="1"] [data-steps="${step}"]`, { timeout: 10_000 });
+      }
+      assert.equal(await matrix.evaluate((t) => (t as unknown as Marked).__marked === true), true, 'the same table element: not rebuilt');
+      const widths = await page.evaluate(() => {
+        const g = globalThis as unknown as { document: { documentElement: { scrollWidth: number }; querySelector(s: string): { scrollWidth: number; clientWidth: number } }; innerWidth: number };
+        const panel = g.document.querySelector('article[data-run="0"]');
+        return { page: g.document.documentElement.scrollWidth, window: g.innerWidth, panel: panel.scrollWidth, panelBox: panel.clientWidth };
+      });
+      assert.ok(widths.page <= widths.window, `the page stays ${widths.window} px wide (${widths.page})`);
+      assert.ok(widths.panel > widths.panelBox, 'the matrix scrolls inside its panel');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('rows of a split the charts do not draw are counted on the status line, their names as text', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'other-split');
+  fs.mkdirSync(run);
+  holdLock(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), [
+    { step: 1, loss: 3, lr: 1e-4 }, { step: 1, split: 'eval', loss: 2.9 }, { step: 2, split: '<b>x</b>', loss: 2.8 }, { step: 2, split: 'eval', loss: 2.7 },
+  ].map((r) => JSON.stringify(r) + '\n').join(''));
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.equal(await page.textContent('article[data-run="0"] .status'),
+        '1 step logged · step 1: train loss 3, lr 1e-4 · 3 rows of split "eval", "<b>x</b>" not charted (only train, val and test are) · in progress');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('twelve runs compared get twelve different colours, and their legend leaves a small window to the page', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const runs = Array.from({ length: 12 }, (_, i) => {
+    const run = path.join(tmp.root, `lr-sweep-3e-4-warmup-100-run-${i}`);
+    fs.mkdirSync(run);
+    fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3 - i / 10, lr: 1e-4 }) + '\n');
+    return run;
+  });
+  try {
+    await onDashboardPage(runs, async (page) => {
+      await page.waitForSelector('[data-run="11"] [data-steps="1"]', { timeout: 10_000 });
+      const colours = await page.locator('#legend .swatch').evaluateAll((els) => els.map((e) => (e as unknown as { style: { background: string } }).style.background));
+      assert.equal(colours.length, 12);
+      assert.equal(new Set(colours).size, 12, `colours: ${colours.join(' ')}`);
+      // in a phone-sized window the sticky header, legend of twelve included, leaves most of the screen to the page
+      await page.setViewportSize({ width: 390, height: 800 });
+      await page.waitForTimeout(200);
+      const header = (await page.locator('header').boundingBox())!;
+      assert.ok(header.height <= 0.3 * 800, `the header is ${header.height} px of an 800 px window`);
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a run with rows, no report.json and no train holding it is said not to be training; in progress while a train holds it', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns();
+  const run = path.join(tmp.root, 'killed');
+  fs.mkdirSync(run);
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, loss: 3, lr: 1e-4 }) + '\n');
+  const status = (page: Page): Promise<string | null> => page.textContent('article[data-run="0"] .status');
+  try {
+    await onDashboardPage([run], async (page) => {
+      await page.waitForSelector('[data-steps="1"]', { timeout: 10_000 });
+      assert.equal(await status(page), '1 step logged · step 1: train loss 3, lr 1e-4 · not training: no train holds the run and report.json was not written (stopped, or failed)');
+      holdLock(run);
+      await page.waitForSelector('text=· in progress', { timeout: 10_000 });
+      assert.equal(await status(page), '1 step logged · step 1: train loss 3, lr 1e-4 · in progress');
+    });
+  } finally {
+    tmp.cleanup();
+  }
+});

@@ -1,0 +1,112 @@
+// Sharded checkpoints: each tensor read from the shard model.safetensors.index.json names, a model.safetensors beside an
+// index taking precedence as transformers reads them (with a warning), and every kind of bad index (errors name the
+// index, the shard and the tensor, and leave no file open).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { f32ToBf16, f32ToF16 } from '../../src/backend/dtype.ts';
+import { SafetensorsCheckpoint, writeSafetensors } from '../../src/model/safetensors.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+import { f32, throwsNaming, tmpDir } from './safetensors-helpers.ts';
+
+function writeSharded(dir: string): void {
+  writeSafetensors(path.join(dir, 'model-00001-of-00002.safetensors'), {
+    'model.a': { dtype: 'F32', shape: [2], data: f32([1, 2]) },
+    'model.b': { dtype: 'BF16', shape: [2], data: f32ToBf16([3, 4]) },
+  });
+  writeSafetensors(path.join(dir, 'model-00002-of-00002.safetensors'), {
+    'model.c': { dtype: 'F16', shape: [1, 2], data: f32ToF16([5, 6]) },
+  });
+  fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({
+    metadata: { total_size: 16 },
+    weight_map: {
+      'model.a': 'model-00001-of-00002.safetensors',
+      'model.b': 'model-00001-of-00002.safetensors',
+      'model.c': 'model-00002-of-00002.safetensors',
+    },
+  }));
+}
+
+test('a sharded checkpoint reads each tensor from the shard its index names', () => {
+  const dir = tmpDir();
+  writeSharded(dir);
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  try {
+    assert.deepEqual(ckpt.names().sort(), ['model.a', 'model.b', 'model.c']);
+    assert.equal(ckpt.has('model.c'), true);
+    assert.equal(ckpt.has('model.d'), false);
+    assert.deepEqual(Array.from(ckpt.readF32('model.a')), [1, 2]);
+    assert.deepEqual(Array.from(ckpt.readF32('model.b')), [3, 4]);
+    assert.deepEqual(Array.from(ckpt.readF32('model.c')), [5, 6]);
+    assert.deepEqual(ckpt.info('model.c').shape, [1, 2]);
+    assert.equal(path.basename(ckpt.fileOf('model.c').file), 'model-00002-of-00002.safetensors');
+    throwsNaming(() => ckpt.readF32('model.d'), 'tensor "model.d" not found', dir);
+  } finally {
+    ckpt.close();
+  }
+});
+
+test('a model.safetensors takes precedence over an index beside it, as transformers reads them; a single file works without an index', () => {
+  const dir = tmpDir();
+  writeSharded(dir);
+  const sharded = SafetensorsCheckpoint.open(dir);
+  assert.deepEqual(sharded.names().sort(), ['model.a', 'model.b', 'model.c']);
+  sharded.close();
+  writeSafetensors(path.join(dir, 'model.safetensors'), { other: { dtype: 'F32', shape: [1], data: f32([9]) } });
+  const both = captureStderr(() => SafetensorsCheckpoint.open(dir)).result;
+  assert.deepEqual(both.names(), ['other']);
+  both.close();
+  fs.rmSync(path.join(dir, 'model.safetensors.index.json'));
+  const single = SafetensorsCheckpoint.open(dir);
+  assert.deepEqual(single.names(), ['other']);
+  assert.deepEqual(Array.from(single.readF32('other')), [9]);
+  single.close();
+});
+
+test('an index beside a model.safetensors (one save over another) is said in a warning, once; the index\'s shards are never read, even missing', () => {
+  const dir = tmpDir();
+  writeSharded(dir);
+  writeSafetensors(path.join(dir, 'model.safetensors'), { other: { dtype: 'F32', shape: [1], data: f32([9]) } });
+  const { stderr } = captureStderr(() => { SafetensorsCheckpoint.open(dir).close(); SafetensorsCheckpoint.open(dir).close(); });
+  assert.equal(stderr.match(/warning: /g)?.length, 1, stderr);
+  assert.match(stderr, /holds both model\.safetensors and model\.safetensors\.index\.json: model\.safetensors is read, as transformers reads it, and the index's shards are not; delete the one that is not the model/);
+  // a single-file save_pretrained over a sharded one deletes the old shards, not the index: transformers loads the file, and so do we
+  fs.rmSync(path.join(dir, 'model-00002-of-00002.safetensors'));
+  const ckpt = captureStderr(() => SafetensorsCheckpoint.open(dir)).result;
+  assert.deepEqual(ckpt.names(), ['other']);
+  ckpt.close();
+});
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+test('index errors: missing shard, tensor absent from its shard, bad JSON, no weight_map, path in a shard name', () => {
+  const dir = tmpDir();
+  const index = path.join(dir, 'model.safetensors.index.json');
+  writeSharded(dir);
+  const good = fs.readFileSync(index, 'utf8');
+  const fds = openFds();
+
+  fs.writeFileSync(index, good.replace('model-00002-of-00002', 'model-00009-of-00009'));
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'model-00009-of-00009.safetensors', 'missing', '"model.c"');
+
+  fs.writeFileSync(index, good.replace('"model.c":"model-00002-of-00002', '"model.c":"model-00001-of-00002'));
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'tensor "model.c"', 'model-00001-of-00002.safetensors', 'does not hold it');
+
+  fs.writeFileSync(index, '{"weight_map": {');
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'invalid JSON');
+  fs.writeFileSync(index, 'null');
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map');
+  fs.writeFileSync(index, '{"metadata": {}}');
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map');
+  fs.writeFileSync(index, JSON.stringify({ weight_map: { 'model.a': '../elsewhere.safetensors' } }));
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]');
+  fs.writeFileSync(index, JSON.stringify({ weight_map: { 'model.a': 7 } }));
+  throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]');
+
+  assert.equal(openFds(), fds, 'a failed open left files open');
+  const empty = tmpDir();
+  throwsNaming(() => SafetensorsCheckpoint.open(empty), empty, 'model.safetensors');
+});
