@@ -66,10 +66,9 @@ export function attentionForward(s: AttentionDims, realBytes = 4): Launch {
   return { grid: dim(s.T, s.Hq, s.B), block: dim(ATTENTION.threads), sharedBytes: realBytes * (s.D + ATTENTION.tile + SCRATCH_FLOATS) };
 }
 
-/** attention_backward_dq: as the forward, with the query beside dO in shared memory; it also writes rowdot (attentionWorkspaceBytes). */
+/** attention_backward_dq: as the forward; it also writes rowdot (attentionWorkspaceBytes). */
 export function attentionBackwardDq(s: AttentionDims, realBytes = 4): Launch {
-  checkAttention(s);
-  return { grid: dim(s.T, s.Hq, s.B), block: dim(ATTENTION.threads), sharedBytes: realBytes * (2 * s.D + ATTENTION.tile + SCRATCH_FLOATS) };
+  return attentionForward(s, realBytes);
 }
 
 /** attention_backward_dkv: one block per (key, KV head, row); shared k_j, v_j (2·D), two query tiles. */

@@ -4,10 +4,7 @@
 // Key j is visible from query i (at key index a = q_offset + i) when segments[j] = segments[a] ≥ 0,
 // j ≤ a and (window ≤ 0 or a − j < window); a query that sees no key gets out = 0 and lse = −inf.
 // Every kernel walks its keys (or queries) in tiles of `tile` in dynamic shared memory, sized by launch.ts:
-// forward (D + tile + 32) reals, dq (2·D + tile + 32), dkv (2·D + 2·tile). blockDim.x · ATTN_MAX_ACC ≥ D, and
-// blockDim.x is a multiple of 32. A tile's scores take one warp per key (or query): its lanes read the row's
-// consecutive elements together (one coalesced access, where a thread per row read 32 rows element by element)
-// and sum their products by warp_reduce, a fixed order.
+// forward and dq (D + tile + 32) reals, dkv (2·D + 2·tile + 32) reals. blockDim.x · ATTN_MAX_ACC ≥ D.
 #include "common.cuh"
 
 #define ATTN_MAX_ACC 4
@@ -17,11 +14,11 @@ __device__ __forceinline__ bool visible(const int *seg, int a, int j, int window
   return s >= 0 && j <= a && seg[j] == s && (window <= 0 || a - j < window);
 }
 
-/** Σ_d x[d] · y[yo + d] with x in shared memory, over one warp (every lane calls it, every lane gets the sum). */
-__device__ __forceinline__ real warp_dot(const real *x, const store_t *y, long long yo, int D) {
+/** Σ_d x[d] · y[yo + d] with x in shared memory. */
+__device__ __forceinline__ real dot_shared(const real *x, const store_t *y, long long yo, int D) {
   real acc = (real)0;
-  for (int d = threadIdx.x % WARP; d < D; d += WARP) acc += x[d] * ld(y, yo + d);
-  return warp_reduce<false>(acc);
+  for (int d = 0; d < D; d++) acc += x[d] * ld(y, yo + d);
+  return acc;
 }
 
 /** Grid (T, Hq, B): one query of one head per block; online softmax over key tiles. */
@@ -43,18 +40,16 @@ extern "C" __global__ void attention_forward(store_t *out, exact_t *lse, const s
   real m = NEG_INF, z = (real)0;
   const int lo = window > 0 ? max(0, a - window + 1) : 0;
   const int hi = seg[a] >= 0 ? a : -1;
-  const int warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
   __syncthreads();
   for (int j0 = lo; j0 <= hi; j0 += tile) {
     const int n = min(tile, hi - j0 + 1);
-    for (int t = warp; t < n; t += warps) { // a warp per key: j is the same for its lanes
-      const int j = j0 + t;
-      const real s = visible(seg, a, j, window) ? scale * warp_dot(qs, k, kb + j * ks, D) : NEG_INF;
-      if (threadIdx.x % WARP == 0) ps[t] = s;
-    }
-    __syncthreads();
     real cmax = NEG_INF;
-    for (int t = threadIdx.x; t < n; t += blockDim.x) cmax = r_max(cmax, ps[t]);
+    for (int t = threadIdx.x; t < n; t += blockDim.x) {
+      const int j = j0 + t;
+      const real s = visible(seg, a, j, window) ? scale * dot_shared(qs, k, kb + j * ks, D) : NEG_INF;
+      ps[t] = s;
+      cmax = r_max(cmax, s);
+    }
     cmax = block_max(cmax, scratch);
     if (cmax == NEG_INF) continue; // the same for every thread: no visible key in this tile
     const real mnew = r_max(m, cmax);
@@ -96,9 +91,8 @@ extern "C" __global__ void attention_backward_dq(store_t *dq, exact_t *rowdot, c
     int window, int tile) {
   extern __shared__ __align__(16) unsigned char smem_bytes[];
   real *smem = (real *)smem_bytes;
-  real *dos = smem, *qsh = smem + D, *ds = smem + 2 * D, *scratch = smem + 2 * D + tile;
+  real *dos = smem, *ds = smem + D, *scratch = smem + D + tile;
   const int i = blockIdx.x, h = blockIdx.y, b = blockIdx.z;
-  const int warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
   const int *seg = segments + (long long)b * T;
   const long long qo = ((long long)b * T + i) * Hq * D + (long long)h * D;
   const long long ks = (long long)Hkv * D;
@@ -108,10 +102,9 @@ extern "C" __global__ void attention_backward_dq(store_t *dq, exact_t *rowdot, c
   for (int d = threadIdx.x; d < D; d += blockDim.x) {
     const real g = ld(dout, qo + d);
     dos[d] = g;
-    qsh[d] = ld(q, qo + d);
     rd += g * ld(out, qo + d);
   }
-  rd = block_sum(rd, scratch); // also makes dos and qsh visible
+  rd = block_sum(rd, scratch); // also makes dos visible
   if (threadIdx.x == 0) rowdot[li] = rd;
   const real L = lse[li];
   real acc[ATTN_MAX_ACC];
@@ -121,14 +114,19 @@ extern "C" __global__ void attention_backward_dq(store_t *dq, exact_t *rowdot, c
   const int hi = L == NEG_INF || seg[i] < 0 ? -1 : i;
   for (int j0 = lo; j0 <= hi; j0 += tile) {
     const int n = min(tile, hi - j0 + 1);
-    for (int t = warp; t < n; t += warps) { // a warp per key
+    for (int t = threadIdx.x; t < n; t += blockDim.x) {
       const int j = j0 + t;
       real g = (real)0;
       if (visible(seg, i, j, window)) {
-        const real s = warp_dot(qsh, k, kb + j * ks, D), dp = warp_dot(dos, v, kb + j * ks, D);
-        g = r_exp(scale * s - L) * (dp - rd);
+        real s = (real)0, dp = (real)0;
+        for (int d = 0; d < D; d++) {
+          s += ld(q, qo + d) * ld(k, kb + j * ks + d);
+          dp += dos[d] * ld(v, kb + j * ks + d);
+        }
+        const real p = r_exp(scale * s - L);
+        g = p * (dp - rd);
       }
-      if (threadIdx.x % WARP == 0) ds[t] = g;
+      ds[t] = g;
     }
     __syncthreads();
 #pragma unroll
@@ -161,7 +159,6 @@ extern "C" __global__ void attention_backward_dkv(store_t *dk, store_t *dv, cons
   real *smem = (real *)smem_bytes;
   real *kj = smem, *vj = smem + D, *P = smem + 2 * D, *DS = smem + 2 * D + tile;
   const int j = blockIdx.x, g = blockIdx.y, b = blockIdx.z;
-  const int warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
   const int *seg = segments + (long long)b * T;
   const long long ko = ((long long)b * T + j) * Hkv * D + (long long)g * D;
   const long long qs = (long long)Hq * D;
@@ -180,19 +177,21 @@ extern "C" __global__ void attention_backward_dkv(store_t *dk, store_t *dv, cons
     const long long lb = ((long long)b * Hq + h) * T;
     for (int i0 = j; i0 <= hi; i0 += tile) {
       const int n = min(tile, hi - i0 + 1);
-      for (int t = warp; t < n; t += warps) { // a warp per query
+      for (int t = threadIdx.x; t < n; t += blockDim.x) {
         const int i = i0 + t;
         real p = (real)0, gs = (real)0;
         const real L = lse[lb + i];
         if (L != NEG_INF && visible(seg, i, j, window)) {
-          const real s = warp_dot(kj, q, qb + i * qs, D), dp = warp_dot(vj, dout, qb + i * qs, D);
+          real s = (real)0, dp = (real)0;
+          for (int d = 0; d < D; d++) {
+            s += ld(q, qb + i * qs + d) * kj[d];
+            dp += ld(dout, qb + i * qs + d) * vj[d];
+          }
           p = r_exp(scale * s - L);
           gs = p * (dp - rowdot[lb + i]);
         }
-        if (threadIdx.x % WARP == 0) {
-          P[t] = p;
-          DS[t] = gs;
-        }
+        P[t] = p;
+        DS[t] = gs;
       }
       __syncthreads();
 #pragma unroll
