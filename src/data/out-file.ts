@@ -108,6 +108,14 @@ function tempOf(target: string, pid: number): string {
 
 const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
 
+/** The temporaries among the entries of a folder, as tempOf names them: the entry, its output's name, its writer. */
+function tempsAmong(entries: readonly string[]): Array<{ entry: string; name: string; pid: number }> {
+  return entries.flatMap((entry) => {
+    const m = TEMP.exec(entry);
+    return m ? [{ entry, name: m[1]!, pid: Number(m[2]) }] : [];
+  });
+}
+
 /**
  * The temporary of `name` in `dir` that a process no longer running left (its name), or null: what a prepare run killed
  * before it renamed that output into place leaves.
@@ -119,11 +127,7 @@ export function deadTempOf(dir: string, name: string): string | null {
   } catch {
     return null;
   }
-  for (const entry of entries) {
-    const m = TEMP.exec(entry);
-    if (m && m[1] === name && Number(m[2]) !== process.pid && !pidRunning(Number(m[2]))) return entry;
-  }
-  return null;
+  return tempsAmong(entries).find((t) => t.name === name && t.pid !== process.pid && !pidRunning(t.pid))?.entry ?? null;
 }
 
 /**
@@ -131,10 +135,8 @@ export function deadTempOf(dir: string, name: string): string | null {
  * folder's lock, so no other process is writing them (a pid may still show for a moment after a kill -9).
  */
 export function removeStaleTemps(dir: string, names: readonly string[]): void {
-  for (const entry of fs.readdirSync(dir)) {
-    const m = TEMP.exec(entry);
-    if (!m || !names.includes(m[1]!) || Number(m[2]) === process.pid) continue;
-    fs.rmSync(path.join(dir, entry), { force: true });
+  for (const t of tempsAmong(fs.readdirSync(dir))) {
+    if (names.includes(t.name) && t.pid !== process.pid) fs.rmSync(path.join(dir, t.entry), { force: true });
   }
 }
 
