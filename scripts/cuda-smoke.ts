@@ -11,10 +11,12 @@ import { CudaDriver } from '../src/backend/cuda/driver.ts';
 import { findCudaInclude } from '../src/backend/cuda/find-libs.ts';
 import { i64, ptr } from '../src/backend/cuda/kernel-args.ts';
 import { KernelCache } from '../src/backend/cuda/kernel-cache.ts';
-import { DEFAULT_SHARED_LIMIT } from '../src/backend/cuda/kernel-runtime.ts';
 import { compileRequest, KERNEL_FILES, nvrtcOptions, type Storage } from '../src/backend/cuda/kernel-source.ts';
 import { KERNELS } from '../src/backend/cuda/kernel-table.ts';
-import { elementwise, flashAttentionBackward, flashAttentionForward, type Launch } from '../src/backend/cuda/launch.ts';
+import {
+  attentionBackwardDkv, attentionBackwardDq, attentionForward, DEFAULT_SHARED_LIMIT, elementwise, flashAttentionBackward, flashAttentionForward,
+  type Launch,
+} from '../src/backend/cuda/launch.ts';
 import { archFor, Nvrtc } from '../src/backend/cuda/nvrtc.ts';
 import { probeCuda } from '../src/backend/cuda/probe.ts';
 import { bf16ToF32, f32ToBf16 } from '../src/backend/dtype.ts';
@@ -80,12 +82,16 @@ report('swiglu_forward vs CPU (f32)', maxRel(got, want), 1e-5);
 const variants: Storage[] = ['bf16', 'f32', 'f64'];
 const resources: string[] = []; // what ptxas gave each bf16 kernel: a spill (local bytes) costs speed, not correctness
 const occupancy: string[] = [];
-/** The launch of a flash kernel at the Mistral-7B shape (1×2048, 32 heads over 8, its head dim), or null for another kernel. */
-const flashLaunch = (name: string): Launch | null => {
+/** The bf16 launch of an attention kernel at the Mistral-7B shape (1×2048, 32 heads over 8, head dim 128 or the flash kernel's), or null for another kernel. */
+const attentionLaunch = (name: string): Launch | null => {
+  const s = { B: 1, T: 2048, Hq: 32, Hkv: 8, D: 128 };
+  if (name === 'attention_forward') return attentionForward(s, 'bf16');
+  if (name === 'attention_backward_dq') return attentionBackwardDq(s, 'bf16');
+  if (name === 'attention_backward_dkv') return attentionBackwardDkv(s, 'bf16');
   const m = /^flash_attention_(forward|backward)_d(\d+)$/.exec(name);
   if (!m) return null;
-  const s = { B: 1, T: 2048, Hq: 32, Hkv: 8, D: Number(m[2]) };
-  return m[1] === 'forward' ? flashAttentionForward(s) : flashAttentionBackward(s);
+  const f = { ...s, D: Number(m[2]) };
+  return m[1] === 'forward' ? flashAttentionForward(f) : flashAttentionBackward(f);
 };
 t0 = performance.now();
 for (const file of KERNEL_FILES) {
@@ -98,10 +104,10 @@ for (const file of KERNEL_FILES) {
         if (variant !== 'bf16') continue;
         const { registers, localBytes } = cu.functionResources(f);
         resources.push(`${name} ${registers}${localBytes ? ` (${localBytes} B spilled)` : ''}`);
-        const flash = flashLaunch(name);
-        if (flash) { // the flash kernels' speed rests on two blocks an SM (their shared memory and registers allow it)
-          if (flash.sharedBytes > DEFAULT_SHARED_LIMIT) cu.setMaxDynamicShared(f, flash.sharedBytes);
-          occupancy.push(`${name} ${cu.blocksPerSM(f, flash.block.x, flash.sharedBytes)} (${flash.sharedBytes} B shared)`);
+        const launch = attentionLaunch(name);
+        if (launch) { // the flash kernels' speed rests on two blocks an SM (their shared memory and registers allow it)
+          if (launch.sharedBytes > DEFAULT_SHARED_LIMIT) cu.setMaxDynamicShared(f, launch.sharedBytes);
+          occupancy.push(`${name} ${cu.blocksPerSM(f, launch.block.x, launch.sharedBytes)} (${launch.sharedBytes} B shared)`);
         }
       }
       cu.moduleUnload(m);
@@ -113,7 +119,7 @@ for (const file of KERNEL_FILES) {
 }
 console.log(`modules: ${KERNEL_FILES.length} × ${variants.length} variants compiled/loaded in ${(performance.now() - t0).toFixed(0)} ms (${JSON.stringify(cache.stats)})`);
 console.log(`bf16 kernels, registers a thread: ${resources.join(', ')}`);
-console.log(`flash kernels at the Mistral-7B shape, blocks an SM: ${occupancy.join(', ')}`);
+console.log(`attention kernels at the Mistral-7B shape (bf16), blocks an SM: ${occupancy.join(', ')}`);
 
 // ---- cuBLASLt: bf16 GEMM with f32 compute vs CPU f32 over the same (rounded) inputs ----
 const lt = CublasLt.open();

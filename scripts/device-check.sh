@@ -15,8 +15,8 @@
 #                  which a machine without the toolkit skips
 #   test-gpu-fp32  `npm run test:gpu` at fp32, and test-gpu-bf16 at bf16 (one precision per step, 5 test files at a
 #                  time each; bf16 also runs the Mistral-7B-shaped checks of test/model/mistral-7b-gpu.test.ts: 10 LoRA
-#                  steps at 2×2048, 32 greedy tokens, on the default attention kernels, whose backward may take
-#                  seconds a step at that size: 180 s, the longest step of the group)
+#                  steps at 2×2048, 32 greedy tokens, on the default attention kernels, whose forward and backward
+#                  may take about a second a step at that size: 180 s, the longest step of the group)
 #   attn-variants  the attention and model parity tests on CUDA with MISTRAL_TUNE_CUDA_ATTENTION=gemm (fp32, bf16)
 #                  and =flash (bf16: the tensor-core forward and backward at head dims 64 and 128; also the bf16
 #                  LoRA training runs; at the 7B shape the flash path is what bench-gpu trains, whose run stops on a

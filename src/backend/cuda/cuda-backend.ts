@@ -17,7 +17,7 @@ import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
-import { nvrtcOptions } from './kernel-source.ts';
+import { nvrtcOptions, type Storage } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
 import { DTYPE_CODE } from './kernel-table.ts';
 import * as L from './launch.ts';
@@ -338,9 +338,10 @@ export class CudaBackend implements Backend {
     if (this.flashTakes(s, L.flashAttentionForward, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
     if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
-    this.kernels.launch('attention_forward', (rb) => L.attentionForward(s, rb), [
+    const launch = (variant: Storage): L.AttentionLaunch => L.attentionForward(s, variant);
+    this.kernels.launch('attention_forward', launch, [
       cuda(out), cuda(lse), cuda(q), cuda(k), cuda(v), cuda(segments),
-      s.T, K, s.qOffset ?? 0, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0, L.ATTENTION.tile,
+      s.T, K, s.qOffset ?? 0, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0, (variant) => launch(variant).tile,
     ]);
   }
 
@@ -354,9 +355,11 @@ export class CudaBackend implements Backend {
     if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));
-    const tail = [cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0, L.ATTENTION.tile];
-    this.kernels.launch('attention_backward_dq', (rb) => L.attentionBackwardDq(s, rb), [cuda(dq), rowdot, cuda(dout), cuda(out), cuda(lse), ...tail]);
-    this.kernels.launch('attention_backward_dkv', (rb) => L.attentionBackwardDkv(s, rb), [cuda(dk), cuda(dv), cuda(dout), cuda(lse), rowdot, ...tail]);
+    const tail = [cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0];
+    const dqLaunch = (variant: Storage): L.AttentionLaunch => L.attentionBackwardDq(s, variant);
+    const dkvLaunch = (variant: Storage): L.AttentionLaunch => L.attentionBackwardDkv(s, variant);
+    this.kernels.launch('attention_backward_dq', dqLaunch, [cuda(dq), rowdot, cuda(dout), cuda(out), cuda(lse), ...tail, (v) => dqLaunch(v).tile]);
+    this.kernels.launch('attention_backward_dkv', dkvLaunch, [cuda(dk), cuda(dv), cuda(dout), cuda(lse), rowdot, ...tail, (v) => dkvLaunch(v).tile]);
     this.free(rowdot);
   }
 

@@ -10,16 +10,14 @@ import { f32, f64, i32, i64, ptr, u32, type KernelArg } from './kernel-args.ts';
 import type { KernelCache } from './kernel-cache.ts';
 import { compileRequest, type Storage } from './kernel-source.ts';
 import { DTYPE_CODE, KERNELS, type KernelName, type KernelParam } from './kernel-table.ts';
-import type { Launch } from './launch.ts';
-import { elementwise } from './launch.ts';
+import { DEFAULT_SHARED_LIMIT, elementwise, type Launch } from './launch.ts';
 import { planStaging } from './staging.ts';
 
-export type KernelValue = CudaBuffer | null | number | bigint;
-/** A launch, or one computed from the variant's bytes per `real` (the attention kernels' shared memory). */
-export type Geometry = Launch | ((realBytes: number) => Launch);
+/** An argument: a buffer, a scalar, or a scalar that depends on the variant the call runs (the attention kernels' tile). */
+export type KernelValue = CudaBuffer | null | number | bigint | ((variant: Storage) => number);
+/** A launch, or one computed for the variant the call runs (the attention kernels' shared memory and tile). */
+export type Geometry = Launch | ((variant: Storage) => Launch);
 
-/** The dynamic shared memory a launch may use without a cuFuncSetAttribute raising the function's limit. */
-export const DEFAULT_SHARED_LIMIT = 48 * 1024;
 
 export interface RuntimeDeps {
   driver: Pick<CudaDriver, 'moduleLoad' | 'moduleUnload' | 'getFunction' | 'setMaxDynamicShared' | 'launch'>;
@@ -64,9 +62,8 @@ export class KernelRuntime {
       s.written ||= (spec.params[i] as { written: boolean }).written;
       return s.copy;
     });
-    const realBytes = plan.variant === 'f64' ? 8 : 4;
     const fn = this.fn(name, plan.variant);
-    const g = typeof geometry === 'function' ? geometry(realBytes) : geometry;
+    const g = typeof geometry === 'function' ? geometry(plan.variant) : geometry;
     if (g.sharedBytes > Math.max(DEFAULT_SHARED_LIMIT, this.sharedAllowed.get(fn) ?? 0)) {
       this.d.driver.setMaxDynamicShared(fn, g.sharedBytes);
       this.sharedAllowed.set(fn, g.sharedBytes);
@@ -124,8 +121,9 @@ function bufferArg(name: string, p: KernelParam, a: KernelValue | undefined, i: 
   return a;
 }
 
-function pack(name: string, p: KernelParam, a: KernelValue, variant: Storage): KernelArg {
-  if (p.kind === 'buffer') return ptr(a === null ? 0n : (a as CudaBuffer).ptr);
+function pack(name: string, p: KernelParam, value: KernelValue, variant: Storage): KernelArg {
+  if (p.kind === 'buffer') return ptr(value === null ? 0n : (value as CudaBuffer).ptr);
+  const a = typeof value === 'function' ? value(variant) : value;
   if (typeof a === 'object' && a !== null) throw new Error(`${name}: a buffer where a ${p.code} scalar goes`);
   const num = Number(a);
   switch (p.code) {

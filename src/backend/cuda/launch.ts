@@ -2,6 +2,7 @@
 // bytes, and the limits a shape must meet (checked here, before anything reaches the GPU). Pure
 // arithmetic, so it is tested without a GPU; the .cu files state the same contracts in their headers.
 import { UserError } from '../../util/errors.ts';
+import type { Storage } from './kernel-source.ts';
 
 export interface Launch {
   grid: { x: number; y: number; z: number };
@@ -15,11 +16,13 @@ export const ELEMENTWISE_THREADS = 256;
 export const MAX_ELEMENTWISE_BLOCKS = 132 * 32;
 export const MAX_GRID_X = 2 ** 31 - 1;
 export const MAX_GRID_YZ = 65535;
+/** The dynamic shared memory a launch may use without a cuFuncSetAttribute raising the function's limit. */
+export const DEFAULT_SHARED_LIMIT = 48 * 1024;
 /** Floats of the block reductions' shared scratch (one per warp). */
 const SCRATCH_FLOATS = 32;
 
-/** The attention kernels: threads per block, accumulators per thread (D ≤ threads · maxAcc), key/query tile. */
-export const ATTENTION = { threads: 128, maxAcc: 4, tile: 512 } as const;
+/** The attention kernels: threads per block, accumulators per thread (D ≤ threads · maxAcc). */
+export const ATTENTION = { threads: 128, maxAcc: 4 } as const;
 
 const dim = (x: number, y = 1, z = 1): Launch['grid'] => ({ x, y, z });
 
@@ -57,24 +60,63 @@ function checkAttention(s: AttentionDims): void {
 }
 
 
+/** Bytes of a stored element and of a `real` (the kernels' math) in a kernel variant. */
+export function variantBytes(variant: Storage): { store: number; real: number } {
+  return variant === 'bf16' ? { store: 2, real: 4 } : variant === 'f32' ? { store: 4, real: 4 } : { store: 8, real: 8 };
+}
+
 /**
- * attention_forward: one block per (query, head, row); shared q (D), a score tile, scratch, in `real`s of
- * realBytes (4, or 8 in the f64 variant).
+ * The row stride, in elements, of the key (or query) rows the attention kernels stage in shared memory: D and
+ * one 4-byte word more (kernels/attention.cu's ATTN_ROW_STRIDE), so the threads that each read their own row at
+ * the same column hit different banks.
  */
-export function attentionForward(s: AttentionDims, realBytes = 4): Launch {
-  checkAttention(s);
-  return { grid: dim(s.T, s.Hq, s.B), block: dim(ATTENTION.threads), sharedBytes: realBytes * (s.D + ATTENTION.tile + SCRATCH_FLOATS) };
+export function attentionRowStride(D: number, storeBytes: number): number {
+  return D + Math.max(1, 4 / storeBytes);
 }
 
-/** attention_backward_dq: as the forward; it also writes rowdot (attentionWorkspaceBytes). */
-export function attentionBackwardDq(s: AttentionDims, realBytes = 4): Launch {
-  return attentionForward(s, realBytes);
+/** An attention kernel's launch and its tile: the keys (or queries) it stages in shared memory at once. */
+export interface AttentionLaunch extends Launch {
+  tile: number;
 }
 
-/** attention_backward_dkv: one block per (key, KV head, row); shared k_j, v_j (2·D), two query tiles. */
-export function attentionBackwardDkv(s: AttentionDims, realBytes = 4): Launch {
+/**
+ * An attention kernel's launch: its tile — the keys (or queries) staged in shared memory at once, a power of two
+ * up to a thread each — is the largest whose shared memory, `bytes(tile)`, fits the default 48 KiB.
+ */
+function attentionLaunch(grid: Launch['grid'], bytes: (tile: number) => number): AttentionLaunch {
+  let tile = ATTENTION.threads;
+  while (tile > 1 && bytes(tile) > DEFAULT_SHARED_LIMIT) tile /= 2;
+  return { grid, block: dim(ATTENTION.threads), sharedBytes: bytes(tile), tile };
+}
+
+/**
+ * attention_forward: one block per (query, head, row); shared memory: q (D), the tile's scores and a reduction's
+ * scratch in `real`s, then the tile's key rows (tile × attentionRowStride) as stored.
+ */
+export function attentionForward(s: AttentionDims, variant: Storage = 'f32'): AttentionLaunch {
   checkAttention(s);
-  return { grid: dim(s.T, s.Hkv, s.B), block: dim(ATTENTION.threads), sharedBytes: realBytes * (2 * s.D + 2 * ATTENTION.tile) };
+  const b = variantBytes(variant), stride = attentionRowStride(s.D, b.store);
+  return attentionLaunch(dim(s.T, s.Hq, s.B), (tile) => b.real * (s.D + tile + SCRATCH_FLOATS) + b.store * tile * stride);
+}
+
+/**
+ * attention_backward_dq: as the forward, with dO beside q (2·D); one tile of rows, V's then K's. It also writes
+ * rowdot (attentionWorkspaceBytes).
+ */
+export function attentionBackwardDq(s: AttentionDims, variant: Storage = 'f32'): AttentionLaunch {
+  checkAttention(s);
+  const b = variantBytes(variant), stride = attentionRowStride(s.D, b.store);
+  return attentionLaunch(dim(s.T, s.Hq, s.B), (tile) => b.real * (2 * s.D + tile + SCRATCH_FLOATS) + b.store * tile * stride);
+}
+
+/**
+ * attention_backward_dkv: one block per (key, KV head, row); shared k_j, v_j (2·D) and the tile's P and dS in
+ * `real`s, then the tile's query rows of Q and of dO as stored.
+ */
+export function attentionBackwardDkv(s: AttentionDims, variant: Storage = 'f32'): AttentionLaunch {
+  checkAttention(s);
+  const b = variantBytes(variant), stride = attentionRowStride(s.D, b.store);
+  return attentionLaunch(dim(s.T, s.Hkv, s.B), (tile) => b.real * (2 * s.D + 2 * tile) + 2 * b.store * tile * stride);
 }
 
 /** The flash kernels' tiles: 64 queries (4 warps of 16) and 64 keys (kernels/flash.cuh's FA_BQ, FA_BK), and their threads. */

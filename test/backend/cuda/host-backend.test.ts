@@ -125,14 +125,17 @@ test('a mixed call is staged: bf16 inputs widened to f32 for the f32 variant, wr
   assert.equal(be.bytesInUse() - inUse, 16 * 4 + 32 * 2 + 32 * 4 + 8 * 2 + 8 * 4 + 8 * 2 + 8 * 2 + 8 * 4, 'only the buffers asked for stay live');
 });
 
-test('f64 buffers (gradient checks) run the f64 variant with double scalars and f64 shared memory', () => {
+test('f64 buffers (gradient checks) run the f64 variant with double scalars, f64 shared memory and its attention tile', () => {
   const { be, launches, gemms } = fakeBackend();
   runAll(be, 'f64', 'f64');
   const kernels = launches.filter((l) => l.name !== 'convert' && l.name !== 'finish_sum');
   assert.ok(kernels.every((l) => l.variant === 'f64'), kernels.filter((l) => l.variant !== 'f64').map((l) => l.name).join());
   const axpy = launches.find((l) => l.name === 'axpy')!;
   assert.deepEqual(axpy.args[2], { kind: 'f64', value: 0.5 });
-  assert.equal(launches.find((l) => l.name === 'attention_forward')!.shared, 8 * (4 + 512 + 32));
+  const attention = launches.find((l) => l.name === 'attention_forward')!;
+  // q, scores and scratch in doubles, then the tile's 128 key rows of D + 1 doubles; the tile goes as the last argument
+  assert.equal(attention.shared, 8 * (4 + 128 + 32) + 8 * 128 * (4 + 1));
+  assert.deepEqual(attention.args.at(-1), { kind: 'i32', value: 128 });
   assert.deepEqual(gemms, [{ a: 'f64', b: 'f64', c: 'f64' }]);
 });
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { uniformHash } from '../../../src/backend/cpu/kernels/elementwise.ts';
 import {
-  adamwConstants, ATTENTION, attentionBackwardDkv, attentionBackwardDq, attentionForward, attentionWorkspaceBytes, clipCoefficient,
+  adamwConstants, ATTENTION, attentionBackwardDkv, attentionBackwardDq, attentionForward, attentionRowStride, attentionWorkspaceBytes, clipCoefficient,
   dropoutThreshold, elementwise, flashAttentionBackward, flashAttentionForward, MAX_ELEMENTWISE_BLOCKS, rowwise,
 } from '../../../src/backend/cuda/launch.ts';
 import { compileRequest, expandIncludes, KERNEL_FILES, KERNELS_DIR, kernelSource, nvrtcOptions } from '../../../src/backend/cuda/kernel-source.ts';
@@ -37,30 +37,39 @@ test('flash attention launches: grids (head, 64-row tile, row), the tile index t
   assert.throws(() => flashAttentionBackward({ ...s, Hkv: 5 }), /not a multiple/);
 });
 
-test('attention launches: grids per (query|key, head, row), shared memory from D and the tile, limits as UserErrors', () => {
+test('attention launches: grids per (query|key, head, row); the largest tile of staged rows that fits 48 KiB; limits as UserErrors', () => {
   const s = { B: 2, T: 2048, Hq: 32, Hkv: 8, D: 128 };
-  const f = attentionForward(s);
+  const f = attentionForward(s, 'bf16');
   assert.deepEqual(f.grid, { x: 2048, y: 32, z: 2 });
   assert.equal(f.block.x, ATTENTION.threads);
-  assert.equal(f.sharedBytes, (128 + ATTENTION.tile + 32) * 4);
-  assert.deepEqual(attentionBackwardDq(s), f);
-  const kv = attentionBackwardDkv(s);
+  // bf16 rows of D + 2 elements (one word of padding); q, the scores and the reduction scratch in f32
+  assert.equal(f.tile, 128);
+  assert.equal(f.sharedBytes, (128 + 128 + 32) * 4 + 128 * 130 * 2);
+  const dq = attentionBackwardDq(s, 'bf16');
+  assert.deepEqual([dq.grid, dq.tile, dq.sharedBytes], [f.grid, 128, (2 * 128 + 128 + 32) * 4 + 128 * 130 * 2]);
+  const kv = attentionBackwardDkv(s, 'bf16');
   assert.deepEqual(kv.grid, { x: 2048, y: 8, z: 2 });
-  assert.equal(kv.sharedBytes, (2 * 128 + 2 * ATTENTION.tile) * 4);
-  assert.ok(kv.sharedBytes <= 48 * 1024, 'fits the default 48 KiB without opting in');
+  assert.equal(kv.tile, 64); // two arrays of rows (Q and dO): 128 would take 67,584 bytes
+  assert.equal(kv.sharedBytes, (2 * 128 + 2 * 64) * 4 + 2 * 64 * 130 * 2);
+  // f32 rows of D + 1, f64 rows of D + 1 doubles: smaller tiles
+  assert.deepEqual([attentionForward(s, 'f32').tile, attentionBackwardDkv(s, 'f32').tile], [64, 32]);
+  assert.deepEqual([attentionForward(s, 'f64').tile, attentionBackwardDkv(s, 'f64').tile], [32, 16]);
+  assert.equal(attentionForward(s, 'f64').sharedBytes, (128 + 32 + 32) * 8 + 32 * 129 * 8);
+  assert.equal(attentionRowStride(128, 2), 130);
+  assert.equal(attentionRowStride(128, 4), 129);
+  assert.equal(attentionRowStride(128, 8), 129);
+  for (const D of [1, 8, 64, 80, 96, 100, 128, 256, 500, 512]) {
+    for (const variant of ['bf16', 'f32', 'f64'] as const) {
+      for (const l of [attentionForward({ ...s, D }, variant), attentionBackwardDq({ ...s, D }, variant), attentionBackwardDkv({ ...s, D }, variant)]) {
+        assert.ok(l.sharedBytes <= 48 * 1024, `D=${D} ${variant}: ${l.sharedBytes} bytes fit the default 48 KiB without opting in`);
+        assert.ok(l.tile >= 1 && l.tile <= ATTENTION.threads && Number.isInteger(Math.log2(l.tile)), `D=${D} ${variant}: tile ${l.tile}`);
+      }
+    }
+  }
   assert.equal(attentionWorkspaceBytes(s), 2 * 32 * 2048 * 4);
-  assert.equal(attentionForward({ ...s, D: 512 }).sharedBytes, (512 + ATTENTION.tile + 32) * 4);
   assert.throws(() => attentionForward({ ...s, D: 513 }), (e: Error) => e.name === 'UserError' && /head dimension 513/.test(e.message));
   assert.throws(() => attentionForward({ ...s, Hkv: 6 }), /32 query heads are not a multiple of 6 KV heads/);
   assert.throws(() => attentionBackwardDkv({ ...s, B: 70000 }), /exceeds the grid limits/);
-});
-
-test('clip coefficient: one warp; the f64 variant doubles attention\'s shared memory and workspace', () => {
-  assert.deepEqual(clipCoefficient().grid, { x: 1, y: 1, z: 1 });
-  const s = { B: 1, T: 64, Hq: 4, Hkv: 2, D: 16 };
-  assert.equal(attentionForward(s, 8).sharedBytes, 2 * attentionForward(s).sharedBytes);
-  assert.equal(attentionBackwardDkv(s, 8).sharedBytes, 2 * attentionBackwardDkv(s).sharedBytes);
-  assert.equal(attentionWorkspaceBytes(s, 8), 2 * attentionWorkspaceBytes(s));
 });
 
 test('dropout threshold: hash ≥ threshold keeps exactly what the CPU keeps (hash / 2³² ≥ p)', () => {
