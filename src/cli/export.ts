@@ -5,15 +5,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
-import { exportRun, parseShardSize, withOutputParent } from '../export/export.ts';
+import { exportRun, missingOutputParent, parseShardSize, removeStoppedExport, withOutputParent } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
 import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
 import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
+import { Worker } from 'node:worker_threads';
 import { removeDeadTemps, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { info } from '../util/log.ts';
+import { info, warn } from '../util/log.ts';
+import { exitBySignal, onStopSignal, type StopSignal } from '../util/stop-signals.ts';
+import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { parseCommand, required } from './args.ts';
+
+/** The export's thread; an error it does not catch (a bug, a failed start) reaches the 'error' event with its stack. */
+const BOOT = workerBoot(threadModule('export-thread', import.meta.url), 'throw e;');
 
 export const usage = `mistral-tune export --run RUN_DIR --out DIR [--merge] [--best] [--max-shard-size 5GB]
 mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out FILE.gguf --format gguf [--quant Q]
@@ -42,7 +48,7 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
                       fine-tuning run's model/ as it was trained); with --format gguf a bf16 merge rounds
                       the merged weights to bf16 before the --quant type (fp32: once)`;
 
-interface Flags {
+export interface Flags {
   run?: string; out?: string; merge?: boolean; best?: boolean; 'max-shard-size'?: string; device?: string; precision?: string; help?: boolean;
   format?: string; quant?: string; model?: string; adapter?: string;
 }
@@ -57,6 +63,45 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage + '\n');
     return;
   }
+  await exportOnThread(f);
+}
+
+/**
+ * Runs the export (exportCommand) on a thread of its own: its work is synchronous, and this thread stays free to
+ * hear Ctrl-C or SIGTERM, on which the export's thread is stopped, what it was writing removed, and the process
+ * ends by that signal.
+ */
+function exportOnThread(f: Flags): Promise<void> {
+  const first = f.out !== undefined ? missingOutputParent(f.out) : undefined;
+  const worker = new Worker(BOOT, { eval: true, workerData: { flags: f } });
+  let userError: string | null = null;
+  let crash: unknown = null;
+  let stoppedBy: StopSignal | null = null;
+  worker.on('message', (m: { userError: string }) => { userError = m.userError; });
+  worker.on('error', (e) => { crash = e; });
+  const off = onStopSignal((signal) => {
+    stoppedBy = signal;
+    void worker.terminate();
+  });
+  return new Promise((resolve, reject) => worker.once('exit', () => {
+    off();
+    if (stoppedBy !== null) {
+      try {
+        if (f.out !== undefined) removeStoppedExport(f.out, first);
+      } catch (e) {
+        warn(`stopped by ${stoppedBy}, and what the export was writing could not all be removed (the next export removes it): ${e instanceof Error ? e.message : String(e)}`);
+      }
+      exitBySignal(stoppedBy);
+      return;
+    }
+    if (crash !== null) reject(crash);
+    else if (userError !== null) reject(new UserError(userError));
+    else resolve();
+  }));
+}
+
+/** The whole export the flags ask for (on the export's thread: export-thread.ts). */
+export function exportCommand(f: Flags): void {
   const format = f.format ?? 'hf';
   if (format !== 'hf' && format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`--format: "${format}" is not one of hf, gguf, gguf-lora`);
   if (format !== 'hf') return runGguf(f, format === 'gguf-lora');

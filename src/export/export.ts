@@ -11,7 +11,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { ioError, pidRunning, withIo, writeFileAtomic } from '../util/atomic.ts';
+import { ioError, removeDeadTemps, stopOwnWrites, withIo, writeFileAtomic, writerGone } from '../util/atomic.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../util/folder-swap.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
@@ -118,16 +118,41 @@ export function withOutputParent<T>(out: string, write: () => T): T {
   try {
     return write();
   } catch (e) {
-    // deepest first, each only if still empty
-    for (let d = parent; first !== undefined && d.length >= first.length; d = path.dirname(d)) {
-      try {
-        fs.rmdirSync(d);
-      } catch {
-        break;
-      }
-    }
+    removeMadeFolders(out, first);
     throw e;
   }
+}
+
+/** The first of the folders above the output `out` that withOutputParent would make (undefined: they all exist). */
+export function missingOutputParent(out: string): string | undefined {
+  let first: string | undefined;
+  for (let d = path.dirname(path.resolve(out)); !fs.existsSync(d); d = path.dirname(d)) first = d;
+  return first;
+}
+
+/** Removes the folders above `out` made from `first` down, deepest first, each only if still empty. */
+export function removeMadeFolders(out: string, first: string | undefined): void {
+  for (let d = path.dirname(path.resolve(out)); first !== undefined && d.length >= first.length; d = path.dirname(d)) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      break;
+    }
+  }
+}
+
+/**
+ * Removes what this process's export to `out` was writing when the thread writing it was stopped (Ctrl-C): what
+ * the next export would remove as a killed one's — a GGUF file's temporary, the partial folder inside an empty
+ * folder given, a new folder's temporary — and the folders above `out` it made (from `first`, missingOutputParent).
+ */
+export function removeStoppedExport(out: string, first: string | undefined): void {
+  stopOwnWrites();
+  const target = path.resolve(out);
+  removeDeadTemps(target);
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) removeDeadPartials(target);
+  recoverFolderSwaps(path.dirname(target), (name) => (name === path.basename(target) ? ANY_FILES : null));
+  removeMadeFolders(out, first);
 }
 
 /** The folder an export into an existing empty folder is written in, inside it (then the pid). */
@@ -136,7 +161,7 @@ const PARTIAL = '.partial-export-';
 const MOVING = '.moving';
 
 /**
- * Removes what an export killed while writing into `dir` left there (its partial folder, its pid dead): the files
+ * Removes what an export killed while writing into `dir` left there (its partial folder, its writer gone): the files
  * an export writes, and those it had already moved up into `dir` (named in its MOVING list and gone from the partial
  * folder), so the retry finds the folder as it was; a folder of the user's put inside it is kept, and so the output
  * is then refused as not empty.
@@ -144,7 +169,7 @@ const MOVING = '.moving';
 function removeDeadPartials(dir: string): void {
   for (const e of fs.readdirSync(dir)) {
     const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
-    if (!Number.isInteger(pid) || pidRunning(pid)) continue;
+    if (!Number.isInteger(pid) || !writerGone(pid)) continue;
     const partial = path.join(dir, e);
     withIo(partial, 'remove the partial export', () => {
       const moving = path.join(partial, MOVING);
