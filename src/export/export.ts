@@ -17,7 +17,7 @@ import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { modelFolder, readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
-import { warnIfBaseChanged } from '../train/model-fingerprint.ts';
+import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
 import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
@@ -56,7 +56,7 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean):
   if (!fs.existsSync(dir)) recoverFolderSwaps(run, runSpec(cfg.method));
   if (fs.existsSync(dir)) {
     const base = cfg.method === 'lora' ? modelFolder(cfg) : null;
-    if (base !== null && fs.existsSync(base)) warnIfBaseChanged(run, base); // an adapter is read over the base it was trained on
+    if (base !== null && fs.existsSync(base)) warnIfNotTrainedOn(dir, base); // an adapter is read over the base it was trained on
     return dir;
   }
   if (!best) throw new UserError(`${path.basename(dir)}/ not found: the run has not finished (it is written after the last step)`, dir);
