@@ -15,7 +15,7 @@ import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
 import type { Rejection } from './record.ts';
-import { textValue, typeName } from './record-fields.ts';
+import { isTextValue, textValue, typeName } from './record-fields.ts';
 
 export type Layout = 'sharegpt' | 'instruction_pairs';
 
@@ -42,7 +42,7 @@ const SYSTEM_KEYS = ['system', 'system_prompt'] as const;
  * (Alpaca's formatted prompt + answer column) is read as text, as TRL reads it, and prepare says how many.
  */
 export function hasInstructionPair(v: Record<string, unknown>): boolean {
-  const filled = (k: string): boolean => isText(ownField(v, k)) && String(ownField(v, k)).trim() !== '';
+  const filled = (k: string): boolean => isTextValue(ownField(v, k)) && String(ownField(v, k)).trim() !== '';
   return ANSWER_KEYS.some(filled) && INSTRUCTION_KEYS.some(filled);
 }
 
@@ -130,17 +130,12 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
   return { layout: 'instruction_pairs', messages, names: { messages: `${instructionKey}/${answerKey}`, role: 'role', content: 'content' }, ...(noInput ? { noInput } : {}) };
 }
 
-/** Whether a field's value is text as textValue reads it: a string, or a number or boolean (its JSON text). */
-function isText(x: unknown): boolean {
-  return typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'boolean';
-}
-
 /**
  * The first of `keys` that `v` has with text in it, else the first it has at all (whose emptiness the caller names):
  * an Alpaca record with a null or empty instruction and an input is the input alone.
  */
 function firstFilled(v: Record<string, unknown>, keys: readonly string[]): string | undefined {
-  const filled = keys.find((k) => { const x = ownField(v, k); return isText(x) && normalizeText(String(x)) !== ''; });
+  const filled = keys.find((k) => { const x = ownField(v, k); return isTextValue(x) && normalizeText(String(x)) !== ''; });
   return filled ?? keys.find((k) => ownField(v, k) !== undefined);
 }
 
@@ -151,7 +146,7 @@ function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | R
   const turns: Array<{ role: string; content: unknown }> = [];
   for (let i = 0; i < x.length; i++) {
     const pair: unknown = x[i];
-    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every(isText)) {
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every(isTextValue)) {
       return { reason: 'unknown_shape', detail: `"history"[${i}] is not a [question, answer] pair of strings` };
     }
     const texts: string[] = [];

@@ -32,13 +32,16 @@ export function stringifiedTexts(): { count: number; last: Stringified | null } 
  * prepare's report says so; null for anything else (an object, an array: a shape error the caller names).
  */
 export function textValue(key: string, x: unknown): string | null {
+  if (!isTextValue(x)) return null;
   if (typeof x === 'string') return x;
-  if ((typeof x === 'number' && Number.isFinite(x)) || typeof x === 'boolean') {
-    stringified++;
-    lastStringified = { key, value: x };
-    return String(x);
-  }
-  return null;
+  stringified++;
+  lastStringified = { key, value: x };
+  return String(x);
+}
+
+/** Whether `x` is text as textValue reads it: a string, or a number or boolean (read as its JSON text). */
+export function isTextValue(x: unknown): x is string | number | boolean {
+  return typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'boolean';
 }
 
 /**
