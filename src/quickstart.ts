@@ -13,6 +13,7 @@ import { loadConfig, parameterCount } from './model/config.ts';
 import { loadTokenizer, tokenizerName } from './tokenizer/load.ts';
 import { validate } from './train/config.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from './run/layout.ts';
+import { MetricsLog } from './train/metrics-log.ts';
 import { runSpecOf } from './train/run-files.ts';
 import { acquireRunLock } from './train/run-lock.ts';
 import { train, type TrainResult } from './train/trainer.ts';
@@ -215,7 +216,7 @@ export function quickstartSummary(r: QuickstartResult): string {
     test: { loss: number; perplexity: number } | null;
     samples: Array<{ prompt: string; reference: string; before?: string; after?: string }>;
   };
-  const metrics = fs.readFileSync(runPath(r.run.dir, 'metrics'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; split?: string; loss: number });
+  const metrics = [...new MetricsLog(runPath(r.run.dir, 'metrics')).rows()] as Array<{ step: number; split?: string; loss: number }>;
   const val = metrics.filter((m) => m.split === 'val').map((m) => `${m.step}: ${m.loss.toFixed(3)}`).join('  ');
   const lines = [
     '\n== 4. results ==',

@@ -6,6 +6,7 @@ import { startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
+import { onStopSignal } from '../util/stop-signals.ts';
 import { parseCommand, portOption } from './args.ts';
 
 export const usage = `mistral-tune dashboard [RUN_DIR...] [options]
@@ -101,13 +102,14 @@ export async function run(argv: string[]): Promise<void> {
   const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'] });
   // the signal handlers are in place before the URL is printed: whoever reads it may stop us at once
   const stopped = new Promise<void>((resolve) => {
+    let closing = false;
     const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      if (closing) return;
+      closing = true;
+      off();
       void dash.close().then(resolve);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    const off = onStopSignal(stop);
     // started by `train --dashboard`: stop with that process, however it ends
     const parent = Number(process.env.MISTRAL_TUNE_PARENT_PID);
     if (parent > 0) {

@@ -1,19 +1,16 @@
 // mistral-tune export: a run's PEFT adapter as it is, a merged model folder for HF transformers, a merged
 // model as one GGUF file for llama.cpp / Ollama / LM Studio (--format gguf), or the LoRA adapter alone as a
 // GGUF adapter file for use beside a GGUF of the base model (--format gguf-lora).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { parsePrecision } from '../backend/dtype.ts';
-import { withBackend, type DeviceName } from '../backend/select.ts';
-import { exportRun, parseShardSize, withOutputParent } from '../export/export.ts';
-import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
-import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
-import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
-import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
-import { removeDeadTemps, withIo } from '../util/atomic.ts';
+import { Worker } from 'node:worker_threads';
+import { missingOutputParent, removeStoppedExport } from '../export/out-path.ts';
 import { UserError } from '../util/errors.ts';
-import { info } from '../util/log.ts';
-import { parseCommand, required } from './args.ts';
+import { warn } from '../util/log.ts';
+import { exitBySignal, onStopSignal, type StopSignal } from '../util/stop-signals.ts';
+import { threadModule, workerBoot } from '../util/worker-boot.ts';
+import { parseCommand } from './args.ts';
+
+/** The export's thread; an error it does not catch (a bug, a failed start) reaches the 'error' event with its stack. */
+const BOOT = workerBoot(threadModule('export-thread', import.meta.url), 'throw e;');
 
 export const usage = `mistral-tune export --run RUN_DIR --out DIR [--merge] [--best] [--max-shard-size 5GB]
 mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out FILE.gguf --format gguf [--quant Q]
@@ -42,7 +39,7 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
                       fine-tuning run's model/ as it was trained); with --format gguf a bf16 merge rounds
                       the merged weights to bf16 before the --quant type (fp32: once)`;
 
-interface Flags {
+export interface Flags {
   run?: string; out?: string; merge?: boolean; best?: boolean; 'max-shard-size'?: string; device?: string; precision?: string; help?: boolean;
   format?: string; quant?: string; model?: string; adapter?: string;
 }
@@ -57,46 +54,39 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage + '\n');
     return;
   }
-  const format = f.format ?? 'hf';
-  if (format !== 'hf' && format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`--format: "${format}" is not one of hf, gguf, gguf-lora`);
-  if (format !== 'hf') return runGguf(f, format === 'gguf-lora');
-  for (const flag of ['quant', 'model', 'adapter'] as const) {
-    if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
-  }
-  const maxShardBytes = f['max-shard-size'] !== undefined ? parseShardSize(f['max-shard-size']) : undefined;
-  const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => exportRun({
-    run: required('run', f.run, 'export'), out: required('out', f.out, 'export'), merge: f.merge ?? false, best: f.best ?? false,
-    maxShardBytes, backend, precision: parsePrecision(f.precision),
-  }));
-  info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
+  await exportOnThread(f);
 }
 
-function runGguf(f: Flags, adapterOnly: boolean): void {
-  const format = adapterOnly ? 'gguf-lora' : 'gguf';
-  if ((f.run === undefined) === (f.model === undefined)) throw new UserError(`--format ${format}: give exactly one of --run or --model (see mistral-tune export --help)`);
-  if (f.adapter !== undefined && f.model === undefined) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
-  if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
-  if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
-  const out = required('out', f.out, 'export');
-  const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
-  if (existing?.isDirectory()) throw new UserError(`is a folder: --format ${format} writes one file, so give a file path (e.g. ${path.join(out, adapterOnly ? 'adapter.gguf' : 'model.gguf')})`, out);
-  if (existing) {
-    removeDeadTemps(out); // a second name of it, if the export that wrote it was killed before removing that
-    throw new UserError('output file exists (a GGUF export does not overwrite)', out);
-  }
-  const quant = parseGgufQuant(f.quant);
-  const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
-  if (adapterOnly) {
-    if (f.device !== undefined || f.precision !== undefined) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
-    const a = adapterSource(src);
-    const result = withOutputParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from));
-    info(`exported the LoRA adapter as a ${quant} GGUF adapter to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${a.from.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
-    return;
-  }
-  wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
-  const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
-    return withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from));
+/**
+ * Runs the export (export-thread.ts) on a thread of its own: its work is synchronous, and this thread stays free to
+ * hear Ctrl-C or SIGTERM, on which the export's thread is stopped, what it was writing removed, and the process
+ * ends by that signal.
+ */
+function exportOnThread(f: Flags): Promise<void> {
+  const first = f.out !== undefined ? missingOutputParent(f.out) : undefined;
+  const worker = new Worker(BOOT, { eval: true, workerData: { flags: f } });
+  let userError: string | null = null;
+  let crash: unknown = null;
+  let stoppedBy: StopSignal | null = null;
+  worker.on('message', (m: { userError: string }) => { userError = m.userError; });
+  worker.on('error', (e) => { crash = e; });
+  const off = onStopSignal((signal) => {
+    stoppedBy = signal;
+    void worker.terminate();
   });
-  info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
+  return new Promise((resolve, reject) => worker.once('exit', () => {
+    off();
+    if (stoppedBy !== null) {
+      try {
+        if (f.out !== undefined) removeStoppedExport(f.out, first);
+      } catch (e) {
+        warn(`stopped by ${stoppedBy}, and what the export was writing could not all be removed (the next export removes it): ${e instanceof Error ? e.message : String(e)}`);
+      }
+      exitBySignal(stoppedBy);
+      return;
+    }
+    if (crash !== null) reject(crash);
+    else if (userError !== null) reject(new UserError(userError));
+    else resolve();
+  }));
 }

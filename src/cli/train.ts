@@ -10,6 +10,7 @@ import { train } from '../train/trainer.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { shellWord } from '../util/shell-quote.ts';
+import { onStopSignal } from '../util/stop-signals.ts';
 import { checkListenable } from '../dashboard/server.ts';
 import { givenTwice, missingValue, portOption } from './args.ts';
 
@@ -149,15 +150,12 @@ async function serveUntilStopped(dash: Dashboard, dir: string): Promise<number> 
   if (state !== 'serving') return early(state);
   info('training finished; the dashboard keeps serving until Ctrl-C');
   let stopping = false;
-  const stop = (): void => {
+  const off = onStopSignal(() => {
     stopping = true;
     dash.child.kill('SIGTERM');
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  });
   const how = await dash.exit;
-  process.off('SIGINT', stop);
-  process.off('SIGTERM', stop);
+  off();
   // exit code 0: it stopped as asked (Ctrl-C in a terminal reaches it directly too)
   return stopping || how === 'exit code 0' ? 0 : early(how);
 }

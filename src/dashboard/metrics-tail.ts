@@ -1,5 +1,5 @@
 // Follows a growing metrics.jsonl by polling: reads only the bytes added since the last poll, parses
-// complete lines, skips and counts malformed ones (with line numbers), and starts over from byte 0 when
+// complete lines (ended by LF, CRLF or a lone CR), skips and counts malformed ones (with line numbers), and starts over from byte 0 when
 // the file is truncated, replaced (new inode) or rewritten in place (e.g. a resumed run dropping rows).
 // The file is opened only as a regular file inside its run folder (openInside): a symlink out of the run,
 // or a FIFO, is treated as absent. A poll that adds only malformed lines, or changes only whether a
@@ -10,7 +10,7 @@
 // not sent: each poll's update carries no rows, and the poll that reaches the end sends every row held anew.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cleanLine } from '../util/lines.ts';
+import { cleanLine, lfLineEnds, type LineEndState } from '../util/lines.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { openInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
@@ -84,6 +84,8 @@ export class MetricsTail {
   private tookUnterminated = false;
   /** Inside a line over MAX_LINE_BYTES (already counted): its bytes are dropped up to its newline. */
   private skippingLong = false;
+  /** Lines end at LF, CRLF or a lone CR (lfLineEnds): where the chunks read so far left that. */
+  private lineEnds: LineEndState = { afterCr: false };
 
   /** `file` is read only while it is a regular file inside `root` (default: the folder it is in). */
   constructor(readonly file: string, readonly root: string = path.dirname(file)) {}
@@ -163,6 +165,7 @@ export class MetricsTail {
     this.lineNo = 0;
     this.tookUnterminated = false;
     this.skippingLong = false;
+    this.lineEnds = { afterCr: false };
   }
 
   private anchorHolds(fd: number): boolean {
@@ -181,7 +184,7 @@ export class MetricsTail {
       const chunk = buf.subarray(0, n);
       this.offset += n;
       this.anchor = Buffer.from(Buffer.concat([this.anchor, chunk]).subarray(-ANCHOR_BYTES));
-      this.consume(chunk);
+      this.consume(lfLineEnds(chunk, this.lineEnds));
     }
     if (this.offset < this.size) this.partial = false; // the bytes after the slice's last newline: not a last line
     else this.settlePending();

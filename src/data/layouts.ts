@@ -15,7 +15,7 @@ import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
 import { placeholderOf } from './placeholder.ts';
 import type { Rejection } from './record.ts';
-import { typeName } from './record-fields.ts';
+import { isTextValue, textValue, typeName } from './record-fields.ts';
 
 export type Layout = 'sharegpt' | 'instruction_pairs';
 
@@ -42,7 +42,7 @@ const SYSTEM_KEYS = ['system', 'system_prompt'] as const;
  * (Alpaca's formatted prompt + answer column) is read as text, as TRL reads it, and prepare says how many.
  */
 export function hasInstructionPair(v: Record<string, unknown>): boolean {
-  const filled = (k: string): boolean => typeof ownField(v, k) === 'string' && (ownField(v, k) as string).trim() !== '';
+  const filled = (k: string): boolean => isTextValue(ownField(v, k)) && String(ownField(v, k)).trim() !== '';
   return ANSWER_KEYS.some(filled) && INSTRUCTION_KEYS.some(filled);
 }
 
@@ -135,7 +135,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
  * an Alpaca record with a null or empty instruction and an input is the input alone.
  */
 function firstFilled(v: Record<string, unknown>, keys: readonly string[]): string | undefined {
-  const filled = keys.find((k) => { const x = ownField(v, k); return typeof x === 'string' && normalizeText(x) !== ''; });
+  const filled = keys.find((k) => { const x = ownField(v, k); return isTextValue(x) && normalizeText(String(x)) !== ''; });
   return filled ?? keys.find((k) => ownField(v, k) !== undefined);
 }
 
@@ -146,16 +146,18 @@ function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | R
   const turns: Array<{ role: string; content: unknown }> = [];
   for (let i = 0; i < x.length; i++) {
     const pair: unknown = x[i];
-    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((t) => typeof t === 'string')) {
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every(isTextValue)) {
       return { reason: 'unknown_shape', detail: `"history"[${i}] is not a [question, answer] pair of strings` };
     }
+    const texts: string[] = [];
     for (const k of [0, 1]) {
-      const t = pair[k] as string, name = `history[${i}][${k}]`;
+      const name = `history[${i}][${k}]`, t = textValue('history', pair[k])!;
+      texts.push(t);
       if (normalizeText(t) === '') return { reason: 'empty', detail: `"${name}" is empty` };
       const lone = loneSurrogateDetail(name, t);
       if (lone !== null) return { reason: 'invalid_utf8', detail: lone };
     }
-    turns.push({ role: 'user', content: pair[0] }, { role: 'assistant', content: pair[1] });
+    turns.push({ role: 'user', content: texts[0] }, { role: 'assistant', content: texts[1] });
   }
   return turns;
 }
@@ -165,8 +167,9 @@ function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | R
  * a rejection for another type or a lone surrogate.
  */
 function textOf(v: Record<string, unknown>, key: string): string | Rejection {
-  const x = ownField(v, key) ?? '';
-  if (typeof x !== 'string') return { reason: 'unknown_shape', detail: `"${key}" is ${typeName(x)}, not a string` };
+  const raw = ownField(v, key) ?? '';
+  const x = textValue(key, raw);
+  if (x === null) return { reason: 'unknown_shape', detail: `"${key}" is ${typeName(raw)}, not a string` };
   const lone = loneSurrogateDetail(key, x);
   return lone === null ? x : { reason: 'invalid_utf8', detail: lone };
 }
@@ -181,15 +184,15 @@ export function textOfParts(x: unknown, where: string): string | Rejection | nul
   for (let i = 0; i < x.length; i++) {
     const part = x[i];
     const type = isRecord(part) ? ownField(part, 'type') : undefined;
-    if (isRecord(part) && type === 'text' && typeof ownField(part, 'text') !== 'string') {
-      const text = ownField(part, 'text');
-      return { reason: 'unknown_shape', detail: `${where}[${i}] is a "text" part without a string "text" (${text === undefined ? 'it has none' : `it is ${typeName(text)}`})` };
-    }
     if (!isRecord(part) || type !== 'text') {
       const what = typeof type === 'string' ? `a "${type}" part` : 'not a {type: "text", text} part';
       return { reason: 'unknown_shape', detail: `${where}[${i}] is ${what}: only text content can be trained` };
     }
-    texts.push(ownField(part, 'text') as string);
+    const text = ownField(part, 'text'), t = textValue('text', text);
+    if (t === null) {
+      return { reason: 'unknown_shape', detail: `${where}[${i}] is a "text" part without a string "text" (${text === undefined ? 'it has none' : `it is ${typeName(text)}`})` };
+    }
+    texts.push(t);
   }
   return texts.join('\n');
 }

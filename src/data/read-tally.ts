@@ -1,9 +1,11 @@
 // What prepare's report says of how records were read: the records each common layout gave (layouts.ts), the text
 // records beside an instruction/answer pair, the records whose mojibake was undone (mojibake.ts), and the chats
 // whose opening assistant turns or closing user turns were left out (record.ts's detectChat), and the instruction
-// pairs whose input stood for a missing one (layouts.ts: "nan", "<noinput>"), and the records holding HTML (html.ts):
-// stripped with --strip-html, else counted so that the report can say how to.
+// pairs whose input stood for a missing one (layouts.ts: "nan", "<noinput>"), the records holding HTML (html.ts):
+// stripped with --strip-html, else counted so that the report can say how to, and the records whose text fields held
+// numbers or booleans, read as their JSON text (record-fields.ts textValue).
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
+import type { Stringified } from './record-fields.ts';
 
 export class ReadTally {
   private readonly byLayout = new Map<Layout, number>();
@@ -12,10 +14,15 @@ export class ReadTally {
   private readonly noInput = new Map<string, number>(); // per key and text ("input" "nan"), the pairs read without it
   private readonly html = { seen: 0, stripped: 0 };
   private leading = { chats: 0, turns: 0 };
+  private readonly stringified = new Map<string, { records: number; example: Stringified }>(); // per field key
   private trailing = { chats: 0, turns: 0 };
 
-  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true; noInput?: { key: string; text: string } }): void {
+  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true; noInput?: { key: string; text: string }; stringified?: Stringified }): void {
     if (det.layout) this.byLayout.set(det.layout, (this.byLayout.get(det.layout) ?? 0) + 1);
+    if (det.stringified) {
+      const key = det.stringified.key;
+      this.stringified.set(key, { records: (this.stringified.get(key)?.records ?? 0) + 1, example: this.stringified.get(key)?.example ?? det.stringified });
+    }
     if (det.noInput) {
       const k = `"${det.noInput.key}" ${JSON.stringify(det.noInput.text)}`;
       this.noInput.set(k, (this.noInput.get(k) ?? 0) + 1);
@@ -61,6 +68,13 @@ export class ReadTally {
       const which = [...this.noInput].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, n]) => `${k} ${n}`).join(', ');
       lines.push(`${total} instruction pair${total === 1 ? '' : 's'} had an input that stands for none (${which}${this.noInput.size > 3 ? ', …' : ''}): ` +
         'read as the instruction alone');
+    }
+    if (this.stringified.size > 0) {
+      const total = [...this.stringified.values()].reduce((a, b) => a + b.records, 0);
+      const which = [...this.stringified].sort((a, b) => b[1].records - a[1].records).slice(0, 3)
+        .map(([k, { records, example }]) => `"${k}" ${records}, e.g. ${JSON.stringify(example.value)}`).join('; ');
+      lines.push(`${total} record${total === 1 ? '' : 's'} held a number or boolean where text is expected (${which}${this.stringified.size > 3 ? '; …' : ''}): ` +
+        'read as its JSON text ("42", "true"), as a CSV cell holding it is; an object or array there is rejected (unknown_shape)');
     }
     const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
     if (this.leading.chats > 0) {

@@ -12,11 +12,47 @@ export function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** A string field, normalised (see normalizeText for `trim`): null counts as empty; other non-strings are a shape error. */
+/** A number or boolean read where text is expected (the field's key and the value), as textValue counted it. */
+export interface Stringified {
+  key: string;
+  value: number | boolean;
+}
+
+let stringified = 0;
+let lastStringified: Stringified | null = null;
+
+/** How many numbers and booleans textValue has read as text, and the last: detectRecord marks the records it read them in. */
+export function stringifiedTexts(): { count: number; last: Stringified | null } {
+  return { count: stringified, last: lastStringified };
+}
+
+/**
+ * The text of field `key`'s value `x` where text is expected: a string as it is; a number or boolean ({"output": 42},
+ * {"answer": true}) as its JSON text ("42", "true"), as a CSV cell holding it reads, counted (stringifiedTexts) so that
+ * prepare's report says so; null for anything else (an object, an array: a shape error the caller names).
+ */
+export function textValue(key: string, x: unknown): string | null {
+  if (!isTextValue(x)) return null;
+  if (typeof x === 'string') return x;
+  stringified++;
+  lastStringified = { key, value: x };
+  return String(x);
+}
+
+/** Whether `x` is text as textValue reads it: a string, or a number or boolean (read as its JSON text). */
+export function isTextValue(x: unknown): x is string | number | boolean {
+  return typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'boolean';
+}
+
+/**
+ * A text field, normalised (see normalizeText for `trim`): null counts as empty; a number or boolean is its JSON text
+ * (textValue); an object or array is a shape error.
+ */
 export function stringField(v: Record<string, unknown>, key: string, trim: 'both' | 'start' | 'end' = 'both'): string | Rejection {
-  const x = ownField(v, key);
-  if (x === null || x === undefined) return '';
-  if (typeof x !== 'string') return reject('unknown_shape', `"${key}" is ${typeName(x)}, not a string`);
+  const raw = ownField(v, key);
+  if (raw === null || raw === undefined) return '';
+  const x = textValue(key, raw);
+  if (x === null) return reject('unknown_shape', `"${key}" is ${typeName(raw)}, not a string`);
   // JSON can spell one ("\ud800"); no UTF-8 file can hold it, and a tokenizer would turn it into U+FFFD
   const lone = loneSurrogateDetail(key, x);
   if (lone !== null) return reject('invalid_utf8', lone);

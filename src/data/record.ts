@@ -11,7 +11,7 @@ import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
 import { hasInstructionPair, isShareGptTurns, readLayout, systemBeside, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
-import { reject, stringField, typeName } from './record-fields.ts';
+import { reject, stringField, stringifiedTexts, typeName, type Stringified } from './record-fields.ts';
 
 export type { ChatTurn } from './chat-record.ts';
 
@@ -129,6 +129,8 @@ export type DetectResult = {
   textBesidePair?: true;
   /** Mojibake was undone in one of its text fields (mojibake.ts). */
   mojibake?: true;
+  /** A text field held a number or boolean, read as its JSON text (record-fields.ts textValue): the last such field. */
+  stringified?: Stringified;
   /** An instruction pair's input or context that stood for a missing one ("nan", "<noinput>"), left out of its user turn. */
   noInput?: { key: string; text: string };
 } | Rejection;
@@ -154,9 +156,12 @@ const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v,
  * or a missing label (LabelReading).
  */
 export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, classes: LabelReading = NO_CLASS_LIST): DetectResult {
-  const repairsBefore = mojibakeRepairs();
+  const repairsBefore = mojibakeRepairs(), stringifiedBefore = stringifiedTexts().count;
   const det = detectShape(value, task, f, vocabSize, classes);
-  return 'record' in det && mojibakeRepairs() > repairsBefore ? { ...det, mojibake: true } : det;
+  if (!('record' in det)) return det;
+  const mojibake = mojibakeRepairs() > repairsBefore, read = stringifiedTexts();
+  if (!mojibake && read.count === stringifiedBefore) return det;
+  return { ...det, ...(mojibake ? { mojibake: true as const } : {}), ...(read.count > stringifiedBefore ? { stringified: read.last! } : {}) };
 }
 
 function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRunConfig, requireRunWeights } from '../export/export.ts';
 import { modelFolder, requireModelFolder } from '../train/config.ts';
+import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import type { AdapterInfo } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
@@ -63,6 +64,7 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
   }
   if (o.best) throw new UserError('best needs a run (--best needs --run)');
   if (!o.model) throw new UserError('a model folder (--model) or a run (--run) is required');
+  if (o.adapter) warnIfNotTrainedOn(o.adapter, o.model);
   return { model: o.model, adapter: o.adapter ?? null, tokenizerDir: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
 }
 

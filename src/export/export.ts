@@ -11,13 +11,14 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { ioError, pidRunning, withIo, writeFileAtomic } from '../util/atomic.ts';
+import { ioError, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { createFolderAtomic, recoverFolderSwaps } from '../util/folder-swap.ts';
+import { MOVING, PARTIAL, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { modelFolder, readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
-import { warnIfBaseChanged } from '../train/model-fingerprint.ts';
+import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
 import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
@@ -56,7 +57,7 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean):
   if (!fs.existsSync(dir)) recoverFolderSwaps(run, runSpec(cfg.method));
   if (fs.existsSync(dir)) {
     const base = cfg.method === 'lora' ? modelFolder(cfg) : null;
-    if (base !== null && fs.existsSync(base)) warnIfBaseChanged(run, base); // an adapter is read over the base it was trained on
+    if (base !== null && fs.existsSync(base)) warnIfNotTrainedOn(dir, base); // an adapter is read over the base it was trained on
     return dir;
   }
   if (!best) throw new UserError(`${path.basename(dir)}/ not found: the run has not finished (it is written after the last step)`, dir);
@@ -106,56 +107,6 @@ export function exportRun(opts: ExportOptions): ExportResult {
     }, ANY_FILES));
   }
   return { kind, files: fs.readdirSync(opts.out).sort() };
-}
-
-/**
- * Runs `write` with the missing folders above the output `out` (a folder, or GGUF's file) made, as HF's
- * save_pretrained makes them; a failed write leaves none of the folders it made.
- */
-export function withOutputParent<T>(out: string, write: () => T): T {
-  const parent = path.dirname(path.resolve(out));
-  const first = withIo(out, 'make the folder of the output', () => fs.mkdirSync(parent, { recursive: true }));
-  try {
-    return write();
-  } catch (e) {
-    // deepest first, each only if still empty
-    for (let d = parent; first !== undefined && d.length >= first.length; d = path.dirname(d)) {
-      try {
-        fs.rmdirSync(d);
-      } catch {
-        break;
-      }
-    }
-    throw e;
-  }
-}
-
-/** The folder an export into an existing empty folder is written in, inside it (then the pid). */
-const PARTIAL = '.partial-export-';
-/** In the partial folder once the export is whole: the names of its files, moved up into the folder one by one. */
-const MOVING = '.moving';
-
-/**
- * Removes what an export killed while writing into `dir` left there (its partial folder, its pid dead): the files
- * an export writes, and those it had already moved up into `dir` (named in its MOVING list and gone from the partial
- * folder), so the retry finds the folder as it was; a folder of the user's put inside it is kept, and so the output
- * is then refused as not empty.
- */
-function removeDeadPartials(dir: string): void {
-  for (const e of fs.readdirSync(dir)) {
-    const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
-    if (!Number.isInteger(pid) || pidRunning(pid)) continue;
-    const partial = path.join(dir, e);
-    withIo(partial, 'remove the partial export', () => {
-      const moving = path.join(partial, MOVING);
-      const moved = fs.lstatSync(moving, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(moving, 'utf8').split('\n') : [];
-      for (const f of moved) {
-        const up = path.join(dir, f);
-        if (f !== '' && f !== '.' && f !== '..' && path.basename(f) === f && !fs.existsSync(path.join(partial, f)) && fs.lstatSync(up, { throwIfNoEntry: false })?.isFile()) fs.rmSync(up);
-      }
-      removeOwned(partial, ANY_FILES);
-    });
-  }
 }
 
 /** Writes the export of a run's weights folder `source` into the folder `out`. */

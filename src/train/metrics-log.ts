@@ -69,7 +69,7 @@ export class MetricsLog {
   /** Every row that parses as a JSON object, in file order, read line by line (a torn last line from a crash is skipped). */
   *rows(): Generator<Record<string, unknown>> {
     if (!fs.existsSync(this.file)) return;
-    for (const { text } of readLines(this.file)) {
+    for (const { text } of readLines(this.file, undefined, undefined, true)) { // LF, CRLF or a lone CR: whatever rewrote it
       if (!text.trim()) continue;
       let row: unknown;
       try {
@@ -82,20 +82,20 @@ export class MetricsLog {
   }
 }
 
-/** The end of the last whole row (just past its newline) at or before byte `end` of `fd`; 0 when there is none. */
+/** The end of the last whole row (just past its line end: LF, or CR as rows() reads it) at or before byte `end` of `fd`; 0 when there is none. */
 function lastRowEnd(fd: number, end: number): number {
   const buf = Buffer.alloc(Math.min(WINDOW_BYTES, Math.max(end, 1)));
   for (let hi = end; hi > 0;) {
     const lo = Math.max(0, hi - buf.length);
     const n = fs.readSync(fd, buf, 0, hi - lo, lo);
-    const nl = buf.lastIndexOf(0x0a, n - 1);
+    const nl = Math.max(buf.lastIndexOf(0x0a, n - 1), buf.lastIndexOf(0x0d, n - 1));
     if (nl >= 0) return lo + nl + 1;
     hi = lo;
   }
   return 0;
 }
 
-/** How many lines of the first `end` bytes of `fd` (which end with a newline) hold more than ASCII whitespace. */
+/** How many lines of the first `end` bytes of `fd` (which end with a line end: LF, or CR) hold more than ASCII whitespace. */
 function countRows(fd: number, end: number): number {
   const buf = Buffer.alloc(Math.min(WINDOW_BYTES, Math.max(end, 1)));
   let rows = 0;
@@ -106,12 +106,12 @@ function countRows(fd: number, end: number): number {
     pos += n;
     const chunk = buf.subarray(0, n);
     for (let i = 0; i < n;) {
-      if (!blank) { // a row: on to its newline
-        const nl = chunk.indexOf(0x0a, i);
-        if (nl < 0) break;
+      if (!blank) { // a row: on to its line end
+        while (i < n && chunk[i] !== 0x0a && chunk[i] !== 0x0d) i++;
+        if (i === n) break;
         rows++;
         blank = true;
-        i = nl + 1;
+        i++;
         continue;
       }
       const b = chunk[i++]!;

@@ -4,12 +4,14 @@
 // copy of the same shape) would learn a correction to weights it never saw. The first bytes of each tensor (4 KiB)
 // tell different weights apart (training changes every value of a matrix it touches) while reading a few MB of a 7B
 // model's 14 GB, not all of it. A finished run's report.json records it too (base_fingerprint): eval, generate,
-// classify and export of the run warn when the base folder now holds other weights.
+// classify and export of the run's adapter warn when the base it is applied to holds other weights, and so they do
+// for any PEFT adapter whose adapter_config.json names another base (warnIfNotTrainedOn).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
-import { runPath } from '../run/layout.ts';
+import { RUN_LAYOUT, runPath } from '../run/layout.ts';
+import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { warn } from '../util/log.ts';
 
@@ -32,24 +34,84 @@ export function modelFingerprint(dir: string): string {
   }
 }
 
-/** Runs already warned of (a command may resolve its run more than once). */
-const warnedRuns = new Set<string>();
+/** Adapter and base pairs already warned of (a command may resolve its adapter more than once). */
+const warned = new Set<string>();
 
 /**
- * Warns, once per run, when the base model folder `base` under run `run`'s adapter holds other weights than its
- * report.json recorded at the end of training (runs without the record, older or unfinished, are not checked).
+ * Warns, once per adapter and base, in one line naming both, when the PEFT adapter folder `adapter` is applied to a
+ * base model folder `base` (whose shapes fit it: loadAdapter refuses others) that is not the one it was trained on:
+ * - an adapter of one of our runs (RUN/adapter, RUN/best) whose report.json recorded the base's fingerprint: `base`
+ *   has another;
+ * - else adapter_config.json's base_model_name_or_path: a model folder here (our runs write its path) holding other
+ *   weights than `base`, or a name (a hub id such as mistralai/Mistral-7B-v0.1) that is not `base`'s folder name
+ *   nor the name in its config.json (`_name_or_path`).
+ * An adapter that names no base (null) and has no recorded fingerprint is not checked.
  */
-export function warnIfBaseChanged(run: string, base: string): void {
-  const key = path.resolve(run);
-  if (warnedRuns.has(key)) return;
+export function warnIfNotTrainedOn(adapter: string, base: string): void {
+  const key = `${path.resolve(adapter)}\0${path.resolve(base)}`;
+  if (warned.has(key) || !fs.existsSync(path.join(base, 'config.json'))) return; // no model there: its loader says so
+  const why = otherBase(adapter, base);
+  if (why === null) return;
+  warned.add(key);
+  warn(`${why}: the adapter corrects weights it never saw; give it the base it was trained on (--model), or the run (--run)`);
+}
+
+/** Why `base` is not the base `adapter` was trained on, or null when it is (or nothing says). */
+function otherBase(adapter: string, base: string): string | null {
+  const run = path.dirname(path.resolve(adapter));
+  const name = path.basename(path.resolve(adapter));
+  const then = name === RUN_LAYOUT.adapter || name === RUN_LAYOUT.best ? recordedFingerprint(run) : null;
+  if (then !== null) {
+    const now = modelFingerprint(base);
+    return now === then ? null : `${run}: the base model ${base} holds other weights than the run's adapter was trained over (fingerprint ${then} then, ${now} now)`;
+  }
+  const named = namedBase(adapter);
+  if (named === null) return null;
+  const where = `${adapter}: adapter_config.json's base_model_name_or_path is ${named}`;
+  if (fs.existsSync(path.join(named, 'config.json'))) {
+    if (path.resolve(named) === path.resolve(base)) return null;
+    const a = fingerprintOrNull(named), b = fingerprintOrNull(base);
+    return a === null || b === null || a === b ? null : `${where}, whose weights are not those of the base model it is applied to, ${base} (fingerprint ${a}, ${b})`;
+  }
+  const names = [base, configName(base)].filter((n): n is string => n !== null).map(lastName);
+  return names.includes(lastName(named)) ? null : `${where}, and the base model it is applied to is ${base}, which is not named so`;
+}
+
+/** The base fingerprint report.json of run `run` recorded at the end of training, or null (no report, an older run). */
+function recordedFingerprint(run: string): string | null {
   const file = runPath(run, 'report');
-  if (!fs.existsSync(file)) return;
+  if (!fs.existsSync(file)) return null;
   const report = readJsonFile(file);
-  const then = isRecord(report) && typeof report.base_fingerprint === 'string' ? report.base_fingerprint : null;
-  if (then === null) return;
-  const now = modelFingerprint(base);
-  if (now === then) return;
-  warnedRuns.add(key);
-  warn(`${run}: the base model ${base} holds other weights than the run's adapter was trained over (fingerprint ${then} then, ${now} now): ` +
-    'the adapter corrects weights it never saw; put that model back, or give the one it was trained on with --model and --adapter');
+  return isRecord(report) && typeof report.base_fingerprint === 'string' ? report.base_fingerprint : null;
+}
+
+/** adapter_config.json's base_model_name_or_path (null when absent, null or empty). */
+function namedBase(adapter: string): string | null {
+  const file = path.join(adapter, 'adapter_config.json');
+  if (!fs.existsSync(file)) return null;
+  const c = readJsonFile(file);
+  const v = isRecord(c) ? c.base_model_name_or_path : null;
+  return typeof v === 'string' && v.trim() !== '' ? v : null;
+}
+
+/** config.json's `_name_or_path` of model folder `dir` (HF writes the hub id there), or null. */
+function configName(dir: string): string | null {
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) return null;
+  const c = readJsonFile(file);
+  return isRecord(c) && typeof c._name_or_path === 'string' && c._name_or_path !== '' ? c._name_or_path : null;
+}
+
+/** A model's last name, as folders and hub ids end: `mistralai/Mistral-7B-v0.1/` and `/models/mistral-7b-v0.1` are one. */
+function lastName(name: string): string {
+  return path.basename(path.resolve(name.replace(/[\\/]+$/, ''))).toLowerCase();
+}
+
+function fingerprintOrNull(dir: string): string | null {
+  try {
+    return modelFingerprint(dir);
+  } catch (e) {
+    if (e instanceof UserError) return null; // no weights to compare (a folder holding only config.json)
+    throw e;
+  }
 }

@@ -130,6 +130,21 @@ export function pidRunning(pid: number): boolean {
   }
 }
 
+let ownWritesStopped = false;
+
+/**
+ * Says that the writes of this process are over without having ended: the thread writing them was stopped (an
+ * export on Ctrl-C), so what they left is removed as a killed process's is (writerGone), before the process ends.
+ */
+export function stopOwnWrites(): void {
+  ownWritesStopped = true;
+}
+
+/** Whether what process `pid` was writing is left over: that process is gone, or it is this one and stopOwnWrites was called. */
+export function writerGone(pid: number): boolean {
+  return pid === process.pid ? ownWritesStopped : !pidRunning(pid);
+}
+
 /**
  * Removes what a failed write left at `tmp`, if anything: the write's own error is the one to report, so a
  * path that cannot hold it (ENOTDIR: a file on the way, which rmSync's force does not excuse) is no second error.
@@ -143,7 +158,7 @@ function removeLeftover(tmp: string): void {
 }
 
 /**
- * Removes the temporary files of `target` that writes killed midway left beside it (their process gone): the
+ * Removes the temporary files of `target` that writes killed midway left beside it (writerGone): the
  * retry of a killed GGUF export of a 7B model left its gigabytes behind, hidden, for good. A write that does not
  * replace calls it before refusing an existing target too: killed between the hard link and the temporary's
  * removal, the write left its output under both names.
@@ -158,7 +173,7 @@ export function removeDeadTemps(target: string): void {
   }
   for (const e of entries) {
     const l = parseLeftover(e);
-    if (l?.kind !== 'file' || l.name !== name || l.pid === process.pid || pidRunning(l.pid)) continue;
+    if (l?.kind !== 'file' || l.name !== name || !writerGone(l.pid)) continue;
     if (fs.lstatSync(path.join(dir, e), { throwIfNoEntry: false })?.isFile()) removeLeftover(path.join(dir, e));
   }
 }

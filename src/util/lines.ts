@@ -1,6 +1,6 @@
 // Streams a text file line by line (synchronously, in 1 MiB chunks), with 1-based line numbers.
 // CRLF and a UTF-8 BOM at the start of a line are removed; a file whose first MiB has CRs and no LF ends its
-// lines with a lone CR (classic Mac, Excel's "CSV (Macintosh)"). Memory is bounded by the longest line, and a
+// lines with a lone CR (classic Mac, Excel's "CSV (Macintosh)"), and so does any file read with `anyLineEnd`. Memory is bounded by the longest line, and a
 // line longer than V8's longest string (~512 MiB) is an error naming it.
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
@@ -27,6 +27,33 @@ export interface Line {
   defect?: LineDefect;
   /** With `defect`: every defect of the line, in order (a line of a minified JSON array holds many records). */
   defects?: LineDefect[];
+}
+
+/** Where a stream of chunks stands for lfLineEnds: the last chunk ended with a CR, so an LF the next one starts with is its CRLF's. */
+export interface LineEndState {
+  afterCr: boolean;
+}
+
+/**
+ * Makes every line end of `chunk` an LF, in place, so that a reader splits at LF alone: a lone CR (classic Mac, a
+ * tool that writes \r) becomes one, and a CRLF stays as it is (cleanLine drops its CR). A CR that ends the chunk
+ * becomes one at once, and the LF the next chunk may start with (the second half of that CRLF) is left out of the
+ * view returned. The one splitter of every reader of lines that may end either way: readLines with `anyLineEnd`
+ * (a run's metrics.jsonl, the dashboard's tail of it).
+ */
+export function lfLineEnds(chunk: Buffer<ArrayBuffer>, state: LineEndState): Buffer<ArrayBuffer> {
+  let start = 0;
+  if (state.afterCr && chunk.length > 0) {
+    state.afterCr = false;
+    if (chunk[0] === 0x0a) start = 1;
+  }
+  for (let i = chunk.indexOf(0x0d, start); i >= 0; i = chunk.indexOf(0x0d, i + 1)) {
+    if (i + 1 === chunk.length) {
+      chunk[i] = 0x0a;
+      state.afterCr = true;
+    } else if (chunk[i + 1] !== 0x0a) chunk[i] = 0x0a;
+  }
+  return chunk.subarray(start);
 }
 
 /** One line as read: without its CR before the newline, and without a BOM at its start. */
@@ -113,7 +140,12 @@ function utf16WithoutBom(b: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | null {
 /** The longest line read: V8's longest string (a longer line is an error naming it; bytes ≥ its UTF-16 units). */
 export const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
 
-export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MAX_LINE_BYTES): Generator<Line> {
+/**
+ * The lines of `file`. With `anyLineEnd` every LF, CRLF and lone CR ends a line (lfLineEnds: a run's metrics.jsonl,
+ * whatever rewrote it); without, a lone CR does only in a file whose first chunk has CRs and no LF (data files,
+ * where a CR inside a CSV cell or a text is the data's own).
+ */
+export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MAX_LINE_BYTES, anyLineEnd = false): Generator<Line> {
   // a FIFO, folder or device in the file's place is a one-line error, never a read that blocks forever
   const fd = openRegularFile(file);
   const buf = Buffer.alloc(chunkBytes);
@@ -121,7 +153,8 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   let open = 0; // their length
   let lineNo = 0;
   let first = true;
-  let crOnly = false; // classic Mac line ends: a lone CR ends each line
+  let crOnly = anyLineEnd; // a lone CR ends a line: asked for, or classic Mac line ends found in the first chunk
+  const ends: LineEndState = { afterCr: false };
   try {
     for (;;) {
       const n = fs.readSync(fd, buf, 0, chunkBytes, null);
@@ -136,9 +169,10 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         if (utf16) throw new UserError(`this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (iconv -f ${utf16} -t UTF-8)`, file);
         // a CR that ends the chunk may be the first half of a CRLF: one CR before another byte decides
         const cr = chunk.indexOf(0x0d);
-        crOnly = chunk.indexOf(0x0a) < 0 && cr >= 0 && cr < n - 1;
+        crOnly ||= chunk.indexOf(0x0a) < 0 && cr >= 0 && cr < n - 1;
       }
-      if (crOnly) for (let i = chunk.indexOf(0x0d); i >= 0; i = chunk.indexOf(0x0d, i + 1)) chunk[i] = 0x0a;
+      if (crOnly) chunk = lfLineEnds(chunk, ends);
+      if (chunk.length === 0) continue;
       if (chunk.lastIndexOf(0x0a) < 0) {
         parts.push(Buffer.from(chunk)); // no line ends in this chunk: keep a copy, concatenate once
         open += chunk.length;

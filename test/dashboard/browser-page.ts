@@ -22,7 +22,12 @@ if (SKIP) console.log(`SKIPPED: ${SKIP}`);
 // The page's globals these checks use, typed here because the tests compile without the DOM library.
 interface Plot { data: Array<Array<number | null>>; scales: { x: { min: number; max: number } } }
 interface Canvas { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
-export interface PageGlobals { __dashboard?: { charts?: Record<string, { plot: Plot }>; runs: Array<{ rows: Array<{ step: number; split?: string }> }> }; document: { querySelector(selector: string): Canvas | null } }
+export interface PageGlobals {
+  __dashboard?: { charts?: Record<string, { plot: Plot }>; runs: Array<{ rows: Array<{ step: number; split?: string }> }> };
+  document: { querySelector(selector: string): Canvas | null; querySelectorAll(selector: string): { length: number } };
+  /** How many listeners of `type` the window has (countWindowListeners). */
+  __windowListeners(type: string): number;
+}
 
 /** A lock file as train holds one while it runs (src/train/run-lock.ts): the page then says the run is in progress. */
 export function holdLock(run: string): void {
@@ -52,6 +57,22 @@ export function colourPixels(page: Page, chart: string, colours: Array<[number, 
   }, [chart, colours] as const);
 }
 
+/** In the page, before its scripts: window.__windowListeners(type) says how many listeners of `type` the window has. */
+function countWindowListeners(): void {
+  const g = globalThis as unknown as { __windowListeners(type: string): number; EventTarget: { prototype: { addEventListener: Function; removeEventListener: Function } } };
+  const live = new Map<string, Set<unknown>>();
+  const proto = g.EventTarget.prototype, add = proto.addEventListener, remove = proto.removeEventListener;
+  proto.addEventListener = function (this: unknown, type: string, cb: unknown, ...rest: unknown[]) {
+    if (this === globalThis) live.set(type, (live.get(type) ?? new Set()).add(cb));
+    return add.call(this, type, cb, ...rest);
+  };
+  proto.removeEventListener = function (this: unknown, type: string, cb: unknown, ...rest: unknown[]) {
+    if (this === globalThis) live.get(type)?.delete(cb);
+    return remove.call(this, type, cb, ...rest);
+  };
+  g.__windowListeners = (type) => live.get(type)?.size ?? 0;
+}
+
 /** A page on `url` that records requests to other origins, console errors, page errors and dialogs. */
 async function openPage(browser: Browser, url: string): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -69,20 +90,26 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; fo
     problems.push(`dialog opened: ${d.message()}`);
     void d.dismiss();
   });
+  await page.addInitScript(countWindowListeners);
   await page.goto(url);
   return { page, foreign, problems };
 }
 
 /**
  * Serves `runs` on a dashboard, opens its page in Chromium and runs `body` on it; then checks that no request left
- * the server and that the page logged no error and opened no dialog.
+ * the server and that the page logged no error and opened no dialog. `restart` stops the server and serves
+ * `others` on its port, as a dashboard started again would (the page reconnects to it).
  */
-export async function onDashboardPage(runs: string[], body: (page: Page, url: string) => Promise<void>): Promise<void> {
-  const dash = await startDashboard({ runs, pollMs: 100 });
+export async function onDashboardPage(runs: string[], body: (page: Page, url: string, restart: (others: string[]) => Promise<void>) => Promise<void>): Promise<void> {
+  let dash = await startDashboard({ runs, pollMs: 100 });
+  const restart = async (others: string[]): Promise<void> => {
+    await dash.close();
+    dash = await startDashboard({ runs: others, pollMs: 100, port: Number(new URL(dash.url).port) });
+  };
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const { page, foreign, problems } = await openPage(browser, dash.url);
-    await body(page, dash.url);
+    await body(page, dash.url, restart);
     assert.deepEqual(foreign, [], 'no request leaves the dashboard server');
     assert.deepEqual(problems, [], 'no console errors, page errors or dialogs');
   } finally {

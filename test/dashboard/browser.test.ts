@@ -69,13 +69,13 @@ test('dashboard in headless Chromium: charts draw, follow appends and truncation
   }
 });
 
-test('a run that has not logged a step yet shows so, then draws its first rows', { skip: SKIP, timeout: 60_000 }, async () => {
-  const tmp = tempRuns();
+test('a run that has not logged a step yet shows so, then draws its first rows; a server restarted with other runs gets new charts, the old ones destroyed', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
   const run = path.join(tmp.root, 'starting');
   fs.mkdirSync(run);
   holdLock(run);
   try {
-    await onDashboardPage([run], async (page) => {
+    await onDashboardPage([run], async (page, _url, restart) => {
       await page.waitForSelector('text=no metrics.jsonl yet', { timeout: 10_000 });
       assert.deepEqual(await seriesCounts(page, 'loss'), [0, 0, 0]);
       fs.writeFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 0, split: 'val', loss: 3.1, perplexity: 22.2 }) + '\n' +
@@ -84,6 +84,18 @@ test('a run that has not logged a step yet shows so, then draws its first rows',
       assert.deepEqual(await seriesCounts(page, 'loss'), [2, 1, 1]);
       assert.deepEqual(await seriesCounts(page, 'mem_bytes'), [1, 1]);
       assert.match((await page.textContent('article[data-run="0"] .status'))!, /^1 step logged · step 1: train loss 3, lr 1e-4, 800 tokens\/s, mem 95 MiB · val loss 3.1 at step 0 · best val 3.1 at step 0 · in progress$/);
+
+      // each uPlot listens on the window for pixel-ratio changes until destroyed: a rebuild must leave as many as before
+      const live = (): Promise<{ listeners: number; charts: number; canvases: number }> => page.evaluate(() => {
+        const g = globalThis as unknown as PageGlobals;
+        return { listeners: g.__windowListeners('dppxchange'), charts: Object.keys(g.__dashboard!.charts!).length, canvases: g.document.querySelectorAll('#charts canvas').length };
+      });
+      const before = await live();
+      assert.ok(before.charts >= 5 && before.listeners > before.charts, JSON.stringify(before));
+      await restart([run, tmp.dirs[0]!]);
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard!.runs.length === 2, null, { timeout: 15_000 });
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__dashboard?.charts?.loss?.plot.data[0].length === 61, null, { timeout: 15_000 });
+      assert.deepEqual(await live(), before, 'the first charts were destroyed, not left listening');
     });
   } finally {
     tmp.cleanup();

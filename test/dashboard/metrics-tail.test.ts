@@ -85,6 +85,29 @@ test('malformed lines are skipped and counted with line numbers; blank lines, CR
   assert.match(t.malformedSamples[0]!.reason, /^not JSON/);
 });
 
+test('lines that end in a lone CR (old Mac line ends, a tool writing \\r) or a mix of CR, CRLF and LF are rows, however the reads are sliced', () => {
+  const body = row(1) + '\r' + row(2) + '\r\n' + 'not json\r' + row(3) + '\n\r' + row(4) + '\r';
+  fs.writeFileSync(file, body);
+  const whole = new MetricsTail(file);
+  assert.deepEqual(steps(whole.poll()!.rows), [1, 2, 3, 4]);
+  assert.deepEqual(whole.malformedSamples.map((m) => [m.line, m.text]), [[3, 'not json']]);
+  for (const slice of [1, 2, 3, 7]) { // every CR and CRLF split across polls somewhere
+    const t = new MetricsTail(file);
+    let got: MetricRow[] = [];
+    for (let u = t.poll(slice); u !== null; u = t.poll(slice)) got = u.reset ? u.rows : got.concat(u.rows);
+    assert.deepEqual(steps(got), [1, 2, 3, 4], `slices of ${slice}`);
+    assert.deepEqual(t.malformedSamples.map((m) => m.line), [3]);
+  }
+  // growing: a last row without its line end is taken, and the CR that then ends it is no extra line
+  fs.writeFileSync(file, row(1) + '\r' + row(2));
+  const t = new MetricsTail(file);
+  assert.deepEqual(steps(t.poll()!.rows), [1, 2]);
+  fs.appendFileSync(file, '\r');
+  fs.appendFileSync(file, '\n' + row(3) + '\r' + 'bad\r');
+  assert.deepEqual(steps(t.poll()!.rows), [3]);
+  assert.deepEqual(t.malformedSamples.map((m) => m.line), [4]);
+});
+
 test('binary garbage never throws; the count is exact, the samples are capped at 20', () => {
   const t = new MetricsTail(file);
   const junk = Buffer.from(Array.from({ length: 25 }, (_, i) => `\u0000\u00ff garbage ${i} \u0007`).join('\n') + '\n', 'latin1');

@@ -57,7 +57,7 @@ const MESSY: Array<[string, string | null]> = [
   ['[1, 2, 3]', 'unknown_shape'],
   ['{"foo": "bar"}', 'unknown_shape'],
   ['{"text": "a", "prompt": "b", "completion": "c"}', 'unknown_shape'],
-  ['{"text": 12345}', 'unknown_shape'],
+  ['{"text": [12345]}', 'unknown_shape'],
   ['{"text": "   \\u200b  \\t "}', 'empty'],
   ['{"prompt": "Question with no answer", "completion": ""}', 'empty'],
   ['{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": " "}]}', 'empty'],
@@ -367,6 +367,27 @@ test('turn weights are kept in the output (weight 0 on context turns), and chats
   ]);
   assert.ok(report.warnings.includes('1 chat went on after the last assistant turn: that user turn was left out (nothing after it is trained)'), report.warnings.join('; '));
   assert.ok(report.warnings.includes('1 chat opened with an assistant turn before any user turn: that turn was left out, as FastChat does (a chat template expects the user first)'), report.warnings.join('; '));
+});
+
+test('numbers and booleans in text fields are kept as their text (as a CSV cell holding them is), counted in the report; objects and arrays there are rejected', () => {
+  const files = writeFiles(dir, {
+    'numbers.jsonl': [
+      { instruction: 'Add 40 and 2', output: 42 },
+      { instruction: 'Is 7 prime?', output: true },
+      { question: 'Half of 7?', answer: 3.5 },
+      { instruction: 'Add 1 and 1', output: { value: 2 } },
+      { messages: [{ role: 'user', content: 'Two plus two?' }, { role: 'assistant', content: 4 }] },
+    ].map((r) => JSON.stringify(r)).join('\n') + '\n',
+    'numbers.csv': 'instruction,output\nAdd 40 and 2,42\n',
+  });
+  const { report, kept, rejected } = run('numbers', { inputs: Object.values(files), split: [1, 0, 0], dedup: 'none' });
+  const answers = (file: string) => kept.filter((k) => k.source.file === file).map((k) => (k['messages'] as Array<{ content: string }>).at(-1)!.content);
+  assert.deepEqual(answers('numbers.jsonl'), ['42', 'true', '3.5', '4']);
+  assert.deepEqual(answers('numbers.csv'), ['42'], 'the same text as the CSV cell');
+  assert.deepEqual(rejected.map((r) => [r.reason, r.detail, r.source.line]), [['unknown_shape', '"output" is an object, not a string', 4]]);
+  const line = report.warnings.find((w) => w.includes('a number or boolean where text is expected'));
+  assert.equal(line, '4 records held a number or boolean where text is expected ("output" 2, e.g. 42; "answer" 1, e.g. 3.5; "content" 1, e.g. 4): ' +
+    'read as its JSON text ("42", "true"), as a CSV cell holding it is; an object or array there is rejected (unknown_shape)');
 });
 
 test('a CSV read with another delimiter than the comma says so in the report', () => {

@@ -43,7 +43,7 @@ test('rejections: unknown and ambiguous shapes, wrong task, empty fields, roles,
     [{ foo: 'bar' }, 'generation', 'unknown_shape'],
     [{ text: 'a', messages: [] }, 'generation', 'unknown_shape'],
     [{ prompt: 'only a prompt' }, 'generation', 'unknown_shape'],
-    [{ text: 42 }, 'generation', 'unknown_shape'],
+    [{ text: [42] }, 'generation', 'unknown_shape'],
     [{ text: 'labelled', label: 'x' }, 'generation', 'wrong_task'],
     [{ messages: [] }, 'classification', 'wrong_task'],
     [{ prompt: 'p', completion: 'c' }, 'classification', 'wrong_task'],
@@ -130,7 +130,7 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   assert.deepEqual(gen({ instruction: null, input: 'Translate: chat', output: 'cat' }), { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs' });
   assert.deepEqual(gen({ instruction: ' ', input: 'Sum 2 and 2', output: '4' }), { record: chat(['user', 'Sum 2 and 2'], ['assistant', '4']), layout: 'instruction_pairs' });
   assert.equal(detail(gen({ instruction: '', input: null, output: 'O' })), 'empty: "instruction" is empty');
-  assert.equal(detail(gen({ question: 'Q', answer: 42 })), 'unknown_shape: "answer" is a number, not a string');
+  assert.deepEqual(gen({ question: 'Q', answer: 42 }), { record: chat(['user', 'Q'], ['assistant', '42']), layout: 'instruction_pairs', stringified: { key: 'answer', value: 42 } });
   assert.equal(detail(gen({ question: 'Q', answer: { text: 'A' } })), 'unknown_shape: "answer" is an object, not a string');
   assert.equal(reason(cls({ question: 'Q', answer: 'A' })), 'wrong_task');
   // a canonical field wins: these are read as before
@@ -206,8 +206,8 @@ test('OpenAI content parts: text parts joined with newlines; any other part reje
   // a text part whose text is missing or not a string is said to be so, not called a part that is not text
   const noText = gen({ messages: [{ role: 'user', content: [{ type: 'text', content: 'x' }] }, { role: 'assistant', content: 'A' }] });
   assert.deepEqual(noText, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "text" part without a string "text" (it has none)' });
-  const numText = gen({ messages: [{ role: 'user', content: [{ type: 'text', text: 3 }] }, { role: 'assistant', content: 'A' }] });
-  assert.deepEqual(numText, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "text" part without a string "text" (it is a number)' });
+  const numText = gen({ messages: [{ role: 'user', content: [{ type: 'text', text: [3] }] }, { role: 'assistant', content: 'A' }] });
+  assert.deepEqual(numText, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "text" part without a string "text" (it is an array)' });
 });
 
 test('a prompt beside messages and no completion is a copy of the first user turn (UltraChat 200k, no_robots, UltraFeedback): the record is the chat', () => {
@@ -256,7 +256,7 @@ test('LLaMA-Factory ShareGPT: a record-level "system" is the chat\'s system turn
     layout: 'sharegpt',
   });
   assert.deepEqual(gen({ conversations, system: 'S \ud800' }), { reason: 'invalid_utf8', detail: '"system" holds a lone surrogate \\ud800 at character 3: not Unicode text' });
-  assert.deepEqual(gen({ conversations, system: 3 }), { reason: 'unknown_shape', detail: '"system" is a number, not a string' });
+  assert.deepEqual(gen({ conversations, system: { text: 'S' } }), { reason: 'unknown_shape', detail: '"system" is an object, not a string' });
   // the turns' errors name their own indices
   assert.deepEqual(gen({ conversations: [{ from: 'human', value: ' ' }, { from: 'gpt', value: 'A' }], system: 'S' }), { reason: 'empty', detail: 'conversations[0] (user) has empty content' });
 });
@@ -324,8 +324,29 @@ test('a record-level "system" beside OpenAI-format messages is the chat\'s syste
   assert.deepEqual(gen({ system: 'ignored', messages: [{ role: 'system', content: 'S' }, ...messages] }),
     { record: { shape: 'chat', messages: [{ role: 'system', content: 'S' }, ...messages] } });
   assert.deepEqual(gen({ system: '', messages }), { record: { shape: 'chat', messages } });
-  assert.deepEqual(gen({ system: 3, messages }), { reason: 'unknown_shape', detail: '"system" is a number, not a string' });
+  assert.deepEqual(gen({ system: ['S'], messages }), { reason: 'unknown_shape', detail: '"system" is an array, not a string' });
   // in a CSV: the messages cell holds JSON, the system prompt its own column
   assert.deepEqual(gen({ system: 'You are terse.', messages: JSON.stringify(messages) }),
     { record: { shape: 'chat', messages: [{ role: 'system', content: 'You are terse.' }, ...messages] } });
+});
+
+test('a number or boolean where text is expected is read as its JSON text and marked (counted by prepare); an object or array there is still rejected', () => {
+  const chat = (...turns: Array<[string, string]>) => ({ shape: 'chat', messages: turns.map(([role, content]) => ({ role, content })) });
+  const pair = chat(['user', 'Add'], ['assistant', '42']);
+  assert.deepEqual(gen({ instruction: 'Add', output: 42 }), { record: pair, layout: 'instruction_pairs', stringified: { key: 'output', value: 42 } });
+  assert.deepEqual(gen({ text: 3.5 }), { record: { shape: 'text', text: '3.5' }, stringified: { key: 'text', value: 3.5 } });
+  assert.deepEqual(gen({ prompt: 'Is 7 prime?', completion: true }), { record: { shape: 'prompt_completion', prompt: 'Is 7 prime?', completion: 'true' }, stringified: { key: 'completion', value: true } });
+  assert.deepEqual(gen({ messages: [{ role: 'user', content: 'Two plus two?' }, { role: 'assistant', content: 4 }] }),
+    { record: chat(['user', 'Two plus two?'], ['assistant', '4']), stringified: { key: 'content', value: 4 } });
+  assert.deepEqual(gen({ conversations: [{ from: 'human', value: 'Sign of -1?' }, { from: 'gpt', value: -1 }] }),
+    { record: chat(['user', 'Sign of -1?'], ['assistant', '-1']), layout: 'sharegpt', stringified: { key: 'value', value: -1 } });
+  assert.deepEqual(gen({ instruction: 'Next?', output: 3, history: [['First?', 1]] }),
+    { record: chat(['user', 'First?'], ['assistant', '1'], ['user', 'Next?'], ['assistant', '3']), layout: 'instruction_pairs', stringified: { key: 'history', value: 1 } });
+  assert.deepEqual(cls({ text: 17, label: 'odd' }), { record: { shape: 'classification', text: '17', label: 'odd' }, stringified: { key: 'text', value: 17 } });
+  assert.equal('stringified' in gen({ instruction: 'Add', output: '42' }), false, 'text as text is no fix');
+  for (const bad of [{ output: { value: 42 } }, { output: [42] }]) {
+    assert.deepEqual(gen({ instruction: 'Add', ...bad }), { reason: 'unknown_shape', detail: `"output" is ${Array.isArray(bad.output) ? 'an array' : 'an object'}, not a string` });
+  }
+  assert.deepEqual(gen({ text: { a: 1 } }), { reason: 'unknown_shape', detail: '"text" is an object, not a string' });
+  assert.deepEqual(gen({ messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: { a: 1 } }] }).hasOwnProperty('reason'), true);
 });

@@ -6,7 +6,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../src/util/rng.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { warnIfNotTrainedOn } from '../../src/train/model-fingerprint.ts';
+import { FIXTURES, TINY, TINY_BASE } from '../helpers.ts';
+
+const TINY_MODEL = path.join(FIXTURES, '..', '..', 'models', 'mistral-tune-tiny'); // hidden size 192, the fixture's 64
 import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
@@ -40,4 +43,63 @@ test('a LoRA run whose base folder now holds other weights: eval and export --ru
   const exported = spawnSync(process.execPath, [BIN, 'export', '--run', run, '--out', path.join(dir, 'merged'), '--merge'], { encoding: 'utf8' });
   assert.equal(exported.status, 0, exported.stderr);
   assert.match(exported.stderr, warning);
+  // the run's adapter given with --model: the same fingerprint is checked
+  const lora = spawnSync(process.execPath, [BIN, 'export', '--format', 'gguf-lora', '--model', base, '--adapter', path.join(run, 'adapter'), '--out', path.join(dir, 'a.gguf')], { encoding: 'utf8' });
+  assert.equal(lora.status, 0, lora.stderr);
+  assert.match(lora.stderr, warning);
+});
+
+/** What `body` writes to stderr (warnings), captured in this process. */
+function stderrOf(body: () => void): string {
+  const write = process.stderr.write;
+  let out = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => { out += String(chunk); return true; }) as typeof process.stderr.write;
+  try {
+    body();
+  } finally {
+    process.stderr.write = write;
+  }
+  return out;
+}
+
+test('an adapter whose adapter_config.json names another base (a folder of other weights, or a hub name) warns once naming both; shapes that do not fit are an error', () => {
+  const dir = tempDir('mt-adapter-base-');
+  const copy = (name: string): string => {
+    const to = path.join(dir, name);
+    fs.cpSync(TINY_BASE, to, { recursive: true });
+    return to;
+  };
+  const other = copy('other'), same = copy('same'), named = copy('Mistral-7B-v0.1');
+  const file = path.join(other, 'model.safetensors');
+  const bytes = fs.readFileSync(file);
+  bytes[8 + Number(bytes.readBigUInt64LE(0)) + 1] ^= 0x40; // shapes as they were, one weight changed
+  fs.writeFileSync(file, bytes);
+  const adapterFor = (baseName: string | null): string => {
+    const a = fs.mkdtempSync(path.join(dir, 'adapter-'));
+    fs.cpSync(path.join(TINY, 'adapter_step1'), a, { recursive: true });
+    const cfgFile = path.join(a, 'adapter_config.json');
+    fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), base_model_name_or_path: baseName }));
+    return a;
+  };
+  const onOther = adapterFor(other);
+  const warned = stderrOf(() => {
+    warnIfNotTrainedOn(onOther, TINY_BASE);
+    warnIfNotTrainedOn(onOther, TINY_BASE);
+  });
+  assert.equal(warned.split('\n').filter(Boolean).length, 1, warned);
+  assert.match(warned, new RegExp(`^warning: ${onOther}: adapter_config.json's base_model_name_or_path is ${other}, whose weights are not those of the base model it is applied to, ${TINY_BASE} \\(fingerprint [0-9a-f]{16}, [0-9a-f]{16}\\): the adapter corrects weights it never saw`));
+  assert.equal(stderrOf(() => warnIfNotTrainedOn(adapterFor(same), TINY_BASE)), '', 'another folder of the same weights');
+  assert.equal(stderrOf(() => warnIfNotTrainedOn(adapterFor(null), other)), '', 'no base named, no run: nothing to compare');
+  const hub = adapterFor('mistralai/Mistral-7B-v0.1');
+  assert.match(stderrOf(() => warnIfNotTrainedOn(hub, TINY_BASE)), new RegExp(`base_model_name_or_path is mistralai/Mistral-7B-v0.1, and the base model it is applied to is ${TINY_BASE}, which is not named so`));
+  assert.equal(stderrOf(() => warnIfNotTrainedOn(hub, named)), '', 'a folder named as the hub id');
+
+  // through the CLI: the warning, then the export; a base of other shapes is refused, naming the tensor
+  const out = spawnSync(process.execPath, [BIN, 'export', '--format', 'gguf-lora', '--model', TINY_BASE, '--adapter', adapterFor(other), '--out', path.join(dir, 'a.gguf')], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  assert.equal(out.stderr.match(/base_model_name_or_path/g)?.length, 1, out.stderr);
+  const wrongShape = spawnSync(process.execPath, [BIN, 'export', '--format', 'gguf-lora', '--model', TINY_MODEL, '--adapter', onOther, '--out', path.join(dir, 'b.gguf')], { encoding: 'utf8' });
+  assert.equal(wrongShape.status, 2, wrongShape.stderr);
+  assert.match(wrongShape.stderr, /error: .*adapter_model\.safetensors: tensor "base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight" has shape \[4, 64\], expected \[4, 192\]/);
+  assert.equal(fs.existsSync(path.join(dir, 'b.gguf')), false);
 });

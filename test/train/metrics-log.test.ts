@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { lossCurveSvg } from '../../src/train/loss-curve.ts';
 import { MetricsLog } from '../../src/train/metrics-log.ts';
+import { readLines } from '../../src/util/lines.ts';
 import { curvesOf } from '../../src/train/report.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -125,4 +126,21 @@ test('truncate: blank lines are not counted as rows, a file without a newline is
   const none = path.join(dir, 'none.jsonl');
   assert.match(new MetricsLog(none).truncate(5)!, /^0 bytes where the checkpoint left 5 .*its 0 whole rows are kept/);
   assert.equal(fs.readFileSync(none, 'utf8'), '');
+});
+
+test('metrics.jsonl whose lines end in a lone CR, CRLF or LF (rewritten by another tool) is read and cut by its rows', () => {
+  const dir = tempDir('mt-metrics-');
+  const file = path.join(dir, 'metrics.jsonl');
+  fs.writeFileSync(file, '{"step":1}\r{"step":2}\r\n{"step":3}\n{"step":4}\r');
+  assert.deepEqual([...new MetricsLog(file).rows()].map((r) => r.step), [1, 2, 3, 4]);
+  // the one splitter, across chunk edges (a CRLF split between two reads is one line end); data files keep a lone CR inside a line
+  const ends = [...readLines(file, 3, undefined, true)].map((l) => [l.lineNo, l.text]);
+  assert.deepEqual(ends, [[1, '{"step":1}'], [2, '{"step":2}'], [3, '{"step":3}'], [4, '{"step":4}']]);
+  assert.equal([...readLines(file, 3)].length, 3, 'without anyLineEnd, an LF file\'s lone CR stays in its line');
+  // resume cuts after the last whole row before the checkpoint's length, a CR ending it as an LF would
+  assert.match(new MetricsLog(file).truncate(30)!, /its 2 whole rows are kept/);
+  assert.equal(fs.readFileSync(file, 'utf8'), '{"step":1}\r{"step":2}\r\n');
+  fs.writeFileSync(file, '{"step":1}\r{"step":2}\r{"st');
+  assert.match(new MetricsLog(file).truncate(30)!, /its 2 whole rows are kept/);
+  assert.equal(fs.readFileSync(file, 'utf8'), '{"step":1}\r{"step":2}\r');
 });

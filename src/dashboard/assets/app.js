@@ -1,6 +1,6 @@
 // The dashboard page: follows /events (server-sent events), keeps each run's rows and files, and redraws
 // the charts and run panels at most once per animation frame. window.__dashboard exposes the state for tests.
-import { createCharts, resizeCharts, updateCharts } from './charts.js';
+import { createCharts, destroyCharts, resizeCharts, updateCharts } from './charts.js';
 import { h } from './dom.js';
 import { RunPanel } from './run-panel.js';
 
@@ -30,6 +30,7 @@ function init(runs) {
     sw.style.background = r.color;
     return h('span', { class: 'legend-item' }, sw, r.name);
   }));
+  if (state.charts) destroyCharts(state.charts); // another server (a restart with other runs): new charts, the old ones gone whole
   state.charts = createCharts(document.getElementById('charts'), state.runs);
   const runsEl = document.getElementById('runs');
   runsEl.replaceChildren();

@@ -76,7 +76,10 @@ function seriesOptions(def, runs) {
   return out;
 }
 
-/** Creates the charts under `container`; returns {key: {def, plot, el, zoom}} (zoom: the dragged step range, or null). */
+/**
+ * Creates the charts under `container`, in place of what it holds (charts made before must be given to
+ * destroyCharts first); returns {key: {def, plot, el, zoom}} (zoom: the dragged step range, or null).
+ */
 export function createCharts(container, runs) {
   container.replaceChildren();
   const charts = {};
@@ -109,6 +112,14 @@ export function createCharts(container, runs) {
     charts[def.key] = chart;
   }
   return charts;
+}
+
+/**
+ * Destroys charts createCharts made: a uPlot left alive when its element is replaced keeps its canvas and its
+ * listeners on the window (and its place in uPlot's own list of plots, re-measured on every scroll and resize).
+ */
+export function destroyCharts(charts) {
+  for (const { plot } of Object.values(charts)) plot.destroy();
 }
 
 /** The step range a chart is zoomed to (dragged), or null when it shows every step (double-click resets). */

@@ -12,6 +12,7 @@ import { UserError } from '../../util/errors.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
+import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import type { Provenance } from './metadata.ts';
 
 export type GgufSource = { run: string; best: boolean } | { model: string; adapter: string | null };
@@ -45,6 +46,7 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
     withAdapter(model, weights);
     return { model, modelDir: base, from: { name, baseModel: base, adapter: weights, run: src.run } };
   }
+  if (src.adapter) warnIfNotTrainedOn(src.adapter, src.model);
   const model = load(src.model);
   if (src.adapter) withAdapter(model, src.adapter);
   const name = path.basename(path.resolve(src.adapter ?? src.model));
@@ -68,5 +70,6 @@ export function adapterSource(src: GgufSource): AdapterSource {
     return { cfg: loadConfig(base), adapterDir: weights, from: { name: path.basename(path.resolve(src.run)), baseModel: base, adapter: weights, run: src.run } };
   }
   if (!src.adapter) throw new UserError('--format gguf-lora with --model needs --adapter DIR (the adapter to export)');
+  warnIfNotTrainedOn(src.adapter, src.model);
   return { cfg: loadConfig(src.model), adapterDir: src.adapter, from: { name: path.basename(path.resolve(src.adapter)), baseModel: src.model, adapter: src.adapter, run: null } };
 }

@@ -1,0 +1,72 @@
+// The thread `mistral-tune export` does its work on (export.ts, exportOnThread), and that work: the flags checked and
+// the export written, all synchronous. A user error goes back to the main thread as its message, to be printed there
+// as every command's is; anything else is thrown, with its stack.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import { parsePrecision } from '../backend/dtype.ts';
+import { withBackend, type DeviceName } from '../backend/select.ts';
+import { exportRun, parseShardSize } from '../export/export.ts';
+import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
+import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
+import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
+import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
+import { withOutputParent } from '../export/out-path.ts';
+import { removeDeadTemps, withIo } from '../util/atomic.ts';
+import { isUserError, UserError } from '../util/errors.ts';
+import { info } from '../util/log.ts';
+import { required } from './args.ts';
+import type { Flags } from './export.ts';
+
+try {
+  exportCommand((workerData as { flags: Flags }).flags);
+} catch (e) {
+  if (!isUserError(e)) throw e;
+  parentPort!.postMessage({ userError: e.message });
+}
+
+/** The whole export the flags ask for. */
+function exportCommand(f: Flags): void {
+  const format = f.format ?? 'hf';
+  if (format !== 'hf' && format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`--format: "${format}" is not one of hf, gguf, gguf-lora`);
+  if (format !== 'hf') return runGguf(f, format === 'gguf-lora');
+  for (const flag of ['quant', 'model', 'adapter'] as const) {
+    if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
+  }
+  const maxShardBytes = f['max-shard-size'] !== undefined ? parseShardSize(f['max-shard-size']) : undefined;
+  const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => exportRun({
+    run: required('run', f.run, 'export'), out: required('out', f.out, 'export'), merge: f.merge ?? false, best: f.best ?? false,
+    maxShardBytes, backend, precision: parsePrecision(f.precision),
+  }));
+  info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
+}
+
+function runGguf(f: Flags, adapterOnly: boolean): void {
+  const format = adapterOnly ? 'gguf-lora' : 'gguf';
+  if ((f.run === undefined) === (f.model === undefined)) throw new UserError(`--format ${format}: give exactly one of --run or --model (see mistral-tune export --help)`);
+  if (f.adapter !== undefined && f.model === undefined) throw new UserError('--adapter goes with --model (a run brings its own adapter)');
+  if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
+  if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
+  const out = required('out', f.out, 'export');
+  const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
+  if (existing?.isDirectory()) throw new UserError(`is a folder: --format ${format} writes one file, so give a file path (e.g. ${path.join(out, adapterOnly ? 'adapter.gguf' : 'model.gguf')})`, out);
+  if (existing) {
+    removeDeadTemps(out); // a second name of it, if the export that wrote it was killed before removing that
+    throw new UserError('output file exists (a GGUF export does not overwrite)', out);
+  }
+  const quant = parseGgufQuant(f.quant);
+  const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
+  if (adapterOnly) {
+    if (f.device !== undefined || f.precision !== undefined) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
+    const a = adapterSource(src);
+    const result = withOutputParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from));
+    info(`exported the LoRA adapter as a ${quant} GGUF adapter to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${a.from.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
+    return;
+  }
+  wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
+  const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
+    const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
+    return withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from));
+  });
+  info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
+}
