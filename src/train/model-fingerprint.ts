@@ -53,17 +53,19 @@ export function warnIfNotTrainedOn(adapter: string, base: string): void {
   const why = otherBase(adapter, base);
   if (why === null) return;
   warned.add(key);
-  warn(`${why}: the adapter corrects weights it never saw; give it the base it was trained on (--model), or the run (--run)`);
+  warn(why.byName
+    ? `${why.text}: if it is not the model the adapter was trained on, the adapter corrects weights it never saw (a folder of another name holding that model is fine)`
+    : `${why.text}: the adapter corrects weights it never saw; give it the base it was trained on (--model), or the run (--run)`);
 }
 
-/** Why `base` is not the base `adapter` was trained on, or null when it is (or nothing says). */
-function otherBase(adapter: string, base: string): string | null {
+/** Why `base` is not the base `adapter` was trained on (byName: only its name says so), or null when it is (or nothing says). */
+function otherBase(adapter: string, base: string): { text: string; byName: boolean } | null {
   const run = path.dirname(path.resolve(adapter));
   const name = path.basename(path.resolve(adapter));
   const then = name === RUN_LAYOUT.adapter || name === RUN_LAYOUT.best ? recordedFingerprint(run) : null;
   if (then !== null) {
     const now = modelFingerprint(base);
-    return now === then ? null : `${run}: the base model ${base} holds other weights than the run's adapter was trained over (fingerprint ${then} then, ${now} now)`;
+    return now === then ? null : { text: `${run}: the base model ${base} holds other weights than the run's adapter was trained over (fingerprint ${then} then, ${now} now)`, byName: false };
   }
   const named = namedBase(adapter);
   if (named === null) return null;
@@ -71,10 +73,10 @@ function otherBase(adapter: string, base: string): string | null {
   if (fs.existsSync(path.join(named, 'config.json'))) {
     if (path.resolve(named) === path.resolve(base)) return null;
     const a = fingerprintOrNull(named), b = fingerprintOrNull(base);
-    return a === null || b === null || a === b ? null : `${where}, whose weights are not those of the base model it is applied to, ${base} (fingerprint ${a}, ${b})`;
+    return a === null || b === null || a === b ? null : { text: `${where}, whose weights are not those of the base model it is applied to, ${base} (fingerprint ${a}, ${b})`, byName: false };
   }
   const names = [base, configName(base)].filter((n): n is string => n !== null).map(lastName);
-  return names.includes(lastName(named)) ? null : `${where}, and the base model it is applied to is ${base}, which is not named so`;
+  return names.includes(lastName(named)) ? null : { text: `${where}, and the base model it is applied to is ${base}, which is not named so`, byName: true };
 }
 
 /** The base fingerprint report.json of run `run` recorded at the end of training, or null (no report, an older run). */

@@ -91,7 +91,7 @@ test('an adapter whose adapter_config.json names another base (a folder of other
   assert.equal(stderrOf(() => warnIfNotTrainedOn(adapterFor(same), TINY_BASE)), '', 'another folder of the same weights');
   assert.equal(stderrOf(() => warnIfNotTrainedOn(adapterFor(null), other)), '', 'no base named, no run: nothing to compare');
   const hub = adapterFor('mistralai/Mistral-7B-v0.1');
-  assert.match(stderrOf(() => warnIfNotTrainedOn(hub, TINY_BASE)), new RegExp(`base_model_name_or_path is mistralai/Mistral-7B-v0.1, and the base model it is applied to is ${TINY_BASE}, which is not named so`));
+  assert.match(stderrOf(() => warnIfNotTrainedOn(hub, TINY_BASE)), new RegExp(`base_model_name_or_path is mistralai/Mistral-7B-v0.1, and the base model it is applied to is ${TINY_BASE}, which is not named so: if it is not the model the adapter was trained on`));
   assert.equal(stderrOf(() => warnIfNotTrainedOn(hub, named)), '', 'a folder named as the hub id');
 
   // through the CLI: the warning, then the export; a base of other shapes is refused, naming the tensor
