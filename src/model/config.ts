@@ -266,9 +266,28 @@ export function checkTrainable(cfg: MistralConfig, task: 'generation' | 'classif
   if (cfg.attentionDropout > 0) {
     throw new UserError(`attention_dropout: ${cfg.attentionDropout}: training with dropout on the attention weights is not supported (set it to 0.0 to train without; generation and evaluation are unaffected)`, where);
   }
-  if (task === 'classification' && cfg.problemType !== null && cfg.problemType !== 'single_label_classification') {
+  if (task === 'classification') refuseOtherProblemType(cfg, where);
+}
+
+/** A problem_type whose loss is not cross-entropy over the classes ("regression": MSE, "multi_label_classification": BCE). */
+function refuseOtherProblemType(cfg: MistralConfig, where?: string): void {
+  if (cfg.problemType !== null && cfg.problemType !== 'single_label_classification') {
     throw new UserError(`problem_type: "${cfg.problemType}": transformers trains such a head with ${cfg.problemType === 'regression' ? 'MSE' : 'BCE'} loss; only single-label classification (cross-entropy) is supported (remove the key or set it to "single_label_classification")`, where);
   }
+}
+
+/**
+ * Throws when a classification head of `numLabels` rows (score.weight of a checkpoint or a SEQ_CLS adapter, at `where`)
+ * is one transformers does not score as classes with a softmax and cross-entropy: a head with one output is
+ * regression to transformers (problem_type "regression" is inferred from num_labels 1: MSE loss, and the
+ * text-classification pipeline's sigmoid), as is a problem_type other than single-label classification. Our
+ * evaluation, classify and training would give it a softmax over one class (loss 0, accuracy 1).
+ */
+export function checkClassificationHead(cfg: MistralConfig, numLabels: number, where?: string): void {
+  if (numLabels < 2) {
+    throw new UserError(`num_labels: the classification head (score.weight) has ${numLabels} row${numLabels === 1 ? '' : 's'}, which transformers treats as regression (MSE loss, sigmoid scores); only classification into 2 or more classes is supported`, where);
+  }
+  refuseOtherProblemType(cfg, where);
 }
 
 /** Number of parameters of the base model (embedding, layers, final norm, LM head unless tied). */
