@@ -35,6 +35,8 @@ export interface MistralConfig {
   task: 'generation' | 'classification' | null;
   /** transformers' problem_type, which picks a classification head's loss; null = decided by the labels (cross-entropy here). */
   problemType: 'regression' | 'single_label_classification' | 'multi_label_classification' | null;
+  /** transformers' initializer_range (MistralConfig's default 0.02): the std of the normal it draws a new matrix from (a new classification head, a random model). */
+  initializerRange: number;
 }
 
 type Json = Record<string, unknown>;
@@ -112,6 +114,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
     err('attention_dropout', `must be a number in [0, 1), got ${JSON.stringify(attentionDropout)}`);
   }
+  const range = c.initializer_range ?? 0.02;
+  if (typeof range !== 'number' || !(range > 0)) err('initializer_range', `must be a positive number, got ${JSON.stringify(range)}`);
   const eps = c.rms_norm_eps ?? 1e-6;
   if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${JSON.stringify(eps)}`);
   // transformers: absent → 4096 (MistralConfig's default), null → no window
@@ -156,6 +160,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     labels: parseLabels(c, err),
     task: parseTask(c, err),
     problemType: parseProblemType(c, err),
+    initializerRange: range as number,
   };
 }
 

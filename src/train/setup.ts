@@ -177,7 +177,8 @@ function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { warmupS
 
 /**
  * The classification head: from lora.init_from when its adapter carries one, else new, initialised as
- * transformers does (normal(0, 0.02)); trained with the adapter (PEFT's modules_to_save) or the base.
+ * transformers does (normal(0, initializer_range) of the model's config.json, 0.02 when absent); trained with the
+ * adapter (PEFT's modules_to_save) or the base.
  */
 function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
   const numLabels = cfg.labels!.length;
@@ -196,7 +197,7 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
     model.backend.copy(weight, loaded.weight, numLabels * C);
   } else {
     const init = new Float32Array(numLabels * C);
-    for (let i = 0; i < init.length; i++) init[i] = rng.normal() * 0.02;
+    for (let i = 0; i < init.length; i++) init[i] = rng.normal() * model.cfg.initializerRange;
     model.backend.upload(weight, hostFloats(init, model.dtype));
   }
   model.setScoreHead(weight, true);
