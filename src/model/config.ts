@@ -295,6 +295,18 @@ export function checkClassificationHead(cfg: MistralConfig, numLabels: number, w
   refuseOtherProblemType(cfg, where);
 }
 
+/**
+ * The pad id a classification head scores by (the last token that is not it, as HF's
+ * MistralForSequenceClassification picks) and that a classification export writes as its pad_token_id: the
+ * config's own, else the EOS id, HF's usual pad = eos (HF refuses batches of more than one row without a
+ * pad_token_id). Training, eval and classify score by the same id the export writes, so a model loaded from the
+ * export by transformers picks the token ours was trained on, also for a pre-tokenized row that ends with EOS
+ * (scored at the token before its trailing EOS ids). Null (no pad, no EOS): the row's last real token.
+ */
+export function classificationPadId(c: MistralConfig): number | null {
+  return c.padTokenId ?? c.eosTokenIds[0] ?? null;
+}
+
 /** Number of parameters of the base model (embedding, layers, final norm, LM head unless tied). */
 export function parameterCount(cfg: MistralConfig): number {
   const { hiddenSize: C, intermediateSize: I, numHeads: H, numKvHeads: KV, headDim: D, vocabSize: V } = cfg;

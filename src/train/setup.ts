@@ -9,7 +9,7 @@ import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { precisionDType } from '../backend/dtype.ts';
-import { checkTrainable, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
+import { checkTrainable, classificationPadId, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
@@ -125,7 +125,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
   });
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
-    packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: model.cfg.padTokenId,
+    packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
