@@ -65,6 +65,10 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha 
   const partCfg = { ...JSON.parse(fs.readFileSync(path.join(adapter, 'adapter_config.json'), 'utf8')) as object, target_modules: ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.q_proj', 'model.layers.1.mlp.down_proj'] };
   fs.writeFileSync(path.join(part, 'adapter_config.json'), JSON.stringify(partCfg));
   assert.deepEqual(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${part}}\n`)).lora.target_modules, ['down_proj', 'q_proj']);
+  // PEFT's LoRA on the LM head: refused naming adapter_config.json's key and entry, as eval's adapter loader says it
+  fs.writeFileSync(path.join(part, 'adapter_config.json'), JSON.stringify({ ...partCfg, target_modules: ['q_proj', 'lm_head'] }));
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${part}}\n`)),
+    { message: `${path.join(part, 'adapter_config.json')}: target_modules: "lm_head" names no projection of a Mistral layer (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)` });
 });
 
 test('lora.init_from naming a training run\'s folder (not its adapter/) says where the adapter is, as --adapter does', () => {
