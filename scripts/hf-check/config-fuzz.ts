@@ -3,8 +3,8 @@
 // of a right-padded batch (real positions; classification: the scored token), the loss; with the PEFT adapter the
 // logits, loss and every LoRA gradient; every base weight's gradient in full fine-tuning; greedy decoding with our KV
 // cache. Prints one row per case (‖ours − HF‖/‖HF‖ per quantity, the largest absolute difference of all), then checks
-// that each refusal case is refused naming its key in a one-line error (attention_dropout and a classification
-// problem_type: by the training set-up's checkTrainable). Also saves each case merged with its adapter
+// that each refusal case is refused naming its key in a one-line error (attention_dropout: by the training set-up's
+// checkTrainable; a classification head's problem_type or single row: as the model loads). Also saves each case merged with its adapter
 // (saveModelFolder, our export's writer) and our logits of it, for phase 3 (HF loads that folder).
 //   node --import tsx scripts/hf-check/config-fuzz.ts OUT_DIR
 import * as fs from 'node:fs';

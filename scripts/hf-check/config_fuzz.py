@@ -12,7 +12,7 @@
 # LoRA (r 4, all 7 projections, B nonzero; SEQ_CLS: the score head too) the logits, loss and every gradient in train
 # mode; every base weight's gradient of full fine-tuning; 12 greedy tokens. Also configs HF accepts but we do not
 # compute (rope scaling, other activations, per-layer attention types, attention dropout, non-CE classification
-# losses), which we must refuse naming the key.
+# losses, a one-row classification head), which we must refuse naming the key.
 # Phase 2: scripts/hf-check/config-fuzz.ts loads each folder through the CLI's loader and prints its errors; it also
 # saves each case merged with its adapter (saveModelFolder, our export's writer). Phase 3 (here): HF loads that folder
 # unchanged and must give our merged logits.
@@ -229,6 +229,8 @@ REFUSE = [
     # a classification head's loss: transformers trains these with MSE and BCE
     ('problem_type', {'problem_type': 'regression', 'task': 'classification'}),
     ('problem_type', {'problem_type': 'multi_label_classification', 'task': 'classification'}),
+    # a head of one row: transformers infers problem_type "regression" (MSE loss, the pipeline's sigmoid)
+    ('num_labels', {'num_labels': 1, 'task': 'classification'}),
 ]
 
 
@@ -236,9 +238,10 @@ def refusal_case(name, key, edit):
     d = f'{out}/{name}'
     edit = dict(edit)
     cls = edit.pop('task', None) == 'classification'
+    num_labels = edit.pop('num_labels', 3)
     kw = dict(vocab_size=64, hidden_size=16, intermediate_size=24, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
               max_position_embeddings=64, sliding_window=None, pad_token_id=0)
-    (MistralForSequenceClassification(MistralConfig(**kw, num_labels=3)) if cls else MistralForCausalLM(MistralConfig(**kw))).save_pretrained(f'{d}/model')
+    (MistralForSequenceClassification(MistralConfig(**kw, num_labels=num_labels)) if cls else MistralForCausalLM(MistralConfig(**kw))).save_pretrained(f'{d}/model')
     c = json.load(open(f'{d}/model/config.json'))
     c.pop(edit.pop('drop', None) or '', None)
     c.update(edit)
@@ -246,9 +249,10 @@ def refusal_case(name, key, edit):
     # HF must take it: load and train a step's loss (train mode for dropout; the labels a problem_type expects)
     m = (AutoModelForSequenceClassification if cls else AutoModelForCausalLM).from_pretrained(f'{d}/model', dtype=torch.float32).train()
     ids = torch.tensor([[1, 5, 7, 9], [1, 6, 8, 0]])
-    labels = ids if not cls else torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]) if c.get('problem_type') else torch.tensor([0, 2])
+    labels = (ids if not cls else torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]) if c.get('problem_type')
+              else torch.tensor([0.5, -1.0]) if num_labels == 1 else torch.tensor([0, 2]))
     m(input_ids=ids, labels=labels).loss.backward()
-    json.dump({'kind': 'refuse', 'key': key, 'desc': json.dumps(edit), 'task': 'classification' if cls else 'generation'}, open(f'{d}/meta.json', 'w'))
+    json.dump({'kind': 'refuse', 'key': key, 'desc': json.dumps(edit) if num_labels == 3 else f'num_labels {num_labels}', 'task': 'classification' if cls else 'generation'}, open(f'{d}/meta.json', 'w'))
 
 
 def phase3():

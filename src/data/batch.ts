@@ -92,7 +92,7 @@ export function checkBatch(rows: readonly TokenRow[], padId: number, limits: Row
 
 /**
  * Collates rows with right padding to the longest row. `padId` fills padded ids (Mistral has no pad token:
- * any id works since padding is masked); `scorePadId` is config.pad_token_id for the classification pick.
+ * any id works since padding is masked); `scorePadId` is the classification pick's pad id (classificationPadId).
  * Every row is checked against `limits` (checkRow); the error names the row's place in the batch.
  */
 export function collate(rows: readonly TokenRow[], padId: number, scorePadId: number | null, limits: RowLimits = {}): Batch {
@@ -180,12 +180,14 @@ function padPositions(batch: Batch, b: number, used: number): void {
 }
 
 /**
- * HF's pick for sequence classification: the last token whose id is not pad_token_id (0 if all are).
- * Without a pad token HF scores the last position; we score the row's last real token, which is the same
- * for an unpadded row and right for padded ones.
+ * HF's pick for sequence classification: the last token whose id is not the pad id (0 if all are); the model's
+ * pad id for it is config.ts's classificationPadId (pad_token_id, else EOS). HF's padding holds that id, so its
+ * pick is the last such token among the row's `len` real ones, whatever id our padding holds. With no pad id at
+ * all HF scores the last position; we score the row's last real token, the same for an unpadded row and right for
+ * padded ones.
  */
 function scoreToken(row: Int32Array, len: number, padId: number | null): number {
   if (padId === null) return len - 1;
-  for (let t = row.length - 1; t >= 0; t--) if (row[t] !== padId) return t;
+  for (let t = len - 1; t >= 0; t--) if (row[t] !== padId) return t;
   return 0;
 }

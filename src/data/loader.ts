@@ -20,7 +20,7 @@ export interface LoaderOptions {
   packLength?: number;
   /** Id written into padding (never attended to or trained; default 0). */
   padId?: number;
-  /** config.pad_token_id, for the classification head's pick of the scored token (default null). */
+  /** The classification head's pad id (config.ts classificationPadId), for its pick of the scored token (default null: the last real token). */
   scorePadId?: number | null;
   /** Skip an epoch's last batch when it is short. */
   dropLast?: boolean;

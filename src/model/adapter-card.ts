@@ -2,7 +2,7 @@
 // `library_name: peft` and the base model in its front matter): what the adapter is and how transformers +
 // PEFT load it. A classification adapter carries its class names here, the one place an adapter folder has
 // for them (adapter_config.json has no labels): the card's loading code builds the base with num_labels,
-// id2label and label2id, and the pad_token_id HF needs to score batches (save.ts's classificationPadId).
+// id2label and label2id, and the pad_token_id HF needs to score batches (config.ts's classificationPadId).
 import type { LoraSpec } from './lora.ts';
 import type { TaskType } from './peft.ts';
 

@@ -35,6 +35,8 @@ export interface MistralConfig {
   task: 'generation' | 'classification' | null;
   /** transformers' problem_type, which picks a classification head's loss; null = decided by the labels (cross-entropy here). */
   problemType: 'regression' | 'single_label_classification' | 'multi_label_classification' | null;
+  /** transformers' initializer_range (MistralConfig's default 0.02): the std of the normal it draws a new matrix from (a new classification head, a random model). */
+  initializerRange: number;
 }
 
 type Json = Record<string, unknown>;
@@ -112,6 +114,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
     err('attention_dropout', `must be a number in [0, 1), got ${JSON.stringify(attentionDropout)}`);
   }
+  const range = c.initializer_range ?? 0.02;
+  if (typeof range !== 'number' || !(range > 0)) err('initializer_range', `must be a positive number, got ${JSON.stringify(range)}`);
   const eps = c.rms_norm_eps ?? 1e-6;
   if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${JSON.stringify(eps)}`);
   // transformers: absent → 4096 (MistralConfig's default), null → no window
@@ -156,6 +160,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     labels: parseLabels(c, err),
     task: parseTask(c, err),
     problemType: parseProblemType(c, err),
+    initializerRange: range as number,
   };
 }
 
@@ -266,9 +271,40 @@ export function checkTrainable(cfg: MistralConfig, task: 'generation' | 'classif
   if (cfg.attentionDropout > 0) {
     throw new UserError(`attention_dropout: ${cfg.attentionDropout}: training with dropout on the attention weights is not supported (set it to 0.0 to train without; generation and evaluation are unaffected)`, where);
   }
-  if (task === 'classification' && cfg.problemType !== null && cfg.problemType !== 'single_label_classification') {
+  if (task === 'classification') refuseOtherProblemType(cfg, where);
+}
+
+/** A problem_type whose loss is not cross-entropy over the classes ("regression": MSE, "multi_label_classification": BCE). */
+function refuseOtherProblemType(cfg: MistralConfig, where?: string): void {
+  if (cfg.problemType !== null && cfg.problemType !== 'single_label_classification') {
     throw new UserError(`problem_type: "${cfg.problemType}": transformers trains such a head with ${cfg.problemType === 'regression' ? 'MSE' : 'BCE'} loss; only single-label classification (cross-entropy) is supported (remove the key or set it to "single_label_classification")`, where);
   }
+}
+
+/**
+ * Throws when a classification head of `numLabels` rows (score.weight of a checkpoint or a SEQ_CLS adapter, at `where`)
+ * is one transformers does not score as classes with a softmax and cross-entropy: a head with one output is
+ * regression to transformers (problem_type "regression" is inferred from num_labels 1: MSE loss, and the
+ * text-classification pipeline's sigmoid), as is a problem_type other than single-label classification. Our
+ * evaluation, classify and training would give it a softmax over one class (loss 0, accuracy 1).
+ */
+export function checkClassificationHead(cfg: MistralConfig, numLabels: number, where?: string): void {
+  if (numLabels < 2) {
+    throw new UserError(`num_labels: the classification head (score.weight) has ${numLabels} row${numLabels === 1 ? '' : 's'}, which transformers treats as regression (MSE loss, sigmoid scores); only classification into 2 or more classes is supported`, where);
+  }
+  refuseOtherProblemType(cfg, where);
+}
+
+/**
+ * The pad id a classification head scores by (the last token that is not it, as HF's
+ * MistralForSequenceClassification picks) and that a classification export writes as its pad_token_id: the
+ * config's own, else the EOS id, HF's usual pad = eos (HF refuses batches of more than one row without a
+ * pad_token_id). Training, eval and classify score by the same id the export writes, so a model loaded from the
+ * export by transformers picks the token ours was trained on, also for a pre-tokenized row that ends with EOS
+ * (scored at the token before its trailing EOS ids). Null (no pad, no EOS): the row's last real token.
+ */
+export function classificationPadId(c: MistralConfig): number | null {
+  return c.padTokenId ?? c.eosTokenIds[0] ?? null;
 }
 
 /** Number of parameters of the base model (embedding, layers, final norm, LM head unless tied). */

@@ -8,7 +8,7 @@ import { modelDTypes, precisionDType, type DType, type ModelDTypes, type Precisi
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
 import { collate, type Batch, type TokenRow } from '../data/batch.ts';
-import { loadConfig, type MistralConfig } from './config.ts';
+import { classificationPadId, loadConfig, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
 import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
@@ -84,9 +84,9 @@ export class MistralModel {
     return this.dtypes.exact;
   }
 
-  /** Collates rows for this model: padding with pad_token_id (0 without one), scored as HF does. */
+  /** Collates rows for this model: padding with pad_token_id (0 without one), scored as HF does (classificationPadId). */
   collate(rows: readonly TokenRow[]): Batch {
-    return collate(rows, this.padId, this.cfg.padTokenId, { vocabSize: this.cfg.vocabSize, numLabels: this.score?.numLabels });
+    return collate(rows, this.padId, classificationPadId(this.cfg), { vocabSize: this.cfg.vocabSize, numLabels: this.score?.numLabels });
   }
 
   /** The id written into padding (masked, never trained): pad_token_id, or 0 when there is none. */

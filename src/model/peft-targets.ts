@@ -15,6 +15,11 @@ const MISTRAL_DEFAULT_TARGETS = ['q_proj', 'v_proj'];
 /** How long a target_modules regex may take to match all the model's module names (PEFT: Python's re.fullmatch). */
 export const REGEX_MS = 2000;
 
+/** The error of a target_modules entry that is none of Mistral's projections ("lm_head", "embed_tokens"). */
+export function namesNoProjection(entry: string): string {
+  return `"${entry}" names no projection of a Mistral layer (${PROJECTIONS.join(', ')})`;
+}
+
 /**
  * A matcher for a target_modules / exclude_modules value over the model's module `names`. With `mustMatch`, a
  * list entry or regex that selects none of them is an error: PEFT refuses target modules it cannot find.
@@ -23,7 +28,7 @@ function matcher(key: string, value: unknown, where: string, names: readonly str
   const fail = (msg: string): never => {
     throw new UserError(`${key}: ${msg}`, where);
   };
-  const none = `no projection of a Mistral layer (${PROJECTIONS.join(', ')})`;
+  const none = `no projection of a Mistral layer (${PROJECTIONS.join(', ')})`; // a regex's
   if (typeof value === 'string') {
     if (value === 'all-linear') return () => true;
     try {
@@ -53,7 +58,7 @@ function matcher(key: string, value: unknown, where: string, names: readonly str
   const entries = value as string[];
   const matches = (entry: string) => (name: string): boolean => name === entry || name.endsWith(`.${entry}`);
   for (const entry of entries) {
-    if (mustMatch && !names.some(matches(entry))) fail(`"${entry}" names ${none}`);
+    if (mustMatch && !names.some(matches(entry))) fail(namesNoProjection(entry));
   }
   return (name) => entries.some((e) => matches(e)(name));
 }

@@ -10,6 +10,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
+import { checkClassificationHead, classificationPadId } from './config.ts';
 import { allocateLora, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
@@ -17,7 +18,7 @@ import { rankPatterns, type RankPatterns } from './peft-patterns.ts';
 import { targetedModules } from './peft-targets.ts';
 import { refuseUnsupportedKeys } from './peft-unsupported.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from './safetensors.ts';
-import { bufferTensor, classificationPadId } from './save.ts';
+import { bufferTensor } from './save.ts';
 import { adapterCard } from './adapter-card.ts';
 import { runWeightsDir } from '../run/layout.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
@@ -189,6 +190,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
     });
     if (info.hasScore) {
       const numLabels = st.info(SCORE_SAVED_KEY).shape[0] ?? 0;
+      checkClassificationHead(cfg, numLabels, file);
       const w = be.alloc(model.dtype, numLabels * cfg.hiddenSize);
       loadTensor(st, SCORE_SAVED_KEY, [numLabels, cfg.hiddenSize], w, model);
       model.setScoreHead(w, opts.trainable);

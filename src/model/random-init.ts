@@ -40,9 +40,7 @@ export function readRandomModelConfig(source: ConfigSource, key = 'model.config'
   }
   if (!isRecord(raw)) throw new UserError('an HF config must be a mapping of keys to values', where);
   const cfg = parseConfig(raw, where);
-  const range = raw.initializer_range ?? 0.02;
-  if (typeof range !== 'number' || !(range > 0)) throw new UserError(`initializer_range: must be a positive number, got ${JSON.stringify(range)}`, where);
-  return { cfg, std: range, where };
+  return { cfg, std: cfg.initializerRange, where };
 }
 
 export interface DeviceInitOptions {

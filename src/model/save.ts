@@ -14,6 +14,7 @@ import { UserError } from '../util/errors.ts';
 import { requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { TOKENIZER_FILES, writeTokenizerFiles } from './save-tokenizer.ts';
+import { classificationPadId } from './config.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
@@ -190,15 +191,4 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     out.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
   }
   return out;
-}
-
-/**
- * The pad_token_id of a classification export. HF's MistralForSequenceClassification refuses batches of more
- * than one row without one, and scores the last token that is not pad_token_id. The model's own pad id is kept
- * (our classifier already scores that way); without one, the EOS id (HF's usual pad = eos): our classification
- * rows are BOS + text with no EOS (text may not hold special tokens), so the last non-EOS token is the row's
- * last real token, the one our classifier scores when the config has no pad_token_id.
- */
-export function classificationPadId(c: MistralModel['cfg']): number | null {
-  return c.padTokenId ?? c.eosTokenIds[0] ?? null;
 }

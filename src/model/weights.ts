@@ -5,7 +5,7 @@ import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
-import type { MistralConfig } from './config.ts';
+import { checkClassificationHead, type MistralConfig } from './config.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import type { SafetensorsCheckpoint } from './safetensors.ts';
 
@@ -115,6 +115,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
       throw new UserError(`config.json's id2label names ${cfg.labels.length} classes, but the checkpoint's ${HF_NAMES.score} scores ${labels} ` +
         '(transformers refuses the size mismatch): give id2label one name per row of the head', ckpt.dir);
     }
+    checkClassificationHead(cfg, labels ?? 0, ckpt.dir);
     score = load(HF_NAMES.score, [labels ?? 0, C]);
   }
   let lmHead: DeviceBuffer | null = cfg.tieWordEmbeddings ? embed : null;

@@ -14,6 +14,7 @@ import { firstNonPlain, silentlyChanged } from '../util/yaml-plain.ts';
 import { info } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { adapterConfigPath } from '../model/peft.ts';
+import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
@@ -211,9 +212,13 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
   const a = parsed;
   // the projections the adapter's target_modules name: "q_proj", or a module by its full name (an adapter that
   // covers part of the model, as saveAdapter writes it), "model.layers.3.self_attn.q_proj"
-  const projections = Array.isArray(a.target_modules)
-    ? [...new Set((a.target_modules as unknown[]).map((m) => PROJECTIONS.find((p) => m === p || String(m).endsWith(`.${p}`)) ?? m))].sort()
-    : null;
+  // (an entry that is none, "lm_head", is refused here as the adapter loader refuses it, naming adapter_config.json's key)
+  const projection = (m: unknown): string => {
+    const p = PROJECTIONS.find((q) => m === q || String(m).endsWith(`.${q}`));
+    if (p === undefined) throw new UserError(`target_modules: ${namesNoProjection(String(m))}`, file);
+    return p;
+  };
+  const projections = Array.isArray(a.target_modules) ? [...new Set((a.target_modules as unknown[]).map(projection))].sort() : null;
   const theirs = { r: a.r, alpha: a.lora_alpha, target_modules: projections ?? a.target_modules };
   for (const [key, value] of Object.entries(theirs)) {
     const given = getDotted(raw, `lora.${key}`);

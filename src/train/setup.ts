@@ -9,7 +9,7 @@ import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { precisionDType } from '../backend/dtype.ts';
-import { checkTrainable, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
+import { checkTrainable, classificationPadId, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
@@ -125,7 +125,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
   });
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
-    packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: model.cfg.padTokenId,
+    packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
@@ -177,7 +177,8 @@ function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { warmupS
 
 /**
  * The classification head: from lora.init_from when its adapter carries one, else new, initialised as
- * transformers does (normal(0, 0.02)); trained with the adapter (PEFT's modules_to_save) or the base.
+ * transformers does (normal(0, initializer_range) of the model's config.json, 0.02 when absent); trained with the
+ * adapter (PEFT's modules_to_save) or the base.
  */
 function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
   const numLabels = cfg.labels!.length;
@@ -196,7 +197,7 @@ function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
     model.backend.copy(weight, loaded.weight, numLabels * C);
   } else {
     const init = new Float32Array(numLabels * C);
-    for (let i = 0; i < init.length; i++) init[i] = rng.normal() * 0.02;
+    for (let i = 0; i < init.length; i++) init[i] = rng.normal() * model.cfg.initializerRange;
     model.backend.upload(weight, hostFloats(init, model.dtype));
   }
   model.setScoreHead(weight, true);

@@ -65,6 +65,10 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha 
   const partCfg = { ...JSON.parse(fs.readFileSync(path.join(adapter, 'adapter_config.json'), 'utf8')) as object, target_modules: ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.q_proj', 'model.layers.1.mlp.down_proj'] };
   fs.writeFileSync(path.join(part, 'adapter_config.json'), JSON.stringify(partCfg));
   assert.deepEqual(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${part}}\n`)).lora.target_modules, ['down_proj', 'q_proj']);
+  // PEFT's LoRA on the LM head: refused naming adapter_config.json's key and entry, as eval's adapter loader says it
+  fs.writeFileSync(path.join(part, 'adapter_config.json'), JSON.stringify({ ...partCfg, target_modules: ['q_proj', 'lm_head'] }));
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${part}}\n`)),
+    { message: `${path.join(part, 'adapter_config.json')}: target_modules: "lm_head" names no projection of a Mistral layer (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)` });
 });
 
 test('lora.init_from naming a training run\'s folder (not its adapter/) says where the adapter is, as --adapter does', () => {
@@ -335,4 +339,26 @@ test('a YAML merge key (<<: *defaults) is named as one, not given a did-you-mean
   assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.includes('unknown key "lora.<<": YAML merge keys (<<: *anchor) are not read; write the keys themselves') && !e.message.includes('did you mean "lora.r"'));
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {xy: 1}\n')), (e: Error) => e.message.includes('unknown key "lora.xy"') && !e.message.includes('did you mean'));
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {rr: 1}\n')), /unknown key "lora\.rr" \(did you mean "lora\.r"\?\)/);
+});
+
+test("a new classification head is drawn from normal(0, initializer_range) of the model's config.json, as transformers draws a score missing from the checkpoint", async () => {
+  const { setupRun } = await import('../../src/train/setup.ts');
+  const { validate } = await import('../../src/train/config.ts');
+  const { TINY_BASE } = await import('../helpers.ts');
+  const dir = tempDir('mt-score-init-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"input_ids": [1, 5, 9, 13], "label": 0}\n{"input_ids": [1, 7, 8], "label": 2}\n');
+  const config = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
+  // transformers 5.17 (PreTrainedModel._init_weights): std = config.initializer_range, MistralConfig's default 0.02
+  for (const [range, want] of [[0.5, 0.5], [undefined, 0.02]] as const) {
+    const model = path.join(dir, `model-${range}`);
+    fs.cpSync(TINY_BASE, model, { recursive: true });
+    const { initializer_range: _, ...rest } = config;
+    fs.writeFileSync(path.join(model, 'config.json'), JSON.stringify(range === undefined ? rest : { ...rest, initializer_range: range }));
+    const cfg = validate({ model, task: 'classification', labels: ['a', 'b', 'c'], data: { train: path.join(dir, 'train.jsonl') }, output_dir: path.join(dir, 'run') }, 'test');
+    const setup = setupRun(cfg);
+    const w = Array.from(setup.model.backend.download(setup.model.score!.weight)); // 3 × 64 draws
+    const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+    setup.backend.close?.();
+    assert.ok(Math.abs(std / want - 1) < 0.25, `initializer_range ${range}: the head's std is ${std}, want about ${want}`);
+  }
 });

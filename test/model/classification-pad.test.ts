@@ -1,0 +1,53 @@
+// A model without pad_token_id (Mistral's releases have none) classifies by the pad id its export writes: the EOS id
+// (config.ts classificationPadId), whose trailing copies HF's MistralForSequenceClassification skips when it picks
+// the last token that is not pad_token_id. Found by a probe (transformers 5.17): a classification run on pre-tokenized
+// rows ending with EOS, exported with --merge, gave other logits in transformers (loss 1.362 vs the run's 1.427) —
+// the run had scored each row's EOS, the export's pad_token_id (EOS) made transformers score the token before it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createBackend } from '../../src/backend/select.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
+import { validate } from '../../src/train/config.ts';
+import { setupRun } from '../../src/train/setup.ts';
+import { FIXTURES, relErr } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const SRC = path.join(FIXTURES, 'variants', 'no-pad-token'); // pad_token_id null, bos 5, eos 6, vocab 64, f32
+const EOS = 6;
+// two rows that end with EOS (one with two), one without; T = 5
+const ROWS = [[5, 9, 12, 40, EOS], [5, 20, EOS, EOS], [5, 33, 17]];
+// HF's pick with pad_token_id = EOS: the last token that is not EOS (40, 20, 17), at b·T + t
+const PICKED = [3, 5 + 1, 10 + 2];
+
+test('without pad_token_id, eval and the merged export score a row that ends with EOS at the same token, the one before its EOS', () => {
+  const backend = createBackend('cpu');
+  const model = loadModel(SRC, { backend });
+  assert.equal(model.cfg.padTokenId, null);
+  const C = model.cfg.hiddenSize, head = backend.alloc('f32', 3 * C);
+  backend.upload(head, { dtype: 'f32', data: Float32Array.from({ length: 3 * C }, (_, i) => Math.sin(i)) });
+  model.setScoreHead(head, false);
+  const rows = ROWS.map((ids) => ({ inputIds: ids }));
+  assert.deepEqual(Array.from(model.collate(rows).scoreIndex), PICKED);
+  const out = path.join(tempDir('mt-cls-pad-'), 'merged');
+  saveModelFolder(model, out, { sourceDir: SRC, head: 'classification', labels: ['x', 'y', 'z'] });
+  const merged = loadModel(out, { backend });
+  assert.equal(merged.cfg.padTokenId, EOS); // what transformers reads, and scores by
+  const err = relErr(merged.classLogits(merged.collate(rows)), model.classLogits(model.collate(rows)));
+  assert.ok(err < 1e-6, `the export's class logits against the model's: relative error ${err}`);
+});
+
+test('without pad_token_id, training scores a row that ends with EOS at the token before its EOS, as its export will', () => {
+  const dir = tempDir('mt-cls-pad-train-');
+  const data = path.join(dir, 'train.jsonl');
+  fs.writeFileSync(data, ROWS.map((ids, i) => JSON.stringify({ input_ids: ids, label: i })).join('\n') + '\n');
+  const cfg = validate({ model: SRC, task: 'classification', labels: ['x', 'y', 'z'], data: { train: data }, shuffle: false, batch_size: 3, output_dir: path.join(dir, 'run') }, 'test');
+  const setup = setupRun(cfg);
+  try {
+    assert.deepEqual(Array.from(setup.loader.next().batch.scoreIndex), PICKED);
+  } finally {
+    setup.backend.close?.();
+  }
+});
