@@ -17,7 +17,8 @@ cannot be used (with a reason); deduplicates; splits into train/val/test. Writes
 val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and options give byte-identical files.
 
   --input FILE...        input files or folders (repeatable; more files may follow the flag)
-  --out DIR              output folder (new or empty, or one an earlier prepare run wrote); locked
+  --out DIR              output folder (made if missing; other files in it are left alone, and its
+                         outputs are replaced only when an earlier prepare run wrote them); locked
                          while prepare writes it: a second prepare into it is refused
   --overwrite            replace train/val/test/rejected.jsonl and report.json in --out even when
                          no earlier prepare run wrote them

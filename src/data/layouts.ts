@@ -186,7 +186,7 @@ export function textOfParts(x: unknown, where: string): string | Rejection | nul
     const type = isRecord(part) ? ownField(part, 'type') : undefined;
     if (!isRecord(part) || type !== 'text') {
       const what = typeof type === 'string' ? `a "${type}" part` : 'not a {type: "text", text} part';
-      return { reason: 'unknown_shape', detail: `${where}[${i}] is ${what}: only text content can be trained` };
+      return { reason: 'unknown_shape', detail: `${where}[${i}] is ${what}: only text content is read` };
     }
     const text = ownField(part, 'text'), t = textValue('text', text);
     if (t === null) {

@@ -3,6 +3,7 @@
 // writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
 // (HF's tokenizer(text)). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message.
+import { textOfParts } from '../data/layouts.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { chatRoleOf, encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
@@ -50,14 +51,20 @@ function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[]
   return rendered.slice(at, at + CONTINUE_TAG.length) === CONTINUE_TAG ? rendered.slice(0, at) : rendered.slice(0, at).trimEnd();
 }
 
-/** Reads a messages file: a non-empty JSON array of {role, content}, roles as prepare reads them (any case; developer = system). */
+/**
+ * Reads a messages file: a non-empty JSON array of {role, content}, roles as prepare reads them (any case; developer =
+ * system) and so is a content of OpenAI text parts (joined with newlines).
+ */
 export function readMessagesFile(file: string): ChatMessage[] {
   const read = readJsonFile(file);
   // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
   return value.map((m: unknown, i) => {
-    const role = chatRoleOf(isRecord(m) ? ownField(m, 'role') : undefined), content = isRecord(m) ? ownField(m, 'content') : undefined;
+    const role = chatRoleOf(isRecord(m) ? ownField(m, 'role') : undefined), given = isRecord(m) ? ownField(m, 'content') : undefined;
+    const parts = textOfParts(given, `messages[${i}].content`);
+    if (parts !== null && typeof parts !== 'string') throw new UserError(parts.detail, file);
+    const content = parts ?? given;
     if (role === null || typeof content !== 'string') {
       throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`, file);
     }

@@ -46,3 +46,15 @@ test('OpenBLAS, loaded, runs the kernels of the CPU\'s features and says which',
 }, () => {
   assert.match(loaded!, new RegExp(`^OpenBLAS, ${core} kernels, \\d+ threads?$`));
 });
+
+// `export` does its work on a worker thread, whose process.env is a copy: a core type chosen there never reaches the
+// library's getenv, so the main thread chooses it before the thread starts
+test('export, on its own thread, runs the same OpenBLAS kernels as the other commands', {
+  skip: !loaded ? 'OpenBLAS is not installed here' : !core ? 'this CPU has neither AVX-512 nor AVX2 + FMA: the library chooses' : false,
+}, () => {
+  const out = path.join(tempDir('mt-export-core-'), 'm.gguf');
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'export', '--model', path.join(ROOT, 'models', 'mistral-tune-tiny'),
+    '--format', 'gguf', '--out', out, '--device', 'cpu'], { encoding: 'utf8', env: { ...process.env, OPENBLAS_CORETYPE: '' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`^cpu backend: GEMM by OpenBLAS, ${core} kernels`, 'm'));
+});

@@ -202,7 +202,7 @@ test('OpenAI content parts: text parts joined with newlines; any other part reje
   assert.deepEqual(gen({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Look' }, { type: 'text', text: 'here' }] }, { role: 'assistant', content: 'Ok' }] }),
     { record: { shape: 'chat', messages: [{ role: 'user', content: 'Look\nhere' }, { role: 'assistant', content: 'Ok' }] } });
   const r = gen({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] }, { role: 'assistant', content: 'A cat' }] });
-  assert.deepEqual(r, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "image_url" part: only text content can be trained' });
+  assert.deepEqual(r, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "image_url" part: only text content is read' });
   // a text part whose text is missing or not a string is said to be so, not called a part that is not text
   const noText = gen({ messages: [{ role: 'user', content: [{ type: 'text', content: 'x' }] }, { role: 'assistant', content: 'A' }] });
   assert.deepEqual(noText, { reason: 'unknown_shape', detail: 'messages[0].content[0] is a "text" part without a string "text" (it has none)' });

@@ -64,6 +64,11 @@ test('a messages file: read, and refused with the file and the message index', (
   // a chat record as prepare writes it (and an OpenAI request body): its "messages"
   fs.writeFileSync(ok, JSON.stringify({ id: 'x', messages: [{ role: 'user', content: 'Hi' }], model: 'm' }));
   assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: 'Hi' }]);
+  // an OpenAI request body's content parts, as prepare reads them: the text parts joined with newlines; another part is named
+  fs.writeFileSync(ok, JSON.stringify({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'there' }] }] }));
+  assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: 'Hi\nthere' }]);
+  fs.writeFileSync(ok, JSON.stringify([{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'image_url', image_url: { url: 'x' } }] }]));
+  assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message === `${ok}: messages[0].content[1] is a "image_url" part: only text content is read`);
   fs.writeFileSync(ok, JSON.stringify({ prompt: 'Hi' }));
   assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && /or an object whose "messages" is one/.test(String(e)));
   const bad = path.join(dir, 'bad.json');
