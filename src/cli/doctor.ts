@@ -46,7 +46,7 @@ const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
 export function formatDoctor(r: DoctorReport): string {
   const lines = [
     `node: ${r.node} (${r.platform})`,
-    `cpu: ${r.cpu.model}, ${r.cpu.cores} cores, ${gib(r.cpu.memoryBytes)} memory; kernels on ${r.cpu.kernelThreads} threads (MISTRAL_TUNE_THREADS)`,
+    `cpu: ${r.cpu.model}, ${r.cpu.cores} cores, ${gib(r.cpu.memoryBytes)} memory; kernels on ${r.cpu.kernelThreads} thread${r.cpu.kernelThreads === 1 ? '' : 's'} (MISTRAL_TUNE_THREADS)`,
     `cpu backend: available — ${r.cpu.gemm}`,
     `  BLAS: ${r.cpu.blas ?? 'none loaded (Debian: apt-get install libopenblas0-pthread; the WebAssembly GEMM runs instead)'}`,
     `  WebAssembly kernels: ${WASM_KERNELS[r.cpu.wasmKernels]}`,

@@ -305,12 +305,17 @@ function divergedError(dir: string, step: number, what: string): UserError {
     'Lower optimizer.lr, set grad_clip, or check the model weights for NaN', dir);
 }
 
+/** "1 step", "2 steps": n and the noun, plural unless n is 1. */
+function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`;
+}
+
 function describeRun(run: RunSetup): void {
   const { cfg, model, backend } = run;
   const trainable = run.params.reduce((s, p) => s + p.value.length, 0);
   info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
-    `${trainable.toLocaleString('en')} trainable parameters; ${run.train.length} training examples, ` +
-    `${run.microBatchesPerEpoch} micro-batches and ${run.stepsPerEpoch} optimizer steps per epoch, ${run.totalSteps} steps in all`);
+    `${trainable.toLocaleString('en')} trainable parameters; ${counted(run.train.length, 'training example')}, ` +
+    `${counted(run.microBatchesPerEpoch, 'micro-batch', 'micro-batches')} and ${counted(run.stepsPerEpoch, 'optimizer step')} per epoch, ${counted(run.totalSteps, 'step')} in all`);
   const shape = runBatchShape(cfg, run.train, []); // packed rows are max_seq_len long, not the longest example
   const acts = model.activations(shape.B, shape.T, true);
   info(`memory: activations ${(acts.bytes / 2 ** 20).toFixed(1)} MiB planned for ${acts.capacity.B} × ${acts.capacity.T} tokens; ${(backend.bytesInUse() / 2 ** 20).toFixed(1)} MiB on the backend in all`);
