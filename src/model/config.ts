@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { intKey, readJsonFile } from '../util/json-file.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
+import { HF_NAMES } from './names.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -290,7 +291,7 @@ function refuseOtherProblemType(cfg: MistralConfig, where?: string): void {
  */
 export function checkClassificationHead(cfg: MistralConfig, numLabels: number, where?: string): void {
   if (numLabels < 2) {
-    throw new UserError(`num_labels: the classification head (score.weight) has ${numLabels} row${numLabels === 1 ? '' : 's'}, which transformers treats as regression (MSE loss, sigmoid scores); only classification into 2 or more classes is supported`, where);
+    throw new UserError(`num_labels: the classification head (${HF_NAMES.score}) has ${numLabels} row${numLabels === 1 ? '' : 's'}, which transformers treats as regression (MSE loss, sigmoid scores); only classification into 2 or more classes is supported`, where);
   }
   refuseOtherProblemType(cfg, where);
 }
