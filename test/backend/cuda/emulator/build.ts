@@ -50,7 +50,7 @@ export function buildKernelEmulator(out: string): string {
   }
   fs.writeFileSync(path.join(src, 'dispatch.cpp'), dispatchSource());
   fs.copyFileSync(path.join(HERE, 'runtime.cpp'), path.join(src, 'runtime.cpp'));
-  fs.copyFileSync(path.join(HERE, 'cuda-host.h'), path.join(src, 'cuda-host.h'));
+  for (const h of ['cuda-host.h', 'fiber.h']) fs.copyFileSync(path.join(HERE, h), path.join(src, h));
   const units = [...KERNEL_FILES.map((m) => `${m}.cpp`), 'dispatch.cpp', 'runtime.cpp'].map((u) => path.join(src, u));
   for (const [variant, flags] of [['bf16', []], ['f32', ['-DSTORE_F32']], ['f64', ['-DSTORE_F64']]] as const) {
     execFileSync('g++', ['-std=c++17', '-O1', '-ffp-contract=off', '-fPIC', '-shared', '-w', '-include', path.join(src, 'cuda-host.h'), `-I${src}`, ...flags,

@@ -1,12 +1,12 @@
 // The kernel emulator's scheduler: a launch runs its blocks one after another, each block's threads as fibers
-// (ucontext) of this one OS thread, switched only at __syncthreads and at the warp-collective operations —
+// (fiber.h) of this one OS thread, switched only at __syncthreads and at the warp-collective operations —
 // shuffles, mma, ldmatrix, all one gather over the warp (barriers over the block, or over the calling warp's
 // threads). A barrier that can never complete aborts with a message.
-#include <ucontext.h>
 #include <cstdio>
 #include <functional>
 #include <vector>
 #include "cuda-host.h"
+#include "fiber.h"
 
 uint3 threadIdx, blockIdx;
 dim3 blockDim, gridDim;
@@ -20,13 +20,13 @@ enum Wait { NONE, BLOCK, WARP, DONE };
 /** A cp.async copy not yet landed: its destination, the bytes read at issue, and its commit group (-1: open). */
 struct PendingCopy { unsigned char *dst; unsigned char bytes[16]; unsigned size; long group; };
 struct Fiber {
-  ucontext_t ctx;
+  FiberContext ctx;
   Wait wait = NONE;
   unsigned char gather[64];
   std::vector<PendingCopy> copies;
   long committed = 0; // cp.async groups committed so far
 };
-ucontext_t sched;
+FiberContext sched;
 std::vector<Fiber> fibers;
 std::vector<std::vector<char>> stacks;
 int cur = 0, alive = 0, blockArrived = 0;
@@ -39,7 +39,7 @@ void release(Wait kind, int warp) {
   }
 }
 
-void yield() { swapcontext(&fibers[cur].ctx, &sched); }
+void yield() { fiberSwitch(fibers[cur].ctx, sched); }
 
 void trampoline() {
   (*body)();
@@ -54,6 +54,8 @@ void trampoline() {
   // an exited thread counts as arrived at the barriers the others wait at
   if (blockArrived > 0 && blockArrived == alive) { blockArrived = 0; release(BLOCK, -1); }
   if (warpArrived[w] > 0 && warpArrived[w] == warpAlive[w]) { warpArrived[w] = 0; release(WARP, w); }
+  yield(); // never resumed: the scheduler runs only threads that are not DONE
+  std::abort();
 }
 }  // namespace
 
@@ -162,7 +164,7 @@ static bool runRound(Schedule mode, const unsigned block[3]) {
     cur = i;
     threadIdx = uint3{(unsigned)(i % block[0]), (unsigned)((i / block[0]) % block[1]), (unsigned)(i / (block[0] * block[1]))};
     ran = true;
-    swapcontext(&sched, &fibers[i].ctx);
+    fiberSwitch(sched, fibers[i].ctx);
   }
   return ran;
 }
@@ -183,11 +185,7 @@ void mt_run(const unsigned grid[3], const unsigned block[3], const std::function
     warpArrived.assign(n / 32, 0);
     warpAlive.assign(n / 32, 32);
     for (int i = 0; i < n; i++) {
-      getcontext(&fibers[i].ctx);
-      fibers[i].ctx.uc_stack.ss_sp = stacks[i].data();
-      fibers[i].ctx.uc_stack.ss_size = STACK;
-      fibers[i].ctx.uc_link = &sched;
-      makecontext(&fibers[i].ctx, trampoline, 0);
+      fiberStart(fibers[i].ctx, stacks[i].data(), STACK, trampoline);
     }
     while (alive > 0) {
       const bool ran = runRound(mode, block);
