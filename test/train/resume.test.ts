@@ -66,10 +66,24 @@ function stepCount(file: string): number {
   }
 }
 
+let straight: { dir: string; config: string; run: string; reference: string[] } | undefined;
+/**
+ * The uninterrupted STEPS-step run, trained once per file: the kill test's reference, and (after that test) the
+ * finished run whose newest checkpoint the corrupt-checkpoint test damages. `reference`: its rows as trained.
+ */
+function straightRun(): { dir: string; config: string; run: string; reference: string[] } {
+  if (!straight) {
+    const dir = setup();
+    const config = writeConfig(dir, 'straight');
+    execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+    const run = path.join(dir, 'straight');
+    straight = { dir, config, run, reference: comparable(rowsOf(run)) };
+  }
+  return straight;
+}
+
 test('SIGKILL mid-run, then --resume: the same losses step for step as an uninterrupted run', async () => {
-  const dir = setup();
-  execFileSync(process.execPath, [BIN, 'train', writeConfig(dir, 'straight')], { stdio: 'ignore' });
-  const reference = comparable(rowsOf(path.join(dir, 'straight')));
+  const { dir, reference } = straightRun();
 
   const config = writeConfig(dir, 'killed');
   const metrics = path.join(dir, 'killed', 'metrics.jsonl');
@@ -122,24 +136,21 @@ test('a run killed between writing its last checkpoint and dropping the one befo
 });
 
 test('a corrupt newest checkpoint is detected and the previous one used', () => {
-  const dir = setup();
-  const config = writeConfig(dir, 'run');
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
-  const reference = comparable(rowsOf(path.join(dir, 'run')));
-  const [older, , newest] = listCheckpoints(path.join(dir, 'run'));
+  const { config, run, reference } = straightRun();
+  const [older, , newest] = listCheckpoints(run);
   const state = path.join(newest!, 'state.safetensors');
   const bytes = fs.readFileSync(state);
   bytes[bytes.length - 3]! ^= 0xff;
   fs.writeFileSync(state, bytes);
   const deadPid = spawnSync(process.execPath, ['-e', '']).pid!; // a killed run's: the swaps of running processes are left alone
-  fs.mkdirSync(path.join(dir, 'run', 'checkpoints', `.tmp-step-0000999-${deadPid}`));
+  fs.mkdirSync(path.join(run, 'checkpoints', `.tmp-step-0000999-${deadPid}`));
   const r = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(newest!)} is incomplete or corrupt`));
   assert.match(r.stderr, /resume: from the checkpoint of step 230/);
-  assert.deepEqual(comparable(rowsOf(path.join(dir, 'run'))), reference);
+  assert.deepEqual(comparable(rowsOf(run)), reference);
   assert.ok(older);
-  assert.deepEqual(fs.readdirSync(path.join(dir, 'run', 'checkpoints')).filter((n) => n.startsWith('.tmp-')), [], 'stale temporary checkpoints are removed');
+  assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints')).filter((n) => n.startsWith('.tmp-')), [], 'stale temporary checkpoints are removed');
 });
 
 test('--resume refuses a changed config', () => {
