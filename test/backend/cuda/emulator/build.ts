@@ -66,7 +66,7 @@ export function buildStandIn(root: string, cc = 'cc'): string {
   fs.mkdirSync(path.join(root, 'include'), { recursive: true });
   fs.writeFileSync(path.join(root, 'include', 'cuda_bf16.h'), '// stand-in\n');
   const so = path.join(lib, 'libfake.so');
-  execFileSync(cc, ['-shared', '-fPIC', '-O1', '-o', so, path.join(HERE, '..', 'fixtures', 'fake-cuda.c'), '-ldl']);
+  execFileSync(cc, ['-shared', '-fPIC', '-O2', '-o', so, path.join(HERE, '..', 'fixtures', 'fake-cuda.c'), '-ldl']);
   for (const name of ['libcuda.so.1', 'libnvrtc.so.13', 'libcublasLt.so.13']) if (!fs.existsSync(path.join(lib, name))) fs.symlinkSync('libfake.so', path.join(lib, name));
   return lib;
 }

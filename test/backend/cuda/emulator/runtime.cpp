@@ -22,7 +22,6 @@ struct PendingCopy { unsigned char *dst; unsigned char bytes[16]; unsigned size;
 struct Fiber {
   FiberContext ctx;
   Wait wait = NONE;
-  unsigned char gather[64];
   std::vector<PendingCopy> copies;
   long committed = 0; // cp.async groups committed so far
 };
@@ -31,6 +30,9 @@ std::vector<Fiber> fibers;
 std::vector<std::vector<char>> stacks;
 int cur = 0, alive = 0, blockArrived = 0;
 std::vector<int> warpArrived, warpAlive;
+/** What each warp's lanes give to a warp gather: lane l's `bytes` at l·bytes of the warp's 32·GATHER_MAX. */
+constexpr unsigned GATHER_MAX = 64;
+std::vector<unsigned char> gathered;
 const std::function<void()> *body = nullptr;
 
 void release(Wait kind, int warp) {
@@ -112,11 +114,11 @@ void mt_cp_async_wait(int n) {
 }
 
 void mt_warp_gather(const void *mine, unsigned bytes, void *all) {
-  if (bytes > sizeof fibers[cur].gather) { std::fprintf(stderr, "emulator: a warp gather of %u bytes\n", bytes); std::abort(); }
-  std::memcpy(fibers[cur].gather, mine, bytes);
+  if (bytes > GATHER_MAX) { std::fprintf(stderr, "emulator: a warp gather of %u bytes\n", bytes); std::abort(); }
+  unsigned char *warp = &gathered[(size_t)(cur / 32) * 32 * GATHER_MAX];
+  std::memcpy(warp + (size_t)(cur % 32) * bytes, mine, bytes);
   warpBarrier();
-  const int base = cur - cur % 32;
-  for (int l = 0; l < 32; l++) std::memcpy((unsigned char *)all + (size_t)l * bytes, fibers[base + l].gather, bytes);
+  std::memcpy(all, warp, 32 * (size_t)bytes);
   warpBarrier();
 }
 
@@ -184,6 +186,7 @@ void mt_run(const unsigned grid[3], const unsigned block[3], const std::function
     blockArrived = 0;
     warpArrived.assign(n / 32, 0);
     warpAlive.assign(n / 32, 32);
+    gathered.resize((size_t)n / 32 * 32 * GATHER_MAX);
     for (int i = 0; i < n; i++) {
       fiberStart(fibers[i].ctx, stacks[i].data(), STACK, trampoline);
     }
