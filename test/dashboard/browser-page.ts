@@ -1,9 +1,12 @@
 // The headless Chromium harness of the dashboard's browser tests (Debian's chromium, driven by playwright-core):
 // where Chromium is (skipped with the reason when it is missing), a page on a served dashboard that records
-// requests leaving the server, console errors and dialogs, and what the tests read of the page's charts.
+// requests leaving the server, console errors and dialogs, and what the tests read of the page's charts. One
+// Chromium serves a test file (launched at its first page, closed after its last test); each page gets a browser
+// context of its own, so no test sees another's cache, storage or pages.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDashboard } from '../../src/dashboard/server.ts';
@@ -95,10 +98,20 @@ async function openPage(browser: Browser, url: string): Promise<{ page: Page; fo
   return { page, foreign, problems };
 }
 
+let launched: Promise<Browser> | undefined;
+/** The test file's Chromium, launched on first use. */
+function sharedBrowser(): Promise<Browser> {
+  launched ??= chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return launched;
+}
+after(async () => {
+  if (launched) await (await launched).close();
+});
+
 /**
- * Serves `runs` on a dashboard, opens its page in Chromium and runs `body` on it; then checks that no request left
- * the server and that the page logged no error and opened no dialog. `restart` stops the server and serves
- * `others` on its port, as a dashboard started again would (the page reconnects to it).
+ * Serves `runs` on a dashboard, opens its page in a new context of Chromium and runs `body` on it; then checks that
+ * no request left the server and that the page logged no error and opened no dialog. `restart` stops the server and
+ * serves `others` on its port, as a dashboard started again would (the page reconnects to it).
  */
 export async function onDashboardPage(runs: string[], body: (page: Page, url: string, restart: (others: string[]) => Promise<void>) => Promise<void>): Promise<void> {
   let dash = await startDashboard({ runs, pollMs: 100 });
@@ -106,14 +119,15 @@ export async function onDashboardPage(runs: string[], body: (page: Page, url: st
     await dash.close();
     dash = await startDashboard({ runs: others, pollMs: 100, port: Number(new URL(dash.url).port) });
   };
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  let page: Page | undefined;
   try {
-    const { page, foreign, problems } = await openPage(browser, dash.url);
+    const opened = await openPage(await sharedBrowser(), dash.url);
+    page = opened.page;
     await body(page, dash.url, restart);
-    assert.deepEqual(foreign, [], 'no request leaves the dashboard server');
-    assert.deepEqual(problems, [], 'no console errors, page errors or dialogs');
+    assert.deepEqual(opened.foreign, [], 'no request leaves the dashboard server');
+    assert.deepEqual(opened.problems, [], 'no console errors, page errors or dialogs');
   } finally {
-    await browser.close();
+    await page?.context().close();
     await dash.close();
   }
 }
