@@ -153,10 +153,20 @@ function tokenizerAsWritten(dir: string) {
 
 const PROMPT_TEXTS = ['The quick brown fox jumps over', 'Once upon a time, in a land far away', '[INST] Write a haiku about rain. [/INST]'];
 
-test('f32 GGUF of a 32000-token model: llama.cpp tokenizes as we do, its logits match ≤ 1e-4, greedy 32 tokens identical', { skip }, async () => {
+let fullGguf: string | null = null;
+
+/** `full` exported by the CLI as an f32 GGUF (once, for the tests below). */
+function fullF32Gguf(): string {
+  if (fullGguf) return fullGguf;
   const file = path.join(tmp, 'full-f32.gguf');
   const r = cli('export', '--model', full, '--out', file, '--format', 'gguf', '--quant', 'f32');
   assert.equal(r.status, 0, r.stderr);
+  fullGguf = file;
+  return file;
+}
+
+test('f32 GGUF of a 32000-token model: llama.cpp tokenizes as we do, its logits match ≤ 1e-4, greedy 32 tokens identical', { skip }, async () => {
+  const file = fullF32Gguf();
   const tok = loadTokenizer(full);
   const lm = await llama!.loadModel({ modelPath: file });
   const strings = [
@@ -261,8 +271,7 @@ test('a LoRA run trained by the CLI exports (--run) with the adapter merged: lla
 test('the adapter alone (--format gguf-lora) beside the base GGUF: llama.cpp matches base + adapter, rsLoRA\'s scaling too; refusals', { skip }, async () => {
   const run = trainedLoraRun();
   const tok = loadTokenizer(full);
-  const baseFile = path.join(tmp, 'base-for-lora-f32.gguf');
-  assert.equal(cli('export', '--model', full, '--out', baseFile, '--format', 'gguf', '--quant', 'f32').status, 0);
+  const baseFile = fullF32Gguf();
   const rslora = path.join(tmp, 'adapter-rslora');
   fs.cpSync(path.join(run, 'adapter'), rslora, { recursive: true });
   const cfgFile = path.join(rslora, 'adapter_config.json');
