@@ -15,7 +15,7 @@ struct FiberContext { void *sp = nullptr; };
 // pointer into *from, load `to`, pop its registers, return into it
 extern "C" void mt_fiber_switch(void **from, void *to);
 asm(R"(
-  .text
+  .pushsection .text
   .globl mt_fiber_switch
   .hidden mt_fiber_switch
   .type mt_fiber_switch, @function
@@ -42,6 +42,7 @@ mt_fiber_switch:
   popq %rbp
   ret
   .size mt_fiber_switch, .-mt_fiber_switch
+  .popsection
 )");
 
 /** Makes `f` start `entry` (which must never return) on `stack` at its first switch. */
