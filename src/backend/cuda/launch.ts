@@ -80,43 +80,35 @@ export interface AttentionLaunch extends Launch {
 }
 
 /**
- * An attention kernel's launch: its tile — the keys (or queries) staged in shared memory at once, a power of two
- * up to a thread each — is the largest whose shared memory, `bytes(tile)`, fits the default 48 KiB.
+ * An attention kernel's launch for shape `s` in `variant`: shared memory holds `reals(tile)` values of the variant's
+ * `real`, then `rowArrays` arrays of the tile's staged rows (tile × attentionRowStride, as stored); the tile — the
+ * keys (or queries) staged at once, a power of two up to a thread each — is the largest that fits the default 48 KiB.
  */
-function attentionLaunch(grid: Launch['grid'], bytes: (tile: number) => number): AttentionLaunch {
+function attentionLaunch(s: AttentionDims, variant: Storage, grid: Launch['grid'], reals: (tile: number) => number, rowArrays: number): AttentionLaunch {
+  checkAttention(s);
+  const b = variantBytes(variant), stride = attentionRowStride(s.D, b.store);
+  const bytes = (tile: number): number => b.real * reals(tile) + rowArrays * b.store * tile * stride;
   let tile = ATTENTION.threads;
   while (tile > 1 && bytes(tile) > DEFAULT_SHARED_LIMIT) tile /= 2;
   return { grid, block: dim(ATTENTION.threads), sharedBytes: bytes(tile), tile };
 }
 
-/**
- * attention_forward: one block per (query, head, row); shared memory: q (D), the tile's scores and a reduction's
- * scratch in `real`s, then the tile's key rows (tile × attentionRowStride) as stored.
- */
+/** attention_forward: one block per (query, head, row); q (D), the tile's scores and a reduction's scratch, then the tile's key rows. */
 export function attentionForward(s: AttentionDims, variant: Storage = 'f32'): AttentionLaunch {
-  checkAttention(s);
-  const b = variantBytes(variant), stride = attentionRowStride(s.D, b.store);
-  return attentionLaunch(dim(s.T, s.Hq, s.B), (tile) => b.real * (s.D + tile + SCRATCH_FLOATS) + b.store * tile * stride);
+  return attentionLaunch(s, variant, dim(s.T, s.Hq, s.B), (tile) => s.D + tile + SCRATCH_FLOATS, 1);
 }
 
 /**
- * attention_backward_dq: as the forward, with dO beside q (2·D); one tile of rows, V's then K's. It also writes
+ * attention_backward_dq: as the forward, with dO beside q (2·D); one array of rows, V's then K's. It also writes
  * rowdot (attentionWorkspaceBytes).
  */
 export function attentionBackwardDq(s: AttentionDims, variant: Storage = 'f32'): AttentionLaunch {
-  checkAttention(s);
-  const b = variantBytes(variant), stride = attentionRowStride(s.D, b.store);
-  return attentionLaunch(dim(s.T, s.Hq, s.B), (tile) => b.real * (2 * s.D + tile + SCRATCH_FLOATS) + b.store * tile * stride);
+  return attentionLaunch(s, variant, dim(s.T, s.Hq, s.B), (tile) => 2 * s.D + tile + SCRATCH_FLOATS, 1);
 }
 
-/**
- * attention_backward_dkv: one block per (key, KV head, row); shared k_j, v_j (2·D) and the tile's P and dS in
- * `real`s, then the tile's query rows of Q and of dO as stored.
- */
+/** attention_backward_dkv: one block per (key, KV head, row); k_j, v_j (2·D) and the tile's P and dS, then its Q and dO rows. */
 export function attentionBackwardDkv(s: AttentionDims, variant: Storage = 'f32'): AttentionLaunch {
-  checkAttention(s);
-  const b = variantBytes(variant), stride = attentionRowStride(s.D, b.store);
-  return attentionLaunch(dim(s.T, s.Hkv, s.B), (tile) => b.real * (2 * s.D + 2 * tile) + 2 * b.store * tile * stride);
+  return attentionLaunch(s, variant, dim(s.T, s.Hkv, s.B), (tile) => 2 * s.D + 2 * tile, 2);
 }
 
 /** The flash kernels' tiles: 64 queries (4 warps of 16) and 64 keys (kernels/flash.cuh's FA_BQ, FA_BK), and their threads. */
