@@ -29,7 +29,7 @@ import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './r
 import { claimOutDir } from './out-dir.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
 import { OUTPUT_FILES, listSources, type Source, type SourceRole } from './sources.ts';
-import { SPLITS, assignSplits } from './split.ts';
+import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { sequenceLength, specialTokenIds } from './tokenize.ts';
 
 export type DedupMode = 'exact' | 'near' | 'none';
@@ -96,15 +96,16 @@ class KeptTable {
   source = new Int32Array(1024);
   tokens = new Float64Array(1024);
   shape = new Int8Array(1024);
+  draw = new Float64Array(1024); // split.ts's splitDraw of the record's content
 
-  push(offset: number, length: number, entry: number, source: number, tokens: number, shape: number): number {
+  push(offset: number, length: number, entry: number, source: number, tokens: number, shape: number, draw: number): number {
     if (this.n === this.offset.length) {
       this.offset = grow(this.offset); this.length = grow(this.length); this.entry = grow(this.entry);
-      this.source = grow(this.source); this.tokens = grow(this.tokens); this.shape = grow(this.shape);
+      this.source = grow(this.source); this.tokens = grow(this.tokens); this.shape = grow(this.shape); this.draw = grow(this.draw);
     }
     const i = this.n++;
     this.offset[i] = offset; this.length[i] = length; this.entry[i] = entry;
-    this.source[i] = source; this.tokens[i] = tokens; this.shape[i] = shape;
+    this.source[i] = source; this.tokens[i] = tokens; this.shape[i] = shape; this.draw[i] = draw;
     return i;
   }
 }
@@ -296,7 +297,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         const offset = spool.size;
         spool.write(line + '\n');
         if (keepRaw) spool.write(JSON.stringify(clip(item.raw)) + '\n');
-        kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape));
+        kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape), splitDraw(hash, seed));
       }
     }
     spool.flush();
@@ -319,7 +320,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const order: number[] = []; // kept indices that survive
     for (let i = 0; i < kept.n; i++) if (isKept(i)) order.push(i);
     const n = order.length;
-    const group = new Int32Array(n), stratum = new Int32Array(n), fixed = new Int8Array(n);
+    const group = new Int32Array(n), stratum = new Int32Array(n), fixed = new Int8Array(n), draw = new Float64Array(n);
     const posOf = new Int32Array(kept.n).fill(-1);
     order.forEach((i, p) => { posOf[i] = p; });
     for (let p = 0; p < n; p++) {
@@ -327,9 +328,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       group[p] = dedup === 'none' ? posOf[contents.first(kept.entry[i]!)]! : p;
       stratum[p] = classes ? classes.indexOf(labelOfKept[i]!)! : 0;
       fixed[p] = ROLE_SPLIT[sources[kept.source[i]!]!.role];
+      draw[p] = kept.draw[i]!;
     }
     const provided: [boolean, boolean, boolean] = [false, (opts.val ?? []).length > 0, (opts.test ?? []).length > 0];
-    const assigned = assignSplits({ n, group, stratum, fixed, ratios: split, provided, seed });
+    const assigned = assignSplits({ n, group, stratum, fixed, ratios: split, provided, draw });
 
     // Pass 2: stream the spool into the split files (and late rejections into rejected.jsonl).
     const splitCounts = [0, 0, 0], splitTokens = [0, 0, 0];

@@ -1,10 +1,15 @@
-// Seeded, deterministic train/val/test assignment. The unit is a group (records that duplicate each
-// other, kept together under --dedup none; otherwise one record). Groups from a --val/--test file go to
-// that split, and so do the input records of their group. The other groups are shuffled within each
-// stratum (a class label, or one stratum), strata are laid end to end, and each group in turn goes to
-// the split furthest below its share so far — so every split gets its share within one record overall
-// and within about one record per stratum (stratification by label).
-import { Rng } from '../util/rng.ts';
+// Seeded, deterministic train/val/test assignment that stays put when records are added or removed. The unit
+// is a group (records that duplicate each other, kept together under --dedup none; otherwise one record).
+// Groups from a --val/--test file go to that split, and so do the input records of their group.
+// How many records of each stratum (a class label, or one stratum) each split gets: strata laid end to end,
+// each record in turn counts to the split furthest below its share so far — so every split gets its share
+// within one record overall and within about one record per stratum (stratification by label).
+// Which records: every record has a draw in [0, 1) from its content and the seed (splitDraw). A stratum's
+// groups are laid out by draw, and the lowest draws train, the next ones validate, the highest test. A
+// record's split depends on where its draw falls among the others', not on the input order: appending records
+// (or reordering the files) moves only the few records near a cut from one split to another, rather than
+// reshuffling them all, so a test record of an earlier prepare does not become a training record of the next.
+import { createHash } from 'node:crypto';
 
 export const SPLITS = ['train', 'val', 'test'] as const;
 export type SplitName = (typeof SPLITS)[number];
@@ -22,16 +27,20 @@ export interface SplitInput {
   ratios: readonly [number, number, number];
   /** Splits provided by files (their shares are not used for input records). */
   provided: readonly [boolean, boolean, boolean];
-  seed: number;
+  /** Each record's splitDraw; a group is placed by its first record's. */
+  draw: Float64Array;
+}
+
+/** A record's draw in [0, 1) (53 bits) from its content hash (hex) and the split seed. */
+export function splitDraw(contentHash: string, seed: number): number {
+  const h = createHash('sha256').update(`${seed}:${contentHash}`).digest();
+  return (h.readUInt32BE(0) * 2 ** 21 + (h.readUInt32BE(4) >>> 11)) / 2 ** 53;
 }
 
 /** The split index (0 train, 1 val, 2 test) of every record. */
 export function assignSplits(s: SplitInput): Int8Array {
   const out = new Int8Array(s.n).fill(-1);
-  const ratios = s.ratios.map((r, i) => (s.provided[i] ? 0 : r));
-  const total = ratios.reduce((a, b) => a + b, 0);
-  if (!(total > 0)) ratios.splice(0, 3, 1, 0, 0); // both val and test given: every input record trains
-  const shares = ratios.map((r) => r / (total > 0 ? total : 1));
+  const shares = inputShares(s.ratios, s.provided);
 
   // Groups: members in record order, and the split forced by a file member.
   const members = new Map<number, number[]>();
@@ -54,26 +63,56 @@ export function assignSplits(s: SplitInput): Int8Array {
     list.push(g);
   }
 
-  const rng = new Rng(s.seed);
-  const assigned = [0, 0, 0];
-  let dealt = 0;
+  const deal = new Dealer(shares);
   for (const st of [...free.keys()].sort((a, b) => a - b)) {
-    const groups = rng.shuffle(free.get(st)!);
+    const groups = free.get(st)!.sort((a, b) => s.draw[a]! - s.draw[b]! || a - b);
+    let records = 0;
+    for (const g of groups) records += members.get(g)!.length;
+    const counts = deal.next(records);
+    // The stratum's records laid out by draw: [0, counts[0]) train, then val, then test; a group goes where its middle falls.
+    let at = 0;
     for (const g of groups) {
       const m = members.get(g)!;
-      dealt += m.length;
+      const middle = at + (m.length - 1) / 2;
+      const k = middle < counts[0]! ? 0 : middle < counts[0]! + counts[1]! ? 1 : 2;
+      for (const i of m) out[i] = k;
+      at += m.length;
+    }
+  }
+  return out;
+}
+
+/** Shares of train, val, test among the input records: a split given by a file takes none. */
+function inputShares(ratios: readonly number[], provided: readonly boolean[]): number[] {
+  const r = ratios.map((x, i) => (provided[i] ? 0 : x));
+  const total = r.reduce((a, b) => a + b, 0);
+  if (!(total > 0)) return [1, 0, 0]; // both val and test given: every input record trains
+  return r.map((x) => x / total);
+}
+
+/** Deals records one at a time to the split furthest below its share of those dealt so far. */
+class Dealer {
+  private readonly assigned = [0, 0, 0];
+  private dealt = 0;
+  constructor(private readonly shares: readonly number[]) {}
+
+  /** How many of the next `records` records each split gets. */
+  next(records: number): number[] {
+    const counts = [0, 0, 0];
+    for (let r = 0; r < records; r++) {
+      this.dealt++;
       let best = 0, bestDeficit = -Infinity;
       for (let k = 0; k < 3; k++) {
-        if (shares[k] === 0) continue;
-        const deficit = dealt * shares[k]! - assigned[k]!;
+        if (this.shares[k] === 0) continue;
+        const deficit = this.dealt * this.shares[k]! - this.assigned[k]!;
         if (deficit > bestDeficit + 1e-9) {
           best = k;
           bestDeficit = deficit;
         }
       }
-      assigned[best]! += m.length;
-      for (const i of m) out[i] = best;
+      this.assigned[best]!++;
+      counts[best]!++;
     }
+    return counts;
   }
-  return out;
 }

@@ -91,7 +91,7 @@ test("a flag train does not have (prepare's --quiet), given without a value, is 
 test('text data with a model folder whose vocabulary no tokenizer fits (no tokenizer.json, vocab_size 512) says what to do in one line', () => {
   const cwd = project();
   const r = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', path.join(FIXTURES, 'hf-tiny-mistral', 'base'), '--data.train', 'prepared/train.jsonl', '--max_steps', '1']);
-  oneLineError(r, /^error: .*train\.jsonl:1: a chat record needs a tokenizer, and no tokenizer fits the model \(vocab_size 512.*put the model's tokenizer\.json in .*base, or give data\.train pre-tokenized rows/);
+  oneLineError(r, /^error: .*train\.jsonl:1: a (chat|prompt_completion|text) record needs a tokenizer, and no tokenizer fits the model \(vocab_size 512.*put the model's tokenizer\.json in .*base, or give data\.train pre-tokenized rows/);
 });
 
 test('a run folder given without --resume says to add it (or to give its config.yaml), not "is a directory, not a regular file"', () => {

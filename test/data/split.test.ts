@@ -1,13 +1,18 @@
-// Seeded splits: shares, determinism, stratification, groups kept together, splits given by files.
+// Seeded splits: shares, determinism, stability when records are added, stratification, groups kept together,
+// splits given by files.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../src/util/rng.ts';
-import { assignSplits, type SplitInput } from '../../src/data/split.ts';
+import { assignSplits, splitDraw, type SplitInput } from '../../src/data/split.ts';
 
-function input(n: number, over: Partial<SplitInput> = {}): SplitInput {
+/** The draws of records whose content hashes are `content0`, `content1`, … (seed `seed`). */
+const draws = (n: number, seed = 0, first = 0) => Float64Array.from({ length: n }, (_, i) => splitDraw(`content${first + i}`, seed));
+
+function input(n: number, over: Partial<SplitInput> & { seed?: number } = {}): SplitInput {
+  const { seed = 0, ...rest } = over;
   return {
     n, group: Int32Array.from({ length: n }, (_, i) => i), stratum: new Int32Array(n), fixed: new Int8Array(n).fill(-1),
-    ratios: [0.8, 0.1, 0.1], provided: [false, false, false], seed: 0, ...over,
+    ratios: [0.8, 0.1, 0.1], provided: [false, false, false], draw: draws(n, seed), ...rest,
   };
 }
 const counts = (a: Int8Array) => [0, 1, 2].map((k) => a.filter((x) => x === k).length);
@@ -26,6 +31,31 @@ test('the same seed gives the same assignment; another seed another one', () => 
   const a = assignSplits(input(500, { seed: 3 })), b = assignSplits(input(500, { seed: 3 })), c = assignSplits(input(500, { seed: 4 }));
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
+});
+
+test('a draw is in [0, 1), spread evenly, and the same for the same content and seed', () => {
+  const d = draws(4000);
+  assert.ok(d.every((x) => x >= 0 && x < 1));
+  for (let q = 0; q < 4; q++) {
+    const inQuarter = d.filter((x) => x >= q / 4 && x < (q + 1) / 4).length;
+    assert.ok(Math.abs(inQuarter - 1000) < 120, `quarter ${q}: ${inQuarter}`);
+  }
+  assert.equal(splitDraw('abc', 7), splitDraw('abc', 7));
+  assert.notEqual(splitDraw('abc', 7), splitDraw('abc', 8));
+});
+
+test('a record keeps its split when the input is reordered, and nearly always when records are added', () => {
+  const n = 1000;
+  const a = assignSplits(input(n));
+  const perm = new Rng(9).shuffle(Array.from({ length: n }, (_, i) => i));
+  const b = assignSplits(input(n, { draw: Float64Array.from(perm, (i) => splitDraw(`content${i}`, 0)) }));
+  perm.forEach((i, p) => assert.equal(b[p], a[i], `record ${i}`));
+
+  const grown = assignSplits(input(n + 100)); // 100 records appended
+  let moved = 0;
+  for (let i = 0; i < n; i++) if (grown[i] !== a[i]) moved++;
+  assert.ok(moved <= 20, `${moved} of ${n} records changed split`); // a reshuffle would move about a third
+  assert.deepEqual(counts(grown), [880, 110, 110]);
 });
 
 test('stratified: every class is split 80/10/10 within one record', () => {
