@@ -2,7 +2,6 @@
 // model as one GGUF file for llama.cpp / Ollama / LM Studio (--format gguf), or the LoRA adapter alone as a
 // GGUF adapter file for use beside a GGUF of the base model (--format gguf-lora).
 import { Worker } from 'node:worker_threads';
-import { chooseOpenBlasCore } from '../backend/cpu/openblas-core.ts';
 import { missingOutputParent, removeStoppedExport } from '../export/out-path.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
@@ -65,9 +64,6 @@ export async function run(argv: string[]): Promise<void> {
  */
 function exportOnThread(f: Flags): Promise<void> {
   const first = f.out !== undefined ? missingOutputParent(f.out) : undefined;
-  // the thread's process.env is a copy that OpenBLAS's getenv never sees: its kernels are chosen here, or a CPU the
-  // library does not know gets Prescott's (openblas-core.ts)
-  chooseOpenBlasCore();
   const worker = new Worker(BOOT, { eval: true, workerData: { flags: f } });
   let userError: string | null = null;
   let crash: unknown = null;

@@ -47,8 +47,8 @@ test('OpenBLAS, loaded, runs the kernels of the CPU\'s features and says which',
   assert.match(loaded!, new RegExp(`^OpenBLAS, ${core} kernels, \\d+ threads?$`));
 });
 
-// `export` does its work on a worker thread, whose process.env is a copy: a core type chosen there never reaches the
-// library's getenv, so the main thread chooses it before the thread starts
+// `export` does its work on a worker thread, whose process.env is a copy that the library's getenv never reads: the
+// core type chosen there must reach the process's environment (a library user's worker thread is the same case)
 test('export, on its own thread, runs the same OpenBLAS kernels as the other commands', {
   skip: !loaded ? 'OpenBLAS is not installed here' : !core ? 'this CPU has neither AVX-512 nor AVX2 + FMA: the library chooses' : false,
 }, () => {

@@ -5,7 +5,11 @@
 // the library reads when it loads: SkylakeX's where AVX-512 (F, CD, BW, DQ, VL) is there, Haswell's where AVX2 and FMA
 // are — the sgemm kernels a known CPU with those features gets too (Cooper Lake and Sapphire Rapids use SkylakeX's,
 // Zen uses Haswell's). An OPENBLAS_CORETYPE the user set is kept; other systems and CPUs are left to the library.
+// On a worker thread process.env is a copy that the library's getenv never reads, so there the choice is also set in
+// the process's environment, through libc's setenv.
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
 
 const AVX512 = ['avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'];
 
@@ -30,5 +34,22 @@ export function cpuFlags(cpuinfo = '/proc/cpuinfo'): Set<string> {
 export function chooseOpenBlasCore(env: NodeJS.ProcessEnv = process.env): void {
   if (env.OPENBLAS_CORETYPE || process.platform !== 'linux' || process.arch !== 'x64') return;
   const core = openBlasCoreFor(cpuFlags());
-  if (core) env.OPENBLAS_CORETYPE = core;
+  if (!core) return;
+  env.OPENBLAS_CORETYPE = core;
+  if (env === process.env && !isMainThread) setProcessEnv('OPENBLAS_CORETYPE', core);
+}
+
+/** Sets a variable of the process's own environment, which C code reads (libc's setenv through koffi); quietly nothing without them. */
+function setProcessEnv(name: string, value: string): void {
+  const require = createRequire(import.meta.url);
+  for (const libc of ['libc.so.6', 'libc.musl-x86_64.so.1']) {
+    try {
+      const koffi = require('koffi') as typeof import('koffi');
+      const setenv = koffi.load(libc).func('int setenv(const char *, const char *, int)') as (n: string, v: string, overwrite: number) => number;
+      setenv(name, value, 1);
+      return;
+    } catch {
+      // no koffi, or not this libc: try the next
+    }
+  }
 }
