@@ -13,7 +13,7 @@ import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEv
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { loadTokenizer } from '../tokenizer/load.ts';
+import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -84,10 +84,7 @@ export async function run(argv: string[]): Promise<void> {
     requireOneNamePerClass(names, numLabels, labelsSource(f.labels, f.run));
     if (!names) warn('the class names are not known (--labels, --run, or id2label in config.json): classes are shown by index');
     const classes = names ?? Array.from({ length: numLabels }, (_, i) => String(i));
-    const tokenizer = loadTokenizer(target.tokenizerDir ?? target.model);
-    if (tokenizer.vocabSize > model.cfg.vocabSize) {
-      throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, target.model);
-    }
+    const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);
     const rows = texts.map((t) => {
       const { text } = t;
       try {

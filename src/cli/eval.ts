@@ -10,7 +10,7 @@ import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { loadTokenizer } from '../tokenizer/load.ts';
+import { loadModelTokenizer } from '../tokenizer/load.ts';
 import { classesFor, loadNotes } from '../train/data.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -83,14 +83,13 @@ export async function run(argv: string[]): Promise<void> {
     }
     if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
     if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
-    const tok = loadTokenizer(target.tokenizerDir ?? target.model);
-    const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
+    const { tokenizer, vocabSize: tokenizerSize } = loadModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize);
     const other = otherTask(task);
     const loaded = explainNoTokenizer(() => loadTokenRows(dataFile, {
       tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
       maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
       wrongTaskFix: canEvaluateAs(model, adapter, other) ? `use --task ${other}` : null,
-    }), tokenizer === null ? `${tok.vocabSize} tokens, the model's vocab_size ${model.cfg.vocabSize}` : null, target.model);
+    }), tokenizer === null ? `${tokenizerSize} tokens, the model's vocab_size ${model.cfg.vocabSize}` : null, target.model);
     const rows = loaded.rows;
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     if (past > 0) {
