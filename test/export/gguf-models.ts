@@ -1,0 +1,38 @@
+// Model folders for the GGUF export tests: a MistralConfig with the small defaults they share, a random model saved
+// as an HF folder, and the bundled tokenizer cut to a small vocabulary (a real SentencePiece-BPE one).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Backend } from '../../src/backend/backend.ts';
+import type { MistralConfig } from '../../src/model/config.ts';
+import { createRandomModel } from '../../src/model/init.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
+import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
+
+/** A 2-layer model of hidden size 64 with the bundled tokenizer's 32000 tokens, `over` changed. */
+export function config(over: Partial<MistralConfig>): MistralConfig {
+  return {
+    vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, rmsNormEps: 1e-5,
+    ropeTheta: 10000, slidingWindow: null, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256, bosTokenId: 1, eosTokenIds: [2],
+    padTokenId: null, labels: null, task: 'generation', problemType: null, initializerRange: 0.02, ...over,
+  };
+}
+
+/** The bundled tokenizer cut to its first n ids (bytes and the earliest merges), written into `dir`. */
+export function cutTokenizer(dir: string, n: number): void {
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; merges: Array<string | string[]> } };
+  const vocab = Object.fromEntries(Object.entries(json.model.vocab).filter(([, id]) => id < n));
+  json.model.vocab = vocab;
+  json.model.merges = json.model.merges.filter((m) => {
+    const [a, b] = typeof m === 'string' ? m.split(' ') : m;
+    return a! in vocab && b! in vocab && a! + b! in vocab;
+  });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+}
+
+/** A random model of `cfg` (seed 7, std 0.1) saved as the HF folder `dir`, with a cut tokenizer of `tokenizerSize` ids (null: none, the bundled one serves). */
+export function randomModelDir(backend: Backend, dir: string, cfg: MistralConfig, tokenizerSize: number | null): string {
+  saveModelFolder(createRandomModel(backend, cfg, { seed: 7, std: 0.1, normStd: 0.1 }), dir, { sourceDir: null, head: 'causal' });
+  if (tokenizerSize) cutTokenizer(dir, tokenizerSize);
+  return dir;
+}
