@@ -11,6 +11,7 @@ import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
+import { defaultLabels } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
@@ -82,8 +83,8 @@ export async function run(argv: string[]): Promise<void> {
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
     const names = (f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label")) ?? model.cfg.labels ?? null;
     requireOneNamePerClass(names, numLabels, labelsSource(f.labels, f.run));
-    if (!names) warn('the class names are not known (--labels, --run, or id2label in config.json): classes are shown by index');
-    const classes = names ?? Array.from({ length: numLabels }, (_, i) => String(i));
+    if (!names) warn(`the class names are not known (--labels, --run, or id2label in config.json): classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
+    const classes = names ?? defaultLabels(numLabels);
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);
     const rows = texts.map((t) => {
       const { text } = t;

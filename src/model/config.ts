@@ -256,6 +256,14 @@ function parseTask(c: Json, err: (key: string, msg: string) => never): MistralCo
   return null;
 }
 
+/**
+ * The class names transformers gives a head of `numLabels` classes whose config.json has no id2label (PretrainedConfig's
+ * num_labels setter): LABEL_0, LABEL_1, …
+ */
+export function defaultLabels(numLabels: number): string[] {
+  return Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
+}
+
 function parseLabels(c: Json, err: (key: string, msg: string) => never): string[] | null {
   const id2label = c.id2label;
   if (id2label === undefined || id2label === null) return null;

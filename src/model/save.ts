@@ -14,7 +14,7 @@ import { UserError } from '../util/errors.ts';
 import { requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { TOKENIZER_FILES, writeTokenizerFiles } from './save-tokenizer.ts';
-import { classificationPadId, type MistralConfig } from './config.ts';
+import { classificationPadId, defaultLabels, type MistralConfig } from './config.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
@@ -195,7 +195,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
   if ('rope_parameters' in base) out.rope_parameters = { rope_theta: c.ropeTheta, rope_type: 'default' };
   else out.rope_theta = c.ropeTheta;
   if (opts.head === 'classification') {
-    const labels = opts.labels ?? Array.from({ length: model.scoreHead().numLabels }, (_, i) => `LABEL_${i}`);
+    const labels = opts.labels ?? defaultLabels(model.scoreHead().numLabels);
     out.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
     out.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
   }
