@@ -60,7 +60,7 @@ export interface ModelTokenizer {
 /**
  * loadTokenizer(dir) for a model of `modelVocabSize` tokens: the tokenizer when its ids fit the model, else null.
  * The bundled tokenizer, whose size is known, is not built when it would not fit (a small model folder without
- * tokenizer.json: ≈0.45 s of CPU saved); what loadTokenizer says about the folder is said all the same.
+ * tokenizer.json: ≈0.3–0.4 s of CPU saved per call); what loadTokenizer says about the folder is said all the same.
  */
 export function loadModelTokenizer(dir: string, modelVocabSize: number, opts: LoadTokenizerOptions = {}): ModelTokenizer {
   const folder = tokenizerFolder(dir, opts);
