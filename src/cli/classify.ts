@@ -11,9 +11,10 @@ import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
 import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
+import { defaultLabels } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { loadTokenizer } from '../tokenizer/load.ts';
+import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -82,12 +83,9 @@ export async function run(argv: string[]): Promise<void> {
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
     const names = (f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label")) ?? model.cfg.labels ?? null;
     requireOneNamePerClass(names, numLabels, labelsSource(f.labels, f.run));
-    if (!names) warn('the class names are not known (--labels, --run, or id2label in config.json): classes are shown by index');
-    const classes = names ?? Array.from({ length: numLabels }, (_, i) => String(i));
-    const tokenizer = loadTokenizer(target.tokenizerDir ?? target.model);
-    if (tokenizer.vocabSize > model.cfg.vocabSize) {
-      throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, target.model);
-    }
+    if (!names) warn(`the class names are not known (--labels, --run, or id2label in config.json): classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
+    const classes = names ?? defaultLabels(numLabels);
+    const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);
     const rows = texts.map((t) => {
       const { text } = t;
       try {

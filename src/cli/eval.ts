@@ -2,15 +2,16 @@
 // (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts.
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
-import { parseLabelsOption } from '../data/labels.ts';
+import { parseLabelsOption, type LabelValue } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
+import { defaultLabels } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { loadTokenizer } from '../tokenizer/load.ts';
+import { loadModelTokenizer } from '../tokenizer/load.ts';
 import { classesFor, loadNotes } from '../train/data.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -83,14 +84,13 @@ export async function run(argv: string[]): Promise<void> {
     }
     if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
     if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
-    const tok = loadTokenizer(target.tokenizerDir ?? target.model);
-    const tokenizer = tok.vocabSize <= model.cfg.vocabSize ? tok : null;
+    const { tokenizer, vocabSize: tokenizerSize } = loadModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize);
     const other = otherTask(task);
     const loaded = explainNoTokenizer(() => loadTokenRows(dataFile, {
       tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
       maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
       wrongTaskFix: canEvaluateAs(model, adapter, other) ? `use --task ${other}` : null,
-    }), tokenizer === null ? `${tok.vocabSize} tokens, the model's vocab_size ${model.cfg.vocabSize}` : null, target.model);
+    }), tokenizer === null ? `${tokenizerSize} tokens, the model's vocab_size ${model.cfg.vocabSize}` : null, target.model);
     const rows = loaded.rows;
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     if (past > 0) {
@@ -107,7 +107,7 @@ export async function run(argv: string[]): Promise<void> {
       }
       const r = evaluateClassification(model, rows, batchSize);
       progress?.tick(rows.length);
-      const names = (loaded.labels ?? []).map(String);
+      const names = reportedClassNames(loaded.labels, labels !== null);
       const out = { loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, confusion: r.confusion, labels: names, examples: r.count };
       if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
       else process.stdout.write(classificationText(out) + '\n');
@@ -122,9 +122,19 @@ export async function run(argv: string[]): Promise<void> {
   });
 }
 
+/**
+ * The class names eval reports: the names given (`named`: --labels, the run's, config.json's id2label) or the data's
+ * labels, except classes that are only their index in the data (0, 1, … with no names anywhere), which transformers
+ * names as the model's config does: LABEL_0, LABEL_1, …
+ */
+export function reportedClassNames(classes: readonly LabelValue[] | null, named: boolean): string[] {
+  if (!classes) return [];
+  return !named && classes.every((c, i) => c === i) ? defaultLabels(classes.length) : classes.map(String);
+}
+
 /** The human summary and the confusion matrix, its counts right-aligned under their class names. */
 export function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number }): string {
-  const names = r.labels.length === r.confusion.length ? r.labels : r.confusion.map((_, i) => String(i));
+  const names = r.labels.length === r.confusion.length ? r.labels : defaultLabels(r.confusion.length);
   const corner = 'true \\ pred';
   // the first column is as wide as its header or its longest name; each count column as its name (at least 6)
   const first = Math.max(corner.length, ...names.map((n) => n.length));

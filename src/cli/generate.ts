@@ -8,7 +8,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
 import { resolveEvalTarget } from '../eval/target.ts';
-import { loadTokenizer } from '../tokenizer/load.ts';
+import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
@@ -69,10 +69,7 @@ export async function run(argv: string[]): Promise<void> {
     if (isClassificationOnly(model)) {
       throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it', modelDir);
     }
-    const tokenizer = loadTokenizer(target.tokenizerDir ?? modelDir);
-    if (tokenizer.vocabSize > model.cfg.vocabSize) {
-      throw new UserError(`the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${model.cfg.vocabSize}: give the model folder its own tokenizer.json`, modelDir);
-    }
+    const tokenizer = requireModelTokenizer(target.tokenizerDir ?? modelDir, model.cfg.vocabSize, modelDir);
     if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
     const ids = promptIds(tokenizer, f);
     const out: number[] = [];

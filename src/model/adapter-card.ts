@@ -3,6 +3,7 @@
 // PEFT load it. A classification adapter carries its class names here, the one place an adapter folder has
 // for them (adapter_config.json has no labels): the card's loading code builds the base with num_labels,
 // id2label and label2id, and the pad_token_id HF needs to score batches (config.ts's classificationPadId).
+import { defaultLabels } from './config.ts';
 import type { LoraSpec } from './lora.ts';
 import type { TaskType } from './peft.ts';
 
@@ -13,7 +14,7 @@ export interface AdapterCardOptions {
   taskType: TaskType;
   /** The base model folder it was trained on; null for random weights (no folder to load). */
   baseModel: string | null;
-  /** SEQ_CLS: the class names in index order (null when the run has none, e.g. integer classes). */
+  /** SEQ_CLS: the class names in index order (null when the run has none, e.g. integer classes: transformers' LABEL_0, …). */
   labels: readonly string[] | null;
   /** SEQ_CLS: the number of classes the score head has. */
   numLabels: number | null;
@@ -36,7 +37,7 @@ export function adapterCard(o: AdapterCardOptions): string {
     o.baseModel ? `Base model: \`${o.baseModel}\`.` : 'Base model: random weights (a benchmark or dry run): there is no base folder to load it on; `BASE_MODEL` below stands for one.',
     '',
   ];
-  const names = o.labels ?? Array.from({ length: o.numLabels ?? 0 }, (_, i) => String(i));
+  const names = o.labels ?? defaultLabels(o.numLabels ?? 0); // transformers' names for classes without id2label
   if (seqCls) lines.push('Classes, in the order of the head\'s outputs:', '', ...names.map((n, i) => `- ${i}: ${n}`), '');
   lines.push('## Load with transformers + PEFT', '', '```python', 'from peft import PeftModel');
   if (seqCls) {

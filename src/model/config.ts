@@ -82,9 +82,10 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     err('quantization_config', `the weights are quantized${typeof method === 'string' ? ` (${method})` : ''}, which is not supported: use the model's unquantized weights (BF16, F16 or F32 safetensors)`);
   }
   checkDType(c, err);
-  const int = (key: string, dflt: number | null, min = 1): number => {
-    const v = c[key] ?? dflt;
-    if (v === null) err(key, 'is required');
+  // transformers 5 types these keys strictly (int, float, str, bool): absent takes MistralConfig's default, null is refused
+  const given = (key: string, dflt: unknown): unknown => (c[key] === undefined ? dflt : c[key]);
+  const int = (key: string, dflt: number, min = 1): number => {
+    const v = given(key, dflt);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
     return v as number;
   };
@@ -99,25 +100,20 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   // transformers: absent → 8 (MistralConfig's default), null → num_attention_heads (no GQA)
   const kvHeads = c.num_key_value_heads === null ? heads : int('num_key_value_heads', 8);
   if (heads % kvHeads !== 0) err('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
-  // transformers: absent or null → hidden_size // num_attention_heads, rounded down (the projections then have
-  // heads · head_dim rows, not hidden_size, as with an explicit head_dim)
-  const headDim = c.head_dim === undefined || c.head_dim === null ? Math.floor(hidden / heads) : int('head_dim', null);
-  if (headDim % 2 !== 0 || headDim === 0) {
-    err('head_dim', `${headDim}${c.head_dim === undefined || c.head_dim === null ? ` (hidden_size ${hidden} // num_attention_heads ${heads}, as head_dim is absent)` : ''} must be even and positive for rotary embeddings`);
-  }
-  const act = c.hidden_act ?? 'silu';
+  const headDim = parseHeadDim(c, hidden, heads, err);
+  const act = given('hidden_act', 'silu');
   // transformers maps "silu" and "swish" to the same function
   if (act !== 'silu' && act !== 'swish') err('hidden_act', `${JSON.stringify(act)} is not supported (only "silu")`);
   for (const key of ['attention_bias', 'mlp_bias']) {
     if (c[key] === true) err(key, 'biases in linear layers are not supported by the Mistral architecture');
   }
-  const attentionDropout = c.attention_dropout ?? 0;
+  const attentionDropout = given('attention_dropout', 0);
   if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
     err('attention_dropout', `must be a number in [0, 1), got ${JSON.stringify(attentionDropout)}`);
   }
-  const range = c.initializer_range ?? 0.02;
+  const range = given('initializer_range', 0.02);
   if (typeof range !== 'number' || !(range > 0)) err('initializer_range', `must be a positive number, got ${JSON.stringify(range)}`);
-  const eps = c.rms_norm_eps ?? 1e-6;
+  const eps = given('rms_norm_eps', 1e-6);
   if (typeof eps !== 'number' || !(eps > 0)) err('rms_norm_eps', `must be a positive number, got ${JSON.stringify(eps)}`);
   // transformers: absent → 4096 (MistralConfig's default), null → no window
   const sw = c.sliding_window === undefined ? 4096 : c.sliding_window;
@@ -125,7 +121,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     err('sliding_window', `must be null or an integer ≥ 1, got ${JSON.stringify(sw)}`);
   }
   checkLayerTypes(c, sw as number | null, err);
-  const tie = c.tie_word_embeddings ?? false;
+  const tie = given('tie_word_embeddings', false);
   if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${JSON.stringify(tie)}`);
   const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
   const eosList = eosRaw === null ? [] : Array.isArray(eosRaw) ? eosRaw : [eosRaw];
@@ -163,6 +159,23 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     problemType: parseProblemType(c, err),
     initializerRange: range as number,
   };
+}
+
+/**
+ * head_dim as transformers' Mistral attention and rotary embedding read it (`getattr(config, "head_dim", None) or
+ * hidden_size // num_attention_heads`): absent, null and 0 all give hidden_size // num_attention_heads, rounded down
+ * (the projections then have heads · head_dim rows, not hidden_size, as with an explicit head_dim).
+ */
+function parseHeadDim(c: Json, hidden: number, heads: number, err: (key: string, msg: string) => never): number {
+  const v = c.head_dim;
+  const derived = v === undefined || v === null || v === 0;
+  if (!derived && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) err('head_dim', `must be an integer ≥ 1, 0 or null, got ${JSON.stringify(v)}`);
+  const headDim = derived ? Math.floor(hidden / heads) : (v as number);
+  if (headDim % 2 !== 0 || headDim === 0) {
+    const why = derived ? ` (hidden_size ${hidden} // num_attention_heads ${heads}, as head_dim is ${v === undefined ? 'absent' : JSON.stringify(v)})` : '';
+    err('head_dim', `${headDim}${why} must be even and positive for rotary embeddings`);
+  }
+  return headDim;
 }
 
 /**
@@ -206,7 +219,8 @@ function checkLayerTypes(c: Json, window: number | null, err: (key: string, msg:
  * rope θ as transformers 5.17 reads it (RotaryEmbeddingConfigMixin.convert_rope_params_to_dict): the rope dict is
  * rope_scaling when it is a non-empty object (transformers 4's key, which then wins over rope_parameters), else
  * rope_parameters; its rope_theta, else the top-level rope_theta, else 1e4. Its type (rope_type, else type) must be
- * "default": scaled rope is refused, naming the key it came from.
+ * "default": scaled rope is refused, naming the key it came from. A key given as null is not absent: transformers keeps
+ * the null (setdefault) and fails on it, so it is refused.
  */
 function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): number {
   for (const key of ['rope_scaling', 'rope_parameters']) {
@@ -215,9 +229,9 @@ function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): numb
   }
   const scaling = c.rope_scaling as Json | null | undefined;
   const [key, dict] = scaling && Object.keys(scaling).length > 0 ? ['rope_scaling', scaling] : ['rope_parameters', (c.rope_parameters ?? {}) as Json];
-  const type = dict.rope_type ?? dict.type ?? 'default';
+  const type = 'rope_type' in dict ? dict.rope_type : 'type' in dict ? dict.type : 'default';
   if (type !== 'default') err(key === 'rope_scaling' ? key : 'rope_parameters.rope_type', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
-  const theta = dict.rope_theta ?? c.rope_theta ?? 10000;
+  const theta = 'rope_theta' in dict ? dict.rope_theta : 'rope_theta' in c ? c.rope_theta : 10000;
   if (typeof theta !== 'number' || !(theta > 0)) {
     err(dict.rope_theta !== undefined ? `${key}.rope_theta` : 'rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
   }
@@ -240,6 +254,14 @@ function parseTask(c: Json, err: (key: string, msg: string) => never): MistralCo
   if (names.some((a) => a.endsWith('ForSequenceClassification'))) return 'classification';
   if (names.some((a) => a.endsWith('ForCausalLM'))) return 'generation';
   return null;
+}
+
+/**
+ * The class names transformers gives a head of `numLabels` classes whose config.json has no id2label (PretrainedConfig's
+ * num_labels setter): LABEL_0, LABEL_1, …
+ */
+export function defaultLabels(numLabels: number): string[] {
+  return Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
 }
 
 function parseLabels(c: Json, err: (key: string, msg: string) => never): string[] | null {

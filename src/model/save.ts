@@ -14,7 +14,7 @@ import { UserError } from '../util/errors.ts';
 import { requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { TOKENIZER_FILES, writeTokenizerFiles } from './save-tokenizer.ts';
-import { classificationPadId } from './config.ts';
+import { classificationPadId, defaultLabels, type MistralConfig } from './config.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
@@ -162,6 +162,15 @@ export function hfJson(doc: Record<string, unknown>): string {
   return text.replace(/"\\u0000float:(-?\d+)"/g, '$1.0') + '\n';
 }
 
+/**
+ * head_dim as transformers saves it: a source's 0, which transformers keeps in its config and reads as hidden_size //
+ * num_attention_heads, stays 0; otherwise the value the model has (also for an absent or null head_dim: transformers
+ * writes the one it computed).
+ */
+function headDimAsSaved(base: Record<string, unknown>, c: MistralConfig): number {
+  return base.head_dim === 0 && c.headDim === Math.floor(c.hiddenSize / c.numHeads) ? 0 : c.headDim;
+}
+
 /** config.json: the source's (so unknown keys survive) with our values for what we know, the weights' dtype. */
 function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, unknown> {
   let base: Record<string, unknown> = {};
@@ -175,7 +184,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     ...base,
     architectures: [opts.head === 'classification' ? 'MistralForSequenceClassification' : 'MistralForCausalLM'],
     model_type: 'mistral', vocab_size: c.vocabSize, hidden_size: c.hiddenSize, intermediate_size: c.intermediateSize,
-    num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, num_key_value_heads: c.numKvHeads, head_dim: c.headDim,
+    num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, num_key_value_heads: c.numKvHeads, head_dim: headDimAsSaved(base, c),
     hidden_act: 'silu', rms_norm_eps: c.rmsNormEps, sliding_window: c.slidingWindow, tie_word_embeddings: c.tieWordEmbeddings,
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
     eos_token_id: eosValue(c.eosTokenIds),
@@ -186,7 +195,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
   if ('rope_parameters' in base) out.rope_parameters = { rope_theta: c.ropeTheta, rope_type: 'default' };
   else out.rope_theta = c.ropeTheta;
   if (opts.head === 'classification') {
-    const labels = opts.labels ?? Array.from({ length: model.scoreHead().numLabels }, (_, i) => `LABEL_${i}`);
+    const labels = opts.labels ?? defaultLabels(model.scoreHead().numLabels);
     out.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
     out.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
   }

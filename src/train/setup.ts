@@ -18,7 +18,7 @@ import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
 import { givenLabels } from '../eval/target.ts';
 import { isUserError, UserError } from '../util/errors.ts';
-import { BUNDLED_VOCAB_SIZE, loadTokenizer } from '../tokenizer/load.ts';
+import { BUNDLED_VOCAB_SIZE, loadModelTokenizer, loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
@@ -274,12 +274,9 @@ export function loadRunSplit(file: string, key: string, ctx: SplitContext): Toke
 
 /** The model folder's tokenizer (or the bundled one) when its ids fit the model; else null (pre-tokenized data only). */
 export function modelTokenizer(dir: string, vocabSize: number): Tokenizer | null {
-  const tok = loadTokenizer(dir);
-  if (tok.vocabSize > vocabSize) {
-    warn(`the tokenizer has ${tok.vocabSize} tokens but the model ${vocabSize}: only pre-tokenized data can be used, and no samples are generated`);
-    return null;
-  }
-  return tok;
+  const tok = loadModelTokenizer(dir, vocabSize);
+  if (!tok.tokenizer) warn(`the tokenizer has ${tok.vocabSize} tokens but the model ${vocabSize}: only pre-tokenized data can be used, and no samples are generated`);
+  return tok.tokenizer;
 }
 
 /** Micro-batches in each of the first `epochs` epochs (the loader is left where it was). */

@@ -269,7 +269,8 @@ test('an adapter folder has a README.md model card: base model, classes in index
   // a base without pad_token_id gets the EOS id in the loading code (HF scores batches only with one); random weights: no base
   const noPad = adapterCard({ spec: { r: 8, alpha: 16, dropout: 0, targets: ['q_proj'], useRslora: true }, targetModules: ['q_proj'], taskType: 'SEQ_CLS',
     baseModel: null, labels: null, numLabels: 2, padTokenId: 6 });
-  assert.match(noPad, /labels = \["0","1"\]\nbase = AutoModelForSequenceClassification\.from_pretrained\("BASE_MODEL", num_labels=len\(labels\),\n.*, pad_token_id=6\)\n/);
+  assert.match(noPad, /- 0: LABEL_0\n- 1: LABEL_1\n/, 'no class names: transformers\' own (LABEL_0, …), as a merged export writes them');
+  assert.match(noPad, /labels = \["LABEL_0","LABEL_1"\]\nbase = AutoModelForSequenceClassification\.from_pretrained\("BASE_MODEL", num_labels=len\(labels\),\n.*, pad_token_id=6\)\n/);
   assert.match(noPad, /LoRA r=8, alpha=16, rsLoRA, on q_proj/);
   assert.doesNotMatch(noPad, /base_model:/);
   // the loading code is Python that parses

@@ -1,4 +1,4 @@
-// The tokenizer section of a GGUF export, read without llama.cpp (gguf-llama.test.ts runs llama.cpp on the files):
+// The tokenizer section of a GGUF export, read without llama.cpp (gguf-llama-*.test.ts run llama.cpp on the files):
 // scores follow tokenizer.json's merge ranks and a token no merge makes scores below all of them (llama.cpp merges
 // by score alone, whatever a token's type); a stop id of config.json's beyond the EOS becomes the end-of-turn token;
 // BOS is added only when there is one and the tokenizer adds it; the provenance names folders, not the exporter's paths;

@@ -95,9 +95,12 @@ test('the variant fixtures parse as their folder names say', () => {
   assert.equal(v('window4-gqa1').slidingWindow, 4);
 });
 
-test('head_dim: absent or null → hidden_size // heads (rounded down, as transformers); explicit values are kept even when ≠ hidden / heads', () => {
+test('head_dim: absent, null or 0 → hidden_size // heads (rounded down, as transformers); explicit values are kept even when ≠ hidden / heads', () => {
   assert.equal(parseConfig(cfgWith({})).headDim, 4);
   assert.equal(parseConfig(cfgWith({ head_dim: null })).headDim, 4);
+  // transformers' attention and rope read `getattr(config, "head_dim", None) or hidden_size // num_attention_heads`
+  assert.equal(parseConfig(cfgWith({ head_dim: 0 })).headDim, 4);
+  assert.equal(parseConfig(cfgWith({ head_dim: 0, hidden_size: 18 })).headDim, 4);
   assert.equal(parseConfig(cfgWith({ head_dim: 8 })).headDim, 8);
   // transformers 5.17 builds q_proj (heads · (18 // 4), 18) = (16, 18) for this config and runs it (scripts/hf-check/config_fuzz.py)
   const floored = parseConfig(cfgWith({ hidden_size: 18 }));
@@ -105,7 +108,20 @@ test('head_dim: absent or null → hidden_size // heads (rounded down, as transf
   assert.deepEqual(projectionShape(floored, 'q_proj'), [16, 18]);
   rejects(cfgWith({ hidden_size: 14 }), 'head_dim', '14 // num_attention_heads 4', 'even');
   rejects(cfgWith({ head_dim: 7 }), 'head_dim', 'even');
-  rejects(cfgWith({ head_dim: 0 }), 'head_dim');
+  rejects(cfgWith({ head_dim: 0, hidden_size: 14 }), 'head_dim', '3 (hidden_size 14 // num_attention_heads 4, as head_dim is 0) must be even');
+  // transformers 5.17 refuses a bool (strict int) and fails on a negative size
+  for (const bad of [false, -2, '8', 4.5]) rejects(cfgWith({ head_dim: bad }), 'head_dim', `got ${JSON.stringify(bad)}`);
+});
+
+test('null where transformers 5.17 types a key strictly (int, float, str, bool) is refused, not taken as absent', () => {
+  // StrictDataclassFieldValidationError in transformers: "expected int, got NoneType"
+  for (const key of ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'max_position_embeddings',
+    'rms_norm_eps', 'initializer_range', 'attention_dropout', 'hidden_act', 'tie_word_embeddings']) {
+    rejects(cfgWith({ [key]: null }), key, 'null');
+  }
+  // the nullable ones keep their meaning: null = none (window, pad, eos), num_attention_heads (kv heads), derived (head_dim)
+  const c = parseConfig(cfgWith({ sliding_window: null, pad_token_id: null, bos_token_id: null, eos_token_id: null, num_key_value_heads: null, head_dim: null }));
+  assert.deepEqual([c.slidingWindow, c.padTokenId, c.bosTokenId, c.eosTokenIds, c.numKvHeads, c.headDim], [null, null, null, [], 4, 4]);
 });
 
 test('layer_types: accepted when every layer has the attention the one sliding_window gives; a per-layer mix (Ministral) is refused', () => {
@@ -189,6 +205,12 @@ test('rope theta: top level, under rope_parameters (which wins), default 1e4; in
   rejects(cfgWith({ rope_theta: -1 }), 'rope_theta');
   rejects(cfgWith({ rope_theta: '1e4' }), 'rope_theta');
   rejects(cfgWith({ rope_parameters: [1] }), 'rope_parameters');
+  // a null theta or type is kept by transformers (setdefault) and fails there (TypeError, KeyError None): refused, not 1e4
+  rejects(cfgWith({ rope_theta: null }), 'rope_theta', 'got null');
+  rejects(cfgWith({ rope_parameters: { rope_theta: null } }), 'rope_parameters.rope_theta', 'got null');
+  rejects(cfgWith({ rope_parameters: { rope_type: null, rope_theta: 10 } }), 'rope_parameters.rope_type', 'null');
+  rejects(cfgWith({ rope_parameters: { type: null, rope_theta: 10 } }), 'rope_parameters.rope_type', 'null');
+  assert.equal(parseConfig(cfgWith({ rope_theta: null, rope_parameters: { rope_theta: 500 } })).ropeTheta, 500, 'the dict\'s theta wins');
 });
 
 test('unsupported rope scaling, model types, activations and biases are refused, naming the key', () => {

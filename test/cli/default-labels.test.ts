@@ -1,0 +1,86 @@
+// Class names where none are given (no --labels, no run, no id2label in config.json): classify and eval name the
+// classes as transformers does (PretrainedConfig's default id2label: LABEL_0, LABEL_1, …), not by their bare index;
+// names that are given, even "0" and "1", are kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBackend } from '../../src/backend/select.ts';
+import { classificationText, reportedClassNames } from '../../src/cli/eval.ts';
+import { parseConfig } from '../../src/model/config.ts';
+import { createRandomModel } from '../../src/model/init.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
+import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), ...args], { encoding: 'utf8' });
+
+/**
+ * A 2-class MistralForSequenceClassification folder whose config.json has no id2label or label2id (as transformers
+ * saves one with its default 2 labels), with the bundled tokenizer.
+ */
+function classifierWithoutId2label(): string {
+  const dir = path.join(tempDir('mt-default-labels-'), 'cls');
+  const backend = createBackend('cpu');
+  const cfg = parseConfig({
+    model_type: 'mistral', vocab_size: 32000, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1,
+    num_attention_heads: 2, num_key_value_heads: 1, head_dim: 16, sliding_window: null, tie_word_embeddings: true, pad_token_id: 0,
+  });
+  const model = createRandomModel(backend, cfg, { seed: 3, std: 0.05 });
+  const head = backend.alloc('f32', 2 * cfg.hiddenSize);
+  backend.upload(head, { dtype: 'f32', data: Float32Array.from({ length: 2 * cfg.hiddenSize }, (_, i) => Math.sin(i)) });
+  model.setScoreHead(head, false);
+  saveModelFolder(model, dir, { sourceDir: null, head: 'classification' });
+  const file = path.join(dir, 'config.json');
+  const { id2label: _, label2id: __, ...rest } = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(file, JSON.stringify(rest));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
+  return dir;
+}
+
+const model = classifierWithoutId2label();
+
+test('classify: LABEL_0 / LABEL_1 for a 2-class model without id2label (text and --json), and a warning that says so', () => {
+  const json = cli('classify', '--model', model, '--text', 'a short text', '--json');
+  assert.equal(json.status, 0, json.stderr);
+  const out = JSON.parse(json.stdout) as { label: string; probs: Record<string, number> };
+  assert.deepEqual(Object.keys(out.probs), ['LABEL_0', 'LABEL_1']);
+  assert.ok(out.label === 'LABEL_0' || out.label === 'LABEL_1', out.label);
+  assert.match(json.stderr, /^warning: the class names are not known \(--labels, --run, or id2label in config\.json\): classes are shown as transformers names them \(LABEL_0 to LABEL_1\)$/m);
+  const text = cli('classify', '--model', model, '--text', 'a short text');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^LABEL_[01]  0\.\d{4}\n$/);
+  assert.equal(text.stdout.split(/\s+/)[0], out.label);
+  const named = JSON.parse(cli('classify', '--model', model, '--text', 'a short text', '--json', '--labels', '0,1').stdout) as typeof out;
+  assert.deepEqual(Object.keys(named.probs), ['0', '1'], 'names given are kept, even integers');
+});
+
+test('eval: integer classes with no names anywhere are reported as LABEL_0, LABEL_1; names given (--labels 0,1) or in the data are kept', () => {
+  const data = path.join(path.dirname(model), 'data.jsonl');
+  fs.writeFileSync(data, [['a short text', 0], ['another one', 1], ['a third', 1]].map(([text, label]) => JSON.stringify({ text, label })).join('\n') + '\n');
+  const run = (...extra: string[]): { labels: string[]; confusion: number[][] } => {
+    const r = cli('eval', '--model', model, '--data', data, '--json', ...extra);
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { labels: string[]; confusion: number[][] };
+  };
+  const plain = run();
+  assert.deepEqual(plain.labels, ['LABEL_0', 'LABEL_1']);
+  assert.deepEqual(run('--labels', '0,1').labels, ['0', '1']);
+  assert.deepEqual(run('--labels', 'neg,pos'), { ...plain, labels: ['neg', 'pos'] });
+  const human = cli('eval', '--model', model, '--data', data);
+  assert.match(human.stdout, /^true \\ pred  LABEL_0  LABEL_1$/m);
+  assert.match(human.stdout, /^LABEL_1 +\d+ +\d+$/m);
+});
+
+test('reportedClassNames and classificationText: transformers\' names only for bare indices without names', () => {
+  assert.deepEqual(reportedClassNames([0, 1, 2], false), ['LABEL_0', 'LABEL_1', 'LABEL_2']);
+  assert.deepEqual(reportedClassNames([0, 1], true), ['0', '1']);
+  assert.deepEqual(reportedClassNames(['neg', 'pos'], false), ['neg', 'pos']);
+  assert.deepEqual(reportedClassNames([5, 100], false), ['5', '100'], 'sparse integers are the data\'s names, not indices');
+  assert.deepEqual(reportedClassNames(null, false), []);
+  const text = classificationText({ loss: 0.5, accuracy: 1, macro_f1: 1, confusion: [[1, 0], [0, 1]], labels: [], examples: 2 });
+  assert.match(text, /^true \\ pred  LABEL_0  LABEL_1$/m);
+});

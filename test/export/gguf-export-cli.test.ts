@@ -1,0 +1,48 @@
+// The GGUF export command's refusals and --out: one line and nothing written for a classification adapter or a
+// vocabulary the tokenizer does not fit; missing folders above --out are made, an existing folder is refused.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
+import { cli, tmp } from './gguf-models.ts';
+
+test('refused with one line, nothing written: a classification adapter, a vocabulary the tokenizer does not fit', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init')], /classification model cannot be exported to GGUF/],
+    [['--model', TINY_BASE], /tokenizer has 32000 tokens but the model's embedding has 512 rows/],
+  ];
+  for (const [args, msg] of cases) {
+    const out = path.join(tmp, 'refused.gguf');
+    const r = cli('export', ...args, '--out', out, '--format', 'gguf');
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, msg);
+    assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('cpu backend') && !l.startsWith('device auto') && !l.startsWith('tokenizer:')).length, 1, r.stderr);
+    assert.ok(!fs.existsSync(out) && fs.readdirSync(tmp).every((f) => !f.endsWith('.tmp')), 'nothing left behind');
+  }
+});
+
+test('--out of a GGUF export: missing folders above the file are made; an existing folder is refused as a folder, not a file', async () => {
+  const model = await makeTokenizerModel(path.join(tmp, 'paths-model'));
+  const adapter = path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init');
+  const cases: Array<[string, string[]]> = [['gguf', ['--model', model]], ['gguf-lora', ['--model', TINY_BASE, '--adapter', adapter]]];
+  for (const [format, args] of cases) {
+    const file = path.join(tmp, `new-${format}`, 'deeper', 'x.gguf');
+    const r = cli('export', ...args, '--out', file, '--format', format);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(fs.statSync(file).size > 0, file);
+    const empty = path.join(tmp, `empty-${format}`);
+    fs.mkdirSync(empty);
+    const refused = cli('export', ...args, '--out', empty, '--format', format);
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.equal(refused.stderr, `error: ${empty}: is a folder: --format ${format} writes one file, so give a file path (e.g. ${path.join(empty, format === 'gguf' ? 'model.gguf' : 'adapter.gguf')})\n`);
+    assert.deepEqual(fs.readdirSync(empty), []);
+    // killed between putting the file in place (a hard link) and removing its temporary name: the refusal removes that
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    fs.linkSync(file, path.join(path.dirname(file), `.x.gguf.${dead}.1.tmp`));
+    const again = cli('export', ...args, '--out', file, '--format', format);
+    assert.match(again.stderr, /output file exists \(a GGUF export does not overwrite\)/);
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ['x.gguf']);
+  }
+});

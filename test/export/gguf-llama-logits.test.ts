@@ -1,0 +1,127 @@
+// GGUF model files checked by llama.cpp itself (llama-cpp.ts): it loads each file, its tokenizer gives our ids, its
+// next-token log-probabilities match our model's within a bound per tensor type, and greedy generation in f32 is
+// identical. Models are made here: a random one with the bundled 32000-token Mistral tokenizer (hidden 64, cheap),
+// one with a 512-token cut of that tokenizer and rows of 256 (so Q4_K_M applies, cheap to quantise), other Mistral
+// shapes, and the tiny HF fixture (its sliding window and the rows Q4_K cannot hold, which fall back as llama.cpp's).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { GgmlType, readGgufFileInfo } from 'node-llama-cpp';
+import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
+import type { GgufQuant } from '../../src/export/gguf/tensors.ts';
+import { generate } from '../../src/model/generate.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { loadTokenizer } from '../../src/tokenizer/load.ts';
+import { TINY_BASE } from '../helpers.ts';
+import { backend, cli, config, cutTokenizer, fullF32Gguf, fullModelDir, randomModelDir, tmp } from './gguf-models.ts';
+import { compare, llama, llamaLogProbs, ourLogProbs, PROMPT_TEXTS, skip, tokenizerAsWritten } from './llama-cpp.ts';
+
+const full = fullModelDir(); // bundled tokenizer (32000)
+const wide = randomModelDir('wide', config({ vocabSize: 512, hiddenSize: 256, intermediateSize: 512, headDim: 64 }), 512);
+
+test('f32 GGUF of a 32000-token model: llama.cpp tokenizes as we do, its logits match ≤ 1e-4, greedy 32 tokens identical', { skip }, async () => {
+  const file = fullF32Gguf();
+  const tok = loadTokenizer(full);
+  const lm = await llama!.loadModel({ modelPath: file });
+  const strings = [
+    'Hello world', ' leading space', 'trailing space ', '<s>[INST] special tokens inside [/INST]</s> and after', 'a</s>b<unk>c',
+    '  two   three    four     spaces', 'tabs\tand\nnew\n\nlines\r\n', 'Здравствуй, мир! Ελληνικά', '你好世界, こんにちは, 안녕하세요',
+    'emoji 🙂🚀 and rare 𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'bytes: \u0001\u0002\u007f\u00ff\u2028', 'ﬁ ligature, e\u0301 combining', '', ' ', '12345 67.89e-3',
+  ];
+  // llama.cpp tokenizes as SentencePiece does, which is the tokenizer.json as written; transformers 5 (and we: a
+  // LlamaTokenizer-class config, src/tokenizer/llama-class.ts) differ only where a text starts with a space
+  const asWritten = tokenizerAsWritten(full);
+  const startsWithSpace = (s: string): boolean => s.split(/<s>|<\/s>|<unk>/).some((part) => part.startsWith(' '));
+  try {
+    for (const s of strings) {
+      assert.deepEqual(lm.tokenize(s, true), asWritten.encode(s), `tokenizing ${JSON.stringify(s)}`);
+      if (!startsWithSpace(s)) assert.deepEqual(lm.tokenize(s, true), tok.encode(s), `tokenizing ${JSON.stringify(s)}`);
+    }
+    assert.deepEqual(tok.encode(' leading space'), asWritten.encode(' leading space').slice(1), 'transformers 5: no lone "▁" before a leading space');
+  } finally {
+    await lm.dispose();
+  }
+  const prompts = PROMPT_TEXTS.map((t) => [1, ...tok.encode(t)]);
+  const ours = loadModel(full, { backend });
+  const ll = await llamaLogProbs(file, prompts, 32);
+  const { rel } = compare(ll.lp, ourLogProbs(ours, prompts));
+  console.log(`# f32 (32000-token model): logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `f32 logits rel error ${rel}`);
+  assert.deepEqual(ll.gen, generate(ours, prompts[0]!, { maxNewTokens: 32, temperature: 0, eosIds: [] }));
+});
+
+// measured on this model (random, std 0.1, rows of 256; llama.cpp also rounds activations to 8 bits
+// for quantised weights: f32 1.5e-6, f16 1.1e-3, bf16 1.8e-2, q8_0 4.1e-2, q4_k_m 0.46 (cosine 0.88)); bounds ~2×
+const BOUNDS: Record<GgufQuant, { rel: number; cos: number }> = {
+  f32: { rel: 1e-4, cos: 0.999999 }, f16: { rel: 3e-3, cos: 0.99999 }, bf16: { rel: 4e-2, cos: 0.999 },
+  q8_0: { rel: 0.1, cos: 0.995 }, q4_k_m: { rel: 0.9, cos: 0.8 },
+};
+
+test('every --quant type: llama.cpp loads it and its logits stay within the bound measured for the type', { skip }, async () => {
+  const tok = loadTokenizer(wide);
+  const prompts = PROMPT_TEXTS.map((t) => [1, ...tok.encode(t)]);
+  const model = loadModel(wide, { backend });
+  const ours = ourLogProbs(model, prompts);
+  for (const quant of Object.keys(BOUNDS) as GgufQuant[]) {
+    const file = path.join(tmp, `wide-${quant}.gguf`);
+    const { bytes } = exportGguf(model, wide, file, quant, { name: 'wide', baseModel: wide, adapter: null, run: null }, { progress: false });
+    const { rel, cos } = compare((await llamaLogProbs(file, prompts)).lp, ours);
+    console.log(`# ${quant}: ${bytes} bytes, logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)}`);
+    if (quant === 'q4_k_m') {
+      // llama.cpp's own GGUF reader: the metadata and the types llama_model_quantize would choose for 2 layers
+      // (use_more_bits: layer 1 of 2 keeps attn_v / ffn_down at Q6_K; output Q6_K; the rest Q4_K; norms F32)
+      const info = await readGgufFileInfo(file, { logWarnings: false });
+      const type = (name: string): string => GgmlType[info.fullTensorInfo!.find((t) => t.name === name)!.ggmlType]!;
+      assert.deepEqual(['token_embd.weight', 'blk.0.attn_v.weight', 'blk.1.attn_v.weight', 'blk.0.ffn_down.weight', 'blk.1.ffn_down.weight', 'blk.1.attn_q.weight', 'output.weight', 'output_norm.weight'].map(type),
+        ['Q4_K', 'Q4_K', 'Q6_K', 'Q4_K', 'Q6_K', 'Q4_K', 'Q6_K', 'F32']);
+      const md = info.metadata as unknown as Record<string, Record<string, unknown>>;
+      assert.equal(md['general']!['architecture'], 'llama');
+      assert.equal(md['general']!['alignment'], 32);
+      assert.equal(md['general']!['file_type'], 15);
+      assert.deepEqual(md['llama']!['attention'], { head_count: 4, head_count_kv: 2, layer_norm_rms_epsilon: Math.fround(1e-5) });
+    }
+    assert.ok(rel <= BOUNDS[quant].rel && cos >= BOUNDS[quant].cos, `${quant}: rel ${rel}, cos ${cos}`);
+  }
+});
+
+test("other Mistral shapes: head_dim apart from hidden/heads (Nemo's form), tied embeddings, rope_theta 1e6, rms eps 1e-6: f32 logits match", { skip }, async () => {
+  const cfg = config({ vocabSize: 512, hiddenSize: 64, numHeads: 4, numKvHeads: 1, headDim: 32, tieWordEmbeddings: true, ropeTheta: 1e6, rmsNormEps: 1e-6 });
+  const dir = randomModelDir('nemo-shaped', cfg, 512);
+  const file = path.join(tmp, 'nemo-shaped-f32.gguf');
+  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  const info = await readGgufFileInfo(file, { logWarnings: false });
+  assert.equal(info.fullTensorInfo!.some((t) => t.name === 'output.weight'), false, 'tied: no output.weight');
+  const prompts = [[1, 415, 293, 460, 300, 301], [1, 260, 300, 400, 500, 280, 270, 302, 303, 304, 305, 306]];
+  const { rel } = compare((await llamaLogProbs(file, prompts)).lp, ourLogProbs(loadModel(dir, { backend }), prompts));
+  console.log(`# Nemo-shaped (head_dim 32 × 4 heads over hidden 64, GQA 4/1, tied) f32: logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
+
+test('the tiny HF fixture (given a 512-token tokenizer): context_length is its window of 8; f32 matches, q4_k_m falls back as llama.cpp', { skip }, async () => {
+  const dir = path.join(tmp, 'tiny');
+  fs.cpSync(TINY_BASE, dir, { recursive: true });
+  cutTokenizer(dir, 512);
+  const prompts = [[1, 415, 293, 460], [1, 260, 300, 400, 500, 280, 270]]; // within the window: full attention = the window's
+  const ours = ourLogProbs(loadModel(dir, { backend }), prompts);
+  const f32 = path.join(tmp, 'tiny-f32.gguf');
+  let r = cli('export', '--model', dir, '--out', f32, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /llama\.context_length = 8, the sliding window/);
+  const exact = compare((await llamaLogProbs(f32, prompts)).lp, ours);
+  console.log(`# tiny fixture f32: logits max rel error ${exact.rel.toExponential(2)}`);
+  assert.ok(exact.rel <= 1e-4, `rel ${exact.rel}`);
+  // rows of 64 and 160: llama.cpp's tensor_type_fallback (Q4_K → Q5_0, Q6_K → Q8_0; the output's own rule gives Q8_0)
+  const q4 = path.join(tmp, 'tiny-q4_k_m.gguf');
+  r = cli('export', '--model', dir, '--out', q4, '--format', 'gguf', '--quant', 'q4_k_m');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /fall back as llama\.cpp does: token_embd\.weight Q4_K→Q5_0/);
+  const info = await readGgufFileInfo(q4, { logWarnings: false });
+  const type = (name: string): string => GgmlType[info.fullTensorInfo!.find((t) => t.name === name)!.ggmlType]!;
+  assert.deepEqual(['token_embd.weight', 'blk.0.attn_q.weight', 'blk.0.ffn_down.weight', 'blk.1.attn_v.weight', 'blk.1.ffn_down.weight', 'output.weight'].map(type),
+    ['Q5_0', 'Q5_0', 'Q5_0', 'Q8_0', 'Q8_0', 'Q8_0']);
+  const { rel, cos } = compare((await llamaLogProbs(q4, prompts)).lp, ours);
+  console.log(`# tiny fixture q4_k_m (Q5_0/Q8_0 fallbacks): logits max rel error ${rel.toExponential(2)}, cosine ${cos.toFixed(6)}`);
+  assert.ok(rel <= 0.25 && cos >= 0.97, `rel ${rel}, cos ${cos}`); // measured 0.12, 0.991
+});

@@ -1,0 +1,87 @@
+// A LoRA run trained for 2 steps by the CLI, exported to GGUF and checked by llama.cpp itself (llama-cpp.ts): merged
+// into the model (--run), and as an adapter file beside the base GGUF (--format gguf-lora, rsLoRA's scaling too),
+// each with the next-token log-probabilities of base + adapter; the adapter file's refusals.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { GgmlType, readGgufFileInfo } from 'node-llama-cpp';
+import { loadModel } from '../../src/model/mistral.ts';
+import { loadAdapter } from '../../src/model/peft.ts';
+import { loadTokenizer } from '../../src/tokenizer/load.ts';
+import { backend, cli, fullF32Gguf, fullModelDir, tmp } from './gguf-models.ts';
+import { compare, llamaLogProbs, ourLogProbs, PROMPT_TEXTS, skip } from './llama-cpp.ts';
+
+const full = fullModelDir(); // bundled tokenizer (32000)
+let loraRun: string | null = null;
+
+/** A LoRA run of 2 steps on `full` by the CLI (trained once, for the tests below). */
+function trainedLoraRun(): string {
+  if (loraRun) return loraRun;
+  const dir = path.join(tmp, 'run');
+  fs.mkdirSync(dir);
+  const tok = loadTokenizer(full);
+  const lines = ['a small story about a cat', 'the dog ran to the park', 'rain falls on the quiet town', 'we sing songs in the evening'];
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), lines.map((t) => JSON.stringify({ input_ids: [1, ...tok.encode(t)] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'cfg.json'), JSON.stringify({
+    model: full, data: { train: 'train.jsonl' }, lora: { r: 4, alpha: 8, target_modules: ['q_proj', 'k_proj', 'v_proj', 'down_proj'] },
+    optimizer: { lr: 0.05 }, batch_size: 2, max_steps: 2, eval: { samples: 0 }, seed: 1,
+  }));
+  const run = path.join(dir, 'out');
+  const t = cli('train', path.join(dir, 'cfg.json'), '--output_dir', run);
+  assert.equal(t.status, 0, t.stderr);
+  loraRun = run;
+  return run;
+}
+
+test('a LoRA run trained by the CLI exports (--run) with the adapter merged: llama.cpp matches base + adapter', { skip }, async () => {
+  const run = trainedLoraRun();
+  const tok = loadTokenizer(full);
+  const file = path.join(tmp, 'run.gguf');
+  const r = cli('export', '--run', run, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
+  const base = loadModel(full, { backend });
+  const baseLp = ourLogProbs(base, prompts);
+  loadAdapter(base, path.join(run, 'adapter'), { trainable: false });
+  const ours = ourLogProbs(base, prompts);
+  assert.ok(compare(ours, baseLp).rel > 1e-3, 'the adapter changes the logits (else this test proves nothing)');
+  const { rel } = compare((await llamaLogProbs(file, prompts)).lp, ours);
+  console.log(`# LoRA run f32: logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
+
+test('the adapter alone (--format gguf-lora) beside the base GGUF: llama.cpp matches base + adapter, rsLoRA\'s scaling too; refusals', { skip }, async () => {
+  const run = trainedLoraRun();
+  const tok = loadTokenizer(full);
+  const baseFile = fullF32Gguf();
+  const rslora = path.join(tmp, 'adapter-rslora');
+  fs.cpSync(path.join(run, 'adapter'), rslora, { recursive: true });
+  const cfgFile = path.join(rslora, 'adapter_config.json');
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), use_rslora: true }));
+  const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
+  for (const [name, args, adapter] of [['run', ['--run', run], path.join(run, 'adapter')], ['rsLoRA', ['--model', full, '--adapter', rslora], rslora]] as const) {
+    const file = path.join(tmp, `lora-${name}.gguf`);
+    const r = cli('export', ...args, '--out', file, '--format', 'gguf-lora', '--quant', 'f32');
+    assert.equal(r.status, 0, r.stderr);
+    const info = await readGgufFileInfo(file, { logWarnings: false });
+    assert.equal((info.metadata.general as Record<string, unknown>)['type'], 'adapter');
+    assert.deepEqual(info.fullTensorInfo!.slice(0, 4).map((t) => [t.name, [...t.dimensions].map(Number)]),
+      [['blk.0.attn_q.weight.lora_a', [64, 4]], ['blk.0.attn_q.weight.lora_b', [4, 64]], ['blk.0.attn_k.weight.lora_a', [64, 4]], ['blk.0.attn_k.weight.lora_b', [4, 32]]]);
+    const model = loadModel(full, { backend });
+    loadAdapter(model, adapter, { trainable: false });
+    const { rel } = compare((await llamaLogProbs(baseFile, prompts, 0, file)).lp, ourLogProbs(model, prompts));
+    console.log(`# LoRA adapter GGUF (${name}) beside the f32 base: logits max rel error ${rel.toExponential(2)}`);
+    assert.ok(rel <= 1e-4, `${name}: rel ${rel}`);
+  }
+  const f16 = path.join(tmp, 'lora-f16.gguf');
+  assert.equal(cli('export', '--run', run, '--out', f16, '--format', 'gguf-lora').status, 0, 'f16 by default');
+  assert.equal((await readGgufFileInfo(f16, { logWarnings: false })).fullTensorInfo!.every((t) => GgmlType[t.ggmlType] === 'F16'), true);
+  const q = cli('export', '--run', run, '--out', path.join(tmp, 'lora-q8.gguf'), '--format', 'gguf-lora', '--quant', 'q8_0');
+  assert.equal(q.status, 2);
+  assert.match(q.stderr, /--quant q8_0: an adapter file is written as f32, f16 or bf16/);
+  const noAdapter = cli('export', '--model', full, '--out', path.join(tmp, 'lora-none.gguf'), '--format', 'gguf-lora');
+  assert.equal(noAdapter.status, 2);
+  assert.match(noAdapter.stderr, /needs --adapter DIR/);
+  assert.equal(fs.existsSync(path.join(tmp, 'lora-q8.gguf')) || fs.existsSync(path.join(tmp, 'lora-none.gguf')), false, 'nothing written');
+});

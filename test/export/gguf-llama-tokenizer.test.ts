@@ -1,0 +1,148 @@
+// GGUF tokenizers checked by llama.cpp itself (llama-cpp.ts): a SentencePiece tokenizer without the space prefix and
+// with an added token repeating a vocabulary entry, and byte-level BPE of Tekken's form (test/fixtures/tekken-tiny,
+// also with Llama 3's and GPT-2's regexes): llama.cpp tokenizes and detokenizes a varied corpus as we do.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readGgufFileInfo, type Token } from 'node-llama-cpp';
+import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
+import { FIXTURES } from '../helpers.ts';
+import { corpus as corpusDocs, variedStrings } from '../tokenizer/corpus.ts';
+import { cli, config, randomModelDir, tmp } from './gguf-models.ts';
+import { llama, skip } from './llama-cpp.ts';
+
+test('a tokenizer without the space prefix (Metaspace, prepend_scheme never) and an added token repeating a vocabulary entry: llama.cpp loads it and tokenizes as we do', { skip }, async () => {
+  const dir = randomModelDir('metaspace', config({ vocabSize: 32001 }), null);
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as Record<string, unknown> & { added_tokens: unknown[]; model: { vocab: Record<string, number> } };
+  json.normalizer = null;
+  json.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'never', split: false };
+  json.decoder = { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }] };
+  // "hello" is also vocabulary entry 21558: llama.cpp aborts on a token text written twice
+  json.added_tokens.push({ id: 32000, content: 'hello', single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  const file = path.join(tmp, 'metaspace-f32.gguf');
+  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  const info = await readGgufFileInfo(file, { logWarnings: false });
+  const meta = info.metadata.tokenizer.ggml as unknown as Record<string, unknown> & { tokens: string[]; scores: number[] };
+  assert.equal(meta.add_space_prefix, false);
+  assert.equal(meta.tokens[json.model.vocab['hello']!], `[UNUSED${json.model.vocab['hello']}]`);
+  assert.equal(meta.tokens[32000], 'hello');
+  const tok = loadTokenizer(dir);
+  assert.equal(tok.encode('hello')[0], 32000);
+  const lm = await llama!.loadModel({ modelPath: file });
+  try {
+    for (const s of ['Hello world', 'say hello twice: hello!', 'no space prefix', ' one leading space', '[INST] a question [/INST]</s>next', 'Здравствуй, мир']) {
+      assert.deepEqual(lm.tokenize(s, true), tok.encode(s), `tokenizing ${JSON.stringify(s)}`);
+    }
+  } finally {
+    await lm.dispose();
+  }
+});
+
+const TEKKEN = path.join(FIXTURES, 'tekken-tiny');
+type TekkenJson = { model: { merges: string[]; ignore_merges: boolean }; pre_tokenizer: unknown; added_tokens: Array<{ content: string }> };
+const tekkenJson = (): TekkenJson => JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer.json'), 'utf8')) as TekkenJson;
+/** The Split regex of the fixture: Tekken's, as Mistral Nemo's tokenizer.json has it. */
+const TEKKEN_REGEX = (tekkenJson().pre_tokenizer as { pretokenizers: Array<{ pattern: { Regex: string } }> }).pretokenizers[0]!.pattern.Regex;
+
+/**
+ * llama.cpp's rewrite of Tekken's regex (llama-vocab.cpp, LLAMA_VOCAB_PRE_TYPE_TEKKEN), its groups made
+ * non-capturing: "a letter but a-z" and "a letter but A-Z" stand for the upper- and lower-case classes, which also
+ * hold the combining marks (\p{M}, not letters), so llama.cpp splits a mark off the word it ends (a Devanagari
+ * vowel sign before a newline, say) where HF does not — its own difference from HF, whatever the GGUF says.
+ */
+const LLAMA_TEKKEN_REGEX = String.raw`[^\r\n\p{L}\p{N}]?(?:(?=\p{L})[^a-z])*(?:(?=\p{L})[^A-Z])+|[^\r\n\p{L}\p{N}]?(?:(?=\p{L})[^a-z])+(?:(?=\p{L})[^A-Z])*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
+
+/** The pre-tokenized pieces of `text`: split at the special tokens first (both tokenizers do), then by `regex`. */
+function pieces(text: string, regex: string, specials: readonly string[]): string[] {
+  const at = new RegExp(specials.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gu');
+  return text.split(at).flatMap((part) => [...part.matchAll(new RegExp(regex, 'gu'))].map((m) => m[0]));
+}
+
+/** Edge cases, then the varied test corpus with special tokens and the user-defined token put in. */
+const BPE_STRINGS = [
+  '', ' ', '\n', 'Hello world', "I've been 'told he's there, 'RE you sure? We'Ve a'lL", 'CamelCaseWord and ALLCAPS then lowerUPPER',
+  '12345 67.89e-3 3..3 3...3', '  two   three    four     spaces\n\n\n', 'tabs\tand\r\nnew\n \nlines', 'path/to/file.ts\n/', '你好世界, こんにちは, 안녕하세요',
+  'emoji 🙂🚀 👨‍👩‍👧‍👦 and rare 𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'bytes: \u0001\u0002\u007f\u00ff\u2028', '<s>[INST] special tokens inside [/INST]</s> and after', 'a</s>b<unk>c[CUSTOM]d [CUSTOM] e',
+  ...[...variedStrings(1200, 5), ...corpusDocs(40_000, 9)].map((s, i) => (i % 3 === 0 ? `<s>[INST] ${s}[/INST]${s.slice(0, 20)}</s>` : i % 3 === 1 ? `${s.slice(0, 10)}[CUSTOM]${s.slice(10)}` : s)),
+];
+
+/**
+ * A model folder with the Tekken fixture's tokenizer (`edit`ed; `cleanUpSpaces`: its clean_up_tokenization_spaces,
+ * which llama.cpp fixes by pre-tokenizer: false for tekken, true for llama-bpe and gpt-2, as their HF configs
+ * say), exported to f32 GGUF by the CLI; checks that
+ * llama.cpp detokenizes our ids as we decode them and tokenizes each string as we do, or, where `explained` says
+ * its pre-tokenizer splits the string otherwise, differently; returns the file and how many strings differed.
+ */
+async function checkByteLevel(name: string, edit: (json: TekkenJson) => void, explained: (s: string) => boolean, cleanUpSpaces = false): Promise<{ file: string; dir: string; differ: number }> {
+  const dir = randomModelDir(name, config({ vocabSize: 896 }), null); // 873 tokens: 23 padding rows
+  const json = tekkenJson();
+  edit(json);
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  const tokenizerConfig = JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...tokenizerConfig, clean_up_tokenization_spaces: cleanUpSpaces }));
+  const file = path.join(tmp, `${name}-f32.gguf`);
+  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /gguf:.*(differently|cannot)/, 'no tokenizer warning');
+  const tok = loadTokenizer(dir);
+  const lm = await llama!.loadModel({ modelPath: file });
+  let differ = 0;
+  try {
+    for (const s of BPE_STRINGS) {
+      const ids = tok.encode(s);
+      assert.equal(lm.detokenize(ids as Token[], true), tok.decode(ids, { skipSpecialTokens: false }), `detokenizing ${JSON.stringify(s)}`);
+      const theirs = lm.tokenize(s, true);
+      if (JSON.stringify(theirs) === JSON.stringify(ids)) continue;
+      assert.ok(explained(s), `tokenizing ${JSON.stringify(s)}: ${JSON.stringify(theirs)} ≠ ${JSON.stringify(ids)}`);
+      differ++;
+    }
+  } finally {
+    await lm.dispose();
+  }
+  console.log(`# ${name}: ${BPE_STRINGS.length - differ} of ${BPE_STRINGS.length} strings tokenized identically by llama.cpp${differ ? `; ${differ} otherwise, each where llama.cpp's own regex splits otherwise` : ''}`);
+  return { file, dir, differ };
+}
+
+test('a byte-level BPE tokenizer (Tekken\'s form) exports as llama.cpp\'s "gpt2" with pre "tekken": llama.cpp tokenizes and detokenizes a varied corpus as we do; the named chat templates are in the file', { skip }, async () => {
+  const specials = tekkenJson().added_tokens.map((t) => t.content);
+  const otherSplit = (s: string): boolean => pieces(s, LLAMA_TEKKEN_REGEX, specials).join('\u0000') !== pieces(s, TEKKEN_REGEX, specials).join('\u0000');
+  const { file, dir, differ } = await checkByteLevel('tekken', () => {}, otherSplit);
+  assert.ok(differ <= 0.02 * BPE_STRINGS.length, `${differ}`); // 0 measured
+  const json = tekkenJson();
+  const templates = (JSON.parse(fs.readFileSync(path.join(TEKKEN, 'tokenizer_config.json'), 'utf8')) as { chat_template: Array<{ name: string; template: string }> }).chat_template;
+  const md = (await readGgufFileInfo(file, { logWarnings: false })).metadata as unknown as { tokenizer: Record<string, unknown> & { ggml: Record<string, unknown> & { tokens: string[]; token_type: number[] } } };
+  const g = md.tokenizer.ggml;
+  assert.deepEqual([g['model'], g['pre'], g['bos_token_id'], g['eos_token_id'], g['unknown_token_id'], g['padding_token_id'], g['add_bos_token'], g['add_eos_token']], ['gpt2', 'tekken', 1, 2, 0, 10, true, false]);
+  assert.deepEqual(g['merges'], json.model.merges);
+  assert.deepEqual([g.tokens[16], g.tokens[17 + 0x20], g.tokens[873], g.tokens[895]], ['[CUSTOM]', 'Ġ', '[PAD873]', '[PAD895]']);
+  assert.deepEqual([g.token_type[0], g.token_type[3], g.token_type[16], g.token_type[17], g.token_type[872], g.token_type[873]], [3, 3, 4, 1, 1, 5]);
+  assert.equal(md.tokenizer['chat_template'], templates[0]!.template);
+  assert.equal(md.tokenizer['chat_template.tool_use'], templates[1]!.template, 'a named template under its name');
+  assert.equal(md.tokenizer['chat_template.rag_v1'], templates[2]!.template, '"rag-v1": other characters as "_", as gguf-py');
+  assert.deepEqual(md.tokenizer['chat_templates'], ['tool_use', 'rag_v1']);
+  // the check sees the pre-tokenizer: the same file read with Llama 3's (the fixture's merges join what Tekken's regex splits apart)
+  const bytes = fs.readFileSync(file);
+  const key = 'tokenizer.ggml.pre';
+  bytes.write('llama3', bytes.indexOf(key) + key.length + 4 + 8, 'latin1'); // after the key: its type (u32), length (u64)
+  const asLlama3 = path.join(tmp, 'tekken-as-llama3.gguf');
+  fs.writeFileSync(asLlama3, bytes);
+  const tok = loadTokenizer(dir);
+  const lm = await llama!.loadModel({ modelPath: asLlama3 });
+  try {
+    const wrong = BPE_STRINGS.filter((s) => JSON.stringify(lm.tokenize(s, true)) !== JSON.stringify(tok.encode(s))).length;
+    console.log(`# tekken: with pre "llama3" instead, ${wrong} of ${BPE_STRINGS.length} strings tokenize otherwise`);
+    assert.ok(wrong > 0.05 * BPE_STRINGS.length, `${wrong}`);
+  } finally {
+    await lm.dispose();
+  }
+});
+
+test('the same vocabulary with Llama 3\'s Split regex (pre "llama-bpe") and with GPT-2\'s ByteLevel regex (pre "gpt-2"): llama.cpp tokenizes every string as we do', { skip }, async () => {
+  const llama3 = String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
+  const none = (): boolean => false;
+  await checkByteLevel('llama-bpe', (j) => { (j.pre_tokenizer as { pretokenizers: Array<{ pattern: { Regex: string } }> }).pretokenizers[0]!.pattern.Regex = llama3; }, none, true);
+  await checkByteLevel('gpt-2', (j) => { j.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true }; j.model.ignore_merges = false; }, none, true);
+});
