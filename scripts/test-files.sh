@@ -10,7 +10,8 @@ LONGEST=(
   test/train/resume.test.ts
   test/train/run-folder.test.ts
   test/cli/eval.test.ts
-  test/export/gguf-llama.test.ts
+  test/export/gguf-llama-lora.test.ts
+  test/export/gguf-llama-tokenizer.test.ts
   test/cli/generate-eval.test.ts
   test/backend/cuda/compile-kernels.test.ts
   test/backend/cuda/nvrtc-compile.test.ts
