@@ -26,8 +26,8 @@ metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve
   --resume           continue the run in output_dir from its newest valid checkpoint (same config;
                      metrics rows past the checkpoint are dropped, then recomputed identically);
                      given a run folder (or its config.yaml), resumes that folder even if moved.
-                     Without a valid checkpoint a finished run is refused (nothing to resume) and an
-                     unfinished one starts again from step 0
+                     A finished run (report.json written) is left as it is: "already complete",
+                     exit 0. An unfinished one without a valid checkpoint starts again from step 0
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
                      (--port N: its port, 0–65535, default any free one; a port in use is refused
                      before training starts; Ctrl-C stops it)
@@ -119,6 +119,7 @@ export async function run(argv: string[]): Promise<void | number> {
     // The dashboard runs in its own process: the training loop keeps this one busy.
     onRunDir: dashboard ? (dir) => { dash = startChild(dir, port); } : undefined,
   });
+  if (result.alreadyComplete) return; // said in its one line
   info(`run directory: ${result.dir}`);
   if (dash) return serveUntilStopped(dash, result.dir);
 }
