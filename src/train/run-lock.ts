@@ -179,16 +179,40 @@ function removeIfStale(guard: string, me: string): void {
 
 /** Removes the guards of takeovers interrupted in `dir` (their writers gone) that no later takeover came to: leftovers. */
 function removeStaleGuards(dir: string, me: string): void {
-  const guards = withIo(dir, 'read the folder', () => fs.readdirSync(dir))
-    .filter((e) => e.startsWith(LOCK_FILE) && /^(\.takeover)+$/.test(e.slice(LOCK_FILE.length)));
   // the deepest first: a guard's own stale guard goes before it
-  for (const g of guards.sort((a, b) => b.length - a.length)) {
+  for (const g of guardsIn(dir)) {
     try {
       removeIfStale(path.join(dir, g), me);
     } catch (e) {
       if (!isUserError(e)) throw e; // another host's: left, as the next takeover will name it
     }
   }
+}
+
+/**
+ * Removes what this process's locks of `dir` left when the thread holding them was stopped (Ctrl-C; the process ends
+ * next): the lock if it is this process's, its temporary, and a takeover guard it was holding. Another's is kept.
+ */
+export function releaseOwnLock(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  const mine = (f: string): boolean => {
+    const owner = parseOwner(readLock(f) ?? '');
+    return owner !== null && owner.pid === process.pid && owner.host === os.hostname();
+  };
+  fs.rmSync(`${file}.${process.pid}.tmp`, { force: true });
+  for (const guard of guardsIn(dir)) if (mine(path.join(dir, guard))) fs.rmSync(path.join(dir, guard), { force: true });
+  if (mine(file)) fs.rmSync(file, { force: true });
+}
+
+/** The takeover guards in `dir` (LOCK.takeover, LOCK.takeover.takeover, …), the deepest first; none when it cannot be read. */
+function guardsIn(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => e.startsWith(LOCK_FILE) && /^(\.takeover)+$/.test(e.slice(LOCK_FILE.length))).sort((a, b) => b.length - a.length);
 }
 
 function readLock(file: string): string | null {
