@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBackend } from './backend/select.ts';
+import { removeStoppedPrepare } from './data/out-dir.ts';
 import { prepare } from './data/prepare.ts';
 import { loadConfig, parameterCount } from './model/config.ts';
 import { loadTokenizer, tokenizerName } from './tokenizer/load.ts';
@@ -15,9 +16,10 @@ import { validate } from './train/config.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from './run/layout.ts';
 import { MetricsLog } from './train/metrics-log.ts';
 import { runSpecOf } from './train/run-files.ts';
-import { acquireRunLock } from './train/run-lock.ts';
+import { acquireRunLock, releaseOwnLock } from './train/run-lock.ts';
+import { removeStoppedRun } from './train/stopped-run.ts';
 import { train, type TrainResult } from './train/trainer.ts';
-import { writeFileAtomic } from './util/atomic.ts';
+import { removeOwnTemps, writeFileAtomic } from './util/atomic.ts';
 import { foreignPaths } from './util/owned-tree.ts';
 import { readRegularFile } from './util/regular-file.ts';
 import { removeListed } from './util/remove-listed.ts';
@@ -86,6 +88,18 @@ export function quickstart(opts: QuickstartOptions): QuickstartResult {
   } finally {
     lock.release();
   }
+}
+
+/**
+ * Removes what this process's quickstart, stopped by Ctrl-C or SIGTERM (its thread stopped midway), left in `out`: the
+ * temporaries and locks of its run (removeStoppedRun) and data (removeStoppedPrepare), its marker's temporary and its
+ * lock. What its stages wrote stays: the marker says which was being written, and the next quickstart replaces it.
+ */
+export function removeStoppedQuickstart(out: string): void {
+  removeStoppedRun(path.join(out, QUICKSTART_LAYOUT.run));
+  removeStoppedPrepare(path.join(out, QUICKSTART_LAYOUT.data));
+  removeOwnTemps(out);
+  releaseOwnLock(out);
 }
 
 /** Every file and folder under `dir` (not following links), as posix paths relative to it; [] if absent. */

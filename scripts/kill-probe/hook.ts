@@ -6,7 +6,6 @@
 // number of mutations is written there at exit (the walk's length).
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
-import threads, { isMainThread, type WorkerOptions } from 'node:worker_threads';
 
 const killAt = Number(process.env.MT_PROBE_KILL_AT ?? '0');
 const log = process.env.MT_PROBE_LOG;
@@ -47,26 +46,12 @@ wrap('openSync', (a) => writes(a[1]));
 wrap('writeSync', (a) => a[0] !== 1 && a[0] !== 2); // not the terminal's
 for (const name of ['writeFileSync', 'appendFileSync', 'fsyncSync', 'renameSync', 'linkSync', 'unlinkSync', 'rmSync', 'rmdirSync', 'mkdirSync', 'copyFileSync', 'cpSync', 'symlinkSync', 'truncateSync', 'ftruncateSync']) wrap(name);
 syncBuiltinESMExports();
-// the thread that has counted (an export's: the main thread writes nothing meanwhile) leaves the number, not the other's 0
+// the thread that has counted (a command's work thread: the main thread writes nothing meanwhile) leaves the number, not the other's 0
 if (countFile) process.on('exit', () => {
   if (n === 0 && fs.existsSync(countFile)) return;
   inside = true;
   original.writeFileSync(countFile, String(n));
 });
 
-// An export writes on a thread of its own (src/cli/export-thread.ts), which runs none of the process's --import
-// modules: this hook goes there too, before the export's code, so its mutations are numbered and killed at as the
-// main thread's are.
-if (isMainThread) {
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api')), self = JSON.stringify(import.meta.url);
-  const Base = threads.Worker;
-  threads.Worker = class extends Base {
-    constructor(source: string | URL, options?: WorkerOptions) {
-      const hooked = options?.eval === true && String(source).includes('export-thread')
-        ? `import(${tsx}).then((tsx) => tsx.register()).then(() => import(${self})).then(() => {\n${String(source)}\n});`
-        : source;
-      super(hooked, options);
-    }
-  };
-  syncBuiltinESMExports();
-}
+// A command's work runs on a thread of its own (src/cli/command-thread.ts), which imports the process's --import
+// modules, this one among them, before the work's code: its mutations are numbered and killed at there too.

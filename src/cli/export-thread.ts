@@ -1,9 +1,7 @@
-// The thread `mistral-tune export` does its work on (export.ts, exportOnThread), and that work: the flags checked and
-// the export written, all synchronous. A user error goes back to the main thread as its message, to be printed there
-// as every command's is; anything else is thrown, with its stack.
+// The work `mistral-tune export` does on a thread of its own (export.ts, command-thread.ts): the flags checked and the
+// export written, all synchronous.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parentPort, workerData } from 'node:worker_threads';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
 import { exportRun, parseShardSize } from '../export/export.ts';
@@ -13,20 +11,13 @@ import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/f
 import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
 import { withOutputParent } from '../export/out-path.ts';
 import { removeDeadTemps, withIo } from '../util/atomic.ts';
-import { isUserError, UserError } from '../util/errors.ts';
+import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { required } from './args.ts';
 import type { Flags } from './export.ts';
 
-try {
-  exportCommand((workerData as { flags: Flags }).flags);
-} catch (e) {
-  if (!isUserError(e)) throw e;
-  parentPort!.postMessage({ userError: e.message });
-}
-
 /** The whole export the flags ask for. */
-function exportCommand(f: Flags): void {
+export function exportCommand(f: Flags): void {
   const format = f.format ?? 'hf';
   if (format !== 'hf' && format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`--format: "${format}" is not one of hf, gguf, gguf-lora`);
   if (format !== 'hf') return runGguf(f, format === 'gguf-lora');

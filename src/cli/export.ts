@@ -1,16 +1,10 @@
 // mistral-tune export: a run's PEFT adapter as it is, a merged model folder for HF transformers, a merged
 // model as one GGUF file for llama.cpp / Ollama / LM Studio (--format gguf), or the LoRA adapter alone as a
 // GGUF adapter file for use beside a GGUF of the base model (--format gguf-lora).
-import { Worker } from 'node:worker_threads';
 import { missingOutputParent, removeStoppedExport } from '../export/out-path.ts';
-import { UserError } from '../util/errors.ts';
-import { warn } from '../util/log.ts';
-import { exitBySignal, onStopSignal, type StopSignal } from '../util/stop-signals.ts';
-import { threadModule, workerBoot } from '../util/worker-boot.ts';
+import { threadModule } from '../util/worker-boot.ts';
 import { parseCommand } from './args.ts';
-
-/** The export's thread; an error it does not catch (a bug, a failed start) reaches the 'error' event with its stack. */
-const BOOT = workerBoot(threadModule('export-thread', import.meta.url), 'throw e;');
+import { runOnThread } from './command-thread.ts';
 
 export const usage = `mistral-tune export --run RUN_DIR --out DIR [--merge] [--best] [--max-shard-size 5GB]
 mistral-tune export (--run RUN_DIR [--best] | --model DIR [--adapter DIR]) --out FILE.gguf --format gguf [--quant Q]
@@ -58,35 +52,15 @@ export async function run(argv: string[]): Promise<void> {
 }
 
 /**
- * Runs the export (export-thread.ts) on a thread of its own: its work is synchronous, and this thread stays free to
- * hear Ctrl-C or SIGTERM, on which the export's thread is stopped, what it was writing removed, and the process
- * ends by that signal.
+ * Runs the export (export-thread.ts) on a thread of its own (command-thread.ts): its work is synchronous, and this
+ * thread stays free to hear Ctrl-C or SIGTERM, on which the export's thread is stopped, what it was writing removed,
+ * and the process ends by that signal.
  */
 function exportOnThread(f: Flags): Promise<void> {
   const first = f.out !== undefined ? missingOutputParent(f.out) : undefined;
-  const worker = new Worker(BOOT, { eval: true, workerData: { flags: f } });
-  let userError: string | null = null;
-  let crash: unknown = null;
-  let stoppedBy: StopSignal | null = null;
-  worker.on('message', (m: { userError: string }) => { userError = m.userError; });
-  worker.on('error', (e) => { crash = e; });
-  const off = onStopSignal((signal) => {
-    stoppedBy = signal;
-    void worker.terminate();
+  return runOnThread<void>(threadModule('export-thread', import.meta.url).href, 'exportCommand', f, {
+    onStop: () => {
+      if (f.out !== undefined) removeStoppedExport(f.out, first);
+    },
   });
-  return new Promise((resolve, reject) => worker.once('exit', () => {
-    off();
-    if (stoppedBy !== null) {
-      try {
-        if (f.out !== undefined) removeStoppedExport(f.out, first);
-      } catch (e) {
-        warn(`stopped by ${stoppedBy}, and what the export was writing could not all be removed (the next export removes it): ${e instanceof Error ? e.message : String(e)}`);
-      }
-      exitBySignal(stoppedBy);
-      return;
-    }
-    if (crash !== null) reject(crash);
-    else if (userError !== null) reject(new UserError(userError));
-    else resolve();
-  }));
 }

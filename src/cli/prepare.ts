@@ -1,6 +1,7 @@
 // mistral-tune prepare: raw data files → cleaned, deduplicated train/val/test JSONL, rejected.jsonl and
 // report.json (see docs/data.md). The command only parses flags and calls the library's prepare().
-import { DEFAULTS, prepare, type DedupMode } from '../data/prepare.ts';
+import { removeStoppedPrepare } from '../data/out-dir.ts';
+import { DEFAULTS, prepare, type DedupMode, type PrepareOptions, type PrepareResult } from '../data/prepare.ts';
 import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
@@ -8,7 +9,9 @@ import { loadTokenizer, tokenizerName } from '../tokenizer/index.ts';
 import { UserError } from '../util/errors.ts';
 import { info, setQuiet } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
+import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { intOption, numberOption, parseCommand, required } from './args.ts';
+import { runOnThread } from './command-thread.ts';
 
 export const usage = `mistral-tune prepare --input FILE... --out DIR [options]
 
@@ -135,14 +138,31 @@ export async function run(argv: string[]): Promise<void> {
     keepPlaceholders: f['keep-placeholders'] === true,
     stripHtml: f['strip-html'] === true,
   };
+  const made = firstMissingFolder(outDir);
+  // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts)
+  const { report, summary } = await runOnThread<PrepareResult>(import.meta.url, 'prepareOnThread', { options, tokenizer: f.tokenizer, quiet: f.quiet === true } satisfies ThreadJob, {
+    onStop: () => {
+      removeStoppedPrepare(outDir);
+      removeMadeFolders(outDir, made);
+    },
+  });
+  if (!f.quiet) info(summary);
+  if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+interface ThreadJob { options: Omit<PrepareOptions, 'tokenizer' | 'tokenizerName' | 'onProgress'>; tokenizer: string | undefined; quiet: boolean }
+
+/** The tokenizer loaded and the data prepared, with a progress bar for big inputs, on the command's thread. */
+export function prepareOnThread(job: ThreadJob): PrepareResult {
+  setQuiet(job.quiet);
   // an explicit --tokenizer must hold one: falling back to the bundled tokenizer would prepare (and count
   // tokens, and refuse special tokens) for another vocabulary than the user named
-  const tokenizer = loadTokenizer(f.tokenizer, { fallback: f.tokenizer === undefined ? 'bundled' : 'error' });
+  const tokenizer = loadTokenizer(job.tokenizer, { fallback: job.tokenizer === undefined ? 'bundled' : 'error' });
   let progress: Progress | null = null;
   let shownMb = 0, totalMb = 0;
-  const { report, summary } = prepare({
-    ...options, tokenizer, tokenizerName: tokenizerName(tokenizer),
-    onProgress: f.quiet ? undefined : (done, total) => {
+  const result = prepare({
+    ...job.options, tokenizer, tokenizerName: tokenizerName(tokenizer),
+    onProgress: job.quiet ? undefined : (done, total) => {
       if (total < PROGRESS_MIN_BYTES) return;
       totalMb = Math.ceil(total / 1e6);
       progress ??= new Progress({ label: 'prepare', total: totalMb, unit: 'MB' });
@@ -158,6 +178,5 @@ export async function run(argv: string[]): Promise<void> {
     bar.tick(totalMb - shownMb);
     bar.finish();
   }
-  if (!f.quiet) info(summary);
-  if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
+  return result;
 }

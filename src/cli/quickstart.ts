@@ -1,6 +1,8 @@
 // mistral-tune quickstart: the whole path on the bundled data, on the CPU, in about a minute.
-import { quickstart, quickstartSummary } from '../quickstart.ts';
+import { quickstart, quickstartSummary, removeStoppedQuickstart, type QuickstartOptions, type QuickstartResult } from '../quickstart.ts';
+import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { intOption, parseCommand } from './args.ts';
+import { runOnThread } from './command-thread.ts';
 
 export const usage = `mistral-tune quickstart [--out runs/quickstart] [--epochs 3] [--seed 0] [--overwrite]
 
@@ -19,8 +21,21 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   const t0 = performance.now();
-  const result = quickstart({
+  const opts: QuickstartOptions = {
     out: f.out ?? 'runs/quickstart', overwrite: f.overwrite ?? false, epochs: intOption('epochs', f.epochs, 3), seed: intOption('seed', f.seed, 0, 0),
+  };
+  const made = firstMissingFolder(opts.out);
+  // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts)
+  const result = await runOnThread<QuickstartResult>(import.meta.url, 'quickstartOnThread', opts, {
+    onStop: () => {
+      removeStoppedQuickstart(opts.out);
+      removeMadeFolders(opts.out, made);
+    },
   });
   process.stdout.write(quickstartSummary(result) + `\n(quickstart took ${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+}
+
+/** The quickstart itself, on the command's thread. */
+export function quickstartOnThread(opts: QuickstartOptions): QuickstartResult {
+  return quickstart(opts);
 }

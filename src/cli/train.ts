@@ -2,17 +2,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isConfigKey, loadTrainConfig } from '../train/config.ts';
+import { isConfigKey, loadTrainConfig, type TrainConfig } from '../train/config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
-import { train } from '../train/trainer.ts';
+import { removeStoppedRun } from '../train/stopped-run.ts';
+import { train, type TrainResult } from '../train/trainer.ts';
+import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
 import { checkListenable } from '../dashboard/server.ts';
 import { givenTwice, missingValue, portOption } from './args.ts';
+import { runOnThread } from './command-thread.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
        mistral-tune train RUN_DIR --resume
@@ -26,8 +29,8 @@ metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve
   --resume           continue the run in output_dir from its newest valid checkpoint (same config;
                      metrics rows past the checkpoint are dropped, then recomputed identically);
                      given a run folder (or its config.yaml), resumes that folder even if moved.
-                     Without a valid checkpoint a finished run is refused (nothing to resume) and an
-                     unfinished one starts again from step 0
+                     A finished run (report.json written) is left as it is: "already complete",
+                     exit 0. An unfinished one without a valid checkpoint starts again from step 0
   --dashboard        serve the live dashboard of this run on 127.0.0.1 while it trains and after
                      (--port N: its port, 0–65535, default any free one; a port in use is refused
                      before training starts; Ctrl-C stops it)
@@ -112,15 +115,29 @@ export async function run(argv: string[]): Promise<void | number> {
   // a port the dashboard cannot have is refused before the run folder is made, not found out after training
   if (dashboard) await checkListenable(port);
   let dash: Dashboard | null = null;
-  const result = train(cfg, {
-    overwrite,
-    resume,
-    keep: [file],
-    // The dashboard runs in its own process: the training loop keeps this one busy.
-    onRunDir: dashboard ? (dir) => { dash = startChild(dir, port); } : undefined,
+  const made = firstMissingFolder(cfg.output_dir);
+  // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts); the dashboard runs in a
+  // process of its own, started here once the run folder is there
+  const result = await runOnThread<ThreadResult>(import.meta.url, 'trainOnThread', { cfg, overwrite, resume, keep: [file], dashboard } satisfies ThreadJob, {
+    onNote: (dir) => { dash = startChild(dir as string, port); },
+    onStop: () => {
+      (dash as Dashboard | null)?.child.kill('SIGTERM');
+      removeStoppedRun(cfg.output_dir);
+      removeMadeFolders(cfg.output_dir, made);
+    },
   });
+  if (result.alreadyComplete) return; // said in its one line
   info(`run directory: ${result.dir}`);
   if (dash) return serveUntilStopped(dash, result.dir);
+}
+
+interface ThreadJob { cfg: TrainConfig; overwrite: boolean; resume: boolean; keep: string[]; dashboard: boolean }
+type ThreadResult = Pick<TrainResult, 'dir' | 'alreadyComplete'>;
+
+/** The training itself, on the command's thread; `note` says where the run folder is once it is there (for the dashboard). */
+export function trainOnThread(job: ThreadJob, note: (dir: string) => void): ThreadResult {
+  const r = train(job.cfg, { overwrite: job.overwrite, resume: job.resume, keep: job.keep, onRunDir: job.dashboard ? note : undefined });
+  return { dir: r.dir, alreadyComplete: r.alreadyComplete };
 }
 
 interface Dashboard {

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ioError } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
-import { acquireRunLock, type RunLock } from '../train/run-lock.ts';
+import { acquireRunLock, releaseOwnLock, type RunLock } from '../train/run-lock.ts';
 import { UserError } from '../util/errors.ts';
-import { deadTempOf } from './out-file.ts';
+import { deadTempOf, removeOwnTemps, tempOf } from './out-file.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
 
@@ -25,6 +25,19 @@ export function claimOutDir(dir: string, overwrite: boolean): RunLock {
  */
 export function interruptedPrepare(dir: string): string | null {
   return deadTempOf(dir, PREPARE_REPORT);
+}
+
+/**
+ * Removes what this process's prepare, stopped by Ctrl-C or SIGTERM (its thread stopped midway), left in `dir`: its
+ * temporary files and its lock. Stopped while it put its outputs in place (the old report.json removed, the new one's
+ * temporary written), the report's temporary stays: it marks the folder as an interrupted prepare's (interruptedPrepare),
+ * which the next prepare takes as its own, as after a kill.
+ */
+export function removeStoppedPrepare(dir: string): void {
+  const report = path.join(dir, PREPARE_REPORT);
+  const placing = !fs.existsSync(report) && (fs.statSync(tempOf(report, process.pid), { throwIfNoEntry: false })?.size ?? 0) > 0;
+  removeOwnTemps(dir, (name) => placing && name === PREPARE_REPORT);
+  releaseOwnLock(dir);
 }
 
 /**

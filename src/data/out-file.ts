@@ -102,7 +102,7 @@ export class OutFile {
 }
 
 /** The temporary name of `target` while process `pid` writes it. */
-function tempOf(target: string, pid: number): string {
+export function tempOf(target: string, pid: number): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${pid}.tmp`);
 }
 
@@ -137,6 +137,22 @@ export function deadTempOf(dir: string, name: string): string | null {
 export function removeStaleTemps(dir: string, names: readonly string[]): void {
   for (const t of tempsAmong(fs.readdirSync(dir))) {
     if (names.includes(t.name) && t.pid !== process.pid) fs.rmSync(path.join(dir, t.entry), { force: true });
+  }
+}
+
+/**
+ * Removes from `dir` the temporary files of this process (its writing thread stopped: Ctrl-C) but those `keep` names
+ * the output of: named with this process's id, no other process made them.
+ */
+export function removeOwnTemps(dir: string, keep: (name: string) => boolean = () => false): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return; // no folder: nothing was written there
+  }
+  for (const t of tempsAmong(entries)) {
+    if (t.pid === process.pid && !keep(t.name)) fs.rmSync(path.join(dir, t.entry), { force: true });
   }
 }
 

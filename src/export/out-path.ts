@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeDeadTemps, stopOwnWrites, withIo, writerGone } from '../util/atomic.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
+import { firstMissingFolder, removeMadeFolders as removeMadeFoldersTo } from '../util/made-folders.ts';
 import { ANY_FILES, removeOwned } from '../util/owned-tree.ts';
 
 /** The folder an export into an existing empty folder is written in, inside it (then the pid). */
@@ -30,20 +31,12 @@ export function withOutputParent<T>(out: string, write: () => T): T {
 
 /** The first of the folders above the output `out` that withOutputParent would make (undefined: they all exist). */
 export function missingOutputParent(out: string): string | undefined {
-  let first: string | undefined;
-  for (let d = path.dirname(path.resolve(out)); !fs.existsSync(d); d = path.dirname(d)) first = d;
-  return first;
+  return firstMissingFolder(path.dirname(path.resolve(out)));
 }
 
 /** Removes the folders above `out` made from `first` down, deepest first, each only if still empty. */
 export function removeMadeFolders(out: string, first: string | undefined): void {
-  for (let d = path.dirname(path.resolve(out)); first !== undefined && d.length >= first.length; d = path.dirname(d)) {
-    try {
-      fs.rmdirSync(d);
-    } catch {
-      break;
-    }
-  }
+  removeMadeFoldersTo(path.dirname(path.resolve(out)), first);
 }
 
 /**

@@ -123,8 +123,8 @@ export class RunDir {
 
   /**
    * Opens the run of `cfg.output_dir` to resume it: its config.yaml must equal `cfg` in every key but
-   * output_dir (a run folder may have been moved; the folder given is the one resumed, and its config.yaml
-   * is updated to say where it now is).
+   * output_dir (a run folder may have been moved; the folder given is the one resumed, and recordOutputDir
+   * updates its config.yaml to say where it now is).
    */
   static openForResume(cfg: TrainConfig): RunDir {
     const dir = RunDir.open(cfg.output_dir);
@@ -140,8 +140,12 @@ export class RunDir {
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed (the run was started with its config.yaml)`, savedFile);
     }
-    if (saved.output_dir !== now.output_dir) dir.writeText(RUN_LAYOUT.config, configToYaml(cfg));
     return dir;
+  }
+
+  /** Records in config.yaml where a resumed run now is, when it was moved (output_dir is the one key that may differ). */
+  recordOutputDir(cfg: TrainConfig): void {
+    if (readYamlMapping(this.file(RUN_LAYOUT.config)).output_dir !== configRecord(cfg).output_dir) this.writeText(RUN_LAYOUT.config, configToYaml(cfg));
   }
 
   /**

@@ -3,11 +3,13 @@
 // file and hard-linked into place (link fails with EEXIST when the lock is held, so a reader never sees
 // a half-written lock). A lock whose process no longer runs (killed, crashed, its pid since reused) is
 // stale and taken over under a short guard file, so of several processes that find it stale only one
-// removes it and none removes a fresh lock. It is released when the run ends or the process exits.
+// removes it and none removes a fresh lock; the guard holds its writer as the lock does, so one left by a process
+// killed in the takeover is stale in turn and taken over the same way. It is released when the run ends or the
+// process exits.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UserError } from '../util/errors.ts';
+import { isUserError, UserError } from '../util/errors.ts';
 import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 
@@ -54,7 +56,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   const tmp = `${file}.${process.pid}.tmp`;
   const created = writeBeside(dir, tmp, text);
   try {
-    take(file, tmp, folder);
+    take(file, tmp, folder, text);
   } catch (e) {
     removeCreated(created);
     throw e;
@@ -62,6 +64,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
     fs.rmSync(tmp, { force: true });
   }
   removeDeadTemps(dir);
+  removeStaleGuards(dir, text);
   const release = (): void => {
     process.off('exit', release);
     if (readLock(file) === text) fs.rmSync(file, { force: true });
@@ -101,7 +104,7 @@ function writeBeside(dir: string, tmp: string, text: string): string[] {
 }
 
 /** Puts the lock written in `tmp` in place at `file`, taking over a stale lock; throws when a live process holds it. */
-function take(file: string, tmp: string, folder: LockedFolder): void {
+function take(file: string, tmp: string, folder: LockedFolder, me: string): void {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     try {
       fs.linkSync(tmp, file);
@@ -127,33 +130,89 @@ function take(file: string, tmp: string, folder: LockedFolder): void {
       throw new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
         `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
     }
-    removeStale(file, held);
+    removeStale(file, held, me);
   }
   throw new UserError(`could not take the lock ${file}: other processes keep taking and releasing it; retry when they are done`, path.dirname(file));
 }
 
 /**
- * Removes the stale lock whose content is `staleText`, holding the guard `<lock>.takeover` (created with
- * O_EXCL) while it checks the content again and unlinks: only a lock found stale is removed, never one
- * that another process has put in place meanwhile, and only one process removes it.
+ * Removes the stale lock (or guard) `file` whose content is `staleText`, holding the guard `<file>.takeover` (created
+ * with O_EXCL, holding its writer as a lock does) while it checks the content again and unlinks: only a lock found
+ * stale is removed, never one that another process has put in place meanwhile, and only one process removes it. A
+ * guard whose writer is gone (killed while it held it) is stale in turn, and taken over the same way, under its own
+ * guard (`<file>.takeover.takeover`), so an interrupted takeover blocks no later run.
  */
-function removeStale(file: string, staleText: string): void {
+function removeStale(file: string, staleText: string, me: string): void {
   const guard = `${file}.takeover`;
   try {
-    fs.writeFileSync(guard, `${process.pid}\n`, { flag: 'wx' });
+    fs.writeFileSync(guard, me, { flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, guard, 'create the lock');
-    // the guard is held for a moment only: one left over means its process died while it held it
-    if (Date.now() - mtimeOf(guard) > UNREADABLE_GRACE_MS) {
-      throw new UserError(`a takeover of a stale lock was interrupted: delete ${guard} and ${file} if no mistral-tune is running in this folder`, path.dirname(file));
-    }
-    return; // another process is taking it over: try again
+    removeIfStale(guard, me);
+    return; // another process is taking it over, or its guard was stale: try again
   }
   try {
     if (readLock(file) === staleText) fs.rmSync(file, { force: true });
   } finally {
     fs.rmSync(guard, { force: true });
   }
+}
+
+/**
+ * Removes the guard `guard` when its writer is gone (on this host, or an unreadable guard past the grace time); a live
+ * writer's is left to it. One of a process on another host cannot be judged: past the grace time it is named.
+ */
+function removeIfStale(guard: string, me: string): void {
+  const text = readLock(guard);
+  if (text === null) return; // released in the meantime
+  const owner = parseOwner(text);
+  const old = Date.now() - mtimeOf(guard) > UNREADABLE_GRACE_MS;
+  if (owner === null ? !old : isRunning(owner)) {
+    if (owner !== null && owner.host !== os.hostname() && old) {
+      throw new UserError(`a takeover of a stale lock by process ${owner.pid} on ${owner.host} was interrupted: ` +
+        `delete ${guard} if no mistral-tune is running in this folder on ${owner.host}`, path.dirname(guard));
+    }
+    return;
+  }
+  removeStale(guard, text, me);
+}
+
+/** Removes the guards of takeovers interrupted in `dir` (their writers gone) that no later takeover came to: leftovers. */
+function removeStaleGuards(dir: string, me: string): void {
+  // the deepest first: a guard's own stale guard goes before it
+  for (const g of guardsIn(dir)) {
+    try {
+      removeIfStale(path.join(dir, g), me);
+    } catch (e) {
+      if (!isUserError(e)) throw e; // another host's: left, as the next takeover will name it
+    }
+  }
+}
+
+/**
+ * Removes what this process's locks of `dir` left when the thread holding them was stopped (Ctrl-C; the process ends
+ * next): the lock if it is this process's, its temporary, and a takeover guard it was holding. Another's is kept.
+ */
+export function releaseOwnLock(dir: string): void {
+  const file = path.join(dir, LOCK_FILE);
+  const mine = (f: string): boolean => {
+    const owner = parseOwner(readLock(f) ?? '');
+    return owner !== null && owner.pid === process.pid && owner.host === os.hostname();
+  };
+  fs.rmSync(`${file}.${process.pid}.tmp`, { force: true });
+  for (const guard of guardsIn(dir)) if (mine(path.join(dir, guard))) fs.rmSync(path.join(dir, guard), { force: true });
+  if (mine(file)) fs.rmSync(file, { force: true });
+}
+
+/** The takeover guards in `dir` (LOCK.takeover, LOCK.takeover.takeover, …), the deepest first; none when it cannot be read. */
+function guardsIn(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => e.startsWith(LOCK_FILE) && /^(\.takeover)+$/.test(e.slice(LOCK_FILE.length))).sort((a, b) => b.length - a.length);
 }
 
 function readLock(file: string): string | null {

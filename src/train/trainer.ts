@@ -8,7 +8,8 @@ import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
 import { RUN_LAYOUT, weightsEntry } from '../run/layout.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
-import { UserError } from '../util/errors.ts';
+import { isUserError, UserError } from '../util/errors.ts';
+import { readJsonFile } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
@@ -45,6 +46,8 @@ export interface TrainResult {
   dir: string;
   steps: number;
   report: Record<string, unknown>;
+  /** --resume found the run finished: nothing was done (its report is the one it wrote then). */
+  alreadyComplete?: boolean;
 }
 
 /** What a checkpoint carries beyond the loop position, to finish the report after a resume. */
@@ -93,8 +96,9 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   if (opts.resume && !resume) warn(`resume: ${cfg.output_dir} holds no run yet (it stopped before writing anything): starting from the beginning`);
   if (!resume) RunDir.check(cfg.output_dir, opts.overwrite ?? false, keep);
   const resumed = resume ? RunDir.openForResume(cfg) : null;
-  // refused before the model loads when no checkpoint is there at all (checked again once they are verified)
-  if (resumed?.finished() && listCheckpoints(resumed.dir).length === 0) checkResumeWithoutCheckpoint(cfg, resumed);
+  // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
+  if (resumed?.finished()) return alreadyComplete(resumed);
+  resumed?.recordOutputDir(cfg);
   const run = setupRun(cfg, { resuming: resume });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
@@ -252,17 +256,37 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
 }
 
 /**
- * --resume of a run with no valid checkpoint: a finished run has nothing to resume (training it again from
- * step 0 would replace its outputs), so it is refused; an unfinished one starts again from step 0, said in a warning.
+ * The result of --resume on a run that finished (report.json is written), said in one line: nothing of it is loaded,
+ * evaluated or written again.
+ */
+function alreadyComplete(run: RunDir): TrainResult {
+  const report = readReport(run);
+  const steps = typeof report.steps === 'number' ? report.steps : null;
+  const total = typeof report.total_steps === 'number' ? report.total_steps : null;
+  const where = steps === null ? `its ${RUN_LAYOUT.report} is written` : `step ${steps} of ${total ?? '?'}${report.stopped_early === true ? ', stopped early' : ''}`;
+  info(`run ${run.dir} is already complete (${where}); nothing to do`);
+  return { dir: run.dir, steps: steps ?? 0, report, alreadyComplete: true };
+}
+
+/** report.json as an object ({} when it is not one: the run is complete all the same). */
+function readReport(run: RunDir): Record<string, unknown> {
+  try {
+    const r = readJsonFile(run.file(RUN_LAYOUT.report));
+    return typeof r === 'object' && r !== null && !Array.isArray(r) ? r as Record<string, unknown> : {};
+  } catch (e) {
+    if (isUserError(e)) return {};
+    throw e;
+  }
+}
+
+/**
+ * --resume of a run that did not finish and has no valid checkpoint: it starts again from step 0, said in a warning
+ * (a finished one never comes here: alreadyComplete).
  */
 function checkResumeWithoutCheckpoint(cfg: TrainConfig, run: RunDir): void {
   const why = cfg.checkpoint.every_steps === null ? 'checkpoint.every_steps is null: the run writes none'
     : listCheckpoints(run.dir).length > 0 ? 'every checkpoint failed its checks'
       : `none is there: one is written ${cfg.checkpoint.every_steps === 1 ? 'at every step' : `every ${cfg.checkpoint.every_steps} steps, from step ${cfg.checkpoint.every_steps}`}`;
-  if (run.finished()) {
-    throw new UserError(`cannot resume: the run has finished (${RUN_LAYOUT.report} is written) and has no valid checkpoint (${why}), so there is nothing to resume; ` +
-      '--overwrite trains it again from the start', run.dir);
-  }
   warn(`resume: ${run.dir} has no valid checkpoint (${why}): the run did not finish, so it starts again from step 0 and its metrics are replaced`);
 }
 

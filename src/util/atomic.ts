@@ -178,6 +178,24 @@ export function removeDeadTemps(target: string): void {
   }
 }
 
+/**
+ * Removes the temporary files that this process's stopped writes (stopOwnWrites: Ctrl-C) left in `dir`, whatever their
+ * targets: named with this process's id, no other process made them.
+ */
+export function removeOwnTemps(dir: string): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return; // no folder: nothing was written there
+  }
+  for (const e of entries) {
+    const l = parseLeftover(e);
+    if (l?.kind !== 'file' || l.pid !== process.pid || !writerGone(l.pid)) continue;
+    if (fs.lstatSync(path.join(dir, e), { throwIfNoEntry: false })?.isFile()) removeLeftover(path.join(dir, e));
+  }
+}
+
 /** fsync a folder so a rename inside it is durable (best effort: not every file system allows it). */
 export function fsyncDir(dir: string): void {
   try {

@@ -68,9 +68,10 @@ function retire(aside: string, owned: FolderSpec, target?: string): void {
  * Repairs what a crash in a folder write left in `parent`, whose folders the tool writes as `parentSpec` says
  * (the swaps of other folders are left alone): a folder moved aside (.old-NAME-PID) whose replacement never
  * arrived is renamed back, and the temporary folders (.tmp-NAME-PID) and moved-aside folders no longer needed
- * of dead processes are retired (their entries of the user's kept, those of a moved-aside one carried over).
+ * of dead processes are retired (their entries of the user's kept, those of a moved-aside one carried over); with
+ * `onlyOf`, only those of that process (this one's, stopped: what a process stopped by Ctrl-C repairs before it ends).
  */
-export function recoverFolderSwaps(parent: string, parentSpec: FolderSpec): void {
+export function recoverFolderSwaps(parent: string, parentSpec: FolderSpec, onlyOf?: number): void {
   let entries: string[];
   try {
     entries = fs.readdirSync(parent);
@@ -80,7 +81,7 @@ export function recoverFolderSwaps(parent: string, parentSpec: FolderSpec): void
   for (const entry of entries) {
     const left = parseLeftover(entry);
     const owned = left && left.kind !== 'file' ? parentSpec(left.name) : null;
-    if (owned === null || owned === FILE) continue;
+    if (owned === null || owned === FILE || (onlyOf !== undefined && left!.pid !== onlyOf)) continue;
     if (left!.pid !== process.pid && pidRunning(left!.pid)) continue; // another process is in the middle of its swap
     const aside = path.join(parent, entry), target = path.join(parent, left!.name);
     withIo(aside, 'repair the interrupted write of', () => {

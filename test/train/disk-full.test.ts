@@ -58,6 +58,7 @@ for (const failing of ['best', 'checkpoint'] as const) {
     // back to the checkpoint of step 10, so that --resume writes best/ and the checkpoint of step 20 again
     const [step10, step20] = listCheckpoints(run);
     fs.rmSync(step20!, { recursive: true });
+    fs.rmSync(path.join(run, 'report.json')); // not finished: a finished run is left as it is
     const before = { checkpoint: files(step10!), best: failing === 'best' ? files(path.join(run, 'best')) : null };
 
     let preload: string[] = [];

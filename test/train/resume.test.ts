@@ -135,6 +135,35 @@ test('a run killed between writing its last checkpoint and dropping the one befo
   assert.ok(weights(run).equals(weights(path.join(dir, 'straight'))), 'the same adapter');
 });
 
+/** Every entry under `dir` with its bytes and modification time: what a run that changed nothing leaves as it was. */
+const snapshot = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort().map((f) => {
+  const st = fs.statSync(path.join(dir, f));
+  return `${f} ${st.mtimeMs} ${st.isFile() ? fs.readFileSync(path.join(dir, f)).toString('base64') : '/'}`;
+});
+
+test('--resume of a complete run whose last checkpoint is its final step says so in one line and changes no file (not even a moved run\'s config.yaml)', () => {
+  const dir = setup();
+  const config = path.join(dir, 'done.yaml');
+  fs.writeFileSync(config, [`model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3',
+    'max_seq_len: 32', 'eval: {samples: 0, every_steps: 100}', 'checkpoint: {every_steps: 1, keep: 2}', 'output_dir: done'].join('\n') + '\n');
+  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
+  const run = path.join(dir, 'done');
+  assert.equal(path.basename(listCheckpoints(run).at(-1)!), 'step-0000003', 'the last checkpoint is the final step');
+  const before = snapshot(run);
+  for (const args of [[config, '--resume'], [run, '--resume']]) {
+    const r = spawnSync(process.execPath, [BIN, 'train', ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, `run ${run} is already complete (step 3 of 3); nothing to do\n`);
+    assert.deepEqual(snapshot(run), before, 'no file of the run changed: no evaluation, export or report written again');
+  }
+  const moved = path.join(dir, 'moved');
+  fs.renameSync(run, moved);
+  const r = spawnSync(process.execPath, [BIN, 'train', moved, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, `run ${moved} is already complete (step 3 of 3); nothing to do\n`);
+  assert.deepEqual(snapshot(moved), before);
+});
+
 test('a corrupt newest checkpoint is detected and the previous one used', () => {
   const { config, run, reference } = straightRun();
   const [older, , newest] = listCheckpoints(run);
@@ -144,6 +173,7 @@ test('a corrupt newest checkpoint is detected and the previous one used', () => 
   fs.writeFileSync(state, bytes);
   const deadPid = spawnSync(process.execPath, ['-e', '']).pid!; // a killed run's: the swaps of running processes are left alone
   fs.mkdirSync(path.join(run, 'checkpoints', `.tmp-step-0000999-${deadPid}`));
+  fs.rmSync(path.join(run, 'report.json')); // as if killed before its end: a finished run is left as it is
   const r = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(newest!)} is incomplete or corrupt`));
@@ -178,6 +208,7 @@ test('a run resumed from the checkpoint where it stopped early does not train on
   execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
   const steps = (): number => rowsOf(path.join(dir, 'early')).filter((r) => r.split === undefined).length;
   assert.equal(steps(), 1);
+  fs.rmSync(path.join(dir, 'early', 'report.json')); // as if killed before its end: a finished run is left as it is
   execFileSync(process.execPath, [BIN, 'train', config, '--resume'], { stdio: 'ignore' });
   assert.equal(steps(), 1);
 });

@@ -84,6 +84,7 @@ test('files of the user inside the run\'s own folders: --overwrite names them an
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /^error: .*run: --overwrite would delete adapter\/notes\.md, best\/plots\/, checkpoints\/step-0000002\/eval\.txt, which train did not make: move them out of the run folder, or delete them yourself$/m);
   for (const f of mine) assert.equal(fs.readFileSync(path.join(run, f), 'utf8'), 'mine\n', f);
+  fs.rmSync(path.join(run, 'report.json')); // as if killed before its end: a finished run is left as it is
   const resumed = cli(['train', config, '--resume']); // from the last checkpoint: adapter/ is written again
   assert.equal(resumed.status, 0, resumed.stderr);
   for (const f of mine) assert.equal(fs.readFileSync(path.join(run, f), 'utf8'), 'mine\n', f);
@@ -173,29 +174,27 @@ test('--resume on a folder a killed run left holding only its lock starts the ru
   assert.equal(fs.existsSync(path.join(dir, 'no-such-run')), false, 'nothing made');
 });
 
-test('--resume of a finished run without a valid checkpoint is refused (nothing to resume); of an unfinished one it starts again, saying why', () => {
+test('--resume of a finished run without a valid checkpoint says it is complete and changes nothing; of an unfinished one it starts again, saying why', () => {
   const dir = project('run');
   const config = path.join(dir, 'config.yaml'), run = path.join(dir, 'run');
   assert.equal(cli(['train', config]).status, 0);
   const before = fs.readFileSync(path.join(run, 'metrics.jsonl'));
-  const refused = cli(['train', run, '--resume']);
-  assert.equal(refused.status, 2, refused.stderr);
-  assert.match(refused.stderr, /^error: .*run: cannot resume: the run has finished \(report\.json is written\) and has no valid checkpoint \(checkpoint\.every_steps is null: the run writes none\), so there is nothing to resume; --overwrite trains it again from the start$/m);
-  assert.doesNotMatch(refused.stderr, /^train /m, 'refused before the model loads');
+  const done = cli(['train', run, '--resume']);
+  assert.equal(done.status, 0, done.stderr);
+  assert.equal(done.stderr, `run ${run} is already complete (step 2 of 2); nothing to do\n`, 'one line, before the model loads');
   assert.ok(fs.readFileSync(path.join(run, 'metrics.jsonl')).equals(before), 'the finished run is left as it was');
 
-  // its checkpoints all corrupt: the same refusal, once they are checked
+  // its checkpoints all corrupt, or deleted by hand: complete all the same (they are not even read)
   const checked = path.join(dir, 'checked');
   assert.equal(cli(['train', config, '--output_dir', checked, '--checkpoint.every_steps', '1']).status, 0);
   for (const c of fs.readdirSync(path.join(checked, 'checkpoints'))) fs.writeFileSync(path.join(checked, 'checkpoints', c, 'state.safetensors'), 'x');
   const corrupt = cli(['train', checked, '--resume']);
-  assert.equal(corrupt.status, 2, corrupt.stderr);
-  assert.match(corrupt.stderr, /cannot resume: the run has finished .*\(every checkpoint failed its checks\), so there is nothing to resume/);
-  // its checkpoints deleted by hand: none is there (the run passed the steps that wrote them: nothing is "due")
+  assert.equal(corrupt.status, 0, corrupt.stderr);
+  assert.match(corrupt.stderr, /^run .*checked is already complete \(step 2 of 2\); nothing to do\n$/);
   fs.rmSync(path.join(checked, 'checkpoints'), { recursive: true });
   const deleted = cli(['train', checked, '--resume']);
-  assert.equal(deleted.status, 2, deleted.stderr);
-  assert.match(deleted.stderr, /cannot resume: the run has finished .*\(none is there: one is written at every step\), so there is nothing to resume/);
+  assert.equal(deleted.status, 0, deleted.stderr);
+  assert.match(deleted.stderr, /^run .*checked is already complete/);
 
   // a run that did not finish (no report.json) and wrote no checkpoint starts again from step 0, with a warning saying why
   fs.rmSync(path.join(run, 'report.json'));
@@ -211,6 +210,7 @@ test('a run folder moved elsewhere resumes where it now is: train MOVED --resume
   fs.appendFileSync(config, 'checkpoint: {every_steps: 5, keep: 2}\n');
   assert.equal(cli(['train', config, '--max_steps', '10']).status, 0);
   fs.renameSync(path.join(dir, 'run'), path.join(dir, 'moved'));
+  fs.rmSync(path.join(dir, 'moved', 'report.json')); // as if killed before its end: a finished run is left as it is
   const byFolder = cli(['train', path.join(dir, 'moved'), '--resume', '--max_steps', '10']);
   assert.equal(byFolder.status, 0, byFolder.stderr);
   assert.match(byFolder.stderr, /resume: from the checkpoint of step 10/);
@@ -218,6 +218,7 @@ test('a run folder moved elsewhere resumes where it now is: train MOVED --resume
   assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'nothing is written at the old place');
 
   fs.renameSync(path.join(dir, 'moved'), path.join(dir, 'again'));
+  fs.rmSync(path.join(dir, 'again', 'report.json'));
   const byOverride = cli(['train', config, '--resume', '--max_steps', '10', '--output_dir', path.join(dir, 'again')]);
   assert.equal(byOverride.status, 0, byOverride.stderr);
   assert.match(byOverride.stderr, /resume: from the checkpoint of step 10/);

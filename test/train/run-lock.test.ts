@@ -37,6 +37,78 @@ test('processes taking the lock at the same instant never hold it together', { t
   assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], [], 'no lock, temporary or guard file left');
 });
 
+/** The processes that ran a moment ago: a pid that no process has now. */
+const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
+const ownerText = (pid: number, host = os.hostname()): string => JSON.stringify({ pid, host, started: new Date().toISOString() }) + '\n';
+
+test('processes taking the lock at once, after a takeover interrupted by a kill (a stale lock and its stale guard left), never hold it together and leave nothing', { timeout: 60_000 }, async () => {
+  const dir = path.join(tmpDir(), 'run');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, LOCK_FILE), ownerText(deadPid()));
+  fs.writeFileSync(path.join(dir, `${LOCK_FILE}.takeover`), ownerText(deadPid()));
+  const go = path.join(path.dirname(dir), 'go');
+  const workers = Array.from({ length: 4 }, () => {
+    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, dir, go, '300'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const ready = new Promise<void>((resolve) => p.stdout.on('data', () => { if (out.includes('ready')) resolve(); }));
+    const exit = new Promise<{ code: number | null; out: string }>((resolve) => p.once('exit', (code) => resolve({ code, out })));
+    return { ready, exit };
+  });
+  await Promise.all(workers.map((w) => w.ready));
+  fs.writeFileSync(go, '');
+  for (const r of await Promise.all(workers.map((w) => w.exit))) {
+    assert.doesNotMatch(r.out, /overlap/, 'two processes held the lock at once');
+    assert.equal(r.code, 0, r.out);
+    assert.doesNotMatch(r.out, /done 0 /, 'each took the lock');
+  }
+  assert.deepEqual(fs.readdirSync(dir), [], 'no lock, temporary or guard file left');
+});
+
+test('the guard of a takeover interrupted by a kill no longer blocks every later run: its writer gone, it is taken over as a stale lock is', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE), guard = `${file}.takeover`;
+  // killed holding the guard, before removing the stale lock
+  fs.writeFileSync(file, ownerText(deadPid()));
+  fs.writeFileSync(guard, ownerText(deadPid()));
+  acquireRunLock(dir).release();
+  assert.deepEqual(fs.readdirSync(dir), [], 'the stale guard and lock are gone');
+  // killed holding the guard after removing the stale lock; and a takeover of that guard killed in turn
+  fs.writeFileSync(guard, ownerText(deadPid()));
+  fs.writeFileSync(`${guard}.takeover`, ownerText(deadPid()));
+  acquireRunLock(dir).release();
+  assert.deepEqual(fs.readdirSync(dir), []);
+  // an older guard, which held only the pid: unreadable as a writer, it is stale once old
+  fs.writeFileSync(file, ownerText(deadPid()));
+  fs.writeFileSync(guard, `${deadPid()}\n`);
+  const old = (Date.now() - 60_000) / 1000;
+  fs.utimesSync(guard, old, old);
+  acquireRunLock(dir).release();
+  assert.deepEqual(fs.readdirSync(dir), []);
+});
+
+test('a takeover guard whose writer still runs is left to it; one of another host, old, is named (it cannot be judged from here)', async (t) => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE), guard = `${file}.takeover`;
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  t.after(() => { other.kill('SIGKILL'); });
+  await new Promise((r) => other.once('spawn', r));
+  const stale = ownerText(deadPid()), live = ownerText(other.pid!);
+  fs.writeFileSync(file, stale);
+  fs.writeFileSync(guard, live);
+  assert.throws(() => acquireRunLock(dir), /other processes keep taking and releasing it/);
+  assert.equal(fs.readFileSync(guard, 'utf8'), live, 'the live writer\'s guard is as it was');
+  assert.equal(fs.readFileSync(file, 'utf8'), stale, 'and so is the lock it is taking over');
+  const remote = ownerText(4242, 'elsewhere.example');
+  fs.writeFileSync(guard, remote);
+  const old = (Date.now() - 60_000) / 1000;
+  fs.utimesSync(guard, old, old);
+  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' &&
+    e.message === `${dir}: a takeover of a stale lock by process 4242 on elsewhere.example was interrupted: delete ${guard} if no mistral-tune is running in this folder on elsewhere.example`);
+  assert.equal(fs.readFileSync(guard, 'utf8'), remote);
+});
+
 test('an empty lock file is not taken over while fresh, and is once it is old', () => {
   const dir = tmpDir();
   const file = path.join(dir, LOCK_FILE);

@@ -1,0 +1,69 @@
+// The thread a command's synchronous work runs on (command-thread.ts): its stdout and stderr write straight to the
+// process's, and it runs the process's --import preloads here too (Node runs them on the main thread only; --require
+// ones run here by themselves), so that a preload that watches or patches the file system — a profiler, the tests'
+// fault hooks — sees the work as it did on the main thread; then it imports the work's module and posts what its
+// function returns, or a user error's message.
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import { isUserError } from '../util/errors.ts';
+import type { ThreadJob, ThreadMessage } from './command-thread.ts';
+
+type Work = (data: unknown, note: (value: unknown) => void) => unknown;
+const TSX = /[\\/]node_modules[\\/]tsx[\\/]/;
+const post = (m: ThreadMessage): void => parentPort!.postMessage(m);
+const job = workerData as ThreadJob;
+
+writeThrough(process.stdout, 1);
+writeThrough(process.stderr, 2);
+// the process's stderr is a terminal: the progress bar redraws one line, as on the main thread
+if (job.stderrTty) Object.defineProperty(process.stderr, 'isTTY', { value: true });
+for (const spec of preloads(process.execArgv)) {
+  if (!TSX.test(spec)) await import(spec);
+  // tsx (which runs .ts modules): its loader imported on a thread does not take effect there, its API does; a .ts
+  // entry is running through it already (worker-boot.ts)
+  else if (!import.meta.url.endsWith('.ts')) ((await import(import.meta.resolve('tsx/esm/api'))) as { register: () => void }).register();
+}
+// imported after the preloads, so that a patched fs is the one the work's modules see
+const work = ((await import(job.module)) as Record<string, unknown>)[job.name] as Work;
+try {
+  post({ result: work(job.data, (note) => post({ note })) });
+} catch (e) {
+  if (!isUserError(e)) throw e;
+  post({ userError: e.message });
+}
+
+/** The modules of `--import X` and `--import=X` in `argv`, as URLs: a path from the working folder, a bare name as Node resolves it from there. */
+function preloads(argv: readonly string[]): string[] {
+  const specs = argv.flatMap((a, i) => (a === '--import' && argv[i + 1] !== undefined ? [argv[i + 1]!] : a.startsWith('--import=') ? [a.slice(9)] : []));
+  const fromCwd = createRequire(path.join(process.cwd(), 'noop.js'));
+  return specs.map((s) => {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(s)) return s; // file:, data:, node:
+    if (s.startsWith('.') || path.isAbsolute(s)) return pathToFileURL(path.resolve(s)).href;
+    return pathToFileURL(fromCwd.resolve(s)).href;
+  });
+}
+
+/**
+ * Makes `stream` (the thread's stdout or stderr) write straight to the process's file descriptor `fd`, at once, as
+ * the main thread's do: Node's own pipe to the main thread passes on what a thread busy with synchronous work
+ * writes only once it is done, so a training run's progress and evaluations showed up only at its end.
+ */
+function writeThrough(stream: NodeJS.WriteStream, fd: number): void {
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), done?: (e?: Error | null) => void): boolean => {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
+    for (let off = 0; off < bytes.byteLength;) {
+      try {
+        off += fs.writeSync(fd, bytes, off, bytes.byteLength - off);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        Atomics.wait(wait, 0, 0, 1); // a non-blocking pipe that is full: a moment for its reader
+      }
+    }
+    (typeof encoding === 'function' ? encoding : done)?.();
+    return true;
+  }) as NodeJS.WriteStream['write'];
+}

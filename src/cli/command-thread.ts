@@ -1,0 +1,74 @@
+// A command whose work is synchronous (train, prepare, quickstart) runs that work on a thread of its own
+// (command-thread-entry.ts), so that this thread stays free to hear Ctrl-C (SIGINT) or SIGTERM: on one, the work's
+// thread is stopped, the command's `onStop` removes what it was writing (its temporaries, its lock), and the process
+// ends by that signal (130 / 143 in a shell). A user error comes back as its message and is thrown here as every
+// command's is; anything else (a bug) is thrown with its stack.
+import { Worker } from 'node:worker_threads';
+import { stopOwnWrites } from '../util/atomic.ts';
+import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
+import { exitBySignal, onStopSignal, type StopSignal } from '../util/stop-signals.ts';
+import { threadModule, workerBoot } from '../util/worker-boot.ts';
+
+/** The work's thread; an error it does not catch (a bug, a failed start) reaches the 'error' event with its stack. */
+const BOOT = workerBoot(threadModule('command-thread-entry', import.meta.url), 'throw e;');
+
+/** What the work's thread is given: the module and function to run, its argument, and how stderr is. */
+export interface ThreadJob {
+  /** The module's URL (the calling command's import.meta.url). */
+  module: string;
+  /** The exported function: (data, note) => result, synchronous; `note` sends a message to onNote on this thread. */
+  name: string;
+  data: unknown;
+  /** Whether this process's stderr is a terminal (the thread's is a pipe to it): progress bars redraw one line there. */
+  stderrTty: boolean;
+}
+
+/** What the thread posts: a note on the way, then the result or a user error's message. */
+export type ThreadMessage = { note: unknown } | { result: unknown } | { userError: string };
+
+export interface ThreadHooks {
+  /** A note the work sent (train: its run folder, for the dashboard). */
+  onNote?: (note: unknown) => void;
+  /** Removes what the stopped work was writing; runs once the thread has stopped, before the process ends by the signal. */
+  onStop: (signal: StopSignal) => void;
+}
+
+/** Runs the function `name` of the module `module` on its own thread with `data`; resolves to what it returns. */
+export function runOnThread<R>(module: string, name: string, data: unknown, hooks: ThreadHooks): Promise<R> {
+  const job: ThreadJob = { module, name, data, stderrTty: Boolean(process.stderr.isTTY) };
+  const worker = new Worker(BOOT, { eval: true, workerData: job });
+  let result: { value: R } | null = null;
+  let userError: string | null = null;
+  let crash: unknown = null;
+  let stoppedBy: StopSignal | null = null;
+  worker.on('message', (m: ThreadMessage) => {
+    if ('note' in m) hooks.onNote?.(m.note);
+    else if ('userError' in m) userError = m.userError;
+    else result = { value: m.result as R };
+  });
+  worker.on('error', (e) => { crash = e; });
+  const off = onStopSignal((signal) => {
+    stoppedBy = signal;
+    void worker.terminate();
+  });
+  // on 'exit', not on the result: what the thread wrote to stderr has all come through by then
+  return new Promise((resolve, reject) => worker.once('exit', () => {
+    off();
+    if (stoppedBy !== null) return stop(stoppedBy, hooks);
+    if (crash !== null) reject(crash);
+    else if (userError !== null) reject(new UserError(userError));
+    else if (result !== null) resolve(result.value);
+    else reject(new Error(`the thread of ${name} ended without a result`));
+  }));
+}
+
+function stop(signal: StopSignal, hooks: ThreadHooks): void {
+  stopOwnWrites(); // what this process was writing is a stopped writer's now (atomic.ts): its temporaries are removed as a killed one's
+  try {
+    hooks.onStop(signal);
+  } catch (e) {
+    warn(`stopped by ${signal}, and what was being written could not all be removed (the next run removes it): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  exitBySignal(signal);
+}

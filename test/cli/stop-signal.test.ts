@@ -1,0 +1,120 @@
+// Ctrl-C (SIGINT) or SIGTERM in the middle of `train`, `prepare` or `quickstart` removes the temporaries the command
+// was writing (a checkpoint's or adapter/'s temporary folder, an output file's temporary name) and its locks, then
+// ends the process by that signal (130 / 143 in a shell); nothing that was there before is touched, the last complete
+// checkpoint stays whole, and `train --resume` then gives what an uninterrupted run gives. Real processes, each sending
+// itself the signal at a chosen write (test/export/signal-at-write.cjs).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseLeftover } from '../../src/util/leftover-names.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const ROOT = path.join(FIXTURES, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const HOOK = path.join(ROOT, 'test', 'export', 'signal-at-write.cjs');
+const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
+
+/** The CLI, sent `signal` by itself at its first write under a path matching `at`. */
+function signalled(args: string[], at: string, signal: 'INT' | 'TERM', cwd?: string) {
+  return spawnSync(process.execPath, ['--require', HOOK, BIN, ...args], {
+    cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, MT_SIGNAL_AT: at, MT_SIGNAL: signal },
+  });
+}
+
+/** Every path under `dir`, relative, folders with a trailing "/". */
+function tree(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()
+    .map((p) => (fs.lstatSync(path.join(dir, p)).isDirectory() ? `${p}/` : p));
+}
+
+/** The entries under `dir` that a stopped command should have removed: temporaries (either naming) and locks. */
+const leftovers = (dir: string): string[] => tree(dir).filter((p) => p.split('/').some((seg) =>
+  seg !== '' && (parseLeftover(seg) !== null || /^\..+\.\d+\.tmp$/.test(seg) || seg.startsWith('.mistral-tune.lock'))));
+
+const comparableRows = (run: string): string[] => fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')
+  .map((l) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(l) as object).filter(([k]) => !['tokens_per_s', 'mem_bytes', 'peak_mem_bytes'].includes(k)))));
+
+test('train stopped by SIGINT while writing a checkpoint, or SIGTERM while writing its final adapter, removes what it was writing and its lock; --resume then ends as an uninterrupted run', { timeout: 240_000 }, () => {
+  const dir = tempDir('mt-train-signal-');
+  const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ input_ids: Array.from({ length: 10 + i }, (_, j) => 3 + ((i * 7 + j * 13) % 400)) }));
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 3).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 2}', 'batch_size: 2',
+    'max_steps: 6', 'eval: {every_steps: 2, samples: 0}', 'checkpoint: {every_steps: 2, keep: 2}', 'seed: 5', 'output_dir: ref'].join('\n') + '\n');
+  const cfg = path.join(dir, 'c.yaml');
+  assert.equal(spawnSync(process.execPath, [BIN, 'train', cfg], { encoding: 'utf8' }).status, 0);
+  const ref = path.join(dir, 'ref');
+  fs.writeFileSync(path.join(dir, 'mine.txt'), 'mine');
+
+  for (const [name, at, signal, from] of [['int', '/\\.tmp-step-0000004-', 'INT', 2], ['term', '/\\.tmp-adapter-', 'TERM', 6]] as const) {
+    const run = path.join(dir, name);
+    const r = signalled(['train', cfg, '--output_dir', run], at, signal);
+    assert.equal(r.signal, `SIG${signal}`, r.stderr);
+    assert.deepEqual(leftovers(run), [], `SIG${signal}: no temporary or lock left`);
+    assert.equal(fs.existsSync(path.join(run, 'report.json')), false, 'not finished');
+    const checkpoints = fs.readdirSync(path.join(run, 'checkpoints'));
+    assert.equal(checkpoints.at(-1), `step-000000${from}`, 'the last complete checkpoint is there');
+    assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints', checkpoints.at(-1)!)).sort(), ['state.safetensors', 'trainer_state.json']);
+    assert.equal(fs.readFileSync(path.join(dir, 'mine.txt'), 'utf8'), 'mine');
+    const resumed = spawnSync(process.execPath, [BIN, 'train', cfg, '--output_dir', run, '--resume'], { encoding: 'utf8' });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`resume: from the checkpoint of step ${from}`));
+    assert.deepEqual(comparableRows(run), comparableRows(ref));
+    for (const f of ['adapter/adapter_model.safetensors', 'best/adapter_model.safetensors']) {
+      assert.ok(fs.readFileSync(path.join(run, f)).equals(fs.readFileSync(path.join(ref, f))), `${f} as the uninterrupted run's`);
+    }
+  }
+});
+
+test('Ctrl-C at any moment of a long train: its progress shows while it trains, and SIGINT ends it by the signal with no temporary or lock left, its last checkpoint whole', { timeout: 120_000 }, async () => {
+  const dir = tempDir('mt-train-ctrl-c-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 8 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1',
+    'max_steps: 1000000', 'eval: {every_steps: 5, samples: 0}', 'checkpoint: {every_steps: 1, keep: 2}', 'output_dir: run'].join('\n') + '\n');
+  const child = spawn(process.execPath, [BIN, 'train', 'c.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/val @ step 10:/.test(stderr)) resolve(); // shown while it trains, not at its end
+    });
+    child.once('exit', () => reject(new Error(`exited before step 10:\n${stderr}`)));
+  });
+  child.kill('SIGINT');
+  assert.equal(await exited, 'SIGINT', stderr);
+  const run = path.join(dir, 'run');
+  assert.deepEqual(leftovers(run), []);
+  const last = fs.readdirSync(path.join(run, 'checkpoints')).at(-1)!;
+  assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints', last)).sort(), ['state.safetensors', 'trainer_state.json']);
+});
+
+test('prepare stopped by SIGTERM or SIGINT while writing its outputs removes their temporaries, its lock and the folders it made; an earlier prepare\'s outputs stay', { timeout: 120_000 }, () => {
+  const dir = tempDir('mt-prepare-signal-');
+  fs.copyFileSync(QA, path.join(dir, 'qa.jsonl'));
+  const before = tree(dir);
+  const fresh = signalled(['prepare', '--input', 'qa.jsonl', '--out', path.join(dir, 'new', 'deeper'), '--quiet'], 'train\\.jsonl\\.\\d+\\.tmp$', 'TERM', dir);
+  assert.equal(fresh.signal, 'SIGTERM', fresh.stderr);
+  assert.deepEqual(tree(dir), before, 'no temporary, lock, nor the folders made for --out');
+
+  const out = path.join(dir, 'out');
+  assert.equal(spawnSync(process.execPath, [BIN, 'prepare', '--input', 'qa.jsonl', '--out', out, '--quiet'], { cwd: dir, encoding: 'utf8' }).status, 0);
+  fs.writeFileSync(path.join(out, 'mine.txt'), 'mine');
+  const files = (): string[] => tree(out).map((f) => `${f} ${fs.statSync(path.join(out, f)).isFile() ? fs.readFileSync(path.join(out, f)).toString('base64') : ''}`);
+  const earlier = files();
+  const again = signalled(['prepare', '--input', 'qa.jsonl', '--out', out, '--seed', '9', '--quiet'], 'val\\.jsonl\\.\\d+\\.tmp$', 'INT', dir);
+  assert.equal(again.signal, 'SIGINT', again.stderr);
+  assert.deepEqual(files(), earlier, 'the earlier outputs and the file of the user\'s as they were; no temporary or lock');
+});
+
+test('quickstart stopped by SIGINT while its run writes best/ removes the temporaries and locks of its folder, its data and its run', { timeout: 120_000 }, () => {
+  const out = path.join(tempDir('mt-quickstart-signal-'), 'qs');
+  const r = signalled(['quickstart', '--epochs', '1', '--out', out], '/\\.tmp-best-', 'INT');
+  assert.equal(r.signal, 'SIGINT', r.stderr);
+  assert.deepEqual(leftovers(out), []);
+  const marker = JSON.parse(fs.readFileSync(path.join(out, '.mistral-tune-quickstart'), 'utf8')) as { complete: boolean; writing: string };
+  assert.deepEqual([marker.complete, marker.writing], [false, 'run'], 'marked unfinished, in its run: the next quickstart replaces it');
+});
