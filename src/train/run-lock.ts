@@ -17,8 +17,10 @@ export const LOCK_FILE = RUN_LAYOUT.lock;
 
 /** A lock file that cannot be read as a lock (empty, torn) is a lock being written until it is this old. */
 const UNREADABLE_GRACE_MS = 5_000;
-/** Attempts before giving up when other processes keep taking and releasing the lock. */
+/** Attempts before giving up when other processes keep taking and releasing the lock (or one holds a takeover's guard). */
 const ATTEMPTS = 50;
+/** The longest pause between two attempts: 1, 2, 4 … ms, then this, ≈ 2.3 s in all. */
+const MAX_PAUSE_MS = 50;
 
 interface LockOwner {
   pid: number;
@@ -131,8 +133,14 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string): void
         `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
     }
     removeStale(file, held, me);
+    pause(Math.min(MAX_PAUSE_MS, 2 ** attempt)); // another process taking over the stale lock needs a moment to finish
   }
   throw new UserError(`could not take the lock ${file}: other processes keep taking and releasing it; retry when they are done`, path.dirname(file));
+}
+
+/** Blocks this thread for `ms` milliseconds (the lock is taken synchronously). */
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /**

@@ -109,6 +109,20 @@ test('a takeover guard whose writer still runs is left to it; one of another hos
   assert.equal(fs.readFileSync(guard, 'utf8'), remote);
 });
 
+test('a takeover guard held for a moment by a live process is waited for: the lock is taken once it is released', async (t) => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE), guard = `${file}.takeover`;
+  // the other process releases its guard (its takeover done) 400 ms after it starts
+  const other = spawn(process.execPath, ['-e', `setTimeout(() => require('fs').rmSync(${JSON.stringify(guard)}), 400)`], { stdio: 'ignore' });
+  t.after(() => { other.kill('SIGKILL'); });
+  await new Promise((r) => other.once('spawn', r));
+  fs.writeFileSync(file, ownerText(deadPid()));
+  fs.writeFileSync(guard, ownerText(other.pid!));
+  const lock = acquireRunLock(dir);
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+  lock.release();
+});
+
 test('an empty lock file is not taken over while fresh, and is once it is old', () => {
   const dir = tmpDir();
   const file = path.join(dir, LOCK_FILE);
