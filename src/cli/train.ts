@@ -126,8 +126,9 @@ export async function run(argv: string[]): Promise<void | number> {
       removeMadeFolders(cfg.output_dir, made);
     },
   });
-  if (result.alreadyComplete) return; // said in its one line
-  info(`run directory: ${result.dir}`);
+  if (!result.alreadyComplete) info(`run directory: ${result.dir}`); // else said in its one line
+  // a complete run resumed with --dashboard is shown as it is
+  if (dashboard && result.alreadyComplete) dash = startChild(result.dir, port);
   if (dash) return serveUntilStopped(dash, result.dir);
 }
 

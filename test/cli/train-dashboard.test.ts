@@ -10,18 +10,28 @@ import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 
-test('train --dashboard serves the run, then stops on SIGINT', { timeout: 60_000 }, async () => {
-  const dir = tempDir('mt-train-dash-');
-  fs.copyFileSync(path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl'), path.join(dir, 'train.jsonl'));
-  fs.writeFileSync(path.join(dir, 'c.yaml'), `model: ${TINY_BASE}\ndata: {train: train.jsonl}\nmax_steps: 3\nbatch_size: 1\neval: {samples: 0}\noutput_dir: run\n`);
-  const child = spawn(process.execPath, [BIN, 'train', path.join(dir, 'c.yaml'), '--dashboard', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+test('train --dashboard serves the run, then stops on SIGINT; --resume --dashboard of the complete run serves it as it is', { timeout: 90_000 }, async () => {
+  const { dir, config } = configDir();
+  await servedUntilSigint([config], (stderr) => stderr.includes('training finished'));
+  const run = path.join(dir, 'run');
+  const stderr = await servedUntilSigint([run, '--resume'], (s) => s.includes('already complete'));
+  assert.match(stderr, /^run .* is already complete \(step 3 of 3\); nothing to do\n/);
+});
+
+/** Runs `train ARGS --dashboard --port 0`, fetches its dashboard once `ready(stderr)`, stops it by SIGINT (exit 0); its stderr. */
+async function servedUntilSigint(args: string[], ready: (stderr: string) => boolean): Promise<string> {
+  const child = spawn(process.execPath, [BIN, 'train', ...args, '--dashboard', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no dashboard URL:\n${stderr}`)), 30_000);
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      child.kill('SIGKILL');
+      reject(new Error(`no dashboard URL:\n${stderr}`));
+    }, 30_000);
     const poll = setInterval(() => {
       const m = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stderr);
-      if (m && stderr.includes('training finished')) {
+      if (m && ready(stderr)) {
         clearInterval(poll);
         clearTimeout(timer);
         resolve(m[1]!);
@@ -33,9 +43,10 @@ test('train --dashboard serves the run, then stops on SIGINT', { timeout: 60_000
   assert.match(await page.text(), /mistral-tune dashboard/);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGINT');
-  assert.equal(await exited, 0);
+  assert.equal(await exited, 0, stderr);
   await assert.rejects(fetch(url), 'the dashboard process stopped with the run');
-});
+  return stderr;
+}
 
 /** A folder with a 3-step config whose run goes to ./run. */
 function configDir(): { dir: string; config: string } {
