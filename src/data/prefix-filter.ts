@@ -25,6 +25,7 @@ export class PrefixFilter {
   private readonly rank: Int32Array[]; // per part: value → its place in the order
   private readonly lists: IntLists; // (part, rank): the slots whose index prefix holds the value, once per copy
   private sizes = new Int32Array(0); // [slot * parts + k]: part k's tokens
+  private readonly longest: Int32Array; // per part: the most tokens a record's has
   private counts = new Int32Array(0); // per slot: the entries of the counted lists it has
   private found = new Int32Array(0); // the slots whose count reached the need
   private entries = 0; // list entries, bounded by `budget`
@@ -46,6 +47,7 @@ export class PrefixFilter {
       return rank;
     });
     this.lists = new IntLists(parts << bits);
+    this.longest = new Int32Array(parts);
     this.sorted = Array.from({ length: parts }, () => new Int32Array(256));
     this.sortedFrom = Array.from({ length: parts }, () => null);
   }
@@ -60,6 +62,7 @@ export class PrefixFilter {
     hashes.forEach((h, k) => {
       const b = h.length;
       this.sizes[slot * this.parts + k] = b;
+      this.longest[k] = Math.max(this.longest[k]!, b);
       this.sort(k, h);
       const sorted = this.sorted[k]!;
       for (let i = 0; i < this.prefixLength(b); i++) this.lists.push(this.listOf(k, sorted[i]!), slot);
@@ -88,9 +91,11 @@ export class PrefixFilter {
   candidates(k: number, hashes: ArrayLike<number>, out: number[]): void {
     const a = hashes.length, n = this.prefixLength(a);
     this.sort(k, hashes);
-    // the sizes that may reach the threshold: t · a to a / t, widened by one each way; the count is listed from the
-    // least that they need
-    const lo = Math.max(1, Math.floor(this.threshold * a) - 1), hi = Math.ceil(a / this.threshold) + 1;
+    // the sizes that may reach the threshold: t · a to a / t, widened by one each way (and none longer than a record
+    // has); the count is listed from the least that they need (1 or more over those sizes: shared(a, b) is within
+    // one of α(a) and above α(b) − 1, so each term of the min is offset)
+    const lo = Math.max(1, Math.floor(this.threshold * a) - 1), hi = Math.min(this.longest[k]!, Math.ceil(a / this.threshold) + 1);
+    if (lo > hi) return;
     const needOf = (b: number): number => Math.min(n - a, NEED - this.least(b)) + this.shared(a, b);
     let need = Infinity;
     for (let b = lo; b <= hi; b++) need = Math.min(need, needOf(b));
