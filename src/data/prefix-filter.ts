@@ -92,8 +92,8 @@ export class PrefixFilter {
     const a = hashes.length, n = this.prefixLength(a);
     this.sort(k, hashes);
     // the sizes that may reach the threshold: t · a to a / t, widened by one each way (and none longer than a record
-    // has); the count is listed from the least that they need (1 or more over those sizes: shared(a, b) is within
-    // one of α(a) and above α(b) − 1, so each term of the min is offset)
+    // has); the count is listed from the least that they need (1 or more: there shared(a, b) ≥ α(a) − 1 and
+    // ≥ α(b) − 1, so both terms of the min are NEED − 1 or more; checked for thresholds 0.001 to 1)
     const lo = Math.max(1, Math.floor(this.threshold * a) - 1), hi = Math.min(this.longest[k]!, Math.ceil(a / this.threshold) + 1);
     if (lo > hi) return;
     const needOf = (b: number): number => Math.min(n - a, NEED - this.least(b)) + this.shared(a, b);
