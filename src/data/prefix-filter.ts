@@ -84,9 +84,9 @@ export class PrefixFilter {
   }
 
   /**
-   * Adds to `out` every slot whose part k may reach the threshold with the query's (its sorted hash list, not
-   * empty); each once. (A value's copies in a record are each counted, which may count more than the lists share,
-   * never less.)
+   * Adds to `out`, each once, the slots whose part k may reach the threshold with the query's (its sorted hash
+   * list, not empty): every one whose lists' bound (minhash.ts's jaccardAtMost) reaches it, and some others. (A
+   * value's copies in a record are each counted, which may count more than the lists share, never less.)
    */
   candidates(k: number, hashes: ArrayLike<number>, out: number[]): void {
     const a = hashes.length, n = this.prefixLength(a);
