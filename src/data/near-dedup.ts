@@ -32,11 +32,23 @@
 // candidates are the records it cannot rule out that the bands give (one of the query's band keys, close by
 // estimate), else the bands' candidates are bounded by it before the bitmap; either way the candidates whose
 // exact Jaccard may reach the threshold are the same, and so are the matches.
+// Templates whose fields take their values from short lists (names, products, dates) put every record in the
+// template's buckets, and the posting lists of the values that the fields give hold a fixed share of the records
+// (an 8-bit value's list at least 1/256 of them), so counting reads a share of every record per query: n² in all.
+// Once the bands have read too much, the index also keeps a PrefixFilter (prefix-filter.ts: each record's rarest
+// shingle hashes, about (1 − t) of them + 4, posted by value; 4 bytes each), which gives every record whose exact
+// Jaccard with the query's part may reach the threshold by counting the lists of the query's rarest hashes: when
+// that reads less, the candidates are those of them that the bands give. The match is the earliest candidate of
+// the bands whose every part reaches the threshold; each way of finding candidates gives a subset of the bands'
+// candidates that holds every one whose exact Jaccard may reach it (the posting lists all, the ShingleBound those
+// its bound reaches, the PrefixFilter those its prefixes do), and they are confirmed in slot order, so the
+// matches are the same whichever way finds them.
 import { grow } from './grow.ts';
 import { IntMultiMap } from './hash-table.ts';
 import { IntLists } from './int-lists.ts';
 import { KeptHashes } from './kept-hashes.ts';
 import { SIG_SIZE, bandsFor, jaccard, minhashSignature, shingleHashes, shingleSet } from './minhash.ts';
+import { PrefixFilter } from './prefix-filter.ts';
 import { ShingleBound } from './shingle-bound.ts';
 
 /** Candidates whose signature estimate is this far below the threshold are not confirmed (> 5 σ at 128 values). */
@@ -83,6 +95,15 @@ const BOUND_BUDGET = 1 << 24;
  * crowd that made the bitmap read too much (after 20k records of other kinds, 270 sharing a preamble are few).
  */
 const BOUND_SAMPLE = 1024;
+/**
+ * Band-bucket and posting-list entries that the bands may read per indexed record (plus VISIT_ALLOWANCE) before the
+ * index also keeps a PrefixFilter: it costs every later record its shingle hashes (as much as reading about a
+ * thousand entries for a one-liner, twenty for a paragraph); templated one-liners read ten times this by 10k records,
+ * a mix of free text and templates less than half.
+ */
+const PREFIX_WORK = 1024;
+/** Prefix tokens that the PrefixFilter posts at most (4 bytes each); later records are candidates whatever their prefix. */
+const PREFIX_BUDGET = 1 << 24;
 
 export interface NearMatch {
   /** The index (as given to add) of the earliest kept record that this one nearly duplicates. */
@@ -116,6 +137,7 @@ export class NearDupIndex {
   private seen = new Int32Array(1024); // seen[slot] = query number that last saw the slot as a candidate
   private query = 0;
   private visits = 0; // band-bucket entries that queries have visited
+  private bandWork = 0; // band-bucket entries visited and posting-list entries counted
   private ruledOut = 0; // the share of crowded-bucket entries that recent counts ruled out (a moving average)
   private readonly bucketSize: Int32Array; // how many records each of the query's band buckets holds
   // kept once the bands cost too much: each slot's band keys, whether it is in the posting lists (it is in a
@@ -134,13 +156,17 @@ export class NearDupIndex {
   // kept once the bitmap bound reads too much (kept.work: the candidates' hashes it read): every slot's shingles in a
   // ShingleBound but those in `unbounded` (over its budget)
   private bound: ShingleBound | null = null;
-  private unbounded = new Int32Array(0);
-  private nUnbounded = 0;
+  private readonly unbounded: number[] = [];
+  // kept once the bands read too much (bandWork): every slot's parts' prefixes in a PrefixFilter but those in
+  // `unindexed` (over its budget)
+  private prefixes: PrefixFilter | null = null;
+  private readonly unindexed: number[] = [];
 
   /**
    * `hashBudget`: shingle hashes kept at most (tests make it small, to compare candidates whose hashes were not
    * kept); `shingleBound`: when to keep a ShingleBound, and `boundBudget`: the rare hashes it may post (tests make
-   * it small, to compare slots it does not hold).
+   * it small, to compare slots it does not hold); `prefixFilter`: when to keep a PrefixFilter ('always': also find
+   * every query's candidates through it), and `prefixBudget`: the prefix tokens it may post.
    */
   constructor(
     readonly threshold: number,
@@ -148,6 +174,8 @@ export class NearDupIndex {
     hashBudget = HASH_BUDGET,
     private readonly shingleBound: PostingLists = 'auto',
     private readonly boundBudget = BOUND_BUDGET,
+    private readonly prefixFilter: PostingLists = 'auto',
+    private readonly prefixBudget = PREFIX_BUDGET,
   ) {
     if (!(threshold > 0 && threshold <= 1)) throw new Error(`near-duplicate threshold must be in (0, 1], got ${threshold}`);
     ({ bands: this.bands, rows: this.rows } = bandsFor(threshold));
@@ -178,12 +206,20 @@ export class NearDupIndex {
     let visits = 0;
     for (let b = 0; b < this.bands; b++) visits += this.bucketSize[b] = this.table.size((this.keys[b] = this.bandKey(sig, b)));
     if (!this.bound && this.shingleBound !== 'never' && (this.shingleBound === 'always' || this.kept.work > BOUND_WORK * this.count + BOUND_WORK_ALLOWANCE)) this.keepBound(partsOf);
-    let hashes = this.bound ? parts.map((p) => shingleHashes(p, HASH_BITS)) : null;
-    const plan = hashes && this.boundPlan(hashes);
-    // the candidates: found through the ShingleBound when that reads less than visiting the bands would (the same
-    // ones but those whose bound is below the threshold), else by the bands, bounded there when counting is cheap
+    if (!this.prefixes && this.prefixFilter !== 'never' && (this.prefixFilter === 'always' || this.bandWork > PREFIX_WORK * this.count + VISIT_ALLOWANCE)) this.keepPrefixes(partsOf);
+    let hashes = this.bound || this.prefixes ? parts.map((p) => shingleHashes(p, HASH_BITS)) : null;
+    const plan = this.bound && this.boundPlan(hashes!);
+    const prefixPlan = this.prefixes && this.prefixes.plan(hashes!);
+    const prefixCost = prefixPlan ? prefixPlan.cost + this.unindexed.length : Infinity;
+    // the candidates: found through the PrefixFilter or the ShingleBound when that reads less than visiting the bands
+    // would (the same ones but those whose exact Jaccard, or bound, is below the threshold), else by the bands,
+    // bounded there when counting is cheap
     let near: number[], counted = false;
-    if (plan && plan.cost < visits) near = this.boundedCandidates(parts.length, plan, hashes![plan.part]!);
+    if (prefixPlan && (this.prefixFilter === 'always' || (prefixCost < COUNT_PER_VISIT * visits && prefixCost <= (plan?.cost ?? Infinity)))) {
+      const found = [...this.unindexed];
+      this.prefixes!.candidates(prefixPlan.part, hashes![prefixPlan.part]!, found);
+      near = this.banded(parts.length, found);
+    } else if (plan && plan.cost < visits) near = this.boundedCandidates(parts.length, plan, hashes![plan.part]!);
     else {
       this.visits += visits;
       if (!this.postings && this.postingLists === 'auto' && this.visits > VISIT_BUDGET * this.count + VISIT_ALLOWANCE) this.keepPostings();
@@ -228,7 +264,8 @@ export class NearDupIndex {
       this.kept.mark(hashes!, 0);
       this.kept.keep(slot, hashes!);
     }
-    if (this.bound && !this.bound.add(slot, hashes!)) this.keepUnbounded(slot);
+    if (this.bound && !this.bound.add(slot, hashes!)) this.unbounded.push(slot);
+    if (this.prefixes && !this.prefixes.add(slot, hashes!)) this.unindexed.push(slot);
     return null;
   }
 
@@ -248,7 +285,7 @@ export class NearDupIndex {
       const least = ShingleBound.limits(h.length, frequent, this.threshold);
       const widest = bound.widen(k, least.hi, 64 + countCost / 8, Math.ceil(h.length / this.threshold) + 1);
       const { lo, hi, need } = ShingleBound.limits(h.length, frequent, this.threshold, widest);
-      const cost = countCost + bound.sizeCount(k, lo, hi) + this.nUnbounded;
+      const cost = countCost + bound.sizeCount(k, lo, hi) + this.unbounded.length;
       if (cost < best.cost) best = { part: k, cost, countCost, lo, hi, need };
     });
     return best;
@@ -260,11 +297,16 @@ export class NearDupIndex {
    * sizes that may match without one, and the unbounded — any other's bound is below it.
    */
   private boundedCandidates(nParts: number, { part, lo, hi, need }: BoundPlan, hashes: Uint32Array): number[] {
-    const reaching: number[] = [], near: number[] = [];
+    const reaching = [...this.unbounded];
     this.bound!.count(part, hashes, need);
     this.bound!.reaching(this.threshold, lo, hi, reaching);
-    for (let u = 0; u < this.nUnbounded; u++) reaching.push(this.unbounded[u]!);
-    for (const slot of reaching) if (this.partCount[slot] === nParts && this.close(slot, nParts) && this.inBands(slot)) near.push(slot);
+    return this.banded(nParts, reaching);
+  }
+
+  /** Those of `slots` that the bands give as candidates: of nParts parts, close by estimate, in one of the query's band buckets. */
+  private banded(nParts: number, slots: readonly number[]): number[] {
+    const near: number[] = [];
+    for (const slot of slots) if (this.partCount[slot] === nParts && this.close(slot, nParts) && this.inBands(slot)) near.push(slot);
     return near;
   }
 
@@ -278,20 +320,29 @@ export class NearDupIndex {
     const sample: Uint16Array[][] = [];
     for (let slot = this.count - 1; slot >= 0 && sample.length < BOUND_SAMPLE; slot--) if (this.kept.has(slot)) sample.push(this.kept.lists(slot, this.partCount[slot]!));
     this.bound = new ShingleBound(MAX_PARTS, HASH_BITS, ShingleBound.frequentValues(MAX_PARTS, HASH_BITS, sample), this.boundBudget);
-    for (let slot = 0; slot < this.count; slot++) {
-      let lists: ArrayLike<number>[];
-      if (this.kept.has(slot)) lists = this.kept.lists(slot, this.partCount[slot]!);
-      else {
-        const theirs = partsOf(this.ids[slot]!);
-        lists = Array.from({ length: this.partCount[slot]! }, (_, k) => shingleHashes(theirs[k] ?? '', HASH_BITS));
-      }
-      if (!this.bound.add(slot, lists)) this.keepUnbounded(slot);
-    }
+    for (let slot = 0; slot < this.count; slot++) if (!this.bound.add(slot, this.slotHashes(slot, partsOf))) this.unbounded.push(slot);
   }
 
-  private keepUnbounded(slot: number): void {
-    if (this.nUnbounded === this.unbounded.length) this.unbounded = grow(this.unbounded, Math.max(1024, 2 * this.unbounded.length));
-    this.unbounded[this.nUnbounded++] = slot;
+  /**
+   * Starts keeping a PrefixFilter of every slot: its order is the values' counts among the slots whose hashes are
+   * kept (they were compared: the templated ones).
+   */
+  private keepPrefixes(partsOf: (index: number) => readonly string[]): void {
+    this.keepBandKeys();
+    const frequency = Array.from({ length: MAX_PARTS }, () => new Int32Array(1 << HASH_BITS));
+    for (let slot = 0; slot < this.count; slot++) {
+      if (!this.kept.has(slot)) continue;
+      this.kept.lists(slot, this.partCount[slot]!).forEach((h, k) => { for (let i = 0; i < h.length; i++) frequency[k]![h[i]!]!++; });
+    }
+    this.prefixes = new PrefixFilter(MAX_PARTS, HASH_BITS, this.threshold, frequency, this.prefixBudget);
+    for (let slot = 0; slot < this.count; slot++) if (!this.prefixes.add(slot, this.slotHashes(slot, partsOf))) this.unindexed.push(slot);
+  }
+
+  /** The slot's parts' shingle hashes: kept, or computed from its parts read back. */
+  private slotHashes(slot: number, partsOf: (index: number) => readonly string[]): ArrayLike<number>[] {
+    if (this.kept.has(slot)) return this.kept.lists(slot, this.partCount[slot]!);
+    const theirs = partsOf(this.ids[slot]!);
+    return Array.from({ length: this.partCount[slot]! }, (_, k) => shingleHashes(theirs[k] ?? '', HASH_BITS));
   }
 
   /**
@@ -310,7 +361,12 @@ export class NearDupIndex {
       this.seen[slot] = q;
       if (this.partCount[slot] === nParts && this.close(slot, nParts)) near.push(slot);
     };
-    for (let b = 0; b < this.bands; b++) if (!plan || this.bucketSize[b]! < this.crowded) this.table.forEach(this.keys[b]!, visit);
+    for (let b = 0; b < this.bands; b++) {
+      if (plan && this.bucketSize[b]! >= this.crowded) continue;
+      this.table.forEach(this.keys[b]!, visit);
+      this.bandWork += this.bucketSize[b]!;
+    }
+    if (plan) this.bandWork += plan.cost;
     if (plan) this.ruledOut += 0.05 * (1 - Math.min(1, this.counted(nParts, plan, q, near) / crowdedVisits) - this.ruledOut);
     return near;
   }
@@ -479,3 +535,5 @@ interface BoundPlan { part: number; cost: number; countCost: number; lo: number;
 function listOf(k: number, i: number, v: number): number {
   return (k * SIG_SIZE + i) * 256 + v;
 }
+
+
