@@ -14,15 +14,13 @@
 // word; a multimap of band keys): about 0.4 KB per indexed record of one part, 0.5 KB of two, whatever the
 // record's size. A template that the records share (short records that differ in a name or two) puts most of
 // them in the same band buckets, so that each record has most earlier ones as candidates. Once the bucket
-// entries visited outgrow a budget per record, the index also keeps each record's band keys (84 bytes at 0.8)
-// and, for the records of crowded buckets (32 or more), posting lists: for each (part, position, 8-bit value),
-// the records with that value there (about 0.75 KB per record of one part, 1.5 KB of two, with the chunks'
-// slack). A record whose estimate is not far below the threshold differs in at most maxDiff values of a part,
-// so of any m positions it holds the query's value in at least m − maxDiff: counting the records in the part's
-// m shortest lists (values that no template shares) finds all of these among the records of crowded buckets,
-// by reading those lists rather than every record of the buckets; one found is a candidate only if it shares
-// a band key with the query. Smaller buckets are still visited, so the candidates are exactly those the bands
-// give, and the matches the same.
+// entries visited outgrow a budget per record, the index also keeps each record's band keys (84 bytes at 0.8) and,
+// for the records of crowded buckets (32 or more), posting lists (signature-postings.ts: the records with each
+// 8-bit value at each position of a part; about 0.75 KB per record of one part, 1.5 KB of two). A record whose
+// estimate is not far below the threshold differs in at most maxDiff values of a part, so of any m positions it
+// holds the query's value in at least m − maxDiff: counting the part's m shortest lists finds all of these among
+// the records of crowded buckets without reading every record of the buckets; one found is a candidate only if it
+// shares a band key with the query. Smaller buckets are still visited: the candidates are exactly the bands'.
 // Records that share a long preamble (a system prompt, a template) and differ in a short tail are each a
 // candidate of every other at just below the threshold: the bands, the estimate and the bitmap bound pass them,
 // and the bitmap bound reads every candidate's hashes. Once it has read too many, the index also keeps a
@@ -40,16 +38,14 @@
 // Jaccard with the query's part may reach the threshold by counting the lists of the query's rarest hashes: when
 // that reads less, the candidates are those of them that the bands give. The match is the earliest candidate of
 // the bands whose every part reaches the threshold; each way of finding candidates gives a subset of the bands'
-// candidates that holds every one whose exact Jaccard may reach it (the posting lists all, the ShingleBound those
-// its bound reaches, the PrefixFilter those its prefixes do), and they are confirmed in slot order, so the
-// matches are the same whichever way finds them.
+// that holds every one whose exact Jaccard may reach it, confirmed in slot order: the same matches either way.
 import { grow } from './grow.ts';
 import { IntMultiMap } from './hash-table.ts';
-import { IntLists } from './int-lists.ts';
 import { KeptHashes } from './kept-hashes.ts';
 import { SIG_SIZE, bandsFor, jaccard, minhashSignature, shingleHashes, shingleSet } from './minhash.ts';
 import { PrefixFilter } from './prefix-filter.ts';
 import { ShingleBound } from './shingle-bound.ts';
+import { SignaturePostings, type CountPlan } from './signature-postings.ts';
 
 /** Candidates whose signature estimate is this far below the threshold are not confirmed (> 5 σ at 128 values). */
 const ESTIMATE_MARGIN = 0.2;
@@ -143,14 +139,9 @@ export class NearDupIndex {
   // kept once the bands cost too much: each slot's band keys, whether it is in the posting lists (it is in a
   // crowded bucket), the posting lists, and space to count
   private readonly crowded: number;
-  private postings: IntLists | null = null;
+  private postings: SignaturePostings | null = null;
   private keysKept = false;
   private slotKeys = new Int32Array(0);
-  private posted = new Uint8Array(0);
-  private hits = new Uint8Array(0); // per slot: how many of the counted posting lists hold it
-  private ready = new Int32Array(0); // the slots whose count reached the need
-  private readonly byLength = Array.from({ length: MAX_PARTS }, () => new Float64Array(SIG_SIZE)); // per part: a list's length · SIG_SIZE + its position
-  private readonly positions = new Uint8Array(SIG_SIZE); // the chosen part's positions, shortest list first
   // the shingleHashes of the parts of slots that were candidates (or queries that had some), while the budget lasts
   private readonly kept: KeptHashes;
   // kept once the bitmap bound reads too much (kept.work: the candidates' hashes it read): every slot's shingles in a
@@ -372,25 +363,12 @@ export class NearDupIndex {
   }
 
   /**
-   * Which part to count, and the entries its m shortest posting lists hold (m = maxDiff + MIN_HITS, the positions
-   * sorted shortest list first into `positions`); null when that is over `budget` or could rule nothing out.
+   * Which part to count, and the entries its m shortest posting lists hold (m = maxDiff + MIN_HITS); null when that
+   * is over `budget` or could rule nothing out.
    */
-  private plan(nParts: number, budget: number): { part: number; m: number; cost: number } | null {
+  private plan(nParts: number, budget: number): CountPlan | null {
     const m = Math.min(SIG_SIZE, this.maxDiff + MIN_HITS);
-    if (m - this.maxDiff < 1) return null;
-    const postings = this.postings!;
-    let part = -1, cost = budget;
-    for (let k = 0; k < nParts; k++) {
-      const order = this.byLength[k]!;
-      for (let i = 0; i < SIG_SIZE; i++) order[i] = postings.length(listOf(k, i, this.query8[k * SIG_SIZE + i]!)) * SIG_SIZE + i;
-      order.sort();
-      let c = 0;
-      for (let j = 0; j < m; j++) c += Math.floor(order[j]! / SIG_SIZE);
-      if (c <= cost) [part, cost] = [k, c];
-    }
-    if (part < 0) return null;
-    for (let j = 0; j < SIG_SIZE; j++) this.positions[j] = this.byLength[part]![j]! % SIG_SIZE;
-    return { part, m, cost };
+    return m - this.maxDiff < 1 ? null : this.postings!.plan(this.query8, nParts, m, budget);
   }
 
   /**
@@ -399,22 +377,20 @@ export class NearDupIndex {
    * one that holds it in fewer than m − maxDiff of them differs in more than maxDiff values. Returns how many
    * slots the counts left in (compared further).
    */
-  private counted(nParts: number, { part, m, cost }: { part: number; m: number; cost: number }, q: number, near: number[]): number {
-    const postings = this.postings!, pos = this.positions, ready = this.ready, sigs = this.sigs, maxDiff = this.maxDiff, q0 = part * SIG_SIZE;
-    let n = 0;
-    for (let j = 0; j < m; j++) n = postings.tally(listOf(part, pos[j]!, this.query8[q0 + pos[j]!]!), this.hits, m - maxDiff, ready, n);
+  private counted(nParts: number, plan: CountPlan, q: number, near: number[]): number {
+    const postings = this.postings!, pos = postings.positions, sigs = this.sigs, maxDiff = this.maxDiff;
+    const { part, m } = plan, q0 = part * SIG_SIZE;
+    const n = postings.tally(plan, this.query8, m - maxDiff);
     for (let t = 0; t < n; t++) {
-      const slot = ready[t]!;
+      const slot = postings.ready[t]!;
       if (this.seen[slot] === q || this.partCount[slot] !== nParts) continue;
       // the part's differing values: m − hits of the counted positions, then the others compared until too many differ
-      let diff = m - this.hits[slot]!;
+      let diff = m - postings.hits[slot]!;
       const base = (slot * MAX_PARTS + part) * SIG_SIZE;
       for (let j = m; j < SIG_SIZE && diff <= maxDiff; j++) if (sigs[base + pos[j]!] !== this.query8[q0 + pos[j]!]) diff++;
       if (diff <= maxDiff && this.close(slot, nParts) && this.inBands(slot)) near.push(slot);
     }
-    // zero the counts: list by list while they hold few entries, else all at once (a memset)
-    if (cost * 8 < this.count) for (let j = 0; j < m; j++) postings.clear(listOf(part, pos[j]!, this.query8[q0 + pos[j]!]!), this.hits);
-    else this.hits.fill(0, 0, this.count);
+    postings.clear(plan, this.query8, this.count);
     return n;
   }
 
@@ -484,7 +460,7 @@ export class NearDupIndex {
   /** Starts keeping band keys and posting lists: the slots of crowded buckets so far are posted. */
   private keepPostings(): void {
     this.keepBandKeys();
-    this.postings = new IntLists(MAX_PARTS * SIG_SIZE * 256);
+    this.postings = new SignaturePostings(MAX_PARTS);
     this.growSlotSpace();
     this.table.forEachEntry((key, slot) => { if (this.table.size(key) >= this.crowded) this.post(slot); });
   }
@@ -502,20 +478,12 @@ export class NearDupIndex {
   private growSlotSpace(): void {
     const n = this.ids.length;
     if (this.keysKept && this.slotKeys.length < n * this.bands) this.slotKeys = grow(this.slotKeys, n * this.bands);
-    if (!this.postings || this.posted.length >= n) return;
-    this.posted = grow(this.posted, n);
-    this.hits = grow(this.hits, n);
-    this.ready = grow(this.ready, n);
+    this.postings?.growSlots(n);
   }
 
   /** Adds slot, once, to the posting lists of its values. */
   private post(slot: number): void {
-    if (this.posted[slot]) return;
-    this.posted[slot] = 1;
-    for (let k = 0; k < this.partCount[slot]!; k++) {
-      const base = (slot * MAX_PARTS + k) * SIG_SIZE;
-      for (let i = 0; i < SIG_SIZE; i++) this.postings!.push(listOf(k, i, this.sigs[base + i]!), slot);
-    }
+    this.postings!.post(slot, this.partCount[slot]!, this.sigs);
   }
 
   private bandKey(sig: Uint32Array, band: number): number {
@@ -530,10 +498,3 @@ export class NearDupIndex {
 
 /** How a query is bounded by the ShingleBound: see boundPlan and ShingleBound.limits. */
 interface BoundPlan { part: number; cost: number; countCost: number; lo: number; hi: number; need: number }
-
-/** The posting list of value v at position i of part k. */
-function listOf(k: number, i: number, v: number): number {
-  return (k * SIG_SIZE + i) * 256 + v;
-}
-
-
