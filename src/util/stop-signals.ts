@@ -1,7 +1,8 @@
 // Ctrl-C (SIGINT) and SIGTERM as one mechanism for every command that has something to do before it stops: the
 // dashboard closes its server, `train --dashboard` stops its dashboard child, train, prepare, quickstart and export
-// remove what they were writing (their temporaries, their locks). A handler runs on the event loop, so only while the thread that has it is free (a command whose work
-// is synchronous does that work on another thread: src/cli/command-thread.ts).
+// remove what they were writing (their temporaries, their locks). A handler runs on the event loop, so only while
+// the thread that has it is free (a command whose work is synchronous does that work on another thread:
+// src/cli/command-thread.ts).
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
