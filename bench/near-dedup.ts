@@ -1,7 +1,8 @@
 // bench:near-dedup — NearDupIndex on generated inputs where a shared template makes LSH band keys collide
 // (templated one-liners, templated prompt/completion pairs, chats with a long shared system prompt whose user
 // and assistant turns share a template, texts that share a 490-character preamble and end in about 75 characters
-// of words: each a candidate of every other, at 0.7–0.78 of each other), and on a mix of free text and templates with near duplicates and two
+// of words: each a candidate of every other, at 0.7–0.78 of each other; orders whose fields come from short lists
+// of names, products and dates, so that the records sharing a field value are a fixed share of all), and on a mix of free text and templates with near duplicates and two
 // classes (a record of the other class is no match, as in prepare's classification): seconds and matches per
 // input. The names are made of 20 syllables, so that records share fragments as real place names do.
 // With --compare FILE (another near-dedup.ts, e.g. an older commit's extracted by `git archive`), runs that
@@ -41,7 +42,7 @@ function generate(n: number, seed: number): Input[] {
     w[rng.below(w.length)] = name();
     return w.join(' ');
   };
-  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels', 'shared-preamble'].map((name) => ({ name, records: [], parts: [] }));
+  const inputs: Input[] = ['one-liners', 'prompt/completion', 'chat', 'mixed+labels', 'shared-preamble', 'short-lists'].map((name) => ({ name, records: [], parts: [] }));
   const labels: number[] = [];
   const mixed: Array<{ text: string } | { prompt: string; completion: string }> = [];
   for (let i = 0; i < n; i++) {
@@ -62,6 +63,7 @@ function generate(n: number, seed: number): Input[] {
   inputs[3]!.records = mixed;
   inputs[3]!.label = labels;
   inputs[4]!.records = sharedPreamble(n, seed);
+  inputs[5]!.records = shortLists(n, seed);
   // the parts prepare compares (record.ts's comparableParts, lower-cased): a chat's system prompt is not one
   for (const input of inputs) {
     input.parts = input.records.map((r) => {
@@ -84,6 +86,19 @@ function sharedPreamble(n: number, seed: number): Array<{ text: string }> {
     while (tail.length < 75) tail += (tail ? ' ' : '') + word();
     return { text: preamble + tail };
   });
+}
+
+/** Orders of one template whose fields take their values from short lists (26 first names, 16 last names, 16 products, dates of 2025). */
+function shortLists(n: number, seed: number): Array<{ text: string }> {
+  const rng = new Rng(seed + 2);
+  const first = ['Alice', 'Bob', 'Carmen', 'Dmitri', 'Elena', 'Farid', 'Grace', 'Hiro', 'Ines', 'Jamal', 'Kofi', 'Lena', 'Mateo', 'Nadia', 'Omar', 'Priya', 'Quinn', 'Rosa', 'Sven', 'Tara', 'Uma', 'Victor', 'Wen', 'Ximena', 'Yusuf', 'Zoe'];
+  const last = ['Smith', 'Garcia', 'Nguyen', 'Kowalski', 'Okafor', 'Tanaka', 'Müller', 'Rossi', 'Ivanova', 'Haddad', 'Silva', 'Larsen', 'Chen', 'Dubois', 'Patel', 'Novak'];
+  const product = ['wireless mouse', 'USB-C cable', 'standing desk', 'coffee grinder', 'yoga mat', 'desk lamp', 'mechanical keyboard', 'water bottle', 'backpack', 'monitor arm', 'notebook', 'headphones', 'phone case', 'tea kettle', 'office chair', 'webcam'];
+  const pick = (list: readonly string[]): string => list[rng.below(list.length)]!;
+  const two = (k: number): string => String(k).padStart(2, '0');
+  return Array.from({ length: n }, () => ({
+    text: `Customer ${pick(first)} ${pick(last)} ordered ${1 + rng.below(500)} units of ${pick(product)} on 2025-${two(1 + rng.below(12))}-${two(1 + rng.below(28))}.`,
+  }));
 }
 
 /** Feeds every record to a fresh index as prepare does: kept records are indexed, a match drops the record. */
