@@ -6,6 +6,7 @@ import { SIG_SIZE, bandsFor, estimateJaccard, jaccard, jaccardAtMost, minhashSig
 import { IntMultiMap } from '../../src/data/hash-table.ts';
 import { IntLists } from '../../src/data/int-lists.ts';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
+import { nearMatchLines } from './near-matches.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 test('shingles are code-point 5-grams; short texts are one shingle', () => {
@@ -171,16 +172,8 @@ test('NearDupIndex: with posting lists from the start, when the bands cost too m
     else records.push([`q: what is the currency of ${name()}?`, name()]);
   }
   for (const t of [0.5, 0.8, 0.95]) {
-    const results = (['never', 'always', 'auto'] as const).map((mode) => {
-      const idx = new NearDupIndex(t, mode);
-      const kept: number[] = [];
-      return records.map((r, i) => {
-        const m = idx.check(r, kept.length, (j) => records[kept[j]!]!, (j) => kept[j]! % 7 === 3);
-        if (!m) kept.push(i);
-        return m && `${kept[m.index]}:${m.similarity}`;
-      });
-    });
-    const dropped = results[0]!.filter((m) => m).length;
+    const results = (['never', 'always', 'auto'] as const).map((mode) => nearMatchLines(new NearDupIndex(t, mode), records, (r) => r % 7 === 3));
+    const dropped = results[0]!.filter((m) => !m.endsWith('-')).length;
     assert.ok(dropped > 30, `threshold ${t}: ${dropped} dropped`);
     assert.deepEqual(results[1], results[0], `threshold ${t}: posting lists from the start`);
     assert.deepEqual(results[2], results[0], `threshold ${t}: posting lists when the bands cost too much`);
@@ -210,14 +203,8 @@ test('NearDupIndex: the matches of a fixed templated input are the recorded ones
   }
   // with the default budget of shingle hashes, and one that keeps the hashes of about 100 records only
   for (const budget of [undefined, 10_000]) {
-    const idx = new NearDupIndex(0.8, 'auto', budget);
-    const kept: number[] = [];
-    const lines = records.map((r, i) => {
-      const m = idx.check(r, kept.length, (j) => records[kept[j]!]!, (j) => kept[j]! % 11 === 5);
-      if (!m) kept.push(i);
-      return m ? `${i} ${kept[m.index]} ${m.similarity}` : `${i} -`;
-    });
-    const dropped = records.length - kept.length;
+    const lines = nearMatchLines(new NearDupIndex(0.8, 'auto', budget), records, (r) => r % 11 === 5);
+    const dropped = lines.filter((m) => !m.endsWith('-')).length;
     const digest = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
     assert.deepEqual({ dropped, digest }, { dropped: 256, digest: 'b70f5a0b8d076821' }, `hash budget ${budget ?? 'default'}`);
   }
@@ -275,15 +262,8 @@ test('NearDupIndex: with a ShingleBound (when the bounds cost too much, from the
     else if (k < 12) records.push([tail(5 + rng.below(30))]);
     else records.push([preamble + tail(8 + rng.below(10))]);
   }
-  const run = (t: number, bound: 'never' | 'auto' | 'always', hashBudget?: number, boundBudget?: number) => {
-    const idx = new NearDupIndex(t, 'auto', hashBudget, bound, boundBudget);
-    const kept: number[] = [];
-    return records.map((r, i) => {
-      const m = idx.check(r, kept.length, (j) => records[kept[j]!]!, (j) => kept[j]! % 7 === 3);
-      if (!m) kept.push(i);
-      return m ? `${i} ${kept[m.index]} ${m.similarity}` : `${i} -`;
-    });
-  };
+  const run = (t: number, bound: 'never' | 'auto' | 'always', hashBudget?: number, boundBudget?: number) =>
+    nearMatchLines(new NearDupIndex(t, 'auto', hashBudget, bound, boundBudget), records, (r) => r % 7 === 3);
   for (const t of [0.5, 0.8, 0.95]) {
     const reference = run(t, 'never');
     const dropped = reference.filter((m) => !m.endsWith('-')).length;

@@ -7,6 +7,7 @@ import { jaccardAtMost } from '../../src/data/minhash.ts';
 import { NearDupIndex } from '../../src/data/near-dedup.ts';
 import { PrefixFilter } from '../../src/data/prefix-filter.ts';
 import { Rng } from '../../src/util/rng.ts';
+import { nearMatchLines } from './near-matches.ts';
 
 /** A sorted list of n values below 2^bits, with repeats (as colliding shingles give), after a template's. */
 function list(rng: Rng, n: number, bits: number, template: readonly number[] = []): Uint32Array {
@@ -93,15 +94,8 @@ test('NearDupIndex: with a PrefixFilter (never, when the bands cost too much, fr
     else if (k < 8) records.push([`where is the order of ${pick(first)} ${pick(last)}?`, `it left on 2025-0${1 + rng.below(9)}-1${rng.below(10)} with ${pick(product)}.`]);
     else records.push([customer()]);
   }
-  const run = (t: number, prefix: 'never' | 'auto' | 'always', prefixBudget?: number) => {
-    const idx = new NearDupIndex(t, 'auto', undefined, 'auto', undefined, prefix, prefixBudget);
-    const kept: number[] = [];
-    return records.map((r, i) => {
-      const m = idx.check(r, kept.length, (j) => records[kept[j]!]!, (j) => kept[j]! % 9 === 4);
-      if (!m) kept.push(i);
-      return m ? `${i} ${kept[m.index]} ${m.similarity}` : `${i} -`;
-    });
-  };
+  const run = (t: number, prefix: 'never' | 'auto' | 'always', prefixBudget?: number) =>
+    nearMatchLines(new NearDupIndex(t, 'auto', undefined, 'auto', undefined, prefix, prefixBudget), records, (r) => r % 9 === 4);
   for (const t of [0.5, 0.8, 0.95]) {
     const reference = run(t, 'never');
     const dropped = reference.filter((m) => !m.endsWith('-')).length;

@@ -16,10 +16,18 @@ const tmpDir = (): string => tempDir('mt-lock-');
 
 test('processes taking the lock at the same instant never hold it together', { timeout: 60_000 }, async () => {
   const dir = path.join(tmpDir(), 'run');
+  for (const r of await raceForLock(dir, 4, 2000)) {
+    assert.doesNotMatch(r.out, /overlap/, 'two processes held the lock at once');
+    assert.equal(r.code, 0, r.out);
+  }
+  assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], [], 'no lock, temporary or guard file left');
+});
+
+/** `n` processes (lock-worker.ts) that take the lock of `dir` at once, each holding it `holdMs`: how each exited, and its output. */
+async function raceForLock(dir: string, n: number, holdMs: number): Promise<Array<{ code: number | null; out: string }>> {
   const go = path.join(path.dirname(dir), 'go');
-  const N = 4;
-  const workers = Array.from({ length: N }, () => {
-    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, dir, go, '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const workers = Array.from({ length: n }, () => {
+    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, dir, go, String(holdMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -29,13 +37,8 @@ test('processes taking the lock at the same instant never hold it together', { t
   });
   await Promise.all(workers.map((w) => w.ready));
   fs.writeFileSync(go, '');
-  const results = await Promise.all(workers.map((w) => w.exit));
-  for (const r of results) {
-    assert.doesNotMatch(r.out, /overlap/, 'two processes held the lock at once');
-    assert.equal(r.code, 0, r.out);
-  }
-  assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], [], 'no lock, temporary or guard file left');
-});
+  return Promise.all(workers.map((w) => w.exit));
+}
 
 /** The processes that ran a moment ago: a pid that no process has now. */
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
@@ -46,19 +49,7 @@ test('processes taking the lock at once, after a takeover interrupted by a kill 
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, LOCK_FILE), ownerText(deadPid()));
   fs.writeFileSync(path.join(dir, `${LOCK_FILE}.takeover`), ownerText(deadPid()));
-  const go = path.join(path.dirname(dir), 'go');
-  const workers = Array.from({ length: 4 }, () => {
-    const p = spawn(process.execPath, ['--import', 'tsx', WORKER, dir, go, '300'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    const ready = new Promise<void>((resolve) => p.stdout.on('data', () => { if (out.includes('ready')) resolve(); }));
-    const exit = new Promise<{ code: number | null; out: string }>((resolve) => p.once('exit', (code) => resolve({ code, out })));
-    return { ready, exit };
-  });
-  await Promise.all(workers.map((w) => w.ready));
-  fs.writeFileSync(go, '');
-  for (const r of await Promise.all(workers.map((w) => w.exit))) {
+  for (const r of await raceForLock(dir, 4, 300)) {
     assert.doesNotMatch(r.out, /overlap/, 'two processes held the lock at once');
     assert.equal(r.code, 0, r.out);
     assert.doesNotMatch(r.out, /done 0 /, 'each took the lock');
