@@ -129,7 +129,7 @@ export async function run(argv: string[]): Promise<void | number> {
   if (!result.alreadyComplete) info(`run directory: ${result.dir}`); // else said in its one line
   // a complete run resumed with --dashboard is shown as it is
   if (dashboard && result.alreadyComplete) dash = startChild(result.dir, port);
-  if (dash) return serveUntilStopped(dash, result.dir);
+  if (dash) return serveUntilStopped(dash, result.dir, result.alreadyComplete === true);
 }
 
 interface ThreadJob { cfg: TrainConfig; overwrite: boolean; resume: boolean; keep: string[]; dashboard: boolean }
@@ -158,15 +158,15 @@ function startChild(dir: string, port: number): Dashboard {
   return { child, state: Promise.race([serving, exit]), exit };
 }
 
-/** After training: keeps the dashboard child serving until Ctrl-C (0), or says that it stopped (1). */
-async function serveUntilStopped(dash: Dashboard, dir: string): Promise<number> {
+/** After training (or a resume that found the run complete): keeps the dashboard child serving until Ctrl-C (0), or says that it stopped (1). */
+async function serveUntilStopped(dash: Dashboard, dir: string, alreadyComplete: boolean): Promise<number> {
   const early = (how: string): number => {
     warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${shellWord(dir)} shows it`);
     return 1;
   };
   const state = await dash.state;
   if (state !== 'serving') return early(state);
-  info('training finished; the dashboard keeps serving until Ctrl-C');
+  info(`${alreadyComplete ? 'nothing trained (the run is complete)' : 'training finished'}; the dashboard keeps serving until Ctrl-C`);
   let stopping = false;
   const off = onStopSignal(() => {
     stopping = true;

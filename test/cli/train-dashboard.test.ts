@@ -14,8 +14,10 @@ test('train --dashboard serves the run, then stops on SIGINT; --resume --dashboa
   const { dir, config } = configDir();
   await servedUntilSigint([config], (stderr) => stderr.includes('training finished'));
   const run = path.join(dir, 'run');
-  const stderr = await servedUntilSigint([run, '--resume'], (s) => s.includes('already complete'));
+  const stderr = await servedUntilSigint([run, '--resume'], (s) => s.includes('keeps serving'));
   assert.match(stderr, /^run .* is already complete \(step 3 of 3\); nothing to do\n/);
+  assert.doesNotMatch(stderr, /training finished/, 'nothing was trained');
+  assert.match(stderr, /nothing trained \(the run is complete\); the dashboard keeps serving until Ctrl-C/);
 });
 
 /** Runs `train ARGS --dashboard --port 0`, fetches its dashboard once `ready(stderr)`, stops it by SIGINT (exit 0); its stderr. */
