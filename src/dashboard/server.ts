@@ -150,7 +150,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   });
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${boundPort}/`;
+  // a wildcard is no address to open: the URL names loopback, which the Host check answers (0.0.0.0 it does not)
+  const urlHost = WILDCARDS.has(host) ? (host.includes(':') ? '::1' : '127.0.0.1') : host;
+  const url = `http://${urlHost.includes(':') ? `[${urlHost}]` : urlHost}:${boundPort}/`;
   let closed: Promise<void> | null = null;
   return {
     url,

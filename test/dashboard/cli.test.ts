@@ -54,17 +54,19 @@ test('dashboard --host 0.0.0.0 warns that it is reachable from the network and s
   const child = spawn(process.execPath, [BIN, 'dashboard', RUN_GEN, '--host', '0.0.0.0', '--port', '0', '--allow-host', 'Runs.Example.Lan'],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  const port = await new Promise<string>((resolve, reject) => {
+  const printed = await new Promise<string>((resolve, reject) => {
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (c: string) => {
       stderr += c;
-      const m = /dashboard: http:\/\/0\.0\.0\.0:(\d+)\//.exec(stderr);
+      const m = /dashboard: (http:\/\/\S+:(\d+)\/)/.exec(stderr);
       if (m) resolve(m[1]!);
     });
     child.on('exit', (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
   });
   try {
     assert.match(stderr, /warning.*listening on 0\.0\.0\.0.*anyone on the network/i);
+    assert.equal((await fetch(printed)).status, 200, `the printed ${printed} opens`); // not http://0.0.0.0:PORT/, which the Host check refuses
+    const port = new URL(printed).port;
     const url = `http://127.0.0.1:${port}/`;
     const status = async (host: string): Promise<number> => (await rawRequest(url, '/', { host })).status;
     assert.equal(await status(`evil.example:${port}`), 403); // DNS rebinding: a foreign name pointed at this machine
