@@ -63,7 +63,8 @@ export async function run(argv: string[]): Promise<void | number> {
       continue;
     }
     if (!options) {
-      if (file !== null) throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
+      // `train -- -c.yaml --dry-run`: after `--` a flag is not one
+      if (file !== null) throw new UserError(`unexpected argument "${arg}" after "--" (what follows -- is the config file alone; give flags and overrides before --)`);
       file = arg;
       continue;
     }

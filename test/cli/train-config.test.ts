@@ -79,6 +79,8 @@ test('after --, the argument is the config even when it starts with a dash, as f
   // it stops at the config's own data path: the file was read as the config
   oneLineError(cli(dir, ['train', '--model', model, '--', '-c.yaml']), /^error: data\.train: .*runs[/\\]data[/\\]train\.jsonl: no such file/);
   oneLineError(cli(dir, ['train', '--', '-c.yaml', 'other.yaml']), /^error: unexpected argument "other\.yaml"/);
+  // a flag after the config is no flag after --: the error says why, not "overrides are --key value"
+  oneLineError(cli(dir, ['train', '--', '-c.yaml', '--dry-run']), /^error: unexpected argument "--dry-run" after "--" \(.*give flags and overrides before --\)$/);
 });
 
 test("a flag train does not have (prepare's --quiet), given without a value, is named as unknown, not as a config key lacking its value", () => {
