@@ -90,6 +90,13 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   return out;
 }
 
+/** No file to read: the folders are empty, or hold only what is not read (the first notes say what). */
+function noInputFiles(skipped: string[]): UserError {
+  if (skipped.length === 0) return new UserError('no input files (the folders given are empty)');
+  const shown = skipped.slice(0, 3).join('; ') + (skipped.length > 3 ? `; and ${skipped.length - 3} more` : '');
+  return new UserError(`no input files: the folders given hold nothing that is read as data (${shown}); name the data files or their folder`);
+}
+
 /** A dataset folder's own files that are not data (a hub repository's card, its licence). */
 const PROJECT_FILE = /^(readme|license|licence|copying|notice|changelog|citation|authors|contributing)(\.[a-z0-9]+)?$/i;
 
@@ -135,6 +142,7 @@ function outputPaths(outDir: string): Set<string> {
  */
 export function listSources(inputs: readonly { path: string; role: SourceRole }[], outDir?: string, notes: string[] = []): Source[] {
   const found: Found[] = [];
+  const notesBefore = notes.length;
   const skip = outDir === undefined ? null : realOrResolved(outDir); // a symlink to an input folder is that folder
   for (const i of inputs) {
     // notes name paths from the input folder's own name down (no machine-specific folder in report.json)
@@ -143,7 +151,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
     const given = files.length === 1 && files[0] === i.path;
     for (const f of files) found.push({ path: f, role: i.role, given, shown: shown(f) });
   }
-  if (found.length === 0) throw new UserError('no input files (the folders given are empty)');
+  if (found.length === 0) throw noInputFiles(notes.slice(notesBefore));
   const outputs = outDir === undefined ? new Set<string>() : outputPaths(outDir);
   const seen = new Map<string, Found>();
   const files: Found[] = [];

@@ -1,5 +1,6 @@
 // The input list of prepare: an input that is one of --out's output files is refused (it would be
-// overwritten), binary containers are refused by extension, and display names stay linear in the inputs.
+// overwritten), binary containers are refused by extension, display names stay linear in the inputs, and folders
+// holding only what is not read (a prepare output, a run) are said to, not called empty.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -57,3 +58,19 @@ test('display names: shortest unique tails, and linear in the number of inputs (
   assert.equal(names[49_999], 'part49999/shard.jsonl');
   assert.equal(new Set(names).size, many.length);
 });
+
+test('folders that hold only what prepare does not read (a prepare output, a run) are said to, not called empty', () => {
+  const root = path.join(dir, 'only-outputs');
+  const raw = writeFiles(dir, { 'raw-for-outputs.jsonl': '{"text": "a record"}\n' })['raw-for-outputs.jsonl']!;
+  prepare({ inputs: [raw], outDir: path.join(root, 'data'), tokenizer: tok, quiet: true });
+  writeFiles(root, { 'run/.mistral-tune-run': '{}', 'README.md': '# my project\n' });
+  assert.throws(() => listSources([{ path: root, role: 'input' }]), (e: Error) => {
+    assert.equal(e.name, 'UserError');
+    assert.doesNotMatch(e.message, /empty/);
+    assert.match(e.message, /^no input files: the folders given hold nothing that is read as data \(only-outputs\/data holds the outputs of an earlier prepare run .*only-outputs\/run is a training run's folder .*README\.md skipped.*\); name the data files/);
+    return true;
+  });
+  fs.mkdirSync(path.join(dir, 'truly-empty'));
+  assert.throws(() => listSources([{ path: path.join(dir, 'truly-empty'), role: 'input' }]), (e: Error) => e.message === 'no input files (the folders given are empty)');
+});
+
