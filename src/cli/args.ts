@@ -1,4 +1,6 @@
 // Command-line parsing for every command: node:util parseArgs with errors that say what to do.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UserError } from '../util/errors.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
@@ -131,5 +133,13 @@ export function numberOption(flag: string, value: string | undefined, dflt: numb
 
 export function required(flag: string, value: string | undefined, command: string): string {
   if (value === undefined || value === '') throw new UserError(`--${flag} is required (see mistral-tune ${command} --help)`);
+  return value;
+}
+
+/** A data file flag's value, refused in one line when it names a folder (a prepare output): `example` is a file to give instead. */
+export function dataFileOption(flag: string, value: string, example: string): string {
+  if (fs.statSync(value, { throwIfNoEntry: false })?.isDirectory() === true) {
+    throw new UserError(`--${flag}: ${value}: a folder, not a data file (give e.g. ${path.join(value, example)})`);
+  }
   return value;
 }

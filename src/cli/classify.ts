@@ -19,7 +19,7 @@ import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
-import { intOption, parseCommand } from './args.ts';
+import { dataFileOption, intOption, parseCommand } from './args.ts';
 
 export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
 
@@ -64,6 +64,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   if ((f.text === undefined) === (f.data === undefined)) throw new UserError('give exactly one of --text or --data (see mistral-tune classify --help)');
   if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined)) throw new UserError('--out and --text-field go with --data');
+  if (f.data !== undefined) dataFileOption('data', f.data, 'test.jsonl');
   if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const target = resolveEvalTarget({

@@ -16,7 +16,7 @@ import { classesFor, loadNotes } from '../train/data.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
-import { intOption, parseCommand, required } from './args.ts';
+import { dataFileOption, intOption, parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune eval (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) --data FILE [options]
 
@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage + '\n');
     return;
   }
-  const dataFile = required('data', f.data, 'eval');
+  const dataFile = dataFileOption('data', required('data', f.data, 'eval'), 'test.jsonl');
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   // prepare's forms: the class names in index order, or INTEGER=NAME (the integer each class is written as in the data)
   const given = f.labels !== undefined ? parseLabelsOption(f.labels) : null;

@@ -62,7 +62,7 @@ test('display names: shortest unique tails, and linear in the number of inputs (
 test('folders that hold only what prepare does not read (a prepare output, a run) are said to, not called empty', () => {
   const root = path.join(dir, 'only-outputs');
   const raw = writeFiles(dir, { 'raw-for-outputs.jsonl': '{"text": "a record"}\n' })['raw-for-outputs.jsonl']!;
-  prepare({ inputs: [raw], outDir: path.join(root, 'data'), tokenizer: tok, quiet: true });
+  prepare({ inputs: [raw], outDir: path.join(root, 'data'), tokenizer: tok });
   writeFiles(root, { 'run/.mistral-tune-run': '{}', 'README.md': '# my project\n' });
   assert.throws(() => listSources([{ path: root, role: 'input' }]), (e: Error) => {
     assert.equal(e.name, 'UserError');
