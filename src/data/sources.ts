@@ -90,6 +90,21 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   return out;
 }
 
+/**
+ * A folder given itself that the tool wrote is not data: a prepare output (its report.json and rejected.jsonl would be
+ * read as records, and as --val its train.jsonl would become the val split) or a run's folder. Inside a given folder
+ * such folders are skipped with a note; named directly, the user meant one of their files.
+ */
+function refuseToolFolder(p: string, role: SourceRole): void {
+  const flag = `--${role}`;
+  if (isPrepareOutput(p)) {
+    const files = role === 'input' ? ['train', 'val', 'test'].map((s) => path.join(p, `${s}.jsonl`)).join(' ') : path.join(p, `${role}.jsonl`);
+    throw new UserError(`${flag}: ${p} holds the outputs of an earlier prepare run (its ${PREPARE_REPORT}), not data to prepare: name its files (${flag} ${files})`);
+  }
+  const made = madeByTool(p);
+  if (made !== null) throw new UserError(`${flag}: ${p} is ${made}, not data to prepare`);
+}
+
 /** No file to read: the folders are empty, or hold only what is not read (the first notes say what). */
 function noInputFiles(skipped: string[]): UserError {
   if (skipped.length === 0) return new UserError('no input files (the folders given are empty)');
@@ -147,6 +162,7 @@ export function listSources(inputs: readonly { path: string; role: SourceRole }[
   for (const i of inputs) {
     // notes name paths from the input folder's own name down (no machine-specific folder in report.json)
     const shown = (p: string): string => [path.basename(path.resolve(i.path)), path.relative(i.path, p)].filter(Boolean).join('/');
+    refuseToolFolder(i.path, i.role);
     const files = expand(i.path, skip, [], notes, shown);
     const given = files.length === 1 && files[0] === i.path;
     for (const f of files) found.push({ path: f, role: i.role, given, shown: shown(f) });

@@ -74,3 +74,24 @@ test('folders that hold only what prepare does not read (a prepare output, a run
   assert.throws(() => listSources([{ path: path.join(dir, 'truly-empty'), role: 'input' }]), (e: Error) => e.message === 'no input files (the folders given are empty)');
 });
 
+test('a prepare output or a run folder given itself (--val prepared/, --input runs/x) is refused naming its flag and the files to give', () => {
+  const raw = writeFiles(dir, { 'raw-for-named.jsonl': '{"text": "a record"}\n' })['raw-for-named.jsonl']!;
+  const prepared = path.join(dir, 'named-prepared');
+  prepare({ inputs: [raw], outDir: prepared, tokenizer: tok });
+  const message = (p: string, role: 'input' | 'val' | 'test'): string => {
+    try {
+      listSources([{ path: p, role }]);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  // as --val its train.jsonl became the val split and every input a duplicate of it
+  assert.equal(message(prepared, 'val'), `--val: ${prepared} holds the outputs of an earlier prepare run (its report.json), not data to prepare: name its files (--val ${path.join(prepared, 'val.jsonl')})`);
+  assert.match(message(prepared, 'input'), /^--input: .* name its files \(--input .*train\.jsonl .*val\.jsonl .*test\.jsonl\)$/);
+  const run = path.join(dir, 'named-run');
+  writeFiles(run, { '.mistral-tune-run': '{}', 'config.yaml': 'seed: 0\n' });
+  assert.equal(message(run, 'test'), `--test: ${run} is a training run's folder (its .mistral-tune-run), not data to prepare`);
+  assert.equal(message(path.join(prepared, 'val.jsonl'), 'val'), 'accepted', 'its files are data');
+});
+
