@@ -262,12 +262,17 @@ export function readYamlMapping(file: string): Record<string, unknown> {
     const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
       // the library's advice is for its callers: a config is one document
       .replace(/^Source contains multiple documents; please use YAML\.parseAllDocuments\(\)$/, 'a config is one YAML document, but "---" starts a second one here');
-    throw new UserError(`invalid YAML: ${first}`, pos ? `${file}:${pos.line}:${pos.col}` : file);
+    throw new UserError(`invalid YAML: ${first}${dataFileHint(file)}`, pos ? `${file}:${pos.line}:${pos.col}` : file);
   }
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
-    throw new UserError('the config must be a YAML mapping of keys to values', file);
+    throw new UserError(`the config must be a YAML mapping of keys to values${dataFileHint(file)}`, file);
   }
   return (doc ?? {}) as Record<string, unknown>;
+}
+
+/** For a config file named as data (`train prepared/train.jsonl`): what to give instead; else ''. */
+function dataFileHint(file: string): string {
+  return /\.(jsonl|ndjson|json|csv|tsv)$/i.test(file) ? ` (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${file})` : '';
 }
 
 /**

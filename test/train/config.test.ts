@@ -186,6 +186,16 @@ test('a config of two YAML documents names the second one\'s "---", not the pars
   assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });
 });
 
+test('a data file given as the config (train prepared/train.jsonl) says to give it as data.train', () => {
+  const dir = tempDir('mt-cfg-data-');
+  const jsonl = path.join(dir, 'train.jsonl');
+  fs.writeFileSync(jsonl, '{"text": "a"}\n{"text": "b"}\n');
+  assert.throws(() => loadTrainConfig(jsonl), { message: `${jsonl}:2:1: invalid YAML: Unexpected flow-map-start at node end (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${jsonl})` });
+  const json = path.join(dir, 'rows.json');
+  fs.writeFileSync(json, '[{"text": "a"}]\n');
+  assert.throws(() => loadTrainConfig(json), { message: `${json}: the config must be a YAML mapping of keys to values (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${json})` });
+});
+
 test('a YAML tag the parser cannot resolve (!!js/function) is the same one-line error at its line:column, not a YAMLWarning on stderr and a string', () => {
   const f = file('model: m\ndata: {train: t}\nseed: !!js/function "function () {}"\n');
   assert.throws(() => loadTrainConfig(f), { message: `${f}:3:7: invalid YAML: Unresolved tag: tag:yaml.org,2002:js/function` });
