@@ -103,7 +103,8 @@ export async function run(argv: string[]): Promise<void | number> {
   // `--resume RUN_DIR` (or a run's own config.yaml) resumes that folder, wherever it has been moved
   const target = resume && !overrides.some(([k]) => k === 'output_dir') ? RunDir.resumeTarget(file) : null;
   if (!resume && RunDir.isRun(file)) {
-    throw new UserError(`is a run folder, not a config file: add --resume to continue it, or give ${path.join(file, RUN_LAYOUT.config)} (with --overwrite) to train it again`, file);
+    // not "its config.yaml with --overwrite": --overwrite refuses to empty the folder that holds the config
+    throw new UserError(`is a run folder, not a config file: add --resume to continue it; to train it again, give the config it was made from with --overwrite, or ${path.join(file, RUN_LAYOUT.config)} with --output_dir NEW_DIR`, file);
   }
   const loaded = loadTrainConfig(target?.config ?? file, overrides);
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;

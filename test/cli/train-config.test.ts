@@ -101,7 +101,8 @@ test('a run folder given without --resume says to add it (or to give its config.
   fs.mkdirSync(path.join(cwd, 'run'));
   fs.writeFileSync(path.join(cwd, 'run', '.mistral-tune-run'), '');
   for (const args of [['train', 'run'], ['train', 'run', '--dry-run']]) {
-    oneLineError(cli(cwd, args), /^error: run: is a run folder, not a config file: add --resume to continue it, or give run[/\\]config\.yaml \(with --overwrite\) to train it again$/);
+    // not "run/config.yaml with --overwrite", which --overwrite refuses (it would empty the folder holding the config)
+    oneLineError(cli(cwd, args), /^error: run: is a run folder, not a config file: add --resume to continue it; to train it again, give the config it was made from with --overwrite, or run[/\\]config\.yaml with --output_dir NEW_DIR$/);
   }
 });
 
