@@ -9,6 +9,7 @@ import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts'
 import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
+import { shellWord } from '../util/shell-quote.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { CHECKPOINTS_SPEC } from './checkpoint.ts';
@@ -138,7 +139,8 @@ export class RunDir {
     const now = configRecord(cfg);
     const changed = changedConfigKeys(saved, now);
     if (changed.length) {
-      throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed (the run was started with its config.yaml)`, savedFile);
+      throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed since the run's config.yaml ` +
+        `(resume with the config and flags it was started with, or as mistral-tune train ${shellWord(dir.dir)} --resume with no --key overrides)`, savedFile);
     }
     return dir;
   }
