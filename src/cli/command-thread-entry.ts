@@ -1,6 +1,6 @@
 // The thread a command's synchronous work runs on (command-thread.ts): its stdout and stderr write straight to the
-// process's, and it runs the process's --import preloads here too (Node runs them on the main thread only; --require
-// ones run here by themselves), so that a preload that watches or patches the file system — a profiler, the tests'
+// process's, and it runs the process's --import preloads here too, those of NODE_OPTIONS with them (Node runs them on
+// the main thread only; --require ones run here by themselves), so that a preload that watches or patches the file system — a profiler, the tests'
 // fault hooks — sees the work as it did on the main thread; then it imports the work's module and posts what its
 // function returns, or a user error's message.
 import * as fs from 'node:fs';
@@ -20,7 +20,7 @@ writeThrough(process.stdout, 1);
 writeThrough(process.stderr, 2);
 // the process's stderr is a terminal: the progress bar redraws one line, as on the main thread
 if (job.stderrTty) Object.defineProperty(process.stderr, 'isTTY', { value: true });
-for (const spec of preloads(process.execArgv)) {
+for (const spec of preloads([...nodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv])) {
   if (!TSX.test(spec)) await import(spec);
   // tsx (which runs .ts modules): its loader imported on a thread does not take effect there, its API does; a .ts
   // entry is running through it already (worker-boot.ts)
@@ -33,6 +33,30 @@ try {
 } catch (e) {
   if (!isUserError(e)) throw e;
   post({ userError: e.message });
+}
+
+/**
+ * The options in NODE_OPTIONS as Node splits them (which come before the command line's): at spaces, except inside
+ * double quotes, where a backslash escapes the next character.
+ */
+function nodeOptions(text: string): string[] {
+  const options: string[] = [];
+  let current: string | null = null;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (!quoted && c === ' ') {
+      if (current !== null) options.push(current);
+      current = null;
+    } else if (c === '"') {
+      quoted = !quoted;
+      current ??= '';
+    } else {
+      current = (current ?? '') + (quoted && c === '\\' && i + 1 < text.length ? text[++i]! : c);
+    }
+  }
+  if (current !== null) options.push(current);
+  return options;
 }
 
 /** The modules of `--import X` and `--import=X` in `argv`, as URLs: a path from the working folder, a bare name as Node resolves it from there. */
@@ -49,18 +73,27 @@ function preloads(argv: readonly string[]): string[] {
 /**
  * Makes `stream` (the thread's stdout or stderr) write straight to the process's file descriptor `fd`, at once, as
  * the main thread's do: Node's own pipe to the main thread passes on what a thread busy with synchronous work
- * writes only once it is done, so a training run's progress and evaluations showed up only at its end.
+ * writes only once it is done, so a training run's progress and evaluations showed up only at its end. A write that
+ * fails (EPIPE: the reader of `... 2>&1 | head -1` is gone) does not stop the work, as on the main thread, where the
+ * stream's error came up only once the work was done: what follows is dropped and the error goes to the main
+ * thread, which raises it on its own stream when the work is done (command-thread.ts).
  */
-function writeThrough(stream: NodeJS.WriteStream, fd: number): void {
+function writeThrough(stream: NodeJS.WriteStream, fd: 1 | 2): void {
   const wait = new Int32Array(new SharedArrayBuffer(4));
+  let broken = false;
   stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), done?: (e?: Error | null) => void): boolean => {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
-    for (let off = 0; off < bytes.byteLength;) {
+    for (let off = 0; !broken && off < bytes.byteLength;) {
       try {
         off += fs.writeSync(fd, bytes, off, bytes.byteLength - off);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        Atomics.wait(wait, 0, 0, 1); // a non-blocking pipe that is full: a moment for its reader
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
+          Atomics.wait(wait, 0, 0, 1); // a non-blocking pipe that is full: a moment for its reader
+          continue;
+        }
+        broken = true;
+        const { message, stack, code, errno, syscall } = e as NodeJS.ErrnoException;
+        post({ outputError: { fd, message, stack, code, errno, syscall } });
       }
     }
     (typeof encoding === 'function' ? encoding : done)?.();

@@ -24,8 +24,11 @@ export interface ThreadJob {
   stderrTty: boolean;
 }
 
-/** What the thread posts: a note on the way, then the result or a user error's message. */
-export type ThreadMessage = { note: unknown } | { result: unknown } | { userError: string };
+/** What the thread posts: a note on the way, then the result or a user error's message; and a failed write to stdout or stderr. */
+export type ThreadMessage = { note: unknown } | { result: unknown } | { userError: string } | { outputError: OutputError };
+
+/** A write of the thread's to the process's stdout (fd 1) or stderr (fd 2) that failed, as the error's fields. */
+export interface OutputError { fd: 1 | 2; message: string; stack?: string; code?: string; errno?: number; syscall?: string }
 
 export interface ThreadHooks {
   /** A note the work sent (train: its run folder, for the dashboard). */
@@ -42,8 +45,10 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   let userError: string | null = null;
   let crash: unknown = null;
   let stoppedBy: StopSignal | null = null;
+  let outputError: OutputError | null = null;
   worker.on('message', (m: ThreadMessage) => {
     if ('note' in m) hooks.onNote?.(m.note);
+    else if ('outputError' in m) outputError ??= m.outputError;
     else if ('userError' in m) userError = m.userError;
     else result = { value: m.result as R };
   });
@@ -56,11 +61,23 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   return new Promise((resolve, reject) => worker.once('exit', () => {
     off();
     if (stoppedBy !== null) return stop(stoppedBy, hooks);
+    if (outputError !== null) raiseLater(outputError);
     if (crash !== null) reject(crash);
     else if (userError !== null) reject(new UserError(userError));
     else if (result !== null) resolve(result.value);
     else reject(new Error(`the thread of ${name} ended without a result`));
   }));
+}
+
+/**
+ * Raises the thread's failed write on this thread's stream, once the command has done what it does after the work (a
+ * summary, --json's line): as when the work ran here, where the stream's error came up only then. Unhandled, it ends
+ * the process with its stack and exit status 1, as it did.
+ */
+function raiseLater({ fd, message, stack, ...fields }: OutputError): void {
+  const error = Object.assign(new Error(message), fields);
+  if (stack !== undefined) error.stack = stack;
+  setImmediate(() => (fd === 1 ? process.stdout : process.stderr).destroy(error));
 }
 
 function stop(signal: StopSignal, hooks: ThreadHooks): void {
