@@ -1,9 +1,8 @@
-// The thread a command's synchronous work runs on (command-thread.ts): its stdout and stderr write straight to the
-// process's, and it runs the process's --import preloads here too, those of NODE_OPTIONS with them (Node runs them on
-// the main thread only; --require ones run here by themselves), so that a preload that watches or patches the file system — a profiler, the tests'
-// fault hooks — sees the work as it did on the main thread; then it imports the work's module and posts what its
-// function returns, or a user error's message.
-import * as fs from 'node:fs';
+// The thread a command's synchronous work runs on (command-thread.ts): what it writes to stdout and stderr the main
+// thread's streams write, at once, and it runs the process's --import preloads here too, NODE_OPTIONS' with them (Node
+// runs them on the main thread only; --require ones run here by themselves), so that a preload that watches or patches
+// the file system — a profiler, the tests' fault hooks — sees the work as it did on the main thread; then it imports
+// the work's module and posts what its function returns, or a user error's message.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,8 +15,8 @@ const TSX = /[\\/]node_modules[\\/]tsx[\\/]/;
 const post = (m: ThreadMessage): void => parentPort!.postMessage(m);
 const job = workerData as ThreadJob;
 
-writeThrough(process.stdout, 1);
-writeThrough(process.stderr, 2);
+writeByMain(process.stdout, 1);
+writeByMain(process.stderr, 2);
 // the process's stderr is a terminal: the progress bar redraws one line, as on the main thread
 if (job.stderrTty) Object.defineProperty(process.stderr, 'isTTY', { value: true });
 for (const spec of preloads([...nodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv])) {
@@ -71,31 +70,17 @@ function preloads(argv: readonly string[]): string[] {
 }
 
 /**
- * Makes `stream` (the thread's stdout or stderr) write straight to the process's file descriptor `fd`, at once, as
- * the main thread's do: Node's own pipe to the main thread passes on what a thread busy with synchronous work
- * writes only once it is done, so a training run's progress and evaluations showed up only at its end. A write that
- * fails (EPIPE: the reader of `... 2>&1 | head -1` is gone) does not stop the work, as on the main thread, where the
- * stream's error came up only once the work was done: what follows is dropped and the error goes to the main
- * thread, which raises it on its own stream when the work is done (command-thread.ts).
+ * Makes `stream` (the thread's stdout or stderr) write through the main thread's stream for `fd`, at once: Node's own
+ * pipe from a thread passes on what a thread busy with synchronous work writes only once it is done (a training run's
+ * progress showed up only at its end), while a message posted reaches the main thread, free, at once. The main
+ * thread's stream does what it did when the work ran there: it holds what a pipe's reader has not taken yet (a paused
+ * `| less`) without holding up the work, and a write that fails (EPIPE: the reader of `| head -1` gone) comes up once
+ * the work is done (command-thread.ts).
  */
-function writeThrough(stream: NodeJS.WriteStream, fd: 1 | 2): void {
-  const wait = new Int32Array(new SharedArrayBuffer(4));
-  let broken = false;
+function writeByMain(stream: NodeJS.WriteStream, fd: 1 | 2): void {
   stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), done?: (e?: Error | null) => void): boolean => {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
-    for (let off = 0; !broken && off < bytes.byteLength;) {
-      try {
-        off += fs.writeSync(fd, bytes, off, bytes.byteLength - off);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
-          Atomics.wait(wait, 0, 0, 1); // a non-blocking pipe that is full: a moment for its reader
-          continue;
-        }
-        broken = true;
-        const { message, stack, code, errno, syscall } = e as NodeJS.ErrnoException;
-        post({ outputError: { fd, message, stack, code, errno, syscall } });
-      }
-    }
+    const enc = typeof encoding === 'string' ? encoding : 'utf8';
+    post({ output: { fd, chunk: typeof chunk === 'string' && enc !== 'utf8' ? Buffer.from(chunk, enc) : chunk } });
     (typeof encoding === 'function' ? encoding : done)?.();
     return true;
   }) as NodeJS.WriteStream['write'];

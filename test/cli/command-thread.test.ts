@@ -1,11 +1,12 @@
 // The commands whose work runs on a thread of their own (src/cli/command-thread.ts: train, prepare, quickstart,
 // export) behave as they did when it ran on the main thread: a write to stdout or stderr that fails (the reader of a
 // pipe gone, a full disk) does not stop the work, whose outputs are all written before the process ends with the
-// stream's error (exit 1); a preload given in NODE_OPTIONS (--import, the only way to give one through the
+// stream's error (exit 1); a pipe whose reader takes nothing for now (a paused `| less`) does not hold up the work,
+// only the process's end; a preload given in NODE_OPTIONS (--import, the only way to give one through the
 // mistral-tune command itself) runs on the work's thread, as one given to node does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
@@ -44,6 +45,42 @@ test('a failed write to stderr does not stop prepare or train: their outputs are
   assert.equal(trained.status, 1);
   assert.ok(fs.existsSync(path.join(dir, 'run', 'report.json')), 'the run finished');
   assert.deepEqual(names(path.join(dir, 'run')).filter((n) => n.startsWith('.mistral-tune.lock') || n.endsWith('.tmp')), [], 'no lock or temporary left');
+});
+
+test('a pipe on stderr that is full, its reader taking nothing for now, does not hold up the work: prepare writes its outputs, and ends once the reader takes what it wrote', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir('mt-thread-full-pipe-');
+  const fifo = path.join(dir, 'fifo');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
+  const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  try {
+    for (;;) fs.writeSync(writer, Buffer.alloc(4096, 'x'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+  }
+  const child = spawn(process.execPath, [BIN, 'prepare', '--input', QA, '--out', 'data'], { cwd: dir, stdio: ['ignore', 'ignore', writer] });
+  fs.closeSync(writer);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const report = path.join(dir, 'data', 'report.json');
+  for (const start = Date.now(); !fs.existsSync(report) && Date.now() - start < 60_000;) await new Promise((r) => setTimeout(r, 100));
+  const written = fs.existsSync(report);
+  let stderr = '';
+  const read = (): void => {
+    const buf = Buffer.alloc(65536);
+    try {
+      for (let n; (n = fs.readSync(reader, buf)) > 0;) stderr += buf.toString('utf8', 0, n);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
+  };
+  const reading = setInterval(read, 20);
+  const code = await exited;
+  clearInterval(reading);
+  read();
+  fs.closeSync(reader);
+  assert.ok(written, 'report.json written while the pipe was full');
+  assert.equal(code, 0);
+  assert.match(stderr, /wrote data\/\{train,val,test,rejected\}\.jsonl and report\.json/, 'what it wrote came through once read');
 });
 
 test('a preload given in NODE_OPTIONS (--import) runs on the work\'s thread too, as one given to node does', { timeout: 60_000 }, () => {
