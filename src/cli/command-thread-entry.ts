@@ -1,9 +1,8 @@
-// The thread a command's synchronous work runs on (command-thread.ts): its stdout and stderr write straight to the
-// process's, and it runs the process's --import preloads here too (Node runs them on the main thread only; --require
-// ones run here by themselves), so that a preload that watches or patches the file system — a profiler, the tests'
-// fault hooks — sees the work as it did on the main thread; then it imports the work's module and posts what its
-// function returns, or a user error's message.
-import * as fs from 'node:fs';
+// The thread a command's synchronous work runs on (command-thread.ts): what it writes to stdout and stderr the main
+// thread's streams write, at once, and it runs the process's --import preloads here too, NODE_OPTIONS' with them (Node
+// runs them on the main thread only; --require ones run here by themselves), so that a preload that watches or patches
+// the file system — a profiler, the tests' fault hooks — sees the work as it did on the main thread; then it imports
+// the work's module and posts what its function returns, or a user error's message.
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,11 +15,11 @@ const TSX = /[\\/]node_modules[\\/]tsx[\\/]/;
 const post = (m: ThreadMessage): void => parentPort!.postMessage(m);
 const job = workerData as ThreadJob;
 
-writeThrough(process.stdout, 1);
-writeThrough(process.stderr, 2);
+writeByMain(process.stdout, 1);
+writeByMain(process.stderr, 2);
 // the process's stderr is a terminal: the progress bar redraws one line, as on the main thread
 if (job.stderrTty) Object.defineProperty(process.stderr, 'isTTY', { value: true });
-for (const spec of preloads(process.execArgv)) {
+for (const spec of preloads([...nodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv])) {
   if (!TSX.test(spec)) await import(spec);
   // tsx (which runs .ts modules): its loader imported on a thread does not take effect there, its API does; a .ts
   // entry is running through it already (worker-boot.ts)
@@ -35,6 +34,30 @@ try {
   post({ userError: e.message });
 }
 
+/**
+ * The options in NODE_OPTIONS as Node splits them (which come before the command line's): at spaces, except inside
+ * double quotes, where a backslash escapes the next character.
+ */
+function nodeOptions(text: string): string[] {
+  const options: string[] = [];
+  let current: string | null = null;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (!quoted && c === ' ') {
+      if (current !== null) options.push(current);
+      current = null;
+    } else if (c === '"') {
+      quoted = !quoted;
+      current ??= '';
+    } else {
+      current = (current ?? '') + (quoted && c === '\\' && i + 1 < text.length ? text[++i]! : c);
+    }
+  }
+  if (current !== null) options.push(current);
+  return options;
+}
+
 /** The modules of `--import X` and `--import=X` in `argv`, as URLs: a path from the working folder, a bare name as Node resolves it from there. */
 function preloads(argv: readonly string[]): string[] {
   const specs = argv.flatMap((a, i) => (a === '--import' && argv[i + 1] !== undefined ? [argv[i + 1]!] : a.startsWith('--import=') ? [a.slice(9)] : []));
@@ -47,22 +70,17 @@ function preloads(argv: readonly string[]): string[] {
 }
 
 /**
- * Makes `stream` (the thread's stdout or stderr) write straight to the process's file descriptor `fd`, at once, as
- * the main thread's do: Node's own pipe to the main thread passes on what a thread busy with synchronous work
- * writes only once it is done, so a training run's progress and evaluations showed up only at its end.
+ * Makes `stream` (the thread's stdout or stderr) write through the main thread's stream for `fd`, at once: Node's own
+ * pipe from a thread passes on what a thread busy with synchronous work writes only once it is done (a training run's
+ * progress showed up only at its end), while a message posted reaches the main thread, free, at once. The main
+ * thread's stream does what it did when the work ran there: it holds what a pipe's reader has not taken yet (a paused
+ * `| less`) without holding up the work, and a write that fails (EPIPE: the reader of `| head -1` gone) comes up once
+ * the work is done (command-thread.ts).
  */
-function writeThrough(stream: NodeJS.WriteStream, fd: number): void {
-  const wait = new Int32Array(new SharedArrayBuffer(4));
+function writeByMain(stream: NodeJS.WriteStream, fd: 1 | 2): void {
   stream.write = ((chunk: string | Uint8Array, encoding?: BufferEncoding | ((e?: Error | null) => void), done?: (e?: Error | null) => void): boolean => {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : chunk;
-    for (let off = 0; off < bytes.byteLength;) {
-      try {
-        off += fs.writeSync(fd, bytes, off, bytes.byteLength - off);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        Atomics.wait(wait, 0, 0, 1); // a non-blocking pipe that is full: a moment for its reader
-      }
-    }
+    const enc = typeof encoding === 'string' ? encoding : 'utf8';
+    post({ output: { fd, chunk: typeof chunk === 'string' && enc !== 'utf8' ? Buffer.from(chunk, enc) : chunk } });
     (typeof encoding === 'function' ? encoding : done)?.();
     return true;
   }) as NodeJS.WriteStream['write'];

@@ -24,8 +24,8 @@ export interface ThreadJob {
   stderrTty: boolean;
 }
 
-/** What the thread posts: a note on the way, then the result or a user error's message. */
-export type ThreadMessage = { note: unknown } | { result: unknown } | { userError: string };
+/** What the thread posts: what it writes to stdout (fd 1) or stderr (fd 2), a note on the way, then the result or a user error's message. */
+export type ThreadMessage = { output: { fd: 1 | 2; chunk: string | Uint8Array } } | { note: unknown } | { result: unknown } | { userError: string };
 
 export interface ThreadHooks {
   /** A note the work sent (train: its run folder, for the dashboard). */
@@ -42,8 +42,10 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   let userError: string | null = null;
   let crash: unknown = null;
   let stoppedBy: StopSignal | null = null;
+  const output = holdOutputErrors();
   worker.on('message', (m: ThreadMessage) => {
-    if ('note' in m) hooks.onNote?.(m.note);
+    if ('output' in m) (m.output.fd === 1 ? process.stdout : process.stderr).write(m.output.chunk);
+    else if ('note' in m) hooks.onNote?.(m.note);
     else if ('userError' in m) userError = m.userError;
     else result = { value: m.result as R };
   });
@@ -55,12 +57,35 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   // on 'exit', not on the result: what the thread wrote to stderr has all come through by then
   return new Promise((resolve, reject) => worker.once('exit', () => {
     off();
+    const failedWrite = output.release();
     if (stoppedBy !== null) return stop(stoppedBy, hooks);
+    // raised once the command has done what it does after the work (a summary, --json's line), as when the work ran
+    // on this thread, where the stream's error came up only then: unhandled, it ends the process with exit status 1
+    if (failedWrite !== null) setImmediate(() => failedWrite.stream.emit('error', failedWrite.error));
     if (crash !== null) reject(crash);
     else if (userError !== null) reject(new UserError(userError));
     else if (result !== null) resolve(result.value);
     else reject(new Error(`the thread of ${name} ended without a result`));
   }));
+}
+
+/**
+ * Holds the first error of this process's stdout or stderr (a write that failed) while the work runs, instead of
+ * letting it end the process with the work's thread midway; `release` gives it back.
+ */
+function holdOutputErrors(): { release: () => { stream: NodeJS.WriteStream; error: Error } | null } {
+  let first: { stream: NodeJS.WriteStream; error: Error } | null = null;
+  const holders = [process.stdout, process.stderr].map((stream) => {
+    const hold = (error: Error): void => { first ??= { stream, error }; };
+    stream.on('error', hold);
+    return () => stream.off('error', hold);
+  });
+  return {
+    release: () => {
+      for (const off of holders) off();
+      return first;
+    },
+  };
 }
 
 function stop(signal: StopSignal, hooks: ThreadHooks): void {

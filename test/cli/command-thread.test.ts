@@ -1,0 +1,101 @@
+// The commands whose work runs on a thread of their own (src/cli/command-thread.ts: train, prepare, quickstart,
+// export) behave as they did when it ran on the main thread: a write to stdout or stderr that fails (the reader of a
+// pipe gone, a full disk) does not stop the work, whose outputs are all written before the process ends with the
+// stream's error (exit 1); a pipe whose reader takes nothing for now (a paused `| less`) does not hold up the work,
+// only the process's end; a preload given in NODE_OPTIONS (--import, the only way to give one through the
+// mistral-tune command itself) runs on the work's thread, as one given to node does.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const ROOT = path.join(FIXTURES, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
+const FULL = '/dev/full'; // every write to it fails with ENOSPC, as to a full disk
+
+/** The CLI with its stderr (or stdout) on /dev/full, the other a pipe. */
+function withFull(stream: 'stdout' | 'stderr', args: string[], cwd: string) {
+  const fd = fs.openSync(FULL, 'w');
+  try {
+    return spawnSync(process.execPath, [BIN, ...args], {
+      cwd, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', stream === 'stdout' ? fd : 'pipe', stream === 'stderr' ? fd : 'pipe'],
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const names = (dir: string): string[] => fs.readdirSync(dir).sort();
+
+test('a failed write to stderr does not stop prepare or train: their outputs are all written, --json\'s line too, and the process ends by the write\'s error (exit 1), as on the main thread', { skip: !fs.existsSync(FULL) && `no ${FULL} here`, timeout: 120_000 }, () => {
+  const dir = tempDir('mt-thread-full-');
+  const prepared = withFull('stderr', ['prepare', '--input', QA, '--out', 'data', '--json'], dir);
+  assert.equal(prepared.status, 1);
+  assert.equal((JSON.parse(prepared.stdout) as { kept: number }).kept, 1253, 'the --json line, written after the work');
+  assert.deepEqual(names(path.join(dir, 'data')), ['rejected.jsonl', 'report.json', 'test.jsonl', 'train.jsonl', 'val.jsonl']);
+
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2',
+    'max_steps: 2', 'eval: {samples: 0}', 'output_dir: run'].join('\n') + '\n');
+  const trained = withFull('stderr', ['train', 'c.yaml'], dir);
+  assert.equal(trained.status, 1);
+  assert.ok(fs.existsSync(path.join(dir, 'run', 'report.json')), 'the run finished');
+  assert.deepEqual(names(path.join(dir, 'run')).filter((n) => n.startsWith('.mistral-tune.lock') || n.endsWith('.tmp')), [], 'no lock or temporary left');
+});
+
+test('a pipe on stderr that is full, its reader taking nothing for now, does not hold up the work: prepare writes its outputs, and ends once the reader takes what it wrote', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir('mt-thread-full-pipe-');
+  const fifo = path.join(dir, 'fifo');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
+  const reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  try {
+    for (;;) fs.writeSync(writer, Buffer.alloc(4096, 'x'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+  }
+  const child = spawn(process.execPath, [BIN, 'prepare', '--input', QA, '--out', 'data'], { cwd: dir, stdio: ['ignore', 'ignore', writer] });
+  fs.closeSync(writer);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const report = path.join(dir, 'data', 'report.json');
+  for (const start = Date.now(); !fs.existsSync(report) && Date.now() - start < 60_000;) await new Promise((r) => setTimeout(r, 100));
+  const written = fs.existsSync(report);
+  let stderr = '';
+  const read = (): void => {
+    const buf = Buffer.alloc(65536);
+    try {
+      for (let n; (n = fs.readSync(reader, buf)) > 0;) stderr += buf.toString('utf8', 0, n);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
+  };
+  const reading = setInterval(read, 20);
+  const code = await exited;
+  clearInterval(reading);
+  read();
+  fs.closeSync(reader);
+  assert.ok(written, 'report.json written while the pipe was full');
+  assert.equal(code, 0);
+  assert.match(stderr, /wrote data\/\{train,val,test,rejected\}\.jsonl and report\.json/, 'what it wrote came through once read');
+});
+
+test('a preload given in NODE_OPTIONS (--import) runs on the work\'s thread too, as one given to node does', { timeout: 60_000 }, () => {
+  const dir = tempDir('mt-thread-preload-');
+  const preload = path.join(dir, 'preload.mjs');
+  fs.writeFileSync(preload, `import { isMainThread } from 'node:worker_threads';\nimport * as fs from 'node:fs';\nfs.writeSync(2, 'preload on ' + (isMainThread ? 'main' : 'thread') + '\\n');\n`);
+  fs.copyFileSync(QA, path.join(dir, 'qa.jsonl'));
+  const prepare = ['prepare', '--input', 'qa.jsonl', '--out', 'data', '--quiet', '--overwrite'];
+  const lines = (r: ReturnType<typeof spawnSync>): string[] => String(r.stderr).split('\n').filter((l) => l.startsWith('preload on'));
+  const flag = spawnSync(process.execPath, ['--import', preload, BIN, ...prepare], { cwd: dir, encoding: 'utf8' });
+  assert.equal(flag.status, 0, flag.stderr);
+  assert.deepEqual(lines(flag), ['preload on main', 'preload on thread']);
+  for (const options of [`--import ${preload}`, `--import="${preload}"`, `--no-warnings --import=${preload}`]) {
+    const env = spawnSync(process.execPath, [BIN, ...prepare], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: options } });
+    assert.equal(env.status, 0, env.stderr);
+    assert.deepEqual(lines(env), ['preload on main', 'preload on thread'], `NODE_OPTIONS=${options}`);
+  }
+});
