@@ -12,7 +12,7 @@ import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
-import { intOption, numberOption, parseCommand } from './args.ts';
+import { dataFileOption, intOption, numberOption, parseCommand } from './args.ts';
 
 export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--prompt TEXT | --messages FILE) [options]
 
@@ -53,6 +53,7 @@ export async function run(argv: string[]): Promise<void> {
   const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best });
   const modelDir = target.model;
   if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
+  if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json');
   const temperature = numberOption('temperature', f.temperature, 0);
   const topP = numberOption('top-p', f['top-p'], 1);
   if (temperature < 0) throw new UserError('--temperature must be ≥ 0');

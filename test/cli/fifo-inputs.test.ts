@@ -37,7 +37,7 @@ test('eval --data FIFO is refused', () => refuses(cli('eval', '--model', model, 
 test('train with data.train a FIFO is refused, naming the key', () => refuses(cli('train', plainConfig, '--data.train', data), `data.train: ${data}`));
 test('a FIFO as the train config is refused, also with --dry-run', () => refuses(cli('train', config, '--dry-run'), config));
 test('generate --messages FIFO is refused', () => refuses(cli('generate', '--model', model, '--messages', fifo('m.json')), path.join(dir, 'm.json')));
-test('eval and classify --data FOLDER (a prepare output) say to give one of its files, naming the flag', () => {
+test('eval and classify --data FOLDER (a prepare output), generate --messages FOLDER, say to give one of its files, naming the flag', () => {
   const prepared = path.join(dir, 'prepared');
   fs.mkdirSync(prepared);
   for (const command of ['eval', 'classify']) {
@@ -46,5 +46,9 @@ test('eval and classify --data FOLDER (a prepare output) say to give one of its 
     assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).join('\n'),
       `error: --data: ${prepared}: a folder, not a data file (give e.g. ${path.join(prepared, 'test.jsonl')})`, command);
   }
+  const r = cli('generate', '--model', model, '--messages', prepared);
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).join('\n'),
+    `error: --messages: ${prepared}: a folder, not a data file (give e.g. ${path.join(prepared, 'messages.json')})`, 'generate');
 });
 
