@@ -164,18 +164,8 @@ function removeLeftover(tmp: string): void {
  * removal, the write left its output under both names.
  */
 export function removeDeadTemps(target: string): void {
-  const dir = path.dirname(target), name = path.basename(target);
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(dir);
-  } catch {
-    return; // no folder yet: the write itself says what is wrong
-  }
-  for (const e of entries) {
-    const l = parseLeftover(e);
-    if (l?.kind !== 'file' || l.name !== name || !writerGone(l.pid)) continue;
-    if (fs.lstatSync(path.join(dir, e), { throwIfNoEntry: false })?.isFile()) removeLeftover(path.join(dir, e));
-  }
+  const name = path.basename(target);
+  removeTempFiles(path.dirname(target), (l) => l.name === name && writerGone(l.pid));
 }
 
 /**
@@ -183,15 +173,20 @@ export function removeDeadTemps(target: string): void {
  * targets: named with this process's id, no other process made them.
  */
 export function removeOwnTemps(dir: string): void {
+  removeTempFiles(dir, (l) => l.pid === process.pid && writerGone(l.pid));
+}
+
+/** Removes the temporary files (leftover-names.ts) in `dir` that `which` picks; nothing when `dir` cannot be read. */
+function removeTempFiles(dir: string, which: (l: { name: string; pid: number }) => boolean): void {
   let entries: string[];
   try {
     entries = fs.readdirSync(dir);
   } catch {
-    return; // no folder: nothing was written there
+    return; // no folder: nothing was written there (a write into it says what is wrong)
   }
   for (const e of entries) {
     const l = parseLeftover(e);
-    if (l?.kind !== 'file' || l.pid !== process.pid || !writerGone(l.pid)) continue;
+    if (l?.kind !== 'file' || !which(l)) continue;
     if (fs.lstatSync(path.join(dir, e), { throwIfNoEntry: false })?.isFile()) removeLeftover(path.join(dir, e));
   }
 }
