@@ -7,6 +7,7 @@ import { UserError } from '../util/errors.ts';
 import { intKey, readJsonFile } from '../util/json-file.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { HF_NAMES } from './names.ts';
+import { warn } from '../util/log.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -30,7 +31,7 @@ export interface MistralConfig {
   bosTokenId: number | null;
   eosTokenIds: number[];
   padTokenId: number | null;
-  /** Class names for sequence classification (from id2label), when the config has them. */
+  /** Class names for sequence classification (id2label, or LABEL_i for num_labels: parseLabels), when the config gives them. */
   labels: string[] | null;
   /** The task architectures names: …ForSequenceClassification → classification, …ForCausalLM → generation; else null. */
   task: 'generation' | 'classification' | null;
@@ -154,7 +155,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     bosTokenId,
     eosTokenIds: eosList as number[],
     padTokenId,
-    labels: parseLabels(c, err),
+    labels: parseLabels(c, where, err),
     task: parseTask(c, err),
     problemType: parseProblemType(c, err),
     initializerRange: range as number,
@@ -264,7 +265,23 @@ export function defaultLabels(numLabels: number): string[] {
   return Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`);
 }
 
-function parseLabels(c: Json, err: (key: string, msg: string) => never): string[] | null {
+/**
+ * The class names as transformers 5.17 builds them (PretrainedConfig.__post_init__ and the num_labels setter): an
+ * integer num_labels other than the number of id2label's names replaces them with LABEL_0 … (transformers warns and
+ * sizes the head by num_labels); without id2label, num_labels gives LABEL_0 …; with neither, null (transformers then
+ * builds a head of 2 classes, which loadWeights checks a checkpoint's head against).
+ */
+function parseLabels(c: Json, where: string, err: (key: string, msg: string) => never): string[] | null {
+  const named = parseId2Label(c, err);
+  const n = c.num_labels;
+  if (n === undefined || n === null) return named;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) err('num_labels', `must be an integer ≥ 0, got ${JSON.stringify(n)}`);
+  if (named && named.length === n) return named;
+  if (named) warn(`${where}: num_labels ${n} differs from id2label's ${named.length} names: transformers builds a head of ${n} classes named LABEL_0 … LABEL_${(n as number) - 1}, as here (remove num_labels to keep the names)`);
+  return defaultLabels(n as number);
+}
+
+function parseId2Label(c: Json, err: (key: string, msg: string) => never): string[] | null {
   const id2label = c.id2label;
   if (id2label === undefined || id2label === null) return null;
   if (typeof id2label !== 'object' || Array.isArray(id2label)) err('id2label', 'must be an object {"0": "name", ...}');

@@ -110,10 +110,13 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   let score: DeviceBuffer | null = null;
   if (ckpt.has(HF_NAMES.score)) {
     const [labels] = ckpt.info(HF_NAMES.score).shape;
-    // transformers sizes the head from id2label (num_labels) and refuses a checkpoint of another size
-    if (cfg.labels && labels !== undefined && cfg.labels.length !== labels) {
-      throw new UserError(`config.json's id2label names ${cfg.labels.length} classes, but the checkpoint's ${HF_NAMES.score} scores ${labels} ` +
-        '(transformers refuses the size mismatch): give id2label one name per row of the head', ckpt.dir);
+    // transformers sizes the head from id2label or num_labels (2 when neither is given) and refuses a checkpoint of
+    // another size
+    const classes = cfg.labels?.length ?? 2;
+    if (labels !== undefined && labels !== classes) {
+      const given = cfg.labels ? `config.json's id2label / num_labels give ${classes} classes` : 'config.json has neither id2label nor num_labels, so transformers builds a head of 2 classes';
+      throw new UserError(`${given}, but the checkpoint's ${HF_NAMES.score} scores ${labels} (transformers refuses the size mismatch): ` +
+        'give id2label one name per row of the head', ckpt.dir);
     }
     checkClassificationHead(cfg, labels ?? 0, ckpt.dir);
     score = load(HF_NAMES.score, [labels ?? 0, C]);

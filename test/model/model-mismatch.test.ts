@@ -87,5 +87,22 @@ test("a classification model whose config.json id2label names another number of 
   assert.deepEqual(loadModel(dir, { backend }).cfg.labels, ['a', 'b', 'c']);
   const config = readJson(path.join(dir, 'config.json'));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, id2label: { 0: 'a', 1: 'b' }, label2id: { a: 0, b: 1 } }));
-  userError(() => loadModel(dir, { backend }), dir, "config.json's id2label names 2 classes, but the checkpoint's score.weight scores 3");
+  userError(() => loadModel(dir, { backend }), dir, "config.json's id2label / num_labels give 2 classes, but the checkpoint's score.weight scores 3");
+  // as transformers 5.17 sizes the head (checked with it): num_labels without id2label names LABEL_0 …; neither gives
+  // 2 classes; a num_labels that differs from id2label's count wins, with a warning
+  const { id2label: _names, label2id: _ids, ...unnamed } = config;
+  const write = (over: object) => fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...unnamed, ...over }));
+  write({ num_labels: 3 });
+  assert.deepEqual(loadModel(dir, { backend }).cfg.labels, ['LABEL_0', 'LABEL_1', 'LABEL_2']);
+  write({});
+  userError(() => loadModel(dir, { backend }), dir, 'config.json has neither id2label nor num_labels, so transformers builds a head of 2 classes, but the checkpoint\'s score.weight scores 3');
+  write({ num_labels: 4 });
+  userError(() => loadModel(dir, { backend }), dir, 'give 4 classes, but the checkpoint\'s score.weight scores 3');
+  write({ id2label: { 0: 'a', 1: 'b', 2: 'c' }, num_labels: 3 });
+  assert.deepEqual(loadModel(dir, { backend }).cfg.labels, ['a', 'b', 'c']);
+  write({ id2label: { 0: 'a', 1: 'b' }, num_labels: 3 });
+  const r = captureStderr(() => loadModel(dir, { backend }));
+  assert.deepEqual(r.result.cfg.labels, ['LABEL_0', 'LABEL_1', 'LABEL_2']);
+  assert.match(r.stderr, /warning: .*config\.json: num_labels 3 differs from id2label's 2 names: transformers builds a head of 3 classes named LABEL_0 … LABEL_2/);
+  for (const bad of [3.5, '3', -1, true]) userError(() => parseConfig({ ...unnamed, num_labels: bad }, 'cfg.json'), 'cfg.json', 'num_labels: must be an integer ≥ 0');
 });
