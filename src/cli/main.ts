@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { isUserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
+import { ignoreHangupWhenDetached } from '../util/stop-signals.ts';
 
 interface CommandModule {
   usage: string;
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mistral-tune: unknown command "${oneLine(name)}"${near ? ` (did you mean "${near}"?)` : ''}\n\n${usage()}\n`);
     return 2;
   }
+  ignoreHangupWhenDetached();
   try {
     const mod = await command.load();
     return (await mod.run(rest)) ?? 0;

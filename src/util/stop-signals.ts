@@ -1,29 +1,58 @@
-// Ctrl-C (SIGINT) and SIGTERM as one mechanism for every command that has something to do before it stops: the
-// dashboard closes its server, `train --dashboard` stops its dashboard child, train, prepare, quickstart and export
-// remove what they were writing (their temporaries, their locks). A handler runs on the event loop, so only while
-// the thread that has it is free (a command whose work is synchronous does that work on another thread:
-// src/cli/command-thread.ts).
+// Ctrl-C (SIGINT), SIGTERM and a terminal's hangup (SIGHUP) as one mechanism for every command that has something to
+// do before it stops: the dashboard closes its server, `train --dashboard` stops its dashboard child, train, prepare,
+// quickstart and export remove what they were writing (their temporaries, their locks). A handler runs on the event
+// loop, so only while the thread that has it is free (a command whose work is synchronous does that work on another
+// thread: src/cli/command-thread.ts).
+//
+// A hangup stops a command only when it writes to a terminal. One started as `nohup` starts it (stdout and stderr
+// both sent to files) keeps running when its terminal closes: nohup's own way, SIGHUP ignored, does not reach Node
+// (Node sets every ignored signal but SIGPIPE and SIGXFSZ back to its default action at startup), so without this
+// `nohup mistral-tune train …` died with the terminal that started it.
+import { warn } from './log.ts';
 
-export type StopSignal = 'SIGINT' | 'SIGTERM';
-const STOP_SIGNALS: readonly StopSignal[] = ['SIGINT', 'SIGTERM'];
+export type StopSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP';
 
-/** Calls `handler` on the first SIGINT or SIGTERM; returns what removes it (the signals' default action is back once none is left). */
+/** Whether neither stdout nor stderr is a terminal: the process was started detached from one (nohup, `> log 2>&1 &`). */
+function detachedFromTerminal(): boolean {
+  return !process.stdout.isTTY && !process.stderr.isTTY;
+}
+
+/** The signals that stop a command: a hangup only where the process writes to the terminal that hung up. */
+function stopSignals(): StopSignal[] {
+  return detachedFromTerminal() ? ['SIGINT', 'SIGTERM'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
+}
+
+/**
+ * Called once, at the command line's start: a process detached from its terminal (detachedFromTerminal) ignores
+ * SIGHUP, as nohup meant it to, saying so in one line on stderr; one writing to a terminal is left as it was.
+ */
+let hangupIgnored = false;
+export function ignoreHangupWhenDetached(): void {
+  if (hangupIgnored || !detachedFromTerminal()) return;
+  hangupIgnored = true;
+  process.on('SIGHUP', () => {
+    warn(`hangup (SIGHUP) ignored: stdout and stderr are not a terminal (as under nohup), so this goes on; stop it with kill ${process.pid} (SIGTERM)`);
+  });
+}
+
+/** Calls `handler` on the first stop signal (stopSignals); returns what removes it (the signals' default action is back once none is left). */
 export function onStopSignal(handler: (signal: StopSignal) => void): () => void {
+  const signals = stopSignals();
   const off = (): void => {
-    for (const s of STOP_SIGNALS) process.off(s, once);
+    for (const s of signals) process.off(s, once);
   };
   const once = (signal: StopSignal): void => {
     off();
     handler(signal);
   };
-  for (const s of STOP_SIGNALS) process.on(s, once);
+  for (const s of signals) process.on(s, once);
   return off;
 }
 
 /**
- * Ends the process by `signal` with its default action, so its parent (a shell: 130 for SIGINT, 143 for SIGTERM)
- * sees the status any command stopped by it gives. Only once no handler of it is left (onStopSignal's are gone
- * when they have run).
+ * Ends the process by `signal` with its default action, so its parent (a shell: 130 for SIGINT, 143 for SIGTERM, 129
+ * for SIGHUP) sees the status any command stopped by it gives. Only once no handler of it is left (onStopSignal's are
+ * gone when they have run).
  */
 export function exitBySignal(signal: StopSignal): void {
   process.kill(process.pid, signal);

@@ -1,0 +1,66 @@
+// A terminal's hangup (SIGHUP). A train writing to the terminal stops as on Ctrl-C: what it was writing and its lock
+// removed, the process ended by the signal (129 in a shell), `train --resume` then finishing the run. A train started
+// detached from its terminal (stdout and stderr not a terminal, as nohup starts it) goes on and finishes, saying so:
+// Node sets nohup's ignored SIGHUP back to its default at startup, so before, `nohup mistral-tune train` died with the
+// terminal. Real processes, each sending itself SIGHUP at a chosen write (test/export/signal-at-write.cjs); the
+// terminal is a pseudo-terminal of util-linux's `script`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseLeftover } from '../../src/util/leftover-names.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const ROOT = path.join(FIXTURES, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const HOOK = path.join(ROOT, 'test', 'export', 'signal-at-write.cjs');
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
+const AT_ADAPTER = '/\\.tmp-adapter-';
+
+/** A run folder's temporaries (either naming) and locks. */
+function leftovers(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').some((seg) =>
+    parseLeftover(seg) !== null || /^\..+\.\d+\.tmp$/.test(seg) || seg.startsWith('.mistral-tune.lock')));
+}
+
+/** A tiny LoRA run's config in a new folder: 4 steps, a checkpoint every 2. */
+function tinyRun(): { dir: string; cfg: string } {
+  const dir = tempDir('mt-hangup-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2',
+    'max_steps: 4', 'eval: {every_steps: 2, samples: 0}', 'checkpoint: {every_steps: 2}', 'output_dir: run'].join('\n') + '\n');
+  return { dir, cfg: path.join(dir, 'c.yaml') };
+}
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+test('SIGHUP to a train writing to a terminal stops it as Ctrl-C does: exit status 129, no temporary or lock left; --resume finishes the run', { skip: SCRIPT ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, () => {
+  const { dir, cfg } = tinyRun();
+  const command = `${quote(process.execPath)} --require ${quote(HOOK)} ${quote(BIN)} train ${quote(cfg)}; echo "exit-status=$?"`;
+  const r = spawnSync(SCRIPT!, ['-qec', command, '/dev/null'], {
+    cwd: dir, encoding: 'utf8', timeout: 100_000, env: { ...process.env, MT_SIGNAL_AT: AT_ADAPTER, MT_SIGNAL: 'HUP' },
+  });
+  assert.match(r.stdout, /exit-status=129/, r.stdout + r.stderr);
+  const run = path.join(dir, 'run');
+  assert.deepEqual(leftovers(run), [], 'the adapter\'s temporary folder and the lock are removed');
+  assert.equal(fs.existsSync(path.join(run, 'adapter')), false);
+  const resumed = spawnSync(process.execPath, [BIN, 'train', cfg, '--resume'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
+});
+
+test('SIGHUP to a train whose stdout and stderr are files (as under nohup) is ignored with one line saying so: the run finishes', { timeout: 120_000 }, () => {
+  const { dir, cfg } = tinyRun();
+  const r = spawnSync(process.execPath, ['--require', HOOK, BIN, 'train', cfg], {
+    cwd: dir, encoding: 'utf8', timeout: 100_000, env: { ...process.env, MT_SIGNAL_AT: AT_ADAPTER, MT_SIGNAL: 'HUP' },
+  });
+  assert.equal(r.signal, null, r.stderr);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: hangup \(SIGHUP\) ignored: stdout and stderr are not a terminal \(as under nohup\), so this goes on; stop it with kill \d+ \(SIGTERM\)/);
+  const run = path.join(dir, 'run');
+  assert.deepEqual(leftovers(run), []);
+  assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
+  assert.ok(fs.existsSync(path.join(run, 'report.json')));
+});
