@@ -9,6 +9,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { exitBySignal, onStopSignal, type StopSignal } from '../util/stop-signals.ts';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
+import { holdOutputErrors } from './output-errors.ts';
 
 /** The work's thread; an error it does not catch (a bug, a failed start) reaches the 'error' event with its stack. */
 const BOOT = workerBoot(threadModule('command-thread-entry', import.meta.url), 'throw e;');
@@ -60,32 +61,13 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
     const failedWrite = output.release();
     if (stoppedBy !== null) return stop(stoppedBy, hooks);
     // raised once the command has done what it does after the work (a summary, --json's line), as when the work ran
-    // on this thread, where the stream's error came up only then: unhandled, it ends the process with exit status 1
+    // on this thread, where the stream's error came up only then: it ends the process as output-errors.ts says
     if (failedWrite !== null) setImmediate(() => failedWrite.stream.emit('error', failedWrite.error));
     if (crash !== null) reject(crash);
     else if (userError !== null) reject(new UserError(userError));
     else if (result !== null) resolve(result.value);
     else reject(new Error(`the thread of ${name} ended without a result`));
   }));
-}
-
-/**
- * Holds the first error of this process's stdout or stderr (a write that failed) while the work runs, instead of
- * letting it end the process with the work's thread midway; `release` gives it back.
- */
-function holdOutputErrors(): { release: () => { stream: NodeJS.WriteStream; error: Error } | null } {
-  let first: { stream: NodeJS.WriteStream; error: Error } | null = null;
-  const holders = [process.stdout, process.stderr].map((stream) => {
-    const hold = (error: Error): void => { first ??= { stream, error }; };
-    stream.on('error', hold);
-    return () => stream.off('error', hold);
-  });
-  return {
-    release: () => {
-      for (const off of holders) off();
-      return first;
-    },
-  };
 }
 
 function stop(signal: StopSignal, hooks: ThreadHooks): void {

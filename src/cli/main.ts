@@ -5,6 +5,7 @@ import { didYouMean } from '../util/did-you-mean.ts';
 import { isUserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
 import { ignoreHangupWhenDetached } from '../util/stop-signals.ts';
+import { endOnOutputError } from './output-errors.ts';
 
 interface CommandModule {
   usage: string;
@@ -59,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   ignoreHangupWhenDetached();
+  endOnOutputError();
   try {
     const mod = await command.load();
     return (await mod.run(rest)) ?? 0;

@@ -1,0 +1,55 @@
+// A write to stdout or stderr that fails ends the command without Node's stack trace: the reader of a pipe gone
+// (`| head -c 1`) ends it silently with exit status 141, as SIGPIPE ends a Unix tool — for a command whose work runs on
+// its own thread (prepare), once that work has written all its outputs —; stdout on a full disk ends it with one line
+// and exit status 1. (test/cli/command-thread.test.ts: stderr on a full disk.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FIXTURES } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const ROOT = path.join(FIXTURES, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const MODEL = path.join(ROOT, 'models', 'mistral-tune-tiny');
+const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** `command` (a shell line, with its redirections) piped into `head -c 1`, in `cwd`: the command's exit status. */
+function intoHead(command: string, cwd: string): number {
+  const r = spawnSync('bash', ['-c', `${command} | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`], { cwd, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout.trim());
+}
+
+const stderrOf = (dir: string): string => fs.readFileSync(path.join(dir, 'stderr.txt'), 'utf8');
+
+test('generate streaming into a pipe whose reader is gone (| head -c 1) ends silently with exit status 141, not a stack trace', { timeout: 120_000 }, () => {
+  const dir = tempDir('mt-epipe-generate-');
+  const status = intoHead(`${quote(process.execPath)} ${quote(BIN)} generate --model ${quote(MODEL)} --raw --prompt 'In the beginning' --max-new-tokens 400 2>stderr.txt`, dir);
+  assert.equal(status, 141, stderrOf(dir));
+  assert.doesNotMatch(stderrOf(dir), /EPIPE|Error|\n\s+at /, 'nothing about the closed pipe');
+});
+
+test('prepare whose progress goes into a pipe whose reader is gone writes all its outputs, then ends silently with exit status 141', { timeout: 120_000 }, () => {
+  const dir = tempDir('mt-epipe-prepare-');
+  const status = intoHead(`${quote(process.execPath)} ${quote(BIN)} prepare --input ${quote(QA)} --out data 2>&1 >stdout.txt`, dir);
+  assert.equal(status, 141);
+  assert.equal(fs.readFileSync(path.join(dir, 'stdout.txt'), 'utf8'), '');
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'data')).sort(), ['rejected.jsonl', 'report.json', 'test.jsonl', 'train.jsonl', 'val.jsonl']);
+});
+
+test('generate with stdout on a full disk (/dev/full) ends with one line naming stdout and exit status 1', { skip: !fs.existsSync('/dev/full') && 'no /dev/full here', timeout: 120_000 }, () => {
+  const full = fs.openSync('/dev/full', 'w');
+  try {
+    const r = spawnSync(process.execPath, [BIN, 'generate', '--model', MODEL, '--raw', '--prompt', 'In the beginning', '--max-new-tokens', '4'], {
+      encoding: 'utf8', timeout: 120_000, stdio: ['ignore', full, 'pipe'],
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^error: cannot write to stdout: ENOSPC: no space left on device, write$/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    fs.closeSync(full);
+  }
+});
