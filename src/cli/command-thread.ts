@@ -14,6 +14,9 @@ import { holdOutputErrors } from './output-errors.ts';
 /** The work's thread; an error it does not catch (a bug, a failed start) reaches the 'error' event with its stack. */
 const BOOT = workerBoot(threadModule('command-thread-entry', import.meta.url), 'throw e;');
 
+/** How long after a stop signal the thread may take to stop before a line says what is waited for. */
+const STOP_NOTICE_MS = 1000;
+
 /** What the work's thread is given: the module and function to run, its argument, and how stderr is. */
 export interface ThreadJob {
   /** The module's URL (the calling command's import.meta.url). */
@@ -51,12 +54,18 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
     else result = { value: m.result as R };
   });
   worker.on('error', (e) => { crash = e; });
+  let slowStop: NodeJS.Timeout | undefined;
   const off = onStopSignal((signal) => {
     stoppedBy = signal;
     void worker.terminate();
+    // the thread stops at its next instruction, but not inside a system call (a long write, an fsync): say what is
+    // waited for, and how not to wait
+    slowStop = setTimeout(() => process.stderr.write(`stopping (${signal}): waiting for the write in progress to end, then removing what was being ` +
+      `written; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once, leaving that for the next run to remove\n`), STOP_NOTICE_MS);
   });
   // on 'exit', not on the result: what the thread wrote to stderr has all come through by then
   return new Promise((resolve, reject) => worker.once('exit', () => {
+    clearTimeout(slowStop);
     off();
     const failedWrite = output.release();
     if (stoppedBy !== null) return stop(stoppedBy, hooks);

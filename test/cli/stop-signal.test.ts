@@ -118,3 +118,38 @@ test('quickstart stopped by SIGINT while its run writes best/ removes the tempor
   const marker = JSON.parse(fs.readFileSync(path.join(out, '.mistral-tune-quickstart'), 'utf8')) as { complete: boolean; writing: string };
   assert.deepEqual([marker.complete, marker.writing], [false, 'run'], 'marked unfinished, in its run: the next quickstart replaces it');
 });
+
+test('Ctrl-C while the work is in a system call that cannot be cut short: after a second a line says what is waited for; the call over, the train stops clean; a second Ctrl-C stops it at once', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir('mt-train-slow-stop-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2',
+    'max_steps: 2', 'eval: {samples: 0}', 'output_dir: run'].join('\n') + '\n');
+  const fifo = path.join(dir, 'fifo');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
+  const NOTICE = /^stopping \(SIGINT\): waiting for the write in progress to end, then removing what was being written; Ctrl-C again stops at once, leaving that for the next run to remove$/m;
+  for (const again of [false, true]) {
+    fs.rmSync(path.join(dir, 'run'), { recursive: true, force: true });
+    const child = spawn(process.execPath, ['--require', HOOK, BIN, 'train', 'c.yaml'], {
+      cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MT_SIGNAL_AT: '/\\.tmp-adapter-', MT_SIGNAL: 'INT', MT_BLOCK_FIFO: fifo },
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    t.after(() => child.kill('SIGKILL')); // failed midway, it would stay blocked in its system call
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (NOTICE.test(stderr)) resolve();
+      });
+      child.once('exit', (code, signal) => reject(new Error(`exited (${code ?? signal}) before the notice:\n${stderr}`)));
+    });
+    if (again) {
+      child.kill('SIGINT');
+      assert.equal(await exited, 'SIGINT', stderr);
+      fs.closeSync(fs.openSync(fifo, fs.constants.O_RDWR)); // the FIFO's reader is gone with the process: nothing to release
+      continue;
+    }
+    fs.closeSync(fs.openSync(fifo, 'w')); // the system call returns
+    assert.equal(await exited, 'SIGINT', stderr);
+    assert.deepEqual(leftovers(path.join(dir, 'run')), [], 'what it was writing and its lock are removed');
+  }
+});

@@ -1,8 +1,10 @@
 // Preloaded (node --require, which worker threads run too) into an export: at the first file written under a path
 // matching MT_SIGNAL_AT (a regular expression), the process sends itself MT_SIGNAL (INT or TERM) and the writing
-// thread then stays in that write for up to 20 s, as a long write of a 7B model would: Ctrl-C in the middle of it.
+// thread then stays in that write for up to 20 s, as a long write of a 7B model would: Ctrl-C in the middle of it
+// (with MT_BLOCK_FIFO, in a system call until the test opens that FIFO for writing).
 'use strict';
 const fs = require('node:fs');
+const { spawn } = require('node:child_process');
 const { syncBuiltinESMExports } = require('node:module');
 
 const pattern = new RegExp(process.env.MT_SIGNAL_AT || '(?!)');
@@ -10,7 +12,15 @@ let sent = false;
 const before = (p) => {
   if (sent || !pattern.test(String(p))) return;
   sent = true;
-  process.kill(process.pid, `SIG${process.env.MT_SIGNAL || 'INT'}`);
+  const signal = `SIG${process.env.MT_SIGNAL || 'INT'}`;
+  if (process.env.MT_BLOCK_FIFO) {
+    // a system call that stopping the thread cannot cut short, opening a FIFO until its writer comes; the signal is
+    // sent from outside a moment later, when the thread is in it (sent now, it could stop the thread before)
+    spawn('sh', ['-c', `sleep 0.3; kill -${signal.slice(3)} ${process.pid}`], { detached: true, stdio: 'ignore' }).unref();
+    fs.closeSync(fs.openSync(process.env.MT_BLOCK_FIFO, 'r'));
+    return;
+  }
+  process.kill(process.pid, signal);
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20_000);
 };
 const writes = (flags) => flags !== undefined && flags !== 'r' && flags !== fs.constants.O_RDONLY && (typeof flags !== 'number' || (flags & 3) !== 0);
