@@ -17,8 +17,13 @@ const job = workerData as ThreadJob;
 
 writeByMain(process.stdout, 1);
 writeByMain(process.stderr, 2);
-// the process's stderr is a terminal: the progress bar redraws one line, as on the main thread
-if (job.stderrTty) Object.defineProperty(process.stderr, 'isTTY', { value: true });
+// the process's stderr is a terminal: the progress bar redraws one line, as on the main thread, as wide as the
+// terminal is now (the main thread keeps the width up to date: this thread's work reads no message while it runs)
+if (job.stderrTty) {
+  const columns = new Int32Array(job.stderrColumns);
+  Object.defineProperty(process.stderr, 'isTTY', { value: true });
+  Object.defineProperty(process.stderr, 'columns', { get: () => Atomics.load(columns, 0) || undefined });
+}
 for (const spec of preloads([...nodeOptions(process.env.NODE_OPTIONS ?? ''), ...process.execArgv])) {
   if (!TSX.test(spec)) await import(spec);
   // tsx (which runs .ts modules): its loader imported on a thread does not take effect there, its API does; a .ts

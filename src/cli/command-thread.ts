@@ -26,6 +26,8 @@ export interface ThreadJob {
   data: unknown;
   /** Whether this process's stderr is a terminal (the thread's is a pipe to it): progress bars redraw one line there. */
   stderrTty: boolean;
+  /** One Int32: that terminal's width in columns (0: unknown), kept up to date by this thread as the terminal is resized. */
+  stderrColumns: SharedArrayBuffer;
 }
 
 /** What the thread posts: what it writes to stdout (fd 1) or stderr (fd 2), a note on the way, then the result or a user error's message. */
@@ -40,7 +42,11 @@ export interface ThreadHooks {
 
 /** Runs the function `name` of the module `module` on its own thread with `data`; resolves to what it returns. */
 export function runOnThread<R>(module: string, name: string, data: unknown, hooks: ThreadHooks): Promise<R> {
-  const job: ThreadJob = { module, name, data, stderrTty: Boolean(process.stderr.isTTY) };
+  const job: ThreadJob = { module, name, data, stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4) };
+  const columns = new Int32Array(job.stderrColumns);
+  const resized = (): void => { Atomics.store(columns, 0, process.stderr.columns ?? 0); };
+  resized();
+  process.stderr.on('resize', resized);
   const worker = new Worker(BOOT, { eval: true, workerData: job });
   let result: { value: R } | null = null;
   let userError: string | null = null;
@@ -66,6 +72,7 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   // on 'exit', not on the result: what the thread wrote to stderr has all come through by then
   return new Promise((resolve, reject) => worker.once('exit', () => {
     clearTimeout(slowStop);
+    process.stderr.off('resize', resized);
     off();
     const failedWrite = output.release();
     if (stoppedBy !== null) return stop(stoppedBy, hooks);

@@ -1,5 +1,7 @@
 // A progress bar on stderr: step/total, a bar, rate and ETA, plus caller-supplied fields.
-// On a terminal it redraws one line; otherwise it prints a line at most every `everyMs` (default 10 s).
+// On a terminal it redraws one line, cut to the terminal's width (a line that wrapped would leave its first rows
+// behind at every redraw: an 80-column terminal filled with them); otherwise it prints a whole line at most every
+// `everyMs` (default 10 s).
 
 export interface ProgressOptions {
   label: string;
@@ -49,7 +51,7 @@ export class Progress {
   private draw(fields: Record<string, string>): void {
     this.drawnAt = this.done;
     const text = this.line(fields);
-    if (this.tty) this.stream.write(`\r\x1b[2K${text}`);
+    if (this.tty) this.stream.write(`\r\x1b[2K${fitWidth(text, this.stream.columns)}`);
     else this.stream.write(text + '\n');
   }
 
@@ -58,6 +60,18 @@ export class Progress {
     if (this.tty || this.drawnAt !== this.done || Object.keys(fields).length > 0) this.draw(fields);
     if (this.tty) this.stream.write('\n');
   }
+}
+
+/**
+ * `text` cut to fit a terminal `columns` wide, in one row short of its last column (where a character would wrap
+ * the cursor on some terminals): its last " | " fields dropped while it does not fit, then its end cut.
+ */
+export function fitWidth(text: string, columns: number | undefined): string {
+  if (!columns || columns < 2) return text;
+  const room = columns - 1;
+  let fitted = text;
+  while ([...fitted].length > room && fitted.includes(' | ')) fitted = fitted.slice(0, fitted.lastIndexOf(' | '));
+  return [...fitted].slice(0, room).join('');
 }
 
 function formatRate(r: number): string {

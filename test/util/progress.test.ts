@@ -1,0 +1,36 @@
+// The progress bar on a terminal redraws one row: a line wider than the terminal would wrap, and each redraw would
+// leave the wrapped rows behind. Cut to the width, its last fields first; train's bar, drawn by the work's thread,
+// through a real pseudo-terminal (util-linux `script`) 60 columns wide.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fitWidth } from '../../src/util/progress.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
+const LINE = 'train ████████████████████████ 51/51 steps | 0.41/s | ETA 0s | loss 4.3372 | lr 7.34e-6 | tok/s 339';
+
+test('fitWidth drops the last fields until the line fits one column short of the width, then cuts; an unknown width keeps it', () => {
+  assert.equal(fitWidth(LINE, 200), LINE);
+  assert.equal(fitWidth(LINE, undefined), LINE);
+  assert.equal(fitWidth(LINE, 80), 'train ████████████████████████ 51/51 steps | 0.41/s | ETA 0s | loss 4.3372');
+  assert.equal(fitWidth(LINE, 40), 'train ████████████████████████ 51/51 st');
+  assert.equal([...fitWidth(LINE, 40)].length, 39);
+  assert.equal(fitWidth(LINE, [...LINE].length + 1), LINE, 'a line one column short of the width fits');
+});
+
+test('train on a 60-column terminal redraws its progress in rows of at most 59 columns', { skip: SCRIPT ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, () => {
+  const dir = tempDir('mt-progress-width-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 8 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1',
+    'max_steps: 40', 'eval: {samples: 0}', 'output_dir: run'].join('\n') + '\n');
+  const r = spawnSync(SCRIPT!, ['-qec', `stty cols 60 rows 24; '${process.execPath}' '${BIN}' train c.yaml`, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 100_000 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const redraws = r.stdout.split('\r\x1b[2K').slice(1).map((s) => s.split(/\r?\n|\r/)[0]!);
+  assert.ok(redraws.some((s) => s.startsWith('train ')), r.stdout);
+  for (const s of redraws) assert.ok([...s].length <= 59, `${[...s].length} columns: ${s}`);
+});
