@@ -7,6 +7,7 @@ import { isUserError } from '../util/errors.ts';
 import { ownField } from '../util/json-file.ts';
 import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
+import { parseJsonNotingNumbers } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
 import { hasInstructionPair, isShareGptTurns, readLayout, systemBeside, type Layout } from './layouts.ts';
@@ -135,14 +136,14 @@ export type DetectResult = {
   noInput?: { key: string; text: string };
 } | Rejection;
 
-/** A CSV cell holding a JSON array (messages, input_ids, labels) is parsed; anything else is returned as is. */
+/** A CSV cell holding a JSON array (messages, input_ids, labels) is parsed, a number in it as spelled; anything else is returned as is. */
 function fromJsonCell(x: unknown): unknown {
   if (typeof x !== 'string') return x;
   const t = x.trim();
   if (t === '') return null;
   if (!t.startsWith('[')) return x;
   try {
-    return JSON.parse(t);
+    return parseJsonNotingNumbers(t);
   } catch {
     return x;
   }
