@@ -30,14 +30,13 @@ export function stringifiedTexts(): { count: number; last: Stringified | null } 
 /**
  * The text of field `key`'s value `x` where text is expected: a string as it is; a number or boolean ({"output": 42},
  * {"answer": true}) as its JSON text ("42", "true"), as a CSV cell holding it reads — a number as the file spells it
- * ("3.50", "1e5", an integer beyond 2^53), `spelling` being how it did when String() would write it otherwise
- * (number-spellings.ts) —, counted (stringifiedTexts) so that prepare's report says so; null for anything else (an
- * object, an array: a shape error the caller names).
+ * ("3.50", "1e5", an integer beyond 2^53: number-spellings.ts), `x` being `holder[at]` —, counted (stringifiedTexts) so
+ * that prepare's report says so; null for anything else (an object, an array: a shape error the caller names).
  */
-export function textValue(key: string, x: unknown, spelling?: string): string | null {
+export function textValue(key: string, x: unknown, holder?: object, at: string | number = key): string | null {
   if (!isTextValue(x)) return null;
   if (typeof x === 'string') return x;
-  const text = typeof x === 'number' && spelling !== undefined ? spelling : String(x);
+  const text = (typeof x === 'number' && holder !== undefined ? numberSpelling(holder, at) : undefined) ?? String(x);
   stringified++;
   lastStringified = { key, text };
   return text;
@@ -55,7 +54,7 @@ export function isTextValue(x: unknown): x is string | number | boolean {
 export function stringField(v: Record<string, unknown>, key: string, trim: 'both' | 'start' | 'end' = 'both'): string | Rejection {
   const raw = ownField(v, key);
   if (raw === null || raw === undefined) return '';
-  const x = textValue(key, raw, numberSpelling(v, key));
+  const x = textValue(key, raw, v);
   if (x === null) return reject('unknown_shape', `"${key}" is ${typeName(raw)}, not a string`);
   // JSON can spell one ("\ud800"); no UTF-8 file can hold it, and a tokenizer would turn it into U+FFFD
   const lone = loneSurrogateDetail(key, x);

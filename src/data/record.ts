@@ -7,7 +7,7 @@ import { isUserError } from '../util/errors.ts';
 import { ownField } from '../util/json-file.ts';
 import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
-import { parseJsonNotingNumbers } from './ingest/number-spellings.ts';
+import { parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
 import { hasInstructionPair, isShareGptTurns, readLayout, systemBeside, type Layout } from './layouts.ts';
@@ -158,6 +158,7 @@ const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v,
  */
 export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, classes: LabelReading = NO_CLASS_LIST): DetectResult {
   const repairsBefore = mojibakeRepairs(), stringifiedBefore = stringifiedTexts().count;
+  readingRecord(value); // the value whose numbers' spellings a text field may ask for
   const det = detectShape(value, task, f, vocabSize, classes);
   if (!('record' in det)) return det;
   const mojibake = mojibakeRepairs() > repairsBefore, read = stringifiedTexts();

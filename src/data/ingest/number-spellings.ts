@@ -3,24 +3,56 @@
 // "12345678901234567000". A text field holding such a number ({"completion": 3.50}: record-fields.ts textValue) is its
 // token as the file spells it, as a CSV cell holding it reads; the parsed value is JSON.parse's, untouched, so a number
 // used as a number (a label, a turn's weight, a token id) reads as before. Node 20's reviver gives no source text
-// (context.source), so the text is scanned for number tokens outside strings: only a value with one that String()
-// writes otherwise is walked beside its text, to note each such token in a side table keyed by the object or array
-// holding it (a reader that copies such an object carries them over: keepNumberSpellings). Most numbers are written as
-// String() writes them, and a text without any costs one scan, no walk.
+// (context.source), so the text is scanned for number tokens outside strings and walked beside its value, to note
+// each token that String() writes otherwise in a side table keyed by the object or array holding it (a reader that
+// copies such an object carries them over: keepNumberSpellings). That is done only when a text field of the record
+// being read holds a number: the record's text is kept beside its value until then, so a record whose numbers are
+// not text (ids, scores, embeddings: most JSON that holds numbers) costs nothing more to read.
 
 /** The spelling of each noted number, by the object or array that holds it and its key or index there. */
 const spellings = new WeakMap<object, Map<string | number, string>>();
+/** The JSON text of each value parsed by parseJsonKeepingText whose spellings have not been noted yet. */
+const unnoted = new WeakMap<object, string>();
+/** The object each copy (keepNumberSpellings) was made from, whose spellings are the copy's. */
+const copiedFrom = new WeakMap<object, object>();
+/** The value detectRecord is reading: the one whose spellings numberSpelling notes when first asked. */
+let reading: object | null = null;
 
-/** `text` parsed as JSON.parse parses it (and throwing as it throws), the spelling of its numbers noted (numberSpelling). */
-export function parseJsonNotingNumbers(text: string): unknown {
+/** `text` parsed as JSON.parse parses it (and throwing as it throws), its text kept for numberSpelling (readingRecord). */
+export function parseJsonKeepingText(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  if (typeof value === 'object' && value !== null && hasRespelledNumber(text)) noteSpellings(text, value);
+  if (typeof value === 'object' && value !== null) unnoted.set(value, text);
   return value;
 }
 
-/** How the file spelled the number at `holder[key]`, when JSON.parse's String() of it would spell it otherwise; else undefined. */
+/**
+ * `text` parsed as JSON.parse parses it (and throwing as it throws), the spelling of its numbers noted now: JSON read
+ * within a record (a CSV cell or a string field holding JSON), which is not the value readingRecord names.
+ */
+export function parseJsonNotingNumbers(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (typeof value === 'object' && value !== null) noteSpellings(text, value);
+  return value;
+}
+
+/** Says which parsed value (of parseJsonKeepingText) the next numberSpelling calls are about: the record being read. */
+export function readingRecord(value: unknown): void {
+  reading = typeof value === 'object' && value !== null ? value : null;
+}
+
+/**
+ * How the file spelled the number at `holder[key]` — a value in the record being read (readingRecord), or one whose
+ * spellings were noted — when String() would spell it otherwise; else undefined.
+ */
 export function numberSpelling(holder: object, key: string | number): string | undefined {
-  return spellings.get(holder)?.get(key);
+  if (reading !== null) {
+    const text = unnoted.get(reading);
+    if (text !== undefined) {
+      unnoted.delete(reading);
+      noteSpellings(text, reading);
+    }
+  }
+  return spellings.get(copiedFrom.get(holder) ?? holder)?.get(key);
 }
 
 /** Notes `token`, the number just read into `holder[key]` (by a parser of this folder): kept when String() would spell it otherwise. */
@@ -36,8 +68,7 @@ export function noteNumberSpelling(holder: object, key: string | number, token: 
 
 /** `copy` (an object made from `from`'s fields, under the same keys), with `from`'s number spellings. */
 export function keepNumberSpellings<T extends object>(from: object, copy: T): T {
-  const m = spellings.get(from);
-  if (m !== undefined) spellings.set(copy, new Map(m));
+  copiedFrom.set(copy, copiedFrom.get(from) ?? from);
   return copy;
 }
 
@@ -106,11 +137,13 @@ function shortInteger(text: string, start: number, end: number): boolean {
 }
 
 /**
- * Walks JSON `text` beside `root`, its parsed value, noting the spelling of every number token where it was put. With
+ * Walks JSON `text` beside `root`, its parsed value, noting the spelling of every number token where it was put (when
+ * one of them is spelled otherwise than String() writes it: most texts are scanned, not walked). With
  * duplicate keys JSON.parse keeps the last value: the tokens are noted in the text's order, so the last one at a place
  * is the one noted; a container that a later duplicate replaced is walked without noting (its holder is null).
  */
 function noteSpellings(text: string, root: object): void {
+  if (!hasRespelledNumber(text)) return;
   const holders: Array<object | null> = []; // the open containers, innermost last
   const keys: Array<string | number> = []; // the key (object) or index (array) of the next value in each
   let expectKey = false;
