@@ -5,6 +5,7 @@
 // completion; tool calls and tool messages are refused.
 import { chatRoleOf, type ChatMessage, type ChatRole } from '../tokenizer/types.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
+import { keepNumberSpellings } from './ingest/number-spellings.ts';
 import { textOfParts } from './layouts.ts';
 import type { DetectResult, FieldMap, Rejection } from './record.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
@@ -72,7 +73,7 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
  * on the completion only — the prompt's assistant turns (earlier rounds) are context, as weight 0 marks them.
  */
 export function conversationalPair(prompt: unknown[], completion: unknown[], f: FieldMap): DetectResult {
-  const context = prompt.map((m) => (isRecord(m) ? { ...m, weight: 0, training: undefined } : m));
+  const context = prompt.map((m) => (isRecord(m) ? keepNumberSpellings(m, { ...m, weight: 0, training: undefined }) : m));
   return detectChat([...context, ...completion], { ...f, messages: `${f.prompt}+${f.completion}` });
 }
 

@@ -58,6 +58,10 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
   if (raw === undefined || raw === null) return { label: null };
   if (typeof raw === 'boolean') return { label: raw ? 'True' : 'False' }; // as pandas writes a bool column in a CSV
   if (typeof raw === 'number') {
+    // A label is read by its value, not by how the file spells it (ingest/number-spellings.ts keeps that for text
+    // fields only): 1, 1.0 and 1e0 are the class 1, as the string "1.0" is (FLOAT_INTEGER) — pandas writes an integer
+    // column that holds a NaN as floats (1.0), and casting it back to integers (astype(int); an HF ClassLabel column,
+    // stored as int64) gives 1, the class a user means by it.
     if (Number.isNaN(raw)) return { label: null, why: `label NaN is what an export writes for a missing value, not a class` };
     if (!Number.isSafeInteger(raw)) {
       return { error: `label ${raw} is not ${Number.isInteger(raw) ? 'an integer a class index can be (too large)' : 'a whole number'}: a label is an integer, a string, or true/false` };

@@ -13,6 +13,7 @@
 //    for a text-only template; a part that is not text (an image) rejects the record.
 import { isRecord, ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
+import { keepNumberSpellings } from './ingest/number-spellings.ts';
 import { placeholderOf } from './placeholder.ts';
 import type { Rejection } from './record.ts';
 import { isTextValue, textValue, typeName } from './record-fields.ts';
@@ -96,7 +97,7 @@ export function readLayout(v: Record<string, unknown>, messagesKey = 'messages')
         const from = ownField(t, 'from');
         const turn: Record<string, unknown> = { from: typeof from === 'string' ? (ownField(SHAREGPT_ROLES, from.trim().toLowerCase()) ?? from) : from, value: ownField(t, 'value') };
         for (const k of ['weight', 'training']) if (ownField(t, k) !== undefined) turn[k] = ownField(t, k); // whether the turn is trained
-        return turn;
+        return keepNumberSpellings(t, turn);
       });
       const system = systemBeside(v);
       if (typeof system !== 'string') return system;
@@ -151,7 +152,7 @@ function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | R
     }
     const texts: string[] = [];
     for (const k of [0, 1]) {
-      const name = `history[${i}][${k}]`, t = textValue('history', pair[k])!;
+      const name = `history[${i}][${k}]`, t = textValue('history', pair[k], pair, k)!;
       texts.push(t);
       if (normalizeText(t) === '') return { reason: 'empty', detail: `"${name}" is empty` };
       const lone = loneSurrogateDetail(name, t);
@@ -168,7 +169,7 @@ function historyTurns(x: unknown): Array<{ role: string; content: unknown }> | R
  */
 function textOf(v: Record<string, unknown>, key: string): string | Rejection {
   const raw = ownField(v, key) ?? '';
-  const x = textValue(key, raw);
+  const x = textValue(key, raw, v);
   if (x === null) return { reason: 'unknown_shape', detail: `"${key}" is ${typeName(raw)}, not a string` };
   const lone = loneSurrogateDetail(key, x);
   return lone === null ? x : { reason: 'invalid_utf8', detail: lone };
@@ -188,7 +189,7 @@ export function textOfParts(x: unknown, where: string): string | Rejection | nul
       const what = typeof type === 'string' ? `a "${type}" part` : 'not a {type: "text", text} part';
       return { reason: 'unknown_shape', detail: `${where}[${i}] is ${what}: only text content is read` };
     }
-    const text = ownField(part, 'text'), t = textValue('text', text);
+    const text = ownField(part, 'text'), t = textValue('text', text, part);
     if (t === null) {
       return { reason: 'unknown_shape', detail: `${where}[${i}] is a "text" part without a string "text" (${text === undefined ? 'it has none' : `it is ${typeName(text)}`})` };
     }

@@ -72,7 +72,7 @@ export class ReadTally {
     if (this.stringified.size > 0) {
       const total = [...this.stringified.values()].reduce((a, b) => a + b.records, 0);
       const which = [...this.stringified].sort((a, b) => b[1].records - a[1].records).slice(0, 3)
-        .map(([k, { records, example }]) => `"${k}" ${records}, e.g. ${JSON.stringify(example.value)}`).join('; ');
+        .map(([k, { records, example }]) => `"${k}" ${records}, e.g. ${example.text}`).join('; ');
       lines.push(`${total} record${total === 1 ? '' : 's'} held a number or boolean where text is expected (${which}${this.stringified.size > 3 ? '; …' : ''}): ` +
         'read as its JSON text ("42", "true"), as a CSV cell holding it is; an object or array there is rejected (unknown_shape)');
     }

@@ -2,6 +2,7 @@
 // string field read and normalised.
 import { ownField } from '../util/json-file.ts';
 import { loneSurrogateDetail, normalizeText } from './clean.ts';
+import { numberSpelling } from './ingest/number-spellings.ts';
 import type { Reason, Rejection } from './record.ts';
 
 export function reject(reason: Reason, detail: string): Rejection {
@@ -12,10 +13,10 @@ export function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
-/** A number or boolean read where text is expected (the field's key and the value), as textValue counted it. */
+/** A number or boolean read where text is expected (the field's key and the text it was read as), as textValue counted it. */
 export interface Stringified {
   key: string;
-  value: number | boolean;
+  text: string;
 }
 
 let stringified = 0;
@@ -28,15 +29,17 @@ export function stringifiedTexts(): { count: number; last: Stringified | null } 
 
 /**
  * The text of field `key`'s value `x` where text is expected: a string as it is; a number or boolean ({"output": 42},
- * {"answer": true}) as its JSON text ("42", "true"), as a CSV cell holding it reads, counted (stringifiedTexts) so that
- * prepare's report says so; null for anything else (an object, an array: a shape error the caller names).
+ * {"answer": true}) as its JSON text ("42", "true"), as a CSV cell holding it reads — a number as the file spells it
+ * ("3.50", "1e5", an integer beyond 2^53: number-spellings.ts), `x` being `holder[at]` —, counted (stringifiedTexts) so
+ * that prepare's report says so; null for anything else (an object, an array: a shape error the caller names).
  */
-export function textValue(key: string, x: unknown): string | null {
+export function textValue(key: string, x: unknown, holder?: object, at: string | number = key): string | null {
   if (!isTextValue(x)) return null;
   if (typeof x === 'string') return x;
+  const text = (typeof x === 'number' && holder !== undefined ? numberSpelling(holder, at) : undefined) ?? String(x);
   stringified++;
-  lastStringified = { key, value: x };
-  return String(x);
+  lastStringified = { key, text };
+  return text;
 }
 
 /** Whether `x` is text as textValue reads it: a string, or a number or boolean (read as its JSON text). */
@@ -51,7 +54,7 @@ export function isTextValue(x: unknown): x is string | number | boolean {
 export function stringField(v: Record<string, unknown>, key: string, trim: 'both' | 'start' | 'end' = 'both'): string | Rejection {
   const raw = ownField(v, key);
   if (raw === null || raw === undefined) return '';
-  const x = textValue(key, raw);
+  const x = textValue(key, raw, v);
   if (x === null) return reject('unknown_shape', `"${key}" is ${typeName(raw)}, not a string`);
   // JSON can spell one ("\ud800"); no UTF-8 file can hold it, and a tokenizer would turn it into U+FFFD
   const lone = loneSurrogateDetail(key, x);

@@ -7,6 +7,7 @@ import { isUserError } from '../util/errors.ts';
 import { ownField } from '../util/json-file.ts';
 import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
+import { parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
 import { hasInstructionPair, isShareGptTurns, readLayout, systemBeside, type Layout } from './layouts.ts';
@@ -135,14 +136,14 @@ export type DetectResult = {
   noInput?: { key: string; text: string };
 } | Rejection;
 
-/** A CSV cell holding a JSON array (messages, input_ids, labels) is parsed; anything else is returned as is. */
+/** A CSV cell holding a JSON array (messages, input_ids, labels) is parsed, a number in it as spelled; anything else is returned as is. */
 function fromJsonCell(x: unknown): unknown {
   if (typeof x !== 'string') return x;
   const t = x.trim();
   if (t === '') return null;
   if (!t.startsWith('[')) return x;
   try {
-    return JSON.parse(t);
+    return parseJsonNotingNumbers(t);
   } catch {
     return x;
   }
@@ -157,6 +158,7 @@ const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v,
  */
 export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_FIELDS, vocabSize?: number, classes: LabelReading = NO_CLASS_LIST): DetectResult {
   const repairsBefore = mojibakeRepairs(), stringifiedBefore = stringifiedTexts().count;
+  readingRecord(value); // the value whose numbers' spellings a text field may ask for
   const det = detectShape(value, task, f, vocabSize, classes);
   if (!('record' in det)) return det;
   const mojibake = mojibakeRepairs() > repairsBefore, read = stringifiedTexts();

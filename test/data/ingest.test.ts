@@ -10,6 +10,7 @@ import { readJsonl } from '../../src/data/ingest/jsonl.ts';
 import { formatOf, readRecords } from '../../src/data/ingest/read.ts';
 import { readText } from '../../src/data/ingest/text.ts';
 import type { RawItem } from '../../src/data/ingest/types.ts';
+import { detectRecord, textFields } from '../../src/data/record.ts';
 import { readLines } from '../../src/util/lines.ts';
 import { tempDir, writeFiles } from './helpers.ts';
 
@@ -181,6 +182,34 @@ test('JSON: a single object is one record; a .json file of lines is read as JSON
   });
   assert.deepEqual(summary([...readJson(f['one.json']!)]), [{ line: 2, value: { prompt: 'p', completion: 'c' }, reason: undefined }]);
   assert.deepEqual(summary([...readJson(f['lines.json']!)]).map((x) => x.line), [1, 2]);
+});
+
+test('every reader of JSON gives the text of a number as the file spells it (JSONL, an array, a wrapping object, one object); values stay JSON.parse\'s', () => {
+  const lines = [
+    '{"prompt": "Price?", "completion": 3.50}',
+    '{"text": 12345678901234567890}',
+    '{"text": -1.0e-3, "id": 7}',
+    '{"messages": [{"role": "user", "content": "Rate?"}, {"role": "assistant", "content": 1e5}]}',
+    '{"text": -42, "score": 0.5}', // written as String() writes them: as before
+  ];
+  const expected = [['Price?', '3.50'], ['12345678901234567890'], ['-1.0e-3'], ['Rate?', '1e5'], ['-42']];
+  const texts = (items: RawItem[]) => items.map((i) => {
+    const det = detectRecord(i.value, 'generation');
+    return 'record' in det ? textFields(det.record).map((f) => f.text) : det.reason;
+  });
+  const f = writeFiles(dir, {
+    'spelled.jsonl': lines.join('\n') + '\n',
+    'spelled-array.json': '[\n' + lines.join(',\n') + '\n]\n',
+    'spelled-array.jsonl': '[' + lines.join(', ') + ']',
+    'spelled-wrapped.json': '{"version": 1.0, "data": [\n' + lines.join(',\n') + '\n]}\n',
+  });
+  for (const [name, file] of Object.entries(f)) {
+    const items = [...readRecords(file, formatOf(file))];
+    assert.deepEqual(texts(items), expected, name);
+    assert.deepEqual(items.map((i) => i.value), lines.map((l) => JSON.parse(l)), `${name}: the values are JSON.parse's`);
+  }
+  const one = writeFiles(dir, { 'one-spelled.json': '{\n  "prompt": "Price?",\n  "completion": 1.0\n}\n' })['one-spelled.json']!;
+  assert.deepEqual(texts([...readRecords(one, 'json')]), [['Price?', '1.0']]);
 });
 
 test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRLF, a quote inside a field; bad_columns and invalid_csv rows', () => {

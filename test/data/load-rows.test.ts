@@ -52,6 +52,16 @@ test('raw files of every format; truncation and dropping are counted', () => {
   assert.deepEqual([drop.stats.dropped, drop.rows.length], [1, 1]);
 });
 
+test('a raw file\'s number in a text field is tokenized as the file spells it ("3.50", not "3.5"), as prepare keeps it', () => {
+  const f = writeFiles(dir, { 'spelled.jsonl': '{"prompt": "Price?", "completion": 3.50}\n{"text": 12345678901234567890}\n' })['spelled.jsonl']!;
+  const { rows } = loadTokenRows(f, { tokenizer: tok });
+  const expected = [
+    tokenizeRecord({ shape: 'prompt_completion', prompt: 'Price?', completion: '3.50' }, tok).row!,
+    tokenizeRecord({ shape: 'text', text: '12345678901234567890' }, tok).row!,
+  ];
+  assert.deepEqual(rows.map((r) => [...r.inputIds]), expected.map((r) => [...r.inputIds]));
+});
+
 test('pre-tokenized JSONL needs no tokenizer', () => {
   const f = writeFiles(dir, { 'p.jsonl': '{"input_ids": [1, 5, 6, 7], "labels": [-100, -100, 6, 7]}\n{"input_ids": [1, 9]}\n' })['p.jsonl']!;
   const { rows } = loadTokenRows(f, { vocabSize: 512 });

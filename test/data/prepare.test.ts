@@ -390,6 +390,25 @@ test('numbers and booleans in text fields are kept as their text (as a CSV cell 
     'read as its JSON text ("42", "true"), as a CSV cell holding it is; an object or array there is rejected (unknown_shape)');
 });
 
+test('a number in a text field is written to the splits as the file spells it ("3.50", "1.0", beyond 2^53), and the report quotes it so', () => {
+  const files = writeFiles(dir, {
+    'spelled.jsonl': [
+      '{"prompt": "Price of the tea?", "completion": 3.50}',
+      '{"text": 12345678901234567890}',
+      '{"messages": [{"role": "user", "content": "Exponent?"}, {"role": "assistant", "content": -2.5e-3}]}',
+      '{"question": "Version?", "answer": 1.0}',
+      '{"prompt": "Answer?", "completion": 42}',
+    ].join('\n') + '\n',
+    'spelled.csv': 'messages\n"[{""role"": ""user"", ""content"": ""Pi?""}, {""role"": ""assistant"", ""content"": 3.140}]"\n',
+  });
+  const { report, kept } = run('spelled', { inputs: Object.values(files), split: [1, 0, 0], dedup: 'none' });
+  const texts = kept.sort((a, b) => a.source.file.localeCompare(b.source.file) || a.source.line - b.source.line).map((k) =>
+    'text' in k ? [k['text']] : 'prompt' in k ? [k['prompt'], k['completion']] : (k['messages'] as Array<{ content: string }>).map((m) => m.content));
+  assert.deepEqual(texts, [['Pi?', '3.140'], ['Price of the tea?', '3.50'], ['12345678901234567890'], ['Exponent?', '-2.5e-3'], ['Version?', '1.0'], ['Answer?', '42']]);
+  assert.ok(report.warnings.includes('6 records held a number or boolean where text is expected ("completion" 2, e.g. 3.50; "content" 2, e.g. -2.5e-3; "text" 1, e.g. 12345678901234567890; …): ' +
+    'read as its JSON text ("42", "true"), as a CSV cell holding it is; an object or array there is rejected (unknown_shape)'), report.warnings.join('\n'));
+});
+
 test('a CSV read with another delimiter than the comma says so in the report', () => {
   const files = writeFiles(dir, { 'semi.csv': 'text;label\n"Bonjour, monde";pos\nAu revoir;neg\n' });
   const { report, kept } = run('semicolon', { inputs: Object.values(files), task: 'classification', split: [1, 0, 0] });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseJsonText } from '../../src/data/ingest/python-json.ts';
 import { prepare } from '../../src/data/prepare.ts';
+import { detectRecord, textFields } from '../../src/data/record.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 
 test('parseJsonText: NaN, Infinity and -Infinity outside strings, as Python reads them; strings and other words untouched', () => {
@@ -70,6 +71,24 @@ test('parseJsonText: a Python literal (str() of a dict) as ast.literal_eval read
     "{'a': 'open}", "{'a': '\\N{BULLET}'}", "['x'] extra", "{'a': 'line\nbreak'}", `['a', ${'['.repeat(300)}${']'.repeat(300)}]`]) {
     assert.throws(() => parseJsonText(bad), SyntaxError, bad);
   }
+});
+
+test('a number in a text field of a Python literal or of JSON with NaN is its token as written: str() writes the float 1.0 as 1.0', () => {
+  const texts = (t: string) => {
+    const det = detectRecord(parseJsonText(t).value, 'generation');
+    return 'record' in det ? textFields(det.record).map((f) => f.text) : det.reason;
+  };
+  assert.deepEqual(texts("{'prompt': 'Half of 3?', 'completion': 1.5, 'score': None}"), ['Half of 3?', '1.5']);
+  assert.deepEqual(texts("{'prompt': 'Total?', 'completion': 1.0}"), ['Total?', '1.0']);
+  assert.deepEqual(texts("{'text': 1e+16, 'x': inf}"), ['1e+16']);
+  assert.deepEqual(texts("{'text': 12345678901234567890}"), ['12345678901234567890']);
+  assert.deepEqual(texts("{'text': -0.0}"), ['-0.0']);
+  assert.deepEqual(texts("{'messages': [{'role': 'user', 'content': 'Rate?'}, {'role': 'assistant', 'content': 2.50}], 'n': (1.0)}"), ['Rate?', '2.50']);
+  assert.deepEqual(texts("{'instruction': 'Next?', 'output': 3.0, 'history': [('First?', 1.0)]}"), ['First?', '1.0', 'Next?', '3.0']);
+  assert.deepEqual(texts("{'text': 1.0, 'text': 2}"), ['2'], 'a repeated key: the last value, and its spelling');
+  assert.deepEqual(texts('{"prompt": "Price?", "completion": 3.50, "discount": NaN}'), ['Price?', '3.50']);
+  assert.deepEqual(texts('{"text": -1.50e2, "hi": Infinity}'), ['-1.50e2']);
+  assert.deepEqual(parseJsonText("{'text': 1.0, 'n': [2.50, 1e5]}").value, { text: 1, n: [2.5, 100000] }, 'the values are the numbers, as before');
 });
 
 test('prepare reads a JSONL file of str(dict) lines, and notes how many', () => {

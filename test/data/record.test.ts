@@ -1,7 +1,8 @@
 // Shape detection, validation and normalisation of single records.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_FIELDS, canonicalContent, detectRecord } from '../../src/data/record.ts';
+import { parseJsonText } from '../../src/data/ingest/python-json.ts';
+import { DEFAULT_FIELDS, canonicalContent, detectRecord, textFields } from '../../src/data/record.ts';
 
 const gen = (v: unknown) => detectRecord(v, 'generation');
 const cls = (v: unknown) => detectRecord(v, 'classification');
@@ -130,7 +131,7 @@ test('common layouts without --field: ShareGPT, Alpaca, Dolly and question/answe
   assert.deepEqual(gen({ instruction: null, input: 'Translate: chat', output: 'cat' }), { record: chat(['user', 'Translate: chat'], ['assistant', 'cat']), layout: 'instruction_pairs' });
   assert.deepEqual(gen({ instruction: ' ', input: 'Sum 2 and 2', output: '4' }), { record: chat(['user', 'Sum 2 and 2'], ['assistant', '4']), layout: 'instruction_pairs' });
   assert.equal(detail(gen({ instruction: '', input: null, output: 'O' })), 'empty: "instruction" is empty');
-  assert.deepEqual(gen({ question: 'Q', answer: 42 }), { record: chat(['user', 'Q'], ['assistant', '42']), layout: 'instruction_pairs', stringified: { key: 'answer', value: 42 } });
+  assert.deepEqual(gen({ question: 'Q', answer: 42 }), { record: chat(['user', 'Q'], ['assistant', '42']), layout: 'instruction_pairs', stringified: { key: 'answer', text: '42' } });
   assert.equal(detail(gen({ question: 'Q', answer: { text: 'A' } })), 'unknown_shape: "answer" is an object, not a string');
   assert.equal(reason(cls({ question: 'Q', answer: 'A' })), 'wrong_task');
   // a canonical field wins: these are read as before
@@ -333,20 +334,58 @@ test('a record-level "system" beside OpenAI-format messages is the chat\'s syste
 test('a number or boolean where text is expected is read as its JSON text and marked (counted by prepare); an object or array there is still rejected', () => {
   const chat = (...turns: Array<[string, string]>) => ({ shape: 'chat', messages: turns.map(([role, content]) => ({ role, content })) });
   const pair = chat(['user', 'Add'], ['assistant', '42']);
-  assert.deepEqual(gen({ instruction: 'Add', output: 42 }), { record: pair, layout: 'instruction_pairs', stringified: { key: 'output', value: 42 } });
-  assert.deepEqual(gen({ text: 3.5 }), { record: { shape: 'text', text: '3.5' }, stringified: { key: 'text', value: 3.5 } });
-  assert.deepEqual(gen({ prompt: 'Is 7 prime?', completion: true }), { record: { shape: 'prompt_completion', prompt: 'Is 7 prime?', completion: 'true' }, stringified: { key: 'completion', value: true } });
+  assert.deepEqual(gen({ instruction: 'Add', output: 42 }), { record: pair, layout: 'instruction_pairs', stringified: { key: 'output', text: '42' } });
+  assert.deepEqual(gen({ text: 3.5 }), { record: { shape: 'text', text: '3.5' }, stringified: { key: 'text', text: '3.5' } });
+  assert.deepEqual(gen({ prompt: 'Is 7 prime?', completion: true }), { record: { shape: 'prompt_completion', prompt: 'Is 7 prime?', completion: 'true' }, stringified: { key: 'completion', text: 'true' } });
   assert.deepEqual(gen({ messages: [{ role: 'user', content: 'Two plus two?' }, { role: 'assistant', content: 4 }] }),
-    { record: chat(['user', 'Two plus two?'], ['assistant', '4']), stringified: { key: 'content', value: 4 } });
+    { record: chat(['user', 'Two plus two?'], ['assistant', '4']), stringified: { key: 'content', text: '4' } });
   assert.deepEqual(gen({ conversations: [{ from: 'human', value: 'Sign of -1?' }, { from: 'gpt', value: -1 }] }),
-    { record: chat(['user', 'Sign of -1?'], ['assistant', '-1']), layout: 'sharegpt', stringified: { key: 'value', value: -1 } });
+    { record: chat(['user', 'Sign of -1?'], ['assistant', '-1']), layout: 'sharegpt', stringified: { key: 'value', text: '-1' } });
   assert.deepEqual(gen({ instruction: 'Next?', output: 3, history: [['First?', 1]] }),
-    { record: chat(['user', 'First?'], ['assistant', '1'], ['user', 'Next?'], ['assistant', '3']), layout: 'instruction_pairs', stringified: { key: 'history', value: 1 } });
-  assert.deepEqual(cls({ text: 17, label: 'odd' }), { record: { shape: 'classification', text: '17', label: 'odd' }, stringified: { key: 'text', value: 17 } });
+    { record: chat(['user', 'First?'], ['assistant', '1'], ['user', 'Next?'], ['assistant', '3']), layout: 'instruction_pairs', stringified: { key: 'history', text: '1' } });
+  assert.deepEqual(cls({ text: 17, label: 'odd' }), { record: { shape: 'classification', text: '17', label: 'odd' }, stringified: { key: 'text', text: '17' } });
   assert.equal('stringified' in gen({ instruction: 'Add', output: '42' }), false, 'text as text is no fix');
   for (const bad of [{ output: { value: 42 } }, { output: [42] }]) {
     assert.deepEqual(gen({ instruction: 'Add', ...bad }), { reason: 'unknown_shape', detail: `"output" is ${Array.isArray(bad.output) ? 'an array' : 'an object'}, not a string` });
   }
   assert.deepEqual(gen({ text: { a: 1 } }), { reason: 'unknown_shape', detail: '"text" is an object, not a string' });
   assert.deepEqual(gen({ messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: { a: 1 } }] }).hasOwnProperty('reason'), true);
+});
+
+test('a number in a text field is its token as the file spells it ("3.50", "1.0", "1e5", beyond 2^53), wherever it becomes text', () => {
+  const read = (json: string, task: 'generation' | 'classification' = 'generation') => detectRecord(parseJsonText(json).value, task);
+  const texts = (json: string) => {
+    const det = read(json);
+    return 'record' in det ? textFields(det.record).map((f) => f.text) : det;
+  };
+  assert.deepEqual(texts('{"prompt": "Price?", "completion": 3.50}'), ['Price?', '3.50']);
+  for (const n of ['1.0', '1e5', '1E+5', '-2.50e-3', '-0', '-0.0', '0.10', '12345678901234567890', '-12345678901234567890', '9007199254740993', '1e21', '100000000000000000000000']) {
+    assert.deepEqual(texts(`{"text": ${n}}`), [n], n);
+  }
+  // where JSON.parse writes the number as the file does, the text is as before
+  for (const n of ['42', '-7', '3.5', '0', '-0.25', '123456789012345', '1e+21']) assert.deepEqual(texts(`{"text": ${n}}`), [n], n);
+  assert.deepEqual(read('{"question": "Half of 7.0?", "answer": 3.50}'),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'Half of 7.0?' }, { role: 'assistant', content: '3.50' }] }, layout: 'instruction_pairs', stringified: { key: 'answer', text: '3.50' } });
+  // chat content, ShareGPT values, content parts, LLaMA-Factory's history, a system beside the turns, TRL's conversational pair
+  assert.deepEqual(texts('{"messages": [{"role": "system", "content": 0.5e1}, {"role": "user", "content": "Total?"}, {"role": "assistant", "content": 1.10}]}'), ['0.5e1', 'Total?', '1.10']);
+  assert.deepEqual(texts('{"system": 2.0, "conversations": [{"from": "human", "value": -1.0}, {"from": "gpt", "value": 12345678901234567890}]}'), ['2.0', '-1.0', '12345678901234567890']);
+  assert.deepEqual(texts('{"messages": [{"role": "user", "content": [{"type": "text", "text": 7.00}]}, {"role": "assistant", "content": "ok"}]}'), ['7.00', 'ok']);
+  assert.deepEqual(texts('{"instruction": "Next?", "output": 3.0, "history": [["First?", 1.0]]}'), ['First?', '1.0', 'Next?', '3.0']);
+  assert.deepEqual(texts('{"prompt": [{"role": "user", "content": 1e3}], "completion": [{"role": "assistant", "content": 1000.0}]}'), ['1e3', '1000.0']);
+  // JSON in a string (a CSV cell, a JSON Lines line encoded twice), read again by the record
+  assert.deepEqual(texts(JSON.stringify({ messages: '[{"role": "user", "content": "Pi?"}, {"role": "assistant", "content": 3.140}]' })), ['Pi?', '3.140']);
+  // duplicate keys: JSON.parse keeps the last value, and so its spelling
+  assert.deepEqual(texts('{"text": 1.0, "text": 2}'), ['2']);
+  assert.deepEqual(texts('{"text": 2, "text": 2.0}'), ['2.0']);
+  assert.deepEqual(texts('{"meta": {"x": 1.0}, "meta": {"x": 1}, "text": 1e0}'), ['1e0']);
+  // a key with escapes, strings with escaped quotes and backslashes before the number
+  assert.deepEqual(texts(String.raw`{"n\"ote\\": ["a\\", 1.0, {"b": "\\\""}], "text": 5.0}`), ['5.0']);
+  // a number used as a number reads as before: a label 1.0 or 1e0 is the class 1, as the label "1.0" is (labels.ts), a weight 1.0 is 1
+  for (const label of ['1', '1.0', '1e0', '"1.0"']) {
+    assert.deepEqual(read(`{"text": 2.50, "label": ${label}}`, 'classification'), { record: { shape: 'classification', text: '2.50', label: 1 }, stringified: { key: 'text', text: '2.50' } }, label);
+  }
+  assert.deepEqual(read('{"text": 2.50, "label": 12345678901234567890}', 'classification'),
+    { reason: 'unknown_label', detail: 'label 12345678901234567000 is not an integer a class index can be (too large): a label is an integer, a string, or true/false' });
+  assert.deepEqual(texts('{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": 4.0, "weight": 1.0}]}'), ['Q', '4.0']);
+  assert.deepEqual(read('{"input_ids": [1, 2.0, 3e0], "text2": 1.0}'), { record: { shape: 'pretokenized', inputIds: [1, 2, 3] } });
 });

@@ -4,6 +4,7 @@
 // pandas means it), ±Infinity as numbers. Only text that JSON.parse refused is looked at again, so valid JSON costs
 // nothing more, and words inside strings are never touched. Text that is neither is tried last as a Python literal
 // (python-literal.ts: a dict written by str() instead of json.dumps).
+import { parseJsonKeepingText } from './number-spellings.ts';
 import { mayBePythonLiteral, parsePythonLiteral } from './python-literal.ts';
 
 /** The words, outside strings, and what JSON.parse reads in their place (1e999 parses as Infinity). */
@@ -14,16 +15,17 @@ export type JsonReading = 'json' | 'python-floats' | 'python-literal';
 
 /**
  * Parses `text` as JSON, as JSON with Python's NaN / Infinity / -Infinity, or as a Python literal; `reading` says
- * which was needed. Throws JSON.parse's error for the text as it is when none reads it.
+ * which was needed, its text kept for the spelling of its numbers (number-spellings.ts). Throws JSON.parse's error for the text as
+ * it is when none reads it.
  */
 export function parseJsonText(text: string): { value: unknown; reading: JsonReading } {
   try {
-    return { value: JSON.parse(text), reading: 'json' };
+    return { value: parseJsonKeepingText(text), reading: 'json' };
   } catch (e) {
     const rewritten = text.includes('NaN') || text.includes('Infinity') ? withoutPythonFloats(text) : null;
     if (rewritten !== null) {
       try {
-        return { value: JSON.parse(rewritten), reading: 'python-floats' };
+        return { value: parseJsonKeepingText(rewritten), reading: 'python-floats' };
       } catch {
         // not JSON with Python's floats either
       }

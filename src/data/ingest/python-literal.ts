@@ -3,7 +3,9 @@
 // and tuples (as arrays; a value in parentheses is that value), strings in single, double or triple quotes with Python's escapes (r and u prefixes),
 // integers, floats, True, False and None; nan and inf (what repr writes for those floats) as Python's json.loads
 // reads NaN and Infinity (python-json.ts). Anything else — bytes, sets, a key that is not a string, a call —
-// is no literal: null, and the record stays invalid_json. Linear in the text; nesting is bounded.
+// is no literal: null, and the record stays invalid_json. Linear in the text; nesting is bounded. A number's spelling
+// is noted as JSON's is (number-spellings.ts): str() writes the float 1.0 as 1.0, which String() would write as 1.
+import { noteNumberSpelling } from './number-spellings.ts';
 
 /** Deeper nesting is no record (the parser recurses). */
 const MAX_DEPTH = 200;
@@ -34,6 +36,8 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 
 class LiteralParser {
   private i = 0;
+  /** The text of the last number read (`number`): the spelling of an element or value that is a number. */
+  private numberToken = '';
   constructor(private readonly s: string) {}
 
   atEnd(): boolean {
@@ -60,6 +64,7 @@ class LiteralParser {
     const word = /^(?:True|False|None|nan|inf)\b/.exec(this.s.slice(this.i, this.i + 6));
     if (word) {
       this.i += word[0].length;
+      this.numberToken = word[0]; // inf: no finite number, no spelling
       return { True: true, False: false, None: null, nan: null, inf: Infinity }[word[0]];
     }
     return this.number();
@@ -80,7 +85,9 @@ class LiteralParser {
       if (this.s[this.i] !== ':') this.fail();
       this.i++;
       // defined, not assigned: a key "__proto__" is a field like any other, as JSON.parse makes it
-      Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+      const item = this.value(depth + 1);
+      Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+      if (typeof item === 'number') noteNumberSpelling(out, key, this.numberToken);
       if (!this.separator('}')) this.fail();
     }
   }
@@ -94,7 +101,9 @@ class LiteralParser {
         this.i++;
         return out;
       }
-      out.push(this.value(depth + 1));
+      const item = this.value(depth + 1);
+      if (typeof item === 'number') noteNumberSpelling(out, out.length, this.numberToken);
+      out.push(item);
       if (!this.separator(close)) this.fail();
     }
   }
@@ -183,6 +192,7 @@ class LiteralParser {
     if (/^0\d/.test(body) && !/[.eE]/.test(body)) this.fail();
     this.i += text.length;
     if (/^[jJ]/.test(this.s[this.i] ?? '')) this.fail(); // a complex number
+    this.numberToken = text;
     return body === 'inf' ? sign * Infinity : Number(text);
   }
 }
