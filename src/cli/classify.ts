@@ -100,16 +100,18 @@ export async function run(argv: string[]): Promise<void> {
     let done = 0;
     const predictions = predictClasses(model, rows, batchSize, (n) => { progress?.tick(n - done); done = n; });
     progress?.finish();
-    const record = (t: TextToClassify, p: ClassPrediction): Record<string, unknown> => ({
-      ...(f.data !== undefined ? { line: t.line, ...(shared ? { record: t.record } : {}) } : {}), ...(t.id !== undefined ? { id: t.id } : {}), label: classes[p.label], probs: probsByClass(classes, p.probs),
-    });
+    // one JSON line, the id as its record spells it (TextToClassify.id: JSON text)
+    const record = (t: TextToClassify, p: ClassPrediction): string => '{' + [
+      ...(f.data !== undefined ? [`"line":${t.line}`, ...(shared ? [`"record":${t.record}`] : [])] : []), ...(t.id !== undefined ? [`"id":${t.id}`] : []),
+      `"label":${JSON.stringify(classes[p.label])}`, `"probs":${JSON.stringify(probsByClass(classes, p.probs))}`,
+    ].join(',') + '}';
     if (f.out !== undefined) {
       // never replaces: a file that appeared at --out while classify ran (another classify's) stays, and this one fails
-      const text = predictions.map((p, i) => JSON.stringify(record(texts[i]!, p)) + '\n').join('');
+      const text = predictions.map((p, i) => record(texts[i]!, p) + '\n').join('');
       writeStreamAtomic(f.out, (write) => write(Buffer.from(text, 'utf8')), false);
       info(`classify: ${predictions.length} predictions written to ${f.out}`);
     } else if (f.json) {
-      process.stdout.write(predictions.map((p, i) => JSON.stringify(record(texts[i]!, p)) + '\n').join(''));
+      process.stdout.write(predictions.map((p, i) => record(texts[i]!, p) + '\n').join(''));
     } else {
       const width = Math.max(...classes.map((c) => c.length));
       const lines = predictions.map((p, i) => {

@@ -6,7 +6,9 @@
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from '../data/char-limits.ts';
 import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
 import { formatOf, readRecords } from '../data/ingest/read.ts';
+import { numberSpelling, readingRecord } from '../data/ingest/number-spellings.ts';
 import { defectRejection } from '../data/ingest/types.ts';
+import { textValue, typeName } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { readLines } from '../util/lines.ts';
@@ -16,8 +18,8 @@ export interface TextToClassify {
   line: number;
   /** 1-based place of the record in the file (of the line, for plain text). */
   record: number;
-  /** The record's "id" field, when it has one (carried into the predictions). */
-  id?: unknown;
+  /** The record's "id" field as JSON text, when it has one (carried into the predictions): idJson. */
+  id?: string;
   text: string;
 }
 
@@ -40,18 +42,34 @@ export function readTextsToClassify(file: string, textField = 'text'): TextToCla
       if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail}`, where);
       const v = item.value;
       if (!isRecord(v)) throw new UserError('expected an object with a text field', where);
-      const raw = ownField(v, textField);
-      if (typeof raw !== 'string') throw new UserError(raw === undefined ? `no "${textField}" field (--text-field names another)` : `"${textField}" is not a string`, where);
+      readingRecord(v); // the record whose numbers' spellings textValue and the id may ask for
+      const given = ownField(v, textField);
+      // a number or boolean is text as prepare reads it (a number as the file spells it: "3.50")
+      const raw = textValue(textField, given, v);
+      if (raw === null) throw new UserError(given === undefined ? `no "${textField}" field (--text-field names another)` : `"${textField}" is ${typeName(given)}, not a string`, where);
       const lone = loneSurrogateDetail(textField, raw);
       if (lone !== null) throw new UserError(lone, where);
       const text = normalizeText(raw);
       if (text === '') throw new UserError(`"${textField}" is empty`, where);
       const id = ownField(v, 'id');
-      out.push(id === undefined ? { line: item.line, record, text } : { line: item.line, record, id, text });
+      out.push(id === undefined ? { line: item.line, record, text } : { line: item.line, record, id: idJson(v, id), text });
     }
   }
   if (out.length === 0) throw new UserError('no text to classify', file);
   return out;
+}
+
+/** A JSON number as JSON writes one (a Python literal's "+1", "1." or ".5" is not). */
+const JSON_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?$/;
+
+/**
+ * The id `id` of record `v` as JSON text for the predictions: a number as the file spells it, so that an id beyond
+ * 2^53 (12345678901234567890, a 64-bit key) comes out as it went in, not as the float nearest it; anything else as
+ * JSON.stringify writes it.
+ */
+function idJson(v: Record<string, unknown>, id: unknown): string {
+  const spelled = typeof id === 'number' ? numberSpelling(v, 'id') : undefined;
+  return spelled !== undefined && JSON_NUMBER.test(spelled) ? spelled : JSON.stringify(id);
 }
 
 /** Whether some records of `texts` share a line (then each is named by its record number as well). */

@@ -220,4 +220,19 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   assert.match(cli('classify', '--run', run, '--data', oneLine).stderr, /one-line\.json:1 \(record 2\): no "text" field/);
   fs.writeFileSync(oneLine, JSON.stringify([{ body: 'no text field' }, { text: 'fine' }]));
   assert.match(cli('classify', '--run', run, '--data', oneLine).stderr, /one-line\.json:1 \(record 1\): no "text" field/);
+  // the ids as the records spell them (a 64-bit key beyond 2^53 unchanged: JavaScript's number would be
+  // 12345678901234567000); a number or boolean where the text is expected read as prepare reads it, as the file spells it
+  const ids = path.join(dir, 'ids.jsonl');
+  fs.writeFileSync(ids, '{"id": 12345678901234567890, "text": 3.50}\n{"id": 1.0, "text": "fine"}\n{"id": "a", "text": true}\n{"id": {"k": [1, 2.50]}, "text": "x"}\n');
+  const byId = cli('classify', '--run', run, '--data', ids, '--json');
+  assert.equal(byId.status, 0, byId.stderr);
+  const idLines = byId.stdout.trim().split('\n');
+  assert.deepEqual(idLines.map((l) => l.slice(0, l.indexOf(',"label"'))), ['{"line":1,"id":12345678901234567890', '{"line":2,"id":1.0', '{"line":3,"id":"a"', '{"line":4,"id":{"k":[1,2.5]}']);
+  for (const [i, text] of [[0, '3.50'], [2, 'true']] as const) { // batched with others, so to rounding
+    const got = (JSON.parse(idLines[i]!) as { probs: Record<string, number> }).probs;
+    const alone = (JSON.parse(cli('classify', '--run', run, '--text', text, '--json').stdout) as { probs: Record<string, number> }).probs;
+    for (const c of classes) assert.ok(Math.abs(got[c]! - alone[c]!) < 1e-6, `the text ${text}, class ${c}: ${got[c]} against ${alone[c]}`);
+  }
+  fs.writeFileSync(ids, '{"text": {"a": 1}}\n');
+  assert.match(cli('classify', '--run', run, '--data', ids).stderr, /ids\.jsonl:1: "text" is an object, not a string/);
 });
