@@ -3,7 +3,9 @@
 // writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
 // (HF's tokenizer(text)). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message.
+import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
 import { textOfParts } from '../data/layouts.ts';
+import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField, readJsonFile } from '../util/json-file.ts';
 import { chatRoleOf, encodeSequence, type ChatMessage, type Tokenizer } from './types.ts';
@@ -56,7 +58,7 @@ function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[]
  * system) and so is a content of OpenAI text parts (joined with newlines).
  */
 export function readMessagesFile(file: string): ChatMessage[] {
-  const read = readJsonFile(file);
+  const read = readJsonFile(file, parseJsonNotingNumbers); // a number as the file spells it, where text is read (3.50)
   // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
@@ -64,7 +66,8 @@ export function readMessagesFile(file: string): ChatMessage[] {
     const role = chatRoleOf(isRecord(m) ? ownField(m, 'role') : undefined), given = isRecord(m) ? ownField(m, 'content') : undefined;
     const parts = textOfParts(given, `messages[${i}].content`);
     if (parts !== null && typeof parts !== 'string') throw new UserError(parts.detail, file);
-    const content = parts ?? given;
+    // a number or boolean is text, as prepare reads a chat record's content
+    const content = parts ?? (isRecord(m) ? textValue('content', given, m) : null);
     if (role === null || typeof content !== 'string') {
       throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`, file);
     }

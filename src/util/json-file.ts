@@ -3,10 +3,10 @@
 import { UserError } from './errors.ts';
 import { readRegularFile } from './regular-file.ts';
 
-export function readJsonFile(file: string): unknown {
+export function readJsonFile(file: string, parse: (text: string) => unknown = JSON.parse): unknown {
   const text = readRegularFile(file).toString('utf8');
   try {
-    return JSON.parse(text) as unknown;
+    return parse(text);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const pos = /position (\d+)/.exec(msg);

@@ -69,6 +69,9 @@ test('a messages file: read, and refused with the file and the message index', (
   assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: 'Hi\nthere' }]);
   fs.writeFileSync(ok, JSON.stringify([{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'image_url', image_url: { url: 'x' } }] }]));
   assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message === `${ok}: messages[0].content[1] is a "image_url" part: only text content is read`);
+  // a number where text is expected is read as prepare reads it, as the file spells it; so is a boolean
+  fs.writeFileSync(ok, '[{"role": "user", "content": [{"type": "text", "text": 3.50}]}, {"role": "assistant", "content": 1e5}, {"role": "user", "content": true}]');
+  assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: '3.50' }, { role: 'assistant', content: '1e5' }, { role: 'user', content: 'true' }]);
   fs.writeFileSync(ok, JSON.stringify({ prompt: 'Hi' }));
   assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && /or an object whose "messages" is one/.test(String(e)));
   const bad = path.join(dir, 'bad.json');
