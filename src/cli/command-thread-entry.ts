@@ -33,10 +33,18 @@ for (const spec of preloads([...nodeOptions(process.env.NODE_OPTIONS ?? ''), ...
 // imported after the preloads, so that a patched fs is the one the work's modules see
 const work = ((await import(job.module)) as Record<string, unknown>)[job.name] as Work;
 try {
-  post({ result: work(job.data, (note) => post({ note })) });
+  post({ result: work(job.data, noteAndWait) });
 } catch (e) {
   if (!isUserError(e)) throw e;
   post({ userError: e.message });
+}
+
+/** Sends `note` to the main thread's onNote and waits until that has run (ThreadJob.noteDone says why). */
+function noteAndWait(note: unknown): void {
+  const done = new Int32Array(job.noteDone);
+  post({ note });
+  Atomics.wait(done, 0, 0);
+  Atomics.store(done, 0, 0);
 }
 
 /**

@@ -21,13 +21,22 @@ const STOP_NOTICE_MS = 1000;
 export interface ThreadJob {
   /** The module's URL (the calling command's import.meta.url). */
   module: string;
-  /** The exported function: (data, note) => result, synchronous; `note` sends a message to onNote on this thread. */
+  /**
+   * The exported function: (data, note) => result, synchronous; `note` sends a value to onNote on this thread and
+   * waits until onNote has run (noteDone).
+   */
   name: string;
   data: unknown;
   /** Whether this process's stderr is a terminal (the thread's is a pipe to it): progress bars redraw one line there. */
   stderrTty: boolean;
   /** One Int32: that terminal's width in columns (0: unknown), kept up to date by this thread as the terminal is resized. */
   stderrColumns: SharedArrayBuffer;
+  /**
+   * One Int32, set to 1 by this thread once onNote has run. The work waits for it: train's onNote starts the dashboard's
+   * process, and a fork while the work is inside OpenBLAS leaves that call waiting forever for OpenBLAS's threads,
+   * which its fork handler stops.
+   */
+  noteDone: SharedArrayBuffer;
 }
 
 /** What the thread posts: what it writes to stdout (fd 1) or stderr (fd 2), a note on the way, then the result or a user error's message. */
@@ -42,7 +51,7 @@ export interface ThreadHooks {
 
 /** Runs the function `name` of the module `module` on its own thread with `data`; resolves to what it returns. */
 export function runOnThread<R>(module: string, name: string, data: unknown, hooks: ThreadHooks): Promise<R> {
-  const job: ThreadJob = { module, name, data, stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4) };
+  const job: ThreadJob = { module, name, data, stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4) };
   const columns = new Int32Array(job.stderrColumns);
   const resized = (): void => { Atomics.store(columns, 0, process.stderr.columns ?? 0); };
   resized();
@@ -55,7 +64,15 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   const output = holdOutputErrors();
   worker.on('message', (m: ThreadMessage) => {
     if ('output' in m) (m.output.fd === 1 ? process.stdout : process.stderr).write(m.output.chunk);
-    else if ('note' in m) hooks.onNote?.(m.note);
+    else if ('note' in m) {
+      try {
+        hooks.onNote?.(m.note);
+      } finally {
+        const done = new Int32Array(job.noteDone);
+        Atomics.store(done, 0, 1);
+        Atomics.notify(done, 0);
+      }
+    }
     else if ('userError' in m) userError = m.userError;
     else result = { value: m.result as R };
   });

@@ -126,7 +126,8 @@ export async function run(argv: string[]): Promise<void> {
   info(`dashboard: ${dash.url}  (Ctrl-C to stop)`);
   // started by `train --dashboard`: tell it that the dashboard serves (the channel must not keep us alive)
   if (process.send) {
-    process.send({ url: dash.url });
+    // a callback, so that a parent gone meanwhile (killed) is no crash: the watch above stops us with it
+    process.send({ url: dash.url }, () => {});
     process.channel?.unref();
   }
   await stopped;

@@ -38,6 +38,7 @@ function version(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  endOnOutputError(); // before anything is written: the usage, --help and --version too
   const [name, ...rest] = argv;
   if (!name) {
     // no command is a usage error, as an unknown one is
@@ -60,7 +61,6 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   ignoreHangupWhenDetached();
-  endOnOutputError();
   try {
     const mod = await command.load();
     return (await mod.run(rest)) ?? 0;

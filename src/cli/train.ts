@@ -128,10 +128,10 @@ export async function run(argv: string[]): Promise<void | number> {
       removeMadeFolders(cfg.output_dir, made);
     },
   });
-  if (!result.alreadyComplete) info(`run directory: ${result.dir}`); // else said in its one line
   // a complete run resumed with --dashboard is shown as it is
   if (dashboard && result.alreadyComplete) dash = startChild(result.dir, port);
   if (dash) return serveUntilStopped(dash, result.dir, result.alreadyComplete === true);
+  if (!result.alreadyComplete) info(`run directory: ${result.dir}`); // else said in its one line
 }
 
 interface ThreadJob { cfg: TrainConfig; overwrite: boolean; resume: boolean; keep: string[]; dashboard: boolean }
@@ -166,15 +166,17 @@ async function serveUntilStopped(dash: Dashboard, dir: string, alreadyComplete: 
     warn(`the dashboard stopped early (${how}; its error is above), so nothing serves this run: mistral-tune dashboard ${shellWord(dir)} shows it`);
     return 1;
   };
-  const state = await dash.state;
-  if (state !== 'serving') return early(state);
-  info(`${alreadyComplete ? 'nothing trained (the run is complete)' : 'training finished'}; the dashboard keeps serving until Ctrl-C`);
+  // at once, the work's thread done (before a line is written, so that whoever reads it can stop us), and before the
+  // dashboard serves too: a stop while it starts stops it with this process
   let stopping = false;
   const off = onStopSignal(() => {
     stopping = true;
     dash.child.kill('SIGTERM');
   });
-  const how = await dash.exit;
+  if (!alreadyComplete) info(`run directory: ${dir}`);
+  const state = await dash.state;
+  if (state === 'serving' && !stopping) info(`${alreadyComplete ? 'nothing trained (the run is complete)' : 'training finished'}; the dashboard keeps serving until Ctrl-C`);
+  const how = state === 'serving' ? await dash.exit : state;
   off();
   // exit code 0: it stopped as asked (Ctrl-C in a terminal reaches it directly too)
   return stopping || how === 'exit code 0' ? 0 : early(how);

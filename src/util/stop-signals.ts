@@ -24,14 +24,17 @@ function stopSignals(): StopSignal[] {
 
 /**
  * Called once, at the command line's start: a process detached from its terminal (detachedFromTerminal) ignores
- * SIGHUP, as nohup meant it to, saying so in one line on stderr; one writing to a terminal is left as it was.
+ * SIGHUP, as nohup meant it to, saying so in one line on stderr; one writing to a terminal is left as it was. One
+ * started by another mistral-tune process (train --dashboard's dashboard, MISTRAL_TUNE_PARENT_PID), which a hangup
+ * reaches with it, ignores it without a line: that process's line says it, naming the process to stop.
  */
 let hangupIgnored = false;
 export function ignoreHangupWhenDetached(): void {
   if (hangupIgnored || !detachedFromTerminal()) return;
   hangupIgnored = true;
+  const quiet = Number(process.env.MISTRAL_TUNE_PARENT_PID) > 0;
   process.on('SIGHUP', () => {
-    warn(`hangup (SIGHUP) ignored: stdout and stderr are not a terminal (as under nohup), so this goes on; stop it with kill ${process.pid} (SIGTERM)`);
+    if (!quiet) warn(`hangup (SIGHUP) ignored: stdout and stderr are not a terminal (as under nohup), so this goes on; stop it with kill ${process.pid} (SIGTERM)`);
   });
 }
 

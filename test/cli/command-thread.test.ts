@@ -3,12 +3,15 @@
 // pipe gone, a full disk) does not stop the work, whose outputs are all written before the process ends with the
 // stream's error (exit 1); a pipe whose reader takes nothing for now (a paused `| less`) does not hold up the work,
 // only the process's end; a preload given in NODE_OPTIONS (--import, the only way to give one through the
-// mistral-tune command itself) runs on the work's thread, as one given to node does.
+// mistral-tune command itself) runs on the work's thread, as one given to node does; a note from the work (train
+// --dashboard's run folder) is handled while the work waits, so the dashboard's process is not forked while the work is
+// inside OpenBLAS, which would leave it hanging.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadOpenBlas } from '../../src/backend/cpu/openblas.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -98,4 +101,18 @@ test('a preload given in NODE_OPTIONS (--import) runs on the work\'s thread too,
     assert.equal(env.status, 0, env.stderr);
     assert.deepEqual(lines(env), ['preload on main', 'preload on thread'], `NODE_OPTIONS=${options}`);
   }
+});
+
+test('the work waits while its note is handled: a process started there (train --dashboard\'s) is not forked while the work is inside OpenBLAS, whose fork handler stops its threads and leaves that call hanging', { skip: !loadOpenBlas() && 'no OpenBLAS here', timeout: 120_000 }, () => {
+  const script = `import { spawn } from 'node:child_process';
+import { runOnThread } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'command-thread.ts'))};
+const done = await runOnThread(${JSON.stringify(path.join(ROOT, 'test', 'cli', 'gemms-and-notes.ts'))}, 'gemmsAndNotes', 150, {
+  onNote: () => { spawn('true', { stdio: 'ignore' }); }, onStop: () => {},
+});
+process.stdout.write(String(done));`;
+  const file = path.join(tempDir('mt-thread-note-'), 'notes.mts');
+  fs.writeFileSync(file, script);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  assert.equal(r.signal, null, 'it hung: a process forked while the work was in OpenBLAS');
+  assert.equal(r.stdout, '150', r.stderr);
 });

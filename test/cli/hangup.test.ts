@@ -2,11 +2,12 @@
 // removed, the process ended by the signal (129 in a shell), `train --resume` then finishing the run. A train started
 // detached from its terminal (stdout and stderr not a terminal, as nohup starts it) goes on and finishes, saying so:
 // Node sets nohup's ignored SIGHUP back to its default at startup, so before, `nohup mistral-tune train` died with the
-// terminal. Real processes, each sending itself SIGHUP at a chosen write (test/export/signal-at-write.cjs); the
-// terminal is a pseudo-terminal of util-linux's `script`.
+// terminal; with --dashboard, its dashboard process (which the hangup reaches too) adds no line of its own. Real
+// processes, each sending itself SIGHUP at a chosen write (test/export/signal-at-write.cjs); the terminal is a
+// pseudo-terminal of util-linux's `script`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseLeftover } from '../../src/util/leftover-names.ts';
@@ -63,4 +64,26 @@ test('SIGHUP to a train whose stdout and stderr are files (as under nohup) is ig
   assert.deepEqual(leftovers(run), []);
   assert.ok(fs.existsSync(path.join(run, 'adapter', 'adapter_model.safetensors')));
   assert.ok(fs.existsSync(path.join(run, 'report.json')));
+});
+
+test('a hangup to a detached train --dashboard and its dashboard (one process group, as a terminal\'s hangup reaches them) is ignored with one line, naming the train\'s process', { timeout: 120_000 }, async (t) => {
+  const { dir, cfg } = tinyRun();
+  const child = spawn(process.execPath, [BIN, 'train', cfg, '--dashboard'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  t.after(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const seen = (re: RegExp): Promise<void> => new Promise((resolve, reject) => {
+    const check = (): void => { if (re.test(stderr)) resolve(); };
+    child.stderr.on('data', check);
+    child.once('exit', () => reject(new Error(`exited before ${re}:\n${stderr}`)));
+    check();
+  });
+  await seen(/the dashboard keeps serving until Ctrl-C/);
+  process.kill(-child.pid!, 'SIGHUP');
+  await seen(/hangup \(SIGHUP\) ignored/);
+  await new Promise((r) => setTimeout(r, 1500)); // the dashboard's line, if it says one, comes by then
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0, stderr);
+  assert.deepEqual(stderr.match(/^warning: hangup.*$/gm), [`warning: hangup (SIGHUP) ignored: stdout and stderr are not a terminal (as under nohup), so this goes on; stop it with kill ${child.pid} (SIGTERM)`]);
 });

@@ -1,10 +1,11 @@
 // A write to stdout or stderr that fails ends the command without Node's stack trace: the reader of a pipe gone
 // (`| head -c 1`) ends it silently with exit status 141, as SIGPIPE ends a Unix tool — for a command whose work runs on
 // its own thread (prepare), once that work has written all its outputs —; stdout on a full disk ends it with one line
-// and exit status 1. (test/cli/command-thread.test.ts: stderr on a full disk.)
+// and exit status 1 — --help, --version and a usage error as any command's output. (test/cli/command-thread.test.ts:
+// stderr on a full disk.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
@@ -49,6 +50,29 @@ test('generate with stdout on a full disk (/dev/full) ends with one line naming 
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /^error: cannot write to stdout: ENOSPC: no space left on device, write$/m);
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    fs.closeSync(full);
+  }
+});
+
+test('--help, --version and the usage of no command, written to a closed pipe or a full disk, end as a command\'s output does: 141 silently, or one line and 1', { timeout: 60_000 }, async () => {
+  for (const [args, stream] of [[['--version'], 'stdout'], [['--help'], 'stdout'], [[], 'stderr']] as const) {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child[stream].destroy(); // the reader gone before the command writes (Node takes longer than this to start)
+    let stderr = '';
+    if (stream === 'stdout') child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    assert.equal(code, 141, `${args.join(' ') || 'no command'}: ${stderr}`);
+    assert.equal(stderr, '');
+  }
+  if (!fs.existsSync('/dev/full')) return;
+  const full = fs.openSync('/dev/full', 'w');
+  try {
+    for (const args of [['--version'], ['--help']]) {
+      const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', stdio: ['ignore', full, 'pipe'] });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr, 'error: cannot write to stdout: ENOSPC: no space left on device, write\n');
+    }
   } finally {
     fs.closeSync(full);
   }

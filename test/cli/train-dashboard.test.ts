@@ -1,4 +1,5 @@
-// train --dashboard: the dashboard of the run is served while it trains and after, until SIGINT.
+// train --dashboard: the dashboard of the run is served while it trains and after, until SIGINT — also one sent
+// before the dashboard serves, which stops it with the run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -108,3 +109,33 @@ test('train --dashboard whose dashboard stops early says so, and not that it kee
   assert.doesNotMatch(stderr, /keeps serving/);
   assert.ok(fs.existsSync(path.join(dir, 'run', 'adapter')), 'the training itself finished');
 });
+
+test('train --dashboard stopped by SIGINT once trained but before its dashboard serves stops the dashboard too: exit 0, nothing written after', { timeout: 60_000 }, async () => {
+  const { code, after, stderr } = await stoppedAtRunDirectory('SIGINT');
+  assert.equal(code, 0, stderr);
+  assert.equal(after, '', 'nothing from the dashboard after the train exited');
+});
+
+test('train --dashboard killed (SIGKILL) before its dashboard serves: the dashboard, told of it by its closed channel, stops without a stack trace', { timeout: 60_000 }, async () => {
+  const { after, stderr } = await stoppedAtRunDirectory('SIGKILL');
+  assert.doesNotMatch(after, /Error|\n\s+at /, stderr);
+});
+
+/** train --dashboard sent `signal` once it says its run directory (its thread done): its exit code, its stderr, and what came on it once it had exited (the dashboard's, which shares it) until the dashboard was gone too. */
+async function stoppedAtRunDirectory(signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; after: string }> {
+  const { config } = configDir();
+  const child = spawn(process.execPath, [BIN, 'train', config, '--dashboard', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  let after: string | null = null;
+  let sent = false;
+  child.stderr.on('data', (d: Buffer) => {
+    if (after !== null) after += d.toString();
+    stderr += d.toString();
+    // the run's thread is done; the dashboard, started as the run began, mostly takes longer to serve than 3 steps take
+    if (!sent && /^run directory: /m.test(stderr)) sent = child.kill(signal);
+  });
+  const closed = new Promise((resolve) => child.stderr.once('close', resolve)); // the dashboard, holding the same pipe, is gone too
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => { after = ''; resolve(c); }));
+  await closed;
+  return { code, stderr, after: after ?? '' };
+}
