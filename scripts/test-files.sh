@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test files `npm test` runs: the longest first, then the rest in name order. node --test starts files in
-# the order given, --test-concurrency at a time, so a long file started near the end runs alone while the other
-# core idles; started first, it runs beside the short ones. LONGEST: the files that took longest on the 2-core
+# The test files `npm test` runs: the longest first, then the rest in name order. scripts/run-tests.ts starts them
+# in this order, two at a time (node --test FILE... would sort them by path), so a long file started near the end
+# runs alone while the other core idles; started first, it runs beside the short ones. LONGEST: the files that took longest on the 2-core
 # machine (2026-12-01), longest first. A file named here that is gone is left out; a file missing here still runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
