@@ -15,7 +15,11 @@ const CONCURRENCY = 2;
 const args = process.argv.slice(2);
 const at = args.indexOf('--reporter');
 const name = at >= 0 ? args.splice(at, 2)[1] : process.stdout.isTTY ? 'spec' : 'tap';
-const reporter = { spec: reporters.spec, tap: reporters.tap, dot: reporters.dot, junit: reporters.junit }[name ?? ''];
+const REPORTERS = {
+  spec: () => new reporters.spec(), // a Transform stream; the others are async generator functions
+  tap: () => reporters.tap, dot: () => reporters.dot, junit: () => reporters.junit,
+};
+const reporter = Object.hasOwn(REPORTERS, name ?? '') ? REPORTERS[name as keyof typeof REPORTERS]() : undefined;
 if (!reporter) {
   process.stderr.write(`error: --reporter: "${name ?? ''}" is not one of spec, tap, dot, junit\n`);
   process.exit(2);
