@@ -1,5 +1,5 @@
 // npm test: the test files scripts/test-files.sh lists, two at a time, started in its order (the longest first).
-// `node --test FILE...` sorts the files it is given by path before it starts them (Node 20 and 22), so the order
+// `node --test FILE...` sorts the files it is given by path before it starts them (Node 20), so the order
 // would be lost and the longest files (test/train/resume, run-folder) would start last and run alone at the end;
 // run() starts them in the order given. Usage: node --import tsx scripts/run-tests.ts [--reporter spec|tap|dot|junit] [FILE...]
 // (FILE...: those files instead of the whole list). The reporter is node --test's default where none is named:
