@@ -14,14 +14,22 @@ const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const work = tempDir('mt-train-cli-');
 const model = await makeTokenizerModel(path.join(work, 'model'));
 const cli = (cwd: string, args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
-/** A user's folder: the examples, and a prepare output in prepared/ made from a few records. */
+let made: string | undefined;
+/**
+ * A user's folder: the examples, and a prepare output in prepared/ made from a few records. The first is made by the
+ * CLI's prepare; each test gets its own copy of it (the same files), one prepare per file.
+ */
 function project(): string {
+  if (!made) {
+    made = fs.mkdtempSync(path.join(work, 'made-'));
+    fs.cpSync(path.join(ROOT, 'examples', 'train-lora.yaml'), path.join(made, 'examples', 'train-lora.yaml'));
+    const lines = fs.readFileSync(path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl'), 'utf8').split('\n').slice(0, 60);
+    fs.writeFileSync(path.join(made, 'qa.jsonl'), lines.join('\n'));
+    const prep = cli(made, ['prepare', '--input', 'qa.jsonl', '--out', 'prepared']);
+    assert.equal(prep.status, 0, prep.stderr);
+  }
   const cwd = fs.mkdtempSync(path.join(work, 'p-'));
-  fs.cpSync(path.join(ROOT, 'examples', 'train-lora.yaml'), path.join(cwd, 'examples', 'train-lora.yaml'));
-  const lines = fs.readFileSync(path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl'), 'utf8').split('\n').slice(0, 60);
-  fs.writeFileSync(path.join(cwd, 'qa.jsonl'), lines.join('\n'));
-  const prep = cli(cwd, ['prepare', '--input', 'qa.jsonl', '--out', 'prepared']);
-  assert.equal(prep.status, 0, prep.stderr);
+  fs.cpSync(made, cwd, { recursive: true });
   return cwd;
 }
 const oneLineError = (r: ReturnType<typeof cli>, pattern: RegExp): void => {

@@ -3,14 +3,15 @@
 // attention and optimizer tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda): fp32 and bf16 storage, each attention
 // path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), the GEMM tests on
 // the fallback GEMM kernel (a cuBLASLt without algorithms), and more than one thread schedule (a race between
-// threads gives schedule-dependent results: emulator/runtime.cpp). The whole suite runs the same way with
+// threads gives schedule-dependent results: emulator/runtime.cpp). The emulator is built once per content of its
+// sources (cachedKernelEmulator, under the temp folder). The whole suite runs the same way with
 // `npm run test:gpu-emulated` (minutes). Skipped, visibly, without cc and g++.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildKernelEmulator, buildStandIn } from './emulator/build.ts';
+import { buildStandIn, cachedKernelEmulator } from './emulator/build.ts';
 import { tempDir } from '../../temp-dir.ts';
 
 const has = (c: string): boolean => {
@@ -42,7 +43,7 @@ test('the CUDA kernels, emulated on the host, pass the backend suite\'s attentio
   const work = tempDir('mt-emulated-');
   try {
     const lib = buildStandIn(work);
-    const kernels = buildKernelEmulator(path.join(work, 'kernels'));
+    const kernels = cachedKernelEmulator();
     for (const { precision, attention, schedule, files, env } of RUNS) {
       const run = `${precision}, MISTRAL_TUNE_CUDA_ATTENTION=${attention}, MT_EMULATOR_SCHEDULE=${schedule}${env ? `, ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}`;
       const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...(files ?? SUITE)], {

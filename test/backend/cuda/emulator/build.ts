@@ -4,8 +4,11 @@
 // calls on cuLaunchKernel when MT_FAKE_CUDA_KERNELS names the folder. The launch wrappers come from the kernel
 // table. flash.cuh's inline PTX (mma.sync, ldmatrix, cp.async) becomes cuda-host.h's warp-collective
 // mt_mma_m16n8k16_bf16 and mt_ldmatrix_x4 under MT_HOST_EMULATOR. Also builds the stand-in libraries.
+// cachedKernelEmulator: the same build, made once per content (sources, this file, g++) under the temp folder.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { KERNELS, type KernelParam } from '../../../../src/backend/cuda/kernel-table.ts';
 import { KERNEL_FILES, KERNELS_DIR } from '../../../../src/backend/cuda/kernel-source.ts';
@@ -57,6 +60,34 @@ export function buildKernelEmulator(out: string): string {
       ...units, '-o', path.join(out, `libkernels-${variant}.so`)], { stdio: ['ignore', 'ignore', 'pipe'] });
   }
   return out;
+}
+
+/**
+ * The kernel emulator of buildKernelEmulator, built once for what it is built from: a folder under the temp folder
+ * named by the hash of every file the build reads (the kernel modules and headers, the emulator's runtime and
+ * headers, this file with its flags), the kernel table's launch wrappers and `g++ --version` — so a changed kernel
+ * or compiler builds anew, and an unchanged one (the next npm test) takes ~20 s of g++ less. Built into a fresh
+ * folder, then renamed into place, so a test process running beside never sees it half made.
+ */
+export function cachedKernelEmulator(cacheRoot = path.join(os.tmpdir(), 'mistral-tune-kernel-emulator')): string {
+  const hash = createHash('sha256');
+  const add = (name: string, bytes: string | Buffer): void => { hash.update(`${name}\0${bytes.length}\0`); hash.update(bytes); };
+  add('g++ --version', execFileSync('g++', ['--version']));
+  add('dispatch.cpp', dispatchSource());
+  for (const f of fs.readdirSync(KERNELS_DIR).filter((f) => /\.(cu|cuh)$/.test(f)).sort()) add(f, fs.readFileSync(path.join(KERNELS_DIR, f)));
+  for (const f of ['build.ts', 'runtime.cpp', 'cuda-host.h', 'fiber.h']) add(f, fs.readFileSync(path.join(HERE, f)));
+  const dir = path.join(cacheRoot, hash.digest('hex').slice(0, 24));
+  if (fs.existsSync(path.join(dir, 'libkernels-f64.so'))) return dir;
+  fs.mkdirSync(cacheRoot, { recursive: true });
+  const fresh = fs.mkdtempSync(path.join(cacheRoot, '.tmp-'));
+  try {
+    buildKernelEmulator(fresh);
+    fs.renameSync(fresh, dir);
+  } catch (e) {
+    fs.rmSync(fresh, { recursive: true, force: true });
+    if (!fs.existsSync(path.join(dir, 'libkernels-f64.so'))) throw e; // else another process put the same build in place first
+  }
+  return dir;
 }
 
 /** Builds the stand-in libcuda / libnvrtc / libcublasLt (one file, three names) into `root`/lib; returns the lib folder. */

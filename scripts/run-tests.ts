@@ -1,0 +1,34 @@
+// npm test: the test files scripts/test-files.sh lists, two at a time, started in its order (the longest first).
+// `node --test FILE...` sorts the files it is given by path before it starts them (Node 20), so the order
+// would be lost and the longest files (test/train/resume, run-folder) would start last and run alone at the end;
+// run() starts them in the order given. Usage: node --import tsx scripts/run-tests.ts [--reporter spec|tap|dot|junit] [FILE...]
+// (FILE...: those files instead of the whole list). The reporter is node --test's default where none is named:
+// spec on a terminal, tap otherwise. Exit status 1 when a test fails.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { run } from 'node:test';
+import * as reporters from 'node:test/reporters';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CONCURRENCY = 2;
+
+const args = process.argv.slice(2);
+const at = args.indexOf('--reporter');
+const name = at >= 0 ? args.splice(at, 2)[1] : process.stdout.isTTY ? 'spec' : 'tap';
+const REPORTERS = {
+  spec: () => new reporters.spec(), // a Transform stream; the others are async generator functions
+  tap: () => reporters.tap, dot: () => reporters.dot, junit: () => reporters.junit,
+};
+const reporter = Object.hasOwn(REPORTERS, name ?? '') ? REPORTERS[name as keyof typeof REPORTERS]() : undefined;
+if (!reporter) {
+  process.stderr.write(`error: --reporter: "${name ?? ''}" is not one of spec, tap, dot, junit\n`);
+  process.exit(2);
+}
+const files = args.length > 0
+  ? args.map((f) => path.resolve(f))
+  : execFileSync('bash', [path.join(ROOT, 'scripts', 'test-files.sh')], { encoding: 'utf8' }).trim().split('\n').map((f) => path.resolve(ROOT, f));
+
+// the files' child processes get this process's --import tsx (run() passes process.execArgv on)
+const stream = run({ files, concurrency: CONCURRENCY });
+stream.on('test:fail', () => { process.exitCode = 1; });
+stream.compose(reporter).pipe(process.stdout);
