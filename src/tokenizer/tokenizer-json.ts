@@ -98,12 +98,18 @@ function checkMerges(merges: unknown, file: string): void {
   merges.forEach((m: unknown, i) => {
     const ok = pairs
       ? Array.isArray(m) && m.length === 2 && m.every((s) => typeof s === 'string')
-      : typeof m === 'string' && m.split(' ').length === 2;
+      : typeof m === 'string' && oneSpace(m);
     if (!ok) {
       const form = i === 0 ? 'a string "a b" or a pair ["a", "b"]' : pairs ? 'a pair ["a", "b"] like merges[0]' : 'a string "a b" with one space like merges[0]';
       throw new UserError(`${JSON.stringify(m)} is not a merge: expected ${form}`, `${file}: model.merges[${i}]`);
     }
   });
+}
+
+/** Whether `m` holds exactly one space (as m.split(' ').length === 2, without an array for each of 60k merges). */
+function oneSpace(m: string): boolean {
+  const at = m.indexOf(' ');
+  return at >= 0 && m.indexOf(' ', at + 1) < 0;
 }
 
 function addedToken(t: unknown, where: string): AddedTokenSpec {

@@ -24,7 +24,8 @@ export interface BpeTables {
   vocabSize: number;
   tokenToId: ReadonlyMap<string, number>;
   idToToken: readonly (string | undefined)[];
-  merges: readonly [number, number, number][];
+  /** left id, right id, merged id: three a merge, in rank order. */
+  merges: Int32Array;
   /** Ids of <0x00>..<0xFF>, or null when byte_fallback is off. */
   byteIds: Int32Array | null;
   unkId: number | null;
@@ -60,11 +61,12 @@ export class WordBpe {
     this.V = t.vocabSize;
     this.byteIds = t.byteIds;
     this.unkId = t.unkId;
-    this.mergedId = new Int32Array(t.merges.length);
-    t.merges.forEach(([a, b, r], k) => {
-      this.rankOf.set(a * this.V + b, k);
-      this.mergedId[k] = r;
-    });
+    const merges = t.merges, n = merges.length / 3;
+    this.mergedId = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      this.rankOf.set(merges[3 * k]! * this.V + merges[3 * k + 1]!, k);
+      this.mergedId[k] = merges[3 * k + 2]!;
+    }
     this.bmpId = new Int32Array(0x10000).fill(-1);
     // Initial symbols are single code points looked up in the vocabulary (added tokens included).
     for (const [tok, id] of t.tokenToId) {
@@ -81,19 +83,20 @@ export class WordBpe {
     };
     const firstCp = (id: number): number => idToToken[id]!.codePointAt(0)!;
     const lcls = new Map<number, number>(), rcls = new Map<number, number>();
-    const pairs: [number, number][] = [];
-    for (const [a, b] of t.merges) {
-      const x = lastCp(a), y = firstCp(b);
+    const pairs = new Int32Array(2 * n); // (left class, right class) of each merge
+    for (let k = 0; k < n; k++) {
+      const x = lastCp(merges[3 * k]!), y = firstCp(merges[3 * k + 1]!);
       let l = lcls.get(x);
       if (l === undefined) lcls.set(x, (l = lcls.size));
       let r = rcls.get(y);
       if (r === undefined) rcls.set(y, (r = rcls.size));
-      pairs.push([l, r]);
+      pairs[2 * k] = l;
+      pairs[2 * k + 1] = r;
     }
     this.nRight = Math.max(1, rcls.size);
     this.joinable = new Uint8Array(Math.ceil((Math.max(1, lcls.size) * this.nRight) / 8));
-    for (const [l, r] of pairs) {
-      const bit = l * this.nRight + r;
+    for (let k = 0; k < n; k++) {
+      const bit = pairs[2 * k]! * this.nRight + pairs[2 * k + 1]!;
       this.joinable[bit >> 3]! |= 1 << (bit & 7);
     }
     this.leftCls = new Int32Array(0x10000).fill(-1);
