@@ -5,9 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { isConfigKey, loadTrainConfig, type TrainConfig } from '../train/config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
-import { describeDryRun, dryRun, dryRunJson } from '../train/dry-run.ts';
 import { removeStoppedRun } from '../train/stopped-run.ts';
-import { train, type TrainResult } from '../train/trainer.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -16,6 +14,8 @@ import { onStopSignal } from '../util/stop-signals.ts';
 import { checkListenable } from '../dashboard/server.ts';
 import { givenTwice, missingValue, portOption } from './args.ts';
 import { runOnThread } from './command-thread.ts';
+import type { TrainJob, TrainThreadResult } from './train-thread.ts';
+import { threadModule } from '../util/worker-boot.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
        mistral-tune train RUN_DIR --resume
@@ -109,6 +109,7 @@ export async function run(argv: string[]): Promise<void | number> {
   const loaded = loadTrainConfig(target?.config ?? file, overrides);
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
   if (dry) {
+    const { describeDryRun, dryRun, dryRunJson } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
     const plan = dryRun(cfg);
     if (json) process.stdout.write(JSON.stringify(dryRunJson(plan)) + '\n');
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');
@@ -120,7 +121,7 @@ export async function run(argv: string[]): Promise<void | number> {
   const made = firstMissingFolder(cfg.output_dir);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts); the dashboard runs in a
   // process of its own, started here once the run folder is there
-  const result = await runOnThread<ThreadResult>(import.meta.url, 'trainOnThread', { cfg, overwrite, resume, keep: [file], dashboard } satisfies ThreadJob, {
+  const result = await runOnThread<TrainThreadResult>(threadModule('train-thread', import.meta.url).href, 'trainOnThread', { cfg, overwrite, resume, keep: [file], dashboard } satisfies TrainJob, {
     onNote: (dir) => { dash = startChild(dir as string, port); },
     onStop: () => {
       (dash as Dashboard | null)?.child.kill('SIGTERM');
@@ -132,15 +133,6 @@ export async function run(argv: string[]): Promise<void | number> {
   if (dashboard && result.alreadyComplete) dash = startChild(result.dir, port);
   if (dash) return serveUntilStopped(dash, result.dir, result.alreadyComplete === true);
   if (!result.alreadyComplete) info(`run directory: ${result.dir}`); // else said in its one line
-}
-
-interface ThreadJob { cfg: TrainConfig; overwrite: boolean; resume: boolean; keep: string[]; dashboard: boolean }
-type ThreadResult = Pick<TrainResult, 'dir' | 'alreadyComplete'>;
-
-/** The training itself, on the command's thread; `note` says where the run folder is once it is there (for the dashboard). */
-export function trainOnThread(job: ThreadJob, note: (dir: string) => void): ThreadResult {
-  const r = train(job.cfg, { overwrite: job.overwrite, resume: job.resume, keep: job.keep, onRunDir: job.dashboard ? note : undefined });
-  return { dir: r.dir, alreadyComplete: r.alreadyComplete };
 }
 
 interface Dashboard {
