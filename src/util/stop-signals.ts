@@ -22,13 +22,15 @@ function stopSignals(): StopSignal[] {
   return detachedFromTerminal() ? ['SIGINT', 'SIGTERM'] : ['SIGINT', 'SIGTERM', 'SIGHUP'];
 }
 
+let hangupIgnored = false;
+
 /**
  * Called once, at the command line's start: a process detached from its terminal (detachedFromTerminal) ignores
- * SIGHUP, as nohup meant it to, saying so in one line on stderr; one writing to a terminal is left as it was. One
+ * SIGHUP, as nohup meant it to, saying so in one line on stderr; one writing to a terminal is stopped by it (as
+ * by Ctrl-C where onStopSignal listens, else by its default action). One
  * started by another mistral-tune process (train --dashboard's dashboard, MISTRAL_TUNE_PARENT_PID), which a hangup
  * reaches with it, ignores it without a line: that process's line says it, naming the process to stop.
  */
-let hangupIgnored = false;
 export function ignoreHangupWhenDetached(): void {
   if (hangupIgnored || !detachedFromTerminal()) return;
   hangupIgnored = true;
