@@ -81,9 +81,9 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   const off = onStopSignal((signal) => {
     stoppedBy = signal;
     void worker.terminate();
-    // the thread stops at its next instruction, but not inside a system call (a long write, an fsync): say what is
-    // waited for, and how not to wait
-    slowStop = setTimeout(() => process.stderr.write(`stopping (${signal}): waiting for the write in progress to end, then removing what was being ` +
+    // the thread stops at its next instruction, but not inside a system call (a long write, an fsync) or a native one
+    // (an OpenBLAS product): say what is waited for, and how not to wait
+    slowStop = setTimeout(() => process.stderr.write(`stopping (${signal}): waiting for the call in progress (a long write or computation) to end, then removing what was being ` +
       `written; ${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once, leaving that for the next run to remove\n`), STOP_NOTICE_MS);
   });
   // on 'exit', not on the result: what the thread wrote to stderr has all come through by then

@@ -126,7 +126,7 @@ test('Ctrl-C while the work is in a system call that cannot be cut short: after 
     'max_steps: 2', 'eval: {samples: 0}', 'output_dir: run'].join('\n') + '\n');
   const fifo = path.join(dir, 'fifo');
   if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
-  const NOTICE = /^stopping \(SIGINT\): waiting for the write in progress to end, then removing what was being written; Ctrl-C again stops at once, leaving that for the next run to remove$/m;
+  const NOTICE = /^stopping \(SIGINT\): waiting for the call in progress \(a long write or computation\) to end, then removing what was being written; Ctrl-C again stops at once, leaving that for the next run to remove$/m;
   for (const again of [false, true]) {
     fs.rmSync(path.join(dir, 'run'), { recursive: true, force: true });
     const child = spawn(process.execPath, ['--require', HOOK, BIN, 'train', 'c.yaml'], {
