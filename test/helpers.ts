@@ -1,4 +1,5 @@
 // Shared test helpers: fixture paths, relative error as the fixtures define it, row building.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeCuda } from '../src/backend/cuda/probe.ts';
@@ -9,6 +10,8 @@ export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 
 export const TINY = path.join(FIXTURES, 'hf-tiny-mistral');
 export const TINY_BASE = path.join(TINY, 'base');
 export const TINY_CLS = path.join(FIXTURES, 'hf-tiny-mistral-cls');
+/** util-linux `script` (a command run on a pseudo-terminal), where it is installed. */
+export const SCRIPT_BIN: string | undefined = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
 
 /** The skip reason of tests that check a machine without CUDA, where a GPU and its driver are here; else false. */
 export const CUDA_GPU_HERE: string | false = probeCuda().available ? 'a CUDA GPU is present here: this checks a machine without one' : false;

@@ -11,13 +11,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseLeftover } from '../../src/util/leftover-names.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, TINY_BASE, SCRIPT_BIN } from '../helpers.ts';
+import { shellWord } from '../../src/util/shell-quote.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const HOOK = path.join(ROOT, 'test', 'export', 'signal-at-write.cjs');
-const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
 const AT_ADAPTER = '/\\.tmp-adapter-';
 
 /** A run folder's temporaries (either naming) and locks. */
@@ -35,12 +35,11 @@ function tinyRun(): { dir: string; cfg: string } {
   return { dir, cfg: path.join(dir, 'c.yaml') };
 }
 
-const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-test('SIGHUP to a train writing to a terminal stops it as Ctrl-C does: exit status 129, no temporary or lock left; --resume finishes the run', { skip: SCRIPT ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, () => {
+test('SIGHUP to a train writing to a terminal stops it as Ctrl-C does: exit status 129, no temporary or lock left; --resume finishes the run', { skip: SCRIPT_BIN ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, () => {
   const { dir, cfg } = tinyRun();
-  const command = `${quote(process.execPath)} --require ${quote(HOOK)} ${quote(BIN)} train ${quote(cfg)}; echo "exit-status=$?"`;
-  const r = spawnSync(SCRIPT!, ['-qec', command, '/dev/null'], {
+  const command = `${shellWord(process.execPath)} --require ${shellWord(HOOK)} ${shellWord(BIN)} train ${shellWord(cfg)}; echo "exit-status=$?"`;
+  const r = spawnSync(SCRIPT_BIN!, ['-qec', command, '/dev/null'], {
     cwd: dir, encoding: 'utf8', timeout: 100_000, env: { ...process.env, MT_SIGNAL_AT: AT_ADAPTER, MT_SIGNAL: 'HUP' },
   });
   assert.match(r.stdout, /exit-status=129/, r.stdout + r.stderr);

@@ -9,13 +9,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
+import { shellWord } from '../../src/util/shell-quote.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const MODEL = path.join(ROOT, 'models', 'mistral-tune-tiny');
 const QA = path.join(ROOT, 'examples', 'data', 'countries-qa.jsonl');
-const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** `command` (a shell line, with its redirections) piped into `head -c 1`, in `cwd`: the command's exit status. */
 function intoHead(command: string, cwd: string): number {
@@ -28,14 +28,14 @@ const stderrOf = (dir: string): string => fs.readFileSync(path.join(dir, 'stderr
 
 test('generate streaming into a pipe whose reader is gone (| head -c 1) ends silently with exit status 141, not a stack trace', { timeout: 120_000 }, () => {
   const dir = tempDir('mt-epipe-generate-');
-  const status = intoHead(`${quote(process.execPath)} ${quote(BIN)} generate --model ${quote(MODEL)} --raw --prompt 'In the beginning' --max-new-tokens 400 2>stderr.txt`, dir);
+  const status = intoHead(`${shellWord(process.execPath)} ${shellWord(BIN)} generate --model ${shellWord(MODEL)} --raw --prompt 'In the beginning' --max-new-tokens 400 2>stderr.txt`, dir);
   assert.equal(status, 141, stderrOf(dir));
   assert.doesNotMatch(stderrOf(dir), /EPIPE|Error|\n\s+at /, 'nothing about the closed pipe');
 });
 
 test('prepare whose progress goes into a pipe whose reader is gone writes all its outputs, then ends silently with exit status 141', { timeout: 120_000 }, () => {
   const dir = tempDir('mt-epipe-prepare-');
-  const status = intoHead(`${quote(process.execPath)} ${quote(BIN)} prepare --input ${quote(QA)} --out data 2>&1 >stdout.txt`, dir);
+  const status = intoHead(`${shellWord(process.execPath)} ${shellWord(BIN)} prepare --input ${shellWord(QA)} --out data 2>&1 >stdout.txt`, dir);
   assert.equal(status, 141);
   assert.equal(fs.readFileSync(path.join(dir, 'stdout.txt'), 'utf8'), '');
   assert.deepEqual(fs.readdirSync(path.join(dir, 'data')).sort(), ['rejected.jsonl', 'report.json', 'test.jsonl', 'train.jsonl', 'val.jsonl']);

@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fitWidth } from '../../src/util/progress.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, TINY_BASE, SCRIPT_BIN } from '../helpers.ts';
+import { shellWord } from '../../src/util/shell-quote.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
-const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
 const LINE = 'train ████████████████████████ 51/51 steps | 0.41/s | ETA 0s | loss 4.3372 | lr 7.34e-6 | tok/s 339';
 
 test('fitWidth drops the last fields until the line fits one column short of the width, then cuts; an unknown width keeps it', () => {
@@ -23,12 +23,12 @@ test('fitWidth drops the last fields until the line fits one column short of the
   assert.equal(fitWidth(LINE, [...LINE].length + 1), LINE, 'a line one column short of the width fits');
 });
 
-test('train on a 60-column terminal redraws its progress in rows of at most 59 columns', { skip: SCRIPT ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, () => {
+test('train on a 60-column terminal redraws its progress in rows of at most 59 columns', { skip: SCRIPT_BIN ? false : 'util-linux `script` (a pseudo-terminal) is not installed', timeout: 120_000 }, () => {
   const dir = tempDir('mt-progress-width-');
   fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 8 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
   fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 1',
     'max_steps: 40', 'eval: {samples: 0}', 'output_dir: run'].join('\n') + '\n');
-  const r = spawnSync(SCRIPT!, ['-qec', `stty cols 60 rows 24; '${process.execPath}' '${BIN}' train c.yaml`, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 100_000 });
+  const r = spawnSync(SCRIPT_BIN!, ['-qec', `stty cols 60 rows 24; ${shellWord(process.execPath)} ${shellWord(BIN)} train c.yaml`, '/dev/null'], { cwd: dir, encoding: 'utf8', timeout: 100_000 });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const redraws = r.stdout.split('\r\x1b[2K').slice(1).map((s) => s.split(/\r?\n|\r/)[0]!);
   assert.ok(redraws.some((s) => s.startsWith('train ')), r.stdout);
