@@ -10,21 +10,15 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseLeftover } from '../../src/util/leftover-names.ts';
 import { FIXTURES, TINY_BASE, SCRIPT_BIN } from '../helpers.ts';
 import { shellWord } from '../../src/util/shell-quote.ts';
 import { tempDir } from '../temp-dir.ts';
+import { leftovers } from './leftovers.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const HOOK = path.join(ROOT, 'test', 'export', 'signal-at-write.cjs');
 const AT_ADAPTER = '/\\.tmp-adapter-';
-
-/** A run folder's temporaries (either naming) and locks. */
-function leftovers(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((p) => p.split('/').some((seg) =>
-    parseLeftover(seg) !== null || /^\..+\.\d+\.tmp$/.test(seg) || seg.startsWith('.mistral-tune.lock')));
-}
 
 /** A tiny LoRA run's config in a new folder: 4 steps, a checkpoint every 2. */
 function tinyRun(): { dir: string; cfg: string } {

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseLeftover } from '../../src/util/leftover-names.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { leftovers, tree } from './leftovers.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -23,16 +23,6 @@ function signalled(args: string[], at: string, signal: 'INT' | 'TERM', cwd?: str
     cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, MT_SIGNAL_AT: at, MT_SIGNAL: signal },
   });
 }
-
-/** Every path under `dir`, relative, folders with a trailing "/". */
-function tree(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()
-    .map((p) => (fs.lstatSync(path.join(dir, p)).isDirectory() ? `${p}/` : p));
-}
-
-/** The entries under `dir` that a stopped command should have removed: temporaries (either naming) and locks. */
-const leftovers = (dir: string): string[] => tree(dir).filter((p) => p.split('/').some((seg) =>
-  seg !== '' && (parseLeftover(seg) !== null || /^\..+\.\d+\.tmp$/.test(seg) || seg.startsWith('.mistral-tune.lock'))));
 
 const comparableRows = (run: string): string[] => fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')
   .map((l) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(l) as object).filter(([k]) => !['tokens_per_s', 'mem_bytes', 'peak_mem_bytes'].includes(k)))));
