@@ -1,12 +1,13 @@
 // HF config.json for model_type "mistral" → a typed, validated MistralConfig.
 // Missing keys take the defaults of transformers' MistralConfig; anything we cannot compute exactly
-// (other model types, rope scaling, other activations, biases) is refused with the key that says so.
+// (other model types, rope scaling that changes with the input, other activations, biases) is refused with the key that says so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { intKey, readJsonFile } from '../util/json-file.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { HF_NAMES } from './names.ts';
+import { parseRope, type RopeScaling } from './rope-config.ts';
 import { warn } from '../util/log.ts';
 
 export interface MistralConfig {
@@ -19,6 +20,8 @@ export interface MistralConfig {
   headDim: number;
   rmsNormEps: number;
   ropeTheta: number;
+  /** A scaled rope (linear, yarn, llama3) with transformers' defaults filled in; null = plain rope. */
+  ropeScaling: RopeScaling | null;
   /** Key j is visible from query i when 0 ≤ i − j < slidingWindow; null = plain causal. */
   slidingWindow: number | null;
   /**
@@ -138,6 +141,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
       if (typeof id === 'number' && id >= vocabSize) err(key, `${id} is not a token id: vocab_size is ${vocabSize}`);
     }
   }
+  const rope = parseRope(c, err);
   return {
     vocabSize,
     hiddenSize: hidden,
@@ -147,7 +151,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     numKvHeads: kvHeads,
     headDim,
     rmsNormEps: eps as number,
-    ropeTheta: parseRopeTheta(c, err),
+    ropeTheta: rope.theta,
+    ropeScaling: rope.scaling,
     slidingWindow: sw as number | null,
     attentionDropout: attentionDropout as number,
     tieWordEmbeddings: tie as boolean,
@@ -214,29 +219,6 @@ function checkLayerTypes(c: Json, window: number | null, err: (key: string, msg:
   if (differ !== undefined) {
     err('layer_types', `${JSON.stringify(differ)} differs from ${JSON.stringify(ours)} (what sliding_window ${window} gives every layer): per-layer attention types (Ministral's) are not supported`);
   }
-}
-
-/**
- * rope θ as transformers 5.17 reads it (RotaryEmbeddingConfigMixin.convert_rope_params_to_dict): the rope dict is
- * rope_scaling when it is a non-empty object (transformers 4's key, which then wins over rope_parameters), else
- * rope_parameters; its rope_theta, else the top-level rope_theta, else 1e4. Its type (rope_type, else type) must be
- * "default": scaled rope is refused, naming the key it came from. A key given as null is not absent: transformers keeps
- * the null (setdefault) and fails on it, so it is refused.
- */
-function parseRopeTheta(c: Json, err: (key: string, msg: string) => never): number {
-  for (const key of ['rope_scaling', 'rope_parameters']) {
-    const v = c[key];
-    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${JSON.stringify(v)}`);
-  }
-  const scaling = c.rope_scaling as Json | null | undefined;
-  const [key, dict] = scaling && Object.keys(scaling).length > 0 ? ['rope_scaling', scaling] : ['rope_parameters', (c.rope_parameters ?? {}) as Json];
-  const type = 'rope_type' in dict ? dict.rope_type : 'type' in dict ? dict.type : 'default';
-  if (type !== 'default') err(key === 'rope_scaling' ? key : 'rope_parameters.rope_type', `${JSON.stringify(type)} rope scaling is not supported (only "default")`);
-  const theta = 'rope_theta' in dict ? dict.rope_theta : 'rope_theta' in c ? c.rope_theta : 10000;
-  if (typeof theta !== 'number' || !(theta > 0)) {
-    err(dict.rope_theta !== undefined ? `${key}.rope_theta` : 'rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
-  }
-  return theta as number;
 }
 
 function parseProblemType(c: Json, err: (key: string, msg: string) => never): MistralConfig['problemType'] {

@@ -6,6 +6,7 @@ import type { Activations, LayerActs } from './activations.ts';
 import type { MistralConfig } from './config.ts';
 import { Linear } from './linear.ts';
 import { GATE_UP, QKV } from './lora.ts';
+import { attentionScale } from './rope-freq.ts';
 import { SharedInput } from './shared-input.ts';
 import type { LayerWeights, Projection } from './weights.ts';
 import { PROJECTIONS, projectionShape } from './weights.ts';
@@ -53,7 +54,7 @@ export class DecoderLayer {
     const c = this.cfg;
     return {
       B: acts.shape.B, T: acts.shape.T, Hq: c.numHeads, Hkv: c.numKvHeads, D: c.headDim,
-      scale: 1 / Math.sqrt(c.headDim), window: c.slidingWindow,
+      scale: attentionScale(c), window: c.slidingWindow,
       ...(kv ? { kvLen: kv.offset + acts.shape.T, qOffset: kv.offset } : {}),
     };
   }

@@ -13,7 +13,7 @@ import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
 import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
-import { ropeInvFreq } from './rope-freq.ts';
+import { ropeFrequencies } from './rope-freq.ts';
 import { hostFloats, loadWeights, PROJECTIONS, projectionShape, tyingAsLoaded, type MistralWeights, type Projection } from './weights.ts';
 import { HF_NAMES, layerNormName, loraKey, projectionName, SCORE_PARAM } from './names.ts';
 import type { Param } from './params.ts';
@@ -72,7 +72,7 @@ export class MistralModel {
     this.layers = weights.layers.map((w, i) => new DecoderLayer(backend, cfg, w, i));
     this.score = weights.score ? { weight: weights.score, grad: null, numLabels: weights.score.length / cfg.hiddenSize } : null;
     this.invFreq = backend.alloc(this.dtype, cfg.headDim / 2);
-    backend.upload(this.invFreq, hostFloats(ropeInvFreq(cfg.ropeTheta, cfg.headDim), this.dtype));
+    backend.upload(this.invFreq, hostFloats(ropeFrequencies({ theta: cfg.ropeTheta, scaling: cfg.ropeScaling }, cfg.headDim).invFreq, this.dtype));
   }
 
   /**

@@ -1,11 +1,90 @@
-// Rotary inverse frequencies 1 / theta^(2i/D), computed in float32 exactly as transformers does
-// (arange → float32, pow in float32, reciprocal in float32), so angles match HF bit for bit.
+// Rotary inverse frequencies, computed in float32 step by step as transformers 5.17 does (modeling_rope_utils: torch
+// float32 tensors; a Python number meets them as a float32; `x / t` is t.reciprocal() · x), so the angles match HF
+// bit for bit — plain rope 1 / θ^(2i/D), and the linear, yarn and llama3 scalings of it.
+import type { RopeConfig } from './rope-config.ts';
 
-export function ropeInvFreq(theta: number, D: number): Float32Array {
+const f = Math.fround;
+
+export interface RopeFrequencies {
+  /** (D/2) float32 inverse frequencies: the angle of position p in pair i is p · invFreq[i]. */
+  invFreq: Float32Array;
+  /** transformers' attention_scaling: cos and sin are multiplied by it (yarn; 1 otherwise). */
+  attentionScaling: number;
+}
+
+/** Plain rope: 1 / θ^(2i/D) (the exponent and the power rounded to float32, then the reciprocal). */
+function plainInvFreq(theta: number, D: number): Float32Array {
   const out = new Float32Array(D / 2);
-  for (let i = 0; i < D / 2; i++) {
-    const exponent = Math.fround((2 * i) / D);
-    out[i] = Math.fround(1 / Math.fround(Math.pow(theta, exponent)));
+  for (let i = 0; i < D / 2; i++) out[i] = f(1 / f(Math.pow(theta, f((2 * i) / D))));
+  return out;
+}
+
+export function ropeFrequencies(rope: RopeConfig, D: number): RopeFrequencies {
+  const base = plainInvFreq(rope.theta, D);
+  const s = rope.scaling;
+  if (s === null) return { invFreq: base, attentionScaling: 1 };
+  const factor = f(s.factor);
+  if (s.type === 'linear') return { invFreq: base.map((x) => f(x / factor)), attentionScaling: 1 };
+  if (s.type === 'llama3') return { invFreq: llama3InvFreq(base, s.factor, s.lowFreqFactor, s.highFreqFactor, s.originalMaxPositionEmbeddings), attentionScaling: 1 };
+  return { invFreq: yarnInvFreq(rope.theta, D, s.factor, s.betaFast, s.betaSlow, s.originalMaxPositionEmbeddings, s.truncate), attentionScaling: s.attentionFactor };
+}
+
+/**
+ * llama3: wavelengths above original/low_freq_factor are divided by factor, those below original/high_freq_factor
+ * kept, and those between blended by a smooth factor.
+ */
+function llama3InvFreq(inv: Float32Array, factorIn: number, low: number, high: number, original: number): Float32Array {
+  const factor = f(factorIn);
+  const lowWavelen = f(original / low);
+  const highWavelen = f(original / high);
+  const twoPi = f(2 * Math.PI);
+  const out = new Float32Array(inv.length);
+  for (let i = 0; i < inv.length; i++) {
+    const wavelen = f(f(1 / inv[i]!) * twoPi);
+    let x = wavelen > lowWavelen ? f(inv[i]! / factor) : inv[i]!;
+    if (!(wavelen < highWavelen) && !(wavelen > lowWavelen)) {
+      const smooth = f(f(f(f(1 / wavelen) * f(original)) - f(low)) / f(high - low));
+      x = f(f(f(f(1 - smooth) * x) / factor) + f(smooth * x));
+    }
+    out[i] = x;
   }
   return out;
+}
+
+/**
+ * yarn: a linear ramp over the pairs between the correction dimensions of beta_fast and beta_slow rotations blends
+ * interpolated (1 / (factor · θ^(2i/D))) and extrapolated (1 / θ^(2i/D)) frequencies.
+ */
+function yarnInvFreq(theta: number, D: number, factorIn: number, betaFast: number, betaSlow: number, original: number, truncate: boolean): Float32Array {
+  const factor = f(factorIn);
+  const correctionDim = (rotations: number): number => (D * Math.log(original / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
+  let low = correctionDim(betaFast);
+  let high = correctionDim(betaSlow);
+  if (truncate) {
+    low = Math.floor(low);
+    high = Math.ceil(high);
+  }
+  low = Math.max(low, 0);
+  high = Math.min(high, D - 1);
+  if (low === high) high += 0.001; // transformers: "prevent singularity"
+  const out = new Float32Array(D / 2);
+  for (let i = 0; i < D / 2; i++) {
+    const posFreq = f(Math.pow(theta, f((2 * i) / D)));
+    const extrapolation = f(1 / posFreq);
+    const interpolation = f(1 / f(factor * posFreq));
+    const ramp = Math.min(1, Math.max(0, f(f(i - f(low)) / f(high - low))));
+    const extrapolationFactor = f(1 - ramp);
+    out[i] = f(f(interpolation * f(1 - extrapolationFactor)) + f(extrapolation * extrapolationFactor));
+  }
+  return out;
+}
+
+/**
+ * The factor of q·k in attention: head_dim^-0.5 (transformers' scaling), times attention_scaling² for yarn —
+ * transformers multiplies cos and sin, so the rotated q and k, by attention_scaling (a float32); the same product
+ * is formed here from the plainly rotated q and k, and the gradients follow through the scale.
+ */
+export function attentionScale(cfg: { headDim: number; ropeScaling: RopeConfig['scaling'] }): number {
+  const s = cfg.ropeScaling?.type === 'yarn' ? f(cfg.ropeScaling.attentionFactor) : 1;
+  return (s * s) / Math.sqrt(cfg.headDim);
 }

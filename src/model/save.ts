@@ -15,6 +15,7 @@ import { requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { TOKENIZER_FILES, writeTokenizerFiles } from './save-tokenizer.ts';
 import { classificationPadId, defaultLabels, type MistralConfig } from './config.ts';
+import { ropeAsSaved } from './rope-config.ts';
 import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
@@ -153,7 +154,10 @@ function eosValue(ids: readonly number[]): number | number[] | null {
 }
 
 /** config.json keys that MistralConfig types as float (transformers 5 validates the types strictly). */
-const FLOAT_KEYS = new Set(['rms_norm_eps', 'initializer_range', 'rope_theta', 'attention_dropout', 'factor']);
+const FLOAT_KEYS = new Set([
+  'rms_norm_eps', 'initializer_range', 'rope_theta', 'attention_dropout', 'factor', 'attention_factor', 'beta_fast', 'beta_slow', 'low_freq_factor',
+  'high_freq_factor',
+]);
 
 /** JSON as Python's json module writes an HF config: a float key's whole-number value as 10000.0, not 10000. */
 export function hfJson(doc: Record<string, unknown>): string {
@@ -192,8 +196,9 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     dtype: TORCH_DTYPE[opts.dtype ?? fileDType(model.weights.embed)],
   };
   delete out.torch_dtype;
-  if ('rope_parameters' in base) out.rope_parameters = { rope_theta: c.ropeTheta, rope_type: 'default' };
-  else out.rope_theta = c.ropeTheta;
+  const rope = ropeAsSaved({ theta: c.ropeTheta, scaling: c.ropeScaling }, base);
+  for (const key of rope.remove) delete out[key];
+  Object.assign(out, rope.set);
   if (opts.head === 'classification') {
     const labels = opts.labels ?? defaultLabels(model.scoreHead().numLabels);
     out.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { DeviceBuffer } from '../../src/backend/backend.ts';
 import { test, testBackend, TEST_DTYPE } from './device.ts';
 import { ELEMENTWISE_THREADS, MAX_ELEMENTWISE_BLOCKS } from '../../src/backend/cuda/launch.ts';
-import { ropeInvFreq } from '../../src/model/rope-freq.ts';
+import { ropeFrequencies } from '../../src/model/rope-freq.ts';
 import { FIXTURES } from '../helpers.ts';
 import { assertClose, download, randn, rng, stored, upload, type Float } from './util.ts';
 
@@ -79,7 +79,7 @@ for (const dtype of FLOATS) {
     const N = 6, H = 3, D = 8, half = D / 2, rand = rng(2);
     const x = stored(randn(rand, N * H * D), dtype);
     const positions = [0, 1, 2, 7, 0, 1000]; // packed rows restart at 0; a large position
-    const invFreq = ropeInvFreq(10000, D);
+    const invFreq = ropeFrequencies({ theta: 10000, scaling: null }, D).invFreq;
     const buf = upload(be, dtype, x), pos = upload(be, 'i32', positions), inv = upload(be, exactOf(dtype), invFreq);
     be.rope(buf, pos, inv, N, H, D, false);
     const want: number[] = new Array<number>(N * H * D);

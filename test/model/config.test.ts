@@ -47,7 +47,7 @@ test('the tiny fixture config: rope theta under rope_parameters, explicit head_d
   const cfg = loadConfig(TINY_BASE);
   const want: MistralConfig = {
     vocabSize: 512, hiddenSize: 64, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
-    rmsNormEps: 1e-5, ropeTheta: 10000, slidingWindow: 8, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
+    rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: 8, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
     bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null, task: 'generation', problemType: null, initializerRange: 0.1,
   };
   assert.deepEqual(cfg, want);
@@ -213,11 +213,47 @@ test('rope theta: top level, under rope_parameters (which wins), default 1e4; in
   assert.equal(parseConfig(cfgWith({ rope_theta: null, rope_parameters: { rope_theta: 500 } })).ropeTheta, 500, 'the dict\'s theta wins');
 });
 
-test('unsupported rope scaling, model types, activations and biases are refused, naming the key', () => {
-  rejects(cfgWith({ rope_scaling: { type: 'linear', factor: 2 } }), 'rope_scaling', '"linear"');
-  rejects(cfgWith({ rope_scaling: { rope_type: 'yarn', factor: 4 } }), 'rope_scaling', '"yarn"');
+test('scaled rope: linear, yarn and llama3 with transformers\' defaults filled in', () => {
+  const scaling = (changes: Record<string, unknown>) => parseConfig(cfgWith(changes)).ropeScaling;
+  assert.equal(scaling({}), null);
+  assert.deepEqual(scaling({ rope_scaling: { type: 'linear', factor: 2 } }), { type: 'linear', factor: 2 });
+  // yarn: original_max_position_embeddings from max_position_embeddings; attention factor 0.1·ln(factor) + 1; betas 32 and 1
+  assert.deepEqual(scaling({ max_position_embeddings: 4096, rope_scaling: { rope_type: 'yarn', factor: 4 } }), {
+    type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 4096, attentionFactor: 0.1 * Math.log(4) + 1, betaFast: 32, betaSlow: 1, truncate: true,
+  });
+  // a top-level original_max_position_embeddings wins over the dict's (Phi-3's form); beta 0 takes the default (`or`)
+  const y = scaling({ original_max_position_embeddings: 100, rope_parameters: { rope_type: 'yarn', factor: 2, original_max_position_embeddings: 50, beta_fast: 0 } });
+  assert.deepEqual([y?.type === 'yarn' && y.originalMaxPositionEmbeddings, y?.type === 'yarn' && y.betaFast], [100, 32]);
+  // factor null: max_position_embeddings / original; mscale and mscale_all_dim give the attention factor
+  const m = scaling({ max_position_embeddings: 256, rope_parameters: { rope_type: 'yarn', factor: null, original_max_position_embeddings: 32, mscale: 1, mscale_all_dim: 0.5 } });
+  assert.deepEqual([m?.factor, m?.type === 'yarn' && m.attentionFactor], [8, (0.1 * Math.log(8) + 1) / (0.05 * Math.log(8) + 1)]);
+  assert.deepEqual(scaling({ max_position_embeddings: 1024, rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }), {
+    type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 1024,
+  });
+});
+
+test('rope scaling that changes with the input, or with missing or bad parameters, is refused naming the key', () => {
+  rejects(cfgWith({ rope_scaling: { type: 'dynamic', factor: 2 } }), 'rope_scaling', '"dynamic"', 'sequence length', '"linear"');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1], long_factor: [1] } }), 'rope_parameters.rope_type', '"longrope"');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'su' } }), 'rope_parameters.rope_type', '"su"', 'supported: "default", "linear", "yarn" or "llama3"');
   rejects(cfgWith({ rope_scaling: 'dynamic' }), 'rope_scaling');
-  rejects(cfgWith({ rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8 } }), 'rope_parameters.rope_type', '"llama3"');
+  rejects(cfgWith({ rope_scaling: { type: 'linear' } }), 'rope_scaling.factor', 'linear rope scaling needs it');
+  rejects(cfgWith({ rope_scaling: { type: 'linear', factor: 0 } }), 'rope_scaling.factor', 'positive');
+  rejects(cfgWith({ rope_scaling: { type: 'linear', factor: '2' } }), 'rope_scaling.factor');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'yarn' } }), 'rope_parameters.factor', 'missing');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'yarn', factor: 2, truncate: 'no' } }), 'rope_parameters.truncate');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'yarn', factor: 2, original_max_position_embeddings: 1.5 } }), 'rope_parameters.original_max_position_embeddings');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'yarn', factor: 2, attention_factor: -1 } }), 'rope_parameters.attention_factor');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'llama3', factor: 8, low_freq_factor: 4, high_freq_factor: 1 } }), 'rope_parameters.high_freq_factor', 'above low_freq_factor 4');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'llama3', factor: 8, high_freq_factor: 4 } }), 'rope_parameters.low_freq_factor', 'llama3 rope scaling needs it');
+  rejects(cfgWith({ partial_rotary_factor: 0.5, rope_scaling: { type: 'linear', factor: 2 } }), 'partial_rotary_factor', 'only 1');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'linear', factor: 2, partial_rotary_factor: 0.5 } }), 'rope_parameters.partial_rotary_factor');
+  // Mistral's plain rope ignores it (transformers' own default rope reads the whole head_dim)
+  assert.equal(parseConfig(cfgWith({ partial_rotary_factor: 0.5 })).ropeScaling, null);
+  assert.deepEqual(parseConfig(cfgWith({ partial_rotary_factor: 1, rope_scaling: { type: 'linear', factor: 2 } })).ropeScaling, { type: 'linear', factor: 2 });
+});
+
+test('unsupported model types, activations and biases are refused, naming the key', () => {
   rejects(cfgWith({ model_type: 'llama' }), 'model_type', '"llama"', 'mistral');
   rejects(cfgWith({ model_type: 'mixtral' }), 'model_type', '"mixtral"');
   rejects(cfgWith({ model_type: undefined }), 'model_type', 'missing');

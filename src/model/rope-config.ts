@@ -1,0 +1,127 @@
+// The rotary embedding of a config.json as transformers 5.17 reads it (RotaryEmbeddingConfigMixin): θ and, for a
+// scaled rope, its type and parameters with transformers' defaults filled in. Supported: "default" and the three
+// types whose frequencies are fixed at load time — "linear" (position interpolation), "yarn" and "llama3". "dynamic"
+// (NTK, recomputed from the longest sequence seen so far) and "longrope" (frequencies switched by sequence length)
+// change with the input and are refused, naming the key.
+
+/** A scaled rope's parameters, defaults filled in as transformers computes them. */
+export type RopeScaling =
+  | { type: 'linear'; factor: number }
+  | {
+    type: 'yarn'; factor: number; originalMaxPositionEmbeddings: number;
+    /** Multiplies cos and sin (transformers' attention_scaling): the attention_factor given, else from factor and mscale. */
+    attentionFactor: number;
+    betaFast: number; betaSlow: number; truncate: boolean;
+  }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
+
+export interface RopeConfig {
+  theta: number;
+  /** null: plain rope (rope_type "default"). */
+  scaling: RopeScaling | null;
+}
+
+type Json = Record<string, unknown>;
+type Err = (key: string, msg: string) => never;
+
+const SUPPORTED = '"default", "linear", "yarn" or "llama3"';
+
+/**
+ * The rope dict is rope_scaling when it is a non-empty object (transformers 4's key, which then wins over
+ * rope_parameters), else rope_parameters; θ is its rope_theta, else the top-level rope_theta, else 1e4. Its type is
+ * rope_type, else type, else "default". A key given as null is not absent: transformers keeps the null (setdefault)
+ * and fails on it, so it is refused.
+ */
+export function parseRope(c: Json, err: Err): RopeConfig {
+  for (const key of ['rope_scaling', 'rope_parameters']) {
+    const v = c[key];
+    if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${JSON.stringify(v)}`);
+  }
+  const scaling = c.rope_scaling as Json | null | undefined;
+  const [key, dict] = scaling && Object.keys(scaling).length > 0 ? ['rope_scaling', scaling] : ['rope_parameters', (c.rope_parameters ?? {}) as Json];
+  const name = (k: string): string => `${key}.${k}`;
+  const type = 'rope_type' in dict ? dict.rope_type : 'type' in dict ? dict.type : 'default';
+  const theta = 'rope_theta' in dict ? dict.rope_theta : 'rope_theta' in c ? c.rope_theta : 10000;
+  if (typeof theta !== 'number' || !(theta > 0)) {
+    err(dict.rope_theta !== undefined ? name('rope_theta') : 'rope_theta', `must be a positive number, got ${JSON.stringify(theta)}`);
+  }
+  const typeKey = key === 'rope_scaling' ? key : name('rope_type');
+  if (type === 'default') return { theta: theta as number, scaling: null };
+  if (type === 'dynamic' || type === 'longrope') {
+    err(typeKey, `${JSON.stringify(type)} rope scaling is not supported: its frequencies change with the sequence length (supported: ${SUPPORTED})`);
+  }
+  if (type !== 'linear' && type !== 'yarn' && type !== 'llama3') err(typeKey, `${JSON.stringify(type)} rope scaling is not supported (supported: ${SUPPORTED})`);
+  // transformers' scaled ropes (not Mistral's plain one) rotate only partial_rotary_factor of each head, and then fail
+  // on the shapes: refused unless it is 1
+  const [prfKey, prf] = dict.partial_rotary_factor !== undefined ? [name('partial_rotary_factor'), dict.partial_rotary_factor] : ['partial_rotary_factor', c.partial_rotary_factor];
+  if (prf !== undefined && prf !== null && prf !== 1) err(prfKey, `${JSON.stringify(prf)} is not supported with ${type} rope scaling (transformers' Mistral rotates whole heads; only 1)`);
+  const num = (k: string, what: string, ok: (v: number) => boolean): number => {
+    const v = dict[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) err(name(k), `must be ${what}, got ${JSON.stringify(v)}${v === undefined ? ` (${type} rope scaling needs it)` : ''}`);
+    return v as number;
+  };
+  const optNum = (k: string, what: string, ok: (v: number) => boolean): number | null => (dict[k] === undefined || dict[k] === null ? null : num(k, what, ok));
+  const positive = (v: number): boolean => v > 0;
+  if (type === 'linear') return { theta: theta as number, scaling: { type, factor: num('factor', 'a positive number', positive) } };
+  const original = originalMaxPositions(c, dict, name, err);
+  if (type === 'llama3') {
+    const low = num('low_freq_factor', 'a positive number', positive);
+    const high = num('high_freq_factor', `a number above low_freq_factor ${low}`, (v) => v > low);
+    return { theta: theta as number, scaling: { type, factor: num('factor', 'a positive number', positive), lowFreqFactor: low, highFreqFactor: high, originalMaxPositionEmbeddings: original } };
+  }
+  // yarn: factor null → max_position_embeddings / original (DeepSeek's form); beta_fast/beta_slow read with `or`
+  // (0 takes the default, as transformers does)
+  if (!('factor' in dict)) err(name('factor'), 'missing (yarn rope scaling needs it; null takes max_position_embeddings / original_max_position_embeddings)');
+  const factor = optNum('factor', 'a positive number or null', positive) ?? maxPositions(c) / original;
+  const mscale = optNum('mscale', 'a number', () => true);
+  const mscaleAllDim = optNum('mscale_all_dim', 'a number', () => true);
+  const attentionFactor = optNum('attention_factor', 'a positive number', positive)
+    ?? (mscale && mscaleAllDim ? yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAllDim) : yarnMscale(factor, 1));
+  const betaFast = optNum('beta_fast', 'a number', () => true) || 32;
+  const betaSlow = optNum('beta_slow', 'a number', () => true) || 1;
+  const truncate = dict.truncate ?? true;
+  if (typeof truncate !== 'boolean') err(name('truncate'), `must be true or false, got ${JSON.stringify(truncate)}`);
+  return { theta: theta as number, scaling: { type, factor, originalMaxPositionEmbeddings: original, attentionFactor, betaFast, betaSlow, truncate: truncate as boolean } };
+}
+
+/** transformers' yarn get_mscale: 0.1 · mscale · ln(scale) + 1, or 1 for a scale ≤ 1. */
+function yarnMscale(scale: number, mscale: number): number {
+  return scale <= 1 ? 1 : 0.1 * mscale * Math.log(scale) + 1;
+}
+
+/** MistralConfig's max_position_embeddings (absent → 4096 · 32); parseConfig checks it. */
+function maxPositions(c: Json): number {
+  return typeof c.max_position_embeddings === 'number' ? c.max_position_embeddings : 4096 * 32;
+}
+
+/**
+ * The pretraining context of yarn and llama3 (standardize_rope_params): a top-level original_max_position_embeddings
+ * wins (Phi-3's form), then the rope dict's, then max_position_embeddings.
+ */
+function originalMaxPositions(c: Json, dict: Json, name: (k: string) => string, err: Err): number {
+  const [key, v] = c.original_max_position_embeddings !== undefined ? ['original_max_position_embeddings', c.original_max_position_embeddings]
+    : dict.original_max_position_embeddings !== undefined ? [name('original_max_position_embeddings'), dict.original_max_position_embeddings]
+      : ['max_position_embeddings', maxPositions(c)];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) err(key, `must be an integer ≥ 1, got ${JSON.stringify(v)}`);
+  return v as number;
+}
+
+/**
+ * The rope keys of a saved config.json, in the source's form: a scaled rope as `rope_scaling` (transformers 4's key,
+ * θ at the top level) when the source had it, else as `rope_parameters` (transformers 5's); every parameter
+ * written as resolved here, so the file reads back to the same frequencies. Plain rope: θ alone, under
+ * rope_parameters when the source had that key. Returns the keys to set and those to remove.
+ */
+export function ropeAsSaved(rope: RopeConfig, base: Json): { set: Json; remove: string[] } {
+  const s = rope.scaling;
+  if (s === null) {
+    return 'rope_parameters' in base ? { set: { rope_parameters: { rope_theta: rope.theta, rope_type: 'default' } }, remove: ['rope_scaling'] }
+      : { set: { rope_theta: rope.theta }, remove: ['rope_scaling'] };
+  }
+  const params: Json = s.type === 'linear' ? { factor: s.factor }
+    : s.type === 'llama3' ? { factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor, original_max_position_embeddings: s.originalMaxPositionEmbeddings }
+      : { factor: s.factor, original_max_position_embeddings: s.originalMaxPositionEmbeddings, attention_factor: s.attentionFactor, beta_fast: s.betaFast, beta_slow: s.betaSlow, truncate: s.truncate };
+  const v4 = base.rope_scaling !== null && typeof base.rope_scaling === 'object' && Object.keys(base.rope_scaling).length > 0;
+  return v4 ? { set: { rope_scaling: { rope_type: s.type, ...params }, rope_theta: rope.theta }, remove: ['rope_parameters'] }
+    : { set: { rope_parameters: { rope_type: s.type, rope_theta: rope.theta, ...params } }, remove: ['rope_scaling', 'rope_theta'] };
+}

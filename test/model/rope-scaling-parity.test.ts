@@ -1,0 +1,100 @@
+// Scaled rope against HF transformers 5.17 + PEFT 0.21 (test/fixtures/rope-scaling: the tiny fixture's weights,
+// inputs and adapter with linear, yarn — transformers 4's form, every option given, DeepSeek's mscale — and llama3
+// rope): the inverse frequencies bit for bit, yarn's attention scaling, logits, loss, every LoRA gradient, greedy
+// generation with the KV cache, and a saved model that reads back to the same rope.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assertTol, test, testBackend, TEST_DTYPE, TEST_PRECISION, tol } from '../backend/device.ts';
+import { causalLmBackward } from '../../src/model/backward.ts';
+import { collate } from '../../src/data/batch.ts';
+import { loadConfig } from '../../src/model/config.ts';
+import { generate } from '../../src/model/generate.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { zeroGrads } from '../../src/model/params.ts';
+import { loadAdapter } from '../../src/model/peft.ts';
+import { ropeFrequencies } from '../../src/model/rope-freq.ts';
+import { saveModelFolder } from '../../src/model/save.ts';
+import { FIXTURES, readFixture, relErr, tokenRows, TINY, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const ROPE = path.join(FIXTURES, 'rope-scaling');
+const NAMES = ['linear', 'yarn', 'yarn-explicit', 'yarn-mscale', 'llama3'];
+const tiny = readFixture(path.join(TINY, 'expected.safetensors'));
+const B = 2, T = 24;
+const batch = collate(tokenRows(tiny.input_ids!.data as Int32Array, tiny.labels!.data as Int32Array, B, T), 0, 0);
+
+interface Meta { rope_type: string; attention_scaling: number; loss: number; lora_loss: number; sensitivity_rel_diff: Record<string, number> }
+
+test('every rope-scaling fixture folder is used', () => {
+  const dirs = fs.readdirSync(ROPE).filter((n) => fs.statSync(path.join(ROPE, n)).isDirectory());
+  assert.deepEqual(dirs.sort(), [...NAMES].sort());
+});
+
+/** The variant as a model folder: its config.json beside the tiny fixture's weights. */
+function modelDir(name: string): string {
+  const dir = tempDir(`rope-${name}-`);
+  fs.copyFileSync(path.join(ROPE, name, 'config.json'), path.join(dir, 'config.json'));
+  fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(dir, 'model.safetensors'));
+  return dir;
+}
+
+for (const name of NAMES) {
+  const ex = readFixture(path.join(ROPE, name, 'expected.safetensors'));
+  const meta = JSON.parse(fs.readFileSync(path.join(ROPE, name, 'meta.json'), 'utf8')) as Meta;
+
+  test(`${name}: inverse frequencies bit for bit and the attention scaling of transformers`, () => {
+    const cfg = loadConfig(path.join(ROPE, name));
+    assert.equal(cfg.ropeScaling?.type, meta.rope_type);
+    const { invFreq, attentionScaling } = ropeFrequencies({ theta: cfg.ropeTheta, scaling: cfg.ropeScaling }, cfg.headDim);
+    assert.deepEqual(Array.from(invFreq), Array.from(ex.inv_freq!.data));
+    assert.equal(attentionScaling, meta.attention_scaling);
+  });
+
+  test(`${name}: logits, loss and greedy generation match HF`, () => {
+    for (const [what, diff] of Object.entries(meta.sensitivity_rel_diff)) {
+      assert.ok(diff > 3 * tol('logits'), `fixture too weak: ${what} instead changes the logits by only ${diff}`);
+    }
+    const model = loadModel(modelDir(name), { backend: testBackend(), dtype: TEST_DTYPE });
+    assertTol('logits', relErr(model.logits(batch), ex.logits!.data), `${name} logits`);
+    const { sum, count } = model.loss(batch);
+    assertTol('loss', Math.abs(sum / count - meta.loss) / meta.loss, `${name} loss ${sum / count} vs ${meta.loss}`);
+    if (TEST_PRECISION === 'fp32') { // bf16 rounding may flip a near tie of the random model's greedy choice
+      const prompt = Array.from(tiny.gen_prompt!.data as Int32Array);
+      const out = generate(model, prompt, { maxNewTokens: 12, eosIds: [] });
+      assert.deepEqual([...prompt, ...out], Array.from(ex.gen_output!.data as Int32Array));
+    }
+  });
+
+  test(`${name}: every LoRA gradient matches PEFT`, () => {
+    const backend = testBackend();
+    const model = loadModel(modelDir(name), { backend, dtype: TEST_DTYPE });
+    loadAdapter(model, path.join(TINY, 'adapter_init'), { trainable: true });
+    const params = model.trainableParams();
+    zeroGrads(backend, params);
+    const sum = causalLmBackward(model, batch, 1 / batch.targetCount);
+    assertTol('loss', Math.abs(sum / batch.targetCount - meta.lora_loss) / meta.lora_loss, `${name} LoRA loss`);
+    assert.equal(params.length, Object.keys(ex).filter((k) => k.startsWith('grad.')).length);
+    for (const p of params) {
+      const ref = ex[`grad.${p.name}`];
+      assert.ok(ref, `no reference gradient for ${p.name}`);
+      assertTol('grad', relErr(backend.download(p.grad), ref.data), `${name} ${p.name}`);
+    }
+  });
+
+  test(`${name}: a saved model's config.json reads back to the same rope`, () => {
+    const src = modelDir(name);
+    const model = loadModel(src, { backend: testBackend(), dtype: TEST_DTYPE });
+    const out = tempDir(`rope-${name}-saved-`);
+    saveModelFolder(model, out, { sourceDir: src, head: 'causal' });
+    const again = loadConfig(out);
+    assert.deepEqual([again.ropeTheta, again.ropeScaling], [model.cfg.ropeTheta, model.cfg.ropeScaling]);
+    const written = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const source = JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal('rope_scaling' in written, 'rope_scaling' in source, 'the source\'s form is kept');
+    assert.ok(!(('rope_scaling' in written) && ('rope_parameters' in written)), 'one rope dict');
+    const fromRandom = tempDir(`rope-${name}-nosource-`);
+    saveModelFolder(model, fromRandom, { sourceDir: null, head: 'causal' });
+    assert.deepEqual(loadConfig(fromRandom).ropeScaling, model.cfg.ropeScaling);
+  });
+}
