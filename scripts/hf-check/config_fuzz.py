@@ -2,7 +2,8 @@
 # the product: a check for machines with torch + transformers + peft. From the project root:
 #   HF_HUB_OFFLINE=1 python3 scripts/hf-check/config_fuzz.py OUT_DIR [CASES] [SEED]
 # Phase 1 (here): each case is a random MistralConfig (hidden size, heads, GQA ratio from 1 to MHA, an explicit head_dim
-# unlike hidden/heads or none with hidden not a multiple of the heads, intermediate size, layers, rope θ, RMSNorm ε,
+# unlike hidden/heads or none with hidden not a multiple of the heads, intermediate size, layers, rope θ and scaling
+# (linear, yarn with its optional parameters, llama3; pretraining contexts shorter than the rows), RMSNorm ε,
 # sliding window none / absent / large / smaller than the batch / 1, tied embeddings (lm_head.weight in the file too,
 # or alone), vocab, context, weight dtype F32/BF16/F16, sharded with an index, CausalLM or SequenceClassification,
 # config.json in transformers 5 or 4 form, keys other models read), saved by save_pretrained with random weights,
@@ -11,7 +12,7 @@
 # the reference too): logits of a full batch and of a right-padded one with its attention mask, the loss; with a PEFT
 # LoRA (r 4, all 7 projections, B nonzero; SEQ_CLS: the score head too) the logits, loss and every gradient in train
 # mode; every base weight's gradient of full fine-tuning; 12 greedy tokens. Also configs HF accepts but we do not
-# compute (rope scaling, other activations, per-layer attention types, attention dropout, non-CE classification
+# compute (dynamic and longrope rope scaling, other activations, per-layer attention types, attention dropout, non-CE classification
 # losses, a one-row classification head), which we must refuse naming the key.
 # Phase 2: scripts/hf-check/config-fuzz.ts loads each folder through the CLI's loader and prints its errors; it also
 # saves each case merged with its adapter (saveModelFolder, our export's writer). Phase 3 (here): HF loads that folder
@@ -34,6 +35,32 @@ PROJ = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_pr
 DTYPES = {'f32': torch.float32, 'bf16': torch.bfloat16, 'f16': torch.float16}
 
 
+def random_rope(theta, max_pos):
+    """rope_parameters: plain (60%), or linear, yarn or llama3 scaling with contexts shorter than the rows."""
+    kind = rng.choice(['default'] * 6 + ['linear', 'yarn', 'yarn', 'llama3'])
+    rope = {'rope_type': kind, 'rope_theta': theta}
+    original = rng.choice([4, 8, 16, 64])
+    if kind == 'linear':
+        rope['factor'] = rng.choice([0.5, 1.0, 2.0, 2.5, 8.0])
+    elif kind == 'yarn':
+        rope.update(factor=rng.choice([1.0, 2.0, 4.0, 16.0]), original_max_position_embeddings=original)
+        if max_pos > original and rng.random() < 0.2:  # DeepSeek's form: max_position_embeddings / original
+            rope['factor'] = None
+        if rng.random() < 0.3:
+            rope['attention_factor'] = rng.choice([0.8, 1.1, 1.5])
+        elif rng.random() < 0.3:
+            rope.update(mscale=rng.choice([1.0, 0.5]), mscale_all_dim=rng.choice([0.707, 1.0]))
+        if rng.random() < 0.4:
+            rope.update(beta_fast=rng.choice([4.0, 8.0, 64.0]), beta_slow=rng.choice([0.5, 2.0]))
+        if rng.random() < 0.3:
+            rope['truncate'] = False
+    elif kind == 'llama3':
+        low = rng.choice([1.0, 2.0])
+        rope.update(factor=rng.choice([2.0, 8.0]), low_freq_factor=low, high_freq_factor=low * rng.choice([2.0, 4.0]),
+                    original_max_position_embeddings=original)
+    return rope
+
+
 def random_case(i):
     """A random config (as MistralConfig kwargs) and how to save it."""
     heads = rng.choice([1, 2, 3, 4, 6, 8])
@@ -52,11 +79,11 @@ def random_case(i):
     vocab = rng.randint(40, 700)
     kw = dict(vocab_size=vocab, hidden_size=hidden, intermediate_size=rng.randint(8, 160), num_hidden_layers=rng.randint(1, 3),
               num_attention_heads=heads, num_key_value_heads=kv, head_dim=hd if explicit else None,
-              rope_parameters={'rope_type': 'default', 'rope_theta': rng.choice([10000.0, 1e6, 500.0, 3.5e4, 100.0])},
               rms_norm_eps=rng.choice([1e-6, 1e-5, 1e-3, 0.1]), sliding_window=sw,
               tie_word_embeddings=(not cls) and rng.random() < 0.4, max_position_embeddings=rng.choice([8] + [32, 512, 4096, 32768] * 2),
               bos_token_id=1, eos_token_id=2, pad_token_id=rng.choice([0, 2, None]) if not cls else rng.choice([0, 2, vocab - 1]),
               initializer_range=rng.choice([0.05, 0.1, 0.2]), hidden_act=rng.choice(['silu', 'silu', 'swish']))
+    kw['rope_parameters'] = random_rope(rng.choice([10000.0, 1e6, 500.0, 3.5e4, 100.0]), kw['max_position_embeddings'])
     if cls:
         kw['num_labels'] = rng.randint(2, 5)
     save = dict(dtype=rng.choice(['f32', 'f32', 'bf16', 'f16']), sharded=rng.random() < 0.25,
@@ -106,10 +133,16 @@ def save_model(kw, save, d):
     else:
         save['head_in_file'] = None
     c = json.load(open(f'{d}/config.json'))
-    if save['v4_json']:  # the transformers 4 form: rope_theta at the top level (or in rope_scaling, which wins), torch_dtype
-        c['rope_theta'] = c.pop('rope_parameters')['rope_theta']
+    if save['v4_json']:  # the transformers 4 form: rope_theta at the top level (or in rope_scaling, which wins), a scaled
+        # rope as rope_scaling (its type as "type" or "rope_type"), torch_dtype
+        rope = c.pop('rope_parameters')
+        c['rope_theta'] = rope.pop('rope_theta')
+        if rope['rope_type'] != 'default':
+            if save['theta_in_scaling']:
+                rope['type'] = rope.pop('rope_type')
+            c['rope_scaling'] = rope
         if save['theta_in_scaling']:
-            c['rope_scaling'] = {'rope_type': 'default', 'rope_theta': c['rope_theta']}
+            c.setdefault('rope_scaling', {'rope_type': 'default'})['rope_theta'] = c['rope_theta']
             c['rope_theta'] = 12345.0  # not the one transformers uses
         if 'dtype' in c:
             c['torch_dtype'] = c.pop('dtype')
@@ -118,7 +151,9 @@ def save_model(kw, save, d):
     if kw['head_dim'] is None:
         c.pop('head_dim', None)
     if save['other_keys']:  # keys other models read, which a Mistral ignores
-        c.update(use_sliding_window=False, max_window_layers=0, attention_bias=False, mlp_bias=False, partial_rotary_factor=0.5)
+        c.update(use_sliding_window=False, max_window_layers=0, attention_bias=False, mlp_bias=False)
+        if kw['rope_parameters']['rope_type'] == 'default':  # Mistral's plain rope ignores it; a scaled one fails on it
+            c['partial_rotary_factor'] = 0.5
         # with layer_types transformers runs a "mistral" config as Ministral, which needs head_dim and a window
         if 'head_dim' in c and c.get('sliding_window', 4096) is not None:
             c['layer_types'] = ['sliding_attention'] * kw['num_hidden_layers']
@@ -132,6 +167,11 @@ def load_hf(d, cls, dtype=torch.float64, impl='sdpa'):
 
 def rel(a, b):
     return ((a.double() - b.double()).norm() / b.double().norm()).item()
+
+
+def rope_desc(rope):
+    extra = {k: v for k, v in rope.items() if k not in ('rope_type', 'rope_theta')}
+    return '' if rope['rope_type'] == 'default' else f" {rope['rope_type']}{json.dumps(extra, separators=(',', ':'))}"
 
 
 def parity_case(name, kw, save):
@@ -193,7 +233,7 @@ def parity_case(name, kw, save):
     save_file(grads, f'{d}/grads.safetensors')
     desc = (f"C{kw['hidden_size']} H{kw['num_attention_heads']}/{kw['num_key_value_heads']} D{kw['head_dim'] or kw['hidden_size'] // kw['num_attention_heads']}"
             f"{'*' if kw['head_dim'] else ''} I{kw['intermediate_size']} L{kw['num_hidden_layers']} V{kw['vocab_size']} T{T}"
-            f" ctx{kw['max_position_embeddings']} sw={save['window']}:{kw['sliding_window']} θ{kw['rope_parameters']['rope_theta']:g} eps{kw['rms_norm_eps']:g}"
+            f" ctx{kw['max_position_embeddings']} sw={save['window']}:{kw['sliding_window']} θ{kw['rope_parameters']['rope_theta']:g}{rope_desc(kw['rope_parameters'])} eps{kw['rms_norm_eps']:g}"
             f"{' tied' if kw['tie_word_embeddings'] else ''}{' +lm_head:' + save['head_in_file'] if save['head_in_file'] else ''} {save['dtype']}{' sharded' if save['sharded'] else ''}"
             f"{(' v4json' + ('(θ in rope_scaling)' if save['theta_in_scaling'] else '')) if save['v4_json'] else ''}{' +keys' if save['other_keys'] else ''} pad={kw['pad_token_id']}"
             f"{' cls' + str(kw['num_labels']) if cls else ''}{' swish' if kw['hidden_act'] == 'swish' else ''}")
@@ -216,10 +256,11 @@ PINNED = [
 
 # configs HF loads and runs but computes differently from our engine: each must be refused naming the key
 REFUSE = [
-    ('rope_parameters.rope_type', {'rope_parameters': {'rope_type': 'linear', 'factor': 2.0, 'rope_theta': 10000.0}}),
+    # rope whose frequencies change with the sequence length
     ('rope_parameters.rope_type', {'rope_parameters': {'rope_type': 'dynamic', 'factor': 2.0, 'rope_theta': 10000.0}}),
-    ('rope_parameters.rope_type', {'rope_parameters': {'rope_type': 'yarn', 'factor': 4.0, 'rope_theta': 10000.0, 'original_max_position_embeddings': 64}}),
-    ('rope_scaling', {'rope_scaling': {'rope_type': 'linear', 'factor': 2.0}, 'rope_theta': 10000.0, 'drop': 'rope_parameters'}),
+    ('rope_scaling', {'rope_scaling': {'type': 'dynamic', 'factor': 2.0}, 'rope_theta': 10000.0, 'drop': 'rope_parameters'}),
+    ('rope_parameters.rope_type', {'rope_parameters': {'rope_type': 'longrope', 'short_factor': [1.0, 1.5, 2.0, 2.5], 'long_factor': [2.0, 3.0, 4.0, 5.0],
+                                                       'original_max_position_embeddings': 32, 'rope_theta': 10000.0}}),
     ('hidden_act', {'hidden_act': 'gelu'}),
     ('hidden_act', {'hidden_act': 'gelu_pytorch_tanh'}),
     ('hidden_act', {'hidden_act': 'relu'}),
