@@ -79,8 +79,9 @@ export function parseRope(c: Json, err: Err): RopeConfig {
     ?? (mscale && mscaleAllDim ? yarnMscale(factor, mscale) / yarnMscale(factor, mscaleAllDim) : yarnMscale(factor, 1));
   const betaFast = optNum('beta_fast', 'a number', () => true) || 32;
   const betaSlow = optNum('beta_slow', 'a number', () => true) || 1;
-  const truncate = dict.truncate ?? true;
-  if (typeof truncate !== 'boolean') err(name('truncate'), `must be true or false, got ${JSON.stringify(truncate)}`);
+  // transformers reads `rope_parameters.get("truncate", True)` as a truth value: a null given is false
+  const truncate = dict.truncate === undefined ? true : dict.truncate === null ? false : dict.truncate;
+  if (typeof truncate !== 'boolean') err(name('truncate'), `must be true, false or null, got ${JSON.stringify(truncate)}`);
   return { theta: theta as number, scaling: { type, factor, originalMaxPositionEmbeddings: original, attentionFactor, betaFast, betaSlow, truncate: truncate as boolean } };
 }
 

@@ -224,6 +224,9 @@ test('scaled rope: linear, yarn and llama3 with transformers\' defaults filled i
   // a top-level original_max_position_embeddings wins over the dict's (Phi-3's form); beta 0 takes the default (`or`)
   const y = scaling({ original_max_position_embeddings: 100, rope_parameters: { rope_type: 'yarn', factor: 2, original_max_position_embeddings: 50, beta_fast: 0 } });
   assert.deepEqual([y?.type === 'yarn' && y.originalMaxPositionEmbeddings, y?.type === 'yarn' && y.betaFast], [100, 32]);
+  // transformers tests truncate as a truth value: null is false
+  const t = scaling({ rope_parameters: { rope_type: 'yarn', factor: 2, truncate: null } });
+  assert.equal(t?.type === 'yarn' && t.truncate, false);
   // factor null: max_position_embeddings / original; mscale and mscale_all_dim give the attention factor
   const m = scaling({ max_position_embeddings: 256, rope_parameters: { rope_type: 'yarn', factor: null, original_max_position_embeddings: 32, mscale: 1, mscale_all_dim: 0.5 } });
   assert.deepEqual([m?.factor, m?.type === 'yarn' && m.attentionFactor], [8, (0.1 * Math.log(8) + 1) / (0.05 * Math.log(8) + 1)]);
