@@ -3,7 +3,7 @@
 #   HF_HUB_OFFLINE=1 python3 scripts/hf-check/config_fuzz.py OUT_DIR [CASES] [SEED]
 # Phase 1 (here): each case is a random MistralConfig (hidden size, heads, GQA ratio from 1 to MHA, an explicit head_dim
 # unlike hidden/heads or none with hidden not a multiple of the heads, intermediate size, layers, rope θ and scaling
-# (linear, yarn with its optional parameters, llama3; pretraining contexts shorter than the rows), RMSNorm ε,
+# (linear, yarn with its optional parameters, llama3: pretraining contexts shorter than the rows; dynamic), RMSNorm ε,
 # sliding window none / absent / large / smaller than the batch / 1, tied embeddings (lm_head.weight in the file too,
 # or alone), vocab, context, weight dtype F32/BF16/F16, sharded with an index, CausalLM or SequenceClassification,
 # config.json in transformers 5 or 4 form, keys other models read), saved by save_pretrained with random weights,
@@ -12,7 +12,7 @@
 # the reference too): logits of a full batch and of a right-padded one with its attention mask, the loss; with a PEFT
 # LoRA (r 4, all 7 projections, B nonzero; SEQ_CLS: the score head too) the logits, loss and every gradient in train
 # mode; every base weight's gradient of full fine-tuning; 12 greedy tokens. Also configs HF accepts but we do not
-# compute (dynamic and longrope rope scaling, other activations, per-layer attention types, attention dropout, non-CE classification
+# compute (longrope rope scaling, other activations, per-layer attention types, attention dropout, non-CE classification
 # losses, a one-row classification head), which we must refuse naming the key.
 # Phase 2: scripts/hf-check/config-fuzz.ts loads each folder through the CLI's loader and prints its errors; it also
 # saves each case merged with its adapter (saveModelFolder, our export's writer). Phase 3 (here): HF loads that folder
@@ -36,12 +36,13 @@ DTYPES = {'f32': torch.float32, 'bf16': torch.bfloat16, 'f16': torch.float16}
 
 
 def random_rope(theta, max_pos):
-    """rope_parameters: plain (60%), or linear, yarn or llama3 scaling with contexts shorter than the rows."""
-    kind = rng.choice(['default'] * 6 + ['linear', 'yarn', 'yarn', 'llama3'])
+    """rope_parameters: plain (about half), or linear, yarn or llama3 scaling with contexts shorter than the rows, or
+    dynamic (plain rope within max_position_embeddings, which must then hold the rows and the greedy tokens)."""
+    kind = rng.choice(['default'] * 6 + ['linear', 'yarn', 'yarn', 'llama3'] + (['dynamic'] if max_pos >= 32 else []))
     rope = {'rope_type': kind, 'rope_theta': theta}
     original = rng.choice([4, 8, 16, 64])
-    if kind == 'linear':
-        rope['factor'] = rng.choice([0.5, 1.0, 2.0, 2.5, 8.0])
+    if kind in ('linear', 'dynamic'):
+        rope['factor'] = rng.choice([0.5, 1.0, 1.7, 2.0, 2.5, 8.0])
     elif kind == 'yarn':
         rope.update(factor=rng.choice([1.0, 2.0, 4.0, 16.0]), original_max_position_embeddings=original)
         if max_pos > original and rng.random() < 0.2:  # DeepSeek's form: max_position_embeddings / original
@@ -256,9 +257,7 @@ PINNED = [
 
 # configs HF loads and runs but computes differently from our engine: each must be refused naming the key
 REFUSE = [
-    # rope whose frequencies change with the sequence length
-    ('rope_parameters.rope_type', {'rope_parameters': {'rope_type': 'dynamic', 'factor': 2.0, 'rope_theta': 10000.0}}),
-    ('rope_scaling', {'rope_scaling': {'type': 'dynamic', 'factor': 2.0}, 'rope_theta': 10000.0, 'drop': 'rope_parameters'}),
+    # rope whose frequencies switch with the sequence length
     ('rope_parameters.rope_type', {'rope_parameters': {'rope_type': 'longrope', 'short_factor': [1.0, 1.5, 2.0, 2.5], 'long_factor': [2.0, 3.0, 4.0, 5.0],
                                                        'original_max_position_embeddings': 32, 'rope_theta': 10000.0}}),
     ('hidden_act', {'hidden_act': 'gelu'}),

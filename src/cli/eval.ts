@@ -13,6 +13,7 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadModelTokenizer } from '../tokenizer/load.ts';
 import { classesFor, loadNotes } from '../train/data.ts';
+import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
@@ -93,6 +94,8 @@ export async function run(argv: string[]): Promise<void> {
     }), tokenizer === null ? `${tokenizerSize} tokens, the model's vocab_size ${model.cfg.vocabSize}` : null, target.model);
     const rows = loaded.rows;
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
+    const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the rows`);
+    if (dynamic) throw new UserError(dynamic, dataFile);
     if (past > 0) {
       warn(`${past} row${past === 1 ? ' is' : 's are'} longer than the model's max_position_embeddings ${model.cfg.maxPositionEmbeddings}: ` +
         'positions beyond it were never trained, so their loss says little (--max-seq-len cuts rows)');

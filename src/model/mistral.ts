@@ -13,6 +13,7 @@ import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
 import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
 import { SafetensorsCheckpoint } from './safetensors.ts';
+import { dynamicRopeRefusal } from './rope-config.ts';
 import { ropeFrequencies } from './rope-freq.ts';
 import { hostFloats, loadWeights, PROJECTIONS, projectionShape, tyingAsLoaded, type MistralWeights, type Projection } from './weights.ts';
 import { HF_NAMES, layerNormName, loraKey, projectionName, SCORE_PARAM } from './names.ts';
@@ -173,6 +174,10 @@ export class MistralModel {
     for (let i = 0; i < batch.inputIds.length; i++) {
       const id = batch.inputIds[i]!;
       if (id < 0 || id >= cfg.vocabSize) throw new UserError(`token id ${id} is outside the vocabulary [0, ${cfg.vocabSize})`);
+    }
+    if (cfg.ropeScaling?.type === 'dynamic') {
+      const why = dynamicRopeRefusal(cfg, batch.positions.reduce((m, p) => Math.max(m, p + 1), 0), `keep rows within ${cfg.maxPositionEmbeddings} tokens`);
+      if (why) throw new UserError(why);
     }
     const acts = this.activations(batch.B, batch.T, training);
     acts.shape = { B: batch.B, T: batch.T, training };

@@ -1,12 +1,14 @@
 // The rotary embedding of a config.json as transformers 5.17 reads it (RotaryEmbeddingConfigMixin): θ and, for a
-// scaled rope, its type and parameters with transformers' defaults filled in. Supported: "default" and the three
-// types whose frequencies are fixed at load time — "linear" (position interpolation), "yarn" and "llama3". "dynamic"
-// (NTK, recomputed from the longest sequence seen so far) and "longrope" (frequencies switched by sequence length)
-// change with the input and are refused, naming the key.
+// scaled rope, its type and parameters with transformers' defaults filled in. Supported: "default", the three types
+// whose frequencies are fixed at load time — "linear" (position interpolation), "yarn" and "llama3" — and "dynamic"
+// (NTK) within max_position_embeddings: transformers recomputes its frequencies only for an input that reaches past
+// it (and keeps them for later ones), so below it they are plain rope's; the model refuses a batch that reaches
+// past it (dynamicRopeRefusal). "longrope" (frequencies switched by sequence length) is refused, naming the key.
 
 /** A scaled rope's parameters, defaults filled in as transformers computes them. */
 export type RopeScaling =
   | { type: 'linear'; factor: number }
+  | { type: 'dynamic'; factor: number; maxPositionEmbeddings: number }
   | {
     type: 'yarn'; factor: number; originalMaxPositionEmbeddings: number;
     /** Multiplies cos and sin (transformers' attention_scaling): the attention_factor given, else from factor and mscale. */
@@ -24,7 +26,7 @@ export interface RopeConfig {
 type Json = Record<string, unknown>;
 type Err = (key: string, msg: string) => never;
 
-const SUPPORTED = '"default", "linear", "yarn" or "llama3"';
+const SUPPORTED = '"default", "linear", "dynamic", "yarn" or "llama3"';
 
 /**
  * The rope dict is rope_scaling when it is a non-empty object (transformers 4's key, which then wins over
@@ -47,10 +49,10 @@ export function parseRope(c: Json, err: Err): RopeConfig {
   }
   const typeKey = key === 'rope_scaling' ? key : name('rope_type');
   if (type === 'default') return { theta: theta as number, scaling: null };
-  if (type === 'dynamic' || type === 'longrope') {
+  if (type === 'longrope') {
     err(typeKey, `${JSON.stringify(type)} rope scaling is not supported: its frequencies change with the sequence length (supported: ${SUPPORTED})`);
   }
-  if (type !== 'linear' && type !== 'yarn' && type !== 'llama3') err(typeKey, `${JSON.stringify(type)} rope scaling is not supported (supported: ${SUPPORTED})`);
+  if (type !== 'linear' && type !== 'dynamic' && type !== 'yarn' && type !== 'llama3') err(typeKey, `${JSON.stringify(type)} rope scaling is not supported (supported: ${SUPPORTED})`);
   // transformers' scaled ropes (not Mistral's plain one) rotate only partial_rotary_factor of each head, and then fail
   // on the shapes: refused unless it is 1
   const [prfKey, prf] = dict.partial_rotary_factor !== undefined ? [name('partial_rotary_factor'), dict.partial_rotary_factor] : ['partial_rotary_factor', c.partial_rotary_factor];
@@ -63,6 +65,7 @@ export function parseRope(c: Json, err: Err): RopeConfig {
   const optNum = (k: string, what: string, ok: (v: number) => boolean): number | null => (dict[k] === undefined || dict[k] === null ? null : num(k, what, ok));
   const positive = (v: number): boolean => v > 0;
   if (type === 'linear') return { theta: theta as number, scaling: { type, factor: num('factor', 'a positive number', positive) } };
+  if (type === 'dynamic') return { theta: theta as number, scaling: { type, factor: num('factor', 'a positive number', positive), maxPositionEmbeddings: maxPositions(c) } };
   const original = originalMaxPositions(c, dict, name, err);
   if (type === 'llama3') {
     const low = num('low_freq_factor', 'a positive number', positive);
@@ -119,10 +122,20 @@ export function ropeAsSaved(rope: RopeConfig, base: Json): { set: Json; remove: 
     return 'rope_parameters' in base ? { set: { rope_parameters: { rope_theta: rope.theta, rope_type: 'default' } }, remove: ['rope_scaling'] }
       : { set: { rope_theta: rope.theta }, remove: ['rope_scaling'] };
   }
-  const params: Json = s.type === 'linear' ? { factor: s.factor }
+  const params: Json = s.type === 'linear' || s.type === 'dynamic' ? { factor: s.factor }
     : s.type === 'llama3' ? { factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor, original_max_position_embeddings: s.originalMaxPositionEmbeddings }
       : { factor: s.factor, original_max_position_embeddings: s.originalMaxPositionEmbeddings, attention_factor: s.attentionFactor, beta_fast: s.betaFast, beta_slow: s.betaSlow, truncate: s.truncate };
   const v4 = base.rope_scaling !== null && typeof base.rope_scaling === 'object' && Object.keys(base.rope_scaling).length > 0;
   return v4 ? { set: { rope_scaling: { rope_type: s.type, ...params }, rope_theta: rope.theta }, remove: ['rope_parameters'] }
     : { set: { rope_parameters: { rope_type: s.type, rope_theta: rope.theta, ...params } }, remove: ['rope_scaling', 'rope_theta'] };
+}
+
+/**
+ * Why a model with dynamic rope scaling cannot take positions up to `reach` (past max_position_embeddings, where
+ * transformers would recompute its frequencies), or null when it can (or its rope is not dynamic).
+ */
+export function dynamicRopeRefusal(cfg: { ropeScaling: RopeScaling | null; maxPositionEmbeddings: number }, reach: number, fix: string): string | null {
+  if (cfg.ropeScaling?.type !== 'dynamic' || reach <= cfg.maxPositionEmbeddings) return null;
+  return `"dynamic" rope scaling (rope_scaling) changes its frequencies for inputs longer than max_position_embeddings ${cfg.maxPositionEmbeddings}, ` +
+    `which is not supported; here they reach ${reach} tokens: ${fix}`;
 }

@@ -1,6 +1,7 @@
 // Rotary inverse frequencies, computed in float32 step by step as transformers 5.17 does (modeling_rope_utils: torch
 // float32 tensors; a Python number meets them as a float32; `x / t` is t.reciprocal() · x), so the angles match HF
-// bit for bit — plain rope 1 / θ^(2i/D), and the linear, yarn and llama3 scalings of it.
+// bit for bit — plain rope 1 / θ^(2i/D), and the linear, dynamic (within max_position_embeddings), yarn and llama3
+// scalings of it.
 import type { RopeConfig } from './rope-config.ts';
 
 const f = Math.fround;
@@ -25,6 +26,12 @@ export function ropeFrequencies(rope: RopeConfig, D: number): RopeFrequencies {
   if (s === null) return { invFreq: base, attentionScaling: 1 };
   const factor = f(s.factor);
   if (s.type === 'linear') return { invFreq: base.map((x) => f(x / factor)), attentionScaling: 1 };
+  // dynamic NTK at and below max_position_embeddings (the only lengths run): θ · ((factor · L / L) − (factor − 1))^(D/(D−2))
+  // with L = max_position_embeddings, computed as transformers does (in doubles: 1, or a hair from it)
+  if (s.type === 'dynamic') {
+    const L = s.maxPositionEmbeddings;
+    return { invFreq: plainInvFreq(rope.theta * Math.pow((s.factor * L) / L - (s.factor - 1), D / (D - 2)), D), attentionScaling: 1 };
+  }
   if (s.type === 'llama3') return { invFreq: llama3InvFreq(base, s.factor, s.lowFreqFactor, s.highFreqFactor, s.originalMaxPositionEmbeddings), attentionScaling: 1 };
   return { invFreq: yarnInvFreq(rope.theta, D, s.factor, s.betaFast, s.betaSlow, s.originalMaxPositionEmbeddings, s.truncate), attentionScaling: s.attentionFactor };
 }

@@ -17,6 +17,7 @@ import { hostFloats } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
 import { givenLabels } from '../eval/target.ts';
+import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { BUNDLED_VOCAB_SIZE, loadModelTokenizer, loadTokenizer } from '../tokenizer/load.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
@@ -72,9 +73,14 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
   }
 }
 
-/** The refusals of a model config that train cannot train as asked (attention dropout, a regression head): from config.json alone. */
+/**
+ * The refusals of a model config that train cannot train as asked (attention dropout, a regression head; rows
+ * longer than a dynamic rope's max_position_embeddings): from config.json alone.
+ */
 export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void {
   checkTrainable(model, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
+  const dynamic = dynamicRopeRefusal(model, cfg.max_seq_len, `set max_seq_len to ${model.maxPositionEmbeddings} or less`);
+  if (dynamic) throw new UserError(`max_seq_len ${cfg.max_seq_len}: ${dynamic}`);
 }
 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetup {

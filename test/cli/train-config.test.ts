@@ -120,3 +120,19 @@ test('an error about a data file as a whole names the config key it was given as
   const r = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--data.val', 'empty.jsonl', '--max_steps', '1']);
   oneLineError(r, /^error: data\.val: .*empty\.jsonl: no records$/);
 });
+
+test('dynamic rope scaling: a max_seq_len past max_position_embeddings (where transformers changes the frequencies) is refused before loading; eval too', () => {
+  const cwd = project();
+  const dyn = path.join(cwd, 'dynamic-model');
+  fs.cpSync(model, dyn, { recursive: true });
+  const file = path.join(dyn, 'config.json');
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, max_position_embeddings: 64, rope_scaling: { type: 'dynamic', factor: 2.0 } }));
+  oneLineError(cli(cwd, ['train', 'examples/train-lora.yaml', '--model', dyn, '--data.train', 'prepared/train.jsonl', '--dry-run']),
+    /^error: max_seq_len 512: "dynamic" rope scaling \(rope_scaling\) changes its frequencies for inputs longer than max_position_embeddings 64, which is not supported; here they reach 512 tokens: set max_seq_len to 64 or less$/);
+  const ok = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', dyn, '--data.train', 'prepared/train.jsonl', '--max_seq_len', '64', '--dry-run']);
+  assert.equal(ok.status, 0, ok.stderr);
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, max_position_embeddings: 8 }));
+  oneLineError(cli(cwd, ['eval', '--model', dyn, '--data', 'qa.jsonl']), /^error: .*qa\.jsonl: "dynamic" rope scaling .* max_position_embeddings 8, .* here they reach \d+ tokens: --max-seq-len 8 cuts the rows$/);
+  const cut = cli(cwd, ['eval', '--model', dyn, '--data', 'qa.jsonl', '--max-seq-len', '8']);
+  assert.equal(cut.status, 0, cut.stderr);
+});

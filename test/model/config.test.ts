@@ -217,6 +217,8 @@ test('scaled rope: linear, yarn and llama3 with transformers\' defaults filled i
   const scaling = (changes: Record<string, unknown>) => parseConfig(cfgWith(changes)).ropeScaling;
   assert.equal(scaling({}), null);
   assert.deepEqual(scaling({ rope_scaling: { type: 'linear', factor: 2 } }), { type: 'linear', factor: 2 });
+  // dynamic NTK: plain rope within max_position_embeddings, which the model enforces
+  assert.deepEqual(scaling({ max_position_embeddings: 512, rope_scaling: { type: 'dynamic', factor: 2 } }), { type: 'dynamic', factor: 2, maxPositionEmbeddings: 512 });
   // yarn: original_max_position_embeddings from max_position_embeddings; attention factor 0.1·ln(factor) + 1; betas 32 and 1
   assert.deepEqual(scaling({ max_position_embeddings: 4096, rope_scaling: { rope_type: 'yarn', factor: 4 } }), {
     type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 4096, attentionFactor: 0.1 * Math.log(4) + 1, betaFast: 32, betaSlow: 1, truncate: true,
@@ -236,9 +238,9 @@ test('scaled rope: linear, yarn and llama3 with transformers\' defaults filled i
 });
 
 test('rope scaling that changes with the input, or with missing or bad parameters, is refused naming the key', () => {
-  rejects(cfgWith({ rope_scaling: { type: 'dynamic', factor: 2 } }), 'rope_scaling', '"dynamic"', 'sequence length', '"linear"');
-  rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1], long_factor: [1] } }), 'rope_parameters.rope_type', '"longrope"');
-  rejects(cfgWith({ rope_parameters: { rope_type: 'su' } }), 'rope_parameters.rope_type', '"su"', 'supported: "default", "linear", "yarn" or "llama3"');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1], long_factor: [1] } }), 'rope_parameters.rope_type', '"longrope"', 'sequence length');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'su' } }), 'rope_parameters.rope_type', '"su"', 'supported: "default", "linear", "dynamic", "yarn" or "llama3"');
+  rejects(cfgWith({ rope_scaling: { type: 'dynamic' } }), 'rope_scaling.factor', 'dynamic rope scaling needs it');
   rejects(cfgWith({ rope_scaling: 'dynamic' }), 'rope_scaling');
   rejects(cfgWith({ rope_scaling: { type: 'linear' } }), 'rope_scaling.factor', 'linear rope scaling needs it');
   rejects(cfgWith({ rope_scaling: { type: 'linear', factor: 0 } }), 'rope_scaling.factor', 'positive');

@@ -1,7 +1,8 @@
 // Scaled rope against HF transformers 5.17 + PEFT 0.21 (test/fixtures/rope-scaling: the tiny fixture's weights,
-// inputs and adapter with linear, yarn — transformers 4's form, every option given, DeepSeek's mscale — and llama3
-// rope): the inverse frequencies bit for bit, yarn's attention scaling, logits, loss, every LoRA gradient, greedy
-// generation with the KV cache, and a saved model that reads back to the same rope.
+// inputs and adapter with linear, yarn — transformers 4's form, every option given, DeepSeek's mscale —, dynamic and
+// llama3 rope): the inverse frequencies bit for bit, yarn's attention scaling, logits, loss, every LoRA gradient, greedy
+// generation with the KV cache, and a saved model that reads back to the same rope. Dynamic rope past
+// max_position_embeddings (where transformers changes its frequencies) is refused.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +20,7 @@ import { FIXTURES, readFixture, relErr, tokenRows, TINY, TINY_BASE } from '../he
 import { tempDir } from '../temp-dir.ts';
 
 const ROPE = path.join(FIXTURES, 'rope-scaling');
-const NAMES = ['linear', 'yarn', 'yarn-explicit', 'yarn-mscale', 'llama3'];
+const NAMES = ['linear', 'yarn', 'yarn-explicit', 'yarn-mscale', 'dynamic', 'llama3'];
 const tiny = readFixture(path.join(TINY, 'expected.safetensors'));
 const B = 2, T = 24;
 const batch = collate(tokenRows(tiny.input_ids!.data as Int32Array, tiny.labels!.data as Int32Array, B, T), 0, 0);
@@ -53,7 +54,9 @@ for (const name of NAMES) {
 
   test(`${name}: logits, loss and greedy generation match HF`, () => {
     for (const [what, diff] of Object.entries(meta.sensitivity_rel_diff)) {
-      assert.ok(diff > 3 * tol('logits'), `fixture too weak: ${what} instead changes the logits by only ${diff}`);
+      // dynamic rope is plain rope within max_position_embeddings (transformers' too: 0 exactly)
+      if (name === 'dynamic') assert.equal(diff, 0);
+      else assert.ok(diff > 3 * tol('logits'), `fixture too weak: ${what} instead changes the logits by only ${diff}`);
     }
     const model = loadModel(modelDir(name), { backend: testBackend(), dtype: TEST_DTYPE });
     assertTol('logits', relErr(model.logits(batch), ex.logits!.data), `${name} logits`);
@@ -98,3 +101,15 @@ for (const name of NAMES) {
     assert.deepEqual(loadConfig(fromRandom).ropeScaling, model.cfg.ropeScaling);
   });
 }
+
+test('dynamic rope: a batch that reaches past max_position_embeddings is refused, naming rope_scaling', () => {
+  const dir = modelDir('dynamic');
+  const file = path.join(dir, 'config.json');
+  const cfg = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(file, JSON.stringify({ ...cfg, max_position_embeddings: T - 1 }));
+  const model = loadModel(dir, { backend: testBackend(), dtype: TEST_DTYPE });
+  assert.throws(() => model.logits(batch), { name: 'UserError', message: `"dynamic" rope scaling (rope_scaling) changes its frequencies for inputs longer than max_position_embeddings ${T - 1}, which is not supported; here they reach ${T} tokens: keep rows within ${T - 1} tokens` });
+  fs.writeFileSync(file, JSON.stringify({ ...cfg, max_position_embeddings: T }));
+  const atLimit = loadModel(dir, { backend: testBackend(), dtype: TEST_DTYPE });
+  assertTol('logits', relErr(atLimit.logits(batch), readFixture(path.join(ROPE, 'dynamic', 'expected.safetensors')).logits!.data), 'dynamic at max_position_embeddings');
+});
