@@ -2,14 +2,17 @@
 // original context of 32, so that 30 positions reach the scaled frequencies), exported by the CLI in f32; llama.cpp's
 // next-token log-probabilities after 30 tokens match ours ≤ 1e-4 relative, and the scaling moves ours far more than
 // that (so a file without it would fail). The file says each the way rope-scaling.ts chose: llama.cpp's own type
-// where it computes the same frequencies, else rope_freqs.
+// where it computes the same frequencies, else rope_freqs. A LoRA adapter file needs no rope of its own: beside a
+// scaled-rope base's file, llama.cpp matches base + adapter.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { loadModel } from '../../src/model/mistral.ts';
-import { backend, cli, config, randomModelDir, tmp } from './gguf-models.ts';
+import { loadAdapter } from '../../src/model/peft.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { backend, cli, config, cutTokenizer, randomModelDir, tmp } from './gguf-models.ts';
 import { compare, llamaLogProbs, ourLogProbs, skip } from './llama-cpp.ts';
 
 /** 30 ids: BOS and 29 spread over the 512-token vocabulary, and a shorter prompt. */
@@ -67,3 +70,28 @@ for (const [label, rope, written] of CASES) {
     assert.ok(rel <= 1e-4, `rel ${rel}`);
   });
 }
+
+test("a LoRA adapter file (--format gguf-lora) beside a scaled-rope base's file: llama.cpp matches base + adapter", { skip }, async () => {
+  // the tiny HF fixture and its one-step PEFT adapter, with the yarn dict that takes rope_freqs and attn_factor and no
+  // sliding window (so all 30 positions count)
+  const dir = path.join(tmp, 'tiny-yarn');
+  fs.cpSync(TINY_BASE, dir, { recursive: true });
+  cutTokenizer(dir, 512);
+  const file = path.join(dir, 'config.json');
+  const rope = CASES[3]![1];
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), sliding_window: null, rope_parameters: { rope_theta: 100, ...rope } }));
+  const adapter = path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_step1');
+  const [base, lora] = [path.join(tmp, 'tiny-yarn.gguf'), path.join(tmp, 'tiny-yarn-lora.gguf')];
+  for (const [out, args] of [[base, ['--format', 'gguf']], [lora, ['--adapter', adapter, '--format', 'gguf-lora']]] as const) {
+    const r = cli('export', '--model', dir, ...args, '--out', out, '--quant', 'f32');
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const model = loadModel(dir, { backend });
+  const baseLp = ourLogProbs(model, PROMPTS);
+  loadAdapter(model, adapter, { trainable: false });
+  const ours = ourLogProbs(model, PROMPTS);
+  assert.ok(compare(baseLp, ours).rel > 1e-3, 'the adapter changes the logits (else this test proves nothing)');
+  const { rel } = compare((await llamaLogProbs(base, PROMPTS, 0, lora)).lp, ours);
+  console.log(`# LoRA adapter file beside a yarn base (rope_freqs, attn_factor): logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
