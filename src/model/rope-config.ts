@@ -89,7 +89,7 @@ export function parseRope(c: Json, err: Err): RopeConfig {
 }
 
 /** transformers' yarn get_mscale: 0.1 · mscale · ln(scale) + 1, or 1 for a scale ≤ 1. */
-function yarnMscale(scale: number, mscale: number): number {
+export function yarnMscale(scale: number, mscale: number): number {
   return scale <= 1 ? 1 : 0.1 * mscale * Math.log(scale) + 1;
 }
 

@@ -58,15 +58,19 @@ function llama3InvFreq(inv: Float32Array, factorIn: number, low: number, high: n
   return out;
 }
 
+/** yarn's correction dimension of `rotations` turns over the original context (before truncation and clamping). */
+export function yarnCorrectionDim(theta: number, D: number, original: number, rotations: number): number {
+  return (D * Math.log(original / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
+}
+
 /**
  * yarn: a linear ramp over the pairs between the correction dimensions of beta_fast and beta_slow rotations blends
  * interpolated (1 / (factor · θ^(2i/D))) and extrapolated (1 / θ^(2i/D)) frequencies.
  */
 function yarnInvFreq(theta: number, D: number, factorIn: number, betaFast: number, betaSlow: number, original: number, truncate: boolean): Float32Array {
   const factor = f(factorIn);
-  const correctionDim = (rotations: number): number => (D * Math.log(original / (rotations * 2 * Math.PI))) / (2 * Math.log(theta));
-  let low = correctionDim(betaFast);
-  let high = correctionDim(betaSlow);
+  let low = yarnCorrectionDim(theta, D, original, betaFast);
+  let high = yarnCorrectionDim(theta, D, original, betaSlow);
   if (truncate) {
     low = Math.floor(low);
     high = Math.ceil(high);

@@ -1,5 +1,5 @@
-// The GGUF export command's refusals and --out: one line and nothing written for a classification adapter or a
-// vocabulary the tokenizer does not fit; missing folders above --out are made, an existing folder is refused.
+// The GGUF export command's refusals and --out: one line and nothing written for a classification adapter, a
+// vocabulary the tokenizer does not fit or a rope that changes with the sequence length; missing folders above --out are made, an existing folder is refused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -8,10 +8,24 @@ import { test } from 'node:test';
 import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
 import { cli, tmp } from './gguf-models.ts';
 
-test('refused with one line, nothing written: a classification adapter, a vocabulary the tokenizer does not fit', () => {
+/** The tiny fixture with `rope_scaling` set to `rope`, as tmp/`name`. */
+function withRope(name: string, rope: Record<string, unknown>): string {
+  const dir = path.join(tmp, name);
+  fs.cpSync(TINY_BASE, dir, { recursive: true });
+  const file = path.join(dir, 'config.json');
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), rope_scaling: rope }));
+  return dir;
+}
+
+test('refused with one line, nothing written: a classification adapter, a vocabulary the tokenizer does not fit, a rope llama.cpp cannot express', () => {
   const cases: Array<[string[], RegExp]> = [
     [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init')], /classification model cannot be exported to GGUF/],
     [['--model', TINY_BASE], /tokenizer has 32000 tokens but the model's embedding has 512 rows/],
+    // frequencies that change with the sequence length: neither our engine nor llama.cpp's llama graph (its longrope
+    // switches by context size, and it has no dynamic NTK) computes them as transformers does; refused where the
+    // config is read, naming the key
+    [['--model', withRope('dynamic-rope', { rope_type: 'dynamic', factor: 2 })], /dynamic-rope\/config\.json: rope_scaling: "dynamic" rope scaling is not supported/],
+    [['--model', withRope('longrope', { rope_type: 'longrope', factor: 2 })], /longrope\/config\.json: rope_scaling: "longrope" rope scaling is not supported/],
   ];
   for (const [args, msg] of cases) {
     const out = path.join(tmp, 'refused.gguf');

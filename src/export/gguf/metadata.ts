@@ -1,9 +1,11 @@
 // general.* and llama.* metadata of a GGUF export: the architecture llama.cpp runs a Mistral model as
 // ("llama"; its llama graph has no sliding window), the hyper-parameters under the keys
-// llama.cpp's llama loader reads (gguf-py/gguf/constants.py), and where the weights came from.
+// llama.cpp's llama loader reads (gguf-py/gguf/constants.py; a scaled rope's from rope-scaling.ts),
+// and where the weights came from.
 import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
 import type { GgufValue } from './gguf-file.ts';
+import { ggufRope } from './rope-scaling.ts';
 import { FILE_TYPE, type GgufQuant } from './tensors.ts';
 
 export interface Provenance {
@@ -67,6 +69,7 @@ export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Proven
     ['llama.attention.layer_norm_rms_epsilon', { type: 'f32', value: cfg.rmsNormEps }],
     ['llama.rope.freq_base', { type: 'f32', value: cfg.ropeTheta }],
     ['llama.rope.dimension_count', u32(cfg.headDim)],
+    ...ggufRope(cfg).metadata,
   ]);
   if (cfg.headDim * cfg.numHeads !== cfg.hiddenSize) {
     m.set('llama.attention.key_length', u32(cfg.headDim));

@@ -1,10 +1,11 @@
-// The model's tensors under llama.cpp's names (token_embd, blk.N.attn_q, …, output) with its layout, and
+// The model's tensors under llama.cpp's names (rope_freqs, token_embd, blk.N.attn_q, …, output) with its layout, and
 // the ggml type each gets for a --quant choice. Q and K rows are permuted as convert_hf_to_gguf.py's
 // LlamaModel.permute does: HF rotates the halves of each head (rotate_half), llama.cpp's "norm" RoPE
 // rotates adjacent pairs, so row (h, j·half + i) moves to (h, 2i + j).
 import type { MistralModel } from '../../model/mistral.ts';
 import type { Projection } from '../../model/weights.ts';
 import type { GgmlType } from './quant/ggml-types.ts';
+import { ggufRope } from './rope-scaling.ts';
 
 export const GGUF_QUANTS = ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m'] as const;
 export type GgufQuant = (typeof GGUF_QUANTS)[number];
@@ -12,7 +13,7 @@ export type GgufQuant = (typeof GGUF_QUANTS)[number];
 /** llama_ftype of each choice (general.file_type). */
 export const FILE_TYPE: Record<GgufQuant, number> = { f32: 0, f16: 1, q8_0: 7, q4_k_m: 15, bf16: 32 };
 
-type Role = 'token_embd' | 'output' | 'norm' | 'attn_v' | 'ffn_down' | 'matrix';
+type Role = 'token_embd' | 'output' | 'norm' | 'rope_freqs' | 'attn_v' | 'ffn_down' | 'matrix';
 
 export interface PlannedTensor {
   name: string;
@@ -50,7 +51,11 @@ export function planTensors(model: MistralModel): PlannedTensor[] {
     const d = be.download(buf);
     return d instanceof Float32Array ? d : Float32Array.from(d);
   };
-  const out: PlannedTensor[] = [{ name: 'token_embd.weight', shape: [cfg.vocabSize, C], role: 'token_embd', layer: -1, read: host(model.weights.embed) }];
+  const out: PlannedTensor[] = [];
+  // a scaled rope's per-pair frequency divisors, first as convert_hf_to_gguf.py writes them; one for every layer
+  const freqFactors = ggufRope(cfg).freqFactors;
+  if (freqFactors) out.push({ name: 'rope_freqs.weight', shape: [freqFactors.length], role: 'rope_freqs', layer: -1, read: () => freqFactors });
+  out.push({ name: 'token_embd.weight', shape: [cfg.vocabSize, C], role: 'token_embd', layer: -1, read: host(model.weights.embed) });
   for (const layer of model.layers) {
     const i = layer.index;
     out.push({ name: `blk.${i}.attn_norm.weight`, shape: [C], role: 'norm', layer: i, read: host(layer.weights.inputNorm) });

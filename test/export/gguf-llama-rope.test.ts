@@ -1,0 +1,97 @@
+// Scaled ropes in GGUF files checked by llama.cpp itself (llama-cpp.ts): a random model per HF rope dict (θ 100 and an
+// original context of 32, so that 30 positions reach the scaled frequencies), exported by the CLI in f32; llama.cpp's
+// next-token log-probabilities after 30 tokens match ours ≤ 1e-4 relative, and the scaling moves ours far more than
+// that (so a file without it would fail). The file says each the way rope-scaling.ts chose: llama.cpp's own type
+// where it computes the same frequencies, else rope_freqs. A LoRA adapter file needs no rope of its own: beside a
+// scaled-rope base's file, llama.cpp matches base + adapter.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readGgufFileInfo } from 'node-llama-cpp';
+import { loadModel } from '../../src/model/mistral.ts';
+import { loadAdapter } from '../../src/model/peft.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { backend, cli, config, cutTokenizer, randomModelDir, tmp } from './gguf-models.ts';
+import { compare, llamaLogProbs, ourLogProbs, skip } from './llama-cpp.ts';
+
+/** 30 ids: BOS and 29 spread over the 512-token vocabulary, and a shorter prompt. */
+const PROMPTS = [[1, ...Array.from({ length: 29 }, (_, i) => 5 + ((i * 37) % 500))], [1, ...Array.from({ length: 17 }, (_, i) => 300 - i * 11)]];
+
+/** A random model with `rope_parameters` as given (θ 100), the same weights for every dict (seed 7). */
+function ropeModelDir(name: string, rope: Record<string, unknown>): string {
+  const dir = randomModelDir(name, config({ vocabSize: 512, maxPositionEmbeddings: 256 }), 512);
+  const file = path.join(dir, 'config.json');
+  const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  delete c['rope_theta'];
+  fs.writeFileSync(file, JSON.stringify({ ...c, rope_parameters: { rope_theta: 100, ...rope } }, null, 2));
+  return dir;
+}
+
+const plain = ourLogProbs(loadModel(ropeModelDir('plain', { rope_type: 'default' }), { backend }), PROMPTS);
+
+interface Written {
+  /** llama.rope.scaling.type (absent: none). */
+  type?: string;
+  ropeFreqs: boolean;
+  attnFactor: boolean;
+}
+
+const CASES: Array<[string, Record<string, unknown>, Written]> = [
+  ['linear', { rope_type: 'linear', factor: 4 }, { type: 'linear', ropeFreqs: false, attnFactor: false }],
+  ['yarn, default betas and attention factor', { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32 }, { type: 'yarn', ropeFreqs: false, attnFactor: false }],
+  ['yarn, mscale 2 / mscale_all_dim 1', { rope_type: 'yarn', factor: 6, original_max_position_embeddings: 32, mscale: 2, mscale_all_dim: 1 }, { type: 'yarn', ropeFreqs: false, attnFactor: true }],
+  [
+    'yarn, explicit attention_factor, beta_fast, beta_slow, truncate false',
+    { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32, attention_factor: 0.8, beta_fast: 4, beta_slow: 0.5, truncate: false },
+    { ropeFreqs: true, attnFactor: true },
+  ],
+  ['llama3', { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 32 }, { ropeFreqs: true, attnFactor: false }],
+];
+
+for (const [label, rope, written] of CASES) {
+  test(`${label} rope: llama.cpp's f32 logits after 30 positions match ours ≤ 1e-4`, { skip }, async () => {
+    const name = String(rope.rope_type) + CASES.findIndex((c) => c[0] === label);
+    const dir = ropeModelDir(name, rope);
+    const file = path.join(tmp, `${name}.gguf`);
+    const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+    assert.equal(r.status, 0, r.stderr);
+    const info = await readGgufFileInfo(file, { logWarnings: false });
+    const scaling = ((info.metadata as unknown as { llama: { rope: { scaling?: Record<string, unknown> } } }).llama.rope.scaling ?? {});
+    assert.deepEqual(
+      { type: scaling['type'], ropeFreqs: info.fullTensorInfo!.some((t) => t.name === 'rope_freqs.weight'), attnFactor: 'attn_factor' in scaling },
+      { type: undefined, ...written },
+    );
+    const ours = ourLogProbs(loadModel(dir, { backend }), PROMPTS);
+    const moved = compare(plain, ours).rel;
+    const { rel } = compare((await llamaLogProbs(file, PROMPTS)).lp, ours);
+    console.log(`# ${label}: logits max rel error ${rel.toExponential(2)} (the scaling moves them by ${moved.toExponential(2)})`);
+    assert.ok(moved > 0.01, `the scaling hardly changes the logits (${moved}): the check would not see it missing`);
+    assert.ok(rel <= 1e-4, `rel ${rel}`);
+  });
+}
+
+test("a LoRA adapter file (--format gguf-lora) beside a scaled-rope base's file: llama.cpp matches base + adapter", { skip }, async () => {
+  // the tiny HF fixture and its one-step PEFT adapter, with the yarn dict that takes rope_freqs and attn_factor and no
+  // sliding window (so all 30 positions count)
+  const dir = path.join(tmp, 'tiny-yarn');
+  fs.cpSync(TINY_BASE, dir, { recursive: true });
+  cutTokenizer(dir, 512);
+  const file = path.join(dir, 'config.json');
+  const rope = CASES[3]![1];
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), sliding_window: null, rope_parameters: { rope_theta: 100, ...rope } }));
+  const adapter = path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_step1');
+  const [base, lora] = [path.join(tmp, 'tiny-yarn.gguf'), path.join(tmp, 'tiny-yarn-lora.gguf')];
+  for (const [out, args] of [[base, ['--format', 'gguf']], [lora, ['--adapter', adapter, '--format', 'gguf-lora']]] as const) {
+    const r = cli('export', '--model', dir, ...args, '--out', out, '--quant', 'f32');
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const model = loadModel(dir, { backend });
+  const baseLp = ourLogProbs(model, PROMPTS);
+  loadAdapter(model, adapter, { trainable: false });
+  const ours = ourLogProbs(model, PROMPTS);
+  assert.ok(compare(baseLp, ours).rel > 1e-3, 'the adapter changes the logits (else this test proves nothing)');
+  const { rel } = compare((await llamaLogProbs(base, PROMPTS, 0, lora)).lp, ours);
+  console.log(`# LoRA adapter file beside a yarn base (rope_freqs, attn_factor): logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
