@@ -1,5 +1,5 @@
 // The GGUF export command's refusals and --out: one line and nothing written for a classification adapter, a
-// vocabulary the tokenizer does not fit or a rope that changes with the sequence length; missing folders above --out are made, an existing folder is refused.
+// vocabulary the tokenizer does not fit or a rope that switches with the sequence length; missing folders above --out are made, an existing folder is refused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,10 +21,8 @@ test('refused with one line, nothing written: a classification adapter, a vocabu
   const cases: Array<[string[], RegExp]> = [
     [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init')], /classification model cannot be exported to GGUF/],
     [['--model', TINY_BASE], /tokenizer has 32000 tokens but the model's embedding has 512 rows/],
-    // frequencies that change with the sequence length: neither our engine nor llama.cpp's llama graph (its longrope
-    // switches by context size, and it has no dynamic NTK) computes them as transformers does; refused where the
-    // config is read, naming the key
-    [['--model', withRope('dynamic-rope', { rope_type: 'dynamic', factor: 2 })], /dynamic-rope\/config\.json: rope_scaling: "dynamic" rope scaling is not supported/],
+    // frequencies that switch with the sequence length: neither our engine nor llama.cpp's llama graph (its longrope
+    // switches by context size) computes them as transformers does; refused where the config is read, naming the key
     [['--model', withRope('longrope', { rope_type: 'longrope', factor: 2 })], /longrope\/config\.json: rope_scaling: "longrope" rope scaling is not supported/],
   ];
   for (const [args, msg] of cases) {

@@ -71,6 +71,21 @@ for (const [label, rope, written] of CASES) {
   });
 }
 
+test('dynamic rope is written as plain rope (which it is within max_position_embeddings): no scaling keys, llama.cpp matches ours', { skip }, async () => {
+  const dir = ropeModelDir('dynamic', { rope_type: 'dynamic', factor: 4 });
+  const file = path.join(tmp, 'dynamic.gguf');
+  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /gguf: the dynamic rope scaling is written as plain rope, which it is up to max_position_embeddings 256/);
+  const info = await readGgufFileInfo(file, { logWarnings: false });
+  assert.equal((info.metadata as unknown as { llama: { rope: { scaling?: unknown } } }).llama.rope.scaling, undefined);
+  assert.equal(info.fullTensorInfo!.some((t) => t.name === 'rope_freqs.weight'), false);
+  const ours = ourLogProbs(loadModel(dir, { backend }), PROMPTS);
+  assert.equal(compare(plain, ours).rel, 0, 'dynamic rope within max_position_embeddings is plain rope');
+  const { rel } = compare((await llamaLogProbs(file, PROMPTS)).lp, ours);
+  assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
+
 test("a LoRA adapter file (--format gguf-lora) beside a scaled-rope base's file: llama.cpp matches base + adapter", { skip }, async () => {
   // the tiny HF fixture and its one-step PEFT adapter, with the yarn dict that takes rope_freqs and attn_factor and no
   // sliding window (so all 30 positions count)

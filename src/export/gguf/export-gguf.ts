@@ -49,6 +49,9 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   const metadata = modelMetadata(cfg, quant, from);
   for (const [k, v] of tokenizerMetadata(tokenizerFolder(modelDir), cfg.vocabSize, cfg.eosTokenIds)) metadata.set(k, v);
   if (model.lora) mergeLora(model);
+  if (cfg.ropeScaling?.type === 'dynamic') {
+    info(`gguf: the dynamic rope scaling is written as plain rope, which it is up to max_position_embeddings ${cfg.maxPositionEmbeddings} (llama.cpp does not rescale past it as transformers does)`);
+  }
   if (ggufContextLength(cfg) !== cfg.maxPositionEmbeddings) {
     info(`gguf: llama.context_length = ${ggufContextLength(cfg)}, the sliding window (llama.cpp runs this architecture with full attention, which equals the window's up to its length)`);
   }

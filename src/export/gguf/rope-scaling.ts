@@ -6,7 +6,8 @@
 // other betas or truncate false) as no type and our frequencies over the plain ones in rope_freqs, as
 // convert_hf_to_gguf.py writes llama3. yarn's attention factor A multiplies cos and sin in both: llama.cpp scales
 // them by attn_factor · get_mscale(factor) for its yarn type (1 + 0.1·ln factor is cancelled and re-applied) and
-// by attn_factor alone otherwise, so `rope.scaling.attn_factor` is A / get_mscale(factor), or A.
+// by attn_factor alone otherwise, so `rope.scaling.attn_factor` is A / get_mscale(factor), or A. Dynamic rope is
+// plain rope within max_position_embeddings, the only positions we run (and llama.context_length): written as plain.
 import type { MistralConfig } from '../../model/config.ts';
 import { yarnMscale, type RopeScaling } from '../../model/rope-config.ts';
 import { ropeFrequencies, yarnCorrectionDim } from '../../model/rope-freq.ts';
@@ -25,7 +26,7 @@ const f32 = (value: number): GgufValue => ({ type: 'f32', value });
 
 export function ggufRope(cfg: RopeFields): GgufRope {
   const s = cfg.ropeScaling;
-  if (s === null) return { metadata: [], freqFactors: null };
+  if (s === null || s.type === 'dynamic') return { metadata: [], freqFactors: null };
   if (s.type === 'linear') return { metadata: [['llama.rope.scaling.type', { type: 'string', value: 'linear' }], ['llama.rope.scaling.factor', f32(s.factor)]], freqFactors: null };
   const attention = (a: number): Array<[string, GgufValue]> => (a === 1 ? [] : [['llama.rope.scaling.attn_factor', f32(a)]]);
   if (s.type === 'yarn' && llamaCppYarn(s, cfg)) {
