@@ -1,6 +1,6 @@
 // HF config.json for model_type "mistral" → a typed, validated MistralConfig.
 // Missing keys take the defaults of transformers' MistralConfig; anything we cannot compute exactly
-// (other model types, rope scaling that changes with the input, other activations, biases) is refused with the key that says so.
+// (other model types, longrope scaling, other activations, biases) is refused with the key that says so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
@@ -20,7 +20,7 @@ export interface MistralConfig {
   headDim: number;
   rmsNormEps: number;
   ropeTheta: number;
-  /** A scaled rope (linear, yarn, llama3) with transformers' defaults filled in; null = plain rope. */
+  /** A scaled rope (linear, yarn, llama3; dynamic, run only within max_position_embeddings) with transformers' defaults filled in; null = plain rope. */
   ropeScaling: RopeScaling | null;
   /** Key j is visible from query i when 0 ≤ i − j < slidingWindow; null = plain causal. */
   slidingWindow: number | null;
