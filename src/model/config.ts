@@ -142,6 +142,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     }
   }
   const rope = parseRope(c, err);
+  // transformers' dynamic NTK raises θ to head_dim / (head_dim − 2), and fails at 2
+  if (rope.scaling?.type === 'dynamic' && headDim === 2) err('head_dim', 'dynamic rope scaling needs a head_dim above 2 (transformers divides by head_dim − 2)');
   return {
     vocabSize,
     hiddenSize: hidden,

@@ -241,6 +241,7 @@ test('rope scaling that changes with the input, or with missing or bad parameter
   rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1], long_factor: [1] } }), 'rope_parameters.rope_type', '"longrope"', 'sequence length');
   rejects(cfgWith({ rope_parameters: { rope_type: 'su' } }), 'rope_parameters.rope_type', '"su"', 'supported: "default", "linear", "dynamic", "yarn" or "llama3"');
   rejects(cfgWith({ rope_scaling: { type: 'dynamic' } }), 'rope_scaling.factor', 'dynamic rope scaling needs it');
+  rejects(cfgWith({ head_dim: 2, rope_scaling: { type: 'dynamic', factor: 2 } }), 'head_dim', 'above 2');
   rejects(cfgWith({ rope_scaling: 'dynamic' }), 'rope_scaling');
   rejects(cfgWith({ rope_scaling: { type: 'linear' } }), 'rope_scaling.factor', 'linear rope scaling needs it');
   rejects(cfgWith({ rope_scaling: { type: 'linear', factor: 0 } }), 'rope_scaling.factor', 'positive');
