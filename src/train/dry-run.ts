@@ -5,13 +5,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { probeCuda } from '../backend/cuda/probe.ts';
 import { UserError } from '../util/errors.ts';
-import type { TrainConfig } from './config.ts';
+import type { MistralConfig } from '../model/config.ts';
+import { describeModelConfig } from '../model/describe.ts';
+import { modelFolder, type TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, fitAdvice } from './fit-check.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { wrongTaskFix } from './data.ts';
 import { checkRunTrainable, loadRunSplit, plannedModelConfig, runTokenizer } from './setup.ts';
 
 export interface DryRun {
+  /** The model's config.json, as read (no weight is). */
+  model: MistralConfig;
   plan: MemoryPlan;
   shape: BatchShape;
   /**
@@ -49,7 +53,7 @@ export function dryRun(cfg: TrainConfig): DryRun {
   const shape = runBatchShape(cfg, train, evalSplits);
   const { backend, available, why } = plannedDevice(cfg);
   const plan = planMemory(cfg, model, shape, backend);
-  return { plan, shape, available, fits: available === null ? null : plan.total <= available, why };
+  return { model, plan, shape, available, fits: available === null ? null : plan.total <= available, why };
 }
 
 /**
@@ -83,6 +87,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
   const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1).padStart(10)} MiB`;
   const ev = r.shape.eval ? `; evaluation ${r.shape.eval.B} × ${r.shape.eval.T} in a plan of its own` : '';
   const lines = [
+    `model: ${modelFolder(cfg) ?? 'random weights'}: ${describeModelConfig(r.model)}`,
     `memory plan: ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${p.backend}, ${p.precision}, ` +
       `batches of ${r.shape.B} × ${r.shape.T} tokens${ev}${cfg.activation_checkpointing ? ', activation checkpointing' : ''}`,
     `  weights           ${mib(p.weights)}  (the model's weights outside the trainable state)`,

@@ -3,6 +3,7 @@
 // val stops improving, checkpoints every checkpoint.every_steps, resumes exactly from the newest valid
 // checkpoint, and ends with the test evaluation, samples before vs after, report.json and the loss curve.
 import * as path from 'node:path';
+import { describeModelConfig } from '../model/describe.ts';
 import { generationEosIds } from '../model/generation-config.ts';
 import { saveAdapter } from '../model/peft.ts';
 import { saveModelFolder } from '../model/save.ts';
@@ -337,6 +338,7 @@ function counted(n: number, noun: string, plural = `${noun}s`): string {
 function describeRun(run: RunSetup): void {
   const { cfg, model, backend } = run;
   const trainable = run.params.reduce((s, p) => s + p.value.length, 0);
+  info(`model: ${modelFolder(cfg) ?? 'random weights'}: ${describeModelConfig(model.cfg)}`);
   info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
     `${trainable.toLocaleString('en')} trainable parameters; ${counted(run.train.length, 'training example')}, ` +
     `${counted(run.microBatchesPerEpoch, 'micro-batch', 'micro-batches')} and ${counted(run.stepsPerEpoch, 'optimizer step')} per epoch, ${counted(run.totalSteps, 'step')} in all`);

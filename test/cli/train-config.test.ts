@@ -131,6 +131,7 @@ test('dynamic rope scaling: a max_seq_len past max_position_embeddings (where tr
     /^error: max_seq_len 512: "dynamic" rope scaling \(rope_scaling\) changes its frequencies for inputs longer than max_position_embeddings 64, which is not supported; here they reach 512 tokens: set max_seq_len to 64 or less$/);
   const ok = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', dyn, '--data.train', 'prepared/train.jsonl', '--max_seq_len', '64', '--dry-run']);
   assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout + ok.stderr, /^model: .*dynamic-model: 1 layer, .* rope θ 10,000 with dynamic scaling ×2 \(plain within the context\), context 64; /m);
   fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, max_position_embeddings: 8 }));
   oneLineError(cli(cwd, ['eval', '--model', dyn, '--data', 'qa.jsonl']), /^error: .*qa\.jsonl: "dynamic" rope scaling .* max_position_embeddings 8, .* here they reach \d+ tokens: --max-seq-len 8 cuts the rows$/);
   const cut = cli(cwd, ['eval', '--model', dyn, '--data', 'qa.jsonl', '--max-seq-len', '8']);
