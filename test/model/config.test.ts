@@ -242,6 +242,10 @@ test('rope scaling that changes with the input, or with missing or bad parameter
   rejects(cfgWith({ rope_parameters: { rope_type: 'su' } }), 'rope_parameters.rope_type', '"su"', 'supported: "default", "linear", "dynamic", "yarn" or "llama3"');
   rejects(cfgWith({ rope_scaling: { type: 'dynamic' } }), 'rope_scaling.factor', 'dynamic rope scaling needs it');
   rejects(cfgWith({ head_dim: 2, rope_scaling: { type: 'dynamic', factor: 2 } }), 'head_dim', 'above 2');
+  // transformers fails on these (checked): yarn and dynamic read head_dim 0 as 0; linear and llama3 as hidden // heads
+  rejects(cfgWith({ head_dim: 0, rope_scaling: { type: 'yarn', factor: 2 } }), 'head_dim', 'yarn rope scaling');
+  rejects(cfgWith({ head_dim: 0, rope_scaling: { type: 'dynamic', factor: 2 } }), 'head_dim', 'dynamic rope scaling');
+  assert.equal(parseConfig(cfgWith({ head_dim: 0, rope_scaling: { type: 'linear', factor: 2 } })).headDim, 4);
   rejects(cfgWith({ rope_scaling: 'dynamic' }), 'rope_scaling');
   rejects(cfgWith({ rope_scaling: { type: 'linear' } }), 'rope_scaling.factor', 'linear rope scaling needs it');
   rejects(cfgWith({ rope_scaling: { type: 'linear', factor: 0 } }), 'rope_scaling.factor', 'positive');
