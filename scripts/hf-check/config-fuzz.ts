@@ -37,6 +37,9 @@ interface Meta {
   greedy?: number[];
   greedy_margins?: number[];
   hf_cache_agrees?: boolean;
+  /** HF's own greedy decoding with its KV cache, and the margins of its picks (longrope's reference). */
+  greedy_cached?: number[];
+  greedy_cached_margins?: number[];
   sharded?: boolean;
   hf_f32_eager?: number;
   key?: string;
@@ -129,10 +132,13 @@ function parity(name: string, dir: string, meta: Meta): { errs: Record<string, n
   cmpGrads('grads', params, grads);
 
   // greedy decoding with our KV cache against HF's full forwards (where our context allows it): the index of the first
-  // different token, unless HF's pick there was a near tie (margin < 1e-4); † where HF's own cached decoding differs
+  // different token, unless HF's pick there was a near tie (margin < 1e-4); † where HF's own cached decoding differs.
+  // longrope against HF's cached decoding: past the original context a full forward rotates the whole sequence with
+  // the long factors, a cached decoding (HF's generate, ours) only the new tokens
   let greedy = '-';
   if (!cls) {
-    const want = meta.greedy!, margins = meta.greedy_margins!;
+    const longrope = model.cfg.ropeScaling?.type === 'longrope';
+    const want = longrope ? meta.greedy_cached! : meta.greedy!, margins = longrope ? meta.greedy_cached_margins! : meta.greedy_margins!;
     if (meta.rows![0]!.length + want.length > model.cfg.maxPositionEmbeddings) greedy = 'ctx';
     else {
       model.setLora(null);
@@ -182,7 +188,7 @@ for (const name of names.filter((n) => n.startsWith('case'))) {
     console.log(`${name.padEnd(8)} ERROR ${(e as Error).message.split('\n')[0]}  ${meta.desc}`);
   }
 }
-console.log('greedy: ours (KV cache) vs HF full forwards; † HF\'s own decoding with its KV cache picks other tokens');
+console.log('greedy: ours (KV cache) vs HF full forwards (longrope: vs HF\'s own decoding with its KV cache, as generate() runs it); † HF\'s own decoding with its KV cache picks other tokens');
 console.log(`PARITY ${failed === 0 ? 'PASS' : 'FAIL'}: ${names.filter((n) => n.startsWith('case')).length} cases, worst rel err ${worst.toExponential(1)} (tolerance ${TOL})`);
 
 let refusedOk = 0;

@@ -3,7 +3,7 @@
 #   HF_HUB_OFFLINE=1 python3 scripts/hf-check/config_fuzz.py OUT_DIR [CASES] [SEED]
 # Phase 1 (here): each case is a random MistralConfig (hidden size, heads, GQA ratio from 1 to MHA, an explicit head_dim
 # unlike hidden/heads or none with hidden not a multiple of the heads, intermediate size, layers, rope θ and scaling
-# (linear, yarn with its optional parameters, llama3: pretraining contexts shorter than the rows; dynamic), RMSNorm ε,
+# (linear, yarn with its optional parameters, longrope, llama3: pretraining contexts shorter than the rows; dynamic), RMSNorm ε,
 # sliding window none / absent / large / smaller than the batch / 1, tied embeddings (lm_head.weight in the file too,
 # or alone), vocab, context, weight dtype F32/BF16/F16, sharded with an index, CausalLM or SequenceClassification,
 # config.json in transformers 5 or 4 form, keys other models read), saved by save_pretrained with random weights,
@@ -12,7 +12,7 @@
 # the reference too): logits of a full batch and of a right-padded one with its attention mask, the loss; with a PEFT
 # LoRA (r 4, all 7 projections, B nonzero; SEQ_CLS: the score head too) the logits, loss and every gradient in train
 # mode; every base weight's gradient of full fine-tuning; 12 greedy tokens. Also configs HF accepts but we do not
-# compute (longrope rope scaling, other activations, per-layer attention types, attention dropout, non-CE classification
+# compute (other activations, per-layer attention types, attention dropout, non-CE classification
 # losses, a one-row classification head), which we must refuse naming the key.
 # Phase 2: scripts/hf-check/config-fuzz.ts loads each folder through the CLI's loader and prints its errors; it also
 # saves each case merged with its adapter (saveModelFolder, our export's writer). Phase 3 (here): HF loads that folder
@@ -35,10 +35,11 @@ PROJ = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_pr
 DTYPES = {'f32': torch.float32, 'bf16': torch.bfloat16, 'f16': torch.float16}
 
 
-def random_rope(theta, max_pos):
-    """rope_parameters: plain (about half), or linear, yarn or llama3 scaling with contexts shorter than the rows, or
-    dynamic (plain rope within max_position_embeddings, which must then hold the rows and the greedy tokens)."""
-    kind = rng.choice(['default'] * 6 + ['linear', 'yarn', 'yarn', 'llama3'] + (['dynamic'] if max_pos >= 32 else []))
+def random_rope(theta, max_pos, dim):
+    """rope_parameters: plain (about half), or linear, yarn, longrope or llama3 scaling with contexts shorter than the
+    rows (longrope: some batches and greedy decodings reach past it, some not), or dynamic (plain rope within
+    max_position_embeddings, which must then hold the rows and the greedy tokens)."""
+    kind = rng.choice(['default'] * 7 + ['linear', 'yarn', 'yarn', 'longrope', 'llama3'] + (['dynamic'] if max_pos >= 32 else []))
     rope = {'rope_type': kind, 'rope_theta': theta}
     original = rng.choice([4, 8, 16, 64])
     if kind in ('linear', 'dynamic'):
@@ -55,6 +56,13 @@ def random_rope(theta, max_pos):
             rope.update(beta_fast=rng.choice([4.0, 8.0, 64.0]), beta_slow=rng.choice([0.5, 2.0]))
         if rng.random() < 0.3:
             rope['truncate'] = False
+    elif kind == 'longrope':
+        rope.update(original_max_position_embeddings=rng.choice([4, 8, 12, 16, 64]),
+                    short_factor=[round(rng.uniform(1, 3), 2) for _ in range(dim // 2)], long_factor=[round(rng.uniform(1, 8), 2) for _ in range(dim // 2)])
+        if rng.random() < 0.3:
+            rope['factor'] = rng.choice([0.5, 2.0, 16.0])
+        if rng.random() < 0.3:
+            rope['attention_factor'] = rng.choice([0.9, 1.3])
     elif kind == 'llama3':
         low = rng.choice([1.0, 2.0])
         rope.update(factor=rng.choice([2.0, 8.0]), low_freq_factor=low, high_freq_factor=low * rng.choice([2.0, 4.0]),
@@ -84,7 +92,7 @@ def random_case(i):
               tie_word_embeddings=(not cls) and rng.random() < 0.4, max_position_embeddings=rng.choice([8] + [32, 512, 4096, 32768] * 2),
               bos_token_id=1, eos_token_id=2, pad_token_id=rng.choice([0, 2, None]) if not cls else rng.choice([0, 2, vocab - 1]),
               initializer_range=rng.choice([0.05, 0.1, 0.2]), hidden_act=rng.choice(['silu', 'silu', 'swish']))
-    kw['rope_parameters'] = random_rope(rng.choice([10000.0, 1e6, 500.0, 3.5e4, 100.0]), kw['max_position_embeddings'])
+    kw['rope_parameters'] = random_rope(rng.choice([10000.0, 1e6, 500.0, 3.5e4, 100.0]), kw['max_position_embeddings'], kw['head_dim'] or hidden // heads)
     if cls:
         kw['num_labels'] = rng.randint(2, 5)
     save = dict(dtype=rng.choice(['f32', 'f32', 'bf16', 'f16']), sharded=rng.random() < 0.25,
@@ -171,7 +179,7 @@ def rel(a, b):
 
 
 def rope_desc(rope):
-    extra = {k: v for k, v in rope.items() if k not in ('rope_type', 'rope_theta')}
+    extra = {k: f'[{len(v)}]' if isinstance(v, list) else v for k, v in rope.items() if k not in ('rope_type', 'rope_theta')}
     return '' if rope['rope_type'] == 'default' else f" {rope['rope_type']}{json.dumps(extra, separators=(',', ':'))}"
 
 
@@ -201,8 +209,10 @@ def parity_case(name, kw, save):
                    rel(s(input_ids=ids, attention_mask=mask).logits * (1 if cls else mask[..., None]), t['padded_logits'] * (1 if cls else mask[..., None])))
     # greedy decoding, 12 new tokens after row 0 (past the window when it is small), each by a full forward of the
     # sequence so far, with the margin of each pick over the runner-up (a near tie may flip either way); and whether
-    # HF's own decoding with its KV cache picks the same tokens (with window 1 it does not: an HF bug, not ours)
-    greedy, margins, cached = [], [], []
+    # HF's own decoding with its KV cache picks the same tokens (with window 1 it does not: an HF bug, not ours), and
+    # those tokens with their margins (longrope's reference: past the original context a full forward rotates the
+    # whole sequence with the long factors, a cached decoding only the new tokens, as generate() does)
+    greedy, margins, cached, cached_margins = [], [], [], []
     if not cls:
         with torch.no_grad():
             seq, cache, x = list(rows[0]), None, torch.tensor([rows[0]])
@@ -212,8 +222,10 @@ def parity_case(name, kw, save):
                 margins.append(float(top.values[0] - top.values[1]))
                 seq.append(greedy[-1])
                 o = m(input_ids=x, past_key_values=cache, use_cache=True)
-                cache, x = o.past_key_values, o.logits[0, -1].argmax().view(1, 1)
+                top = o.logits[0, -1].topk(2)
+                cache, x = o.past_key_values, top.indices[0].view(1, 1)
                 cached.append(int(x))
+                cached_margins.append(float(top.values[0] - top.values[1]))
     # full fine-tuning: every base weight's gradient (HF's embedding has padding_idx = pad_token_id)
     m.train()
     m(input_ids=ids, attention_mask=mask, labels=cls_labels if cls else labels).loss.backward()
@@ -239,7 +251,8 @@ def parity_case(name, kw, save):
             f"{(' v4json' + ('(θ in rope_scaling)' if save['theta_in_scaling'] else '')) if save['v4_json'] else ''}{' +keys' if save['other_keys'] else ''} pad={kw['pad_token_id']}"
             f"{' cls' + str(kw['num_labels']) if cls else ''}{' swish' if kw['hidden_act'] == 'swish' else ''}")
     meta = {'kind': 'parity', 'cls': cls, 'desc': desc, 'loss': loss, 'lora_loss': o.loss.item(), 'class_labels': cls_labels.tolist(),
-            'rows': rows, 'greedy': greedy, 'greedy_margins': margins, 'hf_cache_agrees': cached == greedy, 'sharded': save['sharded'], 'hf_f32_eager': eager}
+            'rows': rows, 'greedy': greedy, 'greedy_margins': margins, 'hf_cache_agrees': cached == greedy,
+            'greedy_cached': cached, 'greedy_cached_margins': cached_margins, 'sharded': save['sharded'], 'hf_f32_eager': eager}
     json.dump(meta, open(f'{d}/meta.json', 'w'))
 
 
@@ -257,9 +270,6 @@ PINNED = [
 
 # configs HF loads and runs but computes differently from our engine: each must be refused naming the key
 REFUSE = [
-    # rope whose frequencies switch with the sequence length
-    ('rope_parameters.rope_type', {'rope_parameters': {'rope_type': 'longrope', 'short_factor': [1.0, 1.5, 2.0, 2.5], 'long_factor': [2.0, 3.0, 4.0, 5.0],
-                                                       'original_max_position_embeddings': 32, 'rope_theta': 10000.0}}),
     ('hidden_act', {'hidden_act': 'gelu'}),
     ('hidden_act', {'hidden_act': 'gelu_pytorch_tanh'}),
     ('hidden_act', {'hidden_act': 'relu'}),
@@ -328,6 +338,11 @@ if __name__ == '__main__':
         if i < len(PINNED):  # the first cases pin what the draw may miss
             kw.update(PINNED[i][0])
             save.update(PINNED[i][1])
+            rope = kw['rope_parameters']
+            if rope['rope_type'] == 'longrope':  # one factor per pair of the pinned head size
+                half = (kw['head_dim'] or kw['hidden_size'] // kw['num_attention_heads']) // 2
+                for key in ('short_factor', 'long_factor'):
+                    rope[key] = (rope[key] * half)[:half]
         parity_case(f'case{i:02d}', kw, save)
         print(f'case{i:02d} made', flush=True)
     for j, (key, edit) in enumerate(REFUSE):

@@ -141,7 +141,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
       if (typeof id === 'number' && id >= vocabSize) err(key, `${id} is not a token id: vocab_size is ${vocabSize}`);
     }
   }
-  const rope = parseRope(c, err);
+  const rope = parseRope(c, headDim, err);
   // transformers' yarn and dynamic NTK read head_dim as it is given (not `or hidden // heads`): 0 gives them no
   // frequencies, and it fails; dynamic raises θ to head_dim / (head_dim − 2), and fails at 2
   const ropeType = rope.scaling?.type;

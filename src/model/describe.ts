@@ -18,6 +18,7 @@ function ropeScaling(s: RopeScaling): string {
     case 'dynamic': return ` with dynamic scaling ×${s.factor} (plain within the context)`;
     case 'yarn': return ` with yarn scaling ×${s.factor} of ${n(s.originalMaxPositionEmbeddings)} positions`;
     case 'llama3': return ` with llama3 scaling ×${s.factor} of ${n(s.originalMaxPositionEmbeddings)} positions`;
+    case 'longrope': return ` with longrope scaling (long factors past ${n(s.originalMaxPositionEmbeddings)} positions)`;
   }
 }
 

@@ -49,7 +49,9 @@ function fits(cap: PlanShape, B: number, T: number, numLabels: number): boolean 
 
 export class MistralModel {
   readonly layers: DecoderLayer[];
-  readonly invFreq: DeviceBuffer; // (D/2)
+  /** Rope inverse frequencies (D/2): those of the last forward — longrope's long set when its batch reached past `long.after`. */
+  invFreq: DeviceBuffer;
+  private readonly rope: { short: DeviceBuffer; long: { invFreq: DeviceBuffer; after: number } | null };
   lora: LoraAdapter | null = null;
   /** The classification head in use (the checkpoint's score.weight unless replaced). */
   score: ScoreHead | null;
@@ -72,8 +74,14 @@ export class MistralModel {
     this.dtypes = modelDTypes(computeDtype);
     this.layers = weights.layers.map((w, i) => new DecoderLayer(backend, cfg, w, i));
     this.score = weights.score ? { weight: weights.score, grad: null, numLabels: weights.score.length / cfg.hiddenSize } : null;
-    this.invFreq = backend.alloc(this.dtype, cfg.headDim / 2);
-    backend.upload(this.invFreq, hostFloats(ropeFrequencies({ theta: cfg.ropeTheta, scaling: cfg.ropeScaling }, cfg.headDim).invFreq, this.dtype));
+    const freqs = ropeFrequencies({ theta: cfg.ropeTheta, scaling: cfg.ropeScaling }, cfg.headDim);
+    const upload = (host: Float32Array): DeviceBuffer => {
+      const buf = backend.alloc(this.dtype, cfg.headDim / 2);
+      backend.upload(buf, hostFloats(host, this.dtype));
+      return buf;
+    };
+    this.rope = { short: upload(freqs.invFreq), long: freqs.long && { invFreq: upload(freqs.long.invFreq), after: freqs.long.after } };
+    this.invFreq = this.rope.short;
   }
 
   /**
@@ -175,9 +183,12 @@ export class MistralModel {
       const id = batch.inputIds[i]!;
       if (id < 0 || id >= cfg.vocabSize) throw new UserError(`token id ${id} is outside the vocabulary [0, ${cfg.vocabSize})`);
     }
-    if (cfg.ropeScaling?.type === 'dynamic') {
-      const why = dynamicRopeRefusal(cfg, batch.positions.reduce((m, p) => Math.max(m, p + 1), 0), `keep rows within ${cfg.maxPositionEmbeddings} tokens`);
+    if (cfg.ropeScaling?.type === 'dynamic' || this.rope.long) {
+      // transformers' dynamic and longrope look at the batch's reach: its largest position + 1 (padding included)
+      const reach = batch.positions.reduce((m, p) => Math.max(m, p + 1), 0);
+      const why = dynamicRopeRefusal(cfg, reach, `keep rows within ${cfg.maxPositionEmbeddings} tokens`);
       if (why) throw new UserError(why);
+      this.invFreq = this.rope.long && reach > this.rope.long.after ? this.rope.long.invFreq : this.rope.short;
     }
     const acts = this.activations(batch.B, batch.T, training);
     acts.shape = { B: batch.B, T: batch.T, training };

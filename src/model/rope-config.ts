@@ -1,9 +1,10 @@
 // The rotary embedding of a config.json as transformers 5.17 reads it (RotaryEmbeddingConfigMixin): θ and, for a
 // scaled rope, its type and parameters with transformers' defaults filled in. Supported: "default", the three types
-// whose frequencies are fixed at load time — "linear" (position interpolation), "yarn" and "llama3" — and "dynamic"
-// (NTK) within max_position_embeddings: transformers recomputes its frequencies only for an input that reaches past
-// it (and keeps them for later ones), so below it they are plain rope's; the model refuses a batch that reaches
-// past it (dynamicRopeRefusal). "longrope" (frequencies switched by sequence length) is refused, naming the key.
+// whose frequencies are fixed at load time — "linear" (position interpolation), "yarn" and "llama3" —, "longrope"
+// (two fixed sets: the long factors for a batch that reaches past original_max_position_embeddings, the short ones
+// otherwise, as transformers picks them at every forward) and "dynamic" (NTK) within max_position_embeddings:
+// transformers recomputes its frequencies only for an input that reaches past it (and keeps them for later ones), so
+// below it they are plain rope's; the model refuses a batch that reaches past it (dynamicRopeRefusal).
 
 /** A scaled rope's parameters, defaults filled in as transformers computes them. */
 export type RopeScaling =
@@ -15,7 +16,14 @@ export type RopeScaling =
     attentionFactor: number;
     betaFast: number; betaSlow: number; truncate: boolean;
   }
-  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number }
+  | {
+    type: 'longrope'; originalMaxPositionEmbeddings: number;
+    /** Per pair (head_dim / 2): frequencies are divided by these, short within the original context, long past it. */
+    shortFactor: number[]; longFactor: number[];
+    /** Multiplies cos and sin: the attention_factor given, else √(1 + ln(factor) / ln(original)) (1 for a factor ≤ 1). */
+    attentionFactor: number;
+  };
 
 export interface RopeConfig {
   theta: number;
@@ -26,7 +34,7 @@ export interface RopeConfig {
 type Json = Record<string, unknown>;
 type Err = (key: string, msg: string) => never;
 
-const SUPPORTED = '"default", "linear", "dynamic", "yarn" or "llama3"';
+const SUPPORTED = '"default", "linear", "dynamic", "yarn", "longrope" or "llama3"';
 
 /**
  * The rope dict is rope_scaling when it is a non-empty object (transformers 4's key, which then wins over
@@ -34,7 +42,7 @@ const SUPPORTED = '"default", "linear", "dynamic", "yarn" or "llama3"';
  * rope_type, else type, else "default". A key given as null is not absent: transformers keeps the null (setdefault)
  * and fails on it, so it is refused.
  */
-export function parseRope(c: Json, err: Err): RopeConfig {
+export function parseRope(c: Json, headDim: number, err: Err): RopeConfig {
   for (const key of ['rope_scaling', 'rope_parameters']) {
     const v = c[key];
     if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${JSON.stringify(v)}`);
@@ -49,10 +57,7 @@ export function parseRope(c: Json, err: Err): RopeConfig {
   }
   const typeKey = key === 'rope_scaling' ? key : name('rope_type');
   if (type === 'default') return { theta: theta as number, scaling: null };
-  if (type === 'longrope') {
-    err(typeKey, `${JSON.stringify(type)} rope scaling is not supported: its frequencies change with the sequence length (supported: ${SUPPORTED})`);
-  }
-  if (type !== 'linear' && type !== 'dynamic' && type !== 'yarn' && type !== 'llama3') err(typeKey, `${JSON.stringify(type)} rope scaling is not supported (supported: ${SUPPORTED})`);
+  if (type !== 'linear' && type !== 'dynamic' && type !== 'yarn' && type !== 'longrope' && type !== 'llama3') err(typeKey, `${JSON.stringify(type)} rope scaling is not supported (supported: ${SUPPORTED})`);
   // transformers' scaled ropes (not Mistral's plain one) rotate only partial_rotary_factor of each head, and then fail
   // on the shapes: refused unless it is 1
   const [prfKey, prf] = dict.partial_rotary_factor !== undefined ? [name('partial_rotary_factor'), dict.partial_rotary_factor] : ['partial_rotary_factor', c.partial_rotary_factor];
@@ -67,6 +72,19 @@ export function parseRope(c: Json, err: Err): RopeConfig {
   if (type === 'linear') return { theta: theta as number, scaling: { type, factor: num('factor', 'a positive number', positive) } };
   if (type === 'dynamic') return { theta: theta as number, scaling: { type, factor: num('factor', 'a positive number', positive), maxPositionEmbeddings: maxPositions(c) } };
   const original = originalMaxPositions(c, dict, name, err);
+  if (type === 'longrope') {
+    const factors = (k: string): number[] => {
+      const v = dict[k];
+      if (!Array.isArray(v) || v.length !== headDim / 2 || !v.every((x) => typeof x === 'number' && x > 0)) {
+        err(name(k), `must be a list of head_dim / 2 = ${headDim / 2} positive numbers, got ${JSON.stringify(v)}${v === undefined ? ' (longrope rope scaling needs it)' : ''}`);
+      }
+      return v as number[];
+    };
+    // factor null or absent: max_position_embeddings / original (Phi-3's form)
+    const factor = optNum('factor', 'a positive number or null', positive) ?? maxPositions(c) / original;
+    const attentionFactor = optNum('attention_factor', 'a positive number', positive) ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)));
+    return { theta: theta as number, scaling: { type, originalMaxPositionEmbeddings: original, shortFactor: factors('short_factor'), longFactor: factors('long_factor'), attentionFactor } };
+  }
   if (type === 'llama3') {
     const low = num('low_freq_factor', 'a positive number', positive);
     const high = num('high_freq_factor', `a number above low_freq_factor ${low}`, (v) => v > low);
@@ -123,6 +141,7 @@ export function ropeAsSaved(rope: RopeConfig, base: Json): { set: Json; remove: 
       : { set: { rope_theta: rope.theta }, remove: ['rope_scaling'] };
   }
   const params: Json = s.type === 'linear' || s.type === 'dynamic' ? { factor: s.factor }
+    : s.type === 'longrope' ? { short_factor: s.shortFactor, long_factor: s.longFactor, original_max_position_embeddings: s.originalMaxPositionEmbeddings, attention_factor: s.attentionFactor }
     : s.type === 'llama3' ? { factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor, original_max_position_embeddings: s.originalMaxPositionEmbeddings }
       : { factor: s.factor, original_max_position_embeddings: s.originalMaxPositionEmbeddings, attention_factor: s.attentionFactor, beta_fast: s.betaFast, beta_slow: s.betaSlow, truncate: s.truncate };
   const v4 = base.rope_scaling !== null && typeof base.rope_scaling === 'object' && Object.keys(base.rope_scaling).length > 0;

@@ -112,7 +112,7 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
   const counts = parameterCounts(cfg, model);
   // trained weights that are stored in the exact dtype live in the optimizer's flat buffer (counted there)
   const inFlat = dtypes.storage === dtypes.exact ? counts.trainedBase : 0;
-  const invFreq = (model.headDim / 2) * exact;
+  const invFreq = (model.headDim / 2) * exact * (model.ropeScaling?.type === 'longrope' ? 2 : 1); // longrope: a short and a long set
   const weights = (counts.all - inFlat) * storage + invFreq;
   // values, gradients and AdamW's two moments, plus the LoRA factors' working copies under bf16
   const trainable = 4 * counts.trained * exact + (cfg.method === 'lora' && storage !== exact ? counts.trainedLora * storage : 0);

@@ -1,5 +1,5 @@
 // The GGUF export command's refusals and --out: one line and nothing written for a classification adapter, a
-// vocabulary the tokenizer does not fit or a rope that switches with the sequence length; missing folders above --out are made, an existing folder is refused.
+// vocabulary the tokenizer does not fit or a rope that switches with the sequence length (longrope); missing folders above --out are made, an existing folder is refused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,9 +21,10 @@ test('refused with one line, nothing written: a classification adapter, a vocabu
   const cases: Array<[string[], RegExp]> = [
     [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init')], /classification model cannot be exported to GGUF/],
     [['--model', TINY_BASE], /tokenizer has 32000 tokens but the model's embedding has 512 rows/],
-    // frequencies that switch with the sequence length: neither our engine nor llama.cpp's llama graph (its longrope
-    // switches by context size) computes them as transformers does; refused where the config is read, naming the key
-    [['--model', withRope('longrope', { rope_type: 'longrope', factor: 2 })], /longrope\/config\.json: rope_scaling: "longrope" rope scaling is not supported/],
+    // longrope switches between two sets of frequencies at the original context; llama.cpp's llama graph has one set
+    // (its own longrope, for other architectures, switches by context size): refused naming config.json and the key
+    [['--model', withRope('longrope', { rope_type: 'longrope', short_factor: Array(8).fill(1.5), long_factor: Array(8).fill(3), original_max_position_embeddings: 64 })],
+      /longrope\/config\.json: rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies/],
   ];
   for (const [args, msg] of cases) {
     const out = path.join(tmp, 'refused.gguf');

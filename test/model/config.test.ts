@@ -231,15 +231,22 @@ test('scaled rope: linear, yarn and llama3 with transformers\' defaults filled i
   assert.equal(t?.type === 'yarn' && t.truncate, false);
   // factor null: max_position_embeddings / original; mscale and mscale_all_dim give the attention factor
   const m = scaling({ max_position_embeddings: 256, rope_parameters: { rope_type: 'yarn', factor: null, original_max_position_embeddings: 32, mscale: 1, mscale_all_dim: 0.5 } });
-  assert.deepEqual([m?.factor, m?.type === 'yarn' && m.attentionFactor], [8, (0.1 * Math.log(8) + 1) / (0.05 * Math.log(8) + 1)]);
+  assert.deepEqual([m?.type === 'yarn' && m.factor, m?.type === 'yarn' && m.attentionFactor], [8, (0.1 * Math.log(8) + 1) / (0.05 * Math.log(8) + 1)]);
+  // longrope: factor absent → max_position_embeddings / original; attention factor √(1 + ln(factor) / ln(original))
+  assert.deepEqual(scaling({ max_position_embeddings: 4096, rope_parameters: { rope_type: 'longrope', original_max_position_embeddings: 1024, short_factor: [1, 1.5], long_factor: [2, 3] } }), {
+    type: 'longrope', originalMaxPositionEmbeddings: 1024, shortFactor: [1, 1.5], longFactor: [2, 3], attentionFactor: Math.sqrt(1 + Math.log(4) / Math.log(1024)),
+  });
+  assert.equal((scaling({ rope_parameters: { rope_type: 'longrope', factor: 0.5, short_factor: [1, 1], long_factor: [1, 1] } }) as { attentionFactor: number }).attentionFactor, 1);
   assert.deepEqual(scaling({ max_position_embeddings: 1024, rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }), {
     type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 1024,
   });
 });
 
 test('rope scaling that changes with the input, or with missing or bad parameters, is refused naming the key', () => {
-  rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1], long_factor: [1] } }), 'rope_parameters.rope_type', '"longrope"', 'sequence length');
-  rejects(cfgWith({ rope_parameters: { rope_type: 'su' } }), 'rope_parameters.rope_type', '"su"', 'supported: "default", "linear", "dynamic", "yarn" or "llama3"');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1], long_factor: [1, 2] } }), 'rope_parameters.short_factor', 'head_dim / 2 = 2 positive numbers', 'got [1]');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1, 2] } }), 'rope_parameters.long_factor', 'longrope rope scaling needs it');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'longrope', short_factor: [1, 2], long_factor: [1, -2] } }), 'rope_parameters.long_factor');
+  rejects(cfgWith({ rope_parameters: { rope_type: 'su' } }), 'rope_parameters.rope_type', '"su"', 'supported: "default", "linear", "dynamic", "yarn", "longrope" or "llama3"');
   rejects(cfgWith({ rope_scaling: { type: 'dynamic' } }), 'rope_scaling.factor', 'dynamic rope scaling needs it');
   rejects(cfgWith({ head_dim: 2, rope_scaling: { type: 'dynamic', factor: 2 } }), 'head_dim', 'above 2');
   // transformers fails on these (checked): yarn and dynamic read head_dim 0 as 0; linear and llama3 as hidden // heads

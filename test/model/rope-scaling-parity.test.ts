@@ -1,6 +1,7 @@
 // Scaled rope against HF transformers 5.17 + PEFT 0.21 (test/fixtures/rope-scaling: the tiny fixture's weights,
-// inputs and adapter with linear, yarn — transformers 4's form, every option given, DeepSeek's mscale —, dynamic and
-// llama3 rope): the inverse frequencies bit for bit, yarn's attention scaling, logits, loss, every LoRA gradient, greedy
+// inputs and adapter with linear, yarn — transformers 4's form, every option given, DeepSeek's mscale —, dynamic,
+// longrope — within its original context, and past it with greedy decoding crossing it — and llama3 rope): the inverse
+// frequencies bit for bit (longrope's both sets), the attention scaling, logits, loss, every LoRA gradient, greedy
 // generation with the KV cache, and a saved model that reads back to the same rope. Dynamic rope past
 // max_position_embeddings (where transformers changes its frequencies) is refused.
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ import { FIXTURES, readFixture, relErr, tokenRows, TINY, TINY_BASE } from '../he
 import { tempDir } from '../temp-dir.ts';
 
 const ROPE = path.join(FIXTURES, 'rope-scaling');
-const NAMES = ['linear', 'yarn', 'yarn-explicit', 'yarn-mscale', 'dynamic', 'llama3'];
+const NAMES = ['linear', 'yarn', 'yarn-explicit', 'yarn-mscale', 'dynamic', 'longrope', 'longrope-long', 'llama3'];
 const tiny = readFixture(path.join(TINY, 'expected.safetensors'));
 const B = 2, T = 24;
 const batch = collate(tokenRows(tiny.input_ids!.data as Int32Array, tiny.labels!.data as Int32Array, B, T), 0, 0);
@@ -47,9 +48,13 @@ for (const name of NAMES) {
   test(`${name}: inverse frequencies bit for bit and the attention scaling of transformers`, () => {
     const cfg = loadConfig(path.join(ROPE, name));
     assert.equal(cfg.ropeScaling?.type, meta.rope_type);
-    const { invFreq, attentionScaling } = ropeFrequencies({ theta: cfg.ropeTheta, scaling: cfg.ropeScaling }, cfg.headDim);
+    const { invFreq, attentionScaling, long } = ropeFrequencies({ theta: cfg.ropeTheta, scaling: cfg.ropeScaling }, cfg.headDim);
     assert.deepEqual(Array.from(invFreq), Array.from(ex.inv_freq!.data));
     assert.equal(attentionScaling, meta.attention_scaling);
+    assert.equal(long !== null, meta.rope_type === 'longrope');
+    if (long) { // the set transformers took for the batch of 24 positions: long past the original context
+      assert.deepEqual(Array.from(T > long.after ? long.invFreq : invFreq), Array.from(ex.inv_freq_batch!.data));
+    }
   });
 
   test(`${name}: logits, loss and greedy generation match HF`, () => {

@@ -38,6 +38,9 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
     throw new UserError('a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head (export the adapter or --merge instead)', modelDir);
   }
   const cfg = model.cfg;
+  if (cfg.ropeScaling?.type === 'longrope') {
+    throw new UserError('rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp\'s llama architecture one (export --merge writes an HF model folder)', path.join(modelDir, 'config.json'));
+  }
   // everything that can be refused is checked before the first byte is written
   const tensors = planTensors(model);
   const chosen = tensors.map((t) => tensorType(t, quant, cfg.numLayers, cfg.tieWordEmbeddings));
