@@ -134,10 +134,11 @@ function parity(name: string, dir: string, meta: Meta): { errs: Record<string, n
   // greedy decoding with our KV cache against HF's full forwards (where our context allows it): the index of the first
   // different token, unless HF's pick there was a near tie (margin < 1e-4); † where HF's own cached decoding differs.
   // longrope against HF's cached decoding: past the original context a full forward rotates the whole sequence with
-  // the long factors, a cached decoding (HF's generate, ours) only the new tokens
+  // the long factors, a cached decoding (HF's generate, ours) only the new tokens (where the decoding crosses it)
   let greedy = '-';
   if (!cls) {
-    const longrope = model.cfg.ropeScaling?.type === 'longrope';
+    const rope = model.cfg.ropeScaling;
+    const longrope = rope?.type === 'longrope' && meta.rows![0]!.length + meta.greedy!.length > rope.originalMaxPositionEmbeddings;
     const want = longrope ? meta.greedy_cached! : meta.greedy!, margins = longrope ? meta.greedy_cached_margins! : meta.greedy_margins!;
     if (meta.rows![0]!.length + want.length > model.cfg.maxPositionEmbeddings) greedy = 'ctx';
     else {

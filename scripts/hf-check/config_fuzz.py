@@ -4,7 +4,8 @@
 # Phase 1 (here): each case is a random MistralConfig (hidden size, heads, GQA ratio from 1 to MHA, an explicit head_dim
 # unlike hidden/heads or none with hidden not a multiple of the heads, intermediate size, layers, rope θ and scaling
 # (linear, yarn with its optional parameters, longrope, llama3: pretraining contexts shorter than the rows; dynamic), RMSNorm ε,
-# sliding window none / absent / large / smaller than the batch / 1, tied embeddings (lm_head.weight in the file too,
+# sliding window none / absent / large / smaller than the batch / 1 (per layer: Ministral's layer_types, in a "mistral"
+# or a "ministral" config), tied embeddings (lm_head.weight in the file too,
 # or alone), vocab, context, weight dtype F32/BF16/F16, sharded with an index, CausalLM or SequenceClassification,
 # config.json in transformers 5 or 4 form, keys other models read), saved by save_pretrained with random weights,
 # reloaded by from_pretrained the way a user's folder is, and its references computed in float64 with sdpa attention
@@ -96,7 +97,7 @@ def random_case(i):
     if cls:
         kw['num_labels'] = rng.randint(2, 5)
     save = dict(dtype=rng.choice(['f32', 'f32', 'bf16', 'f16']), sharded=rng.random() < 0.25,
-                v4_json=rng.random() < 0.3, theta_in_scaling=rng.random() < 0.5, other_keys=rng.random() < 0.2, head_in_file=rng.choice([None, None, 'same', 'other', 'only']), window=window, T=T, cls=cls)
+                v4_json=rng.random() < 0.3, theta_in_scaling=rng.random() < 0.5, other_keys=rng.random() < 0.2, layer_types=rng.random() < 0.3, head_in_file=rng.choice([None, None, 'same', 'other', 'only']), window=window, T=T, cls=cls)
     return kw, save
 
 
@@ -159,13 +160,17 @@ def save_model(kw, save, d):
         c.pop('sliding_window')
     if kw['head_dim'] is None:
         c.pop('head_dim', None)
+    # per-layer attention types: with layer_types (or as model_type "ministral") transformers runs the config as
+    # Ministral, which needs head_dim and a window
+    if save['layer_types'] and 'head_dim' in c and c.get('sliding_window', 4096) is not None:
+        c['layer_types'] = [rng.choice(['sliding_attention', 'full_attention']) for _ in range(kw['num_hidden_layers'])]
+        if rng.random() < 0.3:
+            c['model_type'] = 'ministral'
+        save['layer_desc'] = f" {'ministral:' if c['model_type'] == 'ministral' else ''}layers={''.join(t[0].upper() for t in c['layer_types'])}"
     if save['other_keys']:  # keys other models read, which a Mistral ignores
         c.update(use_sliding_window=False, max_window_layers=0, attention_bias=False, mlp_bias=False)
         if kw['rope_parameters']['rope_type'] == 'default':  # Mistral's plain rope ignores it; a scaled one fails on it
             c['partial_rotary_factor'] = 0.5
-        # with layer_types transformers runs a "mistral" config as Ministral, which needs head_dim and a window
-        if 'head_dim' in c and c.get('sliding_window', 4096) is not None:
-            c['layer_types'] = ['sliding_attention'] * kw['num_hidden_layers']
     json.dump(c, open(f'{d}/config.json', 'w'), indent=2)
 
 
@@ -248,7 +253,7 @@ def parity_case(name, kw, save):
             f"{'*' if kw['head_dim'] else ''} I{kw['intermediate_size']} L{kw['num_hidden_layers']} V{kw['vocab_size']} T{T}"
             f" ctx{kw['max_position_embeddings']} sw={save['window']}:{kw['sliding_window']} θ{kw['rope_parameters']['rope_theta']:g}{rope_desc(kw['rope_parameters'])} eps{kw['rms_norm_eps']:g}"
             f"{' tied' if kw['tie_word_embeddings'] else ''}{' +lm_head:' + save['head_in_file'] if save['head_in_file'] else ''} {save['dtype']}{' sharded' if save['sharded'] else ''}"
-            f"{(' v4json' + ('(θ in rope_scaling)' if save['theta_in_scaling'] else '')) if save['v4_json'] else ''}{' +keys' if save['other_keys'] else ''} pad={kw['pad_token_id']}"
+            f"{(' v4json' + ('(θ in rope_scaling)' if save['theta_in_scaling'] else '')) if save['v4_json'] else ''}{' +keys' if save['other_keys'] else ''}{save.get('layer_desc', '')} pad={kw['pad_token_id']}"
             f"{' cls' + str(kw['num_labels']) if cls else ''}{' swish' if kw['hidden_act'] == 'swish' else ''}")
     meta = {'kind': 'parity', 'cls': cls, 'desc': desc, 'loss': loss, 'lora_loss': o.loss.item(), 'class_labels': cls_labels.tolist(),
             'rows': rows, 'greedy': greedy, 'greedy_margins': margins, 'hf_cache_agrees': cached == greedy,
@@ -275,7 +280,6 @@ REFUSE = [
     ('hidden_act', {'hidden_act': 'relu'}),
     ('attention_dropout', {'attention_dropout': 0.1}),
     ('model_type', {'model_type': 'llama'}),
-    ('layer_types', {'layer_types': ['sliding_attention', 'full_attention'], 'sliding_window': 2}),
     # a classification head's loss: transformers trains these with MSE and BCE
     ('problem_type', {'problem_type': 'regression', 'task': 'classification'}),
     ('problem_type', {'problem_type': 'multi_label_classification', 'task': 'classification'}),

@@ -1,4 +1,5 @@
-// HF config.json for model_type "mistral" → a typed, validated MistralConfig.
+// HF config.json for model_type "mistral" (or "ministral": Mistral with per-layer attention types) → a typed,
+// validated MistralConfig.
 // Missing keys take the defaults of transformers' MistralConfig; anything we cannot compute exactly
 // (other model types, longrope scaling, other activations, biases) is refused with the key that says so.
 import * as fs from 'node:fs';
@@ -7,6 +8,7 @@ import { UserError } from '../util/errors.ts';
 import { intKey, readJsonFile } from '../util/json-file.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { HF_NAMES } from './names.ts';
+import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, type RopeScaling } from './rope-config.ts';
 import { warn } from '../util/log.ts';
 
@@ -24,6 +26,8 @@ export interface MistralConfig {
   ropeScaling: RopeScaling | null;
   /** Key j is visible from query i when 0 ≤ i − j < slidingWindow; null = plain causal. */
   slidingWindow: number | null;
+  /** Each layer's attention type (Ministral's layer_types): "full_attention" layers have no window; null = every layer slidingWindow's (layerWindow). */
+  layerTypes: LayerType[] | null;
   /**
    * transformers' dropout on the attention weights in training (0 in Mistral's releases). We compute none: training
    * refuses a model with one (checkTrainable), inference is exact (transformers applies it only in training).
@@ -75,8 +79,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const err = (key: string, msg: string): never => {
     throw new UserError(`${key}: ${msg}`, where);
   };
-  if (c.model_type !== 'mistral') {
-    err('model_type', c.model_type === undefined ? 'missing (an HF config.json names its model_type: "mistral")' : `${JSON.stringify(c.model_type)} is not supported (only "mistral")`);
+  if (c.model_type !== 'mistral' && c.model_type !== 'ministral') {
+    err('model_type', c.model_type === undefined ? 'missing (an HF config.json names its model_type: "mistral")' : `${JSON.stringify(c.model_type)} is not supported (only "mistral" and "ministral")`);
   }
   // GPTQ, AWQ, bitsandbytes or FP8 weights are packed integers or 8-bit floats, not the tensors a model is made of:
   // refused here by name, rather than as a missing or unreadable tensor later
@@ -124,7 +128,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (sw !== null && (typeof sw !== 'number' || !Number.isInteger(sw) || sw < 1)) {
     err('sliding_window', `must be null or an integer ≥ 1, got ${JSON.stringify(sw)}`);
   }
-  checkLayerTypes(c, sw as number | null, err);
+  const layerTypes = parseLayerTypes(c, int('num_hidden_layers', 32), sw as number | null, err);
   const tie = given('tie_word_embeddings', false);
   if (typeof tie !== 'boolean') err('tie_word_embeddings', `must be true or false, got ${JSON.stringify(tie)}`);
   const eosRaw = c.eos_token_id === undefined ? 2 : c.eos_token_id;
@@ -159,6 +163,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     ropeTheta: rope.theta,
     ropeScaling: rope.scaling,
     slidingWindow: sw as number | null,
+    layerTypes,
     attentionDropout: attentionDropout as number,
     tieWordEmbeddings: tie as boolean,
     maxPositionEmbeddings: int('max_position_embeddings', 4096 * 32),
@@ -207,22 +212,6 @@ function checkDType(c: Json, err: (key: string, msg: string) => never): void {
     if (typeof v !== 'string' || !FLOAT_DTYPES.includes(v)) {
       err(key, `${JSON.stringify(v)} is not supported: the weights must be float32, bfloat16 or float16 (or float64); use the model's unquantized weights`);
     }
-  }
-}
-
-/**
- * layer_types (one attention type per layer): transformers runs a "mistral" config that has it as Ministral, whose
- * layers each take the type they are given ("sliding_attention": the window, "full_attention": plain causal).
- * Accepted when every layer has the type the one sliding_window gives all of ours; a mix is refused.
- */
-function checkLayerTypes(c: Json, window: number | null, err: (key: string, msg: string) => never): void {
-  const types = c.layer_types;
-  const ours = window === null ? 'full_attention' : 'sliding_attention';
-  if (types === undefined || types === null) return;
-  if (!Array.isArray(types)) err('layer_types', `must be a list, got ${JSON.stringify(types)}`);
-  const differ = (types as unknown[]).find((t) => t !== ours);
-  if (differ !== undefined) {
-    err('layer_types', `${JSON.stringify(differ)} differs from ${JSON.stringify(ours)} (what sliding_window ${window} gives every layer): per-layer attention types (Ministral's) are not supported`);
   }
 }
 

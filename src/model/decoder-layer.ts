@@ -6,6 +6,7 @@ import type { Activations, LayerActs } from './activations.ts';
 import type { MistralConfig } from './config.ts';
 import { Linear } from './linear.ts';
 import { GATE_UP, QKV } from './lora.ts';
+import { layerWindow } from './layer-types.ts';
 import { attentionScale } from './rope-freq.ts';
 import { SharedInput } from './shared-input.ts';
 import type { LayerWeights, Projection } from './weights.ts';
@@ -54,7 +55,7 @@ export class DecoderLayer {
     const c = this.cfg;
     return {
       B: acts.shape.B, T: acts.shape.T, Hq: c.numHeads, Hkv: c.numKvHeads, D: c.headDim,
-      scale: attentionScale(c), window: c.slidingWindow,
+      scale: attentionScale(c), window: layerWindow(c, this.index),
       ...(kv ? { kvLen: kv.offset + acts.shape.T, qOffset: kv.offset } : {}),
     };
   }

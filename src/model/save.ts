@@ -184,10 +184,12 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     if (isRecord(parsed)) base = parsed;
   }
   const c = model.cfg;
+  // a Ministral source stays one (the same weights; its own class names)
+  const family = base.model_type === 'ministral' ? 'Ministral' : 'Mistral';
   const out: Record<string, unknown> = {
     ...base,
-    architectures: [opts.head === 'classification' ? 'MistralForSequenceClassification' : 'MistralForCausalLM'],
-    model_type: 'mistral', vocab_size: c.vocabSize, hidden_size: c.hiddenSize, intermediate_size: c.intermediateSize,
+    architectures: [`${family}${opts.head === 'classification' ? 'ForSequenceClassification' : 'ForCausalLM'}`],
+    model_type: family.toLowerCase(), vocab_size: c.vocabSize, hidden_size: c.hiddenSize, intermediate_size: c.intermediateSize,
     num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, num_key_value_heads: c.numKvHeads, head_dim: headDimAsSaved(base, c),
     hidden_act: 'silu', rms_norm_eps: c.rmsNormEps, sliding_window: c.slidingWindow, tie_word_embeddings: c.tieWordEmbeddings,
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
@@ -196,6 +198,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     dtype: TORCH_DTYPE[opts.dtype ?? fileDType(model.weights.embed)],
   };
   delete out.torch_dtype;
+  if (c.layerTypes) out.layer_types = [...c.layerTypes];
   const rope = ropeAsSaved({ theta: c.ropeTheta, scaling: c.ropeScaling }, base);
   for (const key of rope.remove) delete out[key];
   Object.assign(out, rope.set);

@@ -99,6 +99,19 @@ test("other Mistral shapes: head_dim apart from hidden/heads (Nemo's form), tied
   assert.ok(rel <= 1e-4, `rel ${rel}`);
 });
 
+test('per-layer attention types (Ministral: one layer sliding, one full): context_length is the window; f32 logits within it match', { skip }, async () => {
+  const cfg = config({ vocabSize: 512, slidingWindow: 6, layerTypes: ['full_attention', 'sliding_attention'] });
+  const dir = randomModelDir('ministral-shaped', cfg, 512);
+  const file = path.join(tmp, 'ministral-shaped-f32.gguf');
+  const r = cli('export', '--model', dir, '--out', file, '--format', 'gguf', '--quant', 'f32');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /llama\.context_length = 6, the sliding window/);
+  const prompts = [[1, 415, 293, 460], [1, 260, 300, 400, 500, 280]]; // within the window: full attention = the window's
+  const { rel } = compare((await llamaLogProbs(file, prompts)).lp, ourLogProbs(loadModel(dir, { backend }), prompts));
+  console.log(`# Ministral-shaped (layer_types full, sliding) f32: logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `rel ${rel}`);
+});
+
 test('the tiny HF fixture (given a 512-token tokenizer): context_length is its window of 8; f32 matches, q4_k_m falls back as llama.cpp', { skip }, async () => {
   const dir = path.join(tmp, 'tiny');
   fs.cpSync(TINY_BASE, dir, { recursive: true });

@@ -47,7 +47,7 @@ test('the tiny fixture config: rope theta under rope_parameters, explicit head_d
   const cfg = loadConfig(TINY_BASE);
   const want: MistralConfig = {
     vocabSize: 512, hiddenSize: 64, intermediateSize: 160, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16,
-    rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: 8, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
+    rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: 8, layerTypes: null, attentionDropout: 0, tieWordEmbeddings: false, maxPositionEmbeddings: 256,
     bosTokenId: 1, eosTokenIds: [2], padTokenId: 0, labels: null, task: 'generation', problemType: null, initializerRange: 0.1,
   };
   assert.deepEqual(cfg, want);
@@ -124,13 +124,25 @@ test('null where transformers 5.17 types a key strictly (int, float, str, bool) 
   assert.deepEqual([c.slidingWindow, c.padTokenId, c.bosTokenId, c.eosTokenIds, c.numKvHeads, c.headDim], [null, null, null, [], 4, 4]);
 });
 
-test('layer_types: accepted when every layer has the attention the one sliding_window gives; a per-layer mix (Ministral) is refused', () => {
-  // transformers runs a "mistral" config with layer_types as Ministral: each layer takes the attention its type says
-  assert.equal(parseConfig(cfgWith({ layer_types: ['sliding_attention', 'sliding_attention'] })).slidingWindow, 8);
-  assert.equal(parseConfig(cfgWith({ sliding_window: null, layer_types: ['full_attention', 'full_attention'] })).slidingWindow, null);
-  rejects(cfgWith({ layer_types: ['sliding_attention', 'full_attention'] }), 'layer_types', '"full_attention"', 'per-layer');
-  rejects(cfgWith({ sliding_window: null, layer_types: ['sliding_attention', 'sliding_attention'] }), 'layer_types', 'per-layer');
-  rejects(cfgWith({ layer_types: 'sliding_attention' }), 'layer_types', 'must be a list');
+test('layer_types and model_type "ministral": each layer its attention type, as transformers runs them (Ministral); refused where it fails', () => {
+  // transformers runs a "mistral" config with layer_types as Ministral: each layer takes the attention its type says;
+  // Ministral reads head_dim as given, so these need one (cfgWith's 16 / 4 heads: 4)
+  const types = (extra: Record<string, unknown>) => parseConfig(cfgWith({ head_dim: 4, ...extra })).layerTypes;
+  assert.deepEqual(types({ layer_types: ['sliding_attention', 'full_attention'] }), ['sliding_attention', 'full_attention']);
+  assert.deepEqual(types({ layer_types: ['full_attention', 'full_attention'] }), ['full_attention', 'full_attention']);
+  assert.equal(types({}), null);
+  const ministral = parseConfig(cfgWith({ head_dim: 4, model_type: 'ministral' }));
+  assert.deepEqual([ministral.layerTypes, ministral.slidingWindow], [null, 8]);
+  // Ministral builds the sliding-window mask whatever the layers are, and fails without a window (checked)
+  rejects(cfgWith({ head_dim: 4, sliding_window: null, layer_types: ['full_attention', 'full_attention'] }), 'sliding_window', 'null with layer_types');
+  rejects(cfgWith({ head_dim: 4, sliding_window: null, model_type: 'ministral' }), 'sliding_window', 'null with model_type "ministral"');
+  rejects(cfgWith({ head_dim: 4, layer_types: 'sliding_attention' }), 'layer_types', 'must be a list of num_hidden_layers = 2');
+  rejects(cfgWith({ head_dim: 4, layer_types: ['sliding_attention'] }), 'layer_types', 'must be a list of num_hidden_layers = 2');
+  rejects(cfgWith({ head_dim: 4, layer_types: ['sliding_attention', 'chunked_attention'] }), 'layer_types', '"chunked_attention" is not an attention type');
+  // transformers' Ministral fails without head_dim (checked: absent, and 0)
+  rejects(cfgWith({ layer_types: ['sliding_attention', 'full_attention'] }), 'head_dim', 'with layer_types', 'give the head size');
+  rejects(cfgWith({ head_dim: 0, layer_types: ['sliding_attention', 'full_attention'] }), 'head_dim', 'with layer_types');
+  rejects(cfgWith({ model_type: 'ministral' }), 'head_dim', 'with model_type "ministral"');
 });
 
 test('attention_dropout: parsed (default 0); training refuses a nonzero one, naming the key; invalid values refused', () => {

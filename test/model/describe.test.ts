@@ -27,3 +27,9 @@ test('small models, tied embeddings, no GQA and every rope scaling', () => {
   assert.match(line({ rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 } }),
     /, rope θ 500,000 with llama3 scaling ×8 of 8,192 positions, context 256;/);
 });
+
+test('per-layer attention types: how many layers slide', () => {
+  const base = { model_type: 'mistral', vocab_size: 64, hidden_size: 16, intermediate_size: 32, num_hidden_layers: 3, num_attention_heads: 4, num_key_value_heads: 4, head_dim: 4, sliding_window: 8 };
+  assert.match(describeModelConfig(parseConfig({ ...base, layer_types: ['sliding_attention', 'full_attention', 'sliding_attention'] })), /, sliding window 8 in 2 of the 3 layers, /);
+  assert.match(describeModelConfig(parseConfig({ ...base, layer_types: ['full_attention', 'full_attention', 'full_attention'] })), /, no sliding window, /);
+});

@@ -27,3 +27,12 @@ test('step FLOPs: 4·N·B·T for LoRA, 6·N·B·T when every weight trains, the 
   assert.equal(stepFlops(tiny, 3, 32, { weightGrads: true }), 6 * matmulParams(tiny) * 3 * 32 + attention);
   assert.equal(stepFlops(tiny, 3, 32, { headRows: 3 }), 4 * matmulParams(tiny, 3) * 3 * 32 + attention);
 });
+
+test('per-layer attention types (Ministral): each layer counts the pairs of its own window', () => {
+  const mixed = parseConfig({
+    model_type: 'mistral', hidden_size: 64, intermediate_size: 160, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
+    vocab_size: 1000, head_dim: 16, sliding_window: 8, layer_types: ['sliding_attention', 'full_attention'],
+  });
+  const attention = 12 * (causalPairs(32, 8) + causalPairs(32, null)) * 4 * 16 * 3;
+  assert.equal(stepFlops(mixed, 3, 32), 4 * matmulParams(mixed) * 3 * 32 + attention);
+});

@@ -4,6 +4,7 @@
 // and where the weights came from.
 import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
+import { layerWindow } from '../../model/layer-types.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { ggufRope } from './rope-scaling.ts';
 import { FILE_TYPE, type GgufQuant } from './tensors.ts';
@@ -21,10 +22,12 @@ export interface Provenance {
 /**
  * The context length llama.cpp is told: max_position_embeddings, or the sliding window when that is
  * shorter — llama.cpp runs the llama architecture with full causal attention, which equals sliding-window
- * attention exactly up to the window's length and differs beyond it.
+ * attention exactly up to the window's length and differs beyond it. The sliding window is that of any layer that
+ * has one (Ministral's full_attention layers have none: with every layer full, none).
  */
 export function ggufContextLength(cfg: MistralConfig): number {
-  return cfg.slidingWindow !== null && cfg.slidingWindow < cfg.maxPositionEmbeddings ? cfg.slidingWindow : cfg.maxPositionEmbeddings;
+  const slides = Array.from({ length: cfg.numLayers }, (_, l) => layerWindow(cfg, l)).some((w) => w !== null);
+  return slides && cfg.slidingWindow! < cfg.maxPositionEmbeddings ? cfg.slidingWindow! : cfg.maxPositionEmbeddings;
 }
 
 /** A folder by its name, not its path: a file that is shared should not carry the exporter's directories. */

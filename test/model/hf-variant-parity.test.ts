@@ -1,9 +1,10 @@
-// Scaled rope against HF transformers 5.17 + PEFT 0.21 (test/fixtures/rope-scaling: the tiny fixture's weights,
-// inputs and adapter with linear, yarn — transformers 4's form, every option given, DeepSeek's mscale —, dynamic,
-// longrope — within its original context, and past it with greedy decoding crossing it — and llama3 rope): the inverse
-// frequencies bit for bit (longrope's both sets), the attention scaling, logits, loss, every LoRA gradient, greedy
-// generation with the KV cache, and a saved model that reads back to the same rope. Dynamic rope past
-// max_position_embeddings (where transformers changes its frequencies) is refused.
+// Config variants against HF transformers 5.17 + PEFT 0.21 (test/fixtures/hf-variants: the tiny fixture's weights,
+// inputs and adapter with a scaled rope — linear, yarn in transformers 4's form, with every option given and with
+// DeepSeek's mscale, dynamic, longrope within its original context and past it with greedy decoding crossing it, llama3
+// — or per-layer attention types — Ministral's layer_types in a "mistral" config, a "ministral" config, every layer
+// full): the inverse frequencies bit for bit (longrope's both sets), the attention scaling, logits, loss, every LoRA
+// gradient, greedy generation with the KV cache, and a saved model that reads back to the same config. Dynamic rope
+// past max_position_embeddings (where transformers changes its frequencies) is refused.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,34 +21,34 @@ import { saveModelFolder } from '../../src/model/save.ts';
 import { FIXTURES, readFixture, relErr, tokenRows, TINY, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
-const ROPE = path.join(FIXTURES, 'rope-scaling');
-const NAMES = ['linear', 'yarn', 'yarn-explicit', 'yarn-mscale', 'dynamic', 'longrope', 'longrope-long', 'llama3'];
+const VARIANTS = path.join(FIXTURES, 'hf-variants');
+const NAMES = ['linear', 'yarn', 'yarn-explicit', 'yarn-mscale', 'dynamic', 'longrope', 'longrope-long', 'llama3', 'layer-types-mixed', 'ministral', 'layer-types-full'];
 const tiny = readFixture(path.join(TINY, 'expected.safetensors'));
 const B = 2, T = 24;
 const batch = collate(tokenRows(tiny.input_ids!.data as Int32Array, tiny.labels!.data as Int32Array, B, T), 0, 0);
 
 interface Meta { rope_type: string; attention_scaling: number; loss: number; lora_loss: number; sensitivity_rel_diff: Record<string, number> }
 
-test('every rope-scaling fixture folder is used', () => {
-  const dirs = fs.readdirSync(ROPE).filter((n) => fs.statSync(path.join(ROPE, n)).isDirectory());
+test('every hf-variants fixture folder is used', () => {
+  const dirs = fs.readdirSync(VARIANTS).filter((n) => fs.statSync(path.join(VARIANTS, n)).isDirectory());
   assert.deepEqual(dirs.sort(), [...NAMES].sort());
 });
 
 /** The variant as a model folder: its config.json beside the tiny fixture's weights. */
 function modelDir(name: string): string {
   const dir = tempDir(`rope-${name}-`);
-  fs.copyFileSync(path.join(ROPE, name, 'config.json'), path.join(dir, 'config.json'));
+  fs.copyFileSync(path.join(VARIANTS, name, 'config.json'), path.join(dir, 'config.json'));
   fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(dir, 'model.safetensors'));
   return dir;
 }
 
 for (const name of NAMES) {
-  const ex = readFixture(path.join(ROPE, name, 'expected.safetensors'));
-  const meta = JSON.parse(fs.readFileSync(path.join(ROPE, name, 'meta.json'), 'utf8')) as Meta;
+  const ex = readFixture(path.join(VARIANTS, name, 'expected.safetensors'));
+  const meta = JSON.parse(fs.readFileSync(path.join(VARIANTS, name, 'meta.json'), 'utf8')) as Meta;
 
   test(`${name}: inverse frequencies bit for bit and the attention scaling of transformers`, () => {
-    const cfg = loadConfig(path.join(ROPE, name));
-    assert.equal(cfg.ropeScaling?.type, meta.rope_type);
+    const cfg = loadConfig(path.join(VARIANTS, name));
+    assert.equal(cfg.ropeScaling?.type ?? 'default', meta.rope_type);
     const { invFreq, attentionScaling, long } = ropeFrequencies({ theta: cfg.ropeTheta, scaling: cfg.ropeScaling }, cfg.headDim);
     assert.deepEqual(Array.from(invFreq), Array.from(ex.inv_freq!.data));
     assert.equal(attentionScaling, meta.attention_scaling);
@@ -90,20 +91,22 @@ for (const name of NAMES) {
     }
   });
 
-  test(`${name}: a saved model's config.json reads back to the same rope`, () => {
+  test(`${name}: a saved model's config.json reads back to the same rope and layer types`, () => {
     const src = modelDir(name);
     const model = loadModel(src, { backend: testBackend(), dtype: TEST_DTYPE });
     const out = tempDir(`rope-${name}-saved-`);
     saveModelFolder(model, out, { sourceDir: src, head: 'causal' });
     const again = loadConfig(out);
-    assert.deepEqual([again.ropeTheta, again.ropeScaling], [model.cfg.ropeTheta, model.cfg.ropeScaling]);
+    const kept = (c: typeof again): unknown[] => [c.ropeTheta, c.ropeScaling, c.slidingWindow, c.layerTypes];
+    assert.deepEqual(kept(again), kept(model.cfg));
     const written = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
     const source = JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8')) as Record<string, unknown>;
     assert.equal('rope_scaling' in written, 'rope_scaling' in source, 'the source\'s form is kept');
     assert.ok(!(('rope_scaling' in written) && ('rope_parameters' in written)), 'one rope dict');
+    assert.deepEqual([written.model_type, written.architectures], [source.model_type ?? 'mistral', [source.model_type === 'ministral' ? 'MinistralForCausalLM' : 'MistralForCausalLM']]);
     const fromRandom = tempDir(`rope-${name}-nosource-`);
     saveModelFolder(model, fromRandom, { sourceDir: null, head: 'causal' });
-    assert.deepEqual(loadConfig(fromRandom).ropeScaling, model.cfg.ropeScaling);
+    assert.deepEqual(kept(loadConfig(fromRandom)), kept(model.cfg));
   });
 }
 
@@ -116,5 +119,5 @@ test('dynamic rope: a batch that reaches past max_position_embeddings is refused
   assert.throws(() => model.logits(batch), { name: 'UserError', message: `"dynamic" rope scaling (rope_scaling) changes its frequencies for inputs longer than max_position_embeddings ${T - 1}, which is not supported; here they reach ${T} tokens: keep rows within ${T - 1} tokens` });
   fs.writeFileSync(file, JSON.stringify({ ...cfg, max_position_embeddings: T }));
   const atLimit = loadModel(dir, { backend: testBackend(), dtype: TEST_DTYPE });
-  assertTol('logits', relErr(atLimit.logits(batch), readFixture(path.join(ROPE, 'dynamic', 'expected.safetensors')).logits!.data), 'dynamic at max_position_embeddings');
+  assertTol('logits', relErr(atLimit.logits(batch), readFixture(path.join(VARIANTS, 'dynamic', 'expected.safetensors')).logits!.data), 'dynamic at max_position_embeddings');
 });

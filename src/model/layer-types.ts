@@ -1,0 +1,36 @@
+// Per-layer attention types, as transformers 5.17 runs them: a config.json of model_type "ministral", or a "mistral"
+// one that has layer_types (AutoConfig then reads it as Ministral), gives each layer "sliding_attention" (the
+// sliding window) or "full_attention" (plain causal); without layer_types every layer has sliding_window's. Ministral
+// reads head_dim as given (no `or hidden_size // num_attention_heads`), so these configs need an explicit one, and
+// builds the sliding-window mask whatever the layers are, so they need a sliding_window too.
+type Json = Record<string, unknown>;
+type Err = (key: string, msg: string) => never;
+
+export type LayerType = 'sliding_attention' | 'full_attention';
+
+/**
+ * The attention type of each layer, or null when config.json gives none (every layer by sliding_window). Refused
+ * where transformers fails (checked): a list of another length than num_hidden_layers, an unknown type, no head_dim
+ * (absent, null or 0), and sliding_window null.
+ */
+export function parseLayerTypes(c: Json, layers: number, window: number | null, err: Err): LayerType[] | null {
+  const types = c.layer_types;
+  const ministral = c.model_type === 'ministral';
+  if ((types === undefined || types === null) && !ministral) return null;
+  const why = ministral ? 'model_type "ministral"' : 'layer_types';
+  if (typeof c.head_dim !== 'number' || c.head_dim === 0) {
+    err('head_dim', `${JSON.stringify(c.head_dim ?? null)} with ${why}: transformers runs such a config as Ministral, which reads head_dim as given and fails without it; give the head size`);
+  }
+  if (window === null) err('sliding_window', `null with ${why}: transformers runs such a config as Ministral, which builds a sliding-window mask for every model and fails without one`);
+  if (types === undefined || types === null) return null;
+  if (!Array.isArray(types) || types.length !== layers) err('layer_types', `must be a list of num_hidden_layers = ${layers} attention types, got ${JSON.stringify(types)}`);
+  for (const t of types as unknown[]) {
+    if (t !== 'sliding_attention' && t !== 'full_attention') err('layer_types', `${JSON.stringify(t)} is not an attention type ("sliding_attention" or "full_attention")`);
+  }
+  return types as LayerType[];
+}
+
+/** The sliding window of layer `l` (key j visible from query i when 0 ≤ i − j < window), or null: plain causal. */
+export function layerWindow(cfg: { slidingWindow: number | null; layerTypes: LayerType[] | null }, l: number): number | null {
+  return cfg.layerTypes && cfg.layerTypes[l] === 'full_attention' ? null : cfg.slidingWindow;
+}
