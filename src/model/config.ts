@@ -146,10 +146,10 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     }
   }
   const rope = parseRope(c, headDim, err);
-  // transformers' yarn and dynamic NTK read head_dim as it is given (not `or hidden // heads`): 0 gives them no
-  // frequencies, and it fails; dynamic raises θ to head_dim / (head_dim − 2), and fails at 2
+  // transformers' yarn, longrope and dynamic NTK read head_dim as it is given (not `or hidden // heads`): 0 gives them
+  // no frequencies, and it fails; dynamic raises θ to head_dim / (head_dim − 2), and fails at 2
   const ropeType = rope.scaling?.type;
-  if ((ropeType === 'yarn' || ropeType === 'dynamic') && c.head_dim === 0) err('head_dim', `0 is not supported with ${ropeType} rope scaling (transformers reads it as 0 there, not as hidden_size // num_attention_heads, and fails): give the head size`);
+  if ((ropeType === 'yarn' || ropeType === 'longrope' || ropeType === 'dynamic') && c.head_dim === 0) err('head_dim', `0 is not supported with ${ropeType} rope scaling (transformers reads it as 0 there, not as hidden_size // num_attention_heads, and fails): give the head size`);
   if (ropeType === 'dynamic' && headDim === 2) err('head_dim', 'dynamic rope scaling needs a head_dim above 2 (transformers divides by head_dim − 2)');
   return {
     vocabSize,

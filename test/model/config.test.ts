@@ -264,6 +264,7 @@ test('rope scaling that changes with the input, or with missing or bad parameter
   // transformers fails on these (checked): yarn and dynamic read head_dim 0 as 0; linear and llama3 as hidden // heads
   rejects(cfgWith({ head_dim: 0, rope_scaling: { type: 'yarn', factor: 2 } }), 'head_dim', 'yarn rope scaling');
   rejects(cfgWith({ head_dim: 0, rope_scaling: { type: 'dynamic', factor: 2 } }), 'head_dim', 'dynamic rope scaling');
+  rejects(cfgWith({ head_dim: 0, rope_parameters: { rope_type: 'longrope', short_factor: [1, 1], long_factor: [2, 2] } }), 'head_dim', 'longrope rope scaling');
   assert.equal(parseConfig(cfgWith({ head_dim: 0, rope_scaling: { type: 'linear', factor: 2 } })).headDim, 4);
   rejects(cfgWith({ rope_scaling: 'dynamic' }), 'rope_scaling');
   rejects(cfgWith({ rope_scaling: { type: 'linear' } }), 'rope_scaling.factor', 'linear rope scaling needs it');
