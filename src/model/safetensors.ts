@@ -291,7 +291,11 @@ export class SafetensorsCheckpoint {
       return ckpt;
     }
     if (!fs.existsSync(singlePath)) {
-      throw new UserError(`model weights not found: the folder has neither ${prefix}.safetensors nor ${prefix}.safetensors.index.json`, dir);
+      // Mistral's releases also ship mistral-inference's own file, whose tensors have other names (layers.0.attention.wq…)
+      const consolidated = prefix === 'model' && fs.existsSync(path.join(dir, 'consolidated.safetensors'))
+        ? ': consolidated.safetensors is mistral-inference\'s format, not transformers\' (fetch the model-*.safetensors files and their index, or convert it with transformers\' convert_mistral_weights_to_hf.py)'
+        : '';
+      throw new UserError(`model weights not found: the folder has neither ${prefix}.safetensors nor ${prefix}.safetensors.index.json${consolidated}`, dir);
     }
     const f = SafetensorsFile.open(singlePath);
     const ckpt = new SafetensorsCheckpoint(dir, new Map(f.names().map((n) => [n, `${prefix}.safetensors`])));

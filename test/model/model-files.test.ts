@@ -62,3 +62,15 @@ test('a FIFO in place of a model, adapter or tokenizer file: one line naming it,
   const tok = withOdd(TINY_BASE, 'tokenizer.json', 'fifo');
   failsNaming(evalCli('--model', tok), path.join(tok, 'tokenizer.json'), 'a FIFO (named pipe)');
 });
+
+test('no weights: one line saying which files are missing; mistral-inference\'s consolidated.safetensors is named as another format', () => {
+  const dir = tmp();
+  fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
+  const missing = evalCli('--model', dir);
+  assert.equal(missing.status, 2, missing.stderr);
+  assert.match(missing.stderr, /^error: .*: model weights not found: the folder has neither model\.safetensors nor model\.safetensors\.index\.json$/m);
+  fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(dir, 'consolidated.safetensors'));
+  const other = evalCli('--model', dir);
+  assert.equal(other.status, 2, other.stderr);
+  assert.match(other.stderr, /^error: .*index\.json: consolidated\.safetensors is mistral-inference's format, not transformers' \(fetch the model-\*\.safetensors files and their index, or convert it with transformers' convert_mistral_weights_to_hf\.py\)$/m);
+});
