@@ -62,6 +62,8 @@ function notAModelFolder(dir: string): string {
     return `: ${dir} is a training run's folder: ${weights}; eval, generate, classify and export take the run itself as --run ${dir}`;
   }
   if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its model is ${path.join(dir, QUICKSTART_LAYOUT.model)}`;
+  // Mistral's releases also ship mistral-inference's own files (params.json, consolidated.safetensors)
+  if (fs.existsSync(path.join(dir, 'params.json'))) return ': params.json is mistral-inference\'s config, not transformers\' (fetch config.json and the model-*.safetensors files, or convert the folder with transformers\' convert_mistral_weights_to_hf.py)';
   return '';
 }
 

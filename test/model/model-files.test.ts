@@ -73,4 +73,8 @@ test('no weights: one line saying which files are missing; mistral-inference\'s 
   const other = evalCli('--model', dir);
   assert.equal(other.status, 2, other.stderr);
   assert.match(other.stderr, /^error: .*index\.json: consolidated\.safetensors is mistral-inference's format, not transformers' \(fetch the model-\*\.safetensors files and their index, or convert it with transformers' convert_mistral_weights_to_hf\.py\)$/m);
+  fs.renameSync(path.join(dir, 'config.json'), path.join(dir, 'params.json')); // mistral-inference's folder
+  const noConfig = evalCli('--model', dir);
+  assert.equal(noConfig.status, 2, noConfig.stderr);
+  assert.match(noConfig.stderr, /^error: .*config\.json: model config not found \(a model folder needs config\.json\): params\.json is mistral-inference's config, not transformers'/m);
 });
