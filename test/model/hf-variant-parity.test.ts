@@ -36,7 +36,7 @@ test('every hf-variants fixture folder is used', () => {
 
 /** The variant as a model folder: its config.json beside the tiny fixture's weights. */
 function modelDir(name: string): string {
-  const dir = tempDir(`rope-${name}-`);
+  const dir = tempDir(`hf-variant-${name}-`);
   fs.copyFileSync(path.join(VARIANTS, name, 'config.json'), path.join(dir, 'config.json'));
   fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(dir, 'model.safetensors'));
   return dir;
@@ -94,7 +94,7 @@ for (const name of NAMES) {
   test(`${name}: a saved model's config.json reads back to the same rope and layer types`, () => {
     const src = modelDir(name);
     const model = loadModel(src, { backend: testBackend(), dtype: TEST_DTYPE });
-    const out = tempDir(`rope-${name}-saved-`);
+    const out = tempDir(`hf-variant-${name}-saved-`);
     saveModelFolder(model, out, { sourceDir: src, head: 'causal' });
     const again = loadConfig(out);
     const kept = (c: typeof again): unknown[] => [c.ropeTheta, c.ropeScaling, c.slidingWindow, c.layerTypes];
@@ -104,7 +104,7 @@ for (const name of NAMES) {
     assert.equal('rope_scaling' in written, 'rope_scaling' in source, 'the source\'s form is kept');
     assert.ok(!(('rope_scaling' in written) && ('rope_parameters' in written)), 'one rope dict');
     assert.deepEqual([written.model_type, written.architectures], [source.model_type ?? 'mistral', [source.model_type === 'ministral' ? 'MinistralForCausalLM' : 'MistralForCausalLM']]);
-    const fromRandom = tempDir(`rope-${name}-nosource-`);
+    const fromRandom = tempDir(`hf-variant-${name}-nosource-`);
     saveModelFolder(model, fromRandom, { sourceDir: null, head: 'causal' });
     assert.deepEqual(kept(loadConfig(fromRandom)), kept(model.cfg));
   });
