@@ -267,6 +267,10 @@ test('rope scaling that changes with the input, or with missing or bad parameter
   rejects(cfgWith({ head_dim: 0, rope_parameters: { rope_type: 'longrope', short_factor: [1, 1], long_factor: [2, 2] } }), 'head_dim', 'longrope rope scaling');
   assert.equal(parseConfig(cfgWith({ head_dim: 0, rope_scaling: { type: 'linear', factor: 2 } })).headDim, 4);
   rejects(cfgWith({ rope_scaling: 'dynamic' }), 'rope_scaling');
+  // a rope dict per attention type (Gemma 3's form) is not read by transformers' Mistral: it warns of unrecognized keys
+  // and runs plain rope with the top-level θ, or 1e4 (checked)
+  const perType = { sliding_attention: { rope_type: 'linear', factor: 2 }, full_attention: { rope_type: 'default', rope_theta: 1e6 } };
+  assert.deepEqual([parseConfig(cfgWith({ rope_theta: undefined, rope_parameters: perType })).ropeTheta, parseConfig(cfgWith({ rope_parameters: perType })).ropeScaling], [10000, null]);
   rejects(cfgWith({ rope_scaling: { type: 'linear' } }), 'rope_scaling.factor', 'linear rope scaling needs it');
   rejects(cfgWith({ rope_scaling: { type: 'linear', factor: 0 } }), 'rope_scaling.factor', 'positive');
   rejects(cfgWith({ rope_scaling: { type: 'linear', factor: '2' } }), 'rope_scaling.factor');
