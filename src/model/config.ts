@@ -147,7 +147,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
       if (typeof id === 'number' && id >= vocabSize) err(key, `${id} is not a token id: vocab_size is ${vocabSize}`);
     }
   }
-  const rope = parseRope(c, headDim, err);
+  const maxPositionEmbeddings = int('max_position_embeddings', 4096 * 32);
+  const rope = parseRope(c, headDim, maxPositionEmbeddings, err);
   // transformers' yarn, longrope and dynamic NTK read head_dim as it is given (not `or hidden // heads`): 0 gives them
   // no frequencies, and it fails; dynamic raises θ to head_dim / (head_dim − 2), and fails at 2
   const ropeType = rope.scaling?.type;
@@ -168,7 +169,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     layerTypes,
     attentionDropout: attentionDropout as number,
     tieWordEmbeddings: tie as boolean,
-    maxPositionEmbeddings: int('max_position_embeddings', 4096 * 32),
+    maxPositionEmbeddings,
     bosTokenId,
     eosTokenIds: eosList as number[],
     padTokenId,

@@ -1,7 +1,7 @@
 // One line on what a model config.json describes, as `train` and `train --dry-run` print it before they work: the
 // shape (layers, widths, heads), vocabulary, attention window, rope and its scaling, context and parameter count.
 import { parameterCount, type MistralConfig } from './config.ts';
-import { layerWindow } from './layer-types.ts';
+import { layerWindows } from './layer-types.ts';
 import type { RopeScaling } from './rope-config.ts';
 
 const n = (x: number): string => x.toLocaleString('en');
@@ -25,7 +25,7 @@ function ropeScaling(s: RopeScaling): string {
 
 export function describeModelConfig(cfg: MistralConfig): string {
   const heads = cfg.numKvHeads === cfg.numHeads ? `${cfg.numHeads} attention heads` : `${cfg.numHeads} attention heads (${cfg.numKvHeads} key/value)`;
-  const sliding = Array.from({ length: cfg.numLayers }, (_, l) => layerWindow(cfg, l)).filter((w) => w !== null).length;
+  const sliding = layerWindows(cfg).filter((w) => w !== null).length;
   const window = sliding === 0 ? 'no sliding window'
     : `sliding window ${n(cfg.slidingWindow!)}${sliding < cfg.numLayers ? ` in ${sliding} of the ${cfg.numLayers} layers` : ''}`;
   const rope = `rope θ ${n(cfg.ropeTheta)}${cfg.ropeScaling ? ropeScaling(cfg.ropeScaling) : ''}`;

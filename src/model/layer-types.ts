@@ -30,6 +30,11 @@ export function parseLayerTypes(c: Json, layers: number, window: number | null, 
   return types as LayerType[];
 }
 
+/** Each layer's sliding window (layerWindow), in layer order. */
+export function layerWindows(cfg: { numLayers: number; slidingWindow: number | null; layerTypes: LayerType[] | null }): Array<number | null> {
+  return Array.from({ length: cfg.numLayers }, (_, l) => layerWindow(cfg, l));
+}
+
 /** The sliding window of layer `l` (key j visible from query i when 0 ≤ i − j < window), or null: plain causal. */
 export function layerWindow(cfg: { slidingWindow: number | null; layerTypes: LayerType[] | null }, l: number): number | null {
   return cfg.layerTypes && cfg.layerTypes[l] === 'full_attention' ? null : cfg.slidingWindow;

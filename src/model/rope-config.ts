@@ -42,7 +42,8 @@ const SUPPORTED = '"default", "linear", "dynamic", "yarn", "longrope" or "llama3
  * rope_type, else type, else "default". A key given as null is not absent: transformers keeps the null (setdefault)
  * and fails on it, so it is refused.
  */
-export function parseRope(c: Json, headDim: number, err: Err): RopeConfig {
+/** `maxPositions`: the config's max_position_embeddings (parseConfig's, its default filled in). */
+export function parseRope(c: Json, headDim: number, maxPositions: number, err: Err): RopeConfig {
   for (const key of ['rope_scaling', 'rope_parameters']) {
     const v = c[key];
     if (v !== undefined && v !== null && (typeof v !== 'object' || Array.isArray(v))) err(key, `must be an object or null, got ${JSON.stringify(v)}`);
@@ -70,8 +71,8 @@ export function parseRope(c: Json, headDim: number, err: Err): RopeConfig {
   const optNum = (k: string, what: string, ok: (v: number) => boolean): number | null => (dict[k] === undefined || dict[k] === null ? null : num(k, what, ok));
   const positive = (v: number): boolean => v > 0;
   if (type === 'linear') return { theta: theta as number, scaling: { type, factor: num('factor', 'a positive number', positive) } };
-  if (type === 'dynamic') return { theta: theta as number, scaling: { type, factor: num('factor', 'a positive number', positive), maxPositionEmbeddings: maxPositions(c) } };
-  const original = originalMaxPositions(c, dict, name, err);
+  if (type === 'dynamic') return { theta: theta as number, scaling: { type, factor: num('factor', 'a positive number', positive), maxPositionEmbeddings: maxPositions } };
+  const original = originalMaxPositions(c, dict, maxPositions, name, err);
   if (type === 'longrope') {
     const factors = (k: string): number[] => {
       const v = dict[k];
@@ -81,7 +82,7 @@ export function parseRope(c: Json, headDim: number, err: Err): RopeConfig {
       return v as number[];
     };
     // factor null or absent: max_position_embeddings / original (Phi-3's form)
-    const factor = optNum('factor', 'a positive number or null', positive) ?? maxPositions(c) / original;
+    const factor = optNum('factor', 'a positive number or null', positive) ?? maxPositions / original;
     const attentionFactor = optNum('attention_factor', 'a positive number', positive) ?? (factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)));
     return { theta: theta as number, scaling: { type, originalMaxPositionEmbeddings: original, shortFactor: factors('short_factor'), longFactor: factors('long_factor'), attentionFactor } };
   }
@@ -93,7 +94,7 @@ export function parseRope(c: Json, headDim: number, err: Err): RopeConfig {
   // yarn: factor null → max_position_embeddings / original (DeepSeek's form); beta_fast/beta_slow read with `or`
   // (0 takes the default, as transformers does)
   if (!('factor' in dict)) err(name('factor'), 'missing (yarn rope scaling needs it; null takes max_position_embeddings / original_max_position_embeddings)');
-  const factor = optNum('factor', 'a positive number or null', positive) ?? maxPositions(c) / original;
+  const factor = optNum('factor', 'a positive number or null', positive) ?? maxPositions / original;
   const mscale = optNum('mscale', 'a number', () => true);
   const mscaleAllDim = optNum('mscale_all_dim', 'a number', () => true);
   const attentionFactor = optNum('attention_factor', 'a positive number', positive)
@@ -111,19 +112,14 @@ export function yarnMscale(scale: number, mscale: number): number {
   return scale <= 1 ? 1 : 0.1 * mscale * Math.log(scale) + 1;
 }
 
-/** MistralConfig's max_position_embeddings (absent → 4096 · 32); parseConfig checks it. */
-function maxPositions(c: Json): number {
-  return typeof c.max_position_embeddings === 'number' ? c.max_position_embeddings : 4096 * 32;
-}
-
 /**
  * The pretraining context of yarn and llama3 (standardize_rope_params): a top-level original_max_position_embeddings
  * wins (Phi-3's form), then the rope dict's, then max_position_embeddings.
  */
-function originalMaxPositions(c: Json, dict: Json, name: (k: string) => string, err: Err): number {
+function originalMaxPositions(c: Json, dict: Json, maxPositions: number, name: (k: string) => string, err: Err): number {
   const [key, v] = c.original_max_position_embeddings !== undefined ? ['original_max_position_embeddings', c.original_max_position_embeddings]
     : dict.original_max_position_embeddings !== undefined ? [name('original_max_position_embeddings'), dict.original_max_position_embeddings]
-      : ['max_position_embeddings', maxPositions(c)];
+      : ['max_position_embeddings', maxPositions];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) err(key, `must be an integer ≥ 1, got ${JSON.stringify(v)}`);
   return v as number;
 }

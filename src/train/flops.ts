@@ -3,7 +3,7 @@
 // when every weight trains, plus attention over the causal (windowed) query–key pairs — Q·Kᵀ and P·V,
 // 4·D per pair and head forward, twice that backward. Recomputation (activation checkpointing) and the LoRA
 // factors' own products are not counted: MFU measures the useful work of a step, not the work done.
-import { layerWindow } from '../model/layer-types.ts';
+import { layerWindows } from '../model/layer-types.ts';
 import type { MistralConfig } from '../model/config.ts';
 
 /** Matmul parameters: the 7 projections of every layer and the head of `headRows` outputs (the LM head: the vocabulary; the embedding is a gather). */
@@ -27,8 +27,7 @@ export interface StepFlopsOptions {
 
 /** Model FLOPs of one step over B rows of T positions. */
 export function stepFlops(cfg: MistralConfig, B: number, T: number, opts: StepFlopsOptions = {}): number {
-  let pairs = 0; // query-key pairs of every layer (each its own window)
-  for (let l = 0; l < cfg.numLayers; l++) pairs += causalPairs(T, layerWindow(cfg, l));
+  const pairs = layerWindows(cfg).reduce<number>((sum, window) => sum + causalPairs(T, window), 0); // every layer, its own window
   const attention = 3 * 4 * pairs * cfg.numHeads * cfg.headDim * B;
   return (opts.weightGrads ? 6 : 4) * matmulParams(cfg, opts.headRows) * B * T + attention;
 }

@@ -4,7 +4,7 @@
 // and where the weights came from.
 import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
-import { layerWindow } from '../../model/layer-types.ts';
+import { layerWindows } from '../../model/layer-types.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { ggufRope } from './rope-scaling.ts';
 import { FILE_TYPE, type GgufQuant } from './tensors.ts';
@@ -26,7 +26,7 @@ export interface Provenance {
  * has one (Ministral's full_attention layers have none: with every layer full, none).
  */
 export function ggufContextLength(cfg: MistralConfig): number {
-  const slides = Array.from({ length: cfg.numLayers }, (_, l) => layerWindow(cfg, l)).some((w) => w !== null);
+  const slides = layerWindows(cfg).some((w) => w !== null);
   return slides && cfg.slidingWindow! < cfg.maxPositionEmbeddings ? cfg.slidingWindow! : cfg.maxPositionEmbeddings;
 }
 
