@@ -117,6 +117,17 @@ export interface Backend {
   /** out = alpha[0] · x over n, the factor read on the device (no host round trip). out may alias x. */
   scaleByScalar(out: DeviceBuffer, x: DeviceBuffer, alpha: DeviceBuffer, n: number): void;
 
+  // ---- DoRA (weight-decomposed LoRA): a weight's row norms and a per-column scale ----
+  /** out[r] = √(Σ_c x[r, c]²) for R rows of C, summed in double precision; out (R) in the exact dtype. */
+  rowNorms(out: DeviceBuffer, x: DeviceBuffer, R: number, C: number): void;
+  /**
+   * out[r, c] = addend[r, c] + x[r, c] · num[c] / den[c] (no addend: 0 +) over R rows of C; num and den (C) in the
+   * exact dtype. out may alias x or addend.
+   */
+  scaleColumns(out: DeviceBuffer, x: DeviceBuffer, num: DeviceBuffer, den: DeviceBuffer, R: number, C: number, addend: DeviceBuffer | null): void;
+  /** out[c] += Σ_r a[r, c] · b[r, c] / den[c] over R rows of C, summed in double precision in a fixed order; out and den (C) exact. */
+  columnDots(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, den: DeviceBuffer, R: number, C: number): void;
+
   // ---- layers ----
   /** out (N, C) = x / rms(x) · w, rstd (N) saved for backward. */
   rmsnormForward(out: DeviceBuffer, rstd: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, N: number, C: number, eps: number): void;

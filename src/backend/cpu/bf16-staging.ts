@@ -13,7 +13,7 @@ export const KERNEL_OUTPUTS = {
   gemm: [0], add: [0], axpy: [0], scale: [0], sumSquares: [0], sum: [0], dropout: [0],
   rmsnormForward: [0, 1], rmsnormBackward: [0, 1], rope: [0], attentionForward: [0, 1], attentionBackward: [0, 1, 2],
   swigluForward: [0], swigluBackward: [0, 1], crossEntropy: [0, 1], gatherRows: [0], scatterAddRows: [0], adamw: [0, 2, 3],
-  accumulateSum: [0], scaleByScalar: [0], clipCoefficient: [0], randomNormal: [0],
+  accumulateSum: [0], scaleByScalar: [0], clipCoefficient: [0], randomNormal: [0], rowNorms: [0], scaleColumns: [0], columnDots: [0],
 } satisfies Partial<Record<keyof Backend, number[]>>;
 
 type Kernel = (...args: unknown[]) => void;

@@ -12,6 +12,7 @@ import { loadOpenBlas, type OpenBlas } from './openblas.ts';
 import { kernelBuild, WasmKernels, type KernelBuild } from './wasm/wasm-kernels.ts';
 import { attentionBackward, attentionForward, typescriptAttentionOps, type AttentionOps } from './kernels/attention.ts';
 import { crossEntropy } from './kernels/cross-entropy.ts';
+import * as dora from './kernels/dora.ts';
 import * as ew from './kernels/elementwise.ts';
 import { adamwSpans, checkSpans, clipCoefficient } from './kernels/optimizer.ts';
 import { rmsnormBackward, rmsnormForward } from './kernels/rmsnorm.ts';
@@ -189,6 +190,18 @@ export class CpuBackend implements Backend {
 
   scaleByScalar(out: DeviceBuffer, x: DeviceBuffer, alpha: DeviceBuffer, n: number): void {
     ew.scale(floats(out), floats(x), floats(alpha)[0]!, n);
+  }
+
+  rowNorms(out: DeviceBuffer, x: DeviceBuffer, R: number, C: number): void {
+    dora.rowNorms(floats(out), floats(x), R, C);
+  }
+
+  scaleColumns(out: DeviceBuffer, x: DeviceBuffer, num: DeviceBuffer, den: DeviceBuffer, R: number, C: number, addend: DeviceBuffer | null): void {
+    dora.scaleColumns(floats(out), floats(x), floats(num), floats(den), R, C, addend && floats(addend));
+  }
+
+  columnDots(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, den: DeviceBuffer, R: number, C: number): void {
+    dora.columnDots(floats(out), floats(a), floats(b), floats(den), R, C);
   }
 
   dropout(out: DeviceBuffer, x: DeviceBuffer, p: number, seed: number, n: number): void {
