@@ -24,12 +24,15 @@ export interface CallShape {
   training: boolean;
 }
 
-/** LoRA rank and input width of one adapted projection (same in every layer), to size z = x·Aᵀ. */
+/** LoRA rank and widths of one adapted projection (same in every layer), to size z = x·Aᵀ (and DoRA's buffers). */
 export interface LoraPlan {
   proj: Projection;
   r: number;
   inDim: number;
+  outDim: number;
   dropout: boolean;
+  /** DoRA: the projection's output before the magnitude's scaling is kept, and its weight's norms need a scratch. */
+  dora: boolean;
 }
 
 /** The capacity a plan is allocated for. */
@@ -44,8 +47,11 @@ export interface PlanShape extends CallShape {
 }
 
 /** The LoRA part of a plan shape for an adapter of rank r on `targets`. */
-export function loraPlan(cfg: MistralConfig, spec: { r: number; dropout: number; targets: readonly Projection[] }): LoraPlan[] {
-  return spec.targets.map((p) => ({ proj: p, r: spec.r, inDim: projectionShape(cfg, p)[1], dropout: spec.dropout > 0 }));
+export function loraPlan(cfg: MistralConfig, spec: { r: number; dropout: number; targets: readonly Projection[]; useDora?: boolean }): LoraPlan[] {
+  return spec.targets.map((p) => {
+    const [outDim, inDim] = projectionShape(cfg, p);
+    return { proj: p, r: spec.r, inDim, outDim, dropout: spec.dropout > 0, dora: spec.useDora === true };
+  });
 }
 
 export interface LayerActs<Buf = DeviceBuffer> {
@@ -67,6 +73,8 @@ export interface LayerActs<Buf = DeviceBuffer> {
    * slot, shared with the other adapted projections of its input (model/lora.ts, zSlots).
    */
   lora: Partial<Record<Projection, Buf>>;
+  /** Per DoRA projection: its output before the magnitude's scaling, y0 = W·u + scaling·B·A·u (N, out), which ∂m reads. */
+  dora: Partial<Record<Projection, Buf>>;
 }
 
 export interface GradScratch<Buf = DeviceBuffer> {
@@ -80,6 +88,8 @@ export interface GradScratch<Buf = DeviceBuffer> {
   /** (N, widest z row) gradient of z for a LoRA projection, or of an input's z together; (N, maxIn) for a dropped input. */
   dz: Buf;
   dxDrop: Buf;
+  /** (N, widest DoRA output) the gradient of a DoRA projection's y0 (its output's, scaled by m / norm); 1 element without DoRA. */
+  ddora: Buf;
   /**
    * (logitRows, V) the logits' gradient in the storage dtype when that is narrower than the exact one (bf16),
    * so the LM head's backward products stay bf16; null when they are equal (the gradient overwrites the logits).
@@ -110,6 +120,8 @@ export interface ActivationBuffers<Buf = DeviceBuffer> {
   logits: Buf; // (logitRows, V)
   losses: Buf; // (N)
   pooled: Buf; // (B, C) classification: hidden state of the scored token
+  /** DoRA: (widest out·in of a DoRA projection) W + scaling·B·A, whose row norms each forward takes; null without DoRA. */
+  doraWeight: Buf | null;
   cls: ClassScratch<Buf> | null;
   /** (2) small results read back by the host: a loss sum, a squared norm. */
   scalar: Buf;
@@ -134,16 +146,19 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
   const QD = cfg.numHeads * cfg.headDim, KVD = cfg.numKvHeads * cfg.headDim;
   const rank = new Map(shape.lora.map((l) => [l.proj, l.r]));
   const zWidths = loraInputGroups([...rank.keys()]).map((projs) => ({ projs, width: projs.reduce((w, p) => w + rank.get(p)!, 0) }));
+  const dora = shape.lora.filter((l) => l.dora);
   const layerActs = (): LayerActs<Buf> => {
     const lora: LayerActs<Buf>['lora'] = {};
     for (const width of zWidths) {
       const z = alloc(N * width.width, float);
       for (const p of width.projs) lora[p] = z;
     }
+    const y0: LayerActs<Buf>['dora'] = {};
+    for (const l of dora) y0[l.proj] = alloc(N * l.outDim, float);
     return {
       ln1: alloc(N * C, float), rstd1: alloc(N, exact), q: alloc(N * QD, float), k: alloc(N * KVD, float), v: alloc(N * KVD, float),
       att: alloc(N * QD, float), lse: alloc(B * cfg.numHeads * T, exact), mid: alloc(N * C, float), ln2: alloc(N * C, float),
-      rstd2: alloc(N, exact), gate: alloc(N * I, float), up: alloc(N * I, float), h: alloc(N * I, float), lora,
+      rstd2: alloc(N, exact), gate: alloc(N * I, float), up: alloc(N * I, float), h: alloc(N * I, float), lora, dora: y0,
     };
   };
   const L = cfg.numLayers;
@@ -156,6 +171,7 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
       dresid: alloc(N * C, float), dln: alloc(N * C, float), dq: alloc(N * QD, float), dk: alloc(N * KVD, float),
       dv: alloc(N * KVD, float), datt: alloc(N * QD, float),
       dh: alloc(N * I, float), dz: alloc(N * maxWidth, float), dxDrop: alloc(N * maxIn, float),
+      ddora: alloc(Math.max(1, N * Math.max(0, ...dora.map((l) => l.outDim))), float),
       dlogits: float !== exact && shape.numLabels === 0 ? alloc(Math.min(N, shape.logitRows) * V, float) : null,
     }
     : null;
@@ -169,6 +185,7 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
     lnf: alloc(N * C, float), rstdf: alloc(N, exact),
     logits: alloc(Math.min(N, shape.logitRows) * V, exact), losses: alloc(N, exact),
     pooled: alloc(B * C, float),
+    doraWeight: dora.length > 0 ? alloc(Math.max(...dora.map((l) => l.outDim * l.inDim)), float) : null,
     cls,
     scalar: alloc(2, exact),
     grads,

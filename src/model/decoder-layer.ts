@@ -4,6 +4,7 @@
 import type { AttentionShape, Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { Activations, LayerActs } from './activations.ts';
 import type { MistralConfig } from './config.ts';
+import { doraInner, type DoraBuffers } from './dora.ts';
 import { Linear } from './linear.ts';
 import { GATE_UP, QKV } from './lora.ts';
 import { layerWindow } from './layer-types.ts';
@@ -51,6 +52,13 @@ export class DecoderLayer {
     this.gateUp = new SharedInput(backend, GATE_UP, proj);
   }
 
+  /** Projection p's DoRA buffers in `a` (undefined for plain LoRA or none). */
+  private doraBuffers(p: Projection, a: LayerActs, acts: Activations): DoraBuffers | undefined {
+    const y0 = a.dora[p];
+    if (!y0 || !acts.doraWeight) return undefined;
+    return { y0, weight: acts.doraWeight, ...(acts.grads ? { dy0: acts.grads.ddora } : {}) };
+  }
+
   private attentionShape(acts: Activations, kv?: KvSlot): AttentionShape {
     const c = this.cfg;
     return {
@@ -88,10 +96,11 @@ export class DecoderLayer {
     // dropout only in a training forward (a training plan also serves evaluation, without it)
     const scratch = acts.shape.training ? (acts.grads?.dxDrop ?? null) : null;
     const seedOf = (p: Projection): number => projectionSeed(seed, p);
+    const doraOf = (p: Projection): DoraBuffers | undefined => this.doraBuffers(p, a, acts);
     const lin = (p: Projection, y: DeviceBuffer, input: DeviceBuffer, residual: DeviceBuffer): void =>
-      this.proj[p].forward(y, input, N, residual, a.lora[p], scratch, seedOf(p));
+      this.proj[p].forward(y, input, N, residual, a.lora[p], scratch, seedOf(p), doraOf(p));
     be.rmsnormForward(a.ln1, a.rstd1, x, w.inputNorm, N, C, c.rmsNormEps);
-    this.qkv.forward([a.q, k, v], a.ln1, N, a.lora, scratch, seedOf);
+    this.qkv.forward([a.q, k, v], a.ln1, N, a.lora, scratch, seedOf, doraOf);
     be.rope(a.q, acts.positions, invFreq, N, c.numHeads, c.headDim, false);
     be.rope(k, acts.positions, invFreq, N, c.numKvHeads, c.headDim, false);
     if (kv) {
@@ -103,10 +112,12 @@ export class DecoderLayer {
     }
     lin('o_proj', a.mid, a.att, x); // mid = x + o(att)
     be.rmsnormForward(a.ln2, a.rstd2, a.mid, w.postAttentionNorm, N, C, c.rmsNormEps);
-    this.gateUp.forward([a.gate, a.up], a.ln2, N, a.lora, scratch, seedOf);
+    this.gateUp.forward([a.gate, a.up], a.ln2, N, a.lora, scratch, seedOf, doraOf);
     be.swigluForward(a.h, a.gate, a.up, N * c.intermediateSize);
     if (out) {
       lin('down_proj', out, a.h, a.mid); // out = mid + down(h)
+    } else if (this.proj.down_proj.lora?.pair.dora) { // z and y0 (the norms too), which ∂B and ∂m read
+      doraInner(be, this.proj.down_proj, a.lora.down_proj!, a.h, N, scratch, seedOf('down_proj'), doraOf('down_proj')!);
     } else if (this.proj.down_proj.lora) {
       this.proj.down_proj.loraDown(a.lora.down_proj!, a.h, N, scratch, seedOf('down_proj')); // z, which ∂B reads
     }
@@ -123,19 +134,20 @@ export class DecoderLayer {
     if (!g) throw new Error('backward needs activations planned for training');
     const N = acts.shape.B * acts.shape.T, C = c.hiddenSize, I = c.intermediateSize;
     const seedOf = (p: Projection): number => projectionSeed(seed, p);
+    const doraOf = (p: Projection): DoraBuffers | undefined => this.doraBuffers(p, a, acts);
     const lin = (p: Projection, dx: DeviceBuffer, dy: DeviceBuffer, input: DeviceBuffer, accumulate: boolean): void =>
-      this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop, seedOf(p));
+      this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop, seedOf(p), doraOf(p));
     // MLP branch: out = mid + down(h)
     lin('down_proj', g.dh, g.dresid, a.h, false);
     be.swigluBackward(a.gate, a.up, g.dh, a.gate, a.up, N * I); // the gradients over the activations (dead after this)
-    this.gateUp.backward(g.dln, [a.gate, a.up], a.ln2, N, false, a.lora, g.dz, g.dxDrop, seedOf);
+    this.gateUp.backward(g.dln, [a.gate, a.up], a.ln2, N, false, a.lora, g.dz, g.dxDrop, seedOf, doraOf);
     be.rmsnormBackward(g.dresid, this.dPostAttentionNorm, g.dln, a.mid, w.postAttentionNorm, a.rstd2, N, C);
     // attention branch: mid = x + o(att)
     lin('o_proj', g.datt, g.dresid, a.att, false);
     be.attentionBackward(g.dq, g.dk, g.dv, g.datt, a.att, a.lse, a.q, a.k, a.v, acts.segments, this.attentionShape(acts));
     be.rope(g.dq, acts.positions, invFreq, N, c.numHeads, c.headDim, true);
     be.rope(g.dk, acts.positions, invFreq, N, c.numKvHeads, c.headDim, true);
-    this.qkv.backward(g.dln, [g.dq, g.dk, g.dv], a.ln1, N, false, a.lora, g.dz, g.dxDrop, seedOf);
+    this.qkv.backward(g.dln, [g.dq, g.dk, g.dv], a.ln1, N, false, a.lora, g.dz, g.dxDrop, seedOf, doraOf);
     be.rmsnormBackward(g.dresid, this.dInputNorm, g.dln, x, w.inputNorm, a.rstd1, N, C);
   }
 }

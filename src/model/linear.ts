@@ -4,8 +4,9 @@
 // dropout again with the forward's seed — to x to rebuild drop(x), and to ∂L/∂drop(x) for ∂L/∂x.
 // z = drop(x)·Aᵀ lives in the columns of its slot in a buffer shared by the projections of one input
 // (model/lora.ts); the steps are methods so that model/shared-input.ts can run the A products of those
-// projections as one GEMM each.
+// projections as one GEMM each. A DoRA adapter's forward and backward are model/dora.ts's.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import { doraBackward, doraForward, type DoraBuffers } from './dora.ts';
 import type { LoraPair, ZSlot } from './lora.ts';
 
 export interface LinearLora {
@@ -53,7 +54,7 @@ export class Linear {
     return pair.Acopy ?? pair.A;
   }
 
-  private get loraB(): DeviceBuffer {
+  get loraB(): DeviceBuffer {
     const { pair } = this.adapter('loraB');
     return pair.Bcopy ?? pair.B;
   }
@@ -93,13 +94,18 @@ export class Linear {
    * y (N, out) = (residual +) x·Wᵀ + scaling·(drop(x)·Aᵀ)·Bᵀ, saving z = drop(x)·Aᵀ (N, r) in its slot of `z`;
    * the residual (N, out) is read, not written (a GEMM out of place: no copy of it into y). `dropScratch`
    * (N, in) holds the dropped input in a training forward; null means inference, where dropout is off (PEFT's eval()).
+   * A DoRA adapter needs `dora`, its buffers.
    */
   forward(y: DeviceBuffer, x: DeviceBuffer, N: number, residual: DeviceBuffer | null, z: DeviceBuffer | undefined,
-    dropScratch: DeviceBuffer | null, dropoutSeed: number): void {
+    dropScratch: DeviceBuffer | null, dropoutSeed: number, dora?: DoraBuffers): void {
     const lora = this.lora;
     const beta = residual ? 1 : 0, addend = residual ?? undefined;
     if (!lora) return this.base(y, x, N, beta, addend);
     if (!z) throw new Error('Linear.forward: LoRA needs its activation buffers');
+    if (lora.pair.dora) {
+      if (!dora) throw new Error('Linear.forward: DoRA needs its buffers');
+      return doraForward(this.backend, this, y, x, N, residual, z, dropScratch, dropoutSeed, dora);
+    }
     this.loraDown(z, x, N, dropScratch, dropoutSeed);
     // the memory-bound rank-r product writes y (from the residual), then the compute-bound base product adds
     // itself to y in its epilogue (β = 1): one pass over y, not one for each
@@ -110,15 +116,25 @@ export class Linear {
   /**
    * Given dy (N, out): dx (N, in) = dy·W (+ dx when `accumulate`) plus the LoRA path; accumulates the
    * gradients of A, B and (when set) W, from the forward's saved z. `dz` (N, z's width) and `scratch` (N, in)
-   * are work buffers; `scratch` null means the forward had no dropout (else it had, with `dropoutSeed`).
+   * are work buffers; `scratch` null means the forward had no dropout (else it had, with `dropoutSeed`). A DoRA
+   * adapter needs `dora`, the forward's buffers with a ∂y0 scratch.
    */
   backward(dx: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean,
-    z: DeviceBuffer | undefined, dz: DeviceBuffer, scratch: DeviceBuffer | null, dropoutSeed: number): void {
-    const be = this.backend;
-    const inn = this.inDim;
+    z: DeviceBuffer | undefined, dz: DeviceBuffer, scratch: DeviceBuffer | null, dropoutSeed: number, dora?: DoraBuffers): void {
     const lora = this.lora;
     if (!lora) return this.baseBackward(dx, dy, x, N, accumulate ? 1 : 0);
     if (!z) throw new Error('Linear.backward: LoRA needs its saved activations');
+    if (!lora.pair.dora) return this.loraBackward(dx, dy, x, N, accumulate, z, dz, scratch, dropoutSeed);
+    if (!dora) throw new Error('Linear.backward: DoRA needs its buffers');
+    doraBackward(this.backend, this, dx, dy, x, N, accumulate, z, dz, scratch, dropoutSeed, dora);
+  }
+
+  /** Plain LoRA's backward (Linear.backward's, and DoRA's on ∂y0 without dropout). */
+  loraBackward(dx: DeviceBuffer, dy: DeviceBuffer, x: DeviceBuffer, N: number, accumulate: boolean,
+    z: DeviceBuffer, dz: DeviceBuffer, scratch: DeviceBuffer | null, dropoutSeed: number): void {
+    const be = this.backend;
+    const inn = this.inDim;
+    const lora = this.adapter('loraBackward');
     const { dA } = lora.pair;
     const A = this.loraA, ld = lora.slot.width;
     this.loraBackUp(dz, dy, z, N);

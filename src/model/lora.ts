@@ -1,6 +1,7 @@
 // LoRA adapters as PEFT defines them: y = W·x + scaling · B·(A·drop(x)), A (r, in), B (out, r),
-// scaling = alpha / r (alpha / √r with rsLoRA). This file holds the adapter's spec and weights on a
-// backend; reading and writing PEFT's files is in peft.ts.
+// scaling = alpha / r (alpha / √r with rsLoRA); with DoRA (use_dora) also a magnitude m (out) per projection,
+// which rescales each output by m / ‖W + scaling·B·A‖ of its row (model/dora.ts). This file holds the adapter's
+// spec and weights on a backend; reading and writing PEFT's files is in peft.ts.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import type { DType } from '../backend/dtype.ts';
@@ -13,6 +14,8 @@ export interface LoraSpec {
   dropout: number;
   targets: readonly Projection[];
   useRslora: boolean;
+  /** Weight-decomposed LoRA (PEFT's use_dora): a trained magnitude per output of each adapted projection (absent: false). */
+  useDora?: boolean;
 }
 
 /**
@@ -56,6 +59,15 @@ export interface LoraPair {
   /** Working copies of A and B in the storage dtype for the products, when training under bf16 (Param.workingCopy). */
   Acopy?: DeviceBuffer;
   Bcopy?: DeviceBuffer;
+  /** DoRA's part (null for plain LoRA). */
+  dora: DoraPart | null;
+}
+
+/** A DoRA projection's magnitude (out) with its gradient, and the row norms of W + scaling·B·A the last forward computed. */
+export interface DoraPart {
+  magnitude: DeviceBuffer;
+  dMagnitude: DeviceBuffer | null;
+  norm: DeviceBuffer;
 }
 
 export interface LoraAdapter {
@@ -78,6 +90,9 @@ export function allocateLora(backend: Backend, cfg: MistralConfig, spec: LoraSpe
       layer[p] = {
         A: zeros(backend, dtype, spec.r * inDim), B: zeros(backend, dtype, out * spec.r),
         dA: withGrads ? zeros(backend, dtype, spec.r * inDim) : null, dB: withGrads ? zeros(backend, dtype, out * spec.r) : null,
+        dora: spec.useDora
+          ? { magnitude: zeros(backend, dtype, out), dMagnitude: withGrads ? zeros(backend, dtype, out) : null, norm: zeros(backend, dtype, out) }
+          : null,
       };
     }
     layers.push(layer);
@@ -89,7 +104,8 @@ export function allocateLora(backend: Backend, cfg: MistralConfig, spec: LoraSpe
 export function freeLora(backend: Backend, adapter: LoraAdapter): void {
   for (const layer of adapter.layers) {
     for (const pair of Object.values(layer)) {
-      for (const b of [pair.A, pair.B, pair.dA, pair.dB]) if (b) backend.free(b);
+      const d = pair.dora;
+      for (const b of [pair.A, pair.B, pair.dA, pair.dB, d?.magnitude, d?.dMagnitude, d?.norm]) if (b) backend.free(b);
     }
   }
 }

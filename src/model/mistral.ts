@@ -387,6 +387,13 @@ export class MistralModel {
           add(loraKey(i, proj, 'B'), [out, r], pair.B, pair.dB, (v, g) => { pair.B = v ?? pair.B; pair.dB = g; },
             narrow ? { dtype: narrow, attach: (c) => { pair.Bcopy = c; } } : undefined);
         }
+        for (const [proj, pair] of pairs) {
+          const d = pair.dora;
+          if (!d?.dMagnitude) continue;
+          // DoRA's magnitudes scale outputs in the row kernels, which read them in the exact dtype: no working copy
+          add(loraKey(i, proj, 'magnitude'), [projectionShape(cfg, proj)[0]], d.magnitude, d.dMagnitude,
+            (v, g) => { d.magnitude = v ?? d.magnitude; d.dMagnitude = g; });
+        }
       });
     }
     const score = this.score;

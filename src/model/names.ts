@@ -35,17 +35,26 @@ export function layerNormName(layer: number, which: 'input' | 'post_attention'):
   return `model.layers.${layer}.${which}_layernorm.weight`;
 }
 
-/** PEFT's key for a LoRA factor of layer i's projection. */
-export function loraKey(layer: number, proj: string, factor: 'A' | 'B'): string {
-  return `base_model.model.model.layers.${layer}.${blockOf(proj)}.${proj}.lora_${factor}.weight`;
+/** A LoRA tensor of a projection: factor A or B, or DoRA's magnitude. */
+export type LoraPart = 'A' | 'B' | 'magnitude';
+
+/**
+ * PEFT's name of a LoRA tensor of layer i's projection: a factor's (lora_A.weight: in memory and in a saved adapter alike),
+ * or DoRA's magnitude, lora_magnitude_vector.weight in memory (a gradient, a checkpoint) and lora_magnitude_vector in a
+ * saved adapter (`saved`).
+ */
+export function loraKey(layer: number, proj: string, part: LoraPart, saved = false): string {
+  const prefix = `base_model.model.model.layers.${layer}.${blockOf(proj)}.${proj}`;
+  if (part === 'magnitude') return `${prefix}.lora_magnitude_vector${saved ? '' : '.weight'}`;
+  return `${prefix}.lora_${part}.weight`;
 }
 
-const PEFT_LORA_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.lora_(A|B)\.weight$/;
+const PEFT_LORA_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.(?:lora_(A|B)\.weight|(lora_magnitude_vector))$/;
 
-/** The parts of a PEFT LoRA key (loraKey's inverse), or null when `name` is not one. */
-export function parseLoraKey(name: string): { layer: number; block: string; proj: string; factor: 'A' | 'B' } | null {
+/** The parts of a key of a saved PEFT LoRA adapter (loraKey's inverse), or null when `name` is not one. */
+export function parseLoraKey(name: string): { layer: number; block: string; proj: string; factor: LoraPart } | null {
   const m = PEFT_LORA_RE.exec(name);
-  return m ? { layer: Number(m[1]), block: m[2]!, proj: m[3]!, factor: m[4] as 'A' | 'B' } : null;
+  return m ? { layer: Number(m[1]), block: m[2]!, proj: m[3]!, factor: m[5] ? 'magnitude' : m[4] as 'A' | 'B' } : null;
 }
 
 /** PEFT's in-memory name of the trained classification head (modules_to_save), and its key in a saved adapter. */

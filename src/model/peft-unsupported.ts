@@ -1,6 +1,6 @@
 // The adapter_config.json keys of a PEFT 0.21 LoRA adapter that make PEFT compute something other than
-// y = W·x + scaling·B·A·x on the base as saved, and which we therefore refuse, naming the key: LoRA variants (PEFT turns
-// one on when its key is truthy in Python's sense), layer replication, trainable tokens, LoRA on parameters, and
+// y = W·x + scaling·B·A·x on the base as saved (or DoRA's rescaling of it, model/dora.ts), and which we therefore refuse,
+// naming the key: other LoRA variants (PEFT turns one on when its key is truthy in Python's sense), layer replication, trainable tokens, LoRA on parameters, and
 // initialisations that PEFT re-runs when it loads the adapter and that rewrite the base weights
 // (PiSSA, OLoRA, CorDA, LoftQ, LoRA-GA: PEFT loads them onto W − s·B₀A₀, not W). Measured against PEFT by
 // scripts/hf-check/adapter_fuzz.py: each of these, loaded as plain LoRA, gives other logits than PEFT's. (Per-module
@@ -15,7 +15,6 @@ function truthy(v: unknown): boolean {
 
 /** Keys that change the computation whenever truthy, with what they are. */
 const UNSUPPORTED: ReadonlyArray<readonly [key: string, what: string]> = [
-  ['use_dora', 'DoRA adapters are not supported'],
   ['alora_invocation_tokens', 'aLoRA adapters (applied only from the invocation tokens on) are not supported'],
   ['velora_config', 'VeLoRA adapters are not supported'],
   ['monteclora_config', 'MonteCLoRA adapters are not supported'],

@@ -1,7 +1,8 @@
 // PEFT LoRA adapters on disk: adapter_config.json + adapter_model.safetensors, read and written the way
 // PEFT 0.21 does (key names base_model.model.model.layers.{i}.{self_attn|mlp}.{proj}.lora_{A|B}.weight,
-// A (r, in), B (out, r); for SEQ_CLS the trained head as base_model.model.score.weight), and PEFT's
-// initialisation of new adapters (A Kaiming-uniform with a = √5, i.e. U(±1/√in); B zero).
+// A (r, in), B (out, r); with use_dora, each module's magnitude (out) as ….{proj}.lora_magnitude_vector; for SEQ_CLS
+// the trained head as base_model.model.score.weight), and PEFT's initialisation of new adapters (A Kaiming-uniform
+// with a = √5, i.e. U(±1/√in); B zero; DoRA's magnitude the row norms of W, so that the adapter starts as the identity).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
@@ -82,7 +83,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     return v as boolean;
   };
   if (flag('fan_in_fan_out')) warn(`${cfgPath}: fan_in_fan_out is true, but Mistral's projections are torch.nn.Linear: read as false, as PEFT does`);
-  flag('use_dora');
+  const useDora = flag('use_dora');
   if (flag('lora_bias')) err('lora_bias', 'true is not supported (the LoRA B factors have no bias)');
   const useRslora = flag('use_rslora');
   refuseUnsupportedKeys(c, err);
@@ -111,6 +112,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const st = SafetensorsFile.open(file);
   const layers = Array.from({ length: numLayers }, () => new Set<Projection>());
   let hasScore = false;
+  const magnitudes = Array.from({ length: numLayers }, () => new Set<Projection>());
   try {
     for (const name of st.names()) {
       if (name === SCORE_SAVED_KEY) {
@@ -122,6 +124,13 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
       const layer = key.layer, proj = key.proj as Projection;
       if (!PROJECTIONS.includes(proj)) throw new UserError(`tensor "${name}": unknown projection "${proj}"`, file);
       if (layer >= numLayers) throw new UserError(`tensor "${name}": layer ${layer} but the model has ${numLayers}`, file);
+      if (key.factor === 'magnitude') {
+        if (!useDora) throw new UserError(`tensor "${name}" is a DoRA magnitude, but adapter_config.json's use_dora is not true`, file);
+        // its length (the projection's outputs) is checked against the model as it loads
+        if (st.info(name).shape.length !== 1) throw new UserError(`tensor "${name}" has shape [${st.info(name).shape.join(', ')}]: a magnitude is a vector`, file);
+        magnitudes[layer]!.add(proj);
+        continue;
+      }
       if (!targeted[layer]!.has(proj)) {
         throw new UserError(`tensor "${name}" adapts ${proj} of layer ${layer}, which adapter_config.json does not select (target_modules ${JSON.stringify(c.target_modules ?? null)}${c.layers_to_transform == null ? '' : `, layers_to_transform ${JSON.stringify(c.layers_to_transform)}`})`, file);
       }
@@ -138,6 +147,12 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   }
   const targets = PROJECTIONS.filter((p) => layers.some((s) => s.has(p)));
   if (targets.length === 0) throw new UserError('no LoRA tensors in the adapter', file);
+  layers.forEach((set, i) => {
+    const p = useDora ? [...set].find((q) => !magnitudes[i]!.has(q)) : undefined;
+    if (p) throw new UserError(`use_dora is true, but the module with "${loraKey(i, p, 'A')}" has no "${loraKey(i, p, 'magnitude', true)}"`, file);
+    const stray = [...magnitudes[i]!].find((q) => !set.has(q));
+    if (stray) throw new UserError(`tensor "${loraKey(i, stray, 'magnitude', true)}" is a DoRA magnitude of a module without LoRA factors`, file);
+  });
   // as PEFT ("Found missing adapter keys"): a selected module without tensors keeps B = 0, i.e. is not adapted
   const missing = targeted.flatMap((set, i) => [...set].filter((p) => !layers[i]!.has(p)).map((p) => loraKey(i, p, 'A')));
   if (missing.length > 0) {
@@ -145,7 +160,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   }
   const maxRank = Math.max(...layers.flatMap((set, i) => [...set].map((p) => ranks.of(i, p).r)));
   return {
-    spec: { r: maxRank, alpha: alpha as number, dropout: dropout as number, targets, useRslora },
+    spec: { r: maxRank, alpha: alpha as number, dropout: dropout as number, targets, useRslora, useDora },
     // no task_type (PEFT's plain PeftModel, on whichever model class the user loads): a saved score head says it was
     // a sequence classifier, trained as SEQ_CLS's modules_to_save trains it
     taskType: c.task_type == null && hasScore ? 'SEQ_CLS' : task as TaskType,
@@ -186,6 +201,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
         const fold = loraScaling({ ...spec, r: m.r, alpha: m.alpha }) / loraScaling(spec);
         loadTensor(st, loraKey(i, proj, 'A'), [m.r, inDim], pair.A, model, { rows: spec.r, cols: inDim });
         loadTensor(st, loraKey(i, proj, 'B'), [out, m.r], pair.B, model, { rows: out, cols: spec.r }, fold);
+        if (pair.dora) loadTensor(st, loraKey(i, proj, 'magnitude', true), [out], pair.dora.magnitude, model);
       }
     });
     if (info.hasScore) {
@@ -226,15 +242,17 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
 /** A new adapter initialised as PEFT does, attached to the model. */
 export function createAdapter(model: MistralModel, spec: LoraSpec, rng: Rng, trainable: boolean): LoraAdapter {
   const adapter = allocateLora(model.backend, model.cfg, spec, model.dtype, trainable);
-  for (const layer of adapter.layers) {
+  adapter.layers.forEach((layer, l) => {
     for (const [proj, pair] of Object.entries(layer)) {
-      const inDim = projectionShape(model.cfg, proj as Projection)[1];
+      const [out, inDim] = projectionShape(model.cfg, proj as Projection);
       const bound = 1 / Math.sqrt(inDim);
       const a = new Float32Array(spec.r * inDim);
       for (let i = 0; i < a.length; i++) a[i] = (2 * rng.next() - 1) * bound;
       model.backend.upload(pair.A, hostFloats(a, model.dtype));
+      // ‖W + s·B·A‖ with B = 0: the magnitudes that leave the base model as it was
+      if (pair.dora) model.backend.rowNorms(pair.dora.magnitude, model.layers[l]!.proj[proj as Projection].weight, out, inDim);
     }
-  }
+  });
   model.setLora(adapter);
   return adapter;
 }
@@ -265,6 +283,7 @@ export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterO
       const [out, inDim] = projectionShape(cfg, proj as Projection);
       tensors[loraKey(i, proj, 'A')] = bufferTensor(be, pair.A, [adapter.spec.r, inDim]);
       tensors[loraKey(i, proj, 'B')] = bufferTensor(be, pair.B, [out, adapter.spec.r]);
+      if (pair.dora) tensors[loraKey(i, proj, 'magnitude', true)] = bufferTensor(be, pair.dora.magnitude, [out]);
     }
   });
   const seqCls = opts.taskType === 'SEQ_CLS';
@@ -308,7 +327,7 @@ function peftConfig(spec: LoraSpec, opts: SaveAdapterOptions, seqCls: boolean, m
     megatron_config: null, megatron_core: 'megatron.core', modules_to_save: seqCls ? ['classifier', 'score'] : null,
     monteclora_config: null, peft_type: 'LORA', peft_version: '0.21.0', qalora_group_size: 16, r: spec.r,
     rank_pattern: {}, revision: null, target_modules: modules.target_modules, target_parameters: null,
-    task_type: opts.taskType, trainable_token_indices: null, use_bdlora: null, use_dora: false, use_qalora: false,
+    task_type: opts.taskType, trainable_token_indices: null, use_bdlora: null, use_dora: spec.useDora === true, use_qalora: false,
     use_rslora: spec.useRslora, velora_config: null,
   };
 }

@@ -2,9 +2,10 @@
 // is adapted without dropout and their factors A lie together in memory (the optimizer lays them out so),
 // the rank-r products of the input run as one GEMM each: z = x·[A₁; A₂; …]ᵀ into the shared z buffer,
 // ∂[A₁; A₂; …] += [dz₁ dz₂ …]ᵀ·x, and ∂x = [dz₁ dz₂ …]·[A₁; A₂; …] — one pass over x and ∂x instead of one per
-// projection, and fewer launches. Otherwise each projection runs on its own (model/linear.ts); both give the
-// same sums up to the order of additions.
+// projection, and fewer launches. Otherwise (and with DoRA, whose adapters scale their outputs) each projection runs
+// on its own (model/linear.ts); both give the same sums up to the order of additions.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { DoraBuffers } from './dora.ts';
 import type { Linear } from './linear.ts';
 import type { Projection } from './weights.ts';
 
@@ -41,7 +42,7 @@ export class SharedInput {
    */
   private joint(dropping: boolean): { A: DeviceBuffer; first: Linear; ld: number } | null {
     const adapted = this.adapted, first = adapted[0]?.lora;
-    if (!first || adapted.length < 2) return null;
+    if (!first || adapted.length < 2 || adapted.some((l) => l.lora!.pair.dora)) return null;
     let col = first.slot.col;
     for (const { lora } of adapted) {
       if ((dropping && lora!.dropout > 0) || lora!.slot.col !== col || lora!.slot.width !== first.slot.width) return null;
@@ -58,14 +59,14 @@ export class SharedInput {
 
   /**
    * ys[i] (N, out_i) = x·W_iᵀ + LoRA_i, each written afresh, z saved into `zs`. `dropScratch` as Linear.forward
-   * takes it; `seedOf` gives each projection's dropout seed.
+   * takes it; `seedOf` gives each projection's dropout seed, `doraOf` a DoRA projection's buffers.
    */
   forward(ys: readonly DeviceBuffer[], x: DeviceBuffer, N: number, zs: ZBuffers, dropScratch: DeviceBuffer | null,
-    seedOf: (p: Projection) => number): void {
+    seedOf: (p: Projection) => number, doraOf: (p: Projection) => DoraBuffers | undefined): void {
     const z = this.z(zs), seeds = this.projs.map(seedOf);
     const joint = this.joint(dropScratch !== null);
     if (!joint || !z) {
-      this.lins.forEach((l, i) => l.forward(ys[i]!, x, N, null, z, dropScratch, seeds[i]!));
+      this.lins.forEach((l, i) => l.forward(ys[i]!, x, N, null, z, dropScratch, seeds[i]!, doraOf(this.projs[i]!)));
       return;
     }
     const { A, first, ld } = joint, inn = this.lins[0]!.inDim;
@@ -78,15 +79,15 @@ export class SharedInput {
 
   /**
    * dx (N, in) = Σ_i dys[i]·W_i (+ dx when `accumulate`) plus the LoRA paths from the forward's saved `zs`,
-   * accumulating the adapters' gradients; `dz` (N, z's width) and `scratch` as Linear.backward takes them.
+   * accumulating the adapters' gradients; `dz` (N, z's width), `scratch` and `doraOf` as Linear.backward takes them.
    */
   backward(dx: DeviceBuffer, dys: readonly DeviceBuffer[], x: DeviceBuffer, N: number, accumulate: boolean, zs: ZBuffers,
-    dz: DeviceBuffer, scratch: DeviceBuffer | null, seedOf: (p: Projection) => number): void {
+    dz: DeviceBuffer, scratch: DeviceBuffer | null, seedOf: (p: Projection) => number, doraOf: (p: Projection) => DoraBuffers | undefined): void {
     const be = this.backend, lins = this.lins, adapted = this.adapted, z = this.z(zs), seeds = this.projs.map(seedOf);
     const joint = this.joint(scratch !== null);
     const dA = joint && joined(be, adapted.map((l) => l.lora!.pair.dA).filter((g): g is DeviceBuffer => g !== null));
     if (!joint || !z || !dA || dA.length !== joint.A.length) {
-      lins.forEach((l, i) => l.backward(dx, dys[i]!, x, N, accumulate || i > 0, z, dz, scratch, seeds[i]!));
+      lins.forEach((l, i) => l.backward(dx, dys[i]!, x, N, accumulate || i > 0, z, dz, scratch, seeds[i]!, doraOf(this.projs[i]!)));
       return;
     }
     const { A, first, ld } = joint, inn = lins[0]!.inDim, width = A.length / inn;

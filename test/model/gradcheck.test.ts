@@ -1,6 +1,6 @@
 // The hand-written backward of every layer against central finite differences, in float64, on a tiny
-// random model: LoRA factors on all projections (with and without dropout), every base weight (full
-// fine-tuning, tied and untied embeddings), the score head; with sliding window, padding and packing.
+// random model: LoRA factors on all projections (with and without dropout), DoRA's factors and magnitudes, every base
+// weight (full fine-tuning, tied and untied embeddings), the score head; with sliding window, padding and packing.
 import assert from 'node:assert/strict';
 import type { Backend, DeviceBuffer } from '../../src/backend/backend.ts';
 import { GRADCHECK, test, testBackend } from '../backend/device.ts';
@@ -102,6 +102,37 @@ for (const dropout of [0, 0.3]) {
     const params = model.trainableParams();
     assert.equal(params.length, 2 * 2 * PROJECTIONS.length);
     checkParams(backend, params, lmObjective(model, batch), () => causalLmBackward(model, batch, 1 / batch.targetCount), rng);
+  });
+}
+
+for (const dropout of [0, 0.3]) {
+  test(`DoRA gradients (A, B, magnitudes) on all projections, dropout ${dropout}, the norms held as PEFT detaches them`, () => {
+    const backend = testBackend();
+    const rng = new Rng(14);
+    const model = createRandomModel(backend, tinyConfig(false), { seed: 4, std: 0.3, normStd: 0.1 }, 'f64');
+    createAdapter(model, { r: 3, alpha: 6, dropout, targets: PROJECTIONS, useRslora: false, useDora: true }, rng, true);
+    withRandomLoraB(model, rng);
+    for (const layer of model.lora!.layers) {
+      for (const pair of Object.values(layer)) {
+        const m = backend.download(pair.dora!.magnitude);
+        backend.upload(pair.dora!.magnitude, { dtype: 'f64', data: Float64Array.from(m, (v) => v * (1 + 0.2 * rng.normal())) });
+      }
+    }
+    model.dropoutSeed = 42;
+    const batch = packedBatch(rng);
+    const params = model.trainableParams();
+    assert.equal(params.length, 3 * 2 * PROJECTIONS.length);
+    // the differences move A and B with the norms of the backward's forward kept (no gradient flows through them)
+    const rowNorms = backend.rowNorms.bind(backend);
+    const lm = lmObjective(model, batch);
+    try {
+      checkParams(backend, params, () => {
+        backend.rowNorms = () => {};
+        return lm();
+      }, () => causalLmBackward(model, batch, 1 / batch.targetCount), rng);
+    } finally {
+      backend.rowNorms = rowNorms;
+    }
   });
 }
 

@@ -1,0 +1,81 @@
+// DoRA against HF + PEFT on the tiny fixture (test/fixtures/hf-tiny-mistral-dora, made by its make_dora.py): logits and
+// loss with adapter_init, every gradient (A, B and the magnitudes), one AdamW step (adapter_step1, loss after the step),
+// the merged model's logits, and an rsLoRA adapter on two projections, loaded and merged.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assertTol, test, testBackend, TEST_DTYPE } from '../backend/device.ts';
+import { causalLmBackward } from '../../src/model/backward.ts';
+import { collate } from '../../src/data/batch.ts';
+import { mergeLora } from '../../src/model/merge.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { zeroGrads } from '../../src/model/params.ts';
+import { loadAdapter } from '../../src/model/peft.ts';
+import { AdamW } from '../../src/train/optimizer.ts';
+import { relErr, readFixture, tokenRows, TINY, TINY_BASE } from '../helpers.ts';
+
+const DORA = path.join(path.dirname(TINY), 'hf-tiny-mistral-dora');
+const ex = readFixture(path.join(TINY, 'expected.safetensors'));
+const dex = readFixture(path.join(DORA, 'expected.safetensors'));
+const grads = readFixture(path.join(DORA, 'dora_grads.safetensors'));
+const step1 = readFixture(path.join(DORA, 'adapter_step1', 'adapter_model.safetensors'));
+const meta = JSON.parse(fs.readFileSync(path.join(DORA, 'meta.json'), 'utf8')) as {
+  dora_loss: number; dora_loss_after_step1: number; adamw: { lr: number; betas: [number, number]; eps: number; weight_decay: number };
+};
+const B = 2, T = 24;
+const batch = collate(tokenRows(ex.input_ids!.data as Int32Array, ex.labels!.data as Int32Array, B, T), 0, 0);
+
+function setup(adapter = 'adapter_init', trainable = true) {
+  const backend = testBackend();
+  const model = loadModel(TINY_BASE, { backend, dtype: TEST_DTYPE });
+  const info = loadAdapter(model, path.join(DORA, adapter), { trainable });
+  return { backend, model, info };
+}
+
+test('DoRA logits and loss match PEFT', () => {
+  const { model, info } = setup();
+  assert.equal(info.spec.useDora, true);
+  assertTol('logits', relErr(model.logits(batch), dex.dora_logits!.data), 'DoRA logits');
+  const { sum, count } = model.loss(batch);
+  assertTol('loss', Math.abs(sum / count - meta.dora_loss) / meta.dora_loss, `DoRA loss ${sum / count} vs ${meta.dora_loss}`);
+});
+
+test('every DoRA gradient (A, B, magnitude) matches PEFT, then one AdamW step matches torch', () => {
+  const { backend, model } = setup();
+  const params = model.trainableParams();
+  assert.equal(params.length, Object.keys(grads).length);
+  assert.equal(params.filter((p) => p.name.endsWith('.lora_magnitude_vector.weight')).length, 14);
+  zeroGrads(backend, params);
+  const sum = causalLmBackward(model, batch, 1 / batch.targetCount);
+  assertTol('loss', Math.abs(sum / batch.targetCount - meta.dora_loss) / meta.dora_loss, 'DoRA loss of the backward');
+  for (const p of params) {
+    const ref = grads[p.name];
+    assert.ok(ref, `no reference gradient for ${p.name}`);
+    assertTol('grad', relErr(backend.download(p.grad), ref.data), p.name);
+  }
+  const a = meta.adamw;
+  const opt = new AdamW(backend, params, { lr: a.lr, betas: a.betas, eps: a.eps, weightDecay: a.weight_decay });
+  opt.update(a.lr);
+  for (const p of params) {
+    const saved = p.name.replace(/\.lora_magnitude_vector\.weight$/, '.lora_magnitude_vector');
+    assertTol('param', relErr(backend.download(p.value), step1[saved]!.data), `${p.name} after step`);
+  }
+  const after = model.loss(batch);
+  const loss = after.sum / after.count;
+  assertTol('loss', Math.abs(loss - meta.dora_loss_after_step1) / meta.dora_loss_after_step1, `loss after step ${loss} vs ${meta.dora_loss_after_step1}`);
+});
+
+test('merged DoRA adapter_step1 logits match PEFT merge_and_unload', () => {
+  const { model } = setup('adapter_step1', false);
+  mergeLora(model);
+  assert.equal(model.lora, null);
+  assertTol('logits', relErr(model.logits(batch), dex.merged_step1_logits!.data), 'merged logits');
+});
+
+test('an rsLoRA DoRA adapter on q_proj and down_proj: logits and merged logits match PEFT', () => {
+  const { model, info } = setup('adapter_rslora', false);
+  assert.deepEqual([...info.spec.targets], ['q_proj', 'down_proj']);
+  assertTol('logits', relErr(model.logits(batch), dex.rslora_logits!.data), 'rsLoRA DoRA logits');
+  mergeLora(model);
+  assertTol('logits', relErr(model.logits(batch), dex.rslora_merged_logits!.data), 'rsLoRA DoRA merged logits');
+});
