@@ -7,7 +7,7 @@
 # random draw over r, lora_alpha, use_rslora, target_modules (a list of suffixes or full names, a subset of the 7
 # projections, a regex string, "all-linear", absent), layers_to_transform (+ layers_pattern), exclude_modules,
 # lora_dropout, rank_pattern / alpha_pattern, CAUSAL_LM / SEQ_CLS (score head) / no task_type; then pinned cases: other
-# LoRA variants (DoRA, aLoRA, KaSA, BD-LoRA, MiCA, VeLoRA), base-changing inits (PiSSA, OLoRA, LoftQ) saved as they are
+# LoRA variants (DoRA — also drawn, a quarter of the random cases —, aLoRA, KaSA, BD-LoRA, MiCA, VeLoRA), base-changing inits (PiSSA, OLoRA, LoftQ) saved as they are
 # and converted to plain LoRA, other PEFT types (IA3, LoHa, LoKr, AdaLoRA, VeRA), layer_replication,
 # trainable_token_indices, target_parameters, modules_to_save lm_head / embed_tokens, bias all / lora_only,
 # fan_in_fan_out, adapter_model.bin (safe_serialization=False), base_model_name_or_path elsewhere, adapter tensors in
@@ -102,6 +102,9 @@ def random_case(i):
         kw['alpha_pattern'] = rng.choice([{'q_proj': 3.0}, {'down_proj': 64}, {r'^model\.layers\.0\..*': 1}])
     if task is not None:
         kw['task_type'] = task
+    if rng.random() < 0.25:  # DoRA, its magnitudes moved off their initialisation (the norms: DoRA would compute plain LoRA)
+        kw['use_dora'] = True
+        return base, task, kw, dict(perturb='lora')
     return base, task, kw, {}
 
 
@@ -135,7 +138,9 @@ PINNED = [
     ('target-lm-head', 'gqa-f32', 'CAUSAL_LM', lora(target_modules=['q_proj', 'lm_head']), {}),
     ('rank-pattern', 'gqa-f32', 'CAUSAL_LM', lora(rank_pattern={'v_proj': 8}), {}),
     ('alpha-pattern', 'gqa-f32', 'CAUSAL_LM', lora(alpha_pattern={'down_proj': 32}), {}),
-    ('dora', 'gqa-f32', 'CAUSAL_LM', lora(use_dora=True), {}),
+    ('dora', 'gqa-f32', 'CAUSAL_LM', lora(use_dora=True), dict(perturb='lora')),
+    ('dora-seqcls-rank-pattern', 'tied-bf16', 'SEQ_CLS', lora(use_dora=True, rank_pattern={'v_proj': 8}, lora_dropout=0.1, task_type='SEQ_CLS'),
+     dict(perturb='lora')),
     ('alora', 'gqa-f32', 'CAUSAL_LM', lora(alora_invocation_tokens=[5]), {}),
     ('kasa', 'gqa-f32', 'CAUSAL_LM', ('KasaConfig', lora()), {}),
     ('bdlora', 'gqa-f32', 'CAUSAL_LM', ('BdLoraConfig', lora()), {}),

@@ -47,6 +47,11 @@ with torch.no_grad():
     report('classification adapter (PeftModel, SEQ_CLS, score head)', pc(input_ids=ids, attention_mask=mask).logits, 'classification', False)
     report('generation adapter, as its README.md model card loads it', card_model(f'{d}/generation-adapter')(input_ids=ids, attention_mask=mask).logits, 'generation', True)
     report('classification adapter, as its README.md model card loads it', card_model(f'{d}/classification-adapter')(input_ids=ids, attention_mask=mask).logits, 'classification', False)
+    m = AutoModelForCausalLM.from_pretrained(f'{d}/dora-merged', **kw).eval()
+    report('DoRA (trained with dropout) merged (AutoModelForCausalLM)', m(input_ids=ids, attention_mask=mask).logits, 'dora', True)
+    pm = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, **kw), f'{d}/dora-adapter').eval()
+    report('DoRA adapter (PeftModel on the base)', pm(input_ids=ids, attention_mask=mask).logits, 'dora', True)
+    report('DoRA adapter, as its README.md model card loads it', card_model(f'{d}/dora-adapter')(input_ids=ids, attention_mask=mask).logits, 'dora', True)
     sh = exp['shipped']
     shipped_dir = 'models/mistral-tune-tiny'
     tok = AutoTokenizer.from_pretrained(shipped_dir)

@@ -1,6 +1,6 @@
 // Prepares the HF check of exports (run where python3 has torch, transformers and peft, e.g. the GPU
-// machine): trains two tiny LoRA runs on the HF fixture model (generation and classification), exports
-// each as a PEFT adapter and as a merged model, and writes our logits for a probe batch to expected.json;
+// machine): trains three tiny LoRA runs on the HF fixture model (generation, classification, and generation with
+// DoRA and dropout), exports each as a PEFT adapter and as a merged model, and writes our logits for a probe batch to expected.json;
 // also our token ids, logits and greedy continuations of the shipped pre-trained model (models/mistral-tune-tiny,
 // bf16 weights computed in f32) for a few sentences, which HF must load unchanged and match.
 //   node --import tsx scripts/hf-check/make-exports.ts OUT_DIR && python3 scripts/hf-check/check_exports.py OUT_DIR
@@ -27,22 +27,23 @@ const rows = Array.from({ length: 8 }, (_, i) => ({ ids: [1, ...Array.from({ len
 const backend = new CpuBackend();
 const probe = rows.slice(0, 3).map((r) => r.ids);
 const expected: Record<string, unknown> = { probe };
-for (const task of ['generation', 'classification'] as const) {
-  const data = path.join(out, `${task}.jsonl`);
+for (const [name, task, useDora] of [['generation', 'generation', false], ['classification', 'classification', false], ['dora', 'generation', true]] as const) {
+  const data = path.join(out, `${name}.jsonl`);
   fs.writeFileSync(data, rows.map((r) => JSON.stringify(task === 'generation' ? { input_ids: r.ids } : { input_ids: r.ids, label: r.label })).join('\n') + '\n');
-  const run = path.join(out, `${task}-run`);
+  const run = path.join(out, `${name}-run`);
   train(validate({
     model: base, task, labels: task === 'classification' ? ['a', 'b', 'c'] : null, data: { train: data },
-    lora: { r: 4, alpha: 8, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
+    lora: { r: 4, alpha: 8, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], use_dora: useDora,
+      dropout: useDora ? 0.1 : 0 },
     optimizer: { lr: 0.05 }, batch_size: 4, max_steps: 3, eval: { samples: 0 }, output_dir: run,
-  }, task));
-  exportRun({ run, out: path.join(out, `${task}-adapter`), merge: false, best: false, backend });
-  exportRun({ run, out: path.join(out, `${task}-merged`), merge: true, best: false, backend, maxShardBytes: 200_000 });
+  }, name));
+  exportRun({ run, out: path.join(out, `${name}-adapter`), merge: false, best: false, backend });
+  exportRun({ run, out: path.join(out, `${name}-merged`), merge: true, best: false, backend, maxShardBytes: 200_000 });
   const model = loadModel(base, { backend });
   loadAdapter(model, path.join(run, 'adapter'), { trainable: false });
   // right-padded probe batch: logits of the real positions (generation) or of the scored token (classification)
   const batch = collate(probe.map((ids) => ({ inputIds: ids })), 0, 0);
-  expected[task] = task === 'generation'
+  expected[name] = task === 'generation'
     ? Array.from(model.logits(batch))
     : Array.from(model.classLogits(batch));
 }
@@ -55,4 +56,4 @@ expected.shipped = { text: shippedText, ids: shippedIds, T: Math.max(...shippedI
   // greedy continuations with the KV cache, 24 tokens or up to EOS: HF's generate() must pick the same tokens
   greedy: shippedIds.map((ids) => generate(shipped, ids, { maxNewTokens: 24, eosIds: [2] })) };
 fs.writeFileSync(path.join(out, 'expected.json'), JSON.stringify(expected));
-console.log(`wrote ${out}: generation/classification adapters and merged models, expected.json`);
+console.log(`wrote ${out}: generation/classification/DoRA adapters and merged models, expected.json`);

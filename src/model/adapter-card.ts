@@ -27,12 +27,13 @@ export function adapterCard(o: AdapterCardOptions): string {
   const seqCls = o.taskType === 'SEQ_CLS';
   const base = o.baseModel ?? 'BASE_MODEL';
   const front = ['---', ...(o.baseModel ? [`base_model: ${JSON.stringify(o.baseModel)}`] : []), 'library_name: peft',
-    `pipeline_tag: ${seqCls ? 'text-classification' : 'text-generation'}`, 'tags:', '- lora', '- mistral-tune', '---'];
+    `pipeline_tag: ${seqCls ? 'text-classification' : 'text-generation'}`, 'tags:', '- lora', ...(o.spec.useDora ? ['- dora'] : []), '- mistral-tune', '---'];
   const rs = o.spec.useRslora ? ', rsLoRA' : '';
+  const kind = o.spec.useDora ? 'DoRA' : 'LoRA';
   const lines = [
     ...front, '',
-    `# LoRA adapter (${seqCls ? 'text classification' : 'text generation'})`, '',
-    `Trained by mistral-tune: LoRA r=${o.spec.r}, alpha=${o.spec.alpha}${rs}, on ${o.targetModules.join(', ')}` +
+    `# ${kind} adapter (${seqCls ? 'text classification' : 'text generation'})`, '',
+    `Trained by mistral-tune: ${kind}${o.spec.useDora ? ' (weight-decomposed LoRA: a trained magnitude per output)' : ''} r=${o.spec.r}, alpha=${o.spec.alpha}${rs}, on ${o.targetModules.join(', ')}` +
       `${seqCls ? ', with the classification head (score) trained in full' : ''}.`,
     o.baseModel ? `Base model: \`${o.baseModel}\`.` : 'Base model: random weights (a benchmark or dry run): there is no base folder to load it on; `BASE_MODEL` below stands for one.',
     '',

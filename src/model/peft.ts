@@ -148,9 +148,9 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const targets = PROJECTIONS.filter((p) => layers.some((s) => s.has(p)));
   if (targets.length === 0) throw new UserError('no LoRA tensors in the adapter', file);
   layers.forEach((set, i) => {
-    const p = useDora ? [...set].find((q) => !magnitudes[i]!.has(q)) : undefined;
+    const p = useDora ? PROJECTIONS.find((q) => set.has(q) && !magnitudes[i]!.has(q)) : undefined;
     if (p) throw new UserError(`use_dora is true, but the module with "${loraKey(i, p, 'A')}" has no "${loraKey(i, p, 'magnitude', true)}"`, file);
-    const stray = [...magnitudes[i]!].find((q) => !set.has(q));
+    const stray = PROJECTIONS.find((q) => magnitudes[i]!.has(q) && !set.has(q));
     if (stray) throw new UserError(`tensor "${loraKey(i, stray, 'magnitude', true)}" is a DoRA magnitude of a module without LoRA factors`, file);
   });
   // as PEFT ("Found missing adapter keys"): a selected module without tensors keeps B = 0, i.e. is not adapted

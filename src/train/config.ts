@@ -58,8 +58,9 @@ export const TrainConfigSchema = z.object({
         .min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice'))
       .default([...PROJECTIONS]).describe(`projections to adapt ("${ALL_LINEAR}": all 7)`),
     use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
+    use_dora: z.boolean().default(false).describe("weight-decomposed LoRA (DoRA, PEFT's use_dora): a trained magnitude per output of each adapted projection"),
     init_from: z.string().min(1).nullable().default(null).describe('a PEFT adapter folder to continue from (its adapter_config wins)'),
-  }).strict().default({ r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false, init_from: null }),
+  }).strict().default({ r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false, use_dora: false, init_from: null }),
   optimizer: z.object({
     lr: z.number().positive().default(2e-4).describe('peak learning rate'),
     betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]).describe('AdamW betas'),
@@ -219,7 +220,7 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
     return p;
   };
   const projections = Array.isArray(a.target_modules) ? [...new Set((a.target_modules as unknown[]).map(projection))].sort() : null;
-  const theirs = { r: a.r, alpha: a.lora_alpha, target_modules: projections ?? a.target_modules };
+  const theirs = { r: a.r, alpha: a.lora_alpha, target_modules: projections ?? a.target_modules, use_dora: a.use_dora === true };
   for (const [key, value] of Object.entries(theirs)) {
     const given = getDotted(raw, `lora.${key}`);
     if (given === undefined) continue;
@@ -235,6 +236,7 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
     alpha: typeof a.lora_alpha === 'number' ? a.lora_alpha : cfg.lora.alpha,
     dropout: typeof a.lora_dropout === 'number' ? a.lora_dropout : cfg.lora.dropout,
     use_rslora: a.use_rslora === true,
+    use_dora: a.use_dora === true,
     target_modules: projections ?? cfg.lora.target_modules,
   };
   return validate({ ...cfg, lora: merged }, file);

@@ -88,7 +88,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
   const ev = r.shape.eval ? `; evaluation ${r.shape.eval.B} × ${r.shape.eval.T} in a plan of its own` : '';
   const lines = [
     `model: ${modelFolder(cfg) ?? 'random weights'}: ${describeModelConfig(r.model)}`,
-    `memory plan: ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${p.backend}, ${p.precision}, ` +
+    `memory plan: ${cfg.method === 'lora' ? `${cfg.lora.use_dora ? 'DoRA' : 'LoRA'} r=${cfg.lora.r}` : 'full fine-tuning'} on ${p.backend}, ${p.precision}, ` +
       `batches of ${r.shape.B} × ${r.shape.T} tokens${ev}${cfg.activation_checkpointing ? ', activation checkpointing' : ''}`,
     `  weights           ${mib(p.weights)}  (the model's weights outside the trainable state)`,
     `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32)`,

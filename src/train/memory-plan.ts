@@ -70,7 +70,7 @@ export interface MemoryPlan {
 }
 
 /** Element counts of the model's weights: all of them, and those a run trains. */
-function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number; trained: number; trainedBase: number; trainedLora: number } {
+function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number; trained: number; trainedBase: number; trainedLora: number; doraNorms: number } {
   const C = model.hiddenSize, V = model.vocabSize;
   const classification = cfg.task === 'classification';
   const layer = PROJECTIONS.reduce((s, p) => s + projectionShape(model, p).reduce((a, b) => a * b, 1), 0) + 2 * C;
@@ -81,21 +81,24 @@ function parameterCounts(cfg: TrainConfig, model: MistralConfig): { all: number;
   const head = classification ? (cfg.labels?.length ?? 0) * C : 0; // the trained classification head
   if (cfg.method === 'full') {
     const trainedBase = all - checkpointScore - (classification ? lmHead : 0);
-    return { all, trained: trainedBase + head, trainedBase, trainedLora: 0 };
+    return { all, trained: trainedBase + head, trainedBase, trainedLora: 0, doraNorms: 0 };
   }
   const r = cfg.lora.r;
   const lora = cfg.lora.target_modules.reduce((s, p) => {
     const [out, inDim] = projectionShape(model, p);
     return s + r * inDim + out * r;
   }, 0);
-  return { all, trained: model.numLayers * lora + head, trainedBase: 0, trainedLora: model.numLayers * lora };
+  // DoRA: a trained magnitude per output of each adapted projection, and the norms of its forward beside it
+  const outputs = cfg.lora.use_dora ? cfg.lora.target_modules.reduce((s, p) => s + projectionShape(model, p)[0], 0) : 0;
+  const L = model.numLayers;
+  return { all, trained: L * (lora + outputs) + head, trainedBase: 0, trainedLora: L * lora, doraNorms: L * outputs };
 }
 
 /** The activation plan's shape for a (B, T) capacity of this run. */
 function planShape(cfg: TrainConfig, model: MistralConfig, B: number, T: number, training: boolean): PlanShape {
   return {
     B, T, training, logitRows: LOGIT_ROWS, checkpoint: cfg.activation_checkpointing,
-    lora: cfg.method === 'lora' ? loraPlan(model, { r: cfg.lora.r, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules }) : [],
+    lora: cfg.method === 'lora' ? loraPlan(model, { r: cfg.lora.r, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useDora: cfg.lora.use_dora }) : [],
     numLabels: cfg.task === 'classification' ? (cfg.labels?.length ?? 0) : 0,
   };
 }
@@ -114,8 +117,9 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
   const inFlat = dtypes.storage === dtypes.exact ? counts.trainedBase : 0;
   const invFreq = (model.headDim / 2) * exact * (model.ropeScaling?.type === 'longrope' ? 2 : 1); // longrope: a short and a long set
   const weights = (counts.all - inFlat) * storage + invFreq;
-  // values, gradients and AdamW's two moments, plus the LoRA factors' working copies under bf16
-  const trainable = 4 * counts.trained * exact + (cfg.method === 'lora' && storage !== exact ? counts.trainedLora * storage : 0);
+  // values, gradients and AdamW's two moments, plus the LoRA factors' working copies under bf16 (and DoRA's norms)
+  const trainable = 4 * counts.trained * exact + (cfg.method === 'lora' && storage !== exact ? counts.trainedLora * storage : 0) +
+    counts.doraNorms * exact;
 
   const train = activationBytes(model, planShape(cfg, model, batch.B, batch.T, true), dtypes);
   const ev = batch.eval;

@@ -97,14 +97,14 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
 
   let classificationAdapter = false;
   if (cfg.method === 'lora') {
-    const spec = { r: cfg.lora.r, alpha: cfg.lora.alpha, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useRslora: cfg.lora.use_rslora };
+    const spec = { r: cfg.lora.r, alpha: cfg.lora.alpha, dropout: cfg.lora.dropout, targets: cfg.lora.target_modules, useRslora: cfg.lora.use_rslora, useDora: cfg.lora.use_dora };
     if (cfg.lora.init_from) {
       const adapterInfo = loadAdapter(model, cfg.lora.init_from, { trainable: true, dropout: cfg.lora.dropout });
       classificationAdapter = adapterInfo.taskType === 'SEQ_CLS';
       if (adapterInfo.taskType === 'SEQ_CLS' && !classification) {
         throw new UserError(`lora.init_from: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, cfg.lora.init_from);
       }
-      info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha})`);
+      info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha}${adapterInfo.spec.useDora ? ', DoRA' : ''})`);
     } else {
       createAdapter(model, spec, rng, true);
     }

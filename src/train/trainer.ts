@@ -339,7 +339,7 @@ function describeRun(run: RunSetup): void {
   const { cfg, model, backend } = run;
   const trainable = run.params.reduce((s, p) => s + p.value.length, 0);
   info(`model: ${modelFolder(cfg) ?? 'random weights'}: ${describeModelConfig(model.cfg)}`);
-  info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `LoRA r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
+  info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `${cfg.lora.use_dora ? 'DoRA' : 'LoRA'} r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
     `${trainable.toLocaleString('en')} trainable parameters; ${counted(run.train.length, 'training example')}, ` +
     `${counted(run.microBatchesPerEpoch, 'micro-batch', 'micro-batches')} and ${counted(run.stepsPerEpoch, 'optimizer step')} per epoch, ${counted(run.totalSteps, 'step')} in all`);
   const shape = runBatchShape(cfg, run.train, []); // packed rows are max_seq_len long, not the longest example

@@ -1,4 +1,5 @@
-// The GGUF export command's refusals and --out: one line and nothing written for a classification adapter, a
+// The GGUF export command's refusals and --out: one line and nothing written for a classification adapter, a DoRA
+// adapter as an adapter file (llama.cpp has no magnitudes), a
 // vocabulary the tokenizer does not fit or a rope that switches with the sequence length (longrope); missing folders above --out are made, an existing folder is refused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,17 +19,19 @@ function withRope(name: string, rope: Record<string, unknown>): string {
 }
 
 test('refused with one line, nothing written: a classification adapter, a vocabulary the tokenizer does not fit, a rope llama.cpp cannot express', () => {
-  const cases: Array<[string[], RegExp]> = [
+  const cases: Array<[string[], RegExp, string?]> = [
     [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init')], /classification model cannot be exported to GGUF/],
+    [['--model', TINY_BASE, '--adapter', path.join(FIXTURES, 'hf-tiny-mistral-dora', 'adapter_init')],
+      /adapter_config\.json: use_dora: a DoRA adapter cannot be a GGUF adapter file \(llama\.cpp applies W \+ s·B·A, without the magnitudes\); export it merged \(--format gguf\)/, 'gguf-lora'],
     [['--model', TINY_BASE], /tokenizer has 32000 tokens but the model's embedding has 512 rows/],
     // longrope switches between two sets of frequencies at the original context; llama.cpp's llama graph has one set
     // (its own longrope, for other architectures, switches by context size): refused naming config.json and the key
     [['--model', withRope('longrope', { rope_type: 'longrope', short_factor: Array(8).fill(1.5), long_factor: Array(8).fill(3), original_max_position_embeddings: 64 })],
       /longrope\/config\.json: rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies/],
   ];
-  for (const [args, msg] of cases) {
+  for (const [args, msg, format = 'gguf'] of cases) {
     const out = path.join(tmp, 'refused.gguf');
-    const r = cli('export', ...args, '--out', out, '--format', 'gguf');
+    const r = cli('export', ...args, '--out', out, '--format', format);
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, msg);
     assert.equal(r.stderr.trim().split('\n').filter((l) => !l.startsWith('cpu backend') && !l.startsWith('device auto') && !l.startsWith('tokenizer:')).length, 1, r.stderr);

@@ -23,7 +23,10 @@ const keysOf = (file: string): string[] => {
 };
 const json = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 
-for (const [name, dir, task] of [['causal LM', path.join(TINY, 'adapter_init'), 'CAUSAL_LM'], ['SEQ_CLS', path.join(TINY_CLS, 'adapter_init'), 'SEQ_CLS']] as const) {
+const DORA = path.join(path.dirname(TINY), 'hf-tiny-mistral-dora');
+
+for (const [name, dir, task] of [['causal LM', path.join(TINY, 'adapter_init'), 'CAUSAL_LM'], ['SEQ_CLS', path.join(TINY_CLS, 'adapter_init'), 'SEQ_CLS'],
+  ['DoRA', path.join(DORA, 'adapter_init'), 'CAUSAL_LM']] as const) {
   test(`a saved ${name} adapter has PEFT's keys, config and values`, () => {
     const backend = testBackend();
     const model = loadModel(TINY_BASE, { backend });
@@ -42,7 +45,7 @@ for (const [name, dir, task] of [['causal LM', path.join(TINY, 'adapter_init'), 
     b.close();
     const cfgOurs = json(path.join(out, 'adapter_config.json')), cfgTheirs = json(path.join(dir, 'adapter_config.json'));
     assert.deepEqual(Object.keys(cfgOurs).sort(), Object.keys(cfgTheirs).sort());
-    for (const key of ['peft_type', 'task_type', 'r', 'lora_alpha', 'lora_dropout', 'bias', 'fan_in_fan_out', 'use_rslora', 'modules_to_save', 'init_lora_weights', 'inference_mode']) {
+    for (const key of ['peft_type', 'task_type', 'r', 'lora_alpha', 'lora_dropout', 'bias', 'fan_in_fan_out', 'use_rslora', 'use_dora', 'modules_to_save', 'init_lora_weights', 'inference_mode']) {
       assert.deepEqual(cfgOurs[key], cfgTheirs[key], key);
     }
     assert.deepEqual([...(cfgOurs.target_modules as string[])].sort(), [...(cfgTheirs.target_modules as string[])].sort());
@@ -64,7 +67,7 @@ test('new adapters initialise like PEFT: A uniform in ±1/√in, B zero', () => 
 
 test('adapters we cannot apply are refused with the key that says why', () => {
   for (const [key, value, message] of [
-    ['use_dora', true, /use_dora/], ['bias', 'some', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /lora_A\.weight" has shape \[8, \d+\]|its rank is not its rank_pattern's r \(8\)/],
+    ['use_dora', true, /use_dora is true, but the module with "base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight" has no "[^"]*q_proj\.lora_magnitude_vector"/], ['bias', 'some', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /lora_A\.weight" has shape \[8, \d+\]|its rank is not its rank_pattern's r \(8\)/],
     ['rank_pattern', { q_proj: 0 }, /rank_pattern\["q_proj"\]: must be an integer ≥ 1, got 0/], ['alpha_pattern', { q_proj: 'x' }, /alpha_pattern\["q_proj"\]: must be a positive number/],
     ['rank_pattern', ['q_proj'], /rank_pattern: must be an object/], ['alpha_pattern', { '(?P<n>q)_proj': 2 }, /alpha_pattern\["\(\?P<n>q\)_proj"\]: is not a regular expression we can read/],
     // an entry that is not a name (an adapter from elsewhere is untrusted input) is refused by its key, not a TypeError
@@ -94,6 +97,39 @@ test('adapters we cannot apply are refused with the key that says why', () => {
   fs.cpSync(path.join(TINY, 'adapter_init'), path.join(run, 'adapter'), { recursive: true });
   assert.throws(() => loadAdapter(model, run, { trainable: false }),
     { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${path.join(run, 'adapter')} (eval and classify also take --run)` });
+});
+
+test('DoRA adapters: a new one starts at the identity (magnitudes = the row norms of W); magnitudes without use_dora, of a module without factors, or of the wrong length are refused', () => {
+  const backend = testBackend();
+  const model = loadModel(TINY_BASE, { backend });
+  createAdapter(model, { r: 4, alpha: 8, dropout: 0, targets: PROJECTIONS, useRslora: false, useDora: true }, new Rng(1), true);
+  const down = model.lora!.layers[1]!.down_proj!, W = backend.download(model.layers[1]!.proj.down_proj.weight);
+  const norms = Array.from({ length: 64 }, (_, r) => Math.hypot(...W.subarray(r * 160, (r + 1) * 160)));
+  assert.ok(relErr(backend.download(down.dora!.magnitude), Float64Array.from(norms)) < 1e-6);
+  const batch = collate([{ inputIds: [1, 5, 9, 33, 7], labels: null, label: 0 }], 0, 0);
+  const adapted = model.logits(batch);
+  model.setLora(null);
+  assert.ok(relErr(adapted, model.logits(batch)) < 1e-6, 'a new DoRA adapter leaves the logits as they were');
+
+  const src = path.join(DORA, 'adapter_init');
+  const st = SafetensorsFile.open(path.join(src, 'adapter_model.safetensors'));
+  const tensors = Object.fromEntries(st.names().map((n) => [n, { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  const q0 = 'base_model.model.model.layers.0.self_attn.q_proj';
+  for (const [what, edit, changes, message] of [
+    ['use_dora false', (t: typeof tensors) => t, { use_dora: false }, /tensor "[^"]*\.lora_magnitude_vector" is a DoRA magnitude, but adapter_config\.json's use_dora is not true/],
+    ['no factors', (t: typeof tensors) => Object.fromEntries(Object.entries(t).filter(([n]) => !n.startsWith(`${q0}.lora_`) || n.endsWith('magnitude_vector'))), {},
+      /tensor "[^"]*layers\.0\.self_attn\.q_proj\.lora_magnitude_vector" is a DoRA magnitude of a module without LoRA factors/],
+    ['wrong length', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector`]: { dtype: 'F32' as const, shape: [3], data: new Float32Array(3) } }), {},
+      /tensor "[^"]*q_proj\.lora_magnitude_vector" has shape \[3\], expected \[64\]/],
+    ['a matrix', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector`]: { dtype: 'F32' as const, shape: [64, 1], data: new Float32Array(64) } }), {},
+      /q_proj\.lora_magnitude_vector" has shape \[64, 1\]: a magnitude is a vector/],
+  ] as const) {
+    const dir = tmp();
+    writeSafetensors(path.join(dir, 'adapter_model.safetensors'), edit(tensors), { format: 'pt' });
+    fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...json(path.join(src, 'adapter_config.json')), ...changes }));
+    assert.throws(() => loadAdapter(loadModel(TINY_BASE, { backend }), dir, { trainable: false }), message, what);
+  }
 });
 
 test('an adapter covering part of the model is saved with a config selecting exactly its modules (no missing keys in PEFT)', () => {

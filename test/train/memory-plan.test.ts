@@ -34,8 +34,12 @@ const BASE = {
   lora: { r: 8, alpha: 16, dropout: 0.1 }, batch_size: 4, max_steps: 2, eval: { every_steps: 2, samples: 0, batch_size: 6 }, seed: 1,
 };
 
-const cases = (['fp32', 'bf16'] as const).flatMap((precision) => (['lora', 'full'] as const).flatMap((method) =>
-  [false, true].map((activation_checkpointing) => ({ precision, method, activation_checkpointing }))));
+const cases: Array<{ precision: 'fp32' | 'bf16'; method: 'lora' | 'full'; activation_checkpointing: boolean; dora?: boolean }> = [
+  ...(['fp32', 'bf16'] as const).flatMap((precision) => (['lora', 'full'] as const).flatMap((method) =>
+    [false, true].map((activation_checkpointing) => ({ precision, method, activation_checkpointing })))),
+  { precision: 'fp32', method: 'lora', activation_checkpointing: false, dora: true },
+  { precision: 'bf16', method: 'lora', activation_checkpointing: true, dora: true },
+];
 
 const rows: string[] = [];
 test.after(() => {
@@ -44,9 +48,11 @@ test.after(() => {
 });
 
 for (const c of cases) {
-  test(`plan vs measured: ${c.precision}, ${c.method}, checkpointing ${c.activation_checkpointing}`, () => {
-    const out = path.join(dir, `${c.precision}-${c.method}-${c.activation_checkpointing}`);
-    const cfg: TrainConfig = validate({ ...BASE, ...c, output_dir: out }, 'test');
+  const method = c.dora ? 'DoRA' : c.method;
+  test(`plan vs measured: ${c.precision}, ${method}, checkpointing ${c.activation_checkpointing}`, () => {
+    const out = path.join(dir, `${c.precision}-${method}-${c.activation_checkpointing}`);
+    const { dora, ...keys } = c;
+    const cfg: TrainConfig = validate({ ...BASE, ...keys, lora: { ...BASE.lora, use_dora: dora === true }, output_dir: out }, 'test');
     const { plan } = dryRun(cfg);
     assert.ok(!fs.existsSync(out), 'the dry run writes nothing');
     train(cfg);
@@ -56,7 +62,7 @@ for (const c of cases) {
     const measured = Math.max(...steps.map((r) => r.mem_bytes as number));
     const planned = plan.total - plan.workspace;
     const diff = (planned - measured) / measured;
-    rows.push(`| ${c.precision} | ${c.method} | ${c.activation_checkpointing} | ${planned.toLocaleString('en')} | ${measured.toLocaleString('en')} | ` +
+    rows.push(`| ${c.precision} | ${method} | ${c.activation_checkpointing} | ${planned.toLocaleString('en')} | ${measured.toLocaleString('en')} | ` +
       `${(100 * diff).toFixed(2)}% | ${plan.workspace.toLocaleString('en')} |`);
     assert.ok(Math.abs(diff) <= 0.05, `plan ${planned} vs mem_bytes ${measured} (${(100 * diff).toFixed(2)}%)`);
   });

@@ -2,7 +2,8 @@
 // (full batch, accumulation with short groups and several epochs, warmup, cosine, weight decay,
 // clipping, max_steps past an epoch, classification), `mistral-tune train CONFIG` (the real CLI) from
 // the same PEFT adapter logs the reference's loss, lr and grad_norm at every optimizer step and ends
-// with the reference's adapter, tensor by tensor, within 1e-3 relative (it lands near 1e-6).
+// with the reference's adapter, tensor by tensor, within 1e-3 relative (it lands near 1e-6). Also a DoRA run against
+// HF's own Trainer + PEFT (test/fixtures/hf-tiny-mistral-dora/trainer-cases.json, made by its make_trainer.py).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -33,6 +34,10 @@ interface RefCase {
 }
 
 const reference = JSON.parse(fs.readFileSync(path.join(REF, 'cases.json'), 'utf8')) as { cases: RefCase[] };
+const DORA = path.join(FIXTURES, 'hf-tiny-mistral-dora');
+const doraCases = (JSON.parse(fs.readFileSync(path.join(DORA, 'trainer-cases.json'), 'utf8')) as { cases: RefCase[] }).cases;
+/** Each case with the folder its paths are relative to: the reference's, or HF Trainer's own DoRA runs. */
+const allCases = [...reference.cases.map((c) => ({ c, dir: REF })), ...doraCases.map((c) => ({ c, dir: DORA }))];
 
 /** |a − b| / |b|, or |a − b| when b is 0 (a warmup step's lr). */
 function rel(a: number, b: number): number {
@@ -40,13 +45,13 @@ function rel(a: number, b: number): number {
 }
 
 /** The run's config: the case's keys plus the model, data, adapter and run directory (JSON is YAML). */
-function writeConfig(dir: string, c: RefCase): string {
+function writeConfig(dir: string, c: RefCase, from: string): string {
   const cfg = {
     model: TINY_BASE,
     task: c.task,
     ...(c.labels ? { labels: c.labels } : {}),
-    data: { train: path.join(REF, c.data) },
-    lora: { init_from: path.join(REF, c.init_from) },
+    data: { train: path.join(from, c.data) },
+    lora: { init_from: path.join(from, c.init_from) },
     ...c.config,
     shuffle: false,
     eval: { samples: 0 },
@@ -78,11 +83,11 @@ describe('multi-step training matches the HF Trainer + PEFT reference per step',
     }
   });
 
-  for (const c of reference.cases) {
+  for (const { c, dir: from } of allCases) {
     it(`${c.name}: ${c.steps.length} steps`, { todo: KNOWN[c.name] }, async (t) => {
       const dir = tempDir(`mt-multistep-${c.name}-`);
       try {
-        await run(process.execPath, [BIN, 'train', writeConfig(dir, c)], { encoding: 'utf8' });
+        await run(process.execPath, [BIN, 'train', writeConfig(dir, c, from)], { encoding: 'utf8' });
         const rows = trainingRows(path.join(dir, 'run', 'metrics.jsonl'));
         assert.deepEqual(rows.map((r) => r.step), c.steps.map((s) => s.step), 'optimizer steps');
         const w = { loss: 0, lr: 0, grad_norm: 0, adapter: 0 };
@@ -94,7 +99,7 @@ describe('multi-step training matches the HF Trainer + PEFT reference per step',
           }
         });
         const ours = SafetensorsFile.open(path.join(dir, 'run', 'adapter', 'adapter_model.safetensors'));
-        const theirs = SafetensorsFile.open(path.join(REF, c.final));
+        const theirs = SafetensorsFile.open(path.join(from, c.final));
         try {
           assert.deepEqual(ours.names().sort(), theirs.names().sort(), 'adapter tensors');
           for (const name of theirs.names()) {

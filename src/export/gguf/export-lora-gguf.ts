@@ -35,6 +35,9 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   if (info.ranks.patterned) {
     throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas cannot be a GGUF adapter file (llama.cpp takes one alpha); export it merged', path.join(adapterDir, 'adapter_config.json'));
   }
+  if (info.spec.useDora) {
+    throw new UserError('use_dora: a DoRA adapter cannot be a GGUF adapter file (llama.cpp applies W + s·B·A, without the magnitudes); export it merged (--format gguf)', path.join(adapterDir, 'adapter_config.json'));
+  }
   const file = path.join(adapterDir, 'adapter_model.safetensors');
   const st = SafetensorsFile.open(file);
   try {
