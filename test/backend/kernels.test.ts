@@ -1,6 +1,6 @@
 // Named kernels of the CPU backend against plain float64 formulas: RMSNorm, RoPE (HF's rotate_half
 // layout; the inverse undoes the forward), SwiGLU (its backward also in place), cross-entropy with ignore index, row gather and
-// scatter-add, elementwise ops and dropout, and AdamW against torch.optim.AdamW (hand formula and a
+// scatter-add, elementwise ops and dropout, DoRA's row norms, column scaling and column dots, and AdamW against torch.optim.AdamW (hand formula and a
 // three-step trace recorded from torch).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -226,6 +226,68 @@ for (const dtype of FLOATS) {
     assertClose(download(be, s), [b.reduce((p, x) => p + x, 0)], tolOf(exactOf(dtype), 1e-6), 'sum');
     be.sumSquares(s, Bb, n - 2); // only the first n − 2
     assertClose(download(be, s), [b.slice(0, n - 2).reduce((p, x) => p + x * x, 0)], tolOf(exactOf(dtype), 1e-6), 'sumSquares');
+  });
+
+  // DoRA's arithmetic beside its GEMMs: shapes off the kernels' 32-column blocks and 4-row groups, one larger, and one of
+  // more rows than scale_columns' grid holds (its blocks stride past them)
+  const doraShapes = [[37, 45], [300, 200], [17000, 3]] as const;
+  /** Positive column factors (a magnitude, or a norm as den), in the exact dtype. */
+  const positive = (rand: () => number, n: number): number[] => stored(Array.from({ length: n }, () => 0.5 + 2 * rand()), exactOf(dtype));
+
+  test(`rowNorms (${dtype}): √(Σ_c x[r, c]²) per row, summed in double`, () => {
+    for (const [R, C] of doraShapes) {
+      const rand = rng(40 + R), x = stored(randn(rand, R * C), dtype), out = be.alloc(exactOf(dtype), R);
+      be.rowNorms(out, upload(be, dtype, x), R, C);
+      const want = Array.from({ length: R }, (_, r) => Math.sqrt(x.slice(r * C, (r + 1) * C).reduce((a, v) => a + v * v, 0)));
+      assertClose(download(be, out), want, tolOf(exactOf(dtype), 1e-6), `rowNorms ${R}×${C}`);
+    }
+    // 1024 squares 4096² = 2^24, then 65·1024 + 1 of 1 (an odd length: one column at a time): in double the norm is exact
+    // before its one rounding; an f32 sum of each thread's share, striding over the row from a 4096², drops every 1
+    const C = 65 * 1024 + 1, x = Array.from({ length: C }, (_, c) => (c < 1024 ? 4096 : 1)), out = be.alloc(exactOf(dtype), 1);
+    be.rowNorms(out, upload(be, dtype, x), 1, C);
+    assert.deepEqual(download(be, out), stored([Math.sqrt(1024 * 2 ** 24 + C - 1024)], exactOf(dtype)), 'the squares summed in double');
+  });
+
+  test(`scaleColumns (${dtype}): addend + x · num[c] / den[c], without an addend, and written over x or over the addend`, () => {
+    for (const [R, C] of doraShapes) {
+      const rand = rng(50 + R);
+      const x = stored(randn(rand, R * C), dtype), add = stored(randn(rand, R * C), dtype), num = positive(rand, C), den = positive(rand, C);
+      const scaled = x.map((v, i) => (v * num[i % C]!) / den[i % C]!);
+      const withAddend = scaled.map((v, i) => add[i]! + v);
+      const Num = upload(be, exactOf(dtype), num), Den = upload(be, exactOf(dtype), den), what = `scaleColumns ${R}×${C}`;
+      const out = be.alloc(dtype, R * C);
+      be.scaleColumns(out, upload(be, dtype, x), Num, Den, R, C, null);
+      assertClose(download(be, out), scaled, tolOf(dtype, 1e-6), `${what}, no addend`);
+      be.scaleColumns(out, upload(be, dtype, x), Num, Den, R, C, upload(be, dtype, add));
+      assertClose(download(be, out), withAddend, tolOf(dtype, 1e-6), `${what}, an addend`);
+      const overX = upload(be, dtype, x);
+      be.scaleColumns(overX, overX, Num, Den, R, C, upload(be, dtype, add));
+      assert.deepEqual(download(be, overX), download(be, out), `${what}: out aliasing x`);
+      const overAddend = upload(be, dtype, add);
+      be.scaleColumns(overAddend, upload(be, dtype, x), Num, Den, R, C, overAddend);
+      assert.deepEqual(download(be, overAddend), download(be, out), `${what}: out aliasing the addend`);
+    }
+  });
+
+  test(`columnDots (${dtype}): out[c] += Σ_r a[r, c] · b[r, c] / den[c], summed in double`, () => {
+    for (const [R, C] of doraShapes) {
+      const rand = rng(60 + R);
+      const a = stored(randn(rand, R * C), dtype), b = stored(randn(rand, R * C), dtype), den = positive(rand, C);
+      const out0 = stored(randn(rand, C), exactOf(dtype)), out = upload(be, exactOf(dtype), out0);
+      be.columnDots(out, upload(be, dtype, a), upload(be, dtype, b), upload(be, exactOf(dtype), den), R, C);
+      const want = out0.map((o, c) => {
+        let s = 0;
+        for (let r = 0; r < R; r++) s += a[r * C + c]! * b[r * C + c]!;
+        return o + s / den[c]!;
+      });
+      assertClose(download(be, out), want, tolOf(exactOf(dtype), 1e-6), `columnDots ${R}×${C}, onto a non-zero out`);
+    }
+    // per column: 4096 · 4096 = 2^24, then 198 products of 1, then −2^24 (in the last row): an f32 sum drops every 1
+    const R = 200, C = 33, a = Array<number>(R * C).fill(1), b = Array<number>(R * C).fill(1);
+    for (let c = 0; c < C; c++) [a[c], b[c], a[(R - 1) * C + c], b[(R - 1) * C + c]] = [4096, 4096, 4096, -4096];
+    const out = upload(be, exactOf(dtype), Array<number>(C).fill(0.5));
+    be.columnDots(out, upload(be, dtype, a), upload(be, dtype, b), upload(be, exactOf(dtype), Array<number>(C).fill(2)), R, C);
+    assert.deepEqual(download(be, out), Array<number>(C).fill(0.5 + (R - 2) / 2), 'the products summed in double');
   });
 }
 

@@ -302,6 +302,19 @@ export class CudaBackend implements Backend {
     this.kernels.launch('scale_by_scalar', L.elementwise(n), [cuda(out), cuda(x), cuda(alpha), BigInt(n)]);
   }
 
+  // ---- DoRA ----
+  rowNorms(out: DeviceBuffer, x: DeviceBuffer, R: number, C: number): void {
+    this.kernels.launch('row_norms', L.rowwise(R, C), [cuda(out), cuda(x), R, C]);
+  }
+
+  scaleColumns(out: DeviceBuffer, x: DeviceBuffer, num: DeviceBuffer, den: DeviceBuffer, R: number, C: number, addend: DeviceBuffer | null): void {
+    this.kernels.launch('scale_columns', L.columnScale(R, C), [cuda(out), cuda(x), cuda(num), cuda(den), addend && cuda(addend), R, C]);
+  }
+
+  columnDots(out: DeviceBuffer, a: DeviceBuffer, b: DeviceBuffer, den: DeviceBuffer, R: number, C: number): void {
+    this.kernels.launch('column_dots', L.columnDots(R, C), [cuda(out), cuda(a), cuda(b), cuda(den), R, C]);
+  }
+
   // ---- layers ----
   rmsnormForward(out: DeviceBuffer, rstd: DeviceBuffer, x: DeviceBuffer, w: DeviceBuffer, N: number, C: number, eps: number): void {
     this.kernels.launch('rmsnorm_forward', L.rowwise(N, C), [cuda(out), cuda(rstd), cuda(x), cuda(w), N, C, eps]);

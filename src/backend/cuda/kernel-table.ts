@@ -66,6 +66,9 @@ const SIGNATURES = {
   gemm_fallback_exact: ['gemm_fallback', 'E! E S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
   swiglu_forward: ['swiglu', 'S! S S i64'],
   swiglu_backward: ['swiglu', 'S! S! S S S i64'],
+  row_norms: ['dora', 'E! S i32 i32'],
+  scale_columns: ['dora', 'S! S E E S? i32 i32'],
+  column_dots: ['dora', 'E! S S E i32 i32'],
 } as const satisfies Record<string, readonly [KernelFile, string]>;
 
 export type KernelName = keyof typeof SIGNATURES;
@@ -96,6 +99,7 @@ export const BACKEND_KERNELS = {
   swigluForward: ['swiglu_forward'], swigluBackward: ['swiglu_backward'], crossEntropy: ['cross_entropy'],
   gatherRows: ['gather_rows'], scatterAddRows: ['scatter_add_rows'], dropout: ['dropout'], randomNormal: ['random_normal'],
   clipCoefficient: ['clip_coefficient'], adamw: ['adamw'],
+  rowNorms: ['row_norms'], scaleColumns: ['scale_columns'], columnDots: ['column_dots'],
 } as const satisfies Partial<Record<keyof Backend, ReadonlyArray<KernelName | 'cublasLt'>>>;
 
 /** The Backend methods that are host-side bookkeeping, not launches. */

@@ -37,12 +37,41 @@ export function elementwise(n: number): Launch {
   return { grid: dim(blocks), block: dim(ELEMENTWISE_THREADS), sharedBytes: 0 };
 }
 
-/** rmsnorm forward/backward and cross-entropy: one block per row, a multiple of 32 threads up to 1024. */
+/** rmsnorm forward/backward, cross-entropy and row_norms: one block per row, a multiple of 32 threads up to 1024. */
 export function rowwise(rows: number, cols: number): Launch {
   need(rows <= MAX_GRID_X, `${rows} rows exceed the grid limit ${MAX_GRID_X}`);
   need(cols >= 1 && cols < 2 ** 31, `row length ${cols} out of range`);
   const threads = Math.min(1024, Math.max(32, Math.ceil(cols / 32) * 32));
   return { grid: dim(Math.max(1, rows)), block: dim(threads), sharedBytes: 0 };
+}
+
+/** column_dots' block (kernels/dora.cu's DOTS_COLUMNS × DOTS_SLICES): a thread per column of 32, a warp per row slice. */
+export const COLUMN_DOTS = { columns: 32, slices: 32 } as const;
+
+function checkColumns(rows: number, cols: number): void {
+  need(Number.isInteger(rows) && rows >= 0 && rows < 2 ** 31, `${rows} rows out of range`);
+  need(Number.isInteger(cols) && cols >= 0 && cols < 2 ** 31, `row length ${cols} out of range`);
+}
+
+/** The rows a thread of scale_columns and column_dots loads at once (kernels/dora.cu's DORA_ROWS). */
+export const DORA_ROWS = 4;
+
+/**
+ * scale_columns: a thread per column (blocks of up to 256 along x), blocks along y striding over the rows DORA_ROWS at a
+ * time — as many as bring the grid to about MAX_ELEMENTWISE_BLOCKS, so that each thread's num/den serves many rows.
+ */
+export function columnScale(rows: number, cols: number): Launch {
+  checkColumns(rows, cols);
+  const threads = Math.min(ELEMENTWISE_THREADS, Math.max(32, Math.ceil(cols / 32) * 32));
+  const x = Math.ceil(cols / threads);
+  const y = Math.min(Math.ceil(rows / DORA_ROWS), Math.max(1, Math.floor(MAX_ELEMENTWISE_BLOCKS / Math.max(1, x)))); // below MAX_GRID_YZ
+  return { grid: dim(x, rows === 0 ? 0 : y), block: dim(threads), sharedBytes: 0 };
+}
+
+/** column_dots: one block per 32 columns, each summing every row (R = 0 still adds 0 / den to out, as the CPU does). */
+export function columnDots(rows: number, cols: number): Launch {
+  checkColumns(rows, cols);
+  return { grid: dim(Math.ceil(cols / COLUMN_DOTS.columns)), block: dim(COLUMN_DOTS.columns, COLUMN_DOTS.slices), sharedBytes: 0 };
 }
 
 export interface AttentionDims {

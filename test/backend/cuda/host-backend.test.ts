@@ -37,6 +37,10 @@ function runAll(be: CudaBackend, storage: DType, exact: DType): void {
   be.sum(e(1), x, n);
   be.accumulateSum(be.alloc('f64', 1), e(n), n);
   be.scaleByScalar(e(n), e(n), e(1), n);
+  be.rowNorms(e(N), x, N, C);
+  be.scaleColumns(out, x, e(C), e(C), N, C, null);
+  be.scaleColumns(out, out, e(C), e(C), N, C, y);
+  be.columnDots(e(C), x, y, e(C), N, C);
   be.rmsnormForward(out, e(N), x, s(C), N, C, 1e-5);
   be.rmsnormBackward(s(n), e(C), out, x, s(C), e(N), N, C);
   be.rmsnormBackward(s(n), null, out, x, s(C), e(N), N, C);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { uniformHash } from '../../../src/backend/cpu/kernels/elementwise.ts';
 import {
   adamwConstants, ATTENTION, attentionBackwardDkv, attentionBackwardDq, attentionForward, attentionRowStride, attentionWorkspaceBytes, clipCoefficient,
-  dropoutThreshold, elementwise, flashAttentionBackward, flashAttentionForward, MAX_ELEMENTWISE_BLOCKS, rowwise,
+  COLUMN_DOTS, columnDots, columnScale, DORA_ROWS, dropoutThreshold, elementwise, flashAttentionBackward, flashAttentionForward, MAX_ELEMENTWISE_BLOCKS, rowwise,
 } from '../../../src/backend/cuda/launch.ts';
 import { compileRequest, expandIncludes, KERNEL_FILES, KERNELS_DIR, kernelSource, nvrtcOptions } from '../../../src/backend/cuda/kernel-source.ts';
 import { tempDir } from '../../temp-dir.ts';
@@ -26,6 +26,23 @@ test('row kernels: one block per row, threads a multiple of 32 up to 1024', () =
   assert.equal(rowwise(8, 1).block.x, 32);
   assert.equal(rowwise(2048, 32000).grid.x, 2048);
   assert.throws(() => rowwise(4, 0), /row length 0/);
+});
+
+test('DoRA column kernels: scale_columns a thread per column and rows striding; column_dots a block per 32 columns; constants as dora.cu defines them', () => {
+  // Mistral-7B's gate projection over 8192 tokens: 56 column blocks, 75 row blocks striding ~27 groups of 4 rows each
+  assert.deepEqual(columnScale(8192, 14336), { grid: { x: 56, y: 75, z: 1 }, block: { x: 256, y: 1, z: 1 }, sharedBytes: 0 });
+  assert.deepEqual(columnScale(37, 45), { grid: { x: 1, y: 10, z: 1 }, block: { x: 64, y: 1, z: 1 }, sharedBytes: 0 });
+  assert.equal(columnScale(2 ** 30, 1).grid.y, MAX_ELEMENTWISE_BLOCKS);
+  assert.equal(columnScale(0, 45).grid.y, 0, 'no rows: nothing to launch');
+  assert.deepEqual(columnDots(8192, 14336), { grid: { x: 448, y: 1, z: 1 }, block: { x: 32, y: 32, z: 1 }, sharedBytes: 0 });
+  assert.equal(columnDots(0, 45).grid.x, 2, 'no rows still adds 0 / den');
+  assert.equal(columnDots(5, 0).grid.x, 0);
+  assert.throws(() => columnScale(2 ** 31, 8), /rows out of range/);
+  assert.throws(() => columnDots(8, -1), /row length -1 out of range/);
+  const src = fs.readFileSync(path.join(KERNELS_DIR, 'dora.cu'), 'utf8');
+  const define = (name: string): string | undefined => new RegExp(`^#define ${name} (\\w+)$`, 'm').exec(src)?.[1];
+  assert.deepEqual([define('DORA_ROWS'), define('DOTS_COLUMNS'), define('DOTS_SLICES')], [String(DORA_ROWS), 'WARP', String(COLUMN_DOTS.slices)]);
+  assert.equal(COLUMN_DOTS.columns, 32);
 });
 
 test('flash attention launches: grids (head, 64-row tile, row), the tile index the slowest of a row so every head\'s longest blocks start first', () => {
