@@ -32,7 +32,7 @@ test('planned GEMM staging = the most bytes one GEMM stages, over the LoRA proje
     const [out, inn] = projectionShape(model, p);
     const lin = new Linear(be, st(out * inn), out, inn);
     // as training attaches them (Param.workingCopy): bf16 working copies of the f32 factors
-    const pair = { A: ex(r * inn), B: ex(out * r), dA: ex(r * inn), dB: ex(out * r), Acopy: st(r * inn), Bcopy: st(out * r) };
+    const pair = { A: ex(r * inn), B: ex(out * r), dA: ex(r * inn), dB: ex(out * r), Acopy: st(r * inn), Bcopy: st(out * r), dora: null };
     lin.lora = { pair, r, scaling: 2, dropout: 0, slot: { col: 0, width: r } };
     const x = st(N * inn), y = st(N * out), z = st(N * r);
     lin.forward(y, x, N, null, z, null, 1);
@@ -49,7 +49,7 @@ test('planned GEMM staging = the most bytes one GEMM stages, over the LoRA proje
   // without the working copies (a model that only evaluates an adapter) each product widens its activation
   const [out, inn] = projectionShape(model, 'down_proj');
   const lin = new Linear(be, st(out * inn), out, inn);
-  lin.lora = { pair: { A: ex(r * inn), B: ex(out * r), dA: null, dB: null }, r, scaling: 2, dropout: 0, slot: { col: 0, width: r } };
+  lin.lora = { pair: { A: ex(r * inn), B: ex(out * r), dA: null, dB: null, dora: null }, r, scaling: 2, dropout: 0, slot: { col: 0, width: r } };
   lin.forward(st(N * out), st(N * inn), N, null, st(N * r), null, 1);
   assert.equal(most, 4 * (N * inn + N * r), 'z = x·Aᵀ with f32 A: x and z widened');
   assert.equal(plan.total, plan.weights + plan.trainable + plan.activations + plan.workspace + plan.staging);
