@@ -1,7 +1,7 @@
 // The CUDA kernels themselves, run here without a GPU: the stand-in libraries with the kernel emulator
 // (emulator/build.ts: the .cu modules compiled for the host, each CUDA thread a fiber) under the backend suite's
-// attention and optimizer tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda): fp32 and bf16 storage, each attention
-// path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), the GEMM tests on
+// attention, optimizer and kernel tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda): fp32 and bf16 storage, each attention
+// path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), DoRA against PEFT, the GEMM tests on
 // the fallback GEMM kernel (a cuBLASLt without algorithms), and more than one thread schedule (a race between
 // threads gives schedule-dependent results: emulator/runtime.cpp). The emulator is built once per content of its
 // sources (cachedKernelEmulator, under the temp folder). The whole suite runs the same way with
@@ -37,9 +37,11 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
   { precision: 'fp32', attention: 'gemm', schedule: 'reverse' },
   { precision: 'fp32', attention: 'kernel', schedule: 'reverse', ...FALLBACK },
   { precision: 'bf16', attention: 'kernel', schedule: 'forward', ...FALLBACK },
+  // the row and elementwise kernels (DoRA's among them), and DoRA against PEFT through the CUDA backend's model path
+  { precision: 'bf16', attention: 'kernel', schedule: 'reverse', files: ['test/backend/kernels.test.ts', 'test/model/dora-parity.test.ts'] },
 ];
 
-test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention, optimizer and GEMM tests on the CUDA backend (fp32, bf16; each attention path; the fallback GEMM; three thread schedules)', { skip, timeout: 300_000 }, () => {
+test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention, optimizer, kernel and GEMM tests and DoRA\'s parity on the CUDA backend (fp32, bf16; each attention path; the fallback GEMM; three thread schedules)', { skip, timeout: 300_000 }, () => {
   const work = tempDir('mt-emulated-');
   try {
     const lib = buildStandIn(work);
