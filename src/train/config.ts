@@ -203,7 +203,7 @@ function labelsFromPrepareReport(raw: Record<string, unknown>): void {
 }
 
 /**
- * lora.init_from: the adapter's own r, alpha, target_modules, dropout and rsLoRA setting win; an r, alpha
+ * lora.init_from: the adapter's own r, alpha, target_modules, dropout, rsLoRA and DoRA settings win; an r, alpha, use_dora
  * or target_modules given explicitly in the config that disagrees with the adapter is an error.
  */
 function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): TrainConfig {

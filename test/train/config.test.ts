@@ -49,7 +49,7 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
     /--lora\.target_modules: lora\.target_modules: names a projection twice/);
 });
 
-test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha or target_modules is an error', () => {
+test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha, target_modules or use_dora is an error', () => {
   const adapter = path.join(TINY, 'adapter_init');
   const cfg = loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`));
   assert.equal(cfg.lora.r, 4);
@@ -59,6 +59,12 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha 
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, r: 8}\n`)), /lora\.r is 8 but the adapter in lora\.init_from has 4/);
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`), [['lora.target_modules', '[q_proj]']]), /lora\.target_modules/);
   assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, target_modules: all-linear}\n`)).lora.target_modules.length, 7);
+  assert.equal(cfg.lora.use_dora, false);
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, use_dora: true}\n`)), /lora\.use_dora is true but the adapter in lora\.init_from has false/);
+  // a DoRA adapter continues as DoRA; use_dora: false beside it is the conflict
+  const dora = path.join(path.dirname(TINY), 'hf-tiny-mistral-dora', 'adapter_init');
+  assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${dora}}\n`)).lora.use_dora, true);
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${dora}, use_dora: false}\n`)), /lora\.use_dora is false but the adapter in lora\.init_from has true: remove lora\.use_dora/);
   // an adapter covering part of the model names its modules in full (as saveAdapter writes it): their projections
   const part = tempDir('mt-part-adapter-');
   fs.copyFileSync(path.join(adapter, 'adapter_model.safetensors'), path.join(part, 'adapter_model.safetensors'));
