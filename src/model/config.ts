@@ -114,9 +114,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const act = given('hidden_act', 'silu');
   // transformers maps "silu" and "swish" to the same function
   if (act !== 'silu' && act !== 'swish') err('hidden_act', `${JSON.stringify(act)} is not supported (only "silu")`);
-  for (const key of ['attention_bias', 'mlp_bias']) {
-    if (c[key] === true) err(key, 'biases in linear layers are not supported by the Mistral architecture');
-  }
+  // attention_bias and mlp_bias are not MistralConfig's: transformers builds Mistral's projections without biases whatever
+  // they say, and so do we (a checkpoint that holds biases is refused as its weights load: weights.ts)
   const attentionDropout = given('attention_dropout', 0);
   if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
     err('attention_dropout', `must be a number in [0, 1), got ${JSON.stringify(attentionDropout)}`);

@@ -129,6 +129,12 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   // as transformers ("Some weights of the model checkpoint were not used"): a warning naming them, since a
   // config.json that disagrees with its checkpoint (num_hidden_layers too small, say) would otherwise go unnoticed
   const unused = ckpt.names().filter((n) => !used.has(n) && !(n === HF_NAMES.lmHead && cfg.tieWordEmbeddings));
+  // a bias of a projection: transformers' Mistral has none and would drop it with that warning, computing another model
+  // than the checkpoint's (a Qwen2-style attention bias, say): refused
+  const bias = unused.find((n) => /^model\.layers\.\d+\.(self_attn|mlp)\.\w+_proj\.bias$/.test(n));
+  if (bias) {
+    throw new UserError(`tensor "${bias}" is a bias of a projection, which the Mistral architecture does not have (transformers' Mistral would drop it and compute another model than this checkpoint's): not supported`, ckpt.dir);
+  }
   if (unused.length > 0) {
     warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${unused[0]}"`);
   }

@@ -10,6 +10,7 @@ import { createBackend } from '../../src/backend/select.ts';
 import { parseConfig } from '../../src/model/config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
+import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
@@ -66,6 +67,21 @@ test('config.json with fewer layers than the checkpoint: a warning naming an unu
   assert.equal(r.result.cfg.numLayers, 1);
   assert.match(r.stderr, /warning: .*: 9 checkpoint tensor\(s\) are not used .*num_hidden_layers 1.*"model\.layers\.1\./);
   assert.doesNotMatch(captureStderr(() => loadModel(TINY_BASE, { backend })).stderr, /warning/);
+});
+
+test('attention_bias / mlp_bias true read as transformers reads them (no biases); a checkpoint holding a projection bias is refused naming it', () => {
+  const dir = tmp();
+  fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(dir, 'model.safetensors'));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...readJson(path.join(TINY_BASE, 'config.json')), attention_bias: true, mlp_bias: true }));
+  const plain = loadModel(TINY_BASE, { backend }), flagged = loadModel(dir, { backend });
+  const batch = plain.collate([{ inputIds: [1, 7, 42, 9], labels: null, label: 0 }]);
+  assert.deepEqual(flagged.logits(batch), plain.logits(batch), 'the keys change nothing, as in transformers');
+  const st = SafetensorsFile.open(path.join(TINY_BASE, 'model.safetensors'));
+  const tensors = Object.fromEntries(st.names().map((n) => [n, { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  tensors['model.layers.1.self_attn.k_proj.bias'] = { dtype: 'F32', shape: [32], data: new Float32Array(32).fill(0.5) };
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors, { format: 'pt' });
+  userError(() => loadModel(dir, { backend }), 'tensor "model.layers.1.self_attn.k_proj.bias" is a bias of a projection, which the Mistral architecture does not have');
 });
 
 test('bos/eos/pad token ids beyond vocab_size: an error naming the key', () => {
