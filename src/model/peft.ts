@@ -219,8 +219,8 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
 }
 
 /**
- * Reads tensor `name` of `shape` into `dst`; a 2-D one into the top-left corner of a zeroed `into` (rows, cols) when
- * that is larger, and multiplied by `scale` when it is not 1.
+ * Reads tensor `name` of `shape` into `dst`, refusing a NaN or infinite value; a 2-D one into the top-left corner of a
+ * zeroed `into` (rows, cols) when that is larger, and multiplied by `scale` when it is not 1.
  */
 function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: DeviceBuffer, model: MistralModel,
   into?: { rows: number; cols: number }, scale = 1): void {
@@ -230,6 +230,10 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
     throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
   }
   let host = st.readF32(name);
+  // PEFT computes NaN with it; refused here, named, as the CPU attention counts a query whose scores are all NaN (a NaN
+  // in q_proj's or k_proj's output) as one that sees no key: the NaN would not even reach the loss that eval checks
+  const bad = host.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new UserError(`tensor "${name}" holds ${host[bad]} (at index ${bad}): the adapter is broken (a diverged run?) and cannot be applied`, st.file);
   if (into && (into.rows !== shape[0] || into.cols !== shape[1])) {
     const padded = new Float32Array(into.rows * into.cols), cols = shape[1]!;
     for (let row = 0; row < shape[0]!; row++) padded.set(host.subarray(row * cols, (row + 1) * cols), row * into.cols);

@@ -99,7 +99,7 @@ test('adapters we cannot apply are refused with the key that says why', () => {
     { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${path.join(run, 'adapter')} (eval and classify also take --run)` });
 });
 
-test('DoRA adapters: a new one starts at the identity (magnitudes = the row norms of W); magnitudes without use_dora, of a module without factors, or of the wrong length are refused', () => {
+test('DoRA adapters: a new one starts at the identity (magnitudes = the row norms of W); magnitudes without use_dora, of a module without factors, of the wrong length, or not finite are refused', () => {
   const backend = testBackend();
   const model = loadModel(TINY_BASE, { backend });
   createAdapter(model, { r: 4, alpha: 8, dropout: 0, targets: PROJECTIONS, useRslora: false, useDora: true }, new Rng(1), true);
@@ -124,6 +124,11 @@ test('DoRA adapters: a new one starts at the identity (magnitudes = the row norm
       /tensor "[^"]*q_proj\.lora_magnitude_vector" has shape \[3\], expected \[64\]/],
     ['a matrix', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector`]: { dtype: 'F32' as const, shape: [64, 1], data: new Float32Array(64) } }), {},
       /q_proj\.lora_magnitude_vector" has shape \[64, 1\]: a magnitude is a vector/],
+    // PEFT computes NaN logits with either; the CPU attention would drop the NaN queries of q_proj and leave the loss finite
+    ['a NaN magnitude', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector`]: { ...t[`${q0}.lora_magnitude_vector`]!, data: t[`${q0}.lora_magnitude_vector`]!.data.map((v, i) => (i === 3 ? NaN : v)) } }), {},
+      /adapter_model\.safetensors.*tensor "[^"]*q_proj\.lora_magnitude_vector" holds NaN \(at index 3\)/],
+    ['an infinite factor', (t: typeof tensors) => ({ ...t, [`${q0}.lora_A.weight`]: { ...t[`${q0}.lora_A.weight`]!, data: t[`${q0}.lora_A.weight`]!.data.map((v, i) => (i === 0 ? -Infinity : v)) } }), {},
+      /tensor "[^"]*q_proj\.lora_A\.weight" holds -Infinity \(at index 0\)/],
   ] as const) {
     const dir = tmp();
     writeSafetensors(path.join(dir, 'adapter_model.safetensors'), edit(tensors), { format: 'pt' });
