@@ -128,6 +128,9 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
         if (!useDora) throw new UserError(`tensor "${name}" is a DoRA magnitude, but adapter_config.json's use_dora is not true`, file);
         // its length (the projection's outputs) is checked against the model as it loads
         if (st.info(name).shape.length !== 1) throw new UserError(`tensor "${name}" has shape [${st.info(name).shape.join(', ')}]: a magnitude is a vector`, file);
+        if (magnitudes[layer]!.has(proj)) {
+          throw new UserError(`the magnitude of ${proj} of layer ${layer} is there twice, as "${loraKey(layer, proj, 'magnitude', true)}" and "${loraKey(layer, proj, 'magnitude')}"`, file);
+        }
         magnitudes[layer]!.add(proj);
         continue;
       }
@@ -201,7 +204,10 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
         const fold = loraScaling({ ...spec, r: m.r, alpha: m.alpha }) / loraScaling(spec);
         loadTensor(st, loraKey(i, proj, 'A'), [m.r, inDim], pair.A, model, { rows: spec.r, cols: inDim });
         loadTensor(st, loraKey(i, proj, 'B'), [out, m.r], pair.B, model, { rows: out, cols: spec.r }, fold);
-        if (pair.dora) loadTensor(st, loraKey(i, proj, 'magnitude', true), [out], pair.dora.magnitude, model);
+        if (pair.dora) {
+          const saved = loraKey(i, proj, 'magnitude', true); // or its in-memory name, with .weight, which PEFT reads too
+          loadTensor(st, st.has(saved) ? saved : loraKey(i, proj, 'magnitude'), [out], pair.dora.magnitude, model);
+        }
       }
     });
     if (info.hasScore) {

@@ -124,6 +124,8 @@ test('DoRA adapters: a new one starts at the identity (magnitudes = the row norm
       /tensor "[^"]*q_proj\.lora_magnitude_vector" has shape \[3\], expected \[64\]/],
     ['a matrix', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector`]: { dtype: 'F32' as const, shape: [64, 1], data: new Float32Array(64) } }), {},
       /q_proj\.lora_magnitude_vector" has shape \[64, 1\]: a magnitude is a vector/],
+    ['a magnitude twice', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector.weight`]: t[`${q0}.lora_magnitude_vector`]! }), {},
+      /the magnitude of q_proj of layer 0 is there twice, as "[^"]*q_proj\.lora_magnitude_vector" and "[^"]*q_proj\.lora_magnitude_vector\.weight"/],
     // PEFT computes NaN logits with either; the CPU attention would drop the NaN queries of q_proj and leave the loss finite
     ['a NaN magnitude', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector`]: { ...t[`${q0}.lora_magnitude_vector`]!, data: t[`${q0}.lora_magnitude_vector`]!.data.map((v, i) => (i === 3 ? NaN : v)) } }), {},
       /adapter_model\.safetensors.*tensor "[^"]*q_proj\.lora_magnitude_vector" holds NaN \(at index 3\)/],
@@ -135,6 +137,25 @@ test('DoRA adapters: a new one starts at the identity (magnitudes = the row norm
     fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...json(path.join(src, 'adapter_config.json')), ...changes }));
     assert.throws(() => loadAdapter(loadModel(TINY_BASE, { backend }), dir, { trainable: false }), message, what);
   }
+});
+
+test("DoRA magnitudes saved under their in-memory names (lora_magnitude_vector.weight), which PEFT reads too, load as the usual ones", () => {
+  const backend = testBackend();
+  const src = path.join(DORA, 'adapter_init');
+  const st = SafetensorsFile.open(path.join(src, 'adapter_model.safetensors'));
+  const renamed = Object.fromEntries(st.names().map((n) => [n.endsWith('.lora_magnitude_vector') ? `${n}.weight` : n,
+    { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  const dir = tmp();
+  writeSafetensors(path.join(dir, 'adapter_model.safetensors'), renamed, { format: 'pt' });
+  fs.copyFileSync(path.join(src, 'adapter_config.json'), path.join(dir, 'adapter_config.json'));
+  const batch = collate([{ inputIds: [1, 5, 9, 33, 7], labels: null }], 0, 0);
+  const logits = (adapter: string): Float32Array | Float64Array => {
+    const model = loadModel(TINY_BASE, { backend });
+    loadAdapter(model, adapter, { trainable: false });
+    return model.logits(batch);
+  };
+  assert.deepEqual(logits(dir), logits(src));
 });
 
 test('an adapter covering part of the model is saved with a config selecting exactly its modules (no missing keys in PEFT)', () => {
