@@ -49,9 +49,10 @@ export function loraKey(layer: number, proj: string, part: LoraPart, saved = fal
   return `${prefix}.lora_${part}.weight`;
 }
 
-const PEFT_LORA_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.(?:lora_(A|B)\.weight|(lora_magnitude_vector))$/;
+// a magnitude with .weight too: PEFT appends it only where it is missing as it loads, so it reads either name
+const PEFT_LORA_RE = /^base_model\.model\.model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.(?:lora_(A|B)\.weight|(lora_magnitude_vector)(?:\.weight)?)$/;
 
-/** The parts of a key of a saved PEFT LoRA adapter (loraKey's inverse), or null when `name` is not one. */
+/** The parts of a key of a saved PEFT LoRA adapter (loraKey's inverse, either name of a magnitude), or null when `name` is not one. */
 export function parseLoraKey(name: string): { layer: number; block: string; proj: string; factor: LoraPart } | null {
   const m = PEFT_LORA_RE.exec(name);
   return m ? { layer: Number(m[1]), block: m[2]!, proj: m[3]!, factor: m[5] ? 'magnitude' : m[4] as 'A' | 'B' } : null;

@@ -128,6 +128,9 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
         if (!useDora) throw new UserError(`tensor "${name}" is a DoRA magnitude, but adapter_config.json's use_dora is not true`, file);
         // its length (the projection's outputs) is checked against the model as it loads
         if (st.info(name).shape.length !== 1) throw new UserError(`tensor "${name}" has shape [${st.info(name).shape.join(', ')}]: a magnitude is a vector`, file);
+        if (magnitudes[layer]!.has(proj)) {
+          throw new UserError(`the magnitude of ${proj} of layer ${layer} is there twice, as "${loraKey(layer, proj, 'magnitude', true)}" and "${loraKey(layer, proj, 'magnitude')}"`, file);
+        }
         magnitudes[layer]!.add(proj);
         continue;
       }
@@ -201,7 +204,10 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
         const fold = loraScaling({ ...spec, r: m.r, alpha: m.alpha }) / loraScaling(spec);
         loadTensor(st, loraKey(i, proj, 'A'), [m.r, inDim], pair.A, model, { rows: spec.r, cols: inDim });
         loadTensor(st, loraKey(i, proj, 'B'), [out, m.r], pair.B, model, { rows: out, cols: spec.r }, fold);
-        if (pair.dora) loadTensor(st, loraKey(i, proj, 'magnitude', true), [out], pair.dora.magnitude, model);
+        if (pair.dora) {
+          const saved = loraKey(i, proj, 'magnitude', true); // or its in-memory name, with .weight, which PEFT reads too
+          loadTensor(st, st.has(saved) ? saved : loraKey(i, proj, 'magnitude'), [out], pair.dora.magnitude, model);
+        }
       }
     });
     if (info.hasScore) {
@@ -219,8 +225,8 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
 }
 
 /**
- * Reads tensor `name` of `shape` into `dst`; a 2-D one into the top-left corner of a zeroed `into` (rows, cols) when
- * that is larger, and multiplied by `scale` when it is not 1.
+ * Reads tensor `name` of `shape` into `dst`, refusing a NaN or infinite value; a 2-D one into the top-left corner of a
+ * zeroed `into` (rows, cols) when that is larger, and multiplied by `scale` when it is not 1.
  */
 function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: DeviceBuffer, model: MistralModel,
   into?: { rows: number; cols: number }, scale = 1): void {
@@ -230,6 +236,10 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
     throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
   }
   let host = st.readF32(name);
+  // PEFT computes NaN with it; refused here, named, as the CPU attention counts a query whose scores are all NaN (a NaN
+  // in q_proj's or k_proj's output) as one that sees no key: the NaN would not even reach the loss that eval checks
+  const bad = host.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new UserError(`tensor "${name}" holds ${host[bad]} (at index ${bad}): the adapter is broken (a diverged run?) and cannot be applied`, st.file);
   if (into && (into.rows !== shape[0] || into.cols !== shape[1])) {
     const padded = new Float32Array(into.rows * into.cols), cols = shape[1]!;
     for (let row = 0; row < shape[0]!; row++) padded.set(host.subarray(row * cols, (row + 1) * cols), row * into.cols);

@@ -20,6 +20,10 @@ test('HF and PEFT names, as transformers and PEFT write them', () => {
   assert.equal(loraKey(5, 'v_proj', 'B'), 'base_model.model.model.layers.5.self_attn.v_proj.lora_B.weight');
   assert.deepEqual(parseLoraKey(loraKey(12, 'gate_proj', 'A')), { layer: 12, block: 'mlp', proj: 'gate_proj', factor: 'A' });
   assert.equal(parseLoraKey('base_model.model.model.layers.1.self_attn.q_proj.weight'), null);
+  // a DoRA magnitude by either name: saved (PEFT's files) and in memory (with .weight), which PEFT also reads
+  for (const saved of [true, false]) {
+    assert.deepEqual(parseLoraKey(loraKey(1, 'down_proj', 'magnitude', saved)), { layer: 1, block: 'mlp', proj: 'down_proj', factor: 'magnitude' });
+  }
   assert.equal(SCORE_PARAM, 'base_model.model.score.modules_to_save.weight');
   assert.equal(SCORE_SAVED_KEY, 'base_model.model.score.weight');
 });

@@ -99,7 +99,7 @@ test('adapters we cannot apply are refused with the key that says why', () => {
     { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${path.join(run, 'adapter')} (eval and classify also take --run)` });
 });
 
-test('DoRA adapters: a new one starts at the identity (magnitudes = the row norms of W); magnitudes without use_dora, of a module without factors, or of the wrong length are refused', () => {
+test('DoRA adapters: a new one starts at the identity (magnitudes = the row norms of W); magnitudes without use_dora, of a module without factors, of the wrong length, or not finite are refused', () => {
   const backend = testBackend();
   const model = loadModel(TINY_BASE, { backend });
   createAdapter(model, { r: 4, alpha: 8, dropout: 0, targets: PROJECTIONS, useRslora: false, useDora: true }, new Rng(1), true);
@@ -124,12 +124,38 @@ test('DoRA adapters: a new one starts at the identity (magnitudes = the row norm
       /tensor "[^"]*q_proj\.lora_magnitude_vector" has shape \[3\], expected \[64\]/],
     ['a matrix', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector`]: { dtype: 'F32' as const, shape: [64, 1], data: new Float32Array(64) } }), {},
       /q_proj\.lora_magnitude_vector" has shape \[64, 1\]: a magnitude is a vector/],
+    ['a magnitude twice', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector.weight`]: t[`${q0}.lora_magnitude_vector`]! }), {},
+      /the magnitude of q_proj of layer 0 is there twice, as "[^"]*q_proj\.lora_magnitude_vector" and "[^"]*q_proj\.lora_magnitude_vector\.weight"/],
+    // PEFT computes NaN logits with either; the CPU attention would drop the NaN queries of q_proj and leave the loss finite
+    ['a NaN magnitude', (t: typeof tensors) => ({ ...t, [`${q0}.lora_magnitude_vector`]: { ...t[`${q0}.lora_magnitude_vector`]!, data: t[`${q0}.lora_magnitude_vector`]!.data.map((v, i) => (i === 3 ? NaN : v)) } }), {},
+      /adapter_model\.safetensors.*tensor "[^"]*q_proj\.lora_magnitude_vector" holds NaN \(at index 3\)/],
+    ['an infinite factor', (t: typeof tensors) => ({ ...t, [`${q0}.lora_A.weight`]: { ...t[`${q0}.lora_A.weight`]!, data: t[`${q0}.lora_A.weight`]!.data.map((v, i) => (i === 0 ? -Infinity : v)) } }), {},
+      /tensor "[^"]*q_proj\.lora_A\.weight" holds -Infinity \(at index 0\)/],
   ] as const) {
     const dir = tmp();
     writeSafetensors(path.join(dir, 'adapter_model.safetensors'), edit(tensors), { format: 'pt' });
     fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ ...json(path.join(src, 'adapter_config.json')), ...changes }));
     assert.throws(() => loadAdapter(loadModel(TINY_BASE, { backend }), dir, { trainable: false }), message, what);
   }
+});
+
+test("DoRA magnitudes saved under their in-memory names (lora_magnitude_vector.weight), which PEFT reads too, load as the usual ones", () => {
+  const backend = testBackend();
+  const src = path.join(DORA, 'adapter_init');
+  const st = SafetensorsFile.open(path.join(src, 'adapter_model.safetensors'));
+  const renamed = Object.fromEntries(st.names().map((n) => [n.endsWith('.lora_magnitude_vector') ? `${n}.weight` : n,
+    { dtype: 'F32' as const, shape: st.info(n).shape, data: st.readF32(n) }]));
+  st.close();
+  const dir = tmp();
+  writeSafetensors(path.join(dir, 'adapter_model.safetensors'), renamed, { format: 'pt' });
+  fs.copyFileSync(path.join(src, 'adapter_config.json'), path.join(dir, 'adapter_config.json'));
+  const batch = collate([{ inputIds: [1, 5, 9, 33, 7], labels: null }], 0, 0);
+  const logits = (adapter: string): Float32Array | Float64Array => {
+    const model = loadModel(TINY_BASE, { backend });
+    loadAdapter(model, adapter, { trainable: false });
+    return model.logits(batch);
+  };
+  assert.deepEqual(logits(dir), logits(src));
 });
 
 test('an adapter covering part of the model is saved with a config selecting exactly its modules (no missing keys in PEFT)', () => {
