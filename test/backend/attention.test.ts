@@ -194,6 +194,38 @@ for (const { name, be } of backends()) {
     });
   });
 
+  test(`attention (${name}): a NaN in q or k comes out NaN for the queries it reaches, forward and backward, never as a padded query's zeros`, () => {
+    // f32 with D 8 (the attention kernels and cuBLASLt's path on CUDA), and bf16 with D 64 (the flash kernels' shape)
+    for (const [dtype, exact, D] of [['f32', 'f32', 8], ['bf16', 'f32', 64]] as const) {
+      const s = shape({ B: 1, T: 6, Hq: 2, Hkv: 1, D }), seg = [0, 0, 0, 0, -1, -1];
+      const rowOf = (buf: number[], t: number, h: number): number[] => buf.slice((t * s.Hq + h) * D, (t * s.Hq + h + 1) * D);
+      for (const [what, poke, reached] of [
+        // query 1 of head 0: its scores are all NaN
+        ['q', (x: Inputs) => { x.q[(1 * s.Hq + 0) * D + 3] = NaN; }, (t: number, h: number) => t === 1 && h === 0],
+        // key 2 (the only KV head): every query that sees it, on both heads; earlier queries do not
+        ['k', (x: Inputs) => { x.k[2 * D + 5] = NaN; }, (t: number) => t === 2 || t === 3],
+      ] as const) {
+        const x = randomInputs(s, seg, dtype, 70);
+        poke(x);
+        const [q, k, v, segB] = [upload(be, dtype, x.q), upload(be, dtype, x.k), upload(be, dtype, x.v), upload(be, 'i32', x.seg)];
+        const n = s.T * s.Hq * D, out = be.alloc(dtype, n), lse = be.alloc(exact, s.Hq * s.T);
+        be.attentionForward(out, lse, q, k, v, segB, s);
+        const o = download(be, out), l = download(be, lse);
+        for (let t = 0; t < s.T; t++) {
+          for (let h = 0; h < s.Hq; h++) {
+            const row = rowOf(o, t, h), at = `${dtype}, NaN in ${what}: query ${t} head ${h}`;
+            if (seg[t]! < 0) assert.ok(row.every((y) => y === 0) && l[h * s.T + t] === -Infinity, `${at}: padded, zeros and −∞`);
+            else if (reached(t, h)) assert.ok(row.every(Number.isNaN) && Number.isNaN(l[h * s.T + t]), `${at}: NaN out and lse, got ${row[0]}, ${l[h * s.T + t]}`);
+            else assert.ok(row.every(Number.isFinite) && Number.isFinite(l[h * s.T + t]), `${at}: finite`);
+          }
+        }
+        const dq = be.alloc(dtype, n), dk = be.alloc(dtype, s.T * D), dv = be.alloc(dtype, s.T * D);
+        be.attentionBackward(dq, dk, dv, upload(be, dtype, stored(randn(rng(71), n), dtype)), out, lse, q, k, v, segB, s);
+        assert.ok(download(be, dq).some(Number.isNaN), `${dtype}, NaN in ${what}: the backward carries it (dq)`);
+      }
+    }
+  });
+
   test(`attention (${name}): window 1 returns each query's own value; padding keys never leak`, () => {
     const s = shape({ B: 1, T: 6, Hq: 2, Hkv: 1, window: 1 });
     const x = randomInputs(s, new Array<number>(6).fill(0), 'f64', 3);

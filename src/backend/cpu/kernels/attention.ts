@@ -71,12 +71,15 @@ export function maskedSoftmax(S: FloatArray, lse: FloatArray, seg: Int32Array, T
     if (si >= 0) {
       for (let j = lo; j <= a; j++) if (seg[j] === si && S[row + j]! > max) max = S[row + j]!;
     }
-    if (max === -Infinity) {
-      // a padded query, or one that sees no key: no output, no gradient
+    if (max === -Infinity && si < 0) {
+      // a padded query: no output, no gradient
       S.fill(0, row, row + K);
       lse[i] = -Infinity;
       continue;
     }
+    // any other query sees its own key: no maximum means its scores are all NaN (a NaN in q or k), which comes out NaN,
+    // as from a plain softmax (a NaN score among finite ones does so through the exponentials)
+    if (max === -Infinity) max = NaN;
     let z = 0;
     for (let j = lo; j <= a; j++) {
       if (seg[j] === si) {

@@ -195,6 +195,9 @@ void masked_softmax(f32 *S, f64 *stats, const int *seg, int T, int K, int off, i
       max = hmax(mx);
       for (; j < hi; j++) if (seg[j] == si && row[j] > max) max = row[j];
     }
+    // a query that sees its own key (si ≥ 0) without a maximum has only NaN scores (pmax and > skip a NaN): NaN out, as
+    // from a plain softmax (a NaN score among finite ones does so through the exponentials); else a padded query
+    if (si >= 0 && max == -__builtin_inff()) max = __builtin_nanf("");
     stats[2 * i] = max;
     stats[2 * i + 1] = 0;
     if (max == -__builtin_inff()) {

@@ -67,7 +67,13 @@ extern "C" __global__ void attention_forward(store_t *out, exact_t *lse, const s
     real cmax = NEG_INF;
     for (int t = threadIdx.x; t < n; t += blockDim.x) {
       const int j = j0 + t;
-      const real s = visible(seg, a, j, window) ? scale * dot_shared(qs, keys, (long long)t * stride, D) : NEG_INF;
+      real s = NEG_INF;
+      if (visible(seg, a, j, window)) {
+        s = scale * dot_shared(qs, keys, (long long)t * stride, D);
+        // a NaN score (a NaN in q or k) as +∞: the tile's maximum keeps it (fmaxf would skip a NaN, and a tile of them
+        // would be skipped as one without a visible key), and its weight exp(∞ − ∞) is NaN, which the sum carries out
+        if (s != s) s = POS_INF;
+      }
       ps[t] = s;
       cmax = r_max(cmax, s);
     }
@@ -98,9 +104,9 @@ extern "C" __global__ void attention_forward(store_t *out, exact_t *lse, const s
 #pragma unroll
   for (int r = 0; r < ATTN_MAX_ACC; r++) {
     const int d = threadIdx.x + r * blockDim.x;
-    if (d < D) st(out, qo + d, z > (real)0 ? acc[r] / z : (real)0);
+    if (d < D) st(out, qo + d, z > (real)0 ? acc[r] / z : hi >= 0 ? NOT_A_NUMBER : (real)0);
   }
-  if (threadIdx.x == 0) lse[((long long)b * Hq + h) * T + i] = z > (real)0 ? m + r_log(z) : NEG_INF;
+  if (threadIdx.x == 0) lse[((long long)b * Hq + h) * T + i] = z > (real)0 ? m + r_log(z) : hi >= 0 ? NOT_A_NUMBER : NEG_INF;
 }
 
 /**

@@ -166,13 +166,14 @@ __device__ __forceinline__ void flash_forward(store_t *out, exact_t *lse, const 
 #pragma unroll
   for (int r = 0; r < 2; r++) {
     if (qi[r] >= T) continue;
-    const float inv = l[r] > 0.f ? 1.f / l[r] : 0.f;
+    // a query of a segment sees its own key: a sum that is not positive met a NaN score (NaN out, never a padded query's zeros)
+    const float inv = l[r] > 0.f ? 1.f / l[r] : qseg[r] >= 0 ? NOT_A_NUMBER : 0.f;
     const long long row = ((long long)b * T + qi[r]) * qs + (long long)h * D;
 #pragma unroll
     for (int nd = 0; nd < D / 8; nd++) {
       *reinterpret_cast<unsigned *>(out + row + nd * 8 + 2 * t) = pack2(o[nd][2 * r] * inv, o[nd][2 * r + 1] * inv);
     }
-    if (t == 0) lse[((long long)b * Hq + h) * T + qi[r]] = l[r] > 0.f ? m[r] + __logf(l[r]) : NEG_INF;
+    if (t == 0) lse[((long long)b * Hq + h) * T + qi[r]] = l[r] > 0.f ? m[r] + __logf(l[r]) : qseg[r] >= 0 ? NOT_A_NUMBER : NEG_INF;
   }
 }
 #endif

@@ -44,13 +44,14 @@ extern "C" __global__ void attn_softmax(exact_t *s, store_t *p, exact_t *lse, co
   real z = (real)0;
   for (int j = threadIdx.x; j < K; j += blockDim.x) if (visible_key(seg, a, j, window)) z += r_exp((real)row[j] - m);
   z = block_sum(z, scratch);
-  const real inv = z > (real)0 ? (real)1 / z : (real)0;
+  const bool sees = seg[a] >= 0; // then it sees its own key: a sum that is not positive met a NaN score
+  const real inv = z > (real)0 ? (real)1 / z : sees ? NOT_A_NUMBER : (real)0;
   for (int j = threadIdx.x; j < K; j += blockDim.x) {
     const real v = visible_key(seg, a, j, window) ? r_exp((real)row[j] - m) * inv : (real)0;
     row[j] = (exact_t)v;
     st(p, r * K + j, v);
   }
-  if (threadIdx.x == 0) lse[((long long)b * Hq + h) * T + i] = z > (real)0 ? m + r_log(z) : NEG_INF;
+  if (threadIdx.x == 0) lse[((long long)b * Hq + h) * T + i] = z > (real)0 ? m + r_log(z) : sees ? NOT_A_NUMBER : NEG_INF;
 }
 
 /**

@@ -51,6 +51,12 @@ __device__ __forceinline__ double r_max(double a, double b) { return fmax(a, b);
 /** ±infinity without <math.h> (NVRTC has none). */
 #define POS_INF ((real)__int_as_float(0x7f800000))
 #define NEG_INF (-POS_INF)
+/**
+ * A quiet NaN without <math.h>: what attention gives a query that sees a key (each query of a segment sees its own)
+ * but sums no positive weight, i.e. met a NaN score (fmaxf skips a NaN; its exponential is NaN) — never the zeros of
+ * a padded query, which would hide a NaN in q or k.
+ */
+#define NOT_A_NUMBER ((real)__int_as_float(0x7fc00000))
 
 /** Grid-stride loop over [0, n). */
 #define FOR_EACH(i, n) FOR_EACH_FROM(i, 0, n)
