@@ -4,8 +4,10 @@
 // which without dropout is y = g·(W·x + s·B·A·x). What the backward reads is y0 = W·u + s·B·A·u (saved, (N, out)):
 //   ∂m += Σ_rows ∂y·y0 / n,   ∂y0 = g·∂y, through which A and B get their gradients as in plain LoRA,
 //   ∂x = ∂y·W + drop′((g − 1)·∂y·W + s·(∂y0·B)·A)   (with dropout; without it, ∂x = ∂y0·W + s·(∂y0·B)·A).
-// The norms are recomputed in every forward, as PEFT does (its cache is off by default), from the factors the
-// products use (bf16 working copies while training under bf16), into `weight`, a (out, in) scratch of the plan.
+// The norms are recomputed in every forward of a trained adapter, as PEFT does (its cache is off by default), from the
+// factors the products use (bf16 working copies while training under bf16), into `weight`, a (out, in) scratch of the
+// plan; a frozen adapter's (eval, generate, classify: no gradients, so its factors never change) are taken once, at its
+// first forward — PEFT would take them again at every decoding step, each about r times the projection's own product.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { DoraPart } from './lora.ts';
 import type { Linear } from './linear.ts';
@@ -26,11 +28,13 @@ function doraOf(lin: Linear): DoraPart {
   return d;
 }
 
-/** norm (out) = the row norms of W + s·B·A, computed in `weight`. */
+/** norm (out) = the row norms of W + s·B·A, computed in `weight` (kept from the first forward for a frozen adapter). */
 export function refreshNorm(be: Backend, lin: Linear, weight: DeviceBuffer): void {
-  const { norm } = doraOf(lin), lora = lin.lora!, T = be.view(weight, 0, lin.outDim * lin.inDim);
+  const d = doraOf(lin), lora = lin.lora!, T = be.view(weight, 0, lin.outDim * lin.inDim);
+  if (d.normKept) return;
   be.gemm(T, lin.loraB, lin.loraA, { m: lin.outDim, n: lin.inDim, k: lora.r, alpha: lora.scaling, beta: 1 }, lin.weight);
-  be.rowNorms(norm, T, lin.outDim, lin.inDim);
+  be.rowNorms(d.norm, T, lin.outDim, lin.inDim);
+  d.normKept = d.dMagnitude === null;
 }
 
 /**

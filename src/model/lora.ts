@@ -68,6 +68,8 @@ export interface DoraPart {
   magnitude: DeviceBuffer;
   dMagnitude: DeviceBuffer | null;
   norm: DeviceBuffer;
+  /** The norms hold for good: a frozen adapter's (no gradients, nothing changes its factors), once its first forward took them. */
+  normKept?: boolean;
 }
 
 export interface LoraAdapter {
@@ -102,10 +104,11 @@ export function allocateLora(backend: Backend, cfg: MistralConfig, spec: LoraSpe
 
 /** Frees an adapter's factors and gradients. */
 export function freeLora(backend: Backend, adapter: LoraAdapter): void {
-  for (const layer of adapter.layers) {
-    for (const pair of Object.values(layer)) {
-      const d = pair.dora;
-      for (const b of [pair.A, pair.B, pair.dA, pair.dB, d?.magnitude, d?.dMagnitude, d?.norm]) if (b) backend.free(b);
-    }
-  }
+  for (const layer of adapter.layers) for (const pair of Object.values(layer)) freePair(backend, pair);
+}
+
+/** Frees one projection's factors, gradients and DoRA part. */
+export function freePair(backend: Backend, pair: LoraPair): void {
+  const d = pair.dora;
+  for (const b of [pair.A, pair.B, pair.dA, pair.dB, d?.magnitude, d?.dMagnitude, d?.norm]) if (b) backend.free(b);
 }

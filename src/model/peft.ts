@@ -12,7 +12,7 @@ import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
 import { checkClassificationHead, classificationPadId } from './config.ts';
-import { allocateLora, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
+import { allocateLora, freePair, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
 import { rankPatterns, type RankPatterns } from './peft-patterns.ts';
@@ -194,6 +194,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
         const pair = layer[proj]!;
         if (!info.layers[i]!.has(proj)) {
           // not adapted in this layer (layers_to_transform): drop the pair so it is neither used nor trained
+          freePair(be, pair);
           delete layer[proj];
           continue;
         }

@@ -65,6 +65,20 @@ test('every DoRA gradient (A, B, magnitude) matches PEFT, then one AdamW step ma
   assertTol('loss', Math.abs(loss - meta.dora_loss_after_step1) / meta.dora_loss_after_step1, `loss after step ${loss} vs ${meta.dora_loss_after_step1}`);
 });
 
+test('a frozen DoRA adapter takes its norms once (its factors never change), a trained one at every forward', () => {
+  for (const trainable of [false, true]) {
+    const { backend, model } = setup('adapter_init', trainable);
+    const rowNorms = backend.rowNorms.bind(backend);
+    let calls = 0;
+    backend.rowNorms = (...args) => { calls++; rowNorms(...args); };
+    const first = model.logits(batch), second = model.logits(batch);
+    backend.rowNorms = rowNorms;
+    assert.equal(calls, (trainable ? 2 : 1) * 2 * 7, `trainable ${trainable}`);
+    assert.deepEqual(second, first);
+    assertTol('logits', relErr(second, dex.dora_logits!.data), `trainable ${trainable}: DoRA logits`);
+  }
+});
+
 test('merged DoRA adapter_step1 logits match PEFT merge_and_unload', () => {
   const { model } = setup('adapter_step1', false);
   mergeLora(model);
