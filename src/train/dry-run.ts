@@ -91,7 +91,8 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     `memory plan: ${cfg.method === 'lora' ? `${cfg.lora.use_dora ? 'DoRA' : 'LoRA'} r=${cfg.lora.r}` : 'full fine-tuning'} on ${p.backend}, ${p.precision}, ` +
       `batches of ${r.shape.B} × ${r.shape.T} tokens${ev}${cfg.activation_checkpointing ? ', activation checkpointing' : ''}`,
     `  weights           ${mib(p.weights)}  (the model's weights outside the trainable state)`,
-    `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32)`,
+    `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32${cfg.method === 'lora' && p.precision === 'bf16'
+      ? "; the factors' bf16 working copies" : ''}${cfg.method === 'lora' && cfg.lora.use_dora ? "; DoRA's norms" : ''})`,
     `  activations       ${mib(p.activations)}  (of which the logits chunk ${mib(p.logitsChunk).trim()})`,
     `  workspace         ${mib(p.workspace)}  (attention)`,
     ...(p.staging > 0 ? [`  GEMM staging      ${mib(p.staging)}  (f32 copies for the largest mixed bf16/f32 GEMM)`] : []),
