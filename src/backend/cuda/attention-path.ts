@@ -1,4 +1,6 @@
-// Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), and the flash kernels by head dim.
+// Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), the flash kernels by head dim, and the
+// window the kernels are given.
+import type { AttentionShape } from '../backend.ts';
 import { UserError } from '../../util/errors.ts';
 
 /**
@@ -23,4 +25,12 @@ export function flashBackwardKernel(D: number): 'flash_attention_backward_d64' |
 /** The flash forward kernel for head dimension D, or null where it has none. */
 export function flashKernel(D: number): 'flash_attention_forward_d64' | 'flash_attention_forward_d128' | null {
   return D === 64 ? 'flash_attention_forward_d64' : D === 128 ? 'flash_attention_forward_d128' : null;
+}
+
+/**
+ * The shape with no window where the window hides nothing (window ≥ the keys): the kernels add the window to key
+ * and query indices in int, which a window near 2^31 (a config may say anything) would wrap.
+ */
+export function withinWindow(s: AttentionShape): AttentionShape {
+  return s.window !== null && s.window >= (s.kvLen ?? s.T) ? { ...s, window: null } : s;
 }

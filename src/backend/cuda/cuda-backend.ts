@@ -5,7 +5,8 @@
 // algorithm for one. download() is the only host sync.
 import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
 import { cSpans, resolveGemm } from '../cpu/gemm.ts';
-import { bf16ToF32, DTYPE_BYTES, f16ToF32, f32ToBf16, f32ToF16, type DType, type HostData } from '../dtype.ts';
+import { bf16ToF32, DTYPE_BYTES, f16ToF32, type DType, type HostData } from '../dtype.ts';
+import { hostAs } from './host-data.ts';
 import { UserError } from '../../util/errors.ts';
 import { CachingAllocator, type Block } from './allocator.ts';
 import { CublasLt } from './cublaslt.ts';
@@ -13,7 +14,7 @@ import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
 import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
-import { cudaAttentionFromEnv, type CudaAttention } from './attention-path.ts';
+import { cudaAttentionFromEnv, withinWindow, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
@@ -489,25 +490,4 @@ export class CudaBackend implements Backend {
     if (this.profiler && label !== null) this.profiler.around(label, op);
     else op();
   }
-}
-
-/** Host data as a typed array of the buffer's dtype (converted on the host, as the CPU backend's storeFloats does). */
-function hostAs(dtype: DType, src: HostData): ArrayBufferView {
-  if ((src.dtype === 'i32') !== (dtype === 'i32')) throw new Error(`${src.dtype} data into a ${dtype} buffer`);
-  if (src.dtype === dtype) return src.data;
-  const wide = src.dtype === 'bf16' ? bf16ToF32(src.data) : src.dtype === 'f16' ? f16ToF32(src.data) : (src.data as Float32Array | Float64Array);
-  switch (dtype) {
-    case 'bf16': return f32ToBf16(wide);
-    case 'f16': return f32ToF16(wide);
-    case 'f32': return Float32Array.from(wide);
-    default: return Float64Array.from(wide);
-  }
-}
-
-/**
- * The shape with no window where the window hides nothing (window ≥ the keys): the kernels add the window to key
- * and query indices in int, which a window near 2^31 (a config may say anything) would wrap.
- */
-function withinWindow(s: AttentionShape): AttentionShape {
-  return s.window !== null && s.window >= (s.kvLen ?? s.T) ? { ...s, window: null } : s;
 }
