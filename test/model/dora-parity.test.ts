@@ -5,14 +5,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertTol, test, testBackend, TEST_DTYPE } from '../backend/device.ts';
-import { causalLmBackward } from '../../src/model/backward.ts';
 import { collate } from '../../src/data/batch.ts';
 import { mergeLora } from '../../src/model/merge.ts';
 import { loadModel } from '../../src/model/mistral.ts';
-import { zeroGrads } from '../../src/model/params.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
-import { AdamW } from '../../src/train/optimizer.ts';
 import { relErr, readFixture, tokenRows, TINY, TINY_BASE } from '../helpers.ts';
+import { checkStep } from './peft-step.ts';
 
 const DORA = path.join(path.dirname(TINY), 'hf-tiny-mistral-dora');
 const ex = readFixture(path.join(TINY, 'expected.safetensors'));
@@ -42,27 +40,9 @@ test('DoRA logits and loss match PEFT', () => {
 
 test('every DoRA gradient (A, B, magnitude) matches PEFT, then one AdamW step matches torch', () => {
   const { backend, model } = setup();
-  const params = model.trainableParams();
-  assert.equal(params.length, Object.keys(grads).length);
-  assert.equal(params.filter((p) => p.name.endsWith('.lora_magnitude_vector.weight')).length, 14);
-  zeroGrads(backend, params);
-  const sum = causalLmBackward(model, batch, 1 / batch.targetCount);
-  assertTol('loss', Math.abs(sum / batch.targetCount - meta.dora_loss) / meta.dora_loss, 'DoRA loss of the backward');
-  for (const p of params) {
-    const ref = grads[p.name];
-    assert.ok(ref, `no reference gradient for ${p.name}`);
-    assertTol('grad', relErr(backend.download(p.grad), ref.data), p.name);
-  }
-  const a = meta.adamw;
-  const opt = new AdamW(backend, params, { lr: a.lr, betas: a.betas, eps: a.eps, weightDecay: a.weight_decay });
-  opt.update(a.lr);
-  for (const p of params) {
-    const saved = p.name.replace(/\.lora_magnitude_vector\.weight$/, '.lora_magnitude_vector');
-    assertTol('param', relErr(backend.download(p.value), step1[saved]!.data), `${p.name} after step`);
-  }
-  const after = model.loss(batch);
-  const loss = after.sum / after.count;
-  assertTol('loss', Math.abs(loss - meta.dora_loss_after_step1) / meta.dora_loss_after_step1, `loss after step ${loss} vs ${meta.dora_loss_after_step1}`);
+  assert.equal(model.trainableParams().filter((p) => p.name.endsWith('.lora_magnitude_vector.weight')).length, 14);
+  checkStep(backend, model, batch, { grads, after: step1, loss: meta.dora_loss, lossAfter: meta.dora_loss_after_step1, adamw: meta.adamw },
+    (name) => name.replace(/\.lora_magnitude_vector\.weight$/, '.lora_magnitude_vector'));
 });
 
 test('a frozen DoRA adapter takes its norms once (its factors never change), a trained one at every forward', () => {

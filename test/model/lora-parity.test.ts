@@ -4,14 +4,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertTol, test, testBackend, TEST_DTYPE } from '../backend/device.ts';
-import { causalLmBackward } from '../../src/model/backward.ts';
 import { collate } from '../../src/data/batch.ts';
 import { mergeLora } from '../../src/model/merge.ts';
 import { loadModel } from '../../src/model/mistral.ts';
-import { zeroGrads } from '../../src/model/params.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
-import { AdamW } from '../../src/train/optimizer.ts';
 import { relErr, readFixture, tokenRows, TINY, TINY_BASE } from '../helpers.ts';
+import { checkStep } from './peft-step.ts';
 
 const ex = readFixture(path.join(TINY, 'expected.safetensors'));
 const grads = readFixture(path.join(TINY, 'lora_grads.safetensors'));
@@ -38,25 +36,7 @@ test('LoRA logits and loss match PEFT', () => {
 
 test('every LoRA gradient matches PEFT, then one AdamW step matches torch', () => {
   const { backend, model } = setup();
-  const params = model.trainableParams();
-  assert.equal(params.length, Object.keys(grads).length);
-  zeroGrads(backend, params);
-  const sum = causalLmBackward(model, batch, 1 / batch.targetCount);
-  assertTol('loss', Math.abs(sum / batch.targetCount - meta.lora_loss) / meta.lora_loss, 'LoRA loss of the backward');
-  for (const p of params) {
-    const ref = grads[p.name];
-    assert.ok(ref, `no reference gradient for ${p.name}`);
-    assertTol('grad', relErr(backend.download(p.grad), ref.data), p.name);
-  }
-  const a = meta.adamw;
-  const opt = new AdamW(backend, params, { lr: a.lr, betas: a.betas, eps: a.eps, weightDecay: a.weight_decay });
-  opt.update(a.lr);
-  for (const p of params) {
-    assertTol('param', relErr(backend.download(p.value), step1[p.name]!.data), `${p.name} after step`);
-  }
-  const after = model.loss(batch);
-  const loss = after.sum / after.count;
-  assertTol('loss', Math.abs(loss - meta.lora_loss_after_step1) / meta.lora_loss_after_step1, `loss after step ${loss} vs ${meta.lora_loss_after_step1}`);
+  checkStep(backend, model, batch, { grads, after: step1, loss: meta.lora_loss, lossAfter: meta.lora_loss_after_step1, adamw: meta.adamw });
 });
 
 test('merged adapter_step1 logits match PEFT merge_and_unload', () => {
