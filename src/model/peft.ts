@@ -237,8 +237,7 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
     throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
   }
   let host = st.readF32(name);
-  // PEFT computes NaN with it; refused here, named, as the CPU attention counts a query whose scores are all NaN (a NaN
-  // in q_proj's or k_proj's output) as one that sees no key: the NaN would not even reach the loss that eval checks
+  // PEFT computes NaN with it (and so would we, down to the loss): refused as it loads, naming the tensor and where
   const bad = host.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new UserError(`tensor "${name}" holds ${host[bad]} (at index ${bad}): the adapter is broken (a diverged run?) and cannot be applied`, st.file);
   if (into && (into.rows !== shape[0] || into.cols !== shape[1])) {
