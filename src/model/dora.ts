@@ -30,8 +30,9 @@ function doraOf(lin: Linear): DoraPart {
 
 /** norm (out) = the row norms of W + s·B·A, computed in `weight` (kept from the first forward for a frozen adapter). */
 export function refreshNorm(be: Backend, lin: Linear, weight: DeviceBuffer): void {
-  const d = doraOf(lin), lora = lin.lora!, T = be.view(weight, 0, lin.outDim * lin.inDim);
+  const d = doraOf(lin);
   if (d.normKept) return;
+  const lora = lin.lora!, T = be.view(weight, 0, lin.outDim * lin.inDim);
   be.gemm(T, lin.loraB, lin.loraA, { m: lin.outDim, n: lin.inDim, k: lora.r, alpha: lora.scaling, beta: 1 }, lin.weight);
   be.rowNorms(d.norm, T, lin.outDim, lin.inDim);
   d.normKept = d.dMagnitude === null;
