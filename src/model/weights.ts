@@ -6,6 +6,7 @@ import { f32ToBf16, type DType, type HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { checkClassificationHead, type MistralConfig } from './config.ts';
+import { FiniteWeights } from './finite-weights.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import type { SafetensorsCheckpoint } from './safetensors.ts';
 
@@ -79,6 +80,7 @@ function sameValues(a: Float32Array, b: Float32Array): boolean {
 
 export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: MistralConfig, dtype: DType): MistralWeights {
   const used = new Set<string>();
+  const finite = new FiniteWeights(backend);
   const load = (name: string, shape: readonly number[]): DeviceBuffer => {
     used.add(name);
     const info = ckpt.info(name);
@@ -89,7 +91,9 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
       );
     }
     const buf = backend.alloc(dtype, info.shape.reduce((a, b) => a * b, 1));
-    backend.upload(buf, checkpointTensor(ckpt, name, dtype));
+    const host = checkpointTensor(ckpt, name, dtype);
+    backend.upload(buf, host);
+    finite.require(buf, host, info.shape, name, ckpt.fileOf(name).file);
     return buf;
   };
   const C = cfg.hiddenSize, V = cfg.vocabSize;
@@ -138,5 +142,6 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   if (unused.length > 0) {
     warn(`${ckpt.dir}: ${unused.length} checkpoint tensor(s) are not used by the model config.json describes (num_hidden_layers ${cfg.numLayers}), e.g. "${unused[0]}"`);
   }
+  finite.free();
   return { embed, layers, finalNorm, lmHead, score };
 }

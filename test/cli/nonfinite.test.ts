@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
+import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -86,49 +87,66 @@ test("train: an update that breaks the weights (its step's loss and gradient fin
   assert.equal(fs.existsSync(path.join(dir, 'diverge-test', 'adapter')), false, 'no adapter of the broken weights');
 });
 
-/** A model folder `name` whose final norm is NaN, saved from a good model made in folder `good`. */
-async function nanModel(good: string, name: string): Promise<string> {
+/** A model folder `name` whose final norm is all `value`, saved from a good model made in folder `good`. */
+async function brokenModel(good: string, name: string, value: number): Promise<string> {
   const source = await makeTokenizerModel(path.join(dir, good));
   const backend = createBackend('cpu');
   const model = loadModel(source, { backend });
-  backend.fill(model.weights.finalNorm, NaN);
-  const nan = path.join(dir, name);
-  saveModelFolder(model, nan, { sourceDir: source, head: 'causal' });
-  return nan;
+  backend.fill(model.weights.finalNorm, value);
+  const broken = path.join(dir, name);
+  saveModelFolder(model, broken, { sourceDir: source, head: 'causal' });
+  return broken;
 }
 
-test('a model with NaN weights: train stops at step 1, eval and generate are errors naming the cause', async () => {
-  const nan = await nanModel('model', 'nan-model');
-
+test('a model with a NaN weight: eval, generate and train refuse it as it loads, naming the tensor, its file and the element', async () => {
+  const nan = await brokenModel('model', 'nan-model', NaN);
   const data = path.join(dir, 'text.jsonl');
   fs.writeFileSync(data, ['The sky is blue.', 'Water is wet.'].map((text) => JSON.stringify({ text })).join('\n') + '\n');
-  const ev = oneLineError(cli('eval', '--model', nan, '--data', data, '--json'));
-  assert.match(ev, /loss of rows 0–1 is NaN/);
+  const refusal = /^error: .*nan-model[\\/]model\.safetensors: tensor "model\.norm\.weight" holds NaN at \[0\]: the checkpoint is damaged/;
+  assert.match(oneLineError(cli('eval', '--model', nan, '--data', data, '--json')), refusal);
   const gen = cli('generate', '--model', nan, '--prompt', 'Hello', '--raw', '--max-new-tokens', '4');
+  assert.match(oneLineError(gen), refusal);
+  assert.equal(gen.stdout.trim(), '', 'nothing generated');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), fs.readFileSync(data));
+  assert.match(oneLineError(cli('train', trainConfig('nan-run', nan, 'max_steps: 2'))), refusal);
+  assert.equal(fs.existsSync(path.join(dir, 'nan-run', 'metrics.jsonl')), false, 'no step was run');
+});
+
+test('a model whose activations overflow (finite weights): train stops at step 1, eval and generate are errors naming the cause', async () => {
+  const over = await brokenModel('over-good', 'overflow-model', 3e38);
+  const data = path.join(dir, 'text.jsonl');
+  fs.writeFileSync(data, ['The sky is blue.', 'Water is wet.'].map((text) => JSON.stringify({ text })).join('\n') + '\n');
+  const ev = oneLineError(cli('eval', '--model', over, '--data', data, '--json'));
+  assert.match(ev, /loss of rows 0–1 is NaN: the model \(or adapter\) has NaN or infinite weights, or its activations overflow/);
+  const gen = cli('generate', '--model', over, '--prompt', 'Hello', '--raw', '--max-new-tokens', '4');
   assert.match(oneLineError(gen), /logit .* is NaN/);
   assert.equal(gen.stdout.trim(), '', 'nothing generated');
 
   fs.writeFileSync(path.join(dir, 'train.jsonl'), fs.readFileSync(data));
-  const line = oneLineError(cli('train', trainConfig('nan-run', nan, 'max_steps: 2')));
+  const line = oneLineError(cli('train', trainConfig('overflow-run', over, 'max_steps: 2')));
   assert.match(line, /step 1\b.*loss NaN/);
-  assert.deepEqual(stepRows(path.join(dir, 'nan-run')).map((r) => [r.step, r.nonfinite]), [[1, true]]);
+  assert.deepEqual(stepRows(path.join(dir, 'overflow-run')).map((r) => [r.step, r.nonfinite]), [[1, true]]);
 });
 
-test('export refuses NaN weights in one line naming the tensor, leaving nothing behind: --format gguf, and --merge', async () => {
-  const nan = await nanModel('export-good', 'export-nan');
+test('export refuses non-finite weights in one line naming the tensor, leaving nothing behind: a NaN base (--format gguf), a merge that overflows (--merge)', async () => {
+  const nan = await brokenModel('export-good', 'export-nan', NaN);
 
   const gguf = path.join(dir, 'gguf-out', 'nan.gguf');
-  assert.match(oneLineError(cli('export', '--model', nan, '--format', 'gguf', '--out', gguf)), /^error: .*tensor output_norm\.weight holds NaN \(at index 0\): the weights are broken/);
+  assert.match(oneLineError(cli('export', '--model', nan, '--format', 'gguf', '--out', gguf)), /^error: .*model\.safetensors: tensor "model\.norm\.weight" holds NaN at \[0\]/);
   assert.equal(fs.existsSync(path.join(dir, 'gguf-out')), false, 'no file, no temp file, not even the folder made for it');
 
-  // a run trained on a good base whose weights turn NaN afterwards: the merged export stops
-  const base = path.join(dir, 'export-base');
-  fs.cpSync(path.join(dir, 'export-good'), base, { recursive: true });
-  const trained = cli('train', trainConfig('export-run', base, 'max_steps: 1'));
+  // a run whose adapter turns huge afterwards (finite, so it loads): W + s·B·A overflows, and the merged export stops
+  const trained = cli('train', trainConfig('export-run', path.join(dir, 'export-good'), 'max_steps: 1'));
   assert.equal(trained.status, 0, trained.stderr);
-  fs.copyFileSync(path.join(nan, 'model.safetensors'), path.join(base, 'model.safetensors'));
+  const adapterFile = path.join(dir, 'export-run', 'adapter', 'adapter_model.safetensors');
+  const adapter = SafetensorsFile.open(adapterFile);
+  const huge = Object.fromEntries([...adapter.tensors].map(([name, info]) =>
+    [name, { dtype: 'F32' as const, shape: info.shape, data: adapter.readF32(name).map(() => 1e30) }]));
+  adapter.close();
+  writeSafetensors(adapterFile, huge);
   const merged = path.join(dir, 'merged-out');
-  assert.match(oneLineError(cli('export', '--run', path.join(dir, 'export-run'), '--merge', '--out', merged)), /^error: tensor model\.norm\.weight holds NaN/);
+  assert.match(oneLineError(cli('export', '--run', path.join(dir, 'export-run'), '--merge', '--out', merged)),
+    /^error: tensor model\.layers\.\d+\.self_attn\.\w_proj\.weight holds -?Infinity \(at index \d+\): the weights are broken/);
   assert.equal(fs.existsSync(merged), false);
   assert.deepEqual(fs.readdirSync(dir).filter((e) => e.includes('merged-out')), [], 'no partial folder left');
 });

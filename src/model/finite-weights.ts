@@ -1,0 +1,59 @@
+// The load's guard against a damaged checkpoint: a base weight holding a NaN or an infinity would reach every logit
+// and loss (transformers loads it as it is, and eval, train and generate would then stop on a NaN without saying
+// where it came from), so it is refused as it loads, naming the tensor, its file and the first bad element. One
+// double-precision sum of squares on the backend per tensor and a scalar's download (at load only, never in a step);
+// the host copy is searched only when that sum is not finite.
+import type { Backend, DeviceBuffer } from '../backend/backend.ts';
+import type { HostData } from '../backend/dtype.ts';
+import { UserError } from '../util/errors.ts';
+
+/** Checks uploaded tensors with one scratch scalar; `free` releases it. */
+export class FiniteWeights {
+  private readonly scratch: DeviceBuffer;
+  constructor(private readonly backend: Backend) {
+    this.scratch = backend.alloc('f32', 1);
+  }
+
+  /** Throws a UserError when `buf` (uploaded from `host`, of `shape`) holds a NaN or an infinity. */
+  require(buf: DeviceBuffer, host: HostData, shape: readonly number[], name: string, file: string): void {
+    this.backend.sumSquares(this.scratch, buf, buf.length);
+    if (Number.isFinite(this.backend.download(this.scratch)[0])) return;
+    // not finite: a bad value, or finite ones whose sum overflows f32 (then there is nothing to refuse)
+    const bad = firstNonFinite(host);
+    if (!bad) return;
+    throw new UserError(`tensor "${name}" holds ${bad.value} at [${unravel(bad.index, shape).join(', ')}]: ` +
+      'the checkpoint is damaged (or was saved from a diverged run), and every output of the model would be NaN', file);
+  }
+
+  free(): void {
+    this.backend.free(this.scratch);
+  }
+}
+
+/** The first NaN or infinity in `host` (bf16 / f16 as their bits), or null. */
+export function firstNonFinite(host: HostData): { index: number; value: string } | null {
+  const { data } = host;
+  if (host.dtype === 'bf16' || host.dtype === 'f16') {
+    const [exponent, mantissa] = host.dtype === 'bf16' ? [0x7f80, 0x007f] : [0x7c00, 0x03ff];
+    for (let i = 0; i < data.length; i++) {
+      const bits = data[i]!;
+      if ((bits & exponent) === exponent) return { index: i, value: bits & mantissa ? 'NaN' : bits & 0x8000 ? '-Infinity' : 'Infinity' };
+    }
+    return null;
+  }
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v - v !== 0) return { index: i, value: String(v) };
+  }
+  return null;
+}
+
+/** The row-major coordinates of flat `index` in `shape`. */
+function unravel(index: number, shape: readonly number[]): number[] {
+  const at: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    at.unshift(index % shape[d]!);
+    index = Math.floor(index / shape[d]!);
+  }
+  return at;
+}
