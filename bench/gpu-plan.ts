@@ -23,19 +23,25 @@ export interface BenchCase {
   ckpt: boolean;
   /** Ours only: MISTRAL_TUNE_CUDA_ATTENTION for the case (gemm or flash; default: the attention kernels). */
   attention?: 'gemm' | 'flash';
+  /** Ours only: DoRA (lora.use_dora) instead of LoRA; the HF peer (LoRA) gives no ratio for it. */
+  dora?: boolean;
   /** Ours only: run with MISTRAL_TUNE_CUDA_PROFILE=1 (GPU time by operation class; its tokens/s are not a measurement). */
   profile?: boolean;
 }
 
-/** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn", "2x2048:flash-attn", "1x2048:flash-attn:profile" → a case. */
+/** "1x2048", "4x2048:ckpt", "1x2048:gemm-attn", "2x2048:flash-attn", "1x2048:flash-attn:dora", "1x2048:flash-attn:profile" → a case. */
 export function parseCase(text: string): BenchCase {
-  const m = /^(\d+)x(\d+)(:ckpt)?(?::(gemm|flash)-attn)?(:profile)?$/.exec(text.trim());
-  if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt, either with :gemm-attn or :flash-attn, then :profile if wanted, e.g. 1x2048 or 4x2048:ckpt`);
-  return { B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { attention: m[4] as 'gemm' | 'flash' } : {}), ...(m[5] ? { profile: true } : {}) };
+  const m = /^(\d+)x(\d+)(:ckpt)?(?::(gemm|flash)-attn)?(:dora)?(:profile)?$/.exec(text.trim());
+  if (!m) throw new Error(`bench case "${text}": expected BxT, BxT:ckpt, either with :gemm-attn or :flash-attn, then :dora, then :profile if wanted, e.g. 1x2048 or 4x2048:ckpt`);
+  return {
+    B: Number(m[1]), T: Number(m[2]), ckpt: m[3] !== undefined, ...(m[4] ? { attention: m[4] as 'gemm' | 'flash' } : {}),
+    ...(m[5] ? { dora: true } : {}), ...(m[6] ? { profile: true } : {}),
+  };
 }
 
 /** The case as --cases spells it. */
-export const caseName = (c: BenchCase): string => `${peerCaseName(c)}${c.attention ? `:${c.attention}-attn` : ''}${c.profile ? ':profile' : ''}`;
+export const caseName = (c: BenchCase): string =>
+  `${peerCaseName(c)}${c.attention ? `:${c.attention}-attn` : ''}${c.dora ? ':dora' : ''}${c.profile ? ':profile' : ''}`;
 /** The HF peer's case of the same shape (the attention path is ours only). */
 export const peerCaseName = (c: BenchCase): string => `${c.B}x${c.T}${c.ckpt ? ':ckpt' : ''}`;
 
@@ -61,7 +67,7 @@ export function benchTrainConfig(c: BenchCase, run: CaseRun): Record<string, unk
     model: { config: { ...MISTRAL_7B_V01, num_hidden_layers: run.layers }, init: 'random' },
     data: { train: run.data },
     method: 'lora',
-    lora: { r: LORA_RANK, alpha: 2 * LORA_RANK, dropout: 0 },
+    lora: { r: LORA_RANK, alpha: 2 * LORA_RANK, dropout: 0, ...(c.dora ? { use_dora: true } : {}) },
     // HF's side: torch.optim.AdamW(lr=1e-4) (weight decay 0.01), no clipping, no schedule
     optimizer: { lr: 1e-4, weight_decay: 0.01 },
     schedule: { type: 'constant' },

@@ -10,7 +10,8 @@
 // Usage: npm run bench:gpu [-- --cases 1x2048,2x2048,4x2048:ckpt --layers 32 --steps 3 --warmup 2 --budget-s 170 --no-peer]
 // A case with :gemm-attn or :flash-attn (1x2048:flash-attn) runs ours with MISTRAL_TUNE_CUDA_ATTENTION=gemm or flash,
 // beside the same HF case; one ending :profile runs with MISTRAL_TUNE_CUDA_PROFILE=1 and prints where the GPU time
-// went, by operation class (its tokens/s, slowed by the event read-backs, are not compared).
+// went, by operation class (its tokens/s, slowed by the event read-backs, are not compared); :dora trains DoRA
+// (lora.use_dora) instead of LoRA, with no ratio (the HF peer trains LoRA).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -90,7 +91,7 @@ for (const c of cases) {
   const d = JSON.parse(line) as { tokens_per_s: number; step_ms: number; peak_bytes: number; loss_first: number; loss_last: number; wall_s: number };
   console.error(`${caseName(c)}: loss ${d.loss_first.toFixed(3)} → ${d.loss_last.toFixed(3)}, ${d.wall_s} s in all`);
   record({ system: OURS, case: caseName(c), tokens_per_s: d.tokens_per_s, step_ms: d.step_ms, peak_gib: Number((d.peak_bytes / 2 ** 30).toFixed(1)), mfu: mfuOf(c, d.tokens_per_s),
-    ...(c.profile ? { note: 'profiled: slowed by event read-backs, not a measurement' } : {}) });
+    ...(c.profile ? { note: 'profiled: slowed by event read-backs, not a measurement' } : c.dora ? { note: 'DoRA: no HF DoRA peer here, no ratio' } : {}) });
 }
 
 if (runPeer) {
@@ -130,9 +131,10 @@ console.log(`# ${'system'.padEnd(26)} ${'case'.padEnd(12)} ${'tokens/s'.padStart
 for (const r of rows) {
   const peer = rows.find((x) => x.system === HF && x.case === peerCaseName(parseCase(r.case)));
   const ratio = (ours: number | null, theirs: number | null | undefined): string => (ours && theirs ? `${(ours / theirs).toFixed(2)}×` : '-');
-  const mine = r.system === OURS;
+  // a profiled case's tokens/s are no measurement; a DoRA case's HF peer trains LoRA
+  const mine = r.system === OURS, compared = mine && !parseCase(r.case).profile && !parseCase(r.case).dora;
   console.log(`# ${r.system.padEnd(26)} ${r.case.padEnd(12)} ${String(r.tokens_per_s ?? '-').padStart(9)} ${String(r.step_ms ?? '-').padStart(8)} ` +
     `${String(r.peak_gib ?? '-').padStart(9)} ${(r.mfu === null ? '-' : `${(r.mfu * 100).toFixed(1)}%`).padStart(6)} ` +
-    `${(mine && !parseCase(r.case).profile ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(mine ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)}${r.note ? `  (${r.note})` : ''}`);
+    `${(compared ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(mine && !parseCase(r.case).dora ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)}${r.note ? `  (${r.note})` : ''}`);
 }
 process.exit(failures > 0 ? 1 : 0);

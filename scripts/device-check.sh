@@ -30,7 +30,7 @@
 #                  2×2048 and 4×2048 with activation checkpointing with flash attention (:flash-attn, issue [10]'s
 #                  targets), 1×2048 flash profiled (GPU time by operation class, MISTRAL_TUNE_CUDA_PROFILE), then
 #                  1×2048 with attention through cuBLASLt (:gemm-attn) and with the attention kernels (the
-#                  default), beside HF PEFT; its --budget-s ends it inside the step's limit with a partial table
+#                  default), then DoRA at 1×2048 flash (:dora, no HF ratio), beside HF PEFT; its --budget-s ends it inside the step's limit with a partial table
 #                  (BENCH_LAYERS and BENCH_CASES override)
 # All of it ends within TOTAL_S (default 420 s, kill grace included: 7 min, the bench getting what the others
 # left, up to 240 s); a step is cut to what is left, and skipped when under 10 s are left. The files under $OUT:
@@ -179,7 +179,7 @@ wait_steps
 rm -rf "$hfc"
 # the benchmark alone, on an idle GPU, with what is left
 python_for_hf quiet
-export BENCH_CASES="${BENCH_CASES:-1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn,1x2048:flash-attn:profile,1x2048:gemm-attn,1x2048}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
+export BENCH_CASES="${BENCH_CASES:-1x2048:flash-attn,2x2048:flash-attn,4x2048:ckpt:flash-attn,1x2048:flash-attn:profile,1x2048:gemm-attn,1x2048,1x2048:flash-attn:dora}" BENCH_LAYERS="${BENCH_LAYERS:-32}"
 step bench-gpu 240 bash -c 'exec node --import tsx bench/gpu.ts --cases "$BENCH_CASES" --layers "$BENCH_LAYERS" --steps 3 --warmup 1 --budget-s $((STEP_LIMIT_S - 10))'
 
 failures=$((failures + $(find "$verdicts" -name '*.failed' | wc -l)))

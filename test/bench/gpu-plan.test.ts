@@ -43,6 +43,16 @@ test('each default bench case is a train config that validates and plans without
   assert.equal(caseName(p), '1x2048:flash-attn:profile');
   assert.equal(peerCaseName(p), '1x2048');
   assert.throws(() => parseCase('1x2048:profile:flash-attn'), /then :profile/);
+  const d = parseCase('1x2048:flash-attn:dora');
+  assert.deepEqual(d, { B: 1, T: 2048, ckpt: false, attention: 'flash', dora: true });
+  assert.equal(caseName(d), '1x2048:flash-attn:dora');
+  assert.equal(peerCaseName(d), '1x2048');
+  assert.throws(() => parseCase('1x2048:dora:flash-attn'), /then :dora/);
+  const data = path.join(work, 'dora.jsonl');
+  writeRandomRows(data, 3, 2048, 32000, 1);
+  const cfg = validate(benchTrainConfig(d, { layers: 32, steps: 2, warmup: 1, data, outputDir: path.join(work, 'run'), device: 'cpu' }), 'dora');
+  assert.equal(cfg.lora.use_dora, true);
+  assert.equal(validate(benchTrainConfig(parseCase('1x2048'), { layers: 32, steps: 2, warmup: 1, data, outputDir: path.join(work, 'run'), device: 'cpu' }), 'lora').lora.use_dora, false);
 });
 
 test('model FLOPs of a step: 4·N·B·T over the matmul parameters plus causal attention (issue [10])', () => {

@@ -1,5 +1,5 @@
 // bench:gpu's model on the recording CUDA backend (fake-cuda.ts): the Mistral-7B v0.1 shape (layers configurable)
-// with random bf16 weights, LoRA r = 16 on all 7 projections and AdamW, as bench/gpu-plan.ts configures a case;
+// with random bf16 weights, LoRA (or DoRA) r = 16 on all 7 projections and AdamW, as bench/gpu-plan.ts configures a case;
 // `step` runs one training step (forward, backward, update) on B random rows of T tokens (the same rows for a shape). Nothing is computed:
 // what a step launches, allocates and times is recorded. Shared by the host-side 7B tests and bench/gpu-host.ts.
 import { collate, type Batch } from '../../../src/data/batch.ts';
@@ -19,6 +19,8 @@ export interface BenchShapeOptions {
   layers?: number;
   /** LoRA dropout (the bench's is 0). */
   dropout?: number;
+  /** DoRA (lora.use_dora) instead of LoRA (a bench case ending :dora). */
+  dora?: boolean;
 }
 
 export function benchShapedModel(opts: BenchShapeOptions = {}): ReturnType<typeof fakeBackend> & { cfg: MistralConfig; step(B: number, T: number, ckpt: boolean): void } {
@@ -26,7 +28,7 @@ export function benchShapedModel(opts: BenchShapeOptions = {}): ReturnType<typeo
   const be = fake.be;
   const cfg = parseConfig({ ...MISTRAL_7B_V01, num_hidden_layers: opts.layers ?? 32 }, 'Mistral-7B-v0.1 config');
   const model = initRandomModel(be, cfg, { seed: 1, std: 0.02, dtype: 'bf16' });
-  createAdapter(model, { r: LORA_RANK, alpha: 2 * LORA_RANK, dropout: opts.dropout ?? 0, targets: [...PROJECTIONS], useRslora: false }, new Rng(1), true);
+  createAdapter(model, { r: LORA_RANK, alpha: 2 * LORA_RANK, dropout: opts.dropout ?? 0, targets: [...PROJECTIONS], useRslora: false, useDora: opts.dora ?? false }, new Rng(1), true);
   const optimizer = new AdamW(be, model.trainableParams(), { lr: 1e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
   const rng = new Rng(2), lossSum = be.alloc('f32', 1);
   const batches = new Map<string, Batch>(); // one per shape, made once (not part of a step's host time)
