@@ -24,15 +24,16 @@ test('a Mistral-7B-shaped LoRA step (1×2048, then 4×2048 with checkpointing) l
   assert.ok(att.length >= 3 * 32 && att.every((l) => l.shared <= 48 * 1024));
 });
 
-test('the memory plan plus cuBLASLt\'s workspace bounds the allocator\'s peak over a 7B-shaped LoRA step within 1% (1×2048, 4×2048 with checkpointing; the attention kernels and flash)', () => {
-  for (const attention of ['kernel', 'flash'] as const) {
+test('the memory plan plus cuBLASLt\'s workspace bounds the allocator\'s peak over a 7B-shaped LoRA step within 1% (1×2048, 4×2048 with checkpointing; the attention kernels and flash; DoRA on flash)', () => {
+  const cases = [...(['kernel', 'flash'] as const).map((attention) => ({ attention, dora: false })), { attention: 'flash' as const, dora: true }];
+  for (const { attention, dora } of cases) {
     for (const [B, ckpt] of [[1, false], [4, true]] as const) {
-      const { be, cfg, step } = benchShapedModel({ attention });
+      const { be, cfg, step } = benchShapedModel({ attention, dora });
       step(B, 2048, ckpt);
-      const train = validate(benchTrainConfig({ B, T: 2048, ckpt }, { layers: 32, steps: 1, warmup: 0, data: 'unused.jsonl', outputDir: 'unused', device: 'cuda' }), 'bench case');
+      const train = validate(benchTrainConfig({ B, T: 2048, ckpt, dora }, { layers: 32, steps: 1, warmup: 0, data: 'unused.jsonl', outputDir: 'unused', device: 'cuda' }), 'bench case');
       const planned = planMemory(train, cfg, { B, T: 2048 }, 'cuda', attention).total + GEMM_WORKSPACE_BYTES;
       const peak = be.peakBytesInUse();
-      const what = `${attention}, ${B}×2048${ckpt ? ' with checkpointing' : ''}: planned ${(planned / 2 ** 30).toFixed(3)} GiB, peak ${(peak / 2 ** 30).toFixed(3)} GiB (${peak - planned} bytes more)`;
+      const what = `${attention}${dora ? ' DoRA' : ''}, ${B}×2048${ckpt ? ' with checkpointing' : ''}: planned ${(planned / 2 ** 30).toFixed(3)} GiB, peak ${(peak / 2 ** 30).toFixed(3)} GiB (${peak - planned} bytes more)`;
       // the plan leaves out only what the backend holds from its start, the reductions' per-block partial sums
       // (8 · MAX_ELEMENTWISE_BLOCKS = 33 KiB), and a few scalars (the step's loss and Σg², the clip coefficient,
       // the decay spans: tens of bytes)
