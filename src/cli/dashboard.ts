@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
+import { oneLine } from '../util/json-file.ts';
 import { info } from '../util/log.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
 import { parseCommand, portOption } from './args.ts';
@@ -77,7 +78,7 @@ function runsOf(dir: string): string[] {
   if (inside.length === 0) {
     throw new UserError(`not a run folder (no ${RUN_EVIDENCE.join(' or ')}) and no run folder inside it: give the output_dir of a train run`, dir);
   }
-  info(`${dir} is not a run folder: showing the ${inside.length} run${inside.length > 1 ? 's' : ''} in it`);
+  info(`${oneLine(dir)} is not a run folder: showing the ${inside.length} run${inside.length > 1 ? 's' : ''} in it`);
   return inside;
 }
 
@@ -122,7 +123,8 @@ export async function run(argv: string[]): Promise<void> {
       }, 1000).unref();
     }
   });
-  for (const r of dash.runs) info(`run ${r.id}: ${r.path}`);
+  // a run folder's name may hold a line break or a terminal escape (a sweep unpacked from elsewhere): shown escaped
+  for (const r of dash.runs) info(`run ${r.id}: ${oneLine(r.path)}`);
   info(`dashboard: ${dash.url}  (Ctrl-C to stop)`);
   // started by `train --dashboard`: tell it that the dashboard serves (the channel must not keep us alive)
   if (process.send) {

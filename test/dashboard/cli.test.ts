@@ -80,14 +80,15 @@ test('dashboard --host 0.0.0.0 warns that it is reachable from the network and s
   }
 });
 
-test('dashboard FOLDER_OF_RUNS lists a sweep in natural order: run-2 before run-10', { timeout: 30_000 }, async () => {
-  const tmp = tempRuns();
-  for (const n of [10, 2, 1]) {
-    fs.mkdirSync(path.join(tmp.root, `run-${n}`));
-    fs.writeFileSync(path.join(tmp.root, `run-${n}`, 'metrics.jsonl'), '{"step": 1, "loss": 1}\n');
-  }
-  const child = spawn(process.execPath, [BIN, 'dashboard', tmp.root, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `mistral-tune dashboard ARGS` and waits for its URL on stderr; stop() sends SIGINT and resolves to the exit status. */
+async function serve(args: string[]): Promise<{ stderr: () => string; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'dashboard', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  const stop = (): Promise<number | null> => {
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    return exited;
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       child.stderr.setEncoding('utf8');
@@ -97,11 +98,43 @@ test('dashboard FOLDER_OF_RUNS lists a sweep in natural order: run-2 before run-
       });
       child.on('exit', (code) => reject(new Error(`exited early (${code}): ${stderr}`)));
     });
-    assert.deepEqual([...stderr.matchAll(/run \d+: .*(run-\d+)\n/g)].map((m) => m[1]), ['run-1', 'run-2', 'run-10']);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { stderr: () => stderr, stop };
+}
+
+test('dashboard FOLDER_OF_RUNS lists a sweep in natural order: run-2 before run-10', { timeout: 30_000 }, async () => {
+  const tmp = tempRuns();
+  for (const n of [10, 2, 1]) {
+    fs.mkdirSync(path.join(tmp.root, `run-${n}`));
+    fs.writeFileSync(path.join(tmp.root, `run-${n}`, 'metrics.jsonl'), '{"step": 1, "loss": 1}\n');
+  }
+  try {
+    const dash = await serve([tmp.root, '--port', '0']);
+    await dash.stop();
+    assert.deepEqual([...dash.stderr().matchAll(/run \d+: .*(run-\d+)\n/g)].map((m) => m[1]), ['run-1', 'run-2', 'run-10']);
   } finally {
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGINT');
-    await exited;
+    tmp.cleanup();
+  }
+});
+
+test('run folder names holding a terminal escape or a line break are printed escaped, one line each', { timeout: 30_000 }, async () => {
+  const tmp = tempRuns();
+  // a folder of runs unpacked from elsewhere: ESC ] 0 ; … BEL retitles the terminal, ESC [ 2 J clears it
+  const sweep = path.join(tmp.root, 'sweep\u001b[2J');
+  const hostile = 'run\u001b]0;owned\u0007\nrun 9: fake';
+  fs.mkdirSync(path.join(sweep, hostile), { recursive: true });
+  fs.writeFileSync(path.join(sweep, hostile, 'metrics.jsonl'), '{"step": 1, "loss": 1}\n');
+  try {
+    const dash = await serve([sweep, '--port', '0']);
+    await dash.stop();
+    const stderr = dash.stderr();
+    assert.doesNotMatch(stderr, /[\u0000-\u0009\u000b-\u001f]/, 'no control character reaches the terminal');
+    assert.match(stderr, /sweep\\u001b\[2J is not a run folder: showing the 1 run in it\n/);
+    assert.match(stderr, /\nrun 0: \S*sweep\\u001b\[2J\/run\\u001b\]0;owned\\u0007\\nrun 9: fake\n/);
+  } finally {
     tmp.cleanup();
   }
 });
