@@ -2,7 +2,7 @@
 // Ctrl-C (SIGINT) or SIGTERM.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startDashboard } from '../dashboard/server.ts';
+import { allowHostProblem, startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
@@ -99,7 +99,10 @@ export async function run(argv: string[]): Promise<void> {
   if (runs.length === 0) {
     throw new UserError('no run directories given and none found under ./runs (see mistral-tune dashboard --help)');
   }
-  if (f['allow-host']?.some((h) => h.trim() === '' || /[\s/]/.test(h))) throw new UserError('--allow-host needs a host name or address, e.g. mybox.lan');
+  for (const name of f['allow-host'] ?? []) {
+    const problem = allowHostProblem(name);
+    if (problem) throw new UserError(problem, '--allow-host');
+  }
   const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'] });
   // the signal handlers are in place before the URL is printed: whoever reads it may stop us at once
   const stopped = new Promise<void>((resolve) => {

@@ -59,6 +59,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const runs = watchers.map((w) => w.info);
   const assets = assetTable();
   const hub = new SseHub();
+  for (const name of opts.allowHosts ?? []) {
+    const problem = allowHostProblem(name);
+    if (problem) throw new UserError(problem, 'allowHosts');
+  }
   const allowed = allowedHostNames(host, opts.allowHosts ?? []);
   if (!isLoopback(host)) {
     warn(`dashboard: listening on ${host}, so the runs' files are readable by anyone on the network who can reach this machine; ` +
@@ -230,6 +234,17 @@ export function allowedHostNames(host: string, extra: readonly string[]): Set<st
   }
   for (const e of extra) names.add(bracket(e));
   return names;
+}
+
+/**
+ * Why `name` cannot be one of the extra names answered (allowHosts, --allow-host), or null. A port is refused, not
+ * dropped: the check compares names only, so `mybox.lan:8765` would never match and every request would get 403.
+ */
+export function allowHostProblem(name: string): string | null {
+  if (name.trim() === '' || /[\s/@]/.test(name)) return `"${name}" is no host name or address; give one such as mybox.lan`;
+  const port = /^(\[[^\]]*\]|[^:]+):\d*$/.exec(name);
+  if (port) return `"${name}" has a port; give the name alone (${port[1]}): the Host check compares names, whatever the port`;
+  return null;
 }
 
 /** The name of a Host header, without its port; '' when absent. */

@@ -42,6 +42,9 @@ test('dashboard with bad arguments exits 2 with a one-line error', () => {
   const port = run(RUN_GEN, '--port', 'abc');
   assert.equal(port.status, 2);
   assert.match(port.stderr, /--port must be an integer from 0 to 65535 \(0: any free port\), got "abc"/);
+  const withPort = run(RUN_GEN, '--allow-host', 'mybox.lan:8765');
+  assert.equal(withPort.status, 2);
+  assert.equal(withPort.stderr, 'error: --allow-host: "mybox.lan:8765" has a port; give the name alone (mybox.lan): the Host check compares names, whatever the port\n');
   const none = run(); // cwd bin/ has no runs/ folder
   assert.equal(none.status, 2);
   assert.match(none.stderr, /no run directories given and none found under \.\/runs/);

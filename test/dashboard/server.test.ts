@@ -424,6 +424,10 @@ test('bad options are UserErrors that say what and where', async () => {
   await expectUserError(startDashboard({ runs: ['/nonexistent/run'] }), /^\/nonexistent\/run: no such run directory/);
   await expectUserError(startDashboard({ runs: [path.join(tmp.dirs[0]!, 'metrics.jsonl')] }), /metrics\.jsonl: not a directory/);
   await expectUserError(startDashboard({ runs: tmp.dirs, port: 70000 }), /port must be an integer in 0\.\.65535/);
+  // a name with its port would never equal a Host header's name: every request would get 403
+  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['mybox.lan:8765'] }), /^allowHosts: "mybox\.lan:8765" has a port; give the name alone \(mybox\.lan\)/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['[fe80::1]:80'] }), /has a port; give the name alone \(\[fe80::1\]\)/);
+  await expectUserError(startDashboard({ runs: tmp.dirs, allowHosts: ['http://mybox.lan'] }), /"http:\/\/mybox\.lan" is no host name or address/);
   const port = Number(new URL(dash.url).port);
   await expectUserError(startDashboard({ runs: tmp.dirs, port }), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
 });
