@@ -124,7 +124,9 @@ export class RunWatcher {
   private pollFiles(): boolean {
     const dirExists = isDirectory(this.dir);
     const refused = READ_FILES.filter((name) => isRefused(this.dir, name));
-    const locked = lockIsHeld(runPath(this.dir, 'lock')); // a lock left by a killed train is no run in progress
+    // a lock left by a killed train is no run in progress; a folder gone (or a file put in its place, where looking
+    // inside it throws ENOTDIR at every poll) holds none
+    const locked = dirExists && lockIsHeld(runPath(this.dir, 'lock'));
     let changed = dirExists !== this.dirExists || locked !== this.locked || refused.join('/') !== this.refused.join('/');
     this.dirExists = dirExists;
     this.locked = locked;

@@ -466,3 +466,26 @@ test('a run whose lock was left by a killed train is not in progress (files even
     t.cleanup();
   }
 });
+
+test('a run folder replaced by a file while served is said to be gone, its rows dropped, without a warning at every poll', async () => {
+  const t = tempRuns(RUN_GEN);
+  const run = t.dirs[0]!;
+  const d = await startDashboard({ runs: [run], pollMs: 20 });
+  const said: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => said.push(String(chunk)) > 0) as typeof process.stderr.write;
+  try {
+    fs.rmSync(run, { recursive: true });
+    fs.writeFileSync(run, 'a file where the run folder was\n');
+    type Snapshot = Array<{ type: string; data: { dirExists?: boolean; exists?: boolean } }>;
+    const snapshot = async (): Promise<Snapshot> => (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Snapshot;
+    await waitFor(async () => (await snapshot()).some((e) => e.type === 'files' && e.data.dirExists === false), 5000, 'the run to be gone');
+    assert.equal((await snapshot()).find((e) => e.type === 'metrics')!.data.exists, false);
+    await new Promise((r) => setTimeout(r, 200)); // some ten polls more
+    assert.deepEqual(said, []);
+  } finally {
+    process.stderr.write = write;
+    await d.close();
+    t.cleanup();
+  }
+});
