@@ -11,7 +11,7 @@ import { RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { lockIsHeld } from '../train/run-lock.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan, nestsDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
-import { openInside, resolveInside } from './safe-path.ts';
+import { isRealFolder, openInside, resolveInside } from './safe-path.ts';
 
 export interface RunInfo {
   id: number;
@@ -51,7 +51,7 @@ export interface ReportPayload {
 
 export interface FilesEvent {
   run: number;
-  /** Whether the run directory itself is there (false: deleted or moved since the dashboard started). */
+  /** Whether the run directory itself is there (false: deleted, moved or swapped for a symlink since the dashboard started). */
   dirExists: boolean;
   /** Whether a train holds the run's lock file (RUN_LAYOUT.lock): it is running, or was killed without releasing it. */
   locked: boolean;
@@ -75,6 +75,7 @@ export class RunWatcher {
   private refused: string[] = [];
   private locked = false;
 
+  /** `dir`: the run folder's real path, as the dashboard took it when it started (resolveInside). */
   constructor(readonly info: RunInfo, readonly dir: string) {
     this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
   }
@@ -122,7 +123,7 @@ export class RunWatcher {
   }
 
   private pollFiles(): boolean {
-    const dirExists = isDirectory(this.dir);
+    const dirExists = isRealFolder(this.dir); // not when swapped for a symlink: resolveInside reads nothing through it
     const refused = READ_FILES.filter((name) => isRefused(this.dir, name));
     // a lock left by a killed train is no run in progress; a folder gone (or a file put in its place, where looking
     // inside it throws ENOTDIR at every poll) holds none
@@ -185,14 +186,6 @@ function entryExists(p: string): boolean {
   try {
     fs.lstatSync(p);
     return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDirectory(dir: string): boolean {
-  try {
-    return fs.statSync(dir).isDirectory();
   } catch {
     return false;
   }

@@ -37,25 +37,35 @@ export function safeSegments(rest: string): string[] | null {
 }
 
 /**
- * The real path of `segments` below `root` when it is a regular file whose real path (all symlinks
- * resolved) is still inside the real root; otherwise null.
+ * The real path of `segments` below `root` when it is a regular file whose real path (all symlinks resolved) is
+ * still inside `root`; otherwise null. `root` is a real path taken once (startDashboard takes each run folder's as
+ * it starts): when it is no longer its own real path (the folder, or one above it, swapped for a symlink since),
+ * nothing is inside it, so a run folder replaced by a link to elsewhere serves nothing from there.
  */
 export function resolveInside(root: string, segments: string[]): string | null {
-  let realRoot: string;
+  if (!isRealFolder(root)) return null;
   let real: string;
   try {
-    realRoot = fs.realpathSync(root);
-    real = fs.realpathSync(path.join(realRoot, ...segments));
+    real = fs.realpathSync(path.join(root, ...segments));
   } catch {
     return null;
   }
-  if (!real.startsWith(realRoot + path.sep)) return null;
+  if (!real.startsWith(root + path.sep)) return null;
   try {
     if (!fs.statSync(real).isFile()) return null;
   } catch {
     return null;
   }
   return real;
+}
+
+/** Whether `dir` is a folder and its own real path: no symlink stands in its place or in that of a folder above it. */
+export function isRealFolder(dir: string): boolean {
+  try {
+    return fs.realpathSync(dir) === dir && fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -174,18 +174,21 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
 }
 
 function makeWatchers(dirs: string[]): RunWatcher[] {
-  const resolved = dirs.map((d) => {
+  // each folder's real path is taken now, once: one swapped for a symlink later serves nothing (resolveInside)
+  const real = dirs.map((d) => {
     let st: fs.Stats;
+    let realPath: string;
     try {
       st = fs.statSync(d);
+      realPath = fs.realpathSync(d);
     } catch {
       throw new UserError('no such run directory', d);
     }
     if (!st.isDirectory()) throw new UserError('not a directory (give the run directory, not a file in it)', d);
-    return path.resolve(d);
+    return realPath;
   });
-  const base = resolved.map((d) => path.basename(d));
-  return resolved.map((dir, id) => {
+  const base = dirs.map((d) => path.basename(path.resolve(d)));
+  return real.map((dir, id) => {
     // Two runs with the same folder name are told apart by the path as given.
     const name = base.filter((b) => b === base[id]).length > 1 ? dirs[id]! : base[id]!;
     return new RunWatcher({ id, name, path: dirs[id]! }, dir);

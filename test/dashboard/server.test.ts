@@ -489,3 +489,31 @@ test('a run folder replaced by a file while served is said to be gone, its rows 
     t.cleanup();
   }
 });
+
+test('a run folder swapped for a symlink while served (to a folder outside the runs) serves and reads nothing from there', async () => {
+  const t = tempRuns(RUN_GEN);
+  const run = t.dirs[0]!;
+  const outside = path.join(t.root, 'outside');
+  fs.mkdirSync(outside);
+  fs.writeFileSync(path.join(outside, 'secret.txt'), 'TOP-SECRET\n');
+  fs.writeFileSync(path.join(outside, 'metrics.jsonl'), '{"step": 777, "loss": 1}\n');
+  const given = path.join(t.root, 'latest'); // a run given as a symlink to it is that run
+  fs.symlinkSync(run, given);
+  const d = await startDashboard({ runs: [given], pollMs: 20 });
+  try {
+    assert.equal(d.runs[0]!.name, 'latest');
+    assert.equal((await rawRequest(d.url, '/run/0/report.json')).status, 200);
+    fs.renameSync(run, path.join(t.root, 'moved-away'));
+    fs.symlinkSync(outside, run);
+    type Snapshot = Array<{ type: string; data: { dirExists?: boolean; rows?: Array<{ step: number }> } }>;
+    const snapshot = async (): Promise<Snapshot> => (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Snapshot;
+    await waitFor(async () => (await snapshot()).some((e) => e.type === 'files' && e.data.dirExists === false), 5000, 'the run folder to be gone');
+    const r = await rawRequest(d.url, '/run/0/secret.txt');
+    assert.equal(r.status, 404);
+    assert.doesNotMatch(r.body, /TOP-SECRET/);
+    assert.deepEqual((await snapshot()).find((e) => e.type === 'metrics')!.data.rows, []);
+  } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
