@@ -187,11 +187,13 @@ function makeWatchers(dirs: string[]): RunWatcher[] {
     if (!st.isDirectory()) throw new UserError('not a directory (give the run directory, not a file in it)', d);
     return realPath;
   });
-  const base = dirs.map((d) => path.basename(path.resolve(d)));
-  return real.map((dir, id) => {
+  // a run given twice (runs/a and runs/a/, or a folder of runs and a run in it) is shown once, as first given
+  const kept = dirs.flatMap((given, i) => (real.indexOf(real[i]!) === i ? [{ given, real: real[i]! }] : []));
+  const base = kept.map((k) => path.basename(path.resolve(k.given)));
+  return kept.map((k, id) => {
     // Two runs with the same folder name are told apart by the path as given.
-    const name = base.filter((b) => b === base[id]).length > 1 ? dirs[id]! : base[id]!;
-    return new RunWatcher({ id, name, path: dirs[id]! }, dir);
+    const name = base.filter((b) => b === base[id]).length > 1 ? k.given : base[id]!;
+    return new RunWatcher({ id, name, path: k.given }, k.real);
   });
 }
 

@@ -448,6 +448,19 @@ test('two runs with the same folder name are told apart; close() is idempotent w
   }
 });
 
+test('a run given twice (with a trailing slash, through a symlink) is shown once, as first given', async () => {
+  const t = tempRuns(RUN_GEN, RUN_CLS);
+  const [gen, cls] = t.dirs as [string, string];
+  fs.symlinkSync(gen, path.join(t.root, 'latest'));
+  const d = await startDashboard({ runs: [gen, cls, `${gen}/`, path.join(t.root, 'latest')] });
+  try {
+    assert.deepEqual(d.runs.map((r) => [r.id, r.name, r.path]), [[0, 'dashboard-run', gen], [1, 'dashboard-run-cls', cls]]);
+  } finally {
+    await d.close();
+    t.cleanup();
+  }
+});
+
 test('a run whose lock was left by a killed train is not in progress (files event locked: false); a live holder\'s lock, or a FIFO in its place, is', async () => {
   const temps = [tempRuns(RUN_GEN), tempRuns(RUN_GEN), tempRuns(RUN_GEN)];
   const t = { dirs: temps.map((x) => x.dirs[0]!), cleanup: () => temps.forEach((x) => x.cleanup()) };
