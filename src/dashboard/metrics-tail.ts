@@ -204,7 +204,10 @@ export class MetricsTail {
       if (this.skippingLong) this.skippingLong = false; // the end of the long line, counted when it began
       else {
         this.lineNo++;
-        this.take(data.subarray(start, nl).toString('utf8'));
+        const line = data.subarray(start, nl);
+        // a whole line in one read is held to the limit too, not only one whose first MiB came without its newline
+        if (line.length > MAX_LINE_BYTES) this.tooLong(line);
+        else this.take(line.toString('utf8'));
       }
       start = nl + 1;
     }
@@ -212,10 +215,15 @@ export class MetricsTail {
     if (this.skippingLong) this.pending = Buffer.alloc(0);
     else if (rest.length > MAX_LINE_BYTES) {
       this.lineNo++;
-      this.malformed(`longer than ${MAX_LINE_BYTES >> 20} MiB`, rest.subarray(0, SAMPLE_CHARS * 4).toString('utf8'));
+      this.tooLong(rest);
       this.pending = Buffer.alloc(0);
       this.skippingLong = true;
     } else this.pending = Buffer.from(rest);
+  }
+
+  /** Counts the line starting with `bytes` as malformed for its length, keeping only the sample's worth of it. */
+  private tooLong(bytes: Buffer): void {
+    this.malformed(`longer than ${MAX_LINE_BYTES >> 20} MiB`, bytes.subarray(0, SAMPLE_CHARS * 4).toString('utf8'));
   }
 
   /** A last line without its newline is taken once it parses as a whole row; otherwise it waits. */

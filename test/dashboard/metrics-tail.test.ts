@@ -132,6 +132,18 @@ test('a line over 1 MiB is one malformed line whose bytes are not kept, however 
   assert.deepEqual(t.malformedSamples.map((m) => m.line), [2, 4]);
 });
 
+test('a complete line over 1 MiB is malformed too, whether it comes in one read or across slices', () => {
+  // a valid row padded past the limit: refused only when its first MiB came without its newline, taken whole otherwise
+  const long = row(2, { pad: 'x'.repeat(3 << 19) });
+  fs.writeFileSync(file, row(1) + '\n' + long + '\n' + row(3) + '\n');
+  for (const maxBytes of [Infinity, 1 << 20]) {
+    const t = new MetricsTail(file);
+    while (t.poll(maxBytes) !== null && t.reading !== null);
+    assert.deepEqual(steps(t.rows), [1, 3], `read ${maxBytes} bytes at a time`);
+    assert.deepEqual(t.malformedSamples.map((m) => [m.line, m.reason, m.text.length]), [[2, 'longer than 1 MiB', 200]]);
+  }
+});
+
 test('truncation starts over from the new contents', () => {
   fs.writeFileSync(file, [1, 2, 3, 4].map((s) => row(s)).join('\n') + '\n{oops}\n');
   const t = new MetricsTail(file);
