@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { holdLock, onDashboardPage, seriesCounts, SKIP, type PageGlobals } from './browser-page.ts';
+import { RUN_LAYOUT } from '../../src/run/layout.ts';
 import { RUN_CLS, RUN_GEN, tempRuns } from './helpers.ts';
 
 test('long, RTL and emoji names, labels and keys wrap: a narrow window never scrolls sideways', { skip: SKIP, timeout: 60_000 }, async () => {
@@ -280,6 +281,11 @@ test('a run with rows, no report.json and no train holding it is said not to be 
       holdLock(run);
       await page.waitForSelector('text=· in progress', { timeout: 10_000 });
       assert.equal(await status(page), '1 step logged · step 1: train loss 3, lr 1e-4 · in progress');
+      // the run finishes with a report too large to inline (a classifier of hundreds of classes): it is written all the same
+      fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ steps: 1, pad: 'x'.repeat(3 << 20) }));
+      fs.rmSync(path.join(run, RUN_LAYOUT.lock));
+      await page.waitForSelector('text=too large to show here', { timeout: 10_000 });
+      assert.equal(await status(page), '1 step logged · step 1: train loss 3, lr 1e-4 · finished (report.json written)');
     });
   } finally {
     tmp.cleanup();

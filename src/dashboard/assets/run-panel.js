@@ -69,7 +69,8 @@ function statusLine(r) {
     const mb = (n) => (n / 2 ** 20).toFixed(0);
     parts.push(`reading metrics.jsonl: ${mb(r.reading.bytesRead)} of ${mb(r.reading.bytes)} MB (${Math.floor((100 * r.reading.bytesRead) / r.reading.bytes)}%)…`);
   } else if (r.rows.length < r.rowsRead) parts.push(`charts thinned to ${r.rows.length} of ${r.rowsRead} rows (each stretch's first, last, lowest and highest kept)`);
-  parts.push(r.report && r.report.json ? 'finished (report.json written)' : last && last.nonfinite === true ? diverged(last)
+  // written is finished, whether or not the page can show it (too large to inline, not valid JSON: said below)
+  parts.push(r.report ? 'finished (report.json written)' : last && last.nonfinite === true ? diverged(last)
     : r.locked ? 'in progress' : 'not training: no train holds the run and report.json was not written (stopped, or failed)');
   return h('span', { 'data-steps': steps }, parts.join(' · '));
 }
