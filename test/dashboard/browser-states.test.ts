@@ -282,10 +282,12 @@ test('a run with rows, no report.json and no train holding it is said not to be 
       await page.waitForSelector('text=· in progress', { timeout: 10_000 });
       assert.equal(await status(page), '1 step logged · step 1: train loss 3, lr 1e-4 · in progress');
       // the run finishes with a report too large to inline (a classifier of hundreds of classes): it is written all the same
+      fs.appendFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, split: 'test', loss: 2.5 }) + '\n');
       fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ steps: 1, pad: 'x'.repeat(3 << 20) }));
       fs.rmSync(path.join(run, RUN_LAYOUT.lock));
       await page.waitForSelector('text=too large to show here', { timeout: 10_000 });
       assert.equal(await status(page), '1 step logged · step 1: train loss 3, lr 1e-4 · finished (report.json written)');
+      assert.equal(await page.textContent('article[data-run="0"] h3'), 'Test metrics (metrics.jsonl; report.json is not shown, see above)');
     });
   } finally {
     tmp.cleanup();

@@ -115,7 +115,7 @@ function reportSections(r, testRow) {
   const out = [];
   const source = report ?? testRow;
   if (!source) return out;
-  out.push(h('h3', {}, report ? 'Report (report.json)' : 'Test metrics (metrics.jsonl; report.json not written yet)'));
+  out.push(h('h3', {}, report ? 'Report (report.json)' : `Test metrics (metrics.jsonl; report.json ${r.report ? 'is not shown, see above' : 'not written yet'})`));
   const scalars = [];
   flattenScalars(source, '', scalars);
   if (scalars.length) {
