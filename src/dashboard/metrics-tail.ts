@@ -38,9 +38,10 @@ const ANCHOR_BYTES = 64;
 const MAX_SAMPLES = 20;
 const SAMPLE_CHARS = 200;
 const READ_CHUNK = 4 << 20;
-/** A line longer than this (train writes a few hundred bytes) is malformed: its bytes are not kept, so a hostile
- * gigabyte without a newline is neither held in memory nor re-joined chunk after chunk (quadratic: minutes). */
-const MAX_LINE_BYTES = 1 << 20;
+/** A line longer than this is malformed: its bytes are not kept, so a hostile gigabyte without a newline is neither
+ * held in memory nor re-joined chunk after chunk (quadratic: minutes). Train's rows are a few hundred bytes, but a
+ * classifier's test row carries its confusion matrix, N² counts: 1.3 MB for 800 classes, 16 MiB near 2,800. */
+export const MAX_LINE_BYTES = 16 << 20;
 
 /** Parses one line: the row, or the reason it is malformed. */
 export function parseMetricLine(text: string): MetricRow | string {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MetricsTail, parseMetricLine, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
+import { MAX_LINE_BYTES, MetricsTail, parseMetricLine, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -117,13 +117,13 @@ test('binary garbage never throws; the count is exact, the samples are capped at
   assert.equal(t.malformedSamples.length, 20);
 });
 
-test('a line over 1 MiB is one malformed line whose bytes are not kept, however it arrives', () => {
+test('a line over 16 MiB is one malformed line whose bytes are not kept, however it arrives', () => {
   // a hostile metrics.jsonl of a gigabyte without a newline was held whole and re-joined chunk after chunk
   const t = new MetricsTail(file);
-  fs.writeFileSync(file, row(1) + '\n' + 'x'.repeat(3 << 20));
+  fs.writeFileSync(file, row(1) + '\n' + 'x'.repeat(MAX_LINE_BYTES + (1 << 20)));
   assert.deepEqual(steps(t.poll()!.rows), [1]);
   assert.equal(t.malformedCount, 1);
-  assert.deepEqual([t.malformedSamples[0]!.line, t.malformedSamples[0]!.reason, t.partial], [2, 'longer than 1 MiB', false]);
+  assert.deepEqual([t.malformedSamples[0]!.line, t.malformedSamples[0]!.reason, t.partial], [2, 'longer than 16 MiB', false]);
   fs.appendFileSync(file, 'y'.repeat(2 << 20) + '\n' + row(3) + '\n');
   assert.deepEqual(steps(t.poll()!.rows), [3]);
   assert.equal(t.malformedCount, 1, 'the rest of the long line is not a second one');
@@ -132,15 +132,27 @@ test('a line over 1 MiB is one malformed line whose bytes are not kept, however 
   assert.deepEqual(t.malformedSamples.map((m) => m.line), [2, 4]);
 });
 
-test('a complete line over 1 MiB is malformed too, whether it comes in one read or across slices', () => {
-  // a valid row padded past the limit: refused only when its first MiB came without its newline, taken whole otherwise
-  const long = row(2, { pad: 'x'.repeat(3 << 19) });
+test('a complete line over 16 MiB is malformed too, whether it comes in one read or across slices', () => {
+  // a valid row padded past the limit: refused only when its first 16 MiB came without its newline, taken whole otherwise
+  const long = row(2, { pad: 'x'.repeat(MAX_LINE_BYTES) });
   fs.writeFileSync(file, row(1) + '\n' + long + '\n' + row(3) + '\n');
   for (const maxBytes of [Infinity, 1 << 20]) {
     const t = new MetricsTail(file);
     while (t.poll(maxBytes) !== null && t.reading !== null);
     assert.deepEqual(steps(t.rows), [1, 3], `read ${maxBytes} bytes at a time`);
-    assert.deepEqual(t.malformedSamples.map((m) => [m.line, m.reason, m.text.length]), [[2, 'longer than 1 MiB', 200]]);
+    assert.deepEqual(t.malformedSamples.map((m) => [m.line, m.reason, m.text.length]), [[2, 'longer than 16 MiB', 200]]);
+  }
+});
+
+test('a classifier\'s test row with the confusion matrix of 800 classes (1.3 MB) is a row, read whole or a MiB at a time', () => {
+  const classes = 800;
+  const confusion = Array.from({ length: classes }, (_, i) => Array.from({ length: classes }, (_, j) => (i === j ? 7 : 0)));
+  fs.writeFileSync(file, row(1) + '\n' + JSON.stringify({ step: 1, split: 'test', loss: 1, accuracy: 1, macro_f1: 1, confusion, examples: 7 * classes }) + '\n');
+  for (const maxBytes of [Infinity, 1 << 20]) {
+    const t = new MetricsTail(file);
+    while (t.poll(maxBytes) !== null && t.reading !== null);
+    assert.equal(t.malformedCount, 0, `read ${maxBytes} bytes at a time`);
+    assert.equal((t.rows.find((r) => r.split === 'test')!.confusion as number[][]).length, classes);
   }
 });
 
