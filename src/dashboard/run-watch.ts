@@ -124,7 +124,8 @@ export class RunWatcher {
 
   private pollFiles(): boolean {
     const dirExists = isRealFolder(this.dir); // not when swapped for a symlink: resolveInside reads nothing through it
-    const refused = READ_FILES.filter((name) => isRefused(this.dir, name));
+    // a folder gone holds no file refused (one swapped for a symlink would list the files it points to)
+    const refused = dirExists ? READ_FILES.filter((name) => isRefused(this.dir, name)) : [];
     // a lock left by a killed train is no run in progress; a folder gone (or a file put in its place, where looking
     // inside it throws ENOTDIR at every poll) holds none
     const locked = dirExists && lockIsHeld(runPath(this.dir, 'lock'));

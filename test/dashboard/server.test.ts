@@ -518,9 +518,10 @@ test('a run folder swapped for a symlink while served (to a folder outside the r
     assert.equal((await rawRequest(d.url, '/run/0/report.json')).status, 200);
     fs.renameSync(run, path.join(t.root, 'moved-away'));
     fs.symlinkSync(outside, run);
-    type Snapshot = Array<{ type: string; data: { dirExists?: boolean; rows?: Array<{ step: number }> } }>;
+    type Snapshot = Array<{ type: string; data: { dirExists?: boolean; refused?: string[]; rows?: Array<{ step: number }> } }>;
     const snapshot = async (): Promise<Snapshot> => (await (await fetch(new URL('/api/snapshot', d.url))).json()) as Snapshot;
     await waitFor(async () => (await snapshot()).some((e) => e.type === 'files' && e.data.dirExists === false), 5000, 'the run folder to be gone');
+    assert.deepEqual((await snapshot()).find((e) => e.type === 'files')!.data.refused, [], 'gone, not holding refused files');
     const r = await rawRequest(d.url, '/run/0/secret.txt');
     assert.equal(r.status, 404);
     assert.doesNotMatch(r.body, /TOP-SECRET/);
