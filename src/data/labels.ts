@@ -276,6 +276,25 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
   return out;
 }
 
+/**
+ * The classes that have kept records in val or test but none in train, in a warning (null when there are none): a
+ * --val or --test file's own class, which the model is never trained on, so that every record of it there counts as
+ * an error. `counts[k]` holds, per split (train, val, test), the records of each class by String(label).
+ */
+export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[]): string | null {
+  const [train, val, test] = counts as [ReadonlyMap<string, number>, ReadonlyMap<string, number>, ReadonlyMap<string, number>];
+  if (train.size === 0) return null; // no train split at all (--split 0,…): said as an empty split
+  const untrained = labels.filter((l) => !train.has(String(l)) && (val.has(String(l)) || test.has(String(l))));
+  if (untrained.length === 0) return null;
+  const shown = untrained.slice(0, 10).map((l) => {
+    const where = ([['val', val], ['test', test]] as const).filter(([, m]) => m.has(String(l))).map(([s, m]) => `${s} ${m.get(String(l))}`);
+    return `${JSON.stringify(l)} (${where.join(', ')})`;
+  }).join(', ') + (untrained.length > 10 ? ` and ${untrained.length - 10} more` : '');
+  const one = untrained.length === 1;
+  return `${one ? 'class' : 'classes'} ${shown} ${one ? 'has' : 'have'} records in val or test but none in train: the model is never trained on ` +
+    `${one ? 'it' : 'them'}, and every such record is scored as an error (give training records of ${one ? 'it' : 'them'}, or leave ${one ? 'it' : 'them'} out of --val/--test)`;
+}
+
 /** From this share of the records read, records dropped for the label -1 or a placeholder word are said in a warning: it may be a class. */
 const MINUS_ONE_SHARE = 0.01;
 

@@ -12,7 +12,9 @@ import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
-import { LabelSet, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, wordLabelWarning, type LabelValue } from './labels.ts';
+import {
+  LabelSet, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, untrainedClassWarning, wordLabelWarning, type LabelValue,
+} from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
@@ -371,7 +373,11 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const warnings: string[] = [];
     SPLITS.forEach((s, k) => { if (splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k])) warnings.push(`the ${s} split is empty`); });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
-    if (classes && keptTotal > 0) warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
+    if (classes && keptTotal > 0) {
+      warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
+      const untrained = untrainedClassWarning(labelCounts, classes.labels);
+      if (untrained) warnings.push(untrained);
+    }
     const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];
     const minusOne = minusOneWarning(minusOnes, inputRecords, givenLabels, present);
     if (minusOne) warnings.push(minusOne);
