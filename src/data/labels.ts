@@ -278,10 +278,11 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
 
 /**
  * The classes that have kept records in val or test but none in train, in a warning (null when there are none): a
- * --val or --test file's own class, which the model is never trained on, so that every record of it there counts as
- * an error. `counts[k]` holds, per split (train, val, test), the records of each class by String(label).
+ * --val or --test file's own class, or a class of a record or two that the split dealt to val or test, which the
+ * model is never trained on, so that every record of it there counts as an error. `counts[k]` holds, per split
+ * (train, val, test), the records of each class by String(label); `filesGiven`, whether --val or --test gave files.
  */
-export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[]): string | null {
+export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean): string | null {
   const [train, val, test] = counts as [ReadonlyMap<string, number>, ReadonlyMap<string, number>, ReadonlyMap<string, number>];
   if (train.size === 0) return null; // no train split at all (--split 0,…): said as an empty split
   const untrained = labels.filter((l) => !train.has(String(l)) && (val.has(String(l)) || test.has(String(l))));
@@ -291,8 +292,10 @@ export function untrainedClassWarning(counts: readonly ReadonlyMap<string, numbe
     return `${JSON.stringify(l)} (${where.join(', ')})`;
   }).join(', ') + (untrained.length > 10 ? ` and ${untrained.length - 10} more` : '');
   const one = untrained.length === 1;
-  return `${one ? 'class' : 'classes'} ${shown} ${one ? 'has' : 'have'} records in val or test but none in train: the model is never trained on ` +
-    `${one ? 'it' : 'them'}, and every such record is scored as an error (give training records of ${one ? 'it' : 'them'}, or leave ${one ? 'it' : 'them'} out of --val/--test)`;
+  const it = one ? 'it' : 'them';
+  const fix = filesGiven ? `give training records of ${it}, or leave ${it} out of --val/--test` : `too few records to be in every split: give ${it} more, or leave ${it} out`;
+  return `${one ? 'class' : 'classes'} ${shown} ${one ? 'has' : 'have'} records in val or test but none in train: the model is never trained on ${it}, ` +
+    `and every such record is scored as an error (${fix})`;
 }
 
 /** From this share of the records read, records dropped for the label -1 or a placeholder word are said in a warning: it may be a class. */

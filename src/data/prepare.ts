@@ -375,7 +375,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
     if (classes && keptTotal > 0) {
       warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
-      const untrained = untrainedClassWarning(labelCounts, classes.labels);
+      const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2]);
       if (untrained) warnings.push(untrained);
     }
     const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];

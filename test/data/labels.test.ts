@@ -159,7 +159,7 @@ test('prepare: -1 is a missing label (HF\'s "no label"), "1.0" is 1, and classes
   assert.ok(named.warnings.includes('class "neu" has no record in the kept data: the model gets a class for each'), named.warnings.join('; '));
 });
 
-test('prepare: a class that only a --val or --test file has is named in a warning (never trained, every such record an error)', () => {
+test('prepare: a class that only val or test has (a --val/--test file\'s, a one-record class) is named in a warning: never trained, every such record an error', () => {
   const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ text: `review ${i} of ${'abcdef'[i % 6]} item ${i * 7919 % 97}`, label: i % 2 ? 'pos' : 'neg' }));
   const f = writeFiles(dir, {
     'reviews.jsonl': rows.join('\n') + '\n',
@@ -174,6 +174,13 @@ test('prepare: a class that only a --val or --test file has is named in a warnin
   // every class in train: no such warning
   const { report: ok } = prepare({ inputs: [f['reviews.jsonl']!], outDir: path.join(dir, 'all-trained'), tokenizer: tok, task: 'classification' });
   assert.ok(!ok.warnings.some((w) => /none in train/.test(w)), ok.warnings.join('; '));
+  // six classes of one record each: the split deals one of them to val, said with what to do then
+  const six = writeFiles(dir, { 'six.jsonl': ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'].map((w, i) => JSON.stringify({ text: `the word ${w}`, label: `c${i}` })).join('\n') + '\n' })['six.jsonl']!;
+  const { report: r6 } = prepare({ inputs: [six], outDir: path.join(dir, 'six'), tokenizer: tok, task: 'classification' });
+  assert.deepEqual(r6.splits, { train: 5, val: 1, test: 0 });
+  const [inVal] = Object.keys(r6.label_counts!.val);
+  assert.ok(r6.warnings.includes(`class ${JSON.stringify(inVal)} (val 1) has records in val or test but none in train: the model is never trained on it, ` +
+    'and every such record is scored as an error (too few records to be in every split: give it more, or leave it out)'), r6.warnings.join('; '));
 });
 
 test('prepare --labels -1=negative,0=neutral,1=positive: -1 is a class, written as its name; a mapping without -1 says how to add it', () => {
