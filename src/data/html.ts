@@ -5,6 +5,8 @@
 // decoded. Off by default: code and HTML samples keep their markup as written. Only an HTML element's tag is one:
 // "a < b > c", "x<y" and List<String> are text.
 
+import { CP1252_80_9F } from './mojibake.ts';
+
 /** HTML's element names (those of text): only these make a tag, so code's List<String> or <T> stays text. */
 const ELEMENTS = 'a|abbr|article|aside|b|big|blockquote|body|br|button|caption|center|cite|code|col|dd|del|details|div|dl|dt|em|' +
   'figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|input|ins|kbd|label|li|link|main|mark|meta|nav|' +
@@ -37,8 +39,15 @@ const NAMED: Readonly<Record<string, string>> = {
 function referenced(_m: string, dec?: string, hex?: string, name?: string): string | null {
   if (name !== undefined) return Object.hasOwn(NAMED, name) ? NAMED[name]! : null;
   const cp = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
-  // NUL, surrogates and beyond Unicode are no characters (HTML makes them U+FFFD); a control character is left as written
-  if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp < 0x20 && cp !== 9 && cp !== 10)) return null;
+  // as HTML reads them: &#128;–&#159; are the Windows-1252 characters of those bytes (old pages' &#146; is ’, &#150; –),
+  // not C1 controls that cleaning would remove ("it&#146;s" → "its"); the five bytes it leaves undefined stay as written
+  if (cp >= 0x80 && cp <= 0x9f) {
+    const ch = CP1252_80_9F[cp - 0x80]!;
+    return ch.charCodeAt(0) > 0x9f ? ch : null;
+  }
+  // NUL, surrogates and beyond Unicode are no characters (HTML makes them U+FFFD); a control character other than tab and
+  // a line break (&#13;, which XML exports such as Stack Exchange's write before every &#10;) is left as written
+  if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp < 0x20 && cp !== 9 && cp !== 10 && cp !== 13)) return null;
   return String.fromCodePoint(cp);
 }
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { normalizeText } from '../../src/data/clean.ts';
 import { hasHtml, stripHtml } from '../../src/data/html.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { stripRecordHtml } from '../../src/data/record-html.ts';
@@ -22,6 +23,13 @@ test('stripping: block ends are line breaks, cells spaces, inline tags nothing; 
   assert.equal(stripHtml('<!DOCTYPE html><style>p{x:1}</style><script type="x">if (a<b) f();</script>Hi<br>there<!-- c -->'), 'Hi\nthere');
   assert.equal(stripHtml('Use <b>bold</b> and <a href="https://x.y/?a=1&amp;b=2">a link</a>.'), 'Use bold and a link.');
   assert.equal(stripHtml('5 &lt; 6 &gt; 4 &quot;q&quot; &#128512;'), '5 < 6 > 4 "q" \u{1F600}');
+});
+
+test('numeric references as HTML reads them: &#13; a line break (Stack Exchange dumps), &#146; and &#150; Windows-1252\'s ’ and –', () => {
+  // &#13; was left in the text as written, and &#128;–&#159; decoded to C1 controls that cleaning removed: "it's" became "its"
+  assert.equal(normalizeText(stripHtml('<p>line one&#xD;&#xA;line two&#13;&#10;three</p>')), 'line one\nline two\nthree');
+  assert.equal(stripHtml('it&#146;s &#147;quoted&#148; &#150; &#x80;5 &#x9F;'), 'it’s “quoted” – €5 Ÿ');
+  assert.equal(stripHtml('&#129; &#x8D; &#7;'), '&#129; &#x8D; &#7;', 'bytes Windows-1252 leaves undefined, and other controls, stay as written');
 });
 
 test('a record without its HTML: each field normalised again as read, a line break the stripping put at an end dropped, an emptied field rejected', () => {
