@@ -32,6 +32,13 @@ test('numeric references as HTML reads them: &#13; a line break (Stack Exchange 
   assert.equal(stripHtml('&#129; &#x8D; &#7;'), '&#129; &#x8D; &#7;', 'bytes Windows-1252 leaves undefined, and other controls, stay as written');
 });
 
+test('named references: all of HTML 4\'s Latin-1 names (capitals too) and its common symbols are decoded, not left in the text', () => {
+  // "&Ouml;sterreich" and "&Eacute;cole" stayed as written once the record's tags were stripped
+  assert.equal(stripHtml('<p>&Ouml;sterreich, &Eacute;cole, Espa&ntilde;a, S&atilde;o, &aring;, &oslash;, &thorn;, &yuml;</p>'), 'Österreich, École, España, São, å, ø, þ, ÿ\n');
+  assert.equal(stripHtml('&iexcl;Hola! &iquest;Qu&eacute;? a &rarr; b, x &ne; y, &lsaquo;q&rsaquo; &minus;1 &hearts; &OElig;uvre'), '¡Hola! ¿Qué? a → b, x ≠ y, ‹q› −1 ♥ Œuvre');
+  assert.equal(stripHtml('&unknownname; &copy'), '&unknownname; &copy', 'an unknown name, and one without its semicolon, stay as written');
+});
+
 test('a record without its HTML: each field normalised again as read, a line break the stripping put at an end dropped, an emptied field rejected', () => {
   assert.deepEqual(stripRecordHtml({ shape: 'prompt_completion', prompt: '<p>What is Q&amp;A?</p>', completion: ' It&#39;s <b>this</b>.' }),
     { shape: 'prompt_completion', prompt: 'What is Q&A?', completion: ' It\'s this.' });
