@@ -43,6 +43,17 @@ test('--out holding a train.jsonl that prepare did not write is refused (exit 2)
   assert.ok(readJsonl(mine).every((r) => String(r.text).startsWith('a record')));
 });
 
+test('--out holding a folder named like an output is refused before anything is written, --overwrite or not', () => {
+  writeFiles(dir, { 'in.jsonl': records(10, 'a'), 'taken/train.jsonl/notes.txt': 'mine\n' });
+  for (const flags of [[], ['--overwrite']]) {
+    const line = oneLineError(cli(['--input', 'in.jsonl', '--out', 'taken', ...flags]));
+    assert.equal(line, 'error: taken: --out holds a folder named train.jsonl, where prepare writes its train.jsonl: move it, or choose another --out');
+    // before, --overwrite put rejected.jsonl in place and then failed on the folder: a half-written --out
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'taken')), ['train.jsonl']);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'taken', 'train.jsonl')), ['notes.txt']);
+  }
+});
+
 test('every record rejected: one-line error with the reasons, exit 2, outputs still written for inspection', () => {
   writeFiles(dir, { 'bad.jsonl': '{bad\n{"text": ""}\n[1]\n{nope\n' });
   const line = oneLineError(cli(['--input', 'bad.jsonl', '--out', 'none']));
