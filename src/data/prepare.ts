@@ -221,16 +221,18 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           const k = givenLabels.classIndex(rec.label);
           if (k !== undefined) rec = { ...rec, label: givenLabels.labels[k]! };
         }
+        // HTML kept as written is counted once the record is kept (the warning says they are in the splits as written)
+        let htmlAsWritten = false;
         if (recordHasHtml(rec)) {
-          tally.countHtml(opts.stripHtml === true);
           if (opts.stripHtml) {
+            tally.countHtml(true);
             const stripped = stripRecordHtml(rec);
             if ('reason' in stripped) {
               reject(si, item.line, stripped.reason, stripped.detail, item.raw);
               continue;
             }
             rec = stripped;
-          }
+          } else htmlAsWritten = true;
         }
         const bad = checkRecord(rec, limits, specials, givenLabels);
         if (bad) {
@@ -292,6 +294,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
             }
           }
         }
+        if (htmlAsWritten) tally.countHtml(false);
         e ??= contents.add(hash, kept.n, label);
         const copy = contents.addCopy(e);
         const id = hash.slice(0, 16) + (copy > 1 ? `-${copy}` : '');
