@@ -332,19 +332,23 @@ function foldForComparison(text: string): string {
   return (/[^\x00-\x7f]/.test(text) ? text.normalize('NFKC') : text).toLowerCase();
 }
 
-/** A text field of a record, and whether it is an answer (a completion, an assistant turn) rather than what is answered. */
+/**
+ * A text field of a record, whether it is an answer (a completion, an assistant turn) rather than what is answered, and
+ * its name in a rejection's detail (`"prompt"`, `messages[2].content`).
+ */
 export interface TextField {
   text: string;
   answer: boolean;
+  name: string;
 }
 
 /** Every text field of a record, for checks that apply to all of them. */
 export function textFields(r: DataRecord): TextField[] {
   switch (r.shape) {
     case 'text':
-    case 'classification': return [{ text: r.text, answer: false }];
-    case 'prompt_completion': return [{ text: r.prompt, answer: false }, { text: r.completion, answer: true }];
-    case 'chat': return r.messages.map((m) => ({ text: m.content, answer: m.role === 'assistant' }));
+    case 'classification': return [{ text: r.text, answer: false, name: '"text"' }];
+    case 'prompt_completion': return [{ text: r.prompt, answer: false, name: '"prompt"' }, { text: r.completion, answer: true, name: '"completion"' }];
+    case 'chat': return r.messages.map((m, i) => ({ text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` }));
     case 'pretokenized': return [];
   }
 }
