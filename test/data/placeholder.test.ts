@@ -39,7 +39,7 @@ test('checkRecord: a word such as None is kept as an answer, rejected where no a
   const detail = checkRecord({ shape: 'text', text: 'nan' }, limits, [], null)!.detail;
   assert.match(detail, /^"text": .*not text \(--keep-placeholders keeps it\)$/);
   // the detail names the field, as an empty one's does: which of a chat's turns is the placeholder, which holds </s>
-  const chat = (content: string) => ({ shape: 'chat' as const, messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'ok' }, { role: 'user', content }, { role: 'assistant', content: 'yes' }] });
+  const chat = (content: string) => ({ shape: 'chat' as const, messages: [{ role: 'user' as const, content: 'hi' }, { role: 'assistant' as const, content: 'ok' }, { role: 'user' as const, content }, { role: 'assistant' as const, content: 'yes' }] });
   assert.match(checkRecord(chat('[deleted]'), limits, [], null)!.detail, /^messages\[2\]\.content: "\[deleted\]" is what a forum leaves/);
   assert.equal(checkRecord(chat('stop </s> here'), limits, ['<s>', '</s>'], null)!.detail, 'messages[2].content contains the special token "</s>"');
   assert.equal(checkRecord({ shape: 'prompt_completion', prompt: 'Q? ', completion: 'A <unk>' }, limits, ['<unk>'], null)!.detail, '"completion" contains the special token "<unk>"');
