@@ -32,6 +32,31 @@ test('JSONL: BOM on any line, CRLF, whitespace around a line, blank lines skippe
   assert.equal(items[3]!.raw, '{oops');
 });
 
+test('JSONL: pretty-printed objects one after another (jq without -c) are one record each, at the line of their "{"; a stray "{" rejects only its line', () => {
+  // every line of such a file was its own invalid_json record: nothing was kept of `jq . data.jsonl > out.jsonl`
+  const pretty = (o: unknown) => JSON.stringify(o, null, 2) + '\n';
+  const f = writeFiles(dir, {
+    'jq.jsonl': pretty({ text: 'first' }) + pretty({ messages: [{ role: 'user', content: 'a } and a {' }, { role: 'assistant', content: 'b' }] }) + '{"text": "a plain line"}\n',
+  })['jq.jsonl']!;
+  assert.deepEqual(summary([...readJsonl(f)]), [
+    { line: 1, value: { text: 'first' }, reason: undefined },
+    { line: 4, value: { messages: [{ role: 'user', content: 'a } and a {' }, { role: 'assistant', content: 'b' }] }, reason: undefined },
+    { line: 16, value: { text: 'a plain line' }, reason: undefined },
+  ]);
+  // read as .json too (an object followed by more text is JSON Lines)
+  const j = writeFiles(dir, { 'jq.json': pretty({ text: 'one' }) + pretty({ text: 'two' }) })['jq.json']!;
+  assert.deepEqual([...readJson(j)].map((i) => [i.line, i.value]), [[1, { text: 'one' }], [4, { text: 'two' }]]);
+  // an object cut off before the next one opens: its "{" line is rejected, the lines after it are read as lines
+  const g = writeFiles(dir, { 'cut.jsonl': '{\n  "text": "cut off",\n{\n  "text": "whole"\n}\n{\n' })['cut.jsonl']!;
+  const items = [...readJsonl(g)];
+  assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'whole' }], [6, 'invalid_json']]);
+  assert.equal(items[0]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the next object opens on line 3');
+  assert.equal(items[3]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the end of the file');
+  // one past maxRawChars is not held: its first line is rejected, and its lines are read as lines
+  const h = writeFiles(dir, { 'long.jsonl': pretty({ text: 'x'.repeat(100) }) + '{"text": "after"}\n' })['long.jsonl']!;
+  assert.deepEqual([...readJsonl(h, { maxRawChars: 50 })].map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'too_long'], [3, 'invalid_json'], [4, { text: 'after' }]]);
+});
+
 test('a JSON array saved as .jsonl is read as the array (as HF reads it), not as one record per line', () => {
   const f = writeFiles(dir, { 'array.jsonl': '[\n  {"text": "first"},\n  {"text": "second"},\n  {"text": "third"}\n]\n' })['array.jsonl']!;
   assert.deepEqual(summary([...readRecords(f, formatOf(f))]), [
