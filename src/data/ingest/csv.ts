@@ -17,7 +17,7 @@
 import { UserError } from '../../util/errors.ts';
 import { readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
+import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
 /** Raw text kept per row (prepare clips it further for rejected.jsonl). */
 const RAW_LIMIT = 1 << 16;
@@ -221,7 +221,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     }
     for (let j = k + 1; j <= last; j++) {
       const l = line(j);
-      if (l.defect) defect ??= defectRejection(l.defect, l.lineNo);
+      defect = recordDefect(defect, l.defect, l.lineNo);
       if (skipped) {
         st.field += '\n';
         st.scan(l.text);

@@ -10,7 +10,8 @@
 // lines: each line is scanned at most twice.
 import { readLines, type Line } from '../../util/lines.ts';
 import { parseJsonText } from './python-json.ts';
-import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
+import type { Rejection } from '../record.ts';
+import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
 export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawItem> {
   const source = readLines(file);
@@ -73,8 +74,8 @@ function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number):
     if (inString) return { readAhead: lines, why: `(a string on line ${l.lineNo} runs to the end of its line)` };
   }
   const raw = [open, ...lines].map((l) => l.text).join('\n').trim();
-  const bad = lines.find((l) => l.defect);
-  return { item: bad ? { line: open.lineNo, raw, error: defectRejection(bad.defect!, bad.lineNo) } : parseJsonItem(raw, open.lineNo, maxRaw) };
+  const bad = lines.reduce<Rejection | undefined>((sofar, l) => recordDefect(sofar, l.defect, l.lineNo), undefined);
+  return { item: bad ? { line: open.lineNo, raw, error: bad } : parseJsonItem(raw, open.lineNo, maxRaw) };
 }
 
 /** Whether a line opens a pretty-printed object at the top level: "{" alone, unindented (nested ones are indented). */
