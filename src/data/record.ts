@@ -109,6 +109,21 @@ function preferenceHint(v: Record<string, unknown>): string {
   return `; it looks like preference data ("chosen"/"rejected", for DPO or a reward model), which is not trained here${field === null ? '' : `: --field ${field}`}`;
 }
 
+/**
+ * For a record with none of the shape fields: the `--field text=KEY` that reads its text, when it has one to four
+ * fields holding text (a string that is not a number; the label's field aside): SST-2's `sentence`, a corpus's
+ * `content`, AG News' `Title` and `Description`. Empty when it has none.
+ */
+function textColumnHint(v: Record<string, unknown>, labelKey: string | null): string {
+  const texts = Object.keys(v).filter((k) => {
+    const x = ownField(v, k);
+    return k !== labelKey && typeof x === 'string' && x.trim() !== '' && !/^\s*[-+]?\d+(?:\.\d+)?\s*$/.test(x);
+  });
+  if (texts.length === 0 || texts.length > 4) return '';
+  const flag = (k: string) => `--field text=${/[\s"']/.test(k) ? JSON.stringify(k) : k}`;
+  return texts.length === 1 ? `; ${flag(texts[0]!)} reads it as the text` : `; name the text field: ${texts.map(flag).join(' or ')}`;
+}
+
 /** A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own. */
 function withSystem(det: DetectResult, system: string): DetectResult {
   const content = normalizeText(system);
@@ -205,7 +220,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
       const key = Object.keys(v).find((k) => k !== f[name] && k.trim().toLowerCase() === f[name].toLowerCase());
       return key === undefined ? [] : [`--field ${name}=${key.includes(' ') ? JSON.stringify(key) : key}`];
     });
-    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v);
+    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {

@@ -196,6 +196,11 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.equal(detail(gen({ conversations: [] })), 'empty: "conversations" holds no turns');
   assert.equal(detail(gen({ Text: 'T', Label: 'x' })), 'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "Text", "Label"); --field text=Text reads it');
   assert.match(detail(cls({ Text: 'T', Label: 'x' })), /; --field text=Text --field label=Label reads them$/);
+  // a field of another name holding the text: SST-2's "sentence", a corpus's "content"; numbers (ids, CSV labels) are not text
+  assert.match(detail(cls({ sentence: 'a charming journey', label: '1' })), /\(keys: "sentence", "label"\); --field text=sentence reads it as the text$/);
+  assert.match(detail(gen({ content: 'a page of a corpus', id: '17', views: 3 })), /; --field text=content reads it as the text$/);
+  assert.match(detail(cls({ 'Class Index': '3', Title: 'Wall St.', Description: 'Reuters - …' })), /; name the text field: --field text=Title or --field text=Description$/);
+  assert.match(detail(gen({ id: '17', score: '0.5' })), /\(keys: "id", "score"\)$/, 'no text field: no hint');
   assert.match(detail(gen({ text: 'T', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), /--field text=none reads it as the chat, --field messages=none as the text/);
 });
 
