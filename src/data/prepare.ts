@@ -84,6 +84,8 @@ export interface PrepareResult {
 export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: DEFAULT_MAX_CHARS };
 
 const RAW_LIMIT = 4096;
+/** How much of the first rejection's detail the error of a run that keeps nothing quotes. */
+const DETAIL_LIMIT = 240;
 /** The scratch file of kept records, read back to write the splits (never renamed into place). */
 const SPOOL = 'spool.jsonl';
 const SHAPES: readonly Shape[] = ['text', 'prompt_completion', 'chat', 'classification', 'pretokenized'];
@@ -160,7 +162,9 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const notUtf8 = new Map<number, number>(); // invalid_utf8 rejections per source: another encoding, said in a warning
     let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
     const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
+    let firstRejection: string | null = null; // where and why, for the error of a run that keeps nothing
     const reject = (src: number, line: number, reason: Reason, detail: string, raw: string): void => {
+      firstRejection ??= `${sources[src]!.name}:${line}: ${reason}: ${clip(detail, DETAIL_LIMIT)}`;
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
       if (reason === 'invalid_utf8') notUtf8.set(src, (notUtf8.get(src) ?? 0) + 1);
@@ -428,7 +432,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     fs.rmSync(path.join(opts.outDir, PREPARE_REPORT), { force: true });
     for (const f of outs) f.rename();
     if (keptTotal === 0) {
-      throw new UserError(`no record was kept: ${nothingKept(report)}; rejected.jsonl and report.json are written for inspection ` +
+      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}; rejected.jsonl and report.json are written for inspection ` +
         `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     }
     return { report, summary: summaryText(report, opts.outDir) };
@@ -440,15 +444,17 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   }
 }
 
-/** Why nothing was kept, in one line: the rejection reasons, most frequent first. */
-function nothingKept(r: PrepareReport): string {
+/** Why nothing was kept, in one line: the rejection reasons, most frequent first, and the first record rejected (`first`). */
+function nothingKept(r: PrepareReport, first: string | null): string {
   if (r.input_records === 0) return 'the inputs hold no records';
   const reasons = (Object.entries(r.by_reason) as Array<[string, number]>).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
+  if (r.input_records === 1 && first !== null) return `the one record was rejected: ${first}`;
+  return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})` +
+    (first === null ? '' : `; the first: ${first}`);
 }
 
-function clip(raw: string): string {
-  return raw.length <= RAW_LIMIT ? raw : raw.slice(0, RAW_LIMIT) + `…[${raw.length - RAW_LIMIT} more characters]`;
+function clip(raw: string, limit = RAW_LIMIT): string {
+  return raw.length <= limit ? raw : raw.slice(0, limit) + `…[${raw.length - limit} more characters]`;
 }
 
 function describeLabel(k: string | null): string {
