@@ -13,9 +13,9 @@ import { OUTPUT_FILES } from './sources.ts';
 
 /** Checks, makes and locks `dir` for one prepare run; the caller releases the lock. */
 export function claimOutDir(dir: string, overwrite: boolean): RunLock {
+  makeOutDir(dir); // made only when missing, where none of the checks below can fail
   refuseFolderOutputs(dir);
   if (!overwrite) checkOutDir(dir);
-  makeOutDir(dir);
   return acquireRunLock(dir, { name: 'the --out folder', instead: 'give another --out' });
 }
 
