@@ -372,6 +372,19 @@ test('TSV uses tabs', () => {
   assert.deepEqual(summary([...readCsv(f, '\t')]), [{ line: 2, value: { prompt: 'Q, with comma', completion: 'A' }, reason: undefined }]);
 });
 
+test('TSV: a line of tabs is a row of empty cells (a spreadsheet\'s empty row), counted as ",," is in a CSV; a blank line is none', () => {
+  // it was taken for a blank line, tabs being white space: one record fewer, silently, than the CSV export of the same sheet
+  const rows = (d: string) => ['text', 'label'].join(d) + '\n' + ['first row', 'a'].join(d) + '\n' + d + '\n\n   \n' + ['second row', 'b'].join(d) + '\n';
+  const t = writeFiles(dir, { 'empty-row.tsv': rows('\t'), 'empty-row.csv': rows(',') });
+  const want = [
+    { line: 2, value: { text: 'first row', label: 'a' }, reason: undefined },
+    { line: 3, value: { text: '', label: '' }, reason: undefined },
+    { line: 6, value: { text: 'second row', label: 'b' }, reason: undefined },
+  ];
+  assert.deepEqual(summary([...readCsv(t['empty-row.tsv']!, '\t')]), want);
+  assert.deepEqual(summary([...readCsv(t['empty-row.csv']!, ',')]), want);
+});
+
 test('plain text: one record per file, or one per blank-line block', () => {
   const f = writeFiles(dir, { 'a.txt': '\n\nFirst block\nstill first\n\n\nSecond\n  \nThird\n' })['a.txt']!;
   assert.deepEqual(summary([...readText(f)]), [{ line: 1, value: { text: '\n\nFirst block\nstill first\n\n\nSecond\n  \nThird' }, reason: undefined }]);

@@ -1,9 +1,9 @@
 // CSV (RFC 4180) and TSV: the first row is the header; every later row is one record whose line is
 // where the row starts. Quoted fields may hold delimiters, doubled quotes and newlines. A quote that does
 // not start a field is a literal character (`the 5" screen`), as Python's csv module and pandas read it.
-// Blank lines between rows are skipped. A row whose field count differs from the header's, or that repeats
-// the header (two files joined), is `bad_columns`; a malformed row (text after a closing quote, an
-// unclosed quote) is `invalid_csv`; a row any of whose lines is not UTF-8 text is `invalid_utf8` or
+// Blank lines between rows are skipped (a line of tabs in a TSV is a row of empty cells, not a blank line). A row
+// whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
+// malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not UTF-8 text is `invalid_utf8` or
 // `binary`, whatever else is wrong with it. A header cell with no name is named `Unnamed: N` (N the 0-based
 // column, pandas' name for the index column its to_csv writes). A .csv file whose header line has no comma
 // outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
@@ -141,7 +141,9 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     const k = next();
     if (k === undefined) return;
     const first = line(k);
-    if (first.text.trim() === '') continue; // a blank line between rows
+    // a blank line between rows; but a line of tabs in a TSV is a row of empty cells (a spreadsheet's empty row), as ",,"
+    // is in a CSV: a record, rejected and counted, as pandas and Python's csv read it
+    if (first.text.trim() === '' && !(sniffed && first.text.includes(d))) continue;
     if (k - base === buf.length - 1) {
       // the lines before this row are never read again
       buf[0] = first;
