@@ -453,6 +453,14 @@ test('lone CR line ends (classic Mac, Excel\'s "CSV (Macintosh)") end lines; a l
   const f = writeFiles(dir, { 'mac.csv': 'text\rhello there from a mac\rsecond row here\r', 'mac.jsonl': '{"text":"a"}\r{"text":"b"}\r' });
   assert.deepEqual(summary([...readCsv(f['mac.csv']!, ',')]).map((r) => r.value), [{ text: 'hello there from a mac' }, { text: 'second row here' }]);
   assert.deepEqual(summary([...readJsonl(f['mac.jsonl']!)]).map((r) => r.value), [{ text: 'a' }, { text: 'b' }]);
+  // a Mac CSV whose cell holds an LF (typed into it): its rows end with CRs still; read at LFs alone, they ran into the header
+  const cell = writeFiles(dir, { 'mac-cell.csv': 'text,label\rhello there,a\r"multi\nline cell",b\rlast row,c\r' })['mac-cell.csv']!;
+  assert.deepEqual(summary([...readCsv(cell, ',')]).map((r) => [r.line, r.value]), [
+    [2, { text: 'hello there', label: 'a' }], [3, { text: 'multi\nline cell', label: 'b' }], [5, { text: 'last row', label: 'c' }],
+  ]);
+  // an LF file with a stray CR in a line keeps its lines
+  const stray = writeFiles(dir, { 'stray-cr.jsonl': '{"text":"a\rb"}\n{"text":"c"}\n{"text":"d"}\n' })['stray-cr.jsonl']!;
+  assert.deepEqual([...readLines(stray)].map((l) => l.text), ['{"text":"a\rb"}', '{"text":"c"}', '{"text":"d"}']);
   const long = writeFiles(dir, { 'long.jsonl': `{"text":"ok"}\n{"text":"${'x'.repeat(10000)}"}\n` })['long.jsonl']!;
   assert.throws(() => [...readLines(long, 1024, 4096)], (e: Error) => /long\.jsonl:2: a line of more than 4096 bytes, longer than a string can be: split it/.test(e.message));
   // a first chunk that ends with the CR of a CRLF is not taken for lone-CR line ends
