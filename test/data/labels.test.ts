@@ -68,6 +68,14 @@ test('canonicalLabel: an integer written as a float is that integer; -1 is HF\'s
   assert.deepEqual(canonicalLabel(-2), { label: -2 });
 });
 
+test('canonicalLabel: the boolean cells pandas reads (TRUE from R or Excel, true, True) are the JSON true\'s class', () => {
+  // R's write.csv and Excel write TRUE/FALSE: a CSV export of a JSON dataset with true/false labels made two more classes
+  for (const raw of [true, 'True', 'TRUE', 'true', ' true ']) assert.deepEqual(canonicalLabel(raw), { label: 'True' }, JSON.stringify(raw));
+  for (const raw of [false, 'False', 'FALSE', 'false']) assert.deepEqual(canonicalLabel(raw), { label: 'False' }, JSON.stringify(raw));
+  for (const raw of ['tRuE', 'yes', 'T']) assert.deepEqual(canonicalLabel(raw), { label: raw }, 'what pandas does not read as a boolean stays a name');
+  assert.deepEqual(parseLabelsOption('false,true'), { labels: ['False', 'True'] });
+});
+
 test('parseLabelsOption: a list in index order, or INTEGER=NAME pairs ordered by their integers; bad ones refused', () => {
   assert.deepEqual(parseLabelsOption('neg, pos'), { labels: ['neg', 'pos'] });
   assert.deepEqual(parseLabelsOption('0,1,2'), { labels: [0, 1, 2] });
