@@ -255,6 +255,8 @@ test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRL
     { line: 14, value: undefined, reason: 'bad_columns' }, // read again after the unclosed quote of line 13
   ]);
   assert.match(items[4]!.error!.detail, /3 fields where the header has 2/);
+  const short = writeFiles(dir, { 'short-row.csv': 'text,label\nonly one cell\n' })['short-row.csv']!;
+  assert.equal([...readCsv(short, ',')][0]!.error!.detail, '1 field where the header has 2');
   assert.equal(items[7]!.error!.detail, 'text after a closing quote in field 1');
   assert.match(items[8]!.error!.detail, /opened on line 13 is not closed before the end of the file \(it runs over lines 13–14, 17 bytes\)/);
 });

@@ -288,7 +288,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     if (row.fields.length !== header.length) {
       yield {
         line: row.line, raw: row.raw,
-        error: { reason: 'bad_columns', detail: `${row.fields.length} fields where the header has ${header.length}` },
+        error: { reason: 'bad_columns', detail: `${row.fields.length} field${row.fields.length === 1 ? '' : 's'} where the header has ${header.length}` },
       };
       continue;
     }
