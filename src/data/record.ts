@@ -164,6 +164,21 @@ function fromJsonCell(x: unknown): unknown {
   }
 }
 
+/**
+ * The rejection of a field that fromJsonCell left a string though it starts as a JSON array does (`[{"role": …`), or
+ * null: a cell cut short (Excel keeps 32,767 characters of one) is JSON that does not parse, not a string where an
+ * array belongs.
+ */
+function brokenJsonCell(x: unknown, key: string): Rejection | null {
+  if (typeof x !== 'string' || !x.trim().startsWith('[')) return null;
+  try {
+    parseJsonNotingNumbers(x.trim());
+    return null;
+  } catch (e) {
+    return reject('unknown_shape', `"${key}" holds text that starts as a JSON array but does not parse (${(e as Error).message}): a cell cut short?`);
+  }
+}
+
 const has = (v: Record<string, unknown>, k: string): boolean => Object.hasOwn(v, k) && v[k] !== undefined;
 
 /**
@@ -234,7 +249,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run');
     const system = systemBeside(v);
     if (typeof system !== 'string') return system;
-    return withSystem(detectChat(fromJsonCell(ownField(v, f.messages)), f), system);
+    const turns = fromJsonCell(ownField(v, f.messages));
+    return brokenJsonCell(turns, f.messages) ?? withSystem(detectChat(turns, f), system);
   }
   if (groups[0] === `${f.prompt}/${f.completion}`) {
     if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run');
@@ -292,9 +308,12 @@ function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap,
   if (task === 'generation' && hasLabel) {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run`);
   }
+  const ids = fromJsonCell(ownField(v, f.input_ids)), labels = fromJsonCell(ownField(v, f.labels));
+  const broken = brokenJsonCell(ids, f.input_ids) ?? brokenJsonCell(labels, f.labels);
+  if (broken) return { ...broken, reason: 'invalid_tokens' };
   let row;
   try {
-    row = parsePretokenized({ input_ids: fromJsonCell(ownField(v, f.input_ids)), labels: fromJsonCell(ownField(v, f.labels)) }, '', vocabSize);
+    row = parsePretokenized({ input_ids: ids, labels }, '', vocabSize);
   } catch (e) {
     if (!isUserError(e)) throw e;
     return reject('invalid_tokens', e.message.replace(/^: /, ''));

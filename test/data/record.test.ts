@@ -35,6 +35,12 @@ test('field remapping, including role and content keys inside messages', () => {
 test('JSON held in a CSV cell (messages, input_ids) is parsed', () => {
   assert.equal(reason(gen({ messages: '[{"role":"user","content":"u"},{"role":"assistant","content":"a"}]' })), 'ok');
   assert.equal(reason(gen({ input_ids: '[1, 2]', labels: '' })), 'ok');
+  // a cell cut short (Excel keeps 32,767 characters) is JSON that does not parse, not "a string, not an array"
+  const cut = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail.replace(/\(.*\)/, '(…)')}` : 'ok');
+  assert.equal(cut(gen({ messages: '[{"role":"user","content":"u"},{"role":"assis' })),
+    'unknown_shape: "messages" holds text that starts as a JSON array but does not parse (…): a cell cut short?');
+  assert.equal(cut(gen({ input_ids: '[1, 2, 3' })), 'invalid_tokens: "input_ids" holds text that starts as a JSON array but does not parse (…): a cell cut short?');
+  assert.deepEqual(gen({ messages: 'hello' }), { reason: 'unknown_shape', detail: '"messages" is a string, not an array' });
 });
 
 test('rejections: unknown and ambiguous shapes, wrong task, empty fields, roles, labels, tokens', () => {
