@@ -88,9 +88,9 @@ const LATIN = /\p{Script=Latin}/u;
 const LETTER_OR_MARK = /[\p{L}\p{M}]/u;
 
 /**
- * Whether a character decoded from two bytes (one UTF-16 unit) shows that its bytes were never mojibake but an accented capital (or ß)
- * before a quote, a dash or an ellipsis, which Windows-1252 writes as a continuation byte: "Spaß…" is not "Spa߅",
- * "“CAFÉ”" not "“CAFɔ", "ACABÓ”" not "ACABӔ". The letters that UTF-8 text read as Windows-1252 garbles are in other
+ * Whether a character decoded from two bytes (one UTF-16 unit) shows that its bytes were never mojibake but an
+ * accented capital (or ß) before a quote, a dash or an ellipsis, which Windows-1252 writes as a continuation byte:
+ * "Spaß…" is not "Spa߅", "“CAFÉ”" not "“CAFɔ", "ACABÓ”" not "ACABӔ". The letters that UTF-8 text read as Windows-1252 garbles are in other
  * blocks: IPA and the end of Latin Extended-B (from É, Ê), the rarer combining marks and archaic Greek (from Í), and
  * Syriac, Thaana and N'Ko (from Ü, Ý, Þ, ß) are taken for such accidents; so is a Greek, Cyrillic, Armenian, Hebrew or
  * Arabic letter or mark beside a Latin letter (`before` and `after`: the characters around it), where text in those
