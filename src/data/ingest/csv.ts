@@ -4,9 +4,9 @@
 // Blank lines between rows are skipped (a line of tabs in a TSV is a row of empty cells, not a blank line). A row
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
 // malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not
-// UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it. A header cell with no name is named `Unnamed: N` (N the 0-based
-// column, pandas' name for the index column its to_csv writes). A .csv file whose header line has no comma
-// outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
+// UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it. A header cell with no name is named
+// `Unnamed: N` (N the 0-based column, pandas' name for the index column its to_csv writes). A .csv file whose header
+// line has no comma outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
 // A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
 // delimiter, which `onNote` is told too.
 // A quoted field is bounded by size, not lines (a poem in one cell may have many): one still open after
