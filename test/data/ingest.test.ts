@@ -52,6 +52,11 @@ test('JSONL: pretty-printed objects one after another (jq without -c) are one re
   assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'whole' }], [6, 'invalid_json']]);
   assert.equal(items[0]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the next object opens on line 3');
   assert.equal(items[3]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the end of the file');
+  // a stray "{" before 200,000 records: they are read ahead to the bound, then read again as lines (a spread of them
+  // into the queue overflowed the stack)
+  const stray = writeFiles(dir, { 'stray.jsonl': '{\n' + Array.from({ length: 200_000 }, (_, i) => `{"text": "r${i}"}`).join('\n') + '\n' })['stray.jsonl']!;
+  const read = [...readJsonl(stray, { maxRawChars: 4 << 20 })];
+  assert.deepEqual([read.length, read.filter((i) => i.error).length, read[200_000]!.value], [200_001, 1, { text: 'r199999' }]);
   // one past maxRawChars is not held: its first line is rejected, and its lines are read as lines
   const h = writeFiles(dir, { 'long.jsonl': pretty({ text: 'x'.repeat(100) }) + '{"text": "after"}\n' })['long.jsonl']!;
   assert.deepEqual([...readJsonl(h, { maxRawChars: 50 })].map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'too_long'], [3, 'invalid_json'], [4, { text: 'after' }]]);

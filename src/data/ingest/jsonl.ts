@@ -15,9 +15,11 @@ import { defectRejection, recordDefect, type RawItem, type ReadOptions } from '.
 
 export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawItem> {
   const source = readLines(file);
-  const again: Line[] = []; // lines read ahead for an object that never closed: read again as lines
+  // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
+  // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
+  let again: Line[] = [], at = 0;
   const next = (): Line | undefined => {
-    if (again.length > 0) return again.shift();
+    if (at < again.length) return again[at++];
     const r = source.next();
     if (r.done) return undefined;
     opts.onBytes?.(Buffer.byteLength(r.value.text) + 1);
@@ -33,7 +35,8 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
         yield pretty.item;
         continue;
       }
-      again.unshift(...pretty.readAhead);
+      again = pretty.readAhead.concat(again.slice(at));
+      at = 0;
       yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
       continue;
     }
