@@ -10,7 +10,7 @@ import { UserError } from '../util/errors.ts';
 import { info, setQuiet } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
-import { intOption, numberOption, parseCommand, required } from './args.ts';
+import { givenTwice, intOption, numberOption, parseCommand, required } from './args.ts';
 import { runOnThread } from './command-thread.ts';
 
 export const usage = `mistral-tune prepare --input FILE... --out DIR [options]
@@ -88,7 +88,10 @@ function parseFields(list: string[] | undefined): Partial<FieldMap> {
     if (!m || !Object.hasOwn(DEFAULT_FIELDS, m[1]!)) {
       throw new UserError(`--field must be NAME=KEY with NAME one of ${Object.keys(DEFAULT_FIELDS).join(', ')}; got "${f}"`);
     }
-    out[m[1] as keyof FieldMap] = m[2]!;
+    const name = m[1] as keyof FieldMap, earlier = out[name];
+    // the later would win without a word, and one of the two columns was meant
+    if (earlier !== undefined && earlier !== m[2]) throw givenTwice('field', `${name}=${earlier}`, f);
+    out[name] = m[2]!;
   }
   return out;
 }

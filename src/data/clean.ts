@@ -1,5 +1,5 @@
 // Text normalisation applied to every string field of a record before validation and deduplication:
-// mojibake undone where it is certain (mojibake.ts: "cafÃ©" → "café"), newlines to \n, control and
+// mojibake undone where it is certain (mojibake.ts: "cafÃ©" → "café"), newlines (and VT, FF) to \n, control and
 // zero-width characters removed, exotic spaces to ' ', runs of spaces between words collapsed to one,
 // trailing spaces on each line removed, runs of blank lines collapsed to one, then Unicode NFC (after the
 // stripping, so the result is always NFC), and the whole field trimmed (a prompt only at its start and a
@@ -12,10 +12,12 @@
 
 import { repairMojibake } from './mojibake.ts';
 
-// C0 controls except \t and \n, DEL, C1 controls except NEL (a newline), and the invisible zero-width
-// characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
-const STRIP = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E]/g;
-const NEWLINES = /\r\n?|[\u0085\u2028\u2029]/g;
+// C0 controls except \t, \n and the line breaks VT and FF, DEL, C1 controls except NEL (a newline), and the invisible
+// zero-width characters: ZERO WIDTH SPACE, WORD JOINER, ZERO WIDTH NO-BREAK SPACE (a stray BOM), MONGOLIAN VOWEL SEPARATOR.
+const STRIP = /[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E]/g;
+// VT is PowerPoint's (python-pptx's) line break within a paragraph and FF pdftotext's page break: removed, they
+// would join the words on either side ("line oneline two"); Unicode and Python's splitlines take both for line breaks
+const NEWLINES = /\r\n?|[\x0B\x0C\u0085\u2028\u2029]/g;
 const SPACES = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
 const TRAILING = /[ \t]+\n/g;
 const BLANK_RUNS = /\n{3,}/g;

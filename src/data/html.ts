@@ -5,6 +5,8 @@
 // decoded. Off by default: code and HTML samples keep their markup as written. Only an HTML element's tag is one:
 // "a < b > c", "x<y" and List<String> are text.
 
+import { CP1252_80_9F } from './mojibake.ts';
+
 /** HTML's element names (those of text): only these make a tag, so code's List<String> or <T> stays text. */
 const ELEMENTS = 'a|abbr|article|aside|b|big|blockquote|body|br|button|caption|center|cite|code|col|dd|del|details|div|dl|dt|em|' +
   'figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|iframe|img|input|ins|kbd|label|li|link|main|mark|meta|nav|' +
@@ -25,20 +27,37 @@ const LINE_BREAK = /^<(?:br\b|\/(?:p|div|li|tr|h[1-6]|blockquote|pre|table|ul|ol
 const CELL_END = /^<\/(?:td|th)\b/i;
 /** Character references: named (the common ones), decimal, hexadecimal. */
 const REFERENCE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{1,31}));/g;
+/** HTML 4's names of U+00A0–U+00FF in order, &nbsp; to &yuml;: every accented letter, capitals too (&Ouml;, &Eacute;). */
+const LATIN1_NAMES = ('nbsp iexcl cent pound curren yen brvbar sect uml copy ordf laquo not shy reg macr deg plusmn sup2 sup3 acute micro ' +
+  'para middot cedil sup1 ordm raquo frac14 frac12 frac34 iquest Agrave Aacute Acirc Atilde Auml Aring AElig Ccedil Egrave Eacute Ecirc ' +
+  'Euml Igrave Iacute Icirc Iuml ETH Ntilde Ograve Oacute Ocirc Otilde Ouml times Oslash Ugrave Uacute Ucirc Uuml Yacute THORN szlig ' +
+  'agrave aacute acirc atilde auml aring aelig ccedil egrave eacute ecirc euml igrave iacute icirc iuml eth ntilde ograve oacute ocirc ' +
+  'otilde ouml divide oslash ugrave uacute ucirc uuml yacute thorn yuml').split(' ');
+/** Names decoded: HTML 4's Latin-1 set, and its punctuation, arrows and symbols that scraped text holds (&rsquo;, &rarr;, &ne;). */
 const NAMED: Readonly<Record<string, string>> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00A0', ndash: '–', mdash: '—', hellip: '…', lsquo: '‘',
-  rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«', raquo: '»', copy: '©', reg: '®', trade: '™', deg: '°', middot: '·',
-  bull: '•', euro: '€', pound: '£', yen: '¥', cent: '¢', sect: '§', para: '¶', times: '×', divide: '÷', plusmn: '±',
-  frac12: '½', frac14: '¼', frac34: '¾', eacute: 'é', egrave: 'è', agrave: 'à', aacute: 'á', ccedil: 'ç', uuml: 'ü',
-  ouml: 'ö', auml: 'ä', szlig: 'ß', ntilde: 'ñ', oacute: 'ó', iacute: 'í', uacute: 'ú', ecirc: 'ê',
+  ...Object.fromEntries(LATIN1_NAMES.map((n, i) => [n, String.fromCharCode(0xa0 + i)])),
+  quot: '"', amp: '&', lt: '<', gt: '>', apos: "'", OElig: '\u0152', oelig: '\u0153', Scaron: '\u0160', scaron: '\u0161', Yuml: '\u0178',
+  fnof: '\u0192', circ: '\u02C6', tilde: '\u02DC', ensp: '\u2002', emsp: '\u2003', thinsp: '\u2009', ndash: '\u2013', mdash: '\u2014',
+  lsquo: '\u2018', rsquo: '\u2019', sbquo: '\u201A', ldquo: '\u201C', rdquo: '\u201D', bdquo: '\u201E', dagger: '\u2020', Dagger: '\u2021',
+  bull: '\u2022', hellip: '\u2026', permil: '\u2030', prime: '\u2032', Prime: '\u2033', lsaquo: '\u2039', rsaquo: '\u203A', oline: '\u203E',
+  frasl: '\u2044', euro: '\u20AC', trade: '\u2122', larr: '\u2190', uarr: '\u2191', rarr: '\u2192', darr: '\u2193', harr: '\u2194',
+  minus: '\u2212', le: '\u2264', ge: '\u2265', ne: '\u2260', asymp: '\u2248', infin: '\u221E', hearts: '\u2665', spades: '\u2660',
+  clubs: '\u2663', diams: '\u2666',
 };
 
 /** The character a reference stands for, or null (an unknown name, a code point that is no character). */
 function referenced(_m: string, dec?: string, hex?: string, name?: string): string | null {
   if (name !== undefined) return Object.hasOwn(NAMED, name) ? NAMED[name]! : null;
   const cp = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
-  // NUL, surrogates and beyond Unicode are no characters (HTML makes them U+FFFD); a control character is left as written
-  if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp < 0x20 && cp !== 9 && cp !== 10)) return null;
+  // as HTML reads them: &#128;–&#159; are the Windows-1252 characters of those bytes (old pages' &#146; is ’, &#150; –),
+  // not C1 controls that cleaning would remove ("it&#146;s" → "its"); the five bytes it leaves undefined stay as written
+  if (cp >= 0x80 && cp <= 0x9f) {
+    const ch = CP1252_80_9F[cp - 0x80]!;
+    return ch.charCodeAt(0) > 0x9f ? ch : null;
+  }
+  // NUL, surrogates and beyond Unicode are no characters (HTML makes them U+FFFD); a control character other than tab and
+  // a line break (&#13;, which XML exports such as Stack Exchange's write before every &#10;) is left as written
+  if (cp === 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (cp < 0x20 && cp !== 9 && cp !== 10 && cp !== 13)) return null;
   return String.fromCodePoint(cp);
 }
 

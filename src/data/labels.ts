@@ -1,6 +1,7 @@
 // Class labels for classification: canonical values (an integer, or a trimmed NFC string without zero-width
 // characters; "3", "3.0" and 3 are the same label; true and false are "True" and "False", as pandas writes them in a
-// CSV; -1 is HF's "no label" unless --labels maps it to a name; a placeholder — "nan", "None", "N/A" — is a missing
+// CSV, and so are the cells "TRUE" and "true" that R and Excel write, which pandas reads as booleans; -1 is HF's "no
+// label" unless --labels maps it to a name; a placeholder — "nan", "None", "N/A" — is a missing
 // label, but for a word such as "None" that the class list names: placeholder.ts), the
 // class list that maps each label to its index — the order given by the user (--labels, parseLabelsOption), else
 // 0 … max for integer labels that look like class indices, else the labels sorted (see classList) — and what a class
@@ -18,6 +19,11 @@ export type LabelValue = number | string;
 const INTEGER = /^([-+]?)0*([0-9]{1,15})$/;
 /** An integer written as a float, as pandas writes an integer column that holds a NaN: "1.0", "2.00". */
 const FLOAT_INTEGER = /^([-+]?)0*([0-9]{1,15})\.0+$/;
+
+/** The cells pandas' read_csv takes for booleans (its true_values and false_values), and the class each is. */
+const BOOLEAN_CELLS: ReadonlyMap<string, string> = new Map([
+  ['True', 'True'], ['TRUE', 'True'], ['true', 'True'], ['False', 'False'], ['FALSE', 'False'], ['false', 'False'],
+]);
 
 /** HF datasets' ClassLabel value for "no label" (SNLI's unannotated pairs, GLUE's test sets). */
 export const NO_LABEL = -1;
@@ -78,6 +84,9 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
     if (placeholder?.kind === 'word' && !classes.namesClass(s)) {
       return { label: null, why: `label ${placeholder.why}, not a class; if ${JSON.stringify(s)} is a class, name it: prepare --labels …,${s}`, noLabel: { kind: 'word', word: s } };
     }
+    // a boolean cell as pandas reads it: R's write.csv and Excel write TRUE, pandas True; all are the JSON true's class
+    const bool = BOOLEAN_CELLS.get(s);
+    if (bool !== undefined) return { label: bool };
     const int = INTEGER.exec(s) ?? FLOAT_INTEGER.exec(s);
     if (!int) return { label: s };
     const n = Number(`${int[1]}${int[2]}`) + 0; // + 0: "-0" is 0
@@ -274,6 +283,28 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     if (same.length > 1) out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in case: they are separate classes (give --labels, or fix the data)`);
   }
   return out;
+}
+
+/**
+ * The classes that have kept records in val or test but none in train, in a warning (null when there are none): a
+ * --val or --test file's own class, or a class of a record or two that the split dealt to val or test, which the
+ * model is never trained on, so that every record of it there counts as an error. `counts[k]` holds, per split
+ * (train, val, test), the records of each class by String(label); `filesGiven`, whether --val or --test gave files.
+ */
+export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean): string | null {
+  const [train, val, test] = counts as [ReadonlyMap<string, number>, ReadonlyMap<string, number>, ReadonlyMap<string, number>];
+  if (train.size === 0) return null; // no train split at all (--split 0,…): said as an empty split
+  const untrained = labels.filter((l) => !train.has(String(l)) && (val.has(String(l)) || test.has(String(l))));
+  if (untrained.length === 0) return null;
+  const shown = untrained.slice(0, 10).map((l) => {
+    const where = ([['val', val], ['test', test]] as const).filter(([, m]) => m.has(String(l))).map(([s, m]) => `${s} ${m.get(String(l))}`);
+    return `${JSON.stringify(l)} (${where.join(', ')})`;
+  }).join(', ') + (untrained.length > 10 ? ` and ${untrained.length - 10} more` : '');
+  const one = untrained.length === 1;
+  const it = one ? 'it' : 'them';
+  const fix = filesGiven ? `give training records of ${it}, or leave ${it} out of --val/--test` : `too few records to be in every split: give ${it} more, or leave ${it} out`;
+  return `${one ? 'class' : 'classes'} ${shown} ${one ? 'has' : 'have'} records in val or test but none in train: the model is never trained on ${it}, ` +
+    `and every such record is scored as an error (${fix})`;
 }
 
 /** From this share of the records read, records dropped for the label -1 or a placeholder word are said in a warning: it may be a class. */

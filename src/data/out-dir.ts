@@ -13,8 +13,9 @@ import { OUTPUT_FILES } from './sources.ts';
 
 /** Checks, makes and locks `dir` for one prepare run; the caller releases the lock. */
 export function claimOutDir(dir: string, overwrite: boolean): RunLock {
+  makeOutDir(dir); // made only when missing, where none of the checks below can fail
+  refuseFolderOutputs(dir);
   if (!overwrite) checkOutDir(dir);
-  makeOutDir(dir);
   return acquireRunLock(dir, { name: 'the --out folder', instead: 'give another --out' });
 }
 
@@ -49,6 +50,20 @@ function checkOutDir(dir: string): void {
   const present = OUTPUT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
   if (present.length === 0 || isPrepareReport(path.join(dir, PREPARE_REPORT)) || interruptedPrepare(dir) !== null) return;
   throw new UserError(`--out already holds ${present.join(', ')}, which no earlier prepare run wrote there (no prepare report.json beside ${present.length === 1 ? 'it' : 'them'}); choose another folder, or pass --overwrite to replace ${present.length === 1 ? 'it' : 'them'}`, dir);
+}
+
+/**
+ * Refuses an --out folder where an output's name is taken by something other than a file (a folder named train.jsonl),
+ * whatever --overwrite says: prepare replaces files, and its rename onto the first such name would fail only after
+ * the outputs before it were put in place, a new rejected.jsonl beside no report.json.
+ */
+function refuseFolderOutputs(dir: string): void {
+  for (const f of OUTPUT_FILES) {
+    const st = fs.lstatSync(path.join(dir, f), { throwIfNoEntry: false });
+    if (st !== undefined && !st.isFile() && !st.isSymbolicLink()) {
+      throw new UserError(`--out holds ${st.isDirectory() ? 'a folder' : 'something other than a file'} named ${f}, where prepare writes its ${f}: move it, or choose another --out`, dir);
+    }
+  }
 }
 
 /** Creates --out (and its parents); a path that is a file, or cannot be created, stops the run. */

@@ -12,7 +12,9 @@ import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
 import type { Format, RawItem } from './ingest/types.ts';
-import { LabelSet, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, wordLabelWarning, type LabelValue } from './labels.ts';
+import {
+  LabelSet, classList, classWarnings, labelKey, minusOneWarning, refuseOneBased, untrainedClassWarning, wordLabelWarning, type LabelValue,
+} from './labels.ts';
 import { ContentIndex } from './exact-dedup.ts';
 import { grow } from './grow.ts';
 import { NearDupIndex } from './near-dedup.ts';
@@ -82,6 +84,8 @@ export interface PrepareResult {
 export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: DEFAULT_MAX_CHARS };
 
 const RAW_LIMIT = 4096;
+/** How much of the first rejection's detail the error of a run that keeps nothing quotes. */
+const DETAIL_LIMIT = 240;
 /** The scratch file of kept records, read back to write the splits (never renamed into place). */
 const SPOOL = 'spool.jsonl';
 const SHAPES: readonly Shape[] = ['text', 'prompt_completion', 'chat', 'classification', 'pretokenized'];
@@ -158,7 +162,9 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const notUtf8 = new Map<number, number>(); // invalid_utf8 rejections per source: another encoding, said in a warning
     let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
     const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
+    let firstRejection: string | null = null; // where and why, for the error of a run that keeps nothing
     const reject = (src: number, line: number, reason: Reason, detail: string, raw: string): void => {
+      firstRejection ??= `${sources[src]!.name}:${line}: ${reason}: ${clip(detail, DETAIL_LIMIT)}`;
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
       if (reason === 'invalid_utf8') notUtf8.set(src, (notUtf8.get(src) ?? 0) + 1);
@@ -219,16 +225,18 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           const k = givenLabels.classIndex(rec.label);
           if (k !== undefined) rec = { ...rec, label: givenLabels.labels[k]! };
         }
+        // HTML kept as written is counted once the record is kept (the warning says they are in the splits as written)
+        let htmlAsWritten = false;
         if (recordHasHtml(rec)) {
-          tally.countHtml(opts.stripHtml === true);
           if (opts.stripHtml) {
+            tally.countHtml(true);
             const stripped = stripRecordHtml(rec);
             if ('reason' in stripped) {
               reject(si, item.line, stripped.reason, stripped.detail, item.raw);
               continue;
             }
             rec = stripped;
-          }
+          } else htmlAsWritten = true;
         }
         const bad = checkRecord(rec, limits, specials, givenLabels);
         if (bad) {
@@ -290,6 +298,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
             }
           }
         }
+        if (htmlAsWritten) tally.countHtml(false);
         e ??= contents.add(hash, kept.n, label);
         const copy = contents.addCopy(e);
         const id = hash.slice(0, 16) + (copy > 1 ? `-${copy}` : '');
@@ -371,7 +380,11 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const warnings: string[] = [];
     SPLITS.forEach((s, k) => { if (splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k])) warnings.push(`the ${s} split is empty`); });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
-    if (classes && keptTotal > 0) warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
+    if (classes && keptTotal > 0) {
+      warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));
+      const untrained = untrainedClassWarning(labelCounts, classes.labels, provided[1] || provided[2]);
+      if (untrained) warnings.push(untrained);
+    }
     const present = classes ? classes.labels.filter((l) => labelCounts.some((m) => m.has(String(l)))) : [];
     const minusOne = minusOneWarning(minusOnes, inputRecords, givenLabels, present);
     if (minusOne) warnings.push(minusOne);
@@ -419,7 +432,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     fs.rmSync(path.join(opts.outDir, PREPARE_REPORT), { force: true });
     for (const f of outs) f.rename();
     if (keptTotal === 0) {
-      throw new UserError(`no record was kept: ${nothingKept(report)}; rejected.jsonl and report.json are written for inspection ` +
+      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}; rejected.jsonl and report.json are written for inspection ` +
         `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     }
     return { report, summary: summaryText(report, opts.outDir) };
@@ -431,15 +444,17 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   }
 }
 
-/** Why nothing was kept, in one line: the rejection reasons, most frequent first. */
-function nothingKept(r: PrepareReport): string {
+/** Why nothing was kept, in one line: the rejection reasons, most frequent first, and the first record rejected (`first`). */
+function nothingKept(r: PrepareReport, first: string | null): string {
   if (r.input_records === 0) return 'the inputs hold no records';
   const reasons = (Object.entries(r.by_reason) as Array<[string, number]>).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})`;
+  if (r.input_records === 1 && first !== null) return `the one record was rejected: ${first}`;
+  return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})` +
+    (first === null ? '' : `; the first: ${first}`);
 }
 
-function clip(raw: string): string {
-  return raw.length <= RAW_LIMIT ? raw : raw.slice(0, RAW_LIMIT) + `…[${raw.length - RAW_LIMIT} more characters]`;
+function clip(raw: string, limit = RAW_LIMIT): string {
+  return raw.length <= limit ? raw : raw.slice(0, limit) + `…[${raw.length - limit} more characters]`;
 }
 
 function describeLabel(k: string | null): string {

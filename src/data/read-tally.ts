@@ -39,7 +39,7 @@ export class ReadTally {
     }
   }
 
-  /** A record whose text fields hold HTML: `stripped` when --strip-html removed it. */
+  /** A record whose text fields hold HTML: `stripped` when --strip-html removed it, else a kept record that holds it as written. */
   countHtml(stripped: boolean): void {
     if (stripped) this.html.stripped++;
     else this.html.seen++;

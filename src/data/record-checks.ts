@@ -19,16 +19,16 @@ export interface RecordLimits {
 export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: readonly string[], labels: LabelSet | null): { reason: Reason; detail: string } | null {
   const fields = textFields(rec);
   if (!limits.keepPlaceholders) {
-    for (const { text, answer } of fields) {
+    for (const { text, answer, name } of fields) {
       // "None", "N/A" can be an answer; as anything else, and "nan" anywhere, they stand for a missing value
       const p = placeholderOf(text);
-      if (p && !(p.kind === 'word' && answer)) return { reason: 'placeholder', detail: `${p.why}, not text (--keep-placeholders keeps it)` };
+      if (p && !(p.kind === 'word' && answer)) return { reason: 'placeholder', detail: `${name}: ${p.why}, not text (--keep-placeholders keeps it)` };
     }
   }
   const texts = fields.map((f) => f.text);
-  for (const t of texts) {
+  for (const { text, name } of fields) {
     for (const s of specials) {
-      if (t.includes(s)) return { reason: 'special_token', detail: `the text contains the special token ${JSON.stringify(s)}` };
+      if (text.includes(s)) return { reason: 'special_token', detail: `${name} contains the special token ${JSON.stringify(s)}` };
     }
   }
   const { minChars, maxChars } = limits;

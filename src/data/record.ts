@@ -109,6 +109,21 @@ function preferenceHint(v: Record<string, unknown>): string {
   return `; it looks like preference data ("chosen"/"rejected", for DPO or a reward model), which is not trained here${field === null ? '' : `: --field ${field}`}`;
 }
 
+/**
+ * For a record with none of the shape fields: the `--field text=KEY` that reads its text, when it has one to four
+ * fields holding text (a string that is not a number; the label's field aside): SST-2's `sentence`, a corpus's
+ * `content`, AG News' `Title` and `Description`. Empty when it has none.
+ */
+function textColumnHint(v: Record<string, unknown>, labelKey: string | null): string {
+  const texts = Object.keys(v).filter((k) => {
+    const x = ownField(v, k);
+    return k !== labelKey && typeof x === 'string' && x.trim() !== '' && !/^\s*[-+]?\d+(?:\.\d+)?\s*$/.test(x);
+  });
+  if (texts.length === 0 || texts.length > 4) return '';
+  const flag = (k: string) => `--field text=${/[\s"']/.test(k) ? JSON.stringify(k) : k}`;
+  return texts.length === 1 ? `; ${flag(texts[0]!)} reads it as the text` : `; name the text field: ${texts.map(flag).join(' or ')}`;
+}
+
 /** A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own. */
 function withSystem(det: DetectResult, system: string): DetectResult {
   const content = normalizeText(system);
@@ -146,6 +161,21 @@ function fromJsonCell(x: unknown): unknown {
     return parseJsonNotingNumbers(t);
   } catch {
     return x;
+  }
+}
+
+/**
+ * The rejection of a field that fromJsonCell left a string though it starts as a JSON array does (`[{"role": …`), or
+ * null: a cell cut short (Excel keeps 32,767 characters of one) is JSON that does not parse, not a string where an
+ * array belongs.
+ */
+function brokenJsonCell(x: unknown, key: string): Rejection | null {
+  if (typeof x !== 'string' || !x.trim().startsWith('[')) return null;
+  try {
+    parseJsonNotingNumbers(x.trim());
+    return null;
+  } catch (e) {
+    return reject('unknown_shape', `"${key}" holds text that starts as a JSON array but does not parse (${(e as Error).message}): a cell cut short?`);
   }
 }
 
@@ -205,7 +235,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
       const key = Object.keys(v).find((k) => k !== f[name] && k.trim().toLowerCase() === f[name].toLowerCase());
       return key === undefined ? [] : [`--field ${name}=${key.includes(' ') ? JSON.stringify(key) : key}`];
     });
-    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v);
+    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {
@@ -219,7 +249,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     if (task === 'classification') return reject('wrong_task', 'a chat record in a classification run');
     const system = systemBeside(v);
     if (typeof system !== 'string') return system;
-    return withSystem(detectChat(fromJsonCell(ownField(v, f.messages)), f), system);
+    const turns = fromJsonCell(ownField(v, f.messages));
+    return brokenJsonCell(turns, f.messages) ?? withSystem(detectChat(turns, f), system);
   }
   if (groups[0] === `${f.prompt}/${f.completion}`) {
     if (task === 'classification') return reject('wrong_task', 'a prompt/completion record in a classification run');
@@ -277,9 +308,12 @@ function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap,
   if (task === 'generation' && hasLabel) {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run`);
   }
+  const ids = fromJsonCell(ownField(v, f.input_ids)), labels = fromJsonCell(ownField(v, f.labels));
+  const broken = brokenJsonCell(ids, f.input_ids) ?? brokenJsonCell(labels, f.labels);
+  if (broken) return { ...broken, reason: 'invalid_tokens' };
   let row;
   try {
-    row = parsePretokenized({ input_ids: fromJsonCell(ownField(v, f.input_ids)), labels: fromJsonCell(ownField(v, f.labels)) }, '', vocabSize);
+    row = parsePretokenized({ input_ids: ids, labels }, '', vocabSize);
   } catch (e) {
     if (!isUserError(e)) throw e;
     return reject('invalid_tokens', e.message.replace(/^: /, ''));
@@ -332,19 +366,23 @@ function foldForComparison(text: string): string {
   return (/[^\x00-\x7f]/.test(text) ? text.normalize('NFKC') : text).toLowerCase();
 }
 
-/** A text field of a record, and whether it is an answer (a completion, an assistant turn) rather than what is answered. */
+/**
+ * A text field of a record, whether it is an answer (a completion, an assistant turn) rather than what is answered, and
+ * its name in a rejection's detail (`"prompt"`, `messages[2].content`).
+ */
 export interface TextField {
   text: string;
   answer: boolean;
+  name: string;
 }
 
 /** Every text field of a record, for checks that apply to all of them. */
 export function textFields(r: DataRecord): TextField[] {
   switch (r.shape) {
     case 'text':
-    case 'classification': return [{ text: r.text, answer: false }];
-    case 'prompt_completion': return [{ text: r.prompt, answer: false }, { text: r.completion, answer: true }];
-    case 'chat': return r.messages.map((m) => ({ text: m.content, answer: m.role === 'assistant' }));
+    case 'classification': return [{ text: r.text, answer: false, name: '"text"' }];
+    case 'prompt_completion': return [{ text: r.prompt, answer: false, name: '"prompt"' }, { text: r.completion, answer: true, name: '"completion"' }];
+    case 'chat': return r.messages.map((m, i) => ({ text: m.content, answer: m.role === 'assistant', name: `messages[${i}].content` }));
     case 'pretokenized': return [];
   }
 }

@@ -1,7 +1,8 @@
 // Streams a text file line by line (synchronously, in 1 MiB chunks), with 1-based line numbers.
-// CRLF and a UTF-8 BOM at the start of a line are removed; a file whose first MiB has CRs and no LF ends its
-// lines with a lone CR (classic Mac, Excel's "CSV (Macintosh)"), and so does any file read with `anyLineEnd`. Memory is bounded by the longest line, and a
-// line longer than V8's longest string (~512 MiB) is an error naming it.
+// CRLF and a UTF-8 BOM at the start of a line are removed; a file whose first MiB has more lone CRs than LFs ends
+// its lines with a lone CR too (classic Mac, Excel's "CSV (Macintosh)", an LF typed into a cell there), and so does
+// any file read with `anyLineEnd`. Memory is bounded by the longest line, and a line longer than V8's longest string
+// (~512 MiB) is an error naming it.
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
 // `defect` saying what and at which byte, so that no caller takes it for text without knowing. A file
@@ -167,9 +168,7 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         }
         const utf16 = utf16WithoutBom(chunk);
         if (utf16) throw new UserError(`this looks like ${utf16} text without a byte-order mark (every other byte is 0): convert it to UTF-8 first (iconv -f ${utf16} -t UTF-8)`, file);
-        // a CR that ends the chunk may be the first half of a CRLF: one CR before another byte decides
-        const cr = chunk.indexOf(0x0d);
-        crOnly ||= chunk.indexOf(0x0a) < 0 && cr >= 0 && cr < n - 1;
+        crOnly ||= crLineEnds(chunk);
       }
       if (crOnly) chunk = lfLineEnds(chunk, ends);
       if (chunk.length === 0) continue;
@@ -203,6 +202,20 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * Whether a file's first chunk ends its lines with lone CRs (classic Mac, Excel's "CSV (Macintosh)"): it holds more of
+ * them than LFs. Not only when it holds no LF: a Mac CSV's cell may hold an LF typed into it, and read at LFs alone its
+ * rows ran together into the header. A stray CR in an LF file, or a CRLF file, holds fewer. A CR that ends the chunk
+ * may be the first half of a CRLF, and is not counted.
+ */
+function crLineEnds(chunk: Buffer): boolean {
+  let lone = 0, lf = 0;
+  for (let i = chunk.indexOf(0x0d); i >= 0 && i < chunk.length - 1; i = chunk.indexOf(0x0d, i + 1)) if (chunk[i + 1] !== 0x0a) lone++;
+  if (lone === 0) return false;
+  for (let i = chunk.indexOf(0x0a); i >= 0 && lf < lone; i = chunk.indexOf(0x0a, i + 1)) lf++;
+  return lone > lf;
 }
 
 /**

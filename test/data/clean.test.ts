@@ -10,6 +10,12 @@ test('newlines: CRLF, CR, NEL, LS and PS become \\n', () => {
   assert.equal(normalizeText('a\r\nb\rc\u0085d\u2028e\u2029f'), 'a\nb\nc\nd\ne\nf');
 });
 
+test('VT (a PowerPoint line break) and FF (a page break of pdftotext) are line breaks, not characters to remove: the words stay apart', () => {
+  assert.equal(normalizeText('line one\u000bline two'), 'line one\nline two');
+  assert.equal(normalizeText('end of page one.\fPage two'), 'end of page one.\nPage two');
+  assert.equal(normalizeText('para\n\f\n\nnext'), 'para\n\nnext', 'a page break between blank lines is one blank line');
+});
+
 test('control and zero-width characters are stripped; ZWJ and ZWNJ are kept', () => {
   assert.equal(normalizeText('a\u0000b\u0007c\u001bd\u007fe\u009ff'), 'abcdef');
   assert.equal(normalizeText('zero\u200bwidth\u2060join\ufeffbom'), 'zerowidthjoinbom');

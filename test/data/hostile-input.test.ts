@@ -1,9 +1,11 @@
-// Inputs built to break the reader: a stray CSV quote in a long file, lines that each open a CSV quoted field, a label or column named __proto__,
+// Inputs built to break the reader: a stray CSV quote in a long file, lines that each open a CSV quoted field, a huge CSV cell, a label or column named __proto__,
 // a lone surrogate spelled in JSON, a symlink loop, and one file reached through two symlinks.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { readCsv, readCsvRows } from '../../src/data/ingest/csv.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
@@ -55,6 +57,19 @@ test('CSV: a file whose every line opens a quoted field that never closes is rea
     [4, ['x"', ',\nx', ',\nx', ',\nend', '1']],
   ]);
   assert.equal(rows[3]!.raw, 'x",",\nx",",\nx",",\nend",1');
+});
+
+test('CSV: a 24 MB cell on one line is read in memory of its size, not of tens of bytes a character (a 150 MB cell ran out of memory)', () => {
+  const sentence = 'a longer sentence, with a comma and a "" quote '; // 46 characters once its quotes are undone
+  const f = writeFiles(dir, { 'big-cell.csv': `text,label\n"${sentence.repeat(1 << 19)}",1\nsmall,2\n` })['big-cell.csv']!;
+  const csv = fileURLToPath(new URL('../../src/data/ingest/csv.ts', import.meta.url));
+  // in a process whose heap is a few times the cell's size: built a character at a time, the field took over 500 MB
+  const code = `const { readCsv } = await import(${JSON.stringify(csv)});
+    const rows = [...readCsv(${JSON.stringify(f)}, ',')].map((r) => [r.line, r.value.text.length, r.value.text.slice(0, 46), r.value.label]);
+    console.log(JSON.stringify(rows));`;
+  const r = spawnSync(process.execPath, ['--max-old-space-size=192', '--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr.slice(-500));
+  assert.deepEqual(JSON.parse(r.stdout), [[2, 46 << 19, 'a longer sentence, with a comma and a " quote ', '1'], [3, 5, 'small', '2']]);
 });
 
 test('a label and a CSV column named __proto__ are data like any other (label_counts keeps them)', () => {

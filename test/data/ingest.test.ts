@@ -32,6 +32,36 @@ test('JSONL: BOM on any line, CRLF, whitespace around a line, blank lines skippe
   assert.equal(items[3]!.raw, '{oops');
 });
 
+test('JSONL: pretty-printed objects one after another (jq without -c) are one record each, at the line of their "{"; a stray "{" rejects only its line', () => {
+  // every line of such a file was its own invalid_json record: nothing was kept of `jq . data.jsonl > out.jsonl`
+  const pretty = (o: unknown) => JSON.stringify(o, null, 2) + '\n';
+  const f = writeFiles(dir, {
+    'jq.jsonl': pretty({ text: 'first' }) + pretty({ messages: [{ role: 'user', content: 'a } and a {' }, { role: 'assistant', content: 'b' }] }) + '{"text": "a plain line"}\n',
+  })['jq.jsonl']!;
+  assert.deepEqual(summary([...readJsonl(f)]), [
+    { line: 1, value: { text: 'first' }, reason: undefined },
+    { line: 4, value: { messages: [{ role: 'user', content: 'a } and a {' }, { role: 'assistant', content: 'b' }] }, reason: undefined },
+    { line: 16, value: { text: 'a plain line' }, reason: undefined },
+  ]);
+  // read as .json too (an object followed by more text is JSON Lines)
+  const j = writeFiles(dir, { 'jq.json': pretty({ text: 'one' }) + pretty({ text: 'two' }) })['jq.json']!;
+  assert.deepEqual([...readJson(j)].map((i) => [i.line, i.value]), [[1, { text: 'one' }], [4, { text: 'two' }]]);
+  // an object cut off before the next one opens: its "{" line is rejected, the lines after it are read as lines
+  const g = writeFiles(dir, { 'cut.jsonl': '{\n  "text": "cut off",\n{\n  "text": "whole"\n}\n{\n' })['cut.jsonl']!;
+  const items = [...readJsonl(g)];
+  assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'invalid_json'], [3, { text: 'whole' }], [6, 'invalid_json']]);
+  assert.equal(items[0]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the next object opens on line 3');
+  assert.equal(items[3]!.error!.detail, 'a line holding only "{" opens an object that is not closed before the end of the file');
+  // a stray "{" before 200,000 records: they are read ahead to the bound, then read again as lines (a spread of them
+  // into the queue overflowed the stack)
+  const stray = writeFiles(dir, { 'stray.jsonl': '{\n' + Array.from({ length: 200_000 }, (_, i) => `{"text": "r${i}"}`).join('\n') + '\n' })['stray.jsonl']!;
+  const read = [...readJsonl(stray, { maxRawChars: 4 << 20 })];
+  assert.deepEqual([read.length, read.filter((i) => i.error).length, read[200_000]!.value], [200_001, 1, { text: 'r199999' }]);
+  // one past maxRawChars is not held: its first line is rejected, and its lines are read as lines
+  const h = writeFiles(dir, { 'long.jsonl': pretty({ text: 'x'.repeat(100) }) + '{"text": "after"}\n' })['long.jsonl']!;
+  assert.deepEqual([...readJsonl(h, { maxRawChars: 50 })].map((i) => [i.line, i.value ?? i.error!.reason]), [[1, 'invalid_json'], [2, 'too_long'], [3, 'invalid_json'], [4, { text: 'after' }]]);
+});
+
 test('a JSON array saved as .jsonl is read as the array (as HF reads it), not as one record per line', () => {
   const f = writeFiles(dir, { 'array.jsonl': '[\n  {"text": "first"},\n  {"text": "second"},\n  {"text": "third"}\n]\n' })['array.jsonl']!;
   assert.deepEqual(summary([...readRecords(f, formatOf(f))]), [
@@ -230,6 +260,8 @@ test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRL
     { line: 14, value: undefined, reason: 'bad_columns' }, // read again after the unclosed quote of line 13
   ]);
   assert.match(items[4]!.error!.detail, /3 fields where the header has 2/);
+  const short = writeFiles(dir, { 'short-row.csv': 'text,label\nonly one cell\n' })['short-row.csv']!;
+  assert.equal([...readCsv(short, ',')][0]!.error!.detail, '1 field where the header has 2');
   assert.equal(items[7]!.error!.detail, 'text after a closing quote in field 1');
   assert.match(items[8]!.error!.detail, /opened on line 13 is not closed before the end of the file \(it runs over lines 13–14, 17 bytes\)/);
 });
@@ -347,6 +379,19 @@ test('TSV uses tabs', () => {
   assert.deepEqual(summary([...readCsv(f, '\t')]), [{ line: 2, value: { prompt: 'Q, with comma', completion: 'A' }, reason: undefined }]);
 });
 
+test('TSV: a line of tabs is a row of empty cells (a spreadsheet\'s empty row), counted as ",," is in a CSV; a blank line is none', () => {
+  // it was taken for a blank line, tabs being white space: one record fewer, silently, than the CSV export of the same sheet
+  const rows = (d: string) => ['text', 'label'].join(d) + '\n' + ['first row', 'a'].join(d) + '\n' + d + '\n\n   \n' + ['second row', 'b'].join(d) + '\n';
+  const t = writeFiles(dir, { 'empty-row.tsv': rows('\t'), 'empty-row.csv': rows(',') });
+  const want = [
+    { line: 2, value: { text: 'first row', label: 'a' }, reason: undefined },
+    { line: 3, value: { text: '', label: '' }, reason: undefined },
+    { line: 6, value: { text: 'second row', label: 'b' }, reason: undefined },
+  ];
+  assert.deepEqual(summary([...readCsv(t['empty-row.tsv']!, '\t')]), want);
+  assert.deepEqual(summary([...readCsv(t['empty-row.csv']!, ',')]), want);
+});
+
 test('plain text: one record per file, or one per blank-line block', () => {
   const f = writeFiles(dir, { 'a.txt': '\n\nFirst block\nstill first\n\n\nSecond\n  \nThird\n' })['a.txt']!;
   assert.deepEqual(summary([...readText(f)]), [{ line: 1, value: { text: '\n\nFirst block\nstill first\n\n\nSecond\n  \nThird' }, reason: undefined }]);
@@ -415,6 +460,14 @@ test('lone CR line ends (classic Mac, Excel\'s "CSV (Macintosh)") end lines; a l
   const f = writeFiles(dir, { 'mac.csv': 'text\rhello there from a mac\rsecond row here\r', 'mac.jsonl': '{"text":"a"}\r{"text":"b"}\r' });
   assert.deepEqual(summary([...readCsv(f['mac.csv']!, ',')]).map((r) => r.value), [{ text: 'hello there from a mac' }, { text: 'second row here' }]);
   assert.deepEqual(summary([...readJsonl(f['mac.jsonl']!)]).map((r) => r.value), [{ text: 'a' }, { text: 'b' }]);
+  // a Mac CSV whose cell holds an LF (typed into it): its rows end with CRs still; read at LFs alone, they ran into the header
+  const cell = writeFiles(dir, { 'mac-cell.csv': 'text,label\rhello there,a\r"multi\nline cell",b\rlast row,c\r' })['mac-cell.csv']!;
+  assert.deepEqual(summary([...readCsv(cell, ',')]).map((r) => [r.line, r.value]), [
+    [2, { text: 'hello there', label: 'a' }], [3, { text: 'multi\nline cell', label: 'b' }], [5, { text: 'last row', label: 'c' }],
+  ]);
+  // an LF file with a stray CR in a line keeps its lines
+  const stray = writeFiles(dir, { 'stray-cr.jsonl': '{"text":"a\rb"}\n{"text":"c"}\n{"text":"d"}\n' })['stray-cr.jsonl']!;
+  assert.deepEqual([...readLines(stray)].map((l) => l.text), ['{"text":"a\rb"}', '{"text":"c"}', '{"text":"d"}']);
   const long = writeFiles(dir, { 'long.jsonl': `{"text":"ok"}\n{"text":"${'x'.repeat(10000)}"}\n` })['long.jsonl']!;
   assert.throws(() => [...readLines(long, 1024, 4096)], (e: Error) => /long\.jsonl:2: a line of more than 4096 bytes, longer than a string can be: split it/.test(e.message));
   // a first chunk that ends with the CR of a CRLF is not taken for lone-CR line ends

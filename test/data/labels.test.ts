@@ -2,7 +2,7 @@
 // used as labels become sorted names instead of crashing (RangeError) or exhausting memory; a class list
 // naming a label twice is a UserError. Labels as datasets write them: pandas' "1.0", HF's -1 ("no label"),
 // 1-based integers (AG News, Yelp) refused with named --labels unless mapped (--labels 1=World,…), and
-// classes with no kept record named in a warning.
+// classes with no kept record, and classes only val or test has, named in a warning.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -66,6 +66,14 @@ test('canonicalLabel: an integer written as a float is that integer; -1 is HF\'s
     assert.ok('label' in c && c.label === null && /-1 is Hugging Face's "no label"/.test(c.why ?? ''), JSON.stringify(raw));
   }
   assert.deepEqual(canonicalLabel(-2), { label: -2 });
+});
+
+test('canonicalLabel: the boolean cells pandas reads (TRUE from R or Excel, true, True) are the JSON true\'s class', () => {
+  // R's write.csv and Excel write TRUE/FALSE: a CSV export of a JSON dataset with true/false labels made two more classes
+  for (const raw of [true, 'True', 'TRUE', 'true', ' true ']) assert.deepEqual(canonicalLabel(raw), { label: 'True' }, JSON.stringify(raw));
+  for (const raw of [false, 'False', 'FALSE', 'false']) assert.deepEqual(canonicalLabel(raw), { label: 'False' }, JSON.stringify(raw));
+  for (const raw of ['tRuE', 'yes', 'T']) assert.deepEqual(canonicalLabel(raw), { label: raw }, 'what pandas does not read as a boolean stays a name');
+  assert.deepEqual(parseLabelsOption('false,true'), { labels: ['False', 'True'] });
 });
 
 test('parseLabelsOption: a list in index order, or INTEGER=NAME pairs ordered by their integers; bad ones refused', () => {
@@ -157,6 +165,30 @@ test('prepare: -1 is a missing label (HF\'s "no label"), "1.0" is 1, and classes
   const n = writeFiles(dir, { 'named3.jsonl': ag(['neg', 'pos', 'neg']) })['named3.jsonl']!;
   const named = prepare({ inputs: [n], outDir: path.join(dir, 'named3'), tokenizer: tok, task: 'classification', labels: ['neg', 'neu', 'pos'], split: [1, 0, 0] }).report;
   assert.ok(named.warnings.includes('class "neu" has no record in the kept data: the model gets a class for each'), named.warnings.join('; '));
+});
+
+test('prepare: a class that only val or test has (a --val/--test file\'s, a one-record class) is named in a warning: never trained, every such record an error', () => {
+  const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ text: `review ${i} of ${'abcdef'[i % 6]} item ${i * 7919 % 97}`, label: i % 2 ? 'pos' : 'neg' }));
+  const f = writeFiles(dir, {
+    'reviews.jsonl': rows.join('\n') + '\n',
+    'reviews-val.jsonl': ['{"text": "a fine review of the val file", "label": "pos"}', '{"text": "so-so, neither good nor bad", "label": "neutral"}'].join('\n') + '\n',
+    'reviews-test.jsonl': '{"text": "middling at best, the test file says", "label": "neutral"}\n{"text": "gibberish", "label": "spam"}\n',
+  });
+  const { report } = prepare({ inputs: [f['reviews.jsonl']!], val: [f['reviews-val.jsonl']!], test: [f['reviews-test.jsonl']!], outDir: path.join(dir, 'untrained'), tokenizer: tok, task: 'classification' });
+  assert.deepEqual(report.labels, ['neg', 'neutral', 'pos', 'spam']);
+  assert.equal(report.label_counts!.train.neutral, undefined);
+  assert.ok(report.warnings.includes('classes "neutral" (val 1, test 1), "spam" (test 1) have records in val or test but none in train: the model is never trained on them, ' +
+    'and every such record is scored as an error (give training records of them, or leave them out of --val/--test)'), report.warnings.join('; '));
+  // every class in train: no such warning
+  const { report: ok } = prepare({ inputs: [f['reviews.jsonl']!], outDir: path.join(dir, 'all-trained'), tokenizer: tok, task: 'classification' });
+  assert.ok(!ok.warnings.some((w) => /none in train/.test(w)), ok.warnings.join('; '));
+  // six classes of one record each: the split deals one of them to val, said with what to do then
+  const six = writeFiles(dir, { 'six.jsonl': ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'].map((w, i) => JSON.stringify({ text: `the word ${w}`, label: `c${i}` })).join('\n') + '\n' })['six.jsonl']!;
+  const { report: r6 } = prepare({ inputs: [six], outDir: path.join(dir, 'six'), tokenizer: tok, task: 'classification' });
+  assert.deepEqual(r6.splits, { train: 5, val: 1, test: 0 });
+  const [inVal] = Object.keys(r6.label_counts!.val);
+  assert.ok(r6.warnings.includes(`class ${JSON.stringify(inVal)} (val 1) has records in val or test but none in train: the model is never trained on it, ` +
+    'and every such record is scored as an error (too few records to be in every split: give it more, or leave it out)'), r6.warnings.join('; '));
 });
 
 test('prepare --labels -1=negative,0=neutral,1=positive: -1 is a class, written as its name; a mapping without -1 says how to add it', () => {

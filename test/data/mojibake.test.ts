@@ -13,7 +13,8 @@ import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 const garble = (s: string, encoding: 'windows-1252' | 'latin1'): string =>
   encoding === 'latin1' ? Buffer.from(s, 'utf8').toString('latin1') : new TextDecoder('windows-1252').decode(Buffer.from(s, 'utf8'));
 
-const TEXTS = ['café au lait', 'don’t stop “now” — ok…', 'an emoji 😀 and ✓', 'São Paulo', 'naïve résumé, £5, 20°C, İstanbul', 'Ünïcödé 漢字 text'];
+const TEXTS = ['café au lait', 'don’t stop “now” — ok…', 'an emoji 😀 and ✓', 'São Paulo', 'naïve résumé, £5, 20°C, İstanbul', 'Ünïcödé 漢字 text',
+  'Слово мир, Київ', 'Ελληνικά', 'Zażółć gęślą jaźń', 'și ţară', 'Hawaiʻi', '“CAFÉ” ÉCOLE’S', 'Das macht Spaß…'];
 
 test('repairMojibake undoes Windows-1252 and Latin-1 mojibake, twice-garbled text too', () => {
   for (const s of TEXTS) {
@@ -29,6 +30,17 @@ test('correct text is left as it is', () => {
   for (const s of [...TEXTS, 'SÃO PAULO', 'AÇÃO', 'plain ascii', 'Ã alone', '½ and ¼', 'Â is a letter too', 'naïve café with mojibake-like Ã©? no: é is here']) {
     assert.equal(repairMojibake(s), s, s);
   }
+});
+
+test('an accented capital or ß before a quote, a dash or an ellipsis is correct text, not two bytes of mojibake', () => {
+  // É, Ó, Ò, Í, Ü and ß are UTF-8 lead bytes in Windows-1252, and ” … ’ continuation bytes: read so, these became
+  // IPA, Cyrillic, combining and N'Ko characters ("Spa߅", "“CAFɔ", "ACABӔ"), silently, in the training text
+  for (const s of ['Das macht Spaß…', 'Er ist groß”, sagte sie', '“CAFÉ”', 'CAFÉ…', '“SE ACABÓ”', 'PERÒ…', 'ASÍ”', 'Ü’', 'MÜNCHEN…', 'C’EST L’ÉTÉ\u00a0!']) {
+    assert.equal(repairMojibake(s), s, s);
+  }
+  // and the real thing, garbled once or twice, comes back as it was, not decoded a step too far
+  assert.equal(repairMojibake(garble('“CAFÉ”', 'windows-1252')), '“CAFÉ”');
+  assert.equal(repairMojibake(garble(garble('Das macht Spaß…', 'windows-1252'), 'windows-1252')), 'Das macht Spaß…');
 });
 
 test('prepare: repaired records are counted in the warnings; a repaired copy is a duplicate of the clean one', () => {

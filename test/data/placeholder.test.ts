@@ -37,7 +37,12 @@ test('checkRecord: a word such as None is kept as an answer, rejected where no a
   assert.equal(reason({ shape: 'text', text: 'None' }), 'placeholder');
   assert.equal(reason({ shape: 'classification', text: 'N/A', label: 'pos' }), 'placeholder');
   const detail = checkRecord({ shape: 'text', text: 'nan' }, limits, [], null)!.detail;
-  assert.match(detail, /not text \(--keep-placeholders keeps it\)$/);
+  assert.match(detail, /^"text": .*not text \(--keep-placeholders keeps it\)$/);
+  // the detail names the field, as an empty one's does: which of a chat's turns is the placeholder, which holds </s>
+  const chat = (content: string) => ({ shape: 'chat' as const, messages: [{ role: 'user' as const, content: 'hi' }, { role: 'assistant' as const, content: 'ok' }, { role: 'user' as const, content }, { role: 'assistant' as const, content: 'yes' }] });
+  assert.match(checkRecord(chat('[deleted]'), limits, [], null)!.detail, /^messages\[2\]\.content: "\[deleted\]" is what a forum leaves/);
+  assert.equal(checkRecord(chat('stop </s> here'), limits, ['<s>', '</s>'], null)!.detail, 'messages[2].content contains the special token "</s>"');
+  assert.equal(checkRecord({ shape: 'prompt_completion', prompt: 'Q? ', completion: 'A <unk>' }, limits, ['<unk>'], null)!.detail, '"completion" contains the special token "<unk>"');
 });
 
 test('prepare --keep-placeholders keeps them, and says so in report.json', () => {

@@ -38,6 +38,8 @@ test('errors are one line, with what and where, and exit status 2', () => {
     [['--input', 'ok.jsonl'], /^error: --out is required/],
     [['--input', 'ok.jsonl', '--out', 'o', '--dedup', 'fuzzy'], /^error: --dedup must be one of near, exact, none/],
     [['--input', 'ok.jsonl', '--out', 'o', '--field', 'body=text'], /^error: --field must be NAME=KEY/],
+    // one field read from two keys: the later is not silently taken
+    [['--input', 'ok.jsonl', '--out', 'o', '--field', 'text=body', '--field', 'text=title'], /^error: --field is given twice, "text=body" and "text=title": give it once$/m],
     [['--input', 'ok.jsonl', '--out', 'o', '--bogus'], /^error: Unknown option '--bogus'/],
     [['--input', 'ok.jsonl', '--out', 'o', '--task', 'classification', '--labels', 'pos,pos'], /^error: --labels lists the class "pos" twice/],
     [['--input', 'ok.jsonl', '--out', 'ok.jsonl'], /^error: ok\.jsonl: cannot create the output folder --out: it \(or a folder above it\) is a file/],
@@ -52,7 +54,7 @@ test('errors are one line, with what and where, and exit status 2', () => {
     assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
   }
   // a bad option is checked before the tokenizer loads: its error is the only line
-  for (const bad of [['--seed', 'abc'], ['--min-chars', '-5'], ['--split', '1,0'], ['--field', 'foo=bar']]) {
+  for (const bad of [['--seed', 'abc'], ['--min-chars', '-5'], ['--split', '1,0'], ['--field', 'foo=bar'], ['--field', 'label=a', '--field', 'label=b']]) {
     const r = cli('--input', 'ok.jsonl', '--out', 'o', ...bad);
     assert.equal(r.status, 2);
     assert.equal(r.stderr.trimEnd().split('\n').length, 1, r.stderr);

@@ -43,10 +43,26 @@ test('--out holding a train.jsonl that prepare did not write is refused (exit 2)
   assert.ok(readJsonl(mine).every((r) => String(r.text).startsWith('a record')));
 });
 
+test('--out holding a folder named like an output is refused before anything is written, --overwrite or not', () => {
+  writeFiles(dir, { 'in.jsonl': records(10, 'a'), 'taken/train.jsonl/notes.txt': 'mine\n' });
+  for (const flags of [[], ['--overwrite']]) {
+    const line = oneLineError(cli(['--input', 'in.jsonl', '--out', 'taken', ...flags]));
+    assert.equal(line, 'error: taken: --out holds a folder named train.jsonl, where prepare writes its train.jsonl: move it, or choose another --out');
+    // before, --overwrite put rejected.jsonl in place and then failed on the folder: a half-written --out
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'taken')), ['train.jsonl']);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'taken', 'train.jsonl')), ['notes.txt']);
+  }
+});
+
 test('every record rejected: one-line error with the reasons, exit 2, outputs still written for inspection', () => {
   writeFiles(dir, { 'bad.jsonl': '{bad\n{"text": ""}\n[1]\n{nope\n' });
   const line = oneLineError(cli(['--input', 'bad.jsonl', '--out', 'none']));
   assert.match(line, /^error: no record was kept: all 4 records were rejected \(invalid_json 2, empty 1, unknown_shape 1\); .*rejected\.jsonl/);
+  // what and where: the first record rejected, with its file, line and why (its detail's line breaks escaped)
+  assert.match(line, /\(invalid_json 2, empty 1, unknown_shape 1\); the first: bad\.jsonl:1: invalid_json: Expected property name or '\}' in JSON at position 1; rejected\.jsonl/);
+  writeFiles(dir, { 'sst2.tsv': 'sentence\tlabel\nit is a charming journey\t1\n' });
+  assert.match(oneLineError(cli(['--input', 'sst2.tsv', '--out', 'sst', '--task', 'classification'])),
+    /^error: no record was kept: the one record was rejected: sst2\.tsv:2: unknown_shape: no "text", .* \(keys: "sentence", "label"\); --field text=sentence reads it as the text; rejected\.jsonl/);
   assert.equal(readJsonl(path.join(dir, 'none', 'rejected.jsonl')).length, 4);
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'none', 'report.json'), 'utf8')).rejected, 4);
   assert.deepEqual(tmpFiles(path.join(dir, 'none')), []);

@@ -35,6 +35,12 @@ test('field remapping, including role and content keys inside messages', () => {
 test('JSON held in a CSV cell (messages, input_ids) is parsed', () => {
   assert.equal(reason(gen({ messages: '[{"role":"user","content":"u"},{"role":"assistant","content":"a"}]' })), 'ok');
   assert.equal(reason(gen({ input_ids: '[1, 2]', labels: '' })), 'ok');
+  // a cell cut short (Excel keeps 32,767 characters) is JSON that does not parse, not "a string, not an array"
+  const cut = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail.replace(/\(.*\)/, '(…)')}` : 'ok');
+  assert.equal(cut(gen({ messages: '[{"role":"user","content":"u"},{"role":"assis' })),
+    'unknown_shape: "messages" holds text that starts as a JSON array but does not parse (…): a cell cut short?');
+  assert.equal(cut(gen({ input_ids: '[1, 2, 3' })), 'invalid_tokens: "input_ids" holds text that starts as a JSON array but does not parse (…): a cell cut short?');
+  assert.deepEqual(gen({ messages: 'hello' }), { reason: 'unknown_shape', detail: '"messages" is a string, not an array' });
 });
 
 test('rejections: unknown and ambiguous shapes, wrong task, empty fields, roles, labels, tokens', () => {
@@ -196,6 +202,11 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.equal(detail(gen({ conversations: [] })), 'empty: "conversations" holds no turns');
   assert.equal(detail(gen({ Text: 'T', Label: 'x' })), 'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "Text", "Label"); --field text=Text reads it');
   assert.match(detail(cls({ Text: 'T', Label: 'x' })), /; --field text=Text --field label=Label reads them$/);
+  // a field of another name holding the text: SST-2's "sentence", a corpus's "content"; numbers (ids, CSV labels) are not text
+  assert.match(detail(cls({ sentence: 'a charming journey', label: '1' })), /\(keys: "sentence", "label"\); --field text=sentence reads it as the text$/);
+  assert.match(detail(gen({ content: 'a page of a corpus', id: '17', views: 3 })), /; --field text=content reads it as the text$/);
+  assert.match(detail(cls({ 'Class Index': '3', Title: 'Wall St.', Description: 'Reuters - …' })), /; name the text field: --field text=Title or --field text=Description$/);
+  assert.match(detail(gen({ id: '17', score: '0.5' })), /\(keys: "id", "score"\)$/, 'no text field: no hint');
   assert.match(detail(gen({ text: 'T', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), /--field text=none reads it as the chat, --field messages=none as the text/);
 });
 

@@ -94,6 +94,15 @@ test('every reader rejects the record holding invalid UTF-8 or a NUL byte, and o
     { line: 6, reason: undefined, detail: undefined },
   ]);
   assert.equal(summary([...readText(f['a.txt']!)])[0]!.reason, 'invalid_utf8');
+  // a record of several lines with a byte that is not UTF-8 and, on a later line, a NUL is binary, as one line with both is
+  const both = writeFiles(dir, {
+    'both.csv': bytes('text,label\n"one ', [0xe9], '\ntwo ', [0], '",1\n'),
+    'both.txt': bytes([0x89], 'PNG\n', [0, 0], '\n'),
+    'both.json': bytes('[{"text":\n"', [0xe9], '",\n"x": "', [0], '"}]'),
+  });
+  assert.deepEqual(summary([...readCsv(both['both.csv']!, ',')]), [{ line: 2, reason: 'binary', detail: 'a NUL byte at byte 5 of line 3: binary data, not text' }]);
+  assert.deepEqual(summary([...readText(both['both.txt']!)]), [{ line: 1, reason: 'binary', detail: 'a NUL byte at byte 1 of line 2: binary data, not text' }]);
+  assert.deepEqual(summary([...readJson(both['both.json']!)]), [{ line: 1, reason: 'binary', detail: 'a NUL byte at byte 7 of line 3: binary data, not text' }]);
   const header = writeFiles(dir, { 'h.csv': bytes('te', [0xff], 'xt\nx\n') })['h.csv']!;
   assert.throws(() => [...readCsv(header, ',')], /h\.csv:1: the header row is not UTF-8 text \(invalid UTF-8 at byte 3 of line 1\)/);
 });
@@ -110,16 +119,18 @@ test('prepare: a binary file and latin-1 lines are rejected record by record; re
   const { report } = prepare({ inputs: [path.join(dir, 'in')], outDir: out, tokenizer: tok, split: [1, 0, 0] });
   assert.equal(report.input_records, 6);
   assert.equal(report.kept + report.rejected, report.input_records);
-  assert.deepEqual(report.by_reason, { binary: 1, invalid_utf8: 2 });
+  assert.deepEqual(report.by_reason, { binary: 2, invalid_utf8: 1 });
   const rejected = readOut<{ source: { file: string; line: number }; reason: string; detail: string }>(path.join(out, 'rejected.jsonl'));
   assert.deepEqual(rejected.map((r) => [path.basename(r.source.file), r.source.line, r.reason, r.detail]), [
-    ['blob.txt', 1, 'invalid_utf8', 'invalid UTF-8 at byte 1 of line 1'],
+    // the PNG's first byte is not UTF-8, its NULs come on line 3: binary, as a line holding both is (it was invalid_utf8,
+    // and the report told the user to convert the image from Windows-1252 with iconv)
+    ['blob.txt', 1, 'binary', 'a NUL byte at byte 1 of line 3: binary data, not text'],
     ['latin1.jsonl', 2, 'invalid_utf8', 'invalid UTF-8 at byte 14 of line 2'],
     ['zeros.txt', 1, 'binary', 'a NUL byte at byte 1 of line 2: binary data, not text'],
   ]);
   const train = fs.readFileSync(path.join(out, 'train.jsonl'), 'utf8');
   assert.ok(!train.includes('\ufffd') && !train.includes('PNG'), 'nothing decoded with replacement characters was kept');
   // each file with records that are not UTF-8 gets a warning with the conversion to run
-  assert.deepEqual(report.warnings.filter((w) => w.includes('not UTF-8')).map((w) => w.split(':')[0]), ['blob.txt', 'latin1.jsonl']);
+  assert.deepEqual(report.warnings.filter((w) => w.includes('not UTF-8')).map((w) => w.split(':')[0]), ['latin1.jsonl']);
   assert.ok(report.warnings.some((w) => w.startsWith('latin1.jsonl: 1 record is not UTF-8 text') && w.includes('iconv -f WINDOWS-1252 -t UTF-8 latin1.jsonl')), report.warnings.join('; '));
 });

@@ -1,12 +1,12 @@
 // CSV (RFC 4180) and TSV: the first row is the header; every later row is one record whose line is
 // where the row starts. Quoted fields may hold delimiters, doubled quotes and newlines. A quote that does
 // not start a field is a literal character (`the 5" screen`), as Python's csv module and pandas read it.
-// Blank lines between rows are skipped. A row whose field count differs from the header's, or that repeats
-// the header (two files joined), is `bad_columns`; a malformed row (text after a closing quote, an
-// unclosed quote) is `invalid_csv`; a row any of whose lines is not UTF-8 text is `invalid_utf8` or
-// `binary`, whatever else is wrong with it. A header cell with no name is named `Unnamed: N` (N the 0-based
-// column, pandas' name for the index column its to_csv writes). A .csv file whose header line has no comma
-// outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
+// Blank lines between rows are skipped (a line of tabs in a TSV is a row of empty cells, not a blank line). A row
+// whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
+// malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not
+// UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it. A header cell with no name is named
+// `Unnamed: N` (N the 0-based column, pandas' name for the index column its to_csv writes). A .csv file whose header
+// line has no comma outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
 // A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
 // delimiter, which `onNote` is told too.
 // A quoted field is bounded by size, not lines (a poem in one cell may have many): one still open after
@@ -17,7 +17,7 @@
 import { UserError } from '../../util/errors.ts';
 import { readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
+import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
 /** Raw text kept per row (prepare clips it further for rejected.jsonl). */
 const RAW_LIMIT = 1 << 16;
@@ -62,30 +62,35 @@ class RowState {
 
   constructor(private readonly d: number) {}
 
-  /** Reads one physical line of the row (the line break before it is in the field when inside quotes). */
+  /**
+   * Reads one physical line of the row (the line break before it is in the field when inside quotes). A field's text
+   * is added a run at a time (to the closing quote inside quotes, its doubled quotes undone at once; to the next
+   * delimiter outside), never a character or a doubled quote at a time: a string built of small pieces takes tens of
+   * bytes a character, and a 150 MB cell ran out of memory.
+   */
   scan(text: string): void {
     let atFieldStart = !this.inQuotes && this.field === '' && !this.afterQuote;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+    const delimiter = String.fromCharCode(this.d);
+    let i = 0;
+    while (i < text.length) {
       if (this.inQuotes) {
-        if (c === 0x22) {
-          if (text.charCodeAt(i + 1) === 0x22) {
-            this.field += '"';
-            i++;
-          } else {
-            this.inQuotes = false;
-            this.afterQuote = true;
-          }
-        } else {
-          this.field += text[i];
-        }
+        // the closing quote: the first that is not one of a doubled pair (a pair cannot straddle a line break)
+        let q = text.indexOf('"', i);
+        while (q >= 0 && text.charCodeAt(q + 1) === 0x22) q = text.indexOf('"', q + 2);
+        this.field += text.slice(i, q < 0 ? text.length : q).replaceAll('""', '"');
+        if (q < 0) return;
+        this.inQuotes = false;
+        this.afterQuote = true;
+        i = q + 1;
         continue;
       }
+      const c = text.charCodeAt(i);
       if (c === this.d) {
         this.fields.push(this.field);
         this.field = '';
         this.afterQuote = false;
         atFieldStart = true;
+        i++;
         continue;
       }
       if (this.afterQuote) {
@@ -94,11 +99,15 @@ class RowState {
         this.inQuotes = true;
         this.quotedField = this.fields.length + 1;
         atFieldStart = false;
+        i++;
         continue;
       }
-      // a quote that does not start a field is a character like any other
+      // the rest of an unquoted field, to the next delimiter: a quote that does not start a field is a character like any other
       atFieldStart = false;
-      this.field += text[i];
+      const end = text.indexOf(delimiter, i + 1);
+      const to = end < 0 ? text.length : end;
+      this.field += text.slice(i, to);
+      i = to;
     }
   }
 }
@@ -132,7 +141,9 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     const k = next();
     if (k === undefined) return;
     const first = line(k);
-    if (first.text.trim() === '') continue; // a blank line between rows
+    // a blank line between rows; but a line of tabs in a TSV is a row of empty cells (a spreadsheet's empty row), as ",,"
+    // is in a CSV: a record, rejected and counted, as pandas and Python's csv read it
+    if (first.text.trim() === '' && !(sniffed && first.text.includes(d))) continue;
     if (k - base === buf.length - 1) {
       // the lines before this row are never read again
       buf[0] = first;
@@ -212,7 +223,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     }
     for (let j = k + 1; j <= last; j++) {
       const l = line(j);
-      if (l.defect) defect ??= defectRejection(l.defect, l.lineNo);
+      defect = recordDefect(defect, l.defect, l.lineNo);
       if (skipped) {
         st.field += '\n';
         st.scan(l.text);
@@ -277,7 +288,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     if (row.fields.length !== header.length) {
       yield {
         line: row.line, raw: row.raw,
-        error: { reason: 'bad_columns', detail: `${row.fields.length} fields where the header has ${header.length}` },
+        error: { reason: 'bad_columns', detail: `${row.fields.length} field${row.fields.length === 1 ? '' : 's'} where the header has ${header.length}` },
       };
       continue;
     }

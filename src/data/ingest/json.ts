@@ -16,7 +16,7 @@ import { refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { scanObjectMembers } from './json-object-scan.ts';
 import { parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
-import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
+import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
 /** Files up to this size that do not start with "[" are tried as one JSON value. */
 const WHOLE_VALUE_LIMIT = 256 << 20;
@@ -78,16 +78,16 @@ function head(file: string, bytes: number): string {
   }
 }
 
-/** The rejection for the first line of `bytes` that is not UTF-8 text. */
+/** The rejection of a value whose `bytes` are not all UTF-8 text: its first such line's, or its first binary line's (recordDefect). */
 function firstDefect(bytes: Buffer): Rejection | null {
-  let start = 0;
-  for (let line = 1; ; line++) {
+  let start = 0, found: Rejection | undefined;
+  for (let line = 1; found?.reason !== 'binary'; line++) {
     const nl = bytes.indexOf(0x0a, start);
-    const d = lineDefect(bytes.subarray(start, nl < 0 ? bytes.length : nl));
-    if (d) return defectRejection(d, line);
-    if (nl < 0) return null;
+    found = recordDefect(found, lineDefect(bytes.subarray(start, nl < 0 ? bytes.length : nl)), line);
+    if (nl < 0) break;
     start = nl + 1;
   }
+  return found ?? null;
 }
 
 /** The first non-blank character of `file` and its line, or null for a file of blanks. */
@@ -150,7 +150,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       const defect = defectAt.get(i);
       if (defect && (startLine > 0 || (opened && !isSpace(c)))) {
         // inside the pending element, or the character that starts the next one
-        elementDefect ??= defectRejection(defect, lineNo);
+        elementDefect = recordDefect(elementDefect, defect, lineNo);
       }
       if (inString) {
         if (c === 0x0a) {

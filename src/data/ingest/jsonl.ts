@@ -3,17 +3,87 @@
 // A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed, and one longer
 // than ReadOptions.maxRawChars as too_long (parsing it would take memory in proportion to it). Python's NaN and
 // Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts).
-import { readLines } from '../../util/lines.ts';
+// Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record) are read too:
+// a line holding only "{" (unindented), which no JSON Lines record is, opens an object whose lines up to its closing
+// brace are one record at that line. One that does not close before the next such line, within maxRawChars or before
+// the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
+// lines: each line is scanned at most twice.
+import { readLines, type Line } from '../../util/lines.ts';
 import { parseJsonText } from './python-json.ts';
-import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
+import type { Rejection } from '../record.ts';
+import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
 export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawItem> {
-  for (const { text, lineNo, defect } of readLines(file)) {
-    opts.onBytes?.(Buffer.byteLength(text) + 1);
+  const source = readLines(file);
+  // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
+  // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
+  let again: Line[] = [], at = 0;
+  const next = (): Line | undefined => {
+    if (at < again.length) return again[at++];
+    const r = source.next();
+    if (r.done) return undefined;
+    opts.onBytes?.(Buffer.byteLength(r.value.text) + 1);
+    return r.value;
+  };
+  for (let l = next(); l !== undefined; l = next()) {
+    const { text, lineNo, defect } = l;
     const t = text.trim();
     if (t === '') continue;
+    if (opensObject(text) && !defect) {
+      const pretty = prettyObject(l, next, opts.maxRawChars ?? Infinity);
+      if (pretty.item) {
+        yield pretty.item;
+        continue;
+      }
+      again = pretty.readAhead.concat(again.slice(at));
+      at = 0;
+      yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
+      continue;
+    }
     yield defect ? { line: lineNo, raw: t, error: defectRejection(defect, lineNo) } : parseJsonItem(t, lineNo, opts.maxRawChars);
   }
+}
+
+/**
+ * The pretty-printed object that `open` (a line holding only "{") starts: its lines read with `next` up to the one that
+ * closes it (strings and nesting tracked), as one item at `open`'s line; or, when it does not close within `maxRaw`
+ * characters or before the end of the file, the lines read ahead and why.
+ */
+function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number): { item: RawItem } | { item?: undefined; readAhead: Line[]; why: string } {
+  const lines: Line[] = [];
+  let depth = 1, inString = false, escape = false, chars = 1;
+  for (;;) {
+    const l = next();
+    if (l === undefined) return { readAhead: lines, why: 'before the end of the file' };
+    if (opensObject(l.text)) {
+      lines.push(l);
+      return { readAhead: lines, why: `before the next object opens on line ${l.lineNo}` };
+    }
+    lines.push(l);
+    chars += l.text.length + 1;
+    if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than any record within --max-chars can take` };
+    for (let i = 0; i < l.text.length && depth > 0; i++) {
+      const c = l.text.charCodeAt(i);
+      if (inString) {
+        if (escape) escape = false;
+        else if (c === 0x5c) escape = true;
+        else if (c === 0x22) inString = false;
+      } else if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) depth--;
+    }
+    if (depth === 0) break;
+    // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
+    if (inString) return { readAhead: lines, why: `(a string on line ${l.lineNo} runs to the end of its line)` };
+  }
+  const raw = [open, ...lines].map((l) => l.text).join('\n').trim();
+  const bad = lines.reduce<Rejection | undefined>((sofar, l) => recordDefect(sofar, l.defect, l.lineNo), undefined);
+  return { item: bad ? { line: open.lineNo, raw, error: bad } : parseJsonItem(raw, open.lineNo, maxRaw) };
+}
+
+/** Whether a line opens a pretty-printed object at the top level: "{" alone, unindented (nested ones are indented). */
+function opensObject(text: string): boolean {
+  return text.trimEnd() === '{';
 }
 
 /** Parses one record's JSON text; text longer than `maxRaw` is rejected as too_long unparsed (bounded memory). */

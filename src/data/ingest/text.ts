@@ -4,7 +4,7 @@
 // lines is a JSON object (JSON Lines saved as .txt) is noted: read as text, its records would be trained as JSON.
 import { readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { defectRejection, type RawItem, type ReadOptions } from './types.ts';
+import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
 export function* readText(file: string, opts: ReadOptions = {}): Generator<RawItem> {
   const key = opts.textField ?? 'text';
@@ -38,7 +38,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     for (const { text, lineNo, defect } of readLines(file)) {
       opts.onBytes?.(Buffer.byteLength(text) + 1);
       look(text);
-      if (defect) error ??= defectRejection(defect, lineNo);
+      error = recordDefect(error, defect, lineNo);
       add(lines, text);
     }
     yield item(1, lines);
@@ -55,7 +55,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
       continue;
     }
     if (start === 0) start = lineNo;
-    if (defect) error ??= defectRejection(defect, lineNo);
+    error = recordDefect(error, defect, lineNo);
     add(lines, text);
   }
   if (start > 0) yield item(start, lines);

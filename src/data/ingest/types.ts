@@ -31,6 +31,16 @@ export function defectRejection(d: LineDefect, line: number): Rejection {
     : { reason: 'invalid_utf8', detail: `invalid UTF-8 at byte ${d.byte} of line ${line}` };
 }
 
+/**
+ * The rejection of a record of several lines, given the one so far and the next line's defect: the first line's, but a
+ * NUL byte on a later line makes an invalid_utf8 record binary, as lineDefect reports a NUL first within a line ("binary"
+ * says more: a PNG's first line holds a byte that is not UTF-8, its NULs come after, and no iconv makes text of it).
+ */
+export function recordDefect(sofar: Rejection | undefined, d: LineDefect | undefined, line: number): Rejection | undefined {
+  if (d === undefined) return sofar;
+  return sofar === undefined || (d.kind === 'binary' && sofar.reason === 'invalid_utf8') ? defectRejection(d, line) : sofar;
+}
+
 export type Format = 'jsonl' | 'json' | 'csv' | 'tsv' | 'text';
 export const FORMATS: readonly Format[] = ['jsonl', 'json', 'csv', 'tsv', 'text'];
 
