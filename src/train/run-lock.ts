@@ -89,7 +89,8 @@ function removeDeadTemps(dir: string): void {
 
 /**
  * Creates folder `dir` (returning the folders it made) and writes `text` to `tmp` in it; again when a
- * process that released its lock has just removed the folder it had created.
+ * process that released its lock has just removed the folder it had created. A write that fails (a full disk
+ * creates the file, then fails to fill it) leaves neither the file nor the folders it made.
  */
 function writeBeside(dir: string, tmp: string, text: string): string[] {
   for (let attempt = 0; ; attempt++) {
@@ -100,6 +101,8 @@ function writeBeside(dir: string, tmp: string, text: string): string[] {
       withIo(dir, `write its lock file (${LOCK_FILE}) in it`, () => fs.writeFileSync(tmp, text));
       return created;
     } catch (e) {
+      if (fs.lstatSync(tmp, { throwIfNoEntry: false })?.isFile()) fs.rmSync(tmp, { force: true });
+      removeCreated(created);
       if (!(e instanceof UserError) || !e.message.endsWith('(ENOENT)') || attempt >= 10) throw e;
     }
   }
