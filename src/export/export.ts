@@ -12,8 +12,8 @@ import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo, writeFileAtomic } from '../util/atomic.ts';
-import { createFolderAtomic, recoverFolderSwaps } from '../util/folder-swap.ts';
-import { MOVING, PARTIAL, removeDeadPartials, withOutputParent } from './out-path.ts';
+import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
+import { MOVING, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
@@ -74,6 +74,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
   if (cfg.method === 'lora' && opts.merge) requireModelFolder(cfg, 'export --merge', opts.run); // before anything is written
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder', opts.out);
+  if (!existing) refuseDanglingOutput(opts.out);
   if (existing) removeDeadPartials(opts.out);
   if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
   // written whole before it takes the output's name: a failure (or Ctrl-C in a 7B merge) leaves no partial
@@ -97,7 +98,8 @@ export function exportRun(opts: ExportOptions): ExportResult {
       fs.rmdirSync(partial);
     } catch (e) {
       if (fs.existsSync(partial)) removeOwned(partial, ANY_FILES);
-      throw ioError(e, opts.out, 'write the export into');
+      // a file that could not be written (a full disk) is named where it was going, not in the partial folder now gone
+      throw renamed(ioError(e, opts.out, 'write the export into'), partial, opts.out);
     }
   } else {
     // made, never replacing: a folder that appeared at --out during a long merge is the user's, and stays

@@ -101,8 +101,8 @@ function removeQuietly(tmp: string, owned: FolderSpec): void {
   }
 }
 
-/** An error that names a file inside the temporary folder names it at its final place instead. */
-function renamed(e: unknown, tmp: string, target: string): unknown {
+/** An error that names a file inside the temporary folder `tmp` names it at its final place in `target` instead. */
+export function renamed(e: unknown, tmp: string, target: string): unknown {
   if (!(e instanceof UserError) || !e.where?.startsWith(tmp)) return e;
   return new UserError(e.what, target + e.where.slice(tmp.length));
 }

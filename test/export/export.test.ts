@@ -329,3 +329,28 @@ test('--max-shard-size that is not a size names the flag, whatever is wrong with
   assert.equal(parseShardSize(' 2GiB '), 2 ** 31);
   assert.equal(parseShardSize('1MB'), 1e6);
 });
+
+test('a full disk while merging into an empty folder names the file at its place in --out (not in the partial folder) and leaves the folder empty', () => {
+  const run = trainedRun('generation');
+  const given = path.join(tmp(), 'given');
+  fs.mkdirSync(given);
+  const bin = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+  const preload = path.join(FIXTURES, '..', 'train', 'fail-writes.ts');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', preload, bin, 'export', '--run', run, '--out', given, '--merge'],
+    { encoding: 'utf8', env: { ...process.env, MT_FAIL_WRITES: 'partial-export-\\d+/\\.?model\\.safetensors' } });
+  assert.equal(r.status, 2, r.stderr);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error: ')), [`error: ${path.join(given, 'model.safetensors')}: cannot write: no space left on device (ENOSPC)`]);
+  assert.deepEqual(fs.readdirSync(given), [], 'nothing is left in --out');
+});
+
+test('an --out that is a symbolic link to nothing is refused before the merge, naming the link and its target', () => {
+  const run = trainedRun('generation');
+  const dir = tmp();
+  const link = path.join(dir, 'merged');
+  fs.symlinkSync(path.join(dir, 'nowhere'), link);
+  for (const merge of [false, true]) {
+    assert.throws(() => exportRun({ run, out: link, merge, best: false, backend }),
+      { message: `${link}: cannot write: it is a symbolic link to ${path.join(dir, 'nowhere')}, which does not exist (remove the link, or give another path)` });
+  }
+  assert.deepEqual(fs.readdirSync(dir), ['merged']);
+});
