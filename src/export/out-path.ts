@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeDeadTemps, stopOwnWrites, withIo, writerGone } from '../util/atomic.ts';
+import { danglingLinkTarget } from '../util/dangling-link.ts';
+import { UserError } from '../util/errors.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
 import { firstMissingFolder, removeMadeFolders as removeMadeFoldersTo } from '../util/made-folders.ts';
 import { ANY_FILES, removeOwned } from '../util/owned-tree.ts';
@@ -27,6 +29,15 @@ export function withOutputParent<T>(out: string, write: () => T): T {
     removeMadeFolders(out, first);
     throw e;
   }
+}
+
+/**
+ * Refuses, before any work, an output `out` that is a symbolic link to nothing: the export is put in place without
+ * writing through a link, so it would fail there only once a whole merge or quantisation had been done.
+ */
+export function refuseDanglingOutput(out: string): void {
+  const target = danglingLinkTarget(out);
+  if (target !== null) throw new UserError(`cannot write: it is a symbolic link to ${target}, which does not exist (remove the link, or give another path)`, out);
 }
 
 /** The first of the folders above the output `out` that withOutputParent would make (undefined: they all exist). */
