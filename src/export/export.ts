@@ -60,7 +60,12 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean):
     if (base !== null && fs.existsSync(base)) warnIfNotTrainedOn(dir, base); // an adapter is read over the base it was trained on
     return dir;
   }
-  if (!best) throw new UserError(`${path.basename(dir)}/ not found: the run has not finished (it is written after the last step)`, dir);
+  if (!best) {
+    // report.json is written last: a run that has it finished, and its weights were moved or deleted since
+    const why = fs.existsSync(runPath(run, 'report')) ? `the run finished (its ${RUN_LAYOUT.report} is written), so it was moved or deleted since; train the run again with --overwrite`
+      : 'the run has not finished (it is written after the last step)';
+    throw new UserError(`${path.basename(dir)}/ not found: ${why}`, dir);
+  }
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
     `${cfg.data.val ? 'and this one stopped before its first evaluation' : 'and this run has none: leave out --best for the last step\'s weights'}`, dir);
 }

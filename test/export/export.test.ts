@@ -154,8 +154,11 @@ test('--best of a finished run without val data: best/ is written only by a run 
   assert.throws(() => loadGgufSource({ run, best: true }, backend, 'fp32'), { message });
   assert.throws(() => adapterSource({ run, best: true }), { message });
   assert.throws(() => resolveEvalTarget({ run, best: true }), { message });
-  // the last step's weights of an unfinished run
+  // the last step's weights of a finished run, deleted since (it was "the run has not finished"), and of an unfinished run
   fs.rmSync(path.join(run, 'adapter'), { recursive: true });
+  assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
+    { message: `${path.join(run, 'adapter')}: adapter/ not found: the run finished (its report.json is written), so it was moved or deleted since; train the run again with --overwrite` });
+  fs.rmSync(path.join(run, 'report.json'));
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
     { message: `${path.join(run, 'adapter')}: adapter/ not found: the run has not finished (it is written after the last step)` });
 });
