@@ -8,7 +8,7 @@ import { removeDeadTemps, stopOwnWrites, withIo, writerGone } from '../util/atom
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { UserError } from '../util/errors.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
-import { firstMissingFolder, removeMadeFolders as removeMadeFoldersTo } from '../util/made-folders.ts';
+import { firstMissingFolder, makeFolders, removeMadeFolders as removeMadeFoldersTo } from '../util/made-folders.ts';
 import { ANY_FILES, removeOwned } from '../util/owned-tree.ts';
 
 /** The folder an export into an existing empty folder is written in, inside it (then the pid). */
@@ -22,7 +22,7 @@ export const MOVING = '.moving';
  */
 export function withOutputParent<T>(out: string, write: () => T): T {
   const parent = path.dirname(path.resolve(out));
-  const first = withIo(out, 'make the folder of the output', () => fs.mkdirSync(parent, { recursive: true }));
+  const first = withIo(out, 'make the folder of the output', () => makeFolders(parent));
   try {
     return write();
   } catch (e) {

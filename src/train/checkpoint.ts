@@ -22,6 +22,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
+import { makeFolders } from '../util/made-folders.ts';
 
 export interface LoopState {
   step: number;
@@ -58,7 +59,7 @@ export function checkpointName(step: number): string {
 export function saveCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
   state: Omit<CheckpointState, 'version' | 'stateSha256' | 'optimizerStep'>, keep: number): string {
   const root = path.join(runDir, RUN_LAYOUT.checkpoints);
-  withIo(root, 'create the folder', () => fs.mkdirSync(root, { recursive: true }));
+  withIo(root, 'create the folder', () => makeFolders(root));
   const tensors: Record<string, TensorToWrite> = {};
   params.forEach((p, i) => {
     tensors[`param.${p.name}`] = bufferTensor(backend, p.value, p.shape);

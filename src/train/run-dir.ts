@@ -14,6 +14,7 @@ import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { CHECKPOINTS_SPEC } from './checkpoint.ts';
 import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from './run-files.ts';
+import { makeFolders } from '../util/made-folders.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
 export const RUN_MARKER = RUN_LAYOUT.marker;
@@ -99,7 +100,7 @@ export class RunDir {
         // is still a run's, which the next --overwrite takes (without it, a half-emptied run would be refused as not one)
         removeOwnedEntries(dir, (entry) => (ignored(entry) || entry === RUN_MARKER ? null : spec(entry)));
       }
-      fs.mkdirSync(dir, { recursive: true });
+      makeFolders(dir);
     });
     const run = new RunDir(dir);
     run.writeJson(RUN_MARKER, { format: 'mistral-tune run', version: 1, created: new Date().toISOString() });

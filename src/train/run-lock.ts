@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { isUserError, UserError } from '../util/errors.ts';
 import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
+import { makeFolders } from '../util/made-folders.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
 
@@ -96,7 +97,7 @@ function writeBeside(dir: string, tmp: string, text: string): string[] {
   for (let attempt = 0; ; attempt++) {
     const created = missingFolders(dir);
     try {
-      withIo(dir, 'create the folder', () => fs.mkdirSync(dir, { recursive: true }));
+      withIo(dir, 'create the folder', () => makeFolders(dir));
       // named by the folder (a read-only one is the usual cause), not by the temporary file's name
       withIo(dir, `write its lock file (${LOCK_FILE}) in it`, () => fs.writeFileSync(tmp, text));
       return created;
