@@ -73,8 +73,8 @@ export function removeStoppedExport(out: string, first: string | undefined): voi
 export function removeDeadPartials(dir: string): void {
   for (const e of fs.readdirSync(dir)) {
     const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
-    if (!Number.isInteger(pid) || !writerGone(pid)) continue;
     const partial = path.join(dir, e);
+    if (!Number.isInteger(pid) || !writerGone(pid, partial)) continue;
     withIo(partial, 'remove the partial export', () => {
       const moving = path.join(partial, MOVING);
       const moved = fs.lstatSync(moving, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(moving, 'utf8').split('\n') : [];

@@ -357,3 +357,14 @@ test('an --out that is a symbolic link to nothing is refused before the merge, n
   }
   assert.deepEqual(fs.readdirSync(dir), ['merged']);
 });
+
+test('an empty --out holding the partial export of an earlier process with this pid (a container restarted after a kill: pid 1 again) is taken back, not refused as not empty', () => {
+  const run = trainedRun('generation');
+  const given = path.join(tmp(), 'given');
+  const partial = path.join(given, `.partial-export-${process.pid}`);
+  fs.mkdirSync(partial, { recursive: true });
+  fs.copyFileSync(path.join(run, 'adapter', 'adapter_config.json'), path.join(partial, 'adapter_config.json'));
+  const before = new Date(Date.now() - process.uptime() * 1000 - 60_000);
+  fs.utimesSync(partial, before, before);
+  assert.deepEqual(exportRun({ run, out: given, merge: false, best: false, backend }).files, ['README.md', 'adapter_config.json', 'adapter_model.safetensors']);
+});
