@@ -112,7 +112,9 @@ function dropCheckpoint(dir: string): void {
 /** Checkpoint folders, oldest first. */
 export function listCheckpoints(runDir: string): string[] {
   const root = path.join(runDir, RUN_LAYOUT.checkpoints);
-  if (!fs.existsSync(root)) return [];
+  const stat = fs.statSync(root, { throwIfNoEntry: false });
+  if (stat === undefined) return [];
+  if (!stat.isDirectory()) throw new UserError(`is not a folder, where train keeps its checkpoints: move it away (mistral-tune did not make it)`, root);
   return fs.readdirSync(root).filter((n) => NAME.test(n)).sort().map((n) => path.join(root, n));
 }
 
