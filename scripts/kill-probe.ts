@@ -166,6 +166,16 @@ function moments(refMs: number, trace: string): Moment[] {
     return AT === 'op' ? { op: ops[rng.below(ops.length)]!, signal: 'KILL' } : { delayMs: Math.round(rng.next() * refMs * 1.05), signal };
   });
 }
+/**
+ * A killed command ends by the signal it was sent (SIGKILL at a mutation), or exits 130/143 for SIGINT/SIGTERM, or
+ * had finished (0): anything else — SIGABRT, a native abort in the middle of the stop — is a failure.
+ */
+function checkEnding(r: Result, m: Moment, repro: string): void {
+  const sent = m.op !== undefined ? 'KILL' : m.signal;
+  const byExit: Record<string, number> = { INT: 130, TERM: 143 };
+  if (r.code === 0 || r.signal === `SIG${sent}` || (r.signal === null && r.code === byExit[sent])) return;
+  fail(`SIG${sent} ended it by ${r.signal ?? `exit ${r.code}`}: ${r.stderr.trim().split('\n').filter((l) => l !== '').slice(0, 2).join(' | ')}`, repro);
+}
 const reproOf = (m: Moment): string => (m.op !== undefined ? `MT_PROBE_KILL_AT=${m.op}` : `SIG${m.signal} after ${m.delayMs} ms`);
 
 // ---- the data every case uses: a slice of the bundled examples, generation and classification -------------
@@ -240,7 +250,7 @@ async function trainCase(): Promise<void> {
       continue;
     }
     console.log(`  #${k} ${repro}: stopped (${killed.signal ?? killed.code}), left ${walk(run).filter((p) => !p.endsWith('/')).length} files`);
-    if (killed.signal === null && killed.code !== 130 && killed.code !== 143) fail(`the signal gave exit ${killed.code}: ${killed.stderr.trim().split('\n').at(-1)}`, repro);
+    checkEnding(killed, m, repro);
     for (const h of halfWritten(run)) fail(`half-written after the kill: ${h}`, repro);
     if (fs.existsSync(run)) fs.cpSync(run, copy, { recursive: true });
     // a file of the user's put in the run's adapter/ after the kill must survive the resume
@@ -292,6 +302,7 @@ async function exportCase(): Promise<void> {
     const killed = await cli(['export', '--run', run, '--out', target, ...args], WORK, m);
     kills++;
     console.log(`  #${k} ${repro}: ${killed.code === 0 ? 'finished before the kill' : `stopped (${killed.signal ?? killed.code})`}; left ${walk(parent).join(' ')}`);
+    checkEnding(killed, m, repro);
     checkUserFile(parent, repro, 'kill');
     for (const h of halfWritten(target)) fail(`half-written after the kill: ${h}`, repro);
     if (killed.code !== 0 && fs.existsSync(target) && !(INTO_EMPTY && fs.readdirSync(target).every((e) => e.startsWith('.partial-export-')))) {
@@ -333,6 +344,7 @@ async function prepareCase(): Promise<void> {
     const killed = await cli(args(out), WORK, m);
     kills++;
     console.log(`  #${k} ${repro}: ${killed.code === 0 ? 'finished before the kill' : `stopped (${killed.signal ?? killed.code})`}; left ${walk(out).join(' ')}`);
+    checkEnding(killed, m, repro);
     checkUserFile(out, repro, 'kill');
     for (const h of halfWritten(out)) fail(`half-written after the kill: ${h}`, repro);
     const again = await cli(args(out), WORK);
@@ -366,6 +378,7 @@ async function quickstartCase(): Promise<void> {
     const killed = await cli(args, WORK, m);
     kills++;
     console.log(`  #${k} ${repro}: ${killed.code === 0 ? 'finished before the kill' : `stopped (${killed.signal ?? killed.code})`}; ${walk(out).length} entries left`);
+    checkEnding(killed, m, repro);
     for (const h of halfWritten(out)) fail(`half-written after the kill: ${h}`, repro);
     const again = await cli(args, WORK);
     if (acceptRerun(again, 'rerun', repro)) {

@@ -4,6 +4,7 @@
 // one info line saying why. `cpu`: the CPU backend.
 import { UserError } from '../util/errors.ts';
 import { infoOnce } from '../util/log.ts';
+import { inNativeSection } from '../util/native-section.ts';
 import type { Backend } from './backend.ts';
 import { CpuBackend } from './cpu/cpu-backend.ts';
 import { CudaError } from './cuda/check.ts';
@@ -21,6 +22,11 @@ export interface CudaSource {
 const REAL_CUDA: CudaSource = { probe: () => probeCuda({ libraries: true }), start: () => CudaBackend.open() };
 
 export function createBackend(device: DeviceName = 'auto', source: CudaSource = REAL_CUDA): Backend {
+  // it opens native libraries through koffi (OpenBLAS, libc; CUDA's): not to be cut short by a stop (native-section.ts)
+  return inNativeSection(() => openBackend(device, source));
+}
+
+function openBackend(device: DeviceName, source: CudaSource): Backend {
   if (device === 'cpu') return new CpuBackend();
   if (device !== 'cuda' && device !== 'auto') throw new UserError(`unknown device "${device}" (use cpu, cuda or auto)`);
   const why = cudaUnavailable(source);

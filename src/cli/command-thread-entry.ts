@@ -8,12 +8,14 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isUserError } from '../util/errors.ts';
+import { shareNativeSections } from '../util/native-section.ts';
 import type { ThreadJob, ThreadMessage } from './command-thread.ts';
 
 type Work = (data: unknown, note: (value: unknown) => void) => unknown;
 const TSX = /[\\/]node_modules[\\/]tsx[\\/]/;
 const post = (m: ThreadMessage): void => parentPort!.postMessage(m);
 const job = workerData as ThreadJob;
+shareNativeSections(job.nativeSections);
 
 writeByMain(process.stdout, 1);
 writeByMain(process.stderr, 2);

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { stopOwnWrites } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
+import { claimForStop } from '../util/native-section.ts';
 import { exitBySignal, onStopSignal, type StopSignal } from '../util/stop-signals.ts';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { holdOutputErrors } from './output-errors.ts';
@@ -37,6 +38,8 @@ export interface ThreadJob {
    * which its fork handler stops.
    */
   noteDone: SharedArrayBuffer;
+  /** One Int32: the native calls in progress on the work's thread, which a stop waits for (util/native-section.ts). */
+  nativeSections: SharedArrayBuffer;
 }
 
 /** What the thread posts: what it writes to stdout (fd 1) or stderr (fd 2), a note on the way, then the result or a user error's message. */
@@ -51,7 +54,8 @@ export interface ThreadHooks {
 
 /** Runs the function `name` of the module `module` on its own thread with `data`; resolves to what it returns. */
 export function runOnThread<R>(module: string, name: string, data: unknown, hooks: ThreadHooks): Promise<R> {
-  const job: ThreadJob = { module, name, data, stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4) };
+  const job: ThreadJob = { module, name, data, stderrTty: Boolean(process.stderr.isTTY), stderrColumns: new SharedArrayBuffer(4), noteDone: new SharedArrayBuffer(4),
+    nativeSections: new SharedArrayBuffer(4) };
   const columns = new Int32Array(job.stderrColumns);
   const resized = (): void => { Atomics.store(columns, 0, process.stderr.columns ?? 0); };
   resized();
@@ -80,7 +84,8 @@ export function runOnThread<R>(module: string, name: string, data: unknown, hook
   let slowStop: NodeJS.Timeout | undefined;
   const off = onStopSignal((signal) => {
     stoppedBy = signal;
-    void worker.terminate();
+    // not while the thread opens a native library, which a termination turns into an abort of the process
+    void claimForStop(job.nativeSections).then(() => worker.terminate());
     // the thread stops at its next instruction, but not inside a system call (a long write, an fsync) or a native one
     // (an OpenBLAS product): say what is waited for, and how not to wait
     slowStop = setTimeout(() => process.stderr.write(`stopping (${signal}): waiting for the call in progress (a long write or computation) to end, then removing what was being ` +

@@ -9,7 +9,7 @@ import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
 import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
 import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
-import { withOutputParent } from '../export/out-path.ts';
+import { refuseDanglingOutput, withOutputParent } from '../export/out-path.ts';
 import { removeDeadTemps, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
@@ -45,6 +45,7 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
     removeDeadTemps(out); // a second name of it, if the export that wrote it was killed before removing that
     throw new UserError('output file exists (a GGUF export does not overwrite)', out);
   }
+  refuseDanglingOutput(out);
   const quant = parseGgufQuant(f.quant);
   const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
   if (adapterOnly) {

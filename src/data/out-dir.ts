@@ -10,6 +10,7 @@ import { UserError } from '../util/errors.ts';
 import { deadTempOf, removeOwnTemps, tempOf } from './out-file.ts';
 import { PREPARE_REPORT, isPrepareReport } from './prepare-report.ts';
 import { OUTPUT_FILES } from './sources.ts';
+import { makeFolders } from '../util/made-folders.ts';
 
 /** Checks, makes and locks `dir` for one prepare run; the caller releases the lock. */
 export function claimOutDir(dir: string, overwrite: boolean): RunLock {
@@ -69,7 +70,7 @@ function refuseFolderOutputs(dir: string): void {
 /** Creates --out (and its parents); a path that is a file, or cannot be created, stops the run. */
 function makeOutDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const link = danglingLinkTarget(dir);

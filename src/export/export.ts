@@ -12,8 +12,8 @@ import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo, writeFileAtomic } from '../util/atomic.ts';
-import { createFolderAtomic, recoverFolderSwaps } from '../util/folder-swap.ts';
-import { MOVING, PARTIAL, removeDeadPartials, withOutputParent } from './out-path.ts';
+import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
+import { MOVING, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
@@ -60,7 +60,12 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean):
     if (base !== null && fs.existsSync(base)) warnIfNotTrainedOn(dir, base); // an adapter is read over the base it was trained on
     return dir;
   }
-  if (!best) throw new UserError(`${path.basename(dir)}/ not found: the run has not finished (it is written after the last step)`, dir);
+  if (!best) {
+    // report.json is written last: a run that has it finished, and its weights were moved or deleted since
+    const why = fs.existsSync(runPath(run, 'report')) ? `the run finished (its ${RUN_LAYOUT.report} is written), so it was moved or deleted since; train the run again with --overwrite`
+      : 'the run has not finished (it is written after the last step)';
+    throw new UserError(`${path.basename(dir)}/ not found: ${why}`, dir);
+  }
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
     `${cfg.data.val ? 'and this one stopped before its first evaluation' : 'and this run has none: leave out --best for the last step\'s weights'}`, dir);
 }
@@ -74,6 +79,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
   if (cfg.method === 'lora' && opts.merge) requireModelFolder(cfg, 'export --merge', opts.run); // before anything is written
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder', opts.out);
+  if (!existing) refuseDanglingOutput(opts.out);
   if (existing) removeDeadPartials(opts.out);
   if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
   // written whole before it takes the output's name: a failure (or Ctrl-C in a 7B merge) leaves no partial
@@ -97,7 +103,8 @@ export function exportRun(opts: ExportOptions): ExportResult {
       fs.rmdirSync(partial);
     } catch (e) {
       if (fs.existsSync(partial)) removeOwned(partial, ANY_FILES);
-      throw ioError(e, opts.out, 'write the export into');
+      // a file that could not be written (a full disk) is named where it was going, not in the partial folder now gone
+      throw renamed(ioError(e, opts.out, 'write the export into'), partial, opts.out);
     }
   } else {
     // made, never replacing: a folder that appeared at --out during a long merge is the user's, and stays

@@ -5,8 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { removeDeadTemps, stopOwnWrites, withIo, writerGone } from '../util/atomic.ts';
+import { danglingLinkTarget } from '../util/dangling-link.ts';
+import { UserError } from '../util/errors.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
-import { firstMissingFolder, removeMadeFolders as removeMadeFoldersTo } from '../util/made-folders.ts';
+import { firstMissingFolder, makeFolders, removeMadeFolders as removeMadeFoldersTo } from '../util/made-folders.ts';
 import { ANY_FILES, removeOwned } from '../util/owned-tree.ts';
 
 /** The folder an export into an existing empty folder is written in, inside it (then the pid). */
@@ -20,13 +22,22 @@ export const MOVING = '.moving';
  */
 export function withOutputParent<T>(out: string, write: () => T): T {
   const parent = path.dirname(path.resolve(out));
-  const first = withIo(out, 'make the folder of the output', () => fs.mkdirSync(parent, { recursive: true }));
+  const first = withIo(out, 'make the folder of the output', () => makeFolders(parent));
   try {
     return write();
   } catch (e) {
     removeMadeFolders(out, first);
     throw e;
   }
+}
+
+/**
+ * Refuses, before any work, an output `out` that is a symbolic link to nothing: the export is put in place without
+ * writing through a link, so it would fail there only once a whole merge or quantisation had been done.
+ */
+export function refuseDanglingOutput(out: string): void {
+  const target = danglingLinkTarget(out);
+  if (target !== null) throw new UserError(`cannot write: it is a symbolic link to ${target}, which does not exist (remove the link, or give another path)`, out);
 }
 
 /** The first of the folders above the output `out` that withOutputParent would make (undefined: they all exist). */
@@ -62,8 +73,8 @@ export function removeStoppedExport(out: string, first: string | undefined): voi
 export function removeDeadPartials(dir: string): void {
   for (const e of fs.readdirSync(dir)) {
     const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
-    if (!Number.isInteger(pid) || !writerGone(pid)) continue;
     const partial = path.join(dir, e);
+    if (!Number.isInteger(pid) || !writerGone(pid, partial)) continue;
     withIo(partial, 'remove the partial export', () => {
       const moving = path.join(partial, MOVING);
       const moved = fs.lstatSync(moving, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(moving, 'utf8').split('\n') : [];

@@ -23,6 +23,7 @@ import { bufferTensor } from './save.ts';
 import { adapterCard } from './adapter-card.ts';
 import { runWeightsDir } from '../run/layout.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
+import { makeFolders } from '../util/made-folders.ts';
 
 export type TaskType = 'CAUSAL_LM' | 'SEQ_CLS';
 
@@ -284,7 +285,7 @@ export const ADAPTER_FILES: readonly string[] = ['adapter_model.safetensors', 'a
 export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterOptions): void {
   const adapter = model.lora;
   if (!adapter) throw new Error('saveAdapter: the model has no LoRA adapter');
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolders(dir);
   const be = model.backend, cfg = model.cfg;
   const tensors: Record<string, TensorToWrite> = {};
   // each tensor in its buffer's dtype: LoRA factors and a trained head are f32 (PEFT's adapters too)

@@ -265,7 +265,8 @@ export class SafetensorsCheckpoint {
       }
       const map = new Map<string, string>();
       for (const [tensor, shard] of Object.entries(wm as Record<string, unknown>)) {
-        if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\')) {
+        // a file name in the folder: no path, and not the folder itself or its parent
+        if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\') || shard === '' || shard === '.' || shard === '..') {
           throw new UserError(`weight_map["${tensor}"] is not a shard file name`, indexPath);
         }
         map.set(tensor, shard);

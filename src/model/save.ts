@@ -20,6 +20,7 @@ import type { MistralModel } from './mistral.ts';
 import { writeSafetensors, type TensorToWrite } from './safetensors.ts';
 import { HF_NAMES, layerNormName, projectionName } from './names.ts';
 import { PROJECTIONS } from './weights.ts';
+import { makeFolders } from '../util/made-folders.ts';
 
 export interface SaveModelOptions {
   /** The folder the model came from (null: random weights): its config.json is the base of ours, its generation_config.json and tokenizer files are copied. */
@@ -103,7 +104,7 @@ export function writesModelFile(name: string): boolean {
 }
 
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
-  fs.mkdirSync(dir, { recursive: true });
+  makeFolders(dir);
   const be = model.backend;
   const maxShard = opts.maxShardBytes ?? 5e9;
   const tensors = modelTensors(model, opts.head);

@@ -18,9 +18,11 @@ import { RUN_LAYOUT } from '../run/layout.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
 import { filesSpec, NOT_A_FOLDER, removeOwned, type FolderSpec } from '../util/owned-tree.ts';
+import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { readRegularFile } from '../util/regular-file.ts';
 import type { AdamW } from './optimizer.ts';
+import { makeFolders } from '../util/made-folders.ts';
 
 export interface LoopState {
   step: number;
@@ -57,7 +59,7 @@ export function checkpointName(step: number): string {
 export function saveCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
   state: Omit<CheckpointState, 'version' | 'stateSha256' | 'optimizerStep'>, keep: number): string {
   const root = path.join(runDir, RUN_LAYOUT.checkpoints);
-  withIo(root, 'create the folder', () => fs.mkdirSync(root, { recursive: true }));
+  withIo(root, 'create the folder', () => makeFolders(root));
   const tensors: Record<string, TensorToWrite> = {};
   params.forEach((p, i) => {
     tensors[`param.${p.name}`] = bufferTensor(backend, p.value, p.shape);
@@ -110,25 +112,35 @@ function dropCheckpoint(dir: string): void {
 /** Checkpoint folders, oldest first. */
 export function listCheckpoints(runDir: string): string[] {
   const root = path.join(runDir, RUN_LAYOUT.checkpoints);
-  if (!fs.existsSync(root)) return [];
+  const stat = fs.statSync(root, { throwIfNoEntry: false });
+  if (stat === undefined) return [];
+  if (!stat.isDirectory()) throw new UserError(`is not a folder, where train keeps its checkpoints: move it away (mistral-tune did not make it)`, root);
   return fs.readdirSync(root).filter((n) => NAME.test(n)).sort().map((n) => path.join(root, n));
 }
 
 /**
- * The newest checkpoint that passes its checks (state file hash, every tensor present with the right
- * shape, trainer_state.json's fields — `extraProblem` judges its caller's `extra`), restored into `params` and the
- * optimizer; null when there is none.
+ * The newest checkpoint that passes its checks (state file hash, trainer_state.json's fields — `extraProblem` judges its
+ * caller's `extra`), restored into `params` and the optimizer; null when there is none. A damaged checkpoint is skipped
+ * for the one before it, but not one whose run has changed since: `refuseChanged` throws for a checkpoint of another
+ * config or base model, and a whole checkpoint whose tensors do not fit `params` is refused too, since every earlier
+ * checkpoint is of the same run (skipping them all would restart the run over its checkpoints).
  */
 export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
-  extraProblem: (extra: Record<string, unknown>) => string | null = () => null): CheckpointState | null {
+  extraProblem: (extra: Record<string, unknown>) => string | null = () => null,
+  refuseChanged: (state: CheckpointState) => void = () => {}): CheckpointState | null {
   // half-written checkpoints of a process that was killed while saving (files of the user's in them are kept)
   recoverFolderSwaps(path.join(runDir, RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);
   for (const dir of listCheckpoints(runDir).reverse()) {
+    let state: CheckpointState;
     try {
-      return restoreCheckpoint(dir, params, optimizer, backend, extraProblem);
+      state = readWholeCheckpoint(dir, extraProblem);
     } catch (e) {
       warn(`checkpoint ${dir} is incomplete or corrupt (${(e as Error).message}); trying the previous one`);
+      continue;
     }
+    refuseChanged(state);
+    restoreTensors(dir, state, params, optimizer, backend);
+    return state;
   }
   return null;
 }
@@ -155,24 +167,35 @@ function stateProblem(state: CheckpointState, step: number): string | null {
   return null;
 }
 
-function restoreCheckpoint(dir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
-  extraProblem: (extra: Record<string, unknown>) => string | null): CheckpointState {
+/** The trainer_state.json of checkpoint `dir`, once its fields and the SHA-256 of its state.safetensors are checked; throws what is wrong. */
+function readWholeCheckpoint(dir: string, extraProblem: (extra: Record<string, unknown>) => string | null): CheckpointState {
   // read only as regular files: a FIFO in a checkpoint blocked --resume forever, a corrupt checkpoint it is skipped as
   const state = JSON.parse(readRegularFile(path.join(dir, TRAINER_STATE)).toString('utf8')) as CheckpointState;
   if (state?.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');
   const wrong = stateProblem(state, Number(NAME.exec(path.basename(dir))![1])) ?? extraProblem(state.extra as Record<string, unknown>);
   if (wrong) throw new Error(`trainer_state.json: ${wrong}`);
-  const file = path.join(dir, STATE);
-  const digest = createHash('sha256').update(readRegularFile(file)).digest('hex');
+  const digest = createHash('sha256').update(readRegularFile(path.join(dir, STATE))).digest('hex');
   if (digest !== state.stateSha256) throw new Error('state.safetensors does not match its recorded SHA-256');
+  return state;
+}
+
+/**
+ * Loads the state.safetensors of the whole checkpoint `dir` into `params` and the optimizer. Its bytes are the ones
+ * written, so a tensor missing or of another shape means that the run's model or config changed since: a UserError.
+ */
+function restoreTensors(dir: string, state: CheckpointState, params: readonly Param[], optimizer: AdamW, backend: Backend): void {
+  const file = path.join(dir, STATE);
   const st = SafetensorsFile.open(file);
   try {
     const read = (name: string, p: Param): Float32Array => {
-      const info = st.info(name);
-      if (info.shape.join() !== p.shape.join()) throw new Error(`${name} has shape [${info.shape.join(', ')}], expected [${p.shape.join(', ')}]`);
+      const stored = st.has(name) ? `has shape [${st.info(name).shape.join(', ')}]` : 'is not in it';
+      if (!st.has(name) || st.info(name).shape.join() !== p.shape.join()) {
+        throw new UserError(`cannot resume: the checkpoint of step ${state.loop.step} was written by another model or config: its tensor "${name}" ${stored}, ` +
+          `where this run's is [${p.shape.join(', ')}]; train with the model and config the run was made with, or again with --overwrite`, file);
+      }
       return st.readF32(name);
     };
-    // read everything first, so a bad checkpoint changes nothing
+    // read everything first, so a refused checkpoint changes nothing
     const values = params.map((p) => [read(`param.${p.name}`, p), read(`exp_avg.${p.name}`, p), read(`exp_avg_sq.${p.name}`, p)] as const);
     params.forEach((p, i) => {
       const [value, m, v] = values[i]!;
@@ -184,5 +207,4 @@ function restoreCheckpoint(dir: string, params: readonly Param[], optimizer: Ada
     st.close();
   }
   optimizer.step = state.optimizerStep;
-  return state;
 }

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { pidRunning, withIo, writeFileAtomic } from '../util/atomic.ts';
+import { withIo, writeFileAtomic, writerGone } from '../util/atomic.ts';
 import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts';
 import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
@@ -14,6 +14,7 @@ import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { CHECKPOINTS_SPEC } from './checkpoint.ts';
 import { isLockEntry, runFolderSpec, runSpec, runSpecOf, type RunMethod } from './run-files.ts';
+import { makeFolders } from '../util/made-folders.ts';
 
 /** The file `train` writes when it creates a run folder: only a folder with it is ever emptied by --overwrite. */
 export const RUN_MARKER = RUN_LAYOUT.marker;
@@ -25,11 +26,11 @@ const ignored = isLockEntry;
  * place left: the marker, and the temporaries of the marker and config.yaml of dead processes. Such a folder holds no
  * run yet, so it counts as empty (what is left is train's own, replaced by the next run's writes).
  */
-function nothingStarted(entries: readonly string[]): boolean {
+function nothingStarted(dir: string, entries: readonly string[]): boolean {
   return entries.every((entry) => {
     if (entry === RUN_MARKER) return true;
     const left = parseLeftover(entry);
-    return left?.kind === 'file' && (left.name === RUN_MARKER || left.name === RUN_LAYOUT.config) && left.pid !== process.pid && !pidRunning(left.pid);
+    return left?.kind === 'file' && (left.name === RUN_MARKER || left.name === RUN_LAYOUT.config) && writerGone(left.pid, path.join(dir, entry));
   });
 }
 
@@ -45,7 +46,7 @@ export class RunDir {
   /** Whether `dir` is absent, or a folder holding nothing but a run's lock (and what a run killed before its config.yaml left). */
   static holdsNothing(dir: string): boolean {
     if (!RunDir.checkFolder(dir)) return true;
-    return nothingStarted(withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e)));
+    return nothingStarted(dir, withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e)));
   }
 
   /** Whether `dir` is a run folder made by `train` (it holds the marker file). */
@@ -69,7 +70,7 @@ export class RunDir {
   static check(dir: string, overwrite: boolean, keep: readonly string[] = []): void {
     if (!RunDir.checkFolder(dir)) return;
     const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e));
-    if (nothingStarted(entries)) return;
+    if (nothingStarted(dir, entries)) return;
     if (!overwrite) throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
     const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
     if (inside !== undefined) {
@@ -99,7 +100,7 @@ export class RunDir {
         // is still a run's, which the next --overwrite takes (without it, a half-emptied run would be refused as not one)
         removeOwnedEntries(dir, (entry) => (ignored(entry) || entry === RUN_MARKER ? null : spec(entry)));
       }
-      fs.mkdirSync(dir, { recursive: true });
+      makeFolders(dir);
     });
     const run = new RunDir(dir);
     run.writeJson(RUN_MARKER, { format: 'mistral-tune run', version: 1, created: new Date().toISOString() });

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { isUserError, UserError } from '../util/errors.ts';
 import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
+import { makeFolders } from '../util/made-folders.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
 
@@ -89,17 +90,20 @@ function removeDeadTemps(dir: string): void {
 
 /**
  * Creates folder `dir` (returning the folders it made) and writes `text` to `tmp` in it; again when a
- * process that released its lock has just removed the folder it had created.
+ * process that released its lock has just removed the folder it had created. A write that fails (a full disk
+ * creates the file, then fails to fill it) leaves neither the file nor the folders it made.
  */
 function writeBeside(dir: string, tmp: string, text: string): string[] {
   for (let attempt = 0; ; attempt++) {
     const created = missingFolders(dir);
     try {
-      withIo(dir, 'create the folder', () => fs.mkdirSync(dir, { recursive: true }));
+      withIo(dir, 'create the folder', () => makeFolders(dir));
       // named by the folder (a read-only one is the usual cause), not by the temporary file's name
       withIo(dir, `write its lock file (${LOCK_FILE}) in it`, () => fs.writeFileSync(tmp, text));
       return created;
     } catch (e) {
+      if (fs.lstatSync(tmp, { throwIfNoEntry: false })?.isFile()) fs.rmSync(tmp, { force: true });
+      removeCreated(created);
       if (!(e instanceof UserError) || !e.message.endsWith('(ENOENT)') || attempt >= 10) throw e;
     }
   }

@@ -14,7 +14,7 @@ import { readJsonFile } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
-import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type LoopState } from './checkpoint.ts';
+import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
@@ -131,21 +131,25 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
-  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem) : null;
+  /** Throws when the run is not the one the checkpoint was made by: before its tensors are read, which another lora.r would not fit. */
+  const refuseChanged = (state: CheckpointState): void => {
+    const extra = state.extra as ReportState;
+    // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited
+    const edited = extra.config ? changedConfigKeys(extra.config, configNow) : [];
+    if (edited.length > 0) {
+      throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
+        'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
+    }
+    if (extra.model !== undefined && baseNow() !== undefined && extra.model !== baseNow()) {
+      throw new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${state.loop.step} was written (same folder, other tensors): ` +
+        'the adapter so far was trained over other base weights; put that model back, or train again with --overwrite', modelFolder(cfg) ?? undefined);
+    }
+  };
+  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem, refuseChanged) : null;
   if (restored) {
     loop = restored.loop;
     loader.restore(loop.loader);
     const extra = restored.extra as ReportState;
-    // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited
-    const edited = extra.config ? changedConfigKeys(extra.config, configNow) : [];
-    if (edited.length > 0) {
-      throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
-        'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
-    }
-    if (extra.model !== undefined && baseNow() !== undefined && extra.model !== baseNow()) {
-      throw new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${loop.step} was written (same folder, other tensors): ` +
-        'the adapter so far was trained over other base weights; put that model back, or train again with --overwrite', modelFolder(cfg) ?? undefined);
-    }
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       const key = `data.${split}`;
       if (split === 'train') {

@@ -140,9 +140,19 @@ export function stopOwnWrites(): void {
   ownWritesStopped = true;
 }
 
-/** Whether what process `pid` was writing is left over: that process is gone, or it is this one and stopOwnWrites was called. */
-export function writerGone(pid: number): boolean {
-  return pid === process.pid ? ownWritesStopped : !pidRunning(pid);
+/** When this process started (ms since the epoch). */
+const STARTED_MS = Date.now() - process.uptime() * 1000;
+
+/**
+ * Whether the leftover `entry` that process `pid` was writing is left over: that process is gone, or it is this one and
+ * stopOwnWrites was called — or `entry` was last changed before this process started, by an earlier process with this
+ * pid (a container's command is pid 1 again when the container restarts after a kill).
+ */
+export function writerGone(pid: number, entry: string): boolean {
+  if (pid !== process.pid) return !pidRunning(pid);
+  if (ownWritesStopped) return true;
+  const changed = fs.lstatSync(entry, { throwIfNoEntry: false })?.mtimeMs;
+  return changed !== undefined && changed < STARTED_MS;
 }
 
 /**
@@ -165,7 +175,7 @@ function removeLeftover(tmp: string): void {
  */
 export function removeDeadTemps(target: string): void {
   const name = path.basename(target);
-  removeTempFiles(path.dirname(target), (l) => l.name === name && writerGone(l.pid));
+  removeTempFiles(path.dirname(target), (l, entry) => l.name === name && writerGone(l.pid, entry));
 }
 
 /**
@@ -173,11 +183,11 @@ export function removeDeadTemps(target: string): void {
  * targets: named with this process's id, no other process made them.
  */
 export function removeOwnTemps(dir: string): void {
-  removeTempFiles(dir, (l) => l.pid === process.pid && writerGone(l.pid));
+  removeTempFiles(dir, (l, entry) => l.pid === process.pid && writerGone(l.pid, entry));
 }
 
 /** Removes the temporary files (leftover-names.ts) in `dir` that `which` picks; nothing when `dir` cannot be read. */
-function removeTempFiles(dir: string, which: (l: { name: string; pid: number }) => boolean): void {
+function removeTempFiles(dir: string, which: (l: { name: string; pid: number }, entry: string) => boolean): void {
   let entries: string[];
   try {
     entries = fs.readdirSync(dir);
@@ -186,7 +196,7 @@ function removeTempFiles(dir: string, which: (l: { name: string; pid: number }) 
   }
   for (const e of entries) {
     const l = parseLeftover(e);
-    if (l?.kind !== 'file' || !which(l)) continue;
+    if (l?.kind !== 'file' || !which(l, path.join(dir, e))) continue;
     if (fs.lstatSync(path.join(dir, e), { throwIfNoEntry: false })?.isFile()) removeLeftover(path.join(dir, e));
   }
 }

@@ -29,6 +29,11 @@ export function createFolderAtomic(target: string, fill: (tmp: string) => void, 
 function swapIn(target: string, fill: (tmp: string) => void, owned: FolderSpec, replace: boolean): void {
   const parent = path.dirname(target), name = path.basename(target);
   recoverFolderSwaps(parent, (n) => (n === name ? owned : null));
+  // a file or symbolic link where the folder goes is the user's: never moved aside (a link's folder was emptied into ours)
+  const at = withIo(target, 'write', () => fs.lstatSync(target, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
+  if (at !== undefined && !at.isDirectory()) {
+    throw new UserError(`is ${at.isSymbolicLink() ? 'a symbolic link' : 'a file'}, where mistral-tune writes its ${name}/ folder: move it away (mistral-tune did not make it)`, target);
+  }
   const tmp = path.join(parent, swapFolderName('tmp', name, process.pid));
   const old = path.join(parent, swapFolderName('old', name, process.pid));
   if (fs.existsSync(old)) {
@@ -101,8 +106,8 @@ function removeQuietly(tmp: string, owned: FolderSpec): void {
   }
 }
 
-/** An error that names a file inside the temporary folder names it at its final place instead. */
-function renamed(e: unknown, tmp: string, target: string): unknown {
+/** An error that names a file inside the temporary folder `tmp` names it at its final place in `target` instead. */
+export function renamed(e: unknown, tmp: string, target: string): unknown {
   if (!(e instanceof UserError) || !e.where?.startsWith(tmp)) return e;
   return new UserError(e.what, target + e.where.slice(tmp.length));
 }

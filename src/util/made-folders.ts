@@ -3,6 +3,25 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+/**
+ * Makes `dir` and the folders above it that are missing (mkdir -p); returns the first it made, as fs.mkdirSync's
+ * recursive form does. That form reports a folder it cannot make for another reason than a missing parent — a
+ * read-only file system (EROFS), a full disk — as ENOENT ("no such file"): the first missing folder is then made alone,
+ * which throws the real error.
+ */
+export function makeFolders(dir: string): string | undefined {
+  try {
+    return fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const first = (e as NodeJS.ErrnoException).code === 'ENOENT' ? firstMissingFolder(dir) : undefined;
+    // a symbolic link to nothing on the way: ENOENT is its error
+    if (first === undefined || fs.lstatSync(first, { throwIfNoEntry: false }) !== undefined) throw e;
+    fs.mkdirSync(first);
+    fs.mkdirSync(dir, { recursive: true });
+    return first;
+  }
+}
+
 /** The first (highest) of the folders that making `dir` with its parents would make: undefined when `dir` exists. */
 export function firstMissingFolder(dir: string): string | undefined {
   let first: string | undefined;

@@ -143,3 +143,33 @@ test('Ctrl-C while the work is in a system call that cannot be cut short: after 
     assert.deepEqual(leftovers(path.join(dir, 'run')), [], 'what it was writing and its lock are removed');
   }
 });
+
+test('SIGTERM while the work\'s thread opens the BLAS library (koffi) ends the process by SIGTERM once it is open, not by an abort (FATAL ERROR napi_throw, SIGABRT)', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir('mt-stop-at-load-');
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 4 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 9, 14, 20 + i, 7] })).join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'c.yaml'), [`model: ${TINY_BASE}`, 'data: {train: train.jsonl}', 'lora: {r: 2}', 'batch_size: 2',
+    'max_steps: 2', 'eval: {samples: 0}', 'device: cpu', 'output_dir: run'].join('\n') + '\n');
+  // the first library tried is a FIFO: its dlopen waits, inside koffi's load, until the FIFO's writer closes it
+  const fifo = path.join(dir, 'blas.fifo');
+  if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('no mkfifo here');
+  const child = spawn(process.execPath, [BIN, 'train', 'c.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MISTRAL_TUNE_BLAS: fifo } });
+  t.after(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  let writer: number | null = null;
+  while (writer === null) { // opens once the dlopen has the FIFO open for reading
+    try {
+      writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO') throw e;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the signal heard, the thread being stopped
+  fs.closeSync(writer); // the dlopen fails (an empty file), koffi throws, the next library is opened
+  assert.equal(await exited, 'SIGTERM', stderr);
+  assert.doesNotMatch(stderr, /FATAL ERROR|napi_throw/);
+  assert.equal(fs.existsSync(path.join(dir, 'run')), false, 'its lock is removed, and the folder the lock made');
+});

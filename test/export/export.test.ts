@@ -154,8 +154,11 @@ test('--best of a finished run without val data: best/ is written only by a run 
   assert.throws(() => loadGgufSource({ run, best: true }, backend, 'fp32'), { message });
   assert.throws(() => adapterSource({ run, best: true }), { message });
   assert.throws(() => resolveEvalTarget({ run, best: true }), { message });
-  // the last step's weights of an unfinished run
+  // the last step's weights of a finished run, deleted since (it was "the run has not finished"), and of an unfinished run
   fs.rmSync(path.join(run, 'adapter'), { recursive: true });
+  assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
+    { message: `${path.join(run, 'adapter')}: adapter/ not found: the run finished (its report.json is written), so it was moved or deleted since; train the run again with --overwrite` });
+  fs.rmSync(path.join(run, 'report.json'));
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'out'), merge: false, best: false, backend }),
     { message: `${path.join(run, 'adapter')}: adapter/ not found: the run has not finished (it is written after the last step)` });
 });
@@ -328,4 +331,40 @@ test('--max-shard-size that is not a size names the flag, whatever is wrong with
   }
   assert.equal(parseShardSize(' 2GiB '), 2 ** 31);
   assert.equal(parseShardSize('1MB'), 1e6);
+});
+
+test('a full disk while merging into an empty folder names the file at its place in --out (not in the partial folder) and leaves the folder empty', () => {
+  const run = trainedRun('generation');
+  const given = path.join(tmp(), 'given');
+  fs.mkdirSync(given);
+  const bin = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+  const preload = path.join(FIXTURES, '..', 'train', 'fail-writes.ts');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', preload, bin, 'export', '--run', run, '--out', given, '--merge'],
+    { encoding: 'utf8', env: { ...process.env, MT_FAIL_WRITES: 'partial-export-\\d+/\\.?model\\.safetensors' } });
+  assert.equal(r.status, 2, r.stderr);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error: ')), [`error: ${path.join(given, 'model.safetensors')}: cannot write: no space left on device (ENOSPC)`]);
+  assert.deepEqual(fs.readdirSync(given), [], 'nothing is left in --out');
+});
+
+test('an --out that is a symbolic link to nothing is refused before the merge, naming the link and its target', () => {
+  const run = trainedRun('generation');
+  const dir = tmp();
+  const link = path.join(dir, 'merged');
+  fs.symlinkSync(path.join(dir, 'nowhere'), link);
+  for (const merge of [false, true]) {
+    assert.throws(() => exportRun({ run, out: link, merge, best: false, backend }),
+      { message: `${link}: cannot write: it is a symbolic link to ${path.join(dir, 'nowhere')}, which does not exist (remove the link, or give another path)` });
+  }
+  assert.deepEqual(fs.readdirSync(dir), ['merged']);
+});
+
+test('an empty --out holding the partial export of an earlier process with this pid (a container restarted after a kill: pid 1 again) is taken back, not refused as not empty', () => {
+  const run = trainedRun('generation');
+  const given = path.join(tmp(), 'given');
+  const partial = path.join(given, `.partial-export-${process.pid}`);
+  fs.mkdirSync(partial, { recursive: true });
+  fs.copyFileSync(path.join(run, 'adapter', 'adapter_config.json'), path.join(partial, 'adapter_config.json'));
+  const before = new Date(Date.now() - process.uptime() * 1000 - 60_000);
+  fs.utimesSync(partial, before, before);
+  assert.deepEqual(exportRun({ run, out: given, merge: false, best: false, backend }).files, ['README.md', 'adapter_config.json', 'adapter_model.safetensors']);
 });

@@ -60,5 +60,11 @@ test('--out of a GGUF export: missing folders above the file are made; an existi
     const again = cli('export', ...args, '--out', file, '--format', format);
     assert.match(again.stderr, /output file exists \(a GGUF export does not overwrite\)/);
     assert.deepEqual(fs.readdirSync(path.dirname(file)), ['x.gguf']);
+    // a symbolic link to nothing is refused before the model is loaded and quantised, not after (the file is not written through it)
+    const link = path.join(tmp, `dangling-${format}.gguf`);
+    fs.symlinkSync(path.join(tmp, 'nowhere', 'x.gguf'), link);
+    const dangling = cli('export', ...args, '--out', link, '--format', format);
+    assert.equal(dangling.status, 2, dangling.stderr);
+    assert.equal(dangling.stderr, `error: ${link}: cannot write: it is a symbolic link to ${path.join(tmp, 'nowhere', 'x.gguf')}, which does not exist (remove the link, or give another path)\n`);
   }
 });

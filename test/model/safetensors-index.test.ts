@@ -105,6 +105,11 @@ test('index errors: missing shard, tensor absent from its shard, bad JSON, no we
   throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]');
   fs.writeFileSync(index, JSON.stringify({ weight_map: { 'model.a': 7 } }));
   throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]');
+  // names that are no file in the folder: the folder itself or the one above (it was "DIR: is a directory, not a regular file")
+  for (const name of ['', '.', '..']) {
+    fs.writeFileSync(index, JSON.stringify({ weight_map: { 'model.a': name } }));
+    throwsNaming(() => SafetensorsCheckpoint.open(dir), index, 'weight_map["model.a"]');
+  }
 
   assert.equal(openFds(), fds, 'a failed open left files open');
   const empty = tmpDir();

@@ -100,6 +100,29 @@ test('replacing best/ carries the files of the user in it into the new best/', (
   assert.deepEqual(fs.readdirSync(run).filter((e) => e.startsWith('.old-') || e.startsWith('.tmp-best')), [], 'nothing left beside it');
 });
 
+test('adapter/ that is a symbolic link to a folder of the user\'s, or a file, is refused, never moved aside: the folder it points to keeps its files (notes.md was moved into the new adapter/)', () => {
+  for (const kind of ['link', 'file'] as const) {
+    const run = madeRun();
+    const mine = tmp();
+    put(mine, ['adapter_model.safetensors', 'notes.md']);
+    const adapter = path.join(run, 'adapter');
+    fs.rmSync(adapter, { recursive: true, force: true });
+    if (kind === 'link') fs.symlinkSync(mine, adapter);
+    else fs.writeFileSync(adapter, 'mine\n');
+    assert.throws(() => RunDir.open(run).writeFolder('adapter', 'lora', (t) => put(t, ['adapter_model.safetensors', 'adapter_config.json'])),
+      { message: `${adapter}: is ${kind === 'link' ? 'a symbolic link' : 'a file'}, where mistral-tune writes its adapter/ folder: move it away (mistral-tune did not make it)` });
+    assert.equal(kind === 'link' ? fs.lstatSync(adapter).isSymbolicLink() : fs.readFileSync(adapter, 'utf8') === 'mine\n', true, 'left in place');
+    assert.deepEqual(fs.readdirSync(mine).sort(), ['adapter_model.safetensors', 'notes.md']);
+    assert.deepEqual(fs.readdirSync(run).filter((e) => e.startsWith('.old-adapter') || e.startsWith('.tmp-adapter')), [], 'nothing left beside it');
+  }
+});
+
+test('a file named checkpoints in a run folder is named in one line, not a stack trace (ENOTDIR) on --resume', () => {
+  const run = tmp();
+  fs.writeFileSync(path.join(run, 'checkpoints'), 'mine\n');
+  assert.throws(() => listCheckpoints(run), (e: unknown) => e instanceof UserError && e.message === `${path.join(run, 'checkpoints')}: is not a folder, where train keeps its checkpoints: move it away (mistral-tune did not make it)`);
+});
+
 test('repairing an interrupted swap carries the user\'s files of the moved-aside folder over, and keeps those of a temporary one', () => {
   const run = madeRun();
   const pid = deadPid();

@@ -337,3 +337,16 @@ test('--resume on another device or precision than the checkpoint\'s (device: au
   assert.equal(moved.status, 0, moved.stderr);
   assert.match(moved.stderr, /warning: resume: the steps up to the checkpoint of step 2 ran on cuda in bf16, the rest runs on cpu in fp32 \(device and precision as the config and this machine give them\)/);
 });
+
+test('train RUN --resume refuses a config.yaml edited in a key that reshapes the checkpoint (lora.r): not taken for corrupt checkpoints, with the run restarted over them', () => {
+  const { run } = checkpointedRun(setup(), 'reshaped');
+  const saved = path.join(run, 'config.yaml');
+  const checkpoint = path.join(listCheckpoints(run).at(-1)!, 'state.safetensors');
+  const before = fs.readFileSync(checkpoint);
+  fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^ {2}r: 2$/m, '  r: 4'));
+  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: .*config\.yaml: cannot resume: lora changed since the checkpoint of step 2 was written \(config\.yaml was edited\)/m);
+  assert.doesNotMatch(r.stderr, /incomplete or corrupt|starts again from step 0/);
+  assert.deepEqual(fs.readFileSync(checkpoint), before, 'the checkpoint is left as it was');
+});

@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import fsModule from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,4 +196,26 @@ test('a lock that cannot be written names the folder (a read-only one, usually),
   fs.mkdirSync(path.join(dir, `${LOCK_FILE}.${process.pid}.tmp`));
   assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' &&
     e.message.startsWith(`${dir}: cannot write its lock file (${LOCK_FILE}) in it:`) && !e.message.includes('.tmp'));
+});
+
+test('a lock that cannot be written for a full disk leaves neither its temporary file nor the folders it made (the file is made, its write fails)', () => {
+  const root = tempDir('mt-lock-full-');
+  const dir = path.join(root, 'a', 'run');
+  const original = fs.writeFileSync;
+  // what ENOSPC does: the file is created, the write into it fails
+  fsModule.writeFileSync = ((file: fs.PathOrFileDescriptor, ...rest: unknown[]): void => {
+    if (String(file).endsWith('.tmp')) {
+      original(file, '');
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+    }
+    (original as (...a: unknown[]) => void)(file, ...rest);
+  }) as typeof fs.writeFileSync;
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message === `${dir}: cannot write its lock file (${LOCK_FILE}) in it: no space left on device (ENOSPC)`);
+  } finally {
+    fsModule.writeFileSync = original;
+    syncBuiltinESMExports();
+  }
+  assert.deepEqual(fs.readdirSync(root), [], 'a/run and the temporary lock file are gone');
 });

@@ -20,6 +20,16 @@ test('a write removes the temporary files that killed writes of its target left 
   assert.deepEqual(fs.readdirSync(dir).sort(), [...kept, 'model.gguf'].sort());
 });
 
+test('temporary files under this process\'s own pid that predate it are an earlier process\'s (a container\'s pid 1, restarted after a kill): removed; its own are kept', () => {
+  const dir = tempDir('mt-atomic-samepid-');
+  const earlier = `.model.gguf.${process.pid}.9.tmp`, mine = `.model.gguf.${process.pid}.8.tmp`;
+  for (const f of [earlier, mine]) fs.writeFileSync(path.join(dir, f), 'x');
+  const before = new Date(Date.now() - process.uptime() * 1000 - 60_000);
+  fs.utimesSync(path.join(dir, earlier), before, before);
+  writeStreamAtomic(path.join(dir, 'model.gguf'), (write) => write(Buffer.from('GGUF')), false);
+  assert.deepEqual(fs.readdirSync(dir).sort(), [mine, 'model.gguf'].sort());
+});
+
 test('an I/O error at a symbolic link to nothing names the link and its target, not only ENOENT or ENOTDIR', () => {
   const dir = tempDir('mt-dangling-');
   const link = path.join(dir, 'out');
