@@ -137,22 +137,44 @@ const PATH_KEYS = ['model', 'model.config', 'data.train', 'data.val', 'data.test
 /** Reads a YAML config, applies `--key.sub value` overrides, validates and resolves paths. */
 export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): TrainConfig {
   let raw: Record<string, unknown> = {};
-  const base = file ? path.dirname(path.resolve(file)) : process.cwd();
+  let place: Place = 'command line';
   if (file) {
-    raw = readYamlMapping(file);
-    for (const key of PATH_KEYS) resolvePathKey(raw, key, base, file);
+    const read = readYamlConfig(file);
+    raw = read.mapping;
+    place = read.place;
+    const base = path.dirname(path.resolve(file));
+    for (const key of PATH_KEYS) resolvePathKey(raw, key, base, read.place(key));
   }
+  // the key each override sets, and its flag: a mapping (`--optimizer '{lr: 1e-4}'`) sets its keys, as
+  // --optimizer.lr would, keeping the file's others (weight_decay) rather than replacing the whole section
+  const setBy = new Map<string, { flag: string; value: unknown }>();
   for (const [key, value] of overrides) {
-    const bad = key.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
-    if (bad !== undefined) throw new UserError(`"${key}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, `--${key}`);
-    const parsed = parseOverride(key, value);
-    setDotted(raw, key, parsed);
-    if (PATH_KEYS.includes(key)) resolvePathKey(raw, key, process.cwd(), `--${key}`);
+    const flag = `--${key}`;
+    for (const [leaf, parsed] of overrideLeaves(key, parseOverride(key, value))) {
+      const bad = leaf.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
+      if (bad !== undefined) throw new UserError(`"${leaf}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, flag);
+      const earlier = setBy.get(leaf);
+      if (earlier !== undefined && earlier.flag !== flag && JSON.stringify(earlier.value) !== JSON.stringify(parsed)) {
+        throw new UserError(`${earlier.flag} and ${flag} both set ${leaf}, to ${JSON.stringify(earlier.value)} and ${JSON.stringify(parsed)}: give it once`);
+      }
+      setBy.set(leaf, { flag, value: parsed });
+      setDotted(raw, leaf, parsed);
+      if (PATH_KEYS.includes(leaf)) resolvePathKey(raw, leaf, process.cwd(), flag);
+    }
   }
-  followPreparedTrain(raw, overrides.map(([k]) => k));
+  followPreparedTrain(raw, [...setBy.keys()]);
   labelsFromPrepareReport(raw);
-  const cfg = validate(raw, file ?? 'command line', overrides.map(([k]) => k));
+  const cfg = validate(raw, place, overrides.map(([k]) => k));
   return cfg.lora.init_from ? adoptAdapterConfig(cfg, raw) : cfg;
+}
+
+/**
+ * The keys an override sets: `--key VALUE` itself, or for a mapping each of its keys (nested ones by their dotted
+ * path); an empty mapping sets none.
+ */
+function overrideLeaves(key: string, value: unknown): Array<[string, unknown]> {
+  if (!isRecord(value)) return [[key, value]];
+  return Object.entries(value).flatMap(([k, v]) => overrideLeaves(`${key}.${k}`, v));
 }
 
 /** Names that would reach an object's prototype: never config keys, refused before any object is touched. */
@@ -242,11 +264,24 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
   return validate({ ...cfg, lora: merged }, file);
 }
 
+/** Where a config key path was written (`file:line:column`), or one place for every key (a file, "command line"). */
+export type Place = string | ((key: string) => string);
+
 /** A YAML file that holds a mapping (a config); errors name the file. */
 export function readYamlMapping(file: string): Record<string, unknown> {
-  // a FIFO or folder in the config's place is a one-line error, never a read that blocks forever
-  const text = readRegularFile(file).toString('utf8');
+  return readYamlConfig(file).mapping;
+}
+
+/**
+ * A YAML config's mapping, and the place of each key path in it: the file:line:column of the key (of the list
+ * item, for `lora.target_modules.1`), else of the nearest key above it that is written, else the file.
+ */
+export function readYamlConfig(file: string): { mapping: Record<string, unknown>; place: (key: string) => string } {
+  // a FIFO or folder in the config's place is a one-line error, never a read that blocks forever; a carriage return
+  // alone ends a line in YAML (classic Mac line ends), where the parser would read `max_steps: 2\r` as the string "2\r"
+  const text = readRegularFile(file).toString('utf8').replace(/\r(?!\n)/g, '\n');
   let doc: unknown;
+  let place = (_key: string): string => file;
   try {
     // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
     // stderr over several lines and read the value as a plain string
@@ -257,6 +292,12 @@ export function readYamlMapping(file: string): Record<string, unknown> {
     const odd = firstNonPlain(parsed);
     if (odd) throw new UserError(odd.what, `${file}:${lineCounter.linePos(odd.offset).line}:${lineCounter.linePos(odd.offset).col}`);
     doc = parsed.toJS();
+    place = (key) => {
+      const offset = keyOffset(parsed, key);
+      if (offset === null) return file;
+      const { line, col } = lineCounter.linePos(offset);
+      return `${file}:${line}:${col}`;
+    };
   } catch (e) {
     if (e instanceof UserError) throw e;
     // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
@@ -269,7 +310,28 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw new UserError(`the config must be a YAML mapping of keys to values${dataFileHint(file)}`, file);
   }
-  return (doc ?? {}) as Record<string, unknown>;
+  return { mapping: (doc ?? {}) as Record<string, unknown>, place };
+}
+
+/** The text offset of the dotted key path's deepest part written in `doc` (through aliases), or null for none. */
+function keyOffset(doc: YAML.Document, key: string): number | null {
+  let node: unknown = doc.contents;
+  let offset: number | null = null;
+  for (const part of key.split('.')) {
+    if (YAML.isAlias(node)) node = node.resolve(doc);
+    let at: YAML.Node | undefined;
+    if (YAML.isMap(node)) {
+      const pair = node.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === part);
+      at = pair?.key as YAML.Scalar | undefined;
+      node = pair?.value;
+    } else if (YAML.isSeq(node) && /^\d+$/.test(part)) {
+      node = node.items[Number(part)];
+      at = YAML.isNode(node) ? node : undefined;
+    }
+    if (at?.range === undefined || at.range === null) break;
+    offset = at.range[0];
+  }
+  return offset;
 }
 
 /** For a config file named as data (`train prepared/train.jsonl`): what to give instead; else ''. */
@@ -328,12 +390,12 @@ function setDotted(obj: Record<string, unknown>, key: string, value: unknown): v
 
 /**
  * Validates with the schema; errors name the key path, with a did-you-mean for unknown keys, and are
- * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file).
+ * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file, or the key's file:line:column).
  */
-export function validate(raw: unknown, where: string, overridden: readonly string[] = []): TrainConfig {
+export function validate(raw: unknown, where: Place, overridden: readonly string[] = []): TrainConfig {
   const blame = (key: string): string => {
     const flag = overridden.find((o) => key === o || key.startsWith(`${o}.`) || o.startsWith(`${key}.`));
-    return flag !== undefined ? `--${flag}` : where;
+    return flag !== undefined ? `--${flag}` : typeof where === 'string' ? where : where(key);
   };
   const r = TrainConfigSchema.safeParse(raw);
   if (!r.success) {

@@ -132,9 +132,44 @@ test('no override or YAML key reaches an object prototype; unsafe keys are refus
 
 test('an invalid override is blamed on its flag, a bad file value on the file', () => {
   const f = file('model: m\ndata: {train: t}\nbatch_size: 0\n');
-  assert.throws(() => loadTrainConfig(f, [['lora.r', 'abc']]), (e: Error) => e.message.startsWith('--lora.r: lora.r:') && e.message.includes(`${f}: batch_size:`));
+  assert.throws(() => loadTrainConfig(f, [['lora.r', 'abc']]), (e: Error) => e.message.startsWith('--lora.r: lora.r:') && e.message.includes(`${f}:3:1: batch_size:`));
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.rank', '4']]), /^UserError: --lora\.rank: unknown key "lora\.rank"/);
-  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}: batch_size:`));
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:3:1: batch_size:`));
+});
+
+test('a bad file value or unknown key is blamed on its file:line:column (the key, a list item, the section of a missing key)', () => {
+  const f = file('model: m\ndata:\n  train: t\noptimizer:\n  weight_decay: 0.1\n  lr: 0\n');
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:6:3: optimizer.lr: Too small: expected number to be >0` });
+  const g = file('model: m\ndata: {train: t}\nlora:\n  target_modules:\n    - q_proj\n    - lm_head\n');
+  assert.throws(() => loadTrainConfig(g), (e: Error) => e.message.startsWith(`${g}:6:7: lora.target_modules.1: Invalid option`));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora:\n  rank: 4\n')), /c\.yaml:4:3: unknown key "lora\.rank" \(did you mean "lora\.r"\?\)$/);
+  // a key that is missing: the section it belongs in; a key reached through an alias: where its anchor wrote it
+  assert.throws(() => loadTrainConfig(file('model: m\ndata:\n  val: v\n')), /c\.yaml:2:1: data\.train: /);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ndefaults: {opt: &o {lr: -1}}\noptimizer: *o\n')),
+    (e: Error) => e.message.includes('c.yaml:3:21: optimizer.lr: Too small') && e.message.includes('c.yaml:3:1: unknown key "defaults"'));
+});
+
+test('a mapping override sets its keys as --key.sub would, keeping the file\'s others in that section', () => {
+  const f = file('model: m\ndata: {train: t}\noptimizer: {lr: 1.0e-3, weight_decay: 0.1}\n');
+  const cfg = loadTrainConfig(f, [['optimizer', '{lr: 1e-4}']]);
+  assert.deepEqual([cfg.optimizer.lr, cfg.optimizer.weight_decay], [1e-4, 0.1]);
+  // was: the section replaced, so weight_decay silently fell back to its default 0
+  assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.train, path.join(path.dirname(f), 't'));
+  assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.val, path.resolve('v.jsonl'));
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1}']]), /^UserError: --optimizer: optimizer\.lr: Too small/);
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{rate: 1}']]), /^UserError: --optimizer: unknown key "optimizer\.rate"/);
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{__proto__: {x: 1}}']]), /^UserError: --optimizer: /);
+  // one key set by two flags to two values is refused, as a flag given twice is
+  assert.throws(() => loadTrainConfig(f, [['optimizer.lr', '1e-3'], ['optimizer', '{lr: 1e-4}']]),
+    { message: '--optimizer.lr and --optimizer both set optimizer.lr, to 0.001 and 0.0001: give it once' });
+  assert.equal(loadTrainConfig(f, [['optimizer.lr', '1e-4'], ['optimizer', '{lr: 1.0e-4}']]).optimizer.lr, 1e-4);
+});
+
+test('a carriage return alone ends a line (classic Mac line ends), as YAML says', () => {
+  const cfg = loadTrainConfig(file('model: m\rdata:\r  train: t\rmax_steps: 2\r'));
+  assert.equal(cfg.max_steps, 2);
+  assert.equal(loadTrainConfig(file('model: m\r\ndata: {train: t}\r\nmax_steps: 3\r\n')).max_steps, 3);
+  assert.throws(() => loadTrainConfig(file('model: m\rdata: {train: t}\rseed: -1\r')), /c\.yaml:3:1: seed:/);
 });
 
 test('an override whose YAML would drop a comment or fold a line break is refused naming its flag, not taken changed', () => {
@@ -314,7 +349,7 @@ test('a record of the other task: train says which task reads it only where the 
 
 test('a ~ or $NAME in a path key is refused naming the key, not taken as a folder called "~" or "$HOME"', () => {
   const f = file('model: m\ndata: {train: t}\noutput_dir: ~/runs/x\n');
-  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}: output_dir: "~/runs/x" holds ~ (the home folder), which no shell expanded`) && !e.message.includes('\n'));
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:3:1: output_dir: "~/runs/x" holds ~ (the home folder), which no shell expanded`) && !e.message.includes('\n'));
   assert.throws(() => loadTrainConfig(file('model: $HOME/m\ndata: {train: t}\n')), /: model: "\$HOME\/m" holds \$HOME \(an environment variable\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: "${DATA}/train.jsonl"}\n')), /data\.train: "\$\{DATA\}\/train\.jsonl" holds \$\{DATA\}/);
   // a flag is blamed as itself (`--output_dir=~/x`: the shell expands ~ only at a word's start)
