@@ -405,11 +405,13 @@ export function validate(raw: unknown, where: Place, overridden: readonly string
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
           if (k === '<<') return { key: full, text: `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)` };
+          const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase());
+          if (note !== undefined) return { key: full, text: `unknown key "${full}": ${note}` };
           const hint = suggestKey(k, issue.path.map(String));
           return { key: full, text: `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
         });
       }
-      return [{ key: at, text: `${at || '(root)'}: ${issue.message}` }];
+      return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, getDotted(raw as Record<string, unknown>, at))}` }];
     });
     const first = blame(found[0]!.key);
     const messages = found.map((f) => (blame(f.key) === first ? f.text : `${blame(f.key)}: ${f.text}`));
@@ -435,6 +437,34 @@ function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   return typed[0]!.map((sub) => ({ ...sub, path: [...issue.path, ...sub.path] })).flatMap(unionBranch);
 }
 
+/**
+ * What YAML made of a value that the schema refused, when that is likely not what was meant: `yes`, `on` (YAML 1.1
+ * booleans, strings in YAML 1.2), a quoted number, part of an epoch; else ''.
+ */
+function valueHint(key: string, value: unknown): string {
+  if (typeof value === 'string' && /^(y|yes|n|no|on|off|true|false)$/i.test(value) && valueSchema(key) instanceof z.ZodBoolean) {
+    return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
+  }
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) && valueSchema(key) instanceof z.ZodNumber) {
+    return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
+  }
+  if (key === 'epochs' && typeof value === 'number' && value > 0 && !Number.isInteger(value)) {
+    return ` (whole passes over the data; for part of one, set max_steps, which wins over epochs)`;
+  }
+  return '';
+}
+
+/** The schema of the value at a dotted key path, defaults and nullables unwrapped, or null. */
+function valueSchema(key: string): z.ZodType | null {
+  let schema = schemaAt(key.split('.'));
+  for (let i = 0; i < 4 && schema; i++) {
+    const inner = (schema as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
+    if (!inner) break;
+    schema = inner;
+  }
+  return schema;
+}
+
 /** Names other tools use for our keys (HF TrainingArguments, PEFT's LoraConfig). */
 const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   rank: 'lora.r', lora_r: 'lora.r', lora_alpha: 'lora.alpha', lora_dropout: 'lora.dropout', target_modules: 'lora.target_modules',
@@ -443,10 +473,43 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   gradient_accumulation_steps: 'grad_accum', per_device_train_batch_size: 'batch_size', max_grad_norm: 'grad_clip',
   max_seq_length: 'max_seq_len', max_length: 'max_seq_len', eval_steps: 'eval.every_steps', save_steps: 'checkpoint.every_steps',
   save_total_limit: 'checkpoint.keep', model_name_or_path: 'model', warmup_ratio: 'schedule.warmup_steps',
-  gradient_checkpointing: 'activation_checkpointing', bf16: 'precision', fp16: 'precision', per_device_eval_batch_size: 'eval.batch_size',
+  gradient_checkpointing: 'activation_checkpointing', bf16: 'precision', per_device_eval_batch_size: 'eval.batch_size',
+  adam_beta1: 'optimizer.betas', adam_beta2: 'optimizer.betas', early_stopping_threshold: 'early_stopping.min_delta', data_seed: 'seed',
+  train_batch_size: 'batch_size', eval_batch_size: 'eval.batch_size', lora_rank: 'lora.r',
   // axolotl's names
   base_model: 'model', micro_batch_size: 'batch_size', num_epochs: 'epochs', sequence_len: 'max_seq_len', lora_target_modules: 'lora.target_modules',
-  early_stopping_patience: 'early_stopping.patience',
+  early_stopping_patience: 'early_stopping.patience', use_gradient_checkpointing: 'activation_checkpointing', adapter: 'method', datasets: 'data.train',
+}));
+
+/**
+ * Keys of HF TrainingArguments, PEFT's LoraConfig and axolotl that have no counterpart here (by full path, else by
+ * name), and what to do instead: a did-you-mean would point to an unrelated key (bias → optimizer.betas).
+ */
+const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
+  bias: "no bias is trained (PEFT's default, bias: none): leave it out",
+  task_type: 'the task is the top-level key task: generation (CAUSAL_LM) or classification (SEQ_CLS)',
+  modules_to_save: 'a classification run trains and saves its score head itself: leave it out',
+  fan_in_fan_out: "Mistral's projections are Linear layers, not Conv1D: leave it out",
+  init_lora_weights: "a new adapter starts as PEFT's default (A Kaiming-uniform, B zero); lora.init_from continues a trained one",
+  layers_to_transform: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
+  layers_pattern: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
+  rank_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
+  alpha_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
+  optim: "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  'optimizer.type': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  'optimizer.name': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  fp16: 'fp16 is not offered: precision: bf16 (auto chooses it on CUDA) or fp32',
+  load_in_4bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
+  load_in_8bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
+  logging_steps: 'every optimizer step is logged in metrics.jsonl',
+  eval_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
+  evaluation_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
+  save_strategy: 'a checkpoint is saved every checkpoint.every_steps steps (null: none)',
+  load_best_model_at_end: 'best/ always holds the weights of the lowest val loss (with data.val)',
+  metric_for_best_model: 'best/ and early_stopping follow the val loss',
+  resume_from_checkpoint: 'continue a run with mistral-tune train RUN_DIR --resume',
+  report_to: 'metrics go to metrics.jsonl in the run folder; mistral-tune dashboard shows them',
+  val_set_size: 'split the data with mistral-tune prepare --split (its val.jsonl is data.val)',
 }));
 
 /** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */
@@ -469,13 +532,19 @@ export function isConfigKey(dotted: string): boolean {
 
 /** The keys the schema accepts at a path (for did-you-mean). */
 function knownKeys(at: string[]): string[] {
+  const schema = schemaAt(at);
+  return schema ? Object.keys(objectShape(schema) ?? {}) : [];
+}
+
+/** The schema of the key at a path (as declared: with its default), or null when the path is no key. */
+function schemaAt(at: string[]): z.ZodType | null {
   let schema: z.ZodType = TrainConfigSchema;
   for (const part of at) {
     const shape = objectShape(schema);
-    if (!shape || !Object.hasOwn(shape, part)) return [];
+    if (!shape || !Object.hasOwn(shape, part)) return null;
     schema = shape[part]!;
   }
-  return Object.keys(objectShape(schema) ?? {});
+  return schema;
 }
 
 function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {

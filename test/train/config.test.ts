@@ -96,6 +96,29 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: constant_with_warmup}\n')),
     /schedule\.type: expected constant, linear or cosine: transformers' constant_with_warmup is constant here/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: polynomial}\n')), /schedule\.type: expected constant, linear or cosine, not "polynomial"$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nadam_beta2: 0.95\n')), /unknown key "adam_beta2" \(did you mean "optimizer\.betas"\?\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nearly_stopping_threshold: 0.01\n')), /did you mean "early_stopping\.min_delta"/);
+});
+
+test('keys of HF, PEFT and axolotl with no counterpart here say what to do instead, not an unrelated did-you-mean', () => {
+  // was: lora.bias "did you mean optimizer.betas?", optimizer.type "did you mean schedule.type?", fp16 pointed to precision, which has none
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {bias: none}\n')), /unknown key "lora\.bias": no bias is trained \(PEFT's default, bias: none\): leave it out$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {type: adamw}\n')), /unknown key "optimizer\.type": the optimizer is torch's AdamW; its settings are optimizer\.lr/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nfp16: true\n')), /unknown key "fp16": fp16 is not offered: precision: bf16/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlogging_steps: 10\n')), /unknown key "logging_steps": every optimizer step is logged in metrics\.jsonl$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {task_type: CAUSAL_LM}\n')), /unknown key "lora\.task_type": the task is the top-level key task/);
+  // a top-level type is still schedule.type's did-you-mean
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntype: cosine\n')), /unknown key "type" \(did you mean "schedule\.type"\?\)/);
+});
+
+test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.2), a quoted number, part of an epoch', () => {
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nshuffle: yes\n')), /shuffle: .*expected boolean.* \(write true or false: YAML reads "yes" as a string\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.use_dora', 'on']]), /--lora\.use_dora: lora\.use_dora: .*\(write true or false: YAML reads "on" as a string\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {lr: "1e-4"}\n')), /optimizer\.lr: .*\(write it without quotes: YAML reads "1e-4" as a string\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nepochs: 0.5\n')), /epochs: .*\(whole passes over the data; for part of one, set max_steps, which wins over epochs\)$/);
+  // %YAML 1.1 reads yes as true, and a string key takes "yes" as it is
+  assert.equal(loadTrainConfig(file('%YAML 1.1\n---\nmodel: m\ndata: {train: t}\nshuffle: no\n')).shuffle, false);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: yes\n')), (e: Error) => !e.message.includes('write true or false'));
 });
 
 test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string otherwise is refused saying what is taken', () => {
