@@ -74,8 +74,9 @@ export async function run(argv: string[]): Promise<void> {
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field']) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');
+  const precision = parsePrecision(f.precision); // a bad value before the backend starts and says what it found
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
+    const model = loadModel(target.model, { backend, precision });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     if (modelTask(model, adapter, null) !== 'classification' || !model.score) {
       throw new UserError('not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate', target.adapter ?? target.model);

@@ -70,8 +70,9 @@ export async function run(argv: string[]): Promise<void> {
     labels: given ? given.labels.map(String) : null,
     maxSeqLen: f['max-seq-len'] ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null,
   });
+  const precision = parsePrecision(f.precision); // a bad value before the backend starts and says what it found
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
+    const model = loadModel(target.model, { backend, precision });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
     // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for

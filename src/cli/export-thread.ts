@@ -25,9 +25,10 @@ export function exportCommand(f: Flags): void {
     if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
   }
   const maxShardBytes = f['max-shard-size'] !== undefined ? parseShardSize(f['max-shard-size']) : undefined;
+  // every flag checked before the backend starts and says what it found
+  const run = required('run', f.run, 'export'), out = required('out', f.out, 'export'), precision = parsePrecision(f.precision);
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => exportRun({
-    run: required('run', f.run, 'export'), out: required('out', f.out, 'export'), merge: f.merge ?? false, best: f.best ?? false,
-    maxShardBytes, backend, precision: parsePrecision(f.precision),
+    run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes, backend, precision,
   }));
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
 }
@@ -55,8 +56,9 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
     return;
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
+  const precision = parsePrecision(f.precision);
   const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
+    const loaded = loadGgufSource(src, backend, precision);
     return withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from));
   });
   info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);

@@ -62,8 +62,10 @@ export async function run(argv: string[]): Promise<void> {
   if (!(repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
   const maxNewTokens = intOption('max-new-tokens', f['max-new-tokens'], 256);
   const topK = intOption('top-k', f['top-k'], 0, 0), seed = intOption('seed', f.seed, 0, 0);
+  const precision = parsePrecision(f.precision); // bad flags before the backend starts and says what it found
+  if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    const model = loadModel(modelDir, { backend, precision: parsePrecision(f.precision) });
+    const model = loadModel(modelDir, { backend, precision });
     if (target.adapter && loadAdapter(model, target.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
       throw new UserError(`a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify ${f.run ? '--run' : '--adapter'} for it`, target.adapter);
     }
@@ -71,7 +73,6 @@ export async function run(argv: string[]): Promise<void> {
       throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it', modelDir);
     }
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? modelDir, model.cfg.vocabSize, modelDir);
-    if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
     const ids = promptIds(tokenizer, f);
     const out: number[] = [];
     let shown = '';

@@ -2,17 +2,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isConfigKey, loadTrainConfig, type TrainConfig } from '../train/config.ts';
+import { isConfigKey, loadTrainConfig, nearestConfigKey, type TrainConfig } from '../train/config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
 import { removeStoppedRun } from '../train/stopped-run.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
+import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
 import { checkListenable } from '../dashboard/server.ts';
-import { givenTwice, missingValue, portOption } from './args.ts';
+import { givenTwice, missingValue, portOption, takesNoValue } from './args.ts';
 import { runOnThread } from './command-thread.ts';
 import type { TrainJob, TrainThreadResult } from './train-thread.ts';
 import { threadModule } from '../util/worker-boot.ts';
@@ -45,9 +46,14 @@ Every config key is documented in the README.`;
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 
+/** train's flags that take no value. */
+const SWITCHES = ['overwrite', 'resume', 'dashboard', 'dry-run', 'json'];
+
 /** The error for `--NAME` with no value where NAME is neither a flag of train nor a config key. */
 function unknownFlag(arg: string, key: string): UserError {
-  return new UserError(`unknown option ${arg}: train's options are --overwrite, --resume, --dashboard, --port, --dry-run and --json, ` +
+  const near = didYouMean(key.replace(/_/g, '-'), [...SWITCHES, 'port']) ?? nearestConfigKey(key);
+  const hint = near !== null ? `did you mean --${near}? ` : '';
+  return new UserError(`unknown option ${arg}: ${hint}train's options are --overwrite, --resume, --dashboard, --port, --dry-run and --json, ` +
     `and "${key}" is not a config key (--KEY VALUE sets one; see mistral-tune train --help)`);
 }
 
@@ -80,6 +86,8 @@ export async function run(argv: string[]): Promise<void | number> {
     else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+      // `--dry-run=yes`, `--overwrite=false`: not a config key "dry-run", and never a switch turned off by its value
+      if (eq > 0 && SWITCHES.includes(key)) throw takesNoValue(`--${key}`, 'train');
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       // `--max_steps --lora.r 4`: the next flag is not the value of this one
       if (value === undefined || (eq < 0 && value.startsWith('--'))) {

@@ -524,6 +524,12 @@ function suggestKey(k: string, at: string[]): string | null {
   return leaf ? leaves.find((l) => l.split('.').pop() === leaf)! : null;
 }
 
+/** The key path nearest an unknown dotted one (`max_step` → max_steps, `learning_rate` → optimizer.lr), or null. */
+export function nearestConfigKey(dotted: string): string | null {
+  const parts = dotted.split('.');
+  return suggestKey(parts[parts.length - 1]!, parts.slice(0, -1));
+}
+
 /** Whether `dotted` ("lora.r", "data") names a key of the config, at any depth. */
 export function isConfigKey(dotted: string): boolean {
   const parts = dotted.split('.');
