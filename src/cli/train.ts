@@ -118,7 +118,7 @@ export async function run(argv: string[]): Promise<void | number> {
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
   if (dry) {
     const { describeDryRun, dryRun, dryRunJson } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
-    const plan = dryRun(cfg);
+    const plan = dryRun(cfg, { overwrite, resume, keep: [file] });
     if (json) process.stdout.write(JSON.stringify(dryRunJson(plan)) + '\n');
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');
     return;
