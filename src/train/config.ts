@@ -46,7 +46,7 @@ export const TrainConfigSchema = z.object({
     val: z.string().min(1).nullable().default(null).describe('validation data (evaluated at step 0 and every eval.every_steps)'),
     test: z.string().min(1).nullable().default(null).describe('test data (evaluated once at the end)'),
     train_on: z.enum(['assistant', 'all']).default('assistant').describe('chats: train on assistant turns only, or on every token'),
-  }).strict(),
+  }).strict().describe('the data files, of which data.train is required'),
   lora: z.object({
     r: int(1).default(8).describe('rank'),
     alpha: z.number().positive().default(16).describe('scaling numerator: scaling = alpha / r'),
@@ -397,7 +397,7 @@ export function validate(raw: unknown, where: Place, overridden: readonly string
     const flag = overridden.find((o) => key === o || key.startsWith(`${o}.`) || o.startsWith(`${key}.`));
     return flag !== undefined ? `--${flag}` : typeof where === 'string' ? where : where(key);
   };
-  const r = TrainConfigSchema.safeParse(raw);
+  const r = TrainConfigSchema.safeParse(withEmptySections(raw));
   if (!r.success) {
     const found = r.error.issues.flatMap(unionBranch).flatMap((issue) => {
       const at = issue.path.join('.');
@@ -411,7 +411,10 @@ export function validate(raw: unknown, where: Place, overridden: readonly string
           return { key: full, text: `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
         });
       }
-      return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, getDotted(raw as Record<string, unknown>, at))}` }];
+      const value = getDotted(raw as Record<string, unknown>, at);
+      // a required key left out: zod's "expected string, received undefined" says what it is instead
+      if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
+      return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, value)}` }];
     });
     const first = blame(found[0]!.key);
     const messages = found.map((f) => (blame(f.key) === first ? f.text : `${blame(f.key)}: ${f.text}`));
@@ -423,6 +426,16 @@ export function validate(raw: unknown, where: Place, overridden: readonly string
   }
   if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', blame('group_by_length'));
   return cfg;
+}
+
+/**
+ * `raw` with a section left empty in YAML (`lora:` with every key under it commented out, which YAML reads as null)
+ * as an empty mapping: its keys take their defaults, as when the section is left out.
+ */
+function withEmptySections(raw: unknown): unknown {
+  if (!isRecord(raw)) return raw;
+  const sections = Object.keys(raw).filter((k) => raw[k] === null && !(schemaAt([k]) instanceof z.ZodUnion) && objectShape(schemaAt([k]) ?? z.never()) !== null);
+  return sections.length === 0 ? raw : { ...raw, ...Object.fromEntries(sections.map((k) => [k, {}])) };
 }
 
 /**
@@ -442,6 +455,11 @@ function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
  * booleans, strings in YAML 1.2), a quoted number, part of an epoch; else ''.
  */
 function valueHint(key: string, value: unknown): string {
+  if (value === null) {
+    const declared = schemaAt(key.split('.'));
+    const dflt = declared instanceof z.ZodDefault ? (declared.parse(undefined) as unknown) : undefined;
+    return ` (an empty value is null in YAML: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
+  }
   if (typeof value === 'string' && /^(y|yes|n|no|on|off|true|false)$/i.test(value) && valueSchema(key) instanceof z.ZodBoolean) {
     return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
   }

@@ -436,3 +436,19 @@ test("a new classification head is drawn from normal(0, initializer_range) of th
     assert.ok(Math.abs(std / want - 1) < 0.25, `initializer_range ${range}: the head's std is ${std}, want about ${want}`);
   }
 });
+
+test('a section left empty (every key under it commented out: YAML null) takes its defaults, as when left out', () => {
+  // was: "lora: Invalid input: expected object, received null"
+  const cfg = loadTrainConfig(file('model: m\ndata: {train: t}\nlora:\n  # r: 16\neval:\noptimizer: ~\n'));
+  assert.deepEqual([cfg.lora.r, cfg.eval.batch_size, cfg.optimizer.lr], [8, 8, 2e-4]);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata:\n')), /c\.yaml:2:1: data\.train: missing \(training data: a prepare output or any file prepare accepts\)$/);
+});
+
+test('a missing or empty key says so, with what it takes and its default, not zod\'s "received undefined"', () => {
+  assert.throws(() => loadTrainConfig(file('model: m\n')), /c\.yaml: data: missing \(the data files, of which data\.train is required\)$/);
+  assert.throws(() => loadTrainConfig(file('model: {config: x}\ndata: {train: t}\n')), /c\.yaml:1:1: model\.init: missing \(random: /);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed:\n')),
+    /c\.yaml:3:1: seed: .* \(an empty value is null in YAML: write a value, or leave the key out for its default 0\)$/);
+  // a key that takes null takes an empty value
+  assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nmax_steps:\n')).max_steps, null);
+});
