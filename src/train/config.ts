@@ -466,11 +466,21 @@ function valueHint(key: string, value: unknown): string {
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) && valueSchema(key) instanceof z.ZodNumber) {
     return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
   }
+  const off = OFF_AS_NULL.get(key);
+  if (off !== undefined && off.values.includes(value as number)) return ` (${off.hint})`;
   if (key === 'epochs' && typeof value === 'number' && value > 0 && !Number.isInteger(value)) {
     return ` (whole passes over the data; for part of one, set max_steps, which wins over epochs)`;
   }
   return '';
 }
+
+/** Keys where other tools (and habit) write 0 or -1 for "off", which here is null. */
+const OFF_AS_NULL: ReadonlyMap<string, { values: number[]; hint: string }> = new Map(Object.entries({
+  grad_clip: { values: [0], hint: "null turns clipping off, as transformers' max_grad_norm 0 does" },
+  max_steps: { values: [0, -1], hint: "null lets epochs decide, as transformers' max_steps -1 does" },
+  'checkpoint.every_steps': { values: [0], hint: 'null turns checkpoints off' },
+  'early_stopping.patience': { values: [0], hint: 'null turns early stopping off' },
+}));
 
 /** The schema of the value at a dotted key path, defaults and nullables unwrapped, or null. */
 function valueSchema(key: string): z.ZodType | null {

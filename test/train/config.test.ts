@@ -452,3 +452,10 @@ test('a missing or empty key says so, with what it takes and its default, not zo
   // a key that takes null takes an empty value
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nmax_steps:\n')).max_steps, null);
 });
+
+test('0 or -1 for "off" (transformers\' max_grad_norm 0, max_steps -1) is refused saying that null is off here', () => {
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: 0\n')), /grad_clip: .* \(null turns clipping off, as transformers' max_grad_norm 0 does\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['max_steps', '-1']]), /--max_steps: max_steps: .* \(null lets epochs decide, as transformers' max_steps -1 does\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ncheckpoint: {every_steps: 0}\n')), /\(null turns checkpoints off\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: -2\n')), (e: Error) => !e.message.includes('null turns'));
+});
