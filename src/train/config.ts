@@ -27,6 +27,16 @@ function scheduleTypeError(issue: { input?: unknown }): string {
   return typeof issue.input === 'string' ? `${expected}, not "${issue.input}"` : expected;
 }
 
+/** lora.target_modules' error for a value that is no list: a string names the list to write (`q_proj,v_proj` → [q_proj, v_proj]). */
+function targetModulesError(input: unknown): string {
+  const expected = `a list of projections, or "${ALL_LINEAR}"`;
+  if (typeof input !== 'string') return expected;
+  const names = input.split(/[\s,]+/).filter((n) => n !== '');
+  // PEFT reads a string as a regular expression over module names; here the projections are named
+  const list = names.every((n) => (PROJECTIONS as readonly string[]).includes(n)) ? `write [${names.join(', ')}]` : `name them: [${PROJECTIONS.slice(0, 2).join(', ')}, …]`;
+  return `${expected}, not the string ${JSON.stringify(input)}: ${list}`;
+}
+
 /** `model: {config, init: random}`: a model built from an HF config with random weights (benchmarks, dry runs). */
 const RandomModelSchema = z.object({
   config: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'a path to an HF config.json (or its folder), or a mapping of its keys' })
@@ -54,7 +64,7 @@ export const TrainConfigSchema = z.object({
     // a projection named twice was adapted once, but made the saved adapter_config list every module by its full name
     // PEFT's "all-linear" (every linear layer but the output head) is the 7 projections
     target_modules: z.preprocess((v) => (v === ALL_LINEAR ? [...PROJECTIONS] : v),
-      z.array(z.enum(PROJECTIONS), { error: (issue) => (issue.code === 'invalid_type' ? `a list of projections, or "${ALL_LINEAR}"` : undefined) })
+      z.array(z.enum(PROJECTIONS), { error: (issue) => (issue.code === 'invalid_type' ? targetModulesError(issue.input) : undefined) })
         .min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice'))
       .default([...PROJECTIONS]).describe(`projections to adapt ("${ALL_LINEAR}": all 7)`),
     use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
