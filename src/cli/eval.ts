@@ -68,7 +68,7 @@ export async function run(argv: string[]): Promise<void> {
   const target = resolveEvalTarget({
     model: f.run ? f.model : required('model', f.model, 'eval'), adapter: f.adapter, run: f.run, best: f.best, task: f.task,
     labels: given ? given.labels.map(String) : null,
-    maxSeqLen: f['max-seq-len'] ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null,
+    maxSeqLen: f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null, // --max-seq-len= is no "none"
   });
   const precision = parsePrecision(f.precision); // a bad value before the backend starts and says what it found
   withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
