@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { readRegularFile } from '../util/regular-file.ts';
+import { readLines } from '../util/lines.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
 import { firstNonPlain, silentlyChanged } from '../util/yaml-plain.ts';
 import { info } from '../util/log.ts';
@@ -288,8 +288,15 @@ export function readYamlMapping(file: string): Record<string, unknown> {
  */
 export function readYamlConfig(file: string): { mapping: Record<string, unknown>; place: (key: string) => string } {
   // a FIFO or folder in the config's place is a one-line error, never a read that blocks forever; a carriage return
-  // alone ends a line in YAML (classic Mac line ends), where the parser would read `max_steps: 2\r` as the string "2\r"
-  const text = readRegularFile(file).toString('utf8').replace(/\r(?!\n)/g, '\n');
+  // alone ends a line in YAML (classic Mac line ends), where the parser would read `max_steps: 2\r` as the string "2\r";
+  // UTF-16 and bytes that are not UTF-8 are refused where they are (a Latin-1 "café" became the path "caf\uFFFD")
+  const lines = [...readLines(file, undefined, undefined, true)];
+  const defective = lines.find((l) => l.defect !== undefined);
+  if (defective !== undefined) {
+    const what = defective.defect!.kind === 'binary' ? 'a NUL byte: this is not a text file' : 'bytes that are not UTF-8: save the config as UTF-8';
+    throw new UserError(what, `${file}:${defective.lineNo}:${defective.defect!.char + 1}`);
+  }
+  const text = lines.map((l) => l.text).join('\n');
   let doc: unknown;
   let place = (_key: string): string => file;
   try {

@@ -461,3 +461,18 @@ test('0 or -1 for "off" (transformers\' max_grad_norm 0, max_steps -1) is refuse
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ncheckpoint: {every_steps: 0}\n')), /\(null turns checkpoints off\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: -2\n')), (e: Error) => !e.message.includes('null turns'));
 });
+
+test('a config that is not UTF-8 text is refused where it is, not read with U+FFFD in a path', () => {
+  const dir = tempDir('mt-config-enc-');
+  const latin1 = path.join(dir, 'latin1.yaml');
+  fs.writeFileSync(latin1, Buffer.from('model: caf\xe9\ndata: {train: t}\n', 'latin1'));
+  // was: model "caf\uFFFD", then "model folder not found"
+  assert.throws(() => loadTrainConfig(latin1), { message: `${latin1}:1:11: bytes that are not UTF-8: save the config as UTF-8` });
+  const utf16 = path.join(dir, 'utf16.yaml');
+  fs.writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('model: m\ndata: {train: t}\n', 'utf16le')]));
+  // was: "the config must be a YAML mapping of keys to values"
+  assert.throws(() => loadTrainConfig(utf16), /utf16\.yaml: this is UTF-16 text .*convert it to UTF-8 first$/);
+  const bom = path.join(dir, 'bom.yaml');
+  fs.writeFileSync(bom, '\ufeffmodel: m\r\ndata: {train: t}\r\nseed: 4\r\n');
+  assert.equal(loadTrainConfig(bom).seed, 4);
+});
