@@ -483,6 +483,12 @@ function valueHint(key: string, value: unknown): string {
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) && valueSchema(key) instanceof z.ZodNumber) {
     return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
   }
+  const schema = valueSchema(key);
+  if (typeof value === 'string' && (schema instanceof z.ZodArray || schema instanceof z.ZodTuple)) {
+    return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
+  }
+  const named = typeof value === 'string' ? VALUE_NAMES.get(`${key}=${value.toLowerCase()}`) : undefined;
+  if (named !== undefined) return ` (${named})`;
   const off = OFF_AS_NULL.get(key);
   if (off !== undefined && off.values.includes(value as number)) return ` (${off.hint})`;
   if (key === 'epochs' && typeof value === 'number' && value > 0 && !Number.isInteger(value)) {
@@ -490,6 +496,13 @@ function valueHint(key: string, value: unknown): string {
   }
   return '';
 }
+
+/** Values other tools use for a key's values here (`key=value`, lowercase): what to write instead. */
+const VALUE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
+  'task=causal_lm': "PEFT's CAUSAL_LM is task: generation", 'task=seq_cls': "PEFT's SEQ_CLS is task: classification",
+  'precision=fp16': 'fp16 is not offered: bf16 or fp32', 'precision=float16': 'fp16 is not offered: bf16 or fp32',
+  'precision=bfloat16': 'write bf16', 'precision=float32': 'write fp32', 'device=gpu': 'write cuda', 'method=qlora': 'quantized base weights (QLoRA) are not offered: lora, with precision: bf16',
+}));
 
 /** Keys where other tools (and habit) write 0 or -1 for "off", which here is null. */
 const OFF_AS_NULL: ReadonlyMap<string, { values: number[]; hint: string }> = new Map(Object.entries({
@@ -502,11 +515,7 @@ const OFF_AS_NULL: ReadonlyMap<string, { values: number[]; hint: string }> = new
 /** The schema of the value at a dotted key path, defaults and nullables unwrapped, or null. */
 function valueSchema(key: string): z.ZodType | null {
   let schema = schemaAt(key.split('.'));
-  for (let i = 0; i < 4 && schema; i++) {
-    const inner = (schema as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
-    if (!inner) break;
-    schema = inner;
-  }
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodNullable) schema = schema.unwrap() as z.ZodType;
   return schema;
 }
 

@@ -116,6 +116,11 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.use_dora', 'on']]), /--lora\.use_dora: lora\.use_dora: .*\(write true or false: YAML reads "on" as a string\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {lr: "1e-4"}\n')), /optimizer\.lr: .*\(write it without quotes: YAML reads "1e-4" as a string\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nepochs: 0.5\n')), /epochs: .*\(whole passes over the data; for part of one, set max_steps, which wins over epochs\)$/);
+  // a list given as a comma-separated string (on the command line), and other tools' names for values
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['optimizer.betas', '0.9,0.95']]), /--optimizer\.betas: .* \(a list: write \[0\.9, 0\.95\]\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: neg,pos\n')), /labels: .* \(a list: write \[neg, pos\]\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: CAUSAL_LM\n')), /task: .* \(PEFT's CAUSAL_LM is task: generation\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nprecision: fp16\n')), /precision: .* \(fp16 is not offered: bf16 or fp32\)$/);
   // %YAML 1.1 reads yes as true, and a string key takes "yes" as it is
   assert.equal(loadTrainConfig(file('%YAML 1.1\n---\nmodel: m\ndata: {train: t}\nshuffle: no\n')).shuffle, false);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: yes\n')), (e: Error) => !e.message.includes('write true or false'));
