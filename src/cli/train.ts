@@ -2,7 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isConfigKey, loadTrainConfig, nearestConfigKey, type TrainConfig } from '../train/config.ts';
+import { isConfigKey, loadTrainConfig, type TrainConfig } from '../train/config.ts';
+import { nearestConfigKey } from '../train/config-advice.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
 import { removeStoppedRun } from '../train/stopped-run.ts';

@@ -1,11 +1,11 @@
-// The training config: one typed, validated object (a zod schema with defaults), read from YAML, with
-// CLI overrides `--key.sub value` (precedence: CLI > file > defaults). Unknown keys are refused with a
-// did-you-mean; relative paths in the file are resolved against the file's folder.
+// The training config: one typed, validated object (the zod schema of config-schema.ts), read from YAML, with
+// CLI overrides `--key.sub value` (precedence: CLI > file > defaults). Errors name the key path at its file:line:column
+// (or the flag that set it), with what to write instead (config-advice.ts); relative paths in the file are resolved
+// against the file's folder, those of flags against the current one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readLines } from '../util/lines.ts';
@@ -16,105 +16,10 @@ import { prepareReportBeside } from '../data/prepare-report.ts';
 import { adapterConfigPath } from '../model/peft.ts';
 import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
+import { unknownKeyText, valueHint } from './config-advice.ts';
+import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
-const int = (min: number) => z.number().int().min(min);
-const ALL_LINEAR = 'all-linear';
-
-/** schedule.type's error: transformers' name for our constant schedule is pointed to it. */
-function scheduleTypeError(issue: { input?: unknown }): string {
-  const expected = 'expected constant, linear or cosine';
-  if (issue.input === 'constant_with_warmup') return `${expected}: transformers' constant_with_warmup is constant here (its warmup is schedule.warmup_steps)`;
-  return typeof issue.input === 'string' ? `${expected}, not "${issue.input}"` : expected;
-}
-
-/** lora.target_modules' error for a value that is no list: a string names the list to write (`q_proj,v_proj` → [q_proj, v_proj]). */
-function targetModulesError(input: unknown): string {
-  const expected = `a list of projections, or "${ALL_LINEAR}"`;
-  if (typeof input !== 'string') return expected;
-  const names = input.split(/[\s,]+/).filter((n) => n !== '');
-  // PEFT reads a string as a regular expression over module names; here the projections are named
-  const list = names.every((n) => (PROJECTIONS as readonly string[]).includes(n)) ? `write [${names.join(', ')}]` : `name them: [${PROJECTIONS.slice(0, 2).join(', ')}, …]`;
-  return `${expected}, not the string ${JSON.stringify(input)}: ${list}`;
-}
-
-/** `model: {config, init: random}`: a model built from an HF config with random weights (benchmarks, dry runs). */
-const RandomModelSchema = z.object({
-  config: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'a path to an HF config.json (or its folder), or a mapping of its keys' })
-    .describe('HF config.json of the random model: a path (file or folder), or its keys inline (model_type defaults to mistral)'),
-  init: z.literal('random').describe('random: normal(0, initializer_range) weights drawn on the backend, ones for norms'),
-  seed: int(0).nullable().default(null).describe('seed of the random weights (null = the run\'s seed)'),
-}).strict();
-
-export const TrainConfigSchema = z.object({
-  model: z.union([z.string().min(1), RandomModelSchema], { error: 'a model folder path, or {config: CONFIG, init: random}' })
-    .describe('HF model folder (config.json, safetensors, tokenizer.json), or {config, init: random} for random weights'),
-  task: z.enum(['generation', 'classification']).default('generation').describe('generation (causal LM) or classification'),
-  labels: z.array(z.string().min(1)).min(2).nullable().default(null).describe('class names, for classification (default: those of the prepare report.json beside data.train)'),
-  method: z.enum(['lora', 'full']).default('lora').describe('lora: train an adapter; full: train every weight (small models)'),
-  data: z.object({
-    train: z.string().min(1).describe('training data: a prepare output or any file prepare accepts'),
-    val: z.string().min(1).nullable().default(null).describe('validation data (evaluated at step 0 and every eval.every_steps)'),
-    test: z.string().min(1).nullable().default(null).describe('test data (evaluated once at the end)'),
-    train_on: z.enum(['assistant', 'all']).default('assistant').describe('chats: train on assistant turns only, or on every token'),
-  }).strict().describe('the data files, of which data.train is required'),
-  lora: z.object({
-    r: int(1).default(8).describe('rank'),
-    alpha: z.number().positive().default(16).describe('scaling numerator: scaling = alpha / r'),
-    dropout: z.number().min(0).lt(1).default(0).describe('dropout on the adapter input (0 = off)'),
-    // a projection named twice was adapted once, but made the saved adapter_config list every module by its full name
-    // PEFT's "all-linear" (every linear layer but the output head) is the 7 projections
-    target_modules: z.preprocess((v) => (v === ALL_LINEAR ? [...PROJECTIONS] : v),
-      z.array(z.enum(PROJECTIONS), { error: (issue) => (issue.code === 'invalid_type' ? targetModulesError(issue.input) : undefined) })
-        .min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice'))
-      .default([...PROJECTIONS]).describe(`projections to adapt ("${ALL_LINEAR}": all 7)`),
-    use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
-    use_dora: z.boolean().default(false).describe("weight-decomposed LoRA (DoRA, PEFT's use_dora): a trained magnitude per output of each adapted projection"),
-    init_from: z.string().min(1).nullable().default(null).describe('a PEFT adapter folder to continue from (its adapter_config wins)'),
-  }).strict().default({ r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false, use_dora: false, init_from: null }),
-  optimizer: z.object({
-    lr: z.number().positive().default(2e-4).describe('peak learning rate'),
-    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]).describe('AdamW betas'),
-    eps: z.number().positive().default(1e-8).describe('AdamW epsilon'),
-    weight_decay: z.number().min(0).default(0).describe('decoupled weight decay (torch AdamW)'),
-  }).strict().default({ lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 }),
-  schedule: z.object({
-    type: z.enum(['constant', 'linear', 'cosine'], { error: scheduleTypeError }).default('linear').describe("transformers' get_*_schedule_with_warmup"),
-    warmup_steps: z.number().min(0).refine((v) => Number.isInteger(v) || v < 1, 'a whole number of steps, or a fraction of the run\'s steps below 1')
-      .default(0).describe('linear warmup: optimizer steps, or a fraction below 1 of the run\'s steps, rounded up (as transformers 5 reads warmup_steps; its warmup_ratio); 0 = none'),
-  }).strict().default({ type: 'linear', warmup_steps: 0 }),
-  batch_size: int(1).default(4).describe('micro-batch size in sequences'),
-  grad_accum: int(1).default(1).describe('micro-batches per optimizer step'),
-  epochs: int(1).default(1).describe('passes over the training data (max_steps, when set, wins)'),
-  max_steps: int(1).nullable().default(null).describe('optimizer steps in total, across epochs'),
-  max_seq_len: int(2).default(1024).describe('longest sequence in tokens'),
-  overflow: z.enum(['truncate', 'drop']).default('truncate').describe('what happens to a longer example'),
-  packing: z.boolean().default(false).describe('pack several examples per sequence (attention does not cross them)'),
-  shuffle: z.boolean().default(true).describe('seeded shuffle each epoch; false = file order'),
-  group_by_length: z.boolean().default(false).describe('batch examples of similar length together (needs shuffle)'),
-  grad_clip: z.number().positive().nullable().default(1).describe('clip the global gradient norm to this (null = off)'),
-  activation_checkpointing: z.boolean().default(false).describe('keep only each decoder layer\'s input and recompute the layer in the backward: less activation memory, one more forward of the layers'),
-  eval: z.object({
-    every_steps: int(1).nullable().default(null).describe('evaluate on val every N optimizer steps (null = at the end of each epoch)'),
-    batch_size: int(1).default(8).describe('sequences per evaluation batch'),
-    samples: int(0).default(3).describe('val prompts to generate from before and after training'),
-    max_new_tokens: int(1).default(48).describe('length of each generated sample'),
-  }).strict().default({ every_steps: null, batch_size: 8, samples: 3, max_new_tokens: 48 }),
-  early_stopping: z.object({
-    patience: int(1).nullable().default(null).describe('stop after this many evaluations without improvement (null = off)'),
-    min_delta: z.number().min(0).default(0).describe('for patience: a val-loss decrease of at most this counts as no improvement (best/ keeps any lower loss)'),
-  }).strict().default({ patience: null, min_delta: 0 }),
-  checkpoint: z.object({
-    every_steps: int(1).nullable().default(null).describe('save a resumable checkpoint every N steps (null = off)'),
-    keep: int(1).default(2).describe('checkpoints kept (oldest deleted first)'),
-  }).strict().default({ every_steps: null, keep: 2 }),
-  seed: int(0).default(0).describe('seed of shuffling, initialisation and dropout'),
-  device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('backend'),
-  precision: z.enum(['auto', 'fp32', 'bf16']).default('auto').describe('bf16: weights and activations stored in bf16, math and trained tensors in f32; auto: bf16 on CUDA, fp32 on the CPU'),
-  output_dir: z.string().min(1).default('runs/latest').describe('the run directory (refused if it exists and is not empty, unless --overwrite)'),
-}).strict();
-
-export type TrainConfig = z.infer<typeof TrainConfigSchema>;
-export type RandomModelSpec = z.infer<typeof RandomModelSchema>;
+export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
 
 /** The model folder of the run, or null when its weights are random (`model: {config, init: random}`). */
 export function modelFolder(cfg: Pick<TrainConfig, 'model'>): string | null {
@@ -421,11 +326,7 @@ export function validate(raw: unknown, where: Place, overridden: readonly string
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
-          if (k === '<<') return { key: full, text: `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)` };
-          const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase());
-          if (note !== undefined) return { key: full, text: `unknown key "${full}": ${note}` };
-          const hint = suggestKey(k, issue.path.map(String));
-          return { key: full, text: `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
+          return { key: full, text: unknownKeyText(full, k, issue.path.map(String)) };
         });
       }
       const value = getDotted(raw as Record<string, unknown>, at);
@@ -467,183 +368,8 @@ function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   return typed[0]!.map((sub) => ({ ...sub, path: [...issue.path, ...sub.path] })).flatMap(unionBranch);
 }
 
-/**
- * What YAML made of a value that the schema refused, when that is likely not what was meant: `yes`, `on` (YAML 1.1
- * booleans, strings in YAML 1.2), a quoted number, part of an epoch; else ''.
- */
-function valueHint(key: string, value: unknown): string {
-  if (value === null) {
-    const declared = schemaAt(key.split('.'));
-    const dflt = declared instanceof z.ZodDefault ? (declared.parse(undefined) as unknown) : undefined;
-    return ` (an empty value is null in YAML: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
-  }
-  if (typeof value === 'string' && /^(y|yes|n|no|on|off|true|false)$/i.test(value) && valueSchema(key) instanceof z.ZodBoolean) {
-    return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
-  }
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) && valueSchema(key) instanceof z.ZodNumber) {
-    return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
-  }
-  const schema = valueSchema(key);
-  if (typeof value === 'string' && (schema instanceof z.ZodArray || schema instanceof z.ZodTuple)) {
-    return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
-  }
-  const named = typeof value === 'string' ? VALUE_NAMES.get(`${key}=${value.toLowerCase()}`) : undefined;
-  if (named !== undefined) return ` (${named})`;
-  const off = OFF_AS_NULL.get(key);
-  if (off !== undefined && off.values.includes(value as number)) return ` (${off.hint})`;
-  if (key === 'epochs' && typeof value === 'number' && value > 0 && !Number.isInteger(value)) {
-    return ` (whole passes over the data; for part of one, set max_steps, which wins over epochs)`;
-  }
-  return '';
-}
-
-/** Values other tools use for a key's values here (`key=value`, lowercase): what to write instead. */
-const VALUE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
-  'task=causal_lm': "PEFT's CAUSAL_LM is task: generation", 'task=seq_cls': "PEFT's SEQ_CLS is task: classification",
-  'precision=fp16': 'fp16 is not offered: bf16 or fp32', 'precision=float16': 'fp16 is not offered: bf16 or fp32',
-  'precision=bfloat16': 'write bf16', 'precision=float32': 'write fp32', 'device=gpu': 'write cuda', 'method=qlora': 'quantized base weights (QLoRA) are not offered: lora, with precision: bf16',
-}));
-
-/** Keys where other tools (and habit) write 0 or -1 for "off", which here is null. */
-const OFF_AS_NULL: ReadonlyMap<string, { values: number[]; hint: string }> = new Map(Object.entries({
-  grad_clip: { values: [0], hint: "null turns clipping off, as transformers' max_grad_norm 0 does" },
-  max_steps: { values: [0, -1], hint: "null lets epochs decide, as transformers' max_steps -1 does" },
-  'checkpoint.every_steps': { values: [0], hint: 'null turns checkpoints off' },
-  'early_stopping.patience': { values: [0], hint: 'null turns early stopping off' },
-}));
-
-/** The schema of the value at a dotted key path, defaults and nullables unwrapped, or null. */
-function valueSchema(key: string): z.ZodType | null {
-  let schema = schemaAt(key.split('.'));
-  while (schema instanceof z.ZodDefault || schema instanceof z.ZodNullable) schema = schema.unwrap() as z.ZodType;
-  return schema;
-}
-
-/** Names other tools use for our keys (HF TrainingArguments, PEFT's LoraConfig). */
-const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
-  rank: 'lora.r', lora_r: 'lora.r', lora_alpha: 'lora.alpha', lora_dropout: 'lora.dropout', target_modules: 'lora.target_modules',
-  learning_rate: 'optimizer.lr', lr: 'optimizer.lr', weight_decay: 'optimizer.weight_decay', adam_epsilon: 'optimizer.eps',
-  warmup_steps: 'schedule.warmup_steps', lr_scheduler_type: 'schedule.type', num_train_epochs: 'epochs',
-  gradient_accumulation_steps: 'grad_accum', per_device_train_batch_size: 'batch_size', max_grad_norm: 'grad_clip',
-  max_seq_length: 'max_seq_len', max_length: 'max_seq_len', eval_steps: 'eval.every_steps', save_steps: 'checkpoint.every_steps',
-  save_total_limit: 'checkpoint.keep', model_name_or_path: 'model', warmup_ratio: 'schedule.warmup_steps',
-  gradient_checkpointing: 'activation_checkpointing', bf16: 'precision', per_device_eval_batch_size: 'eval.batch_size',
-  adam_beta1: 'optimizer.betas', adam_beta2: 'optimizer.betas', early_stopping_threshold: 'early_stopping.min_delta', data_seed: 'seed',
-  train_batch_size: 'batch_size', eval_batch_size: 'eval.batch_size', lora_rank: 'lora.r',
-  // axolotl's names
-  base_model: 'model', micro_batch_size: 'batch_size', num_epochs: 'epochs', sequence_len: 'max_seq_len', lora_target_modules: 'lora.target_modules',
-  early_stopping_patience: 'early_stopping.patience', use_gradient_checkpointing: 'activation_checkpointing', adapter: 'method', datasets: 'data.train',
-}));
-
-/**
- * Keys of HF TrainingArguments, PEFT's LoraConfig and axolotl that have no counterpart here (by full path, else by
- * name), and what to do instead: a did-you-mean would point to an unrelated key (bias → optimizer.betas).
- */
-const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
-  bias: "no bias is trained (PEFT's default, bias: none): leave it out",
-  task_type: 'the task is the top-level key task: generation (CAUSAL_LM) or classification (SEQ_CLS)',
-  modules_to_save: 'a classification run trains and saves its score head itself: leave it out',
-  fan_in_fan_out: "Mistral's projections are Linear layers, not Conv1D: leave it out",
-  init_lora_weights: "a new adapter starts as PEFT's default (A Kaiming-uniform, B zero); lora.init_from continues a trained one",
-  layers_to_transform: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
-  layers_pattern: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
-  rank_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
-  alpha_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
-  optim: "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
-  'optimizer.type': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
-  'optimizer.name': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
-  fp16: 'fp16 is not offered: precision: bf16 (auto chooses it on CUDA) or fp32',
-  load_in_4bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
-  load_in_8bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
-  logging_steps: 'every optimizer step is logged in metrics.jsonl',
-  eval_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
-  evaluation_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
-  save_strategy: 'a checkpoint is saved every checkpoint.every_steps steps (null: none)',
-  load_best_model_at_end: 'best/ always holds the weights of the lowest val loss (with data.val)',
-  metric_for_best_model: 'best/ and early_stopping follow the val loss',
-  resume_from_checkpoint: 'continue a run with mistral-tune train RUN_DIR --resume',
-  report_to: 'metrics go to metrics.jsonl in the run folder; mistral-tune dashboard shows them',
-  val_set_size: 'split the data with mistral-tune prepare --split (its val.jsonl is data.val)',
-}));
-
-/** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */
-function suggestKey(k: string, at: string[]): string | null {
-  const prefix = at.length ? `${at.join('.')}.` : '';
-  const alias = ALIASES.get(k.toLowerCase());
-  if (alias && alias !== prefix + k) return alias;
-  const sibling = didYouMean(k, knownKeys(at));
-  if (sibling) return prefix + sibling;
-  const leaves = documentedKeys().map((d) => d.key);
-  const leaf = didYouMean(k, leaves.map((l) => l.split('.').pop()!));
-  return leaf ? leaves.find((l) => l.split('.').pop() === leaf)! : null;
-}
-
-/** The key path nearest an unknown dotted one (`max_step` → max_steps, `learning_rate` → optimizer.lr), or null. */
-export function nearestConfigKey(dotted: string): string | null {
-  const parts = dotted.split('.');
-  return suggestKey(parts[parts.length - 1]!, parts.slice(0, -1));
-}
-
-/** Whether `dotted` ("lora.r", "data") names a key of the config, at any depth. */
-export function isConfigKey(dotted: string): boolean {
-  const parts = dotted.split('.');
-  return parts.every((part, i) => knownKeys(parts.slice(0, i)).includes(part));
-}
-
-/** The keys the schema accepts at a path (for did-you-mean). */
-function knownKeys(at: string[]): string[] {
-  const schema = schemaAt(at);
-  return schema ? Object.keys(objectShape(schema) ?? {}) : [];
-}
-
-/** The schema of the key at a path (as declared: with its default), or null when the path is no key. */
-function schemaAt(at: string[]): z.ZodType | null {
-  let schema: z.ZodType = TrainConfigSchema;
-  for (const part of at) {
-    const shape = objectShape(schema);
-    if (!shape || !Object.hasOwn(shape, part)) return null;
-    schema = shape[part]!;
-  }
-  return schema;
-}
-
-function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
-  let s: z.ZodType = schema;
-  // unwrap defaults / nullables to reach the object
-  for (let i = 0; i < 4; i++) {
-    if (s instanceof z.ZodObject) return s.shape as Record<string, z.ZodType>;
-    if (s instanceof z.ZodUnion) {
-      const obj = (s.options as z.ZodType[]).find((o) => o instanceof z.ZodObject);
-      if (!obj) return null;
-      s = obj;
-      continue;
-    }
-    const inner = (s as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
-    if (!inner) break;
-    s = inner;
-  }
-  return null;
-}
-
 /** The resolved config as YAML, for the run directory. */
 export function configToYaml(cfg: TrainConfig): string {
   return YAML.stringify(cfg);
 }
 
-/** Every documented key path with its description, for the README and its test. */
-export function documentedKeys(): Array<{ key: string; description: string }> {
-  const out: Array<{ key: string; description: string }> = [];
-  const walk = (schema: z.ZodType, prefix: string): void => {
-    const shape = objectShape(schema);
-    if (!shape) return;
-    for (const [k, v] of Object.entries(shape)) {
-      const key = prefix ? `${prefix}.${k}` : k;
-      const sub = objectShape(v);
-      // a union of a value and a mapping (model: PATH | {config, init}) documents both the key and its keys
-      if (!sub || v instanceof z.ZodUnion) out.push({ key, description: v.description ?? '' });
-      if (sub) walk(v, key);
-    }
-  };
-  walk(TrainConfigSchema, '');
-  return out;
-}

@@ -1,0 +1,132 @@
+// What a refused config key or value is told, beyond the schema's own message: other tools' names for our keys
+// (HF TrainingArguments, PEFT's LoraConfig, axolotl) and for their values, keys with no counterpart here and what to
+// do instead, a did-you-mean for a misspelt key, and what YAML made of a value that was likely meant otherwise.
+import { z } from 'zod';
+import { didYouMean } from '../util/did-you-mean.ts';
+import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
+
+/** The error text of an unknown key `k` found under `at` (its full path `full`): what to write instead, if anything. */
+export function unknownKeyText(full: string, k: string, at: string[]): string {
+  if (k === '<<') return `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)`;
+  const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase());
+  if (note !== undefined) return `unknown key "${full}": ${note}`;
+  const hint = suggestKey(k, at);
+  return `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
+}
+
+/**
+ * What YAML made of a value that the schema refused, when that is likely not what was meant: `yes`, `on` (YAML 1.1
+ * booleans, strings in YAML 1.2), a quoted number, part of an epoch; else ''.
+ */
+export function valueHint(key: string, value: unknown): string {
+  if (value === null) {
+    const declared = schemaAt(key.split('.'));
+    const dflt = declared instanceof z.ZodDefault ? (declared.parse(undefined) as unknown) : undefined;
+    return ` (an empty value is null in YAML: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
+  }
+  if (typeof value === 'string' && /^(y|yes|n|no|on|off|true|false)$/i.test(value) && valueSchema(key) instanceof z.ZodBoolean) {
+    return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
+  }
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) && valueSchema(key) instanceof z.ZodNumber) {
+    return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
+  }
+  const schema = valueSchema(key);
+  if (typeof value === 'string' && (schema instanceof z.ZodArray || schema instanceof z.ZodTuple)) {
+    return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
+  }
+  const named = typeof value === 'string' ? VALUE_NAMES.get(`${key}=${value.toLowerCase()}`) : undefined;
+  if (named !== undefined) return ` (${named})`;
+  const off = OFF_AS_NULL.get(key);
+  if (off !== undefined && off.values.includes(value as number)) return ` (${off.hint})`;
+  if (key === 'epochs' && typeof value === 'number' && value > 0 && !Number.isInteger(value)) {
+    return ` (whole passes over the data; for part of one, set max_steps, which wins over epochs)`;
+  }
+  return '';
+}
+
+/** Values other tools use for a key's values here (`key=value`, lowercase): what to write instead. */
+const VALUE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
+  'task=causal_lm': "PEFT's CAUSAL_LM is task: generation", 'task=seq_cls': "PEFT's SEQ_CLS is task: classification",
+  'precision=fp16': 'fp16 is not offered: bf16 or fp32', 'precision=float16': 'fp16 is not offered: bf16 or fp32',
+  'precision=bfloat16': 'write bf16', 'precision=float32': 'write fp32', 'device=gpu': 'write cuda', 'method=qlora': 'quantized base weights (QLoRA) are not offered: lora, with precision: bf16',
+}));
+
+/** Keys where other tools (and habit) write 0 or -1 for "off", which here is null. */
+const OFF_AS_NULL: ReadonlyMap<string, { values: number[]; hint: string }> = new Map(Object.entries({
+  grad_clip: { values: [0], hint: "null turns clipping off, as transformers' max_grad_norm 0 does" },
+  max_steps: { values: [0, -1], hint: "null lets epochs decide, as transformers' max_steps -1 does" },
+  'checkpoint.every_steps': { values: [0], hint: 'null turns checkpoints off' },
+  'early_stopping.patience': { values: [0], hint: 'null turns early stopping off' },
+}));
+
+/** The schema of the value at a dotted key path, defaults and nullables unwrapped, or null. */
+function valueSchema(key: string): z.ZodType | null {
+  let schema = schemaAt(key.split('.'));
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodNullable) schema = schema.unwrap() as z.ZodType;
+  return schema;
+}
+
+/** Names other tools use for our keys (HF TrainingArguments, PEFT's LoraConfig). */
+const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
+  rank: 'lora.r', lora_r: 'lora.r', lora_alpha: 'lora.alpha', lora_dropout: 'lora.dropout', target_modules: 'lora.target_modules',
+  learning_rate: 'optimizer.lr', lr: 'optimizer.lr', weight_decay: 'optimizer.weight_decay', adam_epsilon: 'optimizer.eps',
+  warmup_steps: 'schedule.warmup_steps', lr_scheduler_type: 'schedule.type', num_train_epochs: 'epochs',
+  gradient_accumulation_steps: 'grad_accum', per_device_train_batch_size: 'batch_size', max_grad_norm: 'grad_clip',
+  max_seq_length: 'max_seq_len', max_length: 'max_seq_len', eval_steps: 'eval.every_steps', save_steps: 'checkpoint.every_steps',
+  save_total_limit: 'checkpoint.keep', model_name_or_path: 'model', warmup_ratio: 'schedule.warmup_steps',
+  gradient_checkpointing: 'activation_checkpointing', bf16: 'precision', per_device_eval_batch_size: 'eval.batch_size',
+  adam_beta1: 'optimizer.betas', adam_beta2: 'optimizer.betas', early_stopping_threshold: 'early_stopping.min_delta', data_seed: 'seed',
+  train_batch_size: 'batch_size', eval_batch_size: 'eval.batch_size', lora_rank: 'lora.r',
+  // axolotl's names
+  base_model: 'model', micro_batch_size: 'batch_size', num_epochs: 'epochs', sequence_len: 'max_seq_len', lora_target_modules: 'lora.target_modules',
+  early_stopping_patience: 'early_stopping.patience', use_gradient_checkpointing: 'activation_checkpointing', adapter: 'method', datasets: 'data.train',
+}));
+
+/**
+ * Keys of HF TrainingArguments, PEFT's LoraConfig and axolotl that have no counterpart here (by full path, else by
+ * name), and what to do instead: a did-you-mean would point to an unrelated key (bias → optimizer.betas).
+ */
+const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
+  bias: "no bias is trained (PEFT's default, bias: none): leave it out",
+  task_type: 'the task is the top-level key task: generation (CAUSAL_LM) or classification (SEQ_CLS)',
+  modules_to_save: 'a classification run trains and saves its score head itself: leave it out',
+  fan_in_fan_out: "Mistral's projections are Linear layers, not Conv1D: leave it out",
+  init_lora_weights: "a new adapter starts as PEFT's default (A Kaiming-uniform, B zero); lora.init_from continues a trained one",
+  layers_to_transform: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
+  layers_pattern: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
+  rank_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
+  alpha_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
+  optim: "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  'optimizer.type': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  'optimizer.name': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  fp16: 'fp16 is not offered: precision: bf16 (auto chooses it on CUDA) or fp32',
+  load_in_4bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
+  load_in_8bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
+  logging_steps: 'every optimizer step is logged in metrics.jsonl',
+  eval_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
+  evaluation_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
+  save_strategy: 'a checkpoint is saved every checkpoint.every_steps steps (null: none)',
+  load_best_model_at_end: 'best/ always holds the weights of the lowest val loss (with data.val)',
+  metric_for_best_model: 'best/ and early_stopping follow the val loss',
+  resume_from_checkpoint: 'continue a run with mistral-tune train RUN_DIR --resume',
+  report_to: 'metrics go to metrics.jsonl in the run folder; mistral-tune dashboard shows them',
+  val_set_size: 'split the data with mistral-tune prepare --split (its val.jsonl is data.val)',
+}));
+
+/** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */
+export function suggestKey(k: string, at: string[]): string | null {
+  const prefix = at.length ? `${at.join('.')}.` : '';
+  const alias = ALIASES.get(k.toLowerCase());
+  if (alias && alias !== prefix + k) return alias;
+  const sibling = didYouMean(k, knownKeys(at));
+  if (sibling) return prefix + sibling;
+  const leaves = documentedKeys().map((d) => d.key);
+  const leaf = didYouMean(k, leaves.map((l) => l.split('.').pop()!));
+  return leaf ? leaves.find((l) => l.split('.').pop() === leaf)! : null;
+}
+
+/** The key path nearest an unknown dotted one (`max_step` → max_steps, `learning_rate` → optimizer.lr), or null. */
+export function nearestConfigKey(dotted: string): string | null {
+  const parts = dotted.split('.');
+  return suggestKey(parts[parts.length - 1]!, parts.slice(0, -1));
+}
