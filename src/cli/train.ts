@@ -1,5 +1,6 @@
 // mistral-tune train CONFIG [--key.sub value ...]: fine-tunes a model as the YAML config says.
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isConfigKey, loadTrainConfig, type TrainConfig } from '../train/config.ts';
@@ -101,9 +102,15 @@ export async function run(argv: string[]): Promise<void | number> {
       if (earlier !== undefined && earlier !== value) throw givenTwice(key, earlier, value);
       if (key === 'port') portArg = value;
       else overrides.push([key, value]);
+    } else if (arg.startsWith('-') && arg.length > 1 && !fs.existsSync(arg)) {
+      // `train -c config.yaml` (other tools' flag): not a config file named "-c" with config.yaml left over
+      throw new UserError(`unknown option ${arg}: train takes the config file itself, mistral-tune train CONFIG.yaml (one whose name starts with "-" after --; see --help)`);
     } else if (file === null) file = arg;
     else throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
   }
+  // `train --config c.yaml`: not a config key "config"
+  const given = overrides.find(([k]) => k === 'config');
+  if (given !== undefined && file === null) throw new UserError(`--config: give the config file itself, mistral-tune train ${given[1]}`);
   const port = portOption(portArg);
   if (portArg !== undefined && !dashboard) throw new UserError('--port goes with --dashboard (the port the dashboard listens on)');
   if (!file) throw new UserError('a config file is required: mistral-tune train CONFIG.yaml (see --help)');

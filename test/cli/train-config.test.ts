@@ -101,6 +101,13 @@ test("a flag train does not have (prepare's --quiet), given without a value, is 
   oneLineError(cli(work, ['train', config, '--max_step']), /^error: unknown option --max_step: did you mean --max_steps\? /);
 });
 
+test("other tools' way of naming the config (-c FILE, --config FILE) says to give the file itself", () => {
+  const config = path.join(ROOT, 'examples', 'train-lora.yaml');
+  // was: -c taken as the config file, then 'unexpected argument "…train-lora.yaml"'
+  oneLineError(cli(work, ['train', '-c', config]), /^error: unknown option -c: train takes the config file itself, mistral-tune train CONFIG\.yaml/);
+  oneLineError(cli(work, ['train', '--config', config]), new RegExp(`^error: --config: give the config file itself, mistral-tune train ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+});
+
 test('a switch of train given a value (--dry-run=yes, --overwrite=false) says it takes none, not that it is no config key', () => {
   const config = path.join(ROOT, 'examples', 'train-lora.yaml');
   oneLineError(cli(work, ['train', config, '--dry-run=yes']), /^error: --dry-run takes no value: give --dry-run alone, or leave it out \(see mistral-tune train --help\)$/);
