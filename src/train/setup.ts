@@ -158,6 +158,10 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { 
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
   }
+  if (cfg.early_stopping.patience === null && cfg.early_stopping.min_delta !== 0) {
+    warn('early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)');
+  }
+  if (cfg.task !== 'classification' && cfg.labels !== null) warn(`labels is set but the task is ${cfg.task}: class names are not used (task: classification trains a classifier)`);
   if (cfg.method === 'full') {
     const defaults = TrainConfigSchema.shape.lora.parse(undefined) as Record<string, unknown>;
     const set = Object.keys(defaults).filter((k) => JSON.stringify((cfg.lora as Record<string, unknown>)[k]) !== JSON.stringify(defaults[k]));

@@ -60,3 +60,26 @@ test('the dry run says what train does with output_dir, as train decides it, mak
     setQuiet(false);
   }
 });
+
+test('the dry run gives the warnings training gives: settings that are not used are said, never silently ignored', () => {
+  const warnings = (extra: Record<string, unknown>): string[] => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    setQuiet(true);
+    try {
+      dryRun(validate({ ...BASE, ...extra }, 'test'));
+    } finally {
+      process.stderr.write = write;
+      setQuiet(false);
+    }
+    // the fixture model has no tokenizer of its size (its data is pre-tokenized): said on every run
+    return lines.filter((l) => l.startsWith('warning: ') && !l.includes('tokenizer')).map((l) => l.trim());
+  };
+  assert.deepEqual(warnings({}), []);
+  // were taken without a word: labels of a generation run, min_delta with early stopping off
+  assert.deepEqual(warnings({ labels: ['a', 'b'] }), ['warning: labels is set but the task is generation: class names are not used (task: classification trains a classifier)']);
+  assert.deepEqual(warnings({ early_stopping: { min_delta: 0.1 } }),
+    ['warning: early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)']);
+  assert.match(warnings({ max_steps: 3, schedule: { warmup_steps: 5 } }).join('\n'), /schedule\.warmup_steps 5 ≥ the run's 3 steps/);
+});
