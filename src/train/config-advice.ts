@@ -80,6 +80,7 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
   // axolotl's names
   base_model: 'model', micro_batch_size: 'batch_size', num_epochs: 'epochs', sequence_len: 'max_seq_len', lora_target_modules: 'lora.target_modules',
   early_stopping_patience: 'early_stopping.patience', use_gradient_checkpointing: 'activation_checkpointing', adapter: 'method', datasets: 'data.train',
+  use_cpu: 'device', no_cuda: 'device',
 }));
 
 /**
@@ -111,6 +112,21 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
   resume_from_checkpoint: 'continue a run with mistral-tune train RUN_DIR --resume',
   report_to: 'metrics go to metrics.jsonl in the run folder; mistral-tune dashboard shows them',
   val_set_size: 'split the data with mistral-tune prepare --split (its val.jsonl is data.val)',
+  overwrite_output_dir: 'give --overwrite on the command line (it empties only a run folder train made)',
+  do_train: 'train always trains; val and test are evaluated when data.val and data.test are set',
+  do_eval: 'train always trains; val and test are evaluated when data.val and data.test are set',
+  logging_dir: 'metrics go to metrics.jsonl in the run folder; mistral-tune dashboard shows them',
+  logging_strategy: 'every optimizer step is logged in metrics.jsonl',
+  greater_is_better: 'best/ and early_stopping follow the val loss, lower being better',
+  run_name: 'a run is named by its folder, output_dir',
+  push_to_hub: 'nothing is uploaded: mistral-tune export writes the PEFT adapter or a merged model folder to upload',
+  dataloader_num_workers: 'the data is tokenized once before the first step: there are no loader workers',
+  tf32: 'there is no TF32: precision: bf16 (auto chooses it on CUDA) or fp32',
+  label_smoothing_factor: 'the loss is plain cross-entropy (no label smoothing)',
+  neftune_noise_alpha: 'NEFTune embedding noise is not offered',
+  dataset_text_field: "mistral-tune prepare reads the text from another field with --field text=KEY; data.train takes its output",
+  exclude_modules: 'name the projections to adapt in lora.target_modules',
+  lora_bias: "no bias is trained (PEFT's default, lora_bias: false): leave it out",
 }));
 
 /** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */

@@ -157,9 +157,10 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const n = (x: number): string => x.toLocaleString('en-US');
   // shuffled packs vary in number from epoch to epoch: the first epoch's
   const epoch = `${cfg.packing && cfg.shuffle ? 'about ' : ''}${n(stepsPerEpoch)} steps`;
+  const steps = `${n(totalSteps)} optimizer step${totalSteps === 1 ? '' : 's'}`;
   const count = cfg.max_steps !== null
-    ? `${n(totalSteps)} optimizer steps (max_steps, ${(totalSteps / stepsPerEpoch).toFixed(2).replace(/\.?0+$/, '')} epochs of ${epoch})`
-    : `${n(totalSteps)} optimizer steps (${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${epoch})`;
+    ? `${steps} (max_steps, ${Number((totalSteps / stepsPerEpoch).toPrecision(2))} epochs of ${epoch})`
+    : `${steps} (${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${epoch})`;
   const data = `${n(r.train.examples)} examples${cfg.packing ? ` packed into sequences of ${n(cfg.max_seq_len)} tokens` : ''}, micro-batches of ${cfg.batch_size}` +
     `${cfg.grad_accum > 1 ? `, ${cfg.grad_accum} a step` : ''}`;
   const warmup = schedule.warmupSteps > 0 ? `, warmup ${n(schedule.warmupSteps)} step${schedule.warmupSteps === 1 ? '' : 's'}` : '';

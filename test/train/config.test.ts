@@ -107,6 +107,15 @@ test('keys of HF, PEFT and axolotl with no counterpart here say what to do inste
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nfp16: true\n')), /unknown key "fp16": fp16 is not offered: precision: bf16/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlogging_steps: 10\n')), /unknown key "logging_steps": every optimizer step is logged in metrics\.jsonl$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {task_type: CAUSAL_LM}\n')), /unknown key "lora\.task_type": the task is the top-level key task/);
+  // every TrainingArguments and LoraConfig key a run file commonly holds either points to ours or says what to do
+  for (const key of ['overwrite_output_dir', 'do_train', 'do_eval', 'logging_dir', 'logging_strategy', 'greater_is_better', 'run_name', 'push_to_hub',
+    'dataloader_num_workers', 'tf32', 'label_smoothing_factor', 'neftune_noise_alpha', 'dataset_text_field', 'optim', 'report_to', 'save_strategy',
+    'eval_strategy', 'load_best_model_at_end', 'metric_for_best_model', 'resume_from_checkpoint', 'use_cpu', 'no_cuda', 'adam_beta1', 'data_seed']) {
+    assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${key}: 1\n`)), new RegExp(`unknown key "${key}"(: \\S| \\(did you mean ")`), key);
+  }
+  for (const key of ['bias', 'lora_bias', 'task_type', 'modules_to_save', 'fan_in_fan_out', 'init_lora_weights', 'layers_to_transform', 'rank_pattern', 'exclude_modules']) {
+    assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {${key}: 1}\n`)), new RegExp(`unknown key "lora\\.${key}": \\S`), key);
+  }
   // a top-level type is still schedule.type's did-you-mean
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntype: cosine\n')), /unknown key "type" \(did you mean "schedule\.type"\?\)/);
 });
