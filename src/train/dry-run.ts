@@ -83,8 +83,14 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
 
 /** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything. */
 function outputDirFate(dir: string, flags: DryRunFlags): string {
-  if (flags.resume) return 'continued (--resume)';
   try {
+    if (flags.resume) {
+      // as train decides it (trainer.ts), without putting back what a crash moved aside or checking the config
+      if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
+      if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
+      RunDir.requireRun(dir);
+      return RunDir.open(dir).finished() ? 'a complete run: --resume does nothing (--overwrite trains it again)' : 'continued from its newest valid checkpoint (--resume)';
+    }
     if (!RunDir.checkFolder(dir)) return 'new';
     try {
       RunDir.check(dir, false);

@@ -53,7 +53,11 @@ test('the dry run says what train does with output_dir, as train decides it, mak
     fs.rmSync(path.join(cfg.output_dir, 'notes.md'));
     fs.writeFileSync(path.join(cfg.output_dir, 'config.yaml'), 'x: 1\n');
     assert.equal(dryRun(cfg, { overwrite: true }).output, 'emptied first (--overwrite)');
-    assert.equal(dryRun(cfg, { resume: true }).output, 'continued (--resume)');
+    assert.equal(dryRun(cfg, { resume: true }).output, 'continued from its newest valid checkpoint (--resume)');
+    fs.writeFileSync(path.join(cfg.output_dir, 'report.json'), '{}');
+    assert.equal(dryRun(cfg, { resume: true }).output, 'a complete run: --resume does nothing (--overwrite trains it again)');
+    fs.rmSync(path.join(cfg.output_dir, 'report.json'));
+    assert.match(dryRun({ ...cfg, output_dir: path.join(dir, 'nowhere') }, { resume: true }).output, /^refused: cannot resume: the run folder does not exist$/);
     assert.ok(fs.existsSync(path.join(cfg.output_dir, 'config.yaml')), 'nothing emptied');
     assert.match(describeDryRun(dryRun(cfg, { overwrite: true }), cfg), new RegExp(`^output_dir: ${cfg.output_dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: emptied first \\(--overwrite\\)$`, 'm'));
   } finally {
