@@ -63,6 +63,7 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   // the key each override sets, and its flag: a mapping (`--optimizer '{lr: 1e-4}'`) sets its keys, as
   // --optimizer.lr would, keeping the file's others (weight_decay) rather than replacing the whole section
   const setBy = new Map<string, { flag: string; value: unknown }>();
+  const blamed = overrides.map(([key]) => ({ key, flag: `--${key}` }));
   for (const [key, value] of overrides) {
     const flag = `--${key}`;
     for (const [leaf, parsed] of overrideLeaves(key, parseOverride(key, value))) {
@@ -73,14 +74,28 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
         throw new UserError(`${earlier.flag} and ${flag} both set ${leaf}, to ${JSON.stringify(earlier.value)} and ${JSON.stringify(parsed)}: give it once`);
       }
       setBy.set(leaf, { flag, value: parsed });
+      // `--model.seed 3` where the file's model is a folder path: the mapping that replaces it is this flag's doing
+      const replaced = replacedByMapping(raw, leaf);
+      if (replaced !== null) blamed.push({ key: replaced, flag });
       setDotted(raw, leaf, parsed);
       if (PATH_KEYS.includes(leaf)) resolvePathKey(raw, leaf, process.cwd(), flag);
     }
   }
   followPreparedTrain(raw, [...setBy.keys()]);
   labelsFromPrepareReport(raw);
-  const cfg = validate(raw, place, overrides.map(([k]) => k));
+  const cfg = validate(raw, place, blamed);
   return cfg.lora.init_from ? adoptAdapterConfig(cfg, raw) : cfg;
+}
+
+/** The key above `leaf` whose value (a string, number or list) setting `leaf` replaces with a mapping, or null. */
+function replacedByMapping(raw: Record<string, unknown>, leaf: string): string | null {
+  const parts = leaf.split('.');
+  for (let i = 1; i < parts.length; i++) {
+    const above = parts.slice(0, i).join('.');
+    const v = getDotted(raw, above);
+    if (v !== undefined && v !== null && !isRecord(v)) return above;
+  }
+  return null;
 }
 
 /**
@@ -314,10 +329,10 @@ function setDotted(obj: Record<string, unknown>, key: string, value: unknown): v
  * Validates with the schema; errors name the key path, with a did-you-mean for unknown keys, and are
  * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file, or the key's file:line:column).
  */
-export function validate(raw: unknown, where: Place, overridden: readonly string[] = []): TrainConfig {
+export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{ key: string; flag: string }> = []): TrainConfig {
   const blame = (key: string): string => {
-    const flag = overridden.find((o) => key === o || key.startsWith(`${o}.`) || o.startsWith(`${key}.`));
-    return flag !== undefined ? `--${flag}` : typeof where === 'string' ? where : where(key);
+    const by = overridden.find((o) => key === o.key || key.startsWith(`${o.key}.`) || o.key.startsWith(`${key}.`));
+    return by !== undefined ? by.flag : typeof where === 'string' ? where : where(key);
   };
   const r = TrainConfigSchema.safeParse(withEmptySections(raw));
   if (!r.success) {

@@ -490,3 +490,12 @@ test('a config that is not UTF-8 text is refused where it is, not read with U+FF
   fs.writeFileSync(bom, '\ufeffmodel: m\r\ndata: {train: t}\r\nseed: 4\r\n');
   assert.equal(loadTrainConfig(bom).seed, 4);
 });
+
+test('an override that turns a key of the file into a mapping (--model.seed with a model folder) is blamed for what that mapping lacks', () => {
+  // was blamed on the file's line 1, where model is a folder path the user did not change
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['model.seed', '3']]),
+    /^UserError: --model\.seed: model\.config: .*; model\.init: missing/);
+  // a whole random model given by flags is taken
+  const cfg = loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['model.config', '{vocab_size: 32000}'], ['model.init', 'random']]);
+  assert.deepEqual(cfg.model, { config: { vocab_size: 32000 }, init: 'random', seed: null });
+});
