@@ -1,6 +1,7 @@
 // What a refused config key or value is told, beyond the schema's own message: other tools' names for our keys
 // (HF TrainingArguments, PEFT's LoraConfig, axolotl) and for their values, keys with no counterpart here and what to
 // do instead, a did-you-mean for a misspelt key, and what YAML made of a value that was likely meant otherwise.
+import YAML from 'yaml';
 import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
@@ -27,7 +28,8 @@ export function valueHint(key: string, value: unknown): string {
   if (typeof value === 'string' && /^(y|yes|n|no|on|off|true|false)$/i.test(value) && valueSchema(key) instanceof z.ZodBoolean) {
     return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
   }
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) && valueSchema(key) instanceof z.ZodNumber) {
+  // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
+  if (typeof value === 'string' && typeof plainYamlValue(value) === 'number' && valueSchema(key) instanceof z.ZodNumber) {
     return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
   }
   const schema = valueSchema(key);
@@ -145,4 +147,13 @@ export function suggestKey(k: string, at: string[]): string | null {
 export function nearestConfigKey(dotted: string): string | null {
   const parts = dotted.split('.');
   return suggestKey(parts[parts.length - 1]!, parts.slice(0, -1));
+}
+
+/** What YAML reads `text` as when it is written unquoted (undefined for text it refuses). */
+function plainYamlValue(text: string): unknown {
+  try {
+    return YAML.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
