@@ -216,7 +216,11 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     const what = defective.defect!.kind === 'binary' ? 'a NUL byte: this is not a text file' : 'bytes that are not UTF-8: save the config as UTF-8';
     throw new UserError(what, `${file}:${defective.lineNo}:${defective.defect!.char + 1}`);
   }
-  const text = lines.map((l) => l.text).join('\n');
+  // a "---" after the config with nothing but comments below it starts an empty document, not a second config
+  const blank = (t: string): boolean => /^\s*(#.*)?$/.test(t);
+  const last = lines.findLastIndex((l) => !blank(l.text));
+  const end = last > 0 && /^---\s*(#.*)?$/.test(lines[last]!.text) ? last : lines.length;
+  const text = lines.slice(0, end).map((l) => l.text).join('\n');
   let doc: unknown;
   let place = (_key: string): string => file;
   try {

@@ -266,6 +266,8 @@ test('invalid YAML is one line: file:line:column and the parser\'s first line', 
 test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {
   const f = file('model: m\ndata: {train: t}\n---\nseed: 3\n');
   assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });
+  // a "---" that starts or ends the config, with nothing but comments after it, is no second document (was refused)
+  assert.equal(loadTrainConfig(file('---\nmodel: m\ndata: {train: t}\nseed: 2\n---\n# end\n\n')).seed, 2);
 });
 
 test('a data file given as the config (train prepared/train.jsonl) says to give it as data.train', () => {
