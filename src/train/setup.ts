@@ -161,6 +161,7 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { 
   if (cfg.early_stopping.patience === null && cfg.early_stopping.min_delta !== 0) {
     warn('early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)');
   }
+  if (cfg.max_steps !== null && cfg.epochs !== 1) warn(`epochs ${cfg.epochs} is set but max_steps ${cfg.max_steps} decides the run's length (it wins), so epochs is not used`);
   if (cfg.task !== 'classification' && cfg.labels !== null) warn(`labels is set but the task is ${cfg.task}: class names are not used (task: classification trains a classifier)`);
   if (cfg.method === 'full') {
     const defaults = TrainConfigSchema.shape.lora.parse(undefined) as Record<string, unknown>;
