@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { didYouMean } from '../util/did-you-mean.ts';
+import type { DeviceName } from '../backend/select.ts';
 import { UserError } from '../util/errors.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
 
@@ -124,6 +125,18 @@ function decimalInteger(value: string): number | null {
   if (!/^[+-]?\d+$/.test(t)) return null;
   const n = Number(t);
   return Number.isSafeInteger(n) ? n : null;
+}
+
+/** A flag that takes one of `allowed` (`dflt` when not given), the choices named in the error. */
+export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
+  if (value === undefined) return dflt;
+  if (!(allowed as readonly string[]).includes(value)) throw new UserError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+/** --device of eval, generate, classify and export: checked before a backend starts (createBackend's error names no flag). */
+export function deviceOption(value: string | undefined): DeviceName {
+  return oneOf<DeviceName>('device', value, ['auto', 'cpu', 'cuda'], 'auto');
 }
 
 /** A TCP port option: an integer in 0..65535 (0: any free port). */

@@ -10,7 +10,7 @@ import { UserError } from '../util/errors.ts';
 import { info, setQuiet } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
-import { decimalNumber, intOption, numberOption, parseCommand, required } from './args.ts';
+import { decimalNumber, intOption, numberOption, oneOf, parseCommand, required } from './args.ts';
 import { runOnThread } from './command-thread.ts';
 
 export const usage = `mistral-tune prepare --input FILE... --out DIR [options]
@@ -65,12 +65,6 @@ interface Flags {
 }
 
 const PROGRESS_MIN_BYTES = 16 << 20;
-
-function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
-  if (value === undefined) return dflt;
-  if (!(allowed as readonly string[]).includes(value)) throw new UserError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
 
 function parseSplit(s: string | undefined): [number, number, number] {
   if (s === undefined) return DEFAULTS.split;

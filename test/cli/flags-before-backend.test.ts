@@ -12,13 +12,17 @@ const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
 const cwd = tempDir('mt-flags-');
 
-test('a bad --precision (and generate --raw without --prompt, export without --run, an empty --max-seq-len) is the only line on stderr', () => {
+test('a bad --precision (a bad --device or --task, generate --raw without --prompt, export without --run, an empty --max-seq-len) is the only line on stderr', () => {
   const cases: Array<[string[], string]> = [
     [['eval', '--model', TINY_BASE, '--data', DATA, '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
     [['classify', '--model', TINY_BASE, '--text', 'hi', '--precision', 'f16'], 'error: --precision: "f16" is not one of auto, fp32, bf16'],
     [['generate', '--model', TINY_BASE, '--prompt', 'hi', '--precision', 'x'], 'error: --precision: "x" is not one of auto, fp32, bf16'],
     [['generate', '--model', TINY_BASE, '--messages', DATA, '--raw'], 'error: --raw needs --prompt'],
     [['export', '--out', path.join(cwd, 'x')], 'error: --run is required (see mistral-tune export --help)'],
+    // were the library's 'unknown device "gpu" (use cpu, cuda or auto)' and 'task must be …', naming no flag
+    [['eval', '--model', TINY_BASE, '--data', DATA, '--device', 'gpu'], 'error: --device must be one of auto, cpu, cuda, got "gpu"'],
+    [['generate', '--model', TINY_BASE, '--prompt', 'hi', '--device', 'GPU'], 'error: --device must be one of auto, cpu, cuda, got "GPU"'],
+    [['eval', '--model', TINY_BASE, '--data', DATA, '--task', 'foo'], 'error: --task must be one of generation, classification, got "foo"'],
     // an empty value was taken as "no limit"
     [['eval', '--model', TINY_BASE, '--data', DATA, '--max-seq-len='], 'error: --max-seq-len must be an integer ≥ 2, got ""'],
     [['export', '--run', path.join(cwd, 'r'), '--out', path.join(cwd, 'x'), '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
