@@ -36,6 +36,7 @@ export function valueHint(key: string, value: unknown): string {
   if (typeof value === 'string' && (schema instanceof z.ZodArray || schema instanceof z.ZodTuple)) {
     return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
   }
+  if (typeof value === 'number' && !Number.isFinite(value)) return ` (YAML's ${Number.isNaN(value) ? '.nan' : '.inf'} is no value for it: write a finite number${OFF_AS_NULL.has(key) ? `; ${OFF_AS_NULL.get(key)!.hint}` : ''})`;
   const named = typeof value === 'string' ? VALUE_NAMES.get(`${key}=${value.toLowerCase()}`) : undefined;
   if (named !== undefined) return ` (${named})`;
   const off = OFF_AS_NULL.get(key);

@@ -478,6 +478,9 @@ test('0 or -1 for "off" (transformers\' max_grad_norm 0, max_steps -1) is refuse
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['max_steps', '-1']]), /--max_steps: max_steps: .* \(null lets epochs decide, as transformers' max_steps -1 does\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ncheckpoint: {every_steps: 0}\n')), /\(null turns checkpoints off\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: -2\n')), (e: Error) => !e.message.includes('null turns'));
+  // YAML's .inf and .nan (was zod's bare "received Infinity")
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: .inf\n')), /grad_clip: .* \(YAML's \.inf is no value for it: write a finite number; null turns clipping off, as transformers' max_grad_norm 0 does\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {lr: .nan}\n')), /optimizer\.lr: .* \(YAML's \.nan is no value for it: write a finite number\)$/);
 });
 
 test('a config that is not UTF-8 text is refused where it is, not read with U+FFFD in a path', () => {
