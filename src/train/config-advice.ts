@@ -139,6 +139,8 @@ export function suggestKey(k: string, at: string[]): string | null {
   if (alias && alias !== prefix + k) return alias;
   const sibling = didYouMean(k, knownKeys(at));
   if (sibling) return prefix + sibling;
+  // a section written inside another (optimizer: {schedule: …}) is the top-level one
+  if (at.length > 0 && knownKeys([]).includes(k)) return k;
   const leaves = documentedKeys().map((d) => d.key);
   const leaf = didYouMean(k, leaves.map((l) => l.split('.').pop()!));
   return leaf ? leaves.find((l) => l.split('.').pop() === leaf)! : null;

@@ -116,6 +116,8 @@ test('keys of HF, PEFT and axolotl with no counterpart here say what to do inste
   for (const key of ['bias', 'lora_bias', 'task_type', 'modules_to_save', 'fan_in_fan_out', 'init_lora_weights', 'layers_to_transform', 'rank_pattern', 'exclude_modules']) {
     assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {${key}: 1}\n`)), new RegExp(`unknown key "lora\\.${key}": \\S`), key);
   }
+  // a section written inside another is the top-level one (had no suggestion)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {schedule: {type: cosine}}\n')), /unknown key "optimizer\.schedule" \(did you mean "schedule"\?\)$/);
   // a top-level type is still schedule.type's did-you-mean
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntype: cosine\n')), /unknown key "type" \(did you mean "schedule\.type"\?\)/);
 });
