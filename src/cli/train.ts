@@ -106,7 +106,17 @@ export async function run(argv: string[]): Promise<void | number> {
       // `train -c config.yaml` (other tools' flag): not a config file named "-c" with config.yaml left over
       throw new UserError(`unknown option ${arg}: train takes the config file itself, mistral-tune train CONFIG.yaml (one whose name starts with "-" after --; see --help)`);
     } else if (file === null) file = arg;
-    else throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
+    else {
+      // `--lora.target_modules [q_proj, v_proj]` unquoted: the shell split the list at its space
+      const last = overrides[overrides.length - 1];
+      if (last !== undefined && argv[i - 1] === last[1] && /^[[{]/.test(last[1]) && !/[\]}]$/.test(last[1])) {
+        let end = i; // the word that closes it
+        while (end + 1 < argv.length && !/[\]}]$/.test(argv[end]!) && !argv[end + 1]!.startsWith('-')) end++;
+        const whole = [last[1], ...argv.slice(i, end + 1)].join(' ');
+        throw new UserError(`--${last[0]} ${whole}: a YAML list or mapping with spaces is one argument to the shell only quoted: --${last[0]} "${whole}"`);
+      }
+      throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
+    }
   }
   // `train --config c.yaml`: not a config key "config"
   const given = overrides.find(([k]) => k === 'config');

@@ -108,6 +108,13 @@ test("other tools' way of naming the config (-c FILE, --config FILE) says to giv
   oneLineError(cli(work, ['train', '--config', config]), new RegExp(`^error: --config: give the config file itself, mistral-tune train ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
 });
 
+test('a YAML list or mapping override the shell split at its spaces (unquoted) says to quote it, not "unexpected argument"', () => {
+  const config = path.join(ROOT, 'examples', 'train-lora.yaml');
+  oneLineError(cli(work, ['train', config, '--lora.target_modules', '[q_proj,', 'k_proj,', 'v_proj]', '--dry-run']),
+    /^error: --lora\.target_modules \[q_proj, k_proj, v_proj\]: a YAML list or mapping with spaces is one argument to the shell only quoted: --lora\.target_modules "\[q_proj, k_proj, v_proj\]"$/);
+  oneLineError(cli(work, ['train', config, '--optimizer', '{lr:', '1e-4}']), /^error: --optimizer \{lr: 1e-4\}: .* --optimizer "\{lr: 1e-4\}"$/);
+});
+
 test('a switch of train given a value (--dry-run=yes, --overwrite=false) says it takes none, not that it is no config key', () => {
   const config = path.join(ROOT, 'examples', 'train-lora.yaml');
   oneLineError(cli(work, ['train', config, '--dry-run=yes']), /^error: --dry-run takes no value: give --dry-run alone, or leave it out \(see mistral-tune train --help\)$/);
