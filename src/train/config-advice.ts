@@ -37,6 +37,7 @@ export function valueHint(key: string, value: unknown): string {
     return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
   }
   if (typeof value === 'number' && !Number.isFinite(value)) return ` (YAML's ${Number.isNaN(value) ? '.nan' : '.inf'} is no value for it: write a finite number${OFF_AS_NULL.has(key) ? `; ${OFF_AS_NULL.get(key)!.hint}` : ''})`;
+  if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${String(value)}")`;
   const named = typeof value === 'string' ? VALUE_NAMES.get(`${key}=${value.toLowerCase()}`) : undefined;
   if (named !== undefined) return ` (${named})`;
   const off = OFF_AS_NULL.get(key);
