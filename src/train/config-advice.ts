@@ -16,35 +16,31 @@ export function unknownKeyText(full: string, k: string, at: string[]): string {
 }
 
 /**
- * What YAML made of a value that the schema refused, when that is likely not what was meant: `yes`, `on` (YAML 1.1
- * booleans, strings in YAML 1.2), a quoted number, part of an epoch; else ''.
+ * What to say of a value the schema refused, when it was likely meant otherwise, or '': what YAML made of it (an empty
+ * value is null; `yes`, `on` are strings in YAML 1.2; a quoted number is a string; `.inf`), a list written as a
+ * comma-separated string, other tools' names for a value, 0 or -1 for "off", part of an epoch.
  */
 export function valueHint(key: string, value: unknown): string {
+  const schema = valueSchema(key);
   if (value === null) {
     const declared = schemaAt(key.split('.'));
     const dflt = declared instanceof z.ZodDefault ? (declared.parse(undefined) as unknown) : undefined;
     return ` (an empty value is null in YAML: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
   }
-  if (typeof value === 'string' && /^(y|yes|n|no|on|off|true|false)$/i.test(value) && valueSchema(key) instanceof z.ZodBoolean) {
-    return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
+  if (typeof value === 'string') {
+    if (schema instanceof z.ZodBoolean && /^(y|yes|n|no|on|off|true|false)$/i.test(value)) return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
+    // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
+    if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
+    if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
+    const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
+    return named === undefined ? '' : ` (${named})`;
   }
-  // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
-  if (typeof value === 'string' && typeof plainYamlValue(value) === 'number' && valueSchema(key) instanceof z.ZodNumber) {
-    return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
-  }
-  const schema = valueSchema(key);
-  if (typeof value === 'string' && (schema instanceof z.ZodArray || schema instanceof z.ZodTuple)) {
-    return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
-  }
-  if (typeof value === 'number' && !Number.isFinite(value)) return ` (YAML's ${Number.isNaN(value) ? '.nan' : '.inf'} is no value for it: write a finite number${OFF_AS_NULL.has(key) ? `; ${OFF_AS_NULL.get(key)!.hint}` : ''})`;
   if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${String(value)}")`;
-  const named = typeof value === 'string' ? VALUE_NAMES.get(`${key}=${value.toLowerCase()}`) : undefined;
-  if (named !== undefined) return ` (${named})`;
+  if (typeof value !== 'number') return '';
   const off = OFF_AS_NULL.get(key);
-  if (off !== undefined && off.values.includes(value as number)) return ` (${off.hint})`;
-  if (key === 'epochs' && typeof value === 'number' && value > 0 && !Number.isInteger(value)) {
-    return ` (whole passes over the data; for part of one, set max_steps, which wins over epochs)`;
-  }
+  if (!Number.isFinite(value)) return ` (YAML's ${Number.isNaN(value) ? '.nan' : '.inf'} is no value for it: write a finite number${off ? `; ${off.hint}` : ''})`;
+  if (off?.values.includes(value)) return ` (${off.hint})`;
+  if (key === 'epochs' && value > 0 && !Number.isInteger(value)) return ' (whole passes over the data; for part of one, set max_steps, which wins over epochs)';
   return '';
 }
 
