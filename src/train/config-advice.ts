@@ -9,7 +9,7 @@ import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 /** The error text of an unknown key `k` found under `at` (its full path `full`): what to write instead, if anything. */
 export function unknownKeyText(full: string, k: string, at: string[]): string {
   if (k === '<<') return `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)`;
-  const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase());
+  const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase().replace(/-/g, '_'));
   if (note !== undefined) return `unknown key "${full}": ${note}`;
   const hint = suggestKey(k, at);
   return `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
@@ -132,7 +132,8 @@ const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
 /** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */
 export function suggestKey(k: string, at: string[]): string | null {
   const prefix = at.length ? `${at.join('.')}.` : '';
-  const alias = ALIASES.get(k.toLowerCase());
+  // other tools' names written as flags are (learning-rate, num-train-epochs)
+  const alias = ALIASES.get(k.toLowerCase().replace(/-/g, '_'));
   if (alias && alias !== prefix + k) return alias;
   const sibling = didYouMean(k, knownKeys(at));
   if (sibling) return prefix + sibling;

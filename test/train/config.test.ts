@@ -116,6 +116,10 @@ test('keys of HF, PEFT and axolotl with no counterpart here say what to do inste
   for (const key of ['bias', 'lora_bias', 'task_type', 'modules_to_save', 'fan_in_fan_out', 'init_lora_weights', 'layers_to_transform', 'rank_pattern', 'exclude_modules']) {
     assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {${key}: 1}\n`)), new RegExp(`unknown key "lora\\.${key}": \\S`), key);
   }
+  // the names written as flags (--learning-rate) or in other case are the same names (had no suggestion)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning-rate: 1\n')), /unknown key "learning-rate" \(did you mean "optimizer\.lr"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {lora-alpha: 3}\n')), /unknown key "lora\.lora-alpha" \(did you mean "lora\.alpha"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlogging-steps: 3\n')), /unknown key "logging-steps": every optimizer step is logged/);
   // a section written inside another is the top-level one (had no suggestion)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {schedule: {type: cosine}}\n')), /unknown key "optimizer\.schedule" \(did you mean "schedule"\?\)$/);
   // a top-level type is still schedule.type's did-you-mean
