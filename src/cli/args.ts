@@ -2,6 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { didYouMean } from '../util/did-you-mean.ts';
+import type { DeviceName } from '../backend/select.ts';
 import { UserError } from '../util/errors.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
 
@@ -24,7 +26,14 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
     const err = e as Error & { code?: string };
     // a flag last, or followed by another flag, has no value: parseArgs says "argument missing" or (over lines) "ambiguous"
     const flag = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? /^Option '(?:-\w, )?(--[^' ]+)/.exec(err.message)?.[1] : undefined;
+    // `--json=true`: parseArgs says "does not take an argument", in the same words' error as a missing value
+    if (flag !== undefined && options[flag.slice(2)]?.type === 'boolean') throw takesNoValue(flag, command);
     if (flag !== undefined) throw missingValue(flag, command, argv[argv.indexOf(flag) + 1]);
+    const unknown = err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /^Unknown option '([^']+)'/.exec(err.message)?.[1] : undefined;
+    if (unknown !== undefined) {
+      const near = didYouMean(unknown.replace(/^-+/, '').replace(/_/g, '-'), Object.keys(options));
+      throw new UserError(`unknown option ${unknown}${near ? ` (did you mean --${near}?)` : ''} (see mistral-tune ${command} --help)`);
+    }
     // `mistral-tune eval runs/x`: say how the folder is given
     const positional = err.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' ? /^Unexpected argument '(.*)'\. /s.exec(err.message)?.[1] : undefined;
     if (positional !== undefined) {
@@ -77,6 +86,11 @@ export function missingValue(flag: string, command: string, next?: string): User
   return new UserError(`${flag} needs a value${dash} (see mistral-tune ${command} --help)`);
 }
 
+/** The error for a flag that takes no value given one (`--json=true`, `--overwrite=false`). */
+export function takesNoValue(flag: string, command: string): UserError {
+  return new UserError(`${flag} takes no value: give ${flag} alone, or leave it out (see mistral-tune ${command} --help)`);
+}
+
 /**
  * `--flag -1` → `--flag=-1` for a string option: parseArgs would call the value "ambiguous", and the
  * option's own check then says what the value must be.
@@ -113,6 +127,18 @@ function decimalInteger(value: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
+/** A flag that takes one of `allowed` (`dflt` when not given), the choices named in the error. */
+export function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
+  if (value === undefined) return dflt;
+  if (!(allowed as readonly string[]).includes(value)) throw new UserError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+/** --device of eval, generate, classify and export: checked before a backend starts (createBackend's error names no flag). */
+export function deviceOption(value: string | undefined): DeviceName {
+  return oneOf<DeviceName>('device', value, ['auto', 'cpu', 'cuda'], 'auto');
+}
+
 /** A TCP port option: an integer in 0..65535 (0: any free port). */
 export function portOption(value: string | undefined, dflt = 0): number {
   if (value === undefined) return dflt;
@@ -123,12 +149,22 @@ export function portOption(value: string | undefined, dflt = 0): number {
   return n;
 }
 
-/** A number option, with its flag named in the error. */
+/**
+ * A number option, with its flag named in the error: decimal, as "0.7", "-1", "1e-3" (Number() alone would read
+ * "" and " " as 0, so `--temperature=` sampled greedily, and "0x10" as 16).
+ */
 export function numberOption(flag: string, value: string | undefined, dflt: number): number {
   if (value === undefined) return dflt;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new UserError(`--${flag} must be a number, got "${value}"`);
+  const n = decimalNumber(value);
+  if (n === null) throw new UserError(`--${flag} must be a number, got "${value}"`);
   return n;
+}
+
+/** A finite number written in decimal ("0.7", " -1 ", ".5", "1e-3"), or null ("", "0x10", "Infinity", "1e999"). */
+export function decimalNumber(value: string): number | null {
+  const t = value.trim();
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : NaN;
+  return Number.isFinite(n) ? n : null;
 }
 
 export function required(flag: string, value: string | undefined, command: string): string {

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
-import { withBackend, type DeviceName } from '../backend/select.ts';
+import { withBackend } from '../backend/select.ts';
 import { normalizeText } from '../data/clean.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
@@ -19,7 +19,7 @@ import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
-import { dataFileOption, intOption, parseCommand } from './args.ts';
+import { dataFileOption, deviceOption, intOption, parseCommand } from './args.ts';
 
 export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
 
@@ -74,8 +74,9 @@ export async function run(argv: string[]): Promise<void> {
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field']) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');
-  withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
+  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
+  withBackend(device, (backend) => {
+    const model = loadModel(target.model, { backend, precision });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     if (modelTask(model, adapter, null) !== 'classification' || !model.score) {
       throw new UserError('not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate', target.adapter ?? target.model);

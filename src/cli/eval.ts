@@ -1,7 +1,7 @@
 // mistral-tune eval: loss and perplexity (generation) or loss, accuracy, macro-F1 and the confusion matrix
 // (classification) of a model, optionally with a LoRA adapter, on any data file prepare accepts.
 import { parsePrecision } from '../backend/dtype.ts';
-import { withBackend, type DeviceName } from '../backend/select.ts';
+import { withBackend } from '../backend/select.ts';
 import { parseLabelsOption, type LabelValue } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
@@ -17,7 +17,7 @@ import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
-import { dataFileOption, intOption, parseCommand, required } from './args.ts';
+import { dataFileOption, deviceOption, intOption, oneOf, parseCommand, required } from './args.ts';
 
 export const usage = `mistral-tune eval (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) --data FILE [options]
 
@@ -66,12 +66,13 @@ export async function run(argv: string[]): Promise<void> {
   // prepare's forms: the class names in index order, or INTEGER=NAME (the integer each class is written as in the data)
   const given = f.labels !== undefined ? parseLabelsOption(f.labels) : null;
   const target = resolveEvalTarget({
-    model: f.run ? f.model : required('model', f.model, 'eval'), adapter: f.adapter, run: f.run, best: f.best, task: f.task,
+    model: f.run ? f.model : required('model', f.model, 'eval'), adapter: f.adapter, run: f.run, best: f.best, task: f.task === undefined ? undefined : oneOf('task', f.task, ['generation', 'classification'], 'generation'),
     labels: given ? given.labels.map(String) : null,
-    maxSeqLen: f['max-seq-len'] ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null,
+    maxSeqLen: f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null, // --max-seq-len= is no "none"
   });
-  withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    const model = loadModel(target.model, { backend, precision: parsePrecision(f.precision) });
+  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
+  withBackend(device, (backend) => {
+    const model = loadModel(target.model, { backend, precision });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
     // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
-import { withBackend, type DeviceName } from '../backend/select.ts';
+import { withBackend } from '../backend/select.ts';
 import { exportRun, parseShardSize } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
@@ -13,7 +13,7 @@ import { refuseDanglingOutput, withOutputParent } from '../export/out-path.ts';
 import { removeDeadTemps, withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
-import { required } from './args.ts';
+import { deviceOption, required } from './args.ts';
 import type { Flags } from './export.ts';
 
 /** The whole export the flags ask for. */
@@ -25,9 +25,10 @@ export function exportCommand(f: Flags): void {
     if (f[flag] !== undefined) throw new UserError(`--${flag} goes with --format gguf or gguf-lora (see mistral-tune export --help)`);
   }
   const maxShardBytes = f['max-shard-size'] !== undefined ? parseShardSize(f['max-shard-size']) : undefined;
-  const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => exportRun({
-    run: required('run', f.run, 'export'), out: required('out', f.out, 'export'), merge: f.merge ?? false, best: f.best ?? false,
-    maxShardBytes, backend, precision: parsePrecision(f.precision),
+  // every flag checked before the backend starts and says what it found
+  const run = required('run', f.run, 'export'), out = required('out', f.out, 'export'), precision = parsePrecision(f.precision), device = deviceOption(f.device);
+  const result = withBackend(device, (backend) => exportRun({
+    run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes, backend, precision,
   }));
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
 }
@@ -56,8 +57,9 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
     return;
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
-  const result = withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    const loaded = loadGgufSource(src, backend, parsePrecision(f.precision));
+  const precision = parsePrecision(f.precision), device = deviceOption(f.device);
+  const result = withBackend(device, (backend) => {
+    const loaded = loadGgufSource(src, backend, precision);
     return withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from));
   });
   info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);

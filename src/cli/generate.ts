@@ -2,7 +2,7 @@
 // streamed to stdout as tokens come, stopping at EOS.
 import { generationEosIds } from '../model/generation-config.ts';
 import { parsePrecision } from '../backend/dtype.ts';
-import { withBackend, type DeviceName } from '../backend/select.ts';
+import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -12,7 +12,7 @@ import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
-import { dataFileOption, intOption, numberOption, parseCommand } from './args.ts';
+import { dataFileOption, deviceOption, intOption, numberOption, parseCommand } from './args.ts';
 
 export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--prompt TEXT | --messages FILE) [options]
 
@@ -62,8 +62,10 @@ export async function run(argv: string[]): Promise<void> {
   if (!(repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
   const maxNewTokens = intOption('max-new-tokens', f['max-new-tokens'], 256);
   const topK = intOption('top-k', f['top-k'], 0, 0), seed = intOption('seed', f.seed, 0, 0);
-  withBackend((f.device ?? 'auto') as DeviceName, (backend) => {
-    const model = loadModel(modelDir, { backend, precision: parsePrecision(f.precision) });
+  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
+  if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
+  withBackend(device, (backend) => {
+    const model = loadModel(modelDir, { backend, precision });
     if (target.adapter && loadAdapter(model, target.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
       throw new UserError(`a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify ${f.run ? '--run' : '--adapter'} for it`, target.adapter);
     }
@@ -71,7 +73,6 @@ export async function run(argv: string[]): Promise<void> {
       throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it', modelDir);
     }
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? modelDir, model.cfg.vocabSize, modelDir);
-    if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
     const ids = promptIds(tokenizer, f);
     const out: number[] = [];
     let shown = '';

@@ -10,7 +10,7 @@ import { UserError } from '../util/errors.ts';
 import { info, setQuiet } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
-import { givenTwice, intOption, numberOption, parseCommand, required } from './args.ts';
+import { decimalNumber, givenTwice, intOption, numberOption, oneOf, parseCommand, required } from './args.ts';
 import { runOnThread } from './command-thread.ts';
 
 export const usage = `mistral-tune prepare --input FILE... --out DIR [options]
@@ -66,15 +66,10 @@ interface Flags {
 
 const PROGRESS_MIN_BYTES = 16 << 20;
 
-function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[], dflt: T): T {
-  if (value === undefined) return dflt;
-  if (!(allowed as readonly string[]).includes(value)) throw new UserError(`--${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
-
 function parseSplit(s: string | undefined): [number, number, number] {
   if (s === undefined) return DEFAULTS.split;
-  const parts = s.split(',').map((x) => Number(x.trim()));
+  // "1,," is no share of 0s (Number("") is 0)
+  const parts = s.split(',').map((x) => decimalNumber(x) ?? NaN);
   if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0) || Math.abs(parts[0]! + parts[1]! + parts[2]! - 1) > 1e-6) {
     throw new UserError(`--split must be three shares ≥ 0 that add up to 1, like 0.8,0.1,0.1; got "${s}"`);
   }

@@ -1,18 +1,21 @@
 // mistral-tune train CONFIG [--key.sub value ...]: fine-tunes a model as the YAML config says.
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isConfigKey, loadTrainConfig, type TrainConfig } from '../train/config.ts';
+import { nearestConfigKey } from '../train/config-advice.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
 import { removeStoppedRun } from '../train/stopped-run.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
+import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
 import { checkListenable } from '../dashboard/server.ts';
-import { givenTwice, missingValue, portOption } from './args.ts';
+import { givenTwice, missingValue, portOption, takesNoValue } from './args.ts';
 import { runOnThread } from './command-thread.ts';
 import type { TrainJob, TrainThreadResult } from './train-thread.ts';
 import { threadModule } from '../util/worker-boot.ts';
@@ -45,9 +48,14 @@ Every config key is documented in the README.`;
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
 
+/** train's flags that take no value. */
+const SWITCHES = ['overwrite', 'resume', 'dashboard', 'dry-run', 'json'];
+
 /** The error for `--NAME` with no value where NAME is neither a flag of train nor a config key. */
 function unknownFlag(arg: string, key: string): UserError {
-  return new UserError(`unknown option ${arg}: train's options are --overwrite, --resume, --dashboard, --port, --dry-run and --json, ` +
+  const near = didYouMean(key.replace(/_/g, '-'), [...SWITCHES, 'port']) ?? nearestConfigKey(key);
+  const hint = near !== null ? `did you mean --${near}? ` : '';
+  return new UserError(`unknown option ${arg}: ${hint}train's options are --overwrite, --resume, --dashboard, --port, --dry-run and --json, ` +
     `and "${key}" is not a config key (--KEY VALUE sets one; see mistral-tune train --help)`);
 }
 
@@ -80,6 +88,8 @@ export async function run(argv: string[]): Promise<void | number> {
     else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const key = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+      // `--dry-run=yes`, `--overwrite=false`: not a config key "dry-run", and never a switch turned off by its value
+      if (eq > 0 && SWITCHES.includes(key)) throw takesNoValue(`--${key}`, 'train');
       const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
       // `--max_steps --lora.r 4`: the next flag is not the value of this one
       if (value === undefined || (eq < 0 && value.startsWith('--'))) {
@@ -92,9 +102,25 @@ export async function run(argv: string[]): Promise<void | number> {
       if (earlier !== undefined && earlier !== value) throw givenTwice(key, earlier, value);
       if (key === 'port') portArg = value;
       else overrides.push([key, value]);
+    } else if (arg.startsWith('-') && arg.length > 1 && !fs.existsSync(arg)) {
+      // `train -c config.yaml` (other tools' flag): not a config file named "-c" with config.yaml left over
+      throw new UserError(`unknown option ${arg}: train takes the config file itself, mistral-tune train CONFIG.yaml (one whose name starts with "-" after --; see --help)`);
     } else if (file === null) file = arg;
-    else throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
+    else {
+      // `--lora.target_modules [q_proj, v_proj]` unquoted: the shell split the list at its space
+      const last = overrides[overrides.length - 1];
+      if (last !== undefined && argv[i - 1] === last[1] && /^[[{]/.test(last[1]) && !/[\]}]$/.test(last[1])) {
+        let end = i; // the word that closes it
+        while (end + 1 < argv.length && !/[\]}]$/.test(argv[end]!) && !argv[end + 1]!.startsWith('-')) end++;
+        const whole = [last[1], ...argv.slice(i, end + 1)].join(' ');
+        throw new UserError(`--${last[0]} ${whole}: a YAML list or mapping with spaces is one argument to the shell only quoted: --${last[0]} "${whole}"`);
+      }
+      throw new UserError(`unexpected argument "${arg}" (one config file; overrides are --key value)`);
+    }
   }
+  // `train --config c.yaml`: not a config key "config"
+  const given = overrides.find(([k]) => k === 'config');
+  if (given !== undefined && file === null) throw new UserError(`--config: give the config file itself, mistral-tune train ${given[1]}`);
   const port = portOption(portArg);
   if (portArg !== undefined && !dashboard) throw new UserError('--port goes with --dashboard (the port the dashboard listens on)');
   if (!file) throw new UserError('a config file is required: mistral-tune train CONFIG.yaml (see --help)');
@@ -110,7 +136,7 @@ export async function run(argv: string[]): Promise<void | number> {
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
   if (dry) {
     const { describeDryRun, dryRun, dryRunJson } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
-    const plan = dryRun(cfg);
+    const plan = dryRun(cfg, { overwrite, resume, keep: [file] });
     if (json) process.stdout.write(JSON.stringify(dryRunJson(plan)) + '\n');
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');
     return;

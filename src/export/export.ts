@@ -17,7 +17,7 @@ import { MOVING, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputPa
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
-import { modelFolder, readYamlMapping, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
+import { modelFolder, readYamlConfig, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
 import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
@@ -43,7 +43,8 @@ export interface ExportResult {
 export function readRunConfig(run: string): TrainConfig {
   const file = runPath(run, 'config');
   if (!fs.existsSync(file)) throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found`, run);
-  return validate(readYamlMapping(file), file);
+  const { mapping, place } = readYamlConfig(file);
+  return validate(mapping, place);
 }
 
 /**

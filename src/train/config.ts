@@ -1,14 +1,14 @@
-// The training config: one typed, validated object (a zod schema with defaults), read from YAML, with
-// CLI overrides `--key.sub value` (precedence: CLI > file > defaults). Unknown keys are refused with a
-// did-you-mean; relative paths in the file are resolved against the file's folder.
+// The training config: one typed, validated object (the zod schema of config-schema.ts), read from YAML, with
+// CLI overrides `--key.sub value` (precedence: CLI > file > defaults). Errors name the key path at its file:line:column
+// (or the flag that set it), with what to write instead (config-advice.ts); relative paths in the file are resolved
+// against the file's folder, those of flags against the current one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { readRegularFile } from '../util/regular-file.ts';
+import { readLines } from '../util/lines.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
 import { firstNonPlain, silentlyChanged } from '../util/yaml-plain.ts';
 import { info } from '../util/log.ts';
@@ -16,95 +16,10 @@ import { prepareReportBeside } from '../data/prepare-report.ts';
 import { adapterConfigPath } from '../model/peft.ts';
 import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
+import { unknownKeyText, valueHint } from './config-advice.ts';
+import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
-const int = (min: number) => z.number().int().min(min);
-const ALL_LINEAR = 'all-linear';
-
-/** schedule.type's error: transformers' name for our constant schedule is pointed to it. */
-function scheduleTypeError(issue: { input?: unknown }): string {
-  const expected = 'expected constant, linear or cosine';
-  if (issue.input === 'constant_with_warmup') return `${expected}: transformers' constant_with_warmup is constant here (its warmup is schedule.warmup_steps)`;
-  return typeof issue.input === 'string' ? `${expected}, not "${issue.input}"` : expected;
-}
-
-/** `model: {config, init: random}`: a model built from an HF config with random weights (benchmarks, dry runs). */
-const RandomModelSchema = z.object({
-  config: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'a path to an HF config.json (or its folder), or a mapping of its keys' })
-    .describe('HF config.json of the random model: a path (file or folder), or its keys inline (model_type defaults to mistral)'),
-  init: z.literal('random').describe('random: normal(0, initializer_range) weights drawn on the backend, ones for norms'),
-  seed: int(0).nullable().default(null).describe('seed of the random weights (null = the run\'s seed)'),
-}).strict();
-
-export const TrainConfigSchema = z.object({
-  model: z.union([z.string().min(1), RandomModelSchema], { error: 'a model folder path, or {config: CONFIG, init: random}' })
-    .describe('HF model folder (config.json, safetensors, tokenizer.json), or {config, init: random} for random weights'),
-  task: z.enum(['generation', 'classification']).default('generation').describe('generation (causal LM) or classification'),
-  labels: z.array(z.string().min(1)).min(2).nullable().default(null).describe('class names, for classification (default: those of the prepare report.json beside data.train)'),
-  method: z.enum(['lora', 'full']).default('lora').describe('lora: train an adapter; full: train every weight (small models)'),
-  data: z.object({
-    train: z.string().min(1).describe('training data: a prepare output or any file prepare accepts'),
-    val: z.string().min(1).nullable().default(null).describe('validation data (evaluated at step 0 and every eval.every_steps)'),
-    test: z.string().min(1).nullable().default(null).describe('test data (evaluated once at the end)'),
-    train_on: z.enum(['assistant', 'all']).default('assistant').describe('chats: train on assistant turns only, or on every token'),
-  }).strict(),
-  lora: z.object({
-    r: int(1).default(8).describe('rank'),
-    alpha: z.number().positive().default(16).describe('scaling numerator: scaling = alpha / r'),
-    dropout: z.number().min(0).lt(1).default(0).describe('dropout on the adapter input (0 = off)'),
-    // a projection named twice was adapted once, but made the saved adapter_config list every module by its full name
-    // PEFT's "all-linear" (every linear layer but the output head) is the 7 projections
-    target_modules: z.preprocess((v) => (v === ALL_LINEAR ? [...PROJECTIONS] : v),
-      z.array(z.enum(PROJECTIONS), { error: (issue) => (issue.code === 'invalid_type' ? `a list of projections, or "${ALL_LINEAR}"` : undefined) })
-        .min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice'))
-      .default([...PROJECTIONS]).describe(`projections to adapt ("${ALL_LINEAR}": all 7)`),
-    use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
-    use_dora: z.boolean().default(false).describe("weight-decomposed LoRA (DoRA, PEFT's use_dora): a trained magnitude per output of each adapted projection"),
-    init_from: z.string().min(1).nullable().default(null).describe('a PEFT adapter folder to continue from (its adapter_config wins)'),
-  }).strict().default({ r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false, use_dora: false, init_from: null }),
-  optimizer: z.object({
-    lr: z.number().positive().default(2e-4).describe('peak learning rate'),
-    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]).describe('AdamW betas'),
-    eps: z.number().positive().default(1e-8).describe('AdamW epsilon'),
-    weight_decay: z.number().min(0).default(0).describe('decoupled weight decay (torch AdamW)'),
-  }).strict().default({ lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 }),
-  schedule: z.object({
-    type: z.enum(['constant', 'linear', 'cosine'], { error: scheduleTypeError }).default('linear').describe("transformers' get_*_schedule_with_warmup"),
-    warmup_steps: z.number().min(0).refine((v) => Number.isInteger(v) || v < 1, 'a whole number of steps, or a fraction of the run\'s steps below 1')
-      .default(0).describe('linear warmup: optimizer steps, or a fraction below 1 of the run\'s steps, rounded up (as transformers 5 reads warmup_steps; its warmup_ratio); 0 = none'),
-  }).strict().default({ type: 'linear', warmup_steps: 0 }),
-  batch_size: int(1).default(4).describe('micro-batch size in sequences'),
-  grad_accum: int(1).default(1).describe('micro-batches per optimizer step'),
-  epochs: int(1).default(1).describe('passes over the training data (max_steps, when set, wins)'),
-  max_steps: int(1).nullable().default(null).describe('optimizer steps in total, across epochs'),
-  max_seq_len: int(2).default(1024).describe('longest sequence in tokens'),
-  overflow: z.enum(['truncate', 'drop']).default('truncate').describe('what happens to a longer example'),
-  packing: z.boolean().default(false).describe('pack several examples per sequence (attention does not cross them)'),
-  shuffle: z.boolean().default(true).describe('seeded shuffle each epoch; false = file order'),
-  group_by_length: z.boolean().default(false).describe('batch examples of similar length together (needs shuffle)'),
-  grad_clip: z.number().positive().nullable().default(1).describe('clip the global gradient norm to this (null = off)'),
-  activation_checkpointing: z.boolean().default(false).describe('keep only each decoder layer\'s input and recompute the layer in the backward: less activation memory, one more forward of the layers'),
-  eval: z.object({
-    every_steps: int(1).nullable().default(null).describe('evaluate on val every N optimizer steps (null = at the end of each epoch)'),
-    batch_size: int(1).default(8).describe('sequences per evaluation batch'),
-    samples: int(0).default(3).describe('val prompts to generate from before and after training'),
-    max_new_tokens: int(1).default(48).describe('length of each generated sample'),
-  }).strict().default({ every_steps: null, batch_size: 8, samples: 3, max_new_tokens: 48 }),
-  early_stopping: z.object({
-    patience: int(1).nullable().default(null).describe('stop after this many evaluations without improvement (null = off)'),
-    min_delta: z.number().min(0).default(0).describe('for patience: a val-loss decrease of at most this counts as no improvement (best/ keeps any lower loss)'),
-  }).strict().default({ patience: null, min_delta: 0 }),
-  checkpoint: z.object({
-    every_steps: int(1).nullable().default(null).describe('save a resumable checkpoint every N steps (null = off)'),
-    keep: int(1).default(2).describe('checkpoints kept (oldest deleted first)'),
-  }).strict().default({ every_steps: null, keep: 2 }),
-  seed: int(0).default(0).describe('seed of shuffling, initialisation and dropout'),
-  device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('backend'),
-  precision: z.enum(['auto', 'fp32', 'bf16']).default('auto').describe('bf16: weights and activations stored in bf16, math and trained tensors in f32; auto: bf16 on CUDA, fp32 on the CPU'),
-  output_dir: z.string().min(1).default('runs/latest').describe('the run directory (refused if it exists and is not empty, unless --overwrite)'),
-}).strict();
-
-export type TrainConfig = z.infer<typeof TrainConfigSchema>;
-export type RandomModelSpec = z.infer<typeof RandomModelSchema>;
+export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
 
 /** The model folder of the run, or null when its weights are random (`model: {config, init: random}`). */
 export function modelFolder(cfg: Pick<TrainConfig, 'model'>): string | null {
@@ -137,22 +52,59 @@ const PATH_KEYS = ['model', 'model.config', 'data.train', 'data.val', 'data.test
 /** Reads a YAML config, applies `--key.sub value` overrides, validates and resolves paths. */
 export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): TrainConfig {
   let raw: Record<string, unknown> = {};
-  const base = file ? path.dirname(path.resolve(file)) : process.cwd();
+  let place: Place = 'command line';
   if (file) {
-    raw = readYamlMapping(file);
-    for (const key of PATH_KEYS) resolvePathKey(raw, key, base, file);
+    const read = readYamlConfig(file);
+    raw = read.mapping;
+    place = read.place;
+    const base = path.dirname(path.resolve(file));
+    for (const key of PATH_KEYS) resolvePathKey(raw, key, base, read.place(key));
   }
+  // the key each override sets, and its flag: a mapping (`--optimizer '{lr: 1e-4}'`) sets its keys, as
+  // --optimizer.lr would, keeping the file's others (weight_decay) rather than replacing the whole section
+  const setBy = new Map<string, { flag: string; value: unknown }>();
+  const blamed = overrides.map(([key]) => ({ key, flag: `--${key}` }));
   for (const [key, value] of overrides) {
-    const bad = key.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
-    if (bad !== undefined) throw new UserError(`"${key}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, `--${key}`);
-    const parsed = parseOverride(key, value);
-    setDotted(raw, key, parsed);
-    if (PATH_KEYS.includes(key)) resolvePathKey(raw, key, process.cwd(), `--${key}`);
+    const flag = `--${key}`;
+    for (const [leaf, parsed] of overrideLeaves(key, parseOverride(key, value))) {
+      const bad = leaf.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
+      if (bad !== undefined) throw new UserError(`"${leaf}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, flag);
+      const earlier = setBy.get(leaf);
+      if (earlier !== undefined && earlier.flag !== flag && JSON.stringify(earlier.value) !== JSON.stringify(parsed)) {
+        throw new UserError(`${earlier.flag} and ${flag} both set ${leaf}, to ${JSON.stringify(earlier.value)} and ${JSON.stringify(parsed)}: give it once`);
+      }
+      setBy.set(leaf, { flag, value: parsed });
+      // `--model.seed 3` where the file's model is a folder path: the mapping that replaces it is this flag's doing
+      const replaced = replacedByMapping(raw, leaf);
+      if (replaced !== null) blamed.push({ key: replaced, flag });
+      setDotted(raw, leaf, parsed);
+      if (PATH_KEYS.includes(leaf)) resolvePathKey(raw, leaf, process.cwd(), flag);
+    }
   }
-  followPreparedTrain(raw, overrides.map(([k]) => k));
+  followPreparedTrain(raw, [...setBy.keys()]);
   labelsFromPrepareReport(raw);
-  const cfg = validate(raw, file ?? 'command line', overrides.map(([k]) => k));
+  const cfg = validate(raw, place, blamed);
   return cfg.lora.init_from ? adoptAdapterConfig(cfg, raw) : cfg;
+}
+
+/** The key above `leaf` whose value (a string, number or list) setting `leaf` replaces with a mapping, or null. */
+function replacedByMapping(raw: Record<string, unknown>, leaf: string): string | null {
+  const parts = leaf.split('.');
+  for (let i = 1; i < parts.length; i++) {
+    const above = parts.slice(0, i).join('.');
+    const v = getDotted(raw, above);
+    if (v !== undefined && v !== null && !isRecord(v)) return above;
+  }
+  return null;
+}
+
+/**
+ * The keys an override sets: `--key VALUE` itself, or for a mapping each of its keys (nested ones by their dotted
+ * path); an empty mapping sets none.
+ */
+function overrideLeaves(key: string, value: unknown): Array<[string, unknown]> {
+  if (!isRecord(value)) return [[key, value]];
+  return Object.entries(value).flatMap(([k, v]) => overrideLeaves(`${key}.${k}`, v));
 }
 
 /** Names that would reach an object's prototype: never config keys, refused before any object is touched. */
@@ -242,11 +194,35 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
   return validate({ ...cfg, lora: merged }, file);
 }
 
+/** Where a config key path was written (`file:line:column`), or one place for every key (a file, "command line"). */
+export type Place = string | ((key: string) => string);
+
 /** A YAML file that holds a mapping (a config); errors name the file. */
 export function readYamlMapping(file: string): Record<string, unknown> {
-  // a FIFO or folder in the config's place is a one-line error, never a read that blocks forever
-  const text = readRegularFile(file).toString('utf8');
+  return readYamlConfig(file).mapping;
+}
+
+/**
+ * A YAML config's mapping, and the place of each key path in it: the file:line:column of the key (of the list
+ * item, for `lora.target_modules.1`), else of the nearest key above it that is written, else the file.
+ */
+export function readYamlConfig(file: string): { mapping: Record<string, unknown>; place: (key: string) => string } {
+  // a FIFO or folder in the config's place is a one-line error, never a read that blocks forever; a carriage return
+  // alone ends a line in YAML (classic Mac line ends), where the parser would read `max_steps: 2\r` as the string "2\r";
+  // UTF-16 and bytes that are not UTF-8 are refused where they are (a Latin-1 "café" became the path "caf\uFFFD")
+  const lines = [...readLines(file, undefined, undefined, true)];
+  const defective = lines.find((l) => l.defect !== undefined);
+  if (defective !== undefined) {
+    const what = defective.defect!.kind === 'binary' ? 'a NUL byte: this is not a text file' : 'bytes that are not UTF-8: save the config as UTF-8';
+    throw new UserError(what, `${file}:${defective.lineNo}:${defective.defect!.char + 1}`);
+  }
+  // a "---" after the config with nothing but comments below it starts an empty document, not a second config
+  const blank = (t: string): boolean => /^\s*(#.*)?$/.test(t);
+  const last = lines.findLastIndex((l) => !blank(l.text));
+  const end = last > 0 && /^---\s*(#.*)?$/.test(lines[last]!.text) ? last : lines.length;
+  const text = lines.slice(0, end).map((l) => l.text).join('\n');
   let doc: unknown;
+  let place = (_key: string): string => file;
   try {
     // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
     // stderr over several lines and read the value as a plain string
@@ -257,6 +233,12 @@ export function readYamlMapping(file: string): Record<string, unknown> {
     const odd = firstNonPlain(parsed);
     if (odd) throw new UserError(odd.what, `${file}:${lineCounter.linePos(odd.offset).line}:${lineCounter.linePos(odd.offset).col}`);
     doc = parsed.toJS();
+    place = (key) => {
+      const offset = keyOffset(parsed, key);
+      if (offset === null) return file;
+      const { line, col } = lineCounter.linePos(offset);
+      return `${file}:${line}:${col}`;
+    };
   } catch (e) {
     if (e instanceof UserError) throw e;
     // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
@@ -269,7 +251,28 @@ export function readYamlMapping(file: string): Record<string, unknown> {
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw new UserError(`the config must be a YAML mapping of keys to values${dataFileHint(file)}`, file);
   }
-  return (doc ?? {}) as Record<string, unknown>;
+  return { mapping: (doc ?? {}) as Record<string, unknown>, place };
+}
+
+/** The text offset of the dotted key path's deepest part written in `doc` (through aliases), or null for none. */
+function keyOffset(doc: YAML.Document, key: string): number | null {
+  let node: unknown = doc.contents;
+  let offset: number | null = null;
+  for (const part of key.split('.')) {
+    if (YAML.isAlias(node)) node = node.resolve(doc);
+    let at: YAML.Node | undefined;
+    if (YAML.isMap(node)) {
+      const pair = node.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === part);
+      at = pair?.key as YAML.Scalar | undefined;
+      node = pair?.value;
+    } else if (YAML.isSeq(node) && /^\d+$/.test(part)) {
+      node = node.items[Number(part)];
+      at = YAML.isNode(node) ? node : undefined;
+    }
+    if (at?.range === undefined || at.range === null) break;
+    offset = at.range[0];
+  }
+  return offset;
 }
 
 /** For a config file named as data (`train prepared/train.jsonl`): what to give instead; else ''. */
@@ -328,26 +331,27 @@ function setDotted(obj: Record<string, unknown>, key: string, value: unknown): v
 
 /**
  * Validates with the schema; errors name the key path, with a did-you-mean for unknown keys, and are
- * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file).
+ * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file, or the key's file:line:column).
  */
-export function validate(raw: unknown, where: string, overridden: readonly string[] = []): TrainConfig {
+export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{ key: string; flag: string }> = []): TrainConfig {
   const blame = (key: string): string => {
-    const flag = overridden.find((o) => key === o || key.startsWith(`${o}.`) || o.startsWith(`${key}.`));
-    return flag !== undefined ? `--${flag}` : where;
+    const by = overridden.find((o) => key === o.key || key.startsWith(`${o.key}.`) || o.key.startsWith(`${key}.`));
+    return by !== undefined ? by.flag : typeof where === 'string' ? where : where(key);
   };
-  const r = TrainConfigSchema.safeParse(raw);
+  const r = TrainConfigSchema.safeParse(withEmptySections(raw));
   if (!r.success) {
     const found = r.error.issues.flatMap(unionBranch).flatMap((issue) => {
       const at = issue.path.join('.');
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
-          if (k === '<<') return { key: full, text: `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)` };
-          const hint = suggestKey(k, issue.path.map(String));
-          return { key: full, text: `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}` };
+          return { key: full, text: unknownKeyText(full, k, issue.path.map(String)) };
         });
       }
-      return [{ key: at, text: `${at || '(root)'}: ${issue.message}` }];
+      const value = getDotted(raw as Record<string, unknown>, at);
+      // a required key left out: zod's "expected string, received undefined" says what it is instead
+      if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
+      return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, value)}` }];
     });
     const first = blame(found[0]!.key);
     const messages = found.map((f) => (blame(f.key) === first ? f.text : `${blame(f.key)}: ${f.text}`));
@@ -362,6 +366,16 @@ export function validate(raw: unknown, where: string, overridden: readonly strin
 }
 
 /**
+ * `raw` with a section left empty in YAML (`lora:` with every key under it commented out, which YAML reads as null)
+ * as an empty mapping: its keys take their defaults, as when the section is left out.
+ */
+function withEmptySections(raw: unknown): unknown {
+  if (!isRecord(raw)) return raw;
+  const sections = Object.keys(raw).filter((k) => raw[k] === null && !(schemaAt([k]) instanceof z.ZodUnion) && objectShape(schemaAt([k]) ?? z.never()) !== null);
+  return sections.length === 0 ? raw : { ...raw, ...Object.fromEntries(sections.map((k) => [k, {}])) };
+}
+
+/**
  * An invalid_union issue as the issues of the branch the value was meant for (the one whose type it has,
  * e.g. the mapping of `model: {config, init}`), with full paths, so that its keys get a did-you-mean;
  * the union's own message when no branch or several match.
@@ -373,86 +387,8 @@ function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   return typed[0]!.map((sub) => ({ ...sub, path: [...issue.path, ...sub.path] })).flatMap(unionBranch);
 }
 
-/** Names other tools use for our keys (HF TrainingArguments, PEFT's LoraConfig). */
-const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
-  rank: 'lora.r', lora_r: 'lora.r', lora_alpha: 'lora.alpha', lora_dropout: 'lora.dropout', target_modules: 'lora.target_modules',
-  learning_rate: 'optimizer.lr', lr: 'optimizer.lr', weight_decay: 'optimizer.weight_decay', adam_epsilon: 'optimizer.eps',
-  warmup_steps: 'schedule.warmup_steps', lr_scheduler_type: 'schedule.type', num_train_epochs: 'epochs',
-  gradient_accumulation_steps: 'grad_accum', per_device_train_batch_size: 'batch_size', max_grad_norm: 'grad_clip',
-  max_seq_length: 'max_seq_len', max_length: 'max_seq_len', eval_steps: 'eval.every_steps', save_steps: 'checkpoint.every_steps',
-  save_total_limit: 'checkpoint.keep', model_name_or_path: 'model', warmup_ratio: 'schedule.warmup_steps',
-  gradient_checkpointing: 'activation_checkpointing', bf16: 'precision', fp16: 'precision', per_device_eval_batch_size: 'eval.batch_size',
-  // axolotl's names
-  base_model: 'model', micro_batch_size: 'batch_size', num_epochs: 'epochs', sequence_len: 'max_seq_len', lora_target_modules: 'lora.target_modules',
-  early_stopping_patience: 'early_stopping.patience',
-}));
-
-/** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */
-function suggestKey(k: string, at: string[]): string | null {
-  const prefix = at.length ? `${at.join('.')}.` : '';
-  const alias = ALIASES.get(k.toLowerCase());
-  if (alias && alias !== prefix + k) return alias;
-  const sibling = didYouMean(k, knownKeys(at));
-  if (sibling) return prefix + sibling;
-  const leaves = documentedKeys().map((d) => d.key);
-  const leaf = didYouMean(k, leaves.map((l) => l.split('.').pop()!));
-  return leaf ? leaves.find((l) => l.split('.').pop() === leaf)! : null;
-}
-
-/** Whether `dotted` ("lora.r", "data") names a key of the config, at any depth. */
-export function isConfigKey(dotted: string): boolean {
-  const parts = dotted.split('.');
-  return parts.every((part, i) => knownKeys(parts.slice(0, i)).includes(part));
-}
-
-/** The keys the schema accepts at a path (for did-you-mean). */
-function knownKeys(at: string[]): string[] {
-  let schema: z.ZodType = TrainConfigSchema;
-  for (const part of at) {
-    const shape = objectShape(schema);
-    if (!shape || !Object.hasOwn(shape, part)) return [];
-    schema = shape[part]!;
-  }
-  return Object.keys(objectShape(schema) ?? {});
-}
-
-function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
-  let s: z.ZodType = schema;
-  // unwrap defaults / nullables to reach the object
-  for (let i = 0; i < 4; i++) {
-    if (s instanceof z.ZodObject) return s.shape as Record<string, z.ZodType>;
-    if (s instanceof z.ZodUnion) {
-      const obj = (s.options as z.ZodType[]).find((o) => o instanceof z.ZodObject);
-      if (!obj) return null;
-      s = obj;
-      continue;
-    }
-    const inner = (s as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
-    if (!inner) break;
-    s = inner;
-  }
-  return null;
-}
-
 /** The resolved config as YAML, for the run directory. */
 export function configToYaml(cfg: TrainConfig): string {
   return YAML.stringify(cfg);
 }
 
-/** Every documented key path with its description, for the README and its test. */
-export function documentedKeys(): Array<{ key: string; description: string }> {
-  const out: Array<{ key: string; description: string }> = [];
-  const walk = (schema: z.ZodType, prefix: string): void => {
-    const shape = objectShape(schema);
-    if (!shape) return;
-    for (const [k, v] of Object.entries(shape)) {
-      const key = prefix ? `${prefix}.${k}` : k;
-      const sub = objectShape(v);
-      // a union of a value and a mapping (model: PATH | {config, init}) documents both the key and its keys
-      if (!sub || v instanceof z.ZodUnion) out.push({ key, description: v.description ?? '' });
-      if (sub) walk(v, key);
-    }
-  };
-  walk(TrainConfigSchema, '');
-  return out;
-}

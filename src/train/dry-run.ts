@@ -4,14 +4,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { probeCuda } from '../backend/cuda/probe.ts';
-import { UserError } from '../util/errors.ts';
+import { isUserError, UserError } from '../util/errors.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, fitAdvice } from './fit-check.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { wrongTaskFix } from './data.ts';
-import { checkRunTrainable, loadRunSplit, plannedModelConfig, runTokenizer } from './setup.ts';
+import { checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
+import { RunDir } from './run-dir.ts';
+import { DataLoader } from '../data/loader.ts';
 
 export interface DryRun {
   /** The model's config.json, as read (no weight is). */
@@ -26,6 +28,19 @@ export interface DryRun {
   fits: boolean | null;
   /** Why `available` is unknown. */
   why: string | null;
+  /** The run's step counts and schedule, as training will count them. */
+  steps: ReturnType<typeof planSteps>;
+  train: { examples: number; tokens: number };
+  /** What train does with output_dir: new, empty, emptied first, continued, or why it is refused. */
+  output: string;
+}
+
+/** What train does with the flags of the run besides the config (the dry run states what it would do with output_dir). */
+export interface DryRunFlags {
+  overwrite?: boolean;
+  resume?: boolean;
+  /** Paths --overwrite must never empty (the config file). */
+  keep?: readonly string[];
 }
 
 /** Memory the host can give a new process now: /proc/meminfo's MemAvailable, else os.freemem(). */
@@ -39,7 +54,7 @@ export function availableHostMemory(): number {
   return os.freemem();
 }
 
-export function dryRun(cfg: TrainConfig): DryRun {
+export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   checkConfigPaths(cfg);
   const model = plannedModelConfig(cfg);
   checkRunTrainable(cfg, model);
@@ -53,7 +68,42 @@ export function dryRun(cfg: TrainConfig): DryRun {
   const shape = runBatchShape(cfg, train, evalSplits);
   const { backend, available, why } = plannedDevice(cfg);
   const plan = planMemory(cfg, model, shape, backend);
-  return { model, plan, shape, available, fits: available === null ? null : plan.total <= available, why };
+  // the steps as the run's loader batches the data (the pad id does not change the counts), and its warnings
+  const loader = new DataLoader(train, {
+    batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,
+  });
+  const steps = planSteps(cfg, loader);
+  warnUnusedSettings(cfg, model, steps.schedule, train);
+  const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
+  return {
+    model, plan, shape, available, fits: available === null ? null : plan.total <= available, why, steps,
+    train: { examples: train.length, tokens }, output: outputDirFate(cfg.output_dir, flags),
+  };
+}
+
+/** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything. */
+function outputDirFate(dir: string, flags: DryRunFlags): string {
+  try {
+    if (flags.resume) {
+      // as train decides it (trainer.ts), without putting back what a crash moved aside or checking the config
+      if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
+      if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
+      RunDir.requireRun(dir);
+      return RunDir.open(dir).finished() ? 'a complete run: --resume does nothing (--overwrite trains it again)' : 'continued from its newest valid checkpoint (--resume)';
+    }
+    if (!RunDir.checkFolder(dir)) return 'new';
+    try {
+      RunDir.check(dir, false);
+      return 'empty';
+    } catch (e) {
+      if (!flags.overwrite) throw e;
+    }
+    RunDir.check(dir, true, flags.keep ?? []);
+    return 'emptied first (--overwrite)';
+  } catch (e) {
+    if (isUserError(e)) return `refused: ${e.what}`;
+    throw e;
+  }
 }
 
 /**
@@ -101,6 +151,27 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
       ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`
       : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? `the GPU's memory less ${(CUDA_RESERVE_BYTES / 2 ** 20).toFixed(0)} MiB for the CUDA context, cuBLASLt and the allocator` : 'free RAM'}) → ` +
         `${r.fits ? 'fits' : `does NOT fit: ${fitAdvice(cfg, p, r.available)}`}`,
+    describeSteps(r, cfg),
+    `output_dir: ${cfg.output_dir}: ${r.output}`,
   ];
   return lines.join('\n');
+}
+
+/** The run's steps in one line: how many, from what, with which schedule; evaluations and checkpoints. */
+function describeSteps(r: DryRun, cfg: TrainConfig): string {
+  const { stepsPerEpoch, totalSteps, schedule } = r.steps;
+  const n = (x: number): string => x.toLocaleString('en-US');
+  // shuffled packs vary in number from epoch to epoch: the first epoch's
+  const epoch = `${cfg.packing && cfg.shuffle ? 'about ' : ''}${n(stepsPerEpoch)} steps`;
+  const steps = `${n(totalSteps)} optimizer step${totalSteps === 1 ? '' : 's'}`;
+  const count = cfg.max_steps !== null
+    ? `${steps} (max_steps, ${Number((totalSteps / stepsPerEpoch).toPrecision(2))} epochs of ${epoch})`
+    : `${steps} (${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${epoch})`;
+  const data = `${n(r.train.examples)} examples${cfg.packing ? ` packed into sequences of ${n(cfg.max_seq_len)} tokens` : ''}, micro-batches of ${cfg.batch_size}` +
+    `${cfg.grad_accum > 1 ? `, ${cfg.grad_accum} a step` : ''}`;
+  const warmup = schedule.warmupSteps > 0 ? `, warmup ${n(schedule.warmupSteps)} step${schedule.warmupSteps === 1 ? '' : 's'}` : '';
+  const evaluation = cfg.data.val === null ? 'no val data'
+    : `val evaluated at step 0, ${cfg.eval.every_steps === null ? "each epoch's end" : `every ${n(cfg.eval.every_steps)} steps and the last`}`;
+  const checkpoints = cfg.checkpoint.every_steps === null ? 'no checkpoints' : `a checkpoint every ${n(cfg.checkpoint.every_steps)} steps (${cfg.checkpoint.keep} kept)`;
+  return `run: ${count}: ${data}; ${schedule.type} schedule to lr ${cfg.optimizer.lr}${warmup}; ${evaluation}; ${checkpoints}`;
 }

@@ -9,6 +9,7 @@ import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts'
 import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
+import { isRecord, ownField } from '../util/json-file.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
@@ -206,7 +207,16 @@ export function configRecord(cfg: TrainConfig): Record<string, unknown> {
   return YAML.parse(configToYaml(cfg)) as Record<string, unknown>;
 }
 
-/** The top-level keys whose values differ between two config records (configRecord), output_dir aside (a run folder may move). */
-export function changedConfigKeys(saved: Record<string, unknown>, now: Record<string, unknown>): string[] {
-  return Object.keys({ ...saved, ...now }).filter((k) => k !== 'output_dir' && JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
+/**
+ * The keys whose values differ between two config records (configRecord), output_dir aside (a run folder may move),
+ * each by its path with both values: `optimizer.lr (0.0002 then, 0.001 now)`, not the whole section "optimizer".
+ */
+export function changedConfigKeys(saved: Record<string, unknown>, now: Record<string, unknown>, prefix = ''): string[] {
+  return Object.keys({ ...saved, ...now }).flatMap((k) => {
+    const key = prefix + k, then = ownField(saved, k), value = ownField(now, k);
+    if (key === 'output_dir') return [];
+    if (isRecord(then) && isRecord(value)) return changedConfigKeys(then, value, `${key}.`);
+    const [a, b] = [JSON.stringify(then) ?? 'none', JSON.stringify(value) ?? 'none'];
+    return a === b ? [] : [`${key} (${a} then, ${b} now)`];
+  });
 }

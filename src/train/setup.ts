@@ -133,6 +133,15 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
+  const steps = planSteps(cfg, loader);
+  warnUnusedSettings(cfg, model.cfg, steps.schedule, train);
+  return {
+    cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
+  };
+}
+
+/** The run's step counts as `loader` batches its data, and the schedule over them. */
+export function planSteps(cfg: TrainConfig, loader: DataLoader): Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> {
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
   // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
@@ -140,19 +149,20 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
     ? epochBatchCounts(loader, cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
     : cfg.epochs * stepsPerEpoch);
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
-  warnUnusedSettings(cfg, model.cfg, schedule, train);
-  return {
-    cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, schedule,
-    microBatchesPerEpoch, stepsPerEpoch, totalSteps,
-  };
+  return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };
 }
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
-function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { warmupSteps, totalSteps }: Schedule, train: readonly TokenRow[]): void {
+export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { warmupSteps, totalSteps }: Schedule, train: readonly TokenRow[]): void {
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
   }
+  if (cfg.early_stopping.patience === null && cfg.early_stopping.min_delta !== 0) {
+    warn('early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)');
+  }
+  if (cfg.max_steps !== null && cfg.epochs !== 1) warn(`epochs ${cfg.epochs} is set but max_steps ${cfg.max_steps} decides the run's length (it wins), so epochs is not used`);
+  if (cfg.task !== 'classification' && cfg.labels !== null) warn(`labels is set but the task is ${cfg.task}: class names are not used (task: classification trains a classifier)`);
   if (cfg.method === 'full') {
     const defaults = TrainConfigSchema.shape.lora.parse(undefined) as Record<string, unknown>;
     const set = Object.keys(defaults).filter((k) => JSON.stringify((cfg.lora as Record<string, unknown>)[k]) !== JSON.stringify(defaults[k]));

@@ -1,7 +1,7 @@
 // Integer and port options read decimal digits only: Number() alone would take "0x50" as 80, "1e3" as 1000, "0b11" as 3.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { intOption, parseCommand, portOption } from '../../src/cli/args.ts';
+import { intOption, numberOption, parseCommand, portOption } from '../../src/cli/args.ts';
 import { isUserError } from '../../src/util/errors.ts';
 
 test('intOption and portOption: decimal digits (spaces around, a sign) or a one-line error naming the flag and value', () => {
@@ -41,4 +41,25 @@ test('a one-value flag given twice with different values is refused naming both;
   const ok = parseCommand<{ task: string; input: string[] }>('prepare', ['--task', 'generation', '--task', 'generation', '--input', 'a', '--input', 'b', '--json', '--json'], opts);
   assert.equal(ok.values.task, 'generation');
   assert.deepEqual(ok.values.input, ['a', 'b']);
+});
+
+test('numberOption reads decimal numbers only: "" or " " was 0 (--temperature= sampled greedily), "0x10" was 16', () => {
+  assert.equal(numberOption('temperature', ' 0.7 ', 0), 0.7);
+  assert.equal(numberOption('temperature', '.5', 0), 0.5);
+  assert.equal(numberOption('top-p', '1e-1', 1), 0.1);
+  assert.equal(numberOption('x', '-2', 0), -2);
+  assert.equal(numberOption('x', '3.', 0), 3);
+  for (const bad of ['', ' ', '0x10', '0b1', 'Infinity', '1e999', '1,5', 'abc', '.', '1e']) {
+    assert.throws(() => numberOption('temperature', bad, 0), (e) => isUserError(e) && e.message === `--temperature must be a number, got "${bad}"`, bad);
+  }
+});
+
+test('an unknown option gets a did-you-mean among the command\'s flags; a switch given a value says it takes none', () => {
+  const opts = { prompt: { type: 'string' as const }, 'max-new-tokens': { type: 'string' as const }, json: { type: 'boolean' as const } };
+  assert.throws(() => parseCommand('generate', ['--promt', 'hi'], opts), { message: 'unknown option --promt (did you mean --prompt?) (see mistral-tune generate --help)' });
+  assert.throws(() => parseCommand('generate', ['--max_new_tokens', '3'], opts), { message: 'unknown option --max_new_tokens (did you mean --max-new-tokens?) (see mistral-tune generate --help)' });
+  assert.throws(() => parseCommand('generate', ['--zzz'], opts), { message: 'unknown option --zzz (see mistral-tune generate --help)' });
+  // was "--json needs a value"
+  assert.throws(() => parseCommand('doctor', ['--json=true'], opts), { message: '--json takes no value: give --json alone, or leave it out (see mistral-tune doctor --help)' });
+  assert.throws(() => parseCommand('generate', ['--prompt'], opts), { message: '--prompt needs a value (see mistral-tune generate --help)' });
 });

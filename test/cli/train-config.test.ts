@@ -96,6 +96,29 @@ test("a flag train does not have (prepare's --quiet), given without a value, is 
   oneLineError(cli(work, ['train', config, '--quiet']), /^error: unknown option --quiet: train's options are .* "quiet" is not a config key/);
   oneLineError(cli(work, ['train', config, '--lora.bogus', '--overwrite']), /^error: unknown option --lora\.bogus: .* "lora\.bogus" is not a config key/);
   oneLineError(cli(work, ['train', config, '--lora']), /^error: --lora needs a value/);
+  // a near flag or key is suggested
+  oneLineError(cli(work, ['train', config, '--dryrun']), /^error: unknown option --dryrun: did you mean --dry-run\? /);
+  oneLineError(cli(work, ['train', config, '--max_step']), /^error: unknown option --max_step: did you mean --max_steps\? /);
+});
+
+test("other tools' way of naming the config (-c FILE, --config FILE) says to give the file itself", () => {
+  const config = path.join(ROOT, 'examples', 'train-lora.yaml');
+  // was: -c taken as the config file, then 'unexpected argument "…train-lora.yaml"'
+  oneLineError(cli(work, ['train', '-c', config]), /^error: unknown option -c: train takes the config file itself, mistral-tune train CONFIG\.yaml/);
+  oneLineError(cli(work, ['train', '--config', config]), new RegExp(`^error: --config: give the config file itself, mistral-tune train ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+});
+
+test('a YAML list or mapping override the shell split at its spaces (unquoted) says to quote it, not "unexpected argument"', () => {
+  const config = path.join(ROOT, 'examples', 'train-lora.yaml');
+  oneLineError(cli(work, ['train', config, '--lora.target_modules', '[q_proj,', 'k_proj,', 'v_proj]', '--dry-run']),
+    /^error: --lora\.target_modules \[q_proj, k_proj, v_proj\]: a YAML list or mapping with spaces is one argument to the shell only quoted: --lora\.target_modules "\[q_proj, k_proj, v_proj\]"$/);
+  oneLineError(cli(work, ['train', config, '--optimizer', '{lr:', '1e-4}']), /^error: --optimizer \{lr: 1e-4\}: .* --optimizer "\{lr: 1e-4\}"$/);
+});
+
+test('a switch of train given a value (--dry-run=yes, --overwrite=false) says it takes none, not that it is no config key', () => {
+  const config = path.join(ROOT, 'examples', 'train-lora.yaml');
+  oneLineError(cli(work, ['train', config, '--dry-run=yes']), /^error: --dry-run takes no value: give --dry-run alone, or leave it out \(see mistral-tune train --help\)$/);
+  oneLineError(cli(work, ['train', config, '--overwrite=false', '--dry-run']), /^error: --overwrite takes no value/);
 });
 
 test('text data with a model folder whose vocabulary no tokenizer fits (no tokenizer.json, vocab_size 512) says what to do in one line', () => {

@@ -40,7 +40,9 @@ test('errors are one line, with what and where, and exit status 2', () => {
     [['--input', 'ok.jsonl', '--out', 'o', '--field', 'body=text'], /^error: --field must be NAME=KEY/],
     // one field read from two keys: the later is not silently taken
     [['--input', 'ok.jsonl', '--out', 'o', '--field', 'text=body', '--field', 'text=title'], /^error: --field is given twice, "text=body" and "text=title": give it once$/m],
-    [['--input', 'ok.jsonl', '--out', 'o', '--bogus'], /^error: Unknown option '--bogus'/],
+    [['--input', 'ok.jsonl', '--out', 'o', '--bogus'], /^error: unknown option --bogus \(see mistral-tune prepare --help\)$/m],
+    [['--input', 'ok.jsonl', '--out', 'o', '--sed', '3'], /^error: unknown option --sed \(did you mean --seed\?\)/],
+    [['--input', 'ok.jsonl', '--out', 'o', '--split', '1,,'], /^error: --split must be three shares/],
     [['--input', 'ok.jsonl', '--out', 'o', '--task', 'classification', '--labels', 'pos,pos'], /^error: --labels lists the class "pos" twice/],
     [['--input', 'ok.jsonl', '--out', 'ok.jsonl'], /^error: ok\.jsonl: cannot create the output folder --out: it \(or a folder above it\) is a file/],
     [['--input', 'ok.jsonl', '--out', 'ok.jsonl/sub'], /^error: ok\.jsonl\/sub: cannot create the output folder --out: it \(or a folder above it\) is a file/],

@@ -96,13 +96,61 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: constant_with_warmup}\n')),
     /schedule\.type: expected constant, linear or cosine: transformers' constant_with_warmup is constant here/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: polynomial}\n')), /schedule\.type: expected constant, linear or cosine, not "polynomial"$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nadam_beta2: 0.95\n')), /unknown key "adam_beta2" \(did you mean "optimizer\.betas"\?\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nearly_stopping_threshold: 0.01\n')), /did you mean "early_stopping\.min_delta"/);
+});
+
+test('keys of HF, PEFT and axolotl with no counterpart here say what to do instead, not an unrelated did-you-mean', () => {
+  // was: lora.bias "did you mean optimizer.betas?", optimizer.type "did you mean schedule.type?", fp16 pointed to precision, which has none
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {bias: none}\n')), /unknown key "lora\.bias": no bias is trained \(PEFT's default, bias: none\): leave it out$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {type: adamw}\n')), /unknown key "optimizer\.type": the optimizer is torch's AdamW; its settings are optimizer\.lr/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nfp16: true\n')), /unknown key "fp16": fp16 is not offered: precision: bf16/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlogging_steps: 10\n')), /unknown key "logging_steps": every optimizer step is logged in metrics\.jsonl$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {task_type: CAUSAL_LM}\n')), /unknown key "lora\.task_type": the task is the top-level key task/);
+  // every TrainingArguments and LoraConfig key a run file commonly holds either points to ours or says what to do
+  for (const key of ['overwrite_output_dir', 'do_train', 'do_eval', 'logging_dir', 'logging_strategy', 'greater_is_better', 'run_name', 'push_to_hub',
+    'dataloader_num_workers', 'tf32', 'label_smoothing_factor', 'neftune_noise_alpha', 'dataset_text_field', 'optim', 'report_to', 'save_strategy',
+    'eval_strategy', 'load_best_model_at_end', 'metric_for_best_model', 'resume_from_checkpoint', 'use_cpu', 'no_cuda', 'adam_beta1', 'data_seed']) {
+    assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\n${key}: 1\n`)), new RegExp(`unknown key "${key}"(: \\S| \\(did you mean ")`), key);
+  }
+  for (const key of ['bias', 'lora_bias', 'task_type', 'modules_to_save', 'fan_in_fan_out', 'init_lora_weights', 'layers_to_transform', 'rank_pattern', 'exclude_modules']) {
+    assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {${key}: 1}\n`)), new RegExp(`unknown key "lora\\.${key}": \\S`), key);
+  }
+  // the names written as flags (--learning-rate) or in other case are the same names (had no suggestion)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning-rate: 1\n')), /unknown key "learning-rate" \(did you mean "optimizer\.lr"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {lora-alpha: 3}\n')), /unknown key "lora\.lora-alpha" \(did you mean "lora\.alpha"\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlogging-steps: 3\n')), /unknown key "logging-steps": every optimizer step is logged/);
+  // a section written inside another is the top-level one (had no suggestion)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {schedule: {type: cosine}}\n')), /unknown key "optimizer\.schedule" \(did you mean "schedule"\?\)$/);
+  // a top-level type is still schedule.type's did-you-mean
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntype: cosine\n')), /unknown key "type" \(did you mean "schedule\.type"\?\)/);
+});
+
+test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.2), a quoted number, part of an epoch', () => {
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nshuffle: yes\n')), /shuffle: .*expected boolean.* \(write true or false: YAML reads "yes" as a string\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.use_dora', 'on']]), /--lora\.use_dora: lora\.use_dora: .*\(write true or false: YAML reads "on" as a string\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {lr: "1e-4"}\n')), /optimizer\.lr: .*\(write it without quotes: YAML reads "1e-4" as a string\)$/);
+  // no quotes to remove where YAML 1.2 reads no number either (Number() took "0b11" as 3)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: 0b11\n')), (e: Error) => /seed: .*received string$/.test(e.message));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nepochs: 0.5\n')), /epochs: .*\(whole passes over the data; for part of one, set max_steps, which wins over epochs\)$/);
+  // a list given as a comma-separated string (on the command line), and other tools' names for values
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['optimizer.betas', '0.9,0.95']]), /--optimizer\.betas: .* \(a list: write \[0\.9, 0\.95\]\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: neg,pos\n')), /labels: .* \(a list: write \[neg, pos\]\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: CAUSAL_LM\n')), /task: .* \(PEFT's CAUSAL_LM is task: generation\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nprecision: fp16\n')), /precision: .* \(fp16 is not offered: bf16 or fp32\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [0, 1]\n')), /c\.yaml:4:10: labels\.0: .* \(class names are strings: quote it, "0"\)/);
+  // %YAML 1.1 reads yes as true, and a string key takes "yes" as it is
+  assert.equal(loadTrainConfig(file('%YAML 1.1\n---\nmodel: m\ndata: {train: t}\nshuffle: no\n')).shuffle, false);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: yes\n')), (e: Error) => !e.message.includes('write true or false'));
 });
 
 test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string otherwise is refused saying what is taken', () => {
   assert.deepEqual(loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: all-linear}\n')).lora.target_modules,
     ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
   assert.deepEqual(loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', 'all-linear']]).lora.target_modules.length, 7);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: q_proj}\n')), /lora\.target_modules: a list of projections, or "all-linear"/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: q_proj}\n')), /lora\.target_modules: a list of projections, or "all-linear", not the string "q_proj": write \[q_proj\]$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', 'q_proj,v_proj']]), /--lora\.target_modules: .*not the string "q_proj,v_proj": write \[q_proj, v_proj\]$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: ".*_proj"}\n')), /not the string "\.\*_proj": name them: \[q_proj, k_proj, …\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: Invalid option/);
 });
 
@@ -132,9 +180,44 @@ test('no override or YAML key reaches an object prototype; unsafe keys are refus
 
 test('an invalid override is blamed on its flag, a bad file value on the file', () => {
   const f = file('model: m\ndata: {train: t}\nbatch_size: 0\n');
-  assert.throws(() => loadTrainConfig(f, [['lora.r', 'abc']]), (e: Error) => e.message.startsWith('--lora.r: lora.r:') && e.message.includes(`${f}: batch_size:`));
+  assert.throws(() => loadTrainConfig(f, [['lora.r', 'abc']]), (e: Error) => e.message.startsWith('--lora.r: lora.r:') && e.message.includes(`${f}:3:1: batch_size:`));
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.rank', '4']]), /^UserError: --lora\.rank: unknown key "lora\.rank"/);
-  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}: batch_size:`));
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:3:1: batch_size:`));
+});
+
+test('a bad file value or unknown key is blamed on its file:line:column (the key, a list item, the section of a missing key)', () => {
+  const f = file('model: m\ndata:\n  train: t\noptimizer:\n  weight_decay: 0.1\n  lr: 0\n');
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:6:3: optimizer.lr: Too small: expected number to be >0` });
+  const g = file('model: m\ndata: {train: t}\nlora:\n  target_modules:\n    - q_proj\n    - lm_head\n');
+  assert.throws(() => loadTrainConfig(g), (e: Error) => e.message.startsWith(`${g}:6:7: lora.target_modules.1: Invalid option`));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora:\n  rank: 4\n')), /c\.yaml:4:3: unknown key "lora\.rank" \(did you mean "lora\.r"\?\)$/);
+  // a key that is missing: the section it belongs in; a key reached through an alias: where its anchor wrote it
+  assert.throws(() => loadTrainConfig(file('model: m\ndata:\n  val: v\n')), /c\.yaml:2:1: data\.train: /);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ndefaults: {opt: &o {lr: -1}}\noptimizer: *o\n')),
+    (e: Error) => e.message.includes('c.yaml:3:21: optimizer.lr: Too small') && e.message.includes('c.yaml:3:1: unknown key "defaults"'));
+});
+
+test('a mapping override sets its keys as --key.sub would, keeping the file\'s others in that section', () => {
+  const f = file('model: m\ndata: {train: t}\noptimizer: {lr: 1.0e-3, weight_decay: 0.1}\n');
+  const cfg = loadTrainConfig(f, [['optimizer', '{lr: 1e-4}']]);
+  assert.deepEqual([cfg.optimizer.lr, cfg.optimizer.weight_decay], [1e-4, 0.1]);
+  // was: the section replaced, so weight_decay silently fell back to its default 0
+  assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.train, path.join(path.dirname(f), 't'));
+  assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.val, path.resolve('v.jsonl'));
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1}']]), /^UserError: --optimizer: optimizer\.lr: Too small/);
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{rate: 1}']]), /^UserError: --optimizer: unknown key "optimizer\.rate"/);
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{__proto__: {x: 1}}']]), /^UserError: --optimizer: /);
+  // one key set by two flags to two values is refused, as a flag given twice is
+  assert.throws(() => loadTrainConfig(f, [['optimizer.lr', '1e-3'], ['optimizer', '{lr: 1e-4}']]),
+    { message: '--optimizer.lr and --optimizer both set optimizer.lr, to 0.001 and 0.0001: give it once' });
+  assert.equal(loadTrainConfig(f, [['optimizer.lr', '1e-4'], ['optimizer', '{lr: 1.0e-4}']]).optimizer.lr, 1e-4);
+});
+
+test('a carriage return alone ends a line (classic Mac line ends), as YAML says', () => {
+  const cfg = loadTrainConfig(file('model: m\rdata:\r  train: t\rmax_steps: 2\r'));
+  assert.equal(cfg.max_steps, 2);
+  assert.equal(loadTrainConfig(file('model: m\r\ndata: {train: t}\r\nmax_steps: 3\r\n')).max_steps, 3);
+  assert.throws(() => loadTrainConfig(file('model: m\rdata: {train: t}\rseed: -1\r')), /c\.yaml:3:1: seed:/);
 });
 
 test('an override whose YAML would drop a comment or fold a line break is refused naming its flag, not taken changed', () => {
@@ -190,6 +273,8 @@ test('invalid YAML is one line: file:line:column and the parser\'s first line', 
 test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {
   const f = file('model: m\ndata: {train: t}\n---\nseed: 3\n');
   assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });
+  // a "---" that starts or ends the config, with nothing but comments after it, is no second document (was refused)
+  assert.equal(loadTrainConfig(file('---\nmodel: m\ndata: {train: t}\nseed: 2\n---\n# end\n\n')).seed, 2);
 });
 
 test('a data file given as the config (train prepared/train.jsonl) says to give it as data.train', () => {
@@ -314,7 +399,7 @@ test('a record of the other task: train says which task reads it only where the 
 
 test('a ~ or $NAME in a path key is refused naming the key, not taken as a folder called "~" or "$HOME"', () => {
   const f = file('model: m\ndata: {train: t}\noutput_dir: ~/runs/x\n');
-  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}: output_dir: "~/runs/x" holds ~ (the home folder), which no shell expanded`) && !e.message.includes('\n'));
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:3:1: output_dir: "~/runs/x" holds ~ (the home folder), which no shell expanded`) && !e.message.includes('\n'));
   assert.throws(() => loadTrainConfig(file('model: $HOME/m\ndata: {train: t}\n')), /: model: "\$HOME\/m" holds \$HOME \(an environment variable\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: "${DATA}/train.jsonl"}\n')), /data\.train: "\$\{DATA\}\/train\.jsonl" holds \$\{DATA\}/);
   // a flag is blamed as itself (`--output_dir=~/x`: the shell expands ~ only at a word's start)
@@ -377,4 +462,54 @@ test("a new classification head is drawn from normal(0, initializer_range) of th
     setup.backend.close?.();
     assert.ok(Math.abs(std / want - 1) < 0.25, `initializer_range ${range}: the head's std is ${std}, want about ${want}`);
   }
+});
+
+test('a section left empty (every key under it commented out: YAML null) takes its defaults, as when left out', () => {
+  // was: "lora: Invalid input: expected object, received null"
+  const cfg = loadTrainConfig(file('model: m\ndata: {train: t}\nlora:\n  # r: 16\neval:\noptimizer: ~\n'));
+  assert.deepEqual([cfg.lora.r, cfg.eval.batch_size, cfg.optimizer.lr], [8, 8, 2e-4]);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata:\n')), /c\.yaml:2:1: data\.train: missing \(training data: a prepare output or any file prepare accepts\)$/);
+});
+
+test('a missing or empty key says so, with what it takes and its default, not zod\'s "received undefined"', () => {
+  assert.throws(() => loadTrainConfig(file('model: m\n')), /c\.yaml: data: missing \(the data files, of which data\.train is required\)$/);
+  assert.throws(() => loadTrainConfig(file('model: {config: x}\ndata: {train: t}\n')), /c\.yaml:1:1: model\.init: missing \(random: /);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed:\n')),
+    /c\.yaml:3:1: seed: .* \(an empty value is null in YAML: write a value, or leave the key out for its default 0\)$/);
+  // a key that takes null takes an empty value
+  assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nmax_steps:\n')).max_steps, null);
+});
+
+test('0 or -1 for "off" (transformers\' max_grad_norm 0, max_steps -1) is refused saying that null is off here', () => {
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: 0\n')), /grad_clip: .* \(null turns clipping off, as transformers' max_grad_norm 0 does\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['max_steps', '-1']]), /--max_steps: max_steps: .* \(null lets epochs decide, as transformers' max_steps -1 does\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ncheckpoint: {every_steps: 0}\n')), /\(null turns checkpoints off\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: -2\n')), (e: Error) => !e.message.includes('null turns'));
+  // YAML's .inf and .nan (was zod's bare "received Infinity")
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: .inf\n')), /grad_clip: .* \(YAML's \.inf is no value for it: write a finite number; null turns clipping off, as transformers' max_grad_norm 0 does\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {lr: .nan}\n')), /optimizer\.lr: .* \(YAML's \.nan is no value for it: write a finite number\)$/);
+});
+
+test('a config that is not UTF-8 text is refused where it is, not read with U+FFFD in a path', () => {
+  const dir = tempDir('mt-config-enc-');
+  const latin1 = path.join(dir, 'latin1.yaml');
+  fs.writeFileSync(latin1, Buffer.from('model: caf\xe9\ndata: {train: t}\n', 'latin1'));
+  // was: model "caf\uFFFD", then "model folder not found"
+  assert.throws(() => loadTrainConfig(latin1), { message: `${latin1}:1:11: bytes that are not UTF-8: save the config as UTF-8` });
+  const utf16 = path.join(dir, 'utf16.yaml');
+  fs.writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('model: m\ndata: {train: t}\n', 'utf16le')]));
+  // was: "the config must be a YAML mapping of keys to values"
+  assert.throws(() => loadTrainConfig(utf16), /utf16\.yaml: this is UTF-16 text .*convert it to UTF-8 first$/);
+  const bom = path.join(dir, 'bom.yaml');
+  fs.writeFileSync(bom, '\ufeffmodel: m\r\ndata: {train: t}\r\nseed: 4\r\n');
+  assert.equal(loadTrainConfig(bom).seed, 4);
+});
+
+test('an override that turns a key of the file into a mapping (--model.seed with a model folder) is blamed for what that mapping lacks', () => {
+  // was blamed on the file's line 1, where model is a folder path the user did not change
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['model.seed', '3']]),
+    /^UserError: --model\.seed: model\.config: .*; model\.init: missing/);
+  // a whole random model given by flags is taken
+  const cfg = loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['model.config', '{vocab_size: 32000}'], ['model.init', 'random']]);
+  assert.deepEqual(cfg.model, { config: { vocab_size: 32000 }, init: 'random', seed: null });
 });

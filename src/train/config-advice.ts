@@ -1,0 +1,160 @@
+// What a refused config key or value is told, beyond the schema's own message: other tools' names for our keys
+// (HF TrainingArguments, PEFT's LoraConfig, axolotl) and for their values, keys with no counterpart here and what to
+// do instead, a did-you-mean for a misspelt key, and what YAML made of a value that was likely meant otherwise.
+import YAML from 'yaml';
+import { z } from 'zod';
+import { didYouMean } from '../util/did-you-mean.ts';
+import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
+
+/** The error text of an unknown key `k` found under `at` (its full path `full`): what to write instead, if anything. */
+export function unknownKeyText(full: string, k: string, at: string[]): string {
+  if (k === '<<') return `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)`;
+  const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase().replace(/-/g, '_'));
+  if (note !== undefined) return `unknown key "${full}": ${note}`;
+  const hint = suggestKey(k, at);
+  return `unknown key "${full}"${hint ? ` (did you mean "${hint}"?)` : ''}`;
+}
+
+/**
+ * What to say of a value the schema refused, when it was likely meant otherwise, or '': what YAML made of it (an empty
+ * value is null; `yes`, `on` are strings in YAML 1.2; a quoted number is a string; `.inf`), a list written as a
+ * comma-separated string, other tools' names for a value, 0 or -1 for "off", part of an epoch.
+ */
+export function valueHint(key: string, value: unknown): string {
+  const schema = valueSchema(key);
+  if (value === null) {
+    const declared = schemaAt(key.split('.'));
+    const dflt = declared instanceof z.ZodDefault ? (declared.parse(undefined) as unknown) : undefined;
+    return ` (an empty value is null in YAML: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
+  }
+  if (typeof value === 'string') {
+    if (schema instanceof z.ZodBoolean && /^(y|yes|n|no|on|off|true|false)$/i.test(value)) return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
+    // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
+    if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
+    if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
+    const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
+    return named === undefined ? '' : ` (${named})`;
+  }
+  if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${String(value)}")`;
+  if (typeof value !== 'number') return '';
+  const off = OFF_AS_NULL.get(key);
+  if (!Number.isFinite(value)) return ` (YAML's ${Number.isNaN(value) ? '.nan' : '.inf'} is no value for it: write a finite number${off ? `; ${off.hint}` : ''})`;
+  if (off?.values.includes(value)) return ` (${off.hint})`;
+  if (key === 'epochs' && value > 0 && !Number.isInteger(value)) return ' (whole passes over the data; for part of one, set max_steps, which wins over epochs)';
+  return '';
+}
+
+/** Values other tools use for a key's values here (`key=value`, lowercase): what to write instead. */
+const VALUE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
+  'task=causal_lm': "PEFT's CAUSAL_LM is task: generation", 'task=seq_cls': "PEFT's SEQ_CLS is task: classification",
+  'precision=fp16': 'fp16 is not offered: bf16 or fp32', 'precision=float16': 'fp16 is not offered: bf16 or fp32',
+  'precision=bfloat16': 'write bf16', 'precision=float32': 'write fp32', 'device=gpu': 'write cuda', 'method=qlora': 'quantized base weights (QLoRA) are not offered: lora, with precision: bf16',
+}));
+
+/** Keys where other tools (and habit) write 0 or -1 for "off", which here is null. */
+const OFF_AS_NULL: ReadonlyMap<string, { values: number[]; hint: string }> = new Map(Object.entries({
+  grad_clip: { values: [0], hint: "null turns clipping off, as transformers' max_grad_norm 0 does" },
+  max_steps: { values: [0, -1], hint: "null lets epochs decide, as transformers' max_steps -1 does" },
+  'checkpoint.every_steps': { values: [0], hint: 'null turns checkpoints off' },
+  'early_stopping.patience': { values: [0], hint: 'null turns early stopping off' },
+}));
+
+/** The schema of the value at a dotted key path, defaults and nullables unwrapped, or null. */
+function valueSchema(key: string): z.ZodType | null {
+  let schema = schemaAt(key.split('.'));
+  while (schema instanceof z.ZodDefault || schema instanceof z.ZodNullable) schema = schema.unwrap() as z.ZodType;
+  return schema;
+}
+
+/** Names other tools use for our keys (HF TrainingArguments, PEFT's LoraConfig). */
+const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
+  rank: 'lora.r', lora_r: 'lora.r', lora_alpha: 'lora.alpha', lora_dropout: 'lora.dropout', target_modules: 'lora.target_modules',
+  learning_rate: 'optimizer.lr', lr: 'optimizer.lr', weight_decay: 'optimizer.weight_decay', adam_epsilon: 'optimizer.eps',
+  warmup_steps: 'schedule.warmup_steps', lr_scheduler_type: 'schedule.type', num_train_epochs: 'epochs',
+  gradient_accumulation_steps: 'grad_accum', per_device_train_batch_size: 'batch_size', max_grad_norm: 'grad_clip',
+  max_seq_length: 'max_seq_len', max_length: 'max_seq_len', eval_steps: 'eval.every_steps', save_steps: 'checkpoint.every_steps',
+  save_total_limit: 'checkpoint.keep', model_name_or_path: 'model', warmup_ratio: 'schedule.warmup_steps',
+  gradient_checkpointing: 'activation_checkpointing', bf16: 'precision', per_device_eval_batch_size: 'eval.batch_size',
+  adam_beta1: 'optimizer.betas', adam_beta2: 'optimizer.betas', early_stopping_threshold: 'early_stopping.min_delta', data_seed: 'seed',
+  train_batch_size: 'batch_size', eval_batch_size: 'eval.batch_size', lora_rank: 'lora.r',
+  // axolotl's names
+  base_model: 'model', micro_batch_size: 'batch_size', num_epochs: 'epochs', sequence_len: 'max_seq_len', lora_target_modules: 'lora.target_modules',
+  early_stopping_patience: 'early_stopping.patience', use_gradient_checkpointing: 'activation_checkpointing', adapter: 'method', datasets: 'data.train',
+  use_cpu: 'device', no_cuda: 'device',
+}));
+
+/**
+ * Keys of HF TrainingArguments, PEFT's LoraConfig and axolotl that have no counterpart here (by full path, else by
+ * name), and what to do instead: a did-you-mean would point to an unrelated key (bias → optimizer.betas).
+ */
+const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
+  bias: "no bias is trained (PEFT's default, bias: none): leave it out",
+  task_type: 'the task is the top-level key task: generation (CAUSAL_LM) or classification (SEQ_CLS)',
+  modules_to_save: 'a classification run trains and saves its score head itself: leave it out',
+  fan_in_fan_out: "Mistral's projections are Linear layers, not Conv1D: leave it out",
+  init_lora_weights: "a new adapter starts as PEFT's default (A Kaiming-uniform, B zero); lora.init_from continues a trained one",
+  layers_to_transform: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
+  layers_pattern: 'every decoder layer is adapted (lora.target_modules chooses the projections)',
+  rank_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
+  alpha_pattern: 'every adapted projection has the one rank lora.r and lora.alpha',
+  optim: "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  'optimizer.type': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  'optimizer.name': "the optimizer is torch's AdamW; its settings are optimizer.lr, optimizer.betas, optimizer.eps and optimizer.weight_decay",
+  fp16: 'fp16 is not offered: precision: bf16 (auto chooses it on CUDA) or fp32',
+  load_in_4bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
+  load_in_8bit: 'quantized base weights (QLoRA) are not offered: precision: bf16 stores them in bf16',
+  logging_steps: 'every optimizer step is logged in metrics.jsonl',
+  eval_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
+  evaluation_strategy: "evaluation runs every eval.every_steps steps, or at each epoch's end when that is null",
+  save_strategy: 'a checkpoint is saved every checkpoint.every_steps steps (null: none)',
+  load_best_model_at_end: 'best/ always holds the weights of the lowest val loss (with data.val)',
+  metric_for_best_model: 'best/ and early_stopping follow the val loss',
+  resume_from_checkpoint: 'continue a run with mistral-tune train RUN_DIR --resume',
+  report_to: 'metrics go to metrics.jsonl in the run folder; mistral-tune dashboard shows them',
+  val_set_size: 'split the data with mistral-tune prepare --split (its val.jsonl is data.val)',
+  overwrite_output_dir: 'give --overwrite on the command line (it empties only a run folder train made)',
+  do_train: 'train always trains; val and test are evaluated when data.val and data.test are set',
+  do_eval: 'train always trains; val and test are evaluated when data.val and data.test are set',
+  logging_dir: 'metrics go to metrics.jsonl in the run folder; mistral-tune dashboard shows them',
+  logging_strategy: 'every optimizer step is logged in metrics.jsonl',
+  greater_is_better: 'best/ and early_stopping follow the val loss, lower being better',
+  run_name: 'a run is named by its folder, output_dir',
+  push_to_hub: 'nothing is uploaded: mistral-tune export writes the PEFT adapter or a merged model folder to upload',
+  dataloader_num_workers: 'the data is tokenized once before the first step: there are no loader workers',
+  tf32: 'there is no TF32: precision: bf16 (auto chooses it on CUDA) or fp32',
+  label_smoothing_factor: 'the loss is plain cross-entropy (no label smoothing)',
+  neftune_noise_alpha: 'NEFTune embedding noise is not offered',
+  dataset_text_field: "mistral-tune prepare reads the text from another field with --field text=KEY; data.train takes its output",
+  exclude_modules: 'name the projections to adapt in lora.target_modules',
+  lora_bias: "no bias is trained (PEFT's default, lora_bias: false): leave it out",
+}));
+
+/** A known key path close to an unknown key `k` found under `at`: an alias, a sibling, or any key. */
+export function suggestKey(k: string, at: string[]): string | null {
+  const prefix = at.length ? `${at.join('.')}.` : '';
+  // other tools' names written as flags are (learning-rate, num-train-epochs)
+  const alias = ALIASES.get(k.toLowerCase().replace(/-/g, '_'));
+  if (alias && alias !== prefix + k) return alias;
+  const sibling = didYouMean(k, knownKeys(at));
+  if (sibling) return prefix + sibling;
+  // a section written inside another (optimizer: {schedule: …}) is the top-level one
+  if (at.length > 0 && knownKeys([]).includes(k)) return k;
+  const leaves = documentedKeys().map((d) => d.key);
+  const leaf = didYouMean(k, leaves.map((l) => l.split('.').pop()!));
+  return leaf ? leaves.find((l) => l.split('.').pop() === leaf)! : null;
+}
+
+/** The key path nearest an unknown dotted one (`max_step` → max_steps, `learning_rate` → optimizer.lr), or null. */
+export function nearestConfigKey(dotted: string): string | null {
+  const parts = dotted.split('.');
+  return suggestKey(parts[parts.length - 1]!, parts.slice(0, -1));
+}
+
+/** What YAML reads `text` as when it is written unquoted (undefined for text it refuses). */
+function plainYamlValue(text: string): unknown {
+  try {
+    return YAML.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

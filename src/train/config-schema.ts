@@ -1,0 +1,162 @@
+// The training config's schema: one zod object that gives the types, the defaults, strict keys and the README's
+// table (documentedKeys), and the walks over it that name a key path's schema and the keys known at a path.
+import { z } from 'zod';
+import { PROJECTIONS } from '../model/weights.ts';
+
+const int = (min: number) => z.number().int().min(min);
+export const ALL_LINEAR = 'all-linear';
+
+/** schedule.type's error: transformers' name for our constant schedule is pointed to it. */
+function scheduleTypeError(issue: { input?: unknown }): string {
+  const expected = 'expected constant, linear or cosine';
+  if (issue.input === 'constant_with_warmup') return `${expected}: transformers' constant_with_warmup is constant here (its warmup is schedule.warmup_steps)`;
+  return typeof issue.input === 'string' ? `${expected}, not "${issue.input}"` : expected;
+}
+
+/** lora.target_modules' error for a value that is no list: a string names the list to write (`q_proj,v_proj` → [q_proj, v_proj]). */
+function targetModulesError(input: unknown): string {
+  const expected = `a list of projections, or "${ALL_LINEAR}"`;
+  if (typeof input !== 'string') return expected;
+  const names = input.split(/[\s,]+/).filter((n) => n !== '');
+  // PEFT reads a string as a regular expression over module names; here the projections are named
+  const list = names.every((n) => (PROJECTIONS as readonly string[]).includes(n)) ? `write [${names.join(', ')}]` : `name them: [${PROJECTIONS.slice(0, 2).join(', ')}, …]`;
+  return `${expected}, not the string ${JSON.stringify(input)}: ${list}`;
+}
+
+/** `model: {config, init: random}`: a model built from an HF config with random weights (benchmarks, dry runs). */
+const RandomModelSchema = z.object({
+  config: z.union([z.string().min(1), z.record(z.string(), z.unknown())], { error: 'a path to an HF config.json (or its folder), or a mapping of its keys' })
+    .describe('HF config.json of the random model: a path (file or folder), or its keys inline (model_type defaults to mistral)'),
+  init: z.literal('random').describe('random: normal(0, initializer_range) weights drawn on the backend, ones for norms'),
+  seed: int(0).nullable().default(null).describe('seed of the random weights (null = the run\'s seed)'),
+}).strict();
+
+export const TrainConfigSchema = z.object({
+  model: z.union([z.string().min(1), RandomModelSchema], { error: 'a model folder path, or {config: CONFIG, init: random}' })
+    .describe('HF model folder (config.json, safetensors, tokenizer.json), or {config, init: random} for random weights'),
+  task: z.enum(['generation', 'classification']).default('generation').describe('generation (causal LM) or classification'),
+  labels: z.array(z.string().min(1)).min(2).nullable().default(null).describe('class names, for classification (default: those of the prepare report.json beside data.train)'),
+  method: z.enum(['lora', 'full']).default('lora').describe('lora: train an adapter; full: train every weight (small models)'),
+  data: z.object({
+    train: z.string().min(1).describe('training data: a prepare output or any file prepare accepts'),
+    val: z.string().min(1).nullable().default(null).describe('validation data (evaluated at step 0 and every eval.every_steps)'),
+    test: z.string().min(1).nullable().default(null).describe('test data (evaluated once at the end)'),
+    train_on: z.enum(['assistant', 'all']).default('assistant').describe('chats: train on assistant turns only, or on every token'),
+  }).strict().describe('the data files, of which data.train is required'),
+  lora: z.object({
+    r: int(1).default(8).describe('rank'),
+    alpha: z.number().positive().default(16).describe('scaling numerator: scaling = alpha / r'),
+    dropout: z.number().min(0).lt(1).default(0).describe('dropout on the adapter input (0 = off)'),
+    // a projection named twice was adapted once, but made the saved adapter_config list every module by its full name
+    // PEFT's "all-linear" (every linear layer but the output head) is the 7 projections
+    target_modules: z.preprocess((v) => (v === ALL_LINEAR ? [...PROJECTIONS] : v),
+      z.array(z.enum(PROJECTIONS), { error: (issue) => (issue.code === 'invalid_type' ? targetModulesError(issue.input) : undefined) })
+        .min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice'))
+      .default([...PROJECTIONS]).describe(`projections to adapt ("${ALL_LINEAR}": all 7)`),
+    use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
+    use_dora: z.boolean().default(false).describe("weight-decomposed LoRA (DoRA, PEFT's use_dora): a trained magnitude per output of each adapted projection"),
+    init_from: z.string().min(1).nullable().default(null).describe('a PEFT adapter folder to continue from (its adapter_config wins)'),
+  }).strict().default({ r: 8, alpha: 16, dropout: 0, target_modules: [...PROJECTIONS], use_rslora: false, use_dora: false, init_from: null }),
+  optimizer: z.object({
+    lr: z.number().positive().default(2e-4).describe('peak learning rate'),
+    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]).describe('AdamW betas'),
+    eps: z.number().positive().default(1e-8).describe('AdamW epsilon'),
+    weight_decay: z.number().min(0).default(0).describe('decoupled weight decay (torch AdamW)'),
+  }).strict().default({ lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 }),
+  schedule: z.object({
+    type: z.enum(['constant', 'linear', 'cosine'], { error: scheduleTypeError }).default('linear').describe("transformers' get_*_schedule_with_warmup"),
+    warmup_steps: z.number().min(0).refine((v) => Number.isInteger(v) || v < 1, 'a whole number of steps, or a fraction of the run\'s steps below 1')
+      .default(0).describe('linear warmup: optimizer steps, or a fraction below 1 of the run\'s steps, rounded up (as transformers 5 reads warmup_steps; its warmup_ratio); 0 = none'),
+  }).strict().default({ type: 'linear', warmup_steps: 0 }),
+  batch_size: int(1).default(4).describe('micro-batch size in sequences'),
+  grad_accum: int(1).default(1).describe('micro-batches per optimizer step'),
+  epochs: int(1).default(1).describe('passes over the training data (max_steps, when set, wins)'),
+  max_steps: int(1).nullable().default(null).describe('optimizer steps in total, across epochs'),
+  max_seq_len: int(2).default(1024).describe('longest sequence in tokens'),
+  overflow: z.enum(['truncate', 'drop']).default('truncate').describe('what happens to a longer example'),
+  packing: z.boolean().default(false).describe('pack several examples per sequence (attention does not cross them)'),
+  shuffle: z.boolean().default(true).describe('seeded shuffle each epoch; false = file order'),
+  group_by_length: z.boolean().default(false).describe('batch examples of similar length together (needs shuffle)'),
+  grad_clip: z.number().positive().nullable().default(1).describe('clip the global gradient norm to this (null = off)'),
+  activation_checkpointing: z.boolean().default(false).describe('keep only each decoder layer\'s input and recompute the layer in the backward: less activation memory, one more forward of the layers'),
+  eval: z.object({
+    every_steps: int(1).nullable().default(null).describe('evaluate on val every N optimizer steps (null = at the end of each epoch)'),
+    batch_size: int(1).default(8).describe('sequences per evaluation batch'),
+    samples: int(0).default(3).describe('val prompts to generate from before and after training'),
+    max_new_tokens: int(1).default(48).describe('length of each generated sample'),
+  }).strict().default({ every_steps: null, batch_size: 8, samples: 3, max_new_tokens: 48 }),
+  early_stopping: z.object({
+    patience: int(1).nullable().default(null).describe('stop after this many evaluations without improvement (null = off)'),
+    min_delta: z.number().min(0).default(0).describe('for patience: a val-loss decrease of at most this counts as no improvement (best/ keeps any lower loss)'),
+  }).strict().default({ patience: null, min_delta: 0 }),
+  checkpoint: z.object({
+    every_steps: int(1).nullable().default(null).describe('save a resumable checkpoint every N steps (null = off)'),
+    keep: int(1).default(2).describe('checkpoints kept (oldest deleted first)'),
+  }).strict().default({ every_steps: null, keep: 2 }),
+  seed: int(0).default(0).describe('seed of shuffling, initialisation and dropout'),
+  device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('backend'),
+  precision: z.enum(['auto', 'fp32', 'bf16']).default('auto').describe('bf16: weights and activations stored in bf16, math and trained tensors in f32; auto: bf16 on CUDA, fp32 on the CPU'),
+  output_dir: z.string().min(1).default('runs/latest').describe('the run directory (refused if it exists and is not empty, unless --overwrite)'),
+}).strict();
+
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+export type RandomModelSpec = z.infer<typeof RandomModelSchema>;
+
+/** Whether `dotted` ("lora.r", "data") names a key of the config, at any depth. */
+export function isConfigKey(dotted: string): boolean {
+  const parts = dotted.split('.');
+  return parts.every((part, i) => knownKeys(parts.slice(0, i)).includes(part));
+}
+
+/** The keys the schema accepts at a path (for did-you-mean). */
+export function knownKeys(at: string[]): string[] {
+  const schema = schemaAt(at);
+  return schema ? Object.keys(objectShape(schema) ?? {}) : [];
+}
+
+/** The schema of the key at a path (as declared: with its default), or null when the path is no key. */
+export function schemaAt(at: string[]): z.ZodType | null {
+  let schema: z.ZodType = TrainConfigSchema;
+  for (const part of at) {
+    const shape = objectShape(schema);
+    if (!shape || !Object.hasOwn(shape, part)) return null;
+    schema = shape[part]!;
+  }
+  return schema;
+}
+
+export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
+  let s: z.ZodType = schema;
+  // unwrap defaults / nullables to reach the object
+  for (let i = 0; i < 4; i++) {
+    if (s instanceof z.ZodObject) return s.shape as Record<string, z.ZodType>;
+    if (s instanceof z.ZodUnion) {
+      const obj = (s.options as z.ZodType[]).find((o) => o instanceof z.ZodObject);
+      if (!obj) return null;
+      s = obj;
+      continue;
+    }
+    const inner = (s as unknown as { unwrap?: () => z.ZodType }).unwrap?.();
+    if (!inner) break;
+    s = inner;
+  }
+  return null;
+}
+
+/** Every documented key path with its description, for the README and its test. */
+export function documentedKeys(): Array<{ key: string; description: string }> {
+  const out: Array<{ key: string; description: string }> = [];
+  const walk = (schema: z.ZodType, prefix: string): void => {
+    const shape = objectShape(schema);
+    if (!shape) return;
+    for (const [k, v] of Object.entries(shape)) {
+      const key = prefix ? `${prefix}.${k}` : k;
+      const sub = objectShape(v);
+      // a union of a value and a mapping (model: PATH | {config, init}) documents both the key and its keys
+      if (!sub || v instanceof z.ZodUnion) out.push({ key, description: v.description ?? '' });
+      if (sub) walk(v, key);
+    }
+  };
+  walk(TrainConfigSchema, '');
+  return out;
+}

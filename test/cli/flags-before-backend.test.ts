@@ -1,0 +1,35 @@
+// A bad flag value of eval, generate, classify and export is the one line of the run, said before a backend starts:
+// --precision fp16 was refused after "device auto: using the CPU …" and "cpu backend: …" had been printed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const ROOT = path.join(FIXTURES, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
+const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
+const cwd = tempDir('mt-flags-');
+
+test('a bad --precision (a bad --device or --task, generate --raw without --prompt, export without --run, an empty --max-seq-len) is the only line on stderr', () => {
+  const cases: Array<[string[], string]> = [
+    [['eval', '--model', TINY_BASE, '--data', DATA, '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
+    [['classify', '--model', TINY_BASE, '--text', 'hi', '--precision', 'f16'], 'error: --precision: "f16" is not one of auto, fp32, bf16'],
+    [['generate', '--model', TINY_BASE, '--prompt', 'hi', '--precision', 'x'], 'error: --precision: "x" is not one of auto, fp32, bf16'],
+    [['generate', '--model', TINY_BASE, '--messages', DATA, '--raw'], 'error: --raw needs --prompt'],
+    [['export', '--out', path.join(cwd, 'x')], 'error: --run is required (see mistral-tune export --help)'],
+    // were the library's 'unknown device "gpu" (use cpu, cuda or auto)' and 'task must be …', naming no flag
+    [['eval', '--model', TINY_BASE, '--data', DATA, '--device', 'gpu'], 'error: --device must be one of auto, cpu, cuda, got "gpu"'],
+    [['generate', '--model', TINY_BASE, '--prompt', 'hi', '--device', 'GPU'], 'error: --device must be one of auto, cpu, cuda, got "GPU"'],
+    [['eval', '--model', TINY_BASE, '--data', DATA, '--task', 'foo'], 'error: --task must be one of generation, classification, got "foo"'],
+    // an empty value was taken as "no limit"
+    [['eval', '--model', TINY_BASE, '--data', DATA, '--max-seq-len='], 'error: --max-seq-len must be an integer ≥ 2, got ""'],
+    [['export', '--run', path.join(cwd, 'r'), '--out', path.join(cwd, 'x'), '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
+  ];
+  for (const [args, line] of cases) {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `${line}\n`, args.join(' '));
+  }
+});

@@ -1,0 +1,90 @@
+// `train --dry-run` states what the run will do besides its memory: the optimizer steps (as setupRun counts them: epochs,
+// max_steps, grad_accum, packing), the schedule, evaluations and checkpoints, and what train does with output_dir
+// (new, empty, emptied by --overwrite, or refused, in train's own words); it said nothing of these before.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validate } from '../../src/train/config.ts';
+import { describeDryRun, dryRun } from '../../src/train/dry-run.ts';
+import { setupRun } from '../../src/train/setup.ts';
+import { setQuiet } from '../../src/util/log.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const dir = tempDir('mt-dry-steps-');
+const rng = new Rng(3);
+const rows = Array.from({ length: 23 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 4 + rng.below(20) }, () => 3 + rng.below(500))] }));
+fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
+const BASE = { model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, eval: { samples: 0 }, device: 'cpu', output_dir: path.join(dir, 'run') };
+
+test('the dry run counts the steps as the run does, and says them with the schedule in one line', () => {
+  setQuiet(true);
+  try {
+    for (const extra of [{ epochs: 2 }, { grad_accum: 3, epochs: 3 }, { max_steps: 5, schedule: { warmup_steps: 0.4 } }, { packing: true, max_seq_len: 40, epochs: 2 }]) {
+      const cfg = validate({ ...BASE, ...extra }, 'test');
+      const planned = dryRun(cfg);
+      const run = setupRun(cfg);
+      run.backend.close?.();
+      assert.deepEqual([planned.steps.totalSteps, planned.steps.stepsPerEpoch, planned.steps.schedule.warmupSteps],
+        [run.totalSteps, run.stepsPerEpoch, run.schedule.warmupSteps], JSON.stringify(extra));
+    }
+    const lines = describeDryRun(dryRun(validate({ ...BASE, grad_accum: 3, epochs: 3 }, 'test')), validate({ ...BASE, grad_accum: 3, epochs: 3 }, 'test')).split('\n');
+    assert.ok(lines.includes('run: 12 optimizer steps (3 epochs of 4 steps): 23 examples, micro-batches of 2, 3 a step; linear schedule to lr 0.0002; no val data; no checkpoints'), lines.join('\n'));
+    const capped = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine', warmup_steps: 0.4 } }, 'test');
+    assert.match(describeDryRun(dryRun(capped), capped), /^run: 5 optimizer steps \(max_steps, 0\.42 epochs of 12 steps\): .*; cosine schedule to lr 0\.0002, warmup 2 steps;/m);
+  } finally {
+    setQuiet(false);
+  }
+});
+
+test('the dry run says what train does with output_dir, as train decides it, making nothing', () => {
+  setQuiet(true);
+  try {
+    const cfg = validate(BASE, 'test');
+    assert.equal(dryRun(cfg).output, 'new');
+    fs.mkdirSync(cfg.output_dir);
+    assert.equal(dryRun(cfg).output, 'empty');
+    fs.writeFileSync(path.join(cfg.output_dir, 'notes.md'), 'mine');
+    assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty: choose another output_dir, or pass --overwrite/);
+    assert.match(dryRun(cfg, { overwrite: true }).output, /^refused: output_dir is not empty and is not a run directory made by mistral-tune train/);
+    fs.writeFileSync(path.join(cfg.output_dir, '.mistral-tune-run'), '{}');
+    fs.rmSync(path.join(cfg.output_dir, 'notes.md'));
+    fs.writeFileSync(path.join(cfg.output_dir, 'config.yaml'), 'x: 1\n');
+    assert.equal(dryRun(cfg, { overwrite: true }).output, 'emptied first (--overwrite)');
+    assert.equal(dryRun(cfg, { resume: true }).output, 'continued from its newest valid checkpoint (--resume)');
+    fs.writeFileSync(path.join(cfg.output_dir, 'report.json'), '{}');
+    assert.equal(dryRun(cfg, { resume: true }).output, 'a complete run: --resume does nothing (--overwrite trains it again)');
+    fs.rmSync(path.join(cfg.output_dir, 'report.json'));
+    assert.match(dryRun({ ...cfg, output_dir: path.join(dir, 'nowhere') }, { resume: true }).output, /^refused: cannot resume: the run folder does not exist$/);
+    assert.ok(fs.existsSync(path.join(cfg.output_dir, 'config.yaml')), 'nothing emptied');
+    assert.match(describeDryRun(dryRun(cfg, { overwrite: true }), cfg), new RegExp(`^output_dir: ${cfg.output_dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: emptied first \\(--overwrite\\)$`, 'm'));
+  } finally {
+    setQuiet(false);
+  }
+});
+
+test('the dry run gives the warnings training gives: settings that are not used are said, never silently ignored', () => {
+  const warnings = (extra: Record<string, unknown>): string[] => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    setQuiet(true);
+    try {
+      dryRun(validate({ ...BASE, ...extra }, 'test'));
+    } finally {
+      process.stderr.write = write;
+      setQuiet(false);
+    }
+    // the fixture model has no tokenizer of its size (its data is pre-tokenized): said on every run
+    return lines.filter((l) => l.startsWith('warning: ') && !l.includes('tokenizer')).map((l) => l.trim());
+  };
+  assert.deepEqual(warnings({}), []);
+  // were taken without a word: labels of a generation run, min_delta with early stopping off
+  assert.deepEqual(warnings({ labels: ['a', 'b'] }), ['warning: labels is set but the task is generation: class names are not used (task: classification trains a classifier)']);
+  assert.deepEqual(warnings({ early_stopping: { min_delta: 0.1 } }),
+    ['warning: early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)']);
+  assert.match(warnings({ max_steps: 3, schedule: { warmup_steps: 5 } }).join('\n'), /schedule\.warmup_steps 5 ≥ the run's 3 steps/);
+  assert.deepEqual(warnings({ max_steps: 3, epochs: 2 }), ["warning: epochs 2 is set but max_steps 3 decides the run's length (it wins), so epochs is not used"]);
+});
