@@ -11,6 +11,7 @@ import { removeStoppedRun } from '../train/stopped-run.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { didYouMean } from '../util/did-you-mean.ts';
 import { UserError } from '../util/errors.ts';
+import { oneLine } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
@@ -158,7 +159,7 @@ export async function run(argv: string[]): Promise<void | number> {
   // a complete run resumed with --dashboard is shown as it is
   if (dashboard && result.alreadyComplete) dash = startChild(result.dir, port);
   if (dash) return serveUntilStopped(dash, result.dir, result.alreadyComplete === true);
-  if (!result.alreadyComplete) info(`run directory: ${result.dir}`); // else said in its one line
+  if (!result.alreadyComplete) info(`run directory: ${oneLine(result.dir)}`); // else said in its one line (control characters escaped)
 }
 
 interface Dashboard {
@@ -191,7 +192,7 @@ async function serveUntilStopped(dash: Dashboard, dir: string, alreadyComplete: 
     stopping = true;
     dash.child.kill('SIGTERM');
   });
-  if (!alreadyComplete) info(`run directory: ${dir}`);
+  if (!alreadyComplete) info(`run directory: ${oneLine(dir)}`);
   const state = await dash.state;
   if (state === 'serving' && !stopping) info(`${alreadyComplete ? 'nothing trained (the run is complete)' : 'training finished'}; the dashboard keeps serving until Ctrl-C`);
   const how = state === 'serving' ? await dash.exit : state;

@@ -53,6 +53,17 @@ test("the README's train line works as written (only the model path and, for spe
   assert.ok(report.test, 'the test split of prepared/ was evaluated');
 });
 
+test('an output_dir named with control characters (a terminal escape, a line break) is printed escaped, not sent to the terminal raw', () => {
+  const cwd = project();
+  const out = 'runs/x\u001b]0;PWNED\u0007\nrun 9: fake';
+  const r = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--max_steps', '1',
+    '--eval.samples', '0', '--output_dir', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.ok(fs.existsSync(path.join(cwd, out, 'report.json')), 'the run is where it was asked to be');
+  assert.match(r.stderr, /^run directory: .*runs\/x\\u001b\]0;PWNED\\u0007\\nrun 9: fake$/m);
+  assert.doesNotMatch(r.stderr, /\u001b|\u0007/, 'no control character reaches the terminal');
+});
+
 test('a missing data file names its config key', () => {
   const cwd = project();
   oneLineError(cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--data.val', 'gone/val.jsonl']),
