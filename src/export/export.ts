@@ -76,6 +76,12 @@ export function exportRun(opts: ExportOptions): ExportResult {
     throw new UserError(`maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`);
   }
   const cfg = readRunConfig(opts.run);
+  // only a merge writes shards: an export that copies the run's files would drop the size the user asked for
+  if (opts.maxShardBytes !== undefined && (cfg.method === 'full' || !opts.merge)) {
+    throw new UserError(cfg.method === 'full'
+      ? '--max-shard-size applies to a merged LoRA run: a full fine-tuning run\'s model/ is copied as train wrote it (shards of at most 5GB)'
+      : '--max-shard-size applies to a merged model (--merge): without it the LoRA adapter is copied as train wrote it, in one file');
+  }
   const source = requireRunWeights(opts.run, cfg, opts.best);
   if (cfg.method === 'lora' && opts.merge) requireModelFolder(cfg, 'export --merge', opts.run); // before anything is written
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path

@@ -325,6 +325,19 @@ test('export --max-shard-size below the 1MB minimum (0, 0.5MB) or not a size (-1
   assert.throws(() => exportRun({ run, out: path.join(tmp(), 'm'), merge: true, best: false, backend, maxShardBytes: 0 }), /maxShardBytes must be a positive number of bytes/);
 });
 
+test('export --max-shard-size without --merge (the adapter copied as it is, no shards) is refused in one line, not silently dropped', () => {
+  const run = trainedRun('generation');
+  const bin = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+  const out = path.join(tmp(), 'adapter');
+  const r = spawnSync(process.execPath, [bin, 'export', '--run', run, '--max-shard-size', '2GB', '--out', out], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error: ')),
+    ['error: --max-shard-size applies to a merged model (--merge): without it the LoRA adapter is copied as train wrote it, in one file']);
+  assert.equal(fs.existsSync(out), false);
+  assert.throws(() => exportRun({ run, out, merge: false, best: false, backend, maxShardBytes: 2e9 }), /^UserError: --max-shard-size applies to a merged model/);
+  assert.equal(fs.existsSync(out), false);
+});
+
 test('--max-shard-size that is not a size names the flag, whatever is wrong with it (a sign, an unknown unit, no unit letter B)', () => {
   for (const bad of ['-1', '1TB', '5G', 'abc', '']) {
     assert.throws(() => parseShardSize(bad), (e: Error) => e.message === `--max-shard-size: "${bad}" is not a size (e.g. 5GB, 500MB, 2GiB; the minimum is 1MB)`, bad);
