@@ -68,7 +68,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   if (c.peft_type !== 'LORA') err('peft_type', `${JSON.stringify(c.peft_type)} is not supported (only "LORA")`);
   const task = c.task_type ?? 'CAUSAL_LM';
   if (task !== 'CAUSAL_LM' && task !== 'SEQ_CLS') err('task_type', `${JSON.stringify(task)} is not supported (CAUSAL_LM or SEQ_CLS)`);
-  const r = c.r;
+  const r = c.r ?? 8; // PEFT's LoraConfig defaults, as lora_alpha's and lora_dropout's below
   if (typeof r !== 'number' || !Number.isInteger(r) || r < 1) err('r', `must be an integer ≥ 1, got ${JSON.stringify(r)}`);
   const alpha = c.lora_alpha ?? 8;
   if (typeof alpha !== 'number' || !(alpha > 0)) err('lora_alpha', `must be a positive number, got ${JSON.stringify(alpha)}`);

@@ -65,6 +65,25 @@ test('new adapters initialise like PEFT: A uniform in ±1/√in, B zero', () => 
   assert.ok(B.every((x) => x === 0));
 });
 
+test("an adapter_config.json without r, lora_alpha or lora_dropout takes PEFT's LoraConfig defaults (8, 8, 0)", () => {
+  const backend = testBackend();
+  const model = loadModel(TINY_BASE, { backend });
+  createAdapter(model, { r: 8, alpha: 8, dropout: 0, targets: ['q_proj', 'v_proj'], useRslora: false }, new Rng(1), true);
+  const out = tmp();
+  saveAdapter(model, out, { taskType: 'CAUSAL_LM', baseModel: 'tiny' });
+  const file = path.join(out, 'adapter_config.json');
+  const { r: _r, lora_alpha: _alpha, lora_dropout: _dropout, ...rest } = json(file);
+  fs.writeFileSync(file, JSON.stringify(rest));
+  const { spec } = readAdapterInfo(out, 2);
+  assert.deepEqual([spec.r, spec.alpha, spec.dropout], [8, 8, 0]);
+  // factors of another rank: refused as PEFT's size mismatch would be, naming the default it was compared with
+  const four = tmp();
+  fs.cpSync(path.join(TINY, 'adapter_step1'), four, { recursive: true });
+  const { r: _four, ...withoutR } = json(path.join(four, 'adapter_config.json'));
+  fs.writeFileSync(path.join(four, 'adapter_config.json'), JSON.stringify(withoutR));
+  assert.throws(() => loadAdapter(loadModel(TINY_BASE, { backend }), four, { trainable: false }), /its rank is not adapter_config\.json's r \(8\)/);
+});
+
 test('adapters we cannot apply are refused with the key that says why', () => {
   for (const [key, value, message] of [
     ['use_dora', true, /use_dora is true, but the module with "base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.weight" has no "[^"]*q_proj\.lora_magnitude_vector"/], ['bias', 'some', /bias/], ['peft_type', 'IA3', /peft_type/], ['rank_pattern', { q_proj: 8 }, /lora_A\.weight" has shape \[8, \d+\]|its rank is not its rank_pattern's r \(8\)/],
