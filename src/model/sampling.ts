@@ -5,7 +5,7 @@ import type { Rng } from '../util/rng.ts';
 export interface SamplingOptions {
   /** 0 (default) = greedy. */
   temperature?: number;
-  /** Keep the k most likely tokens (0 = off). */
+  /** Keep the k most likely tokens, and those tied with the k-th (0 = off). */
   topK?: number;
   /** Keep the smallest set of most likely tokens whose probability reaches p (1 = off). */
   topP?: number;
@@ -40,7 +40,13 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rn
   const V = logits.length;
   let order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
   const topK = opts.topK ?? 0;
-  if (topK > 0 && topK < V) order = order.slice(0, topK);
+  if (topK > 0 && topK < V) {
+    // transformers removes the logits below the k-th largest: the tokens tied with it stay
+    const kth = logits[order[topK - 1]!]!;
+    let keep = topK;
+    while (keep < V && logits[order[keep]!]! >= kth) keep++;
+    order = order.slice(0, keep);
+  }
   // scaled as differences from the largest logit: a tiny temperature (5e-324) then sends the others to -Infinity
   // (probability 0, greedy); logit / temperature overflowed to ±Infinity, and Infinity - Infinity made every one NaN
   const top = logits[order[0]!]!;

@@ -92,6 +92,11 @@ test('top-p keeps the smallest set of likely tokens reaching p', async () => {
   assert.deepEqual([...seen({ topP: 0.9 })].sort(), [0, 1, 2]);
   assert.deepEqual([...seen({ topK: 2 })].sort(), [0, 1]);
   assert.deepEqual([...seen({})].sort(), [0, 1, 2, 3]);
+  // transformers' TopKLogitsWarper removes only the logits below the k-th largest: a token tied with it is kept
+  const tied = [2, 1, 1, 1, -1];
+  const tiedSeen = new Set<number>();
+  for (let i = 0; i < 400; i++) tiedSeen.add(sampleToken(tied, { temperature: 1, topK: 2 }, rng));
+  assert.deepEqual([...tiedSeen].sort(), [0, 1, 2, 3]);
   // a temperature so small that logit / temperature overflows is greedy, not NaN probabilities (which picked the least likely)
   for (const temperature of [5e-324, 1e-310]) {
     for (const l of [[2, 1, 0, -1], [-3, -1, -2, -5]]) assert.equal(sampleToken(l, { temperature }, rng), l.indexOf(Math.max(...l)), String(temperature));
