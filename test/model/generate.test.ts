@@ -24,6 +24,11 @@ test('greedy generation with the KV cache equals HF generate (12 new tokens, sli
 
 test('more tokens than max_position_embeddings allows is a one-line error, before any KV cache is reserved', () => {
   assert.throws(() => generate(model, prompt, { maxNewTokens: 1e11 }), (e: Error) => e.name === 'UserError' && /prompt tokens \+ 100000000000 new tokens is more than the model's max_position_embeddings 256: ask for at most \d+ new tokens/.test(e.message));
+  // none, fewer or a fraction of a token is refused in one line, as transformers refuses max_new_tokens ≤ 0 (was [] after a
+  // forward pass for 0, and a KV cache error for -1, 2.5 or NaN)
+  for (const n of [0, -1, 2.5, Number.NaN]) {
+    assert.throws(() => generate(model, prompt, { maxNewTokens: n }), { name: 'UserError', message: `maxNewTokens must be an integer ≥ 1, got ${n}` });
+  }
   // the largest that fits is suggested, and it fits
   const fits = 256 - prompt.length;
   assert.throws(() => generate(model, prompt, { maxNewTokens: fits + 1 }), { name: 'UserError', message: `${prompt.length} prompt tokens + ${fits + 1} new tokens is more than the model's max_position_embeddings 256: ask for at most ${fits} new tokens` });
