@@ -1,5 +1,6 @@
 // Choosing the next token from logits: greedy, or sampled with temperature, top-k and top-p (applied
-// in that order, as transformers' logits warpers do), from a seeded RNG.
+// in that order, as transformers' logits warpers do), from a seeded RNG; options transformers refuses are refused.
+import { UserError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 
 export interface SamplingOptions {
@@ -11,6 +12,18 @@ export interface SamplingOptions {
   topP?: number;
   /** transformers' repetition_penalty (1 = off): the logit of each token already in the sequence is divided by it where positive, multiplied where negative. */
   repetitionPenalty?: number;
+}
+
+/**
+ * Throws a UserError for an option transformers' generate() refuses (its warpers raise ValueError): nothing sensible is
+ * sampled from them — a NaN temperature made every probability NaN and picked the least likely token.
+ */
+export function requireSamplingOptions(opts: SamplingOptions): void {
+  const { temperature = 0, topK = 0, topP = 1, repetitionPenalty = 1 } = opts;
+  if (!(temperature >= 0)) throw new UserError(`temperature must be a number ≥ 0 (0 = greedy), got ${temperature}`);
+  if (!Number.isInteger(topK) || topK < 0) throw new UserError(`topK must be an integer ≥ 0 (0 = off), got ${topK}`);
+  if (!(topP > 0 && topP <= 1)) throw new UserError(`topP must be in (0, 1] (1 = off), got ${topP}`);
+  if (!(repetitionPenalty > 0)) throw new UserError(`repetitionPenalty must be > 0 (1 = off), got ${repetitionPenalty}`);
 }
 
 /**

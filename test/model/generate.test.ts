@@ -76,6 +76,20 @@ test('repetition_penalty: greedy ids equal HF generate(repetition_penalty=…) f
   assert.deepEqual([...logits], [Math.fround(2 / Math.fround(1.3)), Math.fround(-2 * Math.fround(1.3)), Math.fround(Math.fround(0.3) / Math.fround(1.3)), 5]);
 });
 
+test('sampling options transformers refuses are refused in one line (a NaN temperature sampled the least likely token)', () => {
+  const bad: Array<[Record<string, number>, string]> = [
+    [{ temperature: -1 }, 'temperature must be a number ≥ 0 (0 = greedy), got -1'],
+    [{ temperature: Number.NaN }, 'temperature must be a number ≥ 0 (0 = greedy), got NaN'],
+    [{ topK: -1 }, 'topK must be an integer ≥ 0 (0 = off), got -1'],
+    [{ topK: 1.5 }, 'topK must be an integer ≥ 0 (0 = off), got 1.5'],
+    [{ topP: 0 }, 'topP must be in (0, 1] (1 = off), got 0'],
+    [{ topP: 1.5 }, 'topP must be in (0, 1] (1 = off), got 1.5'],
+    [{ repetitionPenalty: 0 }, 'repetitionPenalty must be > 0 (1 = off), got 0'],
+    [{ repetitionPenalty: Number.NaN }, 'repetitionPenalty must be > 0 (1 = off), got NaN'],
+  ];
+  for (const [opts, message] of bad) assert.throws(() => generate(model, prompt, { maxNewTokens: 2, ...opts }), { name: 'UserError', message });
+});
+
 test('generation stops at EOS and includes it', () => {
   const stopAt = expected[prompt.length + 3]!;
   const out = generate(model, prompt, { maxNewTokens: 12, eosIds: [stopAt] });
