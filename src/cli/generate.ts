@@ -12,6 +12,7 @@ import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
 import { dataFileOption, deviceOption, intOption, numberOption, parseCommand } from './args.ts';
 
 export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--prompt TEXT | --messages FILE) [options]
@@ -62,6 +63,11 @@ export async function run(argv: string[]): Promise<void> {
   if (!(repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
   const maxNewTokens = intOption('max-new-tokens', f['max-new-tokens'], 256);
   const topK = intOption('top-k', f['top-k'], 0, 0), seed = intOption('seed', f.seed, 0, 0);
+  // greedy decoding ignores them: said, as transformers warns, rather than dropped without a word
+  const unused = [...(topK > 0 ? ['--top-k'] : []), ...(topP < 1 ? ['--top-p'] : [])];
+  if (temperature === 0 && unused.length > 0) {
+    warn(`${unused.join(' and ')} choose${unused.length === 1 ? 's' : ''} among tokens only when sampling: with --temperature 0 (the default) generation is greedy; give --temperature > 0 to sample`);
+  }
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   withBackend(device, (backend) => {

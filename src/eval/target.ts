@@ -2,6 +2,7 @@
 // given, or a training run's trained weights and settings; and which task a loaded model has.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LabelSet } from '../data/labels.ts';
 import { readRunConfig, requireRunWeights } from '../export/export.ts';
 import { modelFolder, requireModelFolder } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
@@ -84,10 +85,13 @@ export function givenLabels(given: string[] | null, known: readonly string[] | n
 
 /**
  * Class names against the head they name: one per row, else an error at `source`, where the names came from
- * (`--labels`, or the run's config.yaml labels; a model's id2label is checked when it loads).
+ * (`--labels`, or the run's config.yaml labels; a model's id2label is checked when it loads); and no name for two
+ * classes, which the class list refuses (classify's {class: p} would keep one of the two).
  */
 export function requireOneNamePerClass(names: readonly string[] | null, numLabels: number, source: string): void {
-  if (names && names.length !== numLabels) throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes`, source);
+  if (!names) return;
+  if (names.length !== numLabels) throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes`, source);
+  new LabelSet(names);
 }
 
 /** Where the class names of eval or classify came from, for requireOneNamePerClass: the flag, else the run's config. */

@@ -6,7 +6,7 @@ import { Rng } from '../util/rng.ts';
 import { checkRow, type Batch } from '../data/batch.ts';
 import { createKvCache, freeKvCache, type KvCache } from './kv-cache.ts';
 import type { MistralModel } from './mistral.ts';
-import { applyRepetitionPenalty, sampleToken, type SamplingOptions } from './sampling.ts';
+import { applyRepetitionPenalty, requireSamplingOptions, sampleToken, type SamplingOptions } from './sampling.ts';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -25,6 +25,9 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
 /** New token ids after `prompt` (the prompt is not repeated). */
 export function generate(model: MistralModel, prompt: readonly number[], opts: GenerateOptions): number[] {
   if (prompt.length === 0) throw new Error('generate: empty prompt');
+  // as transformers refuses max_new_tokens ≤ 0: no token to give, and the KV cache is sized by it
+  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) throw new UserError(`maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}`);
+  requireSamplingOptions(opts);
   const be = model.backend, cfg = model.cfg;
   checkRow({ inputIds: prompt }, { vocabSize: cfg.vocabSize }, 'the prompt'); // the kernels gather these rows unchecked
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);

@@ -1,16 +1,29 @@
 // Choosing the next token from logits: greedy, or sampled with temperature, top-k and top-p (applied
-// in that order, as transformers' logits warpers do), from a seeded RNG.
+// in that order, as transformers' logits warpers do), from a seeded RNG; options transformers refuses are refused.
+import { UserError } from '../util/errors.ts';
 import type { Rng } from '../util/rng.ts';
 
 export interface SamplingOptions {
   /** 0 (default) = greedy. */
   temperature?: number;
-  /** Keep the k most likely tokens (0 = off). */
+  /** Keep the k most likely tokens, and those tied with the k-th (0 = off). */
   topK?: number;
   /** Keep the smallest set of most likely tokens whose probability reaches p (1 = off). */
   topP?: number;
   /** transformers' repetition_penalty (1 = off): the logit of each token already in the sequence is divided by it where positive, multiplied where negative. */
   repetitionPenalty?: number;
+}
+
+/**
+ * Throws a UserError for an option transformers' generate() refuses (its warpers raise ValueError): nothing sensible is
+ * sampled from them — a NaN temperature made every probability NaN and picked the least likely token.
+ */
+export function requireSamplingOptions(opts: SamplingOptions): void {
+  const { temperature = 0, topK = 0, topP = 1, repetitionPenalty = 1 } = opts;
+  if (!(temperature >= 0)) throw new UserError(`temperature must be a number ≥ 0 (0 = greedy), got ${temperature}`);
+  if (!Number.isInteger(topK) || topK < 0) throw new UserError(`topK must be an integer ≥ 0 (0 = off), got ${topK}`);
+  if (!(topP > 0 && topP <= 1)) throw new UserError(`topP must be in (0, 1] (1 = off), got ${topP}`);
+  if (!(repetitionPenalty > 0)) throw new UserError(`repetitionPenalty must be > 0 (1 = off), got ${repetitionPenalty}`);
 }
 
 /**
@@ -40,7 +53,13 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rn
   const V = logits.length;
   let order = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b]! - logits[a]!);
   const topK = opts.topK ?? 0;
-  if (topK > 0 && topK < V) order = order.slice(0, topK);
+  if (topK > 0 && topK < V) {
+    // transformers removes the logits below the k-th largest: the tokens tied with it stay
+    const kth = logits[order[topK - 1]!]!;
+    let keep = topK;
+    while (keep < V && logits[order[keep]!]! >= kth) keep++;
+    order = order.slice(0, keep);
+  }
   // scaled as differences from the largest logit: a tiny temperature (5e-324) then sends the others to -Infinity
   // (probability 0, greedy); logit / temperature overflowed to ±Infinity, and Infinity - Infinity made every one NaN
   const top = logits[order[0]!]!;

@@ -3,6 +3,7 @@
 // writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
 // (HF's tokenizer(text)). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message.
+import { loneSurrogateDetail } from '../data/clean.ts';
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
 import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
@@ -71,6 +72,9 @@ export function readMessagesFile(file: string): ChatMessage[] {
     if (role === null || typeof content !== 'string') {
       throw new UserError(`message ${i} must be {"role": "system"|"user"|"assistant", "content": string}`, file);
     }
+    // JSON can spell half a surrogate pair ("\ud800"): no text, which the tokenizer would encode as U+FFFD's bytes
+    const lone = loneSurrogateDetail('content', content);
+    if (lone !== null) throw new UserError(`message ${i}: ${lone}`, file);
     return { role, content };
   });
 }

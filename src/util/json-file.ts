@@ -4,7 +4,8 @@ import { UserError } from './errors.ts';
 import { readRegularFile } from './regular-file.ts';
 
 export function readJsonFile(file: string, parse: (text: string) => unknown = JSON.parse): unknown {
-  const text = readRegularFile(file).toString('utf8');
+  // a BOM (a Windows editor writes one) is no part of the JSON, as prepare's JSON reader reads it; JSON.parse refused it
+  const text = readRegularFile(file).toString('utf8').replace(/^\uFEFF/, '');
   try {
     return parse(text);
   } catch (e) {

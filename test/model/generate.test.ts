@@ -24,6 +24,11 @@ test('greedy generation with the KV cache equals HF generate (12 new tokens, sli
 
 test('more tokens than max_position_embeddings allows is a one-line error, before any KV cache is reserved', () => {
   assert.throws(() => generate(model, prompt, { maxNewTokens: 1e11 }), (e: Error) => e.name === 'UserError' && /prompt tokens \+ 100000000000 new tokens is more than the model's max_position_embeddings 256: ask for at most \d+ new tokens/.test(e.message));
+  // none, fewer or a fraction of a token is refused in one line, as transformers refuses max_new_tokens ≤ 0 (was [] after a
+  // forward pass for 0, and a KV cache error for -1, 2.5 or NaN)
+  for (const n of [0, -1, 2.5, Number.NaN]) {
+    assert.throws(() => generate(model, prompt, { maxNewTokens: n }), { name: 'UserError', message: `maxNewTokens must be an integer ≥ 1, got ${n}` });
+  }
   // the largest that fits is suggested, and it fits
   const fits = 256 - prompt.length;
   assert.throws(() => generate(model, prompt, { maxNewTokens: fits + 1 }), { name: 'UserError', message: `${prompt.length} prompt tokens + ${fits + 1} new tokens is more than the model's max_position_embeddings 256: ask for at most ${fits} new tokens` });
@@ -71,6 +76,20 @@ test('repetition_penalty: greedy ids equal HF generate(repetition_penalty=…) f
   assert.deepEqual([...logits], [Math.fround(2 / Math.fround(1.3)), Math.fround(-2 * Math.fround(1.3)), Math.fround(Math.fround(0.3) / Math.fround(1.3)), 5]);
 });
 
+test('sampling options transformers refuses are refused in one line (a NaN temperature sampled the least likely token)', () => {
+  const bad: Array<[Record<string, number>, string]> = [
+    [{ temperature: -1 }, 'temperature must be a number ≥ 0 (0 = greedy), got -1'],
+    [{ temperature: Number.NaN }, 'temperature must be a number ≥ 0 (0 = greedy), got NaN'],
+    [{ topK: -1 }, 'topK must be an integer ≥ 0 (0 = off), got -1'],
+    [{ topK: 1.5 }, 'topK must be an integer ≥ 0 (0 = off), got 1.5'],
+    [{ topP: 0 }, 'topP must be in (0, 1] (1 = off), got 0'],
+    [{ topP: 1.5 }, 'topP must be in (0, 1] (1 = off), got 1.5'],
+    [{ repetitionPenalty: 0 }, 'repetitionPenalty must be > 0 (1 = off), got 0'],
+    [{ repetitionPenalty: Number.NaN }, 'repetitionPenalty must be > 0 (1 = off), got NaN'],
+  ];
+  for (const [opts, message] of bad) assert.throws(() => generate(model, prompt, { maxNewTokens: 2, ...opts }), { name: 'UserError', message });
+});
+
 test('generation stops at EOS and includes it', () => {
   const stopAt = expected[prompt.length + 3]!;
   const out = generate(model, prompt, { maxNewTokens: 12, eosIds: [stopAt] });
@@ -92,6 +111,11 @@ test('top-p keeps the smallest set of likely tokens reaching p', async () => {
   assert.deepEqual([...seen({ topP: 0.9 })].sort(), [0, 1, 2]);
   assert.deepEqual([...seen({ topK: 2 })].sort(), [0, 1]);
   assert.deepEqual([...seen({})].sort(), [0, 1, 2, 3]);
+  // transformers' TopKLogitsWarper removes only the logits below the k-th largest: a token tied with it is kept
+  const tied = [2, 1, 1, 1, -1];
+  const tiedSeen = new Set<number>();
+  for (let i = 0; i < 400; i++) tiedSeen.add(sampleToken(tied, { temperature: 1, topK: 2 }, rng));
+  assert.deepEqual([...tiedSeen].sort(), [0, 1, 2, 3]);
   // a temperature so small that logit / temperature overflows is greedy, not NaN probabilities (which picked the least likely)
   for (const temperature of [5e-324, 1e-310]) {
     for (const l of [[2, 1, 0, -1], [-3, -1, -2, -5]]) assert.equal(sampleToken(l, { temperature }, rng), l.indexOf(Math.max(...l)), String(temperature));

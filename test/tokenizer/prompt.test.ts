@@ -72,6 +72,12 @@ test('a messages file: read, and refused with the file and the message index', (
   // a number where text is expected is read as prepare reads it, as the file spells it; so is a boolean
   fs.writeFileSync(ok, '[{"role": "user", "content": [{"type": "text", "text": 3.50}]}, {"role": "assistant", "content": 1e5}, {"role": "user", "content": true}]');
   assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: '3.50' }, { role: 'assistant', content: '1e5' }, { role: 'user', content: 'true' }]);
+  // as a Windows editor saves it: a UTF-8 BOM first and CRLF line ends (prepare's JSON reader takes it so too)
+  fs.writeFileSync(ok, '\uFEFF[\r\n  {"role": "user", "content": "Hi"}\r\n]\r\n');
+  assert.deepEqual(api.readMessagesFile(ok), [{ role: 'user', content: 'Hi' }]);
+  // JSON can spell half a surrogate pair, which is no text: refused as prepare refuses it (transformers' tokenizer cannot encode it)
+  fs.writeFileSync(ok, '[{"role": "user", "content": "a\\ud800b"}]');
+  assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message === `${ok}: message 0: "content" holds a lone surrogate \\ud800 at character 2: not Unicode text`);
   fs.writeFileSync(ok, JSON.stringify({ prompt: 'Hi' }));
   assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && /or an object whose "messages" is one/.test(String(e)));
   const bad = path.join(dir, 'bad.json');
