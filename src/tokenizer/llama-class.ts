@@ -3,20 +3,29 @@
 // tokenizer.json's vocabulary, merges and added tokens but not its normalizer, pre-tokenizer or decoder: it puts a
 // Metaspace pre-tokenizer in their place, whose "▁" goes before a text that does not already start with one —
 // before every text between special tokens where tokenizer_config.json says "legacy": true, before the input's
-// first text only where it says false or nothing (and nowhere with add_prefix_space false). Mistral's older
-// tokenizer.json files prepend "▁" to every text by a normalizer instead, so with their "legacy": false config
-// "<s> [INST]" (Mistral's v1 chat template) would otherwise get a "▁" token after every <s> and </s> that neither
-// transformers nor mistral-common puts there. Loading the tokenizer as transformers does gives its ids.
+// first text only where it says false or nothing (and nowhere with add_prefix_space false).
+// But AutoTokenizer takes that class only for a folder without a model config.json, or one whose model_type has no
+// tokenizer class of its own registered: for a Mistral model folder (config.json's model_type mistral, mixtral,
+// ministral, mistral3 or ministral3, which transformers registers with TokenizersBackend, or MistralCommonBackend with
+// a tekken.json), the hub's LlamaTokenizer is not that class, so AutoTokenizer loads tokenizer.json as it is
+// (TokenizersBackend; tokenization_auto.py), whose normalizer puts "▁" before every text between special tokens,
+// one that starts with a space included (" lead" → "▁", "▁lead"). Loading the tokenizer as transformers does gives its ids.
 import { UserError } from '../util/errors.ts';
 import type { TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
 
 const LLAMA_TOKENIZER = /^LlamaTokenizer(Fast)?$/;
+/** Model types transformers 5 registers with TokenizersBackend (or MistralCommonBackend): a hub class is not used for them. */
+const TOKENIZERS_BACKEND_MODEL_TYPES = new Set(['mistral', 'mixtral', 'ministral', 'mistral3', 'ministral3']);
 
-/** `json` with the pipeline transformers' LlamaTokenizer gives it, where the config names that class (else `json`). */
-export function asTransformersLoadsIt(json: TokenizerJson, config: TokenizerConfig): TokenizerJson {
+/**
+ * `json` with the pipeline transformers' LlamaTokenizer gives it, where the config names that class and AutoTokenizer
+ * takes it — not for a folder whose config.json's `modelType` (null: no config.json) is a Mistral one (else `json`).
+ */
+export function asTransformersLoadsIt(json: TokenizerJson, config: TokenizerConfig, modelType: string | null): TokenizerJson {
   const cls = config.raw['tokenizer_class'];
   if (typeof cls !== 'string' || !LLAMA_TOKENIZER.test(cls) || json.model['type'] !== 'BPE') return json;
+  if (modelType !== null && TOKENIZERS_BACKEND_MODEL_TYPES.has(modelType)) return json;
   const addPrefixSpace = flag(config, 'add_prefix_space', true); // null or absent: true, as transformers reads it
   const legacy = flag(config, 'legacy', false); // the class's default is false
   const pipeline = {

@@ -105,7 +105,7 @@ function tokenizerFolder(dir: string | undefined, opts: LoadTokenizerOptions): s
 function loadFolder(folder: string, choice: EngineChoice): LoadedTokenizer {
   const file = path.join(folder, 'tokenizer.json');
   const config = readFolderTokenizerConfig(folder);
-  const json = asTransformersLoadsIt(readTokenizerJson(file), config);
+  const json = asTransformersLoadsIt(readTokenizerJson(file), config, folderModelType(folder));
   const vocab = buildVocab(json, file);
   const engine = pickEngine(json, config, vocab, file, choice);
   return new LoadedTokenizer({ json, config, vocab, engine, file });
@@ -118,6 +118,15 @@ function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, 
   if (choice === 'fast') throw new UserError(`the fast tokenizer cannot run this tokenizer.json (it uses ${compiled.reason})`, file);
   log.info(`tokenizer: ${file} uses ${compiled.reason}, which the fast tokenizer does not implement; using @huggingface/tokenizers (slower)`);
   return new HfEngine(json, config, file);
+}
+
+/** The model_type of the folder's config.json (which AutoTokenizer reads to pick the class), null without one. */
+function folderModelType(folder: string): string | null {
+  const cfgFile = path.join(folder, 'config.json');
+  if (!fs.existsSync(cfgFile)) return null;
+  const cfg = readJsonFile(cfgFile);
+  const type = isRecord(cfg) ? cfg['model_type'] : undefined;
+  return typeof type === 'string' ? type : null;
 }
 
 /** A model folder whose config.json says another vocabulary size cannot be served by the bundled tokenizer. */

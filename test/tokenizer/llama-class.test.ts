@@ -55,3 +55,29 @@ test('"legacy" or "add_prefix_space" that is not true, false or null is refused 
     assert.throws(() => load({ ...bundledConfigJson(), [key]: value }), new RegExp(`tokenizer_config\\.json: ${key}: expected true or false, got ${JSON.stringify(JSON.stringify(value)).slice(1, -1)}`));
   }
 });
+
+test("a Mistral model folder (config.json's model_type mistral) is tokenized by its tokenizer.json as it is, as AutoTokenizer's TokenizersBackend; model_type llama or no config.json: the LlamaTokenizer class", () => {
+  // transformers 5.17's ids (AutoTokenizer on the bundled tokenizer files beside each config.json, 2026-12-02): it
+  // takes the hub's class only where the model type registers none of its own (tokenization_auto.py)
+  const withModel = (modelType: string | null) => tempFolder({
+    'tokenizer.json': bundledTokenizerJson(), 'tokenizer_config.json': bundledConfigJson(),
+    ...(modelType === null ? {} : { 'config.json': { model_type: modelType, vocab_size: 32000 } }),
+  });
+  const cases: Array<[string | null, number[], number[]]> = [
+    ['mistral', [28705, 1736], [264, 28705, 2, 28705, 287]],
+    ['mixtral', [28705, 1736], [264, 28705, 2, 28705, 287]],
+    ['llama', [1736], [264, 28705, 2, 287]],
+    [null, [1736], [264, 28705, 2, 287]],
+  ];
+  for (const [modelType, lead, special] of cases) {
+    const dir = withModel(modelType);
+    for (const engine of ['fast', 'huggingface'] as const) {
+      const t = quietly(() => loadTokenizer(dir, { engine }));
+      const what = `${modelType ?? 'no config.json'}, ${t.engineName}`;
+      assert.deepEqual(t.encode(' lead'), lead, what);
+      assert.deepEqual(t.encode('a </s> b'), special, what);
+      assert.deepEqual(t.encode('x</s>[INST] y'), [1318, 2, 733, 16289, 28793, 337], what);
+      assert.equal(t.decode(t.encode('Paris is big')), 'Paris is big', what);
+    }
+  }
+});
