@@ -1,0 +1,99 @@
+// prepare's options: their type, their defaults, the checks they pass before anything is read, and how report.json
+// states them (prepare.ts).
+import type { Tokenizer } from '../tokenizer/types.ts';
+import { UserError } from '../util/errors.ts';
+import type { Format } from './ingest/types.ts';
+import { labelKey, type LabelValue } from './labels.ts';
+import { DEFAULT_MAX_CHARS } from './char-limits.ts';
+import { DEFAULT_FIELDS, type FieldMap, type Task } from './record.ts';
+import type { PrepareReport } from './report.ts';
+
+export type DedupMode = 'exact' | 'near' | 'none';
+
+export interface PrepareOptions {
+  /** Input files or folders; split into train/val/test. */
+  inputs: string[];
+  /** Files that are the val / test split as they are (cleaned and deduplicated, but not split). */
+  val?: string[];
+  test?: string[];
+  outDir: string;
+  tokenizer: Tokenizer;
+  /** How report.json names the tokenizer (no absolute path). */
+  tokenizerName?: string;
+  task?: Task;
+  /** Shares of train, val, test (default 0.8, 0.1, 0.1). */
+  split?: [number, number, number];
+  seed?: number;
+  dedup?: DedupMode;
+  /** Jaccard similarity of 5-gram shingles at or above which a record is a near duplicate (default 0.8). */
+  nearThreshold?: number;
+  /** Reader for every input (default: by extension). */
+  format?: Format;
+  textSplit?: 'file' | 'blank-lines';
+  fields?: Partial<FieldMap>;
+  minChars?: number;
+  /** Keep records whose text field is a placeholder ("nan", "None", "[deleted]": placeholder.ts) instead of rejecting them. */
+  keepPlaceholders?: boolean;
+  /** Remove HTML tags and decode character references in text fields (html.ts); else records holding some are counted. */
+  stripHtml?: boolean;
+  maxChars?: number;
+  minTokens?: number;
+  maxTokens?: number;
+  /** Replace output files in --out that no earlier prepare run made (default: refuse). */
+  overwrite?: boolean;
+  /** Records over --max-tokens: rejected as too_long (default) or kept, to be truncated by the trainer. */
+  overflow?: 'reject' | 'truncate';
+  /** Classification: the classes in index order; other labels are rejected as unknown_label. */
+  labels?: LabelValue[];
+  /** With named `labels`: the integer each class is written as in the data (`--labels 1=World,…`), in place of its index. */
+  labelCodes?: number[];
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+}
+
+export interface PrepareResult {
+  report: PrepareReport;
+  summary: string;
+}
+
+export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: DEFAULT_MAX_CHARS };
+
+export function validateOptions(opts: PrepareOptions, split: readonly number[], nearThreshold: number): void {
+  if (opts.inputs.length === 0) throw new UserError('no --input files given');
+  if (split.length !== 3 || split.some((x) => !(x >= 0)) || Math.abs(split.reduce((a, b) => a + b, 0) - 1) > 1e-6) {
+    throw new UserError(`--split must be three shares ≥ 0 that add up to 1 (train,val,test), got ${split.join(',')}`);
+  }
+  if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got ${nearThreshold}`);
+  for (const [k, v] of Object.entries({ minChars: opts.minChars, maxChars: opts.maxChars, minTokens: opts.minTokens, maxTokens: opts.maxTokens })) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new UserError(`${k} must be an integer ≥ 0, got ${v}`);
+  }
+  for (const [lo, hi, name] of [[opts.minChars, opts.maxChars, 'chars'], [opts.minTokens, opts.maxTokens, 'tokens']] as const) {
+    if (lo !== undefined && hi !== undefined && lo > hi) throw new UserError(`--min-${name} ${lo} is more than --max-${name} ${hi}: every record would be rejected`);
+  }
+  if (opts.labels && (opts.task ?? DEFAULTS.task) !== 'classification') throw new UserError('--labels needs --task classification');
+  if (opts.labels && opts.labels.length < 2) throw new UserError('--labels needs at least two classes');
+  if (opts.labels) {
+    const seen = new Set<string>();
+    for (const l of opts.labels) {
+      if (seen.has(labelKey(l))) throw new UserError(`--labels lists the class ${JSON.stringify(l)} twice`);
+      seen.add(labelKey(l));
+    }
+  }
+}
+
+export function reportOptions(opts: PrepareOptions, r: { task: Task; split: number[]; seed: number; dedup: DedupMode; nearThreshold: number; fields: FieldMap; overflow: string }): Record<string, unknown> {
+  const o: Record<string, unknown> = { task: r.task, split: r.split, seed: r.seed, dedup: r.dedup };
+  if (r.dedup === 'near') o.near_threshold = r.nearThreshold;
+  const remapped = Object.fromEntries(Object.entries(r.fields).filter(([k, v]) => DEFAULT_FIELDS[k as keyof FieldMap] !== v));
+  if (Object.keys(remapped).length) o.fields = remapped;
+  if (opts.format) o.format = opts.format;
+  if (opts.textSplit) o.text_split = opts.textSplit;
+  for (const [k, v] of [['min_chars', opts.minChars], ['max_chars', opts.maxChars ?? DEFAULTS.maxChars], ['min_tokens', opts.minTokens], ['max_tokens', opts.maxTokens]] as const) {
+    if (v !== undefined) o[k] = v;
+  }
+  if (opts.maxTokens !== undefined) o.overflow = r.overflow;
+  if (opts.keepPlaceholders) o.keep_placeholders = true;
+  if (opts.stripHtml) o.strip_html = true;
+  if (opts.labelCodes) o.label_map = Object.fromEntries(opts.labelCodes.map((c, i) => [String(c), opts.labels![i]]));
+  o.tokenizer = { name: opts.tokenizerName ?? 'custom', vocab_size: opts.tokenizer.vocabSize };
+  return o;
+}
