@@ -6,6 +6,7 @@
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
+import { firstNonFiniteIndex } from '../util/finite.ts';
 
 /** Checks uploaded tensors with one scratch scalar; `free` releases it. */
 export class FiniteWeights {
@@ -41,11 +42,8 @@ export function firstNonFinite(host: HostData): { index: number; value: string }
     }
     return null;
   }
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (v - v !== 0) return { index: i, value: String(v) };
-  }
-  return null;
+  const i = firstNonFiniteIndex(data);
+  return i < 0 ? null : { index: i, value: String(data[i]) };
 }
 
 /** The row-major coordinates of flat `index` in `shape`. */

@@ -24,6 +24,7 @@ import { adapterCard } from './adapter-card.ts';
 import { runWeightsDir } from '../run/layout.ts';
 import { hostFloats, PROJECTIONS, projectionShape, type Projection } from './weights.ts';
 import { makeFolders } from '../util/made-folders.ts';
+import { firstNonFiniteIndex } from '../util/finite.ts';
 
 export type TaskType = 'CAUSAL_LM' | 'SEQ_CLS';
 
@@ -239,7 +240,7 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
   }
   let host = st.readF32(name);
   // PEFT computes NaN with it (and so would we, down to the loss): refused as it loads, naming the tensor and where
-  const bad = host.findIndex((v) => !Number.isFinite(v));
+  const bad = firstNonFiniteIndex(host);
   if (bad >= 0) throw new UserError(`tensor "${name}" holds ${host[bad]} (at index ${bad}): the adapter is broken (a diverged run?) and cannot be applied`, st.file);
   if (into && (into.rows !== shape[0] || into.cols !== shape[1])) {
     const padded = new Float32Array(into.rows * into.cols), cols = shape[1]!;

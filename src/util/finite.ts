@@ -1,15 +1,23 @@
 // The export's guard against broken weights: a tensor with a NaN or infinite value is refused, naming it,
-// as eval, generate and train refuse non-finite outputs; one pass over the host copy being written.
+// as eval, generate and train refuse non-finite outputs; one pass over the host copy being written. Its scan is the
+// one the loads of base weights (model/finite-weights.ts) and adapters (model/peft.ts) use too.
 import { UserError } from './errors.ts';
 
 /** Throws a UserError naming `tensor` (and where it goes) when `data` holds a NaN or an infinity. */
 export function requireFinite(data: ArrayLike<number>, tensor: string, where?: string): void {
+  const i = firstNonFiniteIndex(data);
+  if (i < 0) return;
+  const v = data[i]!;
+  throw new UserError(`tensor ${tensor} holds ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} (at index ${i}): ` +
+    'the weights are broken (a diverged run?), so nothing was exported', where);
+}
+
+/** The index of the first NaN or ±Infinity in `data`, or −1. */
+export function firstNonFiniteIndex(data: ArrayLike<number>): number {
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     // v - v is 0 for every finite v and NaN for NaN and ±Infinity: one subtraction per value
-    if (v - v !== 0) {
-      throw new UserError(`tensor ${tensor} holds ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} (at index ${i}): ` +
-        'the weights are broken (a diverged run?), so nothing was exported', where);
-    }
+    if (v - v !== 0) return i;
   }
+  return -1;
 }
