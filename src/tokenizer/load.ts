@@ -122,20 +122,22 @@ function pickEngine(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab, 
 
 /** The model_type of the folder's config.json (which AutoTokenizer reads to pick the class), null without one. */
 function folderModelType(folder: string): string | null {
-  const cfgFile = path.join(folder, 'config.json');
-  if (!fs.existsSync(cfgFile)) return null;
-  const cfg = readJsonFile(cfgFile);
-  const type = isRecord(cfg) ? cfg['model_type'] : undefined;
+  const type = modelConfigValue(folder, 'model_type');
   return typeof type === 'string' ? type : null;
+}
+
+/** `key` of the folder's config.json (a model's), undefined where there is none or it is not an object. */
+function modelConfigValue(folder: string, key: string): unknown {
+  const cfgFile = path.join(folder, 'config.json');
+  if (!fs.existsSync(cfgFile)) return undefined;
+  const cfg = readJsonFile(cfgFile);
+  return isRecord(cfg) ? cfg[key] : undefined;
 }
 
 /** A model folder whose config.json says another vocabulary size cannot be served by the bundled tokenizer. */
 function warnOnVocabMismatch(folder: string): void {
-  const cfgFile = path.join(folder, 'config.json');
-  if (!fs.existsSync(cfgFile)) return;
-  const cfg = readJsonFile(cfgFile);
-  const size = isRecord(cfg) ? cfg['vocab_size'] : undefined;
+  const size = modelConfigValue(folder, 'vocab_size');
   if (typeof size === 'number' && size !== BUNDLED_VOCAB_SIZE) {
-    log.warn(`${cfgFile}: vocab_size is ${size}, but the bundled tokenizer has ${BUNDLED_VOCAB_SIZE} tokens; put the model's tokenizer.json in ${folder}`);
+    log.warn(`${path.join(folder, 'config.json')}: vocab_size is ${size}, but the bundled tokenizer has ${BUNDLED_VOCAB_SIZE} tokens; put the model's tokenizer.json in ${folder}`);
   }
 }
