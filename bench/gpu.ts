@@ -129,12 +129,13 @@ console.log(`\n# GPU benchmark ${new Date().toISOString().slice(0, 10)}: Mistral
   `${steps} timed steps after ${warmup} warm-up (HF: 2); bf16 GEMM peak ${(peak / 1e12).toFixed(0)} TFLOP/s; :ckpt = activation/gradient checkpointing`);
 console.log(`# ${'system'.padEnd(26)} ${'case'.padEnd(12)} ${'tokens/s'.padStart(9)} ${'step ms'.padStart(8)} ${'peak GiB'.padStart(9)} ${'MFU'.padStart(6)} ${'tok/s vs HF'.padStart(12)} ${'mem vs HF'.padStart(10)}`);
 for (const r of rows) {
-  const peer = rows.find((x) => x.system === HF && x.case === peerCaseName(parseCase(r.case)));
+  const c = parseCase(r.case);
+  const peer = rows.find((x) => x.system === HF && x.case === peerCaseName(c));
   const ratio = (ours: number | null, theirs: number | null | undefined): string => (ours && theirs ? `${(ours / theirs).toFixed(2)}×` : '-');
-  // a profiled case's tokens/s are no measurement; a DoRA case's HF peer trains LoRA
-  const mine = r.system === OURS, compared = mine && !parseCase(r.case).profile && !parseCase(r.case).dora;
+  // a profiled case's tokens/s are no measurement; a DoRA case's HF peer trains LoRA (neither its speed nor its memory)
+  const paired = r.system === OURS && !c.dora, compared = paired && !c.profile;
   console.log(`# ${r.system.padEnd(26)} ${r.case.padEnd(12)} ${String(r.tokens_per_s ?? '-').padStart(9)} ${String(r.step_ms ?? '-').padStart(8)} ` +
     `${String(r.peak_gib ?? '-').padStart(9)} ${(r.mfu === null ? '-' : `${(r.mfu * 100).toFixed(1)}%`).padStart(6)} ` +
-    `${(compared ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(mine && !parseCase(r.case).dora ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)}${r.note ? `  (${r.note})` : ''}`);
+    `${(compared ? ratio(r.tokens_per_s, peer?.tokens_per_s) : '').padStart(12)} ${(paired ? ratio(r.peak_gib, peer?.peak_gib) : '').padStart(10)}${r.note ? `  (${r.note})` : ''}`);
 }
 process.exit(failures > 0 ? 1 : 0);
