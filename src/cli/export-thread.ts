@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
-import { exportRun, parseShardSize } from '../export/export.ts';
+import { exportMerges, exportRun, parseShardSize, type ExportResult } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
 import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
@@ -27,9 +27,15 @@ export function exportCommand(f: Flags): void {
   const maxShardBytes = f['max-shard-size'] !== undefined ? parseShardSize(f['max-shard-size']) : undefined;
   // every flag checked before the backend starts and says what it found
   const run = required('run', f.run, 'export'), out = required('out', f.out, 'export'), precision = parsePrecision(f.precision), device = deviceOption(f.device);
-  const result = withBackend(device, (backend) => exportRun({
-    run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes, backend, precision,
-  }));
+  const opts = { run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes };
+  let result: ExportResult;
+  if (exportMerges(run, opts.merge)) {
+    result = withBackend(device, (backend) => exportRun({ ...opts, backend, precision }));
+  } else {
+    // a copy: no backend to start (nor to fail where there is none), and no precision to honour
+    if (f.device !== undefined || f.precision !== undefined) throw new UserError('--device and --precision apply to a merge (--merge of a LoRA run): this export copies the run\'s files as they are, computing nothing');
+    result = exportRun(opts);
+  }
   info(`exported ${result.kind === 'merged' ? 'a merged model' : result.kind === 'full' ? 'the fully trained model' : 'the PEFT adapter'} to ${f.out}: ${result.files.join(', ')}`);
 }
 

@@ -27,7 +27,9 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
   --adapter DIR       with --model: a PEFT LoRA adapter (merged in with gguf, exported with gguf-lora)
   --best              export best/ (the best validation evaluation) instead of the last step
   --max-shard-size S  largest safetensors shard of a merged model (--merge of a LoRA run; default 5GB, at least 1MB)
-  --device NAME       auto, cpu or cuda: the backend for merging (default auto)
+  --device NAME       auto, cpu or cuda: the backend of a merge or GGUF export (default auto); an export that
+                      copies a run's files (no --merge, or a full fine-tuning run) computes nothing and takes neither
+                      --device nor --precision
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU) of the merge; a merged model
                       is written in the base model's dtype (BF16 base: BF16, F16: F16, else F32; a full
                       fine-tuning run's model/ as it was trained); with --format gguf a bf16 merge rounds

@@ -29,7 +29,8 @@ export interface ExportOptions {
   /** Export best/ (the best validation checkpoint) instead of the last step's weights. */
   best: boolean;
   maxShardBytes?: number;
-  backend: Backend;
+  /** The backend of a merge (exportMerges); a copy of a run's files needs none. */
+  backend?: Backend;
   /** Precision of the merge (memory only: the merged model is written in the base model's dtype). */
   precision?: Precision;
 }
@@ -69,6 +70,14 @@ export function requireRunWeights(run: string, cfg: TrainConfig, best: boolean):
   }
   throw new UserError(`${RUN_LAYOUT.best}/ not found: it is written only by a run that evaluates on val data (data.val), ` +
     `${cfg.data.val ? 'and this one stopped before its first evaluation' : 'and this run has none: leave out --best for the last step\'s weights'}`, dir);
+}
+
+/**
+ * Whether the export of a run computes (a merge: `merge` of a LoRA run) and so needs a backend and takes a precision;
+ * every other export copies the run's files as train wrote them.
+ */
+export function exportMerges(run: string, merge: boolean): boolean {
+  return merge && readRunConfig(run).method === 'lora';
 }
 
 export function exportRun(opts: ExportOptions): ExportResult {
@@ -138,6 +147,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
   // GEMM's store when a BF16 base is merged in bf16 (the same rounding, half the memory).
   const base = requireModelFolder(cfg, 'export --merge', opts.run);
+  if (!opts.backend) throw new Error('exportRun: a merge needs a backend (ExportOptions.backend)');
   const fileDtype = checkpointDType(base);
   const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
   const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
