@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { folderProvenance } from '../../src/export/gguf/from-source.ts';
 import { modelMetadata } from '../../src/export/gguf/metadata.ts';
 import { tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
 import { KNOWN_PRE } from '../../src/export/gguf/tokenizer-bpe.ts';
@@ -59,6 +60,18 @@ test('provenance: the base, adapter and run by folder name, never the exporter\'
   assert.equal(value(m, 'general.base_model.0.name'), 'Mistral-7B-v0.1');
   assert.equal(value(m, 'general.description'), 'merged by mistral-tune from Mistral-7B-v0.1 + adapter adapter (run run1)');
   for (const [k, v] of m) assert.ok(!JSON.stringify(v.value).includes('/home/alice'), k);
+  // a model folder exported as it is has no base model: it named itself as its own (general.base_model.0.name) and
+  // said it was merged; llama.cpp's convert_hf_to_gguf.py writes base models only from a model card's base_model
+  const plain = modelMetadata(cfg, 'f16', folderProvenance('/home/alice/models/Mistral-7B-v0.1', null));
+  assert.equal(value(plain, 'general.name'), 'Mistral-7B-v0.1');
+  assert.deepEqual([...plain.keys()].filter((k) => k.startsWith('general.base_model')), []);
+  assert.equal(value(plain, 'general.description'), 'exported by mistral-tune from Mistral-7B-v0.1');
+  // a fully fine-tuned run: fine-tuned from its base, not merged; one from random weights has no base
+  const full = modelMetadata(cfg, 'f16', { name: 'run2', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: null, run: '/home/alice/runs/run2' });
+  assert.equal(value(full, 'general.description'), 'fine-tuned by mistral-tune from Mistral-7B-v0.1 (run run2)');
+  const scratch = modelMetadata(cfg, 'f16', { name: 'run3', baseModel: null, adapter: null, run: '/home/alice/runs/run3' });
+  assert.deepEqual([...scratch.keys()].filter((k) => k.startsWith('general.base_model')), []);
+  assert.equal(value(scratch, 'general.description'), 'trained by mistral-tune from random weights (run run3)');
 });
 
 const TEKKEN = path.join(FIXTURES, 'tekken-tiny');

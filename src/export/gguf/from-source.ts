@@ -39,7 +39,7 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
       const base = modelFolder(cfg);
       const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) || base === null ? weights : base;
-      return { model: load(weights), modelDir: dir, from: { name, baseModel: base ?? weights, adapter: null, run: src.run } };
+      return { model: load(weights), modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
     const base = requireModelFolder(cfg, 'export --format gguf', src.run);
     const model = load(base);
@@ -49,8 +49,16 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
   if (src.adapter) warnIfNotTrainedOn(src.adapter, src.model);
   const model = load(src.model);
   if (src.adapter) withAdapter(model, src.adapter);
-  const name = path.basename(path.resolve(src.adapter ?? src.model));
-  return { model, modelDir: src.model, from: { name, baseModel: src.model, adapter: src.adapter, run: null } };
+  return { model, modelDir: src.model, from: folderProvenance(src.model, src.adapter) };
+}
+
+/**
+ * A model folder's provenance, exported as it is (named by its folder, as llama.cpp's convert_hf_to_gguf.py names a
+ * folder without a model card; it has no base model) or with `adapter` merged in (named by the adapter; `model` is its base).
+ */
+export function folderProvenance(model: string, adapter: string | null): Provenance {
+  return adapter === null ? { name: path.basename(path.resolve(model)), baseModel: null, adapter: null, run: null }
+    : { name: path.basename(path.resolve(adapter)), baseModel: model, adapter, run: null };
 }
 
 /** A LoRA adapter and its base model's config, for an adapter-only export (no weights are loaded). */
@@ -71,5 +79,5 @@ export function adapterSource(src: GgufSource): AdapterSource {
   }
   if (!src.adapter) throw new UserError('--format gguf-lora with --model needs --adapter DIR (the adapter to export)');
   warnIfNotTrainedOn(src.adapter, src.model);
-  return { cfg: loadConfig(src.model), adapterDir: src.adapter, from: { name: path.basename(path.resolve(src.adapter)), baseModel: src.model, adapter: src.adapter, run: null } };
+  return { cfg: loadConfig(src.model), adapterDir: src.adapter, from: folderProvenance(src.model, src.adapter) };
 }

@@ -11,8 +11,11 @@ import { FILE_TYPE, type GgufQuant } from './tensors.ts';
 
 export interface Provenance {
   name: string;
-  /** The base model folder (the file carries its name, not its path). */
-  baseModel: string;
+  /**
+   * The base model folder (the file carries its name, not its path); null where the weights have none: a model
+   * folder exported as it is, or a run trained from random weights.
+   */
+  baseModel: string | null;
   /** The adapter folder merged in, if any. */
   adapter: string | null;
   /** The training run, if the export came from one. */
@@ -39,27 +42,30 @@ const u32 = (value: number): GgufValue => ({ type: 'u32', value });
 const str = (value: string): GgufValue => ({ type: 'string', value });
 
 /**
- * general.name, general.description and general.base_model.* of a file: `what` it is ('a merged model': the base
- * with the adapter merged in; 'a LoRA adapter': the adapter alone, for that base).
+ * general.name, general.description and general.base_model.* of a file: `what` it is ('a model': the weights as they
+ * are, the base with an adapter merged in or a fully fine-tuned model; 'a LoRA adapter': the adapter alone, for that
+ * base). A file without a base model lists none (convert_hf_to_gguf.py lists only a model card's base_model).
  */
-export function provenanceMetadata(from: Provenance, what: 'a merged model' | 'a LoRA adapter'): Map<string, GgufValue> {
+export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA adapter'): Map<string, GgufValue> {
   const run = from.run ? ` (run ${folderName(from.run)})` : '';
-  const description = what === 'a merged model'
-    ? `merged by mistral-tune from ${folderName(from.baseModel)}${from.adapter ? ` + adapter ${folderName(from.adapter)}` : ''}${run}`
-    : `LoRA adapter ${folderName(from.adapter ?? from.name)} for ${folderName(from.baseModel)}, exported by mistral-tune${run}`;
-  return new Map<string, GgufValue>([
-    ['general.name', str(from.name)],
-    ['general.description', str(description)],
-    ['general.base_model.count', u32(1)],
-    ['general.base_model.0.name', str(folderName(from.baseModel))],
-  ]);
+  const base = from.baseModel === null ? null : folderName(from.baseModel);
+  const description = what === 'a LoRA adapter' ? `LoRA adapter ${folderName(from.adapter ?? from.name)} for ${base ?? 'its base model'}, exported by mistral-tune${run}`
+    : from.adapter ? `merged by mistral-tune from ${base ?? 'its base model'} + adapter ${folderName(from.adapter)}${run}`
+      : from.run ? `${base === null ? 'trained by mistral-tune from random weights' : `fine-tuned by mistral-tune from ${base}`}${run}`
+        : `exported by mistral-tune from ${from.name}`;
+  const m = new Map<string, GgufValue>([['general.name', str(from.name)], ['general.description', str(description)]]);
+  if (base !== null) {
+    m.set('general.base_model.count', u32(1));
+    m.set('general.base_model.0.name', str(base));
+  }
+  return m;
 }
 
 export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Provenance): Map<string, GgufValue> {
   const m = new Map<string, GgufValue>([
     ['general.architecture', str('llama')],
     ['general.type', str('model')],
-    ...provenanceMetadata(from, 'a merged model'),
+    ...provenanceMetadata(from, 'a model'),
     ['general.file_type', u32(FILE_TYPE[quant])],
     ['general.quantization_version', u32(2)],
     ['llama.vocab_size', u32(cfg.vocabSize)],
