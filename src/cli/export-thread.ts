@@ -19,6 +19,10 @@ import type { Flags } from './export.ts';
 /** The whole export the flags ask for. */
 export function exportCommand(f: Flags): void {
   const format = f.format ?? 'hf';
+  // a folder named x.gguf full of safetensors is not what `--out x.gguf` asks for
+  if (f.format === undefined && f.out !== undefined && /\.gguf$/i.test(f.out)) {
+    throw new UserError('names a GGUF file, but without --format the export is an HF folder: add --format gguf (the merged model) or --format gguf-lora (the adapter alone), or --format hf for a folder of that name', f.out);
+  }
   if (format !== 'hf' && format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`--format: "${format}" is not one of hf, gguf, gguf-lora`);
   if (format !== 'hf') return runGguf(f, format === 'gguf-lora');
   for (const flag of ['quant', 'model', 'adapter'] as const) {

@@ -32,3 +32,12 @@ test('export of a run\'s adapter without --merge starts no backend, and refuses 
     assert.equal(fs.existsSync(path.join(dir, 'refused')), false);
   }
 });
+
+test('an --out ending in .gguf without --format is refused, naming the formats (it wrote a folder named x.gguf)', () => {
+  const dir = tempDir('mt-export-gguf-name-');
+  const out = path.join(dir, 'x.gguf');
+  const r = cli('--run', path.join(dir, 'run'), '--out', out);
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr, `error: ${out}: names a GGUF file, but without --format the export is an HF folder: add --format gguf (the merged model) or --format gguf-lora (the adapter alone), or --format hf for a folder of that name\n`);
+  assert.deepEqual(fs.readdirSync(dir), []);
+});
