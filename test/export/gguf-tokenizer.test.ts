@@ -66,6 +66,10 @@ test('provenance: the base, adapter and run by folder name, never the exporter\'
   assert.equal(value(plain, 'general.name'), 'Mistral-7B-v0.1');
   assert.deepEqual([...plain.keys()].filter((k) => k.startsWith('general.base_model')), []);
   assert.equal(value(plain, 'general.description'), 'exported by mistral-tune from Mistral-7B-v0.1');
+  // a snapshot of the HF hub's cache is named by its model, not by its commit hash (the folder's name)
+  const snapshot = '/home/alice/.cache/huggingface/hub/models--mistralai--Mistral-7B-v0.1/snapshots/7231864981174d9bee8c7687c24c8344414eae6b';
+  assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(snapshot, null)), 'general.name'), 'Mistral-7B-v0.1');
+  assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(snapshot, '/home/alice/ad')), 'general.base_model.0.name'), 'Mistral-7B-v0.1');
   // a fully fine-tuned run: fine-tuned from its base, not merged; one from random weights has no base
   const full = modelMetadata(cfg, 'f16', { name: 'run2', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: null, run: '/home/alice/runs/run2' });
   assert.equal(value(full, 'general.description'), 'fine-tuned by mistral-tune from Mistral-7B-v0.1 (run run2)');

@@ -33,9 +33,14 @@ export function ggufContextLength(cfg: MistralConfig): number {
   return slides && cfg.slidingWindow! < cfg.maxPositionEmbeddings ? cfg.slidingWindow! : cfg.maxPositionEmbeddings;
 }
 
-/** A folder by its name, not its path: a file that is shared should not carry the exporter's directories. */
-function folderName(dir: string): string {
-  return path.basename(path.resolve(dir));
+/**
+ * A folder by its name, not its path: a file that is shared should not carry the exporter's directories. A snapshot
+ * in the HF hub's cache (models--ORG--NAME/snapshots/COMMIT) is named by its model, NAME, not by its commit hash.
+ */
+export function folderName(dir: string): string {
+  const abs = path.resolve(dir);
+  const snapshot = /(?:^|[/\\])models--[^/\\]+?--([^/\\]+)[/\\]snapshots[/\\][^/\\]+$/.exec(abs);
+  return snapshot ? snapshot[1]! : path.basename(abs);
 }
 
 const u32 = (value: number): GgufValue => ({ type: 'u32', value });
