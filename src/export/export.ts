@@ -17,6 +17,7 @@ import { MOVING, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputPa
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
+import { readJsonFile } from '../util/json-file.ts';
 import { modelFolder, readYamlConfig, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
@@ -140,7 +141,10 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
     // the files train wrote there: not a file of the user's kept in the folder (best/notes.md), nor a leftover temporary
     const own = runFolderSpec(path.basename(source), cfg.method);
     const files = fs.readdirSync(source).filter((f) => own(f) === FILE);
-    for (const f of files) if (f.endsWith('.safetensors')) SafetensorsFile.open(path.join(source, f)).close();
+    for (const f of files) {
+      if (f.endsWith('.safetensors')) SafetensorsFile.open(path.join(source, f)).close();
+      else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
+    }
     for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));
     return cfg.method === 'full' ? 'full' : 'adapter';
   }

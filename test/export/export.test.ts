@@ -126,7 +126,7 @@ test('an export into an empty folder killed while moving its files up is taken b
   assert.equal(fs.readFileSync(path.join(mine, 'README.md'), 'utf8'), 'mine\n');
 });
 
-test('export without --merge refuses an adapter whose safetensors file is cut short (a full disk, a copy interrupted), naming it, as --merge and GGUF do', () => {
+test('export without --merge refuses an adapter whose safetensors file or adapter_config.json is cut short (a full disk, a copy interrupted), naming it, as --merge and GGUF do', () => {
   const run = trainedRun('generation');
   const weights = path.join(run, 'adapter', 'adapter_model.safetensors');
   const whole = fs.readFileSync(weights);
@@ -143,6 +143,13 @@ test('export without --merge refuses an adapter whose safetensors file is cut sh
     assert.equal(fs.existsSync(path.dirname(path.dirname(nested))), false, `merge ${merge}: no folder left`);
   }
   fs.writeFileSync(weights, whole);
+  // so is an adapter_config.json cut short: PEFT could not load the copy
+  const config = path.join(run, 'adapter', 'adapter_config.json');
+  const text = fs.readFileSync(config, 'utf8');
+  fs.writeFileSync(config, text.slice(0, 200));
+  assert.throws(() => exportRun({ run, out, merge: false, best: false }), (e: unknown) => e instanceof Error && e.message.startsWith(`${config}:`) && /invalid JSON/.test(e.message));
+  assert.equal(fs.existsSync(out), false, 'nothing is exported');
+  fs.writeFileSync(config, text);
   assert.equal(exportRun({ run, out, merge: false, best: false, backend }).kind, 'adapter');
 });
 
