@@ -10,8 +10,7 @@ import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { f32ToBf16, f32ToF16 } from '../backend/dtype.ts';
 import { writeFileAtomic } from '../util/atomic.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { UserError } from '../util/errors.ts';
-import { requireFinite } from '../util/finite.ts';
+import { requireF16Range, requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { TOKENIZER_FILES, writeTokenizerFiles } from './save-tokenizer.ts';
 import { classificationPadId, defaultLabels, type MistralConfig } from './config.ts';
@@ -42,9 +41,6 @@ export type FileDType = 'f32' | 'bf16' | 'f16';
 
 /** config.json's `dtype` for a file dtype (torch's names). */
 const TORCH_DTYPE: Readonly<Record<FileDType, string>> = { f32: 'float32', bf16: 'bfloat16', f16: 'float16' };
-
-/** F16's largest finite value: a weight above it (rounded) would be written as an infinity. */
-const F16_MAX = 65504;
 
 /** The file dtype of a buffer: bf16 stays bf16, every other float (f32, f64 of gradient checks) is F32. */
 function fileDType(buf: DeviceBuffer): FileDType {
@@ -80,14 +76,9 @@ export function bufferTensor(backend: Backend, buf: DeviceBuffer, shape: readonl
   if (finiteName !== undefined) requireFinite(host, finiteName);
   if (as === 'bf16') return { dtype: 'BF16', shape: [...shape], data: f32ToBf16(host) };
   if (as === 'f16') {
-    const half = f32ToF16(host);
     // finite in f32, infinite in F16: refused as a non-finite weight is, naming the value and the way out
-    const i = finiteName === undefined ? -1 : half.findIndex((h) => (h & 0x7fff) === 0x7c00);
-    if (i >= 0) {
-      throw new UserError(`tensor ${finiteName} holds ${host[i]} (at index ${i}), beyond float16's range (±${F16_MAX}) of the base model's dtype: ` +
-        'nothing was exported (the adapter alone, without --merge, keeps every value)');
-    }
-    return { dtype: 'F16', shape: [...shape], data: half };
+    if (finiteName !== undefined) requireF16Range(host, finiteName, 'the base model\'s dtype is F16; the adapter alone, without --merge, keeps every value');
+    return { dtype: 'F16', shape: [...shape], data: f32ToF16(host) };
   }
   return { dtype: 'F32', shape: [...shape], data: host instanceof Float32Array ? host : Float32Array.from(host) };
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { mergeLora } from '../../model/merge.ts';
 import type { MistralModel } from '../../model/mistral.ts';
 import { UserError } from '../../util/errors.ts';
-import { requireFinite } from '../../util/finite.ts';
+import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { info } from '../../util/log.ts';
 import { Progress } from '../../util/progress.ts';
 import { writeGguf, type GgufTensor } from './gguf-file.ts';
@@ -65,6 +65,7 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
     data: () => {
       const host = t.read();
       requireFinite(host, t.name, out); // before quantising, which would hide an Inf in a scale
+      if (types[i] === 'F16') requireF16Range(host, t.name, '--quant bf16 or f32 holds it', out);
       return pool.encode(host, t.shape[t.shape.length - 1]!, types[i]!);
     },
   }));

@@ -14,7 +14,7 @@ import { readAdapterInfo } from '../../model/peft.ts';
 import { SafetensorsFile } from '../../model/safetensors.ts';
 import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
 import { UserError } from '../../util/errors.ts';
-import { requireFinite } from '../../util/finite.ts';
+import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
 import type { GgufExportResult } from './export-gguf.ts';
 import { provenanceMetadata, type Provenance } from './metadata.ts';
@@ -57,6 +57,7 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
           const read = (): Float32Array => {
             const host = st.readF32(key);
             requireFinite(host, key, file);
+            if (type === 'F16') requireF16Range(host, key, '--quant bf16 or f32 holds it', file);
             return permute ? permuteRope(host, heads, r) : host;
           };
           tensors.push({ name, shape, type, data: () => encodeTensor(read(), shape[1], type) });
