@@ -53,8 +53,9 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
 }
 
 /**
- * A model folder's provenance, exported as it is (named by its folder — a hub cache snapshot by its model — as llama.cpp's convert_hf_to_gguf.py names a
- * folder without a model card; it has no base model) or with `adapter` merged in (named by the adapter; `model` is its base).
+ * A model folder's provenance, exported as it is (named by its folder — a hub cache snapshot by its model — as
+ * llama.cpp's convert_hf_to_gguf.py names a folder without a model card; it has no base model) or with `adapter`
+ * merged in (named by the adapter; `model` is its base).
  */
 export function folderProvenance(model: string, adapter: string | null): Provenance {
   return adapter === null ? { name: folderName(model), baseModel: null, adapter: null, run: null }
