@@ -33,11 +33,15 @@ export function withOutputParent<T>(out: string, write: () => T): T {
 
 /**
  * Refuses, before any work, an output `out` that is a symbolic link to nothing: the export is put in place without
- * writing through a link, so it would fail there only once a whole merge or quantisation had been done.
+ * writing through a link, so it would fail there only once a whole merge or quantisation had been done. So is such a
+ * link above `out`, where the missing folders would be made (mkdir said only ENOENT, naming neither).
  */
 export function refuseDanglingOutput(out: string): void {
-  const target = danglingLinkTarget(out);
-  if (target !== null) throw new UserError(`cannot write: it is a symbolic link to ${target}, which does not exist (remove the link, or give another path)`, out);
+  const above = missingOutputParent(out);
+  for (const p of above === undefined ? [out] : [out, above]) {
+    const target = danglingLinkTarget(p);
+    if (target !== null) throw new UserError(`cannot write: it is a symbolic link to ${target}, which does not exist (remove the link, or give another path)`, p);
+  }
 }
 
 /** The first of the folders above the output `out` that withOutputParent would make (undefined: they all exist). */

@@ -374,6 +374,9 @@ test('an --out that is a symbolic link to nothing is refused before the merge, n
   for (const merge of [false, true]) {
     assert.throws(() => exportRun({ run, out: link, merge, best: false, backend }),
       { message: `${link}: cannot write: it is a symbolic link to ${path.join(dir, 'nowhere')}, which does not exist (remove the link, or give another path)` });
+    // so is one above --out, where the folders would be made (it said 'cannot make the folder of the output: no such file or folder')
+    assert.throws(() => exportRun({ run, out: path.join(link, 'deeper', 'out'), merge, best: false, backend }),
+      { message: `${link}: cannot write: it is a symbolic link to ${path.join(dir, 'nowhere')}, which does not exist (remove the link, or give another path)` });
   }
   assert.deepEqual(fs.readdirSync(dir), ['merged']);
 });
