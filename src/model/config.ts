@@ -61,10 +61,21 @@ function notAModelFolder(dir: string): string {
         : `its weights are written to ${RUN_LAYOUT.model}/ or ${RUN_LAYOUT.adapter}/ when it finishes`;
     return `: ${dir} is a training run's folder: ${weights}; eval, generate, classify and export take the run itself as --run ${dir}`;
   }
+  if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${dir} with its base model as --model${adapterBase(dir)}`;
   if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its model is ${path.join(dir, QUICKSTART_LAYOUT.model)}`;
   // Mistral's releases also ship mistral-inference's own files (params.json, consolidated.safetensors)
   if (fs.existsSync(path.join(dir, 'params.json'))) return ': params.json is mistral-inference\'s config, not transformers\' (fetch config.json and the model-*.safetensors files, or convert the folder with transformers\' convert_mistral_weights_to_hf.py)';
   return '';
+}
+
+/** ` (its adapter_config.json names BASE)` when the adapter's base_model_name_or_path is a string; '' otherwise (the hint must not fail). */
+function adapterBase(dir: string): string {
+  try {
+    const base = (JSON.parse(fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8')) as Json).base_model_name_or_path;
+    return typeof base === 'string' && base !== '' ? ` (its adapter_config.json names ${JSON.stringify(base)})` : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Reads and validates `dir/config.json`. */

@@ -359,6 +359,12 @@ test('a run or quickstart folder given as a model says where its model is, and t
   const quickstart = tempDir('mt-quickstart-as-model-');
   fs.writeFileSync(path.join(quickstart, QUICKSTART_LAYOUT.marker), '{}');
   assert.throws(() => loadConfig(quickstart), { message: `${path.join(quickstart, 'config.json')}: model config not found (a model folder needs config.json): ${quickstart} is a quickstart folder; its model is ${path.join(quickstart, QUICKSTART_LAYOUT.model)}` });
+  const adapter = tempDir('mt-adapter-as-model-');
+  const adapterHint = `${path.join(adapter, 'config.json')}: model config not found (a model folder needs config.json): ${adapter} is a PEFT adapter: give it as --adapter ${adapter} with its base model as --model`;
+  fs.writeFileSync(path.join(adapter, 'adapter_config.json'), '{"base_model_name_or_path": "mistralai/Mistral-7B-v0.1", "r": 8}');
+  assert.throws(() => loadConfig(adapter), { message: `${adapterHint} (its adapter_config.json names "mistralai/Mistral-7B-v0.1")` });
+  fs.writeFileSync(path.join(adapter, 'adapter_config.json'), '{"r": 8');
+  assert.throws(() => loadConfig(adapter), { message: adapterHint });
   // another folder keeps the plain words
   const other = tempDir('mt-not-a-model-');
   assert.throws(() => loadConfig(other), { message: `${path.join(other, 'config.json')}: model config not found (a model folder needs config.json)` });
