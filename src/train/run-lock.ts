@@ -2,10 +2,10 @@
 // The lock file holds the owner's pid, host and process start time; it is written whole to a temporary
 // file and hard-linked into place (link fails with EEXIST when the lock is held, so a reader never sees
 // a half-written lock). A lock whose process no longer runs (killed, crashed, its pid since reused) is
-// stale and taken over under a short guard file, so of several processes that find it stale only one
+// stale and taken over (said in a warning) under a short guard file, so of several processes that find it stale only one
 // removes it and none removes a fresh lock; the guard holds its writer as the lock does, so one left by a process
-// killed in the takeover is stale in turn and taken over the same way. It is released when the run ends or the
-// process exits.
+// killed in the takeover is stale in turn and taken over the same way. A lock written on another host is never taken
+// over (its process cannot be checked from here): the error names it. It is released when the run ends or the process exits.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { isUserError, UserError } from '../util/errors.ts';
 import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { makeFolders } from '../util/made-folders.ts';
+import { warn } from '../util/log.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
 
@@ -132,11 +133,19 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string): void
         throw new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
           `or delete ${file} if no mistral-tune is running in this folder`, path.dirname(file));
       }
+    } else if (owner.host !== os.hostname()) {
+      // never taken over: on a shared filesystem the process may be training there now; a host that came back under
+      // a new name (a restarted container, a migrated machine) leaves a lock only its user can judge
+      throw new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (since ${owner.started}), another host than ` +
+        `this one (${os.hostname()}), so whether it still runs cannot be checked from here: wait for it to finish, or ${folder.instead}; ` +
+        `if no mistral-tune runs in this folder on ${owner.host} (a container or machine that came back under another hostname), delete ${file}`,
+      path.dirname(file));
     } else if (isRunning(owner)) {
       throw new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
         `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
     }
-    removeStale(file, held, me);
+    // said once taken over, so a user who did not know a run had died (or that its folder was in use) learns it
+    if (removeStale(file, held, me)) warn(`${path.dirname(file)}: took over ${folder.name}'s stale lock (${path.basename(file)}): ${staleReason(owner)}`);
     pause(Math.min(MAX_PAUSE_MS, 2 ** attempt)); // another process taking over the stale lock needs a moment to finish
   }
   throw new UserError(`could not take the lock ${file}: other processes keep taking and releasing it; retry when they are done`, path.dirname(file));
@@ -154,20 +163,30 @@ function pause(ms: number): void {
  * guard whose writer is gone (killed while it held it) is stale in turn, and taken over the same way, under its own
  * guard (`<file>.takeover.takeover`), so an interrupted takeover blocks no later run.
  */
-function removeStale(file: string, staleText: string, me: string): void {
+function removeStale(file: string, staleText: string, me: string): boolean {
   const guard = `${file}.takeover`;
   try {
     fs.writeFileSync(guard, me, { flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, guard, 'create the lock');
     removeIfStale(guard, me);
-    return; // another process is taking it over, or its guard was stale: try again
+    return false; // another process is taking it over, or its guard was stale: try again
   }
   try {
-    if (readLock(file) === staleText) fs.rmSync(file, { force: true });
+    if (readLock(file) !== staleText) return false;
+    fs.rmSync(file, { force: true });
+    return true;
   } finally {
     fs.rmSync(guard, { force: true });
   }
+}
+
+/** Why the lock of `owner` (null: unreadable) on this host was found stale, for the line that says it was taken over. */
+function staleReason(owner: LockOwner | null): string {
+  if (owner === null) return `it could not be read as a lock and was over ${UNREADABLE_GRACE_MS / 1000} s old`;
+  const who = `process ${owner.pid} on ${owner.host} (since ${owner.started})`;
+  if (owner.pid === process.pid) return `${who} is this process, which left it in an earlier call`;
+  return pidRunning(owner.pid) ? `${who} no longer runs (its pid is now another process's)` : `${who} no longer runs`;
 }
 
 /**

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
 import { tempDir } from '../temp-dir.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lock-worker.ts');
 const tmpDir = (): string => tempDir('mt-lock-');
@@ -218,4 +219,34 @@ test('a lock that cannot be written for a full disk leaves neither its temporary
     syncBuiltinESMExports();
   }
   assert.deepEqual(fs.readdirSync(root), [], 'a/run and the temporary lock file are gone');
+});
+
+test('taking over a stale lock says so in one line, naming the process and host that held it (it was silent)', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  const dead = deadPid();
+  fs.writeFileSync(file, JSON.stringify({ pid: dead, host: os.hostname(), started: '2026-01-02T03:04:05.000Z' }) + '\n');
+  const { result: lock, stderr } = captureStderr(() => acquireRunLock(dir));
+  assert.equal(stderr, `warning: ${dir}: took over the run folder's stale lock (${LOCK_FILE}): process ${dead} on ${os.hostname()} ` +
+    '(since 2026-01-02T03:04:05.000Z) no longer runs\n');
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+  lock.release();
+  // a free folder, or a guard-only takeover, says nothing
+  assert.equal(captureStderr(() => acquireRunLock(dir).release()).stderr, '');
+});
+
+test('a lock of another host is never taken over, however old: the error names the holder, says it cannot be checked from here and how to take over', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  const text = ownerText(4242, 'old-container-7f3a');
+  fs.writeFileSync(file, text);
+  const old = (Date.now() - 30 * 86_400_000) / 1000;
+  fs.utimesSync(file, old, old);
+  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message.startsWith(`${dir}: the run folder is locked by process 4242 on ` +
+    `old-container-7f3a (since `) && e.message.includes(`another host than this one (${os.hostname()}), so whether it still runs cannot be checked from here`) &&
+    e.message.endsWith(`if no mistral-tune runs in this folder on old-container-7f3a (a container or machine that came back under another hostname), delete ${file}`));
+  assert.equal(fs.readFileSync(file, 'utf8'), text, 'left as it was');
+  fs.rmSync(file); // as the error says
+  acquireRunLock(dir).release();
+  assert.deepEqual(fs.readdirSync(dir), []);
 });
