@@ -14,6 +14,7 @@ import { readJsonFile } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
+import { bestOnResume } from './best-check.ts';
 import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
@@ -145,9 +146,17 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
         'the adapter so far was trained over other base weights; put that model back, or train again with --overwrite', modelFolder(cfg) ?? undefined);
     }
   };
+  const saveTo = (name: string): void => {
+    dir.writeFolder(name, cfg.method, (tmp) => {
+      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels }); // null for random weights: no folder to load
+      else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+    });
+  };
   const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem, refuseChanged) : null;
   if (restored) {
     loop = restored.loop;
+    // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused
+    const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best);
     loader.restore(loop.loader);
     const extra = restored.extra as ReportState;
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
@@ -165,6 +174,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
+    if (best && best.action !== 'keep') warn(`resume: ${dir.file(RUN_LAYOUT.best)}: ${best.why}`);
+    if (best?.action === 'rewrite') saveTo(RUN_LAYOUT.best);
+    if (best?.action === 'forget') loop.best = null;
     dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep); // the rotation a kill cut short
     const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
@@ -175,12 +187,6 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before', sampleEos);
   }
 
-  const saveTo = (name: string): void => {
-    dir.writeFolder(name, cfg.method, (tmp) => {
-      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels }); // null for random weights: no folder to load
-      else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
-    });
-  };
   /** Evaluates val once per step; returns true when early stopping says stop. */
   const validate = (step: number): boolean => {
     if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;
