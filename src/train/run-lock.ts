@@ -1,11 +1,12 @@
 // An exclusive lock on a run folder, so two processes never train into one run directory at once.
 // The lock file holds the owner's pid, host and process start time; it is written whole to a temporary
 // file and hard-linked into place (link fails with EEXIST when the lock is held, so a reader never sees
-// a half-written lock). A lock whose process no longer runs (killed, crashed, its pid since reused) is
-// stale and taken over (said in a warning) under a short guard file, so of several processes that find it stale only one
-// removes it and none removes a fresh lock; the guard holds its writer as the lock does, so one left by a process
-// killed in the takeover is stale in turn and taken over the same way. A lock written on another host is never taken
-// over (its process cannot be checked from here): the error names it. It is released when the run ends or the process exits.
+// a half-written lock; where there are no hard links, it is created exclusively). A lock whose process no
+// longer runs (killed, crashed, its pid since reused) is stale and taken over (said in a warning) under a
+// short guard file, so of several processes that find it stale only one removes it and none removes a fresh
+// lock; the guard holds its writer as the lock does, so one left by a process killed in the takeover is stale
+// in turn and taken over the same way. A lock written on another host is never taken over (its process cannot
+// be checked from here): the error names it. It is released when the run ends or the process exits.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -114,7 +115,7 @@ function writeBeside(dir: string, tmp: string, text: string): string[] {
 function take(file: string, tmp: string, folder: LockedFolder, me: string): void {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     try {
-      fs.linkSync(tmp, file);
+      placeLock(tmp, file, me);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, file, 'create the lock');
@@ -149,6 +150,29 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string): void
     pause(Math.min(MAX_PAUSE_MS, 2 ** attempt)); // another process taking over the stale lock needs a moment to finish
   }
   throw new UserError(`could not take the lock ${file}: other processes keep taking and releasing it; retry when they are done`, path.dirname(file));
+}
+
+/**
+ * Puts the lock written in `tmp` (holding `text`) at `file`, failing with EEXIST when one is there: by a hard link, so the
+ * lock appears whole; on a file system without hard links (a CIFS share, some FUSE mounts: EPERM, ENOTSUP) by an
+ * exclusive create, whose content a reader may find empty for a moment (an unreadable lock is taken for one being written).
+ */
+function placeLock(tmp: string, file: string, text: string): void {
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw e;
+    const fd = fs.openSync(file, 'wx'); // EEXIST when held
+    try {
+      fs.writeFileSync(fd, text);
+    } catch (w) {
+      fs.rmSync(file, { force: true }); // made here, and not whole: no lock
+      throw w;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
 }
 
 /** Blocks this thread for `ms` milliseconds (the lock is taken synchronously). */

@@ -250,3 +250,28 @@ test('a lock of another host is never taken over, however old: the error names t
   acquireRunLock(dir).release();
   assert.deepEqual(fs.readdirSync(dir), []);
 });
+
+test('on a file system without hard links (link fails with EPERM: a CIFS share, a FUSE mount) the lock is still taken and held, not "cannot create the lock"', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  const original = fs.linkSync;
+  fsModule.linkSync = ((): void => {
+    throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM', errno: -1, syscall: 'link' });
+  }) as typeof fs.linkSync;
+  syncBuiltinESMExports();
+  try {
+    const lock = acquireRunLock(dir);
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+    fs.writeFileSync(file, ownerText(process.ppid)); // as if a live process held it
+    assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message.includes(`in use by process ${process.ppid}`));
+    fs.writeFileSync(file, ownerText(deadPid())); // a killed one's: taken over
+    const again = captureStderr(() => acquireRunLock(dir)).result;
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+    again.release();
+    lock.release();
+  } finally {
+    fsModule.linkSync = original;
+    syncBuiltinESMExports();
+  }
+  assert.deepEqual(fs.readdirSync(dir), [], 'no lock, temporary or guard file left');
+});
