@@ -5,8 +5,8 @@
 // longer runs (killed, crashed, its pid since reused) is stale and taken over (said in a warning) under a
 // short guard file, so of several processes that find it stale only one removes it and none removes a fresh
 // lock; the guard holds its writer as the lock does, so one left by a process killed in the takeover is stale
-// in turn and taken over the same way. A lock written on another host is never taken over (its process cannot
-// be checked from here): the error names it. It is released when the run ends or the process exits.
+// in turn and taken over the same way. A lock written on another host, or in another pid namespace (a container
+// sharing the host's name), is never taken over (its process cannot be checked from here): the error names it. It is released when the run ends or the process exits.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,6 +31,8 @@ interface LockOwner {
   started: string;
   /** The process's start time in clock ticks after boot (/proc/PID/stat field 22), where there is one. */
   pstart?: number;
+  /** Its pid namespace (/proc/self/ns/pid, "pid:[4026531836]"), where there is one: its pid means nothing in another. */
+  pidns?: string;
 }
 
 export interface RunLock {
@@ -56,7 +58,9 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   const stat = withIo(dir, 'use as the run folder', () => fs.statSync(dir, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (stat?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
   const file = path.join(dir, LOCK_FILE);
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined };
+  const me: LockOwner = {
+    pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined,
+  };
   const text = JSON.stringify(me) + '\n';
   const tmp = `${file}.${process.pid}.tmp`;
   const created = writeBeside(dir, tmp, text);
@@ -134,12 +138,13 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string): void
         throw new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
           `or delete ${file} if no mistral-tune is running in this folder`, path.dirname(file));
       }
-    } else if (owner.host !== os.hostname()) {
+    } else if (elsewhere(owner) !== null) {
       // never taken over: on a shared filesystem the process may be training there now; a host that came back under
       // a new name (a restarted container, a migrated machine) leaves a lock only its user can judge
-      throw new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (since ${owner.started}), another host than ` +
-        `this one (${os.hostname()}), so whether it still runs cannot be checked from here: wait for it to finish, or ${folder.instead}; ` +
-        `if no mistral-tune runs in this folder on ${owner.host} (a container or machine that came back under another hostname), delete ${file}`,
+      const host = owner.host !== os.hostname();
+      throw new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (since ${owner.started}), ${elsewhere(owner)}, ` +
+        `so whether it still runs cannot be checked from here: wait for it to finish, or ${folder.instead}; if no mistral-tune runs in this folder ` +
+        `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
       path.dirname(file));
     } else if (isRunning(owner)) {
       throw new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
@@ -223,9 +228,10 @@ function removeIfStale(guard: string, me: string): void {
   const owner = parseOwner(text);
   const old = Date.now() - mtimeOf(guard) > UNREADABLE_GRACE_MS;
   if (owner === null ? !old : isRunning(owner)) {
-    if (owner !== null && owner.host !== os.hostname() && old) {
+    if (owner !== null && elsewhere(owner) !== null && old) {
+      const there = owner.host !== os.hostname() ? `on ${owner.host}` : `in the container of process ${owner.pid}`;
       throw new UserError(`a takeover of a stale lock by process ${owner.pid} on ${owner.host} was interrupted: ` +
-        `delete ${guard} if no mistral-tune is running in this folder on ${owner.host}`, path.dirname(guard));
+        `delete ${guard} if no mistral-tune is running in this folder ${there}`, path.dirname(guard));
     }
     return;
   }
@@ -252,7 +258,7 @@ export function releaseOwnLock(dir: string): void {
   const file = path.join(dir, LOCK_FILE);
   const mine = (f: string): boolean => {
     const owner = parseOwner(readLock(f) ?? '');
-    return owner !== null && owner.pid === process.pid && owner.host === os.hostname();
+    return owner !== null && isThisProcess(owner);
   };
   fs.rmSync(`${file}.${process.pid}.tmp`, { force: true });
   for (const guard of guardsIn(dir)) if (mine(path.join(dir, guard))) fs.rmSync(path.join(dir, guard), { force: true });
@@ -293,7 +299,10 @@ function parseOwner(text: string): LockOwner | null {
     const pid = o.pid;
     // a pid of -1 or 0 is no process: kill() would signal a whole group, so such a lock looked alive for ever
     if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof o.host !== 'string') return null;
-    return { pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined };
+    return {
+      pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined,
+      pidns: typeof o.pidns === 'string' ? o.pidns : undefined,
+    };
   } catch {
     return null; // empty, or torn
   }
@@ -326,12 +335,38 @@ export function lockIsHeld(file: string): boolean {
   if (held === null) return false;
   const owner = parseOwner(held);
   if (owner === null) return Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS;
-  return (owner.pid === process.pid && owner.host === os.hostname()) || isRunning(owner);
+  return isThisProcess(owner) || isRunning(owner);
 }
 
-/** Whether the lock's process still runs; a process on another host cannot be checked, so it counts as running. */
+/** This process's pid namespace (null where there is no /proc): a container's own, or the host's. */
+const PID_NAMESPACE: string | null = (() => {
+  try {
+    return fs.readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * Where the lock's process is when its pid cannot be checked from here, or null: another host, or another pid namespace
+ * of this one (a container sharing the host's name, as with host networking), where a pid is another process's here.
+ */
+function elsewhere(owner: LockOwner): string | null {
+  if (owner.host !== os.hostname()) return `another host than this one (${os.hostname()})`;
+  if (owner.pidns !== undefined && PID_NAMESPACE !== null && owner.pidns !== PID_NAMESPACE) {
+    return `in another pid namespace than this process (another container on this host, sharing its hostname)`;
+  }
+  return null;
+}
+
+/** Whether the lock is this very process's (its pid, here). */
+function isThisProcess(owner: LockOwner): boolean {
+  return owner.pid === process.pid && elsewhere(owner) === null;
+}
+
+/** Whether the lock's process still runs; a process on another host or in another pid namespace cannot be checked, so it counts as running. */
 function isRunning(owner: LockOwner): boolean {
-  if (owner.host !== os.hostname()) return true;
+  if (elsewhere(owner) !== null) return true;
   // train() is synchronous, so a lock of this very process is left over from an earlier, failed call
   if (owner.pid === process.pid) return false;
   if (!pidRunning(owner.pid)) return false;

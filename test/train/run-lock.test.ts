@@ -10,7 +10,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
+import { acquireRunLock, LOCK_FILE, releaseOwnLock } from '../../src/train/run-lock.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
@@ -274,4 +274,24 @@ test('on a file system without hard links (link fails with EPERM: a CIFS share, 
     syncBuiltinESMExports();
   }
   assert.deepEqual(fs.readdirSync(dir), [], 'no lock, temporary or guard file left');
+});
+
+test('a lock of another pid namespace on this host (a container sharing its hostname) is never taken over, even with this process\'s pid or a dead one\'s', { skip: !fs.existsSync('/proc/self/ns/pid') }, () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  // in containers pids are small and alike: the other's train may have this very pid, or one no process has here
+  for (const pid of [process.pid, deadPid()]) {
+    const text = JSON.stringify({ pid, host: os.hostname(), started: 'then', pidns: 'pid:[1]' }) + '\n';
+    fs.writeFileSync(file, text);
+    assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message === `${dir}: the run folder is locked by process ${pid} on ` +
+      `${os.hostname()} (since then), in another pid namespace than this process (another container on this host, sharing its hostname), so whether ` +
+      `it still runs cannot be checked from here: wait for it to finish, or choose another output_dir; if no mistral-tune runs in this folder in that ` +
+      `container (one stopped since), delete ${file}`);
+    releaseOwnLock(dir); // what a Ctrl-C of this process removes: its own lock only
+    assert.equal(fs.readFileSync(file, 'utf8'), text, 'left as it was');
+  }
+  // the same namespace's (or a lock written before namespaces were recorded) is judged by its pid, as before
+  fs.writeFileSync(file, JSON.stringify({ pid: deadPid(), host: os.hostname(), started: 'then', pidns: fs.readlinkSync('/proc/self/ns/pid') }) + '\n');
+  captureStderr(() => acquireRunLock(dir)).result.release();
+  assert.deepEqual(fs.readdirSync(dir), []);
 });
