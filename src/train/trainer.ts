@@ -141,6 +141,12 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
         'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
     }
+    // before the loader is put at the checkpoint's place, which in other data may not exist ("loader position 4 is past the 1 batches")
+    const train = extra.data ? changedData(extra.data, dataNow()).find((c) => c.split === 'train') : undefined;
+    if (train) {
+      throw new UserError(`cannot resume: data.train changed since the checkpoint of step ${state.loop.step} was written (${train.what}): the run's place in it ` +
+        '(epoch, micro-batch) would point into other data; put the data back, or train again with --overwrite', cfg.data.train);
+    }
     if (extra.model !== undefined && baseNow() !== undefined && extra.model !== baseNow()) {
       throw new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${state.loop.step} was written (same folder, other tensors): ` +
         'the adapter so far was trained over other base weights; put that model back, or train again with --overwrite', modelFolder(cfg) ?? undefined);
@@ -160,12 +166,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     loader.restore(loop.loader);
     const extra = restored.extra as ReportState;
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
-      const key = `data.${split}`;
-      if (split === 'train') {
-        throw new UserError(`cannot resume: ${key} changed since the checkpoint of step ${loop.step} was written (${what}): the run's place in it ` +
-          '(epoch, micro-batch) would point into other data; put the data back, or train again with --overwrite', cfg.data.train);
-      }
-      warn(`resume: ${key} changed since the checkpoint of step ${loop.step} was written (${what}): evaluations after it measure other data than those before`);
+      if (split === 'train') continue; // refused above (refuseChanged)
+      warn(`resume: data.${split} changed since the checkpoint of step ${loop.step} was written (${what}): evaluations after it measure other data than those before`);
     }
     if (extra.ranOn !== undefined && extra.ranOn !== ranOn) {
       warn(`resume: the steps up to the checkpoint of step ${loop.step} ran on ${extra.ranOn}, the rest runs on ${ranOn} (device and precision ` +

@@ -281,15 +281,16 @@ test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors i
   }
 });
 
-test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data), and warns of an edited val set', () => {
+test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data, or past its end), and warns of an edited val set', () => {
   const dir = setup();
   const { run } = checkpointedRun(dir, 'data-edit', { val: true });
   const train = path.join(dir, 'train.jsonl'), val = path.join(dir, 'val.jsonl');
   const original = fs.readFileSync(train, 'utf8');
-  fs.writeFileSync(train, original.split('\n').slice(0, 5).join('\n') + '\n'); // 40 rows cut to 5
+  // 40 rows cut to 1: one micro-batch, before the checkpoint's place (the 3rd) — refused as changed data, not as "loader position 2 is past the 1 batches"
+  fs.writeFileSync(train, original.split('\n').slice(0, 1).join('\n') + '\n');
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(40 examples, [\d,]+ tokens then, 5 examples, [\d,]+ tokens now\)/);
+  assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(40 examples, [\d,]+ tokens then, 1 example, [\d,]+ tokens now\)/);
   // the training data put back, the val set edited: resumed, with a warning
   fs.writeFileSync(train, original);
   fs.writeFileSync(val, fs.readFileSync(val, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
