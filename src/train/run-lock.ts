@@ -7,6 +7,7 @@
 // lock; the guard holds its writer as the lock does, so one left by a process killed in the takeover is stale
 // in turn and taken over the same way. A lock written on another host, or in another pid namespace (a container
 // sharing the host's name), is never taken over (its process cannot be checked from here): the error names it. It is released when the run ends or the process exits.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -62,7 +63,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
     pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined,
   };
   const text = JSON.stringify(me) + '\n';
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = tempOf(file);
   const created = writeBeside(dir, tmp, text);
   try {
     take(file, tmp, folder, text);
@@ -84,12 +85,23 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
 }
 
 /**
- * Removes the lock temporaries (LOCK.PID.tmp) that processes killed while taking the lock left in `dir`: never
+ * The temporary this process writes its lock in before linking it into place: LOCK.PID-TAG.tmp, the tag drawn once per
+ * process, since a process of another pid namespace (a container sharing this host's name) may have this pid: with one
+ * name for both, each wrote over the other's temporary, and one linked the other's lock as its own.
+ */
+function tempOf(file: string): string {
+  return `${file}.${process.pid}-${TEMP_TAG}.tmp`;
+}
+
+const TEMP_TAG = randomBytes(4).toString('hex');
+
+/**
+ * Removes the lock temporaries (LOCK.PID-TAG.tmp, LOCK.PID.tmp of older versions) that processes killed while taking the lock left in `dir`: never
  * removed by their owner, they stayed for good, and the quickstart refused its own folder for holding one.
  */
 function removeDeadTemps(dir: string): void {
   for (const entry of withIo(dir, 'read the folder', () => fs.readdirSync(dir))) {
-    const pid = entry.startsWith(`${LOCK_FILE}.`) && entry.endsWith('.tmp') ? Number(entry.slice(LOCK_FILE.length + 1, -'.tmp'.length)) : NaN;
+    const pid = entry.startsWith(`${LOCK_FILE}.`) && entry.endsWith('.tmp') ? Number(/^(\d+)(?:-[0-9a-f]+)?$/.exec(entry.slice(LOCK_FILE.length + 1, -'.tmp'.length))?.[1]) : NaN;
     if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !pidRunning(pid)) fs.rmSync(path.join(dir, entry), { force: true });
   }
 }
@@ -260,7 +272,7 @@ export function releaseOwnLock(dir: string): void {
     const owner = parseOwner(readLock(f) ?? '');
     return owner !== null && isThisProcess(owner);
   };
-  fs.rmSync(`${file}.${process.pid}.tmp`, { force: true });
+  fs.rmSync(tempOf(file), { force: true });
   for (const guard of guardsIn(dir)) if (mine(path.join(dir, guard))) fs.rmSync(path.join(dir, guard), { force: true });
   if (mine(file)) fs.rmSync(file, { force: true });
 }

@@ -193,10 +193,31 @@ test('the folders the lock created are removed on release (all of them, and only
 
 test('a lock that cannot be written names the folder (a read-only one, usually), not the temporary file it is written under', () => {
   const dir = tempDir('mt-lock-unwritable-');
-  // the temporary lock's name taken by a folder: writing it fails (EISDIR) as a read-only folder would (EACCES, EROFS)
-  fs.mkdirSync(path.join(dir, `${LOCK_FILE}.${process.pid}.tmp`));
-  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' &&
-    e.message.startsWith(`${dir}: cannot write its lock file (${LOCK_FILE}) in it:`) && !e.message.includes('.tmp'));
+  // (as root, no folder is read-only: the write of the temporary fails as in a read-only file system)
+  const original = fs.writeFileSync;
+  fsModule.writeFileSync = ((file: fs.PathOrFileDescriptor, ...rest: unknown[]): void => {
+    if (String(file).endsWith('.tmp')) throw Object.assign(new Error('EROFS: read-only file system, open'), { code: 'EROFS', errno: -30, syscall: 'open' });
+    (original as (...a: unknown[]) => void)(file, ...rest);
+  }) as typeof fs.writeFileSync;
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' &&
+      e.message.startsWith(`${dir}: cannot write its lock file (${LOCK_FILE}) in it:`) && !e.message.includes('.tmp'));
+  } finally {
+    fsModule.writeFileSync = original;
+    syncBuiltinESMExports();
+  }
+});
+
+test('another process\'s lock temporary under this pid (a container sharing this host\'s name, where pids are alike) is neither written over nor removed', () => {
+  const dir = tmpDir();
+  const theirs = path.join(dir, `${LOCK_FILE}.${process.pid}.tmp`), text = ownerText(process.pid, os.hostname()).replace('}', ',"pidns":"pid:[1]"}');
+  fs.writeFileSync(theirs, text);
+  const lock = acquireRunLock(dir);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pidns, fs.existsSync('/proc/self/ns/pid') ? fs.readlinkSync('/proc/self/ns/pid') : undefined, 'the lock holds this process');
+  lock.release();
+  assert.equal(fs.readFileSync(theirs, 'utf8'), text);
+  assert.deepEqual(fs.readdirSync(dir), [path.basename(theirs)]);
 });
 
 test('a lock that cannot be written for a full disk leaves neither its temporary file nor the folders it made (the file is made, its write fails)', () => {
