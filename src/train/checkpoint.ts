@@ -132,11 +132,14 @@ export function listCheckpoints(runDir: string): string[] {
  * caller's `extra`), restored into `params` and the optimizer; null when there is none. A damaged checkpoint is skipped
  * for the one before it, but not one whose run has changed since: `refuseChanged` throws for a checkpoint of another
  * config or base model, and a whole checkpoint whose tensors do not fit `params` is refused too, since every earlier
- * checkpoint is of the same run (skipping them all would restart the run over its checkpoints).
+ * checkpoint is of the same run (skipping them all would restart the run over its checkpoints). `placeProblem` judges,
+ * once the run is known to be the same, whether the checkpoint's place in the data exists (a damaged trainer_state.json's
+ * may not): one whose does not is skipped as damaged.
  */
 export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
   extraProblem: (extra: Record<string, unknown>) => string | null = () => null,
-  refuseChanged: (state: CheckpointState) => void = () => {}): CheckpointState | null {
+  refuseChanged: (state: CheckpointState) => void = () => {},
+  placeProblem: (state: CheckpointState) => string | null = () => null): CheckpointState | null {
   // half-written checkpoints of a process that was killed while saving (files of the user's in them are kept)
   recoverFolderSwaps(path.join(runDir, RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);
   for (const dir of listCheckpoints(runDir).reverse()) {
@@ -148,6 +151,11 @@ export function restoreLatestCheckpoint(runDir: string, params: readonly Param[]
       continue;
     }
     refuseChanged(state);
+    const misplaced = placeProblem(state);
+    if (misplaced !== null) {
+      warn(`checkpoint ${dir} is incomplete or corrupt (trainer_state.json: ${misplaced}); trying the previous one`);
+      continue;
+    }
     restoreTensors(dir, state, params, optimizer, backend);
     return state;
   }

@@ -158,12 +158,23 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
     });
   };
-  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem, refuseChanged) : null;
+  /** Whether the checkpoint's place in the (unchanged) data exists: the loader is left there when it does, as it was when not. */
+  const placeProblem = (state: CheckpointState): string | null => {
+    const here = loader.position;
+    try {
+      loader.restore(state.loop.loader);
+      return null;
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      loader.restore(here);
+      return `loop.loader: ${e.message}`;
+    }
+  };
+  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem, refuseChanged, placeProblem) : null;
   if (restored) {
     loop = restored.loop;
     // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused
     const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best);
-    loader.restore(loop.loader);
     const extra = restored.extra as ReportState;
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       if (split === 'train') continue; // refused above (refuseChanged)

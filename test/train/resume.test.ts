@@ -247,6 +247,7 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
     (s) => { s.loop = null; }, (s) => { s.metricsBytes = 'x'; }, (s) => { (s.loop as Record<string, unknown>).step = -3; },
     (s) => { (s.loop as Record<string, unknown>).loader = null; }, (s) => { s.extra = null; }, (s) => { s.optimizerStep = 'a'; },
     (s) => { (s.loop as Record<string, unknown>).step = 7; }, // another step than its folder's
+    (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).index = 9999; }, // past its epoch: was "loader position 9999 is past…", naming nothing
   ];
   for (const edit of edits) {
     const file = path.join(third!, 'trainer_state.json');
