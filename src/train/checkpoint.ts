@@ -3,7 +3,8 @@
 // metrics.jsonl length, best val, samples, and the SHA-256 of state.safetensors). A checkpoint is written
 // in a temporary folder and renamed into place, so a crash or a full disk leaves either a complete one or
 // none (a failed write is a one-line error naming the file); on resume one that fails its checks is
-// skipped with a warning and the previous one is used. Only `keep` checkpoints are kept; dropping one deletes
+// skipped with a warning and the previous one is used. Only the newest `keep` up to the step saved are kept (a later,
+// damaged one is replaced when the run gets there); dropping one deletes
 // its own files, never a file of the user's put in its folder (folder-swap.ts and owned-tree.ts).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -78,9 +79,17 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
     writeFileAtomic(path.join(tmp, STATE), ...chunks);
     writeFileAtomic(path.join(tmp, TRAINER_STATE), JSON.stringify(full, null, 2) + '\n');
   }, CHECKPOINT_SPEC);
-  const all = listCheckpoints(runDir);
+  // checkpoints of later steps are ones a resume went back before, each having failed its checks (the run goes on from
+  // its newest valid one): they are replaced as the run reaches their steps, and counted they made the rotation drop
+  // the checkpoint just written (a run restarted below them had none to resume from)
+  const all = listCheckpoints(runDir).filter((d) => stepOf(d) <= state.loop.step);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) dropCheckpoint(old);
   return final;
+}
+
+/** The step a checkpoint folder (listCheckpoints) is named after. */
+function stepOf(dir: string): number {
+  return Number(NAME.exec(path.basename(dir))![1]);
 }
 
 /**
@@ -89,7 +98,7 @@ export function saveCheckpoint(runDir: string, params: readonly Param[], optimiz
  * one) does not keep the extra one for good when the resumed run writes no further checkpoint.
  */
 export function dropCheckpointsBefore(runDir: string, step: number, keep: number): void {
-  const before = listCheckpoints(runDir).filter((d) => Number(NAME.exec(path.basename(d))![1]) < step);
+  const before = listCheckpoints(runDir).filter((d) => stepOf(d) < step);
   for (const old of before.slice(0, Math.max(0, before.length - (keep - 1)))) dropCheckpoint(old);
 }
 
@@ -123,11 +132,14 @@ export function listCheckpoints(runDir: string): string[] {
  * caller's `extra`), restored into `params` and the optimizer; null when there is none. A damaged checkpoint is skipped
  * for the one before it, but not one whose run has changed since: `refuseChanged` throws for a checkpoint of another
  * config or base model, and a whole checkpoint whose tensors do not fit `params` is refused too, since every earlier
- * checkpoint is of the same run (skipping them all would restart the run over its checkpoints).
+ * checkpoint is of the same run (skipping them all would restart the run over its checkpoints). `placeProblem` judges,
+ * once the run is known to be the same, whether the checkpoint's place in the data exists (a damaged trainer_state.json's
+ * may not): one whose does not is skipped as damaged.
  */
 export function restoreLatestCheckpoint(runDir: string, params: readonly Param[], optimizer: AdamW, backend: Backend,
   extraProblem: (extra: Record<string, unknown>) => string | null = () => null,
-  refuseChanged: (state: CheckpointState) => void = () => {}): CheckpointState | null {
+  refuseChanged: (state: CheckpointState) => void = () => {},
+  placeProblem: (state: CheckpointState) => string | null = () => null): CheckpointState | null {
   // half-written checkpoints of a process that was killed while saving (files of the user's in them are kept)
   recoverFolderSwaps(path.join(runDir, RUN_LAYOUT.checkpoints), CHECKPOINTS_SPEC);
   for (const dir of listCheckpoints(runDir).reverse()) {
@@ -139,6 +151,11 @@ export function restoreLatestCheckpoint(runDir: string, params: readonly Param[]
       continue;
     }
     refuseChanged(state);
+    const misplaced = placeProblem(state);
+    if (misplaced !== null) {
+      warn(`checkpoint ${dir} is incomplete or corrupt (trainer_state.json: ${misplaced}); trying the previous one`);
+      continue;
+    }
     restoreTensors(dir, state, params, optimizer, backend);
     return state;
   }
@@ -172,7 +189,7 @@ function readWholeCheckpoint(dir: string, extraProblem: (extra: Record<string, u
   // read only as regular files: a FIFO in a checkpoint blocked --resume forever, a corrupt checkpoint it is skipped as
   const state = JSON.parse(readRegularFile(path.join(dir, TRAINER_STATE)).toString('utf8')) as CheckpointState;
   if (state?.version !== 1 || typeof state.stateSha256 !== 'string') throw new Error('unknown trainer_state.json format');
-  const wrong = stateProblem(state, Number(NAME.exec(path.basename(dir))![1])) ?? extraProblem(state.extra as Record<string, unknown>);
+  const wrong = stateProblem(state, stepOf(dir)) ?? extraProblem(state.extra as Record<string, unknown>);
   if (wrong) throw new Error(`trainer_state.json: ${wrong}`);
   const digest = createHash('sha256').update(readRegularFile(path.join(dir, STATE))).digest('hex');
   if (digest !== state.stateSha256) throw new Error('state.safetensors does not match its recorded SHA-256');

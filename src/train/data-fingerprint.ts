@@ -40,7 +40,8 @@ export function changedData(saved: DataFingerprints, now: DataFingerprints): Arr
     if (a === null || b === null) {
       out.push({ split, what: a === null ? 'added' : 'removed' });
     } else if (a.hash !== b.hash) {
-      const size = (f: SplitFingerprint): string => `${f.examples.toLocaleString('en')} examples, ${f.tokens.toLocaleString('en')} tokens`;
+      const count = (n: number, noun: string): string => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
+      const size = (f: SplitFingerprint): string => `${count(f.examples, 'example')}, ${count(f.tokens, 'token')}`;
       out.push({ split, what: a.examples === b.examples && a.tokens === b.tokens ? `its tokens differ (${size(b)} both times)` : `${size(a)} then, ${size(b)} now` });
     }
   }

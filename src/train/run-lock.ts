@@ -1,11 +1,13 @@
 // An exclusive lock on a run folder, so two processes never train into one run directory at once.
 // The lock file holds the owner's pid, host and process start time; it is written whole to a temporary
 // file and hard-linked into place (link fails with EEXIST when the lock is held, so a reader never sees
-// a half-written lock). A lock whose process no longer runs (killed, crashed, its pid since reused) is
-// stale and taken over under a short guard file, so of several processes that find it stale only one
-// removes it and none removes a fresh lock; the guard holds its writer as the lock does, so one left by a process
-// killed in the takeover is stale in turn and taken over the same way. It is released when the run ends or the
-// process exits.
+// a half-written lock; where there are no hard links, it is created exclusively). A lock whose process no
+// longer runs (killed, crashed, its pid since reused) is stale and taken over (said in a warning) under a
+// short guard file, so of several processes that find it stale only one removes it and none removes a fresh
+// lock; the guard holds its writer as the lock does, so one left by a process killed in the takeover is stale
+// in turn and taken over the same way. A lock written on another host, or in another pid namespace (a container
+// sharing the host's name), is never taken over (its process cannot be checked from here): the error names it. It is released when the run ends or the process exits.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +15,7 @@ import { isUserError, UserError } from '../util/errors.ts';
 import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { makeFolders } from '../util/made-folders.ts';
+import { warn } from '../util/log.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
 
@@ -29,6 +32,8 @@ interface LockOwner {
   started: string;
   /** The process's start time in clock ticks after boot (/proc/PID/stat field 22), where there is one. */
   pstart?: number;
+  /** Its pid namespace (/proc/self/ns/pid, "pid:[4026531836]"), where there is one: its pid means nothing in another. */
+  pidns?: string;
 }
 
 export interface RunLock {
@@ -54,9 +59,11 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   const stat = withIo(dir, 'use as the run folder', () => fs.statSync(dir, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (stat?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
   const file = path.join(dir, LOCK_FILE);
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined };
+  const me: LockOwner = {
+    pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined,
+  };
   const text = JSON.stringify(me) + '\n';
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = tempOf(file);
   const created = writeBeside(dir, tmp, text);
   try {
     take(file, tmp, folder, text);
@@ -78,12 +85,23 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
 }
 
 /**
- * Removes the lock temporaries (LOCK.PID.tmp) that processes killed while taking the lock left in `dir`: never
+ * The temporary this process writes its lock in before linking it into place: LOCK.PID-TAG.tmp, the tag drawn once per
+ * process, since a process of another pid namespace (a container sharing this host's name) may have this pid: with one
+ * name for both, each wrote over the other's temporary, and one linked the other's lock as its own.
+ */
+function tempOf(file: string): string {
+  return `${file}.${process.pid}-${TEMP_TAG}.tmp`;
+}
+
+const TEMP_TAG = randomBytes(4).toString('hex');
+
+/**
+ * Removes the lock temporaries (LOCK.PID-TAG.tmp, LOCK.PID.tmp of older versions) that processes killed while taking the lock left in `dir`: never
  * removed by their owner, they stayed for good, and the quickstart refused its own folder for holding one.
  */
 function removeDeadTemps(dir: string): void {
   for (const entry of withIo(dir, 'read the folder', () => fs.readdirSync(dir))) {
-    const pid = entry.startsWith(`${LOCK_FILE}.`) && entry.endsWith('.tmp') ? Number(entry.slice(LOCK_FILE.length + 1, -'.tmp'.length)) : NaN;
+    const pid = entry.startsWith(`${LOCK_FILE}.`) && entry.endsWith('.tmp') ? Number(/^(\d+)(?:-[0-9a-f]+)?$/.exec(entry.slice(LOCK_FILE.length + 1, -'.tmp'.length))?.[1]) : NaN;
     if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !pidRunning(pid)) fs.rmSync(path.join(dir, entry), { force: true });
   }
 }
@@ -113,7 +131,7 @@ function writeBeside(dir: string, tmp: string, text: string): string[] {
 function take(file: string, tmp: string, folder: LockedFolder, me: string): void {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     try {
-      fs.linkSync(tmp, file);
+      placeLock(tmp, file, me);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, file, 'create the lock');
@@ -132,14 +150,46 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string): void
         throw new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
           `or delete ${file} if no mistral-tune is running in this folder`, path.dirname(file));
       }
+    } else if (elsewhere(owner) !== null) {
+      // never taken over: on a shared filesystem the process may be training there now; a host that came back under
+      // a new name (a restarted container, a migrated machine) leaves a lock only its user can judge
+      const host = owner.host !== os.hostname();
+      throw new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (since ${owner.started}), ${elsewhere(owner)}, ` +
+        `so whether it still runs cannot be checked from here: wait for it to finish, or ${folder.instead}; if no mistral-tune runs in this folder ` +
+        `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
+      path.dirname(file));
     } else if (isRunning(owner)) {
       throw new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
         `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
     }
-    removeStale(file, held, me);
+    // said once taken over, so a user who did not know a run had died (or that its folder was in use) learns it
+    if (removeStale(file, held, me)) warn(`${path.dirname(file)}: took over ${folder.name}'s stale lock (${path.basename(file)}): ${staleReason(owner)}`);
     pause(Math.min(MAX_PAUSE_MS, 2 ** attempt)); // another process taking over the stale lock needs a moment to finish
   }
   throw new UserError(`could not take the lock ${file}: other processes keep taking and releasing it; retry when they are done`, path.dirname(file));
+}
+
+/**
+ * Puts the lock written in `tmp` (holding `text`) at `file`, failing with EEXIST when one is there: by a hard link, so the
+ * lock appears whole; on a file system without hard links (a CIFS share, some FUSE mounts: EPERM, ENOTSUP) by an
+ * exclusive create, whose content a reader may find empty for a moment (an unreadable lock is taken for one being written).
+ */
+function placeLock(tmp: string, file: string, text: string): void {
+  try {
+    fs.linkSync(tmp, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw e;
+    const fd = fs.openSync(file, 'wx'); // EEXIST when held
+    try {
+      fs.writeFileSync(fd, text);
+    } catch (w) {
+      fs.rmSync(file, { force: true }); // made here, and not whole: no lock
+      throw w;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
 }
 
 /** Blocks this thread for `ms` milliseconds (the lock is taken synchronously). */
@@ -154,20 +204,30 @@ function pause(ms: number): void {
  * guard whose writer is gone (killed while it held it) is stale in turn, and taken over the same way, under its own
  * guard (`<file>.takeover.takeover`), so an interrupted takeover blocks no later run.
  */
-function removeStale(file: string, staleText: string, me: string): void {
+function removeStale(file: string, staleText: string, me: string): boolean {
   const guard = `${file}.takeover`;
   try {
     fs.writeFileSync(guard, me, { flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, guard, 'create the lock');
     removeIfStale(guard, me);
-    return; // another process is taking it over, or its guard was stale: try again
+    return false; // another process is taking it over, or its guard was stale: try again
   }
   try {
-    if (readLock(file) === staleText) fs.rmSync(file, { force: true });
+    if (readLock(file) !== staleText) return false;
+    fs.rmSync(file, { force: true });
+    return true;
   } finally {
     fs.rmSync(guard, { force: true });
   }
+}
+
+/** Why the lock of `owner` (null: unreadable) on this host was found stale, for the line that says it was taken over. */
+function staleReason(owner: LockOwner | null): string {
+  if (owner === null) return `it could not be read as a lock and was over ${UNREADABLE_GRACE_MS / 1000} s old`;
+  const who = `process ${owner.pid} on ${owner.host} (since ${owner.started})`;
+  if (owner.pid === process.pid) return `${who} is this process, which left it in an earlier call`;
+  return pidRunning(owner.pid) ? `${who} no longer runs (its pid is now another process's)` : `${who} no longer runs`;
 }
 
 /**
@@ -180,9 +240,10 @@ function removeIfStale(guard: string, me: string): void {
   const owner = parseOwner(text);
   const old = Date.now() - mtimeOf(guard) > UNREADABLE_GRACE_MS;
   if (owner === null ? !old : isRunning(owner)) {
-    if (owner !== null && owner.host !== os.hostname() && old) {
+    if (owner !== null && elsewhere(owner) !== null && old) {
+      const there = owner.host !== os.hostname() ? `on ${owner.host}` : `in the container of process ${owner.pid}`;
       throw new UserError(`a takeover of a stale lock by process ${owner.pid} on ${owner.host} was interrupted: ` +
-        `delete ${guard} if no mistral-tune is running in this folder on ${owner.host}`, path.dirname(guard));
+        `delete ${guard} if no mistral-tune is running in this folder ${there}`, path.dirname(guard));
     }
     return;
   }
@@ -209,9 +270,9 @@ export function releaseOwnLock(dir: string): void {
   const file = path.join(dir, LOCK_FILE);
   const mine = (f: string): boolean => {
     const owner = parseOwner(readLock(f) ?? '');
-    return owner !== null && owner.pid === process.pid && owner.host === os.hostname();
+    return owner !== null && isThisProcess(owner);
   };
-  fs.rmSync(`${file}.${process.pid}.tmp`, { force: true });
+  fs.rmSync(tempOf(file), { force: true });
   for (const guard of guardsIn(dir)) if (mine(path.join(dir, guard))) fs.rmSync(path.join(dir, guard), { force: true });
   if (mine(file)) fs.rmSync(file, { force: true });
 }
@@ -250,7 +311,10 @@ function parseOwner(text: string): LockOwner | null {
     const pid = o.pid;
     // a pid of -1 or 0 is no process: kill() would signal a whole group, so such a lock looked alive for ever
     if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof o.host !== 'string') return null;
-    return { pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined };
+    return {
+      pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined,
+      pidns: typeof o.pidns === 'string' ? o.pidns : undefined,
+    };
   } catch {
     return null; // empty, or torn
   }
@@ -283,12 +347,38 @@ export function lockIsHeld(file: string): boolean {
   if (held === null) return false;
   const owner = parseOwner(held);
   if (owner === null) return Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS;
-  return (owner.pid === process.pid && owner.host === os.hostname()) || isRunning(owner);
+  return isThisProcess(owner) || isRunning(owner);
 }
 
-/** Whether the lock's process still runs; a process on another host cannot be checked, so it counts as running. */
+/** This process's pid namespace (null where there is no /proc): a container's own, or the host's. */
+const PID_NAMESPACE: string | null = (() => {
+  try {
+    return fs.readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * Where the lock's process is when its pid cannot be checked from here, or null: another host, or another pid namespace
+ * of this one (a container sharing the host's name, as with host networking), where a pid is another process's here.
+ */
+function elsewhere(owner: LockOwner): string | null {
+  if (owner.host !== os.hostname()) return `another host than this one (${os.hostname()})`;
+  if (owner.pidns !== undefined && PID_NAMESPACE !== null && owner.pidns !== PID_NAMESPACE) {
+    return `in another pid namespace than this process (another container on this host, sharing its hostname)`;
+  }
+  return null;
+}
+
+/** Whether the lock is this very process's (its pid, here). */
+function isThisProcess(owner: LockOwner): boolean {
+  return owner.pid === process.pid && elsewhere(owner) === null;
+}
+
+/** Whether the lock's process still runs; a process on another host or in another pid namespace cannot be checked, so it counts as running. */
 function isRunning(owner: LockOwner): boolean {
-  if (owner.host !== os.hostname()) return true;
+  if (elsewhere(owner) !== null) return true;
   // train() is synchronous, so a lock of this very process is left over from an earlier, failed call
   if (owner.pid === process.pid) return false;
   if (!pidRunning(owner.pid)) return false;

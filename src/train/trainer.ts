@@ -14,6 +14,7 @@ import { readJsonFile } from '../util/json-file.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
+import { bestOnResume } from './best-check.ts';
 import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
@@ -140,23 +141,44 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
         'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
     }
+    // before the loader is put at the checkpoint's place, which in other data may not exist ("loader position 4 is past the 1 batches")
+    const train = extra.data ? changedData(extra.data, dataNow()).find((c) => c.split === 'train') : undefined;
+    if (train) {
+      throw new UserError(`cannot resume: data.train changed since the checkpoint of step ${state.loop.step} was written (${train.what}): the run's place in it ` +
+        '(epoch, micro-batch) would point into other data; put the data back, or train again with --overwrite', cfg.data.train);
+    }
     if (extra.model !== undefined && baseNow() !== undefined && extra.model !== baseNow()) {
       throw new UserError(`cannot resume: the model's weights changed since the checkpoint of step ${state.loop.step} was written (same folder, other tensors): ` +
         'the adapter so far was trained over other base weights; put that model back, or train again with --overwrite', modelFolder(cfg) ?? undefined);
     }
   };
-  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem, refuseChanged) : null;
+  const saveTo = (name: string): void => {
+    dir.writeFolder(name, cfg.method, (tmp) => {
+      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels }); // null for random weights: no folder to load
+      else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
+    });
+  };
+  /** Whether the checkpoint's place in the (unchanged) data exists: the loader is left there when it does, as it was when not. */
+  const placeProblem = (state: CheckpointState): string | null => {
+    const here = loader.position;
+    try {
+      loader.restore(state.loop.loader);
+      return null;
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      loader.restore(here);
+      return `loop.loader: ${e.message}`;
+    }
+  };
+  const restored = resumed ? restoreLatestCheckpoint(dir.dir, run.params, run.optimizer, backend, reportStateProblem, refuseChanged, placeProblem) : null;
   if (restored) {
     loop = restored.loop;
-    loader.restore(loop.loader);
+    // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused
+    const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best);
     const extra = restored.extra as ReportState;
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
-      const key = `data.${split}`;
-      if (split === 'train') {
-        throw new UserError(`cannot resume: ${key} changed since the checkpoint of step ${loop.step} was written (${what}): the run's place in it ` +
-          '(epoch, micro-batch) would point into other data; put the data back, or train again with --overwrite', cfg.data.train);
-      }
-      warn(`resume: ${key} changed since the checkpoint of step ${loop.step} was written (${what}): evaluations after it measure other data than those before`);
+      if (split === 'train') continue; // refused above (refuseChanged)
+      warn(`resume: data.${split} changed since the checkpoint of step ${loop.step} was written (${what}): evaluations after it measure other data than those before`);
     }
     if (extra.ranOn !== undefined && extra.ranOn !== ranOn) {
       warn(`resume: the steps up to the checkpoint of step ${loop.step} ran on ${extra.ranOn}, the rest runs on ${ranOn} (device and precision ` +
@@ -165,6 +187,9 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     evalRows = extra.evalRows;
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
+    if (best && best.action !== 'keep') warn(`resume: ${dir.file(RUN_LAYOUT.best)}: ${best.why}`);
+    if (best?.action === 'rewrite') saveTo(RUN_LAYOUT.best);
+    if (best?.action === 'forget') loop.best = null;
     dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep); // the rotation a kill cut short
     const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
@@ -175,12 +200,6 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'before', sampleEos);
   }
 
-  const saveTo = (name: string): void => {
-    dir.writeFolder(name, cfg.method, (tmp) => {
-      if (cfg.method === 'lora') saveAdapter(model, tmp, { taskType: run.taskType, baseModel: modelFolder(cfg), labels: cfg.labels }); // null for random weights: no folder to load
-      else saveModelFolder(model, tmp, { sourceDir: modelFolder(cfg), head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels });
-    });
-  };
   /** Evaluates val once per step; returns true when early stopping says stop. */
   const validate = (step: number): boolean => {
     if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;

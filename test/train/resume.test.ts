@@ -247,6 +247,7 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
     (s) => { s.loop = null; }, (s) => { s.metricsBytes = 'x'; }, (s) => { (s.loop as Record<string, unknown>).step = -3; },
     (s) => { (s.loop as Record<string, unknown>).loader = null; }, (s) => { s.extra = null; }, (s) => { s.optimizerStep = 'a'; },
     (s) => { (s.loop as Record<string, unknown>).step = 7; }, // another step than its folder's
+    (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).index = 9999; }, // past its epoch: was "loader position 9999 is past…", naming nothing
   ];
   for (const edit of edits) {
     const file = path.join(third!, 'trainer_state.json');
@@ -281,15 +282,16 @@ test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors i
   }
 });
 
-test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data), and warns of an edited val set', () => {
+test('--resume refuses a training set edited since the checkpoint (its place in it would point into other data, or past its end), and warns of an edited val set', () => {
   const dir = setup();
   const { run } = checkpointedRun(dir, 'data-edit', { val: true });
   const train = path.join(dir, 'train.jsonl'), val = path.join(dir, 'val.jsonl');
   const original = fs.readFileSync(train, 'utf8');
-  fs.writeFileSync(train, original.split('\n').slice(0, 5).join('\n') + '\n'); // 40 rows cut to 5
+  // 40 rows cut to 1: one micro-batch, before the checkpoint's place (the 3rd) — refused as changed data, not as "loader position 2 is past the 1 batches"
+  fs.writeFileSync(train, original.split('\n').slice(0, 1).join('\n') + '\n');
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(40 examples, [\d,]+ tokens then, 5 examples, [\d,]+ tokens now\)/);
+  assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(40 examples, [\d,]+ tokens then, 1 example, [\d,]+ tokens now\)/);
   // the training data put back, the val set edited: resumed, with a warning
   fs.writeFileSync(train, original);
   fs.writeFileSync(val, fs.readFileSync(val, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');

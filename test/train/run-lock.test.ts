@@ -10,8 +10,9 @@ import { syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
+import { acquireRunLock, LOCK_FILE, releaseOwnLock } from '../../src/train/run-lock.ts';
 import { tempDir } from '../temp-dir.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lock-worker.ts');
 const tmpDir = (): string => tempDir('mt-lock-');
@@ -192,10 +193,31 @@ test('the folders the lock created are removed on release (all of them, and only
 
 test('a lock that cannot be written names the folder (a read-only one, usually), not the temporary file it is written under', () => {
   const dir = tempDir('mt-lock-unwritable-');
-  // the temporary lock's name taken by a folder: writing it fails (EISDIR) as a read-only folder would (EACCES, EROFS)
-  fs.mkdirSync(path.join(dir, `${LOCK_FILE}.${process.pid}.tmp`));
-  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' &&
-    e.message.startsWith(`${dir}: cannot write its lock file (${LOCK_FILE}) in it:`) && !e.message.includes('.tmp'));
+  // (as root, no folder is read-only: the write of the temporary fails as in a read-only file system)
+  const original = fs.writeFileSync;
+  fsModule.writeFileSync = ((file: fs.PathOrFileDescriptor, ...rest: unknown[]): void => {
+    if (String(file).endsWith('.tmp')) throw Object.assign(new Error('EROFS: read-only file system, open'), { code: 'EROFS', errno: -30, syscall: 'open' });
+    (original as (...a: unknown[]) => void)(file, ...rest);
+  }) as typeof fs.writeFileSync;
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' &&
+      e.message.startsWith(`${dir}: cannot write its lock file (${LOCK_FILE}) in it:`) && !e.message.includes('.tmp'));
+  } finally {
+    fsModule.writeFileSync = original;
+    syncBuiltinESMExports();
+  }
+});
+
+test('another process\'s lock temporary under this pid (a container sharing this host\'s name, where pids are alike) is neither written over nor removed', () => {
+  const dir = tmpDir();
+  const theirs = path.join(dir, `${LOCK_FILE}.${process.pid}.tmp`), text = ownerText(process.pid, os.hostname()).replace('}', ',"pidns":"pid:[1]"}');
+  fs.writeFileSync(theirs, text);
+  const lock = acquireRunLock(dir);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pidns, fs.existsSync('/proc/self/ns/pid') ? fs.readlinkSync('/proc/self/ns/pid') : undefined, 'the lock holds this process');
+  lock.release();
+  assert.equal(fs.readFileSync(theirs, 'utf8'), text);
+  assert.deepEqual(fs.readdirSync(dir), [path.basename(theirs)]);
 });
 
 test('a lock that cannot be written for a full disk leaves neither its temporary file nor the folders it made (the file is made, its write fails)', () => {
@@ -218,4 +240,79 @@ test('a lock that cannot be written for a full disk leaves neither its temporary
     syncBuiltinESMExports();
   }
   assert.deepEqual(fs.readdirSync(root), [], 'a/run and the temporary lock file are gone');
+});
+
+test('taking over a stale lock says so in one line, naming the process and host that held it (it was silent)', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  const dead = deadPid();
+  fs.writeFileSync(file, JSON.stringify({ pid: dead, host: os.hostname(), started: '2026-01-02T03:04:05.000Z' }) + '\n');
+  const { result: lock, stderr } = captureStderr(() => acquireRunLock(dir));
+  assert.equal(stderr, `warning: ${dir}: took over the run folder's stale lock (${LOCK_FILE}): process ${dead} on ${os.hostname()} ` +
+    '(since 2026-01-02T03:04:05.000Z) no longer runs\n');
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+  lock.release();
+  // a free folder, or a guard-only takeover, says nothing
+  assert.equal(captureStderr(() => acquireRunLock(dir).release()).stderr, '');
+});
+
+test('a lock of another host is never taken over, however old: the error names the holder, says it cannot be checked from here and how to take over', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  const text = ownerText(4242, 'old-container-7f3a');
+  fs.writeFileSync(file, text);
+  const old = (Date.now() - 30 * 86_400_000) / 1000;
+  fs.utimesSync(file, old, old);
+  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message.startsWith(`${dir}: the run folder is locked by process 4242 on ` +
+    `old-container-7f3a (since `) && e.message.includes(`another host than this one (${os.hostname()}), so whether it still runs cannot be checked from here`) &&
+    e.message.endsWith(`if no mistral-tune runs in this folder on old-container-7f3a (a container or machine that came back under another hostname), delete ${file}`));
+  assert.equal(fs.readFileSync(file, 'utf8'), text, 'left as it was');
+  fs.rmSync(file); // as the error says
+  acquireRunLock(dir).release();
+  assert.deepEqual(fs.readdirSync(dir), []);
+});
+
+test('on a file system without hard links (link fails with EPERM: a CIFS share, a FUSE mount) the lock is still taken and held, not "cannot create the lock"', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  const original = fs.linkSync;
+  fsModule.linkSync = ((): void => {
+    throw Object.assign(new Error('EPERM: operation not permitted, link'), { code: 'EPERM', errno: -1, syscall: 'link' });
+  }) as typeof fs.linkSync;
+  syncBuiltinESMExports();
+  try {
+    const lock = acquireRunLock(dir);
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+    fs.writeFileSync(file, ownerText(process.ppid)); // as if a live process held it
+    assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message.includes(`in use by process ${process.ppid}`));
+    fs.writeFileSync(file, ownerText(deadPid())); // a killed one's: taken over
+    const again = captureStderr(() => acquireRunLock(dir)).result;
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+    again.release();
+    lock.release();
+  } finally {
+    fsModule.linkSync = original;
+    syncBuiltinESMExports();
+  }
+  assert.deepEqual(fs.readdirSync(dir), [], 'no lock, temporary or guard file left');
+});
+
+test('a lock of another pid namespace on this host (a container sharing its hostname) is never taken over, even with this process\'s pid or a dead one\'s', { skip: !fs.existsSync('/proc/self/ns/pid') }, () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  // in containers pids are small and alike: the other's train may have this very pid, or one no process has here
+  for (const pid of [process.pid, deadPid()]) {
+    const text = JSON.stringify({ pid, host: os.hostname(), started: 'then', pidns: 'pid:[1]' }) + '\n';
+    fs.writeFileSync(file, text);
+    assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && e.message === `${dir}: the run folder is locked by process ${pid} on ` +
+      `${os.hostname()} (since then), in another pid namespace than this process (another container on this host, sharing its hostname), so whether ` +
+      `it still runs cannot be checked from here: wait for it to finish, or choose another output_dir; if no mistral-tune runs in this folder in that ` +
+      `container (one stopped since), delete ${file}`);
+    releaseOwnLock(dir); // what a Ctrl-C of this process removes: its own lock only
+    assert.equal(fs.readFileSync(file, 'utf8'), text, 'left as it was');
+  }
+  // the same namespace's (or a lock written before namespaces were recorded) is judged by its pid, as before
+  fs.writeFileSync(file, JSON.stringify({ pid: deadPid(), host: os.hostname(), started: 'then', pidns: fs.readlinkSync('/proc/self/ns/pid') }) + '\n');
+  captureStderr(() => acquireRunLock(dir)).result.release();
+  assert.deepEqual(fs.readdirSync(dir), []);
 });

@@ -1,0 +1,86 @@
+// --resume checks best/ before it goes on with it as the run's best weights: a damaged one (cut short, a file
+// missing, NaN inside) is written again from the checkpoint when that holds its weights, refused when nothing does,
+// and a best/ moved away is said and rebuilt by the evaluations after the checkpoint.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { listCheckpoints } from '../../src/train/checkpoint.ts';
+import { validate, type TrainConfig } from '../../src/train/config.ts';
+import { weightsFolderProblem } from '../../src/train/best-check.ts';
+import { train } from '../../src/train/trainer.ts';
+import { isUserError } from '../../src/util/errors.ts';
+import { Rng } from '../../src/util/rng.ts';
+import { TINY_BASE } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+/** A finished 3-step LoRA run evaluated and checkpointed at every step (val improves at steps 1 and 3, not 2), made to look unfinished. */
+function run(): { cfg: TrainConfig; dir: string; best: string; weights: string } {
+  const dir = tempDir('mt-best-resume-');
+  const rng = new Rng(5);
+  const rows = Array.from({ length: 8 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + rng.below(500))] }));
+  fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 2).join('\n') + '\n');
+  const cfg = validate({
+    model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl'), val: path.join(dir, 'val.jsonl') }, lora: { r: 2 }, batch_size: 2, max_steps: 3,
+    optimizer: { lr: 1e-2 }, schedule: { type: 'constant' }, eval: { samples: 0, every_steps: 1 }, checkpoint: { every_steps: 1, keep: 3 },
+    output_dir: path.join(dir, 'run'),
+  }, 'test');
+  captureStderr(() => train(cfg));
+  fs.rmSync(path.join(cfg.output_dir, 'report.json')); // as if killed before its end
+  const best = path.join(cfg.output_dir, 'best');
+  return { cfg, dir: cfg.output_dir, best, weights: path.join(best, 'adapter_model.safetensors') };
+}
+
+/** The val loss of `step` in metrics.jsonl's text. */
+const valLoss = (metrics: string, step: number): number => metrics.trim().split('\n').map((l) => JSON.parse(l) as { step: number; split?: string; loss: number })
+  .find((r) => r.step === step && r.split === 'val')!.loss;
+const resume = (cfg: TrainConfig): string => captureStderr(() => train(cfg, { resume: true })).stderr;
+
+test('--resume rewrites a damaged best/ (cut short, a file missing, NaN inside) from the checkpoint that holds its weights, byte for byte', () => {
+  const { cfg, dir, best, weights } = run();
+  const report = (): { val: { best: { step: number } } } => JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } };
+  const whole = fs.readFileSync(weights);
+  const config = fs.readFileSync(path.join(best, 'adapter_config.json'));
+  assert.equal(weightsFolderProblem(best, 'lora'), null);
+  const nan = Buffer.from(whole);
+  nan.writeFloatLE(NaN, nan.length - 4); // the last value of the last tensor
+  const damages: Array<[string, () => void, RegExp]> = [
+    ['cut short', () => fs.truncateSync(weights, 1000), /header length \d+ runs past the end of the file/],
+    ['weights gone', () => fs.rmSync(weights), /adapter_model\.safetensors nor/],
+    ['config gone', () => fs.rmSync(path.join(best, 'adapter_config.json')), /adapter_config\.json is missing/],
+    ['NaN inside', () => fs.writeFileSync(weights, nan), /holds NaN \(at index \d+\)/],
+  ];
+  for (const [what, damage, why] of damages) {
+    damage();
+    const stderr = resume(cfg);
+    assert.match(stderr, new RegExp(`warning: resume: ${best.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*: written again from the checkpoint of step 3, which holds the weights of the best val loss so far \\(\\d\\.\\d{4}, step 3\\)`), what);
+    assert.match(stderr, why, what);
+    assert.ok(fs.readFileSync(weights).equals(whole), `${what}: best/ holds the best weights again`);
+    assert.ok(fs.readFileSync(path.join(best, 'adapter_config.json')).equals(config), what);
+    assert.equal(report().val.best.step, 3);
+    fs.rmSync(path.join(dir, 'report.json'));
+  }
+  assert.doesNotMatch(resume(cfg), /written again|not there|damaged/, 'a whole best/ is said nothing of');
+});
+
+test('--resume refuses a damaged best/ whose weights no checkpoint holds, leaving the run as it was; moved away, the run goes on and says so', () => {
+  const { cfg, dir, best, weights } = run();
+  fs.rmSync(listCheckpoints(dir)[2]!, { recursive: true }); // resumed from step 2, whose best is step 1's
+  const metrics = fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+  fs.truncateSync(weights, 1000);
+  assert.throws(() => resume(cfg), (e: Error) => isUserError(e) && e.message === `${best}: cannot resume: best/ is damaged (${weights}: header length ` +
+    `${fs.readFileSync(weights).readUInt32LE(0)} runs past the end of the file (1000 bytes): truncated or not a safetensors file); it should hold the weights ` +
+    `of the best val loss so far (${valLoss(metrics, 1).toFixed(4)}, step 1), which the checkpoint of step 2 does not: ` +
+    'move it away to resume with it holding the best val evaluation after step 2, or train again with --overwrite');
+  assert.equal(fs.readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8'), metrics, 'nothing of the run changed');
+  assert.equal(fs.statSync(weights).size, 1000);
+  assert.equal(listCheckpoints(dir).length, 2);
+  fs.rmSync(best, { recursive: true });
+  const stderr = resume(cfg);
+  assert.match(stderr, /warning: resume: .*best: it is not there, so the weights of the best val loss so far \(\d\.\d{4}, step 1\) are gone: it will hold the best val evaluation after step 2/);
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } };
+  assert.equal(report.val.best.step, 3, 'best/ is of an evaluation after the checkpoint');
+  assert.equal(weightsFolderProblem(best, 'lora'), null);
+});

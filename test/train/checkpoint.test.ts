@@ -1,0 +1,39 @@
+// checkpoint.ts's rotation: the newest `keep` checkpoints up to the step being saved stay. Those of later steps are
+// the ones a resume went back before (each failed its checks): they do not count, so the rotation never drops the
+// checkpoint it has just written for them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createBackend } from '../../src/backend/select.ts';
+import type { Param } from '../../src/model/params.ts';
+import { listCheckpoints, saveCheckpoint } from '../../src/train/checkpoint.ts';
+import { AdamW } from '../../src/train/optimizer.ts';
+import { tempDir } from '../temp-dir.ts';
+
+/** Saves a checkpoint of step `step` of a one-parameter model in `run`, keeping the newest `keep`. */
+function checkpointSaver(run: string, keep: number): (step: number) => string {
+  const backend = createBackend('cpu');
+  const param: Param = { name: 'w', shape: [2], value: backend.alloc('f32', 2), grad: backend.alloc('f32', 2) };
+  const optimizer = new AdamW(backend, [param], { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+  return (step) => saveCheckpoint(run, [param], optimizer, backend,
+    { loop: { step, best: null, sinceBest: 0, loader: { epoch: 0, index: step, rng: [1, 2, 3, 4] } }, metricsBytes: 0, extra: {} }, keep);
+}
+
+const names = (run: string): string[] => listCheckpoints(run).map((d) => path.basename(d));
+
+test('a run restarted below checkpoints that failed their checks keeps the ones it writes (the rotation dropped each as it was written)', () => {
+  const run = tempDir('mt-checkpoint-');
+  const save = checkpointSaver(run, 2);
+  save(5);
+  save(6);
+  for (const d of listCheckpoints(run)) fs.truncateSync(path.join(d, 'state.safetensors'), 10); // both damaged: --resume starts at step 0
+  save(1);
+  assert.deepEqual(names(run), ['step-0000001', 'step-0000005', 'step-0000006'], 'the checkpoint of step 1 is kept');
+  save(2);
+  save(3);
+  assert.deepEqual(names(run), ['step-0000002', 'step-0000003', 'step-0000005', 'step-0000006'], 'the newest 2 up to step 3');
+  save(5); // replaces the damaged one of its step
+  save(6);
+  assert.deepEqual(names(run), ['step-0000005', 'step-0000006']);
+});
