@@ -9,13 +9,14 @@ import { precisionDType, type Precision } from '../backend/dtype.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
+import { isFloatDType, SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
 import { MOVING, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
+import { requireFinite } from '../util/finite.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { modelFolder, readYamlConfig, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
@@ -133,16 +134,27 @@ export function exportRun(opts: ExportOptions): ExportResult {
   return { kind, files: fs.readdirSync(opts.out).sort() };
 }
 
+/** Throws a UserError naming the safetensors `file` when it does not read whole or a floating tensor of it is not finite. */
+function requireFiniteFile(file: string): void {
+  const st = SafetensorsFile.open(file);
+  try {
+    for (const name of st.names()) if (isFloatDType(st.info(name).dtype)) requireFinite(st.readF32(name), name, file);
+  } finally {
+    st.close();
+  }
+}
+
 /** Writes the export of a run's weights folder `source` into the folder `out`. */
 function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out: string): ExportResult['kind'] {
   if (cfg.method === 'full' || !opts.merge) {
-    // an adapter (or a fully trained model folder) is exported as it is, once each weights file reads whole: a
-    // file cut short (a full disk, an interrupted copy) is named here, not passed on as an export
+    // an adapter (or a fully trained model folder) is exported as it is, once each weights file reads whole and holds
+    // no NaN or infinity: a file cut short (a full disk, an interrupted copy) or damaged is named here, not passed on
+    // as an export (as a merge or a GGUF refuses it)
     // the files train wrote there: not a file of the user's kept in the folder (best/notes.md), nor a leftover temporary
     const own = runFolderSpec(path.basename(source), cfg.method);
     const files = fs.readdirSync(source).filter((f) => own(f) === FILE);
     for (const f of files) {
-      if (f.endsWith('.safetensors')) SafetensorsFile.open(path.join(source, f)).close();
+      if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
       else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
     }
     for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));

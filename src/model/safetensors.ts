@@ -43,6 +43,11 @@ function readFully(fd: number, out: Uint8Array, position: number, onShort: () =>
   }
 }
 
+/** Whether readF32 reads a tensor of this dtype (F32, F16, BF16, F64). */
+export function isFloatDType(dtype: SafeDType): boolean {
+  return dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' || dtype === 'F64';
+}
+
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

@@ -3,7 +3,7 @@
 // export found it, after the run. What to do about it (rewrite it, forget it, or refuse) is decided by bestOnResume.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SafetensorsCheckpoint } from '../model/safetensors.ts';
+import { isFloatDType, SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { firstNonFiniteIndex } from '../util/finite.ts';
 import type { RunMethod } from './run-files.ts';
@@ -28,7 +28,7 @@ export function weightsFolderProblem(dir: string, method: RunMethod): string | n
   }
   try {
     for (const name of ckpt.names()) {
-      if (!['F32', 'F16', 'BF16', 'F64'].includes(ckpt.info(name).dtype)) continue;
+      if (!isFloatDType(ckpt.info(name).dtype)) continue;
       const data = ckpt.readF32(name);
       const i = firstNonFiniteIndex(data);
       if (i >= 0) return `tensor "${name}" holds ${String(data[i])} (at index ${i})`;

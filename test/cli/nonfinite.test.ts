@@ -149,4 +149,15 @@ test('export refuses non-finite weights in one line naming the tensor, leaving n
     /^error: tensor model\.layers\.\d+\.self_attn\.\w_proj\.weight holds -?Infinity \(at index \d+\): the weights are broken/);
   assert.equal(fs.existsSync(merged), false);
   assert.deepEqual(fs.readdirSync(dir).filter((e) => e.includes('merged-out')), [], 'no partial folder left');
+
+  // the adapter copied as it is (no --merge) is read whole first: a NaN in it is named, not passed on
+  const nanAdapter = SafetensorsFile.open(adapterFile);
+  const withNan = Object.fromEntries([...nanAdapter.tensors].map(([name, info]) =>
+    [name, { dtype: 'F32' as const, shape: info.shape, data: nanAdapter.readF32(name).map((v, i) => (i === 3 ? NaN : v)) }]));
+  nanAdapter.close();
+  writeSafetensors(adapterFile, withNan);
+  const copied = path.join(dir, 'copied-out');
+  assert.match(oneLineError(cli('export', '--run', path.join(dir, 'export-run'), '--out', copied)),
+    /^error: .*adapter_model\.safetensors: tensor \S+ holds NaN \(at index 3\): the weights are broken/);
+  assert.equal(fs.existsSync(copied), false);
 });
