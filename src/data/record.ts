@@ -209,6 +209,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   if (openAssistant !== null) {
     return reject('unknown_shape', `${openAssistant}; make chats of its trees first (each path from a prompt to a reply: messages of role user and assistant)`);
   }
+  const twoChats = bothChatFields(v, task, f, vocabSize, classes);
+  if (twoChats !== null) return twoChats;
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
     const read = readLayout(v, f.messages);
     if (read !== null) {
@@ -286,6 +288,27 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   const label = labelOf(v, f, classes);
   if ('reason' in label) return label;
   return { record: { shape: 'classification', text, label: label.label } };
+}
+
+/** Whether `v` holds a value at `k` that is not null and not an empty array: a field a merged dataset leaves unfilled is none. */
+const filled = (v: Record<string, unknown>, k: string): boolean => {
+  const x = ownField(v, k);
+  return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0);
+};
+
+/**
+ * A record with both turns fields, "messages" (or --field messages' key) and ShareGPT's "conversations" (a dataset
+ * converted with the original kept, or two merged): read as one of them when both hold the same chat; else rejected as
+ * ambiguous, where reading either would silently drop the other. Null when the record does not have both.
+ */
+function bothChatFields(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult | null {
+  const other = 'conversations';
+  if (f.messages === other || !filled(v, f.messages) || !filled(v, other)) return null;
+  const without = (k: string) => Object.fromEntries(Object.entries(v).filter(([key]) => key !== k));
+  const asMessages = detectShape(without(other), task, f, vocabSize, classes);
+  const asConversations = detectShape(without(f.messages), task, { ...f, messages: other }, vocabSize, classes);
+  if ('record' in asMessages && 'record' in asConversations && canonicalContent(asMessages.record) === canonicalContent(asConversations.record)) return asMessages;
+  return reject('unknown_shape', `ambiguous record: it has "${f.messages}" and "${other}", which do not hold the same chat (--field messages=${other} reads "${other}")`);
 }
 
 function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {

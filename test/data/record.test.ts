@@ -400,3 +400,19 @@ test('a number in a text field is its token as the file spells it ("3.50", "1.0"
   assert.deepEqual(texts('{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": 4.0, "weight": 1.0}]}'), ['Q', '4.0']);
   assert.deepEqual(read('{"input_ids": [1, 2.0, 3e0], "text2": 1.0}'), { record: { shape: 'pretokenized', inputIds: [1, 2, 3] } });
 });
+
+test('a record with both "messages" and "conversations" is read only when they hold the same chat, else rejected as ambiguous', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  const openai = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }];
+  const sharegpt = [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello' }];
+  const other = [{ from: 'human', value: 'Other' }, { from: 'gpt', value: 'Answer' }];
+  assert.deepEqual(gen({ messages: openai, conversations: sharegpt }), { record: { shape: 'chat', messages: openai } });
+  const ambiguous = 'unknown_shape: ambiguous record: it has "messages" and "conversations", which do not hold the same chat (--field messages=conversations reads "conversations")';
+  assert.equal(detail(gen({ messages: openai, conversations: other })), ambiguous);
+  assert.equal(detail(gen({ messages: sharegpt, conversations: other })), ambiguous, 'ShareGPT turns in both');
+  assert.equal(detail(gen({ messages: openai, conversations: [{ from: 'robot', value: 'x' }] })), ambiguous, 'one of them does not read');
+  // the one the user names is read; an unfilled one (null, [], as a merged dataset leaves it) is none
+  assert.deepEqual(detectRecord({ messages: openai, conversations: other }, 'generation', { ...DEFAULT_FIELDS, messages: 'conversations' }),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'Other' }, { role: 'assistant', content: 'Answer' }] }, layout: 'sharegpt' });
+  assert.deepEqual(gen({ messages: openai, conversations: null }), { record: { shape: 'chat', messages: openai } });
+});
