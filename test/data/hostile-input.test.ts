@@ -161,3 +161,27 @@ test('a training run or quickstart folder inside an input folder is skipped and 
   assert.ok(report.warnings.includes(`data/run is a training run's folder (its ${RUN_LAYOUT.marker}): not read`), report.warnings.join('; '));
   assert.ok(report.warnings.includes(`data/qs is a quickstart's folder (its ${QUICKSTART_LAYOUT.marker}): not read`), report.warnings.join('; '));
 });
+
+test('JSON: one object holding several lists of records ({"data": [...], "extra": [...]}) is a one-line error naming them, not one rejected record', () => {
+  const recs = Array.from({ length: 5 }, (_, i) => ({ text: `record number ${i}` }));
+  const f = writeFiles(dir, {
+    'two.json': JSON.stringify({ data: recs.slice(0, 3), extra: recs.slice(3) }),
+    'beside.json': JSON.stringify({ version: '1.0', data: recs, tags: ['a', 'b'] }),
+    'odd key.json': JSON.stringify({ 'my records': recs, 'more records': recs }),
+    'ok.json': '[{"text": "a record to keep"}]',
+  });
+  const cases: Array<[string, RegExp]> = [
+    ['two.json', /two\.json:1: the file's one object is not a record but holds lists of records \("data" \(3 objects\), "extra" \(2 objects\)\): save the records to train on as their own file \(JSON Lines: jq -c '\.data\[\]' FILE > records\.jsonl\)$/],
+    ['beside.json', /beside\.json:1: the file's one object is not a record but holds a list of records \("data" \(5 objects\)\)/],
+    ['odd key.json', /jq -c '\.\["my records"\]\[\]'/],
+  ];
+  for (const [name, message] of cases) {
+    // beside a file that reads: the whole run is refused, not one record of the dataset rejected among the others
+    assert.throws(() => prepare({ inputs: [f['ok.json']!, f[name]!], outDir: path.join(dir, `lists-${name}`), tokenizer: tok }),
+      (e: Error) => e.name === 'UserError' && message.test(e.message) && !e.message.includes('\n'), name);
+  }
+  // a record whose members are lists of objects (annotations) is still a record
+  const g = writeFiles(dir, { 'annotated.json': JSON.stringify({ text: 'A record with spans.', spans: [{ start: 0, end: 1 }], notes: [{ by: 'x' }] }) })['annotated.json']!;
+  const { report } = prepare({ inputs: [g], outDir: path.join(dir, 'annotated'), tokenizer: tok, split: [1, 0, 0] });
+  assert.equal(report.kept, 1);
+});

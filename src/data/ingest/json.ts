@@ -12,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { refuseTableLayouts, wrappedRecords } from './json-layout.ts';
+import { recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { scanObjectMembers } from './json-object-scan.ts';
 import { parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
@@ -60,7 +60,8 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : null;
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
       if (!bad) refuseTableLayouts(value, file);
-      yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value };
+      const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value);
+      yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}) };
       return;
     }
   }
