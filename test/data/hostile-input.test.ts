@@ -47,16 +47,25 @@ test('CSV: a file whose every line opens a quoted field that never closes is rea
   assert.ok(items.every((i) => i.error?.reason === 'invalid_csv'));
   assert.match(items[n - 2]!.error!.detail, new RegExp(`opened on line ${n} is not closed before the end of the file \\(it runs over lines ${n}–${n + 1}, 12 bytes\\)`));
   assert.ok(ms < 20_000, `${ms} ms`); // seconds; each line scanned again to the end would take hours
-  // past the size bound: the lines skipped over are read whole when the field at last closes (here on line 7)
-  const g = writeFiles(dir, { 'closes.csv': 'text,label\n' + 'x",",\n'.repeat(5) + 'end",1\n' })['closes.csv']!;
-  const rows = [...readCsvRows(g, ',', { limit: { bytes: 20 } })];
-  assert.deepEqual(rows.map((r) => [r.line, r.error?.replace(/:.*/, '') ?? r.fields]), [
-    [1, ['text', 'label']],
-    [2, 'a quoted field (field 2) opened on line 2 is not closed within 20 bytes (it runs over lines 2–5, 24 bytes)'],
-    [3, 'a quoted field (field 2) opened on line 3 is not closed within 20 bytes (it runs over lines 3–6, 24 bytes)'],
-    [4, ['x"', ',\nx', ',\nx', ',\nend', '1']],
-  ]);
-  assert.equal(rows[3]!.raw, 'x",",\nx",",\nx",",\nend",1');
+});
+
+test('CSV: a quoted cell past the size bound is one too_long record, its lines never rows (a 10 MB cell of lines with commas became 250,000 records)', () => {
+  const cell = Array.from({ length: 40 }, (_, i) => `line ${i} of the cell, with a comma`).join('\n');
+  const f = writeFiles(dir, { 'cell.csv': `prompt,completion\n"write it","${cell}"\nq,a\n` })['cell.csv']!;
+  const items = [...readCsv(f, ',', {}, { bytes: 200 })];
+  assert.deepEqual(items.map((i) => [i.line, i.error?.reason ?? i.value]), [[2, 'too_long'], [42, { prompt: 'q', completion: 'a' }]]);
+  assert.match(items[0]!.error!.detail, /^a quoted field \(field 2\) opened on line 2 runs over lines 2–41 \(\d+ bytes\), more than the 200 bytes a CSV cell is read up to: shorten or split it$/);
+  // the lines past the bound are not kept to be read again: a stray quote there is a one-line error naming its line
+  const stray = (name: string, text: string, message: RegExp) => {
+    const g = writeFiles(dir, { [name]: text })[name]!;
+    assert.throws(() => [...readCsv(g, ',', {}, { bytes: 200 })], (e: Error) => e.name === 'UserError' && e.message.startsWith(`${g}:3: `) && message.test(e.message) && !e.message.includes('\n'), name);
+  };
+  const rows = Array.from({ length: 40 }, (_, i) => `row ${i},${i}`).join('\n');
+  stray('never.csv', `text,label\nfirst,1\n"stray,2\n${rows}\n`, /a quoted field \(field 1\) opened on line 3 is not closed before the end of the file, \d+ bytes on: a stray quote\? Fix that line/);
+  stray('later.csv', `text,label\nfirst,1\n"stray,2\n${rows}\n"quoted" row,3\n`, /a quoted field \(field 1\) opened on line 3 runs over lines 3–44 to a closing quote with text after it \(text after a closing quote in field 1\): a stray quote\? Fix that line/);
+  // within the bound a stray quote still rejects its line alone
+  assert.deepEqual([...readCsv(writeFiles(dir, { 'short.csv': `text,label\n"stray,2\nrow,1\n` })['short.csv']!, ',', {}, { bytes: 200 })].map((i) => i.error?.reason ?? i.value),
+    ['invalid_csv', { text: 'row', label: '1' }]);
 });
 
 test('CSV: a 24 MB cell on one line is read in memory of its size, not of tens of bytes a character (a 150 MB cell ran out of memory)', () => {
