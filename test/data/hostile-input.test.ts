@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readCsv, readCsvRows } from '../../src/data/ingest/csv.ts';
+import { readJson } from '../../src/data/ingest/json.ts';
+import { readJsonl as readJsonlItems } from '../../src/data/ingest/jsonl.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../../src/run/layout.ts';
@@ -193,4 +195,25 @@ test('JSON: one object holding several lists of records ({"data": [...], "extra"
   const g = writeFiles(dir, { 'annotated.json': JSON.stringify({ text: 'A record with spans.', spans: [{ start: 0, end: 1 }], notes: [{ by: 'x' }] }) })['annotated.json']!;
   const { report } = prepare({ inputs: [g], outDir: path.join(dir, 'annotated'), tokenizer: tok, split: [1, 0, 0] });
   assert.equal(report.kept, 1);
+});
+
+test('JSON: a record naming a key twice with different values is invalid_json, not silently the last value', () => {
+  const f = writeFiles(dir, {
+    'dup.jsonl': [
+      '{"text": "first text value", "text": "second text value"}',
+      '{"text": "the same", "text": "the same"}',
+      '{"messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}, {"role": "assistant", "content": "Hello"}], "text": null}',
+      '{"label": 1, "text": "x", "label": 2}',
+    ].join('\n'),
+    'dup.json': '{"text": "a", "text": "b"}',
+  });
+  const items = [...readJsonlItems(f['dup.jsonl']!)];
+  assert.deepEqual(items.map((i) => i.error?.detail ?? 'ok'), [
+    'the key "text" appears twice with different values (JSON keeps the last and drops the other): keep one',
+    'ok',
+    'ok',
+    'the key "label" appears twice with different values (JSON keeps the last and drops the other): keep one',
+  ]);
+  assert.equal(items[0]!.error!.reason, 'invalid_json');
+  assert.equal([...readJson(f['dup.json']!)][0]!.error?.reason, 'invalid_json');
 });
