@@ -198,7 +198,9 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
 
 function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return reject('unknown_shape', `expected an object, got ${typeName(value)}${holdsJsonObject(value) ? ' holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once' : ''}`);
+    const batch = Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))
+      ? ` of ${value.length} objects: records batched in a list, all rejected as this one; write one record per line (JSON Lines) or per array element` : '';
+    return reject('unknown_shape', `expected an object, got ${typeName(value)}${batch}${holdsJsonObject(value) ? ' holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once' : ''}`);
   }
   const v = value as Record<string, unknown>;
   const media = MEDIA_KEYS.find((k) => { const x = ownField(v, k); return x !== undefined && x !== null && x !== '' && !(Array.isArray(x) && x.length === 0); });

@@ -326,6 +326,9 @@ test('a record encoded twice (a JSON string holding a JSON object: json.dumps of
   assert.equal(detail(gen(JSON.stringify({ text: 'hello' }))),
     'unknown_shape: expected an object, got a string holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once');
   assert.equal(detail(gen('{not json}')), 'unknown_shape: expected an object, got a string');
+  assert.equal(detail(gen([{ text: 'a' }, { text: 'b' }])),
+    'unknown_shape: expected an object, got an array of 2 objects: records batched in a list, all rejected as this one; write one record per line (JSON Lines) or per array element');
+  assert.equal(detail(gen([1, 2])), 'unknown_shape: expected an object, got an array');
 });
 
 test('a record-level "system" beside OpenAI-format messages is the chat\'s system turn, as beside ShareGPT turns, not dropped; a system turn of its own wins', () => {
