@@ -226,6 +226,9 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   const groups: string[] = [];
   if (has(v, f.input_ids)) groups.push(f.input_ids);
   if (has(v, f.messages)) groups.push(f.messages);
+  // ShareGPT's turns beside another shape are a chat as "messages" would be (read alone, layouts.ts reads them), unless
+  // --field messages names the chat's field (none: no chat)
+  else if (f.messages === DEFAULT_FIELDS.messages && Array.isArray(ownField(v, 'conversations')) && (ownField(v, 'conversations') as unknown[]).length > 0) groups.push('conversations');
   // a prompt with no completion beside messages is the chat's first user turn again (UltraChat 200k, no_robots)
   if (has(v, f.completion) || (has(v, f.prompt) && !has(v, f.messages))) groups.push(`${f.prompt}/${f.completion}`);
   if (has(v, f.text)) groups.push(f.text);
@@ -243,7 +246,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {
-    const hint = groups.length === 2 && groups.includes(f.text) && groups.includes(f.messages)
+    const hint = groups.length === 2 && groups.includes(f.text) && (groups.includes(f.messages) || groups.includes('conversations'))
       ? ' (--field text=none reads it as the chat, --field messages=none as the text)' : '';
     return reject('unknown_shape', `ambiguous record: it has ${groups.map((g) => `"${g}"`).join(' and ')}${hint}`);
   }

@@ -418,4 +418,10 @@ test('a record with both "messages" and "conversations" is read only when they h
   assert.deepEqual(detectRecord({ messages: openai, conversations: other }, 'generation', { ...DEFAULT_FIELDS, messages: 'conversations' }),
     { record: { shape: 'chat', messages: [{ role: 'user', content: 'Other' }, { role: 'assistant', content: 'Answer' }] }, layout: 'sharegpt' });
   assert.deepEqual(gen({ messages: openai, conversations: null }), { record: { shape: 'chat', messages: openai } });
+  // ShareGPT's turns beside a text, a prompt/completion or token ids are a second shape, as "messages" there is
+  assert.equal(detail(gen({ text: 'T', conversations: sharegpt })), 'unknown_shape: ambiguous record: it has "conversations" and "text" (--field text=none reads it as the chat, --field messages=none as the text)');
+  assert.equal(detail(gen({ prompt: 'P', completion: 'C', conversations: sharegpt })), 'unknown_shape: ambiguous record: it has "conversations" and "prompt/completion"');
+  assert.equal(detail(gen({ input_ids: [1, 2], conversations: sharegpt })), 'unknown_shape: ambiguous record: it has "input_ids" and "conversations"');
+  assert.deepEqual(detectRecord({ text: 'T', conversations: sharegpt }, 'generation', { ...DEFAULT_FIELDS, messages: 'none' }), { record: { shape: 'text', text: 'T' } });
+  assert.deepEqual(detectRecord({ text: 'T', conversations: sharegpt }, 'generation', { ...DEFAULT_FIELDS, text: 'none' }), { record: { shape: 'chat', messages: openai }, layout: 'sharegpt' });
 });
