@@ -217,3 +217,13 @@ test('JSON: a record naming a key twice with different values is invalid_json, n
   assert.equal(items[0]!.error!.reason, 'invalid_json');
   assert.equal([...readJson(f['dup.json']!)][0]!.error?.reason, 'invalid_json');
 });
+
+test('JSON Lines: a line holding two records glued together (no line break between them) is rejected saying so', () => {
+  const f = writeFiles(dir, { 'glued.jsonl': '{"text": "first"}{"text": "second"}\n{"text": "third"} [1]\n{"text": "x"} junk\n' })['glued.jsonl']!;
+  assert.deepEqual([...readJsonlItems(f)].map((i) => [i.line, i.error?.reason, i.error?.detail.replace(/ Put each.*/, '')]), [
+    [1, 'invalid_json', 'more than one JSON value (a second starts at character 18): records written without a line break between them?'],
+    [2, 'invalid_json', 'more than one JSON value (a second starts at character 19): records written without a line break between them?'],
+    [3, 'invalid_json', [...readJsonlItems(f)][2]!.error!.detail],
+  ]);
+  assert.doesNotMatch([...readJsonlItems(f)][2]!.error!.detail, /more than one/);
+});

@@ -97,6 +97,38 @@ export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawIt
     if (duplicate !== null) return { line, raw: t, error: { reason: 'invalid_json', detail: duplicate } };
     return reading === 'json' ? { line, raw: t, value } : { line, raw: t, value, python: reading };
   } catch (e) {
-    return { line, raw: t, error: { reason: 'invalid_json', detail: (e as Error).message } };
+    const second = secondValueAt(t);
+    const detail = second === null ? (e as Error).message
+      : `more than one JSON value (a second starts at character ${second + 1}): records written without a line break between them? Put each on its own line`;
+    return { line, raw: t, error: { reason: 'invalid_json', detail } };
   }
+}
+
+/**
+ * Where a second object or array starts in `t` (0-based) when `t` is one JSON value followed by another
+ * (`{"text": "a"}{"text": "b"}`: a writer that left out the newline), else null: said in the rejection, whose record
+ * holds several.
+ */
+function secondValueAt(t: string): number | null {
+  let depth = 0, inString = false, escape = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (inString) {
+      if (escape) escape = false;
+      else if (c === 0x5c) escape = true;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
+      const rest = t.slice(i + 1).trimStart();
+      if (!rest.startsWith('{') && !rest.startsWith('[')) return null;
+      try {
+        JSON.parse(t.slice(0, i + 1));
+      } catch {
+        return null;
+      }
+      return t.length - rest.length;
+    }
+  }
+  return null;
 }
