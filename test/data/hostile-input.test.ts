@@ -204,6 +204,9 @@ test('JSON: a record naming a key twice with different values is invalid_json, n
       '{"text": "the same", "text": "the same"}',
       '{"messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}, {"role": "assistant", "content": "Hello"}], "text": null}',
       '{"label": 1, "text": "x", "label": 2}',
+      // more keys than are searched for one by one: walked
+      JSON.stringify(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`c${i}`, i]))).replace('}', ', "c3": "x", "text": "wide"}'),
+      JSON.stringify(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`c${i}`, i]))).replace('}', ', "text": "wide"}'),
     ].join('\n'),
     'dup.json': '{"text": "a", "text": "b"}',
   });
@@ -213,6 +216,8 @@ test('JSON: a record naming a key twice with different values is invalid_json, n
     'ok',
     'ok',
     'the key "label" appears twice with different values (JSON keeps the last and drops the other): keep one',
+    'the key "c3" appears twice with different values (JSON keeps the last and drops the other): keep one',
+    'ok',
   ]);
   assert.equal(items[0]!.error!.reason, 'invalid_json');
   assert.equal([...readJson(f['dup.json']!)][0]!.error?.reason, 'invalid_json');
