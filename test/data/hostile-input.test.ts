@@ -182,9 +182,9 @@ test('JSON: one object holding several lists of records ({"data": [...], "extra"
     'ok.json': '[{"text": "a record to keep"}]',
   });
   const cases: Array<[string, RegExp]> = [
-    ['two.json', /two\.json:1: the file's one object is not a record but holds lists of records \("data" \(3 objects\), "extra" \(2 objects\)\): save the records to train on as their own file \(JSON Lines: jq -c '\.data\[\]' FILE > records\.jsonl\)$/],
+    ['two.json', /two\.json:1: the file's one object is not a record but holds lists of records \("data" \(3 objects\), "extra" \(2 objects\)\): save the records to train on as their own file \(JSON Lines: jq -c '\.data\[\]' \S+two\.json > records\.jsonl\)$/],
     ['beside.json', /beside\.json:1: the file's one object is not a record but holds a list of records \("data" \(5 objects\)\)/],
-    ['odd key.json', /jq -c '\.\["my records"\]\[\]'/],
+    ['odd key.json', /jq -c '\.\["my records"\]\[\]' FILE > /],
   ];
   for (const [name, message] of cases) {
     // beside a file that reads: the whole run is refused, not one record of the dataset rejected among the others

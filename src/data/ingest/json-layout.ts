@@ -29,14 +29,14 @@ export function wrappedRecords(members: ObjectMember[], file: string): ObjectMem
  * the one list wrapping the records), what to say when it is no record: its lists and what to do; undefined when
  * it holds none. HF's load_dataset("json") refuses such a file too, asking for the field that holds the records.
  */
-export function recordListsNote(members: ObjectMember[], value: unknown): string | undefined {
+export function recordListsNote(members: ObjectMember[], value: unknown, file: string): string | undefined {
   const lists = members.filter((m) => m.kind === 'records');
   if (lists.length === 0 || !isObject(value)) return undefined;
   const named = lists.map((m) => { const n = (value[m.key] as unknown[]).length; return `"${m.key}" (${n} object${n === 1 ? '' : 's'})`; }).join(', ');
   const first = lists[0]!.key;
   const jq = /^[A-Za-z_][A-Za-z0-9_]*$/.test(first) ? `.${first}[]` : `.[${JSON.stringify(first)}][]`;
   return `the file's one object is not a record but holds ${lists.length === 1 ? 'a list' : 'lists'} of records (${named}): ` +
-    `save the records to train on as their own file (JSON Lines: jq -c '${jq}' FILE > records.jsonl)`;
+    `save the records to train on as their own file (JSON Lines: jq -c '${jq}' ${/^[\w./-]+$/.test(file) ? file : 'FILE'} > records.jsonl)`;
 }
 
 /** Throws a UserError (naming `file`:1) when `value` is a pandas table that is not records. */

@@ -62,7 +62,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === null ? null : { reason: 'invalid_json' as const, detail: duplicate };
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
       if (!bad) refuseTableLayouts(value, file);
-      const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value);
+      const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value, file);
       yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}) };
       return;
     }
