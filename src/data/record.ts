@@ -124,6 +124,20 @@ function textColumnHint(v: Record<string, unknown>, labelKey: string | null): st
   return texts.length === 1 ? `; ${flag(texts[0]!)} reads it as the text` : `; name the text field: ${texts.map(flag).join(' or ')}`;
 }
 
+/**
+ * For a record with none of the shape fields but a list of objects (Capybara's `conversation` of {input, output}
+ * exchanges): what the list is, in place of a hint to read a string beside it (its "source") as the text. Empty when
+ * it has none.
+ */
+function turnsHint(v: Record<string, unknown>): string {
+  const key = Object.keys(v).find((k) => { const x = ownField(v, k); return Array.isArray(x) && x.length > 0 && x.every((t) => typeof t === 'object' && t !== null && !Array.isArray(t)); });
+  if (key === undefined) return '';
+  const turns = ownField(v, key) as object[], keys = [...new Set(turns.flatMap((t) => Object.keys(t)))].slice(0, 6);
+  const flag = `--field messages=${/[\s"']/.test(key) ? JSON.stringify(key) : key}${keys.includes('role') && keys.includes('content') ? '' : ' with --field role=KEY and --field content=KEY'}`;
+  return `; "${key}" holds a list of ${turns.length} object${turns.length === 1 ? '' : 's'} (keys ${keys.map((k) => JSON.stringify(k)).join(', ')}): ` +
+    `if they are a chat's turns, ${flag} reads them, else convert them to {role, content} messages`;
+}
+
 /** A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own. */
 function withSystem(det: DetectResult, system: string): DetectResult {
   const content = normalizeText(system);
@@ -226,12 +240,15 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   const groups: string[] = [];
   if (has(v, f.input_ids)) groups.push(f.input_ids);
   if (has(v, f.messages)) groups.push(f.messages);
-  // ShareGPT's turns beside another shape are a chat as "messages" would be (read alone, layouts.ts reads them), unless
-  // --field messages names the chat's field (none: no chat)
-  else if (f.messages === DEFAULT_FIELDS.messages && Array.isArray(ownField(v, 'conversations')) && (ownField(v, 'conversations') as unknown[]).length > 0) groups.push('conversations');
   // a prompt with no completion beside messages is the chat's first user turn again (UltraChat 200k, no_robots)
   if (has(v, f.completion) || (has(v, f.prompt) && !has(v, f.messages))) groups.push(`${f.prompt}/${f.completion}`);
   if (has(v, f.text)) groups.push(f.text);
+  // ShareGPT's turns beside another shape are a chat as "messages" would be (alone, layouts.ts reads them), unless
+  // --field messages names the chat's field (none: no chat)
+  const conversations = ownField(v, 'conversations');
+  if (groups.length > 0 && !has(v, f.messages) && f.messages === DEFAULT_FIELDS.messages && Array.isArray(conversations) && conversations.length > 0) {
+    groups.splice(has(v, f.input_ids) ? 1 : 0, 0, 'conversations');
+  }
   if (groups.length === 0) {
     const emptyTurns = ['conversations', f.messages].find((k) => Array.isArray(ownField(v, k)) && (ownField(v, k) as unknown[]).length === 0);
     if (emptyTurns !== undefined) return reject('empty', `"${emptyTurns}" holds no turns`);
@@ -242,7 +259,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
       const key = Object.keys(v).find((k) => k !== f[name] && k.trim().toLowerCase() === f[name].toLowerCase());
       return key === undefined ? [] : [`--field ${name}=${key.includes(' ') ? JSON.stringify(key) : key}`];
     });
-    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
+    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v) || turnsHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {

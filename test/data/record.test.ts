@@ -206,6 +206,10 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.match(detail(cls({ sentence: 'a charming journey', label: '1' })), /\(keys: "sentence", "label"\); --field text=sentence reads it as the text$/);
   assert.match(detail(gen({ content: 'a page of a corpus', id: '17', views: 3 })), /; --field text=content reads it as the text$/);
   assert.match(detail(cls({ 'Class Index': '3', Title: 'Wall St.', Description: 'Reuters - …' })), /; name the text field: --field text=Title or --field text=Description$/);
+  // a list of objects beside a string is what the record holds, not the string (Capybara's "source" beside its exchanges)
+  assert.equal(detail(gen({ source: 'GPT4LLM', conversation: [{ input: 'Q', output: 'A' }, { input: 'Q2', output: 'A2' }] })),
+    'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "source", "conversation"); "conversation" holds a list of 2 objects (keys "input", "output"): ' +
+    'if they are a chat\'s turns, --field messages=conversation with --field role=KEY and --field content=KEY reads them, else convert them to {role, content} messages');
   assert.match(detail(gen({ id: '17', score: '0.5' })), /\(keys: "id", "score"\)$/, 'no text field: no hint');
   assert.match(detail(gen({ text: 'T', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), /--field text=none reads it as the chat, --field messages=none as the text/);
 });
@@ -423,5 +427,7 @@ test('a record with both "messages" and "conversations" is read only when they h
   assert.equal(detail(gen({ prompt: 'P', completion: 'C', conversations: sharegpt })), 'unknown_shape: ambiguous record: it has "conversations" and "prompt/completion"');
   assert.equal(detail(gen({ input_ids: [1, 2], conversations: sharegpt })), 'unknown_shape: ambiguous record: it has "input_ids" and "conversations"');
   assert.deepEqual(detectRecord({ text: 'T', conversations: sharegpt }, 'generation', { ...DEFAULT_FIELDS, messages: 'none' }), { record: { shape: 'text', text: 'T' } });
+  assert.match(detail(gen({ conversations: openai })), /\(keys "role", "content"\): if they are a chat's turns, --field messages=conversations reads them, else/);
+  assert.match(detail(gen({ conversations: ['Q', 'A'] })), /^unknown_shape: no "text", "prompt"\/"completion", "messages" or "input_ids" field \(keys: "conversations"\)/, 'alone and not ShareGPT\'s: no shape');
   assert.deepEqual(detectRecord({ text: 'T', conversations: sharegpt }, 'generation', { ...DEFAULT_FIELDS, text: 'none' }), { record: { shape: 'chat', messages: openai }, layout: 'sharegpt' });
 });
