@@ -89,6 +89,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined);
     if ('reason' in det) {
+      if (det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, where);
       const fix = det.reason === 'wrong_task' && opts.wrongTaskFix ? ` (${opts.wrongTaskFix})` : '';
       throw new UserError(`${det.reason}: ${det.detail}${fix} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     }

@@ -3,7 +3,8 @@
 // is certain: each run of characters that Windows-1252 writes as bytes 0x80–0xFF is turned back into those bytes
 // and read as UTF-8, and the text is repaired only when every lead byte among them starts a well-formed character
 // (a text with one correct "é" — the lone lead byte E9 — is left as it is; a lone "½" or no-break space, bytes
-// that start nothing, stays) and no character it gives is one that mojibake does not make: an accented capital or ß
+// that start nothing, stays; but a Windows-1252 punctuation mark alone, such as a “, shows text typed as it is)
+// and no character it gives is one that mojibake does not make: an accented capital or ß
 // before a quote or an ellipsis ("Spaß…", "“CAFÉ”") is two such bytes too (see implausible). Twice-garbled text is
 // undone twice. Called by normalizeText before anything else (its control-character stripping would cut the C1
 // characters some of these runs hold).
@@ -61,6 +62,9 @@ function undoOnce(s: string): string | null {
     for (let k = 0; k < bytes.length;) {
       const n = sequenceLength(bytes[k]!);
       if (n === 0) {
+        // Windows-1252's own punctuation standing alone (the “ of "“IRMÃ”"), typed as it is: mojibake would have
+        // garbled it too ("â€œ"), so the text around it is correct (its "Ã”" Portuguese, not an "Ô")
+        if (s.charCodeAt(i + k) > 0xff) return null;
         out += s[i + k]; // not a lead byte: the character stays
         k++;
         continue;

@@ -165,6 +165,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           continue;
         }
         const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined);
+        // a dataset in one object is no record to reject: its records would be lost as one
+        if ('reason' in det && det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, `${src.path}:${item.line}`);
         if ('reason' in det) {
           if (det.noLabel?.kind === 'minus_one') minusOnes++;
           else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);

@@ -124,6 +124,20 @@ function textColumnHint(v: Record<string, unknown>, labelKey: string | null): st
   return texts.length === 1 ? `; ${flag(texts[0]!)} reads it as the text` : `; name the text field: ${texts.map(flag).join(' or ')}`;
 }
 
+/**
+ * For a record with none of the shape fields but a list of objects (Capybara's `conversation` of {input, output}
+ * exchanges): what the list is, in place of a hint to read a string beside it (its "source") as the text. Empty when
+ * it has none.
+ */
+function turnsHint(v: Record<string, unknown>): string {
+  const key = Object.keys(v).find((k) => { const x = ownField(v, k); return Array.isArray(x) && x.length > 0 && x.every((t) => typeof t === 'object' && t !== null && !Array.isArray(t)); });
+  if (key === undefined) return '';
+  const turns = ownField(v, key) as object[], keys = [...new Set(turns.flatMap((t) => Object.keys(t)))].slice(0, 6);
+  const flag = `--field messages=${/[\s"']/.test(key) ? JSON.stringify(key) : key}${keys.includes('role') && keys.includes('content') ? '' : ' with --field role=KEY and --field content=KEY'}`;
+  return `; "${key}" holds a list of ${turns.length} object${turns.length === 1 ? '' : 's'} (keys ${keys.map((k) => JSON.stringify(k)).join(', ')}): ` +
+    `if they are a chat's turns, ${flag} reads them, else convert them to {role, content} messages`;
+}
+
 /** A chat given the system prompt beside its turns (`system`), normalised, unless it is empty or the chat has its own. */
 function withSystem(det: DetectResult, system: string): DetectResult {
   const content = normalizeText(system);
@@ -198,7 +212,9 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
 
 function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return reject('unknown_shape', `expected an object, got ${typeName(value)}${holdsJsonObject(value) ? ' holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once' : ''}`);
+    const batch = Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))
+      ? ` of ${value.length} objects: records batched in a list, all rejected as this one; write one record per line (JSON Lines) or per array element` : '';
+    return reject('unknown_shape', `expected an object, got ${typeName(value)}${batch}${holdsJsonObject(value) ? ' holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once' : ''}`);
   }
   const v = value as Record<string, unknown>;
   const media = MEDIA_KEYS.find((k) => { const x = ownField(v, k); return x !== undefined && x !== null && x !== '' && !(Array.isArray(x) && x.length === 0); });
@@ -209,6 +225,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   if (openAssistant !== null) {
     return reject('unknown_shape', `${openAssistant}; make chats of its trees first (each path from a prompt to a reply: messages of role user and assistant)`);
   }
+  const twoChats = bothChatFields(v, task, f, vocabSize, classes);
+  if (twoChats !== null) return twoChats;
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
     const read = readLayout(v, f.messages);
     if (read !== null) {
@@ -225,6 +243,12 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   // a prompt with no completion beside messages is the chat's first user turn again (UltraChat 200k, no_robots)
   if (has(v, f.completion) || (has(v, f.prompt) && !has(v, f.messages))) groups.push(`${f.prompt}/${f.completion}`);
   if (has(v, f.text)) groups.push(f.text);
+  // ShareGPT's turns beside another shape are a chat as "messages" would be (alone, layouts.ts reads them), unless
+  // --field messages names the chat's field (none: no chat)
+  const conversations = ownField(v, 'conversations');
+  if (groups.length > 0 && !has(v, f.messages) && f.messages === DEFAULT_FIELDS.messages && Array.isArray(conversations) && conversations.length > 0) {
+    groups.splice(has(v, f.input_ids) ? 1 : 0, 0, 'conversations');
+  }
   if (groups.length === 0) {
     const emptyTurns = ['conversations', f.messages].find((k) => Array.isArray(ownField(v, k)) && (ownField(v, k) as unknown[]).length === 0);
     if (emptyTurns !== undefined) return reject('empty', `"${emptyTurns}" holds no turns`);
@@ -235,11 +259,11 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
       const key = Object.keys(v).find((k) => k !== f[name] && k.trim().toLowerCase() === f[name].toLowerCase());
       return key === undefined ? [] : [`--field ${name}=${key.includes(' ') ? JSON.stringify(key) : key}`];
     });
-    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
+    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v) || turnsHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {
-    const hint = groups.length === 2 && groups.includes(f.text) && groups.includes(f.messages)
+    const hint = groups.length === 2 && groups.includes(f.text) && (groups.includes(f.messages) || groups.includes('conversations'))
       ? ' (--field text=none reads it as the chat, --field messages=none as the text)' : '';
     return reject('unknown_shape', `ambiguous record: it has ${groups.map((g) => `"${g}"`).join(' and ')}${hint}`);
   }
@@ -286,6 +310,27 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   const label = labelOf(v, f, classes);
   if ('reason' in label) return label;
   return { record: { shape: 'classification', text, label: label.label } };
+}
+
+/** Whether `v` holds a value at `k` that is not null and not an empty array: a field a merged dataset leaves unfilled is none. */
+const filled = (v: Record<string, unknown>, k: string): boolean => {
+  const x = ownField(v, k);
+  return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0);
+};
+
+/**
+ * A record with both turns fields, "messages" (or --field messages' key) and ShareGPT's "conversations" (a dataset
+ * converted with the original kept, or two merged): read as one of them when both hold the same chat; else rejected as
+ * ambiguous, where reading either would silently drop the other. Null when the record does not have both.
+ */
+function bothChatFields(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult | null {
+  const other = 'conversations';
+  if (f.messages === other || !filled(v, f.messages) || !filled(v, other)) return null;
+  const without = (k: string) => Object.fromEntries(Object.entries(v).filter(([key]) => key !== k));
+  const asMessages = detectShape(without(other), task, f, vocabSize, classes);
+  const asConversations = detectShape(without(f.messages), task, { ...f, messages: other }, vocabSize, classes);
+  if ('record' in asMessages && 'record' in asConversations && canonicalContent(asMessages.record) === canonicalContent(asConversations.record)) return asMessages;
+  return reject('unknown_shape', `ambiguous record: it has "${f.messages}" and "${other}", which do not hold the same chat (--field messages=${other} reads "${other}")`);
 }
 
 function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {

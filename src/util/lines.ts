@@ -6,7 +6,7 @@
 // Every line is checked as strict UTF-8: a line that is not valid UTF-8, or that holds a NUL byte (binary
 // data), still comes out — decoded with U+FFFD, so line numbers and counts stay exact — but carries a
 // `defect` saying what and at which byte, so that no caller takes it for text without knowing. A file
-// that starts with a UTF-16 byte-order mark is refused as a whole, and so is anything but a regular file.
+// that starts with a UTF-16 (or UTF-32) byte-order mark is refused as a whole, and so is anything but a regular file.
 import { constants, isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from './errors.ts';
@@ -163,6 +163,10 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
       let chunk = buf.subarray(0, n);
       if (first) {
         first = false;
+        // UTF-32's marks first: FF FE 00 00 starts with UTF-16LE's
+        const utf32 = n >= 4 && chunk[0] === 0xff && chunk[1] === 0xfe && chunk[2] === 0 && chunk[3] === 0 ? 'UTF-32LE'
+          : n >= 4 && chunk[0] === 0 && chunk[1] === 0 && chunk[2] === 0xfe && chunk[3] === 0xff ? 'UTF-32BE' : null;
+        if (utf32) throw new UserError(`this is ${utf32} text (it starts with a UTF-32 byte-order mark): convert it to UTF-8 first (iconv -f ${utf32} -t UTF-8)`, file);
         if (n >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
           throw new UserError('this is UTF-16 text (it starts with a UTF-16 byte-order mark): convert it to UTF-8 first', file);
         }

@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readCsv, readCsvRows } from '../../src/data/ingest/csv.ts';
+import { readJson } from '../../src/data/ingest/json.ts';
+import { readJsonl as readJsonlItems } from '../../src/data/ingest/jsonl.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { detectRecord } from '../../src/data/record.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT } from '../../src/run/layout.ts';
@@ -47,16 +49,25 @@ test('CSV: a file whose every line opens a quoted field that never closes is rea
   assert.ok(items.every((i) => i.error?.reason === 'invalid_csv'));
   assert.match(items[n - 2]!.error!.detail, new RegExp(`opened on line ${n} is not closed before the end of the file \\(it runs over lines ${n}–${n + 1}, 12 bytes\\)`));
   assert.ok(ms < 20_000, `${ms} ms`); // seconds; each line scanned again to the end would take hours
-  // past the size bound: the lines skipped over are read whole when the field at last closes (here on line 7)
-  const g = writeFiles(dir, { 'closes.csv': 'text,label\n' + 'x",",\n'.repeat(5) + 'end",1\n' })['closes.csv']!;
-  const rows = [...readCsvRows(g, ',', { limit: { bytes: 20 } })];
-  assert.deepEqual(rows.map((r) => [r.line, r.error?.replace(/:.*/, '') ?? r.fields]), [
-    [1, ['text', 'label']],
-    [2, 'a quoted field (field 2) opened on line 2 is not closed within 20 bytes (it runs over lines 2–5, 24 bytes)'],
-    [3, 'a quoted field (field 2) opened on line 3 is not closed within 20 bytes (it runs over lines 3–6, 24 bytes)'],
-    [4, ['x"', ',\nx', ',\nx', ',\nend', '1']],
-  ]);
-  assert.equal(rows[3]!.raw, 'x",",\nx",",\nx",",\nend",1');
+});
+
+test('CSV: a quoted cell past the size bound is one too_long record, its lines never rows (a 10 MB cell of lines with commas became 250,000 records)', () => {
+  const cell = Array.from({ length: 40 }, (_, i) => `line ${i} of the cell, with a comma`).join('\n');
+  const f = writeFiles(dir, { 'cell.csv': `prompt,completion\n"write it","${cell}"\nq,a\n` })['cell.csv']!;
+  const items = [...readCsv(f, ',', {}, { bytes: 200 })];
+  assert.deepEqual(items.map((i) => [i.line, i.error?.reason ?? i.value]), [[2, 'too_long'], [42, { prompt: 'q', completion: 'a' }]]);
+  assert.match(items[0]!.error!.detail, /^a quoted field \(field 2\) opened on line 2 runs over lines 2–41 \(\d+ bytes\), more than the 200 bytes a CSV cell is read up to: shorten or split it$/);
+  // the lines past the bound are not kept to be read again: a stray quote there is a one-line error naming its line
+  const stray = (name: string, text: string, message: RegExp) => {
+    const g = writeFiles(dir, { [name]: text })[name]!;
+    assert.throws(() => [...readCsv(g, ',', {}, { bytes: 200 })], (e: Error) => e.name === 'UserError' && e.message.startsWith(`${g}:3: `) && message.test(e.message) && !e.message.includes('\n'), name);
+  };
+  const rows = Array.from({ length: 40 }, (_, i) => `row ${i},${i}`).join('\n');
+  stray('never.csv', `text,label\nfirst,1\n"stray,2\n${rows}\n`, /a quoted field \(field 1\) opened on line 3 is not closed before the end of the file, \d+ bytes on: a stray quote\? Fix that line/);
+  stray('later.csv', `text,label\nfirst,1\n"stray,2\n${rows}\n"quoted" row,3\n`, /a quoted field \(field 1\) opened on line 3 runs over lines 3–44 to a closing quote with text after it \(text after a closing quote in field 1\): a stray quote\? Fix that line/);
+  // within the bound a stray quote still rejects its line alone
+  assert.deepEqual([...readCsv(writeFiles(dir, { 'short.csv': `text,label\n"stray,2\nrow,1\n` })['short.csv']!, ',', {}, { bytes: 200 })].map((i) => i.error?.reason ?? i.value),
+    ['invalid_csv', { text: 'row', label: '1' }]);
 });
 
 test('CSV: a 24 MB cell on one line is read in memory of its size, not of tens of bytes a character (a 150 MB cell ran out of memory)', () => {
@@ -160,4 +171,64 @@ test('a training run or quickstart folder inside an input folder is skipped and 
   assert.deepEqual([report.input_records, report.kept], [1, 1]);
   assert.ok(report.warnings.includes(`data/run is a training run's folder (its ${RUN_LAYOUT.marker}): not read`), report.warnings.join('; '));
   assert.ok(report.warnings.includes(`data/qs is a quickstart's folder (its ${QUICKSTART_LAYOUT.marker}): not read`), report.warnings.join('; '));
+});
+
+test('JSON: one object holding several lists of records ({"data": [...], "extra": [...]}) is a one-line error naming them, not one rejected record', () => {
+  const recs = Array.from({ length: 5 }, (_, i) => ({ text: `record number ${i}` }));
+  const f = writeFiles(dir, {
+    'two.json': JSON.stringify({ data: recs.slice(0, 3), extra: recs.slice(3) }),
+    'beside.json': JSON.stringify({ version: '1.0', data: recs, tags: ['a', 'b'] }),
+    'odd key.json': JSON.stringify({ 'my records': recs, 'more records': recs }),
+    'ok.json': '[{"text": "a record to keep"}]',
+  });
+  const cases: Array<[string, RegExp]> = [
+    ['two.json', /two\.json:1: the file's one object is not a record but holds lists of records \("data" \(3 objects\), "extra" \(2 objects\)\): save the records to train on as their own file \(JSON Lines: jq -c '\.data\[\]' \S+two\.json > records\.jsonl\)$/],
+    ['beside.json', /beside\.json:1: the file's one object is not a record but holds a list of records \("data" \(5 objects\)\)/],
+    ['odd key.json', /jq -c '\.\["my records"\]\[\]' FILE > /],
+  ];
+  for (const [name, message] of cases) {
+    // beside a file that reads: the whole run is refused, not one record of the dataset rejected among the others
+    assert.throws(() => prepare({ inputs: [f['ok.json']!, f[name]!], outDir: path.join(dir, `lists-${name}`), tokenizer: tok }),
+      (e: Error) => e.name === 'UserError' && message.test(e.message) && !e.message.includes('\n'), name);
+  }
+  // a record whose members are lists of objects (annotations) is still a record
+  const g = writeFiles(dir, { 'annotated.json': JSON.stringify({ text: 'A record with spans.', spans: [{ start: 0, end: 1 }], notes: [{ by: 'x' }] }) })['annotated.json']!;
+  const { report } = prepare({ inputs: [g], outDir: path.join(dir, 'annotated'), tokenizer: tok, split: [1, 0, 0] });
+  assert.equal(report.kept, 1);
+});
+
+test('JSON: a record naming a key twice with different values is invalid_json, not silently the last value', () => {
+  const f = writeFiles(dir, {
+    'dup.jsonl': [
+      '{"text": "first text value", "text": "second text value"}',
+      '{"text": "the same", "text": "the same"}',
+      '{"messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}, {"role": "assistant", "content": "Hello"}], "text": null}',
+      '{"label": 1, "text": "x", "label": 2}',
+      // more keys than are searched for one by one: walked
+      JSON.stringify(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`c${i}`, i]))).replace('}', ', "c3": "x", "text": "wide"}'),
+      JSON.stringify(Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`c${i}`, i]))).replace('}', ', "text": "wide"}'),
+    ].join('\n'),
+    'dup.json': '{"text": "a", "text": "b"}',
+  });
+  const items = [...readJsonlItems(f['dup.jsonl']!)];
+  assert.deepEqual(items.map((i) => i.error?.detail ?? 'ok'), [
+    'the key "text" appears twice with different values (JSON keeps the last and drops the other): keep one',
+    'ok',
+    'ok',
+    'the key "label" appears twice with different values (JSON keeps the last and drops the other): keep one',
+    'the key "c3" appears twice with different values (JSON keeps the last and drops the other): keep one',
+    'ok',
+  ]);
+  assert.equal(items[0]!.error!.reason, 'invalid_json');
+  assert.equal([...readJson(f['dup.json']!)][0]!.error?.reason, 'invalid_json');
+});
+
+test('JSON Lines: a line holding two records glued together (no line break between them) is rejected saying so', () => {
+  const f = writeFiles(dir, { 'glued.jsonl': '{"text": "first"}{"text": "second"}\n{"text": "third"} [1]\n{"text": "x"} junk\n' })['glued.jsonl']!;
+  assert.deepEqual([...readJsonlItems(f)].map((i) => [i.line, i.error?.reason, i.error?.detail.replace(/ Put each.*/, '')]), [
+    [1, 'invalid_json', 'more than one JSON value (a second starts at character 18): records written without a line break between them?'],
+    [2, 'invalid_json', 'more than one JSON value (a second starts at character 19): records written without a line break between them?'],
+    [3, 'invalid_json', [...readJsonlItems(f)][2]!.error!.detail],
+  ]);
+  assert.doesNotMatch([...readJsonlItems(f)][2]!.error!.detail, /more than one/);
 });

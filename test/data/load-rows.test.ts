@@ -167,3 +167,8 @@ test('a stray CSV quote: prepare rejects its line and reads on (and says so); tr
   assert.equal(rejected.length, 1);
   assert.match(rejected[0]!.detail, /: a stray quote\? Only line 3 is rejected; reading resumes at line 4$/);
 });
+
+test('a JSON file whose one object holds lists of records is refused naming them, as prepare refuses it', () => {
+  const f = writeFiles(dir, { 'lists.json': JSON.stringify({ data: [{ text: 'one' }], extra: [{ text: 'two' }] }) })['lists.json']!;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok }), (e: unknown) => isUserError(e) && e.message.startsWith(`${f}:1: the file's one object is not a record but holds lists of records ("data" (1 object), "extra" (1 object))`));
+});

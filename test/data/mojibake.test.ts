@@ -40,6 +40,9 @@ test('an accented capital or ß before a quote, a dash or an ellipsis is correct
   }
   // and the real thing, garbled once or twice, comes back as it was, not decoded a step too far
   assert.equal(repairMojibake(garble('“CAFÉ”', 'windows-1252')), '“CAFÉ”');
+  // Portuguese capitals: Ã is a lead byte and ” … — continuation bytes, so "IRMÃ”" reads as "IRMÔ"; the “ typed as it
+  // is (mojibake garbles it too: "â€œ") shows the text is correct
+  for (const s of ['“IRMÃ”', 'ELA DISSE: “AMANHÔ…', '‘CAPITÔ']) assert.equal(repairMojibake(s), s, s);
   assert.equal(repairMojibake(garble(garble('Das macht Spaß…', 'windows-1252'), 'windows-1252')), 'Das macht Spaß…');
 });
 

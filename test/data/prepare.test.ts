@@ -329,6 +329,9 @@ test('near duplicates by content, not by what records share: a system prompt, a 
   const casedRun = run('cased', { inputs: [cased], task: 'classification' });
   assert.deepEqual(casedRun.report.labels, ['Pos', 'neg', 'pos'], 'a zero-width character makes no class of its own');
   assert.ok(casedRun.report.warnings.includes('classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)'));
+  const mixed = writeFiles(dir, { 'mixed.jsonl': ['{"text": "good", "label": 1}', '{"text": "bad", "label": "0"}', '{"text": "great", "label": "positive"}', '{"text": "meh", "label": true}'].join('\n') })['mixed.jsonl']!;
+  assert.ok(run('mixed', { inputs: [mixed], task: 'classification' }).report.warnings.includes('the labels mix integers (0, 1) and words ("True", "positive"): two labellings merged? Each is a class of its own (give --labels, or fix the data)'));
+  assert.ok(!casedRun.report.warnings.some((w) => /mix integers/.test(w)));
 });
 
 test('ShareGPT and Alpaca files need no --field: kept as chats, and the report says how many records each layout gave', () => {

@@ -206,6 +206,10 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.match(detail(cls({ sentence: 'a charming journey', label: '1' })), /\(keys: "sentence", "label"\); --field text=sentence reads it as the text$/);
   assert.match(detail(gen({ content: 'a page of a corpus', id: '17', views: 3 })), /; --field text=content reads it as the text$/);
   assert.match(detail(cls({ 'Class Index': '3', Title: 'Wall St.', Description: 'Reuters - …' })), /; name the text field: --field text=Title or --field text=Description$/);
+  // a list of objects beside a string is what the record holds, not the string (Capybara's "source" beside its exchanges)
+  assert.equal(detail(gen({ source: 'GPT4LLM', conversation: [{ input: 'Q', output: 'A' }, { input: 'Q2', output: 'A2' }] })),
+    'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "source", "conversation"); "conversation" holds a list of 2 objects (keys "input", "output"): ' +
+    'if they are a chat\'s turns, --field messages=conversation with --field role=KEY and --field content=KEY reads them, else convert them to {role, content} messages');
   assert.match(detail(gen({ id: '17', score: '0.5' })), /\(keys: "id", "score"\)$/, 'no text field: no hint');
   assert.match(detail(gen({ text: 'T', messages: [{ role: 'user', content: 'U' }, { role: 'assistant', content: 'A' }] })), /--field text=none reads it as the chat, --field messages=none as the text/);
 });
@@ -326,6 +330,9 @@ test('a record encoded twice (a JSON string holding a JSON object: json.dumps of
   assert.equal(detail(gen(JSON.stringify({ text: 'hello' }))),
     'unknown_shape: expected an object, got a string holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once');
   assert.equal(detail(gen('{not json}')), 'unknown_shape: expected an object, got a string');
+  assert.equal(detail(gen([{ text: 'a' }, { text: 'b' }])),
+    'unknown_shape: expected an object, got an array of 2 objects: records batched in a list, all rejected as this one; write one record per line (JSON Lines) or per array element');
+  assert.equal(detail(gen([1, 2])), 'unknown_shape: expected an object, got an array');
 });
 
 test('a record-level "system" beside OpenAI-format messages is the chat\'s system turn, as beside ShareGPT turns, not dropped; a system turn of its own wins', () => {
@@ -399,4 +406,28 @@ test('a number in a text field is its token as the file spells it ("3.50", "1.0"
     { reason: 'unknown_label', detail: 'label 12345678901234567000 is not an integer a class index can be (too large): a label is an integer, a string, or true/false' });
   assert.deepEqual(texts('{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": 4.0, "weight": 1.0}]}'), ['Q', '4.0']);
   assert.deepEqual(read('{"input_ids": [1, 2.0, 3e0], "text2": 1.0}'), { record: { shape: 'pretokenized', inputIds: [1, 2, 3] } });
+});
+
+test('a record with both "messages" and "conversations" is read only when they hold the same chat, else rejected as ambiguous', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  const openai = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }];
+  const sharegpt = [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello' }];
+  const other = [{ from: 'human', value: 'Other' }, { from: 'gpt', value: 'Answer' }];
+  assert.deepEqual(gen({ messages: openai, conversations: sharegpt }), { record: { shape: 'chat', messages: openai } });
+  const ambiguous = 'unknown_shape: ambiguous record: it has "messages" and "conversations", which do not hold the same chat (--field messages=conversations reads "conversations")';
+  assert.equal(detail(gen({ messages: openai, conversations: other })), ambiguous);
+  assert.equal(detail(gen({ messages: sharegpt, conversations: other })), ambiguous, 'ShareGPT turns in both');
+  assert.equal(detail(gen({ messages: openai, conversations: [{ from: 'robot', value: 'x' }] })), ambiguous, 'one of them does not read');
+  // the one the user names is read; an unfilled one (null, [], as a merged dataset leaves it) is none
+  assert.deepEqual(detectRecord({ messages: openai, conversations: other }, 'generation', { ...DEFAULT_FIELDS, messages: 'conversations' }),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'Other' }, { role: 'assistant', content: 'Answer' }] }, layout: 'sharegpt' });
+  assert.deepEqual(gen({ messages: openai, conversations: null }), { record: { shape: 'chat', messages: openai } });
+  // ShareGPT's turns beside a text, a prompt/completion or token ids are a second shape, as "messages" there is
+  assert.equal(detail(gen({ text: 'T', conversations: sharegpt })), 'unknown_shape: ambiguous record: it has "conversations" and "text" (--field text=none reads it as the chat, --field messages=none as the text)');
+  assert.equal(detail(gen({ prompt: 'P', completion: 'C', conversations: sharegpt })), 'unknown_shape: ambiguous record: it has "conversations" and "prompt/completion"');
+  assert.equal(detail(gen({ input_ids: [1, 2], conversations: sharegpt })), 'unknown_shape: ambiguous record: it has "input_ids" and "conversations"');
+  assert.deepEqual(detectRecord({ text: 'T', conversations: sharegpt }, 'generation', { ...DEFAULT_FIELDS, messages: 'none' }), { record: { shape: 'text', text: 'T' } });
+  assert.match(detail(gen({ conversations: openai })), /\(keys "role", "content"\): if they are a chat's turns, --field messages=conversations reads them, else/);
+  assert.match(detail(gen({ conversations: ['Q', 'A'] })), /^unknown_shape: no "text", "prompt"\/"completion", "messages" or "input_ids" field \(keys: "conversations"\)/, 'alone and not ShareGPT\'s: no shape');
+  assert.deepEqual(detectRecord({ text: 'T', conversations: sharegpt }, 'generation', { ...DEFAULT_FIELDS, text: 'none' }), { record: { shape: 'chat', messages: openai }, layout: 'sharegpt' });
 });

@@ -51,6 +51,11 @@ test('readLines: defective lines are marked with the byte, line numbers stay exa
 test('a UTF-16 file is refused as a whole, naming the file', () => {
   const f = writeFiles(dir, { 'utf16.jsonl': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"text": "hi"}\n', 'utf16le')]) })['utf16.jsonl']!;
   assert.throws(() => [...readLines(f)], /utf16\.jsonl: this is UTF-16 text .*convert it to UTF-8 first/);
+  // UTF-32's mark starts as UTF-16LE's does: named as what it is, not as UTF-16
+  const le32 = writeFiles(dir, { 'utf32.txt': Buffer.from([0xff, 0xfe, 0, 0, 0x68, 0, 0, 0, 0x69, 0, 0, 0]) })['utf32.txt']!;
+  assert.throws(() => [...readLines(le32)], /utf32\.txt: this is UTF-32LE text \(it starts with a UTF-32 byte-order mark\): convert it to UTF-8 first \(iconv -f UTF-32LE -t UTF-8\)$/);
+  const be32 = writeFiles(dir, { 'be32.txt': Buffer.from([0, 0, 0xfe, 0xff, 0, 0, 0, 0x68]) })['be32.txt']!;
+  assert.throws(() => [...readLines(be32)], /be32\.txt: this is UTF-32BE text/);
   // without a byte-order mark (PowerShell's and some editors' "Unicode"), in either byte order
   const text = '{"text": "hi there, a record"}\n{"text": "and another one"}\n';
   const le = writeFiles(dir, { 'le.jsonl': Buffer.from(text, 'utf16le') })['le.jsonl']!;

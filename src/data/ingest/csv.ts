@@ -9,11 +9,14 @@
 // line has no comma outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
 // A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
 // delimiter, which `onNote` is told too.
-// A quoted field is bounded by size, not lines (a poem in one cell may have many): one still open after
-// QUOTED_LIMIT bytes, or at the end of the file, is taken for a stray quote. Only its starting line is
-// rejected (invalid_csv, naming the line span and size), and reading goes on at the next line (readsOnFrom), so one
-// stray quote never swallows the file. The lines read again are not scanned again inside a quoted field:
-// they are known to leave it open, so a file of lines that each open a field is still read in linear time.
+// A quoted field is bounded by size, not lines (a poem in one cell may have many). One still open at the end of the
+// file is taken for a stray quote: only its starting line is rejected (invalid_csv, naming the line span and size),
+// and reading goes on at the next line (readsOnFrom), so one stray quote never swallows the file. The lines read
+// again are not scanned again inside a quoted field: they are known to leave it open, so a file of lines that each
+// open a field is still read in linear time. A field still open after QUOTED_LIMIT bytes is read on, its text not
+// kept, to where it closes: a row that then ends as rows do is one too_long record (its lines were a cell's, never
+// rows of their own: read again as rows, a 10 MB cell's lines became records); one that never closes, or is followed
+// by text, is a stray quote whose lines are too many to keep for reading again: a one-line error naming its line.
 import { UserError } from '../../util/errors.ts';
 import { readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
@@ -34,6 +37,8 @@ interface Row {
   readsOnFrom?: number;
   /** The first line of the row whose bytes are not UTF-8 text. */
   defect?: Rejection;
+  /** With `error`: a quoted field longer than a cell may be (the error says so), not malformed CSV. */
+  tooLong?: true;
 }
 
 export interface CsvRowOptions {
@@ -59,6 +64,8 @@ class RowState {
   afterQuote = false;
   quotedField = 0;
   error: string | undefined;
+  /** Whether the fields' text is kept: not once a quoted field runs past the size a cell may have (only its end is looked for). */
+  keep = true;
 
   constructor(private readonly d: number) {}
 
@@ -77,7 +84,7 @@ class RowState {
         // the closing quote: the first that is not one of a doubled pair (a pair cannot straddle a line break)
         let q = text.indexOf('"', i);
         while (q >= 0 && text.charCodeAt(q + 1) === 0x22) q = text.indexOf('"', q + 2);
-        this.field += text.slice(i, q < 0 ? text.length : q).replaceAll('""', '"');
+        if (this.keep) this.field += text.slice(i, q < 0 ? text.length : q).replaceAll('""', '"');
         if (q < 0) return;
         this.inQuotes = false;
         this.afterQuote = true;
@@ -106,7 +113,7 @@ class RowState {
       atFieldStart = false;
       const end = text.indexOf(delimiter, i + 1);
       const to = end < 0 ? text.length : end;
-      this.field += text.slice(i, to);
+      if (this.keep) this.field += text.slice(i, to);
       i = to;
     }
   }
@@ -177,58 +184,68 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       yield firstDefect ? { line: first.lineNo, fields, raw: first.text, defect: firstDefect } : { line: first.lineNo, fields, raw: first.text };
       continue;
     }
-    let st = new RowState(d.charCodeAt(0));
+    const st = new RowState(d.charCodeAt(0));
     st.scan(first.text);
     const openField = st.quotedField; // the field still open at the end of the row's first line
-    let last = k, skipped = false, runaway: 'bytes' | 'end' | undefined;
+    let last = k, runaway: 'bytes' | 'end' | undefined;
+    const start = offset(k);
+    let defect = firstDefect, lastLineNo = first.lineNo;
     while (st.inQuotes) {
-      if (offset(last + 1) - offset(k) >= limit.bytes) {
+      if (runaway === undefined && offset(last + 1) - start >= limit.bytes) {
+        // past what a cell may hold: read on to the field's end without keeping its text or its lines
         runaway = 'bytes';
-        break;
+        st.keep = false;
+        st.field = '';
+        for (let j = k + 1; j <= last; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
+      }
+      if (runaway === 'bytes' && pos - base === buf.length) {
+        buf = [];
+        at = [];
+        base = pos;
       }
       const j = next();
       if (j === undefined) {
+        if (runaway === 'bytes') throw new UserError(`a quoted field (field ${openField}) opened on line ${first.lineNo} is not closed before the end of the file, ${offset(pos) - start} bytes on: a stray quote? Fix that line (its field runs over more lines than are kept to be read again as rows)`, `${file}:${first.lineNo}`);
         runaway = 'end';
         break;
       }
       if (j >= openFrom && j <= openTo) {
-        // read inside a quoted field before and left it open: skip to the last such line (the field's text is read once it closes)
+        // read inside a quoted field before and left it open, to the end of the file: skip to the last such line
         last = openTo;
         pos = openTo + 1;
-        skipped = true;
         continue;
       }
-      st.field += '\n';
+      if (st.keep) st.field += '\n';
       st.scan(line(j).text);
       last = j;
+      lastLineNo = line(j).lineNo;
+      if (runaway === 'bytes') defect = recordDefect(defect, line(j).defect, lastLineNo);
+    }
+    if (runaway === 'bytes') {
+      const span = `opened on line ${first.lineNo} runs over lines ${first.lineNo}–${lastLineNo}`;
+      if (st.error !== undefined) {
+        throw new UserError(`a quoted field (field ${openField}) ${span} to a closing quote with text after it (${st.error}): a stray quote? Fix that line (its field runs over more lines than are kept to be read again as rows)`, `${file}:${first.lineNo}`);
+      }
+      yield {
+        line: first.lineNo, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect, tooLong: true,
+        error: `a quoted field (field ${openField}) ${span} (${offset(pos) - start} bytes), more than the ${limit.bytes} bytes a CSV cell is read up to: shorten or split it`,
+      };
+      continue;
     }
     if (runaway !== undefined) {
-      // a runaway quoted field: reject its first line only, and read the lines after it again
-      const where = runaway === 'end' ? 'before the end of the file' : `within ${limit.bytes} bytes`;
-      const from = first.lineNo, to = line(last).lineNo, bytes = offset(last + 1) - offset(k);
+      // a quoted field left open at the end of the file: reject its first line only, and read the lines after it again
+      const from = first.lineNo, to = line(last).lineNo, bytes = offset(last + 1) - start;
       yield {
         line: from, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: firstDefect,
-        error: `a quoted field (field ${openField}) opened on line ${from} is not closed ${where} (it runs over lines ${from}–${to}, ${bytes} bytes): a stray quote?`,
+        error: `a quoted field (field ${openField}) opened on line ${from} is not closed before the end of the file (it runs over lines ${from}–${to}, ${bytes} bytes): a stray quote?`,
         readsOnFrom: from + 1,
       };
       [openFrom, openTo] = [k + 1, last];
       pos = k + 1;
       continue;
     }
-    // the row's first defective line; with lines skipped over, the whole row is read again for its fields
-    let defect = firstDefect;
-    if (skipped) {
-      st = new RowState(d.charCodeAt(0));
-      st.scan(first.text);
-    }
-    for (let j = k + 1; j <= last; j++) {
-      const l = line(j);
-      defect = recordDefect(defect, l.defect, l.lineNo);
-      if (skipped) {
-        st.field += '\n';
-        st.scan(l.text);
-      }
-    }
+    // the row's first defective line
+    for (let j = k + 1; j <= last; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
     st.fields.push(st.field);
     yield { line: first.lineNo, fields: st.fields, raw: rawOf(buf, k - base, last - base), error: st.error, defect };
   }
@@ -282,7 +299,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
       continue;
     }
     if (row.error) {
-      yield { line: row.line, raw: row.raw, error: { reason: 'invalid_csv', detail: row.error }, ...(row.readsOnFrom ? { readsOnFrom: row.readsOnFrom } : {}) };
+      yield { line: row.line, raw: row.raw, error: { reason: row.tooLong ? 'too_long' : 'invalid_csv', detail: row.error }, ...(row.readsOnFrom ? { readsOnFrom: row.readsOnFrom } : {}) };
       continue;
     }
     if (row.fields.length !== header.length) {

@@ -3,7 +3,8 @@
 // "schema" is an object), or a table that is not records — pandas' DataFrame.to_json() by column (its default,
 // orient="columns"), by row index (orient="index") or split (orient="split"), or several splits in one file
 // (`{"train": [...], "test": [...]}`) —, which is refused with one line saying how to write it: read as one
-// record, a whole dataset would be one unknown_shape rejection.
+// record, a whole dataset would be one unknown_shape rejection. An object with other lists of records is read as one
+// record (it may be one, with lists of annotations), with a note that makes it an error when it is not.
 import { UserError } from '../../util/errors.ts';
 import type { ObjectMember } from './json-object-scan.ts';
 
@@ -21,6 +22,21 @@ export function wrappedRecords(members: ObjectMember[], file: string): ObjectMem
     throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, `${file}:1`);
   }
   return lists.length === 1 && !members.some((m) => m.kind === 'array') ? lists[0]! : null;
+}
+
+/**
+ * For an object read as one record though it holds lists of records (`{"data": [...], "extra": [...]}`: none of them
+ * the one list wrapping the records), what to say when it is no record: its lists and what to do; undefined when
+ * it holds none. HF's load_dataset("json") refuses such a file too, asking for the field that holds the records.
+ */
+export function recordListsNote(members: ObjectMember[], value: unknown, file: string): string | undefined {
+  const lists = members.filter((m) => m.kind === 'records');
+  if (lists.length === 0 || !isObject(value)) return undefined;
+  const named = lists.map((m) => { const n = (value[m.key] as unknown[]).length; return `"${m.key}" (${n} object${n === 1 ? '' : 's'})`; }).join(', ');
+  const first = lists[0]!.key;
+  const jq = /^[A-Za-z_][A-Za-z0-9_]*$/.test(first) ? `.${first}[]` : `.[${JSON.stringify(first)}][]`;
+  return `the file's one object is not a record but holds ${lists.length === 1 ? 'a list' : 'lists'} of records (${named}): ` +
+    `save the records to train on as their own file (JSON Lines: jq -c '${jq}' ${/^[\w./-]+$/.test(file) ? file : 'FILE'} > records.jsonl)`;
 }
 
 /** Throws a UserError (naming `file`:1) when `value` is a pandas table that is not records. */

@@ -12,7 +12,8 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { refuseTableLayouts, wrappedRecords } from './json-layout.ts';
+import { duplicateKeyDetail } from './duplicate-keys.ts';
+import { recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { scanObjectMembers } from './json-object-scan.ts';
 import { parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
@@ -57,10 +58,12 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     }
     if (value !== undefined) {
       opts.onBytes?.(bytes.length);
-      const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : null;
+      const duplicate = reading === 'json' ? duplicateKeyDetail(text, value) : null;
+      const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === null ? null : { reason: 'invalid_json' as const, detail: duplicate };
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
       if (!bad) refuseTableLayouts(value, file);
-      yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value };
+      const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value, file);
+      yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}) };
       return;
     }
   }

@@ -2,13 +2,15 @@
 // whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here).
 // A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed, and one longer
 // than ReadOptions.maxRawChars as too_long (parsing it would take memory in proportion to it). Python's NaN and
-// Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts).
+// Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts). A record
+// with a key twice (with different values) is invalid_json: JSON.parse would silently keep the last (duplicate-keys.ts).
 // Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record) are read too:
 // a line holding only "{" (unindented), which no JSON Lines record is, opens an object whose lines up to its closing
 // brace are one record at that line. One that does not close before the next such line, within maxRawChars or before
 // the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
 // lines: each line is scanned at most twice.
 import { readLines, type Line } from '../../util/lines.ts';
+import { duplicateKeyDetail } from './duplicate-keys.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
 import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -91,8 +93,42 @@ export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawIt
   if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that any record within --max-chars can take; rejected unparsed` } };
   try {
     const { value, reading } = parseJsonText(t);
+    const duplicate = reading === 'json' ? duplicateKeyDetail(t, value) : null;
+    if (duplicate !== null) return { line, raw: t, error: { reason: 'invalid_json', detail: duplicate } };
     return reading === 'json' ? { line, raw: t, value } : { line, raw: t, value, python: reading };
   } catch (e) {
-    return { line, raw: t, error: { reason: 'invalid_json', detail: (e as Error).message } };
+    const second = secondValueAt(t);
+    const detail = second === null ? (e as Error).message
+      : `more than one JSON value (a second starts at character ${second + 1}): records written without a line break between them? Put each on its own line`;
+    return { line, raw: t, error: { reason: 'invalid_json', detail } };
   }
+}
+
+/**
+ * Where a second object or array starts in `t` (0-based) when `t` is one JSON value followed by another
+ * (`{"text": "a"}{"text": "b"}`: a writer that left out the newline), else null: said in the rejection, whose record
+ * holds several.
+ */
+function secondValueAt(t: string): number | null {
+  let depth = 0, inString = false, escape = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (inString) {
+      if (escape) escape = false;
+      else if (c === 0x5c) escape = true;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
+      const rest = t.slice(i + 1).trimStart();
+      if (!rest.startsWith('{') && !rest.startsWith('[')) return null;
+      try {
+        JSON.parse(t.slice(0, i + 1));
+      } catch {
+        return null;
+      }
+      return t.length - rest.length;
+    }
+  }
+  return null;
 }

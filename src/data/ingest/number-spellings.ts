@@ -85,7 +85,7 @@ function isDigit(c: number): boolean {
 }
 
 /** The index of the quote that closes the JSON string opening at `open` (text that JSON.parse read: it is closed). */
-function stringEnd(text: string, open: number): number {
+export function stringEnd(text: string, open: number): number {
   let end = text.indexOf('"', open + 1);
   for (;;) {
     if (end < 0) return text.length; // not JSON text after all: nothing more to scan

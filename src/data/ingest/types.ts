@@ -20,6 +20,11 @@ export interface RawItem {
    * the one line and reads on; a reader that stops at the first error (train, eval, classify) does not.
    */
   readsOnFrom?: number;
+  /**
+   * A JSON file's one object that was read as a record though members of it are lists of records (json-layout.ts
+   * recordListsNote): what to say when it is no record after all, instead of taking a dataset for one rejected record.
+   */
+  recordLists?: string;
   /** How Python wrote it, when that is not JSON (python-json.ts): NaN or Infinity in JSON, or a Python literal. */
   python?: Exclude<JsonReading, 'json'>;
 }
