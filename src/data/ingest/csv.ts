@@ -13,10 +13,11 @@
 // file is taken for a stray quote: only its starting line is rejected (invalid_csv, naming the line span and size),
 // and reading goes on at the next line (readsOnFrom), so one stray quote never swallows the file. The lines read
 // again are not scanned again inside a quoted field: they are known to leave it open, so a file of lines that each
-// open a field is still read in linear time. A field still open after QUOTED_LIMIT bytes is read on, its text not
-// kept, to where it closes: a row that then ends as rows do is one too_long record (its lines were a cell's, never
-// rows of their own: read again as rows, a 10 MB cell's lines became records); one that never closes, or is followed
-// by text, is a stray quote whose lines are too many to keep for reading again: a one-line error naming its line.
+// open a field is still read in linear time. A field still open after QUOTED_LIMIT bytes is read on, its text and
+// lines not kept, to where it closes: a row that then ends as rows do is one too_long record (its lines were a
+// cell's, never rows of their own: read again as rows, a 10 MB cell's lines became records), one followed by text is
+// one invalid_csv record (as within the bound), and one that never closes is a stray quote as above, its lines read
+// again from the file (once: every later line is then known to leave a quoted field open).
 import { UserError } from '../../util/errors.ts';
 import { readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
@@ -124,21 +125,42 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
   const limit = opts.limit ?? QUOTED_LIMIT;
   let d = delimiter;
   let sniffed = opts.sniff === undefined, firstRow = true;
-  const source = readLines(file)[Symbol.iterator]();
+  let source = readLines(file)[Symbol.iterator]();
   // The lines from the start of the current row on, kept to be read again after a runaway quoted field:
   // line k (absolute, 0-based) is buf[k - base] and starts at byte offset at[k - base] of the file.
   let buf: Line[] = [], at: number[] = [];
   let base = 0, pos = 0, readBytes = 0;
+  /** Bytes told to onBytes: lines read again from the file are not counted twice. */
+  let counted = 0;
+  /** The file's last line (index and number) and size, once its end was reached. */
+  let fileEnd: { index: number; lineNo: number; bytes: number } | null = null;
+  let lastLineNo = 0;
   const next = (): number | undefined => {
     if (pos - base < buf.length) return pos++;
     const r = source.next();
-    if (r.done) return undefined;
+    if (r.done) {
+      fileEnd ??= { index: pos - 1, lineNo: lastLineNo, bytes: readBytes };
+      return undefined;
+    }
     const n = Buffer.byteLength(r.value.text) + 1;
-    opts.onBytes?.(n);
+    if (readBytes + n > counted) {
+      opts.onBytes?.(readBytes + n - counted);
+      counted = readBytes + n;
+    }
+    lastLineNo = r.value.lineNo;
     buf.push(r.value);
     at.push(readBytes);
     readBytes += n;
     return pos++;
+  };
+  /** Reads the file again from line `from` (at byte `fromByte`) on: a runaway field's lines were not kept. */
+  const readAgainFrom = (from: number, fromByte: number): void => {
+    source = readLines(file)[Symbol.iterator]();
+    for (let i = 0; i < from; i++) source.next();
+    buf = [];
+    at = [];
+    base = pos = from;
+    readBytes = fromByte;
   };
   const line = (k: number): Line => buf[k - base]!;
   const offset = (k: number): number => (k - base < at.length ? at[k - base]! : readBytes);
@@ -187,9 +209,9 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     const st = new RowState(d.charCodeAt(0));
     st.scan(first.text);
     const openField = st.quotedField; // the field still open at the end of the row's first line
-    let last = k, runaway: 'bytes' | 'end' | undefined;
+    let last = k, runaway: 'bytes' | 'end' | undefined, toEnd = false;
     const start = offset(k);
-    let defect = firstDefect, lastLineNo = first.lineNo;
+    let defect = firstDefect, rowLastLineNo = first.lineNo;
     while (st.inQuotes) {
       if (runaway === undefined && offset(last + 1) - start >= limit.bytes) {
         // past what a cell may hold: read on to the field's end without keeping its text or its lines
@@ -204,44 +226,39 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
         base = pos;
       }
       const j = next();
-      if (j === undefined) {
-        if (runaway === 'bytes') throw new UserError(`a quoted field (field ${openField}) opened on line ${first.lineNo} is not closed before the end of the file, ${offset(pos) - start} bytes on: a stray quote? Fix that line (its field runs over more lines than are kept to be read again as rows)`, `${file}:${first.lineNo}`);
-        runaway = 'end';
+      // the end of the file, or a line read inside a quoted field before that left it open to the end of the file
+      if (j === undefined || (j >= openFrom && j <= openTo)) {
+        toEnd = true;
         break;
-      }
-      if (j >= openFrom && j <= openTo) {
-        // read inside a quoted field before and left it open, to the end of the file: skip to the last such line
-        last = openTo;
-        pos = openTo + 1;
-        continue;
       }
       if (st.keep) st.field += '\n';
       st.scan(line(j).text);
       last = j;
-      lastLineNo = line(j).lineNo;
-      if (runaway === 'bytes') defect = recordDefect(defect, line(j).defect, lastLineNo);
+      rowLastLineNo = line(j).lineNo;
+      if (runaway === 'bytes') defect = recordDefect(defect, line(j).defect, rowLastLineNo);
     }
-    if (runaway === 'bytes') {
-      const span = `opened on line ${first.lineNo} runs over lines ${first.lineNo}–${lastLineNo}`;
-      if (st.error !== undefined) {
-        throw new UserError(`a quoted field (field ${openField}) ${span} to a closing quote with text after it (${st.error}): a stray quote? Fix that line (its field runs over more lines than are kept to be read again as rows)`, `${file}:${first.lineNo}`);
-      }
-      yield {
-        line: first.lineNo, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect, tooLong: true,
-        error: `a quoted field (field ${openField}) ${span} (${offset(pos) - start} bytes), more than the ${limit.bytes} bytes a CSV cell is read up to: shorten or split it`,
-      };
-      continue;
-    }
-    if (runaway !== undefined) {
+    if (toEnd) {
       // a quoted field left open at the end of the file: reject its first line only, and read the lines after it again
-      const from = first.lineNo, to = line(last).lineNo, bytes = offset(last + 1) - start;
+      const from = first.lineNo, end = fileEnd!;
       yield {
         line: from, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: firstDefect,
-        error: `a quoted field (field ${openField}) opened on line ${from} is not closed before the end of the file (it runs over lines ${from}–${to}, ${bytes} bytes): a stray quote?`,
+        error: `a quoted field (field ${openField}) opened on line ${from} is not closed before the end of the file (it runs over lines ${from}–${end.lineNo}, ${end.bytes - start} bytes): a stray quote?`,
         readsOnFrom: from + 1,
       };
-      [openFrom, openTo] = [k + 1, last];
-      pos = k + 1;
+      [openFrom, openTo] = [k + 1, end.index];
+      // the lines after the first are in buf, but not those of a field read past the bound
+      if (runaway === 'bytes') readAgainFrom(k + 1, start + Buffer.byteLength(first.text) + 1);
+      else pos = k + 1;
+      continue;
+    }
+    if (runaway === 'bytes') {
+      const span = `a quoted field (field ${openField}) opened on line ${first.lineNo} runs over lines ${first.lineNo}–${rowLastLineNo} (${offset(pos) - start} bytes)`;
+      // one followed by text after its closing quote is malformed, as within the bound; one that ends as rows do, too long
+      yield {
+        line: first.lineNo, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect, ...(st.error === undefined ? { tooLong: true as const } : {}),
+        error: st.error === undefined ? `${span}, more than the ${limit.bytes} bytes a CSV cell is read up to: shorten or split it`
+          : `${st.error}, after ${span}: a stray quote?`,
+      };
       continue;
     }
     // the row's first defective line
