@@ -9,6 +9,7 @@ import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts'
 import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
@@ -126,8 +127,8 @@ export class RunDir {
 
   /**
    * Opens the run of `cfg.output_dir` to resume it: its config.yaml must equal `cfg` in every key but
-   * output_dir (a run folder may have been moved; the folder given is the one resumed, and recordOutputDir
-   * updates its config.yaml to say where it now is).
+   * output_dir (a run folder may have been moved; the folder given is the one resumed) and those of
+   * RESUME_MAY_CHANGE, which a warning names; recordConfig then updates config.yaml.
    */
   static openForResume(cfg: TrainConfig): RunDir {
     const dir = RunDir.open(cfg.output_dir);
@@ -142,14 +143,17 @@ export class RunDir {
     const changed = changedConfigKeys(saved, now);
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed since the run's config.yaml ` +
-        `(resume with the config and flags it was started with, or as mistral-tune train ${shellWord(dir.dir)} --resume with no --key overrides)`, savedFile);
+        `(resume with the config and flags it was started with, or as mistral-tune train ${shellWord(dir.dir)} --resume with no --key overrides; ` +
+        `only ${[...RESUME_MAY_CHANGE].join(', ')} may change)`, savedFile);
     }
+    const allowed = configChanges(saved, now).filter((c) => c.key !== 'output_dir').map((c) => c.what);
+    if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the run's config.yaml: the new values hold from the checkpoint on`);
     return dir;
   }
 
-  /** Records in config.yaml where a resumed run now is, when it was moved (output_dir is the one key that may differ). */
-  recordOutputDir(cfg: TrainConfig): void {
-    if (readYamlMapping(this.file(RUN_LAYOUT.config)).output_dir !== configRecord(cfg).output_dir) this.writeText(RUN_LAYOUT.config, configToYaml(cfg));
+  /** Records in config.yaml the config a resumed run goes on with: where it now is, and the keys a resume may change. */
+  recordConfig(cfg: TrainConfig): void {
+    if (configChanges(readYamlMapping(this.file(RUN_LAYOUT.config)), configRecord(cfg)).length) this.writeText(RUN_LAYOUT.config, configToYaml(cfg));
   }
 
   /**
@@ -208,15 +212,30 @@ export function configRecord(cfg: TrainConfig): Record<string, unknown> {
 }
 
 /**
- * The keys whose values differ between two config records (configRecord), output_dir aside (a run folder may move),
- * each by its path with both values: `optimizer.lr (0.0002 then, 0.001 now)`, not the whole section "optimizer".
+ * The keys a resume may change besides output_dir (a run folder may move): where and how often checkpoints are
+ * kept, how evaluations are batched and sampled, the backend (its change is warned as the checkpoint's is), and
+ * the remedies a diverged run's error names (optimizer.lr, grad_clip), with which it goes on from its last good
+ * checkpoint. Any other key would make the checkpoint another run's: the data order, the schedule, the adapter.
  */
-export function changedConfigKeys(saved: Record<string, unknown>, now: Record<string, unknown>, prefix = ''): string[] {
+export const RESUME_MAY_CHANGE: ReadonlySet<string> = new Set([
+  'optimizer.lr', 'grad_clip', 'checkpoint.every_steps', 'checkpoint.keep',
+  'eval.batch_size', 'eval.samples', 'eval.max_new_tokens', 'device', 'precision',
+]);
+
+/**
+ * The keys whose values differ between two config records (configRecord), each by its path with both values:
+ * `optimizer.lr (0.0002 then, 0.001 now)`, not the whole section "optimizer".
+ */
+function configChanges(saved: Record<string, unknown>, now: Record<string, unknown>, prefix = ''): { key: string; what: string }[] {
   return Object.keys({ ...saved, ...now }).flatMap((k) => {
     const key = prefix + k, then = ownField(saved, k), value = ownField(now, k);
-    if (key === 'output_dir') return [];
-    if (isRecord(then) && isRecord(value)) return changedConfigKeys(then, value, `${key}.`);
+    if (isRecord(then) && isRecord(value)) return configChanges(then, value, `${key}.`);
     const [a, b] = [JSON.stringify(then) ?? 'none', JSON.stringify(value) ?? 'none'];
-    return a === b ? [] : [`${key} (${a} then, ${b} now)`];
+    return a === b ? [] : [{ key, what: `${key} (${a} then, ${b} now)` }];
   });
+}
+
+/** The changes between two config records that a resume refuses: every key but output_dir and RESUME_MAY_CHANGE's. */
+export function changedConfigKeys(saved: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  return configChanges(saved, now).filter((c) => c.key !== 'output_dir' && !RESUME_MAY_CHANGE.has(c.key)).map((c) => c.what);
 }

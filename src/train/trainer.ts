@@ -100,7 +100,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   const resumed = resume ? RunDir.openForResume(cfg) : null;
   // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
   if (resumed?.finished()) return alreadyComplete(resumed);
-  resumed?.recordOutputDir(cfg);
+  resumed?.recordConfig(cfg);
   const run = setupRun(cfg, { resuming: resume });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error

@@ -62,11 +62,11 @@ test('CSV: a quoted cell past the size bound is one too_long record, its lines n
   const read = (name: string, text: string) => [...readCsv(writeFiles(dir, { [name]: text })[name]!, ',', {}, { bytes: 200 })];
   const rows = Array.from({ length: 40 }, (_, i) => `row ${i},${i}`).join('\n');
   const never = read('never.csv', `text,label\nfirst,1\n"stray,2\n${rows}\n`);
-  assert.deepEqual(never.map((i) => i.error?.reason ?? i.value.text), ['first', 'invalid_csv', ...Array.from({ length: 40 }, (_, i) => `row ${i}`)]);
+  assert.deepEqual(never.map((i) => i.error?.reason ?? (i.value as { text: string }).text), ['first', 'invalid_csv', ...Array.from({ length: 40 }, (_, i) => `row ${i}`)]);
   assert.deepEqual(never.slice(2).map((i) => i.line), Array.from({ length: 40 }, (_, i) => i + 4));
   assert.match(never[1]!.error!.detail, /^a quoted field \(field 1\) opened on line 3 is not closed before the end of the file \(it runs over lines 3–43, \d+ bytes\): a stray quote\?$/);
   const later = read('later.csv', `text,label\nfirst,1\n"stray,2\n${rows}\n"quoted" row,3\nlast,4\n`);
-  assert.deepEqual(later.map((i) => [i.line, i.error?.reason ?? i.value.text]), [[2, 'first'], [3, 'invalid_csv'], [45, 'last']]);
+  assert.deepEqual(later.map((i) => [i.line, i.error?.reason ?? (i.value as { text: string }).text]), [[2, 'first'], [3, 'invalid_csv'], [45, 'last']]);
   assert.match(later[1]!.error!.detail, /^text after a closing quote in field 1, after a quoted field \(field 1\) opened on line 3 runs over lines 3–44 \(\d+ bytes\): a stray quote\?$/);
   // bytes are counted once, though the lines after the stray quote are read twice
   let bytes = 0;
