@@ -185,18 +185,22 @@ test('a corrupt newest checkpoint is detected and the previous one used', () => 
   assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints')).filter((n) => n.startsWith('.tmp-')), [], 'stale temporary checkpoints are removed');
 });
 
-test('--resume refuses a changed config', () => {
+test('--resume refuses a changed config but for the keys that keep the checkpoint the run\'s (a diverged run\'s remedies, checkpointing, evaluation, the backend)', () => {
   const dir = setup();
-  const config = writeConfig(dir, 'run2');
-  fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(`max_steps: ${STEPS}`, 'max_steps: 12'));
-  execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
-  let err = '';
-  try {
-    execFileSync(process.execPath, [BIN, 'train', config, '--resume', '--optimizer.lr', '0.5'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (e) {
-    err = String((e as { stderr: string }).stderr);
-  }
-  assert.match(err, /different config: optimizer\.lr \(0\.002 then, 0\.5 now\) changed/);
+  const { config, run } = checkpointedRun(dir, 'run2');
+  const resume = (...flags: string[]) => spawnSync(process.execPath, [BIN, 'train', config, '--resume', ...flags], { encoding: 'utf8' });
+  const refused = resume('--optimizer.lr', '0.5', '--seed', '3');
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /different config: seed \(0 then, 3 now\) changed/);
+  assert.doesNotMatch(refused.stderr, /optimizer\.lr \(/);
+  // lowered lr and a clip after a divergence, more checkpoints kept: warned, trained on from the checkpoint, recorded
+  const changed = resume('--optimizer.lr', '0.5', '--grad_clip', '0.5', '--checkpoint.keep', '4');
+  assert.equal(changed.status, 0, changed.stderr);
+  assert.match(changed.stderr, /warning: resume: optimizer\.lr \(0\.0002 then, 0\.5 now\), grad_clip \(1 then, 0\.5 now\), checkpoint\.keep \(2 then, 4 now\) changed since the run's config\.yaml: the new values hold from the checkpoint on/);
+  assert.match(changed.stderr, /resume: from the checkpoint of step 2/);
+  const saved = fs.readFileSync(path.join(run, 'config.yaml'), 'utf8');
+  assert.match(saved, /^ {2}lr: 0\.5$/m);
+  assert.match(saved, /^ {2}keep: 4$/m);
 });
 
 test('a run resumed from the checkpoint where it stopped early does not train on', () => {
