@@ -71,13 +71,21 @@ export class RunWatcher {
   private config: ConfigPayload | null = null;
   private report: ReportPayload | null = null;
   private readonly signatures = { config: '', report: '' };
-  private dirExists = true;
+  /** Whether the run folder is there, and whether a train holds its lock, as the last poll found. */
+  private folder = { exists: true, locked: false };
   private refused: string[] = [];
-  private locked = false;
 
   /** `dir`: the run folder's real path, as the dashboard took it when it started (resolveInside). */
   constructor(readonly info: RunInfo, readonly dir: string) {
     this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
+  }
+
+  get dirExists(): boolean {
+    return this.folder.exists;
+  }
+
+  get locked(): boolean {
+    return this.folder.locked;
   }
 
   /** Whether metrics.jsonl has bytes left to read that the last poll had no budget for. */
@@ -130,8 +138,7 @@ export class RunWatcher {
     // inside it throws ENOTDIR at every poll) holds none
     const locked = dirExists && lockIsHeld(runPath(this.dir, 'lock'));
     let changed = dirExists !== this.dirExists || locked !== this.locked || refused.join('/') !== this.refused.join('/');
-    this.dirExists = dirExists;
-    this.locked = locked;
+    this.folder = { exists: dirExists, locked };
     this.refused = refused;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {

@@ -1,6 +1,6 @@
 // The dashboard server: node:http on 127.0.0.1 by default, serving the page's own assets (uPlot from
 // node_modules), the files of the given runs read-only, and a server-sent-event stream that follows each
-// run's metrics.jsonl, config.yaml and report.json by polling.
+// run's metrics.jsonl, config.yaml and report.json by polling, each tick the runs that changed (poll-plan.ts).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
+import { PollPlan } from './poll-plan.ts';
 import { RunWatcher, type RunInfo } from './run-watch.ts';
 import { requestPath, resolveInside, safeSegments } from './safe-path.ts';
 import { SseHub, type SseEvent } from './sse.ts';
@@ -24,7 +25,7 @@ export interface DashboardOptions {
   host?: string;
   /** Host-header names answered besides this machine's own names and addresses (e.g. a DNS name of it). */
   allowHosts?: string[];
-  /** How often the run files are checked, in ms (default 250). */
+  /** How often the runs that changed (and a few others in turn: poll-plan.ts) are read, in ms (default 250). */
   pollMs?: number;
 }
 
@@ -70,16 +71,21 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   }
 
   const snapshot = (): SseEvent[] => [{ type: 'hello', data: { runs } }, ...watchers.flatMap((w) => w.snapshot())];
-  /** Polls every run once, each reading at most READ_SLICE_BYTES of its metrics.jsonl; true when one has more to read. */
-  const pollAll = (): boolean => {
+  // which runs a tick reads: those that changed (watched folders), are training or being read, and a few in turn,
+  // so that an idle dashboard's cost does not grow with the number of runs (poll-plan.ts)
+  const plan = new PollPlan(watchers);
+  /** Reads the runs due, each at most READ_SLICE_BYTES of its metrics.jsonl; true when one has more to read. */
+  const pollDue = (): boolean => {
     let behind = false;
-    for (const w of watchers) {
+    for (const i of plan.due()) {
+      const w = watchers[i]!;
       try {
         hub.send(w.poll(READ_SLICE_BYTES));
         behind ||= w.behind;
       } catch (e) {
         warn(`dashboard: polling ${w.dir} failed: ${(e as Error).message}`);
       }
+      plan.read(i);
     }
     return behind;
   };
@@ -89,12 +95,13 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   let next: { timeout?: NodeJS.Timeout; immediate?: NodeJS.Immediate } = {};
   const tick = (): void => {
     if (stopped) return;
-    next = pollAll() ? { immediate: setImmediate(tick).unref() } : { timeout: setTimeout(tick, opts.pollMs ?? 250).unref() };
+    next = pollDue() ? { immediate: setImmediate(tick).unref() } : { timeout: setTimeout(tick, opts.pollMs ?? 250).unref() };
   };
   const stopPolling = (): void => {
     stopped = true;
     clearTimeout(next.timeout);
     clearImmediate(next.immediate);
+    plan.close();
   };
   tick();
 

@@ -1,0 +1,41 @@
+// What an idle dashboard does: with many quiet runs each tick reads only a few of them (poll-plan.ts), not every
+// run (2,000 runs cost a quarter of a core doing nothing). The ticks are driven by mocked timers, so the count is exact.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { mock, test } from 'node:test';
+import { SWEEP_PER_TICK } from '../../src/dashboard/poll-plan.ts';
+import { RunWatcher } from '../../src/dashboard/run-watch.ts';
+import { startDashboard } from '../../src/dashboard/server.ts';
+import { tempDir } from '../temp-dir.ts';
+
+test('an idle dashboard of 40 runs reads SWEEP_PER_TICK of them a tick, every run in turn, not all 40 each tick', async () => {
+  const root = tempDir('mt-dashboard-idle-');
+  const runs = Array.from({ length: 40 }, (_, i) => {
+    const dir = path.join(root, `run-${i}`);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), `{"step":1,"loss":${i}}\n`);
+    return dir;
+  });
+  const polled: number[] = [];
+  const poll = RunWatcher.prototype.poll;
+  RunWatcher.prototype.poll = function (this: RunWatcher, ...args: Parameters<RunWatcher['poll']>) {
+    polled.push(this.info.id);
+    return poll.apply(this, args);
+  };
+  mock.timers.enable({ apis: ['setTimeout', 'setImmediate'] });
+  const dash = await startDashboard({ runs, pollMs: 100 });
+  try {
+    assert.equal(polled.length, 40, 'the first tick reads every run');
+    polled.length = 0;
+    const ticks = 40 / SWEEP_PER_TICK;
+    for (let t = 0; t < ticks; t++) mock.timers.tick(100);
+    assert.equal(polled.length, 40, `${ticks} quiet ticks read ${SWEEP_PER_TICK} runs each, not 40 each`);
+    assert.equal(new Set(polled).size, 40, 'each run had its turn');
+  } finally {
+    await dash.close();
+    mock.timers.reset();
+    RunWatcher.prototype.poll = poll;
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
