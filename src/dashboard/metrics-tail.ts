@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine, lfLineEnds, type LineEndState } from '../util/lines.ts';
+import { boundConfusions } from './confusion.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { openInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
@@ -248,6 +249,7 @@ export class MetricsTail {
     if (text.trim() === '') return;
     const r = parseMetricLine(text);
     if (typeof r !== 'string') {
+      boundConfusions(r); // a classifier's test row: its matrix cut to the labels with the most errors
       this.held.add(r, this.lineNo, text.length);
       return;
     }

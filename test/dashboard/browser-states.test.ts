@@ -189,7 +189,7 @@ test('a classification run\'s val accuracy and macro-F1 are charted; the chart s
   }
 });
 
-test('a finished run\'s large report is not rebuilt while another run logs rows, and a wide confusion matrix scrolls inside its panel', { skip: SKIP, timeout: 60_000 }, async () => {
+test('a finished run\'s large report is not rebuilt while another run logs rows; a confusion matrix of 80 labels shows the 40 most confused and scrolls inside its panel', { skip: SKIP, timeout: 60_000 }, async () => {
   const tmp = tempRuns();
   const big = path.join(tmp.root, 'many-classes');
   const live = path.join(tmp.root, 'live');
@@ -218,6 +218,10 @@ test('a finished run\'s large report is not rebuilt while another run logs rows,
       });
       assert.ok(widths.page <= widths.window, `the page stays ${widths.window} px wide (${widths.page})`);
       assert.ok(widths.panel > widths.panelBox, 'the matrix scrolls inside its panel');
+      // 80 labels: the 40 with the most errors, the other 40 summed in the last column, and a note saying so
+      assert.equal(await matrix.locator('tr').first().locator('th').count(), 42);
+      assert.equal(await matrix.locator('tr').first().locator('th').last().textContent(), 'other 40 labels');
+      assert.match((await page.textContent('article[data-run="0"] [data-confusion-shown="40"]'))!, /^showing 40 of 80 labels: .*The whole matrix: report\.json$/);
     });
   } finally {
     tmp.cleanup();
