@@ -48,6 +48,8 @@ const PAGE_CSP =
 /** Bytes of a run's metrics.jsonl read per poll (~45 ms of parsing at ~10 µs a 230-byte row): a larger file is read
  * across polls that follow at once (metrics-tail.ts), so the page and the other runs are served meanwhile. */
 const READ_SLICE_BYTES = 1 << 20;
+/** Open connections at once: a few pages (six each at most) and their streams, many times over. */
+const MAX_CONNECTIONS = 256;
 /** Run files open as inert documents: a hostile SVG or HTML in a run dir cannot run script here. */
 const RUN_FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 
@@ -154,6 +156,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       else res.destroy();
     }
   });
+  // each connection may hold a response the client does not read (a snapshot of every run): a local process opening
+  // them in a loop is refused past this many, instead of the server holding all their bytes
+  server.maxConnections = MAX_CONNECTIONS;
   await listen(server, port, host).catch((e: unknown) => {
     stopPolling();
     hub.close();
