@@ -194,7 +194,8 @@ function makeWatchers(dirs: string[]): RunWatcher[] {
       st = fs.statSync(d);
       realPath = fs.realpathSync(d);
     } catch {
-      throw new UserError('no such run directory', d);
+      // a name that is not UTF-8 reaches node as U+FFFD (process.argv is decoded): it names nothing
+      throw new UserError(d.includes('\uFFFD') ? 'no such run directory (a name with bytes that are not UTF-8 cannot be given to node: rename the folder)' : 'no such run directory', d);
     }
     if (!st.isDirectory()) throw new UserError('not a directory (give the run directory, not a file in it)', d);
     return realPath;
