@@ -48,6 +48,8 @@ const PAGE_CSP =
 /** Bytes of a run's metrics.jsonl read per poll (~45 ms of parsing at ~10 µs a 230-byte row): a larger file is read
  * across polls that follow at once (metrics-tail.ts), so the page and the other runs are served meanwhile. */
 const READ_SLICE_BYTES = 1 << 20;
+/** The longest delay setTimeout takes; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Open connections at once: a few pages (six each at most) and their streams, many times over. */
 const MAX_CONNECTIONS = 256;
 /** Run files open as inert documents: a hostile SVG or HTML in a run dir cannot run script here. */
@@ -58,6 +60,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port must be an integer in 0..65535, got ${port}`);
+  // NaN, 0, a negative number or one past a timer's range (2^31 - 1) is a 1 ms timer: the runs polled without pause
+  const pollMs = opts.pollMs ?? 250;
+  if (!(pollMs > 0 && pollMs <= MAX_TIMER_MS)) throw new UserError(`must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${pollMs}`, 'pollMs');
   const watchers = makeWatchers(opts.runs);
   const runs = watchers.map((w) => w.info);
   const assets = assetTable();
@@ -97,7 +102,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   let next: { timeout?: NodeJS.Timeout; immediate?: NodeJS.Immediate } = {};
   const tick = (): void => {
     if (stopped) return;
-    next = pollDue() ? { immediate: setImmediate(tick).unref() } : { timeout: setTimeout(tick, opts.pollMs ?? 250).unref() };
+    next = pollDue() ? { immediate: setImmediate(tick).unref() } : { timeout: setTimeout(tick, pollMs).unref() };
   };
   const stopPolling = (): void => {
     stopped = true;

@@ -1,5 +1,6 @@
 // What an idle dashboard does: with many quiet runs each tick reads only a few of them (poll-plan.ts), not every
-// run (2,000 runs cost a quarter of a core doing nothing). The ticks are driven by mocked timers, so the count is exact.
+// run (2,000 runs cost a quarter of a core doing nothing); the ticks are driven by mocked timers, so the count is
+// exact. And a poll interval that would make it busy is refused.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -7,6 +8,7 @@ import { mock, test } from 'node:test';
 import { SWEEP_PER_TICK } from '../../src/dashboard/poll-plan.ts';
 import { RunWatcher } from '../../src/dashboard/run-watch.ts';
 import { startDashboard } from '../../src/dashboard/server.ts';
+import { isUserError } from '../../src/util/errors.ts';
 import { tempDir } from '../temp-dir.ts';
 
 test('an idle dashboard of 40 runs reads SWEEP_PER_TICK of them a tick, every run in turn, not all 40 each tick', async () => {
@@ -37,5 +39,14 @@ test('an idle dashboard of 40 runs reads SWEEP_PER_TICK of them a tick, every ru
     mock.timers.reset();
     RunWatcher.prototype.poll = poll;
     fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('pollMs NaN, 0, negative or past a timer\'s range is refused (a 1 ms timer: a quarter of a core polling one run)', async () => {
+  for (const pollMs of [NaN, 0, -5, Infinity, 2 ** 31]) {
+    // one that starts (it must not) is closed, so that the test fails instead of polling on
+    const e = await startDashboard({ runs: [process.cwd()], pollMs }).then(async (d) => void (await d.close()), (err: unknown) => err);
+    assert.ok(isUserError(e), `pollMs ${pollMs} refused`);
+    assert.match((e as Error).message, /^pollMs: must be a positive number of milliseconds up to 2147483647, got /);
   }
 });
