@@ -107,6 +107,11 @@ export class MetricsTail {
     return this.held.trainRowsRead;
   }
 
+  /** Bytes of the file read so far (0 again when it starts over). */
+  get bytesRead(): number {
+    return this.offset;
+  }
+
   /** How far an unfinished read of the file got (a large file is read across polls), or null when every byte is read. */
   get reading(): { bytesRead: number; bytes: number } | null {
     return this.offset < this.size ? { bytesRead: this.offset, bytes: this.size } : null;

@@ -93,6 +93,11 @@ export class RunWatcher {
     return this.folder.locked;
   }
 
+  /** Bytes of metrics.jsonl read so far. */
+  get metricsBytesRead(): number {
+    return this.tail.bytesRead;
+  }
+
   /** Whether metrics.jsonl has bytes left to read that the last poll had no budget for. */
   get behind(): boolean {
     return this.tail.reading !== null;

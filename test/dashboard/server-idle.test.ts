@@ -50,3 +50,36 @@ test('pollMs NaN, 0, negative or past a timer\'s range is refused (a 1 ms timer:
     assert.match((e as Error).message, /^pollMs: must be a positive number of milliseconds up to 2147483647, got /);
   }
 });
+
+test('the first tick reads 2 MiB of metrics.jsonl in all, not 1 MiB of each run: the rest follows at the next ticks, every row', async () => {
+  const root = tempDir('mt-dashboard-budget-');
+  const rows = 13_000; // 0.65 MiB a run, 2.6 MiB in all
+  const text = Array.from({ length: rows }, (_, s) => `{"step":${s + 1},"loss":2.5,"lr":0.0001,"grad_norm":1}\n`).join('');
+  const runs = Array.from({ length: 4 }, (_, i) => {
+    const dir = path.join(root, `run-${i}`);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), text);
+    return dir;
+  });
+  const watchers = new Set<RunWatcher>();
+  const poll = RunWatcher.prototype.poll;
+  RunWatcher.prototype.poll = function (this: RunWatcher, ...args: Parameters<RunWatcher['poll']>) {
+    watchers.add(this);
+    return poll.apply(this, args);
+  };
+  const read = (): number[] => [...watchers].map((w) => (w.snapshot()[1]!.data as { rowsRead: number }).rowsRead);
+  mock.timers.enable({ apis: ['setTimeout', 'setImmediate'] });
+  const dash = await startDashboard({ runs, pollMs: 100 });
+  try {
+    // the bytes of the rows each run had read: its first n lines
+    const bytes = read().reduce((sum, n) => sum + Buffer.byteLength(text.split('\n').slice(0, n).join('\n')) + (n > 0 ? 1 : 0), 0);
+    assert.ok(bytes <= 2 << 20, `the first tick, before the server listened, read ${(bytes / 2 ** 20).toFixed(2)} MiB`);
+    for (let t = 0; t < 10; t++) mock.timers.tick(0); // the ticks that follow at once
+    assert.deepEqual(read(), [rows, rows, rows, rows], 'every run read whole');
+  } finally {
+    await dash.close();
+    mock.timers.reset();
+    RunWatcher.prototype.poll = poll;
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
