@@ -6,7 +6,7 @@ import { allowHostProblem, startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
-import { info } from '../util/log.ts';
+import { info, warn } from '../util/log.ts';
 import { onStopSignal } from '../util/stop-signals.ts';
 import { parseCommand, portOption } from './args.ts';
 
@@ -37,16 +37,26 @@ const MAX_DEPTH = 3;
 
 /** Run folders under `root`, nested up to MAX_DEPTH levels (runs/quickstart/run), in natural order; none inside a run. */
 function discoverRuns(root: string, depth = 1): string[] {
-  let entries: fs.Dirent[];
+  let entries: Array<fs.Dirent<Buffer>>;
   try {
-    entries = fs.readdirSync(root, { withFileTypes: true });
+    // names as bytes: one that is not UTF-8 decodes to U+FFFD, which names no folder
+    entries = fs.readdirSync(root, { withFileTypes: true, encoding: 'buffer' });
   } catch {
     return [];
   }
   const out: string[] = [];
   for (const e of entries) {
-    if (!e.isDirectory() || e.name.startsWith('.')) continue;
-    const dir = path.join(root, e.name);
+    const name = e.name.toString('utf8');
+    if (!e.isDirectory() || name.startsWith('.')) continue;
+    const dir = path.join(root, name);
+    if (!Buffer.from(name, 'utf8').equals(e.name)) {
+      // node opens files by string names only: such a run cannot be read, so it is said, not dropped silently
+      const raw = Buffer.concat([Buffer.from(root + path.sep), e.name]);
+      if (RUN_EVIDENCE.some((f) => fs.existsSync(Buffer.concat([raw, Buffer.from(path.sep + f)])))) {
+        warn(`${dir}: a run folder whose name is not valid UTF-8 is not shown (node cannot open it by name); rename it to show it`);
+      }
+      continue;
+    }
     if (isRun(dir)) out.push(dir);
     else if (depth < MAX_DEPTH) out.push(...discoverRuns(dir, depth + 1));
   }

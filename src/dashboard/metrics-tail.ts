@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine, lfLineEnds, type LineEndState } from '../util/lines.ts';
+import { boundConfusions } from './confusion.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { openInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
@@ -104,6 +105,11 @@ export class MetricsTail {
   /** Train rows (no split) read from the file, held or not: the steps logged. */
   get trainRowsRead(): number {
     return this.held.trainRowsRead;
+  }
+
+  /** Bytes of the file read so far (0 again when it starts over). */
+  get bytesRead(): number {
+    return this.offset;
   }
 
   /** How far an unfinished read of the file got (a large file is read across polls), or null when every byte is read. */
@@ -248,6 +254,7 @@ export class MetricsTail {
     if (text.trim() === '') return;
     const r = parseMetricLine(text);
     if (typeof r !== 'string') {
+      boundConfusions(r); // a classifier's test row: its matrix cut to the labels with the most errors
       this.held.add(r, this.lineNo, text.length);
       return;
     }

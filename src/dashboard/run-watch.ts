@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { lockIsHeld } from '../train/run-lock.ts';
+import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan, nestsDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { isRealFolder, openInside, resolveInside } from './safe-path.ts';
@@ -63,21 +64,38 @@ export interface FilesEvent {
 
 export type DashboardEvent = { type: 'metrics'; data: MetricsEvent } | { type: 'files'; data: FilesEvent };
 
-/** Larger config/report files are not inlined in events; the page links to them instead. */
+/** Larger config files, and reports larger once their confusion matrices are cut, are not inlined in events; the
+ * page links to them instead. */
 const MAX_INLINE_BYTES = 2 << 20;
+/** Larger report.json files are not read: a classifier of 500 labels writes 12 MB (four matrices of 250,000 counts,
+ * one a line), parsed in ~0.1 s once per change and sent as a few kB (confusion.ts). */
+const MAX_REPORT_BYTES = 64 << 20;
 
 export class RunWatcher {
   private readonly tail: MetricsTail;
   private config: ConfigPayload | null = null;
   private report: ReportPayload | null = null;
   private readonly signatures = { config: '', report: '' };
-  private dirExists = true;
+  /** Whether the run folder is there, and whether a train holds its lock, as the last poll found. */
+  private folder = { exists: true, locked: false };
   private refused: string[] = [];
-  private locked = false;
 
   /** `dir`: the run folder's real path, as the dashboard took it when it started (resolveInside). */
   constructor(readonly info: RunInfo, readonly dir: string) {
     this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
+  }
+
+  get dirExists(): boolean {
+    return this.folder.exists;
+  }
+
+  get locked(): boolean {
+    return this.folder.locked;
+  }
+
+  /** Bytes of metrics.jsonl read so far. */
+  get metricsBytesRead(): number {
+    return this.tail.bytesRead;
   }
 
   /** Whether metrics.jsonl has bytes left to read that the last poll had no budget for. */
@@ -130,8 +148,7 @@ export class RunWatcher {
     // inside it throws ENOTDIR at every poll) holds none
     const locked = dirExists && lockIsHeld(runPath(this.dir, 'lock'));
     let changed = dirExists !== this.dirExists || locked !== this.locked || refused.join('/') !== this.refused.join('/');
-    this.dirExists = dirExists;
-    this.locked = locked;
+    this.folder = { exists: dirExists, locked };
     this.refused = refused;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
@@ -159,7 +176,7 @@ export class RunWatcher {
       const sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
       if (sig === this.signatures[key]) return undefined;
       this.signatures[key] = sig;
-      if (st.size > MAX_INLINE_BYTES) {
+      if (st.size > (key === 'report' ? MAX_REPORT_BYTES : MAX_INLINE_BYTES)) {
         return { text: '', error: `${name} is ${(st.size / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` };
       }
       try {
@@ -217,6 +234,11 @@ function parseReport(text: string, readError?: string): ReportPayload {
   try {
     const json = JSON.parse(text) as unknown;
     if (nestsDeeperThan(json, MAX_JSON_DEPTH)) return { error: `report.json nests more than ${MAX_JSON_DEPTH} levels deep, too deep to show here; open it raw` };
+    boundConfusions(json);
+    const bytes = Buffer.byteLength(JSON.stringify(json));
+    if (bytes > MAX_INLINE_BYTES) {
+      return { error: `report.json is ${(bytes / 2 ** 20).toFixed(1)} MiB even with its confusion matrices cut to ${CONFUSION_SHOWN} labels, too large to show here; open it raw` };
+    }
     return { json };
   } catch (e) {
     return { error: `report.json is not valid JSON (${(e as Error).message}); it may still be being written` };

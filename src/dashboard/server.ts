@@ -1,6 +1,6 @@
 // The dashboard server: node:http on 127.0.0.1 by default, serving the page's own assets (uPlot from
 // node_modules), the files of the given runs read-only, and a server-sent-event stream that follows each
-// run's metrics.jsonl, config.yaml and report.json by polling.
+// run's metrics.jsonl, config.yaml and report.json by polling, each tick the runs that changed (poll-plan.ts).
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
+import { PollPlan } from './poll-plan.ts';
 import { RunWatcher, type RunInfo } from './run-watch.ts';
 import { requestPath, resolveInside, safeSegments } from './safe-path.ts';
 import { SseHub, type SseEvent } from './sse.ts';
@@ -24,7 +25,7 @@ export interface DashboardOptions {
   host?: string;
   /** Host-header names answered besides this machine's own names and addresses (e.g. a DNS name of it). */
   allowHosts?: string[];
-  /** How often the run files are checked, in ms (default 250). */
+  /** How often the runs that changed (and a few others in turn: poll-plan.ts) are read, in ms (default 250). */
   pollMs?: number;
 }
 
@@ -47,6 +48,13 @@ const PAGE_CSP =
 /** Bytes of a run's metrics.jsonl read per poll (~45 ms of parsing at ~10 µs a 230-byte row): a larger file is read
  * across polls that follow at once (metrics-tail.ts), so the page and the other runs are served meanwhile. */
 const READ_SLICE_BYTES = 1 << 20;
+/** Bytes of metrics.jsonl files read per poll, all runs together: 40 runs of 2 MB held the server 5 s before it
+ * listened, and each tick after for as long; the runs past the budget are read at the ticks that follow at once. */
+const TICK_READ_BYTES = 2 << 20;
+/** The longest delay setTimeout takes; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Open connections at once: a few pages (six each at most) and their streams, many times over. */
+const MAX_CONNECTIONS = 256;
 /** Run files open as inert documents: a hostile SVG or HTML in a run dir cannot run script here. */
 const RUN_FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 
@@ -55,6 +63,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`port must be an integer in 0..65535, got ${port}`);
+  // NaN, 0, a negative number or one past a timer's range (2^31 - 1) is a 1 ms timer: the runs polled without pause
+  const pollMs = opts.pollMs ?? 250;
+  if (!(pollMs > 0 && pollMs <= MAX_TIMER_MS)) throw new UserError(`must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${pollMs}`, 'pollMs');
   const watchers = makeWatchers(opts.runs);
   const runs = watchers.map((w) => w.info);
   const assets = assetTable();
@@ -70,16 +81,35 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   }
 
   const snapshot = (): SseEvent[] => [{ type: 'hello', data: { runs } }, ...watchers.flatMap((w) => w.snapshot())];
-  /** Polls every run once, each reading at most READ_SLICE_BYTES of its metrics.jsonl; true when one has more to read. */
-  const pollAll = (): boolean => {
+  // which runs a tick reads: those that changed (watched folders), are training or being read, and a few in turn,
+  // so that an idle dashboard's cost does not grow with the number of runs (poll-plan.ts)
+  const plan = new PollPlan(watchers);
+  let turn = 0;
+  /** Reads the runs due, each at most READ_SLICE_BYTES of its metrics.jsonl and all TICK_READ_BYTES; true when one has
+   * more to read or had to wait. */
+  const pollDue = (): boolean => {
     let behind = false;
-    for (const w of watchers) {
+    let budget = TICK_READ_BYTES;
+    const due = plan.due();
+    // started at another run each tick, so that runs reading large files do not keep the same others waiting
+    const start = turn++ % Math.max(due.length, 1);
+    for (const i of [...due.slice(start), ...due.slice(0, start)]) {
+      const w = watchers[i]!;
+      if (budget <= 0) {
+        plan.defer(i);
+        behind = true;
+        continue;
+      }
+      const before = w.metricsBytesRead;
       try {
-        hub.send(w.poll(READ_SLICE_BYTES));
+        hub.send(w.poll(Math.min(READ_SLICE_BYTES, budget)));
         behind ||= w.behind;
       } catch (e) {
         warn(`dashboard: polling ${w.dir} failed: ${(e as Error).message}`);
       }
+      const after = w.metricsBytesRead;
+      budget -= after >= before ? after - before : after; // a file that started over is read from byte 0
+      plan.read(i);
     }
     return behind;
   };
@@ -89,12 +119,13 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   let next: { timeout?: NodeJS.Timeout; immediate?: NodeJS.Immediate } = {};
   const tick = (): void => {
     if (stopped) return;
-    next = pollAll() ? { immediate: setImmediate(tick).unref() } : { timeout: setTimeout(tick, opts.pollMs ?? 250).unref() };
+    next = pollDue() ? { immediate: setImmediate(tick).unref() } : { timeout: setTimeout(tick, pollMs).unref() };
   };
   const stopPolling = (): void => {
     stopped = true;
     clearTimeout(next.timeout);
     clearImmediate(next.immediate);
+    plan.close();
   };
   tick();
 
@@ -147,6 +178,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       else res.destroy();
     }
   });
+  // each connection may hold a response the client does not read (a snapshot of every run): a local process opening
+  // them in a loop is refused past this many, instead of the server holding all their bytes
+  server.maxConnections = MAX_CONNECTIONS;
   await listen(server, port, host).catch((e: unknown) => {
     stopPolling();
     hub.close();
@@ -182,7 +216,8 @@ function makeWatchers(dirs: string[]): RunWatcher[] {
       st = fs.statSync(d);
       realPath = fs.realpathSync(d);
     } catch {
-      throw new UserError('no such run directory', d);
+      // a name that is not UTF-8 reaches node as U+FFFD (process.argv is decoded): it names nothing
+      throw new UserError(d.includes('\uFFFD') ? 'no such run directory (a name with bytes that are not UTF-8 cannot be given to node: rename the folder)' : 'no such run directory', d);
     }
     if (!st.isDirectory()) throw new UserError('not a directory (give the run directory, not a file in it)', d);
     return realPath;

@@ -1,7 +1,8 @@
 // Server-sent events: keeps the open /events responses and writes named JSON events to all of them.
 // A comment line every 15 s keeps proxies and idle timeouts from closing a quiet stream. A client that
-// stops reading is dropped once its unsent bytes pass a bound, instead of being buffered for without end;
-// a browser's EventSource reconnects and starts again from the snapshot.
+// stops reading is dropped once its unsent bytes pass a bound, or when all clients' together pass theirs (the one
+// furthest behind), instead of being buffered for without end; a browser's EventSource reconnects and starts again
+// from the snapshot.
 import type * as http from 'node:http';
 
 export interface SseEvent {
@@ -12,6 +13,9 @@ export interface SseEvent {
 const HEARTBEAT_MS = 15_000;
 /** Unsent bytes a client may have waiting: many snapshots' worth (a run's rows are capped, series-cap.ts). */
 const MAX_UNSENT_BYTES = 64 << 20;
+/** Unsent bytes of all clients together: past it the client furthest behind is dropped, so that many clients that
+ * never read (a local process opening streams in a loop) cannot hold the server's memory without bound. */
+const MAX_TOTAL_UNSENT_BYTES = 256 << 20;
 
 export function formatEvent(ev: SseEvent): string {
   // JSON.stringify escapes newlines, so the payload is always a single `data:` line.
@@ -22,7 +26,7 @@ export class SseHub {
   private readonly clients = new Set<http.ServerResponse>();
   private readonly heartbeat: NodeJS.Timeout;
 
-  constructor(private readonly maxUnsentBytes = MAX_UNSENT_BYTES) {
+  constructor(private readonly maxUnsentBytes = MAX_UNSENT_BYTES, private readonly maxTotalUnsentBytes = MAX_TOTAL_UNSENT_BYTES) {
     this.heartbeat = setInterval(() => this.writeAll(': ping\n\n'), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -40,6 +44,7 @@ export class SseHub {
       Connection: 'keep-alive',
     });
     res.write('retry: 1000\n\n');
+    this.dropFurthestBehind(); // before the new client's snapshot: what the others left unsent
     for (const ev of initial) res.write(formatEvent(ev));
     this.clients.add(res);
     const drop = (): void => {
@@ -62,12 +67,28 @@ export class SseHub {
   }
 
   private writeAll(text: string): void {
+    // measured before writing: right after a write every client holds the new bytes, a reader too
+    this.dropFurthestBehind();
     for (const res of this.clients) {
       if (res.writableEnded || res.destroyed) continue;
       if (res.writableLength > this.maxUnsentBytes) {
         this.clients.delete(res);
         res.destroy();
       } else res.write(text);
+    }
+  }
+
+  /** While the clients' unsent bytes together pass the bound, drops the client with the most. */
+  private dropFurthestBehind(): void {
+    let total = 0;
+    for (const res of this.clients) total += res.writableLength;
+    while (total > this.maxTotalUnsentBytes) {
+      let worst: http.ServerResponse | null = null;
+      for (const res of this.clients) if (worst === null || res.writableLength > worst.writableLength) worst = res;
+      if (worst === null) return;
+      total -= worst.writableLength;
+      this.clients.delete(worst);
+      worst.destroy();
     }
   }
 }

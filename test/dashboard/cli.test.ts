@@ -123,6 +123,26 @@ test('dashboard FOLDER_OF_RUNS lists a sweep in natural order: run-2 before run-
   }
 });
 
+test('a run folder whose name is not UTF-8 is named in a warning, not dropped silently; given by name, the error says why', { timeout: 30_000 }, async () => {
+  const tmp = tempRuns();
+  const bad = Buffer.concat([Buffer.from(path.join(tmp.root, 'run-')), Buffer.from([0xff])]);
+  fs.mkdirSync(bad);
+  fs.writeFileSync(Buffer.concat([bad, Buffer.from('/metrics.jsonl')]), '{"step": 1, "loss": 1}\n');
+  fs.mkdirSync(path.join(tmp.root, 'ok'));
+  fs.writeFileSync(path.join(tmp.root, 'ok', 'metrics.jsonl'), '{"step": 1, "loss": 1}\n');
+  try {
+    const dash = await serve([tmp.root, '--port', '0']);
+    await dash.stop();
+    assert.match(dash.stderr(), /^warning: \S*run-\uFFFD: a run folder whose name is not valid UTF-8 is not shown \(node cannot open it by name\); rename it to show it\n/);
+    assert.match(dash.stderr(), /\nrun 0: \S*ok\n/);
+    const given = spawnSync(process.execPath, [BIN, 'dashboard', `${tmp.root}/run-\uFFFD`], { encoding: 'utf8' });
+    assert.equal(given.status, 2);
+    assert.match(given.stderr, /no such run directory \(a name with bytes that are not UTF-8 cannot be given to node: rename the folder\)\n$/);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
 test('run folder names holding a terminal escape or a line break are printed escaped, one line each', { timeout: 30_000 }, async () => {
   const tmp = tempRuns();
   // a folder of runs unpacked from elsewhere: ESC ] 0 ; … BEL retitles the terminal, ESC [ 2 J clears it

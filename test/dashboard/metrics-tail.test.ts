@@ -152,7 +152,7 @@ test('a classifier\'s test row with the confusion matrix of 800 classes (1.3 MB)
     const t = new MetricsTail(file);
     while (t.poll(maxBytes) !== null && t.reading !== null);
     assert.equal(t.malformedCount, 0, `read ${maxBytes} bytes at a time`);
-    assert.equal((t.rows.find((r) => r.split === 'test')!.confusion as number[][]).length, classes);
+    assert.equal((t.rows.find((r) => r.split === 'test')!.confusion as { size: number }).size, classes, 'held as its excerpt (confusion.ts)');
   }
 });
 

@@ -40,3 +40,37 @@ test('a client that stops reading is dropped past the bound; one that reads stay
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test('many clients that never read are dropped once their unsent bytes together pass the bound, each under its own', { timeout: 30_000 }, async () => {
+  const hub = new SseHub(64 << 20, 4 << 20);
+  const server = http.createServer((req, res) => hub.open(req, res, [], {}));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const socks: net.Socket[] = [];
+  const connect = (): net.Socket => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    socks.push(sock);
+    return sock;
+  };
+  const reader = connect();
+  let read = 0;
+  reader.on('data', (c: Buffer) => (read += c.length));
+  for (let i = 0; i < 4; i++) connect().once('data', function (this: net.Socket) { this.pause(); });
+  try {
+    await waitFor(() => hub.size === 5 && read > 0, 5000, 'the streams to open');
+    const event = { type: 'metrics', data: 'x'.repeat(1 << 20) };
+    for (let i = 0; i < 48 && hub.size > 1; i++) {
+      hub.send([event]);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(hub.size, 1, 'the four stalled clients were dropped (12 MiB each at most, 64 allowed each)');
+    const before = read;
+    hub.send([event]);
+    await waitFor(() => read >= before + (1 << 20), 5000, 'the reader to get the next event');
+  } finally {
+    hub.close();
+    for (const s of socks) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});

@@ -1,7 +1,9 @@
-// The dashboard page: follows /events (server-sent events), keeps each run's rows and files, and redraws
-// the charts and run panels at most once per animation frame. window.__dashboard exposes the state for tests.
+// The dashboard page: follows /events (server-sent events), keeps each run's rows and files, and redraws the run
+// panels at most once per animation frame, the charts as often as their cost allows (render-budget.js).
+// window.__dashboard exposes the state for tests.
 import { createCharts, destroyCharts, resizeCharts, updateCharts } from './charts.js';
 import { h } from './dom.js';
+import { RenderBudget } from './render-budget.js';
 import { RunPanel } from './run-panel.js';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -41,19 +43,44 @@ function init(runs) {
 let pending = false;
 /** Runs whose panel needs redrawing: only those an event changed (a large report's tables are costly to lay out). */
 const dirty = new Set();
+/** The charts show older rows than the runs hold; they are redrawn within the budget (many runs: a costly redraw). */
+let chartsStale = false;
+let chartsTimer = 0;
+const chartsBudget = new RenderBudget();
 function scheduleRender(run) {
   if (run) dirty.add(run.id);
   else for (const r of state.runs) dirty.add(r.id);
+  chartsStale = true;
+  requestFrame();
+}
+
+function requestFrame() {
   if (pending) return;
   pending = true;
   requestAnimationFrame(() => {
     pending = false;
     if (!state.charts) return;
-    updateCharts(state.charts, state.runs);
     for (const id of dirty) state.panels[id]?.render();
     dirty.clear();
+    if (chartsStale) drawCharts(); // last: its cost is measured to the end of the microtasks queued by now
     state.renders++;
   });
+}
+
+function drawCharts() {
+  const wait = chartsBudget.wait(performance.now());
+  if (wait > 0) {
+    chartsTimer ||= setTimeout(() => {
+      chartsTimer = 0;
+      requestFrame();
+    }, wait);
+    return;
+  }
+  chartsStale = false;
+  const start = performance.now();
+  updateCharts(state.charts, state.runs);
+  // uPlot draws in a microtask queued by setData: this one runs after those
+  queueMicrotask(() => chartsBudget.spent(start, performance.now()));
 }
 
 const events = new EventSource('/events');

@@ -3,6 +3,9 @@
 import { fmt, fmtAxis } from './dom.js';
 
 const MIB = 1 / 2 ** 20;
+/** Past this many runs a chart has no legend of its own (a table row per run and series, under each of six charts:
+ * 2,000 runs took a minute to lay out); the page's legend names every run with its colour. */
+const MAX_LEGEND_RUNS = 20;
 
 /** Tick spacings m·10^e for the given mantissas and exponents, ascending (uPlot's `incrs`). */
 function incrs(mantissas, fromExp, toExp) {
@@ -102,7 +105,7 @@ export function createCharts(container, runs) {
           { label: 'step', size: 40, labelSize: 18, incrs: STEP_INCRS },
           { size: 64, incrs: VALUE_INCRS, values: (u, vals) => vals.map(fmtAxis) },
         ],
-        legend: { live: true },
+        legend: { live: true, show: runs.length <= MAX_LEGEND_RUNS },
         cursor: { drag: { x: true, y: false } },
         hooks: { setScale: [(u, key) => key === 'x' && (chart.zoom = zoomOf(u))] },
       },

@@ -124,7 +124,16 @@ function reportSections(r, testRow) {
   const cm = findConfusion(report, 'report.json') ?? findConfusion(testRow, `the step ${testRow && testRow.step} test row:`);
   if (cm) {
     const labels = cm.labels ?? (report && Array.isArray(report.labels) ? report.labels : null) ?? (r.config && r.config.labels) ?? null;
-    out.push(h('h3', {}, `Confusion matrix — ${cm.key} (rows: true label, columns: predicted)`), confusionTable(cm.matrix, labels));
+    out.push(h('h3', {}, `Confusion matrix — ${cm.key} (rows: true label, columns: predicted)`));
+    if (isExcerpt(cm.matrix)) {
+      // the server sends a large matrix cut to the labels with the most errors (src/dashboard/confusion.ts)
+      const file = cm.key.startsWith('report.json') ? 'report.json' : 'metrics.jsonl';
+      const { labels: shown, size } = cm.matrix;
+      out.push(h('div', { class: 'note', 'data-confusion-shown': shown.length },
+        `showing ${shown.length} of ${size} labels: those with the most errors (false negatives + false positives); the other ${size - shown.length} are summed in the last row and column. The whole matrix: `,
+        h('a', { href: `/run/${r.id}/${file}`, target: '_blank', rel: 'noopener' }, file)));
+    }
+    out.push(confusionTable(cm.matrix, labels));
   }
   const samples = report && Array.isArray(report.samples) ? report.samples : [];
   if (samples.length) {
@@ -149,11 +158,17 @@ function isMatrix(v) {
   return Array.isArray(v) && v.length > 0 && v.every((row) => Array.isArray(row) && row.length === v.length && row.every((x) => typeof x === 'number'));
 }
 
+/** A large matrix as the server sends it: {labels: shown indexes, matrix: (shown + 1)², size} (confusion.ts). */
+function isExcerpt(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && Array.isArray(v.labels) && Number.isInteger(v.size)
+    && isMatrix(v.matrix) && v.matrix.length === v.labels.length + 1 && v.labels.every((l) => Number.isInteger(l));
+}
+
 /** Scalars of a report as [dotted.key, value], leaving out samples and matrices (shown on their own). */
 function flattenScalars(obj, prefix, out) {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (k === 'samples' || isMatrix(v)) continue;
+    if (k === 'samples' || isMatrix(v) || isExcerpt(v)) continue;
     if (v === null || ['number', 'string', 'boolean'].includes(typeof v)) out.push([key, v]);
     else if (Array.isArray(v)) out.push([key, v.length <= 20 && v.every((x) => typeof x !== 'object') ? v.join(', ') : `[${v.length} items]`]);
     else if (typeof v === 'object') flattenScalars(v, key, out);
@@ -167,15 +182,20 @@ function findConfusion(obj, source) {
   while (queue.length) {
     const [o, at] = queue.shift();
     for (const [k, v] of Object.entries(o)) {
-      if (/confusion/i.test(k) && isMatrix(v)) return { matrix: v, labels: Array.isArray(o.labels) ? o.labels : null, key: `${source} ${at}${k}` };
+      if (/confusion/i.test(k) && (isMatrix(v) || isExcerpt(v))) return { matrix: v, labels: Array.isArray(o.labels) ? o.labels : null, key: `${source} ${at}${k}` };
     }
     for (const [k, v] of Object.entries(o)) if (v && typeof v === 'object' && !Array.isArray(v)) queue.push([v, `${at}${k}.`]);
   }
   return null;
 }
 
-function confusionTable(m, labels) {
-  const name = (i) => (labels && labels[i] !== undefined ? String(labels[i]) : String(i));
+/** The matrix as a table: `cm` a square matrix, or an excerpt whose last row and column sum the labels not shown. */
+function confusionTable(cm, labels) {
+  const excerpt = isExcerpt(cm);
+  const m = excerpt ? cm.matrix : cm;
+  const index = (i) => (excerpt ? cm.labels[i] : i);
+  const other = (i) => excerpt && i === cm.labels.length;
+  const name = (i) => (other(i) ? `other ${cm.size - cm.labels.length} labels` : labels && labels[index(i)] !== undefined ? String(labels[index(i)]) : String(index(i)));
   return h('table', { class: 'confusion' },
     h('tr', {}, h('th', {}, 'true \\ predicted'), m.map((_, j) => h('th', {}, name(j)))),
     m.map((row, i) => {
@@ -183,7 +203,8 @@ function confusionTable(m, labels) {
       return h('tr', {}, h('th', {}, name(i)), row.map((v, j) => {
         const td = h('td', { title: total ? `${((100 * v) / total).toFixed(1)}% of true ${name(i)}` : '' }, String(v));
         const share = total ? v / total : 0;
-        td.style.background = i === j ? `rgba(44, 160, 44, ${0.1 + 0.6 * share})` : `rgba(214, 39, 40, ${share * 0.7})`;
+        // the other labels' corner holds their right and wrong answers together: not shaded
+        if (!(other(i) && other(j))) td.style.background = i === j ? `rgba(44, 160, 44, ${0.1 + 0.6 * share})` : `rgba(214, 39, 40, ${share * 0.7})`;
         return td;
       }));
     }));
