@@ -42,7 +42,7 @@ export { loadTrainConfig, validate as validateTrainConfig, TrainConfigSchema, ty
 export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
 export { AdamW } from './train/optimizer.ts';
 export { lrAtStep } from './train/schedule.ts';
-export { evaluateLoss, type LossReport } from './eval/evaluate.ts';
+export { evaluateLoss, lossReportJson, type LossReport } from './eval/evaluate.ts';
 export { evaluateClassification, classificationMetrics } from './eval/classification.ts';
 export { resolveEvalTarget, modelTask, type EvalTarget, type EvalTargetOptions, type EvalTask } from './eval/target.ts';
 export { exportRun } from './export/export.ts';

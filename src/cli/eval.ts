@@ -6,7 +6,7 @@ import { parseLabelsOption, type LabelValue } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
-import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
+import { evaluateLoss, lossReportJson, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { defaultLabels } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -43,7 +43,7 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --device NAME      auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P      bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
   --json             print exactly one JSON object on stdout: {"loss", "perplexity", "tokens"} for
-                     generation; {"loss", "accuracy", "macro_f1", "confusion", "labels", "examples"}
+                     generation (perplexity is the string "Infinity" where exp(loss) overflows, loss > ~709.78); {"loss", "accuracy", "macro_f1", "confusion", "labels", "examples"}
                      for classification`;
 
 interface EvalFlags {
@@ -121,7 +121,7 @@ export async function run(argv: string[]): Promise<void> {
     let last = 0;
     const report = evaluateLoss(model, rows, { batchSize, onBatch: (done) => { progress?.tick(done - last); last = done; } });
     progress?.finish();
-    if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
+    if (f.json) process.stdout.write(JSON.stringify(lossReportJson(report)) + '\n');
     else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${rows.length} rows)\n`);
   });
 }

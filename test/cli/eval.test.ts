@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { classificationText } from '../../src/cli/eval.ts';
+import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -54,6 +55,24 @@ test('eval --json: one JSON object {loss, perplexity, tokens} equal to HF\'s los
   assert.ok(err <= 1e-4, `loss ${out.loss} vs HF ${meta.base_loss} (rel ${err})`);
   assert.equal(out.tokens, 2 * 14); // 24 tokens, first 10 labels masked: 14 targets per row
   assert.ok(Math.abs(out.perplexity - Math.exp(out.loss)) <= 1e-9 * out.perplexity);
+});
+
+test('eval: a loss past ~709.78 (exp overflows a double) gives perplexity "Infinity" in --json and Infinity in the text, never null', () => {
+  // the tiny base with its LM head scaled up: logits in the thousands, a finite loss whose exp is beyond 1.8e308
+  const dir = tmpDir(), big = path.join(dir, 'big');
+  fs.mkdirSync(big);
+  for (const f of fs.readdirSync(TINY_BASE)) if (f !== 'model.safetensors') fs.copyFileSync(path.join(TINY_BASE, f), path.join(big, f));
+  const sf = SafetensorsFile.open(path.join(TINY_BASE, 'model.safetensors'));
+  writeSafetensors(path.join(big, 'model.safetensors'), Object.fromEntries([...sf.tensors].map(([name, info]) =>
+    [name, { dtype: 'F32' as const, shape: info.shape, data: sf.readF32(name).map((x) => (name === 'lm_head.weight' ? x * 2000 : x)) }])));
+  sf.close();
+  const r = cli('eval', '--model', big, '--data', DATA, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { loss: number; perplexity: unknown; tokens: number };
+  assert.ok(out.loss > 710 && Number.isFinite(out.loss), String(out.loss));
+  assert.equal(out.perplexity, 'Infinity');
+  assert.equal(Number(out.perplexity), Math.exp(out.loss)); // JS Number() and Python float() read it as infinity
+  assert.match(cli('eval', '--model', big, '--data', DATA).stdout, /^loss \d+\.\d{6} {2}perplexity Infinity {2}tokens 28 /);
 });
 
 test('eval: the loss does not depend on the batch size', () => {
