@@ -19,6 +19,7 @@ export { createRandomModel } from './model/init.ts';
 export { collate, IGNORE_INDEX, type Batch, type TokenRow } from './data/batch.ts';
 export { causalLmBackward, classificationBackward } from './model/backward.ts';
 export { generate, stopIds, type GenerateOptions } from './model/generate.ts';
+export { generationSettings, readGenerationConfig, type GenerationConfigFile, type GenerationSettings } from './model/generation-config.ts';
 export { isClassificationOnly } from './model/task.ts';
 export { createAdapter, loadAdapter, saveAdapter, readAdapterInfo, type TaskType } from './model/peft.ts';
 export { mergeLora } from './model/merge.ts';
