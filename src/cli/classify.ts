@@ -9,6 +9,7 @@ import { normalizeText } from '../data/clean.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
+import { pastContextWarning } from '../eval/evaluate.ts';
 import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { defaultLabels } from '../model/config.ts';
@@ -24,7 +25,8 @@ import { dataFileOption, deviceOption, intOption, parseCommand } from './args.ts
 export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
 
 The class the model predicts for each text, and the probability of each class. Texts are cleaned as prepare
-cleans training text and tokenized as training tokenizes them (BOS + text, cut at the run's max_seq_len).
+cleans training text and tokenized as training tokenizes them (BOS + text, cut at the run's max_seq_len: the
+texts cut are counted in a warning, as are texts longer than the model's max_position_embeddings).
 
   --model DIR         a classification model folder (MistralForSequenceClassification), or a base model
                       with --adapter
@@ -88,15 +90,27 @@ export async function run(argv: string[]): Promise<void> {
     if (!names) warn(`the class names are not known (--labels, --run, or id2label in config.json): classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
     const classes = names ?? defaultLabels(numLabels);
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);
-    const rows = texts.map((t) => {
-      const { text } = t;
+    const maxSeqLen = target.maxSeqLen ?? undefined;
+    const tokenized = texts.map((t) => {
       try {
-        return tokenizeRecord({ shape: 'classification', text, label: 0 }, tokenizer, { maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate' }).row!;
+        return tokenizeRecord({ shape: 'classification', text: t.text, label: 0 }, tokenizer, { maxSeqLen, overflow: 'truncate' });
       } catch (e) {
         if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? textPlace(f.data, t, shared) : '--text');
         throw e;
       }
     });
+    const rows = tokenized.map((t) => t.row!);
+    // a cut text is classified on its start only, as training read it: said, never silent
+    const cut = tokenized.findIndex((t) => t.overflow === 'truncated');
+    if (cut >= 0) {
+      const n = tokenized.filter((t) => t.overflow === 'truncated').length;
+      const limit = `the run's max_seq_len (${maxSeqLen} tokens)`;
+      warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only its first ${maxSeqLen} tokens are classified`
+        : `${n} of ${texts.length} texts ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
+          `only their first ${maxSeqLen} tokens are classified (the first: ${textPlace(f.data, texts[cut]!, shared)})`);
+    }
+    const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
+    if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));
     const progress = f.json || texts.length === 1 ? null : new Progress({ label: 'classify', total: rows.length, unit: 'texts' });
     let done = 0;
     const predictions = predictClasses(model, rows, batchSize, (n) => { progress?.tick(n - done); done = n; });

@@ -6,7 +6,7 @@ import { parseLabelsOption, type LabelValue } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
-import { evaluateLoss, lossReportJson, requireTargets } from '../eval/evaluate.ts';
+import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { defaultLabels } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -98,8 +98,7 @@ export async function run(argv: string[]): Promise<void> {
     const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the rows`);
     if (dynamic) throw new UserError(dynamic, dataFile);
     if (past > 0) {
-      warn(`${past} row${past === 1 ? ' is' : 's are'} longer than the model's max_position_embeddings ${model.cfg.maxPositionEmbeddings}: ` +
-        'positions beyond it were never trained, so their loss says little (--max-seq-len cuts rows)');
+      warn(pastContextWarning(past, 'row', model.cfg.maxPositionEmbeddings, 'their loss says little (--max-seq-len cuts rows)'));
     }
     const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
     const notes = loadNotes(loaded.stats, target.maxSeqLen ?? undefined, 'truncate');

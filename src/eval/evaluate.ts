@@ -52,6 +52,15 @@ export function lossReportJson(r: LossReport): { loss: number; perplexity: numbe
   return { loss: r.loss, perplexity: Number.isFinite(r.perplexity) ? r.perplexity : 'Infinity', tokens: r.tokens };
 }
 
+/**
+ * The warning for `count` rows or texts (`noun`) longer than the model's max_position_embeddings `context`: positions
+ * beyond it were never trained, so what is said of them (`result`: "their loss says little …") is scarcely worth it.
+ */
+export function pastContextWarning(count: number, noun: 'row' | 'text', context: number, result: string): string {
+  return `${count} ${noun}${count === 1 ? ' is' : 's are'} longer than the model's max_position_embeddings ${context}: ` +
+    `positions beyond it were never trained, so ${result}`;
+}
+
 const NO_TARGETS = 'every label is -100, or every row has a single token';
 
 /**
