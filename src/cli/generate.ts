@@ -43,7 +43,8 @@ The model folder's generation_config.json gives defaults as HF's generate() take
 a list, stops generation beside config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p,
 repetition_penalty, max_new_tokens and max_length; the flags override each, and those taken are said on stderr.
 A key it leaves out keeps the default above (not HF's max_length 20 or top_k 50); pad_token_id, bos_token_id and
-settings generate has not (num_beams, ...) are not read. A value of the wrong type or range is an error.`;
+settings generate has not (num_beams, min_p, ...) are warned of when set, and not applied. A value of the wrong
+type or range is an error.`;
 
 interface Flags {
   model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
@@ -95,6 +96,7 @@ export async function run(argv: string[]): Promise<void> {
       const why = given.temperature === 0 ? 'with --temperature 0' : 'without --temperature (or do_sample true in generation_config.json)';
       warn(`${unused.join(' and ')} choose${unused.length === 1 ? 's' : ''} among tokens only when sampling: ${why} generation is greedy; give --temperature > 0 to sample`);
     }
+    if (file.unsupported.length > 0) warn(`${file.file}: ${file.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
     if (settings.fromFile.length > 0) info(`generate: from ${file.file}: ${settings.fromFile.join(', ')} (flags override)`);
     const out: number[] = [];
     let shown = '';

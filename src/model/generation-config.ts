@@ -2,10 +2,10 @@
 // eos_token_id (an id or a list: the ids HF's generate() stops at; a chat model may list its end-of-turn token there
 // beside </s>, which config.json does not name), do_sample, temperature, top_k, top_p, repetition_penalty,
 // max_new_tokens and max_length. They are defaults; the caller's options (the CLI's flags) override them. A key the
-// file leaves out keeps our default, not HF's class default (its max_length 20, or top_k 50 when sampling). Keys of
-// settings generate does not have are not read: pad_token_id (one sequence, never padded), bos_token_id (the
-// tokenizer's BOS starts the prompt), num_beams and the rest. A value of the wrong type or range is an error naming
-// the file and the key.
+// file leaves out keeps our default, not HF's class default (its max_length 20, or top_k 50 when sampling).
+// pad_token_id (one sequence, never padded) and bos_token_id (the tokenizer's BOS starts the prompt) are not read;
+// a setting generate does not have (num_beams, min_p, ...) set to other than its "off" is listed, to be warned of.
+// A value of the wrong type or range is an error naming the file and the key.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
@@ -24,7 +24,20 @@ export interface GenerationConfigFile {
   maxNewTokens?: number;
   /** Prompt + new tokens, HF's max_length; max_new_tokens, where also given, wins (as in HF). */
   maxLength?: number;
+  /** Keys set to something HF's generate() would act on that ours has not ("num_beams 4"), to be said: not applied. */
+  unsupported: string[];
 }
+
+/**
+ * Settings of HF's GenerationConfig that change what generate() gives one sequence, which ours does not have, each
+ * with the value that leaves it off (null: unset); a file that sets one otherwise is warned of, as it is not applied.
+ */
+const UNSUPPORTED: Readonly<Record<string, unknown>> = {
+  num_beams: 1, num_beam_groups: 1, penalty_alpha: null, min_new_tokens: null, min_length: 0, no_repeat_ngram_size: 0, typical_p: 1,
+  min_p: null, epsilon_cutoff: 0, eta_cutoff: 0, bad_words_ids: null, suppress_tokens: null, begin_suppress_tokens: null,
+  forced_bos_token_id: null, forced_eos_token_id: null, sequence_bias: null, exponential_decay_length_penalty: null, stop_strings: null,
+  num_return_sequences: 1, dola_layers: null, guidance_scale: null, encoder_repetition_penalty: 1,
+};
 
 /** Each key read, its check, and what the check wants (said in the error). */
 const KEYS = {
@@ -65,7 +78,7 @@ export function generationEosIds(dir: string): number[] {
 /** Every setting of `dir`/generation_config.json that generate has (none where the folder has no such file). */
 export function readGenerationConfig(dir: string): GenerationConfigFile {
   const read = readFile(dir);
-  if (!read) return { file: null, eosIds: [] };
+  if (!read) return { file: null, eosIds: [], unsupported: [] };
   const { file, config } = read;
   const value = <K extends keyof typeof KEYS>(key: K): unknown => {
     const v = config[key];
@@ -74,7 +87,11 @@ export function readGenerationConfig(dir: string): GenerationConfigFile {
     if (!ok(v)) throw new UserError(`${key} must be ${want}, got ${JSON.stringify(v)}`, file);
     return v;
   };
-  const out: GenerationConfigFile = { file, eosIds: eosOf(config, file) };
+  const unsupported = Object.entries(UNSUPPORTED).filter(([key, off]) => {
+    const v = config[key];
+    return v !== undefined && v !== null && JSON.stringify(v) !== JSON.stringify(off);
+  }).map(([key]) => `${key} ${JSON.stringify(config[key])}`);
+  const out: GenerationConfigFile = { file, eosIds: eosOf(config, file), unsupported };
   const doSample = value('do_sample'), temperature = value('temperature'), topK = value('top_k'), topP = value('top_p');
   const penalty = value('repetition_penalty'), maxNew = value('max_new_tokens'), maxLength = value('max_length');
   if (doSample !== undefined) out.doSample = doSample as boolean;

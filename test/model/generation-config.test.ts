@@ -58,12 +58,15 @@ test('mistral-tune generate stops at an id generation_config.json names and conf
 test('readGenerationConfig: the settings generate has, each absent where the file leaves it out (or null); a bad value is an error naming the file and key', () => {
   const dir = tempDir('mt-gencfg-keys-');
   const file = path.join(dir, 'generation_config.json');
-  assert.deepEqual(readGenerationConfig(dir), { file: null, eosIds: [] });
+  assert.deepEqual(readGenerationConfig(dir), { file: null, eosIds: [], unsupported: [] });
   const write = (v: unknown): void => fs.writeFileSync(file, JSON.stringify(v));
-  write({ do_sample: true, temperature: 0.6, top_k: 20, top_p: 0.9, repetition_penalty: 1.1, max_new_tokens: 7, max_length: 4096, eos_token_id: [2, 3], pad_token_id: 0, bos_token_id: 1, num_beams: 1 });
-  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [2, 3], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.1, maxNewTokens: 7, maxLength: 4096 });
+  write({ do_sample: true, temperature: 0.6, top_k: 20, top_p: 0.9, repetition_penalty: 1.1, max_new_tokens: 7, max_length: 4096, eos_token_id: [2, 3], pad_token_id: 0, bos_token_id: 1, num_beams: 1, min_p: null, typical_p: 1.0 });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [2, 3], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.1, maxNewTokens: 7, maxLength: 4096, unsupported: [] });
   write({ temperature: null, max_new_tokens: null });
-  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [] });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], unsupported: [] });
+  // settings HF's generate() would act on and ours has not: listed, to be warned of (their "off" values are not)
+  write({ num_beams: 4, min_p: 0.05, no_repeat_ngram_size: 0, suppress_tokens: [5, 6] });
+  assert.deepEqual(readGenerationConfig(dir).unsupported, ['num_beams 4', 'min_p 0.05', 'suppress_tokens [5,6]']);
   for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer']] as const) {
@@ -73,11 +76,11 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
 });
 
 test('generationSettings: flags > generation_config.json > ours; the file\'s temperature, top_k, top_p only where it samples; max_length counts the prompt', () => {
-  const none = { file: null, eosIds: [] };
+  const none = { file: null, eosIds: [], unsupported: [] };
   // ours: greedy, 256 new tokens or what the context leaves
   assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 256, fromFile: [] });
   assert.equal(generationSettings({}, none, 300, 512).maxNewTokens, 212);
-  const file = { file: '/m/generation_config.json', eosIds: [], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50 };
+  const file = { file: '/m/generation_config.json', eosIds: [], unsupported: [], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50 };
   const s = generationSettings({}, file, 10, 1000);
   assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50, fromFile: undefined });
   assert.deepEqual(s.fromFile, ['do_sample true, temperature 0.6', 'top_k 20', 'top_p 0.9', 'repetition_penalty 1.2', 'max_new_tokens 50']);
@@ -101,11 +104,12 @@ test('mistral-tune generate takes generation_config.json\'s max_new_tokens and s
     '--prompt', 'Once upon a time', ...args], { encoding: 'utf8' });
   const sampled = run('--temperature', '1.3', '--top-k', '40', '--max-new-tokens', '5', '--seed', '7');
   assert.equal(sampled.status, 0, sampled.stderr);
-  fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ eos_token_id: 2, do_sample: true, temperature: 1.3, top_k: 40, max_new_tokens: 5 }));
+  fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ eos_token_id: 2, do_sample: true, temperature: 1.3, top_k: 40, max_new_tokens: 5, num_beams: 2 }));
   const byFile = run('--seed', '7');
   assert.equal(byFile.status, 0, byFile.stderr);
   assert.equal(byFile.stdout, sampled.stdout, 'the file\'s settings sample as the same flags do');
   assert.match(byFile.stderr, /^generate: from \S+generation_config\.json: do_sample true, temperature 1\.3, top_k 40, max_new_tokens 5 \(flags override\)$/m);
+  assert.match(byFile.stderr, /^warning: \S+generation_config\.json: num_beams 2: not applied \(HF's generate\(\) would; this one has no such setting\)$/m);
   fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ top_p: '0.9' }));
   const bad = run('--max-new-tokens', '2');
   assert.equal(bad.status, 2);
