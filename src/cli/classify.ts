@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { normalizeText } from '../data/clean.ts';
+import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
@@ -20,7 +21,7 @@ import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
-import { dataFileOption, deviceOption, intOption, parseCommand } from './args.ts';
+import { dataFileOption, deviceOption, intOption, oneOf, parseCommand } from './args.ts';
 
 export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
 
@@ -38,6 +39,8 @@ texts cut are counted in a warning, as are texts longer than the model's max_pos
   --data FILE         texts: the "text" field of each record of a JSONL, JSON, CSV or TSV file (labels, if
                       any, are not read), or each non-blank line of a plain-text file
   --text-field KEY    with --data: read the text from KEY instead of "text"
+  --format NAME       read --data as ${FORMATS.join('|')} (default: by its extension; another, /dev/stdin
+                      included, is plain text: a text per line)
   --labels A,B,...    class names in index order, or INTEGER=NAME,... as prepare takes them (default: from
                       the run or config.json's id2label)
   --out FILE          with --data: write the predictions as JSONL to FILE (a new file) instead of stdout
@@ -49,14 +52,14 @@ texts cut are counted in a warning, as are texts longer than the model's max_pos
                       "label", "probs": {class: p}})`;
 
 interface Flags {
-  model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string;
+  model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string; format?: string;
   labels?: string; out?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<Flags>('classify', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
-    text: { type: 'string' }, data: { type: 'string' }, 'text-field': { type: 'string' }, labels: { type: 'string' },
+    text: { type: 'string' }, data: { type: 'string' }, 'text-field': { type: 'string' }, format: { type: 'string' }, labels: { type: 'string' },
     out: { type: 'string' }, 'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean' },
   });
@@ -65,7 +68,8 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   if ((f.text === undefined) === (f.data === undefined)) throw new UserError('give exactly one of --text or --data (see mistral-tune classify --help)');
-  if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined)) throw new UserError('--out and --text-field go with --data');
+  if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined || f.format !== undefined)) throw new UserError('--out, --text-field and --format go with --data');
+  const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
   if (f.data !== undefined) dataFileOption('data', f.data, 'test.jsonl');
   if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
@@ -73,7 +77,7 @@ export async function run(argv: string[]): Promise<void> {
     model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
     labels: f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null, // names, or prepare's INTEGER=NAME
   });
-  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field']) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
+  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found

@@ -4,6 +4,7 @@ import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { parseLabelsOption, type LabelValue } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
+import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
@@ -33,6 +34,8 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --data FILE        a prepare output, any file prepare reads (JSONL, JSON, CSV, TSV, text), or pre-tokenized
                      JSONL {"input_ids": [...], "labels": [...]} (labels optional: all next tokens are
                      targets; the length of input_ids, -100 masks a target, HF's convention)
+  --format NAME      read --data as ${FORMATS.join('|')} (default: by its extension; another, /dev/stdin
+                     included, is plain text: the whole file one text)
   --task T           generation or classification (default: from the run or adapter); one the weights
                      were not trained for (a SEQ_CLS adapter for generation) is refused
   --labels A,B,...   classification: class names in index order, or INTEGER=NAME,... as prepare takes them
@@ -48,13 +51,13 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
 
 interface EvalFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; data?: string; task?: string; labels?: string;
-  'max-seq-len'?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
+  format?: string; 'max-seq-len'?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<EvalFlags>('eval', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
-    data: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, 'max-seq-len': { type: 'string' },
+    data: { type: 'string' }, format: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, 'max-seq-len': { type: 'string' },
     'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
   });
   if (f.help) {
@@ -63,6 +66,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   const dataFile = dataFileOption('data', required('data', f.data, 'eval'), 'test.jsonl');
   const batchSize = intOption('batch-size', f['batch-size'], 8);
+  const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
   // prepare's forms: the class names in index order, or INTEGER=NAME (the integer each class is written as in the data)
   const given = f.labels !== undefined ? parseLabelsOption(f.labels) : null;
   const target = resolveEvalTarget({
@@ -90,7 +94,7 @@ export async function run(argv: string[]): Promise<void> {
     const other = otherTask(task);
     const loaded = explainNoTokenizer(() => loadTokenRows(dataFile, {
       tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
-      maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
+      maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => warn(`${dataFile}: ${note}`),
       wrongTaskFix: canEvaluateAs(model, adapter, other) ? `use --task ${other}` : null,
     }), tokenizer === null ? `${tokenizerSize} tokens, the model's vocab_size ${model.cfg.vocabSize}` : null, target.model);
     const rows = loaded.rows;

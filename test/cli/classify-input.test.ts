@@ -23,3 +23,18 @@ test('classify: texts longer than the model\'s max_position_embeddings are score
   assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('warning: 1 text')),
     ['warning: 1 text is longer than the model\'s max_position_embeddings 16: positions beyond it were never trained, so its prediction says little']);
 });
+
+test('classify: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, a bare name) is warned of, as prepare warns; --format jsonl reads its texts', () => {
+  // before: each line's JSON classified as the text, with not a word
+  const file = path.join(dir, 'records');
+  fs.writeFileSync(file, '{"text": "short"}\n{"text": "another"}\n');
+  const asText = cli('--data', file, '--json');
+  assert.equal(asText.status, 0, asText.stderr);
+  assert.match(asText.stderr, /^warning: \S+records: read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it \.jsonl \(or pass --format jsonl\)$/m);
+  const asJsonl = cli('--data', file, '--format', 'jsonl', '--json');
+  assert.equal(asJsonl.status, 0, asJsonl.stderr);
+  assert.doesNotMatch(asJsonl.stderr, /read as plain text/);
+  const one = JSON.parse(cli('--text', 'short', '--json').stdout) as { probs: Record<string, number> };
+  const first = JSON.parse(asJsonl.stdout.split('\n')[0]!) as { probs: Record<string, number> };
+  for (const c of Object.keys(one.probs)) assert.ok(Math.abs(first.probs[c]! - one.probs[c]!) < 1e-6, 'the record\'s text, not its JSON');
+});

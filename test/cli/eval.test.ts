@@ -269,6 +269,21 @@ test('eval --max-seq-len: the truncated and dropped rows are counted on stderr, 
   assert.match(cli('eval', '--help').stdout, /--max-seq-len N\s+truncate longer examples to N tokens; one left with no target token is dropped/);
 });
 
+test('eval: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, a bare name) is warned of, as prepare warns; --format jsonl reads its records', () => {
+  // before: scored as one text made of JSON, with not a word
+  const file = path.join(tmpDir(), 'rows');
+  fs.writeFileSync(file, [JSON.stringify({ text: 'The capital of France is Paris.' }), JSON.stringify({ text: 'Lima is in Peru.' })].join('\n') + '\n');
+  const model = path.join(ROOT, 'models', 'mistral-tune-tiny');
+  const asText = cli('eval', '--model', model, '--data', file, '--device', 'cpu', '--json');
+  assert.equal(asText.status, 0, asText.stderr);
+  assert.match(asText.stderr, new RegExp(`^warning: ${file}: read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it \\.jsonl \\(or pass --format jsonl\\)$`, 'm'));
+  const asJsonl = cli('eval', '--model', model, '--data', file, '--format', 'jsonl', '--device', 'cpu', '--json');
+  assert.equal(asJsonl.status, 0, asJsonl.stderr);
+  assert.doesNotMatch(asJsonl.stderr, /warning/);
+  assert.match(asJsonl.stderr, /eval: generation on 2 examples/);
+  assert.ok((JSON.parse(asJsonl.stdout) as { tokens: number }).tokens < (JSON.parse(asText.stdout) as { tokens: number }).tokens);
+});
+
 test('eval --task against the adapter\'s task_type is refused, exit 2: SEQ_CLS for generation, CAUSAL_LM for classification', () => {
   const cls = path.join(TINY_CLS, 'adapter_init'), lm = path.join(TINY, 'adapter_init');
   const gen = cli('eval', '--model', TINY_BASE, '--adapter', cls, '--data', DATA, '--task', 'generation', '--json');
