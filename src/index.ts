@@ -31,6 +31,7 @@ export type { LoraSpec } from './model/lora.ts';
 export { loadTokenizer, BUNDLED_TOKENIZER_DIR } from './tokenizer/load.ts';
 export type { Tokenizer, ChatMessage } from './tokenizer/types.ts';
 export { encodePrompt, readMessagesFile, type Prompt } from './tokenizer/prompt.ts';
+export { createTextStream, type TextStream } from './tokenizer/stream.ts';
 
 // data
 export { prepare, type PrepareOptions } from './data/prepare.ts';

@@ -10,6 +10,7 @@ import { isClassificationOnly } from '../model/task.ts';
 import { resolveEvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
+import { createTextStream } from '../tokenizer/stream.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
@@ -98,23 +99,12 @@ export async function run(argv: string[]): Promise<void> {
     }
     if (file.unsupported.length > 0) warn(`${file.file}: ${file.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
     if (settings.fromFile.length > 0) info(`generate: from ${file.file}: ${settings.fromFile.join(', ')} (flags override)`);
-    const out: number[] = [];
-    let shown = '';
+    const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));
     generate(model, ids, {
       maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
-      repetitionPenalty: settings.repetitionPenalty, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds),
-      onToken: (id) => {
-        out.push(id);
-        const full = tokenizer.decode(out);
-        // print only complete characters: a byte-fallback sequence may still be half a character
-        if (!full.endsWith('\uFFFD') && full.startsWith(shown)) {
-          process.stdout.write(full.slice(shown.length));
-          shown = full;
-        }
-      },
+      repetitionPenalty: settings.repetitionPenalty, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), onToken: (id) => stream.push(id),
     });
-    const full = tokenizer.decode(out);
-    if (full.startsWith(shown)) process.stdout.write(full.slice(shown.length));
+    stream.end();
     process.stdout.write('\n');
   });
 }
