@@ -19,6 +19,7 @@ export { createRandomModel } from './model/init.ts';
 export { collate, IGNORE_INDEX, type Batch, type TokenRow } from './data/batch.ts';
 export { causalLmBackward, classificationBackward } from './model/backward.ts';
 export { generate, stopIds, type GenerateOptions } from './model/generate.ts';
+export { generationSettings, readGenerationConfig, type GenerationConfigFile, type GenerationSettings } from './model/generation-config.ts';
 export { isClassificationOnly } from './model/task.ts';
 export { createAdapter, loadAdapter, saveAdapter, readAdapterInfo, type TaskType } from './model/peft.ts';
 export { mergeLora } from './model/merge.ts';
@@ -30,6 +31,7 @@ export type { LoraSpec } from './model/lora.ts';
 export { loadTokenizer, BUNDLED_TOKENIZER_DIR } from './tokenizer/load.ts';
 export type { Tokenizer, ChatMessage } from './tokenizer/types.ts';
 export { encodePrompt, readMessagesFile, type Prompt } from './tokenizer/prompt.ts';
+export { createTextStream, type TextStream } from './tokenizer/stream.ts';
 
 // data
 export { prepare, type PrepareOptions } from './data/prepare.ts';
@@ -42,7 +44,7 @@ export { loadTrainConfig, validate as validateTrainConfig, TrainConfigSchema, ty
 export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
 export { AdamW } from './train/optimizer.ts';
 export { lrAtStep } from './train/schedule.ts';
-export { evaluateLoss, type LossReport } from './eval/evaluate.ts';
+export { evaluateLoss, lossReportJson, type LossReport } from './eval/evaluate.ts';
 export { evaluateClassification, classificationMetrics } from './eval/classification.ts';
 export { resolveEvalTarget, modelTask, type EvalTarget, type EvalTargetOptions, type EvalTask } from './eval/target.ts';
 export { exportRun } from './export/export.ts';

@@ -53,9 +53,10 @@ export function tokenRows(ids: Int32Array, labels: Int32Array | null, B: number,
 
 /**
  * A small random Mistral with the bundled 32,000-token tokenizer, saved as an HF folder in `dir`
- * (for tests of commands that tokenize text).
+ * (for tests of commands that tokenize text); with `classes`, a MistralForSequenceClassification of that many
+ * classes; `config` overrides keys of its config.json (max_position_embeddings: 16).
  */
-export async function makeTokenizerModel(dir: string, seed = 0): Promise<string> {
+export async function makeTokenizerModel(dir: string, seed = 0, opts: { classes?: number; config?: Record<string, unknown> } = {}): Promise<string> {
   const fs = await import('node:fs');
   const { createBackend } = await import('../src/backend/select.ts');
   const { parseConfig } = await import('../src/model/config.ts');
@@ -64,10 +65,16 @@ export async function makeTokenizerModel(dir: string, seed = 0): Promise<string>
   const { BUNDLED_TOKENIZER_DIR } = await import('../src/tokenizer/load.ts');
   const cfg = parseConfig({
     model_type: 'mistral', vocab_size: 32000, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1,
-    num_attention_heads: 2, num_key_value_heads: 1, head_dim: 16, sliding_window: null, tie_word_embeddings: true, pad_token_id: 0,
+    num_attention_heads: 2, num_key_value_heads: 1, head_dim: 16, sliding_window: null, tie_word_embeddings: true, pad_token_id: 0, ...opts.config,
   });
-  const model = createRandomModel(createBackend('cpu'), cfg, { seed, std: 0.05 });
-  saveModelFolder(model, dir, { sourceDir: null, head: 'causal' });
+  const backend = createBackend('cpu');
+  const model = createRandomModel(backend, cfg, { seed, std: 0.05 });
+  if (opts.classes !== undefined) {
+    const head = backend.alloc('f32', opts.classes * cfg.hiddenSize);
+    backend.upload(head, { dtype: 'f32', data: Float32Array.from({ length: opts.classes * cfg.hiddenSize }, (_, i) => Math.sin(i)) });
+    model.setScoreHead(head, false);
+  }
+  saveModelFolder(model, dir, { sourceDir: null, head: opts.classes !== undefined ? 'classification' : 'causal' });
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
   return dir;
 }

@@ -6,9 +6,11 @@ import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { normalizeText } from '../data/clean.ts';
+import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { tokenizeRecord } from '../data/tokenize.ts';
 import { predictClasses, type ClassPrediction } from '../eval/classification.ts';
+import { pastContextWarning } from '../eval/evaluate.ts';
 import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { defaultLabels } from '../model/config.ts';
@@ -19,12 +21,13 @@ import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
-import { dataFileOption, deviceOption, intOption, parseCommand } from './args.ts';
+import { dataFileOption, deviceOption, intOption, oneOf, parseCommand } from './args.ts';
 
 export const usage = `mistral-tune classify (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--text TEXT | --data FILE) [options]
 
 The class the model predicts for each text, and the probability of each class. Texts are cleaned as prepare
-cleans training text and tokenized as training tokenizes them (BOS + text, cut at the run's max_seq_len).
+cleans training text and tokenized as training tokenizes them (BOS + text, cut at the run's max_seq_len: the
+texts cut are counted in a warning, as are texts longer than the model's max_position_embeddings).
 
   --model DIR         a classification model folder (MistralForSequenceClassification), or a base model
                       with --adapter
@@ -36,6 +39,8 @@ cleans training text and tokenized as training tokenizes them (BOS + text, cut a
   --data FILE         texts: the "text" field of each record of a JSONL, JSON, CSV or TSV file (labels, if
                       any, are not read), or each non-blank line of a plain-text file
   --text-field KEY    with --data: read the text from KEY instead of "text"
+  --format NAME       read --data as ${FORMATS.join('|')} (default: by its extension; another, /dev/stdin
+                      included, is plain text: a text per line)
   --labels A,B,...    class names in index order, or INTEGER=NAME,... as prepare takes them (default: from
                       the run or config.json's id2label)
   --out FILE          with --data: write the predictions as JSONL to FILE (a new file) instead of stdout
@@ -47,14 +52,14 @@ cleans training text and tokenized as training tokenizes them (BOS + text, cut a
                       "label", "probs": {class: p}})`;
 
 interface Flags {
-  model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string;
+  model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string; format?: string;
   labels?: string; out?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<Flags>('classify', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
-    text: { type: 'string' }, data: { type: 'string' }, 'text-field': { type: 'string' }, labels: { type: 'string' },
+    text: { type: 'string' }, data: { type: 'string' }, 'text-field': { type: 'string' }, format: { type: 'string' }, labels: { type: 'string' },
     out: { type: 'string' }, 'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' },
     json: { type: 'boolean' }, help: { type: 'boolean' },
   });
@@ -63,7 +68,8 @@ export async function run(argv: string[]): Promise<void> {
     return;
   }
   if ((f.text === undefined) === (f.data === undefined)) throw new UserError('give exactly one of --text or --data (see mistral-tune classify --help)');
-  if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined)) throw new UserError('--out and --text-field go with --data');
+  if (f.data === undefined && (f.out !== undefined || f['text-field'] !== undefined || f.format !== undefined)) throw new UserError('--out, --text-field and --format go with --data');
+  const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
   if (f.data !== undefined) dataFileOption('data', f.data, 'test.jsonl');
   if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
@@ -71,7 +77,7 @@ export async function run(argv: string[]): Promise<void> {
     model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
     labels: f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null, // names, or prepare's INTEGER=NAME
   });
-  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field']) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
+  const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
@@ -88,15 +94,27 @@ export async function run(argv: string[]): Promise<void> {
     if (!names) warn(`the class names are not known (--labels, --run, or id2label in config.json): classes are shown as transformers names them (LABEL_0 to LABEL_${numLabels - 1})`);
     const classes = names ?? defaultLabels(numLabels);
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize, target.model);
-    const rows = texts.map((t) => {
-      const { text } = t;
+    const maxSeqLen = target.maxSeqLen ?? undefined;
+    const tokenized = texts.map((t) => {
       try {
-        return tokenizeRecord({ shape: 'classification', text, label: 0 }, tokenizer, { maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate' }).row!;
+        return tokenizeRecord({ shape: 'classification', text: t.text, label: 0 }, tokenizer, { maxSeqLen, overflow: 'truncate' });
       } catch (e) {
         if (isUserError(e)) throw new UserError(e.message, f.data !== undefined ? textPlace(f.data, t, shared) : '--text');
         throw e;
       }
     });
+    const rows = tokenized.map((t) => t.row!);
+    // a cut text is classified on its start only, as training read it: said, never silent
+    const cut = tokenized.findIndex((t) => t.overflow === 'truncated');
+    if (cut >= 0) {
+      const n = tokenized.filter((t) => t.overflow === 'truncated').length;
+      const limit = `the run's max_seq_len (${maxSeqLen} tokens)`;
+      warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only its first ${maxSeqLen} tokens are classified`
+        : `${n} of ${texts.length} texts ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
+          `only their first ${maxSeqLen} tokens are classified (the first: ${textPlace(f.data, texts[cut]!, shared)})`);
+    }
+    const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
+    if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));
     const progress = f.json || texts.length === 1 ? null : new Progress({ label: 'classify', total: rows.length, unit: 'texts' });
     let done = 0;
     const predictions = predictClasses(model, rows, batchSize, (n) => { progress?.tick(n - done); done = n; });

@@ -4,9 +4,10 @@ import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { parseLabelsOption, type LabelValue } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
+import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { otherTask } from '../data/record.ts';
 import { evaluateClassification } from '../eval/classification.ts';
-import { evaluateLoss, requireTargets } from '../eval/evaluate.ts';
+import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { defaultLabels } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
@@ -33,6 +34,8 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --data FILE        a prepare output, any file prepare reads (JSONL, JSON, CSV, TSV, text), or pre-tokenized
                      JSONL {"input_ids": [...], "labels": [...]} (labels optional: all next tokens are
                      targets; the length of input_ids, -100 masks a target, HF's convention)
+  --format NAME      read --data as ${FORMATS.join('|')} (default: by its extension; another, /dev/stdin
+                     included, is plain text: the whole file one text)
   --task T           generation or classification (default: from the run or adapter); one the weights
                      were not trained for (a SEQ_CLS adapter for generation) is refused
   --labels A,B,...   classification: class names in index order, or INTEGER=NAME,... as prepare takes them
@@ -43,18 +46,18 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --device NAME      auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P      bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
   --json             print exactly one JSON object on stdout: {"loss", "perplexity", "tokens"} for
-                     generation; {"loss", "accuracy", "macro_f1", "confusion", "labels", "examples"}
+                     generation (perplexity is the string "Infinity" where exp(loss) overflows, loss > ~709.78); {"loss", "accuracy", "macro_f1", "confusion", "labels", "examples"}
                      for classification`;
 
 interface EvalFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; data?: string; task?: string; labels?: string;
-  'max-seq-len'?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
+  format?: string; 'max-seq-len'?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
 }
 
 export async function run(argv: string[]): Promise<void> {
   const { values: f } = parseCommand<EvalFlags>('eval', argv, {
     model: { type: 'string' }, adapter: { type: 'string' }, run: { type: 'string' }, best: { type: 'boolean' },
-    data: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, 'max-seq-len': { type: 'string' },
+    data: { type: 'string' }, format: { type: 'string' }, task: { type: 'string' }, labels: { type: 'string' }, 'max-seq-len': { type: 'string' },
     'batch-size': { type: 'string' }, device: { type: 'string' }, precision: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
   });
   if (f.help) {
@@ -63,6 +66,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   const dataFile = dataFileOption('data', required('data', f.data, 'eval'), 'test.jsonl');
   const batchSize = intOption('batch-size', f['batch-size'], 8);
+  const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
   // prepare's forms: the class names in index order, or INTEGER=NAME (the integer each class is written as in the data)
   const given = f.labels !== undefined ? parseLabelsOption(f.labels) : null;
   const target = resolveEvalTarget({
@@ -90,7 +94,7 @@ export async function run(argv: string[]): Promise<void> {
     const other = otherTask(task);
     const loaded = explainNoTokenizer(() => loadTokenRows(dataFile, {
       tokenizer, vocabSize: model.cfg.vocabSize, task, labels: labels ? classesFor(labels) : undefined, labelCodes: given?.codes, numLabels: model.score?.numLabels,
-      maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn,
+      maxSeqLen: target.maxSeqLen ?? undefined, overflow: 'truncate', trainOn: target.trainOn, format, onNote: (note) => warn(`${dataFile}: ${note}`),
       wrongTaskFix: canEvaluateAs(model, adapter, other) ? `use --task ${other}` : null,
     }), tokenizer === null ? `${tokenizerSize} tokens, the model's vocab_size ${model.cfg.vocabSize}` : null, target.model);
     const rows = loaded.rows;
@@ -98,8 +102,7 @@ export async function run(argv: string[]): Promise<void> {
     const dynamic = dynamicRopeRefusal(model.cfg, rows.reduce((m, r) => Math.max(m, r.inputIds.length), 0), `--max-seq-len ${model.cfg.maxPositionEmbeddings} cuts the rows`);
     if (dynamic) throw new UserError(dynamic, dataFile);
     if (past > 0) {
-      warn(`${past} row${past === 1 ? ' is' : 's are'} longer than the model's max_position_embeddings ${model.cfg.maxPositionEmbeddings}: ` +
-        'positions beyond it were never trained, so their loss says little (--max-seq-len cuts rows)');
+      warn(pastContextWarning(past, 'row', model.cfg.maxPositionEmbeddings, 'their loss says little (--max-seq-len cuts rows)'));
     }
     const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
     const notes = loadNotes(loaded.stats, target.maxSeqLen ?? undefined, 'truncate');
@@ -121,7 +124,7 @@ export async function run(argv: string[]): Promise<void> {
     let last = 0;
     const report = evaluateLoss(model, rows, { batchSize, onBatch: (done) => { progress?.tick(done - last); last = done; } });
     progress?.finish();
-    if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
+    if (f.json) process.stdout.write(JSON.stringify(lossReportJson(report)) + '\n');
     else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${rows.length} rows)\n`);
   });
 }

@@ -1,6 +1,6 @@
 // mistral-tune generate: text from a model (optionally with a LoRA adapter), with the chat template,
 // streamed to stdout as tokens come, stopping at EOS.
-import { generationEosIds } from '../model/generation-config.ts';
+import { generationSettings, readGenerationConfig } from '../model/generation-config.ts';
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
@@ -10,9 +10,10 @@ import { isClassificationOnly } from '../model/task.ts';
 import { resolveEvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
+import { createTextStream } from '../tokenizer/stream.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
-import { warn } from '../util/log.ts';
+import { info, warn } from '../util/log.ts';
 import { dataFileOption, deviceOption, intOption, numberOption, parseCommand } from './args.ts';
 
 export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run RUN_DIR [--best]) (--prompt TEXT | --messages FILE) [options]
@@ -25,15 +26,26 @@ export const usage = `mistral-tune generate (--model DIR [--adapter DIR] | --run
   --messages FILE        a JSON file [{"role": "system"|"user"|"assistant", "content": "..."}, ...] (or {"messages": [...]});
                          ending with an assistant message, the model continues its text
   --raw                  use --prompt as plain text (BOS + text), without the chat template
-  --max-new-tokens N     default 256
-  --temperature T        0 (default) = greedy
-  --top-k K              keep the K most likely tokens (0 = off)
-  --top-p P              nucleus sampling (1 = off)
+  --max-new-tokens N     default: generation_config.json's max_new_tokens (or its max_length less the prompt),
+                         else 256 or as many as the model's context leaves after the prompt
+  --temperature T        0 = greedy (default, unless generation_config.json says do_sample: true, when its
+                         temperature, or 1, is the default)
+  --top-k K              keep the K most likely tokens (0 = off; default: generation_config.json's top_k when
+                         it samples, else 0)
+  --top-p P              nucleus sampling (1 = off; default: generation_config.json's top_p when it samples, else 1)
   --repetition-penalty R transformers' repetition_penalty: the logits of tokens already in the text (prompt
-                         included) are divided by R (multiplied where negative); 1 (default) = off, 1.1–1.3 curbs loops
+                         included) are divided by R (multiplied where negative); 1 = off, 1.1–1.3 curbs loops
+                         (default: generation_config.json's repetition_penalty, else 1)
   --seed S               sampling seed (default 0)
   --device NAME          auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
-  --precision P          bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)`;
+  --precision P          bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
+
+The model folder's generation_config.json gives defaults as HF's generate() takes them: eos_token_id (an id or
+a list, stops generation beside config.json's and the tokenizer's EOS), do_sample, temperature, top_k, top_p,
+repetition_penalty, max_new_tokens and max_length; the flags override each, and those taken are said on stderr.
+A key it leaves out keeps the default above (not HF's max_length 20 or top_k 50); pad_token_id, bos_token_id and
+settings generate has not (num_beams, min_p, ...) are warned of when set, and not applied. A value of the wrong
+type or range is an error.`;
 
 interface Flags {
   model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
@@ -55,19 +67,18 @@ export async function run(argv: string[]): Promise<void> {
   const modelDir = target.model;
   if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
   if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json');
-  const temperature = numberOption('temperature', f.temperature, 0);
-  const topP = numberOption('top-p', f['top-p'], 1);
-  if (temperature < 0) throw new UserError('--temperature must be ≥ 0');
-  if (!(topP > 0 && topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
-  const repetitionPenalty = numberOption('repetition-penalty', f['repetition-penalty'], 1);
-  if (!(repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
-  const maxNewTokens = intOption('max-new-tokens', f['max-new-tokens'], 256);
-  const topK = intOption('top-k', f['top-k'], 0, 0), seed = intOption('seed', f.seed, 0, 0);
-  // greedy decoding ignores them: said, as transformers warns, rather than dropped without a word
-  const unused = [...(topK > 0 ? ['--top-k'] : []), ...(topP < 1 ? ['--top-p'] : [])];
-  if (temperature === 0 && unused.length > 0) {
-    warn(`${unused.join(' and ')} choose${unused.length === 1 ? 's' : ''} among tokens only when sampling: with --temperature 0 (the default) generation is greedy; give --temperature > 0 to sample`);
-  }
+  // each undefined where the flag is not given: generation_config.json's value, else ours (generationSettings)
+  const given = {
+    temperature: flagNumber('temperature', f.temperature), topP: flagNumber('top-p', f['top-p']), repetitionPenalty: flagNumber('repetition-penalty', f['repetition-penalty']),
+    maxNewTokens: f['max-new-tokens'] === undefined ? undefined : intOption('max-new-tokens', f['max-new-tokens'], 0),
+    topK: f['top-k'] === undefined ? undefined : intOption('top-k', f['top-k'], 0, 0),
+  };
+  if (given.temperature !== undefined && given.temperature < 0) throw new UserError('--temperature must be ≥ 0');
+  if (given.topP !== undefined && !(given.topP > 0 && given.topP <= 1)) throw new UserError('--top-p must be in (0, 1]');
+  if (given.repetitionPenalty !== undefined && !(given.repetitionPenalty > 0)) throw new UserError('--repetition-penalty must be > 0 (1 = off)');
+  const seed = intOption('seed', f.seed, 0, 0);
+  // greedy decoding ignores them: said (once the settings are known), as transformers warns, rather than dropped without a word
+  const unused = [...((given.topK ?? 0) > 0 ? ['--top-k'] : []), ...((given.topP ?? 1) < 1 ? ['--top-p'] : [])];
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   withBackend(device, (backend) => {
@@ -80,25 +91,27 @@ export async function run(argv: string[]): Promise<void> {
     }
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? modelDir, model.cfg.vocabSize, modelDir);
     const ids = promptIds(tokenizer, f);
-    const out: number[] = [];
-    let shown = '';
+    const file = readGenerationConfig(modelDir);
+    const settings = generationSettings(given, file, ids.length, model.cfg.maxPositionEmbeddings);
+    if (settings.temperature === 0 && unused.length > 0) {
+      const why = given.temperature === 0 ? 'with --temperature 0' : 'without --temperature (or do_sample true in generation_config.json)';
+      warn(`${unused.join(' and ')} choose${unused.length === 1 ? 's' : ''} among tokens only when sampling: ${why} generation is greedy; give --temperature > 0 to sample`);
+    }
+    if (file.unsupported.length > 0) warn(`${file.file}: ${file.unsupported.join(', ')}: not applied (HF's generate() would; this one has no such setting)`);
+    if (settings.fromFile.length > 0) info(`generate: from ${file.file}: ${settings.fromFile.join(', ')} (flags override)`);
+    const stream = createTextStream(tokenizer, (text) => process.stdout.write(text));
     generate(model, ids, {
-      maxNewTokens, temperature, topK, topP, repetitionPenalty, seed,
-      eosIds: stopIds(model.cfg, tokenizer.eosId, generationEosIds(modelDir)),
-      onToken: (id) => {
-        out.push(id);
-        const full = tokenizer.decode(out);
-        // print only complete characters: a byte-fallback sequence may still be half a character
-        if (!full.endsWith('\uFFFD') && full.startsWith(shown)) {
-          process.stdout.write(full.slice(shown.length));
-          shown = full;
-        }
-      },
+      maxNewTokens: settings.maxNewTokens, temperature: settings.temperature, topK: settings.topK, topP: settings.topP,
+      repetitionPenalty: settings.repetitionPenalty, seed, eosIds: stopIds(model.cfg, tokenizer.eosId, file.eosIds), onToken: (id) => stream.push(id),
     });
-    const full = tokenizer.decode(out);
-    if (full.startsWith(shown)) process.stdout.write(full.slice(shown.length));
+    stream.end();
     process.stdout.write('\n');
   });
+}
+
+/** A number flag's value, or undefined where it is not given. */
+function flagNumber(flag: string, value: string | undefined): number | undefined {
+  return value === undefined ? undefined : numberOption(flag, value, 0);
 }
 
 /** The prompt's token ids; a message the chat template's rules refuse (`messages[1].role`) is named in the --messages file. */

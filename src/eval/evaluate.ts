@@ -7,6 +7,7 @@ import { UserError } from '../util/errors.ts';
 
 export interface LossReport {
   loss: number;
+  /** exp(loss): Infinity where the loss is past ~709.78 (beyond the largest double); the loss is its natural log. */
   perplexity: number;
   /** Number of target tokens counted. */
   tokens: number;
@@ -40,6 +41,24 @@ export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts
   if (count === 0) throw new UserError(`no target tokens to evaluate (${NO_TARGETS})`);
   const loss = sum / count;
   return { loss, perplexity: Math.exp(loss), tokens: count };
+}
+
+/**
+ * A LossReport as `eval --json` writes it. JSON has no Infinity (JSON.stringify writes null, which reads as "missing"),
+ * so a perplexity that overflows a double is the string "Infinity" — which JS's Number() and Python's float() read as
+ * infinity — and the loss, always finite, is its logarithm.
+ */
+export function lossReportJson(r: LossReport): { loss: number; perplexity: number | 'Infinity'; tokens: number } {
+  return { loss: r.loss, perplexity: Number.isFinite(r.perplexity) ? r.perplexity : 'Infinity', tokens: r.tokens };
+}
+
+/**
+ * The warning for `count` rows or texts (`noun`) longer than the model's max_position_embeddings `context`: positions
+ * beyond it were never trained, so what is said of them (`result`: "their loss says little …") is scarcely worth it.
+ */
+export function pastContextWarning(count: number, noun: 'row' | 'text', context: number, result: string): string {
+  return `${count} ${noun}${count === 1 ? ' is' : 's are'} longer than the model's max_position_embeddings ${context}: ` +
+    `positions beyond it were never trained, so ${result}`;
 }
 
 const NO_TARGETS = 'every label is -100, or every row has a single token';

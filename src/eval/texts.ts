@@ -7,7 +7,8 @@ import { DEFAULT_MAX_CHARS, maxRawCharsFor } from '../data/char-limits.ts';
 import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
 import { formatOf, readRecords } from '../data/ingest/read.ts';
 import { numberSpelling, readingRecord } from '../data/ingest/number-spellings.ts';
-import { defectRejection } from '../data/ingest/types.ts';
+import { isJsonObject, jsonLinesNote } from '../data/ingest/text.ts';
+import { defectRejection, type Format } from '../data/ingest/types.ts';
 import { textValue, typeName } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
@@ -23,16 +24,25 @@ export interface TextToClassify {
   text: string;
 }
 
-export function readTextsToClassify(file: string, textField = 'text'): TextToClassify[] {
+/**
+ * The texts of `file`, read as `opts.format` (default: by its extension; another is plain text); `opts.onNote` is told
+ * what the reader notes (a plain-text file each of whose lines is a JSON object: JSON Lines read as text).
+ */
+export function readTextsToClassify(file: string, textField = 'text', opts: { format?: Format; onNote?: (note: string) => void } = {}): TextToClassify[] {
   const out: TextToClassify[] = [];
-  if (formatOf(file) === 'text') {
+  const format = formatOf(file, opts.format);
+  if (format === 'text') {
+    let objectLines = 0; // each line so far a JSON object (-1: one was not)
     for (const { text, lineNo, defect } of readLines(file)) {
       if (defect) throw new UserError(`${defectRejection(defect, lineNo).detail}`, `${file}:${lineNo}`);
       const t = normalizeText(text);
-      if (t !== '') out.push({ line: lineNo, record: out.length + 1, text: t });
+      if (t === '') continue;
+      out.push({ line: lineNo, record: out.length + 1, text: t });
+      if (objectLines >= 0) objectLines = isJsonObject(text.trim()) ? objectLines + 1 : -1;
     }
+    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines));
   } else {
-    const items = [...readRecords(file, formatOf(file), { maxRawChars: maxRawCharsFor(DEFAULT_MAX_CHARS) })]; // a giant line: too_long, unparsed
+    const items = [...readRecords(file, format, { maxRawChars: maxRawCharsFor(DEFAULT_MAX_CHARS), onNote: opts.onNote })]; // a giant line: too_long, unparsed
     const perLine = new Map<number, number>();
     for (const item of items) perLine.set(item.line, (perLine.get(item.line) ?? 0) + 1);
     let record = 0;

@@ -28,6 +28,7 @@ export function generate(model: MistralModel, prompt: readonly number[], opts: G
   // as transformers refuses max_new_tokens ≤ 0: no token to give, and the KV cache is sized by it
   if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) throw new UserError(`maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}`);
   requireSamplingOptions(opts);
+  if (opts.seed !== undefined && !(Number.isSafeInteger(opts.seed) && opts.seed >= 0)) throw new UserError(`seed must be an integer in [0, 2^53), got ${opts.seed}`);
   const be = model.backend, cfg = model.cfg;
   checkRow({ inputIds: prompt }, { vocabSize: cfg.vocabSize }, 'the prompt'); // the kernels gather these rows unchecked
   const eos = new Set(opts.eosIds ?? cfg.eosTokenIds);

@@ -1,17 +1,65 @@
-// A model folder's generation_config.json, as far as generation reads it: its eos_token_id, the ids HF's generate()
-// stops at (GenerationConfig, which takes config.json's when the file has none). A chat model may list its
-// end-of-turn token there beside </s>, which config.json does not name.
+// A model folder's generation_config.json, as far as our generate() has the settings HF's GenerationConfig names:
+// eos_token_id (an id or a list: the ids HF's generate() stops at; a chat model may list its end-of-turn token there
+// beside </s>, which config.json does not name), do_sample, temperature, top_k, top_p, repetition_penalty,
+// max_new_tokens and max_length. They are defaults; the caller's options (the CLI's flags) override them. A key the
+// file leaves out keeps our default, not HF's class default (its max_length 20, or top_k 50 when sampling).
+// pad_token_id (one sequence, never padded) and bos_token_id (the tokenizer's BOS starts the prompt) are not read;
+// a setting generate does not have (num_beams, min_p, ...) set to other than its "off" is listed, to be warned of.
+// A value of the wrong type or range is an error naming the file and the key.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 
-/** generation_config.json's eos_token_id in `dir` as a list (empty when the file or the key is absent). */
-export function generationEosIds(dir: string): number[] {
+/** The settings generation_config.json states (each absent where the file has no such key, or null for it). */
+export interface GenerationConfigFile {
+  /** The file's path, for messages; null where the folder has none. */
+  file: string | null;
+  eosIds: number[];
+  doSample?: boolean;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+  maxNewTokens?: number;
+  /** Prompt + new tokens, HF's max_length; max_new_tokens, where also given, wins (as in HF). */
+  maxLength?: number;
+  /** Keys set to something HF's generate() would act on that ours has not ("num_beams 4"), to be said: not applied. */
+  unsupported: string[];
+}
+
+/**
+ * Settings of HF's GenerationConfig that change what generate() gives one sequence, which ours does not have, each
+ * with the value that leaves it off (null: unset); a file that sets one otherwise is warned of, as it is not applied.
+ */
+const UNSUPPORTED: Readonly<Record<string, unknown>> = {
+  num_beams: 1, num_beam_groups: 1, penalty_alpha: null, min_new_tokens: null, min_length: 0, no_repeat_ngram_size: 0, typical_p: 1,
+  min_p: null, epsilon_cutoff: 0, eta_cutoff: 0, bad_words_ids: null, suppress_tokens: null, begin_suppress_tokens: null,
+  forced_bos_token_id: null, forced_eos_token_id: null, sequence_bias: null, exponential_decay_length_penalty: null, stop_strings: null,
+  num_return_sequences: 1, dola_layers: null, guidance_scale: null, encoder_repetition_penalty: 1,
+};
+
+/** Each key read, its check, and what the check wants (said in the error). */
+const KEYS = {
+  do_sample: [(v: unknown) => typeof v === 'boolean', 'true or false'],
+  temperature: [(v: unknown) => typeof v === 'number' && v >= 0, 'a number ≥ 0'],
+  top_k: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0, 'an integer ≥ 0 (0 = off)'],
+  top_p: [(v: unknown) => typeof v === 'number' && v > 0 && v <= 1, 'a number in (0, 1] (1 = off)'],
+  repetition_penalty: [(v: unknown) => typeof v === 'number' && v > 0, 'a number > 0 (1 = off)'],
+  max_new_tokens: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
+  max_length: [(v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
+} as const;
+
+/** `dir`/generation_config.json parsed to an object, or null where there is no such file. */
+function readFile(dir: string): { file: string; config: Record<string, unknown> } | null {
   const file = path.join(dir, 'generation_config.json');
-  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return [];
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return null;
   const config = readJsonFile(file);
   if (!isRecord(config)) throw new UserError('generation_config.json must be a JSON object', file);
+  return { file, config };
+}
+
+function eosOf(config: Record<string, unknown>, file: string): number[] {
   const eos = config.eos_token_id;
   if (eos === undefined || eos === null) return [];
   const ids = Array.isArray(eos) ? eos : [eos];
@@ -19,4 +67,100 @@ export function generationEosIds(dir: string): number[] {
     throw new UserError(`eos_token_id must be a token id or a list of them, got ${JSON.stringify(eos)}`, file);
   }
   return ids as number[];
+}
+
+/** generation_config.json's eos_token_id in `dir` as a list (empty when the file or the key is absent). */
+export function generationEosIds(dir: string): number[] {
+  const read = readFile(dir);
+  return read ? eosOf(read.config, read.file) : [];
+}
+
+/** Every setting of `dir`/generation_config.json that generate has (none where the folder has no such file). */
+export function readGenerationConfig(dir: string): GenerationConfigFile {
+  const read = readFile(dir);
+  if (!read) return { file: null, eosIds: [], unsupported: [] };
+  const { file, config } = read;
+  const value = <K extends keyof typeof KEYS>(key: K): unknown => {
+    const v = config[key];
+    if (v === undefined || v === null) return undefined;
+    const [ok, want] = KEYS[key];
+    if (!ok(v)) throw new UserError(`${key} must be ${want}, got ${JSON.stringify(v)}`, file);
+    return v;
+  };
+  const unsupported = Object.entries(UNSUPPORTED).filter(([key, off]) => {
+    const v = config[key];
+    return v !== undefined && v !== null && JSON.stringify(v) !== JSON.stringify(off);
+  }).map(([key]) => `${key} ${JSON.stringify(config[key])}`);
+  const out: GenerationConfigFile = { file, eosIds: eosOf(config, file), unsupported };
+  const doSample = value('do_sample'), temperature = value('temperature'), topK = value('top_k'), topP = value('top_p');
+  const penalty = value('repetition_penalty'), maxNew = value('max_new_tokens'), maxLength = value('max_length');
+  if (doSample !== undefined) out.doSample = doSample as boolean;
+  if (temperature !== undefined) out.temperature = temperature as number;
+  if (topK !== undefined) out.topK = topK as number;
+  if (topP !== undefined) out.topP = topP as number;
+  if (penalty !== undefined) out.repetitionPenalty = penalty as number;
+  if (maxNew !== undefined) out.maxNewTokens = maxNew as number;
+  if (maxLength !== undefined) out.maxLength = maxLength as number;
+  return out;
+}
+
+/** The options a caller gives (the CLI's flags); each overrides the file. */
+export interface GivenGenerationOptions {
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+  maxNewTokens?: number;
+}
+
+export interface GenerationSettings {
+  temperature: number;
+  topK: number;
+  topP: number;
+  repetitionPenalty: number;
+  maxNewTokens: number;
+  /** The file's settings that were taken ("temperature 0.6 (do_sample)", "top_p 0.9"), to be said. */
+  fromFile: string[];
+}
+
+/** With no max_new_tokens anywhere: 256 new tokens, or as many as the model's context leaves after the prompt. */
+export const DEFAULT_MAX_NEW_TOKENS = 256;
+
+/**
+ * The settings generate runs with: the options given > generation_config.json (`file`) > ours (greedy, no top-k,
+ * top-p or penalty, DEFAULT_MAX_NEW_TOKENS up to the `context` left after `promptLength` tokens). As in HF's
+ * generate(), the file's temperature, top_k and top_p apply only where it says do_sample true (a temperature it
+ * leaves out is then HF's 1); a given temperature > 0 samples, 0 is greedy. max_length counts the prompt.
+ */
+export function generationSettings(given: GivenGenerationOptions, file: GenerationConfigFile, promptLength: number, context: number): GenerationSettings {
+  const fromFile: string[] = [];
+  const sampling = given.temperature === undefined ? file.doSample === true : given.temperature > 0;
+  const take = <T>(option: T | undefined, stated: T | undefined, key: string, dflt: T, applies = true): T => {
+    if (option !== undefined) return option;
+    if (stated === undefined || !applies) return dflt;
+    fromFile.push(`${key} ${String(stated)}`);
+    return stated;
+  };
+  let temperature = given.temperature ?? 0;
+  if (given.temperature === undefined && file.doSample === true) {
+    temperature = file.temperature ?? 1;
+    fromFile.push(`do_sample true, temperature ${temperature}${file.temperature === undefined ? " (HF's default)" : ''}`);
+  }
+  const topK = take(given.topK, file.topK, 'top_k', 0, sampling);
+  const topP = take(given.topP, file.topP, 'top_p', 1, sampling);
+  const repetitionPenalty = take(given.repetitionPenalty, file.repetitionPenalty, 'repetition_penalty', 1);
+  let maxNewTokens: number;
+  if (given.maxNewTokens !== undefined) maxNewTokens = given.maxNewTokens;
+  else if (file.maxNewTokens !== undefined || file.maxLength !== undefined) {
+    const key = file.maxNewTokens !== undefined ? `max_new_tokens ${file.maxNewTokens}` : `max_length ${file.maxLength} (prompt and new tokens)`;
+    maxNewTokens = file.maxNewTokens ?? file.maxLength! - promptLength;
+    if (maxNewTokens < 1) throw new UserError(`${key} leaves no new token after the prompt's ${promptLength}: give --max-new-tokens`, file.file ?? undefined);
+    // said here, not by generate() as "ask for at most N": the number was the file's, not asked for
+    if (promptLength < context && promptLength + maxNewTokens > context) {
+      throw new UserError(`${key}: the prompt's ${promptLength} tokens + ${maxNewTokens} new tokens is more than the model's ` +
+        `max_position_embeddings ${context}: give --max-new-tokens ${context - promptLength} or fewer`, file.file ?? undefined);
+    }
+    fromFile.push(file.maxNewTokens !== undefined ? key : `${key}: ${maxNewTokens} new tokens`);
+  } else maxNewTokens = Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptLength));
+  return { temperature, topK, topP, repetitionPenalty, maxNewTokens, fromFile };
 }

@@ -1,11 +1,22 @@
 // Reads a JSON file (configs, tokenizer files, adapter configs); a missing, unreadable, non-regular (FIFO, folder) or
 // malformed file is a UserError that names the file (and the line:column of a syntax error).
+import { isUtf8 } from 'node:buffer';
 import { UserError } from './errors.ts';
+import { firstInvalidUtf8 } from './lines.ts';
 import { readRegularFile } from './regular-file.ts';
 
 export function readJsonFile(file: string, parse: (text: string) => unknown = JSON.parse): unknown {
   // a BOM (a Windows editor writes one) is no part of the JSON, as prepare's JSON reader reads it; JSON.parse refused it
-  const text = readRegularFile(file).toString('utf8').replace(/^\uFEFF/, '');
+  const bytes = readRegularFile(file);
+  // bytes that are not UTF-8 would be read as U+FFFD without a word (a Latin-1 file, a message piped in); Python's json refuses them
+  const at = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
+  if (at >= 0) {
+    const lineStart = at === 0 ? 0 : bytes.lastIndexOf(0x0a, at - 1) + 1; // (an offset of −1 would search from the end)
+    const line = bytes.subarray(0, at).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 1);
+    throw new UserError(`invalid UTF-8 at byte ${at - lineStart + 1} of line ${line}: the file must be UTF-8 text (in another encoding, ` +
+      'Windows-1252 or Latin-1, convert it: iconv -f WINDOWS-1252 -t UTF-8)', `${file}:${line}`);
+  }
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   try {
     return parse(text);
   } catch (e) {

@@ -7,12 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend } from '../../src/backend/select.ts';
 import { classificationText, reportedClassNames } from '../../src/cli/eval.ts';
-import { parseConfig } from '../../src/model/config.ts';
-import { createRandomModel } from '../../src/model/init.ts';
-import { saveModelFolder } from '../../src/model/save.ts';
-import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
+import { makeTokenizerModel } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,26 +18,15 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 
  * A 2-class MistralForSequenceClassification folder whose config.json has no id2label or label2id (as transformers
  * saves one with its default 2 labels), with the bundled tokenizer.
  */
-function classifierWithoutId2label(): string {
-  const dir = path.join(tempDir('mt-default-labels-'), 'cls');
-  const backend = createBackend('cpu');
-  const cfg = parseConfig({
-    model_type: 'mistral', vocab_size: 32000, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1,
-    num_attention_heads: 2, num_key_value_heads: 1, head_dim: 16, sliding_window: null, tie_word_embeddings: true, pad_token_id: 0,
-  });
-  const model = createRandomModel(backend, cfg, { seed: 3, std: 0.05 });
-  const head = backend.alloc('f32', 2 * cfg.hiddenSize);
-  backend.upload(head, { dtype: 'f32', data: Float32Array.from({ length: 2 * cfg.hiddenSize }, (_, i) => Math.sin(i)) });
-  model.setScoreHead(head, false);
-  saveModelFolder(model, dir, { sourceDir: null, head: 'classification' });
+async function classifierWithoutId2label(): Promise<string> {
+  const dir = await makeTokenizerModel(path.join(tempDir('mt-default-labels-'), 'cls'), 3, { classes: 2 });
   const file = path.join(dir, 'config.json');
   const { id2label: _, label2id: __, ...rest } = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(file, JSON.stringify(rest));
-  for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
   return dir;
 }
 
-const model = classifierWithoutId2label();
+const model = await classifierWithoutId2label();
 
 test('classify: LABEL_0 / LABEL_1 for a 2-class model without id2label (text and --json), and a warning that says so', () => {
   const json = cli('classify', '--model', model, '--text', 'a short text', '--json');

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { classificationText } from '../../src/cli/eval.ts';
+import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
@@ -54,6 +55,24 @@ test('eval --json: one JSON object {loss, perplexity, tokens} equal to HF\'s los
   assert.ok(err <= 1e-4, `loss ${out.loss} vs HF ${meta.base_loss} (rel ${err})`);
   assert.equal(out.tokens, 2 * 14); // 24 tokens, first 10 labels masked: 14 targets per row
   assert.ok(Math.abs(out.perplexity - Math.exp(out.loss)) <= 1e-9 * out.perplexity);
+});
+
+test('eval: a loss past ~709.78 (exp overflows a double) gives perplexity "Infinity" in --json and Infinity in the text, never null', () => {
+  // the tiny base with its LM head scaled up: logits in the thousands, a finite loss whose exp is beyond 1.8e308
+  const dir = tmpDir(), big = path.join(dir, 'big');
+  fs.mkdirSync(big);
+  for (const f of fs.readdirSync(TINY_BASE)) if (f !== 'model.safetensors') fs.copyFileSync(path.join(TINY_BASE, f), path.join(big, f));
+  const sf = SafetensorsFile.open(path.join(TINY_BASE, 'model.safetensors'));
+  writeSafetensors(path.join(big, 'model.safetensors'), Object.fromEntries([...sf.tensors].map(([name, info]) =>
+    [name, { dtype: 'F32' as const, shape: info.shape, data: sf.readF32(name).map((x) => (name === 'lm_head.weight' ? x * 2000 : x)) }])));
+  sf.close();
+  const r = cli('eval', '--model', big, '--data', DATA, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { loss: number; perplexity: unknown; tokens: number };
+  assert.ok(out.loss > 710 && Number.isFinite(out.loss), String(out.loss));
+  assert.equal(out.perplexity, 'Infinity');
+  assert.equal(Number(out.perplexity), Math.exp(out.loss)); // JS Number() and Python float() read it as infinity
+  assert.match(cli('eval', '--model', big, '--data', DATA).stdout, /^loss \d+\.\d{6} {2}perplexity Infinity {2}tokens 28 /);
 });
 
 test('eval: the loss does not depend on the batch size', () => {
@@ -248,6 +267,21 @@ test('eval --max-seq-len: the truncated and dropped rows are counted on stderr, 
   fails(cli('eval', '--model', model, '--data', file, '--max-seq-len', '2', '--device', 'cpu', '--json'),
     `${file}: every record was dropped (3): no target token left within max_seq_len / --max-seq-len (2 tokens)`);
   assert.match(cli('eval', '--help').stdout, /--max-seq-len N\s+truncate longer examples to N tokens; one left with no target token is dropped/);
+});
+
+test('eval: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, a bare name) is warned of, as prepare warns; --format jsonl reads its records', () => {
+  // before: scored as one text made of JSON, with not a word
+  const file = path.join(tmpDir(), 'rows');
+  fs.writeFileSync(file, [JSON.stringify({ text: 'The capital of France is Paris.' }), JSON.stringify({ text: 'Lima is in Peru.' })].join('\n') + '\n');
+  const model = path.join(ROOT, 'models', 'mistral-tune-tiny');
+  const asText = cli('eval', '--model', model, '--data', file, '--device', 'cpu', '--json');
+  assert.equal(asText.status, 0, asText.stderr);
+  assert.match(asText.stderr, new RegExp(`^warning: ${file}: read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it \\.jsonl \\(or pass --format jsonl\\)$`, 'm'));
+  const asJsonl = cli('eval', '--model', model, '--data', file, '--format', 'jsonl', '--device', 'cpu', '--json');
+  assert.equal(asJsonl.status, 0, asJsonl.stderr);
+  assert.doesNotMatch(asJsonl.stderr, /warning/);
+  assert.match(asJsonl.stderr, /eval: generation on 2 examples/);
+  assert.ok((JSON.parse(asJsonl.stdout) as { tokens: number }).tokens < (JSON.parse(asText.stdout) as { tokens: number }).tokens);
 });
 
 test('eval --task against the adapter\'s task_type is refused, exit 2: SEQ_CLS for generation, CAUSAL_LM for classification', () => {

@@ -236,3 +236,19 @@ test('classify: the run\'s predictions for unlabelled texts, the same as eval sc
   fs.writeFileSync(ids, '{"text": {"a": 1}}\n');
   assert.match(cli('classify', '--run', run, '--data', ids).stderr, /ids\.jsonl:1: "text" is an object, not a string/);
 });
+
+test('classify: a text longer than the run\'s max_seq_len (1024) is cut to it as training cuts it, counted in one warning naming the first; none when all fit', () => {
+  // runs after the tests above (cls-run); before, the cut was silent: the prediction read only the first 1024 tokens
+  const run = path.join(dir, 'cls-run'), file = path.join(dir, 'long-texts.txt');
+  const long = 'Paris is a city in Europe. '.repeat(200);
+  fs.writeFileSync(file, `Lima\n${long}\nQuito\n${long}\n`);
+  const r = cli('classify', '--run', run, '--data', file, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 4);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('warning')),
+    [`warning: 2 of 4 texts are longer than the run's max_seq_len (1024 tokens) and were cut to it, as training cuts them: only their first 1024 tokens are classified (the first: ${file}:2)`]);
+  const one = cli('classify', '--run', run, '--text', long);
+  assert.equal(one.status, 0, one.stderr);
+  assert.match(one.stderr, /^warning: the text is longer than the run's max_seq_len \(1024 tokens\) and was cut to it, as training cuts them: only its first 1024 tokens are classified$/m);
+  assert.doesNotMatch(cli('classify', '--run', run, '--text', 'Lima').stderr, /warning/);
+});

@@ -69,7 +69,7 @@ test('a --messages file whose chat the template refuses names the file with the 
 test('--top-k or --top-p without a temperature (greedy) warns that it does nothing, as transformers warns; sampling does not', () => {
   const greedy = cli('--prompt', 'Hi', '--max-new-tokens', '2', '--top-k', '5', '--top-p', '0.9');
   assert.equal(greedy.status, 0, greedy.stderr);
-  assert.match(greedy.stderr, /^warning: --top-k and --top-p choose among tokens only when sampling: with --temperature 0 \(the default\) generation is greedy; give --temperature > 0 to sample$/m);
+  assert.match(greedy.stderr, /^warning: --top-k and --top-p choose among tokens only when sampling: without --temperature \(or do_sample true in generation_config.json\) generation is greedy; give --temperature > 0 to sample$/m);
   const sampled = cli('--prompt', 'Hi', '--max-new-tokens', '2', '--top-p', '0.9', '--temperature', '0.7');
   assert.equal(sampled.status, 0, sampled.stderr);
   assert.doesNotMatch(sampled.stderr, /warning/);

@@ -29,6 +29,10 @@ test('more tokens than max_position_embeddings allows is a one-line error, befor
   for (const n of [0, -1, 2.5, Number.NaN]) {
     assert.throws(() => generate(model, prompt, { maxNewTokens: n }), { name: 'UserError', message: `maxNewTokens must be an integer ≥ 1, got ${n}` });
   }
+  // a seed the RNG cannot take is the same one-line refusal (was a plain Error from the RNG, a stack trace)
+  for (const seed of [-1, 1.5, Number.NaN, 2 ** 60]) {
+    assert.throws(() => generate(model, prompt, { maxNewTokens: 1, seed, temperature: 1 }), { name: 'UserError', message: `seed must be an integer in [0, 2^53), got ${seed}` });
+  }
   // the largest that fits is suggested, and it fits
   const fits = 256 - prompt.length;
   assert.throws(() => generate(model, prompt, { maxNewTokens: fits + 1 }), { name: 'UserError', message: `${prompt.length} prompt tokens + ${fits + 1} new tokens is more than the model's max_position_embeddings 256: ask for at most ${fits} new tokens` });

@@ -7,11 +7,12 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { createBackend } from '../../src/backend/select.ts';
 import { generate } from '../../src/model/generate.ts';
-import { generationEosIds } from '../../src/model/generation-config.ts';
+import { generationEosIds, generationSettings, readGenerationConfig } from '../../src/model/generation-config.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { encodePrompt } from '../../src/tokenizer/prompt.ts';
 import { isUserError } from '../../src/util/errors.ts';
+import { makeTokenizerModel } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -52,4 +53,65 @@ test('mistral-tune generate stops at an id generation_config.json names and conf
   assert.equal(after.status, 0, after.stderr);
   // the stop token is the last of the output, as in HF's generate() (an EOS decodes to nothing; this one is a word)
   assert.equal(after.stdout.trim(), tokenizer.decode([first]).trim(), `generation went on past token ${first}`);
+});
+
+test('readGenerationConfig: the settings generate has, each absent where the file leaves it out (or null); a bad value is an error naming the file and key', () => {
+  const dir = tempDir('mt-gencfg-keys-');
+  const file = path.join(dir, 'generation_config.json');
+  assert.deepEqual(readGenerationConfig(dir), { file: null, eosIds: [], unsupported: [] });
+  const write = (v: unknown): void => fs.writeFileSync(file, JSON.stringify(v));
+  write({ do_sample: true, temperature: 0.6, top_k: 20, top_p: 0.9, repetition_penalty: 1.1, max_new_tokens: 7, max_length: 4096, eos_token_id: [2, 3], pad_token_id: 0, bos_token_id: 1, num_beams: 1, min_p: null, typical_p: 1.0 });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [2, 3], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.1, maxNewTokens: 7, maxLength: 4096, unsupported: [] });
+  write({ temperature: null, max_new_tokens: null });
+  assert.deepEqual(readGenerationConfig(dir), { file, eosIds: [], unsupported: [] });
+  // settings HF's generate() would act on and ours has not: listed, to be warned of (their "off" values are not)
+  write({ num_beams: 4, min_p: 0.05, no_repeat_ngram_size: 0, suppress_tokens: [5, 6] });
+  assert.deepEqual(readGenerationConfig(dir).unsupported, ['num_beams 4', 'min_p 0.05', 'suppress_tokens [5,6]']);
+  for (const [key, bad, want] of [['do_sample', 'true', 'true or false'], ['temperature', -0.5, 'a number ≥ 0'], ['temperature', '0.7', 'a number ≥ 0'],
+    ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
+    ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer']] as const) {
+    write({ [key]: bad });
+    assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${key} must be ${want}.*, got ${JSON.stringify(JSON.stringify(bad)).slice(1, -1)}$`).test(e.message), `${key}: ${JSON.stringify(bad)}`);
+  }
+});
+
+test('generationSettings: flags > generation_config.json > ours; the file\'s temperature, top_k, top_p only where it samples; max_length counts the prompt', () => {
+  const none = { file: null, eosIds: [], unsupported: [] };
+  // ours: greedy, 256 new tokens or what the context leaves
+  assert.deepEqual(generationSettings({}, none, 10, 1000), { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 256, fromFile: [] });
+  assert.equal(generationSettings({}, none, 300, 512).maxNewTokens, 212);
+  const file = { file: '/m/generation_config.json', eosIds: [], unsupported: [], doSample: true, temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50 };
+  const s = generationSettings({}, file, 10, 1000);
+  assert.deepEqual({ ...s, fromFile: undefined }, { temperature: 0.6, topK: 20, topP: 0.9, repetitionPenalty: 1.2, maxNewTokens: 50, fromFile: undefined });
+  assert.deepEqual(s.fromFile, ['do_sample true, temperature 0.6', 'top_k 20', 'top_p 0.9', 'repetition_penalty 1.2', 'max_new_tokens 50']);
+  // flags win; --temperature 0 is greedy and the file's top_k/top_p no longer apply
+  assert.deepEqual(generationSettings({ temperature: 0, maxNewTokens: 3, repetitionPenalty: 1 }, file, 10, 1000),
+    { temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, maxNewTokens: 3, fromFile: [] });
+  // without do_sample the file's temperature is unused (HF warns of it), greedy as HF's generate() is
+  assert.equal(generationSettings({}, { ...file, doSample: undefined }, 10, 1000).temperature, 0);
+  assert.equal(generationSettings({}, { ...file, temperature: undefined }, 10, 1000).temperature, 1); // HF's default when sampling
+  // max_length is prompt + new; max_new_tokens wins over it; one that leaves nothing, or more than the context, is refused naming the file
+  assert.equal(generationSettings({}, { ...none, maxLength: 30 }, 10, 1000).maxNewTokens, 20);
+  assert.equal(generationSettings({}, { ...none, maxLength: 30, maxNewTokens: 5 }, 10, 1000).maxNewTokens, 5);
+  assert.throws(() => generationSettings({}, { ...none, file: '/m/g.json', maxLength: 10 }, 10, 1000), /\/m\/g\.json: max_length 10 \(prompt and new tokens\) leaves no new token after the prompt's 10: give --max-new-tokens$/);
+  assert.throws(() => generationSettings({}, { ...none, file: '/m/g.json', maxNewTokens: 600 }, 10, 512), /\/m\/g\.json: max_new_tokens 600: .* max_position_embeddings 512: give --max-new-tokens 502 or fewer$/);
+  assert.equal(generationSettings({ maxNewTokens: 4 }, { ...none, maxLength: 10 }, 10, 1000).maxNewTokens, 4);
+});
+
+test('mistral-tune generate takes generation_config.json\'s max_new_tokens and sampling as defaults and says so; a bad value is one error line', async () => {
+  const model = await makeTokenizerModel(path.join(tempDir('mt-gencfg-cli-'), 'model'));
+  const run = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'generate', '--model', model, '--device', 'cpu', '--raw',
+    '--prompt', 'Once upon a time', ...args], { encoding: 'utf8' });
+  const sampled = run('--temperature', '1.3', '--top-k', '40', '--max-new-tokens', '5', '--seed', '7');
+  assert.equal(sampled.status, 0, sampled.stderr);
+  fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ eos_token_id: 2, do_sample: true, temperature: 1.3, top_k: 40, max_new_tokens: 5, num_beams: 2 }));
+  const byFile = run('--seed', '7');
+  assert.equal(byFile.status, 0, byFile.stderr);
+  assert.equal(byFile.stdout, sampled.stdout, 'the file\'s settings sample as the same flags do');
+  assert.match(byFile.stderr, /^generate: from \S+generation_config\.json: do_sample true, temperature 1\.3, top_k 40, max_new_tokens 5 \(flags override\)$/m);
+  assert.match(byFile.stderr, /^warning: \S+generation_config\.json: num_beams 2: not applied \(HF's generate\(\) would; this one has no such setting\)$/m);
+  fs.writeFileSync(path.join(model, 'generation_config.json'), JSON.stringify({ top_p: '0.9' }));
+  const bad = run('--max-new-tokens', '2');
+  assert.equal(bad.status, 2);
+  assert.deepEqual(bad.stderr.split('\n').filter((l) => l.startsWith('error')), [`error: ${path.join(model, 'generation_config.json')}: top_p must be a number in (0, 1] (1 = off), got "0.9"`]);
 });

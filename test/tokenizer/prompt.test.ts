@@ -78,6 +78,9 @@ test('a messages file: read, and refused with the file and the message index', (
   // JSON can spell half a surrogate pair, which is no text: refused as prepare refuses it (transformers' tokenizer cannot encode it)
   fs.writeFileSync(ok, '[{"role": "user", "content": "a\\ud800b"}]');
   assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message === `${ok}: message 0: "content" holds a lone surrogate \\ud800 at character 2: not Unicode text`);
+  // bytes that are not UTF-8 (a Latin-1 file, or stdin) were read as U+FFFD without a word; Python's json refuses them
+  fs.writeFileSync(ok, Buffer.concat([Buffer.from('[\n  {"role": "user", "content": "caf'), Buffer.from([0xe9]), Buffer.from('"}\n]\n')]));
+  assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && e.message === `${ok}:2: invalid UTF-8 at byte 35 of line 2: the file must be UTF-8 text (in another encoding, Windows-1252 or Latin-1, convert it: iconv -f WINDOWS-1252 -t UTF-8)`);
   fs.writeFileSync(ok, JSON.stringify({ prompt: 'Hi' }));
   assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && /or an object whose "messages" is one/.test(String(e)));
   const bad = path.join(dir, 'bad.json');

@@ -32,7 +32,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     objectLines = isJsonObject(t) ? objectLines + 1 : -1;
   };
   const note = (): void => {
-    if (objectLines > 1) opts.onNote?.(`read as plain text, yet each of its ${objectLines} lines is a JSON object: if it is JSON Lines, name it .jsonl (or pass --format jsonl)`);
+    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines));
   };
   if (opts.textSplit !== 'blank-lines') {
     for (const { text, lineNo, defect } of readLines(file)) {
@@ -62,7 +62,13 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   note();
 }
 
-function isJsonObject(t: string): boolean {
+/** The note for a file read as plain text each of whose `lines` (more than one) is a JSON object. */
+export function jsonLinesNote(lines: number): string {
+  return `read as plain text, yet each of its ${lines} lines is a JSON object: if it is JSON Lines, name it .jsonl (or pass --format jsonl)`;
+}
+
+/** Whether the trimmed line `t` is a JSON object. */
+export function isJsonObject(t: string): boolean {
   if (!t.startsWith('{') || !t.endsWith('}')) return false;
   try {
     return typeof JSON.parse(t) === 'object';

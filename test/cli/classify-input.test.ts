@@ -1,0 +1,40 @@
+// classify on texts that are not what the model was made for, through the real CLI: nothing about them is silent
+// (a text past the model's context is scored, with a warning, as eval warns of such rows).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
+const dir = tempDir('mt-classify-input-');
+// a 2-class classifier that takes 16 positions
+const model = await makeTokenizerModel(path.join(dir, 'cls'), 0, { classes: 2, config: { max_position_embeddings: 16 } });
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'classify', '--model', model, '--device', 'cpu', ...args], { encoding: 'utf8' });
+
+test('classify: texts longer than the model\'s max_position_embeddings are scored and counted in one warning, as eval warns of its rows', () => {
+  const file = path.join(dir, 'texts.txt');
+  fs.writeFileSync(file, `short\n${'a long text of many words '.repeat(4)}\n`);
+  const r = cli('--data', file, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n').length, 2);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('warning: 1 text')),
+    ['warning: 1 text is longer than the model\'s max_position_embeddings 16: positions beyond it were never trained, so its prediction says little']);
+});
+
+test('classify: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, a bare name) is warned of, as prepare warns; --format jsonl reads its texts', () => {
+  // before: each line's JSON classified as the text, with not a word
+  const file = path.join(dir, 'records');
+  fs.writeFileSync(file, '{"text": "short"}\n{"text": "another"}\n');
+  const asText = cli('--data', file, '--json');
+  assert.equal(asText.status, 0, asText.stderr);
+  assert.match(asText.stderr, /^warning: \S+records: read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it \.jsonl \(or pass --format jsonl\)$/m);
+  const asJsonl = cli('--data', file, '--format', 'jsonl', '--json');
+  assert.equal(asJsonl.status, 0, asJsonl.stderr);
+  assert.doesNotMatch(asJsonl.stderr, /read as plain text/);
+  const one = JSON.parse(cli('--text', 'short', '--json').stdout) as { probs: Record<string, number> };
+  const first = JSON.parse(asJsonl.stdout.split('\n')[0]!) as { probs: Record<string, number> };
+  for (const c of Object.keys(one.probs)) assert.ok(Math.abs(first.probs[c]! - one.probs[c]!) < 1e-6, 'the record\'s text, not its JSON');
+});
