@@ -1,8 +1,6 @@
-// Checks made before a run allocates anything big: every path of the config exists (the error names its
-// key), and the sizes the config asks for fit the model's shape and what the CPU kernels (or the GPU) can hold (the
-// error says what does not fit and which key to change), instead of a RangeError or a failed
-// Memory.grow in the middle of the first step.
-import * as fs from 'node:fs';
+// Checks made before a run allocates anything big: every path of the config exists (config-paths.ts), and the sizes
+// the config asks for fit the model's shape and what the CPU kernels (or the GPU) can hold (the error says what does
+// not fit and which key to change), instead of a RangeError or a failed Memory.grow in the middle of the first step.
 import { attentionWorkspaceBytes, WASM_MEMORY_LIMIT } from '../backend/cpu/wasm/wasm-kernels.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { MistralConfig } from '../model/config.ts';
@@ -11,25 +9,7 @@ import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
 import { planMemory, runBatchShape, type MemoryPlan } from './memory-plan.ts';
 
-/** The model folder, the data files and lora.init_from exist; a missing one is named by its key. */
-export function checkConfigPaths(cfg: TrainConfig): void {
-  const paths: Array<[string, string | null, string | null]> = [
-    ['model', typeof cfg.model === 'string' ? cfg.model : null, 'model folder'], ['data.train', cfg.data.train, null], ['data.val', cfg.data.val, null],
-    ['data.test', cfg.data.test, null], ['lora.init_from', cfg.lora.init_from, 'adapter folder'],
-  ];
-  for (const [key, p, folder] of paths) {
-    if (p === null) continue;
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : '';
-      throw new UserError(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`, key);
-    }
-    if (folder && !st.isDirectory()) throw new UserError(`${p}: not a folder`, key);
-    if (!folder && st.isDirectory()) throw new UserError(`${p}: a folder, not a data file (give e.g. ${p}/train.jsonl)`, key);
-  }
-}
+export { checkConfigPaths } from './config-paths.ts';
 
 /** lora.r at most the smaller side of every adapted projection: a larger rank adds nothing and costs memory. */
 export function checkLoraRank(cfg: TrainConfig, model: MistralConfig): void {
