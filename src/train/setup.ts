@@ -146,7 +146,7 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader): Pick<RunSetup, 
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
   // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
   const totalSteps = cfg.max_steps ?? (cfg.packing && cfg.shuffle
-    ? epochBatchCounts(loader, cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
+    ? loader.epochBatchCounts(cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
     : cfg.epochs * stepsPerEpoch);
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
   return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };
@@ -295,15 +295,3 @@ export function modelTokenizer(dir: string, vocabSize: number): Tokenizer | null
   return tok.tokenizer;
 }
 
-/** Micro-batches in each of the first `epochs` epochs (the loader is left where it was). */
-function epochBatchCounts(loader: DataLoader, epochs: number): number[] {
-  const start = loader.position;
-  const counts: number[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const first = loader.next();
-    counts.push(first.epochBatches);
-    loader.restore({ ...loader.position, index: first.epochBatches });
-  }
-  loader.restore(start);
-  return counts;
-}

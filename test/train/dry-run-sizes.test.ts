@@ -1,6 +1,7 @@
 // `train --dry-run` on a config.json of absurd sizes (num_hidden_layers 1e9, a vocabulary of 1e12): the plan is
 // arithmetic, so it answers "does not fit" at once; it allocated per-layer objects (an activation set and a window
-// per layer) and ran out of memory instead. Sizes past 2^53 (1e300) are refused by their key in one line.
+// per layer) and ran out of memory instead. Sizes past 2^53 (1e300) are refused by their key in one line. A packed
+// max_seq_len of 10^12 is planned too: counting the steps collated a batch of that width (a RangeError and its stack).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,6 +13,7 @@ import { modelDTypes } from '../../src/backend/dtype.ts';
 import { validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
 import { setQuiet } from '../../src/util/log.ts';
+import { DataLoader } from '../../src/data/loader.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-dry-sizes-');
@@ -61,4 +63,30 @@ test('config.json sizes past 2^53 are refused by their key, not planned with los
   for (const key of ['num_hidden_layers', 'vocab_size', 'hidden_size', 'intermediate_size', 'max_position_embeddings']) {
     assert.throws(() => parseConfig({ ...SMALL, [key]: 1e300 }), new RegExp(`^UserError: config.json: ${key}: must be an integer from 1 to 2\\^53 − 1, got 1e\\+300$`), key);
   }
+});
+
+test('a packed run of max_seq_len 10^12 is planned (does not fit), its steps counted without collating a batch', () => {
+  setQuiet(true);
+  try {
+    const cfg = validate({
+      model: { config: SMALL, init: 'random' }, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, device: 'cpu', packing: true,
+      max_seq_len: 1e12, eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
+    }, 'test');
+    const r = dryRun(cfg);
+    assert.deepEqual([r.fits, r.steps.totalSteps], [false, 1]);
+  } finally {
+    setQuiet(false);
+  }
+  // the counts are those next() draws, epoch after epoch
+  const rows = Array.from({ length: 30 }, (_, i) => ({ inputIds: Array.from({ length: 1 + ((i * 7) % 13) }, () => 5), labels: null }));
+  const loader = new DataLoader(rows, { batchSize: 2, shuffle: true, seed: 4, packLength: 16 });
+  const counts = loader.epochBatchCounts(4);
+  const drawn: number[] = [];
+  for (let e = 0; e < 4; e++) {
+    const first = loader.next();
+    drawn.push(first.epochBatches);
+    for (let i = 1; i < first.epochBatches; i++) loader.next();
+  }
+  assert.deepEqual(counts, drawn);
+  assert.ok(new Set(counts).size > 1, `the pack count varies by epoch here: ${counts}`);
 });
