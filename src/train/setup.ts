@@ -26,7 +26,7 @@ import { Rng } from '../util/rng.ts';
 import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
 import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
-import { checkConfigPaths, checkLoraRank, checkSequenceFits } from './fit-check.ts';
+import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { AdamW } from './optimizer.ts';
 import { warmupStepsOf, type Schedule } from './schedule.ts';
 
@@ -85,6 +85,7 @@ export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void 
 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetup {
   checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
+  checkModelFits(cfg, plannedModelConfig(cfg), backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   checkLoraRank(cfg, model.cfg);

@@ -12,6 +12,7 @@ import { activationBytes, layoutActivations, LOGIT_ROWS, loraPlan } from '../../
 import { modelDTypes } from '../../src/backend/dtype.ts';
 import { validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
+import { setupRun } from '../../src/train/setup.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { DataLoader } from '../../src/data/loader.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -89,4 +90,12 @@ test('a packed run of max_seq_len 10^12 is planned (does not fit), its steps cou
   }
   assert.deepEqual(counts, drawn);
   assert.ok(new Set(counts).size > 1, `the pack count varies by epoch here: ${counts}`);
+});
+
+test('training a model whose weights alone exceed the machine is refused before a weight is drawn', () => {
+  const cfg = validate({
+    model: { config: { ...SMALL, num_hidden_layers: 1e9 }, init: 'random' }, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, device: 'cpu',
+    eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
+  }, 'test');
+  assert.throws(() => setupRun(cfg), /^UserError: model\.config: the model's weights \(160694\.1 GiB\) and trainable state \(.* GiB\) alone take more than this machine's RAM, .* GiB: the weights alone take .*\(see train --dry-run\)$/);
 });
