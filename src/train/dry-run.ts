@@ -151,11 +151,12 @@ export function dryRunJson(r: DryRun): Record<string, string | number | boolean 
 export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
   const p = r.plan;
   const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1).padStart(10)} MiB`;
-  const ev = r.shape.eval ? `; evaluation ${r.shape.eval.B} × ${r.shape.eval.T} in a plan of its own` : '';
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const ev = r.shape.eval ? `; evaluation ${n(r.shape.eval.B)} × ${n(r.shape.eval.T)} in a plan of its own` : '';
   const lines = [
     `model: ${modelFolder(cfg) ?? 'random weights'}: ${describeModelConfig(r.model)}`,
     `memory plan: ${cfg.method === 'lora' ? `${cfg.lora.use_dora ? 'DoRA' : 'LoRA'} r=${cfg.lora.r}` : 'full fine-tuning'} on ${p.backend}, ${p.precision}, ` +
-      `batches of ${r.shape.B} × ${r.shape.T} tokens${ev}${cfg.activation_checkpointing ? ', activation checkpointing' : ''}`,
+      `batches of ${n(r.shape.B)} × ${n(r.shape.T)} tokens${ev}${cfg.activation_checkpointing ? ', activation checkpointing' : ''}`,
     `  weights           ${mib(p.weights)}  (the model's weights outside the trainable state)`,
     `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32${cfg.method === 'lora' && p.precision === 'bf16'
       ? "; the factors' bf16 working copies" : ''}${cfg.method === 'lora' && cfg.lora.use_dora ? "; DoRA's norms" : ''})`,
@@ -178,13 +179,12 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const { stepsPerEpoch, totalSteps, schedule } = r.steps;
   const n = (x: number): string => x.toLocaleString('en-US');
   // shuffled packs vary in number from epoch to epoch: the first epoch's
-  const epoch = `${cfg.packing && cfg.shuffle ? 'about ' : ''}${n(stepsPerEpoch)} steps`;
+  const epoch = `${cfg.packing && cfg.shuffle ? 'about ' : ''}${n(stepsPerEpoch)} step${stepsPerEpoch === 1 ? '' : 's'}`;
   const steps = `${n(totalSteps)} optimizer step${totalSteps === 1 ? '' : 's'}`;
-  const count = cfg.max_steps !== null
-    ? `${steps} (max_steps, ${Number((totalSteps / stepsPerEpoch).toPrecision(2))} epochs of ${epoch})`
-    : `${steps} (${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${epoch})`;
-  const data = `${n(r.train.examples)} examples${cfg.packing ? ` packed into sequences of ${n(cfg.max_seq_len)} tokens` : ''}, micro-batches of ${cfg.batch_size}` +
-    `${cfg.grad_accum > 1 ? `, ${cfg.grad_accum} a step` : ''}`;
+  const epochs = cfg.max_steps !== null ? Number((totalSteps / stepsPerEpoch).toPrecision(2)) : cfg.epochs;
+  const count = `${steps} (${cfg.max_steps !== null ? 'max_steps, ' : ''}${n(epochs)} epoch${epochs === 1 ? '' : 's'} of ${epoch})`;
+  const data = `${n(r.train.examples)} examples${cfg.packing ? ` packed into sequences of ${n(cfg.max_seq_len)} tokens` : ''}, micro-batches of ${n(cfg.batch_size)}` +
+    `${cfg.grad_accum > 1 ? `, ${n(cfg.grad_accum)} a step` : ''}`;
   const warmup = schedule.warmupSteps > 0 ? `, warmup ${n(schedule.warmupSteps)} step${schedule.warmupSteps === 1 ? '' : 's'}` : '';
   const { evaluations: evals, checkpoints: saves } = r.events;
   const evaluation = cfg.data.val === null ? 'no val data'

@@ -33,6 +33,11 @@ test('the dry run counts the steps as the run does, and says them with the sched
     }
     const lines = describeDryRun(dryRun(validate({ ...BASE, grad_accum: 3, epochs: 3 }, 'test')), validate({ ...BASE, grad_accum: 3, epochs: 3 }, 'test')).split('\n');
     assert.ok(lines.includes('run: 12 optimizer steps (3 epochs of 4 steps): 23 examples, micro-batches of 2, 3 a step; linear schedule to lr 0.0002; no val data; no checkpoints'), lines.join('\n'));
+    // counts in digits grouped, a step or an epoch in the singular
+    const long = validate({ ...BASE, epochs: 1000, batch_size: 1000 }, 'test');
+    assert.match(describeDryRun(dryRun(long), long), /^run: 1,000 optimizer steps \(1,000 epochs of 1 step\): 23 examples, micro-batches of 1,000;/m);
+    const one = validate({ ...BASE, max_steps: 1, batch_size: 1000 }, 'test');
+    assert.match(describeDryRun(dryRun(one), one), /^run: 1 optimizer step \(max_steps, 1 epoch of 1 step\):/m);
     const capped = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine', warmup_steps: 0.4 } }, 'test');
     assert.match(describeDryRun(dryRun(capped), capped), /^run: 5 optimizer steps \(max_steps, 0\.42 epochs of 12 steps\): .*; cosine schedule to lr 0\.0002, warmup 2 steps;/m);
   } finally {
