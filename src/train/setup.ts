@@ -85,10 +85,12 @@ export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void 
 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetup {
   checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
-  checkModelFits(cfg, plannedModelConfig(cfg), backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
+  // a lora.r past the model's sizes is named as such, before the memory it would take is
+  const planned = plannedModelConfig(cfg);
+  checkLoraRank(cfg, planned);
+  checkModelFits(cfg, planned, backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
-  checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';
   if (!classification && !model.weights.lmHead) {
     throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): it was saved for classification (set task: classification)`, modelFolder(cfg) ?? undefined);
