@@ -16,6 +16,8 @@ export interface Parsed<V> {
 
 /** Parses argv against `options`; unknown flags and missing values become UserErrors naming `command`. */
 export function parseCommand<V>(command: string, argv: string[], options: OptionSpec, allowPositionals = false): Parsed<V> {
+  // -h is --help for every command, as for train and mistral-tune itself
+  if (options.help?.type === 'boolean' && options.help.short === undefined) options = { ...options, help: { ...options.help, short: 'h' } };
   try {
     const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true, tokens: true });
     checkRepeats(r.tokens, options);

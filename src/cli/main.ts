@@ -29,7 +29,7 @@ function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return `usage: mistral-tune <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
-    'mistral-tune <command> --help shows a command\'s options; mistral-tune --version prints the version.';
+    'mistral-tune <command> --help (or -h) shows a command\'s options; mistral-tune --version prints the version.';
 }
 
 /** The version in package.json (two folders up from src/cli/ and from dist/cli/ alike). */
@@ -63,6 +63,13 @@ export async function main(argv: string[]): Promise<number> {
   ignoreHangupWhenDetached();
   try {
     const mod = await command.load();
+    // `train --version`, `eval --run x --help`: each command answers these alike, wherever they stand before `--`
+    // (no value starts with "--"), before its other arguments are parsed or checked
+    const asked = rest.slice(0, rest.includes('--') ? rest.indexOf('--') : rest.length).find((a) => a === '--help' || a === '--version');
+    if (asked !== undefined) {
+      process.stdout.write(`${asked === '--help' ? mod.usage : version()}\n`);
+      return 0;
+    }
     return (await mod.run(rest)) ?? 0;
   } catch (e) {
     if (isUserError(e)) {

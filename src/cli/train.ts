@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isConfigKey, loadTrainConfig, type TrainConfig } from '../train/config.ts';
+import { isConfigKey, readTrainConfig, type TrainConfig } from '../train/config.ts';
+import { checkConfigPaths } from '../train/config-paths.ts';
 import { nearestConfigKey } from '../train/config-advice.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
@@ -133,8 +134,11 @@ export async function run(argv: string[]): Promise<void | number> {
     // not "its config.yaml with --overwrite": --overwrite refuses to empty the folder that holds the config
     throw new UserError(`is a run folder, not a config file: add --resume to continue it; to train it again, give the config it was made from with --overwrite, or ${path.join(file, RUN_LAYOUT.config)} with --output_dir NEW_DIR`, file);
   }
-  const loaded = loadTrainConfig(target?.config ?? file, overrides);
+  const { cfg: loaded, place } = readTrainConfig(target?.config ?? file, overrides);
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
+  // a missing model folder or data file named with the config's line (or the flag) that gave it; a resumed run's
+  // paths are checked as it starts (a complete run is left as it is, wherever its data went)
+  if (!resume) checkConfigPaths(cfg, place);
   if (dry) {
     const { describeDryRun, dryRun, dryRunJson } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
     const plan = dryRun(cfg, { overwrite, resume, keep: [file] });

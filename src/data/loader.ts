@@ -91,14 +91,31 @@ export class DataLoader {
     return this.plan.length;
   }
 
+  /**
+   * Batches in each of `epochs` epochs from the next batch's on, as next() will draw them, planned without collating a
+   * batch (a packed one is max_seq_len wide, whatever the data); the loader is left where it was.
+   */
+  epochBatchCounts(epochs: number): number[] {
+    const start = this.position;
+    const counts: number[] = [];
+    for (let e = 0; e < epochs; e++) {
+      if (e > 0 || this.index >= this.plan.length) this.nextEpoch();
+      counts.push(this.plan.length);
+    }
+    this.restore(start);
+    return counts;
+  }
+
+  private nextEpoch(): void {
+    this.epoch++;
+    this.index = 0;
+    this.epochRng = this.rng.state();
+    this.plan = this.planEpoch();
+  }
+
   /** The next batch, moving on to a new epoch (reshuffled) after the last one. */
   next(): LoadedBatch {
-    if (this.index >= this.plan.length) {
-      this.epoch++;
-      this.index = 0;
-      this.epochRng = this.rng.state();
-      this.plan = this.planEpoch();
-    }
+    if (this.index >= this.plan.length) this.nextEpoch();
     const index = this.index++;
     const seqs = this.plan[index]!;
     const padId = this.opts.padId ?? 0;

@@ -192,14 +192,23 @@ export function layoutActivations<Buf>(cfg: MistralConfig, shape: PlanShape, dty
   };
 }
 
-/** Bytes of a plan for `shape`, in all and of its logits chunk, without allocating anything. */
+/**
+ * Bytes of a plan for `shape`, in all and of its logits chunk, without allocating anything. The layout is affine in
+ * the number of layers (a set of buffers and a residual per layer, or one), so it is counted for 1 and 2 layers and
+ * extended: a config.json of 10^9 layers is planned (and found not to fit) without laying out 10^9 sets.
+ */
 export function activationBytes(cfg: MistralConfig, shape: PlanShape, dtypes: ModelDTypes): { total: number; logitsChunk: number } {
-  let total = 0;
-  const layout = layoutActivations(cfg, shape, dtypes, (n, dtype) => {
-    total += n * DTYPE_BYTES[dtype];
-    return n * DTYPE_BYTES[dtype];
-  });
-  return { total, logitsChunk: layout.logits };
+  const count = (numLayers: number): { total: number; logitsChunk: number } => {
+    let total = 0;
+    const layout = layoutActivations({ ...cfg, numLayers }, shape, dtypes, (n, dtype) => {
+      total += n * DTYPE_BYTES[dtype];
+      return n * DTYPE_BYTES[dtype];
+    });
+    return { total, logitsChunk: layout.logits };
+  };
+  if (cfg.numLayers <= 2) return count(cfg.numLayers);
+  const one = count(1), two = count(2);
+  return { total: one.total + (cfg.numLayers - 1) * (two.total - one.total), logitsChunk: one.logitsChunk };
 }
 
 /** Allocates every activation buffer for `shape` in the model's dtypes. */

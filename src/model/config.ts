@@ -108,6 +108,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   const int = (key: string, dflt: number, min = 1): number => {
     const v = given(key, dflt);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    // 1e300 is an integer to JSON, but sizes past 2^53 lose digits in every product the memory plan forms
+    if (!Number.isSafeInteger(v)) err(key, `must be an integer from ${min} to 2^53 − 1, got ${JSON.stringify(v)}`);
     return v as number;
   };
   const optId = (key: string, dflt: number | null): number | null => {
@@ -198,7 +200,7 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
 function parseHeadDim(c: Json, hidden: number, heads: number, err: (key: string, msg: string) => never): number {
   const v = c.head_dim;
   const derived = v === undefined || v === null || v === 0;
-  if (!derived && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) err('head_dim', `must be an integer ≥ 1, 0 or null, got ${JSON.stringify(v)}`);
+  if (!derived && (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)) err('head_dim', `must be an integer ≥ 1 (below 2^53), 0 or null, got ${JSON.stringify(v)}`);
   const headDim = derived ? Math.floor(hidden / heads) : (v as number);
   if (headDim % 2 !== 0 || headDim === 0) {
     const why = derived ? ` (hidden_size ${hidden} // num_attention_heads ${heads}, as head_dim is ${v === undefined ? 'absent' : JSON.stringify(v)})` : '';

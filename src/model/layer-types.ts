@@ -35,6 +35,12 @@ export function layerWindows(cfg: { numLayers: number; slidingWindow: number | n
   return Array.from({ length: cfg.numLayers }, (_, l) => layerWindow(cfg, l));
 }
 
+/** How many layers have a sliding window, counted without a list per layer (num_hidden_layers may be anything config.json says). */
+export function slidingLayerCount(cfg: { numLayers: number; slidingWindow: number | null; layerTypes: LayerType[] | null }): number {
+  if (cfg.slidingWindow === null) return 0;
+  return cfg.layerTypes ? cfg.layerTypes.filter((t) => t !== 'full_attention').length : cfg.numLayers;
+}
+
 /** The sliding window of layer `l` (key j visible from query i when 0 ≤ i − j < window), or null: plain causal. */
 export function layerWindow(cfg: { slidingWindow: number | null; layerTypes: LayerType[] | null }, l: number): number | null {
   return cfg.layerTypes && cfg.layerTypes[l] === 'full_attention' ? null : cfg.slidingWindow;

@@ -65,7 +65,7 @@ export const TrainConfigSchema = z.object({
   }).strict().default({ lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 }),
   schedule: z.object({
     type: z.enum(['constant', 'linear', 'cosine'], { error: scheduleTypeError }).default('linear').describe("transformers' get_*_schedule_with_warmup"),
-    warmup_steps: z.number().min(0).refine((v) => Number.isInteger(v) || v < 1, 'a whole number of steps, or a fraction of the run\'s steps below 1')
+    warmup_steps: z.number().min(0).refine((v) => Number.isSafeInteger(v) || v < 1, 'a whole number of steps below 2^53, or a fraction of the run\'s steps below 1')
       .default(0).describe('linear warmup: optimizer steps, or a fraction below 1 of the run\'s steps, rounded up (as transformers 5 reads warmup_steps; its warmup_ratio); 0 = none'),
   }).strict().default({ type: 'linear', warmup_steps: 0 }),
   batch_size: int(1).default(4).describe('micro-batch size in sequences'),

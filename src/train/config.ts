@@ -17,6 +17,7 @@ import { adapterConfigPath } from '../model/peft.ts';
 import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
+import { checkConfigPaths } from './config-paths.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
@@ -51,6 +52,14 @@ const PATH_KEYS = ['model', 'model.config', 'data.train', 'data.val', 'data.test
 
 /** Reads a YAML config, applies `--key.sub value` overrides, validates and resolves paths. */
 export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): TrainConfig {
+  return readTrainConfig(file, overrides).cfg;
+}
+
+/**
+ * loadTrainConfig, and where each key was set: the flag that overrode it, else its file:line:column in the config
+ * (else the file), so that a check made after validation (a data file that is not there) names the line too.
+ */
+export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): { cfg: TrainConfig; place: (key: string) => string } {
   let raw: Record<string, unknown> = {};
   let place: Place = 'command line';
   if (file) {
@@ -84,7 +93,25 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   followPreparedTrain(raw, [...setBy.keys()]);
   labelsFromPrepareReport(raw);
   const cfg = validate(raw, place, blamed);
-  return cfg.lora.init_from ? adoptAdapterConfig(cfg, raw) : cfg;
+  const placeOfKey = keyPlace(place, blamed);
+  if (!cfg.lora.init_from) return { cfg, place: placeOfKey };
+  // the adapter folder is read now (its settings win): a missing one, or its config, is named with the line that gave it
+  try {
+    checkConfigPaths(cfg, placeOfKey, ['lora.init_from']);
+    return { cfg: adoptAdapterConfig(cfg, raw), place: placeOfKey };
+  } catch (e) {
+    const where = placeOfKey('lora.init_from');
+    if (!(e instanceof UserError) || e.where === where) throw e;
+    throw new UserError(where.startsWith('--') ? e.message : `lora.init_from: ${e.message}`, where);
+  }
+}
+
+/** Where key path `key` was set: the flag of `overridden` that set it (or a key above or below it), else `where`'s place of it. */
+function keyPlace(where: Place, overridden: ReadonlyArray<{ key: string; flag: string }>): (key: string) => string {
+  return (key) => {
+    const by = overridden.find((o) => key === o.key || key.startsWith(`${o.key}.`) || o.key.startsWith(`${key}.`));
+    return by !== undefined ? by.flag : typeof where === 'string' ? where : where(key);
+  };
 }
 
 /** The key above `leaf` whose value (a string, number or list) setting `leaf` replaces with a mapping, or null. */
@@ -334,10 +361,7 @@ function setDotted(obj: Record<string, unknown>, key: string, value: unknown): v
  * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file, or the key's file:line:column).
  */
 export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{ key: string; flag: string }> = []): TrainConfig {
-  const blame = (key: string): string => {
-    const by = overridden.find((o) => key === o.key || key.startsWith(`${o.key}.`) || o.key.startsWith(`${key}.`));
-    return by !== undefined ? by.flag : typeof where === 'string' ? where : where(key);
-  };
+  const blame = keyPlace(where, overridden);
   const r = TrainConfigSchema.safeParse(withEmptySections(raw));
   if (!r.success) {
     const found = r.error.issues.flatMap(unionBranch).flatMap((issue) => {

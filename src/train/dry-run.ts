@@ -30,6 +30,8 @@ export interface DryRun {
   why: string | null;
   /** The run's step counts and schedule, as training will count them. */
   steps: ReturnType<typeof planSteps>;
+  /** Val evaluations (step 0, each eval.every_steps or epoch end, the last step) and checkpoints the run makes if it does not stop early. */
+  events: { evaluations: number; checkpoints: number };
   train: { examples: number; tokens: number };
   /** What train does with output_dir: new, empty, emptied first, continued, or why it is refused. */
   output: string;
@@ -76,9 +78,21 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   warnUnusedSettings(cfg, model, steps.schedule, train);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
-    model, plan, shape, available, fits: available === null ? null : plan.total <= available, why, steps,
+    model, plan, shape, available, fits: available === null ? null : plan.total <= available, why, steps, events: plannedEvents(cfg, steps),
     train: { examples: train.length, tokens }, output: outputDirFate(cfg.output_dir, flags),
   };
+}
+
+/**
+ * The val evaluations and checkpoints of a run of `totalSteps` that does not stop early, as the trainer makes them:
+ * val at step 0, at each multiple of eval.every_steps (else at each epoch's end) and at the last step; a checkpoint at
+ * each multiple of checkpoint.every_steps. Epoch ends are counted at the first epoch's length (with packing and
+ * shuffling, later epochs may differ by a step or so).
+ */
+function plannedEvents(cfg: TrainConfig, { totalSteps, stepsPerEpoch }: { totalSteps: number; stepsPerEpoch: number }): DryRun['events'] {
+  const every = cfg.eval.every_steps ?? stepsPerEpoch;
+  const evaluations = cfg.data.val === null ? 0 : 1 + Math.floor(totalSteps / every) + (totalSteps % every === 0 ? 0 : 1);
+  return { evaluations, checkpoints: cfg.checkpoint.every_steps === null ? 0 : Math.floor(totalSteps / cfg.checkpoint.every_steps) };
 }
 
 /** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything. */
@@ -121,13 +135,15 @@ function plannedDevice(cfg: TrainConfig): { backend: 'cpu' | 'cuda'; available: 
   return { backend: 'cpu', available: availableHostMemory(), why: null };
 }
 
-/** The --json object: exactly these keys. */
+/** The --json object: exactly these keys (the memory plan, then the run's counts as the human dry run states them). */
 export function dryRunJson(r: DryRun): Record<string, string | number | boolean | null> {
   const p = r.plan;
   return {
     device: p.backend, precision: p.precision, weights_bytes: p.weights, trainable_bytes: p.trainable,
     activation_bytes: p.activations, workspace_bytes: p.workspace, ...(p.staging > 0 ? { staging_bytes: p.staging } : {}), total_bytes: p.total,
     available_bytes: r.available, fits: r.fits,
+    train_examples: r.train.examples, train_tokens: r.train.tokens, steps_per_epoch: r.steps.stepsPerEpoch, total_steps: r.steps.totalSteps,
+    warmup_steps: r.steps.schedule.warmupSteps, evaluations: r.events.evaluations, checkpoints: r.events.checkpoints, output_dir_action: r.output,
   };
 }
 
@@ -135,11 +151,12 @@ export function dryRunJson(r: DryRun): Record<string, string | number | boolean 
 export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
   const p = r.plan;
   const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1).padStart(10)} MiB`;
-  const ev = r.shape.eval ? `; evaluation ${r.shape.eval.B} × ${r.shape.eval.T} in a plan of its own` : '';
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const ev = r.shape.eval ? `; evaluation ${n(r.shape.eval.B)} × ${n(r.shape.eval.T)} in a plan of its own` : '';
   const lines = [
     `model: ${modelFolder(cfg) ?? 'random weights'}: ${describeModelConfig(r.model)}`,
     `memory plan: ${cfg.method === 'lora' ? `${cfg.lora.use_dora ? 'DoRA' : 'LoRA'} r=${cfg.lora.r}` : 'full fine-tuning'} on ${p.backend}, ${p.precision}, ` +
-      `batches of ${r.shape.B} × ${r.shape.T} tokens${ev}${cfg.activation_checkpointing ? ', activation checkpointing' : ''}`,
+      `batches of ${n(r.shape.B)} × ${n(r.shape.T)} tokens${ev}${cfg.activation_checkpointing ? ', activation checkpointing' : ''}`,
     `  weights           ${mib(p.weights)}  (the model's weights outside the trainable state)`,
     `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32${cfg.method === 'lora' && p.precision === 'bf16'
       ? "; the factors' bf16 working copies" : ''}${cfg.method === 'lora' && cfg.lora.use_dora ? "; DoRA's norms" : ''})`,
@@ -162,16 +179,17 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const { stepsPerEpoch, totalSteps, schedule } = r.steps;
   const n = (x: number): string => x.toLocaleString('en-US');
   // shuffled packs vary in number from epoch to epoch: the first epoch's
-  const epoch = `${cfg.packing && cfg.shuffle ? 'about ' : ''}${n(stepsPerEpoch)} steps`;
+  const epoch = `${cfg.packing && cfg.shuffle ? 'about ' : ''}${n(stepsPerEpoch)} step${stepsPerEpoch === 1 ? '' : 's'}`;
   const steps = `${n(totalSteps)} optimizer step${totalSteps === 1 ? '' : 's'}`;
-  const count = cfg.max_steps !== null
-    ? `${steps} (max_steps, ${Number((totalSteps / stepsPerEpoch).toPrecision(2))} epochs of ${epoch})`
-    : `${steps} (${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'} of ${epoch})`;
-  const data = `${n(r.train.examples)} examples${cfg.packing ? ` packed into sequences of ${n(cfg.max_seq_len)} tokens` : ''}, micro-batches of ${cfg.batch_size}` +
-    `${cfg.grad_accum > 1 ? `, ${cfg.grad_accum} a step` : ''}`;
+  const epochs = cfg.max_steps !== null ? Number((totalSteps / stepsPerEpoch).toPrecision(2)) : cfg.epochs;
+  const count = `${steps} (${cfg.max_steps !== null ? 'max_steps, ' : ''}${n(epochs)} epoch${epochs === 1 ? '' : 's'} of ${epoch})`;
+  const data = `${n(r.train.examples)} examples${cfg.packing ? ` packed into sequences of ${n(cfg.max_seq_len)} tokens` : ''}, micro-batches of ${n(cfg.batch_size)}` +
+    `${cfg.grad_accum > 1 ? `, ${n(cfg.grad_accum)} a step` : ''}`;
   const warmup = schedule.warmupSteps > 0 ? `, warmup ${n(schedule.warmupSteps)} step${schedule.warmupSteps === 1 ? '' : 's'}` : '';
+  const { evaluations: evals, checkpoints: saves } = r.events;
   const evaluation = cfg.data.val === null ? 'no val data'
-    : `val evaluated at step 0, ${cfg.eval.every_steps === null ? "each epoch's end" : `every ${n(cfg.eval.every_steps)} steps and the last`}`;
-  const checkpoints = cfg.checkpoint.every_steps === null ? 'no checkpoints' : `a checkpoint every ${n(cfg.checkpoint.every_steps)} steps (${cfg.checkpoint.keep} kept)`;
+    : `val evaluated at step 0, ${cfg.eval.every_steps === null ? "each epoch's end" : `every ${n(cfg.eval.every_steps)} steps and the last`} (${n(evals)} time${evals === 1 ? '' : 's'})`;
+  const checkpoints = cfg.checkpoint.every_steps === null ? 'no checkpoints'
+    : `a checkpoint every ${n(cfg.checkpoint.every_steps)} steps (${n(saves)} in all, ${cfg.checkpoint.keep} kept)`;
   return `run: ${count}: ${data}; ${schedule.type} schedule to lr ${cfg.optimizer.lr}${warmup}; ${evaluation}; ${checkpoints}`;
 }

@@ -1,8 +1,7 @@
-// Checks made before a run allocates anything big: every path of the config exists (the error names its
-// key), and the sizes the config asks for fit the model's shape and what the CPU kernels (or the GPU) can hold (the
-// error says what does not fit and which key to change), instead of a RangeError or a failed
-// Memory.grow in the middle of the first step.
-import * as fs from 'node:fs';
+// Checks made before a run allocates anything big: every path of the config exists (config-paths.ts), and the sizes
+// the config asks for fit the model's shape and what the CPU kernels (or the GPU) can hold (the error says what does
+// not fit and which key to change), instead of a RangeError or a failed Memory.grow in the middle of the first step.
+import * as os from 'node:os';
 import { attentionWorkspaceBytes, WASM_MEMORY_LIMIT } from '../backend/cpu/wasm/wasm-kernels.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { MistralConfig } from '../model/config.ts';
@@ -11,25 +10,7 @@ import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
 import { planMemory, runBatchShape, type MemoryPlan } from './memory-plan.ts';
 
-/** The model folder, the data files and lora.init_from exist; a missing one is named by its key. */
-export function checkConfigPaths(cfg: TrainConfig): void {
-  const paths: Array<[string, string | null, string | null]> = [
-    ['model', typeof cfg.model === 'string' ? cfg.model : null, 'model folder'], ['data.train', cfg.data.train, null], ['data.val', cfg.data.val, null],
-    ['data.test', cfg.data.test, null], ['lora.init_from', cfg.lora.init_from, 'adapter folder'],
-  ];
-  for (const [key, p, folder] of paths) {
-    if (p === null) continue;
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(p);
-    } catch {
-      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : '';
-      throw new UserError(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`, key);
-    }
-    if (folder && !st.isDirectory()) throw new UserError(`${p}: not a folder`, key);
-    if (!folder && st.isDirectory()) throw new UserError(`${p}: a folder, not a data file (give e.g. ${p}/train.jsonl)`, key);
-  }
-}
+export { checkConfigPaths } from './config-paths.ts';
 
 /** lora.r at most the smaller side of every adapted projection: a larger rank adds nothing and costs memory. */
 export function checkLoraRank(cfg: TrainConfig, model: MistralConfig): void {
@@ -82,6 +63,22 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
     throw new UserError(`sequences of ${T.toLocaleString('en')} tokens need ${gib(need)} of attention workspace on the CPU, ` +
       `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}, or batch_size / eval.batch_size`, 'max_seq_len');
   }
+}
+
+/**
+ * The model's weights and trainable state (no batch needed) fit the device before a weight is read or drawn: the GPU's
+ * memory less CUDA_RESERVE_BYTES, or the host's RAM on the CPU. A config.json of 10^9 layers is refused here in one
+ * line, as the dry run finds it, instead of drawing random weights layer by layer until the process runs out of memory.
+ */
+export function checkModelFits(cfg: TrainConfig, model: MistralConfig, target: FitTarget): void {
+  const capacity = target.backend === 'cpu' ? os.totalmem() : target.deviceBytes === null ? null : target.deviceBytes - CUDA_RESERVE_BYTES;
+  if (capacity === null) return;
+  const plan = planMemory(cfg, model, { B: 1, T: 1 }, target.backend);
+  if (plan.weights + plan.trainable <= capacity) return;
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  const where = target.backend === 'cpu' ? 'this machine\'s RAM' : 'the GPU\'s memory (less the CUDA context\'s)';
+  throw new UserError(`the model's weights (${gib(plan.weights)}) and trainable state (${gib(plan.trainable)}) alone take more than ` +
+    `${where}, ${gib(capacity)}: ${fitAdvice(cfg, plan, capacity)} (see train --dry-run)`, typeof cfg.model === 'string' ? 'model' : 'model.config');
 }
 
 /**

@@ -26,7 +26,7 @@ import { Rng } from '../util/rng.ts';
 import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
 import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
-import { checkConfigPaths, checkLoraRank, checkSequenceFits } from './fit-check.ts';
+import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { AdamW } from './optimizer.ts';
 import { warmupStepsOf, type Schedule } from './schedule.ts';
 
@@ -85,9 +85,12 @@ export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void 
 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetup {
   checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
+  // a lora.r past the model's sizes is named as such, before the memory it would take is
+  const planned = plannedModelConfig(cfg);
+  checkLoraRank(cfg, planned);
+  checkModelFits(cfg, planned, backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
-  checkLoraRank(cfg, model.cfg);
   const classification = cfg.task === 'classification';
   if (!classification && !model.weights.lmHead) {
     throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): it was saved for classification (set task: classification)`, modelFolder(cfg) ?? undefined);
@@ -146,7 +149,7 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader): Pick<RunSetup, 
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
   // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
   const totalSteps = cfg.max_steps ?? (cfg.packing && cfg.shuffle
-    ? epochBatchCounts(loader, cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
+    ? loader.epochBatchCounts(cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
     : cfg.epochs * stepsPerEpoch);
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
   return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };
@@ -295,15 +298,3 @@ export function modelTokenizer(dir: string, vocabSize: number): Tokenizer | null
   return tok.tokenizer;
 }
 
-/** Micro-batches in each of the first `epochs` epochs (the loader is left where it was). */
-function epochBatchCounts(loader: DataLoader, epochs: number): number[] {
-  const start = loader.position;
-  const counts: number[] = [];
-  for (let e = 0; e < epochs; e++) {
-    const first = loader.next();
-    counts.push(first.epochBatches);
-    loader.restore({ ...loader.position, index: first.epochBatches });
-  }
-  loader.restore(start);
-  return counts;
-}

@@ -10,6 +10,23 @@ import * as path from 'node:path';
  * which throws the real error.
  */
 export function makeFolders(dir: string): string | undefined {
+  // the missing folders made one at a time from the highest down: Node's recursive form loops forever where mkdir
+  // says ENOENT under a folder that is there (output_dir /proc/x hung train at 100% CPU), and the first that cannot be
+  // made throws its own error (EROFS, ENOSPC, EACCES)
+  const missing = firstMissingFolder(dir);
+  if (missing !== undefined && fs.lstatSync(missing, { throwIfNoEntry: false }) === undefined) {
+    const chain: string[] = [];
+    for (let d = path.resolve(dir); d !== missing; d = path.dirname(d)) chain.unshift(d);
+    for (const d of [missing, ...chain]) {
+      try {
+        fs.mkdirSync(d);
+      } catch (e) {
+        // made meanwhile by another process: as the recursive form takes it
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || fs.statSync(d, { throwIfNoEntry: false })?.isDirectory() !== true) throw e;
+      }
+    }
+    return missing;
+  }
   try {
     return fs.mkdirSync(dir, { recursive: true });
   } catch (e) {

@@ -64,11 +64,11 @@ test('an output_dir named with control characters (a terminal escape, a line bre
   assert.doesNotMatch(r.stderr, /\u001b|\u0007/, 'no control character reaches the terminal');
 });
 
-test('a missing data file names its config key', () => {
+test('a missing data file names its config key, after the flag or the config line that gave it', () => {
   const cwd = project();
   oneLineError(cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--data.val', 'gone/val.jsonl']),
-    /^error: data\.val: .*gone[/\\]val\.jsonl: no such file/);
-  oneLineError(cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model]), /^error: data\.train: .*runs[/\\]data[/\\]train\.jsonl: no such file/);
+    /^error: --data\.val: .*gone[/\\]val\.jsonl: no such file/);
+  oneLineError(cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model]), /^error: .*\.yaml:\d+:\d+: data\.train: .*runs[/\\]data[/\\]train\.jsonl: no such file/);
 });
 
 test('sizes that cannot fit are refused before allocating, naming the key', () => {
@@ -96,7 +96,7 @@ test('after --, the argument is the config even when it starts with a dash, as f
   const dir = fs.mkdtempSync(path.join(work, 'dash-'));
   fs.copyFileSync(path.join(ROOT, 'examples', 'train-lora.yaml'), path.join(dir, '-c.yaml'));
   // it stops at the config's own data path: the file was read as the config
-  oneLineError(cli(dir, ['train', '--model', model, '--', '-c.yaml']), /^error: data\.train: .*runs[/\\]data[/\\]train\.jsonl: no such file/);
+  oneLineError(cli(dir, ['train', '--model', model, '--', '-c.yaml']), /^error: .*\.yaml:\d+:\d+: data\.train: .*runs[/\\]data[/\\]train\.jsonl: no such file/);
   oneLineError(cli(dir, ['train', '--', '-c.yaml', 'other.yaml']), /^error: unexpected argument "other\.yaml"/);
   // a flag after the config is no flag after --: the error says why, not "overrides are --key value"
   oneLineError(cli(dir, ['train', '--', '-c.yaml', '--dry-run']), /^error: unexpected argument "--dry-run" after "--" \(.*give flags and overrides before --\)$/);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validate } from '../../src/train/config.ts';
-import { describeDryRun, dryRun } from '../../src/train/dry-run.ts';
+import { describeDryRun, dryRun, dryRunJson } from '../../src/train/dry-run.ts';
+import { train } from '../../src/train/trainer.ts';
 import { setupRun } from '../../src/train/setup.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { Rng } from '../../src/util/rng.ts';
@@ -32,6 +33,11 @@ test('the dry run counts the steps as the run does, and says them with the sched
     }
     const lines = describeDryRun(dryRun(validate({ ...BASE, grad_accum: 3, epochs: 3 }, 'test')), validate({ ...BASE, grad_accum: 3, epochs: 3 }, 'test')).split('\n');
     assert.ok(lines.includes('run: 12 optimizer steps (3 epochs of 4 steps): 23 examples, micro-batches of 2, 3 a step; linear schedule to lr 0.0002; no val data; no checkpoints'), lines.join('\n'));
+    // counts in digits grouped, a step or an epoch in the singular
+    const long = validate({ ...BASE, epochs: 1000, batch_size: 1000 }, 'test');
+    assert.match(describeDryRun(dryRun(long), long), /^run: 1,000 optimizer steps \(1,000 epochs of 1 step\): 23 examples, micro-batches of 1,000;/m);
+    const one = validate({ ...BASE, max_steps: 1, batch_size: 1000 }, 'test');
+    assert.match(describeDryRun(dryRun(one), one), /^run: 1 optimizer step \(max_steps, 1 epoch of 1 step\):/m);
     const capped = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine', warmup_steps: 0.4 } }, 'test');
     assert.match(describeDryRun(dryRun(capped), capped), /^run: 5 optimizer steps \(max_steps, 0\.42 epochs of 12 steps\): .*; cosine schedule to lr 0\.0002, warmup 2 steps;/m);
   } finally {
@@ -87,4 +93,30 @@ test('the dry run gives the warnings training gives: settings that are not used 
     ['warning: early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)']);
   assert.match(warnings({ max_steps: 3, schedule: { warmup_steps: 5 } }).join('\n'), /schedule\.warmup_steps 5 ≥ the run's 3 steps/);
   assert.deepEqual(warnings({ max_steps: 3, epochs: 2 }), ["warning: epochs 2 is set but max_steps 3 decides the run's length (it wins), so epochs is not used"]);
+});
+
+test('--json carries the counts the human dry run states, and the evaluations and checkpoints are those the run makes', () => {
+  setQuiet(true);
+  try {
+    const small = path.join(dir, 'small.jsonl');
+    fs.writeFileSync(small, rows.slice(0, 8).join('\n') + '\n'); // 4 steps an epoch
+    for (const [extra, evaluations, checkpoints] of [
+      [{ max_steps: 5, eval: { every_steps: 2, samples: 0 }, checkpoint: { every_steps: 2, keep: 9 } }, 4, 2], // val at 0, 2, 4, 5
+      [{ epochs: 2, checkpoint: { every_steps: 3, keep: 9 } }, 3, 2], // val at 0 and each epoch's end (4, 8)
+    ] as const) {
+      const cfg = validate({ ...BASE, data: { train: small, val: small }, output_dir: path.join(dir, `run-events-${evaluations}`), ...extra }, 'test');
+      const json = dryRunJson(dryRun(cfg));
+      const { output_dir_action, ...counts } = Object.fromEntries(Object.entries(json).filter(([k]) => !k.endsWith('bytes') && !['device', 'precision', 'fits'].includes(k)));
+      assert.equal(output_dir_action, 'new');
+      assert.deepEqual(counts, {
+        train_examples: 8, train_tokens: json.train_tokens, steps_per_epoch: 4, total_steps: extra.max_steps ?? 8, warmup_steps: 0, evaluations, checkpoints,
+      });
+      train(cfg);
+      const metrics = fs.readFileSync(path.join(cfg.output_dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { split?: string });
+      assert.equal(metrics.filter((m) => m.split === 'val').length, evaluations, JSON.stringify(extra));
+      assert.equal(fs.readdirSync(path.join(cfg.output_dir, 'checkpoints')).filter((f) => f.startsWith('step-')).length, checkpoints, JSON.stringify(extra));
+    }
+  } finally {
+    setQuiet(false);
+  }
 });

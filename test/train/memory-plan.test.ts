@@ -77,7 +77,8 @@ test('train --dry-run --json: one JSON object on stdout, exit 0, no run folder',
   const lines = stdout.trim().split('\n');
   assert.equal(lines.length, 1, stdout);
   const obj = JSON.parse(lines[0]!) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(obj), ['device', 'precision', 'weights_bytes', 'trainable_bytes', 'activation_bytes', 'workspace_bytes', 'total_bytes', 'available_bytes', 'fits']);
+  assert.deepEqual(Object.keys(obj), ['device', 'precision', 'weights_bytes', 'trainable_bytes', 'activation_bytes', 'workspace_bytes', 'total_bytes', 'available_bytes', 'fits',
+    'train_examples', 'train_tokens', 'steps_per_epoch', 'total_steps', 'warmup_steps', 'evaluations', 'checkpoints', 'output_dir_action']);
   assert.equal(obj.device, 'cpu');
   assert.equal(obj.precision, 'bf16');
   assert.equal(obj.total_bytes, (obj.weights_bytes as number) + (obj.trainable_bytes as number) + (obj.activation_bytes as number) + (obj.workspace_bytes as number));

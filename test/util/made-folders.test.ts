@@ -54,3 +54,8 @@ test('an export (its --out\'s missing folders) and prepare\'s --out under a read
   assert.equal(prepared.status, 2, prepared.stderr);
   assert.match(prepared.stderr, /^error: .*prepared: cannot create the output folder --out: read-only file system \(EROFS\)$/m);
 });
+
+test('a folder under /proc (mkdir says ENOENT though /proc is there) is an error at once: Node\'s recursive mkdir looped on it forever', { skip: fs.existsSync('/proc/self') ? false : 'no /proc here' }, () => {
+  assert.throws(() => makeFolders('/proc/mistral-tune-run/deeper'), { code: 'ENOENT', path: '/proc/mistral-tune-run' });
+  assert.throws(() => acquireRunLock('/proc/mistral-tune-run'), { message: '/proc/mistral-tune-run: cannot create the folder: no such file or folder (ENOENT)' });
+});

@@ -1,0 +1,44 @@
+// The config's paths checked before anything is read from them: the model folder (and its config.json), the data files
+// and lora.init_from exist, a missing one named by its key and, where the loader knows it, the config's line that set it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadConfig } from '../model/config.ts';
+import { UserError } from '../util/errors.ts';
+import type { TrainConfig } from './config-schema.ts';
+
+/**
+ * The model folder (with its config.json), the data files and lora.init_from exist (of `only`, those keys); a missing
+ * one is named by its key, after `place` of it when given (the config's file:line:column, or the flag that set it).
+ */
+export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => string, only?: readonly string[]): void {
+  const paths: Array<[string, string | null, string | null]> = [
+    ['model', typeof cfg.model === 'string' ? cfg.model : null, 'model folder'], ['data.train', cfg.data.train, null], ['data.val', cfg.data.val, null],
+    ['data.test', cfg.data.test, null], ['lora.init_from', cfg.lora.init_from, 'adapter folder'],
+  ];
+  for (const [key, p, folder] of paths) {
+    if (p === null || (only !== undefined && !only.includes(key))) continue;
+    const where = place?.(key) ?? key;
+    // `--data.train x`: the flag is the key's name; a file's line is followed by the key it holds
+    const fail = (what: string): never => {
+      throw where.startsWith('--') || where === key ? new UserError(what, where) : new UserError(`${key}: ${what}`, where);
+    };
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : '';
+      fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
+    }
+    if (folder && !st!.isDirectory()) fail(`${p}: not a folder`);
+    if (!folder && st!.isDirectory()) fail(`${p}: a folder, not a data file (give e.g. ${p}/train.jsonl)`);
+    // a model folder without config.json: said here with the key's place (loadConfig says what the folder is instead)
+    if (key === 'model' && !fs.existsSync(path.join(p, 'config.json'))) {
+      try {
+        loadConfig(p);
+      } catch (e) {
+        if (e instanceof UserError) fail(e.message);
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// Every command answers --help, -h and --version alike: its usage (or the version) on stdout, exit 0, wherever the
+// flag stands before `--` and whatever else is given. `train --version` was an unknown option, and `eval -h` too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { main } from '../../src/cli/main.ts';
+
+const VERSION = (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+const COMMANDS = ['quickstart', 'prepare', 'train', 'eval', 'generate', 'classify', 'export', 'doctor', 'dashboard'];
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [], err: string[] = [];
+  const [write, writeErr] = [process.stdout.write.bind(process.stdout), process.stderr.write.bind(process.stderr)];
+  // the CLI writes strings; the test runner's own reports (bytes) on stdout go through
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: []) => (typeof chunk === 'string' ? (out.push(chunk), true) : write(chunk, ...rest))) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: []) => (typeof chunk === 'string' ? (err.push(chunk), true) : writeErr(chunk, ...rest))) as typeof process.stderr.write;
+  try {
+    return { code: await main(argv), out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = write;
+    process.stderr.write = writeErr;
+  }
+}
+
+test('each command: --version prints the version, --help and -h its usage, exit 0, even after other arguments', async () => {
+  for (const command of COMMANDS) {
+    assert.deepEqual(await cli([command, '--version']), { code: 0, out: `${VERSION}\n`, err: '' }, command);
+    const help = await cli([command, '--help']);
+    assert.equal(help.code, 0, command);
+    assert.match(help.out, new RegExp(`^(usage: )?mistral-tune ${command}\\b`), command);
+    assert.deepEqual(await cli([command, '-h']), help, `${command} -h`);
+    assert.deepEqual(await cli([command, '--no-such-flag', 'x', '--help']), help, `${command}: --help after an unknown flag`);
+  }
+});
+
+test('after `--` a --help is an argument, not the flag', async () => {
+  const r = await cli(['train', '--', '--help']);
+  assert.equal(r.code, 2);
+  assert.equal(r.out, '');
+  assert.match(r.err, /^error: .*--help/);
+});

@@ -1,0 +1,47 @@
+// A config path found missing after validation (a data file, the model folder or its config.json, lora.init_from) is
+// named with the config's file:line:column of its key, or the flag that set it; it said the key alone before.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readTrainConfig } from '../../src/train/config.ts';
+import { checkConfigPaths } from '../../src/train/config-paths.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const dir = tempDir('mt-config-paths-');
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+fs.mkdirSync(path.join(dir, 'model'));
+fs.writeFileSync(path.join(dir, 'model', 'config.json'), '{}');
+fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"text": "a"}\n');
+fs.mkdirSync(path.join(dir, 'empty'));
+
+function check(yaml: string, overrides: Array<[string, string]> = []): void {
+  const f = path.join(dir, 'train.yaml');
+  fs.writeFileSync(f, yaml);
+  const { cfg, place } = readTrainConfig(f, overrides);
+  checkConfigPaths(cfg, place);
+}
+
+test('a missing data file, model folder or config.json is named with the line of its key', () => {
+  const f = path.join(dir, 'train.yaml');
+  assert.throws(() => check('model: model\nbatch_size: 2\ndata:\n  val: train.jsonl\n  train: gone.jsonl\n'),
+    { message: `${f}:5:3: data.train: ${path.join(dir, 'gone.jsonl')}: no such file (set data.train)` });
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: nowhere\n'),
+    { message: `${f}:2:1: model: ${path.join(dir, 'nowhere')}: model folder not found (set model)` });
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: empty\n'),
+    { message: `${f}:2:1: model: ${path.join(dir, 'empty', 'config.json')}: model config not found (a model folder needs config.json)` });
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl, test: model}\n'), { message: new RegExp(`^${f}:2:28: data.test: .*: a folder, not a data file`) });
+  check('model: model\ndata: {train: train.jsonl}\n');
+});
+
+test('a path set by a flag is named by the flag; lora.init_from, read while loading, by its line too', () => {
+  const f = path.join(dir, 'train.yaml');
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl}\n', [['data.train', 'x.jsonl']]),
+    { message: `--data.train: ${path.resolve('x.jsonl')}: no such file (set data.train)` });
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl}\nlora:\n  init_from: gone\n'),
+    { message: `${f}:4:3: lora.init_from: ${path.join(dir, 'gone')}: adapter folder not found (set lora.init_from)` });
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl}\nlora:\n  init_from: empty\n'),
+    { message: `${f}:4:3: lora.init_from: ${path.join(dir, 'empty', 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)` });
+  assert.throws(() => check('model: model\ndata: {train: train.jsonl}\n', [['lora.init_from', path.join(dir, 'empty')]]),
+    { message: `--lora.init_from: ${path.join(dir, 'empty', 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)` });
+});

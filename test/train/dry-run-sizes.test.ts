@@ -1,0 +1,101 @@
+// `train --dry-run` on a config.json of absurd sizes (num_hidden_layers 1e9, a vocabulary of 1e12): the plan is
+// arithmetic, so it answers "does not fit" at once; it allocated per-layer objects (an activation set and a window
+// per layer) and ran out of memory instead. Sizes past 2^53 (1e300) are refused by their key in one line. A packed
+// max_seq_len of 10^12 is planned too: counting the steps collated a batch of that width (a RangeError and its stack).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseConfig } from '../../src/model/config.ts';
+import { describeModelConfig } from '../../src/model/describe.ts';
+import { activationBytes, layoutActivations, LOGIT_ROWS, loraPlan } from '../../src/model/activations.ts';
+import { modelDTypes } from '../../src/backend/dtype.ts';
+import { validate } from '../../src/train/config.ts';
+import { dryRun } from '../../src/train/dry-run.ts';
+import { setupRun } from '../../src/train/setup.ts';
+import { setQuiet } from '../../src/util/log.ts';
+import { DataLoader } from '../../src/data/loader.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const dir = tempDir('mt-dry-sizes-');
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 7, 9] })).join('\n') + '\n');
+const SMALL = {
+  model_type: 'mistral', vocab_size: 512, hidden_size: 64, intermediate_size: 160, num_hidden_layers: 2, num_attention_heads: 4,
+  num_key_value_heads: 2, head_dim: 16, sliding_window: 8,
+};
+
+test('the activation plan of many layers is counted, not laid out layer by layer, and agrees with the layout', () => {
+  const cfg = parseConfig({ ...SMALL, num_hidden_layers: 7 });
+  const shape = {
+    B: 3, T: 11, training: true, checkpoint: false, logitRows: LOGIT_ROWS, numLabels: 0,
+    lora: loraPlan(cfg, { r: 4, dropout: 0.1, targets: ['q_proj', 'v_proj', 'down_proj'], useDora: true }),
+  };
+  for (const dtypes of [modelDTypes('f32'), modelDTypes('bf16')]) {
+    for (const checkpoint of [false, true]) {
+      let laidOut = 0;
+      layoutActivations(cfg, { ...shape, checkpoint }, dtypes, (n, d) => (laidOut += n * (d === 'i32' || d === 'f32' ? 4 : 2)));
+      assert.equal(activationBytes(cfg, { ...shape, checkpoint }, dtypes).total, laidOut);
+    }
+  }
+  const huge = parseConfig({ ...SMALL, num_hidden_layers: 1e9 });
+  assert.ok(activationBytes(huge, shape, modelDTypes('f32')).total > 1e9 * 3 * 11 * 64 * 4);
+  assert.match(describeModelConfig(huge), /^1,000,000,000 layers, .*sliding window 8, /);
+});
+
+test('a dry run of a config.json of absurd sizes says at once that it does not fit', () => {
+  setQuiet(true);
+  try {
+    for (const big of [{ num_hidden_layers: 1e9 }, { vocab_size: 1e12 }, { hidden_size: 2 ** 40, head_dim: 16 }, { intermediate_size: 1e15 }]) {
+      const cfg = validate({
+        model: { config: { ...SMALL, ...big }, init: 'random' }, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, device: 'cpu',
+        eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
+      }, 'test');
+      const r = dryRun(cfg);
+      assert.equal(r.fits, false, JSON.stringify(big));
+      assert.ok(Number.isFinite(r.plan.total), JSON.stringify(big));
+    }
+  } finally {
+    setQuiet(false);
+  }
+});
+
+test('config.json sizes past 2^53 are refused by their key, not planned with lost digits', () => {
+  for (const key of ['num_hidden_layers', 'vocab_size', 'hidden_size', 'intermediate_size', 'max_position_embeddings']) {
+    assert.throws(() => parseConfig({ ...SMALL, [key]: 1e300 }), new RegExp(`^UserError: config.json: ${key}: must be an integer from 1 to 2\\^53 − 1, got 1e\\+300$`), key);
+  }
+});
+
+test('a packed run of max_seq_len 10^12 is planned (does not fit), its steps counted without collating a batch', () => {
+  setQuiet(true);
+  try {
+    const cfg = validate({
+      model: { config: SMALL, init: 'random' }, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, device: 'cpu', packing: true,
+      max_seq_len: 1e12, eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
+    }, 'test');
+    const r = dryRun(cfg);
+    assert.deepEqual([r.fits, r.steps.totalSteps], [false, 1]);
+  } finally {
+    setQuiet(false);
+  }
+  // the counts are those next() draws, epoch after epoch
+  const rows = Array.from({ length: 30 }, (_, i) => ({ inputIds: Array.from({ length: 1 + ((i * 7) % 13) }, () => 5), labels: null }));
+  const loader = new DataLoader(rows, { batchSize: 2, shuffle: true, seed: 4, packLength: 16 });
+  const counts = loader.epochBatchCounts(4);
+  const drawn: number[] = [];
+  for (let e = 0; e < 4; e++) {
+    const first = loader.next();
+    drawn.push(first.epochBatches);
+    for (let i = 1; i < first.epochBatches; i++) loader.next();
+  }
+  assert.deepEqual(counts, drawn);
+  assert.ok(new Set(counts).size > 1, `the pack count varies by epoch here: ${counts}`);
+});
+
+test('training a model whose weights alone exceed the machine is refused before a weight is drawn', () => {
+  const cfg = validate({
+    model: { config: { ...SMALL, num_hidden_layers: 1e9 }, init: 'random' }, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, device: 'cpu',
+    eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
+  }, 'test');
+  assert.throws(() => setupRun(cfg), /^UserError: model\.config: the model's weights \(160694\.1 GiB\) and trainable state \(.* GiB\) alone take more than this machine's RAM, .* GiB: the weights alone take .*\(see train --dry-run\)$/);
+});
