@@ -41,6 +41,8 @@ export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
   textSplit?: 'file' | 'blank-lines';
   /** Told what the reader notes of the file (JSON Lines read as plain text, Python literals read as JSON). */
   onNote?: (note: string) => void;
+  /** false where the command has no --format (ReadOptions.formatFlag). */
+  formatFlag?: boolean;
 }
 
 export interface LoadedRows {
@@ -86,7 +88,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let cutShort = 0;
   // a record longer than prepare would have kept (its report's --max-chars, else the default) is refused unparsed
   const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
-  for (const item of readRecords(file, formatOf(file, opts.format), { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote })) {
+  for (const item of readRecords(file, formatOf(file, opts.format), { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote, formatFlag: opts.formatFlag })) {
     const where = `${file}:${item.line}`;
     if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined);

@@ -36,6 +36,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
   const r = loadTokenRows(file, {
     tokenizer: ctx.tokenizer, vocabSize: ctx.vocabSize, task: cfg.task, labels: classes,
     trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow, wrongTaskFix: ctx.wrongTaskFix,
+    onNote: (note) => warn(`${key}: ${file}: ${note}`), formatFlag: false,
   });
   const notes = loadNotes(r.stats, cfg.max_seq_len, cfg.overflow);
   if (r.stats.reported !== null && r.stats.reported !== r.stats.records) {
@@ -45,7 +46,7 @@ export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRo
     warn(`${key}: ${r.stats.systemUnrendered} chats of ${file} are trained without their system message: the model's chat template does not render it (Mistral v0.3's puts it in the last user turn only, so in no chat that ends with an assistant turn); to keep it, write it at the start of the last user message, where mistral-common puts it`);
   }
   if (cfg.task === 'generation') requireTargets(r.rows, `${key}: ${file}`, key === 'data.train' ? 'train' : 'evaluate');
-  info(`${key}: ${r.rows.length} examples, ${r.stats.tokens.toLocaleString('en')} tokens${notes.length ? ` (${notes.join('; ')})` : ''} from ${file}`);
+  info(`${key}: ${r.rows.length} example${r.rows.length === 1 ? '' : 's'}, ${r.stats.tokens.toLocaleString('en')} tokens${notes.length ? ` (${notes.join('; ')})` : ''} from ${file}`);
   return r.rows;
 }
 

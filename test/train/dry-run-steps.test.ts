@@ -93,6 +93,12 @@ test('the dry run gives the warnings training gives: settings that are not used 
     ['warning: early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)']);
   assert.match(warnings({ max_steps: 3, schedule: { warmup_steps: 5 } }).join('\n'), /schedule\.warmup_steps 5 ≥ the run's 3 steps/);
   assert.deepEqual(warnings({ max_steps: 3, epochs: 2 }), ["warning: epochs 2 is set but max_steps 3 decides the run's length (it wins), so epochs is not used"]);
+  // JSON Lines in a file without .jsonl is read as text: said as prepare, eval and classify say it (train has no --format)
+  const bare = path.join(dir, 'rows');
+  fs.writeFileSync(bare, '{"text": "The capital of France is Paris."}\n{"text": "Lima is in Peru."}\n');
+  const model = path.join(path.dirname(TINY_BASE), '..', '..', '..', 'models', 'mistral-tune-tiny');
+  assert.deepEqual(warnings({ model, data: { train: bare } }),
+    [`warning: data.train: ${bare}: read as plain text, yet each of its 2 lines is a JSON object: if it is JSON Lines, name it .jsonl`]);
 });
 
 test('--json carries the counts the human dry run states, and the evaluations and checkpoints are those the run makes', () => {

@@ -32,7 +32,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     objectLines = isJsonObject(t) ? objectLines + 1 : -1;
   };
   const note = (): void => {
-    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines));
+    if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, opts.formatFlag ?? true));
   };
   if (opts.textSplit !== 'blank-lines') {
     for (const { text, lineNo, defect } of readLines(file)) {
@@ -62,9 +62,9 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   note();
 }
 
-/** The note for a file read as plain text each of whose `lines` (more than one) is a JSON object. */
-export function jsonLinesNote(lines: number): string {
-  return `read as plain text, yet each of its ${lines} lines is a JSON object: if it is JSON Lines, name it .jsonl (or pass --format jsonl)`;
+/** The note for a file read as plain text each of whose `lines` (more than one) is a JSON object; `formatFlag`: the command has --format. */
+export function jsonLinesNote(lines: number, formatFlag = true): string {
+  return `read as plain text, yet each of its ${lines} lines is a JSON object: if it is JSON Lines, name it .jsonl${formatFlag ? ' (or pass --format jsonl)' : ''}`;
 }
 
 /** Whether the trimmed line `t` is a JSON object. */

@@ -60,4 +60,6 @@ export interface ReadOptions {
   onBytes?: (n: number) => void;
   /** Called with a note on how the file was read (a CSV read with `;` as its delimiter), for the report's warnings. */
   onNote?: (note: string) => void;
+  /** false where the command reading the file has no --format (train's data files): its notes say only to rename. */
+  formatFlag?: boolean;
 }
