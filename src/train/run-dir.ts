@@ -9,7 +9,6 @@ import { recoverFolderSwaps, replaceFolderAtomic } from '../util/folder-swap.ts'
 import { parseLeftover } from '../util/leftover-names.ts';
 import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
-import { warn } from '../util/log.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { shellWord } from '../util/shell-quote.ts';
 import { configToYaml, readYamlMapping, type TrainConfig } from './config.ts';
@@ -128,7 +127,7 @@ export class RunDir {
   /**
    * Opens the run of `cfg.output_dir` to resume it: its config.yaml must equal `cfg` in every key but
    * output_dir (a run folder may have been moved; the folder given is the one resumed) and those of
-   * RESUME_MAY_CHANGE, which a warning names; recordConfig then updates config.yaml.
+   * RESUME_MAY_CHANGE (the trainer warns of them against the checkpoint's); recordConfig then updates config.yaml.
    */
   static openForResume(cfg: TrainConfig): RunDir {
     const dir = RunDir.open(cfg.output_dir);
@@ -140,14 +139,12 @@ export class RunDir {
     if (!fs.existsSync(savedFile)) throw new UserError('cannot resume: the run directory has no config.yaml', cfg.output_dir);
     const saved = readYamlMapping(savedFile);
     const now = configRecord(cfg);
-    const changed = changedConfigKeys(saved, now);
+    const changed = resumeChanges(saved, now).refused;
     if (changed.length) {
       throw new UserError(`cannot resume with a different config: ${changed.join(', ')} changed since the run's config.yaml ` +
         `(resume with the config and flags it was started with, or as mistral-tune train ${shellWord(dir.dir)} --resume with no --key overrides; ` +
         `only ${[...RESUME_MAY_CHANGE].join(', ')} may change)`, savedFile);
     }
-    const allowed = configChanges(saved, now).filter((c) => c.key !== 'output_dir').map((c) => c.what);
-    if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the run's config.yaml: the new values hold from the checkpoint on`);
     return dir;
   }
 
@@ -235,7 +232,11 @@ function configChanges(saved: Record<string, unknown>, now: Record<string, unkno
   });
 }
 
-/** The changes between two config records that a resume refuses: every key but output_dir and RESUME_MAY_CHANGE's. */
-export function changedConfigKeys(saved: Record<string, unknown>, now: Record<string, unknown>): string[] {
-  return configChanges(saved, now).filter((c) => c.key !== 'output_dir' && !RESUME_MAY_CHANGE.has(c.key)).map((c) => c.what);
+/** The changes between two config records, output_dir's aside: those a resume refuses, and those of RESUME_MAY_CHANGE. */
+export function resumeChanges(saved: Record<string, unknown>, now: Record<string, unknown>): { refused: string[]; allowed: string[] } {
+  const changes = configChanges(saved, now).filter((c) => c.key !== 'output_dir');
+  return {
+    refused: changes.filter((c) => !RESUME_MAY_CHANGE.has(c.key)).map((c) => c.what),
+    allowed: changes.filter((c) => RESUME_MAY_CHANGE.has(c.key)).map((c) => c.what),
+  };
 }

@@ -25,7 +25,7 @@ import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog } from './metrics-log.ts';
-import { changedConfigKeys, configRecord, RunDir } from './run-dir.ts';
+import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
@@ -136,7 +136,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const refuseChanged = (state: CheckpointState): void => {
     const extra = state.extra as ReportState;
     // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited
-    const edited = extra.config ? changedConfigKeys(extra.config, configNow) : [];
+    const edited = extra.config ? resumeChanges(extra.config, configNow).refused : [];
     if (edited.length > 0) {
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
         'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
@@ -176,6 +176,8 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused
     const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best);
     const extra = restored.extra as ReportState;
+    const allowed = extra.config ? resumeChanges(extra.config, configNow).allowed : [];
+    if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       if (split === 'train') continue; // refused above (refuseChanged)
       warn(`resume: data.${split} changed since the checkpoint of step ${loop.step} was written (${what}): evaluations after it measure other data than those before`);

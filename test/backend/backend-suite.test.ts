@@ -24,6 +24,7 @@ const CPU_INTERNALS: Record<string, string> = {
   'test/backend/cuda/kernel-table.test.ts': 'lists the kernel methods of the contract from the CPU backend\'s prototype (an interface has none at run time)',
   'test/backend/cuda/train-closes-backend.test.ts': 'gives the CPU backend\'s prototype a counting close() to see train() call it (the CPU has nothing to close)',
   'test/train/mfu.test.ts': 'gives the CPU backend\'s prototype a stand-in peakFlops() to check MFU end to end (the CPU measures no peak)',
+  'test/model/dora-merge.test.ts': 'the CPU backend\'s DoRA merge against PEFT\'s formula in float64 (f32 to 1e-6, bf16 rounded once): the oracle, which the device suite compares with',
   'test/model/flash-head-dims.test.ts': 'the CPU backend in f32 is the reference for head dims 64 and 128, which no HF fixture has',
 };
 

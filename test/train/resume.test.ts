@@ -196,7 +196,7 @@ test('--resume refuses a changed config but for the keys that keep the checkpoin
   // lowered lr and a clip after a divergence, more checkpoints kept: warned, trained on from the checkpoint, recorded
   const changed = resume('--optimizer.lr', '0.5', '--grad_clip', '0.5', '--checkpoint.keep', '4');
   assert.equal(changed.status, 0, changed.stderr);
-  assert.match(changed.stderr, /warning: resume: optimizer\.lr \(0\.0002 then, 0\.5 now\), grad_clip \(1 then, 0\.5 now\), checkpoint\.keep \(2 then, 4 now\) changed since the run's config\.yaml: the new values hold from the checkpoint on/);
+  assert.match(changed.stderr, /warning: resume: optimizer\.lr \(0\.0002 then, 0\.5 now\), grad_clip \(1 then, 0\.5 now\), checkpoint\.keep \(2 then, 4 now\) changed since the checkpoint of step 2 was written: the new values hold from it on/);
   assert.match(changed.stderr, /resume: from the checkpoint of step 2/);
   const saved = fs.readFileSync(path.join(run, 'config.yaml'), 'utf8');
   assert.match(saved, /^ {2}lr: 0\.5$/m);
@@ -236,11 +236,16 @@ test('train RUN --resume refuses a run whose config.yaml was edited since its ch
   const { run } = checkpointedRun(setup(), 'edited');
   const saved = path.join(run, 'config.yaml');
   const metrics = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8');
-  fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5').replace(/^ {2}lr: .*$/m, '  lr: 0.5'));
+  fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5').replace(/^ {2}lr: .*$/m, '  lr: 0.5').replace(/^seed: 0$/m, 'seed: 3'));
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, new RegExp(`^error: ${saved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot resume: optimizer\\.lr \\(0\\.\\d+ then, 0\\.5 now\\), max_steps \\(3 then, 5 now\\) changed since the checkpoint of step 2 was written \\(config\\.yaml was edited\\)`, 'm'));
+  assert.match(r.stderr, new RegExp(`^error: ${saved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot resume: max_steps \\(3 then, 5 now\\), seed \\(0 then, 3 now\\) changed since the checkpoint of step 2 was written \\(config\\.yaml was edited\\)`, 'm'));
   assert.equal(fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8'), metrics, 'the run is left as it was');
+  // a key a resume may change, edited there alone: warned against the checkpoint's, then trained on
+  fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 5$/m, 'max_steps: 3').replace(/^seed: 3$/m, 'seed: 0'));
+  const lr = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(lr.status, 0, lr.stderr);
+  assert.match(lr.stderr, /^warning: resume: optimizer\.lr \(0\.\d+ then, 0\.5 now\) changed since the checkpoint of step 2 was written: the new values hold from it on$/m);
 });
 
 test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, damaged) is skipped with a warning, as a corrupt one is: no TypeError', () => {
