@@ -209,18 +209,19 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     const st = new RowState(d.charCodeAt(0));
     st.scan(first.text);
     const openField = st.quotedField; // the field still open at the end of the row's first line
-    let last = k, runaway: 'bytes' | 'end' | undefined, toEnd = false;
+    /** pastBound: the field ran past limit.bytes, its text and lines no longer kept; toEnd: it stays open to the end of the file. */
+    let last = k, pastBound = false, toEnd = false;
     const start = offset(k);
     let defect = firstDefect, rowLastLineNo = first.lineNo;
     while (st.inQuotes) {
-      if (runaway === undefined && offset(last + 1) - start >= limit.bytes) {
+      if (!pastBound && offset(last + 1) - start >= limit.bytes) {
         // past what a cell may hold: read on to the field's end without keeping its text or its lines
-        runaway = 'bytes';
+        pastBound = true;
         st.keep = false;
         st.field = '';
         for (let j = k + 1; j <= last; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
       }
-      if (runaway === 'bytes' && pos - base === buf.length) {
+      if (pastBound && pos - base === buf.length) {
         buf = [];
         at = [];
         base = pos;
@@ -235,7 +236,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       st.scan(line(j).text);
       last = j;
       rowLastLineNo = line(j).lineNo;
-      if (runaway === 'bytes') defect = recordDefect(defect, line(j).defect, rowLastLineNo);
+      if (pastBound) defect = recordDefect(defect, line(j).defect, rowLastLineNo);
     }
     if (toEnd) {
       // a quoted field left open at the end of the file: reject its first line only, and read the lines after it again
@@ -247,11 +248,11 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       };
       [openFrom, openTo] = [k + 1, end.index];
       // the lines after the first are in buf, but not those of a field read past the bound
-      if (runaway === 'bytes') readAgainFrom(k + 1, start + Buffer.byteLength(first.text) + 1);
+      if (pastBound) readAgainFrom(k + 1, start + Buffer.byteLength(first.text) + 1);
       else pos = k + 1;
       continue;
     }
-    if (runaway === 'bytes') {
+    if (pastBound) {
       const span = `a quoted field (field ${openField}) opened on line ${first.lineNo} runs over lines ${first.lineNo}–${rowLastLineNo} (${offset(pos) - start} bytes)`;
       // one followed by text after its closing quote is malformed, as within the bound; one that ends as rows do, too long
       yield {
