@@ -53,7 +53,8 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
  */
 function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number): { item: RawItem } | { item?: undefined; readAhead: Line[]; why: string } {
   const lines: Line[] = [];
-  let depth = 1, inString = false, escape = false, chars = 1;
+  const scan: JsonScan = { depth: 1, inString: false, escape: false };
+  let chars = 1;
   for (;;) {
     const l = next();
     if (l === undefined) return { readAhead: lines, why: 'before the end of the file' };
@@ -64,19 +65,9 @@ function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number):
     lines.push(l);
     chars += l.text.length + 1;
     if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than any record within --max-chars can take` };
-    for (let i = 0; i < l.text.length && depth > 0; i++) {
-      const c = l.text.charCodeAt(i);
-      if (inString) {
-        if (escape) escape = false;
-        else if (c === 0x5c) escape = true;
-        else if (c === 0x22) inString = false;
-      } else if (c === 0x22) inString = true;
-      else if (c === 0x7b || c === 0x5b) depth++;
-      else if (c === 0x7d || c === 0x5d) depth--;
-    }
-    if (depth === 0) break;
+    if (closeIndex(scan, l.text) >= 0) break;
     // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
-    if (inString) return { readAhead: lines, why: `(a string on line ${l.lineNo} runs to the end of its line)` };
+    if (scan.inString) return { readAhead: lines, why: `(a string on line ${l.lineNo} runs to the end of its line)` };
   }
   const raw = [open, ...lines].map((l) => l.text).join('\n').trim();
   const bad = lines.reduce<Rejection | undefined>((sofar, l) => recordDefect(sofar, l.defect, l.lineNo), undefined);
@@ -110,25 +101,36 @@ export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawIt
  * holds several.
  */
 function secondValueAt(t: string): number | null {
-  let depth = 0, inString = false, escape = false;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (inString) {
-      if (escape) escape = false;
-      else if (c === 0x5c) escape = true;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
-      const rest = t.slice(i + 1).trimStart();
-      if (!rest.startsWith('{') && !rest.startsWith('[')) return null;
-      try {
-        JSON.parse(t.slice(0, i + 1));
-      } catch {
-        return null;
-      }
-      return t.length - rest.length;
-    }
+  const i = closeIndex({ depth: 0, inString: false, escape: false }, t);
+  if (i < 0) return null;
+  const rest = t.slice(i + 1).trimStart();
+  if (!rest.startsWith('{') && !rest.startsWith('[')) return null;
+  try {
+    JSON.parse(t.slice(0, i + 1));
+  } catch {
+    return null;
   }
-  return null;
+  return t.length - rest.length;
+}
+
+/** Where a scan of JSON text stands: the brackets open, and whether it is inside a string (just after a backslash). */
+interface JsonScan {
+  depth: number;
+  inString: boolean;
+  escape: boolean;
+}
+
+/** Scans `text` on from `scan`: the index of the "}" or "]" that closes the outermost value (depth back to 0), or −1 at the end of the text. */
+function closeIndex(scan: JsonScan, text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (scan.inString) {
+      if (scan.escape) scan.escape = false;
+      else if (c === 0x5c) scan.escape = true;
+      else if (c === 0x22) scan.inString = false;
+    } else if (c === 0x22) scan.inString = true;
+    else if (c === 0x7b || c === 0x5b) scan.depth++;
+    else if ((c === 0x7d || c === 0x5d) && --scan.depth === 0) return i;
+  }
+  return -1;
 }
