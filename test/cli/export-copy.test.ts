@@ -6,21 +6,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { validate } from '../../src/train/config.ts';
-import { train } from '../../src/train/trainer.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { tinyLoraRun } from './tiny-lora-run.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'export', ...args], { encoding: 'utf8' });
 
 test('export of a run\'s adapter without --merge starts no backend, and refuses --precision and --device in one line', () => {
   const dir = tempDir('mt-export-copy-');
-  fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"input_ids": [1, 5, 9, 14, 20, 7]}\n{"input_ids": [1, 8, 3, 11, 2, 6, 4]}\n');
-  const run = train(validate({
-    model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { r: 2, alpha: 4, target_modules: ['q_proj'] },
-    batch_size: 2, max_steps: 1, eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
-  }, 'test')).dir;
+  const run = tinyLoraRun(dir);
   const out = path.join(dir, 'out');
   const copy = cli('--run', run, '--out', out);
   assert.equal(copy.status, 0, copy.stderr);
