@@ -1,6 +1,7 @@
 // Helpers for the dashboard tests: temp copies of the fixture runs, and raw HTTP requests sent byte for
-// byte over a socket (so `..`, `%2e` and `//` reach the server exactly as written, unnormalised).
+// byte over a socket (so `..`, `%2e` and `//` reach the server exactly as written, unnormalised), and the event stream read.
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { FIXTURES } from '../helpers.ts';
@@ -54,4 +55,35 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms: numbe
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** An event of the dashboard's stream, as the tests read it. */
+export interface Ev {
+  type: string;
+  data: {
+    run?: number; reset?: boolean; rows?: Array<{ step: number }>; malformed?: { count: number; samples: Array<{ line: number }> };
+    reading?: { bytesRead: number; bytes: number } | null;
+  };
+}
+
+/** Opens /events and collects the parsed events as they arrive. */
+export function openEvents(url: string): { events: Ev[]; close(): void } {
+  const events: Ev[] = [];
+  let buf = '';
+  const req = http.get(new URL('/events', url), (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      let end: number;
+      while ((end = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, end);
+        buf = buf.slice(end + 2);
+        const type = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (type && data) events.push({ type, data: JSON.parse(data) as Ev['data'] });
+      }
+    });
+  });
+  req.on('error', () => {});
+  return { events, close: () => req.destroy() };
 }
