@@ -25,6 +25,11 @@ const UNREADABLE_GRACE_MS = 5_000;
 const ATTEMPTS = 50;
 /** The longest pause between two attempts: 1, 2, 4 … ms, then this, ≈ 2.3 s in all. */
 const MAX_PAUSE_MS = 50;
+/**
+ * A lock temporary this old is left by a dead process, wherever it ran: one lives while its writer takes the lock (seconds). One of a paused
+ * process removed early only makes that process's take fail, never two hold the lock.
+ */
+const TEMP_STALE_MS = 10 * 60_000;
 
 interface LockOwner {
   pid: number;
@@ -65,6 +70,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   const text = JSON.stringify(me) + '\n';
   const tmp = tempOf(file);
   const created = writeBeside(dir, tmp, text);
+  const fsNow = mtimeOf(tmp); // "now" by the clock of the folder's file system, which may be another machine's
   try {
     take(file, tmp, folder, text);
   } catch (e) {
@@ -73,7 +79,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   } finally {
     fs.rmSync(tmp, { force: true });
   }
-  removeDeadTemps(dir);
+  removeDeadTemps(dir, fsNow);
   removeStaleGuards(dir, text);
   const release = (): void => {
     process.off('exit', release);
@@ -97,12 +103,20 @@ const TEMP_TAG = randomBytes(4).toString('hex');
 
 /**
  * Removes the lock temporaries (LOCK.PID-TAG.tmp, LOCK.PID.tmp of older versions) that processes killed while taking the lock left in `dir`: never
- * removed by their owner, they stayed for good, and the quickstart refused its own folder for holding one.
+ * removed by their owner, they stayed for good, and the quickstart refused its own folder for holding one. Only one provably dead is removed: its
+ * writer (the owner it holds) of this host and pid namespace and no longer running; or one older than TEMP_STALE_MS by the folder's file system's
+ * clock (`fsNow`: the mtime of this process's own temporary, just written), as that of another host or container (whose pid means nothing here), or
+ * one unreadable (being written), cannot be judged: removed when its pid ran no process here, a live container's temporary went, and its lock
+ * failed with "cannot create the lock".
  */
-function removeDeadTemps(dir: string): void {
+function removeDeadTemps(dir: string, fsNow: number): void {
   for (const entry of withIo(dir, 'read the folder', () => fs.readdirSync(dir))) {
     const pid = entry.startsWith(`${LOCK_FILE}.`) && entry.endsWith('.tmp') ? Number(/^(\d+)(?:-[0-9a-f]+)?$/.exec(entry.slice(LOCK_FILE.length + 1, -'.tmp'.length))?.[1]) : NaN;
-    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !pidRunning(pid)) fs.rmSync(path.join(dir, entry), { force: true });
+    if (!Number.isSafeInteger(pid) || pid <= 0) continue;
+    const file = path.join(dir, entry);
+    const owner = parseOwner(readLock(file) ?? '');
+    const dead = owner !== null && owner.pid === pid && elsewhere(owner) === null && owner.pid !== process.pid && !isRunning(owner);
+    if (dead || fsNow - mtimeOf(file) > TEMP_STALE_MS) fs.rmSync(file, { force: true });
   }
 }
 

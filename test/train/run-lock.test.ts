@@ -181,6 +181,23 @@ test('the temporary lock file of a process killed while taking the lock is remov
   lock.release();
 });
 
+test('a lock temporary that may be another container\'s (another host or pid namespace, or unreadable) is kept while fresh, removed once old (it was removed when its pid ran no process here)', () => {
+  const dir = tmpDir();
+  const dead = deadPid();
+  const theirs = {
+    [`${LOCK_FILE}.${dead}-0a0b0c0d.tmp`]: JSON.stringify({ pid: dead, host: os.hostname(), started: 'then', pidns: 'pid:[1]' }) + '\n',
+    [`${LOCK_FILE}.${dead}-1a1b1c1d.tmp`]: ownerText(dead, 'other-host'),
+    [`${LOCK_FILE}.${dead}-2a2b2c2d.tmp`]: '', // being written
+  };
+  for (const [name, text] of Object.entries(theirs)) fs.writeFileSync(path.join(dir, name), text);
+  acquireRunLock(dir).release();
+  assert.deepEqual(fs.readdirSync(dir).sort(), Object.keys(theirs).sort(), 'each may be a live process\'s, taking the lock now');
+  const old = (Date.now() - 3_600_000) / 1000;
+  for (const name of Object.keys(theirs)) fs.utimesSync(path.join(dir, name), old, old);
+  acquireRunLock(dir).release();
+  assert.deepEqual(fs.readdirSync(dir), [], 'an hour old, none is: a lock is taken in seconds');
+});
+
 test('the folders the lock created are removed on release (all of them, and only those)', () => {
   const root = tmpDir();
   const dir = path.join(root, 'a', 'b', 'run');
