@@ -6,7 +6,9 @@
 // short guard file, so of several processes that find it stale only one removes it and none removes a fresh
 // lock; the guard holds its writer as the lock does, so one left by a process killed in the takeover is stale
 // in turn and taken over the same way. A lock written on another host, or in another pid namespace (a container
-// sharing the host's name), is never taken over (its process cannot be checked from here): the error names it. It is released when the run ends or the process exits.
+// sharing the host's name, or this one restarted), cannot have its process checked from here: it is taken over only
+// once its heartbeat (lock-heartbeat.ts) has stopped for staleAfterMs by the file system's own clock; one of an older
+// version, which has none, never is (the error names it). It is released when the run ends or the process exits.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +18,7 @@ import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { warn } from '../util/log.ts';
+import { BEAT_MS, beatLock, staleAfterMs } from './lock-heartbeat.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
 
@@ -39,6 +42,8 @@ interface LockOwner {
   pstart?: number;
   /** Its pid namespace (/proc/self/ns/pid, "pid:[4026531836]"), where there is one: its pid means nothing in another. */
   pidns?: string;
+  /** How often, in ms, its owner writes its heartbeat (the lock's mtime); absent in locks of older versions, which have none. */
+  beat?: number;
 }
 
 export interface RunLock {
@@ -65,14 +70,14 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   if (stat?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
   const file = path.join(dir, LOCK_FILE);
   const me: LockOwner = {
-    pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined,
+    pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined, beat: BEAT_MS,
   };
   const text = JSON.stringify(me) + '\n';
   const tmp = tempOf(file);
   const created = writeBeside(dir, tmp, text);
   const fsNow = mtimeOf(tmp); // "now" by the clock of the folder's file system, which may be another machine's
   try {
-    take(file, tmp, folder, text);
+    take(file, tmp, folder, text, fsNow);
   } catch (e) {
     removeCreated(created);
     throw e;
@@ -81,9 +86,15 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   }
   removeDeadTemps(dir, fsNow);
   removeStaleGuards(dir, text);
+  const stopBeat = beatLock(file, text);
   const release = (): void => {
     process.off('exit', release);
-    if (readLock(file) === text) fs.rmSync(file, { force: true });
+    stopBeat();
+    const now = readLock(file);
+    if (now === text) fs.rmSync(file, { force: true });
+    // another's lock in its place: this one was taken over as stale (paused past its heartbeat's bound), so two ran in the folder
+    const other = now === null || now === text ? null : parseOwner(now);
+    if (other !== null) warn(`${dir}: ${folder.name}'s lock was taken over by another process while this one held it: ${ownerName(other)}; check the folder's files`);
     removeCreated(created);
   };
   process.on('exit', release);
@@ -142,7 +153,7 @@ function writeBeside(dir: string, tmp: string, text: string): string[] {
 }
 
 /** Puts the lock written in `tmp` in place at `file`, taking over a stale lock; throws when a live process holds it. */
-function take(file: string, tmp: string, folder: LockedFolder, me: string): void {
+function take(file: string, tmp: string, folder: LockedFolder, me: string, fsNow: number): void {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     try {
       placeLock(tmp, file, me);
@@ -159,25 +170,27 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string): void
     const held = readLock(file);
     if (held === null) continue; // released in the meantime
     const owner = parseOwner(held);
+    const beatAge = owner === null ? 0 : heartbeatAge(file, fsNow);
     if (owner === null) {
       if (Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS) {
         throw new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
           `or delete ${file} if no mistral-tune is running in this folder`, path.dirname(file));
       }
-    } else if (elsewhere(owner) !== null) {
-      // never taken over: on a shared filesystem the process may be training there now; a host that came back under
-      // a new name (a restarted container, a migrated machine) leaves a lock only its user can judge
+    } else if (elsewhere(owner) !== null && !heartbeatStopped(owner, beatAge)) {
+      // on a shared filesystem the process may be training there now: taken over only once its heartbeat has stopped; a
+      // lock of an older version (no heartbeat) is left to its user to judge
       const host = owner.host !== os.hostname();
+      const beat = owner.beat === undefined ? '' : ` (its heartbeat is ${Math.round(beatAge / 1000)} s old: it is taken over once that is over ${staleAfterMs(owner.beat) / 1000} s)`;
       throw new UserError(`${folder.name} is locked by process ${owner.pid} on ${owner.host} (since ${owner.started}), ${elsewhere(owner)}, ` +
-        `so whether it still runs cannot be checked from here: wait for it to finish, or ${folder.instead}; if no mistral-tune runs in this folder ` +
+        `so whether it still runs cannot be checked from here${beat}: wait for it to finish, or ${folder.instead}; if no mistral-tune runs in this folder ` +
         `${host ? `on ${owner.host} (a container or machine that came back under another hostname)` : 'in that container (one stopped since)'}, delete ${file}`,
       path.dirname(file));
-    } else if (isRunning(owner)) {
+    } else if (elsewhere(owner) === null && isRunning(owner)) {
       throw new UserError(`${folder.name} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started}): ` +
         `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
     }
     // said once taken over, so a user who did not know a run had died (or that its folder was in use) learns it
-    if (removeStale(file, held, me)) warn(`${path.dirname(file)}: took over ${folder.name}'s stale lock (${path.basename(file)}): ${staleReason(owner)}`);
+    if (removeStale(file, held, me)) warn(`${path.dirname(file)}: took over ${folder.name}'s stale lock (${path.basename(file)}): ${staleReason(owner, beatAge)}`);
     pause(Math.min(MAX_PAUSE_MS, 2 ** attempt)); // another process taking over the stale lock needs a moment to finish
   }
   throw new UserError(`could not take the lock ${file}: other processes keep taking and releasing it; retry when they are done`, path.dirname(file));
@@ -236,10 +249,19 @@ function removeStale(file: string, staleText: string, me: string): boolean {
   }
 }
 
+/** "process PID on HOST (since STARTED)", as the messages name a lock's owner. */
+function ownerName(owner: LockOwner): string {
+  return `process ${owner.pid} on ${owner.host} (since ${owner.started})`;
+}
+
 /** Why the lock of `owner` (null: unreadable) on this host was found stale, for the line that says it was taken over. */
-function staleReason(owner: LockOwner | null): string {
+function staleReason(owner: LockOwner | null, beatAge: number): string {
   if (owner === null) return `it could not be read as a lock and was over ${UNREADABLE_GRACE_MS / 1000} s old`;
-  const who = `process ${owner.pid} on ${owner.host} (since ${owner.started})`;
+  const who = ownerName(owner);
+  if (elsewhere(owner) !== null) {
+    return `the heartbeat of ${who}, ${elsewhere(owner)}, stopped ${Math.round(beatAge / 1000)} s ago (a container restarted, a machine gone; ` +
+      'if that process was only paused, it must not go on: stop it)';
+  }
   if (owner.pid === process.pid) return `${who} is this process, which left it in an earlier call`;
   return pidRunning(owner.pid) ? `${who} no longer runs (its pid is now another process's)` : `${who} no longer runs`;
 }
@@ -310,6 +332,29 @@ function readLock(file: string): string | null {
   }
 }
 
+/**
+ * How old the heartbeat (mtime) of the lock `file` is by its file system's clock: against `fsNow`, the mtime of a file this
+ * process just wrote beside it, not this machine's clock (skewed against a shared file system's). Read through a descriptor
+ * opened for it (NFS's close-to-open check refreshes its attributes, a plain stat may give them cached for a minute); 0 when gone.
+ */
+function heartbeatAge(file: string, fsNow: number): number {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    try {
+      return Math.max(0, fsNow - fs.fstatSync(fd).mtimeMs);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return 0;
+  }
+}
+
+/** Whether the lock of `owner`, whose heartbeat is `age` ms old, has a heartbeat that stopped (a lock of an older version has none). */
+function heartbeatStopped(owner: LockOwner, age: number): boolean {
+  return owner.beat !== undefined && age > staleAfterMs(owner.beat);
+}
+
 /** The file's mtime in ms, or now when it has gone (so it counts as fresh). */
 function mtimeOf(file: string): number {
   try {
@@ -327,7 +372,7 @@ function parseOwner(text: string): LockOwner | null {
     if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof o.host !== 'string') return null;
     return {
       pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined,
-      pidns: typeof o.pidns === 'string' ? o.pidns : undefined,
+      pidns: typeof o.pidns === 'string' ? o.pidns : undefined, beat: typeof o.beat === 'number' && o.beat > 0 ? o.beat : undefined,
     };
   } catch {
     return null; // empty, or torn

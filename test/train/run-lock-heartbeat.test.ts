@@ -1,0 +1,83 @@
+// The run lock's heartbeat: a lock of another host or pid namespace (a container restarted under the same hostname) is
+// taken over once its heartbeat has stopped, judged by the file system's own clock, and never while it beats or when it
+// has none (an older version's); a held lock beats on a thread of its own, while the thread holding it is blocked, and
+// never writes a lock that is no longer its own.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
+import { beatHeldLocksNow, BEAT_MS, staleAfterMs } from '../../src/train/lock-heartbeat.ts';
+import { tempDir } from '../temp-dir.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+
+const tmpDir = (): string => tempDir('mt-lock-beat-');
+const ago = (file: string, ms: number): void => {
+  const t = (Date.now() - ms) / 1000;
+  fs.utimesSync(file, t, t);
+};
+/** A lock written by a process that cannot be checked from here: on `host`, or in another pid namespace of this one. */
+const remoteLock = (host: string, beat: number | undefined): string =>
+  JSON.stringify({ pid: 4242, host, started: 'then', pidns: 'pid:[1]', ...(beat === undefined ? {} : { beat }) }) + '\n';
+
+test('a lock of another host or container whose heartbeat stopped is taken over with a warning; a beating one, or one without a heartbeat, is not', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  for (const host of ['old-node-3', os.hostname()]) { // a StatefulSet pod on another node; a container restarted on this one
+    fs.writeFileSync(file, remoteLock(host, BEAT_MS));
+    ago(file, staleAfterMs(BEAT_MS) - 30_000); // beating, though slowly
+    assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' &&
+      e.message.includes(`cannot be checked from here (its heartbeat is ${staleAfterMs(BEAT_MS) / 1000 - 30} s old: it is taken over once that is over ${staleAfterMs(BEAT_MS) / 1000} s)`));
+    ago(file, 3_600_000);
+    const { result: lock, stderr } = captureStderr(() => acquireRunLock(dir));
+    assert.match(stderr, new RegExp(`^warning: ${dir}: took over the run folder's stale lock \\(${LOCK_FILE}\\): the heartbeat of process 4242 on ${host} ` +
+      '\\(since then\\), .*, stopped 3600 s ago \\(a container restarted, a machine gone; if that process was only paused, it must not go on: stop it\\)\\n$'));
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+    lock.release();
+  }
+  fs.writeFileSync(file, remoteLock('old-node-3', undefined)); // an older version's: no heartbeat to judge by
+  ago(file, 3_600_000);
+  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' && /cannot be checked from here: wait/.test(e.message));
+});
+
+test('a lock of another host is judged by the file system\'s clock, not this machine\'s: a heartbeat "from the future" (a clock ahead) is fresh', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  fs.writeFileSync(file, remoteLock('old-node-3', BEAT_MS));
+  ago(file, -3_600_000);
+  assert.throws(() => acquireRunLock(dir), /its heartbeat is 0 s old/);
+});
+
+/** Blocks this thread (as a long native step would) until `done` or 10 s; whether `done` came true. */
+function blockUntil(done: () => boolean): boolean {
+  const sleep = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 1000; i++) {
+    if (done()) return true;
+    Atomics.wait(sleep, 0, 0, 10);
+  }
+  return done();
+}
+
+test('a held lock beats on a thread of its own while the thread holding it is blocked, and never writes a lock no longer its own', () => {
+  const [a, b] = [tmpDir(), tmpDir()];
+  const lockA = acquireRunLock(a), lockB = acquireRunLock(b);
+  const fileA = path.join(a, LOCK_FILE), fileB = path.join(b, LOCK_FILE);
+  const mine = fs.readFileSync(fileB, 'utf8');
+  assert.equal(JSON.parse(mine).beat, BEAT_MS, 'the lock says it beats, and how often');
+  const theirs = remoteLock('old-node-3', BEAT_MS);
+  fs.writeFileSync(fileA, theirs); // taken over meanwhile (this process paused past the bound)
+  ago(fileA, 3_600_000);
+  ago(fileB, 3_600_000);
+  beatHeldLocksNow();
+  // the locks beat in the order taken: once B has, A was passed over
+  assert.ok(blockUntil(() => Date.now() - fs.statSync(fileB).mtimeMs < 600_000), 'B beat while this thread was blocked');
+  assert.equal(fs.readFileSync(fileB, 'utf8'), mine, 'with the same bytes');
+  assert.ok(Date.now() - fs.statSync(fileA).mtimeMs > 600_000, 'the other\'s lock was not written');
+  assert.equal(fs.readFileSync(fileA, 'utf8'), theirs);
+  assert.equal(captureStderr(() => lockA.release()).stderr, `warning: ${a}: the run folder's lock was taken over by another process while this one held it: ` +
+    'process 4242 on old-node-3 (since then); check the folder\'s files\n', 'said when released');
+  assert.equal(fs.readFileSync(fileA, 'utf8'), theirs, 'nor released');
+  lockB.release();
+  assert.equal(fs.existsSync(fileB), false);
+});
