@@ -1,6 +1,7 @@
 // Watches one run directory by polling: metrics.jsonl through a MetricsTail, config.yaml and report.json
 // whenever their size, mtime or inode change, whether the directory itself is still there (a deleted run is
-// said to be gone, not to wait for its first step) and whether a train holds its lock (else it is not in progress). Produces the events the page consumes. Every
+// said to be gone, not to wait for its first step) and whether a train holds its lock (else it is not in progress; a lock of
+// another host or container whose heartbeat has stopped is not in progress either). Produces the events the page consumes. Every
 // file is read through the check the static serving uses (openInside): only a regular file inside the
 // run dir; a symlink out of it, a FIFO or a folder is absent, so an event never carries outside bytes (the
 // event names it as refused, so the page does not say it is still to come).
@@ -8,7 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RUN_LAYOUT, runPath } from '../run/layout.ts';
-import { lockIsHeld } from '../train/run-lock.ts';
+import { staleAfterMs } from '../train/lock-heartbeat.ts';
+import { inspectLock } from '../train/lock-owner.ts';
 import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan, nestsDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
@@ -56,6 +58,9 @@ export interface FilesEvent {
   dirExists: boolean;
   /** Whether a train holds the run's lock file (RUN_LAYOUT.lock): it is running, or was killed without releasing it. */
   locked: boolean;
+  /** What the page says of the lock instead of "in progress" / "not training": for a lock of another host or container, when
+   * its heartbeat stopped (locked false), or when it has none to judge by (locked true); null otherwise. */
+  lockNote: string | null;
   /** Run files that are there but not read, being no regular file inside the run (a symlink out of it, a FIFO, a folder). */
   refused: string[];
   config: ConfigPayload | null;
@@ -77,11 +82,13 @@ export class RunWatcher {
   private report: ReportPayload | null = null;
   private readonly signatures = { config: '', report: '' };
   /** Whether the run folder is there, and whether a train holds its lock, as the last poll found. */
-  private folder = { exists: true, locked: false };
+  private folder: { exists: boolean; locked: boolean; lockNote: string | null } = { exists: true, locked: false, lockNote: null };
+  /** The heartbeat of a lock of another host or container: its last stamp, and when (by `clock`) this watcher saw it change. */
+  private beat = { stamp: '', since: 0 };
   private refused: string[] = [];
 
-  /** `dir`: the run folder's real path, as the dashboard took it when it started (resolveInside). */
-  constructor(readonly info: RunInfo, readonly dir: string) {
+  /** `dir`: the run folder's real path, as the dashboard took it when it started (resolveInside); `clock`: ms, monotonic. */
+  constructor(readonly info: RunInfo, readonly dir: string, private readonly clock: () => number = () => performance.now()) {
     this.tail = new MetricsTail(runPath(dir, 'metrics'), dir);
   }
 
@@ -137,7 +144,9 @@ export class RunWatcher {
   }
 
   private filesEvent(): FilesEvent {
-    return { run: this.info.id, dirExists: this.dirExists, locked: this.locked, refused: this.refused, config: this.config, report: this.report };
+    return {
+      run: this.info.id, dirExists: this.dirExists, locked: this.locked, lockNote: this.folder.lockNote, refused: this.refused, config: this.config, report: this.report,
+    };
   }
 
   private pollFiles(): boolean {
@@ -146,9 +155,9 @@ export class RunWatcher {
     const refused = dirExists ? READ_FILES.filter((name) => isRefused(this.dir, name)) : [];
     // a lock left by a killed train is no run in progress; a folder gone (or a file put in its place, where looking
     // inside it throws ENOTDIR at every poll) holds none
-    const locked = dirExists && lockIsHeld(runPath(this.dir, 'lock'));
-    let changed = dirExists !== this.dirExists || locked !== this.locked || refused.join('/') !== this.refused.join('/');
-    this.folder = { exists: dirExists, locked };
+    const { locked, lockNote } = dirExists ? this.lockState() : { locked: false, lockNote: null };
+    let changed = dirExists !== this.dirExists || locked !== this.locked || lockNote !== this.folder.lockNote || refused.join('/') !== this.refused.join('/');
+    this.folder = { exists: dirExists, locked, lockNote };
     this.refused = refused;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
@@ -161,6 +170,24 @@ export class RunWatcher {
       changed = true;
     }
     return changed;
+  }
+
+  /**
+   * Whether a train holds the run's lock. One of another host or container cannot have its pid checked: it is held while its
+   * heartbeat changes, judged by this watcher's own clock between the changes it sees (never by comparing the lock's mtime
+   * with this machine's clock, which may be skewed against a shared file system's), and no longer once it has not for
+   * staleAfterMs (the bound a train takes it over after).
+   */
+  private lockState(): { locked: boolean; lockNote: string | null } {
+    const view = inspectLock(runPath(this.dir, 'lock'));
+    if (view.state !== 'elsewhere') return { locked: view.state === 'held', lockNote: null };
+    const now = this.clock();
+    if (view.stamp !== this.beat.stamp) this.beat = { stamp: view.stamp, since: now };
+    const who = `${view.owner}, ${view.where}, holds the run's lock`;
+    if (view.beat === null) return { locked: true, lockNote: `in progress, or stopped: ${who}, without a heartbeat (an older version), so it cannot be checked from here` };
+    const bound = staleAfterMs(view.beat);
+    if (now - this.beat.since <= bound) return { locked: true, lockNote: null };
+    return { locked: false, lockNote: `not training: ${who}, but its heartbeat has not changed for over ${bound / 1000} s (stopped, or cut off from this folder)` };
   }
 
   /** undefined: unchanged; null: absent; else the text (or why it was not read). */

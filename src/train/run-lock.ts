@@ -19,11 +19,12 @@ import { RUN_LAYOUT } from '../run/layout.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { warn } from '../util/log.ts';
 import { BEAT_MS, beatLock, staleAfterMs } from './lock-heartbeat.ts';
+import {
+  elsewhere, freshMtime, isRunning, isThisProcess, mtimeOf, ownerName, parseOwner, PID_NAMESPACE, processStart, readLock, UNREADABLE_GRACE_MS, type LockOwner,
+} from './lock-owner.ts';
 
 export const LOCK_FILE = RUN_LAYOUT.lock;
 
-/** A lock file that cannot be read as a lock (empty, torn) is a lock being written until it is this old. */
-const UNREADABLE_GRACE_MS = 5_000;
 /** Attempts before giving up when other processes keep taking and releasing the lock (or one holds a takeover's guard). */
 const ATTEMPTS = 50;
 /** The longest pause between two attempts: 1, 2, 4 … ms, then this, ≈ 2.3 s in all. */
@@ -33,18 +34,6 @@ const MAX_PAUSE_MS = 50;
  * process removed early only makes that process's take fail, never two hold the lock.
  */
 const TEMP_STALE_MS = 10 * 60_000;
-
-interface LockOwner {
-  pid: number;
-  host: string;
-  started: string;
-  /** The process's start time in clock ticks after boot (/proc/PID/stat field 22), where there is one. */
-  pstart?: number;
-  /** Its pid namespace (/proc/self/ns/pid, "pid:[4026531836]"), where there is one: its pid means nothing in another. */
-  pidns?: string;
-  /** How often, in ms, its owner writes its heartbeat (the lock's mtime); absent in locks of older versions, which have none. */
-  beat?: number;
-}
 
 export interface RunLock {
   readonly file: string;
@@ -249,11 +238,6 @@ function removeStale(file: string, staleText: string, me: string): boolean {
   }
 }
 
-/** "process PID on HOST (since STARTED)", as the messages name a lock's owner. */
-function ownerName(owner: LockOwner): string {
-  return `process ${owner.pid} on ${owner.host} (since ${owner.started})`;
-}
-
 /** Why the lock of `owner` (null: unreadable) on this host was found stale, for the line that says it was taken over. */
 function staleReason(owner: LockOwner | null, beatAge: number): string {
   if (owner === null) return `it could not be read as a lock and was over ${UNREADABLE_GRACE_MS / 1000} s old`;
@@ -324,126 +308,18 @@ function guardsIn(dir: string): string[] {
   return entries.filter((e) => e.startsWith(LOCK_FILE) && /^(\.takeover)+$/.test(e.slice(LOCK_FILE.length))).sort((a, b) => b.length - a.length);
 }
 
-function readLock(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 /**
  * How old the heartbeat (mtime) of the lock `file` is by its file system's clock: against `fsNow`, the mtime of a file this
- * process just wrote beside it, not this machine's clock (skewed against a shared file system's). Read through a descriptor
- * opened for it (NFS's close-to-open check refreshes its attributes, a plain stat may give them cached for a minute); 0 when gone.
+ * process just wrote beside it, not this machine's clock (skewed against a shared file system's); 0 when gone.
  */
 function heartbeatAge(file: string, fsNow: number): number {
-  try {
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-    try {
-      return Math.max(0, fsNow - fs.fstatSync(fd).mtimeMs);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return 0;
-  }
+  const mtime = freshMtime(file);
+  return Number.isNaN(mtime) ? 0 : Math.max(0, fsNow - mtime);
 }
 
 /** Whether the lock of `owner`, whose heartbeat is `age` ms old, has a heartbeat that stopped (a lock of an older version has none). */
 function heartbeatStopped(owner: LockOwner, age: number): boolean {
   return owner.beat !== undefined && age > staleAfterMs(owner.beat);
-}
-
-/** The file's mtime in ms, or now when it has gone (so it counts as fresh). */
-function mtimeOf(file: string): number {
-  try {
-    return fs.statSync(file).mtimeMs;
-  } catch {
-    return Date.now();
-  }
-}
-
-function parseOwner(text: string): LockOwner | null {
-  try {
-    const o = JSON.parse(text) as Partial<LockOwner>;
-    const pid = o.pid;
-    // a pid of -1 or 0 is no process: kill() would signal a whole group, so such a lock looked alive for ever
-    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof o.host !== 'string') return null;
-    return {
-      pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined,
-      pidns: typeof o.pidns === 'string' ? o.pidns : undefined, beat: typeof o.beat === 'number' && o.beat > 0 ? o.beat : undefined,
-    };
-  } catch {
-    return null; // empty, or torn
-  }
-}
-
-/** The start time of process `pid` (clock ticks after boot, /proc/PID/stat field 22); null where there is no /proc. */
-export function processStart(pid: number): number | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[22 - 3]);
-    return Number.isFinite(ticks) ? ticks : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Whether the lock file `file` is held: by a process that still runs (this one included, as under train --dashboard),
- * or one being written; false for no lock, and for the lock of a process that was killed (a stale lock, which the
- * next train takes over). What the dashboard shows as "in progress".
- */
-export function lockIsHeld(file: string): boolean {
-  // anything but a small regular file (a FIFO would block the read) is no lock of ours, yet holds the place: held
-  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
-  if (stat === undefined) return false;
-  if (!stat.isFile() || stat.size > 4096) return true;
-  const held = readLock(file);
-  if (held === null) return false;
-  const owner = parseOwner(held);
-  if (owner === null) return Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS;
-  return isThisProcess(owner) || isRunning(owner);
-}
-
-/** This process's pid namespace (null where there is no /proc): a container's own, or the host's. */
-const PID_NAMESPACE: string | null = (() => {
-  try {
-    return fs.readlinkSync('/proc/self/ns/pid');
-  } catch {
-    return null;
-  }
-})();
-
-/**
- * Where the lock's process is when its pid cannot be checked from here, or null: another host, or another pid namespace
- * of this one (a container sharing the host's name, as with host networking), where a pid is another process's here.
- */
-function elsewhere(owner: LockOwner): string | null {
-  if (owner.host !== os.hostname()) return `another host than this one (${os.hostname()})`;
-  if (owner.pidns !== undefined && PID_NAMESPACE !== null && owner.pidns !== PID_NAMESPACE) {
-    return `in another pid namespace than this process (another container on this host, sharing its hostname)`;
-  }
-  return null;
-}
-
-/** Whether the lock is this very process's (its pid, here). */
-function isThisProcess(owner: LockOwner): boolean {
-  return owner.pid === process.pid && elsewhere(owner) === null;
-}
-
-/** Whether the lock's process still runs; a process on another host or in another pid namespace cannot be checked, so it counts as running. */
-function isRunning(owner: LockOwner): boolean {
-  if (elsewhere(owner) !== null) return true;
-  // train() is synchronous, so a lock of this very process is left over from an earlier, failed call
-  if (owner.pid === process.pid) return false;
-  if (!pidRunning(owner.pid)) return false;
-  // a pid that runs but started at another time than the owner is a reused pid
-  const start = owner.pstart === undefined ? null : processStart(owner.pid);
-  return start === null || start === owner.pstart;
 }
 
 /** The folders that creating `dir` makes, deepest first. */

@@ -287,6 +287,10 @@ test('a run with rows, no report.json and no train holding it is said not to be 
       holdLock(run);
       await page.waitForSelector('text=· in progress', { timeout: 10_000 });
       assert.equal(await status(page), '1 step logged · step 1: train loss 3, lr 1e-4 · in progress');
+      // a lock of another host without a heartbeat (an older version's) cannot be checked: said, not "in progress" for ever
+      fs.writeFileSync(path.join(run, RUN_LAYOUT.lock), JSON.stringify({ pid: 4242, host: 'old-node-3', started: 'then' }) + '\n');
+      await page.waitForSelector('text=· in progress, or stopped:', { timeout: 10_000 });
+      assert.match((await status(page))!, /· in progress, or stopped: process 4242 on old-node-3 \(since then\), another host than this one \(.*\), holds the run's lock, without a heartbeat/);
       // the run finishes with a report too large to inline (a classifier of hundreds of classes): it is written all the same
       fs.appendFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ step: 1, split: 'test', loss: 2.5 }) + '\n');
       fs.writeFileSync(path.join(run, 'report.json'), JSON.stringify({ steps: 1, pad: 'x'.repeat(3 << 20) }));

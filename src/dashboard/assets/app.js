@@ -24,7 +24,7 @@ function init(runs) {
   state.runKey = key;
   state.runs = runs.map((r, i) => ({
     ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null,
-    malformed: { count: 0, samples: [] }, dirExists: true, locked: false, refused: [], config: null, report: null,
+    malformed: { count: 0, samples: [] }, dirExists: true, locked: false, lockNote: null, refused: [], config: null, report: null,
   }));
   document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
   document.getElementById('legend').replaceChildren(...state.runs.map((r) => {
@@ -107,6 +107,7 @@ events.addEventListener('files', (e) => {
   run.dirExists = d.dirExists;
   run.refused = d.refused;
   run.locked = d.locked;
+  run.lockNote = d.lockNote ?? null;
   run.config = d.config;
   run.report = d.report;
   scheduleRender(run);

@@ -71,7 +71,8 @@ function statusLine(r) {
   } else if (r.rows.length < r.rowsRead) parts.push(`charts thinned to ${r.rows.length} of ${r.rowsRead} rows (each stretch's first, last, lowest and highest kept)`);
   // written is finished, whether or not the page can show it (too large to inline, not valid JSON: said below)
   parts.push(r.report ? 'finished (report.json written)' : last && last.nonfinite === true ? diverged(last)
-    : r.locked ? 'in progress' : 'not training: no train holds the run and report.json was not written (stopped, or failed)');
+    // a lock of another host or container: whether its heartbeat goes on (lockNote), as the server judges it
+    : r.lockNote ? r.lockNote : r.locked ? 'in progress' : 'not training: no train holds the run and report.json was not written (stopped, or failed)');
   return h('span', { 'data-steps': steps }, parts.join(' · '));
 }
 

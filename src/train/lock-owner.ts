@@ -1,0 +1,151 @@
+// Who holds a run lock (run-lock.ts) and whether it still runs: the owner record a lock file holds (pid, host, process
+// start, pid namespace, heartbeat period), read back; where its process is (this host and pid namespace, where its pid
+// can be checked, or elsewhere); and the read-only view of a lock the dashboard shows.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { pidRunning } from '../util/atomic.ts';
+
+/** A lock file that cannot be read as a lock (empty, torn) is a lock being written until it is this old. */
+export const UNREADABLE_GRACE_MS = 5_000;
+
+export interface LockOwner {
+  pid: number;
+  host: string;
+  started: string;
+  /** The process's start time in clock ticks after boot (/proc/PID/stat field 22), where there is one. */
+  pstart?: number;
+  /** Its pid namespace (/proc/self/ns/pid, "pid:[4026531836]"), where there is one: its pid means nothing in another. */
+  pidns?: string;
+  /** How often, in ms, its owner writes its heartbeat (the lock's mtime); absent in locks of older versions, which have none. */
+  beat?: number;
+}
+
+/** "process PID on HOST (since STARTED)", as the messages name a lock's owner. */
+export function ownerName(owner: LockOwner): string {
+  return `process ${owner.pid} on ${owner.host} (since ${owner.started})`;
+}
+
+export function readLock(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The file's mtime in ms, or now when it has gone (so it counts as fresh). */
+export function mtimeOf(file: string): number {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+}
+
+export function parseOwner(text: string): LockOwner | null {
+  try {
+    const o = JSON.parse(text) as Partial<LockOwner>;
+    const pid = o.pid;
+    // a pid of -1 or 0 is no process: kill() would signal a whole group, so such a lock looked alive for ever
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0 || typeof o.host !== 'string') return null;
+    return {
+      pid, host: o.host, started: String(o.started), pstart: typeof o.pstart === 'number' ? o.pstart : undefined,
+      pidns: typeof o.pidns === 'string' ? o.pidns : undefined, beat: typeof o.beat === 'number' && o.beat > 0 ? o.beat : undefined,
+    };
+  } catch {
+    return null; // empty, or torn
+  }
+}
+
+/** The start time of process `pid` (clock ticks after boot, /proc/PID/stat field 22); null where there is no /proc. */
+export function processStart(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces and parentheses: the fields after it follow the last ')'
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[22 - 3]);
+    return Number.isFinite(ticks) ? ticks : null;
+  } catch {
+    return null;
+  }
+}
+
+/** This process's pid namespace (null where there is no /proc): a container's own, or the host's. */
+export const PID_NAMESPACE: string | null = (() => {
+  try {
+    return fs.readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * Where the lock's process is when its pid cannot be checked from here, or null: another host, or another pid namespace
+ * of this one (a container sharing the host's name, as with host networking), where a pid is another process's here.
+ */
+export function elsewhere(owner: LockOwner): string | null {
+  if (owner.host !== os.hostname()) return `another host than this one (${os.hostname()})`;
+  if (owner.pidns !== undefined && PID_NAMESPACE !== null && owner.pidns !== PID_NAMESPACE) {
+    return `in another pid namespace than this process (another container on this host, sharing its hostname)`;
+  }
+  return null;
+}
+
+/** Whether the lock is this very process's (its pid, here). */
+export function isThisProcess(owner: LockOwner): boolean {
+  return owner.pid === process.pid && elsewhere(owner) === null;
+}
+
+/** Whether the lock's process still runs; a process on another host or in another pid namespace cannot be checked, so it counts as running. */
+export function isRunning(owner: LockOwner): boolean {
+  if (elsewhere(owner) !== null) return true;
+  // train() is synchronous, so a lock of this very process is left over from an earlier, failed call
+  if (owner.pid === process.pid) return false;
+  if (!pidRunning(owner.pid)) return false;
+  // a pid that runs but started at another time than the owner is a reused pid
+  const start = owner.pstart === undefined ? null : processStart(owner.pid);
+  return start === null || start === owner.pstart;
+}
+
+/** What the dashboard sees of a run's lock: none (or a stale one of this host), held, or held by a process it cannot check. */
+export type LockView =
+  | { state: 'free' | 'held' }
+  /** Of another host or pid namespace: `stamp` changes with every heartbeat (`beat` ms apart; null: a version without one). */
+  | { state: 'elsewhere'; owner: string; where: string; beat: number | null; stamp: string };
+
+/**
+ * The lock file `file` as the dashboard shows it: held by a process that still runs (this one included, as under train
+ * --dashboard), or one being written; free for no lock, and for the lock of a process of this host that was killed (a
+ * stale lock, which the next train takes over); elsewhere when its process cannot be checked from here, with what
+ * tells whether its heartbeat goes on (the caller watches `stamp` change, by its own clock: never compared with this one).
+ */
+export function inspectLock(file: string): LockView {
+  // anything but a small regular file (a FIFO would block the read) is no lock of ours, yet holds the place: held
+  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (stat === undefined) return { state: 'free' };
+  if (!stat.isFile() || stat.size > 4096) return { state: 'held' };
+  const held = readLock(file);
+  if (held === null) return { state: 'free' };
+  const owner = parseOwner(held);
+  if (owner === null) return { state: Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS ? 'held' : 'free' };
+  const where = elsewhere(owner);
+  if (where !== null) {
+    // the mtime through a descriptor opened for it: NFS's close-to-open check refreshes what a plain stat may give cached
+    return { state: 'elsewhere', owner: ownerName(owner), where, beat: owner.beat ?? null, stamp: `${held}:${freshMtime(file)}` };
+  }
+  return { state: isThisProcess(owner) || isRunning(owner) ? 'held' : 'free' };
+}
+
+/** The mtime of `file` as its file system has it now (opened, so that NFS revalidates it); NaN when it cannot be opened. */
+export function freshMtime(file: string): number {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    try {
+      return fs.fstatSync(fd).mtimeMs;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return NaN;
+  }
+}
