@@ -149,9 +149,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       return hub.open(req, res, snapshot(), COMMON_HEADERS);
     }
     if (p === '/api/snapshot') {
-      const body = JSON.stringify(snapshot());
-      res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8' });
+      if (req.method === 'HEAD') return void res.end();
+      // an event at a time, as the stream's snapshot is: thousands of long runs' events joined in one string pass V8's
+      // string limit (~0.5 GiB), and each event is bounded (a run's rows capped, series-cap.ts; its files inlined up to 2 MiB)
+      snapshot().forEach((ev, i) => res.write(`${i === 0 ? '[' : ','}${JSON.stringify(ev)}`));
+      res.end(']');
       return;
     }
     if (p.startsWith('/assets/')) {

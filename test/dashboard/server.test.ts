@@ -145,6 +145,16 @@ test('bound to loopback, it answers only requests addressed to localhost (DNS re
   assert.equal((await rawRequest(dash.url, '/', { host: `[::1]:${port}` })).status, 200);
 });
 
+test('/api/snapshot is sent an event at a time (one string of thousands of long runs passed V8\'s string limit), as the stream\'s snapshot', async () => {
+  const r = await fetch(new URL('/api/snapshot', dash.url));
+  assert.equal(r.headers.get('transfer-encoding'), 'chunked');
+  assert.equal(r.headers.get('content-length'), null);
+  const snapshot = (await r.json()) as Ev[];
+  assert.deepEqual(snapshot.map((e) => `${e.type} ${e.data.run ?? ''}`), ['hello ', 'files 0', 'metrics 0', 'files 1', 'metrics 1']);
+  const head = await rawRequest(dash.url, '/api/snapshot', { method: 'HEAD' });
+  assert.deepEqual([head.status, head.headers['content-type'], head.body], [200, 'application/json; charset=utf-8', '']);
+});
+
 test('the event stream sends a snapshot, then appended rows and malformed counts, and survives garbage', async () => {
   const s = openEvents(dash.url);
   try {
