@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { cleanLine, lfLineEnds, type LineEndState } from '../util/lines.ts';
 import { boundConfusions } from './confusion.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
-import { openInside } from './safe-path.ts';
+import { isRealFolder, openInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
 import { CappedRows } from '../run/series-cap.ts';
 
@@ -120,9 +120,10 @@ export class MetricsTail {
   /**
    * Reads what changed since the last call, at most `maxBytes` of it; null when nothing did. Never throws on file
    * contents. While the read is unfinished (`reading`) the update has no rows; the poll that finishes it resets.
+   * `rootIsReal`: what isRealFolder(root) said, when the caller has just asked it.
    */
-  poll(maxBytes = Infinity): TailUpdate | null {
-    const opened = openInside(this.root, [path.relative(this.root, this.file)]);
+  poll(maxBytes = Infinity, rootIsReal = isRealFolder(this.root)): TailUpdate | null {
+    const opened = openInside(this.root, [path.relative(this.root, this.file)], rootIsReal);
     if (opened === null) return this.vanish();
     const { fd, stat: st } = opened;
     try {

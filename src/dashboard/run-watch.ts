@@ -114,7 +114,7 @@ export class RunWatcher {
   poll(maxBytes = Infinity): DashboardEvent[] {
     const events: DashboardEvent[] = [];
     if (this.pollFiles()) events.push({ type: 'files', data: this.filesEvent() }); // first, as in snapshot()
-    const update = this.tail.poll(maxBytes);
+    const update = this.tail.poll(maxBytes, this.folder.exists); // the folder's real path, taken once a poll (pollFiles)
     if (update) events.push({ type: 'metrics', data: this.metricsEvent(update.reset, update.rows) });
     return events;
   }
@@ -192,7 +192,7 @@ export class RunWatcher {
 
   /** undefined: unchanged; null: absent; else the text (or why it was not read). */
   private readIfChanged(name: string, key: 'config' | 'report'): { text: string; error?: string } | null | undefined {
-    const opened = openInside(this.dir, [name]);
+    const opened = openInside(this.dir, [name], this.folder.exists);
     if (opened === null) {
       if (this.signatures[key] === 'absent') return undefined;
       this.signatures[key] = 'absent';
@@ -221,9 +221,9 @@ export class RunWatcher {
 /** The run files the watcher reads. */
 const READ_FILES = [RUN_LAYOUT.metrics, RUN_LAYOUT.config, RUN_LAYOUT.report];
 
-/** Whether `name` is in `dir` (as any kind of entry) but not a regular file inside it, so it is treated as absent. */
+/** Whether `name` is in `dir` (a real folder, just checked) as any kind of entry but not a regular file inside it, so it is treated as absent. */
 function isRefused(dir: string, name: string): boolean {
-  return entryExists(path.join(dir, name)) && resolveInside(dir, [name]) === null;
+  return entryExists(path.join(dir, name)) && resolveInside(dir, [name], true) === null;
 }
 
 /** Whether `p` names an entry of any kind (a dangling symlink too). */

@@ -40,13 +40,14 @@ export function safeSegments(rest: string): string[] | null {
  * The real path of `segments` below `root` when it is a regular file whose real path (all symlinks resolved) is
  * still inside `root`; otherwise null. `root` is a real path taken once (startDashboard takes each run folder's as
  * it starts): when it is no longer its own real path (the folder, or one above it, swapped for a symlink since),
- * nothing is inside it, so a run folder replaced by a link to elsewhere serves nothing from there.
+ * nothing is inside it, so a run folder replaced by a link to elsewhere serves nothing from there. `rootIsReal`: what
+ * isRealFolder(root) said, when the caller has just asked it (a poll reads several files of one run).
  */
-export function resolveInside(root: string, segments: string[]): string | null {
-  if (!isRealFolder(root)) return null;
+export function resolveInside(root: string, segments: string[], rootIsReal = isRealFolder(root)): string | null {
+  if (!rootIsReal) return null;
   let real: string;
   try {
-    real = fs.realpathSync(path.join(root, ...segments));
+    real = realpath(path.join(root, ...segments));
   } catch {
     return null;
   }
@@ -59,10 +60,18 @@ export function resolveInside(root: string, segments: string[]): string | null {
   return real;
 }
 
+/**
+ * The real path of `p`: by the system's realpath (one call), not node's walk of every folder on the way (an lstat each);
+ * the run folders' own real paths are taken by it too (server.ts), so that both spell a path alike.
+ */
+export function realpath(p: string): string {
+  return fs.realpathSync.native(p);
+}
+
 /** Whether `dir` is a folder and its own real path: no symlink stands in its place or in that of a folder above it. */
 export function isRealFolder(dir: string): boolean {
   try {
-    return fs.realpathSync(dir) === dir && fs.statSync(dir).isDirectory();
+    return realpath(dir) === dir && fs.statSync(dir).isDirectory();
   } catch {
     return false;
   }
@@ -74,8 +83,8 @@ export function isRealFolder(dir: string): boolean {
  * without following a final symlink and without blocking (a FIFO swapped in since the check cannot hang
  * the server), and checked again to be a regular file. The caller closes the descriptor.
  */
-export function openInside(root: string, segments: string[]): { fd: number; stat: fs.Stats } | null {
-  const real = resolveInside(root, segments);
+export function openInside(root: string, segments: string[], rootIsReal = isRealFolder(root)): { fd: number; stat: fs.Stats } | null {
+  const real = resolveInside(root, segments, rootIsReal);
   if (real === null) return null;
   let fd: number;
   try {

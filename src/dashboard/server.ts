@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { PollPlan } from './poll-plan.ts';
 import { RunWatcher, type RunInfo } from './run-watch.ts';
-import { requestPath, resolveInside, safeSegments } from './safe-path.ts';
+import { realpath, requestPath, resolveInside, safeSegments } from './safe-path.ts';
 import { SseHub, type SseEvent } from './sse.ts';
 import { assetType, runFileType, sendFile, sendText } from './static.ts';
 
@@ -217,7 +217,7 @@ function makeWatchers(dirs: string[]): RunWatcher[] {
     let realPath: string;
     try {
       st = fs.statSync(d);
-      realPath = fs.realpathSync(d);
+      realPath = realpath(d);
     } catch {
       // a name that is not UTF-8 reaches node as U+FFFD (process.argv is decoded): it names nothing
       throw new UserError(d.includes('\uFFFD') ? 'no such run directory (a name with bytes that are not UTF-8 cannot be given to node: rename the folder)' : 'no such run directory', d);
