@@ -43,6 +43,10 @@ const READ_CHUNK = 4 << 20;
  * held in memory nor re-joined chunk after chunk (quadratic: minutes). Train's rows are a few hundred bytes, but a
  * classifier's test row carries its confusion matrix, N² counts: 1.3 MB for 800 classes, 16 MiB near 2,800. */
 export const MAX_LINE_BYTES = 16 << 20;
+/** A larger metrics.jsonl is read only from its last TAIL_READ_BYTES: a sparse 100 GB of zeros (a disk image, a
+ * preallocated file) was read for hours. A run's rows are a few hundred bytes: some 250,000 fit in the tail. */
+export const MAX_WHOLE_READ_BYTES = 2 ** 30;
+export const TAIL_READ_BYTES = 64 << 20;
 
 /** Parses one line: the row, or the reason it is malformed. */
 export function parseMetricLine(text: string): MetricRow | string {
@@ -88,6 +92,8 @@ export class MetricsTail {
   private skippingLong = false;
   /** Lines end at LF, CRLF or a lone CR (lfLineEnds): where the chunks read so far left that. */
   private lineEnds: LineEndState = { afterCr: false };
+  /** Bytes at the start of a file over MAX_WHOLE_READ_BYTES not read (the rows, and line numbers, count from there). */
+  skippedBytes = 0;
 
   /** `file` is read only while it is a regular file inside `root` (default: the folder it is in). */
   constructor(readonly file: string, readonly root: string = path.dirname(file)) {}
@@ -135,6 +141,7 @@ export class MetricsTail {
         this.exists = true;
         this.ino = st.ino;
         reset = true;
+        if (st.size > MAX_WHOLE_READ_BYTES) this.skipTo(st.size - TAIL_READ_BYTES);
       }
       this.mtimeMs = st.mtimeMs;
       const wasReading = this.reading !== null;
@@ -150,6 +157,13 @@ export class MetricsTail {
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** Starts the read at byte `offset`, the line it cuts dropped up to its newline (uncounted: its start is not read). */
+  private skipTo(offset: number): void {
+    this.offset = offset;
+    this.skippedBytes = offset;
+    this.skippingLong = true;
   }
 
   private vanish(): TailUpdate | null {
@@ -174,6 +188,7 @@ export class MetricsTail {
     this.tookUnterminated = false;
     this.skippingLong = false;
     this.lineEnds = { afterCr: false };
+    this.skippedBytes = 0;
   }
 
   private anchorHolds(fd: number): boolean {

@@ -36,6 +36,8 @@ export interface MetricsEvent {
   /** While a large metrics.jsonl is still being read (a slice per poll): how far; `rows` are then those read so far (a
    * snapshot) or none (an update), and the update that finishes the read sends them all (reset). Null once read. */
   reading: { bytesRead: number; bytes: number } | null;
+  /** Bytes at the start of a metrics.jsonl too large to read whole that were not read (metrics-tail.ts); 0 otherwise. */
+  skippedBytes: number;
   malformed: { count: number; samples: Malformed[] };
 }
 
@@ -139,6 +141,7 @@ export class RunWatcher {
       exists: t.exists,
       partial: t.partial,
       reading: t.reading,
+      skippedBytes: t.skippedBytes,
       malformed: { count: t.malformedCount, samples: t.malformedSamples },
     };
   }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAX_LINE_BYTES, MetricsTail, parseMetricLine, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
+import { MAX_LINE_BYTES, MAX_WHOLE_READ_BYTES, MetricsTail, parseMetricLine, TAIL_READ_BYTES, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -323,4 +323,22 @@ test('read a slice per poll, a file ends as one whole read does: no rows until t
   while (sliced.reading) u = sliced.poll(997);
   assert.equal(u!.reset, true);
   assert.deepEqual(steps(u!.rows), Array.from({ length: 100 }, (_, i) => i + 1));
+});
+
+test('a metrics.jsonl over MAX_WHOLE_READ_BYTES (a sparse 100 GB of zeros was read for hours) is read from its last TAIL_READ_BYTES, the bytes left unread said', () => {
+  const fd = fs.openSync(file, 'w');
+  fs.ftruncateSync(fd, MAX_WHOLE_READ_BYTES); // zeros, sparse: no disk spent
+  fs.writeSync(fd, `\n${row(1)}\n${row(2)}\n`, MAX_WHOLE_READ_BYTES);
+  fs.closeSync(fd);
+  const size = fs.statSync(file).size;
+  const t = new MetricsTail(file);
+  const first = t.poll()!;
+  assert.equal(first.reset, true);
+  assert.deepEqual(steps(first.rows), [1, 2]);
+  assert.equal(t.skippedBytes, size - TAIL_READ_BYTES);
+  assert.equal(t.malformedCount, 0, 'the line cut by the start of the read is not one of the file\'s malformed lines');
+  assert.equal(t.reading, null);
+  fs.appendFileSync(file, `${row(3)}\n`);
+  assert.deepEqual(t.poll(), { reset: false, rows: [{ step: 3, loss: 2.7, lr: 1e-4 }] });
+  assert.equal(t.skippedBytes, size - TAIL_READ_BYTES);
 });

@@ -23,7 +23,7 @@ function init(runs) {
   if (key === state.runKey) return; // a reconnect to the same server: keep the charts, the snapshot follows
   state.runKey = key;
   state.runs = runs.map((r, i) => ({
-    ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null,
+    ...r, color: runColor(i), rows: [], rowsRead: 0, trainRowsRead: 0, exists: false, partial: false, reading: null, skippedBytes: 0,
     malformed: { count: 0, samples: [] }, dirExists: true, locked: false, lockNote: null, refused: [], config: null, report: null,
   }));
   document.title = `mistral-tune dashboard — ${runs.map((r) => r.name).join(', ')}`;
@@ -97,6 +97,7 @@ events.addEventListener('metrics', (e) => {
   run.exists = d.exists;
   run.partial = d.partial;
   run.reading = d.reading; // a large metrics.jsonl still being read: its rows come whole once it is
+  run.skippedBytes = d.skippedBytes ?? 0;
   run.malformed = d.malformed;
   scheduleRender(run);
 });

@@ -57,6 +57,8 @@ function statusLine(r) {
   const lastVal = val[val.length - 1];
   const steps = r.trainRowsRead;
   const parts = [`${steps} step${steps === 1 ? '' : 's'} logged`];
+  // a metrics.jsonl too large to read whole: the steps above, the rows and the line numbers count from where its read began
+  if (r.skippedBytes > 0) parts.push(`metrics.jsonl is too large to read whole: its first ${(r.skippedBytes / 2 ** 30).toFixed(1)} GiB not read, only the rows after them`);
   if (last) parts.push(`step ${last.step}: ${[`train loss ${fmt(last.loss)}`, `lr ${fmt(last.lr)}`, ...throughput(last)].join(', ')}`);
   if (lastVal) parts.push(`val loss ${fmt(lastVal.loss)} at step ${lastVal.step}`);
   if (best) parts.push(`best val ${fmt(best.loss)} at step ${best.step}`);
