@@ -75,8 +75,9 @@ export type DashboardEvent = { type: 'metrics'; data: MetricsEvent } | { type: '
  * page links to them instead. */
 const MAX_INLINE_BYTES = 2 << 20;
 /** Larger report.json files are not read: a classifier of 500 labels writes 12 MB (four matrices of 250,000 counts,
- * one a line), parsed in ~0.1 s once per change and sent as a few kB (confusion.ts). */
-const MAX_REPORT_BYTES = 64 << 20;
+ * one a line), parsed in ~0.1-1 s once per change (the server answers nothing meanwhile) and sent as a few kB
+ * (confusion.ts); 64 MiB held the server for seconds. The page links to a larger one. */
+const MAX_REPORT_BYTES = 16 << 20;
 
 export class RunWatcher {
   private readonly tail: MetricsTail;

@@ -1,9 +1,11 @@
 // What one poll of a run costs: the run folder's real path is taken once per poll (it was taken again for every file
-// checked or read, seven times, each a walk of the whole path), and the files' checks still refuse a folder swapped since.
+// checked or read, seven times, each a walk of the whole path); a report.json too large to parse without holding the
+// server for seconds is not parsed.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import fsModule from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import * as path from 'node:path';
 import { test } from 'node:test';
 import { RunWatcher } from '../../src/dashboard/run-watch.ts';
 import { RUN_GEN, tempRuns } from './helpers.ts';
@@ -43,4 +45,16 @@ test('a poll takes the run folder\'s real path once, and reads every file as bef
   assert.ok(files.config !== null && files.report !== null);
   assert.deepEqual(files.refused, []);
   assert.equal((events[1]!.data as { rows: unknown[] }).rows.length, 68);
+});
+
+test('a report.json over 16 MiB is not parsed (64 MiB held the server\'s event loop for seconds), and says so', (t) => {
+  const tmp = tempRuns(RUN_GEN);
+  t.after(() => tmp.cleanup());
+  const dir = fs.realpathSync(tmp.dirs[0]!);
+  // what the page shows of it is small (here a row; a classifier's matrices cut to a few kB): the parse is what holds the server
+  const text = `{"steps": 1}${' '.repeat((16 << 20) + 1)}`;
+  fs.writeFileSync(path.join(dir, 'report.json'), text);
+  const w = new RunWatcher({ id: 0, name: 'run', path: dir }, dir);
+  const files = w.poll()[0]!.data as { report: { json?: unknown; error?: string } };
+  assert.deepEqual(files.report, { error: `report.json is ${(text.length / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` });
 });
