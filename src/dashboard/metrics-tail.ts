@@ -1,7 +1,7 @@
 // Follows a growing metrics.jsonl by polling: reads only the bytes added since the last poll, parses
 // complete lines (ended by LF, CRLF or a lone CR), skips and counts malformed ones (with line numbers), and starts over from byte 0 when
 // the file is truncated, replaced (new inode) or rewritten in place (e.g. a resumed run dropping rows).
-// The file is opened only as a regular file inside its run folder (openInside): a symlink out of the run,
+// The file is opened only as a regular file inside its run folder (resolveInside, openResolved): a symlink out of the run,
 // or a FIFO, is treated as absent. A poll that adds only malformed lines, or changes only whether a
 // partial last line is waiting, is still an update (the page shows both). The rows are held in bounded
 // memory (series-cap.ts): a long run's train rows are thinned, and a poll after a thinning sends them all anew.
@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { cleanLine, lfLineEnds, type LineEndState } from '../util/lines.ts';
 import { boundConfusions } from './confusion.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
-import { isRealFolder, openInside } from './safe-path.ts';
+import { openResolved, resolveInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
 import { CappedRows } from '../run/series-cap.ts';
 
@@ -126,10 +126,10 @@ export class MetricsTail {
   /**
    * Reads what changed since the last call, at most `maxBytes` of it; null when nothing did. Never throws on file
    * contents. While the read is unfinished (`reading`) the update has no rows; the poll that finishes it resets.
-   * `rootIsReal`: what isRealFolder(root) said, when the caller has just asked it.
+   * `real`: what resolveInside said of the file, when the caller has just asked it.
    */
-  poll(maxBytes = Infinity, rootIsReal = isRealFolder(this.root)): TailUpdate | null {
-    const opened = openInside(this.root, [path.relative(this.root, this.file)], rootIsReal);
+  poll(maxBytes = Infinity, real = resolveInside(this.root, [path.relative(this.root, this.file)])): TailUpdate | null {
+    const opened = openResolved(real);
     if (opened === null) return this.vanish();
     const { fd, stat: st } = opened;
     try {

@@ -14,7 +14,7 @@ import { inspectLock } from '../train/lock-owner.ts';
 import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan, nestsDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
-import { isRealFolder, openInside, resolveInside } from './safe-path.ts';
+import { isRealFolder, openResolved, resolveInside } from './safe-path.ts';
 
 export interface RunInfo {
   id: number;
@@ -89,6 +89,8 @@ export class RunWatcher {
   /** The heartbeat of a lock of another host or container: its last stamp, and when (by `clock`) this watcher saw it change. */
   private beat = { stamp: '', since: 0 };
   private refused: string[] = [];
+  /** Each run file's real path when it is a regular file inside the run (resolveInside), as the last poll took it. */
+  private resolved = new Map<string, string | null>();
 
   /** `dir`: the run folder's real path, as the dashboard took it when it started (resolveInside); `clock`: ms, monotonic. */
   constructor(readonly info: RunInfo, readonly dir: string, private readonly clock: () => number = () => performance.now()) {
@@ -117,7 +119,7 @@ export class RunWatcher {
   poll(maxBytes = Infinity): DashboardEvent[] {
     const events: DashboardEvent[] = [];
     if (this.pollFiles()) events.push({ type: 'files', data: this.filesEvent() }); // first, as in snapshot()
-    const update = this.tail.poll(maxBytes, this.folder.exists); // the folder's real path, taken once a poll (pollFiles)
+    const update = this.tail.poll(maxBytes, this.resolved.get(RUN_LAYOUT.metrics) ?? null); // its real path, taken by pollFiles
     if (update) events.push({ type: 'metrics', data: this.metricsEvent(update.reset, update.rows) });
     return events;
   }
@@ -156,7 +158,9 @@ export class RunWatcher {
   private pollFiles(): boolean {
     const dirExists = isRealFolder(this.dir); // not when swapped for a symlink: resolveInside reads nothing through it
     // a folder gone holds no file refused (one swapped for a symlink would list the files it points to)
-    const refused = dirExists ? READ_FILES.filter((name) => isRefused(this.dir, name)) : [];
+    // each file's real path, taken once a poll (a walk of the whole path): whether it is refused, and then what is read
+    this.resolved = new Map(READ_FILES.map((name) => [name, dirExists ? resolveInside(this.dir, [name], true) : null]));
+    const refused = dirExists ? READ_FILES.filter((name) => this.resolved.get(name) === null && entryExists(path.join(this.dir, name))) : [];
     // a lock left by a killed train is no run in progress; a folder gone (or a file put in its place, where looking
     // inside it throws ENOTDIR at every poll) holds none
     const { locked, lockNote } = dirExists ? this.lockState() : { locked: false, lockNote: null };
@@ -196,7 +200,7 @@ export class RunWatcher {
 
   /** undefined: unchanged; null: absent; else the text (or why it was not read). */
   private readIfChanged(name: string, key: 'config' | 'report'): { text: string; error?: string } | null | undefined {
-    const opened = openInside(this.dir, [name], this.folder.exists);
+    const opened = openResolved(this.resolved.get(name) ?? null);
     if (opened === null) {
       if (this.signatures[key] === 'absent') return undefined;
       this.signatures[key] = 'absent';
@@ -224,11 +228,6 @@ export class RunWatcher {
 
 /** The run files the watcher reads. */
 const READ_FILES = [RUN_LAYOUT.metrics, RUN_LAYOUT.config, RUN_LAYOUT.report];
-
-/** Whether `name` is in `dir` (a real folder, just checked) as any kind of entry but not a regular file inside it, so it is treated as absent. */
-function isRefused(dir: string, name: string): boolean {
-  return entryExists(path.join(dir, name)) && resolveInside(dir, [name], true) === null;
-}
 
 /** Whether `p` names an entry of any kind (a dangling symlink too). */
 function entryExists(p: string): boolean {

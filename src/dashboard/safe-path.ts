@@ -84,7 +84,11 @@ export function isRealFolder(dir: string): boolean {
  * the server), and checked again to be a regular file. The caller closes the descriptor.
  */
 export function openInside(root: string, segments: string[], rootIsReal = isRealFolder(root)): { fd: number; stat: fs.Stats } | null {
-  const real = resolveInside(root, segments, rootIsReal);
+  return openResolved(resolveInside(root, segments, rootIsReal));
+}
+
+/** openInside of a path resolveInside has just given (null: none), for a caller that needs the path too. */
+export function openResolved(real: string | null): { fd: number; stat: fs.Stats } | null {
   if (real === null) return null;
   let fd: number;
   try {

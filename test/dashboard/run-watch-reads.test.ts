@@ -1,5 +1,5 @@
-// What one poll of a run costs: the run folder's real path is taken once per poll (it was taken again for every file
-// checked or read, seven times, each a walk of the whole path); a report.json too large to parse without holding the
+// What one poll of a run costs: the run folder's real path, and each run file's, is taken once per poll (the folder's was
+// taken again for every file checked or read, seven times, and each file's twice, each a walk of the whole path); a report.json too large to parse without holding the
 // server for seconds is not parsed.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -10,16 +10,17 @@ import { test } from 'node:test';
 import { RunWatcher } from '../../src/dashboard/run-watch.ts';
 import { RUN_GEN, tempRuns } from './helpers.ts';
 
-/** Runs `f`, counting the real paths taken of `dir` (by either of node's realpath functions). */
-function realpathsOf(dir: string, f: () => void): number {
-  let n = 0;
+/** Runs `f`, counting the real paths taken (by either of node's realpath functions) of each path. */
+function realpathsOf(f: () => void): Map<string, number> {
+  const n = new Map<string, number>();
+  const count = (p: fs.PathLike): void => { n.set(String(p), (n.get(String(p)) ?? 0) + 1); };
   const js = fs.realpathSync, native = fs.realpathSync.native;
   const counted = ((p: fs.PathLike, o?: unknown) => {
-    if (String(p) === dir) n++;
+    count(p);
     return (native as (p: fs.PathLike, o?: unknown) => string)(p, o);
   }) as typeof fs.realpathSync.native;
   const patched = Object.assign(((p: fs.PathLike, o?: unknown) => {
-    if (String(p) === dir) n++;
+    count(p);
     return (js as (p: fs.PathLike, o?: unknown) => string)(p, o);
   }) as typeof fs.realpathSync, { native: counted });
   fsModule.realpathSync = patched;
@@ -33,13 +34,14 @@ function realpathsOf(dir: string, f: () => void): number {
   return n;
 }
 
-test('a poll takes the run folder\'s real path once, and reads every file as before', (t) => {
+test('a poll takes the real path of the run folder and of each file it reads once, and reads every file as before', (t) => {
   const tmp = tempRuns(RUN_GEN);
   t.after(() => tmp.cleanup());
   const dir = fs.realpathSync(tmp.dirs[0]!);
   const w = new RunWatcher({ id: 0, name: 'run', path: dir }, dir);
   let events: ReturnType<RunWatcher['poll']> = [];
-  assert.equal(realpathsOf(dir, () => { events = w.poll(); }), 1);
+  const taken = realpathsOf(() => { events = w.poll(); });
+  assert.deepEqual(Object.fromEntries(taken), Object.fromEntries([dir, ...['metrics.jsonl', 'config.yaml', 'report.json'].map((f) => path.join(dir, f))].map((p) => [p, 1])));
   assert.deepEqual(events.map((e) => e.type), ['files', 'metrics']);
   const files = events[0]!.data as { config: unknown; report: unknown; refused: string[] };
   assert.ok(files.config !== null && files.report !== null);
