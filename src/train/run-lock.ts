@@ -103,11 +103,11 @@ const TEMP_TAG = randomBytes(4).toString('hex');
 
 /**
  * Removes the lock temporaries (LOCK.PID-TAG.tmp, LOCK.PID.tmp of older versions) that processes killed while taking the lock left in `dir`: never
- * removed by their owner, they stayed for good, and the quickstart refused its own folder for holding one. Only one provably dead is removed: its
- * writer (the owner it holds) of this host and pid namespace and no longer running; or one older than TEMP_STALE_MS by the folder's file system's
- * clock (`fsNow`: the mtime of this process's own temporary, just written), as that of another host or container (whose pid means nothing here), or
- * one unreadable (being written), cannot be judged: removed when its pid ran no process here, a live container's temporary went, and its lock
- * failed with "cannot create the lock".
+ * removed by their owner, they stayed for good, and the quickstart refused its own folder for holding one. Only one provably dead is removed:
+ * its writer (the owner it holds) of this host and pid namespace and no longer running, or one older than TEMP_STALE_MS by the folder's file
+ * system's clock (`fsNow`: the mtime of this process's own temporary, just written). One of another host or container (whose pid means nothing
+ * here), or one unreadable (being written), cannot be judged otherwise: removed once its pid ran no process here, a live container's
+ * temporary went, and that container's lock failed with "cannot create the lock".
  */
 function removeDeadTemps(dir: string, fsNow: number): void {
   for (const entry of withIo(dir, 'read the folder', () => fs.readdirSync(dir))) {
@@ -159,7 +159,7 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string, fsNow
     const held = readLock(file);
     if (held === null) continue; // released in the meantime
     const owner = parseOwner(held);
-    const beatAge = owner === null ? 0 : heartbeatAge(file, fsNow);
+    const beatAge = owner !== null && elsewhere(owner) !== null ? heartbeatAge(file, fsNow) : 0;
     if (owner === null) {
       if (Date.now() - mtimeOf(file) < UNREADABLE_GRACE_MS) {
         throw new UserError(`${folder.name} is locked (${file} is being written, or is not a lock): wait and retry, ` +
