@@ -46,7 +46,8 @@ setInterval(beatAll, ${BEAT_MS});
 
 let worker: Worker | null = null;
 
-function heartbeatThread(): Worker {
+/** The heartbeat's thread, started at the first lock: before the lock is placed, so that a thread that cannot start leaves no lock. */
+export function heartbeatThread(): Worker {
   if (worker === null) {
     worker = new Worker(SOURCE, { eval: true, execArgv: [], stdout: true, stderr: true });
     worker.unref(); // the process ends when its work does

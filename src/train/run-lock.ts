@@ -18,7 +18,7 @@ import { ioError, pidRunning, withIo } from '../util/atomic.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { makeFolders } from '../util/made-folders.ts';
 import { warn } from '../util/log.ts';
-import { BEAT_MS, beatLock, staleAfterMs } from './lock-heartbeat.ts';
+import { BEAT_MS, beatLock, heartbeatThread, staleAfterMs } from './lock-heartbeat.ts';
 import {
   elsewhere, freshMtime, isRunning, isThisProcess, mtimeOf, ownerName, parseOwner, PID_NAMESPACE, processStart, readLock, UNREADABLE_GRACE_MS, type LockOwner,
 } from './lock-owner.ts';
@@ -57,6 +57,7 @@ const RUN_FOLDER: LockedFolder = { name: 'the run folder', instead: 'choose anot
 export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): RunLock {
   const stat = withIo(dir, 'use as the run folder', () => fs.statSync(dir, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (stat?.isDirectory() === false) throw new UserError('exists and is not a folder', dir);
+  heartbeatThread(); // before the lock is placed: a lock that says it beats and does not would be taken over while it runs
   const file = path.join(dir, LOCK_FILE);
   const me: LockOwner = {
     pid: process.pid, host: os.hostname(), started: new Date().toISOString(), pstart: processStart(process.pid) ?? undefined, pidns: PID_NAMESPACE ?? undefined, beat: BEAT_MS,
