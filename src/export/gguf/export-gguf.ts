@@ -49,7 +49,9 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   if (fellBack.length > 0) {
     info(`gguf: ${fellBack.length} tensor(s) have rows that do not fit their type's block and fall back as llama.cpp does: ${fellBack.join(', ')}`);
   }
-  const metadata = modelMetadata(cfg, quant, from);
+  // the parameter count gguf-py's get_total_parameter_count gives (every tensor's elements): the size label's source
+  const totalParams = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  const metadata = modelMetadata(cfg, quant, from, totalParams);
   for (const [k, v] of tokenizerMetadata(tokenizerFolder(modelDir), cfg.vocabSize, cfg.eosTokenIds)) metadata.set(k, v);
   if (model.lora) mergeLora(model);
   if (cfg.ropeScaling?.type === 'dynamic') {
