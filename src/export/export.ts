@@ -9,14 +9,15 @@ import { precisionDType, type Precision } from '../backend/dtype.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { isFloatDType, SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
+import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo, writeFileAtomic } from '../util/atomic.ts';
 import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
 import { MOVING, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
-import { requireFinite } from '../util/finite.ts';
+import { nonFiniteError } from '../util/finite.ts';
+import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { modelFolder, readYamlConfig, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
@@ -138,7 +139,8 @@ export function exportRun(opts: ExportOptions): ExportResult {
 function requireFiniteFile(file: string): void {
   const st = SafetensorsFile.open(file);
   try {
-    for (const name of st.names()) if (isFloatDType(st.info(name).dtype)) requireFinite(st.readF32(name), name, file);
+    const bad = firstNonFiniteTensor(st);
+    if (bad) throw nonFiniteError(bad.name, bad.index, bad.value, file);
   } finally {
     st.close();
   }
