@@ -11,9 +11,9 @@ import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { ioError, withIo, writeFileAtomic } from '../util/atomic.ts';
+import { ioError, withIo } from '../util/atomic.ts';
 import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
-import { MOVING, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
+import { moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { nonFiniteError } from '../util/finite.ts';
@@ -111,15 +111,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
     try {
       fs.mkdirSync(partial);
       kind = writeExport(opts, cfg, source, partial);
-      const files = fs.readdirSync(partial);
-      // a file the user put at --out meanwhile is never renamed over
-      const taken = files.find((f) => fs.lstatSync(path.join(opts.out, f), { throwIfNoEntry: false }) !== undefined);
-      if (taken !== undefined) throw new UserError('appeared in the output folder while the export was written: the export is not moved over it', path.join(opts.out, taken));
-      // the names first: an export killed between two of the moves is taken back by the next (removeDeadPartials)
-      writeFileAtomic(path.join(partial, MOVING), files.join('\n'));
-      for (const f of files) fs.renameSync(path.join(partial, f), path.join(opts.out, f));
-      fs.rmSync(path.join(partial, MOVING));
-      fs.rmdirSync(partial);
+      moveUp(partial, opts.out); // never over a file the user put at --out meanwhile
     } catch (e) {
       if (fs.existsSync(partial)) removeOwned(partial, ANY_FILES);
       // a file that could not be written (a full disk) is named where it was going, not in the partial folder now gone
