@@ -54,4 +54,6 @@ test('a model folder exported as it is carries the names convert_hf_to_gguf.py g
   const run = { name: 'my-run', baseModel: dir, adapter: path.join(dir, 'adapter'), run: null };
   assert.deepEqual(naming(modelMetadata(cfg, 'f16', run, 7241732096)), { name: 'My Run', organization: null, basename: null, finetune: null, version: null, size_label: '7.2B' });
   assert.equal(provenanceMetadata(run, 'a LoRA adapter', -20000000).has('general.size_label'), false);
+  // a name of dashes titles to nothing: the file is named by it as it is
+  assert.equal(value(provenanceMetadata({ name: '--', baseModel: null, adapter: null, run: null }, 'a model', 1e6), 'general.name'), '--');
 });

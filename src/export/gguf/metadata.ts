@@ -96,7 +96,7 @@ export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA a
   const put = (key: string, value: string | null): void => {
     if (value) m.set(key, str(value));
   };
-  put('general.name', named.name ?? from.name);
+  put('general.name', named.name || from.name); // a name titled to nothing ("---") is still named: llama.cpp would write none
   put('general.organization', named.organization);
   put('general.finetune', named.finetune);
   put('general.basename', named.basename);
