@@ -146,7 +146,8 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
     // as an export (as a merge or a GGUF refuses it)
     // the files train wrote there: not a file of the user's kept in the folder (best/notes.md), nor a leftover temporary
     const own = runFolderSpec(path.basename(source), cfg.method);
-    const files = fs.readdirSync(source).filter((f) => own(f) === FILE);
+    // a folder that cannot be read (EACCES) is named, not blamed on --out where the error would be caught
+    const files = withIo(source, 'read the run\'s weights folder', () => fs.readdirSync(source)).filter((f) => own(f) === FILE);
     for (const f of files) {
       if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
       else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first

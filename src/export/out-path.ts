@@ -135,7 +135,8 @@ function movedFiles(partial: string): MovedFile[] {
  * the user's put inside it, is kept, and so the output is then refused as not empty.
  */
 export function removeDeadPartials(dir: string): void {
-  for (const e of fs.readdirSync(dir)) {
+  // an --out that cannot be read (EACCES) is said in one line, not thrown with a stack
+  for (const e of withIo(dir, 'read the output folder', () => fs.readdirSync(dir))) {
     const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
     const partial = path.join(dir, e);
     if (!Number.isInteger(pid) || !writerGone(pid, partial)) continue;

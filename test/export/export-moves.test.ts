@@ -1,6 +1,7 @@
 // The moves of an export into an empty folder (out-path.ts moveUp): each file is put in place without replacing a file
 // that appeared there meanwhile, and the retry of an export killed between two moves removes only the files it can
-// prove it moved (same inode, size and modification time): a file the user edited or replaced since is kept.
+// prove it moved (same inode, size and modification time): a file the user edited or replaced since is kept. And the
+// folders an export reads (--out, the run's weights) when they cannot be read: named in one line.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fsMod from 'node:fs';
@@ -17,7 +18,7 @@ const run = tinyLoraRun(tempDir('mt-moves-'));
 const ADAPTER = ['README.md', 'adapter_config.json', 'adapter_model.safetensors'];
 
 /** Runs `f` with fs.`op` replaced by `patched` (which gets the real one), for the library's modules too. */
-function withPatched<T>(op: 'linkSync' | 'unlinkSync' | 'renameSync', patched: (real: (...a: never[]) => unknown) => (...a: never[]) => unknown, f: () => T): T {
+function withPatched<T>(op: 'linkSync' | 'unlinkSync' | 'renameSync' | 'readdirSync', patched: (real: (...a: never[]) => unknown) => (...a: never[]) => unknown, f: () => T): T {
   const real = fsMod[op] as (...a: never[]) => unknown;
   (fsMod as unknown as Record<string, unknown>)[op] = patched(real.bind(fsMod));
   syncBuiltinESMExports();
@@ -89,4 +90,26 @@ test('a file that appears in the folder given while the export moves its files u
   }));
   assert.deepEqual(fs.readdirSync(given), ['adapter_config.json'], 'the user\'s file alone: the file moved before it is gone, no partial folder');
   assert.equal(fs.readFileSync(path.join(given, 'adapter_config.json'), 'utf8'), '{"mine": true}');
+});
+
+/** fs.readdirSync failing with EACCES for the folder `dir`, as it does for a folder without read permission. */
+const unreadable = (dir: string) => (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
+  if (String(a[0]) === dir) throw Object.assign(new Error(`EACCES: permission denied, scandir '${dir}'`), { code: 'EACCES' });
+  return real(...a);
+};
+
+test('an existing --out that cannot be read (EACCES) is refused in one line naming it, not with a stack trace', () => {
+  const given = tempDir('mt-moves-');
+  withPatched('readdirSync', unreadable(given), () => {
+    assert.throws(() => exportRun({ run, out: given, merge: false, best: false }), { name: 'UserError', message: `${given}: cannot read the output folder: permission denied (EACCES)` });
+  });
+});
+
+test('a run\'s weights folder that cannot be read is named, not --out (it said "--out: cannot write: permission denied")', () => {
+  const adapter = path.join(run, 'adapter');
+  for (const out of [path.join(tempDir('mt-moves-'), 'new'), tempDir('mt-moves-')]) { // a folder made, an empty one given
+    withPatched('readdirSync', unreadable(adapter), () => {
+      assert.throws(() => exportRun({ run, out, merge: false, best: false }), { name: 'UserError', message: `${adapter}: cannot read the run's weights folder: permission denied (EACCES)` });
+    });
+  }
 });
