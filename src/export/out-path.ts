@@ -1,7 +1,8 @@
 // Where an export is written, and what one that did not finish leaves there: the folders above --out made for it
 // (removed again when it fails), the partial folder inside an empty --out that the export's files move up from (never
 // over a file, each file's identity listed first), and the removal of what an export killed (its process gone) or
-// stopped (Ctrl-C: its thread stopped, stopOwnWrites) was writing: only files it can prove it made, as it made them. Small on purpose: the CLI's main thread, which only waits for the export's thread, reads it alone.
+// stopped (Ctrl-C: its thread stopped, stopOwnWrites) was writing: only files it can prove it made, as it made them.
+// Small on purpose: the CLI's main thread, which only waits for the export's thread, reads it alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { publishNew, removeDeadTemps, stopOwnWrites, withIo, writeFileAtomic, writerGone } from '../util/atomic.ts';
@@ -116,7 +117,10 @@ function removeIfMoved(dir: string, m: MovedFile): void {
   if (fileIdentity(up) === m.id) fs.rmSync(up);
 }
 
-/** The MOVING list of `partial`: none when there is none, or when it is not ours to read (an older version's, names only: nothing it names can be proved ours). */
+/**
+ * The MOVING list of `partial`: none when there is none, or when it is not ours to read (an older version's, names
+ * only: nothing it names can be proved ours).
+ */
 function movedFiles(partial: string): MovedFile[] {
   const moving = path.join(partial, MOVING);
   if (!fs.lstatSync(moving, { throwIfNoEntry: false })?.isFile()) return [];
