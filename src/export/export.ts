@@ -138,6 +138,25 @@ function requireFiniteFile(file: string): void {
   }
 }
 
+/** A folder's device and inode ('gone' when it is not there): a folder train swaps in (best/ at each better evaluation) is a new one. */
+function folderId(dir: string): string {
+  const st = fs.statSync(dir, { bigint: true, throwIfNoEntry: false });
+  return st ? `${st.dev}:${st.ino}` : 'gone';
+}
+
+/**
+ * Runs `read`, which reads the run's weights folder `source`, refused when `source` was replaced meanwhile (a run still
+ * training swaps in a newer best/): its files would have been read from two checkpoints, those checked not those copied.
+ */
+function readUnchanged<T>(source: string, read: () => T): T {
+  const before = folderId(source);
+  const result = read();
+  if (folderId(source) !== before) {
+    throw new UserError('was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again', source);
+  }
+  return result;
+}
+
 /** Writes the export of a run's weights folder `source` into the folder `out`. */
 function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out: string): ExportResult['kind'] {
   if (cfg.method === 'full' || !opts.merge) {
@@ -147,12 +166,14 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
     // the files train wrote there: not a file of the user's kept in the folder (best/notes.md), nor a leftover temporary
     const own = runFolderSpec(path.basename(source), cfg.method);
     // a folder that cannot be read (EACCES) is named, not blamed on --out where the error would be caught
-    const files = withIo(source, 'read the run\'s weights folder', () => fs.readdirSync(source)).filter((f) => own(f) === FILE);
-    for (const f of files) {
-      if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
-      else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
-    }
-    for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));
+    readUnchanged(source, () => {
+      const files = withIo(source, 'read the run\'s weights folder', () => fs.readdirSync(source)).filter((f) => own(f) === FILE);
+      for (const f of files) {
+        if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
+        else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
+      }
+      for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));
+    });
     return cfg.method === 'full' ? 'full' : 'adapter';
   }
   // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
@@ -162,7 +183,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   const fileDtype = checkpointDType(base);
   const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
   const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
-  loadAdapter(model, source, { trainable: false });
+  readUnchanged(source, () => loadAdapter(model, source, { trainable: false })); // read whole here: the merge needs it no more
   mergeLora(model);
   saveModelFolder(model, out, { // with the tokenizer it was trained with (the bundled one for a folder without)
     sourceDir: base, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,

@@ -1,7 +1,8 @@
 // The moves of an export into an empty folder (out-path.ts moveUp): each file is put in place without replacing a file
 // that appeared there meanwhile, and the retry of an export killed between two moves removes only the files it can
 // prove it moved (same inode, size and modification time): a file the user edited or replaced since is kept. And the
-// folders an export reads (--out, the run's weights) when they cannot be read: named in one line.
+// folders an export reads (--out, the run's weights) when they cannot be read, or are replaced while read (a run still
+// training): named in one line.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fsMod from 'node:fs';
@@ -18,7 +19,7 @@ const run = tinyLoraRun(tempDir('mt-moves-'));
 const ADAPTER = ['README.md', 'adapter_config.json', 'adapter_model.safetensors'];
 
 /** Runs `f` with fs.`op` replaced by `patched` (which gets the real one), for the library's modules too. */
-function withPatched<T>(op: 'linkSync' | 'unlinkSync' | 'renameSync' | 'readdirSync', patched: (real: (...a: never[]) => unknown) => (...a: never[]) => unknown, f: () => T): T {
+function withPatched<T>(op: 'linkSync' | 'unlinkSync' | 'renameSync' | 'readdirSync' | 'copyFileSync', patched: (real: (...a: never[]) => unknown) => (...a: never[]) => unknown, f: () => T): T {
   const real = fsMod[op] as (...a: never[]) => unknown;
   (fsMod as unknown as Record<string, unknown>)[op] = patched(real.bind(fsMod));
   syncBuiltinESMExports();
@@ -112,4 +113,24 @@ test('a run\'s weights folder that cannot be read is named, not --out (it said "
       assert.throws(() => exportRun({ run, out, merge: false, best: false }), { name: 'UserError', message: `${adapter}: cannot read the run's weights folder: permission denied (EACCES)` });
     });
   }
+});
+
+test('a run\'s weights folder replaced while it is copied (train swapping in a newer best/) is refused, nothing exported', () => {
+  const adapter = path.join(run, 'adapter'), out = path.join(tempDir('mt-moves-'), 'out');
+  let swapped = false;
+  const swap = (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
+    if (!swapped && path.dirname(String(a[0])) === adapter) { // train's replaceFolderAtomic: the old moved aside, the new renamed in
+      swapped = true;
+      fs.cpSync(adapter, `${adapter}.new`, { recursive: true });
+      fs.renameSync(adapter, `${adapter}.old`);
+      fs.renameSync(`${adapter}.new`, adapter);
+      fs.rmSync(`${adapter}.old`, { recursive: true });
+    }
+    return real(...a);
+  };
+  withPatched('copyFileSync', swap, () => {
+    assert.throws(() => exportRun({ run, out, merge: false, best: false }), { name: 'UserError', message: `${adapter}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again` });
+  });
+  assert.equal(fs.existsSync(out), false);
+  assert.deepEqual(exportRun({ run, out, merge: false, best: false }).files, ADAPTER, 'the retry exports it');
 });
