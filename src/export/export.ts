@@ -138,10 +138,13 @@ function requireFiniteFile(file: string): void {
   }
 }
 
-/** A folder's device and inode ('gone' when it is not there): a folder train swaps in (best/ at each better evaluation) is a new one. */
+/**
+ * A folder's device, inode and change time ('gone' when it is not there): a folder train swaps in (best/ at each better
+ * evaluation) is another one, even where it reuses the inode of the folder it retired (its change time is its own).
+ */
 function folderId(dir: string): string {
   const st = fs.statSync(dir, { bigint: true, throwIfNoEntry: false });
-  return st ? `${st.dev}:${st.ino}` : 'gone';
+  return st ? `${st.dev}:${st.ino}:${st.ctimeNs}` : 'gone';
 }
 
 /**
