@@ -4,7 +4,8 @@
 // Metadata.get_model_id_components (the heuristics that split "Mistral-7B-Instruct-v0.3" into basename Mistral,
 // size_label 7B, finetune Instruct, version v0.3) and Metadata.id_to_title (general.name "Mistral 7B Instruct v0.3"),
 // and gguf/utility.py's size_label / model_weight_count_rounded_notation (the size label from the parameter count
-// when the name has none: "7.2B"). Python's rounding (half to even) is kept where JavaScript's differs.
+// when the name has none: "7.2B"), as read at llama.cpp commits 18f4bb5 (metadata.py) and 1bb0a36 (utility.py).
+// Python's rounding (half to even) is kept where JavaScript's differs.
 
 /** What a model id ("ORG/NAME" or a folder's name) says about the model; null: it does not say. */
 export interface ModelIdParts {
