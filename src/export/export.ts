@@ -9,14 +9,15 @@ import { precisionDType, type Precision } from '../backend/dtype.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
-import { isFloatDType, SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
+import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
-import { ioError, withIo, writeFileAtomic } from '../util/atomic.ts';
+import { ioError, withIo } from '../util/atomic.ts';
 import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-swap.ts';
-import { MOVING, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
+import { moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
-import { requireFinite } from '../util/finite.ts';
+import { nonFiniteError } from '../util/finite.ts';
+import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readJsonFile } from '../util/json-file.ts';
 import { modelFolder, readYamlConfig, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
@@ -110,15 +111,7 @@ export function exportRun(opts: ExportOptions): ExportResult {
     try {
       fs.mkdirSync(partial);
       kind = writeExport(opts, cfg, source, partial);
-      const files = fs.readdirSync(partial);
-      // a file the user put at --out meanwhile is never renamed over
-      const taken = files.find((f) => fs.lstatSync(path.join(opts.out, f), { throwIfNoEntry: false }) !== undefined);
-      if (taken !== undefined) throw new UserError('appeared in the output folder while the export was written: the export is not moved over it', path.join(opts.out, taken));
-      // the names first: an export killed between two of the moves is taken back by the next (removeDeadPartials)
-      writeFileAtomic(path.join(partial, MOVING), files.join('\n'));
-      for (const f of files) fs.renameSync(path.join(partial, f), path.join(opts.out, f));
-      fs.rmSync(path.join(partial, MOVING));
-      fs.rmdirSync(partial);
+      moveUp(partial, opts.out); // never over a file the user put at --out meanwhile
     } catch (e) {
       if (fs.existsSync(partial)) removeOwned(partial, ANY_FILES);
       // a file that could not be written (a full disk) is named where it was going, not in the partial folder now gone
@@ -138,10 +131,33 @@ export function exportRun(opts: ExportOptions): ExportResult {
 function requireFiniteFile(file: string): void {
   const st = SafetensorsFile.open(file);
   try {
-    for (const name of st.names()) if (isFloatDType(st.info(name).dtype)) requireFinite(st.readF32(name), name, file);
+    const bad = firstNonFiniteTensor(st);
+    if (bad) throw nonFiniteError(bad.name, bad.index, bad.value, file);
   } finally {
     st.close();
   }
+}
+
+/**
+ * A folder's device, inode and change time ('gone' when it is not there): a folder train swaps in (best/ at each better
+ * evaluation) is another one, even where it reuses the inode of the folder it retired (its change time is its own).
+ */
+function folderId(dir: string): string {
+  const st = fs.statSync(dir, { bigint: true, throwIfNoEntry: false });
+  return st ? `${st.dev}:${st.ino}:${st.ctimeNs}` : 'gone';
+}
+
+/**
+ * Runs `read`, which reads the run's weights folder `source`, refused when `source` was replaced meanwhile (a run still
+ * training swaps in a newer best/): its files would have been read from two checkpoints, those checked not those copied.
+ */
+function readUnchanged<T>(source: string, read: () => T): T {
+  const before = folderId(source);
+  const result = read();
+  if (folderId(source) !== before) {
+    throw new UserError('was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again', source);
+  }
+  return result;
 }
 
 /** Writes the export of a run's weights folder `source` into the folder `out`. */
@@ -152,12 +168,15 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
     // as an export (as a merge or a GGUF refuses it)
     // the files train wrote there: not a file of the user's kept in the folder (best/notes.md), nor a leftover temporary
     const own = runFolderSpec(path.basename(source), cfg.method);
-    const files = fs.readdirSync(source).filter((f) => own(f) === FILE);
-    for (const f of files) {
-      if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
-      else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
-    }
-    for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));
+    // a folder that cannot be read (EACCES) is named, not blamed on --out where the error would be caught
+    readUnchanged(source, () => {
+      const files = withIo(source, 'read the run\'s weights folder', () => fs.readdirSync(source)).filter((f) => own(f) === FILE);
+      for (const f of files) {
+        if (f.endsWith('.safetensors')) requireFiniteFile(path.join(source, f));
+        else if (f.endsWith('.json')) readJsonFile(path.join(source, f)); // adapter_config.json, config.json: PEFT and HF parse them first
+      }
+      for (const f of files) copyRegularFile(path.join(source, f), path.join(out, f));
+    });
     return cfg.method === 'full' ? 'full' : 'adapter';
   }
   // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
@@ -167,7 +186,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   const fileDtype = checkpointDType(base);
   const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
   const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });
-  loadAdapter(model, source, { trainable: false });
+  readUnchanged(source, () => loadAdapter(model, source, { trainable: false })); // read whole here: the merge needs it no more
   mergeLora(model);
   saveModelFolder(model, out, { // with the tokenizer it was trained with (the bundled one for a folder without)
     sourceDir: base, head: cfg.task === 'classification' ? 'classification' : 'causal', labels: cfg.labels, maxShardBytes: opts.maxShardBytes,

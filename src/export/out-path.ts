@@ -1,10 +1,11 @@
 // Where an export is written, and what one that did not finish leaves there: the folders above --out made for it
-// (removed again when it fails), the partial folder inside an empty --out that the export's files move up from, and
-// the removal of what an export killed (its process gone) or stopped (Ctrl-C: its thread stopped, stopOwnWrites)
-// was writing. Small on purpose: the CLI's main thread, which only waits for the export's thread, reads it alone.
+// (removed again when it fails), the partial folder inside an empty --out that the export's files move up from (never
+// over a file, each file's identity listed first), and the removal of what an export killed (its process gone) or
+// stopped (Ctrl-C: its thread stopped, stopOwnWrites) was writing: only files it can prove it made, as it made them.
+// Small on purpose: the CLI's main thread, which only waits for the export's thread, reads it alone.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { removeDeadTemps, stopOwnWrites, withIo, writerGone } from '../util/atomic.ts';
+import { publishNew, removeDeadTemps, stopOwnWrites, withIo, writeFileAtomic, writerGone } from '../util/atomic.ts';
 import { danglingLinkTarget } from '../util/dangling-link.ts';
 import { UserError } from '../util/errors.ts';
 import { recoverFolderSwaps } from '../util/folder-swap.ts';
@@ -68,24 +69,83 @@ export function removeStoppedExport(out: string, first: string | undefined): voi
   removeMadeFolders(out, first);
 }
 
+/** A file of the export's moved up from its partial folder: its name, and its identity as written (fileIdentity). */
+interface MovedFile {
+  name: string;
+  id: string;
+}
+
+/**
+ * What tells the file at `file` from any other, and from itself changed: its device and inode (kept by a rename or a
+ * hard link) with its size and modification time (changed by an edit in place); undefined when it is not a file.
+ */
+function fileIdentity(file: string): string | undefined {
+  const st = fs.lstatSync(file, { bigint: true, throwIfNoEntry: false });
+  return st?.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}` : undefined;
+}
+
+/**
+ * Moves the files of a whole export in `partial` up into `dir`, never over a file there, not even one that appears
+ * during the moves (each is a hard link, which fails where a name is taken, not a rename, which would replace it).
+ * Their names and identities are written first (MOVING): an export killed between two moves is taken back by the
+ * next (removeDeadPartials) for the files it can prove are the ones it moved, as it moved them. On a name taken, the
+ * files already moved go (they are this export's) and the error names the file that was there.
+ */
+export function moveUp(partial: string, dir: string): void {
+  const moved: MovedFile[] = fs.readdirSync(partial).map((name) => ({ name, id: fileIdentity(path.join(partial, name)) ?? '' }));
+  writeFileAtomic(path.join(partial, MOVING), JSON.stringify(moved));
+  const done: MovedFile[] = [];
+  try {
+    for (const m of moved) {
+      publishNew(path.join(partial, m.name), path.join(dir, m.name));
+      done.push(m);
+    }
+  } catch (e) {
+    for (const m of done) removeIfMoved(dir, m);
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const taken = moved[done.length]!.name;
+    throw new UserError('appeared in the output folder while the export was written: the export is not moved over it', path.join(dir, taken));
+  }
+  fs.rmSync(path.join(partial, MOVING));
+  fs.rmdirSync(partial);
+}
+
+/** Removes `dir`/`m.name` if it is the file of the export's that was moved there, unchanged; a file of the user's stays. */
+function removeIfMoved(dir: string, m: MovedFile): void {
+  if (m.name === '' || m.name === '.' || m.name === '..' || path.basename(m.name) !== m.name || m.id === '') return;
+  const up = path.join(dir, m.name);
+  if (fileIdentity(up) === m.id) fs.rmSync(up);
+}
+
+/**
+ * The MOVING list of `partial`: none when there is none, or when it is not ours to read (an older version's, names
+ * only: nothing it names can be proved ours).
+ */
+function movedFiles(partial: string): MovedFile[] {
+  const moving = path.join(partial, MOVING);
+  if (!fs.lstatSync(moving, { throwIfNoEntry: false })?.isFile()) return [];
+  try {
+    const list: unknown = JSON.parse(fs.readFileSync(moving, 'utf8'));
+    return Array.isArray(list) ? list.filter((m): m is MovedFile => typeof m?.name === 'string' && typeof m?.id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Removes what an export killed while writing into `dir` left there (its partial folder, its writer gone): the files
- * an export writes, and those it had already moved up into `dir` (named in its MOVING list and gone from the partial
- * folder), so the retry finds the folder as it was; a folder of the user's put inside it is kept, and so the output
- * is then refused as not empty.
+ * an export writes, and those it had already moved up into `dir` (named in its MOVING list) that are still the very
+ * files it moved, unchanged, so the retry finds the folder as it was; a file edited or replaced since, or a folder of
+ * the user's put inside it, is kept, and so the output is then refused as not empty.
  */
 export function removeDeadPartials(dir: string): void {
-  for (const e of fs.readdirSync(dir)) {
+  // an --out that cannot be read (EACCES) is said in one line, not thrown with a stack
+  for (const e of withIo(dir, 'read the output folder', () => fs.readdirSync(dir))) {
     const pid = e.startsWith(PARTIAL) ? Number(e.slice(PARTIAL.length)) : NaN;
     const partial = path.join(dir, e);
     if (!Number.isInteger(pid) || !writerGone(pid, partial)) continue;
     withIo(partial, 'remove the partial export', () => {
-      const moving = path.join(partial, MOVING);
-      const moved = fs.lstatSync(moving, { throwIfNoEntry: false })?.isFile() ? fs.readFileSync(moving, 'utf8').split('\n') : [];
-      for (const f of moved) {
-        const up = path.join(dir, f);
-        if (f !== '' && f !== '.' && f !== '..' && path.basename(f) === f && !fs.existsSync(path.join(partial, f)) && fs.lstatSync(up, { throwIfNoEntry: false })?.isFile()) fs.rmSync(up);
-      }
+      for (const m of movedFiles(partial)) removeIfMoved(dir, m);
       removeOwned(partial, ANY_FILES);
     });
   }

@@ -2,11 +2,13 @@
 // and loss (transformers loads it as it is, and eval, train and generate would then stop on a NaN without saying
 // where it came from), so it is refused as it loads, naming the tensor, its file and the first bad element. One
 // double-precision sum of squares on the backend per tensor and a scalar's download (at load only, never in a step);
-// the host copy is searched only when that sum is not finite.
+// the host copy is searched only when that sum is not finite. And the same search of a safetensors file or folder read
+// on the host (firstNonFiniteTensor): an export's copy of a run's weights, --resume's check of best/.
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { HostData } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { firstNonFiniteIndex } from '../util/finite.ts';
+import { isFloatDType, type SafetensorsFile } from './safetensors.ts';
 
 /** Checks uploaded tensors with one scratch scalar; `free` releases it. */
 export class FiniteWeights {
@@ -54,4 +56,18 @@ function unravel(index: number, shape: readonly number[]): number[] {
     index = Math.floor(index / shape[d]!);
   }
   return at;
+}
+
+/** A safetensors file or a model folder's checkpoint (SafetensorsCheckpoint), read tensor by tensor. */
+export type TensorReader = Pick<SafetensorsFile, 'names' | 'info' | 'readF32'>;
+
+/** The first floating tensor of `st` holding a NaN or an infinity (in file order): its name, the index and value; null when none. */
+export function firstNonFiniteTensor(st: TensorReader): { name: string; index: number; value: number } | null {
+  for (const name of st.names()) {
+    if (!isFloatDType(st.info(name).dtype)) continue;
+    const data = st.readF32(name);
+    const index = firstNonFiniteIndex(data);
+    if (index >= 0) return { name, index, value: data[index]! };
+  }
+  return null;
 }

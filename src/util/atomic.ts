@@ -105,8 +105,11 @@ export function writeStreamAtomic(target: string, fill: (write: (bytes: Uint8Arr
   return size;
 }
 
-/** Puts the file `tmp` at `target` unless something is there: a hard link fails when it is (rename would replace it). */
-function publishNew(tmp: string, target: string): void {
+/**
+ * Puts the file `tmp` at `target` unless something is there (EEXIST): a hard link fails when it is (rename would
+ * replace it); `tmp`'s name is then removed.
+ */
+export function publishNew(tmp: string, target: string): void {
   try {
     fs.linkSync(tmp, target);
   } catch (e) {

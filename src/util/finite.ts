@@ -7,9 +7,12 @@ import { UserError } from './errors.ts';
 /** Throws a UserError naming `tensor` (and where it goes) when `data` holds a NaN or an infinity. */
 export function requireFinite(data: ArrayLike<number>, tensor: string, where?: string): void {
   const i = firstNonFiniteIndex(data);
-  if (i < 0) return;
-  const v = data[i]!;
-  throw new UserError(`tensor ${tensor} holds ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} (at index ${i}): ` +
+  if (i >= 0) throw nonFiniteError(tensor, i, data[i]!, where);
+}
+
+/** The error of requireFinite: `tensor` holds the NaN or infinity `value` at flat index `index`. */
+export function nonFiniteError(tensor: string, index: number, value: number, where?: string): UserError {
+  return new UserError(`tensor ${tensor} holds ${Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'} (at index ${index}): ` +
     'the weights are broken (a diverged run?), so nothing was exported', where);
 }
 

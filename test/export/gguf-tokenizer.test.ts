@@ -56,24 +56,24 @@ test('a second stop id of config.json is the end-of-turn token; no BOS in the vo
 
 test('provenance: the base, adapter and run by folder name, never the exporter\'s paths', () => {
   const cfg = { vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: null, layerTypes: null, maxPositionEmbeddings: 256 } as MistralConfig;
-  const m = modelMetadata(cfg, 'f16', { name: 'run1', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: '/home/alice/runs/run1/adapter', run: '/home/alice/runs/run1' });
-  assert.equal(value(m, 'general.base_model.0.name'), 'Mistral-7B-v0.1');
+  const m = modelMetadata(cfg, 'f16', { name: 'run1', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: '/home/alice/runs/run1/adapter', run: '/home/alice/runs/run1' }, 7e9);
+  assert.equal(value(m, 'general.base_model.0.name'), 'Mistral 7B v0.1');
   assert.equal(value(m, 'general.description'), 'merged by mistral-tune from Mistral-7B-v0.1 + adapter adapter (run run1)');
   for (const [k, v] of m) assert.ok(!JSON.stringify(v.value).includes('/home/alice'), k);
   // a model folder exported as it is has no base model: it named itself as its own (general.base_model.0.name) and
   // said it was merged; llama.cpp's convert_hf_to_gguf.py writes base models only from a model card's base_model
-  const plain = modelMetadata(cfg, 'f16', folderProvenance('/home/alice/models/Mistral-7B-v0.1', null));
-  assert.equal(value(plain, 'general.name'), 'Mistral-7B-v0.1');
+  const plain = modelMetadata(cfg, 'f16', folderProvenance('/home/alice/models/Mistral-7B-v0.1', null), 7e9);
+  assert.equal(value(plain, 'general.name'), 'Mistral 7B v0.1', 'as convert_hf_to_gguf.py names it (gguf-model-name.test.ts)');
   assert.deepEqual([...plain.keys()].filter((k) => k.startsWith('general.base_model')), []);
   assert.equal(value(plain, 'general.description'), 'exported by mistral-tune from Mistral-7B-v0.1');
   // a snapshot of the HF hub's cache is named by its model, not by its commit hash (the folder's name)
   const snapshot = '/home/alice/.cache/huggingface/hub/models--mistralai--Mistral-7B-v0.1/snapshots/7231864981174d9bee8c7687c24c8344414eae6b';
-  assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(snapshot, null)), 'general.name'), 'Mistral-7B-v0.1');
-  assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(snapshot, '/home/alice/ad')), 'general.base_model.0.name'), 'Mistral-7B-v0.1');
+  assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(snapshot, null), 7e9), 'general.name'), 'Mistral 7B v0.1');
+  assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(snapshot, '/home/alice/ad'), 7e9), 'general.base_model.0.name'), 'Mistral 7B v0.1');
   // a fully fine-tuned run: fine-tuned from its base, not merged; one from random weights has no base
-  const full = modelMetadata(cfg, 'f16', { name: 'run2', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: null, run: '/home/alice/runs/run2' });
+  const full = modelMetadata(cfg, 'f16', { name: 'run2', baseModel: '/home/alice/models/Mistral-7B-v0.1', adapter: null, run: '/home/alice/runs/run2' }, 7e9);
   assert.equal(value(full, 'general.description'), 'fine-tuned by mistral-tune from Mistral-7B-v0.1 (run run2)');
-  const scratch = modelMetadata(cfg, 'f16', { name: 'run3', baseModel: null, adapter: null, run: '/home/alice/runs/run3' });
+  const scratch = modelMetadata(cfg, 'f16', { name: 'run3', baseModel: null, adapter: null, run: '/home/alice/runs/run3' }, 7e9);
   assert.deepEqual([...scratch.keys()].filter((k) => k.startsWith('general.base_model')), []);
   assert.equal(value(scratch, 'general.description'), 'trained by mistral-tune from random weights (run run3)');
 });

@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBackend } from '../../src/backend/select.ts';
 import { f32ToBf16, f32ToF16 } from '../../src/backend/dtype.ts';
-import { FiniteWeights, firstNonFinite } from '../../src/model/finite-weights.ts';
+import * as path from 'node:path';
+import { FiniteWeights, firstNonFinite, firstNonFiniteTensor } from '../../src/model/finite-weights.ts';
+import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.ts';
+import { tempDir } from '../temp-dir.ts';
 
 test('firstNonFinite finds the first NaN or ±Infinity in f32, f64, bf16 and f16 data, and nothing in finite data', () => {
   const values = [0, -2.5, 65504, -0, 1e-7];
@@ -36,4 +39,20 @@ test('FiniteWeights refuses a NaN naming the tensor, file and element, and lets 
   const huge = upload([3e38, -3e38, 1]);
   finite.require(huge.buf, huge.host, [3], 'model.huge', '/m/model.safetensors');
   finite.free();
+});
+
+test('firstNonFiniteTensor: the first floating tensor of a safetensors file with a NaN or an infinity, integer tensors skipped', () => {
+  const file = path.join(tempDir('mt-finite-'), 'w.safetensors');
+  writeSafetensors(file, {
+    a: { dtype: 'F32', shape: [2], data: Float32Array.from([1, 2]) },
+    b: { dtype: 'I32', shape: [2], data: Int32Array.from([0, -1]) },
+    c: { dtype: 'F32', shape: [3], data: Float32Array.from([0, 1, -Infinity]) },
+    d: { dtype: 'F32', shape: [1], data: Float32Array.from([NaN]) },
+  });
+  const st = SafetensorsFile.open(file);
+  try {
+    assert.deepEqual(firstNonFiniteTensor(st), { name: 'c', index: 2, value: -Infinity });
+  } finally {
+    st.close();
+  }
 });

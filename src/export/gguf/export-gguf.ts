@@ -49,7 +49,16 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   if (fellBack.length > 0) {
     info(`gguf: ${fellBack.length} tensor(s) have rows that do not fit their type's block and fall back as llama.cpp does: ${fellBack.join(', ')}`);
   }
-  const metadata = modelMetadata(cfg, quant, from);
+  // general.file_type stays the type asked for, as llama.cpp's convert_hf_to_gguf.py (add_file_type(self.ftype)
+  // after its per-tensor F16 fallback) and llama-quantize (general.file_type = the ftype requested) write it;
+  // a file in which no matrix got a block type says so here, since its file type alone would not tell
+  if (quant === 'q8_0' || quant === 'q4_k_m') {
+    const blocked = types.filter((t) => t !== 'F32' && t !== 'F16');
+    if (blocked.length === 0) info(`gguf: no tensor could be ${quant} (every matrix fell back to F16): the file is an f16 one, its general.file_type ${quant.toUpperCase()} as llama.cpp writes it`);
+  }
+  // the parameter count gguf-py's get_total_parameter_count gives (every tensor's elements): the size label's source
+  const totalParams = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  const metadata = modelMetadata(cfg, quant, from, totalParams);
   for (const [k, v] of tokenizerMetadata(tokenizerFolder(modelDir), cfg.vocabSize, cfg.eosTokenIds)) metadata.set(k, v);
   if (model.lora) mergeLora(model);
   if (cfg.ropeScaling?.type === 'dynamic') {

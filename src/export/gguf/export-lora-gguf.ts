@@ -44,10 +44,12 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
     const tensors: GgufTensor[] = [];
     const types: Record<string, string> = {};
     const r = info.spec.r;
+    let adapted = 0; // elements of the matrices adapted
     for (let i = 0; i < cfg.numLayers; i++) {
       for (const p of PROJECTIONS) {
         if (!info.layers[i]!.has(p)) continue;
         const [outDim, inDim] = projectionShape(cfg, p);
+        adapted += outDim * inDim;
         const heads = p === 'q_proj' ? cfg.numHeads : p === 'k_proj' ? cfg.numKvHeads : 0;
         const base = `blk.${i}.${GGUF_PROJ[p]}.weight`;
         const factor = (f: 'A' | 'B', shape: [number, number], permute: boolean): void => {
@@ -68,7 +70,8 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
       }
     }
     if (tensors.length === 0) throw new UserError('the adapter adapts no projection', file);
-    const bytes = writeGguf(out, adapterMetadata(info.spec.r * loraScaling(info.spec), quant, from), tensors);
+    // gguf-py counts an adapter's pairs as the matrices they adapt, negated (its size is not the model's)
+    const bytes = writeGguf(out, adapterMetadata(info.spec.r * loraScaling(info.spec), quant, from, -adapted), tensors);
     return { file: path.resolve(out), bytes, types };
   } finally {
     st.close();
@@ -83,7 +86,7 @@ function checkShape(st: SafetensorsFile, name: string, shape: readonly number[])
   }
 }
 
-function adapterMetadata(alpha: number, quant: GgufQuant, from: Provenance): Map<string, GgufValue> {
+function adapterMetadata(alpha: number, quant: GgufQuant, from: Provenance, totalParams: number): Map<string, GgufValue> {
   const m = new Map<string, GgufValue>([
     ['general.architecture', { type: 'string', value: 'llama' }],
     ['general.type', { type: 'string', value: 'adapter' }],
@@ -92,6 +95,6 @@ function adapterMetadata(alpha: number, quant: GgufQuant, from: Provenance): Map
     ['general.file_type', { type: 'u32', value: FILE_TYPE[quant] }],
     ['general.quantization_version', { type: 'u32', value: 2 }],
   ]);
-  for (const [k, v] of provenanceMetadata(from, 'a LoRA adapter')) m.set(k, v);
+  for (const [k, v] of provenanceMetadata(from, 'a LoRA adapter', totalParams)) m.set(k, v);
   return m;
 }

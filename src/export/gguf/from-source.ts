@@ -13,7 +13,7 @@ import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
-import { folderName, type Provenance } from './metadata.ts';
+import { folderName, hubId, type Provenance } from './metadata.ts';
 
 export type GgufSource = { run: string; best: boolean } | { model: string; adapter: string | null };
 
@@ -53,12 +53,12 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
 }
 
 /**
- * A model folder's provenance, exported as it is (named by its folder — a hub cache snapshot by its model — as
- * llama.cpp's convert_hf_to_gguf.py names a folder without a model card; it has no base model) or with `adapter`
+ * A model folder's provenance, exported as it is (named by its config.json's hub id, else its folder — a hub cache
+ * snapshot by its model — as llama.cpp's convert_hf_to_gguf.py names a folder without a model card; it has no base model) or with `adapter`
  * merged in (named by the adapter; `model` is its base).
  */
 export function folderProvenance(model: string, adapter: string | null): Provenance {
-  return adapter === null ? { name: folderName(model), baseModel: null, adapter: null, run: null }
+  return adapter === null ? { name: folderName(model), hubId: hubId(model), baseModel: null, adapter: null, run: null }
     : { name: folderName(adapter), baseModel: model, adapter, run: null };
 }
 

@@ -2,15 +2,20 @@
 // ("llama"; its llama graph has no sliding window), the hyper-parameters under the keys
 // llama.cpp's llama loader reads (gguf-py/gguf/constants.py; a scaled rope's from rope-scaling.ts),
 // and where the weights came from.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
 import { layerWindows } from '../../model/layer-types.ts';
 import type { GgufValue } from './gguf-file.ts';
+import { modelIdParts, sizeLabel, type ModelIdParts } from './model-name.ts';
 import { ggufRope } from './rope-scaling.ts';
 import { FILE_TYPE, type GgufQuant } from './tensors.ts';
 
 export interface Provenance {
+  /** What the file is named by (general.name, basename, …: model-name.ts): a run's, an adapter's or a model's folder name. */
   name: string;
+  /** A model folder's hub id (its config.json's `_name_or_path`, hubId), which names it before its folder does. */
+  hubId?: string | null;
   /**
    * The base model folder (the file carries its name, not its path); null where the weights have none: a model
    * folder exported as it is, or a run trained from random weights.
@@ -47,30 +52,74 @@ const u32 = (value: number): GgufValue => ({ type: 'u32', value });
 const str = (value: string): GgufValue => ({ type: 'string', value });
 
 /**
- * general.name, general.description and general.base_model.* of a file: `what` it is ('a model': the weights as they
- * are, the base with an adapter merged in or a fully fine-tuned model; 'a LoRA adapter': the adapter alone, for that
- * base). A file without a base model lists none (convert_hf_to_gguf.py lists only a model card's base_model).
+ * A model folder's hub id as convert_hf_to_gguf.py reads it: its config.json's `_name_or_path` when it is one
+ * ("mistralai/Mistral-7B-v0.1"; at most one slash, not a path on the machine that saved it); null otherwise.
  */
-export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA adapter'): Map<string, GgufValue> {
+export function hubId(dir: string): string | null {
+  try {
+    const id = (JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { _name_or_path?: unknown })._name_or_path;
+    return typeof id === 'string' && id !== '' && id.split('/').length <= 2 ? id : null;
+  } catch {
+    return null; // no config.json to read: the folder's name alone names it
+  }
+}
+
+/**
+ * What the ids say, the first that says a thing winning (Metadata.apply_metadata_heuristic: config.json's
+ * _name_or_path, then the folder's name), for a file of `totalParams` parameters (negative: an adapter's).
+ */
+function namedBy(ids: readonly string[], totalParams: number): ModelIdParts {
+  const parts = ids.map((id) => modelIdParts(id, totalParams));
+  const first = <K extends keyof ModelIdParts>(k: K): ModelIdParts[K] => parts.find((p) => p[k] !== null)?.[k] ?? null;
+  return { name: first('name'), organization: first('organization'), basename: first('basename'), finetune: first('finetune'), version: first('version'), sizeLabel: first('sizeLabel') };
+}
+
+/**
+ * general.name, general.basename, general.size_label, … as convert_hf_to_gguf.py names a model folder (model-name.ts),
+ * general.description and general.base_model.* of a file: `what` it is ('a model': the weights as they are, the base
+ * with an adapter merged in or a fully fine-tuned model; 'a LoRA adapter': the adapter alone, for that base) of
+ * `totalParams` parameters (an adapter's negative: its adapted matrices counted whole, as gguf-py counts them). A file
+ * without a base model lists none (convert_hf_to_gguf.py lists only a model card's base_model).
+ */
+export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA adapter', totalParams: number): Map<string, GgufValue> {
   const run = from.run ? ` (run ${folderName(from.run)})` : '';
   const base = from.baseModel === null ? null : folderName(from.baseModel);
   const description = what === 'a LoRA adapter' ? `LoRA adapter ${folderName(from.adapter ?? from.name)} for ${base ?? 'its base model'}, exported by mistral-tune${run}`
     : from.adapter ? `merged by mistral-tune from ${base ?? 'its base model'} + adapter ${folderName(from.adapter)}${run}`
       : from.run ? `${base === null ? 'trained by mistral-tune from random weights' : `fine-tuned by mistral-tune from ${base}`}${run}`
         : `exported by mistral-tune from ${from.name}`;
-  const m = new Map<string, GgufValue>([['general.name', str(from.name)], ['general.description', str(description)]]);
-  if (base !== null) {
+  const named = namedBy(from.hubId ? [from.hubId, from.name] : [from.name], totalParams);
+  // a size from the parameter count where the name gives none: a dense model's only (an adapter's count is not its size)
+  const size = named.sizeLabel ?? (totalParams > 0 ? sizeLabel(totalParams) : null);
+  const m = new Map<string, GgufValue>();
+  // gguf-py's add_string writes no empty string (a name of only dashes has none)
+  const put = (key: string, value: string | null): void => {
+    if (value) m.set(key, str(value));
+  };
+  put('general.name', named.name || from.name); // a name titled to nothing ("---") is still named: llama.cpp would write none
+  put('general.organization', named.organization);
+  put('general.finetune', named.finetune);
+  put('general.basename', named.basename);
+  put('general.description', description);
+  put('general.size_label', size);
+  put('general.version', named.version);
+  if (from.baseModel !== null && base !== null) {
+    // as convert_hf_to_gguf.py writes a model card's base_model: titled, with its organisation and version
+    const b = namedBy([hubId(from.baseModel), base].filter((id): id is string => id !== null), totalParams);
     m.set('general.base_model.count', u32(1));
-    m.set('general.base_model.0.name', str(base));
+    m.set('general.base_model.0.name', str(b.name ?? base));
+    if (b.organization) m.set('general.base_model.0.organization', str(b.organization));
+    if (b.version) m.set('general.base_model.0.version', str(b.version));
   }
   return m;
 }
 
-export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Provenance): Map<string, GgufValue> {
+/** The general.* and llama.* metadata of a model file of `totalParams` parameters (every tensor's elements, as gguf-py counts them). */
+export function modelMetadata(cfg: MistralConfig, quant: GgufQuant, from: Provenance, totalParams: number): Map<string, GgufValue> {
   const m = new Map<string, GgufValue>([
     ['general.architecture', str('llama')],
     ['general.type', str('model')],
-    ...provenanceMetadata(from, 'a model'),
+    ...provenanceMetadata(from, 'a model', totalParams),
     ['general.file_type', u32(FILE_TYPE[quant])],
     ['general.quantization_version', u32(2)],
     ['llama.vocab_size', u32(cfg.vocabSize)],

@@ -10,7 +10,10 @@ import { ggufRope } from './rope-scaling.ts';
 export const GGUF_QUANTS = ['f32', 'f16', 'bf16', 'q8_0', 'q4_k_m'] as const;
 export type GgufQuant = (typeof GGUF_QUANTS)[number];
 
-/** llama_ftype of each choice (general.file_type). */
+/**
+ * llama_ftype of each choice (general.file_type): the type asked for even where tensors fell back to another, as
+ * llama.cpp's converter and llama-quantize write it (its loader shows this key, not the tensors' majority).
+ */
 export const FILE_TYPE: Record<GgufQuant, number> = { f32: 0, f16: 1, q8_0: 7, q4_k_m: 15, bf16: 32 };
 
 type Role = 'token_embd' | 'output' | 'norm' | 'rope_freqs' | 'attn_v' | 'ffn_down' | 'matrix';

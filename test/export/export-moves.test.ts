@@ -1,0 +1,136 @@
+// The moves of an export into an empty folder (out-path.ts moveUp): each file is put in place without replacing a file
+// that appeared there meanwhile, and the retry of an export killed between two moves removes only the files it can
+// prove it moved (same inode, size and modification time): a file the user edited or replaced since is kept. And the
+// folders an export reads (--out, the run's weights) when they cannot be read, or are replaced while read (a run still
+// training): named in one line.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fsMod from 'node:fs';
+import * as fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { exportRun } from '../../src/export/export.ts';
+import { moveUp } from '../../src/export/out-path.ts';
+import { tinyLoraRun } from '../cli/tiny-lora-run.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const run = tinyLoraRun(tempDir('mt-moves-'));
+const ADAPTER = ['README.md', 'adapter_config.json', 'adapter_model.safetensors'];
+
+/** Runs `f` with fs.`op` replaced by `patched` (which gets the real one), for the library's modules too. */
+function withPatched<T>(op: 'linkSync' | 'unlinkSync' | 'renameSync' | 'readdirSync' | 'copyFileSync', patched: (real: (...a: never[]) => unknown) => (...a: never[]) => unknown, f: () => T): T {
+  const real = fsMod[op] as (...a: never[]) => unknown;
+  (fsMod as unknown as Record<string, unknown>)[op] = patched(real.bind(fsMod));
+  syncBuiltinESMExports();
+  try {
+    return f();
+  } finally {
+    (fsMod as unknown as Record<string, unknown>)[op] = real;
+    syncBuiltinESMExports();
+  }
+}
+
+/**
+ * A folder given to the export, holding what an export into it killed at `killAt` left: the second file moved up and
+ * the third not yet ('link'), or the second linked up and still in the partial folder ('unlink'). The kill is the
+ * folder taken away whole (a rename keeps every inode and time) at that moment, its partial folder named by a pid
+ * that is gone.
+ */
+function killedExport(killAt: 'linkSync' | 'unlinkSync'): string {
+  const dir = tempDir('mt-moves-'), given = path.join(dir, 'given'), killed = path.join(dir, 'killed');
+  const partial = path.join(given, '.partial-export-0');
+  fs.mkdirSync(partial, { recursive: true });
+  for (const f of ADAPTER) fs.copyFileSync(path.join(run, 'adapter', f), path.join(partial, f));
+  let n = 0;
+  assert.throws(() => withPatched(killAt, (real) => (...a) => {
+    if (!String(a[0]).endsWith('.moving') && ++n === (killAt === 'linkSync' ? 3 : 2)) {
+      fs.renameSync(given, killed);
+      throw new Error('killed');
+    }
+    return real(...a);
+  }, () => moveUp(partial, given)), /killed/);
+  fs.renameSync(path.join(killed, '.partial-export-0'), path.join(killed, `.partial-export-${spawnSync('true').pid!}`));
+  return killed;
+}
+
+test('an export killed between two moves (or between a link and its unlink) is taken back by the retry, which writes it whole', () => {
+  for (const at of ['linkSync', 'unlinkSync'] as const) {
+    const given = killedExport(at);
+    assert.ok(fs.readdirSync(given).includes('README.md'), at);
+    assert.deepEqual(exportRun({ run, out: given, merge: false, best: false }).files, ADAPTER);
+    for (const f of ADAPTER) assert.ok(fs.readFileSync(path.join(given, f)).equals(fs.readFileSync(path.join(run, 'adapter', f))), f);
+  }
+});
+
+test('a moved file the user edited before the retry is theirs now: kept, and the output refused as not empty', () => {
+  const given = killedExport('linkSync');
+  fs.appendFileSync(path.join(given, 'README.md'), '\nmy notes\n');
+  assert.throws(() => exportRun({ run, out: given, merge: false, best: false }), /output folder exists and is not empty/);
+  assert.match(fs.readFileSync(path.join(given, 'README.md'), 'utf8'), /my notes/);
+  // a file of the user's under a moved name (the moved one deleted, a new one written) is kept too
+  const other = killedExport('linkSync');
+  fs.rmSync(path.join(other, 'adapter_config.json'));
+  fs.writeFileSync(path.join(other, 'adapter_config.json'), '{"mine": true}');
+  assert.throws(() => exportRun({ run, out: other, merge: false, best: false }), /output folder exists and is not empty/);
+  assert.equal(fs.readFileSync(path.join(other, 'adapter_config.json'), 'utf8'), '{"mine": true}');
+});
+
+test('a file that appears in the folder given while the export moves its files up is never replaced; the files moved go', () => {
+  const given = path.join(tempDir('mt-moves-'), 'given');
+  fs.mkdirSync(given);
+  let calls = 0;
+  // the user writes adapter_config.json just before the export's second move puts its own there (a link, or a rename)
+  const appear = (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
+    if (path.dirname(String(a[1])) === given && ++calls === 2) fs.writeFileSync(String(a[1]), '{"mine": true}');
+    return real(...a);
+  };
+  withPatched('linkSync', appear, () => withPatched('renameSync', appear, () => {
+    assert.throws(() => exportRun({ run, out: given, merge: false, best: false }),
+      { message: `${path.join(given, 'adapter_config.json')}: appeared in the output folder while the export was written: the export is not moved over it` });
+  }));
+  assert.deepEqual(fs.readdirSync(given), ['adapter_config.json'], 'the user\'s file alone: the file moved before it is gone, no partial folder');
+  assert.equal(fs.readFileSync(path.join(given, 'adapter_config.json'), 'utf8'), '{"mine": true}');
+});
+
+/** fs.readdirSync failing with EACCES for the folder `dir`, as it does for a folder without read permission. */
+const unreadable = (dir: string) => (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
+  if (String(a[0]) === dir) throw Object.assign(new Error(`EACCES: permission denied, scandir '${dir}'`), { code: 'EACCES' });
+  return real(...a);
+};
+
+test('an existing --out that cannot be read (EACCES) is refused in one line naming it, not with a stack trace', () => {
+  const given = tempDir('mt-moves-');
+  withPatched('readdirSync', unreadable(given), () => {
+    assert.throws(() => exportRun({ run, out: given, merge: false, best: false }), { name: 'UserError', message: `${given}: cannot read the output folder: permission denied (EACCES)` });
+  });
+});
+
+test('a run\'s weights folder that cannot be read is named, not --out (it said "--out: cannot write: permission denied")', () => {
+  const adapter = path.join(run, 'adapter');
+  for (const out of [path.join(tempDir('mt-moves-'), 'new'), tempDir('mt-moves-')]) { // a folder made, an empty one given
+    withPatched('readdirSync', unreadable(adapter), () => {
+      assert.throws(() => exportRun({ run, out, merge: false, best: false }), { name: 'UserError', message: `${adapter}: cannot read the run's weights folder: permission denied (EACCES)` });
+    });
+  }
+});
+
+test('a run\'s weights folder replaced while it is copied (train swapping in a newer best/) is refused, nothing exported', () => {
+  const adapter = path.join(run, 'adapter'), out = path.join(tempDir('mt-moves-'), 'out');
+  let swapped = false;
+  const swap = (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
+    if (!swapped && path.dirname(String(a[0])) === adapter) { // train's replaceFolderAtomic: the old moved aside, the new renamed in
+      swapped = true;
+      fs.cpSync(adapter, `${adapter}.new`, { recursive: true });
+      fs.renameSync(adapter, `${adapter}.old`);
+      fs.renameSync(`${adapter}.new`, adapter);
+      fs.rmSync(`${adapter}.old`, { recursive: true });
+    }
+    return real(...a);
+  };
+  withPatched('copyFileSync', swap, () => {
+    assert.throws(() => exportRun({ run, out, merge: false, best: false }), { name: 'UserError', message: `${adapter}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again` });
+  });
+  assert.equal(fs.existsSync(out), false);
+  assert.deepEqual(exportRun({ run, out, merge: false, best: false }).files, ADAPTER, 'the retry exports it');
+});

@@ -1,0 +1,27 @@
+// general.file_type of a file whose matrices all fell back to F16 (rows too narrow for a Q8_0 block): the type asked
+// for, as llama.cpp's convert_hf_to_gguf.py and llama-quantize write it, and the export says the file is F16 in fact.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
+import { loadModel } from '../../src/model/mistral.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
+import { backend, config, randomModelDir, tmp } from './gguf-models.ts';
+
+/** The u32 value of the metadata key `key` of a GGUF file (its name, then its value type, then the value). */
+function u32Key(file: string, key: string): number {
+  const buf = fs.readFileSync(file), at = buf.indexOf(key);
+  assert.ok(at > 0, key);
+  return buf.readUInt32LE(at + key.length + 4);
+}
+
+test('q8_0 with every matrix fallen back to F16: file_type stays MOSTLY_Q8_0 (7), and the export says the file is f16', () => {
+  const dir = randomModelDir('narrow', config({ vocabSize: 512, hiddenSize: 40, intermediateSize: 72, headDim: 10 }), 512);
+  const model = loadModel(dir, { backend });
+  const out = path.join(tmp, 'narrow.gguf');
+  const { result, stderr } = captureStderr(() => exportGguf(model, dir, out, 'q8_0', { name: 'narrow', baseModel: null, adapter: null, run: null }, { progress: false }));
+  assert.deepEqual(new Set(Object.values(result.types)), new Set(['F32', 'F16']));
+  assert.equal(u32Key(out, 'general.file_type'), 7);
+  assert.match(stderr, /no tensor could be q8_0 \(every matrix fell back to F16\): the file is an f16 one, its general\.file_type Q8_0 as llama\.cpp writes it/);
+});

@@ -1,0 +1,59 @@
+// The naming keys of a GGUF file (general.name, basename, size_label, finetune, version) as llama.cpp's
+// convert_hf_to_gguf.py writes them for the same folder: every expected value below is what gguf-py's
+// Metadata.get_model_id_components / id_to_title and utility.size_label return for it.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { folderProvenance } from '../../src/export/gguf/from-source.ts';
+import { modelMetadata, provenanceMetadata } from '../../src/export/gguf/metadata.ts';
+import { modelIdParts, sizeLabel } from '../../src/export/gguf/model-name.ts';
+import type { MistralConfig } from '../../src/model/config.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const value = (m: Map<string, { value: unknown }>, key: string): unknown => m.get(key)?.value;
+const naming = (m: Map<string, { value: unknown }>): Record<string, unknown> =>
+  Object.fromEntries(['name', 'organization', 'basename', 'finetune', 'version', 'size_label'].map((k) => [k, value(m, `general.${k}`) ?? null]));
+const cfg = { vocabSize: 32000, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, slidingWindow: null, layerTypes: null, maxPositionEmbeddings: 256 } as MistralConfig;
+
+test('a model id splits as gguf-py splits it: basename, size label, finetune, version', () => {
+  const parts = (id: string, total: number) => Object.values(modelIdParts(id, total));
+  assert.deepEqual(parts('Mistral-7B-Instruct-v0.3', 7241732096), ['Mistral 7B Instruct v0.3', null, 'Mistral', 'Instruct', 'v0.3', '7B']);
+  assert.deepEqual(parts('Mixtral-8x7B-Instruct-v0.1', 46702792704), ['Mixtral 8x7B Instruct v0.1', null, 'Mixtral', 'Instruct', 'v0.1', '8x7B']);
+  assert.deepEqual(parts('bloom-7b1', 7069016064), ['Bloom 7b1', null, 'bloom', null, null, '7.1B']);
+  // a size far from the file's parameter count is a context length: a finetune
+  assert.deepEqual(parts('Yarn-Mistral-7b-128k', 7241732096), ['Yarn Mistral 7b 128k', null, 'Yarn-Mistral', '128k', null, '7B']);
+  assert.deepEqual(parts('Mistral-7B-Instruct-v0.3', 248000), ['Mistral 7B Instruct v0.3', null, 'Mistral', '7b-Instruct', 'v0.3', null]);
+  assert.deepEqual(parts('Qwen3-30B-A3B', 30532122624), ['Qwen3 30B A3B', null, 'Qwen3', null, null, '30B-A3B']);
+  // "lora" names no finetune of an adapter; a hub id's organisation; a name alone is too ambiguous for a basename
+  assert.deepEqual(parts('mistral-7b-lora', -20000000), ['Mistral 7b Lora', null, 'mistral', null, null, '7B']);
+  assert.deepEqual(parts('mistralai/Mistral-7B-Instruct-v0.2', 0), ['Mistral 7B Instruct v0.2', 'Mistralai', 'Mistral', 'Instruct', 'v0.2', '7B']);
+  assert.deepEqual(parts('run1', 12345), ['Run1', null, null, null, null, null]);
+});
+
+test('the size label of a parameter count: two significant digits, Python\'s rounding of a tie (half to even)', () => {
+  assert.equal(sizeLabel(7241732096), '7.2B');
+  assert.equal(sizeLabel(46702792704), '47B');
+  assert.equal(sizeLabel(248000), '248K');
+  assert.equal(sizeLabel(12500), '12K', 'f"{12.5:.0f}" is 12; toFixed gives 13');
+});
+
+test('a model folder exported as it is carries the names convert_hf_to_gguf.py gives it', () => {
+  const dir = path.join(tempDir('mt-gguf-name-'), 'Mistral-7B-Instruct-v0.3');
+  fs.mkdirSync(dir);
+  assert.deepEqual(naming(modelMetadata(cfg, 'f16', folderProvenance(dir, null), 7241732096)),
+    { name: 'Mistral 7B Instruct v0.3', organization: null, basename: 'Mistral', finetune: 'Instruct', version: 'v0.3', size_label: '7B' });
+  // config.json's hub id names it first; the folder's name fills in what the id does not say
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ _name_or_path: 'mistralai/Mistral-7B-v0.1' }));
+  assert.deepEqual(naming(modelMetadata(cfg, 'f16', folderProvenance(dir, null), 7241732096)),
+    { name: 'Mistral 7B v0.1', organization: 'Mistralai', basename: 'Mistral', finetune: 'Instruct', version: 'v0.1', size_label: '7B' });
+  // a path on the machine that saved it is no hub id
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ _name_or_path: '/home/bob/models/Other-1B' }));
+  assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(dir, null), 7241732096), 'general.name'), 'Mistral 7B Instruct v0.3');
+  // a name with no size gets the parameter count's; an adapter's count is not its size
+  const run = { name: 'my-run', baseModel: dir, adapter: path.join(dir, 'adapter'), run: null };
+  assert.deepEqual(naming(modelMetadata(cfg, 'f16', run, 7241732096)), { name: 'My Run', organization: null, basename: null, finetune: null, version: null, size_label: '7.2B' });
+  assert.equal(provenanceMetadata(run, 'a LoRA adapter', -20000000).has('general.size_label'), false);
+  // a name of dashes titles to nothing: the file is named by it as it is
+  assert.equal(value(provenanceMetadata({ name: '--', baseModel: null, adapter: null, run: null }, 'a model', 1e6), 'general.name'), '--');
+});
