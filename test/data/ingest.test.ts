@@ -72,6 +72,27 @@ test('a JSON array saved as .jsonl is read as the array (as HF reads it), not as
   ]);
 });
 
+test('a .jsonl (or .json) whose first line is a whole JSON array with more lines after it is JSON Lines: a line that is an array of records is read as them, each at its line, and a note says so', () => {
+  // it was read as one JSON array: the lines after it became one invalid_json record (two records counted as one)
+  const notes: string[] = [];
+  const f = writeFiles(dir, {
+    'first-array.jsonl': '[{"text":"a"}, {"text": "b", "n": 1.50}]\n{"text":"c"}\n{oops\n[]\n{"text":"d"}\n[{"text":"e"}, 5]\n',
+    'first-array.json': '[{"text":"a"}]\n{"text":"b"}\n{"text":"c"}\n',
+  });
+  const items = [...readRecords(f['first-array.jsonl']!, 'jsonl', { onNote: (n) => notes.push(n) })];
+  assert.deepEqual(summary(items), [
+    { line: 1, value: { text: 'a' }, reason: undefined },
+    { line: 1, value: { text: 'b', n: 1.5 }, reason: undefined },
+    { line: 2, value: { text: 'c' }, reason: undefined },
+    { line: 3, value: undefined, reason: 'invalid_json' },
+    { line: 5, value: { text: 'd' }, reason: undefined }, // an empty array holds no record
+    { line: 6, value: [{ text: 'e' }, 5], reason: undefined }, // not all records: one value, rejected by its shape
+  ]);
+  assert.deepEqual(items.slice(0, 2).map((i) => i.raw), ['{"text":"a"}', '{"text": "b", "n": 1.50}']);
+  assert.deepEqual(notes, ['2 lines hold a JSON array of records, not one record (line 1 first): read as the 2 records they hold, each at its line (JSON Lines holds one record a line)']);
+  assert.deepEqual(summary([...readRecords(f['first-array.json']!, 'json')]).map((i) => [i.line, i.value]), [[1, { text: 'a' }], [2, { text: 'b' }], [3, { text: 'c' }]]);
+});
+
 test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s field=) is read as those records, each with its line', () => {
   const f = writeFiles(dir, { 'wrapped.json': '{\n  "version": "1.0",\n  "data": [\n    {"text": "one [x]"},\n    {"text": "two {y}",\n     "id": 2}\n  ]\n}\n' })['wrapped.json']!;
   assert.deepEqual(summary([...readJson(f)]), [

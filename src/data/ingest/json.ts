@@ -1,7 +1,9 @@
 // JSON files: a top-level array is streamed element by element (each element is one record, whose line
 // is where it starts), so a large array never sits in memory whole; so is the array of an object that wraps the
 // records (`{"version": "1.0", "data": [...]}`: json-object-scan.ts finds it, json-layout.ts decides). An object
-// followed by more text is JSON Lines (found by that scan, not by parsing the file whole). Another file whose first
+// followed by more text is JSON Lines (found by that scan, not by parsing the file whole), and so is an array that
+// closes at the end of the file's first line with more lines after it (`[{"text": "a"}]` then one record a line: the
+// lines after it are records, not one broken element; jsonl.ts reads such array lines as their records). Another file whose first
 // character is not "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines.
 // A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
@@ -15,7 +17,7 @@ import type { Rejection } from '../record.ts';
 import { duplicateKeyDetail } from './duplicate-keys.ts';
 import { recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { scanObjectMembers } from './json-object-scan.ts';
-import { parseJsonItem, readJsonl } from './jsonl.ts';
+import { closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
@@ -26,7 +28,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   const first = firstChar(file);
   if (first === null) return;
   if (first.ch === '[') {
-    yield* readJsonArray(file, opts);
+    yield* (firstLineThenMore(file) ? readJsonl(file, opts) : readJsonArray(file, opts));
     return;
   }
   const scan = first.ch === '{' ? scanObjectMembers(file) : null;
@@ -68,6 +70,19 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     }
   }
   yield* readJsonl(file, opts);
+}
+
+/** Whether the first non-blank line of `file` is a whole bracketed value (it closes at the line's end) and another non-blank line follows. */
+function firstLineThenMore(file: string): boolean {
+  let whole: boolean | null = null;
+  for (const { text } of readLines(file)) {
+    const t = text.trim();
+    if (t === '') continue;
+    if (whole !== null) return whole;
+    whole = closeIndex({ depth: 0, inString: false, escape: false }, t) === t.length - 1;
+    if (!whole) return false;
+  }
+  return false;
 }
 
 /** The first `bytes` bytes of `file`, as text. */

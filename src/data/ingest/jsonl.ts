@@ -8,9 +8,12 @@
 // a line holding only "{" (unindented), which no JSON Lines record is, opens an object whose lines up to its closing
 // brace are one record at that line. One that does not close before the next such line, within maxRawChars or before
 // the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
-// lines: each line is scanned at most twice.
+// lines: each line is scanned at most twice. A line that is a JSON array of objects (a batch written per line, or a
+// one-line array as the first line: json.ts) holds its elements as records, each at the line, each parsed from its own
+// text; an empty one holds none; `onNote` is told how many lines and records were read so.
 import { readLines, type Line } from '../../util/lines.ts';
 import { duplicateKeyDetail } from './duplicate-keys.ts';
+import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
 import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -27,6 +30,7 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
     opts.onBytes?.(Buffer.byteLength(r.value.text) + 1);
     return r.value;
   };
+  const arrays = { lines: 0, records: 0, first: 0 };
   for (let l = next(); l !== undefined; l = next()) {
     const { text, lineNo, defect } = l;
     const t = text.trim();
@@ -42,8 +46,52 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
       yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
       continue;
     }
-    yield defect ? { line: lineNo, raw: t, error: defectRejection(defect, lineNo) } : parseJsonItem(t, lineNo, opts.maxRawChars);
+    if (defect) {
+      yield { line: lineNo, raw: t, error: defectRejection(defect, lineNo) };
+      continue;
+    }
+    const item = parseJsonItem(t, lineNo, opts.maxRawChars);
+    const records = item.python === undefined ? recordsOfArray(item.value) : null;
+    if (records === null) {
+      yield item;
+      continue;
+    }
+    arrays.lines++;
+    arrays.records += records;
+    arrays.first ||= lineNo;
+    for (const el of arrayElements(t)) yield parseJsonItem(el, lineNo, opts.maxRawChars);
   }
+  if (arrays.lines > 0) {
+    const lines = arrays.lines === 1 ? `1 line holds a JSON array of records, not one record (line ${arrays.first})` : `${arrays.lines} lines hold a JSON array of records, not one record (line ${arrays.first} first)`;
+    opts.onNote?.(`${lines}: read as the ${arrays.records === 1 ? 'record' : `${arrays.records} records`} ${arrays.lines === 1 ? 'it holds' : 'they hold'}, each at its line (JSON Lines holds one record a line)`);
+  }
+}
+
+/** How many records `value` holds when it is an array of objects (0 when empty), else null (one value, judged by its shape). */
+function recordsOfArray(value: unknown): number | null {
+  if (!Array.isArray(value)) return null;
+  return value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x)) ? value.length : null;
+}
+
+/** The text of each element of `t`, a JSON array that JSON.parse read, by one walk that jumps over strings. */
+function arrayElements(t: string): string[] {
+  const out: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x22) i = stringEnd(t, i);
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth === 1) start = i + 1;
+    } else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
+      const last = t.slice(start, i).trim();
+      if (last !== '') out.push(last); // "[]" has no element
+      break;
+    } else if (c === 0x2c && depth === 1) {
+      out.push(t.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  return out;
 }
 
 /**
@@ -114,14 +162,14 @@ function secondValueAt(t: string): number | null {
 }
 
 /** Where a scan of JSON text stands: the brackets open, and whether it is inside a string (just after a backslash). */
-interface JsonScan {
+export interface JsonScan {
   depth: number;
   inString: boolean;
   escape: boolean;
 }
 
 /** Scans `text` on from `scan`: the index of the "}" or "]" that closes the outermost value (depth back to 0), or −1 at the end of the text. */
-function closeIndex(scan: JsonScan, text: string): number {
+export function closeIndex(scan: JsonScan, text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (scan.inString) {
