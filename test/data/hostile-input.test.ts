@@ -240,3 +240,29 @@ test('JSON Lines: a line holding two records glued together (no line break betwe
   ]);
   assert.doesNotMatch([...readJsonlItems(f)][2]!.error!.detail, /more than one/);
 });
+
+test('JSON: a key twice is found however its name is spelled (escapes) and in nested objects (a message\'s "role"), naming where', () => {
+  const f = writeFiles(dir, {
+    'dup-deep.jsonl': [
+      '{"text":"a","te\\u0078t":"b"}',
+      '{"text":"a","te\\u0078t":"a"}',
+      '{"a\\/b": 1, "a/b": 2, "text": "x"}',
+      '{"messages":[{"role":"user","role":"assistant","content":"x"},{"role":"assistant","content":"y"}]}',
+      '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y","meta":{"k":1,"k":2}}]}',
+      '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y","meta":{"k":[1],"k":[1]}}]}',
+      '{"odd key":{"k":1,"\\u006b":2},"text":"x"}',
+    ].join('\n'),
+    'dup-deep.json': '{"messages":[{"role":"user","role":"assistant","content":"x"}]}',
+  });
+  const keep = 'JSON keeps the last and drops the other): keep one';
+  assert.deepEqual([...readJsonlItems(f['dup-deep.jsonl']!)].map((i) => i.error ? `${i.error.reason}: ${i.error.detail}` : 'ok'), [
+    `invalid_json: the key "text" appears twice with different values (${keep}`,
+    'ok',
+    `invalid_json: the key "a/b" appears twice with different values (${keep}`,
+    `invalid_json: the key "role" appears twice with different values in messages[0] (${keep}`,
+    `invalid_json: the key "k" appears twice with different values in messages[1].meta (${keep}`,
+    'ok',
+    `invalid_json: the key "k" appears twice with different values in ["odd key"] (${keep}`,
+  ]);
+  assert.equal([...readJson(f['dup-deep.json']!)][0]!.error?.detail, `the key "role" appears twice with different values in messages[0] (${keep}`);
+});
