@@ -266,3 +266,18 @@ test('JSON: a key twice is found however its name is spelled (escapes) and in ne
   ]);
   assert.equal([...readJson(f['dup-deep.json']!)][0]!.error?.detail, `the key "role" appears twice with different values in messages[0] (${keep}`);
 });
+
+test('JSON: one object whose one list is empty ({"data": []}) holds no records, as an empty file holds none: not one unknown_shape record', () => {
+  const f = writeFiles(dir, {
+    'no-data.json': '{"version": "1.0", "data": []}\n',
+    'ok.jsonl': '{"text": "a record to keep"}\n',
+    'a record.json': '{"text": "one record with no tags", "tags": []}\n',
+  });
+  const { report } = prepare({ inputs: [f['no-data.json']!, f['ok.jsonl']!, f['a record.json']!], outDir: path.join(dir, 'no-data'), tokenizer: tok, split: [1, 0, 0] });
+  assert.equal(report.input_records, 2);
+  assert.equal(report.rejected, 0);
+  assert.equal(report.kept, 2, 'an object with a text and an empty list is a record');
+  assert.ok(report.warnings.includes('no-data.json: no records: the file\'s one object holds one list, "data", and it is empty'), report.warnings.join('\n'));
+  assert.ok(!report.warnings.some((w) => w.startsWith('no records in')), 'not said to be empty, blank or a header row');
+  assert.throws(() => prepare({ inputs: [f['no-data.json']!], outDir: path.join(dir, 'no-data-alone'), tokenizer: tok }), /no record was kept: the inputs hold no records/);
+});

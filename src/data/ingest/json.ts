@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { duplicateKeyDetail } from './duplicate-keys.ts';
-import { recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
+import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { scanObjectMembers } from './json-object-scan.ts';
 import { closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
@@ -65,7 +65,9 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
       if (!bad) refuseTableLayouts(value, file);
       const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value, file);
-      yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}) };
+      const noRecords = bad || scan === null ? undefined : emptyListNote(scan, value);
+      yield bad ? { line: first.line, raw: text.trim(), error: bad }
+        : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}) };
       return;
     }
   }
