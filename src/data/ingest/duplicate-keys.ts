@@ -22,8 +22,12 @@ export function duplicateKeyDetail(text: string, value: unknown): string | null 
     if (countKeys(value, holders) && [...holders].every(([k, n]) => occurrences(text, JSON.stringify(k), n) <= n)) return null;
   }
   const dup = firstConflictingKey(text);
-  if (dup === null) return null;
-  return `the key ${JSON.stringify(dup.key)} appears twice with different values${dup.path === '' ? '' : ` in ${dup.path}`} (JSON keeps the last and drops the other): keep one`;
+  return dup === null ? null : duplicateKeyMessage(dup);
+}
+
+/** The rejection detail for key `key` named twice with different values by the object at `path` ('' for the record). */
+export function duplicateKeyMessage({ key, path }: { key: string; path: string }): string {
+  return `the key ${JSON.stringify(key)} appears twice with different values${path === '' ? '' : ` in ${path}`} (JSON keeps the last and drops the other): keep one`;
 }
 
 /** Counts, into `holders`, the objects within `v` that hold each key name; false once there are more than FEW_KEYS names. */
@@ -107,7 +111,7 @@ function firstConflictingKey(text: string): { key: string; path: string } | null
 }
 
 /** The path of member `key` of the object at `path`: `.key` for a name, `["odd key"]` for another. */
-function memberPath(path: string, key: string): string {
+export function memberPath(path: string, key: string): string {
   if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === '' ? key : `${path}.${key}`;
   return `${path}[${JSON.stringify(key)}]`;
 }

@@ -14,7 +14,6 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { duplicateKeyDetail } from './duplicate-keys.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { scanObjectMembers } from './json-object-scan.ts';
 import { closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
@@ -52,16 +51,15 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   if (size <= WHOLE_VALUE_LIMIT) {
     const bytes = fs.readFileSync(file);
     const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-    let value: unknown, reading: JsonReading = 'json';
+    let value: unknown, reading: JsonReading = 'json', duplicate: string | undefined;
     try {
-      ({ value, reading } = parseJsonText(text));
+      ({ value, reading, duplicate } = parseJsonText(text));
     } catch {
       value = undefined; // not one value: JSON Lines
     }
     if (value !== undefined) {
       opts.onBytes?.(bytes.length);
-      const duplicate = reading === 'json' ? duplicateKeyDetail(text, value) : null;
-      const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === null ? null : { reason: 'invalid_json' as const, detail: duplicate };
+      const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === undefined ? null : { reason: 'invalid_json' as const, detail: duplicate };
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
       if (!bad) refuseTableLayouts(value, file);
       const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value, file);

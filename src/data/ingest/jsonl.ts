@@ -3,7 +3,8 @@
 // A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed, and one longer
 // than ReadOptions.maxRawChars as too_long (parsing it would take memory in proportion to it). Python's NaN and
 // Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts). A record
-// with a key twice (with different values) is invalid_json: JSON.parse would silently keep the last (duplicate-keys.ts).
+// with a key twice (with different values), however it was read, is invalid_json: JSON.parse and ast.literal_eval
+// would silently keep the last (duplicate-keys.ts).
 // Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record) are read too:
 // a line holding only "{" (unindented), which no JSON Lines record is, opens an object whose lines up to its closing
 // brace are one record at that line. One that does not close before the next such line, within maxRawChars or before
@@ -12,7 +13,6 @@
 // one-line array as the first line: json.ts) holds its elements as records, each at the line, each parsed from its own
 // text; an empty one holds none; `onNote` is told how many lines and records were read so.
 import { readLines, type Line } from '../../util/lines.ts';
-import { duplicateKeyDetail } from './duplicate-keys.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
@@ -131,9 +131,8 @@ function opensObject(text: string): boolean {
 export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawItem {
   if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that any record within --max-chars can take; rejected unparsed` } };
   try {
-    const { value, reading } = parseJsonText(t);
-    const duplicate = reading === 'json' ? duplicateKeyDetail(t, value) : null;
-    if (duplicate !== null) return { line, raw: t, error: { reason: 'invalid_json', detail: duplicate } };
+    const { value, reading, duplicate } = parseJsonText(t);
+    if (duplicate !== undefined) return { line, raw: t, error: { reason: 'invalid_json', detail: duplicate } };
     return reading === 'json' ? { line, raw: t, value } : { line, raw: t, value, python: reading };
   } catch (e) {
     const second = secondValueAt(t);
