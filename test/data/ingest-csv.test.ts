@@ -88,6 +88,16 @@ test('CSV: header columns with no name (pandas\' index column, trailing commas) 
   assert.deepEqual(summary([...readCsv(f['trailing.csv']!, ',')]), [{ line: 2, value: { text: 'hello', label: 'pos', 'Unnamed: 2': '', 'Unnamed: 3': '' }, reason: undefined }]);
 });
 
+test('CSV: a row short of only the header\'s unnamed columns (a header with trailing commas its rows lack) has them empty, as pandas pads them; one short of a named column is still bad_columns', () => {
+  // every row of such a file was bad_columns: "2 fields where the header has 4"
+  const f = writeFiles(dir, { 'trail.csv': 'text,label,,\nhello,pos\nbye,neg,,\nalone\n' })['trail.csv']!;
+  assert.deepEqual(summary([...readCsv(f, ',')]), [
+    { line: 2, value: { text: 'hello', label: 'pos', 'Unnamed: 2': '', 'Unnamed: 3': '' }, reason: undefined },
+    { line: 3, value: { text: 'bye', label: 'neg', 'Unnamed: 2': '', 'Unnamed: 3': '' }, reason: undefined },
+    { line: 4, value: undefined, reason: 'bad_columns' },
+  ]);
+});
+
 test('CSV: a .csv whose header line has no comma outside quotes but ";" or a tab is read with that delimiter, and a note says so', () => {
   const f = writeFiles(dir, {
     'excel.csv': 'text;label\r\n"un film, très bon";pos\r\n"a; b";neg\r\nx;y;z\r\n',

@@ -9,7 +9,8 @@
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
 // malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not
 // UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it. A header cell with no name is named
-// `Unnamed: N` (N the 0-based column, pandas' name for the index column its to_csv writes). A .csv file whose header
+// `Unnamed: N` (N the 0-based column, pandas' name for the index column its to_csv writes); a row short of only
+// such columns at the header's end (a header with trailing commas its rows lack) has them empty, as pandas pads them. A .csv file whose header
 // line has no comma outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
 // A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
 // delimiter, which `onNote` is told too.
@@ -350,6 +351,10 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     if (row.error) {
       yield { line: row.line, raw: row.raw, error: { reason: row.tooLong ? 'too_long' : 'invalid_csv', detail: row.error }, ...(row.readsOnFrom ? { readsOnFrom: row.readsOnFrom } : {}) };
       continue;
+    }
+    // short of only unnamed columns at the header's end: those cells are empty, as pandas reads them
+    if (row.fields.length < header.length && headerCells.slice(row.fields.length).every((h) => h === '')) {
+      row.fields.push(...Array<string>(header.length - row.fields.length).fill(''));
     }
     if (row.fields.length !== header.length) {
       yield {
