@@ -239,6 +239,13 @@ test('JSON Lines: a line holding two records glued together (no line break betwe
     [3, 'invalid_json', [...readJsonlItems(f)][2]!.error!.detail],
   ]);
   assert.doesNotMatch([...readJsonlItems(f)][2]!.error!.detail, /more than one/);
+  // a record followed by a comma (the lines of a JSON array's body) says so, not "Unexpected non-whitespace character"
+  const c = writeFiles(dir, { 'commas.jsonl': '{"text": "a"},\n{"text": "b"} ,\n{"text": "c"}\n' })['commas.jsonl']!;
+  assert.deepEqual([...readJsonlItems(c)].map((i) => i.error?.detail ?? 'ok'), [
+    'a comma after the record (lines cut from a JSON array?): JSON Lines holds one record a line, with nothing after it; remove the comma',
+    'a comma after the record (lines cut from a JSON array?): JSON Lines holds one record a line, with nothing after it; remove the comma',
+    'ok',
+  ]);
 });
 
 test('JSON: a key twice is found however its name is spelled (escapes) and in nested objects (a message\'s "role"), naming where', () => {

@@ -135,29 +135,31 @@ export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawIt
     if (duplicate !== undefined) return { line, raw: t, error: { reason: 'invalid_json', detail: duplicate } };
     return reading === 'json' ? { line, raw: t, value } : { line, raw: t, value, python: reading };
   } catch (e) {
-    const second = secondValueAt(t);
-    const detail = second === null ? (e as Error).message
-      : `more than one JSON value (a second starts at character ${second + 1}): records written without a line break between them? Put each on its own line`;
+    const after = afterFirstValue(t);
+    const detail = after?.rest === ',' ? 'a comma after the record (lines cut from a JSON array?): JSON Lines holds one record a line, with nothing after it; remove the comma'
+      : after?.rest.startsWith('{') || after?.rest.startsWith('[')
+        ? `more than one JSON value (a second starts at character ${after.at + 1}): records written without a line break between them? Put each on its own line`
+        : (e as Error).message;
     return { line, raw: t, error: { reason: 'invalid_json', detail } };
   }
 }
 
 /**
- * Where a second object or array starts in `t` (0-based) when `t` is one JSON value followed by another
- * (`{"text": "a"}{"text": "b"}`: a writer that left out the newline), else null: said in the rejection, whose record
- * holds several.
+ * When `t` is one JSON object or array followed by more text, that text (trimmed) and where it starts (0-based), else
+ * null: said in the rejection — another value (`{"text": "a"}{"text": "b"}`: a writer that left out the newline, the
+ * record holds several) or a comma (`{"text": "a"},`: the lines of an array's body).
  */
-function secondValueAt(t: string): number | null {
+function afterFirstValue(t: string): { rest: string; at: number } | null {
   const i = closeIndex({ depth: 0, inString: false, escape: false }, t);
   if (i < 0) return null;
   const rest = t.slice(i + 1).trimStart();
-  if (!rest.startsWith('{') && !rest.startsWith('[')) return null;
+  if (rest === '') return null;
   try {
     JSON.parse(t.slice(0, i + 1));
   } catch {
     return null;
   }
-  return t.length - rest.length;
+  return { rest: rest.trimEnd(), at: t.length - rest.length };
 }
 
 /** Where a scan of JSON text stands: the brackets open, and whether it is inside a string (just after a backslash). */
