@@ -279,6 +279,7 @@ test('JSON: one object whose one list is empty ({"data": []}) holds no records, 
     'no-data.json': '{"version": "1.0", "data": []}\n',
     'ok.jsonl': '{"text": "a record to keep"}\n',
     'a record.json': '{"text": "one record with no tags", "tags": []}\n',
+    'no-splits.json': '{"train": [], "test": []}\n',
   });
   const { report } = prepare({ inputs: [f['no-data.json']!, f['ok.jsonl']!, f['a record.json']!], outDir: path.join(dir, 'no-data'), tokenizer: tok, split: [1, 0, 0] });
   assert.equal(report.input_records, 2);
@@ -287,4 +288,7 @@ test('JSON: one object whose one list is empty ({"data": []}) holds no records, 
   assert.ok(report.warnings.includes('no-data.json: no records: the file\'s one object holds one list, "data", and it is empty'), report.warnings.join('\n'));
   assert.ok(!report.warnings.some((w) => w.startsWith('no records in')), 'not said to be empty, blank or a header row');
   assert.throws(() => prepare({ inputs: [f['no-data.json']!], outDir: path.join(dir, 'no-data-alone'), tokenizer: tok }), /no record was kept: the inputs hold no records/);
+  const lists = prepare({ inputs: [f['no-splits.json']!, f['ok.jsonl']!], outDir: path.join(dir, 'no-splits'), tokenizer: tok, split: [1, 0, 0] }).report;
+  assert.deepEqual([lists.input_records, lists.rejected], [1, 0]);
+  assert.ok(lists.warnings.includes('no-splits.json: no records: the file\'s one object holds the lists "train", "test", all empty'), lists.warnings.join('\n'));
 });

@@ -41,15 +41,16 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
 }
 
 /**
- * For an object read as one record whose one array is empty, every other value a scalar or an object (`{"version": "1.0",
- * "data": []}`: a wrapper of no records), what to say when it is no record: that the file holds none (as an empty file);
- * undefined otherwise. `{"text": "…", "tags": []}` gets one too, but is a record, so it is never said.
+ * For an object read as one record whose arrays are all empty, every other value a scalar or an object (`{"version":
+ * "1.0", "data": []}`: a wrapper of no records), what to say when it is no record: that the file holds none (as an
+ * empty file); undefined otherwise. `{"text": "…", "tags": []}` gets one too, but is a record, so it is never said.
  */
 export function emptyListNote(members: ObjectMember[], value: unknown): string | undefined {
   const arrays = members.filter((m) => m.kind !== 'scalar' && m.kind !== 'object');
-  if (arrays.length !== 1 || !isObject(value)) return undefined;
-  const list = value[arrays[0]!.key];
-  return Array.isArray(list) && list.length === 0 ? `no records: the file's one object holds one list, ${JSON.stringify(arrays[0]!.key)}, and it is empty` : undefined;
+  if (arrays.length === 0 || !isObject(value)) return undefined;
+  if (!arrays.every((m) => { const list = value[m.key]; return Array.isArray(list) && list.length === 0; })) return undefined;
+  const names = arrays.map((m) => JSON.stringify(m.key)).join(', ');
+  return `no records: the file's one object holds ${arrays.length === 1 ? `one list, ${names}, and it is empty` : `the lists ${names}, all empty`}`;
 }
 
 /** Throws a UserError (naming `file`:1) when `value` is a pandas table that is not records. */
