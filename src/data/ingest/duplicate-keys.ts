@@ -30,15 +30,26 @@ export function duplicateKeyMessage({ key, path }: { key: string; path: string }
   return `the key ${JSON.stringify(key)} appears twice with different values${path === '' ? '' : ` in ${path}`} (JSON keeps the last and drops the other): keep one`;
 }
 
-/** Counts, into `holders`, the objects within `v` that hold each key name; false once there are more than FEW_KEYS names. */
+/**
+ * Counts, into `holders`, the objects within `v` that hold each key name; false once there are more than FEW_KEYS
+ * names. A stack, not recursion: JSON.parse reads nesting far deeper than the call stack goes.
+ */
 function countKeys(v: unknown, holders: Map<string, number>): boolean {
-  if (typeof v !== 'object' || v === null) return true;
-  if (Array.isArray(v)) return v.every((x) => countKeys(x, holders));
-  for (const k of Object.keys(v)) {
-    holders.set(k, (holders.get(k) ?? 0) + 1);
-    if (holders.size > FEW_KEYS) return false;
+  const todo: unknown[] = [v];
+  while (todo.length > 0) {
+    const x = todo.pop();
+    if (typeof x !== 'object' || x === null) continue;
+    if (Array.isArray(x)) {
+      for (const el of x) if (typeof el === 'object' && el !== null) todo.push(el);
+      continue;
+    }
+    for (const [k, el] of Object.entries(x)) {
+      holders.set(k, (holders.get(k) ?? 0) + 1);
+      if (holders.size > FEW_KEYS) return false;
+      if (typeof el === 'object' && el !== null) todo.push(el);
+    }
   }
-  return Object.values(v).every((x) => countKeys(x, holders));
+  return true;
 }
 
 /** How many times `q` occurs in `text`, counted up to more than `most`. */
