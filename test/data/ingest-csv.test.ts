@@ -77,6 +77,12 @@ test('CSV/TSV: a cell that starts with a quote but goes on after its closing quo
     { line: 4, value: { text: 'next', label: 'pos' }, reason: undefined },
   ]);
   assert.equal(items[0]!.error!.detail, 'text after a closing quote in field 1');
+  // but blanks after the closing quote of a cell of several lines are the quoted cell's, as on one line (Python keeps them)
+  const blanks = writeFiles(dir, { 'blanks.csv': 'text,label\n"two\nlines" ,pos\n"and\nthree\nlines"\t,neg\n' })['blanks.csv']!;
+  assert.deepEqual(summary([...readCsv(blanks, ',')]), [
+    { line: 2, value: { text: 'two\nlines ', label: 'pos' }, reason: undefined },
+    { line: 4, value: { text: 'and\nthree\nlines\t', label: 'neg' }, reason: undefined },
+  ]);
 });
 
 test('CSV: header columns with no name (pandas\' index column, trailing commas) are named "Unnamed: N", N the 0-based column', () => {

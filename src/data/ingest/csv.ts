@@ -4,7 +4,8 @@
 // starts with a quote and goes on after its closing quote on the same line (`"Hello," she said.` in a TSV of dialogue)
 // ends where Python's csv ends it, at the next delimiter, but is read as written, quotes included: Python's reader drops
 // its first two quotes (`Hello, she said.`), text the file holds; `onNote` is told how many were read so. One whose
-// quotes ran over lines before the text after them is `invalid_csv` (a stray quote that met another: lines not joined).
+// quotes ran over lines before the text after them is `invalid_csv` (a stray quote that met another: lines not joined);
+// blanks after a closing quote are the quoted cell's, as Python keeps them, wherever the cell opened.
 // Blank lines between rows are skipped (a line of tabs in a TSV is a row of empty cells, not a blank line). A row
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
 // malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not
@@ -112,22 +113,21 @@ class RowState {
         i++;
         continue;
       }
-      if (this.afterQuote && openedAt >= 0) {
-        // text after the closing quote of a field opened on this line: the cell runs to the next delimiter (Python's
-        // bounds); blanks only are a quoted cell's (kept, as Python keeps them), else the quote was the cell's text
+      if (this.afterQuote) {
+        // text after a closing quote: the cell runs to the next delimiter (Python's bounds); blanks only are a quoted
+        // cell's (kept, as Python keeps them); else, for a field opened on this line, the quote was the cell's text
         const end = text.indexOf(delimiter, i);
         const to = end < 0 ? text.length : end;
-        const tail = text.slice(i, to);
-        if (tail.trim() === '') this.field += tail;
-        else {
-          this.field = text.slice(openedAt, to);
-          this.asWritten++;
+        const tail = text.slice(i, to), blank = tail.trim() === '';
+        if (blank || openedAt >= 0) {
+          if (!blank) {
+            this.field = text.slice(openedAt, to);
+            this.asWritten++;
+          } else if (this.keep) this.field += tail;
+          this.afterQuote = false;
+          i = to;
+          continue;
         }
-        this.afterQuote = false;
-        i = to;
-        continue;
-      }
-      if (this.afterQuote) {
         this.error ??= `text after a closing quote in field ${this.fields.length + 1}`;
       } else if (c === 0x22 && atFieldStart) {
         openedAt = i;
