@@ -91,6 +91,10 @@ test('a .jsonl (or .json) whose first line is a whole JSON array with more lines
   assert.deepEqual(items.slice(0, 2).map((i) => i.raw), ['{"text":"a"}', '{"text": "b", "n": 1.50}']);
   assert.deepEqual(notes, ['2 lines hold a JSON array of records, not one record (line 1 first): read as the 2 records they hold, each at its line (JSON Lines holds one record a line)']);
   assert.deepEqual(summary([...readRecords(f['first-array.json']!, 'json')]).map((i) => [i.line, i.value]), [[1, { text: 'a' }], [2, { text: 'b' }], [3, { text: 'c' }]]);
+  // arrays one after another are still streamed element by element: a line of many records longer than any one record
+  // may be is no too_long record
+  const batches = writeFiles(dir, { 'batches.jsonl': '[{"text":"a"}, {"text":"b"}, {"text":"c"}]\n[{"text":"d"}]\n' })['batches.jsonl']!;
+  assert.deepEqual(summary([...readRecords(batches, 'jsonl', { maxRawChars: 20 })]).map((i) => i.value), [{ text: 'a' }, { text: 'b' }, { text: 'c' }, { text: 'd' }]);
 });
 
 test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s field=) is read as those records, each with its line', () => {

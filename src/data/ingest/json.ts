@@ -2,8 +2,9 @@
 // is where it starts), so a large array never sits in memory whole; so is the array of an object that wraps the
 // records (`{"version": "1.0", "data": [...]}`: json-object-scan.ts finds it, json-layout.ts decides). An object
 // followed by more text is JSON Lines (found by that scan, not by parsing the file whole), and so is an array that
-// closes at the end of the file's first line with more lines after it (`[{"text": "a"}]` then one record a line: the
-// lines after it are records, not one broken element; jsonl.ts reads such array lines as their records). Another file whose first
+// closes at the end of the file's first line with more lines after it, the next not another array (`[{"text": "a"}]`
+// then one record a line: the lines after it are records, not one broken element; jsonl.ts reads array lines as their
+// records). Another file whose first
 // character is not "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines.
 // A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
@@ -72,13 +73,16 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   yield* readJsonl(file, opts);
 }
 
-/** Whether the first non-blank line of `file` is a whole bracketed value (it closes at the line's end) and another non-blank line follows. */
+/**
+ * Whether the first non-blank line of `file` is a whole bracketed value (it closes at the line's end) and the next
+ * non-blank line starts with something other than "[": arrays one after another are streamed element by element.
+ */
 function firstLineThenMore(file: string): boolean {
   let whole: boolean | null = null;
   for (const { text } of readLines(file)) {
     const t = text.trim();
     if (t === '') continue;
-    if (whole !== null) return whole;
+    if (whole !== null) return !t.startsWith('[');
     whole = closeIndex({ depth: 0, inString: false, escape: false }, t) === t.length - 1;
     if (!whole) return false;
   }
