@@ -35,6 +35,8 @@ const SHAREGPT_ROLES: Record<string, string> = {
 const INSTRUCTION_KEYS = ['instruction', 'question', 'query', 'prompt', 'input'] as const;
 const CONTEXT_KEYS = ['input', 'context'] as const;
 const ANSWER_KEYS = ['output', 'response', 'answer'] as const;
+/** Every key an instruction pair is read from, but its system prompt's (which a chat's turns beside it share: systemBeside). */
+export const PAIR_KEYS: readonly string[] = [...new Set<string>([...INSTRUCTION_KEYS, ...CONTEXT_KEYS, ...ANSWER_KEYS, 'history'])];
 /** The system prompt's keys (OpenOrca's is "system_prompt"). */
 const SYSTEM_KEYS = ['system', 'system_prompt'] as const;
 

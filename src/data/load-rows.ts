@@ -94,6 +94,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined);
     if ('reason' in det) {
       if (det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, where);
+      if (det.reason === 'unknown_shape' && item.noRecords) throw new UserError(item.noRecords, file);
       const fix = det.reason === 'wrong_task' && opts.wrongTaskFix ? ` (${opts.wrongTaskFix})` : '';
       throw new UserError(`${det.reason}: ${det.detail}${fix} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     }

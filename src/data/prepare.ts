@@ -84,6 +84,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
 
   // --val/--test files first: a training record that repeats an evaluation record is the one rejected.
   const notes: string[] = [];
+  /** Sources whose one JSON object holds only an empty list: a note says so, not the empty-file warning. */
+  const emptyLists = new Set<number>();
   const tally = new ReadTally(); // how records were read (layouts, chats cut short), said in the report
   const sources = listSources([
     ...(opts.val ?? []).map((p) => ({ path: p, role: 'val' as const })),
@@ -167,6 +169,14 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined);
         // a dataset in one object is no record to reject: its records would be lost as one
         if ('reason' in det && det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, `${src.path}:${item.line}`);
+        // … and one whose one list is empty holds no record to reject: the file holds none, as an empty file
+        if ('reason' in det && det.reason === 'unknown_shape' && item.noRecords) {
+          inputRecords--;
+          perSource[si]!.records--;
+          emptyLists.add(si);
+          notes.push(`${src.name}: ${item.noRecords}`);
+          continue;
+        }
         if ('reason' in det) {
           if (det.noLabel?.kind === 'minus_one') minusOnes++;
           else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);
@@ -353,7 +363,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): if the file is in another ` +
         `encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${sources[src]!.name} > converted${path.extname(sources[src]!.name)}`);
     }
-    const empty = sources.filter((_, k) => perSource[k]!.records === 0).map((s) => s.name);
+    const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
     if (empty.length > 0) {
       warnings.push(`no records in ${empty.slice(0, 5).join(', ')}${empty.length > 5 ? ` and ${empty.length - 5} more files` : ''}: ${empty.length === 1 ? 'the file is' : 'each is'} empty, blank, or a header row only`);
     }

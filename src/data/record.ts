@@ -10,7 +10,7 @@ import { normalizeText } from './clean.ts';
 import { parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
-import { hasInstructionPair, isShareGptTurns, readLayout, systemBeside, type Layout } from './layouts.ts';
+import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, readLayout, systemBeside, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { reject, stringField, stringifiedTexts, typeName, type Stringified } from './record-fields.ts';
 
@@ -227,6 +227,8 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
   }
   const twoChats = bothChatFields(v, task, f, vocabSize, classes);
   if (twoChats !== null) return twoChats;
+  const pairBeside = pairBesideTurns(v, task, f, vocabSize, classes);
+  if (pairBeside !== null) return pairBeside;
   if (!has(v, f.text) && !has(v, f.completion) && !has(v, f.input_ids) && (!has(v, f.messages) || isShareGptTurns(ownField(v, f.messages)))) {
     const read = readLayout(v, f.messages);
     if (read !== null) {
@@ -331,6 +333,34 @@ function bothChatFields(v: Record<string, unknown>, task: Task, f: FieldMap, voc
   const asConversations = detectShape(without(f.messages), task, { ...f, messages: other }, vocabSize, classes);
   if ('record' in asMessages && 'record' in asConversations && canonicalContent(asMessages.record) === canonicalContent(asConversations.record)) return asMessages;
   return reject('unknown_shape', `ambiguous record: it has "${f.messages}" and "${other}", which do not hold the same chat (--field messages=${other} reads "${other}")`);
+}
+
+/**
+ * A record with a chat's turns ("messages", or ShareGPT's "conversations") and an instruction/answer pair beside them
+ * (Magpie's instruction/response beside its conversations): read as the chat when the pair is the chat's first
+ * exchange (a copy, as UltraChat's prompt beside its messages is), system turns aside; else rejected as ambiguous, where
+ * reading the turns would silently drop the pair. Null when the record does not have both, or has a text, a completion
+ * or token ids too (a second shape, rejected as such), or in a classification run (a chat there is wrong_task anyway).
+ */
+function pairBesideTurns(v: Record<string, unknown>, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult | null {
+  if (task !== 'generation' || has(v, f.text) || has(v, f.completion) || has(v, f.input_ids) || !hasInstructionPair(v)) return null;
+  const turnsKeys = new Set([f.messages, 'conversations']);
+  const turnsKey = [...turnsKeys].find((k) => filled(v, k));
+  if (turnsKey === undefined) return null;
+  const without = (drop: (k: string) => boolean) => Object.fromEntries(Object.entries(v).filter(([k]) => !drop(k)));
+  const pairOnly = without((k) => turnsKeys.has(k));
+  const asChat = detectShape(without((k) => PAIR_KEYS.includes(k) && !turnsKeys.has(k)), task, f, vocabSize, classes);
+  const asPair = detectShape(pairOnly, task, f, vocabSize, classes);
+  if ('record' in asChat && 'record' in asPair && asChat.record.shape === 'chat' && asPair.record.shape === 'chat') {
+    const [chat, pair] = [asChat.record.messages, asPair.record.messages].map((m) => m.filter((t) => t.role !== 'system'));
+    if (pair!.every((t, i) => chat![i]?.role === t.role && chat![i]?.content === t.content)) return asChat;
+  }
+  const layout = readLayout(pairOnly, f.messages);
+  const pairNames = layout !== null && 'names' in layout ? layout.names.messages.split('/').map((k) => JSON.stringify(k)).join('/') : 'an instruction pair';
+  // without the turns' field, the pair is read: unless they are ShareGPT's (read under any of their keys) or "conversations"
+  const pairReadable = turnsKey === f.messages && !filled(v, 'conversations') && !isShareGptTurns(ownField(v, turnsKey));
+  const hint = pairReadable ? `--field messages=none reads ${pairNames}` : 'keep one of them';
+  return reject('unknown_shape', `ambiguous record: it has "${turnsKey}" and ${pairNames}, which do not hold the same chat (${hint})`);
 }
 
 function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {

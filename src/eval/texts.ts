@@ -55,6 +55,7 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
       readingRecord(v); // the record whose numbers' spellings textValue and the id may ask for
       const given = ownField(v, textField);
       // a number or boolean is text as prepare reads it (a number as the file spells it: "3.50")
+      if (given === undefined && item.noRecords) throw new UserError(item.noRecords, file); // {"data": []}: no records, as prepare says
       const raw = textValue(textField, given, v);
       if (raw === null) throw new UserError(given === undefined ? `no "${textField}" field (--text-field names another)` : `"${textField}" is ${typeName(given)}, not a string`, where);
       const lone = loneSurrogateDetail(textField, raw);

@@ -239,4 +239,58 @@ test('JSON Lines: a line holding two records glued together (no line break betwe
     [3, 'invalid_json', [...readJsonlItems(f)][2]!.error!.detail],
   ]);
   assert.doesNotMatch([...readJsonlItems(f)][2]!.error!.detail, /more than one/);
+  // a record followed by a comma (the lines of a JSON array's body) says so, not "Unexpected non-whitespace character"
+  const c = writeFiles(dir, { 'commas.jsonl': '{"text": "a"},\n{"text": "b"} ,\n{"text": "c"}\n' })['commas.jsonl']!;
+  assert.deepEqual([...readJsonlItems(c)].map((i) => i.error?.detail ?? 'ok'), [
+    'a comma after the record (lines cut from a JSON array?): JSON Lines holds one record a line, with nothing after it; remove the comma',
+    'a comma after the record (lines cut from a JSON array?): JSON Lines holds one record a line, with nothing after it; remove the comma',
+    'ok',
+  ]);
+});
+
+test('JSON: a key twice is found however its name is spelled (escapes) and in nested objects (a message\'s "role"), naming where', () => {
+  const f = writeFiles(dir, {
+    'dup-deep.jsonl': [
+      '{"text":"a","te\\u0078t":"b"}',
+      '{"text":"a","te\\u0078t":"a"}',
+      '{"a\\/b": 1, "a/b": 2, "text": "x"}',
+      '{"messages":[{"role":"user","role":"assistant","content":"x"},{"role":"assistant","content":"y"}]}',
+      '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y","meta":{"k":1,"k":2}}]}',
+      '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y","meta":{"k":[1],"k":[1]}}]}',
+      '{"odd key":{"k":1,"\\u006b":2},"text":"x"}',
+    `{"text": "deep", "x": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`, // deeper than a recursive check could go
+    ].join('\n'),
+    'dup-deep.json': '{"messages":[{"role":"user","role":"assistant","content":"x"}]}',
+  });
+  const keep = 'JSON keeps the last and drops the other): keep one';
+  assert.deepEqual([...readJsonlItems(f['dup-deep.jsonl']!)].map((i) => i.error ? `${i.error.reason}: ${i.error.detail}` : 'ok'), [
+    `invalid_json: the key "text" appears twice with different values (${keep}`,
+    'ok',
+    `invalid_json: the key "a/b" appears twice with different values (${keep}`,
+    `invalid_json: the key "role" appears twice with different values in messages[0] (${keep}`,
+    `invalid_json: the key "k" appears twice with different values in messages[1].meta (${keep}`,
+    'ok',
+    `invalid_json: the key "k" appears twice with different values in ["odd key"] (${keep}`,
+    'ok',
+  ]);
+  assert.equal([...readJson(f['dup-deep.json']!)][0]!.error?.detail, `the key "role" appears twice with different values in messages[0] (${keep}`);
+});
+
+test('JSON: one object whose one list is empty ({"data": []}) holds no records, as an empty file holds none: not one unknown_shape record', () => {
+  const f = writeFiles(dir, {
+    'no-data.json': '{"version": "1.0", "data": []}\n',
+    'ok.jsonl': '{"text": "a record to keep"}\n',
+    'a record.json': '{"text": "one record with no tags", "tags": []}\n',
+    'no-splits.json': '{"train": [], "test": []}\n',
+  });
+  const { report } = prepare({ inputs: [f['no-data.json']!, f['ok.jsonl']!, f['a record.json']!], outDir: path.join(dir, 'no-data'), tokenizer: tok, split: [1, 0, 0] });
+  assert.equal(report.input_records, 2);
+  assert.equal(report.rejected, 0);
+  assert.equal(report.kept, 2, 'an object with a text and an empty list is a record');
+  assert.ok(report.warnings.includes('no-data.json: no records: the file\'s one object holds one list, "data", and it is empty'), report.warnings.join('\n'));
+  assert.ok(!report.warnings.some((w) => w.startsWith('no records in')), 'not said to be empty, blank or a header row');
+  assert.throws(() => prepare({ inputs: [f['no-data.json']!], outDir: path.join(dir, 'no-data-alone'), tokenizer: tok }), /no record was kept: the inputs hold no records/);
+  const lists = prepare({ inputs: [f['no-splits.json']!, f['ok.jsonl']!], outDir: path.join(dir, 'no-splits'), tokenizer: tok, split: [1, 0, 0] }).report;
+  assert.deepEqual([lists.input_records, lists.rejected], [1, 0]);
+  assert.ok(lists.warnings.includes('no-splits.json: no records: the file\'s one object holds the lists "train", "test", all empty'), lists.warnings.join('\n'));
 });

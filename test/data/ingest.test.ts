@@ -1,4 +1,5 @@
-// Readers: the counting rule (one item per input record), its starting line, raw text and parse errors.
+// Readers of JSON, JSON Lines and plain text (CSV and TSV: ingest-csv.test.ts): the counting rule (one item per
+// input record), its starting line, raw text and parse errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as fs from 'node:fs';
@@ -69,6 +70,31 @@ test('a JSON array saved as .jsonl is read as the array (as HF reads it), not as
     { line: 3, value: { text: 'second' }, reason: undefined },
     { line: 4, value: { text: 'third' }, reason: undefined },
   ]);
+});
+
+test('a .jsonl (or .json) whose first line is a whole JSON array with more lines after it is JSON Lines: a line that is an array of records is read as them, each at its line, and a note says so', () => {
+  // it was read as one JSON array: the lines after it became one invalid_json record (two records counted as one)
+  const notes: string[] = [];
+  const f = writeFiles(dir, {
+    'first-array.jsonl': '[{"text":"a"}, {"text": "b", "n": 1.50}]\n{"text":"c"}\n{oops\n[]\n{"text":"d"}\n[{"text":"e"}, 5]\n',
+    'first-array.json': '[{"text":"a"}]\n{"text":"b"}\n{"text":"c"}\n',
+  });
+  const items = [...readRecords(f['first-array.jsonl']!, 'jsonl', { onNote: (n) => notes.push(n) })];
+  assert.deepEqual(summary(items), [
+    { line: 1, value: { text: 'a' }, reason: undefined },
+    { line: 1, value: { text: 'b', n: 1.5 }, reason: undefined },
+    { line: 2, value: { text: 'c' }, reason: undefined },
+    { line: 3, value: undefined, reason: 'invalid_json' },
+    { line: 5, value: { text: 'd' }, reason: undefined }, // an empty array holds no record
+    { line: 6, value: [{ text: 'e' }, 5], reason: undefined }, // not all records: one value, rejected by its shape
+  ]);
+  assert.deepEqual(items.slice(0, 2).map((i) => i.raw), ['{"text":"a"}', '{"text": "b", "n": 1.50}']);
+  assert.deepEqual(notes, ['2 lines hold a JSON array of records, not one record (line 1 first): read as the 2 records they hold, each at its line (JSON Lines holds one record a line)']);
+  assert.deepEqual(summary([...readRecords(f['first-array.json']!, 'json')]).map((i) => [i.line, i.value]), [[1, { text: 'a' }], [2, { text: 'b' }], [3, { text: 'c' }]]);
+  // arrays one after another are still streamed element by element: a line of many records longer than any one record
+  // may be is no too_long record
+  const batches = writeFiles(dir, { 'batches.jsonl': '[{"text":"a"}, {"text":"b"}, {"text":"c"}]\n[{"text":"d"}]\n' })['batches.jsonl']!;
+  assert.deepEqual(summary([...readRecords(batches, 'jsonl', { maxRawChars: 20 })]).map((i) => i.value), [{ text: 'a' }, { text: 'b' }, { text: 'c' }, { text: 'd' }]);
 });
 
 test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s field=) is read as those records, each with its line', () => {
@@ -240,154 +266,6 @@ test('every reader of JSON gives the text of a number as the file spells it (JSO
   }
   const one = writeFiles(dir, { 'one-spelled.json': '{\n  "prompt": "Price?",\n  "completion": 1.0\n}\n' })['one-spelled.json']!;
   assert.deepEqual(texts([...readRecords(one, 'json')]), [['Price?', '1.0']]);
-});
-
-test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRLF, a quote inside a field; bad_columns and invalid_csv rows', () => {
-  const f = writeFiles(dir, {
-    'a.csv': '\ufefftext,label\r\n"a, b",1\r\n"say ""hi""",2\r\n"multi\r\nline\r\ntext",3\r\n\r\nplain,4\r\ntoo,many,fields\r\nshort\r\nbad"quote,5\r\n"closed"junk,6\r\n"unclosed,7\r\nmore',
-  })['a.csv']!;
-  const items = [...readCsv(f, ',')];
-  assert.deepEqual(summary(items), [
-    { line: 2, value: { text: 'a, b', label: '1' }, reason: undefined },
-    { line: 3, value: { text: 'say "hi"', label: '2' }, reason: undefined },
-    { line: 4, value: { text: 'multi\nline\ntext', label: '3' }, reason: undefined },
-    { line: 8, value: { text: 'plain', label: '4' }, reason: undefined },
-    { line: 9, value: undefined, reason: 'bad_columns' },
-    { line: 10, value: undefined, reason: 'bad_columns' },
-    { line: 11, value: { text: 'bad"quote', label: '5' }, reason: undefined }, // a quote inside a field is a character
-    { line: 12, value: undefined, reason: 'invalid_csv' },
-    { line: 13, value: undefined, reason: 'invalid_csv' },
-    { line: 14, value: undefined, reason: 'bad_columns' }, // read again after the unclosed quote of line 13
-  ]);
-  assert.match(items[4]!.error!.detail, /3 fields where the header has 2/);
-  const short = writeFiles(dir, { 'short-row.csv': 'text,label\nonly one cell\n' })['short-row.csv']!;
-  assert.equal([...readCsv(short, ',')][0]!.error!.detail, '1 field where the header has 2');
-  assert.equal(items[7]!.error!.detail, 'text after a closing quote in field 1');
-  assert.match(items[8]!.error!.detail, /opened on line 13 is not closed before the end of the file \(it runs over lines 13–14, 17 bytes\)/);
-});
-
-test('CSV: a malformed header stops the run with file:line', () => {
-  const f = writeFiles(dir, { 'dup.csv': 'text,text\na,b\n', 'broken.csv': '"text"x,label\na,b\n' });
-  assert.throws(() => [...readCsv(f['dup.csv']!, ',')], /dup\.csv:1: header column "text" appears twice/);
-  assert.throws(() => [...readCsv(f['broken.csv']!, ',')], /broken\.csv:1: the header row is malformed: text after a closing quote in field 1/);
-});
-
-test('CSV: a quote that does not start a field is a character (as Python\'s csv and pandas read it); text after a closing quote is still invalid_csv', () => {
-  const f = writeFiles(dir, { 'q.csv': 'text,label\nit is a "charming" journey .,pos\nthe 5" screen,neg\n"abc"def,pos\n"a ""b"" c" ,neg\nx,"y"z\n' })['q.csv']!;
-  const items = [...readCsv(f, ',')];
-  assert.deepEqual(summary(items), [
-    { line: 2, value: { text: 'it is a "charming" journey .', label: 'pos' }, reason: undefined },
-    { line: 3, value: { text: 'the 5" screen', label: 'neg' }, reason: undefined },
-    { line: 4, value: undefined, reason: 'invalid_csv' },
-    { line: 5, value: undefined, reason: 'invalid_csv' },
-    { line: 6, value: undefined, reason: 'invalid_csv' },
-  ]);
-  assert.deepEqual(items.slice(2).map((i) => i.error!.detail), ['text after a closing quote in field 1', 'text after a closing quote in field 1', 'text after a closing quote in field 2']);
-});
-
-test('CSV: header columns with no name (pandas\' index column, trailing commas) are named "Unnamed: N", N the 0-based column', () => {
-  const f = writeFiles(dir, { 'pandas.csv': ',text,label\n0,good film,pos\n1,"bad, film",neg\n', 'trailing.csv': 'text,label,,\nhello,pos,,\n' });
-  assert.deepEqual(summary([...readCsv(f['pandas.csv']!, ',')]), [
-    { line: 2, value: { 'Unnamed: 0': '0', text: 'good film', label: 'pos' }, reason: undefined },
-    { line: 3, value: { 'Unnamed: 0': '1', text: 'bad, film', label: 'neg' }, reason: undefined },
-  ]);
-  assert.deepEqual(summary([...readCsv(f['trailing.csv']!, ',')]), [{ line: 2, value: { text: 'hello', label: 'pos', 'Unnamed: 2': '', 'Unnamed: 3': '' }, reason: undefined }]);
-});
-
-test('CSV: a .csv whose header line has no comma outside quotes but ";" or a tab is read with that delimiter, and a note says so', () => {
-  const f = writeFiles(dir, {
-    'excel.csv': 'text;label\r\n"un film, très bon";pos\r\n"a; b";neg\r\nx;y;z\r\n',
-    'tabs.csv': 'text\tlabel\nQ, with comma\tA\n',
-    'quoted.csv': '"a;b",label\nx,y\n', // the ";" is inside quotes, and a comma outside: a comma CSV
-    'one.csv': 'text\nhello; there\n', // one column: no delimiter in the header, read as a comma CSV
-  });
-  const notes: string[] = [];
-  assert.deepEqual(summary([...readCsv(f['excel.csv']!, ',', { onNote: (n) => notes.push(n) })]), [
-    { line: 2, value: { text: 'un film, très bon', label: 'pos' }, reason: undefined },
-    { line: 3, value: { text: 'a; b', label: 'neg' }, reason: undefined },
-    { line: 4, value: undefined, reason: 'bad_columns' },
-  ]);
-  assert.deepEqual(notes, ['read with ";" as the delimiter (its header line has no comma, but a ";")']);
-  notes.length = 0;
-  assert.deepEqual(summary([...readCsv(f['tabs.csv']!, ',', { onNote: (n) => notes.push(n) })]).map((r) => r.value), [{ text: 'Q, with comma', label: 'A' }]);
-  assert.deepEqual(notes, ['read with tab as the delimiter (its header line has no comma, but a tab)']);
-  notes.length = 0;
-  assert.deepEqual(summary([...readCsv(f['quoted.csv']!, ',', { onNote: (n) => notes.push(n) })]).map((r) => r.value), [{ 'a;b': 'x', label: 'y' }]);
-  assert.deepEqual(summary([...readCsv(f['one.csv']!, ',', { onNote: (n) => notes.push(n) })]).map((r) => r.value), [{ text: 'hello; there' }]);
-  assert.deepEqual(notes, []);
-  // a .tsv is read with tabs, whatever its header holds
-  const t = writeFiles(dir, { 'semi.tsv': 'a;b\tc\nx;y\tz\n' })['semi.tsv']!;
-  assert.deepEqual(summary([...readCsv(t, '\t')]).map((r) => r.value), [{ 'a;b': 'x;y', c: 'z' }]);
-});
-
-test('CSV: a first line "sep=X" (Excel\'s delimiter line) is no row: the file is read with X, and a note says so', () => {
-  const f = writeFiles(dir, {
-    'semi.csv': 'sep=;\r\ntext;label\r\n"a, b";pos\r\n',
-    'comma.csv': 'sep=,\ntext,label\nx;y,neg\n', // sep= wins over the sniffing: the header has a comma anyway
-    'pipe.tsv': 'sep=|\ntext|label\nhi\tthere|pos\n',
-    'tab.csv': 'sep=\t\ntext\tlabel\nx\ty\n',
-    'late.csv': 'text;label\nsep=,;x\n', // only a first line is Excel's
-  });
-  const notes: string[] = [];
-  const read = (name: string, d: ',' | '\t' = ',') => summary([...readCsv(f[name]!, d, { onNote: (n) => notes.push(n) })]).map((r) => [r.line, r.value]);
-  assert.deepEqual(read('semi.csv'), [[3, { text: 'a, b', label: 'pos' }]]);
-  assert.deepEqual(read('comma.csv'), [[3, { text: 'x;y', label: 'neg' }]]);
-  assert.deepEqual(read('pipe.tsv', '\t'), [[3, { text: 'hi\tthere', label: 'pos' }]]);
-  assert.deepEqual(read('tab.csv'), [[3, { text: 'x', label: 'y' }]]);
-  assert.deepEqual(read('late.csv'), [[2, { text: 'sep=,', label: 'x' }]]);
-  assert.deepEqual(notes, [
-    'read with ";" as the delimiter (its first line, "sep=;", is Excel\'s delimiter line, not a row)',
-    'read with "," as the delimiter (its first line, "sep=,", is Excel\'s delimiter line, not a row)',
-    'read with "|" as the delimiter (its first line, "sep=|", is Excel\'s delimiter line, not a row)',
-    'read with tab as the delimiter (its first line, "sep=\\t", is Excel\'s delimiter line, not a row)',
-    'read with ";" as the delimiter (its header line has no comma, but a ";")',
-  ]);
-});
-
-test('CSV: a row that repeats the header (two CSV files joined) is rejected as bad_columns, not kept as data', () => {
-  const f = writeFiles(dir, { 'joined.csv': 'text,label\ngood film,pos\ntext,label\n"text","label"\nbad film,neg\ntext,labels\n' })['joined.csv']!;
-  const items = [...readCsv(f, ',')];
-  assert.deepEqual(summary(items), [
-    { line: 2, value: { text: 'good film', label: 'pos' }, reason: undefined },
-    { line: 3, value: undefined, reason: 'bad_columns' },
-    { line: 4, value: undefined, reason: 'bad_columns' },
-    { line: 5, value: { text: 'bad film', label: 'neg' }, reason: undefined },
-    { line: 6, value: { text: 'text', label: 'labels' }, reason: undefined },
-  ]);
-  assert.equal(items[1]!.error!.detail, 'a repeated header row (files joined together?), not data');
-});
-
-test('CSV: a quoted cell of 10,050 lines (a long poem) is one record; a quoted field is bounded by its size, not its lines', () => {
-  const poem = Array.from({ length: 10_050 }, (_, i) => `verse ${i} of the poem`);
-  const f = writeFiles(dir, { 'poem.csv': `text,label\n"${poem.join('\n')}",poem\nafter it,prose\n` })['poem.csv']!;
-  const items = [...readCsv(f, ',')];
-  assert.deepEqual(items.map((i) => [i.line, i.error?.reason]), [[2, undefined], [10_052, undefined]]);
-  assert.deepEqual(items[0]!.value, { text: poem.join('\n'), label: 'poem' });
-  assert.deepEqual(items[1]!.value, { text: 'after it', label: 'prose' });
-  // past the bound (here 100 bytes) the field is read on to its end, its text not kept: one too_long record
-  const g = writeFiles(dir, { 'bound.csv': `text,label\n"${poem.slice(0, 10).join('\n')}",poem\nafter it,prose\n` })['bound.csv']!;
-  const bounded = [...readCsv(g, ',', {}, { bytes: 100 })];
-  assert.deepEqual(bounded.map((i) => [i.line, i.error?.reason ?? i.value]), [[2, 'too_long'], [12, { text: 'after it', label: 'prose' }]]);
-  assert.equal(bounded[0]!.error!.detail, 'a quoted field (field 1) opened on line 2 runs over lines 2–11 (207 bytes), more than the 100 bytes a CSV cell is read up to: shorten or split it');
-  assert.equal(bounded[0]!.readsOnFrom, undefined);
-});
-
-test('TSV uses tabs', () => {
-  const f = writeFiles(dir, { 'a.tsv': 'prompt\tcompletion\nQ, with comma\tA\n' })['a.tsv']!;
-  assert.deepEqual(summary([...readCsv(f, '\t')]), [{ line: 2, value: { prompt: 'Q, with comma', completion: 'A' }, reason: undefined }]);
-});
-
-test('TSV: a line of tabs is a row of empty cells (a spreadsheet\'s empty row), counted as ",," is in a CSV; a blank line is none', () => {
-  // it was taken for a blank line, tabs being white space: one record fewer, silently, than the CSV export of the same sheet
-  const rows = (d: string) => ['text', 'label'].join(d) + '\n' + ['first row', 'a'].join(d) + '\n' + d + '\n\n   \n' + ['second row', 'b'].join(d) + '\n';
-  const t = writeFiles(dir, { 'empty-row.tsv': rows('\t'), 'empty-row.csv': rows(',') });
-  const want = [
-    { line: 2, value: { text: 'first row', label: 'a' }, reason: undefined },
-    { line: 3, value: { text: '', label: '' }, reason: undefined },
-    { line: 6, value: { text: 'second row', label: 'b' }, reason: undefined },
-  ];
-  assert.deepEqual(summary([...readCsv(t['empty-row.tsv']!, '\t')]), want);
-  assert.deepEqual(summary([...readCsv(t['empty-row.csv']!, ',')]), want);
 });
 
 test('plain text: one record per file, or one per blank-line block', () => {

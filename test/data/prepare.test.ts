@@ -429,16 +429,18 @@ test("Alpaca's formatted text column beside its instruction/answer pair: read as
   assert.deepEqual(asChat.kept.map((k) => k['messages']), [[{ role: 'user', content: 'Give a synonym of big' }, { role: 'assistant', content: 'Large' }]]);
 });
 
-test('an input file with no records (empty, blank lines only, a CSV header only) is named in a warning, not passed over in silence', () => {
+test('an input file with no records (empty, blank lines only, a CSV header only; a plain-text file so too) is named in a warning, not passed over in silence', () => {
   const dir = tempDir('mt-prep-empty-');
-  const files = writeFiles(dir, { 'good.jsonl': '{"text": "a record that is kept here"}\n', 'none.jsonl': '', 'blank.jsonl': '\n  \n', 'header.csv': 'text,label\n' });
+  const files = writeFiles(dir, { 'good.jsonl': '{"text": "a record that is kept here"}\n', 'none.jsonl': '', 'blank.jsonl': '\n  \n', 'header.csv': 'text,label\n', 'none.txt': '', 'blank.txt': ' \n\t\n' });
   const out = path.join(dir, 'out');
   const { report } = prepare({ inputs: Object.values(files), outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0] });
   assert.equal(report.input_records, 1);
   assert.deepEqual(report.warnings.filter((w) => w.startsWith('no records')), [
-    `no records in ${report.inputs[1]!.file}, ${report.inputs[2]!.file}, ${report.inputs[3]!.file}: each is empty, blank, or a header row only`,
+    `no records in ${report.inputs.slice(1).map((i) => i.file).join(', ')}: each is empty, blank, or a header row only`,
   ]);
-  assert.deepEqual(report.inputs.slice(1).map((i) => path.basename(i.file)), ['none.jsonl', 'blank.jsonl', 'header.csv']);
+  // a plain-text file read whole was one "empty" rejection: a record the file does not hold
+  assert.deepEqual(report.by_reason, {});
+  assert.deepEqual(report.inputs.slice(1).map((i) => path.basename(i.file)), ['none.jsonl', 'blank.jsonl', 'header.csv', 'none.txt', 'blank.txt']);
 });
 
 test('near duplicates are compared compatibility-folded: a full-width or ligature copy of a record is rejected (no leak across splits), the kept text is as written', () => {

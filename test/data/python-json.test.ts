@@ -108,3 +108,23 @@ test('prepare reads a JSONL file of str(dict) lines, and notes how many', () => 
   assert.deepEqual(report.warnings.filter((w) => /str\(\)/.test(w)),
     ["rows.jsonl: 2 records are Python's str() of a dict, not JSON (single quotes, None, True): read as Python's ast.literal_eval reads them; json.dumps writes JSON"]);
 });
+
+test('a key twice in a record with NaN, or in a str() of a dict, is invalid_json as in JSON: the last value was kept silently', async () => {
+  const { readJsonl: readJsonlItems } = await import('../../src/data/ingest/jsonl.ts');
+  const dir = tempDir('mt-pydup-');
+  const f = writeFiles(dir, { 'dup.jsonl': [
+    '{"text": NaN, "text": "b"}',
+    "{'text': 'a', 'text': 'b'}",
+    "{'messages': [{'role': 'user', 'role': 'assistant', 'content': 'x'}]}",
+    "{'text': 'same', \"text\": 'same', 'n': None}",
+    '{"text": "x", "score": NaN}',
+  ].join('\n') })['dup.jsonl']!;
+  const keep = 'appears twice with different values (JSON keeps the last and drops the other): keep one';
+  assert.deepEqual([...readJsonlItems(f)].map((i) => i.error ? `${i.error.reason}: ${i.error.detail}` : 'ok'), [
+    `invalid_json: the key "text" ${keep}`,
+    `invalid_json: the key "text" ${keep}`,
+    `invalid_json: the key "role" ${keep.replace('values', 'values in messages[0]')}`,
+    'ok',
+    'ok',
+  ]);
+});

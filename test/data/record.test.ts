@@ -431,3 +431,21 @@ test('a record with both "messages" and "conversations" is read only when they h
   assert.match(detail(gen({ conversations: ['Q', 'A'] })), /^unknown_shape: no "text", "prompt"\/"completion", "messages" or "input_ids" field \(keys: "conversations"\)/, 'alone and not ShareGPT\'s: no shape');
   assert.deepEqual(detectRecord({ text: 'T', conversations: sharegpt }, 'generation', { ...DEFAULT_FIELDS, text: 'none' }), { record: { shape: 'chat', messages: openai }, layout: 'sharegpt' });
 });
+
+test('an instruction pair beside a chat\'s turns (Magpie: instruction/response beside conversations) is read as the chat when it is the chat\'s first exchange, else rejected as ambiguous', () => {
+  const detail = (r: ReturnType<typeof detectRecord>) => ('reason' in r ? `${r.reason}: ${r.detail}` : 'ok');
+  const openai = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }];
+  const sharegpt = [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello' }];
+  assert.deepEqual(gen({ instruction: 'Hi', response: 'Hello', conversations: sharegpt, uuid: 'x' }), { record: { shape: 'chat', messages: openai }, layout: 'sharegpt' });
+  assert.deepEqual(gen({ messages: openai, prompt: 'Hi', response: 'Hello' }), { record: { shape: 'chat', messages: openai } });
+  const longer = [...openai, { role: 'user', content: 'More?' }, { role: 'assistant', content: 'Yes.' }];
+  assert.deepEqual(gen({ messages: longer, instruction: 'Hi', output: 'Hello' }), { record: { shape: 'chat', messages: longer } }, 'the first exchange of a longer chat');
+  // a pair that is not the chat's start was silently dropped
+  assert.equal(detail(gen({ messages: openai, instruction: 'Summarise', output: 'Done.' })),
+    'unknown_shape: ambiguous record: it has "messages" and "instruction"/"output", which do not hold the same chat (--field messages=none reads "instruction"/"output")');
+  assert.equal(detail(gen({ conversations: sharegpt, question: 'Q?', answer: 'A.' })),
+    'unknown_shape: ambiguous record: it has "conversations" and "question"/"answer", which do not hold the same chat (keep one of them)');
+  assert.deepEqual(detectRecord({ messages: openai, instruction: 'Summarise', output: 'Done.' }, 'generation', { ...DEFAULT_FIELDS, messages: 'none' }),
+    { record: { shape: 'chat', messages: [{ role: 'user', content: 'Summarise' }, { role: 'assistant', content: 'Done.' }] }, layout: 'instruction_pairs' });
+  assert.equal(reason(cls({ messages: openai, instruction: 'Summarise', output: 'Done.' })), 'wrong_task');
+});

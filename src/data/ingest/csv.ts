@@ -1,11 +1,17 @@
 // CSV (RFC 4180) and TSV: the first row is the header; every later row is one record whose line is
 // where the row starts. Quoted fields may hold delimiters, doubled quotes and newlines. A quote that does
-// not start a field is a literal character (`the 5" screen`), as Python's csv module and pandas read it.
+// not start a field is a literal character (`the 5" screen`), as Python's csv module and pandas read it. A field that
+// starts with a quote and goes on after its closing quote on the same line (`"Hello," she said.` in a TSV of dialogue)
+// ends where Python's csv ends it, at the next delimiter, but is read as written, quotes included: Python's reader drops
+// its first two quotes (`Hello, she said.`), text the file holds; `onNote` is told how many were read so. One whose
+// quotes ran over lines before the text after them is `invalid_csv` (a stray quote that met another: lines not joined);
+// blanks after a closing quote are the quoted cell's, as Python keeps them, wherever the cell opened.
 // Blank lines between rows are skipped (a line of tabs in a TSV is a row of empty cells, not a blank line). A row
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
 // malformed row (text after a closing quote, an unclosed quote) is `invalid_csv`; a row any of whose lines is not
 // UTF-8 text is `invalid_utf8` or `binary`, whatever else is wrong with it. A header cell with no name is named
-// `Unnamed: N` (N the 0-based column, pandas' name for the index column its to_csv writes). A .csv file whose header
+// `Unnamed: N` (N the 0-based column, pandas' name for the index column its to_csv writes); a row short of only
+// such columns at the header's end (a header with trailing commas its rows lack) has them empty, as pandas pads them. A .csv file whose header
 // line has no comma outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
 // A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
 // delimiter, which `onNote` is told too.
@@ -40,6 +46,8 @@ interface Row {
   defect?: Rejection;
   /** With `error`: a quoted field longer than a cell may be (the error says so), not malformed CSV. */
   tooLong?: true;
+  /** Cells that start with a quote and go on after its closing quote, read as written. */
+  asWritten?: number;
 }
 
 export interface CsvRowOptions {
@@ -67,6 +75,8 @@ class RowState {
   error: string | undefined;
   /** Whether the fields' text is kept: not once a quoted field runs past the size a cell may have (only its end is looked for). */
   keep = true;
+  /** Cells read as written: a quoted field followed by text on the line it opened on. */
+  asWritten = 0;
 
   constructor(private readonly d: number) {}
 
@@ -80,6 +90,8 @@ class RowState {
     let atFieldStart = !this.inQuotes && this.field === '' && !this.afterQuote;
     const delimiter = String.fromCharCode(this.d);
     let i = 0;
+    /** Where on this line the quoted field now open or just closed opened (−1: on an earlier line). */
+    let openedAt = -1;
     while (i < text.length) {
       if (this.inQuotes) {
         // the closing quote: the first that is not one of a doubled pair (a pair cannot straddle a line break)
@@ -102,8 +114,23 @@ class RowState {
         continue;
       }
       if (this.afterQuote) {
+        // text after a closing quote: the cell runs to the next delimiter (Python's bounds); blanks only are a quoted
+        // cell's (kept, as Python keeps them); else, for a field opened on this line, the quote was the cell's text
+        const end = text.indexOf(delimiter, i);
+        const to = end < 0 ? text.length : end;
+        const tail = text.slice(i, to), blank = tail.trim() === '';
+        if (blank || openedAt >= 0) {
+          if (!blank) {
+            this.field = text.slice(openedAt, to);
+            this.asWritten++;
+          } else if (this.keep) this.field += tail;
+          this.afterQuote = false;
+          i = to;
+          continue;
+        }
         this.error ??= `text after a closing quote in field ${this.fields.length + 1}`;
       } else if (c === 0x22 && atFieldStart) {
+        openedAt = i;
         this.inQuotes = true;
         this.quotedField = this.fields.length + 1;
         atFieldStart = false;
@@ -265,7 +292,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     // the row's first defective line
     for (let j = k + 1; j <= last; j++) defect = recordDefect(defect, line(j).defect, line(j).lineNo);
     st.fields.push(st.field);
-    yield { line: first.lineNo, fields: st.fields, raw: rawOf(buf, k - base, last - base), error: st.error, defect };
+    yield { line: first.lineNo, fields: st.fields, raw: rawOf(buf, k - base, last - base), error: st.error, defect, ...(st.asWritten > 0 ? { asWritten: st.asWritten } : {}) };
   }
 }
 
@@ -296,8 +323,13 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   let headerCells: string[] = [];
   let sniffedAs = delimiter as string;
   const sniff = delimiter === ',' ? (first: string) => (sniffedAs = sniffDelimiter(first)) : undefined;
+  const asWritten = { cells: 0, line: 0 };
   const onSepLine = (sep: string) => opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(`sep=${sep}`)}, is Excel's delimiter line, not a row)`);
   for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff, onSepLine })) {
+    if (row.asWritten !== undefined && !row.error && !row.defect) {
+      asWritten.cells += row.asWritten;
+      asWritten.line ||= row.line;
+    }
     if (header === null) {
       if (row.defect) throw new UserError(`the header row is not UTF-8 text (${row.defect.detail})`, `${file}:${row.line}`);
       if (row.error) throw new UserError(`the header row is malformed: ${row.error}`, `${file}:${row.line}`);
@@ -320,6 +352,10 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
       yield { line: row.line, raw: row.raw, error: { reason: row.tooLong ? 'too_long' : 'invalid_csv', detail: row.error }, ...(row.readsOnFrom ? { readsOnFrom: row.readsOnFrom } : {}) };
       continue;
     }
+    // short of only unnamed columns at the header's end: those cells are empty, as pandas reads them
+    if (row.fields.length < header.length && headerCells.slice(row.fields.length).every((h) => h === '')) {
+      row.fields.push(...Array<string>(header.length - row.fields.length).fill(''));
+    }
     if (row.fields.length !== header.length) {
       yield {
         line: row.line, raw: row.raw,
@@ -336,4 +372,12 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     for (let i = 0; i < header.length; i++) Object.defineProperty(value, header[i]!, { value: row.fields[i]!, enumerable: true, writable: true, configurable: true });
     yield { line: row.line, raw: row.raw, value };
   }
+  if (asWritten.cells > 0) opts.onNote?.(asWrittenNote(asWritten.cells, asWritten.line));
+}
+
+/** The note on `n` cells that start with a quote that does not quote them whole, the first on `line`. */
+function asWrittenNote(n: number, line: number): string {
+  return n === 1
+    ? `1 cell starts with a quote that does not quote it whole (text follows its closing quote, as in "Hello," she said.; line ${line}): read as written, quotes included (Python's csv would drop its first two quotes)`
+    : `${n} cells start with a quote that does not quote them whole (text follows the closing quote, as in "Hello," she said.; first on line ${line}): read as written, quotes included (Python's csv would drop the first two quotes of each)`;
 }

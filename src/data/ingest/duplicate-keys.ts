@@ -1,66 +1,128 @@
-// A record whose JSON object names a key twice (`{"text": "a", "text": "b"}`): JSON.parse, like Python's json, keeps
-// the last value and drops the other without a word, so a record's text or label would silently be half of what the
-// file says. A record of a few keys each named once in its text has none; else the object's own keys are found by
-// one walk of its text that jumps over strings (nested objects' keys are not looked at). The same key twice with the
-// same value loses nothing and is let be.
+// A record whose JSON names a key twice in one object (`{"text": "a", "text": "b"}`, or a message's
+// `{"role": "user", "role": "assistant"}`): JSON.parse, like Python's json, keeps the last value and drops the other
+// without a word, so a record's text, label or a turn's role would silently be half of what the file says. When the
+// text has no escape that can spell a key another way (`\u0078`, `\/`) and few key names, each name's quoted
+// occurrences in the text are counted against the objects of the parsed value that hold it: no more occurrences, no
+// object can hold it twice. Else every object's keys, at any depth, are found by one walk of the text that jumps over
+// strings, each name read as JSON reads it (escapes undone). The same key twice with the same value loses nothing and
+// is let be.
 import { stringEnd } from './number-spellings.ts';
 
-/** Up to this many keys, a search of the text for each is quicker than a walk of it (each search may read it whole). */
+/** Up to this many key names, a search of the text for each is quicker than a walk of it (each search may read it whole). */
 const FEW_KEYS = 8;
 
 /**
- * The rejection detail for a record whose top-level object, parsed from JSON `text` as `value`, has a key twice with
- * different values; null when it has none (or `value` is not an object).
+ * The rejection detail for a record whose object, parsed from JSON `text` as `value`, has a key twice in one object (its
+ * own or one nested in it) with different values; null when it has none (or `value` is not an object).
  */
 export function duplicateKeyDetail(text: string, value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  // a few keys, each of whose quoted names occurs once in the text, cannot repeat: found natively, faster than a walk
-  const keys = Object.keys(value);
-  if (keys.length <= FEW_KEYS && keys.every((k) => { const q = JSON.stringify(k); return text.indexOf(q) === text.lastIndexOf(q); })) return null;
+  if (!/\\[u/]/.test(text)) {
+    const holders = new Map<string, number>(); // key name → objects holding it
+    if (countKeys(value, holders) && [...holders].every(([k, n]) => occurrences(text, JSON.stringify(k), n) <= n)) return null;
+  }
   const dup = firstConflictingKey(text);
-  return dup === null ? null : `the key ${JSON.stringify(dup)} appears twice with different values (JSON keeps the last and drops the other): keep one`;
+  return dup === null ? null : duplicateKeyMessage(dup);
 }
 
-/** The first key of the outermost object in `text` that appears again with another value (its JSON text), or null. */
-function firstConflictingKey(text: string): string | null {
-  const seen = new Map<string, string>(); // key → its value's JSON text, trimmed
-  let depth = 0, key: string | null = null, valueStart = -1, expectKey = false;
-  const endValue = (at: number): string | null => {
-    if (key === null || valueStart < 0) return null;
-    const v = text.slice(valueStart, at).trim(); // a slice: V8 shares the text's memory, copying nothing
-    const before = seen.get(key);
-    if (before !== undefined && before !== v) return key;
-    seen.set(key, v);
-    key = null;
-    valueStart = -1;
-    return null;
+/** The rejection detail for key `key` named twice with different values by the object at `path` ('' for the record). */
+export function duplicateKeyMessage({ key, path }: { key: string; path: string }): string {
+  return `the key ${JSON.stringify(key)} appears twice with different values${path === '' ? '' : ` in ${path}`} (JSON keeps the last and drops the other): keep one`;
+}
+
+/**
+ * Counts, into `holders`, the objects within `v` that hold each key name; false once there are more than FEW_KEYS
+ * names. A stack, not recursion: JSON.parse reads nesting far deeper than the call stack goes.
+ */
+function countKeys(v: unknown, holders: Map<string, number>): boolean {
+  const todo: unknown[] = [v];
+  while (todo.length > 0) {
+    const x = todo.pop();
+    if (typeof x !== 'object' || x === null) continue;
+    if (Array.isArray(x)) {
+      for (const el of x) if (typeof el === 'object' && el !== null) todo.push(el);
+      continue;
+    }
+    for (const [k, el] of Object.entries(x)) {
+      holders.set(k, (holders.get(k) ?? 0) + 1);
+      if (holders.size > FEW_KEYS) return false;
+      if (typeof el === 'object' && el !== null) todo.push(el);
+    }
+  }
+  return true;
+}
+
+/** How many times `q` occurs in `text`, counted up to more than `most`. */
+function occurrences(text: string, q: string, most: number): number {
+  let n = 0;
+  for (let at = text.indexOf(q); at >= 0 && n <= most; at = text.indexOf(q, at + q.length)) n++;
+  return n;
+}
+
+/** An object or array open in the walk: an object's keys so far, and the member (or element) being read. */
+interface Open {
+  /** Whether it is an object (else an array). */
+  object: boolean;
+  /** An object's keys so far → where their value's JSON text starts and ends (made at its second key). */
+  seen: Map<string, { start: number; end: number }> | null;
+  key: string | null;
+  valueStart: number;
+  expectKey: boolean;
+  /** An array's element index. */
+  index: number;
+  /** Where it is in the record (`messages[0]`; '' for the record). */
+  path: string;
+}
+
+/** The first key of an object in `text` (at any depth) that appears again in it with another value, and that object's path; or null. */
+function firstConflictingKey(text: string): { key: string; path: string } | null {
+  const stack: Open[] = [];
+  /** The value of `o`'s member ends at `at`: whether its key was seen before with another value. */
+  const conflicts = (o: Open, at: number): boolean => {
+    if (o.key === null || o.valueStart < 0) return false;
+    o.seen ??= new Map();
+    const before = o.seen.get(o.key);
+    if (before !== undefined && text.slice(before.start, before.end).trim() !== text.slice(o.valueStart, at).trim()) return true;
+    o.seen.set(o.key, { start: o.valueStart, end: at });
+    o.key = null;
+    o.valueStart = -1;
+    return false;
   };
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       const end = stringEnd(text, i);
-      if (depth === 1 && expectKey) {
+      const top = stack.length > 0 ? stack[stack.length - 1]! : null;
+      if (top !== null && top.expectKey) {
         const raw = text.slice(i, end + 1);
-        key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
-        expectKey = false;
+        top.key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        top.expectKey = false;
       }
       i = end;
     } else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth === 1) expectKey = c === 0x7b;
+      const top = stack.length > 0 ? stack[stack.length - 1]! : null;
+      const path = top === null ? '' : top.object ? memberPath(top.path, top.key ?? '') : `${top.path}[${top.index}]`;
+      stack.push({ object: c === 0x7b, seen: null, key: null, valueStart: -1, expectKey: c === 0x7b, index: 0, path });
     } else if (c === 0x7d || c === 0x5d) {
-      if (depth === 1) {
-        const dup = endValue(i);
-        if (dup !== null) return dup;
+      const top = stack.pop();
+      if (top?.object && conflicts(top, i)) return { key: top.key!, path: top.path };
+    } else if (c === 0x3a || c === 0x2c) { // ":" or ","
+      const top = stack.length > 0 ? stack[stack.length - 1]! : null;
+      if (top === null) continue;
+      if (!top.object) {
+        if (c === 0x2c) top.index++;
+      } else if (c === 0x3a) top.valueStart = i + 1;
+      else {
+        if (conflicts(top, i)) return { key: top.key!, path: top.path };
+        top.expectKey = true;
       }
-      depth--;
-    } else if (depth === 1 && c === 0x3a) { // ":"
-      valueStart = i + 1;
-    } else if (depth === 1 && c === 0x2c) { // ","
-      const dup = endValue(i);
-      if (dup !== null) return dup;
-      expectKey = true;
     }
   }
   return null;
+}
+
+/** The path of member `key` of the object at `path`: `.key` for a name, `["odd key"]` for another. */
+export function memberPath(path: string, key: string): string {
+  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === '' ? key : `${path}.${key}`;
+  return `${path}[${JSON.stringify(key)}]`;
 }

@@ -4,7 +4,8 @@
 // orient="columns"), by row index (orient="index") or split (orient="split"), or several splits in one file
 // (`{"train": [...], "test": [...]}`) —, which is refused with one line saying how to write it: read as one
 // record, a whole dataset would be one unknown_shape rejection. An object with other lists of records is read as one
-// record (it may be one, with lists of annotations), with a note that makes it an error when it is not.
+// record (it may be one, with lists of annotations), with a note that makes it an error when it is not; so is an object
+// whose one list is empty (`{"data": []}`), with a note that makes it a file of no records when it is no record.
 import { UserError } from '../../util/errors.ts';
 import type { ObjectMember } from './json-object-scan.ts';
 
@@ -37,6 +38,19 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
   const jq = /^[A-Za-z_][A-Za-z0-9_]*$/.test(first) ? `.${first}[]` : `.[${JSON.stringify(first)}][]`;
   return `the file's one object is not a record but holds ${lists.length === 1 ? 'a list' : 'lists'} of records (${named}): ` +
     `save the records to train on as their own file (JSON Lines: jq -c '${jq}' ${/^[\w./-]+$/.test(file) ? file : 'FILE'} > records.jsonl)`;
+}
+
+/**
+ * For an object read as one record whose arrays are all empty, every other value a scalar or an object (`{"version":
+ * "1.0", "data": []}`: a wrapper of no records), what to say when it is no record: that the file holds none (as an
+ * empty file); undefined otherwise. `{"text": "…", "tags": []}` gets one too, but is a record, so it is never said.
+ */
+export function emptyListNote(members: ObjectMember[], value: unknown): string | undefined {
+  const arrays = members.filter((m) => m.kind !== 'scalar' && m.kind !== 'object');
+  if (arrays.length === 0 || !isObject(value)) return undefined;
+  if (!arrays.every((m) => { const list = value[m.key]; return Array.isArray(list) && list.length === 0; })) return undefined;
+  const names = arrays.map((m) => JSON.stringify(m.key)).join(', ');
+  return `no records: the file's one object holds ${arrays.length === 1 ? `one list, ${names}, and it is empty` : `the lists ${names}, all empty`}`;
 }
 
 /** Throws a UserError (naming `file`:1) when `value` is a pandas table that is not records. */

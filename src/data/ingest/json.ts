@@ -1,7 +1,10 @@
 // JSON files: a top-level array is streamed element by element (each element is one record, whose line
 // is where it starts), so a large array never sits in memory whole; so is the array of an object that wraps the
 // records (`{"version": "1.0", "data": [...]}`: json-object-scan.ts finds it, json-layout.ts decides). An object
-// followed by more text is JSON Lines (found by that scan, not by parsing the file whole). Another file whose first
+// followed by more text is JSON Lines (found by that scan, not by parsing the file whole), and so is an array that
+// closes at the end of the file's first line with more lines after it, the next not another array (`[{"text": "a"}]`
+// then one record a line: the lines after it are records, not one broken element; jsonl.ts reads array lines as their
+// records). Another file whose first
 // character is not "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines.
 // A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
@@ -12,10 +15,9 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { duplicateKeyDetail } from './duplicate-keys.ts';
-import { recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
+import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { scanObjectMembers } from './json-object-scan.ts';
-import { parseJsonItem, readJsonl } from './jsonl.ts';
+import { closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
@@ -26,7 +28,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   const first = firstChar(file);
   if (first === null) return;
   if (first.ch === '[') {
-    yield* readJsonArray(file, opts);
+    yield* (firstLineThenMore(file) ? readJsonl(file, opts) : readJsonArray(file, opts));
     return;
   }
   const scan = first.ch === '{' ? scanObjectMembers(file) : null;
@@ -50,24 +52,41 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   if (size <= WHOLE_VALUE_LIMIT) {
     const bytes = fs.readFileSync(file);
     const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-    let value: unknown, reading: JsonReading = 'json';
+    let value: unknown, reading: JsonReading = 'json', duplicate: string | undefined;
     try {
-      ({ value, reading } = parseJsonText(text));
+      ({ value, reading, duplicate } = parseJsonText(text));
     } catch {
       value = undefined; // not one value: JSON Lines
     }
     if (value !== undefined) {
       opts.onBytes?.(bytes.length);
-      const duplicate = reading === 'json' ? duplicateKeyDetail(text, value) : null;
-      const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === null ? null : { reason: 'invalid_json' as const, detail: duplicate };
+      const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === undefined ? null : { reason: 'invalid_json' as const, detail: duplicate };
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
       if (!bad) refuseTableLayouts(value, file);
       const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value, file);
-      yield bad ? { line: first.line, raw: text.trim(), error: bad } : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}) };
+      const noRecords = bad || scan === null ? undefined : emptyListNote(scan, value);
+      yield bad ? { line: first.line, raw: text.trim(), error: bad }
+        : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}) };
       return;
     }
   }
   yield* readJsonl(file, opts);
+}
+
+/**
+ * Whether the first non-blank line of `file` is a whole bracketed value (it closes at the line's end) and the next
+ * non-blank line starts with something other than "[": arrays one after another are streamed element by element.
+ */
+function firstLineThenMore(file: string): boolean {
+  let whole: boolean | null = null;
+  for (const { text } of readLines(file)) {
+    const t = text.trim();
+    if (t === '') continue;
+    if (whole !== null) return !t.startsWith('[');
+    whole = closeIndex({ depth: 0, inString: false, escape: false }, t) === t.length - 1;
+    if (!whole) return false;
+  }
+  return false;
 }
 
 /** The first `bytes` bytes of `file`, as text. */

@@ -3,14 +3,17 @@
 // A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed, and one longer
 // than ReadOptions.maxRawChars as too_long (parsing it would take memory in proportion to it). Python's NaN and
 // Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts). A record
-// with a key twice (with different values) is invalid_json: JSON.parse would silently keep the last (duplicate-keys.ts).
+// with a key twice (with different values), however it was read, is invalid_json: JSON.parse and ast.literal_eval
+// would silently keep the last (duplicate-keys.ts).
 // Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record) are read too:
 // a line holding only "{" (unindented), which no JSON Lines record is, opens an object whose lines up to its closing
 // brace are one record at that line. One that does not close before the next such line, within maxRawChars or before
 // the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
-// lines: each line is scanned at most twice.
+// lines: each line is scanned at most twice. A line that is a JSON array of objects (a batch written per line, or a
+// one-line array as the first line: json.ts) holds its elements as records, each at the line, each parsed from its own
+// text; an empty one holds none; `onNote` is told how many lines and records were read so.
 import { readLines, type Line } from '../../util/lines.ts';
-import { duplicateKeyDetail } from './duplicate-keys.ts';
+import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
 import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -27,6 +30,7 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
     opts.onBytes?.(Buffer.byteLength(r.value.text) + 1);
     return r.value;
   };
+  const arrays = { lines: 0, records: 0, first: 0 };
   for (let l = next(); l !== undefined; l = next()) {
     const { text, lineNo, defect } = l;
     const t = text.trim();
@@ -42,8 +46,52 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
       yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
       continue;
     }
-    yield defect ? { line: lineNo, raw: t, error: defectRejection(defect, lineNo) } : parseJsonItem(t, lineNo, opts.maxRawChars);
+    if (defect) {
+      yield { line: lineNo, raw: t, error: defectRejection(defect, lineNo) };
+      continue;
+    }
+    const item = parseJsonItem(t, lineNo, opts.maxRawChars);
+    const records = item.python === undefined ? recordsOfArray(item.value) : null;
+    if (records === null) {
+      yield item;
+      continue;
+    }
+    arrays.lines++;
+    arrays.records += records;
+    arrays.first ||= lineNo;
+    for (const el of arrayElements(t)) yield parseJsonItem(el, lineNo, opts.maxRawChars);
   }
+  if (arrays.lines > 0) {
+    const lines = arrays.lines === 1 ? `1 line holds a JSON array of records, not one record (line ${arrays.first})` : `${arrays.lines} lines hold a JSON array of records, not one record (line ${arrays.first} first)`;
+    opts.onNote?.(`${lines}: read as the ${arrays.records === 1 ? 'record' : `${arrays.records} records`} ${arrays.lines === 1 ? 'it holds' : 'they hold'}, each at its line (JSON Lines holds one record a line)`);
+  }
+}
+
+/** How many records `value` holds when it is an array of objects (0 when empty), else null (one value, judged by its shape). */
+function recordsOfArray(value: unknown): number | null {
+  if (!Array.isArray(value)) return null;
+  return value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x)) ? value.length : null;
+}
+
+/** The text of each element of `t`, a JSON array that JSON.parse read, by one walk that jumps over strings. */
+function arrayElements(t: string): string[] {
+  const out: string[] = [];
+  let depth = 0, start = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x22) i = stringEnd(t, i);
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth === 1) start = i + 1;
+    } else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
+      const last = t.slice(start, i).trim();
+      if (last !== '') out.push(last); // "[]" has no element
+      break;
+    } else if (c === 0x2c && depth === 1) {
+      out.push(t.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  return out;
 }
 
 /**
@@ -83,45 +131,46 @@ function opensObject(text: string): boolean {
 export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawItem {
   if (t.length > maxRaw) return { line, raw: t.slice(0, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${t.length} characters, more than the ${maxRaw} that any record within --max-chars can take; rejected unparsed` } };
   try {
-    const { value, reading } = parseJsonText(t);
-    const duplicate = reading === 'json' ? duplicateKeyDetail(t, value) : null;
-    if (duplicate !== null) return { line, raw: t, error: { reason: 'invalid_json', detail: duplicate } };
+    const { value, reading, duplicate } = parseJsonText(t);
+    if (duplicate !== undefined) return { line, raw: t, error: { reason: 'invalid_json', detail: duplicate } };
     return reading === 'json' ? { line, raw: t, value } : { line, raw: t, value, python: reading };
   } catch (e) {
-    const second = secondValueAt(t);
-    const detail = second === null ? (e as Error).message
-      : `more than one JSON value (a second starts at character ${second + 1}): records written without a line break between them? Put each on its own line`;
+    const after = afterFirstValue(t);
+    const detail = after?.rest === ',' ? 'a comma after the record (lines cut from a JSON array?): JSON Lines holds one record a line, with nothing after it; remove the comma'
+      : after?.rest.startsWith('{') || after?.rest.startsWith('[')
+        ? `more than one JSON value (a second starts at character ${after.at + 1}): records written without a line break between them? Put each on its own line`
+        : (e as Error).message;
     return { line, raw: t, error: { reason: 'invalid_json', detail } };
   }
 }
 
 /**
- * Where a second object or array starts in `t` (0-based) when `t` is one JSON value followed by another
- * (`{"text": "a"}{"text": "b"}`: a writer that left out the newline), else null: said in the rejection, whose record
- * holds several.
+ * When `t` is one JSON object or array followed by more text, that text (trimmed) and where it starts (0-based), else
+ * null: said in the rejection — another value (`{"text": "a"}{"text": "b"}`: a writer that left out the newline, the
+ * record holds several) or a comma (`{"text": "a"},`: the lines of an array's body).
  */
-function secondValueAt(t: string): number | null {
+function afterFirstValue(t: string): { rest: string; at: number } | null {
   const i = closeIndex({ depth: 0, inString: false, escape: false }, t);
   if (i < 0) return null;
   const rest = t.slice(i + 1).trimStart();
-  if (!rest.startsWith('{') && !rest.startsWith('[')) return null;
+  if (rest === '') return null;
   try {
     JSON.parse(t.slice(0, i + 1));
   } catch {
     return null;
   }
-  return t.length - rest.length;
+  return { rest: rest.trimEnd(), at: t.length - rest.length };
 }
 
 /** Where a scan of JSON text stands: the brackets open, and whether it is inside a string (just after a backslash). */
-interface JsonScan {
+export interface JsonScan {
   depth: number;
   inString: boolean;
   escape: boolean;
 }
 
 /** Scans `text` on from `scan`: the index of the "}" or "]" that closes the outermost value (depth back to 0), or −1 at the end of the text. */
-function closeIndex(scan: JsonScan, text: string): number {
+export function closeIndex(scan: JsonScan, text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (scan.inString) {

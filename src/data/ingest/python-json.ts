@@ -4,6 +4,7 @@
 // pandas means it), ±Infinity as numbers. Only text that JSON.parse refused is looked at again, so valid JSON costs
 // nothing more, and words inside strings are never touched. Text that is neither is tried last as a Python literal
 // (python-literal.ts: a dict written by str() instead of json.dumps).
+import { duplicateKeyDetail, duplicateKeyMessage } from './duplicate-keys.ts';
 import { parseJsonKeepingText } from './number-spellings.ts';
 import { mayBePythonLiteral, parsePythonLiteral } from './python-literal.ts';
 
@@ -16,24 +17,32 @@ export type JsonReading = 'json' | 'python-floats' | 'python-literal';
 /**
  * Parses `text` as JSON, as JSON with Python's NaN / Infinity / -Infinity, or as a Python literal; `reading` says
  * which was needed, its text kept for the spelling of its numbers (number-spellings.ts). Throws JSON.parse's error for the text as
- * it is when none reads it.
+ * it is when none reads it. `duplicate`: the rejection detail when an object of it names a key twice with different
+ * values, whichever way it was read (duplicate-keys.ts); absent when none does.
  */
-export function parseJsonText(text: string): { value: unknown; reading: JsonReading } {
+export function parseJsonText(text: string): { value: unknown; reading: JsonReading; duplicate?: string } {
+  let value: unknown;
   try {
-    return { value: parseJsonKeepingText(text), reading: 'json' };
+    value = parseJsonKeepingText(text);
   } catch (e) {
     const rewritten = text.includes('NaN') || text.includes('Infinity') ? withoutPythonFloats(text) : null;
     if (rewritten !== null) {
       try {
-        return { value: parseJsonKeepingText(rewritten), reading: 'python-floats' };
+        const v = parseJsonKeepingText(rewritten);
+        return withDuplicate({ value: v, reading: 'python-floats' }, duplicateKeyDetail(rewritten, v));
       } catch {
         // not JSON with Python's floats either
       }
     }
     const literal = mayBePythonLiteral(text) ? parsePythonLiteral(text) : null;
-    if (literal !== null) return { value: literal.value, reading: 'python-literal' };
+    if (literal !== null) return withDuplicate({ value: literal.value, reading: 'python-literal' }, literal.duplicate ? duplicateKeyMessage(literal.duplicate) : null);
     throw e; // the message of the text as written
   }
+  return withDuplicate({ value, reading: 'json' }, duplicateKeyDetail(text, value));
+}
+
+function withDuplicate<T extends object>(parsed: T, duplicate: string | null): T & { duplicate?: string } {
+  return duplicate === null ? parsed : { ...parsed, duplicate };
 }
 
 /** The report's note on what was read as Python wrote it: `records` of a file (0: none, no note), or the 'file' as one value. */

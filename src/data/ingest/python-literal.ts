@@ -5,6 +5,9 @@
 // reads NaN and Infinity (python-json.ts). Anything else — bytes, sets, a key that is not a string, a call —
 // is no literal: null, and the record stays invalid_json. Linear in the text; nesting is bounded. A number's spelling
 // is noted as JSON's is (number-spellings.ts): str() writes the float 1.0 as 1.0, which String() would write as 1.
+// A dict that names a key twice with different values (which ast.literal_eval, like JSON.parse, silently reads as the
+// last) is said (`duplicate`), as duplicate-keys.ts says it of JSON.
+import { memberPath } from './duplicate-keys.ts';
 import { noteNumberSpelling } from './number-spellings.ts';
 
 /** Deeper nesting is no record (the parser recurses). */
@@ -12,13 +15,17 @@ const MAX_DEPTH = 200;
 
 class NotALiteral extends Error {}
 
-/** The value of `text` as a Python literal of JSON's kinds, or null when it is none. */
-export function parsePythonLiteral(text: string): { value: unknown } | null {
+/**
+ * The value of `text` as a Python literal of JSON's kinds, or null when it is none; with `duplicate`, the first key a
+ * dict of it names twice with different values, and that dict's path in the value ('' for the value itself).
+ */
+export function parsePythonLiteral(text: string): { value: unknown; duplicate?: { key: string; path: string } } | null {
   const p = new LiteralParser(text);
   try {
     const value = p.value(0);
     p.skipSpace();
-    return p.atEnd() ? { value } : null;
+    if (!p.atEnd()) return null;
+    return p.duplicate === null ? { value } : { value, duplicate: p.duplicate };
   } catch (e) {
     if (e instanceof NotALiteral) return null;
     throw e;
@@ -38,6 +45,10 @@ class LiteralParser {
   private i = 0;
   /** The text of the last number read (`number`): the spelling of an element or value that is a number. */
   private numberToken = '';
+  /** The keys and indices from the value to the one being read (for a duplicate's path). */
+  private readonly at: Array<string | number> = [];
+  /** The first key a dict names twice with different values, and where that dict is. */
+  duplicate: { key: string; path: string } | null = null;
   constructor(private readonly s: string) {}
 
   atEnd(): boolean {
@@ -84,8 +95,13 @@ class LiteralParser {
       this.skipSpace();
       if (this.s[this.i] !== ':') this.fail();
       this.i++;
-      // defined, not assigned: a key "__proto__" is a field like any other, as JSON.parse makes it
+      this.at.push(key);
       const item = this.value(depth + 1);
+      this.at.pop();
+      if (this.duplicate === null && Object.hasOwn(out, key) && JSON.stringify(out[key]) !== JSON.stringify(item)) {
+        this.duplicate = { key, path: this.at.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : memberPath(p, k)), '') };
+      }
+      // defined, not assigned: a key "__proto__" is a field like any other, as JSON.parse makes it
       Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
       if (typeof item === 'number') noteNumberSpelling(out, key, this.numberToken);
       if (!this.separator('}')) this.fail();
@@ -101,7 +117,9 @@ class LiteralParser {
         this.i++;
         return out;
       }
+      this.at.push(out.length);
       const item = this.value(depth + 1);
+      this.at.pop();
       if (typeof item === 'number') noteNumberSpelling(out, out.length, this.numberToken);
       out.push(item);
       if (!this.separator(close)) this.fail();

@@ -1,5 +1,6 @@
 // Plain-text files: the whole file is one record (line 1), or with textSplit 'blank-lines' every block
-// of non-blank lines is one record, whose line is the block's first line. A record holding a line that
+// of non-blank lines is one record, whose line is the block's first line; an empty or blank file holds none (as an
+// empty JSON Lines file: prepare names it in a warning), not one record that is empty. A record holding a line that
 // is not UTF-8 text is rejected (invalid_utf8 or binary, naming the first such line). A file each of whose
 // lines is a JSON object (JSON Lines saved as .txt) is noted: read as text, its records would be trained as JSON.
 import { readLines } from '../../util/lines.ts';
@@ -35,13 +36,15 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, opts.formatFlag ?? true));
   };
   if (opts.textSplit !== 'blank-lines') {
+    let blank = true; // a line that is not UTF-8 text is not blank: it holds U+FFFD or a NUL
     for (const { text, lineNo, defect } of readLines(file)) {
       opts.onBytes?.(Buffer.byteLength(text) + 1);
       look(text);
       error = recordDefect(error, defect, lineNo);
+      blank &&= text.trim() === '';
       add(lines, text);
     }
-    yield item(1, lines);
+    if (!blank) yield item(1, lines);
     note();
     return;
   }

@@ -25,6 +25,11 @@ export interface RawItem {
    * recordListsNote): what to say when it is no record after all, instead of taking a dataset for one rejected record.
    */
   recordLists?: string;
+  /**
+   * A JSON file's one object that was read as a record though its one list is empty (`{"data": []}`, json-layout.ts
+   * emptyListNote): what to say when it is no record after all — the file holds no records, as an empty file holds none.
+   */
+  noRecords?: string;
   /** How Python wrote it, when that is not JSON (python-json.ts): NaN or Infinity in JSON, or a Python literal. */
   python?: Exclude<JsonReading, 'json'>;
 }

@@ -1,0 +1,201 @@
+// CSV and TSV reader: RFC 4180 quoting, the quote that does not start a field, headers, delimiters (sniffed, Excel's
+// sep= line), repeated headers, long quoted cells, TSV's rows of tabs.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readCsv } from '../../src/data/ingest/csv.ts';
+import type { RawItem } from '../../src/data/ingest/types.ts';
+import { tempDir, writeFiles } from './helpers.ts';
+
+const dir = tempDir();
+const summary = (items: RawItem[]) => items.map((i) => ({ line: i.line, value: i.value, reason: i.error?.reason }));
+test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRLF, a quote inside a field; bad_columns and invalid_csv rows', () => {
+  const f = writeFiles(dir, {
+    'a.csv': '\ufefftext,label\r\n"a, b",1\r\n"say ""hi""",2\r\n"multi\r\nline\r\ntext",3\r\n\r\nplain,4\r\ntoo,many,fields\r\nshort\r\nbad"quote,5\r\n"closed"junk,6\r\n"unclosed,7\r\nmore',
+  })['a.csv']!;
+  const items = [...readCsv(f, ',')];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: { text: 'a, b', label: '1' }, reason: undefined },
+    { line: 3, value: { text: 'say "hi"', label: '2' }, reason: undefined },
+    { line: 4, value: { text: 'multi\nline\ntext', label: '3' }, reason: undefined },
+    { line: 8, value: { text: 'plain', label: '4' }, reason: undefined },
+    { line: 9, value: undefined, reason: 'bad_columns' },
+    { line: 10, value: undefined, reason: 'bad_columns' },
+    { line: 11, value: { text: 'bad"quote', label: '5' }, reason: undefined }, // a quote inside a field is a character
+    { line: 12, value: { text: '"closed"junk', label: '6' }, reason: undefined }, // text after the closing quote: read as written
+    { line: 13, value: undefined, reason: 'invalid_csv' },
+    { line: 14, value: undefined, reason: 'bad_columns' }, // read again after the unclosed quote of line 13
+  ]);
+  assert.match(items[4]!.error!.detail, /3 fields where the header has 2/);
+  const short = writeFiles(dir, { 'short-row.csv': 'text,label\nonly one cell\n' })['short-row.csv']!;
+  assert.equal([...readCsv(short, ',')][0]!.error!.detail, '1 field where the header has 2');
+  assert.match(items[8]!.error!.detail, /opened on line 13 is not closed before the end of the file \(it runs over lines 13–14, 17 bytes\)/);
+});
+
+test('CSV: a malformed header stops the run with file:line', () => {
+  const f = writeFiles(dir, { 'dup.csv': 'text,text\na,b\n', 'broken.csv': '"text\n"x,label\na,b\n' });
+  assert.throws(() => [...readCsv(f['dup.csv']!, ',')], /dup\.csv:1: header column "text" appears twice/);
+  assert.throws(() => [...readCsv(f['broken.csv']!, ',')], /broken\.csv:1: the header row is malformed: text after a closing quote in field 1/);
+});
+
+test('CSV: a quote that does not start a field is a character (as Python\'s csv and pandas read it)', () => {
+  const f = writeFiles(dir, { 'q.csv': 'text,label\nit is a "charming" journey .,pos\nthe 5" screen,neg\n' })['q.csv']!;
+  assert.deepEqual(summary([...readCsv(f, ',')]), [
+    { line: 2, value: { text: 'it is a "charming" journey .', label: 'pos' }, reason: undefined },
+    { line: 3, value: { text: 'the 5" screen', label: 'neg' }, reason: undefined },
+  ]);
+});
+
+test('CSV/TSV: a cell that starts with a quote but goes on after its closing quote ("Hello," she said.) is read as written, with Python\'s csv\'s cell bounds, and a note counts them', () => {
+  // Python's csv (and pandas) read such a cell, but drop its first two quotes ("Hello," she said. → Hello, she said.): the
+  // text the file holds is kept instead; it was rejected as invalid_csv, though pandas users read the same file whole
+  const notes: string[] = [];
+  const t = writeFiles(dir, { 'said.tsv': 'text\tlabel\n"Hello," she said.\tpos\nplain\tneg\n' })['said.tsv']!;
+  assert.deepEqual(summary([...readCsv(t, '\t', { onNote: (n) => notes.push(n) })]), [
+    { line: 2, value: { text: '"Hello," she said.', label: 'pos' }, reason: undefined },
+    { line: 3, value: { text: 'plain', label: 'neg' }, reason: undefined },
+  ]);
+  // the cell ends at the delimiter after the closing quote, as Python's does (the comma inside the quotes is text); a
+  // closing quote followed by blanks only is a quoted cell, its blanks kept (as Python keeps them)
+  const c = writeFiles(dir, { 'q2.csv': 'text,label\n"Hello, world" she said,pos\n"abc"def,pos\n"a ""b"" c" ,neg\nx,"y"z\n"5"" screen" ok "x",neg\n' })['q2.csv']!;
+  assert.deepEqual(summary([...readCsv(c, ',', { onNote: (n) => notes.push(n) })]), [
+    { line: 2, value: { text: '"Hello, world" she said', label: 'pos' }, reason: undefined },
+    { line: 3, value: { text: '"abc"def', label: 'pos' }, reason: undefined },
+    { line: 4, value: { text: 'a "b" c ', label: 'neg' }, reason: undefined },
+    { line: 5, value: { text: 'x', label: '"y"z' }, reason: undefined },
+    { line: 6, value: { text: '"5"" screen" ok "x"', label: 'neg' }, reason: undefined },
+  ]);
+  assert.deepEqual(notes, [
+    '1 cell starts with a quote that does not quote it whole (text follows its closing quote, as in "Hello," she said.; line 2): read as written, quotes included (Python\'s csv would drop its first two quotes)',
+    '4 cells start with a quote that does not quote them whole (text follows the closing quote, as in "Hello," she said.; first on line 2): read as written, quotes included (Python\'s csv would drop the first two quotes of each)',
+  ]);
+  // a quoted field that ran over lines before its closing quote is still invalid_csv (a stray quote that met another): its
+  // lines are not joined into one cell; the rows after it are read
+  const m = writeFiles(dir, { 'multi.csv': 'text,label\n"opened here,pos\nand closed" here,neg\nnext,pos\n' })['multi.csv']!;
+  const items = [...readCsv(m, ',')];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: undefined, reason: 'invalid_csv' },
+    { line: 4, value: { text: 'next', label: 'pos' }, reason: undefined },
+  ]);
+  assert.equal(items[0]!.error!.detail, 'text after a closing quote in field 1');
+  // but blanks after the closing quote of a cell of several lines are the quoted cell's, as on one line (Python keeps them)
+  const blanks = writeFiles(dir, { 'blanks.csv': 'text,label\n"two\nlines" ,pos\n"and\nthree\nlines"\t,neg\n' })['blanks.csv']!;
+  assert.deepEqual(summary([...readCsv(blanks, ',')]), [
+    { line: 2, value: { text: 'two\nlines ', label: 'pos' }, reason: undefined },
+    { line: 4, value: { text: 'and\nthree\nlines\t', label: 'neg' }, reason: undefined },
+  ]);
+});
+
+test('CSV: header columns with no name (pandas\' index column, trailing commas) are named "Unnamed: N", N the 0-based column', () => {
+  const f = writeFiles(dir, { 'pandas.csv': ',text,label\n0,good film,pos\n1,"bad, film",neg\n', 'trailing.csv': 'text,label,,\nhello,pos,,\n' });
+  assert.deepEqual(summary([...readCsv(f['pandas.csv']!, ',')]), [
+    { line: 2, value: { 'Unnamed: 0': '0', text: 'good film', label: 'pos' }, reason: undefined },
+    { line: 3, value: { 'Unnamed: 0': '1', text: 'bad, film', label: 'neg' }, reason: undefined },
+  ]);
+  assert.deepEqual(summary([...readCsv(f['trailing.csv']!, ',')]), [{ line: 2, value: { text: 'hello', label: 'pos', 'Unnamed: 2': '', 'Unnamed: 3': '' }, reason: undefined }]);
+});
+
+test('CSV: a row short of only the header\'s unnamed columns (a header with trailing commas its rows lack) has them empty, as pandas pads them; one short of a named column is still bad_columns', () => {
+  // every row of such a file was bad_columns: "2 fields where the header has 4"
+  const f = writeFiles(dir, { 'trail.csv': 'text,label,,\nhello,pos\nbye,neg,,\nalone\n' })['trail.csv']!;
+  assert.deepEqual(summary([...readCsv(f, ',')]), [
+    { line: 2, value: { text: 'hello', label: 'pos', 'Unnamed: 2': '', 'Unnamed: 3': '' }, reason: undefined },
+    { line: 3, value: { text: 'bye', label: 'neg', 'Unnamed: 2': '', 'Unnamed: 3': '' }, reason: undefined },
+    { line: 4, value: undefined, reason: 'bad_columns' },
+  ]);
+});
+
+test('CSV: a .csv whose header line has no comma outside quotes but ";" or a tab is read with that delimiter, and a note says so', () => {
+  const f = writeFiles(dir, {
+    'excel.csv': 'text;label\r\n"un film, très bon";pos\r\n"a; b";neg\r\nx;y;z\r\n',
+    'tabs.csv': 'text\tlabel\nQ, with comma\tA\n',
+    'quoted.csv': '"a;b",label\nx,y\n', // the ";" is inside quotes, and a comma outside: a comma CSV
+    'one.csv': 'text\nhello; there\n', // one column: no delimiter in the header, read as a comma CSV
+  });
+  const notes: string[] = [];
+  assert.deepEqual(summary([...readCsv(f['excel.csv']!, ',', { onNote: (n) => notes.push(n) })]), [
+    { line: 2, value: { text: 'un film, très bon', label: 'pos' }, reason: undefined },
+    { line: 3, value: { text: 'a; b', label: 'neg' }, reason: undefined },
+    { line: 4, value: undefined, reason: 'bad_columns' },
+  ]);
+  assert.deepEqual(notes, ['read with ";" as the delimiter (its header line has no comma, but a ";")']);
+  notes.length = 0;
+  assert.deepEqual(summary([...readCsv(f['tabs.csv']!, ',', { onNote: (n) => notes.push(n) })]).map((r) => r.value), [{ text: 'Q, with comma', label: 'A' }]);
+  assert.deepEqual(notes, ['read with tab as the delimiter (its header line has no comma, but a tab)']);
+  notes.length = 0;
+  assert.deepEqual(summary([...readCsv(f['quoted.csv']!, ',', { onNote: (n) => notes.push(n) })]).map((r) => r.value), [{ 'a;b': 'x', label: 'y' }]);
+  assert.deepEqual(summary([...readCsv(f['one.csv']!, ',', { onNote: (n) => notes.push(n) })]).map((r) => r.value), [{ text: 'hello; there' }]);
+  assert.deepEqual(notes, []);
+  // a .tsv is read with tabs, whatever its header holds
+  const t = writeFiles(dir, { 'semi.tsv': 'a;b\tc\nx;y\tz\n' })['semi.tsv']!;
+  assert.deepEqual(summary([...readCsv(t, '\t')]).map((r) => r.value), [{ 'a;b': 'x;y', c: 'z' }]);
+});
+
+test('CSV: a first line "sep=X" (Excel\'s delimiter line) is no row: the file is read with X, and a note says so', () => {
+  const f = writeFiles(dir, {
+    'semi.csv': 'sep=;\r\ntext;label\r\n"a, b";pos\r\n',
+    'comma.csv': 'sep=,\ntext,label\nx;y,neg\n', // sep= wins over the sniffing: the header has a comma anyway
+    'pipe.tsv': 'sep=|\ntext|label\nhi\tthere|pos\n',
+    'tab.csv': 'sep=\t\ntext\tlabel\nx\ty\n',
+    'late.csv': 'text;label\nsep=,;x\n', // only a first line is Excel's
+  });
+  const notes: string[] = [];
+  const read = (name: string, d: ',' | '\t' = ',') => summary([...readCsv(f[name]!, d, { onNote: (n) => notes.push(n) })]).map((r) => [r.line, r.value]);
+  assert.deepEqual(read('semi.csv'), [[3, { text: 'a, b', label: 'pos' }]]);
+  assert.deepEqual(read('comma.csv'), [[3, { text: 'x;y', label: 'neg' }]]);
+  assert.deepEqual(read('pipe.tsv', '\t'), [[3, { text: 'hi\tthere', label: 'pos' }]]);
+  assert.deepEqual(read('tab.csv'), [[3, { text: 'x', label: 'y' }]]);
+  assert.deepEqual(read('late.csv'), [[2, { text: 'sep=,', label: 'x' }]]);
+  assert.deepEqual(notes, [
+    'read with ";" as the delimiter (its first line, "sep=;", is Excel\'s delimiter line, not a row)',
+    'read with "," as the delimiter (its first line, "sep=,", is Excel\'s delimiter line, not a row)',
+    'read with "|" as the delimiter (its first line, "sep=|", is Excel\'s delimiter line, not a row)',
+    'read with tab as the delimiter (its first line, "sep=\\t", is Excel\'s delimiter line, not a row)',
+    'read with ";" as the delimiter (its header line has no comma, but a ";")',
+  ]);
+});
+
+test('CSV: a row that repeats the header (two CSV files joined) is rejected as bad_columns, not kept as data', () => {
+  const f = writeFiles(dir, { 'joined.csv': 'text,label\ngood film,pos\ntext,label\n"text","label"\nbad film,neg\ntext,labels\n' })['joined.csv']!;
+  const items = [...readCsv(f, ',')];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: { text: 'good film', label: 'pos' }, reason: undefined },
+    { line: 3, value: undefined, reason: 'bad_columns' },
+    { line: 4, value: undefined, reason: 'bad_columns' },
+    { line: 5, value: { text: 'bad film', label: 'neg' }, reason: undefined },
+    { line: 6, value: { text: 'text', label: 'labels' }, reason: undefined },
+  ]);
+  assert.equal(items[1]!.error!.detail, 'a repeated header row (files joined together?), not data');
+});
+
+test('CSV: a quoted cell of 10,050 lines (a long poem) is one record; a quoted field is bounded by its size, not its lines', () => {
+  const poem = Array.from({ length: 10_050 }, (_, i) => `verse ${i} of the poem`);
+  const f = writeFiles(dir, { 'poem.csv': `text,label\n"${poem.join('\n')}",poem\nafter it,prose\n` })['poem.csv']!;
+  const items = [...readCsv(f, ',')];
+  assert.deepEqual(items.map((i) => [i.line, i.error?.reason]), [[2, undefined], [10_052, undefined]]);
+  assert.deepEqual(items[0]!.value, { text: poem.join('\n'), label: 'poem' });
+  assert.deepEqual(items[1]!.value, { text: 'after it', label: 'prose' });
+  // past the bound (here 100 bytes) the field is read on to its end, its text not kept: one too_long record
+  const g = writeFiles(dir, { 'bound.csv': `text,label\n"${poem.slice(0, 10).join('\n')}",poem\nafter it,prose\n` })['bound.csv']!;
+  const bounded = [...readCsv(g, ',', {}, { bytes: 100 })];
+  assert.deepEqual(bounded.map((i) => [i.line, i.error?.reason ?? i.value]), [[2, 'too_long'], [12, { text: 'after it', label: 'prose' }]]);
+  assert.equal(bounded[0]!.error!.detail, 'a quoted field (field 1) opened on line 2 runs over lines 2–11 (207 bytes), more than the 100 bytes a CSV cell is read up to: shorten or split it');
+  assert.equal(bounded[0]!.readsOnFrom, undefined);
+});
+
+test('TSV uses tabs', () => {
+  const f = writeFiles(dir, { 'a.tsv': 'prompt\tcompletion\nQ, with comma\tA\n' })['a.tsv']!;
+  assert.deepEqual(summary([...readCsv(f, '\t')]), [{ line: 2, value: { prompt: 'Q, with comma', completion: 'A' }, reason: undefined }]);
+});
+
+test('TSV: a line of tabs is a row of empty cells (a spreadsheet\'s empty row), counted as ",," is in a CSV; a blank line is none', () => {
+  // it was taken for a blank line, tabs being white space: one record fewer, silently, than the CSV export of the same sheet
+  const rows = (d: string) => ['text', 'label'].join(d) + '\n' + ['first row', 'a'].join(d) + '\n' + d + '\n\n   \n' + ['second row', 'b'].join(d) + '\n';
+  const t = writeFiles(dir, { 'empty-row.tsv': rows('\t'), 'empty-row.csv': rows(',') });
+  const want = [
+    { line: 2, value: { text: 'first row', label: 'a' }, reason: undefined },
+    { line: 3, value: { text: '', label: '' }, reason: undefined },
+    { line: 6, value: { text: 'second row', label: 'b' }, reason: undefined },
+  ];
+  assert.deepEqual(summary([...readCsv(t['empty-row.tsv']!, '\t')]), want);
+  assert.deepEqual(summary([...readCsv(t['empty-row.csv']!, ',')]), want);
+});
