@@ -246,7 +246,9 @@ export class MistralModel {
   }
 
   lmHead(): DeviceBuffer {
-    if (!this.weights.lmHead) throw new UserError(`this model has no LM head (${HF_NAMES.lmHead}): it was saved for classification`);
+    if (!this.weights.lmHead) {
+      throw new UserError(`this model has no LM head (${HF_NAMES.lmHead}): its checkpoint holds ${this.score ? 'a classification model' : 'the base MistralModel alone'}, which classifies (trained with task: classification) but does not give token logits`);
+    }
     return this.weights.lmHead;
   }
 

@@ -23,7 +23,7 @@ export interface MistralWeights {
   embed: DeviceBuffer; // (V, C)
   layers: LayerWeights[];
   finalNorm: DeviceBuffer; // (C)
-  /** (V, C); the same buffer as `embed` when the embeddings are tied; null for a classification-only checkpoint. */
+  /** (V, C); the same buffer as `embed` when the embeddings are tied; null for a classification-only or base-model-only checkpoint. */
   lmHead: DeviceBuffer | null;
   /** (numLabels, C) sequence-classification head, when the checkpoint has one. */
   score: DeviceBuffer | null;
@@ -145,9 +145,9 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   }
   let lmHead: DeviceBuffer | null = cfg.tieWordEmbeddings ? embed : null;
   if (!cfg.tieWordEmbeddings && ckpt.has(HF_NAMES.lmHead)) lmHead = load(HF_NAMES.lmHead, [V, C]);
-  if (!lmHead && !score) {
-    throw new UserError(`tensor "${HF_NAMES.lmHead}" not found, and tie_word_embeddings is false`, ckpt.dir);
-  }
+  // neither head: the base MistralModel alone (AutoModel's save; e5-mistral and other embedding models), which
+  // transformers loads into MistralForSequenceClassification with a new score head (and into …ForCausalLM with a random
+  // lm_head, not done here): it loads without one, and what needs the LM head says so (MistralModel.lmHead)
   // as transformers ("Some weights of the model checkpoint were not used"): a warning naming them, since a
   // config.json that disagrees with its checkpoint (num_hidden_layers too small, say) would otherwise go unnoticed
   const unused = ckpt.names().filter((n) => !used.has(n) && !(n === HF_NAMES.lmHead && cfg.tieWordEmbeddings));
