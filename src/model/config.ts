@@ -53,6 +53,17 @@ export interface MistralConfig {
 
 type Json = Record<string, unknown>;
 
+/** Mistral AI's other architectures in transformers, named in the refusal so that it says why. */
+const OTHER_MISTRALS: Record<string, string> = {
+  mixtral: 'a mixture of experts: each layer routes tokens to several MLPs',
+  mistral3: 'multimodal: a Pixtral vision encoder with the Mistral text model under text_config',
+  pixtral: 'a vision encoder',
+  llava: 'multimodal: a vision encoder with a text model under text_config',
+  ministral3: 'Ministral 3, whose attention scales queries by position (llama_4_scaling_beta)',
+  mistral4: 'a mixture of experts with latent attention',
+  voxtral: 'multimodal: an audio encoder with a text model under text_config',
+};
+
 /**
  * The hidden_act names of transformers' ACT2FN that we compute, and the gate activation each is: "swish" is silu,
  * "gelu_new" and "gelu_pytorch_tanh" are both gelu's tanh approximation. (transformers' own tiny test Mistrals use "gelu".)
@@ -110,7 +121,9 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     throw new UserError(`${key}: ${msg}`, where);
   };
   if (c.model_type !== 'mistral' && c.model_type !== 'ministral') {
-    err('model_type', c.model_type === undefined ? 'missing (an HF config.json names its model_type: "mistral")' : `${JSON.stringify(c.model_type)} is not supported (only "mistral" and "ministral")`);
+    const what = typeof c.model_type === 'string' ? OTHER_MISTRALS[c.model_type] : undefined;
+    err('model_type', c.model_type === undefined ? 'missing (an HF config.json names its model_type: "mistral")'
+      : `${JSON.stringify(c.model_type)}${what ? ` (${what})` : ''} is not supported (only "mistral" and "ministral": dense text models)`);
   }
   // GPTQ, AWQ, bitsandbytes or FP8 weights are packed integers or 8-bit floats, not the tensors a model is made of:
   // refused here by name, rather than as a missing or unreadable tensor later
