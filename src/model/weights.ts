@@ -150,7 +150,9 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   // lm_head, not done here): it loads without one, and what needs the LM head says so (MistralModel.lmHead)
   // as transformers ("Some weights of the model checkpoint were not used"): a warning naming them, since a
   // config.json that disagrees with its checkpoint (num_hidden_layers too small, say) would otherwise go unnoticed
-  const unused = ckpt.names().filter((n) => !used.has(n) && !(n === HF_NAMES.lmHead && cfg.tieWordEmbeddings));
+  // (transformers before 4.31 saved each layer's rotary_emb.inv_freq buffer: computed from the config, and ignored without
+  // a word by transformers 5.17 as here)
+  const unused = ckpt.names().filter((n) => !used.has(n) && !(n === HF_NAMES.lmHead && cfg.tieWordEmbeddings) && !/(^|\.)rotary_emb\.inv_freq$/.test(n));
   // a bias of a projection: transformers' Mistral has none and would drop it with that warning, computing another model
   // than the checkpoint's (a Qwen2-style attention bias, say): refused
   const bias = unused.find((n) => /^(model\.)?layers\.\d+\.(self_attn|mlp)\.\w+_proj\.bias$/.test(n));
