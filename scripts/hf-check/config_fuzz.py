@@ -275,9 +275,9 @@ PINNED = [
 
 # configs HF loads and runs but computes differently from our engine: each must be refused naming the key
 REFUSE = [
-    ('hidden_act', {'hidden_act': 'gelu'}),
-    ('hidden_act', {'hidden_act': 'gelu_pytorch_tanh'}),
-    ('hidden_act', {'hidden_act': 'relu'}),
+    # (gelu, gelu_new, gelu_pytorch_tanh and relu are computed: test/fixtures/hf-activations)
+    ('hidden_act', {'hidden_act': 'quick_gelu'}),
+    ('hidden_act', {'hidden_act': 'gelu_10'}),
     ('attention_dropout', {'attention_dropout': 0.1}),
     ('model_type', {'model_type': 'llama'}),
     # a classification head's loss: transformers trains these with MSE and BCE

@@ -63,6 +63,12 @@ export interface AdamWHyper {
   step: number;
 }
 
+/**
+ * The activation of the MLP's gate: silu (Mistral's SwiGLU), gelu (erf), gelu_tanh (its tanh approximation: transformers'
+ * gelu_new and gelu_pytorch_tanh) or relu. The CPU backend computes them all; the CUDA backend silu only.
+ */
+export type GateActivation = 'silu' | 'gelu' | 'gelu_tanh' | 'relu';
+
 export interface Backend {
   readonly name: 'cpu' | 'cuda';
   /** One line for logs, e.g. "cpu (OpenBLAS sgemm, 2 threads)". */
@@ -155,10 +161,10 @@ export interface Backend {
     dq: DeviceBuffer, dk: DeviceBuffer, dv: DeviceBuffer, dout: DeviceBuffer, out: DeviceBuffer, lse: DeviceBuffer,
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void;
-  /** out (n) = silu(gate) · up. */
-  swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void;
+  /** out (n) = act(gate) · up; act is silu (SwiGLU) unless given. */
+  swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number, act?: GateActivation): void;
   /** dgate, dup (n), overwritten, from dout (n). dgate may be gate and dup may be up (written over the activations). */
-  swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void;
+  swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number, act?: GateActivation): void;
   /**
    * Cross-entropy of logits (N, V) against targets (N) i32 (−100 = ignored, loss 0): losses (N) f32.
    * If dlogits is given (it may alias logits), it receives gradScale · (softmax − onehot) per counted row

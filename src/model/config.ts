@@ -1,9 +1,10 @@
 // HF config.json for model_type "mistral" (or "ministral": Mistral with per-layer attention types) → a typed,
 // validated MistralConfig.
 // Missing keys take the defaults of transformers' MistralConfig; anything we cannot compute exactly
-// (other model types, longrope scaling, other activations, biases) is refused with the key that says so.
+// (other model types, activations other than HIDDEN_ACTS, biases) is refused with the key that says so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { GateActivation } from '../backend/backend.ts';
 import { UserError } from '../util/errors.ts';
 import { intKey, readJsonFile } from '../util/json-file.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
@@ -21,6 +22,8 @@ export interface MistralConfig {
   numKvHeads: number;
   headDim: number;
   rmsNormEps: number;
+  /** transformers' hidden_act, the MLP's gate activation (gateActivation); absent for silu (Mistral's SwiGLU) and swish. */
+  hiddenAct?: HiddenAct;
   ropeTheta: number;
   /** A scaled rope (linear, yarn, llama3; dynamic, run only within max_position_embeddings) with transformers' defaults filled in; null = plain rope. */
   ropeScaling: RopeScaling | null;
@@ -49,6 +52,31 @@ export interface MistralConfig {
 }
 
 type Json = Record<string, unknown>;
+
+/** Mistral AI's other architectures in transformers, named in the refusal so that it says why. */
+const OTHER_MISTRALS: Record<string, string> = {
+  mixtral: 'a mixture of experts: each layer routes tokens to several MLPs',
+  mistral3: 'multimodal: a Pixtral vision encoder with the Mistral text model under text_config',
+  pixtral: 'a vision encoder',
+  llava: 'multimodal: a vision encoder with a text model under text_config',
+  ministral3: 'Ministral 3, whose attention scales queries by position (llama_4_scaling_beta)',
+  mistral4: 'a mixture of experts with latent attention',
+  voxtral: 'multimodal: an audio encoder with a text model under text_config',
+};
+
+/**
+ * The hidden_act names of transformers' ACT2FN that we compute, and the gate activation each is: "swish" is silu,
+ * "gelu_new" and "gelu_pytorch_tanh" are both gelu's tanh approximation. (transformers' own tiny test Mistrals use "gelu".)
+ */
+export const HIDDEN_ACTS = {
+  silu: 'silu', swish: 'silu', gelu: 'gelu', gelu_new: 'gelu_tanh', gelu_pytorch_tanh: 'gelu_tanh', relu: 'relu',
+} as const satisfies Record<string, GateActivation>;
+export type HiddenAct = keyof typeof HIDDEN_ACTS;
+
+/** The MLP's gate activation of a config. */
+export function gateActivation(cfg: Pick<MistralConfig, 'hiddenAct'>): GateActivation {
+  return HIDDEN_ACTS[cfg.hiddenAct ?? 'silu'];
+}
 
 /**
  * What a folder given as a model is when it is one of ours that is not a model (a run or quickstart folder, a common
@@ -93,7 +121,9 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     throw new UserError(`${key}: ${msg}`, where);
   };
   if (c.model_type !== 'mistral' && c.model_type !== 'ministral') {
-    err('model_type', c.model_type === undefined ? 'missing (an HF config.json names its model_type: "mistral")' : `${JSON.stringify(c.model_type)} is not supported (only "mistral" and "ministral")`);
+    const what = typeof c.model_type === 'string' ? OTHER_MISTRALS[c.model_type] : undefined;
+    err('model_type', c.model_type === undefined ? 'missing (an HF config.json names its model_type: "mistral")'
+      : `${JSON.stringify(c.model_type)}${what ? ` (${what})` : ''} is not supported (only "mistral" and "ministral": dense text models)`);
   }
   // GPTQ, AWQ, bitsandbytes or FP8 weights are packed integers or 8-bit floats, not the tensors a model is made of:
   // refused here by name, rather than as a missing or unreadable tensor later
@@ -125,8 +155,9 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   if (heads % kvHeads !== 0) err('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
   const headDim = parseHeadDim(c, hidden, heads, err);
   const act = given('hidden_act', 'silu');
-  // transformers maps "silu" and "swish" to the same function
-  if (act !== 'silu' && act !== 'swish') err('hidden_act', `${JSON.stringify(act)} is not supported (only "silu")`);
+  if (typeof act !== 'string' || !Object.hasOwn(HIDDEN_ACTS, act)) {
+    err('hidden_act', `${JSON.stringify(act)} is not supported (supported: ${Object.keys(HIDDEN_ACTS).map((a) => JSON.stringify(a)).join(', ')})`);
+  }
   // attention_bias and mlp_bias are not MistralConfig's: transformers builds Mistral's projections without biases whatever
   // they say, and so do we (a checkpoint that holds biases is refused as its weights load: weights.ts)
   const attentionDropout = given('attention_dropout', 0);
@@ -175,6 +206,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
     numKvHeads: kvHeads,
     headDim,
     rmsNormEps: eps as number,
+    // silu's (and its alias swish's) config is left as it always was: absent reads as silu
+    ...(HIDDEN_ACTS[act as HiddenAct] === 'silu' ? {} : { hiddenAct: act as HiddenAct }),
     ropeTheta: rope.theta,
     ropeScaling: rope.scaling,
     slidingWindow: sw as number | null,

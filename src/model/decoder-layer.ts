@@ -1,9 +1,9 @@
 // One Mistral decoder layer, forward and hand-written backward:
 //   mid = x + o_proj(attention(rope(q_proj(n1)), rope(k_proj(n1)), v_proj(n1))),  n1 = rmsnorm(x)
-//   out = mid + down_proj(silu(gate_proj(n2)) · up_proj(n2)),                      n2 = rmsnorm(mid)
+//   out = mid + down_proj(act(gate_proj(n2)) · up_proj(n2)),                       n2 = rmsnorm(mid), act = silu (hidden_act)
 import type { AttentionShape, Backend, DeviceBuffer } from '../backend/backend.ts';
 import type { Activations, LayerActs } from './activations.ts';
-import type { MistralConfig } from './config.ts';
+import { gateActivation, type MistralConfig } from './config.ts';
 import { doraInner, type DoraBuffers } from './dora.ts';
 import { Linear } from './linear.ts';
 import { GATE_UP, QKV } from './lora.ts';
@@ -113,7 +113,7 @@ export class DecoderLayer {
     lin('o_proj', a.mid, a.att, x); // mid = x + o(att)
     be.rmsnormForward(a.ln2, a.rstd2, a.mid, w.postAttentionNorm, N, C, c.rmsNormEps);
     this.gateUp.forward([a.gate, a.up], a.ln2, N, a.lora, scratch, seedOf, doraOf);
-    be.swigluForward(a.h, a.gate, a.up, N * c.intermediateSize);
+    be.swigluForward(a.h, a.gate, a.up, N * c.intermediateSize, gateActivation(c));
     if (out) {
       lin('down_proj', out, a.h, a.mid); // out = mid + down(h)
     } else if (this.proj.down_proj.lora?.pair.dora) { // z and y0 (the norms too), which ∂B and ∂m read
@@ -139,7 +139,7 @@ export class DecoderLayer {
       this.proj[p].backward(dx, dy, input, N, accumulate, a.lora[p], g.dz, g.dxDrop, seedOf(p), doraOf(p));
     // MLP branch: out = mid + down(h)
     lin('down_proj', g.dh, g.dresid, a.h, false);
-    be.swigluBackward(a.gate, a.up, g.dh, a.gate, a.up, N * I); // the gradients over the activations (dead after this)
+    be.swigluBackward(a.gate, a.up, g.dh, a.gate, a.up, N * I, gateActivation(c)); // the gradients over the activations (dead after this)
     this.gateUp.backward(g.dln, [a.gate, a.up], a.ln2, N, false, a.lora, g.dz, g.dxDrop, seedOf, doraOf);
     be.rmsnormBackward(g.dresid, this.dPostAttentionNorm, g.dln, a.mid, w.postAttentionNorm, a.rstd2, N, C);
     // attention branch: mid = x + o(att)

@@ -1,6 +1,6 @@
 // One line on what a model config.json describes, as `train` and `train --dry-run` print it before they work: the
 // shape (layers, widths, heads), vocabulary, attention window, rope and its scaling, context and parameter count.
-import { parameterCount, type MistralConfig } from './config.ts';
+import { gateActivation, parameterCount, type MistralConfig } from './config.ts';
 import { slidingLayerCount } from './layer-types.ts';
 import type { RopeScaling } from './rope-config.ts';
 
@@ -30,7 +30,7 @@ export function describeModelConfig(cfg: MistralConfig): string {
   const window = sliding === 0 ? 'no sliding window'
     : `sliding window ${n(cfg.slidingWindow!)}${sliding < cfg.numLayers ? ` in ${sliding} of the ${cfg.numLayers} layers` : ''}`;
   const rope = `rope θ ${n(cfg.ropeTheta)}${cfg.ropeScaling ? ropeScaling(cfg.ropeScaling) : ''}`;
-  return `${n(cfg.numLayers)} layer${cfg.numLayers === 1 ? '' : 's'}, hidden ${n(cfg.hiddenSize)}, ${heads} of ${cfg.headDim}, MLP ${n(cfg.intermediateSize)}, ` +
+  return `${n(cfg.numLayers)} layer${cfg.numLayers === 1 ? '' : 's'}, hidden ${n(cfg.hiddenSize)}, ${heads} of ${cfg.headDim}, MLP ${n(cfg.intermediateSize)}${cfg.hiddenAct && gateActivation(cfg) !== 'silu' ? ` (${cfg.hiddenAct})` : ''}, ` +
     `vocabulary ${n(cfg.vocabSize)}, ${window}, ${rope}, context ${n(cfg.maxPositionEmbeddings)}; ` +
     `${approx(parameterCount(cfg))} parameters${cfg.tieWordEmbeddings ? ' (tied embeddings)' : ''}`;
 }

@@ -278,16 +278,25 @@ export class SafetensorsCheckpoint {
       }
       const ckpt = new SafetensorsCheckpoint(dir, map);
       try {
-        for (const shard of new Set(map.values())) {
+        const shards = [...new Set(map.values())];
+        for (const shard of shards) {
           if (!fs.existsSync(path.join(dir, shard))) {
             const first = [...map].find(([, s]) => s === shard)![0];
             throw new UserError(`shard ${shard} (which should hold "${first}") is missing from ${dir}`, indexPath);
           }
-          const f = ckpt.shard(shard);
-          for (const [tensor, s] of map) {
-            if (s === shard && !f.has(tensor)) {
-              throw new UserError(`the index lists tensor "${tensor}" in ${shard}, but that shard does not hold it`, indexPath);
-            }
+        }
+        // transformers 5.17 reads every tensor of the shards the index names (the weight_map only says which files): a
+        // stale index's tensor that it leaves out, or places in another of its shards, is read where it is; where two
+        // shards hold one, the index's shard wins
+        for (const shard of shards) {
+          for (const tensor of ckpt.shard(shard).names()) {
+            const listed = map.get(tensor);
+            if (listed === undefined || (listed !== shard && !ckpt.shard(listed).has(tensor))) map.set(tensor, shard);
+          }
+        }
+        for (const [tensor, shard] of map) {
+          if (!ckpt.shard(shard).has(tensor)) {
+            throw new UserError(`the index lists tensor "${tensor}" in ${shard}, but that shard does not hold it (nor does any other shard it names)`, indexPath);
           }
         }
       } catch (e) {

@@ -183,7 +183,7 @@ function hfConfig(model: MistralModel, opts: SaveModelOptions): Record<string, u
     architectures: [`${family}${opts.head === 'classification' ? 'ForSequenceClassification' : 'ForCausalLM'}`],
     model_type: family.toLowerCase(), vocab_size: c.vocabSize, hidden_size: c.hiddenSize, intermediate_size: c.intermediateSize,
     num_hidden_layers: c.numLayers, num_attention_heads: c.numHeads, num_key_value_heads: c.numKvHeads, head_dim: headDimAsSaved(base, c),
-    hidden_act: 'silu', rms_norm_eps: c.rmsNormEps, sliding_window: c.slidingWindow, tie_word_embeddings: c.tieWordEmbeddings,
+    hidden_act: c.hiddenAct ?? 'silu', rms_norm_eps: c.rmsNormEps, sliding_window: c.slidingWindow, tie_word_embeddings: c.tieWordEmbeddings,
     max_position_embeddings: c.maxPositionEmbeddings, bos_token_id: c.bosTokenId,
     eos_token_id: eosValue(c.eosTokenIds),
     pad_token_id: opts.head === 'classification' ? classificationPadId(c) : c.padTokenId,

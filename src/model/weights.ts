@@ -23,7 +23,7 @@ export interface MistralWeights {
   embed: DeviceBuffer; // (V, C)
   layers: LayerWeights[];
   finalNorm: DeviceBuffer; // (C)
-  /** (V, C); the same buffer as `embed` when the embeddings are tied; null for a classification-only checkpoint. */
+  /** (V, C); the same buffer as `embed` when the embeddings are tied; null for a classification-only or base-model-only checkpoint. */
   lmHead: DeviceBuffer | null;
   /** (numLabels, C) sequence-classification head, when the checkpoint has one. */
   score: DeviceBuffer | null;
@@ -57,6 +57,22 @@ export function checkpointTensor(ckpt: SafetensorsCheckpoint, name: string, dtyp
   return hostFloats(file.readF32(name), dtype);
 }
 
+/** The prefix of the base model's weights in a MistralFor* checkpoint (transformers' base_model_prefix). */
+const BASE_PREFIX = 'model.';
+
+/**
+ * The name the checkpoint stores `name` (an HF name: names.ts) under. A checkpoint saved from the base MistralModel
+ * (AutoModel's save_pretrained: e5-mistral and other embedding models) has its keys without "model."
+ * ("embed_tokens.weight", "layers.0.…"); transformers 5.17 loads it into MistralForCausalLM or …SequenceClassification
+ * by adding the prefix to each key whose prefixed name is a parameter (core_model_loading.rename_source_and_target_keys).
+ * The name as given wins when the file holds both.
+ */
+export function storedName(ckpt: SafetensorsCheckpoint, name: string): string {
+  if (ckpt.has(name) || !name.startsWith(BASE_PREFIX)) return name;
+  const bare = name.slice(BASE_PREFIX.length);
+  return ckpt.has(bare) ? bare : name;
+}
+
 /**
  * The config as transformers 5 loads the checkpoint: tie_word_embeddings true, but lm_head.weight in the file with
  * values other than the embedding's, is used untied (transformers warns and keeps both), so tieWordEmbeddings is false
@@ -64,9 +80,10 @@ export function checkpointTensor(ckpt: SafetensorsCheckpoint, name: string, dtyp
  * to the embedding stays tied; one alone, without the embedding, is the tied weight (loadWeights).
  */
 export function tyingAsLoaded(ckpt: SafetensorsCheckpoint, cfg: MistralConfig): MistralConfig {
-  if (!cfg.tieWordEmbeddings || !ckpt.has(HF_NAMES.lmHead) || !ckpt.has(HF_NAMES.embed)) return cfg;
-  const a = ckpt.info(HF_NAMES.embed), b = ckpt.info(HF_NAMES.lmHead);
-  if (a.shape.join() === b.shape.join() && sameValues(ckpt.readF32(HF_NAMES.embed), ckpt.readF32(HF_NAMES.lmHead))) return cfg;
+  const embed = storedName(ckpt, HF_NAMES.embed);
+  if (!cfg.tieWordEmbeddings || !ckpt.has(HF_NAMES.lmHead) || !ckpt.has(embed)) return cfg;
+  const a = ckpt.info(embed), b = ckpt.info(HF_NAMES.lmHead);
+  if (a.shape.join() === b.shape.join() && sameValues(ckpt.readF32(embed), ckpt.readF32(HF_NAMES.lmHead))) return cfg;
   warn(`${ckpt.dir}: tie_word_embeddings is true, but the checkpoint holds ${HF_NAMES.lmHead} with values other than ${HF_NAMES.embed}: ` +
     'both are used, untied, as transformers does (set tie_word_embeddings to false in config.json to silence this)');
   return { ...cfg, tieWordEmbeddings: false };
@@ -81,7 +98,8 @@ function sameValues(a: Float32Array, b: Float32Array): boolean {
 export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: MistralConfig, dtype: DType): MistralWeights {
   const used = new Set<string>();
   const finite = new FiniteWeights(backend);
-  const load = (name: string, shape: readonly number[]): DeviceBuffer => {
+  const load = (hfName: string, shape: readonly number[]): DeviceBuffer => {
+    const name = storedName(ckpt, hfName);
     used.add(name);
     const info = ckpt.info(name);
     if (info.shape.length !== shape.length || info.shape.some((s, i) => s !== shape[i])) {
@@ -98,7 +116,7 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   };
   const C = cfg.hiddenSize, V = cfg.vocabSize;
   // tied, with lm_head.weight alone in the file: transformers ties the embedding to it
-  const headOnly = cfg.tieWordEmbeddings && !ckpt.has(HF_NAMES.embed) && ckpt.has(HF_NAMES.lmHead);
+  const headOnly = cfg.tieWordEmbeddings && !ckpt.has(storedName(ckpt, HF_NAMES.embed)) && ckpt.has(HF_NAMES.lmHead);
   const embed = load(headOnly ? HF_NAMES.lmHead : HF_NAMES.embed, [V, C]);
   const layers: LayerWeights[] = [];
   for (let i = 0; i < cfg.numLayers; i++) {
@@ -127,15 +145,17 @@ export function loadWeights(backend: Backend, ckpt: SafetensorsCheckpoint, cfg: 
   }
   let lmHead: DeviceBuffer | null = cfg.tieWordEmbeddings ? embed : null;
   if (!cfg.tieWordEmbeddings && ckpt.has(HF_NAMES.lmHead)) lmHead = load(HF_NAMES.lmHead, [V, C]);
-  if (!lmHead && !score) {
-    throw new UserError(`tensor "${HF_NAMES.lmHead}" not found, and tie_word_embeddings is false`, ckpt.dir);
-  }
+  // neither head: the base MistralModel alone (AutoModel's save; e5-mistral and other embedding models), which
+  // transformers loads into MistralForSequenceClassification with a new score head (and into …ForCausalLM with a random
+  // lm_head, not done here): it loads without one, and what needs the LM head says so (MistralModel.lmHead)
   // as transformers ("Some weights of the model checkpoint were not used"): a warning naming them, since a
   // config.json that disagrees with its checkpoint (num_hidden_layers too small, say) would otherwise go unnoticed
-  const unused = ckpt.names().filter((n) => !used.has(n) && !(n === HF_NAMES.lmHead && cfg.tieWordEmbeddings));
+  // (transformers before 4.31 saved each layer's rotary_emb.inv_freq buffer: computed from the config, and ignored without
+  // a word by transformers 5.17 as here)
+  const unused = ckpt.names().filter((n) => !used.has(n) && !(n === HF_NAMES.lmHead && cfg.tieWordEmbeddings) && !/(^|\.)rotary_emb\.inv_freq$/.test(n));
   // a bias of a projection: transformers' Mistral has none and would drop it with that warning, computing another model
   // than the checkpoint's (a Qwen2-style attention bias, say): refused
-  const bias = unused.find((n) => /^model\.layers\.\d+\.(self_attn|mlp)\.\w+_proj\.bias$/.test(n));
+  const bias = unused.find((n) => /^(model\.)?layers\.\d+\.(self_attn|mlp)\.\w+_proj\.bias$/.test(n));
   if (bias) {
     throw new UserError(`tensor "${bias}" is a bias of a projection, which the Mistral architecture does not have (transformers' Mistral would drop it and compute another model than this checkpoint's): not supported`, ckpt.dir);
   }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkTrainable, loadConfig, parameterCount, parseConfig, type MistralConfig } from '../../src/model/config.ts';
+import { checkTrainable, gateActivation, loadConfig, parameterCount, parseConfig, type MistralConfig } from '../../src/model/config.ts';
 import { projectionShape } from '../../src/model/weights.ts';
 import { QUICKSTART_LAYOUT, runPath } from '../../src/run/layout.ts';
 import { UserError } from '../../src/util/errors.ts';
@@ -289,7 +289,8 @@ test('rope scaling that changes with the input, or with missing or bad parameter
 
 test('unsupported model types, activations and biases are refused, naming the key', () => {
   rejects(cfgWith({ model_type: 'llama' }), 'model_type', '"llama"', 'mistral');
-  rejects(cfgWith({ model_type: 'mixtral' }), 'model_type', '"mixtral"');
+  rejects(cfgWith({ model_type: 'mixtral' }), 'model_type', '"mixtral" (a mixture of experts', 'not supported');
+  rejects(cfgWith({ model_type: 'mistral3' }), 'model_type', '"mistral3" (multimodal', 'not supported');
   rejects(cfgWith({ model_type: undefined }), 'model_type', 'missing');
   rejects(cfgWith({ quantization_config: { quant_method: 'gptq', bits: 4 } }), 'quantization_config', 'quantized (gptq)', 'unquantized weights');
   rejects(cfgWith({ quantization_config: { quant_method: 'fp8', activation_scheme: 'dynamic' } }), 'quantization_config', '(fp8)');
@@ -302,8 +303,14 @@ test('unsupported model types, activations and biases are refused, naming the ke
   for (const dtype of ['float32', 'float', 'bfloat16', 'float16', 'half', 'float64', 'double', 'auto', null]) {
     assert.equal(parseConfig(cfgWith({ dtype, torch_dtype: dtype })).hiddenSize, 16, `${dtype}: a float type`);
   }
-  rejects(cfgWith({ hidden_act: 'gelu' }), 'hidden_act', '"gelu"');
-  assert.equal(parseConfig(cfgWith({ hidden_act: 'swish' })).hiddenSize, 16); // transformers: the same as silu
+  // transformers' ACT2FN names computed here (hf-activations.test.ts); others refused by name
+  for (const act of ['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu']) assert.equal(parseConfig(cfgWith({ hidden_act: act })).hiddenAct, act);
+  assert.equal(parseConfig(cfgWith({ hidden_act: 'silu' })).hiddenAct, undefined);
+  assert.equal(gateActivation(parseConfig(cfgWith({ hidden_act: 'swish' }))), 'silu'); // transformers: the same as silu
+  assert.equal(gateActivation(parseConfig(cfgWith({ hidden_act: 'gelu_new' }))), 'gelu_tanh');
+  rejects(cfgWith({ hidden_act: 'gelu_10' }), 'hidden_act', '"gelu_10"', '"gelu_pytorch_tanh"');
+  rejects(cfgWith({ hidden_act: 'quick_gelu' }), 'hidden_act', '"quick_gelu"');
+  rejects(cfgWith({ hidden_act: null }), 'hidden_act', 'null');
   // not MistralConfig's keys: transformers builds the projections without biases whatever they say (a checkpoint with
   // biases is refused as it loads: model-files.test.ts)
   assert.equal(parseConfig(cfgWith({ attention_bias: true, mlp_bias: true })).hiddenSize, 16);

@@ -69,6 +69,21 @@ test('config.json with fewer layers than the checkpoint: a warning naming an unu
   assert.doesNotMatch(captureStderr(() => loadModel(TINY_BASE, { backend })).stderr, /warning/);
 });
 
+// transformers before 4.31 saved each layer's rotary_emb.inv_freq buffer; transformers 5.17 computes the frequencies from
+// the config and drops these keys without a word (_adjust_missing_and_unexpected_keys), and so does the loader
+test('the legacy rotary_emb.inv_freq buffers of an old checkpoint are ignored without a warning, as transformers ignores them', () => {
+  const dir = tmp();
+  const f = SafetensorsFile.open(path.join(TINY_BASE, 'model.safetensors'));
+  const tensors = Object.fromEntries(f.names().map((n) => [n, { dtype: 'F32' as const, shape: f.info(n).shape, data: f.readF32(n) }]));
+  f.close();
+  for (const i of [0, 1]) tensors[`model.layers.${i}.self_attn.rotary_emb.inv_freq`] = { dtype: 'F32', shape: [8], data: new Float32Array(8).fill(7) };
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+  fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
+  const r = captureStderr(() => loadModel(dir, { backend }));
+  assert.doesNotMatch(r.stderr, /warning/);
+  assert.deepEqual(Array.from(r.result.logits(r.result.collate([{ inputIds: [1, 7, 9] }]))), Array.from(loadModel(TINY_BASE, { backend }).logits(r.result.collate([{ inputIds: [1, 7, 9] }]))));
+});
+
 test('attention_bias / mlp_bias true read as transformers reads them (no biases); a checkpoint holding a projection bias is refused naming it', () => {
   const dir = tmp();
   fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(dir, 'model.safetensors'));

@@ -1,6 +1,6 @@
-// Sharded checkpoints: each tensor read from the shard model.safetensors.index.json names, a model.safetensors beside an
-// index taking precedence as transformers reads them (with a warning), and every kind of bad index (errors name the
-// index, the shard and the tensor, and leave no file open).
+// Sharded checkpoints: each tensor read from the shard model.safetensors.index.json names (a stale index's tensor from
+// the named shard that holds it, as transformers reads them), a model.safetensors beside an index taking precedence
+// (with a warning), and every kind of bad index (errors name the index, the shard and the tensor, and leave no file open).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -76,6 +76,32 @@ test('an index beside a model.safetensors (one save over another) is said in a w
   const ckpt = captureStderr(() => SafetensorsCheckpoint.open(dir)).result;
   assert.deepEqual(ckpt.names(), ['other']);
   ckpt.close();
+});
+
+// transformers 5.17 reads every tensor of the shards the index names: the weight_map only says which files. A stale
+// index (a tensor left out, or placed in another of its shards) loads there (checked with transformers: a Mistral whose
+// index leaves out, or misplaces, a v_proj gives the reference loss); where two shards hold a tensor, the index's wins.
+test('a tensor the index leaves out or misplaces is read from the listed shard that holds it, as transformers does', () => {
+  const dir = tmpDir();
+  writeSharded(dir);
+  writeSafetensors(path.join(dir, 'model-00002-of-00002.safetensors'), {
+    'model.c': { dtype: 'F16', shape: [1, 2], data: f32ToF16([5, 6]) },
+    'model.a': { dtype: 'F32', shape: [2], data: f32([7, 8]) }, // also in shard 1, where the index puts it
+    'model.e': { dtype: 'F32', shape: [1], data: f32([10]) }, // not in the index
+  });
+  const index = path.join(dir, 'model.safetensors.index.json');
+  const j = JSON.parse(fs.readFileSync(index, 'utf8')) as { weight_map: Record<string, string> };
+  j.weight_map['model.b'] = 'model-00002-of-00002.safetensors'; // misplaced: shard 1 holds it
+  fs.writeFileSync(index, JSON.stringify(j));
+  const ckpt = SafetensorsCheckpoint.open(dir);
+  try {
+    assert.deepEqual(ckpt.names().sort(), ['model.a', 'model.b', 'model.c', 'model.e']);
+    assert.deepEqual(Array.from(ckpt.readF32('model.b')), [3, 4]);
+    assert.deepEqual(Array.from(ckpt.readF32('model.e')), [10]);
+    assert.deepEqual(Array.from(ckpt.readF32('model.a')), [1, 2]);
+  } finally {
+    ckpt.close();
+  }
 });
 
 function openFds(): number {

@@ -69,3 +69,34 @@ test('lm_head.weight alone (no embedding in the file): the embedding is tied to 
   assert.equal(m.weights.lmHead, m.weights.embed);
   assert.deepEqual(Array.from(m.logits(batch)), Array.from(tied.logits(batch)));
 });
+
+/** The tensors renamed as a checkpoint saved from the base MistralModel (AutoModel) has them: no "model." prefix. */
+function bare(t: Record<string, TensorToWrite>): void {
+  for (const n of Object.keys(t)) {
+    if (!n.startsWith('model.')) continue;
+    t[n.slice('model.'.length)] = t[n]!;
+    delete t[n];
+  }
+}
+
+// transformers 5.17 adds the base model's prefix to a checkpoint key whose prefixed name is a parameter
+// (core_model_loading.rename_source_and_target_keys): e5-mistral and other embedding models are saved that way.
+// scripts/hf-check/base_model_checkpoint.py shows transformers' loss equal for both forms, tied and untied.
+test('a checkpoint saved from the base MistralModel (keys without "model.") loads as transformers loads it', () => {
+  const m = loadModel(variant('bare', bare), { backend });
+  assert.equal(m.cfg.tieWordEmbeddings, true);
+  assert.deepEqual(Array.from(m.logits(batch)), Array.from(tied.logits(batch)));
+  const other = Float32Array.from({ length: 40 * 16 }, (_, i) => Math.cos(i) * 0.3);
+  setQuiet(true);
+  const untied = loadModel(variant('bare-head', (t) => {
+    bare(t);
+    t[HEAD] = { dtype: 'F32', shape: [40, 16], data: other };
+  }), { backend });
+  setQuiet(false);
+  assert.equal(untied.cfg.tieWordEmbeddings, false, 'lm_head.weight other than the (unprefixed) embedding unties');
+  assert.deepEqual(Array.from(backend.download(untied.lmHead())), Array.from(other));
+  assert.throws(() => loadModel(variant('bare-bias', (t) => {
+    bare(t);
+    t['layers.0.self_attn.q_proj.bias'] = { dtype: 'F32', shape: [16], data: new Float32Array(16) };
+  }), { backend }), { name: 'UserError', message: /tensor "layers\.0\.self_attn\.q_proj\.bias" is a bias of a projection/ });
+});

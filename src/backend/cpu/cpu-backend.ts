@@ -1,7 +1,7 @@
 // The CPU backend: the reference implementation of the kernel interface, in float32 (or float64 for
 // gradient checks). GEMMs go to OpenBLAS when it loads, to TypeScript loops otherwise. bf16 buffers are
 // stored as bf16 and staged through f32 at each kernel's boundary (bf16-staging.ts).
-import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
+import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GateActivation, GemmSpec } from '../backend.ts';
 import { DTYPE_BYTES, f32ToBf16, type DType, type FloatArray, type HostData } from '../dtype.ts';
 import { UserError } from '../../util/errors.ts';
 import { infoOnce } from '../../util/log.ts';
@@ -252,18 +252,19 @@ export class CpuBackend implements Backend {
     );
   }
 
-  swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
+  // the WebAssembly kernels are silu's; the other activations run the plain loops
+  swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number, act: GateActivation = 'silu'): void {
     const [o, g, u] = [floats(out), floats(gate), floats(up)];
-    const f32 = this.simd ? asF32(o, g, u) : null;
+    const f32 = this.simd && act === 'silu' ? asF32(o, g, u) : null;
     if (f32) this.simd!.swigluForward(f32[0]!, f32[1]!, f32[2]!, n);
-    else swigluForward(o, g, u, n);
+    else swigluForward(o, g, u, n, act);
   }
 
-  swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
+  swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number, act: GateActivation = 'silu'): void {
     const [dg, du, d, g, u] = [floats(dgate), floats(dup), floats(dout), floats(gate), floats(up)];
-    const f32 = this.simd ? asF32(dg, du, d, g, u) : null;
+    const f32 = this.simd && act === 'silu' ? asF32(dg, du, d, g, u) : null;
     if (f32) this.simd!.swigluBackward(f32[0]!, f32[1]!, f32[2]!, f32[3]!, f32[4]!, n);
-    else swigluBackward(dg, du, d, g, u, n);
+    else swigluBackward(dg, du, d, g, u, n, act);
   }
 
   crossEntropy(

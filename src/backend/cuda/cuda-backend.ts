@@ -3,7 +3,7 @@
 // .cu kernel launched through kernel-runtime.ts on one stream; GEMMs go to cuBLASLt (bf16·bf16 → bf16/f32
 // with f32 compute, f32 without TF32, f64) with a fixed workspace, or to gemm_fallback.cu where cuBLASLt has no
 // algorithm for one. download() is the only host sync.
-import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GemmSpec } from '../backend.ts';
+import type { AdamWHyper, AttentionShape, Backend, DeviceBuffer, GateActivation, GemmSpec } from '../backend.ts';
 import { cSpans, resolveGemm } from '../cpu/gemm.ts';
 import { bf16ToF32, DTYPE_BYTES, f16ToF32, type DType, type HostData } from '../dtype.ts';
 import { hostAs } from './host-data.ts';
@@ -377,11 +377,13 @@ export class CudaBackend implements Backend {
     this.free(rowdot);
   }
 
-  swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
+  swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number, act: GateActivation = 'silu'): void {
+    siluOnly(act);
     this.kernels.launch('swiglu_forward', L.elementwise(n), [cuda(out), cuda(gate), cuda(up), BigInt(n)]);
   }
 
-  swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number): void {
+  swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number, act: GateActivation = 'silu'): void {
+    siluOnly(act);
     this.kernels.launch('swiglu_backward', L.elementwise(n), [cuda(dgate), cuda(dup), cuda(dout), cuda(gate), cuda(up), BigInt(n)]);
   }
 
@@ -491,3 +493,5 @@ export class CudaBackend implements Backend {
     else op();
   }
 }
+// the CUDA kernels compute SwiGLU's silu only (a model with another activation is refused on CUDA as it loads: mistral.ts)
+const siluOnly = (act: GateActivation): void => { if (act !== 'silu') throw new UserError(`hidden_act: the ${act} MLP activation runs on the CPU only (--device cpu)`); };
