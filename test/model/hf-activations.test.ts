@@ -16,6 +16,8 @@ import { zeroGrads } from '../../src/model/params.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
 import { saveModelFolder } from '../../src/model/save.ts';
 import { describeModelConfig } from '../../src/model/describe.ts';
+import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
+import { exportLoraGguf } from '../../src/export/gguf/export-lora-gguf.ts';
 import { createBackend } from '../../src/backend/select.ts';
 import type { Backend, GateActivation } from '../../src/backend/backend.ts';
 import { FIXTURES, readFixture, relErr, tokenRows } from '../helpers.ts';
@@ -114,4 +116,14 @@ test('CPU kernels: each activation\'s backward is the derivative of its forward 
       assert.ok(Math.abs(dg[i]! - fd) <= 1e-7 * Math.max(1, Math.abs(fd)), `${act} dgate at ${g}: ${dg[i]} vs ${fd}`);
     });
   }
+});
+
+test('GGUF export refuses a gate other than silu, model or adapter (llama.cpp\'s llama architecture computes silu), leaving no file', () => {
+  const src = modelDir('gelu');
+  const out = path.join(tempDir('hf-act-gguf-'), 'm.gguf');
+  const from = { name: 'gelu', baseModel: src, adapter: null, run: null };
+  const refusal = { name: 'UserError', message: /hidden_act: "gelu" cannot be exported to GGUF: llama\.cpp's llama architecture computes silu/ };
+  assert.throws(() => exportGguf(loadModel(src, { backend }), src, out, 'f16', from), refusal);
+  assert.throws(() => exportLoraGguf(loadConfig(src), path.join(HERE, 'adapter'), out, 'f16', { ...from, adapter: path.join(HERE, 'adapter') }), refusal);
+  assert.equal(fs.existsSync(out), false);
 });

@@ -3,6 +3,7 @@
 // our own ggml-compatible quantisers (a tensor's rows shared among MISTRAL_TUNE_THREADS threads), written
 // atomically, with a progress bar. A tensor with a NaN or Inf stops the export (nothing is left at `out`).
 import * as path from 'node:path';
+import { gateActivation, type MistralConfig } from '../../model/config.ts';
 import { mergeLora } from '../../model/merge.ts';
 import type { MistralModel } from '../../model/mistral.ts';
 import { UserError } from '../../util/errors.ts';
@@ -30,6 +31,16 @@ export function parseGgufQuant(value: string | undefined): GgufQuant {
 }
 
 /**
+ * Refuses a model whose MLP gate is not silu: llama.cpp's llama architecture computes SwiGLU (silu) whatever the file
+ * says, so a gelu or relu model (transformers' hidden_act, as HF's tiny test Mistrals have) would run there silently wrong.
+ */
+export function requireSiluGate(cfg: MistralConfig, configFile: string): void {
+  if (gateActivation(cfg) !== 'silu') {
+    throw new UserError(`hidden_act: "${cfg.hiddenAct}" cannot be exported to GGUF: llama.cpp's llama architecture computes silu (SwiGLU) for every model; export --merge writes an HF model folder`, configFile);
+  }
+}
+
+/**
  * Writes `model` (its adapter, if one is attached, merged first) to `out`. `modelDir` is the base model
  * folder (its tokenizer.json, or the bundled Mistral tokenizer as loadTokenizer picks).
  */
@@ -38,6 +49,7 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
     throw new UserError('a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head (export the adapter or --merge instead)', modelDir);
   }
   const cfg = model.cfg;
+  requireSiluGate(cfg, path.join(modelDir, 'config.json'));
   if (cfg.ropeScaling?.type === 'longrope') {
     throw new UserError('rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp\'s llama architecture one (export --merge writes an HF model folder)', path.join(modelDir, 'config.json'));
   }

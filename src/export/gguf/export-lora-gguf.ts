@@ -16,7 +16,7 @@ import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
-import type { GgufExportResult } from './export-gguf.ts';
+import { requireSiluGate, type GgufExportResult } from './export-gguf.ts';
 import { provenanceMetadata, type Provenance } from './metadata.ts';
 import { encodeTensor } from './quant/encode.ts';
 import { FILE_TYPE, GGUF_PROJ, permuteRope, type GgufQuant } from './tensors.ts';
@@ -28,6 +28,8 @@ const ADAPTER_TYPES = { f32: 'F32', f16: 'F16', bf16: 'BF16' } as const;
 export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: string, quant: GgufQuant, from: Provenance): GgufExportResult {
   if (!(quant in ADAPTER_TYPES)) throw new UserError(`--quant ${quant}: an adapter file is written as f32, f16 or bf16 (its B factors are r columns wide); quantise the base model instead`);
   const type = ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
+  // the adapter would be applied by llama.cpp over a base it runs with silu: wrong for another gate
+  requireSiluGate(cfg, from.baseModel ? path.join(from.baseModel, 'config.json') : adapterDir);
   const info = readAdapterInfo(adapterDir, cfg.numLayers);
   if (info.taskType === 'SEQ_CLS') {
     throw new UserError('a classification adapter cannot be exported to GGUF: llama.cpp has no sequence-classification head (export without --format)', adapterDir);
