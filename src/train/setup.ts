@@ -13,7 +13,7 @@ import { checkTrainable, classificationPadId, loadConfig, parameterCount, type M
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
-import { hostFloats } from '../model/weights.ts';
+import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
 import { givenLabels } from '../eval/target.ts';
@@ -93,7 +93,8 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
   model.setActivationCheckpointing(cfg.activation_checkpointing);
   const classification = cfg.task === 'classification';
   if (!classification && !model.weights.lmHead) {
-    throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): it was saved for classification (set task: classification)`, modelFolder(cfg) ?? undefined);
+    const saved = model.score ? 'it was saved for classification' : 'its checkpoint holds the base MistralModel alone';
+    throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): ${saved} (set task: classification)`, modelFolder(cfg) ?? undefined);
   }
   if (classification && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
   const rng = new Rng(cfg.seed);
@@ -242,7 +243,7 @@ export function plannedModelConfig(cfg: TrainConfig): MistralConfig {
     throw e;
   }
   try {
-    return ckpt.has(HF_NAMES.lmHead) && ckpt.has(HF_NAMES.embed) ? { ...model, tieWordEmbeddings: false } : model;
+    return ckpt.has(HF_NAMES.lmHead) && ckpt.has(storedName(ckpt, HF_NAMES.embed)) ? { ...model, tieWordEmbeddings: false } : model;
   } finally {
     ckpt.close();
   }
