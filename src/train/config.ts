@@ -304,7 +304,7 @@ function keyOffset(doc: YAML.Document, key: string): number | null {
 
 /** For a config file named as data (`train prepared/train.jsonl`): what to give instead; else ''. */
 function dataFileHint(file: string): string {
-  return /\.(jsonl|ndjson|json|csv|tsv)$/i.test(file) ? ` (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${file})` : '';
+  return /\.(jsonl|ndjson|jsonlines|json|csv|tsv|tab)$/i.test(file) ? ` (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${file})` : '';
 }
 
 /**

@@ -279,7 +279,7 @@ test('plain text: one record per file, or one per blank-line block', () => {
 });
 
 test('formats by extension', () => {
-  assert.deepEqual(['a.jsonl', 'b.NDJSON', 'c.json', 'd.csv', 'e.tsv', 'f.txt', 'g.md'].map((x) => formatOf(x)), ['jsonl', 'jsonl', 'json', 'csv', 'tsv', 'text', 'text']);
+  assert.deepEqual(['a.jsonl', 'b.NDJSON', 'c.json', 'd.csv', 'e.tsv', 'f.txt', 'g.md', 'h.jsonlines', 'i.tab'].map((x) => formatOf(x)), ['jsonl', 'jsonl', 'json', 'csv', 'tsv', 'text', 'text', 'jsonl', 'tsv']);
   assert.equal(formatOf('x.txt', 'jsonl'), 'jsonl');
 });
 

@@ -1,5 +1,5 @@
 // Reads any supported input file as a stream of RawItems, choosing the reader by --format or by the
-// file's extension (.jsonl/.ndjson, .json, .csv, .tsv; anything else is plain text). Compressed and
+// file's extension (.jsonl/.ndjson/.jsonlines, .json, .csv, .tsv/.tab; anything else is plain text). Compressed and
 // binary containers (.gz, .parquet, …) are refused by extension whatever the format: read as text they
 // would become training data made of bytes.
 import * as path from 'node:path';
@@ -32,10 +32,10 @@ export function formatOf(file: string, override?: Format): Format {
     return override;
   }
   const ext = path.extname(file).toLowerCase();
-  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.jsonlines') return 'jsonl';
   if (ext === '.json') return 'json';
   if (ext === '.csv') return 'csv';
-  if (ext === '.tsv') return 'tsv';
+  if (ext === '.tsv' || ext === '.tab') return 'tsv';
   return 'text';
 }
 
