@@ -74,7 +74,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,
   });
-  const steps = planSteps(cfg, loader);
+  const steps = planSteps(cfg, loader, train);
   warnUnusedSettings(cfg, model, steps.schedule, train);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {

@@ -28,6 +28,7 @@ import { HF_NAMES } from '../model/names.ts';
 import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { AdamW } from './optimizer.ts';
+import { packedTotalSteps } from './epoch-steps.ts';
 import { warmupStepsOf, type Schedule } from './schedule.ts';
 
 export interface RunSetup {
@@ -136,7 +137,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
-  const steps = planSteps(cfg, loader);
+  const steps = planSteps(cfg, loader, train);
   warnUnusedSettings(cfg, model.cfg, steps.schedule, train);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
@@ -144,12 +145,12 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
 }
 
 /** The run's step counts as `loader` batches its data, and the schedule over them. */
-export function planSteps(cfg: TrainConfig, loader: DataLoader): Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> {
+export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly TokenRow[]): Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> {
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
   // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
   const totalSteps = cfg.max_steps ?? (cfg.packing && cfg.shuffle
-    ? loader.epochBatchCounts(cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
+    ? packedTotalSteps(loader, train, { epochs: cfg.epochs, packLength: cfg.max_seq_len, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum })
     : cfg.epochs * stepsPerEpoch);
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
   return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };

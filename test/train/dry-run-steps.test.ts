@@ -36,6 +36,11 @@ test('the dry run counts the steps as the run does, and says them with the sched
     // counts in digits grouped, a step or an epoch in the singular
     const long = validate({ ...BASE, epochs: 1000, batch_size: 1000 }, 'test');
     assert.match(describeDryRun(dryRun(long), long), /^run: 1,000 optimizer steps \(1,000 epochs of 1 step\): 23 examples, micro-batches of 1,000;/m);
+    // packed and shuffled, a billion epochs are counted without planning each (it hung): exactly where one step an
+    // epoch is all any order gives, refused by the key where the count differs by epoch
+    const packed = validate({ ...BASE, packing: true, max_seq_len: 40, epochs: 1e9, batch_size: 1000 }, 'test');
+    assert.match(describeDryRun(dryRun(packed), packed), /^run: 1,000,000,000 optimizer steps \(1,000,000,000 epochs of about 1 step\)/m);
+    assert.throws(() => dryRun({ ...packed, batch_size: 2 }), /^UserError: epochs: 1000000000 passes over 23 packed, shuffled examples make at least 5,000,000,000 optimizer steps, .* set max_steps/);
     const one = validate({ ...BASE, max_steps: 1, batch_size: 1000 }, 'test');
     assert.match(describeDryRun(dryRun(one), one), /^run: 1 optimizer step \(max_steps, 1 epoch of 1 step\):/m);
     const capped = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine', warmup_steps: 0.4 } }, 'test');
