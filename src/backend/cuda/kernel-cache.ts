@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../util/atomic.ts';
+import { makeFolders } from '../../util/made-folders.ts';
 
 export interface CompileRequest {
   /** Name for messages (the .cu file's). */
@@ -62,7 +63,7 @@ export class KernelCache {
     const cubin = this.compile(req);
     this.stats.compiles++;
     try {
-      fs.mkdirSync(this.dir, { recursive: true });
+      makeFolders(this.dir); // not fs's recursive form, which loops forever under /proc
       writeFileAtomic(file, cubin);
     } catch {
       // a read-only or full cache folder: compile again next time

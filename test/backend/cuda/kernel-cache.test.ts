@@ -67,3 +67,9 @@ test('the cache folder: MISTRAL_TUNE_CACHE/cubin, else ~/.cache/mistral-tune/cub
   assert.equal(defaultCacheDir({ HOME: '/home/u' }), '/home/u/.cache/mistral-tune/cubin');
   assert.equal(defaultCacheDir({ HOME: '/home/u', XDG_CACHE_HOME: '/x' }), '/x/mistral-tune/cubin');
 });
+
+test('a cache folder under /proc (mkdir says ENOENT though /proc is there) only costs the cache: Node\'s recursive mkdir looped on it forever', { skip: fs.existsSync('/proc/self') ? false : 'no /proc here' }, () => {
+  const fake = fakeCompiler();
+  assert.ok(new KernelCache(fake.compile, '13.0', '/proc/mistral-tune-cache/cubin').get(req).length > 0);
+  assert.equal(fake.calls.length, 1);
+});
