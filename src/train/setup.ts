@@ -189,10 +189,31 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { 
     const given = warmupSteps === cfg.schedule.warmup_steps ? '' : ` (${cfg.schedule.warmup_steps} of the run's steps)`;
     warn(`schedule.warmup_steps ${warmupSteps}${given} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
   }
+  const lr = lrWarning(cfg);
+  if (lr) warn(lr);
   const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
   if (longest > modelCfg.maxPositionEmbeddings) {
     warn(`sequences of up to ${longest} tokens (max_seq_len ${cfg.max_seq_len}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
   }
+}
+
+/**
+ * The learning rates each method trains with (LoRA and DoRA: about 1e-5 to 1e-3, full fine-tuning about 1e-6 to 1e-4)
+ * and the bounds a hundred times past them beyond which a value is likely a mistyped exponent: above, AdamW moves each
+ * weight by about lr a step, so the loss diverges; below, the weights barely move.
+ */
+const LR_RANGES = {
+  lora: { method: 'LoRA', usual: '1e-5 to 1e-3', above: 0.1, below: 1e-8 },
+  full: { method: 'full fine-tuning', usual: '1e-6 to 1e-4', above: 0.01, below: 1e-9 },
+} as const;
+
+/** A warning for an optimizer.lr far outside the range of its method, or null: a warning, as a tiny model may want one. */
+export function lrWarning(cfg: TrainConfig): string | null {
+  const r = LR_RANGES[cfg.method];
+  const lr = cfg.optimizer.lr;
+  if (lr > r.above) return `optimizer.lr ${lr} is far above the learning rates ${r.method} trains with (about ${r.usual}): past ${r.above} every step moves each trained weight by about lr, and the loss diverges; check the exponent`;
+  if (lr < r.below) return `optimizer.lr ${lr} is far below the learning rates ${r.method} trains with (about ${r.usual}): under ${r.below} the weights barely move; check the exponent`;
+  return null;
 }
 
 /**

@@ -98,6 +98,12 @@ test('the dry run gives the warnings training gives: settings that are not used 
     ['warning: early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)']);
   assert.match(warnings({ max_steps: 3, schedule: { warmup_steps: 5 } }).join('\n'), /schedule\.warmup_steps 5 ≥ the run's 3 steps/);
   assert.deepEqual(warnings({ max_steps: 3, epochs: 2 }), ["warning: epochs 2 is set but max_steps 3 decides the run's length (it wins), so epochs is not used"]);
+  // an absurd learning rate for the method was taken without a word (a mistyped exponent); a usual one is not warned
+  assert.deepEqual(warnings({ optimizer: { lr: 1e9 } }), ['warning: optimizer.lr 1000000000 is far above the learning rates LoRA trains with (about 1e-5 to 1e-3): ' +
+    'past 0.1 every step moves each trained weight by about lr, and the loss diverges; check the exponent']);
+  assert.match(warnings({ method: 'full', optimizer: { lr: 0.05 } }).join('\n'), /optimizer\.lr 0\.05 is far above the learning rates full fine-tuning trains with \(about 1e-6 to 1e-4\): past 0\.01/);
+  assert.match(warnings({ optimizer: { lr: 1e-12 } }).join('\n'), /^warning: optimizer\.lr 1e-12 is far below the learning rates LoRA trains with \(about 1e-5 to 1e-3\): under 1e-8 the weights barely move; check the exponent$/);
+  assert.deepEqual([...warnings({ optimizer: { lr: 0.05 } }), ...warnings({ method: 'full', optimizer: { lr: 1e-5 } })], []);
   // JSON Lines in a file without .jsonl is read as text: said as prepare, eval and classify say it (train has no --format)
   const bare = path.join(dir, 'rows');
   fs.writeFileSync(bare, '{"text": "The capital of France is Paris."}\n{"text": "Lima is in Peru."}\n');
