@@ -90,3 +90,11 @@ test('a config that is not UTF-8 text is refused where it is, not read with U+FF
   fs.writeFileSync(bom, '\ufeffmodel: m\r\ndata: {train: t}\r\nseed: 4\r\n');
   assert.equal(loadTrainConfig(bom).seed, 4);
 });
+
+test('a null key (~, null or nothing before the colon) is refused at its file:line:column, not as unknown key "" at the file alone', () => {
+  for (const [text, col] of [['~: x\n', 1], ['null: x\n', 1], ['lora:\n  ~: 4\n', 3], ['? \n: x\n', 3]] as const) {
+    const f = file(`model: m\ndata: {train: t}\n${text}`);
+    const line = text.startsWith('lora') ? 4 : 3;
+    assert.throws(() => loadTrainConfig(f), (e: Error) => e.message === `${f}:${line}:${col}: a null key (~, null or none before the colon): keys are plain words`, text);
+  }
+});
