@@ -192,6 +192,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (best && best.action !== 'keep') warn(`resume: ${dir.file(RUN_LAYOUT.best)}: ${best.why}`);
     if (best?.action === 'rewrite') saveTo(RUN_LAYOUT.best);
     if (best?.action === 'forget') loop.best = null;
+    if (loop.best && extra.data?.val && changedData(extra.data, dataNow()).some((c) => c.split === 'val')) restartBest(loop, run.totalSteps, cfg, dir.file(RUN_LAYOUT.best));
     dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep); // the rotation a kill cut short
     const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
@@ -303,6 +304,25 @@ function readReport(run: RunDir): Record<string, unknown> {
     if (isUserError(e)) return {};
     throw e;
   }
+}
+
+/**
+ * A resume whose val data changed since the checkpoint (prepare run again): the best loss so far is of the old val set,
+ * which a loss of the new one cannot be compared with — best/ would keep the old set's choice against any evaluation
+ * that scores higher on a harder set, and early stopping would count those as no improvement. Where the run evaluates
+ * again, best/ and patience start afresh there (best/ is replaced at the next evaluation, the safest reading of "the
+ * best on the val data"); said either way, so that best/ is never taken for what it is not.
+ */
+function restartBest(loop: LoopState, totalSteps: number, cfg: TrainConfig, bestDir: string): void {
+  const was = `${bestDir} holds the weights of the best val loss (${loop.best!.loss.toFixed(4)}, step ${loop.best!.step}) on the val data before it changed`;
+  const stopped = cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
+  if (loop.step >= totalSteps || stopped) {
+    warn(`resume: ${was}, and the run evaluates no more: it stays so`);
+    return;
+  }
+  warn(`resume: ${was}: the next evaluation starts best/ and early stopping again, on the new val data`);
+  loop.best = null;
+  loop.sinceBest = 0;
 }
 
 /**
