@@ -252,21 +252,25 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
   const { run } = checkpointedRun(setup(), 'state', { everyStep: true });
   const reference = comparable(rowsOf(run));
   const [, second, third] = listCheckpoints(run);
-  const edits: Array<(s: Record<string, unknown>) => void> = [
+  // an edit returns what the warning must say of it, where it is more than the field's name
+  const edits: Array<(s: Record<string, unknown>) => RegExp | void> = [
     (s) => { s.loop = null; }, (s) => { s.metricsBytes = 'x'; }, (s) => { (s.loop as Record<string, unknown>).step = -3; },
     (s) => { (s.loop as Record<string, unknown>).loader = null; }, (s) => { s.extra = null; }, (s) => { s.optimizerStep = 'a'; },
     (s) => { (s.loop as Record<string, unknown>).step = 7; }, // another step than its folder's
     (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).index = 9999; }, // past its epoch: was "loader position 9999 is past…", naming nothing
+    // an epoch no step count reaches: was taken, and the run ended at that epoch's end as if it were the last
+    (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).epoch = 1e15; return /trainer_state\.json: loop\.loader\.epoch 1000000000000000 is past the step 3 \(every epoch takes an optimizer step\)\)/; },
   ];
   for (const edit of edits) {
     const file = path.join(third!, 'trainer_state.json');
     const whole = fs.readFileSync(file, 'utf8');
     const state = JSON.parse(whole) as Record<string, unknown>;
-    edit(state);
+    const says = edit(state);
     fs.writeFileSync(file, JSON.stringify(state));
     const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(third!)} is incomplete or corrupt \\(trainer_state\\.json: `));
+    if (says) assert.match(r.stderr, says);
     assert.match(r.stderr, new RegExp(`resume: from the checkpoint of step 2`), path.basename(second!));
     assert.deepEqual(comparable(rowsOf(run)), reference);
     fs.writeFileSync(file, whole);
