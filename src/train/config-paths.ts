@@ -6,6 +6,21 @@ import { loadConfig } from '../model/config.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
 
+/** The path keys checkConfigPaths checks. */
+export const CONFIG_PATH_KEYS = ['model', 'data.train', 'data.val', 'data.test', 'lora.init_from'] as const;
+
+/**
+ * The place of each of CONFIG_PATH_KEYS (`place` of it: the config's file:line:column, or the flag), as plain data that
+ * can go to the training thread; placeOf turns it back into a place.
+ */
+export function pathKeyPlaces(place: (key: string) => string): Record<string, string> {
+  return Object.fromEntries(CONFIG_PATH_KEYS.map((k) => [k, place(k)]));
+}
+
+export function placeOf(places: Readonly<Record<string, string>> | undefined): ((key: string) => string) | undefined {
+  return places && ((key) => places[key] ?? key);
+}
+
 /**
  * The model folder (with its config.json), the data files and lora.init_from exist (of `only`, those keys); a missing
  * one is named by its key, after `place` of it when given (the config's file:line:column, or the flag that set it).

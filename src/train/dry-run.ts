@@ -9,6 +9,7 @@ import type { MistralConfig } from '../model/config.ts';
 import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, fitAdvice } from './fit-check.ts';
+import { placeOf } from './config-paths.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { wrongTaskFix } from './data.ts';
 import { checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
@@ -43,6 +44,8 @@ export interface DryRunFlags {
   resume?: boolean;
   /** Paths --overwrite must never empty (the config file). */
   keep?: readonly string[];
+  /** Where the config set each path key (pathKeyPlaces), to name a missing one by. */
+  places?: Readonly<Record<string, string>>;
 }
 
 /** Memory the host can give a new process now: /proc/meminfo's MemAvailable, else os.freemem(). */
@@ -57,7 +60,7 @@ export function availableHostMemory(): number {
 }
 
 export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
-  checkConfigPaths(cfg);
+  checkConfigPaths(cfg, placeOf(flags.places));
   const model = plannedModelConfig(cfg);
   checkRunTrainable(cfg, model);
   checkLoraRank(cfg, model);

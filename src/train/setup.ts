@@ -51,8 +51,8 @@ export interface RunSetup {
 }
 
 /** `resuming`: the run folder's config is fixed, so an error about the data does not suggest changing it. */
-export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean } = {}): RunSetup {
-  checkConfigPaths(cfg);
+export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean; place?: (key: string) => string } = {}): RunSetup {
+  checkConfigPaths(cfg, opts.place);
   const backend = createBackend(cfg.device);
   return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false));
 }

@@ -15,6 +15,7 @@ import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { bestOnResume } from './best-check.ts';
+import { placeOf } from './config-paths.ts';
 import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
@@ -42,6 +43,8 @@ export interface TrainOptions {
   onRunDir?: (dir: string) => void;
   /** Paths --overwrite must never empty besides the run's inputs (the config file). */
   keep?: readonly string[];
+  /** Where the config set each path key (pathKeyPlaces: file:line:column, or the flag), to name a missing one by. */
+  places?: Readonly<Record<string, string>>;
 }
 
 export interface TrainResult {
@@ -101,7 +104,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
   if (resumed?.finished()) return alreadyComplete(resumed);
   resumed?.recordConfig(cfg);
-  const run = setupRun(cfg, { resuming: resume });
+  const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places) });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;

@@ -305,6 +305,12 @@ test('--resume refuses a training set edited since the checkpoint (its place in 
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(40 examples, [\d,]+ tokens then, 1 example, [\d,]+ tokens now\)/);
+  // the training data moved away: named at its line in the run's config.yaml, as a fresh run names its config's line
+  fs.renameSync(train, `${train}.moved`);
+  const gone = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(gone.status, 2, gone.stderr);
+  assert.match(gone.stderr, new RegExp(`^error: ${path.join(run, 'config.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: data\\.train: .*train\\.jsonl: no such file \\(set data\\.train\\)$`, 'm'));
+  fs.renameSync(`${train}.moved`, train);
   // the training data put back, the val set edited: resumed, with a warning
   fs.writeFileSync(train, original);
   fs.writeFileSync(val, fs.readFileSync(val, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
