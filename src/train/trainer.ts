@@ -20,7 +20,7 @@ import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCh
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
-import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
+import { evalRowFromJson, evalRowJson, evaluateSplit, metricsRow, type EvalRow, type EvalRowJson } from './evaluate-split.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
@@ -57,7 +57,7 @@ export interface TrainResult {
 
 /** What a checkpoint carries beyond the loop position, to finish the report after a resume. */
 interface ReportState {
-  evalRows: EvalRow[];
+  evalRows: EvalRowJson[];
   samples: Sample[];
   /** The config the run was trained with up to the checkpoint (configRecord; absent in older checkpoints). */
   config?: Record<string, unknown>;
@@ -189,7 +189,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       warn(`resume: the steps up to the checkpoint of step ${loop.step} ran on ${extra.ranOn}, the rest runs on ${ranOn} (device and precision ` +
         `as the config and this machine give them): the run will not be what an uninterrupted run on either gives`);
     }
-    evalRows = extra.evalRows;
+    evalRows = extra.evalRows.map(evalRowFromJson);
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
     if (best && best.action !== 'keep') warn(`resume: ${dir.file(RUN_LAYOUT.best)}: ${best.why}`);
@@ -211,7 +211,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;
     const row = evaluateOrStop(dir.dir, metrics, run, run.val, step, 'val');
     evalRows.push(row);
-    metrics.append(compact({ ...row, confusion: undefined }));
+    metrics.append(metricsRow(row, false));
     info(`\nval @ step ${step}: ${describeEval(row)}`);
     // as HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
     // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
@@ -225,7 +225,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
-    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
+    const extra: ReportState = { evalRows: evalRows.map(evalRowJson), samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 
@@ -273,7 +273,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   let test: EvalRow | null = null;
   if (run.test) {
     test = evaluateOrStop(dir.dir, metrics, run, run.test, loop.step, 'test');
-    metrics.append(compact({ ...test }));
+    metrics.append(metricsRow(test, true));
     info(`test: ${describeEval(test)}`);
   }
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
