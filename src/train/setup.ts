@@ -152,6 +152,11 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly 
   const totalSteps = cfg.max_steps ?? (cfg.packing && cfg.shuffle
     ? packedTotalSteps(loader, train, { epochs: cfg.epochs, packLength: cfg.max_seq_len, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum })
     : cfg.epochs * stepsPerEpoch);
+  // past 2^53 a step count is no longer exact (the loop's step + 1 stops changing): such a run never ends anyway
+  if (!Number.isSafeInteger(totalSteps)) {
+    throw new UserError(`epochs: ${cfg.epochs} epochs of ${cfg.packing && cfg.shuffle ? 'at least ' : ''}${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
+      'past 2^53 − 1, which no step count holds exactly: set max_steps (it wins over epochs), or fewer epochs');
+  }
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
   return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };
 }

@@ -41,6 +41,8 @@ test('the dry run counts the steps as the run does, and says them with the sched
     const packed = validate({ ...BASE, packing: true, max_seq_len: 40, epochs: 1e9, batch_size: 1000 }, 'test');
     assert.match(describeDryRun(dryRun(packed), packed), /^run: 1,000,000,000 optimizer steps \(1,000,000,000 epochs of about 1 step\)/m);
     assert.throws(() => dryRun({ ...packed, batch_size: 2 }), /^UserError: epochs: 1000000000 passes over 23 packed, shuffled examples make at least 5,000,000,000 optimizer steps, .* set max_steps/);
+    // epochs × steps past 2^53 (9e15 epochs of 12 steps) is no exact count: refused by the key, as the run refuses it
+    assert.throws(() => dryRun(validate({ ...BASE, epochs: 9e15 }, 'test')), /^UserError: epochs: 9000000000000000 epochs of 12 steps is 108,000,000,000,000,000 optimizer steps, past 2\^53 − 1/);
     const one = validate({ ...BASE, max_steps: 1, batch_size: 1000 }, 'test');
     assert.match(describeDryRun(dryRun(one), one), /^run: 1 optimizer step \(max_steps, 1 epoch of 1 step\):/m);
     const capped = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine', warmup_steps: 0.4 } }, 'test');
