@@ -4,7 +4,7 @@
 // first and only walked where the bounds leave it open and the walk is affordable.
 import type { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../data/batch.ts';
-import { UserError } from '../util/errors.ts';
+import { keyError } from './config-paths.ts';
 
 /** Rows planned (epochs × examples) past which counting the epochs one by one is refused: a few seconds of planning. */
 export const MAX_PLANNED_ROWS = 50_000_000;
@@ -29,14 +29,15 @@ export function packBounds(lengths: readonly number[], packLength: number): { lo
  * one when every order gives the same (the bounds agree), else each epoch planned, which is refused by the key when
  * it would plan more than MAX_PLANNED_ROWS rows.
  */
-export function packedTotalSteps(loader: DataLoader, train: readonly TokenRow[], o: { epochs: number; packLength: number; batchSize: number; gradAccum: number }): number {
+export function packedTotalSteps(loader: DataLoader, train: readonly TokenRow[], o: { epochs: number; packLength: number; batchSize: number; gradAccum: number },
+  place?: (key: string) => string): number {
   const perStep = o.batchSize * o.gradAccum;
   const { lo, hi } = packBounds(train.map((r) => r.inputIds.length), o.packLength);
   const least = Math.ceil(lo / perStep);
   if (least === Math.ceil(hi / perStep)) return o.epochs * least;
   if (o.epochs * train.length > MAX_PLANNED_ROWS) {
-    throw new UserError(`epochs: ${o.epochs} passes over ${train.length} packed, shuffled examples make at least ${(o.epochs * least).toLocaleString('en-US')} ` +
-      `optimizer steps, a different number each epoch, too many to count for the schedule: set max_steps (it wins over epochs), or fewer epochs`);
+    throw keyError('epochs', `${o.epochs} passes over ${train.length} packed, shuffled examples make at least ${(o.epochs * least).toLocaleString('en-US')} ` +
+      'optimizer steps, a different number each epoch, too many to count for the schedule: set max_steps (it wins over epochs), or fewer epochs', place);
   }
   return loader.epochBatchCounts(o.epochs).reduce((sum, n) => sum + Math.ceil(n / o.gradAccum), 0);
 }

@@ -43,7 +43,7 @@ export interface TrainOptions {
   onRunDir?: (dir: string) => void;
   /** Paths --overwrite must never empty besides the run's inputs (the config file). */
   keep?: readonly string[];
-  /** Where the config set each path key (pathKeyPlaces: file:line:column, or the flag), to name a missing one by. */
+  /** Where the config set the keys checked after validation (keyPlaces: file:line:column, or the flag), to name them by. */
   places?: Readonly<Record<string, string>>;
 }
 
