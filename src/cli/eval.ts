@@ -84,11 +84,12 @@ export async function run(argv: string[]): Promise<void> {
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
     const named = f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label");
     const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;
+    // no head refused before the class names are warned of: the warning would be noise above the error
+    if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
     if (task === 'classification' && !labels) {
       warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
     }
-    if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
     if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
     const { tokenizer, vocabSize: tokenizerSize } = loadModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize);
     const other = otherTask(task);

@@ -361,6 +361,10 @@ test('eval with no class names: integer labels missing the head\'s last class ar
   const out = JSON.parse(r.stdout) as { labels: string[]; confusion: number[][]; examples: number };
   assert.deepEqual([out.labels, out.examples, out.confusion.length, out.confusion[2]!.reduce((a, b) => a + b, 0)], [['LABEL_0', 'LABEL_1', 'LABEL_2'], 3, 3, 0]);
   assert.match(r.stderr, /^warning: .*ints\.jsonl: no row has the class LABEL_2 \(label 2\) of the head's 3: it is scored as absent/m);
+  // a model with no head at all: the error alone, without the warning about class names above it
+  const headless = cli('eval', '--model', TINY_BASE, '--data', ints, '--task', 'classification', '--json');
+  fails(headless, 'classification needs a score head');
+  assert.doesNotMatch(headless.stderr, /class names are not given/);
   // names sorted would put "c" on the head's class 1: refused, saying what to give
   fails(cli('eval', '--model', TINY_BASE, '--adapter', adapter, '--data', words, '--json'), `${words}: the data has 2 classes ("a", "c") but the head scores 3`, 'give them in the head\'s order with --labels');
 });
