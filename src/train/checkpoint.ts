@@ -174,6 +174,8 @@ function stateProblem(state: CheckpointState, step: number): string | null {
   if (loop.step !== step) return `loop.step is ${JSON.stringify(loop.step)}, not the folder's step ${step}`;
   const best = loop.best;
   if (best !== null && !(object(best) && count(best.step) && typeof best.loss === 'number' && Number.isFinite(best.loss))) return 'loop.best is not null or {step, loss}';
+  // an evaluation after the checkpoint cannot be its best: report.json would name a step the run never reached
+  if (best !== null && (best.step as number) > step) return `loop.best.step ${best.step as number} is past the checkpoint's step ${step}`;
   if (!count(loop.sinceBest)) return 'loop.sinceBest is not a count';
   const loader = loop.loader;
   if (!object(loader) || !count(loader.epoch) || !count(loader.index)) return 'loop.loader is not {epoch, index, rng}';

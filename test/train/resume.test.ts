@@ -259,6 +259,7 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
     (s) => { (s.loop as Record<string, unknown>).step = 7; }, // another step than its folder's
     (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).index = 9999; }, // past its epoch: was "loader position 9999 is past…", naming nothing
     // an epoch no step count reaches: was taken, and the run ended at that epoch's end as if it were the last
+    (s) => { (s.loop as Record<string, unknown>).best = { step: 9, loss: 1 }; return /loop\.best\.step 9 is past the checkpoint's step 3/; },
     (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).epoch = 1e15; return /trainer_state\.json: loop\.loader\.epoch 1000000000000000 is past the step 3 \(every epoch takes an optimizer step\)\)/; },
   ];
   for (const edit of edits) {
