@@ -227,7 +227,7 @@ function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) 
 export function quickstartSummary(r: QuickstartResult): string {
   const rep = r.run.report as {
     val: { first: { loss: number }; last: { loss: number }; best: { step: number; loss: number } } | null;
-    test: { loss: number; perplexity: number } | null;
+    test: { loss: number; perplexity: number | 'Infinity' } | null;
     samples: Array<{ prompt: string; reference: string; before?: string; after?: string }>;
   };
   const metrics = [...new MetricsLog(runPath(r.run.dir, 'metrics')).rows()] as Array<{ step: number; split?: string; loss: number }>;
@@ -236,7 +236,7 @@ export function quickstartSummary(r: QuickstartResult): string {
     '\n== 4. results ==',
     rep.val ? `val loss           ${rep.val.first.loss.toFixed(3)} (the pre-trained model) → ${rep.val.last.loss.toFixed(3)} after LoRA fine-tuning (best ${rep.val.best.loss.toFixed(3)} at step ${rep.val.best.step})` : '',
     `val loss by step   ${val}`,
-    rep.test ? `test               loss ${rep.test.loss.toFixed(3)}, perplexity ${rep.test.perplexity.toFixed(1)}` : '',
+    rep.test ? `test               loss ${rep.test.loss.toFixed(3)}, perplexity ${Number(rep.test.perplexity).toFixed(1)}` : '', // "Infinity" where exp(loss) overflows (evalRowJson)
     '',
     ...rep.samples.flatMap((s) => [
       `prompt:    ${JSON.stringify(s.prompt)}`,

@@ -23,3 +23,11 @@ test('the next: commands quote a path with a space or a quote, as a shell reads 
   assert.deepEqual(words(generate!), ['generate', '--model', path.join(out, 'model'), '--adapter', path.join(run, 'adapter'), '--prompt', 'What is the capital of Peru?']);
   assert.equal(shellWord('runs/quickstart/run'), 'runs/quickstart/run');
 });
+
+test('a test perplexity that overflowed ("Infinity" in report.json, as eval --json writes it) is printed, not a TypeError', () => {
+  const run = path.join(tempDir('mt-qs-summary-'), 'run');
+  fs.mkdirSync(run, { recursive: true });
+  fs.writeFileSync(path.join(run, 'metrics.jsonl'), '');
+  const text = quickstartSummary({ modelDir: 'm', dataDir: 'd', run: { dir: run, steps: 1, report: { val: null, test: { loss: 800, perplexity: 'Infinity' }, samples: [] } } });
+  assert.match(text, /^test {15}loss 800\.000, perplexity Infinity$/m);
+});

@@ -84,11 +84,12 @@ export async function run(argv: string[]): Promise<void> {
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
     const named = f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label");
     const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;
+    // no head refused before the class names are warned of: the warning would be noise above the error
+    if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
     if (task === 'classification' && !labels) {
       warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');
     }
-    if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
     if (task === 'classification') requireOneNamePerClass(labels, model.score!.numLabels, labelsSource(f.labels, f.run));
     const { tokenizer, vocabSize: tokenizerSize } = loadModelTokenizer(target.tokenizerDir ?? target.model, model.cfg.vocabSize);
     const other = otherTask(task);
@@ -109,12 +110,10 @@ export async function run(argv: string[]): Promise<void> {
     info(`eval: ${task} on ${rows.length} examples of ${dataFile}${notes.length ? ` (${notes.join('; ')})` : ''} ` +
       `with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
     if (task === 'classification') {
-      if (model.score!.numLabels !== (loaded.labels?.length ?? model.score!.numLabels)) {
-        throw new UserError(`the data has ${loaded.labels!.length} classes but the head scores ${model.score!.numLabels}`, dataFile);
-      }
+      const classes = headClasses(loaded.labels, model.score!.numLabels, dataFile);
       const r = evaluateClassification(model, rows, batchSize);
       progress?.tick(rows.length);
-      const names = reportedClassNames(loaded.labels, labels !== null);
+      const names = reportedClassNames(classes, labels !== null);
       const out = { loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, confusion: r.confusion, labels: names, examples: r.count };
       if (f.json) process.stdout.write(JSON.stringify(out) + '\n');
       else process.stdout.write(classificationText(out) + '\n');
@@ -127,6 +126,26 @@ export async function run(argv: string[]): Promise<void> {
     if (f.json) process.stdout.write(JSON.stringify(lossReportJson(report)) + '\n');
     else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${rows.length} rows)\n`);
   });
+}
+
+/**
+ * The data's class list as the head's (`numLabels` classes). One shorter is sound only where its labels are the class
+ * indices themselves (0, 1, … as HF datasets store them: a test split without the last classes): those are scored, the
+ * missing classes said (their confusion rows are 0; macro-F1 averages the classes present, as scikit-learn's). Other
+ * labels sorted would shift every class after a missing one onto the wrong head row: refused, asking for the names.
+ */
+function headClasses(classes: readonly LabelValue[] | null, numLabels: number, dataFile: string): readonly LabelValue[] | null {
+  if (classes === null || classes.length === numLabels) return classes;
+  const indices = classes.every((c, i) => c === i);
+  if (indices && classes.length < numLabels) {
+    const missing = defaultLabels(numLabels).slice(classes.length);
+    warn(`${dataFile}: no row has the class${missing.length === 1 ? '' : 'es'} ${missing.join(', ')} (label ${classes.length}${missing.length > 1 ? `–${numLabels - 1}` : ''}) of the head's ${numLabels}: ` +
+      `${missing.length === 1 ? 'it is' : 'they are'} scored as absent (confusion rows of 0; macro-F1 over the classes present or predicted)`);
+    return Array.from({ length: numLabels }, (_, i) => i);
+  }
+  const shown = classes.slice(0, 5).map((c) => JSON.stringify(c)).join(', ') + (classes.length > 5 ? ', …' : '');
+  throw new UserError(`the data has ${classes.length} classes (${shown}) but the head scores ${numLabels}: without the class names, the data's labels ` +
+    `cannot be matched to the head's classes; give them in the head's order with --labels (or evaluate the run with --run)`, dataFile);
 }
 
 /**

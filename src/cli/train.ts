@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isConfigKey, readTrainConfig, type TrainConfig } from '../train/config.ts';
-import { checkConfigPaths } from '../train/config-paths.ts';
+import { checkConfigPaths, keyPlaces } from '../train/config-paths.ts';
 import { nearestConfigKey } from '../train/config-advice.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { RunDir } from '../train/run-dir.ts';
@@ -139,9 +139,10 @@ export async function run(argv: string[]): Promise<void | number> {
   // a missing model folder or data file named with the config's line (or the flag) that gave it; a resumed run's
   // paths are checked as it starts (a complete run is left as it is, wherever its data went)
   if (!resume) checkConfigPaths(cfg, place);
+  const places = keyPlaces(place);
   if (dry) {
     const { describeDryRun, dryRun, dryRunJson } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
-    const plan = dryRun(cfg, { overwrite, resume, keep: [file] });
+    const plan = dryRun(cfg, { overwrite, resume, keep: [file], places });
     if (json) process.stdout.write(JSON.stringify(dryRunJson(plan)) + '\n');
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');
     return;
@@ -152,7 +153,7 @@ export async function run(argv: string[]): Promise<void | number> {
   const made = firstMissingFolder(cfg.output_dir);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts); the dashboard runs in a
   // process of its own, started here once the run folder is there
-  const result = await runOnThread<TrainThreadResult>(threadModule('train-thread', import.meta.url).href, 'trainOnThread', { cfg, overwrite, resume, keep: [file], dashboard } satisfies TrainJob, {
+  const result = await runOnThread<TrainThreadResult>(threadModule('train-thread', import.meta.url).href, 'trainOnThread', { cfg, overwrite, resume, keep: [file], dashboard, places } satisfies TrainJob, {
     onNote: (dir) => { dash = startChild(dir as string, port); },
     onStop: () => {
       (dash as Dashboard | null)?.child.kill('SIGTERM');

@@ -49,7 +49,12 @@ export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts
  * infinity — and the loss, always finite, is its logarithm.
  */
 export function lossReportJson(r: LossReport): { loss: number; perplexity: number | 'Infinity'; tokens: number } {
-  return { loss: r.loss, perplexity: Number.isFinite(r.perplexity) ? r.perplexity : 'Infinity', tokens: r.tokens };
+  return { loss: r.loss, perplexity: perplexityJson(r.perplexity), tokens: r.tokens };
+}
+
+/** A perplexity as JSON holds it: the number, or "Infinity" where exp(loss) overflows a double (lossReportJson). */
+export function perplexityJson(p: number): number | 'Infinity' {
+  return Number.isFinite(p) ? p : 'Infinity';
 }
 
 /**

@@ -295,11 +295,17 @@ export function defaultLabels(numLabels: number): string[] {
  * sizes the head by num_labels); without id2label, num_labels gives LABEL_0 …; with neither, null (transformers then
  * builds a head of 2 classes, which loadWeights checks a checkpoint's head against).
  */
+/** The most classes a config.json may declare (num_labels). */
+export const MAX_LABELS = 65536;
+
 function parseLabels(c: Json, where: string, err: (key: string, msg: string) => never): string[] | null {
   const named = parseId2Label(c, err);
   const n = c.num_labels;
   if (n === undefined || n === null) return named;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) err('num_labels', `must be an integer ≥ 0, got ${JSON.stringify(n)}`);
+  // each class gets a name here, a row of the head and a row and column of eval's confusion matrix: a mistyped
+  // 1e9 would build a billion names (hanging) before any weight is read
+  if ((n as number) > MAX_LABELS) err('num_labels', `${n} classes is past what a classification head can be trained for here (at most ${MAX_LABELS}): give the number of classes`);
   if (named && named.length === n) return named;
   if (named) warn(`${where}: num_labels ${n} differs from id2label's ${named.length} names: transformers builds a head of ${n} classes named LABEL_0 … LABEL_${(n as number) - 1}, as here (remove num_labels to keep the names)`);
   return defaultLabels(n as number);

@@ -174,9 +174,13 @@ function stateProblem(state: CheckpointState, step: number): string | null {
   if (loop.step !== step) return `loop.step is ${JSON.stringify(loop.step)}, not the folder's step ${step}`;
   const best = loop.best;
   if (best !== null && !(object(best) && count(best.step) && typeof best.loss === 'number' && Number.isFinite(best.loss))) return 'loop.best is not null or {step, loss}';
+  // an evaluation after the checkpoint cannot be its best: report.json would name a step the run never reached
+  if (best !== null && (best.step as number) > step) return `loop.best.step ${best.step as number} is past the checkpoint's step ${step}`;
   if (!count(loop.sinceBest)) return 'loop.sinceBest is not a count';
   const loader = loop.loader;
   if (!object(loader) || !count(loader.epoch) || !count(loader.index)) return 'loop.loader is not {epoch, index, rng}';
+  // an epoch no step count reaches would be taken as the run's last, ending it at that epoch's end
+  if ((loader.epoch as number) > step) return `loop.loader.epoch ${loader.epoch as number} is past the step ${step} (every epoch takes an optimizer step)`;
   if (!Array.isArray(loader.rng) || loader.rng.length !== 4 || !loader.rng.every((x) => count(x) && (x as number) < 2 ** 32)) return 'loop.loader.rng is not 4 32-bit words';
   if (!count(state.metricsBytes)) return 'metricsBytes is not a count';
   if (!count(state.optimizerStep)) return 'optimizerStep is not a count';

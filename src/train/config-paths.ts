@@ -1,10 +1,38 @@
 // The config's paths checked before anything is read from them: the model folder (and its config.json), the data files
-// and lora.init_from exist, a missing one named by its key and, where the loader knows it, the config's line that set it.
+// and lora.init_from exist, a missing one named by its key and, where the loader knows it, the config's line that set it;
+// and that place of a key (keyError) for the other checks made after validation (lora.r, packing, epochs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig } from '../model/config.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
+
+/** The path keys checkConfigPaths checks. */
+export const CONFIG_PATH_KEYS = ['model', 'data.train', 'data.val', 'data.test', 'lora.init_from'] as const;
+
+/** The keys whose values are checked after validation, against the model and the data, and named at their place. */
+const PLACED_KEYS = [...CONFIG_PATH_KEYS, 'lora.r', 'packing', 'epochs'];
+
+/**
+ * The place of each of PLACED_KEYS (`place` of it: the config's file:line:column, or the flag), as plain data that can
+ * go to the training thread; placeOf turns it back into a place.
+ */
+export function keyPlaces(place: (key: string) => string): Record<string, string> {
+  return Object.fromEntries(PLACED_KEYS.map((k) => [k, place(k)]));
+}
+
+/**
+ * The error `what` about config key `key`: after the config's file:line:column of it and the key, or after the flag that
+ * set it (which names the key); the key alone where no place is known.
+ */
+export function keyError(key: string, what: string, place?: (key: string) => string): UserError {
+  const where = place?.(key) ?? key;
+  return where.startsWith('--') || where === key ? new UserError(what, where) : new UserError(`${key}: ${what}`, where);
+}
+
+export function placeOf(places: Readonly<Record<string, string>> | undefined): ((key: string) => string) | undefined {
+  return places && ((key) => places[key] ?? key);
+}
 
 /**
  * The model folder (with its config.json), the data files and lora.init_from exist (of `only`, those keys); a missing
@@ -17,10 +45,9 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
   ];
   for (const [key, p, folder] of paths) {
     if (p === null || (only !== undefined && !only.includes(key))) continue;
-    const where = place?.(key) ?? key;
     // `--data.train x`: the flag is the key's name; a file's line is followed by the key it holds
     const fail = (what: string): never => {
-      throw where.startsWith('--') || where === key ? new UserError(what, where) : new UserError(`${key}: ${what}`, where);
+      throw keyError(key, what, place);
     };
     let st: fs.Stats;
     try {

@@ -4,6 +4,16 @@ import { z } from 'zod';
 import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
+
+/** A class name given twice would be two head rows that one label cannot tell apart: refused at the second (its line). */
+function uniqueNames(names: string[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, number>();
+  names.forEach((n, i) => {
+    const j = first.get(n);
+    if (j !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: `${JSON.stringify(n)} is also class ${j}: give each class its own name` });
+    else first.set(n, i);
+  });
+}
 export const ALL_LINEAR = 'all-linear';
 
 /** schedule.type's error: transformers' name for our constant schedule is pointed to it. */
@@ -35,7 +45,7 @@ export const TrainConfigSchema = z.object({
   model: z.union([z.string().min(1), RandomModelSchema], { error: 'a model folder path, or {config: CONFIG, init: random}' })
     .describe('HF model folder (config.json, safetensors, tokenizer.json), or {config, init: random} for random weights'),
   task: z.enum(['generation', 'classification']).default('generation').describe('generation (causal LM) or classification'),
-  labels: z.array(z.string().min(1)).min(2).nullable().default(null).describe('class names, for classification (default: those of the prepare report.json beside data.train)'),
+  labels: z.array(z.string().min(1)).min(2).superRefine(uniqueNames).nullable().default(null).describe('class names, for classification (default: those of the prepare report.json beside data.train)'),
   method: z.enum(['lora', 'full']).default('lora').describe('lora: train an adapter; full: train every weight (small models)'),
   data: z.object({
     train: z.string().min(1).describe('training data: a prepare output or any file prepare accepts'),

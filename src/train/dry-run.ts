@@ -9,9 +9,10 @@ import type { MistralConfig } from '../model/config.ts';
 import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, fitAdvice } from './fit-check.ts';
+import { placeOf } from './config-paths.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { wrongTaskFix } from './data.ts';
-import { checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
+import { checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { DataLoader } from '../data/loader.ts';
 
@@ -43,6 +44,8 @@ export interface DryRunFlags {
   resume?: boolean;
   /** Paths --overwrite must never empty (the config file). */
   keep?: readonly string[];
+  /** Where the config set the keys checked after validation (keyPlaces), to name them by. */
+  places?: Readonly<Record<string, string>>;
 }
 
 /** Memory the host can give a new process now: /proc/meminfo's MemAvailable, else os.freemem(). */
@@ -57,11 +60,12 @@ export function availableHostMemory(): number {
 }
 
 export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
-  checkConfigPaths(cfg);
+  const place = placeOf(flags.places);
+  checkConfigPaths(cfg, place);
   const model = plannedModelConfig(cfg);
   checkRunTrainable(cfg, model);
-  checkLoraRank(cfg, model);
-  if (cfg.task === 'classification' && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
+  checkLoraRank(cfg, model, place);
+  checkPacking(cfg, cfg.task === 'classification', place);
   // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
   const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }) };
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx);
@@ -74,7 +78,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,
   });
-  const steps = planSteps(cfg, loader);
+  const steps = planSteps(cfg, loader, train, place);
   warnUnusedSettings(cfg, model, steps.schedule, train);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {

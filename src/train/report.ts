@@ -1,7 +1,7 @@
 // The end of a run: report.json (what was trained, on what, the val and test metrics, samples before vs
 // after) and loss_curve.svg (train loss per step, val loss per evaluation).
 import { RUN_LAYOUT } from '../run/layout.ts';
-import type { EvalRow } from './evaluate-split.ts';
+import { evalRowJson, type EvalRow } from './evaluate-split.ts';
 import { modelName } from './config.ts';
 import { CurveSeries, lossCurveSvg, type CurvePoint } from './loss-curve.ts';
 import type { MetricsLog } from './metrics-log.ts';
@@ -32,8 +32,8 @@ export function writeReport(dir: RunDir, metrics: MetricsLog, run: RunSetup, r: 
     epochs: r.steps / run.stepsPerEpoch,
     stopped_early: r.stoppedEarly,
     final_train_loss: r.lastLoss,
-    val: val.length ? { first: val[0], last: val[val.length - 1], best: r.best } : null,
-    test: r.test,
+    val: val.length ? { first: evalRowJson(val[0]!), last: evalRowJson(val[val.length - 1]!), best: r.best } : null,
+    test: r.test && evalRowJson(r.test),
     samples: r.prompts.map((p) => p.sample),
     // a LoRA run's base weights (model-fingerprint.ts), so that what reads the run can tell them replaced
     ...(baseFingerprint !== undefined ? { base_fingerprint: baseFingerprint } : {}),

@@ -27,7 +27,9 @@ import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
 import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
+import { keyError } from './config-paths.ts';
 import { AdamW } from './optimizer.ts';
+import { packedTotalSteps } from './epoch-steps.ts';
 import { warmupStepsOf, type Schedule } from './schedule.ts';
 
 export interface RunSetup {
@@ -50,10 +52,10 @@ export interface RunSetup {
 }
 
 /** `resuming`: the run folder's config is fixed, so an error about the data does not suggest changing it. */
-export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean } = {}): RunSetup {
-  checkConfigPaths(cfg);
+export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean; place?: (key: string) => string } = {}): RunSetup {
+  checkConfigPaths(cfg, opts.place);
   const backend = createBackend(cfg.device);
-  return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false));
+  return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false, opts.place));
 }
 
 /**
@@ -83,11 +85,11 @@ export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void 
   if (dynamic) throw new UserError(`max_seq_len ${cfg.max_seq_len}: ${dynamic}`);
 }
 
-function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetup {
+function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: (key: string) => string): RunSetup {
   checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
   // a lora.r past the model's sizes is named as such, before the memory it would take is
   const planned = plannedModelConfig(cfg);
-  checkLoraRank(cfg, planned);
+  checkLoraRank(cfg, planned, place);
   checkModelFits(cfg, planned, backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
@@ -96,7 +98,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
     const saved = model.score ? 'it was saved for classification' : 'its checkpoint holds the base MistralModel alone';
     throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): ${saved} (set task: classification)`, modelFolder(cfg) ?? undefined);
   }
-  if (classification && cfg.packing) throw new UserError('packing: classification scores one sequence per row, so it cannot pack (set packing: false)');
+  checkPacking(cfg, classification, place);
   const rng = new Rng(cfg.seed);
 
   let classificationAdapter = false;
@@ -137,21 +139,31 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean): RunSetu
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
-  const steps = planSteps(cfg, loader);
+  const steps = planSteps(cfg, loader, train, place);
   warnUnusedSettings(cfg, model.cfg, steps.schedule, train);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
   };
 }
 
+/** Packing, refused for classification (whose head scores one sequence per row). */
+export function checkPacking(cfg: TrainConfig, classification: boolean, place?: (key: string) => string): void {
+  if (classification && cfg.packing) throw keyError('packing', 'classification scores one sequence per row, so it cannot pack (set packing: false)', place);
+}
+
 /** The run's step counts as `loader` batches its data, and the schedule over them. */
-export function planSteps(cfg: TrainConfig, loader: DataLoader): Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> {
+export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly TokenRow[], place?: (key: string) => string): Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> {
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
   // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
   const totalSteps = cfg.max_steps ?? (cfg.packing && cfg.shuffle
-    ? loader.epochBatchCounts(cfg.epochs).reduce((sum, n) => sum + Math.ceil(n / cfg.grad_accum), 0)
+    ? packedTotalSteps(loader, train, { epochs: cfg.epochs, packLength: cfg.max_seq_len, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, place)
     : cfg.epochs * stepsPerEpoch);
+  // past 2^53 a step count is no longer exact (the loop's step + 1 stops changing): such a run never ends anyway
+  if (!Number.isSafeInteger(totalSteps)) {
+    throw keyError('epochs', `${cfg.epochs} epochs of ${cfg.packing && cfg.shuffle ? 'at least ' : ''}${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
+      'past 2^53 − 1, which no step count holds exactly: set max_steps (it wins over epochs), or fewer epochs', place);
+  }
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
   return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };
 }
@@ -189,10 +201,31 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { 
     const given = warmupSteps === cfg.schedule.warmup_steps ? '' : ` (${cfg.schedule.warmup_steps} of the run's steps)`;
     warn(`schedule.warmup_steps ${warmupSteps}${given} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
   }
+  const lr = lrWarning(cfg);
+  if (lr) warn(lr);
   const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
   if (longest > modelCfg.maxPositionEmbeddings) {
     warn(`sequences of up to ${longest} tokens (max_seq_len ${cfg.max_seq_len}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
   }
+}
+
+/**
+ * The learning rates each method trains with (LoRA and DoRA: about 1e-5 to 1e-3, full fine-tuning about 1e-6 to 1e-4)
+ * and the bounds a hundred times past them beyond which a value is likely a mistyped exponent: above, AdamW moves each
+ * weight by about lr a step, so the loss diverges; below, the weights barely move.
+ */
+const LR_RANGES = {
+  lora: { method: 'LoRA', usual: '1e-5 to 1e-3', above: 0.1, below: 1e-8 },
+  full: { method: 'full fine-tuning', usual: '1e-6 to 1e-4', above: 0.01, below: 1e-9 },
+} as const;
+
+/** A warning for an optimizer.lr far outside the range of its method, or null: a warning, as a tiny model may want one. */
+export function lrWarning(cfg: TrainConfig): string | null {
+  const r = LR_RANGES[cfg.method];
+  const lr = cfg.optimizer.lr;
+  if (lr > r.above) return `optimizer.lr ${lr} is far above the learning rates ${r.method} trains with (about ${r.usual}): past ${r.above} every step moves each trained weight by about lr, and the loss diverges; check the exponent`;
+  if (lr < r.below) return `optimizer.lr ${lr} is far below the learning rates ${r.method} trains with (about ${r.usual}): under ${r.below} the weights barely move; check the exponent`;
+  return null;
 }
 
 /**

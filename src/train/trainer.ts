@@ -15,11 +15,12 @@ import { info, warn } from '../util/log.ts';
 import { Progress } from '../util/progress.ts';
 import { deriveSeed } from '../util/rng.ts';
 import { bestOnResume } from './best-check.ts';
+import { placeOf } from './config-paths.ts';
 import { dropCheckpointsBefore, listCheckpoints, restoreLatestCheckpoint, saveCheckpoint, type CheckpointState, type LoopState } from './checkpoint.ts';
 import { configToYaml, modelFolder, type TrainConfig } from './config.ts';
 import { changedData, dataFingerprints, isDataFingerprints, type DataFingerprints } from './data-fingerprint.ts';
 import { NonFiniteLossError } from '../eval/evaluate.ts';
-import { evaluateSplit, type EvalRow } from './evaluate-split.ts';
+import { evalRowFromJson, evalRowJson, evaluateSplit, metricsRow, type EvalRow, type EvalRowJson } from './evaluate-split.ts';
 import { modelFingerprint } from './model-fingerprint.ts';
 import { stepFlops } from './flops.ts';
 import { runBatchShape } from './memory-plan.ts';
@@ -42,6 +43,8 @@ export interface TrainOptions {
   onRunDir?: (dir: string) => void;
   /** Paths --overwrite must never empty besides the run's inputs (the config file). */
   keep?: readonly string[];
+  /** Where the config set the keys checked after validation (keyPlaces: file:line:column, or the flag), to name them by. */
+  places?: Readonly<Record<string, string>>;
 }
 
 export interface TrainResult {
@@ -54,7 +57,7 @@ export interface TrainResult {
 
 /** What a checkpoint carries beyond the loop position, to finish the report after a resume. */
 interface ReportState {
-  evalRows: EvalRow[];
+  evalRows: EvalRowJson[];
   samples: Sample[];
   /** The config the run was trained with up to the checkpoint (configRecord; absent in older checkpoints). */
   config?: Record<string, unknown>;
@@ -101,7 +104,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
   if (resumed?.finished()) return alreadyComplete(resumed);
   resumed?.recordConfig(cfg);
-  const run = setupRun(cfg, { resuming: resume });
+  const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places) });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;
@@ -186,12 +189,13 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
       warn(`resume: the steps up to the checkpoint of step ${loop.step} ran on ${extra.ranOn}, the rest runs on ${ranOn} (device and precision ` +
         `as the config and this machine give them): the run will not be what an uninterrupted run on either gives`);
     }
-    evalRows = extra.evalRows;
+    evalRows = extra.evalRows.map(evalRowFromJson);
     extra.samples.forEach((s, i) => { if (prompts[i]) prompts[i]!.sample = s; });
     run.optimizer.flat.syncModel(); // a lower-precision model's weights from the restored master copy
     if (best && best.action !== 'keep') warn(`resume: ${dir.file(RUN_LAYOUT.best)}: ${best.why}`);
     if (best?.action === 'rewrite') saveTo(RUN_LAYOUT.best);
     if (best?.action === 'forget') loop.best = null;
+    if (loop.best && extra.data?.val && changedData(extra.data, dataNow()).some((c) => c.split === 'val')) restartBest(loop, run.totalSteps, cfg, dir.file(RUN_LAYOUT.best));
     dropCheckpointsBefore(dir.dir, loop.step, cfg.checkpoint.keep); // the rotation a kill cut short
     const cut = metrics.truncate(restored.metricsBytes, `the checkpoint of step ${loop.step}`);
     if (cut) warn(`resume: ${metrics.file}: ${cut}`);
@@ -207,7 +211,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     if (!run.val || evalRows.some((r) => r.step === step && r.split === 'val')) return false;
     const row = evaluateOrStop(dir.dir, metrics, run, run.val, step, 'val');
     evalRows.push(row);
-    metrics.append(compact({ ...row, confusion: undefined }));
+    metrics.append(metricsRow(row, false));
     info(`\nval @ step ${step}: ${describeEval(row)}`);
     // as HF's Trainer: best/ takes any strictly lower val loss (load_best_model_at_end), while min_delta only
     // decides what counts as an improvement for early stopping's patience (EarlyStoppingCallback's
@@ -221,7 +225,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
-    const extra: ReportState = { evalRows, samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
+    const extra: ReportState = { evalRows: evalRows.map(evalRowJson), samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
 
@@ -269,7 +273,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   let test: EvalRow | null = null;
   if (run.test) {
     test = evaluateOrStop(dir.dir, metrics, run, run.test, loop.step, 'test');
-    metrics.append(compact({ ...test }));
+    metrics.append(metricsRow(test, true));
     info(`test: ${describeEval(test)}`);
   }
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
@@ -303,6 +307,25 @@ function readReport(run: RunDir): Record<string, unknown> {
     if (isUserError(e)) return {};
     throw e;
   }
+}
+
+/**
+ * A resume whose val data changed since the checkpoint (prepare run again): the best loss so far is of the old val set,
+ * which a loss of the new one cannot be compared with — best/ would keep the old set's choice against any evaluation
+ * that scores higher on a harder set, and early stopping would count those as no improvement. Where the run evaluates
+ * again, best/ and patience start afresh there (best/ is replaced at the next evaluation, the safest reading of "the
+ * best on the val data"); said either way, so that best/ is never taken for what it is not.
+ */
+function restartBest(loop: LoopState, totalSteps: number, cfg: TrainConfig, bestDir: string): void {
+  const was = `${bestDir} holds the weights of the best val loss (${loop.best!.loss.toFixed(4)}, step ${loop.best!.step}) on the val data before it changed`;
+  const stopped = cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
+  if (loop.step >= totalSteps || stopped) {
+    warn(`resume: ${was}, and the run evaluates no more: it stays so`);
+    return;
+  }
+  warn(`resume: ${was}: the next evaluation starts best/ and early stopping again, on the new val data`);
+  loop.best = null;
+  loop.sinceBest = 0;
 }
 
 /**

@@ -2,7 +2,7 @@
 // library also makes JavaScript objects a schema cannot read as written: !!omap gives a Map and !!set a Set (both
 // read as an empty mapping: `lora: !!omap [r: 4]` would train with the default r, silently), !!binary a Buffer
 // (its hundred methods each reported as an unknown key), a date (2001-12-14 under %YAML 1.1, or !!timestamp) a Date,
-// and a key that is a list or mapping the string "[ a, b ]" with a warning printed over two lines.
+// a key that is a list or mapping the string "[ a, b ]" with a warning printed over two lines, and a null key "".
 import YAML from 'yaml';
 
 /** The first node of `doc` that is not plain YAML: its offset in the text and what it is, or null. */
@@ -13,7 +13,15 @@ export function firstNonPlain(doc: YAML.Document): { offset: number; what: strin
     return YAML.visit.BREAK;
   };
   YAML.visit(doc, {
-    Pair: (_, pair) => (YAML.isCollection(pair.key) ? stop(pair.key, 'a key that is a list or mapping: keys are plain words') : undefined),
+    Pair: (_, pair) => {
+      if (YAML.isCollection(pair.key)) return stop(pair.key, 'a key that is a list or mapping: keys are plain words');
+      // `~: x` (or `? ` alone) is the key null, which the library makes "": it would be an unknown key "" at no line
+      const key: unknown = pair.key;
+      if (key === null || (YAML.isScalar(key) && key.value === null)) {
+        return stop(YAML.isNode(key) && key.range ? key : (pair.value as YAML.Node | null), 'a null key (~, null or none before the colon): keys are plain words');
+      }
+      return undefined;
+    },
     Scalar: (_, node) => {
       const v: unknown = node.value;
       if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) return undefined;

@@ -348,3 +348,23 @@ test('the confusion matrix printed without --json has each count under its class
   const edges = (line: string): number[] => [...line.matchAll(/\S+(?= |$)/g)].map((m) => m.index! + m[0].length).slice(-2);
   for (const row of rows) assert.deepEqual(edges(row), edges(head!));
 });
+
+test('eval with no class names: integer labels missing the head\'s last class are scored and the class named; other labels are refused asking for --labels', () => {
+  const dir = tmpDir();
+  const adapter = path.join(TINY_CLS, 'adapter_init'); // a head of 3 classes, no names
+  const ints = path.join(dir, 'ints.jsonl'), words = path.join(dir, 'words.jsonl');
+  fs.writeFileSync(ints, '{"input_ids": [1, 5, 9], "label": 0}\n{"input_ids": [1, 7, 3, 4], "label": 1}\n{"input_ids": [1, 8], "label": 0}\n');
+  fs.writeFileSync(words, '{"input_ids": [1, 5, 9], "label": "a"}\n{"input_ids": [1, 7, 3, 4], "label": "c"}\n');
+  // was refused: "the data has 2 classes but the head scores 3"
+  const r = cli('eval', '--model', TINY_BASE, '--adapter', adapter, '--data', ints, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { labels: string[]; confusion: number[][]; examples: number };
+  assert.deepEqual([out.labels, out.examples, out.confusion.length, out.confusion[2]!.reduce((a, b) => a + b, 0)], [['LABEL_0', 'LABEL_1', 'LABEL_2'], 3, 3, 0]);
+  assert.match(r.stderr, /^warning: .*ints\.jsonl: no row has the class LABEL_2 \(label 2\) of the head's 3: it is scored as absent/m);
+  // a model with no head at all: the error alone, without the warning about class names above it
+  const headless = cli('eval', '--model', TINY_BASE, '--data', ints, '--task', 'classification', '--json');
+  fails(headless, 'classification needs a score head');
+  assert.doesNotMatch(headless.stderr, /class names are not given/);
+  // names sorted would put "c" on the head's class 1: refused, saying what to give
+  fails(cli('eval', '--model', TINY_BASE, '--adapter', adapter, '--data', words, '--json'), `${words}: the data has 2 classes ("a", "c") but the head scores 3`, 'give them in the head\'s order with --labels');
+});

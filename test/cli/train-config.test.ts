@@ -74,7 +74,7 @@ test('a missing data file names its config key, after the flag or the config lin
 test('sizes that cannot fit are refused before allocating, naming the key', () => {
   const cwd = project();
   const base = ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--max_steps', '1'];
-  oneLineError(cli(cwd, [...base, '--lora.r', '1000000000']), /^error: lora\.r: 1000000000 is larger than .* lower lora\.r to at most 16$/);
+  oneLineError(cli(cwd, [...base, '--lora.r', '1000000000']), /^error: --lora\.r: 1000000000 is larger than .* lower lora\.r to at most 16$/);
   oneLineError(cli(cwd, [...base, '--max_seq_len', '100000', '--packing', 'true']), /^error: max_seq_len: sequences of 100,000 tokens need .* GiB .* lower max_seq_len/);
   assert.equal(fs.existsSync(path.join(cwd, 'runs', 'lora')), false);
 });

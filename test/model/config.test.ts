@@ -376,3 +376,9 @@ test('a run or quickstart folder given as a model says where its model is, and t
   const other = tempDir('mt-not-a-model-');
   assert.throws(() => loadConfig(other), { message: `${path.join(other, 'config.json')}: model config not found (a model folder needs config.json)` });
 });
+
+test('a num_labels past any class count is refused by the key before its LABEL_i names are built (1e9 hung)', () => {
+  rejects(cfgWith({ num_labels: 1e9 }), 'num_labels', '1000000000', 'at most 65536');
+  rejects(cfgWith({ num_labels: 1e9, id2label: { 0: 'neg', 1: 'pos' } }), 'num_labels', 'at most 65536');
+  assert.equal(parseConfig(cfgWith({ num_labels: 65536 })).labels!.length, 65536);
+});

@@ -84,3 +84,23 @@ test('--resume refuses a damaged best/ whose weights no checkpoint holds, leavin
   assert.equal(report.val.best.step, 3, 'best/ is of an evaluation after the checkpoint');
   assert.equal(weightsFolderProblem(best, 'lora'), null);
 });
+
+test('--resume with a val set that changed since the checkpoint starts best/ and early stopping afresh on it: a loss of the old val set is not compared with one of the new', () => {
+  const { cfg, dir, best } = run();
+  const [, second, third] = listCheckpoints(dir);
+  fs.rmSync(third!, { recursive: true }); // resumed from step 2, whose best is step 1's
+  // the old val set scored far lower than any the new one will (its best loss set so: only state.safetensors is hashed)
+  const stateFile = path.join(second!, 'trainer_state.json');
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { loop: { best: { step: number; loss: number } } };
+  state.loop.best.loss = 0.5;
+  fs.writeFileSync(stateFile, JSON.stringify(state));
+  // another val set (prepare run again)
+  const other = new Rng(9);
+  fs.writeFileSync(cfg.data.val!, [0, 1].map(() => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + other.below(500))] })).join('\n') + '\n');
+  const stderr = resume(cfg);
+  assert.match(stderr, new RegExp(`warning: resume: ${best.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds the weights of the best val loss \\(0\\.5000, step 1\\) on the val data ` +
+    'before it changed: the next evaluation starts best/ and early stopping again, on the new val data$', 'm'));
+  const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } };
+  assert.equal(report.val.best.step, 3, 'best/ is the best evaluation on the new val set');
+  assert.equal(weightsFolderProblem(best, 'lora'), null);
+});

@@ -1,11 +1,15 @@
 // A config path found missing after validation (a data file, the model folder or its config.json, lora.init_from) is
-// named with the config's file:line:column of its key, or the flag that set it; it said the key alone before.
+// named with the config's file:line:column of its key, or the flag that set it; it said the key alone before. So is a
+// value found wrong against the model or the data (lora.r past the model's sizes, packing a classifier, epochs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readTrainConfig } from '../../src/train/config.ts';
-import { checkConfigPaths } from '../../src/train/config-paths.ts';
+import { checkConfigPaths, keyPlaces } from '../../src/train/config-paths.ts';
+import { dryRun } from '../../src/train/dry-run.ts';
+import { setQuiet } from '../../src/util/log.ts';
+import { TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-config-paths-');
@@ -44,4 +48,23 @@ test('a path set by a flag is named by the flag; lora.init_from, read while load
     { message: `${f}:4:3: lora.init_from: ${path.join(dir, 'empty', 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)` });
   assert.throws(() => check('model: model\ndata: {train: train.jsonl}\n', [['lora.init_from', path.join(dir, 'empty')]]),
     { message: `--lora.init_from: ${path.join(dir, 'empty', 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)` });
+});
+
+test('a value found wrong against the model or data after validation (lora.r, packing, epochs) is named at its line, as a missing path is', () => {
+  const f = path.join(dir, 'train.yaml');
+  fs.writeFileSync(path.join(dir, 'classes.jsonl'), '{"input_ids": [1, 5, 9], "label": 0}\n{"input_ids": [1, 7], "label": 1}\n');
+  fs.writeFileSync(path.join(dir, 'tokens.jsonl'), '{"input_ids": [1, 5, 9]}\n{"input_ids": [1, 7]}\n');
+  const planned = (yaml: string): void => {
+    fs.writeFileSync(f, `model: ${TINY_BASE}\ndata: {train: ${yaml.includes('classification') ? 'classes' : 'tokens'}.jsonl}\noutput_dir: out\n${yaml}`);
+    const { cfg, place } = readTrainConfig(f);
+    setQuiet(true);
+    try {
+      dryRun(cfg, { places: keyPlaces(place) });
+    } finally {
+      setQuiet(false);
+    }
+  };
+  assert.throws(() => planned('lora:\n  r: 100000\n'), { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:3: lora\\.r: 100000 is larger than`) });
+  assert.throws(() => planned('task: classification\nlabels: [a, b]\npacking: true\n'), { message: `${f}:6:1: packing: classification scores one sequence per row, so it cannot pack (set packing: false)` });
+  assert.throws(() => planned('epochs: 9000000000000000\nbatch_size: 1\n'), { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:1: epochs: 9000000000000000 epochs of 2 steps`) });
 });

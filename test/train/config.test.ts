@@ -1,4 +1,4 @@
-// The training config: defaults, YAML, CLI overrides (CLI > file > defaults), paths relative to the file,
+// The training config (its YAML as text: config-yaml.test.ts): defaults, CLI overrides (CLI > file > defaults), paths relative to the file,
 // unknown keys with a did-you-mean, errors that name the key, and lora.init_from's adapter config winning.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,13 +13,7 @@ import { warmupStepsOf } from '../../src/train/schedule.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { TINY } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
-
-function file(text: string): string {
-  const dir = tempDir('mt-config-');
-  const f = path.join(dir, 'c.yaml');
-  fs.writeFileSync(f, text);
-  return f;
-}
+import { file } from './config-file.ts';
 
 test('defaults, relative paths from the file, overrides read as YAML', () => {
   const f = file('model: m\ndata:\n  train: d/train.jsonl\noptimizer:\n  lr: 1.0e-3\n');
@@ -139,6 +133,8 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: CAUSAL_LM\n')), /task: .* \(PEFT's CAUSAL_LM is task: generation\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nprecision: fp16\n')), /precision: .* \(fp16 is not offered: bf16 or fp32\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [0, 1]\n')), /c\.yaml:4:10: labels\.0: .* \(class names are strings: quote it, "0"\)/);
+  // a name given twice: at its second place (was "the class list (labels, --labels) names the label "a" twice" with no file)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b, a]\n')), { message: /c\.yaml:4:16: labels\.2: "a" is also class 0: give each class its own name$/ });
   // %YAML 1.1 reads yes as true, and a string key takes "yes" as it is
   assert.equal(loadTrainConfig(file('%YAML 1.1\n---\nmodel: m\ndata: {train: t}\nshuffle: no\n')).shuffle, false);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: yes\n')), (e: Error) => !e.message.includes('write true or false'));
@@ -215,13 +211,6 @@ test('a mapping override sets its keys as --key.sub would, keeping the file\'s o
   assert.equal(loadTrainConfig(f, [['optimizer.lr', '1e-4'], ['optimizer', '{lr: 1.0e-4}']]).optimizer.lr, 1e-4);
 });
 
-test('a carriage return alone ends a line (classic Mac line ends), as YAML says', () => {
-  const cfg = loadTrainConfig(file('model: m\rdata:\r  train: t\rmax_steps: 2\r'));
-  assert.equal(cfg.max_steps, 2);
-  assert.equal(loadTrainConfig(file('model: m\r\ndata: {train: t}\r\nmax_steps: 3\r\n')).max_steps, 3);
-  assert.throws(() => loadTrainConfig(file('model: m\rdata: {train: t}\rseed: -1\r')), /c\.yaml:3:1: seed:/);
-});
-
 test('an override whose YAML would drop a comment or fold a line break is refused naming its flag, not taken changed', () => {
   const f = file('model: m\ndata: {train: t}\n');
   // "runs/x #1" read as YAML is "runs/x" (the run went to another folder), and "#1" alone is null (no val data)
@@ -261,37 +250,6 @@ test('--data.train in a prepare output brings its val and test along (logged), u
   setQuiet(false);
   const all = loadTrainConfig(f, [['data.train', path.join(prepared, 'all', 'train.jsonl')]]);
   assert.deepEqual([all.data.val, all.data.test], [null, null]);
-});
-
-test('invalid YAML is one line: file:line:column and the parser\'s first line', () => {
-  const f = file('model: m\ndata: {train: t}\nlora:\n  r: 4\n   alpha: 8\n');
-  assert.throws(() => loadTrainConfig(f), (e: Error) => {
-    assert.doesNotMatch(e.message, /\n/);
-    assert.match(e.message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: invalid YAML: \\S.*[^:]$`));
-    return true;
-  });
-});
-
-test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {
-  const f = file('model: m\ndata: {train: t}\n---\nseed: 3\n');
-  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });
-  // a "---" that starts or ends the config, with nothing but comments after it, is no second document (was refused)
-  assert.equal(loadTrainConfig(file('---\nmodel: m\ndata: {train: t}\nseed: 2\n---\n# end\n\n')).seed, 2);
-});
-
-test('a data file given as the config (train prepared/train.jsonl) says to give it as data.train', () => {
-  const dir = tempDir('mt-cfg-data-');
-  const jsonl = path.join(dir, 'train.jsonl');
-  fs.writeFileSync(jsonl, '{"text": "a"}\n{"text": "b"}\n');
-  assert.throws(() => loadTrainConfig(jsonl), { message: `${jsonl}:2:1: invalid YAML: Unexpected flow-map-start at node end (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${jsonl})` });
-  const json = path.join(dir, 'rows.json');
-  fs.writeFileSync(json, '[{"text": "a"}]\n');
-  assert.throws(() => loadTrainConfig(json), { message: `${json}: the config must be a YAML mapping of keys to values (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${json})` });
-});
-
-test('a YAML tag the parser cannot resolve (!!js/function) is the same one-line error at its line:column, not a YAMLWarning on stderr and a string', () => {
-  const f = file('model: m\ndata: {train: t}\nseed: !!js/function "function () {}"\n');
-  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:7: invalid YAML: Unresolved tag: tag:yaml.org,2002:js/function` });
 });
 
 test('lora.init_from with a classification adapter in a generation run is refused, naming the key', async () => {
@@ -414,36 +372,6 @@ test('a ~ or $NAME in a path key is refused naming the key, not taken as a folde
   assert.equal(loadTrainConfig(h).output_dir, path.join(path.dirname(h), 'runs', 'a~b$5'));
 });
 
-test('YAML that is not plain (!!omap, !!set, !!binary, a date, a list as a key) is refused at its file:line:column, not read as something else', () => {
-  const head = 'model: m\ndata: {train: t}\n';
-  const refused = (text: string, line: number, col: number, what: RegExp): void => {
-    const f = file(head + text);
-    assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:${line}:${col}: `) && what.test(e.message) && !e.message.includes('\n'), text);
-  };
-  // an ordered map was read as an empty mapping: lora.r silently the default 8
-  refused('lora: !!omap [r: 4]\n', 3, 14, /a !!omap list: write a plain mapping or list$/);
-  refused('lora: {target_modules: !!set {q_proj, v_proj}}\n', 3, 30, /a !!set mapping/);
-  // bytes: each of a Buffer's methods was reported as an unknown key
-  refused('output_dir: !!binary aGVsbG8=\n', 3, 22, /a !!binary value, which no config key takes$/);
-  refused('seed: !!timestamp 2001-12-14\n', 3, 19, /a date \(YAML reads 2001-12-14 as one\): quote it/);
-  const dated = file('%YAML 1.1\n---\n' + head + 'output_dir: 2001-12-14\n'); // YAML 1.1 reads it as a date unasked
-  assert.throws(() => loadTrainConfig(dated), (e: Error) => e.message.startsWith(`${dated}:5:13: a date`));
-  refused('? [a, b]\n: c\n', 3, 3, /a key that is a list or mapping/);
-  // a flag's value is held to the same, blamed on the flag
-  assert.throws(() => loadTrainConfig(file(head), [['lora', '!!omap [r: 4]']]), /--lora: a !!omap list/);
-  // plain YAML, tags that give plain values, anchors and aliases are read as before
-  const cfg = loadTrainConfig(file(head + 'lora: &l {r: 4, alpha: 8}\noutput_dir: !!str runs/x\nseed: !!int "3"\neval: {batch_size: 2}\n'));
-  assert.equal(cfg.lora.r, 4);
-  assert.equal(cfg.seed, 3);
-});
-
-test('a YAML merge key (<<: *defaults) is named as one, not given a did-you-mean; a short unknown key gets none it shares nothing with', () => {
-  const f = file('defaults_lora: &d {r: 4}\nmodel: m\ndata: {train: t}\nlora:\n  <<: *d\n');
-  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.includes('unknown key "lora.<<": YAML merge keys (<<: *anchor) are not read; write the keys themselves') && !e.message.includes('did you mean "lora.r"'));
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {xy: 1}\n')), (e: Error) => e.message.includes('unknown key "lora.xy"') && !e.message.includes('did you mean'));
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {rr: 1}\n')), /unknown key "lora\.rr" \(did you mean "lora\.r"\?\)/);
-});
-
 test("a new classification head is drawn from normal(0, initializer_range) of the model's config.json, as transformers draws a score missing from the checkpoint", async () => {
   const { setupRun } = await import('../../src/train/setup.ts');
   const { validate } = await import('../../src/train/config.ts');
@@ -490,21 +418,6 @@ test('0 or -1 for "off" (transformers\' max_grad_norm 0, max_steps -1) is refuse
   // YAML's .inf and .nan (was zod's bare "received Infinity")
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: .inf\n')), /grad_clip: .* \(YAML's \.inf is no value for it: write a finite number; null turns clipping off, as transformers' max_grad_norm 0 does\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {lr: .nan}\n')), /optimizer\.lr: .* \(YAML's \.nan is no value for it: write a finite number\)$/);
-});
-
-test('a config that is not UTF-8 text is refused where it is, not read with U+FFFD in a path', () => {
-  const dir = tempDir('mt-config-enc-');
-  const latin1 = path.join(dir, 'latin1.yaml');
-  fs.writeFileSync(latin1, Buffer.from('model: caf\xe9\ndata: {train: t}\n', 'latin1'));
-  // was: model "caf\uFFFD", then "model folder not found"
-  assert.throws(() => loadTrainConfig(latin1), { message: `${latin1}:1:11: bytes that are not UTF-8: save the config as UTF-8` });
-  const utf16 = path.join(dir, 'utf16.yaml');
-  fs.writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('model: m\ndata: {train: t}\n', 'utf16le')]));
-  // was: "the config must be a YAML mapping of keys to values"
-  assert.throws(() => loadTrainConfig(utf16), /utf16\.yaml: this is UTF-16 text .*convert it to UTF-8 first$/);
-  const bom = path.join(dir, 'bom.yaml');
-  fs.writeFileSync(bom, '\ufeffmodel: m\r\ndata: {train: t}\r\nseed: 4\r\n');
-  assert.equal(loadTrainConfig(bom).seed, 4);
 });
 
 test('an override that turns a key of the file into a mapping (--model.seed with a model folder) is blamed for what that mapping lacks', () => {

@@ -36,6 +36,13 @@ test('the dry run counts the steps as the run does, and says them with the sched
     // counts in digits grouped, a step or an epoch in the singular
     const long = validate({ ...BASE, epochs: 1000, batch_size: 1000 }, 'test');
     assert.match(describeDryRun(dryRun(long), long), /^run: 1,000 optimizer steps \(1,000 epochs of 1 step\): 23 examples, micro-batches of 1,000;/m);
+    // packed and shuffled, a billion epochs are counted without planning each (it hung): exactly where one step an
+    // epoch is all any order gives, refused by the key where the count differs by epoch
+    const packed = validate({ ...BASE, packing: true, max_seq_len: 40, epochs: 1e9, batch_size: 1000 }, 'test');
+    assert.match(describeDryRun(dryRun(packed), packed), /^run: 1,000,000,000 optimizer steps \(1,000,000,000 epochs of about 1 step\)/m);
+    assert.throws(() => dryRun({ ...packed, batch_size: 2 }), /^UserError: epochs: 1000000000 passes over 23 packed, shuffled examples make at least 5,000,000,000 optimizer steps, .* set max_steps/);
+    // epochs × steps past 2^53 (9e15 epochs of 12 steps) is no exact count: refused by the key, as the run refuses it
+    assert.throws(() => dryRun(validate({ ...BASE, epochs: 9e15 }, 'test')), /^UserError: epochs: 9000000000000000 epochs of 12 steps is 108,000,000,000,000,000 optimizer steps, past 2\^53 − 1/);
     const one = validate({ ...BASE, max_steps: 1, batch_size: 1000 }, 'test');
     assert.match(describeDryRun(dryRun(one), one), /^run: 1 optimizer step \(max_steps, 1 epoch of 1 step\):/m);
     const capped = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine', warmup_steps: 0.4 } }, 'test');
@@ -93,6 +100,12 @@ test('the dry run gives the warnings training gives: settings that are not used 
     ['warning: early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)']);
   assert.match(warnings({ max_steps: 3, schedule: { warmup_steps: 5 } }).join('\n'), /schedule\.warmup_steps 5 ≥ the run's 3 steps/);
   assert.deepEqual(warnings({ max_steps: 3, epochs: 2 }), ["warning: epochs 2 is set but max_steps 3 decides the run's length (it wins), so epochs is not used"]);
+  // an absurd learning rate for the method was taken without a word (a mistyped exponent); a usual one is not warned
+  assert.deepEqual(warnings({ optimizer: { lr: 1e9 } }), ['warning: optimizer.lr 1000000000 is far above the learning rates LoRA trains with (about 1e-5 to 1e-3): ' +
+    'past 0.1 every step moves each trained weight by about lr, and the loss diverges; check the exponent']);
+  assert.match(warnings({ method: 'full', optimizer: { lr: 0.05 } }).join('\n'), /optimizer\.lr 0\.05 is far above the learning rates full fine-tuning trains with \(about 1e-6 to 1e-4\): past 0\.01/);
+  assert.match(warnings({ optimizer: { lr: 1e-12 } }).join('\n'), /^warning: optimizer\.lr 1e-12 is far below the learning rates LoRA trains with \(about 1e-5 to 1e-3\): under 1e-8 the weights barely move; check the exponent$/);
+  assert.deepEqual([...warnings({ optimizer: { lr: 0.05 } }), ...warnings({ method: 'full', optimizer: { lr: 1e-5 } })], []);
   // JSON Lines in a file without .jsonl is read as text: said as prepare, eval and classify say it (train has no --format)
   const bare = path.join(dir, 'rows');
   fs.writeFileSync(bare, '{"text": "The capital of France is Paris."}\n{"text": "Lima is in Peru."}\n');

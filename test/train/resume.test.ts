@@ -252,21 +252,26 @@ test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, dam
   const { run } = checkpointedRun(setup(), 'state', { everyStep: true });
   const reference = comparable(rowsOf(run));
   const [, second, third] = listCheckpoints(run);
-  const edits: Array<(s: Record<string, unknown>) => void> = [
+  // an edit returns what the warning must say of it, where it is more than the field's name
+  const edits: Array<(s: Record<string, unknown>) => RegExp | void> = [
     (s) => { s.loop = null; }, (s) => { s.metricsBytes = 'x'; }, (s) => { (s.loop as Record<string, unknown>).step = -3; },
     (s) => { (s.loop as Record<string, unknown>).loader = null; }, (s) => { s.extra = null; }, (s) => { s.optimizerStep = 'a'; },
     (s) => { (s.loop as Record<string, unknown>).step = 7; }, // another step than its folder's
     (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).index = 9999; }, // past its epoch: was "loader position 9999 is past…", naming nothing
+    // an epoch no step count reaches: was taken, and the run ended at that epoch's end as if it were the last
+    (s) => { (s.loop as Record<string, unknown>).best = { step: 9, loss: 1 }; return /loop\.best\.step 9 is past the checkpoint's step 3/; },
+    (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).epoch = 1e15; return /trainer_state\.json: loop\.loader\.epoch 1000000000000000 is past the step 3 \(every epoch takes an optimizer step\)\)/; },
   ];
   for (const edit of edits) {
     const file = path.join(third!, 'trainer_state.json');
     const whole = fs.readFileSync(file, 'utf8');
     const state = JSON.parse(whole) as Record<string, unknown>;
-    edit(state);
+    const says = edit(state);
     fs.writeFileSync(file, JSON.stringify(state));
     const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(third!)} is incomplete or corrupt \\(trainer_state\\.json: `));
+    if (says) assert.match(r.stderr, says);
     assert.match(r.stderr, new RegExp(`resume: from the checkpoint of step 2`), path.basename(second!));
     assert.deepEqual(comparable(rowsOf(run)), reference);
     fs.writeFileSync(file, whole);
@@ -301,6 +306,12 @@ test('--resume refuses a training set edited since the checkpoint (its place in 
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /cannot resume: data\.train changed since the checkpoint of step 2 was written \(40 examples, [\d,]+ tokens then, 1 example, [\d,]+ tokens now\)/);
+  // the training data moved away: named at its line in the run's config.yaml, as a fresh run names its config's line
+  fs.renameSync(train, `${train}.moved`);
+  const gone = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(gone.status, 2, gone.stderr);
+  assert.match(gone.stderr, new RegExp(`^error: ${path.join(run, 'config.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: data\\.train: .*train\\.jsonl: no such file \\(set data\\.train\\)$`, 'm'));
+  fs.renameSync(`${train}.moved`, train);
   // the training data put back, the val set edited: resumed, with a warning
   fs.writeFileSync(train, original);
   fs.writeFileSync(val, fs.readFileSync(val, 'utf8').split('\n').slice(0, 2).join('\n') + '\n');

@@ -2,10 +2,11 @@
 // in MISTRAL_TUNE_CACHE/cubin or ~/.cache/mistral-tune/cubin, written atomically so that concurrent
 // runs or a crash never leave a partial cubin behind. The compiler is a parameter (NVRTC, or a fake in tests).
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../util/atomic.ts';
+import { makeFolders } from '../../util/made-folders.ts';
+import { readRegularFile } from '../../util/regular-file.ts';
 
 export interface CompileRequest {
   /** Name for messages (the .cu file's). */
@@ -51,7 +52,7 @@ export class KernelCache {
   get(req: CompileRequest): Uint8Array {
     const file = path.join(this.dir, `${cacheKey(req, this.compilerVersion)}.cubin`);
     try {
-      const cubin = new Uint8Array(fs.readFileSync(file));
+      const cubin = new Uint8Array(readRegularFile(file)); // a FIFO in its place would block the read forever
       if (cubin.length > 0) {
         this.stats.hits++;
         return cubin;
@@ -62,7 +63,7 @@ export class KernelCache {
     const cubin = this.compile(req);
     this.stats.compiles++;
     try {
-      fs.mkdirSync(this.dir, { recursive: true });
+      makeFolders(this.dir); // not fs's recursive form, which loops forever under /proc
       writeFileAtomic(file, cubin);
     } catch {
       // a read-only or full cache folder: compile again next time

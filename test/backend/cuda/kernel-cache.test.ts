@@ -3,6 +3,7 @@
 // MISTRAL_TUNE_CACHE.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheKey, defaultCacheDir, KernelCache, type CompileRequest } from '../../../src/backend/cuda/kernel-cache.ts';
@@ -66,4 +67,18 @@ test('the cache folder: MISTRAL_TUNE_CACHE/cubin, else ~/.cache/mistral-tune/cub
   assert.equal(defaultCacheDir({ MISTRAL_TUNE_CACHE: '/c' }), '/c/cubin');
   assert.equal(defaultCacheDir({ HOME: '/home/u' }), '/home/u/.cache/mistral-tune/cubin');
   assert.equal(defaultCacheDir({ HOME: '/home/u', XDG_CACHE_HOME: '/x' }), '/x/mistral-tune/cubin');
+});
+
+test('a cache folder under /proc (mkdir says ENOENT though /proc is there) only costs the cache: Node\'s recursive mkdir looped on it forever', { skip: fs.existsSync('/proc/self') ? false : 'no /proc here' }, () => {
+  const fake = fakeCompiler();
+  assert.ok(new KernelCache(fake.compile, '13.0', '/proc/mistral-tune-cache/cubin').get(req).length > 0);
+  assert.equal(fake.calls.length, 1);
+});
+
+test('a FIFO in a cubin\'s place is compiled past, never read (the read blocked forever)', { skip: process.platform === 'win32' ? 'no mkfifo' : false }, () => {
+  const dir = tempDir('mt-cubin-');
+  execFileSync('mkfifo', [path.join(dir, `${cacheKey(req, '13.0')}.cubin`)]);
+  const fake = fakeCompiler();
+  assert.ok(new KernelCache(fake.compile, '13.0', dir).get(req).length > 0);
+  assert.equal(fake.calls.length, 1);
 });

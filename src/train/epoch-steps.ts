@@ -1,0 +1,43 @@
+// The optimizer steps of a run whose epochs differ in length: packed, shuffled data is packed anew each epoch
+// (next-fit, src/data/pack.ts), so the number of packs varies with the order. Counting them means planning every
+// epoch, which is as cheap as the run is long; for an absurd `epochs` it would never end, so the count is bounded
+// first and only walked where the bounds leave it open and the walk is affordable.
+import type { DataLoader } from '../data/loader.ts';
+import type { TokenRow } from '../data/batch.ts';
+import { keyError } from './config-paths.ts';
+
+/** Rows planned (epochs × examples) past which counting the epochs one by one is refused: a few seconds of planning. */
+export const MAX_PLANNED_ROWS = 50_000_000;
+
+/**
+ * The least and most packs next-fit can make of rows of `lengths` in any order, `packLength` tokens each: at least
+ * ⌈Σ/L⌉ and one per row longer than L/2 (no two share a pack); at most one per row and 2⌈Σ/L⌉ − 1 (two neighbouring
+ * packs hold more than L tokens, else the first row of the second would have gone into the first).
+ */
+export function packBounds(lengths: readonly number[], packLength: number): { lo: number; hi: number } {
+  let sum = 0, big = 0;
+  for (const n of lengths) {
+    sum += n;
+    if (2 * n > packLength) big++;
+  }
+  const m = Math.ceil(sum / packLength);
+  return { lo: Math.max(m, big), hi: Math.min(lengths.length, 2 * m - 1) };
+}
+
+/**
+ * The total optimizer steps of `epochs` packed, shuffled epochs, as the loader will draw them: epochs × the steps of
+ * one when every order gives the same (the bounds agree), else each epoch planned, which is refused by the key when
+ * it would plan more than MAX_PLANNED_ROWS rows.
+ */
+export function packedTotalSteps(loader: DataLoader, train: readonly TokenRow[], o: { epochs: number; packLength: number; batchSize: number; gradAccum: number },
+  place?: (key: string) => string): number {
+  const perStep = o.batchSize * o.gradAccum;
+  const { lo, hi } = packBounds(train.map((r) => r.inputIds.length), o.packLength);
+  const least = Math.ceil(lo / perStep);
+  if (least === Math.ceil(hi / perStep)) return o.epochs * least;
+  if (o.epochs * train.length > MAX_PLANNED_ROWS) {
+    throw keyError('epochs', `${o.epochs} passes over ${train.length} packed, shuffled examples make at least ${(o.epochs * least).toLocaleString('en-US')} ` +
+      'optimizer steps, a different number each epoch, too many to count for the schedule: set max_steps (it wins over epochs), or fewer epochs', place);
+  }
+  return loader.epochBatchCounts(o.epochs).reduce((sum, n) => sum + Math.ceil(n / o.gradAccum), 0);
+}

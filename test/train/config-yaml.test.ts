@@ -1,0 +1,100 @@
+// The training config as YAML text: line ends, encodings, invalid or non-plain YAML, several documents, merge keys,
+// a data file given as the config — each refused in one line at its file:line:column.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadTrainConfig } from '../../src/train/config.ts';
+import { tempDir } from '../temp-dir.ts';
+import { file } from './config-file.ts';
+
+test('a carriage return alone ends a line (classic Mac line ends), as YAML says', () => {
+  const cfg = loadTrainConfig(file('model: m\rdata:\r  train: t\rmax_steps: 2\r'));
+  assert.equal(cfg.max_steps, 2);
+  assert.equal(loadTrainConfig(file('model: m\r\ndata: {train: t}\r\nmax_steps: 3\r\n')).max_steps, 3);
+  assert.throws(() => loadTrainConfig(file('model: m\rdata: {train: t}\rseed: -1\r')), /c\.yaml:3:1: seed:/);
+});
+
+test('invalid YAML is one line: file:line:column and the parser\'s first line', () => {
+  const f = file('model: m\ndata: {train: t}\nlora:\n  r: 4\n   alpha: 8\n');
+  assert.throws(() => loadTrainConfig(f), (e: Error) => {
+    assert.doesNotMatch(e.message, /\n/);
+    assert.match(e.message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: invalid YAML: \\S.*[^:]$`));
+    return true;
+  });
+});
+
+test('a config of two YAML documents names the second one\'s "---", not the parser\'s advice to its callers', () => {
+  const f = file('model: m\ndata: {train: t}\n---\nseed: 3\n');
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:1: invalid YAML: a config is one YAML document, but "---" starts a second one here` });
+  // a "---" that starts or ends the config, with nothing but comments after it, is no second document (was refused)
+  assert.equal(loadTrainConfig(file('---\nmodel: m\ndata: {train: t}\nseed: 2\n---\n# end\n\n')).seed, 2);
+});
+
+test('a data file given as the config (train prepared/train.jsonl) says to give it as data.train', () => {
+  const dir = tempDir('mt-cfg-data-');
+  const jsonl = path.join(dir, 'train.jsonl');
+  fs.writeFileSync(jsonl, '{"text": "a"}\n{"text": "b"}\n');
+  assert.throws(() => loadTrainConfig(jsonl), { message: `${jsonl}:2:1: invalid YAML: Unexpected flow-map-start at node end (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${jsonl})` });
+  const json = path.join(dir, 'rows.json');
+  fs.writeFileSync(json, '[{"text": "a"}]\n');
+  assert.throws(() => loadTrainConfig(json), { message: `${json}: the config must be a YAML mapping of keys to values (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${json})` });
+});
+
+test('a YAML tag the parser cannot resolve (!!js/function) is the same one-line error at its line:column, not a YAMLWarning on stderr and a string', () => {
+  const f = file('model: m\ndata: {train: t}\nseed: !!js/function "function () {}"\n');
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:3:7: invalid YAML: Unresolved tag: tag:yaml.org,2002:js/function` });
+});
+
+test('YAML that is not plain (!!omap, !!set, !!binary, a date, a list as a key) is refused at its file:line:column, not read as something else', () => {
+  const head = 'model: m\ndata: {train: t}\n';
+  const refused = (text: string, line: number, col: number, what: RegExp): void => {
+    const f = file(head + text);
+    assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:${line}:${col}: `) && what.test(e.message) && !e.message.includes('\n'), text);
+  };
+  // an ordered map was read as an empty mapping: lora.r silently the default 8
+  refused('lora: !!omap [r: 4]\n', 3, 14, /a !!omap list: write a plain mapping or list$/);
+  refused('lora: {target_modules: !!set {q_proj, v_proj}}\n', 3, 30, /a !!set mapping/);
+  // bytes: each of a Buffer's methods was reported as an unknown key
+  refused('output_dir: !!binary aGVsbG8=\n', 3, 22, /a !!binary value, which no config key takes$/);
+  refused('seed: !!timestamp 2001-12-14\n', 3, 19, /a date \(YAML reads 2001-12-14 as one\): quote it/);
+  const dated = file('%YAML 1.1\n---\n' + head + 'output_dir: 2001-12-14\n'); // YAML 1.1 reads it as a date unasked
+  assert.throws(() => loadTrainConfig(dated), (e: Error) => e.message.startsWith(`${dated}:5:13: a date`));
+  refused('? [a, b]\n: c\n', 3, 3, /a key that is a list or mapping/);
+  // a flag's value is held to the same, blamed on the flag
+  assert.throws(() => loadTrainConfig(file(head), [['lora', '!!omap [r: 4]']]), /--lora: a !!omap list/);
+  // plain YAML, tags that give plain values, anchors and aliases are read as before
+  const cfg = loadTrainConfig(file(head + 'lora: &l {r: 4, alpha: 8}\noutput_dir: !!str runs/x\nseed: !!int "3"\neval: {batch_size: 2}\n'));
+  assert.equal(cfg.lora.r, 4);
+  assert.equal(cfg.seed, 3);
+});
+
+test('a YAML merge key (<<: *defaults) is named as one, not given a did-you-mean; a short unknown key gets none it shares nothing with', () => {
+  const f = file('defaults_lora: &d {r: 4}\nmodel: m\ndata: {train: t}\nlora:\n  <<: *d\n');
+  assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.includes('unknown key "lora.<<": YAML merge keys (<<: *anchor) are not read; write the keys themselves') && !e.message.includes('did you mean "lora.r"'));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {xy: 1}\n')), (e: Error) => e.message.includes('unknown key "lora.xy"') && !e.message.includes('did you mean'));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {rr: 1}\n')), /unknown key "lora\.rr" \(did you mean "lora\.r"\?\)/);
+});
+
+test('a config that is not UTF-8 text is refused where it is, not read with U+FFFD in a path', () => {
+  const dir = tempDir('mt-config-enc-');
+  const latin1 = path.join(dir, 'latin1.yaml');
+  fs.writeFileSync(latin1, Buffer.from('model: caf\xe9\ndata: {train: t}\n', 'latin1'));
+  // was: model "caf\uFFFD", then "model folder not found"
+  assert.throws(() => loadTrainConfig(latin1), { message: `${latin1}:1:11: bytes that are not UTF-8: save the config as UTF-8` });
+  const utf16 = path.join(dir, 'utf16.yaml');
+  fs.writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('model: m\ndata: {train: t}\n', 'utf16le')]));
+  // was: "the config must be a YAML mapping of keys to values"
+  assert.throws(() => loadTrainConfig(utf16), /utf16\.yaml: this is UTF-16 text .*convert it to UTF-8 first$/);
+  const bom = path.join(dir, 'bom.yaml');
+  fs.writeFileSync(bom, '\ufeffmodel: m\r\ndata: {train: t}\r\nseed: 4\r\n');
+  assert.equal(loadTrainConfig(bom).seed, 4);
+});
+
+test('a null key (~, null or nothing before the colon) is refused at its file:line:column, not as unknown key "" at the file alone', () => {
+  for (const [text, col] of [['~: x\n', 1], ['null: x\n', 1], ['lora:\n  ~: 4\n', 3], ['? \n: x\n', 3]] as const) {
+    const f = file(`model: m\ndata: {train: t}\n${text}`);
+    const line = text.startsWith('lora') ? 4 : 3;
+    assert.throws(() => loadTrainConfig(f), (e: Error) => e.message === `${f}:${line}:${col}: a null key (~, null or none before the colon): keys are plain words`, text);
+  }
+});
