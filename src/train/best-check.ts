@@ -3,9 +3,9 @@
 // export found it, after the run. What to do about it (rewrite it, forget it, or refuse) is decided by bestOnResume.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isFloatDType, SafetensorsCheckpoint } from '../model/safetensors.ts';
+import { firstNonFiniteTensor } from '../model/finite-weights.ts';
+import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { isUserError, UserError } from '../util/errors.ts';
-import { firstNonFiniteIndex } from '../util/finite.ts';
 import type { RunMethod } from './run-files.ts';
 
 /**
@@ -27,12 +27,8 @@ export function weightsFolderProblem(dir: string, method: RunMethod): string | n
     throw e;
   }
   try {
-    for (const name of ckpt.names()) {
-      if (!isFloatDType(ckpt.info(name).dtype)) continue;
-      const data = ckpt.readF32(name);
-      const i = firstNonFiniteIndex(data);
-      if (i >= 0) return `tensor "${name}" holds ${String(data[i])} (at index ${i})`;
-    }
+    const bad = firstNonFiniteTensor(ckpt);
+    if (bad) return `tensor "${bad.name}" holds ${String(bad.value)} (at index ${bad.index})`;
   } catch (e) {
     if (isUserError(e)) return e.message;
     throw e;
