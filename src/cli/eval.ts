@@ -6,7 +6,7 @@ import { parseLabelsOption, type LabelValue } from '../data/labels.ts';
 import { loadTokenRows } from '../data/load-rows.ts';
 import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { otherTask } from '../data/record.ts';
-import { evaluateClassification } from '../eval/classification.ts';
+import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { defaultLabels } from '../model/config.ts';
@@ -46,7 +46,8 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
   --device NAME      auto, cpu or cuda (default auto: CUDA when its driver and a GPU load, else the CPU)
   --precision P      bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU)
   --json             print exactly one JSON object on stdout: {"loss", "perplexity", "tokens"} for
-                     generation (perplexity is the string "Infinity" where exp(loss) overflows, loss > ~709.78); {"loss", "accuracy", "macro_f1", "confusion", "labels", "examples"}
+                     generation (perplexity is the string "Infinity" where exp(loss) overflows, loss > ~709.78);
+                     {"loss", "accuracy", "macro_f1", "confusion" (null past 2048 classes), "labels", "examples"}
                      for classification`;
 
 interface EvalFlags {
@@ -158,16 +159,29 @@ export function reportedClassNames(classes: readonly LabelValue[] | null, named:
   return !named && classes.every((c, i) => c === i) ? defaultLabels(classes.length) : classes.map(String);
 }
 
-/** The human summary and the confusion matrix, its counts right-aligned under their class names. */
-export function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][]; labels: string[]; examples: number }): string {
+/** Classes up to which the text summary prints the confusion matrix (a row per class, a column each): wider, it wraps. */
+const PRINTED_CLASSES = 40;
+
+/**
+ * The human summary and the confusion matrix, its counts right-aligned under their class names; past PRINTED_CLASSES
+ * classes (or with no matrix built, past CONFUSION_MAX_CLASSES) a line says where the matrix is instead.
+ */
+export function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][] | null; labels: string[]; examples: number }): string {
+  const summary = `loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${r.examples} example${r.examples === 1 ? '' : 's'})`;
+  if (r.confusion === null) return `${summary}
+
+no confusion matrix: it is built for at most ${CONFUSION_MAX_CLASSES} classes`;
+  if (r.confusion.length > PRINTED_CLASSES) return `${summary}
+
+confusion matrix: ${r.confusion.length} classes, too many to print here (eval --json holds it)`;
   const names = r.labels.length === r.confusion.length ? r.labels : defaultLabels(r.confusion.length);
   const corner = 'true \\ pred';
   // the first column is as wide as its header or its longest name; each count column as its name (at least 6)
-  const first = Math.max(corner.length, ...names.map((n) => n.length));
-  const w = Math.max(6, ...names.map((n) => n.length), ...r.confusion.flat().map((x) => String(x).length));
+  const first = names.reduce((m, n) => Math.max(m, n.length), corner.length);
+  const w = r.confusion.reduce((m, row) => row.reduce((mm, x) => Math.max(mm, String(x).length), m), names.reduce((m, n) => Math.max(m, n.length), 6));
   const head = `${corner.padEnd(first)}  ${names.map((n) => n.padStart(w)).join('  ')}`;
   const rows = r.confusion.map((row, i) => `${names[i]!.padEnd(first)}  ${row.map((x) => String(x).padStart(w)).join('  ')}`);
-  return [`loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${r.examples} example${r.examples === 1 ? '' : 's'})`, '', head, ...rows].join('\n');
+  return [summary, '', head, ...rows].join('\n');
 }
 
 /**

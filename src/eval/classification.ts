@@ -6,28 +6,43 @@ import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
 import { requireFiniteLoss } from './evaluate.ts';
 
+/**
+ * Classes past which no confusion matrix is built: its n² counts (4M at 2048 classes, some 8 MB of JSON in a report)
+ * would outgrow every report that holds it, and 65536 classes would take 34 GB.
+ */
+export const CONFUSION_MAX_CLASSES = 2048;
+
 export interface ClassificationMetrics {
   accuracy: number;
   macro_f1: number;
-  /** confusion[true][predicted] counts. */
-  confusion: number[][];
+  /** confusion[true][predicted] counts; null past CONFUSION_MAX_CLASSES classes. */
+  confusion: number[][] | null;
 }
 
+/**
+ * Accuracy, macro-F1 and the confusion matrix of `predicted` against `truth` (class indices below `numLabels`). F1 comes
+ * from per-class counts (true positives, rows of each true and each predicted class), so it needs no matrix: there is
+ * none past CONFUSION_MAX_CLASSES.
+ */
 export function classificationMetrics(truth: readonly number[], predicted: readonly number[], numLabels: number): ClassificationMetrics {
-  const confusion = Array.from({ length: numLabels }, () => new Array<number>(numLabels).fill(0));
+  const confusion = numLabels <= CONFUSION_MAX_CLASSES ? Array.from({ length: numLabels }, () => new Array<number>(numLabels).fill(0)) : null;
+  const tp = new Float64Array(numLabels), ofTruth = new Float64Array(numLabels), ofPredicted = new Float64Array(numLabels);
   let correct = 0;
   truth.forEach((t, i) => {
     const p = predicted[i]!;
-    confusion[t]![p]!++;
-    if (t === p) correct++;
+    if (confusion) confusion[t]![p]!++;
+    ofTruth[t]!++;
+    ofPredicted[p]!++;
+    if (t === p) {
+      correct++;
+      tp[t]!++;
+    }
   });
   const present = new Set([...truth, ...predicted]);
   let f1Sum = 0;
   for (const c of present) {
-    const tp = confusion[c]![c]!;
-    const fp = confusion.reduce((s, row, t) => s + (t === c ? 0 : row[c]!), 0);
-    const fn = confusion[c]!.reduce((s, n, p) => s + (p === c ? 0 : n), 0);
-    f1Sum += tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
+    const fp = ofPredicted[c]! - tp[c]!, fn = ofTruth[c]! - tp[c]!;
+    f1Sum += tp[c] === 0 ? 0 : (2 * tp[c]!) / (2 * tp[c]! + fp + fn);
   }
   return {
     accuracy: truth.length ? correct / truth.length : 0,

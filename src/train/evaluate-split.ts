@@ -22,7 +22,7 @@ export function evaluateSplit(model: MistralModel, rows: readonly TokenRow[], ta
   batchSize: number, step: number, split: 'val' | 'test'): EvalRow {
   if (task === 'classification') {
     const r = evaluateClassification(model, rows, batchSize);
-    return { step, split, loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, confusion: r.confusion, examples: r.count };
+    return { step, split, loss: r.loss, accuracy: r.accuracy, macro_f1: r.macro_f1, ...(r.confusion ? { confusion: r.confusion } : {}), examples: r.count };
   }
   const r = evaluateLoss(model, rows, { batchSize });
   return { step, split, loss: r.loss, perplexity: r.perplexity, tokens: r.tokens };

@@ -1,0 +1,38 @@
+// Classification metrics: macro-F1 as scikit-learn defines it (the mean F1 of the classes present in the truth or the
+// predictions), from per-class counts; the confusion matrix up to CONFUSION_MAX_CLASSES classes and none past them (65536
+// classes would take 34 GB); eval's text prints the matrix for a few classes and says where it is for more.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CONFUSION_MAX_CLASSES, classificationMetrics } from '../../src/eval/classification.ts';
+import { classificationText } from '../../src/cli/eval.ts';
+
+test('accuracy, macro-F1 over the classes present (scikit-learn\'s), and the confusion matrix', () => {
+  // classes 0..3 of 5; class 3 only predicted (F1 0), class 4 absent (not averaged)
+  const m = classificationMetrics([0, 0, 1, 1, 2, 2], [0, 1, 1, 1, 2, 3], 5);
+  assert.equal(m.accuracy, 4 / 6);
+  // F1: class 0 = 2·1/(2+0+1) = 2/3; class 1 = 2·2/(4+1+0) = 4/5; class 2 = 2/(2+0+1) = 2/3; class 3 = 0
+  assert.ok(Math.abs(m.macro_f1 - (2 / 3 + 4 / 5 + 2 / 3 + 0) / 4) < 1e-15, String(m.macro_f1));
+  assert.deepEqual(m.confusion, [[1, 1, 0, 0, 0], [0, 2, 0, 0, 0], [0, 0, 1, 1, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]);
+});
+
+test('past CONFUSION_MAX_CLASSES classes there is no confusion matrix, and the metrics are the same', () => {
+  const n = 65536, rows = 1000;
+  const truth = Array.from({ length: rows }, (_, i) => (i * 7919) % n), predicted = truth.map((t, i) => (i % 3 === 0 ? (t + 1) % n : t));
+  const big = classificationMetrics(truth, predicted, n);
+  assert.equal(big.confusion, null);
+  // the same rows as classes of a smaller head (the indices renumbered densely): the same accuracy and macro-F1
+  const ids = new Map<number, number>();
+  const id = (c: number): number => { if (!ids.has(c)) ids.set(c, ids.size); return ids.get(c)!; };
+  const small = classificationMetrics(truth.map(id), predicted.map(id), ids.size);
+  assert.ok(ids.size <= CONFUSION_MAX_CLASSES && small.confusion !== null);
+  assert.equal(big.accuracy, small.accuracy);
+  assert.equal(big.macro_f1, small.macro_f1);
+});
+
+test('eval\'s text prints the matrix for a few classes; for many, or none built, a line says where it is', () => {
+  const base = { loss: 0.5, accuracy: 0.5, macro_f1: 0.4, labels: [], examples: 10 };
+  assert.match(classificationText({ ...base, confusion: [[1, 0], [0, 1]] }), /true \\ pred\s+LABEL_0\s+LABEL_1\nLABEL_0\s+1\s+0\nLABEL_1\s+0\s+1$/);
+  const wide = Array.from({ length: 41 }, () => new Array<number>(41).fill(0));
+  assert.match(classificationText({ ...base, confusion: wide }), /\n\nconfusion matrix: 41 classes, too many to print here \(eval --json holds it\)$/);
+  assert.match(classificationText({ ...base, confusion: null }), /\n\nno confusion matrix: it is built for at most 2048 classes$/);
+});
