@@ -8,6 +8,7 @@
 // whose one list is empty (`{"data": []}`), with a note that makes it a file of no records when it is no record.
 import { UserError } from '../../util/errors.ts';
 import type { ObjectMember } from './json-object-scan.ts';
+import type { RawItem } from './types.ts';
 
 /**
  * The member of an object that wraps the records: its one value that is a non-empty array of objects, every other
@@ -51,6 +52,16 @@ export function emptyListNote(members: ObjectMember[], value: unknown): string |
   if (!arrays.every((m) => { const list = value[m.key]; return Array.isArray(list) && list.length === 0; })) return undefined;
   const names = arrays.map((m) => JSON.stringify(m.key)).join(', ');
   return `no records: the file's one object holds ${arrays.length === 1 ? `one list, ${names}, and it is empty` : `the lists ${names}, all empty`}`;
+}
+
+/**
+ * For a reader that stops at its first bad record (train's, eval's, classify's): the error of a JSON file's one object
+ * that is no record after all (its recordLists or noRecords note, as prepare says them), or null when it has neither.
+ */
+export function notARecordError(item: RawItem, file: string): UserError | null {
+  if (item.recordLists) return new UserError(item.recordLists, `${file}:${item.line}`);
+  if (item.noRecords) return new UserError(item.noRecords, file);
+  return null;
 }
 
 /** Throws a UserError (naming `file`:1) when `value` is a pandas table that is not records. */
