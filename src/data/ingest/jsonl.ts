@@ -13,6 +13,7 @@
 // one-line array as the first line: json.ts) holds its elements as records, each at the line, each parsed from its own
 // text; an empty one holds none; `onNote` is told how many lines and records were read so.
 import { readLines, type Line } from '../../util/lines.ts';
+import { isTurn } from './json-object-scan.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
@@ -51,15 +52,15 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
       continue;
     }
     const item = parseJsonItem(t, lineNo, opts.maxRawChars);
-    const records = item.python === undefined ? recordsOfArray(item.value) : null;
+    const records = batchItems(item, opts.maxRawChars);
     if (records === null) {
       yield item;
       continue;
     }
     arrays.lines++;
-    arrays.records += records;
+    arrays.records += records.length;
     arrays.first ||= lineNo;
-    for (const el of arrayElements(t)) yield parseJsonItem(el, lineNo, opts.maxRawChars);
+    yield* records;
   }
   if (arrays.lines > 0) {
     const lines = arrays.lines === 1 ? `1 line holds a JSON array of records, not one record (line ${arrays.first})` : `${arrays.lines} lines hold a JSON array of records, not one record (line ${arrays.first} first)`;
@@ -67,10 +68,17 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
   }
 }
 
-/** How many records `value` holds when it is an array of objects (0 when empty), else null (one value, judged by its shape). */
-function recordsOfArray(value: unknown): number | null {
-  if (!Array.isArray(value)) return null;
-  return value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x)) ? value.length : null;
+/**
+ * The records of `item` when its value is an array of objects (a batch of records: none when empty), each parsed from
+ * its own text at the item's line; else null (one value, judged by its shape). An array of chat turns (`role` and
+ * `content`, ShareGPT's `from` and `value`) is one chat's, not a batch: one value.
+ */
+export function batchItems(item: RawItem, maxRaw?: number): RawItem[] | null {
+  const value = item.value;
+  if (item.python !== undefined || !Array.isArray(value)) return null;
+  const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
+  if (!objects || (value.length > 0 && value.every((x: object) => isTurn(new Set(Object.keys(x)))))) return null;
+  return arrayElements(item.raw).map((el) => parseJsonItem(el, item.line, maxRaw));
 }
 
 /** The text of each element of `t`, a JSON array that JSON.parse read, by one walk that jumps over strings. */
