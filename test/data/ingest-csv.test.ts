@@ -85,6 +85,25 @@ test('CSV/TSV: a cell that starts with a quote but goes on after its closing quo
   ]);
 });
 
+test('CSV/TSV: a stray quote closed by the quote that starts a later line ("Bye," he said.) rejects its own line alone: the lines after it are rows', () => {
+  // before: lines 2–3 (or 2–5) were one invalid_csv record, and line 3's record ("Bye," he said.) was lost with it
+  const f = writeFiles(dir, {
+    'stray.tsv': 'text\tlabel\n"Unclosed\tneg\n"Bye," he said.\tpos\nplain\tneg\n',
+    'between.tsv': 'text\tlabel\n"Unclosed\tneg\nrow a\tpos\nrow b\tneg\n"Bye," he said.\tpos\n',
+  });
+  const items = [...readCsv(f['stray.tsv']!, '\t')];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: undefined, reason: 'invalid_csv' },
+    { line: 3, value: { text: '"Bye," he said.', label: 'pos' }, reason: undefined },
+    { line: 4, value: { text: 'plain', label: 'neg' }, reason: undefined },
+  ]);
+  assert.equal(items[0]!.error!.detail, 'a quoted field (field 1) opened on line 2 would be closed by the quote that starts line 3, which is followed by text: that quote opens the line\'s first cell, so this one is a stray quote?');
+  assert.equal(items[0]!.readsOnFrom, 3);
+  assert.equal(items[0]!.raw, '"Unclosed\tneg');
+  assert.deepEqual(summary([...readCsv(f['between.tsv']!, '\t')]).map((i) => [i.line, i.reason ?? (i.value as { text: string }).text]),
+    [[2, 'invalid_csv'], [3, 'row a'], [4, 'row b'], [5, '"Bye," he said.']]);
+});
+
 test('CSV: header columns with no name (pandas\' index column, trailing commas) are named "Unnamed: N", N the 0-based column', () => {
   const f = writeFiles(dir, { 'pandas.csv': ',text,label\n0,good film,pos\n1,"bad, film",neg\n', 'trailing.csv': 'text,label,,\nhello,pos,,\n' });
   assert.deepEqual(summary([...readCsv(f['pandas.csv']!, ',')]), [

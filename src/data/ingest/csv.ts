@@ -5,6 +5,9 @@
 // ends where Python's csv ends it, at the next delimiter, but is read as written, quotes included: Python's reader drops
 // its first two quotes (`Hello, she said.`), text the file holds; `onNote` is told how many were read so. One whose
 // quotes ran over lines before the text after them is `invalid_csv` (a stray quote that met another: lines not joined);
+// when that closing quote is the first character of a line, it opens that line's first cell (a `"Bye," he said.` row),
+// so the quote that opened the field was stray: its line alone is rejected and reading goes on at the next line
+// (within QUOTED_LIMIT; past it, the lines were not kept and the row is one invalid_csv record, as below);
 // blanks after a closing quote are the quoted cell's, as Python keeps them, wherever the cell opened.
 // Blank lines between rows are skipped (a line of tabs in a TSV is a row of empty cells, not a blank line). A row
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
@@ -77,6 +80,11 @@ class RowState {
   keep = true;
   /** Cells read as written: a quoted field followed by text on the line it opened on. */
   asWritten = 0;
+  /**
+   * Whether a field opened on an earlier line was closed by the quote that starts the line just read, text after it: a
+   * quote where a row's first cell opens (`"Bye," he said.`), so the one that opened the field was stray.
+   */
+  closedByLineStart = false;
 
   constructor(private readonly d: number) {}
 
@@ -92,6 +100,8 @@ class RowState {
     let i = 0;
     /** Where on this line the quoted field now open or just closed opened (−1: on an earlier line). */
     let openedAt = -1;
+    /** Whether the field just closed was closed by this line's first character, a quote, having opened on an earlier line. */
+    let closedAtStart = false;
     while (i < text.length) {
       if (this.inQuotes) {
         // the closing quote: the first that is not one of a doubled pair (a pair cannot straddle a line break)
@@ -99,6 +109,7 @@ class RowState {
         while (q >= 0 && text.charCodeAt(q + 1) === 0x22) q = text.indexOf('"', q + 2);
         if (this.keep) this.field += text.slice(i, q < 0 ? text.length : q).replaceAll('""', '"');
         if (q < 0) return;
+        closedAtStart = q === 0 && openedAt < 0;
         this.inQuotes = false;
         this.afterQuote = true;
         i = q + 1;
@@ -128,6 +139,7 @@ class RowState {
           i = to;
           continue;
         }
+        if (this.error === undefined && closedAtStart) this.closedByLineStart = true;
         this.error ??= `text after a closing quote in field ${this.fields.length + 1}`;
       } else if (c === 0x22 && atFieldStart) {
         openedAt = i;
@@ -193,6 +205,8 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
   const offset = (k: number): number => (k - base < at.length ? at[k - base]! : readBytes);
   /** Lines known to leave a quoted field open when read inside one: those of the last runaway field but its first. */
   let openFrom = -1, openTo = -1;
+  /** The header row's line (its index). */
+  let headerAt = -1;
   for (;;) {
     const k = next();
     if (k === undefined) return;
@@ -226,6 +240,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       sniffed = true;
       d = opts.sniff!(first.text);
     }
+    if (headerAt < 0) headerAt = k;
     const firstDefect = first.defect && defectRejection(first.defect, first.lineNo);
     if (first.text.indexOf('"') < 0) {
       // fast path: no quoting on this line
@@ -237,7 +252,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     st.scan(first.text);
     const openField = st.quotedField; // the field still open at the end of the row's first line
     /** pastBound: the field ran past limit.bytes, its text and lines no longer kept; toEnd: it stays open to the end of the file. */
-    let last = k, pastBound = false, toEnd = false;
+    let last = k, pastBound = false, toEnd = false, strayOpen = false;
     const start = offset(k);
     let defect = firstDefect, rowLastLineNo = first.lineNo;
     while (st.inQuotes) {
@@ -264,6 +279,11 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       last = j;
       rowLastLineNo = line(j).lineNo;
       if (pastBound) defect = recordDefect(defect, line(j).defect, rowLastLineNo);
+      // (not the header's: a malformed header stops the read whatever it is)
+      if (st.closedByLineStart && !pastBound && k !== headerAt) {
+        strayOpen = true;
+        break;
+      }
     }
     if (toEnd) {
       // a quoted field left open at the end of the file: reject its first line only, and read the lines after it again
@@ -277,6 +297,17 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       // the lines after the first are in buf, but not those of a field read past the bound
       if (pastBound) readAgainFrom(k + 1, start + Buffer.byteLength(first.text) + 1);
       else pos = k + 1;
+      continue;
+    }
+    if (strayOpen) {
+      // the quote that closed the field starts a later line and text follows it: it opens that line's first cell (a
+      // `"Bye," he said.` row), so the quote that opened the field was stray: its line alone is rejected, and the lines
+      // after it (kept in buf) are read again as rows
+      yield {
+        line: first.lineNo, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: firstDefect, readsOnFrom: first.lineNo + 1,
+        error: `a quoted field (field ${openField}) opened on line ${first.lineNo} would be closed by the quote that starts line ${rowLastLineNo}, which is followed by text: that quote opens the line's first cell, so this one is a stray quote?`,
+      };
+      pos = k + 1;
       continue;
     }
     if (pastBound) {
