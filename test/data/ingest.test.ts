@@ -95,6 +95,10 @@ test('a .jsonl (or .json) whose first line is a whole JSON array with more lines
   // may be is no too_long record
   const batches = writeFiles(dir, { 'batches.jsonl': '[{"text":"a"}, {"text":"b"}, {"text":"c"}]\n[{"text":"d"}]\n' })['batches.jsonl']!;
   assert.deepEqual(summary([...readRecords(batches, 'jsonl', { maxRawChars: 20 })]).map((i) => i.value), [{ text: 'a' }, { text: 'b' }, { text: 'c' }, { text: 'd' }]);
+  // … nor is such a line among JSON Lines (before: one too_long rejection for the line): each record is judged on its own
+  const mixed = writeFiles(dir, { 'mixed-batches.jsonl': '{"text":"x"}\n[{"text":"a"}, {"text":"b"}, {"text":"c"}]\n[{"text":"far too long for it"}, {"text":"d"}]\n[1, 2, 3, 4, 5, 6, 7, 8, 9]\n' })['mixed-batches.jsonl']!;
+  assert.deepEqual(summary([...readRecords(mixed, 'jsonl', { maxRawChars: 20 })]).map((i) => [i.line, i.reason ?? i.value]),
+    [[1, { text: 'x' }], [2, { text: 'a' }], [2, { text: 'b' }], [2, { text: 'c' }], [3, 'too_long'], [3, { text: 'd' }], [4, 'too_long']]);
 });
 
 test('JSON: an array element that is an array of records (a nested batch) holds them, as a JSON Lines line does; an array of chat turns is one value', () => {

@@ -52,7 +52,8 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
       continue;
     }
     const item = parseJsonItem(t, lineNo, opts.maxRawChars);
-    const records = batchItems(item, opts.maxRawChars);
+    // a line too long to parse whole may still be a batch of records that each fit
+    const records = item.error?.reason === 'too_long' ? longBatchItems(t, lineNo, opts.maxRawChars) : batchItems(item, opts.maxRawChars);
     if (records === null) {
       yield item;
       continue;
@@ -78,11 +79,29 @@ export function batchItems(item: RawItem, maxRaw?: number): RawItem[] | null {
   if (item.python !== undefined || !Array.isArray(value)) return null;
   const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
   if (!objects || (value.length > 0 && value.every((x: object) => isTurn(new Set(Object.keys(x)))))) return null;
-  return arrayElements(item.raw).map((el) => parseJsonItem(el, item.line, maxRaw));
+  return arrayElements(item.raw).elements.map((el) => parseJsonItem(el, item.line, maxRaw));
 }
 
-/** The text of each element of `t`, a JSON array that JSON.parse read, by one walk that jumps over strings. */
-function arrayElements(t: string): string[] {
+/**
+ * The records of `t`, a line longer than `maxRaw` (left unparsed whole), when it is an array of objects (a batch: every
+ * element's text an object's, the array closing at the line's end), each parsed from its own text (too_long when it is
+ * itself longer); else null (one too_long value). As in batchItems, an array of chat turns is one value.
+ */
+function longBatchItems(t: string, line: number, maxRaw?: number): RawItem[] | null {
+  if (!t.startsWith('[')) return null;
+  const { elements, end } = arrayElements(t);
+  if (end !== t.length - 1 || elements.length === 0 || !elements.every((el) => el.startsWith('{') && el.endsWith('}'))) return null;
+  const items = elements.map((el) => parseJsonItem(el, line, maxRaw));
+  const turn = (v: unknown) => typeof v === 'object' && v !== null && isTurn(new Set(Object.keys(v)));
+  // as batchItems, a line read as Python wrote it (NaN, a str() of a list) is one value
+  return items.some((it) => it.python !== undefined) || items.every((it) => turn(it.value)) ? null : items;
+}
+
+/**
+ * The text of each element of `t`, a JSON array, by one walk that jumps over strings, and the index of its closing "]"
+ * (−1: it does not close).
+ */
+function arrayElements(t: string): { elements: string[]; end: number } {
   const out: string[] = [];
   let depth = 0, start = 0;
   for (let i = 0; i < t.length; i++) {
@@ -93,13 +112,13 @@ function arrayElements(t: string): string[] {
     } else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
       const last = t.slice(start, i).trim();
       if (last !== '') out.push(last); // "[]" has no element
-      break;
+      return { elements: out, end: i };
     } else if (c === 0x2c && depth === 1) {
       out.push(t.slice(start, i).trim());
       start = i + 1;
     }
   }
-  return out;
+  return { elements: out, end: -1 };
 }
 
 /**
