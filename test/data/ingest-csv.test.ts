@@ -149,6 +149,23 @@ test('CSV: a .csv whose header line has no comma outside quotes but ";" or a tab
   assert.deepEqual(summary([...readCsv(t, '\t')]).map((r) => r.value), [{ 'a;b': 'x;y', c: 'z' }]);
 });
 
+test('CSV: a first line "#TYPE …" (Windows PowerShell\'s Export-Csv type line) is no row: the header is the next line, and a note says so', () => {
+  // before: "#TYPE …" was the header, one column, and every row was bad_columns ("2 fields where the header has 1")
+  const f = writeFiles(dir, {
+    'ps.csv': '\ufeff#TYPE System.Management.Automation.PSCustomObject\r\n"text","label"\r\n"hello, world","pos"\r\n',
+    'ps-semi.csv': '#TYPE Selected.System.Data.DataRow\n"text";"label"\n"hallo";"pos"\n',
+  });
+  const notes: string[] = [];
+  const read = (name: string) => summary([...readCsv(f[name]!, ',', { onNote: (n) => notes.push(n) })]).map((r) => [r.line, r.value]);
+  assert.deepEqual(read('ps.csv'), [[3, { text: 'hello, world', label: 'pos' }]]);
+  assert.deepEqual(read('ps-semi.csv'), [[3, { text: 'hallo', label: 'pos' }]]);
+  assert.deepEqual(notes, [
+    'its first line, "#TYPE System.Management.Automation.PSCustomObject", is Windows PowerShell\'s Export-Csv type line, not the header: skipped',
+    'its first line, "#TYPE Selected.System.Data.DataRow", is Windows PowerShell\'s Export-Csv type line, not the header: skipped',
+    'read with ";" as the delimiter (its header line has no comma, but a ";")',
+  ]);
+});
+
 test('CSV: a first line "sep=X" (Excel\'s delimiter line) is no row: the file is read with X, and a note says so', () => {
   const f = writeFiles(dir, {
     'semi.csv': 'sep=;\r\ntext;label\r\n"a, b";pos\r\n',

@@ -17,7 +17,8 @@
 // such columns at the header's end (a header with trailing commas its rows lack) has them empty, as pandas pads them. A .csv file whose header
 // line has no comma outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
 // A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
-// delimiter, which `onNote` is told too.
+// delimiter, which `onNote` is told too. A first line `#TYPE …` (Windows PowerShell's Export-Csv type line) is no row
+// either: the header is the next line, and `onNote` is told.
 // A quoted field is bounded by size, not lines (a poem in one cell may have many). One still open at the end of the
 // file is taken for a stray quote: only its starting line is rejected (invalid_csv, naming the line span and size),
 // and reading goes on at the next line (readsOnFrom), so one stray quote never swallows the file. The lines read
@@ -60,7 +61,12 @@ export interface CsvRowOptions {
   sniff?: (firstLine: string) => string;
   /** Called when the first line is Excel's `sep=X`, with X, the delimiter then read with (no sniffing). */
   onSepLine?: (delimiter: string) => void;
+  /** Called when the first line is Windows PowerShell's `#TYPE …` line (skipped: the header is the next), with it. */
+  onTypeLine?: (line: string) => void;
 }
+
+/** Windows PowerShell's Export-Csv (without -NoTypeInformation) writes the objects' type as a first line before the header. */
+const POWERSHELL_TYPE_LINE = /^#TYPE \S+$/;
 
 /** The delimiter an Excel `sep=X` line names (one character, no quote), or undefined for any other line. */
 export function excelSepLine(line: string): string | undefined {
@@ -235,6 +241,10 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
         opts.onSepLine?.(sep);
         continue;
       }
+      if (POWERSHELL_TYPE_LINE.test(first.text.trimEnd())) {
+        opts.onTypeLine?.(first.text.trimEnd());
+        continue;
+      }
     }
     if (!sniffed) {
       sniffed = true;
@@ -356,7 +366,8 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   const sniff = delimiter === ',' ? (first: string) => (sniffedAs = sniffDelimiter(first)) : undefined;
   const asWritten = { cells: 0, line: 0 };
   const onSepLine = (sep: string) => opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(`sep=${sep}`)}, is Excel's delimiter line, not a row)`);
-  for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff, onSepLine })) {
+  const onTypeLine = (line: string) => opts.onNote?.(`its first line, ${JSON.stringify(line)}, is Windows PowerShell's Export-Csv type line, not the header: skipped`);
+  for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff, onSepLine, onTypeLine })) {
     if (row.asWritten !== undefined && !row.error && !row.defect) {
       asWritten.cells += row.asWritten;
       asWritten.line ||= row.line;
