@@ -9,6 +9,7 @@ import { checkRow, countTargets, type TokenRow } from './batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { formatOf, readRecords } from './ingest/read.ts';
+import { notARecordError } from './ingest/json-layout.ts';
 import type { Format } from './ingest/types.ts';
 import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
@@ -93,8 +94,8 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined);
     if ('reason' in det) {
-      if (det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, where);
-      if (det.reason === 'unknown_shape' && item.noRecords) throw new UserError(item.noRecords, file);
+      const notARecord = det.reason === 'unknown_shape' ? notARecordError(item, file) : null;
+      if (notARecord !== null) throw notARecord;
       const fix = det.reason === 'wrong_task' && opts.wrongTaskFix ? ` (${opts.wrongTaskFix})` : '';
       throw new UserError(`${det.reason}: ${det.detail}${fix} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     }

@@ -7,6 +7,7 @@ import { isUserError } from '../util/errors.ts';
 import { ownField } from '../util/json-file.ts';
 import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
+import { isTurn } from './ingest/json-object-scan.ts';
 import { parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
@@ -39,7 +40,7 @@ export type Reason =
   | 'invalid_json' | 'invalid_csv' | 'bad_columns' | 'unknown_shape' | 'wrong_task' | 'invalid_roles'
   | 'invalid_tokens' | 'empty' | 'placeholder' | 'special_token' | 'too_short' | 'too_long' | 'missing_label'
   | 'unknown_label' | 'conflicting_label' | 'duplicate' | 'near_duplicate' | 'untokenizable'
-  | 'invalid_utf8' | 'binary';
+  | 'invalid_utf8' | 'binary' | 'truncated';
 
 export interface Rejection {
   reason: Reason;
@@ -212,8 +213,11 @@ export function detectRecord(value: unknown, task: Task, f: FieldMap = DEFAULT_F
 
 function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number | undefined, classes: LabelReading): DetectResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    const batch = Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x))
-      ? ` of ${value.length} objects: records batched in a list, all rejected as this one; write one record per line (JSON Lines) or per array element` : '';
+    const objects = Array.isArray(value) && value.length > 0 && value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
+    const batch = !objects ? ''
+      : value.every((x: object) => isTurn(new Set(Object.keys(x))))
+        ? ` of ${value.length} chat turns: a chat without its "messages" field; write it as {"messages": [...]}`
+        : ` of ${value.length} objects: records batched in a list, all rejected as this one; write one record per line (JSON Lines) or per array element`;
     return reject('unknown_shape', `expected an object, got ${typeName(value)}${batch}${holdsJsonObject(value) ? ' holding a JSON object: the record was encoded twice (json.dumps of JSON text); decode it once' : ''}`);
   }
   const v = value as Record<string, unknown>;

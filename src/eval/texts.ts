@@ -7,6 +7,7 @@ import { DEFAULT_MAX_CHARS, maxRawCharsFor } from '../data/char-limits.ts';
 import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
 import { formatOf, readRecords } from '../data/ingest/read.ts';
 import { numberSpelling, readingRecord } from '../data/ingest/number-spellings.ts';
+import { notARecordError } from '../data/ingest/json-layout.ts';
 import { isJsonObject, jsonLinesNote } from '../data/ingest/text.ts';
 import { defectRejection, type Format } from '../data/ingest/types.ts';
 import { textValue, typeName } from '../data/record-fields.ts';
@@ -55,7 +56,9 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
       readingRecord(v); // the record whose numbers' spellings textValue and the id may ask for
       const given = ownField(v, textField);
       // a number or boolean is text as prepare reads it (a number as the file spells it: "3.50")
-      if (given === undefined && item.noRecords) throw new UserError(item.noRecords, file); // {"data": []}: no records, as prepare says
+      // {"data": []}: no records; {"data": [...], "extra": [...]}: lists of records, not a record: as prepare says
+      const notARecord = given === undefined ? notARecordError(item, file) : null;
+      if (notARecord !== null) throw notARecord;
       const raw = textValue(textField, given, v);
       if (raw === null) throw new UserError(given === undefined ? `no "${textField}" field (--text-field names another)` : `"${textField}" is ${typeName(given)}, not a string`, where);
       const lone = loneSurrogateDetail(textField, raw);

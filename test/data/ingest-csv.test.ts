@@ -85,6 +85,25 @@ test('CSV/TSV: a cell that starts with a quote but goes on after its closing quo
   ]);
 });
 
+test('CSV/TSV: a stray quote closed by the quote that starts a later line ("Bye," he said.) rejects its own line alone: the lines after it are rows', () => {
+  // before: lines 2–3 (or 2–5) were one invalid_csv record, and line 3's record ("Bye," he said.) was lost with it
+  const f = writeFiles(dir, {
+    'stray.tsv': 'text\tlabel\n"Unclosed\tneg\n"Bye," he said.\tpos\nplain\tneg\n',
+    'between.tsv': 'text\tlabel\n"Unclosed\tneg\nrow a\tpos\nrow b\tneg\n"Bye," he said.\tpos\n',
+  });
+  const items = [...readCsv(f['stray.tsv']!, '\t')];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: undefined, reason: 'invalid_csv' },
+    { line: 3, value: { text: '"Bye," he said.', label: 'pos' }, reason: undefined },
+    { line: 4, value: { text: 'plain', label: 'neg' }, reason: undefined },
+  ]);
+  assert.equal(items[0]!.error!.detail, 'a quoted field (field 1) opened on line 2 would be closed by the quote that starts line 3, which is followed by text: that quote opens the line\'s first cell, so this one is a stray quote?');
+  assert.equal(items[0]!.readsOnFrom, 3);
+  assert.equal(items[0]!.raw, '"Unclosed\tneg');
+  assert.deepEqual(summary([...readCsv(f['between.tsv']!, '\t')]).map((i) => [i.line, i.reason ?? (i.value as { text: string }).text]),
+    [[2, 'invalid_csv'], [3, 'row a'], [4, 'row b'], [5, '"Bye," he said.']]);
+});
+
 test('CSV: header columns with no name (pandas\' index column, trailing commas) are named "Unnamed: N", N the 0-based column', () => {
   const f = writeFiles(dir, { 'pandas.csv': ',text,label\n0,good film,pos\n1,"bad, film",neg\n', 'trailing.csv': 'text,label,,\nhello,pos,,\n' });
   assert.deepEqual(summary([...readCsv(f['pandas.csv']!, ',')]), [
@@ -128,6 +147,23 @@ test('CSV: a .csv whose header line has no comma outside quotes but ";" or a tab
   // a .tsv is read with tabs, whatever its header holds
   const t = writeFiles(dir, { 'semi.tsv': 'a;b\tc\nx;y\tz\n' })['semi.tsv']!;
   assert.deepEqual(summary([...readCsv(t, '\t')]).map((r) => r.value), [{ 'a;b': 'x;y', c: 'z' }]);
+});
+
+test('CSV: a first line "#TYPE …" (Windows PowerShell\'s Export-Csv type line) is no row: the header is the next line, and a note says so', () => {
+  // before: "#TYPE …" was the header, one column, and every row was bad_columns ("2 fields where the header has 1")
+  const f = writeFiles(dir, {
+    'ps.csv': '\ufeff#TYPE System.Management.Automation.PSCustomObject\r\n"text","label"\r\n"hello, world","pos"\r\n',
+    'ps-semi.csv': '#TYPE Selected.System.Data.DataRow\n"text";"label"\n"hallo";"pos"\n',
+  });
+  const notes: string[] = [];
+  const read = (name: string) => summary([...readCsv(f[name]!, ',', { onNote: (n) => notes.push(n) })]).map((r) => [r.line, r.value]);
+  assert.deepEqual(read('ps.csv'), [[3, { text: 'hello, world', label: 'pos' }]]);
+  assert.deepEqual(read('ps-semi.csv'), [[3, { text: 'hallo', label: 'pos' }]]);
+  assert.deepEqual(notes, [
+    'its first line, "#TYPE System.Management.Automation.PSCustomObject", is Windows PowerShell\'s Export-Csv type line, not the header: skipped',
+    'its first line, "#TYPE Selected.System.Data.DataRow", is Windows PowerShell\'s Export-Csv type line, not the header: skipped',
+    'read with ";" as the delimiter (its header line has no comma, but a ";")',
+  ]);
 });
 
 test('CSV: a first line "sep=X" (Excel\'s delimiter line) is no row: the file is read with X, and a note says so', () => {

@@ -95,6 +95,32 @@ test('a .jsonl (or .json) whose first line is a whole JSON array with more lines
   // may be is no too_long record
   const batches = writeFiles(dir, { 'batches.jsonl': '[{"text":"a"}, {"text":"b"}, {"text":"c"}]\n[{"text":"d"}]\n' })['batches.jsonl']!;
   assert.deepEqual(summary([...readRecords(batches, 'jsonl', { maxRawChars: 20 })]).map((i) => i.value), [{ text: 'a' }, { text: 'b' }, { text: 'c' }, { text: 'd' }]);
+  // … nor is such a line among JSON Lines (before: one too_long rejection for the line): each record is judged on its own
+  const mixed = writeFiles(dir, { 'mixed-batches.jsonl': '{"text":"x"}\n[{"text":"a"}, {"text":"b"}, {"text":"c"}]\n[{"text":"far too long for it"}, {"text":"d"}]\n[1, 2, 3, 4, 5, 6, 7, 8, 9]\n' })['mixed-batches.jsonl']!;
+  assert.deepEqual(summary([...readRecords(mixed, 'jsonl', { maxRawChars: 20 })]).map((i) => [i.line, i.reason ?? i.value]),
+    [[1, { text: 'x' }], [2, { text: 'a' }], [2, { text: 'b' }], [2, { text: 'c' }], [3, 'too_long'], [3, { text: 'd' }], [4, 'too_long']]);
+});
+
+test('JSON: an array element that is an array of records (a nested batch) holds them, as a JSON Lines line does; an array of chat turns is one value', () => {
+  // before: `[[{...}, {...}]]`'s element was one unknown_shape record ("records batched in a list, all rejected")
+  const notes: string[] = [];
+  const f = writeFiles(dir, {
+    'nested.json': '[\n[{"text":"a"}, {"text": "b"}],\n{"text":"c"},\n[]\n]\n',
+    'turns.jsonl': '{"text":"x"}\n[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]\n',
+  });
+  const items = [...readRecords(f['nested.json']!, 'json', { onNote: (n) => notes.push(n) })];
+  assert.deepEqual(summary(items), [
+    { line: 2, value: { text: 'a' }, reason: undefined },
+    { line: 2, value: { text: 'b' }, reason: undefined },
+    { line: 3, value: { text: 'c' }, reason: undefined },
+  ]);
+  assert.deepEqual(items.slice(0, 2).map((i) => i.raw), ['{"text":"a"}', '{"text": "b"}']);
+  assert.deepEqual(notes, ['2 array elements are JSON arrays of records, not records (line 2 first): read as the 2 records they hold, each at the line its array starts']);
+  // a conversation's turns in a list are one chat written without "messages", not a batch of records
+  const turns = [...readRecords(f['turns.jsonl']!, 'jsonl')];
+  assert.deepEqual(turns.map((i) => i.line), [1, 2]);
+  const det = detectRecord(turns[1]!.value, 'generation');
+  assert.ok('reason' in det && det.reason === 'unknown_shape' && det.detail.includes('an array of 2 chat turns'), JSON.stringify(det));
 });
 
 test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s field=) is read as those records, each with its line', () => {

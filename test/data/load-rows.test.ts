@@ -170,11 +170,13 @@ test('a stray CSV quote: prepare rejects its line and reads on (and says so); tr
 
 test('a JSON file whose one object holds lists of records is refused naming them, as prepare refuses it', async () => {
   const f = writeFiles(dir, { 'lists.json': JSON.stringify({ data: [{ text: 'one' }], extra: [{ text: 'two' }] }) })['lists.json']!;
-  assert.throws(() => loadTokenRows(f, { tokenizer: tok }), (e: unknown) => isUserError(e) && e.message.startsWith(`${f}:1: the file's one object is not a record but holds lists of records ("data" (1 object), "extra" (1 object))`));
+  const lists = (e: unknown) => isUserError(e) && e.message.startsWith(`${f}:1: the file's one object is not a record but holds lists of records ("data" (1 object), "extra" (1 object))`);
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok }), lists);
+  const { readTextsToClassify } = await import('../../src/eval/texts.ts');
+  assert.throws(() => readTextsToClassify(f), lists); // before: classify said `no "text" field`
   // one empty list: no records, not an unknown_shape record
   const empty = writeFiles(dir, { 'empty-list.json': '{"data": []}' })['empty-list.json']!;
   const noRecords = (e: unknown) => isUserError(e) && e.message === `${empty}: no records: the file's one object holds one list, "data", and it is empty`;
   assert.throws(() => loadTokenRows(empty, { tokenizer: tok }), noRecords);
-  const { readTextsToClassify } = await import('../../src/eval/texts.ts');
   assert.throws(() => readTextsToClassify(empty), noRecords);
 });

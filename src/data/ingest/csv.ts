@@ -5,6 +5,9 @@
 // ends where Python's csv ends it, at the next delimiter, but is read as written, quotes included: Python's reader drops
 // its first two quotes (`Hello, she said.`), text the file holds; `onNote` is told how many were read so. One whose
 // quotes ran over lines before the text after them is `invalid_csv` (a stray quote that met another: lines not joined);
+// when that closing quote is the first character of a line, it opens that line's first cell (a `"Bye," he said.` row),
+// so the quote that opened the field was stray: its line alone is rejected and reading goes on at the next line
+// (within QUOTED_LIMIT; past it, the lines were not kept and the row is one invalid_csv record, as below);
 // blanks after a closing quote are the quoted cell's, as Python keeps them, wherever the cell opened.
 // Blank lines between rows are skipped (a line of tabs in a TSV is a row of empty cells, not a blank line). A row
 // whose field count differs from the header's, or that repeats the header (two files joined), is `bad_columns`; a
@@ -14,7 +17,8 @@
 // such columns at the header's end (a header with trailing commas its rows lack) has them empty, as pandas pads them. A .csv file whose header
 // line has no comma outside quotes but a `;` (European Excel) or a tab is read with that delimiter, which `onNote` is told.
 // A first line `sep=X` (Excel's delimiter line, one character) is no row: the file is read with X as the
-// delimiter, which `onNote` is told too.
+// delimiter, which `onNote` is told too. A first line `#TYPE …` (Windows PowerShell's Export-Csv type line) is no row
+// either: the header is the next line, and `onNote` is told.
 // A quoted field is bounded by size, not lines (a poem in one cell may have many). One still open at the end of the
 // file is taken for a stray quote: only its starting line is rejected (invalid_csv, naming the line span and size),
 // and reading goes on at the next line (readsOnFrom), so one stray quote never swallows the file. The lines read
@@ -57,7 +61,12 @@ export interface CsvRowOptions {
   sniff?: (firstLine: string) => string;
   /** Called when the first line is Excel's `sep=X`, with X, the delimiter then read with (no sniffing). */
   onSepLine?: (delimiter: string) => void;
+  /** Called when the first line is Windows PowerShell's `#TYPE …` line (skipped: the header is the next), with it. */
+  onTypeLine?: (line: string) => void;
 }
+
+/** Windows PowerShell's Export-Csv (without -NoTypeInformation) writes the objects' type as a first line before the header. */
+const POWERSHELL_TYPE_LINE = /^#TYPE \S+$/;
 
 /** The delimiter an Excel `sep=X` line names (one character, no quote), or undefined for any other line. */
 export function excelSepLine(line: string): string | undefined {
@@ -77,6 +86,11 @@ class RowState {
   keep = true;
   /** Cells read as written: a quoted field followed by text on the line it opened on. */
   asWritten = 0;
+  /**
+   * Whether a field opened on an earlier line was closed by the quote that starts the line just read, text after it: a
+   * quote where a row's first cell opens (`"Bye," he said.`), so the one that opened the field was stray.
+   */
+  closedByLineStart = false;
 
   constructor(private readonly d: number) {}
 
@@ -92,6 +106,8 @@ class RowState {
     let i = 0;
     /** Where on this line the quoted field now open or just closed opened (−1: on an earlier line). */
     let openedAt = -1;
+    /** Whether the field just closed was closed by this line's first character, a quote, having opened on an earlier line. */
+    let closedAtStart = false;
     while (i < text.length) {
       if (this.inQuotes) {
         // the closing quote: the first that is not one of a doubled pair (a pair cannot straddle a line break)
@@ -99,6 +115,7 @@ class RowState {
         while (q >= 0 && text.charCodeAt(q + 1) === 0x22) q = text.indexOf('"', q + 2);
         if (this.keep) this.field += text.slice(i, q < 0 ? text.length : q).replaceAll('""', '"');
         if (q < 0) return;
+        closedAtStart = q === 0 && openedAt < 0;
         this.inQuotes = false;
         this.afterQuote = true;
         i = q + 1;
@@ -128,6 +145,7 @@ class RowState {
           i = to;
           continue;
         }
+        if (this.error === undefined && closedAtStart) this.closedByLineStart = true;
         this.error ??= `text after a closing quote in field ${this.fields.length + 1}`;
       } else if (c === 0x22 && atFieldStart) {
         openedAt = i;
@@ -193,6 +211,8 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
   const offset = (k: number): number => (k - base < at.length ? at[k - base]! : readBytes);
   /** Lines known to leave a quoted field open when read inside one: those of the last runaway field but its first. */
   let openFrom = -1, openTo = -1;
+  /** The header row's line (its index). */
+  let headerAt = -1;
   for (;;) {
     const k = next();
     if (k === undefined) return;
@@ -221,11 +241,16 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
         opts.onSepLine?.(sep);
         continue;
       }
+      if (POWERSHELL_TYPE_LINE.test(first.text.trimEnd())) {
+        opts.onTypeLine?.(first.text.trimEnd());
+        continue;
+      }
     }
     if (!sniffed) {
       sniffed = true;
       d = opts.sniff!(first.text);
     }
+    if (headerAt < 0) headerAt = k;
     const firstDefect = first.defect && defectRejection(first.defect, first.lineNo);
     if (first.text.indexOf('"') < 0) {
       // fast path: no quoting on this line
@@ -237,7 +262,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     st.scan(first.text);
     const openField = st.quotedField; // the field still open at the end of the row's first line
     /** pastBound: the field ran past limit.bytes, its text and lines no longer kept; toEnd: it stays open to the end of the file. */
-    let last = k, pastBound = false, toEnd = false;
+    let last = k, pastBound = false, toEnd = false, strayOpen = false;
     const start = offset(k);
     let defect = firstDefect, rowLastLineNo = first.lineNo;
     while (st.inQuotes) {
@@ -264,6 +289,11 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       last = j;
       rowLastLineNo = line(j).lineNo;
       if (pastBound) defect = recordDefect(defect, line(j).defect, rowLastLineNo);
+      // (not the header's: a malformed header stops the read whatever it is)
+      if (st.closedByLineStart && !pastBound && k !== headerAt) {
+        strayOpen = true;
+        break;
+      }
     }
     if (toEnd) {
       // a quoted field left open at the end of the file: reject its first line only, and read the lines after it again
@@ -277,6 +307,17 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
       // the lines after the first are in buf, but not those of a field read past the bound
       if (pastBound) readAgainFrom(k + 1, start + Buffer.byteLength(first.text) + 1);
       else pos = k + 1;
+      continue;
+    }
+    if (strayOpen) {
+      // the quote that closed the field starts a later line and text follows it: it opens that line's first cell (a
+      // `"Bye," he said.` row), so the quote that opened the field was stray: its line alone is rejected, and the lines
+      // after it (kept in buf) are read again as rows
+      yield {
+        line: first.lineNo, fields: [], raw: first.text.slice(0, RAW_LIMIT), defect: firstDefect, readsOnFrom: first.lineNo + 1,
+        error: `a quoted field (field ${openField}) opened on line ${first.lineNo} would be closed by the quote that starts line ${rowLastLineNo}, which is followed by text: that quote opens the line's first cell, so this one is a stray quote?`,
+      };
+      pos = k + 1;
       continue;
     }
     if (pastBound) {
@@ -325,7 +366,8 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   const sniff = delimiter === ',' ? (first: string) => (sniffedAs = sniffDelimiter(first)) : undefined;
   const asWritten = { cells: 0, line: 0 };
   const onSepLine = (sep: string) => opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(`sep=${sep}`)}, is Excel's delimiter line, not a row)`);
-  for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff, onSepLine })) {
+  const onTypeLine = (line: string) => opts.onNote?.(`its first line, ${JSON.stringify(line)}, is Windows PowerShell's Export-Csv type line, not the header: skipped`);
+  for (const row of readCsvRows(file, delimiter, { onBytes: opts.onBytes, limit, sniff, onSepLine, onTypeLine })) {
     if (row.asWritten !== undefined && !row.error && !row.defect) {
       asWritten.cells += row.asWritten;
       asWritten.line ||= row.line;

@@ -8,12 +8,14 @@
 // whose one list is empty (`{"data": []}`), with a note that makes it a file of no records when it is no record.
 import { UserError } from '../../util/errors.ts';
 import type { ObjectMember } from './json-object-scan.ts';
+import type { RawItem } from './types.ts';
 
 /**
  * The member of an object that wraps the records: its one value that is a non-empty array of objects, every other
  * value being a scalar or an object (metadata: pandas' "schema"); else null. An array of chat turns
  * (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's `{"conversations": [{"from", "value"}, ...]}`: a file
- * holding one conversation) wraps no records: the object is one. Several lists of records named as splits
+ * holding one conversation) wraps no records: the object is one. A dataset-viewer answer's "rows" beside its "features"
+ * (datasets-server /rows, /first-rows) wraps the records: viewer-rows.ts reads each as its "row". Several lists of records named as splits
  * (`{"train": [...], "test": [...]}`) are refused (a UserError naming `file`:1).
  */
 export function wrappedRecords(members: ObjectMember[], file: string): ObjectMember | null {
@@ -22,7 +24,11 @@ export function wrappedRecords(members: ObjectMember[], file: string): ObjectMem
   if (splits.length > 1) {
     throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, `${file}:1`);
   }
-  return lists.length === 1 && !members.some((m) => m.kind === 'array') ? lists[0]! : null;
+  if (members.some((m) => m.kind === 'array')) return null;
+  // a dataset-viewer answer (/rows, /first-rows): its "features" describe the columns, its "rows" are the records
+  const rows = lists.find((m) => m.key === 'rows');
+  if (rows !== undefined && lists.length === 2 && lists.some((m) => m.key === 'features')) return rows;
+  return lists.length === 1 ? lists[0]! : null;
 }
 
 /**
@@ -51,6 +57,16 @@ export function emptyListNote(members: ObjectMember[], value: unknown): string |
   if (!arrays.every((m) => { const list = value[m.key]; return Array.isArray(list) && list.length === 0; })) return undefined;
   const names = arrays.map((m) => JSON.stringify(m.key)).join(', ');
   return `no records: the file's one object holds ${arrays.length === 1 ? `one list, ${names}, and it is empty` : `the lists ${names}, all empty`}`;
+}
+
+/**
+ * For a reader that stops at its first bad record (train's, eval's, classify's): the error of a JSON file's one object
+ * that is no record after all (its recordLists or noRecords note, as prepare says them), or null when it has neither.
+ */
+export function notARecordError(item: RawItem, file: string): UserError | null {
+  if (item.recordLists) return new UserError(item.recordLists, `${file}:${item.line}`);
+  if (item.noRecords) return new UserError(item.noRecords, file);
+  return null;
 }
 
 /** Throws a UserError (naming `file`:1) when `value` is a pandas table that is not records. */

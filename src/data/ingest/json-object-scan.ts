@@ -16,7 +16,7 @@ export interface ObjectMember {
 const TURN_KEYS = new Set(['role', 'content', 'from', 'value']);
 
 /** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
-function isTurn(keys: ReadonlySet<string>): boolean {
+export function isTurn(keys: ReadonlySet<string>): boolean {
   return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
 }
 

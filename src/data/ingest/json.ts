@@ -17,7 +17,7 @@ import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { scanObjectMembers } from './json-object-scan.ts';
-import { closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
+import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
@@ -158,6 +158,18 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     lineBreakAt = 0;
     return it;
   };
+  const batches = { elements: 0, records: 0, first: 0 };
+  // the pending element's records: itself, or those it holds when it is an array of records (a nested batch, as a
+  // JSON Lines line may be one: jsonl.ts batchItems)
+  const elementItems = (line: number): RawItem[] => {
+    const it = element(line);
+    const records = batchItems(it, opts.maxRawChars);
+    if (records === null) return [it];
+    batches.elements++;
+    batches.records += records.length;
+    batches.first ||= line;
+    return records;
+  };
   const lines = readLines(file);
   let next = lines.next();
   reading: while (!next.done) {
@@ -184,7 +196,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
           }
           // a raw newline cannot be inside a JSON string: the element ends here, unparseable
           keep(text.slice(segStart < 0 ? 0 : segStart, i));
-          yield element(startLine);
+          yield* elementItems(startLine);
           parts = [];
           startLine = 0;
           segStart = -1;
@@ -217,7 +229,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         // "," or the closing "]": the pending element (if any) ends here
         if (startLine > 0) {
           keep(text.slice(segStart < 0 ? 0 : segStart, i));
-          yield element(startLine);
+          yield* elementItems(startLine);
         } else if (broken) {
           // the separator after an element that ended at its unterminated string
         } else if (c === 0x2c) {
@@ -253,6 +265,11 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     if (startLine > 0) {
       keep(text.slice(segStart < 0 ? 0 : segStart));
     }
+  }
+  if (batches.elements > 0) {
+    const { elements: n, records: r } = batches;
+    opts.onNote?.(`${n === 1 ? '1 array element is a JSON array' : `${n} array elements are JSON arrays`} of records, not ${n === 1 ? 'a record' : 'records'} (line ${batches.first}${n === 1 ? '' : ' first'}): ` +
+      `read as the ${r === 1 ? 'record' : `${r} records`} ${n === 1 ? 'it holds' : 'they hold'}, each at the line its array starts`);
   }
   if (trailingCommas > 0) {
     opts.onNote?.(`${trailingCommas === 1 ? 'a comma' : `${trailingCommas} commas`} before "]" (a trailing comma, which JSON does not allow) read as the end of the array`);

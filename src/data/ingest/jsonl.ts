@@ -13,6 +13,7 @@
 // one-line array as the first line: json.ts) holds its elements as records, each at the line, each parsed from its own
 // text; an empty one holds none; `onNote` is told how many lines and records were read so.
 import { readLines, type Line } from '../../util/lines.ts';
+import { isTurn } from './json-object-scan.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
@@ -51,15 +52,16 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
       continue;
     }
     const item = parseJsonItem(t, lineNo, opts.maxRawChars);
-    const records = item.python === undefined ? recordsOfArray(item.value) : null;
+    // a line too long to parse whole may still be a batch of records that each fit
+    const records = item.error?.reason === 'too_long' ? longBatchItems(t, lineNo, opts.maxRawChars) : batchItems(item, opts.maxRawChars);
     if (records === null) {
       yield item;
       continue;
     }
     arrays.lines++;
-    arrays.records += records;
+    arrays.records += records.length;
     arrays.first ||= lineNo;
-    for (const el of arrayElements(t)) yield parseJsonItem(el, lineNo, opts.maxRawChars);
+    yield* records;
   }
   if (arrays.lines > 0) {
     const lines = arrays.lines === 1 ? `1 line holds a JSON array of records, not one record (line ${arrays.first})` : `${arrays.lines} lines hold a JSON array of records, not one record (line ${arrays.first} first)`;
@@ -67,14 +69,39 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
   }
 }
 
-/** How many records `value` holds when it is an array of objects (0 when empty), else null (one value, judged by its shape). */
-function recordsOfArray(value: unknown): number | null {
-  if (!Array.isArray(value)) return null;
-  return value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x)) ? value.length : null;
+/**
+ * The records of `item` when its value is an array of objects (a batch of records: none when empty), each parsed from
+ * its own text at the item's line; else null (one value, judged by its shape). An array of chat turns (`role` and
+ * `content`, ShareGPT's `from` and `value`) is one chat's, not a batch: one value.
+ */
+export function batchItems(item: RawItem, maxRaw?: number): RawItem[] | null {
+  const value = item.value;
+  if (item.python !== undefined || !Array.isArray(value)) return null;
+  const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
+  if (!objects || (value.length > 0 && value.every((x: object) => isTurn(new Set(Object.keys(x)))))) return null;
+  return arrayElements(item.raw).elements.map((el) => parseJsonItem(el, item.line, maxRaw));
 }
 
-/** The text of each element of `t`, a JSON array that JSON.parse read, by one walk that jumps over strings. */
-function arrayElements(t: string): string[] {
+/**
+ * The records of `t`, a line longer than `maxRaw` (left unparsed whole), when it is an array of objects (a batch: every
+ * element's text an object's, the array closing at the line's end), each parsed from its own text (too_long when it is
+ * itself longer); else null (one too_long value). As in batchItems, an array of chat turns is one value.
+ */
+function longBatchItems(t: string, line: number, maxRaw?: number): RawItem[] | null {
+  if (!t.startsWith('[')) return null;
+  const { elements, end } = arrayElements(t);
+  if (end !== t.length - 1 || elements.length === 0 || !elements.every((el) => el.startsWith('{') && el.endsWith('}'))) return null;
+  const items = elements.map((el) => parseJsonItem(el, line, maxRaw));
+  const turn = (v: unknown) => typeof v === 'object' && v !== null && isTurn(new Set(Object.keys(v)));
+  // as batchItems, a line read as Python wrote it (NaN, a str() of a list) is one value
+  return items.some((it) => it.python !== undefined) || items.every((it) => turn(it.value)) ? null : items;
+}
+
+/**
+ * The text of each element of `t`, a JSON array, by one walk that jumps over strings, and the index of its closing "]"
+ * (−1: it does not close).
+ */
+function arrayElements(t: string): { elements: string[]; end: number } {
   const out: string[] = [];
   let depth = 0, start = 0;
   for (let i = 0; i < t.length; i++) {
@@ -85,13 +112,13 @@ function arrayElements(t: string): string[] {
     } else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
       const last = t.slice(start, i).trim();
       if (last !== '') out.push(last); // "[]" has no element
-      break;
+      return { elements: out, end: i };
     } else if (c === 0x2c && depth === 1) {
       out.push(t.slice(start, i).trim());
       start = i + 1;
     }
   }
-  return out;
+  return { elements: out, end: -1 };
 }
 
 /**

@@ -1,7 +1,8 @@
 // Reads any supported input file as a stream of RawItems, choosing the reader by --format or by the
 // file's extension (.jsonl/.ndjson/.jsonlines, .json, .csv, .tsv/.tab; anything else is plain text). Compressed and
 // binary containers (.gz, .parquet, …) are refused by extension whatever the format: read as text they
-// would become training data made of bytes.
+// would become training data made of bytes. JSON and JSON Lines records that are Hugging Face dataset-viewer rows are
+// read as their rows (viewer-rows.ts).
 import * as path from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { readCsv } from './csv.ts';
@@ -9,6 +10,7 @@ import { firstChar, readJson } from './json.ts';
 import { readJsonl } from './jsonl.ts';
 import { pythonReadingNote } from './python-json.ts';
 import { readText } from './text.ts';
+import { viewerRows } from './viewer-rows.ts';
 import { FORMATS, type Format, type RawItem, type ReadOptions } from './types.ts';
 
 /** Extensions of containers that are not text, and what to do with them first. */
@@ -42,8 +44,8 @@ export function formatOf(file: string, override?: Format): Format {
 export function readRecords(file: string, format: Format, opts: ReadOptions = {}): Generator<RawItem> {
   switch (format) {
     // a JSON array saved as .jsonl (HF's load_dataset("json") reads both): its lines are no records
-    case 'jsonl': return notingPython(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), opts);
-    case 'json': return notingPython(readJson(file, opts), opts);
+    case 'jsonl': return viewerRows(notingPython(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), opts), opts);
+    case 'json': return viewerRows(notingPython(readJson(file, opts), opts), opts);
     case 'csv': return readCsv(file, ',', opts);
     case 'tsv': return readCsv(file, '\t', opts);
     case 'text': return readText(file, opts);
