@@ -146,6 +146,9 @@ export const MAX_LINE_BYTES = constants.MAX_STRING_LENGTH;
  * whatever rewrote it); without, a lone CR does only in a file whose first chunk has CRs and no LF (data files,
  * where a CR inside a CSV cell or a text is the data's own).
  */
+/** Ctrl-Z (SUB), which DOS tools write after a text file's last line as its end. */
+const DOS_EOF = 0x1a;
+
 export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MAX_LINE_BYTES, anyLineEnd = false): Generator<Line> {
   // a FIFO, folder or device in the file's place is a one-line error, never a read that blocks forever
   const fd = openRegularFile(file);
@@ -201,7 +204,9 @@ export function* readLines(file: string, chunkBytes = 1 << 20, maxLineBytes = MA
         open = chunk.length - end - 1;
       }
     }
-    const rest = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    let rest = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    // a Ctrl-Z that ends the file is DOS's end-of-file mark (copy /a, old editors), not text: it made a last record of its own
+    if (rest.length > 0 && rest[rest.length - 1] === DOS_EOF) rest = rest.subarray(0, rest.length - 1);
     if (rest.length > 0) yield* splitLines(rest, lineNo);
   } finally {
     fs.closeSync(fd);

@@ -67,6 +67,13 @@ test('a UTF-16 file is refused as a whole, naming the file', () => {
   assert.equal([...readLines(nul)].length, 2);
 });
 
+test('a Ctrl-Z that ends the file (DOS\'s end-of-file mark) is no line of its own; one inside the text is kept', () => {
+  const f = writeFiles(dir, { 'dos.jsonl': '{"text":"a"}\r\n\x1a', 'dos.csv': 'text,label\r\nx,1\r\ny,2\x1a', 'mid.txt': 'a\x1ab\n' });
+  assert.deepEqual([...readJsonl(f['dos.jsonl']!)].map((i) => [i.line, i.value, i.error?.reason]), [[1, { text: 'a' }, undefined]]);
+  assert.deepEqual([...readCsv(f['dos.csv']!, ',')].map((i) => [i.line, i.value, i.error?.reason]), [[2, { text: 'x', label: '1' }, undefined], [3, { text: 'y', label: '2' }, undefined]]);
+  assert.deepEqual([...readLines(f['mid.txt']!)].map((l) => l.text), ['a\x1ab']);
+});
+
 test('every reader rejects the record holding invalid UTF-8 or a NUL byte, and only that record', () => {
   const f = writeFiles(dir, {
     'a.jsonl': bytes('{"text": "fine"}\n', '{"text": "caf', [0xe9], '"}\n', '\n', '{"text": "nul', [0], '"}\n', '{"text": "also fine"}'),
