@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
@@ -44,11 +44,13 @@ export interface AdapterInfo {
 
 /**
  * The path of adapter folder `dir`'s adapter_config.json; a folder without one is an error, which for a training run's
- * folder given for its adapter (--adapter runs/lora, lora.init_from: runs/lora), the commonest slip, names what to give.
+ * folder given for its adapter (--adapter runs/lora, lora.init_from: runs/lora), the commonest slip, names what to give;
+ * a folder that cannot be read (EACCES, ENOTDIR) is named with the reason.
  */
 export function adapterConfigPath(dir: string): string {
   const cfgPath = path.join(dir, 'adapter_config.json');
-  if (!fs.existsSync(cfgPath)) {
+  // not existsSync, which says false for a folder that cannot be entered (EACCES) as for one without the file
+  if (!withIo(dir, 'read the adapter folder', () => fs.statSync(cfgPath, { throwIfNoEntry: false }))) {
     const runAdapter = runWeightsDir(dir, 'lora', false);
     const inRun = fs.existsSync(path.join(runAdapter, 'adapter_config.json'));
     throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
