@@ -138,8 +138,8 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
         magnitudes[layer]!.add(proj);
         continue;
       }
-      if (!targeted[layer]!.has(proj)) {
-        throw new UserError(`tensor "${name}" adapts ${proj} of layer ${layer}, which adapter_config.json does not select (target_modules ${JSON.stringify(c.target_modules ?? null)}${c.layers_to_transform == null ? '' : `, layers_to_transform ${JSON.stringify(c.layers_to_transform)}`})`, file);
+      if (!targeted.layers[layer]!.has(proj)) {
+        throw new UserError(`tensor "${name}" adapts ${proj} of layer ${layer}, which ${targeted.whyNot(layer, proj)}`, file);
       }
       // the factors' rank is the module's r (A is (r, in), B is (out, r)): checked before anything of r's size is allocated
       const shape = st.info(name).shape, rank = key.factor === 'A' ? shape[0] : shape[1], want = ranks.of(layer, proj).r;
@@ -161,7 +161,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     if (stray) throw new UserError(`tensor "${loraKey(i, stray, 'magnitude', true)}" is a DoRA magnitude of a module without LoRA factors`, file);
   });
   // as PEFT ("Found missing adapter keys"): a selected module without tensors keeps B = 0, i.e. is not adapted
-  const missing = targeted.flatMap((set, i) => [...set].filter((p) => !layers[i]!.has(p)).map((p) => loraKey(i, p, 'A')));
+  const missing = targeted.layers.flatMap((set, i) => [...set].filter((p) => !layers[i]!.has(p)).map((p) => loraKey(i, p, 'A')));
   if (missing.length > 0) {
     warn(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same)`);
   }
