@@ -20,6 +20,7 @@ import { nonFiniteError } from '../util/finite.ts';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { readJsonFile } from '../util/json-file.ts';
+import { readUnchanged } from './read-unchanged.ts';
 import { modelFolder, readYamlConfig, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
@@ -136,28 +137,6 @@ function requireFiniteFile(file: string): void {
   } finally {
     st.close();
   }
-}
-
-/**
- * A folder's device, inode and change time ('gone' when it is not there): a folder train swaps in (best/ at each better
- * evaluation) is another one, even where it reuses the inode of the folder it retired (its change time is its own).
- */
-function folderId(dir: string): string {
-  const st = fs.statSync(dir, { bigint: true, throwIfNoEntry: false });
-  return st ? `${st.dev}:${st.ino}:${st.ctimeNs}` : 'gone';
-}
-
-/**
- * Runs `read`, which reads the run's weights folder `source`, refused when `source` was replaced meanwhile (a run still
- * training swaps in a newer best/): its files would have been read from two checkpoints, those checked not those copied.
- */
-function readUnchanged<T>(source: string, read: () => T): T {
-  const before = folderId(source);
-  const result = read();
-  if (folderId(source) !== before) {
-    throw new UserError('was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again', source);
-  }
-  return result;
 }
 
 /** Writes the export of a run's weights folder `source` into the folder `out`. */

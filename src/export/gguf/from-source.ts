@@ -11,6 +11,7 @@ import { loadAdapter } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
+import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import { folderName, hubId, type Provenance } from './metadata.ts';
@@ -36,14 +37,15 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
     if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, runPath(src.run, 'config'));
     const weights = requireRunWeights(src.run, cfg, src.best);
     const name = path.basename(path.resolve(src.run));
+    // the run's folder is read whole (weights, adapter) inside readUnchanged: a run still training may swap in a newer best/
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
       const base = modelFolder(cfg);
       const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) || base === null ? weights : base;
-      return { model: load(weights), modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
+      return { model: readUnchanged(weights, () => load(weights)), modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
     const base = requireModelFolder(cfg, 'export --format gguf', src.run);
     const model = load(base);
-    withAdapter(model, weights);
+    readUnchanged(weights, () => withAdapter(model, weights));
     return { model, modelDir: base, from: { name, baseModel: base, adapter: weights, run: src.run } };
   }
   if (src.adapter) warnIfNotTrainedOn(src.adapter, src.model);
