@@ -55,12 +55,13 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
 }
 
 /**
- * A model folder's provenance, exported as it is (named by its config.json's hub id, else its folder — a hub cache
- * snapshot by its model — as llama.cpp's convert_hf_to_gguf.py names a folder without a model card; it has no base model) or with `adapter`
+ * A model folder's provenance, exported as it is (named by its model card, else its config.json's hub id, else its
+ * folder — a hub cache snapshot by its model — as llama.cpp's convert_hf_to_gguf.py names a folder; the card's base
+ * models are its own) or with `adapter`
  * merged in (named by the adapter; `model` is its base).
  */
 export function folderProvenance(model: string, adapter: string | null): Provenance {
-  return adapter === null ? { name: folderName(model), hubId: hubId(model), baseModel: null, adapter: null, run: null }
+  return adapter === null ? { name: folderName(model), hubId: hubId(model), baseModel: null, adapter: null, run: null, cardDir: model }
     : { name: folderName(adapter), baseModel: model, adapter, run: null };
 }
 
