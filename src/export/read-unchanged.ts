@@ -16,15 +16,23 @@ export function folderId(dir: string): string {
 /**
  * Runs `read`, which reads the run's weights folder `source`, refused when `source` was replaced meanwhile (a run still
  * training swaps in a newer best/): its files would have been read from two checkpoints, those checked not those copied.
+ * An error of `read` while the folder was replaced is reported as the replacement, its cause.
  * What `read` keeps open (a safetensors file read later) stays the file it opened, whatever replaces the folder after;
  * `discard` releases it when the folder was replaced.
  */
 export function readUnchanged<T>(source: string, read: () => T, discard?: (result: T) => void): T {
   const before = folderId(source);
-  const result = read();
+  const replaced = (): UserError => new UserError('was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again', source);
+  let result: T;
+  try {
+    result = read();
+  } catch (e) {
+    // a file the newer folder lacks, or one removed with the old folder: the replacement is the cause to name
+    throw folderId(source) !== before ? replaced() : e;
+  }
   if (folderId(source) !== before) {
     discard?.(result); // what `read` opened (a file) is closed before the error goes up
-    throw new UserError('was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again', source);
+    throw replaced();
   }
   return result;
 }

@@ -121,13 +121,17 @@ test('a run\'s weights folder that cannot be read is named, not --out (it said "
 const ADAPTER_DIR = path.join(run, 'adapter');
 const REPLACED = `${ADAPTER_DIR}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again`;
 
-/** fs.`op` that, at its first call on a file in the run's adapter/, first replaces the folder as train's replaceFolderAtomic does. */
-const swapAtFirst = () => {
+/**
+ * fs.`op` that, at its first call on a file in the run's adapter/, first replaces the folder as train's replaceFolderAtomic
+ * does (with `without`, by one lacking that file).
+ */
+const swapAtFirst = (without?: string) => {
   let swapped = false;
   return (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
     if (!swapped && path.dirname(String(a[0])) === ADAPTER_DIR) { // the old moved aside, the new renamed in
       swapped = true;
       fs.cpSync(ADAPTER_DIR, `${ADAPTER_DIR}.new`, { recursive: true });
+      if (without) fs.rmSync(path.join(`${ADAPTER_DIR}.new`, without));
       fs.renameSync(ADAPTER_DIR, `${ADAPTER_DIR}.old`);
       fs.renameSync(`${ADAPTER_DIR}.new`, ADAPTER_DIR);
       fs.rmSync(`${ADAPTER_DIR}.old`, { recursive: true });
@@ -162,4 +166,14 @@ test('a run\'s weights folder replaced while a GGUF export reads it (merged, or 
     assert.equal(fs.existsSync(out), false, format);
     assert.ok(exportIt(out), `${format}: the retry reads it`);
   }
+});
+
+test('a read that fails because the run\'s folder was replaced under it (a file gone) says the folder was replaced, not that the file is missing', () => {
+  const file = path.join(ADAPTER_DIR, 'adapter_model.safetensors'), kept = path.join(tempDir('mt-moves-'), 'kept.safetensors');
+  fs.copyFileSync(file, kept);
+  const a = adapterSource({ run, best: false });
+  withPatched('openSync', swapAtFirst('adapter_model.safetensors'), () => {
+    assert.throws(() => exportLoraGguf(a.cfg, a.adapterDir, path.join(tempDir('mt-moves-'), 'x.gguf'), 'f32', a.from), { name: 'UserError', message: REPLACED });
+  });
+  fs.copyFileSync(kept, file); // the run's adapter as it was, for what follows
 });
