@@ -1,7 +1,7 @@
 // Export of a training run: the PEFT adapter as it is (for classification with the score head saved the
 // way PEFT's modules_to_save does), or a merged model folder that HF transformers loads unchanged
 // (config.json, sharded safetensors with an index, tokenizer files, generation_config.json) in the base
-// model's dtype: BF16 for a BF16 checkpoint, F32 otherwise, whatever the precision of the merge.
+// model's dtype (BF16, F16, F32; a mixed one's as transformers loads it), whatever the precision of the merge.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
@@ -19,7 +19,8 @@ import { UserError } from '../util/errors.ts';
 import { nonFiniteError } from '../util/finite.ts';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
-import { readJsonFile } from '../util/json-file.ts';
+import { isRecord, readJsonFile } from '../util/json-file.ts';
+import { readUnchanged } from './read-unchanged.ts';
 import { modelFolder, readYamlConfig, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
@@ -138,28 +139,6 @@ function requireFiniteFile(file: string): void {
   }
 }
 
-/**
- * A folder's device, inode and change time ('gone' when it is not there): a folder train swaps in (best/ at each better
- * evaluation) is another one, even where it reuses the inode of the folder it retired (its change time is its own).
- */
-function folderId(dir: string): string {
-  const st = fs.statSync(dir, { bigint: true, throwIfNoEntry: false });
-  return st ? `${st.dev}:${st.ino}:${st.ctimeNs}` : 'gone';
-}
-
-/**
- * Runs `read`, which reads the run's weights folder `source`, refused when `source` was replaced meanwhile (a run still
- * training swaps in a newer best/): its files would have been read from two checkpoints, those checked not those copied.
- */
-function readUnchanged<T>(source: string, read: () => T): T {
-  const before = folderId(source);
-  const result = read();
-  if (folderId(source) !== before) {
-    throw new UserError('was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again', source);
-  }
-  return result;
-}
-
 /** Writes the export of a run's weights folder `source` into the folder `out`. */
 function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out: string): ExportResult['kind'] {
   if (cfg.method === 'full' || !opts.merge) {
@@ -196,12 +175,32 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   return 'merged';
 }
 
-/** The dtype of a model folder's weights: bf16 (f16) when every tensor is stored BF16 (F16), else f32 (mixed: lossless). */
+/** torch's dtype names (config.json's dtype / torch_dtype) of the float types a merged model is written in. */
+const CONFIG_DTYPES: Readonly<Record<string, FileDType>> = { bfloat16: 'bf16', float16: 'f16', half: 'f16', float32: 'f32', float: 'f32' };
+const FILE_DTYPES: Readonly<Record<string, FileDType>> = { BF16: 'bf16', F16: 'f16', F32: 'f32' };
+const FLOAT_TENSORS = new Set(['BF16', 'F16', 'F32', 'F64']);
+
+/**
+ * The dtype a merged model folder is written in: the one its base's weights are stored in when they share one, else the
+ * one transformers 5 loads a mixed checkpoint (BF16 matrices, F32 norms) in with from_pretrained(dtype="auto") and so
+ * writes every tensor in after merge_and_unload and save_pretrained: config.json's dtype (or torch_dtype), else that of
+ * the first floating tensor (transformers' get_state_dict_dtype over the first shard, whose names safetensors lists
+ * sorted). F64 and anything not written as BF16 or F16 is F32.
+ */
 export function checkpointDType(dir: string): FileDType {
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {
-    const dtypes = new Set(ckpt.names().map((n) => ckpt.info(n).dtype));
-    return dtypes.size === 1 && dtypes.has('BF16') ? 'bf16' : dtypes.size === 1 && dtypes.has('F16') ? 'f16' : 'f32';
+    const names = ckpt.names();
+    const dtypes = new Set(names.map((n) => ckpt.info(n).dtype));
+    if (dtypes.size === 1) return FILE_DTYPES[[...dtypes][0]!] ?? 'f32';
+    const cfgFile = path.join(dir, 'config.json');
+    const cfg = fs.existsSync(cfgFile) ? readJsonFile(cfgFile) : null;
+    const said = isRecord(cfg) ? cfg.dtype ?? cfg.torch_dtype : undefined;
+    if (typeof said === 'string' && said !== 'auto') return CONFIG_DTYPES[said] ?? 'f32';
+    const shardOf = (n: string): string => path.basename(ckpt.fileOf(n).file);
+    const firstShard = names.map(shardOf).sort()[0];
+    const first = names.filter((n) => shardOf(n) === firstShard).sort().find((n) => FLOAT_TENSORS.has(ckpt.info(n).dtype));
+    return first === undefined ? 'f32' : FILE_DTYPES[ckpt.info(first).dtype] ?? 'f32';
   } finally {
     ckpt.close();
   }

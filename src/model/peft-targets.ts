@@ -4,6 +4,7 @@
 // regex matched against the whole name (on a worker thread with a deadline: the pattern is untrusted input).
 // Absent target_modules: PEFT's default for Mistral, q_proj and v_proj.
 // exclude_modules (same forms) removes modules, layers_to_transform keeps only the listed layers (of a list's suffix entries).
+import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { SyncWorker } from '../util/sync-worker.ts';
 import { hfModuleName } from './names.ts';
@@ -94,8 +95,16 @@ function selectedLayers(c: Readonly<Record<string, unknown>>, numLayers: number,
   return new Set(list as number[]);
 }
 
+/** The modules an adapter config selects, and for one it does not, which of its rules left it out. */
+export interface ModuleSelection {
+  /** layer → the projections selected in it */
+  layers: Array<Set<Projection>>;
+  /** The rule that leaves out projection `proj` of `layer` ("adapter_config.json's exclude_modules [...] leaves out"). */
+  whyNot(layer: number, proj: Projection): string;
+}
+
 /** The (layer → projections) an adapter config selects; `where` is adapter_config.json, for errors. */
-export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers: number, where: string): Array<Set<Projection>> {
+export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers: number, where: string): ModuleSelection {
   const names = Array.from({ length: numLayers }, (_, i) => PROJECTIONS.map((p) => hfModuleName(i, p))).flat();
   const targets = c.target_modules ?? MISTRAL_DEFAULT_TARGETS;
   const include = matcher('target_modules', targets, where, names, true);
@@ -103,10 +112,23 @@ export function targetedModules(c: Readonly<Record<string, unknown>>, numLayers:
   const layers = selectedLayers(c, numLayers, where);
   // as PEFT's check_target_module_exists: a list entry naming the module whole selects it in any layer
   const named = new Set(Array.isArray(targets) ? targets : []);
-  return Array.from({ length: numLayers }, (_, i) => new Set(PROJECTIONS.filter((p) => {
-    const name = hfModuleName(i, p);
-    return include(name) && (named.has(name) || layers === null || layers.has(i)) && !(exclude?.(name) ?? false);
-  })));
+  const inLayers = (i: number, name: string): boolean => named.has(name) || layers === null || layers.has(i);
+  const file = path.basename(where);
+  return {
+    layers: Array.from({ length: numLayers }, (_, i) => new Set(PROJECTIONS.filter((p) => {
+      const name = hfModuleName(i, p);
+      return include(name) && inLayers(i, name) && !(exclude?.(name) ?? false);
+    }))),
+    whyNot(i, p) {
+      const name = hfModuleName(i, p);
+      if (!include(name)) {
+        const given = c.target_modules === undefined || c.target_modules === null ? ` (none given: PEFT's default for Mistral, ${JSON.stringify(MISTRAL_DEFAULT_TARGETS)})` : ` ${JSON.stringify(targets)}`;
+        return `${file}'s target_modules${given} does not select`;
+      }
+      if (!inLayers(i, name)) return `${file}'s layers_to_transform ${JSON.stringify(c.layers_to_transform)} leaves out`;
+      return `${file}'s exclude_modules ${JSON.stringify(c.exclude_modules)} leaves out`;
+    },
+  };
 }
 
 /** SyncWorker's handler (on the worker thread): which of `names` the whole of `pattern` matches. */

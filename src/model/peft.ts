@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
-import { writeFileAtomic } from '../util/atomic.ts';
+import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
@@ -44,11 +44,13 @@ export interface AdapterInfo {
 
 /**
  * The path of adapter folder `dir`'s adapter_config.json; a folder without one is an error, which for a training run's
- * folder given for its adapter (--adapter runs/lora, lora.init_from: runs/lora), the commonest slip, names what to give.
+ * folder given for its adapter (--adapter runs/lora, lora.init_from: runs/lora), the commonest slip, names what to give;
+ * a folder that cannot be read (EACCES, ENOTDIR) is named with the reason.
  */
 export function adapterConfigPath(dir: string): string {
   const cfgPath = path.join(dir, 'adapter_config.json');
-  if (!fs.existsSync(cfgPath)) {
+  // not existsSync, which says false for a folder that cannot be entered (EACCES) as for one without the file
+  if (!withIo(dir, 'read the adapter folder', () => fs.statSync(cfgPath, { throwIfNoEntry: false }))) {
     const runAdapter = runWeightsDir(dir, 'lora', false);
     const inRun = fs.existsSync(path.join(runAdapter, 'adapter_config.json'));
     throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
@@ -136,8 +138,8 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
         magnitudes[layer]!.add(proj);
         continue;
       }
-      if (!targeted[layer]!.has(proj)) {
-        throw new UserError(`tensor "${name}" adapts ${proj} of layer ${layer}, which adapter_config.json does not select (target_modules ${JSON.stringify(c.target_modules ?? null)}${c.layers_to_transform == null ? '' : `, layers_to_transform ${JSON.stringify(c.layers_to_transform)}`})`, file);
+      if (!targeted.layers[layer]!.has(proj)) {
+        throw new UserError(`tensor "${name}" adapts ${proj} of layer ${layer}, which ${targeted.whyNot(layer, proj)}`, file);
       }
       // the factors' rank is the module's r (A is (r, in), B is (out, r)): checked before anything of r's size is allocated
       const shape = st.info(name).shape, rank = key.factor === 'A' ? shape[0] : shape[1], want = ranks.of(layer, proj).r;
@@ -159,7 +161,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     if (stray) throw new UserError(`tensor "${loraKey(i, stray, 'magnitude', true)}" is a DoRA magnitude of a module without LoRA factors`, file);
   });
   // as PEFT ("Found missing adapter keys"): a selected module without tensors keeps B = 0, i.e. is not adapted
-  const missing = targeted.flatMap((set, i) => [...set].filter((p) => !layers[i]!.has(p)).map((p) => loraKey(i, p, 'A')));
+  const missing = targeted.layers.flatMap((set, i) => [...set].filter((p) => !layers[i]!.has(p)).map((p) => loraKey(i, p, 'A')));
   if (missing.length > 0) {
     warn(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same)`);
   }

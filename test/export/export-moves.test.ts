@@ -2,7 +2,7 @@
 // that appeared there meanwhile, and the retry of an export killed between two moves removes only the files it can
 // prove it moved (same inode, size and modification time): a file the user edited or replaced since is kept. And the
 // folders an export reads (--out, the run's weights) when they cannot be read, or are replaced while read (a run still
-// training): named in one line.
+// training, for a copy, a merge or a GGUF export): named in one line.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fsMod from 'node:fs';
@@ -12,6 +12,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { exportRun } from '../../src/export/export.ts';
 import { moveUp } from '../../src/export/out-path.ts';
+import { createBackend } from '../../src/backend/select.ts';
+import { exportLoraGguf } from '../../src/export/gguf/export-lora-gguf.ts';
+import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
 import { tinyLoraRun } from '../cli/tiny-lora-run.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -19,7 +22,7 @@ const run = tinyLoraRun(tempDir('mt-moves-'));
 const ADAPTER = ['README.md', 'adapter_config.json', 'adapter_model.safetensors'];
 
 /** Runs `f` with fs.`op` replaced by `patched` (which gets the real one), for the library's modules too. */
-function withPatched<T>(op: 'linkSync' | 'unlinkSync' | 'renameSync' | 'readdirSync' | 'copyFileSync', patched: (real: (...a: never[]) => unknown) => (...a: never[]) => unknown, f: () => T): T {
+function withPatched<T>(op: 'linkSync' | 'unlinkSync' | 'renameSync' | 'readdirSync' | 'copyFileSync' | 'openSync', patched: (real: (...a: never[]) => unknown) => (...a: never[]) => unknown, f: () => T): T {
   const real = fsMod[op] as (...a: never[]) => unknown;
   (fsMod as unknown as Record<string, unknown>)[op] = patched(real.bind(fsMod));
   syncBuiltinESMExports();
@@ -115,22 +118,62 @@ test('a run\'s weights folder that cannot be read is named, not --out (it said "
   }
 });
 
-test('a run\'s weights folder replaced while it is copied (train swapping in a newer best/) is refused, nothing exported', () => {
-  const adapter = path.join(run, 'adapter'), out = path.join(tempDir('mt-moves-'), 'out');
+const ADAPTER_DIR = path.join(run, 'adapter');
+const REPLACED = `${ADAPTER_DIR}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again`;
+
+/**
+ * fs.`op` that, at its first call on a file in the run's adapter/, first replaces the folder as train's replaceFolderAtomic
+ * does (with `without`, by one lacking that file).
+ */
+const swapAtFirst = (without?: string) => {
   let swapped = false;
-  const swap = (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
-    if (!swapped && path.dirname(String(a[0])) === adapter) { // train's replaceFolderAtomic: the old moved aside, the new renamed in
+  return (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
+    if (!swapped && path.dirname(String(a[0])) === ADAPTER_DIR) { // the old moved aside, the new renamed in
       swapped = true;
-      fs.cpSync(adapter, `${adapter}.new`, { recursive: true });
-      fs.renameSync(adapter, `${adapter}.old`);
-      fs.renameSync(`${adapter}.new`, adapter);
-      fs.rmSync(`${adapter}.old`, { recursive: true });
+      fs.cpSync(ADAPTER_DIR, `${ADAPTER_DIR}.new`, { recursive: true });
+      if (without) fs.rmSync(path.join(`${ADAPTER_DIR}.new`, without));
+      fs.renameSync(ADAPTER_DIR, `${ADAPTER_DIR}.old`);
+      fs.renameSync(`${ADAPTER_DIR}.new`, ADAPTER_DIR);
+      fs.rmSync(`${ADAPTER_DIR}.old`, { recursive: true });
     }
     return real(...a);
   };
-  withPatched('copyFileSync', swap, () => {
-    assert.throws(() => exportRun({ run, out, merge: false, best: false }), { name: 'UserError', message: `${adapter}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again` });
+};
+
+test('a run\'s weights folder replaced while it is copied (train swapping in a newer best/) is refused, nothing exported', () => {
+  const out = path.join(tempDir('mt-moves-'), 'out');
+  withPatched('copyFileSync', swapAtFirst(), () => {
+    assert.throws(() => exportRun({ run, out, merge: false, best: false }), { name: 'UserError', message: REPLACED });
   });
   assert.equal(fs.existsSync(out), false);
   assert.deepEqual(exportRun({ run, out, merge: false, best: false }).files, ADAPTER, 'the retry exports it');
+});
+
+test('a run\'s weights folder replaced while a GGUF export reads it (merged, or the adapter alone) is refused, nothing written', () => {
+  const backend = createBackend('cpu');
+  for (const [format, exportIt] of [
+    // the model and its adapter are read whole before exportGguf writes (the tiny base has no tokenizer for a whole file)
+    ['gguf', () => loadGgufSource({ run, best: false }, backend, 'fp32').model.lora !== null],
+    ['gguf-lora', (out: string) => {
+      const a = adapterSource({ run, best: false });
+      return exportLoraGguf(a.cfg, a.adapterDir, out, 'f32', a.from).bytes > 0;
+    }],
+  ] as const) {
+    const out = path.join(tempDir('mt-moves-'), 'x.gguf');
+    withPatched('openSync', swapAtFirst(), () => {
+      assert.throws(() => exportIt(out), { name: 'UserError', message: REPLACED }, format);
+    });
+    assert.equal(fs.existsSync(out), false, format);
+    assert.ok(exportIt(out), `${format}: the retry reads it`);
+  }
+});
+
+test('a read that fails because the run\'s folder was replaced under it (a file gone) says the folder was replaced, not that the file is missing', () => {
+  const file = path.join(ADAPTER_DIR, 'adapter_model.safetensors'), kept = path.join(tempDir('mt-moves-'), 'kept.safetensors');
+  fs.copyFileSync(file, kept);
+  const a = adapterSource({ run, best: false });
+  withPatched('openSync', swapAtFirst('adapter_model.safetensors'), () => {
+    assert.throws(() => exportLoraGguf(a.cfg, a.adapterDir, path.join(tempDir('mt-moves-'), 'x.gguf'), 'f32', a.from), { name: 'UserError', message: REPLACED });
+  });
+  fs.copyFileSync(kept, file); // the run's adapter as it was, for what follows
 });

@@ -57,3 +57,39 @@ test('a model folder exported as it is carries the names convert_hf_to_gguf.py g
   // a name of dashes titles to nothing: the file is named by it as it is
   assert.equal(value(provenanceMetadata({ name: '--', baseModel: null, adapter: null, run: null }, 'a model', 1e6), 'general.name'), '--');
 });
+
+test('a model folder\'s card (README.md front matter) gives the name, license, tags, languages and base models convert_hf_to_gguf.py writes', () => {
+  const dir = path.join(tempDir('mt-gguf-card-'), 'my-model');
+  fs.mkdirSync(dir);
+  const card = (yaml: string): Map<string, { value: unknown }> => {
+    fs.writeFileSync(path.join(dir, 'README.md'), `---\n${yaml}---\n# My model\n\nname: not front matter\n`);
+    return modelMetadata(cfg, 'f16', folderProvenance(dir, null), 7241732096);
+  };
+  const keys = (m: Map<string, { value: unknown }>): Record<string, unknown> =>
+    Object.fromEntries([...m].filter(([k]) => /^general\.(name|license|tags|languages|base_model)/.test(k)).map(([k, v]) => [k, v.value]));
+  // expected values worked out by hand from gguf-py's metadata.py (load_model_card, apply_metadata_heuristic, set_gguf_meta_model)
+  assert.deepEqual(keys(card('license: apache-2.0\nlanguage:\n- en\n- fr\n- no\ntags:\n- mistral\n- text-generation-inference\npipeline_tag: text-generation\n' +
+    'base_model: mistralai/Mistral-7B-v0.1\nmodel_name: Mistral 7B Tuned\n')), {
+    'general.name': 'Mistral 7B Tuned', // model_name, over the folder's "My Model"
+    'general.base_model.count': 1, 'general.base_model.0.name': 'Mistral 7B v0.1', 'general.base_model.0.version': 'v0.1',
+    'general.base_model.0.organization': 'Mistralai', 'general.base_model.0.repo_url': 'https://huggingface.co/mistralai/Mistral-7B-v0.1',
+    'general.license': 'apache-2.0',
+    'general.tags': ['mistral', 'text-generation-inference', 'text-generation'], // tags, then pipeline_tag
+    'general.languages': ['en', 'fr', 'no'], // Norway's "no", a string (gguf-py quotes it before PyYAML reads it)
+  });
+  // name before model_name; a license list joined by ","; a base model by URL and one by mapping; a tab read as two spaces
+  assert.deepEqual(keys(card('name: Custom\nmodel_name: Other\nlicense:\n- apache-2.0\n- mit\nbase_model:\n- https://huggingface.co/mistralai/Mistral-7B-v0.1\n' +
+    '-\tname: Local Base\n \tauthor: me\n')), {
+    'general.name': 'Custom',
+    'general.base_model.count': 2, 'general.base_model.0.name': 'Mistral 7B v0.1', 'general.base_model.0.version': 'v0.1',
+    'general.base_model.0.organization': 'Mistralai', 'general.base_model.0.repo_url': 'https://huggingface.co/mistralai/Mistral-7B-v0.1',
+    'general.base_model.1.name': 'Local Base', 'general.base_model.1.author': 'me',
+    'general.license': 'apache-2.0,mit',
+  });
+  // no front matter (the first line is not "---"): named by the folder, as without a card
+  fs.writeFileSync(path.join(dir, 'README.md'), '# My model\n---\nlicense: mit\n---\n');
+  assert.deepEqual(keys(modelMetadata(cfg, 'f16', folderProvenance(dir, null), 7241732096)), { 'general.name': 'My Model' });
+  // an adapter's export is named by the adapter: the base's card is not the file's
+  fs.writeFileSync(path.join(dir, 'README.md'), '---\nlicense: mit\nmodel_name: Base\n---\n');
+  assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(dir, path.join(dir, 'my-adapter')), 7241732096), 'general.license'), undefined);
+});

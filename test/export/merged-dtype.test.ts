@@ -2,13 +2,16 @@
 // of the merge: a BF16 base (test/fixtures/variants/bf16) gives BF16 tensors and config.json
 // `dtype: bfloat16` under --precision fp32 and bf16 alike (the same values: W + s·B·A rounded once), an
 // F32 base (the tiny fixture) stays F32 under --precision bf16, an F16 base (the tiny fixture rounded to F16) gives
-// F16 and `dtype: float16`, as PEFT's merge_and_unload and save_pretrained give.
+// F16 and `dtype: float16`, as PEFT's merge_and_unload and save_pretrained give. A base of mixed dtypes (BF16
+// matrices, F32 norms) is written in the one dtype transformers loads it in (config.json's dtype, else the first
+// floating tensor's), as save_pretrained after from_pretrained(dtype="auto") writes it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bf16ToF32, f16ToF32, f32ToF16 } from '../../src/backend/dtype.ts';
+import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '../../src/backend/dtype.ts';
+import { checkpointDType } from '../../src/export/export.ts';
 import { createBackend } from '../../src/backend/select.ts';
 import { bufferTensor } from '../../src/model/save.ts';
 import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
@@ -98,4 +101,44 @@ test('a merged weight beyond float16\'s range is refused naming the tensor and t
     /^UserError: tensor model\.norm\.weight holds -70000 \(at index 1\), beyond float16's range \(±65504\)/);
   backend.upload(buf, { dtype: 'f32', data: Float32Array.from([1, 65504, 65519]) }); // 65519 rounds down to 65504, the largest F16
   assert.deepEqual(Array.from(f16ToF32(bufferTensor(backend, buf, [3], 'f16', 'w').data as Uint16Array)), [1, 65504, 65504]);
+});
+
+/**
+ * The tiny fixture with its matrices (2-D tensors) in `matrices` and its norms left F32, config.json's dtype `dtype`
+ * (undefined: none), in a new folder.
+ */
+function mixedBase(matrices: 'BF16' | 'F16', dtype: string | undefined): string {
+  const dir = tempDir('mt-mixed-base-');
+  const src = SafetensorsFile.open(path.join(TINY_BASE, 'model.safetensors'));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const n of src.names()) {
+    const { shape } = src.info(n), data = src.readF32(n);
+    tensors[n] = shape.length === 1 ? { dtype: 'F32', shape, data } : { dtype: matrices, shape, data: matrices === 'BF16' ? f32ToBf16(data) : f32ToF16(data) };
+  }
+  src.close();
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+  const config = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, torch_dtype: undefined, dtype }));
+  return dir;
+}
+
+test('a mixed-dtype base is written in the dtype transformers loads it in: config.json\'s dtype, else the first floating tensor\'s', () => {
+  assert.equal(checkpointDType(mixedBase('BF16', 'bfloat16')), 'bf16');
+  assert.equal(checkpointDType(mixedBase('F16', 'float16')), 'f16');
+  assert.equal(checkpointDType(mixedBase('BF16', 'float32')), 'f32', 'config.json says float32: all of it F32, as transformers loads it');
+  // no dtype in config.json: the first floating tensor of the (first) file, names sorted as safetensors lists them (lm_head.weight)
+  assert.equal(checkpointDType(mixedBase('F16', undefined)), 'f16');
+  assert.equal(checkpointDType(mixedBase('BF16', 'auto')), 'bf16');
+  assert.equal(checkpointDType(TINY_BASE), 'f32', 'a uniform F32 checkpoint stays F32');
+});
+
+test('BF16 matrices with F32 norms (config.json dtype bfloat16) merge into BF16 files, each norm rounded once to BF16', () => {
+  const base = mixedBase('BF16', 'bfloat16');
+  const { config, file } = exportMerged(trainedRun(base), 'fp32');
+  assert.equal(config.dtype, 'bfloat16');
+  assert.deepEqual(file.names().filter((n) => file.info(n).dtype !== 'BF16'), []);
+  const src = SafetensorsFile.open(path.join(base, 'model.safetensors'));
+  const norm = 'model.layers.1.post_attention_layernorm.weight';
+  assert.deepEqual(file.read(norm), f32ToBf16(src.readF32(norm)));
+  src.close();
 });

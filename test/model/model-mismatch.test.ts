@@ -52,6 +52,23 @@ test('adapter target_modules that disagree with its tensors: an error naming the
   assert.doesNotMatch(all.stderr, /warning/);
 });
 
+test('an adapter tensor of a module that exclude_modules leaves out names exclude_modules, not target_modules, as the rule that left it out', () => {
+  const seven = path.join(TINY, 'adapter_step1');
+  const excluded = adapterWith(seven, { exclude_modules: ['model.layers.0.mlp.down_proj'] });
+  assert.throws(() => loadAdapter(loadModel(TINY_BASE, { backend }), excluded, { trainable: false }), {
+    name: 'UserError',
+    message: `${path.join(excluded, 'adapter_model.safetensors')}: tensor "base_model.model.model.layers.0.mlp.down_proj.lora_A.weight" adapts down_proj of layer 0, ` +
+      'which adapter_config.json\'s exclude_modules ["model.layers.0.mlp.down_proj"] leaves out',
+  });
+  // the other two rules, each named alone
+  const layer1 = adapterWith(seven, { layers_to_transform: [1] });
+  assert.throws(() => loadAdapter(loadModel(TINY_BASE, { backend }), layer1, { trainable: false }),
+    { message: /adapts down_proj of layer 0, which adapter_config\.json's layers_to_transform \[1\] leaves out$/ });
+  const onlyQ = adapterWith(seven, { target_modules: ['q_proj'] });
+  assert.throws(() => loadAdapter(loadModel(TINY_BASE, { backend }), onlyQ, { trainable: false }),
+    { message: /adapts down_proj of layer 0, which adapter_config\.json's target_modules \["q_proj"\] does not select$/ });
+});
+
 test('modules the config selects without tensors: a warning naming one (PEFT warns of missing keys), the rest loads', () => {
   const qv = path.join(TINY_CLS, 'adapter_step1'); // q_proj and v_proj tensors only
   const r = captureStderr(() => loadAdapter(loadModel(TINY_BASE, { backend }), adapterWith(qv, { target_modules: 'all-linear' }), { trainable: false }));

@@ -1,6 +1,7 @@
 // PEFT adapter files written by us: exactly PEFT's tensor keys and adapter_config.json keys, values that
 // round-trip, PEFT's initialisation for new adapters, and clear errors for adapters we cannot apply.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, testBackend } from '../backend/device.ts';
@@ -10,11 +11,12 @@ import { SafetensorsFile, writeSafetensors } from '../../src/model/safetensors.t
 import { PROJECTIONS } from '../../src/model/weights.ts';
 import { collate } from '../../src/data/batch.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { relErr, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
+import { FIXTURES, relErr, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const tmp = (): string => tempDir('mt-peft-');
+const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
 const keysOf = (file: string): string[] => {
   const f = SafetensorsFile.open(file);
   const names = f.names().sort();
@@ -116,6 +118,19 @@ test('adapters we cannot apply are refused with the key that says why', () => {
   fs.cpSync(path.join(TINY, 'adapter_init'), path.join(run, 'adapter'), { recursive: true });
   assert.throws(() => loadAdapter(model, run, { trainable: false }),
     { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${path.join(run, 'adapter')} (eval and classify also take --run)` });
+});
+
+// tests run as root, whom no permission stops: the folder is read by the CLI as user nobody (setpriv), or the test skips
+const setpriv = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'true']).status === 0;
+test('an adapter folder that cannot be entered (EACCES) is said to be unreadable, naming it, not "adapter config not found"', { skip: !setpriv && 'setpriv cannot run a command as user nobody here' }, () => {
+  const parent = tmp(), adapter = path.join(parent, 'adapter');
+  fs.chmodSync(parent, 0o755);
+  fs.cpSync(path.join(TINY, 'adapter_init'), adapter, { recursive: true });
+  fs.chmodSync(adapter, 0o700); // root's: nobody may not enter it
+  const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'eval', '--model', TINY_BASE, '--adapter', adapter,
+    '--data', path.join(FIXTURES, '..', '..', 'examples', 'tiny-eval.jsonl')], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error:')), [`error: ${adapter}: cannot read the adapter folder: permission denied (EACCES)`], r.stderr);
 });
 
 test('DoRA adapters: a new one starts at the identity (magnitudes = the row norms of W); magnitudes without use_dora, of a module without factors, of the wrong length, or not finite are refused', () => {

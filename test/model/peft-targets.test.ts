@@ -17,7 +17,7 @@ test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('a regex selects the modules whose whole name it matches', () => {
   const sel = targetedModules({ target_modules: String.raw`.*\.(q_proj|v_proj)`, exclude_modules: String.raw`model\.layers\.0\..*` }, 2, 'a.json');
-  assert.deepEqual(sel.map((s) => [...s].sort()), [[], ['q_proj', 'v_proj']]);
+  assert.deepEqual(sel.layers.map((s) => [...s].sort()), [[], ['q_proj', 'v_proj']]);
   assert.throws(() => targetedModules({ target_modules: 'q_proj.*x' }, 2, 'a.json'), /a\.json: target_modules: "q_proj\.\*x" matches no projection/);
 });
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
 import { loraScaling } from '../../model/lora.ts';
 import { loraKey } from '../../model/names.ts';
-import { readAdapterInfo } from '../../model/peft.ts';
+import { readAdapterInfo, type AdapterInfo } from '../../model/peft.ts';
 import { SafetensorsFile } from '../../model/safetensors.ts';
 import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
 import { UserError } from '../../util/errors.ts';
@@ -19,6 +19,7 @@ import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
 import { requireSiluGate, type GgufExportResult } from './export-gguf.ts';
 import { provenanceMetadata, type Provenance } from './metadata.ts';
 import { encodeTensor } from './quant/encode.ts';
+import { readUnchanged } from '../read-unchanged.ts';
 import { FILE_TYPE, GGUF_PROJ, permuteRope, type GgufQuant } from './tensors.ts';
 
 /** The --quant types an adapter file takes: its B rows are r wide, too narrow for a quantised block. */
@@ -30,19 +31,24 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   const type = ADAPTER_TYPES[quant as keyof typeof ADAPTER_TYPES];
   // the adapter would be applied by llama.cpp over a base it runs with silu: wrong for another gate
   requireSiluGate(cfg, from.baseModel ? path.join(from.baseModel, 'config.json') : adapterDir);
-  const info = readAdapterInfo(adapterDir, cfg.numLayers);
-  if (info.taskType === 'SEQ_CLS') {
-    throw new UserError('a classification adapter cannot be exported to GGUF: llama.cpp has no sequence-classification head (export without --format)', adapterDir);
-  }
-  if (info.ranks.patterned) {
-    throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas cannot be a GGUF adapter file (llama.cpp takes one alpha); export it merged', path.join(adapterDir, 'adapter_config.json'));
-  }
-  if (info.spec.useDora) {
-    throw new UserError('use_dora: a DoRA adapter cannot be a GGUF adapter file (llama.cpp applies W + s·B·A, without the magnitudes); export it merged (--format gguf)', path.join(adapterDir, 'adapter_config.json'));
-  }
+  // a run's adapter folder (from.run) may be replaced by a run still training: its config and its tensors' file are read
+  // from one folder, checked unchanged (the file stays open, so the tensors written are those of the folder checked)
   const file = path.join(adapterDir, 'adapter_model.safetensors');
-  const st = SafetensorsFile.open(file);
+  const read = (): { info: AdapterInfo; st: SafetensorsFile } => {
+    const info = readAdapterInfo(adapterDir, cfg.numLayers);
+    return { info, st: SafetensorsFile.open(file) };
+  };
+  const { info, st } = from.run === null ? read() : readUnchanged(adapterDir, read, (r) => r.st.close());
   try {
+    if (info.taskType === 'SEQ_CLS') {
+      throw new UserError('a classification adapter cannot be exported to GGUF: llama.cpp has no sequence-classification head (export without --format)', adapterDir);
+    }
+    if (info.ranks.patterned) {
+      throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas cannot be a GGUF adapter file (llama.cpp takes one alpha); export it merged', path.join(adapterDir, 'adapter_config.json'));
+    }
+    if (info.spec.useDora) {
+      throw new UserError('use_dora: a DoRA adapter cannot be a GGUF adapter file (llama.cpp applies W + s·B·A, without the magnitudes); export it merged (--format gguf)', path.join(adapterDir, 'adapter_config.json'));
+    }
     const tensors: GgufTensor[] = [];
     const types: Record<string, string> = {};
     const r = info.spec.r;

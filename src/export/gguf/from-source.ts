@@ -11,6 +11,7 @@ import { loadAdapter } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
+import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import { folderName, hubId, type Provenance } from './metadata.ts';
@@ -36,14 +37,15 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
     if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, runPath(src.run, 'config'));
     const weights = requireRunWeights(src.run, cfg, src.best);
     const name = path.basename(path.resolve(src.run));
+    // the run's folder is read whole (weights, adapter) inside readUnchanged: a run still training may swap in a newer best/
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
       const base = modelFolder(cfg);
       const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) || base === null ? weights : base;
-      return { model: load(weights), modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
+      return { model: readUnchanged(weights, () => load(weights)), modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
     const base = requireModelFolder(cfg, 'export --format gguf', src.run);
     const model = load(base);
-    withAdapter(model, weights);
+    readUnchanged(weights, () => withAdapter(model, weights));
     return { model, modelDir: base, from: { name, baseModel: base, adapter: weights, run: src.run } };
   }
   if (src.adapter) warnIfNotTrainedOn(src.adapter, src.model);
@@ -53,12 +55,13 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
 }
 
 /**
- * A model folder's provenance, exported as it is (named by its config.json's hub id, else its folder — a hub cache
- * snapshot by its model — as llama.cpp's convert_hf_to_gguf.py names a folder without a model card; it has no base model) or with `adapter`
+ * A model folder's provenance, exported as it is (named by its model card, else its config.json's hub id, else its
+ * folder — a hub cache snapshot by its model — as llama.cpp's convert_hf_to_gguf.py names a folder; the card's base
+ * models are its own) or with `adapter`
  * merged in (named by the adapter; `model` is its base).
  */
 export function folderProvenance(model: string, adapter: string | null): Provenance {
-  return adapter === null ? { name: folderName(model), hubId: hubId(model), baseModel: null, adapter: null, run: null }
+  return adapter === null ? { name: folderName(model), hubId: hubId(model), baseModel: null, adapter: null, run: null, cardDir: model }
     : { name: folderName(adapter), baseModel: model, adapter, run: null };
 }
 

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
 import { layerWindows } from '../../model/layer-types.ts';
 import type { GgufValue } from './gguf-file.ts';
+import { modelCardMetadata, readModelCard } from './model-card.ts';
 import { modelIdParts, sizeLabel, type ModelIdParts } from './model-name.ts';
 import { ggufRope } from './rope-scaling.ts';
 import { FILE_TYPE, type GgufQuant } from './tensors.ts';
@@ -25,6 +26,11 @@ export interface Provenance {
   adapter: string | null;
   /** The training run, if the export came from one. */
   run: string | null;
+  /**
+   * The folder whose model card (README.md's front matter: model-card.ts) names the file and gives its license, tags,
+   * languages and base models, as convert_hf_to_gguf.py reads the folder it converts: a model folder exported as it is.
+   */
+  cardDir?: string | null;
 }
 
 /**
@@ -89,6 +95,7 @@ export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA a
       : from.run ? `${base === null ? 'trained by mistral-tune from random weights' : `fine-tuned by mistral-tune from ${base}`}${run}`
         : `exported by mistral-tune from ${from.name}`;
   const named = namedBy(from.hubId ? [from.hubId, from.name] : [from.name], totalParams);
+  const card = from.cardDir ? modelCardMetadata(readModelCard(from.cardDir), totalParams) : null;
   // a size from the parameter count where the name gives none: a dense model's only (an adapter's count is not its size)
   const size = named.sizeLabel ?? (totalParams > 0 ? sizeLabel(totalParams) : null);
   const m = new Map<string, GgufValue>();
@@ -96,13 +103,15 @@ export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA a
   const put = (key: string, value: string | null): void => {
     if (value) m.set(key, str(value));
   };
-  put('general.name', named.name || from.name); // a name titled to nothing ("---") is still named: llama.cpp would write none
+  // the card's name first; a name titled to nothing ("---") is still named: llama.cpp would write none
+  put('general.name', card?.name ?? (named.name || from.name));
   put('general.organization', named.organization);
   put('general.finetune', named.finetune);
   put('general.basename', named.basename);
   put('general.description', description);
   put('general.size_label', size);
   put('general.version', named.version);
+  for (const [k, v] of card?.keys ?? []) m.set(k, v); // a model folder's: it has no base model folder below
   if (from.baseModel !== null && base !== null) {
     // as convert_hf_to_gguf.py writes a model card's base_model: titled, with its organisation and version
     const b = namedBy([hubId(from.baseModel), base].filter((id): id is string => id !== null), totalParams);

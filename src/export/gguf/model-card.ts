@@ -1,0 +1,103 @@
+// The GGUF keys llama.cpp's convert_hf_to_gguf.py writes from a model folder's model card (README.md's YAML front
+// matter), so that a model exported as it is carries the same name, license, tags, languages and base models in our file
+// as in theirs. Our own TypeScript equivalent of gguf-py's gguf/metadata.py (github.com/ggml-org/llama.cpp, MIT, read at
+// commit 18f4bb5): Metadata.load_model_card (the front matter: the lines between a first line "---" and the next "---",
+// tabs as two spaces), the model-card part of apply_metadata_heuristic (name / model_name; base_model, base_models or
+// base_model_sources; license, license_name, license_link; tags + pipeline_tag; languages + language) and
+// set_gguf_meta_model (a license list joined by ","; base model entries numbered general.base_model.N.*).
+// The card's other keys (author, version, description, datasets, …) are not written.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import { withIo } from '../../util/atomic.ts';
+import { isRecord } from '../../util/json-file.ts';
+import { warn } from '../../util/log.ts';
+import type { GgufValue } from './gguf-file.ts';
+import { modelIdParts } from './model-name.ts';
+
+/** A model card's front matter as a mapping; {} when the folder has no card, or a card without front matter. */
+export function readModelCard(dir: string): Record<string, unknown> {
+  const file = path.join(dir, 'README.md');
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return {};
+  // Python's str.splitlines(): every line break it knows, not only \n
+  const lines = withIo(file, 'read the model card', () => fs.readFileSync(file, 'utf8')).split(/\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/);
+  if (lines[0] !== '---') return {};
+  const end = lines.indexOf('---', 1);
+  const text = (end < 0 ? lines.slice(1) : lines.slice(1, end)).join('\n').replaceAll('\t', '  ');
+  try {
+    const data: unknown = YAML.parse(text);
+    return isRecord(data) ? data : {};
+  } catch (e) {
+    // not a reason to refuse the export: the file is named by the folder and config.json as it would be without a card
+    warn(`${file}: its front matter is not YAML (${(e as Error).message.split('\n')[0]}): the GGUF file takes no name, license or tags from it`);
+    return {};
+  }
+}
+
+const str = (value: string): GgufValue => ({ type: 'string', value });
+
+/** A YAML scalar as the text gguf-py would write (Python's str of it); null for none. */
+function text(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'True' : 'False') : typeof v === 'number' ? String(v) : null;
+}
+
+/** A card value that may be one string or a list of them, as a list (use_array_model_card_metadata). */
+function list(v: unknown): string[] {
+  if (typeof v === 'string') return [v];
+  return Array.isArray(v) ? v.map(text).filter((s): s is string => s !== null) : [];
+}
+
+/** A base model entry of the card (a hub id, a URL or a mapping) as gguf-py's fields of it. */
+function baseModelEntry(id: unknown, totalParams: number): Record<string, string> {
+  if (isRecord(id)) return Object.fromEntries(Object.entries(id).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
+  if (typeof id !== 'string') return {};
+  const entry: Record<string, string> = {};
+  const url = /^(https?|ssh):\/\//.test(id);
+  const hubId = url ? /^https?:\/\/huggingface\.co\/([^/]+\/[^/]+)$/.exec(id)?.[1] ?? null : id;
+  if (url) entry.repo_url = id;
+  if (hubId === null) return entry;
+  const parts = modelIdParts(hubId, totalParams);
+  if (parts.name !== null) entry.name = parts.name;
+  if (parts.organization !== null) entry.organization = parts.organization;
+  if (parts.version !== null) entry.version = parts.version;
+  // a hub id (not a URL, not a sentence) is linked by its own org and name, as written
+  const slash = hubId.indexOf('/');
+  if (!url && !hubId.includes(' ') && slash >= 0 && !hubId.startsWith('.')) entry.repo_url = `https://huggingface.co/${hubId.slice(0, slash)}/${hubId.slice(slash + 1)}`;
+  return entry;
+}
+
+/** The fields of a base model entry gguf-py writes, in its order (general.base_model.N.<field>). */
+const BASE_MODEL_FIELDS = ['name', 'author', 'version', 'organization', 'description', 'url', 'doi', 'uuid', 'repo_url'];
+
+/**
+ * What `card` gives a file of `totalParams` parameters: its name (the card's `name`, else `model_name`; null: none, the
+ * ids name it) and the keys general.license*, general.tags, general.languages and general.base_model.*.
+ */
+export function modelCardMetadata(card: Readonly<Record<string, unknown>>, totalParams: number): { name: string | null; keys: Map<string, GgufValue> } {
+  const m = new Map<string, GgufValue>();
+  // gguf-py's add_string writes no empty string
+  const put = (key: string, value: string | null | undefined): void => {
+    if (value) m.set(key, str(value));
+  };
+  // use_model_card_metadata: the first key present with a value sets it
+  const first = (...keys: string[]): unknown => keys.map((k) => card[k]).find((v) => v !== undefined && v !== null);
+  // the first of the three keys present gives the list, even a null one (then a count of 0, as gguf-py writes)
+  const basesKey = ['base_model', 'base_models', 'base_model_sources'].find((k) => k in card);
+  if (basesKey !== undefined) {
+    const bases = card[basesKey];
+    const entries = (typeof bases === 'string' ? [bases] : Array.isArray(bases) ? bases : []).map((b: unknown) => baseModelEntry(b, totalParams));
+    m.set('general.base_model.count', { type: 'u32', value: entries.length });
+    entries.forEach((e, i) => {
+      for (const f of BASE_MODEL_FIELDS) put(`general.base_model.${i}.${f}`, e[f]);
+    });
+  }
+  const license = card.license;
+  put('general.license', Array.isArray(license) ? list(license).join(',') : text(license));
+  for (const key of ['license_name', 'license_link']) put(`general.${key}`, text(card[key]));
+  const tags = [...list(card.tags), ...list(card.pipeline_tag)];
+  if (card.tags != null || card.pipeline_tag != null) m.set('general.tags', { type: 'string[]', value: tags });
+  const languages = [...list(card.languages), ...list(card.language)];
+  if (card.languages != null || card.language != null) m.set('general.languages', { type: 'string[]', value: languages });
+  return { name: text(first('name', 'model_name')) || null, keys: m };
+}
