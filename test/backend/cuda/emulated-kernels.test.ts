@@ -37,8 +37,9 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
   { precision: 'fp32', attention: 'gemm', schedule: 'reverse' },
   { precision: 'fp32', attention: 'kernel', schedule: 'reverse', ...FALLBACK },
   { precision: 'bf16', attention: 'kernel', schedule: 'forward', ...FALLBACK },
-  // the row and elementwise kernels (DoRA's among them), and DoRA against PEFT through the CUDA backend's model path
-  { precision: 'bf16', attention: 'kernel', schedule: 'reverse', files: ['test/backend/kernels.test.ts', 'test/model/dora-parity.test.ts'] },
+  // the row and elementwise kernels (DoRA's and each MLP activation's among them), and DoRA and the MLP activations
+  // against PEFT through the CUDA backend's model path
+  { precision: 'bf16', attention: 'kernel', schedule: 'reverse', files: ['test/backend/kernels.test.ts', 'test/model/dora-parity.test.ts', 'test/model/hf-activations.test.ts'] },
 ];
 
 test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention, optimizer, kernel and GEMM tests and DoRA\'s parity on the CUDA backend (fp32, bf16; each attention path; the fallback GEMM; three thread schedules)', { skip, timeout: 300_000 }, () => {
