@@ -65,7 +65,7 @@ export interface AdamWHyper {
 
 /**
  * The activation of the MLP's gate: silu (Mistral's SwiGLU), gelu (erf), gelu_tanh (its tanh approximation: transformers'
- * gelu_new and gelu_pytorch_tanh) or relu. The CPU backend computes them all; the CUDA backend silu only.
+ * gelu_new and gelu_pytorch_tanh) or relu. Both backends compute them all.
  */
 export type GateActivation = 'silu' | 'gelu' | 'gelu_tanh' | 'relu';
 

@@ -8,7 +8,7 @@ import { modelDTypes, precisionDType, type DType, type ModelDTypes, type Precisi
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
 import { collate, type Batch, type TokenRow } from '../data/batch.ts';
-import { classificationPadId, gateActivation, loadConfig, type MistralConfig } from './config.ts';
+import { classificationPadId, loadConfig, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
 import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
@@ -71,7 +71,6 @@ export class MistralModel {
     readonly weights: MistralWeights,
     computeDtype: DType,
   ) {
-    requireKernels(backend, cfg);
     this.dtypes = modelDTypes(computeDtype);
     this.layers = weights.layers.map((w, i) => new DecoderLayer(backend, cfg, w, i));
     this.score = weights.score ? { weight: weights.score, grad: null, numLabels: weights.score.length / cfg.hiddenSize } : null;
@@ -451,14 +450,6 @@ export interface LoadModelOptions {
   precision?: Precision;
 }
 
-/** Throws when the backend has no kernel for the model's MLP activation (CUDA's compute silu only). */
-function requireKernels(backend: Backend, cfg: MistralConfig): void {
-  const act = gateActivation(cfg);
-  if (backend.name === 'cuda' && act !== 'silu') {
-    throw new UserError(`hidden_act: ${JSON.stringify(cfg.hiddenAct)}: this MLP activation runs on the CPU only (--device cpu); the CUDA kernels compute silu`);
-  }
-}
-
 /** Loads an HF model folder (config.json + model.safetensors or sharded with an index). */
 export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError('model folder not found', dir);
@@ -466,7 +457,6 @@ export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {
     const cfg = tyingAsLoaded(ckpt, declared);
-    requireKernels(opts.backend, cfg); // before the weights go to the device
     const dtype = opts.dtype ?? (opts.precision ? precisionDType(opts.precision, opts.backend.name) : 'f32');
     const weights = loadWeights(opts.backend, ckpt, cfg, modelDTypes(dtype).storage);
     return new MistralModel(opts.backend, cfg, weights, dtype);

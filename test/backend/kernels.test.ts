@@ -1,11 +1,13 @@
 // Named kernels of the CPU backend against plain float64 formulas: RMSNorm, RoPE (HF's rotate_half
-// layout; the inverse undoes the forward), SwiGLU (its backward also in place), cross-entropy with ignore index, row gather and
-// scatter-add, elementwise ops and dropout, DoRA's row norms, column scaling and column dots, and AdamW against torch.optim.AdamW (hand formula and a
-// three-step trace recorded from torch).
+// layout; the inverse undoes the forward), the gated MLP with each activation (silu, gelu, gelu_tanh, relu; its
+// backward also in place), cross-entropy with ignore index, row gather and scatter-add, elementwise ops and dropout,
+// DoRA's row norms, column scaling and column dots, and AdamW against torch.optim.AdamW (hand formula and a three-step
+// trace recorded from torch).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DeviceBuffer } from '../../src/backend/backend.ts';
+import type { DeviceBuffer, GateActivation } from '../../src/backend/backend.ts';
+import { erf } from '../../src/backend/cpu/kernels/swiglu.ts';
 import { test, testBackend, TEST_DTYPE } from './device.ts';
 import { ELEMENTWISE_THREADS, MAX_ELEMENTWISE_BLOCKS } from '../../src/backend/cuda/launch.ts';
 import { ropeFrequencies } from '../../src/model/rope-freq.ts';
@@ -27,6 +29,24 @@ const exactOf = (dtype: Float): Float => (dtype === 'bf16' ? 'f32' : dtype);
  */
 const tolOf = (dtype: Float, f32: number, f64 = 1e-12, roundings = 1): number =>
   dtype === 'f64' ? f64 : dtype === 'f32' ? f32 : f32 + roundings * 2 ** -8;
+
+/**
+ * The MLP gate activations and their derivatives in float64 (torch's formulas: gelu x·Φ(x), gelu(approximate="tanh"),
+ * relu with slope 0 at 0). erf is the CPU kernel's (JavaScript has none), checked against HF by hf-activations.test.ts.
+ */
+const ACTIVATIONS: GateActivation[] = ['silu', 'gelu', 'gelu_tanh', 'relu'];
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const cdf = (x: number): number => 0.5 * (1 + erf(x / Math.SQRT2));
+const tanhInner = (x: number): number => Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3));
+const GATE: Record<GateActivation, { value(x: number): number; slope(x: number): number }> = {
+  silu: { value: (x) => x * sigmoid(x), slope: (x) => sigmoid(x) * (1 + x * (1 - sigmoid(x))) },
+  gelu: { value: (x) => x * cdf(x), slope: (x) => cdf(x) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI) },
+  gelu_tanh: {
+    value: (x) => 0.5 * x * (1 + tanhInner(x)),
+    slope: (x) => 0.5 * (1 + tanhInner(x)) + 0.5 * x * (1 - tanhInner(x) ** 2) * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x),
+  },
+  relu: { value: (x) => Math.max(x, 0), slope: (x) => (x > 0 ? 1 : 0) },
+};
 
 /** `values` uploaded `offset` elements into a buffer (a view there: at an odd offset, not 16-byte aligned). */
 const placed = (dtype: Float, values: number[], offset: number): DeviceBuffer =>
@@ -111,37 +131,36 @@ for (const dtype of FLOATS) {
     assert.ok(Math.abs(lhs - rhs) <= tolOf(dtype, 1e-5, 1e-12, 2) * Math.abs(lhs), `adjoint: ${lhs} vs ${rhs}`);
   });
 
-  test(`swiglu forward (${dtype}): silu(gate) · up, finite for large |gate|`, () => {
+  for (const act of ACTIVATIONS) test(`swiglu forward (${dtype}, ${act}): ${act}(gate) · up, finite for large |gate|`, () => {
     const rand = rng(3);
     const gate = stored([...randn(rand, 20, 4), 100, -100, 1000, -1000, 0], dtype);
     const up = stored(randn(rand, gate.length), dtype);
-    const want = gate.map((g, i) => (g / (1 + Math.exp(-g))) * up[i]!);
+    const want = gate.map((g, i) => GATE[act].value(g) * up[i]!);
     for (const offset of [0, 1]) { // 25 elements: vectors of 8 and a tail on CUDA; no vector at an odd offset
       const out = placed(dtype, Array<number>(gate.length).fill(0), offset);
-      be.swigluForward(out, placed(dtype, gate, offset), placed(dtype, up, offset), gate.length);
+      be.swigluForward(out, placed(dtype, gate, offset), placed(dtype, up, offset), gate.length, act);
       const got = download(be, out);
       assert.ok(got.every(Number.isFinite), `non-finite swiglu output: ${got}`);
-      assertClose(got, want, tolOf(dtype, 1e-6), `swiglu (offset ${offset})`);
+      assertClose(got, want, tolOf(dtype, 1e-6), `swiglu ${act} (offset ${offset})`);
     }
   });
 
-  test(`swiglu backward (${dtype}): ∂/∂gate and ∂/∂up of silu(gate) · up, the same when written over gate and up`, () => {
+  for (const act of ACTIVATIONS) test(`swiglu backward (${dtype}, ${act}): ∂/∂gate and ∂/∂up of ${act}(gate) · up, the same when written over gate and up`, () => {
     // short; long enough for the CPU's SIMD kernel and CUDA's vectors, with a tail of 3; and at an odd offset
     for (const [n, offset] of [[7, 0], [1027, 0], [1027, 1]] as const) {
       const rand = rng(30 + n);
       const gate = stored(randn(rand, n, 3), dtype), up = stored(randn(rand, n), dtype), dout = stored(randn(rand, n), dtype);
-      const sig = (g: number): number => 1 / (1 + Math.exp(-g));
-      const wantGate = gate.map((g, i) => dout[i]! * up[i]! * sig(g) * (1 + g * (1 - sig(g))));
-      const wantUp = gate.map((g, i) => dout[i]! * g * sig(g));
+      const wantGate = gate.map((g, i) => dout[i]! * up[i]! * GATE[act].slope(g));
+      const wantUp = gate.map((g, i) => dout[i]! * GATE[act].value(g));
       const dgate = placed(dtype, Array<number>(n).fill(0), offset), dup = placed(dtype, Array<number>(n).fill(0), offset);
       const d = placed(dtype, dout, offset);
-      be.swigluBackward(dgate, dup, d, placed(dtype, gate, offset), placed(dtype, up, offset), n);
-      assertClose(download(be, dgate), wantGate, tolOf(dtype, 1e-6), `swiglu dgate (n ${n}, offset ${offset})`);
-      assertClose(download(be, dup), wantUp, tolOf(dtype, 1e-6), `swiglu dup (n ${n}, offset ${offset})`);
+      be.swigluBackward(dgate, dup, d, placed(dtype, gate, offset), placed(dtype, up, offset), n, act);
+      assertClose(download(be, dgate), wantGate, tolOf(dtype, 1e-6), `swiglu ${act} dgate (n ${n}, offset ${offset})`);
+      assertClose(download(be, dup), wantUp, tolOf(dtype, 1e-6), `swiglu ${act} dup (n ${n}, offset ${offset})`);
       const g = placed(dtype, gate, offset), u = placed(dtype, up, offset);
-      be.swigluBackward(g, u, d, g, u, n); // as the model runs it: the gradients over the activations
-      assert.deepEqual(download(be, g), download(be, dgate), `in place: dgate (n ${n}, offset ${offset})`);
-      assert.deepEqual(download(be, u), download(be, dup), `in place: dup (n ${n}, offset ${offset})`);
+      be.swigluBackward(g, u, d, g, u, n, act); // as the model runs it: the gradients over the activations
+      assert.deepEqual(download(be, g), download(be, dgate), `in place: ${act} dgate (n ${n}, offset ${offset})`);
+      assert.deepEqual(download(be, u), download(be, dup), `in place: ${act} dup (n ${n}, offset ${offset})`);
     }
   });
 

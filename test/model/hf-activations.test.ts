@@ -1,10 +1,9 @@
 // MLP activations other than silu against HF transformers 5.17 + PEFT 0.21 (test/fixtures/hf-activations, made by
 // make_activations.py there): transformers' Mistral computes down(act(gate(x)) · up(x)) with ACT2FN[hidden_act], and its
 // own tiny test models use "gelu". Per activation: logits, loss, 8 greedy tokens, every LoRA gradient and the LoRA loss;
-// a saved model keeps its hidden_act. The CUDA kernels compute silu only (the model refuses the others there), so this
-// file is outside the device suite: the CPU backend, float32, held to 1e-5 (measured ≤ 1e-6; gradients ≤ 5e-6).
+// a saved model keeps its hidden_act. On the test device (MISTRAL_TUNE_TEST_DEVICE, test/backend/device.ts): the CPU in
+// float32 is held to 1e-5 (measured ≤ 1e-6; gradients ≤ 5e-6), another device or bf16 to device.ts's parity tolerances.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { causalLmBackward } from '../../src/model/backward.ts';
@@ -18,15 +17,25 @@ import { saveModelFolder } from '../../src/model/save.ts';
 import { describeModelConfig } from '../../src/model/describe.ts';
 import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../../src/export/gguf/export-lora-gguf.ts';
-import { createBackend } from '../../src/backend/select.ts';
-import type { Backend, GateActivation } from '../../src/backend/backend.ts';
+import type { GateActivation } from '../../src/backend/backend.ts';
+import { test, testBackend, TEST_DEVICE, TEST_DTYPE, TEST_PRECISION, tol } from '../backend/device.ts';
 import { FIXTURES, readFixture, relErr, tokenRows } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const HERE = path.join(FIXTURES, 'hf-activations');
-const backend = createBackend('cpu');
-const TOL = { logits: 1e-5, loss: 1e-5, grad: 2e-5 };
-const within = (what: keyof typeof TOL, err: number, label: string): void => assert.ok(err <= TOL[what], `${label}: ${what} error ${err} > ${TOL[what]}`);
+const backend = testBackend();
+const cpuFp32 = TEST_DEVICE === 'cpu' && TEST_PRECISION === 'fp32';
+const TOL = cpuFp32 ? { logits: 1e-5, loss: 1e-5, grad: 2e-5 } : { logits: tol('logits'), loss: tol('loss'), grad: tol('grad') };
+/**
+ * bf16's LoRA gradients here, on this random tiny model, err more than device.ts's 6e-2 (measured on the CPU and the
+ * emulated CUDA kernels alike): the gelus ≤ 7.07e-2, relu ≤ 1.67e-1 — relu's slope jumps 0 ↔ 1 where bf16 rounds a gate
+ * across 0 —, held to ×1.7. The kernel tests hold each activation's formula to one bf16 rounding.
+ */
+const BF16_GRAD: Record<string, number> = { relu: 2.8e-1 };
+const within = (what: keyof typeof TOL, err: number, label: string, act?: string): void => {
+  const t = what === 'grad' && TEST_PRECISION === 'bf16' ? BF16_GRAD[act ?? ''] ?? 1.2e-1 : TOL[what];
+  assert.ok(err <= t, `${label}: ${what} error ${err} > ${t}`);
+};
 const ACTS = ['gelu', 'gelu_pytorch_tanh', 'gelu_new', 'relu'];
 const inputs = readFixture(path.join(HERE, 'inputs.safetensors'));
 const B = 2, T = 12;
@@ -50,17 +59,20 @@ for (const act of ACTS) {
   const meta = JSON.parse(fs.readFileSync(path.join(HERE, act, 'meta.json'), 'utf8')) as { loss: number; lora_loss: number; silu_rel_diff: number };
 
   test(`${act}: logits, loss and greedy generation match HF`, () => {
-    assert.ok(meta.silu_rel_diff > 1e3 * TOL.logits, `fixture too weak: silu's logits differ by only ${meta.silu_rel_diff}`);
-    const model = loadModel(modelDir(act), { backend });
+    // bf16's 3e-2 on logits still tells silu's (≥ 0.13 away) from the activation's
+    assert.ok(meta.silu_rel_diff > (cpuFp32 ? 1e3 : 4) * TOL.logits, `fixture too weak: silu's logits differ by only ${meta.silu_rel_diff}`);
+    const model = loadModel(modelDir(act), { backend, dtype: TEST_DTYPE });
     within('logits', relErr(model.logits(batch), ex.logits!.data), act);
     const { sum, count } = model.loss(batch);
     within('loss', Math.abs(sum / count - meta.loss) / meta.loss, `${act} (${sum / count} vs ${meta.loss})`);
-    const full = Array.from(ex.greedy!.data as Int32Array);
-    assert.deepEqual([...full.slice(0, 6), ...generate(model, full.slice(0, 6), { maxNewTokens: 8, eosIds: [] })], full);
+    if (TEST_PRECISION === 'fp32') { // bf16 rounding may flip a near tie of the random model's greedy choice
+      const full = Array.from(ex.greedy!.data as Int32Array);
+      assert.deepEqual([...full.slice(0, 6), ...generate(model, full.slice(0, 6), { maxNewTokens: 8, eosIds: [] })], full);
+    }
   });
 
   test(`${act}: every LoRA gradient matches PEFT`, () => {
-    const model = loadModel(modelDir(act), { backend });
+    const model = loadModel(modelDir(act), { backend, dtype: TEST_DTYPE });
     loadAdapter(model, path.join(HERE, 'adapter'), { trainable: true });
     const params = model.trainableParams();
     zeroGrads(backend, params);
@@ -70,7 +82,7 @@ for (const act of ACTS) {
     for (const p of params) {
       const ref = ex[`grad.${p.name}`];
       assert.ok(ref, `no reference gradient for ${p.name}`);
-      within('grad', relErr(backend.download(p.grad), ref.data), `${act} ${p.name}`);
+      within('grad', relErr(backend.download(p.grad), ref.data), `${act} ${p.name}`, act);
     }
   });
 }
@@ -86,14 +98,11 @@ test('a saved model keeps its hidden_act', () => {
   }
 });
 
-test('a saved model says its activation in describe; a CUDA backend refuses it before loading the weights', () => {
-  const src = modelDir('gelu_new');
-  assert.match(describeModelConfig(loadConfig(src)), /MLP 48 \(gelu_new\),/);
-  const cuda = Object.create(backend, { name: { value: 'cuda' } }) as Backend;
-  assert.throws(() => loadModel(src, { backend: cuda }), { name: 'UserError', message: /hidden_act: "gelu_new": this MLP activation runs on the CPU only \(--device cpu\)/ });
+test('a saved model says its activation in describe', () => {
+  assert.match(describeModelConfig(loadConfig(modelDir('gelu_new'))), /MLP 48 \(gelu_new\),/);
 });
 
-test('CPU kernels: each activation\'s backward is the derivative of its forward (float64 finite differences), finite for large |gate|', () => {
+test('kernels: each activation\'s backward is the derivative of its forward (float64 finite differences), finite for large |gate|', () => {
   const be = backend;
   const gate = [-30, -4, -2.5, -1, -0.3, 0.2, 0.7, 1.5, 2.9, 3.1, 4.5, 30];
   const up = gate.map((_, i) => 0.5 + 0.1 * i);

@@ -20,7 +20,7 @@ import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
 import { nvrtcOptions, type Storage } from './kernel-source.ts';
 import { KernelRuntime } from './kernel-runtime.ts';
-import { DTYPE_CODE } from './kernel-table.ts';
+import { DTYPE_CODE, GATE_ACTIVATION_CODE } from './kernel-table.ts';
 import * as L from './launch.ts';
 import { gemmLabel, gemmRunTypes } from './gemm-plan.ts';
 import { runGemmFallback } from './gemm-fallback.ts';
@@ -378,13 +378,11 @@ export class CudaBackend implements Backend {
   }
 
   swigluForward(out: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number, act: GateActivation = 'silu'): void {
-    siluOnly(act);
-    this.kernels.launch('swiglu_forward', L.elementwise(n), [cuda(out), cuda(gate), cuda(up), BigInt(n)]);
+    this.kernels.launch('swiglu_forward', L.elementwise(n), [cuda(out), cuda(gate), cuda(up), BigInt(n), GATE_ACTIVATION_CODE[act]]);
   }
 
   swigluBackward(dgate: DeviceBuffer, dup: DeviceBuffer, dout: DeviceBuffer, gate: DeviceBuffer, up: DeviceBuffer, n: number, act: GateActivation = 'silu'): void {
-    siluOnly(act);
-    this.kernels.launch('swiglu_backward', L.elementwise(n), [cuda(dgate), cuda(dup), cuda(dout), cuda(gate), cuda(up), BigInt(n)]);
+    this.kernels.launch('swiglu_backward', L.elementwise(n), [cuda(dgate), cuda(dup), cuda(dout), cuda(gate), cuda(up), BigInt(n), GATE_ACTIVATION_CODE[act]]);
   }
 
   crossEntropy(
@@ -493,5 +491,3 @@ export class CudaBackend implements Backend {
     else op();
   }
 }
-// the CUDA kernels compute SwiGLU's silu only (a model with another activation is refused on CUDA as it loads: mistral.ts)
-const siluOnly = (act: GateActivation): void => { if (act !== 'silu') throw new UserError(`hidden_act: the ${act} MLP activation runs on the CPU only (--device cpu)`); };

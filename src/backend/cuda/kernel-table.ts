@@ -4,7 +4,7 @@
 //            a trailing ! marks a buffer the kernel writes (non-const in C); a trailing ? one that may be null
 //   scalars  i32 int   i64 long long   u32 unsigned int   u64 unsigned long long   f32 float   f64 double
 //            real (float, or double in the f64 variant)
-import type { Backend } from '../backend.ts';
+import type { Backend, GateActivation } from '../backend.ts';
 import type { DType } from '../dtype.ts';
 import type { KernelFile } from './kernel-source.ts';
 
@@ -30,6 +30,9 @@ export interface KernelSpec {
 
 /** The dtype codes of convert.cu's T_* macros. */
 export const DTYPE_CODE: Record<DType, number> = { f32: 0, f64: 1, bf16: 2, f16: 3, i32: 4 };
+
+/** The MLP gate activation codes of swiglu.cu's ACT_* macros (swiglu_forward's and swiglu_backward's `act`). */
+export const GATE_ACTIVATION_CODE: Record<GateActivation, number> = { silu: 0, gelu: 1, gelu_tanh: 2, relu: 3 };
 
 const SIGNATURES = {
   add: ['elementwise', 'S! S S i64'],
@@ -64,8 +67,8 @@ const SIGNATURES = {
   attn_dscores: ['attention_gemm', 'S! E E E i32 i32 i32 i32 i32 i64'],
   gemm_fallback: ['gemm_fallback', 'S! S S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
   gemm_fallback_exact: ['gemm_fallback', 'E! E S S i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i32 real real'],
-  swiglu_forward: ['swiglu', 'S! S S i64'],
-  swiglu_backward: ['swiglu', 'S! S! S S S i64'],
+  swiglu_forward: ['swiglu', 'S! S S i64 i32'],
+  swiglu_backward: ['swiglu', 'S! S! S S S i64 i32'],
   row_norms: ['dora', 'E! S i32 i32'],
   scale_columns: ['dora', 'S! S E E S? i32 i32'],
   column_dots: ['dora', 'E! S S E i32 i32'],

@@ -1,8 +1,9 @@
 // The CUDA kernels themselves, run here without a GPU: the stand-in libraries with the kernel emulator
 // (emulator/build.ts: the .cu modules compiled for the host, each CUDA thread a fiber) under the backend suite's
 // attention, optimizer and kernel tests, on CUDA (MISTRAL_TUNE_TEST_DEVICE=cuda): fp32 and bf16 storage, each attention
-// path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), DoRA against PEFT, the GEMM tests on
-// the fallback GEMM kernel (a cuBLASLt without algorithms), and more than one thread schedule (a race between
+// path (the attention kernels, cuBLASLt, the flash kernels — with a LoRA step at their head dims), DoRA and the MLP
+// activations (gelu, gelu_tanh, relu) against PEFT, the GEMM tests on the fallback GEMM kernel (a cuBLASLt without
+// algorithms), and more than one thread schedule (a race between
 // threads gives schedule-dependent results: emulator/runtime.cpp). The emulator is built once per content of its
 // sources (cachedKernelEmulator, under the temp folder). The whole suite runs the same way with
 // `npm run test:gpu-emulated` (minutes). Skipped, visibly, without cc and g++.
@@ -37,8 +38,9 @@ const RUNS: Array<{ precision: string; attention: string; schedule: string; file
   { precision: 'fp32', attention: 'gemm', schedule: 'reverse' },
   { precision: 'fp32', attention: 'kernel', schedule: 'reverse', ...FALLBACK },
   { precision: 'bf16', attention: 'kernel', schedule: 'forward', ...FALLBACK },
-  // the row and elementwise kernels (DoRA's among them), and DoRA against PEFT through the CUDA backend's model path
-  { precision: 'bf16', attention: 'kernel', schedule: 'reverse', files: ['test/backend/kernels.test.ts', 'test/model/dora-parity.test.ts'] },
+  // the row and elementwise kernels (DoRA's and each MLP activation's among them), and DoRA and the MLP activations
+  // against PEFT through the CUDA backend's model path
+  { precision: 'bf16', attention: 'kernel', schedule: 'reverse', files: ['test/backend/kernels.test.ts', 'test/model/dora-parity.test.ts', 'test/model/hf-activations.test.ts'] },
 ];
 
 test('the CUDA kernels, emulated on the host, pass the backend suite\'s attention, optimizer, kernel and GEMM tests and DoRA\'s parity on the CUDA backend (fp32, bf16; each attention path; the fallback GEMM; three thread schedules)', { skip, timeout: 300_000 }, () => {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { CpuBackend } from '../../../src/backend/cpu/cpu-backend.ts';
 import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.ts';
 import { KERNEL_FILES, KERNELS_DIR } from '../../../src/backend/cuda/kernel-source.ts';
-import { BACKEND_KERNELS, DTYPE_CODE, HOST_METHODS, KERNELS, type KernelParam } from '../../../src/backend/cuda/kernel-table.ts';
+import { BACKEND_KERNELS, DTYPE_CODE, GATE_ACTIVATION_CODE, HOST_METHODS, KERNELS, type KernelParam } from '../../../src/backend/cuda/kernel-table.ts';
 
 interface CKernel { file: string; params: string[] }
 
@@ -76,4 +76,10 @@ test('DTYPE_CODE is convert.cu\'s T_* numbering (convert and finish_sum read a b
   const src = fs.readFileSync(path.join(KERNELS_DIR, 'convert.cu'), 'utf8');
   const defined = Object.fromEntries([...src.matchAll(/^#define T_(\w+) (\d+)$/gm)].map((m) => [m[1]!.toLowerCase(), Number(m[2])]));
   assert.deepEqual(defined, { ...DTYPE_CODE });
+});
+
+test('GATE_ACTIVATION_CODE is swiglu.cu\'s ACT_* numbering (the swiglu kernels pick the MLP activation by that code)', () => {
+  const src = fs.readFileSync(path.join(KERNELS_DIR, 'swiglu.cu'), 'utf8');
+  const defined = Object.fromEntries([...src.matchAll(/^#define ACT_(\w+) (\d+)$/gm)].map((m) => [m[1]!.toLowerCase(), Number(m[2])]));
+  assert.deepEqual(defined, { ...GATE_ACTIVATION_CODE });
 });
