@@ -70,7 +70,7 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
   const precision = parsePrecision(f.precision), device = deviceOption(f.device);
   const result = withBackend(device, (backend) => {
     const loaded = loadGgufSource(src, backend, precision);
-    return withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from));
+    return withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer }));
   });
   info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
 }

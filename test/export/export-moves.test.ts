@@ -14,9 +14,12 @@ import { exportRun } from '../../src/export/export.ts';
 import { moveUp } from '../../src/export/out-path.ts';
 import { createBackend } from '../../src/backend/select.ts';
 import { exportLoraGguf } from '../../src/export/gguf/export-lora-gguf.ts';
+import { exportGguf } from '../../src/export/gguf/export-gguf.ts';
 import { adapterSource, loadGgufSource } from '../../src/export/gguf/from-source.ts';
 import { tinyLoraRun } from '../cli/tiny-lora-run.ts';
+import { TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { config, randomModelDir } from './gguf-models.ts';
 
 const run = tinyLoraRun(tempDir('mt-moves-'));
 const ADAPTER = ['README.md', 'adapter_config.json', 'adapter_model.safetensors'];
@@ -122,19 +125,19 @@ const ADAPTER_DIR = path.join(run, 'adapter');
 const REPLACED = `${ADAPTER_DIR}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again`;
 
 /**
- * fs.`op` that, at its first call on a file in the run's adapter/, first replaces the folder as train's replaceFolderAtomic
+ * fs.`op` that, at its first call on a file in the run's adapter/ (`dir`; the file `at` only, if given), first replaces the folder as train's replaceFolderAtomic
  * does (with `without`, by one lacking that file).
  */
-const swapAtFirst = (without?: string) => {
+const swapAtFirst = (without?: string, dir = ADAPTER_DIR, at?: string) => {
   let swapped = false;
   return (real: (...a: never[]) => unknown) => (...a: never[]): unknown => {
-    if (!swapped && path.dirname(String(a[0])) === ADAPTER_DIR) { // the old moved aside, the new renamed in
+    if (!swapped && path.dirname(String(a[0])) === dir && (at === undefined || path.basename(String(a[0])) === at)) { // the old moved aside, the new renamed in
       swapped = true;
-      fs.cpSync(ADAPTER_DIR, `${ADAPTER_DIR}.new`, { recursive: true });
-      if (without) fs.rmSync(path.join(`${ADAPTER_DIR}.new`, without));
-      fs.renameSync(ADAPTER_DIR, `${ADAPTER_DIR}.old`);
-      fs.renameSync(`${ADAPTER_DIR}.new`, ADAPTER_DIR);
-      fs.rmSync(`${ADAPTER_DIR}.old`, { recursive: true });
+      fs.cpSync(dir, `${dir}.new`, { recursive: true });
+      if (without) fs.rmSync(path.join(`${dir}.new`, without));
+      fs.renameSync(dir, `${dir}.old`);
+      fs.renameSync(`${dir}.new`, dir);
+      fs.rmSync(`${dir}.old`, { recursive: true });
     }
     return real(...a);
   };
@@ -176,4 +179,22 @@ test('a read that fails because the run\'s folder was replaced under it (a file 
     assert.throws(() => exportLoraGguf(a.cfg, a.adapterDir, path.join(tempDir('mt-moves-'), 'x.gguf'), 'f32', a.from), { name: 'UserError', message: REPLACED });
   });
   fs.copyFileSync(kept, file); // the run's adapter as it was, for what follows
+});
+
+test('a full run\'s model/ replaced while a GGUF export reads its tokenizer.json is refused: model and tokenizer come from one checkpoint', () => {
+  const dir = tempDir('mt-moves-'), fullRun = path.join(dir, 'run'), weights = path.join(fullRun, 'model');
+  fs.mkdirSync(fullRun);
+  fs.cpSync(randomModelDir('full-run-model', config({ vocabSize: 512 }), 512), weights, { recursive: true });
+  fs.writeFileSync(path.join(fullRun, 'config.yaml'), `model: ${JSON.stringify(TINY_BASE)}\nmethod: full\ndata:\n  train: ${JSON.stringify(path.join(run, '..', 'train.jsonl'))}\n`);
+  const backend = createBackend('cpu');
+  const exportIt = (out: string): number => {
+    const loaded = loadGgufSource({ run: fullRun, best: false }, backend, 'fp32');
+    return exportGguf(loaded.model, loaded.modelDir, out, 'f32', loaded.from, { progress: false, tokenizer: loaded.tokenizer }).bytes;
+  };
+  const out = path.join(dir, 'x.gguf');
+  withPatched('openSync', swapAtFirst(undefined, weights, 'tokenizer.json'), () => {
+    assert.throws(() => exportIt(out), { name: 'UserError', message: `${weights}: was replaced (or removed) while it was exported (the run is still training and wrote a newer one?): nothing was exported; export it again` });
+  });
+  assert.equal(fs.existsSync(out), false);
+  assert.ok(exportIt(out) > 0, 'the retry exports it');
 });

@@ -10,11 +10,11 @@ import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { info } from '../../util/log.ts';
 import { Progress } from '../../util/progress.ts';
-import { writeGguf, type GgufTensor } from './gguf-file.ts';
+import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
 import { ggufContextLength, modelMetadata, type Provenance } from './metadata.ts';
 import { QuantPool } from './quant/pool.ts';
 import { GGUF_QUANTS, planTensors, tensorType, type GgufQuant } from './tensors.ts';
-import { tokenizerFolder, tokenizerMetadata } from './tokenizer.ts';
+import { modelTokenizer } from './tokenizer.ts';
 
 export interface GgufExportResult {
   file: string;
@@ -40,19 +40,26 @@ export function requireSiluGate(cfg: MistralConfig, configFile: string): void {
   }
 }
 
-/**
- * Writes `model` (its adapter, if one is attached, merged first) to `out`. `modelDir` is the base model
- * folder (its tokenizer.json, or the bundled Mistral tokenizer as loadTokenizer picks).
- */
-export function exportGguf(model: MistralModel, modelDir: string, out: string, quant: GgufQuant, from: Provenance, opts: { progress?: boolean } = {}): GgufExportResult {
+/** What llama.cpp's llama architecture cannot run as `model` (at `modelDir`) computes, refused before anything is read or written. */
+export function requireGgufExportable(model: MistralModel, modelDir: string): void {
+  const cfg = model.cfg;
   if (model.score || !model.weights.lmHead) {
     throw new UserError('a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head (export the adapter or --merge instead)', modelDir);
   }
-  const cfg = model.cfg;
   requireSiluGate(cfg, path.join(modelDir, 'config.json'));
   if (cfg.ropeScaling?.type === 'longrope') {
     throw new UserError('rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp\'s llama architecture one (export --merge writes an HF model folder)', path.join(modelDir, 'config.json'));
   }
+}
+
+/**
+ * Writes `model` (its adapter, if one is attached, merged first) to `out`. `modelDir` is the base model
+ * folder (its tokenizer.json, or the bundled Mistral tokenizer as loadTokenizer picks). `opts.tokenizer`: the tokenizer
+ * section read with the model (loadGgufSource's: a run's read in the same readUnchanged); default: read from `modelDir`.
+ */
+export function exportGguf(model: MistralModel, modelDir: string, out: string, quant: GgufQuant, from: Provenance, opts: { progress?: boolean; tokenizer?: Map<string, GgufValue> } = {}): GgufExportResult {
+  requireGgufExportable(model, modelDir);
+  const cfg = model.cfg;
   // everything that can be refused is checked before the first byte is written
   const tensors = planTensors(model);
   const chosen = tensors.map((t) => tensorType(t, quant, cfg.numLayers, cfg.tieWordEmbeddings));
@@ -71,7 +78,7 @@ export function exportGguf(model: MistralModel, modelDir: string, out: string, q
   // the parameter count gguf-py's get_total_parameter_count gives (every tensor's elements): the size label's source
   const totalParams = tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
   const metadata = modelMetadata(cfg, quant, from, totalParams);
-  for (const [k, v] of tokenizerMetadata(tokenizerFolder(modelDir), cfg.vocabSize, cfg.eosTokenIds)) metadata.set(k, v);
+  for (const [k, v] of opts.tokenizer ?? modelTokenizer(model, modelDir)) metadata.set(k, v);
   if (model.lora) mergeLora(model);
   if (cfg.ropeScaling?.type === 'dynamic') {
     info(`gguf: the dynamic rope scaling is written as plain rope, which it is up to max_position_embeddings ${cfg.maxPositionEmbeddings} (llama.cpp does not rescale past it as transformers does)`);

@@ -14,7 +14,10 @@ import { readRunConfig, requireRunWeights } from '../export.ts';
 import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
+import type { GgufValue } from './gguf-file.ts';
+import { requireGgufExportable } from './export-gguf.ts';
 import { folderName, hubId, type Provenance } from './metadata.ts';
+import { modelTokenizer } from './tokenizer.ts';
 
 export type GgufSource = { run: string; best: boolean } | { model: string; adapter: string | null };
 
@@ -22,6 +25,8 @@ export interface LoadedSource {
   model: MistralModel;
   /** The folder whose tokenizer (or the bundled one) the model uses. */
   modelDir: string;
+  /** A full run's GGUF tokenizer section, read with the model from the same checkpoint (inside readUnchanged). */
+  tokenizer?: Map<string, GgufValue>;
   from: Provenance;
 }
 
@@ -41,7 +46,13 @@ export function loadGgufSource(src: GgufSource, backend: Backend, precision: Pre
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
       const base = modelFolder(cfg);
       const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) || base === null ? weights : base;
-      return { model: readUnchanged(weights, () => load(weights)), modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
+      // its tokenizer.json is read inside the same check: one of a newer best/ would not be the loaded model's
+      const { model, tokenizer } = readUnchanged(weights, () => {
+        const m = load(weights);
+        requireGgufExportable(m, dir); // what exportGguf refuses, refused before the tokenizer as there
+        return { model: m, tokenizer: modelTokenizer(m, dir) };
+      });
+      return { model, modelDir: dir, tokenizer, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
     const base = requireModelFolder(cfg, 'export --format gguf', src.run);
     const model = load(base);

@@ -23,6 +23,11 @@ export function tokenizerFolder(modelDir: string): string {
   return fs.existsSync(path.join(modelDir, 'tokenizer.json')) ? modelDir : BUNDLED_TOKENIZER_DIR;
 }
 
+/** The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder). */
+export function modelTokenizer(model: { cfg: { vocabSize: number; eosTokenIds: readonly number[] } }, modelDir: string): Map<string, GgufValue> {
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, model.cfg.eosTokenIds);
+}
+
 /** tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: config.json's eos_token_id. */
 export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = []): Map<string, GgufValue> {
   const file = path.join(folder, 'tokenizer.json');
