@@ -93,3 +93,38 @@ test('a model folder\'s card (README.md front matter) gives the name, license, t
   fs.writeFileSync(path.join(dir, 'README.md'), '---\nlicense: mit\nmodel_name: Base\n---\n');
   assert.equal(value(modelMetadata(cfg, 'f16', folderProvenance(dir, path.join(dir, 'my-adapter')), 7241732096), 'general.license'), undefined);
 });
+
+test('a model folder\'s card gives author, version, organization, finetune, basename, description, size label, source and datasets as convert_hf_to_gguf.py writes them, over what the ids say', () => {
+  const dir = path.join(tempDir('mt-gguf-card-'), 'my-model');
+  fs.mkdirSync(dir);
+  const card = (yaml: string): Record<string, unknown> => {
+    fs.writeFileSync(path.join(dir, 'README.md'), `---\n${yaml}---\n`);
+    const m = modelMetadata(cfg, 'f16', folderProvenance(dir, null), 7241732096);
+    return Object.fromEntries([...m].filter(([k]) => /^general\.(?!architecture|type|file_type|quantization_version)/.test(k)).map(([k, v]) => [k, v.value]));
+  };
+  // expected values worked out by hand from gguf-py's metadata.py (apply_metadata_heuristic's use_model_card_metadata
+  // order, its datasets branch, set_gguf_meta_model) and constants.py's key names
+  assert.deepEqual(card('name: Custom\nauthor: null\nmodel_author: Jane\nmodel_creator: Ignored\nversion: v2.1\norganization: ACME labs\n' +
+    'model_description: A tuned model\nfinetune: chat\nmodel_type: Mistral\nsize_label: 7B\nurl: https://example.com/paper\n' +
+    'model_repo_url: https://github.com/acme/model\nlicense: apache-2.0\nlicense_name: my-license\nlicense_link: https://example.com/LICENSE\n' +
+    'datasets:\n- HuggingFaceH4/ultrachat_200k\n- https://huggingface.co/datasets/HuggingFaceH4/no_robots\n- name: Local Data\n  author: me\n'), {
+    'general.name': 'Custom',
+    'general.author': 'Jane', // author null: model_author, before model_creator
+    'general.version': 'v2.1', 'general.organization': 'ACME labs', 'general.finetune': 'chat',
+    'general.basename': 'Mistral', // model_type
+    'general.description': 'A tuned model', // over ours ("exported by mistral-tune from my-model")
+    'general.size_label': '7B', // over the parameter count's 7.2B
+    'general.source.url': 'https://example.com/paper', 'general.source.repo_url': 'https://github.com/acme/model',
+    'general.license': 'apache-2.0', 'general.license.name': 'my-license', 'general.license.link': 'https://example.com/LICENSE',
+    'general.dataset.count': 3,
+    'general.dataset.0.name': 'Ultrachat_200K', // Python's str.title()
+    'general.dataset.0.organization': 'HuggingFaceH4', 'general.dataset.0.repo_url': 'https://huggingface.co/HuggingFaceH4/ultrachat_200k',
+    'general.dataset.1.repo_url': 'https://huggingface.co/datasets/HuggingFaceH4/no_robots', // not ORG/NAME after the host: the URL only
+    'general.dataset.2.name': 'Local Data', 'general.dataset.2.author': 'me',
+  });
+  // model_creator when neither author key is there; the ids fill what the card leaves (the size from the count)
+  const some = card('model_creator: TheBloke\ndataset: null\n');
+  assert.deepEqual([some['general.author'], some['general.size_label'], some['general.dataset.count'], some['general.description']],
+    ['TheBloke', '7.2B', 0, 'exported by mistral-tune from my-model']);
+});
+

@@ -103,14 +103,17 @@ export function provenanceMetadata(from: Provenance, what: 'a model' | 'a LoRA a
   const put = (key: string, value: string | null): void => {
     if (value) m.set(key, str(value));
   };
-  // the card's name first; a name titled to nothing ("---") is still named: llama.cpp would write none
+  // the card's fields first (apply_metadata_heuristic: the ids only fill what it left unset); a name titled to
+  // nothing ("---") is still named: llama.cpp would write none
+  const f = card?.fields;
   put('general.name', card?.name ?? (named.name || from.name));
-  put('general.organization', named.organization);
-  put('general.finetune', named.finetune);
-  put('general.basename', named.basename);
-  put('general.description', description);
-  put('general.size_label', size);
-  put('general.version', named.version);
+  put('general.author', f?.author ?? null);
+  put('general.version', f?.version ?? named.version);
+  put('general.organization', f?.organization ?? named.organization);
+  put('general.finetune', f?.finetune ?? named.finetune);
+  put('general.basename', f?.basename ?? named.basename);
+  put('general.description', f?.description ?? description);
+  put('general.size_label', f?.size_label ?? size);
   for (const [k, v] of card?.keys ?? []) m.set(k, v); // a model folder's: it has no base model folder below
   if (from.baseModel !== null && base !== null) {
     // as convert_hf_to_gguf.py writes a model card's base_model: titled, with its organisation and version

@@ -2,10 +2,12 @@
 // matter), so that a model exported as it is carries the same name, license, tags, languages and base models in our file
 // as in theirs. Our own TypeScript equivalent of gguf-py's gguf/metadata.py (github.com/ggml-org/llama.cpp, MIT, read at
 // commit 18f4bb5): Metadata.load_model_card (the front matter: the lines between a first line "---" and the next "---",
-// tabs as two spaces), the model-card part of apply_metadata_heuristic (name / model_name; base_model, base_models or
-// base_model_sources; license, license_name, license_link; tags + pipeline_tag; languages + language) and
-// set_gguf_meta_model (a license list joined by ","; base model entries numbered general.base_model.N.*).
-// The card's other keys (author, version, description, datasets, …) are not written.
+// tabs as two spaces), the model-card part of apply_metadata_heuristic (name, author, version, organization,
+// description, finetune, basename, size_label and their model_* spellings, which win over what the ids say; url, doi,
+// uuid, repo_url as general.source.*; base_model, base_models or base_model_sources; datasets, dataset or
+// dataset_sources; license, license_name, license_link; tags + pipeline_tag; languages + language) and
+// set_gguf_meta_model (a license list joined by ","; base model and dataset entries numbered general.base_model.N.*,
+// general.dataset.N.*). Sampling defaults come from generation_config.json there, not from the card: not written.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
@@ -48,7 +50,7 @@ function list(v: unknown): string[] {
   return Array.isArray(v) ? v.map(text).filter((s): s is string => s !== null) : [];
 }
 
-/** A base model entry of the card (a hub id, a URL or a mapping) as gguf-py's fields of it. */
+/** A base model or dataset entry of the card (a hub id, a URL or a mapping) as gguf-py's fields of it (alike for both). */
 function baseModelEntry(id: unknown, totalParams: number): Record<string, string> {
   if (isRecord(id)) return Object.fromEntries(Object.entries(id).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
   if (typeof id !== 'string') return {};
@@ -67,14 +69,35 @@ function baseModelEntry(id: unknown, totalParams: number): Record<string, string
   return entry;
 }
 
-/** The fields of a base model entry gguf-py writes, in its order (general.base_model.N.<field>). */
-const BASE_MODEL_FIELDS = ['name', 'author', 'version', 'organization', 'description', 'url', 'doi', 'uuid', 'repo_url'];
+/** The fields of a base model or dataset entry gguf-py writes, in its order (general.base_model.N.<field>). */
+const ENTRY_FIELDS = ['name', 'author', 'version', 'organization', 'description', 'url', 'doi', 'uuid', 'repo_url'];
 
 /**
- * What `card` gives a file of `totalParams` parameters: its name (the card's `name`, else `model_name`; null: none, the
- * ids name it) and the keys general.license*, general.tags, general.languages and general.base_model.*.
+ * The card keys of each field that wins over what the ids say, in use_model_card_metadata's order (the first present
+ * with a value sets it): llama.cpp's own spelling, then model_*, then the hub's model_creator and model_type.
  */
-export function modelCardMetadata(card: Readonly<Record<string, unknown>>, totalParams: number): { name: string | null; keys: Map<string, GgufValue> } {
+const CARD_FIELDS = {
+  author: ['author', 'model_author', 'model_creator'], version: ['version', 'model_version'],
+  organization: ['organization', 'model_organization'], finetune: ['finetune', 'model_finetune'],
+  basename: ['basename', 'model_basename', 'model_type'], description: ['description', 'model_description'],
+  size_label: ['size_label', 'model_size_label'],
+} as const;
+export type CardField = keyof typeof CARD_FIELDS;
+
+/** The card keys written as general.source.* (where the model converted came from), in the same order. */
+const SOURCE_FIELDS = { url: ['url', 'model_url'], doi: ['doi', 'model_doi'], uuid: ['uuid', 'model_uuid'], repo_url: ['repo_url', 'model_repo_url'] } as const;
+
+export interface CardMetadata {
+  /** The card's `name`, else `model_name`; null: none, the ids name it. */
+  name: string | null;
+  /** general.<field> as the card gives it (null: not given, the ids or our own say; "": given empty, none written). */
+  fields: Record<CardField, string | null>;
+  /** general.license*, general.source.*, general.base_model.*, general.dataset.*, general.tags, general.languages. */
+  keys: Map<string, GgufValue>;
+}
+
+/** What `card` gives a file of `totalParams` parameters (see CardMetadata). */
+export function modelCardMetadata(card: Readonly<Record<string, unknown>>, totalParams: number): CardMetadata {
   const m = new Map<string, GgufValue>();
   // gguf-py's add_string writes no empty string
   const put = (key: string, value: string | null | undefined): void => {
@@ -82,22 +105,29 @@ export function modelCardMetadata(card: Readonly<Record<string, unknown>>, total
   };
   // use_model_card_metadata: the first key present with a value sets it
   const first = (...keys: string[]): unknown => keys.map((k) => card[k]).find((v) => v !== undefined && v !== null);
+  const fields = Object.fromEntries(Object.entries(CARD_FIELDS).map(([f, keys]) => [f, text(first(...keys))])) as Record<CardField, string | null>;
+  for (const [f, keys] of Object.entries(SOURCE_FIELDS)) put(`general.source.${f}`, text(first(...keys)));
   // the first of the three keys present gives the list, even a null one (then a count of 0, as gguf-py writes)
-  const basesKey = ['base_model', 'base_models', 'base_model_sources'].find((k) => k in card);
-  if (basesKey !== undefined) {
-    const bases = card[basesKey];
-    const entries = (typeof bases === 'string' ? [bases] : Array.isArray(bases) ? bases : []).map((b: unknown) => baseModelEntry(b, totalParams));
-    m.set('general.base_model.count', { type: 'u32', value: entries.length });
-    entries.forEach((e, i) => {
-      for (const f of BASE_MODEL_FIELDS) put(`general.base_model.${i}.${f}`, e[f]);
+  const entries = (keys: readonly string[], prefix: string): void => {
+    const key = keys.find((k) => k in card);
+    if (key === undefined) return;
+    const value = card[key];
+    const all = (typeof value === 'string' ? [value] : Array.isArray(value) ? value : []).map((b: unknown) => baseModelEntry(b, totalParams));
+    m.set(`${prefix}.count`, { type: 'u32', value: all.length });
+    all.forEach((e, i) => {
+      for (const f of ENTRY_FIELDS) put(`${prefix}.${i}.${f}`, e[f]);
     });
-  }
+  };
+  entries(['base_model', 'base_models', 'base_model_sources'], 'general.base_model');
+  entries(['datasets', 'dataset', 'dataset_sources'], 'general.dataset');
   const license = card.license;
   put('general.license', Array.isArray(license) ? list(license).join(',') : text(license));
-  for (const key of ['license_name', 'license_link']) put(`general.${key}`, text(card[key]));
+  // gguf-py's keys for these: general.license.name, general.license.link
+  put('general.license.name', text(card.license_name));
+  put('general.license.link', text(card.license_link));
   const tags = [...list(card.tags), ...list(card.pipeline_tag)];
   if (card.tags != null || card.pipeline_tag != null) m.set('general.tags', { type: 'string[]', value: tags });
   const languages = [...list(card.languages), ...list(card.language)];
   if (card.languages != null || card.language != null) m.set('general.languages', { type: 'string[]', value: languages });
-  return { name: text(first('name', 'model_name')) || null, keys: m };
+  return { name: text(first('name', 'model_name')) || null, fields, keys: m };
 }
