@@ -9,12 +9,12 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { folderProvenance } from '../../src/export/gguf/from-source.ts';
 import { modelMetadata } from '../../src/export/gguf/metadata.ts';
-import { tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
+import { modelTokenizer, tokenizerMetadata } from '../../src/export/gguf/tokenizer.ts';
 import { KNOWN_PRE } from '../../src/export/gguf/tokenizer-bpe.ts';
 import type { MistralConfig } from '../../src/model/config.ts';
 import { BUNDLED_TOKENIZER_DIR } from '../../src/tokenizer/load.ts';
 import { UserError } from '../../src/util/errors.ts';
-import { FIXTURES } from '../helpers.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -136,4 +136,10 @@ test('named chat templates: tokenizer_config.json\'s list, or additional_chat_te
     ['DEFAULT', 'TOOLS', ['tool_use'], false]);
   const single = captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).result;
   assert.deepEqual([...single.keys()].filter((k) => k.startsWith('tokenizer.chat_template')), ['tokenizer.chat_template']);
+});
+
+test('a model folder without tokenizer.json whose embedding is smaller than the bundled tokenizer: the model\'s folder named, not the bundled file', () => {
+  assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, eosTokenIds: [2] } }, TINY_BASE)), {
+    name: 'UserError', message: `${TINY_BASE}: has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding has 512 rows: put the model's own tokenizer.json in it`,
+  });
 });

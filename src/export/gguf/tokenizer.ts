@@ -25,11 +25,15 @@ export function tokenizerFolder(modelDir: string): string {
 
 /** The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder). */
 export function modelTokenizer(model: { cfg: { vocabSize: number; eosTokenIds: readonly number[] } }, modelDir: string): Map<string, GgufValue> {
-  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, model.cfg.eosTokenIds);
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, model.cfg.eosTokenIds, modelDir);
 }
 
-/** tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: config.json's eos_token_id. */
-export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = []): Map<string, GgufValue> {
+/**
+ * tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: config.json's
+ * eos_token_id; `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
+ * bundled one).
+ */
+export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder): Map<string, GgufValue> {
   const file = path.join(folder, 'tokenizer.json');
   const json = readTokenizerJson(file);
   const config = readFolderTokenizerConfig(folder); // its chat_template.jinja first, as transformers
@@ -38,6 +42,9 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
     throw new UserError('a GGUF export writes llama.cpp\'s SentencePiece tokenizer, which needs a BPE model with byte_fallback (as Mistral 7B\'s), or its byte-level BPE tokenizer, which needs a BPE model with a ByteLevel pre-tokenizer (as Tekken\'s)', `${file}: model`);
   }
   const vocab = buildVocab(json, file);
+  if (vocab.size > vocabSize && folder !== modelDir) { // the bundled asset is not the file to fix: the model's folder is
+    throw new UserError(`has no tokenizer.json, and the bundled Mistral tokenizer has ${vocab.size} tokens but the model's embedding has ${vocabSize} rows: put the model's own tokenizer.json in it`, modelDir);
+  }
   if (vocab.size > vocabSize) {
     throw new UserError(`the tokenizer has ${vocab.size} tokens but the model's embedding has ${vocabSize} rows; put the model's own tokenizer.json in its folder`, file);
   }
