@@ -16,6 +16,7 @@ import { createFolderAtomic, recoverFolderSwaps, renamed } from '../util/folder-
 import { moveUp, PARTIAL, refuseDanglingOutput, removeDeadPartials, withOutputParent } from './out-path.ts';
 import { ANY_FILES, FILE, removeOwned } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
+import { warn } from '../util/log.ts';
 import { nonFiniteError } from '../util/finite.ts';
 import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
@@ -125,7 +126,14 @@ export function exportRun(opts: ExportOptions): ExportResult {
       kind = writeExport(opts, cfg, source, out);
     }, ANY_FILES));
   }
-  return { kind, files: fs.readdirSync(opts.out).sort() };
+  const files = fs.readdirSync(opts.out).sort();
+  if (kind !== 'adapter' && !files.includes('tokenizer.json')) {
+    // the run tokenized nothing (pre-tokenized data) with a tokenizer it could save: its model folder has none, and the
+    // bundled Mistral tokenizer is not its vocabulary
+    warn(`${opts.out}: no tokenizer was written (the run's model folder has no tokenizer.json, and the bundled Mistral tokenizer does not fit its vocab_size): ` +
+      'transformers\' AutoTokenizer cannot load this folder; copy the tokenizer files its token ids come from into it');
+  }
+  return { kind, files };
 }
 
 /** Throws a UserError naming the safetensors `file` when it does not read whole or a floating tensor of it is not finite. */
