@@ -65,7 +65,7 @@ async function interrupted(out: string, until: RegExp, extra: string[] = []): Pr
   let stderr = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`never saw ${until}:\n${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`never saw ${until}:\n${stderr}`)), 60_000);
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (until.test(stderr)) {
@@ -79,7 +79,7 @@ async function interrupted(out: string, until: RegExp, extra: string[] = []): Pr
   return stderr;
 }
 
-test('an interrupted quickstart is marked unfinished, and the next quickstart replaces it', { timeout: 90_000 }, async () => {
+test('an interrupted quickstart is marked unfinished, and the next quickstart replaces it', { timeout: 150_000 }, async () => {
   const out = path.join(tmp(), 'qs');
   await interrupted(out, /^memory: /m); // in the run: its folder made
   assert.ok(fs.existsSync(path.join(out, 'model')), 'it was killed after writing the model');
@@ -99,7 +99,7 @@ test('an interrupted quickstart is marked unfinished, and the next quickstart re
   assert.match(again, /replacing the unfinished \(interrupted\) quickstart in /);
 });
 
-test('--overwrite killed while it clears the earlier quickstart leaves the folder marked: the next --overwrite takes it', { timeout: 60_000 }, async () => {
+test('--overwrite killed while it clears the earlier quickstart leaves the folder marked: the next --overwrite takes it', { timeout: 120_000 }, async () => {
   const out = path.join(tmp(), 'qs');
   for (const d of ['model', 'data', 'run']) fs.mkdirSync(path.join(out, d), { recursive: true });
   fs.writeFileSync(path.join(out, 'run', 'report.json'), '{}\n');
@@ -133,7 +133,7 @@ test('--overwrite removes only what a quickstart makes: a marked folder with oth
   assert.ok(fs.existsSync(path.join(out, 'run')));
 });
 
-test('--overwrite refuses a quickstart folder with a file of the user in any of its subfolders, naming it', { timeout: 60_000 }, async () => {
+test('--overwrite refuses a quickstart folder with a file of the user in any of its subfolders, naming it', { timeout: 120_000 }, async () => {
   // a complete quickstart as its marker records it (the manifest of what it wrote)
   const out = tmp();
   const files = ['model', 'model/config.json', 'data', 'data/train.jsonl', 'run', 'run/metrics.jsonl', 'run/adapter', 'run/adapter/adapter_config.json'];
