@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { documentedKeys, loadTrainConfig } from '../src/train/config.ts';
+import YAML from 'yaml';
+import { documentedKeys, loadTrainConfig, TrainConfigSchema } from '../src/train/config.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -12,6 +13,22 @@ const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 test('every config key is in the README table', () => {
   const missing = documentedKeys().map((k) => k.key).filter((k) => !readme.includes(`| \`${k}\` |`));
   assert.deepEqual(missing, []);
+});
+
+test("the README table's defaults are the schema's", () => {
+  // a row whose Default cell is one `value` is compared with what the schema fills in for a config without that key
+  const cfg: unknown = TrainConfigSchema.parse({ model: 'm', data: { train: 't' } });
+  const at = (key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], cfg);
+  const wrong: string[] = [];
+  let compared = 0;
+  for (const key of documentedKeys().map((k) => k.key)) {
+    const cell = new RegExp(`^\\| \`${key.replace(/\./g, '\\.')}\` \\| \`([^\`]*)\` \\|`, 'm').exec(readme);
+    if (!cell || at(key) === undefined) continue; // *(required)*, prose, or a key of model: {config, init}
+    compared++;
+    if (JSON.stringify(YAML.parse(cell[1]!)) !== JSON.stringify(at(key))) wrong.push(`${key}: README ${cell[1]}, schema ${JSON.stringify(at(key))}`);
+  }
+  assert.deepEqual(wrong, []);
+  assert.ok(compared >= 30, `only ${compared} defaults compared`);
 });
 
 test('every command is documented in the README', async () => {
