@@ -38,6 +38,21 @@ test('every command is documented in the README', async () => {
   for (const c of commands) assert.ok(readme.includes(`### \`mistral-tune ${c}`), c);
 });
 
+test("each command's --help flags are in its README section, and the flags of its README usage lines in its --help", async () => {
+  const flags = (s: string): Set<string> => new Set([...s.matchAll(/(?<![\w-])--([a-z][a-z-]*[a-z])\b(?!\.)/g)].map((m) => m[1]!));
+  const main = fs.readFileSync(path.join(ROOT, 'src', 'cli', 'main.ts'), 'utf8');
+  const wrong: string[] = [];
+  for (const c of [...main.matchAll(/^ {2}(\w+): \{ summary:/gm)].map((m) => m[1]!)) {
+    const { usage } = (await import(`../src/cli/${c}.ts`)) as { usage: string };
+    // every section of the command (export has three), up to the next heading
+    const sections = [...readme.matchAll(new RegExp(`^### \`mistral-tune ${c}\\b([^\\n]*)\\n[\\s\\S]*?(?=^##)`, 'gm'))];
+    const help = flags(usage), text = flags(sections.map((m) => m[0]).join('\n')), heads = flags(sections.map((m) => m[1]!).join('\n'));
+    for (const f of help) if (!text.has(f)) wrong.push(`${c}: --${f} is in --help, not in the README`);
+    for (const f of heads) if (!help.has(f)) wrong.push(`${c}: --${f} is in the README's usage line, not in --help`);
+  }
+  assert.deepEqual(wrong, []);
+});
+
 test('the set-up commands: the quickstart, and the test command that .ci/run runs', () => {
   assert.match(readme, /npm ci && npx mistral-tune quickstart/);
   assert.match(readme, /^npm test\b/m);
