@@ -44,6 +44,7 @@ test("each command's --help flags are in its README section, and the flags of it
   const wrong: string[] = [];
   for (const c of [...main.matchAll(/^ {2}(\w+): \{ summary:/gm)].map((m) => m[1]!)) {
     const { usage } = (await import(`../src/cli/${c}.ts`)) as { usage: string };
+    if (!usage.startsWith(`mistral-tune ${c} `)) wrong.push(`${c}: --help does not start with its usage line, mistral-tune ${c} …`);
     // every section of the command (export has three), up to the next heading
     const sections = [...readme.matchAll(new RegExp(`^### \`mistral-tune ${c}\\b([^\\n]*)\\n[\\s\\S]*?(?=^##)`, 'gm'))];
     const help = flags(usage), text = flags(sections.map((m) => m[0]).join('\n')), heads = flags(sections.map((m) => m[1]!).join('\n'));
