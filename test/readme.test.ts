@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { documentedKeys, loadTrainConfig } from '../src/train/config.ts';
+import YAML from 'yaml';
+import { documentedKeys, loadTrainConfig, TrainConfigSchema } from '../src/train/config.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -14,11 +15,43 @@ test('every config key is in the README table', () => {
   assert.deepEqual(missing, []);
 });
 
+test("the README table's defaults are the schema's", () => {
+  // a row whose Default cell is one `value` is compared with what the schema fills in for a config without that key
+  const cfg: unknown = TrainConfigSchema.parse({ model: 'm', data: { train: 't' } });
+  const at = (key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], cfg);
+  const wrong: string[] = [];
+  let compared = 0;
+  for (const key of documentedKeys().map((k) => k.key)) {
+    const cell = new RegExp(`^\\| \`${key.replace(/\./g, '\\.')}\` \\| \`([^\`]*)\` \\|`, 'm').exec(readme);
+    if (!cell || at(key) === undefined) continue; // *(required)*, prose, or a key of model: {config, init}
+    compared++;
+    if (JSON.stringify(YAML.parse(cell[1]!)) !== JSON.stringify(at(key))) wrong.push(`${key}: README ${cell[1]}, schema ${JSON.stringify(at(key))}`);
+  }
+  assert.deepEqual(wrong, []);
+  assert.ok(compared >= 30, `only ${compared} defaults compared`);
+});
+
 test('every command is documented in the README', async () => {
   const main = fs.readFileSync(path.join(ROOT, 'src', 'cli', 'main.ts'), 'utf8');
   const commands = [...main.matchAll(/^ {2}(\w+): \{ summary:/gm)].map((m) => m[1]!);
   assert.ok(commands.length >= 7);
   for (const c of commands) assert.ok(readme.includes(`### \`mistral-tune ${c}`), c);
+});
+
+test("each command's --help flags are in its README section, and the flags of its README usage lines in its --help", async () => {
+  const flags = (s: string): Set<string> => new Set([...s.matchAll(/(?<![\w-])--([a-z][a-z-]*[a-z])\b(?!\.)/g)].map((m) => m[1]!));
+  const main = fs.readFileSync(path.join(ROOT, 'src', 'cli', 'main.ts'), 'utf8');
+  const wrong: string[] = [];
+  for (const c of [...main.matchAll(/^ {2}(\w+): \{ summary:/gm)].map((m) => m[1]!)) {
+    const { usage } = (await import(`../src/cli/${c}.ts`)) as { usage: string };
+    if (!usage.startsWith(`mistral-tune ${c} `)) wrong.push(`${c}: --help does not start with its usage line, mistral-tune ${c} …`);
+    // every section of the command (export has three), up to the next heading
+    const sections = [...readme.matchAll(new RegExp(`^### \`mistral-tune ${c}\\b([^\\n]*)\\n[\\s\\S]*?(?=^##)`, 'gm'))];
+    const help = flags(usage), text = flags(sections.map((m) => m[0]).join('\n')), heads = flags(sections.map((m) => m[1]!).join('\n'));
+    for (const f of help) if (!text.has(f)) wrong.push(`${c}: --${f} is in --help, not in the README`);
+    for (const f of heads) if (!help.has(f)) wrong.push(`${c}: --${f} is in the README's usage line, not in --help`);
+  }
+  assert.deepEqual(wrong, []);
 });
 
 test('the set-up commands: the quickstart, and the test command that .ci/run runs', () => {

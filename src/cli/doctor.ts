@@ -9,7 +9,7 @@ import { threadCount } from '../backend/cpu/wasm/pool.ts';
 import { probeCuda, type CudaProbe } from '../backend/cuda/probe.ts';
 import { parseCommand } from './args.ts';
 
-export const usage = `usage: mistral-tune doctor [--json]
+export const usage = `mistral-tune doctor [--json]
 
 Prints Node.js, the CPU backend (cores, memory, BLAS, WebAssembly kernels) and whether CUDA can be used here
 (the GPU's name, memory, compute capability; driver, NVRTC and cuBLASLt versions), or why not.

@@ -31,7 +31,8 @@ mistral-tune export (--run RUN_DIR [--best] | --model DIR --adapter DIR) --out F
                       copies a run's files (no --merge, or a full fine-tuning run) computes nothing and takes neither
                       --device nor --precision
   --precision P       bf16, fp32 or auto (default: bf16 on CUDA, fp32 on the CPU) of the merge; a merged model
-                      is written in the base model's dtype (BF16 base: BF16, F16: F16, else F32; a full
+                      is written in the base model's dtype (BF16 base: BF16, F16: F16, F32: F32; a base of
+                      mixed dtypes in the one transformers loads it in, its config.json dtype; a full
                       fine-tuning run's model/ as it was trained); with --format gguf a bf16 merge rounds
                       the merged weights to bf16 before the --quant type (fp32: once)`;
 

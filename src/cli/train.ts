@@ -26,7 +26,8 @@ export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value 
        mistral-tune train RUN_DIR --resume
 
 Fine-tunes the model of the config (LoRA or full) and writes the run directory (output_dir):
-metrics.jsonl, adapter/ (or model/), best/, config.yaml, report.json, loss_curve.svg.
+metrics.jsonl, adapter/ (or model/), best/ (with val data), checkpoints/ (with checkpoint.every_steps),
+config.yaml, report.json, loss_curve.svg.
 
   --overwrite        empty an existing, non-empty output_dir first (only a run folder that train
                      made, and never one that holds the config, the model, the data, the cwd, or a
