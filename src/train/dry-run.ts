@@ -63,14 +63,14 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const place = placeOf(flags.places);
   checkConfigPaths(cfg, place);
   const model = plannedModelConfig(cfg);
-  checkRunTrainable(cfg, model);
+  checkRunTrainable(cfg, model, place);
   checkLoraRank(cfg, model, place);
   checkPacking(cfg, cfg.task === 'classification', place);
   // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
   const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }) };
-  const train = loadRunSplit(cfg.data.train, 'data.train', ctx);
+  const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
-  const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx) : null));
+  const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx, place) : null));
   const shape = runBatchShape(cfg, train, evalSplits);
   const { backend, available, why } = plannedDevice(cfg);
   const plan = planMemory(cfg, model, shape, backend);

@@ -79,14 +79,14 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
  * The refusals of a model config that train cannot train as asked (attention dropout, a regression head; rows
  * longer than a dynamic rope's max_position_embeddings): from config.json alone.
  */
-export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void {
+export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
   checkTrainable(model, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
   const dynamic = dynamicRopeRefusal(model, cfg.max_seq_len, `set max_seq_len to ${model.maxPositionEmbeddings} or less`);
-  if (dynamic) throw new UserError(`max_seq_len ${cfg.max_seq_len}: ${dynamic}`);
+  if (dynamic) throw keyError('max_seq_len', `${cfg.max_seq_len}: ${dynamic}`, place);
 }
 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: (key: string) => string): RunSetup {
-  checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
+  checkRunTrainable(cfg, runModelConfig(cfg), place); // before a 7B model's weights are read
   // a lora.r past the model's sizes is named as such, before the memory it would take is
   const planned = plannedModelConfig(cfg);
   checkLoraRank(cfg, planned, place);
@@ -124,12 +124,12 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize),
     wrongTaskFix: wrongTaskFix(cfg, { resuming, generation: model.weights.lmHead !== null && !classificationAdapter }),
   };
-  const train = loadRunSplit(cfg.data.train, 'data.train', ctx);
-  const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx) : null;
-  const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx) : null;
+  const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
+  const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx, place) : null;
+  const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx, place) : null;
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   checkSequenceFits(cfg, model.cfg, [train, val, test],
-    backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
+    backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' }, place);
 
   const params = model.trainableParams();
   const optimizer = new AdamW(backend, params, {
@@ -308,13 +308,13 @@ export function runTokenizer(cfg: TrainConfig, vocabSize: number): Tokenizer | n
 
 /**
  * loadSplit, with what to do when text data meets a random model that has no tokenizer; an error about the file as a
- * whole ("no records") names the config key it was given as.
+ * whole ("no records", "is a device") names the config key it was given as, at its place (the config's line, or the flag).
  */
-export function loadRunSplit(file: string, key: string, ctx: SplitContext): TokenRow[] {
+export function loadRunSplit(file: string, key: string, ctx: SplitContext, place?: (key: string) => string): TokenRow[] {
   try {
     return loadSplit(file, key, ctx);
   } catch (e) {
-    if (isUserError(e) && e.where === file) throw new UserError(e.what, `${key}: ${file}`);
+    if (isUserError(e) && e.where === file) throw keyError(key, `${file}: ${e.what}`, place);
     if (ctx.tokenizer !== null || !isUserError(e) || !/needs a tokenizer/.test(e.message)) throw e;
     if (typeof ctx.cfg.model === 'string') {
       throw new UserError(`${e.message}, and no tokenizer fits the model (vocab_size ${ctx.vocabSize}, see the warning above): put the model's ` +
