@@ -39,7 +39,7 @@ test('the dry run counts the steps as the run does, and says them with the sched
     // packed and shuffled, a billion epochs are counted without planning each (it hung): exactly where one step an
     // epoch is all any order gives, refused by the key where the count differs by epoch
     const packed = validate({ ...BASE, packing: true, max_seq_len: 40, epochs: 1e9, batch_size: 1000 }, 'test');
-    assert.match(describeDryRun(dryRun(packed), packed), /^run: 1,000,000,000 optimizer steps \(1,000,000,000 epochs of about 1 step\)/m);
+    assert.match(describeDryRun(dryRun(packed), packed), /^run: 1,000,000,000 optimizer steps \(1,000,000,000 epochs of 1 step\)/m);
     assert.throws(() => dryRun({ ...packed, batch_size: 2 }), /^UserError: epochs: 1000000000 passes over 23 packed, shuffled examples make at least 5,000,000,000 optimizer steps, .* set max_steps/);
     // epochs × steps past 2^53 (9e15 epochs of 12 steps) is no exact count: refused by the key, as the run refuses it
     assert.throws(() => dryRun(validate({ ...BASE, epochs: 9e15 }, 'test')), /^UserError: epochs: 9000000000000000 epochs of 12 steps is 108,000,000,000,000,000 optimizer steps, past 2\^53 − 1/);
@@ -135,6 +135,30 @@ test('--json carries the counts the human dry run states, and the evaluations an
       assert.equal(metrics.filter((m) => m.split === 'val').length, evaluations, JSON.stringify(extra));
       assert.equal(fs.readdirSync(path.join(cfg.output_dir, 'checkpoints')).filter((f) => f.startsWith('step-')).length, checkpoints, JSON.stringify(extra));
     }
+  } finally {
+    setQuiet(false);
+  }
+});
+
+test('packed, shuffled epochs differ in steps: the dry run counts each epoch\'s end as the loader draws them, and says "about" only where it cannot', () => {
+  setQuiet(true);
+  try {
+    const packed = validate({ ...BASE, data: { ...BASE.data, val: BASE.data.train }, packing: true, max_seq_len: 40, batch_size: 1, epochs: 5 }, 'test');
+    const run = setupRun(packed);
+    run.backend.close?.();
+    const counts = run.loader.epochBatchCounts(5);
+    assert.ok(new Set(counts).size > 1, `epochs of ${counts.join(', ')} steps: the data should pack differently by epoch`);
+    const planned = dryRun(packed);
+    // step 0 and each epoch's end (the last of which is the last step)
+    assert.equal(planned.events.evaluations, 6);
+    const range = `${Math.min(...counts)}–${Math.max(...counts)}`;
+    assert.match(describeDryRun(planned, packed), new RegExp(`^run: ${planned.steps.totalSteps} optimizer steps \\(5 epochs of ${range} steps\\)`, 'm'));
+    // max_steps ending one step into the third epoch: step 0, two epoch ends and the last step
+    const capped = { ...packed, max_steps: counts[0]! + counts[1]! + 1 };
+    assert.equal(dryRun(capped).events.evaluations, 4);
+    // epochs too many to count one by one (max_steps wins over epochs): the first epoch's, said as about that
+    const far = { ...packed, max_steps: 1e9 };
+    assert.match(describeDryRun(dryRun(far), far), new RegExp(`^run: 1,000,000,000 optimizer steps \\(max_steps, [\\d.,]+ epochs of about ${counts[0]} steps\\): .*each epoch's end \\(about [\\d,]+ times\\)`, 'm'));
   } finally {
     setQuiet(false);
   }
