@@ -84,7 +84,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const steps = planSteps(cfg, loader, train, place);
   const epochs = epochSteps(loader, train, { epochs: cfg.epochs, maxSteps: cfg.max_steps, packLength: cfg.packing ? cfg.max_seq_len : undefined,
     shuffle: cfg.shuffle, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum });
-  warnUnusedSettings(cfg, model, steps.schedule, train);
+  warnUnusedSettings(cfg, model, steps, train);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
     model, plan, shape, available, fits: available === null ? null : plan.total <= available, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),

@@ -140,7 +140,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
   const steps = planSteps(cfg, loader, train, place);
-  warnUnusedSettings(cfg, model.cfg, steps.schedule, train);
+  warnUnusedSettings(cfg, model.cfg, steps, train);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
   };
@@ -169,7 +169,9 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly 
 }
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
-export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { warmupSteps, totalSteps }: Schedule, train: readonly TokenRow[]): void {
+export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch'>,
+  train: readonly TokenRow[]): void {
+  const { warmupSteps, totalSteps } = steps.schedule;
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
@@ -196,6 +198,15 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { 
   if (same(cfg.data.test)) warn('data.test is the training data (data.train, the same file): the test scores measure the data the run was trained on');
   if (cfg.checkpoint.every_steps !== null && cfg.checkpoint.every_steps > totalSteps) {
     warn(`checkpoint.every_steps ${cfg.checkpoint.every_steps} > the run's ${totalSteps} steps: no checkpoint is written, so --resume would have nothing to continue from`);
+  }
+  if (cfg.data.val && cfg.eval.every_steps !== null && cfg.eval.every_steps > totalSteps) {
+    warn(`eval.every_steps ${cfg.eval.every_steps} > the run's ${totalSteps} steps: val is evaluated only at step 0 and the last step`);
+  }
+  // a step's micro-batches never cross an epoch's end (trainer.ts), so more than an epoch has are never accumulated
+  const perEpoch = steps.microBatchesPerEpoch;
+  if (cfg.grad_accum > perEpoch) {
+    warn(`grad_accum ${cfg.grad_accum} is more than an epoch's ${perEpoch} micro-batches, and a step ends with its epoch: ` +
+      `each step accumulates ${perEpoch} at most (set grad_accum to ${perEpoch} or less, or raise batch_size)`);
   }
   if (warmupSteps >= totalSteps && warmupSteps > 0) {
     const given = warmupSteps === cfg.schedule.warmup_steps ? '' : ` (${cfg.schedule.warmup_steps} of the run's steps)`;

@@ -18,6 +18,7 @@ const dir = tempDir('mt-dry-steps-');
 const rng = new Rng(3);
 const rows = Array.from({ length: 23 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 4 + rng.below(20) }, () => 3 + rng.below(500))] }));
 fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
+fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 3).join('\n') + '\n');
 const BASE = { model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, eval: { samples: 0 }, device: 'cpu', output_dir: path.join(dir, 'run') };
 
 test('the dry run counts the steps as the run does, and says them with the schedule in one line', () => {
@@ -100,6 +101,12 @@ test('the dry run gives the warnings training gives: settings that are not used 
     ['warning: early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)']);
   assert.match(warnings({ max_steps: 3, schedule: { warmup_steps: 5 } }).join('\n'), /schedule\.warmup_steps 5 ≥ the run's 3 steps/);
   assert.deepEqual(warnings({ max_steps: 3, epochs: 2 }), ["warning: epochs 2 is set but max_steps 3 decides the run's length (it wins), so epochs is not used"]);
+  // legal but surely not meant: a step never crosses an epoch's end, so grad_accum past an epoch's micro-batches was
+  // silently cut to them; evaluations every more steps than the run has happen only at its ends
+  assert.deepEqual(warnings({ grad_accum: 1e6 }), ["warning: grad_accum 1000000 is more than an epoch's 12 micro-batches, and a step ends with its epoch: " +
+    'each step accumulates 12 at most (set grad_accum to 12 or less, or raise batch_size)']);
+  assert.deepEqual(warnings({ max_steps: 5, eval: { samples: 0, every_steps: 50 }, data: { ...BASE.data, val: path.join(dir, 'val.jsonl') } }),
+    ["warning: eval.every_steps 50 > the run's 5 steps: val is evaluated only at step 0 and the last step"]);
   // an absurd learning rate for the method was taken without a word (a mistyped exponent); a usual one is not warned
   assert.deepEqual(warnings({ optimizer: { lr: 1e9 } }), ['warning: optimizer.lr 1000000000 is far above the learning rates LoRA trains with (about 1e-5 to 1e-3): ' +
     'past 0.1 every step moves each trained weight by about lr, and the loss diverges; check the exponent']);
