@@ -377,8 +377,10 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
       if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
       return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, value)}` }];
     });
+    // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it)
+    const bare = (f: { key: string; text: string }): string => (blame(f.key) === `--${f.key}` && f.text.startsWith(`${f.key}: `) ? f.text.slice(f.key.length + 2) : f.text);
     const first = blame(found[0]!.key);
-    const messages = found.map((f) => (blame(f.key) === first ? f.text : `${blame(f.key)}: ${f.text}`));
+    const messages = found.map((f) => (blame(f.key) === first ? bare(f) : `${blame(f.key)}: ${bare(f)}`));
     throw new UserError(messages.join('; '), first);
   }
   const cfg = r.data;
