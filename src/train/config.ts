@@ -17,7 +17,7 @@ import { adapterConfigPath } from '../model/peft.ts';
 import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
-import { checkConfigPaths } from './config-paths.ts';
+import { checkConfigPaths, keyError } from './config-paths.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
@@ -327,7 +327,7 @@ function resolvePathKey(raw: Record<string, unknown>, key: string, base: string,
   const v = getDotted(raw, key);
   if (typeof v !== 'string' || v.length === 0) return;
   const unexpanded = unexpandedPath(v, base);
-  if (unexpanded !== null) throw new UserError(`${key}: ${unexpanded}`, where);
+  if (unexpanded !== null) throw keyError(key, unexpanded, () => where);
   setDotted(raw, key, path.resolve(base, v));
 }
 

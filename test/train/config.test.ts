@@ -363,7 +363,7 @@ test('a ~ or $NAME in a path key is refused naming the key, not taken as a folde
   assert.throws(() => loadTrainConfig(file('model: $HOME/m\ndata: {train: t}\n')), /: model: "\$HOME\/m" holds \$HOME \(an environment variable\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: "${DATA}/train.jsonl"}\n')), /data\.train: "\$\{DATA\}\/train\.jsonl" holds \$\{DATA\}/);
   // a flag is blamed as itself (`--output_dir=~/x`: the shell expands ~ only at a word's start)
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['output_dir', '~/x']]), /--output_dir: output_dir: "~\/x" holds ~/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['output_dir', '~/x']]), /--output_dir: "~\/x" holds ~/);
   // a folder really named so is taken, and ~ or $ elsewhere in a name is no shell's
   const g = file('model: m\ndata: {train: t}\noutput_dir: ~/x\n');
   fs.mkdirSync(path.join(path.dirname(g), '~', 'x'), { recursive: true });
