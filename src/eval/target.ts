@@ -63,7 +63,7 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
       labels: givenLabels(o.labels ?? null, cfg.labels, "the run's classes") ?? cfg.labels, maxSeqLen: o.maxSeqLen ?? cfg.max_seq_len, trainOn: cfg.data.train_on,
     };
   }
-  if (o.best) throw new UserError('best needs a run (--best needs --run)');
+  if (o.best) throw new UserError('--best needs --run RUN_DIR: it picks the best/ weights of that training run');
   if (!o.model) throw new UserError('a model folder (--model) or a run (--run) is required');
   if (o.adapter) warnIfNotTrainedOn(o.adapter, o.model);
   return { model: o.model, adapter: o.adapter ?? null, tokenizerDir: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };

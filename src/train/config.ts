@@ -17,7 +17,7 @@ import { adapterConfigPath } from '../model/peft.ts';
 import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
-import { checkConfigPaths } from './config-paths.ts';
+import { checkConfigPaths, keyError } from './config-paths.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
@@ -327,7 +327,7 @@ function resolvePathKey(raw: Record<string, unknown>, key: string, base: string,
   const v = getDotted(raw, key);
   if (typeof v !== 'string' || v.length === 0) return;
   const unexpanded = unexpandedPath(v, base);
-  if (unexpanded !== null) throw new UserError(`${key}: ${unexpanded}`, where);
+  if (unexpanded !== null) throw keyError(key, unexpanded, () => where);
   setDotted(raw, key, path.resolve(base, v));
 }
 
@@ -377,8 +377,10 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
       if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
       return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, value)}` }];
     });
+    // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it)
+    const bare = (f: { key: string; text: string }): string => (blame(f.key) === `--${f.key}` && f.text.startsWith(`${f.key}: `) ? f.text.slice(f.key.length + 2) : f.text);
     const first = blame(found[0]!.key);
-    const messages = found.map((f) => (blame(f.key) === first ? f.text : `${blame(f.key)}: ${f.text}`));
+    const messages = found.map((f) => (blame(f.key) === first ? bare(f) : `${blame(f.key)}: ${bare(f)}`));
     throw new UserError(messages.join('; '), first);
   }
   const cfg = r.data;

@@ -15,6 +15,7 @@ import { wrongTaskFix } from './data.ts';
 import { checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { DataLoader } from '../data/loader.ts';
+import { epochSteps, type EpochSteps } from './epoch-steps.ts';
 
 export interface DryRun {
   /** The model's config.json, as read (no weight is). */
@@ -31,6 +32,8 @@ export interface DryRun {
   why: string | null;
   /** The run's step counts and schedule, as training will count them. */
   steps: ReturnType<typeof planSteps>;
+  /** Each epoch's optimizer steps, as far as they can be counted (epochSteps). */
+  epochs: EpochSteps;
   /** Val evaluations (step 0, each eval.every_steps or epoch end, the last step) and checkpoints the run makes if it does not stop early. */
   events: { evaluations: number; checkpoints: number };
   train: { examples: number; tokens: number };
@@ -63,14 +66,14 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const place = placeOf(flags.places);
   checkConfigPaths(cfg, place);
   const model = plannedModelConfig(cfg);
-  checkRunTrainable(cfg, model);
+  checkRunTrainable(cfg, model, place);
   checkLoraRank(cfg, model, place);
   checkPacking(cfg, cfg.task === 'classification', place);
   // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
   const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }) };
-  const train = loadRunSplit(cfg.data.train, 'data.train', ctx);
+  const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
-  const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx) : null));
+  const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx, place) : null));
   const shape = runBatchShape(cfg, train, evalSplits);
   const { backend, available, why } = plannedDevice(cfg);
   const plan = planMemory(cfg, model, shape, backend);
@@ -79,24 +82,34 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,
   });
   const steps = planSteps(cfg, loader, train, place);
-  warnUnusedSettings(cfg, model, steps.schedule, train);
+  const epochs = epochSteps(loader, train, { epochs: cfg.epochs, maxSteps: cfg.max_steps, packLength: cfg.packing ? cfg.max_seq_len : undefined,
+    shuffle: cfg.shuffle, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum });
+  warnUnusedSettings(cfg, model, steps, train);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
-    model, plan, shape, available, fits: available === null ? null : plan.total <= available, why, steps, events: plannedEvents(cfg, steps),
+    model, plan, shape, available, fits: available === null ? null : plan.total <= available, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),
     train: { examples: train.length, tokens }, output: outputDirFate(cfg.output_dir, flags),
   };
 }
 
 /**
  * The val evaluations and checkpoints of a run of `totalSteps` that does not stop early, as the trainer makes them:
- * val at step 0, at each multiple of eval.every_steps (else at each epoch's end) and at the last step; a checkpoint at
- * each multiple of checkpoint.every_steps. Epoch ends are counted at the first epoch's length (with packing and
- * shuffling, later epochs may differ by a step or so).
+ * val at step 0, at each multiple of eval.every_steps (else at each epoch's end, counted from each epoch's steps where
+ * they are known, else from the first epoch's) and at the last step; a checkpoint at each multiple of checkpoint.every_steps.
  */
-function plannedEvents(cfg: TrainConfig, { totalSteps, stepsPerEpoch }: { totalSteps: number; stepsPerEpoch: number }): DryRun['events'] {
-  const every = cfg.eval.every_steps ?? stepsPerEpoch;
-  const evaluations = cfg.data.val === null ? 0 : 1 + Math.floor(totalSteps / every) + (totalSteps % every === 0 ? 0 : 1);
-  return { evaluations, checkpoints: cfg.checkpoint.every_steps === null ? 0 : Math.floor(totalSteps / cfg.checkpoint.every_steps) };
+function plannedEvents(cfg: TrainConfig, totalSteps: number, epochs: EpochSteps): DryRun['events'] {
+  const checkpoints = cfg.checkpoint.every_steps === null ? 0 : Math.floor(totalSteps / cfg.checkpoint.every_steps);
+  if (cfg.data.val === null) return { evaluations: 0, checkpoints };
+  const every = cfg.eval.every_steps ?? (epochs.kind === 'counted' ? null : epochs.steps);
+  if (every !== null) return { evaluations: 1 + Math.floor(totalSteps / every) + (totalSteps % every === 0 ? 0 : 1), checkpoints };
+  let ends = 0, end = 0;
+  for (const n of epochs.steps as number[]) {
+    end += n;
+    if (end > totalSteps) break;
+    ends++;
+    if (end === totalSteps) return { evaluations: 1 + ends, checkpoints };
+  }
+  return { evaluations: 2 + ends, checkpoints };
 }
 
 /** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything. */
@@ -182,8 +195,11 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
 function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const { stepsPerEpoch, totalSteps, schedule } = r.steps;
   const n = (x: number): string => x.toLocaleString('en-US');
-  // shuffled packs vary in number from epoch to epoch: the first epoch's
-  const epoch = `${cfg.packing && cfg.shuffle ? 'about ' : ''}${n(stepsPerEpoch)} step${stepsPerEpoch === 1 ? '' : 's'}`;
+  // shuffled packs vary in number from epoch to epoch: each epoch's range where they were counted, else the first's
+  const counted = r.epochs.kind === 'counted' ? r.epochs.steps : [];
+  const least = counted.reduce((m, x) => Math.min(m, x), counted[0] ?? stepsPerEpoch);
+  const most = counted.reduce((m, x) => Math.max(m, x), counted[0] ?? stepsPerEpoch);
+  const epoch = `${r.epochs.kind === 'first' ? 'about ' : ''}${least === most ? n(least) : `${n(least)}–${n(most)}`} step${most === 1 ? '' : 's'}`;
   const steps = `${n(totalSteps)} optimizer step${totalSteps === 1 ? '' : 's'}`;
   const epochs = cfg.max_steps !== null ? Number((totalSteps / stepsPerEpoch).toPrecision(2)) : cfg.epochs;
   const count = `${steps} (${cfg.max_steps !== null ? 'max_steps, ' : ''}${n(epochs)} epoch${epochs === 1 ? '' : 's'} of ${epoch})`;
@@ -192,7 +208,8 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const warmup = schedule.warmupSteps > 0 ? `, warmup ${n(schedule.warmupSteps)} step${schedule.warmupSteps === 1 ? '' : 's'}` : '';
   const { evaluations: evals, checkpoints: saves } = r.events;
   const evaluation = cfg.data.val === null ? 'no val data'
-    : `val evaluated at step 0, ${cfg.eval.every_steps === null ? "each epoch's end" : `every ${n(cfg.eval.every_steps)} steps and the last`} (${n(evals)} time${evals === 1 ? '' : 's'})`;
+    : `val evaluated at step 0, ${cfg.eval.every_steps === null ? "each epoch's end" : `every ${n(cfg.eval.every_steps)} steps and the last`} ` +
+      `(${cfg.eval.every_steps === null && r.epochs.kind === 'first' ? 'about ' : ''}${n(evals)} time${evals === 1 ? '' : 's'})`;
   const checkpoints = cfg.checkpoint.every_steps === null ? 'no checkpoints'
     : `a checkpoint every ${n(cfg.checkpoint.every_steps)} steps (${n(saves)} in all, ${cfg.checkpoint.keep} kept)`;
   return `run: ${count}: ${data}; ${schedule.type} schedule to lr ${cfg.optimizer.lr}${warmup}; ${evaluation}; ${checkpoints}`;

@@ -1,7 +1,7 @@
 // The optimizer steps of a run whose epochs differ in length: packed, shuffled data is packed anew each epoch
 // (next-fit, src/data/pack.ts), so the number of packs varies with the order. Counting them means planning every
 // epoch, which is as cheap as the run is long; for an absurd `epochs` it would never end, so the count is bounded
-// first and only walked where the bounds leave it open and the walk is affordable.
+// first and only walked where the bounds leave it open and the walk is affordable. The dry run counts epoch ends so too.
 import type { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { keyError } from './config-paths.ts';
@@ -24,6 +24,12 @@ export function packBounds(lengths: readonly number[], packLength: number): { lo
   return { lo: Math.max(m, big), hi: Math.min(lengths.length, 2 * m - 1) };
 }
 
+/** The least and most optimizer steps of one packed epoch in any order, `perStep` packs a step. */
+function packedStepBounds(train: readonly TokenRow[], packLength: number, perStep: number): { least: number; most: number } {
+  const { lo, hi } = packBounds(train.map((r) => r.inputIds.length), packLength);
+  return { least: Math.ceil(lo / perStep), most: Math.ceil(hi / perStep) };
+}
+
 /**
  * The total optimizer steps of `epochs` packed, shuffled epochs, as the loader will draw them: epochs × the steps of
  * one when every order gives the same (the bounds agree), else each epoch planned, which is refused by the key when
@@ -31,13 +37,37 @@ export function packBounds(lengths: readonly number[], packLength: number): { lo
  */
 export function packedTotalSteps(loader: DataLoader, train: readonly TokenRow[], o: { epochs: number; packLength: number; batchSize: number; gradAccum: number },
   place?: (key: string) => string): number {
-  const perStep = o.batchSize * o.gradAccum;
-  const { lo, hi } = packBounds(train.map((r) => r.inputIds.length), o.packLength);
-  const least = Math.ceil(lo / perStep);
-  if (least === Math.ceil(hi / perStep)) return o.epochs * least;
+  const { least, most } = packedStepBounds(train, o.packLength, o.batchSize * o.gradAccum);
+  if (least === most) return o.epochs * least;
   if (o.epochs * train.length > MAX_PLANNED_ROWS) {
     throw keyError('epochs', `${o.epochs} passes over ${train.length} packed, shuffled examples make at least ${(o.epochs * least).toLocaleString('en-US')} ` +
       'optimizer steps, a different number each epoch, too many to count for the schedule: set max_steps (it wins over epochs), or fewer epochs', place);
   }
   return loader.epochBatchCounts(o.epochs).reduce((sum, n) => sum + Math.ceil(n / o.gradAccum), 0);
+}
+
+/**
+ * The optimizer steps of each epoch a run trains, for counting its epoch ends: `same` where every epoch has the first's
+ * (no packing, no shuffling, or packing whose bounds fix the count), `counted` each epoch's as the loader draws them
+ * (`epochs` of them, or as many as reach `maxSteps`), `first` the first epoch's where counting them all is not affordable.
+ */
+export type EpochSteps = { kind: 'same' | 'first'; steps: number } | { kind: 'counted'; steps: number[] };
+
+export function epochSteps(loader: DataLoader, train: readonly TokenRow[],
+  o: { epochs: number; maxSteps: number | null; packLength: number | undefined; shuffle: boolean; batchSize: number; gradAccum: number }): EpochSteps {
+  const first = Math.ceil(loader.epochBatches / o.gradAccum);
+  if (o.packLength === undefined || !o.shuffle) return { kind: 'same', steps: first };
+  const { least, most } = packedStepBounds(train, o.packLength, o.batchSize * o.gradAccum);
+  if (least === most) return { kind: 'same', steps: first };
+  // every epoch has at least `least` steps, so this many reach max_steps
+  const epochs = o.maxSteps === null ? o.epochs : Math.ceil(o.maxSteps / Math.max(1, least));
+  if (epochs * train.length > MAX_PLANNED_ROWS) return { kind: 'first', steps: first };
+  const steps = loader.epochBatchCounts(epochs).map((n) => Math.ceil(n / o.gradAccum));
+  if (o.maxSteps !== null) {
+    // the epochs max_steps reaches into, no more
+    let sum = 0, k = 0;
+    while (k < steps.length && sum < o.maxSteps) sum += steps[k++]!;
+    steps.length = k;
+  }
+  return { kind: 'counted', steps };
 }

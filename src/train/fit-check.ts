@@ -41,7 +41,7 @@ export const CUDA_RESERVE_BYTES = 32 * 2 ** 20 + 512 * 2 ** 20;
  * the GPU's memory.
  */
 export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>,
-  target: FitTarget = { backend: 'cpu' }): void {
+  target: FitTarget = { backend: 'cpu' }, place?: (key: string) => string): void {
   const longest = Math.max(1, ...splits.flatMap((rows) => (rows ?? []).map((r) => r.inputIds.length)));
   const T = cfg.packing ? Math.max(cfg.max_seq_len, longest) : longest;
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
@@ -61,8 +61,8 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
   const { workspace, reserve } = attentionWorkspaceBytes(T, T, N * model.numHeads * model.headDim, N * model.numKvHeads * model.headDim);
   const need = workspace + reserve;
   if (need >= WASM_MEMORY_LIMIT) {
-    throw new UserError(`sequences of ${T.toLocaleString('en')} tokens need ${gib(need)} of attention workspace on the CPU, ` +
-      `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}, or batch_size / eval.batch_size`, 'max_seq_len');
+    throw keyError('max_seq_len', `sequences of ${T.toLocaleString('en')} tokens need ${gib(need)} of attention workspace on the CPU, ` +
+      `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}, or batch_size / eval.batch_size`, place);
   }
 }
 

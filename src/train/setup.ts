@@ -79,14 +79,14 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
  * The refusals of a model config that train cannot train as asked (attention dropout, a regression head; rows
  * longer than a dynamic rope's max_position_embeddings): from config.json alone.
  */
-export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig): void {
+export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
   checkTrainable(model, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
   const dynamic = dynamicRopeRefusal(model, cfg.max_seq_len, `set max_seq_len to ${model.maxPositionEmbeddings} or less`);
-  if (dynamic) throw new UserError(`max_seq_len ${cfg.max_seq_len}: ${dynamic}`);
+  if (dynamic) throw keyError('max_seq_len', `${cfg.max_seq_len}: ${dynamic}`, place);
 }
 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: (key: string) => string): RunSetup {
-  checkRunTrainable(cfg, runModelConfig(cfg)); // before a 7B model's weights are read
+  checkRunTrainable(cfg, runModelConfig(cfg), place); // before a 7B model's weights are read
   // a lora.r past the model's sizes is named as such, before the memory it would take is
   const planned = plannedModelConfig(cfg);
   checkLoraRank(cfg, planned, place);
@@ -124,12 +124,12 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize),
     wrongTaskFix: wrongTaskFix(cfg, { resuming, generation: model.weights.lmHead !== null && !classificationAdapter }),
   };
-  const train = loadRunSplit(cfg.data.train, 'data.train', ctx);
-  const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx) : null;
-  const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx) : null;
+  const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
+  const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx, place) : null;
+  const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx, place) : null;
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   checkSequenceFits(cfg, model.cfg, [train, val, test],
-    backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
+    backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' }, place);
 
   const params = model.trainableParams();
   const optimizer = new AdamW(backend, params, {
@@ -140,7 +140,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
   const steps = planSteps(cfg, loader, train, place);
-  warnUnusedSettings(cfg, model.cfg, steps.schedule, train);
+  warnUnusedSettings(cfg, model.cfg, steps, train);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
   };
@@ -169,7 +169,9 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly 
 }
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
-export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { warmupSteps, totalSteps }: Schedule, train: readonly TokenRow[]): void {
+export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch'>,
+  train: readonly TokenRow[]): void {
+  const { warmupSteps, totalSteps } = steps.schedule;
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
@@ -196,6 +198,15 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, { 
   if (same(cfg.data.test)) warn('data.test is the training data (data.train, the same file): the test scores measure the data the run was trained on');
   if (cfg.checkpoint.every_steps !== null && cfg.checkpoint.every_steps > totalSteps) {
     warn(`checkpoint.every_steps ${cfg.checkpoint.every_steps} > the run's ${totalSteps} steps: no checkpoint is written, so --resume would have nothing to continue from`);
+  }
+  if (cfg.data.val && cfg.eval.every_steps !== null && cfg.eval.every_steps > totalSteps) {
+    warn(`eval.every_steps ${cfg.eval.every_steps} > the run's ${totalSteps} steps: val is evaluated only at step 0 and the last step`);
+  }
+  // a step's micro-batches never cross an epoch's end (trainer.ts), so more than an epoch has are never accumulated
+  const perEpoch = steps.microBatchesPerEpoch;
+  if (cfg.grad_accum > perEpoch) {
+    warn(`grad_accum ${cfg.grad_accum} is more than an epoch's ${perEpoch} micro-batches, and a step ends with its epoch: ` +
+      `each step accumulates ${perEpoch} at most (set grad_accum to ${perEpoch} or less, or raise batch_size)`);
   }
   if (warmupSteps >= totalSteps && warmupSteps > 0) {
     const given = warmupSteps === cfg.schedule.warmup_steps ? '' : ` (${cfg.schedule.warmup_steps} of the run's steps)`;
@@ -308,13 +319,13 @@ export function runTokenizer(cfg: TrainConfig, vocabSize: number): Tokenizer | n
 
 /**
  * loadSplit, with what to do when text data meets a random model that has no tokenizer; an error about the file as a
- * whole ("no records") names the config key it was given as.
+ * whole ("no records", "is a device") names the config key it was given as, at its place (the config's line, or the flag).
  */
-export function loadRunSplit(file: string, key: string, ctx: SplitContext): TokenRow[] {
+export function loadRunSplit(file: string, key: string, ctx: SplitContext, place?: (key: string) => string): TokenRow[] {
   try {
     return loadSplit(file, key, ctx);
   } catch (e) {
-    if (isUserError(e) && e.where === file) throw new UserError(e.what, `${key}: ${file}`);
+    if (isUserError(e) && e.where === file) throw keyError(key, `${file}: ${e.what}`, place);
     if (ctx.tokenizer !== null || !isUserError(e) || !/needs a tokenizer/.test(e.message)) throw e;
     if (typeof ctx.cfg.model === 'string') {
       throw new UserError(`${e.message}, and no tokenizer fits the model (vocab_size ${ctx.vocabSize}, see the warning above): put the model's ` +

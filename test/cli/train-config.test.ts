@@ -75,7 +75,7 @@ test('sizes that cannot fit are refused before allocating, naming the key', () =
   const cwd = project();
   const base = ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--max_steps', '1'];
   oneLineError(cli(cwd, [...base, '--lora.r', '1000000000']), /^error: --lora\.r: 1000000000 is larger than .* lower lora\.r to at most 16$/);
-  oneLineError(cli(cwd, [...base, '--max_seq_len', '100000', '--packing', 'true']), /^error: max_seq_len: sequences of 100,000 tokens need .* GiB .* lower max_seq_len/);
+  oneLineError(cli(cwd, [...base, '--max_seq_len', '100000', '--packing', 'true']), /^error: --max_seq_len: sequences of 100,000 tokens need .* GiB .* lower max_seq_len/);
   assert.equal(fs.existsSync(path.join(cwd, 'runs', 'lora')), false);
 });
 
@@ -148,11 +148,11 @@ test('a run folder given without --resume says to add it (or to give its config.
   }
 });
 
-test('an error about a data file as a whole names the config key it was given as: data.val: FILE: no records', () => {
+test('an error about a data file as a whole names the config key it was given as (or its flag): --data.val: FILE: no records', () => {
   const cwd = project();
   fs.writeFileSync(path.join(cwd, 'empty.jsonl'), '');
   const r = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', model, '--data.train', 'prepared/train.jsonl', '--data.val', 'empty.jsonl', '--max_steps', '1']);
-  oneLineError(r, /^error: data\.val: .*empty\.jsonl: no records$/);
+  oneLineError(r, /^error: --data\.val: .*empty\.jsonl: no records$/);
 });
 
 test('dynamic rope scaling: a max_seq_len past max_position_embeddings (where transformers changes the frequencies) is refused before loading; eval too', () => {
@@ -162,7 +162,7 @@ test('dynamic rope scaling: a max_seq_len past max_position_embeddings (where tr
   const file = path.join(dyn, 'config.json');
   fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, max_position_embeddings: 64, rope_scaling: { type: 'dynamic', factor: 2.0 } }));
   oneLineError(cli(cwd, ['train', 'examples/train-lora.yaml', '--model', dyn, '--data.train', 'prepared/train.jsonl', '--dry-run']),
-    /^error: max_seq_len 512: "dynamic" rope scaling \(rope_scaling\) changes its frequencies for inputs longer than max_position_embeddings 64, which is not supported; here they reach 512 tokens: set max_seq_len to 64 or less$/);
+    /^error: .*train-lora\.yaml:26:1: max_seq_len: 512: "dynamic" rope scaling \(rope_scaling\) changes its frequencies for inputs longer than max_position_embeddings 64, which is not supported; here they reach 512 tokens: set max_seq_len to 64 or less$/);
   const ok = cli(cwd, ['train', 'examples/train-lora.yaml', '--model', dyn, '--data.train', 'prepared/train.jsonl', '--max_seq_len', '64', '--dry-run']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout + ok.stderr, /^model: .*dynamic-model: 1 layer, .* rope θ 10,000 with dynamic scaling ×2 \(plain within the context\), context 64; /m);

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { readTrainConfig } from '../../src/train/config.ts';
 import { checkConfigPaths, keyPlaces } from '../../src/train/config-paths.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
+import { checkSequenceFits } from '../../src/train/fit-check.ts';
+import { loadConfig } from '../../src/model/config.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -67,4 +69,37 @@ test('a value found wrong against the model or data after validation (lora.r, pa
   assert.throws(() => planned('lora:\n  r: 100000\n'), { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:3: lora\\.r: 100000 is larger than`) });
   assert.throws(() => planned('task: classification\nlabels: [a, b]\npacking: true\n'), { message: `${f}:6:1: packing: classification scores one sequence per row, so it cannot pack (set packing: false)` });
   assert.throws(() => planned('epochs: 9000000000000000\nbatch_size: 1\n'), { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:1: epochs: 9000000000000000 epochs of 2 steps`) });
+});
+
+test('max_seq_len refused against the model (dynamic rope) and a data file that cannot be read are named at their line', () => {
+  const f = path.join(dir, 'train.yaml');
+  const dyn = path.join(dir, 'dynamic-model');
+  fs.mkdirSync(dyn, { recursive: true });
+  for (const name of fs.readdirSync(TINY_BASE)) if (name !== 'config.json') fs.symlinkSync(path.join(TINY_BASE, name), path.join(dyn, name));
+  const modelCfg = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as object;
+  fs.writeFileSync(path.join(dyn, 'config.json'), JSON.stringify({ ...modelCfg, max_position_embeddings: 64, rope_scaling: { type: 'dynamic', factor: 2 } }));
+  fs.writeFileSync(path.join(dir, 'tokens.jsonl'), '{"input_ids": [1, 5, 9]}\n{"input_ids": [1, 7]}\n');
+  const planned = (yaml: string): void => {
+    fs.writeFileSync(f, yaml);
+    const { cfg, place } = readTrainConfig(f);
+    setQuiet(true);
+    try {
+      dryRun(cfg, { places: keyPlaces(place) });
+    } finally {
+      setQuiet(false);
+    }
+  };
+  assert.throws(() => planned(`model: ${dyn}\ndata: {train: tokens.jsonl}\noutput_dir: out\nmax_seq_len: 512\n`),
+    { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:1: max_seq_len: 512: "dynamic" rope scaling`) });
+  assert.throws(() => planned(`model: ${TINY_BASE}\ndata: {train: tokens.jsonl, test: /dev/null}\noutput_dir: out\n`),
+    { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: data\\.test: /dev/null: `) });
+});
+
+test('a sequence too long for the CPU attention workspace is named at max_seq_len\'s line', () => {
+  const f = path.join(dir, 'train.yaml');
+  fs.writeFileSync(f, `model: ${TINY_BASE}\ndata: {train: tokens.jsonl}\noutput_dir: out\npacking: true\nmax_seq_len: 100000\n`);
+  const { cfg, place } = readTrainConfig(f);
+  const model = loadConfig(TINY_BASE);
+  assert.throws(() => checkSequenceFits(cfg, model, [[]], { backend: 'cpu' }, place),
+    { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:1: max_seq_len: sequences of 100,000 tokens need`) });
 });

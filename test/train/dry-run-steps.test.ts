@@ -18,6 +18,7 @@ const dir = tempDir('mt-dry-steps-');
 const rng = new Rng(3);
 const rows = Array.from({ length: 23 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 4 + rng.below(20) }, () => 3 + rng.below(500))] }));
 fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
+fs.writeFileSync(path.join(dir, 'val.jsonl'), rows.slice(0, 3).join('\n') + '\n');
 const BASE = { model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, eval: { samples: 0 }, device: 'cpu', output_dir: path.join(dir, 'run') };
 
 test('the dry run counts the steps as the run does, and says them with the schedule in one line', () => {
@@ -39,7 +40,7 @@ test('the dry run counts the steps as the run does, and says them with the sched
     // packed and shuffled, a billion epochs are counted without planning each (it hung): exactly where one step an
     // epoch is all any order gives, refused by the key where the count differs by epoch
     const packed = validate({ ...BASE, packing: true, max_seq_len: 40, epochs: 1e9, batch_size: 1000 }, 'test');
-    assert.match(describeDryRun(dryRun(packed), packed), /^run: 1,000,000,000 optimizer steps \(1,000,000,000 epochs of about 1 step\)/m);
+    assert.match(describeDryRun(dryRun(packed), packed), /^run: 1,000,000,000 optimizer steps \(1,000,000,000 epochs of 1 step\)/m);
     assert.throws(() => dryRun({ ...packed, batch_size: 2 }), /^UserError: epochs: 1000000000 passes over 23 packed, shuffled examples make at least 5,000,000,000 optimizer steps, .* set max_steps/);
     // epochs × steps past 2^53 (9e15 epochs of 12 steps) is no exact count: refused by the key, as the run refuses it
     assert.throws(() => dryRun(validate({ ...BASE, epochs: 9e15 }, 'test')), /^UserError: epochs: 9000000000000000 epochs of 12 steps is 108,000,000,000,000,000 optimizer steps, past 2\^53 − 1/);
@@ -100,6 +101,12 @@ test('the dry run gives the warnings training gives: settings that are not used 
     ['warning: early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)']);
   assert.match(warnings({ max_steps: 3, schedule: { warmup_steps: 5 } }).join('\n'), /schedule\.warmup_steps 5 ≥ the run's 3 steps/);
   assert.deepEqual(warnings({ max_steps: 3, epochs: 2 }), ["warning: epochs 2 is set but max_steps 3 decides the run's length (it wins), so epochs is not used"]);
+  // legal but surely not meant: a step never crosses an epoch's end, so grad_accum past an epoch's micro-batches was
+  // silently cut to them; evaluations every more steps than the run has happen only at its ends
+  assert.deepEqual(warnings({ grad_accum: 1e6 }), ["warning: grad_accum 1000000 is more than an epoch's 12 micro-batches, and a step ends with its epoch: " +
+    'each step accumulates 12 at most (set grad_accum to 12 or less, or raise batch_size)']);
+  assert.deepEqual(warnings({ max_steps: 5, eval: { samples: 0, every_steps: 50 }, data: { ...BASE.data, val: path.join(dir, 'val.jsonl') } }),
+    ["warning: eval.every_steps 50 > the run's 5 steps: val is evaluated only at step 0 and the last step"]);
   // an absurd learning rate for the method was taken without a word (a mistyped exponent); a usual one is not warned
   assert.deepEqual(warnings({ optimizer: { lr: 1e9 } }), ['warning: optimizer.lr 1000000000 is far above the learning rates LoRA trains with (about 1e-5 to 1e-3): ' +
     'past 0.1 every step moves each trained weight by about lr, and the loss diverges; check the exponent']);
@@ -135,6 +142,30 @@ test('--json carries the counts the human dry run states, and the evaluations an
       assert.equal(metrics.filter((m) => m.split === 'val').length, evaluations, JSON.stringify(extra));
       assert.equal(fs.readdirSync(path.join(cfg.output_dir, 'checkpoints')).filter((f) => f.startsWith('step-')).length, checkpoints, JSON.stringify(extra));
     }
+  } finally {
+    setQuiet(false);
+  }
+});
+
+test('packed, shuffled epochs differ in steps: the dry run counts each epoch\'s end as the loader draws them, and says "about" only where it cannot', () => {
+  setQuiet(true);
+  try {
+    const packed = validate({ ...BASE, data: { ...BASE.data, val: BASE.data.train }, packing: true, max_seq_len: 40, batch_size: 1, epochs: 5 }, 'test');
+    const run = setupRun(packed);
+    run.backend.close?.();
+    const counts = run.loader.epochBatchCounts(5);
+    assert.ok(new Set(counts).size > 1, `epochs of ${counts.join(', ')} steps: the data should pack differently by epoch`);
+    const planned = dryRun(packed);
+    // step 0 and each epoch's end (the last of which is the last step)
+    assert.equal(planned.events.evaluations, 6);
+    const range = `${Math.min(...counts)}–${Math.max(...counts)}`;
+    assert.match(describeDryRun(planned, packed), new RegExp(`^run: ${planned.steps.totalSteps} optimizer steps \\(5 epochs of ${range} steps\\)`, 'm'));
+    // max_steps ending one step into the third epoch: step 0, two epoch ends and the last step
+    const capped = { ...packed, max_steps: counts[0]! + counts[1]! + 1 };
+    assert.equal(dryRun(capped).events.evaluations, 4);
+    // epochs too many to count one by one (max_steps wins over epochs): the first epoch's, said as about that
+    const far = { ...packed, max_steps: 1e9 };
+    assert.match(describeDryRun(dryRun(far), far), new RegExp(`^run: 1,000,000,000 optimizer steps \\(max_steps, [\\d.,]+ epochs of about ${counts[0]} steps\\): .*each epoch's end \\(about [\\d,]+ times\\)`, 'm'));
   } finally {
     setQuiet(false);
   }
