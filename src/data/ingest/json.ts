@@ -21,6 +21,7 @@ import { scanObjectMembers } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
+import { isViewerRow } from './viewer-rows.ts';
 
 /** Files up to this size that do not start with "[" are tried as one JSON value. */
 const WHOLE_VALUE_LIMIT = 256 << 20;
@@ -39,7 +40,19 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   }
   const wrapped = scan === null ? null : wrappedRecords(scan, file);
   if (wrapped !== null) {
-    yield* readJsonArray(file, opts, wrapped);
+    // beside the list read, other lists of objects (a viewer answer's "features") are not records: said when its
+    // records are not viewer rows (viewer-rows.ts says what a viewer answer's are)
+    const ignored = scan!.filter((m) => m.kind === 'records' && m !== wrapped).map((m) => JSON.stringify(m.key));
+    let read = 0, plain = 0;
+    for (const it of readJsonArray(file, opts, wrapped)) {
+      read++;
+      if (it.value !== undefined && !isViewerRow(it.value)) plain++;
+      yield it;
+    }
+    if (ignored.length > 0 && plain > 0) {
+      opts.onNote?.(`the file's one object wraps the records: records read from its ${JSON.stringify(wrapped.key)} (${read} object${read === 1 ? '' : 's'}); ` +
+        `its ${ignored.join(', ')}, not records, ignored (save the records alone as JSON Lines if that is not the list to train on)`);
+    }
     return;
   }
   const size = fs.statSync(file).size;
