@@ -188,7 +188,7 @@ test('prepare: a class that only val or test has (a --val/--test file\'s, a one-
   const { report: r6 } = prepare({ inputs: [six], outDir: path.join(dir, 'six'), tokenizer: tok, task: 'classification' });
   assert.deepEqual(r6.splits, { train: 6, val: 0, test: 0 });
   assert.ok(!r6.warnings.some((w) => /none in train/.test(w)), r6.warnings.join('; '));
-  assert.ok(r6.warnings.includes('the val split is empty'), r6.warnings.join('; '));
+  assert.ok(r6.warnings.some((w) => w.startsWith('the val split is empty')), r6.warnings.join('; '));
 });
 
 test('prepare --labels -1=negative,0=neutral,1=positive: -1 is a class, written as its name; a mapping without -1 says how to add it', () => {
