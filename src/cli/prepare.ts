@@ -71,7 +71,11 @@ function parseSplit(s: string | undefined): [number, number, number] {
   // "1,," is no share of 0s (Number("") is 0)
   const parts = s.split(',').map((x) => decimalNumber(x) ?? NaN);
   if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0) || Math.abs(parts[0]! + parts[1]! + parts[2]! - 1) > 1e-6) {
-    throw new UserError(`--split must be three shares ≥ 0 that add up to 1, like 0.8,0.1,0.1; got "${s}"`);
+    const sum = parts.length === 3 && parts.every((x) => Number.isFinite(x) && x >= 0) ? parts[0]! + parts[1]! + parts[2]! : NaN;
+    // the sum, when that is what is wrong (0.333 thirds), and the shares meant when they are percentages
+    const added = Number.isNaN(sum) ? '' : `, which adds up to ${+sum.toPrecision(12)}` +
+      (Math.abs(sum - 100) < 1e-6 ? `: shares, not percentages (${parts.map((x) => +(x / 100).toPrecision(12)).join(',')})` : '');
+    throw new UserError(`--split must be three shares ≥ 0 that add up to 1, like 0.8,0.1,0.1; got "${s}"${added}`);
   }
   return parts as [number, number, number];
 }

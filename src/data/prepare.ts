@@ -344,7 +344,12 @@ export function prepare(opts: PrepareOptions): PrepareResult {
 
     const keptTotal = splitCounts[0]! + splitCounts[1]! + splitCounts[2]!;
     const warnings: string[] = [];
-    SPLITS.forEach((s, k) => { if (splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k])) warnings.push(`the ${s} split is empty`); });
+    SPLITS.forEach((s, k) => {
+      if (!(splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k]))) return;
+      // why, when the data is too small for the share (3 records at 0.1): else an empty split is a puzzle
+      const tooFew = !provided.some(Boolean) && keptTotal * split[k]! < 1;
+      warnings.push(`the ${s} split is empty` + (tooFew ? `: ${keptTotal} kept record${keptTotal === 1 ? '' : 's'} × its share ${split[k]} is under one record (give more records, a larger --split share${k === 0 ? '' : `, or a --${s} file`})` : ''));
+    });
     if (keptTotal === 0) warnings.push('no record was kept: see rejected.jsonl');
     if (classes && keptTotal > 0) {
       warnings.push(...classWarnings(new Set(labelCounts.flatMap((m) => [...m.keys()])), classes.labels, givenLabels === null));

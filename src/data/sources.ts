@@ -40,6 +40,10 @@ function unreadable(p: string, e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   const link = code === 'ENOENT' ? danglingLinkTarget(p) : null;
   if (link !== null) return `a symbolic link to ${link}, which does not exist`;
+  if (code === 'ENOENT' && /[*?[]/.test(path.basename(p))) {
+    // a quoted pattern, or a shell (cmd.exe) that passes it on as written
+    return 'ENOENT (no such file or folder); its name holds a wildcard, which is not expanded here: give the folder (every file in it is read), or the pattern unquoted for the shell to expand';
+  }
   return code === 'ENOENT' ? 'ENOENT (no such file or folder)' : code === 'EACCES' ? 'EACCES (permission denied)' : code ?? (e as Error).message;
 }
 

@@ -3,7 +3,8 @@
 // Groups from a --val/--test file go to that split, and so do the input records of their group.
 // How many records of each stratum (a class label, or one stratum) each split gets: strata laid end to end,
 // each record in turn counts to the split furthest below its share so far — so every split gets its share
-// within one record overall and within about one record per stratum (stratification by label).
+// within one record overall and within about one record per stratum (stratification by label) — except that a stratum
+// too small to get a training record of its share (a class of one or two records) gets one, the others making up for it.
 // Which records: every record has a draw in [0, 1) from its content and the seed (splitDraw). A stratum's
 // groups are laid out by draw, and the lowest draws train, the next ones validate, the highest test. A
 // record's split depends on where its draw falls among the others', not on the input order: appending records
@@ -112,6 +113,15 @@ class Dealer {
       }
       this.assigned[best]!++;
       counts[best]!++;
+    }
+    if (records > 0 && counts[0] === 0 && this.shares[0]! > 0) {
+      // a stratum (class) this small would have no training record: the model would never learn the class and
+      // every val/test record of it would score as an error. One of its records trains; later strata make up the share
+      const from = counts[1]! >= counts[2]! ? 1 : 2;
+      counts[from]!--;
+      this.assigned[from]!--;
+      counts[0]++;
+      this.assigned[0]!++;
     }
     return counts;
   }

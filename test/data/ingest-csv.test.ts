@@ -235,3 +235,20 @@ test('TSV: a line of tabs is a row of empty cells (a spreadsheet\'s empty row), 
   assert.deepEqual(summary([...readCsv(t['empty-row.tsv']!, '\t')]), want);
   assert.deepEqual(summary([...readCsv(t['empty-row.csv']!, ',')]), want);
 });
+
+test('CSV: a ";" CSV whose header has a comma inside a column name is read with ";" (the delimiter that splits the header and the rows alike)', () => {
+  // before: any comma in the header made it a comma CSV, and every row was bad_columns
+  const f = writeFiles(dir, {
+    'eu.csv': 'Text;Label, category\nbonjour, le monde;pos\nau revoir;neg\n',
+    'comma.csv': 'a;b,c\nx,y\n', // the comma splits the header and the row alike: a comma CSV, as before
+  });
+  const notes: string[] = [];
+  assert.deepEqual(summary([...readCsv(f['eu.csv']!, ',', { onNote: (n) => notes.push(n) })]).map((r) => r.value), [
+    { Text: 'bonjour, le monde', 'Label, category': 'pos' }, { Text: 'au revoir', 'Label, category': 'neg' },
+  ]);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /^read with ";" as the delimiter \(its header line has a comma too, .*same number of fields/);
+  notes.length = 0;
+  assert.deepEqual(summary([...readCsv(f['comma.csv']!, ',', { onNote: (n) => notes.push(n) })]).map((r) => r.value), [{ 'a;b': 'x', c: 'y' }]);
+  assert.deepEqual(notes, []);
+});

@@ -417,3 +417,11 @@ test('plain text whose every line is a JSON object (JSON Lines saved as .txt) is
   [...readText(f['prose.txt']!, { onNote: (n) => notes.push(n) })];
   assert.deepEqual(notes, []);
 });
+
+test('a // comment line in a pretty-printed JSON array (JSONC, as people hand-edit) is skipped with a note, and the record after it is read', () => {
+  const f = writeFiles(tempDir(), { 'c.json': '[\n  {"text": "a"},\n  // c\n  {"text": "b"}, // after b\n  {"text": "c"}\n]\n' })['c.json']!;
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[2, { text: 'a' }, undefined], [4, { text: 'b' }, undefined], [5, { text: 'c' }, undefined]]);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /2 `\/\/` comments .*line 3 first.*skipped/);
+});

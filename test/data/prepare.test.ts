@@ -454,3 +454,11 @@ test('near duplicates are compared compatibility-folded: a full-width or ligatur
   assert.deepEqual(readJsonl<{ source: { line: number }; detail: string }>(path.join(out, 'rejected.jsonl')).map((r) => [r.source.line, r.detail]),
     [[2, 'near-duplicate of a.jsonl:1 (Jaccard 1.000 of 5-gram shingles)'], [4, 'near-duplicate of a.jsonl:3 (Jaccard 1.000 of 5-gram shingles)']]);
 });
+
+test('a dataset too small for a split\'s share: the empty-split warning says why (records × share under one) and what to do', () => {
+  // before: only "the val split is empty", with 3 records and the default 0.8,0.1,0.1 a puzzle
+  const f = writeFiles(dir, { 'three.jsonl': ['one small record', 'another, quite different', 'and a third line'].map((t) => JSON.stringify({ text: t })).join('\n') + '\n' })['three.jsonl']!;
+  const { report } = run('three', { inputs: [f] });
+  assert.deepEqual(report.splits, { train: 3, val: 0, test: 0 });
+  assert.ok(report.warnings.includes('the val split is empty: 3 kept records × its share 0.1 is under one record (give more records, a larger --split share, or a --val file)'), report.warnings.join('; '));
+});

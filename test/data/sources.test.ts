@@ -95,3 +95,11 @@ test('a prepare output or a run folder given itself (--val prepared/, --input ru
   assert.equal(message(path.join(prepared, 'val.jsonl'), 'val'), 'accepted', 'its files are data');
 });
 
+
+test('an input that does not exist and holds a wildcard (a quoted glob) says prepare does not expand it and what to give instead', () => {
+  // before: only "ENOENT (no such file or folder)", though the files the pattern names are there
+  const dir = tempDir();
+  writeFiles(dir, { 'a.jsonl': '{"text": "a"}\n' });
+  assert.throws(() => listSources([{ path: path.join(dir, '*.jsonl'), role: 'input' }]),
+    (e: Error) => e.name === 'UserError' && /ENOENT.*wildcard.*not expanded.*folder/.test(e.message) && !e.message.includes('\n'));
+});

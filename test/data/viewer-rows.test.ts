@@ -41,3 +41,15 @@ test('a /first-rows answer (dataset, config, split beside features and rows), an
   const other = writeFiles(dir, { 'other.jsonl': '{"row": {"text": "a"}, "text": "b"}\n' })['other.jsonl']!;
   assert.deepEqual(read(other, 'jsonl'), { items: [{ line: 1, value: { row: { text: 'a' }, text: 'b' }, reason: undefined, detail: undefined }], notes: [] });
 });
+
+test('{"features", "rows"} whose rows are not viewer rows: the records are read from "rows", with a note naming "rows" and the ignored "features"', () => {
+  // before: read from "rows" silently, "features" (a list of objects too) dropped without a word
+  const f = writeFiles(dir, { 'fr.json': JSON.stringify({ features: [{ name: 'x' }, { name: 'y' }], rows: [{ text: 'a' }, { text: 'b' }, { text: 'c' }] }, null, 1) })['fr.json']!;
+  const { items, notes } = read(f, 'json');
+  assert.deepEqual(items.map((i) => i.value), [{ text: 'a' }, { text: 'b' }, { text: 'c' }]);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /records read from its "rows" \(3 objects\); its "features", not records, ignored/);
+  // a viewer answer keeps its one note (the viewer-rows one), no other
+  const v = writeFiles(dir, { 'v.json': JSON.stringify({ features, rows }) })['v.json']!;
+  assert.equal(read(v, 'json').notes.length, 1);
+});

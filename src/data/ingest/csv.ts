@@ -57,8 +57,8 @@ interface Row {
 export interface CsvRowOptions {
   onBytes?: (n: number) => void;
   limit?: { bytes: number };
-  /** Called with the first line of the file; returns the delimiter to read the file with. */
-  sniff?: (firstLine: string) => string;
+  /** Called with the first line of the file (the header) and its number; returns the delimiter to read the file with. */
+  sniff?: (firstLine: string, lineNo: number) => string;
   /** Called when the first line is Excel's `sep=X`, with X, the delimiter then read with (no sniffing). */
   onSepLine?: (delimiter: string) => void;
   /** Called when the first line is Windows PowerShell's `#TYPE …` line (skipped: the header is the next), with it. */
@@ -248,7 +248,7 @@ export function* readCsvRows(file: string, delimiter: string, opts: CsvRowOption
     }
     if (!sniffed) {
       sniffed = true;
-      d = opts.sniff!(first.text);
+      d = opts.sniff!(first.text, first.lineNo);
     }
     if (headerAt < 0) headerAt = k;
     const firstDefect = first.defect && defectRejection(first.defect, first.lineNo);
@@ -344,16 +344,54 @@ function rawOf(lines: Line[], from: number, to: number): string {
   return raw.slice(0, RAW_LIMIT);
 }
 
-/** For a .csv file: `;` or a tab when the header line holds no comma outside quotes but one of them, else a comma. */
-export function sniffDelimiter(header: string): string {
+/** Lines sampled after the header to check a sniffed delimiter against. */
+const SNIFF_SAMPLE = 10;
+
+/**
+ * For a .csv file: `;` or a tab when the header line holds no comma outside quotes but one of them, else a comma —
+ * unless the header holds a comma and `;` or a tab too (a comma inside a column name, as `Text;Label, category`), and
+ * that other one splits more of the `rows` after the header into as many fields as the header than the comma does.
+ */
+export function sniffDelimiter(header: string, rows: readonly string[] = []): string {
   const outside = new Set<string>();
   let quoted = false;
   for (const ch of header) {
     if (ch === '"') quoted = !quoted;
     else if (!quoted) outside.add(ch);
   }
-  if (outside.has(',')) return ',';
-  return outside.has(';') ? ';' : outside.has('\t') ? '\t' : ',';
+  if (!outside.has(',')) return outside.has(';') ? ';' : outside.has('\t') ? '\t' : ',';
+  let best = ',', bestScore = agreeing(',', header, rows);
+  for (const d of [';', '\t']) {
+    if (!outside.has(d)) continue;
+    const score = agreeing(d, header, rows);
+    if (score > bestScore) [best, bestScore] = [d, score];
+  }
+  return best;
+}
+
+/** How many of `rows` `d` splits into as many fields as `header` (counted outside quotes, line by line). */
+function agreeing(d: string, header: string, rows: readonly string[]): number {
+  const fields = (line: string): number => {
+    let n = 1, quoted = false;
+    for (const ch of line) {
+      if (ch === '"') quoted = !quoted;
+      else if (ch === d && !quoted) n++;
+    }
+    return n;
+  };
+  const want = fields(header);
+  return rows.filter((r) => fields(r) === want).length;
+}
+
+/** Up to SNIFF_SAMPLE non-blank lines of `file` after line `lineNo`. */
+function linesAfter(file: string, lineNo: number): string[] {
+  const out: string[] = [];
+  for (const { text, lineNo: n } of readLines(file)) {
+    if (n <= lineNo || text.trim() === '') continue;
+    out.push(text);
+    if (out.length >= SNIFF_SAMPLE) break;
+  }
+  return out;
 }
 
 const delimiterName = (d: string): string => (d === '\t' ? 'tab' : JSON.stringify(d));
@@ -363,7 +401,13 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
   let header: string[] | null = null;
   let headerCells: string[] = [];
   let sniffedAs = delimiter as string;
-  const sniff = delimiter === ',' ? (first: string) => (sniffedAs = sniffDelimiter(first)) : undefined;
+  let byRows = false; // the header alone reads as a comma CSV; the rows after it chose another delimiter
+  const sniff = delimiter === ',' ? (first: string, lineNo: number) => {
+    const alone = sniffDelimiter(first);
+    sniffedAs = alone === ',' && /[;\t]/.test(first) ? sniffDelimiter(first, linesAfter(file, lineNo)) : alone;
+    byRows = sniffedAs !== alone;
+    return sniffedAs;
+  } : undefined;
   const asWritten = { cells: 0, line: 0 };
   const onSepLine = (sep: string) => opts.onNote?.(`read with ${delimiterName(sep)} as the delimiter (its first line, ${JSON.stringify(`sep=${sep}`)}, is Excel's delimiter line, not a row)`);
   const onTypeLine = (line: string) => opts.onNote?.(`its first line, ${JSON.stringify(line)}, is Windows PowerShell's Export-Csv type line, not the header: skipped`);
@@ -383,7 +427,11 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
         if (seen.has(h)) throw new UserError(`header column "${h}" appears twice`, `${file}:${row.line}`);
         seen.add(h);
       }
-      if (sniffedAs !== delimiter) opts.onNote?.(`read with ${delimiterName(sniffedAs)} as the delimiter (its header line has no comma, but a ${delimiterName(sniffedAs)})`);
+      if (sniffedAs !== delimiter) {
+        opts.onNote?.(`read with ${delimiterName(sniffedAs)} as the delimiter (` + (byRows
+          ? `its header line has a comma too, but ${delimiterName(sniffedAs)} splits it and the rows after it into the same number of fields more often than the comma does)`
+          : `its header line has no comma, but a ${delimiterName(sniffedAs)})`));
+      }
       continue;
     }
     if (row.defect) {

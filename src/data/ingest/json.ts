@@ -9,7 +9,8 @@
 // A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
 // (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
-// all read. An element (or the single value) touching bytes that are not UTF-8 text is rejected as
+// all read. A `//` comment where an element would start (JSONC, as hand-edited files have) is skipped to the end of
+// its line and counted in a note. An element (or the single value) touching bytes that are not UTF-8 text is rejected as
 // invalid_utf8 or binary, each element of a line by its own bytes.
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
@@ -20,6 +21,7 @@ import { scanObjectMembers } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
+import { isViewerRow } from './viewer-rows.ts';
 
 /** Files up to this size that do not start with "[" are tried as one JSON value. */
 const WHOLE_VALUE_LIMIT = 256 << 20;
@@ -38,7 +40,19 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   }
   const wrapped = scan === null ? null : wrappedRecords(scan, file);
   if (wrapped !== null) {
-    yield* readJsonArray(file, opts, wrapped);
+    // beside the list read, other lists of objects (a viewer answer's "features") are not records: said when its
+    // records are not viewer rows (viewer-rows.ts says what a viewer answer's are)
+    const ignored = scan!.filter((m) => m.kind === 'records' && m !== wrapped).map((m) => JSON.stringify(m.key));
+    let read = 0, plain = 0;
+    for (const it of readJsonArray(file, opts, wrapped)) {
+      read++;
+      if (it.value !== undefined && !isViewerRow(it.value)) plain++;
+      yield it;
+    }
+    if (ignored.length > 0 && plain > 0) {
+      opts.onNote?.(`the file's one object wraps the records: records read from its ${JSON.stringify(wrapped.key)} (${read} object${read === 1 ? '' : 's'}); ` +
+        `its ${ignored.join(', ')}, not records, ignored (save the records alone as JSON Lines if that is not the list to train on)`);
+    }
     return;
   }
   const size = fs.statSync(file).size;
@@ -136,6 +150,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let parts: string[] = [];
   let startLine = 0; // line of the pending element's first character (0: no element pending)
   let emptyElementLine = 0, trailingCommas = 0;
+  const comments = { count: 0, first: 0 }; // `//` comments between elements (JSONC, as hand-edited files have)
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
@@ -250,6 +265,12 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       }
       if (startLine === 0) {
         if (isSpace(c)) continue;
+        if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f && depth === 1) {
+          // a `//` comment where an element would start: not data, the rest of the line is skipped
+          comments.count++;
+          comments.first ||= lineNo;
+          break;
+        }
         if (broken && (c === 0x7d || c === 0x5d)) continue; // the closing brackets of the element whose string broke
         startLine = lineNo;
         emptyElementLine = 0;
@@ -270,6 +291,10 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     const { elements: n, records: r } = batches;
     opts.onNote?.(`${n === 1 ? '1 array element is a JSON array' : `${n} array elements are JSON arrays`} of records, not ${n === 1 ? 'a record' : 'records'} (line ${batches.first}${n === 1 ? '' : ' first'}): ` +
       `read as the ${r === 1 ? 'record' : `${r} records`} ${n === 1 ? 'it holds' : 'they hold'}, each at the line its array starts`);
+  }
+  if (comments.count > 0) {
+    const { count: n, first } = comments;
+    opts.onNote?.(`${n === 1 ? 'a `//` comment' : `${n} \`//\` comments`} between array elements (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`);
   }
   if (trailingCommas > 0) {
     opts.onNote?.(`${trailingCommas === 1 ? 'a comma' : `${trailingCommas} commas`} before "]" (a trailing comma, which JSON does not allow) read as the end of the array`);

@@ -7,7 +7,7 @@ import type { RawItem, ReadOptions } from './types.ts';
 const VIEWER_KEYS = new Set(['row_idx', 'row', 'truncated_cells']);
 
 /** Whether `v` is one dataset-viewer row: "row_idx" and an object "row", and nothing but those and "truncated_cells". */
-function isViewerRow(v: unknown): v is { row_idx: unknown; row: Record<string, unknown>; truncated_cells?: unknown } {
+export function isViewerRow(v: unknown): v is { row_idx: unknown; row: Record<string, unknown>; truncated_cells?: unknown } {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
   const row = (v as Record<string, unknown>).row;
   return Object.hasOwn(v, 'row_idx') && typeof row === 'object' && row !== null && !Array.isArray(row) && Object.keys(v).every((k) => VIEWER_KEYS.has(k));
