@@ -34,7 +34,7 @@ const refuses = (r: ReturnType<typeof cli>, file: string): void => {
 };
 
 test('eval --data FIFO is refused', () => refuses(cli('eval', '--model', model, '--data', data), data));
-test('train with data.train a FIFO is refused, naming the key', () => refuses(cli('train', plainConfig, '--data.train', data), `data.train: ${data}`));
+test('train with data.train a FIFO is refused, naming the flag that gave it', () => refuses(cli('train', plainConfig, '--data.train', data), `--data.train: ${data}`));
 test('a FIFO as the train config is refused, also with --dry-run', () => refuses(cli('train', config, '--dry-run'), config));
 test('generate --messages FIFO is refused', () => refuses(cli('generate', '--model', model, '--messages', fifo('m.json')), path.join(dir, 'm.json')));
 test('eval and classify --data FOLDER (a prepare output), generate --messages FOLDER, say to give one of its files, naming the flag', () => {
