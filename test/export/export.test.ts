@@ -21,6 +21,7 @@ import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { FIXTURES, relErr, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 
 const tmp = (): string => tempDir('mt-export-');
 const rng = new Rng(9);
@@ -195,17 +196,11 @@ test('a merged causal LM (single file and sharded) has the logits of base + adap
   const withAdapter = baseWithAdapter(run);
   const expected = withAdapter.logits(probe);
   const single = path.join(tmp(), 'merged');
-  const said: string[] = [], write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => said.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    exportRun({ run, out: single, merge: true, best: false, backend });
-  } finally {
-    process.stderr.write = write;
-  }
+  const { stderr } = captureStderr(() => exportRun({ run, out: single, merge: true, best: false, backend }));
   for (const f of ['config.json', 'model.safetensors', 'generation_config.json']) assert.ok(fs.existsSync(path.join(single, f)), f);
   // the tiny base has no tokenizer.json and 512 tokens: none is written, and the export says so
   assert.ok(!fs.existsSync(path.join(single, 'tokenizer.json')));
-  assert.ok(said.some((l) => /^warning: .*merged: no tokenizer was written \(the run's model folder has no tokenizer\.json.*AutoTokenizer cannot load this folder/.test(l)), said.join(''));
+  assert.match(stderr, /^warning: .*merged: no tokenizer was written \(the run's model folder has no tokenizer\.json.*AutoTokenizer cannot load this folder/m);
   const cfg = JSON.parse(fs.readFileSync(path.join(single, 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.deepEqual(cfg.architectures, ['MistralForCausalLM']);
   assert.equal(cfg.sliding_window, 8);

@@ -21,6 +21,21 @@ fs.writeFileSync(path.join(dir, 'model', 'config.json'), '{}');
 fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"text": "a"}\n');
 fs.mkdirSync(path.join(dir, 'empty'));
 
+/** `text` as a regular expression that matches it literally (a temp path's dots). */
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Writes `yaml` to the config file `f` and dry-runs it quietly, with the places of its keys. */
+function dryRunOf(f: string, yaml: string): void {
+  fs.writeFileSync(f, yaml);
+  const { cfg, place } = readTrainConfig(f);
+  setQuiet(true);
+  try {
+    dryRun(cfg, { places: keyPlaces(place) });
+  } finally {
+    setQuiet(false);
+  }
+}
+
 function check(yaml: string, overrides: Array<[string, string]> = []): void {
   const f = path.join(dir, 'train.yaml');
   fs.writeFileSync(f, yaml);
@@ -56,19 +71,10 @@ test('a value found wrong against the model or data after validation (lora.r, pa
   const f = path.join(dir, 'train.yaml');
   fs.writeFileSync(path.join(dir, 'classes.jsonl'), '{"input_ids": [1, 5, 9], "label": 0}\n{"input_ids": [1, 7], "label": 1}\n');
   fs.writeFileSync(path.join(dir, 'tokens.jsonl'), '{"input_ids": [1, 5, 9]}\n{"input_ids": [1, 7]}\n');
-  const planned = (yaml: string): void => {
-    fs.writeFileSync(f, `model: ${TINY_BASE}\ndata: {train: ${yaml.includes('classification') ? 'classes' : 'tokens'}.jsonl}\noutput_dir: out\n${yaml}`);
-    const { cfg, place } = readTrainConfig(f);
-    setQuiet(true);
-    try {
-      dryRun(cfg, { places: keyPlaces(place) });
-    } finally {
-      setQuiet(false);
-    }
-  };
-  assert.throws(() => planned('lora:\n  r: 100000\n'), { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:3: lora\\.r: 100000 is larger than`) });
+  const planned = (yaml: string): void => dryRunOf(f, `model: ${TINY_BASE}\ndata: {train: ${yaml.includes('classification') ? 'classes' : 'tokens'}.jsonl}\noutput_dir: out\n${yaml}`);
+  assert.throws(() => planned('lora:\n  r: 100000\n'), { message: new RegExp(`^${literal(f)}:5:3: lora\\.r: 100000 is larger than`) });
   assert.throws(() => planned('task: classification\nlabels: [a, b]\npacking: true\n'), { message: `${f}:6:1: packing: classification scores one sequence per row, so it cannot pack (set packing: false)` });
-  assert.throws(() => planned('epochs: 9000000000000000\nbatch_size: 1\n'), { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:1: epochs: 9000000000000000 epochs of 2 steps`) });
+  assert.throws(() => planned('epochs: 9000000000000000\nbatch_size: 1\n'), { message: new RegExp(`^${literal(f)}:4:1: epochs: 9000000000000000 epochs of 2 steps`) });
 });
 
 test('max_seq_len refused against the model (dynamic rope) and a data file that cannot be read are named at their line', () => {
@@ -79,20 +85,11 @@ test('max_seq_len refused against the model (dynamic rope) and a data file that 
   const modelCfg = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as object;
   fs.writeFileSync(path.join(dyn, 'config.json'), JSON.stringify({ ...modelCfg, max_position_embeddings: 64, rope_scaling: { type: 'dynamic', factor: 2 } }));
   fs.writeFileSync(path.join(dir, 'tokens.jsonl'), '{"input_ids": [1, 5, 9]}\n{"input_ids": [1, 7]}\n');
-  const planned = (yaml: string): void => {
-    fs.writeFileSync(f, yaml);
-    const { cfg, place } = readTrainConfig(f);
-    setQuiet(true);
-    try {
-      dryRun(cfg, { places: keyPlaces(place) });
-    } finally {
-      setQuiet(false);
-    }
-  };
+  const planned = (yaml: string): void => dryRunOf(f, yaml);
   assert.throws(() => planned(`model: ${dyn}\ndata: {train: tokens.jsonl}\noutput_dir: out\nmax_seq_len: 512\n`),
-    { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:1: max_seq_len: 512: "dynamic" rope scaling`) });
+    { message: new RegExp(`^${literal(f)}:4:1: max_seq_len: 512: "dynamic" rope scaling`) });
   assert.throws(() => planned(`model: ${TINY_BASE}\ndata: {train: tokens.jsonl, test: /dev/null}\noutput_dir: out\n`),
-    { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:2:\\d+: data\\.test: /dev/null: `) });
+    { message: new RegExp(`^${literal(f)}:2:\\d+: data\\.test: /dev/null: `) });
 });
 
 test('a sequence too long for the CPU attention workspace is named at max_seq_len\'s line', () => {
@@ -101,5 +98,5 @@ test('a sequence too long for the CPU attention workspace is named at max_seq_le
   const { cfg, place } = readTrainConfig(f);
   const model = loadConfig(TINY_BASE);
   assert.throws(() => checkSequenceFits(cfg, model, [[]], { backend: 'cpu' }, place),
-    { message: new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5:1: max_seq_len: sequences of 100,000 tokens need`) });
+    { message: new RegExp(`^${literal(f)}:5:1: max_seq_len: sequences of 100,000 tokens need`) });
 });
