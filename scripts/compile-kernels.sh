@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Compiles every CUDA kernel (src/backend/cuda/kernels/*.cu) to PTX with nvcc, for sm_90a, in both storage
-# variants (bf16, the default, -DSTORE_F32 and -DSTORE_F64), in parallel; fails on any error or warning. Needs nvcc,
-# not a GPU. CUDA_HOME (default /usr/local/cuda); NVCC (default: nvcc on the PATH, else $CUDA_HOME/bin/nvcc);
+# Compiles every CUDA kernel (src/backend/cuda/kernels/*.cu) to PTX with nvcc, for sm_90a, in each storage variant
+# VARIANTS names (by default all three: bf16, the default, -DSTORE_F32 and -DSTORE_F64), in parallel; fails on any
+# error or warning. Needs nvcc, not a GPU. CUDA_HOME (default /usr/local/cuda); NVCC (default: nvcc on the PATH, else $CUDA_HOME/bin/nvcc);
 # KERNELS_DIR (default src/backend/cuda/kernels); JOBS (default: the number of CPUs); VARIANTS (default
 # "bf16 STORE_F32 STORE_F64": the storage variants to compile).
 set -euo pipefail
