@@ -47,8 +47,9 @@ test('SIGHUP to a train writing to a terminal stops it as Ctrl-C does: exit stat
 
 test('SIGHUP to a train whose stdout and stderr are files (as under nohup) is ignored with one line saying so: the run finishes', { timeout: 120_000 }, () => {
   const { dir, cfg } = tinyRun();
+  // the write held 1 s (not the hook's 20): the hangup comes and is answered while the adapter is being written
   const r = spawnSync(process.execPath, ['--require', HOOK, BIN, 'train', cfg], {
-    cwd: dir, encoding: 'utf8', timeout: 100_000, env: { ...process.env, MT_SIGNAL_AT: AT_ADAPTER, MT_SIGNAL: 'HUP' },
+    cwd: dir, encoding: 'utf8', timeout: 100_000, env: { ...process.env, MT_SIGNAL_AT: AT_ADAPTER, MT_SIGNAL: 'HUP', MT_SIGNAL_HOLD_MS: '1000' },
   });
   assert.equal(r.signal, null, r.stderr);
   assert.equal(r.status, 0, r.stderr);

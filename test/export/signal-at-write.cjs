@@ -1,7 +1,8 @@
 // Preloaded (node --require, which worker threads run too) into an export: at the first file written under a path
 // matching MT_SIGNAL_AT (a regular expression), the process sends itself MT_SIGNAL (INT or TERM) and the writing
-// thread then stays in that write for up to 20 s, as a long write of a 7B model would: Ctrl-C in the middle of it
-// (with MT_BLOCK_FIFO, in a system call until the test opens that FIFO for writing).
+// thread then stays in that write for up to MT_SIGNAL_HOLD_MS (default 20 s), as a long write of a 7B model would: Ctrl-C
+// in the middle of it (with MT_BLOCK_FIFO, in a system call until the test opens that FIFO for writing). A signal
+// that stops the command ends the hold; one it ignores (a hangup under nohup) waits it out.
 'use strict';
 const fs = require('node:fs');
 const { spawn } = require('node:child_process');
@@ -21,7 +22,7 @@ const before = (p) => {
     return;
   }
   process.kill(process.pid, signal);
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20_000);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.env.MT_SIGNAL_HOLD_MS || 20_000));
 };
 const writes = (flags) => flags !== undefined && flags !== 'r' && flags !== fs.constants.O_RDONLY && (typeof flags !== 'number' || (flags & 3) !== 0);
 for (const [name, when] of [['openSync', (a) => writes(a[1])], ['copyFileSync', () => true]]) {
