@@ -169,7 +169,7 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly 
 }
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
-export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch'>,
+export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch' | 'stepsPerEpoch'>,
   train: readonly TokenRow[]): void {
   const { warmupSteps, totalSteps } = steps.schedule;
   if (!cfg.data.val) {
@@ -214,6 +214,8 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   }
   const lr = lrWarning(cfg);
   if (lr) warn(lr);
+  const stopping = earlyStoppingWarning(cfg, steps.stepsPerEpoch, totalSteps);
+  if (stopping) warn(stopping);
   const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
   if (longest > modelCfg.maxPositionEmbeddings) {
     warn(`sequences of up to ${longest} tokens (max_seq_len ${cfg.max_seq_len}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
@@ -237,6 +239,33 @@ export function lrWarning(cfg: TrainConfig): string | null {
   if (lr > r.above) return `optimizer.lr ${lr} is far above the learning rates ${r.method} trains with (about ${r.usual}): past ${r.above} every step moves each trained weight by about lr, and the loss diverges; check the exponent`;
   if (lr < r.below) return `optimizer.lr ${lr} is far below the learning rates ${r.method} trains with (about ${r.usual}): under ${r.below} the weights barely move; check the exponent`;
   return null;
+}
+
+/**
+ * A warning for early stopping that can never end the run early, or null: patience runs out at the patience-th
+ * evaluation after step 0 at the soonest, and when that is the run's last step or past it the run ends anyway.
+ * Val is evaluated every eval.every_steps steps, else at each epoch's end (where every epoch ends before the last
+ * step but the last, so patience ≥ epochs; with max_steps, the first epoch's steps stand for each epoch's).
+ */
+export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, totalSteps: number): string | null {
+  const patience = cfg.early_stopping.patience;
+  if (patience === null || !cfg.data.val) return null;
+  const never = 'patience runs out no sooner than the run\'s last step, so early stopping never ends the run early';
+  const every = cfg.eval.every_steps;
+  if (every !== null) {
+    if (patience * every < totalSteps) return null;
+    return `early_stopping.patience ${patience} × eval.every_steps ${every} = ${patience * every} ≥ the run's ${totalSteps} steps: ${never} ` +
+      '(lower early_stopping.patience or eval.every_steps)';
+  }
+  const fix = '(lower early_stopping.patience, or set eval.every_steps)';
+  if (cfg.max_steps === null) {
+    if (patience < cfg.epochs) return null;
+    return `early_stopping.patience ${patience} ≥ epochs ${cfg.epochs}, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} ${fix}`;
+  }
+  if (patience * stepsPerEpoch < totalSteps) return null;
+  const about = cfg.packing && cfg.shuffle ? 'about ' : '';
+  return `early_stopping.patience ${patience} × ${about}${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
+    `≥ max_steps ${totalSteps}: ${never} ${fix}`;
 }
 
 /**
