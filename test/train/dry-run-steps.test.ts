@@ -12,7 +12,7 @@ import { train } from '../../src/train/trainer.ts';
 import { setupRun } from '../../src/train/setup.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { TINY_BASE, literal } from '../helpers.ts';
 import { captureStderr, quietly } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -75,7 +75,7 @@ test('the dry run says what train does with output_dir, as train decides it, mak
     fs.rmSync(path.join(cfg.output_dir, 'report.json'));
     assert.match(dryRun({ ...cfg, output_dir: path.join(dir, 'nowhere') }, { resume: true }).output, /^refused: cannot resume: the run folder does not exist$/);
     assert.ok(fs.existsSync(path.join(cfg.output_dir, 'config.yaml')), 'nothing emptied');
-    assert.match(describeDryRun(dryRun(cfg, { overwrite: true }), cfg), new RegExp(`^output_dir: ${cfg.output_dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: emptied first \\(--overwrite\\)$`, 'm'));
+    assert.match(describeDryRun(dryRun(cfg, { overwrite: true }), cfg), new RegExp(`^output_dir: ${literal(cfg.output_dir)}: emptied first \\(--overwrite\\)$`, 'm'));
   } finally {
     setQuiet(false);
   }
