@@ -2,13 +2,15 @@
 # Compiles every CUDA kernel (src/backend/cuda/kernels/*.cu) to PTX with nvcc, for sm_90a, in both storage
 # variants (bf16, the default, -DSTORE_F32 and -DSTORE_F64), in parallel; fails on any error or warning. Needs nvcc,
 # not a GPU. CUDA_HOME (default /usr/local/cuda); NVCC (default: nvcc on the PATH, else $CUDA_HOME/bin/nvcc);
-# KERNELS_DIR (default src/backend/cuda/kernels); JOBS (default: the number of CPUs).
+# KERNELS_DIR (default src/backend/cuda/kernels); JOBS (default: the number of CPUs); VARIANTS (default
+# "bf16 STORE_F32 STORE_F64": the storage variants to compile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
 NVCC="${NVCC:-$(command -v nvcc || echo "$CUDA_HOME/bin/nvcc")}"
 KERNELS_DIR="${KERNELS_DIR:-src/backend/cuda/kernels}"
 JOBS="${JOBS:-$(nproc)}"
+read -r -a variants <<< "${VARIANTS:-bf16 STORE_F32 STORE_F64}"
 [ -x "$NVCC" ] || { echo "compile-kernels: nvcc not found (set NVCC or CUDA_HOME)" >&2; exit 127; }
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
@@ -30,5 +32,5 @@ export NVCC CUDA_HOME out
 shopt -s nullglob
 files=("$KERNELS_DIR"/*.cu)
 [ ${#files[@]} -gt 0 ] || { echo "compile-kernels: no .cu files in $KERNELS_DIR" >&2; exit 1; }
-for cu in "${files[@]}"; do printf '%s\0%s\0' "$cu" bf16 "$cu" STORE_F32 "$cu" STORE_F64; done \
+for cu in "${files[@]}"; do for v in "${variants[@]}"; do printf '%s\0%s\0' "$cu" "$v"; done; done \
   | xargs -0 -n 2 -P "$JOBS" bash -c 'compile "$1" "$2"' _
