@@ -425,3 +425,21 @@ test('a // comment line in a pretty-printed JSON array (JSONC, as people hand-ed
   assert.equal(notes.length, 1);
   assert.match(notes[0]!, /2 `\/\/` comments .*line 3 first.*skipped/);
 });
+
+test('JSONC: /* */ comments between elements and // or /* */ inside one are skipped (noted); inside strings they are text; an unclosed /* is one error at its line', () => {
+  const f = writeFiles(tempDir(), {
+    'c.json': '[\n  {"text": "a"},\n  /* a block\n     comment */\n  {"text": "b"}, /* inline */ {"text": "c"},\n' +
+      '  {"text": "d // not /* a comment */", // the key after this\n   "source": "x" /* here */, "messages": [/* none */]}\n]\n',
+    'py.json': "[{'text': 'http://example.org /* not a comment'},\n {'text': 'it\\'s // text'}]\n",
+    'open.json': '[\n  {"text": "a"},\n  /* never closed\n  {"text": "b"}\n]\n',
+  });
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f['c.json']!, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [
+    [2, { text: 'a' }, undefined], [5, { text: 'b' }, undefined], [5, { text: 'c' }, undefined],
+    [6, { text: 'd // not /* a comment */', source: 'x', messages: [] }, undefined],
+  ]);
+  assert.deepEqual(notes, ['5 `/* */` and `//` comments in the array (line 3 first; JSONC, which JSON does not allow) skipped: comments are not records']);
+  // a Python literal's single-quoted strings hold no comment either
+  assert.deepEqual([...readJson(f['py.json']!)].map((i) => i.value), [{ text: 'http://example.org /* not a comment' }, { text: "it's // text" }]);
+  assert.throws(() => [...readJson(f['open.json']!)], (e: Error) => e.message === `${f['open.json']}:3: a \`/*\` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with \`*/\``);
+});

@@ -9,11 +9,13 @@
 // A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
 // (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
-// all read. A `//` comment where an element would start (JSONC, as hand-edited files have) is skipped to the end of
-// its line and counted in a note. An element (or the single value) touching bytes that are not UTF-8 text is rejected as
-// invalid_utf8 or binary, each element of a line by its own bytes.
+// all read. A comment (JSONC, as hand-edited files have: `//` to the end of its line, `/* ... */`) between elements or
+// inside one is skipped (inside, as whitespace) and counted in a note; one never closed is a UserError at its line.
+// An element (or the single value) touching bytes that are not UTF-8 text is rejected as invalid_utf8 or binary, each
+// element of a line by its own bytes.
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
+import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
@@ -150,7 +152,9 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let parts: string[] = [];
   let startLine = 0; // line of the pending element's first character (0: no element pending)
   let emptyElementLine = 0, trailingCommas = 0;
-  const comments = { count: 0, first: 0 }; // `//` comments between elements (JSONC, as hand-edited files have)
+  // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
+  // line, their kinds; a single-quoted string (a Python literal's) is tracked on its line only, so that `//` in it is no comment
+  const comments = { open: 0, count: 0, first: 0, kinds: new Set<string>(), inSingle: false };
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
@@ -193,9 +197,19 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     opts.onBytes?.(Buffer.byteLength(lineText) + 1);
     const text = lineText + '\n';
     const defectAt = new Map((defects ?? []).map((d) => [d.char, d]));
-    let segStart = -1; // start of the pending element's text on this line
+    // start of the pending element's text on this line (past the end: none of it yet, a comment has it)
+    let segStart = comments.open > 0 ? text.length : -1;
+    comments.inSingle = false;
+    let singleEscape = false;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
+      if (comments.open > 0) {
+        if (c === 0x2a && text.charCodeAt(i + 1) === 0x2f) {
+          comments.open = 0;
+          segStart = ++i + 1;
+        }
+        continue;
+      }
       const defect = defectAt.get(i);
       if (defect && (startLine > 0 || (opened && !isSpace(c)))) {
         // inside the pending element, or the character that starts the next one
@@ -227,6 +241,24 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       if (!opened) {
         if (c === 0x5b && (from === undefined || (lineNo === from.line && i === from.char))) { opened = true; depth = 1; }
         continue; // firstChar() guaranteed that only whitespace (trimStart's) comes before "[" (or `from` says where it is)
+      }
+      if (comments.inSingle) {
+        if (singleEscape) singleEscape = false;
+        else if (c === 0x5c) singleEscape = true;
+        else if (c === 0x27) comments.inSingle = false;
+      } else if (c === 0x27) comments.inSingle = true;
+      else if (c === 0x2f && (text.charCodeAt(i + 1) === 0x2f || text.charCodeAt(i + 1) === 0x2a)) {
+        // a comment, between elements or inside one: not data (inside, it separates as whitespace does)
+        const line = text.charCodeAt(i + 1) === 0x2f;
+        comments.count++;
+        comments.first ||= lineNo;
+        comments.kinds.add(line ? '`//`' : '`/* */`');
+        if (startLine > 0) keep(text.slice(segStart < 0 ? 0 : segStart, i) + ' ');
+        segStart = text.length;
+        if (line) break;
+        comments.open = lineNo;
+        i++;
+        continue;
       }
       if (closed) {
         if (isSpace(c) || c === 0xfeff) continue; // a BOM: files concatenated
@@ -265,12 +297,6 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       }
       if (startLine === 0) {
         if (isSpace(c)) continue;
-        if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f && depth === 1) {
-          // a `//` comment where an element would start: not data, the rest of the line is skipped
-          comments.count++;
-          comments.first ||= lineNo;
-          break;
-        }
         if (broken && (c === 0x7d || c === 0x5d)) continue; // the closing brackets of the element whose string broke
         startLine = lineNo;
         emptyElementLine = 0;
@@ -292,9 +318,13 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     opts.onNote?.(`${n === 1 ? '1 array element is a JSON array' : `${n} array elements are JSON arrays`} of records, not ${n === 1 ? 'a record' : 'records'} (line ${batches.first}${n === 1 ? '' : ' first'}): ` +
       `read as the ${r === 1 ? 'record' : `${r} records`} ${n === 1 ? 'it holds' : 'they hold'}, each at the line its array starts`);
   }
+  if (comments.open > 0) {
+    throw new UserError('a `/*` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with `*/`', `${file}:${comments.open}`);
+  }
   if (comments.count > 0) {
     const { count: n, first } = comments;
-    opts.onNote?.(`${n === 1 ? 'a `//` comment' : `${n} \`//\` comments`} between array elements (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`);
+    const kinds = [...comments.kinds].join(' and ');
+    opts.onNote?.(`${n === 1 ? `a ${kinds} comment` : `${n} ${kinds} comments`} in the array (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`);
   }
   if (trailingCommas > 0) {
     opts.onNote?.(`${trailingCommas === 1 ? 'a comma' : `${trailingCommas} commas`} before "]" (a trailing comma, which JSON does not allow) read as the end of the array`);
