@@ -1,7 +1,7 @@
 // mistral-tune prepare: raw data files → cleaned, deduplicated train/val/test JSONL, rejected.jsonl and
 // report.json (see docs/data.md). The command only parses flags and calls the library's prepare().
 import { removeStoppedPrepare } from '../data/out-dir.ts';
-import { DEFAULTS, prepare, type DedupMode, type PrepareOptions, type PrepareResult } from '../data/prepare.ts';
+import { DEFAULTS, prepare, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from '../data/prepare.ts';
 import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
@@ -77,6 +77,7 @@ function parseSplit(s: string | undefined): [number, number, number] {
       (Math.abs(sum - 100) < 1e-6 ? `: shares, not percentages (${parts.map((x) => +(x / 100).toPrecision(12)).join(',')})` : '');
     throw new UserError(`--split must be three shares ≥ 0 that add up to 1, like 0.8,0.1,0.1; got "${s}"${added}`);
   }
+  refuseNoTrainShare(parts, s);
   return parts as [number, number, number];
 }
 

@@ -35,7 +35,7 @@ import { OUTPUT_FILES, listSources, type Source, type SourceRole } from './sourc
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { sequenceLength, specialTokenIds } from './tokenize.ts';
 
-export { DEFAULTS, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
+export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 
 const RAW_LIMIT = 4096;
 /** How much of the first rejection's detail the error of a run that keeps nothing quotes. */

@@ -462,3 +462,10 @@ test('a dataset too small for a split\'s share: the empty-split warning says why
   assert.deepEqual(report.splits, { train: 3, val: 0, test: 0 });
   assert.ok(report.warnings.includes('the val split is empty: 3 kept records × its share 0.1 is under one record (give more records, a larger --split share, or a --val file)'), report.warnings.join('; '));
 });
+
+test('a --split that gives train no share is refused before anything is read or written (a library caller too): train.jsonl would be empty', () => {
+  // before: train.jsonl was written empty without a word, and train then refused it
+  const outDir = path.join(dir, 'no-train');
+  assert.throws(() => prepare({ inputs: [path.join(dir, 'none.jsonl')], outDir, tokenizer: tok, split: [0, 1, 0] }), /^UserError: --split 0,1,0 gives train no share: train\.jsonl would be empty/);
+  assert.ok(!fs.existsSync(outDir));
+});
