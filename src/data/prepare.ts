@@ -346,6 +346,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const warnings: string[] = [];
     SPLITS.forEach((s, k) => {
       if (!(splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k]))) return;
+      if (k === 0) {
+        warnings.push(`the train split is empty: ${noInputToTrain(sources, perSource)}; train refuses an empty train.jsonl ("no training examples")`);
+        return;
+      }
       // why, when the data is too small for the share (3 records at 0.1): else an empty split is a puzzle
       const tooFew = !provided.some(Boolean) && keptTotal * split[k]! < 1;
       warnings.push(`the ${s} split is empty` + (tooFew ? `: ${keptTotal} kept record${keptTotal === 1 ? '' : 's'} × its share ${split[k]} is under one record (give more records, a larger --split share${k === 0 ? '' : `, or a --${s} file`})` : ''));
@@ -413,6 +417,22 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   } finally {
     lock.release();
   }
+}
+
+/**
+ * Why the train split is empty though train has a share (the split gives every stratum of input records a training
+ * record): no --input record was kept, or those kept repeat --val/--test records and went with them (--dedup none).
+ */
+function noInputToTrain(sources: readonly { role: SourceRole }[], perSource: readonly { records: number; kept: number }[]): string {
+  let read = 0, kept = 0;
+  sources.forEach((src, k) => {
+    if (src.role !== 'input') return;
+    read += perSource[k]!.records;
+    kept += perSource[k]!.kept;
+  });
+  if (read === 0) return 'the --input files hold no records';
+  if (kept === 0) return `${read === 1 ? 'the 1 --input record was' : `all ${read} --input records were`} rejected (see rejected.jsonl): every kept record is from --val/--test`;
+  return `the ${kept === 1 ? '1 kept --input record repeats a --val/--test record' : `${kept} kept --input records repeat --val/--test records`} and went with ${kept === 1 ? 'it' : 'them'} (--dedup none keeps copies together)`;
 }
 
 /** Why nothing was kept, in one line: the rejection reasons, most frequent first, and the first record rejected (`first`). */

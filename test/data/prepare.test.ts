@@ -469,3 +469,17 @@ test('a --split that gives train no share is refused before anything is read or 
   assert.throws(() => prepare({ inputs: [path.join(dir, 'none.jsonl')], outDir, tokenizer: tok, split: [0, 1, 0] }), /^UserError: --split 0,1,0 gives train no share: train\.jsonl would be empty/);
   assert.ok(!fs.existsSync(outDir));
 });
+
+test('an empty train split says why: no --input record kept, or those kept went with the --val records they repeat', () => {
+  // before: "the train split is empty", nothing more; train then refused the file
+  const f = writeFiles(dir, {
+    'bad-in.jsonl': '{"text": "cut off\n',
+    'copy-in.jsonl': '{"text": "an evaluation record"}\n',
+    'given-val.jsonl': '{"text": "an evaluation record"}\n{"text": "another evaluation record, quite different"}\n',
+  });
+  const why = (name: string, opts: Omit<PrepareOptions, 'outDir' | 'tokenizer'>) => run(name, opts).report.warnings.filter((w) => w.startsWith('the train split'));
+  assert.deepEqual(why('rejected-in', { inputs: [f['bad-in.jsonl']!], val: [f['given-val.jsonl']!] }),
+    ['the train split is empty: the 1 --input record was rejected (see rejected.jsonl): every kept record is from --val/--test; train refuses an empty train.jsonl ("no training examples")']);
+  assert.deepEqual(why('copied-in', { inputs: [f['copy-in.jsonl']!], val: [f['given-val.jsonl']!], dedup: 'none' }),
+    ['the train split is empty: the 1 kept --input record repeats a --val/--test record and went with it (--dedup none keeps copies together); train refuses an empty train.jsonl ("no training examples")']);
+});
