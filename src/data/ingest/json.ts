@@ -151,6 +151,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let depth = 0, inString = false, escape = false;
   let parts: string[] = [];
   let startLine = 0; // line of the pending element's first character (0: no element pending)
+  let opensWith = 0; // the pending element's first character
   let emptyElementLine = 0, trailingCommas = 0;
   // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
   // line, their kinds; a single-quoted string (a Python literal's) is tracked on its line only, so that `//` in it is no comment
@@ -162,14 +163,18 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let pendingChars = 0; // characters in `parts`: past maxRawChars, no more is kept (the element is too_long)
   const maxRaw = opts.maxRawChars ?? Infinity;
   const keep = (piece: string): void => {
+    const before = pendingChars;
     pendingChars += piece.length;
     if (pendingChars <= maxRaw) parts.push(piece);
+    else if (before < 1 << 16) parts.push(piece.slice(0, (1 << 16) - before)); // the head, for rejected.jsonl
   };
   const element = (line: number): RawItem => {
     const raw = parts.join('').trim();
     const long = pendingChars > maxRaw;
     pendingChars = 0;
-    const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than any record within --max-chars can take; rejected unparsed` } }
+    // a nested batch that long is not read record by record (its records are not held to be judged): said, with what to do
+    const batch = opensWith === 0x5b ? 'an array element that is itself an array (a batch of records?), with every record it holds: give its records as elements of the top-level array, or one a line as JSON Lines' : '';
+    const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than any record within --max-chars can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
       : elementDefect ? { line, raw, error: elementDefect }
       : lineBreakAt > 0 ? { line, raw, error: { reason: 'invalid_json' as const, detail: `a line break inside a string (line ${lineBreakAt}): JSON writes it as \\n` } }
       : parseJsonItem(raw, line, opts.maxRawChars);
@@ -299,6 +304,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         if (isSpace(c)) continue;
         if (broken && (c === 0x7d || c === 0x5d)) continue; // the closing brackets of the element whose string broke
         startLine = lineNo;
+        opensWith = c;
         emptyElementLine = 0;
         broken = false;
         segStart = i;
