@@ -369,8 +369,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     }
     warnings.push(...notes);
     for (const [src, n] of notUtf8) {
-      warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): if the file is in another ` +
-        `encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${sources[src]!.name} > converted${path.extname(sources[src]!.name)}`);
+      warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${convertHint(sources[src]!.name, 'the file')}`);
     }
     const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
     if (empty.length > 0) {
@@ -407,7 +406,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     fs.rmSync(path.join(opts.outDir, PREPARE_REPORT), { force: true });
     for (const f of outs) f.rename();
     if (keptTotal === 0) {
-      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}; rejected.jsonl and report.json are written for inspection ` +
+      // a file in another encoding (Excel's "CSV (Comma delimited)" is Windows-1252) keeps nothing: the warning's way out, in the one line shown
+      const [mostNotUtf8] = [...notUtf8].sort((a, b) => b[1] - a[1]);
+      const convert = mostNotUtf8 && Object.entries(report.by_reason).every(([, n]) => n <= report.by_reason.invalid_utf8!) ? `; ${convertHint(sources[mostNotUtf8[0]]!.name)}` : '';
+      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}${convert}; rejected.jsonl and report.json are written for inspection ` +
         `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     }
     return { report, summary: summaryText(report, opts.outDir) };
@@ -442,6 +444,11 @@ function nothingKept(r: PrepareReport, first: string | null): string {
   if (r.input_records === 1 && first !== null) return `the one record was rejected: ${first}`;
   return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})` +
     (first === null ? '' : `; the first: ${first}`);
+}
+
+/** What to do when `name`'s records are not UTF-8 text: it may be in another encoding, and how to convert it. */
+function convertHint(name: string, what = name): string {
+  return `if ${what} is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${name} > converted${path.extname(name)}`;
 }
 
 function clip(raw: string, limit = RAW_LIMIT): string {
