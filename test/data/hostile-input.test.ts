@@ -189,12 +189,15 @@ test('JSON: one object holding several lists of records ({"data": [...], "extra"
     'two.json': JSON.stringify({ data: recs.slice(0, 3), extra: recs.slice(3) }),
     'beside.json': JSON.stringify({ version: '1.0', data: recs, tags: ['a', 'b'] }),
     'odd key.json': JSON.stringify({ 'my records': recs, 'more records': recs }),
+    // a level down (Solr's response; an API's data.items): it was one unknown_shape record, "keys: responseHeader, response"
+    'solr.json': JSON.stringify({ responseHeader: { status: 0 }, response: { numFound: 5, docs: recs } }),
     'ok.json': '[{"text": "a record to keep"}]',
   });
   const cases: Array<[string, RegExp]> = [
     ['two.json', /two\.json:1: the file's one object is not a record but holds lists of records \("data" \(3 objects\), "extra" \(2 objects\)\): save the records to train on as their own file \(JSON Lines: jq -c '\.data\[\]' \S+two\.json > records\.jsonl\)$/],
     ['beside.json', /beside\.json:1: the file's one object is not a record but holds a list of records \("data" \(5 objects\)\)/],
     ['odd key.json', /jq -c '\.\["my records"\]\[\]' FILE > /],
+    ['solr.json', /solr\.json:1: the file's one object is not a record but holds a list of records \("response"\."docs" \(5 objects\)\): .*jq -c '\.response\.docs\[\]' \S+solr\.json > records\.jsonl\)$/],
   ];
   for (const [name, message] of cases) {
     // beside a file that reads: the whole run is refused, not one record of the dataset rejected among the others
