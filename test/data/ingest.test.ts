@@ -449,8 +449,22 @@ test('JSONC: /* */ comments between elements and // or /* */ inside one are skip
     [2, { text: 'a' }, undefined], [5, { text: 'b' }, undefined], [5, { text: 'c' }, undefined],
     [6, { text: 'd // not /* a comment */', source: 'x', messages: [] }, undefined],
   ]);
-  assert.deepEqual(notes, ['5 `/* */` and `//` comments in the array (line 3 first; JSONC, which JSON does not allow) skipped: comments are not records']);
+  assert.deepEqual(notes, ['5 `/* */` and `//` comments (line 3 first; JSONC, which JSON does not allow) skipped: comments are not records']);
   // a Python literal's single-quoted strings hold no comment either
   assert.deepEqual([...readJson(f['py.json']!)].map((i) => i.value), [{ text: 'http://example.org /* not a comment' }, { text: "it's // text" }]);
   assert.throws(() => [...readJson(f['open.json']!)], (e: Error) => e.message === `${f['open.json']}:3: a \`/*\` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with \`*/\``);
+});
+
+test('JSONC: comments before the array\'s "[" (a header) and in an object wrapping the records are skipped too; a header /* never closed is one error', () => {
+  // before: a header comment made the file JSON Lines (its brackets and commas rejected lines, a record kept from inside
+  // an unclosed comment), and a comment in a wrapping object made it one invalid_json record
+  const f = writeFiles(tempDir(), {
+    'head.json': '// exported by a tool\n/* two\n   lines */ [\n  {"text": "a"},\n  {"text": "b"}\n]\n',
+    'wrapped.json': '{\n  // the records\n  "data": [\n    {"text": "a"}, /* c */\n    {"text": "b"} // d\n  ]\n}\n',
+    'open-head.json': '\n/* never closed\n[\n  {"text": "a"}\n]\n',
+  });
+  for (const name of ['head.json', 'wrapped.json']) {
+    assert.deepEqual([...readJson(f[name]!)].map((i) => [i.value, i.error?.reason]), [[{ text: 'a' }, undefined], [{ text: 'b' }, undefined]], name);
+  }
+  assert.throws(() => [...readJson(f['open-head.json']!)], (e: Error) => e.message === `${f['open-head.json']}:2: a \`/*\` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with \`*/\``);
 });

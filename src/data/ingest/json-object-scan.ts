@@ -40,9 +40,18 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
   let elements = 0; // elements seen in the member's array
   let pendingKey = ''; // the key of the member whose value comes next
   const member = (): ObjectMember => members[members.length - 1]!;
+  let inComment = false; // inside a `/* ... */` comment (JSONC, as hand-edited files have; json.ts reads the records past them)
   for (const { text, lineNo } of readLines(file)) {
+    let inSingle = false; // in a single-quoted string (a Python literal's record) on this line: a `//` in it is no comment
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
+      if (inComment) {
+        if (c === '*' && text[i + 1] === '/') {
+          inComment = false;
+          i++;
+        }
+        continue;
+      }
       if (inString) {
         if (escape) escape = false;
         else if (c === '\\') escape = true;
@@ -56,6 +65,13 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         continue;
       }
       if (c === ' ' || c === '\t' || c === '\r' || c === '\ufeff') continue;
+      if (c === "'") inSingle = !inSingle;
+      if (c === '/' && !inSingle && text[i + 1] === '/') break; // a comment to the end of the line
+      if (c === '/' && !inSingle && text[i + 1] === '*') {
+        inComment = true;
+        i++;
+        continue;
+      }
       if (closed) return 'lines'; // more text after the object
       if (expectKey && c !== '"' && c !== '}') return null; // a key not in JSON's quotes (a Python literal)
       const depth = stack.length;
@@ -106,7 +122,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
     // the string goes on (a line break typed into a value), as it does there
     if (inString && stack.length < 2) return null;
   }
-  return closed ? members : null;
+  return closed && !inComment ? members : null;
 
   function endKey(k: string): void {
     if (stack.length === 1) pendingKey = k;

@@ -9,8 +9,9 @@
 // A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
 // (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
-// all read. A comment (JSONC, as hand-edited files have: `//` to the end of its line, `/* ... */`) between elements or
-// inside one is skipped (inside, as whitespace) and counted in a note; one never closed is a UserError at its line.
+// all read. A comment (JSONC, as hand-edited files have: `//` to the end of its line, `/* ... */`) before the "[" (a
+// header), between elements or inside one is skipped (inside, as whitespace) and counted in a note; one never closed is a
+// UserError at its line. An object wrapping the records may hold comments too (json-object-scan.ts skips them).
 // An element (or the single value) touching bytes that are not UTF-8 text is rejected as invalid_utf8 or binary, each
 // element of a line by its own bytes.
 import { isUtf8 } from 'node:buffer';
@@ -31,6 +32,7 @@ const WHOLE_VALUE_LIMIT = 256 << 20;
 export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawItem> {
   const first = firstChar(file);
   if (first === null) return;
+  if (first.unclosed) throw unclosedComment(file, first.line);
   if (first.ch === '[') {
     yield* (firstLineThenMore(file) ? readJsonl(file, opts) : readJsonArray(file, opts));
     return;
@@ -128,13 +130,35 @@ function firstDefect(bytes: Buffer): Rejection | null {
   return found ?? null;
 }
 
-/** The first non-blank character of `file` and its line, or null for a file of blanks. */
-export function firstChar(file: string): { ch: string; line: number } | null {
+/**
+ * The first non-blank character of `file` outside comments (JSONC's `//` and `/* ... *\/`, as a hand-edited file may
+ * start with) and its line, or null for a file of blanks (and comments). A `/*` never closed is that character (`unclosed`).
+ */
+export function firstChar(file: string): { ch: string; line: number; unclosed?: true } | null {
+  let blockFrom = 0; // the line of the `/*` whose `*\/` is not yet found (0: none)
   for (const { text, lineNo } of readLines(file)) {
-    const t = text.trimStart();
-    if (t !== '') return { ch: t[0]!, line: lineNo };
+    for (let i = 0; i < text.length; i++) {
+      if (blockFrom > 0) {
+        const end = text.indexOf('*/', i);
+        if (end < 0) break;
+        blockFrom = 0;
+        i = end + 1;
+      } else if (text[i] === '/' && text[i + 1] === '/') {
+        break;
+      } else if (text[i] === '/' && text[i + 1] === '*') {
+        blockFrom = lineNo;
+        i++;
+      } else if (!/\s/.test(text[i]!)) {
+        return { ch: text[i]!, line: lineNo };
+      }
+    }
   }
-  return null;
+  return blockFrom > 0 ? { ch: '/', line: blockFrom, unclosed: true } : null;
+}
+
+/** The error of a `/*` comment opened on `line` of `file` and never closed: the rest of the file would be comment. */
+function unclosedComment(file: string, line: number): UserError {
+  return new UserError('a `/*` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with `*/`', `${file}:${line}`);
 }
 
 /**
@@ -244,8 +268,14 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         continue;
       }
       if (!opened) {
-        if (c === 0x5b && (from === undefined || (lineNo === from.line && i === from.char))) { opened = true; depth = 1; }
-        continue; // firstChar() guaranteed that only whitespace (trimStart's) comes before "[" (or `from` says where it is)
+        if (c === 0x5b && (from === undefined || (lineNo === from.line && i === from.char))) {
+          opened = true;
+          depth = 1;
+          continue;
+        }
+        // firstChar() guaranteed that only whitespace and comments come before "[" (or `from` says where it is: the
+        // object's text before it, strings and all, is not looked at)
+        if (from !== undefined || c !== 0x2f) continue;
       }
       if (comments.inSingle) {
         if (singleEscape) singleEscape = false;
@@ -324,13 +354,11 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     opts.onNote?.(`${n === 1 ? '1 array element is a JSON array' : `${n} array elements are JSON arrays`} of records, not ${n === 1 ? 'a record' : 'records'} (line ${batches.first}${n === 1 ? '' : ' first'}): ` +
       `read as the ${r === 1 ? 'record' : `${r} records`} ${n === 1 ? 'it holds' : 'they hold'}, each at the line its array starts`);
   }
-  if (comments.open > 0) {
-    throw new UserError('a `/*` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with `*/`', `${file}:${comments.open}`);
-  }
+  if (comments.open > 0) throw unclosedComment(file, comments.open);
   if (comments.count > 0) {
     const { count: n, first } = comments;
     const kinds = [...comments.kinds].join(' and ');
-    opts.onNote?.(`${n === 1 ? `a ${kinds} comment` : `${n} ${kinds} comments`} in the array (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`);
+    opts.onNote?.(`${n === 1 ? `a ${kinds} comment` : `${n} ${kinds} comments`} (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`);
   }
   if (trailingCommas > 0) {
     opts.onNote?.(`${trailingCommas === 1 ? 'a comma' : `${trailingCommas} commas`} before "]" (a trailing comma, which JSON does not allow) read as the end of the array`);
