@@ -44,3 +44,9 @@ test('JSONC: comments before the array\'s "[" (a header) and in an object wrappi
   }
   assert.throws(() => [...readJson(f['open-head.json']!)], (e: Error) => e.message === `${f['open-head.json']}:2: a \`/*\` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with \`*/\``);
 });
+
+test('JSONC: a `//` right after ":" is no comment (an unquoted URL, not JSON): its element alone is invalid_json, the next ones are read', () => {
+  // before: `http://…` hid the rest of its line, "}," among it, and its element swallowed the records after it
+  const f = writeFiles(tempDir(), { 'url.json': '[\n  {"url": http://example.org/a, "text": "a"},\n  {"text": "b"},\n  {"text": "c"}\n]\n' })['url.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value, i.error?.reason]), [[2, undefined, 'invalid_json'], [3, { text: 'b' }, undefined], [4, { text: 'c' }, undefined]]);
+});

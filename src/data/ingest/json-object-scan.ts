@@ -15,6 +15,18 @@ export interface ObjectMember {
 
 const TURN_KEYS = new Set(['role', 'content', 'from', 'value']);
 
+/**
+ * The comment that starts at `text[i]` outside strings (JSONC): 'line' (`//`), 'block' (`/*`), or null. A `//` right
+ * after ":" is none: an unquoted URL (`http://…`, not JSON either) would otherwise hide the brackets after it on its
+ * line, and its element would swallow the ones after it.
+ */
+export function commentAt(text: string, i: number): 'line' | 'block' | null {
+  if (text.charCodeAt(i) !== 0x2f) return null;
+  const next = text.charCodeAt(i + 1);
+  if (next === 0x2a) return 'block';
+  return next === 0x2f && text.charCodeAt(i - 1) !== 0x3a ? 'line' : null;
+}
+
 /** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
 export function isTurn(keys: ReadonlySet<string>): boolean {
   return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
@@ -66,8 +78,9 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
       }
       if (c === ' ' || c === '\t' || c === '\r' || c === '\ufeff') continue;
       if (c === "'") inSingle = !inSingle;
-      if (c === '/' && !inSingle && text[i + 1] === '/') break; // a comment to the end of the line
-      if (c === '/' && !inSingle && text[i + 1] === '*') {
+      const comment = inSingle ? null : commentAt(text, i);
+      if (comment === 'line') break; // to the end of the line
+      if (comment === 'block') {
         inComment = true;
         i++;
         continue;

@@ -20,7 +20,7 @@ import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
-import { scanObjectMembers } from './json-object-scan.ts';
+import { commentAt, scanObjectMembers } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -282,9 +282,9 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         else if (c === 0x5c) singleEscape = true;
         else if (c === 0x27) comments.inSingle = false;
       } else if (c === 0x27) comments.inSingle = true;
-      else if (c === 0x2f && (text.charCodeAt(i + 1) === 0x2f || text.charCodeAt(i + 1) === 0x2a)) {
+      else if (commentAt(text, i) !== null) {
         // a comment, between elements or inside one: not data (inside, it separates as whitespace does)
-        const line = text.charCodeAt(i + 1) === 0x2f;
+        const line = commentAt(text, i) === 'line';
         comments.count++;
         comments.first ||= lineNo;
         comments.kinds.add(line ? '`//`' : '`/* */`');
