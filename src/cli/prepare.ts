@@ -66,7 +66,7 @@ interface Flags {
 
 const PROGRESS_MIN_BYTES = 16 << 20;
 
-function parseSplit(s: string | undefined): [number, number, number] {
+function parseSplit(s: string | undefined, bothFiles: boolean): [number, number, number] {
   if (s === undefined) return DEFAULTS.split;
   // "1,," is no share of 0s (Number("") is 0)
   const parts = s.split(',').map((x) => decimalNumber(x) ?? NaN);
@@ -77,7 +77,7 @@ function parseSplit(s: string | undefined): [number, number, number] {
       (Math.abs(sum - 100) < 1e-6 ? `: shares, not percentages (${parts.map((x) => +(x / 100).toPrecision(12)).join(',')})` : '');
     throw new UserError(`--split must be three shares ≥ 0 that add up to 1, like 0.8,0.1,0.1; got "${s}"${added}`);
   }
-  refuseNoTrainShare(parts, s);
+  refuseNoTrainShare(parts, s, bothFiles);
   return parts as [number, number, number];
 }
 
@@ -131,7 +131,7 @@ export async function run(argv: string[]): Promise<void> {
   const options = {
     inputs, outDir, task, dedup, nearThreshold, format, overflow, overwrite: f.overwrite === true,
     val: f.val, test: f.test,
-    split: parseSplit(f.split),
+    split: parseSplit(f.split, (f.val ?? []).length > 0 && (f.test ?? []).length > 0),
     seed: intOption('seed', f.seed, DEFAULTS.seed, 0),
     textSplit: f['text-split'] === undefined ? undefined : textSplit,
     fields: parseFields(f.field),

@@ -468,6 +468,9 @@ test('a --split that gives train no share is refused before anything is read or 
   const outDir = path.join(dir, 'no-train');
   assert.throws(() => prepare({ inputs: [path.join(dir, 'none.jsonl')], outDir, tokenizer: tok, split: [0, 1, 0] }), /^UserError: --split 0,1,0 gives train no share: train\.jsonl would be empty/);
   assert.ok(!fs.existsSync(outDir));
+  // with both a --val and a --test file the shares are not used: every input record trains
+  const f = writeFiles(dir, { 'in-both.jsonl': '{"text": "an input record"}\n', 'v.jsonl': '{"text": "a validation record"}\n', 't.jsonl': '{"text": "a test record"}\n' });
+  assert.deepEqual(run('both-files', { inputs: [f['in-both.jsonl']!], val: [f['v.jsonl']!], test: [f['t.jsonl']!], split: [0, 0.5, 0.5] }).report.splits, { train: 1, val: 1, test: 1 });
 });
 
 test('an empty train split says why: no --input record kept, or those kept went with the --val records they repeat', () => {
