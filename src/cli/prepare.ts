@@ -143,12 +143,21 @@ export async function run(argv: string[]): Promise<void> {
   };
   const made = firstMissingFolder(outDir);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts)
-  const { report, summary } = await runOnThread<PrepareResult>(import.meta.url, 'prepareOnThread', { options, tokenizer: f.tokenizer, quiet: f.quiet === true } satisfies ThreadJob, {
-    onStop: () => {
-      removeStoppedPrepare(outDir);
-      removeMadeFolders(outDir, made);
-    },
-  });
+  let result: PrepareResult;
+  try {
+    result = await runOnThread<PrepareResult>(import.meta.url, 'prepareOnThread', { options, tokenizer: f.tokenizer, quiet: f.quiet === true } satisfies ThreadJob, {
+      onStop: () => {
+        removeStoppedPrepare(outDir);
+        removeMadeFolders(outDir, made);
+      },
+    });
+  } catch (e) {
+    // a run stopped by bad input (a JSON layout refused, a comment never closed) leaves no empty --out it made; one
+    // that kept nothing wrote rejected.jsonl and report.json there, and keeps it (only empty folders are removed)
+    removeMadeFolders(outDir, made);
+    throw e;
+  }
+  const { report, summary } = result;
   if (!f.quiet) info(summary);
   if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
 }

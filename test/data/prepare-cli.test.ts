@@ -103,3 +103,14 @@ test('--tokenizer DIR without tokenizer.json is an error (no silent bundled toke
     assert.equal(JSON.parse(ok.stdout).options.tokenizer.name, name, args.join(' '));
   }
 });
+
+test('a run stopped by bad input leaves no empty --out folder it made; one that kept nothing keeps its rejected.jsonl and report.json', () => {
+  // before: the folders made for --out stayed behind, empty, after the one-line error
+  writeFiles(dir, { 'open-comment.json': '[\n  {"text": "a"},\n  /* never closed\n]\n', 'bad-only.jsonl': '{nope\n' });
+  const r = cli('--input', 'open-comment.json', '--out', 'made/for/it', '--quiet');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: open-comment\.json:3: a `\/\*` comment opened here is never closed/m);
+  assert.ok(!fs.existsSync(path.join(dir, 'made')), 'no folder made for --out is left');
+  assert.equal(cli('--input', 'bad-only.jsonl', '--out', 'kept/out', '--quiet').status, 2);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'kept/out')).sort(), ['rejected.jsonl', 'report.json']);
+});
