@@ -37,6 +37,12 @@ const TEMP_STALE_MS = 10 * 60_000;
 
 export interface RunLock {
   readonly file: string;
+  /**
+   * Throws a UserError when the lock's heartbeat has stopped (its thread crashed, or the lock was taken over or removed):
+   * the writer stops before it writes without the lock. Cheap (a shared-memory read) while the heartbeat goes; called
+   * between steps. `at`: a later clock and a shorter wait, for tests (lock-heartbeat.ts Beating.stoppedFor).
+   */
+  check(at?: { now: number; waitMs: number }): void;
   release(): void;
 }
 
@@ -76,10 +82,19 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   }
   removeDeadTemps(dir, fsNow);
   removeStaleGuards(dir, text);
-  const stopBeat = beatLock(file, text);
+  const beating = beatLock(file, text);
+  const check = (at?: { now: number; waitMs: number }): void => {
+    const stopped = beating.stoppedFor(at);
+    if (stopped === null) return;
+    const now = readLock(file), other = now === null || now === text ? null : parseOwner(now);
+    const why = now === text ? `its heartbeat (the thread that refreshes ${LOCK_FILE} every ${BEAT_MS / 1000} s) stopped ${Math.round(stopped / 1000)} s ago`
+      : now === null ? `${LOCK_FILE} was removed` : `it was taken over by ${other === null ? 'another process' : ownerName(other)}`;
+    throw new UserError(`${folder.name}'s lock is no longer held: ${why}, so another process may take the folder while this one writes in it; ` +
+      'stopped here (what was written up to the last checkpoint is kept: --resume it once no other process uses the folder)', dir);
+  };
   const release = (): void => {
     process.off('exit', release);
-    stopBeat();
+    beating.stop();
     const now = readLock(file);
     if (now === text) fs.rmSync(file, { force: true });
     // another's lock in its place: this one was taken over as stale (paused past its heartbeat's bound), so two ran in the folder
@@ -88,7 +103,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
     removeCreated(created);
   };
   process.on('exit', release);
-  return { file, release };
+  return { file, check, release };
 }
 
 /**
