@@ -128,6 +128,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     plan.close();
   };
   tick();
+  // the reports the first poll found, parsed on their thread: a page opened at once shows them
+  await Promise.all(watchers.map((w) => w.reportParsed()));
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
