@@ -183,6 +183,11 @@ export class RunWatcher {
           this.reportParse = null;
         });
         this.reportParse = { job, done };
+        if (this.report?.json === undefined) {
+          // none shown: the run is said to be finished, its report still to come (not "report.json was not written")
+          this.report = { error: `report.json (${(report.bytes.length / 2 ** 20).toFixed(1)} MiB) is being read; it is shown once read` };
+          changed = true;
+        }
       } else {
         this.reportParse = null;
         this.report = report === null ? null : report.error !== undefined ? { error: report.error } : parseReport(report.bytes.toString('utf8'));

@@ -73,9 +73,13 @@ test('a report.json over 1 MiB is parsed on a thread of its own, not on the serv
   fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify({ steps: 7, test: { confusion: Array.from({ length: 400 }, () => new Array(400).fill(1)) } }, null, 2));
   assert.ok(fs.statSync(path.join(dir, 'report.json')).size > 1 << 20);
   assert.equal(shown(w.poll()), undefined, 'the poll that found it did not parse it: the last report stays until it is');
-  await w.reportParsed();
+  // a watcher that showed no report yet says it is being read (the run finished), not that there is none
+  const fresh = new RunWatcher({ id: 1, name: 'run', path: dir }, dir);
+  assert.match((shown(fresh.poll()) as { error: string }).error, /^report\.json \(1\.\d MiB\) is being read; it is shown once read$/);
+  await Promise.all([w.reportParsed(), fresh.reportParsed()]);
   const report = shown(w.poll()) as { json: { steps: number; test: { confusion: { size: number } } } };
   assert.deepEqual([report.json.steps, report.json.test.confusion.size], [7, 400], 'parsed, its matrix cut as ever');
+  assert.deepEqual(shown(fresh.poll()), report);
   // a report that is not JSON says so as before
   fs.writeFileSync(path.join(dir, 'report.json'), `{"steps": ${'1'.repeat(2 << 20)}`);
   w.poll();
