@@ -5,7 +5,8 @@
 // longer runs (killed, crashed, its pid since reused) is stale and taken over (said in a warning) under a
 // short guard file, so of several processes that find it stale only one removes it and none removes a fresh
 // lock; the guard holds its writer as the lock does, so one left by a process killed in the takeover is stale
-// in turn and taken over the same way (one of another host or container once older than the bound its lock would be). A lock written on another host, or in another pid namespace (a container
+// in turn and taken over the same way (one of another host or container once older than the bound its lock would
+// be). A lock written on another host, or in another pid namespace (a container
 // sharing the host's name, or this one restarted), cannot have its process checked from here: it is taken over only
 // once its heartbeat (lock-heartbeat.ts) has stopped for staleAfterMs by the file system's own clock; one of an older
 // version, which has none, never is (the error names it). It is released when the run ends or the process exits.
@@ -83,12 +84,14 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
   removeDeadTemps(dir, fsNow);
   removeStaleGuards(dir, text, fsNow);
   const beating = beatLock(file, text);
+  let toldTakenOver = false; // by check(): release need not say it again
   const check = (at?: { now: number; waitMs: number }): void => {
     const stopped = beating.stoppedFor(at);
     if (stopped === null) return;
     const now = readLock(file), other = now === null || now === text ? null : parseOwner(now);
     const why = now === text ? `its heartbeat (the thread that refreshes ${LOCK_FILE} every ${BEAT_MS / 1000} s) stopped ${Math.round(stopped / 1000)} s ago`
       : now === null ? `${LOCK_FILE} was removed` : `it was taken over by ${other === null ? 'another process' : ownerName(other)}`;
+    toldTakenOver = other !== null;
     throw new UserError(`${folder.name}'s lock is no longer held: ${why}, so another process may take the folder while this one writes in it; ` +
       'stopped here (what was written up to the last checkpoint is kept: --resume it once no other process uses the folder)', dir);
   };
@@ -99,7 +102,7 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
     if (now === text) fs.rmSync(file, { force: true });
     // another's lock in its place: this one was taken over as stale (paused past its heartbeat's bound), so two ran in the folder
     const other = now === null || now === text ? null : parseOwner(now);
-    if (other !== null) warn(`${dir}: ${folder.name}'s lock was taken over by another process while this one held it: ${ownerName(other)}; check the folder's files`);
+    if (other !== null && !toldTakenOver) warn(`${dir}: ${folder.name}'s lock was taken over by another process while this one held it: ${ownerName(other)}; check the folder's files`);
     removeCreated(created);
   };
   process.on('exit', release);
