@@ -1,4 +1,4 @@
-// Shared test helpers: fixture paths, relative error as the fixtures define it, row building.
+// Shared test helpers: fixture paths, relative error as the fixtures define it, row building, a literal in a RegExp.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,11 @@ export const SCRIPT_BIN: string | undefined = ['/usr/bin/script', '/bin/script']
 
 /** The skip reason of tests that check a machine without CUDA, where a GPU and its driver are here; else false. */
 export const CUDA_GPU_HERE: string | false = probeCuda().available ? 'a CUDA GPU is present here: this checks a machine without one' : false;
+
+/** `text` as a regular expression source that matches it literally (a temp path's dots, a token's brackets). */
+export function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** ‖a − b‖ / ‖b‖ in double precision. */
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -9,9 +9,14 @@ import { unexpandedPath } from '../util/unexpanded-path.ts';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
+/** A flag or a positional argument, in the order given. */
+export type ArgToken = { kind: 'option'; name: string; value: string | undefined } | { kind: 'positional'; value: string };
+
 export interface Parsed<V> {
   values: V;
   positionals: string[];
+  /** The flags and positionals in command-line order: a command that checks them in it reports the first mistake first. */
+  order: ArgToken[];
 }
 
 /** Parses argv against `options`; unknown flags and missing values become UserErrors naming `command`. */
@@ -22,7 +27,9 @@ export function parseCommand<V>(command: string, argv: string[], options: Option
     const r = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true, tokens: true });
     checkRepeats(r.tokens, options);
     checkPaths(r.values);
-    return { values: r.values as V, positionals: r.positionals };
+    const order = r.tokens.flatMap((t): ArgToken[] => (t.kind === 'option' ? [{ kind: 'option', name: t.name, value: t.value }]
+      : t.kind === 'positional' ? [{ kind: 'positional', value: t.value }] : []));
+    return { values: r.values as V, positionals: r.positionals, order };
   } catch (e) {
     if (e instanceof UserError) throw e;
     const err = e as Error & { code?: string };

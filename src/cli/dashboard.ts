@@ -2,7 +2,7 @@
 // Ctrl-C (SIGINT) or SIGTERM.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allowHostProblem, startDashboard } from '../dashboard/server.ts';
+import { allowHostProblem, realRunDir, startDashboard } from '../dashboard/server.ts';
 import { RUN_EVIDENCE } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import { oneLine } from '../util/json-file.ts';
@@ -78,22 +78,30 @@ function isFolder(p: string): boolean {
 const isRun = (dir: string): boolean => RUN_EVIDENCE.some((f) => fs.existsSync(path.join(dir, f)));
 
 /**
- * The runs a RUN_DIR argument stands for: itself when it is a run (or not a folder: the server names
- * what is wrong); for a folder of runs (runs/, runs/quickstart), the runs inside it, found as with no
- * argument; a folder that is neither is refused.
+ * The runs a RUN_DIR argument stands for: itself when it is a run; for a folder of runs (runs/, runs/quickstart), the
+ * runs inside it, found as with no argument, with a note saying so (printed once every argument is checked, so that an
+ * error is the first line); a path that is no folder, or a folder that is neither, is refused.
  */
-function runsOf(dir: string): string[] {
-  if (!isFolder(dir) || isRun(dir)) return [dir];
+function runsOf(dir: string): { runs: string[]; note: string | null } {
+  if (!isFolder(dir)) realRunDir(dir); // says why it is none: "no such run directory", "not a directory"
+  if (isRun(dir)) return { runs: [dir], note: null };
   const inside = discoverRuns(dir);
   if (inside.length === 0) {
     throw new UserError(`not a run folder (no ${RUN_EVIDENCE.join(' or ')}) and no run folder inside it: give the output_dir of a train run`, dir);
   }
-  info(`${oneLine(dir)} is not a run folder: showing the ${inside.length} run${inside.length > 1 ? 's' : ''} in it`);
-  return inside;
+  return { runs: inside, note: `${oneLine(dir)} is not a run folder: showing the ${inside.length} run${inside.length > 1 ? 's' : ''} in it` };
+}
+
+/** Refuses a bad value of the flag `name` in one line. */
+function checkFlag(name: string, value: string | undefined): void {
+  if (name === 'port') portOption(value);
+  if (name === 'host' && value === '') throw new UserError('--host needs an address, e.g. 127.0.0.1 or 0.0.0.0');
+  const problem = name === 'allow-host' && value !== undefined ? allowHostProblem(value) : null;
+  if (problem) throw new UserError(problem, '--allow-host');
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const { values: f, positionals } = parseCommand<DashboardFlags>(
+  const { values: f, positionals, order } = parseCommand<DashboardFlags>(
     'dashboard',
     argv,
     { port: { type: 'string' }, host: { type: 'string' }, 'allow-host': { type: 'string', multiple: true }, help: { type: 'boolean' } },
@@ -103,16 +111,24 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage + '\n');
     return;
   }
-  const port = portOption(f.port);
-  if (f.host === '') throw new UserError('--host needs an address, e.g. 127.0.0.1 or 0.0.0.0');
-  const runs = positionals.length > 0 ? positionals.flatMap(runsOf) : discoverRuns('runs');
+  // the flags and run folders checked in the order given, so the first line is the first mistake; that no run was
+  // given and none found under ./runs is no argument's, and is said after every argument is found right
+  const runs: string[] = [], notes: string[] = [];
+  for (const t of order) {
+    if (t.kind === 'option') {
+      checkFlag(t.name, t.value);
+      continue;
+    }
+    const of = runsOf(t.value);
+    runs.push(...of.runs);
+    if (of.note !== null) notes.push(of.note);
+  }
+  if (positionals.length === 0) runs.push(...discoverRuns('runs'));
   if (runs.length === 0) {
     throw new UserError('no run directories given and none found under ./runs (see mistral-tune dashboard --help)');
   }
-  for (const name of f['allow-host'] ?? []) {
-    const problem = allowHostProblem(name);
-    if (problem) throw new UserError(problem, '--allow-host');
-  }
+  for (const note of notes) info(note);
+  const port = portOption(f.port);
   const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'] });
   // the signal handlers are in place before the URL is printed: whoever reads it may stop us at once
   const stopped = new Promise<void>((resolve) => {

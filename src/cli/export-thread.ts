@@ -7,7 +7,7 @@ import { withBackend } from '../backend/select.ts';
 import { exportMerges, exportRun, parseShardSize, type ExportResult } from '../export/export.ts';
 import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
 import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
-import { adapterSource, loadGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
+import { adapterSource, loadGgufSource, planGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
 import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
 import { refuseDanglingOutput, withOutputParent } from '../export/out-path.ts';
 import { removeDeadTemps, withIo } from '../util/atomic.ts';
@@ -34,7 +34,7 @@ export function exportCommand(f: Flags): void {
   const opts = { run, out, merge: f.merge ?? false, best: f.best ?? false, maxShardBytes };
   let result: ExportResult;
   if (exportMerges(run, opts.merge)) {
-    result = withBackend(device, (backend) => exportRun({ ...opts, backend, precision }));
+    result = exportRun({ ...opts, device, precision }); // which starts the backend once nothing is left to refuse
   } else {
     // a copy: no backend to start (nor to fail where there is none), and no precision to honour
     if (f.device !== undefined || f.precision !== undefined) throw new UserError('--device and --precision apply to a merge (--merge of a LoRA run): this export copies the run\'s files as they are, computing nothing');
@@ -68,8 +68,9 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
   }
   wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
   const precision = parsePrecision(f.precision), device = deviceOption(f.device);
+  const plan = planGgufSource(src); // what the configs refuse (a classification run), refused before the backend starts
   const result = withBackend(device, (backend) => {
-    const loaded = loadGgufSource(src, backend, precision);
+    const loaded = loadGgufSource(plan, backend, precision);
     return withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer }));
   });
   info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);

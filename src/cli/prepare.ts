@@ -1,7 +1,7 @@
 // mistral-tune prepare: raw data files → cleaned, deduplicated train/val/test JSONL, rejected.jsonl and
 // report.json (see docs/data.md). The command only parses flags and calls the library's prepare().
 import { removeStoppedPrepare } from '../data/out-dir.ts';
-import { DEFAULTS, prepare, type DedupMode, type PrepareOptions, type PrepareResult } from '../data/prepare.ts';
+import { DEFAULTS, prepare, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from '../data/prepare.ts';
 import { FORMATS, type Format } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
@@ -66,7 +66,7 @@ interface Flags {
 
 const PROGRESS_MIN_BYTES = 16 << 20;
 
-function parseSplit(s: string | undefined): [number, number, number] {
+function parseSplit(s: string | undefined, bothFiles: boolean): [number, number, number] {
   if (s === undefined) return DEFAULTS.split;
   // "1,," is no share of 0s (Number("") is 0)
   const parts = s.split(',').map((x) => decimalNumber(x) ?? NaN);
@@ -77,6 +77,7 @@ function parseSplit(s: string | undefined): [number, number, number] {
       (Math.abs(sum - 100) < 1e-6 ? `: shares, not percentages (${parts.map((x) => +(x / 100).toPrecision(12)).join(',')})` : '');
     throw new UserError(`--split must be three shares ≥ 0 that add up to 1, like 0.8,0.1,0.1; got "${s}"${added}`);
   }
+  refuseNoTrainShare(parts, s, bothFiles);
   return parts as [number, number, number];
 }
 
@@ -130,7 +131,7 @@ export async function run(argv: string[]): Promise<void> {
   const options = {
     inputs, outDir, task, dedup, nearThreshold, format, overflow, overwrite: f.overwrite === true,
     val: f.val, test: f.test,
-    split: parseSplit(f.split),
+    split: parseSplit(f.split, (f.val ?? []).length > 0 && (f.test ?? []).length > 0),
     seed: intOption('seed', f.seed, DEFAULTS.seed, 0),
     textSplit: f['text-split'] === undefined ? undefined : textSplit,
     fields: parseFields(f.field),
@@ -142,12 +143,21 @@ export async function run(argv: string[]): Promise<void> {
   };
   const made = firstMissingFolder(outDir);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts)
-  const { report, summary } = await runOnThread<PrepareResult>(import.meta.url, 'prepareOnThread', { options, tokenizer: f.tokenizer, quiet: f.quiet === true } satisfies ThreadJob, {
-    onStop: () => {
-      removeStoppedPrepare(outDir);
-      removeMadeFolders(outDir, made);
-    },
-  });
+  let result: PrepareResult;
+  try {
+    result = await runOnThread<PrepareResult>(import.meta.url, 'prepareOnThread', { options, tokenizer: f.tokenizer, quiet: f.quiet === true } satisfies ThreadJob, {
+      onStop: () => {
+        removeStoppedPrepare(outDir);
+        removeMadeFolders(outDir, made);
+      },
+    });
+  } catch (e) {
+    // a run stopped by bad input (a JSON layout refused, a comment never closed) leaves no empty --out it made; one
+    // that kept nothing wrote rejected.jsonl and report.json there, and keeps it (only empty folders are removed)
+    removeMadeFolders(outDir, made);
+    throw e;
+  }
+  const { report, summary } = result;
   if (!f.quiet) info(summary);
   if (f.json) process.stdout.write(JSON.stringify(report) + '\n');
 }

@@ -11,9 +11,9 @@ import { parse as parseYaml } from 'yaml';
 import { RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { staleAfterMs } from '../train/lock-heartbeat.ts';
 import { inspectLock } from '../train/lock-owner.ts';
-import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
-import { MAX_JSON_DEPTH, bracketsNestDeeperThan, nestsDeeperThan } from './json-depth.ts';
+import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
+import { MAX_INLINE_BYTES, PARSE_INLINE_BYTES, parseReport, reportParser, type ReportPayload } from './report-parse.ts';
 import { isRealFolder, openResolved, resolveInside } from './safe-path.ts';
 
 export interface RunInfo {
@@ -49,10 +49,7 @@ export interface ConfigPayload {
   error?: string;
 }
 
-export interface ReportPayload {
-  json?: unknown;
-  error?: string;
-}
+export type { ReportPayload } from './report-parse.ts';
 
 export interface FilesEvent {
   run: number;
@@ -71,12 +68,9 @@ export interface FilesEvent {
 
 export type DashboardEvent = { type: 'metrics'; data: MetricsEvent } | { type: 'files'; data: FilesEvent };
 
-/** Larger config files, and reports larger once their confusion matrices are cut, are not inlined in events; the
- * page links to them instead. */
-const MAX_INLINE_BYTES = 2 << 20;
 /** Larger report.json files are not read: a classifier of 500 labels writes 12 MB (four matrices of 250,000 counts,
- * one a line), parsed in ~0.1-1 s once per change (the server answers nothing meanwhile) and sent as a few kB
- * (confusion.ts); 64 MiB held the server for seconds. The page links to a larger one. */
+ * one a line), parsed in ~0.1-1 s once per change (on a thread of its own: report-parse.ts) and sent as a few kB
+ * (confusion.ts); 64 MiB held the parse for seconds. The page links to a larger one. */
 const MAX_REPORT_BYTES = 16 << 20;
 
 export class RunWatcher {
@@ -84,6 +78,10 @@ export class RunWatcher {
   private config: ConfigPayload | null = null;
   private report: ReportPayload | null = null;
   private readonly signatures = { config: '', report: '' };
+  /** The report being parsed on reportParser's thread (null: none), and whether one parsed there awaits the next poll. */
+  private reportParse: { job: number; done: Promise<void> } | null = null;
+  private reportJobs = 0;
+  private reportArrived = false;
   /** Whether the run folder is there, and whether a train holds its lock, as the last poll found. */
   private folder: { exists: boolean; locked: boolean; lockNote: string | null } = { exists: true, locked: false, lockNote: null };
   /** The heartbeat of a lock of another host or container: its last stamp, and when (by `clock`) this watcher saw it change. */
@@ -169,15 +167,43 @@ export class RunWatcher {
     this.refused = refused;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
-      this.config = config === null ? null : parseConfig(config.text, config.error);
+      this.config = config === null ? null : parseConfig(config.bytes.toString('utf8'), config.error);
       changed = true;
     }
     const report = this.readIfChanged(RUN_LAYOUT.report, 'report');
     if (report !== undefined) {
-      this.report = report === null ? null : parseReport(report.text, report.error);
+      const job = ++this.reportJobs; // a parse still running for an older text is not shown when it ends
+      if (report !== null && report.error === undefined && report.bytes.length > PARSE_INLINE_BYTES) {
+        // the last report shown stays until this one is parsed (the next poll after sends it); its bytes are handed
+        // over, not copied, and decoded there too
+        const done = reportParser.parse(report.bytes).then((parsed) => {
+          if (job !== this.reportJobs) return;
+          this.report = parsed;
+          this.reportArrived = true;
+          this.reportParse = null;
+        });
+        this.reportParse = { job, done };
+        if (this.report?.json === undefined) {
+          // none shown: the run is said to be finished, its report still to come (not "report.json was not written")
+          this.report = { error: `report.json (${(report.bytes.length / 2 ** 20).toFixed(1)} MiB) is being read; it is shown once read` };
+          changed = true;
+        }
+      } else {
+        this.reportParse = null;
+        this.report = report === null ? null : report.error !== undefined ? { error: report.error } : parseReport(report.bytes.toString('utf8'));
+        changed = true;
+      }
+    }
+    if (this.reportArrived) {
+      this.reportArrived = false;
       changed = true;
     }
     return changed;
+  }
+
+  /** Resolves once the report.json being parsed on reportParser's thread (if any) is, and the next poll sends it. */
+  async reportParsed(): Promise<void> {
+    while (this.reportParse !== null) await this.reportParse.done;
   }
 
   /**
@@ -198,8 +224,8 @@ export class RunWatcher {
     return { locked: false, lockNote: `not training: ${who}, but its heartbeat has not changed for over ${bound / 1000} s (stopped, or cut off from this folder)` };
   }
 
-  /** undefined: unchanged; null: absent; else the text (or why it was not read). */
-  private readIfChanged(name: string, key: 'config' | 'report'): { text: string; error?: string } | null | undefined {
+  /** undefined: unchanged; null: absent; else its bytes (or why it was not read). */
+  private readIfChanged(name: string, key: 'config' | 'report'): { bytes: Buffer; error?: string } | null | undefined {
     const opened = openResolved(this.resolved.get(name) ?? null);
     if (opened === null) {
       if (this.signatures[key] === 'absent') return undefined;
@@ -212,13 +238,13 @@ export class RunWatcher {
       if (sig === this.signatures[key]) return undefined;
       this.signatures[key] = sig;
       if (st.size > (key === 'report' ? MAX_REPORT_BYTES : MAX_INLINE_BYTES)) {
-        return { text: '', error: `${name} is ${(st.size / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` };
+        return { bytes: Buffer.alloc(0), error: `${name} is ${(st.size / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` };
       }
       try {
-        return { text: fs.readFileSync(fd, 'utf8') };
+        return { bytes: fs.readFileSync(fd) };
       } catch (e) {
         this.signatures[key] = '';
-        return { text: '', error: `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+        return { bytes: Buffer.alloc(0), error: `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
       }
     } finally {
       fs.closeSync(fd);
@@ -256,21 +282,5 @@ function parseConfig(text: string, readError?: string): ConfigPayload {
     return out;
   } catch (e) {
     return { text, error: `${RUN_LAYOUT.config}: ${(e as Error).message.split('\n')[0]}` };
-  }
-}
-
-function parseReport(text: string, readError?: string): ReportPayload {
-  if (readError) return { error: readError };
-  try {
-    const json = JSON.parse(text) as unknown;
-    if (nestsDeeperThan(json, MAX_JSON_DEPTH)) return { error: `report.json nests more than ${MAX_JSON_DEPTH} levels deep, too deep to show here; open it raw` };
-    boundConfusions(json);
-    const bytes = Buffer.byteLength(JSON.stringify(json));
-    if (bytes > MAX_INLINE_BYTES) {
-      return { error: `report.json is ${(bytes / 2 ** 20).toFixed(1)} MiB even with its confusion matrices cut to ${CONFUSION_SHOWN} labels, too large to show here; open it raw` };
-    }
-    return { json };
-  } catch (e) {
-    return { error: `report.json is not valid JSON (${(e as Error).message}); it may still be being written` };
   }
 }

@@ -128,6 +128,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     plan.close();
   };
   tick();
+  // the reports the first poll found, parsed on their thread: a page opened at once shows them
+  await Promise.all(watchers.map((w) => w.reportParsed()));
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -210,21 +212,24 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   };
 }
 
+/** The real path of the run directory `d`, or a UserError saying why it is none (the CLI asks in command-line order). */
+export function realRunDir(d: string): string {
+  let st: fs.Stats;
+  let realPath: string;
+  try {
+    st = fs.statSync(d);
+    realPath = realpath(d);
+  } catch {
+    // a name that is not UTF-8 reaches node as U+FFFD (process.argv is decoded): it names nothing
+    throw new UserError(d.includes('\uFFFD') ? 'no such run directory (a name with bytes that are not UTF-8 cannot be given to node: rename the folder)' : 'no such run directory', d);
+  }
+  if (!st.isDirectory()) throw new UserError('not a directory (give the run directory, not a file in it)', d);
+  return realPath;
+}
+
 function makeWatchers(dirs: string[]): RunWatcher[] {
   // each folder's real path is taken now, once: one swapped for a symlink later serves nothing (resolveInside)
-  const real = dirs.map((d) => {
-    let st: fs.Stats;
-    let realPath: string;
-    try {
-      st = fs.statSync(d);
-      realPath = realpath(d);
-    } catch {
-      // a name that is not UTF-8 reaches node as U+FFFD (process.argv is decoded): it names nothing
-      throw new UserError(d.includes('\uFFFD') ? 'no such run directory (a name with bytes that are not UTF-8 cannot be given to node: rename the folder)' : 'no such run directory', d);
-    }
-    if (!st.isDirectory()) throw new UserError('not a directory (give the run directory, not a file in it)', d);
-    return realPath;
-  });
+  const real = dirs.map(realRunDir);
   // a run given twice (runs/a and runs/a/, or a folder of runs and a run in it) is shown once, as first given
   const kept = dirs.flatMap((given, i) => (real.indexOf(real[i]!) === i ? [{ given, real: real[i]! }] : []));
   const base = kept.map((k) => path.basename(path.resolve(k.given)));

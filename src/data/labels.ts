@@ -300,7 +300,7 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
  */
 export function untrainedClassWarning(counts: readonly ReadonlyMap<string, number>[], labels: readonly LabelValue[], filesGiven: boolean): string | null {
   const [train, val, test] = counts as [ReadonlyMap<string, number>, ReadonlyMap<string, number>, ReadonlyMap<string, number>];
-  if (train.size === 0) return null; // no train split at all (--split 0,…): said as an empty split
+  if (train.size === 0) return null; // no train split at all (no --input record kept): said as an empty split
   const untrained = labels.filter((l) => !train.has(String(l)) && (val.has(String(l)) || test.has(String(l))));
   if (untrained.length === 0) return null;
   const shown = untrained.slice(0, 10).map((l) => {

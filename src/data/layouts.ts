@@ -49,6 +49,16 @@ export function hasInstructionPair(v: Record<string, unknown>): boolean {
   return ANSWER_KEYS.some(filled) && INSTRUCTION_KEYS.some(filled);
 }
 
+/**
+ * The keys of `v` that would make an instruction/answer pair but for their case (a spreadsheet's "Question" and
+ * "Answer" headers), as [instruction, answer]; null when it has no such two. The layouts match keys exactly, as HF does.
+ */
+export function pairKeysButForCase(v: Record<string, unknown>): [string, string] | null {
+  const find = (names: readonly string[]) => Object.keys(v).find((k) => k !== k.trim().toLowerCase() && names.includes(k.trim().toLowerCase()));
+  const instruction = find(INSTRUCTION_KEYS), answer = find(ANSWER_KEYS);
+  return instruction !== undefined && answer !== undefined ? [instruction, answer] : null;
+}
+
 /** A layout's messages and the names its fields have in the input (for the chat's validation and its messages). */
 export interface LayoutChat {
   layout: Layout;

@@ -57,11 +57,23 @@ export interface PrepareResult {
 
 export const DEFAULTS = { task: 'generation' as Task, split: [0.8, 0.1, 0.1] as [number, number, number], seed: 0, dedup: 'near' as DedupMode, nearThreshold: 0.8, maxChars: DEFAULT_MAX_CHARS };
 
+/**
+ * Throws when `split` (written `given`) gives train no share: train.jsonl would be empty, which train refuses, so the
+ * run would prepare nothing to train on (the CLI checks it before the tokenizer loads, prepare again for a library caller).
+ * With both --val and --test files (`bothFiles`) the shares are not used: every input record trains.
+ */
+export function refuseNoTrainShare(split: readonly number[], given: string, bothFiles: boolean): void {
+  if (split[0] === 0 && !bothFiles) {
+    throw new UserError(`--split ${given} gives train no share: train.jsonl would be empty, and train refuses an empty one ("no training examples"); give train a share, like 0.8,0.1,0.1`);
+  }
+}
+
 export function validateOptions(opts: PrepareOptions, split: readonly number[], nearThreshold: number): void {
   if (opts.inputs.length === 0) throw new UserError('no --input files given');
   if (split.length !== 3 || split.some((x) => !(x >= 0)) || Math.abs(split.reduce((a, b) => a + b, 0) - 1) > 1e-6) {
     throw new UserError(`--split must be three shares ≥ 0 that add up to 1 (train,val,test), got ${split.join(',')}`);
   }
+  refuseNoTrainShare(split, split.join(','), (opts.val ?? []).length > 0 && (opts.test ?? []).length > 0);
   if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got ${nearThreshold}`);
   for (const [k, v] of Object.entries({ minChars: opts.minChars, maxChars: opts.maxChars, minTokens: opts.minTokens, maxTokens: opts.maxTokens })) {
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new UserError(`${k} must be an integer ≥ 0, got ${v}`);

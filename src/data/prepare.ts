@@ -35,7 +35,7 @@ import { OUTPUT_FILES, listSources, type Source, type SourceRole } from './sourc
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
 import { sequenceLength, specialTokenIds } from './tokenize.ts';
 
-export { DEFAULTS, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
+export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 
 const RAW_LIMIT = 4096;
 /** How much of the first rejection's detail the error of a run that keeps nothing quotes. */
@@ -346,6 +346,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const warnings: string[] = [];
     SPLITS.forEach((s, k) => {
       if (!(splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k]))) return;
+      if (k === 0) {
+        warnings.push(`the train split is empty: ${noInputToTrain(sources, perSource)}; train refuses an empty train.jsonl ("no training examples")`);
+        return;
+      }
       // why, when the data is too small for the share (3 records at 0.1): else an empty split is a puzzle
       const tooFew = !provided.some(Boolean) && keptTotal * split[k]! < 1;
       warnings.push(`the ${s} split is empty` + (tooFew ? `: ${keptTotal} kept record${keptTotal === 1 ? '' : 's'} × its share ${split[k]} is under one record (give more records, a larger --split share${k === 0 ? '' : `, or a --${s} file`})` : ''));
@@ -365,8 +369,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     }
     warnings.push(...notes);
     for (const [src, n] of notUtf8) {
-      warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): if the file is in another ` +
-        `encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${sources[src]!.name} > converted${path.extname(sources[src]!.name)}`);
+      warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${convertHint(sources[src]!.name, 'the file')}`);
     }
     const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
     if (empty.length > 0) {
@@ -403,7 +406,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     fs.rmSync(path.join(opts.outDir, PREPARE_REPORT), { force: true });
     for (const f of outs) f.rename();
     if (keptTotal === 0) {
-      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}; rejected.jsonl and report.json are written for inspection ` +
+      // a file in another encoding (Excel's "CSV (Comma delimited)" is Windows-1252) keeps nothing: the warning's way out, in the one line shown
+      const [mostNotUtf8] = [...notUtf8].sort((a, b) => b[1] - a[1]);
+      const convert = mostNotUtf8 && Object.entries(report.by_reason).every(([, n]) => n <= report.by_reason.invalid_utf8!) ? `; ${convertHint(sources[mostNotUtf8[0]]!.name)}` : '';
+      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}${convert}; rejected.jsonl and report.json are written for inspection ` +
         `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     }
     return { report, summary: summaryText(report, opts.outDir) };
@@ -415,6 +421,22 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   }
 }
 
+/**
+ * Why the train split is empty though train has a share (the split gives every stratum of input records a training
+ * record): no --input record was kept, or those kept repeat --val/--test records and went with them (--dedup none).
+ */
+function noInputToTrain(sources: readonly { role: SourceRole }[], perSource: readonly { records: number; kept: number }[]): string {
+  let read = 0, kept = 0;
+  sources.forEach((src, k) => {
+    if (src.role !== 'input') return;
+    read += perSource[k]!.records;
+    kept += perSource[k]!.kept;
+  });
+  if (read === 0) return 'the --input files hold no records';
+  if (kept === 0) return `${read === 1 ? 'the 1 --input record was' : `all ${read} --input records were`} rejected (see rejected.jsonl): every kept record is from --val/--test`;
+  return `the ${kept === 1 ? '1 kept --input record repeats a --val/--test record' : `${kept} kept --input records repeat --val/--test records`} and went with ${kept === 1 ? 'it' : 'them'} (--dedup none keeps copies together)`;
+}
+
 /** Why nothing was kept, in one line: the rejection reasons, most frequent first, and the first record rejected (`first`). */
 function nothingKept(r: PrepareReport, first: string | null): string {
   if (r.input_records === 0) return 'the inputs hold no records';
@@ -422,6 +444,11 @@ function nothingKept(r: PrepareReport, first: string | null): string {
   if (r.input_records === 1 && first !== null) return `the one record was rejected: ${first}`;
   return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})` +
     (first === null ? '' : `; the first: ${first}`);
+}
+
+/** What to do when `name`'s records are not UTF-8 text: it may be in another encoding, and how to convert it. */
+function convertHint(name: string, what = name): string {
+  return `if ${what} is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${name} > converted${path.extname(name)}`;
 }
 
 function clip(raw: string, limit = RAW_LIMIT): string {

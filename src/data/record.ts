@@ -11,7 +11,7 @@ import { isTurn } from './ingest/json-object-scan.ts';
 import { parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
-import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, readLayout, systemBeside, type Layout } from './layouts.ts';
+import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside, type Layout } from './layouts.ts';
 import { parsePretokenized } from './pretokenized.ts';
 import { reject, stringField, stringifiedTexts, typeName, type Stringified } from './record-fields.ts';
 
@@ -265,7 +265,10 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
       const key = Object.keys(v).find((k) => k !== f[name] && k.trim().toLowerCase() === f[name].toLowerCase());
       return key === undefined ? [] : [`--field ${name}=${key.includes(' ') ? JSON.stringify(key) : key}`];
     });
-    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}` : preferenceHint(v) || turnsHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
+    const pair = near.length > 0 ? null : pairKeysButForCase(v);
+    const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}`
+      : pair ? `; ${pair.map((k) => JSON.stringify(k)).join(' and ')} differ only in case from ${pair.map((k) => `"${k.trim().toLowerCase()}"`).join(' and ')}: renamed so, they are read as a chat of one user turn and its answer`
+      : preferenceHint(v) || turnsHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
   if (groups.length > 1) {

@@ -4,7 +4,8 @@
 // How many records of each stratum (a class label, or one stratum) each split gets: strata laid end to end,
 // each record in turn counts to the split furthest below its share so far — so every split gets its share
 // within one record overall and within about one record per stratum (stratification by label) — except that a stratum
-// too small to get a training record of its share (a class of one or two records) gets one, the others making up for it.
+// too small to get a training record of its share (a class of one or two records) gets one, the others making up for it,
+// and keeps one when its records are copies kept together (a group larger than its training share).
 // Which records: every record has a draw in [0, 1) from its content and the seed (splitDraw). A stratum's
 // groups are laid out by draw, and the lowest draws train, the next ones validate, the highest test. A
 // record's split depends on where its draw falls among the others', not on the input order: appending records
@@ -72,13 +73,16 @@ export function assignSplits(s: SplitInput): Int8Array {
     const counts = deal.next(records);
     // The stratum's records laid out by draw: [0, counts[0]) train, then val, then test; a group goes where its middle falls.
     let at = 0;
-    for (const g of groups) {
-      const m = members.get(g)!;
-      const middle = at + (m.length - 1) / 2;
-      const k = middle < counts[0]! ? 0 : middle < counts[0]! + counts[1]! ? 1 : 2;
-      for (const i of m) out[i] = k;
-      at += m.length;
-    }
+    const ks = groups.map((g) => {
+      const size = members.get(g)!.length;
+      const middle = at + (size - 1) / 2;
+      at += size;
+      return middle < counts[0]! ? 0 : middle < counts[0]! + counts[1]! ? 1 : 2;
+    });
+    // a group larger than the stratum's training records (3 copies kept together, 1 to train) would leave it none,
+    // whatever the dealer gave it: the first group (lowest draw) trains
+    if (counts[0]! > 0 && !ks.includes(0)) ks[0] = 0;
+    groups.forEach((g, j) => { for (const i of members.get(g)!) out[i] = ks[j]!; });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
 import { precisionDType, type Precision } from '../backend/dtype.ts';
+import { withBackend, type DeviceName } from '../backend/select.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
@@ -36,6 +37,11 @@ export interface ExportOptions {
   maxShardBytes?: number;
   /** The backend of a merge (exportMerges); a copy of a run's files needs none. */
   backend?: Backend;
+  /**
+   * Without `backend`: the device a merge starts one on (default auto), once every refusal is made, so that a bad
+   * --out or a missing base model is said before a backend starts (and closed after the merge).
+   */
+  device?: DeviceName;
   /** Precision of the merge (memory only: the merged model is written in the base model's dtype). */
   precision?: Precision;
 }
@@ -169,7 +175,7 @@ function writeExport(opts: ExportOptions, cfg: TrainConfig, source: string, out:
   // W + s·B·A is computed in f32 and rounded once to the base's dtype: at write time (f32 weights), or on the
   // GEMM's store when a BF16 base is merged in bf16 (the same rounding, half the memory).
   const base = requireModelFolder(cfg, 'export --merge', opts.run);
-  if (!opts.backend) throw new Error('exportRun: a merge needs a backend (ExportOptions.backend)');
+  if (!opts.backend) return withBackend(opts.device ?? 'auto', (backend) => writeExport({ ...opts, backend }, cfg, source, out));
   const fileDtype = checkpointDType(base);
   const bf16 = fileDtype === 'bf16' && precisionDType(opts.precision ?? 'auto', opts.backend.name) === 'bf16';
   const model = loadModel(base, { backend: opts.backend, dtype: bf16 ? 'bf16' : 'f32' });

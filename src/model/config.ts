@@ -150,8 +150,11 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   };
   const hidden = int('hidden_size', 4096);
   const heads = int('num_attention_heads', 32);
-  // transformers: absent → 8 (MistralConfig's default), null → num_attention_heads (no GQA)
-  const kvHeads = c.num_key_value_heads === null ? heads : int('num_key_value_heads', 8);
+  // transformers 5: absent → 8 (MistralConfig's default); null is refused (its strict int), though 4 read it as num_attention_heads
+  if (c.num_key_value_heads === null) {
+    err('num_key_value_heads', `must be an integer ≥ 1, got null (transformers 5 refuses null here: for no grouped-query attention write num_attention_heads' ${heads})`);
+  }
+  const kvHeads = int('num_key_value_heads', 8);
   if (heads % kvHeads !== 0) err('num_key_value_heads', `${kvHeads} does not divide num_attention_heads ${heads}`);
   const headDim = parseHeadDim(c, hidden, heads, err);
   const act = given('hidden_act', 'silu');

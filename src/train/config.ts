@@ -18,6 +18,7 @@ import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
 import { checkConfigPaths, keyError } from './config-paths.ts';
+import { configIssueText } from './config-issues.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
@@ -362,7 +363,7 @@ function setDotted(obj: Record<string, unknown>, key: string, value: unknown): v
  */
 export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{ key: string; flag: string }> = []): TrainConfig {
   const blame = keyPlace(where, overridden);
-  const r = TrainConfigSchema.safeParse(withEmptySections(raw));
+  const r = TrainConfigSchema.safeParse(withEmptySections(raw), { error: configIssueText });
   if (!r.success) {
     const found = r.error.issues.flatMap(unionBranch).flatMap((issue) => {
       const at = issue.path.join('.');

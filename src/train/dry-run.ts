@@ -83,7 +83,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   });
   const steps = planSteps(cfg, loader, train, place);
   const epochs = epochSteps(loader, train, { epochs: cfg.epochs, maxSteps: cfg.max_steps, packLength: cfg.packing ? cfg.max_seq_len : undefined,
-    shuffle: cfg.shuffle, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum });
+    shuffle: cfg.shuffle, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, steps.perEpochSteps);
   warnUnusedSettings(cfg, model, steps, train);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {

@@ -33,17 +33,24 @@ function packedStepBounds(train: readonly TokenRow[], packLength: number, perSte
 /**
  * The total optimizer steps of `epochs` packed, shuffled epochs, as the loader will draw them: epochs × the steps of
  * one when every order gives the same (the bounds agree), else each epoch planned, which is refused by the key when
- * it would plan more than MAX_PLANNED_ROWS rows.
+ * it would plan more than MAX_PLANNED_ROWS rows. `perEpoch`: each epoch's steps where they were planned (else null),
+ * so that the dry run's epoch ends (epochSteps) need not plan them again.
  */
 export function packedTotalSteps(loader: DataLoader, train: readonly TokenRow[], o: { epochs: number; packLength: number; batchSize: number; gradAccum: number },
-  place?: (key: string) => string): number {
+  place?: (key: string) => string): { total: number; perEpoch: number[] | null } {
   const { least, most } = packedStepBounds(train, o.packLength, o.batchSize * o.gradAccum);
-  if (least === most) return o.epochs * least;
+  if (least === most) return { total: o.epochs * least, perEpoch: null };
   if (o.epochs * train.length > MAX_PLANNED_ROWS) {
     throw keyError('epochs', `${o.epochs} passes over ${train.length} packed, shuffled examples make at least ${(o.epochs * least).toLocaleString('en-US')} ` +
       'optimizer steps, a different number each epoch, too many to count for the schedule: set max_steps (it wins over epochs), or fewer epochs', place);
   }
-  return loader.epochBatchCounts(o.epochs).reduce((sum, n) => sum + Math.ceil(n / o.gradAccum), 0);
+  const perEpoch = stepsOfEpochs(loader, o.epochs, o.gradAccum);
+  return { total: perEpoch.reduce((sum, n) => sum + n, 0), perEpoch };
+}
+
+/** The optimizer steps of each of the loader's next `epochs` epochs (a step ends with its epoch), planned without drawing. */
+function stepsOfEpochs(loader: DataLoader, epochs: number, gradAccum: number): number[] {
+  return loader.epochBatchCounts(epochs).map((n) => Math.ceil(n / gradAccum));
 }
 
 /**
@@ -54,15 +61,18 @@ export function packedTotalSteps(loader: DataLoader, train: readonly TokenRow[],
 export type EpochSteps = { kind: 'same' | 'first'; steps: number } | { kind: 'counted'; steps: number[] };
 
 export function epochSteps(loader: DataLoader, train: readonly TokenRow[],
-  o: { epochs: number; maxSteps: number | null; packLength: number | undefined; shuffle: boolean; batchSize: number; gradAccum: number }): EpochSteps {
+  o: { epochs: number; maxSteps: number | null; packLength: number | undefined; shuffle: boolean; batchSize: number; gradAccum: number },
+  planned: readonly number[] | null = null): EpochSteps {
   const first = Math.ceil(loader.epochBatches / o.gradAccum);
   if (o.packLength === undefined || !o.shuffle) return { kind: 'same', steps: first };
   const { least, most } = packedStepBounds(train, o.packLength, o.batchSize * o.gradAccum);
   if (least === most) return { kind: 'same', steps: first };
+  // every epoch's steps as packedTotalSteps planned them for the run's length: not planned a second time
+  if (planned !== null && o.maxSteps === null && planned.length === o.epochs) return { kind: 'counted', steps: [...planned] };
   // every epoch has at least `least` steps, so this many reach max_steps
   const epochs = o.maxSteps === null ? o.epochs : Math.ceil(o.maxSteps / Math.max(1, least));
   if (epochs * train.length > MAX_PLANNED_ROWS) return { kind: 'first', steps: first };
-  const steps = loader.epochBatchCounts(epochs).map((n) => Math.ceil(n / o.gradAccum));
+  const steps = stepsOfEpochs(loader, epochs, o.gradAccum);
   if (o.maxSteps !== null) {
     // the epochs max_steps reaches into, no more
     let sum = 0, k = 0;

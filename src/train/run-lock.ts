@@ -5,7 +5,8 @@
 // longer runs (killed, crashed, its pid since reused) is stale and taken over (said in a warning) under a
 // short guard file, so of several processes that find it stale only one removes it and none removes a fresh
 // lock; the guard holds its writer as the lock does, so one left by a process killed in the takeover is stale
-// in turn and taken over the same way. A lock written on another host, or in another pid namespace (a container
+// in turn and taken over the same way (one of another host or container once older than the bound its lock would
+// be). A lock written on another host, or in another pid namespace (a container
 // sharing the host's name, or this one restarted), cannot have its process checked from here: it is taken over only
 // once its heartbeat (lock-heartbeat.ts) has stopped for staleAfterMs by the file system's own clock; one of an older
 // version, which has none, never is (the error names it). It is released when the run ends or the process exits.
@@ -37,6 +38,12 @@ const TEMP_STALE_MS = 10 * 60_000;
 
 export interface RunLock {
   readonly file: string;
+  /**
+   * Throws a UserError when the lock's heartbeat has stopped (its thread crashed, or the lock was taken over or removed):
+   * the writer stops before it writes without the lock. Cheap (a shared-memory read) while the heartbeat goes; called
+   * between steps. `at`: a later clock and a shorter wait, for tests (lock-heartbeat.ts Beating.stoppedFor).
+   */
+  check(at?: { now: number; waitMs: number }): void;
   release(): void;
 }
 
@@ -75,20 +82,31 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
     fs.rmSync(tmp, { force: true });
   }
   removeDeadTemps(dir, fsNow);
-  removeStaleGuards(dir, text);
-  const stopBeat = beatLock(file, text);
+  removeStaleGuards(dir, text, fsNow);
+  const beating = beatLock(file, text);
+  let toldTakenOver = false; // by check(): release need not say it again
+  const check = (at?: { now: number; waitMs: number }): void => {
+    const stopped = beating.stoppedFor(at);
+    if (stopped === null) return;
+    const now = readLock(file), other = now === null || now === text ? null : parseOwner(now);
+    const why = now === text ? `its heartbeat (the thread that refreshes ${LOCK_FILE} every ${BEAT_MS / 1000} s) stopped ${Math.round(stopped / 1000)} s ago`
+      : now === null ? `${LOCK_FILE} was removed` : `it was taken over by ${other === null ? 'another process' : ownerName(other)}`;
+    toldTakenOver = other !== null;
+    throw new UserError(`${folder.name}'s lock is no longer held: ${why}, so another process may take the folder while this one writes in it; ` +
+      'stopped here (what was written up to the last checkpoint is kept: --resume it once no other process uses the folder)', dir);
+  };
   const release = (): void => {
     process.off('exit', release);
-    stopBeat();
+    beating.stop();
     const now = readLock(file);
     if (now === text) fs.rmSync(file, { force: true });
     // another's lock in its place: this one was taken over as stale (paused past its heartbeat's bound), so two ran in the folder
     const other = now === null || now === text ? null : parseOwner(now);
-    if (other !== null) warn(`${dir}: ${folder.name}'s lock was taken over by another process while this one held it: ${ownerName(other)}; check the folder's files`);
+    if (other !== null && !toldTakenOver) warn(`${dir}: ${folder.name}'s lock was taken over by another process while this one held it: ${ownerName(other)}; check the folder's files`);
     removeCreated(created);
   };
   process.on('exit', release);
-  return { file, release };
+  return { file, check, release };
 }
 
 /**
@@ -180,7 +198,7 @@ function take(file: string, tmp: string, folder: LockedFolder, me: string, fsNow
         `wait for it to finish, or ${folder.instead}; if process ${owner.pid} is not mistral-tune, delete ${file}`, path.dirname(file));
     }
     // said once taken over, so a user who did not know a run had died (or that its folder was in use) learns it
-    if (removeStale(file, held, me)) warn(`${path.dirname(file)}: took over ${folder.name}'s stale lock (${path.basename(file)}): ${staleReason(owner, beatAge)}`);
+    if (removeStale(file, held, me, fsNow)) warn(`${path.dirname(file)}: took over ${folder.name}'s stale lock (${path.basename(file)}): ${staleReason(owner, beatAge)}`);
     pause(Math.min(MAX_PAUSE_MS, 2 ** attempt)); // another process taking over the stale lock needs a moment to finish
   }
   throw new UserError(`could not take the lock ${file}: other processes keep taking and releasing it; retry when they are done`, path.dirname(file));
@@ -221,13 +239,13 @@ function pause(ms: number): void {
  * guard whose writer is gone (killed while it held it) is stale in turn, and taken over the same way, under its own
  * guard (`<file>.takeover.takeover`), so an interrupted takeover blocks no later run.
  */
-function removeStale(file: string, staleText: string, me: string): boolean {
+function removeStale(file: string, staleText: string, me: string, fsNow: number): boolean {
   const guard = `${file}.takeover`;
   try {
     fs.writeFileSync(guard, me, { flag: 'wx' });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, guard, 'create the lock');
-    removeIfStale(guard, me);
+    removeIfStale(guard, me, fsNow);
     return false; // another process is taking it over, or its guard was stale: try again
   }
   try {
@@ -253,30 +271,40 @@ function staleReason(owner: LockOwner | null, beatAge: number): string {
 
 /**
  * Removes the guard `guard` when its writer is gone (on this host, or an unreadable guard past the grace time); a live
- * writer's is left to it. One of a process on another host cannot be judged: past the grace time it is named.
+ * writer's is left to it. One of a process on another host or container, whose pid cannot be checked from here, is
+ * judged by its age on the file system's clock (`fsNow`): a guard lives for the moment a stale lock is removed, so one
+ * older than staleAfterMs (the bound past which that host's lock, its heartbeat stopped, is taken over) was left by a
+ * process killed in its takeover, or paused as long as one whose lock is taken over: it is taken over the same way,
+ * with a warning. A younger one is named, with what to delete once no mistral-tune runs there.
  */
-function removeIfStale(guard: string, me: string): void {
+function removeIfStale(guard: string, me: string, fsNow: number): void {
   const text = readLock(guard);
   if (text === null) return; // released in the meantime
   const owner = parseOwner(text);
   const old = Date.now() - mtimeOf(guard) > UNREADABLE_GRACE_MS;
   if (owner === null ? !old : isRunning(owner)) {
-    if (owner !== null && elsewhere(owner) !== null && old) {
-      const there = owner.host !== os.hostname() ? `on ${owner.host}` : `in the container of process ${owner.pid}`;
-      throw new UserError(`a takeover of a stale lock by process ${owner.pid} on ${owner.host} was interrupted: ` +
-        `delete ${guard} if no mistral-tune is running in this folder ${there}`, path.dirname(guard));
+    if (owner === null || elsewhere(owner) === null || !old) return;
+    const age = heartbeatAge(guard, fsNow), bound = staleAfterMs(owner.beat ?? BEAT_MS);
+    const there = owner.host !== os.hostname() ? `on ${owner.host}` : `in the container of process ${owner.pid}`;
+    if (age <= bound) {
+      throw new UserError(`a takeover of a stale lock by process ${owner.pid} on ${owner.host} was interrupted (its guard ${path.basename(guard)}, ` +
+        `held only while a stale lock is removed, is ${Math.round(age / 1000)} s old; it is taken over once that is over ${bound / 1000} s): ` +
+        `wait, or delete ${guard} if no mistral-tune is running in this folder ${there}`, path.dirname(guard));
     }
+    if (!removeStale(guard, text, me, fsNow)) return;
+    warn(`${path.dirname(guard)}: removed ${path.basename(guard)}, the guard of a takeover by ${ownerName(owner)}, ${elsewhere(owner)}, ` +
+      `interrupted ${Math.round(age / 1000)} s ago (a guard is held for a moment: its process was killed, or paused, and must not go on)`);
     return;
   }
-  removeStale(guard, text, me);
+  removeStale(guard, text, me, fsNow);
 }
 
 /** Removes the guards of takeovers interrupted in `dir` (their writers gone) that no later takeover came to: leftovers. */
-function removeStaleGuards(dir: string, me: string): void {
+function removeStaleGuards(dir: string, me: string, fsNow: number): void {
   // the deepest first: a guard's own stale guard goes before it
   for (const g of guardsIn(dir)) {
     try {
-      removeIfStale(path.join(dir, g), me);
+      removeIfStale(path.join(dir, g), me, fsNow);
     } catch (e) {
       if (!isUserError(e)) throw e; // another host's: left, as the next takeover will name it
     }

@@ -139,7 +139,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
-  const steps = planSteps(cfg, loader, train, place);
+  const { perEpochSteps: _, ...steps } = planSteps(cfg, loader, train, place);
   warnUnusedSettings(cfg, model.cfg, steps, train);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
@@ -151,25 +151,30 @@ export function checkPacking(cfg: TrainConfig, classification: boolean, place?: 
   if (classification && cfg.packing) throw keyError('packing', 'classification scores one sequence per row, so it cannot pack (set packing: false)', place);
 }
 
-/** The run's step counts as `loader` batches its data, and the schedule over them. */
-export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly TokenRow[], place?: (key: string) => string): Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> {
+/**
+ * The run's step counts as `loader` batches its data, and the schedule over them; `perEpochSteps`: each epoch's steps
+ * where packed, shuffled epochs were planned one by one to count them (else null), for the dry run's epoch ends.
+ */
+export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly TokenRow[], place?: (key: string) => string):
+  Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> & { perEpochSteps: number[] | null } {
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
   // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
-  const totalSteps = cfg.max_steps ?? (cfg.packing && cfg.shuffle
+  const packed = cfg.max_steps === null && cfg.packing && cfg.shuffle
     ? packedTotalSteps(loader, train, { epochs: cfg.epochs, packLength: cfg.max_seq_len, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, place)
-    : cfg.epochs * stepsPerEpoch);
+    : null;
+  const totalSteps = cfg.max_steps ?? packed?.total ?? cfg.epochs * stepsPerEpoch;
   // past 2^53 a step count is no longer exact (the loop's step + 1 stops changing): such a run never ends anyway
   if (!Number.isSafeInteger(totalSteps)) {
     throw keyError('epochs', `${cfg.epochs} epochs of ${cfg.packing && cfg.shuffle ? 'at least ' : ''}${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
       'past 2^53 − 1, which no step count holds exactly: set max_steps (it wins over epochs), or fewer epochs', place);
   }
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
-  return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule };
+  return { microBatchesPerEpoch, stepsPerEpoch, totalSteps, schedule, perEpochSteps: packed?.perEpoch ?? null };
 }
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
-export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch'>,
+export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch' | 'stepsPerEpoch'>,
   train: readonly TokenRow[]): void {
   const { warmupSteps, totalSteps } = steps.schedule;
   if (!cfg.data.val) {
@@ -214,6 +219,8 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   }
   const lr = lrWarning(cfg);
   if (lr) warn(lr);
+  const stopping = earlyStoppingWarning(cfg, steps.stepsPerEpoch, totalSteps);
+  if (stopping) warn(stopping);
   const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
   if (longest > modelCfg.maxPositionEmbeddings) {
     warn(`sequences of up to ${longest} tokens (max_seq_len ${cfg.max_seq_len}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
@@ -237,6 +244,33 @@ export function lrWarning(cfg: TrainConfig): string | null {
   if (lr > r.above) return `optimizer.lr ${lr} is far above the learning rates ${r.method} trains with (about ${r.usual}): past ${r.above} every step moves each trained weight by about lr, and the loss diverges; check the exponent`;
   if (lr < r.below) return `optimizer.lr ${lr} is far below the learning rates ${r.method} trains with (about ${r.usual}): under ${r.below} the weights barely move; check the exponent`;
   return null;
+}
+
+/**
+ * A warning for early stopping that can never end the run early, or null: patience runs out at the patience-th
+ * evaluation after step 0 at the soonest, and when that is the run's last step or past it the run ends anyway.
+ * Val is evaluated every eval.every_steps steps, else at each epoch's end (where every epoch ends before the last
+ * step but the last, so patience ≥ epochs; with max_steps, the first epoch's steps stand for each epoch's).
+ */
+export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, totalSteps: number): string | null {
+  const patience = cfg.early_stopping.patience;
+  if (patience === null || !cfg.data.val) return null;
+  const never = 'patience runs out no sooner than the run\'s last step, so early stopping never ends the run early';
+  const every = cfg.eval.every_steps;
+  if (every !== null) {
+    if (patience * every < totalSteps) return null;
+    return `early_stopping.patience ${patience} × eval.every_steps ${every} = ${patience * every} ≥ the run's ${totalSteps} steps: ${never} ` +
+      '(lower early_stopping.patience or eval.every_steps)';
+  }
+  const fix = '(lower early_stopping.patience, or set eval.every_steps)';
+  if (cfg.max_steps === null) {
+    if (patience < cfg.epochs) return null;
+    return `early_stopping.patience ${patience} ≥ epochs ${cfg.epochs}, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} ${fix}`;
+  }
+  if (patience * stepsPerEpoch < totalSteps) return null;
+  const about = cfg.packing && cfg.shuffle ? 'about ' : '';
+  return `early_stopping.patience ${patience} × ${about}${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
+    `≥ max_steps ${totalSteps}: ${never} ${fix}`;
 }
 
 /**

@@ -27,7 +27,7 @@ import { runBatchShape } from './memory-plan.ts';
 import { writeReport } from './report.ts';
 import { MetricsLog } from './metrics-log.ts';
 import { configRecord, resumeChanges, RunDir } from './run-dir.ts';
-import { acquireRunLock } from './run-lock.ts';
+import { acquireRunLock, type RunLock } from './run-lock.ts';
 import { runSamples, samplePrompts, type Sample, type SamplePrompt } from './samples.ts';
 import { lrAtStep } from './schedule.ts';
 import { closingOnError, setupRun, type RunSetup } from './setup.ts';
@@ -85,13 +85,13 @@ export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
   if (opts.resume && !exists) throw new UserError('cannot resume: the run folder does not exist', cfg.output_dir);
   const lock = acquireRunLock(cfg.output_dir);
   try {
-    return trainLocked(cfg, opts);
+    return trainLocked(cfg, opts, lock);
   } finally {
     lock.release();
   }
 }
 
-function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
+function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock): TrainResult {
   // the output folder is checked first and written only once the model and data have loaded, so a
   // failed setup leaves nothing behind that would block the corrected rerun
   const keep = [...RunDir.inputsOf(cfg), ...(opts.keep ?? [])];
@@ -105,12 +105,12 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions): TrainResult {
   if (resumed?.finished()) return alreadyComplete(resumed);
   resumed?.recordConfig(cfg);
   const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places) });
-  const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep));
+  const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep, lock));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;
 }
 
-function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: RunDir | null, keep: string[]): TrainResult {
+function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: RunDir | null, keep: string[], lock: RunLock): TrainResult {
   const dir = resumed ?? RunDir.create(cfg.output_dir, opts.overwrite ?? false, keep);
   if (!resumed) dir.writeText(RUN_LAYOUT.config, configToYaml(cfg));
   const metrics = new MetricsLog(dir.file(RUN_LAYOUT.metrics));
@@ -225,6 +225,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     return cfg.early_stopping.patience !== null && loop.sinceBest >= cfg.early_stopping.patience;
   };
   const checkpoint = (): void => {
+    lock.check();
     const extra: ReportState = { evalRows: evalRows.map(evalRowJson), samples: prompts.map((p) => p.sample), config: configNow, data: dataNow(), model: baseNow(), ranOn };
     saveCheckpoint(dir.dir, run.params, run.optimizer, backend, { loop, metricsBytes: metrics.bytes(), extra }, cfg.checkpoint.keep);
   };
@@ -257,6 +258,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     loop.step = step;
     loop.loader = loader.position;
     const mfu = peak === null ? null : flopsOf(group) / seconds / peak;
+    lock.check(); // a heartbeat that stopped: no step is written without the lock
     metrics.append({ step, loss: st.loss, lr, grad_norm: st.gradNorm, tokens_per_s: st.tokens / seconds, mem_bytes: backend.bytesInUse(),
       ...(backend.peakBytesInUse ? { peak_mem_bytes: backend.peakBytesInUse() } : {}), ...(mfu === null ? {} : { mfu }) });
     progress.tick(1, { loss: st.loss === null ? '-' : st.loss.toFixed(4), lr: lr.toExponential(2), 'tok/s': (st.tokens / seconds).toFixed(0),
@@ -276,6 +278,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     metrics.append(metricsRow(test, true));
     info(`test: ${describeEval(test)}`);
   }
+  lock.check();
   saveTo(RUN_LAYOUT[weightsEntry(cfg.method)]);
   if (tokenizer) runSamples(model, prompts, tokenizer, cfg.eval.max_new_tokens, 'after', sampleEos);
   const report = writeReport(dir, metrics, run, {

@@ -9,7 +9,7 @@ import { createBackend } from '../../src/backend/select.ts';
 import { loadModel } from '../../src/model/mistral.ts';
 import { createAdapter, saveAdapter } from '../../src/model/peft.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { FIXTURES, makeTokenizerModel, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
@@ -60,7 +60,7 @@ test('a chat template that renders nothing (a hostile or broken model folder) is
 test('a --messages file whose chat the template refuses names the file with the message', () => {
   const file = path.join(dir, 'two-users.json');
   fs.writeFileSync(file, JSON.stringify([{ role: 'user', content: 'Hi' }, { role: 'user', content: 'again' }]));
-  oneLineError(cli('--messages', file, '--max-new-tokens', '2'), new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: messages\\[1\\]\\.role: expected role "assistant", got "user"`));
+  oneLineError(cli('--messages', file, '--max-new-tokens', '2'), new RegExp(`^error: ${literal(file)}: messages\\[1\\]\\.role: expected role "assistant", got "user"`));
   const system = path.join(dir, 'system-only.json');
   fs.writeFileSync(system, JSON.stringify([{ role: 'system', content: 'Be terse.' }]));
   oneLineError(cli('--messages', system), /system-only\.json: messages: a system message must be followed by a user message$/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, makeTokenizerModel } from '../helpers.ts';
+import { FIXTURES, makeTokenizerModel, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
@@ -116,7 +116,7 @@ test("other tools' way of naming the config (-c FILE, --config FILE) says to giv
   const config = path.join(ROOT, 'examples', 'train-lora.yaml');
   // was: -c taken as the config file, then 'unexpected argument "…train-lora.yaml"'
   oneLineError(cli(work, ['train', '-c', config]), /^error: unknown option -c: train takes the config file itself, mistral-tune train CONFIG\.yaml/);
-  oneLineError(cli(work, ['train', '--config', config]), new RegExp(`^error: --config: give the config file itself, mistral-tune train ${config.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  oneLineError(cli(work, ['train', '--config', config]), new RegExp(`^error: --config: give the config file itself, mistral-tune train ${literal(config)}$`));
 });
 
 test('a YAML list or mapping override the shell split at its spaces (unquoted) says to quote it, not "unexpected argument"', () => {

@@ -60,3 +60,29 @@ test('a report.json over 16 MiB is not parsed (64 MiB held the server\'s event l
   const files = w.poll()[0]!.data as { report: { json?: unknown; error?: string } };
   assert.deepEqual(files.report, { error: `report.json is ${(text.length / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` });
 });
+
+test('a report.json over 1 MiB is parsed on a thread of its own, not on the server\'s event loop: the poll after sends it', async (t) => {
+  const tmp = tempRuns(RUN_GEN);
+  t.after(() => tmp.cleanup());
+  const dir = fs.realpathSync(tmp.dirs[0]!);
+  const w = new RunWatcher({ id: 0, name: 'run', path: dir }, dir);
+  const shown = (events: ReturnType<RunWatcher['poll']>): unknown => (events.find((e) => e.type === 'files')?.data as { report: unknown } | undefined)?.report;
+  const before = shown(w.poll());
+  assert.ok(before !== null && before !== undefined, 'the run\'s small report, parsed at once');
+  // a classifier's report as train writes it (a count a line) is megabytes, a parse of ~0.1-1 s
+  fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify({ steps: 7, test: { confusion: Array.from({ length: 400 }, () => new Array(400).fill(1)) } }, null, 2));
+  assert.ok(fs.statSync(path.join(dir, 'report.json')).size > 1 << 20);
+  assert.equal(shown(w.poll()), undefined, 'the poll that found it did not parse it: the last report stays until it is');
+  // a watcher that showed no report yet says it is being read (the run finished), not that there is none
+  const fresh = new RunWatcher({ id: 1, name: 'run', path: dir }, dir);
+  assert.match((shown(fresh.poll()) as { error: string }).error, /^report\.json \(1\.\d MiB\) is being read; it is shown once read$/);
+  await Promise.all([w.reportParsed(), fresh.reportParsed()]);
+  const report = shown(w.poll()) as { json: { steps: number; test: { confusion: { size: number } } } };
+  assert.deepEqual([report.json.steps, report.json.test.confusion.size], [7, 400], 'parsed, its matrix cut as ever');
+  assert.deepEqual(shown(fresh.poll()), report);
+  // a report that is not JSON says so as before
+  fs.writeFileSync(path.join(dir, 'report.json'), `{"steps": ${'1'.repeat(2 << 20)}`);
+  w.poll();
+  await w.reportParsed();
+  assert.match((shown(w.poll()) as { error: string }).error, /^report\.json is not valid JSON/);
+});

@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { readCsv, readCsvRows } from '../../src/data/ingest/csv.ts';
 import { readJson } from '../../src/data/ingest/json.ts';
@@ -187,12 +189,15 @@ test('JSON: one object holding several lists of records ({"data": [...], "extra"
     'two.json': JSON.stringify({ data: recs.slice(0, 3), extra: recs.slice(3) }),
     'beside.json': JSON.stringify({ version: '1.0', data: recs, tags: ['a', 'b'] }),
     'odd key.json': JSON.stringify({ 'my records': recs, 'more records': recs }),
+    // a level down (Solr's response; an API's data.items): it was one unknown_shape record, "keys: responseHeader, response"
+    'solr.json': JSON.stringify({ responseHeader: { status: 0 }, response: { numFound: 5, docs: recs } }),
     'ok.json': '[{"text": "a record to keep"}]',
   });
   const cases: Array<[string, RegExp]> = [
     ['two.json', /two\.json:1: the file's one object is not a record but holds lists of records \("data" \(3 objects\), "extra" \(2 objects\)\): save the records to train on as their own file \(JSON Lines: jq -c '\.data\[\]' \S+two\.json > records\.jsonl\)$/],
     ['beside.json', /beside\.json:1: the file's one object is not a record but holds a list of records \("data" \(5 objects\)\)/],
     ['odd key.json', /jq -c '\.\["my records"\]\[\]' FILE > /],
+    ['solr.json', /solr\.json:1: the file's one object is not a record but holds a list of records \("response"\."docs" \(5 objects\)\): .*jq -c '\.response\.docs\[\]' \S+solr\.json > records\.jsonl\)$/],
   ];
   for (const [name, message] of cases) {
     // beside a file that reads: the whole run is refused, not one record of the dataset rejected among the others
@@ -293,4 +298,24 @@ test('JSON: one object whose one list is empty ({"data": []}) holds no records, 
   const lists = prepare({ inputs: [f['no-splits.json']!, f['ok.jsonl']!], outDir: path.join(dir, 'no-splits'), tokenizer: tok, split: [1, 0, 0] }).report;
   assert.deepEqual([lists.input_records, lists.rejected], [1, 0]);
   assert.ok(lists.warnings.includes('no-splits.json: no records: the file\'s one object holds the lists "train", "test", all empty'), lists.warnings.join('\n'));
+});
+
+test('JSON Lines: a line too long to parse whole that is a batch of records is read a record at a time, not held parsed all at once', () => {
+  // before: every record of such a line was parsed before the first was given (a 14 MB line of small records took
+  // 250 MB; a line may be up to 512 MB); the bound on a record's JSON, past which it is not parsed, did not bound the batch
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const n = 20_000;
+  const f = writeFiles(dir, { 'long-batch.jsonl': `{"text": "first"}\n[${Array.from({ length: n }, (_, i) => `{"text": "r${i}"}`).join(',')}]\n` })['long-batch.jsonl']!;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const items = readJsonlItems(f, { maxRawChars: 1000 });
+  items.next();
+  assert.deepEqual(items.next().value?.value, { text: 'r0' });
+  gc();
+  const held = process.memoryUsage().heapUsed - before; // the line and one record (0.2 MB); all 20,000 parsed held 3 MB
+  assert.ok(held < 1e6, `${held} bytes held after the batch's first record`);
+  let rest = 0;
+  for (const it of items) assert.deepEqual(it.value, { text: `r${++rest}` });
+  assert.equal(rest, n - 1);
 });

@@ -123,6 +123,17 @@ test('JSON: an array element that is an array of records (a nested batch) holds 
   assert.ok('reason' in det && det.reason === 'unknown_shape' && det.detail.includes('an array of 2 chat turns'), JSON.stringify(det));
 });
 
+test('JSON: a nested batch longer than the raw-length bound is one too_long record that says it held records, and what to do', () => {
+  // before: "the record's JSON is more than N characters" alone, for an element holding thousands of small records, and
+  // no raw text at all when its first line was past the bound
+  const batch = `[${Array.from({ length: 20 }, (_, i) => `{"text": "r${i}"}`).join(', ')}]`;
+  const f = writeFiles(dir, { 'long-nested.json': `[\n${batch},\n{"text": "after"}\n]\n` })['long-nested.json']!;
+  const items = [...readJson(f, { maxRawChars: 100 })];
+  assert.deepEqual(summary(items), [{ line: 2, value: undefined, reason: 'too_long' }, { line: 3, value: { text: 'after' }, reason: undefined }]);
+  assert.match(items[0]!.error!.detail, /rejected unparsed: an array element that is itself an array \(a batch of records\?\), with every record it holds: give its records as elements of the top-level array, or one a line as JSON Lines$/);
+  assert.equal(items[0]!.raw, batch); // its head (up to 64K) for rejected.jsonl, though its first line alone is past the bound: it was ''
+});
+
 test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s field=) is read as those records, each with its line', () => {
   const f = writeFiles(dir, { 'wrapped.json': '{\n  "version": "1.0",\n  "data": [\n    {"text": "one [x]"},\n    {"text": "two {y}",\n     "id": 2}\n  ]\n}\n' })['wrapped.json']!;
   assert.deepEqual(summary([...readJson(f)]), [
@@ -416,12 +427,4 @@ test('plain text whose every line is a JSON object (JSON Lines saved as .txt) is
   const notes: string[] = [];
   [...readText(f['prose.txt']!, { onNote: (n) => notes.push(n) })];
   assert.deepEqual(notes, []);
-});
-
-test('a // comment line in a pretty-printed JSON array (JSONC, as people hand-edit) is skipped with a note, and the record after it is read', () => {
-  const f = writeFiles(tempDir(), { 'c.json': '[\n  {"text": "a"},\n  // c\n  {"text": "b"}, // after b\n  {"text": "c"}\n]\n' })['c.json']!;
-  const notes: string[] = [];
-  assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[2, { text: 'a' }, undefined], [4, { text: 'b' }, undefined], [5, { text: 'c' }, undefined]]);
-  assert.equal(notes.length, 1);
-  assert.match(notes[0]!, /2 `\/\/` comments .*line 3 first.*skipped/);
 });

@@ -46,6 +46,8 @@ test('errors are one line, with what and where, and exit status 2', () => {
     // thirds written to 3 places, and percentages: the sum is said, and what was meant
     [['--input', 'ok.jsonl', '--out', 'o', '--split', '0.333,0.333,0.333'], /^error: --split must be .*; got "0\.333,0\.333,0\.333", which adds up to 0\.999$/m],
     [['--input', 'ok.jsonl', '--out', 'o', '--split', '80,10,10'], /^error: --split must be .*which adds up to 100: shares, not percentages \(0\.8,0\.1,0\.1\)$/m],
+    // no share for train: train.jsonl would be empty (train refuses it), and nothing said of it; refused before the tokenizer loads
+    [['--input', 'ok.jsonl', '--out', 'o', '--split', '0,0,1'], /^error: --split 0,0,1 gives train no share: train\.jsonl would be empty, and train refuses an empty one \("no training examples"\); give train a share, like 0\.8,0\.1,0\.1\n$/],
     [['--input', 'ok.jsonl', '--out', 'o', '--task', 'classification', '--labels', 'pos,pos'], /^error: --labels lists the class "pos" twice/],
     [['--input', 'ok.jsonl', '--out', 'ok.jsonl'], /^error: ok\.jsonl: cannot create the output folder --out: it \(or a folder above it\) is a file/],
     [['--input', 'ok.jsonl', '--out', 'ok.jsonl/sub'], /^error: ok\.jsonl\/sub: cannot create the output folder --out: it \(or a folder above it\) is a file/],
@@ -100,4 +102,15 @@ test('--tokenizer DIR without tokenizer.json is an error (no silent bundled toke
     assert.equal(ok.status, 0, ok.stderr);
     assert.equal(JSON.parse(ok.stdout).options.tokenizer.name, name, args.join(' '));
   }
+});
+
+test('a run stopped by bad input leaves no empty --out folder it made; one that kept nothing keeps its rejected.jsonl and report.json', () => {
+  // before: the folders made for --out stayed behind, empty, after the one-line error
+  writeFiles(dir, { 'open-comment.json': '[\n  {"text": "a"},\n  /* never closed\n]\n', 'bad-only.jsonl': '{nope\n' });
+  const r = cli('--input', 'open-comment.json', '--out', 'made/for/it', '--quiet');
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^error: open-comment\.json:3: a `\/\*` comment opened here is never closed/m);
+  assert.ok(!fs.existsSync(path.join(dir, 'made')), 'no folder made for --out is left');
+  assert.equal(cli('--input', 'bad-only.jsonl', '--out', 'kept/out', '--quiet').status, 2);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'kept/out')).sort(), ['rejected.jsonl', 'report.json']);
 });

@@ -9,6 +9,7 @@ import { prepare, type PrepareOptions } from '../../src/data/prepare.ts';
 import type { PrepareReport } from '../../src/data/report.ts';
 import { Rng } from '../../src/util/rng.ts';
 import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
+import { literal } from '../helpers.ts';
 
 const tok = mistralTokenizer();
 const dir = tempDir();
@@ -273,7 +274,7 @@ test('errors that stop the run say what and where, and leave no partial outputs'
   fs.mkdirSync(links);
   fs.writeFileSync(path.join(links, 'a.jsonl'), '{"text":"fine"}\n');
   fs.symlinkSync(path.join(dir, 'gone.jsonl'), path.join(links, 'b.jsonl'));
-  assert.throws(() => prepare({ inputs: [links], outDir: out, tokenizer: tok }), new RegExp(`b\\.jsonl: cannot read input: a symbolic link to ${path.join(dir, 'gone.jsonl').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, which does not exist$`));
+  assert.throws(() => prepare({ inputs: [links], outDir: out, tokenizer: tok }), new RegExp(`b\\.jsonl: cannot read input: a symbolic link to ${literal(path.join(dir, 'gone.jsonl'))}, which does not exist$`));
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, split: [0.5, 0.2, 0.2] }), /--split must be three shares/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!, bad['ok.jsonl']!], outDir: out, tokenizer: tok }), /given twice/);
   assert.throws(() => prepare({ inputs: [bad['ok.jsonl']!], outDir: out, tokenizer: tok, minChars: 10, maxChars: 5 }), /--min-chars 10 is more than --max-chars 5/);
@@ -461,4 +462,28 @@ test('a dataset too small for a split\'s share: the empty-split warning says why
   const { report } = run('three', { inputs: [f] });
   assert.deepEqual(report.splits, { train: 3, val: 0, test: 0 });
   assert.ok(report.warnings.includes('the val split is empty: 3 kept records × its share 0.1 is under one record (give more records, a larger --split share, or a --val file)'), report.warnings.join('; '));
+});
+
+test('a --split that gives train no share is refused before anything is read or written (a library caller too): train.jsonl would be empty', () => {
+  // before: train.jsonl was written empty without a word, and train then refused it
+  const outDir = path.join(dir, 'no-train');
+  assert.throws(() => prepare({ inputs: [path.join(dir, 'none.jsonl')], outDir, tokenizer: tok, split: [0, 1, 0] }), /^UserError: --split 0,1,0 gives train no share: train\.jsonl would be empty/);
+  assert.ok(!fs.existsSync(outDir));
+  // with both a --val and a --test file the shares are not used: every input record trains
+  const f = writeFiles(dir, { 'in-both.jsonl': '{"text": "an input record"}\n', 'v.jsonl': '{"text": "a validation record"}\n', 't.jsonl': '{"text": "a test record"}\n' });
+  assert.deepEqual(run('both-files', { inputs: [f['in-both.jsonl']!], val: [f['v.jsonl']!], test: [f['t.jsonl']!], split: [0, 0.5, 0.5] }).report.splits, { train: 1, val: 1, test: 1 });
+});
+
+test('an empty train split says why: no --input record kept, or those kept went with the --val records they repeat', () => {
+  // before: "the train split is empty", nothing more; train then refused the file
+  const f = writeFiles(dir, {
+    'bad-in.jsonl': '{"text": "cut off\n',
+    'copy-in.jsonl': '{"text": "an evaluation record"}\n',
+    'given-val.jsonl': '{"text": "an evaluation record"}\n{"text": "another evaluation record, quite different"}\n',
+  });
+  const why = (name: string, opts: Omit<PrepareOptions, 'outDir' | 'tokenizer'>) => run(name, opts).report.warnings.filter((w) => w.startsWith('the train split'));
+  assert.deepEqual(why('rejected-in', { inputs: [f['bad-in.jsonl']!], val: [f['given-val.jsonl']!] }),
+    ['the train split is empty: the 1 --input record was rejected (see rejected.jsonl): every kept record is from --val/--test; train refuses an empty train.jsonl ("no training examples")']);
+  assert.deepEqual(why('copied-in', { inputs: [f['copy-in.jsonl']!], val: [f['given-val.jsonl']!], dedup: 'none' }),
+    ['the train split is empty: the 1 kept --input record repeats a --val/--test record and went with it (--dedup none keeps copies together); train refuses an empty train.jsonl ("no training examples")']);
 });

@@ -206,6 +206,8 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.match(detail(cls({ sentence: 'a charming journey', label: '1' })), /\(keys: "sentence", "label"\); --field text=sentence reads it as the text$/);
   assert.match(detail(gen({ content: 'a page of a corpus', id: '17', views: 3 })), /; --field text=content reads it as the text$/);
   assert.match(detail(cls({ 'Class Index': '3', Title: 'Wall St.', Description: 'Reuters - …' })), /; name the text field: --field text=Title or --field text=Description$/);
+  // a spreadsheet's "Question"/"Answer" headers: a pair but for their case (it said --field text=Question or --field text=Answer, one column of two)
+  assert.match(detail(gen({ Question: 'What is 2+2?', Answer: 'Four.' })), /\(keys: "Question", "Answer"\); "Question" and "Answer" differ only in case from "question" and "answer": renamed so, they are read as a chat of one user turn and its answer$/);
   // a list of objects beside a string is what the record holds, not the string (Capybara's "source" beside its exchanges)
   assert.equal(detail(gen({ source: 'GPT4LLM', conversation: [{ input: 'Q', output: 'A' }, { input: 'Q2', output: 'A2' }] })),
     'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "source", "conversation"); "conversation" holds a list of 2 objects (keys "input", "output"): ' +

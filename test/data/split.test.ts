@@ -103,3 +103,12 @@ test('stratified: a class of one or two records trains (its first record goes to
   const c = [0, 1, 2].map((k) => [...a].filter((x) => x === k).length);
   assert.ok(c[1]! >= 2 && c[2]! >= 2, `${c}`);
 });
+
+test('a group larger than its stratum\'s training share still trains: copies kept together never leave train empty', () => {
+  // before: 3 copies (--dedup none) at 0.1,0.45,0.45 were dealt 1/1/1, the group went where its middle fell (val), train had none
+  const a = assignSplits(input(3, { group: new Int32Array(3), ratios: [0.1, 0.45, 0.45] }));
+  assert.deepEqual([...a], [0, 0, 0]);
+  // a stratum of one group beside others: its group trains, the others' records are dealt as before
+  const b = assignSplits(input(8, { group: Int32Array.from([0, 0, 0, 0, 4, 5, 6, 7]), stratum: Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1]), ratios: [0.2, 0.4, 0.4] }));
+  assert.deepEqual([...b].slice(0, 4), [0, 0, 0, 0]);
+});

@@ -146,3 +146,10 @@ test('prepare: a binary file and latin-1 lines are rejected record by record; re
   assert.deepEqual(report.warnings.filter((w) => w.includes('not UTF-8')).map((w) => w.split(':')[0]), ['latin1.jsonl']);
   assert.ok(report.warnings.some((w) => w.startsWith('latin1.jsonl: 1 record is not UTF-8 text') && w.includes('iconv -f WINDOWS-1252 -t UTF-8 latin1.jsonl')), report.warnings.join('; '));
 });
+
+test('prepare: a file in Windows-1252 that keeps nothing (Excel\'s "CSV (Comma delimited)") says in its one error line how to convert it', () => {
+  // before: the warning with the iconv line was only in report.json; the error named the first bad byte alone
+  const f = writeFiles(dir, { 'excel.csv': bytes('prompt,completion\r\nCaf', [0xe9], '?,Oui\r\n', [0x93], 'Smart', [0x94], ',ok\r\n') })['excel.csv']!;
+  assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'out1252'), tokenizer: mistralTokenizer(), split: [1, 0, 0] }),
+    /^UserError: no record was kept: all 2 records were rejected \(invalid_utf8 2\); the first: excel\.csv:2: invalid_utf8: invalid UTF-8 at byte 4 of line 2; if excel\.csv is in another encoding \(Windows-1252, Latin-1\), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 excel\.csv > converted\.csv; rejected\.jsonl/);
+});

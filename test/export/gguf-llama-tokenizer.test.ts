@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { readGgufFileInfo, type Token } from 'node-llama-cpp';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/load.ts';
-import { FIXTURES } from '../helpers.ts';
+import { FIXTURES, literal } from '../helpers.ts';
 import { corpus as corpusDocs, variedStrings } from '../tokenizer/corpus.ts';
 import { cli, config, randomModelDir, tmp } from './gguf-models.ts';
 import { llama, skip } from './llama-cpp.ts';
@@ -57,7 +57,7 @@ const LLAMA_TEKKEN_REGEX = String.raw`[^\r\n\p{L}\p{N}]?(?:(?=\p{L})[^a-z])*(?:(
 
 /** The pre-tokenized pieces of `text`: split at the special tokens first (both tokenizers do), then by `regex`. */
 function pieces(text: string, regex: string, specials: readonly string[]): string[] {
-  const at = new RegExp(specials.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'gu');
+  const at = new RegExp(specials.map((t) => literal(t)).join('|'), 'gu');
   return text.split(at).flatMap((part) => [...part.matchAll(new RegExp(regex, 'gu'))].map((m) => m[0]));
 }
 

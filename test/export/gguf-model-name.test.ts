@@ -128,3 +128,16 @@ test('a model folder\'s card gives author, version, organization, finetune, base
     ['TheBloke', '7.2B', 0, 'exported by mistral-tune from my-model']);
 });
 
+
+test('a card value YAML reads as a number is written as the user wrote it (version: 1.0 is "1.0", not "1"); other values as they were', () => {
+  const dir = path.join(tempDir('mt-gguf-card-'), 'my-model');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'README.md'), '---\nversion: 1.0\nname: 2024\nsize_label: 7e9\nlicense: 010\nfinetune: 0x1F\ntags: [1.10, chat]\n' +
+    'author: true\nmodel_author: Ignored\norganization: "2.0"\nbasename: ~\nmodel_basename: .inf\n---\n');
+  const m = modelMetadata(cfg, 'f16', folderProvenance(dir, null), 7241732096);
+  assert.deepEqual({ ...naming(m), author: value(m, 'general.author'), license: value(m, 'general.license'), tags: value(m, 'general.tags') }, {
+    name: '2024', organization: '2.0', basename: '.inf', finetune: '0x1F', version: '1.0', size_label: '7e9',
+    author: 'True', // a boolean as gguf-py writes Python's str of it
+    license: '010', tags: ['1.10', 'chat'],
+  });
+});

@@ -116,12 +116,12 @@ test('head_dim: absent, null or 0 → hidden_size // heads (rounded down, as tra
 test('null where transformers 5.17 types a key strictly (int, float, str, bool) is refused, not taken as absent', () => {
   // StrictDataclassFieldValidationError in transformers: "expected int, got NoneType"
   for (const key of ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'max_position_embeddings',
-    'rms_norm_eps', 'initializer_range', 'attention_dropout', 'hidden_act', 'tie_word_embeddings']) {
+    'rms_norm_eps', 'initializer_range', 'attention_dropout', 'hidden_act', 'tie_word_embeddings', 'num_key_value_heads']) {
     rejects(cfgWith({ [key]: null }), key, 'null');
   }
-  // the nullable ones keep their meaning: null = none (window, pad, eos), num_attention_heads (kv heads), derived (head_dim)
-  const c = parseConfig(cfgWith({ sliding_window: null, pad_token_id: null, bos_token_id: null, eos_token_id: null, num_key_value_heads: null, head_dim: null }));
-  assert.deepEqual([c.slidingWindow, c.padTokenId, c.bosTokenId, c.eosTokenIds, c.numKvHeads, c.headDim], [null, null, null, [], 4, 4]);
+  // the nullable ones keep their meaning: null = none (window, pad, eos), derived (head_dim)
+  const c = parseConfig(cfgWith({ sliding_window: null, pad_token_id: null, bos_token_id: null, eos_token_id: null, head_dim: null }));
+  assert.deepEqual([c.slidingWindow, c.padTokenId, c.bosTokenId, c.eosTokenIds, c.headDim], [null, null, null, [], 4]);
 });
 
 test('layer_types and model_type "ministral": each layer its attention type, as transformers runs them (Ministral); refused where it fails', () => {
@@ -193,9 +193,12 @@ test('sliding_window: null = none, absent = transformers\' default 4096, otherwi
   rejects(cfgWith({ sliding_window: 2.5 }), 'sliding_window');
 });
 
-test('num_key_value_heads: absent = transformers\' default 8, null = num_attention_heads; must divide the heads', () => {
+test('num_key_value_heads: absent = transformers\' default 8, null refused as transformers 5.17 refuses it; must divide the heads', () => {
   assert.equal(parseConfig(cfgWith({ num_attention_heads: 16, hidden_size: 64, num_key_value_heads: undefined })).numKvHeads, 8);
-  assert.equal(parseConfig(cfgWith({ num_key_value_heads: null })).numKvHeads, 4);
+  // was read as num_attention_heads (transformers 4's reading); 5.17's strict MistralConfig types it int and refuses null
+  assert.throws(() => parseConfig(cfgWith({ num_key_value_heads: null }), 'm/config.json'), {
+    message: 'm/config.json: num_key_value_heads: must be an integer ≥ 1, got null (transformers 5 refuses null here: for no grouped-query attention write num_attention_heads\' 4)',
+  });
   assert.equal(parseConfig(cfgWith({ num_key_value_heads: 1 })).numKvHeads, 1);
   rejects(cfgWith({ num_key_value_heads: 3 }), 'num_key_value_heads', 'divide');
   rejects(cfgWith({ num_key_value_heads: undefined }), 'num_key_value_heads', '8'); // 8 does not divide 4 heads

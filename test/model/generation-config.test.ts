@@ -12,7 +12,7 @@ import { loadModel } from '../../src/model/mistral.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { encodePrompt } from '../../src/tokenizer/prompt.ts';
 import { isUserError } from '../../src/util/errors.ts';
-import { makeTokenizerModel } from '../helpers.ts';
+import { makeTokenizerModel, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -71,7 +71,7 @@ test('readGenerationConfig: the settings generate has, each absent where the fil
     ['top_k', 1.5, 'an integer ≥ 0'], ['top_p', 0, 'a number in \\(0, 1\\]'], ['top_p', 1.5, 'a number in \\(0, 1\\]'], ['repetition_penalty', 0, 'a number > 0'],
     ['max_new_tokens', 0, 'a positive integer'], ['max_length', '20', 'a positive integer']] as const) {
     write({ [key]: bad });
-    assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: ${key} must be ${want}.*, got ${JSON.stringify(JSON.stringify(bad)).slice(1, -1)}$`).test(e.message), `${key}: ${JSON.stringify(bad)}`);
+    assert.throws(() => readGenerationConfig(dir), (e) => isUserError(e) && new RegExp(`^${literal(file)}: ${key} must be ${want}.*, got ${JSON.stringify(JSON.stringify(bad)).slice(1, -1)}$`).test(e.message), `${key}: ${JSON.stringify(bad)}`);
   }
 });
 

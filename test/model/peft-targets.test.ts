@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { targetedModules } from '../../src/model/peft-targets.ts';
-import { FIXTURES, TINY, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, TINY, TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
@@ -32,5 +32,5 @@ test('eval with an adapter whose target_modules backtracks exponentially stops a
   assert.equal(r.status, 2, r.stderr);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
   assert.equal(errors.length, 1, r.stderr);
-  assert.match(errors[0]!, new RegExp(`^error: ${cfgFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: target_modules: the regular expression "\\(\\.\\*\\)\\*Z" took longer than \\d+ ms`));
+  assert.match(errors[0]!, new RegExp(`^error: ${literal(cfgFile)}: target_modules: the regular expression "\\(\\.\\*\\)\\*Z" took longer than \\d+ ms`));
 });

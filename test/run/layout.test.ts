@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runWeightsDir } from '../../src/run/layout.ts';
+import { literal } from '../helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SRC = path.join(ROOT, 'src');
@@ -15,9 +16,8 @@ const OWNER = 'run/layout.ts';
 const ALLOWED: Record<string, readonly string[]> = { 'data/prepare-report.ts': ['report.json'] };
 
 const NAMES = ['config.yaml', 'metrics.jsonl', 'report.json', 'loss_curve.svg', 'checkpoints', RUN_LAYOUT.marker, RUN_LAYOUT.lock, QUICKSTART_LAYOUT.marker];
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** A quoted literal that is exactly one of the names (in '…', "…" or `…`). */
-const LITERAL = new RegExp(`(['"\`])(${NAMES.map(escape).join('|')})\\1`, 'g');
+const LITERAL = new RegExp(`(['"\`])(${NAMES.map(literal).join('|')})\\1`, 'g');
 /** A sub-folder name joined onto a path: join(…, 'adapter'), or a ternary of them inside a join. */
 const JOINED = /\bjoin\([^)]*['"](adapter|model|best)['"]/g;
 

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR, loadTokenizer } from '../../src/tokenizer/index.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { bundledTokenizerJson, captureStderr, tempFolder } from './helpers.ts';
+import { literal } from '../helpers.ts';
 
 function assertUserError(f: () => unknown, re: RegExp): void {
   assert.throws(f, (e: unknown) => {
@@ -52,7 +53,7 @@ test('missing folder or a file that is not tokenizer.json', () => {
 
 test('invalid tokenizer.json: a UserError naming the file (and line:column, or key)', () => {
   const bad = tempFolder({ 'tokenizer.json': '{\n  "model": {\n    "type": "BPE",\n  }\n}\n' });
-  assertUserError(() => loadTokenizer(bad), new RegExp(`^${escape(path.join(bad, 'tokenizer.json'))}:4:\\d+: invalid JSON`));
+  assertUserError(() => loadTokenizer(bad), new RegExp(`^${literal(path.join(bad, 'tokenizer.json'))}:4:\\d+: invalid JSON`));
   const noModel = tempFolder({ 'tokenizer.json': { version: '1.0' } });
   assertUserError(() => loadTokenizer(noModel), /tokenizer\.json: model: missing or invalid "model"/);
   const notObject = tempFolder({ 'tokenizer.json': '[1, 2]' });
@@ -101,16 +102,12 @@ test('tokenizer_config.json: an added_tokens_decoder key that is not a token id,
   assert.equal(loadTokenizer(withDecoder({ 0: unk, ' 1': { content: '<s>' } })).vocabSize, 32000);
 });
 
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 test('a tokenizer.json that is not BPE/Unigram, whose tokens share an id, or whose BPE switches are not booleans, is refused naming the file and key', () => {
   // before: these loaded, and text later failed as "contains the text of a special token" (<unk>, or the shared id)
   const wordPiece = bundledTokenizerJson();
   wordPiece['model'] = { type: 'WordPiece', vocab: (wordPiece['model'] as Record<string, unknown>)['vocab'], unk_token: '<unk>' };
   const wp = tempFolder({ 'tokenizer.json': wordPiece });
-  assertUserError(() => captureStderr(() => loadTokenizer(wp)).result, new RegExp(`^${escape(path.join(wp, 'tokenizer.json'))}: model\\.type: "WordPiece" is not supported`));
+  assertUserError(() => captureStderr(() => loadTokenizer(wp)).result, new RegExp(`^${literal(path.join(wp, 'tokenizer.json'))}: model\\.type: "WordPiece" is not supported`));
   const shared = bundledTokenizerJson();
   ((shared['model'] as Record<string, unknown>)['vocab'] as Record<string, number>)['▁hello'] = 1;
   assertUserError(() => captureStderr(() => loadTokenizer(tempFolder({ 'tokenizer.json': shared }))).result, /tokenizer\.json: model\.vocab: "<s>" and "▁hello" both have id 1/);

@@ -11,7 +11,7 @@ import { weightsFolderProblem } from '../../src/train/best-check.ts';
 import { train } from '../../src/train/trainer.ts';
 import { isUserError } from '../../src/util/errors.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { TINY_BASE, literal } from '../helpers.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -55,7 +55,7 @@ test('--resume rewrites a damaged best/ (cut short, a file missing, NaN inside) 
   for (const [what, damage, why] of damages) {
     damage();
     const stderr = resume(cfg);
-    assert.match(stderr, new RegExp(`warning: resume: ${best.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*: written again from the checkpoint of step 3, which holds the weights of the best val loss so far \\(\\d\\.\\d{4}, step 3\\)`), what);
+    assert.match(stderr, new RegExp(`warning: resume: ${literal(best)}: .*: written again from the checkpoint of step 3, which holds the weights of the best val loss so far \\(\\d\\.\\d{4}, step 3\\)`), what);
     assert.match(stderr, why, what);
     assert.ok(fs.readFileSync(weights).equals(whole), `${what}: best/ holds the best weights again`);
     assert.ok(fs.readFileSync(path.join(best, 'adapter_config.json')).equals(config), what);
@@ -98,7 +98,7 @@ test('--resume with a val set that changed since the checkpoint starts best/ and
   const other = new Rng(9);
   fs.writeFileSync(cfg.data.val!, [0, 1].map(() => JSON.stringify({ input_ids: [1, ...Array.from({ length: 14 }, () => 3 + other.below(500))] })).join('\n') + '\n');
   const stderr = resume(cfg);
-  assert.match(stderr, new RegExp(`warning: resume: ${best.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds the weights of the best val loss \\(0\\.5000, step 1\\) on the val data ` +
+  assert.match(stderr, new RegExp(`warning: resume: ${literal(best)} holds the weights of the best val loss \\(0\\.5000, step 1\\) on the val data ` +
     'before it changed: the next evaluation starts best/ and early stopping again, on the new val data$', 'm'));
   const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as { val: { best: { step: number } } };
   assert.equal(report.val.best.step, 3, 'best/ is the best evaluation on the new val set');

@@ -11,7 +11,7 @@ import { dryRun } from '../../src/train/dry-run.ts';
 import { checkSequenceFits } from '../../src/train/fit-check.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { setQuiet } from '../../src/util/log.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-config-paths-');
@@ -21,8 +21,6 @@ fs.writeFileSync(path.join(dir, 'model', 'config.json'), '{}');
 fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"text": "a"}\n');
 fs.mkdirSync(path.join(dir, 'empty'));
 
-/** `text` as a regular expression that matches it literally (a temp path's dots). */
-const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Writes `yaml` to the config file `f` and dry-runs it quietly, with the places of its keys. */
 function dryRunOf(f: string, yaml: string): void {

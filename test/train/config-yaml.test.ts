@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { loadTrainConfig } from '../../src/train/config.ts';
 import { tempDir } from '../temp-dir.ts';
 import { file } from './config-file.ts';
+import { literal } from '../helpers.ts';
 
 test('a carriage return alone ends a line (classic Mac line ends), as YAML says', () => {
   const cfg = loadTrainConfig(file('model: m\rdata:\r  train: t\rmax_steps: 2\r'));
@@ -19,7 +20,7 @@ test('invalid YAML is one line: file:line:column and the parser\'s first line', 
   const f = file('model: m\ndata: {train: t}\nlora:\n  r: 4\n   alpha: 8\n');
   assert.throws(() => loadTrainConfig(f), (e: Error) => {
     assert.doesNotMatch(e.message, /\n/);
-    assert.match(e.message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: invalid YAML: \\S.*[^:]$`));
+    assert.match(e.message, new RegExp(`^${literal(f)}:\\d+:\\d+: invalid YAML: \\S.*[^:]$`));
     return true;
   });
 });

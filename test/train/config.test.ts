@@ -121,11 +121,11 @@ test('keys of HF, PEFT and axolotl with no counterpart here say what to do inste
 });
 
 test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.2), a quoted number, part of an epoch', () => {
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nshuffle: yes\n')), /shuffle: .*expected boolean.* \(write true or false: YAML reads "yes" as a string\)$/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.use_dora', 'on']]), /--lora\.use_dora: Invalid input.*\(write true or false: YAML reads "on" as a string\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nshuffle: yes\n')), /shuffle: must be true or false \(got the string "yes"\) \(write true or false: YAML reads "yes" as a string\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.use_dora', 'on']]), /--lora\.use_dora: must be true or false .*\(write true or false: YAML reads "on" as a string\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\noptimizer: {lr: "1e-4"}\n')), /optimizer\.lr: .*\(write it without quotes: YAML reads "1e-4" as a string\)$/);
   // no quotes to remove where YAML 1.2 reads no number either (Number() took "0b11" as 3)
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: 0b11\n')), (e: Error) => /seed: .*received string$/.test(e.message));
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nseed: 0b11\n')), (e: Error) => /seed: must be a number \(got the string "0b11"\)$/.test(e.message));
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nepochs: 0.5\n')), /epochs: .*\(whole passes over the data; for part of one, set max_steps, which wins over epochs\)$/);
   // a list given as a comma-separated string (on the command line), and other tools' names for values
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['optimizer.betas', '0.9,0.95']]), /--optimizer\.betas: .* \(a list: write \[0\.9, 0\.95\]\)$/);
@@ -147,7 +147,7 @@ test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: q_proj}\n')), /lora\.target_modules: a list of projections, or "all-linear", not the string "q_proj": write \[q_proj\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', 'q_proj,v_proj']]), /--lora\.target_modules: .*not the string "q_proj,v_proj": write \[q_proj, v_proj\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: ".*_proj"}\n')), /not the string "\.\*_proj": name them: \[q_proj, k_proj, …\]$/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: Invalid option/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj \(got "lm_head"\)$/);
 });
 
 test('schedule.warmup_steps: whole steps, or a fraction below 1 of the run\'s steps', () => {
@@ -178,21 +178,21 @@ test('no override or YAML key reaches an object prototype; unsafe keys are refus
 
 test('an invalid override is blamed on its flag, a bad file value on the file', () => {
   const f = file('model: m\ndata: {train: t}\nbatch_size: 0\n');
-  assert.throws(() => loadTrainConfig(f, [['lora.r', 'abc']]), (e: Error) => e.message.startsWith('--lora.r: Invalid input: expected number') && e.message.includes(`${f}:3:1: batch_size:`));
+  assert.throws(() => loadTrainConfig(f, [['lora.r', 'abc']]), (e: Error) => e.message.startsWith('--lora.r: must be a number (got the string "abc")') && e.message.includes(`${f}:3:1: batch_size:`));
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.rank', '4']]), /^UserError: --lora\.rank: unknown key "lora\.rank"/);
   assert.throws(() => loadTrainConfig(f), (e: Error) => e.message.startsWith(`${f}:3:1: batch_size:`));
 });
 
 test('a bad file value or unknown key is blamed on its file:line:column (the key, a list item, the section of a missing key)', () => {
   const f = file('model: m\ndata:\n  train: t\noptimizer:\n  weight_decay: 0.1\n  lr: 0\n');
-  assert.throws(() => loadTrainConfig(f), { message: `${f}:6:3: optimizer.lr: Too small: expected number to be >0` });
+  assert.throws(() => loadTrainConfig(f), { message: `${f}:6:3: optimizer.lr: must be more than 0 (got 0)` });
   const g = file('model: m\ndata: {train: t}\nlora:\n  target_modules:\n    - q_proj\n    - lm_head\n');
-  assert.throws(() => loadTrainConfig(g), (e: Error) => e.message.startsWith(`${g}:6:7: lora.target_modules.1: Invalid option`));
+  assert.throws(() => loadTrainConfig(g), (e: Error) => e.message.startsWith(`${g}:6:7: lora.target_modules.1: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj (got "lm_head")`));
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora:\n  rank: 4\n')), /c\.yaml:4:3: unknown key "lora\.rank" \(did you mean "lora\.r"\?\)$/);
   // a key that is missing: the section it belongs in; a key reached through an alias: where its anchor wrote it
   assert.throws(() => loadTrainConfig(file('model: m\ndata:\n  val: v\n')), /c\.yaml:2:1: data\.train: /);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ndefaults: {opt: &o {lr: -1}}\noptimizer: *o\n')),
-    (e: Error) => e.message.includes('c.yaml:3:21: optimizer.lr: Too small') && e.message.includes('c.yaml:3:1: unknown key "defaults"'));
+    (e: Error) => e.message.includes('c.yaml:3:21: optimizer.lr: must be more than 0 (got -1)') && e.message.includes('c.yaml:3:1: unknown key "defaults"'));
 });
 
 test('a mapping override sets its keys as --key.sub would, keeping the file\'s others in that section', () => {
@@ -202,7 +202,7 @@ test('a mapping override sets its keys as --key.sub would, keeping the file\'s o
   // was: the section replaced, so weight_decay silently fell back to its default 0
   assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.train, path.join(path.dirname(f), 't'));
   assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.val, path.resolve('v.jsonl'));
-  assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1}']]), /^UserError: --optimizer: optimizer\.lr: Too small/);
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1}']]), /^UserError: --optimizer: optimizer\.lr: must be more than 0 \(got -1\)/);
   assert.throws(() => loadTrainConfig(f, [['optimizer', '{rate: 1}']]), /^UserError: --optimizer: unknown key "optimizer\.rate"/);
   assert.throws(() => loadTrainConfig(f, [['optimizer', '{__proto__: {x: 1}}']]), /^UserError: --optimizer: /);
   // one key set by two flags to two values is refused, as a flag given twice is
@@ -412,7 +412,7 @@ test('a missing or empty key says so, with what it takes and its default, not zo
 
 test('0 or -1 for "off" (transformers\' max_grad_norm 0, max_steps -1) is refused saying that null is off here', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: 0\n')), /grad_clip: .* \(null turns clipping off, as transformers' max_grad_norm 0 does\)$/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['max_steps', '-1']]), /--max_steps: Too small.* \(null lets epochs decide, as transformers' max_steps -1 does\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['max_steps', '-1']]), /--max_steps: must be at least 1 \(got -1\) \(null lets epochs decide, as transformers' max_steps -1 does\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ncheckpoint: {every_steps: 0}\n')), /\(null turns checkpoints off\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngrad_clip: -2\n')), (e: Error) => !e.message.includes('null turns'));
   // YAML's .inf and .nan (was zod's bare "received Infinity")

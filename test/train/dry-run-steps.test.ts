@@ -6,12 +6,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validate } from '../../src/train/config.ts';
+import { DataLoader } from '../../src/data/loader.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../../src/train/dry-run.ts';
 import { train } from '../../src/train/trainer.ts';
 import { setupRun } from '../../src/train/setup.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { TINY_BASE, literal } from '../helpers.ts';
+import { captureStderr, quietly } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-dry-steps-');
@@ -73,7 +75,7 @@ test('the dry run says what train does with output_dir, as train decides it, mak
     fs.rmSync(path.join(cfg.output_dir, 'report.json'));
     assert.match(dryRun({ ...cfg, output_dir: path.join(dir, 'nowhere') }, { resume: true }).output, /^refused: cannot resume: the run folder does not exist$/);
     assert.ok(fs.existsSync(path.join(cfg.output_dir, 'config.yaml')), 'nothing emptied');
-    assert.match(describeDryRun(dryRun(cfg, { overwrite: true }), cfg), new RegExp(`^output_dir: ${cfg.output_dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: emptied first \\(--overwrite\\)$`, 'm'));
+    assert.match(describeDryRun(dryRun(cfg, { overwrite: true }), cfg), new RegExp(`^output_dir: ${literal(cfg.output_dir)}: emptied first \\(--overwrite\\)$`, 'm'));
   } finally {
     setQuiet(false);
   }
@@ -107,6 +109,22 @@ test('the dry run gives the warnings training gives: settings that are not used 
     'each step accumulates 12 at most (set grad_accum to 12 or less, or raise batch_size)']);
   assert.deepEqual(warnings({ max_steps: 5, eval: { samples: 0, every_steps: 50 }, data: { ...BASE.data, val: path.join(dir, 'val.jsonl') } }),
     ["warning: eval.every_steps 50 > the run's 5 steps: val is evaluated only at step 0 and the last step"]);
+  // early stopping whose patience runs out no sooner than the last step was taken without a word: 12 steps an epoch here
+  const val = { ...BASE.data, val: path.join(dir, 'val.jsonl') };
+  const never = "patience runs out no sooner than the run's last step, so early stopping never ends the run early";
+  assert.deepEqual(warnings({ max_steps: 12, eval: { samples: 0, every_steps: 4 }, early_stopping: { patience: 3 }, data: val }),
+    [`warning: early_stopping.patience 3 × eval.every_steps 4 = 12 ≥ the run's 12 steps: ${never} (lower early_stopping.patience or eval.every_steps)`]);
+  assert.deepEqual(warnings({ epochs: 2, early_stopping: { patience: 2 }, data: val }),
+    [`warning: early_stopping.patience 2 ≥ epochs 2, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} (lower early_stopping.patience, or set eval.every_steps)`]);
+  assert.deepEqual(warnings({ max_steps: 20, early_stopping: { patience: 2 }, data: val }),
+    [`warning: early_stopping.patience 2 × 12 steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ≥ max_steps 20: ${never} (lower early_stopping.patience, or set eval.every_steps)`]);
+  assert.deepEqual(warnings({ early_stopping: { patience: 1 } }), ['warning: early_stopping.patience is set but there is no data.val: early stopping never triggers']);
+  // and at train start, as the run's setup gives it
+  const setup = captureStderr(() => quietly(() => setupRun(validate({ ...BASE, epochs: 2, early_stopping: { patience: 2 }, data: val }, 'test')).backend.close?.()));
+  assert.match(setup.stderr, /^warning: early_stopping\.patience 2 ≥ epochs 2, and val is evaluated at each epoch's end/m);
+  // patience that can run out before the last step is not warned
+  assert.deepEqual([...warnings({ max_steps: 13, eval: { samples: 0, every_steps: 4 }, early_stopping: { patience: 3 }, data: val }),
+    ...warnings({ epochs: 3, early_stopping: { patience: 2 }, data: val }), ...warnings({ max_steps: 25, early_stopping: { patience: 2 }, data: val })], []);
   // an absurd learning rate for the method was taken without a word (a mistyped exponent); a usual one is not warned
   assert.deepEqual(warnings({ optimizer: { lr: 1e9 } }), ['warning: optimizer.lr 1000000000 is far above the learning rates LoRA trains with (about 1e-5 to 1e-3): ' +
     'past 0.1 every step moves each trained weight by about lr, and the loss diverges; check the exponent']);
@@ -155,7 +173,21 @@ test('packed, shuffled epochs differ in steps: the dry run counts each epoch\'s 
     run.backend.close?.();
     const counts = run.loader.epochBatchCounts(5);
     assert.ok(new Set(counts).size > 1, `epochs of ${counts.join(', ')} steps: the data should pack differently by epoch`);
-    const planned = dryRun(packed);
+    // the epochs are planned once, for the schedule's total, and their ends counted from that same plan (they were planned twice)
+    let walks = 0;
+    const walk = DataLoader.prototype.epochBatchCounts;
+    DataLoader.prototype.epochBatchCounts = function (this: DataLoader, n: number) {
+      walks++;
+      return walk.call(this, n);
+    };
+    let planned: ReturnType<typeof dryRun>;
+    try {
+      planned = dryRun(packed);
+    } finally {
+      DataLoader.prototype.epochBatchCounts = walk;
+    }
+    assert.equal(walks, 1);
+    assert.deepEqual(planned.epochs, { kind: 'counted', steps: counts });
     // step 0 and each epoch's end (the last of which is the last step)
     assert.equal(planned.events.evaluations, 6);
     const range = `${Math.min(...counts)}–${Math.max(...counts)}`;

@@ -27,10 +27,13 @@ test('a step count the bounds fix is epochs × one epoch, however many epochs; a
   const loader = new DataLoader(rows, { batchSize: o.batchSize, shuffle: true, seed: 1, packLength: o.packLength });
   // 40 rows fit in one sequence of 2000: one step an epoch
   const whole = new DataLoader(rows, { batchSize: 1, shuffle: true, seed: 1, packLength: 2000 });
-  assert.equal(packedTotalSteps(whole, rows, { ...o, packLength: 2000, epochs: 1e9 }), 1e9);
-  // the bounds leave it open: walked, exactly as the loader draws the epochs
-  const walked = loader.epochBatchCounts(7).reduce((s, n) => s + n, 0);
-  assert.equal(packedTotalSteps(loader, rows, { ...o, epochs: 7 }), walked);
+  assert.deepEqual(packedTotalSteps(whole, rows, { ...o, packLength: 2000, epochs: 1e9 }), { total: 1e9, perEpoch: null });
+  // the bounds leave it open: walked, exactly as the loader draws the epochs, and each epoch's steps given back
+  // (the dry run counts its epoch ends from them rather than walking the epochs again)
+  const counts = loader.epochBatchCounts(7);
+  assert.deepEqual(packedTotalSteps(loader, rows, { ...o, epochs: 7 }), { total: counts.reduce((s, n) => s + n, 0), perEpoch: counts });
+  const accumulated = packedTotalSteps(loader, rows, { ...o, epochs: 7, gradAccum: 2 });
+  assert.deepEqual(accumulated.perEpoch, counts.map((n) => Math.ceil(n / 2)));
   assert.throws(() => packedTotalSteps(loader, rows, { ...o, epochs: 1e9 }), (e: unknown) =>
     e instanceof UserError && /^epochs: 1000000000 passes over 40 packed, shuffled examples make at least [\d,]+ optimizer steps, .*: set max_steps/.test(e.message));
 });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { listCheckpoints } from '../../src/train/checkpoint.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
@@ -239,7 +239,7 @@ test('train RUN --resume refuses a run whose config.yaml was edited since its ch
   fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 3$/m, 'max_steps: 5').replace(/^ {2}lr: .*$/m, '  lr: 0.5').replace(/^seed: 0$/m, 'seed: 3'));
   const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, new RegExp(`^error: ${saved.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot resume: max_steps \\(3 then, 5 now\\), seed \\(0 then, 3 now\\) changed since the checkpoint of step 2 was written \\(config\\.yaml was edited\\)`, 'm'));
+  assert.match(r.stderr, new RegExp(`^error: ${literal(saved)}: cannot resume: max_steps \\(3 then, 5 now\\), seed \\(0 then, 3 now\\) changed since the checkpoint of step 2 was written \\(config\\.yaml was edited\\)`, 'm'));
   assert.equal(fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8'), metrics, 'the run is left as it was');
   // a key a resume may change, edited there alone: warned against the checkpoint's, then trained on
   fs.writeFileSync(saved, fs.readFileSync(saved, 'utf8').replace(/^max_steps: 5$/m, 'max_steps: 3').replace(/^seed: 3$/m, 'seed: 0'));
@@ -310,7 +310,7 @@ test('--resume refuses a training set edited since the checkpoint (its place in 
   fs.renameSync(train, `${train}.moved`);
   const gone = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
   assert.equal(gone.status, 2, gone.stderr);
-  assert.match(gone.stderr, new RegExp(`^error: ${path.join(run, 'config.yaml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: data\\.train: .*train\\.jsonl: no such file \\(set data\\.train\\)$`, 'm'));
+  assert.match(gone.stderr, new RegExp(`^error: ${literal(path.join(run, 'config.yaml'))}:\\d+:\\d+: data\\.train: .*train\\.jsonl: no such file \\(set data\\.train\\)$`, 'm'));
   fs.renameSync(`${train}.moved`, train);
   // the training data put back, the val set edited: resumed, with a warning
   fs.writeFileSync(train, original);

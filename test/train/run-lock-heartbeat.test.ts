@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
-import { beatHeldLocksNow, BEAT_MS, staleAfterMs } from '../../src/train/lock-heartbeat.ts';
+import { beatHeldLocksNow, BEAT_MS, heartbeatThread, staleAfterMs } from '../../src/train/lock-heartbeat.ts';
 import { tempDir } from '../temp-dir.ts';
 import { captureStderr } from '../tokenizer/helpers.ts';
 
@@ -80,4 +80,25 @@ test('a held lock beats on a thread of its own while the thread holding it is bl
   assert.equal(fs.readFileSync(fileA, 'utf8'), theirs, 'nor released');
   lockB.release();
   assert.equal(fs.existsSync(fileB), false);
+});
+
+test('a holder whose heartbeat stopped (its thread crashed, or the lock taken over) is stopped by check() in one line; a paused one is not', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, LOCK_FILE);
+  const lock = acquireRunLock(dir);
+  // this process was paused past two beats (a laptop asleep): its thread, alive, beats when asked, and the run goes on
+  lock.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 10_000 });
+  await heartbeatThread().terminate(); // the heartbeat's thread crashed
+  lock.check(); // its last beat is recent: nothing to say yet, and nothing waited for
+  const stopped = new RegExp(`^${dir}: the run folder's lock is no longer held: its heartbeat \\(the thread that refreshes ${LOCK_FILE} every 15 s\\) ` +
+    'stopped 4[56] s ago, so another process may take the folder while this one writes in it; stopped here \\(.*--resume.*\\)$');
+  assert.throws(() => lock.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 50 }), (e: Error) => e.name === 'UserError' && stopped.test(e.message));
+  lock.release();
+  // a lock taken after the crash beats on a new thread; taken over meanwhile, it stops its holder naming the taker
+  const again = acquireRunLock(dir);
+  again.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 10_000 });
+  fs.writeFileSync(file, remoteLock('old-node-3', BEAT_MS));
+  assert.throws(() => again.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 50 }),
+    (e: Error) => e.name === 'UserError' && e.message.startsWith(`${dir}: the run folder's lock is no longer held: it was taken over by process 4242 on old-node-3 (since then), `));
+  assert.equal(captureStderr(() => again.release()).stderr, '', 'said once, by the error');
 });

@@ -82,7 +82,7 @@ test('the guard of a takeover interrupted by a kill no longer blocks every later
   assert.deepEqual(fs.readdirSync(dir), []);
 });
 
-test('a takeover guard whose writer still runs is left to it; one of another host, old, is named (it cannot be judged from here)', async (t) => {
+test('a takeover guard whose writer still runs is left to it; one of another host is named while younger than the stale bound, and taken over past it', async (t) => {
   const dir = tmpDir();
   const file = path.join(dir, LOCK_FILE), guard = `${file}.takeover`;
   const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
@@ -99,8 +99,19 @@ test('a takeover guard whose writer still runs is left to it; one of another hos
   const old = (Date.now() - 60_000) / 1000;
   fs.utimesSync(guard, old, old);
   assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'UserError' &&
-    e.message === `${dir}: a takeover of a stale lock by process 4242 on elsewhere.example was interrupted: delete ${guard} if no mistral-tune is running in this folder on elsewhere.example`);
+    e.message === `${dir}: a takeover of a stale lock by process 4242 on elsewhere.example was interrupted (its guard ${LOCK_FILE}.takeover, held only while ` +
+      `a stale lock is removed, is 60 s old; it is taken over once that is over 120 s): wait, or delete ${guard} if no mistral-tune is running in this folder on elsewhere.example`);
   assert.equal(fs.readFileSync(guard, 'utf8'), remote);
+  // past the bound another host's lock is taken over by (its heartbeat stopped as long), its writer is gone: taken over, said
+  const older = (Date.now() - 3_600_000) / 1000;
+  fs.utimesSync(guard, older, older);
+  const { result: lock, stderr } = captureStderr(() => acquireRunLock(dir));
+  assert.match(stderr, new RegExp(`^warning: ${dir}: removed ${LOCK_FILE}\\.takeover, the guard of a takeover by process 4242 on elsewhere\\.example \\(since .*\\), ` +
+    'another host than this one .*, interrupted 3600 s ago \\(a guard is held for a moment: its process was killed, or paused, and must not go on\\)\n'), stderr);
+  assert.match(stderr, /took over the run folder's stale lock/);
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).pid, process.pid);
+  lock.release();
+  assert.deepEqual(fs.readdirSync(dir), [], 'no guard left');
 });
 
 test('a takeover guard held for a moment by a live process is waited for: the lock is taken once it is released', async (t) => {

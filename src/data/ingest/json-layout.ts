@@ -4,10 +4,11 @@
 // orient="columns"), by row index (orient="index") or split (orient="split"), or several splits in one file
 // (`{"train": [...], "test": [...]}`) —, which is refused with one line saying how to write it: read as one
 // record, a whole dataset would be one unknown_shape rejection. An object with other lists of records is read as one
-// record (it may be one, with lists of annotations), with a note that makes it an error when it is not; so is an object
+// record (it may be one, with lists of annotations), with a note that makes it an error when it is not (naming lists one
+// level down when none is its own: `{"response": {"docs": [...]}}`); so is an object
 // whose one list is empty (`{"data": []}`), with a note that makes it a file of no records when it is no record.
 import { UserError } from '../../util/errors.ts';
-import type { ObjectMember } from './json-object-scan.ts';
+import { isTurn, type ObjectMember } from './json-object-scan.ts';
 import type { RawItem } from './types.ts';
 
 /**
@@ -35,15 +36,33 @@ export function wrappedRecords(members: ObjectMember[], file: string): ObjectMem
  * For an object read as one record though it holds lists of records (`{"data": [...], "extra": [...]}`: none of them
  * the one list wrapping the records), what to say when it is no record: its lists and what to do; undefined when
  * it holds none. HF's load_dataset("json") refuses such a file too, asking for the field that holds the records.
+ * Without such a list among its own members, the lists of records of its members that are objects are named, one level
+ * down (Solr's `{"responseHeader": {...}, "response": {"docs": [...]}}`, an API's `{"data": {"items": [...]}}`).
  */
 export function recordListsNote(members: ObjectMember[], value: unknown, file: string): string | undefined {
-  const lists = members.filter((m) => m.kind === 'records');
-  if (lists.length === 0 || !isObject(value)) return undefined;
-  const named = lists.map((m) => { const n = (value[m.key] as unknown[]).length; return `"${m.key}" (${n} object${n === 1 ? '' : 's'})`; }).join(', ');
-  const first = lists[0]!.key;
-  const jq = /^[A-Za-z_][A-Za-z0-9_]*$/.test(first) ? `.${first}[]` : `.[${JSON.stringify(first)}][]`;
+  if (!isObject(value)) return undefined;
+  let lists = members.filter((m) => m.kind === 'records').map((m) => [m.key]);
+  if (lists.length === 0) lists = nestedRecordLists(value);
+  if (lists.length === 0) return undefined;
+  const named = lists.map((keys) => {
+    const n = (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], value) as unknown[]).length;
+    return `${keys.map((k) => `"${k}"`).join('.')} (${n} object${n === 1 ? '' : 's'})`;
+  }).join(', ');
+  const jq = lists[0]!.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `.[${JSON.stringify(k)}]`)).join('') + '[]';
   return `the file's one object is not a record but holds ${lists.length === 1 ? 'a list' : 'lists'} of records (${named}): ` +
     `save the records to train on as their own file (JSON Lines: jq -c '${jq}' ${/^[\w./-]+$/.test(file) ? file : 'FILE'} > records.jsonl)`;
+}
+
+/** The paths (two keys) of the non-empty arrays of objects, not all chat turns, that `value`'s members that are objects hold. */
+function nestedRecordLists(value: Record<string, unknown>): string[][] {
+  const out: string[][] = [];
+  for (const [k, inner] of Object.entries(value)) {
+    if (!isObject(inner)) continue;
+    for (const [k2, list] of Object.entries(inner)) {
+      if (Array.isArray(list) && list.length > 0 && list.every(isObject) && !list.every((x) => isTurn(new Set(Object.keys(x))))) out.push([k, k2]);
+    }
+  }
+  return out;
 }
 
 /**

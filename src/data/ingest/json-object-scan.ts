@@ -15,6 +15,18 @@ export interface ObjectMember {
 
 const TURN_KEYS = new Set(['role', 'content', 'from', 'value']);
 
+/**
+ * The comment that starts at `text[i]` outside strings (JSONC): 'line' (`//`), 'block' (`/*`), or null. A `//` right
+ * after ":" is none: an unquoted URL (`http://…`, not JSON either) would otherwise hide the brackets after it on its
+ * line, and its element would swallow the ones after it.
+ */
+export function commentAt(text: string, i: number): 'line' | 'block' | null {
+  if (text.charCodeAt(i) !== 0x2f) return null;
+  const next = text.charCodeAt(i + 1);
+  if (next === 0x2a) return 'block';
+  return next === 0x2f && text.charCodeAt(i - 1) !== 0x3a ? 'line' : null;
+}
+
 /** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
 export function isTurn(keys: ReadonlySet<string>): boolean {
   return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
@@ -40,9 +52,18 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
   let elements = 0; // elements seen in the member's array
   let pendingKey = ''; // the key of the member whose value comes next
   const member = (): ObjectMember => members[members.length - 1]!;
+  let inComment = false; // inside a `/* ... */` comment (JSONC, as hand-edited files have; json.ts reads the records past them)
   for (const { text, lineNo } of readLines(file)) {
+    let inSingle = false; // in a single-quoted string (a Python literal's record) on this line: a `//` in it is no comment
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
+      if (inComment) {
+        if (c === '*' && text[i + 1] === '/') {
+          inComment = false;
+          i++;
+        }
+        continue;
+      }
       if (inString) {
         if (escape) escape = false;
         else if (c === '\\') escape = true;
@@ -56,6 +77,14 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         continue;
       }
       if (c === ' ' || c === '\t' || c === '\r' || c === '\ufeff') continue;
+      if (c === "'") inSingle = !inSingle;
+      const comment = inSingle ? null : commentAt(text, i);
+      if (comment === 'line') break; // to the end of the line
+      if (comment === 'block') {
+        inComment = true;
+        i++;
+        continue;
+      }
       if (closed) return 'lines'; // more text after the object
       if (expectKey && c !== '"' && c !== '}') return null; // a key not in JSON's quotes (a Python literal)
       const depth = stack.length;
@@ -106,7 +135,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
     // the string goes on (a line break typed into a value), as it does there
     if (inString && stack.length < 2) return null;
   }
-  return closed ? members : null;
+  return closed && !inComment ? members : null;
 
   function endKey(k: string): void {
     if (stack.length === 1) pendingKey = k;

@@ -9,15 +9,18 @@
 // A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
 // (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
-// all read. A `//` comment where an element would start (JSONC, as hand-edited files have) is skipped to the end of
-// its line and counted in a note. An element (or the single value) touching bytes that are not UTF-8 text is rejected as
-// invalid_utf8 or binary, each element of a line by its own bytes.
+// all read. A comment (JSONC, as hand-edited files have: `//` to the end of its line, `/* ... */`) before the "[" (a
+// header), between elements or inside one is skipped (inside, as whitespace) and counted in a note; one never closed is a
+// UserError at its line. An object wrapping the records may hold comments too (json-object-scan.ts skips them).
+// An element (or the single value) touching bytes that are not UTF-8 text is rejected as invalid_utf8 or binary, each
+// element of a line by its own bytes.
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
+import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
-import { scanObjectMembers } from './json-object-scan.ts';
+import { commentAt, scanObjectMembers } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -29,6 +32,7 @@ const WHOLE_VALUE_LIMIT = 256 << 20;
 export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawItem> {
   const first = firstChar(file);
   if (first === null) return;
+  if (first.unclosed) throw unclosedComment(file, first.line);
   if (first.ch === '[') {
     yield* (firstLineThenMore(file) ? readJsonl(file, opts) : readJsonArray(file, opts));
     return;
@@ -126,13 +130,35 @@ function firstDefect(bytes: Buffer): Rejection | null {
   return found ?? null;
 }
 
-/** The first non-blank character of `file` and its line, or null for a file of blanks. */
-export function firstChar(file: string): { ch: string; line: number } | null {
+/**
+ * The first non-blank character of `file` outside comments (JSONC's `//` and `/* ... *\/`, as a hand-edited file may
+ * start with) and its line, or null for a file of blanks (and comments). A `/*` never closed is that character (`unclosed`).
+ */
+export function firstChar(file: string): { ch: string; line: number; unclosed?: true } | null {
+  let blockFrom = 0; // the line of the `/*` whose `*\/` is not yet found (0: none)
   for (const { text, lineNo } of readLines(file)) {
-    const t = text.trimStart();
-    if (t !== '') return { ch: t[0]!, line: lineNo };
+    for (let i = 0; i < text.length; i++) {
+      if (blockFrom > 0) {
+        const end = text.indexOf('*/', i);
+        if (end < 0) break;
+        blockFrom = 0;
+        i = end + 1;
+      } else if (text[i] === '/' && text[i + 1] === '/') {
+        break;
+      } else if (text[i] === '/' && text[i + 1] === '*') {
+        blockFrom = lineNo;
+        i++;
+      } else if (!/\s/.test(text[i]!)) {
+        return { ch: text[i]!, line: lineNo };
+      }
+    }
   }
-  return null;
+  return blockFrom > 0 ? { ch: '/', line: blockFrom, unclosed: true } : null;
+}
+
+/** The error of a `/*` comment opened on `line` of `file` and never closed: the rest of the file would be comment. */
+function unclosedComment(file: string, line: number): UserError {
+  return new UserError('a `/*` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with `*/`', `${file}:${line}`);
 }
 
 /**
@@ -149,8 +175,11 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let depth = 0, inString = false, escape = false;
   let parts: string[] = [];
   let startLine = 0; // line of the pending element's first character (0: no element pending)
+  let opensWith = 0; // the pending element's first character
   let emptyElementLine = 0, trailingCommas = 0;
-  const comments = { count: 0, first: 0 }; // `//` comments between elements (JSONC, as hand-edited files have)
+  // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
+  // line, their kinds; a single-quoted string (a Python literal's) is tracked on its line only, so that `//` in it is no comment
+  const comments = { open: 0, count: 0, first: 0, kinds: new Set<string>(), inSingle: false };
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
@@ -158,14 +187,18 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let pendingChars = 0; // characters in `parts`: past maxRawChars, no more is kept (the element is too_long)
   const maxRaw = opts.maxRawChars ?? Infinity;
   const keep = (piece: string): void => {
+    const before = pendingChars;
     pendingChars += piece.length;
     if (pendingChars <= maxRaw) parts.push(piece);
+    else if (before < 1 << 16) parts.push(piece.slice(0, (1 << 16) - before)); // the head, for rejected.jsonl
   };
   const element = (line: number): RawItem => {
     const raw = parts.join('').trim();
     const long = pendingChars > maxRaw;
     pendingChars = 0;
-    const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than any record within --max-chars can take; rejected unparsed` } }
+    // a nested batch that long is not read record by record (its records are not held to be judged): said, with what to do
+    const batch = opensWith === 0x5b ? 'an array element that is itself an array (a batch of records?), with every record it holds: give its records as elements of the top-level array, or one a line as JSON Lines' : '';
+    const it = long && !elementDefect ? { line, raw: raw.slice(0, 1 << 16), error: { reason: 'too_long' as const, detail: `the record's JSON is more than ${maxRaw} characters, more than any record within --max-chars can take; rejected unparsed${batch ? `: ${batch}` : ''}` } }
       : elementDefect ? { line, raw, error: elementDefect }
       : lineBreakAt > 0 ? { line, raw, error: { reason: 'invalid_json' as const, detail: `a line break inside a string (line ${lineBreakAt}): JSON writes it as \\n` } }
       : parseJsonItem(raw, line, opts.maxRawChars);
@@ -193,9 +226,19 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     opts.onBytes?.(Buffer.byteLength(lineText) + 1);
     const text = lineText + '\n';
     const defectAt = new Map((defects ?? []).map((d) => [d.char, d]));
-    let segStart = -1; // start of the pending element's text on this line
+    // start of the pending element's text on this line (past the end: none of it yet, a comment has it)
+    let segStart = comments.open > 0 ? text.length : -1;
+    comments.inSingle = false;
+    let singleEscape = false;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
+      if (comments.open > 0) {
+        if (c === 0x2a && text.charCodeAt(i + 1) === 0x2f) {
+          comments.open = 0;
+          segStart = ++i + 1;
+        }
+        continue;
+      }
       const defect = defectAt.get(i);
       if (defect && (startLine > 0 || (opened && !isSpace(c)))) {
         // inside the pending element, or the character that starts the next one
@@ -225,8 +268,32 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         continue;
       }
       if (!opened) {
-        if (c === 0x5b && (from === undefined || (lineNo === from.line && i === from.char))) { opened = true; depth = 1; }
-        continue; // firstChar() guaranteed that only whitespace (trimStart's) comes before "[" (or `from` says where it is)
+        if (c === 0x5b && (from === undefined || (lineNo === from.line && i === from.char))) {
+          opened = true;
+          depth = 1;
+          continue;
+        }
+        // firstChar() guaranteed that only whitespace and comments come before "[" (or `from` says where it is: the
+        // object's text before it, strings and all, is not looked at)
+        if (from !== undefined || c !== 0x2f) continue;
+      }
+      if (comments.inSingle) {
+        if (singleEscape) singleEscape = false;
+        else if (c === 0x5c) singleEscape = true;
+        else if (c === 0x27) comments.inSingle = false;
+      } else if (c === 0x27) comments.inSingle = true;
+      else if (commentAt(text, i) !== null) {
+        // a comment, between elements or inside one: not data (inside, it separates as whitespace does)
+        const line = commentAt(text, i) === 'line';
+        comments.count++;
+        comments.first ||= lineNo;
+        comments.kinds.add(line ? '`//`' : '`/* */`');
+        if (startLine > 0) keep(text.slice(segStart < 0 ? 0 : segStart, i) + ' ');
+        segStart = text.length;
+        if (line) break;
+        comments.open = lineNo;
+        i++;
+        continue;
       }
       if (closed) {
         if (isSpace(c) || c === 0xfeff) continue; // a BOM: files concatenated
@@ -265,14 +332,9 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       }
       if (startLine === 0) {
         if (isSpace(c)) continue;
-        if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f && depth === 1) {
-          // a `//` comment where an element would start: not data, the rest of the line is skipped
-          comments.count++;
-          comments.first ||= lineNo;
-          break;
-        }
         if (broken && (c === 0x7d || c === 0x5d)) continue; // the closing brackets of the element whose string broke
         startLine = lineNo;
+        opensWith = c;
         emptyElementLine = 0;
         broken = false;
         segStart = i;
@@ -292,9 +354,11 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     opts.onNote?.(`${n === 1 ? '1 array element is a JSON array' : `${n} array elements are JSON arrays`} of records, not ${n === 1 ? 'a record' : 'records'} (line ${batches.first}${n === 1 ? '' : ' first'}): ` +
       `read as the ${r === 1 ? 'record' : `${r} records`} ${n === 1 ? 'it holds' : 'they hold'}, each at the line its array starts`);
   }
+  if (comments.open > 0) throw unclosedComment(file, comments.open);
   if (comments.count > 0) {
     const { count: n, first } = comments;
-    opts.onNote?.(`${n === 1 ? 'a `//` comment' : `${n} \`//\` comments`} between array elements (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`);
+    const kinds = [...comments.kinds].join(' and ');
+    opts.onNote?.(`${n === 1 ? `a ${kinds} comment` : `${n} ${kinds} comments`} (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`);
   }
   if (trailingCommas > 0) {
     opts.onNote?.(`${trailingCommas === 1 ? 'a comma' : `${trailingCommas} commas`} before "]" (a trailing comma, which JSON does not allow) read as the end of the array`);

@@ -59,9 +59,11 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
       continue;
     }
     arrays.lines++;
-    arrays.records += records.length;
     arrays.first ||= lineNo;
-    yield* records;
+    for (const r of records) {
+      arrays.records++;
+      yield r;
+    }
   }
   if (arrays.lines > 0) {
     const lines = arrays.lines === 1 ? `1 line holds a JSON array of records, not one record (line ${arrays.first})` : `${arrays.lines} lines hold a JSON array of records, not one record (line ${arrays.first} first)`;
@@ -79,30 +81,41 @@ export function batchItems(item: RawItem, maxRaw?: number): RawItem[] | null {
   if (item.python !== undefined || !Array.isArray(value)) return null;
   const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
   if (!objects || (value.length > 0 && value.every((x: object) => isTurn(new Set(Object.keys(x)))))) return null;
-  return arrayElements(item.raw).elements.map((el) => parseJsonItem(el, item.line, maxRaw));
+  return [...elementTexts(item.raw)].map((el) => parseJsonItem(el, item.line, maxRaw));
 }
 
 /**
  * The records of `t`, a line longer than `maxRaw` (left unparsed whole), when it is an array of objects (a batch: every
  * element's text an object's, the array closing at the line's end), each parsed from its own text (too_long when it is
- * itself longer); else null (one too_long value). As in batchItems, an array of chat turns is one value.
+ * itself longer); else null (one too_long value). As in batchItems, an array of chat turns is one value. Such a line
+ * may hold millions of records, which held parsed all at once would take many times its size (a 14 MB line of small
+ * records, 250 MB): the shape is judged by a first walk that keeps no value, and the records are parsed again one at a
+ * time as they are read, so memory stays within the line and its largest record.
  */
-function longBatchItems(t: string, line: number, maxRaw?: number): RawItem[] | null {
+function longBatchItems(t: string, line: number, maxRaw?: number): Iterable<RawItem> | null {
   if (!t.startsWith('[')) return null;
-  const { elements, end } = arrayElements(t);
-  if (end !== t.length - 1 || elements.length === 0 || !elements.every((el) => el.startsWith('{') && el.endsWith('}'))) return null;
-  const items = elements.map((el) => parseJsonItem(el, line, maxRaw));
   const turn = (v: unknown) => typeof v === 'object' && v !== null && isTurn(new Set(Object.keys(v)));
-  // as batchItems, a line read as Python wrote it (NaN, a str() of a list) is one value
-  return items.some((it) => it.python !== undefined) || items.every((it) => turn(it.value)) ? null : items;
+  let n = 0, allTurns = true;
+  const walk = elementTexts(t);
+  let el = walk.next();
+  for (; !el.done; el = walk.next()) {
+    if (!el.value.startsWith('{') || !el.value.endsWith('}')) return null;
+    const it = parseJsonItem(el.value, line, maxRaw);
+    if (it.python !== undefined) return null; // as batchItems, a line read as Python wrote it (NaN, a str() of a list) is one value
+    allTurns &&= turn(it.value);
+    n++;
+  }
+  if (el.value !== t.length - 1 || n === 0 || allTurns) return null;
+  return (function* () {
+    for (const text of elementTexts(t)) yield parseJsonItem(text, line, maxRaw);
+  })();
 }
 
 /**
- * The text of each element of `t`, a JSON array, by one walk that jumps over strings, and the index of its closing "]"
- * (−1: it does not close).
+ * The text of each element of `t`, a JSON array, by one walk that jumps over strings; returns the index of its closing
+ * "]" (−1: it does not close).
  */
-function arrayElements(t: string): { elements: string[]; end: number } {
-  const out: string[] = [];
+function* elementTexts(t: string): Generator<string, number> {
   let depth = 0, start = 0;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
@@ -111,14 +124,14 @@ function arrayElements(t: string): { elements: string[]; end: number } {
       if (++depth === 1) start = i + 1;
     } else if ((c === 0x7d || c === 0x5d) && --depth === 0) {
       const last = t.slice(start, i).trim();
-      if (last !== '') out.push(last); // "[]" has no element
-      return { elements: out, end: i };
+      if (last !== '') yield last; // "[]" has no element
+      return i;
     } else if (c === 0x2c && depth === 1) {
-      out.push(t.slice(start, i).trim());
+      yield t.slice(start, i).trim();
       start = i + 1;
     }
   }
-  return { elements: out, end: -1 };
+  return -1;
 }
 
 /**

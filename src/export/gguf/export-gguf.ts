@@ -40,16 +40,25 @@ export function requireSiluGate(cfg: MistralConfig, configFile: string): void {
   }
 }
 
-/** What llama.cpp's llama architecture cannot run as `model` (at `modelDir`) computes, refused before anything is read or written. */
-export function requireGgufExportable(model: MistralModel, modelDir: string): void {
-  const cfg = model.cfg;
-  if (model.score || !model.weights.lmHead) {
-    throw new UserError('a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head (export the adapter or --merge instead)', modelDir);
-  }
+/**
+ * What llama.cpp's llama architecture cannot run as a model of config `cfg` (in the folder `modelDir`) computes: what the
+ * config alone tells, so that an export refuses it before a backend starts or a weight is read.
+ */
+export function requireGgufConfig(cfg: MistralConfig, modelDir: string): void {
+  if (cfg.task === 'classification') throw new UserError(`${CLASSIFIER} (its config.json's architectures name a sequence classifier)`, modelDir);
   requireSiluGate(cfg, path.join(modelDir, 'config.json'));
   if (cfg.ropeScaling?.type === 'longrope') {
     throw new UserError('rope_scaling: longrope cannot be exported to GGUF: it has two sets of frequencies, switched at the original context, and llama.cpp\'s llama architecture one (export --merge writes an HF model folder)', path.join(modelDir, 'config.json'));
   }
+}
+
+/** The refusal of a classification model, run or adapter: the one wording of every GGUF export. */
+export const CLASSIFIER = 'a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head';
+
+/** What llama.cpp's llama architecture cannot run as `model` (at `modelDir`) computes, refused before anything is written. */
+export function requireGgufExportable(model: MistralModel, modelDir: string): void {
+  if (model.score || !model.weights.lmHead) throw new UserError(`${CLASSIFIER} (export the adapter or --merge instead)`, modelDir);
+  requireGgufConfig(model.cfg, modelDir);
 }
 
 /**

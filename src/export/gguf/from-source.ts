@@ -1,13 +1,15 @@
 // Where a GGUF export's weights come from: a training run (its last or best adapter, or a fully
-// trained model folder) or a model folder with an optional PEFT adapter. Classification is refused
-// before anything is loaded where the config says so, and after loading where only the adapter does.
+// trained model folder) or a model folder with an optional PEFT adapter. What the configs refuse (classification, a
+// gate or rope llama.cpp cannot run) is refused before a backend starts (planGgufSource); a classifier that only its
+// adapter's tensors tell, as the adapter loads.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
 import type { Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
-import { loadAdapter } from '../../model/peft.ts';
+import { adapterConfigPath, loadAdapter } from '../../model/peft.ts';
+import { isRecord, readJsonFile } from '../../util/json-file.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
@@ -15,7 +17,7 @@ import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import type { GgufValue } from './gguf-file.ts';
-import { requireGgufExportable } from './export-gguf.ts';
+import { CLASSIFIER, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
 import { folderName, hubId, type Provenance } from './metadata.ts';
 import { modelTokenizer } from './tokenizer.ts';
 
@@ -30,39 +32,73 @@ export interface LoadedSource {
   from: Provenance;
 }
 
-const CLASSIFICATION = 'a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head (use export without --format gguf)';
+/** A classification run, model or adapter, refused with why it is one and what to do instead. */
+function classifier(why: string, where: string): UserError {
+  return new UserError(`${CLASSIFIER} (${why}; use export without --format gguf)`, where);
+}
 
-export function loadGgufSource(src: GgufSource, backend: Backend, precision: Precision): LoadedSource {
-  const load = (dir: string): MistralModel => loadModel(dir, { backend, precision });
-  const withAdapter = (model: MistralModel, adapter: string): void => {
-    if (loadAdapter(model, adapter, { trainable: false }).taskType === 'SEQ_CLS') throw new UserError(`${CLASSIFICATION} (the adapter's task_type is SEQ_CLS)`, adapter);
-  };
+/**
+ * What loadGgufSource loads: the folders, found and checked by planGgufSource from the configs alone (no weights read,
+ * no backend needed), so that an export its configs refuse is refused before the backend starts.
+ */
+export type GgufPlan =
+  | { kind: 'full'; weights: string; modelDir: string; from: Provenance }
+  | { kind: 'adapted'; model: string; adapter: string | null; from: Provenance };
+
+export function planGgufSource(src: GgufSource): GgufPlan {
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
-    if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, runPath(src.run, 'config'));
+    if (cfg.task === 'classification') throw classifier('the run\'s task is classification', runPath(src.run, 'config'));
     const weights = requireRunWeights(src.run, cfg, src.best);
     const name = path.basename(path.resolve(src.run));
-    // the run's folder is read whole (weights, adapter) inside readUnchanged: a run still training may swap in a newer best/
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
       const base = modelFolder(cfg);
       const dir = fs.existsSync(path.join(weights, 'tokenizer.json')) || base === null ? weights : base;
-      // its tokenizer.json is read inside the same check: one of a newer best/ would not be the loaded model's
-      const { model, tokenizer } = readUnchanged(weights, () => {
-        const m = load(weights);
-        requireGgufExportable(m, dir); // what exportGguf refuses, refused before the tokenizer as there
-        return { model: m, tokenizer: modelTokenizer(m, dir) };
-      });
-      return { model, modelDir: dir, tokenizer, from: { name, baseModel: base, adapter: null, run: src.run } };
+      requireGgufConfig(loadConfig(weights), weights);
+      return { kind: 'full', weights, modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
     const base = requireModelFolder(cfg, 'export --format gguf', src.run);
-    const model = load(base);
-    readUnchanged(weights, () => withAdapter(model, weights));
-    return { model, modelDir: base, from: { name, baseModel: base, adapter: weights, run: src.run } };
+    requireGgufConfig(loadConfig(base), base);
+    readUnchanged(weights, () => refuseSeqClsAdapter(weights));
+    return { kind: 'adapted', model: base, adapter: weights, from: { name, baseModel: base, adapter: weights, run: src.run } };
   }
-  if (src.adapter) warnIfNotTrainedOn(src.adapter, src.model);
-  const model = load(src.model);
-  if (src.adapter) withAdapter(model, src.adapter);
-  return { model, modelDir: src.model, from: folderProvenance(src.model, src.adapter) };
+  requireGgufConfig(loadConfig(src.model), src.model);
+  if (src.adapter) {
+    refuseSeqClsAdapter(src.adapter);
+    warnIfNotTrainedOn(src.adapter, src.model);
+  }
+  return { kind: 'adapted', model: src.model, adapter: src.adapter, from: folderProvenance(src.model, src.adapter) };
+}
+
+/** Refuses an adapter whose adapter_config.json says it is a sequence classifier (one that only its score tensor says so is refused as it loads). */
+function refuseSeqClsAdapter(adapter: string): void {
+  const c = readJsonFile(adapterConfigPath(adapter));
+  if (isRecord(c) && c.task_type === 'SEQ_CLS') throw classifier('the adapter\'s task_type is SEQ_CLS', adapter);
+}
+
+export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, precision: Precision): LoadedSource {
+  const plan = 'kind' in src ? src : planGgufSource(src);
+  const load = (dir: string): MistralModel => loadModel(dir, { backend, precision });
+  // the run's folder is read whole (weights, adapter) inside readUnchanged: a run still training may swap in a newer best/
+  if (plan.kind === 'full') {
+    // its tokenizer.json is read inside the same check: one of a newer best/ would not be the loaded model's
+    const { model, tokenizer } = readUnchanged(plan.weights, () => {
+      const m = load(plan.weights);
+      requireGgufExportable(m, plan.modelDir); // what exportGguf refuses, refused before the tokenizer as there
+      return { model: m, tokenizer: modelTokenizer(m, plan.modelDir) };
+    });
+    return { model, modelDir: plan.modelDir, tokenizer, from: plan.from };
+  }
+  const model = load(plan.model);
+  const adapter = plan.adapter;
+  if (adapter !== null) {
+    const adapt = (): void => {
+      if (loadAdapter(model, adapter, { trainable: false }).taskType === 'SEQ_CLS') throw classifier('the adapter holds a score head', adapter);
+    };
+    if (plan.from.run !== null) readUnchanged(adapter, adapt);
+    else adapt();
+  }
+  return { model, modelDir: plan.model, from: plan.from };
 }
 
 /**
@@ -86,7 +122,7 @@ export interface AdapterSource {
 export function adapterSource(src: GgufSource): AdapterSource {
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
-    if (cfg.task === 'classification') throw new UserError(`${CLASSIFICATION} (the run's task is classification)`, runPath(src.run, 'config'));
+    if (cfg.task === 'classification') throw classifier('the run\'s task is classification', runPath(src.run, 'config'));
     if (cfg.method !== 'lora') throw new UserError(`--format gguf-lora exports a LoRA adapter, and this run trained every weight (method: ${cfg.method}): use --format gguf`, runPath(src.run, 'config'));
     const weights = requireRunWeights(src.run, cfg, src.best);
     const base = requireModelFolder(cfg, 'export --format gguf-lora', src.run);

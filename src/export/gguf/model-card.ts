@@ -27,7 +27,17 @@ export function readModelCard(dir: string): Record<string, unknown> {
   const end = lines.indexOf('---', 1);
   const text = (end < 0 ? lines.slice(1) : lines.slice(1, end)).join('\n').replaceAll('\t', '  ');
   try {
-    const data: unknown = YAML.parse(text);
+    const doc = YAML.parseDocument(text);
+    if (doc.errors.length > 0) throw doc.errors[0]!;
+    // a value YAML reads as a number is the text the user wrote: `version: 1.0` is "1.0", which the number 1 would print
+    // as "1" (and Python's float, which gguf-py prints, "1.10" as "1.1"), `size_label: 7e9` stays "7e9". Every value
+    // read here is written as a string (text()), so what was written is what is meant.
+    YAML.visit(doc, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'number' && node.source !== undefined) node.value = node.source;
+      },
+    });
+    const data: unknown = doc.toJS();
     return isRecord(data) ? data : {};
   } catch (e) {
     // not a reason to refuse the export: the file is named by the folder and config.json as it would be without a card

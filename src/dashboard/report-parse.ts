@@ -1,0 +1,111 @@
+// report.json as the dashboard sends it (parseReport: parsed, depth-checked, its confusion matrices cut, bounded), and
+// the thread that parses a large one (reportParser), so that the server's event loop is never held by it: a
+// classifier's 16 MiB report took ~0.6 s there, and hostile shapes of that size (millions of empty objects) 4-26 s,
+// with no page or stream answered meanwhile (bench/dashboard-report.ts). The thread parses one report at a time; one that
+// takes longer than PARSE_MS, or blows the thread's heap cap, is said to be too large, and the thread replaced.
+import { Worker } from 'node:worker_threads';
+import { threadModule, workerBoot } from '../util/worker-boot.ts';
+import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
+
+export interface ReportPayload {
+  json?: unknown;
+  error?: string;
+}
+
+/** Larger config files, and reports larger once their confusion matrices are cut, are not inlined in events; the
+ * page links to them instead. */
+export const MAX_INLINE_BYTES = 2 << 20;
+
+/** report.json's text → what the page is sent: the report, or why it is not shown. */
+export function parseReport(text: string): ReportPayload {
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (nestsDeeperThan(json, MAX_JSON_DEPTH)) return { error: `report.json nests more than ${MAX_JSON_DEPTH} levels deep, too deep to show here; open it raw` };
+    boundConfusions(json);
+    const bytes = Buffer.byteLength(JSON.stringify(json));
+    if (bytes > MAX_INLINE_BYTES) {
+      return { error: `report.json is ${(bytes / 2 ** 20).toFixed(1)} MiB even with its confusion matrices cut to ${CONFUSION_SHOWN} labels, too large to show here; open it raw` };
+    }
+    return { json };
+  } catch (e) {
+    return { error: `report.json is not valid JSON (${(e as Error).message}); it may still be being written` };
+  }
+}
+
+/** Reports of up to this many bytes are parsed on the caller's thread (~10 ms); a larger one on reportParser's. */
+export const PARSE_INLINE_BYTES = 1 << 20;
+/** How long the thread may take on one report before it is stopped and the report said to be too large. */
+const PARSE_MS = 30_000;
+/** The thread's heap cap (MiB): a hostile 16 MiB file of empty objects takes a few hundred. */
+const HEAP_MB = 1536;
+
+const BOOT = workerBoot(threadModule('report-thread', import.meta.url), `
+    require('node:worker_threads').parentPort.postMessage({ failed: e instanceof Error ? e.message : String(e) });`);
+
+interface Job {
+  bytes: Buffer;
+  resolve: (report: ReportPayload) => void;
+  timer?: NodeJS.Timeout;
+}
+
+/** Parses reports on a thread of its own, one at a time, in the order asked; the thread is started at the first. */
+class ReportParser {
+  private worker: Worker | null = null;
+  private readonly queue: Job[] = [];
+  private current: Job | null = null;
+
+  /** What the page is sent of the report whose (UTF-8) bytes are `bytes`, which are handed over to the thread (emptied here). */
+  parse(bytes: Buffer): Promise<ReportPayload> {
+    return new Promise((resolve) => {
+      this.queue.push({ bytes, resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.current !== null || this.queue.length === 0) {
+      if (this.current === null) this.worker?.unref(); // idle: it keeps no process alive
+      return;
+    }
+    const job = (this.current = this.queue.shift()!);
+    const w = (this.worker ??= this.start());
+    w.ref(); // a report being read is waited for, as a timer would be
+    job.timer = setTimeout(() => this.fail(w, `report.json took over ${PARSE_MS / 1000} s to read, too long to show here; open it raw`), PARSE_MS);
+    job.timer.unref();
+    // a Buffer of its own memory (not a slice of node's pool) is moved, not copied; one that shares it is copied
+    const own = job.bytes.byteOffset === 0 && job.bytes.byteLength === job.bytes.buffer.byteLength;
+    const bytes = own ? job.bytes : Buffer.from(job.bytes);
+    w.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+  }
+
+  private start(): Worker {
+    const w = new Worker(BOOT, { eval: true, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB }, stdout: true, stderr: true });
+    w.on('message', (m: { report?: ReportPayload; failed?: string }) => {
+      if (m.failed !== undefined) this.fail(w, `report.json could not be read here (its thread did not start: ${m.failed})`);
+      else if (this.current !== null && m.report !== undefined) this.finish(this.current, m.report);
+    });
+    // a heap blown to its cap (ERR_WORKER_OUT_OF_MEMORY), or any end of the thread, fails the report it was reading
+    w.on('error', (e) => this.fail(w, `report.json is too large to read here (${e.message}); open it raw`));
+    w.on('exit', () => this.fail(w, 'report.json could not be read here (its thread ended)'));
+    return w;
+  }
+
+  /** Ends the thread `w` (if still the one) and the job it was on with `error`; the next job starts a new thread. */
+  private fail(w: Worker, error: string): void {
+    if (this.worker !== w) return;
+    this.worker = null;
+    void w.terminate();
+    if (this.current !== null) this.finish(this.current, { error });
+  }
+
+  private finish(job: Job, report: ReportPayload): void {
+    if (this.current !== job) return;
+    clearTimeout(job.timer);
+    this.current = null;
+    job.resolve(report);
+    this.pump();
+  }
+}
+
+export const reportParser = new ReportParser();

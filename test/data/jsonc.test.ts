@@ -1,0 +1,52 @@
+// JSONC in JSON files (comments, as hand-edited files and editors write them): skipped before the array, between and
+// inside its elements and in an object wrapping the records, never inside strings; one never closed is an error.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { readJson } from '../../src/data/ingest/json.ts';
+import { tempDir, writeFiles } from './helpers.ts';
+
+test('a // comment line in a pretty-printed JSON array (JSONC, as people hand-edit) is skipped with a note, and the record after it is read', () => {
+  const f = writeFiles(tempDir(), { 'c.json': '[\n  {"text": "a"},\n  // c\n  {"text": "b"}, // after b\n  {"text": "c"}\n]\n' })['c.json']!;
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[2, { text: 'a' }, undefined], [4, { text: 'b' }, undefined], [5, { text: 'c' }, undefined]]);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /2 `\/\/` comments .*line 3 first.*skipped/);
+});
+
+test('JSONC: /* */ comments between elements and // or /* */ inside one are skipped (noted); inside strings they are text; an unclosed /* is one error at its line', () => {
+  const f = writeFiles(tempDir(), {
+    'c.json': '[\n  {"text": "a"},\n  /* a block\n     comment */\n  {"text": "b"}, /* inline */ {"text": "c"},\n' +
+      '  {"text": "d // not /* a comment */", // the key after this\n   "source": "x" /* here */, "messages": [/* none */]}\n]\n',
+    'py.json': "[{'text': 'http://example.org /* not a comment'},\n {'text': 'it\\'s // text'}]\n",
+    'open.json': '[\n  {"text": "a"},\n  /* never closed\n  {"text": "b"}\n]\n',
+  });
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f['c.json']!, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [
+    [2, { text: 'a' }, undefined], [5, { text: 'b' }, undefined], [5, { text: 'c' }, undefined],
+    [6, { text: 'd // not /* a comment */', source: 'x', messages: [] }, undefined],
+  ]);
+  assert.deepEqual(notes, ['5 `/* */` and `//` comments (line 3 first; JSONC, which JSON does not allow) skipped: comments are not records']);
+  // a Python literal's single-quoted strings hold no comment either
+  assert.deepEqual([...readJson(f['py.json']!)].map((i) => i.value), [{ text: 'http://example.org /* not a comment' }, { text: "it's // text" }]);
+  assert.throws(() => [...readJson(f['open.json']!)], (e: Error) => e.message === `${f['open.json']}:3: a \`/*\` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with \`*/\``);
+});
+
+test('JSONC: comments before the array\'s "[" (a header) and in an object wrapping the records are skipped too; a header /* never closed is one error', () => {
+  // before: a header comment made the file JSON Lines (its brackets and commas rejected lines, a record kept from inside
+  // an unclosed comment), and a comment in a wrapping object made it one invalid_json record
+  const f = writeFiles(tempDir(), {
+    'head.json': '// exported by a tool\n/* two\n   lines */ [\n  {"text": "a"},\n  {"text": "b"}\n]\n',
+    'wrapped.json': '{\n  // the records\n  "data": [\n    {"text": "a"}, /* c */\n    {"text": "b"} // d\n  ]\n}\n',
+    'open-head.json': '\n/* never closed\n[\n  {"text": "a"}\n]\n',
+  });
+  for (const name of ['head.json', 'wrapped.json']) {
+    assert.deepEqual([...readJson(f[name]!)].map((i) => [i.value, i.error?.reason]), [[{ text: 'a' }, undefined], [{ text: 'b' }, undefined]], name);
+  }
+  assert.throws(() => [...readJson(f['open-head.json']!)], (e: Error) => e.message === `${f['open-head.json']}:2: a \`/*\` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with \`*/\``);
+});
+
+test('JSONC: a `//` right after ":" is no comment (an unquoted URL, not JSON): its element alone is invalid_json, the next ones are read', () => {
+  // before: `http://…` hid the rest of its line, "}," among it, and its element swallowed the records after it
+  const f = writeFiles(tempDir(), { 'url.json': '[\n  {"url": http://example.org/a, "text": "a"},\n  {"text": "b"},\n  {"text": "c"}\n]\n' })['url.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value, i.error?.reason]), [[2, undefined, 'invalid_json'], [3, { text: 'b' }, undefined], [4, { text: 'c' }, undefined]]);
+});

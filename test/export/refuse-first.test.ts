@@ -1,0 +1,64 @@
+// An export that its inputs' configs alone refuse (a classification run or model to GGUF, a gelu model, a LoRA run
+// whose base model folder is gone, a merge into a folder that is not empty) says so before the compute backend starts:
+// the backend is made to fail on start (MISTRAL_TUNE_GEMM=bogus), so a refusal that came after its start would read
+// as that failure instead.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { exportCommand } from '../../src/cli/export-thread.ts';
+import type { Flags } from '../../src/cli/export.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const tmp = tempDir('mt-refuse-first-');
+
+/** A run folder as train leaves it, as far as an export reads it: its config.yaml, and an adapter when `adapter` is given. */
+function runDir(name: string, yaml: string, adapter?: string): string {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'config.yaml'), `output_dir: ${JSON.stringify(dir)}\ndata: {train: ${JSON.stringify(path.join(tmp, 'train.jsonl'))}}\n${yaml}`);
+  if (adapter) fs.cpSync(adapter, path.join(dir, 'adapter'), { recursive: true });
+  return dir;
+}
+
+/** TINY_BASE as tmp/`name` with its config.json's keys `over` changed. */
+function modelWith(name: string, over: Record<string, unknown>): string {
+  const dir = path.join(tmp, name);
+  fs.cpSync(TINY_BASE, dir, { recursive: true });
+  const file = path.join(dir, 'config.json');
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')) as object, ...over }));
+  return dir;
+}
+
+test('an export its configs refuse is refused before the backend starts', () => {
+  fs.writeFileSync(path.join(tmp, 'train.jsonl'), '{"input_ids": [1, 5, 9]}\n');
+  const adapter = path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init');
+  const cls = runDir('cls', `model: ${JSON.stringify(TINY_BASE)}\ntask: classification\nlabels: [a, b, c]\n`);
+  const gone = runDir('gone', `model: ${JSON.stringify(path.join(tmp, 'moved-away'))}\n`, adapter);
+  const lora = runDir('lora', `model: ${JSON.stringify(TINY_BASE)}\n`, adapter);
+  const full = path.join(tmp, 'not-empty');
+  fs.mkdirSync(full);
+  fs.writeFileSync(path.join(full, 'notes.md'), 'mine\n');
+  const cases: Array<[Flags, RegExp]> = [
+    [{ run: cls, format: 'gguf' }, /cls\/config\.yaml: a classification model cannot be exported to GGUF.*\(the run's task is classification;/],
+    [{ model: modelWith('cls-model', { architectures: ['MistralForSequenceClassification'] }), format: 'gguf' }, /cls-model: a classification model cannot be exported to GGUF/],
+    [{ model: TINY_BASE, adapter: path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'), format: 'gguf' }, /adapter_init: a classification model cannot be exported to GGUF.*SEQ_CLS/],
+    [{ model: modelWith('gelu', { hidden_act: 'gelu' }), format: 'gguf' }, /gelu\/config\.json: hidden_act: "gelu" cannot be exported to GGUF/],
+    [{ run: gone, format: 'gguf' }, /export --format gguf: the run's base model folder .*moved-away .*is not there/],
+    [{ run: lora, merge: true }, /not-empty: output folder exists and is not empty/],
+  ];
+  const gemm = process.env.MISTRAL_TUNE_GEMM;
+  process.env.MISTRAL_TUNE_GEMM = 'bogus'; // the CPU backend refuses to start: its error would come first
+  try {
+    for (const [flags, refusal] of cases) {
+      const out = flags.format === 'gguf' ? path.join(tmp, 'x.gguf') : full;
+      assert.throws(() => exportCommand({ ...flags, out, device: 'cpu' }), { name: 'UserError', message: refusal }, JSON.stringify(flags));
+      assert.ok(!fs.existsSync(path.join(tmp, 'x.gguf')));
+    }
+  } finally {
+    if (gemm === undefined) delete process.env.MISTRAL_TUNE_GEMM;
+    else process.env.MISTRAL_TUNE_GEMM = gemm;
+  }
+  assert.deepEqual(fs.readdirSync(full), ['notes.md']);
+});

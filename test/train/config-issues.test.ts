@@ -1,0 +1,44 @@
+// Each kind of value the config's schema refuses is told in our words at its file:line:column with its key
+// (src/train/config-issues.ts); zod's own ("Too small: expected number to be >=1") leaked before.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadTrainConfig } from '../../src/train/config.ts';
+import { file } from './config-file.ts';
+
+/** The one-line error of a config `model: m` (unless `line` sets it), `data: {train: t}` and `line` (line 3), without the file's folder. */
+function refusal(line: string): string {
+  const f = file(`${line.startsWith('model:') ? 'task: generation' : 'model: m'}\ndata: {train: t}\n${line}\n`);
+  try {
+    loadTrainConfig(f);
+  } catch (e) {
+    return (e as Error).message.replace(f, 'c.yaml');
+  }
+  throw new Error(`${line}: accepted`);
+}
+
+test('every kind of refusal the schema makes reads in our words, with the key, its line and the value given', () => {
+  const cases: Array<[string, string]> = [
+    // too small, too big: numbers (inclusive or not), lists, strings
+    ['epochs: 0', 'c.yaml:3:1: epochs: must be at least 1 (got 0)'],
+    ['optimizer: {lr: 0}', 'c.yaml:3:13: optimizer.lr: must be more than 0 (got 0)'],
+    ['lora: {dropout: 1}', 'c.yaml:3:8: lora.dropout: must be less than 1 (got 1)'],
+    ['seed: 1.0e+300', 'c.yaml:3:1: seed: must be at most 2^53 − 1 (got 1e+300)'],
+    ['optimizer: {betas: [0.9, 0.9, 0.9]}', 'c.yaml:3:13: optimizer.betas: must list at most 2 items (got 3)'],
+    ['lora: {target_modules: []}', 'c.yaml:3:8: lora.target_modules: must list at least 1 item (got 0)'],
+    ['output_dir: ""', 'c.yaml:3:1: output_dir: must not be empty'],
+    // not an integer
+    ['batch_size: 2.5', 'c.yaml:3:1: batch_size: must be a whole number (got 2.5)'],
+    // the wrong type
+    ['grad_accum: four', 'c.yaml:3:1: grad_accum: must be a number (got the string "four")'],
+    ['packing: 1', 'c.yaml:3:1: packing: must be true or false (got 1)'],
+    ['eval: [1]', 'c.yaml:3:1: eval: must be a mapping of keys to values (got a list of 1)'],
+    // not one of the values taken
+    ['task: regression', 'c.yaml:3:1: task: must be one of generation, classification (got "regression")'],
+    ['model: {config: c.json, init: zeros}', 'c.yaml:3:25: model.init: must be random (got "zeros")'],
+    // an unknown key
+    ['lora: {rank: 4}', 'c.yaml:3:8: unknown key "lora.rank" (did you mean "lora.r"?)'],
+  ];
+  for (const [line, expected] of cases) assert.equal(refusal(line), expected);
+  // no trace of zod's wording in any of them
+  for (const [line] of cases) assert.doesNotMatch(refusal(line), /Too (small|big)|Invalid (input|option)|expected .*, received|>=|<=/);
+});
