@@ -7,7 +7,8 @@ import { readLines } from '../../util/lines.ts';
 
 export interface ObjectMember {
   key: string;
-  kind: 'records' | 'array' | 'object' | 'scalar';
+  /** 'empty': an empty array (no records, and nothing else either); 'array': one of anything else than records. */
+  kind: 'records' | 'empty' | 'array' | 'object' | 'scalar';
   /** Where the value starts: its line (1-based) and its index in that line's text (as readLines gives it). */
   line: number;
   char: number;
@@ -119,7 +120,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         const top = stack.pop();
         if (top !== (c === '}' ? 'obj' : 'arr')) return null;
         if (depth === 3 && stack[1] === 'arr' && isTurn(elementKeys)) member().kind = 'array';
-        if (depth === 2 && c === ']' && elements === 0) member().kind = 'array'; // an empty array
+        if (depth === 2 && c === ']' && elements === 0) member().kind = 'empty';
         elementStart = false;
         if (stack.length === 0) closed = true;
       } else if (c === ',') {
