@@ -28,6 +28,63 @@ export function commentAt(text: string, i: number): 'line' | 'block' | null {
   return next === 0x2f && text.charCodeAt(i - 1) !== 0x3a ? 'line' : null;
 }
 
+/** The comments of a file as its reader skipped them: how many, the first's line, their kinds (for commentsNote). */
+export interface CommentTally {
+  count: number;
+  first: number;
+  kinds: Set<string>;
+}
+
+/** Counts the comment of kind `kind` on `line` into `tally`. */
+export function countComment(tally: CommentTally, kind: 'line' | 'block', line: number): void {
+  tally.count++;
+  tally.first ||= line;
+  tally.kinds.add(kind === 'line' ? '`//`' : '`/* */`');
+}
+
+/** The report's note on the comments skipped (none: null). */
+export function commentsNote({ count: n, first, kinds }: CommentTally): string | null {
+  if (n === 0) return null;
+  const k = [...kinds].join(' and ');
+  return `${n === 1 ? `a ${k} comment` : `${n} ${k} comments`} (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`;
+}
+
+/**
+ * `text` (a whole JSON file) with its comments outside strings blanked (a `//` to the end of its line, a `/* *\/` by
+ * spaces, its line breaks kept), counted into `tally`; strings are tracked as scanObjectMembers tracks them (a
+ * single-quoted one, a Python literal's, on its line only). The text as it is when it has no comment.
+ */
+export function withoutComments(text: string, tally: CommentTally): string {
+  const out: string[] = [];
+  let inString = false, escape = false, inSingle = false, line = 1, from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      line++;
+      inSingle = false;
+    }
+    if (inString) {
+      if (escape) escape = false;
+      else if (c === '\\') escape = true;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"' && !inSingle) inString = true;
+    else if (c === "'") inSingle = !inSingle;
+    const comment = inSingle ? null : commentAt(text, i);
+    if (comment === null) continue;
+    countComment(tally, comment, line);
+    const end = comment === 'line' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
+    const stop = comment === 'line' && end < 0 ? text.length : end;
+    if (comment === 'block' && end < 2) return text; // never closed: left for the parse to refuse (firstChar found no such)
+    out.push(text.slice(from, i), text.slice(i, stop).replace(/[^\n]/g, ' '));
+    line += text.slice(i, stop).split('\n').length - 1;
+    from = stop;
+    i = stop - 1;
+  }
+  return from === 0 ? text : out.join('') + text.slice(from);
+}
+
 /** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
 export function isTurn(keys: ReadonlySet<string>): boolean {
   return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
