@@ -344,3 +344,25 @@ test('JSON Lines: a line too long to parse whole that is a batch of records is r
   for (const it of items) assert.deepEqual(it.value, { text: `r${++rest}` });
   assert.equal(rest, n - 1);
 });
+
+test('JSON Lines and JSON: a batch of records within the raw-length bound (a line, a nested array) is read a record at a time too', () => {
+  // before: its records were all parsed and held beside the batch's whole value before the first was given (2 MB
+  // for 10,000 small records); now the value, once its shape is judged, is let go, and each record parsed as it is read
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const n = 10_000;
+  const batch = `[${Array.from({ length: n }, (_, i) => `{"text": "r${i}"}`).join(',')}]`;
+  const f = writeFiles(dir, { 'batch.jsonl': `{"text": "first"}\n${batch}\n`, 'batch.json': `[{"text": "first"},\n${batch}\n]\n` });
+  for (const [name, read] of [['batch.jsonl', readJsonlItems], ['batch.json', readJson]] as const) {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const items = read(f[name]!, { maxRawChars: 1e7 });
+    items.next();
+    assert.deepEqual(items.next().value?.value, { text: 'r0' });
+    gc();
+    const held = process.memoryUsage().heapUsed - before; // the line and one record (0.2 MB)
+    assert.ok(held < 1e6, `${name}: ${held} bytes held after the batch's first record`);
+    const rest = [...items].map((it) => (it.value as { text: string }).text);
+    assert.deepEqual([rest.length, rest[0], rest.at(-1)], [n - 1, 'r1', `r${n - 1}`], name);
+  }
+});

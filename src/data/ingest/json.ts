@@ -214,15 +214,19 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   };
   const batches = { elements: 0, records: 0, first: 0 };
   // the pending element's records: itself, or those it holds when it is an array of records (a nested batch, as a
-  // JSON Lines line may be one: jsonl.ts batchItems)
-  const elementItems = (line: number): RawItem[] => {
-    const it = element(line);
-    const records = batchItems(it, opts.maxRawChars);
-    if (records === null) return [it];
+  // JSON Lines line may be one: jsonl.ts batchItems), these parsed one at a time as they are read
+  const elementItems = function* (line: number): Generator<RawItem> {
+    const read = batchItems(element(line), opts.maxRawChars);
+    if (!('records' in read)) {
+      yield read;
+      return;
+    }
     batches.elements++;
-    batches.records += records.length;
     batches.first ||= line;
-    return records;
+    for (const r of read.records) {
+      batches.records++;
+      yield r;
+    }
   };
   const lines = readLines(file);
   let next = lines.next();

@@ -58,21 +58,19 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
     }
     // `{"text": "a"},`: the lines of a JSON array's body (pasted, or written by hand) are read as their records
     const body = recordBeforeComma(t);
-    const parsed = parseJsonItem(body ?? t, lineNo, opts.maxRawChars);
-    // a line too long to parse whole may still be a batch of records that each fit
-    const records = parsed.error?.reason === 'too_long' ? longBatchItems(body ?? t, lineNo, opts.maxRawChars) : batchItems(parsed, opts.maxRawChars);
-    if (body !== null && (records !== null || parsed.error === undefined)) {
+    const item = lineItem(body ?? t, lineNo, opts.maxRawChars);
+    if (body !== null && ('records' in item || item.error === undefined)) {
       commas.lines++;
       commas.first ||= lineNo;
     }
-    if (records === null) {
+    if (!('records' in item)) {
       // a record rejected for what it holds keeps its comma in rejected.jsonl: the text as it is in the file
-      yield body !== null && parsed.error !== undefined && parsed.error.reason !== 'too_long' ? { ...parsed, raw: t } : parsed;
+      yield body !== null && item.error !== undefined && item.error.reason !== 'too_long' ? { ...item, raw: t } : item;
       continue;
     }
     arrays.lines++;
     arrays.first ||= lineNo;
-    for (const r of records) {
+    for (const r of item.records) {
       arrays.records++;
       yield r;
     }
@@ -99,17 +97,36 @@ function recordBeforeComma(t: string): string | null {
   return i >= 0 && t.slice(i + 1, -1).trim() === '' ? t.slice(0, i + 1) : null;
 }
 
+/** One item, or the records of a batch (an array of records) read one at a time: see batchItems. */
+export type ItemOrBatch = RawItem | { records: Iterable<RawItem> };
+
+/** The record of a line's text `t`, or the records it holds (a batch: batchItems, longBatchItems). */
+function lineItem(t: string, line: number, maxRaw?: number): ItemOrBatch {
+  const item = parseJsonItem(t, line, maxRaw);
+  if (item.error?.reason !== 'too_long') return batchItems(item, maxRaw);
+  // a line too long to parse whole may still be a batch of records that each fit
+  const records = longBatchItems(t, line, maxRaw);
+  return records === null ? item : { records };
+}
+
 /**
  * The records of `item` when its value is an array of objects (a batch of records: none when empty), each parsed from
- * its own text at the item's line; else null (one value, judged by its shape). An array of chat turns (`role` and
- * `content`, ShareGPT's `from` and `value`) is one chat's, not a batch: one value.
+ * its own text at the item's line as it is read, as longBatchItems gives them: all parsed at once, they would take as
+ * much memory again as the value, which is let go once its shape is judged (the caller holds only what this returns);
+ * else `item` itself (one value, judged by its shape). An array of chat turns (`role` and `content`, ShareGPT's `from`
+ * and `value`) is one chat's, not a batch: one value.
  */
-export function batchItems(item: RawItem, maxRaw?: number): RawItem[] | null {
+export function batchItems(item: RawItem, maxRaw?: number): ItemOrBatch {
   const value = item.value;
-  if (item.python !== undefined || !Array.isArray(value)) return null;
+  if (item.python !== undefined || !Array.isArray(value)) return item;
   const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
-  if (!objects || (value.length > 0 && value.every((x: object) => isTurn(new Set(Object.keys(x)))))) return null;
-  return [...elementTexts(item.raw)].map((el) => parseJsonItem(el, item.line, maxRaw));
+  if (!objects || (value.length > 0 && value.every((x: object) => isTurn(new Set(Object.keys(x)))))) return item;
+  return { records: parsedOneByOne(item.raw, item.line, maxRaw) };
+}
+
+/** The elements of `t`, a JSON array, each parsed at `line` when it is read. */
+function* parsedOneByOne(t: string, line: number, maxRaw?: number): Generator<RawItem> {
+  for (const text of elementTexts(t)) yield parseJsonItem(text, line, maxRaw);
 }
 
 /**
@@ -134,9 +151,7 @@ function longBatchItems(t: string, line: number, maxRaw?: number): Iterable<RawI
     n++;
   }
   if (el.value !== t.length - 1 || n === 0 || allTurns) return null;
-  return (function* () {
-    for (const text of elementTexts(t)) yield parseJsonItem(text, line, maxRaw);
-  })();
+  return parsedOneByOne(t, line, maxRaw);
 }
 
 /**
