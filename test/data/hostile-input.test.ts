@@ -244,13 +244,38 @@ test('JSON Lines: a line holding two records glued together (no line break betwe
     [3, 'invalid_json', [...readJsonlItems(f)][2]!.error!.detail],
   ]);
   assert.doesNotMatch([...readJsonlItems(f)][2]!.error!.detail, /more than one/);
-  // a record followed by a comma (the lines of a JSON array's body) says so, not "Unexpected non-whitespace character"
-  const c = writeFiles(dir, { 'commas.jsonl': '{"text": "a"},\n{"text": "b"} ,\n{"text": "c"}\n' })['commas.jsonl']!;
-  assert.deepEqual([...readJsonlItems(c)].map((i) => i.error?.detail ?? 'ok'), [
-    'a comma after the record (lines cut from a JSON array?): JSON Lines holds one record a line, with nothing after it; remove the comma',
-    'a comma after the record (lines cut from a JSON array?): JSON Lines holds one record a line, with nothing after it; remove the comma',
-    'ok',
-  ]);
+});
+
+test('JSON Lines: a comma after each record (a JSON array\'s body without its brackets) is read as the records, with one warning; other text after a record is still rejected', () => {
+  // before: every such line was invalid_json ("remove the comma"), so a file of them kept nothing
+  const body = '{"text": "a"},\n{"text": "b"} ,  \n{\n  "text": "c"\n},\n[{"text": "d"}, {"text": "e"}],\n';
+  const f = writeFiles(dir, {
+    'commas.jsonl': `${body}{"text": "f"},\n`,
+    'no-brackets.json': `${body}{"text": "f"}\n`, // the same lines as a .json file: the last element has no comma
+    'other.jsonl': '{"text": "x"}, junk\n{"text": "x"},,\n{"text": "x"}, {"text": "y"}\n{"text": "p", "text": "q"},\n',
+  });
+  const values = [{ text: 'a' }, { text: 'b' }, { text: 'c' }, { text: 'd' }, { text: 'e' }, { text: 'f' }];
+  for (const [name, lines] of [['commas.jsonl', 5], ['no-brackets.json', 4]] as const) {
+    const notes: string[] = [];
+    const items = [...(name.endsWith('.json') ? readJson : readJsonlItems)(f[name]!, { onNote: (n) => notes.push(n) })];
+    assert.deepEqual(items.map((i) => [i.line, i.value, i.error?.reason]), values.map((v, k) => [[1, 2, 3, 6, 6, 7][k], v, undefined]), name);
+    assert.equal(notes.filter((n) => /comma/.test(n)).length, 1, notes.join('; '));
+    assert.ok(notes.includes(`${lines} lines end with a comma after the record (line 1 first; lines cut from a JSON array?): read as the record before it; ` +
+      'JSON Lines holds one record a line with nothing after it: remove the commas, or put [ ] around the lines to make the file a JSON array'), notes.join('; '));
+  }
+  const notes: string[] = [];
+  const other = [...readJsonlItems(f['other.jsonl']!, { onNote: (n) => notes.push(n) })];
+  assert.deepEqual(other.map((i) => i.error?.reason), ['invalid_json', 'invalid_json', 'invalid_json', 'invalid_json']);
+  // a record rejected for what it holds says that, and keeps its comma in rejected.jsonl's raw text
+  assert.match(other[3]!.error!.detail, /the key "text" appears twice/);
+  assert.equal(other[3]!.raw, '{"text": "p", "text": "q"},');
+  assert.deepEqual(notes, []);
+  // in report.json: the records kept, and the warning
+  const out = path.join(dir, 'commas-out');
+  const lines = Array.from({ length: 100 }, (_, i) => `{"text": "record number ${i}"},`).join('\n');
+  const { report } = prepare({ inputs: [writeFiles(dir, { 'many.jsonl': lines })['many.jsonl']!], outDir: out, tokenizer: tok, dedup: 'none' });
+  assert.deepEqual([report.kept, report.rejected], [100, 0]);
+  assert.ok(report.warnings.some((w) => w.startsWith('many.jsonl: 100 lines end with a comma after the record (line 1 first;')), report.warnings.join('; '));
 });
 
 test('JSON: a key twice is found however its name is spelled (escapes) and in nested objects (a message\'s "role"), naming where', () => {
@@ -318,4 +343,26 @@ test('JSON Lines: a line too long to parse whole that is a batch of records is r
   let rest = 0;
   for (const it of items) assert.deepEqual(it.value, { text: `r${++rest}` });
   assert.equal(rest, n - 1);
+});
+
+test('JSON Lines and JSON: a batch of records within the raw-length bound (a line, a nested array) is read a record at a time too', () => {
+  // before: its records were all parsed and held beside the batch's whole value before the first was given (2 MB
+  // for 10,000 small records); now the value, once its shape is judged, is let go, and each record parsed as it is read
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const n = 10_000;
+  const batch = `[${Array.from({ length: n }, (_, i) => `{"text": "r${i}"}`).join(',')}]`;
+  const f = writeFiles(dir, { 'batch.jsonl': `{"text": "first"}\n${batch}\n`, 'batch.json': `[{"text": "first"},\n${batch}\n]\n` });
+  for (const [name, read] of [['batch.jsonl', readJsonlItems], ['batch.json', readJson]] as const) {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const items = read(f[name]!, { maxRawChars: 1e7 });
+    items.next();
+    assert.deepEqual(items.next().value?.value, { text: 'r0' });
+    gc();
+    const held = process.memoryUsage().heapUsed - before; // the line and one record (0.2 MB)
+    assert.ok(held < 1e6, `${name}: ${held} bytes held after the batch's first record`);
+    const rest = [...items].map((it) => (it.value as { text: string }).text);
+    assert.deepEqual([rest.length, rest[0], rest.at(-1)], [n - 1, 'r1', `r${n - 1}`], name);
+  }
 });

@@ -145,6 +145,21 @@ test('JSON: an object wrapping the records ({"version": 1, "data": [...]}, HF\'s
   assert.equal([...readJson(g)].length, 1);
 });
 
+test('JSON: an empty list beside the records ({"data": [...], "errors": []}) is no other list to read: the records are read; beside a scalar the object stays one record', () => {
+  // before: refused as one object holding a list of records (the empty list taken for another possible one)
+  const entities = { text: 'Paris is in France.', entities: [{ start: 0, end: 5, label: 'LOC' }], relations: [] };
+  const f = writeFiles(dir, {
+    'errors.json': '{"data": [\n  {"text": "x"},\n  {"text": "y"}\n], "errors": [], "meta": {"page": 1}}\n',
+    'entities.json': JSON.stringify(entities),
+    'two.json': '{"data": [{"text": "x"}], "extra": [{"text": "y"}], "errors": []}',
+    'splits.json': '{"train": [{"text": "x"}], "test": []}',
+  });
+  assert.deepEqual(summary([...readJson(f['errors.json']!)]), [{ line: 2, value: { text: 'x' }, reason: undefined }, { line: 3, value: { text: 'y' }, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['entities.json']!)]), [{ line: 1, value: entities, reason: undefined }]);
+  assert.equal([...readJson(f['two.json']!)].length, 1, 'two lists of records: one value (that prepare refuses when it is no record)');
+  assert.throws(() => [...readJson(f['splits.json']!)], /holds the splits "train", "test" in one object/);
+});
+
 test('JSON: the records of a wrapping object are streamed as an array\'s are: a bad element is one record, the key\'s text elsewhere does not shift lines, a long one is too_long', () => {
   const f = writeFiles(dir, {
     'wrapped.json': '{"name": "data", "info": {"data": [1]},\n "data": [\n  {"text": "one"},\n  {"text": bad},\n  {"text": "three"},\n  {"text": "' + 'x'.repeat(300) + '"}\n ],\n "n": 3}\n',

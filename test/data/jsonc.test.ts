@@ -50,3 +50,18 @@ test('JSONC: a `//` right after ":" is no comment (an unquoted URL, not JSON): i
   const f = writeFiles(tempDir(), { 'url.json': '[\n  {"url": http://example.org/a, "text": "a"},\n  {"text": "b"},\n  {"text": "c"}\n]\n' })['url.json']!;
   assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value, i.error?.reason]), [[2, undefined, 'invalid_json'], [3, { text: 'b' }, undefined], [4, { text: 'c' }, undefined]]);
 });
+
+test('JSONC: a file of one record with comments is that record, not JSON Lines; comments around a wrapped array are counted with those in it', () => {
+  // before: the one record was read as JSON Lines (its lines rejected one by one), and a wrapping object's comments
+  // outside its array were skipped uncounted
+  const f = writeFiles(tempDir(), {
+    'one.json': '// a record\n{\n  "text": "a // b /* c */", /* inline */\n  "label": 1 // the label\n}\n',
+    'wrapped.json': '// export\n{"url": "http://example.org", "data": [\n {"text": "a"}, // one\n {"text": "b"}\n] /* after */}\n',
+  });
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f['one.json']!, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[2, { text: 'a // b /* c */', label: 1 }, undefined]]);
+  assert.deepEqual(notes, ['3 `//` and `/* */` comments (line 1 first; JSONC, which JSON does not allow) skipped: comments are not records']);
+  notes.length = 0;
+  assert.deepEqual([...readJson(f['wrapped.json']!, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value]), [[3, { text: 'a' }], [4, { text: 'b' }]]);
+  assert.deepEqual(notes, ['3 `//` and `/* */` comments (line 1 first; JSONC, which JSON does not allow) skipped: comments are not records']);
+});

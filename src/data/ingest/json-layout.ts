@@ -6,26 +6,34 @@
 // record, a whole dataset would be one unknown_shape rejection. An object with other lists of records is read as one
 // record (it may be one, with lists of annotations), with a note that makes it an error when it is not (naming lists one
 // level down when none is its own: `{"response": {"docs": [...]}}`); so is an object
-// whose one list is empty (`{"data": []}`), with a note that makes it a file of no records when it is no record.
+// whose one list is empty (`{"data": []}`), with a note that makes it a file of no records when it is no record. An empty
+// list beside the one list of records is no other list to read, unless a scalar beside them makes the object a record.
 import { UserError } from '../../util/errors.ts';
 import { isTurn, type ObjectMember } from './json-object-scan.ts';
 import type { RawItem } from './types.ts';
 
 /**
  * The member of an object that wraps the records: its one value that is a non-empty array of objects, every other
- * value being a scalar or an object (metadata: pandas' "schema"); else null. An array of chat turns
+ * value being a scalar or an object (metadata: pandas' "schema"), or, when none is a scalar, an empty array
+ * (`{"data": [...], "errors": []}`); else null. An array of chat turns
  * (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's `{"conversations": [{"from", "value"}, ...]}`: a file
  * holding one conversation) wraps no records: the object is one. A dataset-viewer answer's "rows" beside its "features"
  * (datasets-server /rows, /first-rows) wraps the records: viewer-rows.ts reads each as its "row". Several lists of records named as splits
- * (`{"train": [...], "test": [...]}`) are refused (a UserError naming `file`:1).
+ * (`{"train": [...], "test": [...]}`, or one empty) are refused (a UserError naming `file`:1).
  */
 export function wrappedRecords(members: ObjectMember[], file: string): ObjectMember | null {
   const lists = members.filter((m) => m.kind === 'records');
-  const splits = lists.filter((m) => SPLIT_NAMES.test(m.key));
-  if (splits.length > 1) {
+  // an empty split beside one of records (`{"train": [...], "test": []}`) makes a file of splits too
+  const splits = members.filter((m) => (m.kind === 'records' || m.kind === 'empty') && SPLIT_NAMES.test(m.key));
+  if (splits.length > 1 && splits.some((m) => m.kind === 'records')) {
     throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, `${file}:1`);
   }
   if (members.some((m) => m.kind === 'array')) return null;
+  // An empty list holds no records: it is no other list that could be the one to read (`{"data": [...], "errors": []}`).
+  // But beside a scalar it may be a record's empty list of annotations (`{"text": …, "entities": [...], "relations": []}`),
+  // the list of objects its own: every record has its text in a scalar, or in a list that is no list of records (chat
+  // turns, token ids: 'array'), so an object with neither is no record, and one with a scalar stays one value
+  if (members.some((m) => m.kind === 'empty') && members.some((m) => m.kind === 'scalar')) return null;
   // a dataset-viewer answer (/rows, /first-rows): its "features" describe the columns, its "rows" are the records
   const rows = lists.find((m) => m.key === 'rows');
   if (rows !== undefined && lists.length === 2 && lists.some((m) => m.key === 'features')) return rows;

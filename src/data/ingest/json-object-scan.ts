@@ -7,7 +7,8 @@ import { readLines } from '../../util/lines.ts';
 
 export interface ObjectMember {
   key: string;
-  kind: 'records' | 'array' | 'object' | 'scalar';
+  /** 'empty': an empty array (no records, and nothing else either); 'array': one of anything else than records. */
+  kind: 'records' | 'empty' | 'array' | 'object' | 'scalar';
   /** Where the value starts: its line (1-based) and its index in that line's text (as readLines gives it). */
   line: number;
   char: number;
@@ -25,6 +26,63 @@ export function commentAt(text: string, i: number): 'line' | 'block' | null {
   const next = text.charCodeAt(i + 1);
   if (next === 0x2a) return 'block';
   return next === 0x2f && text.charCodeAt(i - 1) !== 0x3a ? 'line' : null;
+}
+
+/** The comments of a file as its reader skipped them: how many, the first's line, their kinds (for commentsNote). */
+export interface CommentTally {
+  count: number;
+  first: number;
+  kinds: Set<string>;
+}
+
+/** Counts the comment of kind `kind` on `line` into `tally`. */
+export function countComment(tally: CommentTally, kind: 'line' | 'block', line: number): void {
+  tally.count++;
+  tally.first ||= line;
+  tally.kinds.add(kind === 'line' ? '`//`' : '`/* */`');
+}
+
+/** The report's note on the comments skipped (none: null). */
+export function commentsNote({ count: n, first, kinds }: CommentTally): string | null {
+  if (n === 0) return null;
+  const k = [...kinds].join(' and ');
+  return `${n === 1 ? `a ${k} comment` : `${n} ${k} comments`} (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`;
+}
+
+/**
+ * `text` (a whole JSON file) with its comments outside strings blanked (a `//` to the end of its line, a `/* *\/` by
+ * spaces, its line breaks kept), counted into `tally`; strings are tracked as scanObjectMembers tracks them (a
+ * single-quoted one, a Python literal's, on its line only). The text as it is when it has no comment.
+ */
+export function withoutComments(text: string, tally: CommentTally): string {
+  const out: string[] = [];
+  let inString = false, escape = false, inSingle = false, line = 1, from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      line++;
+      inSingle = false;
+    }
+    if (inString) {
+      if (escape) escape = false;
+      else if (c === '\\') escape = true;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"' && !inSingle) inString = true;
+    else if (c === "'") inSingle = !inSingle;
+    const comment = inSingle ? null : commentAt(text, i);
+    if (comment === null) continue;
+    countComment(tally, comment, line);
+    const end = comment === 'line' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
+    const stop = comment === 'line' && end < 0 ? text.length : end;
+    if (comment === 'block' && end < 2) return text; // never closed: left for the parse to refuse (firstChar found no such)
+    out.push(text.slice(from, i), text.slice(i, stop).replace(/[^\n]/g, ' '));
+    line += text.slice(i, stop).split('\n').length - 1;
+    from = stop;
+    i = stop - 1;
+  }
+  return from === 0 ? text : out.join('') + text.slice(from);
 }
 
 /** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
@@ -119,7 +177,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         const top = stack.pop();
         if (top !== (c === '}' ? 'obj' : 'arr')) return null;
         if (depth === 3 && stack[1] === 'arr' && isTurn(elementKeys)) member().kind = 'array';
-        if (depth === 2 && c === ']' && elements === 0) member().kind = 'array'; // an empty array
+        if (depth === 2 && c === ']' && elements === 0) member().kind = 'empty';
         elementStart = false;
         if (stack.length === 0) closed = true;
       } else if (c === ',') {

@@ -11,7 +11,8 @@
 // (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
 // all read. A comment (JSONC, as hand-edited files have: `//` to the end of its line, `/* ... */`) before the "[" (a
 // header), between elements or inside one is skipped (inside, as whitespace) and counted in a note; one never closed is a
-// UserError at its line. An object wrapping the records may hold comments too (json-object-scan.ts skips them).
+// UserError at its line. An object wrapping the records may hold comments too (json-object-scan.ts skips them; the
+// array's reading counts those around it), and so may a file of one record (blanked before it is parsed, and counted).
 // An element (or the single value) touching bytes that are not UTF-8 text is rejected as invalid_utf8 or binary, each
 // element of a line by its own bytes.
 import { isUtf8 } from 'node:buffer';
@@ -20,7 +21,7 @@ import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
-import { commentAt, scanObjectMembers } from './json-object-scan.ts';
+import { commentAt, commentsNote, countComment, scanObjectMembers, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -71,13 +72,17 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     const bytes = fs.readFileSync(file);
     const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
     let value: unknown, reading: JsonReading = 'json', duplicate: string | undefined;
+    // an object's comments (JSONC: a hand-edited record, or its header) are skipped, as scanObjectMembers skipped them
+    const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
     try {
-      ({ value, reading, duplicate } = parseJsonText(text));
+      ({ value, reading, duplicate } = parseJsonText(scan === null ? text : withoutComments(text, comments)));
     } catch {
       value = undefined; // not one value: JSON Lines
     }
     if (value !== undefined) {
       opts.onBytes?.(bytes.length);
+      const note = commentsNote(comments);
+      if (note) opts.onNote?.(note);
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === undefined ? null : { reason: 'invalid_json' as const, detail: duplicate };
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
       if (!bad) refuseTableLayouts(value, file);
@@ -167,8 +172,8 @@ function unclosedComment(file: string, line: number): UserError {
  * (continuesString), the string goes on there — a line break typed into a value — and the element, nesting
  * intact, is one invalid_json record; otherwise the string was never closed, and the element ends with its line.
  * Text after the closing "]" is read on: another array, or the rest of a broken one (its elements read as such).
- * With `from`, the array is the one that starts there (an object's member, json-object-scan.ts): the text before it
- * is skipped and the text after its closing "]" is not read.
+ * With `from`, the array is the one that starts there (an object's member, json-object-scan.ts): the object's text
+ * before and after it holds no records (only its comments are counted).
  */
 export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { line: number; char: number }): Generator<RawItem> {
   let opened = false, closed = false;
@@ -180,6 +185,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
   // line, their kinds; a single-quoted string (a Python literal's) is tracked on its line only, so that `//` in it is no comment
   const comments = { open: 0, count: 0, first: 0, kinds: new Set<string>(), inSingle: false };
+  const outer = { inString: false, escape: false }; // a string of the object around the array (with `from`)
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
@@ -208,19 +214,23 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   };
   const batches = { elements: 0, records: 0, first: 0 };
   // the pending element's records: itself, or those it holds when it is an array of records (a nested batch, as a
-  // JSON Lines line may be one: jsonl.ts batchItems)
-  const elementItems = (line: number): RawItem[] => {
-    const it = element(line);
-    const records = batchItems(it, opts.maxRawChars);
-    if (records === null) return [it];
+  // JSON Lines line may be one: jsonl.ts batchItems), these parsed one at a time as they are read
+  const elementItems = function* (line: number): Generator<RawItem> {
+    const read = batchItems(element(line), opts.maxRawChars);
+    if (!('records' in read)) {
+      yield read;
+      return;
+    }
     batches.elements++;
-    batches.records += records.length;
     batches.first ||= line;
-    return records;
+    for (const r of read.records) {
+      batches.records++;
+      yield r;
+    }
   };
   const lines = readLines(file);
   let next = lines.next();
-  reading: while (!next.done) {
+  while (!next.done) {
     const { text: lineText, lineNo, defects } = next.value;
     next = lines.next();
     opts.onBytes?.(Buffer.byteLength(lineText) + 1);
@@ -237,6 +247,29 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
           comments.open = 0;
           segStart = ++i + 1;
         }
+        continue;
+      }
+      if (from !== undefined && (!opened || closed)) {
+        // the text of the object wrapping the array, before and after it (scanObjectMembers found it JSON): its strings
+        // passed over, its comments counted with the array's
+        if (outer.inString) {
+          if (outer.escape) outer.escape = false;
+          else if (c === 0x5c) outer.escape = true;
+          else if (c === 0x22) outer.inString = false;
+          continue;
+        }
+        if (!opened && lineNo === from.line && i === from.char) {
+          opened = true;
+          depth = 1;
+          continue;
+        }
+        if (c === 0x22) outer.inString = true;
+        const comment = commentAt(text, i);
+        if (comment === null) continue;
+        countComment(comments, comment, lineNo);
+        if (comment === 'line') break;
+        comments.open = lineNo;
+        i++;
         continue;
       }
       const defect = defectAt.get(i);
@@ -268,14 +301,13 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         continue;
       }
       if (!opened) {
-        if (c === 0x5b && (from === undefined || (lineNo === from.line && i === from.char))) {
+        if (c === 0x5b) {
           opened = true;
           depth = 1;
           continue;
         }
-        // firstChar() guaranteed that only whitespace and comments come before "[" (or `from` says where it is: the
-        // object's text before it, strings and all, is not looked at)
-        if (from !== undefined || c !== 0x2f) continue;
+        // firstChar() guaranteed that only whitespace and comments come before "["
+        if (c !== 0x2f) continue;
       }
       if (comments.inSingle) {
         if (singleEscape) singleEscape = false;
@@ -285,9 +317,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       else if (commentAt(text, i) !== null) {
         // a comment, between elements or inside one: not data (inside, it separates as whitespace does)
         const line = commentAt(text, i) === 'line';
-        comments.count++;
-        comments.first ||= lineNo;
-        comments.kinds.add(line ? '`//`' : '`/* */`');
+        countComment(comments, line ? 'line' : 'block', lineNo);
         if (startLine > 0) keep(text.slice(segStart < 0 ? 0 : segStart, i) + ' ');
         segStart = text.length;
         if (line) break;
@@ -324,10 +354,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         parts = [];
         startLine = 0;
         segStart = -1;
-        if (c === 0x5d) {
-          closed = true;
-          if (from !== undefined) break reading;
-        }
+        if (c === 0x5d) closed = true;
         continue;
       }
       if (startLine === 0) {
@@ -355,11 +382,8 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       `read as the ${r === 1 ? 'record' : `${r} records`} ${n === 1 ? 'it holds' : 'they hold'}, each at the line its array starts`);
   }
   if (comments.open > 0) throw unclosedComment(file, comments.open);
-  if (comments.count > 0) {
-    const { count: n, first } = comments;
-    const kinds = [...comments.kinds].join(' and ');
-    opts.onNote?.(`${n === 1 ? `a ${kinds} comment` : `${n} ${kinds} comments`} (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`);
-  }
+  const note = commentsNote(comments);
+  if (note) opts.onNote?.(note);
   if (trailingCommas > 0) {
     opts.onNote?.(`${trailingCommas === 1 ? 'a comma' : `${trailingCommas} commas`} before "]" (a trailing comma, which JSON does not allow) read as the end of the array`);
   }

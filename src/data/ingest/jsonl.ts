@@ -11,7 +11,9 @@
 // the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
 // lines: each line is scanned at most twice. A line that is a JSON array of objects (a batch written per line, or a
 // one-line array as the first line: json.ts) holds its elements as records, each at the line, each parsed from its own
-// text; an empty one holds none; `onNote` is told how many lines and records were read so.
+// text; an empty one holds none; `onNote` is told how many lines and records were read so. A record followed by a comma
+// and nothing else (`{"text": "a"},`: the lines of a JSON array's body, pasted without its brackets) is read as the
+// record, and `onNote` is told how many lines were; any other text after a record leaves the line invalid_json.
 import { readLines, type Line } from '../../util/lines.ts';
 import { isTurn } from './json-object-scan.ts';
 import { stringEnd } from './number-spellings.ts';
@@ -32,35 +34,43 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
     return r.value;
   };
   const arrays = { lines: 0, records: 0, first: 0 };
+  const commas = { lines: 0, first: 0 };
   for (let l = next(); l !== undefined; l = next()) {
     const { text, lineNo, defect } = l;
-    const t = text.trim();
+    let t = text.trim();
     if (t === '') continue;
     if (opensObject(text) && !defect) {
       const pretty = prettyObject(l, next, opts.maxRawChars ?? Infinity);
-      if (pretty.item) {
-        yield pretty.item;
+      if (pretty.readAhead) {
+        again = pretty.readAhead.concat(again.slice(at));
+        at = 0;
+        yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
         continue;
       }
-      again = pretty.readAhead.concat(again.slice(at));
-      at = 0;
-      yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
-      continue;
-    }
-    if (defect) {
+      if (pretty.bad) {
+        yield { line: lineNo, raw: pretty.raw, error: pretty.bad };
+        continue;
+      }
+      t = pretty.raw;
+    } else if (defect) {
       yield { line: lineNo, raw: t, error: defectRejection(defect, lineNo) };
       continue;
     }
-    const item = parseJsonItem(t, lineNo, opts.maxRawChars);
-    // a line too long to parse whole may still be a batch of records that each fit
-    const records = item.error?.reason === 'too_long' ? longBatchItems(t, lineNo, opts.maxRawChars) : batchItems(item, opts.maxRawChars);
-    if (records === null) {
-      yield item;
+    // `{"text": "a"},`: the lines of a JSON array's body (pasted, or written by hand) are read as their records
+    const body = recordBeforeComma(t);
+    const item = lineItem(body ?? t, lineNo, opts.maxRawChars);
+    if (body !== null && ('records' in item || item.error === undefined)) {
+      commas.lines++;
+      commas.first ||= lineNo;
+    }
+    if (!('records' in item)) {
+      // a record rejected for what it holds keeps its comma in rejected.jsonl: the text as it is in the file
+      yield body !== null && item.error !== undefined && item.error.reason !== 'too_long' ? { ...item, raw: t } : item;
       continue;
     }
     arrays.lines++;
     arrays.first ||= lineNo;
-    for (const r of records) {
+    for (const r of item.records) {
       arrays.records++;
       yield r;
     }
@@ -69,19 +79,54 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
     const lines = arrays.lines === 1 ? `1 line holds a JSON array of records, not one record (line ${arrays.first})` : `${arrays.lines} lines hold a JSON array of records, not one record (line ${arrays.first} first)`;
     opts.onNote?.(`${lines}: read as the ${arrays.records === 1 ? 'record' : `${arrays.records} records`} ${arrays.lines === 1 ? 'it holds' : 'they hold'}, each at its line (JSON Lines holds one record a line)`);
   }
+  if (commas.lines > 0) {
+    const n = commas.lines;
+    opts.onNote?.(`${n === 1 ? '1 line ends' : `${n} lines end`} with a comma after the record (line ${commas.first}${n === 1 ? '' : ' first'}; lines cut from a JSON array?): ` +
+      `read as the record before it; JSON Lines holds one record a line with nothing after it: remove the comma${n === 1 ? '' : 's'}, or put [ ] around the lines to make the file a JSON array`);
+  }
+}
+
+/**
+ * The text of the object or array that `t` (a trimmed line, or a pretty-printed object) starts with, when all that
+ * follows it is a comma (and whitespace): the lines of a JSON array's body, `{"text": "a"},`; else null. Anything else
+ * after it (another value, more text) is left for parseJsonItem to reject.
+ */
+function recordBeforeComma(t: string): string | null {
+  if (!t.endsWith(',') || !(t.startsWith('{') || t.startsWith('['))) return null;
+  const i = closeIndex({ depth: 0, inString: false, escape: false }, t);
+  return i >= 0 && t.slice(i + 1, -1).trim() === '' ? t.slice(0, i + 1) : null;
+}
+
+/** One item, or the records of a batch (an array of records) read one at a time: see batchItems. */
+export type ItemOrBatch = RawItem | { records: Iterable<RawItem> };
+
+/** The record of a line's text `t`, or the records it holds (a batch: batchItems, longBatchItems). */
+function lineItem(t: string, line: number, maxRaw?: number): ItemOrBatch {
+  const item = parseJsonItem(t, line, maxRaw);
+  if (item.error?.reason !== 'too_long') return batchItems(item, maxRaw);
+  // a line too long to parse whole may still be a batch of records that each fit
+  const records = longBatchItems(t, line, maxRaw);
+  return records === null ? item : { records };
 }
 
 /**
  * The records of `item` when its value is an array of objects (a batch of records: none when empty), each parsed from
- * its own text at the item's line; else null (one value, judged by its shape). An array of chat turns (`role` and
- * `content`, ShareGPT's `from` and `value`) is one chat's, not a batch: one value.
+ * its own text at the item's line as it is read, as longBatchItems gives them: all parsed at once, they would take as
+ * much memory again as the value, which is let go once its shape is judged (the caller holds only what this returns);
+ * else `item` itself (one value, judged by its shape). An array of chat turns (`role` and `content`, ShareGPT's `from`
+ * and `value`) is one chat's, not a batch: one value.
  */
-export function batchItems(item: RawItem, maxRaw?: number): RawItem[] | null {
+export function batchItems(item: RawItem, maxRaw?: number): ItemOrBatch {
   const value = item.value;
-  if (item.python !== undefined || !Array.isArray(value)) return null;
+  if (item.python !== undefined || !Array.isArray(value)) return item;
   const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
-  if (!objects || (value.length > 0 && value.every((x: object) => isTurn(new Set(Object.keys(x)))))) return null;
-  return [...elementTexts(item.raw)].map((el) => parseJsonItem(el, item.line, maxRaw));
+  if (!objects || (value.length > 0 && value.every((x: object) => isTurn(new Set(Object.keys(x)))))) return item;
+  return { records: parsedOneByOne(item.raw, item.line, maxRaw) };
+}
+
+/** The elements of `t`, a JSON array, each parsed at `line` when it is read. */
+function* parsedOneByOne(t: string, line: number, maxRaw?: number): Generator<RawItem> {
+  for (const text of elementTexts(t)) yield parseJsonItem(text, line, maxRaw);
 }
 
 /**
@@ -106,9 +151,7 @@ function longBatchItems(t: string, line: number, maxRaw?: number): Iterable<RawI
     n++;
   }
   if (el.value !== t.length - 1 || n === 0 || allTurns) return null;
-  return (function* () {
-    for (const text of elementTexts(t)) yield parseJsonItem(text, line, maxRaw);
-  })();
+  return parsedOneByOne(t, line, maxRaw);
 }
 
 /**
@@ -136,10 +179,10 @@ function* elementTexts(t: string): Generator<string, number> {
 
 /**
  * The pretty-printed object that `open` (a line holding only "{") starts: its lines read with `next` up to the one that
- * closes it (strings and nesting tracked), as one item at `open`'s line; or, when it does not close within `maxRaw`
- * characters or before the end of the file, the lines read ahead and why.
+ * closes it (strings and nesting tracked), as one record's text (`bad`: the rejection of its bytes that are not text);
+ * or, when it does not close within `maxRaw` characters or before the end of the file, the lines read ahead and why.
  */
-function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number): { item: RawItem } | { item?: undefined; readAhead: Line[]; why: string } {
+function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number): { raw: string; bad?: Rejection; readAhead?: undefined } | { readAhead: Line[]; why: string } {
   const lines: Line[] = [];
   const scan: JsonScan = { depth: 1, inString: false, escape: false };
   let chars = 1;
@@ -159,7 +202,7 @@ function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number):
   }
   const raw = [open, ...lines].map((l) => l.text).join('\n').trim();
   const bad = lines.reduce<Rejection | undefined>((sofar, l) => recordDefect(sofar, l.defect, l.lineNo), undefined);
-  return { item: bad ? { line: open.lineNo, raw, error: bad } : parseJsonItem(raw, open.lineNo, maxRaw) };
+  return bad ? { raw, bad } : { raw };
 }
 
 /** Whether a line opens a pretty-printed object at the top level: "{" alone, unindented (nested ones are indented). */
@@ -176,8 +219,7 @@ export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawIt
     return reading === 'json' ? { line, raw: t, value } : { line, raw: t, value, python: reading };
   } catch (e) {
     const after = afterFirstValue(t);
-    const detail = after?.rest === ',' ? 'a comma after the record (lines cut from a JSON array?): JSON Lines holds one record a line, with nothing after it; remove the comma'
-      : after?.rest.startsWith('{') || after?.rest.startsWith('[')
+    const detail = after?.rest.startsWith('{') || after?.rest.startsWith('[')
         ? `more than one JSON value (a second starts at character ${after.at + 1}): records written without a line break between them? Put each on its own line`
         : (e as Error).message;
     return { line, raw: t, error: { reason: 'invalid_json', detail } };
@@ -186,8 +228,8 @@ export function parseJsonItem(t: string, line: number, maxRaw = Infinity): RawIt
 
 /**
  * When `t` is one JSON object or array followed by more text, that text (trimmed) and where it starts (0-based), else
- * null: said in the rejection — another value (`{"text": "a"}{"text": "b"}`: a writer that left out the newline, the
- * record holds several) or a comma (`{"text": "a"},`: the lines of an array's body).
+ * null: said in the rejection when it is another value (`{"text": "a"}{"text": "b"}`: a writer that left out the newline,
+ * the record holds several). A comma alone after it never gets here: readJsonl reads the record before it.
  */
 function afterFirstValue(t: string): { rest: string; at: number } | null {
   const i = closeIndex({ depth: 0, inString: false, escape: false }, t);
