@@ -18,9 +18,10 @@ export function unknownKeyText(full: string, k: string, at: string[]): string {
 /**
  * What to say of a value the schema refused, when it was likely meant otherwise, or '': what YAML made of it (an empty
  * value is null; `yes`, `on` are strings in YAML 1.2; a quoted number is a string; `.inf`), a list written as a
- * comma-separated string, other tools' names for a value, 0 or -1 for "off", part of an epoch.
+ * comma-separated string, other tools' names for a value, 0 or -1 for "off", part of an epoch. `written`: the value's
+ * source text, where it was read from YAML, for advice that quotes it (`1.0`, which the number prints as "1").
  */
-export function valueHint(key: string, value: unknown): string {
+export function valueHint(key: string, value: unknown, written?: string): string {
   const schema = valueSchema(key);
   if (value === null) {
     const declared = schemaAt(key.split('.'));
@@ -35,7 +36,7 @@ export function valueHint(key: string, value: unknown): string {
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     return named === undefined ? '' : ` (${named})`;
   }
-  if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${String(value)}")`;
+  if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${written ?? String(value)}")`;
   if (typeof value !== 'number') return '';
   const off = OFF_AS_NULL.get(key);
   if (!Number.isFinite(value)) return ` (YAML's ${Number.isNaN(value) ? '.nan' : '.inf'} is no value for it: write a finite number${off ? `; ${off.hint}` : ''})`;
