@@ -63,11 +63,13 @@ test('the dry run says what train does with output_dir, as train decides it, mak
     fs.mkdirSync(cfg.output_dir);
     assert.equal(dryRun(cfg).output, 'empty');
     fs.writeFileSync(path.join(cfg.output_dir, 'notes.md'), 'mine');
-    assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty: choose another output_dir, or pass --overwrite/);
+    // a folder train did not make: --overwrite and --resume would refuse it too, so neither is offered
+    assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty, and is not a run directory made by mistral-tune train \(no \.mistral-tune-run in it\): choose another output_dir \(--overwrite and --resume take only runs\)$/);
     assert.match(dryRun(cfg, { overwrite: true }).output, /^refused: output_dir is not empty and is not a run directory made by mistral-tune train/);
     fs.writeFileSync(path.join(cfg.output_dir, '.mistral-tune-run'), '{}');
     fs.rmSync(path.join(cfg.output_dir, 'notes.md'));
     fs.writeFileSync(path.join(cfg.output_dir, 'config.yaml'), 'x: 1\n');
+    assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty: choose another output_dir, or pass --overwrite \(or --resume to continue it\)$/);
     assert.equal(dryRun(cfg, { overwrite: true }).output, 'emptied first (--overwrite)');
     assert.equal(dryRun(cfg, { resume: true }).output, 'continued from its newest valid checkpoint (--resume)');
     fs.writeFileSync(path.join(cfg.output_dir, 'report.json'), '{}');
