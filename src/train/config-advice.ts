@@ -1,9 +1,11 @@
 // What a refused config key or value is told, beyond the schema's own message: other tools' names for our keys
 // (HF TrainingArguments, PEFT's LoraConfig, axolotl) and for their values, keys with no counterpart here and what to
-// do instead, a did-you-mean for a misspelt key, and what YAML made of a value that was likely meant otherwise.
+// do instead, a did-you-mean for a misspelt key (and a lora.target_modules entry), and what YAML made of a value that
+// was likely meant otherwise.
 import YAML from 'yaml';
 import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.ts';
+import { PROJECTIONS } from '../model/weights.ts';
 import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 
 /** The error text of an unknown key `k` found under `at` (its full path `full`): what to write instead, if anything. */
@@ -29,6 +31,7 @@ export function valueHint(key: string, value: unknown, written?: string): string
     return ` (an empty value is null in YAML: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
   }
   if (typeof value === 'string') {
+    if (/^lora\.target_modules\.\d+$/.test(key)) return ` (${projectionMeant(value)})`;
     if (schema instanceof z.ZodBoolean && /^(y|yes|n|no|on|off|true|false)$/i.test(value)) return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
     // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
     if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
@@ -43,6 +46,14 @@ export function valueHint(key: string, value: unknown, written?: string): string
   if (off?.values.includes(value)) return ` (${off.hint})`;
   if (key === 'epochs' && value > 0 && !Number.isInteger(value)) return ' (whole passes over the data; for part of one, set max_steps, which wins over epochs)';
   return '';
+}
+
+/** What a lora.target_modules entry that names no projection likely meant: PEFT's full module name, a misspelt projection. */
+function projectionMeant(entry: string): string {
+  const named = PROJECTIONS.find((p) => entry.endsWith(`.${p}`));
+  if (named !== undefined) return `every layer's ${named} is adapted: write ${named}`;
+  const near = didYouMean(entry, [...PROJECTIONS]);
+  return near !== null ? `did you mean ${near}?` : 'only the projections of each decoder layer are adapted';
 }
 
 /** Values other tools use for a key's values here (`key=value`, lowercase): what to write instead. */

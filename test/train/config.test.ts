@@ -150,7 +150,7 @@ test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: q_proj}\n')), /lora\.target_modules: a list of projections, or "all-linear", not the string "q_proj": write \[q_proj\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', 'q_proj,v_proj']]), /--lora\.target_modules: .*not the string "q_proj,v_proj": write \[q_proj, v_proj\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: ".*_proj"}\n')), /not the string "\.\*_proj": name them: \[q_proj, k_proj, …\]$/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj \(got "lm_head"\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj \(got "lm_head"\) \(only the projections of each decoder layer are adapted\)$/);
 });
 
 test('schedule.warmup_steps: whole steps, or a fraction below 1 of the run\'s steps', () => {
