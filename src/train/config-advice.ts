@@ -35,6 +35,8 @@ export function valueHint(key: string, value: unknown, written?: string): string
     if (schema instanceof z.ZodBoolean && /^(y|yes|n|no|on|off|true|false)$/i.test(value)) return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
     // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
     if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
+    // digit separators (4_096, as YAML 1.1 and Python take it): a string to YAML 1.2
+    if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$/.test(value)) return ` (write ${value.replace(/_/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
     if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     return named === undefined ? '' : ` (${named})`;
@@ -60,7 +62,7 @@ function projectionMeant(entry: string): string {
 const VALUE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
   'task=causal_lm': "PEFT's CAUSAL_LM is task: generation", 'task=seq_cls': "PEFT's SEQ_CLS is task: classification",
   'precision=fp16': 'fp16 is not offered: bf16 or fp32', 'precision=float16': 'fp16 is not offered: bf16 or fp32',
-  'precision=bfloat16': 'write bf16', 'precision=float32': 'write fp32', 'device=gpu': 'write cuda', 'method=qlora': 'quantized base weights (QLoRA) are not offered: lora, with precision: bf16',
+  'precision=bfloat16': 'write bf16', 'precision=float32': 'write fp32', 'device=gpu': 'write cuda', 'device=mps': "Apple's GPUs (mps) are not offered: cpu, or cuda on an NVIDIA GPU", 'method=qlora': 'quantized base weights (QLoRA) are not offered: lora, with precision: bf16',
 }));
 
 /** Keys where other tools (and habit) write 0 or -1 for "off", which here is null. */
@@ -100,6 +102,7 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
  * name), and what to do instead: a did-you-mean would point to an unrelated key (bias → optimizer.betas).
  */
 const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
+  warmup_ratio: "write schedule.warmup_steps: a value below 1 there is a fraction of the run's steps, as warmup_ratio is",
   bias: "no bias is trained (PEFT's default, bias: none): leave it out",
   task_type: 'the task is the top-level key task: generation (CAUSAL_LM) or classification (SEQ_CLS)',
   modules_to_save: 'a classification run trains and saves its score head itself: leave it out',

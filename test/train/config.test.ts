@@ -83,7 +83,8 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning_rate: 1\n')), /unknown key "learning_rate" \(did you mean "optimizer.lr"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_accumulation_steps: 4\n')), /did you mean "grad_accum"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_step: 4\n')), /did you mean "schedule.warmup_steps"/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_ratio: 0.1\n')), /did you mean "schedule.warmup_steps"/);
+  // warmup_steps takes the ratio itself (below 1): said, not only pointed to
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_ratio: 0.1\n')), /unknown key "warmup_ratio": write schedule\.warmup_steps: a value below 1 there is a fraction of the run's steps, as warmup_ratio is$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_checkpointing: true\n')), /did you mean "activation_checkpointing"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nbf16: true\n')), /did you mean "precision"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nmicro_batch_size: 2\n')), /did you mean "batch_size"/);
@@ -132,6 +133,9 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: neg,pos\n')), /labels: .* \(a list: write \[neg, pos\]\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: CAUSAL_LM\n')), /task: .* \(PEFT's CAUSAL_LM is task: generation\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nprecision: fp16\n')), /precision: .* \(fp16 is not offered: bf16 or fp32\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ndevice: mps\n')), /device: .* \(Apple's GPUs \(mps\) are not offered: cpu, or cuda on an NVIDIA GPU\)$/);
+  // a number with digit separators, which YAML 1.2 reads as a string (YAML 1.1 and Python took 4_096)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nmax_seq_len: 4_096\n')), /max_seq_len: must be a number \(got the string "4_096"\) \(write 4096: YAML reads "4_096" as a string\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [0, 1]\n')), /c\.yaml:4:10: labels\.0: .* \(class names are strings: quote it, "0"\)/);
   // the advice quotes what was written, not the number YAML made of it ("1" would be another class name than 1.0)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [1.0, 2.0]\n')), /labels\.0: .* \(class names are strings: quote it, "1\.0"\)/);
