@@ -66,7 +66,10 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
 export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>): string | null {
   const longest = Math.max(1, ...splits.flatMap((rows) => (rows ?? []).map((r) => r.inputIds.length)));
   const T = cfg.packing ? Math.max(cfg.max_seq_len, longest) : longest;
-  const N = Math.max(cfg.batch_size, cfg.eval.batch_size) * T;
+  // the rows of a batch: no more than a split holds (batch_size 1e9 over 6 examples makes batches of 6)
+  const [train, ...evalSplits] = splits;
+  const rows = Math.max(Math.min(cfg.batch_size, train?.length ?? 0), ...evalSplits.map((s) => Math.min(cfg.eval.batch_size, s?.length ?? 0)));
+  const N = Math.max(1, rows) * T;
   const { workspace, reserve } = attentionWorkspaceBytes(T, T, N * model.numHeads * model.headDim, N * model.numKvHeads * model.headDim);
   const need = workspace + reserve;
   if (need < WASM_MEMORY_LIMIT) return null;

@@ -14,6 +14,7 @@ import { modelDTypes } from '../../src/backend/dtype.ts';
 import { validate } from '../../src/train/config.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../../src/train/dry-run.ts';
 import { setupRun } from '../../src/train/setup.ts';
+import { checkSequenceFits } from '../../src/train/fit-check.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { DataLoader } from '../../src/data/loader.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -102,8 +103,24 @@ test('a CPU run whose attention workspace exceeds WebAssembly\'s 4 GiB does not 
     }, 'test');
     const r = dryRun(cfg);
     assert.equal(r.fits, false);
-    assert.match(describeDryRun(r, cfg), /→ does NOT fit: sequences of 20,000 tokens need 6\.1 GiB of attention workspace on the CPU, more than its 4\.0 GiB: lower max_seq_len, or batch_size \/ eval\.batch_size\n/);
+    assert.match(describeDryRun(r, cfg), /→ does NOT fit: sequences of 20,000 tokens need 6\.0 GiB of attention workspace on the CPU, more than its 4\.0 GiB: lower max_seq_len, or batch_size \/ eval\.batch_size\n/);
     assert.equal(dryRunJson(r).fits, false);
+  } finally {
+    setQuiet(false);
+  }
+});
+
+test('a batch_size past the examples there are (1e9 for 6) is sized by the batches the run makes, not refused as a workspace of 1e9 rows', () => {
+  setQuiet(true);
+  try {
+    const train = path.join(dir, 'train.jsonl');
+    const cfg = validate({
+      model: { config: SMALL, init: 'random' }, data: { train, val: train }, batch_size: 1e9, device: 'cpu',
+      eval: { samples: 0, batch_size: 1e12 }, output_dir: path.join(dir, 'run'),
+    }, 'test');
+    const rows = Array.from({ length: 6 }, () => ({ inputIds: [1, 5, 7, 9], labels: null }));
+    assert.doesNotThrow(() => checkSequenceFits(cfg, parseConfig(SMALL), [rows, rows]));
+    assert.equal(dryRun(cfg).limit, null);
   } finally {
     setQuiet(false);
   }
