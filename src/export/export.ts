@@ -55,8 +55,8 @@ export interface ExportResult {
 export function readRunConfig(run: string): TrainConfig {
   const file = runPath(run, 'config');
   if (!fs.existsSync(file)) throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found`, run);
-  const { mapping, place } = readYamlConfig(file);
-  return validate(mapping, place);
+  const { mapping, place, written } = readYamlConfig(file);
+  return validate(mapping, place, [], written);
 }
 
 /**

@@ -135,9 +135,10 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
   checkDType(c, err);
   // transformers 5 types these keys strictly (int, float, str, bool): absent takes MistralConfig's default, null is refused
   const given = (key: string, dflt: unknown): unknown => (c[key] === undefined ? dflt : c[key]);
-  const int = (key: string, dflt: number, min = 1): number => {
+  // `fix`: what to write instead, where the key's meaning tells it
+  const int = (key: string, dflt: number, min = 1, fix = ''): number => {
     const v = given(key, dflt);
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) err(key, `must be an integer ≥ ${min}, got ${JSON.stringify(v)}${fix}`);
     // 1e300 is an integer to JSON, but sizes past 2^53 lose digits in every product the memory plan forms
     if (!Number.isSafeInteger(v)) err(key, `must be an integer from ${min} to 2^53 − 1, got ${JSON.stringify(v)}`);
     return v as number;
@@ -193,7 +194,8 @@ export function parseConfig(raw: unknown, where = 'config.json'): MistralConfig 
       if (typeof id === 'number' && id >= vocabSize) err(key, `${id} is not a token id: vocab_size is ${vocabSize}`);
     }
   }
-  const maxPositionEmbeddings = int('max_position_embeddings', 4096 * 32);
+  // transformers 5.17 loads 0, to degenerate effect: refused here, saying what it should be
+  const maxPositionEmbeddings = int('max_position_embeddings', 4096 * 32, 1, ': set it to the model\'s context length (the longest sequence it was trained on; its model card gives it)');
   const rope = parseRope(c, headDim, maxPositionEmbeddings, err);
   // transformers' yarn, longrope and dynamic NTK read head_dim as it is given (not `or hidden // heads`): 0 gives them
   // no frequencies, and it fails; dynamic raises θ to head_dim / (head_dim − 2), and fails at 2

@@ -59,6 +59,34 @@ export function adapterConfigPath(dir: string): string {
   return cfgPath;
 }
 
+/**
+ * An adapter's task from adapter_config.json's task_type and whether its file holds a score head: with no task_type
+ * (PEFT's plain PeftModel, on whichever model class the user loads) a saved score head says it was a sequence
+ * classifier, trained as SEQ_CLS's modules_to_save trains it.
+ */
+function taskOf(declared: unknown, hasScore: boolean): unknown {
+  return declared ?? (hasScore ? 'SEQ_CLS' : 'CAUSAL_LM');
+}
+
+/**
+ * What makes adapter folder `dir` a sequence classifier, from its adapter_config.json and its safetensors header alone
+ * (no weight read, no backend): its task_type, its score head with no task_type, or null for neither (or no weights
+ * file, which loading it refuses).
+ */
+export function seqClsBy(dir: string): 'task_type' | 'score' | null {
+  const c = readJsonFile(adapterConfigPath(dir));
+  const declared = isRecord(c) ? c.task_type : undefined;
+  if (declared === 'SEQ_CLS') return 'task_type';
+  const file = path.join(dir, 'adapter_model.safetensors');
+  if (declared != null || !fs.existsSync(file)) return null;
+  const st = SafetensorsFile.open(file);
+  try {
+    return taskOf(declared, st.has(SCORE_SAVED_KEY)) === 'SEQ_CLS' ? 'score' : null;
+  } finally {
+    st.close();
+  }
+}
+
 /** Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors. */
 export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const cfgPath = adapterConfigPath(dir);
@@ -168,9 +196,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const maxRank = Math.max(...layers.flatMap((set, i) => [...set].map((p) => ranks.of(i, p).r)));
   return {
     spec: { r: maxRank, alpha: alpha as number, dropout: dropout as number, targets, useRslora, useDora },
-    // no task_type (PEFT's plain PeftModel, on whichever model class the user loads): a saved score head says it was
-    // a sequence classifier, trained as SEQ_CLS's modules_to_save trains it
-    taskType: c.task_type == null && hasScore ? 'SEQ_CLS' : task as TaskType,
+    taskType: taskOf(c.task_type, hasScore) as TaskType,
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
     hasScore,

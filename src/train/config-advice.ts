@@ -1,9 +1,11 @@
 // What a refused config key or value is told, beyond the schema's own message: other tools' names for our keys
 // (HF TrainingArguments, PEFT's LoraConfig, axolotl) and for their values, keys with no counterpart here and what to
-// do instead, a did-you-mean for a misspelt key, and what YAML made of a value that was likely meant otherwise.
+// do instead, a did-you-mean for a misspelt key (and a lora.target_modules entry), and what YAML made of a value that
+// was likely meant otherwise.
 import YAML from 'yaml';
 import { z } from 'zod';
 import { didYouMean } from '../util/did-you-mean.ts';
+import { PROJECTIONS } from '../model/weights.ts';
 import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 
 /** The error text of an unknown key `k` found under `at` (its full path `full`): what to write instead, if anything. */
@@ -18,9 +20,10 @@ export function unknownKeyText(full: string, k: string, at: string[]): string {
 /**
  * What to say of a value the schema refused, when it was likely meant otherwise, or '': what YAML made of it (an empty
  * value is null; `yes`, `on` are strings in YAML 1.2; a quoted number is a string; `.inf`), a list written as a
- * comma-separated string, other tools' names for a value, 0 or -1 for "off", part of an epoch.
+ * comma-separated string, other tools' names for a value, 0 or -1 for "off", part of an epoch. `written`: the value's
+ * source text, where it was read from YAML, for advice that quotes it (`1.0`, which the number prints as "1").
  */
-export function valueHint(key: string, value: unknown): string {
+export function valueHint(key: string, value: unknown, written?: string): string {
   const schema = valueSchema(key);
   if (value === null) {
     const declared = schemaAt(key.split('.'));
@@ -28,14 +31,17 @@ export function valueHint(key: string, value: unknown): string {
     return ` (an empty value is null in YAML: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
   }
   if (typeof value === 'string') {
+    if (/^lora\.target_modules\.\d+$/.test(key)) return ` (${projectionMeant(value)})`;
     if (schema instanceof z.ZodBoolean && /^(y|yes|n|no|on|off|true|false)$/i.test(value)) return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
     // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
     if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
+    // digit separators (4_096, as YAML 1.1 and Python take it): a string to YAML 1.2
+    if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$/.test(value)) return ` (write ${value.replace(/_/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
     if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     return named === undefined ? '' : ` (${named})`;
   }
-  if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${String(value)}")`;
+  if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${written ?? String(value)}")`;
   if (typeof value !== 'number') return '';
   const off = OFF_AS_NULL.get(key);
   if (!Number.isFinite(value)) return ` (YAML's ${Number.isNaN(value) ? '.nan' : '.inf'} is no value for it: write a finite number${off ? `; ${off.hint}` : ''})`;
@@ -44,11 +50,19 @@ export function valueHint(key: string, value: unknown): string {
   return '';
 }
 
+/** What a lora.target_modules entry that names no projection likely meant: PEFT's full module name, a misspelt projection. */
+function projectionMeant(entry: string): string {
+  const named = PROJECTIONS.find((p) => entry.endsWith(`.${p}`));
+  if (named !== undefined) return `every layer's ${named} is adapted: write ${named}`;
+  const near = didYouMean(entry, [...PROJECTIONS]);
+  return near !== null ? `did you mean ${near}?` : 'only the projections of each decoder layer are adapted';
+}
+
 /** Values other tools use for a key's values here (`key=value`, lowercase): what to write instead. */
 const VALUE_NAMES: ReadonlyMap<string, string> = new Map(Object.entries({
   'task=causal_lm': "PEFT's CAUSAL_LM is task: generation", 'task=seq_cls': "PEFT's SEQ_CLS is task: classification",
   'precision=fp16': 'fp16 is not offered: bf16 or fp32', 'precision=float16': 'fp16 is not offered: bf16 or fp32',
-  'precision=bfloat16': 'write bf16', 'precision=float32': 'write fp32', 'device=gpu': 'write cuda', 'method=qlora': 'quantized base weights (QLoRA) are not offered: lora, with precision: bf16',
+  'precision=bfloat16': 'write bf16', 'precision=float32': 'write fp32', 'device=gpu': 'write cuda', 'device=mps': "Apple's GPUs (mps) are not offered: cpu, or cuda on an NVIDIA GPU", 'method=qlora': 'quantized base weights (QLoRA) are not offered: lora, with precision: bf16',
 }));
 
 /** Keys where other tools (and habit) write 0 or -1 for "off", which here is null. */
@@ -88,6 +102,7 @@ const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries({
  * name), and what to do instead: a did-you-mean would point to an unrelated key (bias → optimizer.betas).
  */
 const NO_COUNTERPART: ReadonlyMap<string, string> = new Map(Object.entries({
+  warmup_ratio: "write schedule.warmup_steps: a value below 1 there is a fraction of the run's steps, as warmup_ratio is",
   bias: "no bias is trained (PEFT's default, bias: none): leave it out",
   task_type: 'the task is the top-level key task: generation (CAUSAL_LM) or classification (SEQ_CLS)',
   modules_to_save: 'a classification run trains and saves its score head itself: leave it out',

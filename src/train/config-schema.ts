@@ -27,6 +27,8 @@ function scheduleTypeError(issue: { input?: unknown }): string {
 function targetModulesError(input: unknown): string {
   const expected = `a list of projections, or "${ALL_LINEAR}"`;
   if (typeof input !== 'string') return expected;
+  // all_linear, ALL-LINEAR: PEFT's one spelling
+  if (input.toLowerCase().replace(/[_\s]/g, '-') === ALL_LINEAR) return `${expected}, not the string ${JSON.stringify(input)}: write ${ALL_LINEAR}`;
   const names = input.split(/[\s,]+/).filter((n) => n !== '');
   // PEFT reads a string as a regular expression over module names; here the projections are named
   const list = names.every((n) => (PROJECTIONS as readonly string[]).includes(n)) ? `write [${names.join(', ')}]` : `name them: [${PROJECTIONS.slice(0, 2).join(', ')}, …]`;

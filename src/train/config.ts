@@ -63,10 +63,12 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
 export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): { cfg: TrainConfig; place: (key: string) => string } {
   let raw: Record<string, unknown> = {};
   let place: Place = 'command line';
+  let inFile: Written = () => undefined;
   if (file) {
     const read = readYamlConfig(file);
     raw = read.mapping;
     place = read.place;
+    inFile = read.written;
     const base = path.dirname(path.resolve(file));
     for (const key of PATH_KEYS) resolvePathKey(raw, key, base, read.place(key));
   }
@@ -74,9 +76,12 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   // --optimizer.lr would, keeping the file's others (weight_decay) rather than replacing the whole section
   const setBy = new Map<string, { flag: string; value: unknown }>();
   const blamed = overrides.map(([key]) => ({ key, flag: `--${key}` }));
+  const flagDocs: Array<{ key: string; doc: YAML.Document }> = [];
   for (const [key, value] of overrides) {
     const flag = `--${key}`;
-    for (const [leaf, parsed] of overrideLeaves(key, parseOverride(key, value))) {
+    const read = parseOverride(key, value);
+    if (read.doc !== null) flagDocs.push({ key, doc: read.doc });
+    for (const [leaf, parsed] of overrideLeaves(key, read.value)) {
       const bad = leaf.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
       if (bad !== undefined) throw new UserError(`"${leaf}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, flag);
       const earlier = setBy.get(leaf);
@@ -93,7 +98,12 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   }
   followPreparedTrain(raw, [...setBy.keys()]);
   labelsFromPrepareReport(raw);
-  const cfg = validate(raw, place, blamed);
+  // a value as written: by the last flag that set it (or a mapping or list above it), else in the file
+  const written: Written = (key) => {
+    const by = flagDocs.findLast((o) => key === o.key || key.startsWith(`${o.key}.`));
+    return by === undefined ? inFile(key) : writtenAt(by.doc, key.slice(by.key.length + 1));
+  };
+  const cfg = validate(raw, place, blamed, written);
   const placeOfKey = keyPlace(place, blamed);
   if (!cfg.lora.init_from) return { cfg, place: placeOfKey };
   // the adapter folder is read now (its settings win): a missing one, or its config, is named with the line that gave it
@@ -225,6 +235,9 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
 /** Where a config key path was written (`file:line:column`), or one place for every key (a file, "command line"). */
 export type Place = string | ((key: string) => string);
 
+/** The text a number or boolean at a key path was written as (`1.0`), where it was read from YAML; else undefined. */
+export type Written = (key: string) => string | undefined;
+
 /** A YAML file that holds a mapping (a config); errors name the file. */
 export function readYamlMapping(file: string): Record<string, unknown> {
   return readYamlConfig(file).mapping;
@@ -234,7 +247,7 @@ export function readYamlMapping(file: string): Record<string, unknown> {
  * A YAML config's mapping, and the place of each key path in it: the file:line:column of the key (of the list
  * item, for `lora.target_modules.1`), else of the nearest key above it that is written, else the file.
  */
-export function readYamlConfig(file: string): { mapping: Record<string, unknown>; place: (key: string) => string } {
+export function readYamlConfig(file: string): { mapping: Record<string, unknown>; place: (key: string) => string; written: Written } {
   // a FIFO or folder in the config's place is a one-line error, never a read that blocks forever; a carriage return
   // alone ends a line in YAML (classic Mac line ends), where the parser would read `max_steps: 2\r` as the string "2\r";
   // UTF-16 and bytes that are not UTF-8 are refused where they are (a Latin-1 "café" became the path "caf\uFFFD")
@@ -251,6 +264,7 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   const text = lines.slice(0, end).map((l) => l.text).join('\n');
   let doc: unknown;
   let place = (_key: string): string => file;
+  let written: Written = () => undefined;
   try {
     // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
     // stderr over several lines and read the value as a plain string
@@ -262,11 +276,12 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
     if (odd) throw new UserError(odd.what, `${file}:${lineCounter.linePos(odd.offset).line}:${lineCounter.linePos(odd.offset).col}`);
     doc = parsed.toJS();
     place = (key) => {
-      const offset = keyOffset(parsed, key);
+      const { offset } = nodeAt(parsed, key);
       if (offset === null) return file;
       const { line, col } = lineCounter.linePos(offset);
       return `${file}:${line}:${col}`;
     };
+    written = (key) => writtenAt(parsed, key);
   } catch (e) {
     if (e instanceof UserError) throw e;
     // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
@@ -279,14 +294,17 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
   if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
     throw new UserError(`the config must be a YAML mapping of keys to values${dataFileHint(file)}`, file);
   }
-  return { mapping: (doc ?? {}) as Record<string, unknown>, place };
+  return { mapping: (doc ?? {}) as Record<string, unknown>, place, written };
 }
 
-/** The text offset of the dotted key path's deepest part written in `doc` (through aliases), or null for none. */
-function keyOffset(doc: YAML.Document, key: string): number | null {
+/**
+ * The text offset of the dotted key path's deepest part written in `doc` (through aliases), or null for none; and
+ * the node at the whole path, or undefined where it is not written.
+ */
+function nodeAt(doc: YAML.Document, key: string): { offset: number | null; node: unknown } {
   let node: unknown = doc.contents;
   let offset: number | null = null;
-  for (const part of key.split('.')) {
+  for (const part of key === '' ? [] : key.split('.')) {
     if (YAML.isAlias(node)) node = node.resolve(doc);
     let at: YAML.Node | undefined;
     if (YAML.isMap(node)) {
@@ -297,10 +315,20 @@ function keyOffset(doc: YAML.Document, key: string): number | null {
       node = node.items[Number(part)];
       at = YAML.isNode(node) ? node : undefined;
     }
-    if (at?.range === undefined || at.range === null) break;
+    if (at?.range === undefined || at.range === null) return { offset, node: undefined };
     offset = at.range[0];
   }
-  return offset;
+  return { offset, node: YAML.isAlias(node) ? node.resolve(doc) : node };
+}
+
+/**
+ * The source text of the scalar at the dotted key path when YAML read it as a number or boolean (`1.0`, which the
+ * number 1 would print as "1"), so that advice can quote what was written; else undefined.
+ */
+function writtenAt(doc: YAML.Document, key: string): string | undefined {
+  const { node } = nodeAt(doc, key);
+  if (!YAML.isScalar(node) || (typeof node.value !== 'number' && typeof node.value !== 'boolean')) return undefined;
+  return typeof node.source === 'string' ? node.source : undefined;
 }
 
 /** For a config file named as data (`train prepared/train.jsonl`): what to give instead; else ''. */
@@ -312,15 +340,15 @@ function dataFileHint(file: string): string {
  * A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string; not-plain YAML, and a
  * comment or line break YAML would drop or fold unseen, are blamed on `--key`.
  */
-function parseOverride(key: string, value: string): unknown {
+function parseOverride(key: string, value: string): { value: unknown; doc: YAML.Document | null } {
   const parsed = YAML.parseDocument(value);
-  if (parsed.errors.length > 0 || parsed.warnings.length > 0) return value;
+  if (parsed.errors.length > 0 || parsed.warnings.length > 0) return { value, doc: null };
   const changed = silentlyChanged(value, parsed);
   if (changed) throw new UserError(changed, `--${key}`);
   const odd = firstNonPlain(parsed);
   if (odd) throw new UserError(odd.what, `--${key}`);
   const v: unknown = parsed.toJS();
-  return v === undefined ? value : v;
+  return v === undefined ? { value, doc: null } : { value: v, doc: parsed };
 }
 
 /** A path key's value read from `base` (the config's folder, or the cwd for a flag); `where` is blamed for a `~` or `$HOME` in it. */
@@ -361,7 +389,7 @@ function setDotted(obj: Record<string, unknown>, key: string, value: unknown): v
  * Validates with the schema; errors name the key path, with a did-you-mean for unknown keys, and are
  * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file, or the key's file:line:column).
  */
-export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{ key: string; flag: string }> = []): TrainConfig {
+export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{ key: string; flag: string }> = [], written: Written = () => undefined): TrainConfig {
   const blame = keyPlace(where, overridden);
   const r = TrainConfigSchema.safeParse(withEmptySections(raw), { error: configIssueText });
   if (!r.success) {
@@ -376,7 +404,7 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
       const value = getDotted(raw as Record<string, unknown>, at);
       // a required key left out: zod's "expected string, received undefined" says what it is instead
       if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
-      return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, value)}` }];
+      return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, value, written(at))}` }];
     });
     // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it)
     const bare = (f: { key: string; text: string }): string => (blame(f.key) === `--${f.key}` && f.text.startsWith(`${f.key}: `) ? f.text.slice(f.key.length + 2) : f.text);

@@ -8,7 +8,7 @@ import { isUserError, UserError } from '../util/errors.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
-import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, fitAdvice } from './fit-check.ts';
+import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, cpuSequenceRefusal, fitAdvice } from './fit-check.ts';
 import { placeOf } from './config-paths.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { wrongTaskFix } from './data.ts';
@@ -28,6 +28,8 @@ export interface DryRun {
    */
   available: number | null;
   fits: boolean | null;
+  /** Why the run does not fit whatever the memory (a CPU run's attention workspace past WebAssembly's 4 GiB, which train refuses), or null. */
+  limit: string | null;
   /** Why `available` is unknown. */
   why: string | null;
   /** The run's step counts and schedule, as training will count them. */
@@ -77,6 +79,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const shape = runBatchShape(cfg, train, evalSplits);
   const { backend, available, why } = plannedDevice(cfg);
   const plan = planMemory(cfg, model, shape, backend);
+  const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits]) : null;
   // the steps as the run's loader batches the data (the pad id does not change the counts), and its warnings
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,
@@ -87,7 +90,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   warnUnusedSettings(cfg, model, steps, train);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
-    model, plan, shape, available, fits: available === null ? null : plan.total <= available, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),
+    model, plan, shape, available, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),
     train: { examples: train.length, tokens }, output: outputDirFate(cfg.output_dir, flags),
   };
 }
@@ -184,7 +187,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     r.available === null
       ? `  available         unknown here (${r.why}): compare the total with the GPU's memory`
       : `  available         ${mib(r.available)}  (${p.backend === 'cuda' ? `the GPU's memory less ${(CUDA_RESERVE_BYTES / 2 ** 20).toFixed(0)} MiB for the CUDA context, cuBLASLt and the allocator` : 'free RAM'}) → ` +
-        `${r.fits ? 'fits' : `does NOT fit: ${fitAdvice(cfg, p, r.available)}`}`,
+        `${r.fits ? 'fits' : `does NOT fit: ${r.limit ?? fitAdvice(cfg, p, r.available)}`}`,
     describeSteps(r, cfg),
     `output_dir: ${cfg.output_dir}: ${r.output}`,
   ];

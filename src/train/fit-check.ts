@@ -42,10 +42,7 @@ export const CUDA_RESERVE_BYTES = 32 * 2 ** 20 + 512 * 2 ** 20;
  */
 export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>,
   target: FitTarget = { backend: 'cpu' }, place?: (key: string) => string): void {
-  const longest = Math.max(1, ...splits.flatMap((rows) => (rows ?? []).map((r) => r.inputIds.length)));
-  const T = cfg.packing ? Math.max(cfg.max_seq_len, longest) : longest;
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
-  const key = cfg.packing ? 'max_seq_len' : 'max_seq_len (examples are truncated to it)';
   if (target.backend === 'cuda') {
     if (target.deviceBytes === null) return;
     const [train, ...evalSplits] = splits;
@@ -57,13 +54,29 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
     }
     return;
   }
-  const N = Math.max(cfg.batch_size, cfg.eval.batch_size) * T;
+  const refusal = cpuSequenceRefusal(cfg, model, splits);
+  if (refusal !== null) throw keyError('max_seq_len', refusal, place);
+}
+
+/**
+ * Why the longest sequence of a CPU run does not fit the attention workspace inside WebAssembly's 4 GiB (the (T, T)
+ * scores and their gradient, plus room for the call's GEMMs), whatever the RAM; null when it fits. The dry run says it
+ * as train refuses it.
+ */
+export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>): string | null {
+  const longest = Math.max(1, ...splits.flatMap((rows) => (rows ?? []).map((r) => r.inputIds.length)));
+  const T = cfg.packing ? Math.max(cfg.max_seq_len, longest) : longest;
+  // the rows of a batch: no more than a split holds (batch_size 1e9 over 6 examples makes batches of 6)
+  const [train, ...evalSplits] = splits;
+  const rows = Math.max(Math.min(cfg.batch_size, train?.length ?? 0), ...evalSplits.map((s) => Math.min(cfg.eval.batch_size, s?.length ?? 0)));
+  const N = Math.max(1, rows) * T;
   const { workspace, reserve } = attentionWorkspaceBytes(T, T, N * model.numHeads * model.headDim, N * model.numKvHeads * model.headDim);
   const need = workspace + reserve;
-  if (need >= WASM_MEMORY_LIMIT) {
-    throw keyError('max_seq_len', `sequences of ${T.toLocaleString('en')} tokens need ${gib(need)} of attention workspace on the CPU, ` +
-      `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}, or batch_size / eval.batch_size`, place);
-  }
+  if (need < WASM_MEMORY_LIMIT) return null;
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  const key = cfg.packing ? 'max_seq_len' : 'max_seq_len (examples are truncated to it)';
+  return `sequences of ${T.toLocaleString('en')} tokens need ${gib(need)} of attention workspace on the CPU, ` +
+    `more than its ${gib(WASM_MEMORY_LIMIT)}: lower ${key}, or batch_size / eval.batch_size`;
 }
 
 /**

@@ -72,7 +72,14 @@ export class RunDir {
     if (!RunDir.checkFolder(dir)) return;
     const entries = withIo(dir, 'read the folder', () => fs.readdirSync(dir)).filter((e) => !ignored(e));
     if (nothingStarted(dir, entries)) return;
-    if (!overwrite) throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
+    if (!overwrite) {
+      // --overwrite and --resume refuse a folder train did not make: offered only for a run
+      if (!entries.includes(RUN_MARKER)) {
+        throw new UserError(`output_dir exists and is not empty, and is not a run directory made by mistral-tune train (no ${RUN_MARKER} in it): ` +
+          'choose another output_dir (--overwrite and --resume take only runs)', dir);
+      }
+      throw new UserError('output_dir exists and is not empty: choose another output_dir, or pass --overwrite (or --resume to continue it)', dir);
+    }
     const inside = [process.cwd(), ...keep].find((p) => isInside(p, dir));
     if (inside !== undefined) {
       throw new UserError(`--overwrite would empty a folder that holds ${inside === process.cwd() ? 'the current directory' : inside}: choose another output_dir`, dir);

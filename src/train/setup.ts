@@ -219,6 +219,12 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   }
   const lr = lrWarning(cfg);
   if (lr) warn(lr);
+  // torch's AdamW multiplies each decayed weight by 1 − lr · weight_decay every step: at 1 that zeroes it, past 1 flips it
+  const decay = cfg.optimizer.lr * cfg.optimizer.weight_decay;
+  if (decay >= 1) {
+    warn(`optimizer.weight_decay ${cfg.optimizer.weight_decay} × optimizer.lr ${cfg.optimizer.lr} = ${Number(decay.toPrecision(6))} ≥ 1: each step multiplies every decayed ` +
+      'weight by 1 − lr × weight_decay, which zeroes or flips it, and the loss diverges (weight_decay is usually 0 to 0.1)');
+  }
   const stopping = earlyStoppingWarning(cfg, steps.stepsPerEpoch, totalSteps);
   if (stopping) warn(stopping);
   const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);

@@ -37,6 +37,13 @@ test('an export its configs refuse is refused before the backend starts', () => 
   const cls = runDir('cls', `model: ${JSON.stringify(TINY_BASE)}\ntask: classification\nlabels: [a, b, c]\n`);
   const gone = runDir('gone', `model: ${JSON.stringify(path.join(tmp, 'moved-away'))}\n`, adapter);
   const lora = runDir('lora', `model: ${JSON.stringify(TINY_BASE)}\n`, adapter);
+  // a classifier only through its score tensor: no task_type, as PEFT's plain PeftModel saves one
+  const scored = path.join(tmp, 'scored-adapter');
+  fs.cpSync(path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'), scored, { recursive: true });
+  const scoredCfg = path.join(scored, 'adapter_config.json');
+  const { task_type: _dropped, ...untyped } = JSON.parse(fs.readFileSync(scoredCfg, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(scoredCfg, JSON.stringify(untyped));
+  const scoredRun = runDir('scored-run', `model: ${JSON.stringify(TINY_BASE)}\n`, scored);
   const full = path.join(tmp, 'not-empty');
   fs.mkdirSync(full);
   fs.writeFileSync(path.join(full, 'notes.md'), 'mine\n');
@@ -44,6 +51,8 @@ test('an export its configs refuse is refused before the backend starts', () => 
     [{ run: cls, format: 'gguf' }, /cls\/config\.yaml: a classification model cannot be exported to GGUF.*\(the run's task is classification;/],
     [{ model: modelWith('cls-model', { architectures: ['MistralForSequenceClassification'] }), format: 'gguf' }, /cls-model: a classification model cannot be exported to GGUF/],
     [{ model: TINY_BASE, adapter: path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'), format: 'gguf' }, /adapter_init: a classification model cannot be exported to GGUF.*SEQ_CLS/],
+    [{ model: TINY_BASE, adapter: scored, format: 'gguf' }, /scored-adapter: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(the adapter holds a score head \(base_model\.model\.score\.weight\) and no task_type; use export without --format gguf\)$/],
+    [{ run: scoredRun, format: 'gguf' }, /scored-run\/adapter: a classification model cannot be exported to GGUF.*\(the adapter holds a score head/],
     [{ model: modelWith('gelu', { hidden_act: 'gelu' }), format: 'gguf' }, /gelu\/config\.json: hidden_act: "gelu" cannot be exported to GGUF/],
     [{ run: gone, format: 'gguf' }, /export --format gguf: the run's base model folder .*moved-away .*is not there/],
     [{ run: lora, merge: true }, /not-empty: output folder exists and is not empty/],

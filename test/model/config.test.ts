@@ -124,6 +124,13 @@ test('null where transformers 5.17 types a key strictly (int, float, str, bool) 
   assert.deepEqual([c.slidingWindow, c.padTokenId, c.bosTokenId, c.eosTokenIds, c.headDim], [null, null, null, [], 4]);
 });
 
+test('max_position_embeddings 0 (which transformers loads, to no use) is refused saying what to write instead', () => {
+  for (const bad of [0, -1]) {
+    rejects(cfgWith({ max_position_embeddings: bad }), 'max_position_embeddings', `must be an integer ≥ 1, got ${bad}`,
+      /: set it to the model's context length \(the longest sequence it was trained on; its model card gives it\)$/);
+  }
+});
+
 test('layer_types and model_type "ministral": each layer its attention type, as transformers runs them (Ministral); refused where it fails', () => {
   // transformers runs a "mistral" config with layer_types as Ministral: each layer takes the attention its type says;
   // Ministral reads head_dim as given, so these need one (cfgWith's 16 / 4 heads: 4)

@@ -42,3 +42,19 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
   // no trace of zod's wording in any of them
   for (const [line] of cases) assert.doesNotMatch(refusal(line), /Too (small|big)|Invalid (input|option)|expected .*, received|>=|<=/);
 });
+
+test('a lora.target_modules entry that names no projection says what was likely meant', () => {
+  const list = 'q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj';
+  const cases: Array<[string, string]> = [
+    ['lora: {target_modules: [Q_PROJ]}', `c.yaml:3:25: lora.target_modules.0: must be one of ${list} (got "Q_PROJ") (did you mean q_proj?)`],
+    // PEFT takes a module's full name; every layer's projection is adapted here
+    ['lora: {target_modules: [v_proj, model.layers.0.self_attn.q_proj]}',
+      `c.yaml:3:33: lora.target_modules.1: must be one of ${list} (got "model.layers.0.self_attn.q_proj") (every layer's q_proj is adapted: write q_proj)`],
+    ['lora: {target_modules: [lm_head]}',
+      `c.yaml:3:25: lora.target_modules.0: must be one of ${list} (got "lm_head") (only the projections of each decoder layer are adapted)`],
+    ['lora: {target_modules: [qproj]}', `c.yaml:3:25: lora.target_modules.0: must be one of ${list} (got "qproj") (did you mean q_proj?)`],
+    ['lora: {target_modules: all_linear}', 'c.yaml:3:8: lora.target_modules: a list of projections, or "all-linear", not the string "all_linear": write all-linear'],
+    ['lora: {target_modules: ALL-LINEAR}', 'c.yaml:3:8: lora.target_modules: a list of projections, or "all-linear", not the string "ALL-LINEAR": write all-linear'],
+  ];
+  for (const [line, expected] of cases) assert.equal(refusal(line), expected);
+});

@@ -83,7 +83,8 @@ test('keys under the names other tools use point to ours', () => {
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlearning_rate: 1\n')), /unknown key "learning_rate" \(did you mean "optimizer.lr"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_accumulation_steps: 4\n')), /did you mean "grad_accum"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_step: 4\n')), /did you mean "schedule.warmup_steps"/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_ratio: 0.1\n')), /did you mean "schedule.warmup_steps"/);
+  // warmup_steps takes the ratio itself (below 1): said, not only pointed to
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nwarmup_ratio: 0.1\n')), /unknown key "warmup_ratio": write schedule\.warmup_steps: a value below 1 there is a fraction of the run's steps, as warmup_ratio is$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ngradient_checkpointing: true\n')), /did you mean "activation_checkpointing"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nbf16: true\n')), /did you mean "precision"/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nmicro_batch_size: 2\n')), /did you mean "batch_size"/);
@@ -132,7 +133,13 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: neg,pos\n')), /labels: .* \(a list: write \[neg, pos\]\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: CAUSAL_LM\n')), /task: .* \(PEFT's CAUSAL_LM is task: generation\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nprecision: fp16\n')), /precision: .* \(fp16 is not offered: bf16 or fp32\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ndevice: mps\n')), /device: .* \(Apple's GPUs \(mps\) are not offered: cpu, or cuda on an NVIDIA GPU\)$/);
+  // a number with digit separators, which YAML 1.2 reads as a string (YAML 1.1 and Python took 4_096)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nmax_seq_len: 4_096\n')), /max_seq_len: must be a number \(got the string "4_096"\) \(write 4096: YAML reads "4_096" as a string\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [0, 1]\n')), /c\.yaml:4:10: labels\.0: .* \(class names are strings: quote it, "0"\)/);
+  // the advice quotes what was written, not the number YAML made of it ("1" would be another class name than 1.0)
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [1.0, 2.0]\n')), /labels\.0: .* \(class names are strings: quote it, "1\.0"\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b]\n'), [['labels', '[a, 0x1F]']]), /labels\.1: .* \(class names are strings: quote it, "0x1F"\)/);
   // a name given twice: at its second place (was "the class list (labels, --labels) names the label "a" twice" with no file)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b, a]\n')), { message: /c\.yaml:4:16: labels\.2: "a" is also class 0: give each class its own name$/ });
   // %YAML 1.1 reads yes as true, and a string key takes "yes" as it is
@@ -147,7 +154,7 @@ test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: q_proj}\n')), /lora\.target_modules: a list of projections, or "all-linear", not the string "q_proj": write \[q_proj\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', 'q_proj,v_proj']]), /--lora\.target_modules: .*not the string "q_proj,v_proj": write \[q_proj, v_proj\]$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: ".*_proj"}\n')), /not the string "\.\*_proj": name them: \[q_proj, k_proj, …\]$/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj \(got "lm_head"\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nlora: {target_modules: [q_proj, lm_head]}\n')), /lora\.target_modules\.1: must be one of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj \(got "lm_head"\) \(only the projections of each decoder layer are adapted\)$/);
 });
 
 test('schedule.warmup_steps: whole steps, or a fraction below 1 of the run\'s steps', () => {

@@ -2,6 +2,7 @@
 // arithmetic, so it answers "does not fit" at once; it allocated per-layer objects (an activation set and a window
 // per layer) and ran out of memory instead. Sizes past 2^53 (1e300) are refused by their key in one line. A packed
 // max_seq_len of 10^12 is planned too: counting the steps collated a batch of that width (a RangeError and its stack).
+// A CPU run's sequences past WebAssembly's attention workspace do not fit, as train says (the dry run said "fits").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,8 +12,9 @@ import { describeModelConfig } from '../../src/model/describe.ts';
 import { activationBytes, layoutActivations, LOGIT_ROWS, loraPlan } from '../../src/model/activations.ts';
 import { modelDTypes } from '../../src/backend/dtype.ts';
 import { validate } from '../../src/train/config.ts';
-import { dryRun } from '../../src/train/dry-run.ts';
+import { describeDryRun, dryRun, dryRunJson } from '../../src/train/dry-run.ts';
 import { setupRun } from '../../src/train/setup.ts';
+import { checkSequenceFits } from '../../src/train/fit-check.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { DataLoader } from '../../src/data/loader.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -90,6 +92,38 @@ test('a packed run of max_seq_len 10^12 is planned (does not fit), its steps cou
   }
   assert.deepEqual(counts, drawn);
   assert.ok(new Set(counts).size > 1, `the pack count varies by epoch here: ${counts}`);
+});
+
+test('a CPU run whose attention workspace exceeds WebAssembly\'s 4 GiB does not fit, as train refuses it, though the RAM would hold it', () => {
+  setQuiet(true);
+  try {
+    const cfg = validate({
+      model: { config: SMALL, init: 'random' }, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 1, device: 'cpu', packing: true,
+      max_seq_len: 20_000, eval: { samples: 0 }, output_dir: path.join(dir, 'run'),
+    }, 'test');
+    const r = dryRun(cfg);
+    assert.equal(r.fits, false);
+    assert.match(describeDryRun(r, cfg), /→ does NOT fit: sequences of 20,000 tokens need 6\.0 GiB of attention workspace on the CPU, more than its 4\.0 GiB: lower max_seq_len, or batch_size \/ eval\.batch_size\n/);
+    assert.equal(dryRunJson(r).fits, false);
+  } finally {
+    setQuiet(false);
+  }
+});
+
+test('a batch_size past the examples there are (1e9 for 6) is sized by the batches the run makes, not refused as a workspace of 1e9 rows', () => {
+  setQuiet(true);
+  try {
+    const train = path.join(dir, 'train.jsonl');
+    const cfg = validate({
+      model: { config: SMALL, init: 'random' }, data: { train, val: train }, batch_size: 1e9, device: 'cpu',
+      eval: { samples: 0, batch_size: 1e12 }, output_dir: path.join(dir, 'run'),
+    }, 'test');
+    const rows = Array.from({ length: 6 }, () => ({ inputIds: [1, 5, 7, 9], labels: null }));
+    assert.doesNotThrow(() => checkSequenceFits(cfg, parseConfig(SMALL), [rows, rows]));
+    assert.equal(dryRun(cfg).limit, null);
+  } finally {
+    setQuiet(false);
+  }
 });
 
 test('training a model whose weights alone exceed the machine is refused before a weight is drawn', () => {

@@ -63,11 +63,13 @@ test('the dry run says what train does with output_dir, as train decides it, mak
     fs.mkdirSync(cfg.output_dir);
     assert.equal(dryRun(cfg).output, 'empty');
     fs.writeFileSync(path.join(cfg.output_dir, 'notes.md'), 'mine');
-    assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty: choose another output_dir, or pass --overwrite/);
+    // a folder train did not make: --overwrite and --resume would refuse it too, so neither is offered
+    assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty, and is not a run directory made by mistral-tune train \(no \.mistral-tune-run in it\): choose another output_dir \(--overwrite and --resume take only runs\)$/);
     assert.match(dryRun(cfg, { overwrite: true }).output, /^refused: output_dir is not empty and is not a run directory made by mistral-tune train/);
     fs.writeFileSync(path.join(cfg.output_dir, '.mistral-tune-run'), '{}');
     fs.rmSync(path.join(cfg.output_dir, 'notes.md'));
     fs.writeFileSync(path.join(cfg.output_dir, 'config.yaml'), 'x: 1\n');
+    assert.match(dryRun(cfg).output, /^refused: output_dir exists and is not empty: choose another output_dir, or pass --overwrite \(or --resume to continue it\)$/);
     assert.equal(dryRun(cfg, { overwrite: true }).output, 'emptied first (--overwrite)');
     assert.equal(dryRun(cfg, { resume: true }).output, 'continued from its newest valid checkpoint (--resume)');
     fs.writeFileSync(path.join(cfg.output_dir, 'report.json'), '{}');
@@ -131,6 +133,10 @@ test('the dry run gives the warnings training gives: settings that are not used 
   assert.match(warnings({ method: 'full', optimizer: { lr: 0.05 } }).join('\n'), /optimizer\.lr 0\.05 is far above the learning rates full fine-tuning trains with \(about 1e-6 to 1e-4\): past 0\.01/);
   assert.match(warnings({ optimizer: { lr: 1e-12 } }).join('\n'), /^warning: optimizer\.lr 1e-12 is far below the learning rates LoRA trains with \(about 1e-5 to 1e-3\): under 1e-8 the weights barely move; check the exponent$/);
   assert.deepEqual([...warnings({ optimizer: { lr: 0.05 } }), ...warnings({ method: 'full', optimizer: { lr: 1e-5 } })], []);
+  // a weight decay whose decoupled step zeroes or flips the weights was taken without a word (the run diverged, told to lower lr)
+  assert.deepEqual(warnings({ optimizer: { weight_decay: 1e10 } }), ['warning: optimizer.weight_decay 10000000000 × optimizer.lr 0.0002 = 2000000 ≥ 1: ' +
+    'each step multiplies every decayed weight by 1 − lr × weight_decay, which zeroes or flips it, and the loss diverges (weight_decay is usually 0 to 0.1)']);
+  assert.deepEqual(warnings({ optimizer: { weight_decay: 0.1 } }), []);
   // JSON Lines in a file without .jsonl is read as text: said as prepare, eval and classify say it (train has no --format)
   const bare = path.join(dir, 'rows');
   fs.writeFileSync(bare, '{"text": "The capital of France is Paris."}\n{"text": "Lima is in Peru."}\n');

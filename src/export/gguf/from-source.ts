@@ -1,15 +1,15 @@
 // Where a GGUF export's weights come from: a training run (its last or best adapter, or a fully
 // trained model folder) or a model folder with an optional PEFT adapter. What the configs refuse (classification, a
-// gate or rope llama.cpp cannot run) is refused before a backend starts (planGgufSource); a classifier that only its
-// adapter's tensors tell, as the adapter loads.
+// gate or rope llama.cpp cannot run, a classifier adapter by its task_type or by the score head its safetensors
+// header names) is refused before a backend starts (planGgufSource).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
 import type { Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
-import { adapterConfigPath, loadAdapter } from '../../model/peft.ts';
-import { isRecord, readJsonFile } from '../../util/json-file.ts';
+import { SCORE_SAVED_KEY } from '../../model/names.ts';
+import { loadAdapter, seqClsBy } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
@@ -70,10 +70,11 @@ export function planGgufSource(src: GgufSource): GgufPlan {
   return { kind: 'adapted', model: src.model, adapter: src.adapter, from: folderProvenance(src.model, src.adapter) };
 }
 
-/** Refuses an adapter whose adapter_config.json says it is a sequence classifier (one that only its score tensor says so is refused as it loads). */
+/** Refuses a sequence-classifier adapter: by its adapter_config.json's task_type, or by the score head its safetensors header names. */
 function refuseSeqClsAdapter(adapter: string): void {
-  const c = readJsonFile(adapterConfigPath(adapter));
-  if (isRecord(c) && c.task_type === 'SEQ_CLS') throw classifier('the adapter\'s task_type is SEQ_CLS', adapter);
+  const by = seqClsBy(adapter);
+  if (by === 'task_type') throw classifier('the adapter\'s task_type is SEQ_CLS', adapter);
+  if (by === 'score') throw classifier(`the adapter holds a score head (${SCORE_SAVED_KEY}) and no task_type`, adapter);
 }
 
 export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, precision: Precision): LoadedSource {
