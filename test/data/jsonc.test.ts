@@ -50,3 +50,10 @@ test('JSONC: a `//` right after ":" is no comment (an unquoted URL, not JSON): i
   const f = writeFiles(tempDir(), { 'url.json': '[\n  {"url": http://example.org/a, "text": "a"},\n  {"text": "b"},\n  {"text": "c"}\n]\n' })['url.json']!;
   assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value, i.error?.reason]), [[2, undefined, 'invalid_json'], [3, { text: 'b' }, undefined], [4, { text: 'c' }, undefined]]);
 });
+
+test('JSONC: a header comment line that ends with "]" (`// export [v2]`) before another comment does not make the file JSON Lines', () => {
+  // before: its first line was taken for a whole array and the next, not "[", for a JSON Lines line: every line a record,
+  // the comments, brackets and commas rejected as invalid_json, one record of two kept
+  const f = writeFiles(tempDir(), { 'h.json': '// export [v2]\n// by a tool\n[\n  {"text": "a"},\n  {"text": "b"}\n]\n' })['h.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value, i.error?.reason]), [[4, { text: 'a' }, undefined], [5, { text: 'b' }, undefined]]);
+});
