@@ -20,7 +20,7 @@ import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
-import { commentAt, scanObjectMembers } from './json-object-scan.ts';
+import { commentAt, scanObjectMembers, unclosedComment } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -155,11 +155,6 @@ export function firstChar(file: string): { ch: string; line: number; unclosed?: 
     }
   }
   return blockFrom > 0 ? { ch: '/', line: blockFrom, unclosed: true } : null;
-}
-
-/** The error of a `/*` comment opened on `line` of `file` and never closed: the rest of the file would be comment. */
-function unclosedComment(file: string, line: number): UserError {
-  return new UserError('a `/*` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with `*/`', `${file}:${line}`);
 }
 
 /**
