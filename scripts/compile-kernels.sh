@@ -11,6 +11,10 @@ NVCC="${NVCC:-$(command -v nvcc || echo "$CUDA_HOME/bin/nvcc")}"
 KERNELS_DIR="${KERNELS_DIR:-src/backend/cuda/kernels}"
 JOBS="${JOBS:-$(nproc)}"
 read -r -a variants <<< "${VARIANTS:-bf16 STORE_F32 STORE_F64}"
+# a typo would compile bf16 under a meaningless -D and say "ok", a blank one nothing at all
+bad=$(( ${#variants[@]} == 0 ))
+for v in "${variants[@]+"${variants[@]}"}"; do case "$v" in bf16|STORE_F32|STORE_F64) ;; *) bad=1 ;; esac; done
+[ "$bad" = 0 ] || { echo "compile-kernels: VARIANTS must name one or more of bf16, STORE_F32, STORE_F64; got \"$VARIANTS\"" >&2; exit 2; }
 [ -x "$NVCC" ] || { echo "compile-kernels: nvcc not found (set NVCC or CUDA_HOME)" >&2; exit 127; }
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT

@@ -82,6 +82,9 @@ class ReportParser {
   private start(): Worker {
     const w = new Worker(BOOT, { eval: true, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB }, stdout: true, stderr: true });
     w.on('message', (m: { report?: ReportPayload; failed?: string }) => {
+      // a thread already replaced (stopped for taking too long, its answer in flight) answers for the report it was
+      // reading, which has its error: not for the one being read now, perhaps another run's
+      if (this.worker !== w) return;
       if (m.failed !== undefined) this.fail(w, `report.json could not be read here (its thread did not start: ${m.failed})`);
       else if (this.current !== null && m.report !== undefined) this.finish(this.current, m.report);
     });

@@ -345,7 +345,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     const keptTotal = splitCounts[0]! + splitCounts[1]! + splitCounts[2]!;
     const warnings: string[] = [];
     SPLITS.forEach((s, k) => {
-      if (!(splitCounts[k] === 0 && keptTotal > 0 && (split[k]! > 0 || provided[k]))) return;
+      // train always wants records: a --split giving it no share is refused, but with both a --val and a --test file,
+      // whose input records all train whatever the shares
+      const wanted = k === 0 || split[k]! > 0 || provided[k];
+      if (!(splitCounts[k] === 0 && keptTotal > 0 && wanted)) return;
       if (k === 0) {
         warnings.push(`the train split is empty: ${noInputToTrain(sources, perSource)}; train refuses an empty train.jsonl ("no training examples")`);
         return;

@@ -65,3 +65,16 @@ test('JSONC: a file of one record with comments is that record, not JSON Lines; 
   assert.deepEqual([...readJson(f['wrapped.json']!, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value]), [[3, { text: 'a' }], [4, { text: 'b' }]]);
   assert.deepEqual(notes, ['3 `//` and `/* */` comments (line 1 first; JSONC, which JSON does not allow) skipped: comments are not records']);
 });
+
+test('JSONC: a header comment line that ends with "]" (`// export [v2]`) before another comment does not make the file JSON Lines', () => {
+  // before: its first line was taken for a whole array and the next, not "[", for a JSON Lines line: every line a record,
+  // the comments, brackets and commas rejected as invalid_json, one record of two kept
+  const f = writeFiles(tempDir(), { 'h.json': '// export [v2]\n// by a tool\n[\n  {"text": "a"},\n  {"text": "b"}\n]\n' })['h.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value, i.error?.reason]), [[4, { text: 'a' }, undefined], [5, { text: 'b' }, undefined]]);
+});
+
+test('JSONC: a /* never closed in an object wrapping the records is one error at its line, as in an array', () => {
+  // before: the file was read as JSON Lines, its lines rejected but for the record inside the comment, which was kept
+  const f = writeFiles(tempDir(), { 'w.json': '{"data": [\n  {"text": "a"},\n  /* never closed\n  {"text": "b"}\n]}\n' })['w.json']!;
+  assert.throws(() => [...readJson(f)], (e: Error) => e.message === `${f}:3: a \`/*\` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with \`*/\``);
+});

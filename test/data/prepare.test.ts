@@ -480,10 +480,14 @@ test('an empty train split says why: no --input record kept, or those kept went 
     'bad-in.jsonl': '{"text": "cut off\n',
     'copy-in.jsonl': '{"text": "an evaluation record"}\n',
     'given-val.jsonl': '{"text": "an evaluation record"}\n{"text": "another evaluation record, quite different"}\n',
+    'given-test.jsonl': '{"text": "a test record, unlike the others"}\n',
   });
   const why = (name: string, opts: Omit<PrepareOptions, 'outDir' | 'tokenizer'>) => run(name, opts).report.warnings.filter((w) => w.startsWith('the train split'));
   assert.deepEqual(why('rejected-in', { inputs: [f['bad-in.jsonl']!], val: [f['given-val.jsonl']!] }),
     ['the train split is empty: the 1 --input record was rejected (see rejected.jsonl): every kept record is from --val/--test; train refuses an empty train.jsonl ("no training examples")']);
   assert.deepEqual(why('copied-in', { inputs: [f['copy-in.jsonl']!], val: [f['given-val.jsonl']!], dedup: 'none' }),
     ['the train split is empty: the 1 kept --input record repeats a --val/--test record and went with it (--dedup none keeps copies together); train refuses an empty train.jsonl ("no training examples")']);
+  // --split 0,… with both files (every input record trains, the shares unused) was said nothing of
+  assert.deepEqual(why('rejected-in-both', { inputs: [f['bad-in.jsonl']!], val: [f['given-val.jsonl']!], test: [f['given-test.jsonl']!], split: [0, 0.5, 0.5] }),
+    ['the train split is empty: the 1 --input record was rejected (see rejected.jsonl): every kept record is from --val/--test; train refuses an empty train.jsonl ("no training examples")']);
 });

@@ -3,6 +3,7 @@
 // held in memory: json.ts reads the wrapped array's elements from where it starts, as it reads a top-level array.
 // Each member is summarised by the kind of its value; an array whose elements are all objects that are not chat
 // turns (`role` and `content`, ShareGPT's `from` and `value`) is a list of records.
+import { UserError } from '../../util/errors.ts';
 import { readLines } from '../../util/lines.ts';
 
 export interface ObjectMember {
@@ -85,6 +86,11 @@ export function withoutComments(text: string, tally: CommentTally): string {
   return from === 0 ? text : out.join('') + text.slice(from);
 }
 
+/** The error of a `/*` comment opened on `line` of `file` and never closed: the rest of the file would be comment. */
+export function unclosedComment(file: string, line: number): UserError {
+  return new UserError('a `/*` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with `*/`', `${file}:${line}`);
+}
+
 /** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
 export function isTurn(keys: ReadonlySet<string>): boolean {
   return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
@@ -96,7 +102,8 @@ const KEY_LIMIT = 256;
 /**
  * The members of the one object that `file` holds, in order; 'lines' when text follows the object (JSON Lines: the
  * file need not be parsed whole to find that out); null when it is not JSON text that this scan can follow (a line
- * break inside a key or a member's string value; a quote that is not JSON's, as in a Python literal).
+ * break inside a key or a member's string value; a quote that is not JSON's, as in a Python literal). A `/*` never
+ * closed is a UserError at its line (unclosedComment), as in an array: read as JSON Lines, a record inside it was kept.
  */
 export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null {
   const members: ObjectMember[] = [];
@@ -110,14 +117,14 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
   let elements = 0; // elements seen in the member's array
   let pendingKey = ''; // the key of the member whose value comes next
   const member = (): ObjectMember => members[members.length - 1]!;
-  let inComment = false; // inside a `/* ... */` comment (JSONC, as hand-edited files have; json.ts reads the records past them)
+  let inComment = 0; // the line of the `/* ... */` comment being skipped, 0: none (JSONC, as hand-edited files have; json.ts reads the records past them)
   for (const { text, lineNo } of readLines(file)) {
     let inSingle = false; // in a single-quoted string (a Python literal's record) on this line: a `//` in it is no comment
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
       if (inComment) {
         if (c === '*' && text[i + 1] === '/') {
-          inComment = false;
+          inComment = 0;
           i++;
         }
         continue;
@@ -139,7 +146,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
       const comment = inSingle ? null : commentAt(text, i);
       if (comment === 'line') break; // to the end of the line
       if (comment === 'block') {
-        inComment = true;
+        inComment = lineNo;
         i++;
         continue;
       }
@@ -193,7 +200,8 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
     // the string goes on (a line break typed into a value), as it does there
     if (inString && stack.length < 2) return null;
   }
-  return closed && !inComment ? members : null;
+  if (inComment > 0) throw unclosedComment(file, inComment);
+  return closed ? members : null;
 
   function endKey(k: string): void {
     if (stack.length === 1) pendingKey = k;

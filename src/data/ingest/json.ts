@@ -21,7 +21,7 @@ import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
-import { commentAt, commentsNote, countComment, scanObjectMembers, withoutComments, type CommentTally } from './json-object-scan.ts';
+import { commentAt, commentsNote, countComment, scanObjectMembers, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -35,7 +35,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   if (first === null) return;
   if (first.unclosed) throw unclosedComment(file, first.line);
   if (first.ch === '[') {
-    yield* (firstLineThenMore(file) ? readJsonl(file, opts) : readJsonArray(file, opts));
+    yield* (firstLineThenMore(file, first.line) ? readJsonl(file, opts) : readJsonArray(file, opts));
     return;
   }
   const scan = first.ch === '{' ? scanObjectMembers(file) : null;
@@ -97,14 +97,15 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
 }
 
 /**
- * Whether the first non-blank line of `file` is a whole bracketed value (it closes at the line's end) and the next
- * non-blank line starts with something other than "[": arrays one after another are streamed element by element.
+ * Whether the line `from` of `file` (its first "[", past blank lines and comments: firstChar) is a whole bracketed value
+ * (it closes at the line's end) and the next non-blank line starts with something other than "[": arrays one after
+ * another are streamed element by element. A header comment before it is not that line: `// export [v2]` ends in "]".
  */
-function firstLineThenMore(file: string): boolean {
+function firstLineThenMore(file: string, from: number): boolean {
   let whole: boolean | null = null;
-  for (const { text } of readLines(file)) {
+  for (const { text, lineNo } of readLines(file)) {
     const t = text.trim();
-    if (t === '') continue;
+    if (t === '' || lineNo < from) continue;
     if (whole !== null) return !t.startsWith('[');
     whole = closeIndex({ depth: 0, inString: false, escape: false }, t) === t.length - 1;
     if (!whole) return false;
@@ -159,11 +160,6 @@ export function firstChar(file: string): { ch: string; line: number; unclosed?: 
     }
   }
   return blockFrom > 0 ? { ch: '/', line: blockFrom, unclosed: true } : null;
-}
-
-/** The error of a `/*` comment opened on `line` of `file` and never closed: the rest of the file would be comment. */
-function unclosedComment(file: string, line: number): UserError {
-  return new UserError('a `/*` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with `*/`', `${file}:${line}`);
 }
 
 /**

@@ -35,3 +35,13 @@ test('a kernel with a warning fails the compile script, with nvcc\'s message', {
   assert.match(r.stdout, /FAIL .*bad\.cu \(STORE_F32\)/);
   assert.match(r.stdout, /"unused" was declared but never referenced/);
 });
+
+test('a VARIANTS that names no storage variant (a typo, or blank) is refused in one line, not compiled as bf16 or as nothing', () => {
+  // before: STORE_F23 compiled bf16 under -DSTORE_F23 and printed "ok … (STORE_F23)"; a blank VARIANTS compiled nothing, exit 0
+  for (const variants of ['bf16 STORE_F23', ' ']) {
+    const r = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, NVCC: '/nonexistent/nvcc', VARIANTS: variants } });
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^compile-kernels: VARIANTS must name one or more of bf16, STORE_F32, STORE_F64; got "[^"\n]*"\n$/);
+  }
+});

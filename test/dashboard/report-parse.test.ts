@@ -1,0 +1,25 @@
+// The thread that parses a large report.json (report-parse.ts): an answer from a thread already replaced (stopped for
+// taking too long, the answer in flight) belongs to the report it was reading, never to the next one asked.
+import assert from 'node:assert/strict';
+import type { Worker } from 'node:worker_threads';
+import { test } from 'node:test';
+import { reportParser } from '../../src/dashboard/report-parse.ts';
+
+/** The parser's thread and its stop, as its timer calls it (private: reached for this race alone). */
+interface Inside {
+  worker: Worker | null;
+  fail(w: Worker, error: string): void;
+}
+
+test('a late answer of a thread stopped for taking too long is not taken for the next report\'s', { timeout: 30_000 }, async () => {
+  const inside = reportParser as unknown as Inside;
+  const first = reportParser.parse(Buffer.from('{"run": "a"}'));
+  const stopped = inside.worker!;
+  inside.fail(stopped, 'report.json took over 30 s to read'); // its timer fired
+  assert.deepEqual(await first, { error: 'report.json took over 30 s to read' });
+  const second = reportParser.parse(Buffer.from('{"run": "b"}'));
+  assert.notEqual(inside.worker, stopped, 'the next report is read on a new thread');
+  // the stopped thread's answer for the first report, already on its way when the timer fired
+  stopped.emit('message', { report: { json: { run: 'a' } } });
+  assert.deepEqual(await second, { json: { run: 'b' } });
+});
