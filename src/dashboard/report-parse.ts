@@ -69,7 +69,13 @@ class ReportParser {
       return;
     }
     const job = (this.current = this.queue.shift()!);
-    const w = (this.worker ??= this.start());
+    let w: Worker;
+    try {
+      w = this.worker ??= this.start();
+    } catch (e) { // a thread that cannot be made (out of memory, too many threads): this report's error, not the server's
+      this.finish(job, { error: `report.json could not be read here (its thread did not start: ${(e as Error).message})` });
+      return;
+    }
     w.ref(); // a report being read is waited for, as a timer would be
     job.timer = setTimeout(() => this.fail(w, `report.json took over ${PARSE_MS / 1000} s to read, too long to show here; open it raw`), PARSE_MS);
     job.timer.unref();

@@ -23,3 +23,19 @@ test('a late answer of a thread stopped for taking too long is not taken for the
   stopped.emit('message', { report: { json: { run: 'a' } } });
   assert.deepEqual(await second, { json: { run: 'b' } });
 });
+
+test('a thread that cannot be made is that report\'s error, and the next report is read on a thread made then', { timeout: 30_000 }, async () => {
+  // before: the Worker constructor's error escaped parse() (an unhandled rejection) or the pump after a report (an
+  // uncaught exception: the dashboard down)
+  const inside = reportParser as unknown as Inside & { start(): Worker };
+  if (inside.worker !== null) inside.fail(inside.worker, 'unused'); // idle: the next report starts a thread
+  const start = inside.start;
+  inside.start = () => { throw new Error('ERR_WORKER_INIT_FAILED: too many threads'); };
+  try {
+    assert.deepEqual(await reportParser.parse(Buffer.from('{"run": "a"}')),
+      { error: 'report.json could not be read here (its thread did not start: ERR_WORKER_INIT_FAILED: too many threads)' });
+  } finally {
+    inside.start = start;
+  }
+  assert.deepEqual(await reportParser.parse(Buffer.from('{"run": "b"}')), { json: { run: 'b' } });
+});
