@@ -7,8 +7,10 @@
 // (SIGSTOP, a frozen container) beats no more: on this host and pid namespace its lock is judged by its pid and kept; one
 // of another host or container paused past staleAfterMs loses its lock, as a lease does (said by the run that takes it over,
 // and by the paused one when it releases its lock). The holder reads each lock's pulse (the time of its last beat, in
-// shared memory) between its steps: a heartbeat that stopped (its thread crashed, the lock no longer its own) stops the
-// run before the lock, no longer refreshed, is taken over by another process while this one still writes.
+// shared memory) between its steps: a lock no longer its own (taken over, removed) stops the run at once; a heartbeat
+// that stopped while the lock is still its own (its thread crashed, or hangs on a stalled network file system) is started
+// again on a new thread, and stops the run only once it has been silent staleAfterMs, when another host or container may
+// take the lock over, so the run never writes in a folder another process may have taken.
 import { Worker } from 'node:worker_threads';
 
 /** How often a held lock's heartbeat is written. */
@@ -90,12 +92,14 @@ export interface Beating {
    * and waits up to `at.waitMs` for it. `at`: this machine's clock and that wait (tests inject a later clock).
    */
   stoppedFor(at?: { now: number; waitMs: number }): number | null;
+  /** Beats the lock on a new thread from now on (the one beating it ended, or hangs), with a beat at once. */
+  restart(): void;
   stop(): void;
 }
 
 /** Beats the lock `file`, which holds `text`, until stopped. */
 export function beatLock(file: string, text: string): Beating {
-  const w = heartbeatThread();
+  let w = heartbeatThread();
   const pulse = new BigInt64Array(new SharedArrayBuffer(16)); // [time of the last beat, beats]
   pulse[0] = BigInt(Date.now()); // written just now: a beat
   w.postMessage({ file, text, pulse: pulse.buffer });
@@ -107,6 +111,13 @@ export function beatLock(file: string, text: string): Beating {
       w.postMessage({ now: true });
       Atomics.wait(pulse, 1, beats, at.waitMs);
       return Atomics.load(pulse, 1) !== beats ? null : Math.max(0, at.now - last);
+    },
+    restart: () => {
+      if (worker === w) worker = null; // its end may not be told yet: this thread's event loop is held by the run
+      void w.terminate();
+      w = heartbeatThread();
+      w.postMessage({ file, text, pulse: pulse.buffer });
+      w.postMessage({ now: true });
     },
     stop: () => { w.postMessage({ file, text: null }); },
   };

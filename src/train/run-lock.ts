@@ -35,12 +35,19 @@ const MAX_PAUSE_MS = 50;
  * process removed early only makes that process's take fail, never two hold the lock.
  */
 const TEMP_STALE_MS = 10 * 60_000;
+/**
+ * The longest silence of a held lock's heartbeat (its lock still its own) after which its run goes on, the heartbeat
+ * started again: half the bound after which another host or container takes the lock over, the rest room for the
+ * steps before the next check.
+ */
+const SILENT_MAX_MS = staleAfterMs(BEAT_MS) / 2;
 
 export interface RunLock {
   readonly file: string;
   /**
-   * Throws a UserError when the lock's heartbeat has stopped (its thread crashed, or the lock was taken over or removed):
-   * the writer stops before it writes without the lock. Cheap (a shared-memory read) while the heartbeat goes; called
+   * Throws a UserError when the lock is no longer held (taken over or removed, or its heartbeat silent so long that
+   * another host may take it over): the writer stops before it writes without the lock. A heartbeat silent for less
+   * (its thread crashed or hangs) is started again on a new thread. Cheap (a shared-memory read) while the heartbeat goes; called
    * between steps. `at`: a later clock and a shorter wait, for tests (lock-heartbeat.ts Beating.stoppedFor).
    */
   check(at?: { now: number; waitMs: number }): void;
@@ -89,7 +96,12 @@ export function acquireRunLock(dir: string, folder: LockedFolder = RUN_FOLDER): 
     const stopped = beating.stoppedFor(at);
     if (stopped === null) return;
     const now = readLock(file), other = now === null || now === text ? null : parseOwner(now);
-    const why = now === text ? `its heartbeat (the thread that refreshes ${LOCK_FILE} every ${BEAT_MS / 1000} s) stopped ${Math.round(stopped / 1000)} s ago`
+    if (now === text && stopped < SILENT_MAX_MS) { // still its own, and fresh to anyone who looks: beat it anew
+      beating.restart();
+      return;
+    }
+    const why = now === text ? `its heartbeat (the thread that refreshes ${LOCK_FILE} every ${BEAT_MS / 1000} s) stopped ${Math.round(stopped / 1000)} s ago ` +
+      `(another host or container may take it over once silent ${staleAfterMs(BEAT_MS) / 1000} s)`
       : now === null ? `${LOCK_FILE} was removed` : `it was taken over by ${other === null ? 'another process' : ownerName(other)}`;
     toldTakenOver = other !== null;
     throw new UserError(`${folder.name}'s lock is no longer held: ${why}, so another process may take the folder while this one writes in it; ` +

@@ -82,17 +82,26 @@ test('a held lock beats on a thread of its own while the thread holding it is bl
   assert.equal(fs.existsSync(fileB), false);
 });
 
-test('a holder whose heartbeat stopped (its thread crashed, or the lock taken over) is stopped by check() in one line; a paused one is not', async () => {
+test('a holder whose lock was taken over is stopped by check() in one line; one whose heartbeat thread died or hangs goes on, a new one beating, until its silence nears the takeover bound', async () => {
   const dir = tmpDir();
   const file = path.join(dir, LOCK_FILE);
   const lock = acquireRunLock(dir);
   // this process was paused past two beats (a laptop asleep): its thread, alive, beats when asked, and the run goes on
   lock.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 10_000 });
-  await heartbeatThread().terminate(); // the heartbeat's thread crashed
+  const crashed = heartbeatThread();
+  await crashed.terminate(); // the heartbeat's thread crashed
   lock.check(); // its last beat is recent: nothing to say yet, and nothing waited for
+  // before: stopped here, 45 s of silence, though the lock was still its own and no one could take it for 120 s
+  lock.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 50 });
+  const fresh = heartbeatThread();
+  assert.notEqual(fresh, crashed, 'a new thread beats the lock');
+  lock.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 10_000 });
+  assert.equal(heartbeatThread(), fresh, 'the new thread answered when asked for a beat (else it would be replaced in turn)');
+  // the new thread dies too, and stays silent past half the takeover bound: now the run stops
+  await heartbeatThread().terminate();
   const stopped = new RegExp(`^${dir}: the run folder's lock is no longer held: its heartbeat \\(the thread that refreshes ${LOCK_FILE} every 15 s\\) ` +
-    'stopped 4[56] s ago, so another process may take the folder while this one writes in it; stopped here \\(.*--resume.*\\)$');
-  assert.throws(() => lock.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 50 }), (e: Error) => e.name === 'UserError' && stopped.test(e.message));
+    'stopped 7[56] s ago \\(another host or container may take it over once silent 120 s\\), so another process may take the folder while this one writes in it; stopped here \\(.*--resume.*\\)$');
+  assert.throws(() => lock.check({ now: Date.now() + 5 * BEAT_MS, waitMs: 50 }), (e: Error) => e.name === 'UserError' && stopped.test(e.message));
   lock.release();
   // a lock taken after the crash beats on a new thread; taken over meanwhile, it stops its holder naming the taker
   const again = acquireRunLock(dir);
