@@ -160,6 +160,16 @@ test('JSON: an empty list beside the records ({"data": [...], "errors": []}) is 
   assert.throws(() => [...readJson(f['splits.json']!)], /holds the splits "train", "test" in one object/);
 });
 
+test('JSON: one record with one list of objects ({"text": …, "entities": [{…}]}) is that record, not a wrapper of its annotations', () => {
+  // before: its entities were read as the records (each rejected, unknown_shape), the record lost
+  const entities = { text: 'Paris is in France.', entities: [{ start: 0, end: 5, label: 'LOC' }] };
+  const pair = { question: 'Where is Paris?', answer: 'France', sources: [{ url: 'http://example.org' }] };
+  const f = writeFiles(dir, { 'entities.json': JSON.stringify(entities), 'pair.json': JSON.stringify(pair), 'wrapper.json': '{"version": "1.0", "data": [{"text": "x"}]}' });
+  assert.deepEqual(summary([...readJson(f['entities.json']!)]), [{ line: 1, value: entities, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['pair.json']!)]), [{ line: 1, value: pair, reason: undefined }]);
+  assert.deepEqual(summary([...readJson(f['wrapper.json']!)]), [{ line: 1, value: { text: 'x' }, reason: undefined }], 'a wrapper is still one');
+});
+
 test('JSON: the records of a wrapping object are streamed as an array\'s are: a bad element is one record, the key\'s text elsewhere does not shift lines, a long one is too_long', () => {
   const f = writeFiles(dir, {
     'wrapped.json': '{"name": "data", "info": {"data": [1]},\n "data": [\n  {"text": "one"},\n  {"text": bad},\n  {"text": "three"},\n  {"text": "' + 'x'.repeat(300) + '"}\n ],\n "n": 3}\n',

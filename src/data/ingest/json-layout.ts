@@ -9,8 +9,12 @@
 // whose one list is empty (`{"data": []}`), with a note that makes it a file of no records when it is no record. An empty
 // list beside the one list of records is no other list to read, unless a scalar beside them makes the object a record.
 import { UserError } from '../../util/errors.ts';
+import { PAIR_KEYS } from '../layouts.ts';
 import { isTurn, type ObjectMember } from './json-object-scan.ts';
 import type { RawItem } from './types.ts';
+
+/** The keys a record's text is read from (record.ts's default fields, the instruction-pair layouts'): a wrapper has none. */
+const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'completion', ...PAIR_KEYS]);
 
 /**
  * The member of an object that wraps the records: its one value that is a non-empty array of objects, every other
@@ -18,7 +22,9 @@ import type { RawItem } from './types.ts';
  * (`{"data": [...], "errors": []}`); else null. An array of chat turns
  * (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's `{"conversations": [{"from", "value"}, ...]}`: a file
  * holding one conversation) wraps no records: the object is one. A dataset-viewer answer's "rows" beside its "features"
- * (datasets-server /rows, /first-rows) wraps the records: viewer-rows.ts reads each as its "row". Several lists of records named as splits
+ * (datasets-server /rows, /first-rows) wraps the records: viewer-rows.ts reads each as its "row". An object with a
+ * scalar under a key a record's text is read from (RECORD_TEXT_KEYS: `{"text": …, "entities": [{…}]}`) is a record, its
+ * list of objects its annotations, and wraps nothing. Several lists of records named as splits
  * (`{"train": [...], "test": [...]}`, or one empty) are refused (a UserError naming `file`:1).
  */
 export function wrappedRecords(members: ObjectMember[], file: string): ObjectMember | null {
@@ -29,6 +35,7 @@ export function wrappedRecords(members: ObjectMember[], file: string): ObjectMem
     throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, `${file}:1`);
   }
   if (members.some((m) => m.kind === 'array')) return null;
+  if (members.some((m) => m.kind === 'scalar' && RECORD_TEXT_KEYS.has(m.key))) return null;
   // An empty list holds no records: it is no other list that could be the one to read (`{"data": [...], "errors": []}`).
   // But beside a scalar it may be a record's empty list of annotations (`{"text": …, "entities": [...], "relations": []}`),
   // the list of objects its own: every record has its text in a scalar, or in a list that is no list of records (chat
