@@ -153,11 +153,14 @@ test('JSON: an empty list beside the records ({"data": [...], "errors": []}) is 
     'entities.json': JSON.stringify(entities),
     'two.json': '{"data": [{"text": "x"}], "extra": [{"text": "y"}], "errors": []}',
     'splits.json': '{"train": [{"text": "x"}], "test": []}',
+    'versioned.json': '{"version": "1.0", "data": [{"text": "x"}], "errors": []}',
   });
   assert.deepEqual(summary([...readJson(f['errors.json']!)]), [{ line: 2, value: { text: 'x' }, reason: undefined }, { line: 3, value: { text: 'y' }, reason: undefined }]);
   assert.deepEqual(summary([...readJson(f['entities.json']!)]), [{ line: 1, value: entities, reason: undefined }]);
   assert.equal([...readJson(f['two.json']!)].length, 1, 'two lists of records: one value (that prepare refuses when it is no record)');
   assert.throws(() => [...readJson(f['splits.json']!)], /holds the splits "train", "test" in one object/);
+  // before: refused, its scalar taken for a record's text
+  assert.deepEqual(summary([...readJson(f['versioned.json']!)]), [{ line: 1, value: { text: 'x' }, reason: undefined }]);
 });
 
 test('JSON: one record with one list of objects ({"text": …, "entities": [{…}]}) is that record, not a wrapper of its annotations', () => {

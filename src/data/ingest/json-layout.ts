@@ -7,7 +7,8 @@
 // record (it may be one, with lists of annotations), with a note that makes it an error when it is not (naming lists one
 // level down when none is its own: `{"response": {"docs": [...]}}`); so is an object
 // whose one list is empty (`{"data": []}`), with a note that makes it a file of no records when it is no record. An empty
-// list beside the one list of records is no other list to read, unless a scalar beside them makes the object a record.
+// list beside the one list of records is no other list to read; an object with a scalar under a record's text key
+// (`{"text": …, "entities": [...]}`) is a record.
 import { UserError } from '../../util/errors.ts';
 import { PAIR_KEYS } from '../layouts.ts';
 import { isTurn, type ObjectMember } from './json-object-scan.ts';
@@ -18,8 +19,8 @@ const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'comple
 
 /**
  * The member of an object that wraps the records: its one value that is a non-empty array of objects, every other
- * value being a scalar or an object (metadata: pandas' "schema"), or, when none is a scalar, an empty array
- * (`{"data": [...], "errors": []}`); else null. An array of chat turns
+ * value being a scalar or an object (metadata: pandas' "schema"), or an empty array (`{"data": [...], "errors": []}`);
+ * else null. An array of chat turns
  * (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's `{"conversations": [{"from", "value"}, ...]}`: a file
  * holding one conversation) wraps no records: the object is one. A dataset-viewer answer's "rows" beside its "features"
  * (datasets-server /rows, /first-rows) wraps the records: viewer-rows.ts reads each as its "row". An object with a
@@ -36,11 +37,9 @@ export function wrappedRecords(members: ObjectMember[], file: string): ObjectMem
   }
   if (members.some((m) => m.kind === 'array')) return null;
   if (members.some((m) => m.kind === 'scalar' && RECORD_TEXT_KEYS.has(m.key))) return null;
-  // An empty list holds no records: it is no other list that could be the one to read (`{"data": [...], "errors": []}`).
-  // But beside a scalar it may be a record's empty list of annotations (`{"text": …, "entities": [...], "relations": []}`),
-  // the list of objects its own: every record has its text in a scalar, or in a list that is no list of records (chat
-  // turns, token ids: 'array'), so an object with neither is no record, and one with a scalar stays one value
-  if (members.some((m) => m.kind === 'empty') && members.some((m) => m.kind === 'scalar')) return null;
+  // An empty list holds no records: it is no other list that could be the one to read (`{"data": [...], "errors": []}`,
+  // `{"version": …, "data": [...], "errors": []}`); a record's empty list of annotations beside its text
+  // (`{"text": …, "entities": [...], "relations": []}`) was told by its text key above
   // a dataset-viewer answer (/rows, /first-rows): its "features" describe the columns, its "rows" are the records
   const rows = lists.find((m) => m.key === 'rows');
   if (rows !== undefined && lists.length === 2 && lists.some((m) => m.key === 'features')) return rows;
