@@ -267,7 +267,7 @@ function detectShape(value: unknown, task: Task, f: FieldMap, vocabSize: number 
     });
     const pair = near.length > 0 ? null : pairKeysButForCase(v);
     const hint = near.length > 0 ? `; ${near.join(' ')} reads ${near.length === 1 ? 'it' : 'them'}`
-      : pair ? `; ${pair.map((k) => JSON.stringify(k)).join(' and ')} differ only in case from ${pair.map((k) => `"${k.trim().toLowerCase()}"`).join(' and ')}: renamed so, they are read as a chat of one user turn and its answer`
+      : pair ? `; ${pair.map((k) => JSON.stringify(k)).join(' and ')} differ only in ${differsIn(pair)} from ${pair.map((k) => `"${k.trim().toLowerCase()}"`).join(' and ')}: renamed so, they are read as a chat of one user turn and its answer`
       : preferenceHint(v) || turnsHint(v) || textColumnHint(v, task === 'classification' ? f.label : null);
     return reject('unknown_shape', `no "${f.text}", "${f.prompt}"/"${f.completion}", "${f.messages}" or "${f.input_ids}" field (keys: ${keys || 'none'})${hint}`);
   }
@@ -483,4 +483,10 @@ export function recordFields(r: DataRecord): Record<string, unknown> {
       return o;
     }
   }
+}
+
+/** How keys differ from their lowercase trimmed names: "case", "spaces" or "case and spaces". */
+function differsIn(keys: readonly string[]): string {
+  const cased = keys.some((k) => k.trim() !== k.trim().toLowerCase()), spaced = keys.some((k) => k !== k.trim());
+  return cased && spaced ? 'case and spaces' : spaced ? 'spaces' : 'case';
 }

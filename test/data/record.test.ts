@@ -208,6 +208,9 @@ test("OpenAI and TRL variants: role names in any case, developer as system; TRL'
   assert.match(detail(cls({ 'Class Index': '3', Title: 'Wall St.', Description: 'Reuters - …' })), /; name the text field: --field text=Title or --field text=Description$/);
   // a spreadsheet's "Question"/"Answer" headers: a pair but for their case (it said --field text=Question or --field text=Answer, one column of two)
   assert.match(detail(gen({ Question: 'What is 2+2?', Answer: 'Four.' })), /\(keys: "Question", "Answer"\); "Question" and "Answer" differ only in case from "question" and "answer": renamed so, they are read as a chat of one user turn and its answer$/);
+  // before: " question" was said to differ "only in case"
+  assert.match(detail(gen({ ' question': 'What is 2+2?', 'answer ': 'Four.' })), /" question" and "answer " differ only in spaces from "question" and "answer": renamed so/);
+  assert.match(detail(gen({ ' Question': 'What is 2+2?', Answer: 'Four.' })), /" Question" and "Answer" differ only in case and spaces from/);
   // a list of objects beside a string is what the record holds, not the string (Capybara's "source" beside its exchanges)
   assert.equal(detail(gen({ source: 'GPT4LLM', conversation: [{ input: 'Q', output: 'A' }, { input: 'Q2', output: 'A2' }] })),
     'unknown_shape: no "text", "prompt"/"completion", "messages" or "input_ids" field (keys: "source", "conversation"); "conversation" holds a list of 2 objects (keys "input", "output"): ' +
