@@ -78,3 +78,12 @@ test('JSONC: a /* never closed in an object wrapping the records is one error at
   const f = writeFiles(tempDir(), { 'w.json': '{"data": [\n  {"text": "a"},\n  /* never closed\n  {"text": "b"}\n]}\n' })['w.json']!;
   assert.throws(() => [...readJson(f)], (e: Error) => e.message === `${f}:3: a \`/*\` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with \`*/\``);
 });
+
+test("JSONC: a `//` in a single-quoted value (a Python literal's) of an object wrapping the records is no comment: the records after it on its line are read", () => {
+  // before: the wrapping object's text before its array took it for a comment, hid the "[" after it, and every record
+  // was lost without a word (no record, no rejection)
+  const f = writeFiles(tempDir(), { 'w.json': `{"note": 'see // here /* or */', "data": [{"text": "a"}, {"text": "b"}]}\n` })['w.json']!;
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[1, { text: 'a' }, undefined], [1, { text: 'b' }, undefined]]);
+  assert.deepEqual(notes, []);
+});

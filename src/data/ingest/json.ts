@@ -181,7 +181,9 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
   // line, their kinds; a single-quoted string (a Python literal's) is tracked on its line only, so that `//` in it is no comment
   const comments = { open: 0, count: 0, first: 0, kinds: new Set<string>(), inSingle: false };
-  const outer = { inString: false, escape: false }; // a string of the object around the array (with `from`)
+  // a string of the object around the array (with `from`); a single-quoted one (a Python literal's) on its line only, as
+  // scanObjectMembers tracks them, so that a `//` in it is no comment hiding the "[" after it
+  const outer = { inString: false, escape: false, inSingle: false };
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
@@ -234,7 +236,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     const defectAt = new Map((defects ?? []).map((d) => [d.char, d]));
     // start of the pending element's text on this line (past the end: none of it yet, a comment has it)
     let segStart = comments.open > 0 ? text.length : -1;
-    comments.inSingle = false;
+    comments.inSingle = outer.inSingle = false;
     let singleEscape = false;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -260,7 +262,8 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
           continue;
         }
         if (c === 0x22) outer.inString = true;
-        const comment = commentAt(text, i);
+        else if (c === 0x27) outer.inSingle = !outer.inSingle;
+        const comment = outer.inSingle ? null : commentAt(text, i);
         if (comment === null) continue;
         countComment(comments, comment, lineNo);
         if (comment === 'line') break;
