@@ -173,6 +173,13 @@ test('JSON: one record with one list of objects ({"text": …, "entities": [{…
   assert.deepEqual(summary([...readJson(f['wrapper.json']!)]), [{ line: 1, value: { text: 'x' }, reason: undefined }], 'a wrapper is still one');
 });
 
+test('JSON: with --field text=body, one record {"body": …, "entities": [{…}]} is that record, not a wrapper of its annotations', () => {
+  // before: only the default text keys made an object a record: its entities were read as the records, the record lost
+  const rec = { body: 'Paris is in France.', entities: [{ start: 0, end: 5, label: 'LOC' }] };
+  const f = writeFiles(dir, { 'body.json': JSON.stringify(rec) })['body.json']!;
+  assert.deepEqual(summary([...readJson(f, { textField: 'body' })]), [{ line: 1, value: rec, reason: undefined }]);
+});
+
 test('JSON: the records of a wrapping object are streamed as an array\'s are: a bad element is one record, the key\'s text elsewhere does not shift lines, a long one is too_long', () => {
   const f = writeFiles(dir, {
     'wrapped.json': '{"name": "data", "info": {"data": [1]},\n "data": [\n  {"text": "one"},\n  {"text": bad},\n  {"text": "three"},\n  {"text": "' + 'x'.repeat(300) + '"}\n ],\n "n": 3}\n',

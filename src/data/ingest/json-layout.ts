@@ -24,11 +24,11 @@ const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'comple
  * (`{"messages": [{"role", "content"}, ...]}`, ShareGPT's `{"conversations": [{"from", "value"}, ...]}`: a file
  * holding one conversation) wraps no records: the object is one. A dataset-viewer answer's "rows" beside its "features"
  * (datasets-server /rows, /first-rows) wraps the records: viewer-rows.ts reads each as its "row". An object with a
- * scalar under a key a record's text is read from (RECORD_TEXT_KEYS: `{"text": …, "entities": [{…}]}`) is a record, its
+ * scalar under a key a record's text is read from (RECORD_TEXT_KEYS, or `textField`, --field text's: `{"text": …, "entities": [{…}]}`) is a record, its
  * list of objects its annotations, and wraps nothing. Several lists of records named as splits
  * (`{"train": [...], "test": [...]}`, or one empty) are refused (a UserError naming `file`:1).
  */
-export function wrappedRecords(members: ObjectMember[], file: string): ObjectMember | null {
+export function wrappedRecords(members: ObjectMember[], file: string, textField?: string): ObjectMember | null {
   const lists = members.filter((m) => m.kind === 'records');
   // an empty split beside one of records (`{"train": [...], "test": []}`) makes a file of splits too
   const splits = members.filter((m) => (m.kind === 'records' || m.kind === 'empty') && SPLIT_NAMES.test(m.key));
@@ -36,7 +36,7 @@ export function wrappedRecords(members: ObjectMember[], file: string): ObjectMem
     throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, `${file}:1`);
   }
   if (members.some((m) => m.kind === 'array')) return null;
-  if (members.some((m) => m.kind === 'scalar' && RECORD_TEXT_KEYS.has(m.key))) return null;
+  if (members.some((m) => m.kind === 'scalar' && (RECORD_TEXT_KEYS.has(m.key) || m.key === textField))) return null;
   // An empty list holds no records: it is no other list that could be the one to read (`{"data": [...], "errors": []}`,
   // `{"version": …, "data": [...], "errors": []}`); a record's empty list of annotations beside its text
   // (`{"text": …, "entities": [...], "relations": []}`) was told by its text key above

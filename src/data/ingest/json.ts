@@ -43,7 +43,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     yield* readJsonl(file, opts);
     return;
   }
-  const wrapped = scan === null ? null : wrappedRecords(scan, file);
+  const wrapped = scan === null ? null : wrappedRecords(scan, file, opts.textField);
   if (wrapped !== null) {
     // beside the list read, other lists of objects (a viewer answer's "features") are not records: said when its
     // records are not viewer rows (viewer-rows.ts says what a viewer answer's are)
