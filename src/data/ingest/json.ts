@@ -149,9 +149,12 @@ export function firstChar(file: string): { ch: string; line: number; unclosed?: 
         if (end < 0) break;
         blockFrom = 0;
         i = end + 1;
-      } else if (text[i] === '/' && text[i + 1] === '/') {
-        break;
-      } else if (text[i] === '/' && text[i + 1] === '*') {
+        continue;
+      }
+      // a comment as the readers after this one tell it (no ":" can come before the first character)
+      const comment = commentAt(text, i);
+      if (comment === 'line') break;
+      if (comment === 'block') {
         blockFrom = lineNo;
         i++;
       } else if (!/\s/.test(text[i]!)) {
