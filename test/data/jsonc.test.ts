@@ -87,3 +87,14 @@ test("JSONC: a `//` in a single-quoted value (a Python literal's) of an object w
   assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[1, { text: 'a' }, undefined], [1, { text: 'b' }, undefined]]);
   assert.deepEqual(notes, []);
 });
+
+test("a JSON array of Python literals: brackets, commas and a double quote inside a single-quoted string are its text", () => {
+  // before: single-quoted strings were told only to keep `//` in them from being a comment; a "]" or "," in one ended its
+  // element, and a `"` (5" screen) opened a string to the line's end: its record and the next rejected as one or two
+  const f = writeFiles(tempDir(), {
+    'py.json': `[{'text': 'a 5" screen, [1] or }'}, {'text': 'b'},\n {'text': 'it\\'s ]', 'n': 1}]\n`,
+  })['py.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value, i.error?.reason]), [
+    [1, { text: 'a 5" screen, [1] or }' }, undefined], [1, { text: 'b' }, undefined], [2, { text: "it's ]", n: 1 }, undefined],
+  ]);
+});

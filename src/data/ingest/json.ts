@@ -182,8 +182,12 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let opensWith = 0; // the pending element's first character
   let emptyElementLine = 0, trailingCommas = 0;
   // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
-  // line, their kinds; a single-quoted string (a Python literal's) is tracked on its line only, so that `//` in it is no comment
+  // line, their kinds; a single-quoted string (a Python literal's) is tracked on its line only, so that `//` in it is no
+  // comment and its brackets, commas and quotes are text
   const comments = { open: 0, count: 0, first: 0, kinds: new Set<string>(), inSingle: false };
+  // the last character outside strings and comments: a "'" after one of "[{,:(" opens a Python string, one elsewhere
+  // (`{"text": it's}`, not JSON either) does not hide the brackets after it
+  let lastSig = 0;
   // a string of the object around the array (with `from`); a single-quoted one (a Python literal's) on its line only, as
   // scanObjectMembers tracks them, so that a `//` in it is no comment hiding the "[" after it
   const outer = { inString: false, escape: false, inSingle: false };
@@ -262,6 +266,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         if (!opened && lineNo === from.line && i === from.char) {
           opened = true;
           depth = 1;
+          lastSig = c;
           continue;
         }
         if (c === 0x22) outer.inString = true;
@@ -306,6 +311,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         if (c === 0x5b) {
           opened = true;
           depth = 1;
+          lastSig = c;
           continue;
         }
         // firstChar() guaranteed that only whitespace and comments come before "["
@@ -315,7 +321,9 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         if (singleEscape) singleEscape = false;
         else if (c === 0x5c) singleEscape = true;
         else if (c === 0x27) comments.inSingle = false;
-      } else if (c === 0x27) comments.inSingle = true;
+        continue; // its opening quote started or continued the pending element
+      }
+      if (c === 0x27 && PY_STRING_AFTER.has(lastSig)) comments.inSingle = true;
       else if (commentAt(text, i) !== null) {
         // a comment, between elements or inside one: not data (inside, it separates as whitespace does)
         const line = commentAt(text, i) === 'line';
@@ -327,6 +335,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         i++;
         continue;
       }
+      if (!isSpace(c)) lastSig = c;
       if (closed) {
         if (isSpace(c) || c === 0xfeff) continue; // a BOM: files concatenated
         // another array, or the rest of this one (a "]" that a broken element left at the top level)
@@ -417,6 +426,9 @@ function continuesString(line: string): boolean {
   }
   return inside;
 }
+
+/** The characters after which a "'" opens a Python literal's string: "[", "{", ",", ":", "(". */
+const PY_STRING_AFTER: ReadonlySet<number> = new Set([0x5b, 0x7b, 0x2c, 0x3a, 0x28]);
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
