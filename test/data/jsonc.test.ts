@@ -98,3 +98,11 @@ test("a JSON array of Python literals: brackets, commas and a double quote insid
     [1, { text: 'a 5" screen, [1] or }' }, undefined], [1, { text: 'b' }, undefined], [2, { text: "it's ]", n: 1 }, undefined],
   ]);
 });
+
+test('JSONC: a one-line array followed by comment lines alone is that array, its comments skipped, not JSON Lines', () => {
+  // before: the line after the array, not "[", made the file JSON Lines: the comment was rejected as an invalid_json record
+  const f = writeFiles(tempDir(), { 'a.json': '[{"text": "a"}, {"text": "b"}]\n\n// exported by a tool\n/* v2\n */\n' })['a.json']!;
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[1, { text: 'a' }, undefined], [1, { text: 'b' }, undefined]]);
+  assert.deepEqual(notes, ['2 `//` and `/* */` comments (line 3 first; JSONC, which JSON does not allow) skipped: comments are not records']);
+});

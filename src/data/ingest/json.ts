@@ -98,19 +98,19 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
 
 /**
  * Whether the line `from` of `file` (its first "[", past blank lines and comments: firstChar) is a whole bracketed value
- * (it closes at the line's end) and the next non-blank line starts with something other than "[": arrays one after
- * another are streamed element by element. A header comment before it is not that line: `// export [v2]` ends in "]".
+ * (it closes at the line's end) and the next character past blanks and comments (firstChar) is other than "[": arrays
+ * one after another are streamed element by element, and so is the array when only comments follow it. A header comment
+ * before it is not that line: `// export [v2]` ends in "]".
  */
 function firstLineThenMore(file: string, from: number): boolean {
-  let whole: boolean | null = null;
   for (const { text, lineNo } of readLines(file)) {
+    if (lineNo < from) continue;
     const t = text.trim();
-    if (t === '' || lineNo < from) continue;
-    if (whole !== null) return !t.startsWith('[');
-    whole = closeIndex({ depth: 0, inString: false, escape: false }, t) === t.length - 1;
-    if (!whole) return false;
+    if (closeIndex({ depth: 0, inString: false, escape: false }, t) !== t.length - 1) return false;
+    break;
   }
-  return false;
+  const next = firstChar(file, from + 1);
+  return next !== null && next.unclosed !== true && next.ch !== '[';
 }
 
 /** The first `bytes` bytes of `file`, as text. */
@@ -138,11 +138,13 @@ function firstDefect(bytes: Buffer): Rejection | null {
 
 /**
  * The first non-blank character of `file` outside comments (JSONC's `//` and `/* ... *\/`, as a hand-edited file may
- * start with) and its line, or null for a file of blanks (and comments). A `/*` never closed is that character (`unclosed`).
+ * start with) and its line, or null for a file of blanks (and comments); from line `fromLine` on. A `/*` never closed
+ * is that character (`unclosed`).
  */
-export function firstChar(file: string): { ch: string; line: number; unclosed?: true } | null {
+export function firstChar(file: string, fromLine = 1): { ch: string; line: number; unclosed?: true } | null {
   let blockFrom = 0; // the line of the `/*` whose `*\/` is not yet found (0: none)
   for (const { text, lineNo } of readLines(file)) {
+    if (lineNo < fromLine) continue;
     for (let i = 0; i < text.length; i++) {
       if (blockFrom > 0) {
         const end = text.indexOf('*/', i);
