@@ -173,6 +173,15 @@ test('JSON: one record with one list of objects ({"text": …, "entities": [{…
   assert.deepEqual(summary([...readJson(f['wrapper.json']!)]), [{ line: 1, value: { text: 'x' }, reason: undefined }], 'a wrapper is still one');
 });
 
+test('JSON: one object too long to be a record that holds a list of records: its too_long rejection names the list and what to do', () => {
+  // before: it said only that the record's JSON was too long, though a file as small holding the same is refused naming the list
+  const f = writeFiles(dir, { 'big.json': '{"columns": ["text"], "data": [{"text": "a"}, {"text": "b"}]}\n' })['big.json']!;
+  const [item, ...more] = [...readJson(f, { maxRawChars: 10 })];
+  assert.equal(more.length, 0);
+  assert.equal(item!.error?.reason, 'too_long');
+  assert.match(item!.error!.detail, /^the file's one object is not a record but holds a list of records \("data"\): save .*jq -c '\.data\[\]'.*; as one record it is 62 bytes, more than any record within --max-chars can take: rejected unparsed$/);
+});
+
 test('JSON: with --field text=body, one record {"body": …, "entities": [{…}]} is that record, not a wrapper of its annotations', () => {
   // before: only the default text keys made an object a record: its entities were read as the records, the record lost
   const rec = { body: 'Paris is in France.', entities: [{ start: 0, end: 5, label: 'LOC' }] };

@@ -52,15 +52,18 @@ export function wrappedRecords(members: ObjectMember[], file: string, textField?
  * it holds none. HF's load_dataset("json") refuses such a file too, asking for the field that holds the records.
  * Without such a list among its own members, the lists of records of its members that are objects are named, one level
  * down (Solr's `{"responseHeader": {...}, "response": {"docs": [...]}}`, an API's `{"data": {"items": [...]}}`).
+ * Without `value` (an object too long to parse), only its own lists are named, uncounted.
  */
 export function recordListsNote(members: ObjectMember[], value: unknown, file: string): string | undefined {
-  if (!isObject(value)) return undefined;
+  if (value !== undefined && !isObject(value)) return undefined;
   let lists = members.filter((m) => m.kind === 'records').map((m) => [m.key]);
-  if (lists.length === 0) lists = nestedRecordLists(value);
+  if (lists.length === 0 && value !== undefined) lists = nestedRecordLists(value);
   if (lists.length === 0) return undefined;
   const named = lists.map((keys) => {
+    const path = keys.map((k) => `"${k}"`).join('.');
+    if (value === undefined) return path;
     const n = (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], value) as unknown[]).length;
-    return `${keys.map((k) => `"${k}"`).join('.')} (${n} object${n === 1 ? '' : 's'})`;
+    return `${path} (${n} object${n === 1 ? '' : 's'})`;
   }).join(', ');
   const jq = lists[0]!.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `.[${JSON.stringify(k)}]`)).join('') + '[]';
   return `the file's one object is not a record but holds ${lists.length === 1 ? 'a list' : 'lists'} of records (${named}): ` +

@@ -63,9 +63,13 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   const size = fs.statSync(file).size;
   const maxRaw = opts.maxRawChars ?? Infinity;
   if (scan !== null && size > 3 * maxRaw) {
-    // one object, whose text (a UTF-16 unit per 3 bytes at least) is longer than any record within --max-chars
+    // one object, whose text (a UTF-16 unit per 3 bytes at least) is longer than any record within --max-chars; one
+    // holding lists of records is said to, as a shorter one is (prepare refuses it, naming them)
     opts.onBytes?.(size);
-    yield { line: first.line, raw: head(file, 1 << 16), error: { reason: 'too_long', detail: `the record's JSON is ${size} bytes, more than any record within --max-chars can take; rejected unparsed` } };
+    const lists = recordListsNote(scan, undefined, file);
+    const detail = lists ? `${lists}; as one record it is ${size} bytes, more than any record within --max-chars can take: rejected unparsed`
+      : `the record's JSON is ${size} bytes, more than any record within --max-chars can take; rejected unparsed`;
+    yield { line: first.line, raw: head(file, 1 << 16), error: { reason: 'too_long', detail } };
     return;
   }
   if (size <= WHOLE_VALUE_LIMIT) {
