@@ -18,7 +18,7 @@
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { UserError } from '../../util/errors.ts';
-import { lineDefect, readLines } from '../../util/lines.ts';
+import { lineDefect, readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { commentAt, commentsNote, countComment, scanObjectMembers, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
@@ -107,14 +107,20 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
  * before it is not that line: `// export [v2]` ends in "]".
  */
 function firstLineThenMore(file: string, from: number): boolean {
-  for (const { text, lineNo } of readLines(file)) {
-    if (lineNo < from) continue;
-    const t = text.trim();
-    if (closeIndex({ depth: 0, inString: false, escape: false }, t) !== t.length - 1) return false;
-    break;
+  // one walk of the lines (not a new one past the first: a one-line array may be hundreds of MB)
+  const lines = readLines(file);
+  try {
+    for (let l = lines.next(); !l.done; l = lines.next()) {
+      if (l.value.lineNo < from) continue;
+      const t = l.value.text.trim();
+      if (closeIndex({ depth: 0, inString: false, escape: false }, t) !== t.length - 1) return false;
+      const next = firstCharOf(lines);
+      return next !== null && next.unclosed !== true && next.ch !== '[';
+    }
+    return false;
+  } finally {
+    lines.return(undefined); // closes the file
   }
-  const next = firstChar(file, from + 1);
-  return next !== null && next.unclosed !== true && next.ch !== '[';
 }
 
 /** The first `bytes` bytes of `file`, as text. */
@@ -142,13 +148,22 @@ function firstDefect(bytes: Buffer): Rejection | null {
 
 /**
  * The first non-blank character of `file` outside comments (JSONC's `//` and `/* ... *\/`, as a hand-edited file may
- * start with) and its line, or null for a file of blanks (and comments); from line `fromLine` on. A `/*` never closed
- * is that character (`unclosed`).
+ * start with) and its line, or null for a file of blanks (and comments). A `/*` never closed is that character (`unclosed`).
  */
-export function firstChar(file: string, fromLine = 1): { ch: string; line: number; unclosed?: true } | null {
+export function firstChar(file: string): { ch: string; line: number; unclosed?: true } | null {
+  const lines = readLines(file);
+  try {
+    return firstCharOf(lines);
+  } finally {
+    lines.return(undefined); // closes the file
+  }
+}
+
+/** firstChar of the lines that `lines` has left. */
+function firstCharOf(lines: Iterator<Line>): { ch: string; line: number; unclosed?: true } | null {
   let blockFrom = 0; // the line of the `/*` whose `*\/` is not yet found (0: none)
-  for (const { text, lineNo } of readLines(file)) {
-    if (lineNo < fromLine) continue;
+  for (let l = lines.next(); !l.done; l = lines.next()) {
+    const { text, lineNo } = l.value;
     for (let i = 0; i < text.length; i++) {
       if (blockFrom > 0) {
         const end = text.indexOf('*/', i);
