@@ -366,3 +366,16 @@ test('JSON Lines and JSON: a batch of records within the raw-length bound (a lin
     assert.deepEqual([rest.length, rest[0], rest.at(-1)], [n - 1, 'r1', `r${n - 1}`], name);
   }
 });
+
+test('JSON: a string left open in an element of an object wrapping the records rejects that element alone, as in a top-level array', () => {
+  // before: the object's scan took the string on into the next line, lost its way, and the file was read as JSON Lines:
+  // the object's "{"data": [" and "], …}" rejected as records, and a warning of lines ending with a comma
+  const body = '  {"text": "a\n  {"text": "b"},\n  {"text": "c"}\n';
+  const f = writeFiles(tempDir(), { 'w.json': `{"data": [\n${body}], "x": 1}\n`, 'a.json': `[\n${body}]\n` });
+  const notes: string[] = [];
+  const read = (file: string) => [...readJson(file, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]);
+  const expected = [[2, undefined, 'invalid_json'], [3, { text: 'b' }, undefined], [4, { text: 'c' }, undefined]];
+  assert.deepEqual(read(f['a.json']!), expected);
+  assert.deepEqual(read(f['w.json']!), expected);
+  assert.deepEqual(notes, []);
+});

@@ -91,6 +91,25 @@ export function unclosedComment(file: string, line: number): UserError {
   return new UserError('a `/*` comment opened here is never closed: the rest of the file would be comment, its records unread; close it with `*/`', `${file}:${line}`);
 }
 
+/**
+ * Whether `line`, after a line that ended inside a string, is the rest of that string (a line break typed into
+ * it, as in `line two"},`): read as JSON text it ends inside a string — its closing quote taken for an opening
+ * one — while a well-formed line never does; and it does not start like an element or a key of its own
+ * (`{"`, `[`, `"key":`), as the line after a string left open usually does.
+ */
+export function continuesString(line: string): boolean {
+  const t = line.trimStart();
+  if (t.startsWith('{') || t.startsWith('[') || /^"(?:[^"\\]|\\.)*"\s*:/.test(t)) return false;
+  let inside = false, escape = false;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (escape) escape = false;
+    else if (c === 0x5c && inside) escape = true;
+    else if (c === 0x22) inside = !inside;
+  }
+  return inside;
+}
+
 /** Whether an object with these of TURN_KEYS is a chat turn (OpenAI's, ShareGPT's), not a record. */
 export function isTurn(keys: ReadonlySet<string>): boolean {
   return (keys.has('role') && keys.has('content')) || (keys.has('from') && keys.has('value'));
@@ -118,7 +137,8 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
   let pendingKey = ''; // the key of the member whose value comes next
   const member = (): ObjectMember => members[members.length - 1]!;
   let inComment = 0; // the line of the `/* ... */` comment being skipped, 0: none (JSONC, as hand-edited files have; json.ts reads the records past them)
-  for (const { text, lineNo } of readLines(file)) {
+  let broken = false; // a string left open at its line's end ended its element: the "}"s after it are skipped
+  for (const [{ text, lineNo }, after] of withNext(readLines(file))) {
     let inSingle = false; // in a single-quoted string (a Python literal's record) on this line: a `//` in it is no comment
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
@@ -150,6 +170,8 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         i++;
         continue;
       }
+      if (broken && c === '}') continue;
+      broken = false;
       if (closed) return 'lines'; // more text after the object
       if (expectKey && c !== '"' && c !== '}') return null; // a key not in JSON's quotes (a Python literal)
       const depth = stack.length;
@@ -196,9 +218,16 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         return null;
       }
     }
-    // a line break inside a string is not JSON, but inside the records readJsonArray judges the element it breaks:
-    // the string goes on (a line break typed into a value), as it does there
+    // a line break inside a string is not JSON, but inside the records readJsonArray judges the element it breaks, and
+    // so does the scan, as it does: the string goes on when the next line is its rest (a line break typed into a value),
+    // else it was left open and the element ends with its line (its closing brackets after it skipped)
     if (inString && stack.length < 2) return null;
+    if (inString && stack[1] === 'arr' && (after === undefined || !continuesString(after.text))) {
+      inString = escape = false;
+      key = null;
+      stack.length = 2;
+      broken = true;
+    }
   }
   if (inComment > 0) throw unclosedComment(file, inComment);
   return closed ? members : null;
@@ -207,4 +236,14 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
     if (stack.length === 1) pendingKey = k;
     else if (TURN_KEYS.has(k)) elementKeys.add(k);
   }
+}
+
+/** Each item of `items` with the one after it (undefined for the last); closing `items` when the caller stops early. */
+function* withNext<T>(items: Iterable<T>): Generator<[T, T | undefined]> {
+  let prev: [T] | null = null;
+  for (const x of items) {
+    if (prev !== null) yield [prev[0], x];
+    prev = [x];
+  }
+  if (prev !== null) yield [prev[0], undefined];
 }

@@ -21,7 +21,7 @@ import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
-import { commentAt, commentsNote, countComment, scanObjectMembers, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
+import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -268,6 +268,15 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     let singleEscape = false;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
+      if (from !== undefined && !opened && lineNo === from.line && i === from.char) {
+        // the wrapped array's "[", where the scan found it, whatever this reading of the text before it made of it
+        opened = true;
+        depth = 1;
+        lastSig = c;
+        outer.inString = false;
+        comments.open = 0;
+        continue;
+      }
       if (comments.open > 0) {
         if (c === 0x2a && text.charCodeAt(i + 1) === 0x2f) {
           comments.open = 0;
@@ -282,12 +291,6 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
           if (outer.escape) outer.escape = false;
           else if (c === 0x5c) outer.escape = true;
           else if (c === 0x22) outer.inString = false;
-          continue;
-        }
-        if (!opened && lineNo === from.line && i === from.char) {
-          opened = true;
-          depth = 1;
-          lastSig = c;
           continue;
         }
         if (c === 0x22) outer.inString = true;
@@ -427,25 +430,6 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
       yield { line: emptyElementLine, raw: '', error: { reason: 'invalid_json', detail: afterClose > 0 ? unclosed : 'unexpected end of file after ","' } };
     }
   }
-}
-
-/**
- * Whether `line`, after a line that ended inside a string, is the rest of that string (a line break typed into
- * it, as in `line two"},`): read as JSON text it ends inside a string — its closing quote taken for an opening
- * one — while a well-formed line never does; and it does not start like an element or a key of its own
- * (`{"`, `[`, `"key":`), as the line after a string left open usually does.
- */
-function continuesString(line: string): boolean {
-  const t = line.trimStart();
-  if (t.startsWith('{') || t.startsWith('[') || /^"(?:[^"\\]|\\.)*"\s*:/.test(t)) return false;
-  let inside = false, escape = false;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (escape) escape = false;
-    else if (c === 0x5c && inside) escape = true;
-    else if (c === 0x22) inside = !inside;
-  }
-  return inside;
 }
 
 /** The characters after which a "'" opens a Python literal's string: "[", "{", ",", ":", "(". */
