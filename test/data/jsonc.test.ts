@@ -106,3 +106,12 @@ test('JSONC: a one-line array followed by comment lines alone is that array, its
   assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[1, { text: 'a' }, undefined], [1, { text: 'b' }, undefined]]);
   assert.deepEqual(notes, ['2 `//` and `/* */` comments (line 3 first; JSONC, which JSON does not allow) skipped: comments are not records']);
 });
+
+test('JSONC: a layout refused after a header comment (splits in one object, a pandas table) is said at the object\'s line, not line 1', () => {
+  const f = writeFiles(tempDir(), {
+    'splits.json': '// exported\n{"train": [{"text": "a"}], "test": [{"text": "b"}]}\n',
+    'table.json': '/* by column */\n\n{"text": {"0": "a", "1": "b"}}\n',
+  });
+  assert.throws(() => [...readJson(f['splits.json']!)], (e: Error) => e.message.startsWith(`${f['splits.json']}:2: the file holds the splits`));
+  assert.throws(() => [...readJson(f['table.json']!)], (e: Error) => e.message.startsWith(`${f['table.json']}:3: a table in pandas' orient="columns" layout`));
+});

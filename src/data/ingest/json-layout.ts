@@ -26,14 +26,14 @@ const RECORD_TEXT_KEYS: ReadonlySet<string> = new Set(['text', 'prompt', 'comple
  * (datasets-server /rows, /first-rows) wraps the records: viewer-rows.ts reads each as its "row". An object with a
  * scalar under a key a record's text is read from (RECORD_TEXT_KEYS, or `textField`, --field text's: `{"text": …, "entities": [{…}]}`) is a record, its
  * list of objects its annotations, and wraps nothing. Several lists of records named as splits
- * (`{"train": [...], "test": [...]}`, or one empty) are refused (a UserError naming `file`:1).
+ * (`{"train": [...], "test": [...]}`, or one empty) are refused (a UserError naming `where`: the file and the object's line).
  */
-export function wrappedRecords(members: ObjectMember[], file: string, textField?: string): ObjectMember | null {
+export function wrappedRecords(members: ObjectMember[], where: string, textField?: string): ObjectMember | null {
   const lists = members.filter((m) => m.kind === 'records');
   // an empty split beside one of records (`{"train": [...], "test": []}`) makes a file of splits too
   const splits = members.filter((m) => (m.kind === 'records' || m.kind === 'empty') && SPLIT_NAMES.test(m.key));
   if (splits.length > 1 && splits.some((m) => m.kind === 'records')) {
-    throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, `${file}:1`);
+    throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, where);
   }
   if (members.some((m) => m.kind === 'array')) return null;
   if (members.some((m) => m.kind === 'scalar' && (RECORD_TEXT_KEYS.has(m.key) || m.key === textField))) return null;
@@ -105,10 +105,9 @@ export function notARecordError(item: RawItem, file: string): UserError | null {
   return null;
 }
 
-/** Throws a UserError (naming `file`:1) when `value` is a pandas table that is not records. */
-export function refuseTableLayouts(value: unknown, file: string): void {
+/** Throws a UserError (naming `where`: the file and the object's line) when `value` is a pandas table that is not records. */
+export function refuseTableLayouts(value: unknown, where: string): void {
   if (!isObject(value)) return;
-  const where = `${file}:1`;
   const keys = Object.keys(value);
   const records = 'write it with DataFrame.to_json(path, orient="records", lines=True), one record per line';
   if (Array.isArray(value.columns) && Array.isArray(value.data) && value.data.every(Array.isArray) && keys.every((k) => ['columns', 'index', 'data'].includes(k))) {

@@ -43,7 +43,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     yield* readJsonl(file, opts);
     return;
   }
-  const wrapped = scan === null ? null : wrappedRecords(scan, file, opts.textField);
+  const wrapped = scan === null ? null : wrappedRecords(scan, `${file}:${first.line}`, opts.textField);
   if (wrapped !== null) {
     // beside the list read, other lists of objects (a viewer answer's "features") are not records: said when its
     // records are not viewer rows (viewer-rows.ts says what a viewer answer's are)
@@ -89,7 +89,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       if (note) opts.onNote?.(note);
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === undefined ? null : { reason: 'invalid_json' as const, detail: duplicate };
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
-      if (!bad) refuseTableLayouts(value, file);
+      if (!bad) refuseTableLayouts(value, `${file}:${first.line}`);
       const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value, file);
       const noRecords = bad || scan === null ? undefined : emptyListNote(scan, value);
       yield bad ? { line: first.line, raw: text.trim(), error: bad }
