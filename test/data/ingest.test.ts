@@ -182,6 +182,15 @@ test('JSON: one object too long to be a record that holds a list of records: its
   assert.match(item!.error!.detail, /^the file's one object is not a record but holds a list of records \("data"\): save .*jq -c '\.data\[\]'.*; as one record it is 62 bytes, more than any record within --max-chars can take: rejected unparsed$/);
 });
 
+test('JSON: one object read as one record for its text key though it holds a list of records: a note names the list and what to do', () => {
+  // before: {"text": "A dataset of …", "data": [...]} was kept as one record, its records dropped without a word
+  const f = writeFiles(dir, { 'desc.json': '{"text": "Our reviews", "data": [{"text": "a"}, {"text": "b"}]}\n' })['desc.json']!;
+  const notes: string[] = [];
+  assert.deepEqual(summary([...readJson(f, { onNote: (n) => notes.push(n) })]), [{ line: 1, value: { text: 'Our reviews', data: [{ text: 'a' }, { text: 'b' }] }, reason: undefined }]);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /^the file's one object is read as one record \(its "text" is a record's text\), not as a wrapper of its list of records \("data" \(2 objects\)\): if it holds the records to train on, save them as their own file \(JSON Lines: jq -c '\.data\[\]' /);
+});
+
 test('JSON: with --field text=body, one record {"body": …, "entities": [{…}]} is that record, not a wrapper of its annotations', () => {
   // before: only the default text keys made an object a record: its entities were read as the records, the record lost
   const rec = { body: 'Paris is in France.', entities: [{ start: 0, end: 5, label: 'LOC' }] };

@@ -36,7 +36,7 @@ export function wrappedRecords(members: ObjectMember[], where: string, textField
     throw new UserError(`the file holds the splits ${splits.map((m) => `"${m.key}"`).join(', ')} in one object: save each as its own file (JSON Lines) and name the evaluation ones with --val or --test`, where);
   }
   if (members.some((m) => m.kind === 'array')) return null;
-  if (members.some((m) => m.kind === 'scalar' && (RECORD_TEXT_KEYS.has(m.key) || m.key === textField))) return null;
+  if (recordTextKey(members, textField) !== undefined) return null;
   // An empty list holds no records: it is no other list that could be the one to read (`{"data": [...], "errors": []}`,
   // `{"version": …, "data": [...], "errors": []}`); a record's empty list of annotations beside its text
   // (`{"text": …, "entities": [...], "relations": []}`) was told by its text key above
@@ -46,15 +46,21 @@ export function wrappedRecords(members: ObjectMember[], where: string, textField
   return lists.length === 1 ? lists[0]! : null;
 }
 
+/** The key of a scalar member that a record's text is read from (RECORD_TEXT_KEYS, or `textField`): the object is a record. */
+export function recordTextKey(members: ObjectMember[], textField?: string): string | undefined {
+  return members.find((m) => m.kind === 'scalar' && (RECORD_TEXT_KEYS.has(m.key) || m.key === textField))?.key;
+}
+
 /**
  * For an object read as one record though it holds lists of records (`{"data": [...], "extra": [...]}`: none of them
  * the one list wrapping the records), what to say when it is no record: its lists and what to do; undefined when
  * it holds none. HF's load_dataset("json") refuses such a file too, asking for the field that holds the records.
  * Without such a list among its own members, the lists of records of its members that are objects are named, one level
  * down (Solr's `{"responseHeader": {...}, "response": {"docs": [...]}}`, an API's `{"data": {"items": [...]}}`).
- * Without `value` (an object too long to parse), only its own lists are named, uncounted.
+ * Without `value` (an object too long to parse), only its own lists are named, uncounted. With `textKey` (recordTextKey:
+ * the object is a record), what to say though it is one: that the lists were not read as records.
  */
-export function recordListsNote(members: ObjectMember[], value: unknown, file: string): string | undefined {
+export function recordListsNote(members: ObjectMember[], value: unknown, file: string, textKey?: string): string | undefined {
   if (value !== undefined && !isObject(value)) return undefined;
   let lists = members.filter((m) => m.kind === 'records').map((m) => [m.key]);
   if (lists.length === 0 && value !== undefined) lists = nestedRecordLists(value);
@@ -66,8 +72,12 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
     return `${path} (${n} object${n === 1 ? '' : 's'})`;
   }).join(', ');
   const jq = lists[0]!.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `.[${JSON.stringify(k)}]`)).join('') + '[]';
-  return `the file's one object is not a record but holds ${lists.length === 1 ? 'a list' : 'lists'} of records (${named}): ` +
-    `save the records to train on as their own file (JSON Lines: jq -c '${jq}' ${/^[\w./-]+$/.test(file) ? file : 'FILE'} > records.jsonl)`;
+  const jsonl = `(JSON Lines: jq -c '${jq}' ${/^[\w./-]+$/.test(file) ? file : 'FILE'} > records.jsonl)`;
+  if (textKey !== undefined) {
+    return `the file's one object is read as one record (its ${JSON.stringify(textKey)} is a record's text), not as a wrapper of its ` +
+      `${lists.length === 1 ? 'list' : 'lists'} of records (${named}): if ${lists.length === 1 ? 'it holds' : 'they hold'} the records to train on, save them as their own file ${jsonl}`;
+  }
+  return `the file's one object is not a record but holds ${lists.length === 1 ? 'a list' : 'lists'} of records (${named}): save the records to train on as their own file ${jsonl}`;
 }
 
 /** The paths (two keys) of the non-empty arrays of objects, not all chat turns, that `value`'s members that are objects hold. */

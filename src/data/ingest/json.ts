@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { emptyListNote, recordListsNote, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
+import { emptyListNote, recordListsNote, recordTextKey, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
@@ -92,6 +92,10 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       if (!bad) refuseTableLayouts(value, `${file}:${first.line}`);
       const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value, file);
       const noRecords = bad || scan === null ? undefined : emptyListNote(scan, value);
+      // a record by its text key (wrappedRecords) that holds lists of records: said, though it is kept, for they are not read
+      const textKey = bad || scan === null ? undefined : recordTextKey(scan, opts.textField);
+      const unread = textKey === undefined ? undefined : recordListsNote(scan!, value, file, textKey);
+      if (unread) opts.onNote?.(unread);
       yield bad ? { line: first.line, raw: text.trim(), error: bad }
         : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}) };
       return;
