@@ -115,3 +115,17 @@ test('JSONC: a layout refused after a header comment (splits in one object, a pa
   assert.throws(() => [...readJson(f['splits.json']!)], (e: Error) => e.message.startsWith(`${f['splits.json']}:2: the file holds the splits`));
   assert.throws(() => [...readJson(f['table.json']!)], (e: Error) => e.message.startsWith(`${f['table.json']}:3: a table in pandas' orient="columns" layout`));
 });
+
+test('JSONC: comments that start a line in a .json file of JSON Lines (a header, one between records) are skipped and noted, not rejected as records', () => {
+  // before: each was an invalid_json record in rejected.jsonl, though the same header before an array or one object is skipped
+  const f = writeFiles(tempDir(), {
+    'l.json': '// exported by a tool\n/* two\n   lines */\n{"text": "a"}\n  // between\n{"text": "b"}\n/* x */ {"text": "c"}\n',
+    'open.json': '{"text": "a"}\n/* never closed\n{"text": "b"}\n',
+  });
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f['l.json']!, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [
+    [4, { text: 'a' }, undefined], [6, { text: 'b' }, undefined], [7, { text: 'c' }, undefined],
+  ]);
+  assert.deepEqual(notes, ['4 `//` and `/* */` comments (line 1 first; JSONC, which JSON does not allow) skipped: comments are not records']);
+  assert.throws(() => [...readJson(f['open.json']!)], (e: Error) => e.message.startsWith(`${f['open.json']}:2: a \`/*\` comment opened here is never closed`));
+});

@@ -35,12 +35,12 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   if (first === null) return;
   if (first.unclosed) throw unclosedComment(file, first.line);
   if (first.ch === '[') {
-    yield* (firstLineThenMore(file, first.line) ? readJsonl(file, opts) : readJsonArray(file, opts));
+    yield* (firstLineThenMore(file, first.line) ? readJsonl(file, opts, true) : readJsonArray(file, opts));
     return;
   }
   const scan = first.ch === '{' ? scanObjectMembers(file) : null;
   if (scan === 'lines') {
-    yield* readJsonl(file, opts);
+    yield* readJsonl(file, opts, true);
     return;
   }
   const wrapped = scan === null ? null : wrappedRecords(scan, `${file}:${first.line}`, opts.textField);
@@ -101,7 +101,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       return;
     }
   }
-  yield* readJsonl(file, opts);
+  yield* readJsonl(file, opts, true);
 }
 
 /**

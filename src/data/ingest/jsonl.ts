@@ -13,15 +13,17 @@
 // one-line array as the first line: json.ts) holds its elements as records, each at the line, each parsed from its own
 // text; an empty one holds none; `onNote` is told how many lines and records were read so. A record followed by a comma
 // and nothing else (`{"text": "a"},`: the lines of a JSON array's body, pasted without its brackets) is read as the
-// record, and `onNote` is told how many lines were; any other text after a record leaves the line invalid_json.
+// record, and `onNote` is told how many lines were; any other text after a record leaves the line invalid_json. In a .json
+// file (JSONC, as json.ts reads it) comments that start a line are skipped and noted; one after a record is still in its line.
 import { readLines, type Line } from '../../util/lines.ts';
-import { isTurn } from './json-object-scan.ts';
+import { commentAt, commentsNote, countComment, isTurn, unclosedComment, type CommentTally } from './json-object-scan.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
 import { defectRejection, recordDefect, type RawItem, type ReadOptions } from './types.ts';
 
-export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawItem> {
+/** With `jsonc` (a .json file, where json.ts allows comments), comments that start a line are skipped and noted. */
+export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false): Generator<RawItem> {
   const source = readLines(file);
   // lines read ahead for an object that never closed, read again as lines from `at` (a queue: shift() and a spread
   // unshift() of hundreds of thousands of lines would be quadratic, or overflow the stack)
@@ -35,7 +37,13 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
   };
   const arrays = { lines: 0, records: 0, first: 0 };
   const commas = { lines: 0, first: 0 };
+  const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
   for (let l = next(); l !== undefined; l = next()) {
+    if (jsonc && !l.defect && l.text.trimStart().startsWith('/')) {
+      const rest = pastComments(l, next, comments, file);
+      if (rest === null) continue;
+      l = rest;
+    }
     const { text, lineNo, defect } = l;
     let t = text.trim();
     if (t === '') continue;
@@ -75,6 +83,8 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
       yield r;
     }
   }
+  const note = commentsNote(comments);
+  if (note) opts.onNote?.(note);
   if (arrays.lines > 0) {
     const lines = arrays.lines === 1 ? `1 line holds a JSON array of records, not one record (line ${arrays.first})` : `${arrays.lines} lines hold a JSON array of records, not one record (line ${arrays.first} first)`;
     opts.onNote?.(`${lines}: read as the ${arrays.records === 1 ? 'record' : `${arrays.records} records`} ${arrays.lines === 1 ? 'it holds' : 'they hold'}, each at its line (JSON Lines holds one record a line)`);
@@ -83,6 +93,31 @@ export function* readJsonl(file: string, opts: ReadOptions = {}): Generator<RawI
     const n = commas.lines;
     opts.onNote?.(`${n === 1 ? '1 line ends' : `${n} lines end`} with a comma after the record (line ${commas.first}${n === 1 ? '' : ' first'}; lines cut from a JSON array?): ` +
       `read as the record before it; JSON Lines holds one record a line with nothing after it: remove the comma${n === 1 ? '' : 's'}, or put [ ] around the lines to make the file a JSON array`);
+  }
+}
+
+/**
+ * Line `l` past the comments it starts with (JSONC: `//` to the end of its line, `/* ... *\/` up to the line where it
+ * closes), counted into `tally`: what follows the last on its line, or null when nothing does. A `/*` never closed is a
+ * UserError at its line, as in a JSON array (its records would be read though the writer took them for comment).
+ */
+function pastComments(l: Line, next: () => Line | undefined, tally: CommentTally, file: string): Line | null {
+  let line = l, rest = l.text.trimStart();
+  for (;;) {
+    const kind = commentAt(rest, 0);
+    if (kind === null) return rest === '' ? null : { ...line, text: rest };
+    countComment(tally, kind, line.lineNo);
+    if (kind === 'line') return null;
+    const opened = line.lineNo;
+    let end = rest.indexOf('*/', 2);
+    while (end < 0) {
+      const n = next();
+      if (n === undefined) throw unclosedComment(file, opened);
+      line = n;
+      rest = n.text;
+      end = rest.indexOf('*/');
+    }
+    rest = rest.slice(end + 2).trimStart();
   }
 }
 
