@@ -129,3 +129,16 @@ test('JSONC: comments that start a line in a .json file of JSON Lines (a header,
   assert.deepEqual(notes, ['4 `//` and `/* */` comments (line 1 first; JSONC, which JSON does not allow) skipped: comments are not records']);
   assert.throws(() => [...readJson(f['open.json']!)], (e: Error) => e.message.startsWith(`${f['open.json']}:2: a \`/*\` comment opened here is never closed`));
 });
+
+test('JSONC: a comment after a record on its line in a .json file of JSON Lines (the first line a one-line array, too) is skipped', () => {
+  // before: the line was an invalid_json record; after a first line's array, the lines after it were read as one broken
+  // element (two records one rejection)
+  const f = writeFiles(tempDir(), {
+    'l.json': '[{"text": "a"}] // first\n{"text": "b // x"}\n{"text": "c"} /* d */ , \n' + "{'text': 'it\\'s // e'} // f\n",
+  });
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f['l.json']!, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [
+    [1, { text: 'a' }, undefined], [2, { text: 'b // x' }, undefined], [3, { text: 'c' }, undefined], [4, { text: "it's // e" }, undefined],
+  ]);
+  assert.equal(notes.filter((n) => /^3 `\/\/` and `\/\* \*\/` comments \(line 1 first;/.test(n)).length, 1, notes.join('\n'));
+});

@@ -51,13 +51,15 @@ export function commentsNote({ count: n, first, kinds }: CommentTally): string |
 }
 
 /**
- * `text` (a whole JSON file) with its comments outside strings blanked (a `//` to the end of its line, a `/* *\/` by
- * spaces, its line breaks kept), counted into `tally`; strings are tracked as scanObjectMembers tracks them (a
- * single-quoted one, a Python literal's, on its line only). The text as it is when it has no comment.
+ * `text` (a whole JSON file, or a line of one: `firstLine` its number) with its comments outside strings blanked (a `//`
+ * to the end of its line, a `/* *\/` by spaces, its line breaks kept), counted into `tally`; strings are tracked as
+ * scanObjectMembers tracks them (a single-quoted one, a Python literal's, on its line only, its `\'` escaped). The text as
+ * it is when it has no comment, or a `/*` never closed (left for the parse to refuse: firstChar and the scan found none).
  */
-export function withoutComments(text: string, tally: CommentTally): string {
+export function withoutComments(text: string, tally: CommentTally, firstLine = 1): string {
   const out: string[] = [];
-  let inString = false, escape = false, inSingle = false, line = 1, from = 0;
+  let inString = false, escape = false, inSingle = false, line = firstLine, from = 0;
+  const found: Array<['line' | 'block', number]> = []; // counted once the text is known to be read without them
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '\n') {
@@ -70,19 +72,25 @@ export function withoutComments(text: string, tally: CommentTally): string {
       else if (c === '"') inString = false;
       continue;
     }
-    if (c === '"' && !inSingle) inString = true;
-    else if (c === "'") inSingle = !inSingle;
-    const comment = inSingle ? null : commentAt(text, i);
+    if (inSingle) {
+      if (c === '\\' && text[i + 1] !== '\n') i++;
+      else if (c === "'") inSingle = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === "'") inSingle = true;
+    const comment = commentAt(text, i);
     if (comment === null) continue;
-    countComment(tally, comment, line);
     const end = comment === 'line' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
+    if (comment === 'block' && end < 2) return text;
     const stop = comment === 'line' && end < 0 ? text.length : end;
-    if (comment === 'block' && end < 2) return text; // never closed: left for the parse to refuse (firstChar found no such)
+    found.push([comment, line]);
     out.push(text.slice(from, i), text.slice(i, stop).replace(/[^\n]/g, ' '));
     line += text.slice(i, stop).split('\n').length - 1;
     from = stop;
     i = stop - 1;
   }
+  for (const [kind, at] of found) countComment(tally, kind, at);
   return from === 0 ? text : out.join('') + text.slice(from);
 }
 

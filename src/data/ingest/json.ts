@@ -116,7 +116,8 @@ function firstLineThenMore(file: string, from: number): boolean {
   try {
     for (let l = lines.next(); !l.done; l = lines.next()) {
       if (l.value.lineNo < from) continue;
-      const t = l.value.text.trim();
+      // a comment after it (`[...] // first`) is no more text on its line
+      const t = withoutComments(l.value.text, { count: 0, first: 0, kinds: new Set() }).trim();
       if (closeIndex({ depth: 0, inString: false, escape: false }, t) !== t.length - 1) return false;
       const next = firstCharOf(lines);
       return next !== null && next.unclosed !== true && next.ch !== '[';

@@ -14,9 +14,10 @@
 // text; an empty one holds none; `onNote` is told how many lines and records were read so. A record followed by a comma
 // and nothing else (`{"text": "a"},`: the lines of a JSON array's body, pasted without its brackets) is read as the
 // record, and `onNote` is told how many lines were; any other text after a record leaves the line invalid_json. In a .json
-// file (JSONC, as json.ts reads it) comments that start a line are skipped and noted; one after a record is still in its line.
+// file (JSONC, as json.ts reads it) comments are skipped and noted: those that start a line (a block up to the line where
+// it closes), and those within a line (a record's, or one after it).
 import { readLines, type Line } from '../../util/lines.ts';
-import { commentAt, commentsNote, countComment, isTurn, unclosedComment, type CommentTally } from './json-object-scan.ts';
+import { commentAt, commentsNote, countComment, isTurn, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
@@ -64,6 +65,8 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
       yield { line: lineNo, raw: t, error: defectRejection(defect, lineNo) };
       continue;
     }
+    // a comment after the record, or inside it (a `/*` left open on it is left for the parse to reject)
+    if (jsonc && t.includes('/')) t = withoutComments(t, comments, lineNo).trim();
     // `{"text": "a"},`: the lines of a JSON array's body (pasted, or written by hand) are read as their records
     const body = recordBeforeComma(t);
     const item = lineItem(body ?? t, lineNo, opts.maxRawChars);
