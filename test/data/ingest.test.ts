@@ -189,6 +189,11 @@ test('JSON: one object read as one record for its text key though it holds a lis
   assert.deepEqual(summary([...readJson(f, { onNote: (n) => notes.push(n) })]), [{ line: 1, value: { text: 'Our reviews', data: [{ text: 'a' }, { text: 'b' }] }, reason: undefined }]);
   assert.equal(notes.length, 1);
   assert.match(notes[0]!, /^the file's one object is read as one record \(its "text" is a record's text\), not as a wrapper of its list of records \("data" \(2 objects\)\): if it holds the records to train on, save them as their own file \(JSON Lines: jq -c '\.data\[\]' /);
+  // a record's annotations (no record's text in them) are no list of records to say anything of
+  const g = writeFiles(dir, { 'ents.json': '{"text": "Paris", "entities": [{"start": 0, "end": 5, "label": "LOC"}], "meta": {"spans": [{"start": 0}]}}\n' })['ents.json']!;
+  notes.length = 0;
+  assert.equal([...readJson(g, { onNote: (n) => notes.push(n) })].length, 1);
+  assert.deepEqual(notes, []);
 });
 
 test('JSON: with --field text=body, one record {"body": …, "entities": [{…}]} is that record, not a wrapper of its annotations', () => {

@@ -58,12 +58,13 @@ export function recordTextKey(members: ObjectMember[], textField?: string): stri
  * Without such a list among its own members, the lists of records of its members that are objects are named, one level
  * down (Solr's `{"responseHeader": {...}, "response": {"docs": [...]}}`, an API's `{"data": {"items": [...]}}`).
  * Without `value` (an object too long to parse), only its own lists are named, uncounted. With `textKey` (recordTextKey:
- * the object is a record), what to say though it is one: that the lists were not read as records.
+ * the object is a record), what to say though it is one: that its own lists holding a record's text were not read as records.
  */
 export function recordListsNote(members: ObjectMember[], value: unknown, file: string, textKey?: string): string | undefined {
   if (value !== undefined && !isObject(value)) return undefined;
-  let lists = members.filter((m) => m.kind === 'records').map((m) => [m.key]);
-  if (lists.length === 0 && value !== undefined) lists = nestedRecordLists(value);
+  // a record's own lists are said only when they look like records (a record's text in them), not its annotations
+  let lists = members.filter((m) => m.kind === 'records' && (textKey === undefined || holdsRecordText(value, m.key, textKey))).map((m) => [m.key]);
+  if (lists.length === 0 && value !== undefined && textKey === undefined) lists = nestedRecordLists(value);
   if (lists.length === 0) return undefined;
   const named = lists.map((keys) => {
     const path = keys.map((k) => `"${k}"`).join('.');
@@ -78,6 +79,12 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
       `${lists.length === 1 ? 'list' : 'lists'} of records (${named}): if ${lists.length === 1 ? 'it holds' : 'they hold'} the records to train on, save them as their own file ${jsonl}`;
   }
   return `the file's one object is not a record but holds ${lists.length === 1 ? 'a list' : 'lists'} of records (${named}): save the records to train on as their own file ${jsonl}`;
+}
+
+/** Whether an object of `value`'s list `key` has a string under a record's text key (RECORD_TEXT_KEYS, or `textKey`). */
+function holdsRecordText(value: unknown, key: string, textKey: string): boolean {
+  const list = isObject(value) ? value[key] : undefined;
+  return Array.isArray(list) && list.some((x) => isObject(x) && Object.entries(x).some(([k, v]) => typeof v === 'string' && (RECORD_TEXT_KEYS.has(k) || k === textKey)));
 }
 
 /** The paths (two keys) of the non-empty arrays of objects, not all chat turns, that `value`'s members that are objects hold. */
