@@ -379,3 +379,9 @@ test('JSON: a string left open in an element of an object wrapping the records r
   assert.deepEqual(read(f['w.json']!), expected);
   assert.deepEqual(notes, []);
 });
+
+test('JSON: an object whose list of records is under a key it names twice is invalid_json, not a wrapper read as its first value', () => {
+  // before: {"data": [...], "data": 5} had the list's records read, though JSON (json.load, JSON.parse) keeps the 5
+  const f = writeFiles(tempDir(), { 'dup.json': '{"data": [{"text": "a"}, {"text": "b"}],\n "data": 5}\n' })['dup.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.error?.detail]), [[1, 'the key "data" appears twice with different values (JSON keeps the last and drops the other): keep one']]);
+});

@@ -42,8 +42,10 @@ export function wrappedRecords(members: ObjectMember[], where: string, textField
   // (`{"text": …, "entities": [...], "relations": []}`) was told by its text key above
   // a dataset-viewer answer (/rows, /first-rows): its "features" describe the columns, its "rows" are the records
   const rows = lists.find((m) => m.key === 'rows');
-  if (rows !== undefined && lists.length === 2 && lists.some((m) => m.key === 'features')) return rows;
-  return lists.length === 1 ? lists[0]! : null;
+  const wrapped = rows !== undefined && lists.length === 2 && lists.some((m) => m.key === 'features') ? rows : lists.length === 1 ? lists[0]! : null;
+  // a key named twice (`{"data": [...], "data": 5}`): JSON keeps the last value, so the object is read whole, to be
+  // rejected for it (duplicate-keys.ts)
+  return wrapped !== null && members.some((m) => m !== wrapped && m.key === wrapped.key) ? null : wrapped;
 }
 
 /** The key of a scalar member that a record's text is read from (RECORD_TEXT_KEYS, or `textField`): the object is a record. */
