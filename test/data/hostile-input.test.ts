@@ -385,3 +385,9 @@ test('JSON: an object whose list of records is under a key it names twice is inv
   const f = writeFiles(tempDir(), { 'dup.json': '{"data": [{"text": "a"}, {"text": "b"}],\n "data": 5}\n' })['dup.json']!;
   assert.deepEqual([...readJson(f)].map((i) => [i.line, i.error?.detail]), [[1, 'the key "data" appears twice with different values (JSON keeps the last and drops the other): keep one']]);
 });
+
+test('JSON: an object\'s keys are read as JSON reads them: a record\'s text key spelled with an escape ("te\\u0078t") makes it a record', () => {
+  // before: the scan took the key as written, so {"te\u0078t": …, "entities": [{…}]} was a wrapper of its entities, the record lost
+  const f = writeFiles(tempDir(), { 'esc.json': '{"te\\u0078t": "Paris", "entities": [{"start": 0, "end": 5}]}\n' })['esc.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => i.value), [{ text: 'Paris', entities: [{ start: 0, end: 5 }] }]);
+});

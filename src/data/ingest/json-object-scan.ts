@@ -162,7 +162,7 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         else if (c === '\\') escape = true;
         else if (c === '"') {
           inString = false;
-          if (key !== null) endKey(key.join(''));
+          if (key !== null) endKey(keyName(key.join('')));
           key = null;
           continue;
         }
@@ -254,4 +254,14 @@ function* withNext<T>(items: Iterable<T>): Generator<[T, T | undefined]> {
     prev = [x];
   }
   if (prev !== null) yield [prev[0], undefined];
+}
+
+/** A key as JSON reads it (`"te\u0078t"` is "text"), from its text between the quotes; as written when that is no JSON string (cut at KEY_LIMIT). */
+function keyName(written: string): string {
+  if (!written.includes('\\')) return written;
+  try {
+    return JSON.parse(`"${written}"`) as string;
+  } catch {
+    return written;
+  }
 }
