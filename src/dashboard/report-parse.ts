@@ -85,8 +85,13 @@ class ReportParser {
     w.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   }
 
+  /** A new thread (the tests put a fake in its place). */
+  private spawn(): Worker {
+    return new Worker(BOOT, { eval: true, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB }, stdout: true, stderr: true });
+  }
+
   private start(): Worker {
-    const w = new Worker(BOOT, { eval: true, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB }, stdout: true, stderr: true });
+    const w = this.spawn();
     w.on('message', (m: { report?: ReportPayload; failed?: string }) => {
       // a thread already replaced (stopped for taking too long, its answer in flight) answers for the report it was
       // reading, which has its error: not for the one being read now, perhaps another run's

@@ -103,6 +103,11 @@ export class RunWatcher {
     return this.folder.locked;
   }
 
+  /** Whether a report.json parsed on reportParser's thread awaits the next poll, which sends it. */
+  get reportReady(): boolean {
+    return this.reportArrived;
+  }
+
   /** Bytes of metrics.jsonl read so far. */
   get metricsBytesRead(): number {
     return this.tail.bytesRead;
