@@ -126,6 +126,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     clearTimeout(next.timeout);
     clearImmediate(next.immediate);
     plan.close();
+    // a report being parsed on its thread (up to 30 s) would keep a closed dashboard's process alive and its bytes held
+    for (const w of watchers) w.close();
   };
   // the large reports the first poll found are parsed on their thread meanwhile, one at a time (up to 30 s each): the
   // page is served at once, saying each is being read, and each is sent when parsed (the tick after: reportReady)

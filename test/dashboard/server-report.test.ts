@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { Worker } from 'node:worker_threads';
-import { reportParser } from '../../src/dashboard/report-parse.ts';
+import { PARSE_STOPPED, reportParser } from '../../src/dashboard/report-parse.ts';
+import { RunWatcher } from '../../src/dashboard/run-watch.ts';
 import { startDashboard } from '../../src/dashboard/server.ts';
 import { RUN_GEN, tempRuns, waitFor } from './helpers.ts';
 
@@ -34,7 +35,7 @@ interface Inside {
 }
 
 /** Makes reportParser start FakeThreads (each one it starts is pushed to the list returned); restore() undoes it. */
-export function fakeThreads(): { threads: FakeThread[]; restore(): void } {
+function fakeThreads(): { threads: FakeThread[]; restore(): void } {
   const inside = reportParser as unknown as Inside;
   if (inside.worker !== null) inside.fail(inside.worker, 'unused'); // an idle real thread: the next report starts a fake
   const spawn = inside.spawn;
@@ -77,5 +78,60 @@ test('the page is served while the large reports the first poll found are parsed
   } finally {
     fake.restore();
     run.cleanup();
+  }
+});
+
+test('a dashboard closed while a report is parsed stops its thread: nothing holds the process or the bytes 30 s more', { timeout: 10_000 }, async () => {
+  const run = runWithLargeReport();
+  const fake = fakeThreads();
+  try {
+    const dash = await startDashboard({ runs: [run.dir], pollMs: 20 });
+    assert.equal(fake.threads[0]?.posted.length, 1, 'the report is on its thread');
+    await dash.close();
+    assert.equal(fake.threads[0]!.terminated, true, 'the thread reading it is stopped');
+    assert.equal((reportParser as unknown as Inside).current, null, 'no parse is running');
+  } finally {
+    fake.restore();
+    run.cleanup();
+  }
+});
+
+test('a report rewritten while parsed: the stale parse is stopped, not queued ahead of the new one, and only the new one is shown', { timeout: 10_000 }, async () => {
+  const run = runWithLargeReport();
+  const fake = fakeThreads();
+  try {
+    const w = new RunWatcher({ id: 0, name: 'run', path: run.dir }, fs.realpathSync(run.dir));
+    w.poll();
+    fs.writeFileSync(path.join(run.dir, 'report.json'), `{"steps": 8}${' '.repeat(3 << 19)} `);
+    w.poll();
+    assert.equal(fake.threads[0]!.terminated, true, 'the parse of the old text is stopped');
+    assert.equal((reportParser as unknown as { queue: unknown[] }).queue.length, 0, 'nothing waits behind it');
+    assert.equal(fake.threads[1]?.posted.length, 1, 'the new text is on a new thread');
+    fake.threads[0]!.emit('message', { report: { json: { steps: 7 } } }); // the old thread's late answer: ignored
+    fake.threads[1]!.emit('message', { report: { json: { steps: 8 } } });
+    await w.reportParsed();
+    const files = w.poll().find((e) => e.type === 'files')!.data as { report: unknown };
+    assert.deepEqual(files.report, { json: { steps: 8 } });
+    w.close();
+  } finally {
+    fake.restore();
+    run.cleanup();
+  }
+});
+
+test('a parse waiting for the thread whose caller stops it is dropped from the queue, its bytes with it', async () => {
+  const fake = fakeThreads();
+  try {
+    const first = reportParser.parse(Buffer.from('{"run": "a"}'));
+    const stop = new AbortController();
+    const second = reportParser.parse(Buffer.from('{"run": "b"}'), stop.signal);
+    stop.abort();
+    assert.deepEqual(await second, PARSE_STOPPED);
+    assert.equal((reportParser as unknown as { queue: unknown[] }).queue.length, 0);
+    fake.threads[0]!.emit('message', { report: { json: { run: 'a' } } });
+    assert.deepEqual(await first, { json: { run: 'a' } });
+    assert.equal(fake.threads[0]!.posted.length, 1, 'the stopped one never reached the thread');
+  } finally {
+    fake.restore();
   }
 });
