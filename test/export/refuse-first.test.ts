@@ -51,8 +51,12 @@ test('an export its configs refuse is refused before the backend starts', () => 
     [{ run: cls, format: 'gguf' }, /cls\/config\.yaml: a classification model cannot be exported to GGUF.*\(the run's task is classification;/],
     [{ model: modelWith('cls-model', { architectures: ['MistralForSequenceClassification'] }), format: 'gguf' }, /cls-model: a classification model cannot be exported to GGUF/],
     [{ model: TINY_BASE, adapter: path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'), format: 'gguf' }, /adapter_init: a classification model cannot be exported to GGUF.*SEQ_CLS/],
-    [{ model: TINY_BASE, adapter: scored, format: 'gguf' }, /scored-adapter: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(the adapter holds a score head \(base_model\.model\.score\.weight\) and no task_type; use export without --format gguf\)$/],
+    [{ model: TINY_BASE, adapter: scored, format: 'gguf' }, /scored-adapter: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(the adapter holds a score head \(base_model\.model\.score\.weight\) and no task_type; use export without --format\)$/],
     [{ run: scoredRun, format: 'gguf' }, /scored-run\/adapter: a classification model cannot be exported to GGUF.*\(the adapter holds a score head/],
+    // --format gguf-lora says the same, in the same words (it said "a classification adapter …", after other checks)
+    [{ model: TINY_BASE, adapter: path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'), format: 'gguf-lora' }, /adapter_init: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(the adapter's task_type is SEQ_CLS; use export without --format\)$/],
+    [{ model: TINY_BASE, adapter: scored, format: 'gguf-lora' }, /scored-adapter: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(the adapter holds a score head \(base_model\.model\.score\.weight\) and no task_type; use export without --format\)$/],
+    [{ run: scoredRun, format: 'gguf-lora' }, /scored-run\/adapter: a classification model cannot be exported to GGUF.*\(the adapter holds a score head .*; use export without --format\)$/],
     [{ model: modelWith('gelu', { hidden_act: 'gelu' }), format: 'gguf' }, /gelu\/config\.json: hidden_act: "gelu" cannot be exported to GGUF/],
     [{ run: gone, format: 'gguf' }, /export --format gguf: the run's base model folder .*moved-away .*is not there/],
     [{ run: lora, merge: true }, /not-empty: output folder exists and is not empty/],
@@ -61,8 +65,8 @@ test('an export its configs refuse is refused before the backend starts', () => 
   process.env.MISTRAL_TUNE_GEMM = 'bogus'; // the CPU backend refuses to start: its error would come first
   try {
     for (const [flags, refusal] of cases) {
-      const out = flags.format === 'gguf' ? path.join(tmp, 'x.gguf') : full;
-      assert.throws(() => exportCommand({ ...flags, out, device: 'cpu' }), { name: 'UserError', message: refusal }, JSON.stringify(flags));
+      const out = flags.format?.startsWith('gguf') ? path.join(tmp, 'x.gguf') : full;
+      assert.throws(() => exportCommand({ ...flags, out, ...(flags.format === 'gguf-lora' ? {} : { device: 'cpu' }) }), { name: 'UserError', message: refusal }, JSON.stringify(flags));
       assert.ok(!fs.existsSync(path.join(tmp, 'x.gguf')));
     }
   } finally {
