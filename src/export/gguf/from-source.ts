@@ -8,7 +8,7 @@ import type { Backend } from '../../backend/backend.ts';
 import type { Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
-import { loadAdapter, seqClsBy } from '../../model/peft.ts';
+import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
@@ -53,16 +53,27 @@ export function planGgufSource(src: GgufSource): GgufPlan {
       return { kind: 'full', weights, modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
     const base = requireModelFolder(cfg, 'export --format gguf', src.run);
-    requireGgufConfig(loadConfig(base), base);
-    readUnchanged(weights, () => refuseSeqClsAdapter(weights));
+    const baseCfg = loadConfig(base);
+    requireGgufConfig(baseCfg, base);
+    readUnchanged(weights, () => requireGgufAdapter(weights, baseCfg));
     return { kind: 'adapted', model: base, adapter: weights, from: { name, baseModel: base, adapter: weights, run: src.run } };
   }
-  requireGgufConfig(loadConfig(src.model), src.model);
+  const modelCfg = loadConfig(src.model);
+  requireGgufConfig(modelCfg, src.model);
   if (src.adapter) {
-    refuseSeqClsAdapter(src.adapter);
+    requireGgufAdapter(src.adapter, modelCfg);
     warnIfNotTrainedOn(src.adapter, src.model);
   }
   return { kind: 'adapted', model: src.model, adapter: src.adapter, from: folderProvenance(src.model, src.adapter) };
+}
+
+/**
+ * Refuses adapter folder `adapter`, for a base of config `cfg`, as loading it would after the base model (a classifier,
+ * an adapter_config.json or tensor names it cannot be read by): from its config and safetensors header, before a backend.
+ */
+function requireGgufAdapter(adapter: string, cfg: MistralConfig): void {
+  refuseSeqClsAdapter(adapter);
+  readAdapterInfo(adapter, cfg.numLayers);
 }
 
 export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, precision: Precision): LoadedSource {
