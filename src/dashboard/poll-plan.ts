@@ -1,8 +1,8 @@
 // Which runs the dashboard reads at each tick, so that an idle dashboard costs the same for 2 runs as for 2,000.
 // Each run folder is watched (fs.watch: inotify, FSEvents): a change in it marks the run to be read at the next
 // tick. Read every tick besides: a run whose folder is gone or cannot be watched (cheap: nothing to open), one a
-// train holds (its lock's process may die without a file changing) and one whose large metrics.jsonl is still
-// being read. Every other run is read in turn, SWEEP_PER_TICK of them a tick, for what a watch misses (a network
+// train holds (its lock's process may die without a file changing), one whose large metrics.jsonl is still
+// being read, and one whose large report.json was just parsed on its thread (no file changed: its turn may be a minute away). Every other run is read in turn, SWEEP_PER_TICK of them a tick, for what a watch misses (a network
 // file system that sends no events, a symlinked file's target changed): with few runs that is every run every
 // tick, as before the watches; with 2,000 each is read every 250 ticks (about a minute at 250 ms).
 import * as fs from 'node:fs';
@@ -15,6 +15,8 @@ export interface PlannedRun {
   readonly behind: boolean;
   readonly locked: boolean;
   readonly dirExists: boolean;
+  /** A report.json parsed on its thread since the last read, to be sent: the run is read at the next tick. */
+  readonly reportReady: boolean;
 }
 
 /** Quiet runs read a tick, in turn. */
@@ -59,7 +61,7 @@ export class PollPlan<R extends PlannedRun> {
     const out = new Set(this.dirty);
     this.dirty.clear();
     this.runs.forEach((r, i) => {
-      if (r.behind || r.locked || this.folders[i] === null) out.add(i);
+      if (r.behind || r.locked || r.reportReady || this.folders[i] === null) out.add(i);
     });
     // the turn of the quiet ones: those read anyway this tick do not use it up
     for (let added = 0; added < this.sweepPerTick && out.size < this.runs.length;) {

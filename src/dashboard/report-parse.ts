@@ -2,7 +2,8 @@
 // the thread that parses a large one (reportParser), so that the server's event loop is never held by it: a
 // classifier's 16 MiB report took ~0.6 s there, and hostile shapes of that size (millions of empty objects) 4-26 s,
 // with no page or stream answered meanwhile (bench/dashboard-report.ts). The thread parses one report at a time; one that
-// takes longer than PARSE_MS, or blows the thread's heap cap, is said to be too large, and the thread replaced.
+// takes longer than PARSE_MS, or blows the thread's heap cap, is said to be too large, and the thread replaced. A parse
+// no longer wanted (the file rewritten, the dashboard closed) is dropped from the queue, or its thread stopped.
 import { Worker } from 'node:worker_threads';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
@@ -47,7 +48,12 @@ interface Job {
   bytes: Buffer;
   resolve: (report: ReportPayload) => void;
   timer?: NodeJS.Timeout;
+  /** Stops listening to the caller's abort signal. */
+  unlisten?: () => void;
 }
+
+/** What a parse whose signal was aborted resolves to (its caller no longer wants it). */
+export const PARSE_STOPPED: ReportPayload = { error: 'report.json: its read was stopped (the file changed, or the dashboard closed)' };
 
 /** Parses reports on a thread of its own, one at a time, in the order asked; the thread is started at the first. */
 class ReportParser {
@@ -55,12 +61,35 @@ class ReportParser {
   private readonly queue: Job[] = [];
   private current: Job | null = null;
 
-  /** What the page is sent of the report whose (UTF-8) bytes are `bytes`, which are handed over to the thread (emptied here). */
-  parse(bytes: Buffer): Promise<ReportPayload> {
+  /**
+   * What the page is sent of the report whose (UTF-8) bytes are `bytes`, which are handed over to the thread (emptied
+   * here). Aborting `signal` drops it from the queue, or stops the thread reading it (a hostile report holds one up to
+   * PARSE_MS, and keeps the process alive meanwhile); it then resolves to PARSE_STOPPED.
+   */
+  parse(bytes: Buffer, signal?: AbortSignal): Promise<ReportPayload> {
     return new Promise((resolve) => {
-      this.queue.push({ bytes, resolve });
+      if (signal?.aborted) return resolve(PARSE_STOPPED);
+      const job: Job = { bytes, resolve };
+      if (signal) {
+        const onAbort = (): void => this.stop(job);
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.unlisten = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.queue.push(job);
       this.pump();
     });
+  }
+
+  /** Drops `job` from the queue, or, being read, stops its thread (the next job starts a new one). */
+  private stop(job: Job): void {
+    const i = this.queue.indexOf(job);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      job.unlisten?.();
+      job.resolve(PARSE_STOPPED);
+    } else if (this.current === job && this.worker !== null) {
+      this.fail(this.worker, PARSE_STOPPED.error!);
+    }
   }
 
   private pump(): void {
@@ -85,8 +114,13 @@ class ReportParser {
     w.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   }
 
+  /** A new thread (the tests put a fake in its place). */
+  private spawn(): Worker {
+    return new Worker(BOOT, { eval: true, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB }, stdout: true, stderr: true });
+  }
+
   private start(): Worker {
-    const w = new Worker(BOOT, { eval: true, resourceLimits: { maxOldGenerationSizeMb: HEAP_MB }, stdout: true, stderr: true });
+    const w = this.spawn();
     w.on('message', (m: { report?: ReportPayload; failed?: string }) => {
       // a thread already replaced (stopped for taking too long, its answer in flight) answers for the report it was
       // reading, which has its error: not for the one being read now, perhaps another run's
@@ -111,6 +145,7 @@ class ReportParser {
   private finish(job: Job, report: ReportPayload): void {
     if (this.current !== job) return;
     clearTimeout(job.timer);
+    job.unlisten?.();
     this.current = null;
     job.resolve(report);
     this.pump();

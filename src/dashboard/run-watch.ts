@@ -78,8 +78,8 @@ export class RunWatcher {
   private config: ConfigPayload | null = null;
   private report: ReportPayload | null = null;
   private readonly signatures = { config: '', report: '' };
-  /** The report being parsed on reportParser's thread (null: none), and whether one parsed there awaits the next poll. */
-  private reportParse: { job: number; done: Promise<void> } | null = null;
+  /** The report being parsed on reportParser's thread (null: none), its stop, and whether one parsed there awaits the next poll. */
+  private reportParse: { job: number; done: Promise<void>; stop: AbortController } | null = null;
   private reportJobs = 0;
   private reportArrived = false;
   /** Whether the run folder is there, and whether a train holds its lock, as the last poll found. */
@@ -101,6 +101,11 @@ export class RunWatcher {
 
   get locked(): boolean {
     return this.folder.locked;
+  }
+
+  /** Whether a report.json parsed on reportParser's thread awaits the next poll, which sends it. */
+  get reportReady(): boolean {
+    return this.reportArrived;
   }
 
   /** Bytes of metrics.jsonl read so far. */
@@ -172,24 +177,27 @@ export class RunWatcher {
     }
     const report = this.readIfChanged(RUN_LAYOUT.report, 'report');
     if (report !== undefined) {
-      const job = ++this.reportJobs; // a parse still running for an older text is not shown when it ends
+      // a parse still running for an older text is stopped (a report rewritten at every poll queued one parse of up to
+      // 16 MiB a poll, each held until parsed, behind one that may take 30 s), and not shown if it ends
+      this.stopReportParse();
+      const job = this.reportJobs;
       if (report !== null && report.error === undefined && report.bytes.length > PARSE_INLINE_BYTES) {
         // the last report shown stays until this one is parsed (the next poll after sends it); its bytes are handed
         // over, not copied, and decoded there too
-        const done = reportParser.parse(report.bytes).then((parsed) => {
+        const stop = new AbortController();
+        const done = reportParser.parse(report.bytes, stop.signal).then((parsed) => {
           if (job !== this.reportJobs) return;
           this.report = parsed;
           this.reportArrived = true;
           this.reportParse = null;
         });
-        this.reportParse = { job, done };
+        this.reportParse = { job, done, stop };
         if (this.report?.json === undefined) {
           // none shown: the run is said to be finished, its report still to come (not "report.json was not written")
           this.report = { error: `report.json (${(report.bytes.length / 2 ** 20).toFixed(1)} MiB) is being read; it is shown once read` };
           changed = true;
         }
       } else {
-        this.reportParse = null;
         this.report = report === null ? null : report.error !== undefined ? { error: report.error } : parseReport(report.bytes.toString('utf8'));
         changed = true;
       }
@@ -199,6 +207,18 @@ export class RunWatcher {
       changed = true;
     }
     return changed;
+  }
+
+  /** Stops the parse of report.json on reportParser's thread, if one runs: its result is not shown. */
+  private stopReportParse(): void {
+    this.reportJobs++;
+    this.reportParse?.stop.abort();
+    this.reportParse = null;
+  }
+
+  /** Stops what runs for this watcher beyond a poll (a report.json being parsed on its thread): the dashboard closed. */
+  close(): void {
+    this.stopReportParse();
   }
 
   /** Resolves once the report.json being parsed on reportParser's thread (if any) is, and the next poll sends it. */

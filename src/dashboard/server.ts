@@ -126,10 +126,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     clearTimeout(next.timeout);
     clearImmediate(next.immediate);
     plan.close();
+    // a report being parsed on its thread (up to 30 s) would keep a closed dashboard's process alive and its bytes held
+    for (const w of watchers) w.close();
   };
+  // the large reports the first poll found are parsed on their thread meanwhile, one at a time (up to 30 s each): the
+  // page is served at once, saying each is being read, and each is sent when parsed (the tick after: reportReady)
   tick();
-  // the reports the first poll found, parsed on their thread: a page opened at once shows them
-  await Promise.all(watchers.map((w) => w.reportParsed()));
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -9,7 +9,8 @@ import { precisionDType, type Precision } from '../backend/dtype.ts';
 import { withBackend, type DeviceName } from '../backend/select.ts';
 import { mergeLora } from '../model/merge.ts';
 import { loadModel } from '../model/mistral.ts';
-import { loadAdapter } from '../model/peft.ts';
+import { loadConfig } from '../model/config.ts';
+import { loadAdapter, readAdapterInfo } from '../model/peft.ts';
 import { SafetensorsCheckpoint, SafetensorsFile } from '../model/safetensors.ts';
 import { saveModelFolder, type FileDType } from '../model/save.ts';
 import { ioError, withIo } from '../util/atomic.ts';
@@ -103,7 +104,11 @@ export function exportRun(opts: ExportOptions): ExportResult {
       : '--max-shard-size applies to a merged model (--merge): without it the LoRA adapter is copied as train wrote it, in one file');
   }
   const source = requireRunWeights(opts.run, cfg, opts.best);
-  if (cfg.method === 'lora' && opts.merge) requireModelFolder(cfg, 'export --merge', opts.run); // before anything is written
+  if (cfg.method === 'lora' && opts.merge) {
+    // before anything is written, and the adapter as loading it would after the base model (minutes for a 7B) refuse it
+    const base = requireModelFolder(cfg, 'export --merge', opts.run);
+    readUnchanged(source, () => readAdapterInfo(source, loadConfig(base).numLayers));
+  }
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
   if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder', opts.out);
   if (!existing) refuseDanglingOutput(opts.out);

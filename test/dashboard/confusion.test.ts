@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { CONFUSION_SHOWN, boundConfusions, confusionExcerpt, type ConfusionExcerpt } from '../../src/dashboard/confusion.ts';
 import { startDashboard } from '../../src/dashboard/server.ts';
-import { tempRuns } from './helpers.ts';
+import { settledSnapshot, tempRuns } from './helpers.ts';
 
 /** n labels, 10 right each; label e (for e in `errs`) is taken for label e+1 errs[e] times. */
 function matrix(n: number, errs: Record<number, number> = {}): number[][] {
@@ -53,8 +53,7 @@ test('a classifier of 500 labels: its report is shown (not refused as too large)
   assert.ok(fs.statSync(path.join(run, 'report.json')).size > 8 << 20);
   const dash = await startDashboard({ runs: [run] });
   try {
-    const res = await fetch(new URL('/api/snapshot', dash.url));
-    const body = await res.text();
+    const body = await settledSnapshot(dash.url);
     assert.ok(body.length < 200_000, `snapshot of ${body.length} bytes`);
     const events = JSON.parse(body) as Array<{ type: string; data: { report?: { json?: { test: { accuracy: number; confusion: ConfusionExcerpt } }; error?: string }; rows?: Array<{ confusion?: ConfusionExcerpt }> } }>;
     const report = events.find((e) => e.type === 'files')!.data.report!;

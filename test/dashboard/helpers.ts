@@ -57,6 +57,17 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms: numbe
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
+/** The dashboard's /api/snapshot (its text) once no run's report.json is being read still (a large one is parsed on its
+ * thread, report-parse.ts, after the server is up). */
+export async function settledSnapshot(url: string, ms = 20_000): Promise<string> {
+  let body = '';
+  await waitFor(async () => {
+    body = await (await fetch(new URL('/api/snapshot', url))).text();
+    return !/"error":"report\.json \([^"]*\) is being read;/.test(body);
+  }, ms, 'the reports being read');
+  return body;
+}
+
 /** An event of the dashboard's stream, as the tests read it. */
 export interface Ev {
   type: string;

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { startDashboard } from '../../src/dashboard/server.ts';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
-import { RUN_CLS, RUN_GEN, openEvents, tempRuns, waitFor, type Ev } from './helpers.ts';
+import { RUN_CLS, RUN_GEN, openEvents, settledSnapshot, tempRuns, waitFor, type Ev } from './helpers.ts';
 
 test('a run of 200,000 steps gives a snapshot of bounded size, thinned, with the last step and every val row', { timeout: 30_000 }, async () => {
   const t = tempRuns(RUN_GEN);
@@ -142,9 +142,7 @@ test('a hostile run nesting JSON a million levels deep is one run\'s error, not 
   fs.appendFileSync(path.join(t.dirs[0]!, 'metrics.jsonl'), `{"step": 99, "x": ${deep}}\n`);
   const d = await startDashboard({ runs: t.dirs, pollMs: 50 });
   try {
-    const r = await fetch(new URL('/api/snapshot', d.url));
-    assert.equal(r.status, 200);
-    const snap = (await r.json()) as Array<{ type: string; data: { run: number; report?: { error?: string; json?: unknown }; malformed?: { samples: Array<{ reason: string }> } } }>;
+    const snap = JSON.parse(await settledSnapshot(d.url)) as Array<{ type: string; data: { run: number; report?: { error?: string; json?: unknown }; malformed?: { samples: Array<{ reason: string }> } } }>;
     const files = snap.filter((e) => e.type === 'files');
     assert.match(files[0]!.data.report!.error!, /report\.json nests more than 64 levels deep/);
     assert.ok(files[1]!.data.report!.json, 'the other run keeps its report');

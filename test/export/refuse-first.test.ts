@@ -1,5 +1,5 @@
 // An export that its inputs' configs alone refuse (a classification run or model to GGUF, a gelu model, a LoRA run
-// whose base model folder is gone, a merge into a folder that is not empty) says so before the compute backend starts:
+// whose base model folder is gone, an adapter whose config is refused, a merge into a folder that is not empty) says so before the compute backend starts:
 // the backend is made to fail on start (MISTRAL_TUNE_GEMM=bogus), so a refusal that came after its start would read
 // as that failure instead.
 import assert from 'node:assert/strict';
@@ -44,6 +44,14 @@ test('an export its configs refuse is refused before the backend starts', () => 
   const { task_type: _dropped, ...untyped } = JSON.parse(fs.readFileSync(scoredCfg, 'utf8')) as Record<string, unknown>;
   fs.writeFileSync(scoredCfg, JSON.stringify(untyped));
   const scoredRun = runDir('scored-run', `model: ${JSON.stringify(TINY_BASE)}\n`, scored);
+  // an adapter its config refuses (r: 0): the merge and GGUF exports refused it only once the base model was loaded
+  const badRank = path.join(tmp, 'bad-rank-adapter');
+  fs.cpSync(adapter, badRank, { recursive: true });
+  const badCfg = path.join(badRank, 'adapter_config.json');
+  fs.writeFileSync(badCfg, JSON.stringify({ ...JSON.parse(fs.readFileSync(badCfg, 'utf8')) as object, r: 0 }));
+  const badRun = runDir('bad-rank-run', `model: ${JSON.stringify(TINY_BASE)}\n`, badRank);
+  const empty = path.join(tmp, 'empty-out');
+  fs.mkdirSync(empty);
   const full = path.join(tmp, 'not-empty');
   fs.mkdirSync(full);
   fs.writeFileSync(path.join(full, 'notes.md'), 'mine\n');
@@ -51,18 +59,25 @@ test('an export its configs refuse is refused before the backend starts', () => 
     [{ run: cls, format: 'gguf' }, /cls\/config\.yaml: a classification model cannot be exported to GGUF.*\(the run's task is classification;/],
     [{ model: modelWith('cls-model', { architectures: ['MistralForSequenceClassification'] }), format: 'gguf' }, /cls-model: a classification model cannot be exported to GGUF/],
     [{ model: TINY_BASE, adapter: path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'), format: 'gguf' }, /adapter_init: a classification model cannot be exported to GGUF.*SEQ_CLS/],
-    [{ model: TINY_BASE, adapter: scored, format: 'gguf' }, /scored-adapter: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(the adapter holds a score head \(base_model\.model\.score\.weight\) and no task_type; use export without --format gguf\)$/],
+    [{ model: TINY_BASE, adapter: scored, format: 'gguf' }, /scored-adapter: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(the adapter holds a score head \(base_model\.model\.score\.weight\) and no task_type; use export without --format\)$/],
     [{ run: scoredRun, format: 'gguf' }, /scored-run\/adapter: a classification model cannot be exported to GGUF.*\(the adapter holds a score head/],
+    // --format gguf-lora says the same, in the same words (it said "a classification adapter …", after other checks)
+    [{ model: TINY_BASE, adapter: path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'), format: 'gguf-lora' }, /adapter_init: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(the adapter's task_type is SEQ_CLS; use export without --format\)$/],
+    [{ model: TINY_BASE, adapter: scored, format: 'gguf-lora' }, /scored-adapter: a classification model cannot be exported to GGUF: llama\.cpp has no sequence-classification head \(the adapter holds a score head \(base_model\.model\.score\.weight\) and no task_type; use export without --format\)$/],
+    [{ run: scoredRun, format: 'gguf-lora' }, /scored-run\/adapter: a classification model cannot be exported to GGUF.*\(the adapter holds a score head .*; use export without --format\)$/],
     [{ model: modelWith('gelu', { hidden_act: 'gelu' }), format: 'gguf' }, /gelu\/config\.json: hidden_act: "gelu" cannot be exported to GGUF/],
     [{ run: gone, format: 'gguf' }, /export --format gguf: the run's base model folder .*moved-away .*is not there/],
     [{ run: lora, merge: true }, /not-empty: output folder exists and is not empty/],
+    [{ run: badRun, merge: true }, /bad-rank-run\/adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],
+    [{ run: badRun, format: 'gguf' }, /bad-rank-run\/adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],
+    [{ model: TINY_BASE, adapter: badRank, format: 'gguf' }, /bad-rank-adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],
   ];
   const gemm = process.env.MISTRAL_TUNE_GEMM;
   process.env.MISTRAL_TUNE_GEMM = 'bogus'; // the CPU backend refuses to start: its error would come first
   try {
     for (const [flags, refusal] of cases) {
-      const out = flags.format === 'gguf' ? path.join(tmp, 'x.gguf') : full;
-      assert.throws(() => exportCommand({ ...flags, out, device: 'cpu' }), { name: 'UserError', message: refusal }, JSON.stringify(flags));
+      const out = flags.format?.startsWith('gguf') ? path.join(tmp, 'x.gguf') : flags.run === badRun ? empty : full;
+      assert.throws(() => exportCommand({ ...flags, out, ...(flags.format === 'gguf-lora' ? {} : { device: 'cpu' }) }), { name: 'UserError', message: refusal }, JSON.stringify(flags));
       assert.ok(!fs.existsSync(path.join(tmp, 'x.gguf')));
     }
   } finally {
@@ -70,4 +85,5 @@ test('an export its configs refuse is refused before the backend starts', () => 
     else process.env.MISTRAL_TUNE_GEMM = gemm;
   }
   assert.deepEqual(fs.readdirSync(full), ['notes.md']);
+  assert.deepEqual(fs.readdirSync(empty), [], 'nothing written');
 });

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { gateActivation, type MistralConfig } from '../../model/config.ts';
 import { mergeLora } from '../../model/merge.ts';
 import type { MistralModel } from '../../model/mistral.ts';
+import { SCORE_SAVED_KEY } from '../../model/names.ts';
+import { seqClsBy } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { info } from '../../util/log.ts';
@@ -54,6 +56,22 @@ export function requireGgufConfig(cfg: MistralConfig, modelDir: string): void {
 
 /** The refusal of a classification model, run or adapter: the one wording of every GGUF export. */
 export const CLASSIFIER = 'a classification model cannot be exported to GGUF: llama.cpp has no sequence-classification head';
+
+/** A classification run or adapter refused by a GGUF export (--format gguf or gguf-lora), with why it is one. */
+export function classifierRefusal(why: string, where: string): UserError {
+  return new UserError(`${CLASSIFIER} (${why}; use export without --format)`, where);
+}
+
+/** The refusal of a sequence-classifier adapter, by what makes it one (seqClsBy): one wording for gguf and gguf-lora. */
+export function classifierAdapter(by: 'task_type' | 'score', adapter: string): UserError {
+  return classifierRefusal(by === 'task_type' ? 'the adapter\'s task_type is SEQ_CLS' : `the adapter holds a score head (${SCORE_SAVED_KEY}) and no task_type`, adapter);
+}
+
+/** Refuses a sequence-classifier adapter from its adapter_config.json and safetensors header alone (no backend, no weight read). */
+export function refuseSeqClsAdapter(adapter: string): void {
+  const by = seqClsBy(adapter);
+  if (by !== null) throw classifierAdapter(by, adapter);
+}
 
 /** What llama.cpp's llama architecture cannot run as `model` (at `modelDir`) computes, refused before anything is written. */
 export function requireGgufExportable(model: MistralModel, modelDir: string): void {

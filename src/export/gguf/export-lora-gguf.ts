@@ -10,13 +10,13 @@ import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
 import { loraScaling } from '../../model/lora.ts';
 import { loraKey } from '../../model/names.ts';
-import { readAdapterInfo, type AdapterInfo } from '../../model/peft.ts';
+import { readAdapterInfo, seqClsBy, type AdapterInfo } from '../../model/peft.ts';
 import { SafetensorsFile } from '../../model/safetensors.ts';
 import { PROJECTIONS, projectionShape } from '../../model/weights.ts';
 import { UserError } from '../../util/errors.ts';
 import { requireF16Range, requireFinite } from '../../util/finite.ts';
 import { writeGguf, type GgufTensor, type GgufValue } from './gguf-file.ts';
-import { requireSiluGate, type GgufExportResult } from './export-gguf.ts';
+import { classifierAdapter, requireSiluGate, type GgufExportResult } from './export-gguf.ts';
 import { provenanceMetadata, type Provenance } from './metadata.ts';
 import { encodeTensor } from './quant/encode.ts';
 import { readUnchanged } from '../read-unchanged.ts';
@@ -40,9 +40,7 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   };
   const { info, st } = from.run === null ? read() : readUnchanged(adapterDir, read, (r) => r.st.close());
   try {
-    if (info.taskType === 'SEQ_CLS') {
-      throw new UserError('a classification adapter cannot be exported to GGUF: llama.cpp has no sequence-classification head (export without --format)', adapterDir);
-    }
+    if (info.taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapterDir) ?? 'task_type', adapterDir);
     if (info.ranks.patterned) {
       throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas cannot be a GGUF adapter file (llama.cpp takes one alpha); export it merged', path.join(adapterDir, 'adapter_config.json'));
     }

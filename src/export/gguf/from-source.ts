@@ -8,8 +8,7 @@ import type { Backend } from '../../backend/backend.ts';
 import type { Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
-import { SCORE_SAVED_KEY } from '../../model/names.ts';
-import { loadAdapter, seqClsBy } from '../../model/peft.ts';
+import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
 import { runPath } from '../../run/layout.ts';
 import { readRunConfig, requireRunWeights } from '../export.ts';
@@ -17,7 +16,7 @@ import { readUnchanged } from '../read-unchanged.ts';
 import { modelFolder, requireModelFolder } from '../../train/config.ts';
 import { warnIfNotTrainedOn } from '../../train/model-fingerprint.ts';
 import type { GgufValue } from './gguf-file.ts';
-import { CLASSIFIER, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
+import { classifierAdapter, classifierRefusal, refuseSeqClsAdapter, requireGgufConfig, requireGgufExportable } from './export-gguf.ts';
 import { folderName, hubId, type Provenance } from './metadata.ts';
 import { modelTokenizer } from './tokenizer.ts';
 
@@ -32,10 +31,6 @@ export interface LoadedSource {
   from: Provenance;
 }
 
-/** A classification run, model or adapter, refused with why it is one and what to do instead. */
-function classifier(why: string, where: string): UserError {
-  return new UserError(`${CLASSIFIER} (${why}; use export without --format gguf)`, where);
-}
 
 /**
  * What loadGgufSource loads: the folders, found and checked by planGgufSource from the configs alone (no weights read,
@@ -48,7 +43,7 @@ export type GgufPlan =
 export function planGgufSource(src: GgufSource): GgufPlan {
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
-    if (cfg.task === 'classification') throw classifier('the run\'s task is classification', runPath(src.run, 'config'));
+    if (cfg.task === 'classification') throw classifierRefusal('the run\'s task is classification', runPath(src.run, 'config'));
     const weights = requireRunWeights(src.run, cfg, src.best);
     const name = path.basename(path.resolve(src.run));
     if (cfg.method === 'full') { // whole in its folder, with the tokenizer it was trained with (random initial weights need no base)
@@ -58,23 +53,27 @@ export function planGgufSource(src: GgufSource): GgufPlan {
       return { kind: 'full', weights, modelDir: dir, from: { name, baseModel: base, adapter: null, run: src.run } };
     }
     const base = requireModelFolder(cfg, 'export --format gguf', src.run);
-    requireGgufConfig(loadConfig(base), base);
-    readUnchanged(weights, () => refuseSeqClsAdapter(weights));
+    const baseCfg = loadConfig(base);
+    requireGgufConfig(baseCfg, base);
+    readUnchanged(weights, () => requireGgufAdapter(weights, baseCfg));
     return { kind: 'adapted', model: base, adapter: weights, from: { name, baseModel: base, adapter: weights, run: src.run } };
   }
-  requireGgufConfig(loadConfig(src.model), src.model);
+  const modelCfg = loadConfig(src.model);
+  requireGgufConfig(modelCfg, src.model);
   if (src.adapter) {
-    refuseSeqClsAdapter(src.adapter);
+    requireGgufAdapter(src.adapter, modelCfg);
     warnIfNotTrainedOn(src.adapter, src.model);
   }
   return { kind: 'adapted', model: src.model, adapter: src.adapter, from: folderProvenance(src.model, src.adapter) };
 }
 
-/** Refuses a sequence-classifier adapter: by its adapter_config.json's task_type, or by the score head its safetensors header names. */
-function refuseSeqClsAdapter(adapter: string): void {
-  const by = seqClsBy(adapter);
-  if (by === 'task_type') throw classifier('the adapter\'s task_type is SEQ_CLS', adapter);
-  if (by === 'score') throw classifier(`the adapter holds a score head (${SCORE_SAVED_KEY}) and no task_type`, adapter);
+/**
+ * Refuses adapter folder `adapter`, for a base of config `cfg`, as loading it would after the base model (a classifier,
+ * an adapter_config.json or tensor names it cannot be read by): from its config and safetensors header, before a backend.
+ */
+function requireGgufAdapter(adapter: string, cfg: MistralConfig): void {
+  refuseSeqClsAdapter(adapter);
+  readAdapterInfo(adapter, cfg.numLayers);
 }
 
 export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, precision: Precision): LoadedSource {
@@ -94,7 +93,7 @@ export function loadGgufSource(src: GgufSource | GgufPlan, backend: Backend, pre
   const adapter = plan.adapter;
   if (adapter !== null) {
     const adapt = (): void => {
-      if (loadAdapter(model, adapter, { trainable: false }).taskType === 'SEQ_CLS') throw classifier('the adapter holds a score head', adapter);
+      if (loadAdapter(model, adapter, { trainable: false }).taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapter) ?? 'task_type', adapter);
     };
     if (plan.from.run !== null) readUnchanged(adapter, adapt);
     else adapt();
@@ -123,13 +122,15 @@ export interface AdapterSource {
 export function adapterSource(src: GgufSource): AdapterSource {
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
-    if (cfg.task === 'classification') throw classifier('the run\'s task is classification', runPath(src.run, 'config'));
+    if (cfg.task === 'classification') throw classifierRefusal('the run\'s task is classification', runPath(src.run, 'config'));
     if (cfg.method !== 'lora') throw new UserError(`--format gguf-lora exports a LoRA adapter, and this run trained every weight (method: ${cfg.method}): use --format gguf`, runPath(src.run, 'config'));
     const weights = requireRunWeights(src.run, cfg, src.best);
     const base = requireModelFolder(cfg, 'export --format gguf-lora', src.run);
+    readUnchanged(weights, () => refuseSeqClsAdapter(weights));
     return { cfg: loadConfig(base), adapterDir: weights, from: { name: path.basename(path.resolve(src.run)), baseModel: base, adapter: weights, run: src.run } };
   }
   if (!src.adapter) throw new UserError('--format gguf-lora with --model needs --adapter DIR (the adapter to export)');
+  refuseSeqClsAdapter(src.adapter);
   warnIfNotTrainedOn(src.adapter, src.model);
   return { cfg: loadConfig(src.model), adapterDir: src.adapter, from: folderProvenance(src.model, src.adapter) };
 }
