@@ -49,7 +49,16 @@ test('the dry run counts the steps as the run does, and says them with the sched
     const one = validate({ ...BASE, max_steps: 1, batch_size: 1000 }, 'test');
     assert.match(describeDryRun(dryRun(one), one), /^run: 1 optimizer step \(max_steps, 1 epoch of 1 step\):/m);
     const capped = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine', warmup_steps: 0.4 } }, 'test');
-    assert.match(describeDryRun(dryRun(capped), capped), /^run: 5 optimizer steps \(max_steps, 0\.42 epochs of 12 steps\): .*; cosine schedule to lr 0\.0002, warmup 2 steps;/m);
+    assert.match(describeDryRun(dryRun(capped), capped), /^run: 5 optimizer steps \(max_steps, 5 of an epoch's 12 steps\): .*; cosine schedule to lr 0\.0002, warmup 2 steps;/m);
+    // max_steps past whole epochs says the steps beyond them: the epochs rounded to 2 digits misstated the run
+    // (1,201 steps were "100 epochs of 12 steps", 1,200; 25 steps "2.1 epochs")
+    const said = (max_steps: number): string => {
+      const c = validate({ ...BASE, max_steps }, 'test');
+      return /^run: [\d,]+ optimizer steps? \(([^)]*)\)/m.exec(describeDryRun(dryRun(c), c))![1]!;
+    };
+    assert.deepEqual([said(1201), said(1234), said(25), said(24), said(11)],
+      ['max_steps, 100 epochs of 12 steps and 1 step more', 'max_steps, 102 epochs of 12 steps and 10 steps more', 'max_steps, 2 epochs of 12 steps and 1 step more',
+        'max_steps, 2 epochs of 12 steps', "max_steps, 11 of an epoch's 12 steps"]);
   } finally {
     setQuiet(false);
   }
@@ -204,6 +213,8 @@ test('packed, shuffled epochs differ in steps: the dry run counts each epoch\'s 
     // epochs too many to count one by one (max_steps wins over epochs): the first epoch's, said as about that
     const far = { ...packed, max_steps: 1e9 };
     assert.match(describeDryRun(dryRun(far), far), new RegExp(`^run: 1,000,000,000 optimizer steps \\(max_steps, [\\d.,]+ epochs of about ${counts[0]} steps\\): .*each epoch's end \\(about [\\d,]+ times\\)`, 'm'));
+    // max_steps into a later epoch: the whole epochs as counted, and the steps past them
+    assert.match(describeDryRun(dryRun(capped), capped), new RegExp(`^run: ${capped.max_steps} optimizer steps \\(max_steps, 2 epochs of ${counts[0] === counts[1] ? counts[0] : `${Math.min(counts[0]!, counts[1]!)}–${Math.max(counts[0]!, counts[1]!)}`} steps and 1 step more\\)`, 'm'));
   } finally {
     setQuiet(false);
   }
