@@ -210,6 +210,17 @@ test('packed, shuffled epochs differ in steps: the dry run counts each epoch\'s 
     // max_steps ending one step into the third epoch: step 0, two epoch ends and the last step
     const capped = { ...packed, max_steps: counts[0]! + counts[1]! + 1 };
     assert.equal(dryRun(capped).events.evaluations, 4);
+    // and as a real run makes them: packed, shuffled epochs of differing steps, grad_accum 2 (a short last group), max_steps
+    // into the third epoch and all epochs: the dry run's steps and val evaluations are the run's
+    for (const extra of [{ grad_accum: 2, max_steps: counts[0]! + counts[1]! + 1 }, { grad_accum: 2, epochs: 3 }]) {
+      const cfg = { ...packed, ...extra, output_dir: path.join(dir, `run-packed-${extra.max_steps ?? 'epochs'}`) } as typeof packed;
+      const plan = dryRun(cfg);
+      train(cfg);
+      const rows = fs.readFileSync(path.join(cfg.output_dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; split?: string });
+      const val = rows.filter((m) => m.split === 'val').map((m) => m.step);
+      assert.deepEqual([plan.steps.totalSteps, plan.events.evaluations], [Math.max(...rows.map((m) => m.step)), val.length], `${JSON.stringify(extra)}: val at ${val.join(', ')}`);
+      if (plan.epochs.kind === 'counted') assert.deepEqual(val.slice(1, plan.epochs.steps.length + 1), plan.epochs.steps.map((_, i, a) => Math.min(cfg.max_steps ?? Infinity, a.slice(0, i + 1).reduce((x, y) => x + y, 0))));
+    }
     // epochs too many to count one by one (max_steps wins over epochs): the first epoch's, said as about that
     const far = { ...packed, max_steps: 1e9 };
     assert.match(describeDryRun(dryRun(far), far), new RegExp(`^run: 1,000,000,000 optimizer steps \\(max_steps, [\\d.,]+ epochs of about ${counts[0]} steps\\): .*each epoch's end \\(about [\\d,]+ times\\)`, 'm'));
