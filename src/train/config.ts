@@ -18,7 +18,7 @@ import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
 import { checkConfigPaths, keyError } from './config-paths.ts';
-import { configIssueText } from './config-issues.ts';
+import { asWritten, configIssueText } from './config-issues.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
@@ -404,7 +404,8 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
       const value = getDotted(raw as Record<string, unknown>, at);
       // a required key left out: zod's "expected string, received undefined" says what it is instead
       if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
-      return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, value, written(at))}` }];
+      const typed = written(at);
+      return [{ key: at, text: `${at || '(root)'}: ${asWritten(issue.message, issue.code, value, typed)}${valueHint(at, value, typed)}` }];
     });
     // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it)
     const bare = (f: { key: string; text: string }): string => (blame(f.key) === `--${f.key}` && f.text.startsWith(`${f.key}: `) ? f.text.slice(f.key.length + 2) : f.text);
