@@ -407,8 +407,18 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
       const typed = written(at);
       return [{ key: at, text: `${at || '(root)'}: ${asWritten(issue.message, issue.code, value, typed)}${valueHint(at, value, typed)}` }];
     });
-    // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it)
-    const bare = (f: { key: string; text: string }): string => (blame(f.key) === `--${f.key}` && f.text.startsWith(`${f.key}: `) ? f.text.slice(f.key.length + 2) : f.text);
+    // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it); a key
+    // below the flag's (`--optimizer '{lr: -1}'`, `--lora.target_modules '[q_proj, vproj]'`) is named from the flag's
+    // on (`lr`, `[1]`), not by its whole path, which would say the flag's key twice
+    const bare = (f: { key: string; text: string }): string => {
+      const flag = blame(f.key);
+      if (!flag.startsWith('--') || !f.text.startsWith(`${f.key}: `)) return f.text;
+      const above = flag.slice(2);
+      if (f.key === above) return f.text.slice(f.key.length + 2);
+      if (!f.key.startsWith(`${above}.`)) return f.text;
+      const below = f.key.slice(above.length + 1).split('.').map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+      return `${below}${f.text.slice(f.key.length)}`;
+    };
     const first = blame(found[0]!.key);
     const messages = found.map((f) => (blame(f.key) === first ? bare(f) : `${blame(f.key)}: ${bare(f)}`));
     throw new UserError(messages.join('; '), first);

@@ -139,7 +139,7 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [0, 1]\n')), /c\.yaml:4:10: labels\.0: .* \(class names are strings: quote it, "0"\)/);
   // the advice quotes what was written, not the number YAML made of it ("1" would be another class name than 1.0)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [1.0, 2.0]\n')), /labels\.0: .* \(class names are strings: quote it, "1\.0"\)/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b]\n'), [['labels', '[a, 0x1F]']]), /labels\.1: .* \(class names are strings: quote it, "0x1F"\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b]\n'), [['labels', '[a, 0x1F]']]), /--labels: \[1\]: must be a string \(got 0x1F\) \(class names are strings: quote it, "0x1F"\)/);
   // a name given twice: at its second place (was "the class list (labels, --labels) names the label "a" twice" with no file)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b, a]\n')), { message: /c\.yaml:4:16: labels\.2: "a" is also class 0: give each class its own name$/ });
   // %YAML 1.1 reads yes as true, and a string key takes "yes" as it is
@@ -209,7 +209,12 @@ test('a mapping override sets its keys as --key.sub would, keeping the file\'s o
   // was: the section replaced, so weight_decay silently fell back to its default 0
   assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.train, path.join(path.dirname(f), 't'));
   assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.val, path.resolve('v.jsonl'));
-  assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1}']]), /^UserError: --optimizer: optimizer\.lr: must be more than 0 \(got -1\)/);
+  // the flag names the key above, so the text names the key below it only (was "--optimizer: optimizer.lr: …",
+  // "--lora.target_modules: lora.target_modules.1: …", the flag's key twice); a list's entry by its index
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1}']]), /^UserError: --optimizer: lr: must be more than 0 \(got -1\)/);
+  assert.throws(() => loadTrainConfig(f, [['lora.target_modules', '[q_proj, vproj]']]), /^UserError: --lora\.target_modules: \[1\]: must be one of q_proj, .* \(got "vproj"\) \(did you mean v_proj\?\)$/);
+  assert.throws(() => loadTrainConfig(f, [['lora', '{r: 0, target_modules: [vproj]}']]), /^UserError: --lora: r: must be at least 1 \(got 0\); target_modules\[0\]: must be one of .* \(got "vproj"\)/);
+  assert.throws(() => loadTrainConfig(f, [['optimizer.betas', '[0.9, 1]']]), /^UserError: --optimizer\.betas: \[1\]: must be less than 1 \(got 1\)$/);
   assert.throws(() => loadTrainConfig(f, [['optimizer', '{rate: 1}']]), /^UserError: --optimizer: unknown key "optimizer\.rate"/);
   assert.throws(() => loadTrainConfig(f, [['optimizer', '{__proto__: {x: 1}}']]), /^UserError: --optimizer: /);
   // one key set by two flags to two values is refused, as a flag given twice is
