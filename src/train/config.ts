@@ -74,14 +74,19 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   }
   // the key each override sets, and its flag: a mapping (`--optimizer '{lr: 1e-4}'`) sets its keys, as
   // --optimizer.lr would, keeping the file's others (weight_decay) rather than replacing the whole section
+  // A mapping is blamed for the keys it sets, not for the file's others beside them (`--lora '{alpha: 2}'` was blamed
+  // for the file's lora.r), and for a key under it the file does not write (`--model '{config: c.json}'`: model.init)
   const setBy = new Map<string, { flag: string; value: unknown }>();
-  const blamed = overrides.map(([key]) => ({ key, flag: `--${key}` }));
+  const blamed: Array<{ key: string; flag: string }> = [], under: typeof blamed = []; // the keys set first, then what is under a mapping
   const flagDocs: Array<{ key: string; doc: YAML.Document }> = [];
   for (const [key, value] of overrides) {
     const flag = `--${key}`;
     const read = parseOverride(key, value);
     if (read.doc !== null) flagDocs.push({ key, doc: read.doc });
+    if (!isRecord(read.value)) blamed.push({ key, flag });
+    else if (getDotted(raw, key) === undefined) under.push({ key, flag });
     for (const [leaf, parsed] of overrideLeaves(key, read.value)) {
+      blamed.push({ key: leaf, flag });
       const bad = leaf.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
       if (bad !== undefined) throw new UserError(`"${leaf}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, flag);
       const earlier = setBy.get(leaf);
@@ -96,11 +101,12 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
       if (PATH_KEYS.includes(leaf)) resolvePathKey(raw, leaf, process.cwd(), flag);
     }
   }
+  blamed.push(...under);
   followPreparedTrain(raw, [...setBy.keys()]);
   labelsFromPrepareReport(raw);
   // a value as written: by the last flag that set it (or a mapping or list above it), else in the file
   const written: Written = (key) => {
-    const by = flagDocs.findLast((o) => key === o.key || key.startsWith(`${o.key}.`));
+    const by = flagDocs.findLast((o) => key === o.key || (key.startsWith(`${o.key}.`) && nodeAt(o.doc, key.slice(o.key.length + 1)).node !== undefined));
     return by === undefined ? inFile(key) : writtenAt(by.doc, key.slice(by.key.length + 1));
   };
   const cfg = validate(raw, place, blamed, written);

@@ -215,6 +215,12 @@ test('a mapping override sets its keys as --key.sub would, keeping the file\'s o
   assert.throws(() => loadTrainConfig(f, [['lora.target_modules', '[q_proj, vproj]']]), /^UserError: --lora\.target_modules: \[1\]: must be one of q_proj, .* \(got "vproj"\) \(did you mean v_proj\?\)$/);
   assert.throws(() => loadTrainConfig(f, [['lora', '{r: 0, target_modules: [vproj]}']]), /^UserError: --lora: r: must be at least 1 \(got 0\); target_modules\[0\]: must be one of .* \(got "vproj"\)/);
   assert.throws(() => loadTrainConfig(f, [['optimizer.betas', '[0.9, 1]']]), /^UserError: --optimizer\.betas: \[1\]: must be less than 1 \(got 1\)$/);
+  // a mapping flag is blamed for the keys it sets, not for the file's beside them (was "--lora: r: … (got 0.5)" for the file's r)
+  const g = file('model: m\ndata: {train: t}\nlora: {r: 0.50}\n');
+  for (const flag of ['{alpha: 2}', '{}']) assert.throws(() => loadTrainConfig(g, [['lora', flag]]), { message: `${g}:3:8: lora.r: must be a whole number (got 0.50)` });
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['optimizer', '{lr: 1e-3}'], ['optimizer.betas', '{a: 1}']]), /^UserError: --optimizer\.betas: must be a list \(got a mapping\)$/);
+  // and for a key under it that the file does not write
+  assert.throws(() => loadTrainConfig(file('data: {train: t}\n'), [['model', '{config: c.json}']]), /^UserError: --model: init: missing/);
   assert.throws(() => loadTrainConfig(f, [['optimizer', '{rate: 1}']]), /^UserError: --optimizer: unknown key "optimizer\.rate"/);
   assert.throws(() => loadTrainConfig(f, [['optimizer', '{__proto__: {x: 1}}']]), /^UserError: --optimizer: /);
   // one key set by two flags to two values is refused, as a flag given twice is
