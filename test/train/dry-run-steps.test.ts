@@ -5,18 +5,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { validate } from '../../src/train/config.ts';
+import { readYamlMapping, validate } from '../../src/train/config.ts';
 import { DataLoader } from '../../src/data/loader.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../../src/train/dry-run.ts';
 import { train } from '../../src/train/trainer.ts';
-import { setupRun } from '../../src/train/setup.ts';
+import { earlyStoppingWarning, setupRun } from '../../src/train/setup.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE, literal } from '../helpers.ts';
+import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
 import { captureStderr, quietly } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-dry-steps-');
+const ROOT = path.join(FIXTURES, '..', '..');
 const rng = new Rng(3);
 const rows = Array.from({ length: 23 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 4 + rng.below(20) }, () => 3 + rng.below(500))] }));
 fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
@@ -130,6 +131,11 @@ test('the dry run gives the warnings training gives: settings that are not used 
   assert.deepEqual(warnings({ max_steps: 20, early_stopping: { patience: 2 }, data: val }),
     [`warning: early_stopping.patience 2 × 12 steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ≥ max_steps 20: ${never} (lower early_stopping.patience, or set eval.every_steps)`]);
   assert.deepEqual(warnings({ early_stopping: { patience: 1 } }), ['warning: early_stopping.patience is set but there is no data.val: early stopping never triggers']);
+  // the example config on the data its header prepares (the bundled countries Q&A: 1,003 train examples, 4 × 4 a step,
+  // 63 steps an epoch, 2 epochs) was warned: patience 3 × every 50 steps ≥ its 126 steps
+  const example = validate({ ...readYamlMapping(path.join(ROOT, 'examples', 'train-lora.yaml')), model: TINY_BASE, data: val }, 'test');
+  assert.equal(Math.ceil(Math.ceil(1003 / example.batch_size) / example.grad_accum) * example.epochs, 126);
+  assert.equal(earlyStoppingWarning(example, 63, 126), null);
   // and at train start, as the run's setup gives it
   const setup = captureStderr(() => quietly(() => setupRun(validate({ ...BASE, epochs: 2, early_stopping: { patience: 2 }, data: val }, 'test')).backend.close?.()));
   assert.match(setup.stderr, /^warning: early_stopping\.patience 2 ≥ epochs 2, and val is evaluated at each epoch's end/m);
