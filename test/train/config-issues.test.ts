@@ -53,6 +53,11 @@ test('the value refused is quoted as it was written, not as the number YAML made
   const f = file('model: m\ndata: {train: t}\nepochs: 0\n');
   assert.throws(() => loadTrainConfig(f, [['optimizer.lr', '-1e-3']]), (e: Error) => e.message.startsWith('--optimizer.lr: must be more than 0 (got -1e-3)') && e.message.includes(`${f}:3:1: epochs: must be at least 1 (got 0)`));
   assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1E-3}']]), /^UserError: --optimizer: lr: must be more than 0 \(got -1E-3\)/);
+  // a number past the float range is the infinity YAML made of it: said so, not as though .inf were written
+  assert.equal(refusal('optimizer: {lr: 1e400}'), 'c.yaml:3:13: optimizer.lr: must be a number (got 1e400) (YAML reads 1e400 as .inf, no value for it: write a finite number)');
+  assert.equal(refusal('optimizer: {lr: .inf}'), "c.yaml:3:13: optimizer.lr: must be a number (got .inf) (YAML's .inf is no value for it: write a finite number)");
+  // digit groups with commas are a string to YAML, as with underscores
+  assert.equal(refusal('max_seq_len: 4,096'), 'c.yaml:3:1: max_seq_len: must be a number (got the string "4,096") (write 4096: YAML reads "4,096" as a string)');
   // strings and what is not a number or boolean are said as before
   assert.equal(refusal('grad_accum: "4"'), 'c.yaml:3:1: grad_accum: must be a number (got the string "4") (write it without quotes: YAML reads "4" as a string)');
 });
