@@ -39,8 +39,11 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
   assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /model:/);
   assert.throws(() => loadTrainConfig(file('model: [unclosed\n')), /invalid YAML/);
   // adapted once, but the saved adapter_config listed every module by its full name
+  // which one, and where: it said "names a projection twice" of the whole list
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', '[q_proj, v_proj, q_proj]']]),
-    /--lora\.target_modules: names a projection twice/);
+    /^UserError: --lora\.target_modules: \[2\]: "q_proj" is also entry 0: name each projection once$/);
+  const twice = file('model: m\ndata: {train: t}\nlora:\n  target_modules:\n  - v_proj\n  - v_proj\n');
+  assert.throws(() => loadTrainConfig(twice), { message: `${twice}:6:5: lora.target_modules.1: "v_proj" is also entry 0: name each projection once` });
 });
 
 test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha, target_modules or use_dora is an error', () => {
