@@ -14,6 +14,7 @@ import { firstNonPlain, silentlyChanged } from '../util/yaml-plain.ts';
 import { info } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { adapterConfigPath } from '../model/peft.ts';
+import { NAMED_CLASSES, canonicalLabel, labelKey } from '../data/labels.ts';
 import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
@@ -434,7 +435,26 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
     throw new UserError('labels: classification needs the list of class names (or data.train from mistral-tune prepare, whose report.json beside it has them)', blame('labels'));
   }
   if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', blame('group_by_length'));
+  if (cfg.labels) checkClassNames(cfg.labels, blame);
   return cfg;
+}
+
+/**
+ * Each class name as the data's labels are read (trimmed, NFC, an integer by its value: "01" is the class 1): one that
+ * is no class, or one that is an earlier one, is refused at its line; the data loader said so with no place or index.
+ */
+function checkClassNames(labels: readonly string[], blame: (key: string) => string): void {
+  const first = new Map<string, number>();
+  labels.forEach((name, i) => {
+    const c = canonicalLabel(name, NAMED_CLASSES);
+    if ('error' in c || c.label === null) throw keyError(`labels.${i}`, `${JSON.stringify(name)} is not a class name${'error' in c ? ` (${c.error})` : ''}`, blame);
+    const j = first.get(labelKey(c.label)); // as the data's class list tells two labels apart
+    if (j !== undefined) {
+      throw keyError(`labels.${i}`, `${JSON.stringify(name)} is class ${j} (${JSON.stringify(labels[j])}) as the data's labels are read (trimmed, in NFC, an integer ` +
+        'by its value): give each class its own name', blame);
+    }
+    first.set(labelKey(c.label), i);
+  });
 }
 
 /**

@@ -145,6 +145,13 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b]\n'), [['labels', '[a, 0x1F]']]), /--labels: \[1\]: must be a string \(got 0x1F\) \(class names are strings: quote it, "0x1F"\)/);
   // a name given twice: at its second place (was "the class list (labels, --labels) names the label "a" twice" with no file)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b, a]\n')), { message: /c\.yaml:4:16: labels\.2: "a" is also class 0: give each class its own name$/ });
+  // names that are one class, or none, as the data's labels are read (trimmed NFC, "01" the class 1): at their line, with
+  // their index (were "the class list (labels, --labels) names the label \"a\" twice", '" " is not a class name', with no place)
+  assert.throws(() => loadTrainConfig(file("model: m\ndata: {train: t}\ntask: classification\nlabels: [a, ' a', b]\n")),
+    { message: /c\.yaml:4:13: labels\.1: " a" is class 0 \("a"\) as the data's labels are read .*: give each class its own name$/ });
+  assert.throws(() => loadTrainConfig(file("model: m\ndata: {train: t}\ntask: classification\nlabels: ['1', '01']\n")),
+    { message: /c\.yaml:4:15: labels\.1: "01" is class 0 \("1"\) as the data's labels are read .*: give each class its own name$/ });
+  assert.throws(() => loadTrainConfig(file("model: m\ndata: {train: t}\ntask: classification\nlabels: [a, ' ']\n")), { message: /c\.yaml:4:13: labels\.1: " " is not a class name/ });
   // %YAML 1.1 reads yes as true, and a string key takes "yes" as it is
   assert.equal(loadTrainConfig(file('%YAML 1.1\n---\nmodel: m\ndata: {train: t}\nshuffle: no\n')).shuffle, false);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: yes\n')), (e: Error) => !e.message.includes('write true or false'));
