@@ -435,6 +435,9 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
     throw new UserError('labels: classification needs the list of class names (or data.train from mistral-tune prepare, whose report.json beside it has them)', blame('labels'));
   }
   if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', blame('group_by_length'));
+  if (cfg.lora.init_from && cfg.method !== 'lora') {
+    throw keyError('lora.init_from', `continues a LoRA adapter, so it needs method: lora (method: ${cfg.method} trains every weight of the model)`, blame);
+  }
   if (cfg.labels) checkClassNames(cfg.labels, blame);
   return cfg;
 }

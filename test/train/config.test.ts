@@ -47,6 +47,9 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
 });
 
 test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha, target_modules or use_dora is an error', () => {
+  // with method: full it was refused only as training set up, with no place (and the dry run took it): now at its line
+  const full = file('model: m\ndata: {train: t}\nmethod: full\nlora: {init_from: gone}\n');
+  assert.throws(() => loadTrainConfig(full), { message: `${full}:4:8: lora.init_from: continues a LoRA adapter, so it needs method: lora (method: full trains every weight of the model)` });
   const adapter = path.join(TINY, 'adapter_init');
   const cfg = loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`));
   assert.equal(cfg.lora.r, 4);
