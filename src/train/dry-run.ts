@@ -210,7 +210,7 @@ function describeSteps(r: DryRun, cfg: TrainConfig): string {
   }
   // shuffled packs vary in number from epoch to epoch: the range of the epochs run, where they were counted, else the first's
   const run = counted === null ? [stepsPerEpoch] : counted.slice(0, Math.max(1, cfg.max_steps === null ? counted.length : whole));
-  const least = Math.min(...run), most = Math.max(...run);
+  const least = run.reduce((m, x) => Math.min(m, x)), most = run.reduce((m, x) => Math.max(m, x)); // no spread: millions of epochs
   const s = (k: number): string => (k === 1 ? '' : 's');
   const epoch = `${r.epochs.kind === 'first' ? 'about ' : ''}${least === most ? n(least) : `${n(least)}–${n(most)}`} step${s(most)}`;
   const steps = `${n(totalSteps)} optimizer step${s(totalSteps)}`;

@@ -227,6 +227,13 @@ test('packed, shuffled epochs differ in steps: the dry run counts each epoch\'s 
       assert.deepEqual([plan.steps.totalSteps, plan.events.evaluations], [Math.max(...rows.map((m) => m.step)), val.length], `${JSON.stringify(extra)}: val at ${val.join(', ')}`);
       if (plan.epochs.kind === 'counted') assert.deepEqual(val.slice(1, plan.epochs.steps.length + 1), plan.epochs.steps.map((_, i, a) => Math.min(cfg.max_steps ?? Infinity, a.slice(0, i + 1).reduce((x, y) => x + y, 0))));
     }
+    // 200,000 epochs counted one by one (6 examples): their range was taken by spreading them as arguments, a RangeError
+    const few = path.join(dir, 'few.jsonl');
+    fs.writeFileSync(few, rows.slice(0, 6).join('\n') + '\n');
+    const many = validate({ ...BASE, data: { train: few }, packing: true, max_seq_len: 40, batch_size: 1, epochs: 200_000 }, 'test');
+    const said = dryRun(many);
+    assert.equal(said.epochs.kind, 'counted');
+    assert.match(describeDryRun(said, many), /^run: [\d,]+ optimizer steps \(200,000 epochs of \d+–\d+ steps\)/m);
     // epochs too many to count one by one (max_steps wins over epochs): the first epoch's, said as about that
     const far = { ...packed, max_steps: 1e9 };
     assert.match(describeDryRun(dryRun(far), far), new RegExp(`^run: 1,000,000,000 optimizer steps \\(max_steps, [\\d.,]+ epochs of about ${counts[0]} steps\\): .*each epoch's end \\(about [\\d,]+ times\\)`, 'm'));
