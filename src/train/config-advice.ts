@@ -31,12 +31,13 @@ export function valueHint(key: string, value: unknown, written?: string): string
     return ` (an empty value is null in YAML: write a value${dflt === undefined ? '' : `, or leave the key out for its default ${JSON.stringify(dflt)}`})`;
   }
   if (typeof value === 'string') {
-    if (/^lora\.target_modules\.\d+$/.test(key)) return ` (${projectionMeant(value)})`;
+    // (an entry that is a projection was refused for something else: given twice)
+    if (/^lora\.target_modules\.\d+$/.test(key)) return (PROJECTIONS as readonly string[]).includes(value) ? '' : ` (${projectionMeant(value)})`;
     if (schema instanceof z.ZodBoolean && /^(y|yes|n|no|on|off|true|false)$/i.test(value)) return ` (write true or false: YAML reads ${JSON.stringify(value)} as a string)`;
     // a string YAML itself reads as a number was quoted ("1e-4"); "0b11" or "3_000" is no number to YAML 1.2 either
     if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
-    // digit separators (4_096, as YAML 1.1 and Python take it): a string to YAML 1.2
-    if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$/.test(value)) return ` (write ${value.replace(/_/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
+    // digit separators (4_096, as YAML 1.1 and Python take it; 4,096 as prose writes it): a string to YAML 1.2
+    if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
     if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     return named === undefined ? '' : ` (${named})`;
@@ -44,7 +45,12 @@ export function valueHint(key: string, value: unknown, written?: string): string
   if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${written ?? String(value)}")`;
   if (typeof value !== 'number') return '';
   const off = OFF_AS_NULL.get(key);
-  if (!Number.isFinite(value)) return ` (YAML's ${Number.isNaN(value) ? '.nan' : '.inf'} is no value for it: write a finite number${off ? `; ${off.hint}` : ''})`;
+  if (!Number.isFinite(value)) {
+    const yaml = Number.isNaN(value) ? '.nan' : value < 0 ? '-.inf' : '.inf';
+    // 1e400 past the float range: YAML made the infinity of it, which the error quotes as written
+    const made = written !== undefined && !/^[-+]?\.(inf|nan)$/i.test(written) ? `YAML reads ${written} as ${yaml}, no value for it` : `YAML's ${yaml} is no value for it`;
+    return ` (${made}: write a finite number${off ? `; ${off.hint}` : ''})`;
+  }
   if (off?.values.includes(value)) return ` (${off.hint})`;
   if (key === 'epochs' && value > 0 && !Number.isInteger(value)) return ' (whole passes over the data; for part of one, set max_steps, which wins over epochs)';
   return '';

@@ -1,6 +1,7 @@
 // What a config value the schema refused is told, in our words rather than zod's ("Too small: expected number to be
 // >=1" is zod's): a per-parse error map, so that the messages the schema gives itself (schedule.type's, a refine's)
-// stay theirs. validate (config.ts) puts the key path and its file:line:column before the text.
+// stay theirs. validate (config.ts) puts the key path and its file:line:column before the text, and the refused value
+// as it was written (asWritten).
 import type { z } from 'zod';
 
 /** The text of a refusal zod would word itself: a bound, a type, an option; undefined leaves zod's own. */
@@ -38,6 +39,15 @@ export const configIssueText: z.core.$ZodErrorMap = (issue) => {
       return undefined;
   }
 };
+
+/**
+ * `message` with the refused value as the user wrote it (`-1e-3`, `2.50`), where it was read from YAML, in place of the
+ * number YAML made of it (-0.001, 2.5), which the file does not hold: the map sees only the value, never its text.
+ */
+export function asWritten(message: string, code: string, value: unknown, written: string | undefined): string {
+  if (written === undefined) return message;
+  return message.replace(`(got ${shown(value, code === 'invalid_type')})`, `(got ${written})`);
+}
 
 /** zod's names of the types a value may be expected to have, in words. */
 const TYPE_WORDS: Readonly<Record<string, string>> = {

@@ -5,14 +5,20 @@ import { PROJECTIONS } from '../model/weights.ts';
 
 const int = (min: number) => z.number().int().min(min);
 
-/** A class name given twice would be two head rows that one label cannot tell apart: refused at the second (its line). */
-function uniqueNames(names: string[], ctx: z.RefinementCtx): void {
-  const first = new Map<string, number>();
-  names.forEach((n, i) => {
-    const j = first.get(n);
-    if (j !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: `${JSON.stringify(n)} is also class ${j}: give each class its own name` });
-    else first.set(n, i);
-  });
+/**
+ * A list's entry given twice, refused at the second (its line) with `said(name, first index)`: a class name twice would be
+ * two head rows that one label cannot tell apart; a projection twice was adapted once, but made the saved adapter_config
+ * list every module by its full name.
+ */
+function uniqueEntries(said: (name: string, j: number) => string): (names: string[], ctx: z.RefinementCtx) => void {
+  return (names, ctx) => {
+    const first = new Map<string, number>();
+    names.forEach((n, i) => {
+      const j = first.get(n);
+      if (j !== undefined) ctx.addIssue({ code: 'custom', path: [i], message: said(n, j) });
+      else first.set(n, i);
+    });
+  };
 }
 export const ALL_LINEAR = 'all-linear';
 
@@ -47,7 +53,7 @@ export const TrainConfigSchema = z.object({
   model: z.union([z.string().min(1), RandomModelSchema], { error: 'a model folder path, or {config: CONFIG, init: random}' })
     .describe('HF model folder (config.json, safetensors, tokenizer.json), or {config, init: random} for random weights'),
   task: z.enum(['generation', 'classification']).default('generation').describe('generation (causal LM) or classification'),
-  labels: z.array(z.string().min(1)).min(2).superRefine(uniqueNames).nullable().default(null).describe('class names, for classification (default: those of the prepare report.json beside data.train)'),
+  labels: z.array(z.string().min(1)).min(2).superRefine(uniqueEntries((n, j) => `${JSON.stringify(n)} is also class ${j}: give each class its own name`)).nullable().default(null).describe('class names, for classification (default: those of the prepare report.json beside data.train)'),
   method: z.enum(['lora', 'full']).default('lora').describe('lora: train an adapter; full: train every weight (small models)'),
   data: z.object({
     train: z.string().min(1).describe('training data: a prepare output or any file prepare accepts'),
@@ -59,11 +65,10 @@ export const TrainConfigSchema = z.object({
     r: int(1).default(8).describe('rank'),
     alpha: z.number().positive().default(16).describe('scaling numerator: scaling = alpha / r'),
     dropout: z.number().min(0).lt(1).default(0).describe('dropout on the adapter input (0 = off)'),
-    // a projection named twice was adapted once, but made the saved adapter_config list every module by its full name
     // PEFT's "all-linear" (every linear layer but the output head) is the 7 projections
     target_modules: z.preprocess((v) => (v === ALL_LINEAR ? [...PROJECTIONS] : v),
       z.array(z.enum(PROJECTIONS), { error: (issue) => (issue.code === 'invalid_type' ? targetModulesError(issue.input) : undefined) })
-        .min(1).refine((m) => new Set(m).size === m.length, 'names a projection twice'))
+        .min(1).superRefine(uniqueEntries((n, j) => `${JSON.stringify(n)} is also entry ${j}: name each projection once`)))
       .default([...PROJECTIONS]).describe(`projections to adapt ("${ALL_LINEAR}": all 7)`),
     use_rslora: z.boolean().default(false).describe('rank-stabilised scaling alpha / √r'),
     use_dora: z.boolean().default(false).describe("weight-decomposed LoRA (DoRA, PEFT's use_dora): a trained magnitude per output of each adapted projection"),

@@ -14,11 +14,12 @@ import { firstNonPlain, silentlyChanged } from '../util/yaml-plain.ts';
 import { info } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
 import { adapterConfigPath } from '../model/peft.ts';
+import { NAMED_CLASSES, canonicalLabel, labelKey } from '../data/labels.ts';
 import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
 import { checkConfigPaths, keyError } from './config-paths.ts';
-import { configIssueText } from './config-issues.ts';
+import { asWritten, configIssueText } from './config-issues.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
@@ -74,14 +75,19 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   }
   // the key each override sets, and its flag: a mapping (`--optimizer '{lr: 1e-4}'`) sets its keys, as
   // --optimizer.lr would, keeping the file's others (weight_decay) rather than replacing the whole section
+  // A mapping is blamed for the keys it sets, not for the file's others beside them (`--lora '{alpha: 2}'` was blamed
+  // for the file's lora.r), and for a key under it the file does not write (`--model '{config: c.json}'`: model.init)
   const setBy = new Map<string, { flag: string; value: unknown }>();
-  const blamed = overrides.map(([key]) => ({ key, flag: `--${key}` }));
+  const blamed: Array<{ key: string; flag: string }> = [], under: typeof blamed = []; // the keys set first, then what is under a mapping
   const flagDocs: Array<{ key: string; doc: YAML.Document }> = [];
   for (const [key, value] of overrides) {
     const flag = `--${key}`;
     const read = parseOverride(key, value);
     if (read.doc !== null) flagDocs.push({ key, doc: read.doc });
+    if (!isRecord(read.value)) blamed.push({ key, flag });
+    else if (getDotted(raw, key) === undefined) under.push({ key, flag });
     for (const [leaf, parsed] of overrideLeaves(key, read.value)) {
+      blamed.push({ key: leaf, flag });
       const bad = leaf.split('.').find((part) => part === '' || UNSAFE_KEYS.has(part));
       if (bad !== undefined) throw new UserError(`"${leaf}" is not a config key${bad ? ` ("${bad}" is never one)` : ''}`, flag);
       const earlier = setBy.get(leaf);
@@ -96,11 +102,12 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
       if (PATH_KEYS.includes(leaf)) resolvePathKey(raw, leaf, process.cwd(), flag);
     }
   }
+  blamed.push(...under);
   followPreparedTrain(raw, [...setBy.keys()]);
   labelsFromPrepareReport(raw);
   // a value as written: by the last flag that set it (or a mapping or list above it), else in the file
   const written: Written = (key) => {
-    const by = flagDocs.findLast((o) => key === o.key || key.startsWith(`${o.key}.`));
+    const by = flagDocs.findLast((o) => key === o.key || (key.startsWith(`${o.key}.`) && nodeAt(o.doc, key.slice(o.key.length + 1)).node !== undefined));
     return by === undefined ? inFile(key) : writtenAt(by.doc, key.slice(by.key.length + 1));
   };
   const cfg = validate(raw, place, blamed, written);
@@ -404,10 +411,21 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
       const value = getDotted(raw as Record<string, unknown>, at);
       // a required key left out: zod's "expected string, received undefined" says what it is instead
       if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
-      return [{ key: at, text: `${at || '(root)'}: ${issue.message}${valueHint(at, value, written(at))}` }];
+      const typed = written(at);
+      return [{ key: at, text: `${at || '(root)'}: ${asWritten(issue.message, issue.code, value, typed)}${valueHint(at, value, typed)}` }];
     });
-    // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it)
-    const bare = (f: { key: string; text: string }): string => (blame(f.key) === `--${f.key}` && f.text.startsWith(`${f.key}: `) ? f.text.slice(f.key.length + 2) : f.text);
+    // `--batch_size 0`: the flag names the key, so its text goes without the key again (as keyError says it); a key
+    // below the flag's (`--optimizer '{lr: -1}'`, `--lora.target_modules '[q_proj, vproj]'`) is named from the flag's
+    // on (`lr`, `[1]`), not by its whole path, which would say the flag's key twice
+    const bare = (f: { key: string; text: string }): string => {
+      const flag = blame(f.key);
+      if (!flag.startsWith('--') || !f.text.startsWith(`${f.key}: `)) return f.text;
+      const above = flag.slice(2);
+      if (f.key === above) return f.text.slice(f.key.length + 2);
+      if (!f.key.startsWith(`${above}.`)) return f.text;
+      const below = f.key.slice(above.length + 1).split('.').map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+      return `${below}${f.text.slice(f.key.length)}`;
+    };
     const first = blame(found[0]!.key);
     const messages = found.map((f) => (blame(f.key) === first ? bare(f) : `${blame(f.key)}: ${bare(f)}`));
     throw new UserError(messages.join('; '), first);
@@ -417,7 +435,29 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
     throw new UserError('labels: classification needs the list of class names (or data.train from mistral-tune prepare, whose report.json beside it has them)', blame('labels'));
   }
   if (cfg.group_by_length && !cfg.shuffle) throw new UserError('group_by_length: needs shuffle: true (file order has no grouping)', blame('group_by_length'));
+  if (cfg.lora.init_from && cfg.method !== 'lora') {
+    throw keyError('lora.init_from', `continues a LoRA adapter, so it needs method: lora (method: ${cfg.method} trains every weight of the model)`, blame);
+  }
+  if (cfg.labels) checkClassNames(cfg.labels, blame);
   return cfg;
+}
+
+/**
+ * Each class name as the data's labels are read (trimmed, NFC, an integer by its value: "01" is the class 1): one that
+ * is no class, or one that is an earlier one, is refused at its line; the data loader said so with no place or index.
+ */
+function checkClassNames(labels: readonly string[], blame: (key: string) => string): void {
+  const first = new Map<string, number>();
+  labels.forEach((name, i) => {
+    const c = canonicalLabel(name, NAMED_CLASSES);
+    if ('error' in c || c.label === null) throw keyError(`labels.${i}`, `${JSON.stringify(name)} is not a class name${'error' in c ? ` (${c.error})` : ''}`, blame);
+    const j = first.get(labelKey(c.label)); // as the data's class list tells two labels apart
+    if (j !== undefined) {
+      throw keyError(`labels.${i}`, `${JSON.stringify(name)} is class ${j} (${JSON.stringify(labels[j])}) as the data's labels are read (trimmed, in NFC, an integer ` +
+        'by its value): give each class its own name', blame);
+    }
+    first.set(labelKey(c.label), i);
+  });
 }
 
 /**

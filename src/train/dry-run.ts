@@ -198,14 +198,24 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
 function describeSteps(r: DryRun, cfg: TrainConfig): string {
   const { stepsPerEpoch, totalSteps, schedule } = r.steps;
   const n = (x: number): string => x.toLocaleString('en-US');
-  // shuffled packs vary in number from epoch to epoch: each epoch's range where they were counted, else the first's
-  const counted = r.epochs.kind === 'counted' ? r.epochs.steps : [];
-  const least = counted.reduce((m, x) => Math.min(m, x), counted[0] ?? stepsPerEpoch);
-  const most = counted.reduce((m, x) => Math.max(m, x), counted[0] ?? stepsPerEpoch);
-  const epoch = `${r.epochs.kind === 'first' ? 'about ' : ''}${least === most ? n(least) : `${n(least)}–${n(most)}`} step${most === 1 ? '' : 's'}`;
-  const steps = `${n(totalSteps)} optimizer step${totalSteps === 1 ? '' : 's'}`;
-  const epochs = cfg.max_steps !== null ? Number((totalSteps / stepsPerEpoch).toPrecision(2)) : cfg.epochs;
-  const count = `${steps} (${cfg.max_steps !== null ? 'max_steps, ' : ''}${n(epochs)} epoch${epochs === 1 ? '' : 's'} of ${epoch})`;
+  // max_steps: the whole epochs it runs and the steps past them, exactly (epochs rounded to 2 digits misstated the
+  // run: 1,201 steps of 12 an epoch were "100 epochs"); where the epochs were not counted, the first's stand for each
+  const counted = r.epochs.kind === 'counted' ? r.epochs.steps : null;
+  let whole = cfg.epochs, rest = 0;
+  if (cfg.max_steps !== null) {
+    // epochs of about the first's steps: as many as that makes, no exact steps past them
+    if (r.epochs.kind === 'first') whole = Math.max(1, Math.round(totalSteps / stepsPerEpoch));
+    else if (counted === null) [whole, rest] = [Math.floor(totalSteps / stepsPerEpoch), totalSteps % stepsPerEpoch];
+    else for (whole = 0, rest = totalSteps; whole < counted.length && counted[whole]! <= rest; whole++) rest -= counted[whole]!;
+  }
+  // shuffled packs vary in number from epoch to epoch: the range of the epochs run, where they were counted, else the first's
+  const run = counted === null ? [stepsPerEpoch] : counted.slice(0, Math.max(1, cfg.max_steps === null ? counted.length : whole));
+  const least = run.reduce((m, x) => Math.min(m, x)), most = run.reduce((m, x) => Math.max(m, x)); // no spread: millions of epochs
+  const s = (k: number): string => (k === 1 ? '' : 's');
+  const epoch = `${r.epochs.kind === 'first' ? 'about ' : ''}${least === most ? n(least) : `${n(least)}–${n(most)}`} step${s(most)}`;
+  const steps = `${n(totalSteps)} optimizer step${s(totalSteps)}`;
+  const epochs = whole === 0 ? `${n(rest)} of an epoch's ${epoch}` : `${n(whole)} epoch${s(whole)} of ${epoch}${rest === 0 ? '' : ` and ${n(rest)} step${s(rest)} more`}`;
+  const count = `${steps} (${cfg.max_steps !== null ? 'max_steps, ' : ''}${epochs})`;
   const data = `${n(r.train.examples)} examples${cfg.packing ? ` packed into sequences of ${n(cfg.max_seq_len)} tokens` : ''}, micro-batches of ${n(cfg.batch_size)}` +
     `${cfg.grad_accum > 1 ? `, ${n(cfg.grad_accum)} a step` : ''}`;
   const warmup = schedule.warmupSteps > 0 ? `, warmup ${n(schedule.warmupSteps)} step${schedule.warmupSteps === 1 ? '' : 's'}` : '';

@@ -64,7 +64,8 @@ export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits
  * as train refuses it.
  */
 export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>): string | null {
-  const longest = Math.max(1, ...splits.flatMap((rows) => (rows ?? []).map((r) => r.inputIds.length)));
+  // no spread: a split of 300,000 examples would be as many arguments, past the stack
+  const longest = splits.reduce((m, rows) => (rows ?? []).reduce((n, r) => Math.max(n, r.inputIds.length), m), 1);
   const T = cfg.packing ? Math.max(cfg.max_seq_len, longest) : longest;
   // the rows of a batch: no more than a split holds (batch_size 1e9 over 6 examples makes batches of 6)
   const [train, ...evalSplits] = splits;

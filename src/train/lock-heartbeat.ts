@@ -61,11 +61,14 @@ setInterval(beatAll, ${BEAT_MS});
 `;
 
 let worker: Worker | null = null;
+/** The locks this thread holds, each with its pulse: a thread started anew is given every one (not only the lock that found it silent). */
+const held = new Map<string, { text: string; pulse: SharedArrayBuffer }>();
 
 /** The heartbeat's thread, started at the first lock: before the lock is placed, so that a thread that cannot start leaves no lock. */
 export function heartbeatThread(): Worker {
   if (worker === null) {
     const w = new Worker(SOURCE, { eval: true, execArgv: [], stdout: true, stderr: true });
+    for (const [file, { text, pulse }] of held) w.postMessage({ file, text, pulse });
     w.unref(); // the process ends when its work does
     // a thread that failed or ended beats no more: the next lock starts another; the locks it beat see their pulse stop
     const gone = (): void => {
@@ -99,27 +102,32 @@ export interface Beating {
 
 /** Beats the lock `file`, which holds `text`, until stopped. */
 export function beatLock(file: string, text: string): Beating {
-  let w = heartbeatThread();
   const pulse = new BigInt64Array(new SharedArrayBuffer(16)); // [time of the last beat, beats]
   pulse[0] = BigInt(Date.now()); // written just now: a beat
-  w.postMessage({ file, text, pulse: pulse.buffer });
+  heartbeatThread().postMessage({ file, text, pulse: pulse.buffer });
+  held.set(file, { text, pulse: pulse.buffer });
   return {
     stoppedFor: (at = { now: Date.now(), waitMs: ANSWER_MS }) => {
       const last = Number(Atomics.load(pulse, 0)), beats = Atomics.load(pulse, 1);
       if (at.now - last <= QUIET_MS) return null;
-      // two beats missed: a process paused (a laptop asleep) has a live thread that beats when asked; a dead one does not
-      w.postMessage({ now: true });
+      // two beats missed: a process paused (a laptop asleep) has a live thread that beats when asked; a dead one does
+      // not. The thread beating the held locks now is asked (another lock's check may have started it anew), none
+      // started here: past a long silence the holder decides (run-lock.ts check)
+      worker?.postMessage({ now: true });
       Atomics.wait(pulse, 1, beats, at.waitMs);
       return Atomics.load(pulse, 1) !== beats ? null : Math.max(0, at.now - last);
     },
     restart: () => {
-      if (worker === w) worker = null; // its end may not be told yet: this thread's event loop is held by the run
-      void w.terminate();
-      w = heartbeatThread();
-      w.postMessage({ file, text, pulse: pulse.buffer });
-      w.postMessage({ now: true });
+      // its end may not be told yet (this thread's event loop is held by the run): every held lock goes to the new one
+      const old = worker;
+      worker = null;
+      void old?.terminate();
+      heartbeatThread().postMessage({ now: true });
     },
-    stop: () => { w.postMessage({ file, text: null }); },
+    stop: () => {
+      held.delete(file);
+      worker?.postMessage({ file, text: null });
+    },
   };
 }
 

@@ -118,7 +118,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     if (cfg.lora.init_from) throw new UserError('lora.init_from: needs method: lora');
     model.enableBaseGrads({ lmHead: !classification });
   }
-  if (classification) setupScoreHead(model, cfg, rng);
+  if (classification) setupScoreHead(model, cfg, rng, place);
 
   const ctx = {
     cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize),
@@ -284,11 +284,11 @@ export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, to
  * transformers does (normal(0, initializer_range) of the model's config.json, 0.02 when absent); trained with the
  * adapter (PEFT's modules_to_save) or the base.
  */
-function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng): void {
+function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng, place?: (key: string) => string): void {
   const numLabels = cfg.labels!.length;
   const loaded = model.score;
   if (loaded && loaded.numLabels !== numLabels) {
-    throw new UserError(`labels: ${numLabels} classes, but the classification head of the model/adapter has ${loaded.numLabels}`);
+    throw keyError('labels', `${numLabels} classes, but the classification head of the model/adapter has ${loaded.numLabels}`, place);
   }
   const fromAdapter = cfg.lora.init_from !== null && loaded !== null && loaded.grad !== null;
   if (fromAdapter) return;

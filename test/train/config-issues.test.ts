@@ -22,7 +22,7 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
     ['epochs: 0', 'c.yaml:3:1: epochs: must be at least 1 (got 0)'],
     ['optimizer: {lr: 0}', 'c.yaml:3:13: optimizer.lr: must be more than 0 (got 0)'],
     ['lora: {dropout: 1}', 'c.yaml:3:8: lora.dropout: must be less than 1 (got 1)'],
-    ['seed: 1.0e+300', 'c.yaml:3:1: seed: must be at most 2^53 − 1 (got 1e+300)'],
+    ['seed: 1.0e+300', 'c.yaml:3:1: seed: must be at most 2^53 − 1 (got 1.0e+300)'],
     ['optimizer: {betas: [0.9, 0.9, 0.9]}', 'c.yaml:3:13: optimizer.betas: must list at most 2 items (got 3)'],
     ['lora: {target_modules: []}', 'c.yaml:3:8: lora.target_modules: must list at least 1 item (got 0)'],
     ['output_dir: ""', 'c.yaml:3:1: output_dir: must not be empty'],
@@ -41,6 +41,25 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
   for (const [line, expected] of cases) assert.equal(refusal(line), expected);
   // no trace of zod's wording in any of them
   for (const [line] of cases) assert.doesNotMatch(refusal(line), /Too (small|big)|Invalid (input|option)|expected .*, received|>=|<=/);
+});
+
+test('the value refused is quoted as it was written, not as the number YAML made of it', () => {
+  // were "(got -0.001)", "(got 2.5)", "(got 0)": a user searching the file for what was said found nothing
+  assert.equal(refusal('optimizer: {lr: -1e-3}'), 'c.yaml:3:13: optimizer.lr: must be more than 0 (got -1e-3)');
+  assert.equal(refusal('batch_size: 2.50'), 'c.yaml:3:1: batch_size: must be a whole number (got 2.50)');
+  assert.equal(refusal('epochs: 0x0'), 'c.yaml:3:1: epochs: must be at least 1 (got 0x0)');
+  assert.equal(refusal('model: {config: c.json, init: random, seed: -1.0}'), 'c.yaml:3:39: model.seed: must be at least 0 (got -1.0)');
+  // a flag's value as it was typed, the file's keys as written there
+  const f = file('model: m\ndata: {train: t}\nepochs: 0\n');
+  assert.throws(() => loadTrainConfig(f, [['optimizer.lr', '-1e-3']]), (e: Error) => e.message.startsWith('--optimizer.lr: must be more than 0 (got -1e-3)') && e.message.includes(`${f}:3:1: epochs: must be at least 1 (got 0)`));
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1E-3}']]), /^UserError: --optimizer: lr: must be more than 0 \(got -1E-3\)/);
+  // a number past the float range is the infinity YAML made of it: said so, not as though .inf were written
+  assert.equal(refusal('optimizer: {lr: 1e400}'), 'c.yaml:3:13: optimizer.lr: must be a number (got 1e400) (YAML reads 1e400 as .inf, no value for it: write a finite number)');
+  assert.equal(refusal('optimizer: {lr: .inf}'), "c.yaml:3:13: optimizer.lr: must be a number (got .inf) (YAML's .inf is no value for it: write a finite number)");
+  // digit groups with commas are a string to YAML, as with underscores
+  assert.equal(refusal('max_seq_len: 4,096'), 'c.yaml:3:1: max_seq_len: must be a number (got the string "4,096") (write 4096: YAML reads "4,096" as a string)');
+  // strings and what is not a number or boolean are said as before
+  assert.equal(refusal('grad_accum: "4"'), 'c.yaml:3:1: grad_accum: must be a number (got the string "4") (write it without quotes: YAML reads "4" as a string)');
 });
 
 test('a lora.target_modules entry that names no projection says what was likely meant', () => {

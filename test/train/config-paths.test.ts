@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { readTrainConfig } from '../../src/train/config.ts';
 import { checkConfigPaths, keyPlaces } from '../../src/train/config-paths.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
+import { setupRun } from '../../src/train/setup.ts';
 import { checkSequenceFits } from '../../src/train/fit-check.ts';
 import { loadConfig } from '../../src/model/config.ts';
 import { setQuiet } from '../../src/util/log.ts';
@@ -73,6 +74,16 @@ test('a value found wrong against the model or data after validation (lora.r, pa
   assert.throws(() => planned('lora:\n  r: 100000\n'), { message: new RegExp(`^${literal(f)}:5:3: lora\\.r: 100000 is larger than`) });
   assert.throws(() => planned('task: classification\nlabels: [a, b]\npacking: true\n'), { message: `${f}:6:1: packing: classification scores one sequence per row, so it cannot pack (set packing: false)` });
   assert.throws(() => planned('epochs: 9000000000000000\nbatch_size: 1\n'), { message: new RegExp(`^${literal(f)}:4:1: epochs: 9000000000000000 epochs of 2 steps`) });
+  // labels that the classification head of lora.init_from's adapter (3 classes) does not have: said the key alone
+  const adapter = path.join(TINY_BASE, '..', '..', 'hf-tiny-mistral-cls', 'adapter_init');
+  fs.writeFileSync(f, `model: ${TINY_BASE}\ndata: {train: classes.jsonl}\noutput_dir: out\ntask: classification\nlabels: [a, b]\nlora:\n  init_from: ${adapter}\n`);
+  const { cfg, place } = readTrainConfig(f);
+  setQuiet(true);
+  try {
+    assert.throws(() => setupRun({ ...cfg, device: 'cpu' }, { place }), { message: `${f}:5:1: labels: 2 classes, but the classification head of the model/adapter has 3` });
+  } finally {
+    setQuiet(false);
+  }
 });
 
 test('max_seq_len refused against the model (dynamic rope) and a data file that cannot be read are named at their line', () => {

@@ -39,11 +39,17 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
   assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /model:/);
   assert.throws(() => loadTrainConfig(file('model: [unclosed\n')), /invalid YAML/);
   // adapted once, but the saved adapter_config listed every module by its full name
+  // which one, and where: it said "names a projection twice" of the whole list
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['lora.target_modules', '[q_proj, v_proj, q_proj]']]),
-    /--lora\.target_modules: names a projection twice/);
+    /^UserError: --lora\.target_modules: \[2\]: "q_proj" is also entry 0: name each projection once$/);
+  const twice = file('model: m\ndata: {train: t}\nlora:\n  target_modules:\n  - v_proj\n  - v_proj\n');
+  assert.throws(() => loadTrainConfig(twice), { message: `${twice}:6:5: lora.target_modules.1: "v_proj" is also entry 0: name each projection once` });
 });
 
 test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha, target_modules or use_dora is an error', () => {
+  // with method: full it was refused only as training set up, with no place (and the dry run took it): now at its line
+  const full = file('model: m\ndata: {train: t}\nmethod: full\nlora: {init_from: gone}\n');
+  assert.throws(() => loadTrainConfig(full), { message: `${full}:4:8: lora.init_from: continues a LoRA adapter, so it needs method: lora (method: full trains every weight of the model)` });
   const adapter = path.join(TINY, 'adapter_init');
   const cfg = loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`));
   assert.equal(cfg.lora.r, 4);
@@ -139,9 +145,16 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [0, 1]\n')), /c\.yaml:4:10: labels\.0: .* \(class names are strings: quote it, "0"\)/);
   // the advice quotes what was written, not the number YAML made of it ("1" would be another class name than 1.0)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [1.0, 2.0]\n')), /labels\.0: .* \(class names are strings: quote it, "1\.0"\)/);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b]\n'), [['labels', '[a, 0x1F]']]), /labels\.1: .* \(class names are strings: quote it, "0x1F"\)/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b]\n'), [['labels', '[a, 0x1F]']]), /--labels: \[1\]: must be a string \(got 0x1F\) \(class names are strings: quote it, "0x1F"\)/);
   // a name given twice: at its second place (was "the class list (labels, --labels) names the label "a" twice" with no file)
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: [a, b, a]\n')), { message: /c\.yaml:4:16: labels\.2: "a" is also class 0: give each class its own name$/ });
+  // names that are one class, or none, as the data's labels are read (trimmed NFC, "01" the class 1): at their line, with
+  // their index (were "the class list (labels, --labels) names the label \"a\" twice", '" " is not a class name', with no place)
+  assert.throws(() => loadTrainConfig(file("model: m\ndata: {train: t}\ntask: classification\nlabels: [a, ' a', b]\n")),
+    { message: /c\.yaml:4:13: labels\.1: " a" is class 0 \("a"\) as the data's labels are read .*: give each class its own name$/ });
+  assert.throws(() => loadTrainConfig(file("model: m\ndata: {train: t}\ntask: classification\nlabels: ['1', '01']\n")),
+    { message: /c\.yaml:4:15: labels\.1: "01" is class 0 \("1"\) as the data's labels are read .*: give each class its own name$/ });
+  assert.throws(() => loadTrainConfig(file("model: m\ndata: {train: t}\ntask: classification\nlabels: [a, ' ']\n")), { message: /c\.yaml:4:13: labels\.1: " " is not a class name/ });
   // %YAML 1.1 reads yes as true, and a string key takes "yes" as it is
   assert.equal(loadTrainConfig(file('%YAML 1.1\n---\nmodel: m\ndata: {train: t}\nshuffle: no\n')).shuffle, false);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: yes\n')), (e: Error) => !e.message.includes('write true or false'));
@@ -209,7 +222,18 @@ test('a mapping override sets its keys as --key.sub would, keeping the file\'s o
   // was: the section replaced, so weight_decay silently fell back to its default 0
   assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.train, path.join(path.dirname(f), 't'));
   assert.equal(loadTrainConfig(f, [['data', '{val: v.jsonl}']]).data.val, path.resolve('v.jsonl'));
-  assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1}']]), /^UserError: --optimizer: optimizer\.lr: must be more than 0 \(got -1\)/);
+  // the flag names the key above, so the text names the key below it only (was "--optimizer: optimizer.lr: …",
+  // "--lora.target_modules: lora.target_modules.1: …", the flag's key twice); a list's entry by its index
+  assert.throws(() => loadTrainConfig(f, [['optimizer', '{lr: -1}']]), /^UserError: --optimizer: lr: must be more than 0 \(got -1\)/);
+  assert.throws(() => loadTrainConfig(f, [['lora.target_modules', '[q_proj, vproj]']]), /^UserError: --lora\.target_modules: \[1\]: must be one of q_proj, .* \(got "vproj"\) \(did you mean v_proj\?\)$/);
+  assert.throws(() => loadTrainConfig(f, [['lora', '{r: 0, target_modules: [vproj]}']]), /^UserError: --lora: r: must be at least 1 \(got 0\); target_modules\[0\]: must be one of .* \(got "vproj"\)/);
+  assert.throws(() => loadTrainConfig(f, [['optimizer.betas', '[0.9, 1]']]), /^UserError: --optimizer\.betas: \[1\]: must be less than 1 \(got 1\)$/);
+  // a mapping flag is blamed for the keys it sets, not for the file's beside them (was "--lora: r: … (got 0.5)" for the file's r)
+  const g = file('model: m\ndata: {train: t}\nlora: {r: 0.50}\n');
+  for (const flag of ['{alpha: 2}', '{}']) assert.throws(() => loadTrainConfig(g, [['lora', flag]]), { message: `${g}:3:8: lora.r: must be a whole number (got 0.50)` });
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['optimizer', '{lr: 1e-3}'], ['optimizer.betas', '{a: 1}']]), /^UserError: --optimizer\.betas: must be a list \(got a mapping\)$/);
+  // and for a key under it that the file does not write
+  assert.throws(() => loadTrainConfig(file('data: {train: t}\n'), [['model', '{config: c.json}']]), /^UserError: --model: init: missing/);
   assert.throws(() => loadTrainConfig(f, [['optimizer', '{rate: 1}']]), /^UserError: --optimizer: unknown key "optimizer\.rate"/);
   assert.throws(() => loadTrainConfig(f, [['optimizer', '{__proto__: {x: 1}}']]), /^UserError: --optimizer: /);
   // one key set by two flags to two values is refused, as a flag given twice is

@@ -120,6 +120,9 @@ test('a batch_size past the examples there are (1e9 for 6) is sized by the batch
     }, 'test');
     const rows = Array.from({ length: 6 }, () => ({ inputIds: [1, 5, 7, 9], labels: null }));
     assert.doesNotThrow(() => checkSequenceFits(cfg, parseConfig(SMALL), [rows, rows]));
+    // 300,000 examples: their lengths were spread as arguments to find the longest, a RangeError and its stack
+    const many = Array.from({ length: 300_000 }, () => rows[0]!);
+    assert.doesNotThrow(() => checkSequenceFits(cfg, parseConfig(SMALL), [many, rows]));
     assert.equal(dryRun(cfg).limit, null);
   } finally {
     setQuiet(false);

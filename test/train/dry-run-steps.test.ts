@@ -5,18 +5,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { validate } from '../../src/train/config.ts';
+import { readYamlMapping, validate } from '../../src/train/config.ts';
 import { DataLoader } from '../../src/data/loader.ts';
 import { describeDryRun, dryRun, dryRunJson } from '../../src/train/dry-run.ts';
 import { train } from '../../src/train/trainer.ts';
-import { setupRun } from '../../src/train/setup.ts';
+import { earlyStoppingWarning, setupRun } from '../../src/train/setup.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { TINY_BASE, literal } from '../helpers.ts';
+import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
 import { captureStderr, quietly } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-dry-steps-');
+const ROOT = path.join(FIXTURES, '..', '..');
 const rng = new Rng(3);
 const rows = Array.from({ length: 23 }, () => JSON.stringify({ input_ids: [1, ...Array.from({ length: 4 + rng.below(20) }, () => 3 + rng.below(500))] }));
 fs.writeFileSync(path.join(dir, 'train.jsonl'), rows.join('\n') + '\n');
@@ -49,7 +50,16 @@ test('the dry run counts the steps as the run does, and says them with the sched
     const one = validate({ ...BASE, max_steps: 1, batch_size: 1000 }, 'test');
     assert.match(describeDryRun(dryRun(one), one), /^run: 1 optimizer step \(max_steps, 1 epoch of 1 step\):/m);
     const capped = validate({ ...BASE, max_steps: 5, schedule: { type: 'cosine', warmup_steps: 0.4 } }, 'test');
-    assert.match(describeDryRun(dryRun(capped), capped), /^run: 5 optimizer steps \(max_steps, 0\.42 epochs of 12 steps\): .*; cosine schedule to lr 0\.0002, warmup 2 steps;/m);
+    assert.match(describeDryRun(dryRun(capped), capped), /^run: 5 optimizer steps \(max_steps, 5 of an epoch's 12 steps\): .*; cosine schedule to lr 0\.0002, warmup 2 steps;/m);
+    // max_steps past whole epochs says the steps beyond them: the epochs rounded to 2 digits misstated the run
+    // (1,201 steps were "100 epochs of 12 steps", 1,200; 25 steps "2.1 epochs")
+    const said = (max_steps: number): string => {
+      const c = validate({ ...BASE, max_steps }, 'test');
+      return /^run: [\d,]+ optimizer steps? \(([^)]*)\)/m.exec(describeDryRun(dryRun(c), c))![1]!;
+    };
+    assert.deepEqual([said(1201), said(1234), said(25), said(24), said(11)],
+      ['max_steps, 100 epochs of 12 steps and 1 step more', 'max_steps, 102 epochs of 12 steps and 10 steps more', 'max_steps, 2 epochs of 12 steps and 1 step more',
+        'max_steps, 2 epochs of 12 steps', "max_steps, 11 of an epoch's 12 steps"]);
   } finally {
     setQuiet(false);
   }
@@ -121,6 +131,11 @@ test('the dry run gives the warnings training gives: settings that are not used 
   assert.deepEqual(warnings({ max_steps: 20, early_stopping: { patience: 2 }, data: val }),
     [`warning: early_stopping.patience 2 × 12 steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ≥ max_steps 20: ${never} (lower early_stopping.patience, or set eval.every_steps)`]);
   assert.deepEqual(warnings({ early_stopping: { patience: 1 } }), ['warning: early_stopping.patience is set but there is no data.val: early stopping never triggers']);
+  // the example config on the data its header prepares (the bundled countries Q&A: 1,003 train examples, 4 × 4 a step,
+  // 63 steps an epoch, 2 epochs) was warned: patience 3 × every 50 steps ≥ its 126 steps
+  const example = validate({ ...readYamlMapping(path.join(ROOT, 'examples', 'train-lora.yaml')), model: TINY_BASE, data: val }, 'test');
+  assert.equal(Math.ceil(Math.ceil(1003 / example.batch_size) / example.grad_accum) * example.epochs, 126);
+  assert.equal(earlyStoppingWarning(example, 63, 126), null);
   // and at train start, as the run's setup gives it
   const setup = captureStderr(() => quietly(() => setupRun(validate({ ...BASE, epochs: 2, early_stopping: { patience: 2 }, data: val }, 'test')).backend.close?.()));
   assert.match(setup.stderr, /^warning: early_stopping\.patience 2 ≥ epochs 2, and val is evaluated at each epoch's end/m);
@@ -201,9 +216,29 @@ test('packed, shuffled epochs differ in steps: the dry run counts each epoch\'s 
     // max_steps ending one step into the third epoch: step 0, two epoch ends and the last step
     const capped = { ...packed, max_steps: counts[0]! + counts[1]! + 1 };
     assert.equal(dryRun(capped).events.evaluations, 4);
+    // and as a real run makes them: packed, shuffled epochs of differing steps, grad_accum 2 (a short last group), max_steps
+    // into the third epoch and all epochs: the dry run's steps and val evaluations are the run's
+    for (const extra of [{ grad_accum: 2, max_steps: counts[0]! + counts[1]! + 1 }, { grad_accum: 2, epochs: 3 }]) {
+      const cfg = { ...packed, ...extra, output_dir: path.join(dir, `run-packed-${extra.max_steps ?? 'epochs'}`) } as typeof packed;
+      const plan = dryRun(cfg);
+      train(cfg);
+      const rows = fs.readFileSync(path.join(cfg.output_dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; split?: string });
+      const val = rows.filter((m) => m.split === 'val').map((m) => m.step);
+      assert.deepEqual([plan.steps.totalSteps, plan.events.evaluations], [Math.max(...rows.map((m) => m.step)), val.length], `${JSON.stringify(extra)}: val at ${val.join(', ')}`);
+      if (plan.epochs.kind === 'counted') assert.deepEqual(val.slice(1, plan.epochs.steps.length + 1), plan.epochs.steps.map((_, i, a) => Math.min(cfg.max_steps ?? Infinity, a.slice(0, i + 1).reduce((x, y) => x + y, 0))));
+    }
+    // 200,000 epochs counted one by one (6 examples): their range was taken by spreading them as arguments, a RangeError
+    const few = path.join(dir, 'few.jsonl');
+    fs.writeFileSync(few, rows.slice(0, 6).join('\n') + '\n');
+    const many = validate({ ...BASE, data: { train: few }, packing: true, max_seq_len: 40, batch_size: 1, epochs: 200_000 }, 'test');
+    const said = dryRun(many);
+    assert.equal(said.epochs.kind, 'counted');
+    assert.match(describeDryRun(said, many), /^run: [\d,]+ optimizer steps \(200,000 epochs of \d+–\d+ steps\)/m);
     // epochs too many to count one by one (max_steps wins over epochs): the first epoch's, said as about that
     const far = { ...packed, max_steps: 1e9 };
     assert.match(describeDryRun(dryRun(far), far), new RegExp(`^run: 1,000,000,000 optimizer steps \\(max_steps, [\\d.,]+ epochs of about ${counts[0]} steps\\): .*each epoch's end \\(about [\\d,]+ times\\)`, 'm'));
+    // max_steps into a later epoch: the whole epochs as counted, and the steps past them
+    assert.match(describeDryRun(dryRun(capped), capped), new RegExp(`^run: ${capped.max_steps} optimizer steps \\(max_steps, 2 epochs of ${counts[0] === counts[1] ? counts[0] : `${Math.min(counts[0]!, counts[1]!)}–${Math.max(counts[0]!, counts[1]!)}`} steps and 1 step more\\)`, 'm'));
   } finally {
     setQuiet(false);
   }

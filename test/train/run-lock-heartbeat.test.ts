@@ -111,3 +111,22 @@ test('a holder whose lock was taken over is stopped by check() in one line; one 
     (e: Error) => e.name === 'UserError' && e.message.startsWith(`${dir}: the run folder's lock is no longer held: it was taken over by process 4242 on old-node-3 (since then), `));
   assert.equal(captureStderr(() => again.release()).stderr, '', 'said once, by the error');
 });
+
+test('a heartbeat started again beats every lock this thread holds, not only the one whose check found it silent', async () => {
+  // the quickstart holds its folder's lock while train holds the run's inside it, and only the run's is checked
+  const [outer, inner] = [tmpDir(), tmpDir()];
+  const lockOuter = acquireRunLock(outer), lockInner = acquireRunLock(inner);
+  const fileOuter = path.join(outer, LOCK_FILE);
+  await heartbeatThread().terminate(); // the heartbeat's thread crashed
+  lockInner.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 50 }); // a new thread beats the run's lock
+  // was: the new thread knew only the run's lock, so the folder's beat no more and was taken over as stale
+  ago(fileOuter, 3_600_000);
+  beatHeldLocksNow();
+  assert.ok(blockUntil(() => Date.now() - fs.statSync(fileOuter).mtimeMs < 600_000), 'the other lock beats on the new thread');
+  // and its own check asks the thread that beats it now, which answers: nothing restarted, the run's lock beating on
+  const now = heartbeatThread();
+  lockOuter.check({ now: Date.now() + 3 * BEAT_MS, waitMs: 10_000 });
+  assert.equal(heartbeatThread(), now, 'the thread that beats both was not replaced');
+  lockInner.release();
+  lockOuter.release();
+});
