@@ -8,6 +8,7 @@
 // id (0, 1, 2… within the row; −1 for padding) and its targets stop at its own last token, so no sample
 // attends to or predicts another.
 import { UserError } from '../util/errors.ts';
+import { maxOf } from '../util/reduce.ts';
 
 /** The target id that cross-entropy ignores (PyTorch's and HF's −100). */
 export const IGNORE_INDEX = -100;
@@ -99,7 +100,7 @@ export function collate(rows: readonly TokenRow[], padId: number, scorePadId: nu
   const B = rows.length;
   if (B === 0) throw new Error('collate: no rows');
   checkBatch(rows, padId, limits);
-  const T = Math.max(...rows.map((r) => r.inputIds.length));
+  const T = maxOf(rows, (r) => r.inputIds.length);
   if (T === 0) throw new UserError('a row has no tokens');
   const batch = emptyBatch(B, T, padId);
   const hasClass = rows.every((r) => r.label !== undefined);
@@ -127,7 +128,7 @@ export function collatePacked(packs: readonly (readonly TokenRow[])[], padId: nu
   if (B === 0) throw new Error('collatePacked: no sequences');
   checkBatch(packs.flat(), padId, limits, 'sample');
   const lengths = packs.map((p) => p.reduce((a, r) => a + r.inputIds.length, 0));
-  const width = T ?? Math.max(...lengths);
+  const width = T ?? maxOf(lengths, (n) => n);
   const batch = emptyBatch(B, width, padId);
   for (let b = 0; b < B; b++) {
     if (lengths[b]! > width) throw new UserError(`packed sequence ${b} has ${lengths[b]} tokens, more than T = ${width}`);

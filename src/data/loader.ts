@@ -6,6 +6,7 @@
 import { collate, collatePacked, type Batch, type TokenRow } from './batch.ts';
 import { UserError } from '../util/errors.ts';
 import { planPacks } from './pack.ts';
+import { maxOf } from '../util/reduce.ts';
 import { Rng, type RngState } from '../util/rng.ts';
 
 export interface LoaderOptions {
@@ -135,7 +136,7 @@ export class DataLoader {
       const mega = batchSize * MEGABATCH * (packLength !== undefined ? 4 : 1);
       const sorted: number[] = [];
       for (let s = 0; s < n; s += mega) {
-        sorted.push(...order.slice(s, s + mega).sort((a, b) => this.lengths[b]! - this.lengths[a]! || a - b));
+        for (const i of order.slice(s, s + mega).sort((a, b) => this.lengths[b]! - this.lengths[a]! || a - b)) sorted.push(i);
       }
       order = sorted;
     }
@@ -148,7 +149,7 @@ export class DataLoader {
       // the batch with the longest row goes first, as in HF, so that running out of memory shows at once
       let longest = 0, best = -1;
       batches.forEach((b, k) => {
-        const m = Math.max(...b.map((seq) => seq.reduce((a, i) => a + this.lengths[i]!, 0)));
+        const m = maxOf(b, (seq) => seq.reduce((a, i) => a + this.lengths[i]!, 0));
         if (m > best) { best = m; longest = k; }
       });
       [batches[0], batches[longest]] = [batches[longest]!, batches[0]!];

@@ -86,3 +86,11 @@ test('bad options and positions are refused', () => {
   assert.throws(() => l.restore({ epoch: 0, index: 99, rng: l.position.rng }), /past the 5 batches/);
   assert.throws(() => l.restore({ epoch: 0, index: 0, rng: [1, 2] as never }), /four unsigned/);
 });
+
+test('a batch of 200,000 rows (group_by_length, shuffled) is planned and collated: no maximum taken by spreading its rows as arguments', () => {
+  // before: RangeError (Maximum call stack size exceeded) from Math.max(...rows), a stack trace instead of a run
+  const rows: TokenRow[] = Array.from({ length: 200_000 }, (_, i) => ({ inputIds: [1, 2 + (i % 3)] }));
+  const l = new DataLoader(rows, { batchSize: 200_000, shuffle: true, seed: 1, groupByLength: true });
+  const { batch } = l.next();
+  assert.equal(batch.inputIds.length, 200_000 * 2);
+});
