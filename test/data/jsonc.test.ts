@@ -142,3 +142,14 @@ test('JSONC: a comment after a record on its line in a .json file of JSON Lines 
   ]);
   assert.equal(notes.filter((n) => /^3 `\/\/` and `\/\* \*\/` comments \(line 1 first;/.test(n)).length, 1, notes.join('\n'));
 });
+
+test('JSONC: pretty-printed objects one after another whose "{" line holds a comment (`{ // first`) are each one record, the comments noted', () => {
+  // before: `{ // first` was not taken for the line opening an object: every line of the file was its own invalid_json
+  // record (6 rejections for 2 records), the first one's detail JSON.parse's "Expected property name"
+  const f = writeFiles(tempDir(), {
+    'p.json': '{ // first record\n  "text": "a" // its "text" }\n}\n{ /* second */\n  "text": "b"\n}\n',
+  })['p.json']!;
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[1, { text: 'a' }, undefined], [4, { text: 'b' }, undefined]]);
+  assert.deepEqual(notes, ['3 `//` and `/* */` comments (line 1 first; JSONC, which JSON does not allow) skipped: comments are not records']);
+});

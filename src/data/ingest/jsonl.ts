@@ -6,7 +6,7 @@
 // with a key twice (with different values), however it was read, is invalid_json: JSON.parse and ast.literal_eval
 // would silently keep the last (duplicate-keys.ts).
 // Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record) are read too:
-// a line holding only "{" (unindented), which no JSON Lines record is, opens an object whose lines up to its closing
+// a line holding only "{" (unindented; in a .json file a comment may follow it), which no JSON Lines record is, opens an object whose lines up to its closing
 // brace are one record at that line. One that does not close before the next such line, within maxRawChars or before
 // the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
 // lines: each line is scanned at most twice. A line that is a JSON array of objects (a batch written per line, or a
@@ -48,8 +48,8 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
     const { text, lineNo, defect } = l;
     let t = text.trim();
     if (t === '') continue;
-    if (opensObject(text) && !defect) {
-      const pretty = prettyObject(l, next, opts.maxRawChars ?? Infinity);
+    if (opensObject(text, jsonc) && !defect) {
+      const pretty = prettyObject(l, next, opts.maxRawChars ?? Infinity, jsonc);
       if (pretty.readAhead) {
         again = pretty.readAhead.concat(again.slice(at));
         at = 0;
@@ -220,21 +220,22 @@ function* elementTexts(t: string): Generator<string, number> {
  * closes it (strings and nesting tracked), as one record's text (`bad`: the rejection of its bytes that are not text);
  * or, when it does not close within `maxRaw` characters or before the end of the file, the lines read ahead and why.
  */
-function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number): { raw: string; bad?: Rejection; readAhead?: undefined } | { readAhead: Line[]; why: string } {
+function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number, jsonc: boolean): { raw: string; bad?: Rejection; readAhead?: undefined } | { readAhead: Line[]; why: string } {
   const lines: Line[] = [];
   const scan: JsonScan = { depth: 1, inString: false, escape: false };
   let chars = 1;
   for (;;) {
     const l = next();
     if (l === undefined) return { readAhead: lines, why: 'before the end of the file' };
-    if (opensObject(l.text)) {
+    if (opensObject(l.text, jsonc)) {
       lines.push(l);
       return { readAhead: lines, why: `before the next object opens on line ${l.lineNo}` };
     }
     lines.push(l);
     chars += l.text.length + 1;
     if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than any record within --max-chars can take` };
-    if (closeIndex(scan, l.text) >= 0) break;
+    // a comment's brackets and quotes are none (JSONC: `"text": "a" // ends with }`); counted once the record is read
+    if (closeIndex(scan, jsonc ? withoutComments(l.text, uncounted()) : l.text) >= 0) break;
     // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
     if (scan.inString) return { readAhead: lines, why: `(a string on line ${l.lineNo} runs to the end of its line)` };
   }
@@ -243,9 +244,17 @@ function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number):
   return bad ? { raw, bad } : { raw };
 }
 
-/** Whether a line opens a pretty-printed object at the top level: "{" alone, unindented (nested ones are indented). */
-function opensObject(text: string): boolean {
-  return text.trimEnd() === '{';
+/**
+ * Whether a line opens a pretty-printed object at the top level: "{" alone, unindented (nested ones are indented); with
+ * `jsonc` (a .json file), a comment after it is none of its text (`{ // first`; counted once the record is read).
+ */
+function opensObject(text: string, jsonc: boolean): boolean {
+  return (jsonc && text.includes('/') ? withoutComments(text, uncounted()) : text).trimEnd() === '{';
+}
+
+/** A tally for a look at a line without its comments, which are counted where the record's text is read. */
+function uncounted(): CommentTally {
+  return { count: 0, first: 0, kinds: new Set() };
 }
 
 /** Parses one record's JSON text; text longer than `maxRaw` is rejected as too_long unparsed (bounded memory). */
