@@ -128,3 +128,19 @@ test('a key twice in a record with NaN, or in a str() of a dict, is invalid_json
     'ok',
   ]);
 });
+
+test('a .json file of one Python literal with `#` comments (a header line, one after a value) is that record, the comments noted as skipped', async () => {
+  // before: the header comment was not skipped: the file was read as JSON Lines, the comment line an invalid_json record
+  // and, the literal written over several lines, each of its lines another
+  const { readJson } = await import('../../src/data/ingest/json.ts');
+  const f = writeFiles(tempDir(), {
+    'one.json': "# exported from python\n{'text': 'hi # not a comment', 'ok': True, 'x': None}\n",
+    'lines.json': "# header\n# more\n{'text': 'hi', # the text\n 'ok': False}\n",
+  });
+  for (const [name, value, n] of [['one.json', { text: 'hi # not a comment', ok: true, x: null }, 'a'], ['lines.json', { text: 'hi', ok: false }, '3']] as const) {
+    const notes: string[] = [];
+    assert.deepEqual([...readJson(f[name]!, { onNote: (x) => notes.push(x) })].map((i) => [i.value, i.error?.reason]), [[value, undefined]], name);
+    assert.equal(notes.length, 1, notes.join('\n'));
+    assert.match(notes[0]!, new RegExp(`^the file is Python's str\\(\\) of a dict.*; ${n} \`#\` comments? skipped: comments are not records$`));
+  }
+});

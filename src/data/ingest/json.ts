@@ -75,11 +75,11 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
   if (size <= WHOLE_VALUE_LIMIT) {
     const bytes = fs.readFileSync(file);
     const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
-    let value: unknown, reading: JsonReading = 'json', duplicate: string | undefined;
+    let value: unknown, reading: JsonReading = 'json', duplicate: string | undefined, pyComments: number | undefined;
     // an object's comments (JSONC: a hand-edited record, or its header) are skipped, as scanObjectMembers skipped them
     const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
     try {
-      ({ value, reading, duplicate } = parseJsonText(scan === null ? text : withoutComments(text, comments)));
+      ({ value, reading, duplicate, comments: pyComments } = parseJsonText(scan === null ? text : withoutComments(text, comments)));
     } catch {
       value = undefined; // not one value: JSON Lines
     }
@@ -88,7 +88,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       const note = commentsNote(comments);
       if (note) opts.onNote?.(note);
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === undefined ? null : { reason: 'invalid_json' as const, detail: duplicate };
-      if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file')!);
+      if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file', pyComments)!);
       if (!bad) refuseTableLayouts(value, `${file}:${first.line}`);
       const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value, file);
       const noRecords = bad || scan === null ? undefined : emptyListNote(scan, value);

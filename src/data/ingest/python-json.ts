@@ -20,7 +20,7 @@ export type JsonReading = 'json' | 'python-floats' | 'python-literal';
  * it is when none reads it. `duplicate`: the rejection detail when an object of it names a key twice with different
  * values, whichever way it was read (duplicate-keys.ts); absent when none does.
  */
-export function parseJsonText(text: string): { value: unknown; reading: JsonReading; duplicate?: string } {
+export function parseJsonText(text: string): { value: unknown; reading: JsonReading; duplicate?: string; comments?: number } {
   let value: unknown;
   try {
     value = parseJsonKeepingText(text);
@@ -35,7 +35,10 @@ export function parseJsonText(text: string): { value: unknown; reading: JsonRead
       }
     }
     const literal = mayBePythonLiteral(text) ? parsePythonLiteral(text) : null;
-    if (literal !== null) return withDuplicate({ value: literal.value, reading: 'python-literal' }, literal.duplicate ? duplicateKeyMessage(literal.duplicate) : null);
+    if (literal !== null) {
+      const read = { value: literal.value, reading: 'python-literal' as const, ...(literal.comments ? { comments: literal.comments } : {}) };
+      return withDuplicate(read, literal.duplicate ? duplicateKeyMessage(literal.duplicate) : null);
+    }
     throw e; // the message of the text as written
   }
   return withDuplicate({ value, reading: 'json' }, duplicateKeyDetail(text, value));
@@ -45,12 +48,16 @@ function withDuplicate<T extends object>(parsed: T, duplicate: string | null): T
   return duplicate === null ? parsed : { ...parsed, duplicate };
 }
 
-/** The report's note on what was read as Python wrote it: `records` of a file (0: none, no note), or the 'file' as one value. */
-export function pythonReadingNote(reading: Exclude<JsonReading, 'json'>, records: number | 'file'): string | null {
+/**
+ * The report's note on what was read as Python wrote it: `records` of a file (0: none, no note), or the 'file' as one
+ * value; with the `#` comments that a Python literal's reading skipped.
+ */
+export function pythonReadingNote(reading: Exclude<JsonReading, 'json'>, records: number | 'file', comments = 0): string | null {
   if (records === 0) return null;
   if (reading === 'python-literal') {
     const what = records === 'file' ? 'the file is' : `${records} record${records === 1 ? ' is' : 's are'}`;
-    return `${what} Python's str() of a dict, not JSON (single quotes, None, True): read as Python's ast.literal_eval reads ${records === 1 || records === 'file' ? 'it' : 'them'}; json.dumps writes JSON`;
+    const skipped = comments === 0 ? '' : `; ${comments === 1 ? 'a `#` comment' : `${comments} \`#\` comments`} skipped: comments are not records`;
+    return `${what} Python's str() of a dict, not JSON (single quotes, None, True): read as Python's ast.literal_eval reads ${records === 1 || records === 'file' ? 'it' : 'them'}; json.dumps writes JSON${skipped}`;
   }
   const what = records === 'file' ? 'the file holds' : `${records} record${records === 1 ? ' holds' : 's hold'}`;
   return `${what} NaN or Infinity, as Python's json.dumps writes them: read as Python reads them, NaN as a missing value (null), ±Infinity as numbers`;

@@ -19,13 +19,13 @@ class NotALiteral extends Error {}
  * The value of `text` as a Python literal of JSON's kinds, or null when it is none; with `duplicate`, the first key a
  * dict of it names twice with different values, and that dict's path in the value ('' for the value itself).
  */
-export function parsePythonLiteral(text: string): { value: unknown; duplicate?: { key: string; path: string } } | null {
+export function parsePythonLiteral(text: string): { value: unknown; duplicate?: { key: string; path: string }; comments?: number } | null {
   const p = new LiteralParser(text);
   try {
     const value = p.value(0);
     p.skipSpace();
     if (!p.atEnd()) return null;
-    return p.duplicate === null ? { value } : { value, duplicate: p.duplicate };
+    return { value, ...(p.duplicate === null ? {} : { duplicate: p.duplicate }), ...(p.comments === 0 ? {} : { comments: p.comments }) };
   } catch (e) {
     if (e instanceof NotALiteral) return null;
     throw e;
@@ -34,7 +34,8 @@ export function parsePythonLiteral(text: string): { value: unknown; duplicate?: 
 
 /** Whether `text` may be a Python literal that JSON.parse refused: a dict or list holding a quote, a tuple or a Python word. */
 export function mayBePythonLiteral(text: string): boolean {
-  return (text[0] === '{' || text[0] === '[') && (text.includes("'") || text.includes('(') || /\b(?:None|True|False|nan|inf)\b/.test(text));
+  const start = /^(?:[ \t\r\n]*#[^\n]*)*[ \t\r\n]*/.exec(text)![0].length; // past `#` comment lines
+  return (text[start] === '{' || text[start] === '[') && (text.includes("'") || text.includes('(') || /\b(?:None|True|False|nan|inf)\b/.test(text));
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
@@ -49,14 +50,23 @@ class LiteralParser {
   private readonly at: Array<string | number> = [];
   /** The first key a dict names twice with different values, and where that dict is. */
   duplicate: { key: string; path: string } | null = null;
+  /** The `#` comments skipped. */
+  comments = 0;
   constructor(private readonly s: string) {}
 
   atEnd(): boolean {
     return this.i >= this.s.length;
   }
 
+  /** Past whitespace and `#` comments (to the end of their line). */
   skipSpace(): void {
-    while (this.i < this.s.length && ' \t\r\n'.includes(this.s[this.i]!)) this.i++;
+    for (;;) {
+      while (this.i < this.s.length && ' \t\r\n'.includes(this.s[this.i]!)) this.i++;
+      if (this.s[this.i] !== '#') return;
+      this.comments++;
+      const nl = this.s.indexOf('\n', this.i);
+      this.i = nl < 0 ? this.s.length : nl;
+    }
   }
 
   private fail(): never {
