@@ -9,7 +9,7 @@ import { checkRow, countTargets, type TokenRow } from './batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { formatOf, readRecords } from './ingest/read.ts';
-import { notARecordError } from './ingest/json-layout.ts';
+import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
 import type { Format } from './ingest/types.ts';
 import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
@@ -97,7 +97,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       const notARecord = det.reason === 'unknown_shape' ? notARecordError(item, file) : null;
       if (notARecord !== null) throw notARecord;
       const fix = det.reason === 'wrong_task' && opts.wrongTaskFix ? ` (${opts.wrongTaskFix})` : '';
-      throw new UserError(`${det.reason}: ${det.detail}${fix} (mistral-tune prepare cleans raw data and lists every such record)`, where);
+      throw new UserError(`${det.reason}: ${withUnreadLists(det.detail + fix, item)} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     }
     if (det.leadingTurns || det.trailingTurns) cutShort++;
     records.push({ record: det.record, line: item.line, ...(det.layout ? { layout: det.layout } : {}) });

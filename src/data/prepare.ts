@@ -119,8 +119,11 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
     const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
     let firstRejection: string | null = null; // where and why, for the error of a run that keeps nothing
-    const reject = (src: number, line: number, reason: Reason, detail: string, raw: string): void => {
-      firstRejection ??= `${sources[src]!.name}:${line}: ${reason}: ${clip(detail, DETAIL_LIMIT)}`;
+    // `unread`: what the record's file holds that was not read (a list of records beside its text: RawItem.unreadLists),
+    // said whole after the detail, even in the error quoting it clipped
+    const reject = (src: number, line: number, reason: Reason, detail: string, raw: string, unread?: string): void => {
+      firstRejection ??= `${sources[src]!.name}:${line}: ${reason}: ${clip(detail, DETAIL_LIMIT)}${unread ? `; ${unread}` : ''}`;
+      if (unread) detail = `${detail}; ${unread}`;
       byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
       perSource[src]!.rejected++;
       if (reason === 'invalid_utf8') notUtf8.set(src, (notUtf8.get(src) ?? 0) + 1);
@@ -180,7 +183,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         if ('reason' in det) {
           if (det.noLabel?.kind === 'minus_one') minusOnes++;
           else if (det.noLabel?.kind === 'word') wordLabels.set(det.noLabel.word, (wordLabels.get(det.noLabel.word) ?? 0) + 1);
-          reject(si, item.line, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use --task ${otherTask(task)})` : det.detail, item.raw);
+          reject(si, item.line, det.reason, det.reason === 'wrong_task' ? `${det.detail} (use --task ${otherTask(task)})` : det.detail, item.raw, item.unreadLists);
           continue;
         }
         tally.count(det);

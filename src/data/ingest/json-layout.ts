@@ -124,6 +124,11 @@ export function notARecordError(item: RawItem, file: string): UserError | null {
   return null;
 }
 
+/** A record's rejection `detail`, with what `item` says of the lists of records it holds that were not read (unreadLists). */
+export function withUnreadLists(detail: string, item: RawItem): string {
+  return item.unreadLists ? `${detail}; ${item.unreadLists}` : detail;
+}
+
 /** Throws a UserError (naming `where`: the file and the object's line) when `value` is a pandas table that is not records. */
 export function refuseTableLayouts(value: unknown, where: string): void {
   if (!isObject(value)) return;

@@ -97,7 +97,7 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       const unread = textKey === undefined ? undefined : recordListsNote(scan!, value, file, textKey);
       if (unread) opts.onNote?.(unread);
       yield bad ? { line: first.line, raw: text.trim(), error: bad }
-        : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}) };
+        : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}), ...(unread ? { unreadLists: unread } : {}) };
       return;
     }
   }

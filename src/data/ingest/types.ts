@@ -30,6 +30,11 @@ export interface RawItem {
    * emptyListNote): what to say when it is no record after all — the file holds no records, as an empty file holds none.
    */
   noRecords?: string;
+  /**
+   * A JSON file's one object read as a record by its text key though lists of it hold records (json-layout.ts
+   * recordListsNote with its text key): said with the record's rejection, for the lists' records are not read.
+   */
+  unreadLists?: string;
   /** How Python wrote it, when that is not JSON (python-json.ts): NaN or Infinity in JSON, or a Python literal. */
   python?: Exclude<JsonReading, 'json'>;
 }
