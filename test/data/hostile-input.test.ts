@@ -391,3 +391,21 @@ test('JSON: an object\'s keys are read as JSON reads them: a record\'s text key 
   const f = writeFiles(tempDir(), { 'esc.json': '{"te\\u0078t": "Paris", "entities": [{"start": 0, "end": 5}]}\n' })['esc.json']!;
   assert.deepEqual([...readJson(f)].map((i) => i.value), [{ text: 'Paris', entities: [{ start: 0, end: 5 }] }]);
 });
+
+test('JSON Lines: a batch line (an array of records) with a trailing comma before "]" is read as its records, short or too long to parse whole, and noted', () => {
+  // before: a short one was one invalid_json record for all it held, JSON.parse's "Unexpected token ']'" its only word;
+  // one past the raw-length bound was read as its records without a word on the comma
+  const long = `[${['c', 'd', 'e', 'f', 'g'].map((x) => `{"text": "${x}"}`).join(', ')}, ]`;
+  const f = writeFiles(dir, { 'trailing.jsonl': `{"text": "first"}\n[{"text": "a"}, {"text": "b"},]\n${long}\n[1, 2,]\n` })['trailing.jsonl']!;
+  const notes: string[] = [];
+  const items = [...readJsonlItems(f, { maxRawChars: 60, onNote: (n) => notes.push(n) })];
+  assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error?.reason]), [
+    [1, { text: 'first' }], [2, { text: 'a' }], [2, { text: 'b' }], ...['c', 'd', 'e', 'f', 'g'].map((x) => [3, { text: x }]), [4, 'invalid_json'],
+  ]);
+  assert.ok(notes.includes('2 commas before "]" (a trailing comma, which JSON does not allow; line 2 first) read as the end of the array'), notes.join('\n'));
+  // so is a batch nested in a JSON array (a .json file), as the top-level array's own trailing comma is
+  const g = writeFiles(dir, { 'nested.json': '[\n[{"text": "a"}, {"text": "b"},],\n{"text": "c"}\n]\n' })['nested.json']!;
+  notes.length = 0;
+  assert.deepEqual([...readJson(g, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value ?? i.error?.reason]), [[2, { text: 'a' }], [2, { text: 'b' }], [3, { text: 'c' }]]);
+  assert.ok(notes.includes('a comma before "]" (a trailing comma, which JSON does not allow) read as the end of the array'), notes.join('\n'));
+});

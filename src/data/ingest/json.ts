@@ -22,7 +22,7 @@ import { lineDefect, readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, recordTextKey, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
 import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
-import { batchItems, closeIndex, parseJsonItem, readJsonl } from './jsonl.ts';
+import { batchItems, closeIndex, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
 import { isViewerRow } from './viewer-rows.ts';
@@ -247,7 +247,15 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   // the pending element's records: itself, or those it holds when it is an array of records (a nested batch, as a
   // JSON Lines line may be one: jsonl.ts batchItems), these parsed one at a time as they are read
   const elementItems = function* (line: number): Generator<RawItem> {
-    const read = batchItems(element(line), opts.maxRawChars);
+    const it = element(line);
+    let read = batchItems(it, opts.maxRawChars);
+    // a nested batch with a trailing comma (`[{…}, {…},]`) is read as its records, as the top-level array is
+    const trimmed = opensWith === 0x5b && it.error?.reason === 'invalid_json' ? withoutTrailingComma(it.raw) : null;
+    const batch = trimmed === null ? null : batchItems(parseJsonItem(trimmed, line, opts.maxRawChars), opts.maxRawChars);
+    if (batch !== null && 'records' in batch) {
+      read = batch;
+      trailingCommas++;
+    }
     if (!('records' in read)) {
       yield read;
       return;
@@ -425,7 +433,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   const note = commentsNote(comments);
   if (note) opts.onNote?.(note);
   if (trailingCommas > 0) {
-    opts.onNote?.(`${trailingCommas === 1 ? 'a comma' : `${trailingCommas} commas`} before "]" (a trailing comma, which JSON does not allow) read as the end of the array`);
+    opts.onNote?.(trailingCommaNote(trailingCommas));
   }
   if (!closed) {
     const unclosed = afterClose > 0 ? `text after the closing "]" of the array (line ${afterClose})` : 'unexpected end of file: the array is not closed';

@@ -38,6 +38,7 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
   };
   const arrays = { lines: 0, records: 0, first: 0 };
   const commas = { lines: 0, first: 0 };
+  const trailing = { count: 0, first: 0 }; // batch lines with a comma before their "]"
   const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
   for (let l = next(); l !== undefined; l = next()) {
     if (jsonc && !l.defect && l.text.trimStart().startsWith('/')) {
@@ -69,7 +70,15 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
     if (jsonc && t.includes('/')) t = withoutComments(t, comments, lineNo).trim();
     // `{"text": "a"},`: the lines of a JSON array's body (pasted, or written by hand) are read as their records
     const body = recordBeforeComma(t);
-    const item = lineItem(body ?? t, lineNo, opts.maxRawChars);
+    // `[{…}, {…},]`: a batch with a trailing comma (JavaScript's and Python's literals allow it) is read as its records;
+    // anything else as written
+    const trimmed = withoutTrailingComma(body ?? t);
+    const batch = trimmed === null ? null : lineItem(trimmed, lineNo, opts.maxRawChars);
+    const item = batch !== null && 'records' in batch ? batch : lineItem(body ?? t, lineNo, opts.maxRawChars);
+    if (item === batch) {
+      trailing.count++;
+      trailing.first ||= lineNo;
+    }
     if (body !== null && ('records' in item || item.error === undefined)) {
       commas.lines++;
       commas.first ||= lineNo;
@@ -92,6 +101,7 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
     const lines = arrays.lines === 1 ? `1 line holds a JSON array of records, not one record (line ${arrays.first})` : `${arrays.lines} lines hold a JSON array of records, not one record (line ${arrays.first} first)`;
     opts.onNote?.(`${lines}: read as the ${arrays.records === 1 ? 'record' : `${arrays.records} records`} ${arrays.lines === 1 ? 'it holds' : 'they hold'}, each at its line (JSON Lines holds one record a line)`);
   }
+  if (trailing.count > 0) opts.onNote?.(trailingCommaNote(trailing.count, trailing.first));
   if (commas.lines > 0) {
     const n = commas.lines;
     opts.onNote?.(`${n === 1 ? '1 line ends' : `${n} lines end`} with a comma after the record (line ${commas.first}${n === 1 ? '' : ' first'}; lines cut from a JSON array?): ` +
@@ -133,6 +143,27 @@ function recordBeforeComma(t: string): string | null {
   if (!t.endsWith(',') || !(t.startsWith('{') || t.startsWith('['))) return null;
   const i = closeIndex({ depth: 0, inString: false, escape: false }, t);
   return i >= 0 && t.slice(i + 1, -1).trim() === '' ? t.slice(0, i + 1) : null;
+}
+
+/**
+ * `t` (a line's text) without the comma before the "]" that closes it, when it is an array whose last element is
+ * followed by one (`[{…}, {…},]`: a trailing comma, which JSON does not allow); else null. `[,]` and `[a,,]` are empty
+ * elements, not a trailing comma.
+ */
+export function withoutTrailingComma(t: string): string | null {
+  if (!t.startsWith('[') || !t.endsWith(']')) return null;
+  const body = t.slice(0, -1).trimEnd();
+  if (!body.endsWith(',')) return null;
+  const before = body.slice(0, -1).trimEnd();
+  if (before.endsWith('[') || before.endsWith(',')) return null;
+  // the "]" closes the array that the "[" opens (not a string's or an inner array's), so the comma is outside strings
+  return closeIndex({ depth: 0, inString: false, escape: false }, t) === t.length - 1 ? `${before}]` : null;
+}
+
+/** The note on `n` arrays read past a comma before their "]" (line `first`, when said), as JavaScript reads them. */
+export function trailingCommaNote(n: number, first?: number): string {
+  const where = first === undefined ? '' : `; line ${first}${n === 1 ? '' : ' first'}`;
+  return `${n === 1 ? 'a comma' : `${n} commas`} before "]" (a trailing comma, which JSON does not allow${where}) read as the end of the array`;
 }
 
 /** One item, or the records of a batch (an array of records) read one at a time: see batchItems. */
