@@ -409,3 +409,10 @@ test('JSON Lines: a batch line (an array of records) with a trailing comma befor
   assert.deepEqual([...readJson(g, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value ?? i.error?.reason]), [[2, { text: 'a' }], [2, { text: 'b' }], [3, { text: 'c' }]]);
   assert.ok(notes.includes('a comma before "]" (a trailing comma, which JSON does not allow) read as the end of the array'), notes.join('\n'));
 });
+
+test('JSON Lines whose first line is a batch followed by a comma (`[{…}, {…}],`) reads the lines after it as records, not as text after the array', () => {
+  // before: the comma kept the first line from being taken for a whole array: the file was read as one array, and every
+  // record after it was rejected as "text after the closing ]"
+  const f = writeFiles(dir, { 'first.jsonl': '[{"text": "a"}, {"text": "b"}],\n{"text": "c"},\n{"text": "d"}\n' })['first.jsonl']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value ?? i.error?.reason]), [[1, { text: 'a' }], [1, { text: 'b' }], [2, { text: 'c' }], [3, { text: 'd' }]]);
+});

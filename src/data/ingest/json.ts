@@ -118,7 +118,9 @@ function firstLineThenMore(file: string, from: number): boolean {
       if (l.value.lineNo < from) continue;
       // a comment after it (`[...] // first`) is no more text on its line
       const t = withoutComments(l.value.text, { count: 0, first: 0, kinds: new Set() }).trim();
-      if (closeIndex({ depth: 0, inString: false, escape: false }, t) !== t.length - 1) return false;
+      // a comma after it (`[…],`: lines cut from an array of batches) is no more text either: readJsonl reads the record before it
+      const close = closeIndex({ depth: 0, inString: false, escape: false }, t);
+      if (close < 0 || (close !== t.length - 1 && t.slice(close + 1).trim() !== ',')) return false;
       const next = firstCharOf(lines);
       return next !== null && next.unclosed !== true && next.ch !== '[';
     }
