@@ -153,3 +153,21 @@ test('JSONC: pretty-printed objects one after another whose "{" line holds a com
   assert.deepEqual([...readJson(f, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value, i.error?.reason]), [[1, { text: 'a' }, undefined], [4, { text: 'b' }, undefined]]);
   assert.deepEqual(notes, ['3 `//` and `/* */` comments (line 1 first; JSONC, which JSON does not allow) skipped: comments are not records']);
 });
+
+test("single-quoted strings (a Python literal's) are told by one rule everywhere: a `\\'` in one, a `//`, a bracket or a double quote in it, is its text", () => {
+  // before: the comment blanking honoured `\'` but the scan of an object's members toggled on any "'" (and took brackets
+  // and double quotes in a single-quoted string for JSON's): after `'it\'s`, the scan saw a `//` comment or a string
+  // and lost the object's members, so the file was read as one record holding its list of records, which prepare
+  // rejected as one unknown_shape record, every record in it lost without a word on the list
+  const f = writeFiles(tempDir(), {
+    'one-line.json': `{"note": 'it\\'s // not a comment', "data": [{"text": "a"}, {"text": "b"}]}\n`,
+    'lines.json': `{"note": 'it\\'s // not a comment', "data": [\n  {"text": "a"},\n  {"text": "b"}\n]}\n`,
+    'quote.json': `{"note": 'say "hi" [', "data": [\n  {"text": "a"}, // c\n  {"text": "b"}\n]}\n`,
+    'literal.json': `{'a': 'it\\'s // not a comment', 'text': 'x'}\n`,
+  });
+  const read = (name: string) => [...readJson(f[name]!)].map((i) => [i.line, i.value ?? i.error?.reason]);
+  assert.deepEqual(read('one-line.json'), [[1, { text: 'a' }], [1, { text: 'b' }]]);
+  assert.deepEqual(read('lines.json'), [[2, { text: 'a' }], [3, { text: 'b' }]]);
+  assert.deepEqual(read('quote.json'), [[2, { text: 'a' }], [3, { text: 'b' }]]);
+  assert.deepEqual(read('literal.json'), [[1, { a: "it's // not a comment", text: 'x' }]]);
+});

@@ -50,35 +50,63 @@ export function commentsNote({ count: n, first, kinds }: CommentTally): string |
   return `${n === 1 ? `a ${k} comment` : `${n} ${k} comments`} (line ${first}${n === 1 ? '' : ' first'}; JSONC, which JSON does not allow) skipped: comments are not records`;
 }
 
+/** The characters after which a "'" opens a Python literal's string: "[", "{", ",", ":", "(". */
+const PY_STRING_AFTER: ReadonlySet<number> = new Set([0x5b, 0x7b, 0x2c, 0x3a, 0x28]);
+
+/**
+ * A Python literal's single-quoted strings (`{'text': 'it\'s // x'}`), told by the one rule that every JSON reader here
+ * follows, so that a `//`, a bracket, a comma or a `"` in one is its text wherever it is read: fed each character
+ * outside JSON's strings and comments, a "'" opens one only after one of "[{,:(" (or first): one elsewhere
+ * (`{"text": it's}`, not JSON either) does not hide what follows it; a `\` escapes the character after it; it ends at
+ * its closing "'" or with its line, as Python's does.
+ */
+export class SingleQuotes {
+  inside = false;
+  private escape = false;
+  private last = 0x5b; // the last character outside strings, blanks aside: the start reads as after "["
+
+  /** Whether `c` (a UTF-16 code) is in a single-quoted string, its opening and closing quotes included. */
+  step(c: number): boolean {
+    if (c === 0x0a) this.endLine();
+    if (this.inside) {
+      if (this.escape) this.escape = false;
+      else if (c === 0x5c) this.escape = true;
+      else if (c === 0x27) this.inside = false;
+      return true;
+    }
+    if (c === 0x27 && PY_STRING_AFTER.has(this.last)) return (this.inside = true);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) this.last = c;
+    return false;
+  }
+
+  /** The end of a line: a single-quoted string left open ends there. */
+  endLine(): void {
+    this.inside = this.escape = false;
+  }
+}
+
 /**
  * `text` (a whole JSON file, or a line of one: `firstLine` its number) with its comments outside strings blanked (a `//`
  * to the end of its line, a `/* *\/` by spaces, its line breaks kept), counted into `tally`; strings are tracked as
- * scanObjectMembers tracks them (a single-quoted one, a Python literal's, on its line only, its `\'` escaped). The text as
- * it is when it has no comment, or a `/*` never closed (left for the parse to refuse: firstChar and the scan found none).
+ * scanObjectMembers tracks them (a single-quoted one, a Python literal's, by SingleQuotes). The text as it is when it has
+ * no comment, or a `/*` never closed (left for the parse to refuse: firstChar and the scan found none).
  */
 export function withoutComments(text: string, tally: CommentTally, firstLine = 1): string {
   const out: string[] = [];
-  let inString = false, escape = false, inSingle = false, line = firstLine, from = 0;
+  let inString = false, escape = false, line = firstLine, from = 0;
+  const single = new SingleQuotes();
   const found: Array<['line' | 'block', number]> = []; // counted once the text is known to be read without them
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (c === '\n') {
-      line++;
-      inSingle = false;
-    }
+    if (c === '\n') line++;
     if (inString) {
       if (escape) escape = false;
       else if (c === '\\') escape = true;
       else if (c === '"') inString = false;
       continue;
     }
-    if (inSingle) {
-      if (c === '\\' && text[i + 1] !== '\n') i++;
-      else if (c === "'") inSingle = false;
-      continue;
-    }
+    if (single.step(text.charCodeAt(i))) continue;
     if (c === '"') inString = true;
-    else if (c === "'") inSingle = true;
     const comment = commentAt(text, i);
     if (comment === null) continue;
     const end = comment === 'line' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
@@ -146,8 +174,9 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
   const member = (): ObjectMember => members[members.length - 1]!;
   let inComment = 0; // the line of the `/* ... */` comment being skipped, 0: none (JSONC, as hand-edited files have; json.ts reads the records past them)
   let broken = false; // a string left open at its line's end ended its element: the "}"s after it are skipped
+  const single = new SingleQuotes(); // a Python literal's strings: what is in one is text, not a comment or a bracket
   for (const [{ text, lineNo }, after] of withNext(readLines(file))) {
-    let inSingle = false; // in a single-quoted string (a Python literal's record) on this line: a `//` in it is no comment
+    single.endLine();
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
       if (inComment) {
@@ -170,8 +199,9 @@ export function scanObjectMembers(file: string): ObjectMember[] | 'lines' | null
         continue;
       }
       if (c === ' ' || c === '\t' || c === '\r' || c === '\ufeff') continue;
-      if (c === "'") inSingle = !inSingle;
-      const comment = inSingle ? null : commentAt(text, i);
+      const opens = !single.inside;
+      if (single.step(text.charCodeAt(i)) && !opens) continue; // its opening quote starts a value, as a `"` does
+      const comment = single.inside ? null : commentAt(text, i);
       if (comment === 'line') break; // to the end of the line
       if (comment === 'block') {
         inComment = lineNo;

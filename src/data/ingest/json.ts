@@ -21,7 +21,7 @@ import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, recordTextKey, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
-import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
+import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, SingleQuotes, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
@@ -210,15 +210,14 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let opensWith = 0; // the pending element's first character
   let emptyElementLine = 0, trailingCommas = 0;
   // comments (JSONC, as hand-edited files have): where one opened is not yet closed (0: none), how many, the first's
-  // line, their kinds; a single-quoted string (a Python literal's) is tracked on its line only, so that `//` in it is no
-  // comment and its brackets, commas and quotes are text
-  const comments = { open: 0, count: 0, first: 0, kinds: new Set<string>(), inSingle: false };
-  // the last character outside strings and comments: a "'" after one of "[{,:(" opens a Python string, one elsewhere
-  // (`{"text": it's}`, not JSON either) does not hide the brackets after it
-  let lastSig = 0;
-  // a string of the object around the array (with `from`); a single-quoted one (a Python literal's) on its line only, as
-  // scanObjectMembers tracks them, so that a `//` in it is no comment hiding the "[" after it
-  const outer = { inString: false, escape: false, inSingle: false };
+  // line, their kinds
+  const comments = { open: 0, count: 0, first: 0, kinds: new Set<string>() };
+  // a single-quoted string (a Python literal's, SingleQuotes) in the array: a `//` in it is no comment, its brackets,
+  // commas and quotes are text
+  let single = new SingleQuotes();
+  // a string of the object around the array (with `from`), told as scanObjectMembers tells them (a single-quoted one
+  // by SingleQuotes too), so that a `//` in one is no comment hiding the "[" after it
+  const outer = { inString: false, escape: false, single: new SingleQuotes() };
   let broken = false; // an element just ended at an unterminated string: the next "," is its separator
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
@@ -279,15 +278,15 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     const defectAt = new Map((defects ?? []).map((d) => [d.char, d]));
     // start of the pending element's text on this line (past the end: none of it yet, a comment has it)
     let segStart = comments.open > 0 ? text.length : -1;
-    comments.inSingle = outer.inSingle = false;
-    let singleEscape = false;
+    single.endLine();
+    outer.single.endLine();
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (from !== undefined && !opened && lineNo === from.line && i === from.char) {
         // the wrapped array's "[", where the scan found it, whatever this reading of the text before it made of it
         opened = true;
         depth = 1;
-        lastSig = c;
+        single = new SingleQuotes();
         outer.inString = false;
         comments.open = 0;
         continue;
@@ -308,9 +307,9 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
           else if (c === 0x22) outer.inString = false;
           continue;
         }
+        if (outer.single.step(c)) continue;
         if (c === 0x22) outer.inString = true;
-        else if (c === 0x27) outer.inSingle = !outer.inSingle;
-        const comment = outer.inSingle ? null : commentAt(text, i);
+        const comment = commentAt(text, i);
         if (comment === null) continue;
         countComment(comments, comment, lineNo);
         if (comment === 'line') break;
@@ -350,20 +349,16 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         if (c === 0x5b) {
           opened = true;
           depth = 1;
-          lastSig = c;
+          single = new SingleQuotes();
           continue;
         }
         // firstChar() guaranteed that only whitespace and comments come before "["
         if (c !== 0x2f) continue;
       }
-      if (comments.inSingle) {
-        if (singleEscape) singleEscape = false;
-        else if (c === 0x5c) singleEscape = true;
-        else if (c === 0x27) comments.inSingle = false;
-        continue; // its opening quote started or continued the pending element
-      }
-      if (c === 0x27 && PY_STRING_AFTER.has(lastSig)) comments.inSingle = true;
-      else if (commentAt(text, i) !== null) {
+      const opens = !single.inside;
+      if (single.step(c)) {
+        if (!opens) continue; // its opening quote starts or continues the pending element
+      } else if (commentAt(text, i) !== null) {
         // a comment, between elements or inside one: not data (inside, it separates as whitespace does)
         const line = commentAt(text, i) === 'line';
         countComment(comments, line ? 'line' : 'block', lineNo);
@@ -374,7 +369,6 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
         i++;
         continue;
       }
-      if (!isSpace(c)) lastSig = c;
       if (closed) {
         if (isSpace(c) || c === 0xfeff) continue; // a BOM: files concatenated
         // another array, or the rest of this one (a "]" that a broken element left at the top level)
@@ -446,9 +440,6 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
     }
   }
 }
-
-/** The characters after which a "'" opens a Python literal's string: "[", "{", ",", ":", "(". */
-const PY_STRING_AFTER: ReadonlySet<number> = new Set([0x5b, 0x7b, 0x2c, 0x3a, 0x28]);
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
