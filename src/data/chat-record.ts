@@ -6,7 +6,8 @@
 import { chatRoleOf, type ChatMessage, type ChatRole } from '../tokenizer/types.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { keepNumberSpellings } from './ingest/number-spellings.ts';
-import { textOfParts } from './layouts.ts';
+import { SHAREGPT_ROLES, textOfParts } from './layouts.ts';
+import { didYouMean } from '../util/did-you-mean.ts';
 import type { DetectResult, FieldMap, Rejection } from './record.ts';
 import { reject, stringField, typeName } from './record-fields.ts';
 
@@ -16,6 +17,15 @@ import { reject, stringField, typeName } from './record-fields.ts';
  */
 export interface ChatTurn extends ChatMessage {
   weight?: 0;
+}
+
+/** What a role name that is none of ours likely means (` (…)`), or '' when nothing is known of it. */
+function roleHint(named: string): string {
+  if (['tool', 'function', 'ipython'].includes(named)) return ' (tool results are not trained: tool use is not supported)';
+  const meant = Object.hasOwn(SHAREGPT_ROLES, named) ? SHAREGPT_ROLES[named] : undefined;
+  if (meant !== undefined) return ` (${JSON.stringify(named)} is ShareGPT's name for "${meant}": write "${meant}", or give the turns as ShareGPT's {from, value})`;
+  const near = named === '' ? null : didYouMean(named, ['system', 'user', 'assistant']);
+  return near === null ? '' : ` (did you mean "${near}"?)`;
 }
 
 /** `raw` (a record's messages, as given) as a validated chat record, or why not; `f` names the fields in the input. */
@@ -32,8 +42,7 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
     const r = chatRoleOf(role);
     if (r === null) {
       const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
-      const tool = ['tool', 'function', 'ipython'].includes(named) ? ' (tool results are not trained: tool use is not supported)' : '';
-      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${tool}`);
+      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${roleHint(named)}`);
     }
     const calls = ['tool_calls', 'function_call'].find((k) => { const x = ownField(mm, k); return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0); });
     if (calls !== undefined) return reject('unknown_shape', `${f.messages}[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);

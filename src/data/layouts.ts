@@ -27,7 +27,7 @@ export const LAYOUT_NAMES: Record<Layout, string> = {
 };
 
 /** ShareGPT's speaker names → our roles; any other name is left as it is (and rejected as an invalid role). */
-const SHAREGPT_ROLES: Record<string, string> = {
+export const SHAREGPT_ROLES: Readonly<Record<string, string>> = {
   system: 'system', human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', model: 'assistant', bot: 'assistant', chatgpt: 'assistant',
 };
 

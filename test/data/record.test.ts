@@ -454,3 +454,15 @@ test('an instruction pair beside a chat\'s turns (Magpie: instruction/response b
     { record: { shape: 'chat', messages: [{ role: 'user', content: 'Summarise' }, { role: 'assistant', content: 'Done.' }] }, layout: 'instruction_pairs' });
   assert.equal(reason(cls({ messages: openai, instruction: 'Summarise', output: 'Done.' })), 'wrong_task');
 });
+
+test('a chat turn whose role is misspelt or is ShareGPT\'s speaker name under "role" is rejected saying which role it likely means', () => {
+  // before: only `roles are system, user, assistant`, the same for "usr", "asistant" and ShareGPT's "human"/"gpt"
+  const detail = (role: string) => {
+    const det = detectRecord({ messages: [{ role, content: 'hi' }, { role: 'assistant', content: 'yo' }] }, 'generation', DEFAULT_FIELDS);
+    return 'reason' in det ? det.detail : '';
+  };
+  assert.equal(detail('usr'), 'messages[0].role is "usr"; roles are system, user, assistant (did you mean "user"?)');
+  assert.equal(detail('Asistant'), 'messages[0].role is "Asistant"; roles are system, user, assistant (did you mean "assistant"?)');
+  assert.equal(detail('human'), 'messages[0].role is "human"; roles are system, user, assistant ("human" is ShareGPT\'s name for "user": write "user", or give the turns as ShareGPT\'s {from, value})');
+  assert.equal(detail('narrator'), 'messages[0].role is "narrator"; roles are system, user, assistant');
+});
