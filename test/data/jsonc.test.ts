@@ -171,3 +171,9 @@ test("single-quoted strings (a Python literal's) are told by one rule everywhere
   assert.deepEqual(read('quote.json'), [[2, { text: 'a' }], [3, { text: 'b' }]]);
   assert.deepEqual(read('literal.json'), [[1, { a: "it's // not a comment", text: 'x' }]]);
 });
+
+test('JSONC: a pretty-printed object of JSON Lines in a .json file holding a `/* */` comment over several lines, a "}" in it, is one record', () => {
+  // before: the comment's "}" closed the object: its first line was one invalid_json record, its other lines two more
+  const f = writeFiles(tempDir(), { 'p.json': '{\n  /* a\n     } */\n  "text": "a"\n}\n{\n  "text": "b"\n}\n' })['p.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value ?? i.error?.reason]), [[1, { text: 'a' }], [6, { text: 'b' }]]);
+});

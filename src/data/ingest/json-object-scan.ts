@@ -89,9 +89,10 @@ export class SingleQuotes {
  * `text` (a whole JSON file, or a line of one: `firstLine` its number) with its comments outside strings blanked (a `//`
  * to the end of its line, a `/* *\/` by spaces, its line breaks kept), counted into `tally`; strings are tracked as
  * scanObjectMembers tracks them (a single-quoted one, a Python literal's, by SingleQuotes). The text as it is when it has
- * no comment, or a `/*` never closed (left for the parse to refuse: firstChar and the scan found none).
+ * no comment, or a `/*` never closed (left for the parse to refuse: firstChar and the scan found none; `unclosed.at` told
+ * where it opens, for a caller that reads on to where it closes).
  */
-export function withoutComments(text: string, tally: CommentTally, firstLine = 1): string {
+export function withoutComments(text: string, tally: CommentTally, firstLine = 1, unclosed?: { at: number }): string {
   const out: string[] = [];
   let inString = false, escape = false, line = firstLine, from = 0;
   const single = new SingleQuotes();
@@ -110,7 +111,10 @@ export function withoutComments(text: string, tally: CommentTally, firstLine = 1
     const comment = commentAt(text, i);
     if (comment === null) continue;
     const end = comment === 'line' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
-    if (comment === 'block' && end < 2) return text;
+    if (comment === 'block' && end < 2) {
+      if (unclosed) unclosed.at = i;
+      return text;
+    }
     const stop = comment === 'line' && end < 0 ? text.length : end;
     found.push([comment, line]);
     out.push(text.slice(from, i), text.slice(i, stop).replace(/[^\n]/g, ' '));

@@ -254,6 +254,7 @@ function* elementTexts(t: string): Generator<string, number> {
 function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number, jsonc: boolean): { raw: string; bad?: Rejection; readAhead?: undefined } | { readAhead: Line[]; why: string } {
   const lines: Line[] = [];
   const scan: JsonScan = { depth: 1, inString: false, escape: false };
+  const block = { open: false }; // in a block comment that a line before opened (jsonc)
   let chars = 1;
   for (;;) {
     const l = next();
@@ -266,7 +267,7 @@ function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number, 
     chars += l.text.length + 1;
     if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than any record within --max-chars can take` };
     // a comment's brackets and quotes are none (JSONC: `"text": "a" // ends with }`); counted once the record is read
-    if (closeIndex(scan, jsonc ? withoutComments(l.text, uncounted()) : l.text) >= 0) break;
+    if (closeIndex(scan, jsonc ? lineWithoutComments(l.text, block) : l.text) >= 0) break;
     // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
     if (scan.inString) return { readAhead: lines, why: `(a string on line ${l.lineNo} runs to the end of its line)` };
   }
@@ -281,6 +282,25 @@ function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number, 
  */
 function opensObject(text: string, jsonc: boolean): boolean {
   return (jsonc && text.includes('/') ? withoutComments(text, uncounted()) : text).trimEnd() === '{';
+}
+
+/**
+ * A line of a pretty-printed object, its comments blanked for a scan of its brackets: the rest of a `/* *\/` comment that
+ * a line before opened (`block.open`) included, and one opened here and left open (then `block.open`).
+ */
+function lineWithoutComments(text: string, block: { open: boolean }): string {
+  let rest = text;
+  if (block.open) {
+    const end = text.indexOf('*/');
+    if (end < 0) return '';
+    block.open = false;
+    rest = text.slice(end + 2);
+  }
+  const unclosed = { at: -1 };
+  const out = withoutComments(rest, uncounted(), 1, unclosed);
+  if (unclosed.at < 0) return out;
+  block.open = true;
+  return withoutComments(rest.slice(0, unclosed.at), uncounted());
 }
 
 /** A tally for a look at a line without its comments, which are counted where the record's text is read. */
