@@ -144,3 +144,18 @@ test('a .json file of one Python literal with `#` comments (a header line, one a
     assert.match(notes[0]!, new RegExp(`^the file is Python's str\\(\\) of a dict.*; ${n} \`#\` comments? skipped: comments are not records$`));
   }
 });
+
+test('a JSON Lines line that is a batch written by Python (str() of a list of dicts, or json.dumps with NaN) holds its records, as a JSON batch does', async () => {
+  // before: such a line was one value, rejected as unknown_shape ("records batched in a list, all rejected as this one")
+  const { readJsonl } = await import('../../src/data/ingest/jsonl.ts');
+  const f = writeFiles(tempDir(), {
+    'b.jsonl': `{"text": "first"}\n[{'text': 'a, [b]', 'ok': True}, {'text': "it's"}]\n[{"text": "c", "v": NaN}, {"text": "d"}]\n`,
+  })['b.jsonl']!;
+  for (const maxRawChars of [undefined, 40]) { // a line parsed whole, and one too long to be
+    const items = [...readJsonl(f, maxRawChars === undefined ? {} : { maxRawChars })];
+    assert.deepEqual(items.map((i) => [i.line, i.value ?? i.error?.reason, i.python]), [
+      [1, { text: 'first' }, undefined], [2, { text: 'a, [b]', ok: true }, 'python-literal'], [2, { text: "it's" }, 'python-literal'],
+      [3, { text: 'c', v: null }, 'python-floats'], [3, { text: 'd' }, undefined],
+    ], String(maxRawChars));
+  }
+});

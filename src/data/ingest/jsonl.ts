@@ -10,14 +10,14 @@
 // brace are one record at that line. One that does not close before the next such line, within maxRawChars or before
 // the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
 // lines: each line is scanned at most twice. A line that is a JSON array of objects (a batch written per line, or a
-// one-line array as the first line: json.ts) holds its elements as records, each at the line, each parsed from its own
+// one-line array as the first line: json.ts; as Python wrote it too, or with a trailing comma) holds its elements as records, each at the line, each parsed from its own
 // text; an empty one holds none; `onNote` is told how many lines and records were read so. A record followed by a comma
 // and nothing else (`{"text": "a"},`: the lines of a JSON array's body, pasted without its brackets) is read as the
 // record, and `onNote` is told how many lines were; any other text after a record leaves the line invalid_json. In a .json
 // file (JSONC, as json.ts reads it) comments are skipped and noted: those that start a line (a block up to the line where
 // it closes), and those within a line (a record's, or one after it).
 import { readLines, type Line } from '../../util/lines.ts';
-import { commentAt, commentsNote, countComment, isTurn, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
+import { commentAt, commentsNote, countComment, isTurn, SingleQuotes, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { stringEnd } from './number-spellings.ts';
 import { parseJsonText } from './python-json.ts';
 import type { Rejection } from '../record.ts';
@@ -187,10 +187,20 @@ function lineItem(t: string, line: number, maxRaw?: number): ItemOrBatch {
  */
 export function batchItems(item: RawItem, maxRaw?: number): ItemOrBatch {
   const value = item.value;
-  if (item.python !== undefined || !Array.isArray(value)) return item;
+  if (!Array.isArray(value)) return item;
   const objects = value.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
   if (!objects || (value.length > 0 && value.every((x: object) => isTurn(new Set(Object.keys(x)))))) return item;
+  // a batch as Python wrote it (a str() of a list of dicts): its elements are found as a Python literal's strings are
+  // told (SingleQuotes); where that walk does not find them all (a string prefix, r'…'), the line stays one value
+  if (item.python !== undefined && count(elementTexts(item.raw)) !== value.length) return item;
   return { records: parsedOneByOne(item.raw, item.line, maxRaw) };
+}
+
+/** How many items `items` gives. */
+function count(items: Iterable<unknown>): number {
+  let n = 0;
+  for (const _ of items) n++;
+  return n;
 }
 
 /** The elements of `t`, a JSON array, each parsed at `line` when it is read. */
@@ -215,7 +225,6 @@ function longBatchItems(t: string, line: number, maxRaw?: number): Iterable<RawI
   for (; !el.done; el = walk.next()) {
     if (!el.value.startsWith('{') || !el.value.endsWith('}')) return null;
     const it = parseJsonItem(el.value, line, maxRaw);
-    if (it.python !== undefined) return null; // as batchItems, a line read as Python wrote it (NaN, a str() of a list) is one value
     allTurns &&= turn(it.value);
     n++;
   }
@@ -229,8 +238,10 @@ function longBatchItems(t: string, line: number, maxRaw?: number): Iterable<RawI
  */
 function* elementTexts(t: string): Generator<string, number> {
   let depth = 0, start = 0;
+  const single = new SingleQuotes(); // a Python literal's strings: their brackets and commas are text
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
+    if (single.step(c)) continue;
     if (c === 0x22) i = stringEnd(t, i);
     else if (c === 0x7b || c === 0x5b) {
       if (++depth === 1) start = i + 1;
