@@ -7,7 +7,7 @@ import { DEFAULT_MAX_CHARS, maxRawCharsFor } from '../data/char-limits.ts';
 import { normalizeText, loneSurrogateDetail } from '../data/clean.ts';
 import { formatOf, readRecords } from '../data/ingest/read.ts';
 import { numberSpelling, readingRecord } from '../data/ingest/number-spellings.ts';
-import { notARecordError } from '../data/ingest/json-layout.ts';
+import { notARecordError, withUnreadLists } from '../data/ingest/json-layout.ts';
 import { isJsonObject, jsonLinesNote } from '../data/ingest/text.ts';
 import { defectRejection, type Format } from '../data/ingest/types.ts';
 import { textValue, typeName } from '../data/record-fields.ts';
@@ -60,11 +60,12 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
       const notARecord = given === undefined ? notARecordError(item, file) : null;
       if (notARecord !== null) throw notARecord;
       const raw = textValue(textField, given, v);
-      if (raw === null) throw new UserError(given === undefined ? `no "${textField}" field (--text-field names another)` : `"${textField}" is ${typeName(given)}, not a string`, where);
+      // a file's one object whose lists of records were not read (RawItem.unreadLists) says so with the error
+      if (raw === null) throw new UserError(withUnreadLists(given === undefined ? `no "${textField}" field (--text-field names another)` : `"${textField}" is ${typeName(given)}, not a string`, item), where);
       const lone = loneSurrogateDetail(textField, raw);
       if (lone !== null) throw new UserError(lone, where);
       const text = normalizeText(raw);
-      if (text === '') throw new UserError(`"${textField}" is empty`, where);
+      if (text === '') throw new UserError(withUnreadLists(`"${textField}" is empty`, item), where);
       const id = ownField(v, 'id');
       out.push(id === undefined ? { line: item.line, record, text } : { line: item.line, record, id: idJson(v, id), text });
     }

@@ -181,11 +181,13 @@ test('a JSON file whose one object holds lists of records is refused naming them
   assert.throws(() => readTextsToClassify(empty), noRecords);
 });
 
-test('one object rejected as a record by its text key ({"text": "", "data": [...]}) says, in the error shown, that its list of records was not read', () => {
+test('one object rejected as a record by its text key ({"text": "", "data": [...]}) says, in the error shown, that its list of records was not read', async () => {
   // before: prepare stopped with only `"text" is empty` (and train's reader the same): the list under "data", the
   // records meant, was named only in report.json's warnings
   const f = writeFiles(dir, { 'empty-text.json': '{"text": "", "data": [{"text": "a one"}, {"text": "b two"}]}\n' })['empty-text.json']!;
   const said = /empty-text\.json:1: .*"text" is empty; the file's one object is read as one record \(its "text" is a record's text\), not as a wrapper of its list of records \("data" \(2 objects\)\): if it holds the records to train on, save them as their own file \(JSON Lines: jq -c '\.data\[\]' /;
   assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'prep-empty-text'), tokenizer: tok, split: [1, 0, 0] }), (e: Error) => isUserError(e) && said.test(e.message));
   assert.throws(() => loadTokenRows(f, { tokenizer: tok }), (e: Error) => isUserError(e) && said.test(e.message));
+  const { readTextsToClassify } = await import('../../src/eval/texts.ts'); // classify's reader
+  assert.throws(() => readTextsToClassify(f), (e: Error) => isUserError(e) && said.test(e.message));
 });
