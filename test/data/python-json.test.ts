@@ -142,7 +142,9 @@ test('a .json file of one Python literal with `#` comments (a header line, one a
     assert.deepEqual([...readJson(f[name]!, { onNote: (x) => notes.push(x) })].map((i) => [i.value, i.error?.reason]), [[value, undefined]], name);
     assert.equal(notes.length, 1, notes.join('\n'));
     assert.match(notes[0]!, new RegExp(`^the file is Python's str\\(\\) of a dict.*; ${n} \`#\` comments? skipped: comments are not records$`));
-  }
+  }  // a list after a `#` line is no one value read so: its records are not lost as one (the lines are read as JSON Lines)
+  const list = writeFiles(tempDir(), { 'list.json': `# header\n[{"text": "a"}, {"text": "it's"}]\n` })['list.json']!;
+  assert.deepEqual([...readJson(list)].map((i) => i.value ?? i.error?.reason), ['invalid_json', { text: 'a' }, { text: "it's" }]);
 });
 
 test('a JSON Lines line that is a batch written by Python (str() of a list of dicts, or json.dumps with NaN) holds its records, as a JSON batch does', async () => {

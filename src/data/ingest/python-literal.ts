@@ -32,10 +32,15 @@ export function parsePythonLiteral(text: string): { value: unknown; duplicate?: 
   }
 }
 
-/** Whether `text` may be a Python literal that JSON.parse refused: a dict or list holding a quote, a tuple or a Python word. */
+/**
+ * Whether `text` may be a Python literal that JSON.parse refused: a dict (after `#` comment lines too) or list holding a
+ * quote, a tuple or a Python word.
+ */
 export function mayBePythonLiteral(text: string): boolean {
-  const start = /^(?:[ \t\r\n]*#[^\n]*)*[ \t\r\n]*/.exec(text)![0].length; // past `#` comment lines
-  return (text[start] === '{' || text[start] === '[') && (text.includes("'") || text.includes('(') || /\b(?:None|True|False|nan|inf)\b/.test(text));
+  // past `#` comment lines, a dict (a file of one record under a header); a list there is left to be read as lines, not
+  // as one value (json.ts reads the file whole only when it does not start with "[", a header line hiding it)
+  const start = /^(?:[ \t\r\n]*#[^\n]*)*[ \t\r\n]*/.exec(text)![0].length;
+  return (text[start] === '{' || (text[start] === '[' && start === 0)) && (text.includes("'") || text.includes('(') || /\b(?:None|True|False|nan|inf)\b/.test(text));
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
