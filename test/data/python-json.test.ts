@@ -161,3 +161,20 @@ test('a JSON Lines line that is a batch written by Python (str() of a list of di
     ], String(maxRawChars));
   }
 });
+
+test('a .json file of one Python dict wrapping the records ({\'data\': [...]}) is read as its records, as the JSON one is; other layouts are said as for JSON', async () => {
+  // before: the dict was one record, rejected as unknown_shape (its keys "version", "data"), every record in it lost
+  const { readJson } = await import('../../src/data/ingest/json.ts');
+  const f = writeFiles(tempDir(), {
+    'wrap.json': "# export\n{'version': '1.0', 'data': [{'text': 'a', 'ok': True}, {'text': 'b'}]}\n",
+    'two.json': "{'data': [{'text': 'a'}], 'extra': [{'text': 'b'}]}\n",
+    'text.json': "{'text': '', 'data': [{'text': 'a'}]}\n",
+  });
+  const notes: string[] = [];
+  assert.deepEqual([...readJson(f['wrap.json']!, { onNote: (n) => notes.push(n) })].map((i) => [i.line, i.value]), [[2, { text: 'a', ok: true }], [2, { text: 'b' }]]);
+  assert.deepEqual(notes.map((n) => n.slice(0, 40)), ["the file is Python's str() of a dict, no"]);
+  const [two] = [...readJson(f['two.json']!)];
+  assert.match(two!.recordLists ?? '', /^the file's one object is not a record but holds lists of records \("data" \(1 object\), "extra" \(1 object\)\)/);
+  const [text] = [...readJson(f['text.json']!)];
+  assert.match(text!.unreadLists ?? '', /not as a wrapper of its list of records \("data" \(1 object\)\)/);
+});

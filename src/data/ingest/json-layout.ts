@@ -48,6 +48,20 @@ export function wrappedRecords(members: ObjectMember[], where: string, textField
   return wrapped !== null && members.some((m) => m !== wrapped && m.key === wrapped.key) ? null : wrapped;
 }
 
+/**
+ * The members of a parsed object, each at `line`, as scanObjectMembers finds them in a JSON object's text: for a Python
+ * dict, which that scan cannot follow. An array is 'records' when its elements are all objects, none a chat turn.
+ */
+export function valueMembers(value: unknown, line: number): ObjectMember[] | null {
+  if (!isObject(value)) return null;
+  return Object.entries(value).map(([key, v]): ObjectMember => {
+    const kind = !Array.isArray(v) ? (isObject(v) ? 'object' : 'scalar')
+      : v.length === 0 ? 'empty'
+      : v.every((x) => isObject(x) && !isTurn(new Set(Object.keys(x)))) ? 'records' : 'array';
+    return { key, kind, line, char: 0 };
+  });
+}
+
 /** The key of a scalar member that a record's text is read from (RECORD_TEXT_KEYS, or `textField`): the object is a record. */
 export function recordTextKey(members: ObjectMember[], textField?: string): string | undefined {
   return members.find((m) => m.kind === 'scalar' && (RECORD_TEXT_KEYS.has(m.key) || m.key === textField))?.key;

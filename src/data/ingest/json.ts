@@ -20,10 +20,11 @@ import * as fs from 'node:fs';
 import { UserError } from '../../util/errors.ts';
 import { lineDefect, readLines, type Line } from '../../util/lines.ts';
 import type { Rejection } from '../record.ts';
-import { emptyListNote, recordListsNote, recordTextKey, refuseTableLayouts, wrappedRecords } from './json-layout.ts';
+import { emptyListNote, recordListsNote, recordTextKey, refuseTableLayouts, valueMembers, wrappedRecords } from './json-layout.ts';
 import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, SingleQuotes, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
 import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
+import { literalLine } from './python-literal.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
 import { isViewerRow } from './viewer-rows.ts';
 
@@ -89,15 +90,23 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
       if (note) opts.onNote?.(note);
       const bad = bytes.indexOf(0) >= 0 || !isUtf8(bytes) ? firstDefect(bytes) : duplicate === undefined ? null : { reason: 'invalid_json' as const, detail: duplicate };
       if (reading !== 'json' && !bad) opts.onNote?.(pythonReadingNote(reading, 'file', pyComments)!);
-      if (!bad) refuseTableLayouts(value, `${file}:${first.line}`);
-      const recordLists = bad || scan === null ? undefined : recordListsNote(scan, value, file);
-      const noRecords = bad || scan === null ? undefined : emptyListNote(scan, value);
+      const line = first.ch === '#' ? literalLine(text) : first.line; // a Python dict's, past its `#` header
+      if (!bad) refuseTableLayouts(value, `${file}:${line}`);
+      // a Python dict, which the scan cannot follow: its members as the scan finds a JSON object's, read as they are
+      const members = bad ? null : scan ?? (reading === 'python-literal' ? valueMembers(value, line) : null);
+      const wrapped = scan === null && members !== null ? wrappedRecords(members, `${file}:${line}`, opts.textField) : null;
+      if (wrapped !== null) {
+        for (const record of (value as Record<string, unknown[]>)[wrapped.key]!) yield { line, raw: JSON.stringify(record), value: record };
+        return;
+      }
+      const recordLists = members === null ? undefined : recordListsNote(members, value, file);
+      const noRecords = members === null ? undefined : emptyListNote(members, value);
       // a record by its text key (wrappedRecords) that holds lists of records: said, though it is kept, for they are not read
-      const textKey = bad || scan === null ? undefined : recordTextKey(scan, opts.textField);
-      const unread = textKey === undefined ? undefined : recordListsNote(scan!, value, file, textKey);
+      const textKey = members === null ? undefined : recordTextKey(members, opts.textField);
+      const unread = textKey === undefined ? undefined : recordListsNote(members!, value, file, textKey);
       if (unread) opts.onNote?.(unread);
-      yield bad ? { line: first.line, raw: text.trim(), error: bad }
-        : { line: first.line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}), ...(unread ? { unreadLists: unread } : {}) };
+      yield bad ? { line, raw: text.trim(), error: bad }
+        : { line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}), ...(unread ? { unreadLists: unread } : {}) };
       return;
     }
   }

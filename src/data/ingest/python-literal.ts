@@ -39,8 +39,21 @@ export function parsePythonLiteral(text: string): { value: unknown; duplicate?: 
 export function mayBePythonLiteral(text: string): boolean {
   // past `#` comment lines, a dict (a file of one record under a header); a list there is left to be read as lines, not
   // as one value (json.ts reads the file whole only when it does not start with "[", a header line hiding it)
-  const start = /^(?:[ \t\r\n]*#[^\n]*)*[ \t\r\n]*/.exec(text)![0].length;
+  const start = literalStart(text);
   return (text[start] === '{' || (text[start] === '[' && start === 0)) && (text.includes("'") || text.includes('(') || /\b(?:None|True|False|nan|inf)\b/.test(text));
+}
+
+/** Where `text`'s value starts: past blanks and `#` comment lines. */
+function literalStart(text: string): number {
+  return /^(?:[ \t\r\n]*#[^\n]*)*[ \t\r\n]*/.exec(text)![0].length;
+}
+
+/** The line (1-based) where `text`'s value starts, past `#` comment lines (a header). */
+export function literalLine(text: string): number {
+  let line = 1;
+  const start = literalStart(text);
+  for (let i = text.indexOf('\n'); i >= 0 && i < start; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 const SIMPLE_ESCAPES: Record<string, string> = {
