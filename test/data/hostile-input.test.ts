@@ -416,3 +416,11 @@ test('JSON Lines whose first line is a batch followed by a comma (`[{…}, {…}
   const f = writeFiles(dir, { 'first.jsonl': '[{"text": "a"}, {"text": "b"}],\n{"text": "c"},\n{"text": "d"}\n' })['first.jsonl']!;
   assert.deepEqual([...readJson(f)].map((i) => [i.line, i.value ?? i.error?.reason]), [[1, { text: 'a' }], [1, { text: 'b' }], [2, { text: 'c' }], [3, { text: 'd' }]]);
 });
+
+test('JSON Lines: pretty-printed objects indented as a whole (an array\'s body pasted without its brackets) are one record each', () => {
+  // before: only a "{" line with no indent opened an object: each line of these was its own invalid_json record
+  const f = writeFiles(dir, {
+    'body.jsonl': '  {\n    "text": "a",\n    "tags": [\n      {\n        "k": 1\n      }\n    ]\n  },\n  {\n    "text": "b"\n  }\n',
+  })['body.jsonl']!;
+  assert.deepEqual([...readJsonlItems(f)].map((i) => [i.line, i.value ?? i.error?.reason]), [[1, { text: 'a', tags: [{ k: 1 }] }], [9, { text: 'b' }]]);
+});

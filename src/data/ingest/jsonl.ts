@@ -6,8 +6,8 @@
 // with a key twice (with different values), however it was read, is invalid_json: JSON.parse and ast.literal_eval
 // would silently keep the last (duplicate-keys.ts).
 // Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record) are read too:
-// a line holding only "{" (unindented; in a .json file a comment may follow it), which no JSON Lines record is, opens an object whose lines up to its closing
-// brace are one record at that line. One that does not close before the next such line, within maxRawChars or before
+// a line holding only "{" (in a .json file a comment may follow it), which no JSON Lines record is, opens an object whose lines up to its closing
+// brace are one record at that line. One that does not close before the next such line (indented no more), within maxRawChars or before
 // the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
 // lines: each line is scanned at most twice. A line that is a JSON array of objects (a batch written per line, or a
 // one-line array as the first line: json.ts; as Python wrote it too, or with a trailing comma) holds its elements as records, each at the line, each parsed from its own
@@ -49,8 +49,9 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
     const { text, lineNo, defect } = l;
     let t = text.trim();
     if (t === '') continue;
-    if (opensObject(text, jsonc) && !defect) {
-      const pretty = prettyObject(l, next, opts.maxRawChars ?? Infinity, jsonc);
+    const indent = objectIndent(text, jsonc);
+    if (indent >= 0 && !defect) {
+      const pretty = prettyObject(l, indent, next, opts.maxRawChars ?? Infinity, jsonc);
       if (pretty.readAhead) {
         again = pretty.readAhead.concat(again.slice(at));
         at = 0;
@@ -258,11 +259,13 @@ function* elementTexts(t: string): Generator<string, number> {
 }
 
 /**
- * The pretty-printed object that `open` (a line holding only "{") starts: its lines read with `next` up to the one that
- * closes it (strings and nesting tracked), as one record's text (`bad`: the rejection of its bytes that are not text);
- * or, when it does not close within `maxRaw` characters or before the end of the file, the lines read ahead and why.
+ * The pretty-printed object that `open` (a line holding only "{", `indent` characters in) starts: its lines read with
+ * `next` up to the one that closes it (strings and nesting tracked), as one record's text (`bad`: the rejection of its
+ * bytes that are not text); or, when it does not close within `maxRaw` characters, before the end of the file or before
+ * a line holding only "{" indented no more than its own (the next record's: a nested one is indented more), the lines
+ * read ahead and why.
  */
-function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number, jsonc: boolean): { raw: string; bad?: Rejection; readAhead?: undefined } | { readAhead: Line[]; why: string } {
+function prettyObject(open: Line, indent: number, next: () => Line | undefined, maxRaw: number, jsonc: boolean): { raw: string; bad?: Rejection; readAhead?: undefined } | { readAhead: Line[]; why: string } {
   const lines: Line[] = [];
   const scan: JsonScan = { depth: 1, inString: false, escape: false };
   const block = { open: false }; // in a block comment that a line before opened (jsonc)
@@ -270,7 +273,8 @@ function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number, 
   for (;;) {
     const l = next();
     if (l === undefined) return { readAhead: lines, why: 'before the end of the file' };
-    if (opensObject(l.text, jsonc)) {
+    const opens = objectIndent(l.text, jsonc);
+    if (opens >= 0 && opens <= indent) {
       lines.push(l);
       return { readAhead: lines, why: `before the next object opens on line ${l.lineNo}` };
     }
@@ -288,11 +292,14 @@ function prettyObject(open: Line, next: () => Line | undefined, maxRaw: number, 
 }
 
 /**
- * Whether a line opens a pretty-printed object at the top level: "{" alone, unindented (nested ones are indented); with
- * `jsonc` (a .json file), a comment after it is none of its text (`{ // first`; counted once the record is read).
+ * How far in a line holding only "{" (which opens a pretty-printed object: no JSON Lines record is that) has it, or −1
+ * for any other line: an array's body pasted without its brackets has its objects indented. With `jsonc` (a .json
+ * file), a comment after it is none of its text (`{ // first`; counted once the record is read).
  */
-function opensObject(text: string, jsonc: boolean): boolean {
-  return (jsonc && text.includes('/') ? withoutComments(text, uncounted()) : text).trimEnd() === '{';
+function objectIndent(text: string, jsonc: boolean): number {
+  const t = (jsonc && text.includes('/') ? withoutComments(text, uncounted()) : text).trimEnd();
+  const start = t.length - t.trimStart().length;
+  return t.length === start + 1 && t[start] === '{' ? start : -1;
 }
 
 /**
