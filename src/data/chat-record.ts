@@ -19,12 +19,15 @@ export interface ChatTurn extends ChatMessage {
   weight?: 0;
 }
 
-/** What a role name that is none of ours likely means (` (…)`), or '' when nothing is known of it. */
-function roleHint(named: string): string {
+/**
+ * What a role name that is none of ours likely means (` (…)`), or '' when nothing is known of it; `sharegpt`: a
+ * ShareGPT turn's speaker (`from`), whose names (human, gpt) are near ones too.
+ */
+function roleHint(named: string, sharegpt: boolean): string {
   if (['tool', 'function', 'ipython'].includes(named)) return ' (tool results are not trained: tool use is not supported)';
   const meant = Object.hasOwn(SHAREGPT_ROLES, named) ? SHAREGPT_ROLES[named] : undefined;
   if (meant !== undefined) return ` (${JSON.stringify(named)} is ShareGPT's name for "${meant}": write "${meant}", or give the turns as ShareGPT's {from, value})`;
-  const near = named === '' ? null : didYouMean(named, ['system', 'user', 'assistant']);
+  const near = named === '' ? null : didYouMean(named, sharegpt ? Object.keys(SHAREGPT_ROLES) : ['system', 'user', 'assistant']);
   return near === null ? '' : ` (did you mean "${near}"?)`;
 }
 
@@ -42,7 +45,7 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
     const r = chatRoleOf(role);
     if (r === null) {
       const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
-      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${roleHint(named)}`);
+      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${roleHint(named, f.role === 'from')}`);
     }
     const calls = ['tool_calls', 'function_call'].find((k) => { const x = ownField(mm, k); return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0); });
     if (calls !== undefined) return reject('unknown_shape', `${f.messages}[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
