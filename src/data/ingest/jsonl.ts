@@ -297,9 +297,10 @@ function prettyObject(open: Line, indent: number, next: () => Line | undefined, 
  * file), a comment after it is none of its text (`{ // first`; counted once the record is read).
  */
 function objectIndent(text: string, jsonc: boolean): number {
-  const t = (jsonc && text.includes('/') ? withoutComments(text, uncounted()) : text).trimEnd();
-  const start = t.length - t.trimStart().length;
-  return t.length === start + 1 && t[start] === '{' ? start : -1;
+  const m = /^([ \t]*)\{[ \t]*(\/[/*])?/.exec(text); // a comment is looked for only right after the "{" (a record's line has none)
+  if (m === null) return -1;
+  const t = jsonc && m[2] !== undefined ? withoutComments(text, uncounted()) : text;
+  return t.trimEnd().length === m[1]!.length + 1 ? m[1]!.length : -1;
 }
 
 /**
