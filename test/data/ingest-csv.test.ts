@@ -252,3 +252,11 @@ test('CSV: a ";" CSV whose header has a comma inside a column name is read with 
   assert.deepEqual(summary([...readCsv(f['comma.csv']!, ',', { onNote: (n) => notes.push(n) })]).map((r) => r.value), [{ 'a;b': 'x', c: 'y' }]);
   assert.deepEqual(notes, []);
 });
+
+test('CSV whose header row is a JSON object or array (JSON Lines read as CSV, --format csv on it) is one error saying so, not records keyed by JSON', () => {
+  // before: the first record was taken for column names ('{"text": "a"}'), the others rejected or kept as garbage, and
+  // the advice was --field text='{"text": "a"}'
+  const f = writeFiles(dir, { 'l.csv': '{"text": "a"}\n{"text": "b"}\n', 'a.csv': '[{"text": "a"}]\n[{"text": "b"}]\n' });
+  assert.throws(() => [...readCsv(f['l.csv']!, ',')], (e: Error) => e.message === `${f['l.csv']}:1: the header row is a JSON object, not column names: the file is JSON Lines, not CSV; read it as such (a .jsonl name, or --format jsonl)`);
+  assert.throws(() => [...readCsv(f['a.csv']!, ',', { formatFlag: false })], (e: Error) => e.message === `${f['a.csv']}:1: the header row is a JSON array, not column names: the file is JSON Lines, not CSV; read it as such (a .jsonl name)`);
+});

@@ -419,6 +419,11 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     if (header === null) {
       if (row.defect) throw new UserError(`the header row is not UTF-8 text (${row.defect.detail})`, `${file}:${row.line}`);
       if (row.error) throw new UserError(`the header row is malformed: ${row.error}`, `${file}:${row.line}`);
+      const json = jsonKind(row.raw);
+      if (json !== null) {
+        // JSON Lines read as CSV: each record would be keyed by the first one's text
+        throw new UserError(`the header row is a JSON ${json}, not column names: the file is JSON Lines, not CSV; read it as such (a .jsonl name${opts.formatFlag === false ? '' : ', or --format jsonl'})`, `${file}:${row.line}`);
+      }
       headerCells = row.fields.map((h) => h.trim());
       // pandas' to_csv writes its index column with no name: named as pandas reads it back
       header = headerCells.map((h, i) => (h === '' ? `Unnamed: ${i}` : h));
@@ -463,6 +468,18 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     yield { line: row.line, raw: row.raw, value };
   }
   if (asWritten.cells > 0) opts.onNote?.(asWrittenNote(asWritten.cells, asWritten.line));
+}
+
+/** 'object' or 'array' when `raw` (a row's text) is a JSON object or array, else null. */
+function jsonKind(raw: string): 'object' | 'array' | null {
+  const t = raw.trim();
+  if (!(t.startsWith('{') && t.endsWith('}')) && !(t.startsWith('[') && t.endsWith(']'))) return null;
+  try {
+    const v: unknown = JSON.parse(t);
+    return Array.isArray(v) ? 'array' : typeof v === 'object' && v !== null ? 'object' : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The note on `n` cells that start with a quote that does not quote them whole, the first on `line`. */
