@@ -116,6 +116,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     let inputRecords = 0, truncated = 0;
     const ints = { max: -Infinity, zero: false }; // the integer labels read (1-based ones are refused)
     const notUtf8 = new Map<number, number>(); // invalid_utf8 rejections per source: another encoding, said in a warning
+    const beyondAscii = new Set<number>(); // sources with a record of UTF-8 text beyond ASCII: converted whole, it would be garbled
     let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
     const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
     let firstRejection: string | null = null; // where and why, for the error of a run that keeps nothing
@@ -169,6 +170,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           reject(si, item.line, item.error.reason, item.error.detail + readsOn, item.raw);
           continue;
         }
+        if (!beyondAscii.has(si) && /[^\x00-\x7f]/.test(item.raw)) beyondAscii.add(si);
         const det = detectRecord(item.value, task, fields, tok.vocabSize, givenLabels ?? undefined);
         // a dataset in one object is no record to reject: its records would be lost as one
         if ('reason' in det && det.reason === 'unknown_shape' && item.recordLists) throw new UserError(item.recordLists, `${src.path}:${item.line}`);
@@ -375,7 +377,9 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     }
     warnings.push(...notes);
     for (const [src, n] of notUtf8) {
-      warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${convertHint(sources[src]!.name, 'the file')}`);
+      const what = `${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8)`;
+      warnings.push(beyondAscii.has(src) ? `${what}, though others are UTF-8 text beyond ASCII: the file mixes encodings; mend the lines rejected.jsonl names (iconv on the whole file would garble the others)`
+        : `${what}: ${convertHint(sources[src]!.name, 'the file')}`);
     }
     const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
     if (empty.length > 0) {

@@ -153,3 +153,17 @@ test('prepare: a file in Windows-1252 that keeps nothing (Excel\'s "CSV (Comma d
   assert.throws(() => prepare({ inputs: [f], outDir: path.join(dir, 'out1252'), tokenizer: mistralTokenizer(), split: [1, 0, 0] }),
     /^UserError: no record was kept: all 2 records were rejected \(invalid_utf8 2\); the first: excel\.csv:2: invalid_utf8: invalid UTF-8 at byte 4 of line 2; if excel\.csv is in another encoding \(Windows-1252, Latin-1\), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 excel\.csv > converted\.csv; rejected\.jsonl/);
 });
+
+test('a file of UTF-8 records beyond ASCII with one in Windows-1252 (mixed encodings) is not told to be converted whole, which would garble the others', () => {
+  // before: the warning said to convert the file with iconv -f WINDOWS-1252, which turns its UTF-8 "café" into "cafÃ©"
+  const d = path.join(dir, "mixed-enc");
+  const f = writeFiles(d, {
+    'mixed.jsonl': Buffer.concat([Buffer.from('{"text": "café au lait"}\n'), Buffer.from('{"text": "caf\xe9 noir"}\n', 'latin1'), Buffer.from('{"text": "tea"}\n')]),
+    'latin.jsonl': Buffer.concat([Buffer.from('{"text": "tea"}\n'), Buffer.from('{"text": "caf\xe9 noir"}\n', 'latin1')]),
+  });
+  const { report } = prepare({ inputs: [f['mixed.jsonl']!, f['latin.jsonl']!], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0], dedup: 'none' });
+  assert.deepEqual(report.warnings.filter((w) => /invalid_utf8/.test(w)), [
+    'mixed.jsonl: 1 record is not UTF-8 text (rejected as invalid_utf8), though others are UTF-8 text beyond ASCII: the file mixes encodings; mend the lines rejected.jsonl names (iconv on the whole file would garble the others)',
+    'latin.jsonl: 1 record is not UTF-8 text (rejected as invalid_utf8): if the file is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 latin.jsonl > converted.jsonl',
+  ]);
+});
