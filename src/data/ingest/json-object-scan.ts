@@ -2,7 +2,8 @@
 // nothing parsed), so that an object wrapping millions of records (`{"version": "1.0", "data": [...]}`) is never
 // held in memory: json.ts reads the wrapped array's elements from where it starts, as it reads a top-level array.
 // Each member is summarised by the kind of its value; an array whose elements are all objects that are not chat
-// turns (`role` and `content`, ShareGPT's `from` and `value`) is a list of records.
+// turns (`role` and `content`, ShareGPT's `from` and `value`) is a list of records. Also the pieces every JSON reader
+// here shares to walk such text: comments (JSONC) and a Python literal's single-quoted strings (SingleQuotes).
 import { UserError } from '../../util/errors.ts';
 import { readLines } from '../../util/lines.ts';
 

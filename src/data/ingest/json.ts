@@ -5,7 +5,9 @@
 // closes at the end of the file's first line with more lines after it, the next not another array (`[{"text": "a"}]`
 // then one record a line: the lines after it are records, not one broken element; jsonl.ts reads array lines as their
 // records). Another file whose first
-// character is not "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines.
+// character is not "[" is one JSON value (one record) when it parses as a whole, else it is read as JSON Lines; a
+// Python dict (python-literal.ts, a `#` header allowed), which the scan cannot follow, is judged by its parsed members
+// as a JSON object by the scan's: one wrapping the records gives them, each at the dict's line.
 // A raw newline cannot be inside a JSON string: a string the next line closes is a line break typed into it (the
 // element goes on, one invalid_json record), else the string was left open and its element ends with the line
 // (one invalid_json record) instead of swallowing the elements after it. Several arrays one after another are
