@@ -424,3 +424,9 @@ test('JSON Lines: pretty-printed objects indented as a whole (an array\'s body p
   })['body.jsonl']!;
   assert.deepEqual([...readJsonlItems(f)].map((i) => [i.line, i.value ?? i.error?.reason]), [[1, { text: 'a', tags: [{ k: 1 }] }], [9, { text: 'b' }]]);
 });
+
+test('JSON Lines: pretty-printed objects written with no line break between them (`}{`) are one record each', () => {
+  // before: the first was rejected as "more than one JSON value" and each line of the second was its own invalid_json record
+  const f = writeFiles(dir, { 'joined.jsonl': '{\n  "text": "a"\n}{\n  "text": "b"\n}  {\n  "text": "c"\n}\n' })['joined.jsonl']!;
+  assert.deepEqual([...readJsonlItems(f)].map((i) => [i.line, i.value ?? i.error?.reason]), [[1, { text: 'a' }], [3, { text: 'b' }], [5, { text: 'c' }]]);
+});

@@ -7,7 +7,7 @@
 // would silently keep the last (duplicate-keys.ts).
 // Pretty-printed objects one after another (what `jq .` writes, or json.dumps(indent=2) per record) are read too:
 // a line holding only "{" (in a .json file a comment may follow it), which no JSON Lines record is, opens an object whose lines up to its closing
-// brace are one record at that line. One that does not close before the next such line (indented no more), within maxRawChars or before
+// brace are one record at that line (a "{" after that brace, `}{`, opens the next). One that does not close before the next such line (indented no more), within maxRawChars or before
 // the end of the file (a stray or cut-off "{") rejects its first line alone, and the lines after it are read again as
 // lines: each line is scanned at most twice. A line that is a JSON array of objects (a batch written per line, or a
 // one-line array as the first line: json.ts; as Python wrote it too, or with a trailing comma) holds its elements as records, each at the line, each parsed from its own
@@ -57,6 +57,11 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
         at = 0;
         yield { line: lineNo, raw: t, error: { reason: 'invalid_json', detail: `a line holding only "{" opens an object that is not closed ${pretty.why}` } };
         continue;
+      }
+      if (pretty.reopen) {
+        // `}{`: the next object opens on the line this one closes
+        again = [pretty.reopen].concat(again.slice(at));
+        at = 0;
       }
       if (pretty.bad) {
         yield { line: lineNo, raw: pretty.raw, error: pretty.bad };
@@ -265,8 +270,10 @@ function* elementTexts(t: string): Generator<string, number> {
  * a line holding only "{" indented no more than its own (the next record's: a nested one is indented more), the lines
  * read ahead and why.
  */
-function prettyObject(open: Line, indent: number, next: () => Line | undefined, maxRaw: number, jsonc: boolean): { raw: string; bad?: Rejection; readAhead?: undefined } | { readAhead: Line[]; why: string } {
+function prettyObject(open: Line, indent: number, next: () => Line | undefined, maxRaw: number, jsonc: boolean): { raw: string; bad?: Rejection; reopen?: Line; readAhead?: undefined } | { readAhead: Line[]; why: string } {
   const lines: Line[] = [];
+  let closing = ''; // the text of the line that closes it, up to its "}": the rest may open the next object (`}{`)
+  let reopen: Line | undefined;
   const scan: JsonScan = { depth: 1, inString: false, escape: false };
   const block = { open: false }; // in a block comment that a line before opened (jsonc)
   let chars = 1;
@@ -282,13 +289,24 @@ function prettyObject(open: Line, indent: number, next: () => Line | undefined, 
     chars += l.text.length + 1;
     if (chars > maxRaw) return { readAhead: lines, why: `within ${maxRaw} characters, more than any record within --max-chars can take` };
     // a comment's brackets and quotes are none (JSONC: `"text": "a" // ends with }`); counted once the record is read
-    if (closeIndex(scan, jsonc ? lineWithoutComments(l.text, block) : l.text) >= 0) break;
+    const aligned = !block.open; // the scanned text's characters at the line's places (none cut off before them)
+    const close = closeIndex(scan, jsonc ? lineWithoutComments(l.text, block) : l.text);
+    if (close >= 0) {
+      // `}{` (objects written with no line break between them): the "{" opens the next, read as a line of its own
+      if (aligned && l.text.slice(close + 1).trim() === '{') {
+        closing = l.text.slice(0, close + 1);
+        reopen = { ...l, text: '{' };
+      }
+      break;
+    }
     // a raw line break cannot be inside a JSON string: the object is broken here, as a stray "{" would be
     if (scan.inString) return { readAhead: lines, why: `(a string on line ${l.lineNo} runs to the end of its line)` };
   }
-  const raw = [open, ...lines].map((l) => l.text).join('\n').trim();
+  const texts = [open, ...lines].map((l) => l.text);
+  if (reopen) texts[texts.length - 1] = closing;
+  const raw = texts.join('\n').trim();
   const bad = lines.reduce<Rejection | undefined>((sofar, l) => recordDefect(sofar, l.defect, l.lineNo), undefined);
-  return bad ? { raw, bad } : { raw };
+  return { raw, ...(bad ? { bad } : {}), ...(reopen ? { reopen } : {}) };
 }
 
 /**
