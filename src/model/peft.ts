@@ -35,6 +35,8 @@ export interface AdapterInfo {
   /** Projections adapted per layer, from the tensors in the file. */
   layers: Array<Set<Projection>>;
   hasScore: boolean;
+  /** The classes of the saved score head (its rows, from the file's header), 0 without one. */
+  numLabels: number;
   /**
    * Each module's rank and alpha (rank_pattern, alpha_pattern); spec.r is the largest rank of an adapted module,
    * spec.alpha lora_alpha. When `patterned`, loadAdapter pads and rescales the modules to spec (peft-patterns.ts).
@@ -143,12 +145,13 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const targeted = targetedModules(c, numLayers, cfgPath);
   const st = SafetensorsFile.open(file);
   const layers = Array.from({ length: numLayers }, () => new Set<Projection>());
-  let hasScore = false;
+  let hasScore = false, numLabels = 0;
   const magnitudes = Array.from({ length: numLayers }, () => new Set<Projection>());
   try {
     for (const name of st.names()) {
       if (name === SCORE_SAVED_KEY) {
         hasScore = true;
+        numLabels = st.info(name).shape[0] ?? 0;
         continue;
       }
       const key = parseLoraKey(name);
@@ -200,8 +203,15 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
     hasScore,
+    numLabels,
     ranks,
   };
+}
+
+/** An adapter with per-module ranks or alphas (rank_pattern, alpha_pattern) is not trained on: refused, naming its config. */
+export function refusePatternedTraining(info: Pick<AdapterInfo, 'ranks'>, dir: string): void {
+  if (!info.ranks.patterned) return;
+  throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas is read for eval, generate, classify and merging, not trained on', path.join(dir, 'adapter_config.json'));
 }
 
 /**
@@ -211,9 +221,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
 export function loadAdapter(model: MistralModel, dir: string, opts: { trainable: boolean; dropout?: number }): AdapterInfo {
   const cfg = model.cfg, be = model.backend;
   const info = readAdapterInfo(dir, cfg.numLayers);
-  if (info.ranks.patterned && opts.trainable) {
-    throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas is read for eval, generate, classify and merging, not trained on', path.join(dir, 'adapter_config.json'));
-  }
+  if (opts.trainable) refusePatternedTraining(info, dir);
   const spec = opts.dropout === undefined ? info.spec : { ...info.spec, dropout: opts.dropout };
   const adapter = allocateLora(be, cfg, spec, model.dtype, opts.trainable);
   const file = path.join(dir, 'adapter_model.safetensors');
@@ -242,7 +250,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
       }
     });
     if (info.hasScore) {
-      const numLabels = st.info(SCORE_SAVED_KEY).shape[0] ?? 0;
+      const numLabels = info.numLabels;
       checkClassificationHead(cfg, numLabels, file);
       const w = be.alloc(model.dtype, numLabels * cfg.hiddenSize);
       loadTensor(st, SCORE_SAVED_KEY, [numLabels, cfg.hiddenSize], w, model);

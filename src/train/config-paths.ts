@@ -11,7 +11,7 @@ import type { TrainConfig } from './config-schema.ts';
 export const CONFIG_PATH_KEYS = ['model', 'data.train', 'data.val', 'data.test', 'lora.init_from'] as const;
 
 /** The keys whose values are checked after validation, against the model and the data, and named at their place. */
-const PLACED_KEYS = [...CONFIG_PATH_KEYS, 'lora.r', 'packing', 'epochs', 'max_seq_len'];
+const PLACED_KEYS = [...CONFIG_PATH_KEYS, 'lora.r', 'packing', 'epochs', 'max_seq_len', 'labels'];
 
 /**
  * The place of each of PLACED_KEYS (`place` of it: the config's file:line:column, or the flag), as plain data that can

@@ -9,13 +9,13 @@ import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { precisionDType } from '../backend/dtype.ts';
-import { checkTrainable, classificationPadId, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
+import { checkClassificationHead, checkTrainable, classificationPadId, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
-import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
+import { createAdapter, loadAdapter, readAdapterInfo, refusePatternedTraining, type TaskType } from '../model/peft.ts';
 import { givenLabels } from '../eval/target.ts';
 import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
@@ -90,6 +90,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   // a lora.r past the model's sizes is named as such, before the memory it would take is
   const planned = plannedModelConfig(cfg);
   checkLoraRank(cfg, planned, place);
+  checkInitAdapter(cfg, planned, place); // before the weights are read too
   checkModelFits(cfg, planned, backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
@@ -107,9 +108,6 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     if (cfg.lora.init_from) {
       const adapterInfo = loadAdapter(model, cfg.lora.init_from, { trainable: true, dropout: cfg.lora.dropout });
       classificationAdapter = adapterInfo.taskType === 'SEQ_CLS';
-      if (adapterInfo.taskType === 'SEQ_CLS' && !classification) {
-        throw new UserError(`lora.init_from: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, cfg.lora.init_from);
-      }
       info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha}${adapterInfo.spec.useDora ? ', DoRA' : ''})`);
     } else {
       createAdapter(model, spec, rng, true);
@@ -144,6 +142,30 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
   };
+}
+
+/**
+ * lora.init_from as training loads it, from its adapter_config.json and safetensors header alone (no weight is read),
+ * so that the dry run refuses what train refuses, and train before it reads a weight: the adapter's own refusals, per-module
+ * ranks (not trained on), a classification adapter (SEQ_CLS) for another task, and a saved head of other classes than labels.
+ */
+export function checkInitAdapter(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
+  const dir = cfg.lora.init_from;
+  if (cfg.method !== 'lora' || !dir) return;
+  const adapter = readAdapterInfo(dir, model.numLayers);
+  refusePatternedTraining(adapter, dir);
+  if (adapter.taskType === 'SEQ_CLS' && cfg.task !== 'classification') {
+    throw keyError('lora.init_from', `${dir}: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, place);
+  }
+  if (!adapter.hasScore) return;
+  checkClassificationHead(model, adapter.numLabels, path.join(dir, 'adapter_model.safetensors'));
+  if (cfg.task === 'classification') checkHeadClasses(cfg, adapter.numLabels, place);
+}
+
+/** The classification head the run continues (the model's or lora.init_from's) scores the classes of labels, as many. */
+function checkHeadClasses(cfg: TrainConfig, headRows: number, place?: (key: string) => string): void {
+  const numLabels = cfg.labels!.length;
+  if (headRows !== numLabels) throw keyError('labels', `${numLabels} classes, but the classification head of the model/adapter has ${headRows}`, place);
 }
 
 /** Packing, refused for classification (whose head scores one sequence per row). */
@@ -287,9 +309,7 @@ export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, to
 function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng, place?: (key: string) => string): void {
   const numLabels = cfg.labels!.length;
   const loaded = model.score;
-  if (loaded && loaded.numLabels !== numLabels) {
-    throw keyError('labels', `${numLabels} classes, but the classification head of the model/adapter has ${loaded.numLabels}`, place);
-  }
+  if (loaded) checkHeadClasses(cfg, loaded.numLabels, place);
   const fromAdapter = cfg.lora.init_from !== null && loaded !== null && loaded.grad !== null;
   if (fromAdapter) return;
   // the model's own head (a merged or HF classification model) scores its id2label's classes in its rows' order:

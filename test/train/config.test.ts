@@ -290,7 +290,7 @@ test('lora.init_from with a classification adapter in a generation run is refuse
   const dir = tempDir('mt-init-cls-');
   fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"input_ids": [1, 5, 9, 13]}\n');
   const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { init_from: path.join(TINY_CLS, 'adapter_init') }, output_dir: path.join(dir, 'run') }, 'test');
-  assert.throws(() => setupRun(cfg), /lora\.init_from: a classification adapter \(task_type SEQ_CLS\) cannot continue as generation/);
+  assert.throws(() => setupRun(cfg), /^UserError: lora\.init_from: .*adapter_init: a classification adapter \(task_type SEQ_CLS\) cannot continue as generation/);
 });
 
 test('a model whose config.json has attention_dropout > 0 is refused at setup (transformers would drop attention weights in training), naming the key', async () => {

@@ -1,0 +1,62 @@
+// `train --dry-run` refuses what train refuses, in train's words: a classification adapter (lora.init_from) whose head
+// does not have the config's classes, or one given to a generation run (the dry run said "fits" for both, and train
+// then refused), read from its adapter_config.json and safetensors header alone. And a plan that does not fit exits 2.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadTrainConfig } from '../../src/train/config.ts';
+import { dryRun } from '../../src/train/dry-run.ts';
+import { setupRun } from '../../src/train/setup.ts';
+import { setQuiet } from '../../src/util/log.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const dir = tempDir('mt-dry-refusals-');
+const ROOT = path.join(FIXTURES, '..', '..');
+const CLS_ADAPTER = path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'); // SEQ_CLS, a head of 3 classes
+for (const classes of ['ab', 'abc']) {
+  fs.writeFileSync(path.join(dir, `${classes}.jsonl`), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9], label: classes[i % classes.length] })).join('\n') + '\n');
+}
+fs.writeFileSync(path.join(dir, 'ids.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9] })).join('\n') + '\n');
+
+/** A config file of these lines (YAML), read as train reads it. */
+function config(name: string, lines: string[]): string {
+  const file = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(file, [`model: ${TINY_BASE}`, 'max_steps: 1', 'eval: {samples: 0}', 'device: cpu', `output_dir: ${path.join(dir, `run-${name}`)}`, ...lines].join('\n') + '\n');
+  return file;
+}
+
+/** The error train's setup gives for this config (null: none), and the dry run's. */
+function refusals(file: string): { train: string | null; dry: string | null } {
+  const cfg = loadTrainConfig(file);
+  const message = (fn: () => void): string | null => {
+    try {
+      fn();
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  setQuiet(true);
+  try {
+    return { train: message(() => setupRun(cfg).backend.close?.()), dry: message(() => dryRun(cfg)) };
+  } finally {
+    setQuiet(false);
+  }
+}
+
+test('a classification adapter whose head has other classes than labels: the dry run refuses it as train does', () => {
+  const r = refusals(config('cls-two', ['task: classification', 'labels: [a, b]', `data: {train: ${path.join(dir, 'ab.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`]));
+  assert.match(r.train ?? '', /labels: 2 classes, but the classification head of .* has 3/);
+  assert.equal(r.dry, r.train);
+  const ok = refusals(config('cls-three', ['task: classification', 'labels: [a, b, c]', `data: {train: ${path.join(dir, 'abc.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`]));
+  assert.deepEqual(ok, { train: null, dry: null });
+});
+
+test('a classification adapter given to a generation run: the dry run refuses it as train does', () => {
+  const r = refusals(config('gen', ['task: generation', `data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`]));
+  assert.match(r.train ?? '', /a classification adapter \(task_type SEQ_CLS\) cannot continue as generation \(set task: classification\)/);
+  assert.equal(r.dry, r.train);
+});
