@@ -42,6 +42,7 @@ config.yaml, report.json, loss_curve.svg.
                      before training starts; Ctrl-C stops it)
   --dry-run          print the memory plan (weights, trainable state, activations, workspace) and
                      whether it fits the free memory, then exit without training or writing anything
+                     (exit 2, with train's error, when it does not fit or train would refuse output_dir)
   --json             with --dry-run: print the plan as one JSON object on stdout
   --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100
                      (VALUE is read as YAML: numbers, true/false, null, [a, b])
@@ -142,10 +143,13 @@ export async function run(argv: string[]): Promise<void | number> {
   if (!resume) checkConfigPaths(cfg, place);
   const places = keyPlaces(place);
   if (dry) {
-    const { describeDryRun, dryRun, dryRunJson } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
+    const { describeDryRun, dryRun, dryRunJson, dryRunRefusal } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
     const plan = dryRun(cfg, { overwrite, resume, keep: [file], places });
     if (json) process.stdout.write(JSON.stringify(dryRunJson(plan)) + '\n');
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');
+    // the plan is printed all the same; a run that would not start ends as train's refusals do (exit 2, one line)
+    const refusal = dryRunRefusal(plan);
+    if (refusal !== null) throw new UserError(refusal);
     return;
   }
   // a port the dashboard cannot have is refused before the run folder is made, not found out after training

@@ -41,6 +41,8 @@ export interface DryRun {
   train: { examples: number; tokens: number };
   /** What train does with output_dir: new, empty, emptied first, continued, or why it is refused. */
   output: string;
+  /** Train's error for output_dir (`output` says it too), or null. */
+  outputRefusal: string | null;
 }
 
 /** What train does with the flags of the run besides the config (the dry run states what it would do with output_dir). */
@@ -92,8 +94,20 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
     model, plan, shape, available, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),
-    train: { examples: train.length, tokens }, output: outputDirFate(cfg.output_dir, flags),
+    train: { examples: train.length, tokens }, ...outputDirFate(cfg.output_dir, flags),
   };
+}
+
+/**
+ * Why `train --dry-run` exits 2 once it has printed the plan, in one line: the run does not fit (the limit train refuses, or
+ * the memory available), or train refuses its output_dir; null when train would start.
+ */
+export function dryRunRefusal(r: DryRun): string | null {
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  if (r.fits === false) {
+    return `the run does not fit: ${r.limit ?? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available!)} available (see the plan's advice)`}`;
+  }
+  return r.outputRefusal;
 }
 
 /**
@@ -116,29 +130,34 @@ function plannedEvents(cfg: TrainConfig, totalSteps: number, epochs: EpochSteps)
   return { evaluations: 2 + ends, checkpoints };
 }
 
-/** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything. */
-function outputDirFate(dir: string, flags: DryRunFlags): string {
+/** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything; and its refusal, if it is one. */
+function outputDirFate(dir: string, flags: DryRunFlags): Pick<DryRun, 'output' | 'outputRefusal'> {
   try {
-    if (flags.resume) {
-      // as train decides it (trainer.ts), without putting back what a crash moved aside or checking the config
-      if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
-      if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
-      RunDir.requireRun(dir);
-      return RunDir.open(dir).finished() ? 'a complete run: --resume does nothing (--overwrite trains it again)' : 'continued from its newest valid checkpoint (--resume)';
-    }
-    if (!RunDir.checkFolder(dir)) return 'new';
-    try {
-      RunDir.check(dir, false);
-      return 'empty';
-    } catch (e) {
-      if (!flags.overwrite) throw e;
-    }
-    RunDir.check(dir, true, flags.keep ?? []);
-    return 'emptied first (--overwrite)';
+    return { output: outputDirAction(dir, flags), outputRefusal: null };
   } catch (e) {
-    if (isUserError(e)) return `refused: ${e.what}`;
+    if (isUserError(e)) return { output: `refused: ${e.what}`, outputRefusal: e.message };
     throw e;
   }
+}
+
+/** outputDirFate's words; a refusal thrown as train throws it. */
+function outputDirAction(dir: string, flags: DryRunFlags): string {
+  if (flags.resume) {
+    // as train decides it (trainer.ts), without putting back what a crash moved aside or checking the config
+    if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
+    if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
+    RunDir.requireRun(dir);
+    return RunDir.open(dir).finished() ? 'a complete run: --resume does nothing (--overwrite trains it again)' : 'continued from its newest valid checkpoint (--resume)';
+  }
+  if (!RunDir.checkFolder(dir)) return 'new';
+  try {
+    RunDir.check(dir, false);
+    return 'empty';
+  } catch (e) {
+    if (!flags.overwrite) throw e;
+  }
+  RunDir.check(dir, true, flags.keep ?? []);
+  return 'emptied first (--overwrite)';
 }
 
 /**

@@ -60,3 +60,23 @@ test('a classification adapter given to a generation run: the dry run refuses it
   assert.match(r.train ?? '', /a classification adapter \(task_type SEQ_CLS\) cannot continue as generation \(set task: classification\)/);
   assert.equal(r.dry, r.train);
 });
+
+test('a dry run whose plan does not fit, or whose output_dir train refuses, prints its plan and exits 2 with one error line', () => {
+  const file = config('big', [`data: {train: ${path.join(dir, 'ids.jsonl')}}`, 'packing: true', 'max_seq_len: 40000', 'batch_size: 1']);
+  const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', file, '--dry-run', ...args], { encoding: 'utf8' });
+  for (const json of [false, true]) {
+    const r = cli(...(json ? ['--json'] : []));
+    assert.equal(r.status, 2, r.stderr);
+    if (json) assert.equal((JSON.parse(r.stdout) as { fits: boolean }).fits, false);
+    else assert.match(r.stdout, /→ does NOT fit: sequences of 40,000 tokens need/);
+    assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error:')), ['error: the run does not fit: sequences of 40,000 tokens need 23.9 GiB of attention workspace on the CPU, more than its 4.0 GiB: lower max_seq_len, or batch_size / eval.batch_size']);
+  }
+  // an output_dir train would not empty (a folder of the user's): refused as train refuses it
+  const mine = path.join(dir, 'mine');
+  fs.mkdirSync(mine, { recursive: true });
+  fs.writeFileSync(path.join(mine, 'notes.txt'), 'mine\n');
+  const r = cli('--max_seq_len', '64', '--output_dir', mine);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stdout, /→ fits\n/);
+  assert.match(r.stderr, /^error: .*mine: output_dir exists and is not empty, and is not a run directory made by mistral-tune train/m);
+});
