@@ -25,6 +25,7 @@ import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
 import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
+import { loraScaling } from '../model/lora.ts';
 import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { keyError } from './config-paths.ts';
@@ -241,6 +242,8 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   }
   const lr = lrWarning(cfg);
   if (lr) warn(lr);
+  const scaling = loraScalingWarning(cfg);
+  if (scaling) warn(scaling);
   // torch's AdamW multiplies each decayed weight by 1 − lr · weight_decay every step: at 1 that zeroes it, past 1 flips it
   const decay = cfg.optimizer.lr * cfg.optimizer.weight_decay;
   if (decay >= 1) {
@@ -272,6 +275,24 @@ export function lrWarning(cfg: TrainConfig): string | null {
   if (lr > r.above) return `optimizer.lr ${lr} is far above the learning rates ${r.method} trains with (about ${r.usual}): past ${r.above} every step moves each trained weight by about lr, and the loss diverges; check the exponent`;
   if (lr < r.below) return `optimizer.lr ${lr} is far below the learning rates ${r.method} trains with (about ${r.usual}): under ${r.below} the weights barely move; check the exponent`;
   return null;
+}
+
+/**
+ * The LoRA scaling (alpha / r, rsLoRA's alpha / √r) past which a config is warned: PEFT's usual alpha of r to 2r scales
+ * by 1 to 2, and the larger ones in use stay within 16 (rsLoRA's alpha = r at rank 256, alpha = 4r at rank 16); the
+ * update of B·A grows with the scaling as with the learning rate, so a scaling of hundreds is a mistyped lora.alpha.
+ */
+const MAX_USUAL_LORA_SCALING = 32;
+
+/** A warning for a LoRA scaling far past MAX_USUAL_LORA_SCALING, or null: a warning, as a small rank may want more. */
+export function loraScalingWarning(cfg: TrainConfig): string | null {
+  if (cfg.method !== 'lora') return null;
+  const { r, alpha, use_rslora: rs } = cfg.lora;
+  const scaling = loraScaling({ r, alpha, useRslora: rs, dropout: 0, targets: [] });
+  if (scaling <= MAX_USUAL_LORA_SCALING) return null;
+  const s = Number(scaling.toPrecision(6));
+  return `lora.alpha ${alpha} with lora.r ${r} scales the adapter's update by alpha / ${rs ? '√r' : 'r'} = ${s}, far past the 1 to 2 adapters train with ` +
+    `(PEFT's alpha is r to 2r; above ${MAX_USUAL_LORA_SCALING} it is likely a mistyped lora.alpha): the update grows as a learning rate ${s} times larger would, and the loss may diverge`;
 }
 
 /**

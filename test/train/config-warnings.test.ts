@@ -1,0 +1,32 @@
+// The warnings a config gets (train and --dry-run give the same): a LoRA scaling far past what adapters train with, and
+// each warned value quoted as it was written in the YAML or on the command line (`1e3`, not 1000), as errors quote it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validate } from '../../src/train/config.ts';
+import { dryRun } from '../../src/train/dry-run.ts';
+import { TINY_BASE } from '../helpers.ts';
+import { captureStderr, quietly } from '../tokenizer/helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const dir = tempDir('mt-config-warnings-');
+fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9] })).join('\n') + '\n');
+const BASE = { model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, eval: { samples: 0 }, device: 'cpu', output_dir: path.join(dir, 'run') };
+
+/** The warnings of a dry run of BASE with `extra` (the fixture's tokenizer warning, said on every run, left out). */
+function warnings(extra: Record<string, unknown>): string[] {
+  const { stderr } = captureStderr(() => quietly(() => dryRun(validate({ ...BASE, ...extra }, 'test'))));
+  return stderr.split('\n').filter((l) => l.startsWith('warning: ') && !l.includes('tokenizer'));
+}
+
+test('a LoRA scaling far past the usual (alpha / r of 2000: a mistyped lora.alpha) is warned, not refused; the usual ones are not', () => {
+  assert.deepEqual(warnings({ lora: { r: 8, alpha: 16000 } }), ['warning: lora.alpha 16000 with lora.r 8 scales the adapter\'s update by alpha / r = 2000, ' +
+    'far past the 1 to 2 adapters train with (PEFT\'s alpha is r to 2r; above 32 it is likely a mistyped lora.alpha): the update grows as a learning rate ' +
+    '2000 times larger would, and the loss may diverge']);
+  assert.match(warnings({ lora: { r: 16, alpha: 8000, use_rslora: true } }).join('\n'), /^warning: lora\.alpha 8000 with lora\.r 16 scales the adapter's update by alpha \/ √r = 2000, /);
+  // alpha = r to 2r, a QLoRA-style alpha below r, rsLoRA's alpha = r, or 4r (16 at r 16), and 32 itself: no warning
+  for (const lora of [{ r: 8, alpha: 16 }, { r: 32, alpha: 8 }, { r: 16, alpha: 16, use_rslora: true }, { r: 16, alpha: 64, use_rslora: true }, { r: 2, alpha: 64 }]) {
+    assert.deepEqual(warnings({ lora }), [], JSON.stringify(lora));
+  }
+});
