@@ -19,7 +19,7 @@ import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
 import { checkConfigPaths, keyError } from './config-paths.ts';
-import { asWritten, configIssueText } from './config-issues.ts';
+import { asWritten, configIssueText, writtenTexts } from './config-issues.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
@@ -61,7 +61,8 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
  * loadTrainConfig, and where each key was set: the flag that overrode it, else its file:line:column in the config
  * (else the file), so that a check made after validation (a data file that is not there) names the line too.
  */
-export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): { cfg: TrainConfig; place: (key: string) => string } {
+export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []):
+  { cfg: TrainConfig; place: (key: string) => string; written: Record<string, string> } {
   let raw: Record<string, unknown> = {};
   let place: Place = 'command line';
   let inFile: Written = () => undefined;
@@ -112,11 +113,12 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   };
   const cfg = validate(raw, place, blamed, written);
   const placeOfKey = keyPlace(place, blamed);
-  if (!cfg.lora.init_from) return { cfg, place: placeOfKey };
+  if (!cfg.lora.init_from) return { cfg, place: placeOfKey, written: writtenTexts(cfg, written) };
   // the adapter folder is read now (its settings win): a missing one, or its config, is named with the line that gave it
   try {
     checkConfigPaths(cfg, placeOfKey, ['lora.init_from']);
-    return { cfg: adoptAdapterConfig(cfg, raw), place: placeOfKey };
+    const adopted = adoptAdapterConfig(cfg, raw);
+    return { cfg: adopted, place: placeOfKey, written: writtenTexts(adopted, written) };
   } catch (e) {
     const where = placeOfKey('lora.init_from');
     if (!(e instanceof UserError) || e.where === where) throw e;

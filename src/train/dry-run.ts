@@ -53,6 +53,8 @@ export interface DryRunFlags {
   keep?: readonly string[];
   /** Where the config set the keys checked after validation (keyPlaces), to name them by. */
   places?: Readonly<Record<string, string>>;
+  /** The config's values as written (readTrainConfig's writtenTexts), for its warnings. */
+  written?: Readonly<Record<string, string>>;
 }
 
 /** Memory the host can give a new process now: /proc/meminfo's MemAvailable, else os.freemem(). */
@@ -90,7 +92,7 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const steps = planSteps(cfg, loader, train, place);
   const epochs = epochSteps(loader, train, { epochs: cfg.epochs, maxSteps: cfg.max_steps, packLength: cfg.packing ? cfg.max_seq_len : undefined,
     shuffle: cfg.shuffle, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, steps.perEpochSteps);
-  warnUnusedSettings(cfg, model, steps, train);
+  warnUnusedSettings(cfg, model, steps, train, flags.written);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
     model, plan, shape, available, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),

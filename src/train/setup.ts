@@ -29,6 +29,7 @@ import { loraScaling } from '../model/lora.ts';
 import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { keyError } from './config-paths.ts';
+import { shownAs } from './config-issues.ts';
 import { AdamW } from './optimizer.ts';
 import { packedTotalSteps } from './epoch-steps.ts';
 import { warmupStepsOf, type Schedule } from './schedule.ts';
@@ -52,11 +53,14 @@ export interface RunSetup {
   totalSteps: number;
 }
 
-/** `resuming`: the run folder's config is fixed, so an error about the data does not suggest changing it. */
-export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean; place?: (key: string) => string } = {}): RunSetup {
+/**
+ * `resuming`: the run folder's config is fixed, so an error about the data does not suggest changing it. `written`: the
+ * config's values as written (writtenTexts), for its warnings.
+ */
+export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean; place?: (key: string) => string; written?: Readonly<Record<string, string>> } = {}): RunSetup {
   checkConfigPaths(cfg, opts.place);
   const backend = createBackend(cfg.device);
-  return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false, opts.place));
+  return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false, opts.place, opts.written));
 }
 
 /**
@@ -86,7 +90,7 @@ export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig, place?
   if (dynamic) throw keyError('max_seq_len', `${cfg.max_seq_len}: ${dynamic}`, place);
 }
 
-function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: (key: string) => string): RunSetup {
+function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: (key: string) => string, written?: Readonly<Record<string, string>>): RunSetup {
   checkRunTrainable(cfg, runModelConfig(cfg), place); // before a 7B model's weights are read
   // a lora.r past the model's sizes is named as such, before the memory it would take is
   const planned = plannedModelConfig(cfg);
@@ -139,7 +143,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
   const { perEpochSteps: _, ...steps } = planSteps(cfg, loader, train, place);
-  warnUnusedSettings(cfg, model.cfg, steps, train);
+  warnUnusedSettings(cfg, model.cfg, steps, train, written);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
   };
@@ -198,8 +202,9 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly 
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
 export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch' | 'stepsPerEpoch'>,
-  train: readonly TokenRow[]): void {
+  train: readonly TokenRow[], written: Readonly<Record<string, string>> = {}): void {
   const { warmupSteps, totalSteps } = steps.schedule;
+  const v = shownAs(cfg, written); // a value as it was written (1e3), as errors quote it
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');
@@ -207,7 +212,7 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   if (cfg.early_stopping.patience === null && cfg.early_stopping.min_delta !== 0) {
     warn('early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)');
   }
-  if (cfg.max_steps !== null && cfg.epochs !== 1) warn(`epochs ${cfg.epochs} is set but max_steps ${cfg.max_steps} decides the run's length (it wins), so epochs is not used`);
+  if (cfg.max_steps !== null && cfg.epochs !== 1) warn(`epochs ${v('epochs')} is set but max_steps ${v('max_steps')} decides the run's length (it wins), so epochs is not used`);
   if (cfg.task !== 'classification' && cfg.labels !== null) warn(`labels is set but the task is ${cfg.task}: class names are not used (task: classification trains a classifier)`);
   if (cfg.method === 'full') {
     const defaults = TrainConfigSchema.shape.lora.parse(undefined) as Record<string, unknown>;
@@ -225,36 +230,36 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   if (same(cfg.data.val)) warn('data.val is the training data (data.train, the same file): its loss is a training loss, so best/ and early stopping follow how well the run fits its own data');
   if (same(cfg.data.test)) warn('data.test is the training data (data.train, the same file): the test scores measure the data the run was trained on');
   if (cfg.checkpoint.every_steps !== null && cfg.checkpoint.every_steps > totalSteps) {
-    warn(`checkpoint.every_steps ${cfg.checkpoint.every_steps} > the run's ${totalSteps} steps: no checkpoint is written, so --resume would have nothing to continue from`);
+    warn(`checkpoint.every_steps ${v('checkpoint.every_steps')} > the run's ${totalSteps} steps: no checkpoint is written, so --resume would have nothing to continue from`);
   }
   if (cfg.data.val && cfg.eval.every_steps !== null && cfg.eval.every_steps > totalSteps) {
-    warn(`eval.every_steps ${cfg.eval.every_steps} > the run's ${totalSteps} steps: val is evaluated only at step 0 and the last step`);
+    warn(`eval.every_steps ${v('eval.every_steps')} > the run's ${totalSteps} steps: val is evaluated only at step 0 and the last step`);
   }
   // a step's micro-batches never cross an epoch's end (trainer.ts), so more than an epoch has are never accumulated
   const perEpoch = steps.microBatchesPerEpoch;
   if (cfg.grad_accum > perEpoch) {
-    warn(`grad_accum ${cfg.grad_accum} is more than an epoch's ${perEpoch} micro-batches, and a step ends with its epoch: ` +
+    warn(`grad_accum ${v('grad_accum')} is more than an epoch's ${perEpoch} micro-batches, and a step ends with its epoch: ` +
       `each step accumulates ${perEpoch} at most (set grad_accum to ${perEpoch} or less, or raise batch_size)`);
   }
   if (warmupSteps >= totalSteps && warmupSteps > 0) {
-    const given = warmupSteps === cfg.schedule.warmup_steps ? '' : ` (${cfg.schedule.warmup_steps} of the run's steps)`;
-    warn(`schedule.warmup_steps ${warmupSteps}${given} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
+    const given = warmupSteps === cfg.schedule.warmup_steps ? v('schedule.warmup_steps') : `${warmupSteps} (${v('schedule.warmup_steps')} of the run's steps)`;
+    warn(`schedule.warmup_steps ${given} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
   }
-  const lr = lrWarning(cfg);
+  const lr = lrWarning(cfg, v);
   if (lr) warn(lr);
-  const scaling = loraScalingWarning(cfg);
+  const scaling = loraScalingWarning(cfg, v);
   if (scaling) warn(scaling);
   // torch's AdamW multiplies each decayed weight by 1 − lr · weight_decay every step: at 1 that zeroes it, past 1 flips it
   const decay = cfg.optimizer.lr * cfg.optimizer.weight_decay;
   if (decay >= 1) {
-    warn(`optimizer.weight_decay ${cfg.optimizer.weight_decay} × optimizer.lr ${cfg.optimizer.lr} = ${Number(decay.toPrecision(6))} ≥ 1: each step multiplies every decayed ` +
+    warn(`optimizer.weight_decay ${v('optimizer.weight_decay')} × optimizer.lr ${v('optimizer.lr')} = ${Number(decay.toPrecision(6))} ≥ 1: each step multiplies every decayed ` +
       'weight by 1 − lr × weight_decay, which zeroes or flips it, and the loss diverges (weight_decay is usually 0 to 0.1)');
   }
-  const stopping = earlyStoppingWarning(cfg, steps.stepsPerEpoch, totalSteps);
+  const stopping = earlyStoppingWarning(cfg, steps.stepsPerEpoch, totalSteps, v);
   if (stopping) warn(stopping);
   const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
   if (longest > modelCfg.maxPositionEmbeddings) {
-    warn(`sequences of up to ${longest} tokens (max_seq_len ${cfg.max_seq_len}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
+    warn(`sequences of up to ${longest} tokens (max_seq_len ${v('max_seq_len')}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
   }
 }
 
@@ -269,11 +274,11 @@ const LR_RANGES = {
 } as const;
 
 /** A warning for an optimizer.lr far outside the range of its method, or null: a warning, as a tiny model may want one. */
-export function lrWarning(cfg: TrainConfig): string | null {
+export function lrWarning(cfg: TrainConfig, v = shownAs(cfg)): string | null {
   const r = LR_RANGES[cfg.method];
   const lr = cfg.optimizer.lr;
-  if (lr > r.above) return `optimizer.lr ${lr} is far above the learning rates ${r.method} trains with (about ${r.usual}): past ${r.above} every step moves each trained weight by about lr, and the loss diverges; check the exponent`;
-  if (lr < r.below) return `optimizer.lr ${lr} is far below the learning rates ${r.method} trains with (about ${r.usual}): under ${r.below} the weights barely move; check the exponent`;
+  if (lr > r.above) return `optimizer.lr ${v('optimizer.lr')} is far above the learning rates ${r.method} trains with (about ${r.usual}): past ${r.above} every step moves each trained weight by about lr, and the loss diverges; check the exponent`;
+  if (lr < r.below) return `optimizer.lr ${v('optimizer.lr')} is far below the learning rates ${r.method} trains with (about ${r.usual}): under ${r.below} the weights barely move; check the exponent`;
   return null;
 }
 
@@ -285,13 +290,13 @@ export function lrWarning(cfg: TrainConfig): string | null {
 const MAX_USUAL_LORA_SCALING = 32;
 
 /** A warning for a LoRA scaling far past MAX_USUAL_LORA_SCALING, or null: a warning, as a small rank may want more. */
-export function loraScalingWarning(cfg: TrainConfig): string | null {
+export function loraScalingWarning(cfg: TrainConfig, v = shownAs(cfg)): string | null {
   if (cfg.method !== 'lora') return null;
   const { r, alpha, use_rslora: rs } = cfg.lora;
   const scaling = loraScaling({ r, alpha, useRslora: rs, dropout: 0, targets: [] });
   if (scaling <= MAX_USUAL_LORA_SCALING) return null;
   const s = Number(scaling.toPrecision(6));
-  return `lora.alpha ${alpha} with lora.r ${r} scales the adapter's update by alpha / ${rs ? '√r' : 'r'} = ${s}, far past the 1 to 2 adapters train with ` +
+  return `lora.alpha ${v('lora.alpha')} with lora.r ${v('lora.r')} scales the adapter's update by alpha / ${rs ? '√r' : 'r'} = ${s}, far past the 1 to 2 adapters train with ` +
     `(PEFT's alpha is r to 2r; above ${MAX_USUAL_LORA_SCALING} it is likely a mistyped lora.alpha): the update grows as a learning rate ${s} times larger would, and the loss may diverge`;
 }
 
@@ -301,25 +306,25 @@ export function loraScalingWarning(cfg: TrainConfig): string | null {
  * Val is evaluated every eval.every_steps steps, else at each epoch's end (where every epoch ends before the last
  * step but the last, so patience ≥ epochs; with max_steps, the first epoch's steps stand for each epoch's).
  */
-export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, totalSteps: number): string | null {
+export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, totalSteps: number, v = shownAs(cfg)): string | null {
   const patience = cfg.early_stopping.patience;
   if (patience === null || !cfg.data.val) return null;
   const never = 'patience runs out no sooner than the run\'s last step, so early stopping never ends the run early';
   const every = cfg.eval.every_steps;
   if (every !== null) {
     if (patience * every < totalSteps) return null;
-    return `early_stopping.patience ${patience} × eval.every_steps ${every} = ${patience * every} ≥ the run's ${totalSteps} steps: ${never} ` +
+    return `early_stopping.patience ${v('early_stopping.patience')} × eval.every_steps ${v('eval.every_steps')} = ${patience * every} ≥ the run's ${totalSteps} steps: ${never} ` +
       '(lower early_stopping.patience or eval.every_steps)';
   }
   const fix = '(lower early_stopping.patience, or set eval.every_steps)';
   if (cfg.max_steps === null) {
     if (patience < cfg.epochs) return null;
-    return `early_stopping.patience ${patience} ≥ epochs ${cfg.epochs}, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} ${fix}`;
+    return `early_stopping.patience ${v('early_stopping.patience')} ≥ epochs ${v('epochs')}, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} ${fix}`;
   }
   if (patience * stepsPerEpoch < totalSteps) return null;
   const about = cfg.packing && cfg.shuffle ? 'about ' : '';
-  return `early_stopping.patience ${patience} × ${about}${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
-    `≥ max_steps ${totalSteps}: ${never} ${fix}`;
+  return `early_stopping.patience ${v('early_stopping.patience')} × ${about}${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
+    `≥ max_steps ${v('max_steps')}: ${never} ${fix}`;
 }
 
 /**

@@ -4,13 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { validate } from '../../src/train/config.ts';
+import { spawnSync } from 'node:child_process';
+import { readTrainConfig, validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
-import { TINY_BASE } from '../helpers.ts';
+import { setupRun } from '../../src/train/setup.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { captureStderr, quietly } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-config-warnings-');
+const ROOT = path.join(FIXTURES, '..', '..');
 fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9] })).join('\n') + '\n');
 const BASE = { model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, eval: { samples: 0 }, device: 'cpu', output_dir: path.join(dir, 'run') };
 
@@ -29,4 +32,25 @@ test('a LoRA scaling far past the usual (alpha / r of 2000: a mistyped lora.alph
   for (const lora of [{ r: 8, alpha: 16 }, { r: 32, alpha: 8 }, { r: 16, alpha: 16, use_rslora: true }, { r: 16, alpha: 64, use_rslora: true }, { r: 2, alpha: 64 }]) {
     assert.deepEqual(warnings({ lora }), [], JSON.stringify(lora));
   }
+});
+
+test('a warning quotes the value as it was written (1e3, 2.0; in the YAML or a flag), as errors do, in train and --dry-run alike', () => {
+  const file = path.join(dir, 'written.yaml');
+  fs.writeFileSync(file, [`model: ${TINY_BASE}`, `data: {train: ${path.join(dir, 'train.jsonl')}}`, 'eval: {samples: 0}', 'device: cpu', `output_dir: ${path.join(dir, 'run-written')}`,
+    'batch_size: 2', 'optimizer:', '  lr: 1e3', '  weight_decay: 1.0e1', 'epochs: 2.0', 'max_steps: 3'].join('\n') + '\n');
+  const expected = [
+    "warning: epochs 2.0 is set but max_steps 3 decides the run's length (it wins), so epochs is not used",
+    'warning: optimizer.lr 1e3 is far above the learning rates LoRA trains with (about 1e-5 to 1e-3): past 0.1 every step moves each trained weight by about lr, ' +
+      'and the loss diverges; check the exponent',
+    "warning: lora.alpha 1.6e4 with lora.r 8 scales the adapter's update by alpha / r = 2000, far past the 1 to 2 adapters train with (PEFT's alpha is r to 2r; " +
+      'above 32 it is likely a mistyped lora.alpha): the update grows as a learning rate 2000 times larger would, and the loss may diverge',
+    'warning: optimizer.weight_decay 1.0e1 × optimizer.lr 1e3 = 10000 ≥ 1: each step multiplies every decayed weight by 1 − lr × weight_decay, which zeroes or flips it, ' +
+      'and the loss diverges (weight_decay is usually 0 to 0.1)',
+  ];
+  const { cfg, written } = readTrainConfig(file, [['lora.alpha', '1.6e4']]);
+  const { stderr } = captureStderr(() => quietly(() => setupRun(cfg, { written }).backend.close?.()));
+  assert.deepEqual(stderr.split('\n').filter((l) => l.startsWith('warning: ') && !l.includes('tokenizer')), expected);
+  const dry = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', file, '--dry-run', '--lora.alpha', '1.6e4'], { encoding: 'utf8' });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.deepEqual(dry.stderr.split('\n').filter((l) => l.startsWith('warning: ') && !l.includes('tokenizer')), expected);
 });
