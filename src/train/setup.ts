@@ -95,7 +95,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   // a lora.r past the model's sizes is named as such, before the memory it would take is
   const planned = plannedModelConfig(cfg);
   checkLoraRank(cfg, planned, place);
-  checkInitAdapter(cfg, planned, place); // before the weights are read too
+  checkAdapterAndHead(cfg, planned, place); // before the weights are read too
   checkModelFits(cfg, planned, backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
@@ -150,27 +150,31 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
 }
 
 /**
- * lora.init_from as training loads it, from its adapter_config.json and safetensors header alone (no weight is read),
- * so that the dry run refuses what train refuses, and train before it reads a weight: the adapter's own refusals, per-module
- * ranks (not trained on), a classification adapter (SEQ_CLS) for another task, and a saved head of other classes than labels.
+ * lora.init_from and the classification head the run continues, as training loads them, from adapter_config.json and the
+ * safetensors headers alone (no weight is read), so that the dry run refuses what train refuses, and train before it reads
+ * a weight: the adapter's own refusals, per-module ranks (not trained on), a classification adapter (SEQ_CLS) for another
+ * task; a head (the adapter's, else the model folder's own) of other classes than labels, or with its id2label's names in
+ * another order.
  */
-export function checkInitAdapter(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
-  const dir = cfg.lora.init_from;
-  if (cfg.method !== 'lora' || !dir) return;
-  const adapter = readAdapterInfo(dir, model.numLayers);
-  refusePatternedTraining(adapter, dir);
-  if (adapter.taskType === 'SEQ_CLS' && cfg.task !== 'classification') {
-    throw keyError('lora.init_from', `${dir}: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, place);
+export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
+  const dir = cfg.method === 'lora' ? cfg.lora.init_from : null;
+  const adapter = dir ? readAdapterInfo(dir, model.numLayers) : null;
+  if (dir && adapter) {
+    refusePatternedTraining(adapter, dir);
+    if (adapter.taskType === 'SEQ_CLS' && cfg.task !== 'classification') {
+      throw keyError('lora.init_from', `${dir}: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, place);
+    }
+    if (adapter.hasScore) checkClassificationHead(model, adapter.numLabels, path.join(dir, 'adapter_model.safetensors'));
   }
-  if (!adapter.hasScore) return;
-  checkClassificationHead(model, adapter.numLabels, path.join(dir, 'adapter_model.safetensors'));
-  if (cfg.task === 'classification') checkHeadClasses(cfg, adapter.numLabels, place);
-}
-
-/** The classification head the run continues (the model's or lora.init_from's) scores the classes of labels, as many. */
-function checkHeadClasses(cfg: TrainConfig, headRows: number, place?: (key: string) => string): void {
-  const numLabels = cfg.labels!.length;
-  if (headRows !== numLabels) throw keyError('labels', `${numLabels} classes, but the classification head of the model/adapter has ${headRows}`, place);
+  if (cfg.task !== 'classification') return;
+  // the adapter's head replaces the model's; the model's own scores its id2label's classes in its rows' order: the same
+  // names in another order would train each row toward another class
+  const own = adapter?.hasScore ? null : checkpointHeadRows(cfg);
+  const rows = adapter?.hasScore ? adapter.numLabels : own;
+  if (rows !== null && rows !== cfg.labels!.length) {
+    throw keyError('labels', `${cfg.labels!.length} classes, but the classification head of the model/adapter has ${rows}`, place);
+  }
+  if (own !== null) givenLabels(cfg.labels, model.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels');
 }
 
 /** Packing, refused for classification (whose head scores one sequence per row). */
@@ -334,13 +338,9 @@ export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, to
  */
 function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng, place?: (key: string) => string): void {
   const numLabels = cfg.labels!.length;
-  const loaded = model.score;
-  if (loaded) checkHeadClasses(cfg, loaded.numLabels, place);
+  const loaded = model.score; // its classes checked against labels before the model loaded (checkAdapterAndHead)
   const fromAdapter = cfg.lora.init_from !== null && loaded !== null && loaded.grad !== null;
   if (fromAdapter) return;
-  // the model's own head (a merged or HF classification model) scores its id2label's classes in its rows' order:
-  // the same names in another order would train each row toward another class
-  if (loaded) givenLabels(cfg.labels, model.cfg.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels');
   const C = model.cfg.hiddenSize;
   const weight = model.backend.alloc(model.dtype, numLabels * C);
   if (loaded) {
@@ -364,16 +364,30 @@ export function plannedModelConfig(cfg: TrainConfig): MistralConfig {
   if (typeof cfg.model !== 'string' || !model.tieWordEmbeddings) return model;
   // tied, but the file holds an lm_head.weight: transformers (and the loader, tyingAsLoaded) unties it unless its
   // values are the embedding's, which only reading them would tell; the plan counts it, never under the run
-  // (a folder without its weights yet — config.json alone, to see whether a model fits before fetching it — is planned as tied)
+  const untied = fromCheckpointHeader(cfg, (ckpt) => ckpt.has(HF_NAMES.lmHead) && ckpt.has(storedName(ckpt, HF_NAMES.embed)));
+  return untied === true ? { ...model, tieWordEmbeddings: false } : model;
+}
+
+/** The rows (classes) of the model folder's own classification head (score.weight), from its header; null for none. */
+function checkpointHeadRows(cfg: TrainConfig): number | null {
+  return fromCheckpointHeader(cfg, (ckpt) => (ckpt.has(HF_NAMES.score) ? ckpt.info(HF_NAMES.score).shape[0] ?? 0 : null)) ?? null;
+}
+
+/**
+ * `read` of the model folder's safetensors headers (no weight read); undefined for random weights or a folder without
+ * its weights yet (config.json alone, to see whether a model fits before fetching it), which loading it refuses.
+ */
+function fromCheckpointHeader<T>(cfg: TrainConfig, read: (ckpt: SafetensorsCheckpoint) => T): T | undefined {
+  if (typeof cfg.model !== 'string') return undefined;
   let ckpt: SafetensorsCheckpoint;
   try {
     ckpt = SafetensorsCheckpoint.open(cfg.model);
   } catch (e) {
-    if (isUserError(e)) return model;
+    if (isUserError(e)) return undefined;
     throw e;
   }
   try {
-    return ckpt.has(HF_NAMES.lmHead) && ckpt.has(storedName(ckpt, HF_NAMES.embed)) ? { ...model, tieWordEmbeddings: false } : model;
+    return read(ckpt);
   } finally {
     ckpt.close();
   }

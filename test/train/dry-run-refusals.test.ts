@@ -10,7 +10,7 @@ import { loadTrainConfig } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
 import { setupRun } from '../../src/train/setup.ts';
 import { setQuiet } from '../../src/util/log.ts';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const dir = tempDir('mt-dry-refusals-');
@@ -19,12 +19,16 @@ const CLS_ADAPTER = path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'); 
 for (const classes of ['ab', 'abc']) {
   fs.writeFileSync(path.join(dir, `${classes}.jsonl`), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9], label: classes[i % classes.length] })).join('\n') + '\n');
 }
+// the LABEL_i classes of a model folder's own head (makeTokenizerModel's id2label)
+fs.writeFileSync(path.join(dir, 'named.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9], label: `LABEL_${i % 3}` })).join('\n') + '\n');
 fs.writeFileSync(path.join(dir, 'ids.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9] })).join('\n') + '\n');
 
-/** A config file of these lines (YAML), read as train reads it. */
+/** A config file of these lines (YAML) over a few defaults, read as train reads it. */
 function config(name: string, lines: string[]): string {
   const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(file, [`model: ${TINY_BASE}`, 'max_steps: 1', 'eval: {samples: 0}', 'device: cpu', `output_dir: ${path.join(dir, `run-${name}`)}`, ...lines].join('\n') + '\n');
+  const defaults = [`model: ${TINY_BASE}`, 'max_steps: 1', 'eval: {samples: 0}', 'device: cpu', `output_dir: ${path.join(dir, `run-${name}`)}`];
+  const keyOf = (line: string): string => line.split(':')[0]!;
+  fs.writeFileSync(file, [...defaults.filter((d) => !lines.some((l) => keyOf(l) === keyOf(d))), ...lines].join('\n') + '\n');
   return file;
 }
 
@@ -59,6 +63,17 @@ test('a classification adapter given to a generation run: the dry run refuses it
   const r = refusals(config('gen', ['task: generation', `data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`]));
   assert.match(r.train ?? '', /a classification adapter \(task_type SEQ_CLS\) cannot continue as generation \(set task: classification\)/);
   assert.equal(r.dry, r.train);
+});
+
+test("a classification model's own head: other classes than labels, or its id2label's names in another order, refused by the dry run as by train", async () => {
+  const model = await makeTokenizerModel(path.join(dir, 'cls-model'), 0, { classes: 3 }); // id2label LABEL_0, LABEL_1, LABEL_2
+  const lines = (labels: string, data: string): string[] => [`model: ${model}`, 'task: classification', `labels: [${labels}]`, `data: {train: ${path.join(dir, data)}}`];
+  const two = refusals(config('head-two', lines('a, b', 'ab.jsonl')));
+  assert.match(two.train ?? '', /labels: 2 classes, but the classification head of the model\/adapter has 3/);
+  assert.equal(two.dry, two.train);
+  const swapped = refusals(config('head-swapped', lines('LABEL_1, LABEL_0, LABEL_2', 'named.jsonl')));
+  assert.match(swapped.train ?? '', /labels: "LABEL_1" is class 1 of the model's head/);
+  assert.equal(swapped.dry, swapped.train);
 });
 
 test('a dry run whose plan does not fit, or whose output_dir train refuses, prints its plan and exits 2 with one error line', () => {
