@@ -79,6 +79,11 @@ function plain(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
 }
 
+/** ` (got VALUE)`, as the error map says it after a message of the schema's own (asWritten puts the value as written in it). */
+export function gotValue(v: unknown): string {
+  return ` (got ${shown(v, false)})`;
+}
+
 /** A refused value as it reads in YAML, briefly: `.inf`, a quoted string (cut past 40 characters; `typed`: "the string …"), "a list of 3". */
 function shown(v: unknown, typed: boolean): string {
   if (typeof v === 'number') return Number.isNaN(v) ? '.nan' : v === Infinity ? '.inf' : v === -Infinity ? '-.inf' : String(v);

@@ -412,7 +412,7 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
       }
       const value = getDotted(raw as Record<string, unknown>, at);
       // a required key left out: zod's "expected string, received undefined" says what it is instead
-      if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
+      if (value === undefined && ['invalid_type', 'invalid_value', 'invalid_union'].includes(issue.code)) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
       const typed = written(at);
       return [{ key: at, text: `${at || '(root)'}: ${asWritten(issue.message, issue.code, value, typed)}${valueHint(at, value, typed)}` }];
     });

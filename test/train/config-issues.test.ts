@@ -39,6 +39,11 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
     ['lora: {rank: 4}', 'c.yaml:3:8: unknown key "lora.rank" (did you mean "lora.r"?)'],
   ];
   for (const [line, expected] of cases) assert.equal(refusal(line), expected);
+  // none of the forms a key takes, a value a refinement refuses: the value given too, as written
+  assert.equal(refusal('model: 5.0'), 'c.yaml:3:1: model: must be a model folder path, or {config: CONFIG, init: random} (got 5.0)');
+  assert.equal(refusal('schedule: {warmup_steps: 1.50}'), "c.yaml:3:12: schedule.warmup_steps: must be a whole number of steps below 2^53, or a fraction of the run's steps below 1 (got 1.50)");
+  // a required key of several forms left out is said to be missing, as the others are (its error gave the forms alone)
+  assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /^UserError: .*c\.yaml: model: missing \(HF model folder .*, or \{config, init: random\} for random weights\)$/);
   // no trace of zod's wording in any of them
   for (const [line] of cases) assert.doesNotMatch(refusal(line), /Too (small|big)|Invalid (input|option)|expected .*, received|>=|<=/);
 });

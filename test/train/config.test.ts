@@ -173,10 +173,10 @@ test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string
 test('schedule.warmup_steps: whole steps, or a fraction below 1 of the run\'s steps', () => {
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 0.03}\n')).schedule.warmup_steps, 0.03);
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 1}\n')).schedule.warmup_steps, 1);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 2.5}\n')), /schedule\.warmup_steps: a whole number of steps below 2\^53, or a fraction of the run's steps below 1/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 2.5}\n')), /schedule\.warmup_steps: must be a whole number of steps below 2\^53, or a fraction of the run's steps below 1/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: -1}\n')), /schedule\.warmup_steps/);
   // 1e300 is whole to JavaScript, but no count of steps (the dry run wrote its 301 digits)
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 1e300}\n')), /schedule\.warmup_steps: a whole number of steps below 2\^53, or a fraction/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 1e300}\n')), /schedule\.warmup_steps: must be a whole number of steps below 2\^53, or a fraction of the run's steps below 1 \(got 1e300\)/);
   assert.equal(warmupStepsOf(0.03, 100), 3);
   assert.equal(warmupStepsOf(0.031, 100), 4);
   assert.equal(warmupStepsOf(0, 100), 0);

@@ -55,7 +55,7 @@ test('the schema takes {config, init: random} with the keys inline or a config.j
   assert.throws(() => loadTrainConfig(writeConfig('typo', { ...base, model: { config: TINY, inti: 'random' } })),
     /unknown key "model\.inti" \(did you mean "model\.init"\?\)/);
   assert.throws(() => loadTrainConfig(writeConfig('zeros', { ...base, model: { config: TINY, init: 'zeros' } })), /model\.init: /);
-  assert.throws(() => loadTrainConfig(writeConfig('num', { ...base, model: 3 })), /model: a model folder path, or \{config: CONFIG, init: random\}/);
+  assert.throws(() => loadTrainConfig(writeConfig('num', { ...base, model: 3 })), /model: must be a model folder path, or \{config: CONFIG, init: random\} \(got 3\)/);
 });
 
 test('train with a random 32000-vocabulary model on the CPU: the bundled tokenizer reads text, the loss is finite, the run records the model', () => {
