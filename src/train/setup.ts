@@ -99,11 +99,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   checkModelFits(cfg, planned, backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
-  const classification = cfg.task === 'classification';
-  if (!classification && !model.weights.lmHead) {
-    const saved = model.score ? 'it was saved for classification' : 'its checkpoint holds the base MistralModel alone';
-    throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): ${saved} (set task: classification)`, modelFolder(cfg) ?? undefined);
-  }
+  const classification = cfg.task === 'classification'; // a generation run's LM head was checked before (checkAdapterAndHead)
   checkPacking(cfg, classification, place);
   const rng = new Rng(cfg.seed);
 
@@ -150,11 +146,11 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
 }
 
 /**
- * lora.init_from and the classification head the run continues, as training loads them, from adapter_config.json and the
- * safetensors headers alone (no weight is read), so that the dry run refuses what train refuses, and train before it reads
- * a weight: the adapter's own refusals, per-module ranks (not trained on), a classification adapter (SEQ_CLS) for another
- * task; a head (the adapter's, else the model folder's own) of other classes than labels, or with its id2label's names in
- * another order.
+ * lora.init_from and the head the run continues, as training loads them, from adapter_config.json and the safetensors
+ * headers alone (no weight is read), so that the dry run refuses what train refuses, and train before it reads a weight:
+ * the adapter's own refusals, per-module ranks (not trained on), a classification adapter (SEQ_CLS) for another task; a
+ * generation run on a model folder without an LM head; a classification head (the adapter's, else the model folder's own)
+ * of other classes than labels, or with its id2label's names in another order.
  */
 export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
   const dir = cfg.method === 'lora' ? cfg.lora.init_from : null;
@@ -166,7 +162,13 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
     }
     if (adapter.hasScore) checkClassificationHead(model, adapter.numLabels, path.join(dir, 'adapter_model.safetensors'));
   }
-  if (cfg.task !== 'classification') return;
+  if (cfg.task !== 'classification') {
+    // untied, and no lm_head.weight in the file (loadWeights' rule): saved for classification, or the base MistralModel alone
+    const saved = model.tieWordEmbeddings ? undefined : fromCheckpointHeader(cfg, (ckpt) => ckpt.has(HF_NAMES.lmHead) ? null : ckpt.has(HF_NAMES.score));
+    if (saved === undefined || saved === null) return;
+    const what = saved ? 'it was saved for classification' : 'its checkpoint holds the base MistralModel alone';
+    throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): ${what} (set task: classification)`, modelFolder(cfg) ?? undefined);
+  }
   // the adapter's head replaces the model's; the model's own scores its id2label's classes in its rows' order: the same
   // names in another order would train each row toward another class
   const own = adapter?.hasScore ? null : checkpointHeadRows(cfg);

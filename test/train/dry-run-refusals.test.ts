@@ -76,6 +76,13 @@ test("a classification model's own head: other classes than labels, or its id2la
   assert.equal(swapped.dry, swapped.train);
 });
 
+test('a generation run on a model folder saved for classification (no lm_head): the dry run refuses it as train does', async () => {
+  const model = await makeTokenizerModel(path.join(dir, 'cls-untied'), 0, { classes: 3, config: { tie_word_embeddings: false } }); // score.weight, no lm_head.weight
+  const r = refusals(config('no-lm-head', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`]));
+  assert.match(r.train ?? '', /task: generation needs an LM head, and this model has none \(lm_head\.weight\): it was saved for classification \(set task: classification\)$/);
+  assert.equal(r.dry, r.train);
+});
+
 test('a dry run whose plan does not fit, or whose output_dir train refuses, prints its plan and exits 2 with one error line', () => {
   const file = config('big', [`data: {train: ${path.join(dir, 'ids.jsonl')}}`, 'packing: true', 'max_seq_len: 40000', 'batch_size: 1']);
   const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', file, '--dry-run', ...args], { encoding: 'utf8' });
