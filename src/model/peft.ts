@@ -11,7 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
-import { checkClassificationHead, classificationPadId } from './config.ts';
+import { checkClassificationHead, classificationPadId, type MistralConfig } from './config.ts';
 import { allocateLora, freePair, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
@@ -89,8 +89,11 @@ export function seqClsBy(dir: string): 'task_type' | 'score' | null {
   }
 }
 
-/** Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors. */
-export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
+/**
+ * Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors; with `model`, their shapes
+ * too, as loadAdapter will load them (from the header: no weight is read).
+ */
+export function readAdapterInfo(dir: string, numLayers: number, model?: MistralConfig): AdapterInfo {
   const cfgPath = adapterConfigPath(dir);
   const parsed = readJsonFile(cfgPath);
   if (!isRecord(parsed)) throw new UserError('not a JSON object', cfgPath);
@@ -152,6 +155,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
       if (name === SCORE_SAVED_KEY) {
         hasScore = true;
         numLabels = st.info(name).shape[0] ?? 0;
+        if (model) checkShape(st, name, [numLabels, model.hiddenSize]);
         continue;
       }
       const key = parseLoraKey(name);
@@ -163,6 +167,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
         if (!useDora) throw new UserError(`tensor "${name}" is a DoRA magnitude, but adapter_config.json's use_dora is not true`, file);
         // its length (the projection's outputs) is checked against the model as it loads
         if (st.info(name).shape.length !== 1) throw new UserError(`tensor "${name}" has shape [${st.info(name).shape.join(', ')}]: a magnitude is a vector`, file);
+        if (model) checkShape(st, name, [projectionShape(model, proj)[0]]);
         if (magnitudes[layer]!.has(proj)) {
           throw new UserError(`the magnitude of ${proj} of layer ${layer} is there twice, as "${loraKey(layer, proj, 'magnitude', true)}" and "${loraKey(layer, proj, 'magnitude')}"`, file);
         }
@@ -177,6 +182,10 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
       if (shape.length !== 2 || rank !== want) {
         const whose = want === r ? `adapter_config.json's r (${want})` : `its rank_pattern's r (${want})`;
         throw new UserError(`tensor "${name}" has shape [${shape.join(', ')}]: its rank is not ${whose}`, file);
+      }
+      if (model) {
+        const [out, inDim] = projectionShape(model, proj);
+        checkShape(st, name, key.factor === 'A' ? [want, inDim] : [out, want]);
       }
       layers[layer]!.add(proj);
     }
@@ -269,11 +278,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
  */
 function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: DeviceBuffer, model: MistralModel,
   into?: { rows: number; cols: number }, scale = 1): void {
-  if (!st.has(name)) throw new UserError(`tensor "${name}" is missing`, st.file);
-  const got = st.info(name).shape;
-  if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) {
-    throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
-  }
+  checkShape(st, name, shape);
   let host = st.readF32(name);
   // PEFT computes NaN with it (and so would we, down to the loss): refused as it loads, naming the tensor and where
   const bad = firstNonFiniteIndex(host);
@@ -285,6 +290,15 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
   }
   if (scale !== 1) host = host.map((v) => v * scale);
   model.backend.upload(dst, hostFloats(host, dst.dtype));
+}
+
+/** Tensor `name` of `st` is there, of `shape` (from the header). */
+function checkShape(st: SafetensorsFile, name: string, shape: readonly number[]): void {
+  if (!st.has(name)) throw new UserError(`tensor "${name}" is missing`, st.file);
+  const got = st.info(name).shape;
+  if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) {
+    throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
+  }
 }
 
 /** A new adapter initialised as PEFT does, attached to the model. */

@@ -154,7 +154,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
  */
 export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
   const dir = cfg.method === 'lora' ? cfg.lora.init_from : null;
-  const adapter = dir ? readAdapterInfo(dir, model.numLayers) : null;
+  const adapter = dir ? readAdapterInfo(dir, model.numLayers, model) : null;
   if (dir && adapter) {
     refusePatternedTraining(adapter, dir);
     if (adapter.taskType === 'SEQ_CLS' && cfg.task !== 'classification') {

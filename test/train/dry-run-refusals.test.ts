@@ -65,6 +65,14 @@ test('a classification adapter given to a generation run: the dry run refuses it
   assert.equal(r.dry, r.train);
 });
 
+test('an adapter made for a model of other sizes: the dry run refuses its tensors as train does, from the header', async () => {
+  // two layers, as the fixture's adapter has, but hidden size 32 where the adapter's factors are of 64
+  const model = await makeTokenizerModel(path.join(dir, 'narrow'), 0, { config: { num_hidden_layers: 2 } });
+  const r = refusals(config('narrow', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init')}}`]));
+  assert.match(r.train ?? '', /adapter_model\.safetensors: tensor "base_model\.model\.model\.layers\.0\.mlp\.down_proj\.lora_A\.weight" has shape \[4, 160\], expected \[4, 64\]$/);
+  assert.equal(r.dry, r.train);
+});
+
 test("a classification model's own head: other classes than labels, or its id2label's names in another order, refused by the dry run as by train", async () => {
   const model = await makeTokenizerModel(path.join(dir, 'cls-model'), 0, { classes: 3 }); // id2label LABEL_0, LABEL_1, LABEL_2
   const lines = (labels: string, data: string): string[] => [`model: ${model}`, 'task: classification', `labels: [${labels}]`, `data: {train: ${path.join(dir, data)}}`];
