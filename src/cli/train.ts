@@ -148,7 +148,7 @@ export async function run(argv: string[]): Promise<void | number> {
     if (json) process.stdout.write(JSON.stringify(dryRunJson(plan)) + '\n');
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');
     // the plan is printed all the same; a run that would not start ends as train's refusals do (exit 2, one line)
-    const refusal = dryRunRefusal(plan);
+    const refusal = dryRunRefusal(plan, cfg);
     if (refusal !== null) throw new UserError(refusal);
     return;
   }

@@ -104,10 +104,10 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
  * Why `train --dry-run` exits 2 once it has printed the plan, in one line: the run does not fit (the limit train refuses, or
  * the memory available), or train refuses its output_dir; null when train would start.
  */
-export function dryRunRefusal(r: DryRun): string | null {
+export function dryRunRefusal(r: DryRun, cfg: TrainConfig): string | null {
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   if (r.fits === false) {
-    return `the run does not fit: ${r.limit ?? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available!)} available (see the plan's advice)`}`;
+    return `the run does not fit: ${r.limit ?? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available!)} available: ${fitAdvice(cfg, r.plan, r.available!)}`}`;
   }
   return r.outputRefusal;
 }

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadTrainConfig } from '../../src/train/config.ts';
-import { dryRun } from '../../src/train/dry-run.ts';
+import { loadTrainConfig, validate } from '../../src/train/config.ts';
+import { dryRun, dryRunRefusal } from '../../src/train/dry-run.ts';
 import { setupRun } from '../../src/train/setup.ts';
 import { setQuiet } from '../../src/util/log.ts';
 import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
@@ -109,4 +109,19 @@ test('a dry run whose plan does not fit, or whose output_dir train refuses, prin
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stdout, /→ fits\n/);
   assert.match(r.stderr, /^error: .*mine: output_dir exists and is not empty, and is not a run directory made by mistral-tune train/m);
+});
+
+test("a plan past the memory available: the dry run's error says by how much, and what would make it fit", () => {
+  const cfg = validate({
+    model: { config: { vocab_size: 512, hidden_size: 64, intermediate_size: 160, num_hidden_layers: 1e8, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16 }, init: 'random' },
+    data: { train: path.join(dir, 'ids.jsonl') }, device: 'cpu', eval: { samples: 0 }, output_dir: path.join(dir, 'run-huge'),
+  }, 'test');
+  setQuiet(true);
+  try {
+    const r = dryRun(cfg);
+    assert.equal(r.fits, false);
+    assert.match(dryRunRefusal(r, cfg) ?? '', /^the run does not fit: its memory plan totals [\d.]+ GiB, more than the [\d.]+ GiB available: the weights alone take .*, or a device with more memory$/);
+  } finally {
+    setQuiet(false);
+  }
 });
