@@ -11,6 +11,11 @@ import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 /** The error text of an unknown key `k` found under `at` (its full path `full`): what to write instead, if anything. */
 export function unknownKeyText(full: string, k: string, at: string[]): string {
   if (k === '<<') return `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)`;
+  // `lora.r: 4` in the file: one key to YAML, which only the command line's --lora.r reads as a path
+  if (k.includes('.') && documentedKeys().some((d) => d.key === full)) {
+    const [section, ...rest] = full.split('.');
+    return `unknown key "${full}": YAML reads a dotted key as one key, not a path (a flag, --${full}, reads it so): nest it, ${section}: {${rest.join('.')}: …}`;
+  }
   const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase().replace(/-/g, '_'));
   if (note !== undefined) return `unknown key "${full}": ${note}`;
   const hint = suggestKey(k, at);

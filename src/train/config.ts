@@ -313,11 +313,18 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
 function nodeAt(doc: YAML.Document, key: string): { offset: number | null; node: unknown } {
   let node: unknown = doc.contents;
   let offset: number | null = null;
-  for (const part of key === '' ? [] : key.split('.')) {
+  const parts = key === '' ? [] : key.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
     if (YAML.isAlias(node)) node = node.resolve(doc);
     let at: YAML.Node | undefined;
     if (YAML.isMap(node)) {
-      const pair = node.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === part);
+      // a key written with dots in it (`lora.r: 4`, which YAML reads as one key) is found as written
+      const map = node;
+      const named = (name: string): YAML.Pair | undefined => map.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === name);
+      const whole = named(parts.slice(i).join('.'));
+      if (whole !== undefined) i = parts.length - 1;
+      const pair = whole ?? named(part);
       at = pair?.key as YAML.Scalar | undefined;
       node = pair?.value;
     } else if (YAML.isSeq(node) && /^\d+$/.test(part)) {

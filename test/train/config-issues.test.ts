@@ -42,6 +42,9 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
   // none of the forms a key takes, a value a refinement refuses: the value given too, as written
   assert.equal(refusal('model: 5.0'), 'c.yaml:3:1: model: must be a model folder path, or {config: CONFIG, init: random} (got 5.0)');
   assert.equal(refusal('schedule: {warmup_steps: 1.50}'), "c.yaml:3:12: schedule.warmup_steps: must be a whole number of steps below 2^53, or a fraction of the run's steps below 1 (got 1.50)");
+  // a key path written as one key (the flags' way): was "unknown key "lora.r" (did you mean "lora"?)" at no line
+  assert.equal(refusal('lora.r: 4'), 'c.yaml:3:1: unknown key "lora.r": YAML reads a dotted key as one key, not a path (a flag, --lora.r, reads it so): nest it, lora: {r: …}');
+  assert.equal(refusal('lora: {target_modules.0: q_proj}'), 'c.yaml:3:8: unknown key "lora.target_modules.0" (did you mean "lora.target_modules"?)');
   // a required key of several forms left out is said to be missing, as the others are (its error gave the forms alone)
   assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /^UserError: .*c\.yaml: model: missing \(HF model folder .*, or \{config, init: random\} for random weights\)$/);
   // no trace of zod's wording in any of them
