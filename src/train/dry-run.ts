@@ -10,6 +10,7 @@ import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, cpuSequenceRefusal, fitAdvice } from './fit-check.ts';
 import { placeOf } from './config-paths.ts';
+import { shownAs } from './config-issues.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { wrongTaskFix } from './data.ts';
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
@@ -72,8 +73,9 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const place = placeOf(flags.places);
   checkConfigPaths(cfg, place);
   const model = plannedModelConfig(cfg);
-  checkRunTrainable(cfg, model, place);
-  checkLoraRank(cfg, model, place);
+  const v = shownAs(cfg, flags.written); // values as written (1e3), as the schema's errors quote them
+  checkRunTrainable(cfg, model, place, v);
+  checkLoraRank(cfg, model, place, v);
   checkAdapterAndHead(cfg, model, place);
   checkPacking(cfg, cfg.task === 'classification', place);
   // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
@@ -89,10 +91,10 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,
   });
-  const steps = planSteps(cfg, loader, train, place);
+  const steps = planSteps(cfg, loader, train, place, v);
   const epochs = epochSteps(loader, train, { epochs: cfg.epochs, maxSteps: cfg.max_steps, packLength: cfg.packing ? cfg.max_seq_len : undefined,
     shuffle: cfg.shuffle, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, steps.perEpochSteps);
-  warnUnusedSettings(cfg, model, steps, train, flags.written);
+  warnUnusedSettings(cfg, model, steps, train, v);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
     model, plan, shape, available, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),

@@ -9,17 +9,18 @@ import { projectionShape } from '../model/weights.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
 import { keyError } from './config-paths.ts';
+import { shownAs } from './config-issues.ts';
 import { planMemory, runBatchShape, trainBatchRows, type MemoryPlan } from './memory-plan.ts';
 
 export { checkConfigPaths } from './config-paths.ts';
 
-/** lora.r at most the smaller side of every adapted projection: a larger rank adds nothing and costs memory. */
-export function checkLoraRank(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
+/** lora.r at most the smaller side of every adapted projection: a larger rank adds nothing and costs memory. `v`: values as written. */
+export function checkLoraRank(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string, v = shownAs(cfg)): void {
   if (cfg.method !== 'lora' || cfg.lora.init_from) return;
   const sides = cfg.lora.target_modules.map((p) => ({ p, side: Math.min(...projectionShape(model, p)) }));
   const smallest = sides.reduce((a, b) => (b.side < a.side ? b : a));
   if (cfg.lora.r > smallest.side) {
-    throw keyError('lora.r', `${cfg.lora.r} is larger than ${smallest.p}'s smaller side (${smallest.side}) in this model: ` +
+    throw keyError('lora.r', `${v('lora.r')} is larger than ${smallest.p}'s smaller side (${smallest.side}) in this model: ` +
       `lower lora.r to at most ${smallest.side}`, place);
   }
 }

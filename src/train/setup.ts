@@ -84,17 +84,18 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
  * The refusals of a model config that train cannot train as asked (attention dropout, a regression head; rows
  * longer than a dynamic rope's max_position_embeddings): from config.json alone.
  */
-export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
+export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string, v = shownAs(cfg)): void {
   checkTrainable(model, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
   const dynamic = dynamicRopeRefusal(model, cfg.max_seq_len, `set max_seq_len to ${model.maxPositionEmbeddings} or less`);
-  if (dynamic) throw keyError('max_seq_len', `${cfg.max_seq_len}: ${dynamic}`, place);
+  if (dynamic) throw keyError('max_seq_len', `${v('max_seq_len')}: ${dynamic}`, place);
 }
 
 function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: (key: string) => string, written?: Readonly<Record<string, string>>): RunSetup {
-  checkRunTrainable(cfg, runModelConfig(cfg), place); // before a 7B model's weights are read
+  const v = shownAs(cfg, written); // values as written (1e3), as the schema's errors quote them
+  checkRunTrainable(cfg, runModelConfig(cfg), place, v); // before a 7B model's weights are read
   // a lora.r past the model's sizes is named as such, before the memory it would take is
   const planned = plannedModelConfig(cfg);
-  checkLoraRank(cfg, planned, place);
+  checkLoraRank(cfg, planned, place, v);
   checkAdapterAndHead(cfg, planned, place); // before the weights are read too
   checkModelFits(cfg, planned, backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
   const model = buildModel(cfg, backend);
@@ -138,8 +139,8 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
-  const { perEpochSteps: _, ...steps } = planSteps(cfg, loader, train, place);
-  warnUnusedSettings(cfg, model.cfg, steps, train, written);
+  const { perEpochSteps: _, ...steps } = planSteps(cfg, loader, train, place, v);
+  warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
   };
@@ -188,18 +189,18 @@ export function checkPacking(cfg: TrainConfig, classification: boolean, place?: 
  * The run's step counts as `loader` batches its data, and the schedule over them; `perEpochSteps`: each epoch's steps
  * where packed, shuffled epochs were planned one by one to count them (else null), for the dry run's epoch ends.
  */
-export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly TokenRow[], place?: (key: string) => string):
+export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly TokenRow[], place?: (key: string) => string, v = shownAs(cfg)):
   Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> & { perEpochSteps: number[] | null } {
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
   // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
   const packed = cfg.max_steps === null && cfg.packing && cfg.shuffle
-    ? packedTotalSteps(loader, train, { epochs: cfg.epochs, packLength: cfg.max_seq_len, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, place)
+    ? packedTotalSteps(loader, train, { epochs: cfg.epochs, packLength: cfg.max_seq_len, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, place, v('epochs'))
     : null;
   const totalSteps = cfg.max_steps ?? packed?.total ?? cfg.epochs * stepsPerEpoch;
   // past 2^53 a step count is no longer exact (the loop's step + 1 stops changing): such a run never ends anyway
   if (!Number.isSafeInteger(totalSteps)) {
-    throw keyError('epochs', `${cfg.epochs} epochs of ${cfg.packing && cfg.shuffle ? 'at least ' : ''}${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
+    throw keyError('epochs', `${v('epochs')} epochs of ${cfg.packing && cfg.shuffle ? 'at least ' : ''}${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
       'past 2^53 − 1, which no step count holds exactly: set max_steps (it wins over epochs), or fewer epochs', place);
   }
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
@@ -208,9 +209,8 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly 
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
 export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch' | 'stepsPerEpoch'>,
-  train: readonly TokenRow[], written: Readonly<Record<string, string>> = {}): void {
+  train: readonly TokenRow[], v = shownAs(cfg)): void {
   const { warmupSteps, totalSteps } = steps.schedule;
-  const v = shownAs(cfg, written); // a value as it was written (1e3), as errors quote it
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
     if (cfg.eval.every_steps !== null) warn('eval.every_steps is set but there is no data.val: nothing is evaluated during training');

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readTrainConfig, validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
+import { keyPlaces } from '../../src/train/config-paths.ts';
 import { setupRun } from '../../src/train/setup.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { captureStderr, quietly } from '../tokenizer/helpers.ts';
@@ -53,4 +54,20 @@ test('a warning quotes the value as it was written (1e3, 2.0; in the YAML or a f
   const dry = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', file, '--dry-run', '--lora.alpha', '1.6e4'], { encoding: 'utf8' });
   assert.equal(dry.status, 0, dry.stderr);
   assert.deepEqual(dry.stderr.split('\n').filter((l) => l.startsWith('warning: ') && !l.includes('tokenizer')), expected);
+});
+
+test('a value refused against the model or the data after validation is quoted as written too (lora.r 1.0e9, epochs 9.0e15)', () => {
+  const refusal = (lines: string[]): string => {
+    const file = path.join(dir, 'refused.yaml');
+    fs.writeFileSync(file, [`model: ${TINY_BASE}`, `data: {train: ${path.join(dir, 'train.jsonl')}}`, 'eval: {samples: 0}', 'device: cpu', `output_dir: ${path.join(dir, 'run-refused')}`, ...lines].join('\n') + '\n');
+    const { cfg, place, written } = readTrainConfig(file);
+    try {
+      quietly(() => dryRun(cfg, { places: keyPlaces(place), written }));
+    } catch (e) {
+      return (e as Error).message.replace(`${file}:`, 'c.yaml:');
+    }
+    throw new Error('accepted');
+  };
+  assert.match(refusal(['lora: {r: 1.0e9}']), /^c\.yaml:6:8: lora\.r: 1\.0e9 is larger than /);
+  assert.match(refusal(['epochs: 9.0e15']), /^c\.yaml:6:1: epochs: 9\.0e15 epochs of 2 steps is 18,000,000,000,000,000 optimizer steps, past 2\^53 − 1/);
 });
