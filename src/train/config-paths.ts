@@ -35,6 +35,16 @@ export function placeOf(places: Readonly<Record<string, string>> | undefined): (
 }
 
 /**
+ * For a model folder not found whose path ends as a Hugging Face Hub id does (OWNER/NAME, with no OWNER folder either):
+ * that mistral-tune reads the files, not the Hub.
+ */
+function hubIdHint(missing: string): string {
+  const id = missing.split(path.sep).slice(-2).join('/');
+  if (!/^[\w.-]+\/[\w.-]+$/.test(id) || fs.existsSync(path.dirname(missing))) return '';
+  return `; if ${id} is a Hugging Face Hub id, download its files from https://huggingface.co/${id} into a folder and set model to that folder`;
+}
+
+/**
  * The model folder (with its config.json) or a random model's config.json, the data files and lora.init_from exist (of `only`, those keys); a missing
  * one is named by its key, after `place` of it when given (the config's file:line:column, or the flag that set it).
  */
@@ -53,7 +63,7 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     try {
       st = fs.statSync(p);
     } catch {
-      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : '';
+      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hubIdHint(p) : '';
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }
     if (folder && !st!.isDirectory()) fail(`${p}: not a folder`);
