@@ -48,6 +48,12 @@ export function valueHint(key: string, value: unknown, written?: string): string
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     return named === undefined ? '' : ` (${named})`;
   }
+  // several files for one split: prepare makes the one file of them
+  if (/^data\.(train|val|test)$/.test(key) && Array.isArray(value) && value.every((f) => typeof f === 'string')) {
+    const split = key.slice('data.'.length);
+    const given = split === 'train' ? `--input ${value.join(' ')}` : value.map((f) => `--${split} ${f}`).join(' ');
+    return ` (one file: mistral-tune prepare ${given} … --out DIR merges them, its DIR/${split}.jsonl is ${key})`;
+  }
   if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${written ?? String(value)}")`;
   if (typeof value !== 'number') return '';
   const off = OFF_AS_NULL.get(key);

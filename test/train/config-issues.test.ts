@@ -45,6 +45,9 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
   // a key path written as one key (the flags' way): was "unknown key "lora.r" (did you mean "lora"?)" at no line
   assert.equal(refusal('lora.r: 4'), 'c.yaml:3:1: unknown key "lora.r": YAML reads a dotted key as one key, not a path (a flag, --lora.r, reads it so): nest it, lora: {r: …}');
   assert.equal(refusal('lora: {target_modules.0: q_proj}'), 'c.yaml:3:8: unknown key "lora.target_modules.0" (did you mean "lora.target_modules"?)');
+  // several data files for one split: one file is read, which prepare makes of several
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: [a.jsonl, b.jsonl]}\n')), /c\.yaml:2:8: data\.train: must be a string \(got a list of 2\) \(one file: mistral-tune prepare --input a\.jsonl b\.jsonl … --out DIR merges them, its DIR\/train\.jsonl is data\.train\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t, val: [a.jsonl, b.jsonl]}\n')), /\(one file: mistral-tune prepare --val a\.jsonl --val b\.jsonl … --out DIR merges them, its DIR\/val\.jsonl is data\.val\)$/);
   // a required key of several forms left out is said to be missing, as the others are (its error gave the forms alone)
   assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /^UserError: .*c\.yaml: model: missing \(HF model folder .*, or \{config, init: random\} for random weights\)$/);
   // no trace of zod's wording in any of them
