@@ -8,13 +8,21 @@ import { didYouMean } from '../util/did-you-mean.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 
-/** The error text of an unknown key `k` found under `at` (its full path `full`): what to write instead, if anything. */
-export function unknownKeyText(full: string, k: string, at: string[]): string {
+/**
+ * The error text of an unknown key `k` found under `at` (its full path `full`) holding `value`: what to write instead, if
+ * anything.
+ */
+export function unknownKeyText(full: string, k: string, at: string[], value?: unknown): string {
   if (k === '<<') return `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)`;
   // `lora.r: 4` in the file: one key to YAML, which only the command line's --lora.r reads as a path
   if (k.includes('.') && documentedKeys().some((d) => d.key === full)) {
     const [section, ...rest] = full.split('.');
     return `unknown key "${full}": YAML reads a dotted key as one key, not a path (a flag, --${full}, reads it so): nest it, ${section}: {${rest.join('.')}: …}`;
+  }
+  // a wrapper section (training: {epochs: 3}) around keys that are top-level here
+  const inside = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
+  if (at.length === 0 && inside.length > 0 && inside.every((key) => knownKeys([]).includes(key))) {
+    return `unknown key "${full}": its keys ${inside.join(', ')} are top-level keys here: write them without "${k}:"`;
   }
   const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase().replace(/-/g, '_'));
   if (note !== undefined) return `unknown key "${full}": ${note}`;

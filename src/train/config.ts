@@ -414,7 +414,7 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
-          return { key: full, text: unknownKeyText(full, k, issue.path.map(String)) };
+          return { key: full, text: unknownKeyText(full, k, issue.path.map(String), getDotted(raw as Record<string, unknown>, full)) };
         });
       }
       const value = getDotted(raw as Record<string, unknown>, at);

@@ -48,6 +48,8 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
   // several data files for one split: one file is read, which prepare makes of several
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: [a.jsonl, b.jsonl]}\n')), /c\.yaml:2:8: data\.train: must be a string \(got a list of 2\) \(one file: mistral-tune prepare --input a\.jsonl b\.jsonl … --out DIR merges them, its DIR\/train\.jsonl is data\.train\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t, val: [a.jsonl, b.jsonl]}\n')), /\(one file: mistral-tune prepare --val a\.jsonl --val b\.jsonl … --out DIR merges them, its DIR\/val\.jsonl is data\.val\)$/);
+  // a section of another tool's config (axolotl's, a wrapper's) around keys that are top-level here
+  assert.equal(refusal('training: {epochs: 3, batch_size: 4}'), 'c.yaml:3:1: unknown key "training": its keys epochs, batch_size are top-level keys here: write them without "training:"');
   // a required key of several forms left out is said to be missing, as the others are (its error gave the forms alone)
   assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /^UserError: .*c\.yaml: model: missing \(HF model folder .*, or \{config, init: random\} for random weights\)$/);
   // no trace of zod's wording in any of them
