@@ -4,11 +4,13 @@
 import type { TrainConfig } from '../train/config.ts';
 import { train, type TrainResult } from '../train/trainer.ts';
 
-export interface TrainJob { cfg: TrainConfig; overwrite: boolean; resume: boolean; keep: string[]; dashboard: boolean; places: Record<string, string> }
+export interface TrainJob {
+  cfg: TrainConfig; overwrite: boolean; resume: boolean; keep: string[]; dashboard: boolean; places: Record<string, string>; written: Record<string, string>;
+}
 export type TrainThreadResult = Pick<TrainResult, 'dir' | 'alreadyComplete'>;
 
 /** The training itself, on the command's thread; `note` says where the run folder is once it is there (for the dashboard). */
 export function trainOnThread(job: TrainJob, note: (dir: string) => void): TrainThreadResult {
-  const r = train(job.cfg, { overwrite: job.overwrite, resume: job.resume, keep: job.keep, places: job.places, onRunDir: job.dashboard ? note : undefined });
+  const r = train(job.cfg, { overwrite: job.overwrite, resume: job.resume, keep: job.keep, places: job.places, written: job.written, onRunDir: job.dashboard ? note : undefined });
   return { dir: r.dir, alreadyComplete: r.alreadyComplete };
 }

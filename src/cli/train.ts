@@ -42,6 +42,7 @@ config.yaml, report.json, loss_curve.svg.
                      before training starts; Ctrl-C stops it)
   --dry-run          print the memory plan (weights, trainable state, activations, workspace) and
                      whether it fits the free memory, then exit without training or writing anything
+                     (exit 2, with train's error, when it does not fit or train would refuse output_dir)
   --json             with --dry-run: print the plan as one JSON object on stdout
   --key.sub VALUE    override a config key, e.g. --optimizer.lr 1e-4 --lora.r 16 --max_steps 100
                      (VALUE is read as YAML: numbers, true/false, null, [a, b])
@@ -135,17 +136,20 @@ export async function run(argv: string[]): Promise<void | number> {
     // not "its config.yaml with --overwrite": --overwrite refuses to empty the folder that holds the config
     throw new UserError(`is a run folder, not a config file: add --resume to continue it; to train it again, give the config it was made from with --overwrite, or ${path.join(file, RUN_LAYOUT.config)} with --output_dir NEW_DIR`, file);
   }
-  const { cfg: loaded, place } = readTrainConfig(target?.config ?? file, overrides);
+  const { cfg: loaded, place, written } = readTrainConfig(target?.config ?? file, overrides);
   const cfg = target ? { ...loaded, output_dir: target.dir } : loaded;
   // a missing model folder or data file named with the config's line (or the flag) that gave it; a resumed run's
   // paths are checked as it starts (a complete run is left as it is, wherever its data went)
   if (!resume) checkConfigPaths(cfg, place);
   const places = keyPlaces(place);
   if (dry) {
-    const { describeDryRun, dryRun, dryRunJson } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
-    const plan = dryRun(cfg, { overwrite, resume, keep: [file], places });
+    const { describeDryRun, dryRun, dryRunJson, dryRunRefusal } = await import('../train/dry-run.ts'); // the model's planning: loaded only here
+    const plan = dryRun(cfg, { overwrite, resume, keep: [file], places, written });
     if (json) process.stdout.write(JSON.stringify(dryRunJson(plan)) + '\n');
     else process.stdout.write(describeDryRun(plan, cfg) + '\n');
+    // the plan is printed all the same; a run that would not start ends as train's refusals do (exit 2, one line)
+    const refusal = dryRunRefusal(plan, cfg);
+    if (refusal !== null) throw new UserError(refusal);
     return;
   }
   // a port the dashboard cannot have is refused before the run folder is made, not found out after training
@@ -154,7 +158,7 @@ export async function run(argv: string[]): Promise<void | number> {
   const made = firstMissingFolder(cfg.output_dir);
   // on a thread of its own, so that Ctrl-C removes what it was writing (command-thread.ts); the dashboard runs in a
   // process of its own, started here once the run folder is there
-  const result = await runOnThread<TrainThreadResult>(threadModule('train-thread', import.meta.url).href, 'trainOnThread', { cfg, overwrite, resume, keep: [file], dashboard, places } satisfies TrainJob, {
+  const result = await runOnThread<TrainThreadResult>(threadModule('train-thread', import.meta.url).href, 'trainOnThread', { cfg, overwrite, resume, keep: [file], dashboard, places, written } satisfies TrainJob, {
     onNote: (dir) => { dash = startChild(dir as string, port); },
     onStop: () => {
       (dash as Dashboard | null)?.child.kill('SIGTERM');

@@ -97,11 +97,21 @@ export class DataLoader {
    * batch (a packed one is max_seq_len wide, whatever the data); the loader is left where it was.
    */
   epochBatchCounts(epochs: number): number[] {
+    return this.eachEpoch(epochs, (plan) => plan.length);
+  }
+
+  /** The rows (packed: sequences) of each of `epochs` epochs' largest batch, planned as epochBatchCounts plans them. */
+  epochLargestBatches(epochs: number): number[] {
+    return this.eachEpoch(epochs, (plan) => maxOf(plan, (batch) => batch.length));
+  }
+
+  /** `measure` of the plan of each of `epochs` epochs from the next batch's on; the loader is left where it was. */
+  private eachEpoch(epochs: number, measure: (plan: number[][][]) => number): number[] {
     const start = this.position;
     const counts: number[] = [];
     for (let e = 0; e < epochs; e++) {
       if (e > 0 || this.index >= this.plan.length) this.nextEpoch();
-      counts.push(this.plan.length);
+      counts.push(measure(this.plan));
     }
     this.restore(start);
     return counts;

@@ -337,6 +337,16 @@ function parseId2Label(c: Json, err: (key: string, msg: string) => never): strin
 }
 
 /**
+ * The config.json a random model's `config` path names (the file, or the folder that holds it); one that is not there is
+ * a UserError at `key`, which says what to give instead.
+ */
+export function randomConfigFile(source: string, key = 'model.config'): string {
+  const file = fs.existsSync(source) && fs.statSync(source).isDirectory() ? path.join(source, 'config.json') : source;
+  if (!fs.existsSync(file)) throw new UserError(`${file}: config not found (set ${key} to an HF config.json, or to its keys inline)`, key);
+  return file;
+}
+
+/**
  * Throws when training this model for `task` would compute other than transformers: attention dropout, which
  * transformers applies to the attention weights in training (generation and evaluation, without it, are exact); and
  * for classification a problem_type whose loss is not cross-entropy (transformers trains "regression" with MSE and

@@ -11,7 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
-import { checkClassificationHead, classificationPadId } from './config.ts';
+import { checkClassificationHead, classificationPadId, type MistralConfig } from './config.ts';
 import { allocateLora, freePair, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
@@ -35,6 +35,8 @@ export interface AdapterInfo {
   /** Projections adapted per layer, from the tensors in the file. */
   layers: Array<Set<Projection>>;
   hasScore: boolean;
+  /** The classes of the saved score head (its rows, from the file's header), 0 without one. */
+  numLabels: number;
   /**
    * Each module's rank and alpha (rank_pattern, alpha_pattern); spec.r is the largest rank of an adapted module,
    * spec.alpha lora_alpha. When `patterned`, loadAdapter pads and rescales the modules to spec (peft-patterns.ts).
@@ -87,8 +89,11 @@ export function seqClsBy(dir: string): 'task_type' | 'score' | null {
   }
 }
 
-/** Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors. */
-export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
+/**
+ * Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors; with `model`, their shapes
+ * too, as loadAdapter will load them (from the header: no weight is read).
+ */
+export function readAdapterInfo(dir: string, numLayers: number, model?: MistralConfig): AdapterInfo {
   const cfgPath = adapterConfigPath(dir);
   const parsed = readJsonFile(cfgPath);
   if (!isRecord(parsed)) throw new UserError('not a JSON object', cfgPath);
@@ -143,12 +148,14 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
   const targeted = targetedModules(c, numLayers, cfgPath);
   const st = SafetensorsFile.open(file);
   const layers = Array.from({ length: numLayers }, () => new Set<Projection>());
-  let hasScore = false;
+  let hasScore = false, numLabels = 0;
   const magnitudes = Array.from({ length: numLayers }, () => new Set<Projection>());
   try {
     for (const name of st.names()) {
       if (name === SCORE_SAVED_KEY) {
         hasScore = true;
+        numLabels = st.info(name).shape[0] ?? 0;
+        if (model) checkShape(st, name, [numLabels, model.hiddenSize]);
         continue;
       }
       const key = parseLoraKey(name);
@@ -160,6 +167,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
         if (!useDora) throw new UserError(`tensor "${name}" is a DoRA magnitude, but adapter_config.json's use_dora is not true`, file);
         // its length (the projection's outputs) is checked against the model as it loads
         if (st.info(name).shape.length !== 1) throw new UserError(`tensor "${name}" has shape [${st.info(name).shape.join(', ')}]: a magnitude is a vector`, file);
+        if (model) checkShape(st, name, [projectionShape(model, proj)[0]]);
         if (magnitudes[layer]!.has(proj)) {
           throw new UserError(`the magnitude of ${proj} of layer ${layer} is there twice, as "${loraKey(layer, proj, 'magnitude', true)}" and "${loraKey(layer, proj, 'magnitude')}"`, file);
         }
@@ -174,6 +182,10 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
       if (shape.length !== 2 || rank !== want) {
         const whose = want === r ? `adapter_config.json's r (${want})` : `its rank_pattern's r (${want})`;
         throw new UserError(`tensor "${name}" has shape [${shape.join(', ')}]: its rank is not ${whose}`, file);
+      }
+      if (model) {
+        const [out, inDim] = projectionShape(model, proj);
+        checkShape(st, name, key.factor === 'A' ? [want, inDim] : [out, want]);
       }
       layers[layer]!.add(proj);
     }
@@ -200,8 +212,15 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
     baseModel: typeof c.base_model_name_or_path === 'string' ? c.base_model_name_or_path : null,
     layers,
     hasScore,
+    numLabels,
     ranks,
   };
+}
+
+/** An adapter with per-module ranks or alphas (rank_pattern, alpha_pattern) is not trained on: refused, naming its config. */
+export function refusePatternedTraining(info: Pick<AdapterInfo, 'ranks'>, dir: string): void {
+  if (!info.ranks.patterned) return;
+  throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas is read for eval, generate, classify and merging, not trained on', path.join(dir, 'adapter_config.json'));
 }
 
 /**
@@ -211,9 +230,7 @@ export function readAdapterInfo(dir: string, numLayers: number): AdapterInfo {
 export function loadAdapter(model: MistralModel, dir: string, opts: { trainable: boolean; dropout?: number }): AdapterInfo {
   const cfg = model.cfg, be = model.backend;
   const info = readAdapterInfo(dir, cfg.numLayers);
-  if (info.ranks.patterned && opts.trainable) {
-    throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas is read for eval, generate, classify and merging, not trained on', path.join(dir, 'adapter_config.json'));
-  }
+  if (opts.trainable) refusePatternedTraining(info, dir);
   const spec = opts.dropout === undefined ? info.spec : { ...info.spec, dropout: opts.dropout };
   const adapter = allocateLora(be, cfg, spec, model.dtype, opts.trainable);
   const file = path.join(dir, 'adapter_model.safetensors');
@@ -242,7 +259,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
       }
     });
     if (info.hasScore) {
-      const numLabels = st.info(SCORE_SAVED_KEY).shape[0] ?? 0;
+      const numLabels = info.numLabels;
       checkClassificationHead(cfg, numLabels, file);
       const w = be.alloc(model.dtype, numLabels * cfg.hiddenSize);
       loadTensor(st, SCORE_SAVED_KEY, [numLabels, cfg.hiddenSize], w, model);
@@ -261,11 +278,7 @@ export function loadAdapter(model: MistralModel, dir: string, opts: { trainable:
  */
 function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: DeviceBuffer, model: MistralModel,
   into?: { rows: number; cols: number }, scale = 1): void {
-  if (!st.has(name)) throw new UserError(`tensor "${name}" is missing`, st.file);
-  const got = st.info(name).shape;
-  if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) {
-    throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
-  }
+  checkShape(st, name, shape);
   let host = st.readF32(name);
   // PEFT computes NaN with it (and so would we, down to the loss): refused as it loads, naming the tensor and where
   const bad = firstNonFiniteIndex(host);
@@ -277,6 +290,15 @@ function loadTensor(st: SafetensorsFile, name: string, shape: number[], dst: Dev
   }
   if (scale !== 1) host = host.map((v) => v * scale);
   model.backend.upload(dst, hostFloats(host, dst.dtype));
+}
+
+/** Tensor `name` of `st` is there, of `shape` (from the header). */
+function checkShape(st: SafetensorsFile, name: string, shape: readonly number[]): void {
+  if (!st.has(name)) throw new UserError(`tensor "${name}" is missing`, st.file);
+  const got = st.info(name).shape;
+  if (got.length !== shape.length || got.some((s, i) => s !== shape[i])) {
+    throw new UserError(`tensor "${name}" has shape [${got.join(', ')}], expected [${shape.join(', ')}]`, st.file);
+  }
 }
 
 /** A new adapter initialised as PEFT does, attached to the model. */

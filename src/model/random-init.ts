@@ -5,13 +5,11 @@
 // (backend.ts randomNormal): element j of the k-th tensor (embed, then each layer's projections in
 // PROJECTIONS order, then lm_head) sits at counter Σ earlier tensors' sizes + j. They are NOT those of
 // createRandomModel (init.ts, the host Rng of tests and the quickstart) for the same seed.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { modelDTypes, type DType } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
-import { parseConfig, type MistralConfig } from './config.ts';
+import { parseConfig, randomConfigFile, type MistralConfig } from './config.ts';
 import { MistralModel } from './mistral.ts';
 import { randomWeights } from './init.ts';
 
@@ -30,8 +28,7 @@ export interface RandomModelConfig {
 export function readRandomModelConfig(source: ConfigSource, key = 'model.config'): RandomModelConfig {
   let raw: unknown, where: string;
   if (typeof source === 'string') {
-    const file = fs.existsSync(source) && fs.statSync(source).isDirectory() ? path.join(source, 'config.json') : source;
-    if (!fs.existsSync(file)) throw new UserError(`${file}: config not found (set ${key} to an HF config.json, or to its keys inline)`, key);
+    const file = randomConfigFile(source, key);
     raw = readJsonFile(file);
     where = file;
   } else {

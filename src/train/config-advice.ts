@@ -8,9 +8,22 @@ import { didYouMean } from '../util/did-you-mean.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { documentedKeys, knownKeys, schemaAt } from './config-schema.ts';
 
-/** The error text of an unknown key `k` found under `at` (its full path `full`): what to write instead, if anything. */
-export function unknownKeyText(full: string, k: string, at: string[]): string {
+/**
+ * The error text of an unknown key `k` found under `at` (its full path `full`) holding `value`: what to write instead, if
+ * anything.
+ */
+export function unknownKeyText(full: string, k: string, at: string[], value?: unknown): string {
   if (k === '<<') return `unknown key "${full}": YAML merge keys (<<: *anchor) are not read; write the keys themselves (an alias, *anchor, as a value is read)`;
+  // `lora.r: 4` in the file: one key to YAML, which only the command line's --lora.r reads as a path
+  if (k.includes('.') && documentedKeys().some((d) => d.key === full)) {
+    const [section, ...rest] = full.split('.');
+    return `unknown key "${full}": YAML reads a dotted key as one key, not a path (a flag, --${full}, reads it so): nest it, ${section}: {${rest.join('.')}: …}`;
+  }
+  // a wrapper section (training: {epochs: 3}) around keys that are top-level here
+  const inside = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
+  if (at.length === 0 && inside.length > 0 && inside.every((key) => knownKeys([]).includes(key))) {
+    return `unknown key "${full}": its keys ${inside.join(', ')} are top-level keys here: write them without "${k}:"`;
+  }
   const note = NO_COUNTERPART.get(full) ?? NO_COUNTERPART.get(k.toLowerCase().replace(/-/g, '_'));
   if (note !== undefined) return `unknown key "${full}": ${note}`;
   const hint = suggestKey(k, at);
@@ -38,9 +51,16 @@ export function valueHint(key: string, value: unknown, written?: string): string
     if (schema instanceof z.ZodNumber && typeof plainYamlValue(value) === 'number') return ` (write it without quotes: YAML reads ${JSON.stringify(value)} as a string)`;
     // digit separators (4_096, as YAML 1.1 and Python take it; 4,096 as prose writes it): a string to YAML 1.2
     if (schema instanceof z.ZodNumber && /^\d{1,3}(_\d{3})+$|^\d{1,3}(,\d{3})+$/.test(value)) return ` (write ${value.replace(/[_,]/g, '')}: YAML reads ${JSON.stringify(value)} as a string)`;
-    if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.split(',').map((v) => v.trim()).join(', ')}])`;
+    // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"
+    if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.trim().split(value.includes(',') ? /\s*,\s*/ : /\s+/).join(', ')}])`;
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     return named === undefined ? '' : ` (${named})`;
+  }
+  // several files for one split: prepare makes the one file of them
+  if (/^data\.(train|val|test)$/.test(key) && Array.isArray(value) && value.every((f) => typeof f === 'string')) {
+    const split = key.slice('data.'.length);
+    const given = split === 'train' ? `--input ${value.join(' ')}` : value.map((f) => `--${split} ${f}`).join(' ');
+    return ` (one file: mistral-tune prepare ${given} … --out DIR merges them, its DIR/${split}.jsonl is ${key})`;
   }
   if (/^labels\.\d+$/.test(key) && (typeof value === 'number' || typeof value === 'boolean')) return ` (class names are strings: quote it, "${written ?? String(value)}")`;
   if (typeof value !== 'number') return '';

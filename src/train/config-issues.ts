@@ -1,7 +1,7 @@
 // What a config value the schema refused is told, in our words rather than zod's ("Too small: expected number to be
 // >=1" is zod's): a per-parse error map, so that the messages the schema gives itself (schedule.type's, a refine's)
 // stay theirs. validate (config.ts) puts the key path and its file:line:column before the text, and the refused value
-// as it was written (asWritten).
+// as it was written (asWritten); a warning quotes a value as written too (writtenTexts, shownAs).
 import type { z } from 'zod';
 
 /** The text of a refusal zod would word itself: a bound, a type, an option; undefined leaves zod's own. */
@@ -49,6 +49,25 @@ export function asWritten(message: string, code: string, value: unknown, written
   return message.replace(`(got ${shown(value, code === 'invalid_type')})`, `(got ${written})`);
 }
 
+/**
+ * The text each number or boolean of the validated config `cfg` was written as (`written` of its key path: in the YAML or
+ * a flag) where it is not how the value prints (`1e3` for 1000, `2.0` for 2), as plain data that can go to the training
+ * thread; warnings quote the values by it (shownAs), as errors quote a refused one (asWritten).
+ */
+export function writtenTexts(cfg: unknown, written: (key: string) => string | undefined, key = ''): Record<string, string> {
+  if (typeof cfg === 'number' || typeof cfg === 'boolean') {
+    const text = written(key);
+    return text !== undefined && text !== String(cfg) ? { [key]: text } : {};
+  }
+  if (typeof cfg !== 'object' || cfg === null) return {};
+  return Object.assign({}, ...Object.entries(cfg).map(([k, v]) => writtenTexts(v, written, key === '' ? k : `${key}.${k}`)));
+}
+
+/** Config key path `key`'s value in a warning: as it was written (writtenTexts), else as it prints. */
+export function shownAs(cfg: object, texts: Readonly<Record<string, string>> = {}): (key: string) => string {
+  return (key) => texts[key] ?? String(key.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], cfg));
+}
+
 /** zod's names of the types a value may be expected to have, in words. */
 const TYPE_WORDS: Readonly<Record<string, string>> = {
   number: 'a number', int: 'a whole number', string: 'a string', boolean: 'true or false', array: 'a list', tuple: 'a list',
@@ -58,6 +77,11 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
 /** An allowed value as written in YAML: a string without quotes. */
 function plain(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
+}
+
+/** ` (got VALUE)`, as the error map says it after a message of the schema's own (asWritten puts the value as written in it). */
+export function gotValue(v: unknown): string {
+  return ` (got ${shown(v, false)})`;
 }
 
 /** A refused value as it reads in YAML, briefly: `.inf`, a quoted string (cut past 40 characters; `typed`: "the string …"), "a list of 3". */

@@ -3,7 +3,7 @@
 // and that place of a key (keyError) for the other checks made after validation (lora.r, packing, epochs).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadConfig } from '../model/config.ts';
+import { loadConfig, randomConfigFile } from '../model/config.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
 
@@ -11,7 +11,7 @@ import type { TrainConfig } from './config-schema.ts';
 export const CONFIG_PATH_KEYS = ['model', 'data.train', 'data.val', 'data.test', 'lora.init_from'] as const;
 
 /** The keys whose values are checked after validation, against the model and the data, and named at their place. */
-const PLACED_KEYS = [...CONFIG_PATH_KEYS, 'lora.r', 'packing', 'epochs', 'max_seq_len'];
+const PLACED_KEYS = [...CONFIG_PATH_KEYS, 'model.config', 'lora.r', 'packing', 'epochs', 'max_seq_len', 'labels'];
 
 /**
  * The place of each of PLACED_KEYS (`place` of it: the config's file:line:column, or the flag), as plain data that can
@@ -35,7 +35,17 @@ export function placeOf(places: Readonly<Record<string, string>> | undefined): (
 }
 
 /**
- * The model folder (with its config.json), the data files and lora.init_from exist (of `only`, those keys); a missing
+ * For a model folder not found whose path ends as a Hugging Face Hub id does (OWNER/NAME, with no OWNER folder either):
+ * that mistral-tune reads the files, not the Hub.
+ */
+function hubIdHint(missing: string): string {
+  const id = missing.split(path.sep).slice(-2).join('/');
+  if (!/^[\w.-]+\/[\w.-]+$/.test(id) || fs.existsSync(path.dirname(missing))) return '';
+  return `; if ${id} is a Hugging Face Hub id, download its files from https://huggingface.co/${id} into a folder and set model to that folder`;
+}
+
+/**
+ * The model folder (with its config.json) or a random model's config.json, the data files and lora.init_from exist (of `only`, those keys); a missing
  * one is named by its key, after `place` of it when given (the config's file:line:column, or the flag that set it).
  */
 export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => string, only?: readonly string[]): void {
@@ -53,7 +63,7 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     try {
       st = fs.statSync(p);
     } catch {
-      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : '';
+      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hubIdHint(p) : '';
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }
     if (folder && !st!.isDirectory()) fail(`${p}: not a folder`);
@@ -67,5 +77,14 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
         throw e;
       }
     }
+  }
+  // a random model's config.json (model: {config: PATH, init: random}), at its line too
+  const source = typeof cfg.model === 'string' ? null : cfg.model.config;
+  if (typeof source !== 'string' || (only !== undefined && !only.includes('model.config'))) return;
+  try {
+    randomConfigFile(source);
+  } catch (e) {
+    if (e instanceof UserError) throw keyError('model.config', e.what, place);
+    throw e;
   }
 }

@@ -2,6 +2,7 @@
 // table (documentedKeys), and the walks over it that name a key path's schema and the keys known at a path.
 import { z } from 'zod';
 import { PROJECTIONS } from '../model/weights.ts';
+import { gotValue } from './config-issues.ts';
 
 const int = (min: number) => z.number().int().min(min);
 
@@ -50,7 +51,7 @@ const RandomModelSchema = z.object({
 }).strict();
 
 export const TrainConfigSchema = z.object({
-  model: z.union([z.string().min(1), RandomModelSchema], { error: 'a model folder path, or {config: CONFIG, init: random}' })
+  model: z.union([z.string().min(1), RandomModelSchema], { error: (issue) => `must be a model folder path, or {config: CONFIG, init: random}${gotValue(issue.input)}` })
     .describe('HF model folder (config.json, safetensors, tokenizer.json), or {config, init: random} for random weights'),
   task: z.enum(['generation', 'classification']).default('generation').describe('generation (causal LM) or classification'),
   labels: z.array(z.string().min(1)).min(2).superRefine(uniqueEntries((n, j) => `${JSON.stringify(n)} is also class ${j}: give each class its own name`)).nullable().default(null).describe('class names, for classification (default: those of the prepare report.json beside data.train)'),
@@ -82,7 +83,8 @@ export const TrainConfigSchema = z.object({
   }).strict().default({ lr: 2e-4, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 }),
   schedule: z.object({
     type: z.enum(['constant', 'linear', 'cosine'], { error: scheduleTypeError }).default('linear').describe("transformers' get_*_schedule_with_warmup"),
-    warmup_steps: z.number().min(0).refine((v) => Number.isSafeInteger(v) || v < 1, 'a whole number of steps below 2^53, or a fraction of the run\'s steps below 1')
+    warmup_steps: z.number().min(0).refine((v) => Number.isSafeInteger(v) || v < 1,
+      { error: (issue) => `must be a whole number of steps below 2^53, or a fraction of the run's steps below 1${gotValue(issue.input)}` })
       .default(0).describe('linear warmup: optimizer steps, or a fraction below 1 of the run\'s steps, rounded up (as transformers 5 reads warmup_steps; its warmup_ratio); 0 = none'),
   }).strict().default({ type: 'linear', warmup_steps: 0 }),
   batch_size: int(1).default(4).describe('micro-batch size in sequences'),

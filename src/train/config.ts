@@ -19,7 +19,7 @@ import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
 import { unknownKeyText, valueHint } from './config-advice.ts';
 import { checkConfigPaths, keyError } from './config-paths.ts';
-import { asWritten, configIssueText } from './config-issues.ts';
+import { asWritten, configIssueText, writtenTexts } from './config-issues.ts';
 import { ALL_LINEAR, objectShape, schemaAt, TrainConfigSchema, type TrainConfig } from './config-schema.ts';
 
 export { documentedKeys, isConfigKey, TrainConfigSchema, type RandomModelSpec, type TrainConfig } from './config-schema.ts';
@@ -61,7 +61,8 @@ export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[s
  * loadTrainConfig, and where each key was set: the flag that overrode it, else its file:line:column in the config
  * (else the file), so that a check made after validation (a data file that is not there) names the line too.
  */
-export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): { cfg: TrainConfig; place: (key: string) => string } {
+export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []):
+  { cfg: TrainConfig; place: (key: string) => string; written: Record<string, string> } {
   let raw: Record<string, unknown> = {};
   let place: Place = 'command line';
   let inFile: Written = () => undefined;
@@ -112,11 +113,12 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
   };
   const cfg = validate(raw, place, blamed, written);
   const placeOfKey = keyPlace(place, blamed);
-  if (!cfg.lora.init_from) return { cfg, place: placeOfKey };
+  if (!cfg.lora.init_from) return { cfg, place: placeOfKey, written: writtenTexts(cfg, written) };
   // the adapter folder is read now (its settings win): a missing one, or its config, is named with the line that gave it
   try {
     checkConfigPaths(cfg, placeOfKey, ['lora.init_from']);
-    return { cfg: adoptAdapterConfig(cfg, raw), place: placeOfKey };
+    const adopted = adoptAdapterConfig(cfg, raw);
+    return { cfg: adopted, place: placeOfKey, written: writtenTexts(adopted, written) };
   } catch (e) {
     const where = placeOfKey('lora.init_from');
     if (!(e instanceof UserError) || e.where === where) throw e;
@@ -311,11 +313,18 @@ export function readYamlConfig(file: string): { mapping: Record<string, unknown>
 function nodeAt(doc: YAML.Document, key: string): { offset: number | null; node: unknown } {
   let node: unknown = doc.contents;
   let offset: number | null = null;
-  for (const part of key === '' ? [] : key.split('.')) {
+  const parts = key === '' ? [] : key.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
     if (YAML.isAlias(node)) node = node.resolve(doc);
     let at: YAML.Node | undefined;
     if (YAML.isMap(node)) {
-      const pair = node.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === part);
+      // a key written with dots in it (`lora.r: 4`, which YAML reads as one key) is found as written
+      const map = node;
+      const named = (name: string): YAML.Pair | undefined => map.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === name);
+      const whole = named(parts.slice(i).join('.'));
+      if (whole !== undefined) i = parts.length - 1;
+      const pair = whole ?? named(part);
       at = pair?.key as YAML.Scalar | undefined;
       node = pair?.value;
     } else if (YAML.isSeq(node) && /^\d+$/.test(part)) {
@@ -405,12 +414,12 @@ export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map((k) => {
           const full = at ? `${at}.${k}` : k;
-          return { key: full, text: unknownKeyText(full, k, issue.path.map(String)) };
+          return { key: full, text: unknownKeyText(full, k, issue.path.map(String), getDotted(raw as Record<string, unknown>, full)) };
         });
       }
       const value = getDotted(raw as Record<string, unknown>, at);
       // a required key left out: zod's "expected string, received undefined" says what it is instead
-      if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
+      if (value === undefined && ['invalid_type', 'invalid_value', 'invalid_union'].includes(issue.code)) return [{ key: at, text: `${at}: missing (${schemaAt(at.split('.'))?.description ?? issue.message})` }];
       const typed = written(at);
       return [{ key: at, text: `${at || '(root)'}: ${asWritten(issue.message, issue.code, value, typed)}${valueHint(at, value, typed)}` }];
     });

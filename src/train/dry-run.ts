@@ -10,9 +10,10 @@ import { describeModelConfig } from '../model/describe.ts';
 import { modelFolder, type TrainConfig } from './config.ts';
 import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, cpuSequenceRefusal, fitAdvice } from './fit-check.ts';
 import { placeOf } from './config-paths.ts';
+import { shownAs } from './config-issues.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
 import { wrongTaskFix } from './data.ts';
-import { checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
+import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { DataLoader } from '../data/loader.ts';
 import { epochSteps, type EpochSteps } from './epoch-steps.ts';
@@ -41,6 +42,8 @@ export interface DryRun {
   train: { examples: number; tokens: number };
   /** What train does with output_dir: new, empty, emptied first, continued, or why it is refused. */
   output: string;
+  /** Train's error for output_dir (`output` says it too), or null. */
+  outputRefusal: string | null;
 }
 
 /** What train does with the flags of the run besides the config (the dry run states what it would do with output_dir). */
@@ -51,6 +54,8 @@ export interface DryRunFlags {
   keep?: readonly string[];
   /** Where the config set the keys checked after validation (keyPlaces), to name them by. */
   places?: Readonly<Record<string, string>>;
+  /** The config's values as written (readTrainConfig's writtenTexts), for its warnings. */
+  written?: Readonly<Record<string, string>>;
 }
 
 /** Memory the host can give a new process now: /proc/meminfo's MemAvailable, else os.freemem(). */
@@ -68,8 +73,10 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const place = placeOf(flags.places);
   checkConfigPaths(cfg, place);
   const model = plannedModelConfig(cfg);
-  checkRunTrainable(cfg, model, place);
-  checkLoraRank(cfg, model, place);
+  const v = shownAs(cfg, flags.written); // values as written (1e3), as the schema's errors quote them
+  checkRunTrainable(cfg, model, place, v);
+  checkLoraRank(cfg, model, place, v);
+  checkAdapterAndHead(cfg, model, place);
   checkPacking(cfg, cfg.task === 'classification', place);
   // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
   const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }) };
@@ -84,15 +91,27 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,
   });
-  const steps = planSteps(cfg, loader, train, place);
+  const steps = planSteps(cfg, loader, train, place, v);
   const epochs = epochSteps(loader, train, { epochs: cfg.epochs, maxSteps: cfg.max_steps, packLength: cfg.packing ? cfg.max_seq_len : undefined,
     shuffle: cfg.shuffle, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, steps.perEpochSteps);
-  warnUnusedSettings(cfg, model, steps, train);
+  warnUnusedSettings(cfg, model, steps, train, v);
   const tokens = train.reduce((n, r) => n + Math.min(r.inputIds.length, cfg.max_seq_len), 0);
   return {
     model, plan, shape, available, fits: limit !== null ? false : available === null ? null : plan.total <= available, limit, why, steps, epochs, events: plannedEvents(cfg, steps.totalSteps, epochs),
-    train: { examples: train.length, tokens }, output: outputDirFate(cfg.output_dir, flags),
+    train: { examples: train.length, tokens }, ...outputDirFate(cfg.output_dir, flags),
   };
+}
+
+/**
+ * Why `train --dry-run` exits 2 once it has printed the plan, in one line: the run does not fit (the limit train refuses, or
+ * the memory available), or train refuses its output_dir; null when train would start.
+ */
+export function dryRunRefusal(r: DryRun, cfg: TrainConfig): string | null {
+  const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+  if (r.fits === false) {
+    return `the run does not fit: ${r.limit ?? `its memory plan totals ${gib(r.plan.total)}, more than the ${gib(r.available!)} available: ${fitAdvice(cfg, r.plan, r.available!)}`}`;
+  }
+  return r.outputRefusal;
 }
 
 /**
@@ -115,29 +134,34 @@ function plannedEvents(cfg: TrainConfig, totalSteps: number, epochs: EpochSteps)
   return { evaluations: 2 + ends, checkpoints };
 }
 
-/** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything. */
-function outputDirFate(dir: string, flags: DryRunFlags): string {
+/** What train will do with output_dir, in words: as RunDir.check decides, without making or emptying anything; and its refusal, if it is one. */
+function outputDirFate(dir: string, flags: DryRunFlags): Pick<DryRun, 'output' | 'outputRefusal'> {
   try {
-    if (flags.resume) {
-      // as train decides it (trainer.ts), without putting back what a crash moved aside or checking the config
-      if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
-      if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
-      RunDir.requireRun(dir);
-      return RunDir.open(dir).finished() ? 'a complete run: --resume does nothing (--overwrite trains it again)' : 'continued from its newest valid checkpoint (--resume)';
-    }
-    if (!RunDir.checkFolder(dir)) return 'new';
-    try {
-      RunDir.check(dir, false);
-      return 'empty';
-    } catch (e) {
-      if (!flags.overwrite) throw e;
-    }
-    RunDir.check(dir, true, flags.keep ?? []);
-    return 'emptied first (--overwrite)';
+    return { output: outputDirAction(dir, flags), outputRefusal: null };
   } catch (e) {
-    if (isUserError(e)) return `refused: ${e.what}`;
+    if (isUserError(e)) return { output: `refused: ${e.what}`, outputRefusal: e.message };
     throw e;
   }
+}
+
+/** outputDirFate's words; a refusal thrown as train throws it. */
+function outputDirAction(dir: string, flags: DryRunFlags): string {
+  if (flags.resume) {
+    // as train decides it (trainer.ts), without putting back what a crash moved aside or checking the config
+    if (!RunDir.checkFolder(dir)) throw new UserError('cannot resume: the run folder does not exist', dir);
+    if (RunDir.holdsNothing(dir)) return 'holds no run yet: --resume starts it from the beginning';
+    RunDir.requireRun(dir);
+    return RunDir.open(dir).finished() ? 'a complete run: --resume does nothing (--overwrite trains it again)' : 'continued from its newest valid checkpoint (--resume)';
+  }
+  if (!RunDir.checkFolder(dir)) return 'new';
+  try {
+    RunDir.check(dir, false);
+    return 'empty';
+  } catch (e) {
+    if (!flags.overwrite) throw e;
+  }
+  RunDir.check(dir, true, flags.keep ?? []);
+  return 'emptied first (--overwrite)';
 }
 
 /**

@@ -37,11 +37,11 @@ function packedStepBounds(train: readonly TokenRow[], packLength: number, perSte
  * so that the dry run's epoch ends (epochSteps) need not plan them again.
  */
 export function packedTotalSteps(loader: DataLoader, train: readonly TokenRow[], o: { epochs: number; packLength: number; batchSize: number; gradAccum: number },
-  place?: (key: string) => string): { total: number; perEpoch: number[] | null } {
+  place?: (key: string) => string, epochsWritten = String(o.epochs)): { total: number; perEpoch: number[] | null } {
   const { least, most } = packedStepBounds(train, o.packLength, o.batchSize * o.gradAccum);
   if (least === most) return { total: o.epochs * least, perEpoch: null };
   if (o.epochs * train.length > MAX_PLANNED_ROWS) {
-    throw keyError('epochs', `${o.epochs} passes over ${train.length} packed, shuffled examples make at least ${(o.epochs * least).toLocaleString('en-US')} ` +
+    throw keyError('epochs', `${epochsWritten} passes over ${train.length} packed, shuffled examples make at least ${(o.epochs * least).toLocaleString('en-US')} ` +
       'optimizer steps, a different number each epoch, too many to count for the schedule: set max_steps (it wins over epochs), or fewer epochs', place);
   }
   const perEpoch = stepsOfEpochs(loader, o.epochs, o.gradAccum);

@@ -9,17 +9,18 @@ import { projectionShape } from '../model/weights.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config.ts';
 import { keyError } from './config-paths.ts';
-import { planMemory, runBatchShape, type MemoryPlan } from './memory-plan.ts';
+import { shownAs } from './config-issues.ts';
+import { planMemory, runBatchShape, trainBatchRows, type MemoryPlan } from './memory-plan.ts';
 
 export { checkConfigPaths } from './config-paths.ts';
 
-/** lora.r at most the smaller side of every adapted projection: a larger rank adds nothing and costs memory. */
-export function checkLoraRank(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
+/** lora.r at most the smaller side of every adapted projection: a larger rank adds nothing and costs memory. `v`: values as written. */
+export function checkLoraRank(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string, v = shownAs(cfg)): void {
   if (cfg.method !== 'lora' || cfg.lora.init_from) return;
   const sides = cfg.lora.target_modules.map((p) => ({ p, side: Math.min(...projectionShape(model, p)) }));
   const smallest = sides.reduce((a, b) => (b.side < a.side ? b : a));
   if (cfg.lora.r > smallest.side) {
-    throw keyError('lora.r', `${cfg.lora.r} is larger than ${smallest.p}'s smaller side (${smallest.side}) in this model: ` +
+    throw keyError('lora.r', `${v('lora.r')} is larger than ${smallest.p}'s smaller side (${smallest.side}) in this model: ` +
       `lower lora.r to at most ${smallest.side}`, place);
   }
 }
@@ -67,9 +68,9 @@ export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, split
   // no spread: a split of 300,000 examples would be as many arguments, past the stack
   const longest = splits.reduce((m, rows) => (rows ?? []).reduce((n, r) => Math.max(n, r.inputIds.length), m), 1);
   const T = cfg.packing ? Math.max(cfg.max_seq_len, longest) : longest;
-  // the rows of a batch: no more than a split holds (batch_size 1e9 over 6 examples makes batches of 6)
+  // the rows of a batch: no more than a split holds (batch_size 1e9 over 6 examples makes batches of 6), or its packs
   const [train, ...evalSplits] = splits;
-  const rows = Math.max(Math.min(cfg.batch_size, train?.length ?? 0), ...evalSplits.map((s) => Math.min(cfg.eval.batch_size, s?.length ?? 0)));
+  const rows = Math.max(trainBatchRows(cfg, train ?? []), ...evalSplits.map((s) => Math.min(cfg.eval.batch_size, s?.length ?? 0)));
   const N = Math.max(1, rows) * T;
   const { workspace, reserve } = attentionWorkspaceBytes(T, T, N * model.numHeads * model.headDim, N * model.numKvHeads * model.headDim);
   const need = workspace + reserve;

@@ -1,7 +1,7 @@
 // What a run will hold in memory, by category, from the config, the model's config.json and the batch
 // shape alone (no weights loaded): the model's weights, the trainable state, the activation plan (sized
 // by the very function the model allocates it with, model/activations.ts) and the kernels' workspace.
-// Pure arithmetic; `train --dry-run` prints it next to the memory available.
+// Arithmetic (and, packing, the loader's plan of the packs); `train --dry-run` prints it next to the memory available.
 import { attentionWorkspaceBytes as cpuAttentionWorkspace } from '../backend/cpu/wasm/wasm-kernels.ts';
 import { gemmStagingBytes } from '../backend/cuda/gemm-plan.ts';
 import { cudaAttentionFromEnv, type CudaAttention } from '../backend/cuda/attention-path.ts';
@@ -11,6 +11,9 @@ import { attentionWorkspaceBytes as cudaAttentionWorkspace } from '../backend/cu
 import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../backend/dtype.ts';
 import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';
 import type { TokenRow } from '../data/batch.ts';
+import { DataLoader } from '../data/loader.ts';
+import { maxOf } from '../util/reduce.ts';
+import { MAX_PLANNED_ROWS, packBounds } from './epoch-steps.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { PROJECTIONS, projectionShape } from '../model/weights.ts';
 import type { TrainConfig } from './config.ts';
@@ -23,14 +26,31 @@ export interface BatchShape {
 }
 
 /**
+ * The rows of the largest training micro-batch the run draws: batch_size, or fewer where the data makes fewer sequences —
+ * its examples, or, packing, the packs the loader makes of them in each epoch's order (packed anew each epoch when
+ * shuffled), planned as the run's loader plans them; where that is past MAX_PLANNED_ROWS, the most that next-fit
+ * packing makes of any order (packBounds).
+ */
+export function trainBatchRows(cfg: TrainConfig, train: readonly TokenRow[]): number {
+  if (!cfg.packing || train.length === 0) return Math.min(cfg.batch_size, train.length);
+  const { lo, hi } = packBounds(train.map((r) => r.inputIds.length), cfg.max_seq_len);
+  if (lo >= cfg.batch_size) return cfg.batch_size; // every epoch's first batch is full
+  // an epoch has at least one step, so the run draws no more epochs than it has steps; unshuffled, each is the first
+  const epochs = cfg.shuffle ? cfg.max_steps ?? cfg.epochs : 1;
+  if (epochs * train.length > MAX_PLANNED_ROWS) return Math.min(cfg.batch_size, hi);
+  const loader = new DataLoader(train, { batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.max_seq_len });
+  return maxOf(loader.epochLargestBatches(epochs), (n) => n);
+}
+
+/**
  * The batch shape a run's plans grow to, as the trainer and the model size them: training rows
- * min(batch_size, examples) of the longest example (the pack length when packing); evaluation batches of
+ * trainBatchRows of the longest example (the pack length when packing); evaluation batches of
  * eval.batch_size rows in file order, which get a plan of their own only when one does not fit the
  * training plan (that plan grows to the largest of those).
  */
 export function runBatchShape(cfg: TrainConfig, train: readonly TokenRow[], evalSplits: ReadonlyArray<readonly TokenRow[] | null>): BatchShape {
   const longest = (rows: readonly TokenRow[]): number => rows.reduce((m, r) => Math.max(m, r.inputIds.length), 1);
-  const B = Math.min(cfg.batch_size, train.length), T = cfg.packing ? Math.max(cfg.max_seq_len, longest(train)) : longest(train);
+  const B = trainBatchRows(cfg, train), T = cfg.packing ? Math.max(cfg.max_seq_len, longest(train)) : longest(train);
   const ev = { B: 0, T: 0 };
   for (const rows of evalSplits) {
     for (let i = 0; rows && i < rows.length; i += cfg.eval.batch_size) {

@@ -9,13 +9,13 @@ import { createBackend } from '../backend/select.ts';
 import { DataLoader } from '../data/loader.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { precisionDType } from '../backend/dtype.ts';
-import { checkTrainable, classificationPadId, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
+import { checkClassificationHead, checkTrainable, classificationPadId, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
 import { SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
-import { createAdapter, loadAdapter, type TaskType } from '../model/peft.ts';
+import { createAdapter, loadAdapter, readAdapterInfo, refusePatternedTraining, type TaskType } from '../model/peft.ts';
 import { givenLabels } from '../eval/target.ts';
 import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
@@ -25,9 +25,11 @@ import { info, warn } from '../util/log.ts';
 import { Rng } from '../util/rng.ts';
 import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
+import { loraScaling } from '../model/lora.ts';
 import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { keyError } from './config-paths.ts';
+import { shownAs } from './config-issues.ts';
 import { AdamW } from './optimizer.ts';
 import { packedTotalSteps } from './epoch-steps.ts';
 import { warmupStepsOf, type Schedule } from './schedule.ts';
@@ -51,11 +53,14 @@ export interface RunSetup {
   totalSteps: number;
 }
 
-/** `resuming`: the run folder's config is fixed, so an error about the data does not suggest changing it. */
-export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean; place?: (key: string) => string } = {}): RunSetup {
+/**
+ * `resuming`: the run folder's config is fixed, so an error about the data does not suggest changing it. `written`: the
+ * config's values as written (writtenTexts), for its warnings.
+ */
+export function setupRun(cfg: TrainConfig, opts: { resuming?: boolean; place?: (key: string) => string; written?: Readonly<Record<string, string>> } = {}): RunSetup {
   checkConfigPaths(cfg, opts.place);
   const backend = createBackend(cfg.device);
-  return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false, opts.place));
+  return closingOnError(backend, () => setupOn(cfg, backend, opts.resuming ?? false, opts.place, opts.written));
 }
 
 /**
@@ -79,25 +84,23 @@ export function closingOnError<T>(backend: Backend, fn: () => T): T {
  * The refusals of a model config that train cannot train as asked (attention dropout, a regression head; rows
  * longer than a dynamic rope's max_position_embeddings): from config.json alone.
  */
-export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
+export function checkRunTrainable(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string, v = shownAs(cfg)): void {
   checkTrainable(model, cfg.task, typeof cfg.model === 'string' ? path.join(cfg.model, 'config.json') : 'model.config');
   const dynamic = dynamicRopeRefusal(model, cfg.max_seq_len, `set max_seq_len to ${model.maxPositionEmbeddings} or less`);
-  if (dynamic) throw keyError('max_seq_len', `${cfg.max_seq_len}: ${dynamic}`, place);
+  if (dynamic) throw keyError('max_seq_len', `${v('max_seq_len')}: ${dynamic}`, place);
 }
 
-function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: (key: string) => string): RunSetup {
-  checkRunTrainable(cfg, runModelConfig(cfg), place); // before a 7B model's weights are read
+function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: (key: string) => string, written?: Readonly<Record<string, string>>): RunSetup {
+  const v = shownAs(cfg, written); // values as written (1e3), as the schema's errors quote them
+  checkRunTrainable(cfg, runModelConfig(cfg), place, v); // before a 7B model's weights are read
   // a lora.r past the model's sizes is named as such, before the memory it would take is
   const planned = plannedModelConfig(cfg);
-  checkLoraRank(cfg, planned, place);
+  checkLoraRank(cfg, planned, place, v);
+  checkAdapterAndHead(cfg, planned, place); // before the weights are read too
   checkModelFits(cfg, planned, backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' });
   const model = buildModel(cfg, backend);
   model.setActivationCheckpointing(cfg.activation_checkpointing);
-  const classification = cfg.task === 'classification';
-  if (!classification && !model.weights.lmHead) {
-    const saved = model.score ? 'it was saved for classification' : 'its checkpoint holds the base MistralModel alone';
-    throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): ${saved} (set task: classification)`, modelFolder(cfg) ?? undefined);
-  }
+  const classification = cfg.task === 'classification'; // a generation run's LM head was checked before (checkAdapterAndHead)
   checkPacking(cfg, classification, place);
   const rng = new Rng(cfg.seed);
 
@@ -107,9 +110,6 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     if (cfg.lora.init_from) {
       const adapterInfo = loadAdapter(model, cfg.lora.init_from, { trainable: true, dropout: cfg.lora.dropout });
       classificationAdapter = adapterInfo.taskType === 'SEQ_CLS';
-      if (adapterInfo.taskType === 'SEQ_CLS' && !classification) {
-        throw new UserError(`lora.init_from: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, cfg.lora.init_from);
-      }
       info(`adapter: continuing from ${cfg.lora.init_from} (r ${adapterInfo.spec.r}, alpha ${adapterInfo.spec.alpha}${adapterInfo.spec.useDora ? ', DoRA' : ''})`);
     } else {
       createAdapter(model, spec, rng, true);
@@ -139,11 +139,45 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length,
     packLength: cfg.packing ? cfg.max_seq_len : undefined, padId: model.padId, scorePadId: classificationPadId(model.cfg),
   });
-  const { perEpochSteps: _, ...steps } = planSteps(cfg, loader, train, place);
-  warnUnusedSettings(cfg, model.cfg, steps, train);
+  const { perEpochSteps: _, ...steps } = planSteps(cfg, loader, train, place, v);
+  warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
   };
+}
+
+/**
+ * lora.init_from and the head the run continues, as training loads them, from adapter_config.json and the safetensors
+ * headers alone (no weight is read), so that the dry run refuses what train refuses, and train before it reads a weight:
+ * the adapter's own refusals, per-module ranks (not trained on), a classification adapter (SEQ_CLS) for another task; a
+ * generation run on a model folder without an LM head; a classification head (the adapter's, else the model folder's own)
+ * of other classes than labels, or with its id2label's names in another order.
+ */
+export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, place?: (key: string) => string): void {
+  const dir = cfg.method === 'lora' ? cfg.lora.init_from : null;
+  const adapter = dir ? readAdapterInfo(dir, model.numLayers, model) : null;
+  if (dir && adapter) {
+    refusePatternedTraining(adapter, dir);
+    if (adapter.taskType === 'SEQ_CLS' && cfg.task !== 'classification') {
+      throw keyError('lora.init_from', `${dir}: a classification adapter (task_type SEQ_CLS) cannot continue as ${cfg.task} (set task: classification)`, place);
+    }
+    if (adapter.hasScore) checkClassificationHead(model, adapter.numLabels, path.join(dir, 'adapter_model.safetensors'));
+  }
+  if (cfg.task !== 'classification') {
+    // untied, and no lm_head.weight in the file (loadWeights' rule): saved for classification, or the base MistralModel alone
+    const saved = model.tieWordEmbeddings ? undefined : fromCheckpointHeader(cfg, (ckpt) => ckpt.has(HF_NAMES.lmHead) ? null : ckpt.has(HF_NAMES.score));
+    if (saved === undefined || saved === null) return;
+    const what = saved ? 'it was saved for classification' : 'its checkpoint holds the base MistralModel alone';
+    throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): ${what} (set task: classification)`, modelFolder(cfg) ?? undefined);
+  }
+  // the adapter's head replaces the model's; the model's own scores its id2label's classes in its rows' order: the same
+  // names in another order would train each row toward another class
+  const own = adapter?.hasScore ? null : checkpointHeadRows(cfg);
+  const rows = adapter?.hasScore ? adapter.numLabels : own;
+  if (rows !== null && rows !== cfg.labels!.length) {
+    throw keyError('labels', `${cfg.labels!.length} classes, but the classification head of the model/adapter has ${rows}`, place);
+  }
+  if (own !== null) givenLabels(cfg.labels, model.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels');
 }
 
 /** Packing, refused for classification (whose head scores one sequence per row). */
@@ -155,18 +189,18 @@ export function checkPacking(cfg: TrainConfig, classification: boolean, place?: 
  * The run's step counts as `loader` batches its data, and the schedule over them; `perEpochSteps`: each epoch's steps
  * where packed, shuffled epochs were planned one by one to count them (else null), for the dry run's epoch ends.
  */
-export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly TokenRow[], place?: (key: string) => string):
+export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly TokenRow[], place?: (key: string) => string, v = shownAs(cfg)):
   Pick<RunSetup, 'microBatchesPerEpoch' | 'stepsPerEpoch' | 'totalSteps' | 'schedule'> & { perEpochSteps: number[] | null } {
   const microBatchesPerEpoch = loader.epochBatches;
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / cfg.grad_accum);
   // with packing and shuffling the pack count varies by epoch: the schedule counts every epoch's steps
   const packed = cfg.max_steps === null && cfg.packing && cfg.shuffle
-    ? packedTotalSteps(loader, train, { epochs: cfg.epochs, packLength: cfg.max_seq_len, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, place)
+    ? packedTotalSteps(loader, train, { epochs: cfg.epochs, packLength: cfg.max_seq_len, batchSize: cfg.batch_size, gradAccum: cfg.grad_accum }, place, v('epochs'))
     : null;
   const totalSteps = cfg.max_steps ?? packed?.total ?? cfg.epochs * stepsPerEpoch;
   // past 2^53 a step count is no longer exact (the loop's step + 1 stops changing): such a run never ends anyway
   if (!Number.isSafeInteger(totalSteps)) {
-    throw keyError('epochs', `${cfg.epochs} epochs of ${cfg.packing && cfg.shuffle ? 'at least ' : ''}${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
+    throw keyError('epochs', `${v('epochs')} epochs of ${cfg.packing && cfg.shuffle ? 'at least ' : ''}${stepsPerEpoch} steps is ${totalSteps.toLocaleString('en-US')} optimizer steps, ` +
       'past 2^53 − 1, which no step count holds exactly: set max_steps (it wins over epochs), or fewer epochs', place);
   }
   const schedule: Schedule = { type: cfg.schedule.type, warmupSteps: warmupStepsOf(cfg.schedule.warmup_steps, totalSteps), totalSteps };
@@ -175,7 +209,7 @@ export function planSteps(cfg: TrainConfig, loader: DataLoader, train: readonly 
 
 /** Settings the run will not use as the user meant, each said in one line (nothing is silently ignored). */
 export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, steps: Pick<RunSetup, 'schedule' | 'microBatchesPerEpoch' | 'stepsPerEpoch'>,
-  train: readonly TokenRow[]): void {
+  train: readonly TokenRow[], v = shownAs(cfg)): void {
   const { warmupSteps, totalSteps } = steps.schedule;
   if (!cfg.data.val) {
     if (cfg.early_stopping.patience !== null) warn('early_stopping.patience is set but there is no data.val: early stopping never triggers');
@@ -184,7 +218,7 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   if (cfg.early_stopping.patience === null && cfg.early_stopping.min_delta !== 0) {
     warn('early_stopping.min_delta is set but early_stopping.patience is null (off): it is not used (best/ keeps any lower val loss)');
   }
-  if (cfg.max_steps !== null && cfg.epochs !== 1) warn(`epochs ${cfg.epochs} is set but max_steps ${cfg.max_steps} decides the run's length (it wins), so epochs is not used`);
+  if (cfg.max_steps !== null && cfg.epochs !== 1) warn(`epochs ${v('epochs')} is set but max_steps ${v('max_steps')} decides the run's length (it wins), so epochs is not used`);
   if (cfg.task !== 'classification' && cfg.labels !== null) warn(`labels is set but the task is ${cfg.task}: class names are not used (task: classification trains a classifier)`);
   if (cfg.method === 'full') {
     const defaults = TrainConfigSchema.shape.lora.parse(undefined) as Record<string, unknown>;
@@ -202,34 +236,36 @@ export function warnUnusedSettings(cfg: TrainConfig, modelCfg: MistralConfig, st
   if (same(cfg.data.val)) warn('data.val is the training data (data.train, the same file): its loss is a training loss, so best/ and early stopping follow how well the run fits its own data');
   if (same(cfg.data.test)) warn('data.test is the training data (data.train, the same file): the test scores measure the data the run was trained on');
   if (cfg.checkpoint.every_steps !== null && cfg.checkpoint.every_steps > totalSteps) {
-    warn(`checkpoint.every_steps ${cfg.checkpoint.every_steps} > the run's ${totalSteps} steps: no checkpoint is written, so --resume would have nothing to continue from`);
+    warn(`checkpoint.every_steps ${v('checkpoint.every_steps')} > the run's ${totalSteps} steps: no checkpoint is written, so --resume would have nothing to continue from`);
   }
   if (cfg.data.val && cfg.eval.every_steps !== null && cfg.eval.every_steps > totalSteps) {
-    warn(`eval.every_steps ${cfg.eval.every_steps} > the run's ${totalSteps} steps: val is evaluated only at step 0 and the last step`);
+    warn(`eval.every_steps ${v('eval.every_steps')} > the run's ${totalSteps} steps: val is evaluated only at step 0 and the last step`);
   }
   // a step's micro-batches never cross an epoch's end (trainer.ts), so more than an epoch has are never accumulated
   const perEpoch = steps.microBatchesPerEpoch;
   if (cfg.grad_accum > perEpoch) {
-    warn(`grad_accum ${cfg.grad_accum} is more than an epoch's ${perEpoch} micro-batches, and a step ends with its epoch: ` +
+    warn(`grad_accum ${v('grad_accum')} is more than an epoch's ${perEpoch} micro-batches, and a step ends with its epoch: ` +
       `each step accumulates ${perEpoch} at most (set grad_accum to ${perEpoch} or less, or raise batch_size)`);
   }
   if (warmupSteps >= totalSteps && warmupSteps > 0) {
-    const given = warmupSteps === cfg.schedule.warmup_steps ? '' : ` (${cfg.schedule.warmup_steps} of the run's steps)`;
-    warn(`schedule.warmup_steps ${warmupSteps}${given} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
+    const given = warmupSteps === cfg.schedule.warmup_steps ? v('schedule.warmup_steps') : `${warmupSteps} (${v('schedule.warmup_steps')} of the run's steps)`;
+    warn(`schedule.warmup_steps ${given} ≥ the run's ${totalSteps} steps: the learning rate never reaches optimizer.lr`);
   }
-  const lr = lrWarning(cfg);
+  const lr = lrWarning(cfg, v);
   if (lr) warn(lr);
+  const scaling = loraScalingWarning(cfg, v);
+  if (scaling) warn(scaling);
   // torch's AdamW multiplies each decayed weight by 1 − lr · weight_decay every step: at 1 that zeroes it, past 1 flips it
   const decay = cfg.optimizer.lr * cfg.optimizer.weight_decay;
   if (decay >= 1) {
-    warn(`optimizer.weight_decay ${cfg.optimizer.weight_decay} × optimizer.lr ${cfg.optimizer.lr} = ${Number(decay.toPrecision(6))} ≥ 1: each step multiplies every decayed ` +
+    warn(`optimizer.weight_decay ${v('optimizer.weight_decay')} × optimizer.lr ${v('optimizer.lr')} = ${Number(decay.toPrecision(6))} ≥ 1: each step multiplies every decayed ` +
       'weight by 1 − lr × weight_decay, which zeroes or flips it, and the loss diverges (weight_decay is usually 0 to 0.1)');
   }
-  const stopping = earlyStoppingWarning(cfg, steps.stepsPerEpoch, totalSteps);
+  const stopping = earlyStoppingWarning(cfg, steps.stepsPerEpoch, totalSteps, v);
   if (stopping) warn(stopping);
   const longest = cfg.packing ? cfg.max_seq_len : train.reduce((m, r) => Math.max(m, Math.min(r.inputIds.length, cfg.max_seq_len)), 0);
   if (longest > modelCfg.maxPositionEmbeddings) {
-    warn(`sequences of up to ${longest} tokens (max_seq_len ${cfg.max_seq_len}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
+    warn(`sequences of up to ${longest} tokens (max_seq_len ${v('max_seq_len')}) pass the model's max_position_embeddings ${modelCfg.maxPositionEmbeddings}: positions beyond it were never trained`);
   }
 }
 
@@ -244,12 +280,30 @@ const LR_RANGES = {
 } as const;
 
 /** A warning for an optimizer.lr far outside the range of its method, or null: a warning, as a tiny model may want one. */
-export function lrWarning(cfg: TrainConfig): string | null {
+export function lrWarning(cfg: TrainConfig, v = shownAs(cfg)): string | null {
   const r = LR_RANGES[cfg.method];
   const lr = cfg.optimizer.lr;
-  if (lr > r.above) return `optimizer.lr ${lr} is far above the learning rates ${r.method} trains with (about ${r.usual}): past ${r.above} every step moves each trained weight by about lr, and the loss diverges; check the exponent`;
-  if (lr < r.below) return `optimizer.lr ${lr} is far below the learning rates ${r.method} trains with (about ${r.usual}): under ${r.below} the weights barely move; check the exponent`;
+  if (lr > r.above) return `optimizer.lr ${v('optimizer.lr')} is far above the learning rates ${r.method} trains with (about ${r.usual}): past ${r.above} every step moves each trained weight by about lr, and the loss diverges; check the exponent`;
+  if (lr < r.below) return `optimizer.lr ${v('optimizer.lr')} is far below the learning rates ${r.method} trains with (about ${r.usual}): under ${r.below} the weights barely move; check the exponent`;
   return null;
+}
+
+/**
+ * The LoRA scaling (alpha / r, rsLoRA's alpha / √r) past which a config is warned: PEFT's usual alpha of r to 2r scales
+ * by 1 to 2, and the larger ones in use stay within 16 (rsLoRA's alpha = r at rank 256, alpha = 4r at rank 16); the
+ * update of B·A grows with the scaling as with the learning rate, so a scaling of hundreds is a mistyped lora.alpha.
+ */
+const MAX_USUAL_LORA_SCALING = 32;
+
+/** A warning for a LoRA scaling far past MAX_USUAL_LORA_SCALING, or null: a warning, as a small rank may want more. */
+export function loraScalingWarning(cfg: TrainConfig, v = shownAs(cfg)): string | null {
+  if (cfg.method !== 'lora') return null;
+  const { r, alpha, use_rslora: rs } = cfg.lora;
+  const scaling = loraScaling({ r, alpha, useRslora: rs, dropout: 0, targets: [] });
+  if (scaling <= MAX_USUAL_LORA_SCALING) return null;
+  const s = Number(scaling.toPrecision(6));
+  return `lora.alpha ${v('lora.alpha')} with lora.r ${v('lora.r')} scales the adapter's update by alpha / ${rs ? '√r' : 'r'} = ${s}, far past the 1 to 2 adapters train with ` +
+    `(PEFT's alpha is r to 2r; above ${MAX_USUAL_LORA_SCALING} it is likely a mistyped lora.alpha): the update grows as a learning rate ${s} times larger would, and the loss may diverge`;
 }
 
 /**
@@ -258,25 +312,25 @@ export function lrWarning(cfg: TrainConfig): string | null {
  * Val is evaluated every eval.every_steps steps, else at each epoch's end (where every epoch ends before the last
  * step but the last, so patience ≥ epochs; with max_steps, the first epoch's steps stand for each epoch's).
  */
-export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, totalSteps: number): string | null {
+export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, totalSteps: number, v = shownAs(cfg)): string | null {
   const patience = cfg.early_stopping.patience;
   if (patience === null || !cfg.data.val) return null;
   const never = 'patience runs out no sooner than the run\'s last step, so early stopping never ends the run early';
   const every = cfg.eval.every_steps;
   if (every !== null) {
     if (patience * every < totalSteps) return null;
-    return `early_stopping.patience ${patience} × eval.every_steps ${every} = ${patience * every} ≥ the run's ${totalSteps} steps: ${never} ` +
+    return `early_stopping.patience ${v('early_stopping.patience')} × eval.every_steps ${v('eval.every_steps')} = ${patience * every} ≥ the run's ${totalSteps} steps: ${never} ` +
       '(lower early_stopping.patience or eval.every_steps)';
   }
   const fix = '(lower early_stopping.patience, or set eval.every_steps)';
   if (cfg.max_steps === null) {
     if (patience < cfg.epochs) return null;
-    return `early_stopping.patience ${patience} ≥ epochs ${cfg.epochs}, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} ${fix}`;
+    return `early_stopping.patience ${v('early_stopping.patience')} ≥ epochs ${v('epochs')}, and val is evaluated at each epoch's end (eval.every_steps is null): ${never} ${fix}`;
   }
   if (patience * stepsPerEpoch < totalSteps) return null;
   const about = cfg.packing && cfg.shuffle ? 'about ' : '';
-  return `early_stopping.patience ${patience} × ${about}${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
-    `≥ max_steps ${totalSteps}: ${never} ${fix}`;
+  return `early_stopping.patience ${v('early_stopping.patience')} × ${about}${stepsPerEpoch} steps an epoch (val is evaluated at each epoch's end, eval.every_steps being null) ` +
+    `≥ max_steps ${v('max_steps')}: ${never} ${fix}`;
 }
 
 /**
@@ -286,15 +340,9 @@ export function earlyStoppingWarning(cfg: TrainConfig, stepsPerEpoch: number, to
  */
 function setupScoreHead(model: MistralModel, cfg: TrainConfig, rng: Rng, place?: (key: string) => string): void {
   const numLabels = cfg.labels!.length;
-  const loaded = model.score;
-  if (loaded && loaded.numLabels !== numLabels) {
-    throw keyError('labels', `${numLabels} classes, but the classification head of the model/adapter has ${loaded.numLabels}`, place);
-  }
+  const loaded = model.score; // its classes checked against labels before the model loaded (checkAdapterAndHead)
   const fromAdapter = cfg.lora.init_from !== null && loaded !== null && loaded.grad !== null;
   if (fromAdapter) return;
-  // the model's own head (a merged or HF classification model) scores its id2label's classes in its rows' order:
-  // the same names in another order would train each row toward another class
-  if (loaded) givenLabels(cfg.labels, model.cfg.labels, `the model's head (id2label of ${path.join(modelFolder(cfg) ?? '', 'config.json')})`, 'labels');
   const C = model.cfg.hiddenSize;
   const weight = model.backend.alloc(model.dtype, numLabels * C);
   if (loaded) {
@@ -318,16 +366,30 @@ export function plannedModelConfig(cfg: TrainConfig): MistralConfig {
   if (typeof cfg.model !== 'string' || !model.tieWordEmbeddings) return model;
   // tied, but the file holds an lm_head.weight: transformers (and the loader, tyingAsLoaded) unties it unless its
   // values are the embedding's, which only reading them would tell; the plan counts it, never under the run
-  // (a folder without its weights yet — config.json alone, to see whether a model fits before fetching it — is planned as tied)
+  const untied = fromCheckpointHeader(cfg, (ckpt) => ckpt.has(HF_NAMES.lmHead) && ckpt.has(storedName(ckpt, HF_NAMES.embed)));
+  return untied === true ? { ...model, tieWordEmbeddings: false } : model;
+}
+
+/** The rows (classes) of the model folder's own classification head (score.weight), from its header; null for none. */
+function checkpointHeadRows(cfg: TrainConfig): number | null {
+  return fromCheckpointHeader(cfg, (ckpt) => (ckpt.has(HF_NAMES.score) ? ckpt.info(HF_NAMES.score).shape[0] ?? 0 : null)) ?? null;
+}
+
+/**
+ * `read` of the model folder's safetensors headers (no weight read); undefined for random weights or a folder without
+ * its weights yet (config.json alone, to see whether a model fits before fetching it), which loading it refuses.
+ */
+function fromCheckpointHeader<T>(cfg: TrainConfig, read: (ckpt: SafetensorsCheckpoint) => T): T | undefined {
+  if (typeof cfg.model !== 'string') return undefined;
   let ckpt: SafetensorsCheckpoint;
   try {
     ckpt = SafetensorsCheckpoint.open(cfg.model);
   } catch (e) {
-    if (isUserError(e)) return model;
+    if (isUserError(e)) return undefined;
     throw e;
   }
   try {
-    return ckpt.has(HF_NAMES.lmHead) && ckpt.has(storedName(ckpt, HF_NAMES.embed)) ? { ...model, tieWordEmbeddings: false } : model;
+    return read(ckpt);
   } finally {
     ckpt.close();
   }

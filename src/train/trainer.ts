@@ -45,6 +45,8 @@ export interface TrainOptions {
   keep?: readonly string[];
   /** Where the config set the keys checked after validation (keyPlaces: file:line:column, or the flag), to name them by. */
   places?: Readonly<Record<string, string>>;
+  /** The config's values as written (readTrainConfig's writtenTexts), for its warnings. */
+  written?: Readonly<Record<string, string>>;
 }
 
 export interface TrainResult {
@@ -104,7 +106,7 @@ function trainLocked(cfg: TrainConfig, opts: TrainOptions, lock: RunLock): Train
   // a run that finished is left as it is, whatever its checkpoints: resuming it again would evaluate and write its end again
   if (resumed?.finished()) return alreadyComplete(resumed);
   resumed?.recordConfig(cfg);
-  const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places) });
+  const run = setupRun(cfg, { resuming: resume, place: placeOf(opts.places), written: opts.written });
   const result = closingOnError(run.backend, () => trainOn(cfg, opts, run, resumed, keep, lock));
   run.backend.close?.(); // the CUDA context and every device allocation, at the end of the run as on an error
   return result;

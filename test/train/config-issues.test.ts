@@ -39,6 +39,19 @@ test('every kind of refusal the schema makes reads in our words, with the key, i
     ['lora: {rank: 4}', 'c.yaml:3:8: unknown key "lora.rank" (did you mean "lora.r"?)'],
   ];
   for (const [line, expected] of cases) assert.equal(refusal(line), expected);
+  // none of the forms a key takes, a value a refinement refuses: the value given too, as written
+  assert.equal(refusal('model: 5.0'), 'c.yaml:3:1: model: must be a model folder path, or {config: CONFIG, init: random} (got 5.0)');
+  assert.equal(refusal('schedule: {warmup_steps: 1.50}'), "c.yaml:3:12: schedule.warmup_steps: must be a whole number of steps below 2^53, or a fraction of the run's steps below 1 (got 1.50)");
+  // a key path written as one key (the flags' way): was "unknown key "lora.r" (did you mean "lora"?)" at no line
+  assert.equal(refusal('lora.r: 4'), 'c.yaml:3:1: unknown key "lora.r": YAML reads a dotted key as one key, not a path (a flag, --lora.r, reads it so): nest it, lora: {r: …}');
+  assert.equal(refusal('lora: {target_modules.0: q_proj}'), 'c.yaml:3:8: unknown key "lora.target_modules.0" (did you mean "lora.target_modules"?)');
+  // several data files for one split: one file is read, which prepare makes of several
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: [a.jsonl, b.jsonl]}\n')), /c\.yaml:2:8: data\.train: must be a string \(got a list of 2\) \(one file: mistral-tune prepare --input a\.jsonl b\.jsonl … --out DIR merges them, its DIR\/train\.jsonl is data\.train\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t, val: [a.jsonl, b.jsonl]}\n')), /\(one file: mistral-tune prepare --val a\.jsonl --val b\.jsonl … --out DIR merges them, its DIR\/val\.jsonl is data\.val\)$/);
+  // a section of another tool's config (axolotl's, a wrapper's) around keys that are top-level here
+  assert.equal(refusal('training: {epochs: 3, batch_size: 4}'), 'c.yaml:3:1: unknown key "training": its keys epochs, batch_size are top-level keys here: write them without "training:"');
+  // a required key of several forms left out is said to be missing, as the others are (its error gave the forms alone)
+  assert.throws(() => loadTrainConfig(file('data: {train: t}\n')), /^UserError: .*c\.yaml: model: missing \(HF model folder .*, or \{config, init: random\} for random weights\)$/);
   // no trace of zod's wording in any of them
   for (const [line] of cases) assert.doesNotMatch(refusal(line), /Too (small|big)|Invalid (input|option)|expected .*, received|>=|<=/);
 });

@@ -51,7 +51,17 @@ test('a missing data file, model folder or config.json is named with the line of
   assert.throws(() => check('data: {train: train.jsonl}\nmodel: empty\n'),
     { message: `${f}:2:1: model: ${path.join(dir, 'empty', 'config.json')}: model config not found (a model folder needs config.json)` });
   assert.throws(() => check('model: model\ndata: {train: train.jsonl, test: model}\n'), { message: new RegExp(`^${f}:2:28: data.test: .*: a folder, not a data file`) });
+  // a Hugging Face Hub id, which a new user may write for model: said to be one, with what to do
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: mistralai/Mistral-7B-v0.1\n'),
+    { message: `${f}:2:1: model: ${path.join(dir, 'mistralai', 'Mistral-7B-v0.1')}: model folder not found (set model; if mistralai/Mistral-7B-v0.1 is a ` +
+      'Hugging Face Hub id, download its files from https://huggingface.co/mistralai/Mistral-7B-v0.1 into a folder and set model to that folder)' });
+  // a random model's config.json (a file, or the folder that holds it): was named by its key alone
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel:\n  init: random\n  config: nope.json\n'),
+    { message: `${f}:4:3: model.config: ${path.join(dir, 'nope.json')}: config not found (set model.config to an HF config.json, or to its keys inline)` });
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: {init: random, config: empty}\n'),
+    { message: `${f}:2:23: model.config: ${path.join(dir, 'empty', 'config.json')}: config not found (set model.config to an HF config.json, or to its keys inline)` });
   check('model: model\ndata: {train: train.jsonl}\n');
+  check('model: {init: random, config: model}\ndata: {train: train.jsonl}\n');
 });
 
 test('a path set by a flag is named by the flag; lora.init_from, read while loading, by its line too', () => {

@@ -137,6 +137,9 @@ test('a value YAML read otherwise than meant says so: yes/on (strings in YAML 1.
   // a list given as a comma-separated string (on the command line), and other tools' names for values
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\n'), [['optimizer.betas', '0.9,0.95']]), /--optimizer\.betas: .* \(a list: write \[0\.9, 0\.95\]\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: neg,pos\n')), /labels: .* \(a list: write \[neg, pos\]\)$/);
+  // separated by spaces (as a shell list is): "[neg pos]" would be the one class "neg pos"
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: neg pos\n')), /labels: .* \(a list: write \[neg, pos\]\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: classification\nlabels: very bad, good\n')), /labels: .* \(a list: write \[very bad, good\]\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ntask: CAUSAL_LM\n')), /task: .* \(PEFT's CAUSAL_LM is task: generation\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nprecision: fp16\n')), /precision: .* \(fp16 is not offered: bf16 or fp32\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\ndevice: mps\n')), /device: .* \(Apple's GPUs \(mps\) are not offered: cpu, or cuda on an NVIDIA GPU\)$/);
@@ -173,10 +176,10 @@ test('lora.target_modules: "all-linear" (PEFT\'s) is the 7 projections; a string
 test('schedule.warmup_steps: whole steps, or a fraction below 1 of the run\'s steps', () => {
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 0.03}\n')).schedule.warmup_steps, 0.03);
   assert.equal(loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 1}\n')).schedule.warmup_steps, 1);
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 2.5}\n')), /schedule\.warmup_steps: a whole number of steps below 2\^53, or a fraction of the run's steps below 1/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 2.5}\n')), /schedule\.warmup_steps: must be a whole number of steps below 2\^53, or a fraction of the run's steps below 1/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: -1}\n')), /schedule\.warmup_steps/);
   // 1e300 is whole to JavaScript, but no count of steps (the dry run wrote its 301 digits)
-  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 1e300}\n')), /schedule\.warmup_steps: a whole number of steps below 2\^53, or a fraction/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {warmup_steps: 1e300}\n')), /schedule\.warmup_steps: must be a whole number of steps below 2\^53, or a fraction of the run's steps below 1 \(got 1e300\)/);
   assert.equal(warmupStepsOf(0.03, 100), 3);
   assert.equal(warmupStepsOf(0.031, 100), 4);
   assert.equal(warmupStepsOf(0, 100), 0);
@@ -290,7 +293,7 @@ test('lora.init_from with a classification adapter in a generation run is refuse
   const dir = tempDir('mt-init-cls-');
   fs.writeFileSync(path.join(dir, 'train.jsonl'), '{"input_ids": [1, 5, 9, 13]}\n');
   const cfg = validate({ model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, lora: { init_from: path.join(TINY_CLS, 'adapter_init') }, output_dir: path.join(dir, 'run') }, 'test');
-  assert.throws(() => setupRun(cfg), /lora\.init_from: a classification adapter \(task_type SEQ_CLS\) cannot continue as generation/);
+  assert.throws(() => setupRun(cfg), /^UserError: lora\.init_from: .*adapter_init: a classification adapter \(task_type SEQ_CLS\) cannot continue as generation/);
 });
 
 test('a model whose config.json has attention_dropout > 0 is refused at setup (transformers would drop attention weights in training), naming the key', async () => {

@@ -136,3 +136,28 @@ test('training a model whose weights alone exceed the machine is refused before 
   }, 'test');
   assert.throws(() => setupRun(cfg), /^UserError: model\.config: the model's weights \(160694\.1 GiB\) and trainable state \(.* GiB\) alone take more than this machine's RAM, .* GiB: the weights alone take .*\(see train --dry-run\)$/);
 });
+
+test('a packed run\'s batches are sized by the packs the loader makes, not by the examples: the plan holds the largest batch the run draws, no more than it can', () => {
+  setQuiet(true);
+  try {
+    // 12 examples of 4 tokens pack into 1 sequence of 64 (file order): batches of 1 row, which the plan sized as 12;
+    // shuffled, 30 examples of 1–13 tokens make 16 to 19 packs of 16 by epoch (batches of up to 19 rows, planned as 30)
+    const few = path.join(dir, 'few-packed.jsonl');
+    fs.writeFileSync(few, Array.from({ length: 12 }, (_, i) => JSON.stringify({ input_ids: [1, 5 + i, 7, 9] })).join('\n') + '\n');
+    const varied = path.join(dir, 'varied-packed.jsonl');
+    fs.writeFileSync(varied, Array.from({ length: 30 }, (_, i) => JSON.stringify({ input_ids: Array.from({ length: 1 + ((i * 7) % 13) }, () => 5) })).join('\n') + '\n');
+    for (const [train, extra] of [[few, { max_seq_len: 64, shuffle: false }], [varied, { max_seq_len: 16, shuffle: true, epochs: 6 }]] as const) {
+      const cfg = validate({
+        model: { config: SMALL, init: 'random' }, data: { train }, batch_size: 32, device: 'cpu', packing: true, eval: { samples: 0 }, output_dir: path.join(dir, 'run'), ...extra,
+      }, 'test');
+      const run = setupRun(cfg);
+      run.backend.close?.();
+      let most = 0; // the rows of the largest batch the run's loader draws, epoch after epoch
+      for (let i = 0; i < run.totalSteps * cfg.grad_accum; i++) most = Math.max(most, run.loader.next().batch.B);
+      const { shape } = dryRun(cfg);
+      assert.equal(shape.B, most, train);
+    }
+  } finally {
+    setQuiet(false);
+  }
+});

@@ -55,7 +55,7 @@ test('the schema takes {config, init: random} with the keys inline or a config.j
   assert.throws(() => loadTrainConfig(writeConfig('typo', { ...base, model: { config: TINY, inti: 'random' } })),
     /unknown key "model\.inti" \(did you mean "model\.init"\?\)/);
   assert.throws(() => loadTrainConfig(writeConfig('zeros', { ...base, model: { config: TINY, init: 'zeros' } })), /model\.init: /);
-  assert.throws(() => loadTrainConfig(writeConfig('num', { ...base, model: 3 })), /model: a model folder path, or \{config: CONFIG, init: random\}/);
+  assert.throws(() => loadTrainConfig(writeConfig('num', { ...base, model: 3 })), /model: must be a model folder path, or \{config: CONFIG, init: random\} \(got 3\)/);
 });
 
 test('train with a random 32000-vocabulary model on the CPU: the bundled tokenizer reads text, the loss is finite, the run records the model', () => {
@@ -100,9 +100,10 @@ test('--dry-run plans a Mistral-7B-shaped random model without drawing a weight'
   const file = writeConfig('dry', { ...base, model: { config: MISTRAL_7B, init: 'random' }, lora: { r: 16 }, batch_size: 1, precision: 'bf16' });
   const t0 = performance.now();
   const r = cli(['train', file, '--dry-run', '--json']);
-  assert.equal(r.status, 0, r.stderr);
+  const plan = JSON.parse(r.stdout) as { weights_bytes: number; precision: string; fits: boolean | null };
+  // exit 2 where this machine's memory does not hold it (the plan is printed all the same)
+  assert.equal(r.status, plan.fits === false ? 2 : 0, r.stderr);
   assert.ok(performance.now() - t0 < 20_000, 'no 7B of weights were drawn');
-  const plan = JSON.parse(r.stdout) as { weights_bytes: number; precision: string };
   // 7.24e9 parameters in bf16
   assert.ok(plan.weights_bytes > 14e9 && plan.weights_bytes < 14.6e9, `weights ${plan.weights_bytes}`);
 });

@@ -1,0 +1,73 @@
+// The warnings a config gets (train and --dry-run give the same): a LoRA scaling far past what adapters train with, and
+// each warned value quoted as it was written in the YAML or on the command line (`1e3`, not 1000), as errors quote it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readTrainConfig, validate } from '../../src/train/config.ts';
+import { dryRun } from '../../src/train/dry-run.ts';
+import { keyPlaces } from '../../src/train/config-paths.ts';
+import { setupRun } from '../../src/train/setup.ts';
+import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { captureStderr, quietly } from '../tokenizer/helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const dir = tempDir('mt-config-warnings-');
+const ROOT = path.join(FIXTURES, '..', '..');
+fs.writeFileSync(path.join(dir, 'train.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9] })).join('\n') + '\n');
+const BASE = { model: TINY_BASE, data: { train: path.join(dir, 'train.jsonl') }, batch_size: 2, eval: { samples: 0 }, device: 'cpu', output_dir: path.join(dir, 'run') };
+
+/** The warnings of a dry run of BASE with `extra` (the fixture's tokenizer warning, said on every run, left out). */
+function warnings(extra: Record<string, unknown>): string[] {
+  const { stderr } = captureStderr(() => quietly(() => dryRun(validate({ ...BASE, ...extra }, 'test'))));
+  return stderr.split('\n').filter((l) => l.startsWith('warning: ') && !l.includes('tokenizer'));
+}
+
+test('a LoRA scaling far past the usual (alpha / r of 2000: a mistyped lora.alpha) is warned, not refused; the usual ones are not', () => {
+  assert.deepEqual(warnings({ lora: { r: 8, alpha: 16000 } }), ['warning: lora.alpha 16000 with lora.r 8 scales the adapter\'s update by alpha / r = 2000, ' +
+    'far past the 1 to 2 adapters train with (PEFT\'s alpha is r to 2r; above 32 it is likely a mistyped lora.alpha): the update grows as a learning rate ' +
+    '2000 times larger would, and the loss may diverge']);
+  assert.match(warnings({ lora: { r: 16, alpha: 8000, use_rslora: true } }).join('\n'), /^warning: lora\.alpha 8000 with lora\.r 16 scales the adapter's update by alpha \/ √r = 2000, /);
+  // alpha = r to 2r, a QLoRA-style alpha below r, rsLoRA's alpha = r, or 4r (16 at r 16), and 32 itself: no warning
+  for (const lora of [{ r: 8, alpha: 16 }, { r: 32, alpha: 8 }, { r: 16, alpha: 16, use_rslora: true }, { r: 16, alpha: 64, use_rslora: true }, { r: 2, alpha: 64 }]) {
+    assert.deepEqual(warnings({ lora }), [], JSON.stringify(lora));
+  }
+});
+
+test('a warning quotes the value as it was written (1e3, 2.0; in the YAML or a flag), as errors do, in train and --dry-run alike', () => {
+  const file = path.join(dir, 'written.yaml');
+  fs.writeFileSync(file, [`model: ${TINY_BASE}`, `data: {train: ${path.join(dir, 'train.jsonl')}}`, 'eval: {samples: 0}', 'device: cpu', `output_dir: ${path.join(dir, 'run-written')}`,
+    'batch_size: 2', 'optimizer:', '  lr: 1e3', '  weight_decay: 1.0e1', 'epochs: 2.0', 'max_steps: 3'].join('\n') + '\n');
+  const expected = [
+    "warning: epochs 2.0 is set but max_steps 3 decides the run's length (it wins), so epochs is not used",
+    'warning: optimizer.lr 1e3 is far above the learning rates LoRA trains with (about 1e-5 to 1e-3): past 0.1 every step moves each trained weight by about lr, ' +
+      'and the loss diverges; check the exponent',
+    "warning: lora.alpha 1.6e4 with lora.r 8 scales the adapter's update by alpha / r = 2000, far past the 1 to 2 adapters train with (PEFT's alpha is r to 2r; " +
+      'above 32 it is likely a mistyped lora.alpha): the update grows as a learning rate 2000 times larger would, and the loss may diverge',
+    'warning: optimizer.weight_decay 1.0e1 × optimizer.lr 1e3 = 10000 ≥ 1: each step multiplies every decayed weight by 1 − lr × weight_decay, which zeroes or flips it, ' +
+      'and the loss diverges (weight_decay is usually 0 to 0.1)',
+  ];
+  const { cfg, written } = readTrainConfig(file, [['lora.alpha', '1.6e4']]);
+  const { stderr } = captureStderr(() => quietly(() => setupRun(cfg, { written }).backend.close?.()));
+  assert.deepEqual(stderr.split('\n').filter((l) => l.startsWith('warning: ') && !l.includes('tokenizer')), expected);
+  const dry = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', file, '--dry-run', '--lora.alpha', '1.6e4'], { encoding: 'utf8' });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.deepEqual(dry.stderr.split('\n').filter((l) => l.startsWith('warning: ') && !l.includes('tokenizer')), expected);
+});
+
+test('a value refused against the model or the data after validation is quoted as written too (lora.r 1.0e9, epochs 9.0e15)', () => {
+  const refusal = (lines: string[]): string => {
+    const file = path.join(dir, 'refused.yaml');
+    fs.writeFileSync(file, [`model: ${TINY_BASE}`, `data: {train: ${path.join(dir, 'train.jsonl')}}`, 'eval: {samples: 0}', 'device: cpu', `output_dir: ${path.join(dir, 'run-refused')}`, ...lines].join('\n') + '\n');
+    const { cfg, place, written } = readTrainConfig(file);
+    try {
+      quietly(() => dryRun(cfg, { places: keyPlaces(place), written }));
+    } catch (e) {
+      return (e as Error).message.replace(`${file}:`, 'c.yaml:');
+    }
+    throw new Error('accepted');
+  };
+  assert.match(refusal(['lora: {r: 1.0e9}']), /^c\.yaml:6:8: lora\.r: 1\.0e9 is larger than /);
+  assert.match(refusal(['epochs: 9.0e15']), /^c\.yaml:6:1: epochs: 9\.0e15 epochs of 2 steps is 18,000,000,000,000,000 optimizer steps, past 2\^53 − 1/);
+});

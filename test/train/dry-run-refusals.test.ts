@@ -1,0 +1,125 @@
+// `train --dry-run` refuses what train refuses, in train's words: a classification adapter (lora.init_from) whose head
+// does not have the config's classes, or one given to a generation run (the dry run said "fits" for both, and train
+// then refused), read from its adapter_config.json and safetensors header alone. And a plan that does not fit exits 2.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadTrainConfig, validate } from '../../src/train/config.ts';
+import { dryRun, dryRunRefusal } from '../../src/train/dry-run.ts';
+import { setupRun } from '../../src/train/setup.ts';
+import { setQuiet } from '../../src/util/log.ts';
+import { FIXTURES, makeTokenizerModel, TINY_BASE } from '../helpers.ts';
+import { tempDir } from '../temp-dir.ts';
+
+const dir = tempDir('mt-dry-refusals-');
+const ROOT = path.join(FIXTURES, '..', '..');
+const CLS_ADAPTER = path.join(FIXTURES, 'hf-tiny-mistral-cls', 'adapter_init'); // SEQ_CLS, a head of 3 classes
+for (const classes of ['ab', 'abc']) {
+  fs.writeFileSync(path.join(dir, `${classes}.jsonl`), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9], label: classes[i % classes.length] })).join('\n') + '\n');
+}
+// the LABEL_i classes of a model folder's own head (makeTokenizerModel's id2label)
+fs.writeFileSync(path.join(dir, 'named.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9], label: `LABEL_${i % 3}` })).join('\n') + '\n');
+fs.writeFileSync(path.join(dir, 'ids.jsonl'), Array.from({ length: 6 }, (_, i) => JSON.stringify({ input_ids: [1, 5, 7 + i, 9] })).join('\n') + '\n');
+
+/** A config file of these lines (YAML) over a few defaults, read as train reads it. */
+function config(name: string, lines: string[]): string {
+  const file = path.join(dir, `${name}.yaml`);
+  const defaults = [`model: ${TINY_BASE}`, 'max_steps: 1', 'eval: {samples: 0}', 'device: cpu', `output_dir: ${path.join(dir, `run-${name}`)}`];
+  const keyOf = (line: string): string => line.split(':')[0]!;
+  fs.writeFileSync(file, [...defaults.filter((d) => !lines.some((l) => keyOf(l) === keyOf(d))), ...lines].join('\n') + '\n');
+  return file;
+}
+
+/** The error train's setup gives for this config (null: none), and the dry run's. */
+function refusals(file: string): { train: string | null; dry: string | null } {
+  const cfg = loadTrainConfig(file);
+  const message = (fn: () => void): string | null => {
+    try {
+      fn();
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+  setQuiet(true);
+  try {
+    return { train: message(() => setupRun(cfg).backend.close?.()), dry: message(() => dryRun(cfg)) };
+  } finally {
+    setQuiet(false);
+  }
+}
+
+test('a classification adapter whose head has other classes than labels: the dry run refuses it as train does', () => {
+  const r = refusals(config('cls-two', ['task: classification', 'labels: [a, b]', `data: {train: ${path.join(dir, 'ab.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`]));
+  assert.match(r.train ?? '', /labels: 2 classes, but the classification head of .* has 3/);
+  assert.equal(r.dry, r.train);
+  const ok = refusals(config('cls-three', ['task: classification', 'labels: [a, b, c]', `data: {train: ${path.join(dir, 'abc.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`]));
+  assert.deepEqual(ok, { train: null, dry: null });
+});
+
+test('a classification adapter given to a generation run: the dry run refuses it as train does', () => {
+  const r = refusals(config('gen', ['task: generation', `data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${CLS_ADAPTER}}`]));
+  assert.match(r.train ?? '', /a classification adapter \(task_type SEQ_CLS\) cannot continue as generation \(set task: classification\)/);
+  assert.equal(r.dry, r.train);
+});
+
+test('an adapter made for a model of other sizes: the dry run refuses its tensors as train does, from the header', async () => {
+  // two layers, as the fixture's adapter has, but hidden size 32 where the adapter's factors are of 64
+  const model = await makeTokenizerModel(path.join(dir, 'narrow'), 0, { config: { num_hidden_layers: 2 } });
+  const r = refusals(config('narrow', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`, `lora: {init_from: ${path.join(FIXTURES, 'hf-tiny-mistral', 'adapter_init')}}`]));
+  assert.match(r.train ?? '', /adapter_model\.safetensors: tensor "base_model\.model\.model\.layers\.0\.mlp\.down_proj\.lora_A\.weight" has shape \[4, 160\], expected \[4, 64\]$/);
+  assert.equal(r.dry, r.train);
+});
+
+test("a classification model's own head: other classes than labels, or its id2label's names in another order, refused by the dry run as by train", async () => {
+  const model = await makeTokenizerModel(path.join(dir, 'cls-model'), 0, { classes: 3 }); // id2label LABEL_0, LABEL_1, LABEL_2
+  const lines = (labels: string, data: string): string[] => [`model: ${model}`, 'task: classification', `labels: [${labels}]`, `data: {train: ${path.join(dir, data)}}`];
+  const two = refusals(config('head-two', lines('a, b', 'ab.jsonl')));
+  assert.match(two.train ?? '', /labels: 2 classes, but the classification head of the model\/adapter has 3/);
+  assert.equal(two.dry, two.train);
+  const swapped = refusals(config('head-swapped', lines('LABEL_1, LABEL_0, LABEL_2', 'named.jsonl')));
+  assert.match(swapped.train ?? '', /labels: "LABEL_1" is class 1 of the model's head/);
+  assert.equal(swapped.dry, swapped.train);
+});
+
+test('a generation run on a model folder saved for classification (no lm_head): the dry run refuses it as train does', async () => {
+  const model = await makeTokenizerModel(path.join(dir, 'cls-untied'), 0, { classes: 3, config: { tie_word_embeddings: false } }); // score.weight, no lm_head.weight
+  const r = refusals(config('no-lm-head', [`model: ${model}`, `data: {train: ${path.join(dir, 'ids.jsonl')}}`]));
+  assert.match(r.train ?? '', /task: generation needs an LM head, and this model has none \(lm_head\.weight\): it was saved for classification \(set task: classification\)$/);
+  assert.equal(r.dry, r.train);
+});
+
+test('a dry run whose plan does not fit, or whose output_dir train refuses, prints its plan and exits 2 with one error line', () => {
+  const file = config('big', [`data: {train: ${path.join(dir, 'ids.jsonl')}}`, 'packing: true', 'max_seq_len: 40000', 'batch_size: 1']);
+  const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mistral-tune.js'), 'train', file, '--dry-run', ...args], { encoding: 'utf8' });
+  const errors = (stderr: string): string[] => stderr.split('\n').filter((l) => l.startsWith('error:'));
+  const big = cli();
+  assert.equal(big.status, 2, big.stderr);
+  assert.match(big.stdout, /→ does NOT fit: sequences of 40,000 tokens need/);
+  assert.deepEqual(errors(big.stderr), ['error: the run does not fit: sequences of 40,000 tokens need 23.9 GiB of attention workspace on the CPU, more than its 4.0 GiB: lower max_seq_len, or batch_size / eval.batch_size']);
+  // an output_dir train would not empty (a folder of the user's): refused as train refuses it, after the plan (--json here)
+  const mine = path.join(dir, 'mine');
+  fs.mkdirSync(mine, { recursive: true });
+  fs.writeFileSync(path.join(mine, 'notes.txt'), 'mine\n');
+  const r = cli('--max_seq_len', '64', '--output_dir', mine, '--json');
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { fits: boolean }).fits, true);
+  assert.match(errors(r.stderr).join('\n'), /^error: .*mine: output_dir exists and is not empty, and is not a run directory made by mistral-tune train [^\n]*$/);
+});
+
+test("a plan past the memory available: the dry run's error says by how much, and what would make it fit", () => {
+  const cfg = validate({
+    model: { config: { vocab_size: 512, hidden_size: 64, intermediate_size: 160, num_hidden_layers: 1e8, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16 }, init: 'random' },
+    data: { train: path.join(dir, 'ids.jsonl') }, device: 'cpu', eval: { samples: 0 }, output_dir: path.join(dir, 'run-huge'),
+  }, 'test');
+  setQuiet(true);
+  try {
+    const r = dryRun(cfg);
+    assert.equal(r.fits, false);
+    assert.match(dryRunRefusal(r, cfg) ?? '', /^the run does not fit: its memory plan totals [\d.]+ GiB, more than the [\d.]+ GiB available: the weights alone take .*, or a device with more memory$/);
+  } finally {
+    setQuiet(false);
+  }
+});
