@@ -45,7 +45,9 @@ const BOOT = workerBoot(threadModule('report-thread', import.meta.url), `
     require('node:worker_threads').parentPort.postMessage({ failed: e instanceof Error ? e.message : String(e) });`);
 
 interface Job {
-  bytes: Buffer;
+  /** Reads the report when its parse starts (its bytes, or why there are none): a queued report holds no bytes, so 100
+   * runs of 12 MB reports waiting for the thread held 1.2 GB when each was read as it was queued. */
+  load: () => Buffer | ReportPayload;
   resolve: (report: ReportPayload) => void;
   timer?: NodeJS.Timeout;
   /** Stops listening to the caller's abort signal. */
@@ -62,14 +64,14 @@ class ReportParser {
   private current: Job | null = null;
 
   /**
-   * What the page is sent of the report whose (UTF-8) bytes are `bytes`, which are handed over to the thread (emptied
-   * here). Aborting `signal` drops it from the queue, or stops the thread reading it (a hostile report holds one up to
+   * What the page is sent of the report whose (UTF-8) bytes `load` gives when its turn comes (handed over to the thread,
+   * emptied here), or what `load` gives instead (why it could not be read). Aborting `signal` drops it from the queue, or stops the thread reading it (a hostile report holds one up to
    * PARSE_MS, and keeps the process alive meanwhile); it then resolves to PARSE_STOPPED.
    */
-  parse(bytes: Buffer, signal?: AbortSignal): Promise<ReportPayload> {
+  parse(load: () => Buffer | ReportPayload, signal?: AbortSignal): Promise<ReportPayload> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve(PARSE_STOPPED);
-      const job: Job = { bytes, resolve };
+      const job: Job = { load, resolve };
       if (signal) {
         const onAbort = (): void => this.stop(job);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -98,6 +100,8 @@ class ReportParser {
       return;
     }
     const job = (this.current = this.queue.shift()!);
+    const loaded = job.load();
+    if (!Buffer.isBuffer(loaded)) return this.finish(job, loaded);
     let w: Worker;
     try {
       w = this.worker ??= this.start();
@@ -109,8 +113,8 @@ class ReportParser {
     job.timer = setTimeout(() => this.fail(w, `report.json took over ${PARSE_MS / 1000} s to read, too long to show here; open it raw`), PARSE_MS);
     job.timer.unref();
     // a Buffer of its own memory (not a slice of node's pool) is moved, not copied; one that shares it is copied
-    const own = job.bytes.byteOffset === 0 && job.bytes.byteLength === job.bytes.buffer.byteLength;
-    const bytes = own ? job.bytes : Buffer.from(job.bytes);
+    const own = loaded.byteOffset === 0 && loaded.byteLength === loaded.buffer.byteLength;
+    const bytes = own ? loaded : Buffer.from(loaded);
     w.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   }
 

@@ -13,11 +13,11 @@ interface Inside {
 
 test('a late answer of a thread stopped for taking too long is not taken for the next report\'s', { timeout: 30_000 }, async () => {
   const inside = reportParser as unknown as Inside;
-  const first = reportParser.parse(Buffer.from('{"run": "a"}'));
+  const first = reportParser.parse(() => Buffer.from('{"run": "a"}'));
   const stopped = inside.worker!;
   inside.fail(stopped, 'report.json took over 30 s to read'); // its timer fired
   assert.deepEqual(await first, { error: 'report.json took over 30 s to read' });
-  const second = reportParser.parse(Buffer.from('{"run": "b"}'));
+  const second = reportParser.parse(() => Buffer.from('{"run": "b"}'));
   assert.notEqual(inside.worker, stopped, 'the next report is read on a new thread');
   // the stopped thread's answer for the first report, already on its way when the timer fired
   stopped.emit('message', { report: { json: { run: 'a' } } });
@@ -32,10 +32,10 @@ test('a thread that cannot be made is that report\'s error, and the next report 
   const start = inside.start;
   inside.start = () => { throw new Error('ERR_WORKER_INIT_FAILED: too many threads'); };
   try {
-    assert.deepEqual(await reportParser.parse(Buffer.from('{"run": "a"}')),
+    assert.deepEqual(await reportParser.parse(() => Buffer.from('{"run": "a"}')),
       { error: 'report.json could not be read here (its thread did not start: ERR_WORKER_INIT_FAILED: too many threads)' });
   } finally {
     inside.start = start;
   }
-  assert.deepEqual(await reportParser.parse(Buffer.from('{"run": "b"}')), { json: { run: 'b' } });
+  assert.deepEqual(await reportParser.parse(() => Buffer.from('{"run": "b"}')), { json: { run: 'b' } });
 });

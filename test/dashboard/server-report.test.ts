@@ -122,9 +122,9 @@ test('a report rewritten while parsed: the stale parse is stopped, not queued ah
 test('a parse waiting for the thread whose caller stops it is dropped from the queue, its bytes with it', async () => {
   const fake = fakeThreads();
   try {
-    const first = reportParser.parse(Buffer.from('{"run": "a"}'));
+    const first = reportParser.parse(() => Buffer.from('{"run": "a"}'));
     const stop = new AbortController();
-    const second = reportParser.parse(Buffer.from('{"run": "b"}'), stop.signal);
+    const second = reportParser.parse(() => Buffer.from('{"run": "b"}'), stop.signal);
     stop.abort();
     assert.deepEqual(await second, PARSE_STOPPED);
     assert.equal((reportParser as unknown as { queue: unknown[] }).queue.length, 0);
@@ -133,5 +133,72 @@ test('a parse waiting for the thread whose caller stops it is dropped from the q
     assert.equal(fake.threads[0]!.posted.length, 1, 'the stopped one never reached the thread');
   } finally {
     fake.restore();
+  }
+});
+
+/** Runs `f` with process.stderr's writes kept (not printed); returns what was written. */
+async function stderrOf(f: () => Promise<void>): Promise<string> {
+  const write = process.stderr.write;
+  let text = '';
+  process.stderr.write = ((chunk: string | Uint8Array): boolean => {
+    text += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await f();
+  } finally {
+    process.stderr.write = write;
+  }
+  return text;
+}
+
+test('reports waiting for the thread hold no bytes: each is read when its parse starts, as it is then', { timeout: 10_000 }, async () => {
+  // before: each was read as it was queued and held until parsed (100 runs of 12 MB reports: 1.2 GB)
+  const runs = [runWithLargeReport(), runWithLargeReport()];
+  const fake = fakeThreads();
+  try {
+    const [a, b] = runs.map((r, id) => new RunWatcher({ id, name: `run${id}`, path: r.dir }, fs.realpathSync(r.dir)));
+    a!.poll();
+    b!.poll();
+    const queue = (reportParser as unknown as { queue: object[] }).queue;
+    assert.equal(queue.length, 1, 'the second report waits');
+    assert.ok(!Object.values(queue[0]!).some((v) => Buffer.isBuffer(v) || v instanceof Uint8Array), 'holding no bytes');
+    fake.threads[0]!.emit('message', { report: { json: { steps: 7 } } });
+    assert.equal(fake.threads[0]!.posted.length, 2, 'read and sent when the first is parsed');
+    assert.match(Buffer.from(fake.threads[0]!.posted[1]!).toString('utf8'), /^\{"steps": 7\}/);
+    fake.threads[0]!.emit('message', { report: { json: { steps: 7 } } });
+    await b!.reportParsed();
+    a!.close();
+    b!.close();
+  } finally {
+    fake.restore();
+    for (const r of runs) r.cleanup();
+  }
+});
+
+test('a report appended past 16 MiB while it waits is not read: the page and the log say it is too large, once', { timeout: 10_000 }, async () => {
+  const runs = [runWithLargeReport(), runWithLargeReport()];
+  const fake = fakeThreads();
+  try {
+    const [a, b] = runs.map((r, id) => new RunWatcher({ id, name: `run${id}`, path: r.dir }, fs.realpathSync(r.dir)));
+    const log = await stderrOf(async () => {
+      a!.poll();
+      b!.poll();
+      fs.truncateSync(path.join(runs[1]!.dir, 'report.json'), 17 << 20); // appended to (sparse: no 17 MB written)
+      fake.threads[0]!.emit('message', { report: { json: { steps: 7 } } });
+      await b!.reportParsed();
+      assert.equal(fake.threads[0]!.posted.length, 1, 'its bytes never reach the thread');
+      const files = b!.poll().find((e) => e.type === 'files')!.data as { report: { error?: string } };
+      assert.equal(files.report.error, 'report.json is 17.0 MiB, too large to show here; open it raw');
+      fs.appendFileSync(path.join(runs[1]!.dir, 'report.json'), 'more');
+      b!.poll();
+    });
+    const lines = log.split('\n').filter((l) => l.includes('report.json'));
+    assert.deepEqual(lines, [`warning: dashboard: ${path.join(runs[1]!.dir, 'report.json')} is 17.0 MiB, over the 16.0 MiB the page shows; the page links to it raw`]);
+    a!.close();
+    b!.close();
+  } finally {
+    fake.restore();
+    for (const r of runs) r.cleanup();
   }
 });
