@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
+import { MAX_JSON_DEPTH, containersOver, nestsDeeperThan } from './json-depth.ts';
 
 export interface ReportPayload {
   json?: unknown;
@@ -18,8 +18,19 @@ export interface ReportPayload {
  * page links to them instead. */
 export const MAX_INLINE_BYTES = 2 << 20;
 
+/**
+ * At most this many arrays, objects and keys in report.json: train writes ~4 arrays per label (the rows of its confusion
+ * matrices) and a few dozen keys, a few thousand in all within the 16 MiB read. JSON.parse, which a thread's terminate
+ * cannot stop (the dashboard closed, the file rewritten), spent 3.7 s on 16 MiB of empty objects and 1.3 s on one object
+ * of 1.4 million keys; 100,000 of either take under 0.1 s. (16 MiB of numbers, as a report of 1,000 labels may be, ~1 s.)
+ */
+export const MAX_REPORT_CONTAINERS = 100_000;
+
 /** report.json's text → what the page is sent: the report, or why it is not shown. */
 export function parseReport(text: string): ReportPayload {
+  if (containersOver(text, MAX_REPORT_CONTAINERS)) {
+    return { error: `report.json holds over ${MAX_REPORT_CONTAINERS.toLocaleString('en')} arrays, objects and keys (train writes a few per label), too many to read here; open it raw` };
+  }
   try {
     const json = JSON.parse(text) as unknown;
     if (nestsDeeperThan(json, MAX_JSON_DEPTH)) return { error: `report.json nests more than ${MAX_JSON_DEPTH} levels deep, too deep to show here; open it raw` };

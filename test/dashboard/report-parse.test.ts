@@ -1,9 +1,11 @@
 // The thread that parses a large report.json (report-parse.ts): an answer from a thread already replaced (stopped for
-// taking too long, the answer in flight) belongs to the report it was reading, never to the next one asked.
+// taking too long, the answer in flight) belongs to the report it was reading, never to the next one asked; and a report
+// of more arrays, objects and keys than train writes is refused before JSON.parse, which nothing can stop.
 import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import { test } from 'node:test';
-import { reportParser } from '../../src/dashboard/report-parse.ts';
+import { containersOver } from '../../src/dashboard/json-depth.ts';
+import { MAX_REPORT_CONTAINERS, parseReport, reportParser } from '../../src/dashboard/report-parse.ts';
 
 /** The parser's thread and its stop, as its timer calls it (private: reached for this race alone). */
 interface Inside {
@@ -38,4 +40,17 @@ test('a thread that cannot be made is that report\'s error, and the next report 
     inside.start = start;
   }
   assert.deepEqual(await reportParser.parse(() => Buffer.from('{"run": "b"}')), { json: { run: 'b' } });
+});
+
+test('a report of more arrays, objects and keys than train writes is refused before it is parsed; brackets in strings do not count', () => {
+  // before: parsed, on a thread whose terminate waits for JSON.parse (16 MiB of {}: 3.7 s more before the dashboard exits)
+  const hostile = `[${'{},'.repeat(MAX_REPORT_CONTAINERS)}{}]`;
+  assert.deepEqual(parseReport(hostile), { error: 'report.json holds over 100,000 arrays, objects and keys (train writes a few per label), too many to read here; open it raw' });
+  const keys = `{${Array.from({ length: MAX_REPORT_CONTAINERS }, (_, i) => `"k${i}":0`).join(',')}}`;
+  assert.match(parseReport(keys).error ?? '', /^report\.json holds over 100,000 arrays, objects and keys/);
+  const text = '{"a": "[{:\\"[\\\\", "b": [1, {}]}'; // a string holding [{:"[\ , then 2 keys and 2 more containers
+  assert.deepEqual(JSON.parse(text), { a: '[{:"[\\', b: [1, {}] });
+  assert.equal(containersOver(text, 5), false);
+  assert.equal(containersOver(text, 4), true);
+  assert.deepEqual(parseReport(text), { json: { a: '[{:"[\\', b: [1, {}] } });
 });
