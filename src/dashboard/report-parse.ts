@@ -73,6 +73,10 @@ class ReportParser {
   private worker: Worker | null = null;
   private readonly queue: Job[] = [];
   private current: Job | null = null;
+  /** A thread stopped and not yet ended (null: none): terminate waits for the JSON.parse it is in, so the next report
+   * waits for it too, and no more than one thread parses at a time (a report rewritten at every poll while parsed,
+   * each parse stopped and a new thread started at once, had several parsing together, each with its heap). */
+  private ending: Promise<void> | null = null;
 
   /**
    * What the page is sent of the report whose (UTF-8) bytes `load` gives when its turn comes (handed over to the thread,
@@ -110,6 +114,7 @@ class ReportParser {
       if (this.current === null) this.worker?.unref(); // idle: it keeps no process alive
       return;
     }
+    if (this.ending !== null) return void this.ending.then(() => this.pump());
     const job = (this.current = this.queue.shift()!);
     const loaded = job.load();
     if (!Buffer.isBuffer(loaded)) return this.finish(job, loaded);
@@ -153,7 +158,10 @@ class ReportParser {
   private fail(w: Worker, error: string): void {
     if (this.worker !== w) return;
     this.worker = null;
-    void w.terminate();
+    const ending: Promise<void> = w.terminate().catch(() => 0).then(() => {
+      if (this.ending === ending) this.ending = null;
+    });
+    this.ending = ending;
     if (this.current !== null) this.finish(this.current, { error });
   }
 
