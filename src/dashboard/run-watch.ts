@@ -299,12 +299,13 @@ export class RunWatcher {
     const { fd, stat } = opened;
     try {
       if (stat.size > limit) {
-        const mib = (n: number): string => (n / 2 ** 20).toFixed(1);
+        // in bytes when a tenth of a MiB would not tell it from the bound (16.0 MiB, over the 16 MiB shown)
+        const size = stat.size - limit < 0.05 * 2 ** 20 ? `${stat.size.toLocaleString('en')} bytes` : `${(stat.size / 2 ** 20).toFixed(1)} MiB`;
         if (!this.tooLarge.has(name)) {
           this.tooLarge.add(name);
-          warn(`dashboard: ${path.join(this.info.path, name)} is ${mib(stat.size)} MiB, over the ${mib(limit)} MiB the page shows; the page links to it raw`);
+          warn(`dashboard: ${path.join(this.info.path, name)} is ${size}, over the ${limit / 2 ** 20} MiB the page shows; the page links to it raw`);
         }
-        return { error: `${name} is ${mib(stat.size)} MiB, too large to show here; open it raw`, tooLarge: true };
+        return { error: `${name} is ${size}, too large to show here; open it raw`, tooLarge: true };
       }
       this.tooLarge.delete(name);
       // memory of its own (not node's pool), so that the report's bytes are moved to its thread, not copied

@@ -193,11 +193,12 @@ test('a report appended past 16 MiB while it waits is not read: the page and the
       assert.equal(fake.threads[0]!.posted.length, 1, 'its bytes never reach the thread');
       const files = b!.poll().find((e) => e.type === 'files')!.data as { report: { error?: string } };
       assert.equal(files.report.error, 'report.json is 17.0 MiB, too large to show here; open it raw');
-      fs.appendFileSync(path.join(runs[1]!.dir, 'report.json'), 'more');
-      b!.poll();
+      fs.truncateSync(path.join(runs[1]!.dir, 'report.json'), (16 << 20) + 7);
+      const cut = b!.poll().find((e) => e.type === 'files')!.data as { report: { error?: string } };
+      assert.equal(cut.report.error, 'report.json is 16,777,223 bytes, too large to show here; open it raw', 'not "16.0 MiB"');
     });
     const lines = log.split('\n').filter((l) => l.includes('report.json'));
-    assert.deepEqual(lines, [`warning: dashboard: ${path.join(runs[1]!.dir, 'report.json')} is 17.0 MiB, over the 16.0 MiB the page shows; the page links to it raw`]);
+    assert.deepEqual(lines, [`warning: dashboard: ${path.join(runs[1]!.dir, 'report.json')} is 17.0 MiB, over the 16 MiB the page shows; the page links to it raw`]);
     a!.close();
     b!.close();
   } finally {
