@@ -2,8 +2,8 @@
 // (events, the snapshot) and the page walks report.json recursively: a hostile file of a million nested
 // brackets parses fine but overflows the stack of JSON.stringify, which answered 500 for every run. A YAML text
 // is checked before it is parsed: the yaml parser spends seconds on deeply nested flow collections before it fails.
-// And how many arrays, objects and keys a JSON text holds, counted before it is parsed (containersOver): JSON.parse
-// cannot be stopped, and its time goes mostly to them.
+// A JSON text whose depth, or number of arrays, objects and keys, is past a bound is found before it is parsed
+// (jsonTooCostly): JSON.parse cannot be stopped, and its time goes mostly to them.
 
 /** At most this many nested arrays/objects in report.json or a metrics row (train writes 3). */
 export const MAX_JSON_DEPTH = 64;
@@ -36,11 +36,14 @@ export function bracketsNestDeeperThan(text: string, limit: number): boolean {
 }
 
 /**
- * True when the JSON text `text` holds more than `limit` arrays, objects and keys together: its `[`, `{` and `:` outside
- * strings (a string's `\"` does not end it). A loop over the text (~20 ms for 16 MiB) that, unlike JSON.parse, a thread's terminate stops.
+ * What makes the JSON text `text` too costly to parse and show, found before it is parsed: 'deep' when its arrays and
+ * objects nest more than `maxDepth` deep, 'many' when it holds more than `maxCount` arrays, objects and keys together
+ * (its `[`, `{` and `:` outside strings; a string's `\"` does not end it); null otherwise. Exact for valid JSON. A loop
+ * over the text (~50 ms for 16 MiB) that, unlike JSON.parse, a thread's terminate stops.
  */
-export function containersOver(text: string, limit: number): boolean {
+export function jsonTooCostly(text: string, maxDepth: number, maxCount: number): 'deep' | 'many' | null {
   let count = 0;
+  let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -48,7 +51,12 @@ export function containersOver(text: string, limit: number): boolean {
       if (c === 0x5c) i++; // the escaped character, a quote perhaps
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
-    else if ((c === 0x5b || c === 0x7b || c === 0x3a) && ++count > limit) return true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > maxDepth) return 'deep';
+      if (++count > maxCount) return 'many';
+    } else if (c === 0x5d || c === 0x7d) {
+      if (depth > 0) depth--;
+    } else if (c === 0x3a && ++count > maxCount) return 'many';
   }
-  return false;
+  return null;
 }

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
-import { MAX_JSON_DEPTH, containersOver, nestsDeeperThan } from './json-depth.ts';
+import { MAX_JSON_DEPTH, jsonTooCostly } from './json-depth.ts';
 
 export interface ReportPayload {
   json?: unknown;
@@ -28,12 +28,13 @@ export const MAX_REPORT_CONTAINERS = 100_000;
 
 /** report.json's text → what the page is sent: the report, or why it is not shown. */
 export function parseReport(text: string): ReportPayload {
-  if (containersOver(text, MAX_REPORT_CONTAINERS)) {
+  const costly = jsonTooCostly(text, MAX_JSON_DEPTH, MAX_REPORT_CONTAINERS);
+  if (costly === 'deep') return { error: `report.json nests more than ${MAX_JSON_DEPTH} levels deep, too deep to show here; open it raw` };
+  if (costly === 'many') {
     return { error: `report.json holds over ${MAX_REPORT_CONTAINERS.toLocaleString('en')} arrays, objects and keys (train writes a few per label), too many to read here; open it raw` };
   }
   try {
     const json = JSON.parse(text) as unknown;
-    if (nestsDeeperThan(json, MAX_JSON_DEPTH)) return { error: `report.json nests more than ${MAX_JSON_DEPTH} levels deep, too deep to show here; open it raw` };
     boundConfusions(json);
     const bytes = Buffer.byteLength(JSON.stringify(json));
     if (bytes > MAX_INLINE_BYTES) {

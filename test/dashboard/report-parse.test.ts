@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import { test } from 'node:test';
-import { containersOver } from '../../src/dashboard/json-depth.ts';
+import { MAX_JSON_DEPTH, jsonTooCostly } from '../../src/dashboard/json-depth.ts';
 import { MAX_REPORT_CONTAINERS, parseReport, reportParser } from '../../src/dashboard/report-parse.ts';
 
 /** The parser's thread and its stop, as its timer calls it (private: reached for this race alone). */
@@ -48,9 +48,14 @@ test('a report of more arrays, objects and keys than train writes is refused bef
   assert.deepEqual(parseReport(hostile), { error: 'report.json holds over 100,000 arrays, objects and keys (train writes a few per label), too many to read here; open it raw' });
   const keys = `{${Array.from({ length: MAX_REPORT_CONTAINERS }, (_, i) => `"k${i}":0`).join(',')}}`;
   assert.match(parseReport(keys).error ?? '', /^report\.json holds over 100,000 arrays, objects and keys/);
-  const text = '{"a": "[{:\\"[\\\\", "b": [1, {}]}'; // a string holding [{:"[\ , then 2 keys and 2 more containers
+  const text = '{"a": "[{:\\"[\\\\", "b": [1, {}]}'; // a string holding [{:"[\ , then 2 keys and 2 more containers (3 deep)
   assert.deepEqual(JSON.parse(text), { a: '[{:"[\\', b: [1, {}] });
-  assert.equal(containersOver(text, 5), false);
-  assert.equal(containersOver(text, 4), true);
+  assert.equal(jsonTooCostly(text, 3, 5), null);
+  assert.equal(jsonTooCostly(text, 3, 4), 'many');
+  assert.equal(jsonTooCostly(text, 2, 5), 'deep');
+  // a deep report is said to be deep, found before it is parsed too (not as too many arrays: a million [ are both)
+  assert.deepEqual(parseReport('['.repeat(1e6)), { error: 'report.json nests more than 64 levels deep, too deep to show here; open it raw' });
+  const deepest = '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH);
+  assert.deepEqual(parseReport(deepest), { json: JSON.parse(deepest) });
   assert.deepEqual(parseReport(text), { json: { a: '[{:"[\\', b: [1, {}] } });
 });
