@@ -334,14 +334,25 @@ function entryExists(p: string): boolean {
   }
 }
 
+/** A larger config.yaml is shown as text but not parsed for its task and labels: the yaml parser, on the server's event
+ * loop, takes ~0.5-1 s for 128 KiB of hostile shapes (anchors, flow collections, a long list), and took minutes for
+ * 2 MiB of distinct keys (with uniqueKeys, each key compared with every one before). A config of 8,000 labels fits. */
+const MAX_CONFIG_PARSE_BYTES = 128 << 10;
+
 function parseConfig(text: string, readError?: string): ConfigPayload {
   if (readError) return { text, error: readError };
   if (bracketsNestDeeperThan(text, MAX_JSON_DEPTH)) {
     return { text, error: `${RUN_LAYOUT.config} nests more than ${MAX_JSON_DEPTH} brackets deep, too deep to read here; open it raw` };
   }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_PARSE_BYTES) {
+    return { text, error: `${RUN_LAYOUT.config} is ${Math.ceil(bytes / 1024)} KiB, too large to read its task and labels here (over ${MAX_CONFIG_PARSE_BYTES >> 10} KiB); shown as text` };
+  }
   try {
-    // logLevel 'error': a run file's odd tag is no warning on the dashboard's stderr (train --dashboard's terminal)
-    const doc: unknown = parseYaml(text, { logLevel: 'error' });
+    // logLevel 'error': a run file's odd tag is no warning on the dashboard's stderr (train --dashboard's terminal);
+    // uniqueKeys off: its check compares each key with every one before (16,000 keys: 2.4 s, not 0.3 s), and the page
+    // needs two keys, not the file's validity
+    const doc: unknown = parseYaml(text, { logLevel: 'error', uniqueKeys: false });
     const out: ConfigPayload = { text };
     if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
       const d = doc as Record<string, unknown>;
