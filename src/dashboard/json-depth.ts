@@ -1,24 +1,11 @@
-// How deeply a parsed JSON value nests, counted without recursion. The dashboard re-serialises what it reads
-// (events, the snapshot) and the page walks report.json recursively: a hostile file of a million nested
-// brackets parses fine but overflows the stack of JSON.stringify, which answered 500 for every run. A YAML text
-// is checked before it is parsed: the yaml parser spends seconds on deeply nested flow collections before it fails.
-// A JSON text whose depth, or number of arrays, objects and keys, is past a bound is found before it is parsed
-// (jsonTooCostly): JSON.parse cannot be stopped, and its time goes mostly to them.
+// How deeply JSON and YAML texts nest, and how many arrays, objects and keys a JSON text holds, found before they are
+// parsed. The dashboard re-serialises what it reads (events, the snapshot) and the page walks report.json recursively:
+// a hostile file of a million nested brackets parses fine but overflows the stack of JSON.stringify, which answered 500
+// for every run. JSON.parse cannot be stopped, and its time goes mostly to arrays, objects and keys (jsonTooCostly); the
+// yaml parser spends seconds on deeply nested flow collections before it fails (bracketsNestDeeperThan).
 
 /** At most this many nested arrays/objects in report.json or a metrics row (train writes 3). */
 export const MAX_JSON_DEPTH = 64;
-
-/** True when `value` nests more than `limit` arrays/objects deep. */
-export function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth + 1 > limit) return true;
-    for (const child of Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-  }
-  return false;
-}
 
 /**
  * True when the `[`/`{` of `text` nest more than `limit` deep, counting every bracket (quoted ones too: a quote in a
