@@ -284,9 +284,13 @@ export class RunWatcher {
   private loadReport(): Buffer | ReportPayload {
     const name = RUN_LAYOUT.report;
     const opened = openInside(this.dir, [name]);
-    if (opened === null) return { error: `${name} was gone, or no longer a file inside the run, when its turn to be read came` };
-    const read = this.readOpened(opened, name, MAX_BYTES.report);
-    return 'bytes' in read ? read.bytes : { error: read.error };
+    const read = opened === null ? { error: `${name} was gone, or no longer a file inside the run, when its turn to be read came`, tooLarge: false }
+      : this.readOpened(opened, name, MAX_BYTES.report);
+    if ('bytes' in read) return read.bytes;
+    // read again at the next poll unless too large: a file moved away only while its turn came, back unchanged since, kept
+    // this error for as long as it stayed unchanged
+    if (!read.tooLarge) this.signatures.report = '';
+    return { error: read.error };
   }
 
   /**

@@ -230,3 +230,29 @@ test('a stopped thread has ended before the next report is parsed: one parse at 
     fake.restore();
   }
 });
+
+test('a report moved away only while its turn to be read came, and back unchanged, is read again at the next poll', { timeout: 10_000 }, async () => {
+  const runs = [runWithLargeReport(), runWithLargeReport()];
+  const fake = await fakeThreads();
+  try {
+    const [a, b] = runs.map((r, id) => new RunWatcher({ id, name: `run${id}`, path: r.dir }, fs.realpathSync(r.dir)));
+    a!.poll();
+    b!.poll();
+    const report = path.join(runs[1]!.dir, 'report.json');
+    fs.renameSync(report, `${report}.away`);
+    fake.threads[0]!.emit('message', { report: { json: { steps: 7 } } });
+    await b!.reportParsed();
+    fs.renameSync(`${report}.away`, report); // the same file (inode, size and mtime), back before the next poll
+    const files = b!.poll().find((e) => e.type === 'files')!.data as { report: { error?: string } };
+    assert.match(files.report.error ?? '', /^report\.json \(1\.5 MiB\) is being read/, 'not "report.json was gone" for as long as it is unchanged');
+    assert.equal(fake.threads[0]!.posted.length, 2, 'queued again, and read');
+    fake.threads[0]!.emit('message', { report: { json: { steps: 7 } } });
+    await b!.reportParsed();
+    assert.deepEqual((b!.poll().find((e) => e.type === 'files')!.data as { report: unknown }).report, { json: { steps: 7 } });
+    a!.close();
+    b!.close();
+  } finally {
+    fake.restore();
+    for (const r of runs) r.cleanup();
+  }
+});
