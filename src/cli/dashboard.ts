@@ -35,8 +35,11 @@ interface DashboardFlags {
 
 const MAX_DEPTH = 3;
 
-/** Run folders under `root`, nested up to MAX_DEPTH levels (runs/quickstart/run), in natural order; none inside a run. */
-function discoverRuns(root: string, depth = 1): string[] {
+/**
+ * Run folders under `root`, nested up to MAX_DEPTH levels (runs/quickstart/run), in natural order; none inside a run.
+ * Symlinks are not followed (one out of the runs folder would show whatever it points to): each is pushed to `links`.
+ */
+function discoverRuns(root: string, links: string[] = [], depth = 1): string[] {
   let entries: Array<fs.Dirent<Buffer>>;
   try {
     // names as bytes: one that is not UTF-8 decodes to U+FFFD, which names no folder
@@ -47,8 +50,10 @@ function discoverRuns(root: string, depth = 1): string[] {
   const out: string[] = [];
   for (const e of entries) {
     const name = e.name.toString('utf8');
-    if (!e.isDirectory() || name.startsWith('.')) continue;
+    if (name.startsWith('.')) continue;
     const dir = path.join(root, name);
+    if (e.isSymbolicLink()) links.push(dir);
+    if (!e.isDirectory()) continue;
     if (!Buffer.from(name, 'utf8').equals(e.name)) {
       // node opens files by string names only: such a run cannot be read, so it is said, not dropped silently
       const raw = Buffer.concat([Buffer.from(root + path.sep), e.name]);
@@ -58,7 +63,7 @@ function discoverRuns(root: string, depth = 1): string[] {
       continue;
     }
     if (isRun(dir)) out.push(dir);
-    else if (depth < MAX_DEPTH) out.push(...discoverRuns(dir, depth + 1));
+    else if (depth < MAX_DEPTH) out.push(...discoverRuns(dir, links, depth + 1));
   }
   return out.sort(byNaturalOrder);
 }
@@ -77,17 +82,44 @@ function isFolder(p: string): boolean {
 
 const isRun = (dir: string): boolean => RUN_EVIDENCE.some((f) => fs.existsSync(path.join(dir, f)));
 
+/** What an error that no run was found adds when symlinks were met on the way (not followed). */
+const LINKS_HINT = (links: number): string => (links > 0 ? ` (${links} symlink${links > 1 ? 's' : ''} met, not followed: give the folders they point to)` : '');
+
+/**
+ * Warns of each symlink met while finding runs (`links`) that leads to runs not among `runs` (by real path): it is not
+ * followed, and not dropped silently either (runs/big -> /data/runs showed nothing, and said nothing).
+ */
+function sayLinksNotFollowed(links: readonly string[], runs: readonly string[]): void {
+  const realOf = (p: string): string | null => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return null;
+    }
+  };
+  const shown = new Set(runs.map(realOf));
+  for (const link of [...links].sort(byNaturalOrder)) {
+    if (!isFolder(link)) continue; // dangling, or to a file
+    const run = isRun(link);
+    const missed = (run ? [link] : discoverRuns(link)).filter((r) => !shown.has(realOf(r)));
+    if (missed.length === 0) continue;
+    const what = run ? 'a run' : `a folder of ${missed.length} run${missed.length > 1 ? 's' : ''} not shown otherwise`;
+    warn(`${link}: a symlink to ${realOf(link)} (${what}), not followed; give it as a RUN_DIR to show ${run ? 'it' : 'them'}`);
+  }
+}
+
 /**
  * The runs a RUN_DIR argument stands for: itself when it is a run; for a folder of runs (runs/, runs/quickstart), the
  * runs inside it, found as with no argument, with a note saying so (printed once every argument is checked, so that an
  * error is the first line); a path that is no folder, or a folder that is neither, is refused.
  */
-function runsOf(dir: string): { runs: string[]; note: string | null } {
+function runsOf(dir: string, links: string[]): { runs: string[]; note: string | null } {
   if (!isFolder(dir)) realRunDir(dir); // says why it is none: "no such run directory", "not a directory"
   if (isRun(dir)) return { runs: [dir], note: null };
-  const inside = discoverRuns(dir);
+  const linksBefore = links.length;
+  const inside = discoverRuns(dir, links);
   if (inside.length === 0) {
-    throw new UserError(`not a run folder (no ${RUN_EVIDENCE.join(' or ')}) and no run folder inside it: give the output_dir of a train run`, dir);
+    throw new UserError(`not a run folder (no ${RUN_EVIDENCE.join(' or ')}) and no run folder inside it${LINKS_HINT(links.length - linksBefore)}: give the output_dir of a train run`, dir);
   }
   return { runs: inside, note: `${oneLine(dir)} is not a run folder: showing the ${inside.length} run${inside.length > 1 ? 's' : ''} in it` };
 }
@@ -113,20 +145,21 @@ export async function run(argv: string[]): Promise<void> {
   }
   // the flags and run folders checked in the order given, so the first line is the first mistake; that no run was
   // given and none found under ./runs is no argument's, and is said after every argument is found right
-  const runs: string[] = [], notes: string[] = [];
+  const runs: string[] = [], notes: string[] = [], links: string[] = [];
   for (const t of order) {
     if (t.kind === 'option') {
       checkFlag(t.name, t.value);
       continue;
     }
-    const of = runsOf(t.value);
+    const of = runsOf(t.value, links);
     runs.push(...of.runs);
     if (of.note !== null) notes.push(of.note);
   }
-  if (positionals.length === 0) runs.push(...discoverRuns('runs'));
+  if (positionals.length === 0) runs.push(...discoverRuns('runs', links));
   if (runs.length === 0) {
-    throw new UserError('no run directories given and none found under ./runs (see mistral-tune dashboard --help)');
+    throw new UserError(`no run directories given and none found under ./runs${LINKS_HINT(links.length)} (see mistral-tune dashboard --help)`);
   }
+  sayLinksNotFollowed(links, runs);
   for (const note of notes) info(note);
   const port = portOption(f.port);
   const dash = await startDashboard({ runs, port, host: f.host, allowHosts: f['allow-host'] });

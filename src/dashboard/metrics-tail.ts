@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cleanLine, lfLineEnds, type LineEndState } from '../util/lines.ts';
 import { boundConfusions } from './confusion.ts';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
+import { MAX_JSON_DEPTH, jsonTooCostly } from './json-depth.ts';
 import { openResolved, resolveInside } from './safe-path.ts';
 import type { MetricRow } from '../run/metric-row.ts';
 import { CappedRows } from '../run/series-cap.ts';
@@ -48,8 +48,16 @@ export const MAX_LINE_BYTES = 16 << 20;
 export const MAX_WHOLE_READ_BYTES = 2 ** 30;
 export const TAIL_READ_BYTES = 64 << 20;
 
+/** At most this many arrays, objects and keys in a row: train's test row holds a row of its confusion matrix per label
+ * (2,800 near MAX_LINE_BYTES). JSON.parse on the server's event loop took 3.7 s for a line of 16 MiB of empty objects. */
+export const MAX_ROW_CONTAINERS = 100_000;
+
 /** Parses one line: the row, or the reason it is malformed. */
 export function parseMetricLine(text: string): MetricRow | string {
+  // found before the parse, which nothing interrupts (exact for valid JSON, as the depth of the parsed value would be)
+  const costly = jsonTooCostly(text, MAX_JSON_DEPTH, MAX_ROW_CONTAINERS);
+  if (costly === 'deep') return `nests more than ${MAX_JSON_DEPTH} levels deep`;
+  if (costly === 'many') return `holds over ${MAX_ROW_CONTAINERS.toLocaleString('en')} arrays, objects and keys`;
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -57,7 +65,6 @@ export function parseMetricLine(text: string): MetricRow | string {
     return `not JSON (${(e as Error).message})`;
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
-  if (nestsDeeperThan(v, MAX_JSON_DEPTH)) return `nests more than ${MAX_JSON_DEPTH} levels deep`;
   const row = v as Record<string, unknown>;
   if (typeof row.step !== 'number' || !Number.isInteger(row.step) || row.step < 0) {
     return '"step" must be a non-negative integer';

@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { threadModule, workerBoot } from '../util/worker-boot.ts';
 import { CONFUSION_SHOWN, boundConfusions } from './confusion.ts';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
+import { MAX_JSON_DEPTH, jsonTooCostly } from './json-depth.ts';
 
 export interface ReportPayload {
   json?: unknown;
@@ -18,11 +18,23 @@ export interface ReportPayload {
  * page links to them instead. */
 export const MAX_INLINE_BYTES = 2 << 20;
 
+/**
+ * At most this many arrays, objects and keys in report.json: train writes ~4 arrays per label (the rows of its confusion
+ * matrices) and a few dozen keys, a few thousand in all within the 16 MiB read. JSON.parse, which a thread's terminate
+ * cannot stop (the dashboard closed, the file rewritten), spent 3.7 s on 16 MiB of empty objects and 1.3 s on one object
+ * of 1.4 million keys; 100,000 of either take under 0.1 s. (16 MiB of numbers, as a report of 1,000 labels may be, ~1 s.)
+ */
+export const MAX_REPORT_CONTAINERS = 100_000;
+
 /** report.json's text → what the page is sent: the report, or why it is not shown. */
 export function parseReport(text: string): ReportPayload {
+  const costly = jsonTooCostly(text, MAX_JSON_DEPTH, MAX_REPORT_CONTAINERS);
+  if (costly === 'deep') return { error: `report.json nests more than ${MAX_JSON_DEPTH} levels deep, too deep to show here; open it raw` };
+  if (costly === 'many') {
+    return { error: `report.json holds over ${MAX_REPORT_CONTAINERS.toLocaleString('en')} arrays, objects and keys (train writes a few per label), too many to read here; open it raw` };
+  }
   try {
     const json = JSON.parse(text) as unknown;
-    if (nestsDeeperThan(json, MAX_JSON_DEPTH)) return { error: `report.json nests more than ${MAX_JSON_DEPTH} levels deep, too deep to show here; open it raw` };
     boundConfusions(json);
     const bytes = Buffer.byteLength(JSON.stringify(json));
     if (bytes > MAX_INLINE_BYTES) {
@@ -45,7 +57,9 @@ const BOOT = workerBoot(threadModule('report-thread', import.meta.url), `
     require('node:worker_threads').parentPort.postMessage({ failed: e instanceof Error ? e.message : String(e) });`);
 
 interface Job {
-  bytes: Buffer;
+  /** Reads the report when its parse starts (its bytes, or why there are none): a queued report holds no bytes, so 100
+   * runs of 12 MB reports waiting for the thread held 1.2 GB when each was read as it was queued. */
+  load: () => Buffer | ReportPayload;
   resolve: (report: ReportPayload) => void;
   timer?: NodeJS.Timeout;
   /** Stops listening to the caller's abort signal. */
@@ -60,16 +74,20 @@ class ReportParser {
   private worker: Worker | null = null;
   private readonly queue: Job[] = [];
   private current: Job | null = null;
+  /** A thread stopped and not yet ended (null: none): terminate waits for the JSON.parse it is in, so the next report
+   * waits for it too, and no more than one thread parses at a time (a report rewritten at every poll while parsed,
+   * each parse stopped and a new thread started at once, had several parsing together, each with its heap). */
+  private ending: Promise<void> | null = null;
 
   /**
-   * What the page is sent of the report whose (UTF-8) bytes are `bytes`, which are handed over to the thread (emptied
-   * here). Aborting `signal` drops it from the queue, or stops the thread reading it (a hostile report holds one up to
+   * What the page is sent of the report whose (UTF-8) bytes `load` gives when its turn comes (handed over to the thread,
+   * emptied here), or what `load` gives instead (why it could not be read). Aborting `signal` drops it from the queue, or stops the thread reading it (a hostile report holds one up to
    * PARSE_MS, and keeps the process alive meanwhile); it then resolves to PARSE_STOPPED.
    */
-  parse(bytes: Buffer, signal?: AbortSignal): Promise<ReportPayload> {
+  parse(load: () => Buffer | ReportPayload, signal?: AbortSignal): Promise<ReportPayload> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve(PARSE_STOPPED);
-      const job: Job = { bytes, resolve };
+      const job: Job = { load, resolve };
       if (signal) {
         const onAbort = (): void => this.stop(job);
         signal.addEventListener('abort', onAbort, { once: true });
@@ -97,7 +115,10 @@ class ReportParser {
       if (this.current === null) this.worker?.unref(); // idle: it keeps no process alive
       return;
     }
+    if (this.ending !== null) return void this.ending.then(() => this.pump());
     const job = (this.current = this.queue.shift()!);
+    const loaded = job.load();
+    if (!Buffer.isBuffer(loaded)) return this.finish(job, loaded);
     let w: Worker;
     try {
       w = this.worker ??= this.start();
@@ -109,8 +130,8 @@ class ReportParser {
     job.timer = setTimeout(() => this.fail(w, `report.json took over ${PARSE_MS / 1000} s to read, too long to show here; open it raw`), PARSE_MS);
     job.timer.unref();
     // a Buffer of its own memory (not a slice of node's pool) is moved, not copied; one that shares it is copied
-    const own = job.bytes.byteOffset === 0 && job.bytes.byteLength === job.bytes.buffer.byteLength;
-    const bytes = own ? job.bytes : Buffer.from(job.bytes);
+    const own = loaded.byteOffset === 0 && loaded.byteLength === loaded.buffer.byteLength;
+    const bytes = own ? loaded : Buffer.from(loaded);
     w.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   }
 
@@ -138,7 +159,10 @@ class ReportParser {
   private fail(w: Worker, error: string): void {
     if (this.worker !== w) return;
     this.worker = null;
-    void w.terminate();
+    const ending: Promise<void> = w.terminate().catch(() => 0).then(() => {
+      if (this.ending === ending) this.ending = null;
+    });
+    this.ending = ending;
     if (this.current !== null) this.finish(this.current, { error });
   }
 

@@ -11,10 +11,11 @@ import { parse as parseYaml } from 'yaml';
 import { RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { staleAfterMs } from '../train/lock-heartbeat.ts';
 import { inspectLock } from '../train/lock-owner.ts';
+import { warn } from '../util/log.ts';
 import { MAX_JSON_DEPTH, bracketsNestDeeperThan } from './json-depth.ts';
 import { MetricsTail, type Malformed, type MetricRow } from './metrics-tail.ts';
 import { MAX_INLINE_BYTES, PARSE_INLINE_BYTES, parseReport, reportParser, type ReportPayload } from './report-parse.ts';
-import { isRealFolder, openResolved, resolveInside } from './safe-path.ts';
+import { isRealFolder, openInside, openResolved, resolveInside } from './safe-path.ts';
 
 export interface RunInfo {
   id: number;
@@ -72,6 +73,8 @@ export type DashboardEvent = { type: 'metrics'; data: MetricsEvent } | { type: '
  * one a line), parsed in ~0.1-1 s once per change (on a thread of its own: report-parse.ts) and sent as a few kB
  * (confusion.ts); 64 MiB held the parse for seconds. The page links to a larger one. */
 const MAX_REPORT_BYTES = 16 << 20;
+/** The most bytes of each run file read besides metrics.jsonl (a larger config.yaml is not inlined in events either). */
+const MAX_BYTES = { config: MAX_INLINE_BYTES, report: MAX_REPORT_BYTES };
 
 export class RunWatcher {
   private readonly tail: MetricsTail;
@@ -87,6 +90,8 @@ export class RunWatcher {
   /** The heartbeat of a lock of another host or container: its last stamp, and when (by `clock`) this watcher saw it change. */
   private beat = { stamp: '', since: 0 };
   private refused: string[] = [];
+  /** The run files found too large to read, each said once in the log until it no longer is. */
+  private readonly tooLarge = new Set<string>();
   /** Each run file's real path when it is a regular file inside the run (resolveInside), as the last poll took it. */
   private resolved = new Map<string, string | null>();
 
@@ -172,20 +177,22 @@ export class RunWatcher {
     this.refused = refused;
     const config = this.readIfChanged(RUN_LAYOUT.config, 'config');
     if (config !== undefined) {
-      this.config = config === null ? null : parseConfig(config.bytes.toString('utf8'), config.error);
+      this.config = config === null ? null : parseConfig(config.bytes?.toString('utf8') ?? '', config.error);
       changed = true;
     }
-    const report = this.readIfChanged(RUN_LAYOUT.report, 'report');
+    // a report too large to parse inline is not read now but when its parse starts: the reports of many runs queued for
+    // the thread hold no bytes meanwhile (loadReport)
+    const report = this.readIfChanged(RUN_LAYOUT.report, 'report', PARSE_INLINE_BYTES);
     if (report !== undefined) {
       // a parse still running for an older text is stopped (a report rewritten at every poll queued one parse of up to
       // 16 MiB a poll, each held until parsed, behind one that may take 30 s), and not shown if it ends
       this.stopReportParse();
       const job = this.reportJobs;
-      if (report !== null && report.error === undefined && report.bytes.length > PARSE_INLINE_BYTES) {
+      if (report !== null && report.bytes === null) {
         // the last report shown stays until this one is parsed (the next poll after sends it); its bytes are handed
         // over, not copied, and decoded there too
         const stop = new AbortController();
-        const done = reportParser.parse(report.bytes, stop.signal).then((parsed) => {
+        const done = reportParser.parse(() => this.loadReport(), stop.signal).then((parsed) => {
           if (job !== this.reportJobs) return;
           this.report = parsed;
           this.reportArrived = true;
@@ -194,11 +201,11 @@ export class RunWatcher {
         this.reportParse = { job, done, stop };
         if (this.report?.json === undefined) {
           // none shown: the run is said to be finished, its report still to come (not "report.json was not written")
-          this.report = { error: `report.json (${(report.bytes.length / 2 ** 20).toFixed(1)} MiB) is being read; it is shown once read` };
+          this.report = { error: `report.json (${(report.size / 2 ** 20).toFixed(1)} MiB) is being read; it is shown once read` };
           changed = true;
         }
       } else {
-        this.report = report === null ? null : report.error !== undefined ? { error: report.error } : parseReport(report.bytes.toString('utf8'));
+        this.report = report === null ? null : report.error !== undefined ? { error: report.error } : parseReport(report.bytes!.toString('utf8'));
         changed = true;
       }
     }
@@ -244,28 +251,74 @@ export class RunWatcher {
     return { locked: false, lockNote: `not training: ${who}, but its heartbeat has not changed for over ${bound / 1000} s (stopped, or cut off from this folder)` };
   }
 
-  /** undefined: unchanged; null: absent; else its bytes (or why it was not read). */
-  private readIfChanged(name: string, key: 'config' | 'report'): { bytes: Buffer; error?: string } | null | undefined {
+  /**
+   * undefined: unchanged; null: absent; else its bytes (or why it was not read). A file of more than `deferOver` bytes is
+   * not read now: its `bytes` are null and `size` says how large it is.
+   */
+  private readIfChanged(name: string, key: 'config' | 'report', deferOver = Infinity): { size: number; bytes: Buffer | null; error?: string } | null | undefined {
     const opened = openResolved(this.resolved.get(name) ?? null);
     if (opened === null) {
+      this.tooLarge.delete(name);
       if (this.signatures[key] === 'absent') return undefined;
       this.signatures[key] = 'absent';
       return null;
     }
-    const { fd, stat: st } = opened;
-    try {
-      const sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const st = opened.stat;
+    const sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const deferred = st.size > deferOver && st.size <= MAX_BYTES[key];
+    if (sig === this.signatures[key] || deferred) {
+      fs.closeSync(opened.fd);
       if (sig === this.signatures[key]) return undefined;
       this.signatures[key] = sig;
-      if (st.size > (key === 'report' ? MAX_REPORT_BYTES : MAX_INLINE_BYTES)) {
-        return { bytes: Buffer.alloc(0), error: `${name} is ${(st.size / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` };
+      return { size: st.size, bytes: null };
+    }
+    this.signatures[key] = sig;
+    const read = this.readOpened(opened, name, MAX_BYTES[key]);
+    if ('bytes' in read) return { size: st.size, bytes: read.bytes };
+    if (!read.tooLarge) this.signatures[key] = ''; // a read error: tried again at the next poll
+    return { size: st.size, bytes: Buffer.alloc(0), error: read.error };
+  }
+
+  /** report.json's bytes as its parse starts (queued until then, holding none), or why there are none: gone, or grown
+   * past its bound since the poll that queued it (the next poll finds it changed, and says so too). */
+  private loadReport(): Buffer | ReportPayload {
+    const name = RUN_LAYOUT.report;
+    const opened = openInside(this.dir, [name]);
+    const read = opened === null ? { error: `${name} was gone, or no longer a file inside the run, when its turn to be read came`, tooLarge: false }
+      : this.readOpened(opened, name, MAX_BYTES.report);
+    if ('bytes' in read) return read.bytes;
+    // read again at the next poll unless too large: a file moved away only while its turn came, back unchanged since, kept
+    // this error for as long as it stayed unchanged
+    if (!read.tooLarge) this.signatures.report = '';
+    return { error: read.error };
+  }
+
+  /**
+   * The bytes of the run file `name` opened as `opened` (its descriptor closed here), at most `limit` of them: as many as
+   * its size when opened, never what it grew to meanwhile (readFileSync reads up to the size it finds as it starts, so a
+   * report appended past its bound in between was read whole), or why they are not read, said in the log too when the
+   * file is too large (once, until it is no longer).
+   */
+  private readOpened(opened: { fd: number; stat: fs.Stats }, name: string, limit: number): { bytes: Buffer } | { error: string; tooLarge: boolean } {
+    const { fd, stat } = opened;
+    try {
+      if (stat.size > limit) {
+        // in bytes when a tenth of a MiB would not tell it from the bound (16.0 MiB, over the 16 MiB shown)
+        const size = stat.size - limit < 0.05 * 2 ** 20 ? `${stat.size.toLocaleString('en')} bytes` : `${(stat.size / 2 ** 20).toFixed(1)} MiB`;
+        if (!this.tooLarge.has(name)) {
+          this.tooLarge.add(name);
+          warn(`dashboard: ${path.join(this.info.path, name)} is ${size}, over the ${limit / 2 ** 20} MiB the page shows; the page links to it raw`);
+        }
+        return { error: `${name} is ${size}, too large to show here; open it raw`, tooLarge: true };
       }
-      try {
-        return { bytes: fs.readFileSync(fd) };
-      } catch (e) {
-        this.signatures[key] = '';
-        return { bytes: Buffer.alloc(0), error: `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
-      }
+      this.tooLarge.delete(name);
+      // memory of its own (not node's pool), so that the report's bytes are moved to its thread, not copied
+      const bytes = Buffer.allocUnsafeSlow(stat.size);
+      let n = 0;
+      for (let got = 1; n < bytes.length && got > 0; n += got) got = fs.readSync(fd, bytes, n, bytes.length - n, n);
+      return { bytes: n < bytes.length ? bytes.subarray(0, n) : bytes }; // cut short meanwhile: what is there
+    } catch (e) {
+      return { error: `cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, tooLarge: false };
     } finally {
       fs.closeSync(fd);
     }
@@ -285,14 +338,25 @@ function entryExists(p: string): boolean {
   }
 }
 
+/** A larger config.yaml is shown as text but not parsed for its task and labels: the yaml parser, on the server's event
+ * loop, takes ~0.5-1 s for 128 KiB of hostile shapes (anchors, flow collections, a long list), and took minutes for
+ * 2 MiB of distinct keys (with uniqueKeys, each key compared with every one before). A config of 8,000 labels fits. */
+const MAX_CONFIG_PARSE_BYTES = 128 << 10;
+
 function parseConfig(text: string, readError?: string): ConfigPayload {
   if (readError) return { text, error: readError };
   if (bracketsNestDeeperThan(text, MAX_JSON_DEPTH)) {
     return { text, error: `${RUN_LAYOUT.config} nests more than ${MAX_JSON_DEPTH} brackets deep, too deep to read here; open it raw` };
   }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_PARSE_BYTES) {
+    return { text, error: `${RUN_LAYOUT.config} is ${Math.ceil(bytes / 1024)} KiB, too large to read its task and labels here (over ${MAX_CONFIG_PARSE_BYTES >> 10} KiB); shown as text` };
+  }
   try {
-    // logLevel 'error': a run file's odd tag is no warning on the dashboard's stderr (train --dashboard's terminal)
-    const doc: unknown = parseYaml(text, { logLevel: 'error' });
+    // logLevel 'error': a run file's odd tag is no warning on the dashboard's stderr (train --dashboard's terminal);
+    // uniqueKeys off: its check compares each key with every one before (16,000 keys: 2.4 s, not 0.3 s), and the page
+    // needs two keys, not the file's validity
+    const doc: unknown = parseYaml(text, { logLevel: 'error', uniqueKeys: false });
     const out: ConfigPayload = { text };
     if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
       const d = doc as Record<string, unknown>;

@@ -22,6 +22,12 @@ export function formatEvent(ev: SseEvent): string {
   return `event: ${ev.type}\ndata: ${JSON.stringify(ev.data)}\n\n`;
 }
 
+/** The bytes of each event, to be written to many streams: a Buffer written to a socket is queued, not copied (a string
+ * is encoded anew for each). One per event: thousands of long runs' events in one string pass V8's limit (~0.5 GiB). */
+export function eventBytes(events: readonly SseEvent[]): Buffer[] {
+  return events.map((ev) => Buffer.from(formatEvent(ev)));
+}
+
 export class SseHub {
   private readonly clients = new Set<http.ServerResponse>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -35,8 +41,8 @@ export class SseHub {
     return this.clients.size;
   }
 
-  /** Starts a stream on `res` and sends `initial` to it first. */
-  open(req: http.IncomingMessage, res: http.ServerResponse, initial: SseEvent[], headers: Record<string, string>): void {
+  /** Starts a stream on `res` and sends `initial` (eventBytes, perhaps shared with other streams) to it first. */
+  open(req: http.IncomingMessage, res: http.ServerResponse, initial: readonly Buffer[], headers: Record<string, string>): void {
     res.writeHead(200, {
       ...headers,
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -45,7 +51,7 @@ export class SseHub {
     });
     res.write('retry: 1000\n\n');
     this.dropFurthestBehind(); // before the new client's snapshot: what the others left unsent
-    for (const ev of initial) res.write(formatEvent(ev));
+    for (const bytes of initial) res.write(bytes);
     this.clients.add(res);
     const drop = (): void => {
       this.clients.delete(res);
@@ -57,7 +63,7 @@ export class SseHub {
 
   send(events: SseEvent[]): void {
     if (events.length === 0 || this.clients.size === 0) return;
-    this.writeAll(events.map(formatEvent).join(''));
+    this.writeAll(Buffer.from(events.map(formatEvent).join(''))); // bytes: queued for each stream, not encoded for each
   }
 
   close(): void {
@@ -66,7 +72,7 @@ export class SseHub {
     this.clients.clear();
   }
 
-  private writeAll(text: string): void {
+  private writeAll(text: string | Buffer): void {
     // measured before writing: right after a write every client holds the new bytes, a reader too
     this.dropFurthestBehind();
     for (const res of this.clients) {

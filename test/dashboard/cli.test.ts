@@ -161,3 +161,33 @@ test('run folder names holding a terminal escape or a line break are printed esc
     tmp.cleanup();
   }
 });
+
+test('symlinks in a folder of runs are not followed, and a link to runs not shown otherwise is said, not dropped silently', { timeout: 30_000 }, async () => {
+  // before: runs/big -> /data/runs showed nothing and said nothing (a folder of only such links: "no run folder inside it")
+  const tmp = tempRuns();
+  const runs = path.join(tmp.root, 'runs'), elsewhere = path.join(tmp.root, 'elsewhere');
+  for (const run of [path.join(runs, 'ok'), path.join(elsewhere, 'a'), path.join(elsewhere, 'b')]) {
+    fs.mkdirSync(run, { recursive: true });
+    fs.writeFileSync(path.join(run, 'metrics.jsonl'), '{"step": 1, "loss": 1}\n');
+  }
+  fs.symlinkSync(elsewhere, path.join(runs, 'big'));
+  fs.symlinkSync(path.join(elsewhere, 'a'), path.join(runs, 'one'));
+  fs.symlinkSync(path.join(runs, 'ok'), path.join(runs, 'latest')); // shown anyway: not said
+  fs.symlinkSync(path.join(tmp.root, 'nowhere'), path.join(runs, 'dangling'));
+  try {
+    const dash = await serve([runs, '--port', '0']);
+    await dash.stop();
+    const warnings = dash.stderr().split('\n').filter((l) => l.startsWith('warning: '));
+    assert.deepEqual(warnings, [
+      `warning: ${runs}/big: a symlink to ${fs.realpathSync(elsewhere)} (a folder of 2 runs not shown otherwise), not followed; give it as a RUN_DIR to show them`,
+      `warning: ${runs}/one: a symlink to ${fs.realpathSync(elsewhere)}/a (a run), not followed; give it as a RUN_DIR to show it`,
+    ]);
+    assert.match(dash.stderr(), /\nrun 0: \S*runs\/ok\ndashboard: /);
+    fs.rmSync(path.join(runs, 'ok'), { recursive: true });
+    const none = spawnSync(process.execPath, [BIN, 'dashboard', runs], { encoding: 'utf8' });
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /no run folder inside it \(4 symlinks met, not followed: give the folders they point to\): give the output_dir of a train run\n$/);
+  } finally {
+    tmp.cleanup();
+  }
+});

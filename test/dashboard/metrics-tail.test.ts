@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAX_LINE_BYTES, MAX_WHOLE_READ_BYTES, MetricsTail, parseMetricLine, TAIL_READ_BYTES, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
+import { MAX_LINE_BYTES, MAX_ROW_CONTAINERS, MAX_WHOLE_READ_BYTES, MetricsTail, parseMetricLine, TAIL_READ_BYTES, type MetricRow } from '../../src/dashboard/metrics-tail.ts';
 import { SERIES_CAP } from '../../src/run/series-cap.ts';
 import { tempDir } from '../temp-dir.ts';
 
@@ -22,6 +22,15 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const row = (step: number, extra: object = {}): string => JSON.stringify({ step, loss: 3 - step / 10, lr: 1e-4, ...extra });
 const steps = (rows: Array<{ step: number }>): number[] => rows.map((r) => r.step);
+
+test('a row of more arrays, objects and keys than a test row holds is refused before it is parsed (16 MiB of {}: 3.7 s)', () => {
+  const many = `{"step": 1, "x": [${'{},'.repeat(MAX_ROW_CONTAINERS)}{}]}`;
+  assert.equal(parseMetricLine(many), 'holds over 100,000 arrays, objects and keys');
+  assert.equal(parseMetricLine(`{"step": 1, "x": ${'['.repeat(65)}${']'.repeat(65)}}`), 'nests more than 64 levels deep');
+  // a classifier's test row: a matrix row per label, well within
+  const confusion = Array.from({ length: 300 }, () => new Array<number>(300).fill(0));
+  assert.deepEqual(parseMetricLine(JSON.stringify({ step: 1, split: 'test', loss: 1, confusion })), { step: 1, split: 'test', loss: 1, confusion });
+});
 
 test('parseMetricLine accepts rows and names what is wrong with the rest', () => {
   assert.deepEqual(parseMetricLine('{"step":3,"loss":1.5,"lr":null}'), { step: 3, loss: 1.5, lr: null });

@@ -58,7 +58,7 @@ test('a report.json over 16 MiB is not parsed (64 MiB held the server\'s event l
   fs.writeFileSync(path.join(dir, 'report.json'), text);
   const w = new RunWatcher({ id: 0, name: 'run', path: dir }, dir);
   const files = w.poll()[0]!.data as { report: { json?: unknown; error?: string } };
-  assert.deepEqual(files.report, { error: `report.json is ${(text.length / 2 ** 20).toFixed(1)} MiB, too large to show here; open it raw` });
+  assert.deepEqual(files.report, { error: `report.json is ${text.length.toLocaleString('en')} bytes, too large to show here; open it raw` });
 });
 
 test('a report.json over 1 MiB is parsed on a thread of its own, not on the server\'s event loop: the poll after sends it', async (t) => {
@@ -85,4 +85,19 @@ test('a report.json over 1 MiB is parsed on a thread of its own, not on the serv
   w.poll();
   await w.reportParsed();
   assert.match((shown(w.poll()) as { error: string }).error, /^report\.json is not valid JSON/);
+});
+
+test('a config.yaml over 128 KiB is shown as text, not parsed on the server\'s event loop (2 MiB of distinct keys: minutes)', (t) => {
+  const tmp = tempRuns(RUN_GEN);
+  t.after(() => tmp.cleanup());
+  const dir = fs.realpathSync(tmp.dirs[0]!);
+  const text = 'task: classification\n' + Array.from({ length: 16_000 }, (_, i) => `k${i}: v`).join('\n') + '\n';
+  fs.writeFileSync(path.join(dir, 'config.yaml'), text);
+  const w = new RunWatcher({ id: 0, name: 'run', path: dir }, dir);
+  const files = w.poll()[0]!.data as { config: { text: string; task?: string; error?: string } };
+  assert.deepEqual(files.config, { text, error: `config.yaml is ${Math.ceil(text.length / 1024)} KiB, too large to read its task and labels here (over 128 KiB); shown as text` });
+  // a key given twice is no reason not to read the two the page uses (the check for it was the slow part)
+  fs.writeFileSync(path.join(dir, 'config.yaml'), 'task: generation\nlabels: [a, b]\ntask: classification\n');
+  const again = w.poll()[0]!.data as { config: { task?: string; labels?: string[]; error?: string } };
+  assert.deepEqual([again.config.task, again.config.labels, again.config.error], ['classification', ['a', 'b'], undefined]);
 });
