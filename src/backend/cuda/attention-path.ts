@@ -1,7 +1,8 @@
-// Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), the flash kernels by head dim, and the
-// window the kernels are given.
+// Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), the path a head dim falls back to, the
+// flash kernels by head dim, and the window the kernels are given.
 import type { AttentionShape } from '../backend.ts';
 import { UserError } from '../../util/errors.ts';
+import { ATTENTION } from './launch.ts';
 
 /**
  * The attention path of the CUDA backend: its own kernels (the default); cuBLASLt products and row kernels
@@ -15,6 +16,17 @@ export function cudaAttentionFromEnv(env: NodeJS.ProcessEnv = process.env): Cuda
   const v = env.MISTRAL_TUNE_CUDA_ATTENTION ?? 'kernel';
   if (v !== 'kernel' && v !== 'gemm' && v !== 'flash') throw new UserError(`MISTRAL_TUNE_CUDA_ATTENTION=${v}: expected kernel, gemm or flash`);
   return v;
+}
+
+/** The largest head dim the attention kernels (kernels/attention.cu) take: ATTN_MAX_ACC accumulators a thread over a block. */
+export const KERNEL_MAX_HEAD_DIM = ATTENTION.threads * ATTENTION.maxAcc;
+
+/**
+ * The path attention at head dim D runs on `attention`: the kernels' calls past KERNEL_MAX_HEAD_DIM go through cuBLASLt
+ * (any head dim), since config.json may give any head_dim; the flash path's other head dims are flashRefusal's.
+ */
+export function attentionPathAt(attention: CudaAttention, D: number): CudaAttention {
+  return attention === 'kernel' && D > KERNEL_MAX_HEAD_DIM ? 'gemm' : attention;
 }
 
 /** The flash backward kernel for head dimension D, or null where it has none. */

@@ -14,7 +14,7 @@ import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
 import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
-import { cudaAttentionFromEnv, withinWindow, type CudaAttention } from './attention-path.ts';
+import { attentionPathAt, cudaAttentionFromEnv, KERNEL_MAX_HEAD_DIM, withinWindow, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
@@ -80,8 +80,10 @@ export class CudaBackend implements Backend {
   /** The GPU's total memory in bytes, or null when unknown. */
   readonly deviceBytes: number | null;
   private closed = false;
-  /** The cuBLASLt attention path when MISTRAL_TUNE_CUDA_ATTENTION is gemm or flash, else null (the attention kernels). */
-  private readonly gemmAttention: GemmAttention | null;
+  /** The attention path MISTRAL_TUNE_CUDA_ATTENTION picked (attentionPathAt: what a call at its head dim runs). */
+  private readonly attention: CudaAttention;
+  /** Attention through cuBLASLt: the gemm path, flash's fallback, and the kernels' past their head dims. */
+  private readonly gemmAttention: GemmAttention;
   /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
   private readonly flash: boolean;
   /** The GPU's architecture as NVRTC compiles for it (sm_90a, sm_86, ...), and its shared memory a block: what the flash kernels ask of it. */
@@ -140,7 +142,8 @@ export class CudaBackend implements Backend {
       alloc: (dtype, length) => cuda(this.alloc(dtype, length)), free: (b) => this.free(b),
       ...(this.profiler ? { timed: (label: string, op: () => void) => this.profiler!.around(label, op) } : {}),
     });
-    this.gemmAttention = parts.attention === 'gemm' || parts.attention === 'flash' ? new GemmAttention(this) : null;
+    this.attention = parts.attention ?? 'kernel';
+    this.gemmAttention = new GemmAttention(this);
     this.flash = parts.attention === 'flash';
     this.flashGpu = { arch: parts.arch, sharedPerBlock: parts.sharedPerBlock ?? null };
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
@@ -148,7 +151,7 @@ export class CudaBackend implements Backend {
   }
 
   describe(): string {
-    const attention = this.flash ? ', flash attention' : this.gemmAttention ? ', attention through cuBLASLt' : '';
+    const attention = this.flash ? ', flash attention' : this.attention === 'gemm' ? ', attention through cuBLASLt' : '';
     return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM${attention})`;
   }
 
@@ -341,6 +344,14 @@ export class CudaBackend implements Backend {
     return why === null;
   }
 
+  /** Whether a call that flash did not take runs through cuBLASLt: on the gemm and flash paths, and past the kernels' head dims (said once). */
+  private viaGemm(s: AttentionShape): boolean {
+    if (this.attention !== 'kernel') return true;
+    if (attentionPathAt('kernel', s.D) === 'kernel') return false;
+    infoOnce(`kernel-head-dim ${s.D}`, `cuda backend: the attention kernels take head dims up to ${KERNEL_MAX_HEAD_DIM}, not ${s.D}: attention through cuBLASLt instead`);
+    return true;
+  }
+
   attentionForward(
     out: DeviceBuffer, lse: DeviceBuffer, q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer,
     s: AttentionShape,
@@ -350,7 +361,7 @@ export class CudaBackend implements Backend {
     if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionForward, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
-    if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
+    if (this.viaGemm(s)) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     const launch = (variant: Storage): L.AttentionLaunch => L.attentionForward(s, variant);
     this.kernels.launch('attention_forward', launch, [
@@ -366,7 +377,7 @@ export class CudaBackend implements Backend {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionBackward, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
-    if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
+    if (this.viaGemm(s)) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));
     const tail = [cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0];
