@@ -2,6 +2,7 @@
 // flash kernels by head dim, and the window the kernels are given.
 import type { AttentionShape } from '../backend.ts';
 import { UserError } from '../../util/errors.ts';
+import { infoOnce } from '../../util/log.ts';
 import { ATTENTION } from './launch.ts';
 
 /**
@@ -27,6 +28,17 @@ export const KERNEL_MAX_HEAD_DIM = ATTENTION.threads * ATTENTION.maxAcc;
  */
 export function attentionPathAt(attention: CudaAttention, D: number): CudaAttention {
   return attention === 'kernel' && D > KERNEL_MAX_HEAD_DIM ? 'gemm' : attention;
+}
+
+/**
+ * Whether a call at head dim D that the flash kernels did not take runs through cuBLASLt on `attention`: on the gemm and
+ * flash paths, and on the kernels' past their head dims (said once a head dim).
+ */
+export function throughGemm(attention: CudaAttention, D: number): boolean {
+  if (attention !== 'kernel') return true;
+  if (attentionPathAt(attention, D) === 'kernel') return false;
+  infoOnce(`kernel-head-dim ${D}`, `cuda backend: the attention kernels take head dims up to ${KERNEL_MAX_HEAD_DIM}, not ${D}: attention through cuBLASLt instead`);
+  return true;
 }
 
 /** The flash backward kernel for head dimension D, or null where it has none. */

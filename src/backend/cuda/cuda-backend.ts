@@ -14,7 +14,7 @@ import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
 import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
-import { attentionPathAt, cudaAttentionFromEnv, KERNEL_MAX_HEAD_DIM, withinWindow, type CudaAttention } from './attention-path.ts';
+import { cudaAttentionFromEnv, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
@@ -80,12 +80,10 @@ export class CudaBackend implements Backend {
   /** The GPU's total memory in bytes, or null when unknown. */
   readonly deviceBytes: number | null;
   private closed = false;
-  /** The attention path MISTRAL_TUNE_CUDA_ATTENTION picked (attentionPathAt: what a call at its head dim runs). */
+  /** MISTRAL_TUNE_CUDA_ATTENTION's path; flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
   private readonly attention: CudaAttention;
   /** Attention through cuBLASLt: the gemm path, flash's fallback, and the kernels' past their head dims. */
   private readonly gemmAttention: GemmAttention;
-  /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
-  private readonly flash: boolean;
   /** The GPU's architecture as NVRTC compiles for it (sm_90a, sm_86, ...), and its shared memory a block: what the flash kernels ask of it. */
   private readonly flashGpu: FlashGpu;
   /** MISTRAL_TUNE_CUDA_PROFILE=1: the GPU time of each operation class (op-profiler.ts), else null. */
@@ -144,14 +142,13 @@ export class CudaBackend implements Backend {
     });
     this.attention = parts.attention ?? 'kernel';
     this.gemmAttention = new GemmAttention(this);
-    this.flash = parts.attention === 'flash';
     this.flashGpu = { arch: parts.arch, sharedPerBlock: parts.sharedPerBlock ?? null };
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.partials = cuda(this.alloc('f64', L.MAX_ELEMENTWISE_BLOCKS));
   }
 
   describe(): string {
-    const attention = this.flash ? ', flash attention' : this.attention === 'gemm' ? ', attention through cuBLASLt' : '';
+    const attention = this.attention === 'flash' ? ', flash attention' : this.attention === 'gemm' ? ', attention through cuBLASLt' : '';
     return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM${attention})`;
   }
 
@@ -338,18 +335,10 @@ export class CudaBackend implements Backend {
 
   /** Whether flash attention is on and takes this call; when it is on and cannot, says why once (attention through cuBLASLt runs). */
   private flashTakes(s: AttentionShape, launch: (s: AttentionShape) => L.Launch, ...tensors: DeviceBuffer[]): boolean {
-    if (!this.flash) return false;
+    if (this.attention !== 'flash') return false;
     const why = flashRefusal(s, this.flashGpu, launch(s).sharedBytes, ...tensors);
     if (why) infoOnce(`flash-refused ${why}`, `cuda backend: flash attention does not take ${why}: attention through cuBLASLt instead`);
     return why === null;
-  }
-
-  /** Whether a call that flash did not take runs through cuBLASLt: on the gemm and flash paths, and past the kernels' head dims (said once). */
-  private viaGemm(s: AttentionShape): boolean {
-    if (this.attention !== 'kernel') return true;
-    if (attentionPathAt('kernel', s.D) === 'kernel') return false;
-    infoOnce(`kernel-head-dim ${s.D}`, `cuda backend: the attention kernels take head dims up to ${KERNEL_MAX_HEAD_DIM}, not ${s.D}: attention through cuBLASLt instead`);
-    return true;
   }
 
   attentionForward(
@@ -361,7 +350,7 @@ export class CudaBackend implements Backend {
     if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionForward, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
-    if (this.viaGemm(s)) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
+    if (throughGemm(this.attention, s.D)) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     const launch = (variant: Storage): L.AttentionLaunch => L.attentionForward(s, variant);
     this.kernels.launch('attention_forward', launch, [
@@ -377,7 +366,7 @@ export class CudaBackend implements Backend {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionBackward, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
-    if (this.viaGemm(s)) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
+    if (throughGemm(this.attention, s.D)) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));
     const tail = [cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0];
