@@ -14,7 +14,7 @@ import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
 import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
-import { cudaAttentionFromEnv, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
+import { cudaAttentionFromEnv, forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
@@ -348,6 +348,7 @@ export class CudaBackend implements Backend {
     const keys = s.kvLen ?? s.T, offset = s.qOffset ?? 0;
     // as the CPU backend: a query past the last key would read past the segments (and the cache)
     if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
+    if (s.B > L.MAX_GRID_YZ) return forEachBatchSlice(this, s, (sub, at) => this.attentionForward(at(out, 'q'), at(lse, 'lse'), at(q, 'q'), at(k, 'kv'), at(v, 'kv'), at(segments, 'segments'), sub));
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionForward, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
     if (throughGemm(this.attention, s.D)) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
@@ -364,6 +365,10 @@ export class CudaBackend implements Backend {
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
+    if (s.B > L.MAX_GRID_YZ) {
+      return forEachBatchSlice(this, s, (sub, at) => this.attentionBackward(at(dq, 'q'), at(dk, 'kv'), at(dv, 'kv'), at(dout, 'q'), at(out, 'q'), at(lse, 'lse'),
+        at(q, 'q'), at(k, 'kv'), at(v, 'kv'), at(segments, 'segments'), sub));
+    }
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionBackward, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     if (throughGemm(this.attention, s.D)) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);

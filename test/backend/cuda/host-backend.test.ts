@@ -359,6 +359,23 @@ test('a head dim past the attention kernels\' 512 (a config may give any): atten
   assert.equal(planMemory(train, { ...model, headDim: 512 }, { B: 2, T: 40 }, 'cuda', 'kernel').workspace, attentionWorkspaceBytes({ ...shape, D: 512 }));
 });
 
+test('a batch of more than 65535 rows (an evaluation\'s --batch-size may be): attention in slices of 65535 rows (a grid\'s z), each on its views (the kernels and flash: the gemm path loops over rows)', () => {
+  for (const attention of ['kernel', 'flash'] as const) {
+    const { be, launches } = fakeBackend({ attention });
+    const B = 65535 + 3, T = 2, Hq = 2, Hkv = 1, D = 64, s = (n: number) => be.alloc('bf16', n), shape = { B, T, Hq, Hkv, D, scale: 0.1, window: null };
+    const nq = B * T * Hq * D, nk = B * T * Hkv * D, out = s(nq), seg = be.alloc('i32', B * T);
+    be.attentionForward(out, be.alloc('f32', B * Hq * T), s(nq), s(nk), s(nk), seg, shape);
+    const at = (buf: DeviceBuffer, rows: number, perRow: number, bytes: number): bigint => (buf as CudaBuffer).ptr + BigInt(rows * perRow * bytes);
+    const calls = launches.filter((l) => l.name === (attention === 'kernel' ? 'attention_forward' : 'flash_attention_forward_d64'));
+    assert.deepEqual(calls.map((l) => l.args[0]!.value), [at(out, 0, 0, 2), at(out, 65535, T * Hq * D, 2)], `${attention}: out of each slice`);
+    assert.deepEqual(calls.map((l) => l.args[5]!.value), [at(seg, 0, 0, 4), at(seg, 65535, T, 4)], `${attention}: segments of each slice`);
+    launches.length = 0;
+    be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', B * Hq * T), s(nq), s(nk), s(nk), seg, shape);
+    const kernels = attention === 'kernel' ? ['attention_backward_dq', 'attention_backward_dkv'] : ['flash_attention_backward_d64'];
+    assert.deepEqual(launches.filter((l) => kernels.includes(l.name)).length, 2 * kernels.length, `${attention}: the backward a slice at a time`);
+  }
+});
+
 test('a kernel is allowed its dynamic shared memory above 48 KiB once, not at every launch (again only for more)', () => {
   const { be, launches, sharedAllowed } = fakeBackend({ attention: 'flash' });
   const forward = (D: number): void => {
