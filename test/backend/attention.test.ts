@@ -194,6 +194,32 @@ for (const { name, be } of backends()) {
     });
   });
 
+  // head dims a config.json may give that the flash kernels are not built for (CUDA: the gemm path under flash), and past
+  // the attention kernels' 128 threads a block (a thread then holds two of a query's D accumulators)
+  test(`attention forward and backward (${name}, bf16 storage, f32 lse) at head dims 80 and 256 equal the definition`, () => {
+    const OTHER: Array<{ what: string; s: AttentionShape; seg: number[] }> = [
+      { what: 'D 80, GQA 4 → 2, packed segments and padding, window 6', s: shape({ B: 1, T: 17, Hkv: 2, D: 80, window: 6 }),
+        seg: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, -1] },
+      { what: 'D 256, GQA 2 → 1', s: shape({ B: 2, T: 9, Hq: 2, Hkv: 1, D: 256 }), seg: new Array<number>(18).fill(0) },
+    ];
+    OTHER.forEach(({ what, s, seg }, n) => {
+      const x = randomInputs(s, seg, 'bf16', 80 + n), dout = stored(randn(rng(90 + n), s.B * s.T * s.Hq * s.D), 'bf16');
+      const nq = s.B * s.T * s.Hq * s.D, nk = s.B * s.T * s.Hkv * s.D;
+      const [q, k, v, segB] = [upload(be, 'bf16', x.q), upload(be, 'bf16', x.k), upload(be, 'bf16', x.v), upload(be, 'i32', x.seg)];
+      const out = be.alloc('bf16', nq), lse = be.alloc('f32', s.B * s.Hq * s.T);
+      be.attentionForward(out, lse, q, k, v, segB, s);
+      const want = naive(x, s);
+      assertClose(download(be, out), want.out, 2e-2, `${what}: out`);
+      assertClose(download(be, lse), want.lse, 1e-4, `${what}: lse`);
+      const dq = be.alloc('bf16', nq), dk = be.alloc('bf16', nk), dv = be.alloc('bf16', nk);
+      be.attentionBackward(dq, dk, dv, upload(be, 'bf16', dout), out, lse, q, k, v, segB, s);
+      const grads = naiveBackward(x, dout, s);
+      assertClose(download(be, dq), grads.dq, 3e-2, `${what}: dq`);
+      assertClose(download(be, dk), grads.dk, 3e-2, `${what}: dk`);
+      assertClose(download(be, dv), grads.dv, 3e-2, `${what}: dv`);
+    });
+  });
+
   test(`attention (${name}): a NaN in q or k comes out NaN for the queries it reaches, forward and backward, never as a padded query's zeros`, () => {
     // f32 with D 8 (the attention kernels and cuBLASLt's path on CUDA), and bf16 with D 64 (the flash kernels' shape)
     for (const [dtype, exact, D] of [['f32', 'f32', 8], ['bf16', 'f32', 64]] as const) {

@@ -1,7 +1,9 @@
-// Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), the flash kernels by head dim, and the
-// window the kernels are given.
-import type { AttentionShape } from '../backend.ts';
+// Which attention path the CUDA backend runs (MISTRAL_TUNE_CUDA_ATTENTION), the path a head dim falls back to, the
+// flash kernels by head dim, the window the kernels are given, and the batch slices a call is run in.
+import type { AttentionShape, DeviceBuffer } from '../backend.ts';
 import { UserError } from '../../util/errors.ts';
+import { infoOnce } from '../../util/log.ts';
+import { ATTENTION, MAX_GRID_YZ } from './launch.ts';
 
 /**
  * The attention path of the CUDA backend: its own kernels (the default); cuBLASLt products and row kernels
@@ -15,6 +17,28 @@ export function cudaAttentionFromEnv(env: NodeJS.ProcessEnv = process.env): Cuda
   const v = env.MISTRAL_TUNE_CUDA_ATTENTION ?? 'kernel';
   if (v !== 'kernel' && v !== 'gemm' && v !== 'flash') throw new UserError(`MISTRAL_TUNE_CUDA_ATTENTION=${v}: expected kernel, gemm or flash`);
   return v;
+}
+
+/** The largest head dim the attention kernels (kernels/attention.cu) take: ATTN_MAX_ACC accumulators a thread over a block. */
+export const KERNEL_MAX_HEAD_DIM = ATTENTION.threads * ATTENTION.maxAcc;
+
+/**
+ * The path attention at head dim D runs on `attention`: the kernels' calls past KERNEL_MAX_HEAD_DIM go through cuBLASLt
+ * (any head dim), since config.json may give any head_dim; the flash path's other head dims are flashRefusal's.
+ */
+export function attentionPathAt(attention: CudaAttention, D: number): CudaAttention {
+  return attention === 'kernel' && D > KERNEL_MAX_HEAD_DIM ? 'gemm' : attention;
+}
+
+/**
+ * Whether a call at head dim D that the flash kernels did not take runs through cuBLASLt on `attention`: on the gemm and
+ * flash paths, and on the kernels' past their head dims (said once a head dim).
+ */
+export function throughGemm(attention: CudaAttention, D: number): boolean {
+  if (attention !== 'kernel') return true;
+  if (attentionPathAt(attention, D) === 'kernel') return false;
+  infoOnce(`kernel-head-dim ${D}`, `cuda backend: the attention kernels take head dims up to ${KERNEL_MAX_HEAD_DIM}, not ${D}: attention through cuBLASLt instead`);
+  return true;
 }
 
 /** The flash backward kernel for head dimension D, or null where it has none. */
@@ -33,4 +57,21 @@ export function flashKernel(D: number): 'flash_attention_forward_d64' | 'flash_a
  */
 export function withinWindow(s: AttentionShape): AttentionShape {
   return s.window !== null && s.window >= (s.kvLen ?? s.T) ? { ...s, window: null } : s;
+}
+
+/** A tensor of an attention call by its rows: q, out, dq, dout (T, Hq·D); k, v, dk, dv (K, Hkv·D); lse (Hq, T); segments (K). */
+export type AttentionRows = 'q' | 'kv' | 'lse' | 'segments';
+
+/**
+ * Runs `fn` on slices of at most MAX_GRID_YZ batch rows: the kernels' grids put the batch on z (or y), which CUDA caps
+ * at 65535, and an evaluation's batch size may be more. `rows(buf, kind)` is the slice's view of a call's tensor.
+ */
+export function forEachBatchSlice(h: { view(buf: DeviceBuffer, offset: number, length: number): DeviceBuffer }, s: AttentionShape,
+  fn: (sub: AttentionShape, rows: (buf: DeviceBuffer, kind: AttentionRows) => DeviceBuffer) => void): void {
+  const K = s.kvLen ?? s.T;
+  const per: Record<AttentionRows, number> = { q: s.T * s.Hq * s.D, kv: K * s.Hkv * s.D, lse: s.Hq * s.T, segments: K };
+  for (let b0 = 0; b0 < s.B; b0 += MAX_GRID_YZ) {
+    const n = Math.min(MAX_GRID_YZ, s.B - b0);
+    fn({ ...s, B: n }, (buf, kind) => h.view(buf, b0 * per[kind], n * per[kind]));
+  }
 }

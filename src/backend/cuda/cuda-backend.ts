@@ -14,7 +14,7 @@ import { cuda, CudaBuffer } from './cuda-buffer.ts';
 import { CUDA_ERROR_OUT_OF_MEMORY, CudaDriver, DEVICE_ATTRIBUTE, type Handle } from './driver.ts';
 import { CudaError } from './check.ts';
 import { findCudaInclude, findLibrary, LIBNVRTC } from './find-libs.ts';
-import { cudaAttentionFromEnv, withinWindow, type CudaAttention } from './attention-path.ts';
+import { cudaAttentionFromEnv, forEachBatchSlice, throughGemm, withinWindow, type CudaAttention } from './attention-path.ts';
 import { flashBackward, flashForward, flashRefusal, type FlashGpu } from './flash-attention.ts';
 import { GemmAttention } from './gemm-attention.ts';
 import { KernelCache } from './kernel-cache.ts';
@@ -80,10 +80,10 @@ export class CudaBackend implements Backend {
   /** The GPU's total memory in bytes, or null when unknown. */
   readonly deviceBytes: number | null;
   private closed = false;
-  /** The cuBLASLt attention path when MISTRAL_TUNE_CUDA_ATTENTION is gemm or flash, else null (the attention kernels). */
-  private readonly gemmAttention: GemmAttention | null;
-  /** MISTRAL_TUNE_CUDA_ATTENTION=flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
-  private readonly flash: boolean;
+  /** MISTRAL_TUNE_CUDA_ATTENTION's path; flash: the tensor-core forward and backward where they apply (bf16, head dim 64 or 128). */
+  private readonly attention: CudaAttention;
+  /** Attention through cuBLASLt: the gemm path, flash's fallback, and the kernels' past their head dims. */
+  private readonly gemmAttention: GemmAttention;
   /** The GPU's architecture as NVRTC compiles for it (sm_90a, sm_86, ...), and its shared memory a block: what the flash kernels ask of it. */
   private readonly flashGpu: FlashGpu;
   /** MISTRAL_TUNE_CUDA_PROFILE=1: the GPU time of each operation class (op-profiler.ts), else null. */
@@ -140,15 +140,15 @@ export class CudaBackend implements Backend {
       alloc: (dtype, length) => cuda(this.alloc(dtype, length)), free: (b) => this.free(b),
       ...(this.profiler ? { timed: (label: string, op: () => void) => this.profiler!.around(label, op) } : {}),
     });
-    this.gemmAttention = parts.attention === 'gemm' || parts.attention === 'flash' ? new GemmAttention(this) : null;
-    this.flash = parts.attention === 'flash';
+    this.attention = parts.attention ?? 'kernel';
+    this.gemmAttention = new GemmAttention(this);
     this.flashGpu = { arch: parts.arch, sharedPerBlock: parts.sharedPerBlock ?? null };
     this.workspace = this.allocator.alloc(GEMM_WORKSPACE_BYTES);
     this.partials = cuda(this.alloc('f64', L.MAX_ELEMENTWISE_BLOCKS));
   }
 
   describe(): string {
-    const attention = this.flash ? ', flash attention' : this.gemmAttention ? ', attention through cuBLASLt' : '';
+    const attention = this.attention === 'flash' ? ', flash attention' : this.attention === 'gemm' ? ', attention through cuBLASLt' : '';
     return `cuda (${this.gpu}; NVRTC kernels, cuBLASLt GEMM${attention})`;
   }
 
@@ -335,7 +335,7 @@ export class CudaBackend implements Backend {
 
   /** Whether flash attention is on and takes this call; when it is on and cannot, says why once (attention through cuBLASLt runs). */
   private flashTakes(s: AttentionShape, launch: (s: AttentionShape) => L.Launch, ...tensors: DeviceBuffer[]): boolean {
-    if (!this.flash) return false;
+    if (this.attention !== 'flash') return false;
     const why = flashRefusal(s, this.flashGpu, launch(s).sharedBytes, ...tensors);
     if (why) infoOnce(`flash-refused ${why}`, `cuda backend: flash attention does not take ${why}: attention through cuBLASLt instead`);
     return why === null;
@@ -348,9 +348,10 @@ export class CudaBackend implements Backend {
     const keys = s.kvLen ?? s.T, offset = s.qOffset ?? 0;
     // as the CPU backend: a query past the last key would read past the segments (and the cache)
     if (offset + s.T > keys) throw new Error(`attention: ${s.T} queries at offset ${offset} exceed ${keys} keys`);
+    if (s.B > L.MAX_GRID_YZ) return forEachBatchSlice(this, s, (sub, at) => this.attentionForward(at(out, 'q'), at(lse, 'lse'), at(q, 'q'), at(k, 'kv'), at(v, 'kv'), at(segments, 'segments'), sub));
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionForward, q, k, v, out)) return flashForward(this, out, lse, q, k, v, segments, s);
-    if (this.gemmAttention) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
+    if (throughGemm(this.attention, s.D)) return this.gemmAttention.forward(out, lse, q, k, v, segments, s);
     const K = s.kvLen ?? s.T;
     const launch = (variant: Storage): L.AttentionLaunch => L.attentionForward(s, variant);
     this.kernels.launch('attention_forward', launch, [
@@ -364,9 +365,13 @@ export class CudaBackend implements Backend {
     q: DeviceBuffer, k: DeviceBuffer, v: DeviceBuffer, segments: DeviceBuffer, s: AttentionShape,
   ): void {
     if ((s.kvLen ?? s.T) !== s.T || (s.qOffset ?? 0) !== 0) throw new Error('attentionBackward: training shapes only (kvLen = T, qOffset = 0)');
+    if (s.B > L.MAX_GRID_YZ) {
+      return forEachBatchSlice(this, s, (sub, at) => this.attentionBackward(at(dq, 'q'), at(dk, 'kv'), at(dv, 'kv'), at(dout, 'q'), at(out, 'q'), at(lse, 'lse'),
+        at(q, 'q'), at(k, 'kv'), at(v, 'kv'), at(segments, 'segments'), sub));
+    }
     s = withinWindow(s);
     if (this.flashTakes(s, L.flashAttentionBackward, q, k, v, dout)) return flashBackward(this, dq, dk, dv, dout, out, lse, q, k, v, segments, s);
-    if (this.gemmAttention) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
+    if (throughGemm(this.attention, s.D)) return this.gemmAttention.backward(dq, dk, dv, dout, out, lse, q, k, v, segments, s);
     const Q = cuda(q);
     const rowdot = cuda(this.alloc(Q.dtype === 'f64' ? 'f64' : 'f32', s.B * s.Hq * s.T));
     const tail = [cuda(q), cuda(k), cuda(v), cuda(segments), s.T, s.Hq, s.Hkv, s.D, s.scale, s.window ?? 0];

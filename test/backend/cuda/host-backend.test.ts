@@ -10,10 +10,14 @@ import { CudaBackend, GEMM_WORKSPACE_BYTES } from '../../../src/backend/cuda/cud
 import { sizeClass } from '../../../src/backend/cuda/allocator.ts';
 import type { CudaBuffer } from '../../../src/backend/cuda/cuda-buffer.ts';
 import { gemmRunTypes } from '../../../src/backend/cuda/gemm-plan.ts';
-import { gemmFallback, MAX_ELEMENTWISE_BLOCKS } from '../../../src/backend/cuda/launch.ts';
+import { gemmAttentionWorkspaceBytes } from '../../../src/backend/cuda/gemm-attention.ts';
+import { attentionWorkspaceBytes, gemmFallback, MAX_ELEMENTWISE_BLOCKS } from '../../../src/backend/cuda/launch.ts';
 import { KERNELS, type KernelName } from '../../../src/backend/cuda/kernel-table.ts';
 import { chooseVariant, planStaging } from '../../../src/backend/cuda/staging.ts';
 import type { DType } from '../../../src/backend/dtype.ts';
+import { parseConfig } from '../../../src/model/config.ts';
+import { validate } from '../../../src/train/config.ts';
+import { planMemory } from '../../../src/train/memory-plan.ts';
 import { captureStderr } from '../../tokenizer/helpers.ts';
 import { fakeBackend } from './fake-cuda.ts';
 
@@ -331,6 +335,45 @@ test('MISTRAL_TUNE_CUDA_ATTENTION=flash where a block may have less shared memor
   const names = launches.map((l) => l.name);
   assert.ok(names.includes('flash_attention_forward_d128') && !names.includes('flash_attention_backward_d128') && names.includes('attn_dscores'), names.join(' '));
   assert.equal(stderr, 'cuda backend: flash attention does not take 115456 bytes of shared memory a block at head dim 128 (the GPU allows 101376): attention through cuBLASLt instead\n');
+});
+
+test('a head dim past the attention kernels\' 512 (a config may give any): attention through cuBLASLt, said once, never a refusal; the memory plan counts that path', () => {
+  const { be, launches } = fakeBackend();
+  const run = (D: number): string[] => {
+    launches.length = 0;
+    const T = 3, shape = { B: 1, T, Hq: 2, Hkv: 1, D, scale: 0.1, window: null }, s = (n: number) => be.alloc('bf16', n), nq = T * 2 * D, nk = T * D;
+    be.attentionForward(s(nq), be.alloc('f32', 2 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+    be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', 2 * T), s(nq), s(nk), s(nk), be.alloc('i32', T), shape);
+    return launches.map((l) => l.name);
+  };
+  assert.deepEqual(run(512), ['attention_forward', 'attention_backward_dq', 'attention_backward_dkv'], 'the kernels up to 512');
+  const { stderr } = captureStderr(() => {
+    for (const D of [576, 576, 1024]) assert.ok(run(D).includes('attn_softmax') && launches.some((l) => l.name === 'attn_dscores'), `head dim ${D}: the gemm path`);
+  });
+  assert.equal(stderr, 'cuda backend: the attention kernels take head dims up to 512, not 576: attention through cuBLASLt instead\n' +
+    'cuda backend: the attention kernels take head dims up to 512, not 1024: attention through cuBLASLt instead\n');
+  const train = validate({ model: 'unused', data: { train: 'unused.jsonl' }, output_dir: 'unused', precision: 'bf16' }, 'test');
+  const model = parseConfig({ model_type: 'mistral', vocab_size: 64, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, head_dim: 576 });
+  const shape = { B: 2, T: 40, Hq: 2, Hkv: 1, D: 576 };
+  assert.equal(planMemory(train, model, { B: 2, T: 40 }, 'cuda', 'kernel').workspace, gemmAttentionWorkspaceBytes(shape, 2, 4));
+  assert.equal(planMemory(train, { ...model, headDim: 512 }, { B: 2, T: 40 }, 'cuda', 'kernel').workspace, attentionWorkspaceBytes({ ...shape, D: 512 }));
+});
+
+test('a batch of more than 65535 rows (an evaluation\'s --batch-size may be): attention in slices of 65535 rows (a grid\'s z), each on its views (the kernels and flash: the gemm path loops over rows)', () => {
+  for (const attention of ['kernel', 'flash'] as const) {
+    const { be, launches } = fakeBackend({ attention });
+    const B = 65535 + 3, T = 2, Hq = 2, Hkv = 1, D = 64, s = (n: number) => be.alloc('bf16', n), shape = { B, T, Hq, Hkv, D, scale: 0.1, window: null };
+    const nq = B * T * Hq * D, nk = B * T * Hkv * D, out = s(nq), seg = be.alloc('i32', B * T);
+    be.attentionForward(out, be.alloc('f32', B * Hq * T), s(nq), s(nk), s(nk), seg, shape);
+    const at = (buf: DeviceBuffer, rows: number, perRow: number, bytes: number): bigint => (buf as CudaBuffer).ptr + BigInt(rows * perRow * bytes);
+    const calls = launches.filter((l) => l.name === (attention === 'kernel' ? 'attention_forward' : 'flash_attention_forward_d64'));
+    assert.deepEqual(calls.map((l) => l.args[0]!.value), [at(out, 0, 0, 2), at(out, 65535, T * Hq * D, 2)], `${attention}: out of each slice`);
+    assert.deepEqual(calls.map((l) => l.args[5]!.value), [at(seg, 0, 0, 4), at(seg, 65535, T, 4)], `${attention}: segments of each slice`);
+    launches.length = 0;
+    be.attentionBackward(s(nq), s(nk), s(nk), s(nq), s(nq), be.alloc('f32', B * Hq * T), s(nq), s(nk), s(nk), seg, shape);
+    const kernels = attention === 'kernel' ? ['attention_backward_dq', 'attention_backward_dkv'] : ['flash_attention_backward_d64'];
+    assert.deepEqual(launches.filter((l) => kernels.includes(l.name)).length, 2 * kernels.length, `${attention}: the backward a slice at a time`);
+  }
 });
 
 test('a kernel is allowed its dynamic shared memory above 48 KiB once, not at every launch (again only for more)', () => {
