@@ -83,10 +83,10 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx, place) : null));
-  const shape = runBatchShape(cfg, train, evalSplits);
+  const shape = runBatchShape(cfg, train, evalSplits); // its B planned once, for the CPU's limit too
   const { backend, available, why } = plannedDevice(cfg);
   const plan = planMemory(cfg, model, shape, backend);
-  const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits]) : null;
+  const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits], shape.B) : null;
   // the steps as the run's loader batches the data (the pad id does not change the counts), and its warnings
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,

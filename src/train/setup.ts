@@ -51,6 +51,8 @@ export interface RunSetup {
   microBatchesPerEpoch: number;
   stepsPerEpoch: number;
   totalSteps: number;
+  /** The rows of the largest training micro-batch (trainBatchRows), planned once at set-up. */
+  batchRows: number;
 }
 
 /**
@@ -128,7 +130,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx, place) : null;
   const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx, place) : null;
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
-  checkSequenceFits(cfg, model.cfg, [train, val, test],
+  const batchRows = checkSequenceFits(cfg, model.cfg, [train, val, test],
     backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' }, place);
 
   const params = model.trainableParams();
@@ -143,6 +145,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
+    batchRows,
   };
 }
 
