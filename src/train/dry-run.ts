@@ -12,7 +12,7 @@ import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, cpuSequenceRefusal
 import { placeOf } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
-import { wrongTaskFix } from './data.ts';
+import { unknownLabelFix, wrongTaskFix } from './data.ts';
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { DataLoader } from '../data/loader.ts';
@@ -79,7 +79,8 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   checkAdapterAndHead(cfg, model, place);
   checkPacking(cfg, cfg.task === 'classification', place);
   // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
-  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }) };
+  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }),
+    unknownLabelFix: unknownLabelFix(false, place) };
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx, place) : null));

@@ -26,7 +26,7 @@ import { Rng } from '../util/rng.ts';
 import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
 import { loraScaling } from '../model/lora.ts';
-import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
+import { loadSplit, unknownLabelFix, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { keyError } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
@@ -125,6 +125,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   const ctx = {
     cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize),
     wrongTaskFix: wrongTaskFix(cfg, { resuming, generation: model.weights.lmHead !== null && !classificationAdapter }),
+    unknownLabelFix: unknownLabelFix(resuming, place),
   };
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx, place) : null;
