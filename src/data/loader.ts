@@ -100,16 +100,22 @@ export class DataLoader {
     return this.eachEpoch(epochs, (plan) => plan.length);
   }
 
-  /** The rows (packed: sequences) of each of `epochs` epochs' largest batch, planned as epochBatchCounts plans them. */
-  epochLargestBatches(epochs: number): number[] {
-    return this.eachEpoch(epochs, (plan) => maxOf(plan, (batch) => batch.length));
+  /**
+   * The rows (packed: sequences) of the largest batch of the next `epochs` epochs, planned as epochBatchCounts plans
+   * them; planning stops at the first epoch whose largest batch has `ceiling` rows, which no later one can pass.
+   */
+  largestBatch(epochs: number, ceiling: number): number {
+    return maxOf(this.eachEpoch(epochs, (plan) => maxOf(plan, (batch) => batch.length), (n) => n >= ceiling), (n) => n);
   }
 
-  /** `measure` of the plan of each of `epochs` epochs from the next batch's on; the loader is left where it was. */
-  private eachEpoch(epochs: number, measure: (plan: number[][][]) => number): number[] {
+  /**
+   * `measure` of the plan of each of `epochs` epochs from the next batch's on, or up to the first whose measure is
+   * `done`; the loader is left where it was.
+   */
+  private eachEpoch(epochs: number, measure: (plan: number[][][]) => number, done: (n: number) => boolean = () => false): number[] {
     const start = this.position;
     const counts: number[] = [];
-    for (let e = 0; e < epochs; e++) {
+    for (let e = 0; e < epochs && !done(counts[e - 1] ?? -Infinity); e++) {
       if (e > 0 || this.index >= this.plan.length) this.nextEpoch();
       counts.push(measure(this.plan));
     }

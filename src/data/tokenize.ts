@@ -37,6 +37,11 @@ export interface TokenizeOptions {
   overflow?: 'truncate' | 'drop';
   /** Class list for classification records (default: an integer label is its own index). */
   labels?: LabelSet;
+  /**
+   * What to do about a label that is not in `labels`, said with its error: the caller knows where the classes came
+   * from (a training config's labels, which may change; a model's head, which may not).
+   */
+  unknownLabelFix?: string;
   /** Bounds pre-tokenized ids when no tokenizer is given. */
   vocabSize?: number;
 }
@@ -95,7 +100,7 @@ export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: 
     case 'classification': {
       const ids = [...bos(tok), ...encodeText(tok, record.text, 'text')];
       seq = { ids, labels: [] };
-      label = classIndex(record.label, opts.labels);
+      label = classIndex(record.label, opts);
       break;
     }
   }
@@ -114,7 +119,7 @@ function pretokenizedSeq(record: Extract<DataRecord, { shape: 'pretokenized' }>,
 }
 
 function pretokenizedLabel(record: Extract<DataRecord, { shape: 'pretokenized' }>, opts: TokenizeOptions): number | undefined {
-  return record.label === undefined ? undefined : classIndex(record.label, opts.labels);
+  return record.label === undefined ? undefined : classIndex(record.label, opts);
 }
 
 /**
@@ -299,11 +304,12 @@ function changedRange(ids: readonly number[], others: ReadonlyArray<readonly num
   return [start, end];
 }
 
-function classIndex(label: number | string, labels: LabelSet | undefined): number {
+function classIndex(label: number | string, { labels, unknownLabelFix }: TokenizeOptions): number {
   if (labels) {
     const i = labels.classIndex(label);
     if (i !== undefined) return i;
-    throw new UserError(`label ${JSON.stringify(label)} is not one of the classes [${labels.labels.map((l) => JSON.stringify(l)).join(', ')}]`);
+    const fix = unknownLabelFix ? ` (${unknownLabelFix})` : '';
+    throw new UserError(`label ${JSON.stringify(label)} is not one of the classes [${labels.labels.map((l) => JSON.stringify(l)).join(', ')}]${fix}`);
   }
   if (typeof label === 'number' && label >= 0) return label;
   throw new UserError(`label ${JSON.stringify(label)} needs a class list to map it to an index`);

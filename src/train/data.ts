@@ -17,6 +17,8 @@ export interface SplitContext {
   vocabSize: number;
   /** Said with a record of the other task (wrongTaskFix), or null where the run cannot switch. */
   wrongTaskFix?: string | null;
+  /** Said with a label that is not one of the config's classes (unknownLabelFix). */
+  unknownLabelFix?: string;
 }
 
 /**
@@ -30,12 +32,21 @@ export function wrongTaskFix(cfg: TrainConfig, can: { resuming: boolean; generat
   return `set task: ${other}${other === 'classification' && cfg.packing ? ' and packing: false' : ''}`;
 }
 
+/**
+ * What to do about a record's label that is not one of the run's classes: fix the data, or (a new run) its labels:
+ * key, at `place` where the config's keys have places.
+ */
+export function unknownLabelFix(resuming: boolean, place?: (key: string) => string): string {
+  if (resuming) return 'fix the data: a resumed run keeps the classes it was started with';
+  return `fix the data, or set labels: in the config to its classes${place ? `, at ${place('labels')}` : ''}`;
+}
+
 export function loadSplit(file: string, key: string, ctx: SplitContext): TokenRow[] {
   const { cfg } = ctx;
   const classes: LabelValue[] | undefined = cfg.labels ? classesFor(cfg.labels) : undefined;
   const r = loadTokenRows(file, {
     tokenizer: ctx.tokenizer, vocabSize: ctx.vocabSize, task: cfg.task, labels: classes,
-    trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow, wrongTaskFix: ctx.wrongTaskFix,
+    trainOn: cfg.data.train_on, maxSeqLen: cfg.max_seq_len, overflow: cfg.overflow, wrongTaskFix: ctx.wrongTaskFix, unknownLabelFix: ctx.unknownLabelFix,
     onNote: (note) => warn(`${key}: ${file}: ${note}`), formatFlag: false,
   });
   const notes = loadNotes(r.stats, cfg.max_seq_len, cfg.overflow);

@@ -12,7 +12,7 @@ import { CUDA_RESERVE_BYTES, checkConfigPaths, checkLoraRank, cpuSequenceRefusal
 import { placeOf } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
 import { planMemory, runBatchShape, type BatchShape, type MemoryPlan } from './memory-plan.ts';
-import { wrongTaskFix } from './data.ts';
+import { unknownLabelFix, wrongTaskFix } from './data.ts';
 import { checkAdapterAndHead, checkPacking, checkRunTrainable, loadRunSplit, planSteps, plannedModelConfig, runTokenizer, warnUnusedSettings } from './setup.ts';
 import { RunDir } from './run-dir.ts';
 import { DataLoader } from '../data/loader.ts';
@@ -79,14 +79,15 @@ export function dryRun(cfg: TrainConfig, flags: DryRunFlags = {}): DryRun {
   checkAdapterAndHead(cfg, model, place);
   checkPacking(cfg, cfg.task === 'classification', place);
   // the plan of a new run of this config: it can change its task (whether the weights allow it is not read here)
-  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }) };
+  const ctx = { cfg, vocabSize: model.vocabSize, tokenizer: runTokenizer(cfg, model.vocabSize), wrongTaskFix: wrongTaskFix(cfg, { resuming: false, generation: true }),
+    unknownLabelFix: unknownLabelFix(false, place) };
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
   const evalSplits = [cfg.data.val, cfg.data.test].map((f, i) => (f ? loadRunSplit(f, i === 0 ? 'data.val' : 'data.test', ctx, place) : null));
-  const shape = runBatchShape(cfg, train, evalSplits);
+  const shape = runBatchShape(cfg, train, evalSplits); // its B planned once, for the CPU's limit too
   const { backend, available, why } = plannedDevice(cfg);
   const plan = planMemory(cfg, model, shape, backend);
-  const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits]) : null;
+  const limit = backend === 'cpu' ? cpuSequenceRefusal(cfg, model, [train, ...evalSplits], shape.B) : null;
   // the steps as the run's loader batches the data (the pad id does not change the counts), and its warnings
   const loader = new DataLoader(train, {
     batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.packing ? cfg.max_seq_len : undefined,

@@ -39,38 +39,41 @@ export const CUDA_RESERVE_BYTES = 32 * 2 ** 20 + 512 * 2 ** 20;
  * The longest sequence of the run (max_seq_len when packing, else the longest example) fits: on the CPU
  * the attention workspace (the (T, T) scores and their gradient, plus room for the call's GEMMs) inside
  * WebAssembly's 4 GiB; on CUDA, whose attention needs no (T, T) workspace, the whole memory plan inside
- * the GPU's memory.
+ * the GPU's memory. Returns the rows of the largest training batch (trainBatchRows), planned once for the run.
  */
 export function checkSequenceFits(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>,
-  target: FitTarget = { backend: 'cpu' }, place?: (key: string) => string): void {
+  target: FitTarget = { backend: 'cpu' }, place?: (key: string) => string): number {
+  const [train, ...evalSplits] = splits;
+  const rows = trainBatchRows(cfg, train ?? []);
   const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
   if (target.backend === 'cuda') {
-    if (target.deviceBytes === null) return;
-    const [train, ...evalSplits] = splits;
-    const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits), 'cuda');
+    if (target.deviceBytes === null) return rows;
+    const plan = planMemory(cfg, model, runBatchShape(cfg, train ?? [], evalSplits, rows), 'cuda');
     if (plan.total + CUDA_RESERVE_BYTES > target.deviceBytes) {
       throw new UserError(`the run needs ${gib(plan.total + CUDA_RESERVE_BYTES)} on the GPU (weights ${gib(plan.weights)}, activations ${gib(plan.activations)}, ` +
         `trainable state ${gib(plan.trainable)}, ${gib(CUDA_RESERVE_BYTES)} for the CUDA context, cuBLASLt and the allocator; see train --dry-run), ` +
         `more than its ${gib(target.deviceBytes)}: ${fitAdvice(cfg, plan, target.deviceBytes - CUDA_RESERVE_BYTES)}`, 'batch_size');
     }
-    return;
+    return rows;
   }
-  const refusal = cpuSequenceRefusal(cfg, model, splits);
+  const refusal = cpuSequenceRefusal(cfg, model, splits, rows);
   if (refusal !== null) throw keyError('max_seq_len', refusal, place);
+  return rows;
 }
 
 /**
  * Why the longest sequence of a CPU run does not fit the attention workspace inside WebAssembly's 4 GiB (the (T, T)
  * scores and their gradient, plus room for the call's GEMMs), whatever the RAM; null when it fits. The dry run says it
- * as train refuses it.
+ * as train refuses it. `trainRows`: trainBatchRows where the caller has it (planned once a run).
  */
-export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>): string | null {
+export function cpuSequenceRefusal(cfg: TrainConfig, model: MistralConfig, splits: ReadonlyArray<TokenRow[] | null>,
+  trainRows = trainBatchRows(cfg, splits[0] ?? [])): string | null {
   // no spread: a split of 300,000 examples would be as many arguments, past the stack
   const longest = splits.reduce((m, rows) => (rows ?? []).reduce((n, r) => Math.max(n, r.inputIds.length), m), 1);
   const T = cfg.packing ? Math.max(cfg.max_seq_len, longest) : longest;
   // the rows of a batch: no more than a split holds (batch_size 1e9 over 6 examples makes batches of 6), or its packs
-  const [train, ...evalSplits] = splits;
-  const rows = Math.max(trainBatchRows(cfg, train ?? []), ...evalSplits.map((s) => Math.min(cfg.eval.batch_size, s?.length ?? 0)));
+  const [, ...evalSplits] = splits;
+  const rows = Math.max(trainRows, ...evalSplits.map((s) => Math.min(cfg.eval.batch_size, s?.length ?? 0)));
   const N = Math.max(1, rows) * T;
   const { workspace, reserve } = attentionWorkspaceBytes(T, T, N * model.numHeads * model.headDim, N * model.numKvHeads * model.headDim);
   const need = workspace + reserve;

@@ -12,8 +12,7 @@ import { DTYPE_BYTES, modelDTypes, precisionDType, type ModelDTypes } from '../b
 import { activationBytes, LOGIT_ROWS, loraPlan, type PlanShape } from '../model/activations.ts';
 import type { TokenRow } from '../data/batch.ts';
 import { DataLoader } from '../data/loader.ts';
-import { maxOf } from '../util/reduce.ts';
-import { MAX_PLANNED_ROWS, packBounds } from './epoch-steps.ts';
+import { packBounds } from './epoch-steps.ts';
 import type { MistralConfig } from '../model/config.ts';
 import { PROJECTIONS, projectionShape } from '../model/weights.ts';
 import type { TrainConfig } from './config.ts';
@@ -26,31 +25,39 @@ export interface BatchShape {
 }
 
 /**
+ * Rows (epochs × examples) past which trainBatchRows plans no epoch and takes the most any order can pack instead:
+ * a fifth of a second or so of planning, done once a run (dry run or train) however many epochs it asks for.
+ */
+export const MAX_BATCH_PLAN_ROWS = 1_000_000;
+
+/**
  * The rows of the largest training micro-batch the run draws: batch_size, or fewer where the data makes fewer sequences —
  * its examples, or, packing, the packs the loader makes of them in each epoch's order (packed anew each epoch when
- * shuffled), planned as the run's loader plans them; where that is past MAX_PLANNED_ROWS, the most that next-fit
- * packing makes of any order (packBounds).
+ * shuffled), planned as the run's loader plans them until an epoch reaches the most that next-fit packing makes of
+ * any order (packBounds), which no epoch passes; that most where planning would pass MAX_BATCH_PLAN_ROWS.
  */
 export function trainBatchRows(cfg: TrainConfig, train: readonly TokenRow[]): number {
   if (!cfg.packing || train.length === 0) return Math.min(cfg.batch_size, train.length);
   const { lo, hi } = packBounds(train.map((r) => r.inputIds.length), cfg.max_seq_len);
   if (lo >= cfg.batch_size) return cfg.batch_size; // every epoch's first batch is full
+  const most = Math.min(cfg.batch_size, hi);
   // an epoch has at least one step, so the run draws no more epochs than it has steps; unshuffled, each is the first
   const epochs = cfg.shuffle ? cfg.max_steps ?? cfg.epochs : 1;
-  if (epochs * train.length > MAX_PLANNED_ROWS) return Math.min(cfg.batch_size, hi);
+  if (epochs * train.length > MAX_BATCH_PLAN_ROWS) return most;
   const loader = new DataLoader(train, { batchSize: cfg.batch_size, shuffle: cfg.shuffle, seed: cfg.seed, groupByLength: cfg.group_by_length, packLength: cfg.max_seq_len });
-  return maxOf(loader.epochLargestBatches(epochs), (n) => n);
+  return loader.largestBatch(epochs, most);
 }
 
 /**
  * The batch shape a run's plans grow to, as the trainer and the model size them: training rows
  * trainBatchRows of the longest example (the pack length when packing); evaluation batches of
  * eval.batch_size rows in file order, which get a plan of their own only when one does not fit the
- * training plan (that plan grows to the largest of those).
+ * training plan (that plan grows to the largest of those). `B`: trainBatchRows where the caller has it (planned once a run).
  */
-export function runBatchShape(cfg: TrainConfig, train: readonly TokenRow[], evalSplits: ReadonlyArray<readonly TokenRow[] | null>): BatchShape {
+export function runBatchShape(cfg: TrainConfig, train: readonly TokenRow[], evalSplits: ReadonlyArray<readonly TokenRow[] | null>,
+  B = trainBatchRows(cfg, train)): BatchShape {
   const longest = (rows: readonly TokenRow[]): number => rows.reduce((m, r) => Math.max(m, r.inputIds.length), 1);
-  const B = trainBatchRows(cfg, train), T = cfg.packing ? Math.max(cfg.max_seq_len, longest(train)) : longest(train);
+  const T = cfg.packing ? Math.max(cfg.max_seq_len, longest(train)) : longest(train);
   const ev = { B: 0, T: 0 };
   for (const rows of evalSplits) {
     for (let i = 0; rows && i < rows.length; i += cfg.eval.batch_size) {

@@ -11,7 +11,7 @@ import { RUN_LAYOUT, runPath, weightsEntry } from '../run/layout.ts';
 import { isUserError } from '../util/errors.ts';
 import { FILE, filesSpec, type FolderSpec } from '../util/owned-tree.ts';
 import { CHECKPOINTS_SPEC } from './checkpoint.ts';
-import { readYamlMapping } from './config.ts';
+import { readYamlMapping } from './config-yaml.ts';
 
 export type RunMethod = 'lora' | 'full';
 

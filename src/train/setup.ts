@@ -26,7 +26,7 @@ import { Rng } from '../util/rng.ts';
 import { modelFolder, TrainConfigSchema, type TrainConfig } from './config.ts';
 import { HF_NAMES } from '../model/names.ts';
 import { loraScaling } from '../model/lora.ts';
-import { loadSplit, wrongTaskFix, type SplitContext } from './data.ts';
+import { loadSplit, unknownLabelFix, wrongTaskFix, type SplitContext } from './data.ts';
 import { checkConfigPaths, checkLoraRank, checkModelFits, checkSequenceFits } from './fit-check.ts';
 import { keyError } from './config-paths.ts';
 import { shownAs } from './config-issues.ts';
@@ -51,6 +51,8 @@ export interface RunSetup {
   microBatchesPerEpoch: number;
   stepsPerEpoch: number;
   totalSteps: number;
+  /** The rows of the largest training micro-batch (trainBatchRows), planned once at set-up. */
+  batchRows: number;
 }
 
 /**
@@ -123,12 +125,13 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   const ctx = {
     cfg, vocabSize: model.cfg.vocabSize, tokenizer: runTokenizer(cfg, model.cfg.vocabSize),
     wrongTaskFix: wrongTaskFix(cfg, { resuming, generation: model.weights.lmHead !== null && !classificationAdapter }),
+    unknownLabelFix: unknownLabelFix(resuming, place),
   };
   const train = loadRunSplit(cfg.data.train, 'data.train', ctx, place);
   const val = cfg.data.val ? loadRunSplit(cfg.data.val, 'data.val', ctx, place) : null;
   const test = cfg.data.test ? loadRunSplit(cfg.data.test, 'data.test', ctx, place) : null;
   if (train.length === 0) throw new UserError('no training examples', cfg.data.train);
-  checkSequenceFits(cfg, model.cfg, [train, val, test],
+  const batchRows = checkSequenceFits(cfg, model.cfg, [train, val, test],
     backend instanceof CudaBackend ? { backend: 'cuda', deviceBytes: backend.deviceBytes } : { backend: 'cpu' }, place);
 
   const params = model.trainableParams();
@@ -143,6 +146,7 @@ function setupOn(cfg: TrainConfig, backend: Backend, resuming: boolean, place?: 
   warnUnusedSettings(cfg, model.cfg, steps, train, v);
   return {
     cfg, tokenizer: ctx.tokenizer, backend, model, taskType: classification ? 'SEQ_CLS' : 'CAUSAL_LM', train, val, test, params, loader, optimizer, ...steps,
+    batchRows,
   };
 }
 

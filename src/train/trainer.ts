@@ -395,7 +395,7 @@ function describeRun(run: RunSetup): void {
   info(`train: ${cfg.task} with ${cfg.method === 'lora' ? `${cfg.lora.use_dora ? 'DoRA' : 'LoRA'} r=${cfg.lora.r}` : 'full fine-tuning'} on ${backend.describe()}; ` +
     `${trainable.toLocaleString('en')} trainable parameters; ${counted(run.train.length, 'training example')}, ` +
     `${counted(run.microBatchesPerEpoch, 'micro-batch', 'micro-batches')} and ${counted(run.stepsPerEpoch, 'optimizer step')} per epoch, ${counted(run.totalSteps, 'step')} in all`);
-  const shape = runBatchShape(cfg, run.train, []); // packed rows are max_seq_len long, not the longest example
+  const shape = runBatchShape(cfg, run.train, [], run.batchRows); // packed rows are max_seq_len long, not the longest example
   const acts = model.activations(shape.B, shape.T, true);
   info(`memory: activations ${(acts.bytes / 2 ** 20).toFixed(1)} MiB planned for ${acts.capacity.B} × ${acts.capacity.T} tokens; ${(backend.bytesInUse() / 2 ** 20).toFixed(1)} MiB on the backend in all`);
 }

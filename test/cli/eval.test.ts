@@ -334,6 +334,11 @@ test('a record of the other task: eval suggests --task only where the weights ta
   assert.equal(cls.status, 2);
   const lm = cli('eval', '--model', TINY_BASE, '--adapter', path.join(TINY, 'adapter_init'), '--data', labelled, '--json');
   fails(lm, `${labelled}:1: wrong_task: a record with "label" in a generation run (mistral-tune prepare cleans`);
+  // a label the head has no class for: the classes are the model's, not the data's to change (was no next step)
+  const ids = path.join(dir, 'ids.jsonl');
+  fs.writeFileSync(ids, JSON.stringify({ input_ids: [1, 5, 9], label: 'a' }) + '\n');
+  const unknown = cli('eval', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--data', ids, '--labels', 'x,y,z', '--json');
+  fails(unknown, `${ids}:1: label "a" is not one of the classes ["x", "y", "z"] (the classes are the model's, named by --labels: evaluate data labelled with them)`);
   // a base model has no score head: --task classification would be refused too
   const base = cli('eval', '--model', TINY_BASE, '--data', labelled, '--json');
   fails(base, `${labelled}:1: wrong_task: a record with "label" in a generation run (mistral-tune prepare cleans`);

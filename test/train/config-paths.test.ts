@@ -83,6 +83,11 @@ test('a value found wrong against the model or data after validation (lora.r, pa
   const planned = (yaml: string): void => dryRunOf(f, `model: ${TINY_BASE}\ndata: {train: ${yaml.includes('classification') ? 'classes' : 'tokens'}.jsonl}\noutput_dir: out\n${yaml}`);
   assert.throws(() => planned('lora:\n  r: 100000\n'), { message: new RegExp(`^${literal(f)}:5:3: lora\\.r: 100000 is larger than`) });
   assert.throws(() => planned('task: classification\nlabels: [a, b]\npacking: true\n'), { message: `${f}:6:1: packing: classification scores one sequence per row, so it cannot pack (set packing: false)` });
+  // a label not among the classes: said with what to do, at labels' line (was the bare "is not one of the classes")
+  fs.writeFileSync(path.join(dir, 'classes.jsonl'), '{"input_ids": [1, 5, 9], "label": "a"}\n{"input_ids": [1, 7], "label": "c"}\n');
+  assert.throws(() => planned('task: classification\nlabels: [a, b]\n'),
+    { message: `${path.join(dir, 'classes.jsonl')}:2: label "c" is not one of the classes ["a", "b"] (fix the data, or set labels: in the config to its classes, at ${f}:5:1)` });
+  fs.writeFileSync(path.join(dir, 'classes.jsonl'), '{"input_ids": [1, 5, 9], "label": 0}\n{"input_ids": [1, 7], "label": 1}\n');
   assert.throws(() => planned('epochs: 9000000000000000\nbatch_size: 1\n'), { message: new RegExp(`^${literal(f)}:4:1: epochs: 9000000000000000 epochs of 2 steps`) });
   // labels that the classification head of lora.init_from's adapter (3 classes) does not have: said the key alone
   const adapter = path.join(TINY_BASE, '..', '..', 'hf-tiny-mistral-cls', 'adapter_init');

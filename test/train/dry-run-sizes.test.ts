@@ -3,7 +3,7 @@
 // per layer) and ran out of memory instead. Sizes past 2^53 (1e300) are refused by their key in one line. A packed
 // max_seq_len of 10^12 is planned too: counting the steps collated a batch of that width (a RangeError and its stack).
 // A CPU run's sequences past WebAssembly's attention workspace do not fit, as train says (the dry run said "fits").
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -150,11 +150,17 @@ test('a packed run\'s batches are sized by the packs the loader makes, not by th
       const cfg = validate({
         model: { config: SMALL, init: 'random' }, data: { train }, batch_size: 32, device: 'cpu', packing: true, eval: { samples: 0 }, output_dir: path.join(dir, 'run'), ...extra,
       }, 'test');
+      // planned once by each (the dry run planned it for its memory plan and again for the CPU's attention limit)
+      const largest = mock.method(DataLoader.prototype, 'largestBatch');
       const run = setupRun(cfg);
       run.backend.close?.();
+      assert.equal(largest.mock.callCount(), 1, 'setupRun');
       let most = 0; // the rows of the largest batch the run's loader draws, epoch after epoch
       for (let i = 0; i < run.totalSteps * cfg.grad_accum; i++) most = Math.max(most, run.loader.next().batch.B);
+      assert.equal(run.batchRows, most, train);
       const { shape } = dryRun(cfg);
+      assert.equal(largest.mock.callCount(), 2, 'dryRun');
+      largest.mock.restore();
       assert.equal(shape.B, most, train);
     }
   } finally {

@@ -1,0 +1,133 @@
+// Reading a training config's YAML: the file's mapping (refused in one line where it is not UTF-8 text, not YAML, or
+// not a mapping), where each key path was written (file:line:column) and the text a number was written as, and a
+// CLI override's value read as YAML reads it. Validating what was read is config.ts's job.
+import YAML from 'yaml';
+import { UserError } from '../util/errors.ts';
+import { readLines } from '../util/lines.ts';
+import { firstNonPlain, silentlyChanged } from '../util/yaml-plain.ts';
+
+/** Where a config key path was written (`file:line:column`), or one place for every key (a file, "command line"). */
+export type Place = string | ((key: string) => string);
+
+/** The text a number or boolean at a key path was written as (`1.0`), where it was read from YAML; else undefined. */
+export type Written = (key: string) => string | undefined;
+
+/** A YAML file that holds a mapping (a config); errors name the file. */
+export function readYamlMapping(file: string): Record<string, unknown> {
+  return readYamlConfig(file).mapping;
+}
+
+/**
+ * A YAML config's mapping, and the place of each key path in it: the file:line:column of the key (of the list
+ * item, for `lora.target_modules.1`), else of the nearest key above it that is written, else the file.
+ */
+export function readYamlConfig(file: string): { mapping: Record<string, unknown>; place: (key: string) => string; written: Written } {
+  // a FIFO or folder in the config's place is a one-line error, never a read that blocks forever; a carriage return
+  // alone ends a line in YAML (classic Mac line ends), where the parser would read `max_steps: 2\r` as the string "2\r";
+  // UTF-16 and bytes that are not UTF-8 are refused where they are (a Latin-1 "café" became the path "caf\uFFFD")
+  const lines = [...readLines(file, undefined, undefined, true)];
+  const defective = lines.find((l) => l.defect !== undefined);
+  if (defective !== undefined) {
+    const what = defective.defect!.kind === 'binary' ? 'a NUL byte: this is not a text file' : 'bytes that are not UTF-8: save the config as UTF-8';
+    throw new UserError(what, `${file}:${defective.lineNo}:${defective.defect!.char + 1}`);
+  }
+  // a "---" after the config with nothing but comments below it starts an empty document, not a second config
+  const blank = (t: string): boolean => /^\s*(#.*)?$/.test(t);
+  const last = lines.findLastIndex((l) => !blank(l.text));
+  const end = last > 0 && /^---\s*(#.*)?$/.test(lines[last]!.text) ? last : lines.length;
+  const text = lines.slice(0, end).map((l) => l.text).join('\n');
+  let doc: unknown;
+  let place = (_key: string): string => file;
+  let written: Written = () => undefined;
+  try {
+    // a warning (a tag it cannot resolve, !!js/function) is refused as an error: YAML.parse would print it on
+    // stderr over several lines and read the value as a plain string
+    const lineCounter = new YAML.LineCounter();
+    const parsed = YAML.parseDocument(text, { prettyErrors: true, lineCounter });
+    const problem = parsed.errors[0] ?? parsed.warnings[0];
+    if (problem) throw problem;
+    const odd = firstNonPlain(parsed);
+    if (odd) throw new UserError(odd.what, `${file}:${lineCounter.linePos(odd.offset).line}:${lineCounter.linePos(odd.offset).col}`);
+    doc = parsed.toJS();
+    place = (key) => {
+      const { offset } = nodeAt(parsed, key);
+      if (offset === null) return file;
+      const { line, col } = lineCounter.linePos(offset);
+      return `${file}:${line}:${col}`;
+    };
+    written = (key) => writtenAt(parsed, key);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    // one line: the parser's first line (without its "at line L, column C:" tail) at file:line:column
+    const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+    const first = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+      // the library's advice is for its callers: a config is one document
+      .replace(/^Source contains multiple documents; please use YAML\.parseAllDocuments\(\)$/, 'a config is one YAML document, but "---" starts a second one here');
+    throw new UserError(`invalid YAML: ${first}${dataFileHint(file)}`, pos ? `${file}:${pos.line}:${pos.col}` : file);
+  }
+  if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) {
+    throw new UserError(`the config must be a YAML mapping of keys to values${dataFileHint(file)}`, file);
+  }
+  return { mapping: (doc ?? {}) as Record<string, unknown>, place, written };
+}
+
+/**
+ * The text offset of the dotted key path's deepest part written in `doc` (through aliases), or null for none; and
+ * the node at the whole path, or undefined where it is not written.
+ */
+export function nodeAt(doc: YAML.Document, key: string): { offset: number | null; node: unknown } {
+  let node: unknown = doc.contents;
+  let offset: number | null = null;
+  const parts = key === '' ? [] : key.split('.');
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (YAML.isAlias(node)) node = node.resolve(doc);
+    let at: YAML.Node | undefined;
+    if (YAML.isMap(node)) {
+      // a key written with dots in it (`lora.r: 4`, which YAML reads as one key) is found as written
+      const map = node;
+      const named = (name: string): YAML.Pair | undefined => map.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === name);
+      const whole = named(parts.slice(i).join('.'));
+      if (whole !== undefined) i = parts.length - 1;
+      const pair = whole ?? named(part);
+      at = pair?.key as YAML.Scalar | undefined;
+      node = pair?.value;
+    } else if (YAML.isSeq(node) && /^\d+$/.test(part)) {
+      node = node.items[Number(part)];
+      at = YAML.isNode(node) ? node : undefined;
+    }
+    if (at?.range === undefined || at.range === null) return { offset, node: undefined };
+    offset = at.range[0];
+  }
+  return { offset, node: YAML.isAlias(node) ? node.resolve(doc) : node };
+}
+
+/**
+ * The source text of the scalar at the dotted key path when YAML read it as a number or boolean (`1.0`, which the
+ * number 1 would print as "1"), so that advice can quote what was written; else undefined.
+ */
+export function writtenAt(doc: YAML.Document, key: string): string | undefined {
+  const { node } = nodeAt(doc, key);
+  if (!YAML.isScalar(node) || (typeof node.value !== 'number' && typeof node.value !== 'boolean')) return undefined;
+  return typeof node.source === 'string' ? node.source : undefined;
+}
+
+/** For a config file named as data (`train prepared/train.jsonl`): what to give instead; else ''. */
+function dataFileHint(file: string): string {
+  return /\.(jsonl|ndjson|jsonlines|json|csv|tsv|tab)$/i.test(file) ? ` (a data file? train takes a YAML config; data goes in data.train, e.g. --data.train ${file})` : '';
+}
+
+/**
+ * A CLI override's value as YAML would read it: numbers, booleans, null, lists, else a string; not-plain YAML, and a
+ * comment or line break YAML would drop or fold unseen, are blamed on `--key`.
+ */
+export function parseOverride(key: string, value: string): { value: unknown; doc: YAML.Document | null } {
+  const parsed = YAML.parseDocument(value);
+  if (parsed.errors.length > 0 || parsed.warnings.length > 0) return { value, doc: null };
+  const changed = silentlyChanged(value, parsed);
+  if (changed) throw new UserError(changed, `--${key}`);
+  const odd = firstNonPlain(parsed);
+  if (odd) throw new UserError(odd.what, `--${key}`);
+  const v: unknown = parsed.toJS();
+  return v === undefined ? { value, doc: null } : { value: v, doc: parsed };
+}
