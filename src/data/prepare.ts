@@ -120,6 +120,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
     const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
     let firstRejection: string | null = null; // where and why, for the error of a run that keeps nothing
+    let otherFormat: string | null = null; // the first file that looks written in another format than read as: the same
     // `unread`: what the record's file holds that was not read (a list of records beside its text: RawItem.unreadLists),
     // said whole after the detail, even in the error quoting it clipped
     const reject = (src: number, line: number, reason: Reason, detail: string, raw: string, unread?: string): void => {
@@ -161,6 +162,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       const src = sources[si]!;
       const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
         textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, onNote: (n) => notes.push(`${src.name}: ${n}`),
+        onOtherFormat: (h) => { notes.push(`${src.name}: ${h}`); otherFormat ??= `; ${src.name}: ${h}`; },
       });
       for (const item of items) {
         inputRecords++;
@@ -417,7 +419,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       // a file in another encoding (Excel's "CSV (Comma delimited)" is Windows-1252), or mixing two, keeps nothing: the warning's way out, in the one line shown
       const [mostNotUtf8] = [...notUtf8].sort((a, b) => b[1] - a[1]);
       const convert = mostNotUtf8 && Object.entries(report.by_reason).every(([, n]) => n <= report.by_reason.invalid_utf8!) ? `; ${encodingHint(sources[mostNotUtf8[0]]!.name, beyondAscii.has(mostNotUtf8[0]))}` : '';
-      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}${convert}; rejected.jsonl and report.json are written for inspection ` +
+      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}${convert}${otherFormat ?? ''}; rejected.jsonl and report.json are written for inspection ` +
         `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     }
     return { report, summary: summaryText(report, opts.outDir) };
