@@ -178,3 +178,14 @@ test('a .json file of one Python dict wrapping the records ({\'data\': [...]}) i
   const [text] = [...readJson(f['text.json']!)];
   assert.match(text!.unreadLists ?? '', /not as a wrapper of its list of records \("data" \(1 object\)\)/);
 });
+
+test('a Python dict holding lists of records is told to be saved as JSON Lines with Python (ast.literal_eval), which reads it, not with jq, which cannot', async () => {
+  // before: the advice was jq -c '.data[]', which stops at the first single quote
+  const { readJson } = await import('../../src/data/ingest/json.ts');
+  const f = writeFiles(tempDir(), { 'two.json': "{'data': [{'text': 'a'}], 'extra': [{'text': 'b'}]}\n", 'text.json': "{'text': '', 'response': [{'text': 'a'}]}\n" });
+  const py = (keys: string, file: string) => `(JSON Lines: python3 -c 'import ast, json, sys; print("\\n".join(json.dumps(r) for r in ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())${keys}))' ${file} > records.jsonl)`;
+  const [two] = [...readJson(f['two.json']!)];
+  assert.ok(two!.recordLists?.endsWith(`save the records to train on as their own file ${py('["data"]', f['two.json']!)}`), two!.recordLists);
+  const [text] = [...readJson(f['text.json']!)];
+  assert.ok(text!.unreadLists?.endsWith(`save them as their own file ${py('["response"]', f['text.json']!)}`), text!.unreadLists);
+});
