@@ -189,3 +189,12 @@ test('a Python dict holding lists of records is told to be saved as JSON Lines w
   const [text] = [...readJson(f['text.json']!)];
   assert.ok(text!.unreadLists?.endsWith(`save them as their own file ${py('["response"]', f['text.json']!)}`), text!.unreadLists);
 });
+
+test('a Python literal nested deeper than Python reads (200 levels) is rejected saying so, not with JSON.parse\'s message', async () => {
+  // before: "Expected property name or '}' in JSON at position 1", which says nothing of the nesting
+  const { parseJsonItem } = await import('../../src/data/ingest/jsonl.ts');
+  const nested = (lists: number) => `{'text': 'a', 'tags': ${'['.repeat(lists)}'x'${']'.repeat(lists)}}`;
+  // 200 levels (the dict and 199 lists) are read, as ast.literal_eval reads them; 201 are "too many nested parentheses" there
+  assert.deepEqual(parseJsonText(nested(199)).reading, 'python-literal');
+  assert.deepEqual(parseJsonItem(nested(200), 3).error, { reason: 'invalid_json', detail: 'a Python literal (single quotes, None, True) nested more than 200 levels deep (dicts, lists, tuples), deeper than Python\'s ast.literal_eval reads ("too many nested parentheses"): no record' });
+});
