@@ -196,5 +196,10 @@ test('a Python literal nested deeper than Python reads (200 levels) is rejected 
   const nested = (lists: number) => `{'text': 'a', 'tags': ${'['.repeat(lists)}'x'${']'.repeat(lists)}}`;
   // 200 levels (the dict and 199 lists) are read, as ast.literal_eval reads them; 201 are "too many nested parentheses" there
   assert.deepEqual(parseJsonText(nested(199)).reading, 'python-literal');
-  assert.deepEqual(parseJsonItem(nested(200), 3).error, { reason: 'invalid_json', detail: 'a Python literal (single quotes, None, True) nested more than 200 levels deep (dicts, lists, tuples), deeper than Python\'s ast.literal_eval reads ("too many nested parentheses"): no record' });
+  const detail = 'a Python literal (single quotes, None, True) nested more than 200 levels deep (dicts, lists, tuples), deeper than Python\'s ast.literal_eval reads ("too many nested parentheses"): no record';
+  assert.deepEqual(parseJsonItem(nested(200), 3).error, { reason: 'invalid_json', detail });
+  // a .json file of one such dict over several lines is one record so rejected, not each of its lines with JSON's message
+  const { readJson } = await import('../../src/data/ingest/json.ts');
+  const f = writeFiles(tempDir(), { 'deep.json': `# export\n${nested(200).replace(', ', ',\n ')}\n` })['deep.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.error]), [[2, { reason: 'invalid_json', detail }]]);
 });

@@ -25,7 +25,7 @@ import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, recordTextKey, refuseTableLayouts, valueMembers, wrappedRecords } from './json-layout.ts';
 import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, SingleQuotes, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
-import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
+import { parseJsonText, pythonReadingNote, TooDeepLiteral, type JsonReading } from './python-json.ts';
 import { literalLine } from './python-literal.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
 import { isViewerRow } from './viewer-rows.ts';
@@ -83,7 +83,13 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
     try {
       ({ value, reading, duplicate, comments: pyComments } = parseJsonText(scan === null ? text : withoutComments(text, comments)));
-    } catch {
+    } catch (e) {
+      if (e instanceof TooDeepLiteral) {
+        // one value, too deep to read: one record so rejected, not each of its lines with JSON's message
+        opts.onBytes?.(bytes.length);
+        yield { line: literalLine(text), raw: text.trim(), error: { reason: 'invalid_json', detail: e.message } };
+        return;
+      }
       value = undefined; // not one value: JSON Lines
     }
     if (value !== undefined) {

@@ -11,6 +11,9 @@ import { mayBePythonLiteral, parsePythonLiteral } from './python-literal.ts';
 /** The words, outside strings, and what JSON.parse reads in their place (1e999 parses as Infinity). */
 const PYTHON_FLOATS: ReadonlyArray<[string, string]> = [['-Infinity', '-1e999'], ['Infinity', '1e999'], ['NaN', 'null']];
 
+/** A Python literal nested deeper than Python reads: no value, though one (a whole file's text is not then read as lines). */
+export class TooDeepLiteral extends SyntaxError {}
+
 /** How a text was read: as JSON, as JSON with Python's floats, or as a Python literal. */
 export type JsonReading = 'json' | 'python-floats' | 'python-literal';
 
@@ -36,7 +39,7 @@ export function parseJsonText(text: string): { value: unknown; reading: JsonRead
       }
     }
     const literal = mayBePythonLiteral(text) ? parsePythonLiteral(text) : null;
-    if (literal !== null && 'error' in literal) throw new SyntaxError(literal.error); // too deep: JSON's message would not say it
+    if (literal !== null && 'error' in literal) throw new TooDeepLiteral(literal.error); // JSON's message would not say it
     if (literal !== null) {
       const read = { value: literal.value, reading: 'python-literal' as const, ...(literal.comments ? { comments: literal.comments } : {}) };
       return withDuplicate(read, literal.duplicate ? duplicateKeyMessage(literal.duplicate) : null);
