@@ -75,8 +75,11 @@ function* notingCsv(items: Generator<RawItem>, format: 'JSON' | 'JSON Lines', op
   const first: string[] = []; // the raw text of the first two items, while none was JSON
   let json = false;
   for (const item of items) {
-    json ||= item.error === undefined;
-    if (first.length < 2) first.push(item.raw);
+    if (item.error === undefined && !json) {
+      json = true;
+      first.length = 0; // not held while the rest of the file is read
+    }
+    if (!json && first.length < 2) first.push(item.raw);
     yield item;
   }
   const [header, row] = first;
