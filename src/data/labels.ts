@@ -58,9 +58,11 @@ export type NoLabel = { kind: 'minus_one' } | { kind: 'word'; word: string };
 /**
  * The canonical label of a raw value, or an error message. `null` means missing: absent, null, blank, or — then `why`
  * says so — a placeholder ("nan"; a word such as "None" unless `classes` names it), or -1, HF's "no label" (unless
- * `classes` makes it a class); `noLabel` marks the values that may be meant as a class.
+ * `classes` makes it a class); `noLabel` marks the values that may be meant as a class. `spelling`, asked only for a
+ * number the error quotes, says how the file wrote it (ingest/number-spellings.ts) when String() would write it otherwise:
+ * 12345678901234567890 is quoted so, not as the 12345678901234567000 its double prints.
  */
-export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LIST): { label: LabelValue | null; why?: string; noLabel?: NoLabel } | { error: string } {
+export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LIST, spelling: () => string | undefined = () => undefined): { label: LabelValue | null; why?: string; noLabel?: NoLabel } | { error: string } {
   if (raw === undefined || raw === null) return { label: null };
   if (typeof raw === 'boolean') return { label: raw ? 'True' : 'False' }; // as pandas writes a bool column in a CSV
   if (typeof raw === 'number') {
@@ -70,7 +72,7 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
     // stored as int64) gives 1, the class a user means by it.
     if (Number.isNaN(raw)) return { label: null, why: `label NaN is what an export writes for a missing value, not a class` };
     if (!Number.isSafeInteger(raw)) {
-      return { error: `label ${raw} is not ${Number.isInteger(raw) ? 'an integer a class index can be (too large)' : 'a whole number'}: a label is an integer, a string, or true/false` };
+      return { error: `label ${spelling() ?? raw} is not ${Number.isInteger(raw) ? 'an integer a class index can be (too large)' : 'a whole number'}: a label is an integer, a string, or true/false` };
     }
     return raw === NO_LABEL && classes.minusOne === 'no label' ? MINUS_ONE : { label: raw };
   }

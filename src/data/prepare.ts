@@ -120,6 +120,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     let minusOnes = 0; // records rejected for the label -1 (HF's "no label"): a warning when they are many
     const wordLabels = new Map<string, number>(); // records rejected for a label such as "None", by the word: the same
     let firstRejection: string | null = null; // where and why, for the error of a run that keeps nothing
+    let otherFormat: string | null = null; // the first file that looks written in another format than read as: the same
     // `unread`: what the record's file holds that was not read (a list of records beside its text: RawItem.unreadLists),
     // said whole after the detail, even in the error quoting it clipped
     const reject = (src: number, line: number, reason: Reason, detail: string, raw: string, unread?: string): void => {
@@ -161,6 +162,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       const src = sources[si]!;
       const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
         textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, onNote: (n) => notes.push(`${src.name}: ${n}`),
+        onOtherFormat: (h) => { notes.push(`${src.name}: ${h}`); otherFormat ??= `; ${src.name}: ${h}`; },
       });
       for (const item of items) {
         inputRecords++;
@@ -377,9 +379,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     }
     warnings.push(...notes);
     for (const [src, n] of notUtf8) {
-      const what = `${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8)`;
-      warnings.push(beyondAscii.has(src) ? `${what}, though others are UTF-8 text beyond ASCII: the file mixes encodings; mend the lines rejected.jsonl names (iconv on the whole file would garble the others)`
-        : `${what}: ${convertHint(sources[src]!.name, 'the file')}`);
+      warnings.push(`${sources[src]!.name}: ${n} record${n === 1 ? ' is' : 's are'} not UTF-8 text (rejected as invalid_utf8): ${encodingHint(sources[src]!.name, beyondAscii.has(src), 'the file')}`);
     }
     const empty = sources.filter((_, k) => perSource[k]!.records === 0 && !emptyLists.has(k)).map((s) => s.name);
     if (empty.length > 0) {
@@ -416,10 +416,10 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     fs.rmSync(path.join(opts.outDir, PREPARE_REPORT), { force: true });
     for (const f of outs) f.rename();
     if (keptTotal === 0) {
-      // a file in another encoding (Excel's "CSV (Comma delimited)" is Windows-1252) keeps nothing: the warning's way out, in the one line shown
+      // a file in another encoding (Excel's "CSV (Comma delimited)" is Windows-1252), or mixing two, keeps nothing: the warning's way out, in the one line shown
       const [mostNotUtf8] = [...notUtf8].sort((a, b) => b[1] - a[1]);
-      const convert = mostNotUtf8 && Object.entries(report.by_reason).every(([, n]) => n <= report.by_reason.invalid_utf8!) ? `; ${convertHint(sources[mostNotUtf8[0]]!.name)}` : '';
-      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}${convert}; rejected.jsonl and report.json are written for inspection ` +
+      const convert = mostNotUtf8 && Object.entries(report.by_reason).every(([, n]) => n <= report.by_reason.invalid_utf8!) ? `; ${encodingHint(sources[mostNotUtf8[0]]!.name, beyondAscii.has(mostNotUtf8[0]))}` : '';
+      throw new UserError(`no record was kept: ${nothingKept(report, firstRejection)}${convert}${otherFormat ?? ''}; rejected.jsonl and report.json are written for inspection ` +
         `(train/val/test files are left as they were), see ${path.join(opts.outDir, 'rejected.jsonl')}`);
     }
     return { report, summary: summaryText(report, opts.outDir) };
@@ -456,8 +456,13 @@ function nothingKept(r: PrepareReport, first: string | null): string {
     (first === null ? '' : `; the first: ${first}`);
 }
 
-/** What to do when `name`'s records are not UTF-8 text: it may be in another encoding, and how to convert it. */
-function convertHint(name: string, what = name): string {
+/**
+ * What to do when `name`'s records are not UTF-8 text (`what` names the file in the sentence): it may be in another
+ * encoding, and how to convert it; but when some of its other records are UTF-8 text beyond ASCII (`mixed`), converting
+ * the whole file would garble them ("café" becomes "cafÃ©"): only the lines rejected are to be mended.
+ */
+function encodingHint(name: string, mixed: boolean, what = name): string {
+  if (mixed) return `${what} mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)`;
   return `if ${what} is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${name} > converted${path.extname(name)}`;
 }
 

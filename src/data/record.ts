@@ -8,7 +8,7 @@ import { ownField } from '../util/json-file.ts';
 import { conversationalPair, detectChat, type ChatTurn } from './chat-record.ts';
 import { normalizeText } from './clean.ts';
 import { isTurn } from './ingest/json-object-scan.ts';
-import { parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
+import { numberSpelling, parseJsonNotingNumbers, readingRecord } from './ingest/number-spellings.ts';
 import { mojibakeRepairs } from './mojibake.ts';
 import { NO_CLASS_LIST, canonicalLabel, type LabelReading, type LabelValue, type NoLabel } from './labels.ts';
 import { PAIR_KEYS, hasInstructionPair, isShareGptTurns, pairKeysButForCase, readLayout, systemBeside, type Layout } from './layouts.ts';
@@ -376,7 +376,7 @@ function canonicalLabelOrNull(raw: unknown): LabelValue | null | 'error' {
 }
 
 function labelOf(v: Record<string, unknown>, f: FieldMap, classes: LabelReading): { label: LabelValue } | Rejection {
-  const c = canonicalLabel(ownField(v, f.label), classes);
+  const c = canonicalLabel(ownField(v, f.label), classes, () => numberSpelling(v, f.label));
   if ('error' in c) return reject('unknown_label', c.error);
   if (c.label === null) {
     const missing = reject('missing_label', c.why ?? (has(v, f.label) ? `"${f.label}" is empty` : `no "${f.label}" field`));

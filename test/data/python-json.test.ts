@@ -178,3 +178,28 @@ test('a .json file of one Python dict wrapping the records ({\'data\': [...]}) i
   const [text] = [...readJson(f['text.json']!)];
   assert.match(text!.unreadLists ?? '', /not as a wrapper of its list of records \("data" \(1 object\)\)/);
 });
+
+test('a Python dict holding lists of records is told to be saved as JSON Lines with Python (ast.literal_eval), which reads it, not with jq, which cannot', async () => {
+  // before: the advice was jq -c '.data[]', which stops at the first single quote
+  const { readJson } = await import('../../src/data/ingest/json.ts');
+  const f = writeFiles(tempDir(), { 'two.json': "{'data': [{'text': 'a'}], 'extra': [{'text': 'b'}]}\n", 'text.json': "{'text': '', 'response': [{'text': 'a'}]}\n" });
+  const py = (keys: string, file: string) => `(JSON Lines: python3 -c 'import ast, json, sys; print("\\n".join(json.dumps(r) for r in ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())${keys}))' ${file} > records.jsonl)`;
+  const [two] = [...readJson(f['two.json']!)];
+  assert.ok(two!.recordLists?.endsWith(`save the records to train on as their own file ${py('["data"]', f['two.json']!)}`), two!.recordLists);
+  const [text] = [...readJson(f['text.json']!)];
+  assert.ok(text!.unreadLists?.endsWith(`save them as their own file ${py('["response"]', f['text.json']!)}`), text!.unreadLists);
+});
+
+test('a Python literal nested deeper than Python reads (200 levels) is rejected saying so, not with JSON.parse\'s message', async () => {
+  // before: "Expected property name or '}' in JSON at position 1", which says nothing of the nesting
+  const { parseJsonItem } = await import('../../src/data/ingest/jsonl.ts');
+  const nested = (lists: number) => `{'text': 'a', 'tags': ${'['.repeat(lists)}'x'${']'.repeat(lists)}}`;
+  // 200 levels (the dict and 199 lists) are read, as ast.literal_eval reads them; 201 are "too many nested parentheses" there
+  assert.deepEqual(parseJsonText(nested(199)).reading, 'python-literal');
+  const detail = 'a Python literal (single quotes, None, True) nested more than 200 levels deep (dicts, lists, tuples), deeper than Python\'s ast.literal_eval reads ("too many nested parentheses"): no record';
+  assert.deepEqual(parseJsonItem(nested(200), 3).error, { reason: 'invalid_json', detail });
+  // a .json file of one such dict over several lines is one record so rejected, not each of its lines with JSON's message
+  const { readJson } = await import('../../src/data/ingest/json.ts');
+  const f = writeFiles(tempDir(), { 'deep.json': `# export\n${nested(200).replace(', ', ',\n ')}\n` })['deep.json']!;
+  assert.deepEqual([...readJson(f)].map((i) => [i.line, i.error]), [[2, { reason: 'invalid_json', detail }]]);
+});

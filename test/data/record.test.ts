@@ -407,8 +407,13 @@ test('a number in a text field is its token as the file spells it ("3.50", "1.0"
   for (const label of ['1', '1.0', '1e0', '"1.0"']) {
     assert.deepEqual(read(`{"text": 2.50, "label": ${label}}`, 'classification'), { record: { shape: 'classification', text: '2.50', label: 1 }, stringified: { key: 'text', text: '2.50' } }, label);
   }
+  // a label that cannot be a class is quoted as the file writes it, not as JSON.parse's double prints it (…567000)
   assert.deepEqual(read('{"text": 2.50, "label": 12345678901234567890}', 'classification'),
-    { reason: 'unknown_label', detail: 'label 12345678901234567000 is not an integer a class index can be (too large): a label is an integer, a string, or true/false' });
+    { reason: 'unknown_label', detail: 'label 12345678901234567890 is not an integer a class index can be (too large): a label is an integer, a string, or true/false' });
+  assert.deepEqual(read('{"text": "a", "label": 2.50}', 'classification'),
+    { reason: 'unknown_label', detail: 'label 2.50 is not a whole number: a label is an integer, a string, or true/false' });
+  assert.deepEqual(read('{"text": "a", "label": 1e20}', 'classification'),
+    { reason: 'unknown_label', detail: 'label 1e20 is not an integer a class index can be (too large): a label is an integer, a string, or true/false' });
   assert.deepEqual(texts('{"messages": [{"role": "user", "content": "Q"}, {"role": "assistant", "content": 4.0, "weight": 1.0}]}'), ['Q', '4.0']);
   assert.deepEqual(read('{"input_ids": [1, 2.0, 3e0], "text2": 1.0}'), { record: { shape: 'pretokenized', inputIds: [1, 2, 3] } });
 });

@@ -163,7 +163,16 @@ test('a file of UTF-8 records beyond ASCII with one in Windows-1252 (mixed encod
   });
   const { report } = prepare({ inputs: [f['mixed.jsonl']!, f['latin.jsonl']!], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0], dedup: 'none' });
   assert.deepEqual(report.warnings.filter((w) => /invalid_utf8/.test(w)), [
-    'mixed.jsonl: 1 record is not UTF-8 text (rejected as invalid_utf8), though others are UTF-8 text beyond ASCII: the file mixes encodings; mend the lines rejected.jsonl names (iconv on the whole file would garble the others)',
+    'mixed.jsonl: 1 record is not UTF-8 text (rejected as invalid_utf8): the file mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)',
     'latin.jsonl: 1 record is not UTF-8 text (rejected as invalid_utf8): if the file is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 latin.jsonl > converted.jsonl',
   ]);
+});
+
+test('a mixed-encoding file that keeps nothing is told in its error, as in its warning, to mend the lines, not to convert the whole file', () => {
+  // before: the error said to iconv the whole file from Windows-1252, garbling its UTF-8 "café" (the warning already knew better)
+  const d = path.join(dir, 'mixed-none');
+  const f = writeFiles(d, { 'mixed.jsonl': bytes('{"text": "café au lait"}\n', '{"text": "caf', [0xe9], ' noir"}\n') })['mixed.jsonl']!;
+  const hint = 'mixed.jsonl mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)';
+  assert.throws(() => prepare({ inputs: [f], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0], minChars: 100 }),
+    (e: Error) => e.message.includes(`fewer than --min-chars 100; ${hint}; rejected.jsonl`) && !e.message.includes('iconv -f'));
 });

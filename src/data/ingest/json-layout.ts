@@ -75,8 +75,11 @@ export function recordTextKey(members: ObjectMember[], textField?: string): stri
  * down (Solr's `{"responseHeader": {...}, "response": {"docs": [...]}}`, an API's `{"data": {"items": [...]}}`).
  * Without `value` (an object too long to parse), only its own lists are named, uncounted. With `textKey` (recordTextKey:
  * the object is a record), what to say though it is one: that its own lists holding a record's text were not read as records.
+ * The command that saves them is jq's for JSON, Python's for a Python literal (`pythonLiteral`: a str() of a dict), which
+ * jq cannot read.
  */
-export function recordListsNote(members: ObjectMember[], value: unknown, file: string, textKey?: string): string | undefined {
+export function recordListsNote(members: ObjectMember[], value: unknown, file: string, how: { textKey?: string; pythonLiteral?: boolean } = {}): string | undefined {
+  const { textKey } = how;
   if (value !== undefined && !isObject(value)) return undefined;
   // a record's own lists are said only when they look like records (a record's text in them), not its annotations
   let lists = members.filter((m) => m.kind === 'records' && (textKey === undefined || holdsRecordText(value, m.key, textKey))).map((m) => [m.key]);
@@ -88,13 +91,24 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
     const n = (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], value) as unknown[]).length;
     return `${path} (${n} object${n === 1 ? '' : 's'})`;
   }).join(', ');
-  const jq = lists[0]!.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `.[${JSON.stringify(k)}]`)).join('') + '[]';
-  const jsonl = `(JSON Lines: jq -c '${jq}' ${/^[\w./-]+$/.test(file) ? file : 'FILE'} > records.jsonl)`;
+  const jsonl = `(JSON Lines: ${listsToJsonl(lists[0]!, /^[\w./-]+$/.test(file) ? file : 'FILE', how.pythonLiteral === true)} > records.jsonl)`;
   if (textKey !== undefined) {
     return `the file's one object is read as one record (its ${JSON.stringify(textKey)} is a record's text), not as a wrapper of its ` +
       `${lists.length === 1 ? 'list' : 'lists'} of records (${named}): if ${lists.length === 1 ? 'it holds' : 'they hold'} the records to train on, save them as their own file ${jsonl}`;
   }
   return `the file's one object is not a record but holds ${lists.length === 1 ? 'a list' : 'lists'} of records (${named}): save the records to train on as their own file ${jsonl}`;
+}
+
+/**
+ * The command that writes the records of the list at `keys` in `file` one a line, as JSON: jq's for JSON; for a Python
+ * literal (single quotes, True, None: no JSON), Python's ast.literal_eval, which reads it, and json.dumps.
+ */
+function listsToJsonl(keys: readonly string[], file: string, pythonLiteral: boolean): string {
+  if (pythonLiteral) {
+    const at = keys.map((k) => `[${JSON.stringify(k)}]`).join('');
+    return `python3 -c 'import ast, json, sys; print("\\n".join(json.dumps(r) for r in ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())${at}))' ${file}`;
+  }
+  return `jq -c '${keys.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `.[${JSON.stringify(k)}]`)).join('')}[]' ${file}`;
 }
 
 /** Whether an object of `value`'s list `key` has a string under a record's text key (RECORD_TEXT_KEYS, or `textKey`). */

@@ -25,7 +25,7 @@ import type { Rejection } from '../record.ts';
 import { emptyListNote, recordListsNote, recordTextKey, refuseTableLayouts, valueMembers, wrappedRecords } from './json-layout.ts';
 import { commentAt, commentsNote, continuesString, countComment, scanObjectMembers, SingleQuotes, unclosedComment, withoutComments, type CommentTally } from './json-object-scan.ts';
 import { batchItems, closeIndex, parseJsonItem, readJsonl, trailingCommaNote, withoutTrailingComma } from './jsonl.ts';
-import { parseJsonText, pythonReadingNote, type JsonReading } from './python-json.ts';
+import { parseJsonText, pythonReadingNote, TooDeepLiteral, type JsonReading } from './python-json.ts';
 import { literalLine } from './python-literal.ts';
 import { recordDefect, type RawItem, type ReadOptions } from './types.ts';
 import { isViewerRow } from './viewer-rows.ts';
@@ -83,7 +83,13 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
     const comments: CommentTally = { count: 0, first: 0, kinds: new Set() };
     try {
       ({ value, reading, duplicate, comments: pyComments } = parseJsonText(scan === null ? text : withoutComments(text, comments)));
-    } catch {
+    } catch (e) {
+      if (e instanceof TooDeepLiteral) {
+        // one value, too deep to read: one record so rejected, not each of its lines with JSON's message
+        opts.onBytes?.(bytes.length);
+        yield { line: literalLine(text), raw: text.trim(), error: { reason: 'invalid_json', detail: e.message } };
+        return;
+      }
       value = undefined; // not one value: JSON Lines
     }
     if (value !== undefined) {
@@ -101,11 +107,12 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
         for (const record of (value as Record<string, unknown[]>)[wrapped.key]!) yield { line, raw: JSON.stringify(record), value: record };
         return;
       }
-      const recordLists = members === null ? undefined : recordListsNote(members, value, file);
+      const pythonLiteral = reading === 'python-literal';
+      const recordLists = members === null ? undefined : recordListsNote(members, value, file, { pythonLiteral });
       const noRecords = members === null ? undefined : emptyListNote(members, value);
       // a record by its text key (wrappedRecords) that holds lists of records: said, though it is kept, for they are not read
       const textKey = members === null ? undefined : recordTextKey(members, opts.textField);
-      const unread = textKey === undefined ? undefined : recordListsNote(members!, value, file, textKey);
+      const unread = textKey === undefined ? undefined : recordListsNote(members!, value, file, { textKey, pythonLiteral });
       if (unread) opts.onNote?.(unread);
       yield bad ? { line, raw: text.trim(), error: bad }
         : { line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}), ...(unread ? { unreadLists: unread } : {}) };

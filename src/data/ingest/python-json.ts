@@ -11,6 +11,9 @@ import { mayBePythonLiteral, parsePythonLiteral } from './python-literal.ts';
 /** The words, outside strings, and what JSON.parse reads in their place (1e999 parses as Infinity). */
 const PYTHON_FLOATS: ReadonlyArray<[string, string]> = [['-Infinity', '-1e999'], ['Infinity', '1e999'], ['NaN', 'null']];
 
+/** A Python literal nested deeper than Python reads: no value, though one (a whole file's text is not then read as lines). */
+export class TooDeepLiteral extends SyntaxError {}
+
 /** How a text was read: as JSON, as JSON with Python's floats, or as a Python literal. */
 export type JsonReading = 'json' | 'python-floats' | 'python-literal';
 
@@ -18,7 +21,8 @@ export type JsonReading = 'json' | 'python-floats' | 'python-literal';
  * Parses `text` as JSON, as JSON with Python's NaN / Infinity / -Infinity, or as a Python literal; `reading` says
  * which was needed, its text kept for the spelling of its numbers (number-spellings.ts). Throws JSON.parse's error for the text as
  * it is when none reads it. `duplicate`: the rejection detail when an object of it names a key twice with different
- * values, whichever way it was read (duplicate-keys.ts); absent when none does.
+ * values, whichever way it was read (duplicate-keys.ts); absent when none does. A Python literal nested deeper than Python
+ * reads throws saying so.
  */
 export function parseJsonText(text: string): { value: unknown; reading: JsonReading; duplicate?: string; comments?: number } {
   let value: unknown;
@@ -35,6 +39,7 @@ export function parseJsonText(text: string): { value: unknown; reading: JsonRead
       }
     }
     const literal = mayBePythonLiteral(text) ? parsePythonLiteral(text) : null;
+    if (literal !== null && 'error' in literal) throw new TooDeepLiteral(literal.error); // JSON's message would not say it
     if (literal !== null) {
       const read = { value: literal.value, reading: 'python-literal' as const, ...(literal.comments ? { comments: literal.comments } : {}) };
       return withDuplicate(read, literal.duplicate ? duplicateKeyMessage(literal.duplicate) : null);

@@ -3,23 +3,31 @@
 // and tuples (as arrays; a value in parentheses is that value), strings in single, double or triple quotes with Python's escapes (r and u prefixes),
 // integers, floats, True, False and None; nan and inf (what repr writes for those floats) as Python's json.loads
 // reads NaN and Infinity (python-json.ts). Anything else — bytes, sets, a key that is not a string, a call —
-// is no literal: null, and the record stays invalid_json. Linear in the text; nesting is bounded. A number's spelling
-// is noted as JSON's is (number-spellings.ts): str() writes the float 1.0 as 1.0, which String() would write as 1.
+// is no literal: null, and the record stays invalid_json. Linear in the text; nesting is bounded as Python bounds it,
+// and a literal nested deeper is said to be. A number's spelling is noted as JSON's is (number-spellings.ts): str()
+// writes the float 1.0 as 1.0, which String() would write as 1.
 // A dict that names a key twice with different values (which ast.literal_eval, like JSON.parse, silently reads as the
 // last) is said (`duplicate`), as duplicate-keys.ts says it of JSON.
 import { memberPath } from './duplicate-keys.ts';
 import { noteNumberSpelling } from './number-spellings.ts';
 
-/** Deeper nesting is no record (the parser recurses). */
+/**
+ * The most brackets (dicts, lists, tuples) open at once: Python's own parser reads no more ("too many nested
+ * parentheses"), and this one recurses. Deeper nesting is no record, and is said to be (TOO_DEEP).
+ */
 const MAX_DEPTH = 200;
+const TOO_DEEP = `a Python literal (single quotes, None, True) nested more than ${MAX_DEPTH} levels deep (dicts, lists, tuples), ` +
+  `deeper than Python's ast.literal_eval reads ("too many nested parentheses"): no record`;
 
 class NotALiteral extends Error {}
+class TooDeep extends Error {}
 
 /**
  * The value of `text` as a Python literal of JSON's kinds, or null when it is none; with `duplicate`, the first key a
- * dict of it names twice with different values, and that dict's path in the value ('' for the value itself).
+ * dict of it names twice with different values, and that dict's path in the value ('' for the value itself). `error`:
+ * why a literal nested deeper than Python reads (MAX_DEPTH) is none, which the message of its reading as JSON would not say.
  */
-export function parsePythonLiteral(text: string): { value: unknown; duplicate?: { key: string; path: string }; comments?: number } | null {
+export function parsePythonLiteral(text: string): { value: unknown; duplicate?: { key: string; path: string }; comments?: number } | { error: string } | null {
   const p = new LiteralParser(text);
   try {
     const value = p.value(0);
@@ -28,6 +36,7 @@ export function parsePythonLiteral(text: string): { value: unknown; duplicate?: 
     return { value, ...(p.duplicate === null ? {} : { duplicate: p.duplicate }), ...(p.comments === 0 ? {} : { comments: p.comments }) };
   } catch (e) {
     if (e instanceof NotALiteral) return null;
+    if (e instanceof TooDeep) return { error: TOO_DEEP };
     throw e;
   }
 }
@@ -91,10 +100,11 @@ class LiteralParser {
     throw new NotALiteral();
   }
 
+  /** The value at `depth` brackets in: one that opens another is too deep at MAX_DEPTH, as Python's parser says. */
   value(depth: number): unknown {
-    if (depth > MAX_DEPTH) this.fail();
     this.skipSpace();
     const c = this.s[this.i];
+    if (depth >= MAX_DEPTH && (c === '{' || c === '[' || c === '(')) throw new TooDeep();
     if (c === '{') return this.dict(depth);
     if (c === '[') return this.sequence(']', depth);
     if (c === '(') return this.parenthesised(depth);

@@ -2,7 +2,7 @@
 // file's extension (.jsonl/.ndjson/.jsonlines, .json, .csv, .tsv/.tab; anything else is plain text). Compressed and
 // binary containers (.gz, .parquet, …) are refused by extension whatever the format: read as text they
 // would become training data made of bytes. JSON and JSON Lines records that are Hugging Face dataset-viewer rows are
-// read as their rows (viewer-rows.ts).
+// read as their rows (viewer-rows.ts). A CSV or TSV file read as JSON (Lines) is said to be one (notingCsv).
 import * as path from 'node:path';
 import { UserError } from '../../util/errors.ts';
 import { readCsv } from './csv.ts';
@@ -44,8 +44,8 @@ export function formatOf(file: string, override?: Format): Format {
 export function readRecords(file: string, format: Format, opts: ReadOptions = {}): Generator<RawItem> {
   switch (format) {
     // a JSON array saved as .jsonl (HF's load_dataset("json") reads both): its lines are no records
-    case 'jsonl': return viewerRows(notingPython(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), opts), opts);
-    case 'json': return viewerRows(notingPython(readJson(file, opts), opts), opts);
+    case 'jsonl': return viewerRows(notingPython(notingCsv(firstChar(file)?.ch === '[' ? readJson(file, opts) : readJsonl(file, opts), 'JSON Lines', opts), opts), opts);
+    case 'json': return viewerRows(notingPython(notingCsv(readJson(file, opts), 'JSON', opts), opts), opts);
     case 'csv': return readCsv(file, ',', opts);
     case 'tsv': return readCsv(file, '\t', opts);
     case 'text': return readText(file, opts);
@@ -63,4 +63,54 @@ function* notingPython(items: Generator<RawItem>, opts: ReadOptions): Generator<
     const note = pythonReadingNote(reading, n[reading]);
     if (note) opts.onNote?.(note);
   }
+}
+
+/**
+ * The items as they come; once they are all read, when none was JSON and the first two lines read as a CSV or TSV
+ * header row and a row of as many cells (`text,label`: a CSV file named .jsonl, or read with --format jsonl), what to
+ * do, told once to onOtherFormat: each line is rejected with JSON.parse's message alone, which does not say it. (A JSON
+ * Lines file read as CSV stops at its header row: csv.ts.)
+ */
+function* notingCsv(items: Generator<RawItem>, format: 'JSON' | 'JSON Lines', opts: ReadOptions): Generator<RawItem> {
+  const first: string[] = []; // the raw text of the first two items, while none was JSON
+  let json = false;
+  for (const item of items) {
+    if (item.error === undefined && !json) {
+      json = true;
+      first.length = 0; // not held while the rest of the file is read
+    }
+    if (!json && first.length < 2) first.push(item.raw);
+    yield item;
+  }
+  const [header, row] = first;
+  const d = json || header === undefined || row === undefined ? null : headerDelimiter(header, row);
+  if (d === null) return;
+  const [kind, ext] = d === '\t' ? ['TSV', 'tsv'] : ['CSV', 'csv'];
+  const quoted = JSON.stringify(header!.length > 80 ? `${header!.slice(0, 80)}…` : header);
+  opts.onOtherFormat?.(`no line is JSON, and the first (${quoted}) looks like a ${kind} header row: the file is ${kind}, not ${format}; ` +
+    `read it as such (a .${ext} name${opts.formatFlag === false ? '' : `, or --format ${ext}`})`);
+}
+
+/**
+ * The delimiter (tab, comma or semicolon: csv.ts sniffs ";") by which `header` is two or more column names (one may be
+ * empty: pandas' unnamed index column) holding no JSON brackets or quotes, and `row` as many cells, quotes kept whole;
+ * else null.
+ */
+function headerDelimiter(header: string, row: string): '\t' | ',' | ';' | null {
+  for (const d of ['\t', ',', ';'] as const) {
+    const names = header.split(d).map((c) => c.trim().replace(/^"(.*)"$/, '$1')); // R's write.csv quotes them
+    if (names.length < 2 || names.every((c) => c === '') || names.some((c) => /[{}[\]"]/.test(c))) continue;
+    return cellCount(row, d) === names.length ? d : null;
+  }
+  return null;
+}
+
+/** How many cells `line` has split at `d` outside double quotes (a doubled quote, "", is two toggles: no change). */
+function cellCount(line: string, d: string): number {
+  let n = 1, quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === d && !quoted) n++;
+  }
+  return n;
 }

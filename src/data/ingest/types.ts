@@ -70,6 +70,12 @@ export interface ReadOptions {
   onBytes?: (n: number) => void;
   /** Called with a note on how the file was read (a CSV read with `;` as its delimiter), for the report's warnings. */
   onNote?: (note: string) => void;
+  /**
+   * Called once a file is read, when it looks written in another format than it was read as (a CSV file read as JSON
+   * Lines, every line rejected as invalid_json): what to do. prepare says it in the warnings and in the error of a run
+   * that keeps nothing, where each record's rejection does not.
+   */
+  onOtherFormat?: (hint: string) => void;
   /** false where the command reading the file has no --format (train's data files): its notes say only to rename. */
   formatFlag?: boolean;
 }

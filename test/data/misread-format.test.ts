@@ -1,0 +1,45 @@
+// A file read as another format than it is written in: a CSV or TSV file read as JSON Lines (--format jsonl, or a
+// .jsonl name) is said to be one, once, in the warnings and in the error of a run that keeps nothing (a JSON Lines
+// file read as CSV stops at its header row: ingest-csv.test.ts).
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readRecords } from '../../src/data/ingest/read.ts';
+import { prepare } from '../../src/data/prepare.ts';
+import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
+
+const dir = tempDir();
+const CSV = 'no line is JSON, and the first ("text,label") looks like a CSV header row: the file is CSV, not JSON Lines; read it as such (a .csv name, or --format csv)';
+
+test('prepare: a CSV file named .jsonl, or read with --format jsonl, is said to be CSV once, in the error of a run that keeps nothing and in the warnings', () => {
+  // before: every line was rejected with JSON.parse's message ("text,label" is not valid JSON), and nothing said the file is CSV
+  const f = writeFiles(dir, { 'c.jsonl': 'text,label\nhello world,1\n"a, b",0\n', 'c.csv': 'text,label\nhello world,1\n', 'good.jsonl': '{"text": "a fine record"}\n' });
+  const tok = mistralTokenizer();
+  assert.throws(() => prepare({ inputs: [f['c.jsonl']!], outDir: path.join(dir, 'o1'), tokenizer: tok }),
+    (e: Error) => e.message.includes(`is not valid JSON; c.jsonl: ${CSV}; rejected.jsonl`) && e.message.split('CSV header').length === 2);
+  assert.throws(() => prepare({ inputs: [f['c.csv']!], outDir: path.join(dir, 'o2'), tokenizer: tok, format: 'jsonl' }),
+    (e: Error) => e.message.includes(`c.csv: ${CSV}`));
+  const { report } = prepare({ inputs: [f['c.jsonl']!, f['good.jsonl']!], outDir: path.join(dir, 'o3'), tokenizer: tok, split: [1, 0, 0] });
+  assert.deepEqual(report.by_reason, { invalid_json: 3 });
+  assert.deepEqual(report.warnings.filter((w) => w.includes('CSV')), [`c.jsonl: ${CSV}`]);
+});
+
+test('a TSV file read as JSON Lines is said to be TSV; JSON Lines with broken lines, or prose, is not said to be CSV', () => {
+  const f = writeFiles(dir, {
+    't.jsonl': 'text\tlabel\nhello\t1\n',
+    'pandas.jsonl': ',text,label\n0,hello,1\n',
+    'broken.jsonl': '{"text": "a"\ntext,label\n{"text": "b"}\n',
+    'prose.jsonl': 'It was the best of times, it was the worst of times\nand the rest of it\n',
+    'one.jsonl': 'text,label\n',
+    'r.jsonl': '"","text","label"\n"1","hello, you",1\n', // R's write.csv quotes the names
+  });
+  const hints = (file: string) => {
+    const said: string[] = [];
+    for (const _ of readRecords(file, 'jsonl', { onOtherFormat: (h) => said.push(h), formatFlag: false }));
+    return said;
+  };
+  assert.deepEqual(hints(f['t.jsonl']!), ['no line is JSON, and the first ("text\\tlabel") looks like a TSV header row: the file is TSV, not JSON Lines; read it as such (a .tsv name)']);
+  assert.deepEqual(hints(f['pandas.jsonl']!), ['no line is JSON, and the first (",text,label") looks like a CSV header row: the file is CSV, not JSON Lines; read it as such (a .csv name)']);
+  assert.deepEqual(hints(f['r.jsonl']!), ['no line is JSON, and the first ("\\"\\",\\"text\\",\\"label\\"") looks like a CSV header row: the file is CSV, not JSON Lines; read it as such (a .csv name)']);
+  for (const name of ['broken.jsonl', 'prose.jsonl', 'one.jsonl']) assert.deepEqual(hints(f[name]!), [], name);
+});
