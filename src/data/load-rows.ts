@@ -2,13 +2,14 @@
 // file, any raw file and shape that prepare reads, or pre-tokenized JSONL, and returns TokenRows built by
 // tokenizeRecord. Raw records are validated and normalised as prepare does (but not deduplicated or
 // split); a record that prepare would reject stops the load with its file:line and reason, and so does a
-// row whose token ids or class label fall outside the model (checkRow: vocabSize, numLabels).
+// row whose token ids or class label fall outside the model (checkRow: vocabSize, numLabels). A CSV file read as
+// JSON Lines is said to be one in that error (firstLinesHint).
 import * as path from 'node:path';
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRow, countTargets, type TokenRow } from './batch.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
-import { formatOf, readRecords } from './ingest/read.ts';
+import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
 import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
 import type { Format } from './ingest/types.ts';
 import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
@@ -89,9 +90,15 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let cutShort = 0;
   // a record longer than prepare would have kept (its report's --max-chars, else the default) is refused unparsed
   const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
-  for (const item of readRecords(file, formatOf(file, opts.format), { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote, formatFlag: opts.formatFlag })) {
+  const format = formatOf(file, opts.format);
+  const items = readRecords(file, format, { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote, formatFlag: opts.formatFlag });
+  for (const item of items) {
     const where = `${file}:${item.line}`;
-    if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
+    if (item.error) {
+      // a CSV file named .jsonl: JSON.parse's message alone does not say so; the second line, read only now, tells
+      const hint = records.length === 0 ? firstLinesHint(item, items, format, opts.formatFlag) : null;
+      throw new UserError(`${item.error.reason}: ${item.error.detail}${hint === null ? ' (mistral-tune prepare cleans raw data and lists every such record)' : `; ${hint}`}`, where);
+    }
     const det = detectRecord(item.value, task, fields, tok?.vocabSize ?? opts.vocabSize, known ?? undefined);
     if ('reason' in det) {
       const notARecord = det.reason === 'unknown_shape' ? notARecordError(item, file) : null;

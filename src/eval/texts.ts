@@ -43,14 +43,15 @@ export function readTextsToClassify(file: string, textField = 'text', opts: { fo
     }
     if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines));
   } else {
-    const items = [...readRecords(file, format, { maxRawChars: maxRawCharsFor(DEFAULT_MAX_CHARS), onNote: opts.onNote })]; // a giant line: too_long, unparsed
+    let otherFormat = ''; // a CSV file named .jsonl: said with the first line's error, where JSON.parse's message does not say it
+    const items = [...readRecords(file, format, { maxRawChars: maxRawCharsFor(DEFAULT_MAX_CHARS), onNote: opts.onNote, onOtherFormat: (h) => { otherFormat = `; ${h}`; } })]; // a giant line: too_long, unparsed
     const perLine = new Map<number, number>();
     for (const item of items) perLine.set(item.line, (perLine.get(item.line) ?? 0) + 1);
     let record = 0;
     for (const item of items) {
       record++;
       const where = `${file}:${item.line}${perLine.get(item.line)! > 1 ? ` (record ${record})` : ''}`;
-      if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail}`, where);
+      if (item.error) throw new UserError(`${item.error.reason}: ${item.error.detail}${otherFormat}`, where);
       const v = item.value;
       if (!isRecord(v)) throw new UserError('expected an object with a text field', where);
       readingRecord(v); // the record whose numbers' spellings textValue and the id may ask for

@@ -1,10 +1,14 @@
 // A file read as another format than it is written in: a CSV or TSV file read as JSON Lines (--format jsonl, or a
 // .jsonl name) is said to be one, once, in the warnings and in the error of a run that keeps nothing (a JSON Lines
-// file read as CSV stops at its header row: ingest-csv.test.ts).
+// file read as CSV stops at its header row: ingest-csv.test.ts); train's, eval's and classify's readers, which stop at the
+// first bad record, say it in that one line.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readRecords } from '../../src/data/ingest/read.ts';
+import { loadTokenRows } from '../../src/data/load-rows.ts';
+import { readTextsToClassify } from '../../src/eval/texts.ts';
+import { isUserError } from '../../src/util/errors.ts';
 import { prepare } from '../../src/data/prepare.ts';
 import { mistralTokenizer, tempDir, writeFiles } from './helpers.ts';
 
@@ -42,4 +46,24 @@ test('a TSV file read as JSON Lines is said to be TSV; JSON Lines with broken li
   assert.deepEqual(hints(f['pandas.jsonl']!), ['no line is JSON, and the first (",text,label") looks like a CSV header row: the file is CSV, not JSON Lines; read it as such (a .csv name)']);
   assert.deepEqual(hints(f['r.jsonl']!), ['no line is JSON, and the first ("\\"\\",\\"text\\",\\"label\\"") looks like a CSV header row: the file is CSV, not JSON Lines; read it as such (a .csv name)']);
   for (const name of ['broken.jsonl', 'prose.jsonl', 'one.jsonl']) assert.deepEqual(hints(f[name]!), [], name);
+});
+
+test('train/eval (loadTokenRows) and classify stop at a CSV file named .jsonl with one line that says it is CSV', () => {
+  // before: `c.jsonl:1: invalid_json: Unexpected token 'e', "text,label" is not valid JSON` and prepare's advice, nothing more
+  const f = writeFiles(dir, {
+    'c.jsonl': 'text,label\nhi,1\n', 't.json': 'text\tlabel\nhi\t1\n', 'header-only.jsonl': 'text,label\n',
+    'then-json.jsonl': 'text,label\n{"text": "hi"}\n', 'broken.jsonl': '{"text": "a"\n{"text": "b"\n',
+  });
+  const tok = mistralTokenizer();
+  const oneLine = (re: RegExp) => (e: unknown) => isUserError(e) && re.test(e.message) && !e.message.includes('\n');
+  assert.throws(() => loadTokenRows(f['c.jsonl']!, { tokenizer: tok, formatFlag: false }), oneLine(new RegExp(
+    `^${f['c.jsonl']!.replace(/[.\\]/g, '\\$&')}:1: invalid_json: .*"text,label" is not valid JSON; the first line \\("text,label"\\) looks like a CSV header row: the file is CSV, not JSON Lines; read it as such \\(a \\.csv name\\)$`)));
+  assert.throws(() => loadTokenRows(f['t.json']!, { tokenizer: tok }),
+    oneLine(/t\.json:1: invalid_json: .*; the first line \("text\\tlabel"\) looks like a TSV header row: the file is TSV, not JSON; read it as such \(a \.tsv name, or --format tsv\)$/));
+  assert.throws(() => readTextsToClassify(f['c.jsonl']!), oneLine(/c\.jsonl:1: invalid_json: .*; .*looks like a CSV header row: the file is CSV, not JSON Lines; read it as such \(a \.csv name, or --format csv\)$/));
+  // a second line that is JSON, or none, or a broken JSON file: JSON.parse's message and prepare's advice, as before
+  for (const name of ['header-only.jsonl', 'then-json.jsonl', 'broken.jsonl']) {
+    assert.throws(() => loadTokenRows(f[name]!, { tokenizer: tok }), (e: unknown) => isUserError(e) && /:1: invalid_json: .* \(mistral-tune prepare cleans raw data and lists every such record\)$/.test(e.message) && !e.message.includes('CSV'), name);
+    assert.throws(() => readTextsToClassify(f[name]!), (e: unknown) => isUserError(e) && /:1: invalid_json: /.test(e.message) && !e.message.includes('CSV'), name);
+  }
 });

@@ -4,7 +4,7 @@
 // would become training data made of bytes. JSON and JSON Lines records that are Hugging Face dataset-viewer rows are
 // read as their rows (viewer-rows.ts). A CSV or TSV file read as JSON (Lines) is said to be one (notingCsv).
 import * as path from 'node:path';
-import { UserError } from '../../util/errors.ts';
+import { UserError, isUserError } from '../../util/errors.ts';
 import { readCsv } from './csv.ts';
 import { firstChar, readJson } from './json.ts';
 import { readJsonl } from './jsonl.ts';
@@ -83,12 +83,36 @@ function* notingCsv(items: Generator<RawItem>, format: 'JSON' | 'JSON Lines', op
     yield item;
   }
   const [header, row] = first;
-  const d = json || header === undefined || row === undefined ? null : headerDelimiter(header, row);
-  if (d === null) return;
+  const hint = json || header === undefined || row === undefined ? null : csvHint('no line is JSON, and the first', header, row, format, opts.formatFlag);
+  if (hint !== null) opts.onOtherFormat?.(hint);
+}
+
+/**
+ * For a reader that stops at its first bad record (train's, eval's: load-rows.ts): when `first`, the first item of a
+ * file read as `format`, is not JSON, and the next item of `rest` (read only then) is not JSON either, the hint
+ * notingCsv gives when those two lines read as a CSV or TSV header row and a row; else null.
+ */
+export function firstLinesHint(first: RawItem, rest: Iterator<RawItem>, format: Format, formatFlag?: boolean): string | null {
+  if (first.error?.reason !== 'invalid_json' || (format !== 'jsonl' && format !== 'json')) return null;
+  let row: IteratorResult<RawItem>;
+  try {
+    row = rest.next();
+  } catch (e) {
+    if (isUserError(e)) return null; // the second line's own trouble is not the error to show: the first line's is
+    throw e;
+  }
+  if (row.done === true || row.value.error?.reason !== 'invalid_json') return null;
+  return csvHint('the first line', first.raw, row.value.raw, format === 'jsonl' ? 'JSON Lines' : 'JSON', formatFlag);
+}
+
+/** When `header` and `row` read as a CSV or TSV header row and a row of as many cells: `lead` (header quoted), and what to do. */
+function csvHint(lead: string, header: string, row: string, format: 'JSON' | 'JSON Lines', formatFlag?: boolean): string | null {
+  const d = headerDelimiter(header, row);
+  if (d === null) return null;
   const [kind, ext] = d === '\t' ? ['TSV', 'tsv'] : ['CSV', 'csv'];
-  const quoted = JSON.stringify(header!.length > 80 ? `${header!.slice(0, 80)}…` : header);
-  opts.onOtherFormat?.(`no line is JSON, and the first (${quoted}) looks like a ${kind} header row: the file is ${kind}, not ${format}; ` +
-    `read it as such (a .${ext} name${opts.formatFlag === false ? '' : `, or --format ${ext}`})`);
+  const quoted = JSON.stringify(header.length > 80 ? `${header.slice(0, 80)}…` : header);
+  return `${lead} (${quoted}) looks like a ${kind} header row: the file is ${kind}, not ${format}; ` +
+    `read it as such (a .${ext} name${formatFlag === false ? '' : `, or --format ${ext}`})`;
 }
 
 /**
