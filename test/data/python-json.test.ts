@@ -203,3 +203,18 @@ test('a Python literal nested deeper than Python reads (200 levels) is rejected 
   const f = writeFiles(tempDir(), { 'deep.json': `# export\n${nested(200).replace(', ', ',\n ')}\n` })['deep.json']!;
   assert.deepEqual([...readJson(f)].map((i) => [i.line, i.error]), [[2, { reason: 'invalid_json', detail }]]);
 });
+
+test('JSON with Python\'s NaN / Infinity holding lists of records is told to be saved as JSON Lines with Python\'s json module, which keeps them as written, not with jq', async () => {
+  // before: jq -c '.data[]', which reads NaN as null and Infinity as 1.7976931348623157e+308 (jq 1.6): a finite number
+  // where the file, read here, has Infinity
+  const { readJson } = await import('../../src/data/ingest/json.ts');
+  const f = writeFiles(tempDir(), {
+    'nan.json': '{"data": [{"text": "a", "s": NaN}], "extra": [{"text": "b", "s": Infinity}]}\n',
+    'text.json': '{"text": "", "s": -Infinity, "response": [{"text": "a"}]}\n',
+  });
+  const py = (keys: string, file: string) => `(JSON Lines: python3 -c 'import json, sys; print("\\n".join(json.dumps(r) for r in json.load(open(sys.argv[1], encoding="utf-8"))${keys}))' ${file} > records.jsonl)`;
+  const [nan] = [...readJson(f['nan.json']!)];
+  assert.ok(nan!.recordLists?.endsWith(`save the records to train on as their own file ${py('["data"]', f['nan.json']!)}`), nan!.recordLists);
+  const [text] = [...readJson(f['text.json']!)];
+  assert.ok(text!.unreadLists?.endsWith(`save them as their own file ${py('["response"]', f['text.json']!)}`), text!.unreadLists);
+});

@@ -12,6 +12,7 @@
 import { UserError } from '../../util/errors.ts';
 import { PAIR_KEYS } from '../layouts.ts';
 import { isTurn, type ObjectMember } from './json-object-scan.ts';
+import type { JsonReading } from './python-json.ts';
 import type { RawItem } from './types.ts';
 
 /** The keys a record's text is read from (record.ts's default fields, the instruction-pair layouts'): a wrapper has none. */
@@ -75,10 +76,10 @@ export function recordTextKey(members: ObjectMember[], textField?: string): stri
  * down (Solr's `{"responseHeader": {...}, "response": {"docs": [...]}}`, an API's `{"data": {"items": [...]}}`).
  * Without `value` (an object too long to parse), only its own lists are named, uncounted. With `textKey` (recordTextKey:
  * the object is a record), what to say though it is one: that its own lists holding a record's text were not read as records.
- * The command that saves them is jq's for JSON, Python's for a Python literal (`pythonLiteral`: a str() of a dict), which
- * jq cannot read.
+ * The command that saves them is jq's for JSON, Python's for what Python wrote (`reading`, parseJsonText's: a str() of a
+ * dict, which jq cannot read; NaN or Infinity, which jq rewrites).
  */
-export function recordListsNote(members: ObjectMember[], value: unknown, file: string, how: { textKey?: string; pythonLiteral?: boolean } = {}): string | undefined {
+export function recordListsNote(members: ObjectMember[], value: unknown, file: string, how: { textKey?: string; reading?: JsonReading } = {}): string | undefined {
   const { textKey } = how;
   if (value !== undefined && !isObject(value)) return undefined;
   // a record's own lists are said only when they look like records (a record's text in them), not its annotations
@@ -91,7 +92,7 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
     const n = (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], value) as unknown[]).length;
     return `${path} (${n} object${n === 1 ? '' : 's'})`;
   }).join(', ');
-  const jsonl = `(JSON Lines: ${listsToJsonl(lists[0]!, /^[\w./-]+$/.test(file) ? file : 'FILE', how.pythonLiteral === true)} > records.jsonl)`;
+  const jsonl = `(JSON Lines: ${listsToJsonl(lists[0]!, /^[\w./-]+$/.test(file) ? file : 'FILE', how.reading ?? 'json')} > records.jsonl)`;
   if (textKey !== undefined) {
     return `the file's one object is read as one record (its ${JSON.stringify(textKey)} is a record's text), not as a wrapper of its ` +
       `${lists.length === 1 ? 'list' : 'lists'} of records (${named}): if ${lists.length === 1 ? 'it holds' : 'they hold'} the records to train on, save them as their own file ${jsonl}`;
@@ -100,13 +101,16 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
 }
 
 /**
- * The command that writes the records of the list at `keys` in `file` one a line, as JSON: jq's for JSON; for a Python
- * literal (single quotes, True, None: no JSON), Python's ast.literal_eval, which reads it, and json.dumps.
+ * The command that writes the records of the list at `keys` in `file` one a line, as JSON, for a file read as `reading`:
+ * jq's for JSON; for a Python literal (single quotes, True, None: no JSON), Python's ast.literal_eval, which reads it, and
+ * json.dumps; for JSON with Python's NaN / Infinity, Python's json module, which writes them back as they were (jq
+ * writes NaN as null and Infinity as 1.7976931348623157e+308, a finite number where the file read here has Infinity).
  */
-function listsToJsonl(keys: readonly string[], file: string, pythonLiteral: boolean): string {
-  if (pythonLiteral) {
+function listsToJsonl(keys: readonly string[], file: string, reading: JsonReading): string {
+  if (reading !== 'json') {
     const at = keys.map((k) => `[${JSON.stringify(k)}]`).join('');
-    return `python3 -c 'import ast, json, sys; print("\\n".join(json.dumps(r) for r in ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())${at}))' ${file}`;
+    const [modules, load] = reading === 'python-literal' ? ['ast, json, sys', 'ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())'] : ['json, sys', 'json.load(open(sys.argv[1], encoding="utf-8"))'];
+    return `python3 -c 'import ${modules}; print("\\n".join(json.dumps(r) for r in ${load}${at}))' ${file}`;
   }
   return `jq -c '${keys.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `.[${JSON.stringify(k)}]`)).join('')}[]' ${file}`;
 }

@@ -107,12 +107,11 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
         for (const record of (value as Record<string, unknown[]>)[wrapped.key]!) yield { line, raw: JSON.stringify(record), value: record };
         return;
       }
-      const pythonLiteral = reading === 'python-literal';
-      const recordLists = members === null ? undefined : recordListsNote(members, value, file, { pythonLiteral });
+      const recordLists = members === null ? undefined : recordListsNote(members, value, file, { reading });
       const noRecords = members === null ? undefined : emptyListNote(members, value);
       // a record by its text key (wrappedRecords) that holds lists of records: said, though it is kept, for they are not read
       const textKey = members === null ? undefined : recordTextKey(members, opts.textField);
-      const unread = textKey === undefined ? undefined : recordListsNote(members!, value, file, { textKey, pythonLiteral });
+      const unread = textKey === undefined ? undefined : recordListsNote(members!, value, file, { textKey, reading });
       if (unread) opts.onNote?.(unread);
       yield bad ? { line, raw: text.trim(), error: bad }
         : { line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}), ...(unread ? { unreadLists: unread } : {}) };
