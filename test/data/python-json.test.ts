@@ -218,3 +218,12 @@ test('JSON with Python\'s NaN / Infinity holding lists of records is told to be 
   const [text] = [...readJson(f['text.json']!)];
   assert.ok(text!.unreadLists?.endsWith(`save them as their own file ${py('["response"]', f['text.json']!)}`), text!.unreadLists);
 });
+
+test('a Python dict with nan or inf holding lists of records is told a python3 line that reads them (ast.literal_eval alone refuses them)', async () => {
+  // before: ast.literal_eval(...) stopped with "ValueError: malformed node or string: <ast.Name ...>" at the nan this reader reads
+  const { readJson } = await import('../../src/data/ingest/json.ts');
+  const f = writeFiles(tempDir(), { 'nan.json': "{'data': [{'text': 'a', 's': nan, 't': -inf}], 'extra': [{'text': 'b'}]}\n" });
+  const [nan] = [...readJson(f['nan.json']!)];
+  const load = 'ast.literal_eval(type("T", (ast.NodeTransformer,), {"visit_Name": lambda s, n: ast.Constant(float(n.id)) if n.id in ("nan", "inf") else n})().visit(ast.parse(open(sys.argv[1], encoding="utf-8").read(), mode="eval")))';
+  assert.ok(nan!.recordLists?.endsWith(`(JSON Lines: python3 -c 'import ast, json, sys; print("\\n".join(json.dumps(r) for r in ${load}["data"]))' ${f['nan.json']!} > records.jsonl)`), nan!.recordLists);
+});

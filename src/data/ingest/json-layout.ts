@@ -77,9 +77,9 @@ export function recordTextKey(members: ObjectMember[], textField?: string): stri
  * Without `value` (an object too long to parse), only its own lists are named, uncounted. With `textKey` (recordTextKey:
  * the object is a record), what to say though it is one: that its own lists holding a record's text were not read as records.
  * The command that saves them is jq's for JSON, Python's for what Python wrote (`reading`, parseJsonText's: a str() of a
- * dict, which jq cannot read; NaN or Infinity, which jq rewrites).
+ * dict, which jq cannot read, with `nanOrInf` when it may hold Python's nan or inf; NaN or Infinity, which jq rewrites).
  */
-export function recordListsNote(members: ObjectMember[], value: unknown, file: string, how: { textKey?: string; reading?: JsonReading } = {}): string | undefined {
+export function recordListsNote(members: ObjectMember[], value: unknown, file: string, how: { textKey?: string; reading?: JsonReading; nanOrInf?: boolean } = {}): string | undefined {
   const { textKey } = how;
   if (value !== undefined && !isObject(value)) return undefined;
   // a record's own lists are said only when they look like records (a record's text in them), not its annotations
@@ -92,7 +92,7 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
     const n = (keys.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], value) as unknown[]).length;
     return `${path} (${n} object${n === 1 ? '' : 's'})`;
   }).join(', ');
-  const jsonl = `(JSON Lines: ${listsToJsonl(lists[0]!, /^[\w./-]+$/.test(file) ? file : 'FILE', how.reading ?? 'json')} > records.jsonl)`;
+  const jsonl = `(JSON Lines: ${listsToJsonl(lists[0]!, /^[\w./-]+$/.test(file) ? file : 'FILE', how.reading ?? 'json', how.nanOrInf === true)} > records.jsonl)`;
   if (textKey !== undefined) {
     return `the file's one object is read as one record (its ${JSON.stringify(textKey)} is a record's text), not as a wrapper of its ` +
       `${lists.length === 1 ? 'list' : 'lists'} of records (${named}): if ${lists.length === 1 ? 'it holds' : 'they hold'} the records to train on, save them as their own file ${jsonl}`;
@@ -103,13 +103,16 @@ export function recordListsNote(members: ObjectMember[], value: unknown, file: s
 /**
  * The command that writes the records of the list at `keys` in `file` one a line, as JSON, for a file read as `reading`:
  * jq's for JSON; for a Python literal (single quotes, True, None: no JSON), Python's ast.literal_eval, which reads it, and
- * json.dumps; for JSON with Python's NaN / Infinity, Python's json module, which writes them back as they were (jq
- * writes NaN as null and Infinity as 1.7976931348623157e+308, a finite number where the file read here has Infinity).
+ * json.dumps (with `nanOrInf`, the names nan and inf, which it refuses, made the floats first, as this reader reads
+ * them); for JSON with Python's NaN / Infinity, Python's json module, which writes them back as they were (jq writes NaN
+ * as null and Infinity as 1.7976931348623157e+308, a finite number where the file read here has Infinity).
  */
-function listsToJsonl(keys: readonly string[], file: string, reading: JsonReading): string {
+function listsToJsonl(keys: readonly string[], file: string, reading: JsonReading, nanOrInf: boolean): string {
   if (reading !== 'json') {
     const at = keys.map((k) => `[${JSON.stringify(k)}]`).join('');
-    const [modules, load] = reading === 'python-literal' ? ['ast, json, sys', 'ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())'] : ['json, sys', 'json.load(open(sys.argv[1], encoding="utf-8"))'];
+    const text = 'open(sys.argv[1], encoding="utf-8").read()';
+    const literal = !nanOrInf ? text : `type("T", (ast.NodeTransformer,), {"visit_Name": lambda s, n: ast.Constant(float(n.id)) if n.id in ("nan", "inf") else n})().visit(ast.parse(${text}, mode="eval"))`;
+    const [modules, load] = reading === 'python-literal' ? ['ast, json, sys', `ast.literal_eval(${literal})`] : ['json, sys', 'json.load(open(sys.argv[1], encoding="utf-8"))'];
     return `python3 -c 'import ${modules}; print("\\n".join(json.dumps(r) for r in ${load}${at}))' ${file}`;
   }
   return `jq -c '${keys.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `.[${JSON.stringify(k)}]`)).join('')}[]' ${file}`;

@@ -107,11 +107,13 @@ export function* readJson(file: string, opts: ReadOptions = {}): Generator<RawIt
         for (const record of (value as Record<string, unknown[]>)[wrapped.key]!) yield { line, raw: JSON.stringify(record), value: record };
         return;
       }
-      const recordLists = members === null ? undefined : recordListsNote(members, value, file, { reading });
+      // a Python literal's nan or inf (maybe only in a string: the longer command then is still right), which ast.literal_eval refuses
+      const nanOrInf = reading === 'python-literal' && /\b(?:nan|inf)\b/.test(text);
+      const recordLists = members === null ? undefined : recordListsNote(members, value, file, { reading, nanOrInf });
       const noRecords = members === null ? undefined : emptyListNote(members, value);
       // a record by its text key (wrappedRecords) that holds lists of records: said, though it is kept, for they are not read
       const textKey = members === null ? undefined : recordTextKey(members, opts.textField);
-      const unread = textKey === undefined ? undefined : recordListsNote(members!, value, file, { textKey, reading });
+      const unread = textKey === undefined ? undefined : recordListsNote(members!, value, file, { textKey, reading, nanOrInf });
       if (unread) opts.onNote?.(unread);
       yield bad ? { line, raw: text.trim(), error: bad }
         : { line, raw: text.trim(), value, ...(recordLists ? { recordLists } : {}), ...(noRecords ? { noRecords } : {}), ...(unread ? { unreadLists: unread } : {}) };
