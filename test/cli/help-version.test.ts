@@ -40,3 +40,16 @@ test('after `--` a --help is an argument, not the flag', async () => {
   assert.equal(r.out, '');
   assert.match(r.err, /^error: .*--help/);
 });
+
+test("each flag of a command's usage line is explained on a line of its own in its --help", async () => {
+  // `quickstart --help` showed [--out …] [--epochs …] [--seed …] [--overwrite] and explained none of them
+  const missing: string[] = [];
+  for (const command of COMMANDS) {
+    const { out } = await cli([command, '--help']);
+    const synopsis = out.split('\n').filter((l) => /^\s*mistral-tune /.test(l)).join('\n');
+    for (const [, flag] of synopsis.matchAll(/(?<![\w-])(--[a-z][a-z-]*[a-z])\b(?![.\w])/g)) {
+      if (!new RegExp(`^ {2}${flag}\\b`, 'm').test(out)) missing.push(`${command} ${flag}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});
