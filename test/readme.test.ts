@@ -65,3 +65,12 @@ test('the example config validates', () => {
   assert.equal(cfg.lora.r, 16);
   assert.equal(cfg.output_dir, path.join(ROOT, 'runs', 'lora'));
 });
+
+test('/dev/stdin is said to be read only when redirected from a file: a pipe is refused (the FIFO check), in the README and --help', async () => {
+  // the README and eval/classify --help said "/dev/stdin included", and `… | mistral-tune eval --data /dev/stdin` was refused
+  const texts: Array<[string, string]> = [['README.md', readme]];
+  for (const c of ['eval', 'classify']) texts.push([`${c} --help`, ((await import(`../src/cli/${c}.ts`)) as { usage: string }).usage]);
+  for (const [name, text] of texts) {
+    for (const m of text.matchAll(/\/dev\/stdin/g)) assert.match(text.slice(m.index, m.index + 160), /pipe[\s\S]*refused|refused[\s\S]*pipe/, `${name}: ${text.slice(m.index, m.index + 80)}`);
+  }
+});

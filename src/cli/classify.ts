@@ -40,7 +40,7 @@ texts cut are counted in a warning, as are texts longer than the model's max_pos
                       any, are not read), or each non-blank line of a plain-text file
   --text-field KEY    with --data: read the text from KEY instead of "text"
   --format NAME       read --data as ${FORMATS.join('|')} (default: by its extension; another, /dev/stdin
-                      included, is plain text: a text per line)
+                      redirected from a file included, is plain text: a text per line; a pipe or FIFO is refused)
   --labels A,B,...    class names in index order, or INTEGER=NAME,... as prepare takes them (default: from
                       the run or config.json's id2label)
   --out FILE          with --data: write the predictions as JSONL to FILE (a new file) instead of stdout

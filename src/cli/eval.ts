@@ -35,7 +35,7 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
                      JSONL {"input_ids": [...], "labels": [...]} (labels optional: all next tokens are
                      targets; the length of input_ids, -100 masks a target, HF's convention)
   --format NAME      read --data as ${FORMATS.join('|')} (default: by its extension; another, /dev/stdin
-                     included, is plain text: the whole file one text)
+                     redirected from a file included, is plain text: the whole file one text; a pipe or FIFO is refused)
   --task T           generation or classification (default: from the run or adapter); one the weights
                      were not trained for (a SEQ_CLS adapter for generation) is refused
   --labels A,B,...   classification: class names in index order, or INTEGER=NAME,... as prepare takes them

@@ -8,7 +8,14 @@ export const usage = `mistral-tune quickstart [--out runs/quickstart] [--epochs 
 
 Takes the shipped pre-trained model (models/mistral-tune-tiny, a 7.7M-parameter Mistral), prepares
 the bundled countries Q&A data (examples/data), LoRA-fine-tunes the model on it on the CPU, evaluates
-on val and test, and prints samples before and after training. Everything lands in --out.`;
+on val and test, and prints samples before and after training. Everything lands in --out.
+
+  --out DIR      the quickstart's folder (default runs/quickstart): data/, model/ and run/ are written there,
+                 and a marker (.mistral-tune-quickstart) records them; a folder holding anything else is refused
+  --epochs N     passes over the training data (default 3)
+  --seed N       seed of the data split, shuffling and LoRA initialisation (default 0)
+  --overwrite    replace an earlier complete quickstart in --out (an interrupted one is always replaced;
+                 a file of yours in it is named and refused, even with --overwrite)`;
 
 interface Flags { out?: string; epochs?: string; seed?: string; overwrite?: boolean; help?: boolean }
 

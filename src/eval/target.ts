@@ -90,7 +90,10 @@ export function givenLabels(given: string[] | null, known: readonly string[] | n
  */
 export function requireOneNamePerClass(names: readonly string[] | null, numLabels: number, source: string): void {
   if (!names) return;
-  if (names.length !== numLabels) throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes`, source);
+  if (names.length !== numLabels) {
+    const give = source === '--labels' ? `${numLabels}` : `--labels with ${numLabels}`;
+    throw new UserError(`${names.length} class names for a head that scores ${numLabels} classes: give ${give}, one per class in index order`, source);
+  }
   new LabelSet(names);
 }
 

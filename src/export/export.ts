@@ -111,10 +111,10 @@ export function exportRun(opts: ExportOptions): ExportResult {
     readUnchanged(source, () => readAdapterInfo(source, loadConfig(base).numLayers));
   }
   const existing = withIo(opts.out, 'use as the output folder', () => fs.statSync(opts.out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
-  if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder', opts.out);
+  if (existing && !existing.isDirectory()) throw new UserError('the output exists and is not a folder: give --out a new folder, or an empty one', opts.out);
   if (!existing) refuseDanglingOutput(opts.out);
   if (existing) removeDeadPartials(opts.out);
-  if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty', opts.out);
+  if (existing && fs.readdirSync(opts.out).length > 0) throw new UserError('output folder exists and is not empty: give --out a new folder, or an empty one (export replaces nothing)', opts.out);
   // written whole before it takes the output's name: a failure (or Ctrl-C in a 7B merge) leaves no partial
   // export that would block the retry. A new folder is made beside it and renamed into place; an empty folder
   // the user made (a symlink, a mount point, the current directory) is kept, the export written in a folder

@@ -106,8 +106,21 @@ function adapterBase(dir: string): string {
   }
 }
 
+/**
+ * `dir` is a folder: a missing one is "model folder not found", and a file in its place (a .gguf export, a
+ * .safetensors file) is named as a file, rather than as a folder not found or as `FILE/config.json` not found.
+ */
+export function requireModelFolder(dir: string): void {
+  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  if (!st) throw new UserError('model folder not found', dir);
+  if (st.isDirectory()) return;
+  const gguf = /\.gguf$/i.test(dir) ? ' (a GGUF file is for llama.cpp and Ollama; mistral-tune reads the Hugging Face folder it was exported from)' : '';
+  throw new UserError(`a file, not a model folder: give the folder that holds config.json and the *.safetensors${gguf}`, dir);
+}
+
 /** Reads and validates `dir/config.json`. */
 export function loadConfig(dir: string): MistralConfig {
+  requireModelFolder(dir);
   const file = path.join(dir, 'config.json');
   if (!fs.existsSync(file)) throw new UserError(`model config not found (a model folder needs config.json)${notAModelFolder(dir)}`, file);
   return parseConfig(readJsonFile(file), file);

@@ -1,14 +1,13 @@
 // The Mistral model on a backend: embedding → decoder layers → final RMSNorm → LM head (next-token
 // logits and cross-entropy, computed in row chunks so the (N, V) logits never exist whole) or the
 // sequence-classification head. Forward here; the backward passes are in backward.ts.
-import * as fs from 'node:fs';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
 import { UserError } from '../util/errors.ts';
 import { allocateActivations, freeActivations, LOGIT_ROWS, loraPlan, type Activations, type LayerActs, type PlanShape } from './activations.ts';
 import { collate, type Batch, type TokenRow } from '../data/batch.ts';
-import { classificationPadId, loadConfig, type MistralConfig } from './config.ts';
+import { classificationPadId, loadConfig, requireModelFolder, type MistralConfig } from './config.ts';
 import { DecoderLayer } from './decoder-layer.ts';
 import type { KvCache } from './kv-cache.ts';
 import { freeLora, zSlots, type LoraAdapter } from './lora.ts';
@@ -452,7 +451,7 @@ export interface LoadModelOptions {
 
 /** Loads an HF model folder (config.json + model.safetensors or sharded with an index). */
 export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError('model folder not found', dir);
+  requireModelFolder(dir);
   const declared = loadConfig(dir);
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {

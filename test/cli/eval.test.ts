@@ -191,7 +191,7 @@ test('eval and classify --labels take prepare\'s INTEGER=NAME form: the data\'s 
   for (const command of [['eval', '--data', byName], ['classify', '--text', 'hello']]) {
     const r = cli(command[0]!, '--model', TINY_BASE, '--adapter', adapter, ...command.slice(1), '--labels', 'a,b');
     assert.equal(r.status, 2, r.stderr);
-    assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error')), ['error: --labels: 2 class names for a head that scores 3 classes']);
+    assert.deepEqual(r.stderr.split('\n').filter((l) => l.startsWith('error')), ['error: --labels: 2 class names for a head that scores 3 classes: give 3, one per class in index order']);
   }
 });
 

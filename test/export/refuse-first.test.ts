@@ -67,7 +67,7 @@ test('an export its configs refuse is refused before the backend starts', () => 
     [{ run: scoredRun, format: 'gguf-lora' }, /scored-run\/adapter: a classification model cannot be exported to GGUF.*\(the adapter holds a score head .*; use export without --format\)$/],
     [{ model: modelWith('gelu', { hidden_act: 'gelu' }), format: 'gguf' }, /gelu\/config\.json: hidden_act: "gelu" cannot be exported to GGUF/],
     [{ run: gone, format: 'gguf' }, /export --format gguf: the run's base model folder .*moved-away .*is not there/],
-    [{ run: lora, merge: true }, /not-empty: output folder exists and is not empty/],
+    [{ run: lora, merge: true }, /not-empty: output folder exists and is not empty: give --out a new folder, or an empty one \(export replaces nothing\)$/],
     [{ run: badRun, merge: true }, /bad-rank-run\/adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],
     [{ run: badRun, format: 'gguf' }, /bad-rank-run\/adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],
     [{ model: TINY_BASE, adapter: badRank, format: 'gguf' }, /bad-rank-adapter\/adapter_config\.json: r: must be an integer ≥ 1, got 0$/],

@@ -387,6 +387,17 @@ test('a run or quickstart folder given as a model says where its model is, and t
   assert.throws(() => loadConfig(other), { message: `${path.join(other, 'config.json')}: model config not found (a model folder needs config.json)` });
 });
 
+test('a file given as the model folder (a .gguf export) is named as a file, not as a folder not found or FILE/config.json', () => {
+  const dir = tempDir('mt-file-as-model-');
+  const gguf = path.join(dir, 'model.gguf'), st = path.join(dir, 'model.safetensors');
+  fs.writeFileSync(gguf, 'GGUF');
+  fs.writeFileSync(st, '');
+  const advice = 'a file, not a model folder: give the folder that holds config.json and the *.safetensors';
+  assert.throws(() => loadConfig(gguf), { name: 'UserError', message: `${gguf}: ${advice} (a GGUF file is for llama.cpp and Ollama; mistral-tune reads the Hugging Face folder it was exported from)` });
+  assert.throws(() => loadConfig(st), { name: 'UserError', message: `${st}: ${advice}` });
+  assert.throws(() => loadConfig(path.join(dir, 'none')), { name: 'UserError', message: `${path.join(dir, 'none')}: model folder not found` });
+});
+
 test('a num_labels past any class count is refused by the key before its LABEL_i names are built (1e9 hung)', () => {
   rejects(cfgWith({ num_labels: 1e9 }), 'num_labels', '1000000000', 'at most 65536');
   rejects(cfgWith({ num_labels: 1e9, id2label: { 0: 'neg', 1: 'pos' } }), 'num_labels', 'at most 65536');
