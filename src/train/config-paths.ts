@@ -35,12 +35,16 @@ export function placeOf(places: Readonly<Record<string, string>> | undefined): (
 }
 
 /**
- * For a model folder not found whose path ends as a Hugging Face Hub id does (OWNER/NAME, with no OWNER folder either):
- * that mistral-tune reads the files, not the Hub.
+ * For a model folder not found: the quickstart's model (`runs/quickstart/model`, what examples/ name) is made by
+ * `mistral-tune quickstart`; a path that is a Hugging Face Hub id as written (OWNER/NAME in the config's folder: no
+ * OWNER folder, though the folder above it is there) is read from files, not the Hub. A longer relative path
+ * (`../runs/x/model`) is no Hub id.
  */
-function hubIdHint(missing: string): string {
+function missingModelHint(missing: string): string {
+  if (missing.endsWith(path.join(path.sep + 'quickstart', 'model'))) return '; `mistral-tune quickstart` makes this one: run it first';
   const id = missing.split(path.sep).slice(-2).join('/');
-  if (!/^[\w.-]+\/[\w.-]+$/.test(id) || fs.existsSync(path.dirname(missing))) return '';
+  const owner = path.dirname(missing);
+  if (!/^[\w.-]+\/[\w.-]+$/.test(id) || fs.existsSync(owner) || !fs.existsSync(path.dirname(owner))) return '';
   return `; if ${id} is a Hugging Face Hub id, download its files from https://huggingface.co/${id} into a folder and set model to that folder`;
 }
 
@@ -63,7 +67,7 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     try {
       st = fs.statSync(p);
     } catch {
-      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? hubIdHint(p) : '';
+      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? missingModelHint(p) : '';
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }
     if (folder && !st!.isDirectory()) fail(`${p}: not a folder`);

@@ -55,6 +55,12 @@ test('a missing data file, model folder or config.json is named with the line of
   assert.throws(() => check('data: {train: train.jsonl}\nmodel: mistralai/Mistral-7B-v0.1\n'),
     { message: `${f}:2:1: model: ${path.join(dir, 'mistralai', 'Mistral-7B-v0.1')}: model folder not found (set model; if mistralai/Mistral-7B-v0.1 is a ` +
       'Hugging Face Hub id, download its files from https://huggingface.co/mistralai/Mistral-7B-v0.1 into a folder and set model to that folder)' });
+  // a longer relative path is no Hub id (examples/train-lora.yaml's ../runs/quickstart/model was told to download
+  // https://huggingface.co/quickstart/model): the quickstart's model is said to be made by the quickstart
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: ../gone/runs/quickstart/model\n'),
+    { message: `${f}:2:1: model: ${path.join(dir, '..', 'gone', 'runs', 'quickstart', 'model')}: model folder not found (set model; \`mistral-tune quickstart\` makes this one: run it first)` });
+  assert.throws(() => check('data: {train: train.jsonl}\nmodel: ../gone/owner/name\n'),
+    { message: `${f}:2:1: model: ${path.join(dir, '..', 'gone', 'owner', 'name')}: model folder not found (set model)` });
   // a random model's config.json (a file, or the folder that holds it): was named by its key alone
   assert.throws(() => check('data: {train: train.jsonl}\nmodel:\n  init: random\n  config: nope.json\n'),
     { message: `${f}:4:3: model.config: ${path.join(dir, 'nope.json')}: config not found (set model.config to an HF config.json, or to its keys inline)` });
