@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, randomConfigFile } from '../model/config.ts';
+import { QUICKSTART_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
 
@@ -41,7 +42,7 @@ export function placeOf(places: Readonly<Record<string, string>> | undefined): (
  * (`../runs/x/model`) is no Hub id.
  */
 function missingModelHint(missing: string): string {
-  if (missing.endsWith(path.join(path.sep + 'quickstart', 'model'))) return '; `mistral-tune quickstart` makes this one: run it first';
+  if (missing.endsWith(path.join(path.sep + 'quickstart', QUICKSTART_LAYOUT.model))) return '; `mistral-tune quickstart` makes this one: run it first';
   const id = missing.split(path.sep).slice(-2).join('/');
   const owner = path.dirname(missing);
   if (!/^[\w.-]+\/[\w.-]+$/.test(id) || fs.existsSync(owner) || !fs.existsSync(path.dirname(owner))) return '';
