@@ -20,7 +20,8 @@ export const CONNECTION_LIMITS: ConnectionLimits = { max: 256, headerMs: 10_000 
 
 /** `given` over the defaults, or a UserError naming the key that is no positive whole number (a timer's at most). */
 export function connectionLimits(given: Partial<ConnectionLimits> = {}): ConnectionLimits {
-  const limits = { ...CONNECTION_LIMITS, ...given };
+  // a key given as undefined takes the default, as an absent one does
+  const limits = { max: given.max ?? CONNECTION_LIMITS.max, headerMs: given.headerMs ?? CONNECTION_LIMITS.headerMs };
   for (const [key, value] of Object.entries(limits)) {
     if (!(Number.isInteger(value) && value > 0 && value <= 2 ** 31 - 1)) {
       throw new UserError(`must be a positive whole number up to ${2 ** 31 - 1}, got ${value}`, `connectionLimits.${key}`);

@@ -120,4 +120,6 @@ test('connectionLimits that are no positive whole number are refused, naming the
     assert.ok(isUserError(e), `${JSON.stringify(limits)} refused`);
     assert.match((e as Error).message, new RegExp(`^connectionLimits\\.${key}: must be a positive whole number`));
   }
+  // a key given as undefined is the default, as an absent one
+  await (await startDashboard({ runs: [process.cwd()], connectionLimits: { max: undefined } })).close();
 });
