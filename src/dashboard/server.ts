@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../util/errors.ts';
+import { capConnections, connectionLimits, serverTimeouts, type ConnectionLimits } from './connections.ts';
 import { warn } from '../util/log.ts';
 import { PollPlan } from './poll-plan.ts';
 import { RunWatcher, type RunInfo } from './run-watch.ts';
@@ -27,6 +28,8 @@ export interface DashboardOptions {
   allowHosts?: string[];
   /** How often the runs that changed (and a few others in turn: poll-plan.ts) are read, in ms (default 250). */
   pollMs?: number;
+  /** How many connections, and how long a request header may take (connections.ts); the defaults suit any use. */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 export interface Dashboard {
@@ -53,8 +56,6 @@ const READ_SLICE_BYTES = 1 << 20;
 const TICK_READ_BYTES = 2 << 20;
 /** The longest delay setTimeout takes; a longer one fires after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** Open connections at once: a few pages (six each at most) and their streams, many times over. */
-const MAX_CONNECTIONS = 256;
 /** Run files open as inert documents: a hostile SVG or HTML in a run dir cannot run script here. */
 const RUN_FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 
@@ -66,6 +67,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   // NaN, 0, a negative number or one past a timer's range (2^31 - 1) is a 1 ms timer: the runs polled without pause
   const pollMs = opts.pollMs ?? 250;
   if (!(pollMs > 0 && pollMs <= MAX_TIMER_MS)) throw new UserError(`must be a positive number of milliseconds up to ${MAX_TIMER_MS}, got ${pollMs}`, 'pollMs');
+  const limits = connectionLimits(opts.connectionLimits);
   const watchers = makeWatchers(opts.runs);
   const runs = watchers.map((w) => w.info);
   const assets = assetTable();
@@ -178,7 +180,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     notFound();
   };
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(serverTimeouts(limits), (req, res) => {
     try {
       handle(req, res);
     } catch (e) {
@@ -187,9 +189,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       else res.destroy();
     }
   });
-  // each connection may hold a response the client does not read (a snapshot of every run): a local process opening
-  // them in a loop is refused past this many, instead of the server holding all their bytes
-  server.maxConnections = MAX_CONNECTIONS;
+  // each connection may hold a response the client does not read (a snapshot of every run): past the cap the oldest
+  // idle one is closed, or, every one busy, the new one refused, instead of the server holding all their bytes
+  capConnections(server, limits.max);
   await listen(server, port, host).catch((e: unknown) => {
     stopPolling();
     hub.close();

@@ -1,0 +1,78 @@
+// The dashboard server's connection limits: how many connections it keeps open at once, and how long one may take to
+// send a whole request header. Idle connections cannot shut out the page: at the cap the oldest connection with no
+// request in flight (a silent socket, a half-sent header, a keep-alive between requests) is closed to make room, so
+// that 256 sockets a local process opens and leaves silent no longer make every new one be refused for ~60 s; an
+// /events stream (a request in flight for as long as it is open) is never closed for another. Only when every
+// connection has a request in flight is a new one refused: the server then holds no more than `max` responses.
+import type * as http from 'node:http';
+import type * as net from 'node:net';
+import { UserError } from '../util/errors.ts';
+
+export interface ConnectionLimits {
+  /** Connections open at once: a few pages (six each at most) and their streams, many times over. */
+  max: number;
+  /** Milliseconds a connection has to send a whole request header, its first or a later one; then it is answered
+   * 408 and closed (node's headersTimeout; a GET has no body, so the whole request is its header). */
+  headerMs: number;
+}
+
+export const CONNECTION_LIMITS: ConnectionLimits = { max: 256, headerMs: 10_000 };
+
+/** `given` over the defaults, or a UserError naming the key that is no positive whole number (a timer's at most). */
+export function connectionLimits(given: Partial<ConnectionLimits> = {}): ConnectionLimits {
+  // a key given as undefined takes the default, as an absent one does
+  const limits = { max: given.max ?? CONNECTION_LIMITS.max, headerMs: given.headerMs ?? CONNECTION_LIMITS.headerMs };
+  for (const [key, value] of Object.entries(limits)) {
+    if (!(Number.isInteger(value) && value > 0 && value <= 2 ** 31 - 1)) {
+      throw new UserError(`must be a positive whole number up to ${2 ** 31 - 1}, got ${value}`, `connectionLimits.${key}`);
+    }
+  }
+  return limits;
+}
+
+/** The options of http.createServer that bound the time to a whole request header. */
+export function serverTimeouts(limits: ConnectionLimits): http.ServerOptions {
+  return {
+    headersTimeout: limits.headerMs,
+    requestTimeout: limits.headerMs,
+    // how often node looks for connections past those times (default 30 s: a 10 s bound would be up to 40 s)
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headerMs / 4))),
+  };
+}
+
+/**
+ * Keeps at most `max` connections open on `server`: a new one past it closes the oldest connection with no request
+ * in flight, or, when every one has a request in flight, is itself closed. Replaces server.maxConnections, which
+ * refuses every new connection at the cap however idle the open ones are.
+ */
+export function capConnections(server: http.Server, max: number): void {
+  // in the order they came (a Map keeps insertion order): the first idle one found is the oldest
+  const inFlight = new Map<net.Socket, number>();
+  server.on('connection', (socket: net.Socket) => {
+    if (inFlight.size >= max) {
+      let oldestIdle: net.Socket | null = null;
+      for (const [s, n] of inFlight) {
+        if (n === 0) {
+          oldestIdle = s;
+          break;
+        }
+      }
+      if (oldestIdle === null) return void socket.destroy();
+      inFlight.delete(oldestIdle);
+      oldestIdle.destroy();
+    }
+    inFlight.set(socket, 0);
+    socket.once('close', () => inFlight.delete(socket));
+  });
+  // before the page's own handler, which may end the response at once
+  server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    const n = inFlight.get(socket);
+    if (n === undefined) return; // closed meanwhile
+    inFlight.set(socket, n + 1);
+    res.once('close', () => {
+      const left = inFlight.get(socket);
+      if (left !== undefined) inFlight.set(socket, left - 1);
+    });
+  });
+}
