@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
@@ -26,6 +27,25 @@ test('a bad --precision (a bad --device or --task, generate --raw without --prom
     // an empty value was taken as "no limit"
     [['eval', '--model', TINY_BASE, '--data', DATA, '--max-seq-len='], 'error: --max-seq-len must be an integer ≥ 2, got ""'],
     [['export', '--run', path.join(cwd, 'r'), '--out', path.join(cwd, 'x'), '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
+  ];
+  for (const [args, line] of cases) {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `${line}\n`, args.join(' '));
+  }
+});
+
+test('a --model or --adapter that is missing, or a file (a .gguf export), is the only line on stderr, said before a backend starts', () => {
+  const none = path.join(cwd, 'no-such-model'), gguf = path.join(cwd, 'adapter.gguf');
+  fs.writeFileSync(gguf, 'GGUF');
+  const adapterFile = `error: ${gguf}: a file, not a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors ` +
+    '(a GGUF file is for llama.cpp and Ollama; mistral-tune reads the PEFT adapter folder it was exported from)';
+  const cases: Array<[string[], string]> = [
+    // each was "device auto: …" and "cpu backend: …", then the error; the .gguf was "cannot read the adapter folder: a path component is not a folder (ENOTDIR)"
+    [['generate', '--model', none, '--prompt', 'x'], `error: ${none}: model folder not found`],
+    [['eval', '--model', TINY_BASE, '--adapter', gguf, '--data', DATA], adapterFile],
+    [['classify', '--model', TINY_BASE, '--adapter', none, '--text', 'x'],
+      `error: ${path.join(none, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)`],
   ];
   for (const [args, line] of cases) {
     const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
