@@ -74,9 +74,13 @@ export async function run(argv: string[]): Promise<void> {
   if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const target = resolveEvalTarget({
-    model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
+    model: f.model, adapter: f.adapter, run: f.run, best: f.best,
     labels: f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null, // names, or prepare's INTEGER=NAME
   });
+  // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
+  if (f.run !== undefined && target.task === 'generation') {
+    throw new UserError('a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run', f.run);
+  }
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');

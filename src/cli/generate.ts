@@ -62,9 +62,13 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage + '\n');
     return;
   }
-  // a run's weights and tokenizer, as eval and classify take them (a classification run is refused below)
+  // a run's weights and tokenizer, as eval and classify take them (a classification run is refused)
   const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best });
   const modelDir = target.model;
+  // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
+  if (f.run !== undefined && target.task === 'classification') {
+    throw new UserError('a classification run (task: classification) predicts labels, not text: use mistral-tune classify --run for it', f.run);
+  }
   if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
   if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json');
   // each undefined where the flag is not given: generation_config.json's value, else ours (generationSettings)

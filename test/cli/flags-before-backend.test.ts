@@ -13,6 +13,15 @@ const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
 const cwd = tempDir('mt-flags-');
 
+/** Each command fails (exit 2) with its line as all of stderr: nothing a backend prints comes before it. */
+function onlyLines(cases: Array<[string[], string]>): void {
+  for (const [args, line] of cases) {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `${line}\n`, args.join(' '));
+  }
+}
+
 test('a bad --precision (a bad --device or --task, generate --raw without --prompt, export without --run, an empty --max-seq-len) is the only line on stderr', () => {
   const cases: Array<[string[], string]> = [
     [['eval', '--model', TINY_BASE, '--data', DATA, '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
@@ -28,11 +37,7 @@ test('a bad --precision (a bad --device or --task, generate --raw without --prom
     [['eval', '--model', TINY_BASE, '--data', DATA, '--max-seq-len='], 'error: --max-seq-len must be an integer ≥ 2, got ""'],
     [['export', '--run', path.join(cwd, 'r'), '--out', path.join(cwd, 'x'), '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
   ];
-  for (const [args, line] of cases) {
-    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
-    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.equal(r.stderr, `${line}\n`, args.join(' '));
-  }
+  onlyLines(cases);
 });
 
 test('a --model or --adapter that is missing, or a file (a .gguf export), is the only line on stderr, said before a backend starts', () => {
@@ -47,9 +52,22 @@ test('a --model or --adapter that is missing, or a file (a .gguf export), is the
     [['classify', '--model', TINY_BASE, '--adapter', none, '--text', 'x'],
       `error: ${path.join(none, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)`],
   ];
-  for (const [args, line] of cases) {
-    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
-    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.equal(r.stderr, `${line}\n`, args.join(' '));
-  }
+  onlyLines(cases);
+});
+
+test('classify --run on a generation run, and generate --run on a classification run, are refused before a backend starts', () => {
+  // a run as its config.yaml records it, its trained model/ a config.json: refused before any weight is read
+  const fakeRun = (name: string, task: string): string => {
+    const run = path.join(cwd, name);
+    fs.mkdirSync(path.join(run, 'model'), { recursive: true });
+    fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(run, 'model', 'config.json'));
+    fs.writeFileSync(path.join(run, 'config.yaml'), `model: ${TINY_BASE}\ntask: ${task}\n${task === 'classification' ? 'labels: [a, b]\n' : ''}method: full\ndata: {train: t.jsonl}\n`);
+    return run;
+  };
+  const gen = fakeRun('gen-run', 'generation'), cls = fakeRun('cls-run', 'classification');
+  const cases: Array<[string[], string]> = [
+    [['classify', '--run', gen, '--text', 'x'], `error: ${gen}: a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run`],
+    [['generate', '--run', cls, '--prompt', 'x'], `error: ${cls}: a classification run (task: classification) predicts labels, not text: use mistral-tune classify --run for it`],
+  ];
+  onlyLines(cases);
 });
