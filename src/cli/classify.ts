@@ -20,6 +20,7 @@ import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
+import { counted } from '../util/plural.ts';
 import { Progress } from '../util/progress.ts';
 import { dataFileOption, deviceOption, intOption, oneOf, parseCommand } from './args.ts';
 
@@ -132,7 +133,7 @@ export async function run(argv: string[]): Promise<void> {
       // never replaces: a file that appeared at --out while classify ran (another classify's) stays, and this one fails
       const text = predictions.map((p, i) => record(texts[i]!, p) + '\n').join('');
       writeStreamAtomic(f.out, (write) => write(Buffer.from(text, 'utf8')), false);
-      info(`classify: ${predictions.length} predictions written to ${f.out}`);
+      info(`classify: ${counted(predictions.length, 'prediction')} written to ${f.out}`);
     } else if (f.json) {
       process.stdout.write(predictions.map((p, i) => record(texts[i]!, p) + '\n').join(''));
     } else {
