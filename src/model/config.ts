@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GateActivation } from '../backend/backend.ts';
+import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { intKey, readJsonFile } from '../util/json-file.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
@@ -111,7 +112,7 @@ function adapterBase(dir: string): string {
  * .safetensors file) is named as a file, rather than as a folder not found or as `FILE/config.json` not found.
  */
 export function requireModelFolder(dir: string): void {
-  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  const st = folderStat(dir, 'model');
   if (!st) throw new UserError('model folder not found', dir);
   if (!st.isDirectory()) refuseFile(dir, 'a model folder: give the folder that holds config.json and the *.safetensors', 'the Hugging Face folder');
 }
@@ -121,8 +122,13 @@ export function requireModelFolder(dir: string): void {
  * "cannot read the adapter folder: a path component is not a folder (ENOTDIR)"; a missing path is left to the caller.
  */
 export function refuseAdapterFile(dir: string): void {
-  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  const st = folderStat(dir, 'adapter');
   if (st && !st.isDirectory()) refuseFile(dir, 'a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors', 'the PEFT adapter folder');
+}
+
+/** What is at `dir`, or undefined; a path that cannot be followed (a file on the way: ENOTDIR, EACCES) is a UserError naming it, not a stack trace. */
+function folderStat(dir: string, kind: 'model' | 'adapter'): fs.Stats | undefined {
+  return withIo(dir, `read the ${kind} folder`, () => fs.statSync(dir, { throwIfNoEntry: false }));
 }
 
 /** The one wording of a file given for a folder (`what`); a .gguf is also said to be llama.cpp's, with `source` it came from to give instead. */

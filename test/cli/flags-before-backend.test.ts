@@ -49,6 +49,8 @@ test('a --model or --adapter that is missing, or a file (a .gguf export), is the
     // each was "device auto: …" and "cpu backend: …", then the error; the .gguf was "cannot read the adapter folder: a path component is not a folder (ENOTDIR)"
     [['generate', '--model', none, '--prompt', 'x'], `error: ${none}: model folder not found`],
     [['eval', '--model', TINY_BASE, '--adapter', gguf, '--data', DATA], adapterFile],
+    // a path through a file crashed with an ENOTDIR stack trace
+    [['generate', '--model', path.join(gguf, 'm'), '--prompt', 'x'], `error: ${path.join(gguf, 'm')}: cannot read the model folder: a path component is not a folder (ENOTDIR)`],
     [['classify', '--model', TINY_BASE, '--adapter', none, '--text', 'x'],
       `error: ${path.join(none, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)`],
   ];
