@@ -148,7 +148,7 @@ function headClasses(classes: readonly LabelValue[] | null, numLabels: number, d
     return Array.from({ length: numLabels }, (_, i) => i);
   }
   const shown = classes.slice(0, 5).map((c) => JSON.stringify(c)).join(', ') + (classes.length > 5 ? ', …' : '');
-  throw new UserError(`the data has ${classes.length} classes (${shown}) but the head scores ${numLabels}: without the class names, the data's labels ` +
+  throw new UserError(`the data has ${counted(classes.length, 'class', 'classes')} (${shown}) but the head scores ${numLabels}: without the class names, the data's labels ` +
     `cannot be matched to the head's classes; give them in the head's order with --labels (or evaluate the run with --run)`, dataFile);
 }
 
