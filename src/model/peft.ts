@@ -57,7 +57,7 @@ export function adapterConfigPath(dir: string): string {
     const runAdapter = runWeightsDir(dir, 'lora', false);
     const inRun = fs.existsSync(path.join(runAdapter, 'adapter_config.json'));
     throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
-      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval and classify also take --run)` : ''}`, cfgPath);
+      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval, generate and classify also take --run)` : ''}`, cfgPath);
   }
   return cfgPath;
 }
