@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
@@ -57,7 +57,7 @@ test('a --model or --adapter that is missing, or a file (a .gguf export), is the
   onlyLines(cases);
 });
 
-test('classify --run on a generation run, and generate --run on a classification run, are refused before a backend starts', () => {
+test('classify --run on a generation run, and generate on a classification run or adapter, are refused before a backend starts', () => {
   // a run as its config.yaml records it, its trained model/ a config.json: refused before any weight is read
   const fakeRun = (name: string, task: string): string => {
     const run = path.join(cwd, name);
@@ -70,6 +70,9 @@ test('classify --run on a generation run, and generate --run on a classification
   const cases: Array<[string[], string]> = [
     [['classify', '--run', gen, '--text', 'x'], `error: ${gen}: a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run`],
     [['generate', '--run', cls, '--prompt', 'x'], `error: ${cls}: a classification run (task: classification) predicts labels, not text: use mistral-tune classify --run for it`],
+    // its adapter_config.json says it, read without a backend
+    [['generate', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--prompt', 'x'],
+      `error: ${path.join(TINY_CLS, 'adapter_init')}: a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify --adapter for it`],
   ];
   onlyLines(cases);
 });
