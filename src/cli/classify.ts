@@ -15,7 +15,7 @@ import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEv
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { defaultLabels } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
-import { loadAdapter } from '../model/peft.ts';
+import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
@@ -52,6 +52,9 @@ texts cut are counted in a warning, as are texts longer than the model's max_pos
                       ({"line", "record" where records share a line, "id" when the record has one,
                       "label", "probs": {class: p}})`;
 
+/** The refusal of weights with no score head, said before a backend starts where the adapter's files show it. */
+const NOT_A_CLASSIFIER = 'not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate';
+
 interface Flags {
   model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string; format?: string;
   labels?: string; out?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
@@ -82,6 +85,8 @@ export async function run(argv: string[]): Promise<void> {
   if (f.run !== undefined && target.task === 'generation') {
     throw new UserError('a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run', f.run);
   }
+  // a causal-LM adapter as its adapter_config.json (and safetensors header) say, read without a backend
+  if (target.adapter !== null && isCausalLmAdapter(target.adapter)) throw new UserError(NOT_A_CLASSIFIER, target.adapter);
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');
@@ -90,7 +95,7 @@ export async function run(argv: string[]): Promise<void> {
     const model = loadModel(target.model, { backend, precision });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     if (modelTask(model, adapter, null) !== 'classification' || !model.score) {
-      throw new UserError('not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate', target.adapter ?? target.model);
+      throw new UserError(NOT_A_CLASSIFIER, target.adapter ?? target.model);
     }
     const numLabels = model.score.numLabels;
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label

@@ -91,6 +91,18 @@ export function seqClsBy(dir: string): 'task_type' | 'score' | null {
 }
 
 /**
+ * Whether adapter folder `dir` is a causal-LM adapter by its adapter_config.json and safetensors header alone (no
+ * backend): task_type CAUSAL_LM, or none and no score head (seqClsBy); false where loading it would refuse it first
+ * (no weights file, a task_type not supported), so that refusal keeps its own words.
+ */
+export function isCausalLmAdapter(dir: string): boolean {
+  const c = readJsonFile(adapterConfigPath(dir));
+  const declared = isRecord(c) ? c.task_type : undefined;
+  if (!fs.existsSync(path.join(dir, 'adapter_model.safetensors'))) return false;
+  return declared == null ? seqClsBy(dir) === null : declared === 'CAUSAL_LM';
+}
+
+/**
  * Reads and validates adapter_config.json and the tensor names of adapter_model.safetensors; with `model`, their shapes
  * too, as loadAdapter will load them (from the header: no weight is read).
  */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, TINY_BASE, TINY_CLS } from '../helpers.ts';
+import { FIXTURES, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
@@ -57,7 +57,7 @@ test('a --model or --adapter that is missing, or a file (a .gguf export), is the
   onlyLines(cases);
 });
 
-test('classify --run on a generation run, and generate on a classification run or adapter, are refused before a backend starts', () => {
+test('classify on a generation run or adapter, and generate on a classification run or adapter, are refused before a backend starts', () => {
   // a run as its config.yaml records it, its trained model/ a config.json: refused before any weight is read
   const fakeRun = (name: string, task: string): string => {
     const run = path.join(cwd, name);
@@ -73,6 +73,8 @@ test('classify --run on a generation run, and generate on a classification run o
     // its adapter_config.json says it, read without a backend
     [['generate', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--prompt', 'x'],
       `error: ${path.join(TINY_CLS, 'adapter_init')}: a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify --adapter for it`],
+    [['classify', '--model', TINY_BASE, '--adapter', path.join(TINY, 'adapter_init'), '--text', 'x'], `error: ${path.join(TINY, 'adapter_init')}: not a classification model: ` +
+      'classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate'],
   ];
   onlyLines(cases);
 });
