@@ -15,11 +15,12 @@ import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEv
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { defaultLabels } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
-import { loadAdapter } from '../model/peft.ts';
+import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
+import { counted } from '../util/plural.ts';
 import { Progress } from '../util/progress.ts';
 import { dataFileOption, deviceOption, intOption, oneOf, parseCommand } from './args.ts';
 
@@ -51,6 +52,9 @@ texts cut are counted in a warning, as are texts longer than the model's max_pos
                       ({"line", "record" where records share a line, "id" when the record has one,
                       "label", "probs": {class: p}})`;
 
+/** The refusal of weights with no score head, said before a backend starts where the adapter's files show it. */
+const NOT_A_CLASSIFIER = 'not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate';
+
 interface Flags {
   model?: string; adapter?: string; run?: string; best?: boolean; text?: string; data?: string; 'text-field'?: string; format?: string;
   labels?: string; out?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
@@ -74,9 +78,15 @@ export async function run(argv: string[]): Promise<void> {
   if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
   const target = resolveEvalTarget({
-    model: f.model, adapter: f.adapter, run: f.run, best: f.best, task: 'classification',
+    model: f.model, adapter: f.adapter, run: f.run, best: f.best,
     labels: f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null, // names, or prepare's INTEGER=NAME
   });
+  // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
+  if (f.run !== undefined && target.task === 'generation') {
+    throw new UserError('a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run', f.run);
+  }
+  // a causal-LM adapter as its adapter_config.json (and safetensors header) say, read without a backend
+  if (target.adapter !== null && isCausalLmAdapter(target.adapter)) throw new UserError(NOT_A_CLASSIFIER, target.adapter);
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');
@@ -85,7 +95,7 @@ export async function run(argv: string[]): Promise<void> {
     const model = loadModel(target.model, { backend, precision });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     if (modelTask(model, adapter, null) !== 'classification' || !model.score) {
-      throw new UserError('not a classification model: classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate', target.adapter ?? target.model);
+      throw new UserError(NOT_A_CLASSIFIER, target.adapter ?? target.model);
     }
     const numLabels = model.score.numLabels;
     // a run's own labels were checked against --labels already; a model folder's are its config.json's id2label
@@ -128,7 +138,7 @@ export async function run(argv: string[]): Promise<void> {
       // never replaces: a file that appeared at --out while classify ran (another classify's) stays, and this one fails
       const text = predictions.map((p, i) => record(texts[i]!, p) + '\n').join('');
       writeStreamAtomic(f.out, (write) => write(Buffer.from(text, 'utf8')), false);
-      info(`classify: ${predictions.length} predictions written to ${f.out}`);
+      info(`classify: ${counted(predictions.length, 'prediction')} written to ${f.out}`);
     } else if (f.json) {
       process.stdout.write(predictions.map((p, i) => record(texts[i]!, p) + '\n').join(''));
     } else {

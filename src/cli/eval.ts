@@ -17,6 +17,7 @@ import { classesFor, loadNotes } from '../train/data.ts';
 import { dynamicRopeRefusal } from '../model/rope-config.ts';
 import { isUserError, UserError } from '../util/errors.ts';
 import { info, warn } from '../util/log.ts';
+import { counted } from '../util/plural.ts';
 import { Progress } from '../util/progress.ts';
 import { dataFileOption, deviceOption, intOption, oneOf, parseCommand, required } from './args.ts';
 
@@ -110,7 +111,7 @@ export async function run(argv: string[]): Promise<void> {
     }
     const progress = f.json ? null : new Progress({ label: 'eval', total: rows.length, unit: 'rows' });
     const notes = loadNotes(loaded.stats, target.maxSeqLen ?? undefined, 'truncate');
-    info(`eval: ${task} on ${rows.length} examples of ${dataFile}${notes.length ? ` (${notes.join('; ')})` : ''} ` +
+    info(`eval: ${task} on ${counted(rows.length, 'example')} of ${dataFile}${notes.length ? ` (${notes.join('; ')})` : ''} ` +
       `with ${target.model}${target.adapter ? ` + ${target.adapter}` : ''} on ${backend.describe()}`);
     if (task === 'classification') {
       const classes = headClasses(loaded.labels, model.score!.numLabels, dataFile);
@@ -127,7 +128,7 @@ export async function run(argv: string[]): Promise<void> {
     const report = evaluateLoss(model, rows, { batchSize, onBatch: (done) => { progress?.tick(done - last); last = done; } });
     progress?.finish();
     if (f.json) process.stdout.write(JSON.stringify(lossReportJson(report)) + '\n');
-    else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${rows.length} rows)\n`);
+    else process.stdout.write(`loss ${report.loss.toFixed(6)}  perplexity ${report.perplexity.toFixed(4)}  tokens ${report.tokens}  (${counted(rows.length, 'row')})\n`);
   });
 }
 
@@ -147,7 +148,7 @@ function headClasses(classes: readonly LabelValue[] | null, numLabels: number, d
     return Array.from({ length: numLabels }, (_, i) => i);
   }
   const shown = classes.slice(0, 5).map((c) => JSON.stringify(c)).join(', ') + (classes.length > 5 ? ', …' : '');
-  throw new UserError(`the data has ${classes.length} classes (${shown}) but the head scores ${numLabels}: without the class names, the data's labels ` +
+  throw new UserError(`the data has ${counted(classes.length, 'class', 'classes')} (${shown}) but the head scores ${numLabels}: without the class names, the data's labels ` +
     `cannot be matched to the head's classes; give them in the head's order with --labels (or evaluate the run with --run)`, dataFile);
 }
 
@@ -169,7 +170,7 @@ const PRINTED_CLASSES = 40;
  * classes (or with no matrix built, past CONFUSION_MAX_CLASSES) a line says where the matrix is instead.
  */
 export function classificationText(r: { loss: number; accuracy: number; macro_f1: number; confusion: number[][] | null; labels: string[]; examples: number }): string {
-  const summary = `loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${r.examples} example${r.examples === 1 ? '' : 's'})`;
+  const summary = `loss ${r.loss.toFixed(6)}  accuracy ${r.accuracy.toFixed(4)}  macro-F1 ${r.macro_f1.toFixed(4)}  (${counted(r.examples, 'example')})`;
   if (r.confusion === null) return `${summary}
 
 no confusion matrix: it is built for at most ${CONFUSION_MAX_CLASSES} classes`;

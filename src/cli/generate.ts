@@ -5,7 +5,7 @@ import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
 import { loadModel } from '../model/mistral.ts';
-import { loadAdapter } from '../model/peft.ts';
+import { loadAdapter, seqClsBy } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
 import { resolveEvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
@@ -62,9 +62,19 @@ export async function run(argv: string[]): Promise<void> {
     process.stdout.write(usage + '\n');
     return;
   }
-  // a run's weights and tokenizer, as eval and classify take them (a classification run is refused below)
+  // a run's weights and tokenizer, as eval and classify take them (a classification run is refused)
   const target = resolveEvalTarget({ model: f.model, adapter: f.adapter, run: f.run, best: f.best });
   const modelDir = target.model;
+  // the run's config.yaml says it: refused before a backend starts, not once its adapter or model is loaded
+  if (f.run !== undefined && target.task === 'classification') {
+    throw new UserError('a classification run (task: classification) predicts labels, not text: use mistral-tune classify --run for it', f.run);
+  }
+  // as its adapter_config.json (or saved score head) says, read without a backend
+  const seqCls = target.adapter !== null ? seqClsBy(target.adapter) : null;
+  if (seqCls !== null) {
+    const by = seqCls === 'task_type' ? 'task_type SEQ_CLS' : 'a saved score head';
+    throw new UserError(`a classification adapter (${by}) predicts labels, not text: use mistral-tune classify ${f.run ? '--run' : '--adapter'} for it`, target.adapter ?? undefined);
+  }
   if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
   if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json');
   // each undefined where the flag is not given: generation_config.json's value, else ours (generationSettings)
@@ -83,9 +93,7 @@ export async function run(argv: string[]): Promise<void> {
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   withBackend(device, (backend) => {
     const model = loadModel(modelDir, { backend, precision });
-    if (target.adapter && loadAdapter(model, target.adapter, { trainable: false }).taskType === 'SEQ_CLS') {
-      throw new UserError(`a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify ${f.run ? '--run' : '--adapter'} for it`, target.adapter);
-    }
+    if (target.adapter) loadAdapter(model, target.adapter, { trainable: false });
     if (isClassificationOnly(model)) {
       throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it', modelDir);
     }

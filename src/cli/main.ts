@@ -14,7 +14,7 @@ interface CommandModule {
 }
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
-  quickstart: { summary: 'the whole path on the bundled model and data: LoRA fine-tuning on the CPU in about a minute or two', load: () => import('./quickstart.ts') },
+  quickstart: { summary: 'the whole path on the bundled model and data: LoRA fine-tuning on the CPU in under two minutes', load: () => import('./quickstart.ts') },
   prepare: { summary: 'clean, deduplicate and split raw data into train/val/test JSONL', load: () => import('./prepare.ts') },
   train: { summary: 'fine-tune a model (LoRA or full) from a YAML config', load: () => import('./train.ts') },
   eval: { summary: 'loss and perplexity (or accuracy) of a model on a data file', load: () => import('./eval.ts') },

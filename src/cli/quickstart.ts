@@ -1,4 +1,4 @@
-// mistral-tune quickstart: the whole path on the bundled data, on the CPU, in about a minute.
+// mistral-tune quickstart: the whole path on the bundled data, on the CPU, in under two minutes (measured times: the README's Set-up).
 import { quickstart, quickstartSummary, removeStoppedQuickstart, type QuickstartOptions, type QuickstartResult } from '../quickstart.ts';
 import { firstMissingFolder, removeMadeFolders } from '../util/made-folders.ts';
 import { intOption, parseCommand } from './args.ts';

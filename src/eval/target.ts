@@ -7,7 +7,8 @@ import { readRunConfig, requireRunWeights } from '../export/export.ts';
 import { modelFolder, requireModelFolder } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import type { MistralModel } from '../model/mistral.ts';
-import type { AdapterInfo } from '../model/peft.ts';
+import { modelConfigFile } from '../model/config.ts';
+import { adapterConfigPath, type AdapterInfo } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
 import { runPath } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
@@ -56,6 +57,7 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
     const lora = cfg.method === 'lora';
     // a fully trained model is whole in its folder (random initial weights need no base)
     const base = lora ? requireModelFolder(cfg, '--run', o.run) : modelFolder(cfg);
+    requireWeightFolders(lora ? base! : sub, lora ? sub : null);
     return {
       model: lora ? base! : sub, adapter: lora ? sub : null, task: task ?? cfg.task,
       // a fully trained model/ carries the tokenizer it was trained with (runs before it did: the base's)
@@ -65,8 +67,18 @@ export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
   }
   if (o.best) throw new UserError('--best needs --run RUN_DIR: it picks the best/ weights of that training run');
   if (!o.model) throw new UserError('a model folder (--model) or a run (--run) is required');
+  requireWeightFolders(o.model, o.adapter ?? null); // before the adapter's base is compared with it
   if (o.adapter) warnIfNotTrainedOn(o.adapter, o.model);
   return { model: o.model, adapter: o.adapter ?? null, tokenizerDir: null, task, labels: o.labels ?? null, maxSeqLen: o.maxSeqLen ?? null, trainOn: 'assistant' };
+}
+
+/**
+ * The folders the weights load from: a model folder with config.json, an adapter folder with adapter_config.json (not
+ * missing, not a file such as a .gguf export), checked here so that the CLI says so before a backend starts.
+ */
+function requireWeightFolders(model: string, adapter: string | null): void {
+  modelConfigFile(model);
+  if (adapter !== null) adapterConfigPath(adapter);
 }
 
 /**

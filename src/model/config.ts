@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GateActivation } from '../backend/backend.ts';
+import { withIo } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
 import { intKey, readJsonFile } from '../util/json-file.ts';
 import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
@@ -111,18 +112,45 @@ function adapterBase(dir: string): string {
  * .safetensors file) is named as a file, rather than as a folder not found or as `FILE/config.json` not found.
  */
 export function requireModelFolder(dir: string): void {
-  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  const st = folderStat(dir, 'model');
   if (!st) throw new UserError('model folder not found', dir);
-  if (st.isDirectory()) return;
-  const gguf = /\.gguf$/i.test(dir) ? ' (a GGUF file is for llama.cpp and Ollama; mistral-tune reads the Hugging Face folder it was exported from)' : '';
-  throw new UserError(`a file, not a model folder: give the folder that holds config.json and the *.safetensors${gguf}`, dir);
+  if (!st.isDirectory()) refuseFile(dir, 'a model folder: give the folder that holds config.json and the *.safetensors', 'the Hugging Face folder');
+}
+
+/**
+ * A file given as an adapter (a .gguf LoRA export, an adapter_model.safetensors) is named as a file, rather than as
+ * "cannot read the adapter folder: a path component is not a folder (ENOTDIR)"; a missing path is left to the caller.
+ */
+export function refuseAdapterFile(dir: string): void {
+  const st = folderStat(dir, 'adapter');
+  if (st && !st.isDirectory()) refuseFile(dir, 'a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors', 'the PEFT adapter folder');
+}
+
+/** What is at `dir`, or undefined; a path that cannot be followed (a file on the way: ENOTDIR, EACCES) is a UserError naming it, not a stack trace. */
+function folderStat(dir: string, kind: 'model' | 'adapter'): fs.Stats | undefined {
+  return withIo(dir, `read the ${kind} folder`, () => fs.statSync(dir, { throwIfNoEntry: false }));
+}
+
+/** The one wording of a file given for a folder (`what`); a .gguf is also said to be llama.cpp's, with `source` it came from to give instead. */
+function refuseFile(file: string, what: string, source: string): never {
+  const gguf = /\.gguf$/i.test(file) ? ` (a GGUF file is for llama.cpp and Ollama; mistral-tune reads ${source} it was exported from)` : '';
+  throw new UserError(`a file, not ${what}${gguf}`, file);
+}
+
+/**
+ * `dir`/config.json, which must be there (in a folder: requireModelFolder), else an error that says what `dir` is
+ * when it is a run or quickstart folder. What the CLI checks before a backend starts, and loadConfig reads.
+ */
+export function modelConfigFile(dir: string): string {
+  requireModelFolder(dir);
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) throw new UserError(`model config not found (a model folder needs config.json)${notAModelFolder(dir)}`, file);
+  return file;
 }
 
 /** Reads and validates `dir/config.json`. */
 export function loadConfig(dir: string): MistralConfig {
-  requireModelFolder(dir);
-  const file = path.join(dir, 'config.json');
-  if (!fs.existsSync(file)) throw new UserError(`model config not found (a model folder needs config.json)${notAModelFolder(dir)}`, file);
+  const file = modelConfigFile(dir);
   return parseConfig(readJsonFile(file), file);
 }
 

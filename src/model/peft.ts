@@ -11,7 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
-import { checkClassificationHead, classificationPadId, type MistralConfig } from './config.ts';
+import { checkClassificationHead, classificationPadId, refuseAdapterFile, type MistralConfig } from './config.ts';
 import { allocateLora, freePair, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
@@ -50,13 +50,14 @@ export interface AdapterInfo {
  * a folder that cannot be read (EACCES, ENOTDIR) is named with the reason.
  */
 export function adapterConfigPath(dir: string): string {
+  refuseAdapterFile(dir); // a .gguf export given for its folder: named as a file, not as ENOTDIR
   const cfgPath = path.join(dir, 'adapter_config.json');
   // not existsSync, which says false for a folder that cannot be entered (EACCES) as for one without the file
   if (!withIo(dir, 'read the adapter folder', () => fs.statSync(cfgPath, { throwIfNoEntry: false }))) {
     const runAdapter = runWeightsDir(dir, 'lora', false);
     const inRun = fs.existsSync(path.join(runAdapter, 'adapter_config.json'));
     throw new UserError(`adapter config not found (a PEFT adapter folder needs adapter_config.json)${inRun
-      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval and classify also take --run)` : ''}`, cfgPath);
+      ? `: this is a training run's folder, whose adapter is ${runAdapter} (eval, generate and classify also take --run)` : ''}`, cfgPath);
   }
   return cfgPath;
 }
@@ -87,6 +88,18 @@ export function seqClsBy(dir: string): 'task_type' | 'score' | null {
   } finally {
     st.close();
   }
+}
+
+/**
+ * Whether adapter folder `dir` is a causal-LM adapter by its adapter_config.json and safetensors header alone (no
+ * backend): task_type CAUSAL_LM, or none and no score head (seqClsBy); false where loading it would refuse it first
+ * (no weights file, a task_type not supported), so that refusal keeps its own words.
+ */
+export function isCausalLmAdapter(dir: string): boolean {
+  const c = readJsonFile(adapterConfigPath(dir));
+  const declared = isRecord(c) ? c.task_type : undefined;
+  if (!fs.existsSync(path.join(dir, 'adapter_model.safetensors'))) return false;
+  return declared == null ? seqClsBy(dir) === null : declared === 'CAUSAL_LM';
 }
 
 /**

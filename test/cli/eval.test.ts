@@ -373,3 +373,17 @@ test('eval with no class names: integer labels missing the head\'s last class ar
   // names sorted would put "c" on the head's class 1: refused, saying what to give
   fails(cli('eval', '--model', TINY_BASE, '--adapter', adapter, '--data', words, '--json'), `${words}: the data has 2 classes ("a", "c") but the head scores 3`, 'give them in the head\'s order with --labels');
 });
+
+test('eval of a one-record file says "1 example", "(1 row)" and "1 class", not "1 examples", "(1 rows)" and "1 classes"', () => {
+  const one = path.join(tmpDir(), 'one.jsonl');
+  fs.writeFileSync(one, fs.readFileSync(DATA, 'utf8').split('\n')[0] + '\n');
+  const r = cli('eval', '--model', TINY_BASE, '--data', one);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^eval: generation on 1 example of /m);
+  assert.match(r.stdout, / tokens \d+ {2}\(1 row\)\n$/);
+  assert.match(classificationText({ loss: 0, accuracy: 1, macro_f1: 1, confusion: null, labels: [], examples: 1 }), /\(1 example\)/);
+  // was "the data has 1 classes"
+  const word = path.join(path.dirname(one), 'word.jsonl');
+  fs.writeFileSync(word, '{"input_ids": [1, 5, 9], "label": "a"}\n');
+  fails(cli('eval', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--data', word, '--json'), `${word}: the data has 1 class ("a") but the head scores 3`);
+});

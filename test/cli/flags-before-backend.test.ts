@@ -3,14 +3,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { FIXTURES, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
 const DATA = path.join(ROOT, 'examples', 'tiny-eval.jsonl');
 const cwd = tempDir('mt-flags-');
+
+/** Each command fails (exit 2) with its line as all of stderr: nothing a backend prints comes before it. */
+function onlyLines(cases: Array<[string[], string]>): void {
+  for (const [args, line] of cases) {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `${line}\n`, args.join(' '));
+  }
+}
 
 test('a bad --precision (a bad --device or --task, generate --raw without --prompt, export without --run, an empty --max-seq-len) is the only line on stderr', () => {
   const cases: Array<[string[], string]> = [
@@ -27,9 +37,44 @@ test('a bad --precision (a bad --device or --task, generate --raw without --prom
     [['eval', '--model', TINY_BASE, '--data', DATA, '--max-seq-len='], 'error: --max-seq-len must be an integer ≥ 2, got ""'],
     [['export', '--run', path.join(cwd, 'r'), '--out', path.join(cwd, 'x'), '--precision', 'fp16'], 'error: --precision: "fp16" is not one of auto, fp32, bf16'],
   ];
-  for (const [args, line] of cases) {
-    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd });
-    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.equal(r.stderr, `${line}\n`, args.join(' '));
-  }
+  onlyLines(cases);
+});
+
+test('a --model or --adapter that is missing, or a file (a .gguf export), is the only line on stderr, said before a backend starts', () => {
+  const none = path.join(cwd, 'no-such-model'), gguf = path.join(cwd, 'adapter.gguf');
+  fs.writeFileSync(gguf, 'GGUF');
+  const adapterFile = `error: ${gguf}: a file, not a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors ` +
+    '(a GGUF file is for llama.cpp and Ollama; mistral-tune reads the PEFT adapter folder it was exported from)';
+  const cases: Array<[string[], string]> = [
+    // each was "device auto: …" and "cpu backend: …", then the error; the .gguf was "cannot read the adapter folder: a path component is not a folder (ENOTDIR)"
+    [['generate', '--model', none, '--prompt', 'x'], `error: ${none}: model folder not found`],
+    [['eval', '--model', TINY_BASE, '--adapter', gguf, '--data', DATA], adapterFile],
+    // a path through a file crashed with an ENOTDIR stack trace
+    [['generate', '--model', path.join(gguf, 'm'), '--prompt', 'x'], `error: ${path.join(gguf, 'm')}: cannot read the model folder: a path component is not a folder (ENOTDIR)`],
+    [['classify', '--model', TINY_BASE, '--adapter', none, '--text', 'x'],
+      `error: ${path.join(none, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)`],
+  ];
+  onlyLines(cases);
+});
+
+test('classify on a generation run or adapter, and generate on a classification run or adapter, are refused before a backend starts', () => {
+  // a run as its config.yaml records it, its trained model/ a config.json: refused before any weight is read
+  const fakeRun = (name: string, task: string): string => {
+    const run = path.join(cwd, name);
+    fs.mkdirSync(path.join(run, 'model'), { recursive: true });
+    fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(run, 'model', 'config.json'));
+    fs.writeFileSync(path.join(run, 'config.yaml'), `model: ${TINY_BASE}\ntask: ${task}\n${task === 'classification' ? 'labels: [a, b]\n' : ''}method: full\ndata: {train: t.jsonl}\n`);
+    return run;
+  };
+  const gen = fakeRun('gen-run', 'generation'), cls = fakeRun('cls-run', 'classification');
+  const cases: Array<[string[], string]> = [
+    [['classify', '--run', gen, '--text', 'x'], `error: ${gen}: a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run`],
+    [['generate', '--run', cls, '--prompt', 'x'], `error: ${cls}: a classification run (task: classification) predicts labels, not text: use mistral-tune classify --run for it`],
+    // its adapter_config.json says it, read without a backend
+    [['generate', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--prompt', 'x'],
+      `error: ${path.join(TINY_CLS, 'adapter_init')}: a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify --adapter for it`],
+    [['classify', '--model', TINY_BASE, '--adapter', path.join(TINY, 'adapter_init'), '--text', 'x'], `error: ${path.join(TINY, 'adapter_init')}: not a classification model: ` +
+      'classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate'],
+  ];
+  onlyLines(cases);
 });

@@ -89,7 +89,7 @@ test('eval --run on classification data: accuracy, macro-F1 and the confusion ma
   assert.match(gen.stderr, /^error: \S+adapter: task generation: a classification adapter \(task_type SEQ_CLS\) predicts labels, not text/m);
   const text2 = cli('generate', '--run', path.join(dir, 'cls-run'), '--prompt', 'Hi');
   assert.equal(text2.status, 2);
-  assert.match(text2.stderr, /^error: \S+adapter: a classification adapter \(task_type SEQ_CLS\) predicts labels, not text: use mistral-tune classify --run for it$/m);
+  assert.match(text2.stderr, /^error: \S+cls-run: a classification run \(task: classification\) predicts labels, not text: use mistral-tune classify --run for it$/m);
 });
 
 test('generate --run: a run\'s base model, adapter and tokenizer, as --model with --adapter gives them; a classification run is refused', () => {

@@ -70,3 +70,18 @@ test("generate --help says what generation_config.json's pad_token_id and bos_to
   assert.match(flat, /pad_token_id and bos_token_id are not read/);
   assert.doesNotMatch(flat, /bos_token_id and settings generate has not/);
 });
+
+test("the quickstart's duration is one claim in the top-level help and the header comments, and the README's measured times are within it", async () => {
+  // the help said "in about a minute or two", src/cli/quickstart.ts and src/quickstart.ts "in about a minute"
+  const root = path.join(import.meta.dirname, '..', '..');
+  const line = (await cli(['--help'])).out.split('\n').find((l) => /^ {2}quickstart /.test(l)) ?? '';
+  const claim = /in under (one|two|three) minutes?/.exec(line);
+  assert.ok(claim, `no "in under N minutes" in: ${line}`);
+  for (const file of ['src/cli/quickstart.ts', 'src/quickstart.ts']) {
+    assert.ok(fs.readFileSync(path.join(root, file), 'utf8').split('\n')[0]!.includes(claim[0]), `${file}'s header comment says "${claim[0]}"`);
+  }
+  const bound = 60 * ['one', 'two', 'three'].indexOf(claim[1]!) + 60;
+  const times = [...fs.readFileSync(path.join(root, 'README.md'), 'utf8').matchAll(/the quickstart (?:took )?(\d+) s\b/g)].map((m) => Number(m[1]));
+  assert.ok(times.length >= 2, 'the README gives the quickstart\'s measured times');
+  assert.deepEqual(times.filter((s) => s >= bound), [], `README times past ${claim[0]}`);
+});

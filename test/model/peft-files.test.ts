@@ -117,7 +117,7 @@ test('adapters we cannot apply are refused with the key that says why', () => {
   const run = tmp();
   fs.cpSync(path.join(TINY, 'adapter_init'), path.join(run, 'adapter'), { recursive: true });
   assert.throws(() => loadAdapter(model, run, { trainable: false }),
-    { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${path.join(run, 'adapter')} (eval and classify also take --run)` });
+    { message: `${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${path.join(run, 'adapter')} (eval, generate and classify also take --run)` });
 });
 
 // tests run as root, whom no permission stops: the folder is read by the CLI as user nobody (setpriv), or the test skips

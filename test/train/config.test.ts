@@ -82,7 +82,7 @@ test('lora.init_from naming a training run\'s folder (not its adapter/) says whe
   fs.writeFileSync(runPath(run, 'marker'), '{}');
   fs.cpSync(path.join(TINY, 'adapter_init'), runPath(run, 'adapter'), { recursive: true });
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${run}}\n`)),
-    (e: Error) => e.message.endsWith(`c.yaml:3:8: lora.init_from: ${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${runPath(run, 'adapter')} (eval and classify also take --run)`));
+    (e: Error) => e.message.endsWith(`c.yaml:3:8: lora.init_from: ${path.join(run, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json): this is a training run's folder, whose adapter is ${runPath(run, 'adapter')} (eval, generate and classify also take --run)`));
 });
 
 test('keys under the names other tools use point to ours', () => {
