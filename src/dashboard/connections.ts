@@ -4,6 +4,9 @@
 // that 256 sockets a local process opens and leaves silent no longer make every new one be refused for ~60 s; an
 // /events stream (a request in flight for as long as it is open) is never closed for another. Only when every
 // connection has a request in flight is a new one refused: the server then holds no more than `max` responses.
+// Streams may take at most `max - reserve` connections (the server answers a stream past that 503), so that open
+// pages' streams alone never fill the cap and the page stays reachable; and a response other than a stream that
+// makes no write progress for `stallMs` (a client that never reads a large run file) is ended, freeing its slot.
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import { UserError } from '../util/errors.ts';
@@ -14,20 +17,34 @@ export interface ConnectionLimits {
   /** Milliseconds a connection has to send a whole request header, its first or a later one; then it is answered
    * 408 and closed (node's headersTimeout; a GET has no body, so the whole request is its header). */
   headerMs: number;
+  /** Connections /events streams may not take: kept for the page, its assets and run files (0 up to max - 1; when not
+   * given, 16, or max - 1 under a cap of 17 or less). */
+  reserve: number;
+  /** Milliseconds a response other than /events may go without the client taking any of its bytes; then it is ended. */
+  stallMs: number;
 }
 
-export const CONNECTION_LIMITS: ConnectionLimits = { max: 256, headerMs: 10_000 };
+const DEFAULT_RESERVE = 16;
+export const CONNECTION_LIMITS: ConnectionLimits = { max: 256, headerMs: 10_000, reserve: DEFAULT_RESERVE, stallMs: 120_000 };
 
 /** `given` over the defaults, or a UserError naming the key that is no positive whole number (a timer's at most). */
 export function connectionLimits(given: Partial<ConnectionLimits> = {}): ConnectionLimits {
   // a key given as undefined takes the default, as an absent one does
-  const limits = { max: given.max ?? CONNECTION_LIMITS.max, headerMs: given.headerMs ?? CONNECTION_LIMITS.headerMs };
-  for (const [key, value] of Object.entries(limits)) {
+  const timers = {
+    max: given.max ?? CONNECTION_LIMITS.max,
+    headerMs: given.headerMs ?? CONNECTION_LIMITS.headerMs,
+    stallMs: given.stallMs ?? CONNECTION_LIMITS.stallMs,
+  };
+  for (const [key, value] of Object.entries(timers)) {
     if (!(Number.isInteger(value) && value > 0 && value <= 2 ** 31 - 1)) {
       throw new UserError(`must be a positive whole number up to ${2 ** 31 - 1}, got ${value}`, `connectionLimits.${key}`);
     }
   }
-  return limits;
+  const reserve = given.reserve ?? Math.min(DEFAULT_RESERVE, timers.max - 1);
+  if (!(Number.isInteger(reserve) && reserve >= 0 && reserve < timers.max)) {
+    throw new UserError(`must be a whole number from 0 to max - 1 (${timers.max - 1}), got ${reserve}`, 'connectionLimits.reserve');
+  }
+  return { ...timers, reserve };
 }
 
 /** The options of http.createServer that bound the time to a whole request header. */

@@ -158,6 +158,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (p === '/' || p === '/index.html') return sendFile(res, assets.get('index.html')!, assetType('index.html'), pageHeaders);
     if (p === '/events') {
       if (req.method === 'HEAD') return sendText(res, 200, '', COMMON_HEADERS);
+      // past the streams' share the stream is refused, not an open one cut: the reserve keeps the page reachable
+      // (the page shows the note and asks again on a timer: an EventSource gives up after an answer other than 200)
+      if (hub.size >= limits.max - limits.reserve) {
+        return sendText(res, 503, `live updates refused: ${hub.size} /events streams are open, the most this dashboard serves (too many open dashboards); try again later`, { ...COMMON_HEADERS, 'Retry-After': '10' });
+      }
       return hub.open(req, res, (streamSnapshot ??= eventBytes(snapshot())), COMMON_HEADERS);
     }
     if (p === '/api/snapshot') {
@@ -181,6 +186,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   };
 
   const server = http.createServer(serverTimeouts(limits), (req, res) => {
+    // a response the client takes nothing of for stallMs (a large run file or snapshot never read) is ended, or it would
+    // hold its connection for ever; a stream's heartbeats are not progress, and a stream that stops reading is dropped
+    // by its unsent bytes (sse.ts). The socket's idle timer restarts at each write that reaches it.
+    if (requestPath(req.url) !== '/events') res.setTimeout(limits.stallMs, () => res.destroy());
     try {
       handle(req, res);
     } catch (e) {

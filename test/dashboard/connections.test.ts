@@ -59,7 +59,7 @@ test('256 idle sockets (the default cap) do not shut out the page: the oldest is
 
 test('at a cap of 4: the oldest idle socket is closed for each new one; with every connection busy a new one is refused', { timeout: 20_000 }, async () => {
   const tmp = tempRuns(RUN_GEN);
-  const dash = await startDashboard({ runs: tmp.dirs, pollMs: 20, connectionLimits: { max: 4 } });
+  const dash = await startDashboard({ runs: tmp.dirs, pollMs: 20, connectionLimits: { max: 4, reserve: 0 } });
   const streams: Array<ReturnType<typeof openEvents>> = [];
   let idle: Awaited<ReturnType<typeof idleSockets>> | null = null;
   let late: Awaited<ReturnType<typeof idleSockets>> | null = null;
