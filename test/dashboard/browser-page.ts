@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ConnectionLimits } from '../../src/dashboard/connections.ts';
 import { startDashboard } from '../../src/dashboard/server.ts';
 import { RUN_LAYOUT } from '../../src/run/layout.ts';
 
@@ -113,10 +114,12 @@ after(async () => {
 /**
  * Serves `runs` on a dashboard, opens its page in a new context of Chromium and runs `body` on it; then checks that
  * no request left the server and that the page logged no error and opened no dialog. `restart` stops the server and
- * serves `others` on its port, as a dashboard started again would (the page reconnects to it).
+ * serves `others` on its port, as a dashboard started again would (the page reconnects to it). `connectionLimits` go to
+ * the first server.
  */
-export async function onDashboardPage(runs: string[], body: (page: Page, url: string, restart: (others: string[]) => Promise<void>) => Promise<void>): Promise<void> {
-  let dash = await startDashboard({ runs, pollMs: 100 });
+export async function onDashboardPage(runs: string[], body: (page: Page, url: string, restart: (others: string[]) => Promise<void>) => Promise<void>,
+  connectionLimits?: Partial<ConnectionLimits>): Promise<void> {
+  let dash = await startDashboard({ runs, pollMs: 100, connectionLimits });
   const restart = async (others: string[]): Promise<void> => {
     await dash.close();
     dash = await startDashboard({ runs: others, pollMs: 100, port: Number(new URL(dash.url).port) });

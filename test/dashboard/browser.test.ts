@@ -176,3 +176,20 @@ test('a chart zoomed by dragging keeps its step range while rows arrive; a doubl
     tmp.cleanup();
   }
 });
+
+test('a page opened while the streams\' share is taken is served and says its live updates are paused', { skip: SKIP, timeout: 60_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  try {
+    // one stream at most: the first page's; a second page gets 503 for its stream (an EventSource then gives up)
+    await onDashboardPage(tmp.dirs, async (page, url) => {
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('#connection[data-state="live"]') !== null, null, { timeout: 15_000 });
+      const second = await page.context().browser()!.newPage(); // a context of its own, as another window's
+      await second.goto(url);
+      await second.waitForSelector('#connection[data-state="paused"]', { timeout: 15_000 });
+      assert.match((await second.textContent('#connection'))!, /^live updates paused: too many open dashboards or connections — retrying every 10 s$/);
+      await second.context().close();
+    }, { max: 8, reserve: 7 });
+  } finally {
+    tmp.cleanup();
+  }
+});

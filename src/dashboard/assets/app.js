@@ -83,36 +83,47 @@ function drawCharts() {
   queueMicrotask(() => chartsBudget.spent(start, performance.now()));
 }
 
-const events = new EventSource('/events');
-events.addEventListener('open', () => setConnection('live', 'live'));
-events.addEventListener('error', () => setConnection('lost', 'connection lost — retrying'));
-events.addEventListener('hello', (e) => init(JSON.parse(e.data).runs));
-events.addEventListener('metrics', (e) => {
-  const d = JSON.parse(e.data);
-  const run = state.runs[d.run];
-  if (!run) return;
-  run.rows = d.reset ? d.rows : run.rows.concat(d.rows); // a long run's rows come thinned, anew after each thinning
-  run.rowsRead = d.rowsRead;
-  run.trainRowsRead = d.trainRowsRead;
-  run.exists = d.exists;
-  run.partial = d.partial;
-  run.reading = d.reading; // a large metrics.jsonl still being read: its rows come whole once it is
-  run.skippedBytes = d.skippedBytes ?? 0;
-  run.malformed = d.malformed;
-  scheduleRender(run);
-});
-events.addEventListener('files', (e) => {
-  const d = JSON.parse(e.data);
-  const run = state.runs[d.run];
-  if (!run) return;
-  run.dirExists = d.dirExists;
-  run.refused = d.refused;
-  run.locked = d.locked;
-  run.lockNote = d.lockNote ?? null;
-  run.config = d.config;
-  run.report = d.report;
-  scheduleRender(run);
-});
+/** Seconds between asks for a stream the server refused (503: its streams' share is taken, connections.ts). */
+const REFUSED_RETRY_S = 10;
+function connect() {
+  const events = new EventSource('/events');
+  events.addEventListener('open', () => setConnection('live', 'live'));
+  events.addEventListener('error', () => {
+    // a lost connection is asked again by the EventSource itself; an answer other than 200 (the server's 503 when its
+    // streams' share is taken) closes it for good, so the page asks again itself on a timer
+    if (events.readyState !== EventSource.CLOSED) return setConnection('lost', 'connection lost — retrying');
+    setConnection('paused', `live updates paused: too many open dashboards or connections — retrying every ${REFUSED_RETRY_S} s`);
+    setTimeout(connect, REFUSED_RETRY_S * 1000);
+  });
+  events.addEventListener('hello', (e) => init(JSON.parse(e.data).runs));
+  events.addEventListener('metrics', (e) => {
+    const d = JSON.parse(e.data);
+    const run = state.runs[d.run];
+    if (!run) return;
+    run.rows = d.reset ? d.rows : run.rows.concat(d.rows); // a long run's rows come thinned, anew after each thinning
+    run.rowsRead = d.rowsRead;
+    run.trainRowsRead = d.trainRowsRead;
+    run.exists = d.exists;
+    run.partial = d.partial;
+    run.reading = d.reading; // a large metrics.jsonl still being read: its rows come whole once it is
+    run.skippedBytes = d.skippedBytes ?? 0;
+    run.malformed = d.malformed;
+    scheduleRender(run);
+  });
+  events.addEventListener('files', (e) => {
+    const d = JSON.parse(e.data);
+    const run = state.runs[d.run];
+    if (!run) return;
+    run.dirExists = d.dirExists;
+    run.refused = d.refused;
+    run.locked = d.locked;
+    run.lockNote = d.lockNote ?? null;
+    run.config = d.config;
+    run.report = d.report;
+    scheduleRender(run);
+  });
+}
+connect();
 
 let resizeTimer = 0;
 window.addEventListener('resize', () => {
