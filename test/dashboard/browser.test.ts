@@ -1,7 +1,7 @@
 // End to end in headless Chromium (Debian's, driven by playwright-core): the page draws the fixture runs'
 // curves, follows appended metrics lines and a truncated file live, renders the report, makes no request
 // outside the server, and is saved as a screenshot (tmp/test-output/dashboard.png, git-ignored); a long run
-// is drawn thinned, and the page's rows stay the server's through live thinnings.
+// is drawn thinned, and the page's rows stay the server's through live thinnings; a page whose stream is refused (503) says its live updates are paused.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
