@@ -190,6 +190,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     // hold its connection for ever; a stream's heartbeats are not progress, and a stream that stops reading is dropped
     // by its unsent bytes (sse.ts). The socket's idle timer restarts at each write that reaches it.
     if (requestPath(req.url) !== '/events') res.setTimeout(limits.stallMs, () => res.destroy());
+    else req.socket.setTimeout(0); // a stream pipelined after a file: the file's timer is the socket's, still set
     try {
       handle(req, res);
     } catch (e) {

@@ -65,6 +65,30 @@ test('a run file the client never reads is ended after stallMs, freeing its conn
   }
 });
 
+test('a stream pipelined after the page on one connection is not ended by the page\'s stall timer', { timeout: 20_000 }, async () => {
+  const tmp = tempRuns(RUN_GEN);
+  const dash = await startDashboard({ runs: tmp.dirs, pollMs: 20, connectionLimits: { stallMs: 100 } });
+  const u = new URL(dash.url);
+  const sock = net.connect(Number(u.port), u.hostname);
+  let got = '';
+  let closed = false;
+  sock.on('data', (d) => (got += d.toString('utf8')));
+  sock.on('error', () => {});
+  sock.on('close', () => (closed = true));
+  try {
+    sock.write(`GET / HTTP/1.1\r\nHost: ${u.host}\r\n\r\nGET /events HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
+    await waitFor(() => got.includes('event: hello'), 5_000, 'the stream to open');
+    await new Promise((r) => setTimeout(r, 500)); // five stall timers' worth with nothing to send (no run changes)
+    fs.appendFileSync(path.join(tmp.dirs[0]!, 'metrics.jsonl'), '{"step": 999, "loss": 1}\n');
+    await waitFor(() => got.includes('"step":999') || closed, 5_000, 'the new row or the stream closed');
+    assert.ok(!closed, 'the stream is still open');
+  } finally {
+    sock.destroy();
+    await dash.close();
+    tmp.cleanup();
+  }
+});
+
 test('connectionLimits.reserve must be a whole number below max; stallMs a positive one', async () => {
   for (const [limits, key] of [[{ max: 4, reserve: 4 }, 'reserve'], [{ reserve: -1 }, 'reserve'], [{ stallMs: 0 }, 'stallMs']] as const) {
     const e = await startDashboard({ runs: [process.cwd()], connectionLimits: limits }).then(async (d) => void (await d.close()), (err: unknown) => err);
