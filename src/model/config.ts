@@ -118,12 +118,14 @@ export function requireModelFolder(dir: string): void {
 }
 
 /**
- * A file given as an adapter (a .gguf LoRA export, an adapter_model.safetensors) is named as a file, rather than as
- * "cannot read the adapter folder: a path component is not a folder (ENOTDIR)"; a missing path is left to the caller.
+ * `dir` is a folder, as requireModelFolder's: a missing one is "adapter folder not found" (not `DIR/adapter_config.json`
+ * not found, as for a folder without the file), and a file given as an adapter (a .gguf LoRA export, an
+ * adapter_model.safetensors) is named as a file, rather than as "cannot read the adapter folder: … (ENOTDIR)".
  */
-export function refuseAdapterFile(dir: string): void {
+export function requireAdapterFolder(dir: string): void {
   const st = folderStat(dir, 'adapter');
-  if (st && !st.isDirectory()) refuseFile(dir, 'a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors', 'the PEFT adapter folder');
+  if (!st) throw new UserError('adapter folder not found', dir);
+  if (!st.isDirectory()) refuseFile(dir, 'a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors', 'the PEFT adapter folder');
 }
 
 /** What is at `dir`, or undefined; a path that cannot be followed (a file on the way: ENOTDIR, EACCES) is a UserError naming it, not a stack trace. */

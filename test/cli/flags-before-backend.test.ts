@@ -51,8 +51,8 @@ test('a --model or --adapter that is missing, or a file (a .gguf export), is the
     [['eval', '--model', TINY_BASE, '--adapter', gguf, '--data', DATA], adapterFile],
     // a path through a file crashed with an ENOTDIR stack trace
     [['generate', '--model', path.join(gguf, 'm'), '--prompt', 'x'], `error: ${path.join(gguf, 'm')}: cannot read the model folder: a path component is not a folder (ENOTDIR)`],
-    [['classify', '--model', TINY_BASE, '--adapter', none, '--text', 'x'],
-      `error: ${path.join(none, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)`],
+    // was "NONE/adapter_config.json: adapter config not found", as for a folder without the file
+    [['classify', '--model', TINY_BASE, '--adapter', none, '--text', 'x'], `error: ${none}: adapter folder not found`],
   ];
   onlyLines(cases);
 });
