@@ -120,8 +120,8 @@ export async function run(argv: string[]): Promise<void> {
       const n = tokenized.filter((t) => t.overflow === 'truncated').length;
       const limit = `the run's max_seq_len (${maxSeqLen} tokens)`;
       warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only its first ${maxSeqLen} tokens are classified`
-        : `${n} of ${texts.length} texts ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
-          `only their first ${maxSeqLen} tokens are classified (the first: ${textPlace(f.data, texts[cut]!, shared)})`);
+        : `${n} of ${counted(texts.length, 'text')} ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
+          `only ${n === 1 ? 'its' : 'their'} first ${maxSeqLen} tokens are classified (${n === 1 ? '' : 'the first: '}${textPlace(f.data, texts[cut]!, shared)})`);
     }
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));
