@@ -13,7 +13,7 @@ import { predictClasses, type ClassPrediction } from '../eval/classification.ts'
 import { pastContextWarning } from '../eval/evaluate.ts';
 import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
-import { defaultLabels } from '../model/config.ts';
+import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
@@ -85,6 +85,7 @@ export async function run(argv: string[]): Promise<void> {
   if (f.run !== undefined && target.task === 'generation') {
     throw new UserError('a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run', f.run);
   }
+  const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
   // a causal-LM adapter as its adapter_config.json (and safetensors header) say, read without a backend
   if (target.adapter !== null && isCausalLmAdapter(target.adapter)) throw new UserError(NOT_A_CLASSIFIER, target.adapter);
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
@@ -92,7 +93,7 @@ export async function run(argv: string[]): Promise<void> {
   if (texts[0]!.text === '') throw new UserError('--text is empty');
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   withBackend(device, (backend) => {
-    const model = loadModel(target.model, { backend, precision });
+    const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     if (modelTask(model, adapter, null) !== 'classification' || !model.score) {
       throw new UserError(NOT_A_CLASSIFIER, target.adapter ?? target.model);

@@ -9,7 +9,7 @@ import { otherTask } from '../data/record.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
-import { defaultLabels } from '../model/config.ts';
+import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
 import { loadModelTokenizer } from '../tokenizer/load.ts';
@@ -76,9 +76,10 @@ export async function run(argv: string[]): Promise<void> {
     labels: given ? given.labels.map(String) : null,
     maxSeqLen: f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null, // --max-seq-len= is no "none"
   });
+  const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   withBackend(device, (backend) => {
-    const model = loadModel(target.model, { backend, precision });
+    const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
     // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for

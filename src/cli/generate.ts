@@ -4,6 +4,7 @@ import { generationSettings, readGenerationConfig } from '../model/generation-co
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
+import { loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter, seqClsBy } from '../model/peft.ts';
 import { isClassificationOnly } from '../model/task.ts';
@@ -69,6 +70,7 @@ export async function run(argv: string[]): Promise<void> {
   if (f.run !== undefined && target.task === 'classification') {
     throw new UserError('a classification run (task: classification) predicts labels, not text: use mistral-tune classify --run for it', f.run);
   }
+  const config = loadConfig(modelDir); // a config.json refused before a backend starts; read once, so its warnings are said once
   // as its adapter_config.json (or saved score head) says, read without a backend
   const seqCls = target.adapter !== null ? seqClsBy(target.adapter) : null;
   if (seqCls !== null) {
@@ -92,7 +94,7 @@ export async function run(argv: string[]): Promise<void> {
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   withBackend(device, (backend) => {
-    const model = loadModel(modelDir, { backend, precision });
+    const model = loadModel(modelDir, { backend, precision, config });
     if (target.adapter) loadAdapter(model, target.adapter, { trainable: false });
     if (isClassificationOnly(model)) {
       throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it', modelDir);

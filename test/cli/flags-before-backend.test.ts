@@ -78,3 +78,24 @@ test('classify on a generation run or adapter, and generate on a classification 
   ];
   onlyLines(cases);
 });
+
+test('a --model whose config.json is refused is the only line on stderr, said before a backend starts; its warnings are said once', () => {
+  const bad = path.join(cwd, 'bad-config');
+  fs.mkdirSync(bad);
+  fs.writeFileSync(path.join(bad, 'config.json'), '{}');
+  const line = `error: ${path.join(bad, 'config.json')}: model_type: missing (an HF config.json names its model_type: "mistral")`;
+  // each was "device auto: …" and "cpu backend: …", then the error
+  onlyLines([
+    [['generate', '--model', bad, '--prompt', 'x'], line],
+    [['eval', '--model', bad, '--data', DATA], line],
+    [['classify', '--model', bad, '--text', 'x'], line],
+  ]);
+  // read once before the backend starts and handed on: its num_labels warning is not said again when the model loads
+  const named = path.join(cwd, 'named');
+  fs.mkdirSync(named);
+  const config = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(named, 'config.json'), JSON.stringify({ ...config, num_labels: 3, id2label: { 0: 'a', 1: 'b' } }));
+  fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(named, 'model.safetensors'));
+  const r = spawnSync(process.execPath, [BIN, 'eval', '--model', named, '--data', DATA, '--device', 'cpu'], { encoding: 'utf8', cwd });
+  assert.equal(r.stderr.split('\n').filter((l) => l.includes('num_labels 3 differs')).length, 1, r.stderr);
+});
