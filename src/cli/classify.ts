@@ -15,7 +15,9 @@ import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEv
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
+import { HF_NAMES } from '../model/names.ts';
 import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
+import { fromCheckpointHeader } from '../model/safetensors.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
@@ -77,6 +79,8 @@ export async function run(argv: string[]): Promise<void> {
   if (f.data !== undefined) dataFileOption('data', f.data, 'test.jsonl');
   if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
+  // bad values before the weights' files are read (a flag's typo is said first) and before the backend starts and says what it found
+  const precision = parsePrecision(f.precision), device = deviceOption(f.device);
   const target = resolveEvalTarget({
     model: f.model, adapter: f.adapter, run: f.run, best: f.best,
     labels: f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null, // names, or prepare's INTEGER=NAME
@@ -88,10 +92,12 @@ export async function run(argv: string[]): Promise<void> {
   const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
   // a causal-LM adapter as its adapter_config.json (and safetensors header) say, read without a backend
   if (target.adapter !== null && isCausalLmAdapter(target.adapter)) throw new UserError(NOT_A_CLASSIFIER, target.adapter);
+  // with no adapter, the head is the model folder's own: none in its safetensors header's tensor names, read without a
+  // backend (weights that cannot be opened are left to loading them, which says why)
+  if (target.adapter === null && fromCheckpointHeader(target.model, (ckpt) => ckpt.has(HF_NAMES.score)) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');
-  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   withBackend(device, (backend) => {
     const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
