@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
+import { writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
+import { FIXTURES, readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
@@ -101,4 +102,19 @@ test('a --model whose config.json is refused is the only line on stderr, said be
   fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(named, 'model.safetensors'));
   const r = spawnSync(process.execPath, [BIN, 'eval', '--model', named, '--data', DATA, '--device', 'cpu'], { encoding: 'utf8', cwd });
   assert.equal(r.stderr.split('\n').filter((l) => l.includes('num_labels 3 differs')).length, 1, r.stderr);
+});
+
+test('generate on a classification model folder (a score head, no LM head) is refused before a backend starts, from its safetensors header', () => {
+  const dir = path.join(cwd, 'cls-only');
+  fs.mkdirSync(dir);
+  fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const [name, t] of Object.entries(readFixture(path.join(TINY_BASE, 'model.safetensors')))) {
+    if (name !== 'lm_head.weight') tensors[name] = { dtype: 'F32', shape: t.shape, data: Float32Array.from(t.data) };
+  }
+  tensors['score.weight'] = { dtype: 'F32', shape: [2, 64], data: new Float32Array(128) };
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+  // was "device auto: …" and "cpu backend: …", then the error, once the weights were loaded
+  onlyLines([[['generate', '--model', dir, '--prompt', 'x'],
+    `error: ${dir}: a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it`]]);
 });
