@@ -15,9 +15,8 @@ import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEv
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
 import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
-import { HF_NAMES } from '../model/names.ts';
 import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
-import { fromCheckpointHeader } from '../model/safetensors.ts';
+import { hasScoreHeadFolder } from '../model/task.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
@@ -94,7 +93,7 @@ export async function run(argv: string[]): Promise<void> {
   if (target.adapter !== null && isCausalLmAdapter(target.adapter)) throw new UserError(NOT_A_CLASSIFIER, target.adapter);
   // with no adapter, the head is the model folder's own: none in its safetensors header's tensor names, read without a
   // backend (weights that cannot be opened are left to loading them, which says why)
-  if (target.adapter === null && fromCheckpointHeader(target.model, (ckpt) => ckpt.has(HF_NAMES.score)) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);
+  if (target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');

@@ -22,3 +22,8 @@ export function isClassificationOnly(model: Pick<MistralModel, 'score' | 'weight
 export function isClassificationOnlyFolder(dir: string, cfg: Pick<MistralConfig, 'tieWordEmbeddings' | 'task'>): boolean {
   return fromCheckpointHeader(dir, (ckpt) => ckpt.has(HF_NAMES.score) && (cfg.task === 'classification' || (!cfg.tieWordEmbeddings && !ckpt.has(HF_NAMES.lmHead)))) === true;
 }
+
+/** Whether model folder `dir` holds a classification head (score.weight), from its safetensors header; undefined where its weights cannot be opened. */
+export function hasScoreHeadFolder(dir: string): boolean | undefined {
+  return fromCheckpointHeader(dir, (ckpt) => ckpt.has(HF_NAMES.score));
+}

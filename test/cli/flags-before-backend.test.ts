@@ -76,6 +76,9 @@ test('classify on a generation run or adapter, and generate on a classification 
       `error: ${path.join(TINY_CLS, 'adapter_init')}: a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify --adapter for it`],
     [['classify', '--model', TINY_BASE, '--adapter', path.join(TINY, 'adapter_init'), '--text', 'x'], `error: ${path.join(TINY, 'adapter_init')}: not a classification model: ` +
       'classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate'],
+    // eval as classification of a model folder without a score head (was after the backend lines, naming no folder)
+    [['eval', '--model', TINY_BASE, '--data', DATA, '--task', 'classification'],
+      `error: ${TINY_BASE}: classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model`],
     // a model folder without a score head, as its safetensors header's tensor names say (no weight read)
     [['classify', '--model', TINY_BASE, '--text', 'x'], `error: ${TINY_BASE}: not a classification model: ` +
       'classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate'],
