@@ -13,9 +13,10 @@ import { predictClasses, type ClassPrediction } from '../eval/classification.ts'
 import { pastContextWarning } from '../eval/evaluate.ts';
 import { givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
 import { readTextsToClassify, recordsShareLines, textPlace, type TextToClassify } from '../eval/texts.ts';
-import { defaultLabels } from '../model/config.ts';
+import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { isCausalLmAdapter, loadAdapter } from '../model/peft.ts';
+import { hasScoreHeadFolder } from '../model/task.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { removeDeadTemps, withIo, writeStreamAtomic } from '../util/atomic.ts';
 import { isUserError, UserError } from '../util/errors.ts';
@@ -77,6 +78,8 @@ export async function run(argv: string[]): Promise<void> {
   if (f.data !== undefined) dataFileOption('data', f.data, 'test.jsonl');
   if (f.out !== undefined) checkNewOutFile(f.out);
   const batchSize = intOption('batch-size', f['batch-size'], 8);
+  // bad values before the weights' files are read (a flag's typo is said first) and before the backend starts and says what it found
+  const precision = parsePrecision(f.precision), device = deviceOption(f.device);
   const target = resolveEvalTarget({
     model: f.model, adapter: f.adapter, run: f.run, best: f.best,
     labels: f.labels !== undefined ? parseLabelsOption(f.labels).labels.map(String) : null, // names, or prepare's INTEGER=NAME
@@ -85,14 +88,17 @@ export async function run(argv: string[]): Promise<void> {
   if (f.run !== undefined && target.task === 'generation') {
     throw new UserError('a generation run (task: generation) predicts text, not labels: classify takes a classification run; for text use mistral-tune generate --run', f.run);
   }
+  const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
   // a causal-LM adapter as its adapter_config.json (and safetensors header) say, read without a backend
   if (target.adapter !== null && isCausalLmAdapter(target.adapter)) throw new UserError(NOT_A_CLASSIFIER, target.adapter);
+  // with no adapter, the head is the model folder's own: none in its safetensors header's tensor names, read without a
+  // backend (weights that cannot be opened are left to loading them, which says why)
+  if (target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NOT_A_CLASSIFIER, target.model);
   const texts: TextToClassify[] = f.data !== undefined ? readTextsToClassify(f.data, f['text-field'], { format, onNote: (note) => warn(`${f.data}: ${note}`) }) : [{ line: 1, record: 1, text: normalizeText(f.text!) }];
   const shared = recordsShareLines(texts); // a one-line JSON array: records are named by number too
   if (texts[0]!.text === '') throw new UserError('--text is empty');
-  const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   withBackend(device, (backend) => {
-    const model = loadModel(target.model, { backend, precision });
+    const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     if (modelTask(model, adapter, null) !== 'classification' || !model.score) {
       throw new UserError(NOT_A_CLASSIFIER, target.adapter ?? target.model);
@@ -120,8 +126,8 @@ export async function run(argv: string[]): Promise<void> {
       const n = tokenized.filter((t) => t.overflow === 'truncated').length;
       const limit = `the run's max_seq_len (${maxSeqLen} tokens)`;
       warn(f.data === undefined ? `the text is longer than ${limit} and was cut to it, as training cuts them: only its first ${maxSeqLen} tokens are classified`
-        : `${n} of ${texts.length} texts ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
-          `only their first ${maxSeqLen} tokens are classified (the first: ${textPlace(f.data, texts[cut]!, shared)})`);
+        : `${n} of ${counted(texts.length, 'text')} ${n === 1 ? 'is' : 'are'} longer than ${limit} and ${n === 1 ? 'was' : 'were'} cut to it, as training cuts them: ` +
+          `only ${n === 1 ? 'its' : 'their'} first ${maxSeqLen} tokens are classified (${n === 1 ? '' : 'the first: '}${textPlace(f.data, texts[cut]!, shared)})`);
     }
     const past = rows.filter((r) => r.inputIds.length > model.cfg.maxPositionEmbeddings).length;
     if (past > 0) warn(pastContextWarning(past, 'text', model.cfg.maxPositionEmbeddings, `${past === 1 ? 'its prediction says' : 'their predictions say'} little`));

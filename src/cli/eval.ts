@@ -9,9 +9,10 @@ import { otherTask } from '../data/record.ts';
 import { CONFUSION_MAX_CLASSES, evaluateClassification } from '../eval/classification.ts';
 import { evaluateLoss, lossReportJson, pastContextWarning, requireTargets } from '../eval/evaluate.ts';
 import { canEvaluateAs, givenLabels, labelsSource, modelTask, requireOneNamePerClass, resolveEvalTarget } from '../eval/target.ts';
-import { defaultLabels } from '../model/config.ts';
+import { defaultLabels, loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter } from '../model/peft.ts';
+import { hasScoreHeadFolder } from '../model/task.ts';
 import { loadModelTokenizer } from '../tokenizer/load.ts';
 import { classesFor, loadNotes } from '../train/data.ts';
 import { dynamicRopeRefusal } from '../model/rope-config.ts';
@@ -51,6 +52,9 @@ Classification: the mean loss, accuracy, macro-F1 and the confusion matrix (rows
                      {"loss", "accuracy", "macro_f1", "confusion" (null past 2048 classes), "labels", "examples"}
                      for classification`;
 
+/** The refusal of classification without a score head: said before a backend starts where the model folder's header shows it. */
+const NO_SCORE_HEAD = 'classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model';
+
 interface EvalFlags {
   model?: string; adapter?: string; run?: string; best?: boolean; data?: string; task?: string; labels?: string;
   format?: string; 'max-seq-len'?: string; 'batch-size'?: string; device?: string; precision?: string; json?: boolean; help?: boolean;
@@ -76,9 +80,12 @@ export async function run(argv: string[]): Promise<void> {
     labels: given ? given.labels.map(String) : null,
     maxSeqLen: f['max-seq-len'] !== undefined ? intOption('max-seq-len', f['max-seq-len'], 0, 2) : null, // --max-seq-len= is no "none"
   });
+  const config = loadConfig(target.model); // a config.json refused before a backend starts; read once, so its warnings are said once
+  // classification with the model folder's own head: none in its safetensors header, read without a backend
+  if (target.task === 'classification' && target.adapter === null && hasScoreHeadFolder(target.model) === false) throw new UserError(NO_SCORE_HEAD, target.model);
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad values before the backend starts and says what it found
   withBackend(device, (backend) => {
-    const model = loadModel(target.model, { backend, precision });
+    const model = loadModel(target.model, { backend, precision, config });
     const adapter = target.adapter ? loadAdapter(model, target.adapter, { trainable: false }) : null;
     const task = modelTask(model, adapter, target.task, target.adapter ?? target.model);
     // class names for a causal LM would be dropped without a word: the loss printed would not be what was asked for
@@ -87,7 +94,7 @@ export async function run(argv: string[]): Promise<void> {
     const named = f.run ? target.labels : givenLabels(target.labels, model.cfg.labels, "the classes of config.json's id2label");
     const labels = task === 'classification' ? (named ?? model.cfg.labels ?? null) : null;
     // no head refused before the class names are warned of: the warning would be noise above the error
-    if (task === 'classification' && !model.score) throw new UserError('classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model');
+    if (task === 'classification' && !model.score) throw new UserError(NO_SCORE_HEAD, target.adapter ?? target.model);
     if (task === 'classification' && !labels) {
       warn('the class names are not given (--labels, --run, or id2label in config.json): the class order is taken from the data ' +
         '(report.json beside it, else its labels sorted), which must be the order the head was trained with');

@@ -4,9 +4,10 @@ import { generationSettings, readGenerationConfig } from '../model/generation-co
 import { parsePrecision } from '../backend/dtype.ts';
 import { withBackend } from '../backend/select.ts';
 import { generate, stopIds } from '../model/generate.ts';
+import { loadConfig } from '../model/config.ts';
 import { loadModel } from '../model/mistral.ts';
 import { loadAdapter, seqClsBy } from '../model/peft.ts';
-import { isClassificationOnly } from '../model/task.ts';
+import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
 import { resolveEvalTarget } from '../eval/target.ts';
 import { requireModelTokenizer } from '../tokenizer/load.ts';
 import { encodePrompt, readMessagesFile } from '../tokenizer/prompt.ts';
@@ -47,6 +48,9 @@ A key it leaves out keeps the default above (not HF's max_length 20 or top_k 50)
 are not read (one sequence is never padded; the tokenizer's BOS starts the prompt); settings generate has not
 (num_beams, min_p, ...) are warned of when set, and not applied. A value of the wrong type or range is an error.`;
 
+/** The refusal of a model that predicts labels: said before a backend starts where its files show it. */
+const CLASSIFICATION_MODEL = 'a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it';
+
 interface Flags {
   model?: string; adapter?: string; run?: string; best?: boolean; prompt?: string; messages?: string; raw?: boolean; 'max-new-tokens'?: string;
   temperature?: string; 'top-k'?: string; 'top-p'?: string; 'repetition-penalty'?: string; seed?: string; device?: string; precision?: string; help?: boolean;
@@ -69,12 +73,15 @@ export async function run(argv: string[]): Promise<void> {
   if (f.run !== undefined && target.task === 'classification') {
     throw new UserError('a classification run (task: classification) predicts labels, not text: use mistral-tune classify --run for it', f.run);
   }
+  const config = loadConfig(modelDir); // a config.json refused before a backend starts; read once, so its warnings are said once
   // as its adapter_config.json (or saved score head) says, read without a backend
   const seqCls = target.adapter !== null ? seqClsBy(target.adapter) : null;
   if (seqCls !== null) {
     const by = seqCls === 'task_type' ? 'task_type SEQ_CLS' : 'a saved score head';
     throw new UserError(`a classification adapter (${by}) predicts labels, not text: use mistral-tune classify ${f.run ? '--run' : '--adapter'} for it`, target.adapter ?? undefined);
   }
+  // as its safetensors header says, read without a backend (isClassificationOnly of the loaded model, below, says the same)
+  if (isClassificationOnlyFolder(modelDir, config)) throw new UserError(CLASSIFICATION_MODEL, modelDir);
   if ((f.prompt === undefined) === (f.messages === undefined)) throw new UserError('give exactly one of --prompt or --messages (see mistral-tune generate --help)');
   if (f.messages !== undefined) dataFileOption('messages', f.messages, 'messages.json');
   // each undefined where the flag is not given: generation_config.json's value, else ours (generationSettings)
@@ -92,10 +99,10 @@ export async function run(argv: string[]): Promise<void> {
   const precision = parsePrecision(f.precision), device = deviceOption(f.device); // bad flags before the backend starts and says what it found
   if (f.raw && f.prompt === undefined) throw new UserError('--raw needs --prompt');
   withBackend(device, (backend) => {
-    const model = loadModel(modelDir, { backend, precision });
+    const model = loadModel(modelDir, { backend, precision, config });
     if (target.adapter) loadAdapter(model, target.adapter, { trainable: false });
     if (isClassificationOnly(model)) {
-      throw new UserError('a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it', modelDir);
+      throw new UserError(CLASSIFICATION_MODEL, modelDir);
     }
     const tokenizer = requireModelTokenizer(target.tokenizerDir ?? modelDir, model.cfg.vocabSize, modelDir);
     const ids = promptIds(tokenizer, f);

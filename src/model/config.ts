@@ -118,12 +118,14 @@ export function requireModelFolder(dir: string): void {
 }
 
 /**
- * A file given as an adapter (a .gguf LoRA export, an adapter_model.safetensors) is named as a file, rather than as
- * "cannot read the adapter folder: a path component is not a folder (ENOTDIR)"; a missing path is left to the caller.
+ * `dir` is a folder, as requireModelFolder's: a missing one is "adapter folder not found" (not `DIR/adapter_config.json`
+ * not found, as for a folder without the file), and a file given as an adapter (a .gguf LoRA export, an
+ * adapter_model.safetensors) is named as a file, rather than as "cannot read the adapter folder: … (ENOTDIR)".
  */
-export function refuseAdapterFile(dir: string): void {
+export function requireAdapterFolder(dir: string): void {
   const st = folderStat(dir, 'adapter');
-  if (st && !st.isDirectory()) refuseFile(dir, 'a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors', 'the PEFT adapter folder');
+  if (!st) throw new UserError('adapter folder not found', dir);
+  if (!st.isDirectory()) refuseFile(dir, 'a PEFT adapter folder: give the folder that holds adapter_config.json and adapter_model.safetensors', 'the PEFT adapter folder');
 }
 
 /** What is at `dir`, or undefined; a path that cannot be followed (a file on the way: ENOTDIR, EACCES) is a UserError naming it, not a stack trace. */
@@ -344,6 +346,9 @@ export function defaultLabels(numLabels: number): string[] {
 /** The most classes a config.json may declare (num_labels). */
 export const MAX_LABELS = 65536;
 
+/** The num_labels warnings already said: a command reads its model's config.json more than once (train: three times). */
+const warnedLabels = new Set<string>();
+
 function parseLabels(c: Json, where: string, err: (key: string, msg: string) => never): string[] | null {
   const named = parseId2Label(c, err);
   const n = c.num_labels;
@@ -353,7 +358,11 @@ function parseLabels(c: Json, where: string, err: (key: string, msg: string) => 
   // 1e9 would build a billion names (hanging) before any weight is read
   if ((n as number) > MAX_LABELS) err('num_labels', `${n} classes is past what a classification head can be trained for here (at most ${MAX_LABELS}): give the number of classes`);
   if (named && named.length === n) return named;
-  if (named) warn(`${where}: num_labels ${n} differs from id2label's ${named.length} names: transformers builds a head of ${n} classes named LABEL_0 … LABEL_${(n as number) - 1}, as here (remove num_labels to keep the names)`);
+  const differs = `${where}: num_labels ${n} differs from id2label's ${named?.length} names: transformers builds a head of ${n} classes named LABEL_0 … LABEL_${(n as number) - 1}, as here (remove num_labels to keep the names)`;
+  if (named && !warnedLabels.has(differs)) {
+    warnedLabels.add(differs);
+    warn(differs);
+  }
   return defaultLabels(n as number);
 }
 

@@ -447,12 +447,17 @@ export interface LoadModelOptions {
   dtype?: DType;
   /** The `precision` setting, resolved on the backend (auto: bf16 on CUDA, f32 on the CPU); `dtype` wins. */
   precision?: Precision;
+  /**
+   * `dir`'s config.json as loadConfig read it, where it was read before (the CLI's, before a backend starts): not
+   * read again, so its warnings are said once.
+   */
+  config?: MistralConfig;
 }
 
 /** Loads an HF model folder (config.json + model.safetensors or sharded with an index). */
 export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
   requireModelFolder(dir);
-  const declared = loadConfig(dir);
+  const declared = opts.config ?? loadConfig(dir);
   const ckpt = SafetensorsCheckpoint.open(dir);
   try {
     const cfg = tyingAsLoaded(ckpt, declared);

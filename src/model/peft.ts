@@ -11,7 +11,7 @@ import { UserError } from '../util/errors.ts';
 import { warn } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
-import { checkClassificationHead, classificationPadId, refuseAdapterFile, type MistralConfig } from './config.ts';
+import { checkClassificationHead, classificationPadId, requireAdapterFolder, type MistralConfig } from './config.ts';
 import { allocateLora, freePair, loraScaling, type LoraAdapter, type LoraSpec } from './lora.ts';
 import type { MistralModel } from './mistral.ts';
 import { hfModuleName, loraKey, parseLoraKey, SCORE_SAVED_KEY } from './names.ts';
@@ -45,12 +45,12 @@ export interface AdapterInfo {
 }
 
 /**
- * The path of adapter folder `dir`'s adapter_config.json; a folder without one is an error, which for a training run's
- * folder given for its adapter (--adapter runs/lora, lora.init_from: runs/lora), the commonest slip, names what to give;
- * a folder that cannot be read (EACCES, ENOTDIR) is named with the reason.
+ * The path of adapter folder `dir`'s adapter_config.json; a missing folder, or a folder without one, is an error, which
+ * for a training run's folder given for its adapter (--adapter runs/lora, lora.init_from: runs/lora), the commonest
+ * slip, names what to give; a folder that cannot be read (EACCES, ENOTDIR) is named with the reason.
  */
 export function adapterConfigPath(dir: string): string {
-  refuseAdapterFile(dir); // a .gguf export given for its folder: named as a file, not as ENOTDIR
+  requireAdapterFolder(dir); // missing, or a .gguf export given for its folder: said so, not as its adapter_config.json missing or ENOTDIR
   const cfgPath = path.join(dir, 'adapter_config.json');
   // not existsSync, which says false for a folder that cannot be entered (EACCES) as for one without the file
   if (!withIo(dir, 'read the adapter folder', () => fs.statSync(cfgPath, { throwIfNoEntry: false }))) {

@@ -356,6 +356,26 @@ export class SafetensorsCheckpoint {
   }
 }
 
+/**
+ * `read` of model folder `dir`'s safetensors headers (no weight read); undefined for a folder without its weights
+ * (config.json alone, to see whether a model fits before fetching it) or with weights that cannot be opened, which
+ * loading it refuses in its own words.
+ */
+export function fromCheckpointHeader<T>(dir: string, read: (ckpt: SafetensorsCheckpoint) => T): T | undefined {
+  let ckpt: SafetensorsCheckpoint;
+  try {
+    ckpt = SafetensorsCheckpoint.open(dir);
+  } catch (e) {
+    if (e instanceof UserError) return undefined;
+    throw e;
+  }
+  try {
+    return read(ckpt);
+  } finally {
+    ckpt.close();
+  }
+}
+
 export interface TensorToWrite {
   dtype: SafeDType;
   shape: readonly number[];

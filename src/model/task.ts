@@ -1,6 +1,9 @@
 // What a loaded model can do, decided in one place: a model with a classification (score) head and no LM
 // head predicts labels, not text. Generation refuses it and evaluation scores it as a classifier.
+import type { MistralConfig } from './config.ts';
 import type { MistralModel } from './mistral.ts';
+import { HF_NAMES } from './names.ts';
+import { fromCheckpointHeader } from './safetensors.ts';
 
 /**
  * Whether the model can only classify: it has a score head and no LM head, or config.json names it
@@ -9,4 +12,18 @@ import type { MistralModel } from './mistral.ts';
  */
 export function isClassificationOnly(model: Pick<MistralModel, 'score' | 'weights' | 'cfg'>): boolean {
   return model.score !== null && (!model.weights.lmHead || model.cfg.task === 'classification');
+}
+
+/**
+ * isClassificationOnly of model folder `dir` (its config.json parsed: `cfg`) before it is loaded, from its safetensors
+ * header's tensor names (no weight read): the loader gives it no LM head where it is untied and holds no lm_head.weight.
+ * False where its weights cannot be opened (loading them says why).
+ */
+export function isClassificationOnlyFolder(dir: string, cfg: Pick<MistralConfig, 'tieWordEmbeddings' | 'task'>): boolean {
+  return fromCheckpointHeader(dir, (ckpt) => ckpt.has(HF_NAMES.score) && (cfg.task === 'classification' || (!cfg.tieWordEmbeddings && !ckpt.has(HF_NAMES.lmHead)))) === true;
+}
+
+/** Whether model folder `dir` holds a classification head (score.weight), from its safetensors header; undefined where its weights cannot be opened. */
+export function hasScoreHeadFolder(dir: string): boolean | undefined {
+  return fromCheckpointHeader(dir, (ckpt) => ckpt.has(HF_NAMES.score));
 }

@@ -12,7 +12,7 @@ import { precisionDType } from '../backend/dtype.ts';
 import { checkClassificationHead, checkTrainable, classificationPadId, loadConfig, parameterCount, type MistralConfig } from '../model/config.ts';
 import { loadModel, type MistralModel } from '../model/mistral.ts';
 import { initRandomModel, readRandomModelConfig } from '../model/random-init.ts';
-import { SafetensorsCheckpoint } from '../model/safetensors.ts';
+import { fromCheckpointHeader, type SafetensorsCheckpoint } from '../model/safetensors.ts';
 import { hostFloats, storedName } from '../model/weights.ts';
 import type { Param } from '../model/params.ts';
 import { createAdapter, loadAdapter, readAdapterInfo, refusePatternedTraining, type TaskType } from '../model/peft.ts';
@@ -169,7 +169,7 @@ export function checkAdapterAndHead(cfg: TrainConfig, model: MistralConfig, plac
   }
   if (cfg.task !== 'classification') {
     // untied, and no lm_head.weight in the file (loadWeights' rule): saved for classification, or the base MistralModel alone
-    const saved = model.tieWordEmbeddings ? undefined : fromCheckpointHeader(cfg, (ckpt) => ckpt.has(HF_NAMES.lmHead) ? null : ckpt.has(HF_NAMES.score));
+    const saved = model.tieWordEmbeddings ? undefined : runCheckpointHeader(cfg, (ckpt) => ckpt.has(HF_NAMES.lmHead) ? null : ckpt.has(HF_NAMES.score));
     if (saved === undefined || saved === null) return;
     const what = saved ? 'it was saved for classification' : 'its checkpoint holds the base MistralModel alone';
     throw new UserError(`task: ${cfg.task} needs an LM head, and this model has none (${HF_NAMES.lmHead}): ${what} (set task: classification)`, modelFolder(cfg) ?? undefined);
@@ -370,33 +370,18 @@ export function plannedModelConfig(cfg: TrainConfig): MistralConfig {
   if (typeof cfg.model !== 'string' || !model.tieWordEmbeddings) return model;
   // tied, but the file holds an lm_head.weight: transformers (and the loader, tyingAsLoaded) unties it unless its
   // values are the embedding's, which only reading them would tell; the plan counts it, never under the run
-  const untied = fromCheckpointHeader(cfg, (ckpt) => ckpt.has(HF_NAMES.lmHead) && ckpt.has(storedName(ckpt, HF_NAMES.embed)));
+  const untied = runCheckpointHeader(cfg, (ckpt) => ckpt.has(HF_NAMES.lmHead) && ckpt.has(storedName(ckpt, HF_NAMES.embed)));
   return untied === true ? { ...model, tieWordEmbeddings: false } : model;
 }
 
 /** The rows (classes) of the model folder's own classification head (score.weight), from its header; null for none. */
 function checkpointHeadRows(cfg: TrainConfig): number | null {
-  return fromCheckpointHeader(cfg, (ckpt) => (ckpt.has(HF_NAMES.score) ? ckpt.info(HF_NAMES.score).shape[0] ?? 0 : null)) ?? null;
+  return runCheckpointHeader(cfg, (ckpt) => (ckpt.has(HF_NAMES.score) ? ckpt.info(HF_NAMES.score).shape[0] ?? 0 : null)) ?? null;
 }
 
-/**
- * `read` of the model folder's safetensors headers (no weight read); undefined for random weights or a folder without
- * its weights yet (config.json alone, to see whether a model fits before fetching it), which loading it refuses.
- */
-function fromCheckpointHeader<T>(cfg: TrainConfig, read: (ckpt: SafetensorsCheckpoint) => T): T | undefined {
-  if (typeof cfg.model !== 'string') return undefined;
-  let ckpt: SafetensorsCheckpoint;
-  try {
-    ckpt = SafetensorsCheckpoint.open(cfg.model);
-  } catch (e) {
-    if (isUserError(e)) return undefined;
-    throw e;
-  }
-  try {
-    return read(ckpt);
-  } finally {
-    ckpt.close();
-  }
+/** `read` of the run's model folder's safetensors headers (fromCheckpointHeader); undefined for random weights. */
+function runCheckpointHeader<T>(cfg: TrainConfig, read: (ckpt: SafetensorsCheckpoint) => T): T | undefined {
+  return typeof cfg.model === 'string' ? fromCheckpointHeader(cfg.model, read) : undefined;
 }
 
 /**

@@ -38,3 +38,22 @@ test('classify: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, 
   const first = JSON.parse(asJsonl.stdout.split('\n')[0]!) as { probs: Record<string, number> };
   for (const c of Object.keys(one.probs)) assert.ok(Math.abs(first.probs[c]! - one.probs[c]!) < 1e-6, 'the record\'s text, not its JSON');
 });
+
+test('classify --run: one text of one cut to the run\'s max_seq_len is counted as one, naming it', () => {
+  // a fully trained run as train leaves it: its config.yaml and model/ (the classifier above)
+  const run = path.join(dir, 'run');
+  fs.cpSync(model, path.join(run, 'model'), { recursive: true });
+  fs.writeFileSync(path.join(run, 'config.yaml'), `model: ${model}\ntask: classification\nlabels: [a, b]\nmethod: full\nmax_seq_len: 4\ndata: {train: t.jsonl}\n`);
+  const file = path.join(dir, 'one-long.txt'), two = path.join(dir, 'two.txt');
+  fs.writeFileSync(file, 'a text of many words\n');
+  fs.writeFileSync(two, 'short\na text of many words\n');
+  const warnings = (data: string): string[] => {
+    const r = spawnSync(process.execPath, [BIN, 'classify', '--run', run, '--device', 'cpu', '--data', data, '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stderr.split('\n').filter((l) => l.startsWith('warning'));
+  };
+  // was "1 of 1 texts is longer …: only their first 4 tokens are classified (the first: …)"
+  const cut = "longer than the run's max_seq_len (4 tokens) and was cut to it, as training cuts them: only its first 4 tokens are classified";
+  assert.deepEqual(warnings(file), [`warning: 1 of 1 text is ${cut} (${file}:1)`]);
+  assert.deepEqual(warnings(two), [`warning: 1 of 2 texts is ${cut} (${two}:2)`]);
+});

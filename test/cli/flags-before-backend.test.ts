@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FIXTURES, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
+import { writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
+import { FIXTURES, readFixture, TINY, TINY_BASE, TINY_CLS } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');
@@ -51,8 +52,8 @@ test('a --model or --adapter that is missing, or a file (a .gguf export), is the
     [['eval', '--model', TINY_BASE, '--adapter', gguf, '--data', DATA], adapterFile],
     // a path through a file crashed with an ENOTDIR stack trace
     [['generate', '--model', path.join(gguf, 'm'), '--prompt', 'x'], `error: ${path.join(gguf, 'm')}: cannot read the model folder: a path component is not a folder (ENOTDIR)`],
-    [['classify', '--model', TINY_BASE, '--adapter', none, '--text', 'x'],
-      `error: ${path.join(none, 'adapter_config.json')}: adapter config not found (a PEFT adapter folder needs adapter_config.json)`],
+    // was "NONE/adapter_config.json: adapter config not found", as for a folder without the file
+    [['classify', '--model', TINY_BASE, '--adapter', none, '--text', 'x'], `error: ${none}: adapter folder not found`],
   ];
   onlyLines(cases);
 });
@@ -75,6 +76,48 @@ test('classify on a generation run or adapter, and generate on a classification 
       `error: ${path.join(TINY_CLS, 'adapter_init')}: a classification adapter (task_type SEQ_CLS) predicts labels, not text: use mistral-tune classify --adapter for it`],
     [['classify', '--model', TINY_BASE, '--adapter', path.join(TINY, 'adapter_init'), '--text', 'x'], `error: ${path.join(TINY, 'adapter_init')}: not a classification model: ` +
       'classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate'],
+    // eval as classification of a model folder without a score head (was after the backend lines, naming no folder)
+    [['eval', '--model', TINY_BASE, '--data', DATA, '--task', 'classification'],
+      `error: ${TINY_BASE}: classification needs a score head: a SEQ_CLS adapter (--adapter or --run) or a classification model`],
+    // a model folder without a score head, as its safetensors header's tensor names say (no weight read)
+    [['classify', '--model', TINY_BASE, '--text', 'x'], `error: ${TINY_BASE}: not a classification model: ` +
+      'classify needs a score head (a SEQ_CLS adapter, a classification run or model); for text use mistral-tune generate'],
   ];
   onlyLines(cases);
+});
+
+test('a --model whose config.json is refused is the only line on stderr, said before a backend starts; its warnings are said once', () => {
+  const bad = path.join(cwd, 'bad-config');
+  fs.mkdirSync(bad);
+  fs.writeFileSync(path.join(bad, 'config.json'), '{}');
+  const line = `error: ${path.join(bad, 'config.json')}: model_type: missing (an HF config.json names its model_type: "mistral")`;
+  // each was "device auto: …" and "cpu backend: …", then the error
+  onlyLines([
+    [['generate', '--model', bad, '--prompt', 'x'], line],
+    [['eval', '--model', bad, '--data', DATA], line],
+    [['classify', '--model', bad, '--text', 'x'], line],
+  ]);
+  // read once before the backend starts and handed on: its num_labels warning is not said again when the model loads
+  const named = path.join(cwd, 'named');
+  fs.mkdirSync(named);
+  const config = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(named, 'config.json'), JSON.stringify({ ...config, num_labels: 3, id2label: { 0: 'a', 1: 'b' } }));
+  fs.copyFileSync(path.join(TINY_BASE, 'model.safetensors'), path.join(named, 'model.safetensors'));
+  const r = spawnSync(process.execPath, [BIN, 'eval', '--model', named, '--data', DATA, '--device', 'cpu'], { encoding: 'utf8', cwd });
+  assert.equal(r.stderr.split('\n').filter((l) => l.includes('num_labels 3 differs')).length, 1, r.stderr);
+});
+
+test('generate on a classification model folder (a score head, no LM head) is refused before a backend starts, from its safetensors header', () => {
+  const dir = path.join(cwd, 'cls-only');
+  fs.mkdirSync(dir);
+  fs.copyFileSync(path.join(TINY_BASE, 'config.json'), path.join(dir, 'config.json'));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const [name, t] of Object.entries(readFixture(path.join(TINY_BASE, 'model.safetensors')))) {
+    if (name !== 'lm_head.weight') tensors[name] = { dtype: 'F32', shape: t.shape, data: Float32Array.from(t.data) };
+  }
+  tensors['score.weight'] = { dtype: 'F32', shape: [2, 64], data: new Float32Array(128) };
+  writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+  // was "device auto: …" and "cpu backend: …", then the error, once the weights were loaded
+  onlyLines([[['generate', '--model', dir, '--prompt', 'x'],
+    `error: ${dir}: a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it`]]);
 });

@@ -9,6 +9,7 @@ import { projectionShape } from '../../src/model/weights.ts';
 import { QUICKSTART_LAYOUT, runPath } from '../../src/run/layout.ts';
 import { UserError } from '../../src/util/errors.ts';
 import { FIXTURES, TINY_BASE } from '../helpers.ts';
+import { captureStderr } from '../tokenizer/helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const CONFIGS = path.join(FIXTURES, 'configs');
@@ -402,4 +403,13 @@ test('a num_labels past any class count is refused by the key before its LABEL_i
   rejects(cfgWith({ num_labels: 1e9 }), 'num_labels', '1000000000', 'at most 65536');
   rejects(cfgWith({ num_labels: 1e9, id2label: { 0: 'neg', 1: 'pos' } }), 'num_labels', 'at most 65536');
   assert.equal(parseConfig(cfgWith({ num_labels: 65536 })).labels!.length, 65536);
+});
+
+test('the num_labels warning is said once for a config.json read more than once (train read it three times), again where it changed', () => {
+  const base = JSON.parse(fs.readFileSync(path.join(TINY_BASE, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const where = path.join(tempDir('mt-config-once-'), 'config.json');
+  const parse = (numLabels: number): string => captureStderr(() => parseConfig({ ...base, num_labels: numLabels, id2label: { 0: 'a', 1: 'b' } }, where)).stderr;
+  assert.match(parse(3), /num_labels 3 differs from id2label's 2 names/);
+  assert.equal(parse(3), '');
+  assert.match(parse(4), /num_labels 4 differs from id2label's 2 names/);
 });
