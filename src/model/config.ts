@@ -12,7 +12,7 @@ import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath } from '../run/layout.ts';
 import { HF_NAMES } from './names.ts';
 import { parseLayerTypes, type LayerType } from './layer-types.ts';
 import { parseRope, type RopeScaling } from './rope-config.ts';
-import { warn } from '../util/log.ts';
+import { warnOnce } from '../util/log.ts';
 
 export interface MistralConfig {
   vocabSize: number;
@@ -346,9 +346,6 @@ export function defaultLabels(numLabels: number): string[] {
 /** The most classes a config.json may declare (num_labels). */
 export const MAX_LABELS = 65536;
 
-/** The num_labels warnings already said: a command reads its model's config.json more than once (train: three times). */
-const warnedLabels = new Set<string>();
-
 function parseLabels(c: Json, where: string, err: (key: string, msg: string) => never): string[] | null {
   const named = parseId2Label(c, err);
   const n = c.num_labels;
@@ -359,10 +356,9 @@ function parseLabels(c: Json, where: string, err: (key: string, msg: string) => 
   if ((n as number) > MAX_LABELS) err('num_labels', `${n} classes is past what a classification head can be trained for here (at most ${MAX_LABELS}): give the number of classes`);
   if (named && named.length === n) return named;
   const differs = `${where}: num_labels ${n} differs from id2label's ${named?.length} names: transformers builds a head of ${n} classes named LABEL_0 … LABEL_${(n as number) - 1}, as here (remove num_labels to keep the names)`;
-  if (named && !warnedLabels.has(differs)) {
-    warnedLabels.add(differs);
-    warn(differs);
-  }
+  // a command reads its model's config.json more than once (train: three times); keyed by the text, so a config.json
+  // changed since warns again
+  if (named) warnOnce(differs, differs);
   return defaultLabels(n as number);
 }
 

@@ -28,3 +28,10 @@ export function infoOnce(key: string, message: string): void {
   seen.add(key);
   info(message);
 }
+
+/** Warns once per process, keyed by `key` (a command that reads a file more than once warns of it once). */
+export function warnOnce(key: string, message: string): void {
+  if (seen.has(key)) return;
+  seen.add(key);
+  warn(message);
+}
