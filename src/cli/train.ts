@@ -101,6 +101,10 @@ export async function run(argv: string[]): Promise<void | number> {
         if (key !== 'port' && !isConfigKey(key)) throw unknownFlag(arg, key);
         throw missingValue(arg, 'train');
       }
+      // `--max_steps=` or `--max_steps ""` (an unset shell variable): YAML reads nothing as null, which unsets the key unseen
+      if (value.trim() === '' && isConfigKey(key)) {
+        throw new UserError(`--${key} is given an empty value: give it a value, or null to unset it (see mistral-tune train --help)`);
+      }
       // `--max_steps 3 … --max_steps 5`: the later would win without a word, as parseCommand refuses for the other commands
       const earlier = key === 'port' ? portArg : overrides.find(([k]) => k === key)?.[1];
       if (earlier !== undefined && earlier !== value) throw givenTwice(key, earlier, value);

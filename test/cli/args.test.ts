@@ -63,3 +63,10 @@ test('an unknown option gets a did-you-mean among the command\'s flags; a switch
   assert.throws(() => parseCommand('doctor', ['--json=true'], opts), { message: '--json takes no value: give --json alone, or leave it out (see mistral-tune doctor --help)' });
   assert.throws(() => parseCommand('generate', ['--prompt'], opts), { message: '--prompt needs a value (see mistral-tune generate --help)' });
 });
+
+test("train's --KEY= with an empty value (an unset shell variable) is refused: YAML would read it as null and unset the key", async () => {
+  const { run } = await import('../../src/cli/train.ts');
+  for (const argv of [['c.yaml', '--max_steps='], ['c.yaml', '--optimizer.lr', ''], ['c.yaml', '--data.val', ' ']]) {
+    await assert.rejects(run(argv), (e) => isUserError(e) && /^--(max_steps|optimizer\.lr|data\.val) is given an empty value: give it a value, or null to unset it/.test(e.message), argv.join(' '));
+  }
+});
