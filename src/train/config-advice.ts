@@ -54,7 +54,11 @@ export function valueHint(key: string, value: unknown, written?: string): string
     // items between commas, else between spaces (a shell's list): `[neg pos]` would be the one item "neg pos"
     if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.trim().split(value.includes(',') ? /\s*,\s*/ : /\s+/).join(', ')}])`;
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
-    return named === undefined ? '' : ` (${named})`;
+    if (named !== undefined) return ` (${named})`;
+    // `Cosine`, `generate`: the option it is near
+    const options = schema instanceof z.ZodEnum ? schema.options.map(String) : [];
+    const near = options.includes(value) ? null : didYouMean(value, options);
+    return near === null ? '' : ` (did you mean ${near}?)`;
   }
   // several files for one split: prepare makes the one file of them
   if (/^data\.(train|val|test)$/.test(key) && Array.isArray(value) && value.every((f) => typeof f === 'string')) {

@@ -23,11 +23,10 @@ function uniqueEntries(said: (name: string, j: number) => string): (names: strin
 }
 export const ALL_LINEAR = 'all-linear';
 
-/** schedule.type's error: transformers' name for our constant schedule is pointed to it. */
-function scheduleTypeError(issue: { input?: unknown }): string {
-  const expected = 'expected constant, linear or cosine';
-  if (issue.input === 'constant_with_warmup') return `${expected}: transformers' constant_with_warmup is constant here (its warmup is schedule.warmup_steps)`;
-  return typeof issue.input === 'string' ? `${expected}, not "${issue.input}"` : expected;
+/** schedule.type's error for transformers' name of our constant schedule; any other value gets the map's "must be one of". */
+function scheduleTypeError(issue: { input?: unknown }): string | undefined {
+  if (issue.input !== 'constant_with_warmup') return undefined;
+  return `must be one of constant, linear, cosine${gotValue(issue.input)}: transformers' constant_with_warmup is constant here (its warmup is schedule.warmup_steps)`;
 }
 
 /** lora.target_modules' error for a value that is no list: a string names the list to write (`q_proj,v_proj` → [q_proj, v_proj]). */
