@@ -55,6 +55,11 @@ export function valueHint(key: string, value: unknown, written?: string): string
     if (schema instanceof z.ZodArray || schema instanceof z.ZodTuple) return ` (a list: write [${value.trim().split(value.includes(',') ? /\s*,\s*/ : /\s+/).join(', ')}])`;
     const named = VALUE_NAMES.get(`${key}=${value.toLowerCase()}`);
     if (named !== undefined) return ` (${named})`;
+    // `schedule: cosine`: a value of one of the section's keys
+    if (schema instanceof z.ZodObject) {
+      const sub = Object.keys(schema.shape).find((k) => valueSchema(`${key}.${k}`) instanceof z.ZodEnum && (valueSchema(`${key}.${k}`) as z.ZodEnum).options.includes(value));
+      return sub === undefined ? '' : ` (write ${key}.${sub}: ${value})`;
+    }
     // `Cosine`, `generate`: the option it is near
     const options = schema instanceof z.ZodEnum ? schema.options.map(String) : [];
     const near = options.includes(value) ? null : didYouMean(value, options);

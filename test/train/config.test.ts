@@ -98,6 +98,7 @@ test('keys under the names other tools use point to ours', () => {
     /schedule\.type: must be one of constant, linear, cosine \(got "constant_with_warmup"\): transformers' constant_with_warmup is constant here/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: polynomial}\n')), /schedule\.type: must be one of constant, linear, cosine \(got "polynomial"\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: Cosine}\n')), /schedule\.type: must be one of constant, linear, cosine \(got "Cosine"\) \(did you mean cosine\?\)$/);
+  assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: cosine\n')), /schedule: must be a mapping of keys to values \(got the string "cosine"\) \(write schedule\.type: cosine\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nschedule: {type: 3}\n')), /schedule\.type: must be one of constant, linear, cosine \(got 3\)$/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nadam_beta2: 0.95\n')), /unknown key "adam_beta2" \(did you mean "optimizer\.betas"\?\)/);
   assert.throws(() => loadTrainConfig(file('model: m\ndata: {train: t}\nearly_stopping_threshold: 0.01\n')), /did you mean "early_stopping\.min_delta"/);
