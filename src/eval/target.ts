@@ -7,9 +7,9 @@ import { readRunConfig, requireRunWeights } from '../export/export.ts';
 import { modelFolder, requireModelFolder } from '../train/config.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import type { MistralModel } from '../model/mistral.ts';
-import { modelConfigFile } from '../model/config.ts';
-import { adapterConfigPath, type AdapterInfo } from '../model/peft.ts';
-import { isClassificationOnly } from '../model/task.ts';
+import { modelConfigFile, type MistralConfig } from '../model/config.ts';
+import { adapterConfigPath, readAdapterInfo, type AdapterInfo, type TaskType } from '../model/peft.ts';
+import { isClassificationOnly, isClassificationOnlyFolder } from '../model/task.ts';
 import { runPath } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 
@@ -114,6 +114,15 @@ export function labelsSource(labelsFlag: string | undefined, run: string | undef
   return labelsFlag !== undefined || run === undefined ? '--labels' : `${runPath(run, 'config')}: labels`;
 }
 
+/** What a model's task is decided by (modelTask, folderTask): the adapter's task_type, and what the model alone is. */
+interface TaskFacts {
+  adapterTaskType: TaskType | null;
+  /** A score head and no trained LM head (isClassificationOnly). */
+  classifierOnly: boolean;
+  /** What config.json's architectures name. */
+  configTask: EvalTask | null;
+}
+
 /**
  * The task of a loaded model: the one given (or the run's) > the adapter's task_type > what config.json's
  * architectures name (a merged classification export says MistralForSequenceClassification, and may keep a
@@ -123,18 +132,32 @@ export function labelsSource(labelsFlag: string | undefined, run: string | undef
  * never trained with it: the loss would mean nothing), a CAUSAL_LM adapter for classification.
  */
 export function modelTask(model: MistralModel, adapter: AdapterInfo | null, given: EvalTask | null, where?: string): EvalTask {
-  const classifier = adapter ? adapter.taskType === 'SEQ_CLS' : isClassificationOnly(model);
+  return decideTask({ adapterTaskType: adapter?.taskType ?? null, classifierOnly: isClassificationOnly(model), configTask: model.cfg.task }, given, where);
+}
+
+/**
+ * modelTask before the model is loaded: from model folder `modelDir`'s config.json (`config`), its safetensors header's
+ * tensor names and adapter folder `adapterDir`'s adapter_config.json, no weight read; a task given against the
+ * weights is refused before a backend starts, not after a 7B model has loaded.
+ */
+export function folderTask(modelDir: string, config: MistralConfig, adapterDir: string | null, given: EvalTask | null, where?: string): EvalTask {
+  const adapterTaskType = adapterDir !== null ? readAdapterInfo(adapterDir, config.numLayers, config).taskType : null;
+  return decideTask({ adapterTaskType, classifierOnly: isClassificationOnlyFolder(modelDir, config), configTask: config.task }, given, where);
+}
+
+function decideTask(f: TaskFacts, given: EvalTask | null, where?: string): EvalTask {
+  const classifier = f.adapterTaskType !== null ? f.adapterTaskType === 'SEQ_CLS' : f.classifierOnly;
   if (given === 'generation' && classifier) {
-    const what = adapter ? 'a classification adapter (task_type SEQ_CLS)' : 'a classification model (a score head, no trained LM head)';
+    const what = f.adapterTaskType !== null ? 'a classification adapter (task_type SEQ_CLS)' : 'a classification model (a score head, no trained LM head)';
     throw new UserError(`task generation: ${what} predicts labels, not text; evaluate it as classification (without --task generation)`, where);
   }
-  if (given === 'classification' && adapter?.taskType === 'CAUSAL_LM') {
+  if (given === 'classification' && f.adapterTaskType === 'CAUSAL_LM') {
     throw new UserError('task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels; evaluate it as generation (without --task classification)', where);
   }
   if (given) return given;
-  if (adapter) return classifier ? 'classification' : 'generation';
-  if (model.cfg.task) return model.cfg.task;
-  return isClassificationOnly(model) ? 'classification' : 'generation';
+  if (f.adapterTaskType !== null) return classifier ? 'classification' : 'generation';
+  if (f.configTask) return f.configTask;
+  return f.classifierOnly ? 'classification' : 'generation';
 }
 
 /**

@@ -358,7 +358,7 @@ function parseLabels(c: Json, where: string, err: (key: string, msg: string) => 
   const differs = `${where}: num_labels ${n} differs from id2label's ${named?.length} names: transformers builds a head of ${n} classes named LABEL_0 … LABEL_${(n as number) - 1}, as here (remove num_labels to keep the names)`;
   // a command reads its model's config.json more than once (train: three times); keyed by the text, so a config.json
   // changed since warns again
-  if (named) warnOnce(differs, differs);
+  if (named) warnOnce(differs);
   return defaultLabels(n as number);
 }
 

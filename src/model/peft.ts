@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
 import { withIo, writeFileAtomic } from '../util/atomic.ts';
 import { UserError } from '../util/errors.ts';
-import { warn } from '../util/log.ts';
+import { warnOnce } from '../util/log.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import type { Rng } from '../util/rng.ts';
 import { checkClassificationHead, classificationPadId, requireAdapterFolder, type MistralConfig } from './config.ts';
@@ -132,7 +132,8 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
     if (typeof v !== 'boolean') err(key, `must be true or false, got ${JSON.stringify(v)}`);
     return v as boolean;
   };
-  if (flag('fan_in_fan_out')) warn(`${cfgPath}: fan_in_fan_out is true, but Mistral's projections are torch.nn.Linear: read as false, as PEFT does`);
+  // once: the adapter is read before the weights load (train, eval) and again as they do
+  if (flag('fan_in_fan_out')) warnOnce(`${cfgPath}: fan_in_fan_out is true, but Mistral's projections are torch.nn.Linear: read as false, as PEFT does`);
   const useDora = flag('use_dora');
   if (flag('lora_bias')) err('lora_bias', 'true is not supported (the LoRA B factors have no bias)');
   const useRslora = flag('use_rslora');
@@ -216,7 +217,7 @@ export function readAdapterInfo(dir: string, numLayers: number, model?: MistralC
   // as PEFT ("Found missing adapter keys"): a selected module without tensors keeps B = 0, i.e. is not adapted
   const missing = targeted.layers.flatMap((set, i) => [...set].filter((p) => !layers[i]!.has(p)).map((p) => loraKey(i, p, 'A')));
   if (missing.length > 0) {
-    warn(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same)`);
+    warnOnce(`${file}: ${missing.length} LoRA module(s) that adapter_config.json selects have no tensors, e.g. "${missing[0]}"; they are left unadapted (PEFT warns the same)`);
   }
   const maxRank = Math.max(...layers.flatMap((set, i) => [...set].map((p) => ranks.of(i, p).r)));
   return {

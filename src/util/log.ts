@@ -30,7 +30,7 @@ export function infoOnce(key: string, message: string): void {
 }
 
 /** Warns once per process, keyed by `key` (a command that reads a file more than once warns of it once). */
-export function warnOnce(key: string, message: string): void {
+export function warnOnce(key: string, message = key): void {
   if (seen.has(key)) return;
   seen.add(key);
   warn(message);

@@ -284,16 +284,6 @@ test('eval: JSON Lines in a file read as plain text (no .jsonl: /dev/stdin, a ba
   assert.ok((JSON.parse(asJsonl.stdout) as { tokens: number }).tokens < (JSON.parse(asText.stdout) as { tokens: number }).tokens);
 });
 
-test('eval --task against the adapter\'s task_type is refused, exit 2: SEQ_CLS for generation, CAUSAL_LM for classification', () => {
-  const cls = path.join(TINY_CLS, 'adapter_init'), lm = path.join(TINY, 'adapter_init');
-  const gen = cli('eval', '--model', TINY_BASE, '--adapter', cls, '--data', DATA, '--task', 'generation', '--json');
-  fails(gen, `${cls}: task generation: a classification adapter (task_type SEQ_CLS) predicts labels, not text`);
-  assert.equal(gen.status, 2);
-  const back = cli('eval', '--model', TINY_BASE, '--adapter', lm, '--data', DATA, '--task', 'classification', '--json');
-  fails(back, `${lm}: task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels`);
-  assert.equal(back.status, 2);
-});
-
 test('eval on rows without a target token: an error naming the file, exit 2', () => {
   const file = path.join(tmpDir(), 'masked.jsonl');
   fs.writeFileSync(file, '{"input_ids": [1, 5, 6], "labels": [-100, -100, -100]}\n{"input_ids": [1]}\n');

@@ -119,5 +119,19 @@ test('generate on a classification model folder (a score head, no LM head) is re
   writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
   // was "device auto: …" and "cpu backend: …", then the error, once the weights were loaded
   onlyLines([[['generate', '--model', dir, '--prompt', 'x'],
-    `error: ${dir}: a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it`]]);
+    `error: ${dir}: a classification model (a score head, no LM head) predicts labels, not text: use mistral-tune classify for it`],
+  [['eval', '--model', dir, '--data', DATA, '--task', 'generation'],
+    `error: ${dir}: task generation: a classification model (a score head, no trained LM head) predicts labels, not text; evaluate it as classification (without --task generation)`]]);
+});
+
+test("eval --task against the adapter's task_type, or --labels for generation, is refused before a backend starts (was after the model loaded)", () => {
+  const cls = path.join(TINY_CLS, 'adapter_init'), lm = path.join(TINY, 'adapter_init');
+  onlyLines([
+    [['eval', '--model', TINY_BASE, '--adapter', cls, '--data', DATA, '--task', 'generation', '--json'],
+      `error: ${cls}: task generation: a classification adapter (task_type SEQ_CLS) predicts labels, not text; evaluate it as classification (without --task generation)`],
+    [['eval', '--model', TINY_BASE, '--adapter', lm, '--data', DATA, '--task', 'classification', '--json'],
+      `error: ${lm}: task classification: a causal-LM adapter (task_type CAUSAL_LM) predicts text, not labels; evaluate it as generation (without --task classification)`],
+    [['eval', '--model', TINY_BASE, '--adapter', lm, '--data', DATA, '--labels', 'a,b'],
+      `error: --labels goes with classification, but this evaluates generation (${lm}): leave --labels out, or give a classification model`],
+  ]);
 });
