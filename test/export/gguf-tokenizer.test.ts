@@ -143,3 +143,17 @@ test('a model folder without tokenizer.json whose embedding is smaller than the 
     name: 'UserError', message: `${TINY_BASE}: has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding has 512 rows: put the model's own tokenizer.json in it`,
   });
 });
+
+test('an added token that strips the spaces beside it (lstrip/rstrip), which llama.cpp cannot be told, is warned about naming it, SentencePiece or byte-level', () => {
+  // measured with llama.cpp: "a <|im_end|> b" is [264, 32000, 287] here and [264, 28705, 32000, 28705, 287] there
+  const dir = tempDir('mt-gguf-tok-');
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  json.added_tokens.push({ id: 32000, content: '<|im_end|>', single_word: false, lstrip: true, rstrip: true, normalized: false, special: true });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+  assert.match(captureStderr(() => tokenizerMetadata(dir, 32001)).stderr,
+    /gguf: llama\.cpp does not strip the spaces beside an added token as this tokenizer\.json does \(<\|im_end\|> lstrip, rstrip\): text with spaces next to it tokenizes differently there \(.*tokenizer\.json\)/);
+  const bpe = tekkenVariant((j) => { (j['added_tokens'] as Array<Record<string, unknown>>).find((t) => t['content'] === '[INST]')!['rstrip'] = true; });
+  assert.match(captureStderr(() => tokenizerMetadata(bpe, 896)).stderr, /\(\[INST\] rstrip\)/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /strip/);
+});

@@ -2,7 +2,7 @@
 // llama.cpp's tokenizer that reproduces the tokenizer.json's — a SentencePiece-BPE vocabulary (BPE with
 // byte_fallback, Mistral 7B's) as "llama" (tokenizer-spm.ts), a byte-level BPE one (Tekken, Llama 3) as "gpt2"
 // (tokenizer-bpe.ts) — then what both write alike: the special token ids, whether BOS/EOS are added, and the chat
-// templates (chat-templates.ts).
+// templates (chat-templates.ts). Added tokens that strip the spaces beside them are warned about: a GGUF cannot say so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
@@ -11,6 +11,7 @@ import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
 import { UserError } from '../../util/errors.ts';
+import { warn } from '../../util/log.ts';
 import { chatTemplateMetadata } from './chat-templates.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { bpeVocabMetadata, isByteLevel } from './tokenizer-bpe.ts';
@@ -66,5 +67,18 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: tokenizerAddsEos(json, config, eos) });
   if (spm) m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
   for (const [k, v] of chatTemplateMetadata(folder, config)) m.set(k, v);
+  warnStrippedAddedTokens(json.added_tokens, file);
   return m;
+}
+
+/**
+ * Added tokens that take the spaces beside them (lstrip, rstrip): a GGUF has no key for it, and llama.cpp's vocabulary
+ * strips only for the few models it knows by name, so text with a space next to such a token tokenizes otherwise there.
+ */
+function warnStrippedAddedTokens(added: ReadonlyArray<{ content: string; lstrip: boolean; rstrip: boolean }>, file: string): void {
+  const stripping = added.filter((t) => t.lstrip || t.rstrip);
+  if (stripping.length === 0) return;
+  const named = stripping.slice(0, 5).map((t) => `${t.content} ${[t.lstrip ? 'lstrip' : '', t.rstrip ? 'rstrip' : ''].filter(Boolean).join(', ')}`);
+  const more = stripping.length > 5 ? ` and ${stripping.length - 5} more` : '';
+  warn(`gguf: llama.cpp does not strip the spaces beside an added token as this tokenizer.json does (${named.join('; ')}${more}): text with spaces next to it tokenizes differently there (${file})`);
 }
