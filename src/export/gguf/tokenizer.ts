@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
 import { tokenizerAddsBos, tokenizerAddsEos } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
+import { generationEosIds } from '../../model/generation-config.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
 import { UserError } from '../../util/errors.ts';
@@ -24,14 +25,18 @@ export function tokenizerFolder(modelDir: string): string {
   return fs.existsSync(path.join(modelDir, 'tokenizer.json')) ? modelDir : BUNDLED_TOKENIZER_DIR;
 }
 
-/** The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder). */
+/**
+ * The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder), with the
+ * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds).
+ */
 export function modelTokenizer(model: { cfg: { vocabSize: number; eosTokenIds: readonly number[] } }, modelDir: string): Map<string, GgufValue> {
-  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, model.cfg.eosTokenIds, modelDir);
+  const stops = [...new Set([...model.cfg.eosTokenIds, ...generationEosIds(modelDir)])];
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stops, modelDir);
 }
 
 /**
- * tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: config.json's
- * eos_token_id; `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
+ * tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: the ids generation
+ * stops at (config.json's and generation_config.json's eos_token_id); `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
  * bundled one).
  */
 export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder): Map<string, GgufValue> {
@@ -60,9 +65,15 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   if (eos !== null) m.set('tokenizer.ggml.eos_token_id', { type: 'u32', value: eos });
   if (unk !== null) m.set('tokenizer.ggml.unknown_token_id', { type: 'u32', value: unk });
   if (pad !== null) m.set('tokenizer.ggml.padding_token_id', { type: 'u32', value: pad });
-  // a stop id of config.json's beyond the tokenizer's EOS: llama.cpp ends generation on an end-of-turn token too
-  const eot = eosIds.find((id) => id !== eos && id < vocabSize);
+  // stop ids beyond the tokenizer's EOS: llama.cpp ends generation on its end-of-turn and end-of-message tokens too
+  // (and on a few it knows by their text); it has no key for a fourth
+  const [eot, eom, ...more] = [...new Set(eosIds)].filter((id) => id !== eos && id < vocabSize);
   if (eot !== undefined) m.set('tokenizer.ggml.eot_token_id', { type: 'u32', value: eot });
+  if (eom !== undefined) m.set('tokenizer.ggml.eom_token_id', { type: 'u32', value: eom });
+  if (more.length > 0) {
+    warn(`gguf: generation stops at token${more.length > 1 ? 's' : ''} ${more.join(', ')} here (config.json's or generation_config.json's eos_token_id), ` +
+      'but a GGUF names at most three stop tokens (EOS, end of turn, end of message): llama.cpp may not stop there (give its text as a stop string: Ollama\'s PARAMETER stop)');
+  }
   m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizerAddsBos(json, config, bos) });
   m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: tokenizerAddsEos(json, config, eos) });
   if (spm) m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
