@@ -1,13 +1,17 @@
 // A LoRA run trained for 2 steps by the CLI, exported to GGUF and checked by llama.cpp itself (llama-cpp.ts): merged
-// into the model (--run), and as an adapter file beside the base GGUF (--format gguf-lora, rsLoRA's scaling too),
-// each with the next-token log-probabilities of base + adapter; the adapter file's refusals.
+// into the model (--run), and as an adapter file beside the base GGUF (--format gguf-lora, rsLoRA's scaling too, and
+// per-module ranks and alphas), each with the next-token log-probabilities of base + adapter; the adapter file's refusals.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { GgmlType, readGgufFileInfo } from 'node-llama-cpp';
 import { loadModel } from '../../src/model/mistral.ts';
+import { exportLoraGguf } from '../../src/export/gguf/export-lora-gguf.ts';
+import { folderProvenance } from '../../src/export/gguf/from-source.ts';
+import { loadConfig } from '../../src/model/config.ts';
 import { loadAdapter } from '../../src/model/peft.ts';
+import { SafetensorsFile, writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
 import { loadTokenizer } from '../../src/tokenizer/load.ts';
 import { backend, cli, fullF32Gguf, fullModelDir, tmp } from './gguf-models.ts';
 import { compare, llamaLogProbs, ourLogProbs, PROMPT_TEXTS, skip } from './llama-cpp.ts';
@@ -84,4 +88,41 @@ test('the adapter alone (--format gguf-lora) beside the base GGUF: llama.cpp mat
   assert.equal(noAdapter.status, 2);
   assert.match(noAdapter.stderr, /needs --adapter DIR/);
   assert.equal(fs.existsSync(path.join(tmp, 'lora-q8.gguf')) || fs.existsSync(path.join(tmp, 'lora-none.gguf')), false, 'nothing written');
+});
+
+test('an adapter with per-module ranks and alphas (rank_pattern, alpha_pattern, rsLoRA) as a GGUF adapter file: llama.cpp matches base + adapter', { skip }, async () => {
+  // llama.cpp scales each pair by the file's alpha over that pair's own rank (its lora_a rows): a module's rank is
+  // written as it is, and its own scaling over that is folded into its B
+  const run = trainedLoraRun();
+  const tok = loadTokenizer(full);
+  const prompts = PROMPT_TEXTS.map((x) => [1, ...tok.encode(x)]);
+  const dir = path.join(tmp, 'patterned');
+  fs.cpSync(path.join(run, 'adapter'), dir, { recursive: true });
+  const cfgFile = path.join(dir, 'adapter_config.json');
+  const rankOf = (key: string): number | null => (/self_attn\.k_proj/.test(key) ? 2 : /layers\.1\.self_attn\.q_proj/.test(key) ? 3 : null);
+  fs.writeFileSync(cfgFile, JSON.stringify({
+    ...JSON.parse(fs.readFileSync(cfgFile, 'utf8')), rank_pattern: { k_proj: 2, 'layers.1.self_attn.q_proj': 3 }, alpha_pattern: { v_proj: 20 }, use_rslora: true,
+  }));
+  // the modules of a smaller rank keep their first rows of A and columns of B, as PEFT would have saved them
+  const st = SafetensorsFile.open(path.join(dir, 'adapter_model.safetensors'));
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const key of st.names()) {
+    const [rows, cols] = st.info(key).shape as [number, number];
+    const data = st.readF32(key), r = rankOf(key);
+    tensors[key] = r === null ? { dtype: 'F32', shape: [rows, cols], data }
+      : key.includes('lora_A') ? { dtype: 'F32', shape: [r, cols], data: data.slice(0, r * cols) }
+        : { dtype: 'F32', shape: [rows, r], data: Float32Array.from({ length: rows * r }, (_, k) => data[Math.floor(k / r) * cols + (k % r)]!) };
+  }
+  st.close();
+  writeSafetensors(path.join(dir, 'adapter_model.safetensors'), tensors);
+  const file = path.join(tmp, 'patterned.gguf');
+  exportLoraGguf(loadConfig(full), dir, file, 'f32', folderProvenance(full, dir));
+  const model = loadModel(full, { backend });
+  const plain = ourLogProbs(model, prompts);
+  loadAdapter(model, dir, { trainable: false });
+  const ours = ourLogProbs(model, prompts);
+  assert.ok(compare(ours, plain).rel > 1e-3, 'the adapter changes the logits');
+  const { rel } = compare((await llamaLogProbs(fullF32Gguf(), prompts, 0, file)).lp, ours);
+  console.log(`# patterned adapter GGUF (rank_pattern, alpha_pattern, rsLoRA) beside the f32 base: logits max rel error ${rel.toExponential(2)}`);
+  assert.ok(rel <= 1e-4, `rel ${rel}`);
 });

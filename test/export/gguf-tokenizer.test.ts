@@ -1,6 +1,7 @@
 // The tokenizer section of a GGUF export, read without llama.cpp (gguf-llama-*.test.ts run llama.cpp on the files):
 // scores follow tokenizer.json's merge ranks and a token no merge makes scores below all of them (llama.cpp merges
-// by score alone, whatever a token's type); a stop id of config.json's beyond the EOS becomes the end-of-turn token;
+// by score alone, whatever a token's type); stop ids beyond the EOS (config.json's, generation_config.json's) become the
+// end-of-turn and end-of-message tokens;
 // BOS is added only when there is one and the tokenizer adds it; the provenance names folders, not the exporter's paths;
 // a byte-level BPE tokenizer gets the llama.cpp pre-tokenizer its Split regex is, or is refused; named chat templates.
 import assert from 'node:assert/strict';
@@ -52,6 +53,20 @@ test('a second stop id of config.json is the end-of-turn token; no BOS in the vo
   const generic = captureStderr(() => tokenizerMetadata(dir, 32000)).result;
   assert.equal(value(generic, 'tokenizer.ggml.bos_token_id'), 1);
   assert.equal(value(generic, 'tokenizer.ggml.add_bos_token'), false);
+});
+
+test('generation_config.json\'s stop ids, as generate stops at them: one beyond the EOS is the end-of-turn token, a second the end-of-message one, more are warned of', () => {
+  const dir = tempDir('mt-gguf-tok-');
+  for (const f of ['tokenizer.json', 'tokenizer_config.json']) fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, f), path.join(dir, f));
+  const gen = (eos: unknown): void => fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ bos_token_id: 1, eos_token_id: eos }));
+  const model = { cfg: { vocabSize: 32000, eosTokenIds: [2] } };
+  gen([2, 7]); // a chat model's end-of-turn token, which config.json does not name
+  assert.equal(value(captureStderr(() => modelTokenizer(model, dir)).result, 'tokenizer.ggml.eot_token_id'), 7);
+  gen([2, 7, 9]);
+  const two = captureStderr(() => modelTokenizer(model, dir)).result;
+  assert.deepEqual([value(two, 'tokenizer.ggml.eot_token_id'), value(two, 'tokenizer.ggml.eom_token_id')], [7, 9]);
+  gen([2, 7, 9, 11]);
+  assert.match(captureStderr(() => modelTokenizer(model, dir)).stderr, /gguf: generation stops at token 11 here.*llama\.cpp/);
 });
 
 test('provenance: the base, adapter and run by folder name, never the exporter\'s paths', () => {
@@ -142,4 +157,18 @@ test('a model folder without tokenizer.json whose embedding is smaller than the 
   assert.throws(() => captureStderr(() => modelTokenizer({ cfg: { vocabSize: 512, eosTokenIds: [2] } }, TINY_BASE)), {
     name: 'UserError', message: `${TINY_BASE}: has no tokenizer.json, and the bundled Mistral tokenizer has 32000 tokens but the model's embedding has 512 rows: put the model's own tokenizer.json in it`,
   });
+});
+
+test('an added token that strips the spaces beside it (lstrip/rstrip), which llama.cpp cannot be told, is warned about naming it, SentencePiece or byte-level', () => {
+  // measured with llama.cpp: "a <|im_end|> b" is [264, 32000, 287] here and [264, 28705, 32000, 28705, 287] there
+  const dir = tempDir('mt-gguf-tok-');
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  json.added_tokens.push({ id: 32000, content: '<|im_end|>', single_word: false, lstrip: true, rstrip: true, normalized: false, special: true });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  fs.copyFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
+  assert.match(captureStderr(() => tokenizerMetadata(dir, 32001)).stderr,
+    /gguf: llama\.cpp does not strip the spaces beside an added token as this tokenizer\.json does \(<\|im_end\|> lstrip, rstrip\): text with spaces next to it tokenizes differently there \(.*tokenizer\.json\)/);
+  const bpe = tekkenVariant((j) => { (j['added_tokens'] as Array<Record<string, unknown>>).find((t) => t['content'] === '[INST]')!['rstrip'] = true; });
+  assert.match(captureStderr(() => tokenizerMetadata(bpe, 896)).stderr, /\(\[INST\] rstrip\)/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /strip/);
 });

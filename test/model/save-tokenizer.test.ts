@@ -125,3 +125,13 @@ test('a folder with tokenizer.json alone: the template goes to chat_template.jin
   assert.deepEqual(json(path.join(cls, 'tokenizer_config.json')), { bos_token: '<s>', eos_token: '</s>', pad_token: '</s>' });
   assert.deepEqual([captureStderr(() => loadTokenizer(cls)).result.bosId, captureStderr(() => loadTokenizer(cls)).result.padId], [1, 2]);
 });
+
+test('named chat templates in additional_chat_templates/ (which transformers reads beside chat_template.jinja) that the folder does not carry are warned of, by name', () => {
+  const src = tinyWith({ 'chat_template.jinja': '{{ messages[0].content }}' });
+  fs.mkdirSync(path.join(src, 'additional_chat_templates'));
+  fs.writeFileSync(path.join(src, 'additional_chat_templates', 'tool_use.jinja'), 'TOOLS');
+  const model = loadModel(src, { backend });
+  const { stderr } = captureStderr(() => saveModelFolder(model, path.join(tmp(), 'out'), { sourceDir: src, head: 'causal' }));
+  assert.match(stderr, /additional_chat_templates\/ \(tool_use\) are not copied into the model folder written: copy that folder into it for transformers' apply_chat_template\(chat_template="tool_use"\)/);
+  assert.doesNotMatch(captureStderr(() => saveModelFolder(model, path.join(tmp(), 'plain'), { sourceDir: TINY_MODEL, head: 'causal' })).stderr, /additional_chat_templates/);
+});

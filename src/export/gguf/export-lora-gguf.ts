@@ -3,9 +3,10 @@
 // llama.cpp's layout (src/llama-adapter.cpp): general.type "adapter", general.architecture the base's ("llama"),
 // adapter.type "lora", adapter.lora.alpha, and for each adapted matrix "<its name>.lora_a" (r, in) and ".lora_b"
 // (out, r) — PEFT's lora_A and lora_B as they are, B's rows for q_proj and k_proj permuted as the base's rows are
-// (tensors.ts). llama.cpp scales B·A by alpha / r: the file's alpha is PEFT's scaling × r, so rsLoRA's
-// alpha / √r comes out right too. Read straight from the adapter's safetensors (no base weights are loaded): the
-// base model's config.json gives the shapes and head counts.
+// (tensors.ts). llama.cpp scales B·A by alpha / r, r the pair's own rank: the file's alpha is PEFT's scaling × r, so
+// rsLoRA's alpha / √r comes out right too, and a module of its own rank or alpha (rank_pattern, alpha_pattern) is
+// written at its rank with its own scaling over the file's folded into its B. Read straight from the adapter's
+// safetensors (no base weights are loaded): the base model's config.json gives the shapes and head counts.
 import * as path from 'node:path';
 import type { MistralConfig } from '../../model/config.ts';
 import { loraScaling } from '../../model/lora.ts';
@@ -41,19 +42,20 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
   const { info, st } = from.run === null ? read() : readUnchanged(adapterDir, read, (r) => r.st.close());
   try {
     if (info.taskType === 'SEQ_CLS') throw classifierAdapter(seqClsBy(adapterDir) ?? 'task_type', adapterDir);
-    if (info.ranks.patterned) {
-      throw new UserError('rank_pattern/alpha_pattern: an adapter with per-module ranks or alphas cannot be a GGUF adapter file (llama.cpp takes one alpha); export it merged', path.join(adapterDir, 'adapter_config.json'));
-    }
     if (info.spec.useDora) {
       throw new UserError('use_dora: a DoRA adapter cannot be a GGUF adapter file (llama.cpp applies W + s·B·A, without the magnitudes); export it merged (--format gguf)', path.join(adapterDir, 'adapter_config.json'));
     }
     const tensors: GgufTensor[] = [];
     const types: Record<string, string> = {};
-    const r = info.spec.r;
+    // llama.cpp scales each pair by the file's alpha over that pair's rank (its lora_a rows): alpha is r × scaling, and
+    // a module of another rank or alpha (rank_pattern, alpha_pattern) has its rank × scaling over it folded into its B
+    const alpha = info.spec.r * loraScaling(info.spec);
     let adapted = 0; // elements of the matrices adapted
     for (let i = 0; i < cfg.numLayers; i++) {
       for (const p of PROJECTIONS) {
         if (!info.layers[i]!.has(p)) continue;
+        const m = info.ranks.of(i, p), r = m.r;
+        const fold = (r * loraScaling({ ...info.spec, r, alpha: m.alpha })) / alpha; // exactly 1 for an adapter without patterns
         const [outDim, inDim] = projectionShape(cfg, p);
         adapted += outDim * inDim;
         const heads = p === 'q_proj' ? cfg.numHeads : p === 'k_proj' ? cfg.numKvHeads : 0;
@@ -64,6 +66,7 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
           const name = `${base}.lora_${f.toLowerCase()}`;
           const read = (): Float32Array => {
             const host = st.readF32(key);
+            if (f === 'B' && fold !== 1) for (let k = 0; k < host.length; k++) host[k]! *= fold;
             requireFinite(host, key, file);
             if (type === 'F16') requireF16Range(host, key, '--quant bf16 or f32 holds it', file);
             return permute ? permuteRope(host, heads, r) : host;
@@ -77,7 +80,7 @@ export function exportLoraGguf(cfg: MistralConfig, adapterDir: string, out: stri
     }
     if (tensors.length === 0) throw new UserError('the adapter adapts no projection', file);
     // gguf-py counts an adapter's pairs as the matrices they adapt, negated (its size is not the model's)
-    const bytes = writeGguf(out, adapterMetadata(info.spec.r * loraScaling(info.spec), quant, from, -adapted), tensors);
+    const bytes = writeGguf(out, adapterMetadata(alpha, quant, from, -adapted), tensors);
     return { file: path.resolve(out), bytes, types };
   } finally {
     st.close();

@@ -2,15 +2,17 @@
 // llama.cpp's tokenizer that reproduces the tokenizer.json's — a SentencePiece-BPE vocabulary (BPE with
 // byte_fallback, Mistral 7B's) as "llama" (tokenizer-spm.ts), a byte-level BPE one (Tekken, Llama 3) as "gpt2"
 // (tokenizer-bpe.ts) — then what both write alike: the special token ids, whether BOS/EOS are added, and the chat
-// templates (chat-templates.ts).
+// templates (chat-templates.ts). Added tokens that strip the spaces beside them are warned about: a GGUF cannot say so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
 import { tokenizerAddsBos, tokenizerAddsEos } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
+import { generationEosIds } from '../../model/generation-config.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
 import { UserError } from '../../util/errors.ts';
+import { warn } from '../../util/log.ts';
 import { chatTemplateMetadata } from './chat-templates.ts';
 import type { GgufValue } from './gguf-file.ts';
 import { bpeVocabMetadata, isByteLevel } from './tokenizer-bpe.ts';
@@ -23,14 +25,18 @@ export function tokenizerFolder(modelDir: string): string {
   return fs.existsSync(path.join(modelDir, 'tokenizer.json')) ? modelDir : BUNDLED_TOKENIZER_DIR;
 }
 
-/** The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder). */
+/**
+ * The tokenizer section for `model`, whose tokenizer is `modelDir`'s (or the bundled one, as tokenizerFolder), with the
+ * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds).
+ */
 export function modelTokenizer(model: { cfg: { vocabSize: number; eosTokenIds: readonly number[] } }, modelDir: string): Map<string, GgufValue> {
-  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, model.cfg.eosTokenIds, modelDir);
+  const stops = [...new Set([...model.cfg.eosTokenIds, ...generationEosIds(modelDir)])];
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stops, modelDir);
 }
 
 /**
- * tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: config.json's
- * eos_token_id; `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
+ * tokenizer.* metadata for a model of `vocabSize` rows whose tokenizer lives in `folder`; `eosIds`: the ids generation
+ * stops at (config.json's and generation_config.json's eos_token_id); `modelDir`: the model's folder (where a tokenizer that does not fit is to be put, when `folder` is the
  * bundled one).
  */
 export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: readonly number[] = [], modelDir = folder): Map<string, GgufValue> {
@@ -59,12 +65,31 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   if (eos !== null) m.set('tokenizer.ggml.eos_token_id', { type: 'u32', value: eos });
   if (unk !== null) m.set('tokenizer.ggml.unknown_token_id', { type: 'u32', value: unk });
   if (pad !== null) m.set('tokenizer.ggml.padding_token_id', { type: 'u32', value: pad });
-  // a stop id of config.json's beyond the tokenizer's EOS: llama.cpp ends generation on an end-of-turn token too
-  const eot = eosIds.find((id) => id !== eos && id < vocabSize);
+  // stop ids beyond the tokenizer's EOS: llama.cpp ends generation on its end-of-turn and end-of-message tokens too
+  // (and on a few it knows by their text); it has no key for a fourth
+  const [eot, eom, ...more] = [...new Set(eosIds)].filter((id) => id !== eos && id < vocabSize);
   if (eot !== undefined) m.set('tokenizer.ggml.eot_token_id', { type: 'u32', value: eot });
+  if (eom !== undefined) m.set('tokenizer.ggml.eom_token_id', { type: 'u32', value: eom });
+  if (more.length > 0) {
+    warn(`gguf: generation stops at token${more.length > 1 ? 's' : ''} ${more.join(', ')} here (config.json's or generation_config.json's eos_token_id), ` +
+      'but a GGUF names at most three stop tokens (EOS, end of turn, end of message): llama.cpp may not stop there (give its text as a stop string: Ollama\'s PARAMETER stop)');
+  }
   m.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: tokenizerAddsBos(json, config, bos) });
   m.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: tokenizerAddsEos(json, config, eos) });
   if (spm) m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
   for (const [k, v] of chatTemplateMetadata(folder, config)) m.set(k, v);
+  warnStrippedAddedTokens(json.added_tokens, file);
   return m;
+}
+
+/**
+ * Added tokens that take the spaces beside them (lstrip, rstrip): a GGUF has no key for it, and llama.cpp's vocabulary
+ * strips only for the few models it knows by name, so text with a space next to such a token tokenizes otherwise there.
+ */
+function warnStrippedAddedTokens(added: ReadonlyArray<{ content: string; lstrip: boolean; rstrip: boolean }>, file: string): void {
+  const stripping = added.filter((t) => t.lstrip || t.rstrip);
+  if (stripping.length === 0) return;
+  const named = stripping.slice(0, 5).map((t) => `${t.content} ${[t.lstrip ? 'lstrip' : '', t.rstrip ? 'rstrip' : ''].filter(Boolean).join(', ')}`);
+  const more = stripping.length > 5 ? ` and ${stripping.length - 5} more` : '';
+  warn(`gguf: llama.cpp does not strip the spaces beside an added token as this tokenizer.json does (${named.join('; ')}${more}): text with spaces next to it tokenizes differently there (${file})`);
 }
