@@ -2,8 +2,9 @@
 # Trainer + PEFT (transformers 5.17, PEFT 0.21, CPU, float32, eager attention) on the tiny fixture base and
 # test/fixtures/train-reference/gen-train.jsonl in file order: warmup as a fraction of the run's steps (rounded up, as
 # get_warmup_steps), warmup longer than the run, uneven accumulation over several epochs, all-linear with
-# layers_to_transform, rsLoRA + DoRA, packing (against HF on the same groups of rows), a fresh adapter's start, and
-# lora_dropout (statistics over seeds: our masks are not torch's). For each case it prints the largest relative
+# layers_to_transform, rsLoRA + DoRA, other model shapes, DoRA classification, packing (against HF on the same groups of
+# rows), rows whose first label is a target, full fine-tuning, a fresh adapter's start, and lora_dropout (statistics over
+# seeds: our masks are not torch's). For each case it prints the largest relative
 # difference of per-step loss, lr, grad_norm and of the final adapter, and the logits of our saved adapter loaded by
 # PeftModel.from_pretrained against HF's trained model. Not part of the product. From the project root, after
 # `npm run build`:  HF_HUB_OFFLINE=1 python3 scripts/hf-check/option_parity.py OUT_DIR [CASE...]
@@ -47,6 +48,7 @@ CASES = {
     'accum_past_epoch': (dict(r=2, lora_alpha=5), dict(batch_size=2, grad_accum=8, epochs=3, schedule=dict(type='linear', warmup_steps=1))),
     # packing: ours packs rows greedily in file order into max_seq_len; HF gets the same groups as padded batches
     'packing': (dict(r=2, lora_alpha=5), dict(batch_size=1, packing=True, max_seq_len=30, epochs=2)),
+    'packing_2x2_accum': (dict(r=2, lora_alpha=5), dict(batch_size=2, grad_accum=2, packing=True, max_seq_len=24, epochs=2)),
     # another shape (saved by HF): 8 heads over 2 KV heads of 12 (≠ hidden 48 / 8), window 5, tied embeddings; DoRA on all-linear
     'variant_hd12_gqa4_sw5_tied_dora': (dict(r=4, lora_alpha=8, use_dora=True, target_modules='all-linear', base=dict(
         hidden_size=48, num_attention_heads=8, num_key_value_heads=2, head_dim=12, intermediate_size=40, sliding_window=5,
@@ -59,6 +61,14 @@ CASES = {
     'cls_dora_weight_decay': (dict(r=4, lora_alpha=8, use_dora=True, target_modules=['q_proj', 'v_proj', 'down_proj'], task_type='SEQ_CLS'),
                               dict(task='classification', labels=['neg', 'neutral', 'pos'], batch_size=3, epochs=2, grad_clip=1.0,
                                    schedule=dict(type='linear', warmup_steps=0.2), optimizer=dict(lr=1e-2, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.1))),
+}
+# method: full (every weight; HF decays all but the norms): name -> (MistralConfig keys of a new base or None, config)
+FULL = {
+    'full_accum_2x3_cosine_fraction': (None, dict(batch_size=2, grad_accum=3, epochs=2, grad_clip=0.5, schedule=dict(type='cosine', warmup_steps=0.3),
+                                                  optimizer=dict(lr=3e-3, betas=[0.85, 0.99], eps=1e-7, weight_decay=0.1))),
+    'full_tied_hd12_gqa4_sw5': (dict(hidden_size=48, num_attention_heads=8, num_key_value_heads=2, head_dim=12, intermediate_size=40, sliding_window=5,
+                                     tie_word_embeddings=True), dict(batch_size=3, epochs=3, grad_clip=1.0, schedule=dict(type='linear', warmup_steps=0.25),
+                                                                     optimizer=dict(lr=5e-3, betas=[0.9, 0.999], eps=1e-8, weight_decay=0.05))),
 }
 DROPOUT_SEEDS = 10
 CLS_DATA = f'{ROOT}/test/fixtures/train-reference/cls-train.jsonl'
@@ -133,10 +143,11 @@ def make_adapter(d, keys, seed, base=None):
     m.save_pretrained(d)
 
 
-def hf_train(adapter, c, seed=0, rows=ROWS, batch_size=None, base=None, dropout=None):
+def hf_train(adapter, c, seed=0, rows=None, batch_size=None, base=None, dropout=None):
+    """HF's Trainer from the PEFT adapter `adapter` (None: full fine-tuning of every weight)."""
     cls = c.get('task') == 'classification'
-    rows = CLS_ROWS if cls else rows
-    model = PeftModel.from_pretrained(base_model(base, cls), adapter, is_trainable=True)
+    rows = CLS_ROWS if cls else rows or ROWS
+    model = PeftModel.from_pretrained(base_model(base, cls), adapter, is_trainable=True) if adapter else base_model(base, cls)
     if dropout is not None:  # the same adapter trained without dropout: how far dropout moves the statistics
         for mod in model.modules():
             if isinstance(mod, torch.nn.Dropout):
@@ -160,14 +171,15 @@ def hf_train(adapter, c, seed=0, rows=ROWS, batch_size=None, base=None, dropout=
     return model, steps
 
 
-def ours_train(name, c, adapter, seed=0, dropout=None, base=None):
+def ours_train(name, c, adapter, seed=0, dropout=None, base=None, data=None):
     d = f'{out}/{name}/ours-{seed}'
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
-    cfg = dict(model=base or BASE, data=dict(train=CLS_DATA if c.get('task') == 'classification' else DATA), optimizer=OPT, schedule=dict(type='constant', warmup_steps=0), grad_clip=None,
+    cfg = dict(model=base or BASE, data=dict(train=data or (CLS_DATA if c.get('task') == 'classification' else DATA)), optimizer=OPT, schedule=dict(type='constant', warmup_steps=0), grad_clip=None,
                shuffle=False, seed=seed, eval=dict(samples=0), output_dir=f'{d}/run')
     cfg.update({k: v for k, v in c.items() if k != 'lora'})
-    cfg['lora'] = dict(init_from=adapter) if adapter else dict(c.get('lora', {}))
+    if c.get('method') != 'full':
+        cfg['lora'] = dict(init_from=adapter) if adapter else dict(c.get('lora', {}))
     if dropout is not None:
         cfg['lora']['dropout'] = dropout
     with open(f'{d}/config.yaml', 'w') as f:
@@ -176,7 +188,7 @@ def ours_train(name, c, adapter, seed=0, dropout=None, base=None):
     if r.returncode != 0:
         raise RuntimeError(f'{name}: train failed: {r.stderr[-2000:]}')
     rows = [json.loads(l) for l in open(f'{d}/run/metrics.jsonl') if l.strip()]
-    return [r for r in rows if 'split' not in r], f'{d}/run/adapter'
+    return [r for r in rows if 'split' not in r], f'{d}/run/' + ('model' if c.get('method') == 'full' else 'adapter')
 
 
 def peft_key(ours_key, state):
@@ -194,9 +206,9 @@ def logits_of(model, cls=False):
     return logits if cls else logits[batch['attention_mask'].bool()]
 
 
-def compare(name, adapter, c, base=None):
-    ours, ours_adapter = ours_train(name, c, adapter, base=base)
-    model, theirs = hf_train(adapter, c, base=base)
+def compare(name, adapter, c, base=None, data=None, hf_rows=None):
+    ours, ours_adapter = ours_train(name, c, adapter, base=base, data=data)
+    model, theirs = hf_train(adapter, c, base=base, rows=hf_rows)
     res = {'steps': f'{len(ours)}/{len(theirs)}'}
     if len(ours) != len(theirs):
         print(f'{name:34s} STEPS DIFFER ours {len(ours)} HF {len(theirs)}: ours lr {[r["lr"] for r in ours]} HF lr {[s["lr"] for s in theirs]}')
@@ -218,6 +230,39 @@ def compare(name, adapter, c, base=None):
         print('   ours', [(r['loss'], r['lr'], r['grad_norm']) for r in ours])
         print('   HF  ', [(s['loss'], s['lr'], s['grad_norm']) for s in theirs])
     return worst
+
+
+def unmasked_first_label():
+    """Rows whose first label is a target too (labels = input_ids), and rows without labels (ours: every token after the
+    first): HF 5.17 counts targets over labels[..., 1:] for num_items_in_batch, as we count them after the shift."""
+    name = 'unmasked_first_label'
+    data = f'{out}/{name}/rows.jsonl'
+    os.makedirs(os.path.dirname(data), exist_ok=True)
+    with open(data, 'w') as f:
+        for i, r in enumerate(ROWS):
+            f.write(json.dumps({'input_ids': r['input_ids'], 'labels': r['input_ids']} if i < 4 else {'input_ids': r['input_ids']}) + '\n')
+    adapter = f'{out}/{name}/adapter_init'
+    make_adapter(adapter, dict(r=2, lora_alpha=5), 5)
+    return compare(name, adapter, dict(batch_size=3, grad_accum=2, epochs=2), data=data, hf_rows=[dict(r, labels=r['input_ids']) for r in ROWS])
+
+
+def full_case(name, base, c):
+    """method: full against HF's Trainer on every weight of the model (a tied LM head is the embedding)."""
+    c = dict(c, method='full')
+    ours, folder = ours_train(name, c, None, base=base)
+    model, theirs = hf_train(None, c, base=base)
+    mine = {}
+    for f in os.listdir(folder):
+        if f.endswith('.safetensors'):
+            mine.update(load_file(f'{folder}/{f}'))
+    if len(ours) != len(theirs):
+        print(f'{name:34s} STEPS DIFFER ours {len(ours)} HF {len(theirs)}')
+        return float('inf')
+    res = {k: max(srel(a[k], b[k]) for a, b in zip(ours, theirs)) for k in ('loss', 'lr', 'grad_norm')}
+    tied = model.config.tie_word_embeddings
+    res['weights'] = max(rel(mine[k], v) for k, v in model.state_dict().items() if not (tied and k == 'lm_head.weight'))
+    print(f'{name:34s} steps {len(ours)}/{len(theirs)}  ' + '  '.join(f'{k} {v:.1e}' for k, v in res.items()))
+    return max(res.values())
 
 
 def packed_groups(max_len):
@@ -266,18 +311,25 @@ def main():
         dropout_stats('dropout_dora', dict(r=4, lora_alpha=16, lora_dropout=0.3, use_dora=True, target_modules=['q_proj', 'v_proj', 'gate_proj', 'down_proj']))
     if not only or 'fresh' in only:
         fresh_adapter()
+    if not only or 'unmasked_first_label' in only:
+        worst = max(worst, unmasked_first_label())
+    for name, (keys, c) in FULL.items():
+        if not only or name in only:
+            worst = max(worst, full_case(name, make_base(name, keys) if keys else None, c))
     print('OPTION PARITY', 'PASS' if worst <= 1e-4 else 'FAIL', f'(worst {worst:.1e})')
 
 
 def compare_packed(name, adapter, c, hf_c, groups):
     ours, ours_adapter = ours_train(name, c, adapter)
-    # one HF micro-batch per pack: a Trainer whose batches are the groups
+    # one HF batch per optimizer step: the rows of its batch_size × grad_accum packs (the step's loss is token-weighted,
+    # so how they split into micro-batches does not matter), the last step of an epoch shorter
     model = PeftModel.from_pretrained(base_model(), adapter, is_trainable=True)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=OPT['lr'], betas=tuple(OPT['betas']), eps=OPT['eps'], weight_decay=OPT['weight_decay'])
     theirs = []
+    per_step = hf_c['batch_size'] * hf_c.get('grad_accum', 1)
     for _ in range(hf_c.get('epochs', 1)):
-        for g in groups:
-            b = collate(g)
+        for k in range(0, len(groups), per_step):
+            b = collate([r for g in groups[k:k + per_step] for r in g])
             opt.zero_grad()
             out_ = model(**b)
             out_.loss.backward()
