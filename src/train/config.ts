@@ -201,8 +201,8 @@ function labelsFromPrepareReport(raw: Record<string, unknown>): void {
 }
 
 /**
- * lora.init_from: the adapter's own r, alpha, target_modules, dropout, rsLoRA and DoRA settings win; an r, alpha, use_dora
- * or target_modules given explicitly in the config that disagrees with the adapter is an error.
+ * lora.init_from: the adapter's own r, alpha, target_modules, dropout, rsLoRA and DoRA settings win (as PeftModel.from_pretrained
+ * trains with them); any of them given explicitly in the config that disagrees with the adapter is an error, not dropped unsaid.
  */
 function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): TrainConfig {
   const file = adapterConfigPath(cfg.lora.init_from!);
@@ -218,7 +218,11 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
     return p;
   };
   const projections = Array.isArray(a.target_modules) ? [...new Set((a.target_modules as unknown[]).map(projection))].sort() : null;
-  const theirs = { r: a.r, alpha: a.lora_alpha, target_modules: projections ?? a.target_modules, use_dora: a.use_dora === true };
+  // PEFT's LoraConfig defaults where the adapter leaves a key out (lora_dropout 0, as the adapter loader reads it)
+  const theirs = {
+    r: a.r, alpha: a.lora_alpha, target_modules: projections ?? a.target_modules, use_dora: a.use_dora === true,
+    dropout: typeof a.lora_dropout === 'number' ? a.lora_dropout : 0, use_rslora: a.use_rslora === true,
+  };
   for (const [key, value] of Object.entries(theirs)) {
     const given = getDotted(raw, `lora.${key}`);
     if (given === undefined) continue;
@@ -232,9 +236,9 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
     ...cfg.lora,
     r: typeof a.r === 'number' ? a.r : cfg.lora.r,
     alpha: typeof a.lora_alpha === 'number' ? a.lora_alpha : cfg.lora.alpha,
-    dropout: typeof a.lora_dropout === 'number' ? a.lora_dropout : cfg.lora.dropout,
-    use_rslora: a.use_rslora === true,
-    use_dora: a.use_dora === true,
+    dropout: theirs.dropout,
+    use_rslora: theirs.use_rslora,
+    use_dora: theirs.use_dora,
     target_modules: projections ?? cfg.lora.target_modules,
   };
   return validate({ ...cfg, lora: merged }, file);

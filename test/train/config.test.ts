@@ -46,7 +46,7 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
   assert.throws(() => loadTrainConfig(twice), { message: `${twice}:6:5: lora.target_modules.1: "v_proj" is also entry 0: name each projection once` });
 });
 
-test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha, target_modules or use_dora is an error', () => {
+test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha, target_modules, dropout, use_rslora or use_dora is an error', () => {
   // with method: full it was refused only as training set up, with no place (and the dry run took it): now at its line
   const full = file('model: m\ndata: {train: t}\nmethod: full\nlora: {init_from: gone}\n');
   assert.throws(() => loadTrainConfig(full), { message: `${full}:4:8: lora.init_from: continues a LoRA adapter, so it needs method: lora (method: full trains every weight of the model)` });
@@ -60,6 +60,14 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha,
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`), [['lora.target_modules', '[q_proj]']]), /lora\.target_modules/);
   assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, target_modules: all-linear}\n`)).lora.target_modules.length, 7);
   assert.equal(cfg.lora.use_dora, false);
+  // dropout and use_rslora given beside an adapter of other ones were dropped unsaid (the adapter's were trained with)
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, use_rslora: true}\n`)),
+    /lora\.use_rslora is true but the adapter in lora\.init_from has false: remove lora\.use_rslora \(the adapter's config wins\)/);
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`), [['lora.dropout', '0.1']]),
+    /lora\.dropout is 0\.1 but the adapter in lora\.init_from has 0: remove lora\.dropout/);
+  const same = loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, dropout: 0, use_rslora: false}\n`));
+  assert.equal(same.lora.dropout, 0);
+  assert.equal(same.lora.use_rslora, false);
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, use_dora: true}\n`)), /lora\.use_dora is true but the adapter in lora\.init_from has false/);
   // a DoRA adapter continues as DoRA; use_dora: false beside it is the conflict
   const dora = path.join(path.dirname(TINY), 'hf-tiny-mistral-dora', 'adapter_init');

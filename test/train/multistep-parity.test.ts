@@ -2,8 +2,9 @@
 // (full batch, accumulation with short groups and several epochs, warmup, cosine, weight decay,
 // clipping, max_steps past an epoch, classification), `mistral-tune train CONFIG` (the real CLI) from
 // the same PEFT adapter logs the reference's loss, lr and grad_norm at every optimizer step and ends
-// with the reference's adapter, tensor by tensor, within 1e-3 relative (it lands near 1e-6). Also a DoRA run against
-// HF's own Trainer + PEFT (test/fixtures/hf-tiny-mistral-dora/trainer-cases.json, made by its make_trainer.py).
+// with the reference's adapter, tensor by tensor, within 1e-3 relative (it lands near 1e-6). Also a DoRA run and three
+// runs of other options against HF's own Trainer + PEFT (test/fixtures/hf-tiny-mistral-dora/trainer-cases.json and
+// test/fixtures/hf-trainer-options/trainer-cases.json, made by the make_*.py beside them).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -36,8 +37,13 @@ interface RefCase {
 const reference = JSON.parse(fs.readFileSync(path.join(REF, 'cases.json'), 'utf8')) as { cases: RefCase[] };
 const DORA = path.join(FIXTURES, 'hf-tiny-mistral-dora');
 const doraCases = (JSON.parse(fs.readFileSync(path.join(DORA, 'trainer-cases.json'), 'utf8')) as { cases: RefCase[] }).cases;
-/** Each case with the folder its paths are relative to: the reference's, or HF Trainer's own DoRA runs. */
-const allCases = [...reference.cases.map((c) => ({ c, dir: REF })), ...doraCases.map((c) => ({ c, dir: DORA }))];
+// HF Trainer's own runs of options the reference leaves out: warmup as a fraction (rounded up), uneven accumulation with
+// other betas / eps / clipping, layers_to_transform (test/fixtures/hf-trainer-options, made by its make_cases.py)
+const OPTIONS = path.join(FIXTURES, 'hf-trainer-options');
+const optionCases = (JSON.parse(fs.readFileSync(path.join(OPTIONS, 'trainer-cases.json'), 'utf8')) as { cases: RefCase[] }).cases;
+/** Each case with the folder its paths are relative to: the reference's, or HF Trainer's own runs. */
+const allCases = [...reference.cases.map((c) => ({ c, dir: REF })), ...doraCases.map((c) => ({ c, dir: DORA })),
+  ...optionCases.map((c) => ({ c, dir: OPTIONS }))];
 
 /** |a − b| / |b|, or |a − b| when b is 0 (a warmup step's lr). */
 function rel(a: number, b: number): number {
