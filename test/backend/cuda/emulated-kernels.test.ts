@@ -6,7 +6,8 @@
 // algorithms), and more than one thread schedule (a race between
 // threads gives schedule-dependent results: emulator/runtime.cpp). The emulator is built once per content of its
 // sources (cachedKernelEmulator, under the temp folder). The whole suite runs the same way with
-// `npm run test:gpu-emulated` (minutes). Skipped, visibly, without cc and g++.
+// `npm run test:gpu-emulated` (minutes), under any path and schedule (MISTRAL_TUNE_CUDA_ATTENTION, MT_EMULATOR_SCHEDULE:
+// the attention kernels under serial, say, which npm test leaves out). Skipped, visibly, without cc and g++.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -33,8 +34,10 @@ const SUITE = [ATTENTION, 'test/backend/optimizer-kernels.test.ts'];
 const FALLBACK = { files: ['test/backend/gemm.test.ts', 'test/backend/bf16.test.ts'], env: { MT_FAKE_CUBLASLT_MIN_ALIGNMENT: '512' } };
 
 const RUNS: Array<{ precision: string; attention: string; schedule: string; files?: string[]; env?: Record<string, string> }> = [
+  // the attention kernels' path once in full (attention.test.ts takes its dtypes from its tests, not from the precision);
+  // they run under reverse too, in the model path of the last run. Under serial as well:
+  // MISTRAL_TUNE_CUDA_ATTENTION=kernel MT_EMULATOR_SCHEDULE=serial npm run test:gpu-emulated bf16
   { precision: 'fp32', attention: 'kernel', schedule: 'forward' },
-  { precision: 'bf16', attention: 'kernel', schedule: 'serial', files: [ATTENTION] },
   { precision: 'bf16', attention: 'flash', schedule: 'serial', files: [...SUITE, 'test/model/flash-head-dims.test.ts'] },
   { precision: 'bf16', attention: 'flash', schedule: 'reverse' },
   { precision: 'fp32', attention: 'gemm', schedule: 'reverse', files: [ATTENTION] },
