@@ -2,7 +2,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { probeCuda } from '../src/backend/cuda/probe.ts';
 import { SafetensorsFile } from '../src/model/safetensors.ts';
 import type { TokenRow } from '../src/data/batch.ts';
 
@@ -12,9 +11,6 @@ export const TINY_BASE = path.join(TINY, 'base');
 export const TINY_CLS = path.join(FIXTURES, 'hf-tiny-mistral-cls');
 /** util-linux `script` (a command run on a pseudo-terminal), where it is installed. */
 export const SCRIPT_BIN: string | undefined = ['/usr/bin/script', '/bin/script'].find((p) => fs.existsSync(p));
-
-/** The skip reason of tests that check a machine without CUDA, where a GPU and its driver are here; else false. */
-export const CUDA_GPU_HERE: string | false = probeCuda().available ? 'a CUDA GPU is present here: this checks a machine without one' : false;
 
 /** `text` as a regular expression source that matches it literally (a temp path's dots, a token's brackets). */
 export function literal(text: string): string {

@@ -3,7 +3,7 @@
 // and no test names the CPU backend's classes except the files about the CPU backend's own internals.
 // These files are what `MISTRAL_TUNE_TEST_DEVICE=cuda node --import tsx --test …` runs on a GPU.
 import { test } from 'node:test';
-import { CUDA_GPU_HERE } from '../helpers.ts';
+import { CUDA_GPU_HERE } from '../cuda-here.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -11,7 +11,8 @@ import { parseConfig } from '../../src/model/config.ts';
 import { validate } from '../../src/train/config.ts';
 import { dryRun } from '../../src/train/dry-run.ts';
 import { checkSequenceFits } from '../../src/train/fit-check.ts';
-import { CUDA_GPU_HERE, FIXTURES } from '../helpers.ts';
+import { CUDA_GPU_HERE } from '../cuda-here.ts';
+import { FIXTURES } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.join(FIXTURES, '..', '..');

@@ -14,7 +14,8 @@ import { dryRun } from '../../src/train/dry-run.ts';
 import { fitAdvice } from '../../src/train/fit-check.ts';
 import { train } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
-import { CUDA_GPU_HERE, TINY_BASE } from '../helpers.ts';
+import { CUDA_GPU_HERE } from '../cuda-here.ts';
+import { TINY_BASE } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');

@@ -11,9 +11,10 @@ import { FIXTURES, TINY_BASE, literal } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 
 const BIN = path.join(FIXTURES, '..', '..', 'bin', 'mistral-tune.js');
-/** Long enough that the kill, after 47 steps, lands mid-run with room to spare (73 steps), past several evaluations
- * (every 25), epochs (10 steps each) and rotations of the 3 kept checkpoints (every 10). */
-const STEPS = 120;
+/** Long enough that the kill, after 27 steps, lands mid-run with room to spare (33 steps), past several evaluations
+ * (every 10), epochs (10 steps each) and rotations of the 3 kept checkpoints (every 5). */
+const STEPS = 60;
+const CHECKPOINT_EVERY = 5;
 
 function setup(): string {
   const dir = tempDir('mt-resume-');
@@ -32,8 +33,8 @@ function writeConfig(dir: string, out: string): string {
   fs.writeFileSync(file, [
     `model: ${TINY_BASE}`, 'data: {train: train.jsonl, val: val.jsonl}', 'lora: {r: 4, alpha: 8, dropout: 0.1}',
     'optimizer: {lr: 2.0e-3, weight_decay: 0.01}', 'schedule: {type: cosine, warmup_steps: 10}', 'batch_size: 2', 'grad_accum: 2',
-    `max_steps: ${STEPS}`, 'shuffle: true', 'grad_clip: 1.0', 'eval: {every_steps: 25, samples: 0}',
-    'checkpoint: {every_steps: 10, keep: 3}', `output_dir: ${out}`, 'seed: 7',
+    `max_steps: ${STEPS}`, 'shuffle: true', 'grad_clip: 1.0', 'eval: {every_steps: 10, samples: 0}',
+    `checkpoint: {every_steps: ${CHECKPOINT_EVERY}, keep: 3}`, `output_dir: ${out}`, 'seed: 7',
   ].join('\n') + '\n');
   return file;
 }
@@ -44,15 +45,15 @@ const rowsOf = (run: string): Row[] => fs.readFileSync(path.join(run, 'metrics.j
 const comparable = (rows: Row[]): string[] => rows.map(({ tokens_per_s: _t, mem_bytes: _m, ...rest }) => JSON.stringify(rest));
 
 /**
- * A 3-step run of the tiny model with a checkpoint at step 2 (`everyStep`: at each step, all three kept), trained to
+ * A `steps`-step (3) run of the tiny model with a checkpoint at step 2 (`everyStep`: at each step, all kept), trained to
  * its end in `dir`/`name`, then made to look unfinished (report.json removed), for the resume checks; `val` adds
  * data.val, `model` another model folder. Returns its config and folder.
  */
-function checkpointedRun(dir: string, name: string, { val = false, everyStep = false, model = TINY_BASE } = {}): { config: string; run: string } {
+function checkpointedRun(dir: string, name: string, { val = false, everyStep = false, model = TINY_BASE, steps = 3 } = {}): { config: string; run: string } {
   const config = path.join(dir, `${name}.yaml`);
   fs.writeFileSync(config, [
-    `model: ${model}`, `data: {train: train.jsonl${val ? ', val: val.jsonl' : ''}}`, 'lora: {r: 2}', 'batch_size: 1', 'max_steps: 3', 'max_seq_len: 32',
-    `eval: {samples: 0${val ? ', every_steps: 100' : ''}}`, `checkpoint: {every_steps: ${everyStep ? '1, keep: 3' : '2'}}`, `output_dir: ${name}`,
+    `model: ${model}`, `data: {train: train.jsonl${val ? ', val: val.jsonl' : ''}}`, 'lora: {r: 2}', 'batch_size: 1', `max_steps: ${steps}`, 'max_seq_len: 32',
+    `eval: {samples: 0${val ? ', every_steps: 100' : ''}}`, `checkpoint: {every_steps: ${everyStep ? `1, keep: ${steps}` : '2'}}`, `output_dir: ${name}`,
   ].join('\n') + '\n');
   execFileSync(process.execPath, [BIN, 'train', config], { stdio: 'ignore' });
   const run = path.join(dir, name);
@@ -94,15 +95,15 @@ test('SIGKILL mid-run, then --resume: the same losses step for step as an uninte
   let killedAt = 0;
   while (child.exitCode === null) {
     const n = stepCount(metrics);
-    if (n >= 47) {
+    if (n >= 27) {
       child.kill('SIGKILL');
       killedAt = n;
       break;
     }
-    await new Promise((r) => setTimeout(r, 2));
+    await new Promise((r) => setTimeout(r, 10));
   }
   assert.equal(await exited, 'SIGKILL', 'the run should have been killed before it finished');
-  assert.ok(killedAt > 40 && killedAt < STEPS, `killed after ${killedAt} steps`);
+  assert.ok(killedAt > 25 && killedAt < STEPS, `killed after ${killedAt} steps`);
   const checkpoints = listCheckpoints(path.join(dir, 'killed'));
   assert.ok(checkpoints.length >= 1 && checkpoints.length <= 3);
 
@@ -179,7 +180,7 @@ test('a corrupt newest checkpoint is detected and the previous one used', () => 
   const r = spawnSync(process.execPath, [BIN, 'train', config, '--resume'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(newest!)} is incomplete or corrupt`));
-  assert.match(r.stderr, new RegExp(`resume: from the checkpoint of step ${STEPS - 10}`));
+  assert.match(r.stderr, new RegExp(`resume: from the checkpoint of step ${STEPS - CHECKPOINT_EVERY}`));
   assert.deepEqual(comparable(rowsOf(run)), reference);
   assert.ok(older);
   assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints')).filter((n) => n.startsWith('.tmp-')), [], 'stale temporary checkpoints are removed');
@@ -249,34 +250,37 @@ test('train RUN --resume refuses a run whose config.yaml was edited since its ch
 });
 
 test('a checkpoint whose trainer_state.json holds wrong fields (hand-edited, damaged) is skipped with a warning, as a corrupt one is: no TypeError', () => {
-  const { run } = checkpointedRun(setup(), 'state', { everyStep: true });
-  const reference = comparable(rowsOf(run));
-  const [, second, third] = listCheckpoints(run);
-  // an edit returns what the warning must say of it, where it is more than the field's name
-  const edits: Array<(s: Record<string, unknown>) => RegExp | void> = [
+  // each edit damages its own checkpoint (steps 12 down to 3) and one --resume meets them all, newest first: every one is
+  // skipped with its warning, down to step 2's, and the run goes on from there as it first went
+  const edits: Array<(s: Record<string, unknown>, step: number) => RegExp | void> = [
     (s) => { s.loop = null; }, (s) => { s.metricsBytes = 'x'; }, (s) => { (s.loop as Record<string, unknown>).step = -3; },
     (s) => { (s.loop as Record<string, unknown>).loader = null; }, (s) => { s.extra = null; }, (s) => { s.optimizerStep = 'a'; },
-    (s) => { (s.loop as Record<string, unknown>).step = 7; }, // another step than its folder's
+    (s, step) => { (s.loop as Record<string, unknown>).step = step + 4; }, // another step than its folder's
     (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).index = 9999; }, // past its epoch: was "loader position 9999 is past…", naming nothing
     // an epoch no step count reaches: was taken, and the run ended at that epoch's end as if it were the last
-    (s) => { (s.loop as Record<string, unknown>).best = { step: 9, loss: 1 }; return /loop\.best\.step 9 is past the checkpoint's step 3/; },
-    (s) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).epoch = 1e15; return /trainer_state\.json: loop\.loader\.epoch 1000000000000000 is past the step 3 \(every epoch takes an optimizer step\)\)/; },
+    (s, step) => { (s.loop as Record<string, unknown>).best = { step: step + 6, loss: 1 }; return new RegExp(`loop\\.best\\.step ${step + 6} is past the checkpoint's step ${step}\\)`); },
+    (s, step) => { ((s.loop as Record<string, unknown>).loader as Record<string, unknown>).epoch = 1e15; return new RegExp(`trainer_state\\.json: loop\\.loader\\.epoch 1000000000000000 is past the step ${step} \\(every epoch takes an optimizer step\\)\\)`); },
   ];
-  for (const edit of edits) {
-    const file = path.join(third!, 'trainer_state.json');
-    const whole = fs.readFileSync(file, 'utf8');
-    const state = JSON.parse(whole) as Record<string, unknown>;
-    const says = edit(state);
+  const { run } = checkpointedRun(setup(), 'state', { everyStep: true, steps: edits.length + 2 });
+  const reference = comparable(rowsOf(run));
+  const checkpoints = listCheckpoints(run);
+  assert.equal(checkpoints.length, edits.length + 2);
+  const damaged = edits.map((edit, i) => {
+    const dir = checkpoints[checkpoints.length - 1 - i]!, file = path.join(dir, 'trainer_state.json');
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const says = edit(state, Number(/\d+$/.exec(dir)![0]));
     fs.writeFileSync(file, JSON.stringify(state));
-    const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`checkpoint .*${path.basename(third!)} is incomplete or corrupt \\(trainer_state\\.json: `));
-    if (says) assert.match(r.stderr, says);
-    assert.match(r.stderr, new RegExp(`resume: from the checkpoint of step 2`), path.basename(second!));
-    assert.deepEqual(comparable(rowsOf(run)), reference);
-    fs.writeFileSync(file, whole);
-    fs.rmSync(path.join(run, 'report.json'));
+    return { dir, says };
+  });
+  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  for (const { dir, says } of damaged) {
+    const line = r.stderr.split('\n').find((l) => l.includes(`checkpoint ${dir} is incomplete or corrupt (trainer_state.json: `));
+    assert.ok(line, `${path.basename(dir)} is skipped with a warning: ${r.stderr}`);
+    if (says) assert.match(line, says);
   }
+  assert.match(r.stderr, /resume: from the checkpoint of step 2\b/, path.basename(checkpoints[1]!));
+  assert.deepEqual(comparable(rowsOf(run)), reference);
 });
 
 test('a checkpoint with a FIFO for its trainer_state.json or state.safetensors is skipped as corrupt: --resume never blocks on it', () => {

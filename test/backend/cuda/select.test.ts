@@ -10,7 +10,8 @@ import type { Backend } from '../../../src/backend/backend.ts';
 import { CudaError } from '../../../src/backend/cuda/check.ts';
 import { createBackend, withBackend } from '../../../src/backend/select.ts';
 import { UserError } from '../../../src/util/errors.ts';
-import { CUDA_GPU_HERE, TINY_BASE } from '../../helpers.ts';
+import { CUDA_GPU_HERE } from '../../cuda-here.ts';
+import { TINY_BASE } from '../../helpers.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(ROOT, 'bin', 'mistral-tune.js');
