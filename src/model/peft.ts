@@ -91,6 +91,25 @@ export function seqClsBy(dir: string): 'task_type' | 'score' | null {
 }
 
 /**
+ * The projections adapter folder `dir`'s LoRA tensors adapt, sorted, from its safetensors header alone (no weight read):
+ * what a target_modules regular expression selected. Null where the file cannot be read or adapts none (loading it says why).
+ */
+export function adaptedProjectionsBy(dir: string): Projection[] | null {
+  let st: SafetensorsFile;
+  try {
+    st = SafetensorsFile.open(path.join(dir, 'adapter_model.safetensors'));
+  } catch {
+    return null;
+  }
+  try {
+    const named = st.names().map(parseLoraKey).flatMap((k) => (k && k.factor === 'A' && PROJECTIONS.includes(k.proj as Projection) ? [k.proj as Projection] : []));
+    return named.length > 0 ? [...new Set(named)].sort() : null;
+  } finally {
+    st.close();
+  }
+}
+
+/**
  * Whether adapter folder `dir` is a causal-LM adapter by its adapter_config.json and safetensors header alone (no
  * backend): task_type CAUSAL_LM, or none and no score head (seqClsBy); false where loading it would refuse it first
  * (no weights file, a task_type not supported), so that refusal keeps its own words.

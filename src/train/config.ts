@@ -11,7 +11,7 @@ import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { unexpandedPath } from '../util/unexpanded-path.ts';
 import { info } from '../util/log.ts';
 import { prepareReportBeside } from '../data/prepare-report.ts';
-import { adapterConfigPath } from '../model/peft.ts';
+import { adaptedProjectionsBy, adapterConfigPath } from '../model/peft.ts';
 import { NAMED_CLASSES, canonicalLabel, labelKey } from '../data/labels.ts';
 import { namesNoProjection } from '../model/peft-targets.ts';
 import { PROJECTIONS } from '../model/weights.ts';
@@ -217,7 +217,9 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
     if (p === undefined) throw new UserError(`target_modules: ${namesNoProjection(String(m))}`, file);
     return p;
   };
-  const projections = Array.isArray(a.target_modules) ? [...new Set((a.target_modules as unknown[]).map(projection))].sort() : null;
+  // a regular expression (a string) selects modules by their full names: its projections are those the tensors adapt
+  const projections = Array.isArray(a.target_modules) ? [...new Set((a.target_modules as unknown[]).map(projection))].sort()
+    : typeof a.target_modules === 'string' && a.target_modules !== ALL_LINEAR ? adaptedProjectionsBy(cfg.lora.init_from!) : null;
   // PEFT's LoraConfig defaults where the adapter leaves a key out (lora_dropout 0, as the adapter loader reads it)
   const theirs = {
     r: a.r, alpha: a.lora_alpha, target_modules: projections ?? a.target_modules, use_dora: a.use_dora === true,

@@ -11,7 +11,8 @@ import { loadTrainConfig } from '../../src/train/config.ts';
 import { classesFor } from '../../src/train/data.ts';
 import { warmupStepsOf } from '../../src/train/schedule.ts';
 import { setQuiet } from '../../src/util/log.ts';
-import { TINY } from '../helpers.ts';
+import { writeSafetensors, type TensorToWrite } from '../../src/model/safetensors.ts';
+import { readFixture, TINY } from '../helpers.ts';
 import { tempDir } from '../temp-dir.ts';
 import { file } from './config-file.ts';
 
@@ -44,6 +45,19 @@ test('unknown keys are refused with a did-you-mean; bad values name their key', 
     /^UserError: --lora\.target_modules: \[2\]: "q_proj" is also entry 0: name each projection once$/);
   const twice = file('model: m\ndata: {train: t}\nlora:\n  target_modules:\n  - v_proj\n  - v_proj\n');
   assert.throws(() => loadTrainConfig(twice), { message: `${twice}:6:5: lora.target_modules.1: "v_proj" is also entry 0: name each projection once` });
+});
+
+test("lora.init_from with a target_modules regular expression: the projections its tensors adapt (were recorded and planned as all 7)", () => {
+  const adapter = tempDir('mt-regex-adapter-');
+  const c = JSON.parse(fs.readFileSync(path.join(TINY, 'adapter_init', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(adapter, 'adapter_config.json'), JSON.stringify({ ...c, target_modules: '.*\\.(q_proj|v_proj)' }));
+  const kept: Record<string, TensorToWrite> = {};
+  for (const [name, t] of Object.entries(readFixture(path.join(TINY, 'adapter_init', 'adapter_model.safetensors')))) {
+    if (/\.(q|v)_proj\./.test(name)) kept[name] = { dtype: 'F32', shape: t.shape, data: Float32Array.from(t.data) };
+  }
+  writeSafetensors(path.join(adapter, 'adapter_model.safetensors'), kept);
+  assert.deepEqual(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}}\n`)).lora.target_modules, ['q_proj', 'v_proj']);
+  assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, target_modules: [q_proj]}\n`)), /lora\.target_modules is \["q_proj"\] but the adapter in lora\.init_from has \["q_proj","v_proj"\]/);
 });
 
 test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha, target_modules, dropout, use_rslora or use_dora is an error', () => {
