@@ -83,3 +83,13 @@ test("the quickstart's times in the prose are the set-up table's", () => {
   assert.match(readme, new RegExp(`It takes ${blas} s with OpenBLAS and ${simd} s without on`));
   assert.match(readme, new RegExp(`\\(${simd} s against ${blas} s on an AMD EPYC VM`));
 });
+
+test("the Library example's train call says to prepare the example config's data, as the config's header does", () => {
+  // the snippet trained examples/train-lora.yaml, whose data.train is runs/data/train.jsonl, which nothing had made
+  const header = fs.readFileSync(path.join(ROOT, 'examples', 'train-lora.yaml'), 'utf8');
+  const prepare = /mistral-tune prepare [^\n]*/.exec(header)![0].trim();
+  const snippet = /^## Library\n+```ts\n([\s\S]*?)```/m.exec(readme)![1]!;
+  assert.ok(snippet.includes(prepare), `the Library example names \`${prepare}\``);
+  const out = /--out (\S+)/.exec(prepare)![1]!;
+  assert.equal(loadTrainConfig(path.join(ROOT, 'examples', 'train-lora.yaml')).data.train, path.join(ROOT, out, 'train.jsonl'));
+});
