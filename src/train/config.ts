@@ -70,7 +70,8 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
     raw = read.mapping;
     place = read.place;
     inFile = read.written;
-    resolveFilePaths(raw, file, read.place);
+    const base = path.dirname(path.resolve(file));
+    for (const key of PATH_KEYS) resolvePathKey(raw, key, base, read.place(key));
   }
   // the key each override sets, and its flag: a mapping (`--optimizer '{lr: 1e-4}'`) sets its keys, as
   // --optimizer.lr would, keeping the file's others (weight_decay) rather than replacing the whole section
@@ -240,12 +241,6 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
 }
 
 /** A path key's value read from `base` (the config's folder, or the cwd for a flag); `where` is blamed for a `~` or `$HOME` in it. */
-/** The path keys of `raw`, read from the YAML config `file`, made absolute from the file's folder (`place`: where each key was set). */
-export function resolveFilePaths(raw: Record<string, unknown>, file: string, place: (key: string) => string): void {
-  const base = path.dirname(path.resolve(file));
-  for (const key of PATH_KEYS) resolvePathKey(raw, key, base, place(key));
-}
-
 function resolvePathKey(raw: Record<string, unknown>, key: string, base: string, where: string): void {
   const v = getDotted(raw, key);
   if (typeof v !== 'string' || v.length === 0) return;
