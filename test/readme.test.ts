@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
@@ -92,4 +93,18 @@ test("the Library example's train call says to prepare the example config's data
   assert.ok(snippet.includes(prepare), `the Library example names \`${prepare}\``);
   const out = /--out (\S+)/.exec(prepare)![1]!;
   assert.equal(loadTrainConfig(path.join(ROOT, 'examples', 'train-lora.yaml')).data.train, path.join(ROOT, out, 'train.jsonl'));
+});
+
+test("output_dir's default is under the current directory, not the config's folder, and the README's table says so", () => {
+  // every other relative path of a config is read from its folder, as the README says; the default is not written there
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-outdir-'));
+  const file = path.join(dir, 'c.yaml');
+  fs.writeFileSync(file, 'model: m\ndata:\n  train: t.jsonl\n');
+  try {
+    assert.equal(path.resolve(loadTrainConfig(file).output_dir), path.resolve('runs/latest'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const row = readme.split('\n').find((l) => l.startsWith('| `output_dir` |'))!;
+  assert.match(row, /current directory/);
 });
