@@ -83,6 +83,9 @@ test("the quickstart's times in the prose are the set-up table's", () => {
   const [, blas, simd] = row;
   assert.match(readme, new RegExp(`It takes ${blas} s with OpenBLAS and ${simd} s without on`));
   assert.match(readme, new RegExp(`\\(${simd} s against ${blas} s on an AMD EPYC VM`));
+  // the model card cites the table too
+  const card = fs.readFileSync(path.join(ROOT, 'models', 'mistral-tune-tiny', 'README.md'), 'utf8').replace(/\s+/g, ' ');
+  assert.match(card, new RegExp(`${blas} s with OpenBLAS on 2 cores, ${simd} s without \\(the README's set-up table\\)`));
 });
 
 test("the Library example's train call says to prepare the example config's data, as the config's header does", () => {
