@@ -85,3 +85,11 @@ test("the quickstart's duration is one claim in the top-level help and the heade
   assert.ok(times.length >= 2, 'the README gives the quickstart\'s measured times');
   assert.deepEqual(times.filter((s) => s >= bound), [], `README times past ${claim[0]}`);
 });
+
+test('train --resume without a folder names the run folder it takes, not only a config file', async () => {
+  // it said "a config file is required: mistral-tune train CONFIG.yaml", though --help's second line is train RUN_DIR --resume
+  const r = await cli(['train', '--resume']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /mistral-tune train RUN_DIR --resume/);
+  assert.match((await cli(['train'])).err, /a config file is required: mistral-tune train CONFIG\.yaml/);
+});
