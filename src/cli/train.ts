@@ -23,7 +23,7 @@ import type { TrainJob, TrainThreadResult } from './train-thread.ts';
 import { threadModule } from '../util/worker-boot.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
-       mistral-tune train RUN_DIR --resume
+mistral-tune train RUN_DIR --resume
 
 Fine-tunes the model of the config (LoRA or full) and writes the run directory (output_dir):
 metrics.jsonl, adapter/ (or model/), best/ (with val data), checkpoints/ (with checkpoint.every_steps),

@@ -93,3 +93,11 @@ test('train --resume without a folder names the run folder it takes, not only a 
   assert.match(r.err, /mistral-tune train RUN_DIR --resume/);
   assert.match((await cli(['train'])).err, /a config file is required: mistral-tune train CONFIG\.yaml/);
 });
+
+test("each command's usage lines, before the first blank line, start at the margin as `mistral-tune COMMAND`", async () => {
+  // train's second form (train RUN_DIR --resume) stood indented by 7 spaces, as if under a "usage: " that is not printed
+  for (const command of COMMANDS) {
+    const head = (await cli([command, '--help'])).out.split('\n\n')[0]!.split('\n');
+    for (const line of head) assert.ok(line.startsWith(`mistral-tune ${command} `) || line === `mistral-tune ${command}`, `${command}: ${JSON.stringify(line)}`);
+  }
+});
