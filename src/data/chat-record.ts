@@ -31,6 +31,12 @@ function roleHint(named: string, sharegpt: boolean): string {
   return near === null ? '' : ` (did you mean "${near}"?)`;
 }
 
+/** Why `role` (at `where`, e.g. messages[0].role) is none of ours, with what it likely means: prepare's and generate's words. */
+export function roleRefusal(role: unknown, where: string, sharegpt: boolean): string {
+  const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
+  return `${where} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${roleHint(named, sharegpt)}`;
+}
+
 /** `raw` (a record's messages, as given) as a validated chat record, or why not; `f` names the fields in the input. */
 export function detectChat(raw: unknown, f: FieldMap): DetectResult {
   if (!Array.isArray(raw)) return reject('unknown_shape', `"${f.messages}" is ${typeName(raw)}, not an array`);
@@ -43,10 +49,7 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
     const mm = m as Record<string, unknown>;
     const role = ownField(mm, f.role);
     const r = chatRoleOf(role);
-    if (r === null) {
-      const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
-      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${roleHint(named, f.role === 'from')}`);
-    }
+    if (r === null) return reject('invalid_roles', roleRefusal(role, `${f.messages}[${i}].${f.role}`, f.role === 'from'));
     const calls = ['tool_calls', 'function_call'].find((k) => { const x = ownField(mm, k); return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0); });
     if (calls !== undefined) return reject('unknown_shape', `${f.messages}[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
     const parts = textOfParts(ownField(mm, f.content), `${f.messages}[${i}].${f.content}`);
