@@ -68,7 +68,7 @@ export function readMessagesFile(file: string): ChatMessage[] {
     const named = isRecord(m) ? ownField(m, 'role') : undefined;
     const role = chatRoleOf(named), given = isRecord(m) ? ownField(m, 'content') : undefined;
     // a role given but not ours ("human", "asistant") is named with what it likely means, as prepare names it
-    if (role === null && typeof named === 'string') throw new UserError(roleRefusal(named, `messages[${i}].role`, false), file);
+    if (role === null && typeof named === 'string') throw new UserError(roleRefusal(named, `messages[${i}].role`, false, 'generate'), file);
     const parts = textOfParts(given, `messages[${i}].content`);
     if (parts !== null && typeof parts !== 'string') throw new UserError(parts.detail, file);
     // a number or boolean is text, as prepare reads a chat record's content

@@ -124,7 +124,8 @@ test("a messages file's role that is not ours is explained as prepare explains i
     }
     throw new Error('read');
   };
-  assert.match(refusal([{ role: 'human', content: 'hi' }]), /messages\[0\]\.role is "human"; roles are system, user, assistant \("human" is ShareGPT's name for "user": write "user"/);
+  // (not "or give the turns as ShareGPT's {from, value}", prepare's other way, which a messages file does not take)
+  assert.match(refusal([{ role: 'human', content: 'hi' }]), /messages\[0\]\.role is "human"; roles are system, user, assistant \("human" is ShareGPT's name for "user": write "user"\)$/);
   assert.match(refusal([{ role: 'user', content: 'hi' }, { role: 'asistant', content: 'yo' }]), /messages\[1\]\.role is "asistant"; .*did you mean "assistant"\?/);
   assert.match(refusal([{ role: 'user' }]), /message 0 must be \{"role": "system"\|"user"\|"assistant", "content": string\}/);
 });
