@@ -8,7 +8,7 @@
 
 // backends
 export type { Backend, DeviceBuffer, GemmSpec, AttentionShape } from './backend/backend.ts';
-export type { DType } from './backend/dtype.ts';
+export type { DType, Precision } from './backend/dtype.ts';
 export { CpuBackend } from './backend/cpu/cpu-backend.ts';
 export { createBackend, type DeviceName } from './backend/select.ts';
 
@@ -21,22 +21,23 @@ export { causalLmBackward, classificationBackward } from './model/backward.ts';
 export { generate, stopIds, type GenerateOptions } from './model/generate.ts';
 export { generationSettings, readGenerationConfig, type GenerationConfigFile, type GenerationSettings } from './model/generation-config.ts';
 export { isClassificationOnly } from './model/task.ts';
-export { createAdapter, loadAdapter, saveAdapter, readAdapterInfo, type TaskType } from './model/peft.ts';
+export { createAdapter, loadAdapter, saveAdapter, readAdapterInfo, type TaskType, type AdapterInfo, type SaveAdapterOptions } from './model/peft.ts';
 export { mergeLora } from './model/merge.ts';
-export { saveModelFolder } from './model/save.ts';
+export { saveModelFolder, type SaveModelOptions } from './model/save.ts';
 export { SafetensorsFile, SafetensorsCheckpoint, writeSafetensors } from './model/safetensors.ts';
 export type { LoraSpec } from './model/lora.ts';
 
 // tokenizer
-export { loadTokenizer, BUNDLED_TOKENIZER_DIR } from './tokenizer/load.ts';
+export { loadTokenizer, BUNDLED_TOKENIZER_DIR, type LoadTokenizerOptions } from './tokenizer/load.ts';
 export type { Tokenizer, ChatMessage } from './tokenizer/types.ts';
 export { encodePrompt, readMessagesFile, type Prompt } from './tokenizer/prompt.ts';
 export { createTextStream, type TextStream } from './tokenizer/stream.ts';
 
 // data
-export { prepare, type PrepareOptions } from './data/prepare.ts';
-export { loadTokenRows, type LoadRowsOptions } from './data/load-rows.ts';
-export { tokenizeRecord } from './data/tokenize.ts';
+export { prepare, type PrepareOptions, type PrepareResult } from './data/prepare.ts';
+export type { DataRecord } from './data/record.ts';
+export { loadTokenRows, type LoadRowsOptions, type LoadedRows } from './data/load-rows.ts';
+export { tokenizeRecord, type TokenizeOptions, type TokenizedRecord } from './data/tokenize.ts';
 export { DataLoader, type LoaderOptions, type LoaderPosition } from './data/loader.ts';
 
 // training, evaluation, export
@@ -44,9 +45,9 @@ export { loadTrainConfig, validate as validateTrainConfig, TrainConfigSchema, ty
 export { train, type TrainOptions, type TrainResult } from './train/trainer.ts';
 export { AdamW } from './train/optimizer.ts';
 export { lrAtStep } from './train/schedule.ts';
-export { evaluateLoss, lossReportJson, type LossReport } from './eval/evaluate.ts';
-export { evaluateClassification, classificationMetrics } from './eval/classification.ts';
+export { evaluateLoss, lossReportJson, type LossReport, type EvaluateOptions } from './eval/evaluate.ts';
+export { evaluateClassification, classificationMetrics, type ClassificationReport, type ClassificationMetrics } from './eval/classification.ts';
 export { resolveEvalTarget, modelTask, type EvalTarget, type EvalTargetOptions, type EvalTask } from './eval/target.ts';
-export { exportRun } from './export/export.ts';
-export { startDashboard } from './dashboard/server.ts';
+export { exportRun, type ExportOptions, type ExportResult } from './export/export.ts';
+export { startDashboard, type DashboardOptions, type Dashboard } from './dashboard/server.ts';
 export { UserError } from './util/errors.ts';

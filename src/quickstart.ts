@@ -212,16 +212,19 @@ function build(opts: QuickstartOptions, stage: <T>(name: Stage, write: () => T) 
   info(summary);
 
   info('\n== 3. fine-tuning (LoRA, on the CPU) ==');
+  // absolute, as loadTrainConfig makes a config file's paths: the run's config.yaml records them, and eval, generate,
+  // classify and export --run read them from wherever they are started, not from this command's folder
+  const abs = (...p: string[]): string => path.resolve(...p);
   const trainCfg = validate({
-    model: modelDir, task: 'generation', method: 'lora', lora: { r: 16, alpha: 32 },
-    data: { train: path.join(dataDir, 'train.jsonl'), val: path.join(dataDir, 'val.jsonl'), test: path.join(dataDir, 'test.jsonl') },
+    model: abs(modelDir), task: 'generation', method: 'lora', lora: { r: 16, alpha: 32 },
+    data: { train: abs(dataDir, 'train.jsonl'), val: abs(dataDir, 'val.jsonl'), test: abs(dataDir, 'test.jsonl') },
     optimizer: { lr: 1e-2 }, schedule: { type: 'cosine', warmup_steps: 10 },
     // packed: the Q&A pairs are ~25 tokens, so 128-token rows of several pairs waste no compute on padding
     batch_size: 8, packing: true, epochs: opts.epochs, max_seq_len: 128, grad_clip: 1, seed: opts.seed, device: 'cpu',
-    eval: { every_steps: 20, batch_size: 32, samples: 3, max_new_tokens: 24 }, output_dir: runDir,
+    eval: { every_steps: 20, batch_size: 32, samples: 3, max_new_tokens: 24 }, output_dir: abs(runDir),
   }, 'quickstart');
   const run = stage(QUICKSTART_LAYOUT.run, () => train(trainCfg));
-  return { modelDir, dataDir, run };
+  return { modelDir, dataDir, run: { ...run, dir: runDir } }; // the summary names the folders as --out gave them
 }
 
 /** The human summary of a quickstart run: val loss over time, test metrics, samples before and after. */

@@ -23,7 +23,7 @@ import type { TrainJob, TrainThreadResult } from './train-thread.ts';
 import { threadModule } from '../util/worker-boot.ts';
 
 export const usage = `mistral-tune train CONFIG.yaml [options] [--key.sub value ...]
-       mistral-tune train RUN_DIR --resume
+mistral-tune train RUN_DIR --resume
 
 Fine-tunes the model of the config (LoRA or full) and writes the run directory (output_dir):
 metrics.jsonl, adapter/ (or model/), best/ (with val data), checkpoints/ (with checkpoint.every_steps),
@@ -131,7 +131,10 @@ export async function run(argv: string[]): Promise<void | number> {
   if (given !== undefined && file === null) throw new UserError(`--config: give the config file itself, mistral-tune train ${given[1]}`);
   const port = portOption(portArg);
   if (portArg !== undefined && !dashboard) throw new UserError('--port goes with --dashboard (the port the dashboard listens on)');
-  if (!file) throw new UserError('a config file is required: mistral-tune train CONFIG.yaml (see --help)');
+  if (!file) {
+    throw new UserError(resume ? 'a run folder (or its config file) is required: mistral-tune train RUN_DIR --resume (see --help)'
+      : 'a config file is required: mistral-tune train CONFIG.yaml (see --help)');
+  }
   if (overwrite && resume) throw new UserError('--overwrite and --resume contradict each other: choose one');
   if (json && !dry) throw new UserError('--json goes with --dry-run (a run writes its metrics to metrics.jsonl)');
   // `--resume RUN_DIR` (or a run's own config.yaml) resumes that folder, wherever it has been moved

@@ -23,12 +23,20 @@ export interface ChatTurn extends ChatMessage {
  * What a role name that is none of ours likely means (` (…)`), or '' when nothing is known of it; `sharegpt`: a
  * ShareGPT turn's speaker (`from`), whose names (human, gpt) are near ones too.
  */
-function roleHint(named: string, sharegpt: boolean): string {
+function roleHint(named: string, sharegpt: boolean, reader: 'prepare' | 'generate'): string {
   if (['tool', 'function', 'ipython'].includes(named)) return ' (tool results are not trained: tool use is not supported)';
   const meant = Object.hasOwn(SHAREGPT_ROLES, named) ? SHAREGPT_ROLES[named] : undefined;
-  if (meant !== undefined) return ` (${JSON.stringify(named)} is ShareGPT's name for "${meant}": write "${meant}", or give the turns as ShareGPT's {from, value})`;
+  // only prepare reads ShareGPT's {from, value} turns; generate --messages takes {role, content}
+  const other = reader === 'prepare' ? ', or give the turns as ShareGPT\'s {from, value}' : '';
+  if (meant !== undefined) return ` (${JSON.stringify(named)} is ShareGPT's name for "${meant}": write "${meant}"${other})`;
   const near = named === '' ? null : didYouMean(named, sharegpt ? Object.keys(SHAREGPT_ROLES) : ['system', 'user', 'assistant']);
   return near === null ? '' : ` (did you mean "${near}"?)`;
+}
+
+/** Why `role` (at `where`, e.g. messages[0].role) is none of ours, with what it likely means: prepare's and generate's words. */
+export function roleRefusal(role: unknown, where: string, sharegpt: boolean, reader: 'prepare' | 'generate' = 'prepare'): string {
+  const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
+  return `${where} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${roleHint(named, sharegpt, reader)}`;
 }
 
 /** `raw` (a record's messages, as given) as a validated chat record, or why not; `f` names the fields in the input. */
@@ -43,10 +51,7 @@ export function detectChat(raw: unknown, f: FieldMap): DetectResult {
     const mm = m as Record<string, unknown>;
     const role = ownField(mm, f.role);
     const r = chatRoleOf(role);
-    if (r === null) {
-      const named = typeof role === 'string' ? role.trim().toLowerCase() : '';
-      return reject('invalid_roles', `${f.messages}[${i}].${f.role} is ${JSON.stringify(role ?? null)}; roles are system, user, assistant${roleHint(named, f.role === 'from')}`);
-    }
+    if (r === null) return reject('invalid_roles', roleRefusal(role, `${f.messages}[${i}].${f.role}`, f.role === 'from'));
     const calls = ['tool_calls', 'function_call'].find((k) => { const x = ownField(mm, k); return x !== undefined && x !== null && !(Array.isArray(x) && x.length === 0); });
     if (calls !== undefined) return reject('unknown_shape', `${f.messages}[${i}] is a tool call ("${calls}"): tool use is not supported, only text turns are trained`);
     const parts = textOfParts(ownField(mm, f.content), `${f.messages}[${i}].${f.content}`);

@@ -28,7 +28,7 @@ import { modelFolder, requireModelFolder, validate, type TrainConfig } from '../
 import { readYamlConfig } from '../train/config-yaml.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
-import { RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
+import { QUICKSTART_LAYOUT, RUN_LAYOUT, runPath, runWeightsDir } from '../run/layout.ts';
 
 export interface ExportOptions {
   run: string;
@@ -53,10 +53,21 @@ export interface ExportResult {
   files: string[];
 }
 
+/**
+ * What a folder given as --run is when it is one of ours that is not a run (a common mix-up with --model), as the rest of
+ * a sentence; '' otherwise. model/config.ts says the same of a run folder given as --model.
+ */
+function notARunFolder(dir: string): string {
+  if (fs.existsSync(path.join(dir, QUICKSTART_LAYOUT.marker))) return `: ${dir} is a quickstart folder; its run is ${path.join(dir, QUICKSTART_LAYOUT.run)}`;
+  if (fs.existsSync(path.join(dir, 'config.json'))) return `: ${dir} is a model folder: give it as --model ${dir}`;
+  if (fs.existsSync(path.join(dir, 'adapter_config.json'))) return `: ${dir} is a PEFT adapter: give it as --adapter ${dir} with its base model as --model`;
+  return '';
+}
+
 /** The resolved config a run was trained with (its config.yaml). */
 export function readRunConfig(run: string): TrainConfig {
   const file = runPath(run, 'config');
-  if (!fs.existsSync(file)) throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found`, run);
+  if (!fs.existsSync(file)) throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found${notARunFolder(run)}`, run);
   const { mapping, place, written } = readYamlConfig(file);
   return validate(mapping, place, [], written);
 }

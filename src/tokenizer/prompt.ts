@@ -5,6 +5,7 @@
 // message.
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
+import { roleRefusal } from '../data/chat-record.ts';
 import { textOfParts } from '../data/layouts.ts';
 import { textValue } from '../data/record-fields.ts';
 import { UserError } from '../util/errors.ts';
@@ -64,7 +65,10 @@ export function readMessagesFile(file: string): ChatMessage[] {
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;
   if (!Array.isArray(value) || value.length === 0) throw new UserError('expected a non-empty JSON array of {role, content}, or an object whose "messages" is one', file);
   return value.map((m: unknown, i) => {
-    const role = chatRoleOf(isRecord(m) ? ownField(m, 'role') : undefined), given = isRecord(m) ? ownField(m, 'content') : undefined;
+    const named = isRecord(m) ? ownField(m, 'role') : undefined;
+    const role = chatRoleOf(named), given = isRecord(m) ? ownField(m, 'content') : undefined;
+    // a role given but not ours ("human", "asistant") is named with what it likely means, as prepare names it
+    if (role === null && typeof named === 'string') throw new UserError(roleRefusal(named, `messages[${i}].role`, false, 'generate'), file);
     const parts = textOfParts(given, `messages[${i}].content`);
     if (parts !== null && typeof parts !== 'string') throw new UserError(parts.detail, file);
     // a number or boolean is text, as prepare reads a chat record's content

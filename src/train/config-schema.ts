@@ -114,7 +114,7 @@ export const TrainConfigSchema = z.object({
   seed: int(0).default(0).describe('seed of shuffling, initialisation and dropout'),
   device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('backend'),
   precision: z.enum(['auto', 'fp32', 'bf16']).default('auto').describe('bf16: weights and activations stored in bf16, math and trained tensors in f32; auto: bf16 on CUDA, fp32 on the CPU'),
-  output_dir: z.string().min(1).default('runs/latest').describe('the run directory (refused if it exists and is not empty, unless --overwrite)'),
+  output_dir: z.string().min(1).default('runs/latest').describe('the run directory (refused if it exists and is not empty, unless --overwrite); the default is under the current directory, while a path written in the file is read from the file\'s folder'),
 }).strict();
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;

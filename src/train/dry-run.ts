@@ -205,7 +205,7 @@ export function describeDryRun(r: DryRun, cfg: TrainConfig): string {
     `  weights           ${mib(p.weights)}  (the model's weights outside the trainable state)`,
     `  trainable         ${mib(p.trainable)}  (parameters, gradients, AdamW m and v, in f32${cfg.method === 'lora' && p.precision === 'bf16'
       ? "; the factors' bf16 working copies" : ''}${cfg.method === 'lora' && cfg.lora.use_dora ? "; DoRA's norms" : ''})`,
-    `  activations       ${mib(p.activations)}  (of which the logits chunk ${mib(p.logitsChunk).trim()})`,
+    `  activations       ${mib(p.activations)}  (of which ${p.evalActivations > 0 ? `evaluation's own plan ${mib(p.evalActivations).trim()}, ` : ''}the logits chunk ${mib(p.logitsChunk).trim()})`,
     `  workspace         ${mib(p.workspace)}  (attention)`,
     ...(p.staging > 0 ? [`  GEMM staging      ${mib(p.staging)}  (f32 copies for the largest mixed bf16/f32 GEMM)`] : []),
     `  total             ${mib(p.total)}`,

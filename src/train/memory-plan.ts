@@ -84,6 +84,8 @@ export interface MemoryPlan {
   trainable: number;
   /** The activation plans: training (and evaluation's own plan when its batch does not fit the training one). */
   activations: number;
+  /** Of `activations`: evaluation's own plan (0 when its batches fit the training plan), which train's memory line leaves out. */
+  evalActivations: number;
   /** Of `activations`: the LM head's logits chunk (logitRows, V) in the exact dtype. */
   logitsChunk: number;
   /** Kernel memory outside the backend's buffers: the attention workspace (CPU: WebAssembly memory). */
@@ -174,7 +176,7 @@ export function planMemory(cfg: TrainConfig, model: MistralConfig, batch: BatchS
   const staging = backendName === 'cuda' ? cudaGemmStaging(cfg, model, N, dtypes) : 0;
   return {
     backend: backendName, precision: dtype === 'bf16' ? 'bf16' : 'fp32',
-    weights, trainable, activations, logitsChunk, workspace, staging,
+    weights, trainable, activations, evalActivations: evalOwn?.total ?? 0, logitsChunk, workspace, staging,
     total: weights + trainable + activations + workspace + staging,
   };
 }

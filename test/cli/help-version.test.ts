@@ -85,3 +85,19 @@ test("the quickstart's duration is one claim in the top-level help and the heade
   assert.ok(times.length >= 2, 'the README gives the quickstart\'s measured times');
   assert.deepEqual(times.filter((s) => s >= bound), [], `README times past ${claim[0]}`);
 });
+
+test('train --resume without a folder names the run folder it takes, not only a config file', async () => {
+  // it said "a config file is required: mistral-tune train CONFIG.yaml", though --help's second line is train RUN_DIR --resume
+  const r = await cli(['train', '--resume']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /mistral-tune train RUN_DIR --resume/);
+  assert.match((await cli(['train'])).err, /a config file is required: mistral-tune train CONFIG\.yaml/);
+});
+
+test("each command's usage lines, before the first blank line, start at the margin as `mistral-tune COMMAND`", async () => {
+  // train's second form (train RUN_DIR --resume) stood indented by 7 spaces, as if under a "usage: " that is not printed
+  for (const command of COMMANDS) {
+    const head = (await cli([command, '--help'])).out.split('\n\n')[0]!.split('\n');
+    for (const line of head) assert.ok(line.startsWith(`mistral-tune ${command} `) || line === `mistral-tune ${command}`, `${command}: ${JSON.stringify(line)}`);
+  }
+});

@@ -85,7 +85,7 @@ test('a messages file: read, and refused with the file and the message index', (
   assert.throws(() => api.readMessagesFile(ok), (e: unknown) => isUserError(e) && /or an object whose "messages" is one/.test(String(e)));
   const bad = path.join(dir, 'bad.json');
   fs.writeFileSync(bad, JSON.stringify([{ role: 'user', content: 'Hi' }, { role: 'robot', content: 'x' }]));
-  assert.throws(() => api.readMessagesFile(bad), (e: unknown) => isUserError(e) && /message 1 must be/.test(String(e)) && String(e).includes(bad));
+  assert.throws(() => api.readMessagesFile(bad), (e: unknown) => isUserError(e) && /messages\[1\]\.role is "robot"; roles are system, user, assistant/.test(String(e)) && String(e).includes(bad));
   const empty = path.join(dir, 'empty.json');
   fs.writeFileSync(empty, '[]');
   assert.throws(() => api.readMessagesFile(empty), (e: unknown) => isUserError(e) && /non-empty JSON array/.test(String(e)));
@@ -109,4 +109,23 @@ test('isClassificationOnly: a score head without an LM head, or a classifier by 
 test('the generate command only parses and calls: no prompt encoding or head test of its own', () => {
   const src = fs.readFileSync(path.resolve(import.meta.dirname, '../../src/cli/generate.ts'), 'utf8');
   assert.doesNotMatch(src, /applyChatTemplate|\.encode\(|bosId|weights\.lmHead|\.score\b/);
+});
+
+test("a messages file's role that is not ours is explained as prepare explains it: ShareGPT's names, a near miss", () => {
+  // generate said only 'message 0 must be {"role": "system"|"user"|"assistant", …}' where prepare names the role and what it means
+  const refusal = (messages: unknown): string => {
+    const file = path.join(dir, 'roles.json');
+    fs.writeFileSync(file, JSON.stringify(messages));
+    try {
+      api.readMessagesFile(file);
+    } catch (e) {
+      assert.ok(isUserError(e));
+      return e.message;
+    }
+    throw new Error('read');
+  };
+  // (not "or give the turns as ShareGPT's {from, value}", prepare's other way, which a messages file does not take)
+  assert.match(refusal([{ role: 'human', content: 'hi' }]), /messages\[0\]\.role is "human"; roles are system, user, assistant \("human" is ShareGPT's name for "user": write "user"\)$/);
+  assert.match(refusal([{ role: 'user', content: 'hi' }, { role: 'asistant', content: 'yo' }]), /messages\[1\]\.role is "asistant"; .*did you mean "assistant"\?/);
+  assert.match(refusal([{ role: 'user' }]), /message 0 must be \{"role": "system"\|"user"\|"assistant", "content": string\}/);
 });

@@ -167,3 +167,22 @@ test('a packed run\'s batches are sized by the packs the loader makes, not by th
     setQuiet(false);
   }
 });
+
+test("the plan's activations name evaluation's own plan: train's memory line counts the training plan alone", () => {
+  // the dry run said "activations 48.1 MiB" and train "activations 19.0 MiB planned for 4 × 27 tokens", for one run
+  setQuiet(true);
+  try {
+    const train = path.join(dir, 'train.jsonl');
+    const base = { model: { config: SMALL, init: 'random' }, data: { train, val: train }, batch_size: 1, device: 'cpu', output_dir: path.join(dir, 'run-eval') };
+    const cfg = validate({ ...base, eval: { batch_size: 6, samples: 0 } }, 'test');
+    const r = dryRun(cfg);
+    assert.ok(r.plan.evalActivations > 0 && r.plan.evalActivations < r.plan.activations);
+    const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+    assert.match(describeDryRun(r, cfg), new RegExp(`activations +${mib(r.plan.activations)} MiB  \\(of which evaluation's own plan ${mib(r.plan.evalActivations)} MiB, the logits chunk `));
+    const same = validate({ ...base, eval: { batch_size: 1, samples: 0 } }, 'test'); // evaluation fits the training plan
+    assert.equal(dryRun(same).plan.evalActivations, 0);
+    assert.doesNotMatch(describeDryRun(dryRun(same), same), /evaluation's own plan/);
+  } finally {
+    setQuiet(false);
+  }
+});

@@ -1,0 +1,34 @@
+// --run given a folder of ours that is not a run (the quickstart's folder, a model folder, an adapter) says what it is
+// and what to give, as --model given a run folder does; it said only "not a run directory: config.yaml not found".
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readRunConfig } from '../../src/export/export.ts';
+import { QUICKSTART_LAYOUT } from '../../src/run/layout.ts';
+import { tempDir } from '../temp-dir.ts';
+
+test('--run of a quickstart folder, a model folder or an adapter folder names what it is and what to give', () => {
+  const root = tempDir('mt-notrun-');
+  const made = (name: string, file: string): string => {
+    fs.mkdirSync(path.join(root, name));
+    fs.writeFileSync(path.join(root, name, file), '{}\n');
+    return path.join(root, name);
+  };
+  const message = (dir: string): string => {
+    try {
+      readRunConfig(dir);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error(`${dir} was read as a run`);
+  };
+  const qs = made('qs', QUICKSTART_LAYOUT.marker);
+  assert.match(message(qs), new RegExp(`quickstart folder; its run is ${path.join(qs, QUICKSTART_LAYOUT.run).replace(/[/\\]/g, '.')}`));
+  const model = made('model', 'config.json');
+  assert.match(message(model), /a model folder: give it as --model /);
+  const adapter = made('adapter', 'adapter_config.json');
+  assert.match(message(adapter), /a PEFT adapter: give it as --adapter .* with its base model as --model/);
+  assert.match(message(made('other', 'x.txt')), /not a run directory: config\.yaml not found$/);
+  fs.rmSync(root, { recursive: true, force: true });
+});
