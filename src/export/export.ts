@@ -24,7 +24,7 @@ import { firstNonFiniteTensor } from '../model/finite-weights.ts';
 import { copyRegularFile } from '../util/regular-file.ts';
 import { isRecord, readJsonFile } from '../util/json-file.ts';
 import { readUnchanged } from './read-unchanged.ts';
-import { modelFolder, requireModelFolder, validate, type TrainConfig } from '../train/config.ts';
+import { modelFolder, requireModelFolder, resolveFilePaths, validate, type TrainConfig } from '../train/config.ts';
 import { readYamlConfig } from '../train/config-yaml.ts';
 import { warnIfNotTrainedOn } from '../train/model-fingerprint.ts';
 import { runFolderSpec, runSpec } from '../train/run-files.ts';
@@ -69,6 +69,7 @@ export function readRunConfig(run: string): TrainConfig {
   const file = runPath(run, 'config');
   if (!fs.existsSync(file)) throw new UserError(`not a run directory: ${RUN_LAYOUT.config} not found${notARunFolder(run)}`, run);
   const { mapping, place, written } = readYamlConfig(file);
+  resolveFilePaths(mapping, file, place, true); // a relative path is the run folder's, as train --resume reads it
   return validate(mapping, place, [], written);
 }
 

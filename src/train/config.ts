@@ -70,8 +70,7 @@ export function readTrainConfig(file: string | null, overrides: ReadonlyArray<[s
     raw = read.mapping;
     place = read.place;
     inFile = read.written;
-    const base = path.dirname(path.resolve(file));
-    for (const key of PATH_KEYS) resolvePathKey(raw, key, base, read.place(key));
+    resolveFilePaths(raw, file, read.place);
   }
   // the key each override sets, and its flag: a mapping (`--optimizer '{lr: 1e-4}'`) sets its keys, as
   // --optimizer.lr would, keeping the file's others (weight_decay) rather than replacing the whole section
@@ -246,13 +245,24 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
   return validate({ ...cfg, lora: merged }, file);
 }
 
+/**
+ * The path keys of `raw`, read from the YAML config `file`, made absolute from the file's folder (`place`: where each key
+ * was set). `orFromCwd`: a path missing there but found from the current folder is taken from it (a run's config.yaml
+ * that a quickstart of before 2026-12-03 wrote relative to the folder it ran in).
+ */
+export function resolveFilePaths(raw: Record<string, unknown>, file: string, place: (key: string) => string, orFromCwd = false): void {
+  const base = path.dirname(path.resolve(file));
+  for (const key of PATH_KEYS) resolvePathKey(raw, key, base, place(key), orFromCwd);
+}
+
 /** A path key's value read from `base` (the config's folder, or the cwd for a flag); `where` is blamed for a `~` or `$HOME` in it. */
-function resolvePathKey(raw: Record<string, unknown>, key: string, base: string, where: string): void {
+function resolvePathKey(raw: Record<string, unknown>, key: string, base: string, where: string, orFromCwd = false): void {
   const v = getDotted(raw, key);
   if (typeof v !== 'string' || v.length === 0) return;
   const unexpanded = unexpandedPath(v, base);
   if (unexpanded !== null) throw keyError(key, unexpanded, () => where);
-  setDotted(raw, key, path.resolve(base, v));
+  const resolved = path.resolve(base, v);
+  setDotted(raw, key, orFromCwd && !fs.existsSync(resolved) && fs.existsSync(path.resolve(v)) ? path.resolve(v) : resolved);
 }
 
 /** Own properties only: a key path never walks into a prototype. */
