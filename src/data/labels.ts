@@ -263,7 +263,7 @@ export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boo
 /**
  * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes with no kept
  * record (integer labels 1 … 5 make classes 0 … 5, class 0 empty; a --labels class the data never uses); classes
- * found in the data (`inferred`) that differ only in case ("Pos" and "pos"), which are separate classes.
+ * found in the data (`inferred`) that differ only in case or character form ("Pos", "ｐｏｓ" and "pos"), which are separate classes.
  * `present` holds String(label) of every class the kept records have.
  */
 export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean): string[] {
@@ -286,10 +286,17 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     const show = (ls: LabelValue[]) => ls.slice(0, 5).map((l) => JSON.stringify(l)).join(', ') + (ls.length > 5 ? ` and ${ls.length - 5} more` : '');
     out.push(`the labels mix integers (${show(ints)}) and words (${show(words)}): two labellings merged? Each is a class of its own (give --labels, or fix the data)`);
   }
-  const byCase = new Map<string, string[]>();
-  for (const l of labels) if (typeof l === 'string') byCase.set(l.toLowerCase(), [...(byCase.get(l.toLowerCase()) ?? []), l]);
-  for (const same of byCase.values()) {
-    if (same.length > 1) out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in case: they are separate classes (give --labels, or fix the data)`);
+  // folded as near-dedup folds text (NFKC, lower case): an IME's full-width "ｐｏｓ" reads as "pos"
+  const byForm = new Map<string, string[]>();
+  for (const l of labels) {
+    if (typeof l !== 'string') continue;
+    const k = l.normalize('NFKC').toLowerCase();
+    byForm.set(k, [...(byForm.get(k) ?? []), l]);
+  }
+  for (const same of byForm.values()) {
+    if (same.length < 2) continue;
+    const how = same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case' : 'case or character form (full-width letters, ligatures)';
+    out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in ${how}: they are separate classes (give --labels, or fix the data)`);
   }
   return out;
 }

@@ -224,3 +224,15 @@ test('prepare: zero-padded integer labels of a CSV ("01" … "12") are one kind 
   assert.deepEqual(report.labels, Array.from({ length: 13 }, (_, i) => i));
   assert.equal(Object.keys(report.label_counts!.train).length, 12);
 });
+
+test('classWarnings: classes that differ only in character form (full-width "ｐｏｓ", "ﬁne") are named, as those that differ in case', async () => {
+  // before: "ｐｏｓ" (an IME's full-width letters) beside "pos" made two classes without a word
+  const { classWarnings } = await import('../../src/data/labels.ts');
+  const labels = ['neg', 'pos', 'ｐｏｓ', 'ＰＯＳ', 'ﬁne', 'fine'];
+  assert.deepEqual(classWarnings(new Set(labels), labels, true), [
+    'classes "pos" and "ｐｏｓ" and "ＰＯＳ" differ only in case or character form (full-width letters, ligatures): they are separate classes (give --labels, or fix the data)',
+    'classes "ﬁne" and "fine" differ only in case or character form (full-width letters, ligatures): they are separate classes (give --labels, or fix the data)',
+  ]);
+  assert.deepEqual(classWarnings(new Set(['Pos', 'pos']), ['Pos', 'pos'], true),
+    ['classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)']);
+});
