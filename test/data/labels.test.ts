@@ -236,3 +236,15 @@ test('classWarnings: classes that differ only in character form (full-width "ｐ
   assert.deepEqual(classWarnings(new Set(['Pos', 'pos']), ['Pos', 'pos'], true),
     ['classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)']);
 });
+
+test('canonicalLabel: direction marks and other invisible format characters (soft hyphen, CGJ) are no part of a class name', () => {
+  // before: "pos\u200e" (an RTL export's direction mark) printed as "pos" yet was another class, without a word
+  for (const raw of ['pos\u200e', '\u200fpos', '\u202apos\u202c', '\u2066pos\u2069', 'p\u00ados', 'po\u034fs', '\u061cpos']) {
+    assert.deepEqual(canonicalLabel(raw), { label: 'pos' }, JSON.stringify(raw));
+  }
+  assert.deepEqual(canonicalLabel('\u200e'), { label: null });
+  assert.deepEqual(canonicalLabel('\u200f1'), { label: 1 });
+  // ZWJ and variation selectors make an emoji what it is: kept
+  assert.deepEqual(canonicalLabel('\u2764\ufe0f'), { label: '\u2764\ufe0f' });
+  assert.deepEqual(canonicalLabel('\u{1F468}\u200d\u{1F469}'), { label: '\u{1F468}\u200d\u{1F469}' });
+});
