@@ -467,7 +467,10 @@ function encodingHint(name: string, mixed: boolean, what = name): string {
 }
 
 function clip(raw: string, limit = RAW_LIMIT): string {
-  return raw.length <= limit ? raw : raw.slice(0, limit) + `…[${raw.length - limit} more characters]`;
+  if (raw.length <= limit) return raw;
+  const last = raw.charCodeAt(limit - 1);
+  const cut = last >= 0xd800 && last <= 0xdbff ? limit - 1 : limit; // not between an emoji's two halves
+  return raw.slice(0, cut) + `…[${raw.length - cut} more characters]`;
 }
 
 function describeLabel(k: string | null): string {
