@@ -3,7 +3,8 @@
 // Two passes keep memory bounded by the number of records, not their size: pass 1 streams the inputs and
 // spools the kept records to disk (with a few numbers per record in memory); pass 2 assigns the splits
 // and streams the spool into the split files. Files are written under temporary names and renamed at the
-// end, so a failed run leaves no partial outputs.
+// end, so a failed run leaves no partial outputs. An input whose size or mtime changed while it was read (a file still
+// being written) is said in a warning.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -160,6 +161,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     };
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
+      const before = fs.statSync(src.path);
       const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
         textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, onNote: (n) => notes.push(`${src.name}: ${n}`),
         onOtherFormat: (h) => { notes.push(`${src.name}: ${h}`); otherFormat ??= `; ${src.name}: ${h}`; },
@@ -281,6 +283,8 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         if (keepRaw) spool.write(JSON.stringify(clip(item.raw)) + '\n');
         kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape), splitDraw(hash, seed));
       }
+      const now = fs.statSync(src.path, { throwIfNoEntry: false });
+      if (now?.size !== before.size || now.mtimeMs !== before.mtimeMs) notes.push(`${src.name}: the file changed while it was read (${before.size} bytes when reading began, ${now?.size ?? 0} after): is it still being written? Its last records may be cut off or missing: rerun once it is complete`);
     }
     spool.flush();
     if (givenLabels) refuseOneBased(givenLabels, ints);
