@@ -79,8 +79,9 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
     // the zero-width characters text fields lose are dropped: "pos\u200b" would print as "pos" yet be another class; so are
-    // direction marks (an RTL export's), the soft hyphen and CGJ, invisible in a name (ZWJ and variation selectors make emoji)
-    const s = raw.normalize('NFC').replace(/[\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim().replace(/\s+/g, ' ');
+    // direction marks (an RTL export's), the soft hyphen, CGJ and control characters, invisible in a name (ZWJ and
+    // variation selectors make emoji; a tab or newline is a space below)
+    const s = raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim().replace(/\s+/g, ' ');
     if (s === '') return { label: null };
     const placeholder = placeholderOf(s);
     if (placeholder?.kind === 'artefact') return { label: null, why: `label ${placeholder.why}, not a class` };

@@ -237,11 +237,13 @@ test('classWarnings: classes that differ only in character form (full-width "ｐ
     ['classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)']);
 });
 
-test('canonicalLabel: direction marks and other invisible format characters (soft hyphen, CGJ) are no part of a class name', () => {
+test('canonicalLabel: direction marks, other invisible format characters (soft hyphen, CGJ) and control characters are no part of a class name', () => {
   // before: "pos\u200e" (an RTL export's direction mark) printed as "pos" yet was another class, without a word
   for (const raw of ['pos\u200e', '\u200fpos', '\u202apos\u202c', '\u2066pos\u2069', 'p\u00ados', 'po\u034fs', '\u061cpos']) {
     assert.deepEqual(canonicalLabel(raw), { label: 'pos' }, JSON.stringify(raw));
   }
+  // control characters too, as text fields lose them ("pos\u0000": a C string's NUL)
+  for (const raw of ['pos\u0000', 'pos\u0007', 'p\u001bos', 'pos\u007f']) assert.deepEqual(canonicalLabel(raw), { label: 'pos' }, JSON.stringify(raw));
   assert.deepEqual(canonicalLabel('\u200e'), { label: null });
   assert.deepEqual(canonicalLabel('\u200f1'), { label: 1 });
   // ZWJ and variation selectors make an emoji what it is: kept
