@@ -80,6 +80,8 @@ interface Placing {
   /** It holds HTML kept as written (counted once it is kept). */
   html: boolean;
   tokens?: number;
+  /** With `tokens`: they were cut to --max-tokens. */
+  cut?: boolean;
   final: boolean;
 }
 
@@ -172,6 +174,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     // is read: m may then be rejected for conflicting labels, and every copy with it (conflicting_label), while a near
     // copy is placed again, as one read after the conflict is.
     const deferred = open(DEFERRED);
+    const cutKept = new Set<number>(); // kept records cut to --max-tokens (--overflow truncate)
     const defer = (m: number, d: Deferred): void => { deferred.write(JSON.stringify({ ...d, m }) + '\n'); };
     /** Where a read and checked record goes: rejected as a copy, a conflict or a near copy of a kept one, or kept (spooled). */
     const place = (p: Placing): void => {
@@ -201,7 +204,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           return;
         }
       }
-      let tokens = p.tokens;
+      let tokens = p.tokens, cut = p.cut === true;
       if (tokens === undefined) {
         try {
           tokens = sequenceLength(rec, tok);
@@ -219,7 +222,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
             reject(si, where, 'too_long', `${tokens} tokens, more than --max-tokens ${opts.maxTokens}`, raw);
             return;
           }
-          truncated++;
+          cut = true;
           tokens = opts.maxTokens;
         }
       }
@@ -231,7 +234,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           const m = near.check(parts, kept.n, comparedPartsOf, (i) => contents.conflict(kept.entry[i]!) || contents.label(kept.entry[i]!) !== label);
           if (m) {
             const detail = `near-duplicate of ${lineOf(m.index)} (Jaccard ${m.similarity.toFixed(3)} of 5-gram shingles${parts.length > 1 ? ', the least of its parts' : ''})`;
-            if (keepRaw && !p.final) defer(m.index, { ...p, tokens, reason: 'near_duplicate', detail });
+            if (keepRaw && !p.final) defer(m.index, { ...p, tokens, cut, reason: 'near_duplicate', detail });
             else reject(si, where, 'near_duplicate', detail, raw);
             return;
           }
@@ -245,6 +248,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       const offset = spool.size;
       spool.write(line + '\n');
       if (keepRaw) spool.write(JSON.stringify(clip(raw)) + '\n');
+      if (cut) cutKept.add(kept.n); // counted once it is written to a split (it may yet conflict)
       kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape), splitDraw(hash, seed));
     };
 
@@ -383,6 +387,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         splitCounts[s]!++;
         splitTokens[s]! += kept.tokens[i]!;
         perSource[si]!.kept++;
+        if (cutKept.has(i)) truncated++;
         const shape = SHAPES[kept.shape[i]!]!;
         byShape.set(shape, (byShape.get(shape) ?? 0) + 1);
         if (classes) {

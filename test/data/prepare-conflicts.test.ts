@@ -1,5 +1,6 @@
-// Classification copies with different labels: every copy is rejected as conflicting_label, and a record that only
-// nearly duplicates such a text is kept, whichever comes first in the file.
+// What prepare can tell only once every record is read: classification copies with different labels (every copy is
+// rejected as conflicting_label, a record that only nearly duplicates such a text is kept, whichever comes first in the
+// file), and which of the records cut to --max-tokens were kept (report.truncated).
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
@@ -39,4 +40,14 @@ test('a copy or a near duplicate read before the conflicting copy is judged as o
   const g = writeFiles(dir, { 'd.jsonl': [lines[0], lines[3], lines[2], lines[1], lines[4], lines[5], lines[6]].map((l) => JSON.stringify(l)).join('\n') + '\n' })['d.jsonl']!;
   const other = prepare({ inputs: [g], outDir: path.join(dir, 'out2'), tokenizer: mistralTokenizer(), task: 'classification', split: [1, 0, 0] }).report;
   assert.deepEqual(other.by_reason, report.by_reason);
+});
+
+test('report.truncated counts the kept records cut to --max-tokens, not the duplicates or conflicting copies rejected after the cut', () => {
+  // before: every record over --max-tokens was counted, kept or not (3 here)
+  const long = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen';
+  const f = writeFiles(dir, { 't.jsonl': [{ text: long, label: 'a' }, { text: `${long}!`, label: 'a' }, { text: `${long} again`, label: 'b' }, { text: `${long} again`, label: 'a' }]
+    .map((l) => JSON.stringify(l)).join('\n') + '\n' })['t.jsonl']!;
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'trunc'), tokenizer: mistralTokenizer(), task: 'classification', split: [1, 0, 0], maxTokens: 8, overflow: 'truncate' });
+  assert.equal(report.kept, 1);
+  assert.equal(report.truncated, 1);
 });
