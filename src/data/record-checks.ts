@@ -39,7 +39,10 @@ export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: rea
     if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than --max-chars ${maxChars}${limits.maxCharsGiven ? '' : ' (the default; pass a larger --max-chars to keep it)'}` };
   }
   if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
-    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels}` };
+    const fold = (l: unknown): string => String(l).normalize('NFKC').toLowerCase();
+    const near = labels.labels.find((l) => fold(l) === fold(rec.label));
+    const hint = near === undefined ? '' : ` (it differs only in case or character form from ${JSON.stringify(near)})`;
+    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels}${hint}` };
   }
   return null;
 }

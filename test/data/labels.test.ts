@@ -250,3 +250,15 @@ test('canonicalLabel: direction marks, other invisible format characters (soft h
   assert.deepEqual(canonicalLabel('\u2764\ufe0f'), { label: '\u2764\ufe0f' });
   assert.deepEqual(canonicalLabel('\u{1F468}\u200d\u{1F469}'), { label: '\u{1F468}\u200d\u{1F469}' });
 });
+
+test('checkRecord: a label not among --labels that differs from one only in case or character form names it', async () => {
+  // before: only `label "Pos" is not one of --labels neg,pos`, the near miss left to be spotted
+  const { checkRecord } = await import('../../src/data/record-checks.ts');
+  const limits = { maxChars: 1000, maxCharsGiven: false, keepPlaceholders: false };
+  const set = new LabelSet(['neg', 'pos']);
+  const detail = (label: string) => checkRecord({ shape: 'classification', text: 'good', label }, limits, [], set)?.detail;
+  assert.equal(detail('Pos'), 'label "Pos" is not one of --labels neg,pos (it differs only in case or character form from "pos")');
+  assert.equal(detail('ｐｏｓ'), 'label "ｐｏｓ" is not one of --labels neg,pos (it differs only in case or character form from "pos")');
+  assert.equal(detail('maybe'), 'label "maybe" is not one of --labels neg,pos');
+  assert.equal(detail('pos'), undefined);
+});
