@@ -102,6 +102,16 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
 
 const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one' } } as const;
 
+/**
+ * The class of `classes` that `label` (not one of them) differs from only in case or character form ("Pos", full-width
+ * "ｐｏｓ" for pos), said with its rejection as what it may mean: ` (it differs only in … from "pos")`, else ''.
+ */
+export function nearClassHint(label: LabelValue, classes: readonly LabelValue[]): string {
+  const fold = (l: LabelValue): string => String(l).normalize('NFKC').toLowerCase();
+  const near = classes.find((l) => fold(l) === fold(label));
+  return near === undefined ? '' : ` (it differs only in case or character form from ${JSON.stringify(near)})`;
+}
+
 export function labelKey(label: LabelValue): string {
   return typeof label === 'number' ? `#${label}` : `"${label}`;
 }

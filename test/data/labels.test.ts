@@ -251,7 +251,7 @@ test('canonicalLabel: direction marks, other invisible format characters (soft h
   assert.deepEqual(canonicalLabel('\u{1F468}\u200d\u{1F469}'), { label: '\u{1F468}\u200d\u{1F469}' });
 });
 
-test('checkRecord: a label not among --labels that differs from one only in case or character form names it', async () => {
+test('a label not among the classes that differs from one only in case or character form names it (prepare\'s --labels, train\'s and eval\'s class list)', async () => {
   // before: only `label "Pos" is not one of --labels neg,pos`, the near miss left to be spotted
   const { checkRecord } = await import('../../src/data/record-checks.ts');
   const limits = { maxChars: 1000, maxCharsGiven: false, keepPlaceholders: false };
@@ -261,4 +261,8 @@ test('checkRecord: a label not among --labels that differs from one only in case
   assert.equal(detail('ｐｏｓ'), 'label "ｐｏｓ" is not one of --labels neg,pos (it differs only in case or character form from "pos")');
   assert.equal(detail('maybe'), 'label "maybe" is not one of --labels neg,pos');
   assert.equal(detail('pos'), undefined);
+  // train's and eval's reader say it too (the model's classes "POSITIVE"/"NEGATIVE", the data's "positive")
+  const f = writeFiles(dir, { 'cased.jsonl': '{"text": "good", "label": "positive"}\n' })['cased.jsonl']!;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: ['NEGATIVE', 'POSITIVE'] }),
+    (e) => isUserError(e) && e.message.endsWith('label "positive" is not one of the classes ["NEGATIVE", "POSITIVE"] (it differs only in case or character form from "POSITIVE")'));
 });
