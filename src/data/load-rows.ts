@@ -109,8 +109,9 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       const fix = det.reason === 'wrong_task' && opts.wrongTaskFix ? ` (${opts.wrongTaskFix})` : '';
       throw new UserError(`${det.reason}: ${withUnreadLists(det.detail + fix, item)} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     }
-    // a raw file's record is checked as prepare checks it (a prepare output was, with its own options: --keep-placeholders)
-    const bad = report === null ? checkRecord(det.record, rawLimits, [], null) : null;
+    // a raw file's record is checked as prepare checks it (a prepare output was, with its own options: --keep-placeholders;
+    // its records, moved away from its report.json, still carry the id and source it wrote)
+    const bad = report === null && !preparedRecord(item.value) ? checkRecord(det.record, rawLimits, [], null) : null;
     if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     if (det.leadingTurns || det.trailingTurns) cutShort++;
     records.push({ record: det.record, line: item.line, ...(det.layout ? { layout: det.layout } : {}) });
@@ -155,6 +156,15 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
 }
 
 type ReportBeside = ReturnType<typeof prepareReportBeside>;
+
+/** Whether `v` is a record as prepare writes it: its "id" (16 hex digits, -N for a copy) and "source" {file, line}. */
+function preparedRecord(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const { id, source } = v as { id?: unknown; source?: unknown };
+  if (typeof id !== 'string' || !/^[0-9a-f]{16}(?:-\d+)?$/.test(id) || typeof source !== 'object' || source === null) return false;
+  const { file, line } = source as { file?: unknown; line?: unknown };
+  return typeof file === 'string' && typeof line === 'number';
+}
 
 /** The records the report gives the split `file` is, when `file` is a prepare output (train/val/test.jsonl). */
 function reportedCount(file: string, report: ReportBeside): number | null {

@@ -115,6 +115,10 @@ test('a raw file\'s placeholder text ("nan", "[deleted]") stops the load, as pre
   const out = path.join(dir, 'kept-placeholders');
   prepare({ inputs: [f], outDir: out, tokenizer: tok, split: [1, 0, 0], keepPlaceholders: true });
   assert.equal(loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer: tok }).rows.length, 2);
+  // … and so does that output's file moved away from its report.json: its records carry prepare's id and source
+  const moved = path.join(dir, 'moved-train.jsonl');
+  fs.copyFileSync(path.join(out, 'train.jsonl'), moved);
+  assert.equal(loadTokenRows(moved, { tokenizer: tok }).rows.length, 2);
 });
 
 test('a record of a common layout that cannot be tokenized: the error says how it was read as a chat', () => {
