@@ -5,10 +5,10 @@
 // stripping, so the result is always NFC), and the whole field trimmed (a prompt only at its start and a
 // completion only at its end: the whitespace between them is their separator).
 // Indentation at the start of a line is kept (code), as are tabs, ZWJ (emoji sequences) and ZWNJ
-// (Persian, Indic scripts), which change how text renders and reads. Inside a fenced code block (a line
-// opening with ``` or ~~~, to its closing fence or the end) spaces and blank lines are kept as they are — a
-// string literal's spaces, aligned columns, PEP 8's two blank lines —: only newlines, control and zero-width
-// characters, exotic spaces and trailing spaces are normalised there.
+// (Persian, Indic scripts), which change how text renders and reads; a field of only such invisible characters is
+// empty. Inside a fenced code block (a line opening with ``` or ~~~, to its closing fence or the end) spaces and
+// blank lines are kept as they are — a string literal's spaces, aligned columns, PEP 8's two blank lines —: only
+// newlines, control and zero-width characters, exotic spaces and trailing spaces are normalised there.
 
 import { repairMojibake } from './mojibake.ts';
 
@@ -41,8 +41,13 @@ export function normalizeText(s: string, trim: 'both' | 'start' | 'end' = 'both'
   // NFC last: removing a zero-width or control character can bring a base and a combining mark together
   // ('e\u200B\u0301'), which only a later NFC composes; trimming spaces cannot undo a composition.
   if (NON_ASCII.test(t)) t = t.normalize('NFC');
-  return trim === 'both' ? t.trim() : trim === 'start' ? t.trimStart() : t.trimEnd();
+  t = trim === 'both' ? t.trim() : trim === 'start' ? t.trimStart() : t.trimEnd();
+  return NON_ASCII.test(t) && INVISIBLE_ONLY.test(t) ? '' : t;
 }
+
+// Characters that render as nothing (Unicode's default-ignorables: direction marks, ZWJ, variation selectors, the
+// soft hyphen, Hangul fillers) are kept within text, where they shape it; a field of them alone holds no text: empty.
+const INVISIBLE_ONLY = /^[\s\p{Default_Ignorable_Code_Point}]+$/u;
 
 const FENCE = /^[ \t]*(?:```|~~~)/m;
 

@@ -78,8 +78,10 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
   }
   if (typeof raw === 'string') {
     if (loneSurrogate(raw) >= 0) return { error: `label ${JSON.stringify(raw)} holds a lone surrogate: not Unicode text` };
-    // the zero-width characters text fields lose are dropped: "pos\u200b" would print as "pos" yet be another class
-    const s = raw.normalize('NFC').replace(/[\u200B\u2060\uFEFF\u180E]/g, '').trim().replace(/\s+/g, ' ');
+    // the zero-width characters text fields lose are dropped: "pos\u200b" would print as "pos" yet be another class; so are
+    // direction marks (an RTL export's), the soft hyphen, CGJ and control characters, invisible in a name (ZWJ and
+    // variation selectors make emoji; a tab or newline is a space below)
+    const s = raw.normalize('NFC').replace(/[\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F\u200B\u2060\uFEFF\u180E\u00AD\u034F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '').trim().replace(/\s+/g, ' ');
     if (s === '') return { label: null };
     const placeholder = placeholderOf(s);
     if (placeholder?.kind === 'artefact') return { label: null, why: `label ${placeholder.why}, not a class` };
@@ -99,6 +101,16 @@ export function canonicalLabel(raw: unknown, classes: LabelReading = NO_CLASS_LI
 }
 
 const MINUS_ONE = { label: null, why: NO_LABEL_WHY, noLabel: { kind: 'minus_one' } } as const;
+
+/**
+ * The class of `classes` that `label` (not one of them) differs from only in case or character form ("Pos", full-width
+ * "ｐｏｓ" for pos), said with its rejection as what it may mean: ` (it differs only in … from "pos")`, else ''.
+ */
+export function nearClassHint(label: LabelValue, classes: readonly LabelValue[]): string {
+  const fold = (l: LabelValue): string => String(l).normalize('NFKC').toLowerCase();
+  const near = classes.find((l) => fold(l) === fold(label));
+  return near === undefined ? '' : ` (it differs only in case or character form from ${JSON.stringify(near)})`;
+}
 
 export function labelKey(label: LabelValue): string {
   return typeof label === 'number' ? `#${label}` : `"${label}`;
@@ -263,7 +275,7 @@ export function refuseOneBased(classes: LabelSet, ints: { max: number; zero: boo
 /**
  * What a classification run's kept classes may hide, in warnings: fewer than 2 present; classes with no kept
  * record (integer labels 1 … 5 make classes 0 … 5, class 0 empty; a --labels class the data never uses); classes
- * found in the data (`inferred`) that differ only in case ("Pos" and "pos"), which are separate classes.
+ * found in the data (`inferred`) that differ only in case or character form ("Pos", "ｐｏｓ" and "pos"), which are separate classes.
  * `present` holds String(label) of every class the kept records have.
  */
 export function classWarnings(present: ReadonlySet<string>, labels: readonly LabelValue[], inferred: boolean): string[] {
@@ -286,10 +298,17 @@ export function classWarnings(present: ReadonlySet<string>, labels: readonly Lab
     const show = (ls: LabelValue[]) => ls.slice(0, 5).map((l) => JSON.stringify(l)).join(', ') + (ls.length > 5 ? ` and ${ls.length - 5} more` : '');
     out.push(`the labels mix integers (${show(ints)}) and words (${show(words)}): two labellings merged? Each is a class of its own (give --labels, or fix the data)`);
   }
-  const byCase = new Map<string, string[]>();
-  for (const l of labels) if (typeof l === 'string') byCase.set(l.toLowerCase(), [...(byCase.get(l.toLowerCase()) ?? []), l]);
-  for (const same of byCase.values()) {
-    if (same.length > 1) out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in case: they are separate classes (give --labels, or fix the data)`);
+  // folded as near-dedup folds text (NFKC, lower case): an IME's full-width "ｐｏｓ" reads as "pos"
+  const byForm = new Map<string, string[]>();
+  for (const l of labels) {
+    if (typeof l !== 'string') continue;
+    const k = l.normalize('NFKC').toLowerCase();
+    byForm.set(k, [...(byForm.get(k) ?? []), l]);
+  }
+  for (const same of byForm.values()) {
+    if (same.length < 2) continue;
+    const how = same.every((l) => l.toLowerCase() === same[0]!.toLowerCase()) ? 'case' : 'case or character form (full-width letters, ligatures)';
+    out.push(`classes ${same.map((l) => JSON.stringify(l)).join(' and ')} differ only in ${how}: they are separate classes (give --labels, or fix the data)`);
   }
   return out;
 }

@@ -1,12 +1,14 @@
 // loadTokenRows: the trainer's reader for data.train / data.val / data.test. It accepts a prepare output
 // file, any raw file and shape that prepare reads, or pre-tokenized JSONL, and returns TokenRows built by
-// tokenizeRecord. Raw records are validated and normalised as prepare does (but not deduplicated or
-// split); a record that prepare would reject stops the load with its file:line and reason, and so does a
-// row whose token ids or class label fall outside the model (checkRow: vocabSize, numLabels). A CSV file read as
+// tokenizeRecord. Raw records are validated, normalised and checked (record-checks.ts: a placeholder text such as
+// "nan", a record over the default --max-chars) as prepare does, but not deduplicated or split; a record that prepare
+// would reject stops the load with its file:line and reason, and so does a row whose token ids or class label fall
+// outside the model (checkRow: vocabSize, numLabels). A CSV file read as
 // JSON Lines is said to be one in that error (firstLinesHint).
 import * as path from 'node:path';
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRow, countTargets, type TokenRow } from './batch.ts';
+import { checkRecord } from './record-checks.ts';
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
@@ -90,6 +92,7 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
   let cutShort = 0;
   // a record longer than prepare would have kept (its report's --max-chars, else the default) is refused unparsed
   const maxChars = (report !== null && !('error' in report) ? report.maxChars : null) ?? DEFAULT_MAX_CHARS;
+  const rawLimits = { maxChars, maxCharsGiven: false, keepPlaceholders: false }; // special tokens: tokenizeRecord refuses them
   const format = formatOf(file, opts.format);
   const items = readRecords(file, format, { textSplit: opts.textSplit, textField: fields.text, maxRawChars: maxRawCharsFor(maxChars), onNote: opts.onNote, formatFlag: opts.formatFlag });
   for (const item of items) {
@@ -106,6 +109,10 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
       const fix = det.reason === 'wrong_task' && opts.wrongTaskFix ? ` (${opts.wrongTaskFix})` : '';
       throw new UserError(`${det.reason}: ${withUnreadLists(det.detail + fix, item)} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     }
+    // a raw file's record is checked as prepare checks it (a prepare output was, with its own options: --keep-placeholders;
+    // its records, moved away from its report.json, still carry the id and source it wrote)
+    const bad = report === null && !preparedRecord(item.value) ? checkRecord(det.record, rawLimits, [], null) : null;
+    if (bad) throw new UserError(`${bad.reason}: ${bad.detail} (mistral-tune prepare cleans raw data and lists every such record)`, where);
     if (det.leadingTurns || det.trailingTurns) cutShort++;
     records.push({ record: det.record, line: item.line, ...(det.layout ? { layout: det.layout } : {}) });
   }
@@ -149,6 +156,15 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
 }
 
 type ReportBeside = ReturnType<typeof prepareReportBeside>;
+
+/** Whether `v` is a record as prepare writes it: its "id" (16 hex digits, -N for a copy) and "source" {file, line}. */
+function preparedRecord(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const { id, source } = v as { id?: unknown; source?: unknown };
+  if (typeof id !== 'string' || !/^[0-9a-f]{16}(?:-\d+)?$/.test(id) || typeof source !== 'object' || source === null) return false;
+  const { file, line } = source as { file?: unknown; line?: unknown };
+  return typeof file === 'string' && typeof line === 'number';
+}
 
 /** The records the report gives the split `file` is, when `file` is a prepare output (train/val/test.jsonl). */
 function reportedCount(file: string, report: ReportBeside): number | null {

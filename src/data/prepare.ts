@@ -3,11 +3,12 @@
 // Two passes keep memory bounded by the number of records, not their size: pass 1 streams the inputs and
 // spools the kept records to disk (with a few numbers per record in memory); pass 2 assigns the splits
 // and streams the spool into the split files. Files are written under temporary names and renamed at the
-// end, so a failed run leaves no partial outputs.
+// end, so a failed run leaves no partial outputs. An input whose size or mtime changed while it was read (a file still
+// being written) is said in a warning. Classification copies and near copies of a kept record wait in a scratch file
+// until every record is read (place(), defer()): that record may turn out to conflict, which decides their fate.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { readLines } from '../util/lines.ts';
 import { readRecords, formatOf } from './ingest/read.ts';
@@ -25,23 +26,25 @@ import { checkRecord } from './record-checks.ts';
 import { recordHasHtml, stripRecordHtml } from './record-html.ts';
 import {
   DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, otherTask, recordFields,
-  type FieldMap, type Reason, type Shape, type Task,
+  type DataRecord, type FieldMap, type Reason, type Shape, type Task,
 } from './record.ts';
 import { checkBalance, sortedCounts, summaryText, type PrepareReport } from './report.ts';
 import { claimOutDir } from './out-dir.ts';
 import { PREPARE_REPORT } from './prepare-report.ts';
+import { clip, describeLabel, encodingHint, noInputToTrain, nothingKept, specialTexts } from './prepare-words.ts';
 import { DEFAULTS, reportOptions, validateOptions, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
-import { OUTPUT_FILES, listSources, type Source, type SourceRole } from './sources.ts';
+import { OUTPUT_FILES, listSources, type SourceRole } from './sources.ts';
 import { SPLITS, assignSplits, splitDraw } from './split.ts';
-import { sequenceLength, specialTokenIds } from './tokenize.ts';
+import { sequenceLength } from './tokenize.ts';
 
 export { DEFAULTS, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from './prepare-options.ts';
 
-const RAW_LIMIT = 4096;
 /** How much of the first rejection's detail the error of a run that keeps nothing quotes. */
 const DETAIL_LIMIT = 240;
 /** The scratch file of kept records, read back to write the splits (never renamed into place). */
 const SPOOL = 'spool.jsonl';
+/** The scratch file of classification copies and near copies whose fate waits on their match's labels (never renamed). */
+const DEFERRED = 'deferred.jsonl';
 const SHAPES: readonly Shape[] = ['text', 'prompt_completion', 'chat', 'classification', 'pretokenized'];
 const ROLE_SPLIT: Record<SourceRole, number> = { input: -1, val: 1, test: 2 };
 
@@ -67,6 +70,23 @@ class KeptTable {
     return i;
   }
 }
+
+/** A record read and checked, on its way to place(): `tokens` once counted (a near copy placed again), `final` when it is not deferred again. */
+interface Placing {
+  si: number;
+  line: number;
+  rec: DataRecord;
+  raw: string;
+  /** It holds HTML kept as written (counted once it is kept). */
+  html: boolean;
+  tokens?: number;
+  /** With `tokens`: they were cut to --max-tokens. */
+  cut?: boolean;
+  final: boolean;
+}
+
+/** A deferred rejection: the record, and the rejection it gets if its match stays kept. */
+type Deferred = Placing & { reason: Reason; detail: string };
 
 export function prepare(opts: PrepareOptions): PrepareResult {
   const task = opts.task ?? DEFAULTS.task;
@@ -101,7 +121,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
 
   const all: OutFile[] = [];
   try {
-    removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL]);
+    removeStaleTemps(opts.outDir, [...OUTPUT_FILES, SPOOL, DEFERRED]);
     const open = (name: string): OutFile => {
       const f = new OutFile(path.join(opts.outDir, name));
       all.push(f);
@@ -150,6 +170,88 @@ export function prepare(opts: PrepareOptions): PrepareResult {
       return comparableParts(det.record) ?? [];
     };
 
+    // A classification record rejected as a copy or near copy of kept record m waits in `deferred` until every record
+    // is read: m may then be rejected for conflicting labels, and every copy with it (conflicting_label), while a near
+    // copy is placed again, as one read after the conflict is.
+    const deferred = open(DEFERRED);
+    const cutKept = new Set<number>(); // kept records cut to --max-tokens (--overflow truncate)
+    const defer = (m: number, d: Deferred): void => { deferred.write(JSON.stringify({ ...d, m }) + '\n'); };
+    /** Where a read and checked record goes: rejected as a copy, a conflict or a near copy of a kept one, or kept (spooled). */
+    const place = (p: Placing): void => {
+      const { si, line: where, rec, raw } = p;
+      const name = sources[si]!.name;
+      const hash = createHash('sha256').update(canonicalContent(rec)).digest('hex');
+      const label = 'label' in rec && rec.label !== undefined ? labelKey(rec.label) : null;
+      let e = contents.find(hash);
+      if (e !== undefined) {
+        if (contents.label(e) !== label && !contents.conflict(e)) {
+          contents.markConflict(e);
+          firstConflict.set(e, { label, where: `${name}:${where}` });
+        }
+        if (contents.conflict(e)) {
+          const c = firstConflict.get(e)!;
+          const first = `${describeLabel(contents.label(e))} at ${lineOf(contents.first(e))}`;
+          const detail = c.where === `${name}:${where}`
+            ? `the same text is labelled ${first} and ${describeLabel(label)} here`
+            : `the same text is labelled ${first} and ${describeLabel(c.label)} at ${c.where} (here ${describeLabel(label)})`;
+          reject(si, where, 'conflicting_label', detail, raw);
+          return;
+        }
+        if (dedup !== 'none') {
+          const detail = `duplicate of ${lineOf(contents.first(e))}`;
+          if (keepRaw && !p.final) defer(contents.first(e), { ...p, reason: 'duplicate', detail });
+          else reject(si, where, 'duplicate', detail, raw);
+          return;
+        }
+      }
+      let tokens = p.tokens, cut = p.cut === true;
+      if (tokens === undefined) {
+        try {
+          tokens = sequenceLength(rec, tok);
+        } catch (err) {
+          if (!isUserError(err)) throw err;
+          reject(si, where, 'untokenizable', err.message, raw);
+          return;
+        }
+        if (opts.minTokens !== undefined && tokens < opts.minTokens) {
+          reject(si, where, 'too_short', `${tokens} tokens, fewer than --min-tokens ${opts.minTokens}`, raw);
+          return;
+        }
+        if (opts.maxTokens !== undefined && tokens > opts.maxTokens) {
+          if (overflow === 'reject') {
+            reject(si, where, 'too_long', `${tokens} tokens, more than --max-tokens ${opts.maxTokens}`, raw);
+            return;
+          }
+          cut = true;
+          tokens = opts.maxTokens;
+        }
+      }
+      if (near && e === undefined) {
+        const parts = comparableParts(rec);
+        if (parts !== null) {
+          // a record already known to be rejected (conflicting labels) cannot make this one a duplicate, nor one
+          // of another class: texts that differ a little may mean the opposite ("not recommended")
+          const m = near.check(parts, kept.n, comparedPartsOf, (i) => contents.conflict(kept.entry[i]!) || contents.label(kept.entry[i]!) !== label);
+          if (m) {
+            const detail = `near-duplicate of ${lineOf(m.index)} (Jaccard ${m.similarity.toFixed(3)} of 5-gram shingles${parts.length > 1 ? ', the least of its parts' : ''})`;
+            if (keepRaw && !p.final) defer(m.index, { ...p, tokens, cut, reason: 'near_duplicate', detail });
+            else reject(si, where, 'near_duplicate', detail, raw);
+            return;
+          }
+        }
+      }
+      if (p.html) tally.countHtml(false);
+      e ??= contents.add(hash, kept.n, label);
+      const copy = contents.addCopy(e);
+      const id = hash.slice(0, 16) + (copy > 1 ? `-${copy}` : '');
+      const line = JSON.stringify({ id, source: { file: name, line: where }, ...recordFields(rec) });
+      const offset = spool.size;
+      spool.write(line + '\n');
+      if (keepRaw) spool.write(JSON.stringify(clip(raw)) + '\n');
+      if (cut) cutKept.add(kept.n); // counted once it is written to a split (it may yet conflict)
+      kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape), splitDraw(hash, seed));
+    };
+
     const bytesTotal = sources.reduce((a, s) => a + s.bytes, 0);
     let bytesDone = 0;
     const onBytes = opts.onProgress ? (n: number) => { bytesDone += n; opts.onProgress!(bytesDone, bytesTotal); } : undefined;
@@ -160,6 +262,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
     };
     for (let si = 0; si < sources.length; si++) {
       const src = sources[si]!;
+      const before = fs.statSync(src.path);
       const items: Iterable<RawItem> = readRecords(src.path, formats[si]!, {
         textSplit: opts.textSplit, textField: fields.text, onBytes, maxRawChars, onNote: (n) => notes.push(`${src.name}: ${n}`),
         onOtherFormat: (h) => { notes.push(`${src.name}: ${h}`); otherFormat ??= `; ${src.name}: ${h}`; },
@@ -216,72 +319,18 @@ export function prepare(opts: PrepareOptions): PrepareResult {
           reject(si, item.line, bad.reason, bad.detail, item.raw);
           continue;
         }
-        const canonical = canonicalContent(rec);
-        const hash = createHash('sha256').update(canonical).digest('hex');
-        const label = 'label' in rec && rec.label !== undefined ? labelKey(rec.label) : null;
-        let e = contents.find(hash);
-        if (e !== undefined) {
-          if (contents.label(e) !== label && !contents.conflict(e)) {
-            contents.markConflict(e);
-            firstConflict.set(e, { label, where: `${src.name}:${item.line}` });
-          }
-          if (contents.conflict(e)) {
-            const c = firstConflict.get(e)!;
-            const first = `${describeLabel(contents.label(e))} at ${lineOf(contents.first(e))}`;
-            const detail = c.where === `${src.name}:${item.line}`
-              ? `the same text is labelled ${first} and ${describeLabel(label)} here`
-              : `the same text is labelled ${first} and ${describeLabel(c.label)} at ${c.where} (here ${describeLabel(label)})`;
-            reject(si, item.line, 'conflicting_label', detail, item.raw);
-            continue;
-          }
-          if (dedup !== 'none') {
-            reject(si, item.line, 'duplicate', `duplicate of ${lineOf(contents.first(e))}`, item.raw);
-            continue;
-          }
-        }
-        let tokens: number;
-        try {
-          tokens = sequenceLength(rec, tok);
-        } catch (err) {
-          if (!isUserError(err)) throw err;
-          reject(si, item.line, 'untokenizable', err.message, item.raw);
-          continue;
-        }
-        if (opts.minTokens !== undefined && tokens < opts.minTokens) {
-          reject(si, item.line, 'too_short', `${tokens} tokens, fewer than --min-tokens ${opts.minTokens}`, item.raw);
-          continue;
-        }
-        if (opts.maxTokens !== undefined && tokens > opts.maxTokens) {
-          if (overflow === 'reject') {
-            reject(si, item.line, 'too_long', `${tokens} tokens, more than --max-tokens ${opts.maxTokens}`, item.raw);
-            continue;
-          }
-          truncated++;
-          tokens = opts.maxTokens;
-        }
-        if (near && e === undefined) {
-          const parts = comparableParts(rec);
-          if (parts !== null) {
-            // a record already known to be rejected (conflicting labels) cannot make this one a duplicate, nor one
-            // of another class: texts that differ a little may mean the opposite ("not recommended")
-            const m = near.check(parts, kept.n, comparedPartsOf, (i) => contents.conflict(kept.entry[i]!) || contents.label(kept.entry[i]!) !== label);
-            if (m) {
-              reject(si, item.line, 'near_duplicate', `near-duplicate of ${lineOf(m.index)} (Jaccard ${m.similarity.toFixed(3)} of 5-gram shingles${parts.length > 1 ? ', the least of its parts' : ''})`, item.raw);
-              continue;
-            }
-          }
-        }
-        if (htmlAsWritten) tally.countHtml(false);
-        e ??= contents.add(hash, kept.n, label);
-        const copy = contents.addCopy(e);
-        const id = hash.slice(0, 16) + (copy > 1 ? `-${copy}` : '');
-        const line = JSON.stringify({ id, source: { file: src.name, line: item.line }, ...recordFields(rec) });
-        const offset = spool.size;
-        spool.write(line + '\n');
-        if (keepRaw) spool.write(JSON.stringify(clip(item.raw)) + '\n');
-        kept.push(offset, Buffer.byteLength(line), e, si, tokens, SHAPES.indexOf(rec.shape), splitDraw(hash, seed));
+        place({ si, line: item.line, rec, raw: item.raw, html: htmlAsWritten, final: false });
       }
+      const now = fs.statSync(src.path, { throwIfNoEntry: false });
+      if (now?.size !== before.size || now.mtimeMs !== before.mtimeMs) notes.push(`${src.name}: the file changed while it was read (${before.size} bytes when reading began, ${now?.size ?? 0} after): is it still being written? Its last records may be cut off or missing: rerun once it is complete`);
     }
+    deferred.flush();
+    for (const { text } of readLines(deferred.tmp)) {
+      const d = JSON.parse(text) as Deferred & { m: number };
+      if (contents.conflict(kept.entry[d.m]!)) place({ ...d, final: true });
+      else reject(d.si, d.line, d.reason, d.detail, d.raw);
+    }
+    deferred.discard();
     spool.flush();
     if (givenLabels) refuseOneBased(givenLabels, ints);
 
@@ -338,6 +387,7 @@ export function prepare(opts: PrepareOptions): PrepareResult {
         splitCounts[s]!++;
         splitTokens[s]! += kept.tokens[i]!;
         perSource[si]!.kept++;
+        if (cutKept.has(i)) truncated++;
         const shape = SHAPES[kept.shape[i]!]!;
         byShape.set(shape, (byShape.get(shape) ?? 0) + 1);
         if (classes) {
@@ -429,57 +479,4 @@ export function prepare(opts: PrepareOptions): PrepareResult {
   } finally {
     lock.release();
   }
-}
-
-/**
- * Why the train split is empty though train has a share (the split gives every stratum of input records a training
- * record): no --input record was kept, or those kept repeat --val/--test records and went with them (--dedup none).
- */
-function noInputToTrain(sources: readonly { role: SourceRole }[], perSource: readonly { records: number; kept: number }[]): string {
-  let read = 0, kept = 0;
-  sources.forEach((src, k) => {
-    if (src.role !== 'input') return;
-    read += perSource[k]!.records;
-    kept += perSource[k]!.kept;
-  });
-  if (read === 0) return 'the --input files hold no records';
-  if (kept === 0) return `${read === 1 ? 'the 1 --input record was' : `all ${read} --input records were`} rejected (see rejected.jsonl): every kept record is from --val/--test`;
-  return `the ${kept === 1 ? '1 kept --input record repeats a --val/--test record' : `${kept} kept --input records repeat --val/--test records`} and went with ${kept === 1 ? 'it' : 'them'} (--dedup none keeps copies together)`;
-}
-
-/** Why nothing was kept, in one line: the rejection reasons, most frequent first, and the first record rejected (`first`). */
-function nothingKept(r: PrepareReport, first: string | null): string {
-  if (r.input_records === 0) return 'the inputs hold no records';
-  const reasons = (Object.entries(r.by_reason) as Array<[string, number]>).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  if (r.input_records === 1 && first !== null) return `the one record was rejected: ${first}`;
-  return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})` +
-    (first === null ? '' : `; the first: ${first}`);
-}
-
-/**
- * What to do when `name`'s records are not UTF-8 text (`what` names the file in the sentence): it may be in another
- * encoding, and how to convert it; but when some of its other records are UTF-8 text beyond ASCII (`mixed`), converting
- * the whole file would garble them ("café" becomes "cafÃ©"): only the lines rejected are to be mended.
- */
-function encodingHint(name: string, mixed: boolean, what = name): string {
-  if (mixed) return `${what} mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)`;
-  return `if ${what} is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${name} > converted${path.extname(name)}`;
-}
-
-function clip(raw: string, limit = RAW_LIMIT): string {
-  return raw.length <= limit ? raw : raw.slice(0, limit) + `…[${raw.length - limit} more characters]`;
-}
-
-function describeLabel(k: string | null): string {
-  return k === null ? 'nothing' : k.startsWith('#') ? k.slice(1) : JSON.stringify(k.slice(1));
-}
-
-/** The literal texts of all the tokenizer's special tokens (<s>, </s>, <unk>, …), which no text field may contain. */
-function specialTexts(tok: Tokenizer): string[] {
-  const out: string[] = [];
-  for (const id of [...specialTokenIds(tok)].sort((a, b) => a - b)) {
-    const s = tok.decode([id], { skipSpecialTokens: false });
-    if (s.trim() !== '') out.push(s);
-  }
-  return out;
 }

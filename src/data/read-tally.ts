@@ -3,7 +3,8 @@
 // whose opening assistant turns or closing user turns were left out (record.ts's detectChat), and the instruction
 // pairs whose input stood for a missing one (layouts.ts: "nan", "<noinput>"), the records holding HTML (html.ts):
 // stripped with --strip-html, else counted so that the report can say how to, and the records whose text fields held
-// numbers or booleans, read as their JSON text (record-fields.ts textValue).
+// numbers or booleans, read as their JSON text (record-fields.ts textValue), and the pre-tokenized rows whose padding
+// (attention_mask 0) was left out (pretokenized.ts).
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import type { Stringified } from './record-fields.ts';
 
@@ -16,8 +17,13 @@ export class ReadTally {
   private leading = { chats: 0, turns: 0 };
   private readonly stringified = new Map<string, { records: number; example: Stringified }>(); // per field key
   private trailing = { chats: 0, turns: 0 };
+  private padded = { records: 0, tokens: 0 };
 
-  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true; noInput?: { key: string; text: string }; stringified?: Stringified }): void {
+  count(det: { layout?: Layout; textBesidePair?: true; leadingTurns?: number; trailingTurns?: number; mojibake?: true; noInput?: { key: string; text: string }; stringified?: Stringified; padding?: number }): void {
+    if (det.padding) {
+      this.padded.records++;
+      this.padded.tokens += det.padding;
+    }
     if (det.layout) this.byLayout.set(det.layout, (this.byLayout.get(det.layout) ?? 0) + 1);
     if (det.stringified) {
       const key = det.stringified.key;
@@ -75,6 +81,11 @@ export class ReadTally {
         .map(([k, { records, example }]) => `"${k}" ${records}, e.g. ${example.text}`).join('; ');
       lines.push(`${total} record${total === 1 ? '' : 's'} held a number or boolean where text is expected (${which}${this.stringified.size > 3 ? '; …' : ''}): ` +
         'read as its JSON text ("42", "true"), as a CSV cell holding it is; an object or array there is rejected (unknown_shape)');
+    }
+    const { records: padded, tokens: pads } = this.padded;
+    if (padded > 0) {
+      lines.push(`${padded} pre-tokenized record${padded === 1 ? '' : 's'} had padding (attention_mask 0) on ${pads} token${pads === 1 ? '' : 's'}: ` +
+        'those tokens were left out, as the model never attends to them');
     }
     const chats = (n: number): string => `${n} chat${n === 1 ? '' : 's'}`;
     if (this.leading.chats > 0) {

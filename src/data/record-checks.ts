@@ -2,7 +2,7 @@
 // (placeholder.ts), the text of a special token, the length in characters, a label outside the given classes.
 // prepare runs them after a record is read and normalised, before deduplication.
 import { charLength } from './clean.ts';
-import type { LabelSet } from './labels.ts';
+import { nearClassHint, type LabelSet } from './labels.ts';
 import { placeholderOf } from './placeholder.ts';
 import { textFields, type DataRecord, type Reason } from './record.ts';
 
@@ -39,7 +39,7 @@ export function checkRecord(rec: DataRecord, limits: RecordLimits, specials: rea
     if (chars > maxChars) return { reason: 'too_long', detail: `${chars} characters, more than --max-chars ${maxChars}${limits.maxCharsGiven ? '' : ' (the default; pass a larger --max-chars to keep it)'}` };
   }
   if (labels && 'label' in rec && rec.label !== undefined && labels.indexOf(rec.label) === undefined) {
-    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels}` };
+    return { reason: 'unknown_label', detail: `label ${JSON.stringify(rec.label)} is not one of --labels ${labels}${nearClassHint(rec.label, labels.labels)}` };
   }
   return null;
 }

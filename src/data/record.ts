@@ -160,6 +160,8 @@ export type DetectResult = {
   textBesidePair?: true;
   /** Mojibake was undone in one of its text fields (mojibake.ts). */
   mojibake?: true;
+  /** A pre-tokenized row's pad tokens (attention_mask 0) left out (pretokenized.ts). */
+  padding?: number;
   /** A text field held a number or boolean, read as its JSON text (record-fields.ts textValue): the last such field. */
   stringified?: Stringified;
   /** An instruction pair's input or context that stood for a missing one ("nan", "<noinput>"), left out of its user turn. */
@@ -390,12 +392,12 @@ function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap,
   if (task === 'generation' && hasLabel) {
     return reject('wrong_task', `a pre-tokenized record with "${f.label}" in a generation run`);
   }
-  const ids = fromJsonCell(ownField(v, f.input_ids)), labels = fromJsonCell(ownField(v, f.labels));
-  const broken = brokenJsonCell(ids, f.input_ids) ?? brokenJsonCell(labels, f.labels);
+  const ids = fromJsonCell(ownField(v, f.input_ids)), labels = fromJsonCell(ownField(v, f.labels)), mask = fromJsonCell(ownField(v, 'attention_mask'));
+  const broken = brokenJsonCell(ids, f.input_ids) ?? brokenJsonCell(labels, f.labels) ?? brokenJsonCell(mask, 'attention_mask');
   if (broken) return { ...broken, reason: 'invalid_tokens' };
   let row;
   try {
-    row = parsePretokenized({ input_ids: ids, labels }, '', vocabSize);
+    row = parsePretokenized({ input_ids: ids, labels, attention_mask: mask }, '', vocabSize);
   } catch (e) {
     if (!isUserError(e)) throw e;
     return reject('invalid_tokens', e.message.replace(/^: /, ''));
@@ -408,7 +410,7 @@ function detectPretokenized(v: Record<string, unknown>, task: Task, f: FieldMap,
     if ('reason' in label) return label;
     record.label = label.label;
   }
-  return { record };
+  return row.padding > 0 ? { record, padding: row.padding } : { record };
 }
 
 /** Content that identifies a record for exact deduplication (a classification label is left out). */

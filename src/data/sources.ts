@@ -1,7 +1,7 @@
 // The input files of a prepare run: folders expanded (sorted, recursively, hidden names and the output
 // folder skipped, symlink loops noted and not followed, a file reached twice through symlinks read once; a
 // project's README, LICENSE and the like, the output folders of earlier prepare runs, and training run and
-// quickstart folders, skipped and noted),
+// quickstart folders, and editor or backup copies (data.jsonl~, .bak), skipped and noted),
 // each file checked readable and not one of the run's own output files (which would be overwritten), and
 // each given a display name for source.file
 // that holds no absolute path and no machine-specific folder: the path as given when it is relative and
@@ -69,13 +69,17 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
   const out: string[] = [];
   if (skip !== null && real === skip) throw new UserError('the output folder cannot be an input folder (its files would be read back)', p);
   ancestors.push({ real, p });
-  const projectFiles: string[] = [];
+  const projectFiles: string[] = [], backups: string[] = [];
   for (const name of fs.readdirSync(p).sort()) {
     if (name.startsWith('.')) continue;
     const child = path.join(p, name);
     if (skip !== null && realOrResolved(child) === skip) continue; // the output folder inside an input folder
     if (PROJECT_FILE.test(name) && isFile(child)) {
       projectFiles.push(name);
+      continue;
+    }
+    if (BACKUP_FILE.test(name) && isFile(child)) {
+      backups.push(name);
       continue;
     }
     if (isPrepareOutput(child)) {
@@ -90,6 +94,7 @@ function expand(p: string, skip: string | null, ancestors: Array<{ real: string;
     out.push(...expand(child, skip, ancestors, notes, shown));
   }
   if (projectFiles.length > 0) notes.push(`${shown(p) || '.'}: ${projectFiles.join(', ')} skipped: a project's own files, not data (name a file to read it)`);
+  if (backups.length > 0) notes.push(`${shown(p) || '.'}: ${backups.join(', ')} skipped: editor or backup copies, not data (name a file to read it)`);
   ancestors.pop();
   return out;
 }
@@ -115,6 +120,9 @@ function noInputFiles(skipped: string[]): UserError {
   const shown = skipped.slice(0, 3).join('; ') + (skipped.length > 3 ? `; and ${skipped.length - 3} more` : '');
   return new UserError(`no input files: the folders given hold nothing that is read as data (${shown}); name the data files or their folder`);
 }
+
+/** An editor's or a tool's copy of a file (Emacs' data.jsonl~, .bak, .orig, Vim's .swp): read, the data would be there twice, as plain text. */
+const BACKUP_FILE = /(?:~|\.(?:bak|orig|swp|swo))$/i;
 
 /** A dataset folder's own files that are not data (a hub repository's card, its licence). */
 const PROJECT_FILE = /^(readme|license|licence|copying|notice|changelog|citation|authors|contributing)(\.[a-z0-9]+)?$/i;

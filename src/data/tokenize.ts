@@ -24,7 +24,7 @@ import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
 import { leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
-import type { LabelSet } from './labels.ts';
+import { nearClassHint, type LabelSet } from './labels.ts';
 import type { ChatTurn } from './chat-record.ts';
 import type { DataRecord } from './record.ts';
 
@@ -309,7 +309,7 @@ function classIndex(label: number | string, { labels, unknownLabelFix }: Tokeniz
     const i = labels.classIndex(label);
     if (i !== undefined) return i;
     const fix = unknownLabelFix ? ` (${unknownLabelFix})` : '';
-    throw new UserError(`label ${JSON.stringify(label)} is not one of the classes [${labels.labels.map((l) => JSON.stringify(l)).join(', ')}]${fix}`);
+    throw new UserError(`label ${JSON.stringify(label)} is not one of the classes [${labels.labels.map((l) => JSON.stringify(l)).join(', ')}]${nearClassHint(label, labels.labels)}${fix}`);
   }
   if (typeof label === 'number' && label >= 0) return label;
   throw new UserError(`label ${JSON.stringify(label)} needs a class list to map it to an index`);

@@ -71,3 +71,18 @@ test('the output is always NFC and a fixed point, on random mixes of bases, mark
     assert.equal(normalizeText(out), out, `not a fixed point: ${JSON.stringify(s)} → ${JSON.stringify(out)}`);
   }
 });
+
+test('a field of invisible characters only (a direction mark, a lone ZWJ, a variation selector, a Hangul filler) is empty; in text they are kept', async () => {
+  // before: {"text": "\u200e"} or a completion "\u200d" was kept, a record with nothing to read or train
+  for (const s of ['\u200e', ' \u200f\u202a\u202c ', '\u00ad', '\u2063', '\u3164', '\u200d', '\ufe0f', '\u2066\u2069', '\u061c', '\u034f\n\u200c']) {
+    assert.equal(normalizeText(s), '', JSON.stringify(s));
+    assert.equal(normalizeText(s, 'start'), '', JSON.stringify(s));
+    assert.equal(normalizeText(s, 'end'), '', JSON.stringify(s));
+  }
+  assert.equal(normalizeText('\u200fשלום\u200e'), '\u200fשלום\u200e');
+  assert.equal(normalizeText('\u2764\ufe0f'), '\u2764\ufe0f');
+  assert.equal(normalizeText('\ue000'), '\ue000', 'a private-use character is a glyph of some font');
+  const { detectRecord } = await import('../../src/data/record.ts');
+  assert.deepEqual(detectRecord({ text: '\u200e' }, 'generation'), { reason: 'empty', detail: '"text" is empty' });
+  assert.deepEqual(detectRecord({ prompt: 'Hi', completion: '\u200d' }, 'generation'), { reason: 'empty', detail: '"completion" is empty' });
+});

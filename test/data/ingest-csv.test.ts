@@ -28,6 +28,11 @@ test('CSV (RFC 4180): quoted delimiters, doubled quotes, newlines in quotes, CRL
   assert.match(items[4]!.error!.detail, /3 fields where the header has 2/);
   const short = writeFiles(dir, { 'short-row.csv': 'text,label\nonly one cell\n' })['short-row.csv']!;
   assert.equal([...readCsv(short, ',')][0]!.error!.detail, '1 field where the header has 2');
+  // more cells than the header: the usual cause is said (a one-column file of text with commas gave no clue)
+  const commas = writeFiles(dir, { 'commas.csv': 'text\nHello, world\n' })['commas.csv']!;
+  assert.equal([...readCsv(commas, ',')][0]!.error!.detail, '2 fields where the header has 1: a "," in a cell that is not quoted? Quote a cell that holds one');
+  const tabs = writeFiles(dir, { 'tabs.tsv': 'text\tlabel\nHello\tworld\tpos\n' })['tabs.tsv']!;
+  assert.equal([...readCsv(tabs, '\t')][0]!.error!.detail, '3 fields where the header has 2: a tab in a cell that is not quoted? Quote a cell that holds one');
   assert.match(items[8]!.error!.detail, /opened on line 13 is not closed before the end of the file \(it runs over lines 13–14, 17 bytes\)/);
 });
 

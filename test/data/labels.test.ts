@@ -224,3 +224,45 @@ test('prepare: zero-padded integer labels of a CSV ("01" … "12") are one kind 
   assert.deepEqual(report.labels, Array.from({ length: 13 }, (_, i) => i));
   assert.equal(Object.keys(report.label_counts!.train).length, 12);
 });
+
+test('classWarnings: classes that differ only in character form (full-width "ｐｏｓ", "ﬁne") are named, as those that differ in case', async () => {
+  // before: "ｐｏｓ" (an IME's full-width letters) beside "pos" made two classes without a word
+  const { classWarnings } = await import('../../src/data/labels.ts');
+  const labels = ['neg', 'pos', 'ｐｏｓ', 'ＰＯＳ', 'ﬁne', 'fine'];
+  assert.deepEqual(classWarnings(new Set(labels), labels, true), [
+    'classes "pos" and "ｐｏｓ" and "ＰＯＳ" differ only in case or character form (full-width letters, ligatures): they are separate classes (give --labels, or fix the data)',
+    'classes "ﬁne" and "fine" differ only in case or character form (full-width letters, ligatures): they are separate classes (give --labels, or fix the data)',
+  ]);
+  assert.deepEqual(classWarnings(new Set(['Pos', 'pos']), ['Pos', 'pos'], true),
+    ['classes "Pos" and "pos" differ only in case: they are separate classes (give --labels, or fix the data)']);
+});
+
+test('canonicalLabel: direction marks, other invisible format characters (soft hyphen, CGJ) and control characters are no part of a class name', () => {
+  // before: "pos\u200e" (an RTL export's direction mark) printed as "pos" yet was another class, without a word
+  for (const raw of ['pos\u200e', '\u200fpos', '\u202apos\u202c', '\u2066pos\u2069', 'p\u00ados', 'po\u034fs', '\u061cpos']) {
+    assert.deepEqual(canonicalLabel(raw), { label: 'pos' }, JSON.stringify(raw));
+  }
+  // control characters too, as text fields lose them ("pos\u0000": a C string's NUL)
+  for (const raw of ['pos\u0000', 'pos\u0007', 'p\u001bos', 'pos\u007f']) assert.deepEqual(canonicalLabel(raw), { label: 'pos' }, JSON.stringify(raw));
+  assert.deepEqual(canonicalLabel('\u200e'), { label: null });
+  assert.deepEqual(canonicalLabel('\u200f1'), { label: 1 });
+  // ZWJ and variation selectors make an emoji what it is: kept
+  assert.deepEqual(canonicalLabel('\u2764\ufe0f'), { label: '\u2764\ufe0f' });
+  assert.deepEqual(canonicalLabel('\u{1F468}\u200d\u{1F469}'), { label: '\u{1F468}\u200d\u{1F469}' });
+});
+
+test('a label not among the classes that differs from one only in case or character form names it (prepare\'s --labels, train\'s and eval\'s class list)', async () => {
+  // before: only `label "Pos" is not one of --labels neg,pos`, the near miss left to be spotted
+  const { checkRecord } = await import('../../src/data/record-checks.ts');
+  const limits = { maxChars: 1000, maxCharsGiven: false, keepPlaceholders: false };
+  const set = new LabelSet(['neg', 'pos']);
+  const detail = (label: string) => checkRecord({ shape: 'classification', text: 'good', label }, limits, [], set)?.detail;
+  assert.equal(detail('Pos'), 'label "Pos" is not one of --labels neg,pos (it differs only in case or character form from "pos")');
+  assert.equal(detail('ｐｏｓ'), 'label "ｐｏｓ" is not one of --labels neg,pos (it differs only in case or character form from "pos")');
+  assert.equal(detail('maybe'), 'label "maybe" is not one of --labels neg,pos');
+  assert.equal(detail('pos'), undefined);
+  // train's and eval's reader say it too (the model's classes "POSITIVE"/"NEGATIVE", the data's "positive")
+  const f = writeFiles(dir, { 'cased.jsonl': '{"text": "good", "label": "positive"}\n' })['cased.jsonl']!;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok, task: 'classification', labels: ['NEGATIVE', 'POSITIVE'] }),
+    (e) => isUserError(e) && e.message.endsWith('label "positive" is not one of the classes ["NEGATIVE", "POSITIVE"] (it differs only in case or character form from "POSITIVE")'));
+});

@@ -105,6 +105,22 @@ test('a record prepare would reject stops the load with file:line and reason', (
   assert.throws(() => loadTokenRows(g, { tokenizer: tok }), /nojson\.jsonl:2: invalid_json/);
 });
 
+test('a raw file\'s placeholder text ("nan", "[deleted]") stops the load, as prepare rejects it; a prepare output made with --keep-placeholders loads', () => {
+  // before: train and eval read {"text": "nan"} from a raw file as text to learn, which prepare rejects as a placeholder
+  const f = writeFiles(dir, { 'nan.jsonl': '{"text": "fine"}\n{"prompt": "What did it say?", "completion": "[deleted]"}\n' })['nan.jsonl']!;
+  assert.throws(() => loadTokenRows(f, { tokenizer: tok }), /nan\.jsonl:2: placeholder: "completion": "\[deleted\]" is what a forum leaves of a removed post, not text/);
+  // an answer "None" is an answer, as prepare keeps it
+  const none = writeFiles(dir, { 'none.jsonl': '{"prompt": "Side effects?", "completion": "None"}\n' })['none.jsonl']!;
+  assert.equal(loadTokenRows(none, { tokenizer: tok }).rows.length, 1);
+  const out = path.join(dir, 'kept-placeholders');
+  prepare({ inputs: [f], outDir: out, tokenizer: tok, split: [1, 0, 0], keepPlaceholders: true });
+  assert.equal(loadTokenRows(path.join(out, 'train.jsonl'), { tokenizer: tok }).rows.length, 2);
+  // … and so does that output's file moved away from its report.json: its records carry prepare's id and source
+  const moved = path.join(dir, 'moved-train.jsonl');
+  fs.copyFileSync(path.join(out, 'train.jsonl'), moved);
+  assert.equal(loadTokenRows(moved, { tokenizer: tok }).rows.length, 2);
+});
+
 test('a record of a common layout that cannot be tokenized: the error says how it was read as a chat', () => {
   const f = writeFiles(dir, { 'alpaca.jsonl': '{"instruction": "Say bye", "output": "Bye</s>"}\n' })['alpaca.jsonl']!;
   assert.throws(() => loadTokenRows(f, { tokenizer: tok }),

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { loadTokenRows } from '../../src/data/load-rows.ts';
 import { acquireRunLock, LOCK_FILE } from '../../src/train/run-lock.ts';
-import { readJsonl, tempDir, writeFiles } from './helpers.ts';
+import { prepare } from '../../src/data/prepare.ts';
+import { mistralTokenizer, readJsonl, tempDir, writeFiles } from './helpers.ts';
 import { literal } from '../helpers.ts';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mistral-tune.js');
@@ -191,4 +192,19 @@ test('a prepare killed between the renames of its outputs: the next prepare take
   assert.equal(cli(['--input', 'mix.jsonl', '--out', 'over', '--seed', '5']).status, 0);
   assert.ok(fs.existsSync(path.join(over, 'report.json')));
   assert.deepEqual(tmpFiles(over), []);
+});
+
+test('an input that grows while prepare reads it (a file still being written) is said in a warning: its last record may be cut off', () => {
+  // before: nothing said so; a record cut off mid-write was one invalid_json rejection among others
+  const f = writeFiles(dir, { 'growing.jsonl': records(5, 'g') })['growing.jsonl']!;
+  let appended = false;
+  const onProgress = () => {
+    if (!appended) fs.appendFileSync(f, '{"text": "written while prepare rea');
+    appended = true;
+  };
+  const { report } = prepare({ inputs: [f], outDir: path.join(dir, 'growing-out'), tokenizer: mistralTokenizer(), split: [1, 0, 0], onProgress });
+  assert.ok(report.warnings.some((w) => /^growing\.jsonl: the file changed while it was read \(\d+ bytes when reading began, \d+ after\): is it still being written\? Its last records may be cut off or missing: rerun once it is complete$/.test(w)), JSON.stringify(report.warnings));
+  // a file that stays as it was says nothing of it
+  const still = prepare({ inputs: [f], outDir: path.join(dir, 'still-out'), tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  assert.ok(!still.report.warnings.some((w) => w.includes('changed while')));
 });

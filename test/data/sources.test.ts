@@ -103,3 +103,13 @@ test('an input that does not exist and holds a wildcard (a quoted glob) says pre
   assert.throws(() => listSources([{ path: path.join(dir, '*.jsonl'), role: 'input' }]),
     (e: Error) => e.name === 'UserError' && /ENOENT.*wildcard.*not expanded.*folder/.test(e.message) && !e.message.includes('\n'));
 });
+
+test('editor and backup copies in an input folder (data.jsonl~, .bak, .orig, .swp) are skipped with a note; named, they are read', () => {
+  // before: each was read as plain text, a copy of the data trained as one record of raw JSON
+  const root = path.join(dir, 'with-backups');
+  writeFiles(root, { 'data.jsonl': '{"text": "a record"}\n', 'data.jsonl~': '{"text": "a record"}\n', 'data.jsonl.bak': '{}\n', 'notes.orig': 'x\n', 'data.jsonl.swp': 'x' });
+  const notes: string[] = [];
+  assert.deepEqual(listSources([{ path: root, role: 'input' }], undefined, notes).map((s) => path.basename(s.path)), ['data.jsonl']);
+  assert.deepEqual(notes, ['with-backups: data.jsonl.bak, data.jsonl.swp, data.jsonl~, notes.orig skipped: editor or backup copies, not data (name a file to read it)']);
+  assert.deepEqual(listSources([{ path: path.join(root, 'data.jsonl~'), role: 'input' }]).map((s) => path.basename(s.path)), ['data.jsonl~']);
+});

@@ -176,3 +176,15 @@ test('a mixed-encoding file that keeps nothing is told in its error, as in its w
   assert.throws(() => prepare({ inputs: [f], outDir: path.join(d, 'out'), tokenizer: mistralTokenizer(), split: [1, 0, 0], minChars: 100 }),
     (e: Error) => e.message.includes(`fewer than --min-chars 100; ${hint}; rejected.jsonl`) && !e.message.includes('iconv -f'));
 });
+
+test('rejected.jsonl clips a long raw record between characters: an emoji at the cut is not split into a lone surrogate', () => {
+  // before: the cut at 4096 UTF-16 units left the emoji's first half, "\ud83d" in rejected.jsonl (not Unicode text)
+  const raw = `{"text": "${'x'.repeat(4096 - 11)}😀 and more", "label": "y"}`;
+  const f = writeFiles(dir, { 'clip.jsonl': `${raw}\n{"text": "kept"}\n` })['clip.jsonl']!;
+  const out = path.join(dir, 'clip-out');
+  prepare({ inputs: [f], outDir: out, tokenizer: mistralTokenizer(), split: [1, 0, 0] });
+  const [rejected] = readOut<{ raw: string }>(path.join(out, 'rejected.jsonl'));
+  assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(rejected!.raw), JSON.stringify(rejected!.raw.slice(4080, 4100)));
+  assert.ok(rejected!.raw.startsWith(raw.slice(0, 4095)));
+  assert.match(rejected!.raw, new RegExp(`…\\[${raw.length - 4095} more characters\\]$`));
+});

@@ -454,7 +454,7 @@ export function* readCsv(file: string, delimiter: ',' | '\t', opts: ReadOptions 
     if (row.fields.length !== header.length) {
       yield {
         line: row.line, raw: row.raw,
-        error: { reason: 'bad_columns', detail: `${row.fields.length} field${row.fields.length === 1 ? '' : 's'} where the header has ${header.length}` },
+        error: { reason: 'bad_columns', detail: `${row.fields.length} field${row.fields.length === 1 ? '' : 's'} where the header has ${header.length}${row.fields.length > header.length ? `: a ${delimiterName(sniffedAs)} in a cell that is not quoted? Quote a cell that holds one` : ''}` },
       };
       continue;
     }

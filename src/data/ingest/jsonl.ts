@@ -1,5 +1,6 @@
 // JSON Lines: every non-blank line is one record. A BOM at the start of any line, CRLF endings and
-// whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here).
+// whitespace around the JSON are accepted (readLines strips the BOM and CR; the rest is trimmed here). Lone CRs in a
+// line (records ended the classic-Mac way in a file readLines reads by LF) end its records where no bracket is open.
 // A line that is not UTF-8 text is rejected as invalid_utf8 or binary without being parsed, and one longer
 // than ReadOptions.maxRawChars as too_long (parsing it would take memory in proportion to it). Python's NaN and
 // Infinity, and a line that is Python's str() of a dict, are read as Python reads them (python-json.ts). A record
@@ -47,6 +48,14 @@ export function* readJsonl(file: string, opts: ReadOptions = {}, jsonc = false):
       l = rest;
     }
     const { text, lineNo, defect } = l;
+    // lone CRs between records (CR-ended lines appended to a file that readLines ends at LF): JSON has no raw CR in a
+    // string, so one outside every bracket ends a record; the pieces are read as lines, at this line's number
+    const pieces = defect ? null : crPieces(text);
+    if (pieces !== null) {
+      again = pieces.map((p): Line => ({ text: p, lineNo })).concat(again.slice(at));
+      at = 0;
+      continue;
+    }
     let t = text.trim();
     if (t === '') continue;
     const indent = objectIndent(text, jsonc);
@@ -343,6 +352,30 @@ function lineWithoutComments(text: string, block: { open: boolean }): string {
 /** A tally for a look at a line without its comments, which are counted where the record's text is read. */
 function uncounted(): CommentTally {
   return { count: 0, first: 0, kinds: new Set() };
+}
+
+/** `text` cut at its lone CRs outside strings and brackets, or null when it has none (a CR in a record is whitespace). */
+function crPieces(text: string): string[] | null {
+  if (!text.includes('\r')) return null;
+  const pieces: string[] = [];
+  let from = 0, depth = 0, inString = false, escape = false; // closeIndex's scan, inline: a line may be 500 MB
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (escape) escape = false;
+      else if (c === 0x5c) escape = true;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x0d && depth <= 0) {
+      pieces.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  if (pieces.length === 0) return null;
+  pieces.push(text.slice(from));
+  return pieces;
 }
 
 /** Parses one record's JSON text; text longer than `maxRaw` is rejected as too_long unparsed (bounded memory). */

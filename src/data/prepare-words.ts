@@ -1,0 +1,69 @@
+// What prepare says in words: why the train split is empty, why nothing was kept, what to do with a file in another
+// encoding; a raw record clipped for rejected.jsonl, a label as a detail quotes it; and the special tokens' texts that
+// no text field may hold.
+import * as path from 'node:path';
+import type { Tokenizer } from '../tokenizer/types.ts';
+import type { PrepareReport } from './report.ts';
+import type { SourceRole } from './sources.ts';
+import { specialTokenIds } from './tokenize.ts';
+
+/** How much of a raw record rejected.jsonl keeps. */
+const RAW_LIMIT = 4096;
+
+/**
+ * Why the train split is empty though train has a share (the split gives every stratum of input records a training
+ * record): no --input record was kept, or those kept repeat --val/--test records and went with them (--dedup none).
+ */
+export function noInputToTrain(sources: readonly { role: SourceRole }[], perSource: readonly { records: number; kept: number }[]): string {
+  let read = 0, kept = 0;
+  sources.forEach((src, k) => {
+    if (src.role !== 'input') return;
+    read += perSource[k]!.records;
+    kept += perSource[k]!.kept;
+  });
+  if (read === 0) return 'the --input files hold no records';
+  if (kept === 0) return `${read === 1 ? 'the 1 --input record was' : `all ${read} --input records were`} rejected (see rejected.jsonl): every kept record is from --val/--test`;
+  return `the ${kept === 1 ? '1 kept --input record repeats a --val/--test record' : `${kept} kept --input records repeat --val/--test records`} and went with ${kept === 1 ? 'it' : 'them'} (--dedup none keeps copies together)`;
+}
+
+/** Why nothing was kept, in one line: the rejection reasons, most frequent first, and the first record rejected (`first`). */
+export function nothingKept(r: PrepareReport, first: string | null): string {
+  if (r.input_records === 0) return 'the inputs hold no records';
+  const reasons = (Object.entries(r.by_reason) as Array<[string, number]>).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  if (r.input_records === 1 && first !== null) return `the one record was rejected: ${first}`;
+  return `${r.input_records === 1 ? 'the one record was' : `all ${r.input_records} records were`} rejected (${reasons.map(([k, n]) => `${k} ${n}`).join(', ')})` +
+    (first === null ? '' : `; the first: ${first}`);
+}
+
+/**
+ * What to do when `name`'s records are not UTF-8 text (`what` names the file in the sentence): it may be in another
+ * encoding, and how to convert it; but when some of its other records are UTF-8 text beyond ASCII (`mixed`), converting
+ * the whole file would garble them ("café" becomes "cafÃ©"): only the lines rejected are to be mended.
+ */
+export function encodingHint(name: string, mixed: boolean, what = name): string {
+  if (mixed) return `${what} mixes encodings (some of its other records are UTF-8 text beyond ASCII); mend the lines rejected.jsonl names (iconv on the whole file would garble the others)`;
+  return `if ${what} is in another encoding (Windows-1252, Latin-1), convert it and rerun: iconv -f WINDOWS-1252 -t UTF-8 ${name} > converted${path.extname(name)}`;
+}
+
+/** `raw` cut to `limit` UTF-16 units (never between the two of a surrogate pair), saying how much was cut. */
+export function clip(raw: string, limit = RAW_LIMIT): string {
+  if (raw.length <= limit) return raw;
+  const last = raw.charCodeAt(limit - 1);
+  const cut = last >= 0xd800 && last <= 0xdbff ? limit - 1 : limit; // not between an emoji's two halves
+  return raw.slice(0, cut) + `…[${raw.length - cut} more characters]`;
+}
+
+/** A label key (labels.ts's labelKey) as a detail quotes it: 1, "pos", or nothing. */
+export function describeLabel(k: string | null): string {
+  return k === null ? 'nothing' : k.startsWith('#') ? k.slice(1) : JSON.stringify(k.slice(1));
+}
+
+/** The literal texts of all the tokenizer's special tokens (<s>, </s>, <unk>, …), which no text field may contain. */
+export function specialTexts(tok: Tokenizer): string[] {
+  const out: string[] = [];
+  for (const id of [...specialTokenIds(tok)].sort((a, b) => a - b)) {
+    const s = tok.decode([id], { skipSpecialTokens: false });
+    if (s.trim() !== '') out.push(s);
+  }
+  return out;
+}
