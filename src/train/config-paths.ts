@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, randomConfigFile } from '../model/config.ts';
+import { PREPARE_REPORT } from '../data/prepare-report.ts';
 import { QUICKSTART_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
@@ -50,6 +51,19 @@ function missingModelHint(missing: string): string {
 }
 
 /**
+ * For a data split not found under the name prepare gives it (`runs/data/train.jsonl`, what examples/ name) in a folder
+ * that holds no prepare output: the prepare that makes it.
+ */
+function missingSplitHint(key: string, missing: string): string {
+  const split = /^data\.(train|val|test)$/.exec(key)?.[1];
+  const dir = path.dirname(missing);
+  if (split === undefined || path.basename(missing) !== `${split}.jsonl` || fs.existsSync(path.join(dir, PREPARE_REPORT))) return '';
+  const rel = path.relative(process.cwd(), dir);
+  const out = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+  return `; \`mistral-tune prepare --input YOUR_DATA --out ${out}\` makes it`;
+}
+
+/**
  * The model folder (with its config.json) or a random model's config.json, the data files and lora.init_from exist (of `only`, those keys); a missing
  * one is named by its key, after `place` of it when given (the config's file:line:column, or the flag that set it).
  */
@@ -68,7 +82,7 @@ export function checkConfigPaths(cfg: TrainConfig, place?: (key: string) => stri
     try {
       st = fs.statSync(p);
     } catch {
-      const skip = key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? missingModelHint(p) : '';
+      const skip = (key === 'data.val' || key === 'data.test' ? `, or --${key} null to go without` : key === 'model' ? missingModelHint(p) : '') + missingSplitHint(key, p);
       fail(`${p}: ${folder ? `${folder} not found` : 'no such file'} (set ${key}${skip})`);
     }
     if (folder && !st!.isDirectory()) fail(`${p}: not a folder`);
