@@ -4,7 +4,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, randomConfigFile } from '../model/config.ts';
-import { PREPARE_REPORT } from '../data/prepare-report.ts';
 import { QUICKSTART_LAYOUT } from '../run/layout.ts';
 import { UserError } from '../util/errors.ts';
 import type { TrainConfig } from './config-schema.ts';
@@ -52,12 +51,12 @@ function missingModelHint(missing: string): string {
 
 /**
  * For a data split not found under the name prepare gives it (`runs/data/train.jsonl`, what examples/ name) in a folder
- * that holds no prepare output: the prepare that makes it.
+ * that is not there either (a folder that is may hold data moved away): the prepare that makes it.
  */
 function missingSplitHint(key: string, missing: string): string {
   const split = /^data\.(train|val|test)$/.exec(key)?.[1];
   const dir = path.dirname(missing);
-  if (split === undefined || path.basename(missing) !== `${split}.jsonl` || fs.existsSync(path.join(dir, PREPARE_REPORT))) return '';
+  if (split === undefined || path.basename(missing) !== `${split}.jsonl` || fs.existsSync(dir)) return '';
   const rel = path.relative(process.cwd(), dir);
   const out = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
   return `; \`mistral-tune prepare --input YOUR_DATA --out ${out}\` makes it`;
