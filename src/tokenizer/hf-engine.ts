@@ -3,7 +3,7 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../util/errors.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
-import type { TokenizerConfig } from './tokenizer-config.ts';
+import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
 
 export class HfEngine implements TokenizerEngine {
@@ -17,7 +17,7 @@ export class HfEngine implements TokenizerEngine {
     } catch (e) {
       throw new UserError(`@huggingface/tokenizers cannot load it: ${e instanceof Error ? e.message : String(e)}`, file);
     }
-    this.cleanUp = config.cleanUpTokenizationSpaces;
+    this.cleanUp = decodeCleansUp(json, config);
   }
 
   encode(text: string): number[] {
