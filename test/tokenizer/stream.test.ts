@@ -31,6 +31,11 @@ test('a tokenizer that cleans up tokenization spaces: " ." becoming "." after th
   const { text, steps } = streamed(tok, ids);
   assert.equal(text, 'Hello. How are you'); // before: "Hello " and nothing more
   assert.deepEqual(steps.slice(0, 3), ['Hello', 'Hello', 'Hello.'], 'the space held until the next token settles it');
+  // without the force flag the space stays, in the stream as in the full decode (transformers 5: 'Hello . How are you')
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, clean_up_tokenization_spaces: true }));
+  const kept = loadTokenizer(dir);
+  assert.equal(kept.decode(ids), 'Hello . How are you');
+  assert.equal(streamed(kept, ids).text, 'Hello . How are you');
 });
 
 test('half a character (a byte-fallback sequence) is held until complete; a decode that changes written text still loses nothing', () => {
