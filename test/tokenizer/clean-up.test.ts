@@ -14,16 +14,16 @@ const TEXT = 'Hello . How are you ?';
 const FORCE = 'clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output';
 
 test('clean_up_tokenization_spaces on a BPE tokenizer: skipped on decode, as transformers 5.17 does, unless the force flag says so (both engines)', () => {
+  const json = bundledTokenizerJson();
   for (const engine of ['fast', 'huggingface'] as const) {
     const load = (extra: Record<string, unknown>) => quietly(() => loadTokenizer(tempFolder({
-      'tokenizer.json': bundledTokenizerJson(), 'tokenizer_config.json': { ...bundledConfigJson(), clean_up_tokenization_spaces: true, ...extra },
+      'tokenizer.json': json, 'tokenizer_config.json': { ...bundledConfigJson(), clean_up_tokenization_spaces: true, ...extra },
     }), { engine }));
     const tok = load({});
     const ids = tok.encode(TEXT);
     assert.deepEqual(ids, [22557, 842, 1602, 460, 368, 1550]);
     assert.equal(tok.decode(ids), 'Hello . How are you ?', engine); // before: "Hello. How are you?"
     assert.equal(load({ [FORCE]: true }).decode(ids), 'Hello. How are you?', engine);
-    assert.equal(load({ [FORCE]: false }).decode(ids), 'Hello . How are you ?', engine);
   }
 });
 
