@@ -1,10 +1,18 @@
 // The @huggingface/tokenizers engine: the reference implementation, and the fallback for tokenizer.json
-// features that the fast engine does not implement.
+// features that the fast engine does not implement. Its split of the added tokens out of the text is ours
+// (added-split.ts, as HF tokenizers splits them): the library ignores single_word.
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { UserError } from '../util/errors.ts';
+import { isRecord } from '../util/json-file.ts';
+import { AddedTokenMatcher } from './added-split.ts';
 import type { EngineName, TokenizerEngine } from './engine.ts';
-import type { TokenizerConfig } from './tokenizer-config.ts';
+import { decodeCleansUp, type TokenizerConfig } from './tokenizer-config.ts';
 import type { TokenizerJson } from './tokenizer-json.ts';
+
+/** The step of the library's Tokenizer that this engine replaces (private there): a text to token texts. */
+interface EncodeText {
+  encode_text(text: string | null): string[] | null;
+}
 
 export class HfEngine implements TokenizerEngine {
   readonly name: EngineName = 'huggingface';
@@ -17,7 +25,15 @@ export class HfEngine implements TokenizerEngine {
     } catch (e) {
       throw new UserError(`@huggingface/tokenizers cannot load it: ${e instanceof Error ? e.message : String(e)}`, file);
     }
-    this.cleanUp = config.cleanUpTokenizationSpaces;
+    this.cleanUp = decodeCleansUp(json, config);
+    // the library puts the added tokens in its model's vocabulary, where a BPE with ignore_merges finds one as a
+    // whole word ("zqx" where single_word left it in the text): HF tokenizers' model has only its own vocabulary
+    const own = json.model['vocab'];
+    const pieces = Array.isArray(own) ? new Set(own.map((e: unknown) => (Array.isArray(e) ? e[0] : undefined))) : null; // Unigram's [piece, score]
+    const inModel = (t: string): boolean => (pieces ? pieces.has(t) : isRecord(own) && Object.hasOwn(own, t));
+    for (const t of json.added_tokens) if (!inModel(t.content)) this.tok.model?.tokens_to_ids.delete(t.content);
+    const encodeText = splitAddedTokens(this.tok, json, config);
+    (this.tok as unknown as EncodeText).encode_text = (text) => (text === null ? null : encodeText(text));
   }
 
   encode(text: string): number[] {
@@ -30,4 +46,31 @@ export class HfEngine implements TokenizerEngine {
     if (kept.length === 0) return ''; // @huggingface/tokenizers throws on an empty list
     return this.tok.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: this.cleanUp });
   }
+}
+
+/**
+ * The library's encode_text with our split of the added tokens: the raw ones out of the text, then the normalized ones
+ * (found by their normalized text) out of each normalized text between them; the rest pre-tokenized (with the index of
+ * its section, which Metaspace's prepend_scheme "first" reads) and run through the model, as the library does.
+ */
+function splitAddedTokens(tok: HfTokenizer, json: TokenizerJson, config: TokenizerConfig): (text: string) => string[] {
+  const normalize = (s: string): string => (tok.normalizer ? tok.normalizer(s) : s);
+  const raw = new AddedTokenMatcher(json.added_tokens.filter((t) => !t.normalized).map((t) => ({ pattern: t.content, token: t })));
+  const normalized = new AddedTokenMatcher(json.added_tokens.filter((t) => t.normalized).map((t) => ({ pattern: normalize(t.content), token: t })));
+  const removeSpace = config.raw['remove_space'] === true, lowercase = Boolean(config.raw['do_lowercase_and_remove_accent']);
+  const model = tok.model!;
+  return (text) => raw.split(text).flatMap((section, si) => {
+    if (section.token !== null) return [section.token.content];
+    let s = section.text;
+    if (s.length === 0) return [];
+    if (removeSpace) s = s.trim().split(/\s+/).join(' ');
+    if (lowercase) s = s.toLowerCase().replace(/\p{M}/gu, '');
+    s = normalize(s);
+    if (s.length === 0) return [];
+    return normalized.split(s).flatMap((sub) => {
+      if (sub.token !== null) return [sub.token.content];
+      if (sub.text.length === 0) return [];
+      return model(tok.pre_tokenizer ? tok.pre_tokenizer(sub.text, { section_index: si }) : [sub.text]);
+    });
+  });
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { UserError } from '../util/errors.ts';
 import { intKey, isRecord, readJsonFile } from '../util/json-file.ts';
 import { readRegularFile } from '../util/regular-file.ts';
+import { isBpeModel, type TokenizerJson } from './tokenizer-json.ts';
 
 export interface TokenizerConfig {
   bosToken: string | null;
@@ -20,9 +21,12 @@ export interface TokenizerConfig {
   chatTemplateSource: string | null;
   /**
    * HF's clean_up_tokenization_spaces (" ." → "." and so on when decoding). Defaults to false here, as in
-   * current transformers, because it breaks round trips; @huggingface/tokenizers defaults it to true.
+   * current transformers, because it breaks round trips; @huggingface/tokenizers defaults it to true. Not applied to
+   * a BPE model unless cleanUpBpeAnyway (decodeCleansUp).
    */
   cleanUpTokenizationSpaces: boolean;
+  /** clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output: clean up a BPE model's decode too. */
+  cleanUpBpeAnyway: boolean;
   /** Where the config came from (a file path, or "none"), for messages. */
   source: string;
   /** The parsed document, handed to @huggingface/tokenizers as is. */
@@ -38,9 +42,22 @@ export const EMPTY_CONFIG: TokenizerConfig = {
   chatTemplate: null,
   chatTemplateSource: null,
   cleanUpTokenizationSpaces: false,
+  cleanUpBpeAnyway: false,
   source: 'none',
   raw: {},
 };
+
+const BPE_CLEAN_UP_ANYWAY = 'clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output';
+
+/**
+ * Whether decoding cleans up tokenization spaces, as transformers 5's TokenizersBackend._decode decides: where the
+ * config asks for it, but not on a BPE model (the clean-up is WordPiece's, and drops real spaces before punctuation
+ * there) unless the config insists (BPE_CLEAN_UP_ANYWAY).
+ */
+export function decodeCleansUp(json: TokenizerJson, config: TokenizerConfig): boolean {
+  if (!config.cleanUpTokenizationSpaces) return false;
+  return !isBpeModel(json.model) || config.cleanUpBpeAnyway;
+}
 
 export function readTokenizerConfig(file: string): TokenizerConfig {
   return parseTokenizerConfig(readJsonFile(file), file);
@@ -61,8 +78,11 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
   const extra = doc['additional_special_tokens'] ?? [];
   if (!Array.isArray(extra)) throw new UserError('expected an array', `${file}: additional_special_tokens`);
   checkAddedTokensDecoder(doc['added_tokens_decoder'], `${file}: added_tokens_decoder`);
-  const cleanUp = doc['clean_up_tokenization_spaces'] ?? false;
-  if (typeof cleanUp !== 'boolean') throw new UserError('expected true or false', `${file}: clean_up_tokenization_spaces`);
+  const bool = (key: string): boolean => {
+    const v = doc[key] ?? false;
+    if (typeof v !== 'boolean') throw new UserError('expected true or false', `${file}: ${key}`);
+    return v;
+  };
   return {
     bosToken: token('bos_token'),
     eosToken: token('eos_token'),
@@ -71,7 +91,8 @@ export function parseTokenizerConfig(doc: unknown, file: string): TokenizerConfi
     additionalSpecialTokens: extra.map((t, i) => tokenContent(t, `${file}: additional_special_tokens[${i}]`)).filter((t): t is string => t !== null),
     chatTemplate: chatTemplate(doc['chat_template'], `${file}: chat_template`),
     chatTemplateSource: doc['chat_template'] == null ? null : `${file}: chat_template`,
-    cleanUpTokenizationSpaces: cleanUp,
+    cleanUpTokenizationSpaces: bool('clean_up_tokenization_spaces'),
+    cleanUpBpeAnyway: bool(BPE_CLEAN_UP_ANYWAY),
     source: file,
     raw: doc,
   };

@@ -48,7 +48,7 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
     if (v !== undefined && v !== null && typeof v !== 'boolean') throw new UserError(`expected true or false, got ${JSON.stringify(v)}`, `${file}: model.${key}`);
   }
   // a model without a type is BPE to @huggingface/tokenizers when it has merges
-  if (model['type'] === 'BPE' || (model['type'] === undefined && model['merges'] !== undefined)) checkMerges(model['merges'], file);
+  if (isBpeModel(model)) checkMerges(model['merges'], file);
   const component = (key: string): ComponentConfig => {
     const v = doc[key];
     if (v === undefined || v === null) return null;
@@ -65,6 +65,11 @@ export function parseTokenizerJson(doc: unknown, file: string): TokenizerJson {
     decoder: component('decoder'),
   };
   return { model, ...pipeline, added_tokens, raw: { ...doc, ...pipeline, added_tokens: rawAdded } };
+}
+
+/** Whether `model` is a BPE model: its type says so, or it has none but has merges (as HF tokenizers reads it). */
+export function isBpeModel(model: Record<string, unknown>): boolean {
+  return model['type'] === 'BPE' || (model['type'] === undefined && model['merges'] !== undefined);
 }
 
 /** The post-processor types of HF tokenizers (another does not load there, "did not match any variant"). */

@@ -172,3 +172,18 @@ test('an added token that strips the spaces beside it (lstrip/rstrip), which lla
   assert.match(captureStderr(() => tokenizerMetadata(bpe, 896)).stderr, /\(\[INST\] rstrip\)/);
   assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /strip/);
 });
+
+test('an added token matched only as a whole word (single_word), which llama.cpp cannot be told, is warned about naming it', () => {
+  // measured with llama.cpp: "zqxbox zqx" is [686, 28775, 28744, 2858, 28705, 32000] here (and in transformers 5.17),
+  // [32000, 3890, 28705, 32000] there
+  const dir = tempDir('mt-gguf-tok-');
+  const json = JSON.parse(fs.readFileSync(path.join(BUNDLED_TOKENIZER_DIR, 'tokenizer.json'), 'utf8')) as { added_tokens: unknown[] };
+  json.added_tokens.push({ id: 32000, content: 'zqx', single_word: true, lstrip: false, rstrip: false, normalized: false, special: false });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(json));
+  const { stderr } = captureStderr(() => tokenizerMetadata(dir, 32001));
+  assert.match(stderr, /gguf: llama\.cpp finds an added token inside a word too, where this tokenizer\.json matches it only as a whole word \(single_word: zqx\): text with it inside a word tokenizes differently there \(.*tokenizer\.json\)/);
+  assert.doesNotMatch(stderr, /strip/);
+  const bpe = tekkenVariant((j) => { (j['added_tokens'] as Array<Record<string, unknown>>).find((t) => t['content'] === '[CUSTOM]')!['single_word'] = true; });
+  assert.match(captureStderr(() => tokenizerMetadata(bpe, 896)).stderr, /\(single_word: \[CUSTOM\]\)/);
+  assert.doesNotMatch(captureStderr(() => tokenizerMetadata(BUNDLED_TOKENIZER_DIR, 32000)).stderr, /single_word/);
+});

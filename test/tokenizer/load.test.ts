@@ -86,6 +86,8 @@ test('invalid tokenizer_config.json: a UserError naming the file and key', () =>
   assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { eos_token: '<|eot|>' } })), /tokenizer_config\.json: eos_token: "<\|eot\|>" is not in the vocabulary/);
   assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { chat_template: 7 } })), /tokenizer_config\.json: chat_template: expected a Jinja template string/);
   assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { clean_up_tokenization_spaces: 'yes' } })), /clean_up_tokenization_spaces: expected true or false/);
+  const force = 'clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output';
+  assertUserError(() => loadTokenizer(tempFolder({ 'tokenizer.json': tj, 'tokenizer_config.json': { [force]: 'yes' } })), new RegExp(`tokenizer_config\\.json: ${force}: expected true or false`));
 });
 
 test('tokenizer_config.json: an added_tokens_decoder key that is not a token id, or an entry without a string content, is refused naming the key', () => {

@@ -21,8 +21,9 @@ function streamed(tok: Pick<Tokenizer, 'decode'>, ids: readonly number[]): { tex
 test('a tokenizer that cleans up tokenization spaces: " ." becoming "." after the space was due no longer stops the stream', () => {
   const dir = path.join(tempDir('mt-stream-'), 'tok');
   fs.cpSync(BUNDLED_TOKENIZER_DIR, dir, { recursive: true });
+  // transformers 5 cleans up a BPE tokenizer's decode only where the config insists (clean-up.test.ts)
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, clean_up_tokenization_spaces: true }));
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, clean_up_tokenization_spaces: true, clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output: true }));
   const tok = loadTokenizer(dir);
   const SPACE = 28705, DOT = 28723; // Mistral's "▁" and "."
   const ids = [...tok.encode('Hello'), SPACE, DOT, ...tok.encode(' How are you')];
@@ -30,6 +31,11 @@ test('a tokenizer that cleans up tokenization spaces: " ." becoming "." after th
   const { text, steps } = streamed(tok, ids);
   assert.equal(text, 'Hello. How are you'); // before: "Hello " and nothing more
   assert.deepEqual(steps.slice(0, 3), ['Hello', 'Hello', 'Hello.'], 'the space held until the next token settles it');
+  // without the force flag the space stays, in the stream as in the full decode (transformers 5: 'Hello . How are you')
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...config, clean_up_tokenization_spaces: true }));
+  const kept = loadTokenizer(dir);
+  assert.equal(kept.decode(ids), 'Hello . How are you');
+  assert.equal(streamed(kept, ids).text, 'Hello . How are you');
 });
 
 test('half a character (a byte-fallback sequence) is held until complete; a decode that changes written text still loses nothing', () => {

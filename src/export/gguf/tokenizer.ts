@@ -2,7 +2,8 @@
 // llama.cpp's tokenizer that reproduces the tokenizer.json's — a SentencePiece-BPE vocabulary (BPE with
 // byte_fallback, Mistral 7B's) as "llama" (tokenizer-spm.ts), a byte-level BPE one (Tekken, Llama 3) as "gpt2"
 // (tokenizer-bpe.ts) — then what both write alike: the special token ids, whether BOS/EOS are added, and the chat
-// templates (chat-templates.ts). Added tokens that strip the spaces beside them are warned about: a GGUF cannot say so.
+// templates (chat-templates.ts). Added tokens that strip the spaces beside them, or are matched only as whole words,
+// are warned about: a GGUF cannot say so.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
@@ -79,7 +80,14 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
   if (spm) m.set('tokenizer.ggml.add_space_prefix', { type: 'bool', value: addSpacePrefix(json, config, vocab, file) });
   for (const [k, v] of chatTemplateMetadata(folder, config)) m.set(k, v);
   warnStrippedAddedTokens(json.added_tokens, file);
+  warnSingleWordAddedTokens(json.added_tokens, file);
   return m;
+}
+
+/** The first five of `tokens` as `describe` puts them, "; "-separated, and how many more. */
+function named<T>(tokens: readonly T[], describe: (t: T) => string): string {
+  const more = tokens.length > 5 ? ` and ${tokens.length - 5} more` : '';
+  return tokens.slice(0, 5).map(describe).join('; ') + more;
 }
 
 /**
@@ -89,7 +97,16 @@ export function tokenizerMetadata(folder: string, vocabSize: number, eosIds: rea
 function warnStrippedAddedTokens(added: ReadonlyArray<{ content: string; lstrip: boolean; rstrip: boolean }>, file: string): void {
   const stripping = added.filter((t) => t.lstrip || t.rstrip);
   if (stripping.length === 0) return;
-  const named = stripping.slice(0, 5).map((t) => `${t.content} ${[t.lstrip ? 'lstrip' : '', t.rstrip ? 'rstrip' : ''].filter(Boolean).join(', ')}`);
-  const more = stripping.length > 5 ? ` and ${stripping.length - 5} more` : '';
-  warn(`gguf: llama.cpp does not strip the spaces beside an added token as this tokenizer.json does (${named.join('; ')}${more}): text with spaces next to it tokenizes differently there (${file})`);
+  const list = named(stripping, (t) => `${t.content} ${[t.lstrip ? 'lstrip' : '', t.rstrip ? 'rstrip' : ''].filter(Boolean).join(', ')}`);
+  warn(`gguf: llama.cpp does not strip the spaces beside an added token as this tokenizer.json does (${list}): text with spaces next to it tokenizes differently there (${file})`);
+}
+
+/**
+ * Added tokens matched only as whole words (single_word: not beside a letter, digit or "_"): a GGUF has no key for it
+ * and llama.cpp finds them anywhere, so "zqxbox" is the token zqx and "box" there, plain text here and in transformers.
+ */
+function warnSingleWordAddedTokens(added: ReadonlyArray<{ content: string; single_word: boolean }>, file: string): void {
+  const whole = added.filter((t) => t.single_word);
+  if (whole.length === 0) return;
+  warn(`gguf: llama.cpp finds an added token inside a word too, where this tokenizer.json matches it only as a whole word (single_word: ${named(whole, (t) => t.content)}): text with it inside a word tokenizes differently there (${file})`);
 }

@@ -1,18 +1,17 @@
-// The fast engine: the encode pipeline of @huggingface/tokenizers (added tokens split out of the raw text,
-// lstrip/rstrip, normalizer, Metaspace pre-tokenizer, BPE, fuse_unk) re-implemented step for step over
-// a compiled FastSpec, with the BPE itself done by WordBpe (chunking + cache).
+// The fast engine: the encode pipeline of @huggingface/tokenizers (added tokens split out of the raw text as HF
+// tokenizers does, lstrip/rstrip/single_word included: added-split.ts; normalizer, Metaspace pre-tokenizer, BPE,
+// fuse_unk) re-implemented step for step over a compiled FastSpec, with the BPE itself done by WordBpe (chunking + cache).
 import type { EngineName, TokenizerEngine } from '../engine.ts';
 import { WordBpe } from './bpe.ts';
 import { decodeTokens } from './decode.ts';
-import type { AddedTokenSpec } from '../tokenizer-json.ts';
+import { AddedTokenMatcher } from '../added-split.ts';
 import type { FastSpec } from './spec.ts';
 
 export class FastEngine implements TokenizerEngine {
   readonly name: EngineName = 'fast';
   private readonly bpe: WordBpe;
-  private readonly added: AddedSplitter;
-  /** Added tokens by content (the last one wins, as in HF). */
-  private readonly addedByContent = new Map<string, AddedTokenSpec>();
+  private readonly raw: AddedTokenMatcher;
+  private readonly normalized: AddedTokenMatcher;
 
   constructor(private readonly spec: FastSpec) {
     const byteIds = spec.byteFallback ? new Int32Array(256).fill(-1) : null;
@@ -27,46 +26,45 @@ export class FastEngine implements TokenizerEngine {
       byteIds,
       unkId: spec.unkId,
     });
-    for (const t of spec.addedTokens) this.addedByContent.set(t.content, t);
-    this.added = new AddedSplitter(spec.addedTokens.map((t) => t.content));
+    // as HF tokenizers: the tokens matched in the raw text first, then the normalized ones in the text between them
+    // (as they are: the spec has them only without a normalizer)
+    this.raw = new AddedTokenMatcher(spec.addedTokens.filter((t) => !t.normalized).map((t) => ({ pattern: t.content, token: t })));
+    this.normalized = new AddedTokenMatcher(spec.addedTokens.filter((t) => t.normalized).map((t) => ({ pattern: t.content, token: t })));
   }
 
   encode(text: string): number[] {
     const out: number[] = [];
     if (text.length === 0) return out;
-    const sections = this.added.split(text);
-    // lstrip / rstrip trim the neighbouring sections (in place, left to right, as HF does).
-    for (let i = 0; i < sections.length; i++) {
-      const t = this.addedByContent.get(sections[i]!);
-      if (t === undefined) continue;
-      if (t.lstrip && i > 0) sections[i - 1] = sections[i - 1]!.trimEnd();
-      if (t.rstrip && i < sections.length - 1) sections[i + 1] = sections[i + 1]!.trimStart();
-    }
+    const sections = this.raw.split(text);
     for (let si = 0; si < sections.length; si++) {
-      let s = sections[si]!;
-      if (s.length === 0) continue;
-      const added = this.addedByContent.get(s);
-      if (added !== undefined) {
-        out.push(added.id);
+      const section = sections[si]!;
+      if (section.token !== null) {
+        out.push(section.token.id);
         continue;
       }
+      let s = section.text;
+      if (s.length === 0) continue;
       if (this.spec.normalizer) s = normalize(s, this.spec);
       if (s.length === 0) continue;
-      const again = this.addedByContent.get(s);
-      if (again !== undefined) {
-        out.push(again.id);
-        continue;
+      for (const sub of this.normalized.split(s)) {
+        if (sub.token !== null) out.push(sub.token.id);
+        else if (sub.text.length > 0) this.encodeText(sub.text, si, out);
       }
-      const ms = this.spec.metaspace;
-      if (ms) {
-        s = s.replaceAll(' ', ms.strRep);
-        if (!s.startsWith(ms.replacement) && (ms.prependScheme === 'always' || (ms.prependScheme === 'first' && si === 0))) s = ms.strRep + s;
-      }
-      const from = out.length;
-      this.bpe.encode(s, out);
-      if (this.spec.fuseUnk && this.spec.unkId !== null) fuseUnk(out, from, this.spec.unkId);
     }
     return out;
+  }
+
+  /** Text without added tokens, the `si`th section of the input: Metaspace, BPE, fuse_unk, its ids onto `out`. */
+  private encodeText(text: string, si: number, out: number[]): void {
+    let s = text;
+    const ms = this.spec.metaspace;
+    if (ms) {
+      s = s.replaceAll(' ', ms.strRep);
+      if (!s.startsWith(ms.replacement) && (ms.prependScheme === 'always' || (ms.prependScheme === 'first' && si === 0))) s = ms.strRep + s;
+    }
+    const from = out.length;
+    this.bpe.encode(s, out);
+    if (this.spec.fuseUnk && this.spec.unkId !== null) fuseUnk(out, from, this.spec.unkId);
   }
 
   decode(ids: readonly number[], skip: ReadonlySet<number> | null): string {
@@ -90,58 +88,4 @@ function fuseUnk(out: number[], from: number, unk: number): void {
     out[w++] = out[r]!;
   }
   out.length = w;
-}
-
-interface TrieNode {
-  next: Map<string, TrieNode>;
-  end: string | null;
-}
-
-/** @huggingface/tokenizers' DictionarySplitter: longest match at each position, UTF-16 units. */
-export class AddedSplitter {
-  private readonly root: TrieNode = { next: new Map(), end: null };
-  private readonly first = new Set<number>();
-
-  constructor(words: readonly string[]) {
-    for (const w of words) {
-      let node = this.root;
-      for (let i = 0; i < w.length; i++) {
-        let child = node.next.get(w[i]!);
-        if (!child) node.next.set(w[i]!, (child = { next: new Map(), end: null }));
-        node = child;
-      }
-      node.end = w;
-      if (w.length > 0) this.first.add(w.charCodeAt(0));
-    }
-  }
-
-  split(text: string): string[] {
-    const result: string[] = [];
-    const n = text.length;
-    let start = 0;
-    let i = 0;
-    while (i < n) {
-      if (!this.first.has(text.charCodeAt(i))) {
-        i++;
-        continue;
-      }
-      let node: TrieNode | undefined = this.root;
-      let match: string | null = null;
-      for (let j = i; j < n; j++) {
-        node = node.next.get(text[j]!);
-        if (!node) break;
-        if (node.end !== null) match = node.end;
-      }
-      if (match !== null) {
-        if (i > start) result.push(text.slice(start, i));
-        result.push(match);
-        i += match.length;
-        start = i;
-      } else {
-        i++;
-      }
-    }
-    if (start < n) result.push(text.slice(start));
-    return result;
-  }
 }

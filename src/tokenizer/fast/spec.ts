@@ -5,7 +5,7 @@
 // Replace(String)/ByteFallback/Fuse/Strip/Metaspace steps. Anything else returns the reason it is not
 // supported, and the loader falls back to @huggingface/tokenizers.
 import { isRecord } from '../../util/json-file.ts';
-import type { TokenizerConfig } from '../tokenizer-config.ts';
+import { decodeCleansUp, type TokenizerConfig } from '../tokenizer-config.ts';
 import type { AddedTokenSpec, ComponentConfig, TokenizerJson } from '../tokenizer-json.ts';
 import type { Vocab } from '../vocab.ts';
 
@@ -38,6 +38,7 @@ export interface FastSpec {
   fuseUnk: boolean;
   addedTokens: AddedTokenSpec[];
   vocab: Vocab;
+  /** Whether decode cleans up tokenization spaces (decodeCleansUp: only where the config insists, for BPE). */
   cleanUpTokenizationSpaces: boolean;
 }
 
@@ -91,7 +92,7 @@ function compile(json: TokenizerJson, config: TokenizerConfig, vocab: Vocab): Fa
     fuseUnk: m['fuse_unk'] === true,
     addedTokens: json.added_tokens,
     vocab,
-    cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces,
+    cleanUpTokenizationSpaces: decodeCleansUp(json, config),
   };
 }
 
