@@ -95,7 +95,7 @@ function warnNamedTemplatesLeft(from: string): void {
   if (names.length === 0) return;
   const message = `the named chat templates of ${named}/ (${names.join(', ')}) are not copied into the model folder written: ` +
     `copy that folder into it for transformers' apply_chat_template(chat_template="${names[0]}")`;
-  warnOnce(message, message);
+  warnOnce(message);
 }
 
 /**

@@ -60,7 +60,7 @@ export function valueHint(key: string, value: unknown, written?: string): string
       const sub = Object.keys(schema.shape).find((k) => valueSchema(`${key}.${k}`) instanceof z.ZodEnum && (valueSchema(`${key}.${k}`) as z.ZodEnum).options.includes(value));
       return sub === undefined ? '' : ` (write ${key}.${sub}: ${value})`;
     }
-    // `Cosine`, `generate`: the option it is near
+    // `Cosine`, `cosin`, `bf17`: the option it is near (within didYouMean's distance: `generate` is too far from generation)
     const options = schema instanceof z.ZodEnum ? schema.options.map(String) : [];
     const near = options.includes(value) ? null : didYouMean(value, options);
     return near === null ? '' : ` (did you mean ${near}?)`;

@@ -219,9 +219,10 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
   // a regular expression (a string) selects modules by their full names: its projections are those the tensors adapt
   const projections = Array.isArray(a.target_modules) ? [...new Set((a.target_modules as unknown[]).map(projection))].sort()
     : typeof a.target_modules === 'string' && a.target_modules !== ALL_LINEAR ? adaptedProjectionsBy(cfg.lora.init_from!) : null;
-  // PEFT's LoraConfig defaults where the adapter leaves a key out (lora_dropout 0, as the adapter loader reads it)
+  // PEFT's LoraConfig defaults where the adapter leaves a key out (r 8, lora_alpha 8, lora_dropout 0), as the adapter
+  // loader reads it and training scales by it; a value of the wrong type is left for that loader to refuse
   const theirs = {
-    r: a.r, alpha: a.lora_alpha, target_modules: projections ?? a.target_modules, use_dora: a.use_dora === true,
+    r: a.r ?? 8, alpha: a.lora_alpha ?? 8, target_modules: projections ?? a.target_modules, use_dora: a.use_dora === true,
     dropout: typeof a.lora_dropout === 'number' ? a.lora_dropout : 0, use_rslora: a.use_rslora === true,
   };
   for (const [key, value] of Object.entries(theirs)) {
@@ -235,8 +236,8 @@ function adoptAdapterConfig(cfg: TrainConfig, raw: Record<string, unknown>): Tra
   }
   const merged = {
     ...cfg.lora,
-    r: typeof a.r === 'number' ? a.r : cfg.lora.r,
-    alpha: typeof a.lora_alpha === 'number' ? a.lora_alpha : cfg.lora.alpha,
+    r: typeof theirs.r === 'number' ? theirs.r : cfg.lora.r,
+    alpha: typeof theirs.alpha === 'number' ? theirs.alpha : cfg.lora.alpha,
     dropout: theirs.dropout,
     use_rslora: theirs.use_rslora,
     use_dora: theirs.use_dora,

@@ -135,3 +135,13 @@ test("eval --task against the adapter's task_type, or --labels for generation, i
       `error: --labels goes with classification, but this evaluates generation (${lm}): leave --labels out, or give a classification model`],
   ]);
 });
+
+test("export --format gguf of a model whose generation_config.json's eos_token_id is bad is refused before a backend starts (its stop ids go into the GGUF)", () => {
+  const dir = path.join(cwd, 'bad-generation');
+  fs.mkdirSync(dir);
+  for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(TINY_BASE, f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [2, 'x'] }));
+  // was "device auto: …" and "cpu backend: …", then the error, once the weights were loaded
+  onlyLines([[['export', '--model', dir, '--out', path.join(cwd, 'bad-generation.gguf'), '--format', 'gguf'],
+    `error: ${path.join(dir, 'generation_config.json')}: eos_token_id must be a token id or a list of them, got [2,"x"]`]]);
+});

@@ -82,6 +82,13 @@ test('lora.init_from: the adapter config wins; an explicit conflicting r, alpha,
   const same = loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, dropout: 0, use_rslora: false}\n`));
   assert.equal(same.lora.dropout, 0);
   assert.equal(same.lora.use_rslora, false);
+  // no lora_alpha in adapter_config.json: PEFT's default 8, as the adapter loader trains with (the run's config said our 16,
+  // and an explicit alpha: 8 was refused as "the adapter has undefined")
+  const bare = tempDir('mt-init-bare-');
+  const { lora_alpha: _alpha, ...rest } = JSON.parse(fs.readFileSync(path.join(adapter, 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(path.join(bare, 'adapter_config.json'), JSON.stringify(rest));
+  assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${bare}}\n`)).lora.alpha, 8);
+  assert.equal(loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${bare}, alpha: 8}\n`)).lora.alpha, 8);
   assert.throws(() => loadTrainConfig(file(`model: m\ndata: {train: t}\nlora: {init_from: ${adapter}, use_dora: true}\n`)), /lora\.use_dora is true but the adapter in lora\.init_from has false/);
   // a DoRA adapter continues as DoRA; use_dora: false beside it is the conflict
   const dora = path.join(path.dirname(TINY), 'hf-tiny-mistral-dora', 'adapter_init');

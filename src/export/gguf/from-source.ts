@@ -1,12 +1,13 @@
 // Where a GGUF export's weights come from: a training run (its last or best adapter, or a fully
 // trained model folder) or a model folder with an optional PEFT adapter. What the configs refuse (classification, a
 // gate or rope llama.cpp cannot run, a classifier adapter by its task_type or by the score head its safetensors
-// header names) is refused before a backend starts (planGgufSource).
+// header names, a generation_config.json whose stop ids cannot be read) is refused before a backend starts (planGgufSource).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../../backend/backend.ts';
 import type { Precision } from '../../backend/dtype.ts';
 import { loadConfig, type MistralConfig } from '../../model/config.ts';
+import { generationEosIds } from '../../model/generation-config.ts';
 import { loadModel, type MistralModel } from '../../model/mistral.ts';
 import { loadAdapter, readAdapterInfo, seqClsBy } from '../../model/peft.ts';
 import { UserError } from '../../util/errors.ts';
@@ -41,6 +42,14 @@ export type GgufPlan =
   | { kind: 'adapted'; model: string; adapter: string | null; from: Provenance };
 
 export function planGgufSource(src: GgufSource): GgufPlan {
+  const plan = planFolders(src);
+  // its stop ids go into the tokenizer section (modelTokenizer): a file that cannot give them is refused here, not
+  // once the model has loaded
+  generationEosIds(plan.kind === 'full' ? plan.modelDir : plan.model);
+  return plan;
+}
+
+function planFolders(src: GgufSource): GgufPlan {
   if ('run' in src) {
     const cfg = readRunConfig(src.run);
     if (cfg.task === 'classification') throw classifierRefusal('the run\'s task is classification', runPath(src.run, 'config'));

@@ -10,6 +10,7 @@ import { BUNDLED_TOKENIZER_DIR } from '../../tokenizer/load.ts';
 import { tokenizerAddsBos, tokenizerAddsEos } from '../../tokenizer/adds-special.ts';
 import { readFolderTokenizerConfig } from '../../tokenizer/tokenizer-config.ts';
 import { generationEosIds } from '../../model/generation-config.ts';
+import { stopIds } from '../../model/generate.ts';
 import { readTokenizerJson } from '../../tokenizer/tokenizer-json.ts';
 import { buildVocab } from '../../tokenizer/vocab.ts';
 import { UserError } from '../../util/errors.ts';
@@ -31,8 +32,7 @@ export function tokenizerFolder(modelDir: string): string {
  * ids generate stops at: config.json's eos_token_id and `modelDir`'s generation_config.json's (stopIds).
  */
 export function modelTokenizer(model: { cfg: { vocabSize: number; eosTokenIds: readonly number[] } }, modelDir: string): Map<string, GgufValue> {
-  const stops = [...new Set([...model.cfg.eosTokenIds, ...generationEosIds(modelDir)])];
-  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stops, modelDir);
+  return tokenizerMetadata(tokenizerFolder(modelDir), model.cfg.vocabSize, stopIds(model.cfg, null, generationEosIds(modelDir)), modelDir);
 }
 
 /**
