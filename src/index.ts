@@ -51,3 +51,4 @@ export { resolveEvalTarget, modelTask, type EvalTarget, type EvalTargetOptions, 
 export { exportRun, type ExportOptions, type ExportResult } from './export/export.ts';
 export { startDashboard, type DashboardOptions, type Dashboard } from './dashboard/server.ts';
 export { UserError } from './util/errors.ts';
+export { setQuiet } from './util/log.ts';

@@ -38,3 +38,7 @@ test('the option and result types of the library functions are exported by name'
   const uses: Uses | null = null; // compiles only when every name resolves
   assert.equal(uses, null);
 });
+
+test('setQuiet is exported, so a library caller can silence the info lines (the README says what they are)', () => {
+  assert.equal(typeof api.setQuiet, 'function');
+});
