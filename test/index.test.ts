@@ -42,3 +42,28 @@ test('the option and result types of the library functions are exported by name'
 test('setQuiet is exported, so a library caller can silence the info lines (the README says what they are)', () => {
   assert.equal(typeof api.setQuiet, 'function');
 });
+
+// From plain JavaScript nothing checks the types: a missing or ill-typed argument is one UserError naming the
+// function and the argument, not a TypeError from inside (tokenizeRecord({text: 'hi'}) read `.ids` of undefined).
+test('library functions given missing or ill-typed arguments say which, naming the function', async () => {
+  const loose = api as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const calls: Array<[string, unknown[], RegExp]> = [
+    ['tokenizeRecord', [{ text: 'hi' }], /^tokenizeRecord: record\.shape is missing: give one of "text"/],
+    ['tokenizeRecord', [{ shape: 'text' }, null], /^tokenizeRecord: record\.text is missing/],
+    ['tokenizeRecord', [{ shape: 'text', text: 'hi' }], /^tokenizeRecord: the tokenizer \(second argument\) is missing: give loadTokenizer/],
+    ['prepare', [], /^prepare: options is missing/],
+    ['prepare', [{ inputs: 'a.jsonl' }], /^prepare: options\.inputs is "a\.jsonl": give a list of input files/],
+    ['loadTokenRows', [], /^loadTokenRows: file is missing/],
+    ['exportRun', [{}], /^exportRun: options\.run is missing/],
+    ['resolveEvalTarget', [], /^resolveEvalTarget: options is missing/],
+    ['evaluateLoss', [], /^evaluateLoss: model is missing/],
+    ['evaluateClassification', [], /^evaluateClassification: model is missing/],
+    ['train', [{}], /^train: config\.output_dir is missing: give a config from loadTrainConfig/],
+    ['loadModel', [], /^loadModel: the model folder is missing/],
+    ['generate', [{}], /^generate: prompt is missing/],
+    ['startDashboard', [{}], /^startDashboard: options\.runs is missing/],
+  ];
+  for (const [fn, args, message] of calls) {
+    await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && message.test(e.message), `${fn}(${JSON.stringify(args).slice(1, -1)})`);
+  }
+});

@@ -5,6 +5,7 @@
 // would reject stops the load with its file:line and reason, and so does a row whose token ids or class label fall
 // outside the model (checkRow: vocabSize, numLabels). A CSV file read as
 // JSON Lines is said to be one in that error (firstLinesHint).
+import { needArg } from '../util/api-args.ts';
 import * as path from 'node:path';
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRow, countTargets, type TokenRow } from './batch.ts';
@@ -77,6 +78,8 @@ export interface LoadedRows {
 }
 
 export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedRows {
+  needArg('loadTokenRows', 'file', file, 'string', { hint: 'the path of a .jsonl file' });
+  needArg('loadTokenRows', 'options', opts, 'object');
   const task = opts.task ?? 'generation';
   const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
   const tok = opts.tokenizer ?? null;

@@ -2,6 +2,7 @@
 // eval.every_steps (or each epoch end) and at the last step, keeps the best adapter, stops early when
 // val stops improving, checkpoints every checkpoint.every_steps, resumes exactly from the newest valid
 // checkpoint, and ends with the test evaluation, samples before vs after, report.json and the loss curve.
+import { needArg } from '../util/api-args.ts';
 import * as path from 'node:path';
 import { describeModelConfig } from '../model/describe.ts';
 import { generationEosIds } from '../model/generation-config.ts';
@@ -82,6 +83,9 @@ function reportStateProblem(extra: Record<string, unknown>): string | null {
 
 /** Trains with the run folder locked against a second process. */
 export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
+  needArg('train', 'config', cfg, 'object', { hint: 'loadTrainConfig(file) or validateTrainConfig(object)' });
+  needArg('train', 'config.output_dir', cfg.output_dir, 'string', { hint: 'a config from loadTrainConfig(file) or validateTrainConfig(object), which fill it' });
+  needArg('train', 'options', opts, 'object');
   const exists = RunDir.checkFolder(cfg.output_dir);
   // before the lock makes the folder: a --resume of a path that is not there (a typo) starts nothing
   if (opts.resume && !exists) throw new UserError('cannot resume: the run folder does not exist', cfg.output_dir);
