@@ -141,11 +141,13 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
+  // a LoRA checkpoint's base weights (their fingerprint) found at model: now: a model folder moved since may go on
+  const sameWeights = (extra: ReportState): boolean => extra.model !== undefined && extra.model === baseNow();
   /** Throws when the run is not the one the checkpoint was made by: before its tensors are read, which another lora.r would not fit. */
   const refuseChanged = (state: CheckpointState): void => {
     const extra = state.extra as ReportState;
     // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited
-    const edited = extra.config ? resumeChanges(extra.config, configNow).refused : [];
+    const edited = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).refused : [];
     if (edited.length > 0) {
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
         'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
@@ -185,7 +187,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused
     const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best);
     const extra = restored.extra as ReportState;
-    const allowed = extra.config ? resumeChanges(extra.config, configNow).allowed : [];
+    const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       if (split === 'train') continue; // refused above (refuseChanged)
