@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as api from '../src/index.ts';
 import { readFixture, TINY, TINY_BASE } from './helpers.ts';
+import { tempDir } from './temp-dir.ts';
 
 test('the README example: loadModel, loss, generate', () => {
   const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
@@ -25,11 +26,11 @@ test('the README example: loadModel, loss, generate', () => {
 const PUBLIC_TYPES = ['PrepareOptions', 'PrepareResult', 'LoadRowsOptions', 'LoadedRows', 'DataRecord', 'TokenizeOptions',
   'TokenizedRecord', 'EvaluateOptions', 'LossReport', 'ClassificationReport', 'ClassificationMetrics', 'ExportOptions',
   'ExportResult', 'DashboardOptions', 'Dashboard', 'TrainOptions', 'TrainResult', 'LoaderOptions', 'LoadTokenizerOptions',
-  'AdapterInfo', 'SaveAdapterOptions', 'SaveModelOptions', 'Precision'] as const;
+  'AdapterInfo', 'SaveAdapterOptions', 'SaveModelOptions', 'Precision', 'GgufFileOptions', 'GgufFileResult', 'GgufQuant'] as const;
 type Uses = [api.PrepareOptions, api.PrepareResult, api.LoadRowsOptions, api.LoadedRows, api.DataRecord, api.TokenizeOptions,
   api.TokenizedRecord, api.EvaluateOptions, api.LossReport, api.ClassificationReport, api.ClassificationMetrics, api.ExportOptions,
   api.ExportResult, api.DashboardOptions, api.Dashboard, api.TrainOptions, api.TrainResult, api.LoaderOptions, api.LoadTokenizerOptions,
-  api.AdapterInfo, api.SaveAdapterOptions, api.SaveModelOptions, api.Precision];
+  api.AdapterInfo, api.SaveAdapterOptions, api.SaveModelOptions, api.Precision, api.GgufFileOptions, api.GgufFileResult, api.GgufQuant];
 
 test('the option and result types of the library functions are exported by name', () => {
   const index = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.ts'), 'utf8');
@@ -62,8 +63,19 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['loadModel', [], /^loadModel: the model folder is missing/],
     ['generate', [{}], /^generate: prompt is missing/],
     ['startDashboard', [{}], /^startDashboard: options\.runs is missing/],
+    ['exportGgufFile', [{ run: 'r' }], /^exportGgufFile: options\.out is missing/],
   ];
   for (const [fn, args, message] of calls) {
     await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && message.test(e.message), `${fn}(${JSON.stringify(args).slice(1, -1)})`);
   }
+});
+
+test('exportGgufFile, the CLI\'s GGUF export, is in the library: a LoRA adapter alone as a GGUF adapter file', () => {
+  const out = path.join(tempDir('mt-index-gguf-'), 'sub', 'adapter.gguf');
+  const r = api.exportGgufFile({ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out, format: 'gguf-lora' });
+  assert.equal(r.file, out);
+  assert.equal(r.quant, 'f16');
+  assert.equal(r.baseModel, TINY_BASE);
+  assert.equal(fs.statSync(out).size, r.bytes);
+  assert.equal(fs.readFileSync(out).subarray(0, 4).toString('latin1'), 'GGUF');
 });
