@@ -64,7 +64,19 @@ test('library functions given missing or ill-typed arguments say which, naming t
     ['generate', [{}], /^generate: prompt is missing/],
     ['startDashboard', [{}], /^startDashboard: options\.runs is missing/],
     ['exportGgufFile', [{ run: 'r' }], /^exportGgufFile: options\.out is missing/],
+    ['loadConfig', [], /^loadConfig: the model folder is missing/],
+    ['readAdapterInfo', ['a'], /^readAdapterInfo: numLayers is missing/],
+    ['loadAdapter', [{}], /^loadAdapter: the adapter folder is missing/],
+    ['saveAdapter', [], /^saveAdapter: model is missing/],
+    ['mergeLora', [], /^mergeLora: model is missing/],
+    ['saveModelFolder', [{}, 'out'], /^saveModelFolder: options is missing/],
+    ['encodePrompt', [{}, 'hi'], /^encodePrompt: prompt is "hi": give \{raw: 'text'\}/],
+    ['readMessagesFile', [], /^readMessagesFile: file is missing/],
+    ['classificationMetrics', [[0], [0]], /^classificationMetrics: numLabels is missing/],
+    ['collate', [[]], /^collate: padId is missing/],
   ];
+  assert.throws(() => new api.DataLoader([], {} as api.LoaderOptions), (e: unknown) => e instanceof api.UserError && /^DataLoader: options\.batchSize is missing/.test(e.message));
+  assert.throws(() => api.validateTrainConfig({}), (e: unknown) => e instanceof api.UserError && /^config: /.test(e.message), 'validateTrainConfig(object) names no file');
   for (const [fn, args, message] of calls) {
     await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && message.test(e.message), `${fn}(${JSON.stringify(args).slice(1, -1)})`);
   }

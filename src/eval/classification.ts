@@ -26,6 +26,9 @@ export interface ClassificationMetrics {
  * none past CONFUSION_MAX_CLASSES.
  */
 export function classificationMetrics(truth: readonly number[], predicted: readonly number[], numLabels: number): ClassificationMetrics {
+  needArg('classificationMetrics', 'truth', truth, 'array', { hint: 'the true class indices' });
+  needArg('classificationMetrics', 'predicted', predicted, 'array', { hint: 'the predicted class indices' });
+  needArg('classificationMetrics', 'numLabels', numLabels, 'number');
   const confusion = numLabels <= CONFUSION_MAX_CLASSES ? Array.from({ length: numLabels }, () => new Array<number>(numLabels).fill(0)) : null;
   const tp = new Float64Array(numLabels), ofTruth = new Float64Array(numLabels), ofPredicted = new Float64Array(numLabels);
   let correct = 0;
