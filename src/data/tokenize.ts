@@ -331,7 +331,7 @@ function checkRecordArgs(record: unknown, tok: unknown): void {
   needArg(fn, 'record', record, 'object', { hint: "a record such as {shape: 'text', text: 'hi'}" });
   const r = record as Record<string, unknown>;
   const shapes = Object.keys(SHAPE_FIELDS) as Array<DataRecord['shape']>;
-  needOneOf(fn, 'record.shape', r.shape, shapes, ` (e.g. {shape: 'text', text: ${JSON.stringify(typeof r.text === 'string' ? r.text.slice(0, 20) : 'hi')}})`);
+  needOneOf(fn, 'record.shape', r.shape, shapes, ` (e.g. {shape: "text", text: ${JSON.stringify(typeof r.text === 'string' ? r.text.slice(0, 20) : 'hi')}})`);
   for (const [key, want] of SHAPE_FIELDS[r.shape as DataRecord['shape']]) needArg(fn, `record.${key}`, r[key], want);
   if (tok !== null) needArg(fn, 'the tokenizer (second argument)', tok, 'object', { hint: 'loadTokenizer(folder), or null for pre-tokenized records' });
 }

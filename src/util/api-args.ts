@@ -21,12 +21,8 @@ function shown(v: unknown): string {
   return typeof v === 'object' ? 'an object' : typeof v === 'function' ? 'a function' : String(v);
 }
 
-/**
- * Throws unless `v` is a `want` (or undefined, when optional); `name` is the argument as the caller wrote it, `hint`
- * what to give (default: its type).
- */
-export function needArg(fn: string, name: string, v: unknown, want: Want, o: { optional?: boolean; hint?: string } = {}): void {
-  if (v === undefined && o.optional) return;
+/** Throws unless `v` is a `want`; `name` is the argument as the caller wrote it, `hint` what to give (default: its type). */
+export function needArg(fn: string, name: string, v: unknown, want: Want, o: { hint?: string } = {}): void {
   if (fits(v, want)) return;
   const hint = o.hint ?? `${/^[aeiou]/.test(want) ? 'an' : 'a'} ${want}`;
   throw new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give ${hint}`, fn);
