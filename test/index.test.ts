@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as api from '../src/index.ts';
 import { readFixture, TINY, TINY_BASE } from './helpers.ts';
+import { tempDir } from './temp-dir.ts';
 
 test('the README example: loadModel, loss, generate', () => {
   const model = api.loadModel(TINY_BASE, { backend: api.createBackend('cpu') });
@@ -25,11 +26,11 @@ test('the README example: loadModel, loss, generate', () => {
 const PUBLIC_TYPES = ['PrepareOptions', 'PrepareResult', 'LoadRowsOptions', 'LoadedRows', 'DataRecord', 'TokenizeOptions',
   'TokenizedRecord', 'EvaluateOptions', 'LossReport', 'ClassificationReport', 'ClassificationMetrics', 'ExportOptions',
   'ExportResult', 'DashboardOptions', 'Dashboard', 'TrainOptions', 'TrainResult', 'LoaderOptions', 'LoadTokenizerOptions',
-  'AdapterInfo', 'SaveAdapterOptions', 'SaveModelOptions', 'Precision'] as const;
+  'AdapterInfo', 'SaveAdapterOptions', 'SaveModelOptions', 'Precision', 'GgufFileOptions', 'GgufFileResult', 'GgufQuant'] as const;
 type Uses = [api.PrepareOptions, api.PrepareResult, api.LoadRowsOptions, api.LoadedRows, api.DataRecord, api.TokenizeOptions,
   api.TokenizedRecord, api.EvaluateOptions, api.LossReport, api.ClassificationReport, api.ClassificationMetrics, api.ExportOptions,
   api.ExportResult, api.DashboardOptions, api.Dashboard, api.TrainOptions, api.TrainResult, api.LoaderOptions, api.LoadTokenizerOptions,
-  api.AdapterInfo, api.SaveAdapterOptions, api.SaveModelOptions, api.Precision];
+  api.AdapterInfo, api.SaveAdapterOptions, api.SaveModelOptions, api.Precision, api.GgufFileOptions, api.GgufFileResult, api.GgufQuant];
 
 test('the option and result types of the library functions are exported by name', () => {
   const index = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.ts'), 'utf8');
@@ -37,4 +38,56 @@ test('the option and result types of the library functions are exported by name'
   assert.deepEqual(PUBLIC_TYPES.filter((t) => !exported.has(t)), []);
   const uses: Uses | null = null; // compiles only when every name resolves
   assert.equal(uses, null);
+});
+
+test('setQuiet is exported, so a library caller can silence the info lines (the README says what they are)', () => {
+  assert.equal(typeof api.setQuiet, 'function');
+});
+
+// From plain JavaScript nothing checks the types: a missing or ill-typed argument is one UserError naming the
+// function and the argument, not a TypeError from inside (tokenizeRecord({text: 'hi'}) read `.ids` of undefined).
+test('library functions given missing or ill-typed arguments say which, naming the function', async () => {
+  const loose = api as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const calls: Array<[string, unknown[], RegExp]> = [
+    ['tokenizeRecord', [{ text: 'hi' }], /^tokenizeRecord: record\.shape is missing: give one of "text"/],
+    ['tokenizeRecord', [{ shape: 'text' }, null], /^tokenizeRecord: record\.text is missing/],
+    ['tokenizeRecord', [{ shape: 'text', text: 'hi' }], /^tokenizeRecord: the tokenizer \(second argument\) is missing: give loadTokenizer/],
+    ['prepare', [], /^prepare: options is missing/],
+    ['prepare', [{ inputs: 'a.jsonl' }], /^prepare: options\.inputs is "a\.jsonl": give a list of input files/],
+    ['loadTokenRows', [], /^loadTokenRows: file is missing/],
+    ['exportRun', [{}], /^exportRun: options\.run is missing/],
+    ['resolveEvalTarget', [], /^resolveEvalTarget: options is missing/],
+    ['evaluateLoss', [], /^evaluateLoss: model is missing/],
+    ['evaluateClassification', [], /^evaluateClassification: model is missing/],
+    ['train', [{}], /^train: config\.output_dir is missing: give a config from loadTrainConfig/],
+    ['loadModel', [], /^loadModel: the model folder is missing/],
+    ['generate', [{}], /^generate: prompt is missing/],
+    ['startDashboard', [{}], /^startDashboard: options\.runs is missing/],
+    ['exportGgufFile', [{ run: 'r' }], /^exportGgufFile: options\.out is missing/],
+    ['loadConfig', [], /^loadConfig: the model folder is missing/],
+    ['readAdapterInfo', ['a'], /^readAdapterInfo: numLayers is missing/],
+    ['loadAdapter', [{}], /^loadAdapter: the adapter folder is missing/],
+    ['saveAdapter', [], /^saveAdapter: model is missing/],
+    ['mergeLora', [], /^mergeLora: model is missing/],
+    ['saveModelFolder', [{}, 'out'], /^saveModelFolder: options is missing/],
+    ['encodePrompt', [{}, 'hi'], /^encodePrompt: prompt is "hi": give \{raw: 'text'\}/],
+    ['readMessagesFile', [], /^readMessagesFile: file is missing/],
+    ['classificationMetrics', [[0], [0]], /^classificationMetrics: numLabels is missing/],
+    ['collate', [[]], /^collate: padId is missing/],
+  ];
+  assert.throws(() => new api.DataLoader([], {} as api.LoaderOptions), (e: unknown) => e instanceof api.UserError && /^DataLoader: options\.batchSize is missing/.test(e.message));
+  assert.throws(() => api.validateTrainConfig({}), (e: unknown) => e instanceof api.UserError && /^config: /.test(e.message), 'validateTrainConfig(object) names no file');
+  for (const [fn, args, message] of calls) {
+    await assert.rejects(async () => loose[fn]!(...args), (e: unknown) => e instanceof api.UserError && message.test(e.message), `${fn}(${JSON.stringify(args).slice(1, -1)})`);
+  }
+});
+
+test('exportGgufFile, the CLI\'s GGUF export, is in the library: a LoRA adapter alone as a GGUF adapter file', () => {
+  const out = path.join(tempDir('mt-index-gguf-'), 'sub', 'adapter.gguf');
+  const r = api.exportGgufFile({ model: TINY_BASE, adapter: path.join(TINY, 'adapter_init'), out, format: 'gguf-lora' });
+  assert.equal(r.file, out);
+  assert.equal(r.quant, 'f16');
+  assert.equal(r.baseModel, TINY_BASE);
+  assert.equal(fs.statSync(out).size, r.bytes);
+  assert.equal(fs.readFileSync(out).subarray(0, 4).toString('latin1'), 'GGUF');
 });

@@ -157,6 +157,10 @@ export async function run(argv: string[]): Promise<void> {
   }
   if (positionals.length === 0) runs.push(...discoverRuns('runs', links));
   if (runs.length === 0) {
+    // a missing ./runs (the dashboard started outside the project folder, or before any train) is no empty one
+    if (positionals.length === 0 && !isFolder('runs')) {
+      throw new UserError('no run directories given, and there is no ./runs folder here: give a run folder (the output_dir of a train run), or train one first');
+    }
     throw new UserError(`no run directories given and none found under ./runs${LINKS_HINT(links.length)} (see mistral-tune dashboard --help)`);
   }
   sayLinksNotFollowed(links, runs);

@@ -18,7 +18,7 @@ Prints Node.js, the CPU backend (cores, memory, BLAS, WebAssembly kernels) and w
 export interface DoctorReport {
   node: string;
   platform: string;
-  cpu: { model: string; cores: number; memoryBytes: number; kernelThreads: number; blas: string | null; wasmKernels: 'relaxed' | 'baseline' | 'off'; gemm: string };
+  cpu: { model: string; cores: number; memoryBytes: number; kernelThreads: number; blas: string | null; blasUsed: boolean; gemmAskedBy: string | null; wasmKernels: 'relaxed' | 'baseline' | 'off'; gemm: string };
   cuda: CudaProbe;
 }
 
@@ -30,7 +30,7 @@ export function doctorReport(): DoctorReport {
     platform: `${process.platform}-${process.arch}`,
     cpu: {
       model: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), memoryBytes: os.totalmem(),
-      kernelThreads: threadCount(), blas: blas?.description ?? null, wasmKernels: cpu.wasmKernels ?? 'off', gemm: cpu.describe(),
+      kernelThreads: threadCount(), blas: blas?.description ?? null, blasUsed: cpu.gemmMode === 'blas', gemmAskedBy: cpu.gemmAskedBy, wasmKernels: cpu.wasmKernels ?? 'off', gemm: cpu.describe(),
     },
     cuda: probeCuda({ libraries: true }),
   };
@@ -43,12 +43,18 @@ const WASM_KERNELS = {
 
 const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
+/** The BLAS library found, and whether the GEMM runs on it: MISTRAL_TUNE_GEMM=simd or js passes it by. */
+function blasLine(c: DoctorReport['cpu']): string {
+  if (c.blas === null) return 'none loaded (Debian: apt-get install libopenblas0-pthread; the WebAssembly GEMM runs instead)';
+  return c.blasUsed ? c.blas : `${c.blas}: present but not used, as ${c.gemmAskedBy ?? 'the GEMM choice'} asks`;
+}
+
 export function formatDoctor(r: DoctorReport): string {
   const lines = [
     `node: ${r.node} (${r.platform})`,
     `cpu: ${r.cpu.model}, ${r.cpu.cores} cores, ${gib(r.cpu.memoryBytes)} memory; kernels on ${r.cpu.kernelThreads} thread${r.cpu.kernelThreads === 1 ? '' : 's'} (MISTRAL_TUNE_THREADS)`,
     `cpu backend: available — ${r.cpu.gemm}`,
-    `  BLAS: ${r.cpu.blas ?? 'none loaded (Debian: apt-get install libopenblas0-pthread; the WebAssembly GEMM runs instead)'}`,
+    `  BLAS: ${blasLine(r.cpu)}`,
     `  WebAssembly kernels: ${WASM_KERNELS[r.cpu.wasmKernels]}`,
   ];
   const c = r.cuda;

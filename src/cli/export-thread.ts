@@ -1,16 +1,9 @@
 // The work `mistral-tune export` does on a thread of its own (export.ts, command-thread.ts): the flags checked and the
 // export written, all synchronous.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parsePrecision } from '../backend/dtype.ts';
-import { withBackend } from '../backend/select.ts';
 import { exportMerges, exportRun, parseShardSize, type ExportResult } from '../export/export.ts';
-import { exportGguf, parseGgufQuant } from '../export/gguf/export-gguf.ts';
-import { exportLoraGguf } from '../export/gguf/export-lora-gguf.ts';
-import { adapterSource, loadGgufSource, planGgufSource, type GgufSource } from '../export/gguf/from-source.ts';
-import { wasmQuantizers } from '../export/gguf/quant/wasm-quant.ts';
-import { refuseDanglingOutput, withOutputParent } from '../export/out-path.ts';
-import { removeDeadTemps, withIo } from '../util/atomic.ts';
+import { parseGgufQuant } from '../export/gguf/export-gguf.ts';
+import { exportGgufFile } from '../export/gguf/export-file.ts';
 import { UserError } from '../util/errors.ts';
 import { info } from '../util/log.ts';
 import { deviceOption, required } from './args.ts';
@@ -50,28 +43,14 @@ function runGguf(f: Flags, adapterOnly: boolean): void {
   if (f.best && f.run === undefined) throw new UserError('--best goes with --run');
   if (f['max-shard-size'] !== undefined || f.merge) throw new UserError(`--format ${format} always writes one file: drop --merge / --max-shard-size`);
   const out = required('out', f.out, 'export');
-  const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
-  if (existing?.isDirectory()) throw new UserError(`is a folder: --format ${format} writes one file, so give a file path (e.g. ${path.join(out, adapterOnly ? 'adapter.gguf' : 'model.gguf')})`, out);
-  if (existing) {
-    removeDeadTemps(out); // a second name of it, if the export that wrote it was killed before removing that
-    throw new UserError('output file exists (a GGUF export does not overwrite)', out);
-  }
-  refuseDanglingOutput(out);
-  const quant = parseGgufQuant(f.quant);
-  const src: GgufSource = f.run !== undefined ? { run: f.run, best: f.best ?? false } : { model: f.model!, adapter: f.adapter ?? null };
+  if (adapterOnly && (f.device !== undefined || f.precision !== undefined)) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
+  const result = exportGgufFile({
+    run: f.run, best: f.best, model: f.model, adapter: f.adapter, out, format, quant: parseGgufQuant(f.quant),
+    precision: parsePrecision(f.precision), device: deviceOption(f.device),
+  });
   if (adapterOnly) {
-    if (f.device !== undefined || f.precision !== undefined) throw new UserError('--device and --precision do not apply to --format gguf-lora: it copies the adapter, computing nothing');
-    const a = adapterSource(src);
-    const result = withOutputParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from));
-    info(`exported the LoRA adapter as a ${quant} GGUF adapter to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${a.from.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
+    info(`exported the LoRA adapter as a ${result.quant} GGUF adapter to ${out} (${(result.bytes / 2 ** 20).toFixed(2)} MiB): load it beside a GGUF of ${result.baseModel} (llama.cpp --lora, Ollama's ADAPTER)`);
     return;
   }
-  wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
-  const precision = parsePrecision(f.precision), device = deviceOption(f.device);
-  const plan = planGgufSource(src); // what the configs refuse (a classification run), refused before the backend starts
-  const result = withBackend(device, (backend) => {
-    const loaded = loadGgufSource(plan, backend, precision);
-    return withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer }));
-  });
-  info(`exported ${quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
+  info(`exported ${result.quant} GGUF to ${out} (${(result.bytes / 2 ** 20).toFixed(1)} MiB)`);
 }

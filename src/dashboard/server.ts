@@ -1,6 +1,7 @@
 // The dashboard server: node:http on 127.0.0.1 by default, serving the page's own assets (uPlot from
 // node_modules), the files of the given runs read-only, and a server-sent-event stream that follows each
 // run's metrics.jsonl, config.yaml and report.json by polling, each tick the runs that changed (poll-plan.ts).
+import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -60,6 +61,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const RUN_FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
 
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  needArg('startDashboard', 'options', opts, 'object', { hint: "an object such as {runs: ['runs/my-run']}" });
+  needArg('startDashboard', 'options.runs', opts.runs, 'string[]', { hint: 'a list of run folders' });
   if (opts.runs.length === 0) throw new UserError('no run directories given');
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 0;

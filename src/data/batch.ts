@@ -7,6 +7,7 @@
 // that gather rows or take targets never check. Packing's segment rule: each sample gets its own segment
 // id (0, 1, 2… within the row; −1 for padding) and its targets stop at its own last token, so no sample
 // attends to or predicts another.
+import { needArg } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { maxOf } from '../util/reduce.ts';
 
@@ -97,6 +98,8 @@ export function checkBatch(rows: readonly TokenRow[], padId: number, limits: Row
  * Every row is checked against `limits` (checkRow); the error names the row's place in the batch.
  */
 export function collate(rows: readonly TokenRow[], padId: number, scorePadId: number | null, limits: RowLimits = {}): Batch {
+  needArg('collate', 'rows', rows, 'array', { hint: 'token rows ({inputIds, labels?})' });
+  needArg('collate', 'padId', padId, 'number');
   const B = rows.length;
   if (B === 0) throw new Error('collate: no rows');
   checkBatch(rows, padId, limits);

@@ -5,6 +5,7 @@
 // would reject stops the load with its file:line and reason, and so does a row whose token ids or class label fall
 // outside the model (checkRow: vocabSize, numLabels). A CSV file read as
 // JSON Lines is said to be one in that error (firstLinesHint).
+import { needArg } from '../util/api-args.ts';
 import * as path from 'node:path';
 import { DEFAULT_MAX_CHARS, maxRawCharsFor } from './char-limits.ts';
 import { checkRow, countTargets, type TokenRow } from './batch.ts';
@@ -36,8 +37,9 @@ export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
   /** Classification: the classes the model's head scores; a record whose class index is not below it is refused. */
   numLabels?: number;
   /**
-   * What makes a wrong_task record readable, said with its error ("use --task generation"); absent where nothing
-   * would (the caller knows: a resumed run cannot change its task, weights trained for one task cannot take the other).
+   * What makes a wrong_task record readable, said with its error ("use --task generation"); absent where the caller
+   * can switch nothing (a resumed run cannot change its task, weights trained for one task cannot take the other): then
+   * the error says to give data of this task.
    */
   wrongTaskFix?: string | null;
   fields?: Partial<FieldMap>;
@@ -77,6 +79,8 @@ export interface LoadedRows {
 }
 
 export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedRows {
+  needArg('loadTokenRows', 'file', file, 'string', { hint: 'the path of a .jsonl file' });
+  needArg('loadTokenRows', 'options', opts, 'object');
   const task = opts.task ?? 'generation';
   const fields: FieldMap = { ...DEFAULT_FIELDS, ...opts.fields };
   const tok = opts.tokenizer ?? null;
@@ -106,8 +110,11 @@ export function loadTokenRows(file: string, opts: LoadRowsOptions = {}): LoadedR
     if ('reason' in det) {
       const notARecord = det.reason === 'unknown_shape' ? notARecordError(item, file) : null;
       if (notARecord !== null) throw notARecord;
-      const fix = det.reason === 'wrong_task' && opts.wrongTaskFix ? ` (${opts.wrongTaskFix})` : '';
-      throw new UserError(`${det.reason}: ${withUnreadLists(det.detail + fix, item)} (mistral-tune prepare cleans raw data and lists every such record)`, where);
+      // prepare of this task would reject every record of the other: it is no fix for a file of that task alone
+      const next = det.reason === 'wrong_task'
+        ? `${opts.wrongTaskFix ?? `give ${task} data`}; of a file that mixes the two tasks, mistral-tune prepare --task ${task} keeps the ${task} records`
+        : 'mistral-tune prepare cleans raw data and lists every such record';
+      throw new UserError(`${det.reason}: ${withUnreadLists(det.detail, item)} (${next})`, where);
     }
     // a raw file's record is checked as prepare checks it (a prepare output was, with its own options: --keep-placeholders;
     // its records, moved away from its report.json, still carry the id and source it wrote)

@@ -3,6 +3,7 @@
 // mega-batches of 50 batches, each sorted by length, so a batch holds rows of similar length). The last
 // batch of an epoch may be short unless dropLast. `position` (epoch, batch index, and the RNG state the
 // epoch's order was drawn from) is plain JSON: `restore` resumes exactly where it was taken.
+import { needArg } from '../util/api-args.ts';
 import { collate, collatePacked, type Batch, type TokenRow } from './batch.ts';
 import { UserError } from '../util/errors.ts';
 import { planPacks } from './pack.ts';
@@ -58,6 +59,9 @@ export class DataLoader {
   private plan: number[][][]; // batches → sequences → row indices (one row per sequence unless packed)
 
   constructor(private readonly rows: readonly TokenRow[], private readonly opts: LoaderOptions) {
+    needArg('DataLoader', 'rows', rows, 'array', { hint: 'token rows, e.g. loadTokenRows(file).rows' });
+    needArg('DataLoader', 'options', opts, 'object', { hint: 'an object such as {batchSize: 4}' });
+    needArg('DataLoader', 'options.batchSize', opts.batchSize, 'number');
     if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new UserError(`batch size must be an integer ≥ 1, got ${opts.batchSize}`);
     if (rows.length === 0) throw new UserError('the data loader has no rows');
     if (opts.packLength !== undefined && !(Number.isInteger(opts.packLength) && opts.packLength > 0)) {

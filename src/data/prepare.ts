@@ -6,6 +6,7 @@
 // end, so a failed run leaves no partial outputs. An input whose size or mtime changed while it was read (a file still
 // being written) is said in a warning. Classification copies and near copies of a kept record wait in a scratch file
 // until every record is read (place(), defer()): that record may turn out to conflict, which decides their fate.
+import { needArg } from '../util/api-args.ts';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -89,6 +90,10 @@ interface Placing {
 type Deferred = Placing & { reason: Reason; detail: string };
 
 export function prepare(opts: PrepareOptions): PrepareResult {
+  needArg('prepare', 'options', opts, 'object');
+  needArg('prepare', 'options.inputs', opts.inputs, 'string[]', { hint: 'a list of input files' });
+  needArg('prepare', 'options.outDir', opts.outDir, 'string', { hint: 'the folder to write train/val/test.jsonl in' });
+  needArg('prepare', 'options.tokenizer', opts.tokenizer, 'object', { hint: 'loadTokenizer(folder)' });
   const task = opts.task ?? DEFAULTS.task;
   const split = opts.split ?? DEFAULTS.split;
   const seed = opts.seed ?? DEFAULTS.seed;

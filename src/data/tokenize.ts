@@ -23,6 +23,7 @@
 import type { TokenRow } from './batch.ts';
 import { IGNORE_INDEX, countTargets } from './batch.ts';
 import { leadingBos, type ChatMessage, type Tokenizer } from '../tokenizer/types.ts';
+import { needArg, needOneOf, type Want } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { nearClassHint, type LabelSet } from './labels.ts';
 import type { ChatTurn } from './chat-record.ts';
@@ -70,6 +71,7 @@ interface Seq {
  * ids are then checked against `opts.vocabSize` when given.
  */
 export function tokenizeRecord(record: DataRecord, tok: Tokenizer | null, opts: TokenizeOptions = {}): TokenizedRecord {
+  checkRecordArgs(record, tok);
   // pre-tokenized rows are kept even with no target, as HF keeps them: they hold their place in a batch
   if (record.shape === 'pretokenized') return finish(pretokenizedSeq(record, tok?.vocabSize ?? opts.vocabSize), pretokenizedLabel(record, opts), opts, true);
   if (tok === null) throw new UserError(`a ${record.shape} record needs a tokenizer`);
@@ -313,4 +315,23 @@ function classIndex(label: number | string, { labels, unknownLabelFix }: Tokeniz
   }
   if (typeof label === 'number' && label >= 0) return label;
   throw new UserError(`label ${JSON.stringify(label)} needs a class list to map it to an index`);
+}
+
+/** The fields each shape needs, checked for a caller in plain JavaScript (where a record may lack its shape). */
+const SHAPE_FIELDS: Record<DataRecord['shape'], Array<[string, Want]>> = {
+  text: [['text', 'string']],
+  prompt_completion: [['prompt', 'string'], ['completion', 'string']],
+  chat: [['messages', 'array']],
+  classification: [['text', 'string']],
+  pretokenized: [['inputIds', 'array']],
+};
+
+function checkRecordArgs(record: unknown, tok: unknown): void {
+  const fn = 'tokenizeRecord';
+  needArg(fn, 'record', record, 'object', { hint: "a record such as {shape: 'text', text: 'hi'}" });
+  const r = record as Record<string, unknown>;
+  const shapes = Object.keys(SHAPE_FIELDS) as Array<DataRecord['shape']>;
+  needOneOf(fn, 'record.shape', r.shape, shapes, ` (e.g. {shape: "text", text: ${JSON.stringify(typeof r.text === 'string' ? r.text.slice(0, 20) : 'hi')}})`);
+  for (const [key, want] of SHAPE_FIELDS[r.shape as DataRecord['shape']]) needArg(fn, `record.${key}`, r[key], want);
+  if (tok !== null) needArg(fn, 'the tokenizer (second argument)', tok, 'object', { hint: 'loadTokenizer(folder), or null for pre-tokenized records' });
 }

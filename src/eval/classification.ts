@@ -1,6 +1,7 @@
 // Classification metrics: accuracy, macro-F1 (scikit-learn's definition: the unweighted mean of per-class
 // F1 over the classes present in the true or predicted labels) and the confusion matrix (rows = true
 // class, columns = predicted class); and evaluation of a model's classification head on token rows.
+import { needArg } from '../util/api-args.ts';
 import type { TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
@@ -25,6 +26,9 @@ export interface ClassificationMetrics {
  * none past CONFUSION_MAX_CLASSES.
  */
 export function classificationMetrics(truth: readonly number[], predicted: readonly number[], numLabels: number): ClassificationMetrics {
+  needArg('classificationMetrics', 'truth', truth, 'array', { hint: 'the true class indices' });
+  needArg('classificationMetrics', 'predicted', predicted, 'array', { hint: 'the predicted class indices' });
+  needArg('classificationMetrics', 'numLabels', numLabels, 'number');
   const confusion = numLabels <= CONFUSION_MAX_CLASSES ? Array.from({ length: numLabels }, () => new Array<number>(numLabels).fill(0)) : null;
   const tp = new Float64Array(numLabels), ofTruth = new Float64Array(numLabels), ofPredicted = new Float64Array(numLabels);
   let correct = 0;
@@ -60,6 +64,8 @@ export interface ClassificationReport extends ClassificationMetrics {
 
 /** Runs the classification head over `rows` (each with a `label`) in batches. */
 export function evaluateClassification(model: MistralModel, rows: readonly TokenRow[], batchSize: number): ClassificationReport {
+  needArg('evaluateClassification', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
+  needArg('evaluateClassification', 'rows', rows, 'array', { hint: 'the rows of loadTokenRows(file, {task: \'classification\'})' });
   const numLabels = model.scoreHead().numLabels;
   const truth: number[] = [], predicted: number[] = [];
   let lossSum = 0;

@@ -1,6 +1,7 @@
 // Evaluation of a causal LM on token rows: the token-weighted mean loss over a whole data set
 // (Σ NLL of every target token / their count), so the result does not depend on batch size or padding.
 // A NaN or infinite loss is an error naming its rows, never a number (or JSON null) in a report.
+import { needArg } from '../util/api-args.ts';
 import { countTargets, type TokenRow } from '../data/batch.ts';
 import type { MistralModel } from '../model/mistral.ts';
 import { UserError } from '../util/errors.ts';
@@ -20,6 +21,8 @@ export interface EvaluateOptions {
 }
 
 export function evaluateLoss(model: MistralModel, rows: Iterable<TokenRow>, opts: EvaluateOptions): LossReport {
+  needArg('evaluateLoss', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
+  needArg('evaluateLoss', 'options', opts, 'object', { hint: 'an object such as {batchSize: 8}' });
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new UserError(`batch size must be an integer ≥ 1, got ${opts.batchSize}`);
   let sum = 0, count = 0, done = 0;
   let pending: TokenRow[] = [];

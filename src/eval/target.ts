@@ -1,5 +1,6 @@
 // What an evaluation runs on, decided here for the CLI and library users alike: a model folder (+ adapter) as
 // given, or a training run's trained weights and settings; and which task a loaded model has.
+import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LabelSet } from '../data/labels.ts';
@@ -49,6 +50,7 @@ export function parseTask(task: string | undefined | null): EvalTask | null {
 
 /** The model/adapter as given, or a run directory's trained weights (adapter/, model/ or best/) and settings. */
 export function resolveEvalTarget(o: EvalTargetOptions): EvalTarget {
+  needArg('resolveEvalTarget', 'options', o, 'object', { hint: 'an object such as {run} or {model, adapter}' });
   const task = parseTask(o.task);
   if (o.run) {
     if (o.model || o.adapter) throw new UserError('give either a run or a model/adapter, not both');

@@ -2,6 +2,7 @@
 // way PEFT's modules_to_save does), or a merged model folder that HF transformers loads unchanged
 // (config.json, sharded safetensors with an index, tokenizer files, generation_config.json) in the base
 // model's dtype (BF16, F16, F32; a mixed one's as transformers loads it), whatever the precision of the merge.
+import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend } from '../backend/backend.ts';
@@ -106,6 +107,9 @@ export function exportMerges(run: string, merge: boolean): boolean {
 }
 
 export function exportRun(opts: ExportOptions): ExportResult {
+  needArg('exportRun', 'options', opts, 'object');
+  needArg('exportRun', 'options.run', opts.run, 'string', { hint: 'the run folder train wrote' });
+  needArg('exportRun', 'options.out', opts.out, 'string', { hint: 'the folder to write' });
   if (opts.maxShardBytes !== undefined && !(Number.isSafeInteger(opts.maxShardBytes) && opts.maxShardBytes > 0)) {
     throw new UserError(`maxShardBytes must be a positive number of bytes, got ${opts.maxShardBytes}`);
   }

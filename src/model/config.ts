@@ -2,6 +2,7 @@
 // validated MistralConfig.
 // Missing keys take the defaults of transformers' MistralConfig; anything we cannot compute exactly
 // (other model types, activations other than HIDDEN_ACTS, biases) is refused with the key that says so.
+import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { GateActivation } from '../backend/backend.ts';
@@ -152,6 +153,7 @@ export function modelConfigFile(dir: string): string {
 
 /** Reads and validates `dir/config.json`. */
 export function loadConfig(dir: string): MistralConfig {
+  needArg('loadConfig', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
   const file = modelConfigFile(dir);
   return parseConfig(readJsonFile(file), file);
 }

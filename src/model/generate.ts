@@ -1,6 +1,7 @@
 // Autoregressive generation with a KV cache: the prompt in one pass, then one token per pass; greedy
 // or sampled (seeded), with transformers' repetition penalty, stopping at an EOS id or after maxNewTokens. Non-finite
 // logits are an error.
+import { needArg } from '../util/api-args.ts';
 import { UserError } from '../util/errors.ts';
 import { Rng } from '../util/rng.ts';
 import { checkRow, type Batch } from '../data/batch.ts';
@@ -24,6 +25,8 @@ export function stopIds(cfg: { eosTokenIds: readonly number[] }, tokenizerEos: n
 
 /** New token ids after `prompt` (the prompt is not repeated). */
 export function generate(model: MistralModel, prompt: readonly number[], opts: GenerateOptions): number[] {
+  needArg('generate', 'prompt', prompt, 'array', { hint: 'token ids, e.g. tok.encode(text)' });
+  needArg('generate', 'options', opts, 'object', { hint: 'an object such as {maxNewTokens: 32}' });
   if (prompt.length === 0) throw new Error('generate: empty prompt');
   // as transformers refuses max_new_tokens ≤ 0: no token to give, and the KV cache is sized by it
   if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) throw new UserError(`maxNewTokens must be an integer ≥ 1, got ${opts.maxNewTokens}`);

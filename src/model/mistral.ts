@@ -1,6 +1,7 @@
 // The Mistral model on a backend: embedding → decoder layers → final RMSNorm → LM head (next-token
 // logits and cross-entropy, computed in row chunks so the (N, V) logits never exist whole) or the
 // sequence-classification head. Forward here; the backward passes are in backward.ts.
+import { needArg } from '../util/api-args.ts';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
 import { zeros } from '../backend/buffers.ts';
 import { modelDTypes, precisionDType, type DType, type ModelDTypes, type Precision } from '../backend/dtype.ts';
@@ -456,6 +457,8 @@ export interface LoadModelOptions {
 
 /** Loads an HF model folder (config.json + model.safetensors or sharded with an index). */
 export function loadModel(dir: string, opts: LoadModelOptions): MistralModel {
+  needArg('loadModel', 'the model folder', dir, 'string', { hint: 'the path of a Hugging Face model folder' });
+  needArg('loadModel', 'options', opts, 'object', { hint: "an object such as {backend: createBackend('cpu')}" });
   requireModelFolder(dir);
   const declared = opts.config ?? loadConfig(dir);
   const ckpt = SafetensorsCheckpoint.open(dir);

@@ -3,6 +3,7 @@
 // A (r, in), B (out, r); with use_dora, each module's magnitude (out) as ….{proj}.lora_magnitude_vector; for SEQ_CLS
 // the trained head as base_model.model.score.weight), and PEFT's initialisation of new adapters (A Kaiming-uniform
 // with a = √5, i.e. U(±1/√in); B zero; DoRA's magnitude the row norms of W, so that the adapter starts as the identity).
+import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DeviceBuffer } from '../backend/backend.ts';
@@ -126,6 +127,8 @@ export function isCausalLmAdapter(dir: string): boolean {
  * too, as loadAdapter will load them (from the header: no weight is read).
  */
 export function readAdapterInfo(dir: string, numLayers: number, model?: MistralConfig): AdapterInfo {
+  needArg('readAdapterInfo', 'the adapter folder', dir, 'string');
+  needArg('readAdapterInfo', 'numLayers', numLayers, 'number', { hint: "the base model's layer count (its config's numLayers)" });
   const cfgPath = adapterConfigPath(dir);
   const parsed = readJsonFile(cfgPath);
   if (!isRecord(parsed)) throw new UserError('not a JSON object', cfgPath);
@@ -261,6 +264,9 @@ export function refusePatternedTraining(info: Pick<AdapterInfo, 'ranks'>, dir: s
  * A SEQ_CLS adapter's score head replaces the model's classification head.
  */
 export function loadAdapter(model: MistralModel, dir: string, opts: { trainable: boolean; dropout?: number }): AdapterInfo {
+  needArg('loadAdapter', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
+  needArg('loadAdapter', 'the adapter folder', dir, 'string');
+  needArg('loadAdapter', 'options', opts, 'object', { hint: 'an object such as {trainable: false}' });
   const cfg = model.cfg, be = model.backend;
   const info = readAdapterInfo(dir, cfg.numLayers);
   if (opts.trainable) refusePatternedTraining(info, dir);
@@ -367,6 +373,9 @@ export const ADAPTER_FILES: readonly string[] = ['adapter_model.safetensors', 'a
  * that says how transformers + PEFT load it (adapter-card.ts); atomic per file.
  */
 export function saveAdapter(model: MistralModel, dir: string, opts: SaveAdapterOptions): void {
+  needArg('saveAdapter', 'model', model, 'object', { hint: 'a model with an adapter (loadAdapter or createAdapter)' });
+  needArg('saveAdapter', 'the output folder', dir, 'string');
+  needArg('saveAdapter', 'options', opts, 'object');
   const adapter = model.lora;
   if (!adapter) throw new Error('saveAdapter: the model has no LoRA adapter');
   makeFolders(dir);

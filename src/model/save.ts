@@ -4,6 +4,7 @@
 // (save-tokenizer.ts). Each tensor is written in its buffer's dtype (bf16 weights as BF16, f32 as F32;
 // f64 buffers of gradient checks as F32), or in the one dtype asked for (a merged export: the base model's,
 // F16 included).
+import { needArg } from '../util/api-args.ts';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Backend, DeviceBuffer } from '../backend/backend.ts';
@@ -95,6 +96,9 @@ export function writesModelFile(name: string): boolean {
 }
 
 export function saveModelFolder(model: MistralModel, dir: string, opts: SaveModelOptions): void {
+  needArg('saveModelFolder', 'model', model, 'object', { hint: 'loadModel(folder, {backend})' });
+  needArg('saveModelFolder', 'the output folder', dir, 'string');
+  needArg('saveModelFolder', 'options', opts, 'object', { hint: 'an object such as {sourceDir: folder}' });
   makeFolders(dir);
   const be = model.backend;
   const maxShard = opts.maxShardBytes ?? 5e9;

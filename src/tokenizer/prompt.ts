@@ -3,6 +3,7 @@
 // writes (HF's apply_chat_template), or plain text (`raw`), which starts with BOS when the tokenizer adds one
 // (HF's tokenizer(text)). Also reads a messages file ([{"role", "content"}, …]) with a one-line error naming the file and the
 // message.
+import { needArg } from '../util/api-args.ts';
 import { loneSurrogateDetail } from '../data/clean.ts';
 import { parseJsonNotingNumbers } from '../data/ingest/number-spellings.ts';
 import { roleRefusal } from '../data/chat-record.ts';
@@ -22,6 +23,8 @@ export type Prompt = { raw: string } | { messages: readonly ChatMessage[] };
  * closes a turn with (Mistral's </s>), so the model writes on from it.
  */
 export function encodePrompt(tokenizer: Tokenizer, prompt: Prompt): number[] {
+  needArg('encodePrompt', 'tokenizer', tokenizer, 'object', { hint: 'loadTokenizer(folder)' });
+  needArg('encodePrompt', 'prompt', prompt, 'object', { hint: "{raw: 'text'} or {messages: [{role: 'user', content: 'Hi'}]}" });
   const ids = encodeOnce(tokenizer, prompt);
   // nothing for the model to start from (generate's own check is a programmer's error, a stack trace in the CLI)
   if (ids.length === 0) {
@@ -60,6 +63,7 @@ function renderContinuing(tokenizer: Tokenizer, messages: readonly ChatMessage[]
  * system) and so is a content of OpenAI text parts (joined with newlines).
  */
 export function readMessagesFile(file: string): ChatMessage[] {
+  needArg('readMessagesFile', 'file', file, 'string', { hint: 'the path of a JSON file of messages' });
   const read = readJsonFile(file, parseJsonNotingNumbers); // a number as the file spells it, where text is read (3.50)
   // a chat record as prepare reads it and writes it ({"messages": [...]}, an OpenAI request body): its messages
   const value = isRecord(read) && Array.isArray(ownField(read, 'messages')) ? ownField(read, 'messages') : read;

@@ -295,7 +295,7 @@ function setDotted(obj: Record<string, unknown>, key: string, value: unknown): v
  * Validates with the schema; errors name the key path, with a did-you-mean for unknown keys, and are
  * blamed on the override flag (`--lora.r`) that set the key, else on `where` (the file, or the key's file:line:column).
  */
-export function validate(raw: unknown, where: Place, overridden: ReadonlyArray<{ key: string; flag: string }> = [], written: Written = () => undefined): TrainConfig {
+export function validate(raw: unknown, where: Place = 'config', overridden: ReadonlyArray<{ key: string; flag: string }> = [], written: Written = () => undefined): TrainConfig {
   const blame = keyPlace(where, overridden);
   const r = TrainConfigSchema.safeParse(withEmptySections(raw), { error: configIssueText });
   if (!r.success) {

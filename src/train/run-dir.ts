@@ -231,20 +231,34 @@ export const RESUME_MAY_CHANGE: ReadonlySet<string> = new Set([
  * The keys whose values differ between two config records (configRecord), each by its path with both values:
  * `optimizer.lr (0.0002 then, 0.001 now)`, not the whole section "optimizer".
  */
-function configChanges(saved: Record<string, unknown>, now: Record<string, unknown>, prefix = ''): { key: string; what: string }[] {
+function configChanges(saved: Record<string, unknown>, now: Record<string, unknown>, prefix = ''): { key: string; what: string; then: unknown; now: unknown }[] {
   return Object.keys({ ...saved, ...now }).flatMap((k) => {
     const key = prefix + k, then = ownField(saved, k), value = ownField(now, k);
     if (isRecord(then) && isRecord(value)) return configChanges(then, value, `${key}.`);
     const [a, b] = [JSON.stringify(then) ?? 'none', JSON.stringify(value) ?? 'none'];
-    return a === b ? [] : [{ key, what: `${key} (${a} then, ${b} now)` }];
+    return a === b ? [] : [{ key, what: `${key} (${a} then, ${b} now)`, then, now: value }];
   });
 }
 
-/** The changes between two config records, output_dir's aside: those a resume refuses, and those of RESUME_MAY_CHANGE. */
-export function resumeChanges(saved: Record<string, unknown>, now: Record<string, unknown>): { refused: string[]; allowed: string[] } {
-  const changes = configChanges(saved, now).filter((c) => c.key !== 'output_dir');
+/** The config keys that name a file or folder: one named by another path to it (a symlink) is no change. */
+const PATH_KEYS: ReadonlySet<string> = new Set(['model', 'model.config', 'data.train', 'data.val', 'data.test', 'lora.init_from']);
+
+/**
+ * The changes between two config records, output_dir's aside: those a resume refuses, and those of RESUME_MAY_CHANGE.
+ * A path key naming the same file or folder (the same real path) is no change. `sameWeights`: the model folder now
+ * holds the weights the checkpoint was made over (its fingerprint, which the caller compared): a model folder moved,
+ * where config.json's error says to set model: to it, is allowed and said, not refused.
+ */
+export function resumeChanges(saved: Record<string, unknown>, now: Record<string, unknown>, o: { sameWeights?: boolean } = {}): { refused: string[]; allowed: string[] } {
+  const changes = configChanges(saved, now).filter((c) => c.key !== 'output_dir' && !(PATH_KEYS.has(c.key) && samePlace(c.then, c.now)));
+  const moved = (c: { key: string; then: unknown; now: unknown }): boolean => c.key === 'model' && o.sameWeights === true && typeof c.then === 'string' && typeof c.now === 'string';
   return {
-    refused: changes.filter((c) => !RESUME_MAY_CHANGE.has(c.key)).map((c) => c.what),
-    allowed: changes.filter((c) => RESUME_MAY_CHANGE.has(c.key)).map((c) => c.what),
+    refused: changes.filter((c) => !RESUME_MAY_CHANGE.has(c.key) && !moved(c)).map((c) => c.what),
+    allowed: changes.filter((c) => RESUME_MAY_CHANGE.has(c.key) || moved(c)).map((c) => (moved(c) ? `${c.what.slice(0, -1)}; the same weights)` : c.what)),
   };
+}
+
+/** Whether two values of a path key name the same file or folder: one reached through a symlink is the same. */
+function samePlace(a: unknown, b: unknown): boolean {
+  return typeof a === 'string' && typeof b === 'string' && real(a) === real(b);
 }

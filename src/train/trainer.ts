@@ -2,6 +2,7 @@
 // eval.every_steps (or each epoch end) and at the last step, keeps the best adapter, stops early when
 // val stops improving, checkpoints every checkpoint.every_steps, resumes exactly from the newest valid
 // checkpoint, and ends with the test evaluation, samples before vs after, report.json and the loss curve.
+import { needArg } from '../util/api-args.ts';
 import * as path from 'node:path';
 import { describeModelConfig } from '../model/describe.ts';
 import { generationEosIds } from '../model/generation-config.ts';
@@ -82,6 +83,9 @@ function reportStateProblem(extra: Record<string, unknown>): string | null {
 
 /** Trains with the run folder locked against a second process. */
 export function train(cfg: TrainConfig, opts: TrainOptions = {}): TrainResult {
+  needArg('train', 'config', cfg, 'object', { hint: 'loadTrainConfig(file) or validateTrainConfig(object)' });
+  needArg('train', 'config.output_dir', cfg.output_dir, 'string', { hint: 'a config from loadTrainConfig(file) or validateTrainConfig(object), which fill it' });
+  needArg('train', 'options', opts, 'object');
   const exists = RunDir.checkFolder(cfg.output_dir);
   // before the lock makes the folder: a --resume of a path that is not there (a typo) starts nothing
   if (opts.resume && !exists) throw new UserError('cannot resume: the run folder does not exist', cfg.output_dir);
@@ -137,11 +141,13 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
   const ranOn = `${backend.name} in ${model.dtypes.storage === 'bf16' ? 'bf16' : 'fp32'}`;
   let loop: LoopState = { step: 0, best: null, sinceBest: 0, loader: loader.position };
   let evalRows: EvalRow[] = [];
+  // a LoRA checkpoint's base weights (their fingerprint) found at model: now: a model folder moved since may go on
+  const sameWeights = (extra: ReportState): boolean => extra.model !== undefined && extra.model === baseNow();
   /** Throws when the run is not the one the checkpoint was made by: before its tensors are read, which another lora.r would not fit. */
   const refuseChanged = (state: CheckpointState): void => {
     const extra = state.extra as ReportState;
     // `train RUN --resume` takes the run's own config.yaml, which no comparison with itself catches edited
-    const edited = extra.config ? resumeChanges(extra.config, configNow).refused : [];
+    const edited = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).refused : [];
     if (edited.length > 0) {
       throw new UserError(`cannot resume: ${edited.join(', ')} changed since the checkpoint of step ${state.loop.step} was written (${RUN_LAYOUT.config} was edited): ` +
         'put the values back, or train again with --overwrite', dir.file(RUN_LAYOUT.config));
@@ -181,7 +187,7 @@ function trainOn(cfg: TrainConfig, opts: TrainOptions, run: RunSetup, resumed: R
     // best/ checked before anything of the run changes: a damaged one that cannot be rebuilt is refused
     const best = loop.best && bestOnResume(dir.file(RUN_LAYOUT.best), cfg.method, loop.step, loop.best);
     const extra = restored.extra as ReportState;
-    const allowed = extra.config ? resumeChanges(extra.config, configNow).allowed : [];
+    const allowed = extra.config ? resumeChanges(extra.config, configNow, { sameWeights: sameWeights(extra) }).allowed : [];
     if (allowed.length) warn(`resume: ${allowed.join(', ')} changed since the checkpoint of step ${loop.step} was written: the new values hold from it on`);
     for (const { split, what } of extra.data ? changedData(extra.data, dataNow()) : []) {
       if (split === 'train') continue; // refused above (refuseChanged)

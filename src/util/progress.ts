@@ -1,7 +1,8 @@
 // A progress bar on stderr: step/total, a bar, rate and ETA, plus caller-supplied fields.
 // On a terminal it redraws one line, cut to the terminal's width (a line that wrapped would leave its first rows
 // behind at every redraw: an 80-column terminal filled with them); otherwise it prints a whole line at most every
-// `everyMs` (default 10 s).
+// `everyMs` (default 10 s). Nothing is drawn while setQuiet(true) is on (prepare --quiet; a library caller's choice).
+import { isQuiet } from './log.ts';
 
 export interface ProgressOptions {
   label: string;
@@ -49,6 +50,7 @@ export class Progress {
   }
 
   private draw(fields: Record<string, string>): void {
+    if (isQuiet()) return;
     this.drawnAt = this.done;
     const text = this.line(fields);
     if (this.tty) this.stream.write(`\r\x1b[2K${fitWidth(text, this.stream.columns)}`);
@@ -58,7 +60,7 @@ export class Progress {
   /** Ends the line (on a terminal) so later output starts fresh. */
   finish(fields: Record<string, string> = {}): void {
     if (this.tty || this.drawnAt !== this.done || Object.keys(fields).length > 0) this.draw(fields);
-    if (this.tty) this.stream.write('\n');
+    if (this.tty && !isQuiet()) this.stream.write('\n');
   }
 }
 

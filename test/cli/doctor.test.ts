@@ -35,3 +35,21 @@ test('doctor with MISTRAL_TUNE_SIMD=0: the WebAssembly kernels are reported off'
   assert.equal(r.status, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout) as { cpu: { wasmKernels: string } }).cpu.wasmKernels, 'off');
 });
+
+test('doctor with MISTRAL_TUNE_GEMM=simd where a BLAS library loads: BLAS is said to be present but not used, and why, with no nested parentheses', async () => {
+  const { doctorReport, formatDoctor } = await import('../../src/cli/doctor.ts');
+  const { loadOpenBlas } = await import('../../src/backend/cpu/openblas.ts');
+  const before = process.env.MISTRAL_TUNE_GEMM;
+  process.env.MISTRAL_TUNE_GEMM = 'simd';
+  let text: string;
+  try {
+    text = formatDoctor(doctorReport());
+  } finally {
+    if (before === undefined) delete process.env.MISTRAL_TUNE_GEMM;
+    else process.env.MISTRAL_TUNE_GEMM = before;
+  }
+  assert.match(text, /^cpu backend: available — cpu \(GEMM by WebAssembly SIMD[^()]*, asked for by MISTRAL_TUNE_GEMM=simd[^()]*\)$/m);
+  const blas = loadOpenBlas();
+  if (blas) assert.match(text, new RegExp(`^ {2}BLAS: ${blas.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: present but not used, as MISTRAL_TUNE_GEMM=simd asks$`, 'm'));
+  else assert.match(text, /^ {2}BLAS: none loaded/m);
+});

@@ -319,11 +319,11 @@ test('a record of the other task: eval suggests --task only where the weights ta
   const chat = path.join(dir, 'chat.jsonl');
   fs.writeFileSync(chat, JSON.stringify({ prompt: 'Q', completion: 'A' }) + '\n');
   const cls = cli('eval', '--model', TINY_BASE, '--adapter', path.join(TINY_CLS, 'adapter_init'), '--data', chat, '--labels', 'a,b,c', '--json');
-  fails(cls, `${chat}:1: wrong_task: a prompt/completion record in a classification run (mistral-tune prepare cleans`);
-  assert.doesNotMatch(cls.stderr, /--task/);
+  fails(cls, `${chat}:1: wrong_task: a prompt/completion record in a classification run (evaluate it with a generation run or model, or give classification data;`);
+  assert.doesNotMatch(cls.stderr, /use --task/);
   assert.equal(cls.status, 2);
   const lm = cli('eval', '--model', TINY_BASE, '--adapter', path.join(TINY, 'adapter_init'), '--data', labelled, '--json');
-  fails(lm, `${labelled}:1: wrong_task: a record with "label" in a generation run (mistral-tune prepare cleans`);
+  fails(lm, `${labelled}:1: wrong_task: a record with "label" in a generation run (evaluate it with a classification run or model, or give generation data;`);
   // a label the head has no class for: the classes are the model's, not the data's to change (was no next step)
   const ids = path.join(dir, 'ids.jsonl');
   fs.writeFileSync(ids, JSON.stringify({ input_ids: [1, 5, 9], label: 'a' }) + '\n');
@@ -331,7 +331,7 @@ test('a record of the other task: eval suggests --task only where the weights ta
   fails(unknown, `${ids}:1: label "a" is not one of the classes ["x", "y", "z"] (the classes are the model's, named by --labels: evaluate data labelled with them)`);
   // a base model has no score head: --task classification would be refused too
   const base = cli('eval', '--model', TINY_BASE, '--data', labelled, '--json');
-  fails(base, `${labelled}:1: wrong_task: a record with "label" in a generation run (mistral-tune prepare cleans`);
+  fails(base, `${labelled}:1: wrong_task: a record with "label" in a generation run (evaluate it with a classification run or model, or give generation data;`);
 });
 
 test('the confusion matrix printed without --json has each count under its class name, whatever the names\' and counts\' widths', () => {

@@ -207,3 +207,14 @@ test('one object rejected as a record by its text key ({"text": "", "data": [...
   const { readTextsToClassify } = await import('../../src/eval/texts.ts'); // classify's reader
   assert.throws(() => readTextsToClassify(f), (e: Error) => isUserError(e) && said.test(e.message));
 });
+
+test('a record of the other task says what to do (give this task\'s data, or what the caller can switch), not that prepare cleans it: prepare would reject the whole file', () => {
+  // before: "wrong_task: … (mistral-tune prepare cleans raw data and lists every such record)" for classification data
+  // evaluated with a generation model, where prepare (of the generation task) keeps none of it
+  const labelled = path.join(dir, 'wrong-task-labelled.jsonl');
+  fs.writeFileSync(labelled, '{"text": "a labelled record", "label": "a"}\n');
+  const refused = (fix: string | null | undefined, want: string) => assert.throws(() => loadTokenRows(labelled, { tokenizer: tok, wrongTaskFix: fix }),
+    (e: Error) => isUserError(e) && e.message === `${labelled}:1: wrong_task: a record with "label" in a generation run (${want})`);
+  refused(undefined, 'give generation data; of a file that mixes the two tasks, mistral-tune prepare --task generation keeps the generation records');
+  refused('use --task classification', 'use --task classification; of a file that mixes the two tasks, mistral-tune prepare --task generation keeps the generation records');
+});

@@ -52,7 +52,7 @@ test('--out of a GGUF export: missing folders above the file are made; an existi
     fs.mkdirSync(empty);
     const refused = cli('export', ...args, '--out', empty, '--format', format);
     assert.equal(refused.status, 2, refused.stderr);
-    assert.equal(refused.stderr, `error: ${empty}: is a folder: --format ${format} writes one file, so give a file path (e.g. ${path.join(empty, format === 'gguf' ? 'model.gguf' : 'adapter.gguf')})\n`);
+    assert.equal(refused.stderr, `error: ${empty}: is a folder: a GGUF export writes one file, so give a file path (e.g. ${path.join(empty, format === 'gguf' ? 'model.gguf' : 'adapter.gguf')})\n`);
     assert.deepEqual(fs.readdirSync(empty), []);
     // killed between putting the file in place (a hard link) and removing its temporary name: the refusal removes that
     const dead = spawnSync(process.execPath, ['-e', '']).pid!;

@@ -414,11 +414,11 @@ test('a record of the other task: train says which task reads it only where the 
   fs.writeFileSync(tokenLabels, '{"input_ids": [1, 5, 9, 13], "labels": [-100, 5, 9, 13]}\n');
   const gen = validate({ model: TINY_BASE, data: { train: labelled }, output_dir: path.join(dir, 'run') }, 'test');
   const wrongTask = /labelled\.jsonl:1: wrong_task: a pre-tokenized record with "label" in a generation run/;
-  assert.throws(() => setupRun(gen), (e: Error) => wrongTask.test(e.message) && e.message.includes('(set task: classification)'));
-  assert.throws(() => setupRun(gen, { resuming: true }), (e: Error) => wrongTask.test(e.message) && !/set task|--task/.test(e.message));
+  assert.throws(() => setupRun(gen), (e: Error) => wrongTask.test(e.message) && e.message.includes('(set task: classification;'));
+  assert.throws(() => setupRun(gen, { resuming: true }), (e: Error) => wrongTask.test(e.message) && !/set task|use --task/.test(e.message));
   // a classification adapter to continue cannot become generation
   const cls = validate({ model: TINY_BASE, task: 'classification', labels: ['a', 'b', 'c'], data: { train: tokenLabels }, lora: { init_from: path.join(TINY_CLS, 'adapter_init') }, output_dir: path.join(dir, 'run') }, 'test');
-  assert.throws(() => setupRun(cls), (e: Error) => /wrong_task: a pre-tokenized record with "labels" in a classification run/.test(e.message) && !/set task|--task/.test(e.message));
+  assert.throws(() => setupRun(cls), (e: Error) => /wrong_task: a pre-tokenized record with "labels" in a classification run/.test(e.message) && !/set task|use --task/.test(e.message));
   assert.equal(wrongTaskFix({ ...cls, lora: { ...cls.lora, init_from: null } }, { resuming: false, generation: true }), 'set task: generation');
   assert.equal(wrongTaskFix({ ...gen, packing: true }, { resuming: false, generation: true }), 'set task: classification and packing: false');
 });

@@ -345,6 +345,32 @@ test('--resume of a LoRA run refuses a model folder whose weights changed since 
   assert.match(ok.stderr, /resume: from the checkpoint of step 2/);
 });
 
+test('train RUN --resume of a LoRA run whose model folder moved (config.yaml set to where it is now, as the not-there error says): the same weights go on, said; other weights are refused', () => {
+  // before: "cannot resume: model (… then, … now) changed since the checkpoint" for the very model the error named
+  const dir = setup();
+  const base = path.join(dir, 'base');
+  fs.cpSync(TINY_BASE, base, { recursive: true });
+  const { run } = checkpointedRun(dir, 'moved-model', { model: base });
+  const saved = path.join(run, 'config.yaml');
+  const yaml = fs.readFileSync(saved, 'utf8');
+  const moved = path.join(dir, 'base-moved'), other = path.join(dir, 'base-other');
+  fs.renameSync(base, moved);
+  // another folder of the same shapes, one weight changed: refused, naming the change
+  fs.cpSync(moved, other, { recursive: true });
+  const file = path.join(other, 'model.safetensors');
+  const edited = fs.readFileSync(file);
+  edited[8 + Number(edited.readBigUInt64LE(0)) + 1] ^= 0x40;
+  fs.writeFileSync(file, edited);
+  fs.writeFileSync(saved, yaml.replace(`model: ${base}`, `model: ${other}`));
+  const r = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.ok(r.stderr.includes(`cannot resume: model (${JSON.stringify(base)} then, ${JSON.stringify(other)} now) changed since the checkpoint of step 2 was written`), r.stderr);
+  fs.writeFileSync(saved, yaml.replace(`model: ${base}`, `model: ${moved}`));
+  const ok = spawnSync(process.execPath, [BIN, 'train', run, '--resume'], { encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(ok.stderr.includes(`warning: resume: model (${JSON.stringify(base)} then, ${JSON.stringify(moved)} now; the same weights) changed since the checkpoint of step 2 was written`), ok.stderr);
+});
+
 test('--resume on another device or precision than the checkpoint\'s (device: auto, precision: auto on another machine) warns that the run changes; the same one says nothing', () => {
   const dir = setup();
   const { run } = checkpointedRun(dir, 'ran-on');

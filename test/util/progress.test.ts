@@ -34,3 +34,22 @@ test('train on a 60-column terminal redraws its progress in rows of at most 59 c
   assert.ok(redraws.some((s) => s.startsWith('train ')), r.stdout);
   for (const s of redraws) assert.ok([...s].length <= 59, `${[...s].length} columns: ${s}`);
 });
+
+test('a progress bar draws nothing while setQuiet(true) is on (a library caller silences train\'s bar with it), and draws again after', async () => {
+  const { Progress } = await import('../../src/util/progress.ts');
+  const { setQuiet } = await import('../../src/index.ts');
+  const written: string[] = [];
+  const stream = { isTTY: false, write: (s: string) => { written.push(s); return true; } } as unknown as NodeJS.WriteStream;
+  setQuiet(true);
+  try {
+    const bar = new Progress({ label: 'train', total: 2, unit: 'steps', stream });
+    bar.tick(2, { loss: '1.00' });
+    bar.finish({ loss: '1.00' });
+  } finally {
+    setQuiet(false);
+  }
+  assert.deepEqual(written, []);
+  const bar = new Progress({ label: 'train', total: 1, stream });
+  bar.tick(1);
+  assert.equal(written.length, 1);
+});

@@ -49,7 +49,7 @@ export class CpuBackend implements Backend {
   private readonly blas: OpenBlas | null;
   private readonly simd: WasmKernels | null;
   /** Which GEMM float32 products use: BLAS, the SIMD kernel, or the TypeScript loops. */
-  private readonly gemmMode: 'blas' | 'simd' | 'js';
+  readonly gemmMode: 'blas' | 'simd' | 'js';
   private allocated = 0;
 
   constructor(opts: CpuBackendOptions = {}) {
@@ -67,16 +67,17 @@ export class CpuBackend implements Backend {
   }
 
   /** What asked for this GEMM (MISTRAL_TUNE_GEMM, or the option), or null when it is the best found. */
-  private readonly gemmAskedBy: string | null;
+  readonly gemmAskedBy: string | null;
 
+  /** The GEMM and why it runs, in one parenthesis-free phrase: it goes inside describe()'s parentheses. */
   private gemmName(): string {
     if (this.gemmMode === 'blas') return this.blas!.description;
-    const hint = this.gemmAskedBy ? `(asked for by ${this.gemmAskedBy})` : '(no BLAS library loaded: apt-get install libopenblas0-pthread for speed)';
-    return this.gemmMode === 'simd' ? `WebAssembly SIMD${this.wasmKernels === 'relaxed' ? ' with FMA (relaxed SIMD)' : ''} ${hint}` : `TypeScript loops ${hint}`;
+    const hint = this.gemmAskedBy ? `, asked for by ${this.gemmAskedBy}` : '; no BLAS library loaded: apt-get install libopenblas0-pthread for speed';
+    return (this.gemmMode === 'simd' ? `WebAssembly SIMD${this.wasmKernels === 'relaxed' ? ' with FMA' : ''}` : 'TypeScript loops') + hint;
   }
 
   describe(): string {
-    return `cpu (${this.gemmName()}${this.simd ? ', WebAssembly SIMD' : ''})`;
+    return `cpu (GEMM by ${this.gemmName()}${this.simd ? '; other kernels in WebAssembly SIMD' : ''})`;
   }
 
   // ---- memory ----

@@ -1,0 +1,81 @@
+// The library's GGUF export (exportGgufFile): a run (its last or best weights) or a model folder with an optional PEFT
+// adapter, written as one GGUF file for llama.cpp / Ollama / LM Studio: the merged model (format 'gguf'), or the LoRA
+// adapter alone (format 'gguf-lora'). `mistral-tune export --format gguf|gguf-lora` checks its flags and calls it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Backend } from '../../backend/backend.ts';
+import { parsePrecision, type Precision } from '../../backend/dtype.ts';
+import { withBackend, type DeviceName } from '../../backend/select.ts';
+import { needArg } from '../../util/api-args.ts';
+import { removeDeadTemps, withIo } from '../../util/atomic.ts';
+import { UserError } from '../../util/errors.ts';
+import { refuseDanglingOutput, withOutputParent } from '../out-path.ts';
+import { exportGguf, parseGgufQuant, type GgufExportResult } from './export-gguf.ts';
+import { exportLoraGguf } from './export-lora-gguf.ts';
+import { adapterSource, loadGgufSource, planGgufSource, type GgufSource } from './from-source.ts';
+import { wasmQuantizers } from './quant/wasm-quant.ts';
+import type { GgufQuant } from './tensors.ts';
+
+export type { GgufQuant } from './tensors.ts';
+
+export interface GgufFileOptions {
+  /** A training run folder; or give `model`. */
+  run?: string;
+  /** With `run`: its best/ (the best validation checkpoint) instead of the last step's weights. */
+  best?: boolean;
+  /** An HF model folder, instead of a run. */
+  model?: string;
+  /** With `model`: a PEFT LoRA adapter folder (merged in with 'gguf', exported alone with 'gguf-lora'). */
+  adapter?: string | null;
+  /** The GGUF file to write: it must not exist; missing parent folders are made. */
+  out: string;
+  /** 'gguf' (default): the merged model; 'gguf-lora': the LoRA adapter alone, for use beside a GGUF of its base. */
+  format?: 'gguf' | 'gguf-lora';
+  /** Tensor type (default f16): f32, f16, bf16, q8_0 or q4_k_m. */
+  quant?: GgufQuant;
+  /** The backend of the merge ('gguf'); without it one is started on `device` (default auto) once nothing is left to refuse. */
+  backend?: Backend;
+  device?: DeviceName;
+  /** Precision of the merge ('gguf'). */
+  precision?: Precision;
+}
+
+export interface GgufFileResult extends GgufExportResult {
+  quant: GgufQuant;
+  /** The base model folder the weights or adapter belong to (null: a model folder exported as it is, random weights). */
+  baseModel: string | null;
+}
+
+export function exportGgufFile(o: GgufFileOptions): GgufFileResult {
+  const fn = 'exportGgufFile';
+  needArg(fn, 'options', o, 'object', { hint: "an object such as {run: 'runs/my-run', out: 'model.gguf'}" });
+  needArg(fn, 'options.out', o.out, 'string', { hint: 'the path of the .gguf file to write' });
+  const format = o.format ?? 'gguf';
+  if (format !== 'gguf' && format !== 'gguf-lora') throw new UserError(`options.format: "${String(format)}" is not gguf or gguf-lora`, fn);
+  if ((o.run === undefined) === (o.model === undefined)) throw new UserError('give exactly one of options.run or options.model', fn);
+  if (o.adapter && o.model === undefined) throw new UserError('options.adapter goes with options.model (a run brings its own adapter)', fn);
+  if (o.best && o.run === undefined) throw new UserError('options.best goes with options.run', fn);
+  const out = o.out;
+  const existing = withIo(out, 'use as the output file', () => fs.statSync(out, { throwIfNoEntry: false })); // ENOTDIR: a file on the path
+  if (existing?.isDirectory()) throw new UserError(`is a folder: a GGUF export writes one file, so give a file path (e.g. ${path.join(out, format === 'gguf-lora' ? 'adapter.gguf' : 'model.gguf')})`, out);
+  if (existing) {
+    removeDeadTemps(out); // a second name of it, if the export that wrote it was killed before removing that
+    throw new UserError('output file exists (a GGUF export does not overwrite)', out);
+  }
+  refuseDanglingOutput(out);
+  const quant = parseGgufQuant(o.quant);
+  const src: GgufSource = o.run !== undefined ? { run: o.run, best: o.best ?? false } : { model: o.model!, adapter: o.adapter ?? null };
+  if (format === 'gguf-lora') {
+    const a = adapterSource(src);
+    return { ...withOutputParent(out, () => exportLoraGguf(a.cfg, a.adapterDir, out, quant, a.from)), quant, baseModel: a.from.baseModel };
+  }
+  wasmQuantizers(); // a bad MISTRAL_TUNE_GGUF_QUANT is refused before the model loads
+  const precision = parsePrecision(o.precision);
+  const plan = planGgufSource(src); // what the configs refuse (a classification run), refused before the backend starts
+  const write = (backend: Backend): GgufFileResult => {
+    const loaded = loadGgufSource(plan, backend, precision);
+    const result = withOutputParent(out, () => exportGguf(loaded.model, loaded.modelDir, out, quant, loaded.from, { tokenizer: loaded.tokenizer }));
+    return { ...result, quant, baseModel: loaded.from.baseModel };
+  };
+  return o.backend ? write(o.backend) : withBackend(o.device ?? 'auto', write);
+}

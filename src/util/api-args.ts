@@ -1,0 +1,36 @@
+// Checks of a library call's arguments for callers in plain JavaScript, where TypeScript's types are gone: a missing
+// or ill-typed argument is one UserError naming the function and the argument ("prepare: options.outDir is
+// missing: give a string"), not a TypeError from somewhere inside.
+import { UserError } from './errors.ts';
+
+export type Want = 'string' | 'string[]' | 'boolean' | 'number' | 'array' | 'object' | 'function';
+
+function fits(v: unknown, want: Want): boolean {
+  switch (want) {
+    case 'string[]': return Array.isArray(v) && v.every((s) => typeof s === 'string');
+    case 'array': return Array.isArray(v);
+    case 'object': return typeof v === 'object' && v !== null && !Array.isArray(v);
+    default: return typeof v === want;
+  }
+}
+
+function shown(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  return typeof v === 'object' ? 'an object' : typeof v === 'function' ? 'a function' : String(v);
+}
+
+/** Throws unless `v` is a `want`; `name` is the argument as the caller wrote it, `hint` what to give (default: its type). */
+export function needArg(fn: string, name: string, v: unknown, want: Want, o: { hint?: string } = {}): void {
+  if (fits(v, want)) return;
+  const hint = o.hint ?? `${/^[aeiou]/.test(want) ? 'an' : 'a'} ${want}`;
+  throw new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give ${hint}`, fn);
+}
+
+/** Throws unless `v` is one of `values`. */
+export function needOneOf(fn: string, name: string, v: unknown, values: readonly string[], example = ''): void {
+  if (typeof v === 'string' && values.includes(v)) return;
+  const one = values.map((s) => JSON.stringify(s)).join(', ');
+  throw new UserError(`${name} ${v === undefined ? 'is missing' : `is ${shown(v)}`}: give one of ${one}${example}`, fn);
+}
