@@ -38,7 +38,7 @@ test('generate: bad input is a one-line error', () => {
   fs.writeFileSync(bad, JSON.stringify([{ role: 'robot', content: 'x' }]));
   const r = cli('generate', '--model', model, '--messages', bad);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /message 0/);
+  assert.match(r.stderr, /^error: \S+bad\.json: messages\[0\]\.role is "robot"; roles are system, user, assistant/m);
 });
 
 test('eval: raw records and a prepare output give the same loss; --json is one object', () => {
