@@ -470,6 +470,10 @@ test('a chat turn whose role is misspelt or is ShareGPT\'s speaker name under "r
   assert.equal(detail('Asistant'), 'messages[0].role is "Asistant"; roles are system, user, assistant (did you mean "assistant"?)');
   assert.equal(detail('human'), 'messages[0].role is "human"; roles are system, user, assistant ("human" is ShareGPT\'s name for "user": write "user", or give the turns as ShareGPT\'s {from, value})');
   assert.equal(detail('narrator'), 'messages[0].role is "narrator"; roles are system, user, assistant');
+  // each name is told whose it is: "model" is Gemini's (Google's API), not ShareGPT's (before: "ShareGPT's name" for all)
+  assert.equal(detail('model'), 'messages[0].role is "model"; roles are system, user, assistant ("model" is Gemini\'s name for "assistant": write "assistant")');
+  assert.equal(detail('chatgpt'), 'messages[0].role is "chatgpt"; roles are system, user, assistant ("chatgpt" is ShareGPT\'s name for "assistant": write "assistant", or give the turns as ShareGPT\'s {from, value})');
+  assert.equal(detail('bot'), 'messages[0].role is "bot"; roles are system, user, assistant ("bot" is a common name for "assistant": write "assistant")');
   // ShareGPT's speakers are told from its names too
   const det = detectRecord({ conversations: [{ from: 'humna', value: 'hi' }, { from: 'gpt', value: 'yo' }] }, 'generation', DEFAULT_FIELDS);
   assert.equal('reason' in det ? det.detail : '', 'conversations[0].from is "humna"; roles are system, user, assistant (did you mean "human"?)');
