@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseJsonText } from '../../src/data/ingest/python-json.ts';
-import { DEFAULT_FIELDS, canonicalContent, detectRecord, textFields } from '../../src/data/record.ts';
+import { DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, textFields } from '../../src/data/record.ts';
 
 const gen = (v: unknown) => detectRecord(v, 'generation');
 const cls = (v: unknown) => detectRecord(v, 'classification');
@@ -94,6 +94,20 @@ test('canonical content ignores serialisation (key order, whitespace, NFC) and a
   const e = gen({ text: 'x' }), f = gen({ prompt: 'x', completion: 'x' });
   assert.ok('record' in e && 'record' in f);
   assert.notEqual(canonicalContent(e.record), canonicalContent(f.record));
+});
+
+test('chats of the same text that train other turns (weight 0 elsewhere) are other examples: neither copies nor near copies', () => {
+  // before: canonicalContent and comparableParts left weight out, so the second was a duplicate of the first
+  const chat = (w1: 0 | 1, w2: 0 | 1) => gen({ messages: [{ role: 'user', content: 'Hi there' }, { role: 'assistant', content: 'Hello, how can I help?', weight: w1 },
+    { role: 'user', content: 'Largest planet?' }, { role: 'assistant', content: 'Jupiter, by far.', weight: w2 }] });
+  const first = chat(1, 0), second = chat(0, 1), both = chat(1, 1);
+  assert.ok('record' in first && 'record' in second && 'record' in both);
+  assert.notEqual(canonicalContent(first.record), canonicalContent(second.record));
+  // the parts compared are what is read as context (user turns, untrained assistant turns) and what is trained
+  assert.deepEqual(comparableParts(first.record), ['hi there\nlargest planet?\njupiter, by far.', 'hello, how can i help?']);
+  assert.deepEqual(comparableParts(second.record), ['hi there\nhello, how can i help?\nlargest planet?', 'jupiter, by far.']);
+  assert.deepEqual(comparableParts(both.record), ['hi there\nlargest planet?', 'hello, how can i help?\njupiter, by far.']); // as before
+  assert.equal(canonicalContent(both.record), JSON.stringify(['chat', [['user', 'Hi there'], ['assistant', 'Hello, how can I help?'], ['user', 'Largest planet?'], ['assistant', 'Jupiter, by far.']]]));
 });
 
 test('{prompt, completion}: the whitespace where they meet is kept (normalised), the outer ends are trimmed', () => {
