@@ -2,7 +2,7 @@
 // report.json (see docs/data.md). The command only parses flags and calls the library's prepare().
 import { removeStoppedPrepare } from '../data/out-dir.ts';
 import { DEFAULTS, prepare, refuseNoTrainShare, type DedupMode, type PrepareOptions, type PrepareResult } from '../data/prepare.ts';
-import { FORMATS, type Format } from '../data/ingest/types.ts';
+import { FORMATS, TEXT_SPLITS, type Format, type TextSplit } from '../data/ingest/types.ts';
 import { parseLabelsOption } from '../data/labels.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from '../data/record.ts';
 import { loadTokenizer, tokenizerName } from '../tokenizer/index.ts';
@@ -35,7 +35,8 @@ val.jsonl, test.jsonl, rejected.jsonl and report.json. The same inputs and optio
   --tokenizer DIR        a folder with tokenizer.json, or the file (default: the bundled Mistral 7B
                          v0.1 tokenizer)
   --format NAME          read every input as ${FORMATS.join('|')} (default: by extension)
-  --text-split MODE      plain text: file (one record per file, default) or blank-lines
+  --text-split MODE      plain text: file (one record per file, default), blank-lines (one per block
+                         of lines) or lines (one per non-blank line, a sentence-per-line corpus)
   --field NAME=KEY       read field NAME from KEY (repeatable): ${Object.keys(DEFAULT_FIELDS).join(', ')};
                          ShareGPT (conversations: from/value), Alpaca/Dolly and question/answer records
                          need none: they are read as chats
@@ -121,7 +122,7 @@ export async function run(argv: string[]): Promise<void> {
   const task = oneOf<Task>('task', f.task, ['generation', 'classification'], 'generation');
   const dedup = oneOf<DedupMode>('dedup', f.dedup, ['near', 'exact', 'none'], DEFAULTS.dedup);
   const format = f.format === undefined ? undefined : oneOf<Format>('format', f.format, FORMATS, 'jsonl');
-  const textSplit = oneOf('text-split', f['text-split'], ['file', 'blank-lines'] as const, 'file');
+  const textSplit = oneOf<TextSplit>('text-split', f['text-split'], TEXT_SPLITS, 'file');
   const overflow = oneOf('overflow', f.overflow, ['reject', 'truncate'] as const, 'reject');
   const nearThreshold = numberOption('near-threshold', f['near-threshold'], DEFAULTS.nearThreshold);
   if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new UserError(`--near-threshold must be in (0, 1], got "${f['near-threshold']}"`);

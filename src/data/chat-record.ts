@@ -20,15 +20,22 @@ export interface ChatTurn extends ChatMessage {
 }
 
 /**
+ * Whose name a speaker name SHAREGPT_ROLES reads is, where it is not ShareGPT's (human, gpt, chatgpt): "model" is
+ * Gemini's (Google's API) role; "bot" is nobody's in particular.
+ */
+const ROLE_NAME_OWNERS: Readonly<Record<string, string>> = { model: "Gemini's", bot: 'a common' };
+
+/**
  * What a role name that is none of ours likely means (` (…)`), or '' when nothing is known of it; `sharegpt`: a
  * ShareGPT turn's speaker (`from`), whose names (human, gpt) are near ones too.
  */
 function roleHint(named: string, sharegpt: boolean, reader: 'prepare' | 'generate'): string {
   if (['tool', 'function', 'ipython'].includes(named)) return ' (tool results are not trained: tool use is not supported)';
   const meant = Object.hasOwn(SHAREGPT_ROLES, named) ? SHAREGPT_ROLES[named] : undefined;
+  const owner = Object.hasOwn(ROLE_NAME_OWNERS, named) ? ROLE_NAME_OWNERS[named] : "ShareGPT's";
   // only prepare reads ShareGPT's {from, value} turns; generate --messages takes {role, content}
-  const other = reader === 'prepare' ? ', or give the turns as ShareGPT\'s {from, value}' : '';
-  if (meant !== undefined) return ` (${JSON.stringify(named)} is ShareGPT's name for "${meant}": write "${meant}"${other})`;
+  const other = reader === 'prepare' && owner === "ShareGPT's" ? ', or give the turns as ShareGPT\'s {from, value}' : '';
+  if (meant !== undefined) return ` (${JSON.stringify(named)} is ${owner} name for "${meant}": write "${meant}"${other})`;
   const near = named === '' ? null : didYouMean(named, sharegpt ? Object.keys(SHAREGPT_ROLES) : ['system', 'user', 'assistant']);
   return near === null ? '' : ` (did you mean "${near}"?)`;
 }

@@ -26,7 +26,7 @@ export const LAYOUT_NAMES: Record<Layout, string> = {
   instruction_pairs: 'instruction/answer pairs (Alpaca, Dolly, question/answer, …) as one user and one assistant turn',
 };
 
-/** ShareGPT's speaker names → our roles; any other name is left as it is (and rejected as an invalid role). */
+/** ShareGPT's speaker names (and Gemini's "model", a plain "bot", which such files carry too) → our roles; any other name is left as it is (and rejected as an invalid role). */
 export const SHAREGPT_ROLES: Readonly<Record<string, string>> = {
   system: 'system', human: 'user', user: 'user', gpt: 'assistant', assistant: 'assistant', model: 'assistant', bot: 'assistant', chatgpt: 'assistant',
 };

@@ -14,7 +14,7 @@ import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError, isUserError } from '../util/errors.ts';
 import { firstLinesHint, formatOf, readRecords } from './ingest/read.ts';
 import { notARecordError, withUnreadLists } from './ingest/json-layout.ts';
-import type { Format } from './ingest/types.ts';
+import type { Format, TextSplit } from './ingest/types.ts';
 import { LabelSet, NAMED_CLASSES, canonicalLabel, classList, refuseOneBased, type LabelValue } from './labels.ts';
 import { LAYOUT_NAMES, type Layout } from './layouts.ts';
 import { DEFAULT_FIELDS, detectRecord, type DataRecord, type FieldMap, type Task } from './record.ts';
@@ -44,7 +44,7 @@ export interface LoadRowsOptions extends Omit<TokenizeOptions, 'labels'> {
   wrongTaskFix?: string | null;
   fields?: Partial<FieldMap>;
   format?: Format;
-  textSplit?: 'file' | 'blank-lines';
+  textSplit?: TextSplit;
   /** Told what the reader notes of the file (JSON Lines read as plain text, Python literals read as JSON). */
   onNote?: (note: string) => void;
   /** false where the command has no --format (ReadOptions.formatFlag). */

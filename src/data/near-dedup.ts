@@ -14,7 +14,7 @@
 // word; a multimap of band keys): about 0.4 KB per indexed record of one part, 0.5 KB of two, whatever the
 // record's size. A template that the records share (short records that differ in a name or two) puts most of
 // them in the same band buckets, so that each record has most earlier ones as candidates. Once the bucket
-// entries visited outgrow a budget per record, the index also keeps each record's band keys (84 bytes at 0.8) and,
+// entries visited outgrow a budget per record, the index also keeps each record's band keys (100 bytes at 0.8) and,
 // for the records of crowded buckets (32 or more), posting lists (signature-postings.ts: the records with each
 // 8-bit value at each position of a part; about 0.75 KB per record of one part, 1.5 KB of two). A record whose
 // estimate is not far below the threshold differs in at most maxDiff values of a part, so of any m positions it

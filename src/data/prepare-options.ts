@@ -2,7 +2,7 @@
 // states them (prepare.ts).
 import type { Tokenizer } from '../tokenizer/types.ts';
 import { UserError } from '../util/errors.ts';
-import type { Format } from './ingest/types.ts';
+import type { Format, TextSplit } from './ingest/types.ts';
 import { labelKey, type LabelValue } from './labels.ts';
 import { DEFAULT_MAX_CHARS } from './char-limits.ts';
 import { DEFAULT_FIELDS, type FieldMap, type Task } from './record.ts';
@@ -29,7 +29,7 @@ export interface PrepareOptions {
   nearThreshold?: number;
   /** Reader for every input (default: by extension). */
   format?: Format;
-  textSplit?: 'file' | 'blank-lines';
+  textSplit?: TextSplit;
   fields?: Partial<FieldMap>;
   minChars?: number;
   /** Keep records whose text field is a placeholder ("nan", "None", "[deleted]": placeholder.ts) instead of rejecting them. */

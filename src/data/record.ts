@@ -418,7 +418,8 @@ export function canonicalContent(r: DataRecord): string {
   switch (r.shape) {
     case 'text': return JSON.stringify(['text', r.text]);
     case 'prompt_completion': return JSON.stringify(['prompt_completion', r.prompt, r.completion]);
-    case 'chat': return JSON.stringify(['chat', r.messages.map((m) => [m.role, m.content])]);
+    // a turn given as context (weight 0) is marked: the same text with other turns trained is another example
+    case 'chat': return JSON.stringify(['chat', r.messages.map((m) => (m.weight === 0 ? [m.role, m.content, 0] : [m.role, m.content]))]);
     case 'classification': return JSON.stringify(['classification', r.text]);
     case 'pretokenized': return JSON.stringify(['pretokenized', r.inputIds, r.labels ?? null]);
   }
@@ -426,8 +427,8 @@ export function canonicalContent(r: DataRecord): string {
 
 /**
  * The parts compared for near-duplicates, each of which must be nearly the same (null: pre-tokenized records are
- * only deduplicated exactly): the text; the prompt and the completion; a chat's user turns and its assistant
- * turns, its system turn left out — a prompt template or system prompt that every record shares would otherwise
+ * only deduplicated exactly): the text; the prompt and the completion; a chat's context (user turns and assistant
+ * turns of weight 0) and its trained assistant turns, its system turn left out — a prompt template or system prompt that every record shares would otherwise
  * make distinct examples look alike. Each part is as it is compared: lower-cased and compatibility-folded (NFKC), so that
  * text that reads the same is the same — full-width letters and digits (`ｈｅｌｌｏ　１２３`), ligatures a PDF's text
  * keeps (`ﬁ`) — and a copy so written in another split is no leak.
@@ -438,7 +439,10 @@ export function comparableParts(r: DataRecord): string[] | null {
       case 'text':
       case 'classification': return [r.text];
       case 'prompt_completion': return [r.prompt, r.completion];
-      case 'chat': return ['user', 'assistant'].map((role) => r.messages.filter((m) => m.role === role).map((m) => m.content).join('\n'));
+      case 'chat': {
+        const trained = (m: ChatTurn): boolean => m.role === 'assistant' && m.weight !== 0;
+        return [false, true].map((t) => r.messages.filter((m) => m.role !== 'system' && trained(m) === t).map((m) => m.content).join('\n'));
+      }
       case 'pretokenized': return null;
     }
   })();

@@ -17,3 +17,13 @@ test('JSON Lines: records ended by lone CRs inside an LF line are read one by on
   ]);
   assert.equal(items[8]!.raw, '{"text": nope}');
 });
+
+test('JSON Lines: a record left open before a lone CR (`{bad`) does not swallow the records after it', () => {
+  // before: the CR was inside the open "{", so whitespace: the next record was part of the broken one, lost with it
+  const f = writeFiles(dir, {
+    'open.jsonl': '{"text": "lf"}\n'.repeat(12) + '{bad\r{"text": "next"}\r{"text": "a", "tags": ["x"\r{"text": "after"}\r\n{\r"items": [\r{"k": 1},\r{"k": 2}\r],\r"text": "pretty"\r}\n',
+  })['open.jsonl']!;
+  assert.deepEqual([...readJsonl(f)].slice(11).map((i) => [i.line, i.error ? i.raw : (i.value as { text: string }).text]), [
+    [12, 'lf'], [13, '{bad'], [13, 'next'], [13, '{"text": "a", "tags": ["x"'], [13, 'after'], [14, 'pretty'],
+  ]);
+});

@@ -469,6 +469,11 @@ test('JSON array: a line after a string left open is never swallowed when it is 
   assert.deepEqual(reasons('nbsp.json'), ['a', 'b']);
   const trailing = [...readJson(f['trailing.json']!)];
   assert.deepEqual(trailing.map((r) => r.error?.detail ?? 'ok'), ['ok', 'text after the closing "]" of the array (line 1)']);
+  // a stray "]" after a whole array (before: skipped without a word) is said, with its line
+  const notes: string[] = [];
+  const stray = writeFiles(dir, { 'stray.json': '[\n{"text":"a"}\n]\n]\n]\n' })['stray.json']!;
+  assert.deepEqual([...readJson(stray, { onNote: (n) => notes.push(n) })].map((r) => r.value ?? r.error), [{ text: 'a' }]);
+  assert.deepEqual(notes, ['2 "]" after the array\'s closing "]" (line 4 first) were read as nothing: brackets with nothing to close']);
 });
 
 test('plain text whose every line is a JSON object (JSON Lines saved as .txt) is read as text, with a note saying how to read it as JSON Lines', () => {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseJsonText } from '../../src/data/ingest/python-json.ts';
-import { DEFAULT_FIELDS, canonicalContent, detectRecord, textFields } from '../../src/data/record.ts';
+import { DEFAULT_FIELDS, canonicalContent, comparableParts, detectRecord, textFields } from '../../src/data/record.ts';
 
 const gen = (v: unknown) => detectRecord(v, 'generation');
 const cls = (v: unknown) => detectRecord(v, 'classification');
@@ -94,6 +94,20 @@ test('canonical content ignores serialisation (key order, whitespace, NFC) and a
   const e = gen({ text: 'x' }), f = gen({ prompt: 'x', completion: 'x' });
   assert.ok('record' in e && 'record' in f);
   assert.notEqual(canonicalContent(e.record), canonicalContent(f.record));
+});
+
+test('chats of the same text that train other turns (weight 0 elsewhere) are other examples: neither copies nor near copies', () => {
+  // before: canonicalContent and comparableParts left weight out, so the second was a duplicate of the first
+  const chat = (w1: 0 | 1, w2: 0 | 1) => gen({ messages: [{ role: 'user', content: 'Hi there' }, { role: 'assistant', content: 'Hello, how can I help?', weight: w1 },
+    { role: 'user', content: 'Largest planet?' }, { role: 'assistant', content: 'Jupiter, by far.', weight: w2 }] });
+  const first = chat(1, 0), second = chat(0, 1), both = chat(1, 1);
+  assert.ok('record' in first && 'record' in second && 'record' in both);
+  assert.notEqual(canonicalContent(first.record), canonicalContent(second.record));
+  // the parts compared are what is read as context (user turns, untrained assistant turns) and what is trained
+  assert.deepEqual(comparableParts(first.record), ['hi there\nlargest planet?\njupiter, by far.', 'hello, how can i help?']);
+  assert.deepEqual(comparableParts(second.record), ['hi there\nhello, how can i help?\nlargest planet?', 'jupiter, by far.']);
+  assert.deepEqual(comparableParts(both.record), ['hi there\nlargest planet?', 'hello, how can i help?\njupiter, by far.']); // as before
+  assert.equal(canonicalContent(both.record), JSON.stringify(['chat', [['user', 'Hi there'], ['assistant', 'Hello, how can I help?'], ['user', 'Largest planet?'], ['assistant', 'Jupiter, by far.']]]));
 });
 
 test('{prompt, completion}: the whitespace where they meet is kept (normalised), the outer ends are trimmed', () => {
@@ -470,6 +484,10 @@ test('a chat turn whose role is misspelt or is ShareGPT\'s speaker name under "r
   assert.equal(detail('Asistant'), 'messages[0].role is "Asistant"; roles are system, user, assistant (did you mean "assistant"?)');
   assert.equal(detail('human'), 'messages[0].role is "human"; roles are system, user, assistant ("human" is ShareGPT\'s name for "user": write "user", or give the turns as ShareGPT\'s {from, value})');
   assert.equal(detail('narrator'), 'messages[0].role is "narrator"; roles are system, user, assistant');
+  // each name is told whose it is: "model" is Gemini's (Google's API), not ShareGPT's (before: "ShareGPT's name" for all)
+  assert.equal(detail('model'), 'messages[0].role is "model"; roles are system, user, assistant ("model" is Gemini\'s name for "assistant": write "assistant")');
+  assert.equal(detail('chatgpt'), 'messages[0].role is "chatgpt"; roles are system, user, assistant ("chatgpt" is ShareGPT\'s name for "assistant": write "assistant", or give the turns as ShareGPT\'s {from, value})');
+  assert.equal(detail('bot'), 'messages[0].role is "bot"; roles are system, user, assistant ("bot" is a common name for "assistant": write "assistant")');
   // ShareGPT's speakers are told from its names too
   const det = detectRecord({ conversations: [{ from: 'humna', value: 'hi' }, { from: 'gpt', value: 'yo' }] }, 'generation', DEFAULT_FIELDS);
   assert.equal('reason' in det ? det.detail : '', 'conversations[0].from is "humna"; roles are system, user, assistant (did you mean "human"?)');

@@ -241,6 +241,8 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   let elementDefect: Rejection | undefined; // the pending element touches bytes that are not text
   let lineBreakAt = 0; // the line of a raw newline inside one of the pending element's strings
   let afterClose = 0; // the line of text after a closing "]" that did not open another array
+  let everBroken = false; // some element broke (a string left open, text after a "]"): a later "]" may be the array's own
+  const stray = { n: 0, line: 0 }; // "]" after a whole array, with nothing to close
   let pendingChars = 0; // characters in `parts`: past maxRawChars, no more is kept (the element is too_long)
   const maxRaw = opts.maxRawChars ?? Infinity;
   const keep = (piece: string): void => {
@@ -358,7 +360,7 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
           inString = false;
           escape = false;
           depth = 1;
-          broken = true;
+          broken = everBroken = true;
         } else if (escape) escape = false;
         else if (c === 0x5c) escape = true;
         else if (c === 0x22) inString = false;
@@ -397,8 +399,14 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
           broken = false;
           continue;
         }
+        if (c === 0x5d && !everBroken) {
+          stray.n++;
+          stray.line ||= lineNo;
+          closed = true;
+          continue;
+        }
         afterClose ||= lineNo;
-        broken = true;
+        broken = everBroken = true;
       }
       if (depth === 1 && (c === 0x2c || c === 0x5d)) {
         // "," or the closing "]": the pending element (if any) ends here
@@ -449,6 +457,10 @@ export function* readJsonArray(file: string, opts: ReadOptions = {}, from?: { li
   if (note) opts.onNote?.(note);
   if (trailingCommas > 0) {
     opts.onNote?.(trailingCommaNote(trailingCommas));
+  }
+  if (stray.n > 0) {
+    const many = stray.n > 1;
+    opts.onNote?.(`${many ? `${stray.n} "]"` : 'a "]"'} after the array's closing "]" (line ${stray.line}${many ? ' first' : ''}) ${many ? 'were' : 'was'} read as nothing: ${many ? 'brackets' : 'a bracket'} with nothing to close`);
   }
   if (!closed) {
     const unclosed = afterClose > 0 ? `text after the closing "]" of the array (line ${afterClose})` : 'unexpected end of file: the array is not closed';

@@ -354,28 +354,46 @@ function uncounted(): CommentTally {
   return { count: 0, first: 0, kinds: new Set() };
 }
 
-/** `text` cut at its lone CRs outside strings and brackets, or null when it has none (a CR in a record is whitespace). */
+/**
+ * `text` cut at its lone CRs outside strings and brackets, or null when it has none (a CR in a record is whitespace).
+ * A CR inside brackets cuts too when a "{" or "[" follows it that cannot go on the value: one that follows no ":", ","
+ * or "[" (`{bad` CR `{"text": …}`), the next record after one left open, which would otherwise be lost with it.
+ */
 function crPieces(text: string): string[] | null {
   if (!text.includes('\r')) return null;
   const pieces: string[] = [];
   let from = 0, depth = 0, inString = false, escape = false; // closeIndex's scan, inline: a line may be 500 MB
+  let last = 0; // the last character outside strings that is not whitespace (a string's closing quote included)
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (escape) escape = false;
       else if (c === 0x5c) escape = true;
       else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) depth--;
-    else if (c === 0x0d && depth <= 0) {
+      continue;
+    }
+    if (c === 0x0d && (depth <= 0 || (last !== 0x3a && last !== 0x2c && last !== 0x5b && opensAfter(text, i + 1)))) {
       pieces.push(text.slice(from, i));
       from = i + 1;
+      depth = 0;
+      last = 0;
+      continue;
     }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) last = c;
   }
   if (pieces.length === 0) return null;
   pieces.push(text.slice(from));
   return pieces;
+}
+
+/** Whether the first character from `i` that is not a space or tab opens an object or an array. */
+function opensAfter(text: string, i: number): boolean {
+  while (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09) i++;
+  const c = text.charCodeAt(i);
+  return c === 0x7b || c === 0x5b;
 }
 
 /** Parses one record's JSON text; text longer than `maxRaw` is rejected as too_long unparsed (bounded memory). */

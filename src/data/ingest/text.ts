@@ -1,5 +1,6 @@
 // Plain-text files: the whole file is one record (line 1), or with textSplit 'blank-lines' every block
-// of non-blank lines is one record, whose line is the block's first line; an empty or blank file holds none (as an
+// of non-blank lines is one record, whose line is the block's first line, or with 'lines' every non-blank line
+// (a sentence-per-line corpus); an empty or blank file holds none (as an
 // empty JSON Lines file: prepare names it in a warning), not one record that is empty. A record holding a line that
 // is not UTF-8 text is rejected (invalid_utf8 or binary, naming the first such line). A file each of whose
 // lines is a JSON object (JSON Lines saved as .txt) is noted: read as text, its records would be trained as JSON.
@@ -35,7 +36,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
   const note = (): void => {
     if (objectLines > 1) opts.onNote?.(jsonLinesNote(objectLines, opts.formatFlag ?? true));
   };
-  if (opts.textSplit !== 'blank-lines') {
+  if ((opts.textSplit ?? 'file') === 'file') {
     let blank = true; // a line that is not UTF-8 text is not blank: it holds U+FFFD or a NUL
     for (const { text, lineNo, defect } of readLines(file)) {
       opts.onBytes?.(Buffer.byteLength(text) + 1);
@@ -48,6 +49,7 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     note();
     return;
   }
+  const perLine = opts.textSplit === 'lines';
   for (const { text, lineNo, defect } of readLines(file)) {
     opts.onBytes?.(Buffer.byteLength(text) + 1);
     look(text);
@@ -60,6 +62,11 @@ export function* readText(file: string, opts: ReadOptions = {}): Generator<RawIt
     if (start === 0) start = lineNo;
     error = recordDefect(error, defect, lineNo);
     add(lines, text);
+    if (perLine) {
+      yield item(start, lines);
+      lines = [];
+      start = 0;
+    }
   }
   if (start > 0) yield item(start, lines);
   note();

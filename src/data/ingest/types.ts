@@ -58,10 +58,13 @@ export function recordDefect(sofar: Rejection | undefined, d: LineDefect | undef
 
 export type Format = 'jsonl' | 'json' | 'csv' | 'tsv' | 'text';
 export const FORMATS: readonly Format[] = ['jsonl', 'json', 'csv', 'tsv', 'text'];
+/** How plain text is cut into records: the whole file, each block of non-blank lines, or each non-blank line. */
+export type TextSplit = 'file' | 'blank-lines' | 'lines';
+export const TEXT_SPLITS: readonly TextSplit[] = ['file', 'blank-lines', 'lines'];
 
 export interface ReadOptions {
-  /** Plain text: one record per file ('file', default) or one per blank-line-separated block. */
-  textSplit?: 'file' | 'blank-lines';
+  /** Plain text: one record per file ('file', default), per blank-line-separated block, or per non-blank line. */
+  textSplit?: TextSplit;
   /** The field name that plain-text records are stored under (the remapped "text"). */
   textField?: string;
   /** JSON records whose text is longer than this are rejected as too_long without being parsed. */
