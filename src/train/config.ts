@@ -48,8 +48,8 @@ export function modelName(cfg: Pick<TrainConfig, 'model'>): string {
   return `random (${typeof cfg.model.config === 'string' ? cfg.model.config : 'inline config'})`;
 }
 
-/** Keys (dotted) whose values are paths, resolved against the config file's folder. */
-const PATH_KEYS = ['model', 'model.config', 'data.train', 'data.val', 'data.test', 'lora.init_from', 'output_dir'];
+/** Keys (dotted) whose values are paths, resolved against the config file's folder (and compared by real path on resume, run-dir.ts). */
+export const PATH_KEYS: readonly string[] = ['model', 'model.config', 'data.train', 'data.val', 'data.test', 'lora.init_from', 'output_dir'];
 
 /** Reads a YAML config, applies `--key.sub value` overrides, validates and resolves paths. */
 export function loadTrainConfig(file: string | null, overrides: ReadonlyArray<[string, string]> = []): TrainConfig {

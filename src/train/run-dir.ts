@@ -11,7 +11,7 @@ import { foreignPaths, removeOwnedEntries } from '../util/owned-tree.ts';
 import { UserError } from '../util/errors.ts';
 import { isRecord, ownField } from '../util/json-file.ts';
 import { shellWord } from '../util/shell-quote.ts';
-import { configToYaml, type TrainConfig } from './config.ts';
+import { configToYaml, PATH_KEYS, type TrainConfig } from './config.ts';
 import { readYamlMapping } from './config-yaml.ts';
 import { RUN_LAYOUT } from '../run/layout.ts';
 import { CHECKPOINTS_SPEC } from './checkpoint.ts';
@@ -240,9 +240,6 @@ function configChanges(saved: Record<string, unknown>, now: Record<string, unkno
   });
 }
 
-/** The config keys that name a file or folder: one named by another path to it (a symlink) is no change. */
-const PATH_KEYS: ReadonlySet<string> = new Set(['model', 'model.config', 'data.train', 'data.val', 'data.test', 'lora.init_from']);
-
 /**
  * The changes between two config records, output_dir's aside: those a resume refuses, and those of RESUME_MAY_CHANGE.
  * A path key naming the same file or folder (the same real path) is no change. `sameWeights`: the model folder now
@@ -250,7 +247,8 @@ const PATH_KEYS: ReadonlySet<string> = new Set(['model', 'model.config', 'data.t
  * where config.json's error says to set model: to it, is allowed and said, not refused.
  */
 export function resumeChanges(saved: Record<string, unknown>, now: Record<string, unknown>, o: { sameWeights?: boolean } = {}): { refused: string[]; allowed: string[] } {
-  const changes = configChanges(saved, now).filter((c) => c.key !== 'output_dir' && !(PATH_KEYS.has(c.key) && samePlace(c.then, c.now)));
+  // a path key (config.ts's) naming the same file or folder by another path to it (a symlink) is no change
+  const changes = configChanges(saved, now).filter((c) => c.key !== 'output_dir' && !(PATH_KEYS.includes(c.key) && samePlace(c.then, c.now)));
   const moved = (c: { key: string; then: unknown; now: unknown }): boolean => c.key === 'model' && o.sameWeights === true && typeof c.then === 'string' && typeof c.now === 'string';
   return {
     refused: changes.filter((c) => !RESUME_MAY_CHANGE.has(c.key) && !moved(c)).map((c) => c.what),
