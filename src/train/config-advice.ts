@@ -57,7 +57,10 @@ export function valueHint(key: string, value: unknown, written?: string): string
     if (named !== undefined) return ` (${named})`;
     // `schedule: cosine`: a value of one of the section's keys
     if (schema instanceof z.ZodObject) {
-      const sub = Object.keys(schema.shape).find((k) => valueSchema(`${key}.${k}`) instanceof z.ZodEnum && (valueSchema(`${key}.${k}`) as z.ZodEnum).options.includes(value));
+      const sub = Object.keys(schema.shape).find((k) => {
+        const field = valueSchema(`${key}.${k}`);
+        return field instanceof z.ZodEnum && field.options.includes(value);
+      });
       return sub === undefined ? '' : ` (write ${key}.${sub}: ${value})`;
     }
     // `Cosine`, `cosin`, `bf17`: the option it is near (within didYouMean's distance: `generate` is too far from generation)
