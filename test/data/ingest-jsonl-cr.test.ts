@@ -27,3 +27,13 @@ test('JSON Lines: a record left open before a lone CR (`{bad`) does not swallow 
     [12, 'lf'], [13, '{bad'], [13, 'next'], [13, '{"text": "a", "tags": ["x"'], [13, 'after'], [14, 'pretty'],
   ]);
 });
+
+test('JSON Lines: a record cut after a comma between keys (`{"a": 1,` CR) does not swallow the record after it; a "{" after a comma in an array is its element', () => {
+  // before: a "," before the CR kept it whitespace, so `{"text": "two"}` became the broken record's "key" and was lost with it
+  const f = writeFiles(dir, {
+    'comma.jsonl': '{"text": "lf"}\n'.repeat(6) + '{"a": 1,\r{"text": "two"}\r{"b": {"c": 2,\r{"text": "mid"}\r{"text": "three"}\r\n{"messages": [\r{"role": "user", "content": "q"},\r{"role": "assistant", "content": "a"}]}\r\n',
+  })['comma.jsonl']!;
+  assert.deepEqual([...readJsonl(f)].slice(5).map((i) => [i.line, i.error ? i.raw : (i.value as { text?: string }).text ?? 'chat']), [
+    [6, 'lf'], [7, '{"a": 1,'], [7, 'two'], [7, '{"b": {"c": 2,'], [7, 'mid'], [7, 'three'], [8, 'chat'],
+  ]);
+});

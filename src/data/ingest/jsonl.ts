@@ -357,13 +357,16 @@ function uncounted(): CommentTally {
 /**
  * `text` cut at its lone CRs outside strings and brackets, or null when it has none (a CR in a record is whitespace).
  * A CR inside brackets cuts too when a "{" or "[" follows it that cannot go on the value: one that follows no ":", ","
- * or "[" (`{bad` CR `{"text": …}`), the next record after one left open, which would otherwise be lost with it.
+ * or "[" (`{bad` CR `{"text": …}`), or a "," in an object, where a key must come (`{"a": 1,` CR `{"text": …}`): the
+ * next record after one left open, which would otherwise be lost with it. After a "," in an array a "{" may be its
+ * next element (a chat's turns written a line each), so that CR stays whitespace.
  */
 function crPieces(text: string): string[] | null {
   if (!text.includes('\r')) return null;
   const pieces: string[] = [];
   let from = 0, depth = 0, inString = false, escape = false; // closeIndex's scan, inline: a line may be 500 MB
   let last = 0; // the last character outside strings that is not whitespace (a string's closing quote included)
+  const open: number[] = []; // the brackets open, innermost last ("{" or "[")
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
@@ -372,21 +375,32 @@ function crPieces(text: string): string[] | null {
       else if (c === 0x22) inString = false;
       continue;
     }
-    if (c === 0x0d && (depth <= 0 || (last !== 0x3a && last !== 0x2c && last !== 0x5b && opensAfter(text, i + 1)))) {
+    if (c === 0x0d && (depth <= 0 || (!valueMayFollow(last, open[open.length - 1]) && opensAfter(text, i + 1)))) {
       pieces.push(text.slice(from, i));
       from = i + 1;
       depth = 0;
+      open.length = 0;
       last = 0;
       continue;
     }
     if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      open.push(c);
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      open.pop();
+    }
     if (c !== 0x20 && c !== 0x09 && c !== 0x0d) last = c;
   }
   if (pieces.length === 0) return null;
   pieces.push(text.slice(from));
   return pieces;
+}
+
+/** Whether a value (an object or array) may come after `last` inside the bracket `inner`: after ":", "[", or a "," in an array. */
+function valueMayFollow(last: number, inner: number | undefined): boolean {
+  return last === 0x3a || last === 0x5b || (last === 0x2c && inner === 0x5b);
 }
 
 /** Whether the first character from `i` that is not a space or tab opens an object or an array. */
